@@ -1,0 +1,128 @@
+/**
+ * The vguard-node command line. Flags may also come from VGUARD_* environment
+ * variables (flags win). Bad flags or values: one line on stderr, exit code 2.
+ */
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { Command, CommanderError, Option } from 'commander'
+import { createVGuardNode } from '../node/index.ts'
+import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../http/server.ts'
+import {
+  DEFAULT_BOOTH_SIZE, DEFAULT_CAPACITY, DEFAULT_K_BACKUPS, DEFAULT_MDNS_INTERVAL, DEFAULT_NETWORK
+} from '../node/config.ts'
+import { collectMultiaddrs, parseBytes, parseHostPort, parseInteger } from './options.ts'
+import type { HostPort } from './options.ts'
+import { runStart } from './start.ts'
+import { runDemo } from './demo.ts'
+
+export const EXIT_USAGE = 2
+
+const DEFAULT_DATA_DIR = join(homedir(), '.vguard-node')
+
+/** Exit codes: 0 ok, 1 runtime failure (e.g. data dir in use), 2 bad usage. */
+export class UsageError extends Error {
+  static name = 'UsageError'
+  constructor (message = 'Bad usage') {
+    super(message)
+    this.name = 'UsageError'
+  }
+}
+
+function dataDirOption (): Option {
+  return new Option('--data-dir <dir>', 'where the key and the database live').env('VGUARD_DATA_DIR').default(DEFAULT_DATA_DIR)
+}
+
+interface StartFlags {
+  dataDir: string
+  listen?: string[]
+  announce?: string[]
+  http: HostPort
+  network: string
+  bootstrap?: string[]
+  mdns: boolean
+  mdnsInterval: number
+  kBackups: number
+  boothSize: number
+  capacity: number
+  allow?: string[]
+}
+
+function buildProgram (out: (line: string) => void, err: (line: string) => void): Command {
+  const program = new Command('vguard-node')
+    .description('VGuardDB storage node for the V-Guard vehicular blockchain')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => { out(s.trimEnd()) }, writeErr: (s) => { err(s.trimEnd()) } })
+    .showHelpAfterError(false)
+
+  program.command('start')
+    .description('start a vehicle node and its local HTTP API (stops on SIGINT/SIGTERM)')
+    .addOption(dataDirOption())
+    .addOption(new Option('--listen <multiaddr>', 'libp2p listen address, repeatable [default: /ip4/0.0.0.0/tcp/0]').env('VGUARD_LISTEN').argParser(collectMultiaddrs))
+    .addOption(new Option('--announce <multiaddr>', 'address to announce instead of the listen addresses, repeatable').env('VGUARD_ANNOUNCE').argParser(collectMultiaddrs))
+    .addOption(new Option('--http <host:port>', 'local HTTP API address; port 0 picks a free port').env('VGUARD_HTTP').argParser(parseHostPort).default({ host: DEFAULT_HTTP_HOST, port: DEFAULT_HTTP_PORT }, `${DEFAULT_HTTP_HOST}:${DEFAULT_HTTP_PORT}`))
+    .addOption(new Option('--network <name>', 'network name (mDNS tag, topics; peers of other networks are refused)').env('VGUARD_NETWORK').default(DEFAULT_NETWORK))
+    .addOption(new Option('--bootstrap <multiaddr>', 'peer to dial, with /p2p/<id>, repeatable (comma-separated in the env var)').env('VGUARD_BOOTSTRAP').argParser(collectMultiaddrs))
+    .addOption(new Option('--no-mdns', 'disable mDNS discovery').env('VGUARD_NO_MDNS'))
+    .addOption(new Option('--mdns-interval <ms>', 'mDNS query interval').env('VGUARD_MDNS_INTERVAL').argParser(parseInteger(100, 3_600_000)).default(DEFAULT_MDNS_INTERVAL))
+    .addOption(new Option('--k-backups <n>', 'backups per chain (k)').env('VGUARD_K_BACKUPS').argParser(parseInteger(0, 64)).default(DEFAULT_K_BACKUPS))
+    .addOption(new Option('--booth-size <n>', 'booth size including the proposer').env('VGUARD_BOOTH_SIZE').argParser(parseInteger(1, 64)).default(DEFAULT_BOOTH_SIZE))
+    .addOption(new Option('--capacity <bytes>', 'storage capacity, e.g. 1073741824 or 1GiB').env('VGUARD_CAPACITY').argParser(parseBytes).default(DEFAULT_CAPACITY))
+    .addOption(new Option('--allow <peer-id>', 'only these peers may take part, repeatable (comma-separated in the env var)').env('VGUARD_ALLOW').argParser((v: string, prev?: string[]) => [...(prev ?? []), ...v.split(',').map(s => s.trim()).filter(s => s !== '')]))
+    .action(async (flags: StartFlags) => {
+      await runStart({
+        dataDir: flags.dataDir,
+        listen: flags.listen,
+        announce: flags.announce,
+        network: flags.network,
+        bootstrap: flags.bootstrap,
+        mdns: flags.mdns,
+        mdnsInterval: flags.mdnsInterval,
+        kBackups: flags.kBackups,
+        boothSize: flags.boothSize,
+        capacity: flags.capacity,
+        allowedPeers: flags.allow,
+        http: flags.http
+      }, out)
+    })
+
+  program.command('id')
+    .description('print this node\'s peer id (creates the key if needed)')
+    .addOption(dataDirOption())
+    .action(async (flags: { dataDir: string }) => {
+      const node = await createVGuardNode({ dataDir: flags.dataDir, mdns: false })
+      out(node.peerId.toString())
+      await node.stop()
+    })
+
+  program.command('demo')
+    .description('run a local swarm of vehicles and show them in a live table')
+    .addOption(new Option('--vehicles <n>', 'number of vehicles').argParser(parseInteger(2, 50)).default(5))
+    .addOption(new Option('--duration <seconds>', 'stop after this many seconds (default: until Ctrl-C)').argParser(parseInteger(1, 86_400)))
+    .addOption(new Option('--no-netns', 'do not use a private network namespace even when possible'))
+    .action(async (flags: { vehicles: number, duration?: number, netns: boolean }) => {
+      await runDemo(flags, out)
+    })
+
+  return program
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main (argv: string[], out = (line: string) => { process.stdout.write(line + '\n') }, err = (line: string) => { process.stderr.write(line + '\n') }): Promise<number> {
+  const program = buildProgram(out, err)
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return 0
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return 0
+      return EXIT_USAGE
+    }
+    const error = e as Error
+    if (error.name === 'ConfigError' || error.name === 'UsageError') {
+      err(`error: ${error.message}`)
+      return EXIT_USAGE
+    }
+    err(`error: ${error.message}`)
+    return 1
+  }
+}

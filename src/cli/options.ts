@@ -1,0 +1,61 @@
+/**
+ * Flag parsers for the CLI. Each throws commander's InvalidArgumentError, which
+ * the CLI turns into a one-line message and exit code 2.
+ */
+import { InvalidArgumentError } from 'commander'
+import { multiaddr } from '@multiformats/multiaddr'
+
+export function parseInteger (min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`)
+    const n = Number(value)
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`)
+    return n
+  }
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 }
+
+/** Bytes, with an optional binary unit: 1048576, 512KiB, 1GiB. */
+export function parseBytes (value: string): number {
+  const match = value.trim().match(/^(\d+)\s*([a-zA-Z]*)$/)
+  const unit = SIZE_UNITS[match?.[2]?.toLowerCase() ?? 'x']
+  if (match == null || unit == null) throw new InvalidArgumentError('expected bytes, e.g. 1073741824 or 1GiB')
+  const n = Number(match[1]) * unit
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('too large')
+  return n
+}
+
+export interface HostPort { host: string, port: number }
+
+/** HOST:PORT, [IPv6]:PORT, or just PORT (host 127.0.0.1). */
+export function parseHostPort (value: string): HostPort {
+  const text = value.trim()
+  const match = text.match(/^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/)
+  const portOnly = text.match(/^(\d+)$/)
+  if (match == null && portOnly == null) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:7400')
+  const port = Number(portOnly?.[1] ?? match?.[3])
+  if (port > 65535) throw new InvalidArgumentError(`port ${port} is out of range (0-65535)`)
+  const host = match?.[1] ?? match?.[2] ?? ''
+  return { host: host === '' ? '127.0.0.1' : host, port }
+}
+
+function parseMultiaddr (value: string): string {
+  try {
+    return multiaddr(value).toString()
+  } catch {
+    throw new InvalidArgumentError(`not a multiaddr: ${value}`)
+  }
+}
+
+/** Repeatable multiaddr flag; an environment variable may hold several, comma-separated. */
+export function collectMultiaddrs (value: string, previous: string[] | undefined): string[] {
+  const parsed = value.split(',').map(v => v.trim()).filter(v => v !== '').map(parseMultiaddr)
+  return [...(previous ?? []), ...parsed]
+}
+
+export function parseBoolean (value: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(value)) return true
+  if (/^(0|false|no|off)$/i.test(value)) return false
+  throw new InvalidArgumentError('expected true or false')
+}

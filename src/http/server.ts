@@ -1,0 +1,42 @@
+/**
+ * The local HTTP API (JSON). Binds to 127.0.0.1 unless told otherwise: it can
+ * write to the vehicle's chain, so it is not for the LAN by default.
+ */
+import Fastify from 'fastify'
+import type { FastifyInstance } from 'fastify'
+import type { VGuardNode } from '../node/index.ts'
+import { errorHandler, NotFoundError } from './errors.ts'
+import { registerRoutes } from './routes.ts'
+
+export const DEFAULT_HTTP_HOST = '127.0.0.1'
+export const DEFAULT_HTTP_PORT = 7400
+/** Bodies are values for the chain; anything larger is a mistake or an attack. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024
+
+export interface HttpApiInit {
+  host?: string
+  port?: number
+}
+
+export interface HttpApi {
+  readonly url: string
+  readonly server: FastifyInstance
+  close: () => Promise<void>
+}
+
+export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): Promise<HttpApi> {
+  const server = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES })
+  server.setErrorHandler(errorHandler)
+  server.setNotFoundHandler((req) => { throw new NotFoundError(`no route ${req.method} ${req.url}`) })
+  registerRoutes(server, node)
+  const host = init.host ?? DEFAULT_HTTP_HOST
+  await server.listen({ host, port: init.port ?? DEFAULT_HTTP_PORT })
+  const address = server.server.address()
+  const port = typeof address === 'object' && address != null ? address.port : init.port
+  const urlHost = host.includes(':') ? `[${host}]` : host
+  return {
+    url: `http://${urlHost}:${String(port)}`,
+    server,
+    close: async () => { await server.close() }
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Node configuration: the options a user may pass, their defaults, and the
+ * checks that turn bad values into a typed error before anything starts.
+ * Pure: no I/O, so the CLI and the library validate the same way.
+ */
+import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+
+export const DEFAULT_NETWORK = 'vguard'
+export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
+export const DEFAULT_MDNS_INTERVAL = 5_000
+export const DEFAULT_K_BACKUPS = 2
+export const DEFAULT_BOOTH_SIZE = 4
+/** 1 GiB: a vehicle's storage budget for its own chain plus backups it holds for others. */
+export const DEFAULT_CAPACITY = 1024 * 1024 * 1024
+/** How often the node re-dials known network peers it has lost (restarts, new ports). */
+export const DEFAULT_RECONNECT_INTERVAL = 2_000
+
+export interface VGuardNodeOptions {
+  /** Where the key and the database live. @default '~/.vguard-node' (chosen by the caller of resolveConfig) */
+  dataDir: string
+  /** libp2p listen addresses. @default ['/ip4/0.0.0.0/tcp/0'] */
+  listen?: string[]
+  /** Addresses to announce instead of the listen addresses (e.g. the LAN address). */
+  announce?: string[]
+  /** Network name: separates swarms sharing a LAN (mDNS tag, topics, identify). @default 'vguard' */
+  network?: string
+  /** Multiaddrs with /p2p/<peer id> to dial at start and keep dialing. @default [] */
+  bootstrap?: string[]
+  /** Discover peers with mDNS. @default true */
+  mdns?: boolean
+  /** mDNS query interval in ms. @default 5000 */
+  mdnsInterval?: number
+  /** Number of backups a proposer keeps for its chain (k). @default 2 */
+  kBackups?: number
+  /** Booth size B including the proposer. @default 4 */
+  boothSize?: number
+  /** Storage capacity in bytes. @default 1 GiB */
+  capacity?: number
+  /** If set, only these peer ids may connect (permissioned network). @default undefined (any peer of the network) */
+  allowedPeers?: string[]
+  /** Re-dial interval for known peers that are disconnected, in ms. @default 2000 */
+  reconnectInterval?: number
+}
+
+export interface VGuardNodeConfig {
+  dataDir: string
+  listen: string[]
+  announce: string[]
+  network: string
+  bootstrap: string[]
+  mdns: boolean
+  mdnsInterval: number
+  kBackups: number
+  boothSize: number
+  capacity: number
+  allowedPeers?: string[]
+  reconnectInterval: number
+}
+
+/** A configuration value is missing or malformed. */
+export class ConfigError extends Error {
+  static name = 'ConfigError'
+  constructor (message = 'Invalid configuration') {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/
+
+function checkMultiaddr (flag: string, value: string, needsPeerId = false): void {
+  let ma
+  try {
+    ma = multiaddr(value)
+  } catch {
+    throw new ConfigError(`${flag}: not a multiaddr: ${value}`)
+  }
+  if (needsPeerId && ma.getComponents().find(c => c.name === 'p2p') == null) {
+    throw new ConfigError(`${flag}: must end in /p2p/<peer id>: ${value}`)
+  }
+}
+
+function checkInteger (flag: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${flag}: must be an integer from ${min} to ${max}, got ${String(value)}`)
+  }
+}
+
+export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
+  if (typeof options.dataDir !== 'string' || options.dataDir === '') {
+    throw new ConfigError('dataDir: required')
+  }
+  const config: VGuardNodeConfig = {
+    dataDir: options.dataDir,
+    listen: options.listen ?? DEFAULT_LISTEN,
+    announce: options.announce ?? [],
+    network: options.network ?? DEFAULT_NETWORK,
+    bootstrap: options.bootstrap ?? [],
+    mdns: options.mdns ?? true,
+    mdnsInterval: options.mdnsInterval ?? DEFAULT_MDNS_INTERVAL,
+    kBackups: options.kBackups ?? DEFAULT_K_BACKUPS,
+    boothSize: options.boothSize ?? DEFAULT_BOOTH_SIZE,
+    capacity: options.capacity ?? DEFAULT_CAPACITY,
+    allowedPeers: options.allowedPeers,
+    reconnectInterval: options.reconnectInterval ?? DEFAULT_RECONNECT_INTERVAL
+  }
+  if (!NETWORK_NAME.test(config.network)) {
+    throw new ConfigError(`network: 1-63 letters, digits, '.', '_' or '-', got ${JSON.stringify(config.network)}`)
+  }
+  if (config.listen.length === 0) throw new ConfigError('listen: at least one address')
+  config.listen.forEach(a => { checkMultiaddr('listen', a) })
+  config.announce.forEach(a => { checkMultiaddr('announce', a) })
+  config.bootstrap.forEach(a => { checkMultiaddr('bootstrap', a, true) })
+  checkInteger('mdnsInterval', config.mdnsInterval, 100, 3_600_000)
+  checkInteger('kBackups', config.kBackups, 0, 64)
+  checkInteger('boothSize', config.boothSize, 1, 64)
+  checkInteger('capacity', config.capacity, 0)
+  checkInteger('reconnectInterval', config.reconnectInterval, 50, 3_600_000)
+  for (const id of config.allowedPeers ?? []) {
+    try {
+      peerIdFromString(id)
+    } catch {
+      throw new ConfigError(`allowedPeers: not a peer id: ${id}`)
+    }
+  }
+  return config
+}

@@ -1,0 +1,107 @@
+/**
+ * Assembles the libp2p node: TCP + Noise + Yamux, identify, ping, gossipsub,
+ * mDNS (tag derived from the network name) and bootstrap.
+ */
+import { createLibp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { gossipsub } from '@libp2p/gossipsub'
+import { mdns } from '@libp2p/mdns'
+import { bootstrap } from '@libp2p/bootstrap'
+import type { Libp2p, PeerDiscovery, PeerId, PrivateKey, ComponentLogger } from '@libp2p/interface'
+import type { Identify } from '@libp2p/identify'
+import type { Ping } from '@libp2p/ping'
+import type { GossipSub } from '@libp2p/gossipsub'
+import type { VGuardNodeConfig } from './config.ts'
+
+export const AGENT_PREFIX = 'vguard-node/0.1.0'
+
+// a type alias, not an interface: libp2p's ServiceMap needs an index signature
+export type VGuardServices = {
+  identify: Identify
+  ping: Ping
+  pubsub: GossipSub
+}
+
+export type VGuardLibp2p = Libp2p<VGuardServices>
+
+/** mDNS service tag per network so that two networks on one LAN do not mix. */
+export function mdnsServiceTag (network: string): string {
+  return `_vguard-${network.toLowerCase().replace(/[^a-z0-9-]/g, '-')}._udp.local`
+}
+
+/** identify's agent string carries the network; peers of another network are dropped. */
+export function agentVersion (network: string): string {
+  return `${AGENT_PREFIX} network=${network}`
+}
+
+export function networkOfAgent (agent: string | undefined): string | undefined {
+  const match = agent?.match(/^vguard-node\/[^ ]+ network=(\S+)$/)
+  return match?.[1]
+}
+
+export interface Libp2pInit {
+  config: VGuardNodeConfig
+  privateKey: PrivateKey
+  /** Peers refused at dial and at connection time (other network, not allowed). */
+  isDenied: (peerId: PeerId) => boolean
+  logger?: ComponentLogger
+}
+
+export async function buildLibp2p ({ config, privateKey, isDenied, logger }: Libp2pInit): Promise<VGuardLibp2p> {
+  const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
+  if (config.mdns) {
+    peerDiscovery.push(mdns({ serviceTag: mdnsServiceTag(config.network), interval: config.mdnsInterval }))
+  }
+  if (config.bootstrap.length > 0) {
+    peerDiscovery.push(bootstrap({ list: config.bootstrap, timeout: 0 }))
+  }
+  return createLibp2p({
+    privateKey,
+    start: false,
+    logger,
+    nodeInfo: { userAgent: agentVersion(config.network) },
+    addresses: {
+      listen: config.listen,
+      announce: config.announce.length > 0 ? config.announce : undefined
+    },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery,
+    connectionGater: {
+      // loopback and private LAN addresses are exactly where vehicles are
+      denyDialMultiaddr: () => false,
+      denyDialPeer: (peerId) => isDenied(peerId),
+      denyInboundEncryptedConnection: (peerId) => isDenied(peerId),
+      denyOutboundEncryptedConnection: (peerId) => isDenied(peerId)
+    },
+    connectionManager: {
+      maxConnections: 300,
+      // dozens of vehicles on one host share 127.0.0.1: the default of 5 inbound
+      // connections per second per IP resets dials when 10 nodes start together
+      inboundConnectionThreshold: 1_000,
+      maxIncomingPendingConnections: 100,
+      maxParallelDials: 100,
+      dialTimeout: 5_000,
+      reconnectRetries: 10
+    },
+    connectionMonitor: {
+      // a loaded host (a swarm of vehicles on two cores) misses a ping now and
+      // then; our own reconnect loop handles truly dead peers
+      abortConnectionOnPingFailure: false
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub({
+        allowPublishToZeroTopicPeers: true,
+        floodPublish: true,
+        emitSelf: false
+      })
+    }
+  })
+}

@@ -1,0 +1,165 @@
+/**
+ * Keeps the node connected to every peer of its network.
+ *
+ * libp2p since v2 does not dial what discovery finds, and announces a peer only
+ * the first time it enters the peer store: a vehicle that restarts on a new port
+ * would be lost. So we dial on discovery, re-dial on address updates, and run a
+ * reconnect loop over the peers we have met and the bootstrap list. A peer is a
+ * member once identify says it runs our network (and it is allowed); others are
+ * hung up on and refused from then on.
+ */
+import { KEEP_ALIVE } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { PeerId, ComponentLogger, Logger } from '@libp2p/interface'
+import type { TypedEventEmitter } from 'main-event'
+import type { VGuardLibp2p } from './libp2p.ts'
+import { networkOfAgent } from './libp2p.ts'
+import type { VGuardNodeEvents } from './events.ts'
+
+export interface PeeringInit {
+  libp2p: VGuardLibp2p
+  network: string
+  bootstrap: string[]
+  allowedPeers?: string[]
+  reconnectInterval: number
+  logger: ComponentLogger
+}
+
+export class Peering {
+  private readonly libp2p: VGuardLibp2p
+  private events?: TypedEventEmitter<VGuardNodeEvents>
+  private readonly network: string
+  private readonly bootstrap: string[]
+  private readonly allowed?: Set<string>
+  private readonly denied = new Set<string>()
+  private readonly members = new Set<string>()
+  private readonly connected = new Set<string>()
+  private readonly dialing = new Set<string>()
+  private readonly reconnectInterval: number
+  private readonly log: Logger
+  private timer?: ReturnType<typeof setInterval>
+  private running = false
+
+  constructor (init: PeeringInit) {
+    this.libp2p = init.libp2p
+    this.network = init.network
+    this.bootstrap = init.bootstrap
+    this.allowed = init.allowedPeers != null ? new Set(init.allowedPeers) : undefined
+    this.reconnectInterval = init.reconnectInterval
+    this.log = init.logger.forComponent('vguard:peering')
+  }
+
+  /** Where peer events go (the node itself). */
+  setEventTarget (events: TypedEventEmitter<VGuardNodeEvents>): void {
+    this.events = events
+  }
+
+  /** Used by the connection gater: refuse peers known to be outside the network. */
+  isDenied (peerId: PeerId): boolean {
+    const id = peerId.toString()
+    if (this.allowed != null && !this.allowed.has(id)) return true
+    return this.denied.has(id)
+  }
+
+  /** Connected peers that identify as members of our network. */
+  connectedMembers (): PeerId[] {
+    return this.libp2p.getPeers().filter(p => this.connected.has(p.toString()))
+  }
+
+  isMember (peerId: PeerId | string): boolean {
+    return this.connected.has(peerId.toString())
+  }
+
+  start (): void {
+    this.running = true
+    const { libp2p } = this
+    libp2p.addEventListener('peer:discovery', this.onDiscovery)
+    libp2p.addEventListener('peer:update', this.onUpdate)
+    libp2p.addEventListener('peer:identify', this.onIdentify)
+    libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+    this.dialBootstrap()
+    this.timer = setInterval(this.maintain, this.reconnectInterval)
+  }
+
+  stop (): void {
+    this.running = false
+    clearInterval(this.timer)
+    const { libp2p } = this
+    libp2p.removeEventListener('peer:discovery', this.onDiscovery)
+    libp2p.removeEventListener('peer:update', this.onUpdate)
+    libp2p.removeEventListener('peer:identify', this.onIdentify)
+    libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
+  }
+
+  private readonly onDiscovery = (evt: CustomEvent<{ id: PeerId, multiaddrs: Array<{ toString: () => string }> }>): void => {
+    const { id, multiaddrs } = evt.detail
+    this.events?.safeDispatchEvent('peer:discovered', {
+      detail: { peerId: id.toString(), addresses: multiaddrs.map(m => m.toString()) }
+    })
+    this.dial(id)
+  }
+
+  private readonly onUpdate = (evt: CustomEvent<{ peer: { id: PeerId } }>): void => {
+    // a known peer that restarted on a new port shows up here, not as a discovery
+    const id = evt.detail.peer.id
+    if (this.libp2p.getConnections(id).length === 0) this.dial(id)
+  }
+
+  private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId, agentVersion?: string }>): void => {
+    const { peerId, agentVersion } = evt.detail
+    const id = peerId.toString()
+    const network = networkOfAgent(agentVersion)
+    let reason: string | undefined
+    if (network == null) reason = `not a vguard-node (${agentVersion ?? 'no agent'})`
+    else if (network !== this.network) reason = `network ${network} is not ${this.network}`
+    else if (this.allowed != null && !this.allowed.has(id)) reason = 'not on the allow list'
+    if (reason != null) {
+      this.log('refusing %p: %s', peerId, reason)
+      this.denied.add(id)
+      this.members.delete(id)
+      this.events?.safeDispatchEvent('peer:rejected', { detail: { peerId: id, reason } })
+      void this.libp2p.hangUp(peerId).catch(() => {})
+      return
+    }
+    this.members.add(id)
+    void this.libp2p.peerStore.merge(peerId, { tags: { [KEEP_ALIVE]: { value: 1 } } }).catch(() => {})
+    if (!this.connected.has(id)) {
+      this.connected.add(id)
+      this.events?.safeDispatchEvent('peer:connected', { detail: { peerId: id } })
+    }
+  }
+
+  private readonly onDisconnect = (evt: CustomEvent<PeerId>): void => {
+    const id = evt.detail.toString()
+    if (this.connected.delete(id)) {
+      this.events?.safeDispatchEvent('peer:disconnected', { detail: { peerId: id } })
+    }
+  }
+
+  private dial (target: PeerId | ReturnType<typeof multiaddr>, key = target.toString()): void {
+    if (!this.running || this.dialing.has(key)) return
+    this.dialing.add(key)
+    this.libp2p.dial(target, { signal: AbortSignal.timeout(this.reconnectInterval * 5) })
+      .catch((err: Error) => { this.log.trace('dial %s failed: %s', key, err.message) })
+      .finally(() => { this.dialing.delete(key) })
+  }
+
+  private dialBootstrap (): void {
+    for (const addr of this.bootstrap) {
+      const ma = multiaddr(addr)
+      const id = ma.getComponents().find(c => c.name === 'p2p')?.value
+      if (id == null || id === this.libp2p.peerId.toString()) continue
+      if (this.denied.has(id) || this.libp2p.getConnections(peerIdFromString(id)).length > 0) continue
+      this.dial(ma, id)
+    }
+  }
+
+  private readonly maintain = (): void => {
+    this.dialBootstrap()
+    for (const id of this.members) {
+      const peerId = peerIdFromString(id)
+      if (this.libp2p.getConnections(peerId).length === 0) this.dial(peerId)
+    }
+  }
+}

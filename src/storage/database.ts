@@ -1,0 +1,55 @@
+/**
+ * The node's LevelDB database. Every sublevel is opened with binary ('view')
+ * encodings: sublevels default to utf8 whatever the parent uses, which mangles
+ * binary values.
+ */
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Level } from 'level'
+import type { AbstractSublevel } from 'abstract-level'
+
+export type BinaryLevel = Level<Uint8Array, Uint8Array>
+export type BinarySublevel = AbstractSublevel<BinaryLevel, string | Uint8Array, Uint8Array, Uint8Array>
+
+export const DB_DIR = 'db'
+
+/** Another process (or another node in this process) has the data dir open. */
+export class DataDirInUseError extends Error {
+  static name = 'DataDirInUseError'
+  constructor (message = 'data dir in use by another vguard-node') {
+    super(message)
+    this.name = 'DataDirInUseError'
+  }
+}
+
+export interface NodeDatabase {
+  /** The root database (for atomic batches across sublevels). */
+  readonly db: BinaryLevel
+  /** A binary sublevel of the root. */
+  sublevel: (name: string) => BinarySublevel
+  close: () => Promise<void>
+}
+
+export const BINARY = { keyEncoding: 'view', valueEncoding: 'view' } as const
+
+function isLocked (err: unknown): boolean {
+  const e = err as { code?: string, cause?: { code?: string } }
+  return e?.code === 'LEVEL_LOCKED' || e?.cause?.code === 'LEVEL_LOCKED'
+}
+
+export async function openDatabase (dataDir: string): Promise<NodeDatabase> {
+  await mkdir(dataDir, { recursive: true })
+  const path = join(dataDir, DB_DIR)
+  const db: BinaryLevel = new Level<Uint8Array, Uint8Array>(path, BINARY)
+  try {
+    await db.open()
+  } catch (err) {
+    if (isLocked(err)) throw new DataDirInUseError(`data dir in use by another vguard-node: ${dataDir}`)
+    throw err
+  }
+  return {
+    db,
+    sublevel: (name) => db.sublevel<Uint8Array, Uint8Array>(name, BINARY),
+    close: async () => { await db.close() }
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Runs `vguard-node start` as a child process and reads what it prints: the
+ * demo, the benchmarks and the integration tests all drive real processes
+ * through this one helper.
+ */
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { createInterface } from 'node:readline'
+
+/** Path of the CLI entry, whether we run from src/ (tests) or dist/ (demo, bench). */
+export const BIN_PATH = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../bin/vguard-node' : '../../bin/vguard-node', import.meta.url))
+
+export interface NodeProcessInfo {
+  peerId: string
+  addresses: string[]
+  httpUrl: string
+}
+
+export interface NodeProcess extends NodeProcessInfo {
+  readonly child: ChildProcess
+  /** Every line printed so far (stdout and stderr). */
+  readonly output: string[]
+  /** SIGTERM, then wait for the exit code. */
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>
+  /** Resolves with the exit code (null if killed by a signal). */
+  readonly exited: Promise<number | null>
+}
+
+export interface SpawnNodeInit {
+  args: string[]
+  /** Prefix the command, e.g. ['ip', 'netns', 'exec', 'host1']. */
+  wrapper?: string[]
+  env?: NodeJS.ProcessEnv
+  /** How long to wait for "ready". @default 20000 */
+  readyTimeout?: number
+}
+
+export class NodeProcessError extends Error {
+  static name = 'NodeProcessError'
+  constructor (message = 'vguard-node process failed') {
+    super(message)
+    this.name = 'NodeProcessError'
+  }
+}
+
+export async function spawnNode (init: SpawnNodeInit): Promise<NodeProcess> {
+  const command = [...(init.wrapper ?? []), process.execPath, BIN_PATH, 'start', ...init.args]
+  const child = spawn(command[0], command.slice(1), {
+    env: { ...process.env, ...init.env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const output: string[] = []
+  let peerId: string | undefined
+  let httpUrl: string | undefined
+  const addresses: string[] = []
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => { resolve(code) })
+  })
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new NodeProcessError(`no "ready" within ${init.readyTimeout ?? 20_000} ms:\n${output.join('\n')}`))
+    }, init.readyTimeout ?? 20_000)
+    const onLine = (line: string): void => {
+      output.push(line)
+      if (line.startsWith('peer id: ')) peerId = line.slice(9)
+      else if (line.startsWith('listening: ')) addresses.push(line.slice(11))
+      else if (line.startsWith('http: ')) httpUrl = line.slice(6)
+      else if (line === 'ready') { clearTimeout(timer); resolve() }
+    }
+    createInterface({ input: child.stdout }).on('line', onLine)
+    createInterface({ input: child.stderr }).on('line', (line) => { output.push(line) })
+    void exited.then((code) => {
+      clearTimeout(timer)
+      reject(new NodeProcessError(`exited with ${String(code)} before ready:\n${output.join('\n')}`))
+    })
+  })
+  try {
+    await ready
+  } catch (err) {
+    child.kill('SIGKILL')
+    await exited
+    throw err
+  }
+  return {
+    child,
+    output,
+    peerId: peerId ?? '',
+    addresses,
+    httpUrl: httpUrl ?? '',
+    exited,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode == null && child.signalCode == null) child.kill(signal)
+      return await exited
+    }
+  }
+}

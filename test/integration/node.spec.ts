@@ -1,0 +1,97 @@
+import { describe, it, expect, afterEach } from 'vitest'
+import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import { IN_TEST_NETNS, SKIP_MDNS_REASON } from '../utils/env.ts'
+import { createVGuardNode, DataDirInUseError } from '../../src/node/index.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+
+const bootstrapOf = (node: VGuardNode): string => node.multiaddrs[0].toString()
+
+describe('node - discovery and connections', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('three nodes find each other via bootstrap and stop cleanly', async () => {
+    const a = await cluster.create()
+    await a.start()
+    const b = await cluster.create({ bootstrap: [bootstrapOf(a)] })
+    await b.start()
+    const c = await cluster.create({ bootstrap: [bootstrapOf(a), bootstrapOf(b)] })
+    const connected: string[] = []
+    c.addEventListener('peer:connected', (e) => { connected.push(e.detail.peerId) })
+    await c.start()
+    await waitFor(() => fullyConnected([a, b, c]), { message: 'full mesh' })
+    expect(connected.sort()).toEqual([a.peerId.toString(), b.peerId.toString()].sort())
+    for (const n of [a, b, c]) await n.stop()
+    expect(a.status).toBe('stopped')
+    expect(a.libp2p.getConnections()).toHaveLength(0)
+    expect(a.store.db.status).toBe('closed')
+  })
+
+  it.skipIf(!IN_TEST_NETNS)('three nodes find each other via mDNS alone (private namespace)', async () => {
+    const network = `mdns-${process.pid}-${Date.now()}`
+    const nodes = await Promise.all([0, 1, 2].map(async () => await cluster.create({ network, mdns: true, mdnsInterval: 500 })))
+    const discovered: string[] = []
+    nodes[0].addEventListener('peer:discovered', (e) => { discovered.push(e.detail.peerId) })
+    await Promise.all(nodes.map(async n => { await n.start() }))
+    await waitFor(() => fullyConnected(nodes), { message: 'mDNS full mesh' })
+    expect(new Set(discovered)).toEqual(new Set([nodes[1].peerId.toString(), nodes[2].peerId.toString()]))
+  })
+  if (!IN_TEST_NETNS) it.skip(`mDNS: ${SKIP_MDNS_REASON}`, () => {})
+
+  it('keeps its peer id across restarts and peers reconnect to it on a new port', async () => {
+    const a = await cluster.create()
+    await a.start()
+    const dataDir = await cluster.tempDir()
+    let b = await cluster.create({ dataDir, bootstrap: [bootstrapOf(a)] })
+    await b.start()
+    const id = b.peerId.toString()
+    const oldAddr = bootstrapOf(b)
+    await waitFor(() => fullyConnected([a, b]))
+    const disconnected = new Promise<string>((resolve) => {
+      a.addEventListener('peer:disconnected', (e) => { resolve(e.detail.peerId) }, { once: true })
+    })
+    await cluster.stopNode(b)
+    expect(await disconnected).toBe(id)
+
+    // b comes back on a new port and without a bootstrap list: a must find it again
+    b = await cluster.create({ dataDir })
+    await b.start()
+    expect(b.peerId.toString()).toBe(id)
+    expect(bootstrapOf(b)).not.toBe(oldAddr)
+    // a learns b's new address when b dials... b has no bootstrap, so give a the new address the way mDNS would
+    await a.libp2p.peerStore.merge(b.peerId, { multiaddrs: b.multiaddrs })
+    await waitFor(() => fullyConnected([a, b]), { message: 'reconnect after restart' })
+  })
+
+  it('refuses a second node on the same data dir with DataDirInUseError', async () => {
+    const a = await cluster.create()
+    await expect(createVGuardNode({ dataDir: a.config.dataDir, mdns: false })).rejects.toThrow(DataDirInUseError)
+    await expect(createVGuardNode({ dataDir: a.config.dataDir, mdns: false })).rejects.toThrow('data dir in use by another vguard-node')
+  })
+
+  it('refuses peers of another network', async () => {
+    const a = await cluster.create({ network: 'fleet-a' })
+    await a.start()
+    const b = await cluster.create({ network: 'fleet-b', bootstrap: [bootstrapOf(a)] })
+    const rejected = new Promise<string>((resolve) => {
+      b.addEventListener('peer:rejected', (e) => { resolve(e.detail.reason) }, { once: true })
+    })
+    await b.start()
+    expect(await rejected).toMatch(/network fleet-a is not fleet-b/)
+    await waitFor(() => b.libp2p.getConnections(a.peerId).length === 0, { message: 'hang up' })
+    expect(b.peers()).toHaveLength(0)
+  })
+
+  it('refuses peers not on the allow list', async () => {
+    const a = await cluster.create()
+    await a.start()
+    const c = await cluster.create()
+    const b = await cluster.create({ allowedPeers: [c.peerId.toString()], bootstrap: [bootstrapOf(a)] })
+    await b.start()
+    // the gater denies the dial outright: no connection ever forms
+    await expect(b.libp2p.dial(a.multiaddrs[0])).rejects.toThrow()
+    expect(b.libp2p.getConnections(a.peerId)).toHaveLength(0)
+    expect(b.peers()).toHaveLength(0)
+  })
+})

@@ -1,0 +1,36 @@
+import { describe, it, expect } from 'vitest'
+import { InvalidArgumentError } from 'commander'
+import { parseBytes, parseHostPort, parseInteger, collectMultiaddrs } from '../../../src/cli/options.ts'
+
+describe('cli - options', () => {
+  it('parses HOST:PORT forms', () => {
+    expect(parseHostPort('127.0.0.1:7400')).toEqual({ host: '127.0.0.1', port: 7400 })
+    expect(parseHostPort('0.0.0.0:0')).toEqual({ host: '0.0.0.0', port: 0 })
+    expect(parseHostPort('[::1]:80')).toEqual({ host: '::1', port: 80 })
+    expect(parseHostPort('8080')).toEqual({ host: '127.0.0.1', port: 8080 })
+    expect(() => parseHostPort('host:70000')).toThrow(InvalidArgumentError)
+    expect(() => parseHostPort('nope')).toThrow(InvalidArgumentError)
+  })
+
+  it('parses byte sizes with units', () => {
+    expect(parseBytes('1024')).toBe(1024)
+    expect(parseBytes('1GiB')).toBe(1024 ** 3)
+    expect(parseBytes('512kb')).toBe(512 * 1024)
+    expect(() => parseBytes('12 parsecs')).toThrow(InvalidArgumentError)
+    expect(() => parseBytes('-1')).toThrow(InvalidArgumentError)
+  })
+
+  it('bounds integers', () => {
+    expect(parseInteger(0, 10)('3')).toBe(3)
+    expect(() => parseInteger(0, 10)('11')).toThrow(InvalidArgumentError)
+    expect(() => parseInteger(0, 10)('2.5')).toThrow(InvalidArgumentError)
+  })
+
+  it('collects repeated and comma-separated multiaddrs', () => {
+    const a = '/ip4/127.0.0.1/tcp/1'
+    const b = '/ip4/127.0.0.1/tcp/2'
+    expect(collectMultiaddrs(`${a},${b}`, undefined)).toEqual([a, b])
+    expect(collectMultiaddrs(b, [a])).toEqual([a, b])
+    expect(() => collectMultiaddrs('garbage', undefined)).toThrow(InvalidArgumentError)
+  })
+})

@@ -1,0 +1,36 @@
+import { describe, it, expect } from 'vitest'
+import { resolveConfig, ConfigError, DEFAULT_K_BACKUPS, DEFAULT_BOOTH_SIZE } from '../../../src/node/config.ts'
+import { mdnsServiceTag, networkOfAgent, agentVersion } from '../../../src/node/libp2p.ts'
+
+describe('node - config', () => {
+  it('fills safe defaults', () => {
+    const config = resolveConfig({ dataDir: '/tmp/x' })
+    expect(config.network).toBe('vguard')
+    expect(config.mdns).toBe(true)
+    expect(config.kBackups).toBe(DEFAULT_K_BACKUPS)
+    expect(config.boothSize).toBe(DEFAULT_BOOTH_SIZE)
+    expect(config.bootstrap).toEqual([])
+  })
+
+  it.each([
+    [{ network: 'bad name' }, /network/],
+    [{ listen: ['not-an-addr'] }, /listen/],
+    [{ bootstrap: ['/ip4/127.0.0.1/tcp/1'] }, /p2p/],
+    [{ kBackups: -1 }, /kBackups/],
+    [{ boothSize: 0 }, /boothSize/],
+    [{ capacity: 1.5 }, /capacity/],
+    [{ mdnsInterval: 5 }, /mdnsInterval/],
+    [{ allowedPeers: ['nope'] }, /allowedPeers/],
+    [{ dataDir: '' }, /dataDir/]
+  ])('rejects %j with a ConfigError', (bad, message) => {
+    expect(() => resolveConfig({ dataDir: '/tmp/x', ...bad })).toThrow(ConfigError)
+    expect(() => resolveConfig({ dataDir: '/tmp/x', ...bad })).toThrow(message)
+  })
+
+  it('derives distinct mDNS tags and agents per network', () => {
+    expect(mdnsServiceTag('fleet-a')).not.toBe(mdnsServiceTag('fleet-b'))
+    expect(mdnsServiceTag('Fleet.A')).toMatch(/^_vguard-[a-z0-9-]+\._udp\.local$/)
+    expect(networkOfAgent(agentVersion('fleet-a'))).toBe('fleet-a')
+    expect(networkOfAgent('js-libp2p/3.0.0')).toBeUndefined()
+  })
+})

@@ -1,0 +1,51 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createVGuardNode } from '../../src/node/index.ts'
+import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
+
+/** Shared options for real-socket tests: loopback, port 0, mDNS off, fast reconnects. */
+export function createBaseOptions (overrides: Partial<VGuardNodeOptions> & { dataDir: string }): VGuardNodeOptions {
+  return {
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    network: `test-${process.pid}`,
+    mdns: false,
+    reconnectInterval: 250,
+    ...overrides
+  }
+}
+
+/** Tracks nodes and temp dirs made by a test so teardown stops and removes all of them. */
+export class TestCluster {
+  readonly nodes: VGuardNode[] = []
+  private readonly dirs: string[] = []
+
+  async tempDir (prefix = 'vguard-test-'): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), prefix))
+    this.dirs.push(dir)
+    return dir
+  }
+
+  async create (overrides: Partial<VGuardNodeOptions> = {}): Promise<VGuardNode> {
+    const dataDir = overrides.dataDir ?? await this.tempDir()
+    const node = await createVGuardNode(createBaseOptions({ ...overrides, dataDir }))
+    this.nodes.push(node)
+    return node
+  }
+
+  async stopNode (node: VGuardNode): Promise<void> {
+    await node.stop()
+    this.nodes.splice(this.nodes.indexOf(node), 1)
+  }
+
+  async teardown (): Promise<void> {
+    await Promise.allSettled(this.nodes.map(async n => { await n.stop() }))
+    this.nodes.length = 0
+    await Promise.all(this.dirs.map(async d => { await rm(d, { recursive: true, force: true }) }))
+    this.dirs.length = 0
+  }
+}
+
+export function fullyConnected (nodes: VGuardNode[]): boolean {
+  return nodes.every(n => n.peers().length === nodes.length - 1)
+}
