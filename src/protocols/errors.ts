@@ -1,0 +1,49 @@
+/**
+ * Errors shared by the vguard stream protocols, shaped like
+ * `@libp2p/interface` errors: branch on `err.name`, never on the message.
+ */
+
+/** A remote peer sent a message that is malformed, oversized or out of order. */
+export class InvalidMessageError extends Error {
+  static name = 'InvalidMessageError'
+  constructor (message = 'Invalid message') {
+    super(message)
+    this.name = 'InvalidMessageError'
+  }
+}
+
+/** The remote peer answered with an error status, or broke the protocol's rules. */
+export class ProtocolError extends Error {
+  static name = 'ProtocolError'
+  constructor (message = 'Protocol error') {
+    super(message)
+    this.name = 'ProtocolError'
+  }
+}
+
+/** An exchange did not finish within its time limit. */
+export class TimeoutError extends Error {
+  static name = 'TimeoutError'
+  constructor (message = 'Timed out') {
+    super(message)
+    this.name = 'TimeoutError'
+  }
+}
+
+/** The remote peer does not have what was asked for. */
+export class NotFoundError extends Error {
+  static name = 'NotFoundError'
+  constructor (message = 'Not found') {
+    super(message)
+    this.name = 'NotFoundError'
+  }
+}
+
+/** The service is not running (stopped, or not started yet). */
+export class NotStartedError extends Error {
+  static name = 'NotStartedError'
+  constructor (message = 'Service not started') {
+    super(message)
+    this.name = 'NotStartedError'
+  }
+}
