@@ -7,13 +7,13 @@
  * the vehicles over loopback); otherwise mDNS is off and vehicles bootstrap
  * over 127.0.0.1. It says which it chose.
  */
-import { spawn, spawnSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnNode } from '../swarm/process.ts'
 import type { NodeProcess } from '../swarm/process.ts'
 import { fetchStatus, renderTable } from './table.ts'
+import { canUnshareNetwork, inPrivateNetns, reexecInPrivateNetns } from '../swarm/netns.ts'
 
 export interface DemoFlags {
   vehicles: number
@@ -23,36 +23,16 @@ export interface DemoFlags {
 
 const IN_NETNS_ENV = 'VGUARD_DEMO_IN_NETNS'
 
-function canUseNetns (): boolean {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false
-  return spawnSync('unshare', ['-n', 'true'], { stdio: 'ignore' }).status === 0
-}
-
-/** Re-runs this demo inside `unshare -n`; resolves with its exit code. */
-async function rerunInNetns (): Promise<number> {
-  const child = spawn('unshare', ['-n', '--', process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, [IN_NETNS_ENV]: '1' }
-  })
-  // Ctrl-C reaches the whole foreground group; the child stops itself cleanly
-  const ignore = (): void => {}
-  process.on('SIGINT', ignore)
-  process.on('SIGTERM', () => { child.kill('SIGTERM') })
-  return await new Promise((resolve) => { child.once('exit', (code) => { resolve(code ?? 1) }) })
-}
-
 export async function runDemo (flags: DemoFlags, out: (line: string) => void): Promise<void> {
-  const inNetns = process.env[IN_NETNS_ENV] === '1'
-  if (!inNetns && flags.netns && canUseNetns()) {
+  const inNetns = inPrivateNetns(IN_NETNS_ENV)
+  if (!inNetns && flags.netns && canUnshareNetwork()) {
     out('demo: running the vehicles in a private network namespace (root on Linux): mDNS discovery over loopback')
-    const code = await rerunInNetns()
+    const code = await reexecInPrivateNetns(IN_NETNS_ENV)
     if (code !== 0) throw new Error(`demo in network namespace exited with ${code}`)
     return
   }
   const useMdns = inNetns
-  if (inNetns) {
-    spawnSync('ip', ['link', 'set', 'lo', 'up'], { stdio: 'inherit' })
-  } else {
+  if (!inNetns) {
     out('demo: no private network namespace (needs root on Linux): mDNS off, vehicles bootstrap over 127.0.0.1')
   }
 
@@ -75,8 +55,8 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
       ]
       if (!useMdns) {
         args.push('--no-mdns')
-        // without multicast every vehicle dials the ones started before it
-        for (const v of vehicles) args.push('--bootstrap', v.addresses[0])
+        // without multicast, vehicles bootstrap to the first; peer exchange does the rest
+        if (vehicles.length > 0) args.push('--bootstrap', vehicles[0].addresses[0])
       }
       vehicles.push(await spawnNode({ args }))
     }

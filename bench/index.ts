@@ -1,0 +1,57 @@
+/**
+ * `npm run bench`: prints a table of figures, or with `-- --json` one JSON object
+ * per line; `-- --only NAME` runs one benchmark. Every ratio compares against a
+ * raw baseline measured in the same run, so figures from different machines
+ * read the same way.
+ */
+import { parseArgs } from 'node:util'
+import type { Benchmark, BenchResult } from './types.ts'
+import { benchmarks as discovery } from './discovery.ts'
+import { canUnshareNetwork, inPrivateNetns, reexecInPrivateNetns } from '../src/swarm/netns.ts'
+
+// mDNS and everything else the benchmarks send stay inside a private namespace when we can make one
+const NETNS_MARKER = 'VGUARD_BENCH_IN_NETNS'
+
+// every benchmark module exports `benchmarks`; add new ones to this list
+const registry: Benchmark[] = [...discovery]
+
+function formatNumber (n: number): string {
+  if (!Number.isFinite(n)) return String(n)
+  if (Math.abs(n) >= 100) return n.toFixed(0)
+  if (Math.abs(n) >= 1) return n.toFixed(2)
+  return n.toPrecision(3)
+}
+
+function printRow (r: BenchResult): void {
+  const ratio = r.ratio != null ? `${r.ratio.toFixed(2)}x of ${formatNumber(r.baseline ?? 0)}` : ''
+  console.log(`${r.bench.padEnd(12)} ${r.figure.padEnd(52)} ${`${formatNumber(r.value)} ${r.unit}`.padStart(16)}  ${ratio.padEnd(22)} ${r.target ?? ''}`)
+}
+
+async function main (): Promise<void> {
+  const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, only: { type: 'string' }, list: { type: 'boolean', default: false } } })
+  if (values.list === true) {
+    for (const b of registry) console.log(`${b.name.padEnd(14)} ${b.description}`)
+    return
+  }
+  const selected = values.only != null ? registry.filter(b => b.name === values.only) : registry
+  if (selected.length === 0) {
+    console.error(`no benchmark named ${String(values.only)}; try --list`)
+    process.exitCode = 2
+    return
+  }
+  if (values.json !== true) {
+    console.log(`${'bench'.padEnd(12)} ${'figure'.padEnd(52)} ${'value'.padStart(16)}  ${'ratio (same-run baseline)'.padEnd(22)} target`)
+  }
+  for (const b of selected) {
+    await b.run((r) => {
+      if (values.json === true) console.log(JSON.stringify(r))
+      else printRow(r)
+    })
+  }
+}
+
+if (!inPrivateNetns(NETNS_MARKER) && canUnshareNetwork()) {
+  process.exitCode = await reexecInPrivateNetns(NETNS_MARKER)
+} else {
+  await main()
+}

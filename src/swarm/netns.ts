@@ -1,0 +1,40 @@
+/**
+ * Private network namespaces for the demo and the benchmarks. mDNS multicast
+ * leaves by the default interface and we may only send to loopback and to
+ * namespaces we create: as root on Linux we re-run the program under
+ * `unshare -n` with just `lo` up, where multicast stays on loopback.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+
+export function canUnshareNetwork (): boolean {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false
+  return spawnSync('unshare', ['-n', 'true'], { stdio: 'ignore' }).status === 0
+}
+
+/** True inside a namespace made by reexecInPrivateNetns with this marker. */
+export function inPrivateNetns (marker: string): boolean {
+  return process.env[marker] === '1'
+}
+
+/**
+ * Re-runs this very command inside `unshare -n` (lo up), stdio inherited;
+ * resolves with its exit code. Ctrl-C reaches the child through the terminal's
+ * process group; SIGTERM is forwarded.
+ */
+export async function reexecInPrivateNetns (marker: string): Promise<number> {
+  const script = 'ip link set lo up && exec "$0" "$@"'
+  const child = spawn('unshare', ['-n', '--', 'sh', '-c', script, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, [marker]: '1' }
+  })
+  const ignore = (): void => {}
+  const forward = (): void => { child.kill('SIGTERM') }
+  process.on('SIGINT', ignore)
+  process.on('SIGTERM', forward)
+  try {
+    return await new Promise((resolve) => { child.once('exit', (code) => { resolve(code ?? 1) }) })
+  } finally {
+    process.off('SIGINT', ignore)
+    process.off('SIGTERM', forward)
+  }
+}
