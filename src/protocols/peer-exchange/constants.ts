@@ -1,0 +1,10 @@
+export const TOPIC_NAME = 'peers'
+export const TOPIC_VERSION = 1
+/** Bounds what one announcement can make us do: at most this many peers, each with a few addresses. */
+export const MAX_PEERS_PER_ANNOUNCEMENT = 128
+export const MAX_ADDRS_PER_PEER = 8
+export const MAX_ANNOUNCEMENT_BYTES = 64 * 1024
+/** Coalesce the burst of subscription changes when several vehicles join at once. */
+export const ANNOUNCE_DEBOUNCE = 100
+/** Re-announce now and then so partitions that heal find each other again. */
+export const ANNOUNCE_INTERVAL = 30_000

@@ -1,0 +1,135 @@
+/**
+ * @packageDocumentation
+ *
+ * Peer exchange over gossipsub. Without multicast (docker swarm overlays,
+ * bootstrap-only setups) a vehicle knows only the peers it was told about, and
+ * libp2p has no peer exchange of its own. Whenever a peer subscribes to the
+ * network's peers topic, we publish who we are connected to; gossip relays it
+ * across the mesh, so bootstrapping to one vehicle is enough to meet them all.
+ *
+ * Guarantees: announcements are hints. The sender is authenticated by the
+ * gossipsub signature; listed peers are only dialled, and Noise proves their
+ * ids. Malformed or oversized announcements are dropped and counted.
+ *
+ * @example
+ *
+ * ```ts
+ * const px = new PeerExchange({ libp2p, network: 'fleet', members: () => peering.connectedMembers(), onPeer: (id, addrs) => dial(id) })
+ * px.start()
+ * ```
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { Logger, PeerId } from '@libp2p/interface'
+import type { Message, SubscriptionChangeData } from '@libp2p/gossipsub'
+import type { VGuardLibp2p } from '../../node/libp2p.ts'
+import { PeerAnnouncement } from './pb/peer-exchange.ts'
+import {
+  ANNOUNCE_DEBOUNCE, ANNOUNCE_INTERVAL, MAX_ADDRS_PER_PEER, MAX_ANNOUNCEMENT_BYTES, MAX_PEERS_PER_ANNOUNCEMENT, TOPIC_NAME, TOPIC_VERSION
+} from './constants.ts'
+
+export function peersTopic (network: string): string {
+  return `vguard/${network}/${TOPIC_NAME}/${TOPIC_VERSION}`
+}
+
+export interface PeerExchangeInit {
+  libp2p: VGuardLibp2p
+  network: string
+  /** Connected members of our network to advertise. */
+  members: () => PeerId[]
+  /** Called for each advertised peer with its addresses. */
+  onPeer: (peerId: PeerId, addrs: Multiaddr[]) => void
+  log: Logger
+  /** @default 30000 */
+  announceInterval?: number
+}
+
+export class PeerExchange {
+  readonly topic: string
+  private readonly init: PeerExchangeInit
+  private debounce?: ReturnType<typeof setTimeout>
+  private interval?: ReturnType<typeof setInterval>
+  dropped = 0
+
+  constructor (init: PeerExchangeInit) {
+    this.init = init
+    this.topic = peersTopic(init.network)
+  }
+
+  start (): void {
+    const { pubsub } = this.init.libp2p.services
+    pubsub.subscribe(this.topic)
+    pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
+    pubsub.addEventListener('message', this.onMessage)
+    this.interval = setInterval(() => { this.announce() }, this.init.announceInterval ?? ANNOUNCE_INTERVAL)
+  }
+
+  stop (): void {
+    clearTimeout(this.debounce)
+    clearInterval(this.interval)
+    const { pubsub } = this.init.libp2p.services
+    pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
+    pubsub.removeEventListener('message', this.onMessage)
+    pubsub.unsubscribe(this.topic)
+  }
+
+  /** Publishes our view soon (several triggers in a burst become one message). */
+  scheduleAnnounce (): void {
+    clearTimeout(this.debounce)
+    this.debounce = setTimeout(() => { this.announce() }, ANNOUNCE_DEBOUNCE)
+  }
+
+  private announce (): void {
+    void this.buildAnnouncement()
+      .then(async (bytes) => await this.init.libp2p.services.pubsub.publish(this.topic, bytes))
+      .catch((err: Error) => { this.init.log.trace('peer announcement not sent: %s', err.message) })
+  }
+
+  /**
+   * Our own addresses and, for each member, the listen addresses identify told
+   * us (from the peer store): a connection's remote address is an ephemeral
+   * port when the member dialled us, and useless to anyone else.
+   */
+  private async buildAnnouncement (): Promise<Uint8Array> {
+    const { libp2p } = this.init
+    const members = await Promise.all(this.init.members().slice(0, MAX_PEERS_PER_ANNOUNCEMENT - 1).map(async (id) => {
+      const peer = await libp2p.peerStore.get(id).catch(() => undefined)
+      return { peerId: id.toString(), addrs: (peer?.addresses ?? []).map(a => a.multiaddr.toString()) }
+    }))
+    const peers = [{ peerId: libp2p.peerId.toString(), addrs: libp2p.getMultiaddrs().map(a => a.toString()) }, ...members]
+      .filter(p => p.addrs.length > 0)
+      .map(p => ({ ...p, addrs: p.addrs.slice(0, MAX_ADDRS_PER_PEER) }))
+    return PeerAnnouncement.encode({ peers })
+  }
+
+  private readonly onSubscriptionChange = (evt: CustomEvent<SubscriptionChangeData>): void => {
+    if (evt.detail.subscriptions.some(s => s.subscribe && s.topic === this.topic)) this.scheduleAnnounce()
+  }
+
+  private readonly onMessage = (evt: CustomEvent<Message>): void => {
+    const msg = evt.detail
+    if (msg.topic !== this.topic) return
+    const announcement = decodeAnnouncement(msg.data)
+    if (announcement == null) {
+      this.dropped++
+      this.init.log('dropped a malformed peer announcement from %s', msg.type === 'signed' ? msg.from.toString() : 'unsigned')
+      return
+    }
+    const self = this.init.libp2p.peerId.toString()
+    for (const { peerId, addrs } of announcement) {
+      if (peerId.toString() !== self) this.init.onPeer(peerId, addrs)
+    }
+  }
+}
+
+/** Parses an announcement; undefined if it is oversized or any entry is malformed. */
+export function decodeAnnouncement (data: Uint8Array): Array<{ peerId: PeerId, addrs: Multiaddr[] }> | undefined {
+  if (data.byteLength > MAX_ANNOUNCEMENT_BYTES) return undefined
+  try {
+    const decoded = PeerAnnouncement.decode(data, { limits: { peers: MAX_PEERS_PER_ANNOUNCEMENT, peers$: { addrs: MAX_ADDRS_PER_PEER } } })
+    return decoded.peers.map(p => ({ peerId: peerIdFromString(p.peerId), addrs: p.addrs.map(a => multiaddr(a)) }))
+  } catch {
+    return undefined
+  }
+}
