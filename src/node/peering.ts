@@ -16,6 +16,8 @@ import type { TypedEventEmitter } from 'main-event'
 import type { VGuardLibp2p } from './libp2p.ts'
 import { networkOfAgent } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
+import { PeerExchange } from '../protocols/peer-exchange/index.ts'
+import type { Multiaddr } from '@multiformats/multiaddr'
 
 export interface PeeringInit {
   libp2p: VGuardLibp2p
@@ -39,6 +41,7 @@ export class Peering {
   private readonly reconnectInterval: number
   private readonly log: Logger
   private timer?: ReturnType<typeof setInterval>
+  private readonly exchange: PeerExchange
   private running = false
 
   constructor (init: PeeringInit) {
@@ -48,6 +51,13 @@ export class Peering {
     this.allowed = init.allowedPeers != null ? new Set(init.allowedPeers) : undefined
     this.reconnectInterval = init.reconnectInterval
     this.log = init.logger.forComponent('vguard:peering')
+    this.exchange = new PeerExchange({
+      libp2p: init.libp2p,
+      network: init.network,
+      members: () => this.connectedMembers(),
+      onPeer: (peerId, addrs) => { this.onExchangedPeer(peerId, addrs) },
+      log: init.logger.forComponent('vguard:peer-exchange')
+    })
   }
 
   /** Where peer events go (the node itself). */
@@ -78,6 +88,7 @@ export class Peering {
     libp2p.addEventListener('peer:update', this.onUpdate)
     libp2p.addEventListener('peer:identify', this.onIdentify)
     libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+    this.exchange.start()
     this.dialBootstrap()
     this.timer = setInterval(this.maintain, this.reconnectInterval)
   }
@@ -85,6 +96,7 @@ export class Peering {
   stop (): void {
     this.running = false
     clearInterval(this.timer)
+    this.exchange.stop()
     const { libp2p } = this
     libp2p.removeEventListener('peer:discovery', this.onDiscovery)
     libp2p.removeEventListener('peer:update', this.onUpdate)
@@ -128,6 +140,14 @@ export class Peering {
       this.connected.add(id)
       this.events?.safeDispatchEvent('peer:connected', { detail: { peerId: id } })
     }
+  }
+
+  /** A peer another member told us about: remember its addresses and meet it. */
+  private onExchangedPeer (peerId: PeerId, addrs: Multiaddr[]): void {
+    if (this.isDenied(peerId) || this.libp2p.getConnections(peerId).length > 0) return
+    this.libp2p.peerStore.merge(peerId, { multiaddrs: addrs })
+      .then(() => { this.dial(peerId) })
+      .catch((err: Error) => { this.log.trace('could not store exchanged peer %p: %s', peerId, err.message) })
   }
 
   private readonly onDisconnect = (evt: CustomEvent<PeerId>): void => {

@@ -95,3 +95,16 @@ describe('node - discovery and connections', () => {
     expect(b.peers()).toHaveLength(0)
   })
 })
+
+describe('node - peer exchange', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('nodes that bootstrap to one vehicle meet each other through gossip', async () => {
+    const hub = await cluster.create()
+    await hub.start()
+    const spokes = await Promise.all([0, 1, 2].map(async () => await cluster.create({ bootstrap: [hub.multiaddrs[0].toString()] })))
+    await Promise.all(spokes.map(async s => { await s.start() }))
+    await waitFor(() => fullyConnected([hub, ...spokes]), { message: 'full mesh through peer exchange' })
+  })
+})

@@ -1,0 +1,29 @@
+import { describe, it, expect } from 'vitest'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { decodeAnnouncement, peersTopic } from '../../../src/protocols/peer-exchange/index.ts'
+import { PeerAnnouncement } from '../../../src/protocols/peer-exchange/pb/peer-exchange.ts'
+import { MAX_PEERS_PER_ANNOUNCEMENT } from '../../../src/protocols/peer-exchange/constants.ts'
+
+describe('protocols - peer-exchange', () => {
+  it('decodes a valid announcement', async () => {
+    const id = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const bytes = PeerAnnouncement.encode({ peers: [{ peerId: id, addrs: ['/ip4/127.0.0.1/tcp/4001'] }] })
+    const decoded = decodeAnnouncement(bytes)
+    expect(decoded?.[0].peerId.toString()).toBe(id)
+    expect(decoded?.[0].addrs[0].toString()).toBe('/ip4/127.0.0.1/tcp/4001')
+  })
+
+  it('drops garbage, bad peer ids, bad addresses and too many peers', async () => {
+    const id = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    expect(decodeAnnouncement(Uint8Array.from([0xff, 0xff, 0xff]))).toBeUndefined()
+    expect(decodeAnnouncement(PeerAnnouncement.encode({ peers: [{ peerId: 'nope', addrs: [] }] }))).toBeUndefined()
+    expect(decodeAnnouncement(PeerAnnouncement.encode({ peers: [{ peerId: id, addrs: ['not/a/multiaddr'] }] }))).toBeUndefined()
+    const many = Array.from({ length: MAX_PEERS_PER_ANNOUNCEMENT + 1 }, () => ({ peerId: id, addrs: [] }))
+    expect(decodeAnnouncement(PeerAnnouncement.encode({ peers: many }))).toBeUndefined()
+  })
+
+  it('versions the topic per network', () => {
+    expect(peersTopic('fleet')).toBe('vguard/fleet/peers/1')
+  })
+})
