@@ -25,7 +25,12 @@ export interface VGuardNodeOptions {
   announce?: string[]
   /** Network name: separates swarms sharing a LAN (mDNS tag, topics, identify). @default 'vguard' */
   network?: string
-  /** Multiaddrs with /p2p/<peer id> to dial at start and keep dialing. @default [] */
+  /**
+   * Peers to dial at start and keep dialing. With /p2p/<peer id> the peer is
+   * authenticated; without it (e.g. /dns4/tasks.vehicle/tcp/4001 in a docker
+   * swarm) the address is dialled while we have no peers, and peer exchange
+   * does the rest. @default []
+   */
   bootstrap?: string[]
   /** Discover peers with mDNS. @default true */
   mdns?: boolean
@@ -69,16 +74,14 @@ export class ConfigError extends Error {
 
 const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/
 
-function checkMultiaddr (flag: string, value: string, needsPeerId = false): void {
+function checkMultiaddr (flag: string, value: string): void {
   let ma
   try {
     ma = multiaddr(value)
   } catch {
     throw new ConfigError(`${flag}: not a multiaddr: ${value}`)
   }
-  if (needsPeerId && ma.getComponents().find(c => c.name === 'p2p') == null) {
-    throw new ConfigError(`${flag}: must end in /p2p/<peer id>: ${value}`)
-  }
+  if (ma.getComponents().length === 0) throw new ConfigError(`${flag}: empty multiaddr`)
 }
 
 function checkInteger (flag: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
@@ -111,7 +114,7 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
   if (config.listen.length === 0) throw new ConfigError('listen: at least one address')
   config.listen.forEach(a => { checkMultiaddr('listen', a) })
   config.announce.forEach(a => { checkMultiaddr('announce', a) })
-  config.bootstrap.forEach(a => { checkMultiaddr('bootstrap', a, true) })
+  config.bootstrap.forEach(a => { checkMultiaddr('bootstrap', a) })
   checkInteger('mdnsInterval', config.mdnsInterval, 100, 3_600_000)
   checkInteger('kBackups', config.kBackups, 0, 64)
   checkInteger('boothSize', config.boothSize, 1, 64)

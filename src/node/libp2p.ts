@@ -56,8 +56,10 @@ export async function buildLibp2p ({ config, privateKey, isDenied, logger }: Lib
   if (config.mdns) {
     peerDiscovery.push(mdns({ serviceTag: mdnsServiceTag(config.network), interval: config.mdnsInterval }))
   }
-  if (config.bootstrap.length > 0) {
-    peerDiscovery.push(bootstrap({ list: config.bootstrap, timeout: 0 }))
+  // @libp2p/bootstrap only takes addresses with a peer id; Peering dials the rest
+  const withPeerId = config.bootstrap.filter(a => a.includes('/p2p/'))
+  if (withPeerId.length > 0) {
+    peerDiscovery.push(bootstrap({ list: withPeerId, timeout: 0 }))
   }
   return createLibp2p({
     privateKey,

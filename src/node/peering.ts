@@ -166,10 +166,16 @@ export class Peering {
   }
 
   private dialBootstrap (): void {
+    const lonely = this.connected.size === 0
     for (const addr of this.bootstrap) {
       const ma = multiaddr(addr)
       const id = ma.getComponents().find(c => c.name === 'p2p')?.value
-      if (id == null || id === this.libp2p.peerId.toString()) continue
+      if (id == null) {
+        // an address without a peer id (a DNS name for the swarm): only while we know nobody
+        if (lonely) this.dial(ma, addr)
+        continue
+      }
+      if (id === this.libp2p.peerId.toString()) continue
       if (this.denied.has(id) || this.libp2p.getConnections(peerIdFromString(id)).length > 0) continue
       this.dial(ma, id)
     }

@@ -108,3 +108,20 @@ describe('node - peer exchange', () => {
     await waitFor(() => fullyConnected([hub, ...spokes]), { message: 'full mesh through peer exchange' })
   })
 })
+
+describe('node - bootstrap by address only', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('dials a bootstrap address without /p2p (as a swarm DNS name would be) and meets the network', async () => {
+    const a = await cluster.create()
+    await a.start()
+    const b = await cluster.create({ bootstrap: [a.multiaddrs[0].toString()] })
+    await b.start()
+    const withoutId = a.multiaddrs[0].decapsulateCode(421).toString()
+    expect(withoutId).not.toContain('/p2p/')
+    const c = await cluster.create({ bootstrap: [withoutId] })
+    await c.start()
+    await waitFor(() => fullyConnected([a, b, c]), { message: 'full mesh from an id-less bootstrap address' })
+  })
+})
