@@ -1,0 +1,209 @@
+/**
+ * The payload of a block: its transaction list in the canonical encoding of
+ * `Payload` (see pb/chain.proto), which is what payloadHash covers.
+ *
+ * We write and parse that encoding by hand rather than through protons: the
+ * encoder fills one buffer without a copy per transaction, and the parser is
+ * strict (only the canonical form protons itself writes is accepted) and
+ * returns where each value lies, so the store can index values without
+ * decoding or copying them. A unit test checks byte equality with protons.
+ */
+import { InvalidBlockError, InvalidTransactionError } from './errors.ts'
+import { MAX_KEY_BYTES, MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK } from './constants.ts'
+
+export type TxOp = 'PUT' | 'DELETE'
+
+export interface Transaction {
+  op: TxOp
+  key: string
+  /** Empty for a delete. */
+  value: Uint8Array
+}
+
+/** What createBlock accepts: op defaults to PUT, value to empty. */
+export interface TransactionInput {
+  op?: TxOp
+  key: string
+  value?: Uint8Array
+}
+
+/** One transaction located inside a payload. */
+export interface PayloadEntry {
+  op: TxOp
+  key: string
+  /** Offset of the value's bytes in the payload (valueLength 0 for deletes and empty values). */
+  valueOffset: number
+  valueLength: number
+}
+
+// field tags: (field number << 3) | wire type 2 (length-delimited) or 0 (varint)
+const TAG_TX = 0x0a
+const TAG_OP = 0x08
+const TAG_KEY = 0x12
+const TAG_VALUE = 0x1a
+const OP_DELETE = 1
+
+const EMPTY = new Uint8Array(0)
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+const utf8Encoder = new TextEncoder()
+
+function varintLength (n: number): number {
+  let len = 1
+  while (n >= 0x80) {
+    n = Math.floor(n / 128)
+    len++
+  }
+  return len
+}
+
+function writeVarint (buf: Uint8Array, pos: number, n: number): number {
+  while (n >= 0x80) {
+    buf[pos++] = (n & 0x7f) | 0x80
+    n = Math.floor(n / 128)
+  }
+  buf[pos++] = n
+  return pos
+}
+
+function bad (message: string): InvalidBlockError {
+  return new InvalidBlockError('BadPayload', `Invalid block: BadPayload: ${message}`)
+}
+
+/** Reads a minimal varint below 2^32 that ends before `end`; returns [value, next position]. */
+function readVarint (buf: Uint8Array, pos: number, end: number): [number, number] {
+  let value = 0
+  let factor = 1
+  for (let i = 0; i < 5; i++) {
+    if (pos >= end) throw bad('truncated varint')
+    const byte = buf[pos++]
+    value += (byte & 0x7f) * factor
+    if ((byte & 0x80) === 0) {
+      // a trailing zero byte means a longer-than-needed (non-canonical) encoding
+      if (byte === 0 && i > 0) throw bad('non-minimal varint')
+      return [value, pos]
+    }
+    factor *= 128
+  }
+  throw bad('varint too long')
+}
+
+/** Checks one transaction given to createBlock and returns its key as UTF-8. */
+function checkInput (tx: TransactionInput, index: number): { op: TxOp, keyBytes: Uint8Array, value: Uint8Array } {
+  const op = tx.op ?? 'PUT'
+  if (op !== 'PUT' && op !== 'DELETE') throw new InvalidTransactionError(`transaction ${index}: op must be PUT or DELETE`)
+  if (typeof tx.key !== 'string' || tx.key === '') throw new InvalidTransactionError(`transaction ${index}: key must be a non-empty string`)
+  if (!tx.key.isWellFormed()) throw new InvalidTransactionError(`transaction ${index}: key is not well-formed unicode`)
+  const keyBytes = utf8Encoder.encode(tx.key)
+  if (keyBytes.byteLength > MAX_KEY_BYTES) throw new InvalidTransactionError(`transaction ${index}: key longer than ${MAX_KEY_BYTES} bytes`)
+  const value = tx.value ?? EMPTY
+  if (!(value instanceof Uint8Array)) throw new InvalidTransactionError(`transaction ${index}: value must be bytes`)
+  if (op === 'DELETE' && value.byteLength > 0) throw new InvalidTransactionError(`transaction ${index}: a delete carries no value`)
+  return { op, keyBytes, value }
+}
+
+/**
+ * Encodes transactions as a canonical payload.
+ *
+ * @throws InvalidTransactionError for a bad transaction or an oversized block
+ */
+export function encodePayload (transactions: TransactionInput[]): { payload: Uint8Array, entries: PayloadEntry[] } {
+  if (transactions.length > MAX_TXS_PER_BLOCK) throw new InvalidTransactionError(`more than ${MAX_TXS_PER_BLOCK} transactions in one block`)
+  const checked = transactions.map(checkInput)
+  const txLengths = checked.map(({ op, keyBytes, value }) =>
+    (op === 'DELETE' ? 2 : 0) +
+    1 + varintLength(keyBytes.byteLength) + keyBytes.byteLength +
+    (value.byteLength > 0 ? 1 + varintLength(value.byteLength) + value.byteLength : 0))
+  let total = 0
+  for (const len of txLengths) total += 1 + varintLength(len) + len
+  if (total > MAX_PAYLOAD_BYTES) throw new InvalidTransactionError(`payload of ${total} bytes exceeds ${MAX_PAYLOAD_BYTES}`)
+
+  const payload = new Uint8Array(total)
+  const entries: PayloadEntry[] = []
+  let pos = 0
+  checked.forEach(({ op, keyBytes, value }, i) => {
+    payload[pos++] = TAG_TX
+    pos = writeVarint(payload, pos, txLengths[i])
+    if (op === 'DELETE') {
+      payload[pos++] = TAG_OP
+      payload[pos++] = OP_DELETE
+    }
+    payload[pos++] = TAG_KEY
+    pos = writeVarint(payload, pos, keyBytes.byteLength)
+    payload.set(keyBytes, pos)
+    pos += keyBytes.byteLength
+    let valueOffset = pos
+    if (value.byteLength > 0) {
+      payload[pos++] = TAG_VALUE
+      pos = writeVarint(payload, pos, value.byteLength)
+      valueOffset = pos
+      payload.set(value, pos)
+      pos += value.byteLength
+    }
+    entries.push({ op, key: transactions[i].key, valueOffset, valueLength: value.byteLength })
+  })
+  return { payload, entries }
+}
+
+/**
+ * Parses a payload, accepting only the canonical encoding.
+ *
+ * @throws InvalidBlockError with reason BadPayload
+ */
+export function parsePayload (payload: Uint8Array): PayloadEntry[] {
+  if (payload.byteLength > MAX_PAYLOAD_BYTES) throw bad(`larger than ${MAX_PAYLOAD_BYTES} bytes`)
+  const entries: PayloadEntry[] = []
+  let pos = 0
+  const end = payload.byteLength
+  while (pos < end) {
+    if (entries.length >= MAX_TXS_PER_BLOCK) throw bad(`more than ${MAX_TXS_PER_BLOCK} transactions`)
+    if (payload[pos++] !== TAG_TX) throw bad('expected a transaction')
+    let txLength
+    [txLength, pos] = readVarint(payload, pos, end)
+    const txEnd = pos + txLength
+    if (txEnd > end) throw bad('truncated transaction')
+
+    let op: TxOp = 'PUT'
+    if (pos < txEnd && payload[pos] === TAG_OP) {
+      let opValue
+      [opValue, pos] = readVarint(payload, pos + 1, txEnd)
+      // PUT (0) is the default and is never written; anything else is unknown
+      if (opValue !== OP_DELETE) throw bad('unknown or non-canonical op')
+      op = 'DELETE'
+    }
+    if (pos >= txEnd || payload[pos] !== TAG_KEY) throw bad('transaction without a key')
+    let keyLength
+    [keyLength, pos] = readVarint(payload, pos + 1, txEnd)
+    if (keyLength === 0 || keyLength > MAX_KEY_BYTES) throw bad('empty or oversized key')
+    if (pos + keyLength > txEnd) throw bad('truncated key')
+    let key: string
+    try {
+      key = utf8.decode(payload.subarray(pos, pos + keyLength))
+    } catch {
+      throw bad('key is not UTF-8')
+    }
+    pos += keyLength
+
+    let valueOffset = pos
+    let valueLength = 0
+    if (pos < txEnd) {
+      if (payload[pos] !== TAG_VALUE) throw bad('unexpected field in transaction')
+      ;[valueLength, pos] = readVarint(payload, pos + 1, txEnd)
+      if (valueLength === 0) throw bad('empty value written explicitly')
+      valueOffset = pos
+      pos += valueLength
+      if (pos !== txEnd) throw bad('transaction length mismatch')
+      if (op === 'DELETE') throw bad('a delete carries a value')
+    }
+    entries.push({ op, key, valueOffset, valueLength })
+  }
+  return entries
+}
+
+/** Decodes a payload into transactions; values are views into the payload, not copies. */
+export function decodeTransactions (payload: Uint8Array): Transaction[] {
+  return parsePayload(payload).map(({ op, key, valueOffset, valueLength }) => ({
+    op,
+    key,
+    value: valueLength === 0 ? EMPTY : payload.subarray(valueOffset, valueOffset + valueLength)
+  }))
+}
