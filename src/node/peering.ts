@@ -19,6 +19,9 @@ import type { VGuardNodeEvents } from './events.ts'
 import { PeerExchange } from '../protocols/peer-exchange/index.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
+/** How long the larger peer id waits for the smaller one to dial before dialling itself. */
+const DIAL_TIE_BREAK_DELAY = 750
+
 export interface PeeringInit {
   libp2p: VGuardLibp2p
   network: string
@@ -41,6 +44,7 @@ export class Peering {
   private readonly reconnectInterval: number
   private readonly log: Logger
   private timer?: ReturnType<typeof setInterval>
+  private readonly pending = new Set<ReturnType<typeof setTimeout>>()
   private readonly exchange: PeerExchange
   private running = false
 
@@ -96,6 +100,8 @@ export class Peering {
   stop (): void {
     this.running = false
     clearInterval(this.timer)
+    this.pending.forEach(clearTimeout)
+    this.pending.clear()
     this.exchange.stop()
     const { libp2p } = this
     libp2p.removeEventListener('peer:discovery', this.onDiscovery)
@@ -109,13 +115,32 @@ export class Peering {
     this.events?.safeDispatchEvent('peer:discovered', {
       detail: { peerId: id.toString(), addresses: multiaddrs.map(m => m.toString()) }
     })
-    this.dial(id)
+    this.dialOnce(id)
+  }
+
+  /**
+   * Two vehicles usually discover each other at the same moment (one mDNS
+   * response reaches both). If both dialled, every pair would pay two Noise
+   * handshakes and keep a duplicate connection, which on a busy host doubles
+   * the time to a full mesh. So the smaller peer id dials at once and the other
+   * only if no connection exists a little later.
+   */
+  private dialOnce (id: PeerId): void {
+    if (this.libp2p.peerId.toString() < id.toString()) {
+      this.dial(id)
+      return
+    }
+    const timer = setTimeout(() => {
+      this.pending.delete(timer)
+      if (this.libp2p.getConnections(id).length === 0) this.dial(id)
+    }, DIAL_TIE_BREAK_DELAY)
+    this.pending.add(timer)
   }
 
   private readonly onUpdate = (evt: CustomEvent<{ peer: { id: PeerId } }>): void => {
     // a known peer that restarted on a new port shows up here, not as a discovery
     const id = evt.detail.peer.id
-    if (this.libp2p.getConnections(id).length === 0) this.dial(id)
+    if (this.libp2p.getConnections(id).length === 0) this.dialOnce(id)
   }
 
   private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId, agentVersion?: string }>): void => {
