@@ -1,0 +1,103 @@
+/**
+ * Backup tables: per chain, an epoch that only grows, the active backups and
+ * the obsolete ones, signed by the chain's proposer.
+ *
+ * Who may sign: a vehicle's own chain has the vehicle's peer id as its chain
+ * id, so the signer must be exactly that peer (its Ed25519 public key is inside
+ * the peer id — no key distribution needed). This is what makes "only a
+ * chain's proposer can order a release" checkable by every backup.
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import { publicKeyFromRaw } from '@libp2p/crypto/keys'
+import type { PrivateKey, PublicKey } from '@libp2p/interface'
+import { BackupTable, SignedBackupTable } from './pb/backup.ts'
+import { InvalidBackupTableError } from './errors.ts'
+
+export { BackupTable, SignedBackupTable }
+
+/** Domain separation: a signature over a table can never be replayed as another kind of message. */
+const SIGNING_PREFIX = new TextEncoder().encode('vguard-backup-table/1:')
+export const MAX_TABLE_BYTES = 16 * 1024
+export const MAX_TABLE_MEMBERS = 64
+
+export interface VerifiedTable {
+  table: BackupTable
+  /** The signed encoding, to forward as is (redirects, releases, gossip). */
+  signed: Uint8Array
+}
+
+function signingBytes (tableBytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(SIGNING_PREFIX.byteLength + tableBytes.byteLength)
+  out.set(SIGNING_PREFIX)
+  out.set(tableBytes, SIGNING_PREFIX.byteLength)
+  return out
+}
+
+export interface TableInit {
+  chainId: string
+  epoch: number
+  active: string[]
+  obsolete: string[]
+  height: number
+  tipHash: Uint8Array
+  timestamp: number
+}
+
+/** Signs a new table with the proposer's key. */
+export async function signTable (privateKey: PrivateKey, proposer: string, init: TableInit): Promise<VerifiedTable> {
+  const table: BackupTable = {
+    ...init,
+    proposer,
+    tipHash: init.tipHash as Uint8Array<ArrayBuffer>
+  }
+  const tableBytes = BackupTable.encode(table)
+  const signature = await privateKey.sign(signingBytes(tableBytes))
+  return { table: BackupTable.decode(tableBytes), signed: SignedBackupTable.encode({ table: tableBytes, signature: signature as Uint8Array<ArrayBuffer> }) }
+}
+
+function publicKeyOf (peerId: string): PublicKey {
+  let id
+  try {
+    id = peerIdFromString(peerId)
+  } catch {
+    throw new InvalidBackupTableError('Malformed', `Invalid backup table: proposer ${peerId} is not a peer id`)
+  }
+  if (id.publicKey == null) throw new InvalidBackupTableError('WrongSigner', 'Invalid backup table: proposer id carries no public key')
+  return id.publicKey.type === 'Ed25519' ? publicKeyFromRaw(id.publicKey.raw) : id.publicKey
+}
+
+/**
+ * Decodes and checks a signed table: well formed, bounded, signed by the
+ * proposer it names, and that proposer owns the chain (its own chain id).
+ *
+ * @throws InvalidBackupTableError
+ */
+export async function verifyTable (signed: Uint8Array, expectedChainId?: string): Promise<VerifiedTable> {
+  if (signed.byteLength > MAX_TABLE_BYTES) throw new InvalidBackupTableError('Oversized')
+  let outer: SignedBackupTable
+  let table: BackupTable
+  try {
+    outer = SignedBackupTable.decode(signed)
+    table = BackupTable.decode(outer.table, { limits: { active: MAX_TABLE_MEMBERS, obsolete: MAX_TABLE_MEMBERS } })
+  } catch (err) {
+    throw new InvalidBackupTableError('Malformed', `Invalid backup table: Malformed: ${(err as Error).message}`)
+  }
+  if (table.chainId === '' || !Number.isSafeInteger(table.epoch) || table.epoch < 1) {
+    throw new InvalidBackupTableError('Malformed', 'Invalid backup table: Malformed: empty chain id or epoch < 1')
+  }
+  if (expectedChainId != null && table.chainId !== expectedChainId) {
+    throw new InvalidBackupTableError('Malformed', `Invalid backup table: for chain ${table.chainId}, expected ${expectedChainId}`)
+  }
+  if (table.chainId !== table.proposer) {
+    throw new InvalidBackupTableError('NotOwner', `Invalid backup table: ${table.proposer} does not own chain ${table.chainId}`)
+  }
+  const key = publicKeyOf(table.proposer)
+  const ok = await key.verify(signingBytes(outer.table), outer.signature)
+  if (!ok) throw new InvalidBackupTableError('BadSignature')
+  return { table, signed }
+}
+
+/** True if `candidate` should replace `current` (a strictly newer epoch). */
+export function isNewer (candidate: BackupTable, current: BackupTable | undefined): boolean {
+  return current == null || candidate.epoch > current.epoch
+}

@@ -1,0 +1,103 @@
+import { describe, it, expect, afterEach } from 'vitest'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import type { PrivateKey } from '@libp2p/interface'
+import { signTable, verifyTable, BackupTableStore, InvalidBackupTableError, SignedBackupTable, BackupTable, rankBackupCandidates } from '../../../src/backup/index.ts'
+import { openDatabase } from '../../../src/storage/database.ts'
+import type { NodeDatabase } from '../../../src/storage/database.ts'
+
+async function identity (): Promise<{ key: PrivateKey, id: string }> {
+  const key = await generateKeyPair('Ed25519')
+  return { key, id: peerIdFromPrivateKey(key).toString() }
+}
+
+async function table (owner: { key: PrivateKey, id: string }, epoch: number, chainId = owner.id): Promise<Uint8Array> {
+  const t = await signTable(owner.key, owner.id, { chainId, epoch, active: ['b', 'c'], obsolete: ['e', 'f'], height: 7, tipHash: new Uint8Array(32), timestamp: 1 })
+  return t.signed
+}
+
+describe('backup - table', () => {
+  it('verifies a table signed by the chain owner', async () => {
+    const a = await identity()
+    const verified = await verifyTable(await table(a, 3))
+    expect(verified.table).toMatchObject({ chainId: a.id, epoch: 3, proposer: a.id, active: ['b', 'c'], obsolete: ['e', 'f'], height: 7 })
+  })
+
+  it('rejects a table signed by someone else, a tampered one, one for a chain the signer does not own, and garbage', async () => {
+    const a = await identity()
+    const m = await identity()
+    // m signs but claims to be a
+    const forged = await signTable(m.key, a.id, { chainId: a.id, epoch: 9, active: ['m'], obsolete: [], height: 1, tipHash: new Uint8Array(32), timestamp: 1 })
+    await expect(verifyTable(forged.signed)).rejects.toMatchObject({ name: 'InvalidBackupTableError', reason: 'BadSignature' })
+    // m signs honestly, for a's chain
+    await expect(verifyTable(await table(m, 9, a.id))).rejects.toMatchObject({ reason: 'NotOwner' })
+    // tampered epoch after signing
+    const outer = SignedBackupTable.decode(await table(a, 2))
+    const inner = BackupTable.decode(outer.table)
+    const tampered = SignedBackupTable.encode({ table: BackupTable.encode({ ...inner, epoch: 99 }), signature: outer.signature })
+    await expect(verifyTable(tampered)).rejects.toMatchObject({ reason: 'BadSignature' })
+    await expect(verifyTable(Uint8Array.from([1, 2, 3]))).rejects.toThrow(InvalidBackupTableError)
+    await expect(verifyTable(new Uint8Array(32 * 1024))).rejects.toMatchObject({ reason: 'Oversized' })
+  })
+})
+
+describe('backup - store', () => {
+  let dir: string
+  let db: NodeDatabase | undefined
+  afterEach(async () => {
+    await db?.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('keeps only strictly newer epochs, persisted across reopen', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-tables-'))
+    db = await openDatabase(dir)
+    const a = await identity()
+    const store = new BackupTableStore(db.sublevel('backup-tables'))
+    await store.open()
+    expect((await store.adopt(await table(a, 2))).adopted).toBe(true)
+    expect((await store.adopt(await table(a, 2))).adopted).toBe(false)
+    const stale = await store.adopt(await table(a, 1))
+    expect(stale.adopted).toBe(false)
+    expect(stale.table.table.epoch).toBe(2)
+    await expect(store.adopt(Uint8Array.from([9, 9]))).rejects.toThrow(InvalidBackupTableError)
+    expect(store.get(a.id)?.table.epoch).toBe(2)
+    await db.close()
+    db = await openDatabase(dir)
+    const reopened = new BackupTableStore(db.sublevel('backup-tables'))
+    await reopened.open()
+    expect(reopened.get(a.id)?.table.epoch).toBe(2)
+  })
+})
+
+describe('backup - select', () => {
+  it('never picks the proposer, skips full vehicles, keeps current backups first, then the least loaded', () => {
+    const ranked = rankBackupCandidates({
+      self: 'a',
+      chainBytes: 100,
+      current: ['c'],
+      random: () => 0.5,
+      candidates: [
+        { peerId: 'a', free: 1e9 },
+        { peerId: 'b', free: 1e9, load: 500 },
+        { peerId: 'c', free: 1e9, load: 900 },
+        { peerId: 'd', free: 10 },
+        { peerId: 'e', free: 1e9, load: 0 }
+      ]
+    })
+    expect(ranked).toEqual(['c', 'e', 'b'])
+  })
+
+  it('breaks ties at random', () => {
+    const seen = new Set<string>()
+    let x = 0
+    const random = (): number => { x = (x * 9301 + 49297) % 233280; return x / 233280 }
+    for (let i = 0; i < 50; i++) {
+      seen.add(rankBackupCandidates({ self: 'a', chainBytes: 1, random, candidates: ['b', 'c', 'd', 'e'].map(peerId => ({ peerId })) })[0])
+    }
+    expect(seen.size).toBeGreaterThan(1)
+  })
+})
