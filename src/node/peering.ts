@@ -18,6 +18,7 @@ import { networkOfAgent } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { PeerExchange } from '../protocols/peer-exchange/index.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { Liveness } from './liveness.ts'
 
 /** How long the larger peer id waits for the smaller one to dial before dialling itself. */
 const DIAL_TIE_BREAK_DELAY = 750
@@ -46,6 +47,8 @@ export class Peering {
   private timer?: ReturnType<typeof setInterval>
   private readonly pending = new Set<ReturnType<typeof setTimeout>>()
   private readonly exchange: PeerExchange
+  /** Notices members that went silent (no FIN/RST), so the reconnect loop takes over. */
+  private readonly liveness: Liveness
   private running = false
 
   constructor (init: PeeringInit) {
@@ -61,6 +64,11 @@ export class Peering {
       members: () => this.connectedMembers(),
       onPeer: (peerId, addrs) => { this.onExchangedPeer(peerId, addrs) },
       log: init.logger.forComponent('vguard:peer-exchange')
+    })
+    this.liveness = new Liveness({
+      libp2p: init.libp2p,
+      peers: () => this.connectedMembers(),
+      log: init.logger.forComponent('vguard:liveness')
     })
   }
 
@@ -93,6 +101,7 @@ export class Peering {
     libp2p.addEventListener('peer:identify', this.onIdentify)
     libp2p.addEventListener('peer:disconnect', this.onDisconnect)
     this.exchange.start()
+    this.liveness.start()
     this.dialBootstrap()
     this.timer = setInterval(this.maintain, this.reconnectInterval)
   }
@@ -103,6 +112,7 @@ export class Peering {
     this.pending.forEach(clearTimeout)
     this.pending.clear()
     this.exchange.stop()
+    this.liveness.stop()
     const { libp2p } = this
     libp2p.removeEventListener('peer:discovery', this.onDiscovery)
     libp2p.removeEventListener('peer:update', this.onUpdate)

@@ -64,6 +64,26 @@ describe.skipIf(!CAN_NETNS)('LAN of network namespaces', () => {
     await waitFor(async () => await meshOf(hosts), { timeout: 60_000, message: 'restarted host reconnected' })
   })
 
+  // regression: with no FIN or RST a silent peer stayed "connected" for minutes on both sides
+  it('a host cut off the LAN is seen gone on both sides and rejoins when reconnected', async () => {
+    lan = await createLan({ hosts: 3 })
+    const { hosts } = lan
+    await Promise.all(hosts.map(async h => await h.start()))
+    await waitFor(async () => await meshOf(hosts), { timeout: 60_000, message: '3 hosts connected' })
+    const [a, b, c] = hosts
+
+    await c.cutOff()
+    // its HTTP API stays reachable: only the LAN is gone
+    await waitFor(async () => await meshOf([a, b]) && (await connectedPeerIds(c)).length === 0, {
+      timeout: 90_000, interval: 500, message: 'a and b drop c, c drops both'
+    })
+    expect(c.process?.output).toContain(`peer disconnected: ${a.peerId}`)
+    expect(a.process?.output).toContain(`peer disconnected: ${c.peerId}`)
+
+    await c.reconnect()
+    await waitFor(async () => await meshOf(hosts), { timeout: 90_000, interval: 500, message: 'c back in the mesh' })
+  })
+
   it('hosts of different networks on one LAN do not connect, by mDNS or by dialing', async () => {
     lan = await createLan({ hosts: 4 })
     const [a1, a2, b1, b2] = lan.hosts
