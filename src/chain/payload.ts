@@ -31,6 +31,9 @@ export interface TransactionInput {
 export interface PayloadEntry {
   op: TxOp
   key: string
+  /** Offset of the key's UTF-8 bytes in the payload. */
+  keyOffset: number
+  keyLength: number
   /** Offset of the value's bytes in the payload (valueLength 0 for deletes and empty values). */
   valueOffset: number
   valueLength: number
@@ -129,6 +132,7 @@ export function encodePayload (transactions: TransactionInput[]): { payload: Uin
     }
     payload[pos++] = TAG_KEY
     pos = writeVarint(payload, pos, keyBytes.byteLength)
+    const keyOffset = pos
     payload.set(keyBytes, pos)
     pos += keyBytes.byteLength
     let valueOffset = pos
@@ -139,7 +143,7 @@ export function encodePayload (transactions: TransactionInput[]): { payload: Uin
       payload.set(value, pos)
       pos += value.byteLength
     }
-    entries.push({ op, key: transactions[i].key, valueOffset, valueLength: value.byteLength })
+    entries.push({ op, key: transactions[i].key, keyOffset, keyLength: keyBytes.byteLength, valueOffset, valueLength: value.byteLength })
   })
   return { payload, entries }
 }
@@ -175,6 +179,7 @@ export function parsePayload (payload: Uint8Array): PayloadEntry[] {
     [keyLength, pos] = readVarint(payload, pos + 1, txEnd)
     if (keyLength === 0 || keyLength > MAX_KEY_BYTES) throw bad('empty or oversized key')
     if (pos + keyLength > txEnd) throw bad('truncated key')
+    const keyOffset = pos
     let key: string
     try {
       key = utf8.decode(payload.subarray(pos, pos + keyLength))
@@ -194,7 +199,7 @@ export function parsePayload (payload: Uint8Array): PayloadEntry[] {
       if (pos !== txEnd) throw bad('transaction length mismatch')
       if (op === 'DELETE') throw bad('a delete carries a value')
     }
-    entries.push({ op, key, valueOffset, valueLength })
+    entries.push({ op, key, keyOffset, keyLength, valueOffset, valueLength })
   }
   return entries
 }

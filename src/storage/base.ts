@@ -1,0 +1,310 @@
+/**
+ * What both chain store implementations share: the write queue, verification
+ * against the tip, the byte accounting, pin rules and the in-memory caches of
+ * chain metadata and pins. Subclasses only read and write their medium, and
+ * each commit* call must be atomic.
+ */
+import { emptyTip, tipOf, verifyBlock, withoutPayload, parsePayload, HASH_BYTES, MAX_KEY_BYTES, InvalidBlockError } from '../chain/index.ts'
+import type { Block, ChainTip, PayloadEntry } from '../chain/index.ts'
+import { PayloadPrunedError, StoreClosedError, InvalidPinError } from './errors.ts'
+import type {
+  AppendOptions, ChainInfo, ChainStore, KeyValue, Pin, PruneResult, RangeOptions, StateEntry, StoredHeader
+} from './index.ts'
+
+/** Where a key's current value lies: in the payload of block `height`. */
+export interface Pointer {
+  height: number
+  valueOffset: number
+  valueLength: number
+}
+
+export interface ChainMeta {
+  chainId: string
+  height: number
+  tipHash: Uint8Array
+  bytes: number
+  payloadBytes: number
+  prunedBlocks: number
+  pruneFrom: number
+  tipTimestamp: number
+}
+
+export interface AppendItem {
+  block: Block
+  entries: PayloadEntry[]
+}
+
+/** Bytes a block counts for: header, its hash, and the payload if held. */
+export function blockBytes (block: Block): number {
+  return block.headerBytes.byteLength + HASH_BYTES + (block.payload?.byteLength ?? 0)
+}
+
+export function pinEquals (a: Pin, b: Pin): boolean {
+  if (a.type === 'key' && b.type === 'key') return a.key === b.key
+  if (a.type === 'range' && b.type === 'range') return a.from === b.from && a.to === b.to
+  return false
+}
+
+const utf8 = new TextEncoder()
+
+function checkPin (pin: Pin): void {
+  if (pin.type === 'key') {
+    if (typeof pin.key !== 'string' || pin.key === '' || utf8.encode(pin.key).byteLength > MAX_KEY_BYTES) {
+      throw new InvalidPinError('a key pin needs a non-empty key of at most 1 KiB')
+    }
+    return
+  }
+  if (pin.type === 'range') {
+    if (!Number.isSafeInteger(pin.from) || !Number.isSafeInteger(pin.to) || pin.from < 1 || pin.to < pin.from) {
+      throw new InvalidPinError('a range pin needs integer heights 1 ≤ from ≤ to')
+    }
+    return
+  }
+  throw new InvalidPinError('a pin is { type: "key", key } or { type: "range", from, to }')
+}
+
+export abstract class AbstractChainStore implements ChainStore {
+  protected readonly metas = new Map<string, ChainMeta>()
+  protected readonly pinSets = new Map<string, Pin[]>()
+  // writes run one at a time, in order: a tip read inside a write is current
+  private tail: Promise<unknown> = Promise.resolve()
+  private closed = false
+
+  /** Writes blocks, their state changes and the new meta atomically. */
+  protected abstract commitAppend (items: AppendItem[], meta: ChainMeta, sync: boolean): Promise<void>
+  /** Replaces these blocks by their header-only form and writes the meta, atomically. */
+  protected abstract commitPrune (headers: Block[], meta: ChainMeta): Promise<void>
+  /** Removes everything of the chain (blocks, hash index, state, pins, meta). */
+  protected abstract commitDelete (chainId: string): Promise<void>
+  /** Adds or removes a pin, with the chain's meta if it changed, atomically. */
+  protected abstract commitPin (chainId: string, pin: Pin, op: 'add' | 'remove', meta?: ChainMeta): Promise<void>
+  protected abstract readBlock (chainId: string, height: number): Promise<Block | undefined>
+  protected abstract readHeightByHash (chainId: string, hash: Uint8Array): Promise<number | undefined>
+  protected abstract iterateBlocks (chainId: string, from: number, to: number, signal?: AbortSignal): AsyncIterable<Block>
+  protected abstract readPointer (chainId: string, key: string): Promise<Pointer | undefined>
+  protected abstract iteratePointers (chainId: string): AsyncIterable<[string, Pointer]>
+
+  protected async enqueue<T> (fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new StoreClosedError()
+    const run = this.tail.then(fn, fn)
+    this.tail = run.catch(() => {})
+    return await run
+  }
+
+  private tipFromMeta (chainId: string): ChainTip {
+    const meta = this.metas.get(chainId)
+    return meta == null ? emptyTip(chainId) : { chainId, height: meta.height, hash: meta.tipHash.slice() }
+  }
+
+  async append (block: Block, options: AppendOptions = {}): Promise<ChainTip> {
+    return await this.appendMany([block], options)
+  }
+
+  async appendMany (blocks: Block[], options: AppendOptions = {}): Promise<ChainTip> {
+    if (blocks.length === 0) throw new InvalidBlockError('BadHeader', 'Invalid block: nothing to append')
+    const chainId = blocks[0].header.chainId
+    return await this.enqueue(async () => {
+      const before = this.tipFromMeta(chainId)
+      let tip = before
+      const items: AppendItem[] = []
+      let added = 0
+      for (const block of blocks) {
+        // verifies hash, canonical header, payload and linkage; throws before anything is written
+        const entries = verifyBlock(block, tip) ?? []
+        items.push({ block, entries })
+        added += blockBytes(block)
+        tip = tipOf(block)
+      }
+      const last = blocks[blocks.length - 1]
+      const old = this.metas.get(chainId)
+      const meta: ChainMeta = {
+        chainId,
+        height: tip.height,
+        // a copy: the caller's block may be mutated after the append
+        tipHash: tip.hash.slice(),
+        bytes: (old?.bytes ?? 0) + added,
+        payloadBytes: (old?.payloadBytes ?? 0) + items.reduce((n, i) => n + i.block.header.payloadBytes, 0),
+        prunedBlocks: old?.prunedBlocks ?? 0,
+        pruneFrom: old?.pruneFrom ?? 1,
+        tipTimestamp: last.header.timestamp
+      }
+      await this.commitAppend(items, meta, options.sync ?? true)
+      this.metas.set(chainId, meta)
+      return tip
+    })
+  }
+
+  async tip (chainId: string): Promise<ChainTip> {
+    return this.tipFromMeta(chainId)
+  }
+
+  private infoOf (meta: ChainMeta): ChainInfo {
+    return {
+      chainId: meta.chainId,
+      height: meta.height,
+      tipHash: meta.tipHash.slice(),
+      bytes: meta.bytes,
+      payloadBytes: meta.payloadBytes,
+      prunedBlocks: meta.prunedBlocks,
+      tipTimestamp: meta.tipTimestamp
+    }
+  }
+
+  async info (chainId: string): Promise<ChainInfo | undefined> {
+    const meta = this.metas.get(chainId)
+    return meta == null ? undefined : this.infoOf(meta)
+  }
+
+  async chains (): Promise<ChainInfo[]> {
+    return [...this.metas.values()]
+      .map(m => this.infoOf(m))
+      .sort((a, b) => a.chainId < b.chainId ? -1 : a.chainId > b.chainId ? 1 : 0)
+  }
+
+  async getBlock (chainId: string, height: number): Promise<Block | undefined> {
+    const meta = this.metas.get(chainId)
+    if (meta == null || !Number.isSafeInteger(height) || height < 1 || height > meta.height) return undefined
+    return await this.readBlock(chainId, height)
+  }
+
+  async getBlockByHash (chainId: string, hash: Uint8Array): Promise<Block | undefined> {
+    if (!this.metas.has(chainId) || hash.byteLength !== HASH_BYTES) return undefined
+    const height = await this.readHeightByHash(chainId, hash)
+    return height == null ? undefined : await this.getBlock(chainId, height)
+  }
+
+  private range (chainId: string, options: RangeOptions): [number, number] | undefined {
+    const meta = this.metas.get(chainId)
+    if (meta == null) return undefined
+    const from = Math.max(1, Math.floor(options.from ?? 1))
+    const to = Math.min(meta.height, Math.floor(options.to ?? meta.height))
+    return from > to ? undefined : [from, to]
+  }
+
+  async * blocks (chainId: string, options: RangeOptions = {}): AsyncGenerator<Block> {
+    const range = this.range(chainId, options)
+    if (range == null) return
+    yield * this.iterateBlocks(chainId, range[0], range[1], options.signal)
+  }
+
+  async * headers (chainId: string, options: RangeOptions = {}): AsyncGenerator<StoredHeader> {
+    for await (const block of this.blocks(chainId, options)) {
+      yield { block: withoutPayload(block), pruned: block.payload == null }
+    }
+  }
+
+  async get (chainId: string, key: string): Promise<KeyValue | undefined> {
+    if (!this.metas.has(chainId)) return undefined
+    const pointer = await this.readPointer(chainId, key)
+    if (pointer == null) return undefined
+    const value = await this.valueAt(chainId, pointer)
+    if (value == null) throw new PayloadPrunedError(`the value of ${key} was written by block ${pointer.height} of ${chainId}, whose payload was pruned`)
+    return { key, value, height: pointer.height }
+  }
+
+  /** The value a pointer refers to (a copy), or undefined if that block's payload was pruned. */
+  protected async valueAt (chainId: string, pointer: Pointer): Promise<Uint8Array | undefined> {
+    const block = await this.readBlock(chainId, pointer.height)
+    if (block?.payload == null) return undefined
+    return block.payload.slice(pointer.valueOffset, pointer.valueOffset + pointer.valueLength)
+  }
+
+  async * entries (chainId: string): AsyncGenerator<StateEntry> {
+    if (!this.metas.has(chainId)) return
+    for await (const [key, pointer] of this.iteratePointers(chainId)) {
+      yield { key, height: pointer.height, value: await this.valueAt(chainId, pointer) }
+    }
+  }
+
+  async deleteChain (chainId: string): Promise<boolean> {
+    return await this.enqueue(async () => {
+      const held = this.metas.has(chainId)
+      await this.commitDelete(chainId)
+      this.metas.delete(chainId)
+      this.pinSets.delete(chainId)
+      return held
+    })
+  }
+
+  pruneFrom (chainId: string): number {
+    return Math.max(1, this.metas.get(chainId)?.pruneFrom ?? 1)
+  }
+
+  private rangePinned (chainId: string, height: number): boolean {
+    return (this.pinSets.get(chainId) ?? []).some(p => p.type === 'range' && p.from <= height && height <= p.to)
+  }
+
+  async prune (chainId: string, heights: number[], options: { watermark?: number } = {}): Promise<PruneResult> {
+    return await this.enqueue(async () => {
+      const result: PruneResult = { pruned: [], pinned: [], freed: 0 }
+      const meta = this.metas.get(chainId)
+      if (meta == null) return result
+      const keyPins = new Set((this.pinSets.get(chainId) ?? []).flatMap(p => p.type === 'key' ? [p.key] : []))
+      const headers: Block[] = []
+      for (const height of [...new Set(heights)].sort((a, b) => a - b)) {
+        if (!Number.isSafeInteger(height) || height < 1 || height > meta.height) continue
+        if (this.rangePinned(chainId, height)) {
+          result.pinned.push(height)
+          continue
+        }
+        const block = await this.readBlock(chainId, height)
+        if (block?.payload == null) continue
+        // a key pin keeps every block that writes the key (the evidence)
+        if (keyPins.size > 0 && parsePayload(block.payload).some(e => keyPins.has(e.key))) {
+          result.pinned.push(height)
+          continue
+        }
+        headers.push(withoutPayload(block))
+        result.pruned.push(height)
+        result.freed += block.payload.byteLength
+      }
+      const pruneFrom = Math.max(meta.pruneFrom, Math.min(options.watermark ?? 0, meta.height + 1))
+      if (headers.length === 0 && pruneFrom === meta.pruneFrom) return result
+      const next: ChainMeta = {
+        ...meta,
+        bytes: meta.bytes - result.freed,
+        payloadBytes: meta.payloadBytes - result.freed,
+        prunedBlocks: meta.prunedBlocks + headers.length,
+        pruneFrom
+      }
+      await this.commitPrune(headers, next)
+      this.metas.set(chainId, next)
+      return result
+    })
+  }
+
+  async pin (chainId: string, pin: Pin): Promise<void> {
+    checkPin(pin)
+    const copy: Pin = pin.type === 'key' ? { type: 'key', key: pin.key } : { type: 'range', from: pin.from, to: pin.to }
+    await this.enqueue(async () => {
+      const pins = this.pinSets.get(chainId) ?? []
+      if (pins.some(p => pinEquals(p, copy))) return
+      await this.commitPin(chainId, copy, 'add')
+      this.pinSets.set(chainId, [...pins, copy])
+    })
+  }
+
+  async unpin (chainId: string, pin: Pin): Promise<void> {
+    checkPin(pin)
+    await this.enqueue(async () => {
+      const pins = this.pinSets.get(chainId) ?? []
+      if (!pins.some(p => pinEquals(p, pin))) return
+      // blocks the pin kept are below the retention watermark: scan them again
+      const meta = this.metas.get(chainId)
+      const from = pin.type === 'range' ? pin.from : 1
+      const next = meta != null && meta.pruneFrom > from ? { ...meta, pruneFrom: from } : undefined
+      await this.commitPin(chainId, pin, 'remove', next)
+      if (next != null) this.metas.set(chainId, next)
+      this.pinSets.set(chainId, pins.filter(p => !pinEquals(p, pin)))
+    })
+  }
+
+  pins (chainId: string): Pin[] {
+    return (this.pinSets.get(chainId) ?? []).map(p => ({ ...p }))
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    await this.tail
+  }
+}

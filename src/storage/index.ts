@@ -1,0 +1,147 @@
+/**
+ * @packageDocumentation
+ *
+ * The chain store: every chain a node holds (its own, the shared one, and
+ * backup copies of other vehicles' chains), with each chain's key-value state.
+ * One interface, two implementations (LevelDB and memory) that pass one
+ * contract suite.
+ *
+ * Guarantees:
+ * - an append is atomic: the blocks, the tip and the state change together or
+ *   not at all, and only if the blocks extend the tip (InvalidBlockError
+ *   otherwise, with nothing changed);
+ * - writes are serialized per store, so a tip read inside a write is current;
+ * - with `sync: true` (the default) an acknowledged append survives a machine
+ *   crash, not only a process crash (see level.ts);
+ * - pruning removes payloads only; headers stay, so the chain still verifies,
+ *   and pinned blocks are never pruned.
+ *
+ * @example
+ *
+ * ```ts
+ * import { openDatabase } from './database.ts'
+ * import { LevelChainStore } from './level.ts'
+ * import { createBlock, emptyTip } from '../chain/index.ts'
+ *
+ * const database = await openDatabase('./data')
+ * const store = await LevelChainStore.open(database)
+ * const block = createBlock({ prev: await store.tip('car-1'), proposer: 'car-1', timestamp: Date.now(),
+ *   transactions: [{ key: 'speed', value: new TextEncoder().encode('42') }] })
+ * await store.append(block)
+ * const { value, height } = await store.get('car-1', 'speed') ?? {}
+ * ```
+ */
+import type { Block, ChainTip } from '../chain/index.ts'
+
+export type { Block, ChainTip } from '../chain/index.ts'
+export { InvalidBlockError, PayloadPrunedError, StoreClosedError, InvalidPinError, ChainNotFoundError } from './errors.ts'
+
+export interface ChainInfo {
+  chainId: string
+  height: number
+  tipHash: Uint8Array
+  /** Logical bytes held for this chain: every header (+ its hash) and every unpruned payload. */
+  bytes: number
+  /** Bytes of payloads not pruned. */
+  payloadBytes: number
+  prunedBlocks: number
+  /** Timestamp of the tip block (0 for none). */
+  tipTimestamp: number
+}
+
+/** A key's current value and the height of the block that wrote it. */
+export interface KeyValue {
+  key: string
+  value: Uint8Array
+  height: number
+}
+
+/** A state entry while iterating; value is undefined when the block that wrote it was pruned. */
+export interface StateEntry {
+  key: string
+  height: number
+  value?: Uint8Array
+}
+
+/** Never pruned: every block that writes the key, or every block in the range (inclusive). */
+export type Pin = { type: 'key', key: string } | { type: 'range', from: number, to: number }
+
+export interface AppendOptions {
+  /**
+   * Flush to stable storage before resolving. Committed blocks need it: an
+   * acknowledged commit must survive a power cut. @default true
+   */
+  sync?: boolean
+}
+
+export interface RangeOptions {
+  /** First height. @default 1 */
+  from?: number
+  /** Last height, inclusive. @default the tip */
+  to?: number
+  /** Stops the iteration (it throws the signal's reason). */
+  signal?: AbortSignal
+}
+
+/** A header as the store holds it: the block without payload, and whether its payload was pruned. */
+export interface StoredHeader {
+  block: Block
+  pruned: boolean
+}
+
+export interface PruneResult {
+  /** Heights whose payload this call removed. */
+  pruned: number[]
+  /** Heights skipped because a pin covers them. */
+  pinned: number[]
+  /** Payload bytes freed. */
+  freed: number
+}
+
+export interface ChainStore {
+  /**
+   * Appends one block on the chain's tip.
+   *
+   * @throws InvalidBlockError if it does not verify or extend the tip (nothing changes)
+   */
+  append: (block: Block, options?: AppendOptions) => Promise<ChainTip>
+  /** Appends consecutive blocks of one chain in one atomic batch (all or none). */
+  appendMany: (blocks: Block[], options?: AppendOptions) => Promise<ChainTip>
+  /** The chain's tip; height 0 and the zero hash if the chain is not held. */
+  tip: (chainId: string) => Promise<ChainTip>
+  info: (chainId: string) => Promise<ChainInfo | undefined>
+  /** Every chain held, sorted by id. */
+  chains: () => Promise<ChainInfo[]>
+  getBlock: (chainId: string, height: number) => Promise<Block | undefined>
+  getBlockByHash: (chainId: string, hash: Uint8Array) => Promise<Block | undefined>
+  /** Blocks in height order, streamed (not loaded whole). Pruned blocks come without payload. */
+  blocks: (chainId: string, options?: RangeOptions) => AsyncIterable<Block>
+  /** Headers in height order, with whether each payload was pruned. */
+  headers: (chainId: string, options?: RangeOptions) => AsyncIterable<StoredHeader>
+  /**
+   * A key's current value, or undefined if never written or deleted.
+   *
+   * @throws PayloadPrunedError if the block that wrote the value was pruned
+   */
+  get: (chainId: string, key: string) => Promise<KeyValue | undefined>
+  /** The chain's whole state in key order. */
+  entries: (chainId: string) => AsyncIterable<StateEntry>
+  /** Removes a chain, its state and its pins (release-and-forward). Resolves true if it was held. */
+  deleteChain: (chainId: string) => Promise<boolean>
+  /**
+   * Removes the payloads of these blocks, keeping their headers. Pinned blocks
+   * are skipped. `watermark`: the caller has considered every block below it
+   * (each is now pruned or pinned), so later scans may start there.
+   */
+  prune: (chainId: string, heights: number[], options?: { watermark?: number }) => Promise<PruneResult>
+  /** Where a retention scan may start: every block below is pruned or pinned. */
+  pruneFrom: (chainId: string) => number
+  pin: (chainId: string, pin: Pin) => Promise<void>
+  unpin: (chainId: string, pin: Pin) => Promise<void>
+  pins: (chainId: string) => Pin[]
+  /** Waits for queued writes, then refuses new ones. Does not close the database it was given. */
+  close: () => Promise<void>
+}
+
+export { MemoryChainStore } from './memory.ts'
+export { LevelChainStore } from './level.ts'

@@ -1,0 +1,158 @@
+/**
+ * The chain store on the node's LevelDB.
+ *
+ * Keys (see keys.ts) carry the `!chains!` sublevel prefix but are written
+ * through the root database: the layout is exactly `db.sublevel('chains')`'s,
+ * without abstract-level re-prefixing every operation of a batch (measured
+ * 1.6x slower on 2,000-operation batches).
+ *
+ * Durability — where `sync: true` is used and why:
+ * - Appends default to `sync: true`: a block that consensus or replication
+ *   acknowledges as committed must survive a power cut, and LevelDB only
+ *   promises that after the write-ahead log is fsynced. Without it a kill -9
+ *   loses nothing (the log is written with write() before the batch resolves
+ *   and the OS keeps it), but a machine crash can lose the last appends.
+ *   Bulk callers pass sync once per batch of blocks, not per block.
+ * - Every append is ONE atomic batch: block records, hash index, state
+ *   pointers and the chain meta (tip) together. After any crash the tip and
+ *   state agree with the blocks on disk; there is nothing to repair on open.
+ * - Pins use sync: a pin is a user's promise to keep evidence.
+ * - deleteChain first writes (with sync) a `deleting` mark on the meta, then
+ *   clears the chain's ranges, then removes the meta; open() finishes a delete
+ *   a crash interrupted, so a half-deleted chain never comes back.
+ * - Prunes do not sync: losing one only keeps a payload a little longer, and
+ *   the batch is still atomic.
+ */
+import { ChainMeta as PbChainMeta } from './pb/store.ts'
+import type { Block } from '../chain/index.ts'
+import type { NodeDatabase, BinaryLevel } from './database.ts'
+import { AbstractChainStore } from './base.ts'
+import type { AppendItem, ChainMeta, Pointer } from './base.ts'
+import { ChainKeys, TYPE_STATE, prefixEnd } from './keys.ts'
+import { decodeHeight, decodePointer, decodeRecord, encodeHeight, encodePointer, encodeRecord } from './records.ts'
+import type { Pin } from './index.ts'
+
+/** The sublevel name whose prefix our keys carry. */
+export const CHAINS_SUBLEVEL = 'chains'
+
+type Op = { type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }
+
+const EMPTY = new Uint8Array(0)
+
+/** classic-level hands out Buffers even for 'view'; callers get plain Uint8Arrays. */
+function plain (bytes: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes
+}
+
+function toPb (meta: ChainMeta, deleting = false): Uint8Array {
+  return PbChainMeta.encode({ ...meta, tipHash: meta.tipHash as Uint8Array<ArrayBuffer>, deleting })
+}
+
+export class LevelChainStore extends AbstractChainStore {
+  private readonly db: BinaryLevel
+  private readonly keys: ChainKeys
+
+  private constructor (database: NodeDatabase) {
+    super()
+    this.db = database.db
+    this.keys = new ChainKeys(database.sublevel(CHAINS_SUBLEVEL).prefix)
+  }
+
+  /** Opens the store on an open database: loads chain metas and pins, finishes interrupted deletes. */
+  static async open (database: NodeDatabase): Promise<LevelChainStore> {
+    const store = new LevelChainStore(database)
+    await store.load()
+    return store
+  }
+
+  private async load (): Promise<void> {
+    const unfinished: string[] = []
+    for await (const value of this.db.values(this.keys.metaRange())) {
+      const pb = PbChainMeta.decode(plain(value))
+      if (pb.deleting) {
+        unfinished.push(pb.chainId)
+        continue
+      }
+      const { deleting: _, ...meta } = pb
+      this.metas.set(meta.chainId, { ...meta, pruneFrom: Math.max(1, meta.pruneFrom) })
+    }
+    for (const chainId of unfinished) await this.commitDelete(chainId)
+    for await (const key of this.db.keys(this.keys.pinsRange())) {
+      const parsed = this.keys.parsePin(plain(key))
+      if (parsed == null) continue
+      this.pinSets.set(parsed.chainId, [...(this.pinSets.get(parsed.chainId) ?? []), parsed.pin])
+    }
+  }
+
+  protected async commitAppend (items: AppendItem[], meta: ChainMeta, sync: boolean): Promise<void> {
+    const { chainId } = meta
+    const ops: Op[] = []
+    const statePrefix = this.keys.chainPrefix(TYPE_STATE, chainId)
+    for (const { block, entries } of items) {
+      const height = block.header.height
+      ops.push({ type: 'put', key: this.keys.block(chainId, height), value: encodeRecord(block) })
+      ops.push({ type: 'put', key: this.keys.hash(chainId, block.hash), value: encodeHeight(height) })
+      const payload = block.payload ?? EMPTY
+      for (const e of entries) {
+        const key = new Uint8Array(statePrefix.byteLength + e.keyLength)
+        key.set(statePrefix)
+        key.set(payload.subarray(e.keyOffset, e.keyOffset + e.keyLength), statePrefix.byteLength)
+        // within one batch later operations win, so a key written twice ends with its last value
+        if (e.op === 'PUT') ops.push({ type: 'put', key, value: encodePointer({ height, valueOffset: e.valueOffset, valueLength: e.valueLength }) })
+        else ops.push({ type: 'del', key })
+      }
+    }
+    ops.push({ type: 'put', key: this.keys.meta(chainId), value: toPb(meta) })
+    await this.db.batch(ops, { sync })
+  }
+
+  protected async commitPrune (headers: Block[], meta: ChainMeta): Promise<void> {
+    const ops: Op[] = headers.map(h => ({ type: 'put', key: this.keys.block(meta.chainId, h.header.height), value: encodeRecord(h) }))
+    ops.push({ type: 'put', key: this.keys.meta(meta.chainId), value: toPb(meta) })
+    await this.db.batch(ops, { sync: false })
+  }
+
+  protected async commitDelete (chainId: string): Promise<void> {
+    const meta = this.metas.get(chainId)
+    if (meta != null) await this.db.put(this.keys.meta(chainId), toPb(meta, true), { sync: true })
+    for (const range of this.keys.chainRanges(chainId)) await this.db.clear(range)
+    await this.db.del(this.keys.meta(chainId))
+  }
+
+  protected async commitPin (chainId: string, pin: Pin, op: 'add' | 'remove', meta?: ChainMeta): Promise<void> {
+    const key = pin.type === 'key' ? this.keys.pinKey(chainId, pin.key) : this.keys.pinRange(chainId, pin.from, pin.to)
+    const ops: Op[] = [op === 'add' ? { type: 'put', key, value: EMPTY } : { type: 'del', key }]
+    if (meta != null) ops.push({ type: 'put', key: this.keys.meta(chainId), value: toPb(meta) })
+    await this.db.batch(ops, { sync: true })
+  }
+
+  protected async readBlock (chainId: string, height: number): Promise<Block | undefined> {
+    const bytes = await this.db.get(this.keys.block(chainId, height))
+    return bytes == null ? undefined : decodeRecord(plain(bytes))
+  }
+
+  protected async readHeightByHash (chainId: string, hash: Uint8Array): Promise<number | undefined> {
+    const bytes = await this.db.get(this.keys.hash(chainId, hash))
+    return bytes == null ? undefined : decodeHeight(bytes)
+  }
+
+  protected async * iterateBlocks (chainId: string, from: number, to: number, signal?: AbortSignal): AsyncGenerator<Block> {
+    // for await closes the iterator on break, throw and return
+    for await (const value of this.db.values({ gte: this.keys.block(chainId, from), lte: this.keys.block(chainId, to) })) {
+      signal?.throwIfAborted()
+      yield decodeRecord(plain(value))
+    }
+  }
+
+  protected async readPointer (chainId: string, key: string): Promise<Pointer | undefined> {
+    const bytes = await this.db.get(this.keys.state(chainId, key))
+    return bytes == null ? undefined : decodePointer(bytes)
+  }
+
+  protected async * iteratePointers (chainId: string): AsyncGenerator<[string, Pointer]> {
+    const start = this.keys.chainPrefix(TYPE_STATE, chainId)
+    for await (const [key, value] of this.db.iterator({ gt: start, lt: prefixEnd(start) })) {
+      yield [this.keys.stateKeyOf(chainId, plain(key)), decodePointer(plain(value))]
+    }
+  }
+}

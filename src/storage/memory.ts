@@ -1,0 +1,90 @@
+/**
+ * A chain store in memory: the default for unit tests and for anything that
+ * need not survive a restart. Same contract as LevelChainStore (one suite
+ * tests both). Blocks are copied in, so callers cannot change stored data by
+ * mutating what they appended.
+ */
+import { blockFromBytes, toHex } from '../chain/index.ts'
+import type { Block } from '../chain/index.ts'
+import { AbstractChainStore } from './base.ts'
+import type { AppendItem, ChainMeta, Pointer } from './base.ts'
+import type { Pin } from './index.ts'
+
+interface MemoryChain {
+  /** blocks[h - 1] is block h */
+  blocks: Block[]
+  byHash: Map<string, number>
+  state: Map<string, Pointer>
+}
+
+export class MemoryChainStore extends AbstractChainStore {
+  private readonly data = new Map<string, MemoryChain>()
+
+  private chain (chainId: string): MemoryChain {
+    let chain = this.data.get(chainId)
+    if (chain == null) {
+      chain = { blocks: [], byHash: new Map(), state: new Map() }
+      this.data.set(chainId, chain)
+    }
+    return chain
+  }
+
+  protected async commitAppend (items: AppendItem[], meta: ChainMeta): Promise<void> {
+    const chain = this.chain(meta.chainId)
+    for (const { block, entries } of items) {
+      const copy = blockFromBytes(block.headerBytes.slice(), block.payload?.slice())
+      const height = copy.header.height
+      chain.blocks[height - 1] = copy
+      chain.byHash.set(toHex(copy.hash), height)
+      for (const e of entries) {
+        if (e.op === 'PUT') chain.state.set(e.key, { height, valueOffset: e.valueOffset, valueLength: e.valueLength })
+        else chain.state.delete(e.key)
+      }
+    }
+  }
+
+  protected async commitPrune (headers: Block[], meta: ChainMeta): Promise<void> {
+    const chain = this.chain(meta.chainId)
+    for (const header of headers) chain.blocks[header.header.height - 1] = header
+  }
+
+  protected async commitDelete (chainId: string): Promise<void> {
+    this.data.delete(chainId)
+  }
+
+  protected async commitPin (_chainId: string, _pin: Pin, _op: 'add' | 'remove', _meta?: ChainMeta): Promise<void> {
+    // the base class keeps pins and metas in memory already
+  }
+
+  protected async readBlock (chainId: string, height: number): Promise<Block | undefined> {
+    return this.data.get(chainId)?.blocks[height - 1]
+  }
+
+  protected async readHeightByHash (chainId: string, hash: Uint8Array): Promise<number | undefined> {
+    return this.data.get(chainId)?.byHash.get(toHex(hash))
+  }
+
+  protected async * iterateBlocks (chainId: string, from: number, to: number, signal?: AbortSignal): AsyncGenerator<Block> {
+    for (let h = from; h <= to; h++) {
+      signal?.throwIfAborted()
+      const block = this.data.get(chainId)?.blocks[h - 1]
+      if (block == null) return
+      yield block
+    }
+  }
+
+  protected async readPointer (chainId: string, key: string): Promise<Pointer | undefined> {
+    return this.data.get(chainId)?.state.get(key)
+  }
+
+  protected async * iteratePointers (chainId: string): AsyncGenerator<[string, Pointer]> {
+    const state = this.data.get(chainId)?.state
+    if (state == null) return
+    // key order, like LevelDB (UTF-8 byte order equals code point order)
+    const keys = [...state.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    for (const key of keys) {
+      const pointer = state.get(key)
+      if (pointer != null) yield [key, pointer]
+    }
+  }
+}

@@ -1,0 +1,294 @@
+import { describe, it, expect, beforeEach, afterEach } from 'vitest'
+import { createBlock, emptyTip, tipOf, verifyBlock, ZERO_HASH, sha256, blockFromBytes, withoutPayload } from '../../../src/chain/index.ts'
+import type { Block, ChainTip, InvalidBlockReason } from '../../../src/chain/index.ts'
+import type { ChainStore } from '../../../src/storage/index.ts'
+import { memoryHarness, levelHarness, chainOf, buildChain, nextBlock, collect, enc, dec } from './helpers.ts'
+import type { StoreHarness } from './helpers.ts'
+
+const A = 'chain-a'
+const B = 'chain-b'
+
+async function snapshot (store: ChainStore, chainId: string): Promise<unknown> {
+  return {
+    tip: await store.tip(chainId),
+    info: await store.info(chainId),
+    blocks: (await collect(store.blocks(chainId))).map(b => b.hash),
+    state: await collect(store.entries(chainId))
+  }
+}
+
+async function expectRejected (store: ChainStore, block: Block | Block[], reason: InvalidBlockReason): Promise<void> {
+  const chainId = Array.isArray(block) ? block[0].header.chainId : block.header.chainId
+  const before = await snapshot(store, chainId)
+  const attempt = Array.isArray(block) ? store.appendMany(block) : store.append(block)
+  await expect(attempt).rejects.toMatchObject({ name: 'InvalidBlockError', reason })
+  expect(await snapshot(store, chainId)).toEqual(before)
+}
+
+describe.each([
+  { name: 'memory', makeHarness: memoryHarness },
+  { name: 'level', makeHarness: levelHarness }
+])('storage - ChainStore contract ($name)', ({ makeHarness }) => {
+  let harness: StoreHarness
+  let store: ChainStore
+
+  beforeEach(async () => {
+    harness = makeHarness()
+    store = await harness.create()
+  })
+  afterEach(async () => { await harness.cleanup() })
+
+  it('is empty at first', async () => {
+    expect(await store.tip(A)).toEqual(emptyTip(A))
+    expect(await store.tip(A)).toEqual({ chainId: A, height: 0, hash: ZERO_HASH })
+    expect(await store.chains()).toEqual([])
+    expect(await store.info(A)).toBeUndefined()
+    expect(await store.get(A, 'k1')).toBeUndefined()
+    expect(await store.getBlock(A, 1)).toBeUndefined()
+    expect(await collect(store.blocks(A))).toEqual([])
+  })
+
+  it('appends blocks on the tip and reads them by height, hash and range', async () => {
+    const blocks = chainOf(A, 10)
+    for (const b of blocks) expect(await store.append(b)).toEqual(tipOf(b))
+    const tip = await store.tip(A)
+    expect(tip).toEqual(tipOf(blocks[9]))
+    for (const b of [blocks[0], blocks[4], blocks[9]]) {
+      expect((await store.getBlock(A, b.header.height))?.hash).toEqual(b.hash)
+      const byHash = await store.getBlockByHash(A, b.hash)
+      expect(byHash?.header).toEqual(b.header)
+      expect(byHash?.payload).toEqual(b.payload)
+    }
+    expect(await store.getBlock(A, 0)).toBeUndefined()
+    expect(await store.getBlock(A, 11)).toBeUndefined()
+    expect(await store.getBlockByHash(A, sha256(enc.encode('nope')))).toBeUndefined()
+    expect(await store.getBlockByHash(B, blocks[0].hash)).toBeUndefined()
+
+    expect((await collect(store.blocks(A))).map(b => b.header.height)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    expect((await collect(store.blocks(A, { from: 3, to: 5 }))).map(b => b.header.height)).toEqual([3, 4, 5])
+    expect((await collect(store.blocks(A, { from: 8, to: 99 }))).map(b => b.header.height)).toEqual([8, 9, 10])
+    expect(await collect(store.blocks(A, { from: 6, to: 5 }))).toEqual([])
+    // what comes back verifies as a chain from the empty tip
+    let prev: ChainTip = emptyTip(A)
+    for await (const b of store.blocks(A)) {
+      verifyBlock(b, prev)
+      prev = tipOf(b)
+    }
+    const headers = await collect(store.headers(A, { from: 9 }))
+    expect(headers.map(h => [h.block.header.height, h.pruned, h.block.payload])).toEqual([[9, false, undefined], [10, false, undefined]])
+
+    const info = await store.info(A)
+    const payloadBytes = blocks.reduce((n, b) => n + b.header.payloadBytes, 0)
+    expect(info).toMatchObject({ chainId: A, height: 10, tipHash: blocks[9].hash, payloadBytes, prunedBlocks: 0, tipTimestamp: 10_000 })
+    expect(info?.bytes).toBe(payloadBytes + blocks.reduce((n, b) => n + b.headerBytes.byteLength + 32, 0))
+  })
+
+  it('stops a range read when its signal aborts', async () => {
+    await store.appendMany(chainOf(A, 5))
+    const controller = new AbortController()
+    const seen: number[] = []
+    await expect((async () => {
+      for await (const b of store.blocks(A, { signal: controller.signal })) {
+        seen.push(b.header.height)
+        if (b.header.height === 2) controller.abort(new Error('enough'))
+      }
+    })()).rejects.toThrow('enough')
+    expect(seen).toEqual([1, 2])
+  })
+
+  it('rejects a block at the wrong height and changes nothing', async () => {
+    const blocks = chainOf(A, 3)
+    await store.append(blocks[0])
+    await expectRejected(store, blocks[2], 'WrongHeight') // skips 2
+    await expectRejected(store, blocks[0], 'WrongHeight') // repeats 1
+  })
+
+  it('rejects a block with the wrong previous hash and changes nothing', async () => {
+    const blocks = chainOf(A, 2)
+    await store.append(blocks[0])
+    // a fork: block 2 built on a different block 1
+    const otherOne = nextBlock(emptyTip(A), { transactions: [{ key: 'fork', value: enc.encode('x') }] })
+    await expectRejected(store, nextBlock(tipOf(otherOne)), 'WrongPrevHash')
+  })
+
+  it('rejects tampered blocks (hash, header, payload) and changes nothing', async () => {
+    const [b1, b2] = chainOf(A, 2)
+    await store.append(b1)
+    const hash = new Uint8Array(b2.hash)
+    hash[5] ^= 0xff
+    await expectRejected(store, { ...b2, hash }, 'BadHash')
+    await expectRejected(store, { ...b2, header: { ...b2.header, timestamp: 1 } }, 'NonCanonicalHeader')
+    const payload = new Uint8Array(b2.payload ?? [])
+    payload[payload.length - 1] ^= 1
+    await expectRejected(store, { ...b2, payload }, 'BadPayloadHash')
+    await expectRejected(store, withoutPayload(b2), 'MissingPayload')
+    // the untouched block still goes in
+    await store.append(b2)
+    expect((await store.tip(A)).height).toBe(2)
+  })
+
+  it('appendMany is all or nothing', async () => {
+    const blocks = chainOf(A, 5)
+    await store.append(blocks[0])
+    const tampered = { ...blocks[3], hash: sha256(enc.encode('x')) }
+    await expectRejected(store, [blocks[1], blocks[2], tampered, blocks[4]], 'BadHash')
+    await expectRejected(store, [blocks[1], blocks[3]], 'WrongHeight')
+    expect(await store.appendMany(blocks.slice(1))).toEqual(tipOf(blocks[4]))
+    expect(await store.get(A, 'k5')).toEqual({ key: 'k5', value: enc.encode('v5'), height: 5 })
+  })
+
+  it('keeps a key-value state: written, overwritten, deleted, written again', async () => {
+    const specs = [
+      [{ key: 'car/speed', value: enc.encode('10') }, { key: 'car/pos', value: enc.encode('49.0,8.4') }],
+      [{ key: 'car/speed', value: enc.encode('20') }],
+      [{ op: 'DELETE' as const, key: 'car/pos' }, { key: 'car/speed', value: enc.encode('30') }, { key: 'car/speed', value: enc.encode('31') }],
+      [{ key: 'car/pos', value: enc.encode('49.1,8.5') }, { key: 'empty' }],
+      [{ op: 'DELETE' as const, key: 'never-written' }]
+    ]
+    const blocks = chainOf(A, specs.length, h => ({ transactions: specs[h - 1] }))
+    await store.append(blocks[0])
+    expect(await store.get(A, 'car/speed')).toEqual({ key: 'car/speed', value: enc.encode('10'), height: 1 })
+    await store.append(blocks[1])
+    expect(await store.get(A, 'car/speed')).toEqual({ key: 'car/speed', value: enc.encode('20'), height: 2 })
+    expect((await store.get(A, 'car/pos'))?.height).toBe(1)
+    await store.append(blocks[2])
+    expect(await store.get(A, 'car/pos')).toBeUndefined()
+    // the last write in a block wins
+    expect(await store.get(A, 'car/speed')).toEqual({ key: 'car/speed', value: enc.encode('31'), height: 3 })
+    await store.appendMany(blocks.slice(3))
+    expect(await store.get(A, 'car/pos')).toEqual({ key: 'car/pos', value: enc.encode('49.1,8.5'), height: 4 })
+    expect(await store.get(A, 'empty')).toEqual({ key: 'empty', value: new Uint8Array(0), height: 4 })
+    expect(await store.get(A, 'never-written')).toBeUndefined()
+    const state = await collect(store.entries(A))
+    expect(state.map(e => [e.key, e.value == null ? null : dec.decode(e.value), e.height])).toEqual([
+      ['car/pos', '49.1,8.5', 4], ['car/speed', '31', 3], ['empty', '', 4]
+    ])
+  })
+
+  it('holds several chains apart and lists them with their bytes', async () => {
+    await store.appendMany(chainOf(B, 3))
+    await store.appendMany(chainOf(A, 2))
+    // same keys on both chains, different values
+    expect(dec.decode((await store.get(A, 'k2'))?.value ?? new Uint8Array())).toBe('v2')
+    expect(await store.get(A, 'k3')).toBeUndefined()
+    expect((await store.get(B, 'k3'))?.height).toBe(3)
+    const chains = await store.chains()
+    expect(chains.map(c => [c.chainId, c.height])).toEqual([[A, 2], [B, 3]])
+    expect(chains.every(c => c.bytes > c.payloadBytes && c.payloadBytes > 0)).toBe(true)
+    // a block of chain A cannot go on chain B's tip
+    const foreign = createBlock({ prev: { ...(await store.tip(B)), chainId: A }, proposer: 'p', timestamp: 1, transactions: [] })
+    await expectRejected(store, foreign, 'WrongHeight')
+  })
+
+  it('deletes a chain and its state, leaving others; the id can start over', async () => {
+    await store.appendMany(chainOf(A, 4))
+    await store.appendMany(chainOf(B, 2))
+    await store.pin(A, { type: 'key', key: 'k1' })
+    expect(await store.deleteChain(A)).toBe(true)
+    expect(await store.deleteChain(A)).toBe(false)
+    expect(await store.tip(A)).toEqual(emptyTip(A))
+    expect(await store.get(A, 'k1')).toBeUndefined()
+    expect(await collect(store.entries(A))).toEqual([])
+    expect(await collect(store.blocks(A))).toEqual([])
+    expect(store.pins(A)).toEqual([])
+    expect((await store.chains()).map(c => c.chainId)).toEqual([B])
+    expect((await store.get(B, 'k2'))?.height).toBe(2)
+    // a new chain under the same id: no leftovers from the old one
+    const fresh = chainOf(A, 1, () => ({ transactions: [{ key: 'new', value: enc.encode('n') }] }))
+    await store.append(fresh[0])
+    expect(await store.get(A, 'k1')).toBeUndefined()
+    expect((await collect(store.entries(A))).map(e => e.key)).toEqual(['new'])
+  })
+
+  it('lets exactly one of two racing appends of the same height win', async () => {
+    const [b1] = chainOf(A, 1)
+    const rival = nextBlock(emptyTip(A), { transactions: [{ key: 'rival', value: enc.encode('r') }] })
+    const results = await Promise.allSettled([store.append(b1), store.append(rival)])
+    expect(results.filter(r => r.status === 'fulfilled')).toHaveLength(1)
+    expect(results.filter(r => r.status === 'rejected').map(r => (r as PromiseRejectedResult).reason.name)).toEqual(['InvalidBlockError'])
+    expect((await store.tip(A)).height).toBe(1)
+  })
+
+  it('stores copies: mutating an appended block changes nothing stored', async () => {
+    const [b1] = chainOf(A, 1)
+    const mutable = blockFromBytes(b1.headerBytes.slice(), b1.payload?.slice())
+    await store.append(mutable)
+    mutable.payload?.fill(0)
+    mutable.hash.fill(0)
+    expect(await store.get(A, 'k1')).toEqual({ key: 'k1', value: enc.encode('v1'), height: 1 })
+    expect((await store.tip(A)).hash).toEqual(b1.hash)
+  })
+
+  it('prunes payloads but keeps headers, and never prunes a pin', async () => {
+    const blocks = chainOf(A, 6)
+    await store.appendMany(blocks)
+    await store.pin(A, { type: 'range', from: 2, to: 3 })
+    await store.pin(A, { type: 'key', key: 'k5' })
+    await store.pin(A, { type: 'key', key: 'k5' }) // idempotent
+    expect(store.pins(A)).toEqual([{ type: 'range', from: 2, to: 3 }, { type: 'key', key: 'k5' }])
+    const before = await store.info(A)
+    const result = await store.prune(A, [1, 2, 3, 4, 5, 99], { watermark: 6 })
+    expect(result.pruned).toEqual([1, 4])
+    expect(result.pinned).toEqual([2, 3, 5])
+    expect(result.freed).toBe(blocks[0].header.payloadBytes + blocks[3].header.payloadBytes)
+    expect(store.pruneFrom(A)).toBe(6)
+    const after = await store.info(A)
+    expect(after?.bytes).toBe((before?.bytes ?? 0) - result.freed)
+    expect(after?.prunedBlocks).toBe(2)
+    // pruning again frees nothing
+    expect((await store.prune(A, [1, 4])).freed).toBe(0)
+
+    await expect(store.get(A, 'k1')).rejects.toMatchObject({ name: 'PayloadPrunedError' })
+    expect((await store.get(A, 'k2'))?.height).toBe(2)
+    expect((await store.get(A, 'k5'))?.height).toBe(5)
+    // the header chain still verifies end to end
+    let prev: ChainTip = emptyTip(A)
+    const stored = await collect(store.blocks(A))
+    for (const b of stored) {
+      verifyBlock(b, prev, { allowPruned: true })
+      prev = tipOf(b)
+    }
+    expect(stored.map(b => b.payload == null)).toEqual([true, false, false, true, false, false])
+    expect((await collect(store.entries(A))).find(e => e.key === 'k1')).toEqual({ key: 'k1', height: 1, value: undefined })
+
+    // unpinning makes the blocks prunable again and rewinds the watermark
+    await store.unpin(A, { type: 'range', from: 2, to: 3 })
+    expect(store.pruneFrom(A)).toBe(2)
+    expect((await store.prune(A, [2, 3, 5])).pruned).toEqual([2, 3])
+    // appending after pruning still works
+    await store.append(nextBlock(await store.tip(A)))
+    expect((await store.tip(A)).height).toBe(7)
+  })
+
+  it('refuses malformed pins with InvalidPinError', async () => {
+    for (const pin of [{ type: 'key', key: '' }, { type: 'range', from: 0, to: 3 }, { type: 'range', from: 5, to: 4 }, { type: 'other' }]) {
+      await expect(store.pin(A, pin as never)).rejects.toMatchObject({ name: 'InvalidPinError' })
+    }
+    expect(store.pins(A)).toEqual([])
+  })
+
+  it('refuses writes once closed', async () => {
+    await store.close()
+    await expect(store.append(chainOf(A, 1)[0])).rejects.toMatchObject({ name: 'StoreClosedError' })
+  })
+
+  it('keeps chains, state, pins and pruning across a reopen (persistent stores)', async ({ skip }) => {
+    if (!harness.persistent) skip()
+    const blocks = chainOf(A, 5)
+    await store.appendMany(blocks)
+    await store.appendMany(chainOf(B, 2))
+    await store.pin(A, { type: 'key', key: 'k2' })
+    await store.pin(A, { type: 'range', from: 4, to: 4 })
+    await store.prune(A, [1, 2, 3], { watermark: 4 })
+    const before = { chains: await store.chains(), a: await snapshot(store, A), b: await snapshot(store, B) }
+    store = await harness.reopen()
+    expect(await store.chains()).toEqual(before.chains)
+    expect(await snapshot(store, A)).toEqual(before.a)
+    expect(await snapshot(store, B)).toEqual(before.b)
+    expect(store.pins(A)).toEqual([{ type: 'key', key: 'k2' }, { type: 'range', from: 4, to: 4 }].sort((x, y) => x.type < y.type ? -1 : 1))
+    expect(store.pruneFrom(A)).toBe(4)
+    const next = buildChain(tipOf(blocks[4]), 1)[0]
+    await store.append(next)
+    expect((await store.tip(A)).height).toBe(6)
+  })
+})

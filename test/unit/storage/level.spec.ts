@@ -1,0 +1,55 @@
+import { describe, it, expect, afterEach } from 'vitest'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openDatabase } from '../../../src/storage/database.ts'
+import type { NodeDatabase } from '../../../src/storage/database.ts'
+import { LevelChainStore, CHAINS_SUBLEVEL } from '../../../src/storage/level.ts'
+import { ChainKeys } from '../../../src/storage/keys.ts'
+import { ChainMeta } from '../../../src/storage/pb/store.ts'
+import { chainOf, collect } from './helpers.ts'
+
+describe('storage - LevelChainStore', () => {
+  let dir: string
+  let database: NodeDatabase | undefined
+  afterEach(async () => {
+    await database?.close()
+    database = undefined
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('lays keys out under the chains sublevel, so a sublevel view sees them', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-level-'))
+    database = await openDatabase(dir)
+    const store = await LevelChainStore.open(database)
+    await store.appendMany(chainOf('car', 2))
+    const sub = database.sublevel(CHAINS_SUBLEVEL)
+    const keys = await collect(sub.keys())
+    // 2 blocks + 2 hash entries + 2 state keys + 1 meta
+    expect(keys).toHaveLength(7)
+    // and nothing outside it
+    expect(await collect(database.db.keys())).toHaveLength(7)
+  })
+
+  it('finishes a chain delete that a crash interrupted', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-level-'))
+    database = await openDatabase(dir)
+    let store = await LevelChainStore.open(database)
+    await store.appendMany(chainOf('gone', 3))
+    await store.appendMany(chainOf('kept', 1))
+    // as if deleteChain had written its mark and crashed before clearing
+    const keys = new ChainKeys(database.sublevel(CHAINS_SUBLEVEL).prefix)
+    const meta = ChainMeta.decode(await database.db.get(keys.meta('gone')) ?? new Uint8Array())
+    await database.db.put(keys.meta('gone'), ChainMeta.encode({ ...meta, deleting: true }))
+    await store.close()
+    await database.close()
+
+    database = await openDatabase(dir)
+    store = await LevelChainStore.open(database)
+    expect((await store.chains()).map(c => c.chainId)).toEqual(['kept'])
+    expect(await store.get('gone', 'k1')).toBeUndefined()
+    // no entry of the deleted chain is left on disk
+    const left = await collect(database.sublevel(CHAINS_SUBLEVEL).keys())
+    expect(left).toHaveLength(4)
+  })
+})
