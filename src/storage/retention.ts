@@ -1,0 +1,211 @@
+/**
+ * Temporary storage (V-Guard's storage master): a vehicle has a capacity in
+ * bytes; the payloads of temporary chains' blocks older than the retention
+ * time τ, or beyond a size bound (oldest first, across chains), are pruned.
+ * Headers stay, so every chain still verifies end to end; pinned blocks (a
+ * range, or every block that writes a pinned key) are never pruned.
+ *
+ * Time is passed in (`now`), so the policy is a pure function of the store's
+ * contents and the clock the caller chooses. Age is the block's own
+ * timestamp (when its proposer committed it), not when this node received it:
+ * a backup that fetches an old chain holds old data.
+ */
+import type { Logger } from '@libp2p/interface'
+import type { ChainStore } from './index.ts'
+
+export interface RetentionPolicy {
+  /** τ in ms: payloads of blocks with timestamp < now − τ are pruned. @default undefined (no age limit) */
+  retention?: number
+  /** Size bound: temporary chains' payload bytes above this are pruned, oldest block first. @default undefined (no bound) */
+  maxBytes?: number
+  /** Which chains are temporary storage; the others are never pruned. @default every chain */
+  isTemporary?: (chainId: string) => boolean
+}
+
+export interface RetentionReport {
+  /** Heights pruned, per chain. */
+  pruned: Record<string, number[]>
+  freedBytes: number
+  /** Temporary payload bytes left afterwards. */
+  payloadBytes: number
+  /** Pins keep the payload above the size bound. */
+  overBound: boolean
+}
+
+export interface StorageUsage {
+  capacity: number
+  /** Logical bytes held over all chains (headers + unpruned payloads). */
+  used: number
+  free: number
+  payloadBytes: number
+  chains: number
+}
+
+/** Blocks pruned per store call: bounds one batch. */
+const PRUNE_CHUNK = 256
+
+export async function storageUsage (store: ChainStore, capacity: number): Promise<StorageUsage> {
+  const chains = await store.chains()
+  const used = chains.reduce((n, c) => n + c.bytes, 0)
+  return {
+    capacity,
+    used,
+    free: Math.max(0, capacity - used),
+    payloadBytes: chains.reduce((n, c) => n + c.payloadBytes, 0),
+    chains: chains.length
+  }
+}
+
+function record (report: RetentionReport, chainId: string, heights: number[], freed: number): void {
+  if (heights.length === 0) return
+  report.pruned[chainId] = [...(report.pruned[chainId] ?? []), ...heights]
+  report.freedBytes += freed
+}
+
+async function pruneByAge (store: ChainStore, chainId: string, cutoff: number, report: RetentionReport): Promise<void> {
+  let watermark = store.pruneFrom(chainId)
+  let heights: number[] = []
+  const flush = async (): Promise<void> => {
+    const result = await store.prune(chainId, heights, { watermark })
+    record(report, chainId, result.pruned, result.freed)
+    heights = []
+  }
+  for await (const { block, pruned } of store.headers(chainId, { from: watermark })) {
+    // timestamps grow along a chain; the first young block ends the scan
+    if (block.header.timestamp >= cutoff) break
+    if (!pruned) heights.push(block.header.height)
+    watermark = block.header.height + 1
+    if (heights.length >= PRUNE_CHUNK) await flush()
+  }
+  await flush()
+}
+
+interface Cursor {
+  chainId: string
+  iterator: AsyncIterator<{ height: number, timestamp: number, payloadBytes: number }>
+  next?: { height: number, timestamp: number, payloadBytes: number }
+  heights: number[]
+  watermark: number
+}
+
+async function openCursor (store: ChainStore, chainId: string): Promise<Cursor> {
+  const from = store.pruneFrom(chainId)
+  async function * candidates (): AsyncGenerator<{ height: number, timestamp: number, payloadBytes: number }> {
+    for await (const { block, pruned } of store.headers(chainId, { from })) {
+      if (!pruned) yield { height: block.header.height, timestamp: block.header.timestamp, payloadBytes: block.header.payloadBytes }
+    }
+  }
+  const iterator = candidates()
+  const first = await iterator.next()
+  return { chainId, iterator, next: first.done === true ? undefined : first.value, heights: [], watermark: from }
+}
+
+async function pruneBySize (store: ChainStore, chainIds: string[], excess: number, report: RetentionReport): Promise<number> {
+  const cursors = await Promise.all(chainIds.map(async id => await openCursor(store, id)))
+  try {
+    let planned = 0
+    const flush = async (): Promise<void> => {
+      for (const c of cursors) {
+        if (c.heights.length === 0) continue
+        const result = await store.prune(c.chainId, c.heights, { watermark: c.watermark })
+        record(report, c.chainId, result.pruned, result.freed)
+        excess -= result.freed
+        c.heights = []
+      }
+      planned = 0
+    }
+    // flush() lowers excess as it frees bytes
+    while (true) {
+      if (excess <= 0) break
+      // the oldest candidate over all temporary chains (ties: chain id order)
+      let oldest: Cursor | undefined
+      for (const c of cursors) {
+        if (c.next != null && (oldest?.next == null || c.next.timestamp < oldest.next.timestamp)) oldest = c
+      }
+      if (oldest?.next == null) break
+      oldest.heights.push(oldest.next.height)
+      oldest.watermark = oldest.next.height + 1
+      planned += oldest.next.payloadBytes
+      const step = await oldest.iterator.next()
+      oldest.next = step.done === true ? undefined : step.value
+      // prune once the plan covers the excess; pinned blocks free nothing, so plan again
+      if (planned >= excess || oldest.heights.length >= PRUNE_CHUNK) await flush()
+    }
+    await flush()
+    return excess
+  } finally {
+    await Promise.all(cursors.map(async c => { await c.iterator.return?.() }))
+  }
+}
+
+/** Applies the policy once at time `now`. */
+export async function applyRetention (store: ChainStore, policy: RetentionPolicy, now: number): Promise<RetentionReport> {
+  const isTemporary = policy.isTemporary ?? (() => true)
+  const report: RetentionReport = { pruned: {}, freedBytes: 0, payloadBytes: 0, overBound: false }
+  const temporary = (await store.chains()).map(c => c.chainId).filter(isTemporary)
+  if (policy.retention != null) {
+    for (const chainId of temporary) await pruneByAge(store, chainId, now - policy.retention, report)
+  }
+  const payloadBytes = async (): Promise<number> =>
+    (await store.chains()).filter(c => isTemporary(c.chainId)).reduce((n, c) => n + c.payloadBytes, 0)
+  if (policy.maxBytes != null) {
+    const excess = await payloadBytes() - policy.maxBytes
+    if (excess > 0) report.overBound = await pruneBySize(store, temporary, excess, report) > 0
+  }
+  report.payloadBytes = await payloadBytes()
+  return report
+}
+
+export interface StorageMasterInit {
+  store: ChainStore
+  policy: RetentionPolicy
+  capacity: number
+  /** How often to apply the policy, in ms. @default 60000 */
+  interval?: number
+  /** The clock. @default Date.now */
+  now?: () => number
+  log?: Logger
+}
+
+/** Applies the retention policy now and then, one run at a time. */
+export class StorageMaster {
+  private readonly init: StorageMasterInit
+  private timer?: ReturnType<typeof setInterval>
+  private running?: Promise<RetentionReport>
+
+  constructor (init: StorageMasterInit) {
+    this.init = init
+  }
+
+  start (): void {
+    if (this.timer != null) return
+    this.timer = setInterval(() => {
+      this.run().catch((err: Error) => { this.init.log?.error('retention run failed: %e', err) })
+    }, this.init.interval ?? 60_000)
+    this.timer.unref?.()
+  }
+
+  async stop (): Promise<void> {
+    clearInterval(this.timer)
+    this.timer = undefined
+    await this.running?.catch(() => {})
+  }
+
+  /** Runs the policy now (joins a run in progress). */
+  async run (): Promise<RetentionReport> {
+    if (this.running != null) return await this.running
+    const now = (this.init.now ?? Date.now)()
+    this.running = applyRetention(this.init.store, this.init.policy, now)
+    try {
+      const report = await this.running
+      if (report.freedBytes > 0) this.init.log?.('retention pruned %d bytes', report.freedBytes)
+      return report
+    } finally {
+      this.running = undefined
+    }
+  }
+
+  async usage (): Promise<StorageUsage> {
+    return await storageUsage(this.init.store, this.init.capacity)
+  }
+}

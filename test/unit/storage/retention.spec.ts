@@ -1,0 +1,110 @@
+import { describe, it, expect, beforeEach, afterEach } from 'vitest'
+import { emptyTip, tipOf, verifyBlock } from '../../../src/chain/index.ts'
+import type { ChainTip } from '../../../src/chain/index.ts'
+import type { ChainStore } from '../../../src/storage/index.ts'
+import { applyRetention, storageUsage, StorageMaster } from '../../../src/storage/retention.ts'
+import { memoryHarness, levelHarness, chainOf, collect, enc } from './helpers.ts'
+import type { StoreHarness } from './helpers.ts'
+
+/** Every block carries a 100-byte value, so payloads are equal in size. */
+const value = (h: number): Uint8Array => enc.encode(String(h).padStart(100, '0'))
+
+async function prunedHeights (store: ChainStore, chainId: string): Promise<number[]> {
+  return (await collect(store.headers(chainId))).filter(h => h.pruned).map(h => h.block.header.height)
+}
+
+async function expectVerifies (store: ChainStore, chainId: string): Promise<void> {
+  let prev: ChainTip = emptyTip(chainId)
+  for await (const b of store.blocks(chainId)) {
+    verifyBlock(b, prev, { allowPruned: true })
+    prev = tipOf(b)
+  }
+  expect(prev).toEqual(await store.tip(chainId))
+}
+
+describe.each([
+  { name: 'memory', makeHarness: memoryHarness },
+  { name: 'level', makeHarness: levelHarness }
+])('storage - retention ($name)', ({ makeHarness }) => {
+  let harness: StoreHarness
+  let store: ChainStore
+
+  beforeEach(async () => {
+    harness = makeHarness()
+    store = await harness.create()
+  })
+  afterEach(async () => { await harness.cleanup() })
+
+  it('prunes payloads older than τ, keeps headers verifiable and pins intact', async () => {
+    // block h has timestamp 1000·h
+    await store.appendMany(chainOf('car', 10, h => ({ transactions: [{ key: `k${h}`, value: value(h) }] })))
+    await store.pin('car', { type: 'range', from: 2, to: 2 })
+    await store.pin('car', { type: 'key', key: 'k4' })
+
+    const report = await applyRetention(store, { retention: 4_500 }, 10_000)
+    // cutoff 5500: blocks 1..5 are old; 2 and 4 are pinned
+    expect(report.pruned).toEqual({ car: [1, 3, 5] })
+    expect(await prunedHeights(store, 'car')).toEqual([1, 3, 5])
+    expect(report.freedBytes).toBe(3 * ((await store.getBlock('car', 6))?.header.payloadBytes ?? 0))
+    await expectVerifies(store, 'car')
+    expect((await store.get('car', 'k4'))?.value).toEqual(value(4))
+    await expect(store.get('car', 'k3')).rejects.toMatchObject({ name: 'PayloadPrunedError' })
+
+    // nothing new is old at the same time; later, everything but the pins goes
+    expect((await applyRetention(store, { retention: 4_500 }, 10_000)).freedBytes).toBe(0)
+    await applyRetention(store, { retention: 4_500 }, 100_000)
+    expect(await prunedHeights(store, 'car')).toEqual([1, 3, 5, 6, 7, 8, 9, 10])
+    await expectVerifies(store, 'car')
+  })
+
+  it('prunes oldest first across chains down to the size bound, skipping pins', async () => {
+    // chain a: timestamps 1000·h; chain b: 1000·h + 500, so the age order interleaves a1 b1 a2 b2 …
+    await store.appendMany(chainOf('a', 5, h => ({ timestamp: 1_000 * h, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    await store.appendMany(chainOf('b', 5, h => ({ timestamp: 1_000 * h + 500, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    await store.pin('b', { type: 'range', from: 1, to: 1 })
+    const size = (await store.getBlock('a', 1))?.header.payloadBytes ?? 0
+    const total = 10 * size
+
+    // room for 6 payloads: 4 must go: a1, (b1 pinned), a2, b2, a3
+    const report = await applyRetention(store, { maxBytes: 6 * size }, 0)
+    expect(report.pruned).toEqual({ a: [1, 2, 3], b: [2] })
+    expect(report.payloadBytes).toBe(6 * size)
+    expect(report.freedBytes).toBe(4 * size)
+    expect(report.overBound).toBe(false)
+    expect(total - report.freedBytes).toBe(6 * size)
+    await expectVerifies(store, 'a')
+    await expectVerifies(store, 'b')
+    expect((await store.get('b', 'k1'))?.value).toEqual(value(1))
+  })
+
+  it('reports when pins keep the payload above the bound', async () => {
+    await store.appendMany(chainOf('a', 3))
+    await store.pin('a', { type: 'range', from: 1, to: 3 })
+    const report = await applyRetention(store, { maxBytes: 0 }, 0)
+    expect(report.overBound).toBe(true)
+    expect(report.freedBytes).toBe(0)
+    expect(await prunedHeights(store, 'a')).toEqual([])
+  })
+
+  it('leaves chains that are not temporary alone', async () => {
+    await store.appendMany(chainOf('own', 3))
+    await store.appendMany(chainOf('other', 3))
+    const report = await applyRetention(store, { retention: 0, maxBytes: 0, isTemporary: id => id !== 'own' }, 1e9)
+    expect(Object.keys(report.pruned)).toEqual(['other'])
+    expect(await prunedHeights(store, 'own')).toEqual([])
+    expect(await prunedHeights(store, 'other')).toEqual([1, 2, 3])
+  })
+
+  it('reports capacity and bytes used; the storage master runs with the clock it is given', async () => {
+    await store.appendMany(chainOf('a', 4, h => ({ transactions: [{ key: `k${h}`, value: value(h) }] })))
+    const before = await storageUsage(store, 1_000_000)
+    const info = await store.info('a')
+    expect(before).toEqual({ capacity: 1_000_000, used: info?.bytes, free: 1_000_000 - (info?.bytes ?? 0), payloadBytes: info?.payloadBytes, chains: 1 })
+    const master = new StorageMaster({ store, policy: { retention: 1_000 }, capacity: 1_000_000, now: () => 3_500 })
+    const report = await master.run()
+    expect(report.pruned).toEqual({ a: [1, 2] })
+    const after = await master.usage()
+    expect(after.used).toBe(before.used - report.freedBytes)
+    await master.stop()
+  })
+})
