@@ -1,0 +1,16 @@
+import { protocolId } from '../constants.ts'
+
+export const READ_PROTOCOL = protocolId('read', '1.0.0')
+const KiB = 1024
+const MiB = 1024 * KiB
+/** A request is a chain id, a key (≤ 1 KiB) and two heights. */
+export const MAX_REQUEST_BYTES = 4 * KiB
+/** A response carries at least one whole block (≤ 4 MiB payload) or a value. */
+export const MAX_RESPONSE_BYTES = 6 * MiB
+/** A RANGE answer stops adding blocks past this size; the reader asks again from there. */
+export const RANGE_RESPONSE_BYTES = 1 * MiB
+export const MESSAGE_TIMEOUT = 5_000
+/** Redirects followed before a read gives up (each hop is one holder asked). */
+export const MAX_HOPS = 8
+export const MAX_INBOUND_STREAMS = 64
+export const MAX_OUTBOUND_STREAMS = 64

@@ -1,0 +1,33 @@
+/**
+ * @packageDocumentation
+ *
+ * `/vguard/read/1.0.0`: reading a chain (a key, a block, a range, or its tip)
+ * from whoever holds it, with redirects from released backups.
+ *
+ * Guarantees:
+ * - a holder answers with its role (proposer, active backup, stale obsolete
+ *   backup, other holder), the height and epoch it holds, and the newest
+ *   signed table it knows;
+ * - a released backup answers REDIRECT with the signed table of the epoch that
+ *   released it; the reader verifies it before following it;
+ * - the reader asks each holder at most once, at most `maxHops` in all, and
+ *   fails with NoHolderReachableError listing whom it tried;
+ * - malformed requests are answered INVALID; nothing is changed by a read.
+ *
+ * @example
+ *
+ * ```ts
+ * const read = new ReadService({ libp2p, store, tables, logger })
+ * await read.start()
+ * const result = await readWithRedirect({ request, self, proposer: chainId,
+ *   ask: (peer, req) => read.ask(peerIdFromString(peer), req), tables })
+ * ```
+ */
+export { ReadService, checkReadRequest } from './read.ts'
+export type { ReadComponents, ReadInit } from './read.ts'
+export { readWithRedirect } from './redirect.ts'
+export type { RedirectReadResult, RedirectReadInit, PathEntry, PathOutcome } from './redirect.ts'
+export { ReadRequest, ReadResponse } from './pb/read.ts'
+export { READ_PROTOCOL } from './constants.ts'
+export { NoHolderReachableError } from './errors.ts'
+export type { TriedHolder } from './errors.ts'

@@ -1,0 +1,145 @@
+import { pbStream } from '@libp2p/utils'
+import type { ComponentLogger, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+import { encodeBlock, MAX_CHAIN_ID_BYTES, MAX_KEY_BYTES } from '../../chain/index.ts'
+import type { ChainStore } from '../../storage/index.ts'
+import type { BackupTableStore } from '../../backup/index.ts'
+import { handleProtocol, timeoutSignal, withStream } from '../stream.ts'
+import { ReadRequest, ReadResponse } from './pb/read.ts'
+import {
+  MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MESSAGE_TIMEOUT, RANGE_RESPONSE_BYTES, READ_PROTOCOL
+} from './constants.ts'
+
+export interface ReadComponents {
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId'>
+  store: ChainStore
+  tables: BackupTableStore
+  logger: ComponentLogger
+}
+
+export interface ReadInit {
+  /** @default '/vguard/read/1.0.0' */
+  protocol?: string
+  /** @default 5 s */
+  timeout?: number
+}
+
+const utf8 = new TextEncoder()
+const { Status, Role } = ReadResponse
+
+/** Why a request is refused before any lookup; undefined if it is well formed. */
+export function checkReadRequest (req: ReadRequest): string | undefined {
+  if (req.chainId === '' || utf8.encode(req.chainId).byteLength > MAX_CHAIN_ID_BYTES) return 'bad chain id'
+  switch (req.kind) {
+    case ReadRequest.Kind.KEY:
+      if (req.key === '' || utf8.encode(req.key).byteLength > MAX_KEY_BYTES) return 'bad key'
+      return undefined
+    case ReadRequest.Kind.BLOCK:
+      return Number.isSafeInteger(req.height) && req.height >= 1 ? undefined : 'bad height'
+    case ReadRequest.Kind.RANGE:
+      return Number.isSafeInteger(req.height) && Number.isSafeInteger(req.to) && req.height >= 1 && req.to >= req.height ? undefined : 'bad range'
+    case ReadRequest.Kind.TIP:
+      return undefined
+    default:
+      return 'unknown kind'
+  }
+}
+
+export class ReadService {
+  readonly protocol: string
+  private readonly components: ReadComponents
+  private readonly log: Logger
+  private readonly timeout: number
+
+  constructor (components: ReadComponents, init: ReadInit = {}) {
+    this.components = components
+    this.protocol = init.protocol ?? READ_PROTOCOL
+    this.timeout = init.timeout ?? MESSAGE_TIMEOUT
+    this.log = components.logger.forComponent('vguard:read')
+  }
+
+  async start (): Promise<void> {
+    await handleProtocol(this.components.libp2p, this.protocol, async (stream) => { await this.serve(stream) }, {
+      maxInboundStreams: MAX_INBOUND_STREAMS,
+      maxOutboundStreams: MAX_OUTBOUND_STREAMS
+    }, (err, connection) => { this.log('read from %p failed: %s', connection.remotePeer, err.message) })
+  }
+
+  async stop (): Promise<void> {
+    await this.components.libp2p.unhandle(this.protocol)
+  }
+
+  /** Asks one peer; resolves with its raw answer (the redirect logic interprets it). */
+  async ask (peer: PeerId, req: ReadRequest, options: { signal?: AbortSignal } = {}): Promise<ReadResponse> {
+    const signal = timeoutSignal(this.timeout, options.signal)
+    return await withStream(this.components.libp2p, peer, this.protocol, async (stream) => {
+      const pbs = pbStream(stream, { maxDataLength: MAX_RESPONSE_BYTES })
+      await pbs.write(req, ReadRequest, { signal })
+      return await pbs.read(ReadResponse, { signal, limits: { blocks: 65_536 } })
+    }, { signal })
+  }
+
+  private async serve (stream: Stream): Promise<void> {
+    const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
+    const req = await pbs.read(ReadRequest, { signal: AbortSignal.timeout(this.timeout) })
+    const res = await this.answer(req)
+    const full: ReadResponse = {
+      status: Status.OK, role: Role.HOLDER, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: '', ...res
+    }
+    // the request limit bounds what we read; responses may be larger
+    await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).write(full, ReadResponse, { signal: AbortSignal.timeout(this.timeout) })
+  }
+
+  /** What this node answers for a request; bad requests get INVALID, never an exception. */
+  async answer (req: ReadRequest): Promise<Partial<ReadResponse>> {
+    const bad = checkReadRequest(req)
+    if (bad != null) return { status: Status.INVALID, message: bad }
+    const { store, tables, libp2p } = this.components
+    const self = libp2p.peerId.toString()
+    const table = tables.get(req.chainId)
+    const epoch = table?.table.epoch ?? 0
+    const tableBytes = (table?.signed ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>
+    const info = await store.info(req.chainId)
+    if (info == null || info.height === 0) {
+      if (table != null && req.chainId !== self) return { status: Status.REDIRECT, epoch, table: tableBytes, message: 'released: ask the active backups' }
+      return { status: Status.UNAVAILABLE, epoch, message: 'chain not held here' }
+    }
+    let role = Role.HOLDER
+    if (req.chainId === self) role = Role.PROPOSER
+    else if (table?.table.active.includes(self) === true) role = Role.ACTIVE
+    else if (table?.table.obsolete.includes(self) === true) role = Role.STALE
+    const base = { role, height: info.height, epoch, table: tableBytes, tipHash: info.tipHash as Uint8Array<ArrayBuffer> }
+
+    switch (req.kind) {
+      case ReadRequest.Kind.TIP:
+        return { ...base, status: Status.OK }
+      case ReadRequest.Kind.KEY: {
+        let kv
+        try {
+          kv = await store.get(req.chainId, req.key)
+        } catch (err) {
+          if ((err as Error).name !== 'PayloadPrunedError') throw err
+          return { ...base, status: Status.NOT_FOUND, message: 'value pruned' }
+        }
+        if (kv == null) return { ...base, status: Status.NOT_FOUND, message: 'no such key' }
+        return { ...base, status: Status.OK, value: kv.value as Uint8Array<ArrayBuffer>, valueHeight: kv.height }
+      }
+      case ReadRequest.Kind.BLOCK: {
+        const block = await store.getBlock(req.chainId, req.height)
+        if (block == null) return { ...base, status: Status.NOT_FOUND, message: `no block ${req.height}` }
+        return { ...base, status: Status.OK, blocks: [encodeBlock(block) as Uint8Array<ArrayBuffer>] }
+      }
+      default: {
+        const blocks: Array<Uint8Array<ArrayBuffer>> = []
+        let bytes = 0
+        for await (const block of store.blocks(req.chainId, { from: req.height, to: Math.min(req.to, info.height) })) {
+          const record = encodeBlock(block) as Uint8Array<ArrayBuffer>
+          if (blocks.length > 0 && bytes + record.byteLength > RANGE_RESPONSE_BYTES) break
+          blocks.push(record)
+          bytes += record.byteLength
+        }
+        if (blocks.length === 0) return { ...base, status: Status.NOT_FOUND, message: 'no blocks in range' }
+        return { ...base, status: Status.OK, blocks }
+      }
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { pbStream } from '@libp2p/utils'
+import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+import type { ChainStore } from '../../storage/index.ts'
+import type { BackupTableStore } from '../../backup/index.ts'
+import { verifyTable } from '../../backup/index.ts'
+import { handleProtocol, timeoutSignal, withStream } from '../stream.ts'
+import { ReleaseRequest, ReleaseResponse } from './pb/release.ts'
+import { MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MESSAGE_TIMEOUT, RELEASE_PROTOCOL } from './constants.ts'
+import { ReleaseRejectedError, StaleReleaseError } from './errors.ts'
+
+export interface ReleaseComponents {
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId'>
+  store: ChainStore
+  tables: BackupTableStore
+  logger: ComponentLogger
+  /** Called after a copy was deleted (for events and metrics). */
+  onReleased?: (chainId: string, epoch: number) => void
+}
+
+export interface ReleaseInit {
+  /** @default '/vguard/release/1.0.0' */
+  protocol?: string
+  /** @default 10 s */
+  timeout?: number
+}
+
+export interface ReleaseOutcome {
+  epoch: number
+  deleted: boolean
+}
+
+export class ReleaseService {
+  readonly protocol: string
+  private readonly components: ReleaseComponents
+  private readonly log: Logger
+  private readonly timeout: number
+  /** Serializes releases per node: a release and a table adoption must not interleave. */
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor (components: ReleaseComponents, init: ReleaseInit = {}) {
+    this.components = components
+    this.protocol = init.protocol ?? RELEASE_PROTOCOL
+    this.timeout = init.timeout ?? MESSAGE_TIMEOUT
+    this.log = components.logger.forComponent('vguard:release')
+  }
+
+  async start (): Promise<void> {
+    await handleProtocol(this.components.libp2p, this.protocol, async (stream, connection) => { await this.serve(stream, connection) }, {
+      maxInboundStreams: MAX_INBOUND_STREAMS,
+      maxOutboundStreams: MAX_OUTBOUND_STREAMS
+    }, (err, connection) => { this.log('release from %p failed: %s', connection.remotePeer, err.message) })
+  }
+
+  async stop (): Promise<void> {
+    await this.components.libp2p.unhandle(this.protocol)
+  }
+
+  /**
+   * Sends a release to an obsolete backup.
+   *
+   * @throws StaleReleaseError, ReleaseRejectedError, TimeoutError
+   */
+  async release (peer: PeerId, signedTable: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<ReleaseOutcome> {
+    const signal = timeoutSignal(this.timeout, options.signal)
+    const res = await withStream(this.components.libp2p, peer, this.protocol, async (stream) => {
+      const pbs = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
+      await pbs.write({ table: signedTable as Uint8Array<ArrayBuffer> }, ReleaseRequest, { signal })
+      return await pbs.read(ReleaseResponse, { signal })
+    }, { signal })
+    if (res.status === ReleaseResponse.Status.OK) return { epoch: res.epoch, deleted: res.deleted }
+    if (res.status === ReleaseResponse.Status.STALE) throw new StaleReleaseError(`${peer.toString()} holds epoch ${res.epoch}: ${res.message}`)
+    throw new ReleaseRejectedError(`${peer.toString()}: ${ReleaseResponse.Status[res.status] ?? res.status}: ${res.message}`)
+  }
+
+  private async serve (stream: Stream, connection: Connection): Promise<void> {
+    const pbs = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
+    const req = await pbs.read(ReleaseRequest, { signal: AbortSignal.timeout(this.timeout) })
+    const res = await this.handle(req, connection.remotePeer)
+    await pbs.write({ status: ReleaseResponse.Status.OK, epoch: 0, deleted: false, message: '', ...res }, ReleaseResponse, { signal: AbortSignal.timeout(this.timeout) })
+  }
+
+  /** The backup's decision; exported through serve only. Never throws for bad input: it answers. */
+  private async handle (req: ReleaseRequest, sender: PeerId): Promise<Partial<ReleaseResponse>> {
+    const run = this.queue.then(async () => {
+      const { tables, store, libp2p } = this.components
+      let verified
+      try {
+        verified = await verifyTable(req.table)
+      } catch (err) {
+        return { status: ReleaseResponse.Status.INVALID, message: (err as Error).message }
+      }
+      const { table } = verified
+      if (sender.toString() !== table.proposer) {
+        return { status: ReleaseResponse.Status.INVALID, message: `${sender.toString()} does not own chain ${table.chainId}` }
+      }
+      const held = tables.get(table.chainId)
+      if (held != null && held.table.epoch > table.epoch) {
+        return { status: ReleaseResponse.Status.STALE, epoch: held.table.epoch, message: `holding epoch ${held.table.epoch}` }
+      }
+      await tables.adopt(req.table, table.chainId)
+      const self = libp2p.peerId.toString()
+      let deleted = false
+      if (table.chainId !== self && table.obsolete.includes(self) && !table.active.includes(self)) {
+        deleted = await store.deleteChain(table.chainId)
+        if (deleted) {
+          this.log('released copy of %s at epoch %d', table.chainId, table.epoch)
+          this.components.onReleased?.(table.chainId, table.epoch)
+        }
+      }
+      return { status: ReleaseResponse.Status.OK, epoch: table.epoch, deleted }
+    })
+    this.queue = run.catch(() => {})
+    return await run
+  }
+}

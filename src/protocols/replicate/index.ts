@@ -1,0 +1,29 @@
+/**
+ * @packageDocumentation
+ *
+ * `/vguard/replicate/1.0.0`: a chain's proposer streams its chain to a backup.
+ *
+ * Guarantees:
+ * - only the chain's owner (the peer whose id is the chain id) may push it;
+ * - the backup says its tip first and receives only what it lacks; a copy
+ *   that diverged is replaced from the start;
+ * - every block is verified against the hash chain before it is stored
+ *   (the chain store refuses anything else), and a bad frame ends the transfer
+ *   with nothing of that frame stored;
+ * - the proposer's DONE is answered only once the copy is durable (a sync
+ *   write), so "k backups hold the chain" means durably;
+ * - an interrupted transfer resumes from the backup's tip;
+ * - a backup refuses a chain that does not fit its free capacity.
+ *
+ * @example
+ *
+ * ```ts
+ * const replicate = new ReplicateService({ libp2p, store, logger, freeCapacity })
+ * await replicate.start()
+ * const result = await replicate.replicateTo(backupPeerId, ownChainId, { epoch: 4 })
+ * ```
+ */
+export { ReplicateService } from './replicate.ts'
+export type { ReplicateComponents, ReplicateInit, ReplicateResult, ReplicateProgress } from './replicate.ts'
+export { REPLICATE_PROTOCOL, MAX_MESSAGE_BYTES } from './constants.ts'
+export { NoCapacityError, ReplicateRefusedError } from './errors.ts'

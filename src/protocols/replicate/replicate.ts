@@ -1,0 +1,343 @@
+import { pbStream } from '@libp2p/utils'
+import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+import { bytesEqual, decodeBlock, encodeBlock } from '../../chain/index.ts'
+import type { Block, ChainTip } from '../../chain/index.ts'
+import type { ChainStore } from '../../storage/index.ts'
+import { InvalidMessageError, ProtocolError } from '../errors.ts'
+import { handleProtocol, timeoutSignal, withStream } from '../stream.ts'
+import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
+import {
+  MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MESSAGE_TIMEOUT, REPLICATE_PROTOCOL, TARGET_FRAME_BYTES, WINDOW_BYTES
+} from './constants.ts'
+import { NoCapacityError, ReplicateRefusedError } from './errors.ts'
+
+export interface ReplicateComponents {
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId'>
+  store: ChainStore
+  logger: ComponentLogger
+  /** Bytes this node can still take for other vehicles' chains. */
+  freeCapacity: () => Promise<number>
+  /**
+   * Backup side: the copy of `chainId` is complete up to `tip`. Must write
+   * durably (sync): that write also flushes the appends before it.
+   */
+  onStored: (chainId: string, tip: ChainTip) => Promise<void>
+}
+
+export interface ReplicateInit {
+  /** @default '/vguard/replicate/1.0.0' */
+  protocol?: string
+  /** @default 6 MiB */
+  maxMessageBytes?: number
+  /** @default 1 MiB */
+  targetFrameBytes?: number
+  /** @default 8 MiB */
+  windowBytes?: number
+  /** @default 10 s */
+  messageTimeout?: number
+}
+
+export interface ReplicateProgress {
+  chainId: string
+  peer: string
+  /** Height the backup has appended so far. */
+  height: number
+  /** Height it will hold when done. */
+  target: number
+  sentBytes: number
+}
+
+export interface ReplicateResult {
+  peer: string
+  height: number
+  tipHash: Uint8Array
+  /** The backup's height before the transfer (what was not resent). */
+  resumedFrom: number
+  sentBlocks: number
+  sentBytes: number
+}
+
+export interface ReplicateOptions {
+  epoch?: number
+  signal?: AbortSignal
+  onProgress?: (progress: ReplicateProgress) => void
+}
+
+interface Frame { last: number, bytes: number }
+
+/** Tracks bytes in flight; the writer waits while the window is full. */
+class Window {
+  inflight = 0
+  private readonly size: number
+  private waiter?: () => void
+
+  constructor (size: number) {
+    this.size = size
+  }
+
+  async reserve (bytes: number): Promise<void> {
+    // a frame larger than the window still goes, alone
+    while (this.inflight > 0 && this.inflight + bytes > this.size) {
+      await new Promise<void>((resolve) => { this.waiter = resolve })
+    }
+    this.inflight += bytes
+  }
+
+  release (bytes: number): void {
+    this.inflight -= bytes
+    const waiter = this.waiter
+    this.waiter = undefined
+    waiter?.()
+  }
+}
+
+export class ReplicateService {
+  readonly protocol: string
+  private readonly components: ReplicateComponents
+  private readonly log: Logger
+  private readonly maxMessageBytes: number
+  private readonly targetFrameBytes: number
+  private readonly windowBytes: number
+  private readonly messageTimeout: number
+
+  constructor (components: ReplicateComponents, init: ReplicateInit = {}) {
+    this.components = components
+    this.protocol = init.protocol ?? REPLICATE_PROTOCOL
+    this.maxMessageBytes = init.maxMessageBytes ?? MAX_MESSAGE_BYTES
+    this.targetFrameBytes = init.targetFrameBytes ?? TARGET_FRAME_BYTES
+    this.windowBytes = init.windowBytes ?? WINDOW_BYTES
+    this.messageTimeout = init.messageTimeout ?? MESSAGE_TIMEOUT
+    this.log = components.logger.forComponent('vguard:replicate')
+  }
+
+  async start (): Promise<void> {
+    await handleProtocol(this.components.libp2p, this.protocol, async (stream, connection) => { await this.serve(stream, connection) }, {
+      maxInboundStreams: MAX_INBOUND_STREAMS,
+      maxOutboundStreams: MAX_OUTBOUND_STREAMS
+    }, (err, connection) => { this.log.error('replicate from %p failed: %e', connection.remotePeer, err) })
+  }
+
+  async stop (): Promise<void> {
+    await this.components.libp2p.unhandle(this.protocol)
+  }
+
+  /**
+   * Brings `peer`'s copy of our chain up to our tip and waits until it is
+   * durable there.
+   *
+   * @throws NoCapacityError, ReplicateRefusedError, TimeoutError, InvalidMessageError
+   */
+  async replicateTo (peer: PeerId, chainId: string, options: ReplicateOptions = {}): Promise<ReplicateResult> {
+    const { store } = this.components
+    const tip = await store.tip(chainId)
+    const info = await store.info(chainId)
+    const signal = options.signal ?? AbortSignal.timeout(10 * 60_000)
+    return await withStream(this.components.libp2p, peer, this.protocol, async (stream) => {
+      const pbs = pbStream(stream, { maxDataLength: this.maxMessageBytes })
+      const write = async (req: Partial<ReplicateRequest> & Pick<ReplicateRequest, 'type'>): Promise<void> => {
+        await pbs.write({ chainId, height: 0, tipHash: new Uint8Array(0), bytes: 0, epoch: options.epoch ?? 0, reset: false, blocks: [], ...req }, ReplicateRequest, { signal })
+      }
+      const read = async (): Promise<ReplicateResponse> => await pbs.read(ReplicateResponse, { signal: timeoutSignal(this.messageTimeout, signal) })
+
+      await write({ type: ReplicateRequest.Type.OFFER, height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, bytes: info?.bytes ?? 0 })
+      const offer = await read()
+      this.checkStatus(offer, peer)
+      const { from, reset } = await this.startingPoint(chainId, tip, offer)
+      const progress = (height: number, sentBytes: number): void => {
+        options.onProgress?.({ chainId, peer: peer.toString(), height, target: tip.height, sentBytes })
+      }
+      const sent = await this.sendBlocks(write, read, chainId, from, tip.height, reset, signal, progress)
+
+      await write({ type: ReplicateRequest.Type.DONE, height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer> })
+      const done = await read()
+      this.checkStatus(done, peer)
+      if (done.height !== tip.height || !bytesEqual(done.tipHash, tip.hash)) {
+        throw new ProtocolError(`backup ${peer.toString()} holds height ${done.height}, expected ${tip.height}`)
+      }
+      return { peer: peer.toString(), height: tip.height, tipHash: tip.hash, resumedFrom: from - 1, ...sent }
+    }, { signal })
+  }
+
+  private checkStatus (res: ReplicateResponse, peer: PeerId): void {
+    if (res.status === ReplicateResponse.Status.OK) return
+    if (res.status === ReplicateResponse.Status.NO_CAPACITY) {
+      throw new NoCapacityError(`backup ${peer.toString()} has ${res.free} bytes free: ${res.message}`)
+    }
+    throw new ReplicateRefusedError(`backup ${peer.toString()} refused: ${ReplicateResponse.Status[res.status] ?? res.status}: ${res.message}`)
+  }
+
+  /** Where to resume: after the backup's tip if it is a prefix of our chain, else from scratch. */
+  private async startingPoint (chainId: string, tip: ChainTip, offer: ReplicateResponse): Promise<{ from: number, reset: boolean }> {
+    if (offer.height === 0) return { from: 1, reset: false }
+    if (offer.height <= tip.height) {
+      const ours = await this.components.store.getBlock(chainId, offer.height)
+      if (ours != null && bytesEqual(ours.hash, offer.tipHash)) return { from: offer.height + 1, reset: false }
+    }
+    this.log('backup copy of %s diverged at height %d: replacing it', chainId, offer.height)
+    return { from: 1, reset: true }
+  }
+
+  private async sendBlocks (
+    write: (req: Partial<ReplicateRequest> & Pick<ReplicateRequest, 'type'>) => Promise<void>,
+    read: () => Promise<ReplicateResponse>,
+    chainId: string,
+    from: number,
+    to: number,
+    reset: boolean,
+    signal: AbortSignal,
+    progress: (height: number, sentBytes: number) => void
+  ): Promise<{ sentBlocks: number, sentBytes: number }> {
+    if (from > to) return { sentBlocks: 0, sentBytes: 0 }
+    const window = new Window(this.windowBytes)
+    const pending: Frame[] = []
+    let sentBlocks = 0
+    let sentBytes = 0
+    let writerDone = false
+    let failure: Error | undefined
+    let wake: (() => void) | undefined
+    const wakeReader = (): void => { wake?.(); wake = undefined }
+
+    // acknowledgements come back in frame order, each once the frame is appended
+    const acks = (async () => {
+      while (true) {
+        if (pending.length === 0) {
+          if (writerDone) return
+          await new Promise<void>((resolve) => { wake = resolve })
+          continue
+        }
+        const res = await read()
+        if (res.status !== ReplicateResponse.Status.OK) {
+          throw new ReplicateRefusedError(`backup refused blocks: ${ReplicateResponse.Status[res.status] ?? res.status}: ${res.message}`)
+        }
+        const frame = pending.shift()
+        if (frame == null || res.height !== frame.last) throw new InvalidMessageError(`unexpected ack for height ${res.height}`)
+        window.release(frame.bytes)
+        progress(res.height, sentBytes)
+      }
+    })().catch((err: Error) => {
+      failure = err
+      window.release(Infinity)
+      throw err
+    })
+
+    let first = true
+    let batch: Uint8Array[] = []
+    let batchBytes = 0
+    const flush = async (last: number): Promise<void> => {
+      await window.reserve(batchBytes)
+      if (failure != null) throw failure
+      await write({ type: ReplicateRequest.Type.BLOCKS, reset: first && reset, blocks: batch as Array<Uint8Array<ArrayBuffer>> })
+      pending.push({ last, bytes: batchBytes })
+      wakeReader()
+      sentBlocks += batch.length
+      sentBytes += batchBytes
+      first = false
+      batch = []
+      batchBytes = 0
+    }
+    try {
+      for await (const block of this.components.store.blocks(chainId, { from, to, signal })) {
+        const record = encodeBlock(block)
+        if (batch.length > 0 && batchBytes + record.byteLength > this.targetFrameBytes) await flush(block.header.height - 1)
+        batch.push(record)
+        batchBytes += record.byteLength
+        if (block.header.height === to) await flush(to)
+      }
+      if (batch.length > 0) await flush(to)
+    } catch (err) {
+      writerDone = true
+      wakeReader()
+      // the stream is aborted by our caller, which fails the reader too: don't leave it unhandled
+      acks.catch(() => {})
+      throw err
+    }
+    writerDone = true
+    wakeReader()
+    await acks
+    return { sentBlocks, sentBytes }
+  }
+
+  /** Backup side of one transfer. */
+  private async serve (stream: Stream, connection: Connection): Promise<void> {
+    const { store, libp2p } = this.components
+    const pbs = pbStream(stream, { maxDataLength: this.maxMessageBytes })
+    const read = async (): Promise<ReplicateRequest> => await pbs.read(ReplicateRequest, {
+      signal: AbortSignal.timeout(this.messageTimeout),
+      limits: { blocks: 65_536 }
+    })
+    const reply = async (res: Partial<ReplicateResponse>): Promise<void> => {
+      await pbs.write({ status: ReplicateResponse.Status.OK, height: 0, tipHash: new Uint8Array(0), free: 0, message: '', ...res }, ReplicateResponse)
+    }
+    const offer = await read()
+    const owner = connection.remotePeer.toString()
+    if (offer.type !== ReplicateRequest.Type.OFFER) {
+      await reply({ status: ReplicateResponse.Status.INVALID, message: 'expected OFFER' })
+      return
+    }
+    const chainId = offer.chainId
+    if (chainId !== owner || chainId === libp2p.peerId.toString()) {
+      // only a vehicle may push its own chain, and nobody may overwrite ours
+      await reply({ status: ReplicateResponse.Status.FORBIDDEN, message: `${owner} does not own chain ${chainId}` })
+      return
+    }
+    const held = await store.info(chainId)
+    let free = await this.components.freeCapacity()
+    // what we already hold of it is not new duty
+    let allowance = free + (held?.bytes ?? 0)
+    if (offer.bytes > allowance) {
+      await reply({ status: ReplicateResponse.Status.NO_CAPACITY, free, message: `chain needs ${offer.bytes} bytes` })
+      return
+    }
+    const tip = await store.tip(chainId)
+    await reply({ height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, free })
+
+    let first = true
+    while (true) {
+      const req = await read()
+      if (req.chainId !== chainId) throw new InvalidMessageError('chain id changed mid-transfer')
+      if (req.type === ReplicateRequest.Type.DONE) {
+        const now = await store.tip(chainId)
+        if (now.height !== req.height || !bytesEqual(now.hash, req.tipHash)) {
+          await reply({ status: ReplicateResponse.Status.INVALID, height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer>, message: 'tip does not match DONE' })
+          return
+        }
+        await this.components.onStored(chainId, now)
+        await reply({ height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer> })
+        return
+      }
+      if (req.type !== ReplicateRequest.Type.BLOCKS) throw new InvalidMessageError('expected BLOCKS or DONE')
+      let blocks: Block[]
+      try {
+        blocks = req.blocks.map(decodeBlock)
+        if (blocks.length === 0) throw new InvalidMessageError('empty BLOCKS frame')
+        if (blocks.some(b => b.header.chainId !== chainId)) throw new InvalidMessageError('block of another chain')
+      } catch (err) {
+        await reply({ status: ReplicateResponse.Status.INVALID, message: (err as Error).message })
+        return
+      }
+      const frameBytes = blocks.reduce((n, b) => n + b.headerBytes.byteLength + (b.payload?.byteLength ?? 0), 0)
+      if (frameBytes > allowance) {
+        await reply({ status: ReplicateResponse.Status.NO_CAPACITY, free, message: 'transfer exceeds free capacity' })
+        return
+      }
+      allowance -= frameBytes
+      if (first && req.reset) {
+        this.log('owner %s reset its chain copy', owner)
+        await store.deleteChain(chainId)
+      }
+      first = false
+      let now: ChainTip
+      try {
+        // durability comes with DONE's sync write; per-frame syncs would cost a flush each
+        now = await store.appendMany(blocks, { sync: false })
+      } catch (err) {
+        if ((err as Error).name !== 'InvalidBlockError') throw err
+        this.log('rejected blocks of %s from %p: %s', chainId, connection.remotePeer, (err as Error).message)
+        await reply({ status: ReplicateResponse.Status.INVALID, message: (err as Error).message })
+        return
+      }
+      free = Math.max(0, free - frameBytes)
+      await reply({ height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer> })
+    }
+  }
+}

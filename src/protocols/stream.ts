@@ -1,0 +1,69 @@
+/**
+ * Stream plumbing shared by the request/response protocols (replicate,
+ * release, read): open, run, then close on success or abort on failure, so no
+ * stream is ever left holding a slot; and inbound handlers that always end
+ * their stream. Every read carries a timeout: yamux has no idle timeout of its
+ * own, and a peer that opens a stream and sends nothing would hold it for
+ * minutes.
+ */
+import { setMaxListeners } from 'node:events'
+import type { Connection, Libp2p, PeerId, Stream, StreamHandlerOptions } from '@libp2p/interface'
+import { TimeoutError } from './errors.ts'
+
+/** A signal that fires after `ms`, combined with the caller's own if any. */
+export function timeoutSignal (ms: number, signal?: AbortSignal): AbortSignal {
+  const timeout = AbortSignal.timeout(ms)
+  const combined = signal == null ? timeout : AbortSignal.any([signal, timeout])
+  setMaxListeners(Infinity, combined)
+  return combined
+}
+
+function isAbort (err: unknown): boolean {
+  const name = (err as Error)?.name
+  return name === 'AbortError' || name === 'TimeoutError'
+}
+
+/**
+ * Opens a stream to `peer` for `protocol`, runs `fn`, and closes the stream
+ * (or aborts it if `fn` throws). Aborts and timeouts surface as TimeoutError.
+ */
+export async function withStream<T> (
+  libp2p: Pick<Libp2p, 'dialProtocol'>,
+  peer: PeerId,
+  protocol: string,
+  fn: (stream: Stream) => Promise<T>,
+  options: { signal: AbortSignal }
+): Promise<T> {
+  let stream: Stream | undefined
+  try {
+    stream = await libp2p.dialProtocol(peer, protocol, { signal: options.signal })
+    const result = await fn(stream)
+    await stream.close({ signal: options.signal })
+    return result
+  } catch (err) {
+    stream?.abort(err as Error)
+    if (isAbort(err)) throw new TimeoutError(`${protocol} with ${peer.toString()} timed out`)
+    throw err
+  }
+}
+
+export type InboundHandler = (stream: Stream, connection: Connection) => Promise<void>
+
+/** Registers a handler whose stream is always closed (success) or aborted (failure). */
+export async function handleProtocol (
+  libp2p: Pick<Libp2p, 'handle'>,
+  protocol: string,
+  handler: InboundHandler,
+  options: StreamHandlerOptions,
+  onError: (err: Error, connection: Connection) => void
+): Promise<void> {
+  await libp2p.handle(protocol, async (stream, connection) => {
+    try {
+      await handler(stream, connection)
+      if (stream.status === 'open') await stream.close({ signal: AbortSignal.timeout(5_000) })
+    } catch (err) {
+      onError(err as Error, connection)
+      stream.abort(err as Error)
+    }
+  }, options)
+}
