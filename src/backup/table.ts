@@ -10,10 +10,10 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import type { PrivateKey, PublicKey } from '@libp2p/interface'
-import { BackupTable, SignedBackupTable } from './pb/backup.ts'
+import { BackupTable, SignedBackupTable, BoothResult } from './pb/backup.ts'
 import { InvalidBackupTableError } from './errors.ts'
 
-export { BackupTable, SignedBackupTable }
+export { BackupTable, SignedBackupTable, BoothResult }
 
 /** Domain separation: a signature over a table can never be replayed as another kind of message. */
 const SIGNING_PREFIX = new TextEncoder().encode('vguard-backup-table/1:')

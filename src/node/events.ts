@@ -19,6 +19,28 @@ export interface VGuardNodeEvents {
   'peer:disconnected': CustomEvent<PeerDetail>
   /** A peer was refused: another network or not on the allow list. */
   'peer:rejected': CustomEvent<PeerDetail & { reason: string }>
+  /** A newer backup table was made (by us) or adopted (gossip, redirect, release). */
+  'backup:table': CustomEvent<BackupTableDetail>
+  /** This node deleted its copy of another vehicle's chain on a verified release. */
+  'backup:released': CustomEvent<{ chainId: string, epoch: number }>
+  /** A replication transfer to a backup advanced. */
+  'replicate:progress': CustomEvent<ReplicateProgressDetail>
+}
+
+export interface BackupTableDetail {
+  chainId: string
+  epoch: number
+  active: string[]
+  obsolete: string[]
+  height: number
+}
+
+export interface ReplicateProgressDetail {
+  chainId: string
+  peer: string
+  height: number
+  target: number
+  sentBytes: number
 }
 
 export type VGuardNodeEventTarget = TypedEventTarget<VGuardNodeEvents>

@@ -399,3 +399,203 @@ export namespace SignedBackupTable {
     return streamMessage(buf, SignedBackupTable.codec(), opts)
   }
 }
+
+export interface BoothResult {
+  chainId: string
+  height: number
+  tipHash: Uint8Array<ArrayBuffer>
+  participants: string[]
+  table: Uint8Array<ArrayBuffer>
+}
+
+export namespace BoothResult {
+  let _codec: Codec<BoothResult>
+
+  export const codec = (): Codec<BoothResult> => {
+    if (_codec == null) {
+      _codec = message<BoothResult>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.chainId != null && obj.chainId !== '')) {
+          w.uint32(10)
+          w.string(obj.chainId)
+        }
+
+        if ((obj.height != null && obj.height !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.height)
+        }
+
+        if ((obj.tipHash != null && obj.tipHash.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.tipHash)
+        }
+
+        if (obj.participants != null && obj.participants.length > 0) {
+          for (const value of obj.participants) {
+            w.uint32(34)
+            w.string(value)
+          }
+        }
+
+        if ((obj.table != null && obj.table.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.table)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          chainId: '',
+          height: 0,
+          tipHash: uint8ArrayAlloc(0),
+          participants: [],
+          table: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.chainId = reader.string()
+              break
+            }
+            case 2: {
+              obj.height = reader.uint64Number()
+              break
+            }
+            case 3: {
+              obj.tipHash = reader.bytes()
+              break
+            }
+            case 4: {
+              if (opts.limits?.participants != null && obj.participants.length === opts.limits.participants) {
+                throw new MaxLengthError('Decode error - repeated field "participants" had too many elements')
+              }
+
+              obj.participants.push(reader.string())
+              break
+            }
+            case 5: {
+              obj.table = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          participants: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.chainId`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.height`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.tipHash`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              if (opts.limits?.participants != null && obj.participants === opts.limits.participants) {
+                throw new MaxLengthError('Streaming decode error - repeated field "participants" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.participants[]`,
+                index: obj.participants,
+                value: reader.string()
+              }
+
+              obj.participants++
+
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.table`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface BoothResultChainIdFieldEvent {
+    field: '$.chainId'
+    value: string
+  }
+
+  export interface BoothResultHeightFieldEvent {
+    field: '$.height'
+    value: number
+  }
+
+  export interface BoothResultTipHashFieldEvent {
+    field: '$.tipHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface BoothResultParticipantsFieldEvent {
+    field: '$.participants[]'
+    index: number
+    value: string
+  }
+
+  export interface BoothResultTableFieldEvent {
+    field: '$.table'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<BoothResult>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, BoothResult.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BoothResult>): BoothResult {
+    return decodeMessage(buf, BoothResult.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BoothResult>): Generator<BoothResultChainIdFieldEvent | BoothResultHeightFieldEvent | BoothResultTipHashFieldEvent | BoothResultParticipantsFieldEvent | BoothResultTableFieldEvent> {
+    return streamMessage(buf, BoothResult.codec(), opts)
+  }
+}

@@ -1,0 +1,469 @@
+/**
+ * VGuardDB: the storage layer's three phases, driven after each commit of a
+ * vehicle's own chain.
+ *
+ * 1. Replicate (synchronous): choose k backups among the booth's participants
+ *    and bring each one's copy up to our tip, durably; a backup that fails or
+ *    has no room is replaced by the next candidate.
+ * 2. Table and release (asynchronous): sign the new backup table (epoch + 1),
+ *    persist it, gossip it with the booth result, and tell every obsolete
+ *    backup that it may delete its copy — retried until acknowledged, also
+ *    across restarts (pending releases are persisted).
+ * 3. Read with redirect: proposer first, then the backups of the newest
+ *    table, following redirects (see protocols/read/redirect.ts).
+ *
+ * Rounds of one chain never overlap: a commit that arrives while a round runs
+ * is covered by the next round, which replicates up to the tip at its start.
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { ComponentLogger, Logger, PrivateKey } from '@libp2p/interface'
+import type { Message } from '@libp2p/gossipsub'
+import type { TypedEventEmitter } from 'main-event'
+import { createBlock } from '../chain/index.ts'
+import type { TransactionInput } from '../chain/index.ts'
+import type { ChainStore } from '../storage/index.ts'
+import type { NodeDatabase, BinarySublevel } from '../storage/database.ts'
+import { BackupTableStore, BoothResult, rankBackupCandidates, signTable } from '../backup/index.ts'
+import type { VerifiedTable } from '../backup/index.ts'
+import { ReplicateService } from '../protocols/replicate/index.ts'
+import type { ReplicateProgress } from '../protocols/replicate/index.ts'
+import { ReleaseService } from '../protocols/release/index.ts'
+import { ReadService, ReadRequest, ReadResponse, readWithRedirect } from '../protocols/read/index.ts'
+import type { RedirectReadResult } from '../protocols/read/index.ts'
+import type { VGuardLibp2p } from './libp2p.ts'
+import type { VGuardNodeEvents } from './events.ts'
+
+export const BOOTHS_TOPIC_VERSION = 1
+/** First retry of an unacknowledged release; doubles up to the maximum. */
+const RELEASE_RETRY_MIN = 500
+const RELEASE_RETRY_MAX = 30_000
+/** A round gives up on one backup after this long and tries the next candidate. */
+const REPLICATE_TIMEOUT = 5 * 60_000
+const MAX_PARTICIPANTS = 64
+
+export function boothsTopic (network: string): string {
+  return `vguard/${network}/booths/${BOOTHS_TOPIC_VERSION}`
+}
+
+/** The block VGuard's own consensus agreed on, handed to us at the end of its booth. */
+export interface EndOfBoothInput {
+  /** Peer ids of the booth's participants (not necessarily including this node). */
+  participants: string[]
+  transactions: Array<{ key: string, value?: Uint8Array, delete?: boolean }>
+}
+
+export interface ReplicationOutcome {
+  chainId: string
+  height: number
+  epoch: number
+  active: string[]
+  obsolete: string[]
+  /** False when fewer than k backups could take the chain (we keep as many as we could). */
+  complete: boolean
+  /** Why the round fell short, per candidate that failed. */
+  failures: Array<{ peerId: string, error: string }>
+}
+
+export interface BackupStatus {
+  backupTable?: { epoch: number, active: string[], obsolete: string[], height: number }
+  /** This node holds a copy as a backup (not its own chain). */
+  heldAsBackup: boolean
+  heldHeight: number
+  transfers: ReplicateProgress[]
+}
+
+/** Invalid input to endOfBooth (HTTP 400). */
+export class InvalidBoothError extends Error {
+  static name = 'InvalidBoothError'
+  constructor (message = 'Invalid booth') {
+    super(message)
+    this.name = 'InvalidBoothError'
+  }
+}
+
+export interface VGuardDBComponents {
+  libp2p: VGuardLibp2p
+  store: ChainStore
+  database: NodeDatabase
+  privateKey: PrivateKey
+  logger: ComponentLogger
+  events: TypedEventEmitter<VGuardNodeEvents>
+  network: string
+  kBackups: number
+  capacity: number
+  /** @default Math.random */
+  random?: () => number
+  /** @default Date.now */
+  now?: () => number
+}
+
+const utf8 = new TextEncoder()
+const utf8d = new TextDecoder()
+/** classic-level honours `sync` (sublevels pass options to the root); abstract-level's types omit it. */
+const SYNC_WRITE = { sync: true } as Record<string, unknown>
+
+const EMPTY_RESPONSE: ReadResponse = {
+  status: ReadResponse.Status.OK, role: ReadResponse.Role.HOLDER, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: ''
+}
+
+interface PendingRelease { chainId: string, peerId: string, attempts: number, nextAt: number }
+
+export class VGuardDB {
+  readonly tables: BackupTableStore
+  readonly replicate: ReplicateService
+  readonly release: ReleaseService
+  readonly read: ReadService
+  private readonly c: VGuardDBComponents
+  private readonly log: Logger
+  private readonly self: string
+  private readonly topic: string
+  private readonly pendingDb: BinarySublevel
+  private readonly backupsDb: BinarySublevel
+  private readonly pending = new Map<string, PendingRelease>()
+  private readonly rounds = new Map<string, Promise<ReplicationOutcome>>()
+  private readonly queued = new Map<string, Promise<ReplicationOutcome>>()
+  private readonly transfers = new Map<string, ReplicateProgress>()
+  private releaseTimer?: ReturnType<typeof setTimeout>
+  private releasing = false
+  private running = false
+
+  constructor (components: VGuardDBComponents) {
+    this.c = components
+    this.log = components.logger.forComponent('vguard:vguarddb')
+    this.self = components.libp2p.peerId.toString()
+    this.topic = boothsTopic(components.network)
+    this.tables = new BackupTableStore(components.database.sublevel('backup-tables'))
+    this.pendingDb = components.database.sublevel('pending-releases')
+    this.backupsDb = components.database.sublevel('backups-held')
+    const base = { libp2p: components.libp2p, store: components.store, logger: components.logger }
+    this.replicate = new ReplicateService({
+      ...base,
+      freeCapacity: async () => await this.freeCapacity(),
+      onStored: async (chainId, tip) => {
+        // this sync write is what makes the copy durable before DONE is answered
+        await this.backupsDb.put(utf8.encode(chainId), utf8.encode(String(tip.height)), SYNC_WRITE)
+      }
+    })
+    this.release = new ReleaseService({
+      ...base,
+      tables: this.tables,
+      onReleased: (chainId, epoch) => {
+        void this.backupsDb.del(utf8.encode(chainId)).catch(() => {})
+        this.c.events.safeDispatchEvent('backup:released', { detail: { chainId, epoch } })
+      }
+    })
+    this.read = new ReadService({ ...base, tables: this.tables })
+  }
+
+  async start (): Promise<void> {
+    await this.tables.open()
+    for await (const [key, value] of this.pendingDb.iterator()) {
+      const [chainId, peerId] = utf8d.decode(key).split('\n')
+      void value
+      this.pending.set(`${chainId}\n${peerId}`, { chainId, peerId, attempts: 0, nextAt: 0 })
+    }
+    await this.replicate.start()
+    await this.release.start()
+    await this.read.start()
+    const { pubsub } = this.c.libp2p.services
+    pubsub.subscribe(this.topic)
+    pubsub.addEventListener('message', this.onGossip)
+    this.running = true
+    this.scheduleReleases(0)
+  }
+
+  async stop (): Promise<void> {
+    this.running = false
+    clearTimeout(this.releaseTimer)
+    const { pubsub } = this.c.libp2p.services
+    pubsub.removeEventListener('message', this.onGossip)
+    pubsub.unsubscribe(this.topic)
+    await Promise.allSettled([...this.rounds.values(), ...this.queued.values()])
+    await this.replicate.stop()
+    await this.release.stop()
+    await this.read.stop()
+  }
+
+  /** Bytes this node can still take: capacity minus everything it holds. */
+  async freeCapacity (): Promise<number> {
+    const chains = await this.c.store.chains()
+    return Math.max(0, this.c.capacity - chains.reduce((n, ch) => n + ch.bytes, 0))
+  }
+
+  /** Bytes held for other vehicles (copies of their chains). */
+  async heldForOthers (): Promise<number> {
+    const chains = await this.c.store.chains()
+    return chains.filter(ch => ch.chainId !== this.self && ch.chainId !== 'shared').reduce((n, ch) => n + ch.bytes, 0)
+  }
+
+  /**
+   * VGuard's hook: append the block its consensus agreed on to our own chain,
+   * bound to the participants, then replicate → table → release.
+   *
+   * @throws InvalidBoothError, InvalidTransactionError
+   */
+  async endOfBooth (input: EndOfBoothInput): Promise<ReplicationOutcome> {
+    const participants = checkParticipants(input.participants)
+    if (!Array.isArray(input.transactions) || input.transactions.length === 0) throw new InvalidBoothError('at least one transaction')
+    const transactions: TransactionInput[] = input.transactions.map(tx => tx.delete === true
+      ? { op: 'DELETE', key: tx.key }
+      : { op: 'PUT', key: tx.key, value: tx.value ?? new Uint8Array(0) })
+    const store = this.c.store
+    const prev = await store.tip(this.self)
+    const block = createBlock({
+      prev,
+      proposer: this.self,
+      booth: [this.self, ...participants.filter(p => p !== this.self)],
+      timestamp: (this.c.now ?? Date.now)(),
+      transactions
+    })
+    await store.append(block, { sync: true })
+    return await this.afterCommit(this.self, participants)
+  }
+
+  /**
+   * Runs (or joins) a replication round for our chain after a commit. Rounds
+   * are serialized; callers that arrive while one runs share the next one.
+   */
+  async afterCommit (chainId: string, participants: string[]): Promise<ReplicationOutcome> {
+    const queued = this.queued.get(chainId)
+    if (queued != null) return await queued
+    const previous = this.rounds.get(chainId) ?? Promise.resolve()
+    const next = previous.catch(() => {}).then(async () => {
+      this.queued.delete(chainId)
+      return await this.round(chainId, participants)
+    })
+    this.queued.set(chainId, next)
+    this.rounds.set(chainId, next)
+    try {
+      return await next
+    } finally {
+      if (this.rounds.get(chainId) === next) this.rounds.delete(chainId)
+    }
+  }
+
+  private async round (chainId: string, participants: string[]): Promise<ReplicationOutcome> {
+    const { store, kBackups } = this.c
+    const tip = await store.tip(chainId)
+    const info = await store.info(chainId)
+    const current = this.tables.get(chainId)?.table
+    const ranked = rankBackupCandidates({
+      candidates: participants.map(peerId => ({ peerId })),
+      self: this.self,
+      chainBytes: info?.bytes ?? 0,
+      current: current?.active,
+      random: this.c.random ?? Math.random
+    })
+    const epoch = (current?.epoch ?? 0) + 1
+    const active: string[] = []
+    const failures: Array<{ peerId: string, error: string }> = []
+    let next = 0
+    // k transfers at a time; each failure pulls in the next candidate
+    const worker = async (): Promise<void> => {
+      while (active.length < kBackups && next < ranked.length) {
+        const peer = ranked[next++]
+        try {
+          await this.replicateOne(peer, chainId, epoch)
+          if (active.length < kBackups) active.push(peer)
+        } catch (err) {
+          this.log('backup %s failed for %s: %s', peer, chainId, (err as Error).message)
+          failures.push({ peerId: peer, error: (err as Error).message })
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.max(1, kBackups) }, worker))
+    if (kBackups === 0) active.length = 0
+
+    const previous = new Set([...(current?.active ?? []), ...this.pendingPeers(chainId)])
+    const obsolete = [...previous].filter(p => !active.includes(p))
+    const signed = await signTable(this.c.privateKey, this.self, {
+      chainId, epoch, active, obsolete, height: tip.height, tipHash: tip.hash, timestamp: (this.c.now ?? Date.now)()
+    })
+    await this.tables.adopt(signed.signed, chainId)
+    await this.setPending(chainId, obsolete, active)
+    this.publish({ chainId, height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, participants, table: signed.signed as Uint8Array<ArrayBuffer> })
+    this.c.events.safeDispatchEvent('backup:table', { detail: { chainId, epoch, active, obsolete, height: tip.height } })
+    this.scheduleReleases(0)
+    const complete = active.length >= kBackups
+    if (!complete) this.log('only %d of %d backups for %s at epoch %d', active.length, kBackups, chainId, epoch)
+    return { chainId, height: tip.height, epoch, active, obsolete, complete, failures }
+  }
+
+  private async replicateOne (peer: string, chainId: string, epoch: number): Promise<void> {
+    const key = `${chainId}\n${peer}`
+    try {
+      await this.replicate.replicateTo(peerIdFromString(peer), chainId, {
+        epoch,
+        signal: AbortSignal.timeout(REPLICATE_TIMEOUT),
+        onProgress: (p) => {
+          this.transfers.set(key, p)
+          this.c.events.safeDispatchEvent('replicate:progress', { detail: p })
+        }
+      })
+    } finally {
+      this.transfers.delete(key)
+    }
+  }
+
+  private publish (result: BoothResult): void {
+    this.c.libp2p.services.pubsub.publish(this.topic, BoothResult.encode(result))
+      .catch((err: Error) => { this.log.trace('booth result not gossiped: %s', err.message) })
+  }
+
+  /** Gossip is a hint: adopt a newer verified table, ignore anything else. */
+  private readonly onGossip = (evt: CustomEvent<Message>): void => {
+    const msg = evt.detail
+    if (msg.topic !== this.topic || msg.data.byteLength > 64 * 1024) return
+    let result: BoothResult
+    try {
+      result = BoothResult.decode(msg.data, { limits: { participants: MAX_PARTICIPANTS } })
+    } catch {
+      return
+    }
+    this.tables.adopt(result.table, result.chainId)
+      .then(({ adopted, table }) => {
+        if (adopted) this.c.events.safeDispatchEvent('backup:table', { detail: { chainId: table.table.chainId, epoch: table.table.epoch, active: table.table.active, obsolete: table.table.obsolete, height: table.table.height } })
+      })
+      .catch((err: Error) => { this.log('ignored a gossiped table: %s', err.message) })
+  }
+
+  // --- releases -----------------------------------------------------------
+
+  private pendingPeers (chainId: string): string[] {
+    return [...this.pending.values()].filter(p => p.chainId === chainId).map(p => p.peerId)
+  }
+
+  /** Persists who must still be told to release, before any release is sent. */
+  private async setPending (chainId: string, obsolete: string[], active: string[]): Promise<void> {
+    const ops: Array<{ type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }> = []
+    for (const peerId of active) {
+      const key = `${chainId}\n${peerId}`
+      if (this.pending.delete(key)) ops.push({ type: 'del', key: utf8.encode(key) })
+    }
+    for (const peerId of obsolete) {
+      const key = `${chainId}\n${peerId}`
+      if (!this.pending.has(key)) {
+        this.pending.set(key, { chainId, peerId, attempts: 0, nextAt: 0 })
+        ops.push({ type: 'put', key: utf8.encode(key), value: new Uint8Array(0) })
+      }
+    }
+    if (ops.length > 0) await this.pendingDb.batch(ops, SYNC_WRITE)
+  }
+
+  private async clearPending (entry: PendingRelease): Promise<void> {
+    const key = `${entry.chainId}\n${entry.peerId}`
+    this.pending.delete(key)
+    await this.pendingDb.del(utf8.encode(key))
+  }
+
+  private scheduleReleases (delay: number): void {
+    if (!this.running) return
+    clearTimeout(this.releaseTimer)
+    this.releaseTimer = setTimeout(() => { void this.sendReleases() }, delay)
+  }
+
+  private async sendReleases (): Promise<void> {
+    if (this.releasing || !this.running) return
+    this.releasing = true
+    try {
+      const now = Date.now()
+      const due = [...this.pending.values()].filter(p => p.nextAt <= now)
+      await Promise.all(due.map(async (entry) => { await this.sendRelease(entry) }))
+    } finally {
+      this.releasing = false
+    }
+    if (this.pending.size > 0) {
+      const soonest = Math.min(...[...this.pending.values()].map(p => p.nextAt))
+      this.scheduleReleases(Math.max(50, soonest - Date.now()))
+    }
+  }
+
+  private async sendRelease (entry: PendingRelease): Promise<void> {
+    const table = this.tables.get(entry.chainId)
+    if (table == null || table.table.active.includes(entry.peerId)) {
+      await this.clearPending(entry)
+      return
+    }
+    try {
+      const outcome = await this.release.release(peerIdFromString(entry.peerId), table.signed)
+      this.log('released %s on %s (epoch %d, deleted %s)', entry.chainId, entry.peerId, outcome.epoch, outcome.deleted)
+      await this.clearPending(entry)
+    } catch (err) {
+      const name = (err as Error).name
+      if (name === 'StaleReleaseError' || name === 'ReleaseRejectedError') {
+        this.log.error('release of %s refused by %s: %s', entry.chainId, entry.peerId, (err as Error).message)
+        await this.clearPending(entry)
+        return
+      }
+      entry.attempts++
+      entry.nextAt = Date.now() + Math.min(RELEASE_RETRY_MAX, RELEASE_RETRY_MIN * 2 ** Math.min(entry.attempts, 10))
+    }
+  }
+
+  /** Releases not yet acknowledged, per chain (for status and tests). */
+  pendingReleases (): Array<{ chainId: string, peerId: string, attempts: number }> {
+    return [...this.pending.values()].map(({ chainId, peerId, attempts }) => ({ chainId, peerId, attempts }))
+  }
+
+  // --- reads ----------------------------------------------------------------
+
+  /** Reads a key of any chain: locally if we hold it, else proposer first, then backups, following redirects. */
+  async readKey (chainId: string, key: string, options: { signal?: AbortSignal } = {}): Promise<RedirectReadResult> {
+    return await this.readRemote({ kind: ReadRequest.Kind.KEY, chainId, key, height: 0, to: 0 }, options)
+  }
+
+  async readBlock (chainId: string, height: number, options: { signal?: AbortSignal } = {}): Promise<RedirectReadResult> {
+    return await this.readRemote({ kind: ReadRequest.Kind.BLOCK, chainId, key: '', height, to: 0 }, options)
+  }
+
+  async readRemote (request: ReadRequest, options: { signal?: AbortSignal } = {}): Promise<RedirectReadResult> {
+    if (request.chainId === this.self) {
+      // our own chain: we are its proposer, the first holder any reader asks
+      const local = await this.read.answer(request)
+      if (local.status === ReadResponse.Status.OK || local.status === ReadResponse.Status.NOT_FOUND) {
+        const response = { ...EMPTY_RESPONSE, ...local }
+        return { response, servedBy: this.self, height: response.height, epoch: response.epoch, stale: false, path: [{ peerId: this.self, outcome: local.status === ReadResponse.Status.OK ? 'served' : 'not-found', height: response.height, epoch: response.epoch }] }
+      }
+    }
+    return await readWithRedirect({
+      request,
+      self: this.self,
+      proposer: request.chainId === 'shared' ? undefined : request.chainId,
+      tables: this.tables,
+      ask: async (peer, req) => await this.read.ask(peerIdFromString(peer), req, options)
+    })
+  }
+
+  /** Per-chain backup view for /status. */
+  async status (chainId: string): Promise<BackupStatus> {
+    const table = this.tables.get(chainId)?.table
+    const info = await this.c.store.info(chainId)
+    return {
+      backupTable: table != null ? { epoch: table.epoch, active: table.active, obsolete: table.obsolete, height: table.height } : undefined,
+      heldAsBackup: chainId !== this.self && chainId !== 'shared' && info != null,
+      heldHeight: info?.height ?? 0,
+      transfers: [...this.transfers.values()].filter(t => t.chainId === chainId)
+    }
+  }
+
+  /** Tables known for chains we do not hold (forward pointers and gossip). */
+  knownTables (): VerifiedTable[] {
+    return this.tables.all()
+  }
+}
+
+function checkParticipants (participants: unknown): string[] {
+  if (!Array.isArray(participants) || participants.length === 0) throw new InvalidBoothError('participants: a non-empty list of peer ids')
+  if (participants.length > MAX_PARTICIPANTS) throw new InvalidBoothError(`participants: at most ${MAX_PARTICIPANTS}`)
+  const seen = new Set<string>()
+  for (const p of participants) {
+    if (typeof p !== 'string') throw new InvalidBoothError('participants: peer ids are strings')
+    try {
+      peerIdFromString(p)
+    } catch {
+      throw new InvalidBoothError(`participants: not a peer id: ${p}`)
+    }
+    seen.add(p)
+  }
+  return [...seen]
+}
