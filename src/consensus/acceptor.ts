@@ -1,0 +1,81 @@
+/**
+ * The acceptor: phase 1b and phase 2b.
+ *
+ * Rules (Lamport, "Paxos Made Simple"):
+ * - promise a ballot only if it is ≥ every ballot promised before; refuse
+ *   lower ones with a nack that names the promise;
+ * - accept at a ballot only if it is ≥ the promise (and raise the promise to it);
+ * - a promise reports every value accepted at a slot the candidate asked about.
+ *
+ * Replies are only returned here; the Paxos node queues them in the next
+ * Ready, whose persist part (the new promise, the accepted entry) the driver
+ * writes before it sends them. So a reply never leaves before what it
+ * vouches for is durable.
+ */
+import { ZERO_BALLOT, compareBallots, copyBallot } from './ballot.ts'
+import type { PaxosLog } from './log.ts'
+import type { AcceptMessage, Ballot, Message, PrepareMessage } from './types.ts'
+
+export class Acceptor {
+  private readonly id: string
+  private readonly log: PaxosLog
+  private readonly maxCatchup: number
+  promised: Ballot
+  /** Set when promised changed since the hard state was last persisted. */
+  dirty = false
+
+  constructor (id: string, log: PaxosLog, promised: Ballot, maxCatchup: number) {
+    this.id = id
+    this.log = log
+    this.maxCatchup = maxCatchup
+    this.promised = promised
+  }
+
+  onPrepare (msg: PrepareMessage): Message {
+    if (compareBallots(msg.ballot, this.promised) < 0) {
+      return this.nack(msg.from, msg.ballot)
+    }
+    this.raise(msg.ballot)
+    const after = Math.max(this.log.commit, msg.slot - 1)
+    // decided values the candidate lacks come along (bounded), so it can
+    // serve them without a catch-up round trip
+    const known = this.log.decidedFrom(msg.slot, this.maxCatchup).map(d => ({
+      slot: d.slot,
+      ballot: ZERO_BALLOT,
+      value: d.value,
+      booth: d.booth,
+      decided: true
+    }))
+    return {
+      type: 'promise',
+      from: this.id,
+      to: msg.from,
+      ballot: copyBallot(msg.ballot),
+      commit: this.log.commit,
+      booths: this.log.epochsAtCommit(),
+      entries: [...known, ...this.log.entriesAbove(after)]
+    }
+  }
+
+  onAccept (msg: AcceptMessage): Message {
+    if (compareBallots(msg.ballot, this.promised) < 0) {
+      return this.nack(msg.from, msg.ballot)
+    }
+    this.raise(msg.ballot)
+    // A decided or compacted slot keeps its value; by safety it equals msg.value,
+    // so acknowledging is harmless and lets a recovering leader finish.
+    this.log.accept(msg.slot, copyBallot(msg.ballot), msg.value, [...msg.booth])
+    return { type: 'accepted', from: this.id, to: msg.from, ballot: copyBallot(msg.ballot), slot: msg.slot }
+  }
+
+  private raise (ballot: Ballot): void {
+    if (compareBallots(ballot, this.promised) > 0) {
+      this.promised = copyBallot(ballot)
+      this.dirty = true
+    }
+  }
+
+  private nack (to: string, ballot: Ballot): Message {
+    return { type: 'nack', from: this.id, to, ballot: copyBallot(ballot), promised: copyBallot(this.promised) }
+  }
+}

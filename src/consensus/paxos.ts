@@ -1,0 +1,782 @@
+/**
+ * The Multi-Paxos node: acceptor, proposer (campaign and leadership),
+ * learner and election timer in one pure state machine, driven like etcd
+ * raft's RawNode: `step`, `tick`, `propose`, `campaign`, then `ready` and
+ * `advance`. It does no I/O: outgoing messages, state to persist and decided
+ * values are collected and handed out in a Ready.
+ *
+ * Guarantees, given a driver that follows the Ready contract (persist, then
+ * send, then apply, then advance) and restarts a node from its persisted
+ * state only:
+ * - no slot is ever decided with two different values, on any node;
+ * - every node applies the same values in slot order, each exactly once
+ *   (across restarts, given `applied`);
+ * - with a majority of each relevant booth connected and a single leader,
+ *   every proposal the leader queued is decided.
+ */
+import { Acceptor } from './acceptor.ts'
+import { ZERO_BALLOT, ballotEquals, compareBallots, copyBallot } from './ballot.ts'
+import { epochsAt, sameMembers, validateBooth } from './booth.ts'
+import { electionTimeout, outranks, rankOf } from './election.ts'
+import {
+  DuplicateProposalError, ElectionDisabledError, InvalidMessageError, NotLeaderError,
+  PaxosConfigError, ProposalDroppedError, ReadyStateError
+} from './errors.ts'
+import { PaxosLog } from './log.ts'
+import { Campaign, Leadership } from './proposer.ts'
+import { validateMessage, validateProposal } from './validate.ts'
+import type { ProposerContext } from './proposer.ts'
+import type {
+  Ballot, Candidate, Decided, DroppedProposal, HardState, Message, PaxosConfig, PaxosStatus,
+  PersistedState, Proposal, Ready, Role, SnapshotRequest
+} from './types.ts'
+
+export const DEFAULT_WINDOW = 8
+export const DEFAULT_MAX_PENDING = 1024
+export const DEFAULT_MAX_CATCHUP = 64
+export const DEFAULT_MAX_DECIDED_PER_READY = 256
+
+interface Settings {
+  id: string
+  learners: string[]
+  mode: 'fixed' | 'elected'
+  proposer?: string
+  candidates: Candidate[]
+  electionTicks: number
+  heartbeatTicks: number
+  rankTicks: number
+  jitterTicks: number
+  random: () => number
+  window: number
+  maxInflight: number
+  maxPending: number
+  maxCatchup: number
+  maxDecidedPerReady: number
+}
+
+function positive (value: number | undefined, fallback: number, name: string): number {
+  const v = value ?? fallback
+  if (!Number.isSafeInteger(v) || v < 1) {
+    throw new PaxosConfigError(`${name} must be a positive integer`)
+  }
+  return v
+}
+
+function settings (config: PaxosConfig): Settings {
+  if (typeof config.id !== 'string' || config.id.length === 0) {
+    throw new PaxosConfigError('id must be a peer id')
+  }
+  if (typeof config.random !== 'function') {
+    throw new PaxosConfigError('random must be a function returning [0, 1)')
+  }
+  const electionTicks = positive(config.electionTicks, 10, 'electionTicks')
+  const window = positive(config.window, DEFAULT_WINDOW, 'window')
+  const maxInflight = positive(config.maxInflight, window, 'maxInflight')
+  if (maxInflight > window) {
+    throw new PaxosConfigError('maxInflight must not exceed window')
+  }
+  const election = config.election
+  let candidates: Candidate[] = []
+  if (election?.mode === 'fixed') {
+    if (typeof election.proposer !== 'string' || election.proposer.length === 0) {
+      throw new PaxosConfigError('election.proposer must be a peer id')
+    }
+  } else if (election?.mode === 'elected') {
+    if (!Array.isArray(election.candidates) || election.candidates.length === 0) {
+      throw new PaxosConfigError('election.candidates must list at least one candidate')
+    }
+    for (const c of election.candidates) {
+      if (typeof c?.id !== 'string' || c.id.length === 0 || !Number.isFinite(c.priority)) {
+        throw new PaxosConfigError('each candidate needs an id and a finite priority')
+      }
+    }
+    candidates = election.candidates.map(c => ({ id: c.id, priority: c.priority }))
+  } else {
+    throw new PaxosConfigError('election.mode must be fixed or elected')
+  }
+  const learners = config.learners ?? []
+  if (!Array.isArray(learners) || learners.some(l => typeof l !== 'string' || l.length === 0)) {
+    throw new PaxosConfigError('learners must be peer ids')
+  }
+  const rankTicks = config.rankTicks ?? electionTicks
+  if (!Number.isSafeInteger(rankTicks) || rankTicks < 0) {
+    throw new PaxosConfigError('rankTicks must be a non-negative integer')
+  }
+  return {
+    id: config.id,
+    learners: [...learners],
+    mode: election.mode,
+    proposer: election.mode === 'fixed' ? election.proposer : undefined,
+    candidates,
+    electionTicks,
+    heartbeatTicks: positive(config.heartbeatTicks, 1, 'heartbeatTicks'),
+    rankTicks,
+    jitterTicks: positive(config.jitterTicks, Math.max(1, Math.floor(electionTicks / 2)), 'jitterTicks'),
+    random: config.random,
+    window,
+    maxInflight,
+    maxPending: positive(config.maxPending, DEFAULT_MAX_PENDING, 'maxPending'),
+    maxCatchup: positive(config.maxCatchup, DEFAULT_MAX_CATCHUP, 'maxCatchup'),
+    maxDecidedPerReady: positive(config.maxDecidedPerReady, DEFAULT_MAX_DECIDED_PER_READY, 'maxDecidedPerReady')
+  }
+}
+
+/** Creates a node: brand new without `persisted`, else restarted from exactly that state. */
+export function createPaxos (config: PaxosConfig, persisted?: PersistedState): Paxos {
+  return new Paxos(config, persisted)
+}
+
+export class Paxos {
+  private readonly s: Settings
+  private readonly log: PaxosLog
+  private readonly acceptor: Acceptor
+  private readonly ctx: ProposerContext
+  private role: Role = 'follower'
+  private round: number
+  private roundDirty = false
+  private maxSeenRound = 0
+  private campaignState?: Campaign
+  private leadership?: Leadership
+  /** The leader this node follows (or itself), and its ballot. */
+  private leaderId?: string
+  private leaderBallot: Ballot = ZERO_BALLOT
+  private electionElapsed = 0
+  private heartbeatElapsed = 0
+  private timeout: number
+  private applied: number
+  /** Highest slot handed to the application in a Ready not yet advanced. */
+  private handedOut: number
+  private catchupWait = 0
+  private catchupSlot = 0
+  private catchupSource?: string
+  private catchupTurn = 0
+  private outbox: Message[] = []
+  private local: Message[] = []
+  private dropped: DroppedProposal[] = []
+  private snapshotRequest?: SnapshotRequest
+  private outstanding?: Ready
+
+  constructor (config: PaxosConfig, persisted?: PersistedState) {
+    this.s = settings(config)
+    let genesis: string[]
+    try {
+      genesis = validateBooth(config.booth, 'booth')
+    } catch (err) {
+      throw new PaxosConfigError((err as Error).message)
+    }
+    const hs: HardState = persisted?.hardState ?? {
+      promised: ZERO_BALLOT,
+      round: 0,
+      commit: 0,
+      compacted: 0,
+      booths: [{ slot: 1, members: genesis }]
+    }
+    if (hs.booths.length === 0 || hs.commit < hs.compacted) {
+      throw new PaxosConfigError('persisted hard state is inconsistent')
+    }
+    this.log = new PaxosLog(this.s.window, hs.booths.map(e => ({ slot: e.slot, members: [...e.members] })), hs.commit, hs.compacted, persisted?.entries ?? [])
+    // a brand-new node writes its genesis hard state with its first Ready
+    this.log.hardDirty = persisted == null
+    this.acceptor = new Acceptor(this.s.id, this.log, copyBallot(hs.promised), this.s.maxCatchup)
+    this.round = hs.round
+    this.maxSeenRound = Math.max(hs.round, hs.promised.round)
+    const applied = config.applied ?? hs.compacted
+    if (!Number.isSafeInteger(applied) || applied < hs.compacted || applied > this.log.commit) {
+      throw new PaxosConfigError(`applied must lie between the compacted slot ${hs.compacted} and the commit ${this.log.commit}`)
+    }
+    this.applied = applied
+    this.handedOut = applied
+    this.ctx = {
+      id: this.s.id,
+      log: this.log,
+      maxInflight: this.s.maxInflight,
+      send: (msg) => { this.send(msg) }
+    }
+    this.timeout = this.newTimeout()
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** Feeds one message from the network. Throws InvalidMessageError (changing nothing) on bad input. */
+  step (message: Message): void {
+    const msg = validateMessage(message, this.s.id)
+    this.checkSender(msg)
+    this.handle(msg)
+    this.flush()
+  }
+
+  /** Advances logical time by one tick. */
+  tick (): void {
+    this.heartbeatElapsed++
+    if (this.role === 'leader') {
+      if (this.heartbeatElapsed >= this.s.heartbeatTicks) {
+        this.heartbeatElapsed = 0
+        this.heartbeat()
+        this.leadership?.retransmit(this.ctx)
+        this.requestMissing()
+      }
+      this.flush()
+      return
+    }
+    this.electionElapsed++
+    if (this.catchupWait > 0) {
+      this.catchupWait--
+    }
+    if (this.role === 'candidate') {
+      if (this.electionElapsed >= this.timeout) {
+        this.startCampaign()
+      } else if (this.heartbeatElapsed >= this.s.heartbeatTicks) {
+        this.heartbeatElapsed = 0
+        this.sendPrepares(this.campaignState?.silent() ?? [])
+      }
+    } else if (this.mayCampaign()) {
+      // the fixed proposer takes its chain at once; elected candidates wait their timeout
+      if (this.s.mode === 'fixed' || this.electionElapsed >= this.timeout) {
+        this.startCampaign()
+      }
+    }
+    this.flush()
+  }
+
+  /**
+   * Queues a proposal on the leader. Throws NotLeaderError (with the leader
+   * when known), DuplicateProposalError, ProposalDroppedError (queue full)
+   * or InvalidProposalError; nothing changes when it throws.
+   */
+  propose (proposal: Proposal): void {
+    const p = validateProposal(proposal)
+    const lead = this.leadership
+    if (this.role !== 'leader' || lead == null) {
+      throw new NotLeaderError('not the leader', this.leaderId === this.s.id ? undefined : this.leaderId)
+    }
+    const known = lead.lookup(p.id)
+    const slot = known.known ? known.slot : this.log.slotOfId(p.id)
+    if (known.known || slot != null) {
+      throw new DuplicateProposalError(`proposal ${p.id} is already ${slot == null ? 'queued' : `at slot ${slot}`}`, p.id, slot)
+    }
+    if (lead.pending >= this.s.maxPending) {
+      throw new ProposalDroppedError(`${lead.pending} proposals already queued`)
+    }
+    lead.enqueue(p.id, p.data)
+    this.settleLeader()
+    this.flush()
+  }
+
+  /**
+   * Leader only: moves the chain to a new booth. The change is a value of its
+   * own slot k; it governs slots ≥ k + window (window - 1 noops follow it,
+   * so the next client value already uses the new booth).
+   */
+  changeBooth (members: string[]): void {
+    const booth = validateBooth(members)
+    const lead = this.leadership
+    if (this.role !== 'leader' || lead == null) {
+      throw new NotLeaderError('not the leader', this.leaderId === this.s.id ? undefined : this.leaderId)
+    }
+    if (sameMembers(lead.lastBooth(this.log.boothFor(lead.nextSlot)), booth)) {
+      return
+    }
+    lead.enqueueBooth(booth, this.s.window)
+    this.settleLeader()
+    this.flush()
+  }
+
+  /** Starts phase 1 now with a fresh ballot. Throws ElectionDisabledError when this node may not lead. */
+  campaign (): void {
+    if (!this.mayCampaign()) {
+      throw new ElectionDisabledError(`${this.s.id} may not campaign`)
+    }
+    this.startCampaign()
+    this.flush()
+  }
+
+  // ---------------------------------------------------------- ready cycle
+
+  hasReady (): boolean {
+    return this.outstanding == null && (
+      this.outbox.length > 0 || this.dropped.length > 0 || this.snapshotRequest != null ||
+      this.hardDirty() || this.log.hasDirty() || this.log.commit > this.handedOut)
+  }
+
+  /**
+   * The next batch of work, or undefined when there is none or the previous
+   * Ready was not advanced yet. Persist `persist`, then send `messages`, then
+   * apply `decided`, then call advance().
+   */
+  ready (): Ready | undefined {
+    if (!this.hasReady()) {
+      return undefined
+    }
+    const dirty = this.log.takeDirty()
+    const persist: Ready['persist'] = { entries: dirty.entries }
+    if (dirty.compactTo != null) {
+      persist.compactTo = dirty.compactTo
+    }
+    if (this.hardDirty()) {
+      persist.hardState = this.hardState()
+      this.log.hardDirty = false
+      this.acceptor.dirty = false
+      this.roundDirty = false
+    }
+    const decided: Decided[] = this.log.decidedFrom(this.handedOut + 1, this.s.maxDecidedPerReady)
+    if (decided.length > 0) {
+      this.handedOut = decided[decided.length - 1].slot
+    }
+    const ready: Ready = { persist, messages: this.outbox, decided, dropped: this.dropped }
+    if (this.snapshotRequest != null) {
+      ready.snapshot = this.snapshotRequest
+    }
+    this.outbox = []
+    this.dropped = []
+    this.snapshotRequest = undefined
+    this.outstanding = ready
+    return ready
+  }
+
+  /** Acknowledges a Ready: persisted, sent and applied. */
+  advance (ready: Ready): void {
+    if (ready !== this.outstanding) {
+      throw new ReadyStateError('advance() must get the Ready returned by the last ready()')
+    }
+    this.outstanding = undefined
+    this.applied = this.handedOut
+  }
+
+  /**
+   * The application durably applied every slot ≤ slot: forget those entries
+   * (in memory now, on disk with the next Ready). Peers that later ask for
+   * them get a snapshot answer instead.
+   */
+  compact (slot: number): void {
+    if (this.outstanding != null) {
+      throw new ReadyStateError('compact() between ready() and advance()')
+    }
+    if (!Number.isSafeInteger(slot) || slot > this.applied) {
+      throw new ReadyStateError(`cannot compact slot ${slot}: applied is ${this.applied}`)
+    }
+    this.log.compact(slot)
+  }
+
+  /**
+   * The application now holds the state of every slot ≤ snapshot.slot
+   * (fetched after a Ready's `snapshot`): skip to it.
+   */
+  installSnapshot (snapshot: SnapshotRequest): void {
+    if (this.outstanding != null) {
+      throw new ReadyStateError('installSnapshot() between ready() and advance()')
+    }
+    if (!Number.isSafeInteger(snapshot.slot) || snapshot.slot < 1) {
+      throw new ReadyStateError('snapshot slot must be a positive integer')
+    }
+    if (snapshot.slot <= this.log.commit) {
+      return
+    }
+    this.log.restore(snapshot.slot, snapshot.booths)
+    this.applied = this.handedOut = snapshot.slot
+    this.settleLeader()
+    this.flush()
+  }
+
+  status (): PaxosStatus {
+    const ballot = this.leadership?.ballot ?? this.campaignState?.ballot ?? this.leaderBallot
+    return {
+      id: this.s.id,
+      role: this.role,
+      ballot: copyBallot(ballot),
+      promised: copyBallot(this.acceptor.promised),
+      leader: this.leaderId,
+      commit: this.log.commit,
+      applied: this.applied,
+      compacted: this.log.compacted,
+      booth: [...this.log.boothFor(this.log.commit + 1)],
+      inflight: this.leadership?.inflight.size ?? 0,
+      pending: this.leadership?.pending ?? 0
+    }
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private hardDirty (): boolean {
+    return this.log.hardDirty || this.acceptor.dirty || this.roundDirty
+  }
+
+  private hardState (): HardState {
+    return {
+      promised: copyBallot(this.acceptor.promised),
+      round: this.round,
+      commit: this.log.commit,
+      compacted: this.log.compacted,
+      booths: this.log.epochs.map(e => ({ slot: e.slot, members: [...e.members] }))
+    }
+  }
+
+  private send (msg: Message): void {
+    if (msg.to === this.s.id) {
+      this.local.push(msg)
+    } else {
+      this.outbox.push(msg)
+    }
+  }
+
+  /** Handles messages to self, then announces commit progress. */
+  private flush (): void {
+    let guard = 0
+    while (this.local.length > 0) {
+      if (++guard > 100_000) {
+        throw new Error('local message loop')
+      }
+      const msg = this.local.shift() as Message
+      this.handle(msg)
+    }
+    const lead = this.leadership
+    if (this.role === 'leader' && lead != null && this.log.commit > lead.announced) {
+      this.announce(lead)
+    }
+  }
+
+  private mayCampaign (): boolean {
+    return this.s.mode === 'fixed' ? this.s.proposer === this.s.id : rankOf(this.s.candidates, this.s.id) >= 0
+  }
+
+  private newTimeout (): number {
+    return electionTimeout({
+      electionTicks: this.s.electionTicks,
+      rankTicks: this.s.rankTicks,
+      jitterTicks: this.s.jitterTicks,
+      rank: rankOf(this.s.candidates, this.s.id),
+      random: this.s.random
+    })
+  }
+
+  /** Rejects ballots their sender does not own, and ballots of non-proposers. */
+  private checkSender (msg: Message): void {
+    if (msg.type !== 'prepare' && msg.type !== 'accept' && msg.type !== 'heartbeat') {
+      return
+    }
+    if (msg.ballot.proposer !== msg.from) {
+      throw new InvalidMessageError(`${msg.type} from ${msg.from} carries a ballot of ${msg.ballot.proposer}`)
+    }
+    if (msg.ballot.round < 1) {
+      throw new InvalidMessageError(`${msg.type} with round 0`)
+    }
+    const allowed = this.s.mode === 'fixed'
+      ? msg.from === this.s.proposer
+      : this.s.candidates.some(c => c.id === msg.from)
+    if (!allowed) {
+      throw new InvalidMessageError(`${msg.from} may not lead this chain`)
+    }
+  }
+
+  private handle (msg: Message): void {
+    if ('ballot' in msg) {
+      this.maxSeenRound = Math.max(this.maxSeenRound, msg.ballot.round)
+    }
+    switch (msg.type) {
+      case 'prepare': this.onPrepare(msg); break
+      case 'promise': this.onPromise(msg); break
+      case 'nack': this.onNack(msg); break
+      case 'accept': this.onAccept(msg); break
+      case 'accepted':
+        if (this.leadership != null && ballotEquals(msg.ballot, this.leadership.ballot) &&
+          !this.leadership.onAccepted(this.ctx, msg)) {
+          this.stepDown()
+        }
+        break
+      case 'heartbeat': this.onHeartbeat(msg); break
+      case 'catchup': this.onCatchup(msg); break
+      case 'decided': this.onDecided(msg); break
+      case 'snapshot':
+        if (msg.slot > this.log.commit) {
+          this.snapshotRequest = { from: msg.from, slot: msg.slot, booths: msg.booths }
+        }
+        break
+    }
+  }
+
+  /** This node's own ballot when it campaigns or leads. */
+  private ownBallot (): Ballot | undefined {
+    return this.leadership?.ballot ?? this.campaignState?.ballot
+  }
+
+  private onPrepare (msg: Extract<Message, { type: 'prepare' }>): void {
+    const own = this.ownBallot()
+    if (own != null && ballotEquals(own, msg.ballot)) {
+      this.send(this.acceptor.onPrepare(msg))
+      return
+    }
+    // Leader stickiness (elected chains): while a leader is heard from, do
+    // not promise other candidates, so a node that was cut off cannot
+    // depose a working leader. Refusing a promise is always safe.
+    if (this.s.mode === 'elected' && this.leaderId != null && this.leaderId !== msg.from &&
+      (this.role === 'leader' || this.electionElapsed < this.s.electionTicks)) {
+      return
+    }
+    const reply = this.acceptor.onPrepare(msg)
+    this.send(reply)
+    if (reply.type !== 'promise') {
+      return
+    }
+    if (own != null && compareBallots(msg.ballot, own) > 0) {
+      this.stepDown()
+    }
+    // defer to a live candidate that outranks us (Bully); a lower one we let
+    // time out against our own campaign
+    if (this.s.mode === 'fixed' || outranks(this.s.candidates, msg.from, this.s.id)) {
+      this.electionElapsed = 0
+    }
+  }
+
+  private onPromise (msg: Extract<Message, { type: 'promise' }>): void {
+    const c = this.campaignState
+    if (this.role !== 'candidate' || c == null || !ballotEquals(msg.ballot, c.ballot)) {
+      return
+    }
+    c.promises.set(msg.from, msg)
+    // decided values are facts whatever the campaign's outcome
+    for (const e of msg.entries) {
+      if (e.decided) {
+        this.log.decide(e.slot, e.ballot, e.value, [...e.booth])
+      }
+    }
+    const plan = c.replan(this.log)
+    if (plan.satisfied) {
+      this.becomeLeader(c)
+    } else {
+      this.sendPrepares(c.unasked())
+    }
+  }
+
+  private onNack (msg: Extract<Message, { type: 'nack' }>): void {
+    const own = this.ownBallot()
+    this.maxSeenRound = Math.max(this.maxSeenRound, msg.promised.round)
+    if (own != null && ballotEquals(msg.ballot, own) && compareBallots(msg.promised, own) > 0) {
+      this.stepDown()
+    }
+  }
+
+  private onAccept (msg: Extract<Message, { type: 'accept' }>): void {
+    const reply = this.acceptor.onAccept(msg)
+    this.send(reply)
+    if (reply.type === 'accepted') {
+      this.followLeader(msg.from, msg.ballot)
+      this.learnCommit(msg.from, msg.ballot, msg.commit)
+    }
+  }
+
+  private onHeartbeat (msg: Extract<Message, { type: 'heartbeat' }>): void {
+    if (compareBallots(msg.ballot, this.acceptor.promised) < 0 || compareBallots(msg.ballot, this.leaderBallot) < 0) {
+      // a deposed leader: tell it, so it steps down
+      const known = compareBallots(this.leaderBallot, this.acceptor.promised) > 0 ? this.leaderBallot : this.acceptor.promised
+      this.send({ type: 'nack', from: this.s.id, to: msg.from, ballot: copyBallot(msg.ballot), promised: copyBallot(known) })
+      return
+    }
+    this.followLeader(msg.from, msg.ballot)
+    this.learnCommit(msg.from, msg.ballot, msg.commit)
+  }
+
+  /** A leader at `ballot` is alive: follow it (stepping down if it outranks our own ballot). */
+  private followLeader (from: string, ballot: Ballot): void {
+    if (from === this.s.id) {
+      return
+    }
+    const own = this.ownBallot()
+    if (own != null) {
+      if (compareBallots(ballot, own) <= 0) {
+        return
+      }
+      this.stepDown()
+    }
+    if (compareBallots(ballot, this.leaderBallot) >= 0) {
+      this.leaderBallot = copyBallot(ballot)
+      this.leaderId = from
+      this.electionElapsed = 0
+    }
+  }
+
+  /**
+   * The leader at `ballot` says every slot ≤ commit is decided. A held entry
+   * accepted at that very ballot holds the leader's value, which is the
+   * decided one; anything else must be fetched.
+   */
+  private learnCommit (from: string, ballot: Ballot, commit: number): void {
+    for (let s = this.log.commit + 1; s <= commit; s++) {
+      const e = this.log.get(s)
+      if (e != null && !e.decided && ballotEquals(e.ballot, ballot)) {
+        this.log.markDecided(s)
+      }
+    }
+    this.settleLeader()
+    if (this.log.commit < commit) {
+      this.requestCatchup(from)
+    }
+  }
+
+  private requestCatchup (from: string): void {
+    const slot = this.log.commit + 1
+    if (this.catchupWait > 0 && this.catchupSlot === slot) {
+      return
+    }
+    this.catchupSlot = slot
+    this.catchupWait = 2 * this.s.heartbeatTicks
+    this.send({ type: 'catchup', from: this.s.id, to: from, slot })
+  }
+
+  /**
+   * A leader that learned of decided slots it holds no value for fetches
+   * them: first from the promiser that reported them, then from each peer in
+   * turn (any node holding the values answers).
+   */
+  private requestMissing (): void {
+    if (this.log.chosen <= this.log.commit) {
+      return
+    }
+    const targets = [...(this.catchupSource == null ? [] : [this.catchupSource]), ...this.peers()]
+    const to = targets[this.catchupTurn++ % targets.length]
+    if (to != null) {
+      this.catchupWait = 0
+      this.requestCatchup(to)
+    }
+  }
+
+  private onCatchup (msg: Extract<Message, { type: 'catchup' }>): void {
+    if (msg.slot <= this.log.compacted) {
+      this.send({
+        type: 'snapshot',
+        from: this.s.id,
+        to: msg.from,
+        slot: this.log.compacted,
+        booths: epochsAt(this.log.epochs, this.log.compacted, this.s.window)
+      })
+      return
+    }
+    const entries = this.log.decidedFrom(msg.slot, this.s.maxCatchup)
+    if (entries.length > 0) {
+      this.send({ type: 'decided', from: this.s.id, to: msg.from, entries, commit: this.log.commit })
+    }
+  }
+
+  private onDecided (msg: Extract<Message, { type: 'decided' }>): void {
+    const before = this.log.commit
+    for (const e of msg.entries) {
+      this.log.decide(e.slot, ZERO_BALLOT, e.value, [...e.booth])
+    }
+    this.settleLeader()
+    if (this.log.commit < msg.commit && (this.log.commit > before || msg.entries.length === 0 || msg.entries[0].slot > this.log.commit + 1)) {
+      this.catchupWait = 0
+      this.requestCatchup(msg.from)
+    }
+  }
+
+  private startCampaign (): void {
+    this.stepDown()
+    this.round = Math.max(this.round, this.acceptor.promised.round, this.leaderBallot.round, this.maxSeenRound) + 1
+    this.roundDirty = true
+    const ballot: Ballot = { round: this.round, proposer: this.s.id }
+    this.role = 'candidate'
+    this.leaderId = undefined
+    this.campaignState = new Campaign(ballot, this.log)
+    this.electionElapsed = 0
+    this.heartbeatElapsed = 0
+    this.timeout = this.newTimeout()
+    // ask ourselves first (our own acceptor state counts like any other), then the required booths
+    this.sendPrepares([this.s.id, ...this.campaignState.unasked()])
+  }
+
+  private sendPrepares (to: string[]): void {
+    const c = this.campaignState
+    if (c == null) {
+      return
+    }
+    for (const peer of to) {
+      c.asked.add(peer)
+      this.send({ type: 'prepare', from: this.s.id, to: peer, ballot: c.ballot, slot: c.fromSlot })
+    }
+  }
+
+  private becomeLeader (c: Campaign): void {
+    const plan = c.plan
+    this.log.learnChosen(plan.chosen, plan.epochs)
+    for (const [slot, e] of plan.decided) {
+      this.log.decide(slot, e.ballot, e.value, e.booth)
+    }
+    this.role = 'leader'
+    this.leaderId = this.s.id
+    this.leaderBallot = copyBallot(c.ballot)
+    this.heartbeatElapsed = 0
+    this.leadership = new Leadership(c.ballot, plan, this.log.commit)
+    this.catchupSource = plan.chosenFrom
+    this.catchupTurn = 0
+    this.heartbeat()
+    this.requestMissing()
+    this.settleLeader()
+  }
+
+  /** Lets the leadership catch up with the log; steps down if a higher ballot decided one of our slots. */
+  private settleLeader (): void {
+    if (this.leadership != null && !this.leadership.settle(this.ctx)) {
+      this.stepDown()
+    }
+  }
+
+  /** Stops campaigning or leading; queued client proposals are reported dropped. */
+  private stepDown (): void {
+    if (this.leadership != null) {
+      for (const id of this.leadership.drain()) {
+        this.dropped.push({ id })
+      }
+    }
+    this.leadership = undefined
+    this.campaignState = undefined
+    if (this.role !== 'follower') {
+      this.role = 'follower'
+      this.leaderId = undefined
+      this.electionElapsed = 0
+      this.timeout = this.newTimeout()
+    }
+  }
+
+  /** Everyone who should hear from the leader: booth members, learners, candidates. */
+  private peers (): string[] {
+    const set = new Set<string>()
+    for (const e of this.log.epochs) {
+      const next = this.log.epochs[this.log.epochs.indexOf(e) + 1]
+      if (next == null || next.slot > this.log.commit + 1) {
+        e.members.forEach(m => set.add(m))
+      }
+    }
+    this.s.learners.forEach(l => set.add(l))
+    this.s.candidates.forEach(c => set.add(c.id))
+    set.delete(this.s.id)
+    return [...set]
+  }
+
+  private heartbeat (): void {
+    const lead = this.leadership
+    if (lead == null) {
+      return
+    }
+    for (const to of this.peers()) {
+      this.send({ type: 'heartbeat', from: this.s.id, to, ballot: lead.ballot, commit: this.log.commit })
+    }
+  }
+
+  /**
+   * Commit moved: acceptors of the new slots hear it in a heartbeat (they
+   * hold the values); everyone else gets the decided values themselves.
+   */
+  private announce (lead: Leadership): void {
+    const entries = this.log.decidedFrom(lead.announced + 1, this.s.maxCatchup)
+    const members = new Set<string>()
+    for (const e of entries) {
+      e.booth.forEach(m => members.add(m))
+    }
+    for (const to of this.peers()) {
+      if (members.has(to)) {
+        this.send({ type: 'heartbeat', from: this.s.id, to, ballot: lead.ballot, commit: this.log.commit })
+      } else {
+        this.send({ type: 'decided', from: this.s.id, to, entries, commit: this.log.commit })
+      }
+    }
+    lead.announced = this.log.commit
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * The proposer: a campaign (phase 1) and, once it wins, a leadership
+ * (phase 2 for each slot, pipelined).
+ *
+ * Leader rules that safety relies on (see docs/consensus.md):
+ * - it proposes exactly one value per slot at its ballot;
+ * - it re-proposes, in slot order, the values recovered in phase 1 (noop in
+ *   gaps) before anything new;
+ * - it proposes slot s only once every slot ≤ s - window is decided, so the
+ *   booth of s (fixed by those decided slots) is known;
+ * - it never has slots of two different booths in flight: a slot whose booth
+ *   differs from an in-flight slot waits until those are decided.
+ */
+import { sameMembers, hasMajority } from './booth.ts'
+import { planRecovery } from './recovery.ts'
+import { valuesEqual } from './values.ts'
+import type { PaxosLog } from './log.ts'
+import type { RecoveryPlan } from './recovery.ts'
+import type { AcceptedMessage, Ballot, Message, PromiseMessage, Value } from './types.ts'
+
+export interface ProposerContext {
+  readonly id: string
+  readonly log: PaxosLog
+  readonly maxInflight: number
+  send: (msg: Message) => void
+}
+
+export class Campaign {
+  readonly ballot: Ballot
+  readonly fromSlot: number
+  readonly promises = new Map<string, PromiseMessage>()
+  readonly asked = new Set<string>()
+  plan: RecoveryPlan
+
+  constructor (ballot: Ballot, log: PaxosLog) {
+    this.ballot = ballot
+    this.fromSlot = log.chosen + 1
+    this.plan = this.replan(log)
+  }
+
+  /** Recomputes the plan with the promises so far. */
+  replan (log: PaxosLog): RecoveryPlan {
+    this.plan = planRecovery({ chosen: log.chosen, epochs: log.epochs, window: log.window }, this.promises)
+    return this.plan
+  }
+
+  /** Members of required booths that were not asked yet. */
+  unasked (): string[] {
+    const out: string[] = []
+    for (const members of this.plan.required) {
+      for (const m of members) {
+        if (!this.asked.has(m) && !out.includes(m)) {
+          out.push(m)
+        }
+      }
+    }
+    return out
+  }
+
+  /** Members of required booths that have not promised (for retransmission). */
+  silent (): string[] {
+    const out: string[] = []
+    for (const members of this.plan.required) {
+      for (const m of members) {
+        if (!this.promises.has(m) && !out.includes(m)) {
+          out.push(m)
+        }
+      }
+    }
+    return out
+  }
+}
+
+interface Queued {
+  value: Value
+  /** Recovered in phase 1: must keep its place. */
+  recovered: boolean
+}
+
+export interface InflightSlot {
+  value: Value
+  booth: string[]
+  acks: Set<string>
+}
+
+export class Leadership {
+  readonly ballot: Ballot
+  nextSlot: number
+  readonly inflight = new Map<number, InflightSlot>()
+  /** Commit last announced to peers. */
+  announced: number
+  private readonly queue: Queued[] = []
+  /** Data ids queued or in flight, with their slot once assigned. */
+  private readonly ids = new Map<string, number | undefined>()
+
+  constructor (ballot: Ballot, plan: RecoveryPlan, announced: number) {
+    this.ballot = ballot
+    this.nextSlot = plan.chosen + 1
+    this.announced = announced
+    for (const value of plan.values) {
+      this.queue.push({ value, recovered: true })
+      if (value.kind === 'data') {
+        this.ids.set(value.id, undefined)
+      }
+    }
+  }
+
+  get pending (): number {
+    return this.queue.length
+  }
+
+  /** Slot of a queued or in-flight data id (undefined slot: queued). */
+  lookup (id: string): { known: boolean, slot?: number } {
+    return this.ids.has(id) ? { known: true, slot: this.ids.get(id) } : { known: false }
+  }
+
+  enqueue (id: string, data: Uint8Array): void {
+    this.queue.push({ value: { kind: 'data', id, data }, recovered: false })
+    this.ids.set(id, undefined)
+  }
+
+  /**
+   * Queues a booth change ahead of client values, followed by window - 1
+   * noops: the change governs slot k + window, and the noops get there fast
+   * so the next client value already uses the new booth.
+   */
+  enqueueBooth (members: string[], window: number): void {
+    let at = 0
+    while (at < this.queue.length && (this.queue[at].recovered || this.queue[at].value.kind !== 'data')) {
+      at++
+    }
+    const items: Queued[] = [{ value: { kind: 'booth', members }, recovered: false }]
+    for (let i = 1; i < window; i++) {
+      items.push({ value: { kind: 'noop' }, recovered: false })
+    }
+    this.queue.splice(at, 0, ...items)
+  }
+
+  /** The booth the chain will have once every queued and in-flight change is decided. */
+  lastBooth (current: string[]): string[] {
+    let members = current
+    for (const s of this.inflight.values()) {
+      if (s.value.kind === 'booth') {
+        members = s.value.members
+      }
+    }
+    for (const q of this.queue) {
+      if (q.value.kind === 'booth') {
+        members = q.value.members
+      }
+    }
+    return members
+  }
+
+  /**
+   * Assigns queued values to slots while the window, the pipeline and the
+   * booth rule allow. Returns false when a slot turned out decided with
+   * another value: a higher ballot exists, and the leader must step down.
+   */
+  pump (ctx: ProposerContext): boolean {
+    const { log } = ctx
+    while (this.queue.length > 0 && this.inflight.size < ctx.maxInflight) {
+      const slot = this.nextSlot
+      if (slot - log.window > log.chosen) {
+        return true
+      }
+      const booth = log.boothFor(slot)
+      for (const s of this.inflight.values()) {
+        if (!sameMembers(s.booth, booth)) {
+          return true
+        }
+      }
+      const decided = log.get(slot)
+      const { value } = this.queue[0]
+      if (decided?.decided === true && !valuesEqual(decided.value, value)) {
+        return false
+      }
+      this.queue.shift()
+      this.nextSlot++
+      if (value.kind === 'data') {
+        this.ids.set(value.id, slot)
+      }
+      if (decided?.decided === true || slot <= log.compacted) {
+        // learned from a promise: already chosen, nothing to propose
+        this.forget(value)
+        continue
+      }
+      this.inflight.set(slot, { value, booth, acks: new Set() })
+      this.sendAccepts(ctx, slot)
+    }
+    return true
+  }
+
+  /** Counts an acknowledgement; decides the slot on a majority of its booth. False: step down. */
+  onAccepted (ctx: ProposerContext, msg: AcceptedMessage): boolean {
+    const s = this.inflight.get(msg.slot)
+    if (s == null || !s.booth.includes(msg.from)) {
+      return true
+    }
+    s.acks.add(msg.from)
+    if (hasMajority(s.booth, s.acks)) {
+      this.inflight.delete(msg.slot)
+      this.forget(s.value)
+      ctx.log.decide(msg.slot, this.ballot, s.value, s.booth)
+      return this.settle(ctx)
+    }
+    return true
+  }
+
+  /**
+   * Drops in-flight slots the log learned as decided elsewhere, then pumps.
+   * A slot decided with a value other than ours proves a higher ballot
+   * chose it: returns false, and the leader must step down before it
+   * announces any commit (followers trust our commit for entries at our ballot).
+   */
+  settle (ctx: ProposerContext): boolean {
+    for (const [slot, s] of this.inflight) {
+      const e = ctx.log.get(slot)
+      if (e?.decided === true && !valuesEqual(e.value, s.value)) {
+        return false
+      }
+      if (e?.decided === true || slot <= ctx.log.compacted) {
+        this.inflight.delete(slot)
+        this.forget(s.value)
+      }
+    }
+    return this.pump(ctx)
+  }
+
+  /** Resends accepts that are not acknowledged yet. */
+  retransmit (ctx: ProposerContext): void {
+    for (const slot of this.inflight.keys()) {
+      this.sendAccepts(ctx, slot, true)
+    }
+  }
+
+  /** Ends the leadership: returns the ids of client values never sent. */
+  drain (): string[] {
+    const out: string[] = []
+    for (const q of this.queue) {
+      if (q.value.kind === 'data' && !q.recovered) {
+        out.push(q.value.id)
+      }
+    }
+    this.queue.length = 0
+    this.inflight.clear()
+    this.ids.clear()
+    return out
+  }
+
+  private sendAccepts (ctx: ProposerContext, slot: number, onlyMissing = false): void {
+    const s = this.inflight.get(slot)
+    if (s == null) {
+      return
+    }
+    for (const to of s.booth) {
+      if (onlyMissing && s.acks.has(to)) {
+        continue
+      }
+      ctx.send({
+        type: 'accept',
+        from: ctx.id,
+        to,
+        ballot: this.ballot,
+        slot,
+        value: s.value,
+        booth: s.booth,
+        commit: ctx.log.commit
+      })
+    }
+  }
+
+  private forget (value: Value): void {
+    if (value.kind === 'data') {
+      this.ids.delete(value.id)
+    }
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * Types of the pure Multi-Paxos state machine: values, ballots, messages,
+ * what a Ready hands the driver, and the persistence interface the driver
+ * implements (raft's `Storage`, here `PaxosStorage`).
+ *
+ * Everything is plain data (strings, numbers, booleans, Uint8Array, arrays),
+ * so the transport can map it to protobuf field by field.
+ */
+
+/**
+ * A ballot: `round` first, then `proposer` (a peer id) breaks ties, so
+ * ballots of different proposers are never equal. The zero ballot
+ * `{ round: 0, proposer: '' }` is below every real one.
+ */
+export interface Ballot {
+  round: number
+  proposer: string
+}
+
+/** What a client proposes: opaque bytes plus an id that makes retries recognisable. */
+export interface Proposal {
+  /** Unique per logical proposal; a retry of the same proposal reuses it. */
+  id: string
+  data: Uint8Array
+}
+
+/**
+ * The value of one slot.
+ * - `data`: a client proposal.
+ * - `noop`: fills a gap a new leader found (decides nothing for the application).
+ * - `booth`: a booth change; decided at slot k it governs slots ≥ k + window.
+ */
+export type Value =
+  | { kind: 'data', id: string, data: Uint8Array }
+  | { kind: 'noop' }
+  | { kind: 'booth', members: string[] }
+
+/** From `slot` on (until the next epoch), `members` is the booth: its majority is the quorum. */
+export interface BoothEpoch {
+  slot: number
+  members: string[]
+}
+
+/**
+ * One slot as an acceptor or learner keeps it. `ballot` is the ballot the
+ * value was accepted at, `booth` the booth whose majority is the quorum of
+ * this slot. `decided` is true once the value is known to be chosen.
+ */
+export interface Entry {
+  slot: number
+  ballot: Ballot
+  value: Value
+  booth: string[]
+  decided: boolean
+}
+
+/** A decided slot handed to the application, in slot order. */
+export interface Decided {
+  slot: number
+  value: Value
+  booth: string[]
+}
+
+/** The small durable state; written whole whenever it changes. */
+export interface HardState {
+  /** Highest ballot this acceptor promised (or accepted at). */
+  promised: Ballot
+  /** Highest round this node ever used as a proposer: a restarted proposer never reuses a ballot. */
+  round: number
+  /** Every slot ≤ commit is decided and its value is stored (or compacted). */
+  commit: number
+  /** Slots ≤ compacted were dropped after the application applied them. */
+  compacted: number
+  /** Booth epochs from decided booth changes (plus the genesis booth), oldest first. */
+  booths: BoothEpoch[]
+}
+
+/**
+ * What one Ready asks the driver to write, atomically and durably, before it
+ * sends any message of that Ready.
+ */
+export interface Persist {
+  /** Present when the hard state changed. */
+  hardState?: HardState
+  /** Entries to write, replacing any stored entry of the same slot. */
+  entries: Entry[]
+  /** Delete every stored entry with slot ≤ compactTo. */
+  compactTo?: number
+}
+
+/** Everything a node persisted; a restarted node is rebuilt from this alone. */
+export interface PersistedState {
+  hardState: HardState
+  entries: Entry[]
+}
+
+/** A proposal that was queued but will never be sent from this node (it stopped leading). */
+export interface DroppedProposal {
+  id: string
+  /** Who leads now, when known: forward the proposal there. */
+  leader?: string
+}
+
+/**
+ * A peer answered a catch-up request for slots it already compacted: the
+ * application must fetch its state up to `slot` from `from` (e.g. sync the
+ * chain), then call `paxos.installSnapshot(snapshot)`.
+ */
+export interface SnapshotRequest {
+  from: string
+  slot: number
+  booths: BoothEpoch[]
+}
+
+/**
+ * Work for the driver. Handle it in this order: persist `persist` durably,
+ * then send `messages`, then apply `decided` (in order), then `advance(ready)`.
+ */
+export interface Ready {
+  persist: Persist
+  messages: Message[]
+  decided: Decided[]
+  dropped: DroppedProposal[]
+  snapshot?: SnapshotRequest
+}
+
+interface Envelope {
+  from: string
+  to: string
+}
+
+/** Phase 1a: a candidate asks for a promise covering every slot ≥ `slot`. */
+export interface PrepareMessage extends Envelope {
+  type: 'prepare'
+  ballot: Ballot
+  slot: number
+}
+
+/**
+ * Phase 1b: the acceptor promised `ballot`. It reports its `commit` (all
+ * slots ≤ commit decided, values held), the booth epochs known at that
+ * commit, and every entry it holds above max(commit, prepare.slot - 1).
+ */
+export interface PromiseMessage extends Envelope {
+  type: 'promise'
+  ballot: Ballot
+  commit: number
+  booths: BoothEpoch[]
+  entries: Entry[]
+}
+
+/** A prepare or accept at `ballot` was refused: the acceptor promised `promised`. */
+export interface NackMessage extends Envelope {
+  type: 'nack'
+  ballot: Ballot
+  promised: Ballot
+}
+
+/** Phase 2a for one slot; `commit` is the leader's commit, so acceptors learn decisions. */
+export interface AcceptMessage extends Envelope {
+  type: 'accept'
+  ballot: Ballot
+  slot: number
+  value: Value
+  booth: string[]
+  commit: number
+}
+
+/** Phase 2b: the acceptor accepted (and persisted) `slot` at `ballot`. */
+export interface AcceptedMessage extends Envelope {
+  type: 'accepted'
+  ballot: Ballot
+  slot: number
+}
+
+/** The leader is alive; every slot ≤ commit is decided. */
+export interface HeartbeatMessage extends Envelope {
+  type: 'heartbeat'
+  ballot: Ballot
+  commit: number
+}
+
+/** A learner asks for decided values from `slot` on. */
+export interface CatchupMessage extends Envelope {
+  type: 'catchup'
+  slot: number
+}
+
+/** Decided values in slot order (a catch-up answer, or pushed to learners). */
+export interface DecidedMessage extends Envelope {
+  type: 'decided'
+  entries: Decided[]
+  commit: number
+}
+
+/** Slots ≤ `slot` are compacted at the sender: fetch the application state from it. */
+export interface SnapshotMessage extends Envelope {
+  type: 'snapshot'
+  slot: number
+  booths: BoothEpoch[]
+}
+
+export type Message =
+  | PrepareMessage
+  | PromiseMessage
+  | NackMessage
+  | AcceptMessage
+  | AcceptedMessage
+  | HeartbeatMessage
+  | CatchupMessage
+  | DecidedMessage
+  | SnapshotMessage
+
+export type MessageType = Message['type']
+
+/** A node that may be elected leader of a shared chain. */
+export interface Candidate {
+  id: string
+  /** Higher campaigns first; ties go to the greater peer id. */
+  priority: number
+}
+
+/**
+ * Who may lead.
+ * - `fixed`: a vehicle's own chain; only `proposer` ever campaigns, and every
+ *   node refuses ballots of anyone else.
+ * - `elected`: a shared chain; Bully-style priority decides who times out
+ *   first, Paxos ballots keep it safe when two campaign at once.
+ */
+export type ElectionConfig =
+  | { mode: 'fixed', proposer: string }
+  | { mode: 'elected', candidates: Candidate[] }
+
+export interface PaxosConfig {
+  /** This node's peer id. */
+  id: string
+  /**
+   * The genesis booth of the chain (the quorum for slot 1 on). Must be the
+   * same on every node of the chain; later booths come from decided booth changes.
+   */
+  booth: string[]
+  /** Nodes that are not booth members but want every decided value. @default [] */
+  learners?: string[]
+  election: ElectionConfig
+  /** Ticks without a live leader before a (rank 0) follower campaigns. */
+  electionTicks: number
+  /** The leader heartbeats, and retransmits unacknowledged messages, every heartbeatTicks. */
+  heartbeatTicks: number
+  /** Extra election ticks per rank below the top candidate. @default electionTicks */
+  rankTicks?: number
+  /** Random extra election ticks, in [0, jitterTicks). @default max(1, electionTicks / 2) */
+  jitterTicks?: number
+  /** Uniform random source in [0, 1); injected so the state machine stays deterministic. */
+  random: () => number
+  /**
+   * Chain-wide constant (same on every node): a booth change decided at slot
+   * k governs slots ≥ k + window, and no slot s is proposed before every
+   * slot ≤ s - window is decided. @default 16
+   */
+  window?: number
+  /** Most undecided slots the leader keeps in flight; ≤ window. @default window */
+  maxInflight?: number
+  /** Most queued proposals waiting for a slot. @default 1024 */
+  maxPending?: number
+  /** Most decided values per catch-up answer. @default 64 */
+  maxCatchup?: number
+  /** Most decided values per Ready. @default 256 */
+  maxDecidedPerReady?: number
+  /** The last slot the application applied durably (on restart). @default compacted slot */
+  applied?: number
+}
+
+export type Role = 'follower' | 'candidate' | 'leader'
+
+/** A snapshot of the node's view, for status pages and tests. */
+export interface PaxosStatus {
+  id: string
+  role: Role
+  /** The ballot this node leads or campaigns with, else the highest leader ballot it has seen. */
+  ballot: Ballot
+  promised: Ballot
+  leader?: string
+  commit: number
+  applied: number
+  compacted: number
+  /** The booth of slot commit + 1. */
+  booth: string[]
+  /** Slots in flight and proposals queued (leader only, else 0). */
+  inflight: number
+  pending: number
+}
+
+/**
+ * Durable storage of one node's consensus state (like raft's Storage). The
+ * driver loads it once before createPaxos and saves each Ready's `persist`
+ * atomically and durably (fsync) before sending that Ready's messages.
+ */
+export interface PaxosStorage {
+  /** The persisted state, or undefined for a brand-new node. */
+  load: () => Promise<PersistedState | undefined>
+  /** Writes one Persist atomically and durably. */
+  save: (persist: Persist) => Promise<void>
+}

@@ -1,0 +1,337 @@
+/**
+ * A simulated cluster of Paxos nodes with a driver that follows the Ready
+ * contract, an adversarial network (loss, duplication, reordering,
+ * partitions) and crashes that keep only what was persisted.
+ *
+ * Invariants are checked on every Ready, so a violation throws at the step
+ * that caused it:
+ * - a slot is never decided with two different values, on any node, ever
+ *   (persisted decided entries and applied values both count);
+ * - each node applies slots contiguously from 1, each once, across restarts;
+ * - the persisted commit of a node never goes back, and a persisted decided
+ *   entry never changes.
+ */
+import { createPaxos } from '../../../../src/consensus/index.ts'
+import type {
+  Decided, Entry, HardState, Message, Paxos, PaxosConfig, PersistedState, Persist, Value
+} from '../../../../src/consensus/index.ts'
+
+export class InvariantError extends Error {
+  static name = 'InvariantError'
+  constructor (message = 'Invariant violated') {
+    super(message)
+    this.name = 'InvariantError'
+  }
+}
+
+export function valueKey (v: Value): string {
+  switch (v.kind) {
+    case 'data': return `data:${v.id}:${Buffer.from(v.data).toString('hex')}`
+    case 'noop': return 'noop'
+    case 'booth': return `booth:${v.members.join(',')}`
+  }
+}
+
+/** Short form for scenario files: `a`, `noop`, `booth:1,2,3`. */
+export function valueLabel (v: Value): string {
+  switch (v.kind) {
+    case 'data': return v.id
+    case 'noop': return 'noop'
+    case 'booth': return `booth:${v.members.join(',')}`
+  }
+}
+
+interface Store {
+  hardState?: HardState
+  entries: Map<number, Entry>
+}
+
+export interface SimNode {
+  id: string
+  config: PaxosConfig
+  paxos?: Paxos
+  store: Store
+  /** The application's durable state: the values it applied, slot i at index i - 1. */
+  applied: Decided[]
+  /** Ids reported dropped by this node's Readies. */
+  dropped: string[]
+}
+
+export interface InFlight {
+  msg: Message
+  /** Sequence number, for stable ordering in scenario output. */
+  seq: number
+}
+
+export interface ClusterOptions {
+  configs: PaxosConfig[]
+  /** Called with each node's Ready before the driver handles it (scenario logging). */
+  onReady?: (id: string) => void
+}
+
+export class Cluster {
+  readonly nodes = new Map<string, SimNode>()
+  /** Messages sent and not yet delivered or dropped. */
+  net: InFlight[] = []
+  /** Pairs "a|b" that cannot talk (both directions). */
+  readonly cut = new Set<string>()
+  /** slot → value key of every decision anyone made. */
+  readonly decided = new Map<number, string>()
+  private seq = 0
+
+  constructor (opts: ClusterOptions) {
+    for (const config of opts.configs) {
+      this.nodes.set(config.id, {
+        id: config.id,
+        config,
+        paxos: createPaxos(config),
+        store: { entries: new Map() },
+        applied: [],
+        dropped: []
+      })
+    }
+  }
+
+  node (id: string): SimNode {
+    const n = this.nodes.get(id)
+    if (n == null) {
+      throw new Error(`no node ${id}`)
+    }
+    return n
+  }
+
+  /** The running state machine of a node (throws when crashed). */
+  paxos (id: string): Paxos {
+    const p = this.node(id).paxos
+    if (p == null) {
+      throw new Error(`node ${id} is down`)
+    }
+    return p
+  }
+
+  up (id: string): boolean {
+    return this.node(id).paxos != null
+  }
+
+  ids (): string[] {
+    return [...this.nodes.keys()]
+  }
+
+  linked (a: string, b: string): boolean {
+    return !this.cut.has(`${a}|${b}`)
+  }
+
+  /** Splits the nodes into groups that cannot talk to each other. */
+  partition (groups: string[][]): void {
+    this.cut.clear()
+    for (const g of groups) {
+      for (const h of groups) {
+        if (g === h) {
+          continue
+        }
+        for (const a of g) {
+          for (const b of h) {
+            this.cut.add(`${a}|${b}`)
+          }
+        }
+      }
+    }
+  }
+
+  heal (): void {
+    this.cut.clear()
+  }
+
+  /** Checks a decision against every decision made before. */
+  checkDecision (where: string, slot: number, value: Value): void {
+    const key = valueKey(value)
+    const before = this.decided.get(slot)
+    if (before == null) {
+      this.decided.set(slot, key)
+    } else if (before !== key) {
+      throw new InvariantError(`slot ${slot} decided twice: ${before} and ${key} (${where})`)
+    }
+  }
+
+  /**
+   * Runs the driver once on a node: persist, send, apply, advance.
+   * `crashAfter` simulates a crash right after persisting or right after sending.
+   */
+  process (id: string, crashAfter?: 'persist' | 'send'): boolean {
+    const n = this.node(id)
+    const p = n.paxos
+    if (p == null) {
+      return false
+    }
+    const rd = p.ready()
+    if (rd == null) {
+      return false
+    }
+    this.persist(n, rd.persist)
+    if (crashAfter === 'persist') {
+      this.crash(id)
+      return true
+    }
+    for (const msg of rd.messages) {
+      if (msg.from !== id) {
+        throw new InvariantError(`${id} sent a message from ${msg.from}`)
+      }
+      this.net.push({ msg, seq: this.seq++ })
+    }
+    if (crashAfter === 'send') {
+      this.crash(id)
+      return true
+    }
+    for (const d of rd.decided) {
+      this.apply(n, d)
+    }
+    n.dropped.push(...rd.dropped.map(d => d.id))
+    p.advance(rd)
+    if (rd.snapshot != null) {
+      this.installSnapshot(n, rd.snapshot.from, rd.snapshot.slot, rd.snapshot)
+    }
+    return true
+  }
+
+  /** Runs the driver on every live node until none has a Ready. */
+  processAll (): void {
+    for (let guard = 0; guard < 10_000; guard++) {
+      let any = false
+      for (const id of this.nodes.keys()) {
+        while (this.process(id)) {
+          any = true
+        }
+      }
+      if (!any) {
+        return
+      }
+    }
+    throw new Error('processAll does not settle')
+  }
+
+  /** Delivers the in-flight message at `index` (dropped when the link is cut or the target down). */
+  deliver (index: number, keepCopy = false): void {
+    const item = this.net[index]
+    if (!keepCopy) {
+      this.net.splice(index, 1)
+    }
+    const { msg } = item
+    const target = this.nodes.get(msg.to)
+    if (target?.paxos == null || !this.linked(msg.from, msg.to)) {
+      return
+    }
+    target.paxos.step(structuredClone(msg))
+  }
+
+  drop (index: number): void {
+    this.net.splice(index, 1)
+  }
+
+  /** Loses everything not persisted: the state machine and its undelivered output. */
+  crash (id: string): void {
+    this.node(id).paxos = undefined
+  }
+
+  /** Rebuilds a node from its persisted state and its application's applied slot. */
+  restart (id: string): void {
+    const n = this.node(id)
+    if (n.paxos != null) {
+      return
+    }
+    const state = this.load(n)
+    n.paxos = createPaxos({ ...n.config, applied: state == null ? 0 : n.applied.length }, state)
+  }
+
+  load (n: SimNode): PersistedState | undefined {
+    if (n.store.hardState == null) {
+      return undefined
+    }
+    return structuredClone({
+      hardState: n.store.hardState,
+      entries: [...n.store.entries.values()].sort((a, b) => a.slot - b.slot)
+    })
+  }
+
+  /** Compacts a node up to `slot` (≤ what it applied). */
+  compact (id: string, slot: number): void {
+    this.paxos(id).compact(slot)
+  }
+
+  /** Delivers and processes until the network is empty (bounded). Returns deliveries made. */
+  stabilize (maxSteps = 100_000): number {
+    let steps = 0
+    this.processAll()
+    while (this.net.length > 0) {
+      if (++steps > maxSteps) {
+        throw new Error('stabilize does not settle')
+      }
+      this.deliver(0)
+      this.processAll()
+    }
+    return steps
+  }
+
+  private persist (n: SimNode, persist: Persist): void {
+    if (persist.hardState != null) {
+      const old = n.store.hardState
+      if (old != null && persist.hardState.commit < old.commit) {
+        throw new InvariantError(`${n.id}: persisted commit went back from ${old.commit} to ${persist.hardState.commit}`)
+      }
+      n.store.hardState = structuredClone(persist.hardState)
+    }
+    if (n.store.hardState == null) {
+      throw new InvariantError(`${n.id}: entries persisted before any hard state`)
+    }
+    for (const e of persist.entries) {
+      const old = n.store.entries.get(e.slot)
+      if (old?.decided === true && (!e.decided || valueKey(old.value) !== valueKey(e.value))) {
+        throw new InvariantError(`${n.id}: decided slot ${e.slot} rewritten`)
+      }
+      if (e.decided) {
+        this.checkDecision(`${n.id} persisted`, e.slot, e.value)
+      }
+      n.store.entries.set(e.slot, structuredClone(e))
+    }
+    if (persist.compactTo != null) {
+      if (persist.compactTo > n.applied.length) {
+        throw new InvariantError(`${n.id}: compacted ${persist.compactTo} beyond applied ${n.applied.length}`)
+      }
+      for (const slot of n.store.entries.keys()) {
+        if (slot <= persist.compactTo) {
+          n.store.entries.delete(slot)
+        }
+      }
+    }
+    for (const [slot, e] of n.store.entries) {
+      if (slot <= n.store.hardState.commit && !e.decided) {
+        throw new InvariantError(`${n.id}: slot ${slot} ≤ persisted commit is not decided`)
+      }
+    }
+  }
+
+  private apply (n: SimNode, d: Decided): void {
+    if (d.slot !== n.applied.length + 1) {
+      throw new InvariantError(`${n.id}: applied slot ${d.slot} after ${n.applied.length}`)
+    }
+    const entry = n.store.entries.get(d.slot)
+    if (entry == null || !entry.decided) {
+      throw new InvariantError(`${n.id}: applied slot ${d.slot} before persisting it as decided`)
+    }
+    this.checkDecision(`${n.id} applied`, d.slot, d.value)
+    n.applied.push(d)
+  }
+
+  /** The driver's snapshot path: copy the application state from the peer (chain sync). */
+  private installSnapshot (n: SimNode, from: string, slot: number, snapshot: { from: string, slot: number, booths: PersistedState['hardState']['booths'] }): void {
+    const peer = this.nodes.get(from)
+    if (peer == null || peer.applied.length < slot || !this.linked(n.id, from) || n.paxos == null) {
+      return
+    }
+    for (let s = n.applied.length + 1; s <= slot; s++) {
+      const d = peer.applied[s - 1]
+      this.checkDecision(`${n.id} snapshot`, s, d.value)
+      n.applied.push(d)
+    }
+    n.paxos.installSnapshot(snapshot)
+  }
+}
