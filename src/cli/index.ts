@@ -10,7 +10,7 @@ import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../http/server.ts'
 import {
   DEFAULT_BOOTH_SIZE, DEFAULT_CAPACITY, DEFAULT_K_BACKUPS, DEFAULT_MDNS_INTERVAL, DEFAULT_NETWORK
 } from '../node/config.ts'
-import { collectMultiaddrs, parseBytes, parseHostPort, parseInteger } from './options.ts'
+import { collectMultiaddrs, parseBoolean, parseBytes, parseHostPort, parseInteger } from './options.ts'
 import type { HostPort } from './options.ts'
 import { runStart } from './start.ts'
 import { runDemo } from './demo.ts'
@@ -68,7 +68,16 @@ function buildProgram (out: (line: string) => void, err: (line: string) => void)
     .addOption(new Option('--booth-size <n>', 'booth size including the proposer').env('VGUARD_BOOTH_SIZE').argParser(parseInteger(1, 64)).default(DEFAULT_BOOTH_SIZE))
     .addOption(new Option('--capacity <bytes>', 'storage capacity, e.g. 1073741824 or 1GiB').env('VGUARD_CAPACITY').argParser(parseBytes).default(DEFAULT_CAPACITY))
     .addOption(new Option('--allow <peer-id>', 'only these peers may take part, repeatable (comma-separated in the env var)').env('VGUARD_ALLOW').argParser((v: string, prev?: string[]) => [...(prev ?? []), ...v.split(',').map(s => s.trim()).filter(s => s !== '')]))
-    .action(async (flags: StartFlags) => {
+    .action(async (flags: StartFlags, command: Command) => {
+      // commander treats a boolean flag's env var as set whatever its value:
+      // VGUARD_NO_MDNS=0 would disable mDNS, so read the value ourselves
+      if (command.getOptionValueSource('mdns') === 'env') {
+        try {
+          flags.mdns = !parseBoolean(process.env.VGUARD_NO_MDNS ?? '')
+        } catch {
+          throw new UsageError(`VGUARD_NO_MDNS: expected true or false, got ${JSON.stringify(process.env.VGUARD_NO_MDNS)}`)
+        }
+      }
       await runStart({
         dataDir: flags.dataDir,
         listen: flags.listen,
@@ -114,7 +123,9 @@ export async function main (argv: string[], out = (line: string) => { process.st
     return 0
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return 0
+      // 'commander.help' with a non-zero code is the usage shown for a missing command
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0
+      if (e.code === 'commander.help' && e.exitCode === 0) return 0
       return EXIT_USAGE
     }
     const error = e as Error

@@ -7,15 +7,37 @@ export interface StartOptions extends VGuardNodeOptions {
   http: HostPort
 }
 
+/** Resolves with the first SIGINT or SIGTERM; dispose() stops listening. */
+function onStopSignal (): { signal: Promise<string>, dispose: () => void } {
+  let dispose = (): void => {}
+  const signal = new Promise<string>((resolve) => {
+    const onInt = (): void => { dispose(); resolve('SIGINT') }
+    const onTerm = (): void => { dispose(); resolve('SIGTERM') }
+    dispose = () => {
+      process.off('SIGINT', onInt)
+      process.off('SIGTERM', onTerm)
+    }
+    process.on('SIGINT', onInt)
+    process.on('SIGTERM', onTerm)
+  })
+  return { signal, dispose }
+}
+
 /** Runs a node until SIGINT/SIGTERM; resolves once it has stopped cleanly. */
 export async function runStart (options: StartOptions, out: (line: string) => void): Promise<void> {
-  const node = await createVGuardNode(options)
-  await node.start()
+  // listen before starting: a signal that comes while we start, or the moment
+  // "ready" is out (a supervisor may react within microseconds), must stop the
+  // node cleanly instead of killing it with the database open
+  const stop = onStopSignal()
+  let node
   let http
   try {
+    node = await createVGuardNode(options)
+    await node.start()
     http = await startHttpApi(node, options.http)
   } catch (err) {
-    await node.stop()
+    stop.dispose()
+    await node?.stop()
     throw err
   }
   out(`peer id: ${node.peerId.toString()}`)
@@ -27,18 +49,7 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
   node.addEventListener('peer:rejected', (e) => { out(`peer rejected: ${e.detail.peerId} (${e.detail.reason})`) })
   out('ready')
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      process.off('SIGINT', onInt)
-      process.off('SIGTERM', onTerm)
-      out(`${signal}: stopping`)
-      resolve()
-    }
-    const onInt = (): void => { stop('SIGINT') }
-    const onTerm = (): void => { stop('SIGTERM') }
-    process.on('SIGINT', onInt)
-    process.on('SIGTERM', onTerm)
-  })
+  out(`${await stop.signal}: stopping`)
   await http.close()
   await node.stop()
   out('stopped')

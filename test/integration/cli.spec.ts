@@ -1,0 +1,250 @@
+/**
+ * The built CLI as real child processes (`npm run build` first: bin/vguard-node
+ * runs dist/). Every node listens on 127.0.0.1 with mDNS off, so these tests
+ * run anywhere; the LAN tests cover mDNS.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { BIN_PATH, spawnNode } from '../../src/swarm/process.ts'
+import type { NodeProcess, SpawnNodeInit } from '../../src/swarm/process.ts'
+import type { StatusBody } from '../../src/http/routes.ts'
+import { waitFor } from '../utils/wait.ts'
+
+interface CliResult { code: number | null, stdout: string, stderr: string }
+
+/** Runs the CLI to completion. */
+async function runCli (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN_PATH, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  const timer = setTimeout(() => { child.kill('SIGKILL') }, 30_000)
+  const code = await new Promise<number | null>((resolve) => { child.once('close', (c) => { resolve(c) }) })
+  clearTimeout(timer)
+  return { code, stdout, stderr }
+}
+
+const LOCAL = ['--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--no-mdns']
+
+async function getJson<T> (url: string): Promise<{ status: number, contentType: string | null, body: T }> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(5_000) })
+  return { status: res.status, contentType: res.headers.get('content-type'), body: await res.json() as T }
+}
+
+const statusOf = async (p: NodeProcess): Promise<StatusBody> => (await getJson<StatusBody>(`${p.httpUrl}/status`)).body
+
+describe('vguard-node CLI', () => {
+  const procs: NodeProcess[] = []
+  const dirs: string[] = []
+  const tempDir = async (): Promise<string> => {
+    const dir = await mkdtemp(join(tmpdir(), 'vguard-cli-'))
+    dirs.push(dir)
+    return dir
+  }
+  const start = async (args: string[], init: Partial<SpawnNodeInit> = {}): Promise<NodeProcess> => {
+    const p = await spawnNode({ args, readyTimeout: 30_000, ...init })
+    procs.push(p)
+    return p
+  }
+
+  afterEach(async () => {
+    await Promise.allSettled(procs.map(async p => await p.stop('SIGKILL')))
+    procs.length = 0
+    await Promise.all(dirs.map(async d => { await rm(d, { recursive: true, force: true }) }))
+    dirs.length = 0
+  })
+
+  describe('usage', () => {
+    it('--help exits 0; start --help documents every flag with its VGUARD_ variable', async () => {
+      const top = await runCli(['--help'])
+      expect(top.code).toBe(0)
+      expect(top.stdout).toContain('Usage: vguard-node')
+      expect(top.stdout).toMatch(/start \[options\]/)
+
+      const help = await runCli(['start', '--help'])
+      expect(help.code).toBe(0)
+      for (const env of ['VGUARD_DATA_DIR', 'VGUARD_LISTEN', 'VGUARD_HTTP', 'VGUARD_NETWORK', 'VGUARD_BOOTSTRAP',
+        'VGUARD_NO_MDNS', 'VGUARD_MDNS_INTERVAL', 'VGUARD_K_BACKUPS', 'VGUARD_BOOTH_SIZE', 'VGUARD_CAPACITY']) {
+        expect(help.stdout).toContain(env)
+      }
+    })
+
+    it('no command prints the usage on stderr and exits 2', async () => {
+      const res = await runCli([])
+      expect(res.code).toBe(2)
+      expect(res.stderr).toContain('Usage: vguard-node')
+    })
+
+    it('an unknown flag exits 2 with a one-line message and starts nothing', async () => {
+      const dir = await tempDir()
+      const res = await runCli(['start', '--data-dir', join(dir, 'node'), '--bogus', ...LOCAL])
+      expect(res.code).toBe(2)
+      expect(res.stdout).toBe('')
+      expect(res.stderr.trim().split('\n')).toEqual(["error: unknown option '--bogus'"])
+      // flags are checked before anything is created
+      expect(existsSync(join(dir, 'node'))).toBe(false)
+    })
+
+    it.each([
+      [['--http', '127.0.0.1:99999'], /port 99999 is out of range/],
+      [['--http', 'nonsense'], /expected HOST:PORT/],
+      [['--k-backups', 'x'], /--k-backups.*expected an integer/],
+      [['--network', 'bad name'], /network: .*"bad name"/],
+      [['--listen', 'not-a-multiaddr'], /not a multiaddr/]
+    ])('bad value %j exits 2 with a one-line message', async (bad, message) => {
+      const dir = await tempDir()
+      const res = await runCli(['start', '--data-dir', dir, ...LOCAL, ...bad])
+      expect(res.code).toBe(2)
+      const lines = res.stderr.trim().split('\n')
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toMatch(/^error: /)
+      expect(lines[0]).toMatch(message)
+      expect(res.stdout).toBe('')
+    })
+
+    it('a bad value in an environment variable exits 2 too', async () => {
+      const dir = await tempDir()
+      for (const env of [{ VGUARD_HTTP: '127.0.0.1:70000' }, { VGUARD_K_BACKUPS: '-1' }, { VGUARD_NO_MDNS: 'maybe' }]) {
+        const res = await runCli(['start', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0'], { VGUARD_HTTP: '127.0.0.1:0', VGUARD_NO_MDNS: '1', ...env })
+        expect(res.code, JSON.stringify(env)).toBe(2)
+        expect(res.stderr.trim().split('\n'), JSON.stringify(env)).toHaveLength(1)
+      }
+    })
+  })
+
+  describe('id', () => {
+    it('prints the peer id alone on its last line, the same id every time', async () => {
+      const dir = join(await tempDir(), 'fresh')
+      const first = await runCli(['id', '--data-dir', dir])
+      expect(first.code).toBe(0)
+      const lines = first.stdout.trimEnd().split('\n')
+      const id = lines[lines.length - 1]
+      expect(id).toMatch(/^12D3KooW[1-9A-HJ-NP-Za-km-z]{44}$/)
+      const second = await runCli(['id', '--data-dir', dir])
+      expect(second.code).toBe(0)
+      expect(second.stdout.trimEnd().split('\n').pop()).toBe(id)
+      // VGUARD_DATA_DIR names the same directory
+      expect((await runCli(['id'], { VGUARD_DATA_DIR: dir })).stdout.trimEnd().split('\n').pop()).toBe(id)
+    })
+  })
+
+  describe('start', () => {
+    it('prints its peer id, addresses and HTTP URL; /health and /status answer JSON', async () => {
+      const dataDir = await tempDir()
+      const p = await start(['--data-dir', dataDir, '--network', 'cli-test', ...LOCAL])
+      expect(p.peerId).toMatch(/^12D3KooW/)
+      expect(p.output).toContain(`peer id: ${p.peerId}`)
+      expect(p.addresses.length).toBeGreaterThan(0)
+      for (const a of p.addresses) expect(a).toMatch(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${p.peerId}$`))
+      expect(p.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+
+      const health = await getJson<{ ok: boolean, peerId: string }>(`${p.httpUrl}/health`)
+      expect(health.status).toBe(200)
+      expect(health.contentType).toMatch(/^application\/json/)
+      expect(health.body).toMatchObject({ ok: true, peerId: p.peerId })
+
+      const status = await getJson<StatusBody>(`${p.httpUrl}/status`)
+      expect(status.status).toBe(200)
+      expect(status.contentType).toMatch(/^application\/json/)
+      expect(status.body).toMatchObject({ peerId: p.peerId, addresses: p.addresses, network: 'cli-test', peers: [] })
+
+      // a second node bootstrapping to it shows up in /status with its addresses
+      const q = await start(['--data-dir', await tempDir(), '--network', 'cli-test', '--bootstrap', p.addresses[0], ...LOCAL])
+      await waitFor(async () => (await statusOf(p)).peers.length === 1 && (await statusOf(q)).peers.length === 1, { message: 'p and q connected' })
+      const [peer] = (await statusOf(p)).peers
+      expect(peer.peerId).toBe(q.peerId)
+      expect(peer.addresses.length).toBeGreaterThan(0)
+      for (const a of peer.addresses) expect(a).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+/)
+    })
+
+    it.each(['SIGTERM', 'SIGINT'] as const)('stops cleanly on %s (exit 0) and the data dir reopens at once', async (signal) => {
+      const dataDir = await tempDir()
+      const p = await start(['--data-dir', dataDir, ...LOCAL])
+      const code = await p.stop(signal)
+      expect(code, `signal ${String(p.child.signalCode)}:\n${p.output.join('\n')}`).toBe(0)
+      expect(p.output).toContain(`${signal}: stopping`)
+      expect(p.output[p.output.length - 1]).toBe('stopped')
+      // the database lock is released: another process opens the same dir and finds the same key
+      const again = await runCli(['id', '--data-dir', dataDir])
+      expect(again.code).toBe(0)
+      expect(again.stdout.trim()).toBe(p.peerId)
+      const restarted = await start(['--data-dir', dataDir, ...LOCAL])
+      expect(restarted.peerId).toBe(p.peerId)
+    })
+
+    // regression: handlers were installed after "ready" was printed, so a quick SIGTERM killed the process
+    it('a signal while it is still starting stops it cleanly too (exit 0)', async () => {
+      const dataDir = await tempDir()
+      const child = spawn(process.execPath, [BIN_PATH, 'start', '--data-dir', dataDir, ...LOCAL], { stdio: ['ignore', 'pipe', 'pipe'] })
+      let stdout = ''
+      // the first line ("peer id: …") comes before "ready": signal right then
+      child.stdout.once('data', () => { child.kill('SIGTERM') })
+      child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+      const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => { child.once('close', (c, s) => { resolve([c, s]) }) })
+      expect({ code, signal }).toEqual({ code: 0, signal: null })
+      expect(stdout.trimEnd().split('\n').slice(-2)).toEqual(['SIGTERM: stopping', 'stopped'])
+      expect((await runCli(['id', '--data-dir', dataDir])).code).toBe(0)
+    })
+
+    it('a second process on the same data dir exits non-zero with a clear error, and the first keeps running', async () => {
+      const dataDir = await tempDir()
+      const first = await start(['--data-dir', dataDir, ...LOCAL])
+      const second = await runCli(['start', '--data-dir', dataDir, ...LOCAL])
+      expect(second.code).not.toBe(0)
+      expect(second.code).not.toBeNull()
+      expect(second.stderr).toContain('data dir in use by another vguard-node')
+      expect(second.stderr.trim().split('\n')).toHaveLength(1)
+      expect((await getJson<{ ok: boolean }>(`${first.httpUrl}/health`)).body.ok).toBe(true)
+      const id = await runCli(['id', '--data-dir', dataDir])
+      expect(id.code).not.toBe(0)
+      expect(id.stderr).toContain('data dir in use by another vguard-node')
+    })
+
+    it('takes its settings from VGUARD_ environment variables; flags win', async () => {
+      const a = await start([], {
+        env: { VGUARD_DATA_DIR: await tempDir(), VGUARD_LISTEN: '/ip4/127.0.0.1/tcp/0', VGUARD_HTTP: '127.0.0.1:0', VGUARD_NO_MDNS: '1', VGUARD_NETWORK: 'env-net' }
+      })
+      expect(a.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      expect((await statusOf(a)).network).toBe('env-net')
+      const b = await start(['--network', 'env-net', ...LOCAL], {
+        env: { VGUARD_DATA_DIR: await tempDir(), VGUARD_NETWORK: 'ignored' }
+      })
+      expect((await statusOf(b)).network).toBe('env-net')
+      // several bootstrap peers, comma-separated in one variable
+      const c = await start(['--network', 'env-net', ...LOCAL], {
+        env: { VGUARD_DATA_DIR: await tempDir(), VGUARD_BOOTSTRAP: `${a.addresses[0]},${b.addresses[0]}` }
+      })
+      await waitFor(async () => (await statusOf(c)).peers.length === 2, { message: 'c connected to a and b from VGUARD_BOOTSTRAP' })
+      expect((await statusOf(c)).peers.map(p => p.peerId).sort()).toEqual([a.peerId, b.peerId].sort())
+    })
+
+    it('ten processes on one host (mDNS off, each bootstrapping to the earlier ones) all connect to each other', async () => {
+      const network = `ten-${process.pid}`
+      const nodes: NodeProcess[] = []
+      for (let i = 0; i < 10; i++) {
+        const bootstrap = nodes.flatMap(n => ['--bootstrap', n.addresses[0]])
+        nodes.push(await start(['--data-dir', await tempDir(), '--network', network, ...bootstrap, ...LOCAL]))
+      }
+      expect(new Set(nodes.map(n => n.peerId)).size).toBe(10)
+      const full = async (): Promise<boolean> => {
+        const statuses = await Promise.all(nodes.map(statusOf))
+        return statuses.every(s => s.peers.length === 9)
+      }
+      await waitFor(full, { timeout: 60_000, interval: 250, message: 'every /status lists 9 peers' })
+      const statuses = await Promise.all(nodes.map(statusOf))
+      statuses.forEach((s, i) => {
+        const expected = nodes.filter((_, j) => j !== i).map(n => n.peerId).sort()
+        expect(s.peers.map(p => p.peerId).sort()).toEqual(expected)
+        expect(s.network).toBe(network)
+      })
+      // and all stop cleanly
+      const codes = await Promise.all(nodes.map(async n => await n.stop('SIGTERM')))
+      expect(codes).toEqual(Array(10).fill(0))
+    })
+  })
+})
