@@ -18,7 +18,7 @@
  */
 import { TypedEventEmitter } from 'main-event'
 import { defaultLogger } from '@libp2p/logger'
-import type { PeerId, ComponentLogger } from '@libp2p/interface'
+import type { PeerId, ComponentLogger, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { resolveConfig } from './config.ts'
 import type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
@@ -29,11 +29,18 @@ import { Peering } from './peering.ts'
 import { openDatabase } from '../storage/database.ts'
 import type { NodeDatabase } from '../storage/database.ts'
 import type { VGuardNodeEvents } from './events.ts'
+import { LevelChainStore } from '../storage/level.ts'
+import type { ChainStore } from '../storage/index.ts'
+import { VGuardDB } from './vguarddb.ts'
+import type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
+import { NotStartedError } from '../protocols/errors.ts'
 
 export type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
 export type { VGuardNodeEvents, PeerDetail, PeerInfoDetail } from './events.ts'
 export { ConfigError } from './config.ts'
 export { DataDirInUseError } from '../storage/database.ts'
+export type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
+export { InvalidBoothError } from './vguarddb.ts'
 
 export interface ConnectedPeer {
   peerId: string
@@ -47,6 +54,15 @@ export interface VGuardNode extends TypedEventEmitter<VGuardNodeEvents> {
   readonly multiaddrs: Multiaddr[]
   /** The open LevelDB database of this node. */
   readonly store: NodeDatabase
+  /** Every chain this node holds: its own, the shared one, and backup copies. */
+  readonly chains: ChainStore
+  /** The storage layer: replicate, backup tables, release, read with redirect. */
+  readonly vguarddb: VGuardDB
+  /**
+   * VGuard's hook: append the block its consensus agreed on to this vehicle's
+   * chain, bound to the participants, then replicate → table → release.
+   */
+  endOfBooth: (input: EndOfBoothInput) => Promise<ReplicationOutcome>
   /** The libp2p node, for protocols and tests. */
   readonly libp2p: VGuardLibp2p
   readonly status: 'stopped' | 'started'
@@ -60,22 +76,51 @@ export interface CreateVGuardNodeExtras {
   logger?: ComponentLogger
 }
 
+interface NodeParts {
+  config: VGuardNodeConfig
+  store: NodeDatabase
+  chains: ChainStore
+  libp2p: VGuardLibp2p
+  peering: Peering
+  privateKey: PrivateKey
+  logger: ComponentLogger
+}
+
 class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGuardNode {
   readonly peerId: PeerId
   readonly config: VGuardNodeConfig
   readonly store: NodeDatabase
+  readonly chains: ChainStore
   readonly libp2p: VGuardLibp2p
+  readonly vguarddb: VGuardDB
   status: 'stopped' | 'started' = 'stopped'
   private readonly peering: Peering
 
-  constructor (config: VGuardNodeConfig, store: NodeDatabase, libp2p: VGuardLibp2p, peering: Peering) {
+  constructor (parts: NodeParts) {
     super()
-    this.config = config
-    this.store = store
-    this.libp2p = libp2p
-    this.peerId = libp2p.peerId
-    this.peering = peering
-    peering.setEventTarget(this)
+    this.config = parts.config
+    this.store = parts.store
+    this.chains = parts.chains
+    this.libp2p = parts.libp2p
+    this.peerId = parts.libp2p.peerId
+    this.peering = parts.peering
+    this.peering.setEventTarget(this)
+    this.vguarddb = new VGuardDB({
+      libp2p: parts.libp2p,
+      store: parts.chains,
+      database: parts.store,
+      privateKey: parts.privateKey,
+      logger: parts.logger,
+      events: this,
+      network: parts.config.network,
+      kBackups: parts.config.kBackups,
+      capacity: parts.config.capacity
+    })
+  }
+
+  async endOfBooth (input: EndOfBoothInput): Promise<ReplicationOutcome> {
+    if (this.status !== 'started') throw new NotStartedError('node is not started')
+    return await this.vguarddb.endOfBooth(input)
   }
 
   get multiaddrs (): Multiaddr[] {
@@ -92,19 +137,30 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   async start (): Promise<void> {
     if (this.status === 'started') return
     await this.libp2p.start()
+    await this.vguarddb.start()
     this.peering.start()
     this.status = 'started'
   }
 
   async stop (): Promise<void> {
-    if (this.status === 'stopped') {
-      await this.store.close()
+    if (this.status === 'started') {
+      this.status = 'stopped'
+      this.peering.stop()
+      try {
+        await this.vguarddb.stop()
+        await this.libp2p.stop()
+      } finally {
+        await this.closeStorage()
+      }
       return
     }
-    this.status = 'stopped'
-    this.peering.stop()
+    await this.closeStorage()
+  }
+
+  /** The chain store first (it waits for queued writes), then the database under it. */
+  private async closeStorage (): Promise<void> {
     try {
-      await this.libp2p.stop()
+      await this.chains.close()
     } finally {
       await this.store.close()
     }
@@ -139,8 +195,8 @@ export async function createVGuardNode (options: VGuardNodeOptions, extras: Crea
       reconnectInterval: config.reconnectInterval,
       logger
     })
-    const node = new VGuardNodeImpl(config, store, libp2p, peering)
-    return node
+    const chains = await LevelChainStore.open(store)
+    return new VGuardNodeImpl({ config, store, chains, libp2p, peering, privateKey, logger })
   } catch (err) {
     await store.close()
     throw err

@@ -11,6 +11,8 @@
  *   is refused with nothing changed;
  * - a release older than the table already held is STALE: nothing changes;
  * - releases are idempotent: the same epoch again answers OK;
+ * - a release for a chain this node neither holds nor knows a table for is
+ *   refused (INVALID): it was never a backup of it;
  * - the copy is deleted only if the new table lists this node as obsolete and
  *   not active; the table is kept (persisted) as the forward pointer.
  *

@@ -97,8 +97,12 @@ export class ReleaseService {
       if (held != null && held.table.epoch > table.epoch) {
         return { status: ReleaseResponse.Status.STALE, epoch: held.table.epoch, message: `holding epoch ${held.table.epoch}` }
       }
-      await tables.adopt(req.table, table.chainId)
       const self = libp2p.peerId.toString()
+      if (held == null && (await store.info(table.chainId)) == null) {
+        // neither a copy nor a forward pointer: we were never a backup of this chain
+        return { status: ReleaseResponse.Status.INVALID, message: `chain ${table.chainId} is unknown here` }
+      }
+      await tables.adopt(req.table, table.chainId)
       let deleted = false
       if (table.chainId !== self && table.obsolete.includes(self) && !table.active.includes(self)) {
         deleted = await store.deleteChain(table.chainId)

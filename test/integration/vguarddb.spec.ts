@@ -1,0 +1,121 @@
+import { describe, it, expect, afterEach } from 'vitest'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+import type { VGuardNodeOptions } from '../../src/node/config.ts'
+import { ReadResponse } from '../../src/protocols/read/index.ts'
+import { signTable } from '../../src/backup/index.ts'
+import { loadOrCreateKey } from '../../src/node/identity.ts'
+
+const utf8 = new TextEncoder()
+const text = new TextDecoder()
+
+async function swarm (cluster: TestCluster, n: number, overrides: Partial<VGuardNodeOptions> = {}): Promise<VGuardNode[]> {
+  const first = await cluster.create({ kBackups: 2, ...overrides })
+  await first.start()
+  const rest = await Promise.all(Array.from({ length: n - 1 }, async () => await cluster.create({ kBackups: 2, bootstrap: [first.multiaddrs[0].toString()], ...overrides })))
+  await Promise.all(rest.map(async r => { await r.start() }))
+  const nodes = [first, ...rest]
+  await waitFor(() => fullyConnected(nodes), { message: 'full mesh' })
+  return nodes
+}
+
+const ids = (...nodes: VGuardNode[]): string[] => nodes.map(n => n.peerId.toString())
+const gps = (i: number): { key: string, value: Uint8Array } => ({ key: `gps/${i}`, value: utf8.encode(`-27.71${i},-51.09${i}`) })
+
+describe('vguarddb - replicate, release, read', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('end of booth: k backups hold the chain durably, the table is gossiped, obsolete backups release', async () => {
+    const [A, B, C, D, E, F] = await swarm(cluster, 6)
+    const chainId = A.peerId.toString()
+
+    const first = await A.endOfBooth({ participants: ids(E, F), transactions: [gps(1)] })
+    expect(first).toMatchObject({ chainId, height: 1, epoch: 1, complete: true })
+    expect(first.active.sort()).toEqual(ids(E, F).sort())
+    expect((await E.chains.info(chainId))?.height).toBe(1)
+    const epoch1 = A.vguarddb.tables.get(chainId)?.signed as Uint8Array
+
+    const released: string[] = []
+    for (const n of [E, F]) n.addEventListener('backup:released', () => { released.push(n.peerId.toString()) })
+    const second = await A.endOfBooth({ participants: ids(B, C, D), transactions: [gps(2), { key: 'gps/1', delete: true }] })
+    expect(second).toMatchObject({ height: 2, epoch: 2, complete: true })
+    expect(second.active.every(p => ids(B, C, D).includes(p))).toBe(true)
+    expect(second.obsolete.sort()).toEqual(ids(E, F).sort())
+    for (const id of second.active) {
+      const holder = [B, C, D].find(n => n.peerId.toString() === id) as VGuardNode
+      expect((await holder.chains.info(chainId))?.height).toBe(2)
+    }
+    // gossip is a hint, but on a healthy mesh it arrives
+    await waitFor(() => D.vguarddb.tables.get(chainId)?.table.epoch === 2, { message: 'table gossiped' })
+    // release-and-forward: E and F delete their copies and keep the table as a pointer
+    await waitFor(() => released.length === 2, { message: 'E and F released' })
+    expect(await E.chains.info(chainId)).toBeUndefined()
+    expect(E.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
+    await waitFor(() => A.vguarddb.pendingReleases().length === 0, { message: 'releases acknowledged' })
+
+    // the paper's figure 1: G, who was away for booth 2, still has the epoch-1 table naming E and F
+    const G = await cluster.create({ kBackups: 2, bootstrap: [B.multiaddrs[0].toString()] })
+    await G.start()
+    await waitFor(() => G.peers().length === 6, { message: 'G joined' })
+    await G.vguarddb.tables.adopt(epoch1)
+    expect(G.vguarddb.tables.get(chainId)?.table.epoch).toBe(1)
+    // A goes offline
+    await cluster.stopNode(A)
+    const read = await G.vguarddb.readKey(chainId, 'gps/2')
+    expect(text.decode(read.response.value)).toBe('-27.712,-51.092')
+    expect(read.path[0]).toMatchObject({ peerId: chainId, outcome: 'unreachable' })
+    expect(read.path[1].outcome).toBe('redirect')
+    expect(ids(E, F)).toContain(read.path[1].peerId)
+    expect(read.path.at(-1)).toMatchObject({ outcome: 'served', epoch: 2, height: 2 })
+    expect(second.active).toContain(read.servedBy)
+    // the deleted key is gone on the backup too
+    const deleted = await G.vguarddb.readKey(chainId, 'gps/1')
+    expect(deleted.response.status).toBe(ReadResponse.Status.NOT_FOUND)
+  })
+
+  it('reads every committed block from the one survivor when the proposer and k-1 backups are gone', async () => {
+    const nodes = await swarm(cluster, 5)
+    const [A, , , , R] = nodes
+    const chainId = A.peerId.toString()
+    let outcome
+    for (let i = 1; i <= 5; i++) outcome = await A.endOfBooth({ participants: ids(...nodes.slice(1, 4)), transactions: [gps(i)] })
+    expect(outcome?.active).toHaveLength(2)
+    await waitFor(() => R.vguarddb.tables.get(chainId)?.table.epoch === 5, { message: 'reader has the table' })
+    const [gone, survivor] = outcome?.active as string[]
+    await cluster.stopNode(A)
+    await cluster.stopNode(nodes.find(n => n.peerId.toString() === gone) as VGuardNode)
+    for (let h = 1; h <= 5; h++) {
+      const read = await R.vguarddb.readBlock(chainId, h)
+      expect(read.servedBy).toBe(survivor)
+      expect(read.response.blocks).toHaveLength(1)
+    }
+  })
+
+  it('refuses forged, replayed and unknown releases, and releases from non-owners; nothing is deleted', async () => {
+    const [A, B, C, M] = await swarm(cluster, 4)
+    const chainId = A.peerId.toString()
+    await A.endOfBooth({ participants: ids(B, C), transactions: [gps(1)] })
+    const epoch1 = A.vguarddb.tables.get(chainId)?.signed as Uint8Array
+    await A.endOfBooth({ participants: ids(B, C), transactions: [gps(2)] })
+    const epoch2 = A.vguarddb.tables.get(chainId)?.signed as Uint8Array
+    await waitFor(() => B.vguarddb.tables.get(chainId)?.table.epoch === 2)
+    const b = peerIdFromString(B.peerId.toString())
+
+    // M relays A's genuine table: the sender does not own the chain
+    await expect(M.vguarddb.release.release(b, epoch2)).rejects.toMatchObject({ name: 'ReleaseRejectedError' })
+    // M signs a table for A's chain with its own key (a forgery)
+    const mKey = await loadOrCreateKey(M.config.dataDir)
+    const forged = await signTable(mKey, chainId, { chainId, epoch: 99, active: [], obsolete: ids(B), height: 2, tipHash: new Uint8Array(32), timestamp: 0 })
+    await expect(M.vguarddb.release.release(b, forged.signed)).rejects.toMatchObject({ name: 'ReleaseRejectedError' })
+    // A replays its old epoch-1 table: stale
+    await expect(A.vguarddb.release.release(b, epoch1)).rejects.toMatchObject({ name: 'StaleReleaseError' })
+    // M releases its own chain, which B never held
+    const own = await signTable(mKey, M.peerId.toString(), { chainId: M.peerId.toString(), epoch: 1, active: [], obsolete: ids(B), height: 0, tipHash: new Uint8Array(32), timestamp: 0 })
+    await expect(M.vguarddb.release.release(b, own.signed)).rejects.toMatchObject({ name: 'ReleaseRejectedError' })
+    expect((await B.chains.info(chainId))?.height).toBe(2)
+    expect(B.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
+  })
+})
