@@ -1,0 +1,43 @@
+import { MAX_CHAIN_ID_BYTES, MAX_HEADER_BYTES, MAX_PAYLOAD_BYTES } from '../../chain/index.ts'
+
+const second = 1000
+
+export const PROTOCOL_NAME = 'sync'
+export const PROTOCOL_VERSION = '1.0.0'
+
+/**
+ * Per message: a peer that sends nothing for this long (a request, a credit,
+ * a frame) is dropped. yamux has no idle timeout of its own, so without this a
+ * silent peer would hold a stream slot for minutes. Reset after each message:
+ * a long sync is fine as long as it keeps moving.
+ */
+export const TIMEOUT = 10 * second
+
+/** A TIP exchange during reconcile: small, so a dead peer must not delay the others long. */
+export const TIP_TIMEOUT = 5 * second
+
+/** Requests carry a chain id and three numbers. */
+export const MAX_REQUEST_BYTES = MAX_CHAIN_ID_BYTES + 64
+
+/** One frame holds at least one block, and the largest block must fit. */
+export const MAX_MESSAGE_BYTES = MAX_PAYLOAD_BYTES + MAX_HEADER_BYTES + 1024
+
+/** Frames are filled with whole blocks up to about this size: large enough to amortise framing, small enough to pipeline. */
+export const FRAME_BYTES = 1024 * 1024
+
+/** Bounds the decoder's work on one frame (and the repeated field, as every repeated field should be). */
+export const MAX_BLOCKS_PER_FRAME = 16_384
+
+/**
+ * Bytes of frames in flight before the requester grants more credit. The
+ * responder stops at zero credit, so at most WINDOW + one frame sit in buffers
+ * (libp2p's send()/drain alone did not bound a writer's queue).
+ */
+export const WINDOW_BYTES = 8 * 1024 * 1024
+
+/** A requester cannot ask us to stream more than this ahead of its credits. */
+export const MAX_WINDOW_BYTES = 64 * 1024 * 1024
+
+/** Concurrent syncs per connection; a node syncs a handful of chains at a time. */
+export const MAX_INBOUND_STREAMS = 32
+export const MAX_OUTBOUND_STREAMS = 64

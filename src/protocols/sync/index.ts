@@ -1,0 +1,123 @@
+/**
+ * @packageDocumentation
+ *
+ * `/vguard/sync/1.0.0`: ask a peer for its tip of a chain, and fetch a range
+ * of blocks from it, streamed in length-prefixed protobuf frames with credit
+ * based backpressure and a size limit per message.
+ *
+ * Guarantees:
+ * - every fetched block is verified against the local tip (hash chain,
+ *   header, payload) before it is stored; a peer whose block does not verify
+ *   is dropped from that sync and logged, and no invalid block enters the
+ *   local chain (blocks that verified before it stay: they extend the chain
+ *   validly);
+ * - a responder never has more than the requester's window (plus one frame)
+ *   of unacknowledged bytes in flight;
+ * - every exchange has a per-message timeout on both sides, and every stream
+ *   is closed or aborted when the exchange ends.
+ *
+ * Reconcile (seed 003, "zombie" and "baby"): `reconcile()` asks the given (or
+ * all connected) peers for their tips of the chains this node holds and
+ * fetches what it lacks from the peer with the most, then the next ones if
+ * that one fails or stops short. A node with no chains asks for nothing.
+ *
+ * @example
+ *
+ * ```ts
+ * import { sync } from './protocols/sync/index.ts'
+ *
+ * const service = sync()({ libp2p, store, logger, peers: () => libp2p.getPeers() })
+ * await service.start()
+ * const results = await service.reconcile()  // e.g. after a restart
+ * const tip = await service.tip(peerId, 'vehicle-7')
+ * await service.stop()
+ * ```
+ */
+import type { AbortOptions, ComponentLogger, Libp2p, PeerId, Startable } from '@libp2p/interface'
+import type { ChainTip } from '../../chain/index.ts'
+import type { ChainStore } from '../../storage/index.ts'
+import { SyncService } from './sync.ts'
+
+export { PROTOCOL_NAME, PROTOCOL_VERSION } from './constants.ts'
+
+export interface SyncInit {
+  /** @default 'vguard' */
+  protocolPrefix?: string
+  /** Per-message timeout in ms, both sides. @default 10000 */
+  timeout?: number
+  /** Timeout of a TIP exchange during reconcile, in ms. @default 5000 */
+  tipTimeout?: number
+  /** Target frame size in bytes (frames hold whole blocks). @default 1 MiB */
+  frameBytes?: number
+  /** Bytes a requester lets a responder send ahead of its credits. @default 8 MiB */
+  windowBytes?: number
+  /** @default 32 */
+  maxInboundStreams?: number
+  /** @default 64 */
+  maxOutboundStreams?: number
+}
+
+export interface SyncComponents {
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>
+  store: ChainStore
+  logger: ComponentLogger
+  /** Peers to reconcile with when none are given: the connected members of our network. */
+  peers: () => PeerId[]
+  /** Who may sync from us. @default every peer the connection gater let in */
+  allowPeer?: (peer: PeerId) => boolean
+}
+
+export interface FetchOptions extends AbortOptions {
+  /** Last height wanted. @default the peer's tip */
+  to?: number
+}
+
+export interface FetchResult {
+  chainId: string
+  peer: string
+  /** Blocks appended by this fetch. */
+  fetched: number
+  /** The local tip afterwards. */
+  tip: ChainTip
+  /** The peer's tip height as it reported at the end. */
+  remoteHeight: number
+  /** False if the peer stopped early because it pruned the next payload. */
+  complete: boolean
+}
+
+export interface ReconcileOptions extends AbortOptions {
+  /** Ask these peers instead of every connected member. */
+  peers?: PeerId[]
+}
+
+export interface ReconcileResult {
+  chainId: string
+  /** Local height before and after. */
+  before: number
+  after: number
+  /** Peers blocks came from, in order. */
+  sources: string[]
+  /** Peers dropped from this sync, and why (error name and message). */
+  dropped: Array<{ peer: string, reason: string }>
+}
+
+export interface Sync extends Startable {
+  /** The protocol id, e.g. /vguard/sync/1.0.0. */
+  readonly protocol: string
+  /** The peer's tip of a chain; height 0 if it does not hold it. */
+  tip: (peer: PeerId, chainId: string, options?: AbortOptions) => Promise<ChainTip>
+  /**
+   * Fetches the blocks after the local tip from one peer, verifying and
+   * appending them as they arrive.
+   *
+   * @throws InvalidBlockError if the peer sends a block that does not verify
+   * @throws TimeoutError, ProtocolError, InvalidMessageError
+   */
+  fetch: (peer: PeerId, chainId: string, options?: FetchOptions) => Promise<FetchResult>
+  /** Catches up the given chain (or every chain held) from the peers that have more. */
+  reconcile: (chainId?: string, options?: ReconcileOptions) => Promise<ReconcileResult[]>
+}
+
+export function sync (init: SyncInit = {}): (components: SyncComponents) => Sync {
+  return (components) => new SyncService(components, init)
+}

@@ -1,0 +1,243 @@
+/**
+ * The sync service: responder (handler.ts) plus the requester side — tip,
+ * fetch and reconcile. See index.ts for its guarantees.
+ */
+import { setMaxListeners } from 'node:events'
+import { lpStream } from '@libp2p/utils'
+import type { LengthPrefixedStream } from '@libp2p/utils'
+import type { AbortOptions, Connection, Logger, PeerId, Stream } from '@libp2p/interface'
+import { blockFromBytes, bytesEqual, emptyTip, InvalidBlockError } from '../../chain/index.ts'
+import type { Block, ChainTip } from '../../chain/index.ts'
+import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
+import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
+import { serve } from './handler.ts'
+import { SyncRequest, SyncResponse, checkReportedTip, decodeResponse, request } from './messages.ts'
+import {
+  FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES,
+  PROTOCOL_NAME, PROTOCOL_VERSION, TIMEOUT, TIP_TIMEOUT, WINDOW_BYTES
+} from './constants.ts'
+import type { FetchOptions, FetchResult, ReconcileOptions, ReconcileResult, Sync, SyncComponents, SyncInit } from './index.ts'
+
+/** The successor's link to a block: what vouches for a block received but not yet stored. */
+function checkLink (next: Block, prev: Block): void {
+  if (next.header.height !== prev.header.height + 1) {
+    throw new InvalidBlockError('WrongHeight', `Invalid block: WrongHeight: block ${next.header.height} follows ${prev.header.height}`)
+  }
+  if (!bytesEqual(next.header.prevHash, prev.hash)) {
+    throw new InvalidBlockError('WrongPrevHash', `Invalid block: WrongPrevHash: block ${next.header.height} does not point to block ${prev.header.height}`)
+  }
+}
+
+function isAbort (err: unknown): boolean {
+  const name = (err as Error)?.name
+  return name === 'AbortError' || name === 'TimeoutError'
+}
+
+export class SyncService implements Sync {
+  readonly protocol: string
+  private readonly components: SyncComponents
+  private readonly timeout: number
+  private readonly tipTimeout: number
+  private readonly frameBytes: number
+  private readonly windowBytes: number
+  private readonly maxInboundStreams: number
+  private readonly maxOutboundStreams: number
+  private readonly log: Logger
+  private started = false
+  /** Aborted on stop(): ends every exchange in flight. */
+  private shutdown = new AbortController()
+  /** One reconcile per chain at a time; a second waits for the first and then looks again. */
+  private readonly chainLocks = new Map<string, Promise<unknown>>()
+
+  constructor (components: SyncComponents, init: SyncInit = {}) {
+    this.components = components
+    this.protocol = protocolId(PROTOCOL_NAME, PROTOCOL_VERSION, init.protocolPrefix ?? PROTOCOL_PREFIX)
+    this.timeout = init.timeout ?? TIMEOUT
+    this.tipTimeout = init.tipTimeout ?? TIP_TIMEOUT
+    this.frameBytes = Math.min(init.frameBytes ?? FRAME_BYTES, MAX_MESSAGE_BYTES)
+    this.windowBytes = init.windowBytes ?? WINDOW_BYTES
+    this.maxInboundStreams = init.maxInboundStreams ?? MAX_INBOUND_STREAMS
+    this.maxOutboundStreams = init.maxOutboundStreams ?? MAX_OUTBOUND_STREAMS
+    this.log = components.logger.forComponent('vguard:sync')
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    this.shutdown = new AbortController()
+    setMaxListeners(Infinity, this.shutdown.signal)
+    await this.components.libp2p.handle(this.protocol, this.onStream, {
+      maxInboundStreams: this.maxInboundStreams,
+      maxOutboundStreams: this.maxOutboundStreams
+    })
+    this.started = true
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    this.shutdown.abort(new NotStartedError('sync service stopped'))
+    await this.components.libp2p.unhandle(this.protocol)
+  }
+
+  // ---- responder -------------------------------------------------------
+
+  private readonly onStream = async (stream: Stream, connection: Connection): Promise<void> => {
+    const log = stream.log.newScope('sync')
+    if (this.components.allowPeer != null && !this.components.allowPeer(connection.remotePeer)) {
+      log('refusing sync from %p: not allowed', connection.remotePeer)
+      stream.abort(new ProtocolError('not allowed to sync'))
+      return
+    }
+    const lp = lpStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
+    try {
+      await serve(lp, { store: this.components.store, timeout: this.timeout, frameBytes: this.frameBytes, log })
+      await stream.close({ signal: AbortSignal.timeout(this.timeout) })
+    } catch (err) {
+      log('sync with %p ended: %e', connection.remotePeer, err)
+      stream.abort(err as Error)
+    }
+  }
+
+  // ---- requester -------------------------------------------------------
+
+  /** The caller's signal (if any), our shutdown, and a fresh timeout, combined. */
+  private signal (ms: number, signal?: AbortSignal): AbortSignal {
+    const signals = [this.shutdown.signal, AbortSignal.timeout(ms)]
+    if (signal != null) signals.push(signal)
+    const combined = AbortSignal.any(signals)
+    setMaxListeners(Infinity, combined)
+    return combined
+  }
+
+  /** Opens a stream, runs fn, closes it; aborts it on any failure. */
+  private async exchange<T> (peer: PeerId, options: AbortOptions, fn: (lp: LengthPrefixedStream<Stream>) => Promise<T>): Promise<T> {
+    if (!this.started) throw new NotStartedError('sync service not started')
+    let stream: Stream | undefined
+    try {
+      stream = await this.components.libp2p.dialProtocol(peer, this.protocol, { signal: this.signal(this.timeout, options.signal) })
+      // room for the whole window plus the frame being read
+      const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES, maxBufferSize: this.windowBytes + 2 * MAX_MESSAGE_BYTES })
+      const result = await fn(lp)
+      await stream.close({ signal: this.signal(this.timeout, options.signal) })
+      return result
+    } catch (err) {
+      stream?.abort(err as Error)
+      if (isAbort(err)) throw new TimeoutError(`sync with ${peer.toString()} timed out or was aborted`)
+      throw err
+    }
+  }
+
+  async tip (peer: PeerId, chainId: string, options: AbortOptions = {}): Promise<ChainTip> {
+    return await this.exchange(peer, options, async (lp) => {
+      const signal = this.signal(this.tipTimeout, options.signal)
+      await lp.write(request({ type: SyncRequest.Type.TIP, chainId }), { signal })
+      const res = decodeResponse(await lp.read({ signal }))
+      if (res.status === SyncResponse.Status.NOT_FOUND) return emptyTip(chainId)
+      if (res.status !== SyncResponse.Status.OK) throw new ProtocolError(`tip of ${chainId}: ${res.status} ${res.message}`)
+      checkReportedTip(res)
+      return res.height === 0 ? emptyTip(chainId) : { chainId, height: res.height, hash: res.tipHash }
+    })
+  }
+
+  async fetch (peer: PeerId, chainId: string, options: FetchOptions = {}): Promise<FetchResult> {
+    const { store } = this.components
+    const start = await store.tip(chainId)
+    const result: FetchResult = { chainId, peer: peer.toString(), fetched: 0, tip: start, remoteHeight: 0, complete: true }
+    if (options.to != null && options.to <= start.height) return result
+    return await this.exchange(peer, options, async (lp) => {
+      await lp.write(request({
+        type: SyncRequest.Type.BLOCKS, chainId, from: start.height + 1, to: options.to ?? 0, credit: this.windowBytes
+      }), { signal: this.signal(this.timeout, options.signal) })
+      // The last block received is held back until its successor arrives and
+      // links to it: a forged block that is consistent in itself (payload,
+      // payloadHash and hash all rewritten) is caught by the next block's
+      // prevHash, and never stored. Only the final block of the range has no
+      // successor to vouch for it; catching a forged tip needs signatures.
+      let pending: Block | undefined
+      const append = async (blocks: Block[]): Promise<void> => {
+        if (blocks.length === 0) return
+        // InvalidBlockError (bad hash, payload, link) propagates: the peer is dropped, nothing of this batch is stored
+        result.tip = await store.appendMany(blocks, { sync: true })
+        result.fetched += blocks.length
+      }
+      while (true) {
+        // the timeout restarts for every frame: a long sync is fine while it moves
+        const bytes = await lp.read({ signal: this.signal(this.timeout, options.signal) })
+        const res = decodeResponse(bytes)
+        if (res.status === SyncResponse.Status.NOT_FOUND) throw new NotFoundError(`${peer.toString()} does not hold ${chainId}`)
+        if (res.status === SyncResponse.Status.PRUNED) result.complete = false
+        else if (res.status !== SyncResponse.Status.OK) throw new ProtocolError(`blocks of ${chainId}: ${res.status} ${res.message}`)
+        if (res.done) {
+          if (res.blocks.length > 0) throw new InvalidMessageError('blocks in the final frame')
+          checkReportedTip(res)
+          await append(pending != null ? [pending] : [])
+          result.remoteHeight = res.height
+          return result
+        }
+        if (res.blocks.length === 0) throw new InvalidMessageError('an empty frame')
+        const blocks: Block[] = res.blocks.map(b => blockFromBytes(b.header, b.payload))
+        const batch = pending != null ? [pending, ...blocks] : blocks
+        pending = batch.pop()
+        // the held-back block must be vouched for by its successor before it is stored
+        if (pending != null && batch.length > 0) checkLink(pending, batch[batch.length - 1])
+        await append(batch)
+        // we consumed the frame: the responder may send that much more
+        await lp.write(request({ type: SyncRequest.Type.CREDIT, chainId, credit: bytes.byteLength }), { signal: this.signal(this.timeout, options.signal) })
+      }
+    })
+  }
+
+  async reconcile (chainId?: string, options: ReconcileOptions = {}): Promise<ReconcileResult[]> {
+    const chainIds = chainId != null ? [chainId] : (await this.components.store.chains()).map(c => c.chainId)
+    const results: ReconcileResult[] = []
+    for (const id of chainIds) results.push(await this.locked(id, async () => await this.reconcileChain(id, options)))
+    return results
+  }
+
+  private async locked<T> (chainId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.chainLocks.get(chainId) ?? Promise.resolve()
+    const run = previous.then(fn, fn)
+    const settled = run.catch(() => {})
+    this.chainLocks.set(chainId, settled)
+    try {
+      return await run
+    } finally {
+      if (this.chainLocks.get(chainId) === settled) this.chainLocks.delete(chainId)
+    }
+  }
+
+  private async reconcileChain (chainId: string, options: ReconcileOptions): Promise<ReconcileResult> {
+    const { store } = this.components
+    const before = (await store.tip(chainId)).height
+    const result: ReconcileResult = { chainId, before, after: before, sources: [], dropped: [] }
+    const peers = options.peers ?? this.components.peers()
+    const tips = await Promise.all(peers.map(async (peer) => {
+      try {
+        return { peer, tip: await this.tip(peer, chainId, { signal: options.signal }) }
+      } catch (err) {
+        this.log('no tip of %s from %p: %e', chainId, peer, err)
+        return undefined
+      }
+    }))
+    // the peer with the most first; if it fails or stops short, the next
+    const candidates = tips
+      .filter((t): t is { peer: PeerId, tip: ChainTip } => t != null && t.tip.height > before)
+      .sort((a, b) => b.tip.height - a.tip.height)
+    for (const { peer, tip } of candidates) {
+      if ((await store.tip(chainId)).height >= tip.height) continue
+      try {
+        const fetched = await this.fetch(peer, chainId, { to: tip.height, signal: options.signal })
+        if (fetched.fetched > 0) result.sources.push(peer.toString())
+      } catch (err) {
+        const e = err as Error & { reason?: string }
+        const reason = `${e.name}${e.reason != null ? ` (${e.reason})` : ''}: ${e.message}`
+        result.dropped.push({ peer: peer.toString(), reason })
+        this.log.error('dropped %p from the sync of %s: %s', peer, chainId, reason)
+        if (options.signal?.aborted === true || !this.started) break
+      }
+    }
+    result.after = (await store.tip(chainId)).height
+    if (result.after > before) this.log('reconciled %s from %d to %d via %s', chainId, before, result.after, result.sources.join(', '))
+    return result
+  }
+}

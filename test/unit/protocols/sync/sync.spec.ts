@@ -1,0 +1,232 @@
+import { describe, it, expect, afterEach } from 'vitest'
+import { lpStream, streamPair } from '@libp2p/utils'
+import { createBlock, emptyTip, tipOf, verifyBlock, sha256 } from '../../../../src/chain/index.ts'
+import type { Block, ChainTip } from '../../../../src/chain/index.ts'
+import { BlockHeader } from '../../../../src/chain/pb/chain.ts'
+import { MemoryChainStore } from '../../../../src/storage/index.ts'
+import type { ChainStore } from '../../../../src/storage/index.ts'
+import { SyncRequest, SyncResponse } from '../../../../src/protocols/sync/pb/sync.ts'
+import { TestNetwork } from './network.ts'
+import { chainOf, buildChain, collect, enc } from '../../storage/helpers.ts'
+
+const CHAIN = 'vehicle-1'
+const bigValue = (h: number): Uint8Array => enc.encode(`${h}:`.padEnd(3000, 'x'))
+
+async function fill (store: ChainStore, blocks: Block[]): Promise<void> {
+  await store.appendMany(blocks)
+}
+
+async function expectSameChain (a: ChainStore, b: ChainStore, chainId = CHAIN): Promise<void> {
+  const left = (await collect(a.blocks(chainId))).map(x => x.hash)
+  const right = (await collect(b.blocks(chainId))).map(x => x.hash)
+  expect(right).toEqual(left)
+}
+
+async function expectVerifies (store: ChainStore, chainId = CHAIN): Promise<number> {
+  let prev: ChainTip = emptyTip(chainId)
+  for await (const b of store.blocks(chainId)) {
+    verifyBlock(b, prev)
+    prev = tipOf(b)
+  }
+  return prev.height
+}
+
+/** A forged copy of a block: the payload changes and payloadHash and hash are recomputed, so it verifies on its own. */
+function forge (block: Block): Block {
+  const payload = createBlock({ prev: emptyTip('x'), proposer: 'x', timestamp: 0, transactions: [{ key: 'forged', value: enc.encode('evil') }] }).payload ?? new Uint8Array()
+  const header = { ...block.header, payloadHash: sha256(payload) as Uint8Array<ArrayBuffer>, payloadBytes: payload.byteLength, txCount: 1 }
+  const headerBytes = BlockHeader.encode(header)
+  return { header: BlockHeader.decode(headerBytes), headerBytes, hash: sha256(headerBytes), payload }
+}
+
+/** A tampered copy: one payload byte flipped, nothing recomputed. */
+function tamper (block: Block): Block {
+  const payload = new Uint8Array(block.payload ?? [])
+  payload[payload.length - 1] ^= 1
+  return { ...block, payload }
+}
+
+/** A store that serves `change(block)` instead of the block at `height`. */
+function lyingStore (inner: ChainStore, height: number, change: (b: Block) => Block): ChainStore {
+  return new Proxy(inner, {
+    get (target, prop) {
+      if (prop === 'blocks') {
+        return async function * (chainId: string, options?: Parameters<ChainStore['blocks']>[1]) {
+          for await (const b of target.blocks(chainId, options)) yield b.header.height === height ? change(b) : b
+        }
+      }
+      const value = Reflect.get(target, prop) as unknown
+      return typeof value === 'function' ? value.bind(target) : value
+    }
+  })
+}
+
+describe('protocols - sync', () => {
+  const net = new TestNetwork()
+  afterEach(async () => {
+    await net.teardown()
+    net.nodes.length = 0
+  })
+
+  it('answers a tip request, with height 0 for a chain it does not hold', async () => {
+    const a = await net.add()
+    const b = await net.add()
+    const blocks = chainOf(CHAIN, 7)
+    await fill(a.store, blocks)
+    expect(await b.service.tip(a.peerId, CHAIN)).toEqual(tipOf(blocks[6]))
+    expect(await b.service.tip(a.peerId, 'unknown')).toEqual(emptyTip('unknown'))
+    expect(b.opened.every(s => s.status === 'closed')).toBe(true)
+  })
+
+  it('fetches a chain in many frames under a small window and verifies it', async () => {
+    // small frames and window force many frames and many credit round trips
+    const a = await net.add({ frameBytes: 10_000 })
+    const b = await net.add({ windowBytes: 20_000 })
+    const blocks = chainOf(CHAIN, 120, h => ({ transactions: [{ key: `k${h % 7}`, value: bigValue(h) }] }))
+    await fill(a.store, blocks)
+    const result = await b.service.fetch(a.peerId, CHAIN)
+    expect(result).toMatchObject({ chainId: CHAIN, fetched: 120, remoteHeight: 120, complete: true })
+    expect(result.tip).toEqual(tipOf(blocks[119]))
+    await expectSameChain(a.store, b.store)
+    expect(await expectVerifies(b.store)).toBe(120)
+    expect(await collect(b.store.entries(CHAIN))).toEqual(await collect(a.store.entries(CHAIN)))
+    // fetching again moves nothing
+    expect((await b.service.fetch(a.peerId, CHAIN)).fetched).toBe(0)
+  })
+
+  it('fetches only up to `to`, and continues from its own tip', async () => {
+    const a = await net.add()
+    const b = await net.add()
+    const blocks = chainOf(CHAIN, 30)
+    await fill(a.store, blocks)
+    await fill(b.store, blocks.slice(0, 5))
+    const result = await b.service.fetch(a.peerId, CHAIN, { to: 12 })
+    expect(result.fetched).toBe(7)
+    expect((await b.store.tip(CHAIN)).height).toBe(12)
+  })
+
+  it('drops a peer that serves a tampered block; the local chain stays valid', async () => {
+    const honest = chainOf(CHAIN, 40)
+    const inner = new MemoryChainStore()
+    await fill(inner, honest)
+    const liar = await net.add({ frameBytes: 2_000 }, lyingStore(inner, 25, tamper))
+    const b = await net.add()
+    await fill(b.store, honest.slice(0, 10))
+    await expect(b.service.fetch(liar.peerId, CHAIN)).rejects.toMatchObject({ name: 'InvalidBlockError', reason: 'BadPayloadHash' })
+    const height = await expectVerifies(b.store)
+    expect(height).toBeLessThan(25)
+    expect(height).toBeGreaterThanOrEqual(10)
+  })
+
+  it('never stores a self-consistent forged block: its successor exposes it', async () => {
+    const honest = chainOf(CHAIN, 40)
+    const inner = new MemoryChainStore()
+    await fill(inner, honest)
+    // frames of about one block each, so the forged block ends a frame and waits for its successor
+    const liar = await net.add({ frameBytes: 1 }, lyingStore(inner, 25, forge))
+    const b = await net.add()
+    await expect(b.service.fetch(liar.peerId, CHAIN)).rejects.toMatchObject({ name: 'InvalidBlockError', reason: 'WrongPrevHash' })
+    expect(await expectVerifies(b.store)).toBe(24)
+    expect((await b.store.getBlock(CHAIN, 24))?.hash).toEqual(honest[23].hash)
+  })
+
+  it('reconcile: takes the peer with the most, drops a liar, completes from an honest peer', async () => {
+    // the liar claims the longest chain (60) and forges block 20; the honest peer has 50
+    const long = chainOf(CHAIN, 60)
+    const inner = new MemoryChainStore()
+    await fill(inner, long)
+    const liar = await net.add({ frameBytes: 3_000 }, lyingStore(inner, 20, forge), 'liar')
+    const honest = await net.add({}, new MemoryChainStore(), 'honest')
+    await fill(honest.store, long.slice(0, 50))
+    const zombie = await net.add({}, new MemoryChainStore(), 'zombie')
+    await fill(zombie.store, long.slice(0, 10))
+
+    const [result] = await zombie.service.reconcile()
+    expect(result.chainId).toBe(CHAIN)
+    expect(result.before).toBe(10)
+    expect(result.after).toBe(50)
+    expect(result.dropped.map(d => d.peer)).toEqual([liar.peerId.toString()])
+    expect(result.dropped[0].reason).toContain('InvalidBlockError')
+    expect(result.sources).toContain(honest.peerId.toString())
+    expect(await expectVerifies(zombie.store)).toBe(50)
+    await expectSameChain(honest.store, zombie.store)
+  })
+
+  it('a baby (no chains) fetches nothing until asked; asked, it fetches', async () => {
+    const a = await net.add()
+    await fill(a.store, chainOf(CHAIN, 5))
+    const baby = await net.add()
+    expect(await baby.service.reconcile()).toEqual([])
+    expect(baby.opened).toHaveLength(0)
+    const [result] = await baby.service.reconcile(CHAIN)
+    expect(result).toMatchObject({ before: 0, after: 5, dropped: [] })
+  })
+
+  it('stops at a block the responder pruned and says so', async () => {
+    const a = await net.add()
+    const b = await net.add()
+    await fill(a.store, chainOf(CHAIN, 10))
+    await a.store.prune(CHAIN, [6, 7])
+    const result = await b.service.fetch(a.peerId, CHAIN)
+    expect(result).toMatchObject({ fetched: 5, complete: false, remoteHeight: 10 })
+    expect(await expectVerifies(b.store)).toBe(5)
+  })
+
+  it('maps a malformed request to BAD_REQUEST and never sends more than the credit allows', async () => {
+    const a = await net.add({ frameBytes: 1, timeout: 300 })
+    await fill(a.store, chainOf(CHAIN, 10))
+    const handler = a.handlers.get('/vguard/sync/1.0.0')
+    expect(handler).toBeDefined()
+
+    // from = 0 is not a height
+    let [client, server] = await streamPair()
+    void handler?.(server, { remotePeer: a.peerId } as never)
+    let lp = lpStream(client, { maxDataLength: 1 << 20 })
+    await lp.write(SyncRequest.encode({ type: SyncRequest.Type.BLOCKS, chainId: CHAIN, from: 0, to: 0, credit: 100 }))
+    const bad = SyncResponse.decode(await lp.read())
+    expect(bad).toMatchObject({ status: SyncResponse.Status.BAD_REQUEST, done: true })
+    await client.close()
+
+    // credit for one byte: exactly one frame comes, then the responder waits and times out
+    ;[client, server] = await streamPair()
+    const served = handler?.(server, { remotePeer: a.peerId } as never)
+    lp = lpStream(client, { maxDataLength: 1 << 20 })
+    await lp.write(SyncRequest.encode({ type: SyncRequest.Type.BLOCKS, chainId: CHAIN, from: 1, to: 0, credit: 1 }))
+    const first = SyncResponse.decode(await lp.read())
+    expect(first.blocks).toHaveLength(1)
+    await served
+    expect(server.status).not.toBe('open')
+    await expect(lp.read({ signal: AbortSignal.timeout(2_000) })).rejects.toThrow()
+  })
+
+  it('times out on a stalled peer and aborts the stream', async () => {
+    const a = await net.add()
+    const b = await net.add({ tipTimeout: 200, timeout: 200 })
+    // a handler that reads the request and never answers
+    a.handlers.set(b.service.protocol, async (stream) => {
+      const lp = lpStream(stream, { maxDataLength: 1024 })
+      await lp.read()
+    })
+    await expect(b.service.tip(a.peerId, CHAIN)).rejects.toMatchObject({ name: 'TimeoutError' })
+    expect(b.opened[0].status).not.toBe('open')
+  })
+
+  it('refuses to work when stopped', async () => {
+    const a = await net.add()
+    const b = await net.add()
+    await b.service.stop()
+    await expect(b.service.tip(a.peerId, CHAIN)).rejects.toMatchObject({ name: 'NotStartedError' })
+  })
+
+  it('catches up again as the remote chain grows', async () => {
+    const a = await net.add()
+    const b = await net.add()
+    const blocks = chainOf(CHAIN, 10)
+    await fill(a.store, blocks)
+    await b.service.fetch(a.peerId, CHAIN)
+    await fill(a.store, buildChain(tipOf(blocks[9]), 5))
+    const second = await b.service.fetch(a.peerId, CHAIN)
+    expect(second.fetched).toBe(5)
+    await expectSameChain(a.store, b.store)
+  })
+})
