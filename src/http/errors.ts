@@ -13,6 +13,10 @@ const STATUS_BY_NAME: Record<string, number> = {
   KeyNotFoundError: 404,
   PayloadTooLargeError: 413,
   NoQuorumError: 503,
+  NoHolderReachableError: 503,
+  InvalidBoothError: 400,
+  InvalidTransactionError: 400,
+  NotStartedError: 503,
   UnavailableError: 503,
   TimeoutError: 504
 }
@@ -46,5 +50,7 @@ export function statusOf (err: Error & { statusCode?: number }): number {
 export function errorHandler (err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
   const status = statusOf(err)
   const name = err.name === 'FastifyError' || err.name === 'Error' ? (err.code ?? err.name) : err.name
-  void reply.status(status).send({ error: name, message: err.message })
+  // errors may carry structured details (whom a read tried, the path it took)
+  const extra = err as FastifyError & { details?: Record<string, unknown>, tried?: unknown[] }
+  void reply.status(status).send({ error: name, message: err.message, ...(extra.tried != null ? { tried: extra.tried } : {}), ...(extra.details ?? {}) })
 }

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'
 import { errorHandler, NotFoundError } from './errors.ts'
 import { registerRoutes } from './routes.ts'
+import { registerVGuardDBRoutes } from './routes-vguarddb.ts'
 
 export const DEFAULT_HTTP_HOST = '127.0.0.1'
 export const DEFAULT_HTTP_PORT = 7400
@@ -25,10 +26,16 @@ export interface HttpApi {
 }
 
 export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): Promise<HttpApi> {
-  const server = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES })
+  const server = Fastify({
+    logger: false,
+    bodyLimit: MAX_BODY_BYTES,
+    // bad bodies are refused, not quietly repaired: no stripping of unknown fields, no type coercion
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } }
+  })
   server.setErrorHandler(errorHandler)
   server.setNotFoundHandler((req) => { throw new NotFoundError(`no route ${req.method} ${req.url}`) })
   registerRoutes(server, node)
+  registerVGuardDBRoutes(server, node)
   const host = init.host ?? DEFAULT_HTTP_HOST
   await server.listen({ host, port: init.port ?? DEFAULT_HTTP_PORT })
   const address = server.server.address()

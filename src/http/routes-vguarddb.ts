@@ -1,0 +1,87 @@
+/**
+ * VGuardDB over HTTP: VGuard's end-of-booth hook and the redirect read.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { VGuardNode } from '../node/index.ts'
+import { encodeValue } from './encoding.ts'
+import { InvalidRequestError, NotFoundError } from './errors.ts'
+import { ReadResponse } from '../protocols/read/index.ts'
+
+const utf8 = new TextEncoder()
+
+interface BoothBody {
+  participants: string[]
+  transactions: Array<{ key: string, value?: string, encoding?: 'utf8' | 'base64', delete?: boolean }>
+}
+
+const boothSchema = {
+  body: {
+    type: 'object',
+    required: ['participants', 'transactions'],
+    additionalProperties: false,
+    properties: {
+      participants: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', minLength: 1, maxLength: 128 } },
+      transactions: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 65_536,
+        items: {
+          type: 'object',
+          required: ['key'],
+          additionalProperties: false,
+          properties: {
+            key: { type: 'string', minLength: 1, maxLength: 1024 },
+            value: { type: 'string' },
+            encoding: { type: 'string', enum: ['utf8', 'base64'] },
+            delete: { type: 'boolean' }
+          }
+        }
+      }
+    }
+  }
+}
+
+function decodeTransaction (tx: BoothBody['transactions'][number]): { key: string, value?: Uint8Array, delete?: boolean } {
+  if (tx.delete === true) {
+    if (tx.value != null) throw new InvalidRequestError(`transaction ${tx.key}: a delete has no value`)
+    return { key: tx.key, delete: true }
+  }
+  if (tx.value == null) throw new InvalidRequestError(`transaction ${tx.key}: value required (or "delete": true)`)
+  return { key: tx.key, value: tx.encoding === 'base64' ? Buffer.from(tx.value, 'base64') : utf8.encode(tx.value) }
+}
+
+export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNode): void {
+  server.post<{ Body: BoothBody }>('/booth/end', { schema: boothSchema }, async (req) => {
+    const outcome = await node.endOfBooth({
+      participants: req.body.participants,
+      transactions: req.body.transactions.map(decodeTransaction)
+    })
+    return {
+      chainId: outcome.chainId,
+      height: outcome.height,
+      epoch: outcome.epoch,
+      active: outcome.active,
+      obsolete: outcome.obsolete,
+      complete: outcome.complete,
+      ...(outcome.complete ? {} : { warning: `only ${outcome.active.length} of ${node.config.kBackups} backups could take the chain`, failures: outcome.failures })
+    }
+  })
+
+  server.get<{ Params: { id: string, key: string } }>('/chains/:id/read/:key', async (req) => {
+    const result = await node.vguarddb.readKey(req.params.id, req.params.key)
+    const path = result.path.map(p => ({ peerId: p.peerId, outcome: p.outcome, ...(p.epoch != null ? { epoch: p.epoch } : {}), ...(p.height != null ? { height: p.height } : {}), ...(p.error != null ? { error: p.error } : {}) }))
+    if (result.response.status !== ReadResponse.Status.OK) {
+      throw Object.assign(new NotFoundError(`key ${req.params.key} not found in chain ${req.params.id}`), { details: { path, servedBy: result.servedBy } })
+    }
+    return {
+      key: req.params.key,
+      ...encodeValue(result.response.value),
+      height: result.response.valueHeight,
+      chainHeight: result.height,
+      epoch: result.epoch,
+      servedBy: result.servedBy,
+      stale: result.stale,
+      path
+    }
+  })
+}

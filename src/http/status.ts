@@ -1,0 +1,69 @@
+import type { VGuardNode } from '../node/index.ts'
+import { toHex } from './encoding.ts'
+
+export interface ChainStatus {
+  id: string
+  /** own: this vehicle's chain; backup: a copy held for another vehicle; shared: the network's chain. */
+  role: 'own' | 'backup' | 'shared'
+  height: number
+  tipHash: string
+  bytes: number
+  /** The newest backup table this node knows for the chain. */
+  backupTable: { epoch: number, active: string[], obsolete: string[], height: number } | null
+  /** This node holds a copy as a backup of another vehicle, and at what height. */
+  heldAsBackup: boolean
+  heldHeight: number
+}
+
+export interface StatusBody {
+  peerId: string
+  addresses: string[]
+  network: string
+  peers: Array<{ peerId: string, addresses: string[] }>
+  chains: ChainStatus[]
+  /** Tables of chains this node does not hold (forward pointers after a release, gossip). */
+  backupTables: Array<{ chainId: string, epoch: number, active: string[], obsolete: string[], height: number }>
+  storage: { capacity: number, used: number, free: number, heldForOthers: number }
+  transfers: Array<{ chainId: string, peer: string, height: number, target: number, sentBytes: number }>
+  pendingReleases: Array<{ chainId: string, peerId: string, attempts: number }>
+}
+
+export async function statusOf (node: VGuardNode): Promise<StatusBody> {
+  const self = node.peerId.toString()
+  const held = await node.chains.chains()
+  const backups = await Promise.all(held.map(async (info) => await node.vguarddb.status(info.chainId)))
+  const chains: ChainStatus[] = held.map((info, i) => {
+    const backup = backups[i]
+    const role = info.chainId === self ? 'own' : info.chainId === 'shared' ? 'shared' : 'backup'
+    return {
+      id: info.chainId,
+      role,
+      height: info.height,
+      tipHash: toHex(info.tipHash),
+      bytes: info.bytes,
+      backupTable: backup.backupTable ?? null,
+      heldAsBackup: backup.heldAsBackup,
+      heldHeight: backup.heldHeight
+    }
+  })
+  const heldIds = new Set(held.map(c => c.chainId))
+  const used = held.reduce((n, c) => n + c.bytes, 0)
+  return {
+    peerId: self,
+    addresses: node.multiaddrs.map(m => m.toString()),
+    network: node.config.network,
+    peers: node.peers(),
+    chains,
+    backupTables: node.vguarddb.knownTables()
+      .filter(t => !heldIds.has(t.table.chainId))
+      .map(({ table }) => ({ chainId: table.chainId, epoch: table.epoch, active: table.active, obsolete: table.obsolete, height: table.height })),
+    storage: {
+      capacity: node.config.capacity,
+      used,
+      free: Math.max(0, node.config.capacity - used),
+      heldForOthers: chains.filter(c => c.role === 'backup').reduce((n, c) => n + c.bytes, 0)
+    },
+    transfers: backups.flatMap(b => b.transfers),
+    pendingReleases: node.vguarddb.pendingReleases()
+  }
+}

@@ -1,0 +1,65 @@
+import { describe, it, expect, afterEach } from 'vitest'
+import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import { startHttpApi } from '../../src/http/server.ts'
+import type { HttpApi } from '../../src/http/server.ts'
+
+describe('http - vguarddb routes', () => {
+  const cluster = new TestCluster()
+  const apis: HttpApi[] = []
+  afterEach(async () => {
+    await Promise.all(apis.map(async a => { await a.close() }))
+    apis.length = 0
+    await cluster.teardown()
+  })
+
+  it('POST /booth/end commits, replicates and answers; bad bodies change nothing; GET read follows holders', async () => {
+    const a = await cluster.create({ kBackups: 1 })
+    await a.start()
+    const b = await cluster.create({ kBackups: 1, bootstrap: [a.multiaddrs[0].toString()] })
+    await b.start()
+    await waitFor(() => fullyConnected([a, b]))
+    const api = await startHttpApi(a, { port: 0 })
+    apis.push(api)
+    const apiB = await startHttpApi(b, { port: 0 })
+    apis.push(apiB)
+    const post = async (body: unknown, raw = false): Promise<Response> => await fetch(`${api.url}/booth/end`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ? body as string : JSON.stringify(body)
+    })
+
+    const bad = [
+      '{not json',
+      { transactions: [{ key: 'k', value: 'v' }] },
+      { participants: [], transactions: [{ key: 'k', value: 'v' }] },
+      { participants: ['not-a-peer-id'], transactions: [{ key: 'k', value: 'v' }] },
+      { participants: [b.peerId.toString()], transactions: [] },
+      { participants: [b.peerId.toString()], transactions: [{ key: 'k', value: 'v', delete: true }] },
+      { participants: [b.peerId.toString()], transactions: [{ key: 'k' }] },
+      { participants: [b.peerId.toString()], transactions: [{ key: 'k', value: 'v', extra: 1 }] }
+    ]
+    for (const body of bad) {
+      const res = await post(body, typeof body === 'string')
+      expect(res.status, JSON.stringify(body)).toBe(400)
+      expect(typeof (await res.json() as { error: string }).error).toBe('string')
+    }
+    expect((await a.chains.tip(a.peerId.toString())).height).toBe(0)
+
+    const ok = await post({ participants: [b.peerId.toString()], transactions: [{ key: 'gps/1', value: '-27.7,-51.1' }, { key: 'bin', value: Buffer.from([0xff, 0x00]).toString('base64'), encoding: 'base64' }] })
+    expect(ok.status).toBe(200)
+    expect(await ok.json()).toMatchObject({ chainId: a.peerId.toString(), height: 1, epoch: 1, active: [b.peerId.toString()], complete: true })
+
+    const status = await (await fetch(`${apiB.url}/status`)).json() as { chains: Array<{ id: string, role: string, heldAsBackup: boolean, heldHeight: number }>, storage: { heldForOthers: number } }
+    expect(status.chains.find(c => c.id === a.peerId.toString())).toMatchObject({ role: 'backup', heldAsBackup: true, heldHeight: 1 })
+    expect(status.storage.heldForOthers).toBeGreaterThan(0)
+
+    const read = await (await fetch(`${apiB.url}/chains/${a.peerId.toString()}/read/gps%2F1`)).json()
+    expect(read).toMatchObject({ key: 'gps/1', value: '-27.7,-51.1', encoding: 'utf8', height: 1, servedBy: a.peerId.toString(), path: [{ peerId: a.peerId.toString(), outcome: 'served' }] })
+    const binary = await (await fetch(`${apiB.url}/chains/${a.peerId.toString()}/read/bin`)).json()
+    expect(binary).toMatchObject({ value: '/wA=', encoding: 'base64' })
+    const missing = await fetch(`${apiB.url}/chains/${a.peerId.toString()}/read/nope`)
+    expect(missing.status).toBe(404)
+    const unknown = await fetch(`${apiB.url}/chains/12D3KooWRBhwfeP2Y4TCx1SM6s3rUWmrZSaoKD8r3pwUHyREoJRV/read/x`)
+    expect(unknown.status).toBe(503)
+    expect(await unknown.json()).toMatchObject({ error: 'NoHolderReachableError' })
+  })
+})
