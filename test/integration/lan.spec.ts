@@ -84,6 +84,18 @@ describe.skipIf(!CAN_NETNS)('LAN of network namespaces', () => {
     await waitFor(async () => await meshOf(hosts), { timeout: 90_000, interval: 500, message: 'c back in the mesh' })
   })
 
+  // regression: commander took any value of VGUARD_NO_MDNS, even 0, as "mDNS off"
+  it('VGUARD_NO_MDNS=0 keeps mDNS on, VGUARD_NO_MDNS=1 turns it off', async () => {
+    lan = await createLan({ hosts: 3 })
+    const [off, on1, on2] = lan.hosts
+    await off.start([], { env: { VGUARD_NO_MDNS: '1' } })
+    await Promise.all([on1, on2].map(async h => await h.start([], { env: { VGUARD_NO_MDNS: '0' } })))
+    // both queried the LAN while `off` was up; with mDNS it would have answered too
+    await waitFor(async () => await meshOf([on1, on2]), { timeout: 60_000, message: 'mDNS hosts connected' })
+    expect(await connectedPeerIds(off)).toEqual([])
+    expect(await connectedPeerIds(on1)).toEqual([on2.peerId])
+  })
+
   it('hosts of different networks on one LAN do not connect, by mDNS or by dialing', async () => {
     lan = await createLan({ hosts: 4 })
     const [a1, a2, b1, b2] = lan.hosts

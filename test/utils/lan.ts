@@ -20,11 +20,12 @@
  *
  * Names carry our pid and a counter (parallel runs never clash); destroy()
  * kills every process and deletes every namespace, a process 'exit' hook does
- * the same as a last resort, and createLan() sweeps namespaces left by runs
- * whose process is gone.
+ * the same as a last resort, nodes die with the test process (pdeathsig), and
+ * createLan() sweeps namespaces left by runs whose process is gone.
  */
 import { execFile, spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
+import { readdirSync, rmSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -37,6 +38,15 @@ import type { StatusBody } from '../../src/http/routes.ts'
 const PREFIX = 'vglan'
 const HOST_IF = 'lan0'
 let counter = 0
+
+/**
+ * `setpriv --pdeathsig KILL` (util-linux) makes the kernel kill a node when
+ * the test process dies, even by SIGKILL; without it the next createLan()
+ * sweeps the leftovers.
+ */
+const PDEATHSIG = spawnSync('setpriv', ['--pdeathsig', 'KILL', 'true'], { stdio: 'ignore' }).status === 0
+  ? ['setpriv', '--pdeathsig', 'KILL']
+  : []
 
 export interface LanOptions {
   /** Number of hosts. */
@@ -214,8 +224,8 @@ function pidAlive (pid: number): boolean {
 }
 
 /**
- * Deletes namespaces left by LAN runs whose process no longer exists (a
- * crashed test run): their vguard-node processes are killed by pid first.
+ * Deletes namespaces and data dirs left by LAN runs whose process no longer
+ * exists (a crashed test run); any process still inside is killed by pid first.
  */
 function sweepStale (): void {
   const list = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? ''
@@ -228,6 +238,10 @@ function sweepStale (): void {
       try { process.kill(pid, 'SIGKILL') } catch {}
     }
     spawnSync('ip', ['netns', 'del', name], { stdio: 'ignore' })
+  }
+  for (const entry of readdirSync(tmpdir())) {
+    const match = entry.match(new RegExp(`^${PREFIX}-(\\d+)-\\d+-`))
+    if (match != null && !pidAlive(Number(match[1]))) rmSync(join(tmpdir(), entry), { recursive: true, force: true })
   }
 }
 
@@ -270,7 +284,7 @@ class LanHostImpl implements LanHost {
     if (!hasFlag(args, '--mdns-interval')) all.push('--mdns-interval', String(this.defaults.mdnsInterval))
     const init: SpawnNodeInit = {
       args: all,
-      wrapper: ['ip', 'netns', 'exec', this.netns],
+      wrapper: ['ip', 'netns', 'exec', this.netns, ...PDEATHSIG],
       env: options.env,
       readyTimeout: options.readyTimeout ?? 30_000
     }
