@@ -13,6 +13,10 @@ export const DEFAULT_K_BACKUPS = 2
 export const DEFAULT_BOOTH_SIZE = 4
 /** 1 GiB: a vehicle's storage budget for its own chain plus backups it holds for others. */
 export const DEFAULT_CAPACITY = 1024 * 1024 * 1024
+/** τ: payloads of temporary chains' blocks older than this are pruned (V-Guard keeps transactions 24 h). */
+export const DEFAULT_RETENTION = 24 * 60 * 60 * 1000
+/** How often the storage master applies the retention policy. */
+export const DEFAULT_PRUNE_INTERVAL = 60_000
 /** How often the node re-dials known network peers it has lost (restarts, new ports). */
 export const DEFAULT_RECONNECT_INTERVAL = 2_000
 
@@ -42,6 +46,12 @@ export interface VGuardNodeOptions {
   boothSize?: number
   /** Storage capacity in bytes. @default 1 GiB */
   capacity?: number
+  /** Retention time τ in ms for temporary chains (copies this node neither owns nor backs up). @default 86400000 (24 h) */
+  retention?: number
+  /** Size bound in bytes for temporary chains' payloads, pruned oldest first. @default the capacity */
+  retentionBytes?: number
+  /** How often the retention policy runs, in ms. @default 60000 */
+  pruneInterval?: number
   /** If set, only these peer ids may connect (permissioned network). @default undefined (any peer of the network) */
   allowedPeers?: string[]
   /** Re-dial interval for known peers that are disconnected, in ms. @default 2000 */
@@ -59,6 +69,9 @@ export interface VGuardNodeConfig {
   kBackups: number
   boothSize: number
   capacity: number
+  retention: number
+  retentionBytes: number
+  pruneInterval: number
   allowedPeers?: string[]
   reconnectInterval: number
 }
@@ -105,6 +118,9 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
     kBackups: options.kBackups ?? DEFAULT_K_BACKUPS,
     boothSize: options.boothSize ?? DEFAULT_BOOTH_SIZE,
     capacity: options.capacity ?? DEFAULT_CAPACITY,
+    retention: options.retention ?? DEFAULT_RETENTION,
+    retentionBytes: options.retentionBytes ?? options.capacity ?? DEFAULT_CAPACITY,
+    pruneInterval: options.pruneInterval ?? DEFAULT_PRUNE_INTERVAL,
     allowedPeers: options.allowedPeers,
     reconnectInterval: options.reconnectInterval ?? DEFAULT_RECONNECT_INTERVAL
   }
@@ -119,6 +135,9 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
   checkInteger('kBackups', config.kBackups, 0, 64)
   checkInteger('boothSize', config.boothSize, 1, 64)
   checkInteger('capacity', config.capacity, 0)
+  checkInteger('retention', config.retention, 0)
+  checkInteger('retentionBytes', config.retentionBytes, 0)
+  checkInteger('pruneInterval', config.pruneInterval, 100, 24 * 3_600_000)
   checkInteger('reconnectInterval', config.reconnectInterval, 50, 3_600_000)
   for (const id of config.allowedPeers ?? []) {
     try {

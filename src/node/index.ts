@@ -18,7 +18,7 @@
  */
 import { TypedEventEmitter } from 'main-event'
 import { defaultLogger } from '@libp2p/logger'
-import type { PeerId, ComponentLogger, PrivateKey } from '@libp2p/interface'
+import type { PeerId, ComponentLogger, Logger, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { resolveConfig } from './config.ts'
 import type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
@@ -34,6 +34,11 @@ import type { ChainStore } from '../storage/index.ts'
 import { VGuardDB } from './vguarddb.ts'
 import type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 import { NotStartedError } from '../protocols/errors.ts'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { sync } from '../protocols/sync/index.ts'
+import type { Sync } from '../protocols/sync/index.ts'
+import { StorageMaster } from '../storage/retention.ts'
+import type { StorageUsage } from '../storage/retention.ts'
 
 export type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
 export type { VGuardNodeEvents, PeerDetail, PeerInfoDetail } from './events.ts'
@@ -58,6 +63,12 @@ export interface VGuardNode extends TypedEventEmitter<VGuardNodeEvents> {
   readonly chains: ChainStore
   /** The storage layer: replicate, backup tables, release, read with redirect. */
   readonly vguarddb: VGuardDB
+  /** /vguard/sync/1.0.0: tips, block ranges, and reconcile after a restart. */
+  readonly sync: Sync
+  /** Temporary storage: retention τ and size bound for copies this node neither owns nor backs up. */
+  readonly storageMaster: StorageMaster
+  /** Capacity and bytes held. */
+  storageUsage: () => Promise<StorageUsage>
   /**
    * VGuard's hook: append the block its consensus agreed on to this vehicle's
    * chain, bound to the participants, then replicate → table → release.
@@ -93,8 +104,11 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   readonly chains: ChainStore
   readonly libp2p: VGuardLibp2p
   readonly vguarddb: VGuardDB
+  readonly sync: Sync
+  readonly storageMaster: StorageMaster
   status: 'stopped' | 'started' = 'stopped'
   private readonly peering: Peering
+  private readonly log: Logger
 
   constructor (parts: NodeParts) {
     super()
@@ -116,6 +130,59 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       kBackups: parts.config.kBackups,
       capacity: parts.config.capacity
     })
+    this.log = parts.logger.forComponent('vguard:node')
+    this.sync = sync()({
+      libp2p: parts.libp2p,
+      store: parts.chains,
+      logger: parts.logger,
+      peers: () => this.peering.connectedMembers(),
+      allowPeer: (peer) => !this.peering.isDenied(peer)
+    })
+    this.storageMaster = new StorageMaster({
+      store: parts.chains,
+      capacity: parts.config.capacity,
+      interval: parts.config.pruneInterval,
+      log: parts.logger.forComponent('vguard:retention'),
+      policy: {
+        retention: parts.config.retention,
+        maxBytes: parts.config.retentionBytes,
+        isTemporary: async (chainId) => await this.isTemporaryChain(chainId)
+      }
+    })
+  }
+
+  /**
+   * Temporary storage is what this node keeps only because it saw it (e.g. as
+   * a booth member). Never temporary: its own chain, the shared chain, and a
+   * chain it is an active backup of — or any copy whose backup table it does
+   * not know yet, to be safe.
+   */
+  private async isTemporaryChain (chainId: string): Promise<boolean> {
+    const self = this.peerId.toString()
+    if (chainId === self || chainId === 'shared') return false
+    const { backupTable } = await this.vguarddb.status(chainId)
+    return backupTable != null && !backupTable.active.includes(self)
+  }
+
+  async storageUsage (): Promise<StorageUsage> {
+    return await this.storageMaster.usage()
+  }
+
+  /**
+   * Zombie catch-up (seed 003): whenever a member connects, ask it for its
+   * tips of the chains held here and fetch what we lack. A node restarted
+   * with data thus reconciles as its peers come back; one that held nothing
+   * (a baby) asks for nothing. Reconnecting after a partition does the same.
+   */
+  private readonly onPeerConnected = (evt: CustomEvent<{ peerId: string }>): void => {
+    if (this.status !== 'started') return
+    this.sync.reconcile(undefined, { peers: [peerIdFromString(evt.detail.peerId)] })
+      .then(results => {
+        for (const r of results) {
+          if (r.after > r.before) this.log('reconciled %s: %d → %d', r.chainId, r.before, r.after)
+        }
+      })
+      .catch((err: Error) => { this.log.error('reconcile with %s failed: %e', evt.detail.peerId, err) })
   }
 
   async endOfBooth (input: EndOfBoothInput): Promise<ReplicationOutcome> {
@@ -138,6 +205,11 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     if (this.status === 'started') return
     await this.libp2p.start()
     await this.vguarddb.start()
+    await this.sync.start()
+    const held = await this.chains.chains()
+    this.log(held.length > 0 ? 'zombie: %d chains on disk, reconciling as peers connect' : 'baby: no chains on disk', held.length)
+    this.addEventListener('peer:connected', this.onPeerConnected)
+    this.storageMaster.start()
     this.peering.start()
     this.status = 'started'
   }
@@ -146,7 +218,10 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     if (this.status === 'started') {
       this.status = 'stopped'
       this.peering.stop()
+      this.removeEventListener('peer:connected', this.onPeerConnected)
       try {
+        await this.storageMaster.stop()
+        await this.sync.stop()
         await this.vguarddb.stop()
         await this.libp2p.stop()
       } finally {

@@ -19,7 +19,7 @@ export interface RetentionPolicy {
   /** Size bound: temporary chains' payload bytes above this are pruned, oldest block first. @default undefined (no bound) */
   maxBytes?: number
   /** Which chains are temporary storage; the others are never pruned. @default every chain */
-  isTemporary?: (chainId: string) => boolean
+  isTemporary?: (chainId: string) => boolean | Promise<boolean>
 }
 
 export interface RetentionReport {
@@ -142,12 +142,16 @@ async function pruneBySize (store: ChainStore, chainIds: string[], excess: numbe
 export async function applyRetention (store: ChainStore, policy: RetentionPolicy, now: number): Promise<RetentionReport> {
   const isTemporary = policy.isTemporary ?? (() => true)
   const report: RetentionReport = { pruned: {}, freedBytes: 0, payloadBytes: 0, overBound: false }
-  const temporary = (await store.chains()).map(c => c.chainId).filter(isTemporary)
+  const temporary: string[] = []
+  for (const { chainId } of await store.chains()) {
+    if (await isTemporary(chainId)) temporary.push(chainId)
+  }
+  const temporarySet = new Set(temporary)
   if (policy.retention != null) {
     for (const chainId of temporary) await pruneByAge(store, chainId, now - policy.retention, report)
   }
   const payloadBytes = async (): Promise<number> =>
-    (await store.chains()).filter(c => isTemporary(c.chainId)).reduce((n, c) => n + c.payloadBytes, 0)
+    (await store.chains()).filter(c => temporarySet.has(c.chainId)).reduce((n, c) => n + c.payloadBytes, 0)
   if (policy.maxBytes != null) {
     const excess = await payloadBytes() - policy.maxBytes
     if (excess > 0) report.overBound = await pruneBySize(store, temporary, excess, report) > 0

@@ -1,0 +1,134 @@
+/**
+ * Reconcile over real libp2p (TCP on 127.0.0.1) and real LevelDB: a zombie
+ * catches up after a restart, and a peer serving a forged block over the real
+ * /vguard/sync/1.0.0 protocol is dropped while the chain stays valid.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { prefixLogger } from '@libp2p/logger'
+import { emptyTip, tipOf, verifyBlock, sha256, createBlock } from '../../src/chain/index.ts'
+import type { Block, ChainTip } from '../../src/chain/index.ts'
+import { BlockHeader } from '../../src/chain/pb/chain.ts'
+import { sync } from '../../src/protocols/sync/index.ts'
+import type { ChainStore } from '../../src/storage/index.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import { buildChain, collect, enc } from '../unit/storage/helpers.ts'
+
+const CHAIN = 'vehicle-7'
+const addr = (n: VGuardNode): string => n.multiaddrs[0].toString()
+
+function blocksAfter (tip: ChainTip, n: number): Block[] {
+  return buildChain(tip, n, h => ({
+    timestamp: Date.now(),
+    transactions: [
+      { key: `gps/${h}`, value: enc.encode(`{"lat":49.${h},"lon":8.${h}}`) },
+      { key: 'gps/latest', value: enc.encode(String(h)) }
+    ]
+  }))
+}
+
+async function appendInBatches (store: ChainStore, blocks: Block[]): Promise<void> {
+  for (let i = 0; i < blocks.length; i += 100) await store.appendMany(blocks.slice(i, i + 100))
+}
+
+async function verifiedHeight (store: ChainStore, chainId = CHAIN): Promise<number> {
+  let prev: ChainTip = emptyTip(chainId)
+  for await (const b of store.blocks(chainId)) {
+    verifyBlock(b, prev)
+    prev = tipOf(b)
+  }
+  return prev.height
+}
+
+async function sameChain (a: ChainStore, b: ChainStore): Promise<void> {
+  expect((await collect(b.blocks(CHAIN))).map(x => x.hash)).toEqual((await collect(a.blocks(CHAIN))).map(x => x.hash))
+  expect(await collect(b.entries(CHAIN))).toEqual(await collect(a.entries(CHAIN)))
+}
+
+/** A copy of a block with a different payload and recomputed hashes: valid on its own, but not the chain's block. */
+function forge (block: Block): Block {
+  const payload = createBlock({ prev: emptyTip('x'), proposer: 'x', timestamp: 0, transactions: [{ key: 'gps/latest', value: enc.encode('somewhere else') }] }).payload ?? new Uint8Array()
+  const header = { ...block.header, payloadHash: sha256(payload) as Uint8Array<ArrayBuffer>, payloadBytes: payload.byteLength, txCount: 1 }
+  const headerBytes = BlockHeader.encode(header)
+  return { header: BlockHeader.decode(headerBytes), headerBytes, hash: sha256(headerBytes), payload }
+}
+
+/** Serves `forge(block)` instead of the block at `height`. */
+function lyingStore (inner: ChainStore, height: number): ChainStore {
+  return new Proxy(inner, {
+    get (target, prop) {
+      if (prop === 'blocks') {
+        return async function * (chainId: string, options?: Parameters<ChainStore['blocks']>[1]) {
+          for await (const b of target.blocks(chainId, options)) yield b.header.height === height ? forge(b) : b
+        }
+      }
+      const value = Reflect.get(target, prop) as unknown
+      return typeof value === 'function' ? value.bind(target) : value
+    }
+  })
+}
+
+describe('sync - reconcile over libp2p', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('a zombie restarted after A appended 1,000 blocks catches up from A', async () => {
+    const a = await cluster.create()
+    await a.start()
+    await appendInBatches(a.chains, blocksAfter(emptyTip(CHAIN), 10))
+    const dataDir = await cluster.tempDir()
+    let b = await cluster.create({ dataDir, bootstrap: [addr(a)] })
+    await b.start()
+    await waitFor(() => fullyConnected([a, b]), { message: 'a and b connected' })
+    // B, asked, fetches the first 10 blocks (a baby only fetches when asked)
+    const [first] = await b.sync.reconcile(CHAIN)
+    expect(first).toMatchObject({ before: 0, after: 10, dropped: [] })
+
+    await cluster.stopNode(b)
+    await appendInBatches(a.chains, blocksAfter(await a.chains.tip(CHAIN), 1_000))
+    expect((await a.chains.tip(CHAIN)).height).toBe(1_010)
+
+    // the zombie loads its chain from disk and reconciles as soon as A connects
+    b = await cluster.create({ dataDir, bootstrap: [addr(a)] })
+    expect((await b.chains.tip(CHAIN)).height).toBe(10)
+    await b.start()
+    await waitFor(async () => (await b.chains.tip(CHAIN)).height === 1_010, { timeout: 30_000, message: 'b caught up to 1010' })
+    expect(await verifiedHeight(b.chains)).toBe(1_010)
+    await sameChain(a.chains, b.chains)
+    expect((await b.chains.get(CHAIN, 'gps/latest'))?.height).toBe(1_010)
+  })
+
+  it('a peer serving a forged block is dropped; the chain stays valid and completes from an honest peer', async () => {
+    const honest = await cluster.create()
+    await honest.start()
+    const liar = await cluster.create()
+    await liar.start()
+    const b = await cluster.create({ bootstrap: [addr(honest), addr(liar)] })
+    await b.start()
+    await waitFor(() => fullyConnected([honest, liar, b]), { message: 'three connected' })
+
+    // the liar has the longest chain (60) and forges block 20 when it serves it,
+    // over the real protocol: its own sync service is replaced by one reading a lying store
+    await liar.sync.stop()
+    const forger = sync()({ libp2p: liar.libp2p, store: lyingStore(liar.chains, 20), logger: prefixLogger('liar'), peers: () => [] })
+    await forger.start()
+    const chain = blocksAfter(emptyTip(CHAIN), 60)
+    await appendInBatches(liar.chains, chain)
+    await appendInBatches(honest.chains, chain.slice(0, 50))
+    try {
+      await b.chains.appendMany(chain.slice(0, 10))
+      const [result] = await b.sync.reconcile(CHAIN)
+      expect(result.before).toBe(10)
+      expect(result.after).toBe(50)
+      expect(result.dropped.map(d => d.peer)).toEqual([liar.peerId.toString()])
+      expect(result.dropped[0].reason).toMatch(/InvalidBlockError \(WrongPrevHash\)/)
+      expect(result.sources).toEqual([honest.peerId.toString()])
+      expect(await verifiedHeight(b.chains)).toBe(50)
+      await sameChain(honest.chains, b.chains)
+      expect((await b.chains.getBlock(CHAIN, 20))?.hash).toEqual(chain[19].hash)
+    } finally {
+      await forger.stop()
+    }
+  })
+})
