@@ -1,0 +1,114 @@
+/**
+ * Read-only views of the chains this node holds, from its local store:
+ * GET /chains/:id/blocks?from&to and GET /chains/:id/kv/:key.
+ * (Quorum and redirect reads live with their protocols; these answer from
+ * this node's copy only.)
+ */
+import type { FastifyInstance } from 'fastify'
+import type { VGuardNode } from '../node/index.ts'
+import { decodeTransactions, toHex } from '../chain/index.ts'
+import type { Block } from '../chain/index.ts'
+import { InvalidRequestError } from './errors.ts'
+
+/** One page of blocks: JSON of 100 blocks of ≤ 4 MiB payload is already plenty for a browser. */
+export const MAX_BLOCKS_PER_PAGE = 100
+
+/** The chain is not held by this node. */
+export class ChainNotFoundError extends Error {
+  static name = 'ChainNotFoundError'
+  constructor (message = 'Chain not found') {
+    super(message)
+    this.name = 'ChainNotFoundError'
+  }
+}
+
+/** The key has no value in the chain's state (never written, or deleted). */
+export class KeyNotFoundError extends Error {
+  static name = 'KeyNotFoundError'
+  constructor (message = 'Key not found') {
+    super(message)
+    this.name = 'KeyNotFoundError'
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** Values are bytes: shown as text when they are valid UTF-8, else base64. */
+export function jsonValue (value: Uint8Array): { value: string, encoding: 'utf8' | 'base64' } {
+  try {
+    return { value: strictUtf8.decode(value), encoding: 'utf8' }
+  } catch {
+    return { value: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'), encoding: 'base64' }
+  }
+}
+
+export function blockJson (block: Block, withTransactions: boolean): Record<string, unknown> {
+  const h = block.header
+  return {
+    height: h.height,
+    hash: toHex(block.hash),
+    prevHash: toHex(h.prevHash),
+    payloadHash: toHex(h.payloadHash),
+    proposer: h.proposer,
+    booth: h.booth,
+    ballot: h.ballot ?? null,
+    timestamp: h.timestamp,
+    txCount: h.txCount,
+    payloadBytes: h.payloadBytes,
+    pruned: block.payload == null,
+    ...(withTransactions && block.payload != null
+      ? { transactions: decodeTransactions(block.payload).map(tx => tx.op === 'DELETE' ? { op: tx.op, key: tx.key } : { op: tx.op, key: tx.key, ...jsonValue(tx.value) }) }
+      : {})
+  }
+}
+
+function parseHeight (name: string, raw: string | undefined): number | undefined {
+  if (raw == null || raw === '') return undefined
+  if (!/^\d{1,15}$/.test(raw)) throw new InvalidRequestError(`${name}: a height (integer ≥ 1), got ${JSON.stringify(raw)}`)
+  const n = Number(raw)
+  if (n < 1) throw new InvalidRequestError(`${name}: heights start at 1`)
+  return n
+}
+
+interface BlocksQuery { from?: string, to?: string, transactions?: string }
+
+export function registerChainRoutes (server: FastifyInstance, node: VGuardNode): void {
+  server.get<{ Params: { id: string }, Querystring: BlocksQuery }>('/chains/:id/blocks', async (req) => {
+    const { id } = req.params
+    const info = await node.chains.info(id)
+    if (info == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
+    const from = parseHeight('from', req.query.from) ?? 1
+    const to = parseHeight('to', req.query.to) ?? info.height
+    if (to < from) throw new InvalidRequestError('to must be ≥ from')
+    const last = Math.min(to, info.height, from + MAX_BLOCKS_PER_PAGE - 1)
+    const withTransactions = req.query.transactions !== 'false'
+    const blocks: Array<Record<string, unknown>> = []
+    if (from <= last) {
+      for await (const block of node.chains.blocks(id, { from, to: last })) blocks.push(blockJson(block, withTransactions))
+    }
+    return {
+      chainId: id,
+      height: info.height,
+      tipHash: toHex(info.tipHash),
+      from,
+      to: last,
+      blocks,
+      // where the next page starts, if the range asked for goes on
+      next: last < Math.min(to, info.height) ? last + 1 : null
+    }
+  })
+
+  server.get<{ Params: { id: string, key: string } }>('/chains/:id/kv/:key', async (req, reply) => {
+    const { id, key } = req.params
+    if (await node.chains.info(id) == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
+    try {
+      const kv = await node.chains.get(id, key)
+      if (kv == null) throw new KeyNotFoundError(`key ${key} has no value in chain ${id}`)
+      return { key, ...jsonValue(kv.value), height: kv.height }
+    } catch (err) {
+      // retention removed the payload that held the value: it existed, it is gone
+      if ((err as Error).name === 'PayloadPrunedError') return await reply.status(410).send({ error: 'PayloadPrunedError', message: (err as Error).message })
+      throw err
+    }
+  })
+}
