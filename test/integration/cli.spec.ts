@@ -235,7 +235,7 @@ describe('vguard-node CLI', () => {
         const statuses = await Promise.all(nodes.map(statusOf))
         return statuses.every(s => s.peers.length === 9)
       }
-      await waitFor(full, { timeout: 60_000, interval: 250, message: 'every /status lists 9 peers' })
+      await waitFor(full, { timeout: 90_000, interval: 250, message: 'every /status lists 9 peers' })
       const statuses = await Promise.all(nodes.map(statusOf))
       statuses.forEach((s, i) => {
         const expected = nodes.filter((_, j) => j !== i).map(n => n.peerId).sort()
