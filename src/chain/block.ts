@@ -62,10 +62,9 @@ export interface CreateBlockInit {
   transactions: TransactionInput[]
 }
 
-const utf8 = new TextEncoder()
-
 function byteLength (s: string): number {
-  return utf8.encode(s).byteLength
+  // counts UTF-8 bytes without encoding (verification runs on every append)
+  return Buffer.byteLength(s, 'utf8')
 }
 
 /** Header rules that hold for any block, whatever its tip. */

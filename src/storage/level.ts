@@ -13,9 +13,10 @@
  *   loses nothing (the log is written with write() before the batch resolves
  *   and the OS keeps it), but a machine crash can lose the last appends.
  *   Bulk callers pass sync once per batch of blocks, not per block.
- * - Every append is ONE atomic batch: block records, hash index, state
- *   pointers and the chain meta (tip) together. After any crash the tip and
- *   state agree with the blocks on disk; there is nothing to repair on open.
+ * - Every append is ONE atomic batch: block records, hash index and state
+ *   pointers together (and the chain meta every META_EVERY blocks). After any
+ *   crash the records on disk are a consistent prefix of the chain with its
+ *   state; open() derives the tip from the last meta plus the records after it.
  * - Pins use sync: a pin is a user's promise to keep evidence.
  * - deleteChain first writes (with sync) a `deleting` mark on the meta, then
  *   clears the chain's ranges, then removes the meta; open() finishes a delete
@@ -26,14 +27,22 @@
 import { ChainMeta as PbChainMeta } from './pb/store.ts'
 import type { Block } from '../chain/index.ts'
 import type { NodeDatabase, BinaryLevel } from './database.ts'
-import { AbstractChainStore } from './base.ts'
+import { AbstractChainStore, blockBytes } from './base.ts'
 import type { AppendItem, ChainMeta, Pointer } from './base.ts'
-import { ChainKeys, TYPE_STATE, prefixEnd } from './keys.ts'
+import { ChainKeys, TYPE_BLOCK, TYPE_STATE, prefixEnd } from './keys.ts'
 import { decodeHeight, decodePointer, decodeRecord, encodeHeight, encodePointer, encodeRecord } from './records.ts'
 import type { Pin } from './index.ts'
 
 /** The sublevel name whose prefix our keys carry. */
 export const CHAINS_SUBLEVEL = 'chains'
+
+/**
+ * The chain meta (tip and byte counters) is written with a chain's first block
+ * and then every META_EVERY blocks, not with every append: for small blocks
+ * one more operation per batch measured ~15-25% of the append cost. open()
+ * rolls the meta forward over the block records written after it.
+ */
+export const META_EVERY = 64
 
 type Op = { type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }
 
@@ -51,6 +60,8 @@ function toPb (meta: ChainMeta, deleting = false): Uint8Array {
 export class LevelChainStore extends AbstractChainStore {
   private readonly db: BinaryLevel
   private readonly keys: ChainKeys
+  /** Height of the meta on disk, per chain (it may lag the tip by < META_EVERY blocks). */
+  private readonly persistedHeight = new Map<string, number>()
 
   private constructor (database: NodeDatabase) {
     super()
@@ -74,7 +85,8 @@ export class LevelChainStore extends AbstractChainStore {
         continue
       }
       const { deleting: _, ...meta } = pb
-      this.metas.set(meta.chainId, { ...meta, pruneFrom: Math.max(1, meta.pruneFrom) })
+      this.persistedHeight.set(meta.chainId, meta.height)
+      this.metas.set(meta.chainId, await this.rollForward({ ...meta, pruneFrom: Math.max(1, meta.pruneFrom) }))
     }
     for (const chainId of unfinished) await this.commitDelete(chainId)
     for await (const key of this.db.keys(this.keys.pinsRange())) {
@@ -84,32 +96,77 @@ export class LevelChainStore extends AbstractChainStore {
     }
   }
 
+  /**
+   * Brings a meta read from disk up to the last block record: blocks appended
+   * after the meta was last written. Each record went in with its state and
+   * hash index in one batch, so the records on disk always form a consistent
+   * prefix of the chain, and the meta follows from them.
+   */
+  private async rollForward (meta: ChainMeta): Promise<ChainMeta> {
+    let m = meta
+    const end = prefixEnd(this.keys.chainPrefix(TYPE_BLOCK, meta.chainId))
+    for await (const value of this.db.values({ gte: this.keys.block(meta.chainId, meta.height + 1), lt: end })) {
+      const block = decodeRecord(plain(value))
+      if (block.header.height !== m.height + 1) break
+      m = {
+        ...m,
+        height: block.header.height,
+        tipHash: block.hash.slice(),
+        bytes: m.bytes + blockBytes(block),
+        payloadBytes: m.payloadBytes + (block.payload?.byteLength ?? 0),
+        tipTimestamp: block.header.timestamp
+      }
+    }
+    return m
+  }
+
+  /** Writes the metas that lag their tips, so the next open need not roll forward. */
+  override async close (): Promise<void> {
+    await super.close()
+    if (this.db.status !== 'open') return
+    const batch = this.db.batch()
+    let dirty = 0
+    for (const meta of this.metas.values()) {
+      if (this.persistedHeight.get(meta.chainId) === meta.height) continue
+      batch.put(this.keys.meta(meta.chainId), toPb(meta))
+      this.persistedHeight.set(meta.chainId, meta.height)
+      dirty++
+    }
+    if (dirty > 0) await batch.write()
+    else await batch.close()
+  }
+
   protected async commitAppend (items: AppendItem[], meta: ChainMeta, sync: boolean): Promise<void> {
     const { chainId } = meta
-    const ops: Op[] = []
+    // a chained batch: measured ~1.4x cheaper per operation than an array batch
+    const batch = this.db.batch()
     const statePrefix = this.keys.chainPrefix(TYPE_STATE, chainId)
     for (const { block, entries } of items) {
       const height = block.header.height
-      ops.push({ type: 'put', key: this.keys.block(chainId, height), value: encodeRecord(block) })
-      ops.push({ type: 'put', key: this.keys.hash(chainId, block.hash), value: encodeHeight(height) })
+      batch.put(this.keys.block(chainId, height), encodeRecord(block))
+      batch.put(this.keys.hash(chainId, block.hash), encodeHeight(height))
       const payload = block.payload ?? EMPTY
       for (const e of entries) {
         const key = new Uint8Array(statePrefix.byteLength + e.keyLength)
         key.set(statePrefix)
         key.set(payload.subarray(e.keyOffset, e.keyOffset + e.keyLength), statePrefix.byteLength)
         // within one batch later operations win, so a key written twice ends with its last value
-        if (e.op === 'PUT') ops.push({ type: 'put', key, value: encodePointer({ height, valueOffset: e.valueOffset, valueLength: e.valueLength }) })
-        else ops.push({ type: 'del', key })
+        if (e.op === 'PUT') batch.put(key, encodePointer({ height, valueOffset: e.valueOffset, valueLength: e.valueLength }))
+        else batch.del(key)
       }
     }
-    ops.push({ type: 'put', key: this.keys.meta(chainId), value: toPb(meta) })
-    await this.db.batch(ops, { sync })
+    const persisted = this.persistedHeight.get(chainId)
+    const writeMeta = persisted == null || meta.height - persisted >= META_EVERY
+    if (writeMeta) batch.put(this.keys.meta(chainId), toPb(meta))
+    await batch.write({ sync })
+    if (writeMeta) this.persistedHeight.set(chainId, meta.height)
   }
 
   protected async commitPrune (headers: Block[], meta: ChainMeta): Promise<void> {
     const ops: Op[] = headers.map(h => ({ type: 'put', key: this.keys.block(meta.chainId, h.header.height), value: encodeRecord(h) }))
     ops.push({ type: 'put', key: this.keys.meta(meta.chainId), value: toPb(meta) })
     await this.db.batch(ops, { sync: false })
+    this.persistedHeight.set(meta.chainId, meta.height)
   }
 
   protected async commitDelete (chainId: string): Promise<void> {
@@ -117,6 +174,7 @@ export class LevelChainStore extends AbstractChainStore {
     if (meta != null) await this.db.put(this.keys.meta(chainId), toPb(meta, true), { sync: true })
     for (const range of this.keys.chainRanges(chainId)) await this.db.clear(range)
     await this.db.del(this.keys.meta(chainId))
+    this.persistedHeight.delete(chainId)
   }
 
   protected async commitPin (chainId: string, pin: Pin, op: 'add' | 'remove', meta?: ChainMeta): Promise<void> {
@@ -124,6 +182,7 @@ export class LevelChainStore extends AbstractChainStore {
     const ops: Op[] = [op === 'add' ? { type: 'put', key, value: EMPTY } : { type: 'del', key }]
     if (meta != null) ops.push({ type: 'put', key: this.keys.meta(chainId), value: toPb(meta) })
     await this.db.batch(ops, { sync: true })
+    if (meta != null) this.persistedHeight.set(chainId, meta.height)
   }
 
   protected async readBlock (chainId: string, height: number): Promise<Block | undefined> {

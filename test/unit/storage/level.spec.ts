@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase } from '../../../src/storage/database.ts'
 import type { NodeDatabase } from '../../../src/storage/database.ts'
-import { LevelChainStore, CHAINS_SUBLEVEL } from '../../../src/storage/level.ts'
+import { LevelChainStore, CHAINS_SUBLEVEL, META_EVERY } from '../../../src/storage/level.ts'
 import { ChainKeys } from '../../../src/storage/keys.ts'
 import { ChainMeta } from '../../../src/storage/pb/store.ts'
 import { chainOf, collect } from './helpers.ts'
@@ -52,4 +52,26 @@ describe('storage - LevelChainStore', () => {
     const left = await collect(database.sublevel(CHAINS_SUBLEVEL).keys())
     expect(left).toHaveLength(4)
   })
+
+  it('rolls the tip forward over blocks appended after the last meta write (no clean close)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-level-'))
+    database = await openDatabase(dir)
+    const store = await LevelChainStore.open(database)
+    const blocks = chainOf('car', META_EVERY * 2 + 5)
+    for (const b of blocks) await store.append(b, { sync: false })
+    const before = await store.info('car')
+    // the meta on disk lags the tip: the store is not closed, as after a crash
+    const keys = new ChainKeys(database.sublevel(CHAINS_SUBLEVEL).prefix)
+    const onDisk = ChainMeta.decode(await database.db.get(keys.meta('car')) ?? new Uint8Array())
+    expect(onDisk.height).toBeLessThan(blocks.length)
+    await database.close()
+
+    database = await openDatabase(dir)
+    const reopened = await LevelChainStore.open(database)
+    expect(await reopened.info('car')).toEqual(before)
+    expect((await reopened.get('car', `k${blocks.length}`))?.height).toBe(blocks.length)
+    await reopened.append(chainOf('car', blocks.length + 1)[blocks.length])
+    expect((await reopened.tip('car')).height).toBe(blocks.length + 1)
+  })
 })
+
