@@ -74,4 +74,3 @@ describe('storage - LevelChainStore', () => {
     expect((await reopened.tip('car')).height).toBe(blocks.length + 1)
   })
 })
-
