@@ -26,7 +26,7 @@ import type { NodeDatabase, BinarySublevel } from '../storage/database.ts'
 import { BackupTableStore, BoothResult, rankBackupCandidates, signTable } from '../backup/index.ts'
 import type { VerifiedTable } from '../backup/index.ts'
 import { ReplicateService } from '../protocols/replicate/index.ts'
-import type { ReplicateProgress } from '../protocols/replicate/index.ts'
+import type { ReplicateProgress, ReplicateResult } from '../protocols/replicate/index.ts'
 import { ReleaseService } from '../protocols/release/index.ts'
 import { ReadService, ReadRequest, ReadResponse, readWithRedirect } from '../protocols/read/index.ts'
 import type { RedirectReadResult } from '../protocols/read/index.ts'
@@ -62,6 +62,8 @@ export interface ReplicationOutcome {
   complete: boolean
   /** Why the round fell short, per candidate that failed. */
   failures: Array<{ peerId: string, error: string }>
+  /** What each active backup was sent: resumedFrom is the height it already held. */
+  transfers: Array<{ peerId: string, resumedFrom: number, sentBlocks: number, sentBytes: number }>
 }
 
 export interface BackupStatus {
@@ -123,6 +125,8 @@ export class VGuardDB {
   private readonly rounds = new Map<string, Promise<ReplicationOutcome>>()
   private readonly queued = new Map<string, Promise<ReplicationOutcome>>()
   private readonly transfers = new Map<string, ReplicateProgress>()
+  /** Backup side: newest epoch each owner opened a transfer for (orders releases after re-selection). */
+  private readonly offered = new Map<string, number>()
   private releaseTimer?: ReturnType<typeof setTimeout>
   private releasing = false
   private running = false
@@ -139,6 +143,9 @@ export class VGuardDB {
     this.replicate = new ReplicateService({
       ...base,
       freeCapacity: async () => await this.freeCapacity(),
+      onOffer: (chainId, epoch) => {
+        this.offered.set(chainId, Math.max(epoch, this.offered.get(chainId) ?? 0))
+      },
       onStored: async (chainId, tip) => {
         // this sync write is what makes the copy durable before DONE is answered
         await this.backupsDb.put(utf8.encode(chainId), utf8.encode(String(tip.height)), SYNC_WRITE)
@@ -147,6 +154,7 @@ export class VGuardDB {
     this.release = new ReleaseService({
       ...base,
       tables: this.tables,
+      offeredEpoch: (chainId) => this.offered.get(chainId) ?? 0,
       onReleased: (chainId, epoch) => {
         void this.backupsDb.del(utf8.encode(chainId)).catch(() => {})
         this.c.events.safeDispatchEvent('backup:released', { detail: { chainId, epoch } })
@@ -257,24 +265,33 @@ export class VGuardDB {
     const epoch = (current?.epoch ?? 0) + 1
     const active: string[] = []
     const failures: Array<{ peerId: string, error: string }> = []
+    const transfers: ReplicationOutcome['transfers'] = []
     let next = 0
-    // k transfers at a time; each failure pulls in the next candidate
+    let inflight = 0
+    // at most k transfers at a time, and never more than k successes: a copy
+    // made beyond k would be held by a vehicle no table names
     const worker = async (): Promise<void> => {
-      while (active.length < kBackups && next < ranked.length) {
+      while (active.length + inflight < kBackups && next < ranked.length) {
         const peer = ranked[next++]
+        inflight++
         try {
-          await this.replicateOne(peer, chainId, epoch)
-          if (active.length < kBackups) active.push(peer)
+          const result = await this.replicateOne(peer, chainId, epoch)
+          active.push(peer)
+          transfers.push({ peerId: peer, resumedFrom: result.resumedFrom, sentBlocks: result.sentBlocks, sentBytes: result.sentBytes })
         } catch (err) {
-          this.log('backup %s failed for %s: %s', peer, chainId, (err as Error).message)
-          failures.push({ peerId: peer, error: (err as Error).message })
+          const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+          this.log('backup %s failed for %s: %s', peer, chainId, message)
+          failures.push({ peerId: peer, error: message })
+        } finally {
+          inflight--
         }
       }
     }
     await Promise.all(Array.from({ length: Math.max(1, kBackups) }, worker))
     if (kBackups === 0) active.length = 0
 
-    const previous = new Set([...(current?.active ?? []), ...this.pendingPeers(chainId)])
+    // previous holders, those not yet told, and failed candidates (they may hold a partial copy)
+    const previous = new Set([...(current?.active ?? []), ...this.pendingPeers(chainId), ...failures.map(f => f.peerId)])
     const obsolete = [...previous].filter(p => !active.includes(p))
     const signed = await signTable(this.c.privateKey, this.self, {
       chainId, epoch, active, obsolete, height: tip.height, tipHash: tip.hash, timestamp: (this.c.now ?? Date.now)()
@@ -286,13 +303,13 @@ export class VGuardDB {
     this.scheduleReleases(0)
     const complete = active.length >= kBackups
     if (!complete) this.log('only %d of %d backups for %s at epoch %d', active.length, kBackups, chainId, epoch)
-    return { chainId, height: tip.height, epoch, active, obsolete, complete, failures }
+    return { chainId, height: tip.height, epoch, active, obsolete, complete, failures, transfers }
   }
 
-  private async replicateOne (peer: string, chainId: string, epoch: number): Promise<void> {
+  private async replicateOne (peer: string, chainId: string, epoch: number): Promise<ReplicateResult> {
     const key = `${chainId}\n${peer}`
     try {
-      await this.replicate.replicateTo(peerIdFromString(peer), chainId, {
+      return await this.replicate.replicateTo(peerIdFromString(peer), chainId, {
         epoch,
         signal: AbortSignal.timeout(REPLICATE_TIMEOUT),
         onProgress: (p) => {

@@ -8,7 +8,7 @@
  */
 import { setMaxListeners } from 'node:events'
 import type { Connection, Libp2p, PeerId, Stream, StreamHandlerOptions } from '@libp2p/interface'
-import { TimeoutError } from './errors.ts'
+import { InvalidMessageError, TimeoutError } from './errors.ts'
 
 /** A signal that fires after `ms`, combined with the caller's own if any. */
 export function timeoutSignal (ms: number, signal?: AbortSignal): AbortSignal {
@@ -17,6 +17,9 @@ export function timeoutSignal (ms: number, signal?: AbortSignal): AbortSignal {
   setMaxListeners(Infinity, combined)
   return combined
 }
+
+/** What a peer's malformed or oversized frame surfaces as, from @libp2p/utils and protons. */
+const MALFORMED = new Set(['RangeError', 'MaxLengthError', 'InvalidDataLengthError', 'InvalidDataLengthLengthError', 'InvalidMessageLengthError', 'UnexpectedEOFError'])
 
 function isAbort (err: unknown): boolean {
   const name = (err as Error)?.name
@@ -43,6 +46,7 @@ export async function withStream<T> (
   } catch (err) {
     stream?.abort(err as Error)
     if (isAbort(err)) throw new TimeoutError(`${protocol} with ${peer.toString()} timed out`)
+    if (MALFORMED.has((err as Error).name)) throw new InvalidMessageError(`${protocol}: malformed answer from ${peer.toString()}: ${(err as Error).message}`)
     throw err
   }
 }

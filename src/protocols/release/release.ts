@@ -13,6 +13,8 @@ export interface ReleaseComponents {
   store: ChainStore
   tables: BackupTableStore
   logger: ComponentLogger
+  /** The newest epoch the chain's owner has opened a transfer to us for (0 if none). */
+  offeredEpoch?: (chainId: string) => number
   /** Called after a copy was deleted (for events and metrics). */
   onReleased?: (chainId: string, epoch: number) => void
 }
@@ -96,6 +98,11 @@ export class ReleaseService {
       const held = tables.get(table.chainId)
       if (held != null && held.table.epoch > table.epoch) {
         return { status: ReleaseResponse.Status.STALE, epoch: held.table.epoch, message: `holding epoch ${held.table.epoch}` }
+      }
+      // the owner already chose us again for a newer epoch: this release is overtaken
+      const offered = this.components.offeredEpoch?.(table.chainId) ?? 0
+      if (offered > table.epoch) {
+        return { status: ReleaseResponse.Status.STALE, epoch: offered, message: `replicating epoch ${offered}` }
       }
       const self = libp2p.peerId.toString()
       if (held == null && (await store.info(table.chainId)) == null) {

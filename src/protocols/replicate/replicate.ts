@@ -1,6 +1,6 @@
 import { pbStream } from '@libp2p/utils'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
-import { bytesEqual, decodeBlock, encodeBlock } from '../../chain/index.ts'
+import { bytesEqual, decodeBlock, encodeBlock, InvalidBlockError } from '../../chain/index.ts'
 import type { Block, ChainTip } from '../../chain/index.ts'
 import type { ChainStore } from '../../storage/index.ts'
 import { InvalidMessageError, ProtocolError } from '../errors.ts'
@@ -22,6 +22,11 @@ export interface ReplicateComponents {
    * durably (sync): that write also flushes the appends before it.
    */
   onStored: (chainId: string, tip: ChainTip) => Promise<void>
+  /**
+   * Backup side: the owner opened a transfer for this epoch. A release of an
+   * older epoch must not delete what this transfer brings.
+   */
+  onOffer?: (chainId: string, epoch: number) => void
 }
 
 export interface ReplicateInit {
@@ -210,7 +215,8 @@ export class ReplicateService {
           throw new ReplicateRefusedError(`backup refused blocks: ${ReplicateResponse.Status[res.status] ?? res.status}: ${res.message}`)
         }
         const frame = pending.shift()
-        if (frame == null || res.height !== frame.last) throw new InvalidMessageError(`unexpected ack for height ${res.height}`)
+        // the backup may be ahead of the frame (a reconcile ran beside us), never behind it
+        if (frame == null || res.height < frame.last) throw new InvalidMessageError(`unexpected ack for height ${res.height}`)
         window.release(frame.bytes)
         progress(res.height, sentBytes)
       }
@@ -219,6 +225,9 @@ export class ReplicateService {
       window.release(Infinity)
       throw err
     })
+    // observed below (await acks or the writer's catch); this only keeps a
+    // failure that lands while the writer is mid-write from counting as unhandled
+    acks.catch(() => {})
 
     let first = true
     let batch: Uint8Array[] = []
@@ -247,14 +256,44 @@ export class ReplicateService {
     } catch (err) {
       writerDone = true
       wakeReader()
-      // the stream is aborted by our caller, which fails the reader too: don't leave it unhandled
-      acks.catch(() => {})
       throw err
     }
     writerDone = true
     wakeReader()
     await acks
     return { sentBlocks, sentBytes }
+  }
+
+  /**
+   * Appends the blocks of a frame that extend our tip. Blocks we already hold
+   * (a reconcile from the proposer may run beside this transfer) are skipped
+   * if their hash matches ours; a different block at a held height is a
+   * diverged copy and fails as InvalidBlockError.
+   */
+  private async appendFresh (chainId: string, blocks: Block[]): Promise<ChainTip> {
+    const { store } = this.components
+    for (let attempt = 0; ; attempt++) {
+      const tip = await store.tip(chainId)
+      const fresh: Block[] = []
+      for (const block of blocks) {
+        if (block.header.height > tip.height) {
+          fresh.push(block)
+          continue
+        }
+        const held = await store.getBlock(chainId, block.header.height)
+        if (held == null || !bytesEqual(held.hash, block.hash)) {
+          throw new InvalidBlockError('WrongPrevHash', `Invalid block: copy diverged at height ${block.header.height}`)
+        }
+      }
+      if (fresh.length === 0) return tip
+      try {
+        // durability comes with DONE's sync write; per-frame syncs would cost a flush each
+        return await store.appendMany(fresh, { sync: false })
+      } catch (err) {
+        // another writer appended in between: look again, once
+        if ((err as { reason?: string }).reason !== 'WrongHeight' || attempt > 0) throw err
+      }
+    }
   }
 
   /** Backup side of one transfer. */
@@ -280,6 +319,7 @@ export class ReplicateService {
       await reply({ status: ReplicateResponse.Status.FORBIDDEN, message: `${owner} does not own chain ${chainId}` })
       return
     }
+    this.components.onOffer?.(chainId, offer.epoch)
     const held = await store.info(chainId)
     let free = await this.components.freeCapacity()
     // what we already hold of it is not new duty
@@ -328,8 +368,7 @@ export class ReplicateService {
       first = false
       let now: ChainTip
       try {
-        // durability comes with DONE's sync write; per-frame syncs would cost a flush each
-        now = await store.appendMany(blocks, { sync: false })
+        now = await this.appendFresh(chainId, blocks)
       } catch (err) {
         if ((err as Error).name !== 'InvalidBlockError') throw err
         this.log('rejected blocks of %s from %p: %s', chainId, connection.remotePeer, (err as Error).message)

@@ -1,0 +1,170 @@
+import { describe, it, expect, afterEach } from 'vitest'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { PeerId, Stream } from '@libp2p/interface'
+import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import { gpsTransaction } from '../../src/workload/gps.ts'
+import { createBlock } from '../../src/chain/index.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+import type { VGuardNodeOptions } from '../../src/node/config.ts'
+import { REPLICATE_PROTOCOL } from '../../src/protocols/replicate/index.ts'
+import { RELEASE_PROTOCOL } from '../../src/protocols/release/index.ts'
+import { READ_PROTOCOL } from '../../src/protocols/read/index.ts'
+
+async function swarm (cluster: TestCluster, n: number, overrides: Partial<VGuardNodeOptions> = {}): Promise<VGuardNode[]> {
+  const first = await cluster.create({ kBackups: 2, ...overrides })
+  await first.start()
+  const rest = await Promise.all(Array.from({ length: n - 1 }, async () => await cluster.create({ kBackups: 2, bootstrap: [first.multiaddrs[0].toString()], ...overrides })))
+  await Promise.all(rest.map(async r => { await r.start() }))
+  const nodes = [first, ...rest]
+  await waitFor(() => fullyConnected(nodes), { message: 'full mesh' })
+  return nodes
+}
+
+const ids = (...nodes: VGuardNode[]): string[] => nodes.map(n => n.peerId.toString())
+
+/** A seeded PRNG (mulberry32) so the churn of participants is reproducible. */
+function prng (seed: number): () => number {
+  return () => {
+    seed |= 0
+    seed = seed + 0x6D2B79F5 | 0
+    let t = Math.imul(seed ^ seed >>> 15, 1 | seed)
+    t = t + Math.imul(t ^ t >>> 7, 61 | t) ^ t
+    return ((t ^ t >>> 14) >>> 0) / 4294967296
+  }
+}
+
+/** Blocks of about `bytes`, made of GPS fixes, so a transfer takes several frames. */
+function bigBatch (start: number, bytes: number): Array<{ key: string, value: Uint8Array }> {
+  const txs = []
+  let size = 0
+  for (let i = start; size < bytes; i++) {
+    const tx = gpsTransaction(i)
+    const value = new Uint8Array(1024)
+    value.set(tx.value.subarray(0, 1024))
+    txs.push({ key: tx.key, value })
+    size += 1024 + tx.key.length
+  }
+  return txs
+}
+
+/** Writes raw bytes on a fresh stream and resolves once the remote has closed or reset it. */
+async function sendRaw (node: VGuardNode, peer: PeerId, protocol: string, bytes: Uint8Array): Promise<string> {
+  const stream: Stream = await node.libp2p.dialProtocol(peer, protocol)
+  const ended = new Promise<string>((resolve) => {
+    stream.addEventListener('close', () => { resolve(stream.status) }, { once: true })
+  })
+  stream.send(bytes)
+  try {
+    await stream.close({ signal: AbortSignal.timeout(15_000) })
+  } catch {}
+  return await Promise.race([ended, new Promise<string>(resolve => setTimeout(() => { resolve(stream.status) }, 15_000))])
+}
+
+describe('vguarddb - duty, faults and bad input', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('after 50 booths with changing participants only the proposer and its k active backups hold the chain', async () => {
+    const nodes = await swarm(cluster, 8)
+    const [A, ...others] = nodes
+    const chainId = A.peerId.toString()
+    const random = prng(42)
+    const chosen = new Map<string, number>()
+    let last
+    for (let booth = 0; booth < 50; booth++) {
+      const shuffled = [...others].sort(() => random() - 0.5)
+      const participants = shuffled.slice(0, 3 + Math.floor(random() * 2))
+      last = await A.endOfBooth({ participants: ids(...participants), transactions: Array.from({ length: 10 }, (_, i) => gpsTransaction(booth * 10 + i)) })
+      expect(last.complete).toBe(true)
+      for (const p of last.active) chosen.set(p, (chosen.get(p) ?? 0) + 1)
+    }
+    await waitFor(() => A.vguarddb.pendingReleases().length === 0, { timeout: 30_000, message: 'every release acknowledged' })
+    const active = new Set(last?.active)
+    const chainBytes = (await A.chains.info(chainId))?.bytes ?? 0
+    const held = await Promise.all(others.map(async n => (await n.chains.info(chainId))?.bytes ?? 0))
+    others.forEach((n, i) => {
+      if (active.has(n.peerId.toString())) expect(held[i], 'an active backup holds the whole chain').toBe(chainBytes)
+      else expect(held[i], 'a released vehicle holds nothing').toBe(0)
+    })
+    const amplification = (chainBytes + held.reduce((a, b) => a + b, 0)) / chainBytes
+    expect(amplification).toBe(3)
+    // duty over the 50 booths: every vehicle served as a backup at some epoch
+    expect(chosen.size).toBe(others.length)
+    const counts = [...chosen.values()]
+    console.log(`backup duty over 50 booths: max ${Math.max(...counts)}, mean ${(counts.reduce((a, b) => a + b, 0) / counts.length).toFixed(1)} epochs per vehicle; storage amplification ${amplification}`)
+  })
+
+  it('a backup killed during replication is replaced; a backup restarted mid-transfer resumes from its tip', async () => {
+    const [A, B, C, D, E] = await swarm(cluster, 5)
+    const chainId = A.peerId.toString()
+    // 12 blocks of ~1 MiB: several frames per transfer
+    for (let i = 0; i < 12; i++) {
+      await A.chains.append(createBlock({
+        prev: await A.chains.tip(chainId), proposer: chainId, timestamp: Date.now(), transactions: bigBatch(i * 1000, 1024 * 1024)
+      }))
+    }
+    // kill whichever backup reports progress first
+    let victim: string | undefined
+    const onProgress = (e: CustomEvent<{ peer: string, height: number, target: number }>): void => {
+      if (victim == null && e.detail.height < e.detail.target) {
+        victim = e.detail.peer
+        void cluster.stopNode([B, C, D].find(n => n.peerId.toString() === victim) as VGuardNode)
+      }
+    }
+    A.addEventListener('replicate:progress', onProgress)
+    const outcome = await A.endOfBooth({ participants: ids(B, C, D), transactions: [gpsTransaction(99_999)] })
+    A.removeEventListener('replicate:progress', onProgress)
+    expect(victim).toBeDefined()
+    expect(outcome.complete).toBe(true)
+    expect(outcome.active).not.toContain(victim)
+    expect(outcome.active).toHaveLength(2)
+    expect(outcome.failures.map(f => f.peerId)).toContain(victim)
+    // the failed candidate may hold a partial copy: it is told to release it
+    expect(outcome.obsolete).toContain(victim)
+
+    // E is stopped in the middle of a transfer, comes back, and the next transfer resumes from its tip
+    const e = peerIdFromString(E.peerId.toString())
+    let stopping: Promise<void> | undefined
+    const first = A.vguarddb.replicate.replicateTo(e, chainId, {
+      onProgress: (p) => { if (p.height >= 3) stopping ??= cluster.stopNode(E) }
+    })
+    await expect(first).rejects.toThrow()
+    await stopping
+    const back = await cluster.create({ kBackups: 2, dataDir: E.config.dataDir, bootstrap: [A.multiaddrs[0].toString()] })
+    await back.start()
+    const partial = (await back.chains.tip(chainId)).height
+    expect(partial).toBeGreaterThanOrEqual(3)
+    expect(partial).toBeLessThan(13)
+    await waitFor(() => back.peers().some(p => p.peerId === chainId), { message: 'E reconnected to A' })
+    const result = await A.vguarddb.replicate.replicateTo(e, chainId)
+    // from its tip, not from scratch (a zombie reconcile may have advanced the copy meanwhile)
+    expect(result.resumedFrom).toBeGreaterThanOrEqual(partial)
+    expect(result.sentBlocks).toBe(13 - result.resumedFrom)
+    expect((await back.chains.tip(chainId)).height).toBe(13)
+  })
+
+  it('oversized and malformed frames on each protocol are refused; nothing is deleted and the node keeps serving', async () => {
+    const [A, B, M] = await swarm(cluster, 3, { kBackups: 1 })
+    const chainId = A.peerId.toString()
+    await A.endOfBooth({ participants: ids(B), transactions: [gpsTransaction(1)] })
+    expect((await B.chains.info(chainId))?.height).toBe(1)
+    const b = peerIdFromString(B.peerId.toString())
+    const oversized = Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3]) // varint length ≈ 4 GiB
+    const garbage = Uint8Array.from([5, 0xff, 0xff, 0xff, 0xff, 0xff])
+    for (const protocol of [REPLICATE_PROTOCOL, RELEASE_PROTOCOL, READ_PROTOCOL]) {
+      for (const bytes of [oversized, garbage]) {
+        const status = await sendRaw(M, b, protocol, bytes)
+        expect(['closed', 'aborted', 'reset'], `${protocol} ${status}`).toContain(status)
+      }
+    }
+    // a well-formed replicate from a non-owner is refused too
+    await expect(M.vguarddb.replicate.replicateTo(b, chainId)).rejects.toMatchObject({ name: 'ReplicateRefusedError' })
+    expect((await B.chains.info(chainId))?.height).toBe(1)
+    const read = await M.vguarddb.readKey(chainId, gpsTransaction(1).key)
+    expect(read.servedBy).toBe(chainId)
+    await cluster.stopNode(A)
+    const fromBackup = await M.vguarddb.readKey(chainId, gpsTransaction(1).key)
+    expect(fromBackup.servedBy).toBe(B.peerId.toString())
+  })
+})
