@@ -368,11 +368,10 @@ export class Paxos {
     if (!Number.isSafeInteger(snapshot.slot) || snapshot.slot < 1) {
       throw new ReadyStateError('snapshot slot must be a positive integer')
     }
-    if (snapshot.slot <= this.log.commit) {
-      return
-    }
+    // the application state covers ≤ slot even when commit got there meanwhile:
+    // never hand those slots out again
     this.log.restore(snapshot.slot, snapshot.booths)
-    this.applied = this.handedOut = snapshot.slot
+    this.applied = this.handedOut = Math.max(this.applied, snapshot.slot)
     this.settleLeader()
     this.flush()
   }

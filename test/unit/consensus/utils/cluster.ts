@@ -11,7 +11,7 @@
  * - the persisted commit of a node never goes back, and a persisted decided
  *   entry never changes.
  */
-import { createPaxos } from '../../../../src/consensus/index.ts'
+import { compareBallots, createPaxos } from '../../../../src/consensus/index.ts'
 import type {
   Decided, Entry, HardState, Message, Paxos, PaxosConfig, PersistedState, Persist, Value
 } from '../../../../src/consensus/index.ts'
@@ -69,14 +69,27 @@ export interface ClusterOptions {
   onReady?: (id: string) => void
 }
 
+function sameAcceptance (a: Entry, b: Entry): boolean {
+  return a.ballot.round === b.ballot.round && a.ballot.proposer === b.ballot.proposer && valueKey(a.value) === valueKey(b.value)
+}
+
 export class Cluster {
   readonly nodes = new Map<string, SimNode>()
   /** Messages sent and not yet delivered or dropped. */
   net: InFlight[] = []
   /** Pairs "a|b" that cannot talk (both directions). */
   readonly cut = new Set<string>()
-  /** slot → value key of every decision anyone made. */
+  /** slot → value key of every decision anyone made (or any value a quorum accepted). */
   readonly decided = new Map<number, string>()
+  /**
+   * The chosen-value oracle: every acceptance ever persisted, by slot. All
+   * ballots of one slot must use the same booth (the window rule), and a
+   * value is chosen as soon as a majority of that booth persisted it at one
+   * ballot, whether or not anyone learned it yet.
+   */
+  readonly acceptances = new Map<number, { booth: string, byBallot: Map<string, { value: string, acceptors: Set<string> }> }>()
+  /** Highest ballot each acceptor sent a promise for: it must never accept below it, even after a restart. */
+  readonly promisedSent = new Map<string, { round: number, proposer: string }>()
   private seq = 0
 
   constructor (opts: ClusterOptions) {
@@ -176,6 +189,12 @@ export class Cluster {
       if (msg.from !== id) {
         throw new InvariantError(`${id} sent a message from ${msg.from}`)
       }
+      if (msg.type === 'promise') {
+        const before = this.promisedSent.get(id)
+        if (before == null || compareBallots(msg.ballot, before) > 0) {
+          this.promisedSent.set(id, { ...msg.ballot })
+        }
+      }
       this.net.push({ msg, seq: this.seq++ })
     }
     if (crashAfter === 'send') {
@@ -209,13 +228,20 @@ export class Cluster {
     throw new Error('processAll does not settle')
   }
 
-  /** Delivers the in-flight message at `index` (dropped when the link is cut or the target down). */
-  deliver (index: number, keepCopy = false): void {
+  /**
+   * Delivers the in-flight message at `index`. A message to a node that is
+   * down is lost; across a cut link it is lost, or with `holdCut` it stays
+   * in flight (a buffered connection) and arrives after the partition heals.
+   */
+  deliver (index: number, keepCopy = false, holdCut = false): void {
     const item = this.net[index]
+    const { msg } = item
+    if (!this.linked(msg.from, msg.to) && holdCut) {
+      return
+    }
     if (!keepCopy) {
       this.net.splice(index, 1)
     }
-    const { msg } = item
     const target = this.nodes.get(msg.to)
     if (target?.paxos == null || !this.linked(msg.from, msg.to)) {
       return
@@ -290,6 +316,13 @@ export class Cluster {
       if (e.decided) {
         this.checkDecision(`${n.id} persisted`, e.slot, e.value)
       }
+      const promised = this.promisedSent.get(n.id)
+      if (!e.decided && promised != null && compareBallots(e.ballot, promised) < 0) {
+        throw new InvariantError(`${n.id} accepted slot ${e.slot} at ${e.ballot.round}.${e.ballot.proposer} after promising ${promised.round}.${promised.proposer}`)
+      }
+      if (e.ballot.round > 0 && (old == null || !sameAcceptance(old, e))) {
+        this.recordAcceptance(n.id, e)
+      }
       n.store.entries.set(e.slot, structuredClone(e))
     }
     if (persist.compactTo != null) {
@@ -305,6 +338,35 @@ export class Cluster {
     for (const [slot, e] of n.store.entries) {
       if (slot <= n.store.hardState.commit && !e.decided) {
         throw new InvariantError(`${n.id}: slot ${slot} ≤ persisted commit is not decided`)
+      }
+    }
+  }
+
+  private recordAcceptance (acceptor: string, e: Entry): void {
+    const booth = [...e.booth].sort().join(',')
+    let slot = this.acceptances.get(e.slot)
+    if (slot == null) {
+      slot = { booth, byBallot: new Map() }
+      this.acceptances.set(e.slot, slot)
+    }
+    if (slot.booth !== booth) {
+      throw new InvariantError(`slot ${e.slot} accepted under booths ${slot.booth} and ${booth}`)
+    }
+    const ballot = `${e.ballot.round}.${e.ballot.proposer}`
+    const value = valueKey(e.value)
+    let at = slot.byBallot.get(ballot)
+    if (at == null) {
+      at = { value, acceptors: new Set() }
+      slot.byBallot.set(ballot, at)
+    }
+    if (at.value !== value) {
+      throw new InvariantError(`slot ${e.slot} ballot ${ballot} carries two values: ${at.value} and ${value}`)
+    }
+    at.acceptors.add(acceptor)
+    if (at.acceptors.size >= Math.floor(e.booth.length / 2) + 1 && e.booth.includes(acceptor)) {
+      const members = e.booth.filter(m => at.acceptors.has(m)).length
+      if (members >= Math.floor(e.booth.length / 2) + 1) {
+        this.checkDecision(`chosen at ${ballot} by ${[...at.acceptors].join(',')}`, e.slot, e.value)
       }
     }
   }

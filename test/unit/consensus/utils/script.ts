@@ -341,7 +341,10 @@ export class Scenario {
       }
       case 'accepted': {
         const e = this.c.node(pos[1]).store.entries.get(int(pos[2], 0))
-        if (e == null || valueLabel(e.value) !== pos[3]) fail(e == null ? 'no entry' : valueLabel(e.value))
+        if (e == null) {
+          return fail('no entry')
+        }
+        if (valueLabel(e.value) !== pos[3]) fail(valueLabel(e.value))
         if (args.has('ballot') && formatBallot(e.ballot) !== args.get('ballot')) fail(formatBallot(e.ballot))
         if (args.has('decided') && String(e.decided) !== args.get('decided')) fail(`decided=${String(e.decided)}`)
         break

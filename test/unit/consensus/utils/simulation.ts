@@ -1,0 +1,322 @@
+/**
+ * One randomized run of a simulated cluster, fully determined by its seed.
+ *
+ * Chaos phase: random deliveries in random order, message loss and
+ * duplication, ticks, proposals at random nodes, crashes (also between
+ * persisting and sending a Ready), restarts from persisted state only,
+ * partitions, forced campaigns (competing leaders), booth changes and
+ * compaction. Invariants are checked by the Cluster on every Ready.
+ *
+ * Heal phase: every node restarts and every link works, with no loss. A
+ * leader must emerge, every proposal submitted to it must be decided, and
+ * every node must apply the same log up to the same slot.
+ */
+import { Cluster, InvariantError, valueKey } from './cluster.ts'
+import { Prng } from './prng.ts'
+import type { PaxosConfig } from '../../../../src/consensus/index.ts'
+
+export class ProgressError extends Error {
+  static name = 'ProgressError'
+  constructor (message = 'No progress') {
+    super(message)
+    this.name = 'ProgressError'
+  }
+}
+
+type Action = 'deliver' | 'tick' | 'propose' | 'crash' | 'restart' | 'partition' | 'booth' | 'campaign' | 'compact'
+
+export interface SimulationOptions {
+  /** Steps of the chaos phase. @default random in [150, 400] */
+  chaosSteps?: number
+  /** Rounds allowed for the heal phase. @default 3000 */
+  healRounds?: number
+  /** Proposals submitted to the leader in the heal phase. @default 3 */
+  healProposals?: number
+}
+
+export interface SimulationResult {
+  seed: number
+  nodes: number
+  mode: 'fixed' | 'elected'
+  /** Slots decided in the chaos phase. */
+  decided: number
+  crashes: number
+  boothChanges: number
+  healRounds: number
+}
+
+export function simulate (seed: number, opts: SimulationOptions = {}): SimulationResult {
+  const rng = new Prng(seed)
+  const n = rng.range(3, 5)
+  const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`)
+  const mode = rng.chance(0.5) ? 'fixed' : 'elected'
+  const proposer = 'n1'
+  const window = rng.range(1, 4)
+  const maxInflight = rng.range(1, window)
+  const electionTicks = rng.range(4, 10)
+  const heartbeatTicks = rng.range(1, 2)
+  const genesis = n === 3 || rng.chance(0.3) ? [...ids] : pickBooth(rng, ids, mode === 'fixed' ? proposer : undefined)
+  const candidates = ids.map(id => ({ id, priority: rng.int(3) }))
+  const random = rng.source()
+  const configs: PaxosConfig[] = ids.map(id => ({
+    id,
+    booth: genesis,
+    learners: ids,
+    election: mode === 'fixed' ? { mode: 'fixed', proposer } : { mode: 'elected', candidates },
+    electionTicks,
+    heartbeatTicks,
+    random,
+    window,
+    maxInflight,
+    maxPending: rng.range(2, 16),
+    maxCatchup: rng.range(1, 8),
+    maxDecidedPerReady: rng.range(1, 8)
+  }))
+  const cluster = new Cluster({ configs })
+  const result: SimulationResult = { seed, nodes: n, mode, decided: 0, crashes: 0, boothChanges: 0, healRounds: 0 }
+  let counter = 0
+  const checkIds = (): void => {
+    // each id is proposed once, so it may be decided at one slot only
+    const seen = new Map<string, number>()
+    for (const [slot, key] of cluster.decided) {
+      if (key.startsWith('data:')) {
+        const prev = seen.get(key)
+        if (prev != null) {
+          throw new InvariantError(`${key} decided at slots ${prev} and ${slot}`)
+        }
+        seen.set(key, slot)
+      }
+    }
+  }
+  const upIds = (): string[] => ids.filter(id => cluster.up(id))
+  const processSome = (midReadyCrash: number): void => {
+    for (const id of ids) {
+      if (!rng.chance(0.85)) {
+        continue
+      }
+      if (rng.chance(midReadyCrash)) {
+        result.crashes++
+        cluster.process(id, rng.chance(0.5) ? 'persist' : 'send')
+        continue
+      }
+      while (cluster.process(id)) { /* drain */ }
+    }
+  }
+
+  // ---- chaos: every seed draws its own mix of events and fault rates,
+  // from a calm network to a hostile one with dueling leaders
+  const loss = rng.next() * 0.2
+  const dup = rng.next() * 0.1
+  const reorder = 0.05 + rng.next() * 0.5
+  const holdCut = rng.chance(0.5)
+  const weights: Array<[Action, number]> = [
+    ['deliver', 40 + rng.int(40)],
+    ['tick', 3 + rng.int(12)],
+    ['propose', 5 + rng.int(15)],
+    ['crash', rng.int(3)],
+    ['restart', 1 + rng.int(4)],
+    ['partition', rng.int(3)],
+    ['booth', rng.chance(0.3) ? 5 + rng.int(10) : rng.int(3)],
+    ['campaign', rng.int(6)],
+    ['compact', rng.int(2)]
+  ]
+  const total = weights.reduce((sum, [, w]) => sum + w, 0)
+  const midReadyCrash = rng.next() * 0.004
+  const steps = opts.chaosSteps ?? rng.range(150, 600)
+  for (let step = 0; step < steps; step++) {
+    let r = rng.next() * total
+    let action: Action = 'deliver'
+    for (const [a, w] of weights) {
+      if (r < w) {
+        action = a
+        break
+      }
+      r -= w
+    }
+    const up = upIds()
+    const leader = up.find(id => cluster.paxos(id).status().role === 'leader')
+    switch (action) {
+      case 'deliver':
+        for (let k = rng.range(1, 4); k > 0 && cluster.net.length > 0; k--) {
+          // mostly oldest-first with some reordering; now and then any message, however old
+          const i = rng.chance(reorder) ? rng.int(cluster.net.length) : rng.int(Math.min(3, cluster.net.length))
+          if (rng.chance(loss)) {
+            cluster.drop(i)
+          } else {
+            cluster.deliver(i, rng.chance(dup), holdCut)
+          }
+        }
+        break
+      case 'tick':
+        if (rng.chance(0.5)) {
+          up.forEach(id => { cluster.paxos(id).tick() })
+        } else if (up.length > 0) {
+          cluster.paxos(rng.pick(up)).tick()
+        }
+        break
+      case 'propose': {
+        const at = leader ?? (up.length > 0 ? rng.pick(up) : undefined)
+        if (at != null) {
+          for (let k = rng.range(1, 3); k > 0; k--) {
+            tryPropose(cluster, at, `p${counter++}`)
+          }
+        }
+        break
+      }
+      case 'crash':
+        if (up.length > 0) {
+          result.crashes++
+          cluster.crash(rng.chance(0.5) && leader != null ? leader : rng.pick(up))
+        }
+        break
+      case 'restart': {
+        const down = ids.filter(id => !cluster.up(id))
+        if (down.length > 0) {
+          cluster.restart(rng.pick(down))
+        }
+        break
+      }
+      case 'partition':
+        if (rng.chance(0.5)) {
+          const shuffled = rng.shuffle(ids)
+          const cut = rng.range(1, n - 1)
+          cluster.partition([shuffled.slice(0, cut), shuffled.slice(cut)])
+        } else {
+          cluster.heal()
+        }
+        break
+      case 'booth':
+        if (leader != null) {
+          cluster.paxos(leader).changeBooth(pickBooth(rng, ids, mode === 'fixed' ? proposer : undefined))
+          result.boothChanges++
+        }
+        break
+      case 'campaign': {
+        const mayLead = mode === 'fixed' ? up.filter(id => id === proposer) : up
+        if (mayLead.length > 0) {
+          cluster.paxos(rng.pick(mayLead)).campaign()
+        }
+        break
+      }
+      case 'compact':
+        if (up.length > 0) {
+          const id = rng.pick(up)
+          const applied = cluster.paxos(id).status().applied
+          if (applied > 0) {
+            cluster.compact(id, rng.range(0, applied))
+          }
+        }
+        break
+    }
+    processSome(midReadyCrash)
+    checkIds()
+  }
+  result.decided = cluster.decided.size
+
+  // ---- heal
+  cluster.heal()
+  for (const id of ids) {
+    cluster.restart(id)
+  }
+  // id → ballot of the leader it was submitted to; a client retries (same id)
+  // only when that leader is gone, so a stable leader that loses a proposal fails the run
+  const wanted = new Map<string, string>()
+  const healProposals = opts.healProposals ?? 3
+  const budget = opts.healRounds ?? 3000
+  let round = 0
+  for (; round < budget; round++) {
+    for (const id of ids) {
+      cluster.paxos(id).tick()
+    }
+    cluster.processAll()
+    for (const item of rng.shuffle(cluster.net)) {
+      cluster.deliver(cluster.net.indexOf(item))
+    }
+    cluster.processAll()
+    checkIds()
+    const leaders = ids.filter(id => cluster.paxos(id).status().role === 'leader')
+    if (leaders.length === 1) {
+      const leader = cluster.paxos(leaders[0])
+      const ballot = `${leader.status().ballot.round}.${leaders[0]}`
+      for (const [id, at] of wanted) {
+        if (at !== ballot && !isDecided(cluster, id) && tryPropose(cluster, leaders[0], id)) {
+          wanted.set(id, ballot)
+        }
+      }
+      if (wanted.size < healProposals && leader.status().inflight === 0) {
+        const id = `h${wanted.size}`
+        if (tryPropose(cluster, leaders[0], id)) {
+          wanted.set(id, ballot)
+        }
+      }
+    }
+    if (wanted.size === healProposals && settled(cluster, ids, new Set(wanted.keys()))) {
+      break
+    }
+  }
+  result.healRounds = round
+  if (round >= budget) {
+    const state = ids.map(id => {
+      const s = cluster.paxos(id).status()
+      return `${id}: ${s.role} leader=${s.leader ?? '-'} commit=${s.commit} applied=${cluster.node(id).applied.length} inflight=${s.inflight} pending=${s.pending} ballot=${s.ballot.round}.${s.ballot.proposer} promised=${s.promised.round}.${s.promised.proposer} booth=${s.booth.join(',')}`
+    })
+    throw new ProgressError(`no progress after ${budget} heal rounds (proposed ${[...wanted].map(([id, b]) => `${id}@${b}`).join(',')})\n  ${state.join('\n  ')}`)
+  }
+  return result
+}
+
+function isDecided (cluster: Cluster, id: string): boolean {
+  const key = valueKey({ kind: 'data', id, data: new TextEncoder().encode(id) })
+  for (const v of cluster.decided.values()) {
+    if (v === key) {
+      return true
+    }
+  }
+  return false
+}
+
+function tryPropose (cluster: Cluster, at: string, id: string): boolean {
+  try {
+    cluster.paxos(at).propose({ id, data: new TextEncoder().encode(id) })
+    return true
+  } catch (err) {
+    const name = (err as Error).name
+    if (name === 'NotLeaderError' || name === 'ProposalDroppedError') {
+      return false
+    }
+    if (name === 'DuplicateProposalError') {
+      // already queued, in flight or decided at this leader: it will finish there
+      return true
+    }
+    throw err
+  }
+}
+
+function pickBooth (rng: Prng, ids: string[], must?: string): string[] {
+  const size = Math.min(ids.length, rng.range(1, 4) === 1 ? 1 : 3)
+  let booth = rng.shuffle(ids).slice(0, size)
+  if (must != null && !booth.includes(must)) {
+    booth = [must, ...booth.slice(1)]
+  }
+  return booth.sort()
+}
+
+/** Every wanted id applied everywhere, and every node applied the same number of slots. */
+function settled (cluster: Cluster, ids: string[], wanted: Set<string>): boolean {
+  const lengths = new Set(ids.map(id => cluster.node(id).applied.length))
+  if (lengths.size !== 1) {
+    return false
+  }
+  for (const id of ids) {
+    const applied = new Set(cluster.node(id).applied.map(d => valueKey(d.value)))
+    for (const w of wanted) {
+      if (!applied.has(valueKey({ kind: 'data', id: w, data: new TextEncoder().encode(w) }))) {
+        return false
+      }
+    }
+    if (cluster.paxos(id).status().commit !== cluster.node(id).applied.length) {
+      return false
+    }
+  }
+  return true
+}
