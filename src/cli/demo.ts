@@ -13,6 +13,9 @@ import { join } from 'node:path'
 import { spawnNode } from '../swarm/process.ts'
 import type { NodeProcess } from '../swarm/process.ts'
 import { fetchStatus, renderTable } from './table.ts'
+import { endBooth, offlineRead } from './demo-story.ts'
+import type { Vehicle } from './demo-story.ts'
+import type { StatusBody } from '../http/status.ts'
 import { canUnshareNetwork, inPrivateNetns, reexecInPrivateNetns } from '../swarm/netns.ts'
 
 export interface DemoFlags {
@@ -22,6 +25,9 @@ export interface DemoFlags {
 }
 
 const IN_NETNS_ENV = 'VGUARD_DEMO_IN_NETNS'
+const K_BACKUPS = 2
+/** Seconds before one vehicle leaves, when no --duration says otherwise. */
+const DEFAULT_LEAVE_AFTER = 12
 
 export async function runDemo (flags: DemoFlags, out: (line: string) => void): Promise<void> {
   const inNetns = inPrivateNetns(IN_NETNS_ENV)
@@ -51,7 +57,8 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
         '--listen', '/ip4/127.0.0.1/tcp/0',
         '--http', '127.0.0.1:0',
         '--network', network,
-        '--mdns-interval', '1000'
+        '--mdns-interval', '1000',
+        '--k-backups', String(K_BACKUPS)
       ]
       if (!useMdns) {
         args.push('--no-mdns')
@@ -60,29 +67,58 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
       }
       vehicles.push(await spawnNode({ args }))
     }
-    out(`demo: ${vehicles.length} vehicles started on network "${network}" (${useMdns ? 'mDNS' : 'bootstrap'}); Ctrl-C to stop${flags.duration != null ? `, or after ${flags.duration} s` : ''}`)
-
-    const deadline = flags.duration != null ? Date.now() + flags.duration * 1000 : Infinity
-    const done = new Promise<void>((resolve) => {
-      const finish = (): void => { state.stopping = true; resolve() }
-      process.once('SIGINT', finish)
-      process.once('SIGTERM', finish)
-      if (Number.isFinite(deadline)) setTimeout(finish, deadline - Date.now()).unref()
-    })
-    const tty = process.stdout.isTTY === true
-    let last = ''
-    while (!state.stopping) {
-      const statuses = await Promise.all(vehicles.map(async (v, i) => await fetchStatus(`vehicle-${i + 1}`, v)))
-      const table = renderTable(statuses)
-      if (table !== last) {
-        out(tty ? `\x1b[2J\x1b[H${table}` : table)
-        last = table
-      }
-      await Promise.race([done, new Promise(resolve => setTimeout(resolve, 500))])
-    }
+    out(`demo: ${vehicles.length} vehicles started on network "${network}" (${useMdns ? 'mDNS' : 'bootstrap'}), k = ${K_BACKUPS}; Ctrl-C to stop${flags.duration != null ? `, or after ${flags.duration} s` : ''}`)
+    await runStory(vehicles, flags, state, out)
     out('demo: stopping vehicles')
   } finally {
     await stopAll()
   }
   out('demo: stopped cleanly')
+}
+
+/**
+ * The story of the paper: every vehicle ends booths (GPS fixes), backups are
+ * chosen and released, shown live; midway one vehicle stops and another reads
+ * its data through its backups.
+ */
+async function runStory (processes: NodeProcess[], flags: DemoFlags, state: { stopping: boolean }, out: (line: string) => void): Promise<void> {
+  const vehicles: Vehicle[] = processes.map((p, i) => ({ name: `vehicle-${i + 1}`, process: p, next: i * 200 }))
+  const started = Date.now()
+  const deadline = flags.duration != null ? started + flags.duration * 1000 : Infinity
+  const leaveAt = started + (flags.duration != null ? flags.duration * 500 : DEFAULT_LEAVE_AFTER * 1000)
+  const done = new Promise<void>((resolve) => {
+    const finish = (): void => { state.stopping = true; resolve() }
+    process.once('SIGINT', finish)
+    process.once('SIGTERM', finish)
+    if (Number.isFinite(deadline)) setTimeout(finish, deadline - Date.now()).unref()
+  })
+  let seed = 7
+  const random = (): number => { seed = (seed * 16807) % 2147483647; return seed / 2147483647 }
+  const tty = process.stdout.isTTY === true
+  const notes: string[] = []
+  let last = ''
+  let left: Vehicle | undefined
+  while (!state.stopping) {
+    const rows = await Promise.all(vehicles.map(async v => await fetchStatus(v.name, v.process)))
+    const meshed = rows.filter(r => r.status != null).every(r => (r.status?.peers.length ?? 0) >= vehicles.filter(v => v !== left).length - 1)
+    if (meshed) {
+      // every vehicle still driving ends one booth per round
+      const results = await Promise.all(vehicles.filter(v => v !== left).map(async v => await endBooth(v, vehicles.filter(o => o !== left), random)))
+      for (const r of results) if (r != null) notes.push(r)
+    }
+    if (left == null && Date.now() >= leaveAt && meshed) {
+      left = vehicles[2 % vehicles.length]
+      notes.push(`${left.name} leaves (its process stops); its chain stays readable through its backups`)
+      await left.process.stop()
+      const statuses = new Map(rows.flatMap(r => r.status != null ? [[r.peerId, r.status] as [string, StatusBody]] : []))
+      const reader = vehicles.find(v => v !== left) as Vehicle
+      notes.push(...await offlineRead(reader, left, vehicles, statuses))
+    }
+    const table = renderTable(rows, notes.slice(-8))
+    if (table !== last) {
+      out(tty ? `\x1b[2J\x1b[H${table}` : table)
+      last = table
+    }
+    await Promise.race([done, new Promise(resolve => setTimeout(resolve, 700))])
+  }
 }

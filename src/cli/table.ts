@@ -1,35 +1,61 @@
+/**
+ * The demo's live table: one row per vehicle, read from each node's
+ * GET /status (the same JSON any operator sees).
+ */
 import type { NodeProcess } from '../swarm/process.ts'
+import type { StatusBody } from '../http/status.ts'
 
 export interface VehicleStatus {
   name: string
   peerId: string
-  peers: string[]
+  status?: StatusBody
   error?: string
 }
 
 export async function fetchStatus (name: string, vehicle: NodeProcess): Promise<VehicleStatus> {
+  if (vehicle.child.exitCode != null || vehicle.child.signalCode != null) return { name, peerId: vehicle.peerId, error: 'stopped' }
   try {
     const res = await fetch(`${vehicle.httpUrl}/status`, { signal: AbortSignal.timeout(2_000) })
-    const body = await res.json() as { peerId: string, peers: Array<{ peerId: string }> }
-    return { name, peerId: body.peerId, peers: body.peers.map(p => p.peerId) }
+    return { name, peerId: vehicle.peerId, status: await res.json() as StatusBody }
   } catch (err) {
-    return { name, peerId: vehicle.peerId, peers: [], error: (err as Error).message }
+    return { name, peerId: vehicle.peerId, error: (err as Error).message }
   }
 }
 
 const short = (id: string): string => `…${id.slice(-6)}`
 
-export function renderTable (rows: VehicleStatus[]): string {
+function kib (bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`
+}
+
+export function renderTable (rows: VehicleStatus[], lines: string[] = []): string {
   const names = new Map(rows.map(r => [r.peerId, r.name]))
-  const lines = [
-    'vehicle      peer id    peers  connected to',
-    '-----------  ---------  -----  ------------------------------------------'
+  const name = (id: string): string => names.get(id) ?? short(id)
+  const out = [
+    'vehicle     peers  height  epoch  backups of its chain      holds copies of           held for others',
+    '----------  -----  ------  -----  ------------------------  ------------------------  ---------------'
   ]
   for (const r of rows) {
-    const peers = r.error != null ? `(unreachable: ${r.error})` : r.peers.map(p => names.get(p) ?? short(p)).sort().join(', ')
-    lines.push(`${r.name.padEnd(11)}  ${short(r.peerId).padEnd(9)}  ${String(r.peers.length).padStart(5)}  ${peers}`)
+    if (r.status == null) {
+      out.push(`${r.name.padEnd(10)}  (${r.error ?? 'unknown'})`)
+      continue
+    }
+    const s = r.status
+    const own = s.chains.find(c => c.id === r.peerId)
+    const table = own?.backupTable
+    const copies = s.chains.filter(c => c.role === 'backup').map(c => `${name(c.id)}@${c.heldHeight}`).join(' ')
+    out.push([
+      r.name.padEnd(10),
+      String(s.peers.length).padStart(5),
+      String(own?.height ?? 0).padStart(6),
+      String(table?.epoch ?? 0).padStart(5),
+      (table?.active.map(name).join(' ') ?? '').padEnd(24),
+      copies.padEnd(24),
+      kib(s.storage.heldForOthers).padStart(15)
+    ].join('  '))
   }
-  const full = rows.every(r => r.peers.length === rows.length - 1)
-  lines.push('', full ? `all ${rows.length} vehicles connected to each other` : 'discovering…')
-  return lines.join('\n')
+  const live = rows.filter(r => r.status != null)
+  const meshed = live.every(r => (r.status?.peers.length ?? 0) >= live.length - 1)
+  out.push('', meshed ? `${live.length} vehicles connected to each other` : 'discovering…', ...lines)
+  return out.join('\n')
 }

@@ -6,6 +6,7 @@ import type { VGuardNode } from '../node/index.ts'
 import { encodeValue } from './encoding.ts'
 import { InvalidRequestError, NotFoundError } from './errors.ts'
 import { ReadResponse } from '../protocols/read/index.ts'
+import { peerIdFromString } from '@libp2p/peer-id'
 
 const utf8 = new TextEncoder()
 
@@ -67,8 +68,19 @@ export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNod
     }
   })
 
-  server.get<{ Params: { id: string, key: string } }>('/chains/:id/read/:key', async (req) => {
-    const result = await node.vguarddb.readKey(req.params.id, req.params.key)
+  server.get<{ Params: { id: string, key: string }, Querystring: { via?: string } }>('/chains/:id/read/:key', {
+    schema: { querystring: { type: 'object', additionalProperties: false, properties: { via: { type: 'string', maxLength: 1024 } } } }
+  }, async (req) => {
+    // ?via=ID[,ID…]: ask these holders right after the proposer (e.g. a backup you know was released)
+    const via = req.query.via?.split(',').map(v => v.trim()).filter(v => v !== '')
+    for (const id of via ?? []) {
+      try {
+        peerIdFromString(id)
+      } catch {
+        throw new InvalidRequestError(`via: not a peer id: ${id}`)
+      }
+    }
+    const result = await node.vguarddb.readKey(req.params.id, req.params.key, { via })
     const path = result.path.map(p => ({ peerId: p.peerId, outcome: p.outcome, ...(p.epoch != null ? { epoch: p.epoch } : {}), ...(p.height != null ? { height: p.height } : {}), ...(p.error != null ? { error: p.error } : {}) }))
     if (result.response.status !== ReadResponse.Status.OK) {
       throw Object.assign(new NotFoundError(`key ${req.params.key} not found in chain ${req.params.id}`), { details: { path, servedBy: result.servedBy } })

@@ -66,6 +66,12 @@ export interface ReplicationOutcome {
   transfers: Array<{ peerId: string, resumedFrom: number, sentBlocks: number, sentBytes: number }>
 }
 
+export interface ReadOptions {
+  signal?: AbortSignal
+  /** Holders to ask right after the proposer (before the table's backups). */
+  via?: string[]
+}
+
 export interface BackupStatus {
   backupTable?: { epoch: number, active: string[], obsolete: string[], height: number }
   /** This node holds a copy as a backup (not its own chain). */
@@ -425,15 +431,15 @@ export class VGuardDB {
   // --- reads ----------------------------------------------------------------
 
   /** Reads a key of any chain: locally if we hold it, else proposer first, then backups, following redirects. */
-  async readKey (chainId: string, key: string, options: { signal?: AbortSignal } = {}): Promise<RedirectReadResult> {
+  async readKey (chainId: string, key: string, options: ReadOptions = {}): Promise<RedirectReadResult> {
     return await this.readRemote({ kind: ReadRequest.Kind.KEY, chainId, key, height: 0, to: 0 }, options)
   }
 
-  async readBlock (chainId: string, height: number, options: { signal?: AbortSignal } = {}): Promise<RedirectReadResult> {
+  async readBlock (chainId: string, height: number, options: ReadOptions = {}): Promise<RedirectReadResult> {
     return await this.readRemote({ kind: ReadRequest.Kind.BLOCK, chainId, key: '', height, to: 0 }, options)
   }
 
-  async readRemote (request: ReadRequest, options: { signal?: AbortSignal } = {}): Promise<RedirectReadResult> {
+  async readRemote (request: ReadRequest, options: ReadOptions = {}): Promise<RedirectReadResult> {
     if (request.chainId === this.self) {
       // our own chain: we are its proposer, the first holder any reader asks
       const local = await this.read.answer(request)
@@ -446,6 +452,7 @@ export class VGuardDB {
       request,
       self: this.self,
       proposer: request.chainId === 'shared' ? undefined : request.chainId,
+      via: options.via,
       tables: this.tables,
       ask: async (peer, req) => await this.read.ask(peerIdFromString(peer), req, options)
     })

@@ -42,6 +42,8 @@ export interface RedirectReadInit {
   self: string
   /** The chain's proposer, asked first (omit for chains without one, e.g. `shared`). */
   proposer?: string
+  /** Holders to ask right after the proposer, before the table's backups (e.g. a holder the caller knows of). */
+  via?: string[]
   ask: (peer: string, request: ReadRequest) => Promise<ReadResponse>
   tables: {
     get: (chainId: string) => VerifiedTable | undefined
@@ -69,6 +71,7 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
     else queue.push(...fresh)
   }
   if (init.proposer != null) enqueue([init.proposer])
+  enqueue(init.via ?? [])
   enqueue(tables.get(chainId)?.table.active ?? [])
   // a holder that is authoritative but lacks the key: kept in case nobody serves
   let notFound: { response: ReadResponse, peer: string } | undefined

@@ -1,0 +1,87 @@
+/**
+ * What the demo's vehicles do: replay GPS fixes, one booth at a time, through
+ * VGuard's end-of-booth hook (POST /booth/end), so the storage layer's three
+ * phases run for real; midway one vehicle stops and another reads its data
+ * through the backups, printing the read's path.
+ */
+import type { NodeProcess } from '../swarm/process.ts'
+import { gpsTransaction } from '../workload/gps.ts'
+import type { StatusBody } from '../http/status.ts'
+
+/** GPS fixes per booth (one fix per transaction). */
+const FIXES_PER_BOOTH = 5
+
+export interface Vehicle {
+  name: string
+  process: NodeProcess
+  /** Next fix of the replay. */
+  next: number
+  lastKey?: string
+}
+
+async function json<T> (url: string, init?: RequestInit): Promise<{ status: number, body: T }> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) })
+  return { status: res.status, body: await res.json() as T }
+}
+
+function running (v: Vehicle): boolean {
+  return v.process.child.exitCode == null && v.process.child.signalCode == null
+}
+
+/** One booth of `v`: a few vehicles in range agree on its next fixes, then replicate → table → release. */
+export async function endBooth (v: Vehicle, all: Vehicle[], random: () => number): Promise<string | undefined> {
+  const others = all.filter(o => o !== v && running(o))
+  if (others.length === 0) return undefined
+  // vehicles come and go: each booth has a different, random part of the swarm
+  const size = Math.min(others.length, 2 + Math.floor(random() * 2))
+  const participants = [...others].sort(() => random() - 0.5).slice(0, size).map(o => o.process.peerId)
+  const transactions = Array.from({ length: FIXES_PER_BOOTH }, () => {
+    const tx = gpsTransaction(v.next++)
+    v.lastKey = tx.key
+    return { key: tx.key, value: new TextDecoder().decode(tx.value) }
+  })
+  const res = await json<{ epoch: number, active: string[], complete: boolean, warning?: string, message?: string }>(`${v.process.httpUrl}/booth/end`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ participants, transactions })
+  })
+  if (res.status !== 200) return `${v.name}: booth failed: ${res.body.message ?? res.status}`
+  return res.body.warning != null ? `${v.name}: ${res.body.warning}` : undefined
+}
+
+interface ReadBody {
+  value?: string
+  height?: number
+  epoch?: number
+  servedBy?: string
+  path?: Array<{ peerId: string, outcome: string }>
+  message?: string
+  tried?: Array<{ peerId: string, outcome: string }>
+}
+
+/**
+ * The paper's read: `reader` reads the last fix of the stopped `owner`. If some
+ * vehicle was released from the owner's chain, the read goes through it first,
+ * to show the redirect.
+ */
+export async function offlineRead (reader: Vehicle, owner: Vehicle, all: Vehicle[], statuses: Map<string, StatusBody>): Promise<string[]> {
+  const name = (id: string): string => all.find(v => v.process.peerId === id)?.name ?? id.slice(-6)
+  const chainId = owner.process.peerId
+  // a vehicle that holds a forward pointer for the chain but no copy: it was released
+  const released = all.find(v => v !== owner && v !== reader && running(v) && (() => {
+    const s = statuses.get(v.process.peerId)
+    return s != null && s.backupTables.some(t => t.chainId === chainId)
+  })())
+  const via = released != null ? `?via=${released.process.peerId}` : ''
+  const key = owner.lastKey ?? ''
+  const res = await json<ReadBody>(`${reader.process.httpUrl}/chains/${chainId}/read/${encodeURIComponent(key)}${via}`)
+  const lines = [`${reader.name} reads ${owner.name}'s ${key} while ${owner.name} is offline:`]
+  if (res.status !== 200) {
+    lines.push(`  failed (${res.status}): ${res.body.message ?? ''}`)
+    return lines
+  }
+  const path = (res.body.path ?? []).map(p => `${name(p.peerId)} ${p.outcome}`).join(' → ')
+  lines.push(`  path: ${path}`)
+  lines.push(`  served by ${name(res.body.servedBy ?? '')} at height ${res.body.height ?? 0}, epoch ${res.body.epoch ?? 0}: ${(res.body.value ?? '').split(',').slice(0, 3).join(',')}`)
+  return lines
+}
