@@ -159,6 +159,13 @@ export interface VerifyOptions {
  * @throws InvalidBlockError with the reason
  */
 export function verifyBlock (block: Block, prev: ChainTip, options: VerifyOptions = {}): PayloadEntry[] | undefined {
+  verifyHeader(block)
+  verifyLink(block, prev)
+  return verifyPayload(block, options)
+}
+
+/** The checks that need no tip: hash, canonical header bytes, header rules. */
+export function verifyHeader (block: Block): void {
   if (!bytesEqual(sha256(block.headerBytes), block.hash)) throw new InvalidBlockError('BadHash', 'Invalid block: BadHash: hash is not sha-256 of the header')
   // the header object must be exactly what the hashed bytes say, in canonical form
   let canonical: Uint8Array
@@ -171,8 +178,12 @@ export function verifyBlock (block: Block, prev: ChainTip, options: VerifyOption
     throw new InvalidBlockError('NonCanonicalHeader', 'Invalid block: NonCanonicalHeader: header bytes are not the canonical encoding of the header')
   }
   if (block.headerBytes.byteLength > MAX_HEADER_BYTES) throw new InvalidBlockError('BadHeader', 'Invalid block: BadHeader: header too large')
+  checkHeader(block.header)
+}
+
+/** Does the block extend `prev`: same chain, next height, prevHash is the tip's hash. */
+export function verifyLink (block: Block, prev: ChainTip): void {
   const { header } = block
-  checkHeader(header)
   if (header.chainId !== prev.chainId) {
     throw new InvalidBlockError('WrongChain', `Invalid block: WrongChain: block of ${header.chainId}, tip of ${prev.chainId}`)
   }
@@ -182,7 +193,6 @@ export function verifyBlock (block: Block, prev: ChainTip, options: VerifyOption
   if (!bytesEqual(header.prevHash, prev.hash)) {
     throw new InvalidBlockError('WrongPrevHash', `Invalid block: WrongPrevHash: block ${header.height} does not point to the tip's hash`)
   }
-  return verifyPayload(block, options)
 }
 
 /** Checks the payload against the header (or its absence against allowPruned). */

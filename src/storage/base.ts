@@ -4,7 +4,7 @@
  * chain metadata and pins. Subclasses only read and write their medium, and
  * each commit* call must be atomic.
  */
-import { emptyTip, tipOf, verifyBlock, withoutPayload, parsePayload, HASH_BYTES, MAX_KEY_BYTES, InvalidBlockError } from '../chain/index.ts'
+import { emptyTip, tipOf, verifyHeader, verifyLink, verifyPayload, withoutPayload, parsePayload, HASH_BYTES, MAX_KEY_BYTES, InvalidBlockError } from '../chain/index.ts'
 import type { Block, ChainTip, PayloadEntry } from '../chain/index.ts'
 import { PayloadPrunedError, StoreClosedError, InvalidPinError } from './errors.ts'
 import type {
@@ -103,15 +103,19 @@ export abstract class AbstractChainStore implements ChainStore {
   async appendMany (blocks: Block[], options: AppendOptions = {}): Promise<ChainTip> {
     if (blocks.length === 0) throw new InvalidBlockError('BadHeader', 'Invalid block: nothing to append')
     const chainId = blocks[0].header.chainId
+    // Checks that need no tip (hash, header, payload) run before waiting for
+    // the write lock, so they overlap a write in progress (bulk sync pipelines
+    // this way); only the links to the tip are checked under the lock.
+    const items: AppendItem[] = []
+    for (const block of blocks) {
+      verifyHeader(block)
+      items.push({ block, entries: verifyPayload(block) ?? [] })
+    }
     return await this.enqueue(async () => {
-      const before = this.tipFromMeta(chainId)
-      let tip = before
-      const items: AppendItem[] = []
+      let tip = this.tipFromMeta(chainId)
       let added = 0
-      for (const block of blocks) {
-        // verifies hash, canonical header, payload and linkage; throws before anything is written
-        const entries = verifyBlock(block, tip) ?? []
-        items.push({ block, entries })
+      for (const { block } of items) {
+        verifyLink(block, tip)
         added += blockBytes(block)
         tip = tipOf(block)
       }

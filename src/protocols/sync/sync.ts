@@ -154,10 +154,15 @@ export class SyncService implements Sync {
       // prevHash, and never stored. Only the final block of the range has no
       // successor to vouch for it; catching a forged tip needs signatures.
       let pending: Block | undefined
-      const append = async (blocks: Block[]): Promise<void> => {
+      // Frames are pipelined: frame N+1 is verified while frame N is written.
+      // Appends do not sync; the final one does, and LevelDB's sync makes all
+      // earlier writes durable with it. A crash mid-fetch loses at most blocks
+      // that were never acknowledged to anyone, and the next fetch gets them again.
+      let inflight: Promise<void> = Promise.resolve()
+      const append = async (blocks: Block[], sync: boolean): Promise<void> => {
         if (blocks.length === 0) return
         // InvalidBlockError (bad hash, payload, link) propagates: the peer is dropped, nothing of this batch is stored
-        result.tip = await store.appendMany(blocks, { sync: true })
+        result.tip = await store.appendMany(blocks, { sync })
         result.fetched += blocks.length
       }
       while (true) {
@@ -170,19 +175,24 @@ export class SyncService implements Sync {
         if (res.done) {
           if (res.blocks.length > 0) throw new InvalidMessageError('blocks in the final frame')
           checkReportedTip(res)
-          await append(pending != null ? [pending] : [])
+          await inflight
+          await append(pending != null ? [pending] : [], true)
           result.remoteHeight = res.height
           return result
         }
         if (res.blocks.length === 0) throw new InvalidMessageError('an empty frame')
+        // the frame left the stream's buffer: the responder may send that much more.
+        // At most the window is buffered, plus this frame and the one being written.
+        await lp.write(request({ type: SyncRequest.Type.CREDIT, chainId, credit: bytes.byteLength }), { signal: this.signal(this.timeout, options.signal) })
         const blocks: Block[] = res.blocks.map(b => blockFromBytes(b.header, b.payload))
         const batch = pending != null ? [pending, ...blocks] : blocks
         pending = batch.pop()
         // the held-back block must be vouched for by its successor before it is stored
         if (pending != null && batch.length > 0) checkLink(pending, batch[batch.length - 1])
-        await append(batch)
-        // we consumed the frame: the responder may send that much more
-        await lp.write(request({ type: SyncRequest.Type.CREDIT, chainId, credit: bytes.byteLength }), { signal: this.signal(this.timeout, options.signal) })
+        const next = append(batch, false)
+        next.catch(() => {}) // observed below, one frame later
+        await inflight
+        inflight = next
       }
     })
   }
