@@ -66,11 +66,11 @@ async function appendThroughput (report: (r: BenchResult) => void, txsPerBlock: 
     }
     await store.close()
     const txs = rounds * txsPerBlock
-    const label = `${txsPerBlock} × 1 KiB txs/block${sync ? '' : ', no sync'}`
-    report({ bench: 'storage', figure: `append blocks/s (${label})`, value: rounds / (storeMs / 1000), unit: 'blocks/s' })
+    const label = `${txsPerBlock} × 1 KiB txs/block, ${sync ? 'sync' : 'no sync'}`
+    report({ bench: 'storage', figure: `append ${label}`, value: rounds / (storeMs / 1000), unit: 'blocks/s' })
     report(withRatio({
       bench: 'storage',
-      figure: `append txs/s (${label}) vs raw LevelDB batch`,
+      figure: `  txs/s vs raw LevelDB batch (${sync ? 'sync' : 'no sync'})`,
       value: txs / (storeMs / 1000),
       unit: 'txs/s',
       baseline: txs / (rawMs / 1000),
@@ -111,7 +111,7 @@ async function reopenTime (report: (r: BenchResult) => void): Promise<void> {
     const kv = await store.get('big-chain', `gps/${BLOCKS}`)
     const ms = performance.now() - started
     if (reopened.height !== BLOCKS || last == null || kv?.height !== BLOCKS) throw new Error('reopened store lost blocks')
-    report({ bench: 'storage', figure: `reopen a store of ${BLOCKS.toLocaleString('en')} blocks (open, tip, read)`, value: ms / 1000, unit: 's', target: '≤ 2 s' })
+    report({ bench: 'storage', figure: `reopen store of ${BLOCKS.toLocaleString('en')} blocks (open, tip, read)`, value: ms / 1000, unit: 's', target: '≤ 2 s' })
     await store.close()
     await database.close()
   } finally {
