@@ -9,13 +9,14 @@ import type { Benchmark, BenchResult } from './types.ts'
 import { benchmarks as discovery } from './discovery.ts'
 import { benchmarks as storage } from './storage.ts'
 import { benchmarks as sync } from './sync.ts'
+import { benchmarks as replicate } from './replicate.ts'
 import { canUnshareNetwork, inPrivateNetns, reexecInPrivateNetns } from '../src/swarm/netns.ts'
 
 // mDNS and everything else the benchmarks send stay inside a private namespace when we can make one
 const NETNS_MARKER = 'VGUARD_BENCH_IN_NETNS'
 
 // every benchmark module exports `benchmarks`; add new ones to this list
-const registry: Benchmark[] = [...discovery, ...storage, ...sync]
+const registry: Benchmark[] = [...discovery, ...storage, ...sync, ...replicate]
 
 function formatNumber (n: number): string {
   if (!Number.isFinite(n)) return String(n)

@@ -4,7 +4,9 @@ import type { PeerId, Stream } from '@libp2p/interface'
 import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { gpsTransaction } from '../../src/workload/gps.ts'
-import { createBlock } from '../../src/chain/index.ts'
+import { createBlock, emptyTip, tipOf, encodeBlock } from '../../src/chain/index.ts'
+import { pbStream } from '@libp2p/utils'
+import { ReplicateRequest, ReplicateResponse } from '../../src/protocols/replicate/pb/replicate.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import type { VGuardNodeOptions } from '../../src/node/config.ts'
 import { REPLICATE_PROTOCOL } from '../../src/protocols/replicate/index.ts'
@@ -166,5 +168,31 @@ describe('vguarddb - duty, faults and bad input', () => {
     await cluster.stopNode(A)
     const fromBackup = await M.vguarddb.readKey(chainId, gpsTransaction(1).key)
     expect(fromBackup.servedBy).toBe(B.peerId.toString())
+  })
+})
+
+describe('vguarddb - a proposer that sends a bad block', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('the backup verifies every block: a tampered one is refused with INVALID and nothing of its frame is stored', async () => {
+    const [M, B] = await swarm(cluster, 2, { kBackups: 1 })
+    const chainId = M.peerId.toString()
+    const b1 = createBlock({ prev: emptyTip(chainId), proposer: chainId, timestamp: 1, transactions: [gpsTransaction(1)] })
+    const b2 = createBlock({ prev: tipOf(b1), proposer: chainId, timestamp: 2, transactions: [gpsTransaction(2)] })
+    const tampered = { ...b2, payload: Uint8Array.from(b2.payload as Uint8Array).map((x, i) => i === 10 ? x ^ 1 : x) }
+    const stream = await M.libp2p.dialProtocol(B.peerId, REPLICATE_PROTOCOL)
+    const pbs = pbStream(stream, { maxDataLength: 8 * 1024 * 1024 })
+    const request = (r: Partial<ReplicateRequest>): ReplicateRequest => ({ type: ReplicateRequest.Type.OFFER, chainId, height: 2, tipHash: new Uint8Array(0), bytes: 1000, epoch: 1, reset: false, blocks: [], ...r })
+    await pbs.write(request({}), ReplicateRequest)
+    expect((await pbs.read(ReplicateResponse)).status).toBe(ReplicateResponse.Status.OK)
+    await pbs.write(request({ type: ReplicateRequest.Type.BLOCKS, blocks: [encodeBlock(b1) as Uint8Array<ArrayBuffer>] }), ReplicateRequest)
+    expect(await pbs.read(ReplicateResponse)).toMatchObject({ status: ReplicateResponse.Status.OK, height: 1 })
+    await pbs.write(request({ type: ReplicateRequest.Type.BLOCKS, blocks: [encodeBlock(tampered) as Uint8Array<ArrayBuffer>] }), ReplicateRequest)
+    const refused = await pbs.read(ReplicateResponse)
+    expect(refused.status).toBe(ReplicateResponse.Status.INVALID)
+    expect(refused.message).toMatch(/BadPayloadHash/)
+    stream.abort(new Error('done'))
+    expect((await B.chains.tip(chainId)).height).toBe(1)
   })
 })

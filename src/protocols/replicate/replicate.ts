@@ -1,11 +1,12 @@
 import { pbStream } from '@libp2p/utils'
-import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
-import { bytesEqual, decodeBlock, encodeBlock, InvalidBlockError } from '../../chain/index.ts'
-import type { Block, ChainTip } from '../../chain/index.ts'
+import type { ComponentLogger, Libp2p, Logger, PeerId } from '@libp2p/interface'
+import { bytesEqual, encodeBlock } from '../../chain/index.ts'
+import type { ChainTip } from '../../chain/index.ts'
 import type { ChainStore } from '../../storage/index.ts'
 import { InvalidMessageError, ProtocolError } from '../errors.ts'
 import { handleProtocol, timeoutSignal, withStream } from '../stream.ts'
 import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
+import { serveReplicate } from './server.ts'
 import {
   MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MESSAGE_TIMEOUT, REPLICATE_PROTOCOL, TARGET_FRAME_BYTES, WINDOW_BYTES
 } from './constants.ts'
@@ -116,7 +117,9 @@ export class ReplicateService {
   }
 
   async start (): Promise<void> {
-    await handleProtocol(this.components.libp2p, this.protocol, async (stream, connection) => { await this.serve(stream, connection) }, {
+    await handleProtocol(this.components.libp2p, this.protocol, async (stream, connection) => {
+      await serveReplicate(stream, connection, this.components, { maxMessageBytes: this.maxMessageBytes, messageTimeout: this.messageTimeout, log: this.log })
+    }, {
       maxInboundStreams: MAX_INBOUND_STREAMS,
       maxOutboundStreams: MAX_OUTBOUND_STREAMS
     }, (err, connection) => { this.log.error('replicate from %p failed: %e', connection.remotePeer, err) })
@@ -262,121 +265,5 @@ export class ReplicateService {
     wakeReader()
     await acks
     return { sentBlocks, sentBytes }
-  }
-
-  /**
-   * Appends the blocks of a frame that extend our tip. Blocks we already hold
-   * (a reconcile from the proposer may run beside this transfer) are skipped
-   * if their hash matches ours; a different block at a held height is a
-   * diverged copy and fails as InvalidBlockError.
-   */
-  private async appendFresh (chainId: string, blocks: Block[]): Promise<ChainTip> {
-    const { store } = this.components
-    for (let attempt = 0; ; attempt++) {
-      const tip = await store.tip(chainId)
-      const fresh: Block[] = []
-      for (const block of blocks) {
-        if (block.header.height > tip.height) {
-          fresh.push(block)
-          continue
-        }
-        const held = await store.getBlock(chainId, block.header.height)
-        if (held == null || !bytesEqual(held.hash, block.hash)) {
-          throw new InvalidBlockError('WrongPrevHash', `Invalid block: copy diverged at height ${block.header.height}`)
-        }
-      }
-      if (fresh.length === 0) return tip
-      try {
-        // durability comes with DONE's sync write; per-frame syncs would cost a flush each
-        return await store.appendMany(fresh, { sync: false })
-      } catch (err) {
-        // another writer appended in between: look again, once
-        if ((err as { reason?: string }).reason !== 'WrongHeight' || attempt > 0) throw err
-      }
-    }
-  }
-
-  /** Backup side of one transfer. */
-  private async serve (stream: Stream, connection: Connection): Promise<void> {
-    const { store, libp2p } = this.components
-    const pbs = pbStream(stream, { maxDataLength: this.maxMessageBytes })
-    const read = async (): Promise<ReplicateRequest> => await pbs.read(ReplicateRequest, {
-      signal: AbortSignal.timeout(this.messageTimeout),
-      limits: { blocks: 65_536 }
-    })
-    const reply = async (res: Partial<ReplicateResponse>): Promise<void> => {
-      await pbs.write({ status: ReplicateResponse.Status.OK, height: 0, tipHash: new Uint8Array(0), free: 0, message: '', ...res }, ReplicateResponse)
-    }
-    const offer = await read()
-    const owner = connection.remotePeer.toString()
-    if (offer.type !== ReplicateRequest.Type.OFFER) {
-      await reply({ status: ReplicateResponse.Status.INVALID, message: 'expected OFFER' })
-      return
-    }
-    const chainId = offer.chainId
-    if (chainId !== owner || chainId === libp2p.peerId.toString()) {
-      // only a vehicle may push its own chain, and nobody may overwrite ours
-      await reply({ status: ReplicateResponse.Status.FORBIDDEN, message: `${owner} does not own chain ${chainId}` })
-      return
-    }
-    this.components.onOffer?.(chainId, offer.epoch)
-    const held = await store.info(chainId)
-    let free = await this.components.freeCapacity()
-    // what we already hold of it is not new duty
-    let allowance = free + (held?.bytes ?? 0)
-    if (offer.bytes > allowance) {
-      await reply({ status: ReplicateResponse.Status.NO_CAPACITY, free, message: `chain needs ${offer.bytes} bytes` })
-      return
-    }
-    const tip = await store.tip(chainId)
-    await reply({ height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, free })
-
-    let first = true
-    while (true) {
-      const req = await read()
-      if (req.chainId !== chainId) throw new InvalidMessageError('chain id changed mid-transfer')
-      if (req.type === ReplicateRequest.Type.DONE) {
-        const now = await store.tip(chainId)
-        if (now.height !== req.height || !bytesEqual(now.hash, req.tipHash)) {
-          await reply({ status: ReplicateResponse.Status.INVALID, height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer>, message: 'tip does not match DONE' })
-          return
-        }
-        await this.components.onStored(chainId, now)
-        await reply({ height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer> })
-        return
-      }
-      if (req.type !== ReplicateRequest.Type.BLOCKS) throw new InvalidMessageError('expected BLOCKS or DONE')
-      let blocks: Block[]
-      try {
-        blocks = req.blocks.map(decodeBlock)
-        if (blocks.length === 0) throw new InvalidMessageError('empty BLOCKS frame')
-        if (blocks.some(b => b.header.chainId !== chainId)) throw new InvalidMessageError('block of another chain')
-      } catch (err) {
-        await reply({ status: ReplicateResponse.Status.INVALID, message: (err as Error).message })
-        return
-      }
-      const frameBytes = blocks.reduce((n, b) => n + b.headerBytes.byteLength + (b.payload?.byteLength ?? 0), 0)
-      if (frameBytes > allowance) {
-        await reply({ status: ReplicateResponse.Status.NO_CAPACITY, free, message: 'transfer exceeds free capacity' })
-        return
-      }
-      allowance -= frameBytes
-      if (first && req.reset) {
-        this.log('owner %s reset its chain copy', owner)
-        await store.deleteChain(chainId)
-      }
-      first = false
-      let now: ChainTip
-      try {
-        now = await this.appendFresh(chainId, blocks)
-      } catch (err) {
-        if ((err as Error).name !== 'InvalidBlockError') throw err
-        this.log('rejected blocks of %s from %p: %s', chainId, connection.remotePeer, (err as Error).message)
-        await reply({ status: ReplicateResponse.Status.INVALID, message: (err as Error).message })
-        return
-      }
-      free = Math.max(0, free - frameBytes)
-      await reply({ height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer> })
-    }
   }
 }

@@ -1,0 +1,128 @@
+/**
+ * Shared pieces of the benchmarks: in-process swarms on loopback, chains of
+ * a given size, and raw-stream baselines measured over the same connections.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { createBlock, tipOf } from '../src/chain/index.ts'
+import type { Block } from '../src/chain/index.ts'
+import { createVGuardNode } from '../src/node/index.ts'
+import type { VGuardNode, VGuardNodeOptions } from '../src/node/index.ts'
+import type { PeerId } from '@libp2p/interface'
+
+export const MIB = 1024 * 1024
+export const RAW_PROTOCOL = '/vguard-bench/raw/1.0.0'
+export const ECHO_PROTOCOL = '/vguard-bench/echo/1.0.0'
+
+export function median (xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]
+}
+
+export interface BenchSwarm {
+  nodes: VGuardNode[]
+  stop: () => Promise<void>
+}
+
+/** n nodes on 127.0.0.1, mDNS off, all connected (bootstrap + peer exchange). */
+export async function benchSwarm (n: number, name: string, overrides: Partial<VGuardNodeOptions> = {}): Promise<BenchSwarm> {
+  const root = await mkdtemp(join(tmpdir(), `vguard-bench-${name}-`))
+  const nodes: VGuardNode[] = []
+  const stop = async (): Promise<void> => {
+    await Promise.allSettled(nodes.map(async n => { await n.stop() }))
+    await rm(root, { recursive: true, force: true })
+  }
+  try {
+    const base = { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network: `bench-${name}-${process.pid}`, ...overrides }
+    for (let i = 0; i < n; i++) {
+      const node = await createVGuardNode({ ...base, dataDir: join(root, `n${i}`), bootstrap: i === 0 ? [] : [nodes[0].multiaddrs[0].toString()] })
+      nodes.push(node)
+      await node.start()
+    }
+    const deadline = Date.now() + 30_000
+    while (!nodes.every(x => x.peers().length === n - 1)) {
+      if (Date.now() > deadline) throw new Error(`bench swarm of ${n} did not connect`)
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    return { nodes, stop }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}
+
+/** Appends blocks of `txsPerBlock` × 1 KiB random transactions to the node's own chain until it holds `bytes`. */
+export async function growOwnChain (node: VGuardNode, bytes: number, txsPerBlock = 1024): Promise<number> {
+  const chainId = node.peerId.toString()
+  let tip = await node.chains.tip(chainId)
+  let added = 0
+  while (added < bytes) {
+    const blocks: Block[] = []
+    for (let i = 0; i < 16 && added < bytes; i++) {
+      const block = createBlock({
+        prev: tip,
+        proposer: chainId,
+        booth: [chainId],
+        timestamp: Date.now(),
+        transactions: Array.from({ length: txsPerBlock }, (_, j) => ({ key: `gps/${tip.height + 1}/${j}`, value: randomBytes(1024) }))
+      })
+      blocks.push(block)
+      added += block.headerBytes.byteLength + (block.payload?.byteLength ?? 0)
+      tip = tipOf(block)
+    }
+    await node.chains.appendMany(blocks, { sync: false })
+  }
+  return added
+}
+
+/** Serves RAW_PROTOCOL (send the number of bytes asked, in 256 KiB chunks, honouring drain) and ECHO_PROTOCOL. */
+export async function serveBaselines (node: VGuardNode): Promise<void> {
+  const chunk = randomBytes(256 * 1024)
+  await node.libp2p.handle(RAW_PROTOCOL, async (stream) => {
+    const asked = await new Promise<number>((resolve) => {
+      stream.addEventListener('message', (evt) => { resolve(Number(new TextDecoder().decode(evt.data.subarray()))) }, { once: true })
+    })
+    let left = asked
+    while (left > 0) {
+      const part = left >= chunk.byteLength ? chunk : chunk.subarray(0, left)
+      left -= part.byteLength
+      if (!stream.send(part)) await stream.onDrain()
+    }
+    await stream.close()
+  })
+  await node.libp2p.handle(ECHO_PROTOCOL, async (stream) => {
+    stream.addEventListener('message', (evt) => { stream.send(evt.data) })
+    await new Promise<void>((resolve) => { stream.addEventListener('remoteCloseWrite', () => { resolve() }, { once: true }) })
+    await stream.close()
+  }, { maxInboundStreams: 1024 })
+}
+
+/** `to` pulls `bytes` from `from` over a fresh raw stream; resolves with the milliseconds it took. */
+export async function rawTransfer (from: PeerId, to: VGuardNode, bytes: number): Promise<number> {
+  const started = performance.now()
+  const stream = await to.libp2p.dialProtocol(from, RAW_PROTOCOL)
+  let received = 0
+  await new Promise<void>((resolve, reject) => {
+    stream.addEventListener('message', (evt) => { received += evt.data.byteLength })
+    stream.addEventListener('remoteCloseWrite', () => { resolve() })
+    stream.addEventListener('close', (evt) => { if (evt.error != null) reject(evt.error); else resolve() })
+    stream.send(new TextEncoder().encode(String(bytes)))
+  })
+  await stream.close()
+  if (received !== bytes) throw new Error(`raw stream delivered ${received} of ${bytes} bytes`)
+  return performance.now() - started
+}
+
+/** One request/response on a new stream (as a read does): open, send 64 bytes, wait for the echo, close. */
+export async function rawRoundTrip (from: VGuardNode, to: PeerId): Promise<number> {
+  const started = performance.now()
+  const stream = await from.libp2p.dialProtocol(to, ECHO_PROTOCOL)
+  await new Promise<void>((resolve) => {
+    stream.addEventListener('message', () => { resolve() }, { once: true })
+    stream.send(new Uint8Array(64))
+  })
+  await stream.close()
+  return performance.now() - started
+}
