@@ -64,6 +64,8 @@ export function prefixEnd (prefix: Uint8Array): Uint8Array {
 export class ChainKeys {
   readonly prefix: Uint8Array
   private readonly cids = new Map<string, Uint8Array>()
+  /** prefix + type + cid per chain and type: built once, every key of an append starts with one */
+  private readonly prefixes = new Map<string, Uint8Array>()
 
   constructor (prefix: string) {
     this.prefix = utf8.encode(prefix)
@@ -75,6 +77,7 @@ export class ChainKeys {
       const bytes = utf8.encode(chainId)
       if (bytes.byteLength > MAX_CHAIN_ID_BYTES) throw new RangeError('chain id too long')
       cid = concat([Uint8Array.of(bytes.byteLength), bytes])
+      if (this.cids.size > 4096) this.cids.clear()
       this.cids.set(chainId, cid)
     }
     return cid
@@ -82,7 +85,15 @@ export class ChainKeys {
 
   /** prefix + type + cid: the start of one chain's entries of one type. */
   chainPrefix (type: number, chainId: string): Uint8Array {
-    return concat([this.prefix, Uint8Array.of(type), this.cid(chainId)])
+    const id = `${type}:${chainId}`
+    let prefix = this.prefixes.get(id)
+    if (prefix == null) {
+      prefix = concat([this.prefix, Uint8Array.of(type), this.cid(chainId)])
+      // chains come and go (release deletes copies); keep the cache bounded
+      if (this.prefixes.size > 4096) this.prefixes.clear()
+      this.prefixes.set(id, prefix)
+    }
+    return prefix
   }
 
   meta (chainId: string): Uint8Array {
