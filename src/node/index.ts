@@ -50,6 +50,8 @@ export { InvalidBoothError } from './vguarddb.ts'
 export interface ConnectedPeer {
   peerId: string
   addresses: string[]
+  /** Storage the peer advertised (peer exchange): bytes it can still take, and bytes it holds for others. */
+  storage?: { free: number, held: number }
 }
 
 export interface VGuardNode extends TypedEventEmitter<VGuardNodeEvents> {
@@ -128,8 +130,11 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       events: this,
       network: parts.config.network,
       kBackups: parts.config.kBackups,
-      capacity: parts.config.capacity
+      capacity: parts.config.capacity,
+      capacityHint: (peerId) => this.peering.capacityOf(peerId),
+      onCapacityChange: () => { this.peering.announceSoon() }
     })
+    this.peering.setCapacitySource(async () => ({ free: await this.vguarddb.freeCapacity(), held: await this.vguarddb.heldForOthers() }))
     this.log = parts.logger.forComponent('vguard:node')
     this.sync = sync()({
       libp2p: parts.libp2p,
@@ -195,10 +200,14 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   }
 
   peers (): ConnectedPeer[] {
-    return this.peering.connectedMembers().map(peerId => ({
-      peerId: peerId.toString(),
-      addresses: this.libp2p.getConnections(peerId).map(c => c.remoteAddr.toString())
-    }))
+    return this.peering.connectedMembers().map(peerId => {
+      const storage = this.peering.capacityOf(peerId.toString())
+      return {
+        peerId: peerId.toString(),
+        addresses: this.libp2p.getConnections(peerId).map(c => c.remoteAddr.toString()),
+        ...(storage != null ? { storage } : {})
+      }
+    })
   }
 
   async start (): Promise<void> {

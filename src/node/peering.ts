@@ -17,6 +17,7 @@ import type { VGuardLibp2p } from './libp2p.ts'
 import { networkOfAgent } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { PeerExchange } from '../protocols/peer-exchange/index.ts'
+import type { CapacityHint } from '../protocols/peer-exchange/index.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { Liveness } from './liveness.ts'
 
@@ -47,6 +48,8 @@ export class Peering {
   private timer?: ReturnType<typeof setInterval>
   private readonly pending = new Set<ReturnType<typeof setTimeout>>()
   private readonly exchange: PeerExchange
+  private readonly capacities = new Map<string, CapacityHint>()
+  private capacitySource?: () => Promise<CapacityHint>
   /** Notices members that went silent (no FIN/RST), so the reconnect loop takes over. */
   private readonly liveness: Liveness
   private running = false
@@ -63,13 +66,30 @@ export class Peering {
       network: init.network,
       members: () => this.connectedMembers(),
       onPeer: (peerId, addrs) => { this.onExchangedPeer(peerId, addrs) },
-      log: init.logger.forComponent('vguard:peer-exchange')
+      log: init.logger.forComponent('vguard:peer-exchange'),
+      capacity: async () => await this.capacitySource?.(),
+      onCapacity: (peerId, hint) => { this.capacities.set(peerId.toString(), hint) }
     })
     this.liveness = new Liveness({
       libp2p: init.libp2p,
       peers: () => this.connectedMembers(),
       log: init.logger.forComponent('vguard:liveness')
     })
+  }
+
+  /** What we advertise about our storage (set once the storage layer exists). */
+  setCapacitySource (source: () => Promise<CapacityHint>): void {
+    this.capacitySource = source
+  }
+
+  /** The storage figures a member last advertised, if any. */
+  capacityOf (peerId: string): CapacityHint | undefined {
+    return this.capacities.get(peerId)
+  }
+
+  /** Our figures changed (a copy taken or released): tell the others soon. */
+  announceSoon (): void {
+    this.exchange.scheduleAnnounce()
   }
 
   /** Where peer events go (the node itself). */

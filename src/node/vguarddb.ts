@@ -99,6 +99,10 @@ export interface VGuardDBComponents {
   network: string
   kBackups: number
   capacity: number
+  /** Storage figures members advertised (peer exchange): backup candidates that cannot fit the chain are skipped. */
+  capacityHint?: (peerId: string) => { free: number, held: number } | undefined
+  /** Our own figures changed (a copy stored or released). */
+  onCapacityChange?: () => void
   /** @default Math.random */
   random?: () => number
   /** @default Date.now */
@@ -155,6 +159,7 @@ export class VGuardDB {
       onStored: async (chainId, tip) => {
         // this sync write is what makes the copy durable before DONE is answered
         await this.backupsDb.put(utf8.encode(chainId), utf8.encode(String(tip.height)), SYNC_WRITE)
+        this.c.onCapacityChange?.()
       }
     })
     this.release = new ReleaseService({
@@ -163,6 +168,7 @@ export class VGuardDB {
       offeredEpoch: (chainId) => this.offered.get(chainId) ?? 0,
       onReleased: (chainId, epoch) => {
         void this.backupsDb.del(utf8.encode(chainId)).catch(() => {})
+        this.c.onCapacityChange?.()
         this.c.events.safeDispatchEvent('backup:released', { detail: { chainId, epoch } })
       }
     })
@@ -262,7 +268,10 @@ export class VGuardDB {
     const info = await store.info(chainId)
     const current = this.tables.get(chainId)?.table
     const ranked = rankBackupCandidates({
-      candidates: participants.map(peerId => ({ peerId })),
+      candidates: participants.map(peerId => {
+        const hint = this.c.capacityHint?.(peerId)
+        return { peerId, free: hint?.free, load: hint?.held }
+      }),
       self: this.self,
       chainBytes: info?.bytes ?? 0,
       current: current?.active,

@@ -119,3 +119,24 @@ describe('vguarddb - replicate, release, read', () => {
     expect(B.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
   })
 })
+
+describe('vguarddb - advertised capacity', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('a vehicle that advertises no room is not asked to be a backup', async () => {
+    const [A, B, C] = await swarm(cluster, 3)
+    const D = await cluster.create({ kBackups: 2, capacity: 100, bootstrap: [A.multiaddrs[0].toString()] })
+    await D.start()
+    await waitFor(() => fullyConnected([A, B, C, D]), { message: 'D joined' })
+    await waitFor(async () => (await fetchHint(A, D)) === 100, { message: 'A heard D advertise 100 bytes free' })
+    const outcome = await A.endOfBooth({ participants: ids(B, C, D), transactions: [gps(1)] })
+    expect(outcome.active.sort()).toEqual(ids(B, C).sort())
+    expect(outcome.failures).toEqual([])
+    expect(await D.chains.info(A.peerId.toString())).toBeUndefined()
+  })
+})
+
+async function fetchHint (from: VGuardNode, of: VGuardNode): Promise<number | undefined> {
+  return from.peers().find(p => p.peerId === of.peerId.toString())?.storage?.free
+}

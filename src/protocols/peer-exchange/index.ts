@@ -29,6 +29,13 @@ import {
   ANNOUNCE_DEBOUNCE, ANNOUNCE_INTERVAL, MAX_ADDRS_PER_PEER, MAX_ANNOUNCEMENT_BYTES, MAX_PEERS_PER_ANNOUNCEMENT, TOPIC_NAME, TOPIC_VERSION
 } from './constants.ts'
 
+export interface CapacityHint {
+  /** Bytes the peer can still take. */
+  free: number
+  /** Bytes it holds for other vehicles. */
+  held: number
+}
+
 export function peersTopic (network: string): string {
   return `vguard/${network}/${TOPIC_NAME}/${TOPIC_VERSION}`
 }
@@ -40,6 +47,10 @@ export interface PeerExchangeInit {
   members: () => PeerId[]
   /** Called for each advertised peer with its addresses. */
   onPeer: (peerId: PeerId, addrs: Multiaddr[]) => void
+  /** Our storage figures, advertised in our own record. */
+  capacity?: () => Promise<CapacityHint | undefined>
+  /** Called with the storage figures a sender advertised for itself (signed by gossipsub). */
+  onCapacity?: (peerId: PeerId, hint: CapacityHint) => void
   log: Logger
   /** @default 30000 */
   announceInterval?: number
@@ -97,7 +108,8 @@ export class PeerExchange {
       const peer = await libp2p.peerStore.get(id).catch(() => undefined)
       return { peerId: id.toString(), addrs: (peer?.addresses ?? []).map(a => a.multiaddr.toString()) }
     }))
-    const peers = [{ peerId: libp2p.peerId.toString(), addrs: libp2p.getMultiaddrs().map(a => a.toString()) }, ...members]
+    const capacity = await this.init.capacity?.().catch(() => undefined)
+    const peers = [{ peerId: libp2p.peerId.toString(), addrs: libp2p.getMultiaddrs().map(a => a.toString()), ...capacity }, ...members]
       .filter(p => p.addrs.length > 0)
       .map(p => ({ ...p, addrs: p.addrs.slice(0, MAX_ADDRS_PER_PEER) }))
     return PeerAnnouncement.encode({ peers })
@@ -117,18 +129,25 @@ export class PeerExchange {
       return
     }
     const self = this.init.libp2p.peerId.toString()
-    for (const { peerId, addrs } of announcement) {
-      if (peerId.toString() !== self) this.init.onPeer(peerId, addrs)
+    for (const { peerId, addrs, capacity } of announcement) {
+      if (peerId.toString() === self) continue
+      this.init.onPeer(peerId, addrs)
+      // only the sender speaks for its own storage
+      if (capacity != null && msg.type === 'signed' && msg.from.equals(peerId)) this.init.onCapacity?.(peerId, capacity)
     }
   }
 }
 
 /** Parses an announcement; undefined if it is oversized or any entry is malformed. */
-export function decodeAnnouncement (data: Uint8Array): Array<{ peerId: PeerId, addrs: Multiaddr[] }> | undefined {
+export function decodeAnnouncement (data: Uint8Array): Array<{ peerId: PeerId, addrs: Multiaddr[], capacity?: CapacityHint }> | undefined {
   if (data.byteLength > MAX_ANNOUNCEMENT_BYTES) return undefined
   try {
     const decoded = PeerAnnouncement.decode(data, { limits: { peers: MAX_PEERS_PER_ANNOUNCEMENT, peers$: { addrs: MAX_ADDRS_PER_PEER } } })
-    return decoded.peers.map(p => ({ peerId: peerIdFromString(p.peerId), addrs: p.addrs.map(a => multiaddr(a)) }))
+    return decoded.peers.map(p => ({
+      peerId: peerIdFromString(p.peerId),
+      addrs: p.addrs.map(a => multiaddr(a)),
+      capacity: p.free != null && p.held != null ? { free: p.free, held: p.held } : undefined
+    }))
   } catch {
     return undefined
   }

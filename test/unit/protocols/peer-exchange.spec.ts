@@ -14,6 +14,12 @@ describe('protocols - peer-exchange', () => {
     expect(decoded?.[0].addrs[0].toString()).toBe('/ip4/127.0.0.1/tcp/4001')
   })
 
+  it('carries the sender\'s storage figures', async () => {
+    const id = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const decoded = decodeAnnouncement(PeerAnnouncement.encode({ peers: [{ peerId: id, addrs: [], free: 1024, held: 7 }] }))
+    expect(decoded?.[0].capacity).toEqual({ free: 1024, held: 7 })
+  })
+
   it('drops garbage, bad peer ids, bad addresses and too many peers', async () => {
     const id = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
     expect(decodeAnnouncement(Uint8Array.from([0xff, 0xff, 0xff]))).toBeUndefined()

@@ -5,6 +5,8 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 export interface PeerRecord {
   peerId: string
   addrs: string[]
+  free?: number
+  held?: number
 }
 
 export namespace PeerRecord {
@@ -27,6 +29,16 @@ export namespace PeerRecord {
             w.uint32(18)
             w.string(value)
           }
+        }
+
+        if (obj.free != null) {
+          w.uint32(24)
+          w.uint64Number(obj.free)
+        }
+
+        if (obj.held != null) {
+          w.uint32(32)
+          w.uint64Number(obj.held)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -54,6 +66,14 @@ export namespace PeerRecord {
               }
 
               obj.addrs.push(reader.string())
+              break
+            }
+            case 3: {
+              obj.free = reader.uint64Number()
+              break
+            }
+            case 4: {
+              obj.held = reader.uint64Number()
               break
             }
             default: {
@@ -97,6 +117,20 @@ export namespace PeerRecord {
 
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.free`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.held`,
+                value: reader.uint64Number()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -120,6 +154,16 @@ export namespace PeerRecord {
     value: string
   }
 
+  export interface PeerRecordFreeFieldEvent {
+    field: '$.free'
+    value: number
+  }
+
+  export interface PeerRecordHeldFieldEvent {
+    field: '$.held'
+    value: number
+  }
+
   export function encode (obj: Partial<PeerRecord>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PeerRecord.codec())
   }
@@ -128,7 +172,7 @@ export namespace PeerRecord {
     return decodeMessage(buf, PeerRecord.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerRecord>): Generator<PeerRecordPeerIdFieldEvent | PeerRecordAddrsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerRecord>): Generator<PeerRecordPeerIdFieldEvent | PeerRecordAddrsFieldEvent | PeerRecordFreeFieldEvent | PeerRecordHeldFieldEvent> {
     return streamMessage(buf, PeerRecord.codec(), opts)
   }
 }
@@ -239,6 +283,18 @@ export namespace PeerAnnouncement {
     value: string
   }
 
+  export interface PeerAnnouncementPeersFreeFieldEvent {
+    field: '$.peers[].free'
+    value: number
+    index: number
+  }
+
+  export interface PeerAnnouncementPeersHeldFieldEvent {
+    field: '$.peers[].held'
+    value: number
+    index: number
+  }
+
   export function encode (obj: Partial<PeerAnnouncement>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PeerAnnouncement.codec())
   }
@@ -247,7 +303,7 @@ export namespace PeerAnnouncement {
     return decodeMessage(buf, PeerAnnouncement.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerAnnouncement>): Generator<PeerAnnouncementPeersPeerIdFieldEvent | PeerAnnouncementPeersAddrsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerAnnouncement>): Generator<PeerAnnouncementPeersPeerIdFieldEvent | PeerAnnouncementPeersAddrsFieldEvent | PeerAnnouncementPeersFreeFieldEvent | PeerAnnouncementPeersHeldFieldEvent> {
     return streamMessage(buf, PeerAnnouncement.codec(), opts)
   }
 }
