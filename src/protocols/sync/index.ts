@@ -39,6 +39,7 @@ import type { ChainStore } from '../../storage/index.ts'
 import { SyncService } from './sync.ts'
 
 export { PROTOCOL_NAME, PROTOCOL_VERSION } from './constants.ts'
+export { ChainMovedError } from './errors.ts'
 
 export interface SyncInit {
   /** @default 'vguard' */
@@ -111,6 +112,7 @@ export interface Sync extends Startable {
    * appending them as they arrive.
    *
    * @throws InvalidBlockError if the peer sends a block that does not verify
+   * @throws ChainMovedError if another writer appended the same blocks meanwhile
    * @throws TimeoutError, ProtocolError, InvalidMessageError
    */
   fetch: (peer: PeerId, chainId: string, options?: FetchOptions) => Promise<FetchResult>

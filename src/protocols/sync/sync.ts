@@ -10,6 +10,7 @@ import { blockFromBytes, bytesEqual, emptyTip, InvalidBlockError } from '../../c
 import type { Block, ChainTip } from '../../chain/index.ts'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
+import { ChainMovedError } from './errors.ts'
 import { serve } from './handler.ts'
 import { SyncRequest, SyncResponse, checkReportedTip, decodeResponse, request } from './messages.ts'
 import {
@@ -27,6 +28,9 @@ function checkLink (next: Block, prev: Block): void {
     throw new InvalidBlockError('WrongPrevHash', `Invalid block: WrongPrevHash: block ${next.header.height} does not point to block ${prev.header.height}`)
   }
 }
+
+/** Fetches from one peer restarted because another writer moved the chain on. */
+const MAX_MOVED_RETRIES = 3
 
 function isAbort (err: unknown): boolean {
   const name = (err as Error)?.name
@@ -161,9 +165,15 @@ export class SyncService implements Sync {
       let inflight: Promise<void> = Promise.resolve()
       const append = async (blocks: Block[], sync: boolean): Promise<void> => {
         if (blocks.length === 0) return
-        // InvalidBlockError (bad hash, payload, link) propagates: the peer is dropped, nothing of this batch is stored
-        result.tip = await store.appendMany(blocks, { sync })
-        result.fetched += blocks.length
+        try {
+          result.tip = await store.appendMany(blocks, { sync })
+          result.fetched += blocks.length
+        } catch (err) {
+          // another writer (replication, consensus) appended the same blocks meanwhile: not the peer's fault
+          if (await this.overtaken(chainId, blocks[0], err)) throw new ChainMovedError(`${chainId} moved past ${blocks[0].header.height} during the fetch`)
+          // InvalidBlockError (bad hash, payload, link) propagates: the peer is dropped, nothing of this batch is stored
+          throw err
+        }
       }
       while (true) {
         // the timeout restarts for every frame: a long sync is fine while it moves
@@ -195,6 +205,14 @@ export class SyncService implements Sync {
         inflight = next
       }
     })
+  }
+
+  /** Did a link error come from someone else extending the chain with this very block? */
+  private async overtaken (chainId: string, first: Block, err: unknown): Promise<boolean> {
+    const reason = (err as InvalidBlockError).reason
+    if ((err as Error).name !== 'InvalidBlockError' || (reason !== 'WrongHeight' && reason !== 'WrongPrevHash')) return false
+    const stored = await this.components.store.getBlock(chainId, first.header.height)
+    return stored != null && bytesEqual(stored.hash, first.hash)
   }
 
   async reconcile (chainId?: string, options: ReconcileOptions = {}): Promise<ReconcileResult[]> {
@@ -234,17 +252,26 @@ export class SyncService implements Sync {
       .filter((t): t is { peer: PeerId, tip: ChainTip } => t != null && t.tip.height > before)
       .sort((a, b) => b.tip.height - a.tip.height)
     for (const { peer, tip } of candidates) {
-      if ((await store.tip(chainId)).height >= tip.height) continue
-      try {
-        const fetched = await this.fetch(peer, chainId, { to: tip.height, signal: options.signal })
-        if (fetched.fetched > 0) result.sources.push(peer.toString())
-      } catch (err) {
-        const e = err as Error & { reason?: string }
-        const reason = `${e.name}${e.reason != null ? ` (${e.reason})` : ''}: ${e.message}`
-        result.dropped.push({ peer: peer.toString(), reason })
-        this.log.error('dropped %p from the sync of %s: %s', peer, chainId, reason)
-        if (options.signal?.aborted === true || !this.started) break
+      // another writer moving the chain on is not the peer's fault: try it again, a few times
+      for (let attempt = 0; attempt < MAX_MOVED_RETRIES; attempt++) {
+        if ((await store.tip(chainId)).height >= tip.height) break
+        try {
+          const fetched = await this.fetch(peer, chainId, { to: tip.height, signal: options.signal })
+          if (fetched.fetched > 0) result.sources.push(peer.toString())
+          break
+        } catch (err) {
+          if ((err as Error).name === 'ChainMovedError') {
+            this.log('%s moved on while fetching from %p', chainId, peer)
+            continue
+          }
+          const e = err as Error & { reason?: string }
+          const reason = `${e.name}${e.reason != null ? ` (${e.reason})` : ''}: ${e.message}`
+          result.dropped.push({ peer: peer.toString(), reason })
+          this.log.error('dropped %p from the sync of %s: %s', peer, chainId, reason)
+          break
+        }
       }
+      if (options.signal?.aborted === true || !this.started) break
     }
     result.after = (await store.tip(chainId)).height
     if (result.after > before) this.log('reconciled %s from %d to %d via %s', chainId, before, result.after, result.sources.join(', '))

@@ -152,6 +152,39 @@ describe('protocols - sync', () => {
     await expectSameChain(honest.store, zombie.store)
   })
 
+  it('does not blame the peer when another writer appends the same blocks meanwhile', async () => {
+    const blocks = chainOf(CHAIN, 30)
+    const a = await net.add()
+    await fill(a.store, blocks)
+    // B's store: just before the fetch's first append lands, replication appends blocks 1..20
+    const inner = new MemoryChainStore()
+    let race: Block[] | undefined = blocks.slice(0, 20)
+    const racing = new Proxy(inner, {
+      get (target, prop) {
+        if (prop === 'appendMany') {
+          return async (batch: Block[], options?: Parameters<ChainStore['appendMany']>[1]) => {
+            if (race != null) {
+              const mine = race
+              race = undefined
+              await target.appendMany(mine)
+            }
+            return await target.appendMany(batch, options)
+          }
+        }
+        const value = Reflect.get(target, prop) as unknown
+        return typeof value === 'function' ? value.bind(target) : value
+      }
+    })
+    const b = await net.add({}, racing)
+    await expect(b.service.fetch(a.peerId, CHAIN)).rejects.toMatchObject({ name: 'ChainMovedError' })
+    // reconcile takes it in stride: nobody is dropped, it tries again and finishes the chain
+    race = blocks.slice(20, 25)
+    const [result] = await b.service.reconcile(CHAIN)
+    expect(result.dropped).toEqual([])
+    expect(result.after).toBe(30)
+    expect(await expectVerifies(inner)).toBe(30)
+  })
+
   it('a baby (no chains) fetches nothing until asked; asked, it fetches', async () => {
     const a = await net.add()
     await fill(a.store, chainOf(CHAIN, 5))
