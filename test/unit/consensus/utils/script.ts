@@ -11,7 +11,7 @@
  *   cluster ids=1,2,3 [booth=1,2,3] [proposer=1 | priorities=1:3,2:2,3:1]
  *           [learners=4] [window=2] [inflight=2] [election=10] [heartbeat=1]
  *   campaign 1                 tick 1 [n]              tick-all [n]
- *   propose 1 a                propose-fails 1 a NotLeaderError
+ *   propose 1 a                fails NotLeaderError propose 2 a   (any command)
  *   change-booth 1 1,2,4       compact 2 3
  *   process [id]               run every driver (persist, send, apply, advance)
  *   deliver [filter]           deliver matching in-flight messages (then process)
@@ -82,13 +82,23 @@ function int (text: string | undefined, fallback: number): number {
   return n
 }
 
+/** A message field as scenarios write it: ballots `round.id`, values `a` / `noop` / `booth:…`. */
+function field (msg: Message, key: string): string | undefined {
+  switch (key) {
+    case 'round': return 'ballot' in msg ? String(msg.ballot.round) : undefined
+    case 'ballot': return 'ballot' in msg ? formatBallot(msg.ballot) : undefined
+    case 'promised': return msg.type === 'nack' ? formatBallot(msg.promised) : undefined
+    case 'value': return msg.type === 'accept' ? valueLabel(msg.value) : undefined
+    default: {
+      const v = (msg as unknown as Record<string, unknown>)[key]
+      return v == null ? undefined : String(v)
+    }
+  }
+}
+
 function matches (msg: Message, filter: Args): boolean {
   for (const [k, v] of filter) {
-    if (k === 'count') {
-      continue
-    }
-    const field = (msg as unknown as Record<string, unknown>)[k]
-    if (String(field) !== v) {
+    if (k !== 'count' && field(msg, k) !== v) {
       return false
     }
   }
@@ -142,6 +152,20 @@ export class Scenario {
 
   private exec (line: string): void {
     const [cmd, ...rest] = line.split(/\s+/)
+    if (cmd === 'fails') {
+      // `fails ErrorName <command …>`: the command must throw that error
+      let failed: Error | undefined
+      try {
+        this.exec(rest.slice(1).join(' '))
+      } catch (err) {
+        failed = err as Error
+      }
+      if (failed?.name !== rest[0]) {
+        throw new ScriptError(`expected ${rest[0]}, got ${failed == null ? 'success' : `${failed.name}: ${failed.message}`}`)
+      }
+      this.c.processAll()
+      return
+    }
     const { positional: pos, args } = parseArgs(rest)
     switch (cmd) {
       case 'cluster': this.makeCluster(args); break
@@ -171,23 +195,6 @@ export class Scenario {
         this.c.processAll()
         break
       }
-      case 'propose-fails': {
-        const v = parseValue(pos[1])
-        if (v.kind !== 'data') {
-          throw new ScriptError('propose-fails takes a data value')
-        }
-        let failed: Error | undefined
-        try {
-          this.c.paxos(pos[0]).propose({ id: v.id, data: v.data })
-        } catch (err) {
-          failed = err as Error
-        }
-        if (failed?.name !== pos[2]) {
-          throw new ScriptError(`expected ${pos[2]}, got ${failed == null ? 'success' : failed.name}`)
-        }
-        this.c.processAll()
-        break
-      }
       case 'change-booth': this.c.paxos(pos[0]).changeBooth(list(pos[1])); this.c.processAll(); break
       case 'compact': this.c.compact(pos[0], int(pos[1], 0)); this.c.processAll(); break
       case 'process':
@@ -212,8 +219,21 @@ export class Scenario {
       case 'heal': this.c.heal(); break
       case 'send': this.send(pos, args); break
       case 'expect': this.expect(pos, args); break
+      case 'print': console.log(this.dump()); break
       default: throw new ScriptError(`unknown command ${cmd}`)
     }
+  }
+
+  /** Every node's status and the messages in flight (the `print` command, and failures). */
+  dump (): string {
+    const nodes = this.c.ids().map(id => {
+      if (!this.c.up(id)) {
+        return `  ${id}: down`
+      }
+      const s = this.c.paxos(id).status()
+      return `  ${id}: ${s.role} leader=${s.leader ?? '-'} ballot=${formatBallot(s.ballot)} promised=${formatBallot(s.promised)} commit=${s.commit} booth=${s.booth.join(',')} inflight=${s.inflight}`
+    })
+    return nodes.join('\n') + this.net()
   }
 
   private makeCluster (args: Args): void {
@@ -301,7 +321,7 @@ export class Scenario {
   private expect (pos: string[], args: Args): void {
     const what = pos[0]
     const fail = (got: unknown): never => {
-      throw new ScriptError(`expect ${[...pos, ...[...args].map(([k, v]) => `${k}=${v}`)].join(' ')}: got ${typeof got === 'string' ? got : JSON.stringify(got)}`)
+      throw new ScriptError(`got ${typeof got === 'string' ? got : JSON.stringify(got)}`)
     }
     switch (what) {
       case 'role': {
