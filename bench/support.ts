@@ -99,13 +99,20 @@ export async function serveBaselines (node: VGuardNode): Promise<void> {
   }, { maxInboundStreams: 1024 })
 }
 
-/** `to` pulls `bytes` from `from` over a fresh raw stream; resolves with the milliseconds it took. */
-export async function rawTransfer (from: PeerId, to: VGuardNode, bytes: number): Promise<number> {
+/**
+ * `to` pulls `bytes` from `from` over a fresh raw stream (sent in 256 KiB
+ * chunks, honouring drain), handing each chunk to `sink` if given; resolves
+ * with the milliseconds it took.
+ */
+export async function rawTransfer (from: PeerId, to: VGuardNode, bytes: number, sink?: (chunk: Uint8Array) => void): Promise<number> {
   const started = performance.now()
   const stream = await to.libp2p.dialProtocol(from, RAW_PROTOCOL)
   let received = 0
   await new Promise<void>((resolve, reject) => {
-    stream.addEventListener('message', (evt) => { received += evt.data.byteLength })
+    stream.addEventListener('message', (evt) => {
+      received += evt.data.byteLength
+      sink?.(evt.data.subarray())
+    })
     stream.addEventListener('remoteCloseWrite', () => { resolve() })
     stream.addEventListener('close', (evt) => { if (evt.error != null) reject(evt.error); else resolve() })
     stream.send(new TextEncoder().encode(String(bytes)))
@@ -113,6 +120,36 @@ export async function rawTransfer (from: PeerId, to: VGuardNode, bytes: number):
   await stream.close()
   if (received !== bytes) throw new Error(`raw stream delivered ${received} of ${bytes} bytes`)
   return performance.now() - started
+}
+
+/** Raw stream into LevelDB: every 1 MiB received becomes one batch of 1 KiB puts, one batch in flight, synced at the end. */
+export async function rawIntoLevel (from: PeerId, to: VGuardNode, bytes: number, run: number | string): Promise<number> {
+  const db = to.store.db
+  const utf8 = new TextEncoder()
+  let buffered: Uint8Array[] = []
+  let bufferedBytes = 0
+  let written = 0
+  let inflight: Promise<void> = Promise.resolve()
+  const flush = (sync: boolean): void => {
+    const data = Buffer.concat(buffered)
+    buffered = []
+    bufferedBytes = 0
+    const batch = db.batch()
+    for (let off = 0; off < data.byteLength; off += 1024) batch.put(utf8.encode(`bench-raw/${run}/${written++}`), data.subarray(off, off + 1024))
+    const previous = inflight
+    inflight = previous.then(async () => { await batch.write({ sync }) })
+  }
+  const started = performance.now()
+  await rawTransfer(from, to, bytes, (chunk) => {
+    buffered.push(chunk.slice())
+    bufferedBytes += chunk.byteLength
+    if (bufferedBytes >= MIB) flush(false)
+  })
+  flush(true)
+  await inflight
+  const ms = performance.now() - started
+  await db.clear({ gte: utf8.encode(`bench-raw/${run}/`), lt: utf8.encode(`bench-raw/${run}0`) })
+  return ms
 }
 
 /** One request/response on a new stream (as a read does): open, send 64 bytes, wait for the echo, close. */

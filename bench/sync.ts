@@ -18,19 +18,13 @@ import type { Block, ChainTip } from '../src/chain/index.ts'
 import { createVGuardNode } from '../src/node/index.ts'
 import type { VGuardNode } from '../src/node/index.ts'
 import { withRatio } from './types.ts'
+import { median, MIB, rawIntoLevel, rawTransfer, serveBaselines } from './support.ts'
 import type { Benchmark, BenchResult } from './types.ts'
 
-const MIB = 1024 * 1024
 const CHAIN_BYTES = 64 * MIB
 const TXS_PER_BLOCK = 100
 const RUNS = 3
-const RAW_PROTOCOL = '/vguard-bench/raw/1.0.0'
 const CHAIN = 'bench-sync-chain'
-
-function median (xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]
-}
 
 async function buildChain (node: VGuardNode): Promise<number> {
   let tip: ChainTip = emptyTip(CHAIN)
@@ -54,74 +48,6 @@ async function buildChain (node: VGuardNode): Promise<number> {
   return bytes
 }
 
-/**
- * The sender writes `bytes` in 256 KiB chunks, honouring drain; the receiver
- * counts until the end, handing each chunk to `sink` if given.
- */
-async function rawTransfer (from: VGuardNode, to: VGuardNode, bytes: number, sink?: (chunk: Uint8Array) => void): Promise<number> {
-  const started = performance.now()
-  const stream = await to.libp2p.dialProtocol(from.peerId, RAW_PROTOCOL)
-  let received = 0
-  await new Promise<void>((resolve, reject) => {
-    stream.addEventListener('message', (evt) => {
-      received += evt.data.byteLength
-      sink?.(evt.data.subarray())
-    })
-    stream.addEventListener('remoteCloseWrite', () => { resolve() })
-    stream.addEventListener('close', (evt) => { if (evt.error != null) reject(evt.error); else resolve() })
-    stream.send(new TextEncoder().encode(String(bytes)))
-  })
-  await stream.close()
-  if (received !== bytes) throw new Error(`raw stream delivered ${received} of ${bytes} bytes`)
-  return performance.now() - started
-}
-
-/** Raw stream into LevelDB: every 1 MiB received becomes one batch of 1 KiB puts, one batch in flight, synced at the end. */
-async function rawIntoLevel (from: VGuardNode, to: VGuardNode, bytes: number, run: number): Promise<number> {
-  const db = to.store.db
-  const utf8 = new TextEncoder()
-  let buffered: Uint8Array[] = []
-  let bufferedBytes = 0
-  let written = 0
-  let inflight: Promise<void> = Promise.resolve()
-  const flush = (sync: boolean): void => {
-    const data = Buffer.concat(buffered)
-    buffered = []
-    bufferedBytes = 0
-    const batch = db.batch()
-    for (let off = 0; off < data.byteLength; off += 1024) batch.put(utf8.encode(`bench-raw/${run}/${written++}`), data.subarray(off, off + 1024))
-    const previous = inflight
-    inflight = previous.then(async () => { await batch.write({ sync }) })
-  }
-  const started = performance.now()
-  await rawTransfer(from, to, bytes, (chunk) => {
-    buffered.push(chunk.slice())
-    bufferedBytes += chunk.byteLength
-    if (bufferedBytes >= MIB) flush(false)
-  })
-  flush(true)
-  await inflight
-  const ms = performance.now() - started
-  await db.clear({ gte: utf8.encode(`bench-raw/${run}/`), lt: utf8.encode(`bench-raw/${run}0`) })
-  return ms
-}
-
-async function serveRaw (node: VGuardNode): Promise<void> {
-  const chunk = randomBytes(256 * 1024)
-  await node.libp2p.handle(RAW_PROTOCOL, async (stream) => {
-    const asked = await new Promise<number>((resolve) => {
-      stream.addEventListener('message', (evt) => { resolve(Number(new TextDecoder().decode(evt.data.subarray()))) }, { once: true })
-    })
-    let left = asked
-    while (left > 0) {
-      const part = left >= chunk.byteLength ? chunk : chunk.subarray(0, left)
-      left -= part.byteLength
-      if (!stream.send(part)) await stream.onDrain()
-    }
-    await stream.close()
-  })
-}
-
 async function run (report: (r: BenchResult) => void): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'vguard-bench-sync-'))
   const nodes: VGuardNode[] = []
@@ -141,14 +67,14 @@ async function run (report: (r: BenchResult) => void): Promise<void> {
     }
     const bytes = await buildChain(a)
     const height = (await a.chains.tip(CHAIN)).height
-    await serveRaw(a)
+    await serveBaselines(a)
 
     const syncMs: number[] = []
     const rawMs: number[] = []
     const rawLevelMs: number[] = []
     for (let i = 0; i < RUNS; i++) {
-      rawMs.push(await rawTransfer(a, b, bytes))
-      rawLevelMs.push(await rawIntoLevel(a, b, bytes, i))
+      rawMs.push(await rawTransfer(a.peerId, b, bytes))
+      rawLevelMs.push(await rawIntoLevel(a.peerId, b, bytes, i))
       await b.chains.deleteChain(CHAIN)
       const started = performance.now()
       const [result] = await b.sync.reconcile(CHAIN)

@@ -1,7 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId, Stream } from '@libp2p/interface'
-import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { gpsTransaction } from '../../src/workload/gps.ts'
 import { createBlock, emptyTip, tipOf, encodeBlock } from '../../src/chain/index.ts'
@@ -14,13 +14,7 @@ import { RELEASE_PROTOCOL } from '../../src/protocols/release/index.ts'
 import { READ_PROTOCOL } from '../../src/protocols/read/index.ts'
 
 async function swarm (cluster: TestCluster, n: number, overrides: Partial<VGuardNodeOptions> = {}): Promise<VGuardNode[]> {
-  const first = await cluster.create({ kBackups: 2, ...overrides })
-  await first.start()
-  const rest = await Promise.all(Array.from({ length: n - 1 }, async () => await cluster.create({ kBackups: 2, bootstrap: [first.multiaddrs[0].toString()], ...overrides })))
-  await Promise.all(rest.map(async r => { await r.start() }))
-  const nodes = [first, ...rest]
-  await waitFor(() => fullyConnected(nodes), { message: 'full mesh' })
-  return nodes
+  return await connectedSwarm(cluster, n, { kBackups: 2, ...overrides })
 }
 
 const ids = (...nodes: VGuardNode[]): string[] => nodes.map(n => n.peerId.toString())

@@ -1,6 +1,6 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { TestCluster, fullyConnected, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import type { VGuardNodeOptions } from '../../src/node/config.ts'
@@ -12,13 +12,7 @@ const utf8 = new TextEncoder()
 const text = new TextDecoder()
 
 async function swarm (cluster: TestCluster, n: number, overrides: Partial<VGuardNodeOptions> = {}): Promise<VGuardNode[]> {
-  const first = await cluster.create({ kBackups: 2, ...overrides })
-  await first.start()
-  const rest = await Promise.all(Array.from({ length: n - 1 }, async () => await cluster.create({ kBackups: 2, bootstrap: [first.multiaddrs[0].toString()], ...overrides })))
-  await Promise.all(rest.map(async r => { await r.start() }))
-  const nodes = [first, ...rest]
-  await waitFor(() => fullyConnected(nodes), { message: 'full mesh' })
-  return nodes
+  return await connectedSwarm(cluster, n, { kBackups: 2, ...overrides })
 }
 
 const ids = (...nodes: VGuardNode[]): string[] => nodes.map(n => n.peerId.toString())

@@ -49,3 +49,18 @@ export class TestCluster {
 export function fullyConnected (nodes: VGuardNode[]): boolean {
   return nodes.every(n => n.peers().length === nodes.length - 1)
 }
+
+/** n started nodes, all bootstrapping to the first (peer exchange does the rest), fully connected. */
+export async function connectedSwarm (cluster: TestCluster, n: number, overrides: Partial<VGuardNodeOptions> = {}): Promise<VGuardNode[]> {
+  const first = await cluster.create(overrides)
+  await first.start()
+  const rest = await Promise.all(Array.from({ length: n - 1 }, async () => await cluster.create({ bootstrap: [first.multiaddrs[0].toString()], ...overrides })))
+  await Promise.all(rest.map(async r => { await r.start() }))
+  const nodes = [first, ...rest]
+  const deadline = Date.now() + 30_000
+  while (!fullyConnected(nodes)) {
+    if (Date.now() > deadline) throw new Error(`swarm of ${n} did not connect within 30 s`)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  return nodes
+}
