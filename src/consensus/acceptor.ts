@@ -20,14 +20,16 @@ export class Acceptor {
   private readonly id: string
   private readonly log: PaxosLog
   private readonly maxCatchup: number
+  private readonly maxCatchupBytes: number
   promised: Ballot
   /** Set when promised changed since the hard state was last persisted. */
   dirty = false
 
-  constructor (id: string, log: PaxosLog, promised: Ballot, maxCatchup: number) {
+  constructor (id: string, log: PaxosLog, promised: Ballot, maxCatchup: number, maxCatchupBytes: number) {
     this.id = id
     this.log = log
     this.maxCatchup = maxCatchup
+    this.maxCatchupBytes = maxCatchupBytes
     this.promised = promised
   }
 
@@ -39,7 +41,7 @@ export class Acceptor {
     const after = Math.max(this.log.commit, msg.slot - 1)
     // decided values the candidate lacks come along (bounded), so it can
     // serve them without a catch-up round trip
-    const known = this.log.decidedFrom(msg.slot, this.maxCatchup).map(d => ({
+    const known = this.log.decidedFrom(msg.slot, this.maxCatchup, this.maxCatchupBytes).map(d => ({
       slot: d.slot,
       ballot: ZERO_BALLOT,
       value: d.value,

@@ -68,7 +68,7 @@
  * paxos.propose({ id: batchId, data: batchBytes }) // throws NotLeaderError elsewhere
  * ```
  */
-export { Paxos, createPaxos, DEFAULT_WINDOW, DEFAULT_MAX_PENDING, DEFAULT_MAX_CATCHUP, DEFAULT_MAX_DECIDED_PER_READY } from './paxos.ts'
+export { Paxos, createPaxos, DEFAULT_WINDOW, DEFAULT_MAX_PENDING, DEFAULT_MAX_CATCHUP, DEFAULT_MAX_DECIDED_PER_READY, DEFAULT_MAX_CATCHUP_BYTES } from './paxos.ts'
 export { applyPersist, MemoryPaxosStorage } from './storage.ts'
 export { compareBallots, ballotEquals, formatBallot, ZERO_BALLOT } from './ballot.ts'
 export { boothFor, quorumSize, validateBooth, MAX_BOOTH_SIZE } from './booth.ts'

@@ -116,12 +116,20 @@ export class PaxosLog {
     }
   }
 
-  /** Decided values from `from` up to commit, at most `max` of them. */
-  decidedFrom (from: number, max: number): Decided[] {
+  /**
+   * Decided values from `from` up to commit: at most `max` of them and, past
+   * the first, at most `maxBytes` of data (messages have a size limit).
+   */
+  decidedFrom (from: number, max: number, maxBytes = Number.POSITIVE_INFINITY): Decided[] {
     const out: Decided[] = []
+    let bytes = 0
     for (let s = Math.max(from, this.compacted + 1); s <= this.commit && out.length < max; s++) {
       const e = this.entries.get(s)
       if (e == null) {
+        break
+      }
+      bytes += e.value.kind === 'data' ? e.value.data.byteLength : 0
+      if (out.length > 0 && bytes > maxBytes) {
         break
       }
       out.push({ slot: s, value: e.value, booth: e.booth })
@@ -140,9 +148,9 @@ export class PaxosLog {
     return out.sort((a, b) => a.slot - b.slot)
   }
 
-  /** Epochs known at commit (sent with promises and snapshots). */
+  /** Epochs known at commit that govern slots above it (sent with promises). */
   epochsAtCommit (): BoothEpoch[] {
-    return epochsAt(this.epochs, this.commit, this.window)
+    return pruneEpochs(epochsAt(this.epochs, this.commit, this.window), this.commit + 1)
   }
 
   /** Drops entries ≤ upTo (already applied by the application). */

@@ -35,6 +35,7 @@ export const DEFAULT_WINDOW = 8
 export const DEFAULT_MAX_PENDING = 1024
 export const DEFAULT_MAX_CATCHUP = 64
 export const DEFAULT_MAX_DECIDED_PER_READY = 256
+export const DEFAULT_MAX_CATCHUP_BYTES = 8 * 1024 * 1024
 
 interface Settings {
   id: string
@@ -51,6 +52,7 @@ interface Settings {
   maxInflight: number
   maxPending: number
   maxCatchup: number
+  maxCatchupBytes: number
   maxDecidedPerReady: number
 }
 
@@ -117,6 +119,7 @@ function settings (config: PaxosConfig): Settings {
     maxInflight,
     maxPending: positive(config.maxPending, DEFAULT_MAX_PENDING, 'maxPending'),
     maxCatchup: positive(config.maxCatchup, DEFAULT_MAX_CATCHUP, 'maxCatchup'),
+    maxCatchupBytes: positive(config.maxCatchupBytes, DEFAULT_MAX_CATCHUP_BYTES, 'maxCatchupBytes'),
     maxDecidedPerReady: positive(config.maxDecidedPerReady, DEFAULT_MAX_DECIDED_PER_READY, 'maxDecidedPerReady')
   }
 }
@@ -177,7 +180,7 @@ export class Paxos {
     this.log = new PaxosLog(this.s.window, hs.booths.map(e => ({ slot: e.slot, members: [...e.members] })), hs.commit, hs.compacted, persisted?.entries ?? [])
     // a brand-new node writes its genesis hard state with its first Ready
     this.log.hardDirty = persisted == null
-    this.acceptor = new Acceptor(this.s.id, this.log, copyBallot(hs.promised), this.s.maxCatchup)
+    this.acceptor = new Acceptor(this.s.id, this.log, copyBallot(hs.promised), this.s.maxCatchup, this.s.maxCatchupBytes)
     this.round = hs.round
     this.maxSeenRound = Math.max(hs.round, hs.promised.round)
     const applied = config.applied ?? hs.compacted
@@ -648,7 +651,7 @@ export class Paxos {
       })
       return
     }
-    const entries = this.log.decidedFrom(msg.slot, this.s.maxCatchup)
+    const entries = this.log.decidedFrom(msg.slot, this.s.maxCatchup, this.s.maxCatchupBytes)
     if (entries.length > 0) {
       this.send({ type: 'decided', from: this.s.id, to: msg.from, entries, commit: this.log.commit })
     }
@@ -764,7 +767,7 @@ export class Paxos {
    * hold the values); everyone else gets the decided values themselves.
    */
   private announce (lead: Leadership): void {
-    const entries = this.log.decidedFrom(lead.announced + 1, this.s.maxCatchup)
+    const entries = this.log.decidedFrom(lead.announced + 1, this.s.maxCatchup, this.s.maxCatchupBytes)
     const members = new Set<string>()
     for (const e of entries) {
       e.booth.forEach(m => members.add(m))

@@ -262,8 +262,10 @@ export interface PaxosConfig {
   maxInflight?: number
   /** Most queued proposals waiting for a slot. @default 1024 */
   maxPending?: number
-  /** Most decided values per catch-up answer. @default 64 */
+  /** Most decided values per catch-up answer (and per promise). @default 64 */
   maxCatchup?: number
+  /** Most value bytes per catch-up answer, past its first value. @default 8 MiB */
+  maxCatchupBytes?: number
   /** Most decided values per Ready. @default 256 */
   maxDecidedPerReady?: number
   /** The last slot the application applied durably (on restart). @default compacted slot */

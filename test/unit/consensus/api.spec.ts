@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest'
+import {
+  createPaxos, DuplicateProposalError, ElectionDisabledError, InvalidBoothError, InvalidMessageError,
+  InvalidProposalError, NotLeaderError, PaxosConfigError, ProposalDroppedError, ReadyStateError
+} from '../../../src/consensus/index.ts'
+import type { Message, Paxos, PaxosConfig, Ready } from '../../../src/consensus/index.ts'
+
+function config (over: Partial<PaxosConfig> = {}): PaxosConfig {
+  return {
+    id: 'a',
+    booth: ['a'],
+    election: { mode: 'fixed', proposer: 'a' },
+    electionTicks: 10,
+    heartbeatTicks: 1,
+    random: () => 0,
+    ...over
+  }
+}
+
+/** Runs the Ready cycle without a network (a booth of one decides alone). */
+function drain (p: Paxos): Ready[] {
+  const out: Ready[] = []
+  for (let rd = p.ready(); rd != null; rd = p.ready()) {
+    out.push(rd)
+    p.advance(rd)
+  }
+  return out
+}
+
+/** A single-node chain whose proposer leads. */
+function leader (over: Partial<PaxosConfig> = {}): Paxos {
+  const p = createPaxos(config(over))
+  p.tick()
+  drain(p)
+  expect(p.status().role).toBe('leader')
+  return p
+}
+
+describe('consensus - Paxos API', () => {
+  it.each<[string, Partial<PaxosConfig>]>([
+    ['empty id', { id: '' }],
+    ['empty booth', { booth: [] }],
+    ['duplicate booth member', { booth: ['a', 'a'] }],
+    ['no random source', { random: undefined as unknown as () => number }],
+    ['zero election ticks', { electionTicks: 0 }],
+    ['fractional heartbeat', { heartbeatTicks: 1.5 }],
+    ['maxInflight above window', { window: 2, maxInflight: 3 }],
+    ['unknown election mode', { election: { mode: 'anarchy' } as unknown as PaxosConfig['election'] }],
+    ['no candidates', { election: { mode: 'elected', candidates: [] } }],
+    ['bad learner', { learners: [''] }],
+    ['applied beyond commit', { applied: 5 }]
+  ])('refuses a config with %s', (_, over) => {
+    expect(() => createPaxos(config(over))).toThrow(PaxosConfigError)
+  })
+
+  it('writes the genesis hard state with its first Ready', () => {
+    const p = createPaxos(config({ booth: ['a', 'b', 'c'] }))
+    const rd = p.ready()
+    expect(rd?.persist.hardState).toEqual({
+      promised: { round: 0, proposer: '' },
+      round: 0,
+      commit: 0,
+      compacted: 0,
+      booths: [{ slot: 1, members: ['a', 'b', 'c'] }]
+    })
+  })
+
+  it('decides alone in a booth of one and hands values out in order, once', () => {
+    const p = leader()
+    p.propose({ id: 'x', data: Uint8Array.of(1) })
+    p.propose({ id: 'y', data: Uint8Array.of(2) })
+    const decided = drain(p).flatMap(rd => rd.decided)
+    expect(decided.map(d => [d.slot, d.value])).toEqual([
+      [1, { kind: 'data', id: 'x', data: Uint8Array.of(1) }],
+      [2, { kind: 'data', id: 'y', data: Uint8Array.of(2) }]
+    ])
+    expect(decided[0].booth).toEqual(['a'])
+    expect(drain(p)).toEqual([])
+    expect(p.status()).toMatchObject({ commit: 2, applied: 2, role: 'leader' })
+  })
+
+  it.each<[string, unknown]>([
+    ['no object', 'x'],
+    ['an empty id', { id: '', data: new Uint8Array() }],
+    ['a long id', { id: 'x'.repeat(300), data: new Uint8Array() }],
+    ['data that is not bytes', { id: 'x', data: 'text' }]
+  ])('refuses a proposal with %s and changes nothing', (_, bad) => {
+    const p = leader()
+    const before = p.status()
+    expect(() => { p.propose(bad as { id: string, data: Uint8Array }) }).toThrow(InvalidProposalError)
+    expect(p.status()).toEqual(before)
+    expect(p.hasReady()).toBe(false)
+  })
+
+  it('refuses proposals on a follower with NotLeaderError naming the leader', () => {
+    const p = createPaxos(config({ id: 'b', booth: ['a', 'b', 'c'] }))
+    drain(p)
+    let err: NotLeaderError | undefined
+    try {
+      p.propose({ id: 'x', data: new Uint8Array() })
+    } catch (e) {
+      err = e as NotLeaderError
+    }
+    expect(err?.name).toBe('NotLeaderError')
+    expect(err?.leader).toBeUndefined()
+    p.step({ type: 'heartbeat', from: 'a', to: 'b', ballot: { round: 1, proposer: 'a' }, commit: 0 })
+    expect(() => { p.propose({ id: 'x', data: new Uint8Array() }) }).toThrow(expect.objectContaining({ name: 'NotLeaderError', leader: 'a' }))
+  })
+
+  it('recognises duplicates while queued and once decided', () => {
+    const p = leader()
+    p.propose({ id: 'x', data: new Uint8Array() })
+    expect(() => { p.propose({ id: 'x', data: new Uint8Array() }) }).toThrow(DuplicateProposalError)
+    drain(p)
+    expect(() => { p.propose({ id: 'x', data: new Uint8Array() }) }).toThrow(expect.objectContaining({ name: 'DuplicateProposalError', id: 'x', slot: 1 }))
+  })
+
+  it('drops proposals beyond maxPending with ProposalDroppedError', () => {
+    const p = createPaxos(config({ booth: ['a', 'b', 'c'], maxPending: 1, window: 1 }))
+    p.tick()
+    drain(p)
+    for (const from of ['b', 'c']) {
+      p.step({ type: 'promise', from, to: 'a', ballot: { round: 1, proposer: 'a' }, commit: 0, booths: [{ slot: 1, members: ['a', 'b', 'c'] }], entries: [] })
+    }
+    expect(p.status().role).toBe('leader')
+    p.propose({ id: 'in-flight', data: new Uint8Array() })
+    p.propose({ id: 'queued', data: new Uint8Array() })
+    expect(() => { p.propose({ id: 'more', data: new Uint8Array() }) }).toThrow(ProposalDroppedError)
+    expect(p.status()).toMatchObject({ inflight: 1, pending: 1 })
+  })
+
+  it.each<[string, unknown]>([
+    ['no object', null],
+    ['an unknown type', { type: 'gossip', from: 'b', to: 'a' }],
+    ['another recipient', { type: 'catchup', from: 'b', to: 'z', slot: 1 }],
+    ['no sender', { type: 'catchup', to: 'a', slot: 1 }],
+    ['slot 0', { type: 'catchup', from: 'b', to: 'a', slot: 0 }],
+    ['a negative round', { type: 'prepare', from: 'b', to: 'a', ballot: { round: -1, proposer: 'b' }, slot: 1 }],
+    ['a fractional slot', { type: 'accept', from: 'a', to: 'a', ballot: { round: 1, proposer: 'a' }, slot: 1.5, value: { kind: 'noop' }, booth: ['a'], commit: 0 }],
+    ['a bad value kind', { type: 'accept', from: 'a', to: 'a', ballot: { round: 1, proposer: 'a' }, slot: 1, value: { kind: 'evil' }, booth: ['a'], commit: 0 }],
+    ['data that is not bytes', { type: 'accept', from: 'a', to: 'a', ballot: { round: 1, proposer: 'a' }, slot: 1, value: { kind: 'data', id: 'x', data: [1] }, booth: ['a'], commit: 0 }],
+    ['an empty booth', { type: 'accept', from: 'a', to: 'a', ballot: { round: 1, proposer: 'a' }, slot: 1, value: { kind: 'noop' }, booth: [], commit: 0 }],
+    ['a ballot of someone else', { type: 'prepare', from: 'b', to: 'a', ballot: { round: 3, proposer: 'a' }, slot: 1 }],
+    ['a ballot of a non-proposer', { type: 'prepare', from: 'b', to: 'a', ballot: { round: 3, proposer: 'b' }, slot: 1 }],
+    ['round 0', { type: 'heartbeat', from: 'a', to: 'a', ballot: { round: 0, proposer: 'a' }, commit: 0 }],
+    ['no epochs', { type: 'promise', from: 'b', to: 'a', ballot: { round: 1, proposer: 'a' }, commit: 0, booths: [], entries: [] }],
+    ['a malformed entry', { type: 'promise', from: 'b', to: 'a', ballot: { round: 1, proposer: 'a' }, commit: 0, booths: [{ slot: 1, members: ['a'] }], entries: [{ slot: 1 }] }],
+    ['a malformed decided entry', { type: 'decided', from: 'b', to: 'a', commit: 1, entries: [{ slot: 1, value: { kind: 'noop' } }] }]
+  ])('refuses a message with %s and changes nothing', (_, bad) => {
+    const p = createPaxos(config({ booth: ['a', 'b', 'c'] }))
+    drain(p)
+    const before = p.status()
+    expect(() => { p.step(bad as Message) }).toThrow(InvalidMessageError)
+    expect(p.status()).toEqual(before)
+    expect(p.hasReady()).toBe(false)
+  })
+
+  it('refuses booth changes that are malformed or not from the leader', () => {
+    const p = leader()
+    expect(() => { p.changeBooth([]) }).toThrow(InvalidBoothError)
+    expect(() => { p.changeBooth(['a', 'a']) }).toThrow(InvalidBoothError)
+    expect(p.status().pending).toBe(0)
+    const f = createPaxos(config({ id: 'b', booth: ['a', 'b'] }))
+    expect(() => { f.changeBooth(['a']) }).toThrow(NotLeaderError)
+  })
+
+  it('only lets the fixed proposer or a candidate campaign', () => {
+    expect(() => { createPaxos(config({ id: 'b' })).campaign() }).toThrow(ElectionDisabledError)
+    const elected = createPaxos(config({ id: 'z', election: { mode: 'elected', candidates: [{ id: 'a', priority: 1 }] } }))
+    expect(() => { elected.campaign() }).toThrow(ElectionDisabledError)
+  })
+
+  it('enforces the Ready cycle', () => {
+    const p = leader()
+    p.propose({ id: 'x', data: new Uint8Array() })
+    const rd = p.ready()
+    expect(rd).toBeDefined()
+    expect(p.ready()).toBeUndefined()
+    expect(() => { p.compact(0) }).toThrow(ReadyStateError)
+    expect(() => { p.advance({ ...(rd as Ready) }) }).toThrow(ReadyStateError)
+    p.advance(rd as Ready)
+    expect(() => { p.advance(rd as Ready) }).toThrow(ReadyStateError)
+    expect(() => { p.compact(2) }).toThrow(ReadyStateError)
+    p.compact(1)
+    expect(p.ready()?.persist).toMatchObject({ compactTo: 1, hardState: { compacted: 1 } })
+  })
+
+  it('restarts from persisted state only, re-delivering what was not applied', () => {
+    const p = leader()
+    p.propose({ id: 'x', data: new Uint8Array() })
+    p.propose({ id: 'y', data: new Uint8Array() })
+    const readies = drain(p)
+    const last = readies.filter(rd => rd.persist.hardState != null).at(-1)?.persist.hardState
+    const entries = readies.flatMap(rd => rd.persist.entries)
+    expect(last?.commit).toBe(2)
+    // the application applied slot 1 only before the crash
+    const q = createPaxos(config({ applied: 1 }), { hardState: structuredClone(last as NonNullable<typeof last>), entries })
+    expect(q.status()).toMatchObject({ role: 'follower', commit: 2, applied: 1, promised: { round: 1, proposer: 'a' } })
+    expect(q.ready()?.decided.map(d => d.slot)).toEqual([2])
+    q.tick()
+    expect(q.status().ballot.round).toBe(2)
+  })
+})
