@@ -26,9 +26,9 @@ async function expectRejected (store: ChainStore, block: Block | Block[], reason
 }
 
 describe.each([
-  { name: 'memory', makeHarness: memoryHarness },
-  { name: 'level', makeHarness: levelHarness }
-])('storage - ChainStore contract ($name)', ({ makeHarness }) => {
+  { name: 'memory', makeHarness: memoryHarness, persistent: false },
+  { name: 'level', makeHarness: levelHarness, persistent: true }
+])('storage - ChainStore contract ($name)', ({ makeHarness, persistent }) => {
   let harness: StoreHarness
   let store: ChainStore
 
@@ -273,7 +273,7 @@ describe.each([
   })
 
   // only a persistent store has a reopen to test; the memory store does not register it
-  if (harness.persistent) {
+  if (persistent) {
     it('keeps chains, state, pins and pruning across a reopen', async () => {
       const blocks = chainOf(A, 5)
       await store.appendMany(blocks)
