@@ -19,6 +19,20 @@ export const DEFAULT_RETENTION = 24 * 60 * 60 * 1000
 export const DEFAULT_PRUNE_INTERVAL = 60_000
 /** How often the node re-dials known network peers it has lost (restarts, new ports). */
 export const DEFAULT_RECONNECT_INTERVAL = 2_000
+/** Bully priority for the shared chain's leadership (higher leads first; ties: greater peer id). */
+export const DEFAULT_PRIORITY = 0
+/** How long a write may take to commit through consensus before it fails, in ms. */
+export const DEFAULT_COMMIT_TIMEOUT = 10_000
+
+/** Nw: Paxos decides a slot once a majority of its booth accepted it. */
+export function writeQuorumOf (boothSize: number): number {
+  return Math.floor(boothSize / 2) + 1
+}
+
+/** Nr: the smallest read quorum with Nr + Nw > N (N = booth size), so every read quorum meets every write quorum. */
+export function defaultReadQuorum (boothSize: number): number {
+  return boothSize - writeQuorumOf(boothSize) + 1
+}
 
 export interface VGuardNodeOptions {
   /** Where the key and the database live. @default '~/.vguard-node' (chosen by the caller of resolveConfig) */
@@ -56,6 +70,16 @@ export interface VGuardNodeOptions {
   allowedPeers?: string[]
   /** Re-dial interval for known peers that are disconnected, in ms. @default 2000 */
   reconnectInterval?: number
+  /** Bully priority for leading the shared chain: higher campaigns first, ties go to the greater peer id. @default 0 */
+  priority?: number
+  /**
+   * Nr: holders a `quorum` read asks and needs agreeing. Writes are decided
+   * by Nw = a majority of the booth (N = boothSize); Nr + Nw must exceed N.
+   * @default boothSize - Nw + 1 (2 for a booth of 4)
+   */
+  readQuorum?: number
+  /** How long a write (append, put, delete) may take to commit, in ms; then NoQuorumError or CommitTimeoutError. @default 10000 */
+  commitTimeout?: number
 }
 
 export interface VGuardNodeConfig {
@@ -74,6 +98,9 @@ export interface VGuardNodeConfig {
   pruneInterval: number
   allowedPeers?: string[]
   reconnectInterval: number
+  priority: number
+  readQuorum: number
+  commitTimeout: number
 }
 
 /** A configuration value is missing or malformed. */
@@ -122,7 +149,10 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
     retentionBytes: options.retentionBytes ?? options.capacity ?? DEFAULT_CAPACITY,
     pruneInterval: options.pruneInterval ?? DEFAULT_PRUNE_INTERVAL,
     allowedPeers: options.allowedPeers,
-    reconnectInterval: options.reconnectInterval ?? DEFAULT_RECONNECT_INTERVAL
+    reconnectInterval: options.reconnectInterval ?? DEFAULT_RECONNECT_INTERVAL,
+    priority: options.priority ?? DEFAULT_PRIORITY,
+    readQuorum: options.readQuorum ?? defaultReadQuorum(options.boothSize ?? DEFAULT_BOOTH_SIZE),
+    commitTimeout: options.commitTimeout ?? DEFAULT_COMMIT_TIMEOUT
   }
   if (!NETWORK_NAME.test(config.network)) {
     throw new ConfigError(`network: 1-63 letters, digits, '.', '_' or '-', got ${JSON.stringify(config.network)}`)
@@ -139,6 +169,13 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
   checkInteger('retentionBytes', config.retentionBytes, 0)
   checkInteger('pruneInterval', config.pruneInterval, 100, 24 * 3_600_000)
   checkInteger('reconnectInterval', config.reconnectInterval, 50, 3_600_000)
+  if (!Number.isSafeInteger(config.priority)) throw new ConfigError(`priority: must be an integer, got ${String(config.priority)}`)
+  checkInteger('commitTimeout', config.commitTimeout, 1, 120_000)
+  checkInteger('readQuorum', config.readQuorum, 1, config.boothSize)
+  const nw = writeQuorumOf(config.boothSize)
+  if (config.readQuorum + nw <= config.boothSize) {
+    throw new ConfigError(`readQuorum: Nr + Nw must exceed N, or a read can miss the newest write: Nr = ${config.readQuorum}, Nw = ${nw} (a majority of the booth), N = ${config.boothSize} (boothSize); use readQuorum ≥ ${defaultReadQuorum(config.boothSize)}`)
+  }
   for (const id of config.allowedPeers ?? []) {
     try {
       peerIdFromString(id)

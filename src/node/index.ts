@@ -39,6 +39,9 @@ import { sync } from '../protocols/sync/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
 import { StorageMaster } from '../storage/retention.ts'
 import type { StorageUsage } from '../storage/retention.ts'
+import { Consensus } from './consensus.ts'
+import type { CommitResult, KeyRead, ReadOptions, WriteOptions } from './consensus.ts'
+import type { TransactionInput } from '../chain/index.ts'
 
 export type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
 export type { VGuardNodeEvents, PeerDetail, PeerInfoDetail } from './events.ts'
@@ -46,6 +49,10 @@ export { ConfigError } from './config.ts'
 export { DataDirInUseError } from '../storage/database.ts'
 export type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 export { InvalidBoothError } from './vguarddb.ts'
+export type { CommitResult, KeyRead, ReadOptions, WriteOptions, Consistency, ReplicaStatus } from './consensus.ts'
+export {
+  NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError, NotProposerError, QuorumReadError, ConsensusStoppedError, RefusedWriteError
+} from './consensus-errors.ts'
 
 export interface ConnectedPeer {
   peerId: string
@@ -69,6 +76,24 @@ export interface VGuardNode extends TypedEventEmitter<VGuardNodeEvents> {
   readonly sync: Sync
   /** Temporary storage: retention τ and size bound for copies this node neither owns nor backs up. */
   readonly storageMaster: StorageMaster
+  /** Booth consensus: /vguard/paxos/1.0.0, one replica per chain, the shared chain, forwarded writes. */
+  readonly consensus: Consensus
+  /**
+   * Commits transactions as (part of) one block through consensus: this
+   * vehicle's chain by default, `chainId: 'shared'` for the network's chain
+   * (forwarded to its leader), another vehicle's id to forward to it.
+   * Resolves once decided and applied (own chain: and replicated), with the
+   * block's height and hash.
+   *
+   * @throws InvalidTransactionError, NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError
+   */
+  append: (transactions: TransactionInput[], options?: WriteOptions) => Promise<CommitResult>
+  /** `append([{ key, value }])`. */
+  put: (key: string, value: Uint8Array, options?: WriteOptions) => Promise<CommitResult>
+  /** `append([{ op: 'DELETE', key }])`. */
+  delete: (key: string, options?: WriteOptions) => Promise<CommitResult>
+  /** Reads a key of a chain: `local` (default), `leader` or `quorum` (Nr holders agree). */
+  get: (chainId: string, key: string, options?: ReadOptions) => Promise<KeyRead>
   /** Capacity and bytes held. */
   storageUsage: () => Promise<StorageUsage>
   /**
@@ -108,6 +133,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   readonly vguarddb: VGuardDB
   readonly sync: Sync
   readonly storageMaster: StorageMaster
+  readonly consensus: Consensus
   status: 'stopped' | 'started' = 'stopped'
   private readonly peering: Peering
   private readonly log: Logger
@@ -154,6 +180,36 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
         isTemporary: async (chainId) => await this.isTemporaryChain(chainId)
       }
     })
+    this.consensus = new Consensus({
+      libp2p: parts.libp2p,
+      chains: parts.chains,
+      database: parts.store,
+      logger: parts.logger,
+      events: this,
+      connectedMembers: () => this.peering.connectedMembers(),
+      isMember: (peer) => this.peering.isMember(peer),
+      vguarddb: this.vguarddb,
+      sync: this.sync,
+      config: parts.config
+    })
+  }
+
+  async append (transactions: TransactionInput[], options?: WriteOptions): Promise<CommitResult> {
+    if (this.status !== 'started') throw new NotStartedError('node is not started')
+    return await this.consensus.append(transactions, options)
+  }
+
+  async put (key: string, value: Uint8Array, options?: WriteOptions): Promise<CommitResult> {
+    return await this.append([{ key, value }], options)
+  }
+
+  async delete (key: string, options?: WriteOptions): Promise<CommitResult> {
+    return await this.append([{ op: 'DELETE', key }], options)
+  }
+
+  async get (chainId: string, key: string, options?: ReadOptions): Promise<KeyRead> {
+    if (this.status !== 'started' && options?.consistency != null && options.consistency !== 'local') throw new NotStartedError('node is not started')
+    return await this.consensus.readKey(chainId, key, options)
   }
 
   /**
@@ -192,7 +248,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
 
   async endOfBooth (input: EndOfBoothInput): Promise<ReplicationOutcome> {
     if (this.status !== 'started') throw new NotStartedError('node is not started')
-    return await this.vguarddb.endOfBooth(input)
+    // once our own consensus runs on this chain, VGuard's blocks go through it too (one order)
+    return await this.consensus.endOfBooth(input, async () => await this.vguarddb.endOfBooth(input))
   }
 
   get multiaddrs (): Multiaddr[] {
@@ -219,6 +276,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     this.log(held.length > 0 ? 'zombie: %d chains on disk, reconciling as peers connect' : 'baby: no chains on disk', held.length)
     this.addEventListener('peer:connected', this.onPeerConnected)
     this.storageMaster.start()
+    await this.consensus.start()
     this.peering.start()
     this.status = 'started'
   }
@@ -229,6 +287,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       this.peering.stop()
       this.removeEventListener('peer:connected', this.onPeerConnected)
       try {
+        await this.consensus.stop()
         await this.storageMaster.stop()
         await this.sync.stop()
         await this.vguarddb.stop()

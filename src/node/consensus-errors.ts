@@ -1,0 +1,87 @@
+/**
+ * Errors of writing through consensus and of consistent reads. Branch on
+ * `err.name`; src/http/errors.ts maps each to a status code.
+ */
+
+/**
+ * No majority of the chain's booth is reachable: the write was never
+ * proposed, nothing of it is visible anywhere, and it may be retried.
+ */
+export class NoQuorumError extends Error {
+  static name = 'NoQuorumError'
+  constructor (message = 'No quorum of the booth is reachable') {
+    super(message)
+    this.name = 'NoQuorumError'
+  }
+}
+
+/**
+ * The write was proposed but not decided in time (its booth lost its
+ * majority meanwhile). It may still commit, as a whole block, once the booth
+ * recovers; it is never half applied.
+ */
+export class CommitTimeoutError extends Error {
+  static name = 'CommitTimeoutError'
+  constructor (message = 'The write was proposed but not decided in time; it may still commit') {
+    super(message)
+    this.name = 'CommitTimeoutError'
+  }
+}
+
+/** The shared chain has no known leader (no shared chain yet, or an election is running). */
+export class NoLeaderError extends Error {
+  static name = 'NoLeaderError'
+  constructor (message = 'No leader is known for this chain') {
+    super(message)
+    this.name = 'NoLeaderError'
+  }
+}
+
+/** The chain's proposer (the vehicle itself, or the shared chain's leader) could not be reached. */
+export class ProposerUnreachableError extends Error {
+  static name = 'ProposerUnreachableError'
+  constructor (message = 'The chain\'s proposer is unreachable') {
+    super(message)
+    this.name = 'ProposerUnreachableError'
+  }
+}
+
+/** This node does not propose that chain and will not take the write (e.g. a forwarded write for a chain it does not own). */
+export class NotProposerError extends Error {
+  static name = 'NotProposerError'
+  readonly leader?: string
+  constructor (message = 'This node is not the chain\'s proposer', leader?: string) {
+    super(message)
+    this.name = 'NotProposerError'
+    this.leader = leader
+  }
+}
+
+/** A quorum read found no value that enough holders agree on. */
+export class QuorumReadError extends Error {
+  static name = 'QuorumReadError'
+  readonly details?: Record<string, unknown>
+  constructor (message = 'No value is held by a read quorum', details?: Record<string, unknown>) {
+    super(message)
+    this.name = 'QuorumReadError'
+    this.details = details
+  }
+}
+
+/** The node is stopping or consensus is not running. */
+export class ConsensusStoppedError extends Error {
+  static name = 'ConsensusStoppedError'
+  constructor (message = 'Consensus is not running') {
+    super(message)
+    this.name = 'ConsensusStoppedError'
+  }
+}
+
+/** A forwarded write for a chain this node does not propose (another vehicle's). */
+export class RefusedWriteError extends Error {
+  static name = 'RefusedWriteError'
+  constructor (message = 'This node does not write that chain') {
+    super(message)
+    this.name = 'RefusedWriteError'
+  }
+}

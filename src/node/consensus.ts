@@ -1,0 +1,337 @@
+/**
+ * Writing and reading chains through consensus — what `node.append`,
+ * `node.put`, `node.delete` and `node.get` do.
+ *
+ * Writes:
+ * - this vehicle's own chain: batched into blocks by its own Paxos instance
+ *   (concurrent writes share a block; that is where throughput comes from);
+ * - the shared chain: proposed here when this node leads it, else forwarded
+ *   to the leader over /vguard/write/1.0.0, following leadership changes
+ *   until the deadline;
+ * - another vehicle's chain: forwarded to that vehicle, its only proposer.
+ * A write resolves once its block is decided and applied — for an own chain
+ * also replicated to the k backups (VGuardDB's synchronous phase) unless
+ * `waitForReplication: false` — with the block's height and hash. It
+ * commits whole or not at all: one write is never split over blocks.
+ *
+ * Reads: `local` (this node's copy), `leader` (the chain's proposer: the
+ * vehicle, or the shared chain's leader) and `quorum` (Nr holders agree; see
+ * quorum-read.ts). Holders of a vehicle's chain are the vehicle and the
+ * active backups of its backup table; of the shared chain, its booth and
+ * leader.
+ */
+import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { TypedEventEmitter } from 'main-event'
+import { InvalidTransactionError, toHex } from '../chain/index.ts'
+import type { TransactionInput } from '../chain/index.ts'
+import type { ChainStore } from '../storage/index.ts'
+import type { NodeDatabase } from '../storage/database.ts'
+import { WriteService, WriteResponse } from '../protocols/write/index.ts'
+import type { ForwardedWrite, WriteCommitted } from '../protocols/write/index.ts'
+import { ProtocolError } from '../protocols/errors.ts'
+import { ReadRequest, ReadResponse } from '../protocols/read/index.ts'
+import type { Sync } from '../protocols/sync/index.ts'
+import type { VGuardLibp2p } from './libp2p.ts'
+import type { VGuardNodeEvents } from './events.ts'
+import type { VGuardDB, EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
+import type { VGuardNodeConfig } from './config.ts'
+import { PaxosDriver } from './paxos-driver.ts'
+import type { CommitResult, ReplicaStatus } from './paxos-replica.ts'
+import { encodeWrite } from './batch.ts'
+import type { EncodedWrite } from './batch.ts'
+import { quorumRead } from './quorum-read.ts'
+import type { HolderAnswer } from './quorum-read.ts'
+import { SHARED_CHAIN } from './paxos-constants.ts'
+import {
+  CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, RefusedWriteError
+} from './consensus-errors.ts'
+
+export type { CommitResult, ReplicaStatus } from './paxos-replica.ts'
+
+export interface WriteOptions {
+  /** The chain: this vehicle's peer id (default), 'shared', or another vehicle's peer id (forwarded to it). */
+  chainId?: string
+  /** ms; default: the node's commitTimeout. */
+  timeout?: number
+  /** Own chain: resolve once applied, before replication to the backups finished. @default true */
+  waitForReplication?: boolean
+}
+
+export type Consistency = 'local' | 'leader' | 'quorum'
+
+export interface ReadOptions {
+  /** @default 'local' */
+  consistency?: Consistency
+}
+
+export interface KeyRead {
+  key: string
+  /** undefined: no value (never written, or deleted). */
+  value?: Uint8Array
+  /** Height of the block that wrote the value (absent: the height read up to). */
+  height: number
+  consistency: Consistency
+  /** Holders whose answer this is (the agreeing ones, for a quorum read). */
+  servedBy: string[]
+}
+
+export interface ConsensusComponents {
+  libp2p: VGuardLibp2p
+  chains: ChainStore
+  database: NodeDatabase
+  logger: ComponentLogger
+  events: TypedEventEmitter<VGuardNodeEvents>
+  connectedMembers: () => PeerId[]
+  isMember: (peer: PeerId) => boolean
+  vguarddb: VGuardDB
+  sync: Pick<Sync, 'fetch'>
+  config: VGuardNodeConfig
+}
+
+/** Pause between attempts to reach the shared chain's leader. */
+const RETRY_DELAY = 100
+
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+export class Consensus {
+  readonly driver: PaxosDriver
+  readonly writes: WriteService
+  private readonly c: ConsensusComponents
+  private readonly log: Logger
+  private readonly self: string
+  /** Serializes the choice between VGuard's direct endOfBooth and our consensus on our own chain. */
+  private ownGate: Promise<unknown> = Promise.resolve()
+  private running = false
+
+  constructor (components: ConsensusComponents) {
+    this.c = components
+    this.log = components.logger.forComponent('vguard:consensus')
+    this.self = components.libp2p.peerId.toString()
+    this.driver = new PaxosDriver({
+      libp2p: components.libp2p,
+      chains: components.chains,
+      database: components.database,
+      logger: components.logger,
+      events: components.events,
+      connectedMembers: components.connectedMembers,
+      isMember: components.isMember,
+      afterCommit: async (chainId, participants) => await components.vguarddb.afterCommit(chainId, participants),
+      sync: components.sync,
+      boothSize: components.config.boothSize,
+      priority: components.config.priority
+    })
+    this.writes = new WriteService({
+      libp2p: components.libp2p,
+      logger: components.logger,
+      isMember: components.isMember,
+      onWrite: async (w) => await this.onForwardedWrite(w)
+    })
+  }
+
+  async start (): Promise<void> {
+    if (this.running) return
+    await this.driver.start()
+    await this.writes.start()
+    this.running = true
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    await this.writes.stop()
+    await this.driver.stop()
+  }
+
+  status (): ReplicaStatus[] {
+    return this.driver.status()
+  }
+
+  /**
+   * Commits transactions as (part of) one block of a chain.
+   *
+   * @throws InvalidTransactionError (nothing happens), NoQuorumError (nothing written),
+   * CommitTimeoutError (proposed, may still commit whole), NoLeaderError, ProposerUnreachableError
+   */
+  async append (transactions: TransactionInput[], options: WriteOptions = {}): Promise<CommitResult> {
+    if (!this.running) throw new ConsensusStoppedError('consensus is not running')
+    const write = encodeWrite(transactions)
+    const chainId = options.chainId ?? this.self
+    const timeout = options.timeout ?? this.c.config.commitTimeout
+    const wait = options.waitForReplication !== false
+    if (chainId === this.self) return await this.appendOwn(write, timeout, wait)
+    if (chainId === SHARED_CHAIN) return await this.appendShared(write, timeout, wait)
+    return await this.forward(chainId, chainId, write, timeout, wait)
+  }
+
+  private async appendOwn (write: EncodedWrite, timeout: number, wait: boolean): Promise<CommitResult> {
+    // opening our replica (first write) must not interleave with a direct endOfBooth append
+    const open = this.ownGate.then(async () => await this.driver.own())
+    this.ownGate = open.catch(() => {})
+    const own = await open
+    return await own.submit(write, { timeout, waitForReplication: wait })
+  }
+
+  private async appendShared (write: EncodedWrite, timeout: number, wait: boolean): Promise<CommitResult> {
+    const deadline = Date.now() + timeout
+    let last: Error = new NoLeaderError('no shared chain has formed yet')
+    while (Date.now() < deadline && this.running) {
+      const shared = this.driver.shared()
+      const remaining = deadline - Date.now()
+      if (shared == null) {
+        last = new NoLeaderError('no shared chain has formed yet')
+      } else if (shared.isLeader()) {
+        try {
+          return await shared.submit(write, { timeout: remaining, waitForReplication: wait })
+        } catch (err) {
+          if ((err as Error).name !== 'NotProposerError') throw err
+          last = err as Error
+          continue
+        }
+      } else {
+        const leader = shared.leader()
+        if (leader == null || leader === this.self) {
+          last = new NoLeaderError('the shared chain is electing a leader')
+        } else {
+          try {
+            return await this.forward(leader, SHARED_CHAIN, write, remaining, wait)
+          } catch (err) {
+            const name = (err as Error).name
+            // a definite outcome from the leader ends it; a moved or lost leader is retried
+            if (name === 'NoQuorumError' || name === 'CommitTimeoutError' || name === 'InvalidTransactionError') throw err
+            last = err as Error
+          }
+        }
+      }
+      await sleep(Math.min(RETRY_DELAY, Math.max(0, deadline - Date.now())))
+    }
+    if (last.name === 'NotProposerError' || last.name === 'ProposerUnreachableError') {
+      throw new NoLeaderError(`no shared-chain leader took the write within ${timeout} ms: ${last.message}`)
+    }
+    throw last
+  }
+
+  /** Hands a write to the chain's proposer and maps its answer to our errors. */
+  private async forward (peer: string, chainId: string, write: EncodedWrite, timeout: number, wait: boolean): Promise<CommitResult> {
+    let peerId: PeerId
+    try {
+      peerId = peerIdFromString(peer)
+    } catch {
+      throw new InvalidTransactionError(`not a chain of a vehicle (peer id) or 'shared': ${chainId}`)
+    }
+    let res: WriteResponse
+    try {
+      res = await this.writes.forward(peerId, chainId, write.payload, { timeout, waitForReplication: wait })
+    } catch (err) {
+      throw new ProposerUnreachableError(`could not hand the write to ${peer}, proposer of ${chainId}: ${(err as Error).message}`)
+    }
+    switch (res.status) {
+      case WriteResponse.Status.OK: return { chainId, height: res.height, hash: res.hash }
+      case WriteResponse.Status.NOT_LEADER: throw new NotProposerError(`${peer} does not lead ${chainId}: ${res.message}`, res.leader === '' ? undefined : res.leader)
+      case WriteResponse.Status.NO_QUORUM: throw new NoQuorumError(`${peer}: ${res.message}`)
+      case WriteResponse.Status.COMMIT_TIMEOUT: throw new CommitTimeoutError(`${peer}: ${res.message}`)
+      case WriteResponse.Status.INVALID: throw new InvalidTransactionError(`${peer}: ${res.message}`)
+      default: throw new ProtocolError(`${peer} answered ${WriteResponse.Status[res.status] ?? res.status}: ${res.message}`)
+    }
+  }
+
+  private async onForwardedWrite (w: ForwardedWrite): Promise<WriteCommitted> {
+    const write: EncodedWrite = { payload: w.payload, count: w.count }
+    const options = { timeout: Math.min(w.timeout, this.c.config.commitTimeout), waitForReplication: w.waitForReplication }
+    if (w.chainId === this.self) return await this.appendOwn(write, options.timeout, options.waitForReplication)
+    if (w.chainId === SHARED_CHAIN) {
+      const shared = this.driver.shared()
+      if (shared == null) throw new NotProposerError('no shared chain here yet')
+      return await shared.submit(write, options)
+    }
+    throw new RefusedWriteError(`${this.self} does not write chain ${w.chainId}`)
+  }
+
+  /**
+   * VGuard's hook. Before our consensus runs on our own chain, VGuard's
+   * block is appended directly (VGuard agreed on it); once it does, the
+   * block goes through consensus like any write, so the chain keeps one
+   * order. Either way the replication round uses the given participants.
+   */
+  async endOfBooth (input: EndOfBoothInput, direct: () => Promise<ReplicationOutcome>): Promise<ReplicationOutcome> {
+    let viaConsensus = false
+    const decided = this.ownGate.then(async () => {
+      viaConsensus = await this.driver.ownStarted()
+      if (!viaConsensus) return await direct()
+      return undefined
+    })
+    this.ownGate = decided.catch(() => {})
+    const outcome = await decided
+    if (outcome != null) return outcome
+    const transactions: TransactionInput[] = input.transactions.map(tx => tx.delete === true
+      ? { op: 'DELETE', key: tx.key }
+      : { op: 'PUT', key: tx.key, value: tx.value ?? new Uint8Array(0) })
+    await this.append(transactions, { waitForReplication: false })
+    return await this.c.vguarddb.afterCommit(this.self, input.participants.filter(p => p !== this.self))
+  }
+
+  // ------------------------------------------------------------ reads
+
+  /**
+   * Reads a key of any chain with the given consistency.
+   *
+   * @throws QuorumReadError, NoLeaderError, ProposerUnreachableError, PayloadPrunedError (local)
+   */
+  async readKey (chainId: string, key: string, options: ReadOptions = {}): Promise<KeyRead> {
+    const consistency = options.consistency ?? 'local'
+    const request: ReadRequest = { kind: ReadRequest.Kind.KEY, chainId, key, height: 0, to: 0 }
+    if (consistency === 'local') {
+      const kv = await this.c.chains.get(chainId, key)
+      const tip = await this.c.chains.tip(chainId)
+      return { key, value: kv?.value, height: kv?.height ?? tip.height, consistency, servedBy: [this.self] }
+    }
+    if (consistency === 'leader') {
+      const leader = chainId === SHARED_CHAIN ? this.driver.shared()?.leader() : chainId
+      if (leader == null) throw new NoLeaderError(`no leader is known for chain ${chainId}`)
+      const answer = await this.ask(leader, request)
+      if (answer.status === 'unavailable') throw new ProposerUnreachableError(`the proposer of ${chainId} (${leader}) could not answer: ${answer.error}`)
+      return { key, value: answer.status === 'value' ? answer.value : undefined, height: answer.status === 'value' ? answer.valueHeight : answer.height, consistency, servedBy: [leader] }
+    }
+    const result = await quorumRead({
+      holders: this.holders(chainId),
+      quorum: this.c.config.readQuorum,
+      ask: async (peer) => await this.ask(peer, request)
+    })
+    return { key, value: result.value, height: result.height, consistency, servedBy: result.agreed }
+  }
+
+  /** Who holds a chain's data: the vehicle and its active backups; the shared chain's booth and leader. */
+  holders (chainId: string): string[] {
+    if (chainId === SHARED_CHAIN) {
+      const shared = this.driver.shared()
+      if (shared == null) return []
+      const st = shared.status()
+      return [...new Set([...st.booth, ...(st.leader != null ? [st.leader] : [])])]
+    }
+    return [...new Set([chainId, ...(this.c.vguarddb.tables.get(chainId)?.table.active ?? [])])]
+  }
+
+  private async ask (peer: string, request: ReadRequest): Promise<HolderAnswer> {
+    let res: Partial<ReadResponse>
+    try {
+      res = peer === this.self
+        ? await this.c.vguarddb.read.answer(request)
+        : await this.c.vguarddb.read.ask(peerIdFromString(peer), request)
+    } catch (err) {
+      return { peer, status: 'unavailable', error: (err as Error).message }
+    }
+    const status = res.status ?? ReadResponse.Status.OK
+    if (status === ReadResponse.Status.OK) {
+      return { peer, status: 'value', value: res.value ?? new Uint8Array(0), valueHeight: res.valueHeight ?? 0, height: res.height ?? 0 }
+    }
+    if (status === ReadResponse.Status.NOT_FOUND && res.message !== 'value pruned') {
+      return { peer, status: 'absent', height: res.height ?? 0 }
+    }
+    return { peer, status: 'unavailable', error: `${ReadResponse.Status[status] ?? status}: ${res.message ?? ''}` }
+  }
+}
+
+/** Hex of a commit's hash, for JSON. */
+export function commitJson (r: CommitResult): { chainId: string, height: number, hash: string } {
+  return { chainId: r.chainId, height: r.height, hash: toHex(r.hash) }
+}

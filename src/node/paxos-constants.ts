@@ -1,0 +1,52 @@
+/**
+ * Timing and sizing of booth consensus on a node. Time is counted in ticks
+ * of TICK_MS; the state machine knows nothing else.
+ */
+
+/** One tick of every chain's state machine. */
+export const TICK_MS = 50
+
+export const PAXOS_TIMING = {
+  /**
+   * Ticks without a leader before the best shared-chain candidate campaigns
+   * (1 s): well above a loaded host's event-loop stalls, so a live leader is
+   * not deposed by a late heartbeat.
+   */
+  electionTicks: 20,
+  /** The leader heartbeats (and retransmits) every 100 ms. */
+  heartbeatTicks: 2,
+  /** Each lower rank waits 300 ms more (Bully: the best live candidate goes first). */
+  rankTicks: 6,
+  /** Random extra wait, so two equal candidates rarely collide. */
+  jitterTicks: 6,
+  /**
+   * A booth change decided at slot k governs slots ≥ k + window, and at most
+   * `window` slots are in flight. Small: batches carry the throughput, and a
+   * booth change costs `window` slots (which make no blocks).
+   */
+  window: 4,
+  maxInflight: 4,
+  /** Proposals the state machine may queue; the driver keeps its own buffer in front. */
+  maxPending: 64,
+  /**
+   * Decided values per catch-up answer: each may be a 4 MiB block, and a
+   * frame must stay under the transport's 24 MiB limit.
+   */
+  maxCatchup: 4,
+  /** Applied slots piled up before the consensus log is compacted … */
+  compactEvery: 256,
+  /** … keeping this many behind the applied point for laggards (no snapshot needed). */
+  compactKeep: 64
+} as const
+
+/** Id of the network's shared chain. */
+export const SHARED_CHAIN = 'shared'
+
+/**
+ * A shared chain is founded once the founder's view of the network has been
+ * stable this long (and every peer in it has said hello).
+ */
+export const FORMATION_DELAY = 3_000
+
+/** Chains of other vehicles this node keeps consensus state for (as a booth member). */
+export const MAX_MEMBER_CHAINS = 256

@@ -1,0 +1,388 @@
+/**
+ * The only I/O loop of booth consensus. It owns the /vguard/paxos/1.0.0
+ * transport and one ChainReplica per chain this node takes part in — its own
+ * chain (proposer), other vehicles' chains (booth member), the shared chain
+ * (elected leader or follower) — ticks them every TICK_MS, routes inbound
+ * messages to them, and founds or adopts the shared chain.
+ *
+ * Who may say what (the transport already guarantees the sender is an
+ * authenticated, connected member of our network):
+ * - about another vehicle's chain, only that vehicle may talk to us: a
+ *   prepare, accept, heartbeat or decided value about chain X from anyone
+ *   but X is a forgery and is dropped (the state machine would also refuse
+ *   ballots X does not own, but not forged decided values);
+ * - about the shared chain, only members of the same shared chain (same
+ *   founder in their hello) are heard;
+ * - a replica for another vehicle's chain is created only when that vehicle
+ *   asks us to take part (prepare, accept, heartbeat), up to MAX_MEMBER_CHAINS.
+ */
+import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { TypedEventEmitter } from 'main-event'
+import type { Candidate, ElectionConfig, Message } from '../consensus/index.ts'
+import type { ChainStore } from '../storage/index.ts'
+import type { NodeDatabase, BinarySublevel } from '../storage/database.ts'
+import { LevelPaxosStore } from '../storage/paxos-store.ts'
+import { PaxosTransport } from '../protocols/paxos/index.ts'
+import type { ChainMessage, HelloInfo } from '../protocols/paxos/index.ts'
+import type { Sync } from '../protocols/sync/index.ts'
+import type { VGuardLibp2p } from './libp2p.ts'
+import type { VGuardNodeEvents } from './events.ts'
+import { ChainReplica } from './paxos-replica.ts'
+import type { ReplicaDeps, ReplicaKind, ReplicaStatus } from './paxos-replica.ts'
+import { formationStep } from './shared-formation.ts'
+import { FORMATION_DELAY, MAX_MEMBER_CHAINS, SHARED_CHAIN, TICK_MS } from './paxos-constants.ts'
+import { ConsensusStoppedError } from './consensus-errors.ts'
+
+export interface PaxosDriverComponents {
+  libp2p: VGuardLibp2p
+  chains: ChainStore
+  database: NodeDatabase
+  logger: ComponentLogger
+  events: TypedEventEmitter<VGuardNodeEvents>
+  /** Connected members of our network (the peering's view). */
+  connectedMembers: () => PeerId[]
+  isMember: (peer: PeerId) => boolean
+  /** Replicate → table → release after a commit of our own chain. */
+  afterCommit: (chainId: string, participants: string[]) => Promise<unknown>
+  sync: Pick<Sync, 'fetch'>
+  boothSize: number
+  priority: number
+  random?: () => number
+  now?: () => number
+}
+
+export interface DriverStats {
+  /** Messages dropped because their sender may not say that (forged, other shared chain, unknown chain). */
+  refused: number
+}
+
+interface Formation {
+  founder: string
+  /** The founder announced it (its first booth change is decided); always true for adopters. */
+  announced: boolean
+}
+
+const FORMATION_KEY = new TextEncoder().encode('shared-formation')
+const utf8 = new TextEncoder()
+const utf8d = new TextDecoder()
+const SYNC_WRITE = { sync: true } as Record<string, unknown>
+
+/** Messages about a vehicle's chain that only its proposer may send. */
+const OWNER_ONLY = new Set<Message['type']>(['prepare', 'accept', 'heartbeat', 'decided', 'snapshot'])
+/** Messages by which a vehicle enlists us in its booth. */
+const ENLIST = new Set<Message['type']>(['prepare', 'accept', 'heartbeat'])
+
+export class PaxosDriver {
+  readonly transport: PaxosTransport
+  readonly stats: DriverStats = { refused: 0 }
+  private readonly c: PaxosDriverComponents
+  private readonly log: Logger
+  private readonly self: string
+  private readonly store: LevelPaxosStore
+  private readonly formationDb: BinarySublevel
+  private readonly replicas = new Map<string, ChainReplica>()
+  private readonly opening = new Map<string, Promise<ChainReplica>>()
+  private readonly early = new Map<string, ChainMessage[]>()
+  private readonly hellos = new Map<string, HelloInfo>()
+  private formation?: Formation
+  private stableSince = 0
+  private ticks = 0
+  private timer?: ReturnType<typeof setInterval>
+  private running = false
+
+  constructor (components: PaxosDriverComponents) {
+    this.c = components
+    this.log = components.logger.forComponent('vguard:consensus')
+    this.self = components.libp2p.peerId.toString()
+    this.store = new LevelPaxosStore(components.database)
+    this.formationDb = components.database.sublevel('consensus')
+    this.transport = new PaxosTransport({
+      libp2p: components.libp2p,
+      logger: components.logger,
+      isMember: components.isMember
+    })
+    this.transport.onMessage = (from, cm) => { this.onMessage(from, cm) }
+    this.transport.onHello = (from, hello) => { this.onHello(from, hello) }
+  }
+
+  private now (): number {
+    return (this.c.now ?? Date.now)()
+  }
+
+  async start (): Promise<void> {
+    if (this.running) return
+    await this.transport.start()
+    this.running = true
+    this.stableSince = this.now()
+    const stored = await this.formationDb.get(FORMATION_KEY)
+    if (stored != null) this.formation = JSON.parse(utf8d.decode(stored)) as Formation
+    this.transport.setHello(this.hello())
+    // a restarted proposer runs phase 1 before it proposes again
+    if ((await this.store.chains()).includes(this.self)) await this.replica(this.self, 'own')
+    if (this.formation != null) await this.replica(SHARED_CHAIN, 'shared')
+    this.c.events.addEventListener('peer:connected', this.onConnected)
+    this.c.events.addEventListener('peer:disconnected', this.onDisconnected)
+    for (const peer of this.c.connectedMembers()) this.transport.greet(peer.toString())
+    this.timer = setInterval(() => { this.tick() }, TICK_MS)
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    clearInterval(this.timer)
+    this.c.events.removeEventListener('peer:connected', this.onConnected)
+    this.c.events.removeEventListener('peer:disconnected', this.onDisconnected)
+    await Promise.allSettled([...this.opening.values()])
+    await Promise.allSettled([...this.replicas.values()].map(async r => { await r.close() }))
+    this.replicas.clear()
+    await this.transport.stop()
+  }
+
+  /** This vehicle's own chain (created on first use: consensus continues the chain from its tip). */
+  async own (): Promise<ChainReplica> {
+    if (!this.running) throw new ConsensusStoppedError('consensus is not running')
+    return await this.replica(this.self, 'own')
+  }
+
+  /** The shared chain, once founded or adopted. */
+  shared (): ChainReplica | undefined {
+    return this.replicas.get(SHARED_CHAIN)
+  }
+
+  /** Runs consensus for this chain already (own chain only). */
+  hasOwn (): boolean {
+    return this.replicas.has(this.self) || this.opening.has(this.self)
+  }
+
+  /** Whether our own chain has consensus state on disk (then endOfBooth must go through consensus). */
+  async ownStarted (): Promise<boolean> {
+    if (this.hasOwn()) return true
+    return (await this.store.chains()).includes(this.self)
+  }
+
+  get sharedFounder (): string | undefined {
+    return this.formation?.founder
+  }
+
+  /** Connected members that belong to another shared chain than ours. */
+  sharedConflicts (): string[] {
+    const mine = this.formation?.founder
+    if (mine == null) return []
+    return [...this.hellos.entries()].filter(([, h]) => h.sharedGenesis !== '' && h.sharedGenesis !== mine).map(([id]) => id)
+  }
+
+  status (): ReplicaStatus[] {
+    return [...this.replicas.values()].map(r => r.status())
+  }
+
+  replicaOf (chainId: string): ChainReplica | undefined {
+    return this.replicas.get(chainId)
+  }
+
+  /** Connected members as booth candidates (a shared-chain booth takes only members of our shared chain). */
+  private connected (kind: ReplicaKind): string[] {
+    const ids = this.c.connectedMembers().map(p => p.toString())
+    if (kind !== 'shared') return ids
+    // members of our shared chain, and vehicles in none yet (they join when they hear of it)
+    const mine = this.formation?.founder
+    return ids.filter(id => {
+      const genesis = this.hellos.get(id)?.sharedGenesis
+      return genesis != null && (genesis === mine || genesis === '')
+    })
+  }
+
+  private hello (): HelloInfo {
+    const f = this.formation
+    return { priority: this.c.priority, sharedGenesis: f != null && f.announced ? f.founder : '' }
+  }
+
+  private sharedElection (): ElectionConfig {
+    const mine = this.formation?.founder
+    const candidates: Candidate[] = [{ id: this.self, priority: this.c.priority }]
+    for (const [id, h] of this.hellos) {
+      if (h.sharedGenesis === '' || h.sharedGenesis === mine) candidates.push({ id, priority: h.priority })
+    }
+    if (mine != null && !candidates.some(c => c.id === mine)) candidates.push({ id: mine, priority: 0 })
+    candidates.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+    return { mode: 'elected', candidates }
+  }
+
+  private async replica (chainId: string, kind: ReplicaKind): Promise<ChainReplica> {
+    const open = this.replicas.get(chainId)
+    if (open != null) return open
+    let opening = this.opening.get(chainId)
+    if (opening == null) {
+      opening = this.openReplica(chainId, kind)
+      this.opening.set(chainId, opening)
+      opening
+        .then((r) => {
+          this.replicas.set(chainId, r)
+          for (const cm of this.early.get(chainId) ?? []) r.step(cm.message, cm.point)
+        })
+        .catch((err: Error) => { this.log.error('cannot open consensus for %s: %e', chainId, err) })
+        .finally(() => {
+          this.opening.delete(chainId)
+          this.early.delete(chainId)
+        })
+    }
+    return await opening
+  }
+
+  private async openReplica (chainId: string, kind: ReplicaKind): Promise<ChainReplica> {
+    const deps: ReplicaDeps = {
+      chainId,
+      self: this.self,
+      kind,
+      storage: this.store.storage(chainId),
+      store: this.c.chains,
+      send: (messages) => { this.transport.send(messages) },
+      connected: () => this.connected(kind),
+      boothSize: this.c.boothSize,
+      log: this.c.logger.forComponent(`vguard:consensus:${chainId === this.self ? 'own' : chainId === SHARED_CHAIN ? 'shared' : chainId.slice(-8)}`),
+      random: this.c.random ?? Math.random,
+      now: () => this.now()
+    }
+    if (kind === 'own') deps.afterCommit = async (participants) => await this.c.afterCommit(chainId, participants)
+    if (kind === 'shared') {
+      deps.fetchTo = async (peer, height) => {
+        await this.c.sync.fetch(peerIdFromString(peer), chainId, { to: height })
+      }
+    }
+    if (kind === 'shared') {
+      const founder = this.formation?.founder ?? this.self
+      return await ChainReplica.open(deps, { genesis: [founder], election: this.sharedElection() })
+    }
+    // a vehicle's chain: it alone proposes, and its genesis booth is itself
+    return await ChainReplica.open(deps, { genesis: [chainId], election: { mode: 'fixed', proposer: chainId } })
+  }
+
+  // ------------------------------------------------------------ inbound
+
+  private onMessage (from: string, cm: ChainMessage): void {
+    if (!this.running) return
+    const { chainId, message } = cm
+    if (chainId === SHARED_CHAIN) {
+      const mine = this.formation?.founder
+      if (mine == null || this.hellos.get(from)?.sharedGenesis !== mine) {
+        this.stats.refused++
+        return
+      }
+      this.deliver(chainId, cm)
+      return
+    }
+    if (chainId === this.self) {
+      this.deliver(chainId, cm)
+      return
+    }
+    if (from !== chainId && OWNER_ONLY.has(message.type)) {
+      this.stats.refused++
+      this.log('refused %s about chain %s from %s: only its proposer may send that', message.type, chainId, from)
+      return
+    }
+    if (!this.replicas.has(chainId) && !this.opening.has(chainId)) {
+      if (from !== chainId || !ENLIST.has(message.type) || this.replicas.size + this.opening.size >= MAX_MEMBER_CHAINS) {
+        this.stats.refused++
+        return
+      }
+      void this.replica(chainId, 'member').catch(() => {})
+    }
+    this.deliver(chainId, cm)
+  }
+
+  private deliver (chainId: string, cm: ChainMessage): void {
+    const r = this.replicas.get(chainId)
+    if (r != null) {
+      r.step(cm.message, cm.point)
+      return
+    }
+    if (this.opening.has(chainId)) {
+      const queue = this.early.get(chainId) ?? []
+      if (queue.length < 1_024) queue.push(cm)
+      this.early.set(chainId, queue)
+      return
+    }
+    this.stats.refused++
+  }
+
+  private onHello (from: string, hello: HelloInfo): void {
+    const before = this.hellos.get(from)
+    this.hellos.set(from, hello)
+    if (before?.priority !== hello.priority || before?.sharedGenesis !== hello.sharedGenesis) {
+      this.shared()?.updateElection(this.sharedElection())
+    }
+  }
+
+  private readonly onConnected = (evt: CustomEvent<{ peerId: string }>): void => {
+    this.stableSince = this.now()
+    this.transport.greet(evt.detail.peerId)
+    this.shared()?.checkBooth()
+  }
+
+  private readonly onDisconnected = (evt: CustomEvent<{ peerId: string }>): void => {
+    this.stableSince = this.now()
+    this.transport.forget(evt.detail.peerId)
+    this.shared()?.checkBooth()
+  }
+
+  // ------------------------------------------------------------ ticks
+
+  private tick (): void {
+    if (!this.running) return
+    this.ticks++
+    for (const r of this.replicas.values()) r.tick()
+    if (this.ticks % 10 === 0) void this.formShared().catch((err: Error) => { this.log.error('shared chain formation: %e', err) })
+    if (this.ticks % 20 === 0) this.shared()?.checkBooth()
+  }
+
+  private async saveFormation (f: Formation): Promise<void> {
+    await this.formationDb.put(FORMATION_KEY, utf8.encode(JSON.stringify(f)), SYNC_WRITE)
+    this.formation = f
+    this.transport.setHello(this.hello())
+  }
+
+  private async formShared (): Promise<void> {
+    const f = this.formation
+    if (f != null) {
+      if (f.announced) return
+      const shared = this.shared()
+      // the founder announces once its booth is more than itself
+      if (shared != null && shared.status().booth.length > 1) {
+        await this.saveFormation({ ...f, announced: true })
+        this.log('shared chain founded and announced')
+        return
+      }
+      // an unannounced founding lost to a chain others already run: join theirs (ours holds nothing)
+      const others = this.c.connectedMembers().map(p => this.hellos.get(p.toString())?.sharedGenesis ?? '').filter(g => g !== '')
+      if (others.length > 0 && (shared == null || shared.status().height === 0)) {
+        this.log('dropping our unannounced shared chain for the one peers run')
+        await shared?.close()
+        this.replicas.delete(SHARED_CHAIN)
+        await this.store.storage(SHARED_CHAIN).clear()
+        this.formation = undefined
+      } else {
+        return
+      }
+    }
+    const step = formationStep({
+      self: this.self,
+      priority: this.c.priority,
+      peers: this.c.connectedMembers().map(p => ({ id: p.toString(), hello: this.hellos.get(p.toString()) })),
+      now: this.now(),
+      stableSince: this.stableSince,
+      delay: FORMATION_DELAY
+    })
+    if (step.action === 'wait' || this.formation != null) return
+    if (step.action === 'adopt') {
+      await this.saveFormation({ founder: step.founder, announced: true })
+      this.log('joined the shared chain founded by %s', step.founder)
+      await this.replica(SHARED_CHAIN, 'shared')
+      return
+    }
+    await this.saveFormation({ founder: this.self, announced: false })
+    this.log('founding the shared chain')
+    const shared = await this.replica(SHARED_CHAIN, 'shared')
+    shared.campaign()
+    shared.checkBooth()
+  }
+}

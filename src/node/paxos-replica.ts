@@ -1,0 +1,654 @@
+/**
+ * One chain's consensus on this node: the pure Paxos state machine, its
+ * durable state, and the loop that drives it (persist → send → apply →
+ * advance, never out of that order).
+ *
+ * Three kinds:
+ * - `own`: this vehicle's chain. We are its fixed proposer: writes are
+ *   batched into blocks, proposed, and — once decided — appended to the chain
+ *   store and replicated to k backups (VGuardDB) before the writers resolve.
+ * - `member`: another vehicle's chain whose booth we sit in. We are an
+ *   acceptor (and learner of decisions) only; its blocks are the owner's to
+ *   apply and replicate, so we keep no copy (storage efficiency, VGuardDB).
+ * - `shared`: the network's chain. Its leader is elected; every replica
+ *   applies every decided block.
+ *
+ * Slots and heights: every decided DATA slot becomes one block, at the next
+ * height of the chain; noop and booth-change slots make no block. The
+ * "cursor" (last applied slot, and the height and hash reached) is what maps
+ * one onto the other; it is stored with the consensus state, and replaying
+ * slots after a crash is harmless: a block already in the store is
+ * recognised by its hash.
+ */
+import type { Logger } from '@libp2p/interface'
+import { createPaxos, quorumSize } from '../consensus/index.ts'
+import type {
+  Candidate, Decided, DroppedProposal, ElectionConfig, Message, Paxos, PaxosConfig, PaxosStatus, PersistedState, SnapshotRequest
+} from '../consensus/index.ts'
+import { bytesEqual, fromHex, MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, toHex, ZERO_HASH } from '../chain/index.ts'
+import type { Block, ChainTip } from '../chain/index.ts'
+import type { ChainStore } from '../storage/index.ts'
+import type { LevelPaxosStorage } from '../storage/paxos-store.ts'
+import type { ChainMessage, SnapshotPoint } from '../protocols/paxos/index.ts'
+import { blockOfBatch, encodeBatch } from './batch.ts'
+import type { EncodedWrite } from './batch.ts'
+import { sameBooth, selectBooth } from './booth-select.ts'
+import { CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError } from './consensus-errors.ts'
+import { PAXOS_TIMING } from './paxos-constants.ts'
+
+export type ReplicaKind = 'own' | 'member' | 'shared'
+
+export interface Cursor {
+  slot: number
+  height: number
+  hash: Uint8Array
+}
+
+export interface CommitResult {
+  chainId: string
+  height: number
+  hash: Uint8Array
+}
+
+export interface SubmitOptions {
+  /** ms from now. */
+  timeout: number
+  /** Resolve once applied, without waiting for replication to the backups. @default true (wait) */
+  waitForReplication?: boolean
+}
+
+interface PendingWrite {
+  write: EncodedWrite
+  deadline: number
+  waitForReplication: boolean
+  settled: boolean
+  resolve: (r: CommitResult) => void
+  reject: (err: Error) => void
+}
+
+interface Outstanding {
+  writes: PendingWrite[]
+}
+
+export interface ReplicaStatus {
+  chainId: string
+  kind: ReplicaKind
+  role: PaxosStatus['role']
+  booth: string[]
+  ballot: { round: number, proposer: string }
+  leader: string | null
+  /** Last decided slot (every slot up to it is decided). */
+  decided: number
+  /** Last slot applied to the chain store (own and shared chains). */
+  applied: number
+  /** Chain height the applied slots reached. */
+  height: number
+  /** Writes waiting for a batch, and batches proposed but not decided. */
+  pending: number
+  outstanding: number
+}
+
+export interface ReplicaDeps {
+  chainId: string
+  self: string
+  kind: ReplicaKind
+  storage: LevelPaxosStorage
+  store: ChainStore
+  send: (messages: ChainMessage[]) => void
+  /** Connected, allowed members of the network, without self. */
+  connected: () => string[]
+  boothSize: number
+  log: Logger
+  random: () => number
+  now: () => number
+  /** own: replicate → table → release after a commit (VGuardDB.afterCommit). */
+  afterCommit?: (participants: string[]) => Promise<unknown>
+  /** shared: fetch the chain from `peer` up to `height` (a snapshot). */
+  fetchTo?: (peer: string, height: number) => Promise<void>
+}
+
+export interface ReplicaSetup {
+  /** The chain's genesis booth (the same on every replica). */
+  genesis: string[]
+  election: ElectionConfig
+}
+
+interface Meta {
+  cursor: { slot: number, height: number, hash: string }
+  compactPoint?: { slot: number, height: number, hash: string }
+}
+
+const utf8 = new TextEncoder()
+const utf8d = new TextDecoder()
+
+function cursorJson (c: Cursor): Meta['cursor'] {
+  return { slot: c.slot, height: c.height, hash: toHex(c.hash) }
+}
+
+function cursorOf (j: Meta['cursor']): Cursor {
+  return { slot: j.slot, height: j.height, hash: fromHex(j.hash) }
+}
+
+export class ChainReplica {
+  readonly chainId: string
+  readonly kind: ReplicaKind
+  private readonly d: ReplicaDeps
+  private setup: ReplicaSetup
+  private paxos: Paxos
+  private cursor: Cursor
+  private compactPoint?: Cursor
+  /** Cursors after recent DATA slots: where the chain stood at a slot we may compact to. */
+  private history: Cursor[] = []
+  private readonly buffer: PendingWrite[] = []
+  private readonly outstanding = new Map<string, Outstanding>()
+  private readonly snapshotPoints = new Map<string, SnapshotPoint>()
+  private boothTarget?: string[]
+  private boothCheckDue = false
+  private setupDirty = false
+  private seq = 0
+  private readonly nonce: string
+  private draining = false
+  private again = false
+  private closed = false
+  private broken?: Error
+  private idle: Promise<void> = Promise.resolve()
+
+  private constructor (d: ReplicaDeps, setup: ReplicaSetup, paxos: Paxos, cursor: Cursor, compactPoint?: Cursor) {
+    this.d = d
+    this.chainId = d.chainId
+    this.kind = d.kind
+    this.setup = setup
+    this.paxos = paxos
+    this.cursor = cursor
+    this.compactPoint = compactPoint
+    this.history = [cursor]
+    this.nonce = Math.floor(d.random() * 2 ** 32).toString(36)
+  }
+
+  /**
+   * Opens a replica from its stored state (a restart), or creates it. A new
+   * own chain starts its cursor at the store's tip: blocks VGuard appended
+   * before (endOfBooth) stay, and consensus continues the chain from there.
+   */
+  static async open (d: ReplicaDeps, setup: ReplicaSetup): Promise<ChainReplica> {
+    const persisted = await d.storage.load()
+    const metaBytes = await d.storage.getMeta()
+    let cursor: Cursor
+    let compactPoint: Cursor | undefined
+    if (metaBytes != null) {
+      const meta = JSON.parse(utf8d.decode(metaBytes)) as Meta
+      cursor = cursorOf(meta.cursor)
+      compactPoint = meta.compactPoint != null ? cursorOf(meta.compactPoint) : undefined
+    } else {
+      const tip = d.kind === 'own' ? await d.store.tip(d.chainId) : { height: 0, hash: ZERO_HASH }
+      cursor = { slot: 0, height: tip.height, hash: tip.hash }
+      await d.storage.setMeta(utf8.encode(JSON.stringify({ cursor: cursorJson(cursor) } satisfies Meta)), { sync: true })
+    }
+    const paxos = createPaxos(ChainReplica.config(d, setup, persisted, cursor), persisted)
+    return new ChainReplica(d, setup, paxos, cursor, compactPoint)
+  }
+
+  private static config (d: ReplicaDeps, setup: ReplicaSetup, persisted: PersistedState | undefined, cursor: Cursor): PaxosConfig {
+    const hs = persisted?.hardState
+    // the last slot applied durably: replayed slots above it are recognised by hash
+    let applied = 0
+    if (hs != null) {
+      applied = d.kind === 'member' ? hs.commit : Math.min(Math.max(cursor.slot, hs.compacted), hs.commit)
+    }
+    return {
+      id: d.self,
+      booth: setup.genesis,
+      election: setup.election,
+      electionTicks: PAXOS_TIMING.electionTicks,
+      heartbeatTicks: PAXOS_TIMING.heartbeatTicks,
+      rankTicks: PAXOS_TIMING.rankTicks,
+      jitterTicks: PAXOS_TIMING.jitterTicks,
+      window: PAXOS_TIMING.window,
+      maxInflight: PAXOS_TIMING.maxInflight,
+      maxPending: PAXOS_TIMING.maxPending,
+      maxCatchup: PAXOS_TIMING.maxCatchup,
+      random: d.random,
+      applied
+    }
+  }
+
+  // ------------------------------------------------------------ inputs
+
+  tick (): void {
+    if (this.closed || this.broken != null) return
+    this.paxos.tick()
+    this.expire()
+    this.kick()
+  }
+
+  /** A message from the network (already authenticated and shape-checked by the transport). */
+  step (message: Message, point?: SnapshotPoint): void {
+    if (this.closed || this.broken != null) return
+    if (message.type === 'snapshot' && point != null) {
+      this.snapshotPoints.set(`${message.from}\n${message.slot}`, point)
+      if (this.snapshotPoints.size > 64) this.snapshotPoints.delete(this.snapshotPoints.keys().next().value as string)
+    }
+    try {
+      this.paxos.step(message)
+    } catch (err) {
+      this.d.log('%s: dropped %s from %s: %s', this.chainId, message.type, message.from, (err as Error).message)
+      return
+    }
+    this.kick()
+  }
+
+  /** Shared chain: the known candidates changed (hellos); applied when it does not disturb a leadership. */
+  updateElection (election: ElectionConfig): void {
+    if (JSON.stringify(election) === JSON.stringify(this.setup.election)) return
+    this.setup = { ...this.setup, election }
+    this.setupDirty = true
+    this.kick()
+  }
+
+  /** Shared chain leader: look at the booth again (members came or went). */
+  checkBooth (): void {
+    this.boothCheckDue = true
+    this.kick()
+  }
+
+  /** Starts phase 1 now (the shared chain's founder). */
+  campaign (): void {
+    try {
+      this.paxos.campaign()
+    } catch (err) {
+      this.d.log('%s: cannot campaign: %s', this.chainId, (err as Error).message)
+    }
+    this.kick()
+  }
+
+  /**
+   * Queues one write for the next batch. Resolves once its block is decided
+   * and applied (and, unless told otherwise, replicated to the backups).
+   *
+   * @throws NotProposerError (shared chain, not the leader), NoQuorumError, CommitTimeoutError, ConsensusStoppedError
+   */
+  async submit (write: EncodedWrite, options: SubmitOptions): Promise<CommitResult> {
+    if (this.closed) throw new ConsensusStoppedError(`consensus of ${this.chainId} is stopped`)
+    if (this.broken != null) throw new ConsensusStoppedError(`consensus of ${this.chainId} failed: ${this.broken.message}`)
+    if (this.kind === 'member') throw new NotProposerError(`${this.d.self} does not propose chain ${this.chainId}`, this.chainId)
+    if (this.kind === 'shared') {
+      const st = this.paxos.status()
+      if (st.role !== 'leader') throw new NotProposerError(`not the leader of the shared chain${st.leader != null ? `; ${st.leader} is` : ''}`, st.leader)
+    }
+    return await new Promise<CommitResult>((resolve, reject) => {
+      this.buffer.push({
+        write,
+        deadline: this.d.now() + options.timeout,
+        waitForReplication: options.waitForReplication !== false,
+        settled: false,
+        resolve,
+        reject
+      })
+      this.kick()
+    })
+  }
+
+  status (): ReplicaStatus {
+    const st = this.paxos.status()
+    return {
+      chainId: this.chainId,
+      kind: this.kind,
+      role: st.role,
+      booth: st.booth,
+      ballot: st.ballot,
+      leader: this.kind === 'shared' ? (st.leader ?? null) : this.chainId,
+      decided: st.commit,
+      applied: this.kind === 'member' ? st.applied : this.cursor.slot,
+      height: this.cursor.height,
+      pending: this.buffer.length,
+      outstanding: this.outstanding.size
+    }
+  }
+
+  /** The leader this replica follows (itself included), if known. */
+  leader (): string | undefined {
+    return this.paxos.status().leader
+  }
+
+  isLeader (): boolean {
+    return this.paxos.status().role === 'leader'
+  }
+
+  /** True when a majority of the booth in force is this node or connected. */
+  hasQuorum (booth = this.paxos.status().booth): boolean {
+    const connected = new Set(this.d.connected())
+    const live = booth.filter(m => m === this.d.self || connected.has(m)).length
+    return live >= quorumSize(booth)
+  }
+
+  /** Stops the loop and fails every waiting writer; resolves when the loop is idle. */
+  async close (): Promise<void> {
+    this.closed = true
+    const err = new ConsensusStoppedError(`consensus of ${this.chainId} stopped`)
+    for (const w of this.buffer.splice(0)) this.settle(w, err)
+    for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, err) })
+    this.outstanding.clear()
+    await this.idle
+  }
+
+  // ------------------------------------------------------------ the loop
+
+  private kick (): void {
+    if (this.draining) {
+      this.again = true
+      return
+    }
+    if (this.closed || this.broken != null) return
+    this.draining = true
+    this.idle = this.drain()
+      .catch((err: Error) => {
+        if (this.closed) return
+        // a failed save leaves the Ready outstanding: this replica cannot go on safely
+        this.broken = err
+        this.d.log.error('%s: consensus stopped: %e', this.chainId, err)
+        const failure = new ConsensusStoppedError(`consensus of ${this.chainId} failed: ${err.message}`)
+        for (const w of this.buffer.splice(0)) this.settle(w, failure)
+        for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, failure) })
+      })
+      .finally(() => {
+        this.draining = false
+        if (this.again && !this.closed) {
+          this.again = false
+          this.kick()
+        }
+      })
+  }
+
+  private async drain (): Promise<void> {
+    while (!this.closed) {
+      this.again = false
+      if (this.setupDirty && (this.paxos.status().role !== 'leader' || this.outstanding.size === 0)) await this.recreate()
+      this.pump()
+      const rd = this.paxos.ready()
+      if (rd == null) return
+      // 1. durable before anything leaves
+      await this.d.storage.save(rd.persist)
+      // 2. send
+      if (rd.messages.length > 0) this.d.send(rd.messages.map(m => this.wrap(m)))
+      // 3. apply
+      if (rd.decided.length > 0) await this.apply(rd.decided)
+      for (const p of rd.dropped) this.onDropped(p)
+      // 4. advance
+      this.paxos.advance(rd)
+      if (rd.snapshot != null) await this.installSnapshot(rd.snapshot)
+      await this.maybeCompact()
+    }
+  }
+
+  /** Rebuilds the state machine from what it persisted (new candidates for the shared chain). */
+  private async recreate (): Promise<void> {
+    this.setupDirty = false
+    const persisted = await this.d.storage.load()
+    this.paxos = createPaxos(ChainReplica.config(this.d, this.setup, persisted, this.cursor), persisted)
+    this.boothTarget = undefined
+    // proposals the old instance held were dropped with it: put their writes back
+    for (const o of [...this.outstanding.values()].reverse()) this.buffer.unshift(...o.writes.filter(w => !w.settled))
+    this.outstanding.clear()
+  }
+
+  private wrap (message: Message): ChainMessage {
+    if (message.type === 'snapshot' && this.compactPoint != null && this.compactPoint.slot === message.slot) {
+      return { chainId: this.chainId, message, point: { height: this.compactPoint.height, hash: this.compactPoint.hash } }
+    }
+    return { chainId: this.chainId, message }
+  }
+
+  /** Booth upkeep, then new batches while the pipeline has room. */
+  private pump (): void {
+    if (this.kind === 'member') return
+    if (this.buffer.length === 0 && !this.boothCheckDue) return
+    const st = this.paxos.status()
+    if (st.role !== 'leader') {
+      this.boothTarget = undefined
+      return
+    }
+    this.boothCheckDue = false
+    if (this.boothTarget != null) {
+      if (!sameBooth(st.booth, this.boothTarget)) return
+      this.boothTarget = undefined
+    }
+    const desired = selectBooth({ chainId: this.chainId, self: this.d.self, current: st.booth, connected: this.d.connected(), size: this.d.boothSize })
+    if (!sameBooth(desired, st.booth)) {
+      // the change is decided by the booth in force; the next block gets the new one
+      try {
+        this.paxos.changeBooth(desired)
+        this.boothTarget = desired
+        this.d.log('%s: booth → %s', this.chainId, desired.join(','))
+      } catch (err) {
+        this.d.log('%s: booth change refused: %s', this.chainId, (err as Error).message)
+      }
+      return
+    }
+    if (!this.hasQuorum(st.booth)) return
+    while (this.outstanding.size < PAXOS_TIMING.maxInflight && this.buffer.length > 0) {
+      if (!this.proposeBatch(st)) return
+    }
+  }
+
+  private proposeBatch (st: PaxosStatus): boolean {
+    const writes: PendingWrite[] = []
+    let bytes = 0
+    let count = 0
+    while (this.buffer.length > 0) {
+      const w = this.buffer[0]
+      if (w.settled) {
+        this.buffer.shift()
+        continue
+      }
+      if (writes.length > 0 && (bytes + w.write.payload.byteLength > MAX_PAYLOAD_BYTES || count + w.write.count > MAX_TXS_PER_BLOCK)) break
+      this.buffer.shift()
+      writes.push(w)
+      bytes += w.write.payload.byteLength
+      count += w.write.count
+    }
+    if (writes.length === 0) return false
+    const id = `${this.d.self.slice(-8)}.${this.nonce}.${++this.seq}`
+    const data = encodeBatch({ proposer: this.d.self, ballot: st.ballot, timestamp: this.d.now(), payloads: writes.map(w => w.write.payload) })
+    try {
+      this.paxos.propose({ id, data })
+    } catch (err) {
+      // not the leader any more, or its queue is full: the writes wait for the next try
+      this.buffer.unshift(...writes)
+      this.d.log.trace('%s: proposal deferred: %s', this.chainId, (err as Error).message)
+      return false
+    }
+    this.outstanding.set(id, { writes })
+    return true
+  }
+
+  /** Writers past their deadline: never proposed → NoQuorumError; proposed → CommitTimeoutError. */
+  private expire (): void {
+    const now = this.d.now()
+    for (let i = 0; i < this.buffer.length; i++) {
+      const w = this.buffer[i]
+      if (w.settled || now < w.deadline) continue
+      this.buffer.splice(i--, 1)
+      const reason = this.isLeader() ? (this.hasQuorum() ? 'the booth did not take it in time' : 'no majority of its booth is connected') : 'phase 1 has not completed (no majority of the booth answered)'
+      this.settle(w, new NoQuorumError(`write to ${this.chainId} not proposed: ${reason}; nothing was written`))
+    }
+    for (const o of this.outstanding.values()) {
+      for (const w of o.writes) {
+        if (!w.settled && now >= w.deadline) {
+          this.settle(w, new CommitTimeoutError(`write to ${this.chainId} proposed but not decided in time (booth ${this.paxos.status().booth.join(',')}); it commits whole or not at all`))
+        }
+      }
+    }
+  }
+
+  private settle (w: PendingWrite, outcome: Error | CommitResult): void {
+    if (w.settled) return
+    w.settled = true
+    if (outcome instanceof Error) w.reject(outcome)
+    else w.resolve(outcome)
+  }
+
+  private onDropped (p: DroppedProposal): void {
+    const o = this.outstanding.get(p.id)
+    if (o == null) return
+    this.outstanding.delete(p.id)
+    if (this.kind === 'shared') {
+      // the leadership moved: the caller forwards to the new leader
+      const err = new NotProposerError(`leadership of ${this.chainId} moved${p.leader != null ? ` to ${p.leader}` : ''}`, p.leader)
+      o.writes.forEach(w => { this.settle(w, err) })
+      return
+    }
+    // never sent: propose again once we lead
+    this.buffer.unshift(...o.writes.filter(w => !w.settled))
+  }
+
+  // ------------------------------------------------------------ apply
+
+  private async apply (decided: Decided[]): Promise<void> {
+    if (this.kind === 'member') return
+    const committed: Array<{ id: string, result: CommitResult, booth: string[] }> = []
+    let run: Block[] = []
+    let storeTip: ChainTip | undefined
+    const flush = async (): Promise<void> => {
+      if (run.length === 0) return
+      const blocks = run
+      run = []
+      try {
+        await this.d.store.appendMany(blocks, { sync: false })
+      } catch (err) {
+        if ((err as Error).name !== 'InvalidBlockError') throw err
+        // something else (sync, replication) appended meanwhile: one by one
+        for (const b of blocks) await this.storeOne(b)
+      }
+      storeTip = undefined
+    }
+    for (const d of decided) {
+      if (d.slot <= this.cursor.slot) continue
+      if (d.value.kind !== 'data') {
+        this.cursor = { ...this.cursor, slot: d.slot }
+        continue
+      }
+      const prev: ChainTip = { chainId: this.chainId, height: this.cursor.height, hash: this.cursor.hash }
+      const block = blockOfBatch(d.value.data, prev, d.booth)
+      if (block == null) {
+        this.d.log.error('%s: slot %d holds a malformed batch: no block', this.chainId, d.slot)
+        this.cursor = { ...this.cursor, slot: d.slot }
+        continue
+      }
+      if (run.length > 0) {
+        run.push(block)
+      } else {
+        storeTip ??= await this.d.store.tip(this.chainId)
+        if (storeTip.height === prev.height && bytesEqual(storeTip.hash, prev.hash)) run.push(block)
+        else await this.storeOne(block, storeTip)
+      }
+      this.cursor = { slot: d.slot, height: block.header.height, hash: block.hash }
+      this.history.push(this.cursor)
+      committed.push({ id: d.value.id, result: { chainId: this.chainId, height: block.header.height, hash: block.hash }, booth: d.booth })
+    }
+    await flush()
+    if (this.history.length > 2 * PAXOS_TIMING.compactEvery) this.history = this.history.slice(-PAXOS_TIMING.compactEvery)
+    await this.saveMeta(false)
+    this.resolve(committed)
+  }
+
+  /** Stores a block unless the store already holds it; a different block at its height is logged loudly. */
+  private async storeOne (block: Block, tip?: ChainTip): Promise<void> {
+    const current = tip ?? await this.d.store.tip(this.chainId)
+    const height = block.header.height
+    if (current.height >= height) {
+      const existing = await this.d.store.getBlock(this.chainId, height)
+      if (existing != null && !bytesEqual(existing.hash, block.hash)) {
+        this.d.log.error('%s: the store holds another block at height %d than consensus decided', this.chainId, height)
+      }
+      return
+    }
+    if (current.height === height - 1 && bytesEqual(current.hash, block.header.prevHash)) {
+      await this.d.store.append(block, { sync: false })
+    }
+    // else the store lacks the blocks before it (released or never fetched): reconcile fills it in
+  }
+
+  private resolve (committed: Array<{ id: string, result: CommitResult, booth: string[] }>): void {
+    if (committed.length === 0) return
+    const done: Array<{ w: PendingWrite, result: CommitResult }> = []
+    for (const c of committed) {
+      const o = this.outstanding.get(c.id)
+      if (o == null) continue
+      this.outstanding.delete(c.id)
+      for (const w of o.writes) done.push({ w, result: c.result })
+    }
+    const now = done.filter(x => !x.w.waitForReplication || this.d.afterCommit == null)
+    for (const x of now) this.settle(x.w, x.result)
+    const later = done.filter(x => x.w.waitForReplication && this.d.afterCommit != null)
+    if (later.length === 0 && this.kind !== 'own') return
+    if (this.d.afterCommit == null) return
+    // replication is synchronous at the end of each booth: the writers hear back after it
+    const booth = committed[committed.length - 1].booth.filter(m => m !== this.d.self)
+    void this.d.afterCommit(booth)
+      .catch((err: Error) => { this.d.log('%s: replication after commit failed: %s', this.chainId, err.message) })
+      .finally(() => { for (const x of later) this.settle(x.w, x.result) })
+  }
+
+  private async saveMeta (sync: boolean): Promise<void> {
+    const meta: Meta = { cursor: cursorJson(this.cursor) }
+    if (this.compactPoint != null) meta.compactPoint = cursorJson(this.compactPoint)
+    await this.d.storage.setMeta(utf8.encode(JSON.stringify(meta)), { sync })
+  }
+
+  private async installSnapshot (snapshot: SnapshotRequest): Promise<void> {
+    if (this.kind === 'member') {
+      this.paxos.installSnapshot(snapshot)
+      return
+    }
+    if (snapshot.slot <= this.cursor.slot) {
+      this.paxos.installSnapshot({ ...snapshot, slot: Math.max(snapshot.slot, this.paxos.status().compacted + 1) })
+      return
+    }
+    const point = this.snapshotPoints.get(`${snapshot.from}\n${snapshot.slot}`)
+    if (point == null || this.d.fetchTo == null) {
+      this.d.log('%s: snapshot at slot %d from %s without a chain point: waiting for another', this.chainId, snapshot.slot, snapshot.from)
+      return
+    }
+    try {
+      await this.d.fetchTo(snapshot.from, point.height)
+    } catch (err) {
+      this.d.log('%s: fetching the snapshot from %s failed: %s', this.chainId, snapshot.from, (err as Error).message)
+      return
+    }
+    const block = await this.d.store.getBlock(this.chainId, point.height)
+    if (block == null || !bytesEqual(block.hash, point.hash)) {
+      this.d.log('%s: snapshot from %s does not match the chain fetched', this.chainId, snapshot.from)
+      return
+    }
+    this.cursor = { slot: snapshot.slot, height: point.height, hash: point.hash }
+    this.history = [this.cursor]
+    await this.saveMeta(true)
+    this.paxos.installSnapshot(snapshot)
+  }
+
+  /**
+   * Forgets applied slots once enough piled up. own/shared: first a synced
+   * meta write (it also flushes the unsynced block appends before it), so
+   * the slots dropped are durably in the chain store.
+   */
+  private async maybeCompact (): Promise<void> {
+    const st = this.paxos.status()
+    if (this.kind === 'member') {
+      if (st.applied - st.compacted > PAXOS_TIMING.compactEvery) this.paxos.compact(st.applied - PAXOS_TIMING.compactKeep)
+      return
+    }
+    const target = Math.min(this.cursor.slot, st.applied) - PAXOS_TIMING.compactKeep
+    if (target - st.compacted < PAXOS_TIMING.compactEvery) return
+    // where the chain stood at `target`: the last DATA slot at or below it
+    let at: Cursor | undefined
+    for (const c of this.history) {
+      if (c.slot <= target) at = c
+    }
+    if (at == null) return
+    this.compactPoint = { slot: target, height: at.height, hash: at.hash }
+    await this.saveMeta(true)
+    this.paxos.compact(target)
+  }
+}
+
+export type { Candidate }

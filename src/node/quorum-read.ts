@@ -1,0 +1,133 @@
+/**
+ * Quorum reads (seed 004): ask Nr holders of a chain for a key and return
+ * only a value that Nr of them agree on — the newest such value.
+ *
+ * Writes reach a majority Nw of a chain's holders before they are
+ * acknowledged, and Nr + Nw > N (checked at start), so any Nr holders
+ * include one that has the newest acknowledged write. A holder that is
+ * behind answers an older version; the reader then asks more holders, and
+ * asks the ones that disagree again (a lagging holder catches up within a
+ * heartbeat or two), until Nr agree on the newest version seen — or gives up
+ * with the newest version that Nr do agree on, or QuorumReadError.
+ *
+ * Versions: a value is identified by the height of the block that wrote it
+ * and its bytes; "absent" (never written, or deleted) by the chain height
+ * the holder has read up to, so a deletion at height 9 is newer than a value
+ * written at 7, and a holder at height 5 that lacks a key written at 7 is
+ * just behind.
+ */
+import { bytesEqual } from '../chain/index.ts'
+import { QuorumReadError } from './consensus-errors.ts'
+
+export type HolderAnswer =
+  | { peer: string, status: 'value', value: Uint8Array, valueHeight: number, height: number }
+  | { peer: string, status: 'absent', height: number }
+  | { peer: string, status: 'unavailable', error: string }
+
+export interface QuorumReadInit {
+  /** Peer ids holding the chain (duplicates are ignored). */
+  holders: string[]
+  /** Nr: how many must agree (capped at the number of holders). */
+  quorum: number
+  ask: (peer: string) => Promise<HolderAnswer>
+  random?: () => number
+  /** Rounds of asking again the holders that disagree. @default 5 */
+  maxRounds?: number
+  /** Pause between those rounds, ms. @default 100 */
+  retryDelay?: number
+}
+
+export interface QuorumReadResult {
+  status: 'value' | 'absent'
+  value?: Uint8Array
+  /** Height of the block that wrote the value (absent: the highest chain height among those agreeing). */
+  height: number
+  /** Holders that agreed. */
+  agreed: string[]
+  /** Every answer, last one per holder. */
+  answers: HolderAnswer[]
+}
+
+interface Version {
+  answers: Array<Exclude<HolderAnswer, { status: 'unavailable' }>>
+  position: number
+}
+
+function sameVersion (a: Exclude<HolderAnswer, { status: 'unavailable' }>, b: Exclude<HolderAnswer, { status: 'unavailable' }>): boolean {
+  if (a.status === 'absent' || b.status === 'absent') return a.status === b.status
+  return a.valueHeight === b.valueHeight && bytesEqual(a.value, b.value)
+}
+
+function versions (answers: Iterable<HolderAnswer>): Version[] {
+  const out: Version[] = []
+  for (const a of answers) {
+    if (a.status === 'unavailable') continue
+    const v = out.find(x => sameVersion(x.answers[0], a))
+    const position = a.status === 'value' ? a.valueHeight : a.height
+    if (v == null) out.push({ answers: [a], position })
+    else {
+      v.answers.push(a)
+      v.position = Math.max(v.position, position)
+    }
+  }
+  // newest first; a value beats "absent" at the same height (the block that wrote it is that height)
+  return out.sort((x, y) => y.position - x.position || (x.answers[0].status === 'value' ? -1 : 1))
+}
+
+function result (v: Version, answers: Map<string, HolderAnswer>): QuorumReadResult {
+  const a = v.answers[0]
+  return {
+    status: a.status,
+    value: a.status === 'value' ? a.value : undefined,
+    height: v.position,
+    agreed: v.answers.map(x => x.peer),
+    answers: [...answers.values()]
+  }
+}
+
+export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResult> {
+  const random = init.random ?? Math.random
+  const holders = [...new Set(init.holders)]
+  // a random order spreads reads over the holders (seed 004: "randomly select NR replicas")
+  for (let i = holders.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    ;[holders[i], holders[j]] = [holders[j], holders[i]]
+  }
+  const quorum = Math.min(Math.max(1, init.quorum), holders.length)
+  if (holders.length === 0) throw new QuorumReadError('no holders of the chain are known')
+  const answers = new Map<string, HolderAnswer>()
+  const ask = async (peers: string[]): Promise<void> => {
+    await Promise.all(peers.map(async (peer) => {
+      try {
+        answers.set(peer, await init.ask(peer))
+      } catch (err) {
+        answers.set(peer, { peer, status: 'unavailable', error: (err as Error).message })
+      }
+    }))
+  }
+  await ask(holders.slice(0, quorum))
+  let next = quorum
+  const maxRounds = init.maxRounds ?? 5
+  for (let round = 0; ; round++) {
+    const vs = versions(answers.values())
+    const newest = vs[0]
+    if (newest != null && newest.answers.length >= quorum) return result(newest, answers)
+    if (next < holders.length) {
+      // not enough agreement yet: widen to as many more holders as are missing
+      const missing = quorum - (newest?.answers.length ?? 0)
+      await ask(holders.slice(next, next + missing))
+      next += missing
+      continue
+    }
+    if (round >= maxRounds) {
+      const agreed = vs.find(v => v.answers.length >= quorum)
+      if (agreed != null) return result(agreed, answers)
+      const summary = [...answers.values()].map(a => a.status === 'unavailable' ? `${a.peer}: unavailable` : a.status === 'value' ? `${a.peer}: value@${a.valueHeight}` : `${a.peer}: absent@${a.height}`)
+      throw new QuorumReadError(`no version of the key is held by ${quorum} of ${holders.length} holders (${summary.join(', ')})`, { answers: summary, quorum })
+    }
+    // everyone asked: ask again those not on the newest version (they may be catching up)
+    await new Promise(resolve => setTimeout(resolve, init.retryDelay ?? 100))
+    const again = holders.filter(p => newest == null || !newest.answers.some(a => a.peer === p))
+    await ask(again)
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * How a network gets its shared chain (pure decisions; the driver acts).
+ *
+ * Every replica of a chain must start from the same genesis booth, and for
+ * the shared chain nobody knows the network's members in advance. So one
+ * vehicle founds it: genesis booth = [founder], then its first decided value
+ * moves the booth to the connected members, and only then does it announce
+ * the chain (its hello carries the founder's id). Everyone else adopts the
+ * founder they hear of.
+ *
+ * Who founds: the best-ranked vehicle (priority, then peer id — Bully) among
+ * itself and its connected peers, once it has at least one peer, every peer
+ * has said hello, nobody reports a shared chain, and its view has not changed
+ * for FORMATION_DELAY. Two groups that cannot see each other for that long
+ * while forming would found two chains; when they meet, each keeps its own
+ * (messages of the other chain are refused, and /status shows the conflict).
+ * Form the network connected (a LAN does within a second), or give one
+ * vehicle a higher --priority.
+ */
+import { compareCandidates } from '../consensus/election.ts'
+
+export interface PeerHello {
+  priority: number
+  sharedGenesis: string
+}
+
+export interface FormationView {
+  self: string
+  priority: number
+  /** Connected members, with their hello if they sent one. */
+  peers: Array<{ id: string, hello?: PeerHello }>
+  now: number
+  /** When the set of connected members last changed (or the node started). */
+  stableSince: number
+  delay: number
+}
+
+export type FormationAction =
+  | { action: 'wait' }
+  | { action: 'adopt', founder: string }
+  | { action: 'found' }
+
+/** What a node without a shared chain should do now. */
+export function formationStep (v: FormationView): FormationAction {
+  const announced = v.peers.map(p => p.hello?.sharedGenesis ?? '').filter(g => g !== '')
+  if (announced.length > 0) {
+    // several chains on offer (a conflict elsewhere): the one most peers are in, then the greater founder id
+    const counts = new Map<string, number>()
+    for (const g of announced) counts.set(g, (counts.get(g) ?? 0) + 1)
+    const founder = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : -1))[0][0]
+    return { action: 'adopt', founder }
+  }
+  if (v.peers.length === 0 || v.peers.some(p => p.hello == null)) return { action: 'wait' }
+  if (v.now - v.stableSince < v.delay) return { action: 'wait' }
+  const candidates = [{ id: v.self, priority: v.priority }, ...v.peers.map(p => ({ id: p.id, priority: p.hello?.priority ?? 0 }))]
+  candidates.sort(compareCandidates)
+  return candidates[0].id === v.self ? { action: 'found' } : { action: 'wait' }
+}

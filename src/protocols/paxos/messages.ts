@@ -1,0 +1,205 @@
+/**
+ * Consensus messages ↔ wire frames. Decoding untrusted frames: the sender is
+ * the stream's authenticated remote peer and the addressee is us, whatever
+ * the bytes say; field shapes are then checked by the state machine's own
+ * validateMessage, so a malformed message is refused before it can change
+ * anything.
+ */
+import { validateMessage } from '../../consensus/index.ts'
+import type { Ballot, BoothEpoch, Decided, Entry, Message, Value } from '../../consensus/index.ts'
+import { InvalidMessageError } from '../errors.ts'
+import { MAX_CHAIN_ID_BYTES } from '../../chain/index.ts'
+import { Ballot as PbBallot, BoothEpoch as PbBoothEpoch, Entry as PbEntry, PaxosMessage, Value as PbValue } from './pb/paxos.ts'
+
+/** What travels with a snapshot: the chain height and block hash at its slot. */
+export interface SnapshotPoint {
+  height: number
+  hash: Uint8Array
+}
+
+/** A consensus message of one chain, as the transport carries it. */
+export interface ChainMessage {
+  chainId: string
+  message: Message
+  /** SNAPSHOT only: where the chain stood at the snapshot's slot. */
+  point?: SnapshotPoint
+}
+
+const TYPE_TO_PB: Record<Message['type'], PaxosMessage.Type> = {
+  prepare: PaxosMessage.Type.PREPARE,
+  promise: PaxosMessage.Type.PROMISE,
+  nack: PaxosMessage.Type.NACK,
+  accept: PaxosMessage.Type.ACCEPT,
+  accepted: PaxosMessage.Type.ACCEPTED,
+  heartbeat: PaxosMessage.Type.HEARTBEAT,
+  catchup: PaxosMessage.Type.CATCHUP,
+  decided: PaxosMessage.Type.DECIDED,
+  snapshot: PaxosMessage.Type.SNAPSHOT
+}
+
+const TYPE_FROM_PB = new Map<PaxosMessage.Type, Message['type']>(Object.entries(TYPE_TO_PB).map(([k, v]) => [v, k as Message['type']]))
+
+const EMPTY = new Uint8Array(0) as Uint8Array<ArrayBuffer>
+
+function ballotToPb (b: Ballot): PbBallot {
+  return { round: b.round, proposer: b.proposer }
+}
+
+function ballotFromPb (b: PbBallot | undefined, what: string): Ballot {
+  if (b == null) throw new InvalidMessageError(`paxos: ${what} missing`)
+  return { round: b.round, proposer: b.proposer }
+}
+
+function valueToPb (v: Value): PbValue {
+  switch (v.kind) {
+    case 'data': return { kind: PbValue.Kind.DATA, id: v.id, data: v.data as Uint8Array<ArrayBuffer>, members: [] }
+    case 'noop': return { kind: PbValue.Kind.NOOP, id: '', data: EMPTY, members: [] }
+    case 'booth': return { kind: PbValue.Kind.BOOTH, id: '', data: EMPTY, members: [...v.members] }
+  }
+}
+
+function valueFromPb (v: PbValue | undefined): Value {
+  if (v == null) throw new InvalidMessageError('paxos: value missing')
+  switch (v.kind) {
+    case PbValue.Kind.DATA: return { kind: 'data', id: v.id, data: v.data }
+    case PbValue.Kind.NOOP: return { kind: 'noop' }
+    case PbValue.Kind.BOOTH: return { kind: 'booth', members: v.members }
+    default: throw new InvalidMessageError(`paxos: unknown value kind ${String(v.kind)}`)
+  }
+}
+
+function entryToPb (e: Entry): PbEntry {
+  return { slot: e.slot, ballot: ballotToPb(e.ballot), value: valueToPb(e.value), booth: [...e.booth], decided: e.decided }
+}
+
+function entryFromPb (e: PbEntry): Entry {
+  return { slot: e.slot, ballot: ballotFromPb(e.ballot, 'entry ballot'), value: valueFromPb(e.value), booth: e.booth, decided: e.decided }
+}
+
+function decidedToPb (d: Decided): PbEntry {
+  return { slot: d.slot, value: valueToPb(d.value), booth: [...d.booth], decided: true }
+}
+
+function decidedFromPb (e: PbEntry): Decided {
+  return { slot: e.slot, value: valueFromPb(e.value), booth: e.booth }
+}
+
+function epochsToPb (epochs: BoothEpoch[]): PbBoothEpoch[] {
+  return epochs.map(e => ({ slot: e.slot, members: [...e.members] }))
+}
+
+function epochsFromPb (epochs: PbBoothEpoch[]): BoothEpoch[] {
+  return epochs.map(e => ({ slot: e.slot, members: e.members }))
+}
+
+/** Encodes one message of a chain; `from` and `to` stay off the wire. */
+export function toWire (cm: ChainMessage): PaxosMessage {
+  const m = cm.message
+  const pb: PaxosMessage = {
+    type: TYPE_TO_PB[m.type],
+    chainId: cm.chainId,
+    slot: 0,
+    commit: 0,
+    booth: [],
+    entries: [],
+    booths: [],
+    height: 0,
+    hash: EMPTY
+  }
+  switch (m.type) {
+    case 'prepare':
+      pb.ballot = ballotToPb(m.ballot)
+      pb.slot = m.slot
+      break
+    case 'promise':
+      pb.ballot = ballotToPb(m.ballot)
+      pb.commit = m.commit
+      pb.booths = epochsToPb(m.booths)
+      pb.entries = m.entries.map(entryToPb)
+      break
+    case 'nack':
+      pb.ballot = ballotToPb(m.ballot)
+      pb.promised = ballotToPb(m.promised)
+      break
+    case 'accept':
+      pb.ballot = ballotToPb(m.ballot)
+      pb.slot = m.slot
+      pb.value = valueToPb(m.value)
+      pb.booth = [...m.booth]
+      pb.commit = m.commit
+      break
+    case 'accepted':
+      pb.ballot = ballotToPb(m.ballot)
+      pb.slot = m.slot
+      break
+    case 'heartbeat':
+      pb.ballot = ballotToPb(m.ballot)
+      pb.commit = m.commit
+      break
+    case 'catchup':
+      pb.slot = m.slot
+      break
+    case 'decided':
+      pb.entries = m.entries.map(decidedToPb)
+      pb.commit = m.commit
+      break
+    case 'snapshot':
+      pb.slot = m.slot
+      pb.booths = epochsToPb(m.booths)
+      if (cm.point != null) {
+        pb.height = cm.point.height
+        pb.hash = cm.point.hash as Uint8Array<ArrayBuffer>
+      }
+      break
+  }
+  return pb
+}
+
+/**
+ * Decodes one wire message from `from` to `self` and validates its shape.
+ *
+ * @throws InvalidMessageError (nothing was delivered)
+ */
+export function fromWire (pb: PaxosMessage, from: string, self: string): ChainMessage {
+  const type = TYPE_FROM_PB.get(pb.type)
+  if (type == null) throw new InvalidMessageError(`paxos: unknown message type ${String(pb.type)}`)
+  if (pb.chainId === '' || Buffer.byteLength(pb.chainId) > MAX_CHAIN_ID_BYTES) throw new InvalidMessageError('paxos: bad chain id')
+  const base = { from, to: self }
+  let raw: Record<string, unknown>
+  switch (type) {
+    case 'prepare': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), slot: pb.slot }; break
+    case 'promise': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), commit: pb.commit, booths: epochsFromPb(pb.booths), entries: pb.entries.map(entryFromPb) }; break
+    case 'nack': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), promised: ballotFromPb(pb.promised, 'promised') }; break
+    case 'accept': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), slot: pb.slot, value: valueFromPb(pb.value), booth: pb.booth, commit: pb.commit }; break
+    case 'accepted': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), slot: pb.slot }; break
+    case 'heartbeat': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), commit: pb.commit }; break
+    case 'catchup': raw = { ...base, type, slot: pb.slot }; break
+    case 'decided': raw = { ...base, type, entries: pb.entries.map(decidedFromPb), commit: pb.commit }; break
+    case 'snapshot': raw = { ...base, type, slot: pb.slot, booths: epochsFromPb(pb.booths) }; break
+  }
+  let message: Message
+  try {
+    message = validateMessage(raw, self)
+  } catch (err) {
+    throw new InvalidMessageError((err as Error).message)
+  }
+  const out: ChainMessage = { chainId: pb.chainId, message }
+  if (type === 'snapshot' && pb.height > 0 && pb.hash.byteLength === 32) out.point = { height: pb.height, hash: pb.hash }
+  return out
+}
+
+/** Decode limits for a frame: every repeated field is bounded. */
+export function frameLimits (maxMessages: number, maxEntries: number, maxEpochs: number, maxMembers: number): Record<string, unknown> {
+  const value = { members: maxMembers }
+  return {
+    messages: maxMessages,
+    messages$: {
+      booth: maxMembers,
+      value,
+      entries: maxEntries,
+      entries$: { booth: maxMembers, value },
+      booths: maxEpochs,
+      booths$: { members: maxMembers }
+    }
+  }
+}

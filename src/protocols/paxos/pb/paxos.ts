@@ -1,0 +1,1749 @@
+import { decodeMessage, encodeMessage, enumeration, MaxLengthError, message, streamMessage } from 'protons-runtime'
+import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
+import type { Codec, DecodeOptions } from 'protons-runtime'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export interface Ballot {
+  round: number
+  proposer: string
+}
+
+export namespace Ballot {
+  let _codec: Codec<Ballot>
+
+  export const codec = (): Codec<Ballot> => {
+    if (_codec == null) {
+      _codec = message<Ballot>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.round != null && obj.round !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.round)
+        }
+
+        if ((obj.proposer != null && obj.proposer !== '')) {
+          w.uint32(18)
+          w.string(obj.proposer)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          round: 0,
+          proposer: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.round = reader.uint64Number()
+              break
+            }
+            case 2: {
+              obj.proposer = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.round`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.proposer`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface BallotRoundFieldEvent {
+    field: '$.round'
+    value: number
+  }
+
+  export interface BallotProposerFieldEvent {
+    field: '$.proposer'
+    value: string
+  }
+
+  export function encode (obj: Partial<Ballot>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Ballot.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Ballot>): Ballot {
+    return decodeMessage(buf, Ballot.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Ballot>): Generator<BallotRoundFieldEvent | BallotProposerFieldEvent> {
+    return streamMessage(buf, Ballot.codec(), opts)
+  }
+}
+
+export interface Value {
+  kind: Value.Kind
+  id: string
+  data: Uint8Array<ArrayBuffer>
+  members: string[]
+}
+
+export namespace Value {
+  export enum Kind {
+    DATA = 'DATA',
+    NOOP = 'NOOP',
+    BOOTH = 'BOOTH'
+  }
+
+  enum __KindValues {
+    DATA = 0,
+    NOOP = 1,
+    BOOTH = 2
+  }
+
+  export namespace Kind {
+    export const codec = (): Codec<Kind> => {
+      return enumeration<Kind>(__KindValues)
+    }
+  }
+
+  let _codec: Codec<Value>
+
+  export const codec = (): Codec<Value> => {
+    if (_codec == null) {
+      _codec = message<Value>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.kind != null && __KindValues[obj.kind] !== 0) {
+          w.uint32(8)
+          Value.Kind.codec().encode(obj.kind, w)
+        }
+
+        if ((obj.id != null && obj.id !== '')) {
+          w.uint32(18)
+          w.string(obj.id)
+        }
+
+        if ((obj.data != null && obj.data.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.data)
+        }
+
+        if (obj.members != null && obj.members.length > 0) {
+          for (const value of obj.members) {
+            w.uint32(34)
+            w.string(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          kind: Kind.DATA,
+          id: '',
+          data: uint8ArrayAlloc(0),
+          members: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.kind = Value.Kind.codec().decode(reader)
+              break
+            }
+            case 2: {
+              obj.id = reader.string()
+              break
+            }
+            case 3: {
+              obj.data = reader.bytes()
+              break
+            }
+            case 4: {
+              if (opts.limits?.members != null && obj.members.length === opts.limits.members) {
+                throw new MaxLengthError('Decode error - repeated field "members" had too many elements')
+              }
+
+              obj.members.push(reader.string())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          members: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.kind`,
+                value: Value.Kind.codec().decode(reader)
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.id`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.data`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              if (opts.limits?.members != null && obj.members === opts.limits.members) {
+                throw new MaxLengthError('Streaming decode error - repeated field "members" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.members[]`,
+                index: obj.members,
+                value: reader.string()
+              }
+
+              obj.members++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ValueKindFieldEvent {
+    field: '$.kind'
+    value: Value.Kind
+  }
+
+  export interface ValueIdFieldEvent {
+    field: '$.id'
+    value: string
+  }
+
+  export interface ValueDataFieldEvent {
+    field: '$.data'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ValueMembersFieldEvent {
+    field: '$.members[]'
+    index: number
+    value: string
+  }
+
+  export function encode (obj: Partial<Value>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Value.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Value>): Value {
+    return decodeMessage(buf, Value.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Value>): Generator<ValueKindFieldEvent | ValueIdFieldEvent | ValueDataFieldEvent | ValueMembersFieldEvent> {
+    return streamMessage(buf, Value.codec(), opts)
+  }
+}
+
+export interface Entry {
+  slot: number
+  ballot?: Ballot
+  value?: Value
+  booth: string[]
+  decided: boolean
+}
+
+export namespace Entry {
+  let _codec: Codec<Entry>
+
+  export const codec = (): Codec<Entry> => {
+    if (_codec == null) {
+      _codec = message<Entry>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.slot != null && obj.slot !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.slot)
+        }
+
+        if (obj.ballot != null) {
+          w.uint32(18)
+          Ballot.codec().encode(obj.ballot, w)
+        }
+
+        if (obj.value != null) {
+          w.uint32(26)
+          Value.codec().encode(obj.value, w)
+        }
+
+        if (obj.booth != null && obj.booth.length > 0) {
+          for (const value of obj.booth) {
+            w.uint32(34)
+            w.string(value)
+          }
+        }
+
+        if ((obj.decided != null && obj.decided !== false)) {
+          w.uint32(40)
+          w.bool(obj.decided)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          slot: 0,
+          booth: [],
+          decided: false
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.slot = reader.uint64Number()
+              break
+            }
+            case 2: {
+              obj.ballot = Ballot.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.ballot
+              })
+              break
+            }
+            case 3: {
+              obj.value = Value.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.value
+              })
+              break
+            }
+            case 4: {
+              if (opts.limits?.booth != null && obj.booth.length === opts.limits.booth) {
+                throw new MaxLengthError('Decode error - repeated field "booth" had too many elements')
+              }
+
+              obj.booth.push(reader.string())
+              break
+            }
+            case 5: {
+              obj.decided = reader.bool()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          booth: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.slot`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield * Ballot.codec().stream(reader, reader.uint32(), `${prefix}.ballot`, {
+                limits: opts.limits?.ballot
+              })
+
+              break
+            }
+            case 3: {
+              yield * Value.codec().stream(reader, reader.uint32(), `${prefix}.value`, {
+                limits: opts.limits?.value
+              })
+
+              break
+            }
+            case 4: {
+              if (opts.limits?.booth != null && obj.booth === opts.limits.booth) {
+                throw new MaxLengthError('Streaming decode error - repeated field "booth" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.booth[]`,
+                index: obj.booth,
+                value: reader.string()
+              }
+
+              obj.booth++
+
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.decided`,
+                value: reader.bool()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface EntrySlotFieldEvent {
+    field: '$.slot'
+    value: number
+  }
+
+  export interface EntryBallotRoundFieldEvent {
+    field: '$.ballot.round'
+    value: number
+  }
+
+  export interface EntryBallotProposerFieldEvent {
+    field: '$.ballot.proposer'
+    value: string
+  }
+
+  export interface EntryValueKindFieldEvent {
+    field: '$.value.kind'
+    value: Value.Kind
+  }
+
+  export interface EntryValueIdFieldEvent {
+    field: '$.value.id'
+    value: string
+  }
+
+  export interface EntryValueDataFieldEvent {
+    field: '$.value.data'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface EntryValueMembersFieldEvent {
+    field: '$.value.members[]'
+    index: number
+    value: string
+  }
+
+  export interface EntryBoothFieldEvent {
+    field: '$.booth[]'
+    index: number
+    value: string
+  }
+
+  export interface EntryDecidedFieldEvent {
+    field: '$.decided'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<Entry>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Entry.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Entry>): Entry {
+    return decodeMessage(buf, Entry.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Entry>): Generator<EntrySlotFieldEvent | EntryBallotRoundFieldEvent | EntryBallotProposerFieldEvent | EntryValueKindFieldEvent | EntryValueIdFieldEvent | EntryValueDataFieldEvent | EntryValueMembersFieldEvent | EntryBoothFieldEvent | EntryDecidedFieldEvent> {
+    return streamMessage(buf, Entry.codec(), opts)
+  }
+}
+
+export interface BoothEpoch {
+  slot: number
+  members: string[]
+}
+
+export namespace BoothEpoch {
+  let _codec: Codec<BoothEpoch>
+
+  export const codec = (): Codec<BoothEpoch> => {
+    if (_codec == null) {
+      _codec = message<BoothEpoch>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.slot != null && obj.slot !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.slot)
+        }
+
+        if (obj.members != null && obj.members.length > 0) {
+          for (const value of obj.members) {
+            w.uint32(18)
+            w.string(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          slot: 0,
+          members: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.slot = reader.uint64Number()
+              break
+            }
+            case 2: {
+              if (opts.limits?.members != null && obj.members.length === opts.limits.members) {
+                throw new MaxLengthError('Decode error - repeated field "members" had too many elements')
+              }
+
+              obj.members.push(reader.string())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          members: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.slot`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.members != null && obj.members === opts.limits.members) {
+                throw new MaxLengthError('Streaming decode error - repeated field "members" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.members[]`,
+                index: obj.members,
+                value: reader.string()
+              }
+
+              obj.members++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface BoothEpochSlotFieldEvent {
+    field: '$.slot'
+    value: number
+  }
+
+  export interface BoothEpochMembersFieldEvent {
+    field: '$.members[]'
+    index: number
+    value: string
+  }
+
+  export function encode (obj: Partial<BoothEpoch>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, BoothEpoch.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BoothEpoch>): BoothEpoch {
+    return decodeMessage(buf, BoothEpoch.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BoothEpoch>): Generator<BoothEpochSlotFieldEvent | BoothEpochMembersFieldEvent> {
+    return streamMessage(buf, BoothEpoch.codec(), opts)
+  }
+}
+
+export interface PaxosMessage {
+  type: PaxosMessage.Type
+  chainId: string
+  ballot?: Ballot
+  slot: number
+  commit: number
+  value?: Value
+  booth: string[]
+  promised?: Ballot
+  entries: Entry[]
+  booths: BoothEpoch[]
+  height: number
+  hash: Uint8Array<ArrayBuffer>
+}
+
+export namespace PaxosMessage {
+  export enum Type {
+    PREPARE = 'PREPARE',
+    PROMISE = 'PROMISE',
+    NACK = 'NACK',
+    ACCEPT = 'ACCEPT',
+    ACCEPTED = 'ACCEPTED',
+    HEARTBEAT = 'HEARTBEAT',
+    CATCHUP = 'CATCHUP',
+    DECIDED = 'DECIDED',
+    SNAPSHOT = 'SNAPSHOT'
+  }
+
+  enum __TypeValues {
+    PREPARE = 0,
+    PROMISE = 1,
+    NACK = 2,
+    ACCEPT = 3,
+    ACCEPTED = 4,
+    HEARTBEAT = 5,
+    CATCHUP = 6,
+    DECIDED = 7,
+    SNAPSHOT = 8
+  }
+
+  export namespace Type {
+    export const codec = (): Codec<Type> => {
+      return enumeration<Type>(__TypeValues)
+    }
+  }
+
+  let _codec: Codec<PaxosMessage>
+
+  export const codec = (): Codec<PaxosMessage> => {
+    if (_codec == null) {
+      _codec = message<PaxosMessage>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.type != null && __TypeValues[obj.type] !== 0) {
+          w.uint32(8)
+          PaxosMessage.Type.codec().encode(obj.type, w)
+        }
+
+        if ((obj.chainId != null && obj.chainId !== '')) {
+          w.uint32(18)
+          w.string(obj.chainId)
+        }
+
+        if (obj.ballot != null) {
+          w.uint32(26)
+          Ballot.codec().encode(obj.ballot, w)
+        }
+
+        if ((obj.slot != null && obj.slot !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.slot)
+        }
+
+        if ((obj.commit != null && obj.commit !== 0)) {
+          w.uint32(40)
+          w.uint64Number(obj.commit)
+        }
+
+        if (obj.value != null) {
+          w.uint32(50)
+          Value.codec().encode(obj.value, w)
+        }
+
+        if (obj.booth != null && obj.booth.length > 0) {
+          for (const value of obj.booth) {
+            w.uint32(58)
+            w.string(value)
+          }
+        }
+
+        if (obj.promised != null) {
+          w.uint32(66)
+          Ballot.codec().encode(obj.promised, w)
+        }
+
+        if (obj.entries != null && obj.entries.length > 0) {
+          for (const value of obj.entries) {
+            w.uint32(74)
+            Entry.codec().encode(value, w)
+          }
+        }
+
+        if (obj.booths != null && obj.booths.length > 0) {
+          for (const value of obj.booths) {
+            w.uint32(82)
+            BoothEpoch.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.height != null && obj.height !== 0)) {
+          w.uint32(88)
+          w.uint64Number(obj.height)
+        }
+
+        if ((obj.hash != null && obj.hash.byteLength > 0)) {
+          w.uint32(98)
+          w.bytes(obj.hash)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          type: Type.PREPARE,
+          chainId: '',
+          slot: 0,
+          commit: 0,
+          booth: [],
+          entries: [],
+          booths: [],
+          height: 0,
+          hash: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.type = PaxosMessage.Type.codec().decode(reader)
+              break
+            }
+            case 2: {
+              obj.chainId = reader.string()
+              break
+            }
+            case 3: {
+              obj.ballot = Ballot.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.ballot
+              })
+              break
+            }
+            case 4: {
+              obj.slot = reader.uint64Number()
+              break
+            }
+            case 5: {
+              obj.commit = reader.uint64Number()
+              break
+            }
+            case 6: {
+              obj.value = Value.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.value
+              })
+              break
+            }
+            case 7: {
+              if (opts.limits?.booth != null && obj.booth.length === opts.limits.booth) {
+                throw new MaxLengthError('Decode error - repeated field "booth" had too many elements')
+              }
+
+              obj.booth.push(reader.string())
+              break
+            }
+            case 8: {
+              obj.promised = Ballot.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.promised
+              })
+              break
+            }
+            case 9: {
+              if (opts.limits?.entries != null && obj.entries.length === opts.limits.entries) {
+                throw new MaxLengthError('Decode error - repeated field "entries" had too many elements')
+              }
+
+              obj.entries.push(Entry.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.entries$
+              }))
+              break
+            }
+            case 10: {
+              if (opts.limits?.booths != null && obj.booths.length === opts.limits.booths) {
+                throw new MaxLengthError('Decode error - repeated field "booths" had too many elements')
+              }
+
+              obj.booths.push(BoothEpoch.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.booths$
+              }))
+              break
+            }
+            case 11: {
+              obj.height = reader.uint64Number()
+              break
+            }
+            case 12: {
+              obj.hash = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          booth: 0,
+          entries: 0,
+          booths: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.type`,
+                value: PaxosMessage.Type.codec().decode(reader)
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.chainId`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield * Ballot.codec().stream(reader, reader.uint32(), `${prefix}.ballot`, {
+                limits: opts.limits?.ballot
+              })
+
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.slot`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.commit`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 6: {
+              yield * Value.codec().stream(reader, reader.uint32(), `${prefix}.value`, {
+                limits: opts.limits?.value
+              })
+
+              break
+            }
+            case 7: {
+              if (opts.limits?.booth != null && obj.booth === opts.limits.booth) {
+                throw new MaxLengthError('Streaming decode error - repeated field "booth" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.booth[]`,
+                index: obj.booth,
+                value: reader.string()
+              }
+
+              obj.booth++
+
+              break
+            }
+            case 8: {
+              yield * Ballot.codec().stream(reader, reader.uint32(), `${prefix}.promised`, {
+                limits: opts.limits?.promised
+              })
+
+              break
+            }
+            case 9: {
+              if (opts.limits?.entries != null && obj.entries === opts.limits.entries) {
+                throw new MaxLengthError('Streaming decode error - repeated field "entries" had too many elements')
+              }
+
+              for (const evt of Entry.codec().stream(reader, reader.uint32(), `${prefix}.entries[]`, {
+                limits: opts.limits?.entries$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.entries
+                }
+              }
+
+              obj.entries++
+
+              break
+            }
+            case 10: {
+              if (opts.limits?.booths != null && obj.booths === opts.limits.booths) {
+                throw new MaxLengthError('Streaming decode error - repeated field "booths" had too many elements')
+              }
+
+              for (const evt of BoothEpoch.codec().stream(reader, reader.uint32(), `${prefix}.booths[]`, {
+                limits: opts.limits?.booths$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.booths
+                }
+              }
+
+              obj.booths++
+
+              break
+            }
+            case 11: {
+              yield {
+                field: `${prefix}.height`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 12: {
+              yield {
+                field: `${prefix}.hash`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PaxosMessageTypeFieldEvent {
+    field: '$.type'
+    value: PaxosMessage.Type
+  }
+
+  export interface PaxosMessageChainIdFieldEvent {
+    field: '$.chainId'
+    value: string
+  }
+
+  export interface PaxosMessageBallotRoundFieldEvent {
+    field: '$.ballot.round'
+    value: number
+  }
+
+  export interface PaxosMessageBallotProposerFieldEvent {
+    field: '$.ballot.proposer'
+    value: string
+  }
+
+  export interface PaxosMessageSlotFieldEvent {
+    field: '$.slot'
+    value: number
+  }
+
+  export interface PaxosMessageCommitFieldEvent {
+    field: '$.commit'
+    value: number
+  }
+
+  export interface PaxosMessageValueKindFieldEvent {
+    field: '$.value.kind'
+    value: Value.Kind
+  }
+
+  export interface PaxosMessageValueIdFieldEvent {
+    field: '$.value.id'
+    value: string
+  }
+
+  export interface PaxosMessageValueDataFieldEvent {
+    field: '$.value.data'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PaxosMessageValueMembersFieldEvent {
+    field: '$.value.members[]'
+    index: number
+    value: string
+  }
+
+  export interface PaxosMessageBoothFieldEvent {
+    field: '$.booth[]'
+    index: number
+    value: string
+  }
+
+  export interface PaxosMessagePromisedRoundFieldEvent {
+    field: '$.promised.round'
+    value: number
+  }
+
+  export interface PaxosMessagePromisedProposerFieldEvent {
+    field: '$.promised.proposer'
+    value: string
+  }
+
+  export interface PaxosMessageEntriesSlotFieldEvent {
+    field: '$.entries[].slot'
+    value: number
+    index: number
+  }
+
+  export interface PaxosMessageEntriesBallotRoundFieldEvent {
+    field: '$.entries[].ballot.round'
+    value: number
+    index: number
+  }
+
+  export interface PaxosMessageEntriesBallotProposerFieldEvent {
+    field: '$.entries[].ballot.proposer'
+    value: string
+    index: number
+  }
+
+  export interface PaxosMessageEntriesValueKindFieldEvent {
+    field: '$.entries[].value.kind'
+    value: Value.Kind
+    index: number
+  }
+
+  export interface PaxosMessageEntriesValueIdFieldEvent {
+    field: '$.entries[].value.id'
+    value: string
+    index: number
+  }
+
+  export interface PaxosMessageEntriesValueDataFieldEvent {
+    field: '$.entries[].value.data'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PaxosMessageEntriesValueMembersFieldEvent {
+    field: '$.entries[].value.members[]'
+    index: number
+    value: string
+  }
+
+  export interface PaxosMessageEntriesBoothFieldEvent {
+    field: '$.entries[].booth[]'
+    index: number
+    value: string
+  }
+
+  export interface PaxosMessageEntriesDecidedFieldEvent {
+    field: '$.entries[].decided'
+    value: boolean
+    index: number
+  }
+
+  export interface PaxosMessageBoothsSlotFieldEvent {
+    field: '$.booths[].slot'
+    value: number
+    index: number
+  }
+
+  export interface PaxosMessageBoothsMembersFieldEvent {
+    field: '$.booths[].members[]'
+    index: number
+    value: string
+  }
+
+  export interface PaxosMessageHeightFieldEvent {
+    field: '$.height'
+    value: number
+  }
+
+  export interface PaxosMessageHashFieldEvent {
+    field: '$.hash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<PaxosMessage>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, PaxosMessage.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosMessage>): PaxosMessage {
+    return decodeMessage(buf, PaxosMessage.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosMessage>): Generator<PaxosMessageTypeFieldEvent | PaxosMessageChainIdFieldEvent | PaxosMessageBallotRoundFieldEvent | PaxosMessageBallotProposerFieldEvent | PaxosMessageSlotFieldEvent | PaxosMessageCommitFieldEvent | PaxosMessageValueKindFieldEvent | PaxosMessageValueIdFieldEvent | PaxosMessageValueDataFieldEvent | PaxosMessageValueMembersFieldEvent | PaxosMessageBoothFieldEvent | PaxosMessagePromisedRoundFieldEvent | PaxosMessagePromisedProposerFieldEvent | PaxosMessageEntriesSlotFieldEvent | PaxosMessageEntriesBallotRoundFieldEvent | PaxosMessageEntriesBallotProposerFieldEvent | PaxosMessageEntriesValueKindFieldEvent | PaxosMessageEntriesValueIdFieldEvent | PaxosMessageEntriesValueDataFieldEvent | PaxosMessageEntriesValueMembersFieldEvent | PaxosMessageEntriesBoothFieldEvent | PaxosMessageEntriesDecidedFieldEvent | PaxosMessageBoothsSlotFieldEvent | PaxosMessageBoothsMembersFieldEvent | PaxosMessageHeightFieldEvent | PaxosMessageHashFieldEvent> {
+    return streamMessage(buf, PaxosMessage.codec(), opts)
+  }
+}
+
+export interface Hello {
+  priority: number
+  sharedGenesis: string
+}
+
+export namespace Hello {
+  let _codec: Codec<Hello>
+
+  export const codec = (): Codec<Hello> => {
+    if (_codec == null) {
+      _codec = message<Hello>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.priority != null && obj.priority !== 0)) {
+          w.uint32(8)
+          w.sint64Number(obj.priority)
+        }
+
+        if ((obj.sharedGenesis != null && obj.sharedGenesis !== '')) {
+          w.uint32(18)
+          w.string(obj.sharedGenesis)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          priority: 0,
+          sharedGenesis: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.priority = reader.sint64Number()
+              break
+            }
+            case 2: {
+              obj.sharedGenesis = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.priority`,
+                value: reader.sint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.sharedGenesis`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface HelloPriorityFieldEvent {
+    field: '$.priority'
+    value: number
+  }
+
+  export interface HelloSharedGenesisFieldEvent {
+    field: '$.sharedGenesis'
+    value: string
+  }
+
+  export function encode (obj: Partial<Hello>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Hello.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Hello {
+    return decodeMessage(buf, Hello.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloPriorityFieldEvent | HelloSharedGenesisFieldEvent> {
+    return streamMessage(buf, Hello.codec(), opts)
+  }
+}
+
+export interface PaxosFrame {
+  hello?: Hello
+  messages: PaxosMessage[]
+}
+
+export namespace PaxosFrame {
+  let _codec: Codec<PaxosFrame>
+
+  export const codec = (): Codec<PaxosFrame> => {
+    if (_codec == null) {
+      _codec = message<PaxosFrame>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.hello != null) {
+          w.uint32(10)
+          Hello.codec().encode(obj.hello, w)
+        }
+
+        if (obj.messages != null && obj.messages.length > 0) {
+          for (const value of obj.messages) {
+            w.uint32(18)
+            PaxosMessage.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          messages: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.hello = Hello.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.hello
+              })
+              break
+            }
+            case 2: {
+              if (opts.limits?.messages != null && obj.messages.length === opts.limits.messages) {
+                throw new MaxLengthError('Decode error - repeated field "messages" had too many elements')
+              }
+
+              obj.messages.push(PaxosMessage.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.messages$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          messages: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * Hello.codec().stream(reader, reader.uint32(), `${prefix}.hello`, {
+                limits: opts.limits?.hello
+              })
+
+              break
+            }
+            case 2: {
+              if (opts.limits?.messages != null && obj.messages === opts.limits.messages) {
+                throw new MaxLengthError('Streaming decode error - repeated field "messages" had too many elements')
+              }
+
+              for (const evt of PaxosMessage.codec().stream(reader, reader.uint32(), `${prefix}.messages[]`, {
+                limits: opts.limits?.messages$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.messages
+                }
+              }
+
+              obj.messages++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PaxosFrameHelloPriorityFieldEvent {
+    field: '$.hello.priority'
+    value: number
+  }
+
+  export interface PaxosFrameHelloSharedGenesisFieldEvent {
+    field: '$.hello.sharedGenesis'
+    value: string
+  }
+
+  export interface PaxosFrameMessagesTypeFieldEvent {
+    field: '$.messages[].type'
+    value: PaxosMessage.Type
+    index: number
+  }
+
+  export interface PaxosFrameMessagesChainIdFieldEvent {
+    field: '$.messages[].chainId'
+    value: string
+    index: number
+  }
+
+  export interface PaxosFrameMessagesBallotRoundFieldEvent {
+    field: '$.messages[].ballot.round'
+    value: number
+    index: number
+  }
+
+  export interface PaxosFrameMessagesBallotProposerFieldEvent {
+    field: '$.messages[].ballot.proposer'
+    value: string
+    index: number
+  }
+
+  export interface PaxosFrameMessagesSlotFieldEvent {
+    field: '$.messages[].slot'
+    value: number
+    index: number
+  }
+
+  export interface PaxosFrameMessagesCommitFieldEvent {
+    field: '$.messages[].commit'
+    value: number
+    index: number
+  }
+
+  export interface PaxosFrameMessagesValueKindFieldEvent {
+    field: '$.messages[].value.kind'
+    value: Value.Kind
+    index: number
+  }
+
+  export interface PaxosFrameMessagesValueIdFieldEvent {
+    field: '$.messages[].value.id'
+    value: string
+    index: number
+  }
+
+  export interface PaxosFrameMessagesValueDataFieldEvent {
+    field: '$.messages[].value.data'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PaxosFrameMessagesValueMembersFieldEvent {
+    field: '$.messages[].value.members[]'
+    index: number
+    value: string
+  }
+
+  export interface PaxosFrameMessagesBoothFieldEvent {
+    field: '$.messages[].booth[]'
+    index: number
+    value: string
+  }
+
+  export interface PaxosFrameMessagesPromisedRoundFieldEvent {
+    field: '$.messages[].promised.round'
+    value: number
+    index: number
+  }
+
+  export interface PaxosFrameMessagesPromisedProposerFieldEvent {
+    field: '$.messages[].promised.proposer'
+    value: string
+    index: number
+  }
+
+  export interface PaxosFrameMessagesEntriesSlotFieldEvent {
+    field: '$.messages[].entries[].slot'
+    value: number
+    index: number
+  }
+
+  export interface PaxosFrameMessagesEntriesBallotRoundFieldEvent {
+    field: '$.messages[].entries[].ballot.round'
+    value: number
+    index: number
+  }
+
+  export interface PaxosFrameMessagesEntriesBallotProposerFieldEvent {
+    field: '$.messages[].entries[].ballot.proposer'
+    value: string
+    index: number
+  }
+
+  export interface PaxosFrameMessagesEntriesValueKindFieldEvent {
+    field: '$.messages[].entries[].value.kind'
+    value: Value.Kind
+    index: number
+  }
+
+  export interface PaxosFrameMessagesEntriesValueIdFieldEvent {
+    field: '$.messages[].entries[].value.id'
+    value: string
+    index: number
+  }
+
+  export interface PaxosFrameMessagesEntriesValueDataFieldEvent {
+    field: '$.messages[].entries[].value.data'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PaxosFrameMessagesEntriesValueMembersFieldEvent {
+    field: '$.messages[].entries[].value.members[]'
+    index: number
+    value: string
+  }
+
+  export interface PaxosFrameMessagesEntriesBoothFieldEvent {
+    field: '$.messages[].entries[].booth[]'
+    index: number
+    value: string
+  }
+
+  export interface PaxosFrameMessagesEntriesDecidedFieldEvent {
+    field: '$.messages[].entries[].decided'
+    value: boolean
+    index: number
+  }
+
+  export interface PaxosFrameMessagesBoothsSlotFieldEvent {
+    field: '$.messages[].booths[].slot'
+    value: number
+    index: number
+  }
+
+  export interface PaxosFrameMessagesBoothsMembersFieldEvent {
+    field: '$.messages[].booths[].members[]'
+    index: number
+    value: string
+  }
+
+  export interface PaxosFrameMessagesHeightFieldEvent {
+    field: '$.messages[].height'
+    value: number
+    index: number
+  }
+
+  export interface PaxosFrameMessagesHashFieldEvent {
+    field: '$.messages[].hash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export function encode (obj: Partial<PaxosFrame>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, PaxosFrame.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): PaxosFrame {
+    return decodeMessage(buf, PaxosFrame.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent> {
+    return streamMessage(buf, PaxosFrame.codec(), opts)
+  }
+}
+
+export interface Batch {
+  proposer: string
+  ballot?: Ballot
+  timestamp: number
+  payload: Uint8Array<ArrayBuffer>
+}
+
+export namespace Batch {
+  let _codec: Codec<Batch>
+
+  export const codec = (): Codec<Batch> => {
+    if (_codec == null) {
+      _codec = message<Batch>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.proposer != null && obj.proposer !== '')) {
+          w.uint32(10)
+          w.string(obj.proposer)
+        }
+
+        if (obj.ballot != null) {
+          w.uint32(18)
+          Ballot.codec().encode(obj.ballot, w)
+        }
+
+        if ((obj.timestamp != null && obj.timestamp !== 0)) {
+          w.uint32(24)
+          w.uint64Number(obj.timestamp)
+        }
+
+        if ((obj.payload != null && obj.payload.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.payload)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          proposer: '',
+          timestamp: 0,
+          payload: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.proposer = reader.string()
+              break
+            }
+            case 2: {
+              obj.ballot = Ballot.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.ballot
+              })
+              break
+            }
+            case 3: {
+              obj.timestamp = reader.uint64Number()
+              break
+            }
+            case 4: {
+              obj.payload = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.proposer`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield * Ballot.codec().stream(reader, reader.uint32(), `${prefix}.ballot`, {
+                limits: opts.limits?.ballot
+              })
+
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.timestamp`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.payload`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface BatchProposerFieldEvent {
+    field: '$.proposer'
+    value: string
+  }
+
+  export interface BatchBallotRoundFieldEvent {
+    field: '$.ballot.round'
+    value: number
+  }
+
+  export interface BatchBallotProposerFieldEvent {
+    field: '$.ballot.proposer'
+    value: string
+  }
+
+  export interface BatchTimestampFieldEvent {
+    field: '$.timestamp'
+    value: number
+  }
+
+  export interface BatchPayloadFieldEvent {
+    field: '$.payload'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<Batch>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Batch.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Batch>): Batch {
+    return decodeMessage(buf, Batch.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Batch>): Generator<BatchProposerFieldEvent | BatchBallotRoundFieldEvent | BatchBallotProposerFieldEvent | BatchTimestampFieldEvent | BatchPayloadFieldEvent> {
+    return streamMessage(buf, Batch.codec(), opts)
+  }
+}

@@ -1,0 +1,370 @@
+/**
+ * The transport of /vguard/paxos/1.0.0: one long-lived outbound stream per
+ * peer, length-prefixed PaxosFrames on it, replies on the peer's own stream
+ * back. Messages are fire-and-forget: Paxos retransmits on ticks, so a lost
+ * frame costs a heartbeat, never safety.
+ *
+ * - Outbound: messages queue per peer (bounded; the oldest are dropped when
+ *   a peer stops reading) and are packed into frames. A stream is opened only
+ *   over an existing connection (peering keeps members connected; dialling a
+ *   dead peer on every retransmission would only pile up dials), reused, and
+ *   replaced after any failure.
+ * - Inbound: only connected members of our network may open a stream. Every
+ *   frame is size-limited, every repeated field bounded, every message
+ *   checked by the state machine's validateMessage; a frame that does not
+ *   decode ends the stream, a message that does not validate is dropped
+ *   alone. A stream idle for IDLE_TIMEOUT is closed.
+ */
+import { setMaxListeners } from 'node:events'
+import { lpStream } from '@libp2p/utils'
+import type { LengthPrefixedStream } from '@libp2p/utils'
+import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
+import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
+import { PaxosFrame } from './pb/paxos.ts'
+import type { Hello, PaxosMessage } from './pb/paxos.ts'
+import { fromWire, frameLimits, toWire } from './messages.ts'
+import type { ChainMessage } from './messages.ts'
+import {
+  DIAL_TIMEOUT, IDLE_TIMEOUT, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS,
+  MAX_MEMBERS, MAX_MESSAGES_PER_FRAME, MAX_OUTBOUND_STREAMS, MAX_QUEUE_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION,
+  REDIAL_BACKOFF, TARGET_FRAME_BYTES, WRITE_TIMEOUT
+} from './constants.ts'
+
+export interface PaxosTransportComponents {
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId' | 'getConnections'>
+  logger: ComponentLogger
+  /** Connected members of our network (the peering's view); others may not open a stream. */
+  isMember: (peer: PeerId) => boolean
+}
+
+export interface PaxosTransportInit {
+  /** @default 'vguard' */
+  protocolPrefix?: string
+  /** @default 24 MiB */
+  maxFrameBytes?: number
+  /** @default 60 s */
+  idleTimeout?: number
+  /** @default 5 s */
+  dialTimeout?: number
+  /** @default 10 s */
+  writeTimeout?: number
+  /** @default 64 MiB */
+  maxQueueBytes?: number
+}
+
+export interface HelloInfo {
+  priority: number
+  sharedGenesis: string
+}
+
+export interface PaxosTransportStats {
+  framesIn: number
+  framesOut: number
+  messagesIn: number
+  messagesOut: number
+  /** Frames that did not decode or broke a limit (their stream was ended). */
+  malformedFrames: number
+  /** Messages that decoded but failed validation (dropped one by one). */
+  invalidMessages: number
+  /** Streams refused because the peer is not a connected member. */
+  refusedStreams: number
+  /** Messages dropped before sending (no connection, full queue, failed write). */
+  dropped: number
+}
+
+interface Queued {
+  msg: PaxosMessage
+  bytes: number
+}
+
+interface Link {
+  peer: string
+  stream?: Stream
+  lp?: LengthPrefixedStream<Stream>
+  queue: Queued[]
+  queuedBytes: number
+  writing: boolean
+  needHello: boolean
+  backoffUntil: number
+}
+
+const FRAME_OVERHEAD = 64
+
+function estimate (msg: PaxosMessage): number {
+  let n = FRAME_OVERHEAD + msg.chainId.length
+  if (msg.value != null) n += msg.value.data.byteLength + msg.value.id.length
+  for (const e of msg.entries) n += FRAME_OVERHEAD + (e.value?.data.byteLength ?? 0) + 64 * e.booth.length
+  n += 64 * msg.booth.length
+  return n
+}
+
+export class PaxosTransport {
+  readonly protocol: string
+  /** Called for every valid inbound message (sender authenticated, addressed to us). */
+  onMessage: (from: string, message: ChainMessage) => void = () => {}
+  /** Called when a peer says hello (at stream start and whenever its hello changes). */
+  onHello: (from: string, hello: HelloInfo) => void = () => {}
+  private readonly c: PaxosTransportComponents
+  private readonly log: Logger
+  private readonly self: string
+  private readonly maxFrameBytes: number
+  private readonly idleTimeout: number
+  private readonly dialTimeout: number
+  private readonly writeTimeout: number
+  private readonly maxQueueBytes: number
+  private readonly limits: Record<string, unknown>
+  private readonly links = new Map<string, Link>()
+  private readonly inbound = new Set<Stream>()
+  private hello: Hello = { priority: 0, sharedGenesis: '' }
+  private running = false
+  readonly stats: PaxosTransportStats = { framesIn: 0, framesOut: 0, messagesIn: 0, messagesOut: 0, malformedFrames: 0, invalidMessages: 0, refusedStreams: 0, dropped: 0 }
+
+  constructor (components: PaxosTransportComponents, init: PaxosTransportInit = {}) {
+    this.c = components
+    this.protocol = protocolId(PROTOCOL_NAME, PROTOCOL_VERSION, init.protocolPrefix ?? PROTOCOL_PREFIX)
+    this.log = components.logger.forComponent('vguard:paxos')
+    this.self = components.libp2p.peerId.toString()
+    this.maxFrameBytes = init.maxFrameBytes ?? MAX_FRAME_BYTES
+    this.idleTimeout = init.idleTimeout ?? IDLE_TIMEOUT
+    this.dialTimeout = init.dialTimeout ?? DIAL_TIMEOUT
+    this.writeTimeout = init.writeTimeout ?? WRITE_TIMEOUT
+    this.maxQueueBytes = init.maxQueueBytes ?? MAX_QUEUE_BYTES
+    this.limits = frameLimits(MAX_MESSAGES_PER_FRAME, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_MEMBERS)
+  }
+
+  async start (): Promise<void> {
+    if (this.running) return
+    await this.c.libp2p.handle(this.protocol, (stream, connection) => { void this.serve(stream, connection) }, {
+      maxInboundStreams: MAX_INBOUND_STREAMS,
+      maxOutboundStreams: MAX_OUTBOUND_STREAMS
+    })
+    this.running = true
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    await this.c.libp2p.unhandle(this.protocol)
+    for (const link of this.links.values()) this.reset(link, new NotStartedError('paxos transport stopped'))
+    this.links.clear()
+    for (const stream of this.inbound) stream.abort(new NotStartedError('paxos transport stopped'))
+    this.inbound.clear()
+  }
+
+  /** Our hello (Bully priority, shared chain founder); sent on every stream, again when it changes. */
+  setHello (hello: HelloInfo): void {
+    if (hello.priority === this.hello.priority && hello.sharedGenesis === this.hello.sharedGenesis) return
+    this.hello = { priority: hello.priority, sharedGenesis: hello.sharedGenesis }
+    for (const link of this.links.values()) {
+      link.needHello = true
+      this.flush(link)
+    }
+  }
+
+  /** Says hello to a peer now (opens our stream to it if connected). */
+  greet (peer: string): void {
+    const link = this.link(peer)
+    link.needHello = true
+    this.flush(link)
+  }
+
+  /** Forgets a peer that disconnected: its stream is gone, and its queue is stale. */
+  forget (peer: string): void {
+    const link = this.links.get(peer)
+    if (link == null) return
+    this.reset(link)
+    this.stats.dropped += link.queue.length
+    this.links.delete(peer)
+  }
+
+  /** Queues messages for their addressees (fire and forget). */
+  send (messages: ChainMessage[]): void {
+    if (!this.running) return
+    for (const cm of messages) {
+      const to = cm.message.to
+      if (to === this.self) continue
+      const link = this.link(to)
+      if (Date.now() < link.backoffUntil) {
+        this.stats.dropped++
+        continue
+      }
+      const msg = toWire(cm)
+      const bytes = estimate(msg)
+      link.queue.push({ msg, bytes })
+      link.queuedBytes += bytes
+      // a peer that stopped reading must not grow our memory: drop the oldest
+      while (link.queuedBytes > this.maxQueueBytes && link.queue.length > 1) {
+        const old = link.queue.shift() as Queued
+        link.queuedBytes -= old.bytes
+        this.stats.dropped++
+      }
+    }
+    for (const link of this.links.values()) {
+      if (link.queue.length > 0) this.flush(link)
+    }
+  }
+
+  private link (peer: string): Link {
+    let link = this.links.get(peer)
+    if (link == null) {
+      link = { peer, queue: [], queuedBytes: 0, writing: false, needHello: true, backoffUntil: 0 }
+      this.links.set(peer, link)
+    }
+    return link
+  }
+
+  private reset (link: Link, err?: Error): void {
+    const stream = link.stream
+    link.stream = undefined
+    link.lp = undefined
+    if (stream == null) return
+    if (err != null) stream.abort(err)
+    else void stream.close().catch(() => { stream.abort(new ProtocolError('close failed')) })
+  }
+
+  private dropQueue (link: Link): void {
+    this.stats.dropped += link.queue.length
+    link.queue = []
+    link.queuedBytes = 0
+  }
+
+  private flush (link: Link): void {
+    if (link.writing || !this.running) return
+    link.writing = true
+    void this.write(link).finally(() => {
+      link.writing = false
+      if (this.running && this.links.get(link.peer) === link && (link.queue.length > 0 || link.needHello) && Date.now() >= link.backoffUntil) {
+        this.flush(link)
+      }
+    })
+  }
+
+  private async open (link: Link): Promise<LengthPrefixedStream<Stream> | undefined> {
+    if (link.lp != null && link.stream?.status === 'open') return link.lp
+    this.reset(link)
+    const peerId = peerIdFromString(link.peer)
+    if (this.c.libp2p.getConnections(peerId).length === 0) return undefined
+    const signal = AbortSignal.timeout(this.dialTimeout)
+    setMaxListeners(Infinity, signal)
+    const stream = await this.c.libp2p.dialProtocol(peerId, this.protocol, { signal, negotiateFully: false })
+    if (stream.status !== 'open') {
+      stream.abort(new ProtocolError('stream closed while opening'))
+      return undefined
+    }
+    stream.addEventListener('close', () => {
+      if (link.stream === stream) {
+        link.stream = undefined
+        link.lp = undefined
+      }
+    }, { once: true })
+    link.stream = stream
+    link.lp = lpStream(stream, { maxDataLength: this.maxFrameBytes })
+    link.needHello = true
+    return link.lp
+  }
+
+  private async write (link: Link): Promise<void> {
+    while (this.running && (link.queue.length > 0 || link.needHello)) {
+      let lp: LengthPrefixedStream<Stream> | undefined
+      try {
+        lp = await this.open(link)
+      } catch (err) {
+        this.log.trace('no paxos stream to %s: %s', link.peer, (err as Error).message)
+        lp = undefined
+      }
+      if (lp == null) {
+        link.backoffUntil = Date.now() + REDIAL_BACKOFF
+        link.needHello = true
+        this.dropQueue(link)
+        return
+      }
+      const frame: PaxosFrame = { messages: [] }
+      if (link.needHello) frame.hello = this.hello
+      let bytes = 0
+      while (link.queue.length > 0 && frame.messages.length < MAX_MESSAGES_PER_FRAME) {
+        const next = link.queue[0]
+        if (frame.messages.length > 0 && bytes + next.bytes > TARGET_FRAME_BYTES) break
+        link.queue.shift()
+        link.queuedBytes -= next.bytes
+        frame.messages.push(next.msg)
+        bytes += next.bytes
+      }
+      try {
+        const signal = AbortSignal.timeout(this.writeTimeout)
+        setMaxListeners(Infinity, signal)
+        await lp.write(PaxosFrame.encode(frame), { signal })
+        link.needHello = false
+        this.stats.framesOut++
+        this.stats.messagesOut += frame.messages.length
+      } catch (err) {
+        this.log('paxos stream to %s failed: %s', link.peer, (err as Error).message)
+        this.stats.dropped += frame.messages.length
+        this.reset(link, err as Error)
+        link.needHello = true
+      }
+    }
+  }
+
+  private async serve (stream: Stream, connection: Connection): Promise<void> {
+    const from = connection.remotePeer
+    if (!this.running || !this.c.isMember(from)) {
+      this.stats.refusedStreams++
+      this.log('refusing a paxos stream from %p: not a connected member', from)
+      stream.abort(new ProtocolError('not a member of this network'))
+      return
+    }
+    const peer = from.toString()
+    this.inbound.add(stream)
+    const lp = lpStream(stream, { maxDataLength: this.maxFrameBytes })
+    try {
+      while (this.running) {
+        let bytes
+        try {
+          const signal = AbortSignal.timeout(this.idleTimeout)
+          setMaxListeners(Infinity, signal)
+          bytes = await lp.read({ signal })
+        } catch (err) {
+          const name = (err as Error).name
+          if (name === 'TimeoutError' || name === 'AbortError') {
+            // idle: the sender opens a new stream when it has news
+            await stream.close({ signal: AbortSignal.timeout(1_000) }).catch(() => { stream.abort(err as Error) })
+            return
+          }
+          if (name === 'UnexpectedEOFError' || stream.status !== 'open') return
+          throw err
+        }
+        let frame: PaxosFrame
+        try {
+          frame = PaxosFrame.decode(bytes, { limits: this.limits })
+        } catch (err) {
+          throw new InvalidMessageError(`paxos: malformed frame from ${peer}: ${(err as Error).message}`)
+        }
+        this.stats.framesIn++
+        if (frame.hello != null) this.onHello(peer, { priority: frame.hello.priority, sharedGenesis: frame.hello.sharedGenesis })
+        for (const pb of frame.messages) {
+          let cm: ChainMessage
+          try {
+            cm = fromWire(pb, peer, this.self)
+          } catch (err) {
+            this.stats.invalidMessages++
+            this.log('dropped an invalid paxos message from %s: %s', peer, (err as Error).message)
+            continue
+          }
+          this.stats.messagesIn++
+          this.onMessage(peer, cm)
+        }
+      }
+    } catch (err) {
+      const name = (err as Error).name
+      if (name === 'InvalidMessageError' || name === 'MaxLengthError' || name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') {
+        this.stats.malformedFrames++
+      }
+      this.log('paxos stream from %s ended: %s', peer, (err as Error).message)
+      stream.abort(err as Error)
+    } finally {
+      this.inbound.delete(stream)
+    }
+  }
+}

@@ -1,0 +1,16 @@
+import { protocolId } from '../constants.ts'
+import { MAX_PAYLOAD_BYTES } from '../../chain/index.ts'
+
+export const WRITE_PROTOCOL = protocolId('write', '1.0.0')
+/** One block's payload plus the request's few other fields. */
+export const MAX_REQUEST_BYTES = MAX_PAYLOAD_BYTES + 1024
+export const MAX_RESPONSE_BYTES = 8 * 1024
+/** Reading the request once the stream is open. */
+export const REQUEST_TIMEOUT = 10_000
+/** The longest a forwarded write may wait for its commit (the writer's own timeout is capped to it). */
+export const MAX_WRITE_TIMEOUT = 120_000
+/** Extra time the writer waits for the answer beyond its write timeout (the proposer answers at its deadline). */
+export const ANSWER_SLACK = 2_000
+/** Concurrent forwarded writes per connection: writers of a busy shared chain all go to one leader. */
+export const MAX_INBOUND_STREAMS = 256
+export const MAX_OUTBOUND_STREAMS = 256

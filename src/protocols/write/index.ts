@@ -1,0 +1,30 @@
+/**
+ * @packageDocumentation
+ *
+ * `/vguard/write/1.0.0`: a write handed to the chain's proposer — a
+ * vehicle's own chain is written by that vehicle, the shared chain by its
+ * elected leader — answered once committed.
+ *
+ * Guarantees:
+ * - only connected members of our network may forward writes;
+ * - the payload is checked (canonical transaction encoding, 1..65,536
+ *   transactions, ≤ one block) before anything happens; a bad one is
+ *   answered INVALID and changes nothing;
+ * - the answer says what happened: OK with the block's height and hash,
+ *   NOT_LEADER with the leader to ask instead, NO_QUORUM (nothing written),
+ *   COMMIT_TIMEOUT (proposed, may still commit whole), INVALID, REFUSED;
+ * - one request and one response per stream; the writer's timeout is capped
+ *   at 120 s.
+ *
+ * @example
+ *
+ * ```ts
+ * const writes = new WriteService({ libp2p, logger, isMember, onWrite: async (w) => commitLocally(w) })
+ * await writes.start()
+ * const res = await writes.forward(leader, 'shared', payload, { timeout: 10_000 })
+ * ```
+ */
+export { WriteService } from './write.ts'
+export type { WriteComponents, WriteInit, ForwardedWrite, WriteCommitted } from './write.ts'
+export { WriteRequest, WriteResponse } from './pb/write.ts'
+export { WRITE_PROTOCOL, MAX_WRITE_TIMEOUT } from './constants.ts'

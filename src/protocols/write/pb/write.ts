@@ -1,0 +1,369 @@
+import { decodeMessage, encodeMessage, enumeration, message, streamMessage } from 'protons-runtime'
+import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
+import type { Codec, DecodeOptions } from 'protons-runtime'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export interface WriteRequest {
+  chainId: string
+  payload: Uint8Array<ArrayBuffer>
+  timeout: number
+  skipReplication: boolean
+}
+
+export namespace WriteRequest {
+  let _codec: Codec<WriteRequest>
+
+  export const codec = (): Codec<WriteRequest> => {
+    if (_codec == null) {
+      _codec = message<WriteRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.chainId != null && obj.chainId !== '')) {
+          w.uint32(10)
+          w.string(obj.chainId)
+        }
+
+        if ((obj.payload != null && obj.payload.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.payload)
+        }
+
+        if ((obj.timeout != null && obj.timeout !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.timeout)
+        }
+
+        if ((obj.skipReplication != null && obj.skipReplication !== false)) {
+          w.uint32(32)
+          w.bool(obj.skipReplication)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          chainId: '',
+          payload: uint8ArrayAlloc(0),
+          timeout: 0,
+          skipReplication: false
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.chainId = reader.string()
+              break
+            }
+            case 2: {
+              obj.payload = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.timeout = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.skipReplication = reader.bool()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.chainId`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.payload`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.timeout`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.skipReplication`,
+                value: reader.bool()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface WriteRequestChainIdFieldEvent {
+    field: '$.chainId'
+    value: string
+  }
+
+  export interface WriteRequestPayloadFieldEvent {
+    field: '$.payload'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface WriteRequestTimeoutFieldEvent {
+    field: '$.timeout'
+    value: number
+  }
+
+  export interface WriteRequestSkipReplicationFieldEvent {
+    field: '$.skipReplication'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<WriteRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, WriteRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WriteRequest>): WriteRequest {
+    return decodeMessage(buf, WriteRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WriteRequest>): Generator<WriteRequestChainIdFieldEvent | WriteRequestPayloadFieldEvent | WriteRequestTimeoutFieldEvent | WriteRequestSkipReplicationFieldEvent> {
+    return streamMessage(buf, WriteRequest.codec(), opts)
+  }
+}
+
+export interface WriteResponse {
+  status: WriteResponse.Status
+  height: number
+  hash: Uint8Array<ArrayBuffer>
+  leader: string
+  message: string
+}
+
+export namespace WriteResponse {
+  export enum Status {
+    OK = 'OK',
+    NOT_LEADER = 'NOT_LEADER',
+    NO_QUORUM = 'NO_QUORUM',
+    COMMIT_TIMEOUT = 'COMMIT_TIMEOUT',
+    INVALID = 'INVALID',
+    REFUSED = 'REFUSED',
+    ERROR = 'ERROR'
+  }
+
+  enum __StatusValues {
+    OK = 0,
+    NOT_LEADER = 1,
+    NO_QUORUM = 2,
+    COMMIT_TIMEOUT = 3,
+    INVALID = 4,
+    REFUSED = 5,
+    ERROR = 6
+  }
+
+  export namespace Status {
+    export const codec = (): Codec<Status> => {
+      return enumeration<Status>(__StatusValues)
+    }
+  }
+
+  let _codec: Codec<WriteResponse>
+
+  export const codec = (): Codec<WriteResponse> => {
+    if (_codec == null) {
+      _codec = message<WriteResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.status != null && __StatusValues[obj.status] !== 0) {
+          w.uint32(8)
+          WriteResponse.Status.codec().encode(obj.status, w)
+        }
+
+        if ((obj.height != null && obj.height !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.height)
+        }
+
+        if ((obj.hash != null && obj.hash.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.hash)
+        }
+
+        if ((obj.leader != null && obj.leader !== '')) {
+          w.uint32(34)
+          w.string(obj.leader)
+        }
+
+        if ((obj.message != null && obj.message !== '')) {
+          w.uint32(42)
+          w.string(obj.message)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          status: Status.OK,
+          height: 0,
+          hash: uint8ArrayAlloc(0),
+          leader: '',
+          message: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.status = WriteResponse.Status.codec().decode(reader)
+              break
+            }
+            case 2: {
+              obj.height = reader.uint64Number()
+              break
+            }
+            case 3: {
+              obj.hash = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.leader = reader.string()
+              break
+            }
+            case 5: {
+              obj.message = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.status`,
+                value: WriteResponse.Status.codec().decode(reader)
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.height`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.hash`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.leader`,
+                value: reader.string()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.message`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface WriteResponseStatusFieldEvent {
+    field: '$.status'
+    value: WriteResponse.Status
+  }
+
+  export interface WriteResponseHeightFieldEvent {
+    field: '$.height'
+    value: number
+  }
+
+  export interface WriteResponseHashFieldEvent {
+    field: '$.hash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface WriteResponseLeaderFieldEvent {
+    field: '$.leader'
+    value: string
+  }
+
+  export interface WriteResponseMessageFieldEvent {
+    field: '$.message'
+    value: string
+  }
+
+  export function encode (obj: Partial<WriteResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, WriteResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WriteResponse>): WriteResponse {
+    return decodeMessage(buf, WriteResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WriteResponse>): Generator<WriteResponseStatusFieldEvent | WriteResponseHeightFieldEvent | WriteResponseHashFieldEvent | WriteResponseLeaderFieldEvent | WriteResponseMessageFieldEvent> {
+    return streamMessage(buf, WriteResponse.codec(), opts)
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Forwarded writes: a vehicle that is not a chain's proposer hands the write
+ * to the one that is, and waits for the commit on the same stream.
+ */
+import { pbStream } from '@libp2p/utils'
+import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+import { MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, parsePayload } from '../../chain/index.ts'
+import { handleProtocol, timeoutSignal, withStream } from '../stream.ts'
+import { ProtocolError } from '../errors.ts'
+import { WriteRequest, WriteResponse } from './pb/write.ts'
+import {
+  ANSWER_SLACK, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_WRITE_TIMEOUT, REQUEST_TIMEOUT, WRITE_PROTOCOL
+} from './constants.ts'
+
+export interface ForwardedWrite {
+  /** The member that forwarded it. */
+  from: string
+  chainId: string
+  /** Canonical transaction payload (checked: it parses, 1..MAX_TXS_PER_BLOCK transactions). */
+  payload: Uint8Array
+  count: number
+  /** ms the writer waits (capped). */
+  timeout: number
+  waitForReplication: boolean
+}
+
+export interface WriteCommitted {
+  height: number
+  hash: Uint8Array
+}
+
+export interface WriteComponents {
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId'>
+  logger: ComponentLogger
+  /** Only connected members of our network may forward writes. */
+  isMember: (peer: PeerId) => boolean
+  /**
+   * Commits a forwarded write here. Throws typed errors, mapped by name:
+   * NotProposerError → NOT_LEADER, NoQuorumError → NO_QUORUM,
+   * CommitTimeoutError → COMMIT_TIMEOUT, InvalidTransactionError → INVALID.
+   */
+  onWrite: (write: ForwardedWrite) => Promise<WriteCommitted>
+}
+
+export interface WriteInit {
+  protocol?: string
+}
+
+const STATUS_BY_ERROR: Record<string, WriteResponse.Status> = {
+  NotProposerError: WriteResponse.Status.NOT_LEADER,
+  NoQuorumError: WriteResponse.Status.NO_QUORUM,
+  CommitTimeoutError: WriteResponse.Status.COMMIT_TIMEOUT,
+  InvalidTransactionError: WriteResponse.Status.INVALID,
+  RefusedWriteError: WriteResponse.Status.REFUSED
+}
+
+const EMPTY = new Uint8Array(0) as Uint8Array<ArrayBuffer>
+
+export class WriteService {
+  readonly protocol: string
+  private readonly c: WriteComponents
+  private readonly log: Logger
+
+  constructor (components: WriteComponents, init: WriteInit = {}) {
+    this.c = components
+    this.protocol = init.protocol ?? WRITE_PROTOCOL
+    this.log = components.logger.forComponent('vguard:write')
+  }
+
+  async start (): Promise<void> {
+    await handleProtocol(this.c.libp2p, this.protocol, async (stream, connection) => { await this.serve(stream, connection) }, {
+      maxInboundStreams: MAX_INBOUND_STREAMS,
+      maxOutboundStreams: MAX_OUTBOUND_STREAMS
+    }, (err, connection) => { this.log('forwarded write from %p failed: %s', connection.remotePeer, err.message) })
+  }
+
+  async stop (): Promise<void> {
+    await this.c.libp2p.unhandle(this.protocol)
+  }
+
+  /** Forwards a write and waits for the proposer's answer (any status: the caller maps it). */
+  async forward (peer: PeerId, chainId: string, payload: Uint8Array, options: { timeout: number, waitForReplication?: boolean, signal?: AbortSignal }): Promise<WriteResponse> {
+    const timeout = Math.min(Math.max(1, Math.round(options.timeout)), MAX_WRITE_TIMEOUT)
+    const signal = timeoutSignal(timeout + ANSWER_SLACK, options.signal)
+    return await withStream(this.c.libp2p, peer, this.protocol, async (stream) => {
+      const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
+      await pbs.write({ chainId, payload: payload as Uint8Array<ArrayBuffer>, timeout, skipReplication: options.waitForReplication === false }, WriteRequest, { signal })
+      return await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).read(WriteResponse, { signal })
+    }, { signal })
+  }
+
+  private async serve (stream: Stream, connection: Connection): Promise<void> {
+    if (!this.c.isMember(connection.remotePeer)) throw new ProtocolError('not a member of this network')
+    const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
+    const req = await pbs.read(WriteRequest, { signal: AbortSignal.timeout(REQUEST_TIMEOUT) })
+    const res = await this.answer(req, connection.remotePeer.toString())
+    const full: WriteResponse = { status: WriteResponse.Status.OK, height: 0, hash: EMPTY, leader: '', message: '', ...res }
+    await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).write(full, WriteResponse, { signal: AbortSignal.timeout(REQUEST_TIMEOUT) })
+  }
+
+  /** Never throws for bad input or a failed commit: it answers with a status. */
+  private async answer (req: WriteRequest, from: string): Promise<Partial<WriteResponse>> {
+    let count: number
+    try {
+      if (req.payload.byteLength > MAX_PAYLOAD_BYTES) throw new Error('payload too large')
+      count = parsePayload(req.payload).length
+      if (count === 0 || count > MAX_TXS_PER_BLOCK) throw new Error(`${count} transactions`)
+    } catch (err) {
+      return { status: WriteResponse.Status.INVALID, message: `bad payload: ${(err as Error).message}` }
+    }
+    if (req.chainId === '' || Buffer.byteLength(req.chainId) > 128) return { status: WriteResponse.Status.INVALID, message: 'bad chain id' }
+    const timeout = Math.min(Math.max(1, req.timeout), MAX_WRITE_TIMEOUT)
+    try {
+      const committed = await this.c.onWrite({ from, chainId: req.chainId, payload: req.payload, count, timeout, waitForReplication: !req.skipReplication })
+      return { status: WriteResponse.Status.OK, height: committed.height, hash: committed.hash as Uint8Array<ArrayBuffer> }
+    } catch (err) {
+      const e = err as Error & { leader?: string }
+      return { status: STATUS_BY_ERROR[e.name] ?? WriteResponse.Status.ERROR, leader: e.leader ?? '', message: e.message }
+    }
+  }
+}

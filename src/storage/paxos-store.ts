@@ -1,0 +1,253 @@
+/**
+ * Durable consensus state on the node's LevelDB: one `PaxosStorage` (the
+ * interface of src/consensus) per chain, all in the `paxos` sublevel.
+ *
+ * Keys: `<cid> h` → hard state, `<cid> m` → the driver's metadata (opaque
+ * bytes), `<cid> e <slot u64 BE>` → one entry; <cid> is the chain id's UTF-8
+ * bytes preceded by their length, so no chain's range contains another's.
+ *
+ * Guarantees (what the driver relies on before it sends a Ready's messages):
+ * - `save(persist)` is one atomic batch: the hard state replaced whole,
+ *   entries upserted by slot, entries with slot ≤ compactTo deleted;
+ * - it is written with `sync: true` whenever it vouches for something a
+ *   reply will promise: a new promise or round, or an entry accepted at a
+ *   ballot not stored before. What can be learned again after a machine
+ *   crash (commit, decided flags, booth epochs) is written without sync; a
+ *   later synced write flushes it along (LevelDB has one write-ahead log);
+ * - a process crash (kill -9) loses nothing that save() resolved.
+ */
+import { ZERO_BALLOT } from '../consensus/index.ts'
+import type { Ballot, Entry, HardState, Persist, PersistedState, PaxosStorage, Value } from '../consensus/index.ts'
+import type { BinarySublevel, NodeDatabase } from './database.ts'
+import { MAX_CHAIN_ID_BYTES } from '../chain/index.ts'
+import { StoredEntry, StoredHardState } from './pb/paxos.ts'
+import type { StoredBallot } from './pb/paxos.ts'
+import { concat, prefixEnd, writeU64 } from './keys.ts'
+
+export const PAXOS_SUBLEVEL = 'paxos'
+
+const TYPE_HARD = 0x68 // h
+const TYPE_META = 0x6d // m
+const TYPE_ENTRY = 0x65 // e
+
+/** classic-level honours `sync` (sublevels pass options to the root); abstract-level's types omit it. */
+const SYNC_WRITE = { sync: true } as Record<string, unknown>
+const NO_SYNC = { sync: false } as Record<string, unknown>
+
+const utf8 = new TextEncoder()
+const utf8d = new TextDecoder()
+
+/** A chain id that cannot be stored (empty or longer than a chain id may be). */
+export class InvalidChainIdError extends Error {
+  static name = 'InvalidChainIdError'
+  constructor (message = 'Invalid chain id') {
+    super(message)
+    this.name = 'InvalidChainIdError'
+  }
+}
+
+function chainPrefix (chainId: string): Uint8Array {
+  const id = utf8.encode(chainId)
+  if (id.byteLength === 0 || id.byteLength > MAX_CHAIN_ID_BYTES) throw new InvalidChainIdError(`chain id must be 1..${MAX_CHAIN_ID_BYTES} bytes`)
+  return concat([Uint8Array.of(id.byteLength), id])
+}
+
+function entryKey (prefix: Uint8Array, slot: number): Uint8Array {
+  const key = new Uint8Array(prefix.byteLength + 9)
+  key.set(prefix)
+  key[prefix.byteLength] = TYPE_ENTRY
+  writeU64(key, prefix.byteLength + 1, slot)
+  return key
+}
+
+function ballotToPb (b: Ballot): StoredBallot {
+  return { round: b.round, proposer: b.proposer }
+}
+
+function ballotFromPb (b: StoredBallot | undefined): Ballot {
+  return b == null ? { ...ZERO_BALLOT } : { round: b.round, proposer: b.proposer }
+}
+
+function encodeHard (hs: HardState): Uint8Array {
+  return StoredHardState.encode({
+    promised: ballotToPb(hs.promised),
+    round: hs.round,
+    commit: hs.commit,
+    compacted: hs.compacted,
+    booths: hs.booths.map(e => ({ slot: e.slot, members: [...e.members] }))
+  })
+}
+
+function decodeHard (bytes: Uint8Array): HardState {
+  const pb = StoredHardState.decode(bytes)
+  return {
+    promised: ballotFromPb(pb.promised),
+    round: pb.round,
+    commit: pb.commit,
+    compacted: pb.compacted,
+    booths: pb.booths.map(e => ({ slot: e.slot, members: e.members }))
+  }
+}
+
+const KIND: Record<Value['kind'], StoredEntry.Kind> = { data: StoredEntry.Kind.DATA, noop: StoredEntry.Kind.NOOP, booth: StoredEntry.Kind.BOOTH }
+
+export function encodeEntry (e: Entry): Uint8Array {
+  const v = e.value
+  return StoredEntry.encode({
+    slot: e.slot,
+    ballot: ballotToPb(e.ballot),
+    kind: KIND[v.kind],
+    id: v.kind === 'data' ? v.id : '',
+    data: (v.kind === 'data' ? v.data : new Uint8Array(0)) as Uint8Array<ArrayBuffer>,
+    members: v.kind === 'booth' ? [...v.members] : [],
+    booth: [...e.booth],
+    decided: e.decided
+  })
+}
+
+export function decodeEntry (bytes: Uint8Array): Entry {
+  const pb = StoredEntry.decode(bytes)
+  let value: Value
+  switch (pb.kind) {
+    case StoredEntry.Kind.DATA: value = { kind: 'data', id: pb.id, data: pb.data }; break
+    case StoredEntry.Kind.BOOTH: value = { kind: 'booth', members: pb.members }; break
+    default: value = { kind: 'noop' }
+  }
+  return { slot: pb.slot, ballot: ballotFromPb(pb.ballot), value, booth: pb.booth, decided: pb.decided }
+}
+
+function ballotKey (b: Ballot): string {
+  return `${b.round}.${b.proposer}`
+}
+
+/** One chain's consensus state. Saves are serialized by the caller (one driver loop per chain). */
+export class LevelPaxosStorage implements PaxosStorage {
+  readonly chainId: string
+  private readonly db: BinarySublevel
+  private readonly prefix: Uint8Array
+  private readonly hardKey: Uint8Array
+  private readonly metaKey: Uint8Array
+  /** What the last synced hard state vouched for. */
+  private savedPromise = ''
+  private savedRound = -1
+  /** Ballot of each stored entry: a re-write at the same ballot (decided flag) needs no sync. */
+  private readonly savedBallots = new Map<number, string>()
+
+  constructor (db: BinarySublevel, chainId: string) {
+    this.db = db
+    this.chainId = chainId
+    this.prefix = chainPrefix(chainId)
+    this.hardKey = concat([this.prefix, Uint8Array.of(TYPE_HARD)])
+    this.metaKey = concat([this.prefix, Uint8Array.of(TYPE_META)])
+  }
+
+  async load (): Promise<PersistedState | undefined> {
+    const hard = await this.db.get(this.hardKey)
+    if (hard == null) return undefined
+    const hardState = decodeHard(hard)
+    this.savedPromise = ballotKey(hardState.promised)
+    this.savedRound = hardState.round
+    const entries: Entry[] = []
+    this.savedBallots.clear()
+    const start = entryKey(this.prefix, 0)
+    const end = prefixEnd(concat([this.prefix, Uint8Array.of(TYPE_ENTRY)]))
+    for await (const value of this.db.values({ gte: start, lt: end })) {
+      const e = decodeEntry(value)
+      entries.push(e)
+      this.savedBallots.set(e.slot, ballotKey(e.ballot))
+    }
+    return { hardState, entries }
+  }
+
+  async save (persist: Persist): Promise<void> {
+    const ops: Array<{ type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }> = []
+    let sync = false
+    const hs = persist.hardState
+    if (hs != null) {
+      ops.push({ type: 'put', key: this.hardKey, value: encodeHard(hs) })
+      if (ballotKey(hs.promised) !== this.savedPromise || hs.round !== this.savedRound) sync = true
+    }
+    const ballots = new Map<number, string>()
+    for (const e of persist.entries) {
+      const key = ballotKey(e.ballot)
+      if (this.savedBallots.get(e.slot) !== key) sync = true
+      ballots.set(e.slot, key)
+      ops.push({ type: 'put', key: entryKey(this.prefix, e.slot), value: encodeEntry(e) })
+    }
+    const compactTo = persist.compactTo
+    if (compactTo != null) {
+      const start = entryKey(this.prefix, 0)
+      const end = entryKey(this.prefix, compactTo + 1)
+      for await (const key of this.db.keys({ gte: start, lt: end })) {
+        ops.push({ type: 'del', key })
+      }
+      // entries upserted by this same persist and ≤ compactTo are deleted too
+      for (const slot of ballots.keys()) {
+        if (slot <= compactTo) ops.push({ type: 'del', key: entryKey(this.prefix, slot) })
+      }
+    }
+    if (ops.length === 0) return
+    await this.db.batch(ops, sync ? SYNC_WRITE : NO_SYNC)
+    if (hs != null) {
+      this.savedPromise = ballotKey(hs.promised)
+      this.savedRound = hs.round
+    }
+    for (const [slot, key] of ballots) this.savedBallots.set(slot, key)
+    if (compactTo != null) {
+      for (const slot of this.savedBallots.keys()) {
+        if (slot <= compactTo) this.savedBallots.delete(slot)
+      }
+    }
+  }
+
+  /** The driver's own metadata for this chain (applied cursor, genesis), opaque here. */
+  async getMeta (): Promise<Uint8Array | undefined> {
+    return await this.db.get(this.metaKey)
+  }
+
+  /** Written without sync unless asked: the driver can re-derive it from the entries. */
+  async setMeta (meta: Uint8Array, options: { sync?: boolean } = {}): Promise<void> {
+    await this.db.put(this.metaKey, meta, options.sync === true ? SYNC_WRITE : NO_SYNC)
+  }
+
+  /** Deletes everything stored for this chain. */
+  async clear (): Promise<void> {
+    await this.db.clear({ gte: this.prefix, lt: prefixEnd(this.prefix) })
+    this.savedBallots.clear()
+    this.savedPromise = ''
+    this.savedRound = -1
+  }
+}
+
+/** The consensus state of every chain this node takes part in. */
+export class LevelPaxosStore {
+  private readonly db: BinarySublevel
+
+  constructor (database: NodeDatabase) {
+    this.db = database.sublevel(PAXOS_SUBLEVEL)
+  }
+
+  /** The storage of one chain (created empty if new). */
+  storage (chainId: string): LevelPaxosStorage {
+    return new LevelPaxosStorage(this.db, chainId)
+  }
+
+  /** Chain ids with a stored hard state (one seek per chain, not a scan of the entries). */
+  async chains (): Promise<string[]> {
+    const out: string[] = []
+    const it = this.db.keys()
+    try {
+      while (true) {
+        const key = await it.next()
+        if (key == null) break
+        const len = key[0]
+        const prefix = key.subarray(0, 1 + len)
+        if (await this.db.get(concat([prefix, Uint8Array.of(TYPE_HARD)])) != null) out.push(utf8d.decode(key.subarray(1, 1 + len)))
+        it.seek(prefixEnd(prefix))
+      }
+    } finally {
+      await it.close()
+    }
+    return out
+  }
+}
