@@ -93,7 +93,8 @@ export async function buildLibp2p ({ config, privateKey, isDenied, logger }: Lib
     },
     connectionMonitor: {
       // a loaded host (a swarm of vehicles on two cores) misses a ping now and
-      // then; our own reconnect loop handles truly dead peers
+      // then; Liveness (src/node/liveness.ts) closes a member's connections only
+      // after 3 misses in a row, and the reconnect loop takes over
       abortConnectionOnPingFailure: false
     },
     services: {
