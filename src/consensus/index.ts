@@ -68,12 +68,14 @@
  * paxos.propose({ id: batchId, data: batchBytes }) // throws NotLeaderError elsewhere
  * ```
  */
-export { Paxos, createPaxos, DEFAULT_WINDOW, DEFAULT_MAX_PENDING, DEFAULT_MAX_CATCHUP, DEFAULT_MAX_DECIDED_PER_READY, DEFAULT_MAX_CATCHUP_BYTES } from './paxos.ts'
+export { Paxos, createPaxos } from './paxos.ts'
+export { DEFAULT_WINDOW, DEFAULT_MAX_PENDING, DEFAULT_MAX_CATCHUP, DEFAULT_MAX_DECIDED_PER_READY, DEFAULT_MAX_CATCHUP_BYTES } from './config.ts'
 export { applyPersist, MemoryPaxosStorage } from './storage.ts'
 export { compareBallots, ballotEquals, formatBallot, ZERO_BALLOT } from './ballot.ts'
 export { boothFor, quorumSize, validateBooth, MAX_BOOTH_SIZE } from './booth.ts'
 export { validateMessage, MAX_ENTRIES_PER_MESSAGE, MAX_ID_LENGTH } from './validate.ts'
 export { valuesEqual } from './values.ts'
+export { compareCandidates, rankOf, electionTimeout } from './election.ts'
 export {
   NotLeaderError, ProposalDroppedError, DuplicateProposalError, InvalidProposalError, InvalidBoothError,
   InvalidMessageError, ElectionDisabledError, PaxosConfigError, ReadyStateError

@@ -22,107 +22,16 @@ import {
   DuplicateProposalError, ElectionDisabledError, InvalidMessageError, NotLeaderError,
   PaxosConfigError, ProposalDroppedError, ReadyStateError
 } from './errors.ts'
+import { settings } from './config.ts'
 import { PaxosLog } from './log.ts'
 import { Campaign, Leadership } from './proposer.ts'
 import { validateMessage, validateProposal } from './validate.ts'
+import type { Settings } from './config.ts'
 import type { ProposerContext } from './proposer.ts'
 import type {
-  Ballot, Candidate, Decided, DroppedProposal, HardState, Message, PaxosConfig, PaxosStatus,
+  Ballot, Decided, DroppedProposal, HardState, Message, PaxosConfig, PaxosStatus,
   PersistedState, Proposal, Ready, Role, SnapshotRequest
 } from './types.ts'
-
-export const DEFAULT_WINDOW = 8
-export const DEFAULT_MAX_PENDING = 1024
-export const DEFAULT_MAX_CATCHUP = 64
-export const DEFAULT_MAX_DECIDED_PER_READY = 256
-export const DEFAULT_MAX_CATCHUP_BYTES = 8 * 1024 * 1024
-
-interface Settings {
-  id: string
-  learners: string[]
-  mode: 'fixed' | 'elected'
-  proposer?: string
-  candidates: Candidate[]
-  electionTicks: number
-  heartbeatTicks: number
-  rankTicks: number
-  jitterTicks: number
-  random: () => number
-  window: number
-  maxInflight: number
-  maxPending: number
-  maxCatchup: number
-  maxCatchupBytes: number
-  maxDecidedPerReady: number
-}
-
-function positive (value: number | undefined, fallback: number, name: string): number {
-  const v = value ?? fallback
-  if (!Number.isSafeInteger(v) || v < 1) {
-    throw new PaxosConfigError(`${name} must be a positive integer`)
-  }
-  return v
-}
-
-function settings (config: PaxosConfig): Settings {
-  if (typeof config.id !== 'string' || config.id.length === 0) {
-    throw new PaxosConfigError('id must be a peer id')
-  }
-  if (typeof config.random !== 'function') {
-    throw new PaxosConfigError('random must be a function returning [0, 1)')
-  }
-  const electionTicks = positive(config.electionTicks, 10, 'electionTicks')
-  const window = positive(config.window, DEFAULT_WINDOW, 'window')
-  const maxInflight = positive(config.maxInflight, window, 'maxInflight')
-  if (maxInflight > window) {
-    throw new PaxosConfigError('maxInflight must not exceed window')
-  }
-  const election = config.election
-  let candidates: Candidate[] = []
-  if (election?.mode === 'fixed') {
-    if (typeof election.proposer !== 'string' || election.proposer.length === 0) {
-      throw new PaxosConfigError('election.proposer must be a peer id')
-    }
-  } else if (election?.mode === 'elected') {
-    if (!Array.isArray(election.candidates) || election.candidates.length === 0) {
-      throw new PaxosConfigError('election.candidates must list at least one candidate')
-    }
-    for (const c of election.candidates) {
-      if (typeof c?.id !== 'string' || c.id.length === 0 || !Number.isFinite(c.priority)) {
-        throw new PaxosConfigError('each candidate needs an id and a finite priority')
-      }
-    }
-    candidates = election.candidates.map(c => ({ id: c.id, priority: c.priority }))
-  } else {
-    throw new PaxosConfigError('election.mode must be fixed or elected')
-  }
-  const learners = config.learners ?? []
-  if (!Array.isArray(learners) || learners.some(l => typeof l !== 'string' || l.length === 0)) {
-    throw new PaxosConfigError('learners must be peer ids')
-  }
-  const rankTicks = config.rankTicks ?? electionTicks
-  if (!Number.isSafeInteger(rankTicks) || rankTicks < 0) {
-    throw new PaxosConfigError('rankTicks must be a non-negative integer')
-  }
-  return {
-    id: config.id,
-    learners: [...learners],
-    mode: election.mode,
-    proposer: election.mode === 'fixed' ? election.proposer : undefined,
-    candidates,
-    electionTicks,
-    heartbeatTicks: positive(config.heartbeatTicks, 1, 'heartbeatTicks'),
-    rankTicks,
-    jitterTicks: positive(config.jitterTicks, Math.max(1, Math.floor(electionTicks / 2)), 'jitterTicks'),
-    random: config.random,
-    window,
-    maxInflight,
-    maxPending: positive(config.maxPending, DEFAULT_MAX_PENDING, 'maxPending'),
-    maxCatchup: positive(config.maxCatchup, DEFAULT_MAX_CATCHUP, 'maxCatchup'),
-    maxCatchupBytes: positive(config.maxCatchupBytes, DEFAULT_MAX_CATCHUP_BYTES, 'maxCatchupBytes'),
-    maxDecidedPerReady: positive(config.maxDecidedPerReady, DEFAULT_MAX_DECIDED_PER_READY, 'maxDecidedPerReady')
-  }
-}
 
 /** Creates a node: brand new without `persisted`, else restarted from exactly that state. */
 export function createPaxos (config: PaxosConfig, persisted?: PersistedState): Paxos {
