@@ -332,7 +332,14 @@ export class PaxosDriver {
     this.ticks++
     for (const r of this.replicas.values()) r.tick()
     if (this.ticks % 10 === 0) void this.formShared().catch((err: Error) => { this.log.error('shared chain formation: %e', err) })
-    if (this.ticks % 20 === 0) this.shared()?.checkBooth()
+    if (this.ticks % 20 === 0) {
+      this.shared()?.checkBooth()
+      // a hello can be lost (a stream reset while identify was finishing): ask again
+      for (const peer of this.c.connectedMembers()) {
+        const id = peer.toString()
+        if (!this.hellos.has(id)) this.transport.greet(id, true)
+      }
+    }
   }
 
   private async saveFormation (f: Formation): Promise<void> {

@@ -10,6 +10,8 @@ import { gpsTransaction } from '../../src/workload/gps.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import { transactionsOf } from '../../src/chain/index.ts'
 
+const utf8 = new TextEncoder()
+
 async function cluster4 (cluster: TestCluster, overrides: Record<string, unknown> = {}): Promise<VGuardNode[]> {
   const first = await cluster.create({ kBackups: 2, ...overrides })
   await first.start()
@@ -47,6 +49,54 @@ describe('consensus - own chains on real nodes', () => {
       expect(txs).toBe(1_000)
       expect(tip.height).toBeGreaterThan(0)
       expect((await node.chains.get(self, 'gps/999'))?.value).toEqual(gpsTransaction(v * 1_000 + 999).value)
+    }
+  })
+
+  it('one acceptor killed mid-stream: commits continue; two killed: writes fail with NoQuorumError, nothing written; one back: writes resume', async () => {
+    const nodes = await cluster4(cluster, { commitTimeout: 3_000 })
+    const [a, , c, d] = nodes
+    const self = a.peerId.toString()
+    await a.put('warmup', utf8.encode('x'))
+    const booth = (await a.chains.getBlock(self, (await a.chains.tip(self)).height))?.header.booth
+    expect(booth).toHaveLength(4)
+
+    // 300 writes in flight; d dies once a third of them are committed
+    let committed = 0
+    const stream = Array.from({ length: 300 }, async (_, i) => {
+      const r = await a.put(`fix/${i}`, gpsTransaction(i).value, { timeout: 30_000 })
+      committed++
+      return r
+    })
+    await waitFor(() => committed >= 100, { message: '100 commits before the kill' })
+    await cluster.stopNode(d)
+    const results = await Promise.all(stream)
+    expect(results).toHaveLength(300)
+    expect((await a.chains.get(self, 'fix/299'))?.value).toEqual(gpsTransaction(299).value)
+
+    // c dies too: 2 of 4 booth members left, no quorum
+    const cDir = c.config.dataDir
+    await cluster.stopNode(c)
+    await waitFor(() => a.peers().length === 1, { message: 'a sees only b' })
+    const before = await a.chains.tip(self)
+    const failed = await a.put('lost', utf8.encode('never'), { timeout: 1_500 }).catch((err: Error) => err)
+    expect(failed).toBeInstanceOf(Error)
+    expect((failed as Error).name).toBe('NoQuorumError')
+    expect((await a.chains.tip(self)).height).toBe(before.height)
+    expect(await a.chains.get(self, 'lost')).toBeUndefined()
+
+    // c comes back (same data dir, same key): the booth has its majority again
+    const back = await cluster.create({ dataDir: cDir, kBackups: 2, commitTimeout: 3_000, bootstrap: [a.multiaddrs[0].toString()] })
+    await back.start()
+    await waitFor(() => a.peers().length === 2, { message: 'c reconnected' })
+    const resumed = await a.put('resumed', utf8.encode('yes'), { timeout: 20_000 })
+    expect(resumed.height).toBeGreaterThan(before.height)
+    expect((await a.chains.get(self, 'resumed'))?.value).toEqual(utf8.encode('yes'))
+    expect(await a.chains.get(self, 'lost')).toBeUndefined()
+    // the chain is one hash-linked sequence
+    let prev: Uint8Array | undefined
+    for await (const block of a.chains.blocks(self)) {
+      if (prev != null) expect(block.header.prevHash).toEqual(prev)
+      prev = block.hash
     }
   })
 })

@@ -23,7 +23,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
 import { PaxosFrame } from './pb/paxos.ts'
-import type { Hello, PaxosMessage } from './pb/paxos.ts'
+import type { PaxosMessage } from './pb/paxos.ts'
 import { fromWire, frameLimits, toWire } from './messages.ts'
 import type { ChainMessage } from './messages.ts'
 import {
@@ -59,6 +59,9 @@ export interface HelloInfo {
   sharedGenesis: string
 }
 
+/** How long an inbound stream from a connected peer may wait for identify to make it a member. */
+const MEMBERSHIP_WAIT = 5_000
+
 export interface PaxosTransportStats {
   framesIn: number
   framesOut: number
@@ -87,6 +90,7 @@ interface Link {
   queuedBytes: number
   writing: boolean
   needHello: boolean
+  askBack: boolean
   backoffUntil: number
 }
 
@@ -117,7 +121,7 @@ export class PaxosTransport {
   private readonly limits: Record<string, unknown>
   private readonly links = new Map<string, Link>()
   private readonly inbound = new Set<Stream>()
-  private hello: Hello = { priority: 0, sharedGenesis: '' }
+  private hello: HelloInfo = { priority: 0, sharedGenesis: '' }
   private running = false
   readonly stats: PaxosTransportStats = { framesIn: 0, framesOut: 0, messagesIn: 0, messagesOut: 0, malformedFrames: 0, invalidMessages: 0, refusedStreams: 0, dropped: 0 }
 
@@ -163,10 +167,11 @@ export class PaxosTransport {
     }
   }
 
-  /** Says hello to a peer now (opens our stream to it if connected). */
-  greet (peer: string): void {
+  /** Says hello to a peer now (opens our stream to it if connected); `askBack`: we lack its hello. */
+  greet (peer: string, askBack = false): void {
     const link = this.link(peer)
     link.needHello = true
+    link.askBack ||= askBack
     this.flush(link)
   }
 
@@ -209,7 +214,7 @@ export class PaxosTransport {
   private link (peer: string): Link {
     let link = this.links.get(peer)
     if (link == null) {
-      link = { peer, queue: [], queuedBytes: 0, writing: false, needHello: true, backoffUntil: 0 }
+      link = { peer, queue: [], queuedBytes: 0, writing: false, needHello: true, askBack: false, backoffUntil: 0 }
       this.links.set(peer, link)
     }
     return link
@@ -281,7 +286,7 @@ export class PaxosTransport {
         return
       }
       const frame: PaxosFrame = { messages: [] }
-      if (link.needHello) frame.hello = this.hello
+      if (link.needHello) frame.hello = { ...this.hello, askBack: link.askBack }
       let bytes = 0
       while (link.queue.length > 0 && frame.messages.length < MAX_MESSAGES_PER_FRAME) {
         const next = link.queue[0]
@@ -295,7 +300,10 @@ export class PaxosTransport {
         const signal = AbortSignal.timeout(this.writeTimeout)
         setMaxListeners(Infinity, signal)
         await lp.write(PaxosFrame.encode(frame), { signal })
-        link.needHello = false
+        if (frame.hello != null) {
+          link.needHello = false
+          link.askBack = false
+        }
         this.stats.framesOut++
         this.stats.messagesOut += frame.messages.length
       } catch (err) {
@@ -309,6 +317,11 @@ export class PaxosTransport {
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer
+    // a peer may open its stream the moment its identify finished, before ours did
+    const until = Date.now() + MEMBERSHIP_WAIT
+    while (this.running && !this.c.isMember(from) && connection.status === 'open' && Date.now() < until) {
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
     if (!this.running || !this.c.isMember(from)) {
       this.stats.refusedStreams++
       this.log('refusing a paxos stream from %p: not a connected member', from)
@@ -342,7 +355,10 @@ export class PaxosTransport {
           throw new InvalidMessageError(`paxos: malformed frame from ${peer}: ${(err as Error).message}`)
         }
         this.stats.framesIn++
-        if (frame.hello != null) this.onHello(peer, { priority: frame.hello.priority, sharedGenesis: frame.hello.sharedGenesis })
+        if (frame.hello != null) {
+          this.onHello(peer, { priority: frame.hello.priority, sharedGenesis: frame.hello.sharedGenesis })
+          if (frame.hello.askBack) this.greet(peer)
+        }
         for (const pb of frame.messages) {
           let cm: ChainMessage
           try {

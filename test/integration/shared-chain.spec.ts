@@ -1,0 +1,74 @@
+/**
+ * The shared chain with real in-process nodes: founded once, an elected
+ * leader, writes forwarded to it from every vehicle, leader failover.
+ * (The same with real processes and kill -9 on a namespaced LAN:
+ * shared-chain-lan.spec.ts.)
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+import { toHex } from '../../src/chain/index.ts'
+
+const utf8 = new TextEncoder()
+
+function leaderOf (node: VGuardNode): string | undefined {
+  return node.consensus.driver.shared()?.leader()
+}
+
+async function sameBlocks (nodes: VGuardNode[], height: number): Promise<void> {
+  for (let h = 1; h <= height; h++) {
+    const hashes = await Promise.all(nodes.map(async n => toHex((await n.chains.getBlock('shared', h))?.hash ?? new Uint8Array())))
+    expect(new Set(hashes).size, `height ${h}`).toBe(1)
+  }
+}
+
+describe('consensus - shared chain', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('is founded once, led by the highest priority, written from every vehicle; a new leader takes over when the leader stops', async () => {
+    const first = await cluster.create({ priority: 1 })
+    await first.start()
+    const bootstrap = [first.multiaddrs[0].toString()]
+    const rest = await Promise.all([5, 3, 0, 0].map(async (priority) => await cluster.create({ bootstrap, priority })))
+    await Promise.all(rest.map(async n => { await n.start() }))
+    const nodes = [first, ...rest]
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '5 nodes connected' })
+    const best = rest[0].peerId.toString()
+    await waitFor(() => nodes.every(n => leaderOf(n) === best), { timeout: 30_000, message: 'every node follows the priority-5 leader' })
+    const founders = new Set(nodes.map(n => n.consensus.driver.sharedFounder))
+    expect(founders.size).toBe(1)
+
+    // writes from every vehicle, forwarded to the leader
+    const acked: Array<{ key: string, height: number }> = []
+    await Promise.all(nodes.map(async (n, i) => {
+      for (let j = 0; j < 20; j++) {
+        const key = `n${i}/w${j}`
+        const r = await n.put(key, utf8.encode(`${i}:${j}`), { chainId: 'shared' })
+        acked.push({ key, height: r.height })
+      }
+    }))
+    const top = Math.max(...acked.map(a => a.height))
+    await waitFor(async () => (await Promise.all(nodes.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top), { message: 'every node applied every block' })
+    await sameBlocks(nodes, top)
+    for (const n of nodes) {
+      for (const a of acked) expect((await n.chains.get('shared', a.key))?.value, `${a.key} on ${n.peerId.toString()}`).toEqual(utf8.encode(a.key.slice(1).replace('/w', ':')))
+    }
+
+    // the leader stops: the next in priority takes over and writes go on
+    const leader = rest[0]
+    await cluster.stopNode(leader)
+    const survivors = nodes.filter(n => n !== leader)
+    const next = rest[1].peerId.toString()
+    await waitFor(() => survivors.every(n => leaderOf(n) === next), { timeout: 30_000, message: 'the priority-3 node leads' })
+    const after = await Promise.all(survivors.map(async (n, i) => await n.put(`after/${i}`, utf8.encode('ok'), { chainId: 'shared' })))
+    const top2 = Math.max(...after.map(r => r.height))
+    expect(top2).toBeGreaterThan(top)
+    await waitFor(async () => (await Promise.all(survivors.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top2), { message: 'survivors applied everything' })
+    await sameBlocks(survivors, top2)
+    for (const n of survivors) {
+      for (const a of acked) expect(await n.chains.get('shared', a.key)).toBeDefined()
+    }
+  })
+})
