@@ -60,8 +60,6 @@ export class Paxos {
   private handedOut: number
   private catchupWait = 0
   private catchupSlot = 0
-  private catchupSource?: string
-  private catchupTurn = 0
   private outbox: Message[] = []
   private local: Message[] = []
   private dropped: DroppedProposal[] = []
@@ -125,7 +123,6 @@ export class Paxos {
         this.heartbeatElapsed = 0
         this.heartbeat()
         this.leadership?.retransmit(this.ctx)
-        this.requestMissing()
       }
       this.flush()
       return
@@ -140,6 +137,8 @@ export class Paxos {
       } else if (this.heartbeatElapsed >= this.s.heartbeatTicks) {
         this.heartbeatElapsed = 0
         this.sendPrepares(this.campaignState?.silent() ?? [])
+        this.catchupWait = 0
+        this.tryLead()
       }
     } else if (this.mayCampaign()) {
       // the fixed proposer takes its chain at once; elected candidates wait their timeout
@@ -285,6 +284,7 @@ export class Paxos {
     this.log.restore(snapshot.slot, snapshot.booths)
     this.applied = this.handedOut = Math.max(this.applied, snapshot.slot)
     this.settleLeader()
+    this.tryLead()
     this.flush()
   }
 
@@ -449,12 +449,33 @@ export class Paxos {
         this.log.decide(e.slot, e.ballot, e.value, [...e.booth])
       }
     }
-    const plan = c.replan(this.log)
-    if (plan.satisfied) {
-      this.becomeLeader(c)
-    } else {
-      this.sendPrepares(c.unasked())
+    this.tryLead()
+  }
+
+  /**
+   * Leads once phase 1 is complete and this node holds the value of every
+   * slot up to the highest commit a promiser reported. Those values are
+   * fetched from a promiser first (it just answered, so it is alive): a
+   * leader never depends on a peer that may be gone for values it must serve.
+   */
+  private tryLead (): void {
+    const c = this.campaignState
+    if (this.role !== 'candidate' || c == null) {
+      return
     }
+    const plan = c.replan(this.log)
+    if (!plan.satisfied) {
+      this.sendPrepares(c.unasked())
+      return
+    }
+    if (plan.chosen > this.log.commit) {
+      const from = plan.chosenFrom ?? [...c.promises.values()].find(p => p.commit >= plan.chosen)?.from
+      if (from != null) {
+        this.requestCatchup(from)
+      }
+      return
+    }
+    this.becomeLeader(c)
   }
 
   private onNack (msg: Extract<Message, { type: 'nack' }>): void {
@@ -532,23 +553,6 @@ export class Paxos {
     this.send({ type: 'catchup', from: this.s.id, to: from, slot })
   }
 
-  /**
-   * A leader that learned of decided slots it holds no value for fetches
-   * them: first from the promiser that reported them, then from each peer in
-   * turn (any node holding the values answers).
-   */
-  private requestMissing (): void {
-    if (this.log.chosen <= this.log.commit) {
-      return
-    }
-    const targets = [...(this.catchupSource == null ? [] : [this.catchupSource]), ...this.peers()]
-    const to = targets[this.catchupTurn++ % targets.length]
-    if (to != null) {
-      this.catchupWait = 0
-      this.requestCatchup(to)
-    }
-  }
-
   private onCatchup (msg: Extract<Message, { type: 'catchup' }>): void {
     if (msg.slot <= this.log.compacted) {
       this.send({
@@ -573,9 +577,11 @@ export class Paxos {
     }
     this.settleLeader()
     if (this.log.commit < msg.commit && (this.log.commit > before || msg.entries.length === 0 || msg.entries[0].slot > this.log.commit + 1)) {
+      // more to fetch from the same peer
       this.catchupWait = 0
       this.requestCatchup(msg.from)
     }
+    this.tryLead()
   }
 
   private startCampaign (): void {
@@ -615,10 +621,7 @@ export class Paxos {
     this.leaderBallot = copyBallot(c.ballot)
     this.heartbeatElapsed = 0
     this.leadership = new Leadership(c.ballot, plan, this.log.commit)
-    this.catchupSource = plan.chosenFrom
-    this.catchupTurn = 0
     this.heartbeat()
-    this.requestMissing()
     this.settleLeader()
   }
 

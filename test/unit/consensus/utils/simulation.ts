@@ -43,6 +43,8 @@ export interface SimulationResult {
   crashes: number
   boothChanges: number
   healRounds: number
+  /** A node left down during the heal phase. */
+  keptDown?: string
 }
 
 export function simulate (seed: number, opts: SimulationOptions = {}): SimulationResult {
@@ -57,6 +59,9 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
   const heartbeatTicks = rng.range(1, 2)
   const genesis = n === 3 || rng.chance(0.3) ? [...ids] : pickBooth(rng, ids, mode === 'fixed' ? proposer : undefined)
   const candidates = ids.map(id => ({ id, priority: rng.int(3) }))
+  // a node that may stay down while the cluster heals: booth changes leave it out
+  const reserved = n >= 4 && rng.chance(0.4) ? rng.pick(ids.filter(id => !(mode === 'fixed' && id === proposer))) : undefined
+  const boothIds = ids.filter(id => id !== reserved)
   const random = rng.source()
   const configs: PaxosConfig[] = ids.map(id => ({
     id,
@@ -187,7 +192,7 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
         break
       case 'booth':
         if (leader != null) {
-          cluster.paxos(leader).changeBooth(pickBooth(rng, ids, mode === 'fixed' ? proposer : undefined))
+          cluster.paxos(leader).changeBooth(pickBooth(rng, boothIds, mode === 'fixed' ? proposer : undefined))
           result.boothChanges++
         }
         break
@@ -213,11 +218,20 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
   }
   result.decided = cluster.decided.size
 
-  // ---- heal
+  // ---- heal: every link works, no loss; every node runs again, except now
+  // and then one that no booth needs for its majority (progress needs a
+  // majority, not everyone)
   cluster.heal()
+  const keepDown = reserved != null && isSpare(cluster, genesis, reserved) ? reserved : undefined
+  const live = ids.filter(id => id !== keepDown)
   for (const id of ids) {
-    cluster.restart(id)
+    if (id === keepDown) {
+      cluster.crash(id)
+    } else {
+      cluster.restart(id)
+    }
   }
+  result.keptDown = keepDown
   // id → ballot of the leader it was submitted to; a client retries (same id)
   // only when that leader is gone, so a stable leader that loses a proposal fails the run
   const wanted = new Map<string, string>()
@@ -225,7 +239,7 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
   const budget = opts.healRounds ?? 3000
   let round = 0
   for (; round < budget; round++) {
-    for (const id of ids) {
+    for (const id of live) {
       cluster.paxos(id).tick()
     }
     cluster.processAll()
@@ -234,7 +248,7 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
     }
     cluster.processAll()
     checkIds()
-    const leaders = ids.filter(id => cluster.paxos(id).status().role === 'leader')
+    const leaders = live.filter(id => cluster.paxos(id).status().role === 'leader')
     if (leaders.length === 1) {
       const leader = cluster.paxos(leaders[0])
       const ballot = `${leader.status().ballot.round}.${leaders[0]}`
@@ -250,13 +264,13 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
         }
       }
     }
-    if (wanted.size === healProposals && settled(cluster, ids, new Set(wanted.keys()))) {
+    if (wanted.size === healProposals && settled(cluster, live, new Set(wanted.keys()))) {
       break
     }
   }
   result.healRounds = round
   if (round >= budget) {
-    const state = ids.map(id => {
+    const state = live.map(id => {
       const s = cluster.paxos(id).status()
       return `${id}: ${s.role} leader=${s.leader ?? '-'} commit=${s.commit} applied=${cluster.node(id).applied.length} inflight=${s.inflight} pending=${s.pending} ballot=${s.ballot.round}.${s.ballot.proposer} promised=${s.promised.round}.${s.promised.proposer} booth=${s.booth.join(',')}`
     })
@@ -299,6 +313,26 @@ function pickBooth (rng: Prng, ids: string[], must?: string): string[] {
     booth = [must, ...booth.slice(1)]
   }
   return booth.sort()
+}
+
+/**
+ * True when every booth the run ever used or proposed keeps a majority
+ * without `id` (so progress must not need it).
+ */
+function isSpare (cluster: Cluster, genesis: string[], id: string): boolean {
+  const booths = [genesis.join(',')]
+  for (const slot of cluster.acceptances.values()) {
+    booths.push(slot.booth)
+    for (const at of slot.byBallot.values()) {
+      if (at.value.startsWith('booth:')) {
+        booths.push(at.value.slice(6))
+      }
+    }
+  }
+  return booths.every(b => {
+    const members = b.split(',')
+    return members.filter(m => m !== id).length >= Math.floor(members.length / 2) + 1
+  })
 }
 
 /** Every wanted id applied everywhere, and every node applied the same number of slots. */
