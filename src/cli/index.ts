@@ -8,7 +8,8 @@ import { Command, CommanderError, Option } from 'commander'
 import { createVGuardNode } from '../node/index.ts'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../http/server.ts'
 import {
-  DEFAULT_BOOTH_SIZE, DEFAULT_CAPACITY, DEFAULT_K_BACKUPS, DEFAULT_MDNS_INTERVAL, DEFAULT_NETWORK
+  DEFAULT_BOOTH_SIZE, DEFAULT_CAPACITY, DEFAULT_K_BACKUPS, DEFAULT_MDNS_INTERVAL, DEFAULT_NETWORK,
+  DEFAULT_PRIORITY, DEFAULT_COMMIT_TIMEOUT
 } from '../node/config.ts'
 import { collectMultiaddrs, parseBoolean, parseBytes, parseHostPort, parseInteger } from './options.ts'
 import type { HostPort } from './options.ts'
@@ -45,6 +46,9 @@ interface StartFlags {
   boothSize: number
   capacity: number
   allow?: string[]
+  priority: number
+  readQuorum?: number
+  commitTimeout: number
 }
 
 function buildProgram (out: (line: string) => void, err: (line: string) => void): Command {
@@ -67,6 +71,9 @@ function buildProgram (out: (line: string) => void, err: (line: string) => void)
     .addOption(new Option('--k-backups <n>', 'backups per chain (k)').env('VGUARD_K_BACKUPS').argParser(parseInteger(0, 64)).default(DEFAULT_K_BACKUPS))
     .addOption(new Option('--booth-size <n>', 'booth size including the proposer').env('VGUARD_BOOTH_SIZE').argParser(parseInteger(1, 64)).default(DEFAULT_BOOTH_SIZE))
     .addOption(new Option('--capacity <bytes>', 'storage capacity, e.g. 1073741824 or 1GiB').env('VGUARD_CAPACITY').argParser(parseBytes).default(DEFAULT_CAPACITY))
+    .addOption(new Option('--priority <n>', 'priority to lead the shared chain (higher first; ties: greater peer id)').env('VGUARD_PRIORITY').argParser(parseInteger(0, 1_000_000)).default(DEFAULT_PRIORITY))
+    .addOption(new Option('--read-quorum <n>', 'Nr: holders a quorum read needs agreeing; Nr + Nw must exceed the booth size [default: booth size - majority + 1]').env('VGUARD_READ_QUORUM').argParser(parseInteger(1, 64)))
+    .addOption(new Option('--commit-timeout <ms>', 'how long a write may take to commit before it fails (503)').env('VGUARD_COMMIT_TIMEOUT').argParser(parseInteger(1, 120_000)).default(DEFAULT_COMMIT_TIMEOUT))
     .addOption(new Option('--allow <peer-id>', 'only these peers may take part, repeatable (comma-separated in the env var)').env('VGUARD_ALLOW').argParser((v: string, prev?: string[]) => [...(prev ?? []), ...v.split(',').map(s => s.trim()).filter(s => s !== '')]))
     .action(async (flags: StartFlags, command: Command) => {
       // commander treats a boolean flag's env var as set whatever its value:
@@ -90,6 +97,9 @@ function buildProgram (out: (line: string) => void, err: (line: string) => void)
         boothSize: flags.boothSize,
         capacity: flags.capacity,
         allowedPeers: flags.allow,
+        priority: flags.priority,
+        readQuorum: flags.readQuorum,
+        commitTimeout: flags.commitTimeout,
         http: flags.http
       }, out)
     })

@@ -98,8 +98,18 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode):
     }
   })
 
-  server.get<{ Params: { id: string, key: string } }>('/chains/:id/kv/:key', async (req, reply) => {
+  server.get<{ Params: { id: string, key: string }, Querystring: { consistency?: string } }>('/chains/:id/kv/:key', async (req, reply) => {
     const { id, key } = req.params
+    // ?consistency=leader|quorum: ask the chain's proposer, or Nr holders that must agree
+    const consistency = req.query.consistency ?? 'local'
+    if (consistency !== 'local' && consistency !== 'leader' && consistency !== 'quorum') {
+      throw new InvalidRequestError(`consistency: local, leader or quorum, got ${JSON.stringify(consistency)}`)
+    }
+    if (consistency !== 'local') {
+      const read = await node.get(id, key, { consistency })
+      if (read.value == null) throw new KeyNotFoundError(`key ${key} has no value in chain ${id} (${consistency} read)`)
+      return { key, ...jsonValue(read.value), height: read.height, consistency, servedBy: read.servedBy }
+    }
     if (await node.chains.info(id) == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
     try {
       const kv = await node.chains.get(id, key)

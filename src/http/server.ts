@@ -8,6 +8,7 @@ import type { VGuardNode } from '../node/index.ts'
 import { errorHandler, NotFoundError } from './errors.ts'
 import { registerRoutes } from './routes.ts'
 import { registerVGuardDBRoutes } from './routes-vguarddb.ts'
+import { registerConsensusRoutes } from './routes-consensus.ts'
 
 export const DEFAULT_HTTP_HOST = '127.0.0.1'
 export const DEFAULT_HTTP_PORT = 7400
@@ -29,6 +30,8 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   const server = Fastify({
     logger: false,
     bodyLimit: MAX_BODY_BYTES,
+    // keys may be 1 KiB (3 KiB URL-encoded): longer ones get a typed 400 from the chain's checks, not a bare 414
+    routerOptions: { maxParamLength: 4 * 1024 },
     // bad bodies are refused, not quietly repaired: no stripping of unknown fields, no type coercion
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } }
   })
@@ -36,6 +39,7 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   server.setNotFoundHandler((req) => { throw new NotFoundError(`no route ${req.method} ${req.url}`) })
   registerRoutes(server, node)
   registerVGuardDBRoutes(server, node)
+  registerConsensusRoutes(server, node)
   const host = init.host ?? DEFAULT_HTTP_HOST
   await server.listen({ host, port: init.port ?? DEFAULT_HTTP_PORT })
   const address = server.server.address()

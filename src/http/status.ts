@@ -13,6 +13,28 @@ export interface ChainStatus {
   /** This node holds a copy as a backup of another vehicle, and at what height. */
   heldAsBackup: boolean
   heldHeight: number
+  /** Consensus on this chain, when this node takes part (null otherwise). */
+  booth: string[] | null
+  ballot: { round: number, proposer: string } | null
+  leader: string | null
+  /** Last decided slot (slots count booth changes and gaps too; heights count blocks). */
+  decided: number | null
+}
+
+/** One chain this node runs consensus for (also chains it holds no copy of: another vehicle's, as a booth member). */
+export interface ConsensusStatus {
+  chainId: string
+  /** own: our chain (we propose); member: another vehicle's chain (we accept); shared: the network's chain. */
+  kind: 'own' | 'member' | 'shared'
+  role: 'leader' | 'candidate' | 'follower'
+  booth: string[]
+  ballot: { round: number, proposer: string }
+  leader: string | null
+  decided: number
+  applied: number
+  height: number
+  pending: number
+  outstanding: number
 }
 
 export interface StatusBody {
@@ -26,6 +48,9 @@ export interface StatusBody {
   storage: { capacity: number, used: number, free: number, heldForOthers: number }
   transfers: Array<{ chainId: string, peer: string, height: number, target: number, sentBytes: number }>
   pendingReleases: Array<{ chainId: string, peerId: string, attempts: number }>
+  consensus: ConsensusStatus[]
+  /** The network's shared chain: who founded it, who leads it now, members of another shared chain seen. */
+  shared: { founder: string | null, leader: string | null, conflicts: string[] }
 }
 
 export async function statusOf (node: VGuardNode): Promise<StatusBody> {
@@ -43,9 +68,21 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
       bytes: info.bytes,
       backupTable: backup.backupTable ?? null,
       heldAsBackup: backup.heldAsBackup,
-      heldHeight: backup.heldHeight
+      heldHeight: backup.heldHeight,
+      booth: null,
+      ballot: null,
+      leader: null,
+      decided: null
     }
   })
+  const consensus = node.consensus.status()
+  for (const chain of chains) {
+    const c = consensus.find(r => r.chainId === chain.id)
+    chain.booth = c?.booth ?? null
+    chain.ballot = c?.ballot ?? null
+    chain.leader = c?.leader ?? null
+    chain.decided = c?.decided ?? null
+  }
   const heldIds = new Set(held.map(c => c.chainId))
   const used = held.reduce((n, c) => n + c.bytes, 0)
   return {
@@ -64,6 +101,12 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
       heldForOthers: chains.filter(c => c.role === 'backup').reduce((n, c) => n + c.bytes, 0)
     },
     transfers: backups.flatMap(b => b.transfers),
-    pendingReleases: node.vguarddb.pendingReleases()
+    pendingReleases: node.vguarddb.pendingReleases(),
+    consensus,
+    shared: {
+      founder: node.consensus.driver.sharedFounder ?? null,
+      leader: node.consensus.driver.shared()?.leader() ?? null,
+      conflicts: node.consensus.driver.sharedConflicts()
+    }
   }
 }

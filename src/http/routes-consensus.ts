@@ -1,0 +1,49 @@
+/**
+ * Writes through consensus: PUT and DELETE /chains/:id/kv/:key.
+ *
+ * - `:id` is this vehicle's peer id (its own chain), `shared` (forwarded to
+ *   the shared chain's leader), or another vehicle's peer id (forwarded to
+ *   that vehicle, the only proposer of its chain);
+ * - PUT's body is the value's bytes, whatever the content type (so they are
+ *   stored exactly as sent); an empty body stores an empty value;
+ * - the answer comes once the block is committed: `{ chainId, height, hash }`;
+ *   without a quorum 503 with a JSON error, and nothing is written.
+ */
+import type { FastifyInstance } from 'fastify'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { VGuardNode } from '../node/index.ts'
+import { commitJson } from '../node/consensus.ts'
+import { InvalidRequestError } from './errors.ts'
+
+interface KvParams { id: string, key: string }
+
+function checkChain (node: VGuardNode, id: string): void {
+  if (id === 'shared' || id === node.peerId.toString()) return
+  try {
+    peerIdFromString(id)
+  } catch {
+    throw new InvalidRequestError(`chain id: a vehicle's peer id or 'shared', got ${JSON.stringify(id)}`)
+  }
+}
+
+export function registerConsensusRoutes (server: FastifyInstance, node: VGuardNode): void {
+  // an encapsulated scope: only these routes take raw bodies
+  void server.register(async (scope) => {
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => { done(null, body) })
+
+    scope.put<{ Params: KvParams, Body: Buffer | undefined }>('/chains/:id/kv/:key', async (req) => {
+      const { id, key } = req.params
+      checkChain(node, id)
+      const body = req.body
+      const value = body == null ? new Uint8Array(0) : new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
+      return commitJson(await node.put(key, value, { chainId: id }))
+    })
+
+    scope.delete<{ Params: KvParams }>('/chains/:id/kv/:key', async (req) => {
+      const { id, key } = req.params
+      checkChain(node, id)
+      return commitJson(await node.delete(key, { chainId: id }))
+    })
+  })
+}

@@ -1,0 +1,135 @@
+/**
+ * Consensus over HTTP: PUT/DELETE /chains/:id/kv/:key through consensus
+ * (own chain, forwarded to another vehicle, shared chain), GET with
+ * consistency local|leader|quorum, /status per chain; bad input answers a
+ * typed error and writes nothing; no quorum answers 503.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import { startHttpApi } from '../../src/http/server.ts'
+import type { HttpApi } from '../../src/http/server.ts'
+import type { StatusBody } from '../../src/http/routes.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+
+describe('http - consensus routes', () => {
+  const cluster = new TestCluster()
+  const apis: HttpApi[] = []
+  afterEach(async () => {
+    await Promise.all(apis.map(async a => { await a.close() }))
+    apis.length = 0
+    await cluster.teardown()
+  })
+
+  async function start (n: number): Promise<{ nodes: VGuardNode[], urls: string[] }> {
+    const first = await cluster.create({ kBackups: 2, commitTimeout: 2_000, priority: 9 })
+    await first.start()
+    const bootstrap = [first.multiaddrs[0].toString()]
+    const rest = await Promise.all(Array.from({ length: n - 1 }, async () => await cluster.create({ kBackups: 2, commitTimeout: 2_000, bootstrap })))
+    await Promise.all(rest.map(async r => { await r.start() }))
+    const nodes = [first, ...rest]
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: `${n} nodes connected` })
+    const urls: string[] = []
+    for (const node of nodes) {
+      const api = await startHttpApi(node, { port: 0 })
+      apis.push(api)
+      urls.push(api.url)
+    }
+    return { nodes, urls }
+  }
+
+  it('writes through consensus, reads at every consistency, forwards, and shows consensus in /status', async () => {
+    const { nodes, urls } = await start(4)
+    const [a, b] = nodes
+    const A = a.peerId.toString()
+
+    const put = await fetch(`${urls[0]}/chains/${A}/kv/gps%2F1`, { method: 'PUT', body: '-27.7,-51.1' })
+    expect(put.status).toBe(200)
+    const committed = await put.json() as { chainId: string, height: number, hash: string }
+    expect(committed).toMatchObject({ chainId: A, height: 1 })
+    expect(committed.hash).toMatch(/^[0-9a-f]{64}$/)
+    const block = await a.chains.getBlock(A, 1)
+    expect(Buffer.from(block?.hash ?? []).toString('hex')).toBe(committed.hash)
+
+    // binary values go in as bytes and come back as base64
+    expect((await fetch(`${urls[0]}/chains/${A}/kv/bin`, { method: 'PUT', body: new Uint8Array([0xff, 0, 0xfe]), headers: { 'content-type': 'application/octet-stream' } })).status).toBe(200)
+    for (const consistency of ['local', 'leader', 'quorum']) {
+      const res = await fetch(`${urls[1]}/chains/${A}/kv/bin?consistency=${consistency}`)
+      if (consistency === 'local') {
+        // b holds a copy only if it is one of a's backups
+        expect([200, 404]).toContain(res.status)
+        continue
+      }
+      expect(res.status, consistency).toBe(200)
+      expect(await res.json()).toMatchObject({ key: 'bin', value: '/wD+', encoding: 'base64', height: 2 })
+    }
+    expect(await (await fetch(`${urls[0]}/chains/${A}/kv/gps%2F1?consistency=quorum`)).json()).toMatchObject({ key: 'gps/1', value: '-27.7,-51.1', encoding: 'utf8', height: 1 })
+
+    // b writes a's chain: forwarded to a, its only proposer
+    const forwarded = await fetch(`${urls[1]}/chains/${A}/kv/from-b`, { method: 'PUT', body: 'hi' })
+    expect(forwarded.status).toBe(200)
+    expect(await forwarded.json()).toMatchObject({ chainId: A, height: 3 })
+    expect(new TextDecoder().decode((await a.chains.get(A, 'from-b'))?.value)).toBe('hi')
+
+    // delete, then the key is gone at every consistency
+    const del = await fetch(`${urls[0]}/chains/${A}/kv/gps%2F1`, { method: 'DELETE' })
+    expect(del.status).toBe(200)
+    expect(await del.json()).toMatchObject({ chainId: A, height: 4 })
+    for (const consistency of ['local', 'leader', 'quorum']) {
+      const res = await fetch(`${urls[0]}/chains/${A}/kv/gps%2F1?consistency=${consistency}`)
+      expect(res.status, consistency).toBe(404)
+      expect(await res.json()).toMatchObject({ error: 'KeyNotFoundError' })
+    }
+
+    // the shared chain, written from b (forwarded to the leader)
+    await waitFor(() => b.consensus.driver.shared()?.leader() === A, { timeout: 20_000, message: 'a leads the shared chain' })
+    const shared = await fetch(`${urls[1]}/chains/shared/kv/announcement`, { method: 'PUT', body: 'road closed' })
+    expect(shared.status).toBe(200)
+    const sharedCommit = await shared.json() as { height: number }
+    expect(sharedCommit).toMatchObject({ chainId: 'shared' })
+    await waitFor(async () => (await b.chains.tip('shared')).height >= sharedCommit.height, { message: 'b applied the shared block' })
+    expect(await (await fetch(`${urls[2]}/chains/shared/kv/announcement?consistency=quorum`)).json()).toMatchObject({ value: 'road closed' })
+
+    const status = await (await fetch(`${urls[0]}/status`)).json() as StatusBody
+    const own = status.chains.find(c => c.id === A)
+    expect(own?.booth).toHaveLength(4)
+    expect(own?.booth?.[0]).toBe(A)
+    expect(own?.leader).toBe(A)
+    expect(own?.ballot?.proposer).toBe(A)
+    expect(own?.decided).toBeGreaterThanOrEqual(4)
+    expect(status.shared).toMatchObject({ founder: A, leader: A, conflicts: [] })
+    expect(status.consensus.map(c => c.kind).sort()).toContain('own')
+    const bStatus = await (await fetch(`${urls[1]}/status`)).json() as StatusBody
+    expect(bStatus.consensus.find(c => c.chainId === A)).toMatchObject({ kind: 'member', leader: A })
+  })
+
+  it('bad input gets a typed 4xx and writes nothing; without a quorum a write answers 503 and writes nothing', async () => {
+    const { nodes, urls } = await start(4)
+    const [a, , c, d] = nodes
+    const A = a.peerId.toString()
+    expect((await fetch(`${urls[0]}/chains/${A}/kv/first`, { method: 'PUT', body: '1' })).status).toBe(200)
+    const before = await a.chains.tip(A)
+
+    const cases: Array<[string, RequestInit, number, string]> = [
+      [`/chains/not-a-peer/kv/k`, { method: 'PUT', body: 'x' }, 400, 'InvalidRequestError'],
+      [`/chains/${A}/kv/${'k'.repeat(2_000)}`, { method: 'PUT', body: 'x' }, 400, 'InvalidTransactionError'],
+      [`/chains/${A}/kv/k?consistency=eventual`, { method: 'GET' }, 400, 'InvalidRequestError'],
+      [`/chains/${A}/kv/big`, { method: 'PUT', body: new Uint8Array(5 * 1024 * 1024) }, 413, 'FST_ERR_CTP_BODY_TOO_LARGE']
+    ]
+    for (const [path, init, status, error] of cases) {
+      const res = await fetch(`${urls[0]}${path}`, init)
+      expect(res.status, path.slice(0, 60)).toBe(status)
+      expect(await res.json(), path.slice(0, 60)).toMatchObject({ error })
+    }
+    expect((await a.chains.tip(A)).height).toBe(before.height)
+
+    await cluster.stopNode(c)
+    await cluster.stopNode(d)
+    await waitFor(() => a.peers().length === 1, { message: 'a sees only b' })
+    const res = await fetch(`${urls[0]}/chains/${A}/kv/lost`, { method: 'PUT', body: 'x' })
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ error: 'NoQuorumError' })
+    expect((await a.chains.tip(A)).height).toBe(before.height)
+    expect(await a.chains.get(A, 'lost')).toBeUndefined()
+  })
+})
