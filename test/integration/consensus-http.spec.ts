@@ -111,7 +111,7 @@ describe('http - consensus routes', () => {
     const before = await a.chains.tip(A)
 
     const cases: Array<[string, RequestInit, number, string]> = [
-      [`/chains/not-a-peer/kv/k`, { method: 'PUT', body: 'x' }, 400, 'InvalidRequestError'],
+      ['/chains/not-a-peer/kv/k', { method: 'PUT', body: 'x' }, 400, 'InvalidRequestError'],
       [`/chains/${A}/kv/${'k'.repeat(2_000)}`, { method: 'PUT', body: 'x' }, 400, 'InvalidTransactionError'],
       [`/chains/${A}/kv/k?consistency=eventual`, { method: 'GET' }, 400, 'InvalidRequestError'],
       [`/chains/${A}/kv/big`, { method: 'PUT', body: new Uint8Array(5 * 1024 * 1024) }, 413, 'FST_ERR_CTP_BODY_TOO_LARGE']
