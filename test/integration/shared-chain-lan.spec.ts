@@ -52,9 +52,9 @@ describe.skipIf(!CAN_NETNS)('shared chain on a LAN of network namespaces', () =>
 
     const acked: Acked[] = []
     const failed: string[] = []
-    let stop = false
+    const run = { stop: false }
     const writer = async (host: LanHost, i: number): Promise<void> => {
-      for (let j = 0; !stop; j++) {
+      for (let j = 0; !run.stop; j++) {
         const key = `h${i}/w${j}`
         const value = `${i}:${j}`
         try {
@@ -83,7 +83,7 @@ describe.skipIf(!CAN_NETNS)('shared chain on a LAN of network namespaces', () =>
     // writes go on through the new leader
     const before = acked.length
     await waitFor(() => survivors.every((_, k) => acked.filter(a => a.host === k + 1 && acked.indexOf(a) >= before).length >= 3), { timeout: 60_000, message: 'every survivor wrote after the failover' })
-    stop = true
+    run.stop = true
     await Promise.all(writers)
 
     const top = Math.max(...acked.map(a => a.height))
