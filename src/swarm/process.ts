@@ -11,6 +11,9 @@ import { createInterface } from 'node:readline'
 /** Path of the CLI entry, whether we run from src/ (tests) or dist/ (demo, bench). */
 export const BIN_PATH = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../bin/vguard-node' : '../../bin/vguard-node', import.meta.url))
 
+/** V8 flags a vehicle runs with, as bin/vguard-node's shebang gives them: a small young generation saves ~20 MiB RSS. */
+export const NODE_FLAGS = ['--max-semi-space-size=2']
+
 export interface NodeProcessInfo {
   peerId: string
   addresses: string[]
@@ -45,7 +48,7 @@ export class NodeProcessError extends Error {
 }
 
 export async function spawnNode (init: SpawnNodeInit): Promise<NodeProcess> {
-  const command = [...(init.wrapper ?? []), process.execPath, BIN_PATH, 'start', ...init.args]
+  const command = [...(init.wrapper ?? []), process.execPath, ...NODE_FLAGS, BIN_PATH, 'start', ...init.args]
   const child = spawn(command[0], command.slice(1), {
     env: { ...process.env, ...init.env },
     stdio: ['ignore', 'pipe', 'pipe']
