@@ -46,6 +46,11 @@ export class InvalidChainIdError extends Error {
   }
 }
 
+/** classic-level hands out Buffers even for 'view'; callers get plain Uint8Arrays. */
+function plain (bytes: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes
+}
+
 function chainPrefix (chainId: string): Uint8Array {
   const id = utf8.encode(chainId)
   if (id.byteLength === 0 || id.byteLength > MAX_CHAIN_ID_BYTES) throw new InvalidChainIdError(`chain id must be 1..${MAX_CHAIN_ID_BYTES} bytes`)
@@ -144,7 +149,7 @@ export class LevelPaxosStorage implements PaxosStorage {
   async load (): Promise<PersistedState | undefined> {
     const hard = await this.db.get(this.hardKey)
     if (hard == null) return undefined
-    const hardState = decodeHard(hard)
+    const hardState = decodeHard(plain(hard))
     this.savedPromise = ballotKey(hardState.promised)
     this.savedRound = hardState.round
     const entries: Entry[] = []
@@ -152,7 +157,7 @@ export class LevelPaxosStorage implements PaxosStorage {
     const start = entryKey(this.prefix, 0)
     const end = prefixEnd(concat([this.prefix, Uint8Array.of(TYPE_ENTRY)]))
     for await (const value of this.db.values({ gte: start, lt: end })) {
-      const e = decodeEntry(value)
+      const e = decodeEntry(plain(value))
       entries.push(e)
       this.savedBallots.set(e.slot, ballotKey(e.ballot))
     }
@@ -202,7 +207,8 @@ export class LevelPaxosStorage implements PaxosStorage {
 
   /** The driver's own metadata for this chain (applied cursor, genesis), opaque here. */
   async getMeta (): Promise<Uint8Array | undefined> {
-    return await this.db.get(this.metaKey)
+    const meta = await this.db.get(this.metaKey)
+    return meta == null ? undefined : plain(meta)
   }
 
   /** Written without sync unless asked: the driver can re-derive it from the entries. */

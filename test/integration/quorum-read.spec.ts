@@ -1,0 +1,66 @@
+/**
+ * Quorum reads on real nodes: a vehicle's chain is held by the vehicle and
+ * its k active backups; one backup's copy is made stale (rolled back to an
+ * older height), and quorum reads still return only the newest value that
+ * Nr holders agree on — never the stale one.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+import type { Block } from '../../src/chain/index.ts'
+
+const utf8 = new TextEncoder()
+const text = (v?: Uint8Array): string | undefined => v == null ? undefined : new TextDecoder().decode(v)
+
+describe('consensus - quorum reads', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('return the newest value Nr holders agree on while a minority of holders is stale', async () => {
+    const first = await cluster.create({ kBackups: 2 })
+    await first.start()
+    const bootstrap = [first.multiaddrs[0].toString()]
+    const rest = await Promise.all([1, 2, 3].map(async () => await cluster.create({ kBackups: 2, bootstrap })))
+    await Promise.all(rest.map(async n => { await n.start() }))
+    const nodes: VGuardNode[] = [first, ...rest]
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '4 nodes connected' })
+    const a = first
+    const A = a.peerId.toString()
+
+    await a.put('speed', utf8.encode('50'))
+    const v2 = await a.put('speed', utf8.encode('80'))
+    const holders = a.consensus.holders(A)
+    expect(holders).toHaveLength(3)
+    const [, fresh, staleId] = holders
+    const stale = nodes.find(n => n.peerId.toString() === staleId) as VGuardNode
+    const reader = nodes.find(n => !holders.includes(n.peerId.toString())) as VGuardNode
+    await waitFor(() => reader.vguarddb.tables.get(A)?.table.active.length === 2, { message: 'the reader knows the backup table' })
+    expect(reader.consensus.holders(A).sort()).toEqual([...holders].sort())
+
+    // the stale backup holds the chain up to the block before the newest write
+    const older: Block[] = []
+    for await (const b of a.chains.blocks(A, { to: v2.height - 1 })) older.push(b)
+    await stale.chains.deleteChain(A)
+    await stale.chains.appendMany(older)
+    expect(text((await stale.get(A, 'speed')).value)).toBe('50')
+    expect(text((await nodes.find(n => n.peerId.toString() === fresh)?.get(A, 'speed'))?.value)).toBe('80')
+
+    // many reads, so every order of asking the holders comes up
+    for (let i = 0; i < 12; i++) {
+      const read = await reader.get(A, 'speed', { consistency: 'quorum' })
+      expect(text(read.value)).toBe('80')
+      expect(read.height).toBe(v2.height)
+      expect(read.servedBy).not.toContain(staleId)
+      expect(read.servedBy.length).toBeGreaterThanOrEqual(2)
+    }
+    expect(text((await reader.get(A, 'speed', { consistency: 'leader' })).value)).toBe('80')
+
+    // with the proposer gone, the one fresh and the one stale holder disagree: no quorum, and never the stale value
+    await cluster.stopNode(a)
+    const failed = await reader.get(A, 'speed', { consistency: 'quorum' }).catch((err: Error) => err)
+    expect((failed as Error).name).toBe('QuorumReadError')
+    const leader = await reader.get(A, 'speed', { consistency: 'leader' }).catch((err: Error) => err)
+    expect((leader as Error).name).toBe('ProposerUnreachableError')
+  })
+})

@@ -1,0 +1,87 @@
+import { describe, it, expect } from 'vitest'
+import { quorumRead } from '../../../src/node/quorum-read.ts'
+import type { HolderAnswer } from '../../../src/node/quorum-read.ts'
+
+const utf8 = new TextEncoder()
+const value = (peer: string, v: string, valueHeight: number, height = valueHeight): HolderAnswer => ({ peer, status: 'value', value: utf8.encode(v), valueHeight, height })
+const absent = (peer: string, height: number): HolderAnswer => ({ peer, status: 'absent', height })
+
+function seq (...xs: number[]): () => number {
+  let i = 0
+  return () => xs[i++ % xs.length]
+}
+
+describe('node - quorum read', () => {
+  it('returns at once when the first Nr holders agree', async () => {
+    const asked: string[] = []
+    const r = await quorumRead({
+      holders: ['a', 'b', 'c'],
+      quorum: 2,
+      random: seq(0.99),
+      ask: async (p) => { asked.push(p); return value(p, 'v2', 5) }
+    })
+    expect(r).toMatchObject({ status: 'value', height: 5 })
+    expect(asked).toHaveLength(2)
+    expect(r.agreed).toHaveLength(2)
+  })
+
+  it('a stale minority is outvoted: every order of asking returns the newest value', async () => {
+    const answers: Record<string, HolderAnswer> = { a: value('a', 'new', 7), b: value('b', 'new', 7), c: value('c', 'old', 3) }
+    for (let i = 0; i < 20; i++) {
+      const r = await quorumRead({ holders: ['a', 'b', 'c'], quorum: 2, random: seq(i / 20, (i * 7 % 20) / 20), ask: async (p) => answers[p] })
+      expect(new TextDecoder().decode(r.value)).toBe('new')
+      expect(r.agreed.sort()).toEqual(['a', 'b'])
+    }
+  })
+
+  it('asks a disagreeing holder again until it catches up', async () => {
+    let calls = 0
+    const r = await quorumRead({
+      holders: ['a', 'b'],
+      quorum: 2,
+      retryDelay: 1,
+      ask: async (p) => {
+        if (p === 'b' && calls++ < 2) return value('b', 'old', 3)
+        return value(p, 'new', 7)
+      }
+    })
+    expect(new TextDecoder().decode(r.value)).toBe('new')
+  })
+
+  it('a deletion newer than a stale value wins; a holder behind a write loses', async () => {
+    const deleted = await quorumRead({ holders: ['a', 'b', 'c'], quorum: 2, retryDelay: 1, ask: async (p) => p === 'c' ? value('c', 'x', 4) : absent(p, 9) })
+    expect(deleted).toMatchObject({ status: 'absent', height: 9 })
+    const written = await quorumRead({ holders: ['a', 'b', 'c'], quorum: 2, retryDelay: 1, ask: async (p) => p === 'c' ? absent('c', 2) : value(p, 'x', 4) })
+    expect(written).toMatchObject({ status: 'value', height: 4 })
+  })
+
+  it('never returns a value fewer than Nr agree on; unreachable holders do not vote', async () => {
+    const err = await quorumRead({
+      holders: ['a', 'b', 'c'],
+      quorum: 2,
+      retryDelay: 1,
+      maxRounds: 2,
+      ask: async (p) => {
+        if (p === 'a') throw new Error('down')
+        return p === 'b' ? value('b', 'new', 7) : value('c', 'old', 3)
+      }
+    }).catch((e: Error) => e)
+    expect((err as Error).name).toBe('QuorumReadError')
+  })
+
+  it('falls back to the newest version Nr do agree on when the newest has too few', async () => {
+    const r = await quorumRead({
+      holders: ['a', 'b', 'c', 'd'],
+      quorum: 2,
+      retryDelay: 1,
+      maxRounds: 1,
+      ask: async (p) => p === 'a' ? value('a', 'newest', 9) : p === 'd' ? { peer: 'd', status: 'unavailable', error: 'x' } : value(p, 'agreed', 5)
+    })
+    expect(new TextDecoder().decode(r.value)).toBe('agreed')
+  })
+
+  it('fails with no holders and caps Nr at the number of holders', async () => {
+    expect((await quorumRead({ holders: [], quorum: 2, ask: async (p) => absent(p, 0) }).catch((e: Error) => e) as Error).name).toBe('QuorumReadError')
+    expect(await quorumRead({ holders: ['only'], quorum: 3, ask: async (p) => value(p, 'v', 1) })).toMatchObject({ status: 'value', agreed: ['only'] })
+  })
+})

@@ -1,0 +1,127 @@
+/**
+ * One contract for every PaxosStorage: the consensus module's
+ * MemoryPaxosStorage and the node's LevelPaxosStorage give the same state
+ * for the same saves; the LevelDB one also survives a reopen.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { MemoryPaxosStorage } from '../../../src/consensus/index.ts'
+import type { Entry, HardState, PaxosStorage, Persist } from '../../../src/consensus/index.ts'
+import { openDatabase } from '../../../src/storage/database.ts'
+import type { NodeDatabase } from '../../../src/storage/database.ts'
+import { LevelPaxosStore, InvalidChainIdError } from '../../../src/storage/paxos-store.ts'
+
+const enc = new TextEncoder()
+
+function hard (over: Partial<HardState> = {}): HardState {
+  return { promised: { round: 1, proposer: 'a' }, round: 1, commit: 0, compacted: 0, booths: [{ slot: 1, members: ['a', 'b', 'c'] }], ...over }
+}
+
+function entry (slot: number, over: Partial<Entry> = {}): Entry {
+  return { slot, ballot: { round: 1, proposer: 'a' }, value: { kind: 'data', id: `p${slot}`, data: enc.encode(`v${slot}`) }, booth: ['a', 'b', 'c'], decided: false, ...over }
+}
+
+/** A script of saves covering every field and rule: upserts, kinds, decided flags, compaction, hard-state replacement. */
+const SCRIPT: Persist[] = [
+  { hardState: hard(), entries: [] },
+  { entries: [entry(1), entry(2), entry(3, { value: { kind: 'noop' } })] },
+  { hardState: hard({ promised: { round: 2, proposer: 'b' } }), entries: [entry(2, { ballot: { round: 2, proposer: 'b' }, value: { kind: 'booth', members: ['a', 'b', 'd'] } })] },
+  { hardState: hard({ commit: 3, promised: { round: 2, proposer: 'b' }, booths: [{ slot: 1, members: ['a', 'b', 'c'] }, { slot: 6, members: ['a', 'b', 'd'] }] }), entries: [entry(1, { decided: true }), entry(3, { value: { kind: 'noop' }, decided: true })] },
+  { entries: [entry(4), entry(5, { value: { kind: 'data', id: 'empty', data: new Uint8Array(0) } })] },
+  { hardState: hard({ commit: 3, compacted: 2, promised: { round: 2, proposer: 'b' } }), entries: [entry(2, { decided: true })], compactTo: 2 },
+  { entries: [entry(6)], compactTo: 4 }
+]
+
+interface Subject {
+  name: string
+  make: () => Promise<{ storage: PaxosStorage, reopen?: () => Promise<PaxosStorage> }>
+}
+
+const dirs: string[] = []
+const dbs: NodeDatabase[] = []
+
+const subjects: Subject[] = [
+  { name: 'memory', make: async () => ({ storage: new MemoryPaxosStorage() }) },
+  {
+    name: 'level',
+    make: async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'vguard-paxos-'))
+      dirs.push(dir)
+      const db = await openDatabase(dir)
+      dbs.push(db)
+      let store = new LevelPaxosStore(db)
+      return {
+        storage: store.storage('chain-x'),
+        reopen: async () => {
+          await db.close()
+          const again = await openDatabase(dir)
+          dbs.push(again)
+          store = new LevelPaxosStore(again)
+          return store.storage('chain-x')
+        }
+      }
+    }
+  }
+]
+
+afterEach(async () => {
+  for (const db of dbs.splice(0)) await db.close().catch(() => {})
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true })
+})
+
+describe.each(subjects)('storage - paxos storage contract ($name)', ({ make }) => {
+  it('a brand-new storage loads nothing', async () => {
+    const { storage } = await make()
+    expect(await storage.load()).toBeUndefined()
+  })
+
+  it('applies every save: hard state replaced, entries upserted by slot, compacted ones deleted', async () => {
+    const { storage } = await make()
+    const reference = new MemoryPaxosStorage()
+    for (const p of SCRIPT) {
+      await storage.save(p)
+      await reference.save(p)
+      expect(await storage.load()).toEqual(await reference.load())
+    }
+    const state = await storage.load()
+    expect(state?.entries.map(e => e.slot)).toEqual([5, 6])
+    expect(state?.hardState).toMatchObject({ compacted: 2, commit: 3 })
+    expect(state?.entries[0].value).toEqual({ kind: 'data', id: 'empty', data: new Uint8Array(0) })
+  })
+
+  it('survives a reopen (level)', async () => {
+    const { storage, reopen } = await make()
+    for (const p of SCRIPT) await storage.save(p)
+    const before = await storage.load()
+    if (reopen == null) return
+    const again = await reopen()
+    expect(await again.load()).toEqual(before)
+  })
+})
+
+describe('storage - LevelPaxosStore', () => {
+  it('keeps chains apart, lists them, stores metadata, clears one chain', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vguard-paxos-'))
+    dirs.push(dir)
+    const db = await openDatabase(dir)
+    dbs.push(db)
+    const store = new LevelPaxosStore(db)
+    const x = store.storage('x')
+    const xy = store.storage('xy')
+    await x.save({ hardState: hard(), entries: [entry(1)] })
+    await xy.save({ hardState: hard({ round: 7 }), entries: [entry(1), entry(2)] })
+    await xy.setMeta(enc.encode('{"cursor":1}'))
+    expect((await store.chains()).sort()).toEqual(['x', 'xy'])
+    expect((await x.load())?.entries).toHaveLength(1)
+    expect((await xy.load())?.hardState.round).toBe(7)
+    expect(new TextDecoder().decode(await xy.getMeta())).toBe('{"cursor":1}')
+    expect(await x.getMeta()).toBeUndefined()
+    await x.clear()
+    expect(await x.load()).toBeUndefined()
+    expect(await store.chains()).toEqual(['xy'])
+    expect(() => store.storage('')).toThrow(InvalidChainIdError)
+    expect(() => store.storage('c'.repeat(200))).toThrow(InvalidChainIdError)
+  })
+})
