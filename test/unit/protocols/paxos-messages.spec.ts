@@ -1,0 +1,56 @@
+import { describe, it, expect } from 'vitest'
+import { toWire, fromWire, PaxosFrame, PaxosMessage } from '../../../src/protocols/paxos/index.ts'
+import type { Message } from '../../../src/consensus/index.ts'
+
+const enc = new TextEncoder()
+const b = (round: number, proposer = 'A'): { round: number, proposer: string } => ({ round, proposer })
+const base = { from: 'A', to: 'B' }
+
+const MESSAGES: Message[] = [
+  { ...base, type: 'prepare', ballot: b(3), slot: 7 },
+  { ...base, type: 'promise', ballot: b(3), commit: 4, booths: [{ slot: 1, members: ['A', 'B', 'C'] }], entries: [{ slot: 5, ballot: b(2), value: { kind: 'data', id: 'p', data: enc.encode('x') }, booth: ['A', 'B', 'C'], decided: false }, { slot: 6, ballot: b(0, ''), value: { kind: 'booth', members: ['A', 'D'] }, booth: ['A', 'B', 'C'], decided: true }] },
+  { ...base, type: 'nack', ballot: b(3), promised: b(4, 'C') },
+  { ...base, type: 'accept', ballot: b(3), slot: 8, value: { kind: 'noop' }, booth: ['A', 'B'], commit: 7 },
+  { ...base, type: 'accepted', ballot: b(3), slot: 8 },
+  { ...base, type: 'heartbeat', ballot: b(3), commit: 9 },
+  { ...base, type: 'catchup', slot: 2 },
+  { ...base, type: 'decided', commit: 3, entries: [{ slot: 2, value: { kind: 'data', id: 'q', data: new Uint8Array(0) }, booth: ['A'] }, { slot: 3, value: { kind: 'noop' }, booth: ['A'] }] },
+  { ...base, type: 'snapshot', slot: 64, booths: [{ slot: 1, members: ['A'] }] }
+]
+
+describe('protocols - paxos - messages', () => {
+  it.each(MESSAGES.map(m => [m.type, m] as const))('%s survives the wire (sender and addressee from the stream, not the bytes)', (_type, m) => {
+    const bytes = PaxosFrame.encode({ messages: [toWire({ chainId: 'chain-A', message: m })] })
+    const frame = PaxosFrame.decode(bytes)
+    const back = fromWire(frame.messages[0], 'A', 'B')
+    expect(back.chainId).toBe('chain-A')
+    expect(back.message).toEqual(m)
+  })
+
+  it('carries a snapshot\'s chain point', () => {
+    const point = { height: 40, hash: new Uint8Array(32).fill(7) }
+    const pb = PaxosMessage.decode(PaxosMessage.encode(toWire({ chainId: 'c', message: MESSAGES[8], point })))
+    expect(fromWire(pb, 'A', 'B').point).toEqual(point)
+  })
+
+  const valid = (): PaxosMessage => toWire({ chainId: 'c', message: MESSAGES[3] })
+  it.each([
+    ['an unknown type', (m: PaxosMessage) => { m.type = 42 as PaxosMessage.Type }],
+    ['no chain id', (m: PaxosMessage) => { m.chainId = '' }],
+    ['a missing ballot', (m: PaxosMessage) => { m.ballot = undefined }],
+    ['a missing value', (m: PaxosMessage) => { m.value = undefined }],
+    ['slot 0', (m: PaxosMessage) => { m.slot = 0 }],
+    ['an empty booth', (m: PaxosMessage) => { m.booth = [] }],
+    ['a booth listing a member twice', (m: PaxosMessage) => { m.booth = ['A', 'A'] }],
+    ['a data value without id', (m: PaxosMessage) => { m.value = { kind: PaxosMessage.Type.PREPARE as never, id: '', data: new Uint8Array(1), members: [] } }]
+  ])('refuses %s with InvalidMessageError', (_what, mutate) => {
+    const m = valid()
+    mutate(m)
+    expect(() => fromWire(m, 'A', 'B')).toThrow(expect.objectContaining({ name: 'InvalidMessageError' }))
+  })
+
+  it('bounds repeated fields when decoding a frame', () => {
+    const many = PaxosFrame.encode({ messages: [toWire({ chainId: 'c', message: { ...base, type: 'promise', ballot: b(1), commit: 0, booths: [{ slot: 1, members: Array.from({ length: 65 }, (_, i) => `m${i}`) }], entries: [] } })] })
+    expect(() => PaxosFrame.decode(many, { limits: { messages: 10, messages$: { booths$: { members: 64 } } } })).toThrow()
+  })
+})
