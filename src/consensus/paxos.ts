@@ -442,6 +442,11 @@ export class Paxos {
     if (this.role !== 'candidate' || c == null || !ballotEquals(msg.ballot, c.ballot)) {
       return
     }
+    if (!c.promises.has(msg.from)) {
+      // progress: a phase 1 that must discover booth after booth may take
+      // longer than one election timeout, and must not restart each time
+      this.electionElapsed = 0
+    }
     c.promises.set(msg.from, msg)
     // decided values are facts whatever the campaign's outcome
     for (const e of msg.entries) {
@@ -585,6 +590,8 @@ export class Paxos {
   }
 
   private startCampaign (): void {
+    // booths the last campaign found it needed: ask them at once this time
+    const known = this.campaignState?.plan.required.flat() ?? []
     this.stepDown()
     this.round = Math.max(this.round, this.acceptor.promised.round, this.leaderBallot.round, this.maxSeenRound) + 1
     this.roundDirty = true
@@ -596,7 +603,7 @@ export class Paxos {
     this.heartbeatElapsed = 0
     this.timeout = this.newTimeout()
     // ask ourselves first (our own acceptor state counts like any other), then the required booths
-    this.sendPrepares([this.s.id, ...this.campaignState.unasked()])
+    this.sendPrepares([...new Set([this.s.id, ...this.campaignState.unasked(), ...known])])
   }
 
   private sendPrepares (to: string[]): void {
