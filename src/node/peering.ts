@@ -194,6 +194,8 @@ export class Peering {
     if (!this.connected.has(id)) {
       this.connected.add(id)
       this.events?.safeDispatchEvent('peer:connected', { detail: { peerId: id } })
+      // a new member hears who we know (and our storage figures) without waiting for the next round
+      this.exchange.scheduleAnnounce()
     }
   }
 

@@ -32,11 +32,9 @@ import { ReadService, ReadRequest, ReadResponse, readWithRedirect } from '../pro
 import type { RedirectReadResult } from '../protocols/read/index.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
+import { ReleaseQueue } from './release-queue.ts'
 
 export const BOOTHS_TOPIC_VERSION = 1
-/** First retry of an unacknowledged release; doubles up to the maximum. */
-const RELEASE_RETRY_MIN = 500
-const RELEASE_RETRY_MAX = 30_000
 /** A round gives up on one backup after this long and tries the next candidate. */
 const REPLICATE_TIMEOUT = 5 * 60_000
 const MAX_PARTICIPANTS = 64
@@ -110,15 +108,12 @@ export interface VGuardDBComponents {
 }
 
 const utf8 = new TextEncoder()
-const utf8d = new TextDecoder()
 /** classic-level honours `sync` (sublevels pass options to the root); abstract-level's types omit it. */
 const SYNC_WRITE = { sync: true } as Record<string, unknown>
 
 const EMPTY_RESPONSE: ReadResponse = {
   status: ReadResponse.Status.OK, role: ReadResponse.Role.HOLDER, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: ''
 }
-
-interface PendingRelease { chainId: string, peerId: string, attempts: number, nextAt: number }
 
 export class VGuardDB {
   readonly tables: BackupTableStore
@@ -129,17 +124,13 @@ export class VGuardDB {
   private readonly log: Logger
   private readonly self: string
   private readonly topic: string
-  private readonly pendingDb: BinarySublevel
+  private readonly releases: ReleaseQueue
   private readonly backupsDb: BinarySublevel
-  private readonly pending = new Map<string, PendingRelease>()
   private readonly rounds = new Map<string, Promise<ReplicationOutcome>>()
   private readonly queued = new Map<string, Promise<ReplicationOutcome>>()
   private readonly transfers = new Map<string, ReplicateProgress>()
   /** Backup side: newest epoch each owner opened a transfer for (orders releases after re-selection). */
   private readonly offered = new Map<string, number>()
-  private releaseTimer?: ReturnType<typeof setTimeout>
-  private releasing = false
-  private running = false
 
   constructor (components: VGuardDBComponents) {
     this.c = components
@@ -147,7 +138,6 @@ export class VGuardDB {
     this.self = components.libp2p.peerId.toString()
     this.topic = boothsTopic(components.network)
     this.tables = new BackupTableStore(components.database.sublevel('backup-tables'))
-    this.pendingDb = components.database.sublevel('pending-releases')
     this.backupsDb = components.database.sublevel('backups-held')
     const base = { libp2p: components.libp2p, store: components.store, logger: components.logger }
     this.replicate = new ReplicateService({
@@ -173,28 +163,22 @@ export class VGuardDB {
       }
     })
     this.read = new ReadService({ ...base, tables: this.tables })
+    this.releases = new ReleaseQueue({ db: components.database.sublevel('pending-releases'), tables: this.tables, release: this.release, log: this.log })
   }
 
   async start (): Promise<void> {
     await this.tables.open()
-    for await (const [key, value] of this.pendingDb.iterator()) {
-      const [chainId, peerId] = utf8d.decode(key).split('\n')
-      void value
-      this.pending.set(`${chainId}\n${peerId}`, { chainId, peerId, attempts: 0, nextAt: 0 })
-    }
     await this.replicate.start()
     await this.release.start()
     await this.read.start()
     const { pubsub } = this.c.libp2p.services
     pubsub.subscribe(this.topic)
     pubsub.addEventListener('message', this.onGossip)
-    this.running = true
-    this.scheduleReleases(0)
+    await this.releases.start()
   }
 
   async stop (): Promise<void> {
-    this.running = false
-    clearTimeout(this.releaseTimer)
+    this.releases.stop()
     const { pubsub } = this.c.libp2p.services
     pubsub.removeEventListener('message', this.onGossip)
     pubsub.unsubscribe(this.topic)
@@ -306,16 +290,15 @@ export class VGuardDB {
     if (kBackups === 0) active.length = 0
 
     // previous holders, those not yet told, and failed candidates (they may hold a partial copy)
-    const previous = new Set([...(current?.active ?? []), ...this.pendingPeers(chainId), ...failures.map(f => f.peerId)])
+    const previous = new Set([...(current?.active ?? []), ...this.releases.peers(chainId), ...failures.map(f => f.peerId)])
     const obsolete = [...previous].filter(p => !active.includes(p))
     const signed = await signTable(this.c.privateKey, this.self, {
       chainId, epoch, active, obsolete, height: tip.height, tipHash: tip.hash, timestamp: (this.c.now ?? Date.now)()
     })
     await this.tables.adopt(signed.signed, chainId)
-    await this.setPending(chainId, obsolete, active)
+    await this.releases.update(chainId, obsolete, active)
     this.publish({ chainId, height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, participants, table: signed.signed as Uint8Array<ArrayBuffer> })
     this.c.events.safeDispatchEvent('backup:table', { detail: { chainId, epoch, active, obsolete, height: tip.height } })
-    this.scheduleReleases(0)
     const complete = active.length >= kBackups
     if (!complete) this.log('only %d of %d backups for %s at epoch %d', active.length, kBackups, chainId, epoch)
     return { chainId, height: tip.height, epoch, active, obsolete, complete, failures, transfers }
@@ -359,82 +342,9 @@ export class VGuardDB {
       .catch((err: Error) => { this.log('ignored a gossiped table: %s', err.message) })
   }
 
-  // --- releases -----------------------------------------------------------
-
-  private pendingPeers (chainId: string): string[] {
-    return [...this.pending.values()].filter(p => p.chainId === chainId).map(p => p.peerId)
-  }
-
-  /** Persists who must still be told to release, before any release is sent. */
-  private async setPending (chainId: string, obsolete: string[], active: string[]): Promise<void> {
-    const ops: Array<{ type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }> = []
-    for (const peerId of active) {
-      const key = `${chainId}\n${peerId}`
-      if (this.pending.delete(key)) ops.push({ type: 'del', key: utf8.encode(key) })
-    }
-    for (const peerId of obsolete) {
-      const key = `${chainId}\n${peerId}`
-      if (!this.pending.has(key)) {
-        this.pending.set(key, { chainId, peerId, attempts: 0, nextAt: 0 })
-        ops.push({ type: 'put', key: utf8.encode(key), value: new Uint8Array(0) })
-      }
-    }
-    if (ops.length > 0) await this.pendingDb.batch(ops, SYNC_WRITE)
-  }
-
-  private async clearPending (entry: PendingRelease): Promise<void> {
-    const key = `${entry.chainId}\n${entry.peerId}`
-    this.pending.delete(key)
-    await this.pendingDb.del(utf8.encode(key))
-  }
-
-  private scheduleReleases (delay: number): void {
-    if (!this.running) return
-    clearTimeout(this.releaseTimer)
-    this.releaseTimer = setTimeout(() => { void this.sendReleases() }, delay)
-  }
-
-  private async sendReleases (): Promise<void> {
-    if (this.releasing || !this.running) return
-    this.releasing = true
-    try {
-      const now = Date.now()
-      const due = [...this.pending.values()].filter(p => p.nextAt <= now)
-      await Promise.all(due.map(async (entry) => { await this.sendRelease(entry) }))
-    } finally {
-      this.releasing = false
-    }
-    if (this.pending.size > 0) {
-      const soonest = Math.min(...[...this.pending.values()].map(p => p.nextAt))
-      this.scheduleReleases(Math.max(50, soonest - Date.now()))
-    }
-  }
-
-  private async sendRelease (entry: PendingRelease): Promise<void> {
-    const table = this.tables.get(entry.chainId)
-    if (table == null || table.table.active.includes(entry.peerId)) {
-      await this.clearPending(entry)
-      return
-    }
-    try {
-      const outcome = await this.release.release(peerIdFromString(entry.peerId), table.signed)
-      this.log('released %s on %s (epoch %d, deleted %s)', entry.chainId, entry.peerId, outcome.epoch, outcome.deleted)
-      await this.clearPending(entry)
-    } catch (err) {
-      const name = (err as Error).name
-      if (name === 'StaleReleaseError' || name === 'ReleaseRejectedError') {
-        this.log.error('release of %s refused by %s: %s', entry.chainId, entry.peerId, (err as Error).message)
-        await this.clearPending(entry)
-        return
-      }
-      entry.attempts++
-      entry.nextAt = Date.now() + Math.min(RELEASE_RETRY_MAX, RELEASE_RETRY_MIN * 2 ** Math.min(entry.attempts, 10))
-    }
-  }
-
   /** Releases not yet acknowledged, per chain (for status and tests). */
   pendingReleases (): Array<{ chainId: string, peerId: string, attempts: number }> {
-    return [...this.pending.values()].map(({ chainId, peerId, attempts }) => ({ chainId, peerId, attempts }))
+    return this.releases.list()
   }
 
   // --- reads ----------------------------------------------------------------

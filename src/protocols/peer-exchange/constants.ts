@@ -6,5 +6,5 @@ export const MAX_ADDRS_PER_PEER = 8
 export const MAX_ANNOUNCEMENT_BYTES = 64 * 1024
 /** Coalesce the burst of subscription changes when several vehicles join at once. */
 export const ANNOUNCE_DEBOUNCE = 100
-/** Re-announce now and then so partitions that heal find each other again. */
-export const ANNOUNCE_INTERVAL = 30_000
+/** Re-announce now and then so partitions that heal find each other again and storage hints stay fresh. */
+export const ANNOUNCE_INTERVAL = 10_000
