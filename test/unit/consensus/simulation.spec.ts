@@ -3,42 +3,58 @@
  * utils/simulation.ts for what a run does and utils/cluster.ts for the
  * invariants checked on every Ready).
  *
- *   PAXOS_SEED=123 npx vitest run test/unit/consensus/simulation.spec.ts   replay one seed
- *   PAXOS_SEEDS=20000 PAXOS_SEED_BASE=100000 npx vitest run …               explore more seeds
+ *   PAXOS_SEED=123 npx vitest run test/unit/consensus/simulation.spec.ts              replay one seed
+ *   PAXOS_SEED=123 PAXOS_DEEP=1 npx vitest run test/unit/consensus/simulation.spec.ts replay a deep run
+ *   PAXOS_SEEDS=20000 PAXOS_SEED_BASE=100000 npx vitest run …                           explore more seeds
  */
 import { describe, expect, it } from 'vitest'
 import { simulate } from './utils/simulation.ts'
+import type { SimulationOptions } from './utils/simulation.ts'
 
 const DEFAULT_SEEDS = 3000
+const DEFAULT_DEEP_SEEDS = 100
+/** Chaos steps of a deep run (a few hundred slots decided under faults). */
+const DEEP_STEPS = 3000
 const CHUNK = 250
 
-function run (seed: number): void {
+function run (seed: number, deep: boolean): void {
+  const opts: SimulationOptions = deep ? { chaosSteps: DEEP_STEPS } : {}
   try {
-    simulate(seed)
+    simulate(seed, opts)
   } catch (err) {
     const e = err as Error
-    e.message = `seed ${seed} failed; replay with PAXOS_SEED=${seed} npx vitest run test/unit/consensus/simulation.spec.ts\n${e.message}`
+    e.message = `seed ${seed} failed; replay with PAXOS_SEED=${seed}${deep ? ' PAXOS_DEEP=1' : ''} npx vitest run test/unit/consensus/simulation.spec.ts\n${e.message}`
     throw e
   }
+}
+
+function chunks (base: number, count: number): Array<[number, number]> {
+  const out: Array<[number, number]> = []
+  for (let from = base; from < base + count; from += CHUNK) {
+    out.push([from, Math.min(from + CHUNK, base + count) - 1])
+  }
+  return out
 }
 
 describe('consensus - randomized simulation', () => {
   const single = process.env.PAXOS_SEED
   if (single != null && single !== '') {
     it(`seed ${single}`, () => {
-      run(Number(single))
+      run(Number(single), process.env.PAXOS_DEEP === '1')
     })
     return
   }
   const base = Number(process.env.PAXOS_SEED_BASE ?? 1)
-  const count = Number(process.env.PAXOS_SEEDS ?? DEFAULT_SEEDS)
-  const chunks: Array<[number, number]> = []
-  for (let from = base; from < base + count; from += CHUNK) {
-    chunks.push([from, Math.min(from + CHUNK, base + count) - 1])
-  }
-  it.each(chunks)('seeds %i..%i: no slot decided twice, progress once healed', (from, to) => {
+
+  it.each(chunks(base, Number(process.env.PAXOS_SEEDS ?? DEFAULT_SEEDS)))('seeds %i..%i: no slot decided twice, progress once healed', (from, to) => {
     for (let seed = from; seed <= to; seed++) {
-      run(seed)
+      run(seed, false)
+    }
+  })
+
+  it.each(chunks(base, Number(process.env.PAXOS_DEEP_SEEDS ?? DEFAULT_DEEP_SEEDS)))(`deep runs (${DEEP_STEPS} chaos steps), seeds %i..%i`, (from, to) => {
+    for (let seed = from; seed <= to; seed++) {
+      run(seed, true)
     }
   })
 
