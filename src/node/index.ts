@@ -276,8 +276,10 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     this.log(held.length > 0 ? 'zombie: %d chains on disk, reconciling as peers connect' : 'baby: no chains on disk', held.length)
     this.addEventListener('peer:connected', this.onPeerConnected)
     this.storageMaster.start()
-    await this.consensus.start()
+    // peering first: identify results that arrive before it listens are lost
+    // (a peer would never count as a member), and consensus start awaits disk
     this.peering.start()
+    await this.consensus.start()
     this.status = 'started'
   }
 

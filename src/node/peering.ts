@@ -124,6 +124,26 @@ export class Peering {
     this.liveness.start()
     this.dialBootstrap()
     this.timer = setInterval(this.maintain, this.reconnectInterval)
+    this.judgeEarlyConnections()
+  }
+
+  /**
+   * libp2p starts (and may connect and identify peers) before we listen: a
+   * peer identified in that gap would never count as a member. Judge those
+   * from what identify left in the peer store.
+   */
+  private judgeEarlyConnections (): void {
+    for (const peerId of new Set(this.libp2p.getConnections().map(c => c.remotePeer))) {
+      if (this.connected.has(peerId.toString())) continue
+      this.libp2p.peerStore.get(peerId)
+        .then((peer) => {
+          const agent = peer.metadata.get('AgentVersion')
+          if (agent != null && this.running && this.libp2p.getConnections(peerId).length > 0) {
+            this.onIdentify(new CustomEvent('peer:identify', { detail: { peerId, agentVersion: new TextDecoder().decode(agent) } }))
+          }
+        })
+        .catch(() => {})
+    }
   }
 
   stop (): void {
