@@ -10,13 +10,14 @@ import { benchmarks as discovery } from './discovery.ts'
 import { benchmarks as storage } from './storage.ts'
 import { benchmarks as sync } from './sync.ts'
 import { benchmarks as replicate } from './replicate.ts'
+import { benchmarks as consensus } from './consensus.ts'
 import { canUnshareNetwork, inPrivateNetns, reexecInPrivateNetns } from '../src/swarm/netns.ts'
 
 // mDNS and everything else the benchmarks send stay inside a private namespace when we can make one
 const NETNS_MARKER = 'VGUARD_BENCH_IN_NETNS'
 
 // every benchmark module exports `benchmarks`; add new ones to this list
-const registry: Benchmark[] = [...discovery, ...storage, ...sync, ...replicate]
+const registry: Benchmark[] = [...discovery, ...storage, ...sync, ...replicate, ...consensus]
 
 function formatNumber (n: number): string {
   if (!Number.isFinite(n)) return String(n)

@@ -85,6 +85,8 @@ export class PaxosDriver {
   private readonly opening = new Map<string, Promise<ChainReplica>>()
   private readonly early = new Map<string, ChainMessage[]>()
   private readonly hellos = new Map<string, HelloInfo>()
+  /** Connected members' ids, kept from peer events (and refreshed every second): read on every pump. */
+  private members: string[] = []
   private formation?: Formation
   private stableSince = 0
   private ticks = 0
@@ -121,6 +123,7 @@ export class PaxosDriver {
     // a restarted proposer runs phase 1 before it proposes again
     if ((await this.store.chains()).includes(this.self)) await this.replica(this.self, 'own')
     if (this.formation != null) await this.replica(SHARED_CHAIN, 'shared')
+    this.refreshMembers()
     this.c.events.addEventListener('peer:connected', this.onConnected)
     this.c.events.addEventListener('peer:disconnected', this.onDisconnected)
     for (const peer of this.c.connectedMembers()) this.transport.greet(peer.toString())
@@ -182,7 +185,7 @@ export class PaxosDriver {
 
   /** Connected members as booth candidates (a shared-chain booth takes only members of our shared chain). */
   private connected (kind: ReplicaKind): string[] {
-    const ids = this.c.connectedMembers().map(p => p.toString())
+    const ids = this.members
     if (kind !== 'shared') return ids
     // members of our shared chain, and vehicles in none yet (they join when they hear of it)
     const mine = this.formation?.founder
@@ -313,13 +316,19 @@ export class PaxosDriver {
     }
   }
 
+  private refreshMembers (): void {
+    this.members = this.c.connectedMembers().map(p => p.toString())
+  }
+
   private readonly onConnected = (evt: CustomEvent<{ peerId: string }>): void => {
+    this.refreshMembers()
     this.stableSince = this.now()
     this.transport.greet(evt.detail.peerId)
     this.shared()?.checkBooth()
   }
 
   private readonly onDisconnected = (evt: CustomEvent<{ peerId: string }>): void => {
+    this.refreshMembers()
     this.stableSince = this.now()
     this.transport.forget(evt.detail.peerId)
     this.shared()?.checkBooth()
@@ -333,6 +342,7 @@ export class PaxosDriver {
     for (const r of this.replicas.values()) r.tick()
     if (this.ticks % 10 === 0) void this.formShared().catch((err: Error) => { this.log.error('shared chain formation: %e', err) })
     if (this.ticks % 20 === 0) {
+      this.refreshMembers()
       this.shared()?.checkBooth()
       // a hello can be lost (a stream reset while identify was finishing): ask again
       for (const peer of this.c.connectedMembers()) {

@@ -121,6 +121,16 @@ interface Meta {
 const utf8 = new TextEncoder()
 const utf8d = new TextDecoder()
 
+/**
+ * The cursor is written at most this often while blocks are applied (and
+ * synced before every compaction): after a crash the slots after the stored
+ * cursor are applied again, and each block is recognised by its hash.
+ */
+const META_INTERVAL = 250
+
+/** Messages that may leave before their Ready is persisted (see drain). */
+const EARLY = new Set<Message['type']>(['accept', 'heartbeat', 'decided', 'catchup', 'snapshot'])
+
 function cursorJson (c: Cursor): Meta['cursor'] {
   return { slot: c.slot, height: c.height, hash: toHex(c.hash) }
 }
@@ -149,9 +159,14 @@ export class ChainReplica {
   private readonly nonce: string
   private draining = false
   private again = false
+  /** Decided values waiting to be applied, in slot order, and the run applying them. */
+  private readonly applyQueue: Decided[] = []
+  private applying?: Promise<void>
   private closed = false
   private broken?: Error
   private idle: Promise<void> = Promise.resolve()
+  /** When the cursor was last written (it is written at most every META_INTERVAL; a replay from an older one is harmless). */
+  private metaSavedAt = 0
 
   private constructor (d: ReplicaDeps, setup: ReplicaSetup, paxos: Paxos, cursor: Cursor, compactPoint?: Cursor) {
     this.d = d
@@ -329,6 +344,8 @@ export class ChainReplica {
     for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, err) })
     this.outstanding.clear()
     await this.idle
+    await this.applying
+    if (this.kind !== 'member' && this.broken == null) await this.saveMeta(false).catch(() => {})
   }
 
   // ------------------------------------------------------------ the loop
@@ -366,12 +383,22 @@ export class ChainReplica {
       this.pump()
       const rd = this.paxos.ready()
       if (rd == null) return
-      // 1. durable before anything leaves
+      // A leader's accepts, heartbeats and decided values vouch for nothing
+      // this Ready persists: they may leave while it is written (the leader
+      // writes its own acceptance in parallel with its followers, as in
+      // Raft's §10.2.1). Every decision they lead to shows only in a later
+      // Ready, handed out after this one is durable.
+      const early = rd.messages.filter(m => EARLY.has(m.type))
+      if (early.length > 0) this.d.send(early.map(m => this.wrap(m)))
+      // 1. durable before any reply (promise, accepted, nack) or prepare leaves
       await this.d.storage.save(rd.persist)
       // 2. send
-      if (rd.messages.length > 0) this.d.send(rd.messages.map(m => this.wrap(m)))
-      // 3. apply
-      if (rd.decided.length > 0) await this.apply(rd.decided)
+      const late = early.length === 0 ? rd.messages : rd.messages.filter(m => !EARLY.has(m.type))
+      if (late.length > 0) this.d.send(late.map(m => this.wrap(m)))
+      // 3. apply, in slot order, overlapping the next round: the cursor (not
+      // the state machine's `applied`) says what reached the chain store, and
+      // compaction and restarts go by the cursor
+      if (rd.decided.length > 0) this.enqueueApply(rd.decided)
       for (const p of rd.dropped) this.onDropped(p)
       // 4. advance
       this.paxos.advance(rd)
@@ -380,9 +407,28 @@ export class ChainReplica {
     }
   }
 
+  private enqueueApply (decided: Decided[]): void {
+    if (this.kind === 'member') return
+    this.applyQueue.push(...decided)
+    if (this.applying != null) return
+    this.applying = (async () => {
+      while (this.applyQueue.length > 0 && this.broken == null) {
+        const batch = this.applyQueue.splice(0)
+        await this.apply(batch)
+      }
+    })()
+      .catch((err: Error) => {
+        if (this.closed) return
+        this.broken = err
+        this.d.log.error('%s: applying decided blocks failed: %e', this.chainId, err)
+      })
+      .finally(() => { this.applying = undefined })
+  }
+
   /** Rebuilds the state machine from what it persisted (new candidates for the shared chain). */
   private async recreate (): Promise<void> {
     this.setupDirty = false
+    await this.applying
     const persisted = await this.d.storage.load()
     this.paxos = createPaxos(ChainReplica.config(this.d, this.setup, persisted, this.cursor), persisted)
     this.boothTarget = undefined
@@ -547,7 +593,7 @@ export class ChainReplica {
     }
     await flush()
     if (this.history.length > 2 * PAXOS_TIMING.compactEvery) this.history = this.history.slice(-PAXOS_TIMING.compactEvery)
-    await this.saveMeta(false)
+    if (this.d.now() - this.metaSavedAt >= META_INTERVAL) await this.saveMeta(false)
     this.resolve(committed)
   }
 
@@ -590,6 +636,7 @@ export class ChainReplica {
   }
 
   private async saveMeta (sync: boolean): Promise<void> {
+    this.metaSavedAt = this.d.now()
     const meta: Meta = { cursor: cursorJson(this.cursor) }
     if (this.compactPoint != null) meta.compactPoint = cursorJson(this.compactPoint)
     await this.d.storage.setMeta(utf8.encode(JSON.stringify(meta)), { sync })
@@ -600,6 +647,7 @@ export class ChainReplica {
       this.paxos.installSnapshot(snapshot)
       return
     }
+    await this.applying
     if (snapshot.slot <= this.cursor.slot) {
       this.paxos.installSnapshot({ ...snapshot, slot: Math.max(snapshot.slot, this.paxos.status().compacted + 1) })
       return

@@ -3,8 +3,10 @@
  * interface of src/consensus) per chain, all in the `paxos` sublevel.
  *
  * Keys: `<cid> h` → hard state, `<cid> m` → the driver's metadata (opaque
- * bytes), `<cid> e <slot u64 BE>` → one entry; <cid> is the chain id's UTF-8
- * bytes preceded by their length, so no chain's range contains another's.
+ * bytes), `<cid> e <slot u64 BE>` → one entry, `<cid> d <slot>` → (empty)
+ * the entry stored at that slot was decided — a value of up to 4 MiB is not
+ * written twice just to flip its flag; <cid> is the chain id's UTF-8 bytes
+ * preceded by their length, so no chain's range contains another's.
  *
  * Guarantees (what the driver relies on before it sends a Ready's messages):
  * - `save(persist)` is one atomic batch: the hard state replaced whole,
@@ -22,13 +24,15 @@ import type { BinarySublevel, NodeDatabase } from './database.ts'
 import { MAX_CHAIN_ID_BYTES } from '../chain/index.ts'
 import { StoredEntry, StoredHardState } from './pb/paxos.ts'
 import type { StoredBallot } from './pb/paxos.ts'
-import { concat, prefixEnd, writeU64 } from './keys.ts'
+import { concat, prefixEnd, readU64, writeU64 } from './keys.ts'
 
 export const PAXOS_SUBLEVEL = 'paxos'
 
 const TYPE_HARD = 0x68 // h
 const TYPE_META = 0x6d // m
 const TYPE_ENTRY = 0x65 // e
+/** A slot's entry, already stored at the same ballot, was decided: the marker spares rewriting its value. */
+const TYPE_DECIDED = 0x64 // d
 
 /** classic-level honours `sync` (sublevels pass options to the root); abstract-level's types omit it. */
 const SYNC_WRITE = { sync: true } as Record<string, unknown>
@@ -36,6 +40,7 @@ const NO_SYNC = { sync: false } as Record<string, unknown>
 
 const utf8 = new TextEncoder()
 const utf8d = new TextDecoder()
+const EMPTY = new Uint8Array(0)
 
 /** A chain id that cannot be stored (empty or longer than a chain id may be). */
 export class InvalidChainIdError extends Error {
@@ -57,10 +62,10 @@ function chainPrefix (chainId: string): Uint8Array {
   return concat([Uint8Array.of(id.byteLength), id])
 }
 
-function entryKey (prefix: Uint8Array, slot: number): Uint8Array {
+function entryKey (prefix: Uint8Array, slot: number, type = TYPE_ENTRY): Uint8Array {
   const key = new Uint8Array(prefix.byteLength + 9)
   key.set(prefix)
-  key[prefix.byteLength] = TYPE_ENTRY
+  key[prefix.byteLength] = type
   writeU64(key, prefix.byteLength + 1, slot)
   return key
 }
@@ -152,12 +157,17 @@ export class LevelPaxosStorage implements PaxosStorage {
     const hardState = decodeHard(plain(hard))
     this.savedPromise = ballotKey(hardState.promised)
     this.savedRound = hardState.round
+    const decided = new Set<number>()
+    for await (const key of this.db.keys({ gte: entryKey(this.prefix, 0, TYPE_DECIDED), lt: prefixEnd(concat([this.prefix, Uint8Array.of(TYPE_DECIDED)])) })) {
+      decided.add(readU64(key, this.prefix.byteLength + 1))
+    }
     const entries: Entry[] = []
     this.savedBallots.clear()
     const start = entryKey(this.prefix, 0)
     const end = prefixEnd(concat([this.prefix, Uint8Array.of(TYPE_ENTRY)]))
     for await (const value of this.db.values({ gte: start, lt: end })) {
       const e = decodeEntry(plain(value))
+      if (decided.has(e.slot)) e.decided = true
       entries.push(e)
       this.savedBallots.set(e.slot, ballotKey(e.ballot))
     }
@@ -175,20 +185,32 @@ export class LevelPaxosStorage implements PaxosStorage {
     const ballots = new Map<number, string>()
     for (const e of persist.entries) {
       const key = ballotKey(e.ballot)
-      if (this.savedBallots.get(e.slot) !== key) sync = true
+      const stored = this.savedBallots.get(e.slot) === key
       ballots.set(e.slot, key)
+      if (stored && e.decided) {
+        // same ballot, so the same value (Paxos): only the flag is new
+        ops.push({ type: 'put', key: entryKey(this.prefix, e.slot, TYPE_DECIDED), value: EMPTY })
+        continue
+      }
+      if (!stored) sync = true
       ops.push({ type: 'put', key: entryKey(this.prefix, e.slot), value: encodeEntry(e) })
+      ops.push(e.decided
+        ? { type: 'put', key: entryKey(this.prefix, e.slot, TYPE_DECIDED), value: EMPTY }
+        : { type: 'del', key: entryKey(this.prefix, e.slot, TYPE_DECIDED) })
     }
     const compactTo = persist.compactTo
     if (compactTo != null) {
-      const start = entryKey(this.prefix, 0)
-      const end = entryKey(this.prefix, compactTo + 1)
-      for await (const key of this.db.keys({ gte: start, lt: end })) {
-        ops.push({ type: 'del', key })
+      for (const type of [TYPE_ENTRY, TYPE_DECIDED]) {
+        for await (const key of this.db.keys({ gte: entryKey(this.prefix, 0, type), lt: entryKey(this.prefix, compactTo + 1, type) })) {
+          ops.push({ type: 'del', key })
+        }
       }
       // entries upserted by this same persist and ≤ compactTo are deleted too
       for (const slot of ballots.keys()) {
-        if (slot <= compactTo) ops.push({ type: 'del', key: entryKey(this.prefix, slot) })
+        if (slot <= compactTo) {
+          ops.push({ type: 'del', key: entryKey(this.prefix, slot) })
+          ops.push({ type: 'del', key: entryKey(this.prefix, slot, TYPE_DECIDED) })
+        }
       }
     }
     if (ops.length === 0) return

@@ -87,7 +87,7 @@ describe('consensus - own chains on real nodes', () => {
     // c comes back (same data dir, same key): the booth has its majority again
     const back = await cluster.create({ dataDir: cDir, kBackups: 2, commitTimeout: 3_000, bootstrap: [a.multiaddrs[0].toString()] })
     await back.start()
-    await waitFor(() => a.peers().length === 2, { message: 'c reconnected' })
+    await waitFor(() => a.peers().length === 2 && back.peers().some(p => p.peerId === self), { message: 'c reconnected' })
     const resumed = await a.put('resumed', utf8.encode('yes'), { timeout: 20_000 })
     expect(resumed.height).toBeGreaterThan(before.height)
     expect((await a.chains.get(self, 'resumed'))?.value).toEqual(utf8.encode('yes'))

@@ -62,6 +62,16 @@ export interface HelloInfo {
 /** How long an inbound stream from a connected peer may wait for identify to make it a member. */
 const MEMBERSHIP_WAIT = 5_000
 
+/**
+ * A leader retransmits unacknowledged accepts every heartbeat. Over a stream
+ * that is still the one the accept went out on, TCP and yamux already
+ * deliver it, and re-sending a 4 MiB value every 100 ms to a busy acceptor
+ * only slows it down: the same accept goes again at most this often (and at
+ * once over a new stream).
+ */
+const ACCEPT_RESEND_INTERVAL = 1_000
+const MAX_REMEMBERED_ACCEPTS = 4_096
+
 export interface PaxosTransportStats {
   framesIn: number
   framesOut: number
@@ -75,6 +85,8 @@ export interface PaxosTransportStats {
   refusedStreams: number
   /** Messages dropped before sending (no connection, full queue, failed write). */
   dropped: number
+  /** Retransmitted accepts held back (the same accept went out on the same stream moments ago). */
+  suppressed: number
 }
 
 interface Queued {
@@ -92,6 +104,8 @@ interface Link {
   needHello: boolean
   askBack: boolean
   backoffUntil: number
+  /** Accepts sent on the current stream, and when (cleared when a stream is opened). */
+  sentAccepts: Map<string, number>
 }
 
 const FRAME_OVERHEAD = 64
@@ -123,7 +137,7 @@ export class PaxosTransport {
   private readonly inbound = new Set<Stream>()
   private hello: HelloInfo = { priority: 0, sharedGenesis: '' }
   private running = false
-  readonly stats: PaxosTransportStats = { framesIn: 0, framesOut: 0, messagesIn: 0, messagesOut: 0, malformedFrames: 0, invalidMessages: 0, refusedStreams: 0, dropped: 0 }
+  readonly stats: PaxosTransportStats = { framesIn: 0, framesOut: 0, messagesIn: 0, messagesOut: 0, malformedFrames: 0, invalidMessages: 0, refusedStreams: 0, dropped: 0, suppressed: 0 }
 
   constructor (components: PaxosTransportComponents, init: PaxosTransportInit = {}) {
     this.c = components
@@ -195,6 +209,19 @@ export class PaxosTransport {
         this.stats.dropped++
         continue
       }
+      if (cm.message.type === 'accept') {
+        const m = cm.message
+        const key = `${cm.chainId}\n${m.slot}\n${m.ballot.round}\n${m.ballot.proposer}`
+        const sent = link.sentAccepts.get(key)
+        const now = Date.now()
+        if (sent != null && now - sent < ACCEPT_RESEND_INTERVAL) {
+          this.stats.suppressed++
+          continue
+        }
+        link.sentAccepts.delete(key)
+        link.sentAccepts.set(key, now)
+        if (link.sentAccepts.size > MAX_REMEMBERED_ACCEPTS) link.sentAccepts.delete(link.sentAccepts.keys().next().value as string)
+      }
       const msg = toWire(cm)
       const bytes = estimate(msg)
       link.queue.push({ msg, bytes })
@@ -214,7 +241,7 @@ export class PaxosTransport {
   private link (peer: string): Link {
     let link = this.links.get(peer)
     if (link == null) {
-      link = { peer, queue: [], queuedBytes: 0, writing: false, needHello: true, askBack: false, backoffUntil: 0 }
+      link = { peer, queue: [], queuedBytes: 0, writing: false, needHello: true, askBack: false, backoffUntil: 0, sentAccepts: new Map() }
       this.links.set(peer, link)
     }
     return link
@@ -267,6 +294,7 @@ export class PaxosTransport {
     link.stream = stream
     link.lp = lpStream(stream, { maxDataLength: this.maxFrameBytes })
     link.needHello = true
+    link.sentAccepts.clear()
     return link.lp
   }
 

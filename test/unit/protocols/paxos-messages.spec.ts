@@ -35,7 +35,7 @@ describe('protocols - paxos - messages', () => {
 
   const valid = (): PaxosMessage => toWire({ chainId: 'c', message: MESSAGES[3] })
   it.each([
-    ['an unknown type', (m: PaxosMessage) => { m.type = 42 as PaxosMessage.Type }],
+    ['an unknown type', (m: PaxosMessage) => { m.type = 42 as unknown as PaxosMessage.Type }],
     ['no chain id', (m: PaxosMessage) => { m.chainId = '' }],
     ['a missing ballot', (m: PaxosMessage) => { m.ballot = undefined }],
     ['a missing value', (m: PaxosMessage) => { m.value = undefined }],
