@@ -39,7 +39,9 @@ export async function withStream<T> (
 ): Promise<T> {
   let stream: Stream | undefined
   try {
-    stream = await libp2p.dialProtocol(peer, protocol, { signal: options.signal })
+    // the client speaks first in every exchange, so protocol negotiation can ride
+    // along with the first message instead of costing a round trip of its own
+    stream = await libp2p.dialProtocol(peer, protocol, { signal: options.signal, negotiateFully: false })
     const result = await fn(stream)
     await stream.close({ signal: options.signal })
     return result
