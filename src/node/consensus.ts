@@ -119,7 +119,8 @@ export class Consensus {
       afterCommit: async (chainId, participants) => await components.vguarddb.afterCommit(chainId, participants),
       sync: components.sync,
       boothSize: components.config.boothSize,
-      priority: components.config.priority
+      priority: components.config.priority,
+      kBackups: components.config.kBackups
     })
     this.writes = new WriteService({
       libp2p: components.libp2p,

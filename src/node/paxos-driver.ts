@@ -48,6 +48,8 @@ export interface PaxosDriverComponents {
   sync: Pick<Sync, 'fetch'>
   boothSize: number
   priority: number
+  /** Backups per chain: 0 means no replication round after commits. */
+  kBackups: number
   random?: () => number
   now?: () => number
 }
@@ -246,7 +248,8 @@ export class PaxosDriver {
       random: this.c.random ?? Math.random,
       now: () => this.now()
     }
-    if (kind === 'own') deps.afterCommit = async (participants) => await this.c.afterCommit(chainId, participants)
+    // with k = 0 there is nothing to replicate: no round (no table to sign and gossip per commit)
+    if (kind === 'own' && this.c.kBackups > 0) deps.afterCommit = async (participants) => await this.c.afterCommit(chainId, participants)
     if (kind === 'shared') {
       deps.fetchTo = async (peer, height) => {
         await this.c.sync.fetch(peerIdFromString(peer), chainId, { to: height })
