@@ -28,6 +28,7 @@ import { createVGuardNode } from '../src/node/index.ts'
 import type { VGuardNode } from '../src/node/index.ts'
 import type { TransactionInput } from '../src/chain/index.ts'
 import { spawnNode } from '../src/swarm/process.ts'
+import { openDatabase } from '../src/storage/database.ts'
 import type { NodeProcess } from '../src/swarm/process.ts'
 import type { StatusBody } from '../src/http/status.ts'
 import { percentile, withRatio } from './types.ts'
@@ -62,6 +63,25 @@ async function streamRoundTrips (from: VGuardNode, to: PeerId, samples: number):
   }
   await stream.close()
   return times.sort((a, b) => a - b)
+}
+
+/** The disk's floor: a synced 1 KiB LevelDB put (each decision waits for at least two, in sequence). */
+async function syncedPut (): Promise<number[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'vguard-bench-fsync-'))
+  const db = await openDatabase(dir)
+  try {
+    const times: number[] = []
+    const value = randomBytes(KIB)
+    for (let i = 0; i < 300; i++) {
+      const t = performance.now()
+      await db.db.put(new TextEncoder().encode(`k${i}`), value, { sync: true } as Record<string, unknown>)
+      times.push(performance.now() - t)
+    }
+    return times.sort((a, b) => a - b)
+  } finally {
+    await db.close()
+    await rm(dir, { recursive: true, force: true })
+  }
 }
 
 async function closedLoop (node: VGuardNode, batch: number, report: (r: BenchResult) => void, rtt: number): Promise<void> {
@@ -124,7 +144,8 @@ async function boothOfFour (report: (r: BenchResult) => void): Promise<void> {
   const members: NodeProcess[] = []
   let a: VGuardNode | undefined
   try {
-    a = await createVGuardNode({ dataDir: join(root, 'proposer'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network, kBackups: 2, commitTimeout: 60_000 })
+    // k = 0 for the commit figures: no replication rounds compete with consensus on this machine
+    a = await createVGuardNode({ dataDir: join(root, 'proposer'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network, kBackups: 0, commitTimeout: 60_000 })
     await a.start()
     const bootstrap = a.multiaddrs[0].toString()
     members.push(...await Promise.all([1, 2, 3].map(async i => await spawnNode({
@@ -137,10 +158,21 @@ async function boothOfFour (report: (r: BenchResult) => void): Promise<void> {
     const rtt = percentile(rtts, 50)
     report({ bench: BENCH, figure: 'raw request/response over one libp2p stream, p50 (baseline)', value: rtt * 1000, unit: 'µs' })
     report({ bench: BENCH, figure: 'raw request/response over one libp2p stream, p99', value: percentile(rtts, 99) * 1000, unit: 'µs' })
+    const fsyncs = await syncedPut()
+    report({ bench: BENCH, figure: 'synced 1 KiB LevelDB put, p50 (the disk\'s floor)', value: percentile(fsyncs, 50), unit: 'ms' })
+    report({ bench: BENCH, figure: 'synced 1 KiB LevelDB put, p99', value: percentile(fsyncs, 99), unit: 'ms' })
     // warm up: the first write forms the booth (a booth change, decided by the proposer alone)
     for (let i = 0; i < 20; i++) await a.append(transactions(10, `warm/${i}`), { waitForReplication: false })
     for (const batch of [1, 100, 1_000]) await closedLoop(a, batch, report, rtt)
     await openLoop(a, report, rtt, false)
+    await a.stop()
+    // a fresh vehicle (an empty chain: nothing old to ship) with the same three members,
+    // replicating to k = 2 backups after its commits
+    a = await createVGuardNode({ dataDir: join(root, 'proposer-2'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network, kBackups: 2, commitTimeout: 60_000, bootstrap: [members[0].addresses[0]] })
+    await a.start()
+    const second = a
+    await until(async () => second.peers().length === 3, 30_000, 'the second proposer connected to the members')
+    for (let i = 0; i < 20; i++) await a.append(transactions(1, `warm2/${i}`))
     await openLoop(a, report, rtt, true)
   } finally {
     await a?.stop()

@@ -14,6 +14,7 @@ import { spawnNode } from '../swarm/process.ts'
 import type { NodeProcess } from '../swarm/process.ts'
 import { fetchStatus, renderTable } from './table.ts'
 import { endBooth, offlineRead } from './demo-story.ts'
+import { consensusRound, renderConsensus } from './demo-consensus.ts'
 import type { Vehicle } from './demo-story.ts'
 import type { StatusBody } from '../http/status.ts'
 import { canUnshareNetwork, inPrivateNetns, reexecInPrivateNetns } from '../swarm/netns.ts'
@@ -98,10 +99,13 @@ async function runStory (processes: NodeProcess[], flags: DemoFlags, state: { st
   const notes: string[] = []
   let last = ''
   let left: Vehicle | undefined
+  let round = 0
   while (!state.stopping) {
     const rows = await Promise.all(vehicles.map(async v => await fetchStatus(v.name, v.process)))
     const meshed = rows.filter(r => r.status != null).every(r => (r.status?.peers.length ?? 0) >= vehicles.filter(v => v !== left).length - 1)
     if (meshed) {
+      // GPS fixes through consensus (and now and then the shared chain), then the booth story
+      notes.push(...await consensusRound(vehicles.filter(v => v !== left), round++))
       // every vehicle still driving ends one booth per round
       const results = await Promise.all(vehicles.filter(v => v !== left).map(async v => await endBooth(v, vehicles.filter(o => o !== left), random)))
       for (const r of results) if (r != null) notes.push(r)
@@ -114,7 +118,7 @@ async function runStory (processes: NodeProcess[], flags: DemoFlags, state: { st
       const reader = vehicles.find(v => v !== left) as Vehicle
       notes.push(...await offlineRead(reader, left, vehicles, statuses))
     }
-    const table = renderTable(rows, notes.slice(-8))
+    const table = [renderTable(rows, notes.slice(-8)), '', ...renderConsensus(rows)].join('\n')
     if (table !== last) {
       out(tty ? `\x1b[2J\x1b[H${table}` : table)
       last = table

@@ -1,0 +1,61 @@
+/**
+ * The consensus flags of `vguard-node start` as a real child process
+ * (`npm run build` first): documented with their VGUARD_ variables, refused
+ * with a one-line message and exit 2 when Nr + Nw ≤ N, taken from the env.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { BIN_PATH } from '../../src/swarm/process.ts'
+
+interface CliResult { code: number | null, stdout: string, stderr: string }
+
+async function runCli (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN_PATH, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  const timer = setTimeout(() => { child.kill('SIGKILL') }, 30_000)
+  const code = await new Promise<number | null>((resolve) => { child.once('close', (c) => { resolve(c) }) })
+  clearTimeout(timer)
+  return { code, stdout, stderr }
+}
+
+const LOCAL = ['--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--no-mdns']
+
+describe('vguard-node CLI - consensus flags', () => {
+  const dirs: string[] = []
+  afterEach(async () => {
+    await Promise.all(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) }))
+  })
+
+  it('start --help documents --priority, --read-quorum and --commit-timeout with their variables', async () => {
+    const help = await runCli(['start', '--help'])
+    expect(help.code).toBe(0)
+    for (const text of ['--priority', 'VGUARD_PRIORITY', '--read-quorum', 'VGUARD_READ_QUORUM', '--commit-timeout', 'VGUARD_COMMIT_TIMEOUT']) {
+      expect(help.stdout).toContain(text)
+    }
+  })
+
+  it.each([
+    [['--booth-size', '4', '--read-quorum', '1'], {}, /Nr \+ Nw must exceed N/],
+    [['--booth-size', '5'], { VGUARD_READ_QUORUM: '2' }, /Nr \+ Nw must exceed N/],
+    [['--read-quorum', '9'], {}, /readQuorum/],
+    [['--priority', '-3'], {}, /--priority.*expected an integer/],
+    [['--commit-timeout', '0'], {}, /--commit-timeout.*expected an integer/]
+  ])('refuses %j %j at start: one line, exit 2, nothing created', async (args, env, message) => {
+    const dir = await mkdtemp(join(tmpdir(), 'vguard-cli-consensus-'))
+    dirs.push(dir)
+    const res = await runCli(['start', '--data-dir', join(dir, 'node'), ...LOCAL, ...args], env)
+    expect(res.code).toBe(2)
+    const lines = res.stderr.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(message)
+    expect(res.stdout).toBe('')
+    expect(existsSync(join(dir, 'node'))).toBe(false)
+  })
+})
