@@ -10,9 +10,16 @@
  *
  * const node = await createVGuardNode({ dataDir: './data', network: 'fleet' })
  * await node.start()
+ * const { height, hash } = await node.put('gps/1', new TextEncoder().encode('49.01,8.40'))   // own chain, through consensus
+ * await node.put('notice', new TextEncoder().encode('road closed'), { chainId: 'shared' }) // the network's chain
+ * const read = await node.get(node.peerId.toString(), 'gps/1', { consistency: 'quorum' })
  * ```
  */
 export { createVGuardNode, ConfigError, DataDirInUseError } from './node/index.ts'
 export type { VGuardNode, VGuardNodeOptions, VGuardNodeConfig, VGuardNodeEvents, ConnectedPeer } from './node/index.ts'
+export {
+  NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError, NotProposerError, QuorumReadError, ConsensusStoppedError
+} from './node/index.ts'
+export type { CommitResult, KeyRead, ReadOptions, WriteOptions, Consistency } from './node/index.ts'
 export { startHttpApi } from './http/server.ts'
 export type { HttpApi, HttpApiInit } from './http/server.ts'
