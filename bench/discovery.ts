@@ -41,7 +41,7 @@ async function swarm (mode: 'mdns' | 'bootstrap', report: (r: BenchResult) => vo
   const root = await mkdtemp(join(tmpdir(), 'vguard-bench-'))
   const network = `bench-${process.pid}-${mode}`
   const vehicles: NodeProcess[] = []
-  const base = (i: number): string[] => ['--data-dir', join(root, `v${i}`), '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--network', network, '--mdns-interval', '1000']
+  const base = (i: number): string[] => ['--data-dir', join(root, `v${i}`), '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--network', network, '--mdns-interval', '5000']
   try {
     const started = performance.now()
     if (mode === 'mdns') {

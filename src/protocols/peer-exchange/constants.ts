@@ -5,6 +5,6 @@ export const MAX_PEERS_PER_ANNOUNCEMENT = 128
 export const MAX_ADDRS_PER_PEER = 8
 export const MAX_ANNOUNCEMENT_BYTES = 64 * 1024
 /** Coalesce the burst of subscription changes when several vehicles join at once. */
-export const ANNOUNCE_DEBOUNCE = 100
+export const ANNOUNCE_DEBOUNCE = 1_000
 /** Re-announce now and then so partitions that heal find each other again and storage hints stay fresh. */
 export const ANNOUNCE_INTERVAL = 10_000
