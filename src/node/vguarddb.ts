@@ -264,6 +264,8 @@ export class VGuardDB {
     const epoch = (current?.epoch ?? 0) + 1
     const active: string[] = []
     const failures: Array<{ peerId: string, error: string }> = []
+    // failed candidates that may have stored part of the chain before failing
+    const partial: string[] = []
     const transfers: ReplicationOutcome['transfers'] = []
     let next = 0
     let inflight = 0
@@ -281,6 +283,9 @@ export class VGuardDB {
           const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
           this.log('backup %s failed for %s: %s', peer, chainId, message)
           failures.push({ peerId: peer, error: message })
+          // a backup that refused at the offer (no room, not allowed) stored nothing
+          const refusedAtOffer = err instanceof Error && (err.name === 'NoCapacityError' || err.message.includes('FORBIDDEN'))
+          if (!refusedAtOffer) partial.push(peer)
         } finally {
           inflight--
         }
@@ -289,8 +294,8 @@ export class VGuardDB {
     await Promise.all(Array.from({ length: Math.max(1, kBackups) }, worker))
     if (kBackups === 0) active.length = 0
 
-    // previous holders, those not yet told, and failed candidates (they may hold a partial copy)
-    const previous = new Set([...(current?.active ?? []), ...this.releases.peers(chainId), ...failures.map(f => f.peerId)])
+    // previous holders, those not yet told, and failed candidates that may hold a partial copy
+    const previous = new Set([...(current?.active ?? []), ...this.releases.peers(chainId), ...partial])
     const obsolete = [...previous].filter(p => !active.includes(p))
     const signed = await signTable(this.c.privateKey, this.self, {
       chainId, epoch, active, obsolete, height: tip.height, tipHash: tip.hash, timestamp: (this.c.now ?? Date.now)()
