@@ -4,28 +4,11 @@
  * with a one-line message and exit 2 when Nr + Nw ≤ N, taken from the env.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BIN_PATH } from '../../src/swarm/process.ts'
-
-interface CliResult { code: number | null, stdout: string, stderr: string }
-
-async function runCli (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN_PATH, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  const timer = setTimeout(() => { child.kill('SIGKILL') }, 30_000)
-  const code = await new Promise<number | null>((resolve) => { child.once('close', (c) => { resolve(c) }) })
-  clearTimeout(timer)
-  return { code, stdout, stderr }
-}
-
-const LOCAL = ['--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--no-mdns']
+import { runCli, LOCAL } from '../utils/cli.ts'
 
 describe('vguard-node CLI - consensus flags', () => {
   const dirs: string[] = []

@@ -13,23 +13,7 @@ import { BIN_PATH, spawnNode } from '../../src/swarm/process.ts'
 import type { NodeProcess, SpawnNodeInit } from '../../src/swarm/process.ts'
 import type { StatusBody } from '../../src/http/routes.ts'
 import { waitFor } from '../utils/wait.ts'
-
-interface CliResult { code: number | null, stdout: string, stderr: string }
-
-/** Runs the CLI to completion. */
-async function runCli (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN_PATH, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  const timer = setTimeout(() => { child.kill('SIGKILL') }, 30_000)
-  const code = await new Promise<number | null>((resolve) => { child.once('close', (c) => { resolve(c) }) })
-  clearTimeout(timer)
-  return { code, stdout, stderr }
-}
-
-const LOCAL = ['--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--no-mdns']
+import { runCli, LOCAL } from '../utils/cli.ts'
 
 async function getJson<T> (url: string): Promise<{ status: number, contentType: string | null, body: T }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5_000) })
