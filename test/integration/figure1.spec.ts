@@ -11,6 +11,9 @@ import { createLan, connectedPeerIds } from '../utils/lan.ts'
 import type { Lan, LanHost } from '../utils/lan.ts'
 import { waitFor } from '../utils/wait.ts'
 
+/** Waits on a loaded host: gossip, releases and reconnects across seven processes. */
+const LAN_WAIT = 45_000
+
 interface BoothAnswer { chainId: string, height: number, epoch: number, active: string[], obsolete: string[], complete: boolean }
 interface ReadAnswer { key: string, value: string, height: number, epoch: number, servedBy: string, path: Array<{ peerId: string, outcome: string }> }
 
@@ -51,7 +54,7 @@ describe.skipIf(!CAN_NETNS)('VGuardDB figure 1 on a namespaced LAN', () => {
     const first = await endBooth(A, [E, F], [{ key: 'gps/1577218696', value: '-27.717812,-51.098895' }])
     expect(first).toMatchObject({ chainId, epoch: 1, complete: true })
     expect(first.active.sort()).toEqual([E.peerId, F.peerId].sort())
-    await waitFor(async () => (await tableOf(G, chainId))?.epoch === 1, { message: 'G heard the epoch-1 table' })
+    await waitFor(async () => (await tableOf(G, chainId))?.epoch === 1, { timeout: LAN_WAIT, message: 'G heard the epoch-1 table' })
 
     // G is out of radio range while A ends its next booth
     await G.cutOff()
@@ -61,13 +64,13 @@ describe.skipIf(!CAN_NETNS)('VGuardDB figure 1 on a namespaced LAN', () => {
     expect(second.obsolete.sort()).toEqual([E.peerId, F.peerId].sort())
 
     // the table is gossiped to the booth; E and F release their copies and keep the table
-    for (const h of [B, C, D]) await waitFor(async () => (await tableOf(h, chainId))?.epoch === 2, { message: `host ${h.index} heard epoch 2` })
+    for (const h of [B, C, D]) await waitFor(async () => (await tableOf(h, chainId))?.epoch === 2, { timeout: LAN_WAIT, message: `host ${h.index} heard epoch 2` })
     for (const h of [E, F]) {
-      await waitFor(async () => (await h.status()).chains.every(c => c.id !== chainId), { message: `host ${h.index} released` })
+      await waitFor(async () => (await h.status()).chains.every(c => c.id !== chainId), { timeout: LAN_WAIT, message: `host ${h.index} released` })
       expect((await tableOf(h, chainId))?.epoch).toBe(2)
     }
     for (const h of [B, C]) expect((await h.status()).chains.find(c => c.id === chainId)).toMatchObject({ role: 'backup', heldAsBackup: true, heldHeight: 2 })
-    await waitFor(async () => (await A.status()).pendingReleases.length === 0, { message: 'releases acknowledged' })
+    await waitFor(async () => (await A.status()).pendingReleases.length === 0, { timeout: LAN_WAIT, message: 'releases acknowledged' })
 
     // A goes offline; G comes back, still holding the epoch-1 table naming E and F
     await A.kill('SIGKILL')
@@ -86,7 +89,7 @@ describe.skipIf(!CAN_NETNS)('VGuardDB figure 1 on a namespaced LAN', () => {
     expect(read.servedBy).toBe(read.path[2].peerId)
     // G adopted the newer table it was redirected with
     expect((await tableOf(G, chainId))?.epoch).toBe(2)
-  })
+  }, 180_000) // seven real processes on a LAN, beside the other LAN suites on two cores
 })
 
 if (!CAN_NETNS) describe('VGuardDB figure 1 on a namespaced LAN', () => { it.skip(SKIP_NETNS_REASON, () => {}) })
