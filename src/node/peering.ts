@@ -22,7 +22,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { Liveness } from './liveness.ts'
 
 /** How long the larger peer id waits for the smaller one to dial before dialling itself. */
-const DIAL_TIE_BREAK_DELAY = 750
+const DIAL_TIE_BREAK_DELAY = 250
 
 export interface PeeringInit {
   libp2p: VGuardLibp2p

@@ -60,6 +60,7 @@ export class PeerExchange {
   readonly topic: string
   private readonly init: PeerExchangeInit
   private debounce?: ReturnType<typeof setTimeout>
+  private pendingAnnounce = false
   private interval?: ReturnType<typeof setInterval>
   dropped = 0
 
@@ -78,6 +79,8 @@ export class PeerExchange {
 
   stop (): void {
     clearTimeout(this.debounce)
+    this.debounce = undefined
+    this.pendingAnnounce = false
     clearInterval(this.interval)
     const { pubsub } = this.init.libp2p.services
     pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
@@ -87,8 +90,21 @@ export class PeerExchange {
 
   /** Publishes our view soon (several triggers in a burst become one message). */
   scheduleAnnounce (): void {
-    clearTimeout(this.debounce)
-    this.debounce = setTimeout(() => { this.announce() }, ANNOUNCE_DEBOUNCE)
+    // at most one announcement per ANNOUNCE_DEBOUNCE: the first trigger goes out
+    // at once (a newcomer meets the network without delay), a burst of later
+    // ones (a swarm meshing) becomes one more at the end of the period
+    if (this.debounce != null) {
+      this.pendingAnnounce = true
+      return
+    }
+    this.announce()
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined
+      if (this.pendingAnnounce) {
+        this.pendingAnnounce = false
+        this.scheduleAnnounce()
+      }
+    }, ANNOUNCE_DEBOUNCE)
   }
 
   private announce (): void {
