@@ -190,3 +190,36 @@ describe('vguarddb - a proposer that sends a bad block', () => {
     expect((await B.chains.tip(chainId)).height).toBe(1)
   })
 })
+
+describe('vguarddb - releases survive restarts', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('a release to an offline backup is retried, across a restart of the proposer, until the backup comes back and deletes its copy', async () => {
+    const [A, B, C, E] = await swarm(cluster, 4)
+    const chainId = A.peerId.toString()
+    await A.endOfBooth({ participants: ids(E), transactions: [gpsTransaction(1)] })
+    expect((await E.chains.info(chainId))?.height).toBe(1)
+
+    // E drives away; the next booth picks B and C, and E must still be told
+    const eDir = E.config.dataDir
+    await cluster.stopNode(E)
+    const outcome = await A.endOfBooth({ participants: ids(B, C), transactions: [gpsTransaction(2)] })
+    expect(outcome.obsolete).toEqual([E.peerId.toString()])
+    await waitFor(() => A.vguarddb.pendingReleases().some(p => p.peerId === E.peerId.toString() && p.attempts > 0), { message: 'a release attempt to E failed' })
+
+    // the proposer restarts: the pending release is on disk
+    const aDir = A.config.dataDir
+    await cluster.stopNode(A)
+    const A2 = await cluster.create({ kBackups: 2, dataDir: aDir, bootstrap: [B.multiaddrs[0].toString()] })
+    await A2.start()
+    expect(A2.vguarddb.pendingReleases().map(p => p.peerId)).toEqual([E.peerId.toString()])
+
+    // E comes back with its stale copy; the retried release reaches it
+    const E2 = await cluster.create({ kBackups: 2, dataDir: eDir, bootstrap: [B.multiaddrs[0].toString()] })
+    await E2.start()
+    await waitFor(async () => (await E2.chains.info(chainId)) == null, { timeout: 60_000, message: 'E released its copy' })
+    await waitFor(() => A2.vguarddb.pendingReleases().length === 0, { timeout: 60_000, message: 'release acknowledged' })
+    expect(E2.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
+  })
+})
