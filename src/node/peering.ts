@@ -24,6 +24,14 @@ import { Liveness } from './liveness.ts'
 /** How long the larger peer id waits for the smaller one to dial before dialling itself. */
 const DIAL_TIE_BREAK_DELAY = 250
 
+/**
+ * How long a discovered peer we never managed to connect to is retried by the
+ * reconnect loop. libp2p announces a peer once (when it enters the peer store),
+ * and mDNS finding it again with the same addresses changes nothing there, so
+ * without retries one failed first dial would keep two vehicles apart for good.
+ */
+const DISCOVERED_RETRY_WINDOW = 60_000
+
 export interface PeeringInit {
   libp2p: VGuardLibp2p
   network: string
@@ -41,6 +49,8 @@ export class Peering {
   private readonly allowed?: Set<string>
   private readonly denied = new Set<string>()
   private readonly members = new Set<string>()
+  /** Peers discovered but not (yet) members, with when we first heard of them. */
+  private readonly discovered = new Map<string, number>()
   private readonly connected = new Set<string>()
   private readonly dialing = new Set<string>()
   private readonly reconnectInterval: number
@@ -125,6 +135,30 @@ export class Peering {
     this.dialBootstrap()
     this.timer = setInterval(this.maintain, this.reconnectInterval)
     this.judgeEarlyConnections()
+    void this.dialEarlyDiscoveries()
+  }
+
+  /**
+   * mDNS runs from libp2p.start(), before we listen: a peer found in that gap
+   * was announced to nobody. It is in the peer store, which holds nothing else
+   * at this point (it lives in memory), so meet everyone it lists.
+   */
+  private async dialEarlyDiscoveries (): Promise<void> {
+    try {
+      for (const peer of await this.libp2p.peerStore.all()) {
+        if (!this.running || peer.addresses.length === 0) continue
+        if (this.isDenied(peer.id) || this.libp2p.getConnections(peer.id).length > 0) continue
+        this.remember(peer.id)
+        this.dialOnce(peer.id)
+      }
+    } catch (err) {
+      this.log.error('could not read the peer store: %s', (err as Error).message)
+    }
+  }
+
+  private remember (peerId: PeerId): void {
+    const id = peerId.toString()
+    if (!this.members.has(id) && !this.discovered.has(id)) this.discovered.set(id, Date.now())
   }
 
   /**
@@ -165,6 +199,7 @@ export class Peering {
     this.events?.safeDispatchEvent('peer:discovered', {
       detail: { peerId: id.toString(), addresses: multiaddrs.map(m => m.toString()) }
     })
+    this.remember(id)
     this.dialOnce(id)
   }
 
@@ -190,7 +225,10 @@ export class Peering {
   private readonly onUpdate = (evt: CustomEvent<{ peer: { id: PeerId } }>): void => {
     // a known peer that restarted on a new port shows up here, not as a discovery
     const id = evt.detail.peer.id
-    if (this.libp2p.getConnections(id).length === 0) this.dialOnce(id)
+    if (this.libp2p.getConnections(id).length === 0) {
+      this.remember(id)
+      this.dialOnce(id)
+    }
   }
 
   private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId, agentVersion?: string }>): void => {
@@ -205,11 +243,13 @@ export class Peering {
       this.log('refusing %p: %s', peerId, reason)
       this.denied.add(id)
       this.members.delete(id)
+      this.discovered.delete(id)
       this.events?.safeDispatchEvent('peer:rejected', { detail: { peerId: id, reason } })
       void this.libp2p.hangUp(peerId).catch(() => {})
       return
     }
     this.members.add(id)
+    this.discovered.delete(id)
     void this.libp2p.peerStore.merge(peerId, { tags: { [KEEP_ALIVE]: { value: 1 } } }).catch(() => {})
     if (!this.connected.has(id)) {
       this.connected.add(id)
@@ -223,7 +263,10 @@ export class Peering {
   private onExchangedPeer (peerId: PeerId, addrs: Multiaddr[]): void {
     if (this.isDenied(peerId) || this.libp2p.getConnections(peerId).length > 0) return
     this.libp2p.peerStore.merge(peerId, { multiaddrs: addrs })
-      .then(() => { this.dial(peerId) })
+      .then(() => {
+        this.remember(peerId)
+        this.dial(peerId)
+      })
       .catch((err: Error) => { this.log.trace('could not store exchanged peer %p: %s', peerId, err.message) })
   }
 
@@ -261,6 +304,15 @@ export class Peering {
   private readonly maintain = (): void => {
     this.dialBootstrap()
     for (const id of this.members) {
+      const peerId = peerIdFromString(id)
+      if (this.libp2p.getConnections(peerId).length === 0) this.dial(peerId)
+    }
+    const now = Date.now()
+    for (const [id, since] of this.discovered) {
+      if (now - since > DISCOVERED_RETRY_WINDOW) {
+        this.discovered.delete(id)
+        continue
+      }
       const peerId = peerIdFromString(id)
       if (this.libp2p.getConnections(peerId).length === 0) this.dial(peerId)
     }

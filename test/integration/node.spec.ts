@@ -64,6 +64,24 @@ describe('node - discovery and connections', () => {
     await waitFor(() => fullyConnected([a, b]), { message: 'reconnect after restart' })
   })
 
+  // regression: libp2p announces a discovered peer once; when that first dial
+  // failed (the peer was not up yet) the two vehicles never met (flaky LAN test)
+  it('keeps dialling a discovered peer whose first dial failed until it answers', async () => {
+    const dataDir = await cluster.tempDir()
+    let b = await cluster.create({ dataDir })
+    await b.start()
+    const address = b.multiaddrs[0]
+    await cluster.stopNode(b)
+
+    const a = await cluster.create()
+    await a.start()
+    // a discovers b (as mDNS would) while b is down: the dial is refused
+    await a.libp2p.peerStore.merge(b.peerId, { multiaddrs: [address] })
+    b = await cluster.create({ dataDir, listen: [address.decapsulate('/p2p').toString()] })
+    await b.start()
+    await waitFor(() => fullyConnected([a, b]), { message: 'a meets b once b is up' })
+  })
+
   it('refuses a second node on the same data dir with DataDirInUseError', async () => {
     const a = await cluster.create()
     await expect(createVGuardNode({ dataDir: a.config.dataDir, mdns: false })).rejects.toThrow(DataDirInUseError)
