@@ -4,11 +4,11 @@
  * chain metadata and pins. Subclasses only read and write their medium, and
  * each commit* call must be atomic.
  */
-import { emptyTip, tipOf, verifyHeader, verifyLink, verifyPayload, withoutPayload, parsePayload, HASH_BYTES, MAX_KEY_BYTES, InvalidBlockError } from '../chain/index.ts'
+import { emptyTip, encodeBlock, tipOf, verifyHeader, verifyLink, verifyPayload, withoutPayload, parsePayload, HASH_BYTES, MAX_KEY_BYTES, InvalidBlockError } from '../chain/index.ts'
 import type { Block, ChainTip, PayloadEntry } from '../chain/index.ts'
 import { PayloadPrunedError, StoreClosedError, InvalidPinError } from './errors.ts'
 import type {
-  AppendOptions, ChainInfo, ChainStore, KeyValue, Pin, PruneResult, RangeOptions, StateEntry, StoredHeader
+  AppendOptions, ChainInfo, ChainStore, KeyValue, Pin, PruneResult, RangeOptions, StateEntry, StoredHeader, StoredRecord
 } from './index.ts'
 
 /** Where a key's current value lies: in the payload of block `height`. */
@@ -189,6 +189,19 @@ export abstract class AbstractChainStore implements ChainStore {
     const range = this.range(chainId, options)
     if (range == null) return
     yield * this.iterateBlocks(chainId, range[0], range[1], options.signal)
+  }
+
+  async * records (chainId: string, options: RangeOptions = {}): AsyncGenerator<StoredRecord> {
+    const range = this.range(chainId, options)
+    if (range == null) return
+    yield * this.iterateRecords(chainId, range[0], range[1], options.signal)
+  }
+
+  /** Stores whose medium holds encoded blocks override this to skip the decoding. */
+  protected async * iterateRecords (chainId: string, from: number, to: number, signal?: AbortSignal): AsyncGenerator<StoredRecord> {
+    for await (const block of this.iterateBlocks(chainId, from, to, signal)) {
+      yield { height: block.header.height, record: encodeBlock(block), pruned: block.payload == null }
+    }
   }
 
   async * headers (chainId: string, options: RangeOptions = {}): AsyncGenerator<StoredHeader> {

@@ -89,6 +89,14 @@ export interface StoredHeader {
   pruned: boolean
 }
 
+/** A stored block in the encoding sync and replicate carry. */
+export interface StoredRecord {
+  height: number
+  /** The block's BlockRecord encoding (chain.proto): header bytes and, unless pruned, payload. */
+  record: Uint8Array
+  pruned: boolean
+}
+
 export interface PruneResult {
   /** Heights whose payload this call removed. */
   pruned: number[]
@@ -116,6 +124,12 @@ export interface ChainStore {
   getBlockByHash: (chainId: string, hash: Uint8Array) => Promise<Block | undefined>
   /** Blocks in height order, streamed (not loaded whole). Pruned blocks come without payload. */
   blocks: (chainId: string, options?: RangeOptions) => AsyncIterable<Block>
+  /**
+   * Blocks in height order as BlockRecord encodings, streamed: what sync and
+   * replicate send. The LevelDB store hands out its stored bytes without
+   * decoding them.
+   */
+  records: (chainId: string, options?: RangeOptions) => AsyncIterable<StoredRecord>
   /** Headers in height order, with whether each payload was pruned. */
   headers: (chainId: string, options?: RangeOptions) => AsyncIterable<StoredHeader>
   /**

@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { prefixLogger } from '@libp2p/logger'
-import { emptyTip, tipOf, verifyBlock, sha256, createBlock } from '../../src/chain/index.ts'
+import { decodeBlock, emptyTip, encodeBlock, tipOf, verifyBlock, sha256, createBlock } from '../../src/chain/index.ts'
 import type { Block, ChainTip } from '../../src/chain/index.ts'
 import { BlockHeader } from '../../src/chain/pb/chain.ts'
 import { sync } from '../../src/protocols/sync/index.ts'
@@ -54,13 +54,18 @@ function forge (block: Block): Block {
   return { header: BlockHeader.decode(headerBytes), headerBytes, hash: sha256(headerBytes), payload }
 }
 
-/** Serves `forge(block)` instead of the block at `height`. */
+/** Serves `forge(block)` instead of the block at `height` (as a block and as a record, which the responder sends). */
 function lyingStore (inner: ChainStore, height: number): ChainStore {
   return new Proxy(inner, {
     get (target, prop) {
       if (prop === 'blocks') {
         return async function * (chainId: string, options?: Parameters<ChainStore['blocks']>[1]) {
           for await (const b of target.blocks(chainId, options)) yield b.header.height === height ? forge(b) : b
+        }
+      }
+      if (prop === 'records') {
+        return async function * (chainId: string, options?: Parameters<ChainStore['records']>[1]) {
+          for await (const r of target.records(chainId, options)) yield r.height === height ? { ...r, record: encodeBlock(forge(decodeBlock(r.record))) } : r
         }
       }
       const value = Reflect.get(target, prop) as unknown

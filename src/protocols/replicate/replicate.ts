@@ -1,6 +1,6 @@
 import { pbStream } from '@libp2p/utils'
 import type { ComponentLogger, Libp2p, Logger, PeerId } from '@libp2p/interface'
-import { bytesEqual, encodeBlock } from '../../chain/index.ts'
+import { bytesEqual } from '../../chain/index.ts'
 import type { ChainTip } from '../../chain/index.ts'
 import type { ChainStore } from '../../storage/index.ts'
 import { InvalidMessageError, ProtocolError } from '../errors.ts'
@@ -248,12 +248,12 @@ export class ReplicateService {
       batchBytes = 0
     }
     try {
-      for await (const block of this.components.store.blocks(chainId, { from, to, signal })) {
-        const record = encodeBlock(block)
-        if (batch.length > 0 && batchBytes + record.byteLength > this.targetFrameBytes) await flush(block.header.height - 1)
+      // stored records are BlockRecord encodings already: sent as they are
+      for await (const { height, record } of this.components.store.records(chainId, { from, to, signal })) {
+        if (batch.length > 0 && batchBytes + record.byteLength > this.targetFrameBytes) await flush(height - 1)
         batch.push(record)
         batchBytes += record.byteLength
-        if (block.header.height === to) await flush(to)
+        if (height === to) await flush(to)
       }
       if (batch.length > 0) await flush(to)
     } catch (err) {

@@ -11,8 +11,7 @@ import type { Logger } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { ChainStore } from '../../storage/index.ts'
 import { ProtocolError } from '../errors.ts'
-import { SyncRequest, SyncResponse, decodeRequest, requestProblem, response } from './messages.ts'
-import type { SyncBlock } from './pb/sync.ts'
+import { SyncRequest, SyncResponse, blocksFrame, decodeRequest, framedSize, requestProblem, response } from './messages.ts'
 import { MAX_BLOCKS_PER_FRAME, MAX_WINDOW_BYTES } from './constants.ts'
 
 export interface ServeOptions {
@@ -51,7 +50,7 @@ export async function serve (lp: LengthPrefixedStream, options: ServeOptions): P
 async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options: ServeOptions): Promise<void> {
   const { store, log } = options
   let credit = Math.min(req.credit, MAX_WINDOW_BYTES)
-  let frame: SyncBlock[] = []
+  let frame: Uint8Array[] = []
   let frameSize = 0
   let sent = 0
 
@@ -69,25 +68,26 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
   }
   const flush = async (): Promise<void> => {
     if (frame.length === 0) return
-    await send(response({ blocks: frame }))
+    await send(blocksFrame(frame, frameSize))
     sent += frame.length
     frame = []
     frameSize = 0
   }
 
   const to = req.to === 0 ? undefined : req.to
-  for await (const block of store.blocks(req.chainId, { from: req.from, to })) {
-    if (block.payload == null) {
+  // stored records are sent as they are: no decoding, no re-encoding
+  for await (const { height, record, pruned } of store.records(req.chainId, { from: req.from, to })) {
+    if (pruned) {
       // we pruned it: the requester cannot verify or apply a block without payload
       await flush()
       const info = await store.info(req.chainId)
-      await send(response({ status: SyncResponse.Status.PRUNED, height: info?.height ?? 0, tipHash: info?.tipHash as Uint8Array<ArrayBuffer>, message: `payload of block ${block.header.height} pruned`, done: true }))
-      log('served %d blocks of %s, stopped at pruned block %d', sent, req.chainId, block.header.height)
+      await send(response({ status: SyncResponse.Status.PRUNED, height: info?.height ?? 0, tipHash: info?.tipHash as Uint8Array<ArrayBuffer>, message: `payload of block ${height} pruned`, done: true }))
+      log('served %d blocks of %s, stopped at pruned block %d', sent, req.chainId, height)
       return
     }
-    const size = block.headerBytes.byteLength + block.payload.byteLength + 16
+    const size = framedSize(record)
     if (frame.length > 0 && (frameSize + size > options.frameBytes || frame.length >= MAX_BLOCKS_PER_FRAME)) await flush()
-    frame.push({ header: block.headerBytes as Uint8Array<ArrayBuffer>, payload: block.payload as Uint8Array<ArrayBuffer> })
+    frame.push(record)
     frameSize += size
   }
   await flush()

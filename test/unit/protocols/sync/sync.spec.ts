@@ -1,6 +1,6 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { lpStream, streamPair } from '@libp2p/utils'
-import { createBlock, emptyTip, tipOf, verifyBlock, sha256 } from '../../../../src/chain/index.ts'
+import { createBlock, decodeBlock, emptyTip, encodeBlock, tipOf, verifyBlock, sha256 } from '../../../../src/chain/index.ts'
 import type { Block, ChainTip } from '../../../../src/chain/index.ts'
 import { BlockHeader } from '../../../../src/chain/pb/chain.ts'
 import { MemoryChainStore } from '../../../../src/storage/index.ts'
@@ -46,13 +46,20 @@ function tamper (block: Block): Block {
   return { ...block, payload }
 }
 
-/** A store that serves `change(block)` instead of the block at `height`. */
+/** A store that serves `change(block)` instead of the block at `height` (as blocks and as records, which the responder sends). */
 function lyingStore (inner: ChainStore, height: number, change: (b: Block) => Block): ChainStore {
   return new Proxy(inner, {
     get (target, prop) {
       if (prop === 'blocks') {
         return async function * (chainId: string, options?: Parameters<ChainStore['blocks']>[1]) {
           for await (const b of target.blocks(chainId, options)) yield b.header.height === height ? change(b) : b
+        }
+      }
+      if (prop === 'records') {
+        return async function * (chainId: string, options?: Parameters<ChainStore['records']>[1]) {
+          for await (const r of target.records(chainId, options)) {
+            yield r.height === height ? { ...r, record: encodeBlock(change(decodeBlock(r.record))) } : r
+          }
         }
       }
       const value = Reflect.get(target, prop) as unknown
