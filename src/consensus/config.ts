@@ -28,6 +28,7 @@ export interface Settings {
   maxCatchup: number
   maxCatchupBytes: number
   maxDecidedPerReady: number
+  announceToBooth: boolean
 }
 
 function positive (value: number | undefined, fallback: number, name: string): number {
@@ -94,6 +95,7 @@ export function settings (config: PaxosConfig): Settings {
     maxPending: positive(config.maxPending, DEFAULT_MAX_PENDING, 'maxPending'),
     maxCatchup: positive(config.maxCatchup, DEFAULT_MAX_CATCHUP, 'maxCatchup'),
     maxCatchupBytes: positive(config.maxCatchupBytes, DEFAULT_MAX_CATCHUP_BYTES, 'maxCatchupBytes'),
-    maxDecidedPerReady: positive(config.maxDecidedPerReady, DEFAULT_MAX_DECIDED_PER_READY, 'maxDecidedPerReady')
+    maxDecidedPerReady: positive(config.maxDecidedPerReady, DEFAULT_MAX_DECIDED_PER_READY, 'maxDecidedPerReady'),
+    announceToBooth: config.announceToBooth !== false
   }
 }

@@ -693,7 +693,9 @@ export class Paxos {
     }
     for (const to of this.peers()) {
       if (members.has(to)) {
-        this.send({ type: 'heartbeat', from: this.s.id, to, ballot: lead.ballot, commit: this.log.commit })
+        if (this.s.announceToBooth) {
+          this.send({ type: 'heartbeat', from: this.s.id, to, ballot: lead.ballot, commit: this.log.commit })
+        }
       } else {
         this.send({ type: 'decided', from: this.s.id, to, entries, commit: this.log.commit })
       }

@@ -270,6 +270,15 @@ export interface PaxosConfig {
   maxDecidedPerReady?: number
   /** The last slot the application applied durably (on restart). @default compacted slot */
   applied?: number
+  /**
+   * Tell booth members at once (a heartbeat) when commit advances. Off, they
+   * learn it from the next accept (which carries commit) or the periodic
+   * heartbeat: fewer messages and writes per decision, for acceptors that
+   * apply nothing (a vehicle's chain). Learners outside the booth always get
+   * the decided values at once. Commit knowledge only speeds learning; safety
+   * does not depend on it. @default true
+   */
+  announceToBooth?: boolean
 }
 
 export type Role = 'follower' | 'candidate' | 'leader'

@@ -128,6 +128,18 @@ const utf8d = new TextDecoder()
  */
 const META_INTERVAL = 250
 
+/** A batch is cut smaller than a block only when it carries at least this much (see proposeBatch). */
+const SPLIT_BYTES = 256 * 1024
+
+/** Decided values up to this size are applied before the Ready's save, bigger ones alongside it (see drain). */
+const APPLY_FIRST_BYTES = 64 * 1024
+
+function decidedBytes (decided: Decided[]): number {
+  let n = 0
+  for (const d of decided) n += d.value.kind === 'data' ? d.value.data.byteLength : 0
+  return n
+}
+
 /** Messages that may leave before their Ready is persisted (see drain). */
 const EARLY = new Set<Message['type']>(['accept', 'heartbeat', 'decided', 'catchup', 'snapshot'])
 
@@ -223,7 +235,10 @@ export class ChainReplica {
       maxPending: PAXOS_TIMING.maxPending,
       maxCatchup: PAXOS_TIMING.maxCatchup,
       random: d.random,
-      applied
+      applied,
+      // members of a vehicle's booth apply nothing: commit reaches them on the
+      // next accept or heartbeat, not in a message of its own per decision
+      announceToBooth: d.kind === 'shared'
     }
   }
 
@@ -357,7 +372,9 @@ export class ChainReplica {
     }
     if (this.closed || this.broken != null) return
     this.draining = true
-    this.idle = this.drain()
+    // drained in a microtask: every message of the frame being read (and
+    // every write submitted in this turn) goes into one Ready, so one save
+    this.idle = Promise.resolve().then(async () => { await this.drain() })
       .catch((err: Error) => {
         if (this.closed) return
         // a failed save leaves the Ready outstanding: this replica cannot go on safely
@@ -390,6 +407,19 @@ export class ChainReplica {
       // Ready, handed out after this one is durable.
       const early = rd.messages.filter(m => EARLY.has(m.type))
       if (early.length > 0) this.d.send(early.map(m => this.wrap(m)))
+      // Decided values whose acceptance is already durable here (written by
+      // an earlier, completed save: only their decided flag is new in this
+      // one, and it can be learned again) are chosen by a durable majority:
+      // they are applied while this Ready is written. A value accepted in
+      // this very Ready (a booth of one decides at once) waits for the save.
+      const applyNow = rd.decided.length > 0 && this.d.storage.holdsDurably(rd.persist, rd.decided.map(d => d.slot))
+      if (applyNow) {
+        this.enqueueApply(rd.decided)
+        // small blocks are written before this save: LevelDB queues writes,
+        // and an append behind a synced write waits for its fsync; big ones
+        // (building them is CPU work) overlap the save instead
+        if (decidedBytes(rd.decided) <= APPLY_FIRST_BYTES) await this.applying
+      }
       // 1. durable before any reply (promise, accepted, nack) or prepare leaves
       await this.d.storage.save(rd.persist)
       // 2. send
@@ -398,7 +428,7 @@ export class ChainReplica {
       // 3. apply, in slot order, overlapping the next round: the cursor (not
       // the state machine's `applied`) says what reached the chain store, and
       // compaction and restarts go by the cursor
-      if (rd.decided.length > 0) this.enqueueApply(rd.decided)
+      if (rd.decided.length > 0 && !applyNow) this.enqueueApply(rd.decided)
       for (const p of rd.dropped) this.onDropped(p)
       // 4. advance
       this.paxos.advance(rd)
@@ -480,16 +510,24 @@ export class ChainReplica {
     const writes: PendingWrite[] = []
     let bytes = 0
     let count = 0
+    // big writes are spread over the free slots, so several blocks move
+    // through disk, network and apply at once instead of one huge block
+    // (small writes still share a block: a slot costs a block of its own)
+    let buffered = 0
+    for (const w of this.buffer) buffered += w.settled ? 0 : w.write.payload.byteLength
+    const free = Math.max(1, PAXOS_TIMING.maxInflight - this.outstanding.size)
+    const target = Math.max(SPLIT_BYTES, Math.ceil(buffered / free))
     while (this.buffer.length > 0) {
       const w = this.buffer[0]
       if (w.settled) {
         this.buffer.shift()
         continue
       }
-      if (writes.length > 0 && (bytes + w.write.payload.byteLength > MAX_PAYLOAD_BYTES || count + w.write.count > MAX_TXS_PER_BLOCK)) break
+      const size = w.write.payload.byteLength
+      if (writes.length > 0 && (bytes + size > MAX_PAYLOAD_BYTES || count + w.write.count > MAX_TXS_PER_BLOCK || bytes + size > target)) break
       this.buffer.shift()
       writes.push(w)
-      bytes += w.write.payload.byteLength
+      bytes += size
       count += w.write.count
     }
     if (writes.length === 0) return false

@@ -227,6 +227,23 @@ export class LevelPaxosStorage implements PaxosStorage {
     }
   }
 
+  /**
+   * Whether a save of `persist` would add nothing durable that the given
+   * slots' values depend on: each slot's entry is absent from it or stored
+   * here already at the same ballot (only its decided flag is new, which can
+   * be learned again). Then those values are already durable here — in an
+   * earlier, completed save — and the driver may apply them while `persist`
+   * is written.
+   */
+  holdsDurably (persist: Persist, slots: number[]): boolean {
+    if (slots.length === 0) return true
+    const wanted = new Set(slots)
+    for (const e of persist.entries) {
+      if (wanted.has(e.slot) && this.savedBallots.get(e.slot) !== ballotKey(e.ballot)) return false
+    }
+    return true
+  }
+
   /** The driver's own metadata for this chain (applied cursor, genesis), opaque here. */
   async getMeta (): Promise<Uint8Array | undefined> {
     const meta = await this.db.get(this.metaKey)

@@ -124,4 +124,32 @@ describe('storage - LevelPaxosStore', () => {
     expect(() => store.storage('')).toThrow(InvalidChainIdError)
     expect(() => store.storage('c'.repeat(200))).toThrow(InvalidChainIdError)
   })
+
+  it('says which decided slots are durable already (an earlier save holds them at the same ballot), also after a reopen', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vguard-paxos-'))
+    dirs.push(dir)
+    let db = await openDatabase(dir)
+    dbs.push(db)
+    let s = new LevelPaxosStore(db).storage('x')
+    await s.save({ hardState: hard(), entries: [entry(1), entry(2)] })
+    const flags: Persist = { entries: [entry(1, { decided: true }), entry(2, { decided: true })] }
+    // only decided flags are new: both values are durable already
+    expect(s.holdsDurably(flags, [1, 2])).toBe(true)
+    // a slot this save does not touch was written by an earlier save
+    expect(s.holdsDurably({ entries: [] }, [1])).toBe(true)
+    // a value accepted (or learned) in this very save is not durable yet
+    const fresh: Persist = { entries: [entry(2, { ballot: { round: 2, proposer: 'b' }, decided: true }), entry(3, { decided: true })] }
+    expect(s.holdsDurably(fresh, [2])).toBe(false)
+    expect(s.holdsDurably(fresh, [3])).toBe(false)
+    expect(s.holdsDurably(fresh, [1])).toBe(true)
+    await s.save(fresh)
+    expect(s.holdsDurably(fresh, [2, 3])).toBe(true)
+    await db.close()
+    db = await openDatabase(dir)
+    dbs.push(db)
+    s = new LevelPaxosStore(db).storage('x')
+    await s.load()
+    expect(s.holdsDurably(fresh, [2, 3])).toBe(true)
+    expect(s.holdsDurably({ entries: [entry(4, { decided: true })] }, [4])).toBe(false)
+  })
 })

@@ -75,7 +75,11 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
     maxInflight,
     maxPending: rng.range(2, 16),
     maxCatchup: rng.range(1, 8),
-    maxDecidedPerReady: rng.range(1, 8)
+    maxDecidedPerReady: rng.range(1, 8),
+    // odd seeds: booth members learn commit only from accepts and periodic
+    // heartbeats (how vehicles' own chains run); taken from the seed, not the
+    // prng, so every other choice of a seed stays what it was
+    announceToBooth: seed % 2 === 0
   }))
   const cluster = new Cluster({ configs })
   const result: SimulationResult = { seed, nodes: n, mode, decided: 0, crashes: 0, boothChanges: 0, healRounds: 0 }
