@@ -8,7 +8,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { percentile, withRatio } from './types.ts'
 import type { Benchmark, BenchResult } from './types.ts'
-import { benchSwarm, growOwnChain, MIB, rawIntoLevel, rawRoundTrip, rawTransfer, serveBaselines } from './support.ts'
+import { benchSwarm, growOwnChain, MIB, rawIntoLevel, rawRoundTrip, rawTransfer, serveBaselines, settle } from './support.ts'
 import { readWithRedirect, ReadRequest } from '../src/protocols/read/index.ts'
 import { gpsTransaction } from '../src/workload/gps.ts'
 
@@ -24,10 +24,13 @@ async function replication (report: (r: BenchResult) => void): Promise<void> {
     await serveBaselines(a)
     const bytes = await growOwnChain(a, CHAIN_BYTES)
 
+    // every timed run starts on settled databases (see settle())
+    await settle(a, b, c)
     // raw baseline: both backups pull the same bytes from A at once over plain streams
     const rawMs = await Promise.all([rawTransfer(a.peerId, b, bytes), rawTransfer(a.peerId, c, bytes)])
     // and the same bytes written into each backup's LevelDB as 1 KiB puts: the disk's share of the cost
     const rawLevelMs = await Promise.all([rawIntoLevel(a.peerId, b, bytes, 'rep-b'), rawIntoLevel(a.peerId, c, bytes, 'rep-c')])
+    await settle(a, b, c)
     const started = performance.now()
     const outcome = await a.vguarddb.afterCommit(chainId, [b.peerId.toString(), c.peerId.toString()])
     const repMs = performance.now() - started
@@ -39,7 +42,9 @@ async function replication (report: (r: BenchResult) => void): Promise<void> {
 
     // incremental catch-up: only what the backups lack
     const added = await growOwnChain(a, INCREMENT_BYTES)
+    await settle(a, b, c)
     const rawInc = await Promise.all([rawTransfer(a.peerId, b, added), rawTransfer(a.peerId, c, added)])
+    await settle(a, b, c)
     const t1 = performance.now()
     const inc = await a.vguarddb.afterCommit(chainId, [b.peerId.toString(), c.peerId.toString()])
     const incMs = performance.now() - t1

@@ -18,7 +18,7 @@ import type { Block, ChainTip } from '../src/chain/index.ts'
 import { createVGuardNode } from '../src/node/index.ts'
 import type { VGuardNode } from '../src/node/index.ts'
 import { withRatio } from './types.ts'
-import { median, MIB, rawIntoLevel, rawTransfer, serveBaselines } from './support.ts'
+import { median, MIB, rawIntoLevel, rawTransfer, serveBaselines, settle } from './support.ts'
 import type { Benchmark, BenchResult } from './types.ts'
 
 const CHAIN_BYTES = 64 * MIB
@@ -73,9 +73,12 @@ async function run (report: (r: BenchResult) => void): Promise<void> {
     const rawMs: number[] = []
     const rawLevelMs: number[] = []
     for (let i = 0; i < RUNS; i++) {
+      // every timed run starts on settled databases (see settle())
+      await settle(a, b)
       rawMs.push(await rawTransfer(a.peerId, b, bytes))
       rawLevelMs.push(await rawIntoLevel(a.peerId, b, bytes, i))
       await b.chains.deleteChain(CHAIN)
+      await settle(a, b)
       const started = performance.now()
       const [result] = await b.sync.reconcile(CHAIN)
       syncMs.push(performance.now() - started)
