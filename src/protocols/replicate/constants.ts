@@ -16,11 +16,20 @@ export const TARGET_FRAME_BYTES = 512 * KiB
  * Bytes sent but not yet acknowledged as appended. libp2p's send()/onDrain()
  * did not bound a writer's queue in our tests (64 MiB sat queued locally), so
  * the window is ours: it bounds memory on both ends and lets the network
- * overlap the backup's disk writes. It must stay below the 4 MiB a libp2p
- * stream buffers for a reader that is busy (appending): past that the stream
- * is reset (measured: an 8 MiB window reset 64 MiB transfers).
+ * overlap the backup's disk writes. With 1 MiB blocks a 3 MiB window kept
+ * only three frames in flight and the proposer waited on acknowledgements;
+ * 8 MiB keeps the pipeline full.
  */
-export const WINDOW_BYTES = 3 * MiB
+export const WINDOW_BYTES = 8 * MiB
+/**
+ * The largest window a proposer uses, and what a backup's stream reader
+ * buffers for (MAX_WINDOW_BYTES plus two messages): a proposer never has more
+ * than its window unacknowledged, so a busy backup's unread frames stay below
+ * that. @libp2p/utils' reader resets the stream past its limit, 4 MiB by
+ * default (measured: an 8 MiB window against that default reset 64 MiB
+ * transfers). Bounds a backup's memory per inbound transfer.
+ */
+export const MAX_WINDOW_BYTES = 8 * MiB
 /** A peer that says nothing for this long is given up on (per message, not per transfer). */
 export const MESSAGE_TIMEOUT = 10 * second
 /** Concurrent transfers one node accepts: a backup serves several proposers at once. */

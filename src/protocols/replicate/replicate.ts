@@ -8,7 +8,7 @@ import { handleProtocol, timeoutSignal, withStream } from '../stream.ts'
 import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
 import { serveReplicate } from './server.ts'
 import {
-  MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MESSAGE_TIMEOUT, REPLICATE_PROTOCOL, TARGET_FRAME_BYTES, WINDOW_BYTES
+  MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_WINDOW_BYTES, MESSAGE_TIMEOUT, REPLICATE_PROTOCOL, TARGET_FRAME_BYTES, WINDOW_BYTES
 } from './constants.ts'
 import { NoCapacityError, ReplicateRefusedError } from './errors.ts'
 
@@ -37,7 +37,7 @@ export interface ReplicateInit {
   maxMessageBytes?: number
   /** @default 1 MiB */
   targetFrameBytes?: number
-  /** @default 8 MiB */
+  /** @default 8 MiB, at most MAX_WINDOW_BYTES */
   windowBytes?: number
   /** @default 10 s */
   messageTimeout?: number
@@ -111,7 +111,8 @@ export class ReplicateService {
     this.protocol = init.protocol ?? REPLICATE_PROTOCOL
     this.maxMessageBytes = init.maxMessageBytes ?? MAX_MESSAGE_BYTES
     this.targetFrameBytes = init.targetFrameBytes ?? TARGET_FRAME_BYTES
-    this.windowBytes = init.windowBytes ?? WINDOW_BYTES
+    // a backup buffers for at most MAX_WINDOW_BYTES of unacknowledged frames
+    this.windowBytes = Math.min(init.windowBytes ?? WINDOW_BYTES, MAX_WINDOW_BYTES)
     this.messageTimeout = init.messageTimeout ?? MESSAGE_TIMEOUT
     this.log = components.logger.forComponent('vguard:replicate')
   }

@@ -13,6 +13,7 @@ import type { ChainStore } from '../../storage/index.ts'
 import { InvalidMessageError } from '../errors.ts'
 import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
 import type { ReplicateComponents } from './replicate.ts'
+import { MAX_WINDOW_BYTES } from './constants.ts'
 
 export interface ServeOptions {
   maxMessageBytes: number
@@ -93,7 +94,8 @@ class Appender {
 export async function serveReplicate (stream: Stream, connection: Connection, components: ReplicateComponents, options: ServeOptions): Promise<void> {
   const { store, libp2p } = components
   const { log } = options
-  const pbs = pbStream(stream, { maxDataLength: options.maxMessageBytes })
+  // room for every frame a proposer may have unacknowledged (its window), plus the one being read
+  const pbs = pbStream(stream, { maxDataLength: options.maxMessageBytes, maxBufferSize: MAX_WINDOW_BYTES + 2 * options.maxMessageBytes })
   const read = async (): Promise<ReplicateRequest> => await pbs.read(ReplicateRequest, {
     signal: AbortSignal.timeout(options.messageTimeout),
     limits: { blocks: 65_536 }
