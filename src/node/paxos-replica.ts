@@ -128,8 +128,14 @@ const utf8d = new TextDecoder()
  */
 const META_INTERVAL = 250
 
-/** A batch is cut smaller than a block only when it carries at least this much (see proposeBatch). */
+/**
+ * A batch is cut smaller than a block only when it carries at least this
+ * much (see proposeBatch); below it, queued writes count as small.
+ */
 const SPLIT_BYTES = 256 * 1024
+
+/** Batches of small writes in flight at once (see pump): more gather in the next batch meanwhile. */
+const SMALL_INFLIGHT = 1
 
 /** Decided values up to this size are applied before the Ready's save, bigger ones alongside it (see drain). */
 const APPLY_FIRST_BYTES = 64 * 1024
@@ -501,20 +507,28 @@ export class ChainReplica {
       return
     }
     if (!this.hasQuorum(st.booth)) return
-    while (this.outstanding.size < PAXOS_TIMING.maxInflight && this.buffer.length > 0) {
-      if (!this.proposeBatch(st)) return
+    let buffered = 0
+    for (const w of this.buffer) buffered += w.settled ? 0 : w.write.payload.byteLength
+    // Group commit: while a batch of small writes is in flight, the next
+    // ones gather into one batch instead of a slot (a block, a synced write
+    // on every acceptor, a message to each) per arrival; a big backlog
+    // fills the pipeline (see proposeBatch)
+    const limit = buffered >= SPLIT_BYTES ? PAXOS_TIMING.maxInflight : SMALL_INFLIGHT
+    while (this.outstanding.size < limit && this.buffer.length > 0) {
+      const size = this.proposeBatch(st, buffered)
+      if (size === 0) return
+      buffered -= size
     }
   }
 
-  private proposeBatch (st: PaxosStatus): boolean {
+  /** Proposes the next batch; returns its payload bytes (0: nothing proposed). */
+  private proposeBatch (st: PaxosStatus, buffered: number): number {
     const writes: PendingWrite[] = []
     let bytes = 0
     let count = 0
     // big writes are spread over the free slots, so several blocks move
     // through disk, network and apply at once instead of one huge block
     // (small writes still share a block: a slot costs a block of its own)
-    let buffered = 0
-    for (const w of this.buffer) buffered += w.settled ? 0 : w.write.payload.byteLength
     const free = Math.max(1, PAXOS_TIMING.maxInflight - this.outstanding.size)
     const target = Math.max(SPLIT_BYTES, Math.ceil(buffered / free))
     while (this.buffer.length > 0) {
@@ -530,7 +544,7 @@ export class ChainReplica {
       bytes += size
       count += w.write.count
     }
-    if (writes.length === 0) return false
+    if (writes.length === 0) return 0
     const id = `${this.d.self.slice(-8)}.${this.nonce}.${++this.seq}`
     const data = encodeBatch({ proposer: this.d.self, ballot: st.ballot, timestamp: this.d.now(), payloads: writes.map(w => w.write.payload) })
     try {
@@ -539,10 +553,10 @@ export class ChainReplica {
       // not the leader any more, or its queue is full: the writes wait for the next try
       this.buffer.unshift(...writes)
       this.d.log.trace('%s: proposal deferred: %s', this.chainId, (err as Error).message)
-      return false
+      return 0
     }
     this.outstanding.set(id, { writes })
-    return true
+    return bytes
   }
 
   /** Writers past their deadline: never proposed → NoQuorumError; proposed → CommitTimeoutError. */
