@@ -142,6 +142,11 @@ export class LevelPaxosStorage implements PaxosStorage {
   private savedRound = -1
   /** Ballot of each stored entry: a re-write at the same ballot (decided flag) needs no sync. */
   private readonly savedBallots = new Map<number, string>()
+  /**
+   * load() ran: savedBallots then lists every entry on disk (entries exist
+   * only beside a hard state, which the first save of a chain writes).
+   */
+  private loaded = false
 
   constructor (db: BinarySublevel, chainId: string) {
     this.db = db
@@ -153,7 +158,11 @@ export class LevelPaxosStorage implements PaxosStorage {
 
   async load (): Promise<PersistedState | undefined> {
     const hard = await this.db.get(this.hardKey)
-    if (hard == null) return undefined
+    if (hard == null) {
+      this.savedBallots.clear()
+      this.loaded = true
+      return undefined
+    }
     const hardState = decodeHard(plain(hard))
     this.savedPromise = ballotKey(hardState.promised)
     this.savedRound = hardState.round
@@ -171,6 +180,7 @@ export class LevelPaxosStorage implements PaxosStorage {
       entries.push(e)
       this.savedBallots.set(e.slot, ballotKey(e.ballot))
     }
+    this.loaded = true
     return { hardState, entries }
   }
 
@@ -200,9 +210,20 @@ export class LevelPaxosStorage implements PaxosStorage {
     }
     const compactTo = persist.compactTo
     if (compactTo != null) {
-      for (const type of [TYPE_ENTRY, TYPE_DECIDED]) {
-        for await (const key of this.db.keys({ gte: entryKey(this.prefix, 0, type), lt: entryKey(this.prefix, compactTo + 1, type) })) {
-          ops.push({ type: 'del', key })
+      if (this.loaded) {
+        // savedBallots lists every stored entry (and a marker exists only
+        // beside one): no scan, which would also wade through the tombstones
+        // of every earlier compaction while the replica's loop waits
+        for (const slot of this.savedBallots.keys()) {
+          if (slot > compactTo) continue
+          ops.push({ type: 'del', key: entryKey(this.prefix, slot) })
+          ops.push({ type: 'del', key: entryKey(this.prefix, slot, TYPE_DECIDED) })
+        }
+      } else {
+        for (const type of [TYPE_ENTRY, TYPE_DECIDED]) {
+          for await (const key of this.db.keys({ gte: entryKey(this.prefix, 0, type), lt: entryKey(this.prefix, compactTo + 1, type) })) {
+            ops.push({ type: 'del', key })
+          }
         }
       }
       // entries upserted by this same persist and ≤ compactTo are deleted too

@@ -11,7 +11,7 @@ import { MemoryPaxosStorage } from '../../../src/consensus/index.ts'
 import type { Entry, HardState, PaxosStorage, Persist } from '../../../src/consensus/index.ts'
 import { openDatabase } from '../../../src/storage/database.ts'
 import type { NodeDatabase } from '../../../src/storage/database.ts'
-import { LevelPaxosStore, InvalidChainIdError } from '../../../src/storage/paxos-store.ts'
+import { LevelPaxosStore, InvalidChainIdError, PAXOS_SUBLEVEL } from '../../../src/storage/paxos-store.ts'
 
 const enc = new TextEncoder()
 
@@ -123,6 +123,33 @@ describe('storage - LevelPaxosStore', () => {
     expect(await store.chains()).toEqual(['xy'])
     expect(() => store.storage('')).toThrow(InvalidChainIdError)
     expect(() => store.storage('c'.repeat(200))).toThrow(InvalidChainIdError)
+  })
+
+  it('compacts a reopened chain without leaving an entry or a decided marker behind', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vguard-paxos-'))
+    dirs.push(dir)
+    let db = await openDatabase(dir)
+    dbs.push(db)
+    const reference = new MemoryPaxosStorage()
+    const first = new LevelPaxosStore(db).storage('x')
+    for (const p of SCRIPT.slice(0, 5)) {
+      await first.save(p)
+      await reference.save(p)
+    }
+    await db.close()
+    db = await openDatabase(dir)
+    dbs.push(db)
+    const again = new LevelPaxosStore(db).storage('x')
+    await again.load()
+    for (const p of SCRIPT.slice(5)) {
+      await again.save(p)
+      await reference.save(p)
+    }
+    expect(await again.load()).toEqual(await reference.load())
+    // on disk: the hard state and entries 5 and 6 (undecided: no markers), nothing of slots 1-4
+    const keys: Uint8Array[] = []
+    for await (const key of db.sublevel(PAXOS_SUBLEVEL).keys()) keys.push(key)
+    expect(keys).toHaveLength(3)
   })
 
   it('says which decided slots are durable already (an earlier save holds them at the same ballot), also after a reopen', async () => {
