@@ -10,6 +10,7 @@
  */
 import { InvalidBlockError, InvalidTransactionError } from './errors.ts'
 import { MAX_KEY_BYTES, MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK } from './constants.ts'
+import { varintLength, writeVarint } from './varint.ts'
 
 export type TxOp = 'PUT' | 'DELETE'
 
@@ -49,24 +50,6 @@ const OP_DELETE = 1
 const EMPTY = new Uint8Array(0)
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const utf8Encoder = new TextEncoder()
-
-function varintLength (n: number): number {
-  let len = 1
-  while (n >= 0x80) {
-    n = Math.floor(n / 128)
-    len++
-  }
-  return len
-}
-
-function writeVarint (buf: Uint8Array, pos: number, n: number): number {
-  while (n >= 0x80) {
-    buf[pos++] = (n & 0x7f) | 0x80
-    n = Math.floor(n / 128)
-  }
-  buf[pos++] = n
-  return pos
-}
 
 function bad (message: string): InvalidBlockError {
   return new InvalidBlockError('BadPayload', `Invalid block: BadPayload: ${message}`)

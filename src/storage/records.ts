@@ -22,7 +22,7 @@
  * its pointer.
  */
 import { BlockHeader } from '../chain/pb/chain.ts'
-import { HASH_BYTES, sha256 } from '../chain/index.ts'
+import { HASH_BYTES, sha256, varintLength, writeVarint } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
 import { readU32, readU64, writeU32, writeU64 } from './keys.ts'
 import type { Pointer } from './base.ts'
@@ -31,24 +31,6 @@ const TAG_HEADER = 0x0a
 const TAG_PAYLOAD = 0x12
 const LEGACY_FLAG_PAYLOAD = 1
 const LEGACY_FIXED = 1 + HASH_BYTES + 4
-
-function varintLength (n: number): number {
-  let len = 1
-  while (n >= 0x80) {
-    n = Math.floor(n / 128)
-    len++
-  }
-  return len
-}
-
-function writeVarint (buf: Uint8Array, pos: number, n: number): number {
-  while (n >= 0x80) {
-    buf[pos++] = (n & 0x7f) | 0x80
-    n = Math.floor(n / 128)
-  }
-  buf[pos++] = n
-  return pos
-}
 
 /** Reads the varint at `pos`; returns [value, next position], or undefined past `end`. */
 function readVarint (buf: Uint8Array, pos: number, end: number): [number, number] | undefined {

@@ -3,7 +3,7 @@
  * InvalidMessageError; the service never acts on a message that failed here.
  */
 import type { Uint8ArrayList } from 'uint8arraylist'
-import { HASH_BYTES, MAX_CHAIN_ID_BYTES } from '../../chain/index.ts'
+import { HASH_BYTES, MAX_CHAIN_ID_BYTES, varintLength } from '../../chain/index.ts'
 import { InvalidMessageError } from '../errors.ts'
 import { SyncRequest, SyncResponse } from './pb/sync.ts'
 import { MAX_BLOCKS_PER_FRAME } from './constants.ts'
@@ -50,15 +50,6 @@ export function response (fields: Partial<SyncResponse>): Uint8Array {
 }
 
 const TAG_BLOCKS = (4 << 3) | 2 // SyncResponse.blocks: field 4, length-delimited
-
-function varintLength (n: number): number {
-  let len = 1
-  while (n >= 0x80) {
-    n = Math.floor(n / 128)
-    len++
-  }
-  return len
-}
 
 /** The bytes a block record adds to a frame of blocks. */
 export function framedSize (record: Uint8Array): number {
