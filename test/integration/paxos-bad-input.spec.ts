@@ -41,7 +41,12 @@ describe('consensus - bad paxos input', () => {
     await waitFor(() => fullyConnected([a, b, c]), { message: '3 nodes connected' })
     const A = a.peerId.toString()
     await a.put('k', utf8.encode('v'))
-    await waitFor(() => b.consensus.driver.replicaOf(A)?.status().decided === a.consensus.driver.replicaOf(A)?.status().decided, { message: 'b learned a\'s commits' })
+    // a member hears of a commit lazily (on the next accept or heartbeat) and
+    // applies it after its save: wait until it has learned AND applied all
+    await waitFor(() => {
+      const mine = b.consensus.driver.replicaOf(A)?.status()
+      return mine != null && mine.decided === a.consensus.driver.replicaOf(A)?.status().decided && mine.applied === mine.decided
+    }, { message: 'b learned and applied a\'s commits' })
 
     const snapshot = async (): Promise<unknown> => ({
       status: b.consensus.driver.replicaOf(A)?.status(),
