@@ -1,4 +1,4 @@
-import type { VGuardNode } from '../node/index.ts'
+import type { VGuardNode, ReplicaStatus } from '../node/index.ts'
 import { toHex } from './encoding.ts'
 
 export interface ChainStatus {
@@ -21,21 +21,12 @@ export interface ChainStatus {
   decided: number | null
 }
 
-/** One chain this node runs consensus for (also chains it holds no copy of: another vehicle's, as a booth member). */
-export interface ConsensusStatus {
-  chainId: string
-  /** own: our chain (we propose); member: another vehicle's chain (we accept); shared: the network's chain. */
-  kind: 'own' | 'member' | 'shared'
-  role: 'leader' | 'candidate' | 'follower'
-  booth: string[]
-  ballot: { round: number, proposer: string }
-  leader: string | null
-  decided: number
-  applied: number
-  height: number
-  pending: number
-  outstanding: number
-}
+/**
+ * One chain this node runs consensus for (also chains it holds no copy of:
+ * another vehicle's, as a booth member). kind — own: our chain (we propose);
+ * member: another vehicle's chain (we accept); shared: the network's chain.
+ */
+export type ConsensusStatus = ReplicaStatus
 
 export interface StatusBody {
   peerId: string
