@@ -18,15 +18,9 @@ export interface Pointer {
   valueLength: number
 }
 
-export interface ChainMeta {
-  chainId: string
-  height: number
-  tipHash: Uint8Array
-  bytes: number
-  payloadBytes: number
-  prunedBlocks: number
+/** What the store keeps per chain: the public info plus where a retention scan may start. */
+export interface ChainMeta extends ChainInfo {
   pruneFrom: number
-  tipTimestamp: number
 }
 
 export interface AppendItem {
