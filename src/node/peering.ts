@@ -135,21 +135,20 @@ export class Peering {
     this.dialBootstrap()
     this.timer = setInterval(this.maintain, this.reconnectInterval)
     this.judgeEarlyConnections()
-    void this.dialEarlyDiscoveries()
+    void this.announceEarlyDiscoveries()
   }
 
   /**
    * mDNS runs from libp2p.start(), before we listen: a peer found in that gap
    * was announced to nobody. It is in the peer store, which holds nothing else
-   * at this point (it lives in memory), so meet everyone it lists.
+   * at this point (it lives in memory), so announce and meet everyone it lists.
    */
-  private async dialEarlyDiscoveries (): Promise<void> {
+  private async announceEarlyDiscoveries (): Promise<void> {
     try {
       for (const peer of await this.libp2p.peerStore.all()) {
-        if (!this.running || peer.addresses.length === 0) continue
-        if (this.isDenied(peer.id) || this.libp2p.getConnections(peer.id).length > 0) continue
-        this.remember(peer.id)
-        this.dialOnce(peer.id)
+        if (!this.running || peer.addresses.length === 0 || this.isDenied(peer.id)) continue
+        // as if libp2p's announcement had reached us: the event too, not only the dial
+        this.onDiscovery(new CustomEvent('peer:discovery', { detail: { id: peer.id, multiaddrs: peer.addresses.map(a => a.multiaddr) } }))
       }
     } catch (err) {
       this.log.error('could not read the peer store: %s', (err as Error).message)
