@@ -72,7 +72,7 @@ describe('vguarddb - duty, faults and bad input', () => {
       const shuffled = [...others].sort(() => random() - 0.5)
       const participants = shuffled.slice(0, 3 + Math.floor(random() * 2))
       last = await A.endOfBooth({ participants: ids(...participants), transactions: Array.from({ length: 10 }, (_, i) => gpsTransaction(booth * 10 + i)) })
-      expect(last.complete).toBe(true)
+      expect(last.complete, JSON.stringify(last)).toBe(true)
       for (const p of last.active) chosen.set(p, (chosen.get(p) ?? 0) + 1)
     }
     await waitFor(() => A.vguarddb.pendingReleases().length === 0, { timeout: 30_000, message: 'every release acknowledged' })
