@@ -24,6 +24,9 @@ import { Liveness } from './liveness.ts'
 /** How long the larger peer id waits for the smaller one to dial before dialling itself. */
 const DIAL_TIE_BREAK_DELAY = 250
 
+/** How long a refused peer keeps its connection, so its identify of us can finish. */
+const REJECT_GRACE = 500
+
 /**
  * How long a discovered peer we never managed to connect to is retried by the
  * reconnect loop. libp2p announces a peer once (when it enters the peer store),
@@ -244,7 +247,14 @@ export class Peering {
       this.members.delete(id)
       this.discovered.delete(id)
       this.events?.safeDispatchEvent('peer:rejected', { detail: { peerId: id, reason } })
-      void this.libp2p.hangUp(peerId).catch(() => {})
+      // hang up a moment later: the other side's identify of us is usually
+      // still in flight, and once we deny it cannot reconnect to learn why,
+      // so it would keep dialling a vehicle of another network blindly
+      const timer = setTimeout(() => {
+        this.pending.delete(timer)
+        void this.libp2p.hangUp(peerId).catch(() => {})
+      }, REJECT_GRACE)
+      this.pending.add(timer)
       return
     }
     this.members.add(id)
