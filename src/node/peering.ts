@@ -21,8 +21,13 @@ import type { CapacityHint } from '../protocols/peer-exchange/index.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { Liveness } from './liveness.ts'
 
-/** How long the larger peer id waits for the smaller one to dial before dialling itself. */
-const DIAL_TIE_BREAK_DELAY = 250
+/**
+ * How long the larger peer id waits for the smaller one to dial before dialling
+ * itself. Longer than a handshake takes while ten vehicles start on two cores
+ * (often over 250 ms, the old value, which still left duplicate connections);
+ * a pair where only the larger side has heard of the other meets this late.
+ */
+const DIAL_TIE_BREAK_DELAY = 1_500
 
 /** How long a refused peer keeps its connection, so its identify of us can finish. */
 const REJECT_GRACE = 500
@@ -34,6 +39,14 @@ const REJECT_GRACE = 500
  * without retries one failed first dial would keep two vehicles apart for good.
  */
 const DISCOVERED_RETRY_WINDOW = 60_000
+
+/**
+ * The reconnect loop leaves a newly discovered peer alone this long: the dial
+ * that its discovery started (by either side, see dialOnce) is still in its
+ * handshake on a busy host, and a second dial would make a duplicate
+ * connection (measured: most vehicle pairs of a ten-vehicle swarm had two).
+ */
+const DISCOVERED_RETRY_AFTER = 5_000
 
 export interface PeeringInit {
   libp2p: VGuardLibp2p
@@ -274,7 +287,8 @@ export class Peering {
     this.libp2p.peerStore.merge(peerId, { multiaddrs: addrs })
       .then(() => {
         this.remember(peerId)
-        this.dial(peerId)
+        // lists travel fast and wide: the peer has probably heard of us by now too
+        this.dialOnce(peerId)
       })
       .catch((err: Error) => { this.log.trace('could not store exchanged peer %p: %s', peerId, err.message) })
   }
@@ -322,6 +336,7 @@ export class Peering {
         this.discovered.delete(id)
         continue
       }
+      if (now - since < DISCOVERED_RETRY_AFTER) continue
       const peerId = peerIdFromString(id)
       if (this.libp2p.getConnections(peerId).length === 0) this.dial(peerId)
     }
