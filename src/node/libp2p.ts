@@ -92,10 +92,11 @@ export async function buildLibp2p ({ config, privateKey, isDenied, logger }: Lib
       reconnectRetries: 10
     },
     connectionMonitor: {
-      // a loaded host (a swarm of vehicles on two cores) misses a ping now and
-      // then; Liveness (src/node/liveness.ts) closes a member's connections only
-      // after 3 misses in a row, and the reconnect loop takes over
-      abortConnectionOnPingFailure: false
+      // Liveness (src/node/liveness.ts) pings every member and closes its
+      // connections only after 3 misses in a row (a loaded host misses one now
+      // and then); the monitor's own pings would be a second stream per peer
+      // every 10 s that nothing reads
+      enabled: false
     },
     services: {
       identify: identify(),
