@@ -1,5 +1,5 @@
 import { describe, it, expect, afterEach } from 'vitest'
-import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { IN_TEST_NETNS, SKIP_MDNS_REASON } from '../utils/env.ts'
 import { createVGuardNode, DataDirInUseError } from '../../src/node/index.ts'
@@ -26,6 +26,20 @@ describe('node - discovery and connections', () => {
     expect(a.status).toBe('stopped')
     expect(a.libp2p.getConnections()).toHaveLength(0)
     expect(a.store.db.status).toBe('closed')
+  })
+
+  // regression: both ends of a pair dialled when a gossiped peer list reached
+  // them at once, and the reconnect loop dialled peers still in their
+  // handshake: most pairs of a ten-vehicle swarm had two connections
+  it('a swarm meshing through peer exchange keeps one connection per pair', async () => {
+    const nodes = await connectedSwarm(cluster, 6)
+    // a second dial the meshing started may still be under way: let every dial end
+    await waitFor(() => nodes.every(n => n.libp2p.getDialQueue().length === 0), { message: 'no dial in flight' })
+    for (const n of nodes) {
+      const perPeer = new Map<string, number>()
+      for (const c of n.libp2p.getConnections()) perPeer.set(c.remotePeer.toString(), (perPeer.get(c.remotePeer.toString()) ?? 0) + 1)
+      expect([...perPeer.values()], `connections per peer of ${n.peerId.toString()}`).toEqual(Array(nodes.length - 1).fill(1))
+    }
   })
 
   it.skipIf(!IN_TEST_NETNS)('three nodes find each other via mDNS alone (private namespace)', async () => {
