@@ -209,15 +209,17 @@ export class LevelPaxosStorage implements PaxosStorage {
         : { type: 'del', key: entryKey(this.prefix, e.slot, TYPE_DECIDED) })
     }
     const compactTo = persist.compactTo
+    const deleteSlot = (slot: number): void => {
+      ops.push({ type: 'del', key: entryKey(this.prefix, slot) })
+      ops.push({ type: 'del', key: entryKey(this.prefix, slot, TYPE_DECIDED) })
+    }
     if (compactTo != null) {
       if (this.loaded) {
         // savedBallots lists every stored entry (and a marker exists only
         // beside one): no scan, which would also wade through the tombstones
         // of every earlier compaction while the replica's loop waits
         for (const slot of this.savedBallots.keys()) {
-          if (slot > compactTo) continue
-          ops.push({ type: 'del', key: entryKey(this.prefix, slot) })
-          ops.push({ type: 'del', key: entryKey(this.prefix, slot, TYPE_DECIDED) })
+          if (slot <= compactTo) deleteSlot(slot)
         }
       } else {
         for (const type of [TYPE_ENTRY, TYPE_DECIDED]) {
@@ -228,10 +230,7 @@ export class LevelPaxosStorage implements PaxosStorage {
       }
       // entries upserted by this same persist and ≤ compactTo are deleted too
       for (const slot of ballots.keys()) {
-        if (slot <= compactTo) {
-          ops.push({ type: 'del', key: entryKey(this.prefix, slot) })
-          ops.push({ type: 'del', key: entryKey(this.prefix, slot, TYPE_DECIDED) })
-        }
+        if (slot <= compactTo) deleteSlot(slot)
       }
     }
     if (ops.length === 0) return
