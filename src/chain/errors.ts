@@ -23,6 +23,8 @@ export type InvalidBlockReason =
   | 'BadPayload'
   /** the payload is absent (pruned) where it is required */
   | 'MissingPayload'
+  /** the block is not the one a tip this node trusts (a table its chain's owner signed) vouches for */
+  | 'Unvouched'
 
 /** A block does not verify, or does not extend the tip it was checked against. */
 export class InvalidBlockError extends Error {

@@ -40,6 +40,7 @@ import type { Sync } from '../protocols/sync/index.ts'
 import { StorageMaster } from '../storage/retention.ts'
 import type { StorageUsage } from '../storage/retention.ts'
 import { Consensus } from './consensus.ts'
+import { syncAuthority } from './sync-authority.ts'
 import type { CommitResult, KeyRead, ReadOptions, WriteOptions } from './consensus.ts'
 import type { TransactionInput } from '../chain/index.ts'
 
@@ -167,7 +168,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       store: parts.chains,
       logger: parts.logger,
       peers: () => this.peering.connectedMembers(),
-      allowPeer: (peer) => !this.peering.isDenied(peer)
+      allowPeer: (peer) => !this.peering.isDenied(peer),
+      authority: syncAuthority((chainId) => this.vguarddb.tables.get(chainId))
     })
     this.storageMaster = new StorageMaster({
       store: parts.chains,

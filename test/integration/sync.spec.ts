@@ -11,9 +11,10 @@ import { BlockHeader } from '../../src/chain/pb/chain.ts'
 import { sync } from '../../src/protocols/sync/index.ts'
 import type { ChainStore } from '../../src/storage/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
-import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { buildChain, collect, enc } from '../unit/storage/helpers.ts'
+import { gpsTransaction } from '../../src/workload/gps.ts'
 
 const CHAIN = 'vehicle-7'
 const addr = (n: VGuardNode): string => n.multiaddrs[0].toString()
@@ -135,5 +136,37 @@ describe('sync - reconcile over libp2p', () => {
     } finally {
       await forger.stop()
     }
+  })
+
+  it('a vehicle\'s chain is taken from others only up to the tip its owner signed: a forged extension is never stored', async () => {
+    // A commits three booths; C is its backup (k = 1); B hears the signed table by gossip
+    const [A, B, C, M] = await connectedSwarm(cluster, 4, { kBackups: 1 })
+    const chainId = A.peerId.toString()
+    for (let booth = 0; booth < 3; booth++) {
+      await A.endOfBooth({ participants: [C.peerId.toString()], transactions: [gpsTransaction(booth)] })
+    }
+    await waitFor(() => B.vguarddb.tables.get(chainId)?.table.height === 3, { message: 'B holds the table A signed at height 3' })
+    const real = await collect(A.chains.blocks(chainId))
+    // M, a member of the network, serves A's chain with blocks of its own making linked onto it:
+    // first a forged block 3 (and more on top), then the real chain with 5 forged blocks after it
+    const forgedTip = [...real.slice(0, 2), ...blocksAfter(tipOf(real[1]), 6)]
+    await M.chains.appendMany(forgedTip)
+    const [first] = await B.sync.reconcile(chainId, { peers: [M.peerId] })
+    expect(first.dropped.map(d => d.peer)).toEqual([M.peerId.toString()])
+    expect(first.dropped[0].reason).toMatch(/InvalidBlockError \(Unvouched\)/)
+    expect(await B.chains.info(chainId)).toBeUndefined()
+
+    await M.chains.deleteChain(chainId)
+    await M.chains.appendMany([...real, ...blocksAfter(tipOf(real[2]), 5)])
+    const [second] = await B.sync.reconcile(chainId, { peers: [M.peerId] })
+    expect(second).toMatchObject({ before: 0, after: 3, dropped: [] })
+    expect((await B.chains.tip(chainId)).hash).toEqual(real[2].hash)
+    expect(await verifiedHeight(B.chains, chainId)).toBe(3)
+
+    // from A itself (the connection proves who it is) B takes what A has beyond its last table
+    await A.chains.appendMany(blocksAfter(tipOf(real[2]), 2))
+    const [third] = await B.sync.reconcile(chainId, { peers: [M.peerId, A.peerId] })
+    expect(third).toMatchObject({ before: 3, after: 5, sources: [chainId] })
+    expect((await collect(B.chains.blocks(chainId))).map(b => b.hash)).toEqual((await collect(A.chains.blocks(chainId))).map(b => b.hash))
   })
 })

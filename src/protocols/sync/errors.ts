@@ -13,3 +13,16 @@ export class ChainMovedError extends Error {
     this.name = 'ChainMovedError'
   }
 }
+
+/**
+ * Nobody this node trusts vouches for the blocks of a chain that this peer
+ * would serve: it is not the chain's owner, and no tip signed by the owner is
+ * known here. Nothing was fetched.
+ */
+export class NotVouchedError extends Error {
+  static name = 'NotVouchedError'
+  constructor (message = 'No trusted tip vouches for these blocks') {
+    super(message)
+    this.name = 'NotVouchedError'
+  }
+}

@@ -5,11 +5,13 @@
  * least one block), sent only while the requester has granted credit; at zero
  * credit we wait (with the per-message timeout) for its CREDIT message. The
  * store's range iterator streams from disk, so a long chain is never loaded
- * whole.
+ * whole. A request for headers gets the same frames without payloads (pruned
+ * ones included: a header is all it asks for).
  */
 import type { Logger } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
-import type { ChainStore } from '../../storage/index.ts'
+import { encodeBlock } from '../../chain/index.ts'
+import type { ChainStore, RangeOptions, StoredRecord } from '../../storage/index.ts'
 import { ProtocolError } from '../errors.ts'
 import { SyncRequest, SyncResponse, blocksFrame, decodeRequest, framedSize, requestProblem, response } from './messages.ts'
 import { MAX_BLOCKS_PER_FRAME, MAX_WINDOW_BYTES } from './constants.ts'
@@ -75,8 +77,10 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
   }
 
   const to = req.to === 0 ? undefined : req.to
+  const range = { from: req.from, to }
   // stored records are sent as they are: no decoding, no re-encoding
-  for await (const { height, record, pruned } of store.records(req.chainId, { from: req.from, to })) {
+  const records = req.headers ? headerRecords(store, req.chainId, range) : store.records(req.chainId, range)
+  for await (const { height, record, pruned } of records) {
     if (pruned) {
       // we pruned it: the requester cannot verify or apply a block without payload
       await flush()
@@ -94,4 +98,11 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
   const info = await store.info(req.chainId)
   await send(response({ height: info?.height ?? 0, tipHash: info?.tipHash as Uint8Array<ArrayBuffer>, done: true }))
   log.trace('served %d blocks of %s from %d', sent, req.chainId, req.from)
+}
+
+/** Headers as records without payload (a SyncBlock with only its header). */
+async function * headerRecords (store: ChainStore, chainId: string, range: RangeOptions): AsyncGenerator<StoredRecord> {
+  for await (const { block } of store.headers(chainId, range)) {
+    yield { height: block.header.height, record: encodeBlock(block), pruned: false }
+  }
 }

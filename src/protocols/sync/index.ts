@@ -7,7 +7,9 @@
  *
  * Guarantees:
  * - every fetched block is verified against the local tip (hash chain,
- *   header, payload) before it is stored; a peer whose block does not verify
+ *   header, payload) before it is stored, and — where the node names an
+ *   authority other than the peer — against a tip signed by the chain's
+ *   owner, headers first (see SyncAuthority); a peer whose block does not verify
  *   is dropped from that sync and logged, and no invalid block enters the
  *   local chain (blocks that verified before it stay: they extend the chain
  *   validly);
@@ -39,7 +41,7 @@ import type { ChainStore } from '../../storage/index.ts'
 import { SyncService } from './sync.ts'
 
 export { PROTOCOL_NAME, PROTOCOL_VERSION } from './constants.ts'
-export { ChainMovedError } from './errors.ts'
+export { ChainMovedError, NotVouchedError } from './errors.ts'
 
 export interface SyncInit {
   /** @default 'vguard' */
@@ -66,7 +68,28 @@ export interface SyncComponents {
   peers: () => PeerId[]
   /** Who may sync from us. @default every peer the connection gater let in */
   allowPeer?: (peer: PeerId) => boolean
+  /**
+   * Who vouches for the blocks of `chainId` that `peer` serves (asked before
+   * every fetch). @default the hash chain alone, from any peer ({ trust: 'peer' })
+   */
+  authority?: (chainId: string, peer: PeerId) => SyncAuthority
 }
+
+/**
+ * Whose word a fetch takes for blocks a peer serves. A hash chain proves
+ * that blocks link to each other, not who made them: any peer can link
+ * blocks onto a real tip.
+ * - `peer`: the peer's (the chain's owner, or a chain without a known owner);
+ * - `tip`: a tip this node trusts (a table the chain's owner signed): the
+ *   fetch stops there, checks the headers up to it first, and stores only
+ *   blocks on that header chain; a peer whose headers do not end on it is
+ *   dropped (InvalidBlockError, reason Unvouched) with nothing stored;
+ * - `none`: nothing from this peer (NotVouchedError).
+ */
+export type SyncAuthority =
+  | { trust: 'peer' }
+  | { trust: 'tip', height: number, hash: Uint8Array }
+  | { trust: 'none', reason: string }
 
 export interface FetchOptions extends AbortOptions {
   /** Last height wanted. @default the peer's tip */
@@ -112,6 +135,8 @@ export interface Sync extends Startable {
    * appending them as they arrive.
    *
    * @throws InvalidBlockError if the peer sends a block that does not verify
+   * (or, in a vouched fetch, is not on the signed chain)
+   * @throws NotVouchedError if nobody this node trusts vouches for the peer's blocks
    * @throws ChainMovedError if another writer appended the same blocks meanwhile
    * @throws TimeoutError, ProtocolError, InvalidMessageError
    */

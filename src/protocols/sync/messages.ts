@@ -42,7 +42,7 @@ export function requestProblem (req: SyncRequest): string | undefined {
 }
 
 export function request (fields: Partial<SyncRequest> & Pick<SyncRequest, 'type' | 'chainId'>): Uint8Array {
-  return SyncRequest.encode({ from: 0, to: 0, credit: 0, ...fields })
+  return SyncRequest.encode({ from: 0, to: 0, credit: 0, headers: false, ...fields })
 }
 
 export function response (fields: Partial<SyncResponse>): Uint8Array {

@@ -6,18 +6,18 @@ import { setMaxListeners } from 'node:events'
 import { lpStream } from '@libp2p/utils'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { AbortOptions, Connection, Logger, PeerId, Stream } from '@libp2p/interface'
-import { blockFromBytes, bytesEqual, emptyTip, InvalidBlockError } from '../../chain/index.ts'
+import { blockFromBytes, bytesEqual, emptyTip, InvalidBlockError, tipOf, verifyHeader, verifyLink } from '../../chain/index.ts'
 import type { Block, ChainTip } from '../../chain/index.ts'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
-import { ChainMovedError } from './errors.ts'
+import { ChainMovedError, NotVouchedError } from './errors.ts'
 import { serve } from './handler.ts'
 import { SyncRequest, SyncResponse, checkReportedTip, decodeResponse, request } from './messages.ts'
 import {
   FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES,
   PROTOCOL_NAME, PROTOCOL_VERSION, TIMEOUT, TIP_TIMEOUT, WINDOW_BYTES
 } from './constants.ts'
-import type { FetchOptions, FetchResult, ReconcileOptions, ReconcileResult, Sync, SyncComponents, SyncInit } from './index.ts'
+import type { FetchOptions, FetchResult, ReconcileOptions, ReconcileResult, Sync, SyncAuthority, SyncComponents, SyncInit } from './index.ts'
 
 /** The successor's link to a block: what vouches for a block received but not yet stored. */
 function checkLink (next: Block, prev: Block): void {
@@ -28,6 +28,20 @@ function checkLink (next: Block, prev: Block): void {
     throw new InvalidBlockError('WrongPrevHash', `Invalid block: WrongPrevHash: block ${next.header.height} does not point to block ${prev.header.height}`)
   }
 }
+
+/** A block of a vouched fetch must be the one the verified headers named at its height. */
+function checkVouched (block: Block, startHeight: number, expected: Uint8Array[]): void {
+  const hash = expected[block.header.height - startHeight - 1]
+  if (hash == null || !bytesEqual(block.hash, hash)) {
+    throw new InvalidBlockError('Unvouched', `Invalid block: Unvouched: block ${block.header.height} is not on the signed chain`)
+  }
+}
+
+/** Without an authority, the hash chain alone vouches for what a peer serves. */
+const TRUST_PEER: SyncAuthority = { trust: 'peer' }
+
+/** The tip a vouched fetch must end on. */
+interface Vouch { height: number, hash: Uint8Array }
 
 /** Fetches from one peer restarted because another writer moved the chain on. */
 const MAX_MOVED_RETRIES = 3
@@ -143,20 +157,34 @@ export class SyncService implements Sync {
     })
   }
 
+  /** Who vouches for blocks of `chainId` from `peer` (see SyncComponents.authority). */
+  authority (chainId: string, peer: PeerId): SyncAuthority {
+    return this.components.authority?.(chainId, peer) ?? TRUST_PEER
+  }
+
   async fetch (peer: PeerId, chainId: string, options: FetchOptions = {}): Promise<FetchResult> {
     const { store } = this.components
     const start = await store.tip(chainId)
     const result: FetchResult = { chainId, peer: peer.toString(), fetched: 0, tip: start, remoteHeight: 0, complete: true }
-    if (options.to != null && options.to <= start.height) return result
+    const authority = this.authority(chainId, peer)
+    if (authority.trust === 'none') throw new NotVouchedError(`blocks of ${chainId} from ${peer.toString()}: ${authority.reason}`)
+    let to = options.to
+    if (authority.trust === 'tip') to = Math.min(to ?? authority.height, authority.height)
+    if (to != null && to <= start.height) return result
+    // a vouched fetch first checks the headers up to the signed tip: then every
+    // block it stores is on the chain the owner signed, not merely linked to
+    // the blocks before it (a forger can link as many blocks as it likes)
+    const expected = authority.trust === 'tip' ? await this.vouchedHashes(peer, chainId, start, authority, options) : undefined
     return await this.exchange(peer, options, async (lp) => {
       await lp.write(request({
-        type: SyncRequest.Type.BLOCKS, chainId, from: start.height + 1, to: options.to ?? 0, credit: this.windowBytes
+        type: SyncRequest.Type.BLOCKS, chainId, from: start.height + 1, to: to ?? 0, credit: this.windowBytes
       }), { signal: this.signal(this.timeout, options.signal) })
       // The last block received is held back until its successor arrives and
       // links to it: a forged block that is consistent in itself (payload,
       // payloadHash and hash all rewritten) is caught by the next block's
       // prevHash, and never stored. Only the final block of the range has no
-      // successor to vouch for it; catching a forged tip needs signatures.
+      // successor to vouch for it: a fetch trusted to the peer (the chain's
+      // owner) takes it as the peer's word; a vouched fetch knows its hash.
       let pending: Block | undefined
       // Frames are pipelined: frame N+1 is verified while frame N is written.
       // Appends do not sync; the final one does, and LevelDB's sync makes all
@@ -195,6 +223,7 @@ export class SyncService implements Sync {
         // At most the window is buffered, plus this frame and the one being written.
         await lp.write(request({ type: SyncRequest.Type.CREDIT, chainId, credit: bytes.byteLength }), { signal: this.signal(this.timeout, options.signal) })
         const blocks: Block[] = res.blocks.map(b => blockFromBytes(b.header, b.payload))
+        if (expected != null) for (const b of blocks) checkVouched(b, start.height, expected)
         const batch = pending != null ? [pending, ...blocks] : blocks
         pending = batch.pop()
         // the held-back block must be vouched for by its successor before it is stored
@@ -204,6 +233,44 @@ export class SyncService implements Sync {
         await inflight
         inflight = next
       }
+    })
+  }
+
+  /**
+   * The hashes of the blocks after `start` up to the vouched tip, from the
+   * peer's headers: each header verified and linked to the one before, and
+   * the last one the vouched tip itself. Only 32 bytes per block are kept.
+   *
+   * @throws InvalidBlockError (reason Unvouched) if the headers do not end on the vouched tip
+   */
+  private async vouchedHashes (peer: PeerId, chainId: string, start: ChainTip, vouch: Vouch, options: AbortOptions): Promise<Uint8Array[]> {
+    return await this.exchange(peer, options, async (lp) => {
+      await lp.write(request({
+        type: SyncRequest.Type.BLOCKS, chainId, from: start.height + 1, to: vouch.height, credit: this.windowBytes, headers: true
+      }), { signal: this.signal(this.timeout, options.signal) })
+      const hashes: Uint8Array[] = []
+      let prev = start
+      while (true) {
+        const bytes = await lp.read({ signal: this.signal(this.timeout, options.signal) })
+        const res = decodeResponse(bytes)
+        if (res.status === SyncResponse.Status.NOT_FOUND) throw new NotFoundError(`${peer.toString()} does not hold ${chainId}`)
+        // PRUNED comes only from a responder that ignored `headers` and sent payloads: what it sent still counts
+        if (res.status !== SyncResponse.Status.OK && res.status !== SyncResponse.Status.PRUNED) throw new ProtocolError(`headers of ${chainId}: ${res.status} ${res.message}`)
+        if (res.done) break
+        await lp.write(request({ type: SyncRequest.Type.CREDIT, chainId, credit: bytes.byteLength }), { signal: this.signal(this.timeout, options.signal) })
+        for (const b of res.blocks) {
+          if (prev.height >= vouch.height) throw new InvalidMessageError(`headers of ${chainId} beyond the ${vouch.height} asked for`)
+          const header = blockFromBytes(b.header)
+          verifyHeader(header)
+          verifyLink(header, prev)
+          hashes.push(header.hash)
+          prev = tipOf(header)
+        }
+      }
+      if (prev.height !== vouch.height || !bytesEqual(prev.hash, vouch.hash)) {
+        throw new InvalidBlockError('Unvouched', `Invalid block: Unvouched: ${peer.toString()}'s chain ${chainId} does not lead to the signed tip ${vouch.height} (its headers end at ${prev.height})`)
+      }
+      return hashes
     })
   }
 
@@ -247,16 +314,34 @@ export class SyncService implements Sync {
         return undefined
       }
     }))
+    // what each peer may give us: its tip, or the signed tip if only that vouches for its blocks
+    const candidates: Array<{ peer: PeerId, target: number, offered: number }> = []
+    for (const t of tips) {
+      if (t == null || t.tip.height <= before) continue
+      const authority = this.authority(chainId, t.peer)
+      if (authority.trust === 'none') {
+        this.log('not fetching %s from %p: %s', chainId, t.peer, authority.reason)
+        continue
+      }
+      if (authority.trust === 'peer') {
+        candidates.push({ peer: t.peer, target: t.tip.height, offered: t.tip.height })
+        continue
+      }
+      // headers that stop short of the signed tip cannot be checked against it
+      if (t.tip.height < authority.height) {
+        this.log('not fetching %s from %p: its tip %d is behind the signed tip %d', chainId, t.peer, t.tip.height, authority.height)
+        continue
+      }
+      if (authority.height > before) candidates.push({ peer: t.peer, target: authority.height, offered: t.tip.height })
+    }
     // the peer with the most first; if it fails or stops short, the next
-    const candidates = tips
-      .filter((t): t is { peer: PeerId, tip: ChainTip } => t != null && t.tip.height > before)
-      .sort((a, b) => b.tip.height - a.tip.height)
-    for (const { peer, tip } of candidates) {
+    candidates.sort((a, b) => b.target - a.target || b.offered - a.offered)
+    for (const { peer, target } of candidates) {
       // another writer moving the chain on is not the peer's fault: try it again, a few times
       for (let attempt = 0; attempt < MAX_MOVED_RETRIES; attempt++) {
-        if ((await store.tip(chainId)).height >= tip.height) break
+        if ((await store.tip(chainId)).height >= target) break
         try {
-          const fetched = await this.fetch(peer, chainId, { to: tip.height, signal: options.signal })
+          const fetched = await this.fetch(peer, chainId, { to: target, signal: options.signal })
           if (fetched.fetched > 0) result.sources.push(peer.toString())
           break
         } catch (err) {

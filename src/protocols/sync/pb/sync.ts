@@ -9,6 +9,7 @@ export interface SyncRequest {
   from: number
   to: number
   credit: number
+  headers: boolean
 }
 
 export namespace SyncRequest {
@@ -64,6 +65,11 @@ export namespace SyncRequest {
           w.uint64Number(obj.credit)
         }
 
+        if ((obj.headers != null && obj.headers !== false)) {
+          w.uint32(48)
+          w.bool(obj.headers)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -73,7 +79,8 @@ export namespace SyncRequest {
           chainId: '',
           from: 0,
           to: 0,
-          credit: 0
+          credit: 0,
+          headers: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -100,6 +107,10 @@ export namespace SyncRequest {
             }
             case 5: {
               obj.credit = reader.uint64Number()
+              break
+            }
+            case 6: {
+              obj.headers = reader.bool()
               break
             }
             default: {
@@ -152,6 +163,13 @@ export namespace SyncRequest {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.headers`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -189,6 +207,11 @@ export namespace SyncRequest {
     value: number
   }
 
+  export interface SyncRequestHeadersFieldEvent {
+    field: '$.headers'
+    value: boolean
+  }
+
   export function encode (obj: Partial<SyncRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncRequest.codec())
   }
@@ -197,7 +220,7 @@ export namespace SyncRequest {
     return decodeMessage(buf, SyncRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncRequest>): Generator<SyncRequestTypeFieldEvent | SyncRequestChainIdFieldEvent | SyncRequestFromFieldEvent | SyncRequestToFieldEvent | SyncRequestCreditFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncRequest>): Generator<SyncRequestTypeFieldEvent | SyncRequestChainIdFieldEvent | SyncRequestFromFieldEvent | SyncRequestToFieldEvent | SyncRequestCreditFieldEvent | SyncRequestHeadersFieldEvent> {
     return streamMessage(buf, SyncRequest.codec(), opts)
   }
 }

@@ -9,7 +9,7 @@ import { prefixLogger } from '@libp2p/logger'
 import { streamPair } from '@libp2p/utils'
 import type { Connection, PeerId, Stream, StreamHandler } from '@libp2p/interface'
 import { sync } from '../../../../src/protocols/sync/index.ts'
-import type { Sync, SyncInit } from '../../../../src/protocols/sync/index.ts'
+import type { Sync, SyncComponents, SyncInit } from '../../../../src/protocols/sync/index.ts'
 import { MemoryChainStore } from '../../../../src/storage/index.ts'
 import type { ChainStore } from '../../../../src/storage/index.ts'
 
@@ -27,7 +27,7 @@ export class TestNetwork {
   readonly nodes: TestNode[] = []
   private readonly byId = new Map<string, TestNode>()
 
-  async add (init: SyncInit = {}, store: ChainStore = new MemoryChainStore(), name = `node${this.nodes.length}`): Promise<TestNode> {
+  async add (init: SyncInit = {}, store: ChainStore = new MemoryChainStore(), name = `node${this.nodes.length}`, authority?: SyncComponents['authority']): Promise<TestNode> {
     const peerId = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
     const handlers = new Map<string, StreamHandler>()
     const opened: Stream[] = []
@@ -55,7 +55,8 @@ export class TestNetwork {
       libp2p: libp2p as never,
       store,
       logger: prefixLogger(name),
-      peers: () => this.nodes.filter(n => n !== node).map(n => n.peerId)
+      peers: () => this.nodes.filter(n => n !== node).map(n => n.peerId),
+      authority
     })
     this.nodes.push(node)
     this.byId.set(peerId.toString(), node)

@@ -5,6 +5,7 @@ import type { Block, ChainTip } from '../../../../src/chain/index.ts'
 import { BlockHeader } from '../../../../src/chain/pb/chain.ts'
 import { MemoryChainStore } from '../../../../src/storage/index.ts'
 import type { ChainStore } from '../../../../src/storage/index.ts'
+import type { SyncAuthority } from '../../../../src/protocols/sync/index.ts'
 import { SyncRequest, SyncResponse } from '../../../../src/protocols/sync/pb/sync.ts'
 import { TestNetwork } from './network.ts'
 import { chainOf, buildChain, collect, enc } from '../../storage/helpers.ts'
@@ -268,5 +269,81 @@ describe('protocols - sync', () => {
     const second = await b.service.fetch(a.peerId, CHAIN)
     expect(second.fetched).toBe(5)
     await expectSameChain(a.store, b.store)
+  })
+
+  describe('vouched fetches (a tip the chain\'s owner signed)', () => {
+    const vouch = (block: Block): () => SyncAuthority => () => ({ trust: 'tip', height: block.header.height, hash: block.hash })
+    /** The real chain up to `at`, then `n` blocks of the forger's making, linked as a chain should be. */
+    const extendedBy = (real: Block[], at: number, n: number): Block[] =>
+      [...real.slice(0, at), ...buildChain(tipOf(real[at - 1]), n, h => ({ transactions: [{ key: 'gps/latest', value: enc.encode(`forged ${h}`) }] }))]
+
+    it('stores nothing from a peer whose linked blocks do not lead to the signed tip', async () => {
+      const real = chainOf(CHAIN, 40)
+      const forger = await net.add({ frameBytes: 2_000 })
+      // real up to 20, then 25 blocks of its own that link perfectly
+      await fill(forger.store, extendedBy(real, 20, 25))
+      const b = await net.add({}, new MemoryChainStore(), 'victim', vouch(real[29]))
+      await fill(b.store, real.slice(0, 10))
+      await expect(b.service.fetch(forger.peerId, CHAIN)).rejects.toMatchObject({ name: 'InvalidBlockError', reason: 'Unvouched' })
+      // the headers came first: not even the real blocks 11..20 it sent were stored
+      expect((await b.store.tip(CHAIN)).height).toBe(10)
+    })
+
+    it('checks each block against the signed headers: a forged payload under a real header chain stops the fetch there', async () => {
+      const real = chainOf(CHAIN, 40)
+      const inner = new MemoryChainStore()
+      await fill(inner, real)
+      // honest headers, forged block 25 when it serves blocks
+      const liar = await net.add({ frameBytes: 1 }, lyingStore(inner, 25, forge))
+      const b = await net.add({}, new MemoryChainStore(), 'victim', vouch(real[39]))
+      await expect(b.service.fetch(liar.peerId, CHAIN)).rejects.toMatchObject({ name: 'InvalidBlockError', reason: 'Unvouched' })
+      // what it kept is the real chain, below the forged block
+      const kept = await expectVerifies(b.store)
+      expect(kept).toBeGreaterThanOrEqual(20)
+      expect(kept).toBeLessThan(25)
+      expect((await b.store.tip(CHAIN)).hash).toEqual(real[kept - 1].hash)
+    })
+
+    it('fetches up to the signed tip and no further, whatever the peer offers beyond it', async () => {
+      const real = chainOf(CHAIN, 30)
+      const peer = await net.add({ frameBytes: 3_000 })
+      await fill(peer.store, extendedBy(real, 30, 10))
+      const b = await net.add({}, new MemoryChainStore(), 'victim', vouch(real[29]))
+      await fill(b.store, real.slice(0, 5))
+      const [result] = await b.service.reconcile(CHAIN)
+      expect(result).toMatchObject({ before: 5, after: 30, dropped: [] })
+      expect((await b.store.tip(CHAIN)).hash).toEqual(real[29].hash)
+      expect(await expectVerifies(b.store)).toBe(30)
+      // at the signed tip there is nothing more to take from that peer
+      expect((await b.service.fetch(peer.peerId, CHAIN)).fetched).toBe(0)
+    })
+
+    it('reconcile drops the forger and completes from an honest peer; peers nobody vouches for, or behind the signed tip, are not asked for blocks', async () => {
+      const real = chainOf(CHAIN, 40)
+      const forger = await net.add({}, new MemoryChainStore(), 'forger')
+      await fill(forger.store, extendedBy(real, 30, 20))
+      // both reach the signed 35; the forger claims more (50), so it is tried first
+      const honest = await net.add({}, new MemoryChainStore(), 'honest')
+      await fill(honest.store, real)
+      // an honest peer behind the signed tip cannot be checked against it: not asked
+      const behind = await net.add({}, new MemoryChainStore(), 'behind')
+      await fill(behind.store, real.slice(0, 30))
+      const stranger = await net.add({}, new MemoryChainStore(), 'stranger')
+      await fill(stranger.store, real)
+      const forgerId = forger.peerId.toString()
+      const strangerId = stranger.peerId.toString()
+      const authority = (_chainId: string, peer: { toString: () => string }): SyncAuthority =>
+        peer.toString() === strangerId ? { trust: 'none', reason: 'not the owner, no signed table' } : { trust: 'tip', height: 35, hash: real[34].hash }
+      const b = await net.add({}, new MemoryChainStore(), 'victim', authority)
+      await fill(b.store, real.slice(0, 10))
+      const [result] = await b.service.reconcile(CHAIN)
+      expect(result.after).toBe(35)
+      expect(result.dropped.map(d => d.peer)).toEqual([forgerId])
+      expect(result.dropped[0].reason).toContain('Unvouched')
+      expect(result.sources).toEqual([honest.peerId.toString()])
+      expect(await expectVerifies(b.store)).toBe(35)
+      expect((await b.store.tip(CHAIN)).hash).toEqual(real[34].hash)
+      await expect(b.service.fetch(stranger.peerId, CHAIN)).rejects.toMatchObject({ name: 'NotVouchedError' })
+    })
   })
 })

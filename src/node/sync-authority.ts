@@ -1,0 +1,46 @@
+/**
+ * Whose word this node takes for the blocks a peer serves over
+ * /vguard/sync/1.0.0 (see SyncAuthority in src/protocols/sync).
+ *
+ * A hash chain proves that blocks link to each other, not who made them:
+ * any member could link blocks of its own making onto a vehicle's real tip
+ * and serve them as that vehicle's chain. So, for a vehicle's chain:
+ * - from the vehicle itself, its blocks are its word (the connection is
+ *   authenticated: Noise proves the peer id, which is the chain id);
+ * - from anyone else, only up to the tip of the newest backup table the
+ *   vehicle signed that this node holds (verified when adopted): the fetch
+ *   checks the headers up to that tip before it stores a block;
+ * - with no such table, from nobody else.
+ * The shared chain is every member's by consensus (members are trusted not
+ * to lie: Paxos tolerates crashes, not Byzantine members), and a chain whose
+ * id is not a peer id has no owner to ask (nodes make no such chains; a
+ * library user may), so for both the hash chain alone decides.
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { PeerId } from '@libp2p/interface'
+import type { VerifiedTable } from '../backup/index.ts'
+import type { SyncAuthority } from '../protocols/sync/index.ts'
+import { SHARED_CHAIN } from './paxos-constants.ts'
+
+const TRUST_PEER: SyncAuthority = { trust: 'peer' }
+
+function isPeerId (id: string): boolean {
+  try {
+    peerIdFromString(id)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The policy, given the newest verified table this node holds per chain. */
+export function syncAuthority (newestTable: (chainId: string) => VerifiedTable | undefined): (chainId: string, peer: PeerId) => SyncAuthority {
+  return (chainId, peer) => {
+    if (chainId === SHARED_CHAIN || chainId === peer.toString() || !isPeerId(chainId)) return TRUST_PEER
+    const table = newestTable(chainId)?.table
+    if (table == null || table.height === 0) {
+      return { trust: 'none', reason: `${peer.toString()} is not the chain's owner, and no backup table signed by the owner is held here` }
+    }
+    return { trust: 'tip', height: table.height, hash: table.tipHash }
+  }
+}
