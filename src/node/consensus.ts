@@ -34,6 +34,7 @@ import { ReadRequest, ReadResponse } from '../protocols/read/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
+import { checkParticipants, InvalidBoothError } from './vguarddb.ts'
 import type { VGuardDB, EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 import type { VGuardNodeConfig } from './config.ts'
 import { PaxosDriver } from './paxos-driver.ts'
@@ -255,6 +256,9 @@ export class Consensus {
    * order. Either way the replication round uses the given participants.
    */
   async endOfBooth (input: EndOfBoothInput, direct: () => Promise<ReplicationOutcome>): Promise<ReplicationOutcome> {
+    // checked before either path: a bad booth appends nothing and releases no one
+    const participants = checkParticipants(input.participants, this.self)
+    if (!Array.isArray(input.transactions) || input.transactions.length === 0) throw new InvalidBoothError('at least one transaction')
     let viaConsensus = false
     const decided = this.ownGate.then(async () => {
       viaConsensus = await this.driver.ownStarted()
@@ -268,7 +272,7 @@ export class Consensus {
       ? { op: 'DELETE', key: tx.key }
       : { op: 'PUT', key: tx.key, value: tx.value ?? new Uint8Array(0) })
     await this.append(transactions, { waitForReplication: false })
-    return await this.c.vguarddb.afterCommit(this.self, input.participants.filter(p => p !== this.self))
+    return await this.c.vguarddb.afterCommit(this.self, participants)
   }
 
   // ------------------------------------------------------------ reads

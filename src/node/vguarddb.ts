@@ -19,12 +19,13 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { ComponentLogger, Logger, PrivateKey } from '@libp2p/interface'
 import type { Message } from '@libp2p/gossipsub'
 import type { TypedEventEmitter } from 'main-event'
-import { createBlock } from '../chain/index.ts'
+import { createBlock, MAX_BOOTH_SIZE } from '../chain/index.ts'
 import type { TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase, BinarySublevel } from '../storage/database.ts'
-import { BackupTableStore, BoothResult, rankBackupCandidates, signTable } from '../backup/index.ts'
-import type { VerifiedTable } from '../backup/index.ts'
+import { BackupTableStore, BoothResult, MAX_TABLE_MEMBERS, rankBackupCandidates, signTable } from '../backup/index.ts'
+import type { BackupTable as BackupTableInfo, VerifiedTable } from '../backup/index.ts'
+import { prefixEnd } from '../storage/keys.ts'
 import { ReplicateService } from '../protocols/replicate/index.ts'
 import type { ReplicateProgress, ReplicateResult } from '../protocols/replicate/index.ts'
 import { ReleaseService } from '../protocols/release/index.ts'
@@ -108,6 +109,7 @@ export interface VGuardDBComponents {
 }
 
 const utf8 = new TextEncoder()
+const utf8d = new TextDecoder()
 /** classic-level honours `sync` (sublevels pass options to the root); abstract-level's types omit it. */
 const SYNC_WRITE = { sync: true } as Record<string, unknown>
 
@@ -126,6 +128,10 @@ export class VGuardDB {
   private readonly topic: string
   private readonly releases: ReleaseQueue
   private readonly backupsDb: BinarySublevel
+  /** Transfers to new backups, noted before they start (see noteTransfer). */
+  private readonly transfersDb: BinarySublevel
+  /** Notes a previous run left behind, per chain: transfers a crash interrupted. */
+  private readonly noted = new Map<string, string[]>()
   private readonly rounds = new Map<string, Promise<ReplicationOutcome>>()
   private readonly queued = new Map<string, Promise<ReplicationOutcome>>()
   private readonly transfers = new Map<string, ReplicateProgress>()
@@ -139,6 +145,7 @@ export class VGuardDB {
     this.topic = boothsTopic(components.network)
     this.tables = new BackupTableStore(components.database.sublevel('backup-tables'))
     this.backupsDb = components.database.sublevel('backups-held')
+    this.transfersDb = components.database.sublevel('transfers-noted')
     const base = { libp2p: components.libp2p, store: components.store, logger: components.logger }
     this.replicate = new ReplicateService({
       ...base,
@@ -168,6 +175,10 @@ export class VGuardDB {
 
   async start (): Promise<void> {
     await this.tables.open()
+    for await (const key of this.transfersDb.keys()) {
+      const [chainId, peer] = utf8d.decode(key).split('\n')
+      this.noted.set(chainId, [...(this.noted.get(chainId) ?? []), peer])
+    }
     await this.replicate.start()
     await this.release.start()
     await this.read.start()
@@ -207,7 +218,7 @@ export class VGuardDB {
    * @throws InvalidBoothError, InvalidTransactionError
    */
   async endOfBooth (input: EndOfBoothInput): Promise<ReplicationOutcome> {
-    const participants = checkParticipants(input.participants)
+    const participants = checkParticipants(input.participants, this.self)
     if (!Array.isArray(input.transactions) || input.transactions.length === 0) throw new InvalidBoothError('at least one transaction')
     const transactions: TransactionInput[] = input.transactions.map(tx => tx.delete === true
       ? { op: 'DELETE', key: tx.key }
@@ -250,20 +261,27 @@ export class VGuardDB {
     const { store, kBackups } = this.c
     const tip = await store.tip(chainId)
     const info = await store.info(chainId)
+    const chainBytes = info?.bytes ?? 0
     const current = this.tables.get(chainId)?.table
-    const ranked = rankBackupCandidates({
-      candidates: participants.map(peerId => {
-        const hint = this.c.capacityHint?.(peerId)
-        return { peerId, free: hint?.free, load: hint?.held }
-      }),
-      self: this.self,
-      chainBytes: info?.bytes ?? 0,
-      current: current?.active,
-      random: this.c.random ?? Math.random
+    const failures: Array<{ peerId: string, error: string }> = []
+    const candidates = participants.map(peerId => {
+      const hint = this.c.capacityHint?.(peerId)
+      return { peerId, free: hint?.free, load: hint?.held }
     })
+    const ranked = rankBackupCandidates({ candidates, self: this.self, chainBytes, current: current?.active, random: this.c.random ?? Math.random })
+    for (const c of candidates) {
+      if (c.peerId !== this.self && !ranked.includes(c.peerId)) {
+        failures.push({ peerId: c.peerId, error: `NoCapacityError: advertises ${c.free ?? 0} bytes free, the chain needs ${chainBytes}` })
+      }
+    }
+    // The booth's participants first (V-Guard's choice); if they cannot make
+    // k, the backups of the previous table that are not participants: they
+    // hold most of the chain already, and otherwise the round would release
+    // them with fewer than k copies left anywhere
+    const fallback = (current?.active ?? []).filter(p => p !== this.self && !participants.includes(p))
+    const order = [...ranked, ...fallback]
     const epoch = (current?.epoch ?? 0) + 1
     const active: string[] = []
-    const failures: Array<{ peerId: string, error: string }> = []
     // failed candidates that may have stored part of the chain before failing
     const partial: string[] = []
     const transfers: ReplicationOutcome['transfers'] = []
@@ -272,11 +290,16 @@ export class VGuardDB {
     // at most k transfers at a time, and never more than k successes: a copy
     // made beyond k would be held by a vehicle no table names
     const worker = async (): Promise<void> => {
-      while (active.length + inflight < kBackups && next < ranked.length) {
-        const peer = ranked[next++]
+      while (active.length + inflight < kBackups && next < order.length) {
+        const peer = order[next++]
         inflight++
+        // a vehicle with no connection whose dial fails stored nothing; one we
+        // were connected to may have stored frames before it failed
+        const connected = this.isConnected(peer)
+        let started = false
         try {
-          const result = await this.replicateOne(peer, chainId, epoch)
+          await this.noteTransfer(chainId, peer, current)
+          const result = await this.replicateOne(peer, chainId, epoch, () => { started = true })
           active.push(peer)
           transfers.push({ peerId: peer, resumedFrom: result.resumedFrom, sentBlocks: result.sentBlocks, sentBytes: result.sentBytes })
         } catch (err) {
@@ -285,7 +308,7 @@ export class VGuardDB {
           failures.push({ peerId: peer, error: message })
           // a backup that refused at the offer (no room, not allowed) stored nothing
           const refusedAtOffer = err instanceof Error && (err.name === 'NoCapacityError' || err.message.includes('FORBIDDEN'))
-          if (!refusedAtOffer) partial.push(peer)
+          if (started || (connected && !refusedAtOffer)) partial.push(peer)
         } finally {
           inflight--
         }
@@ -293,29 +316,71 @@ export class VGuardDB {
     }
     await Promise.all(Array.from({ length: Math.max(1, kBackups) }, worker))
     if (kBackups === 0) active.length = 0
+    const complete = active.length >= kBackups
 
-    // previous holders, those not yet told, and failed candidates that may hold a partial copy
-    const previous = new Set([...(current?.active ?? []), ...this.releases.peers(chainId), ...partial])
-    const obsolete = [...previous].filter(p => !active.includes(p))
+    // Previous backups this round could not refresh stay active while there
+    // are fewer than k fresh ones: an older copy is better than none, and the
+    // next round catches it up (readers see its older height and treat its
+    // answers as stale). Released, it would leave the chain on the proposer alone.
+    const kept = complete ? [] : (current?.active ?? []).filter(p => !active.includes(p))
+    const named = [...active, ...kept]
+    // previous holders, those not yet told, failed candidates that may hold a
+    // partial copy, and transfers a crash interrupted before their table
+    const previous = new Set([...(current?.active ?? []), ...this.releases.peers(chainId), ...partial, ...this.interrupted(chainId)])
+    const obsoleteAll = [...previous].filter(p => !named.includes(p))
+    // the table names at most MAX_TABLE_MEMBERS obsolete backups (newest
+    // first: they are the likeliest to be asked); all of them are still told
+    const obsolete = obsoleteAll.slice(0, MAX_TABLE_MEMBERS)
     const signed = await signTable(this.c.privateKey, this.self, {
-      chainId, epoch, active, obsolete, height: tip.height, tipHash: tip.hash, timestamp: (this.c.now ?? Date.now)()
+      chainId, epoch, active: named, obsolete, height: tip.height, tipHash: tip.hash, timestamp: (this.c.now ?? Date.now)()
     })
     await this.tables.adopt(signed.signed, chainId)
-    await this.releases.update(chainId, obsolete, active)
+    await this.releases.update(chainId, obsoleteAll, named)
+    await this.transfersRecorded(chainId)
     this.publish({ chainId, height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, participants, table: signed.signed as Uint8Array<ArrayBuffer> })
-    this.c.events.safeDispatchEvent('backup:table', { detail: { chainId, epoch, active, obsolete, height: tip.height } })
-    const complete = active.length >= kBackups
-    if (!complete) this.log('only %d of %d backups for %s at epoch %d', active.length, kBackups, chainId, epoch)
-    return { chainId, height: tip.height, epoch, active, obsolete, complete, failures, transfers }
+    this.c.events.safeDispatchEvent('backup:table', { detail: { chainId, epoch, active: named, obsolete, height: tip.height } })
+    if (!complete) this.log('only %d of %d backups for %s at epoch %d (%d older copies kept)', active.length, kBackups, chainId, epoch, kept.length)
+    return { chainId, height: tip.height, epoch, active: named, obsolete, complete, failures, transfers }
   }
 
-  private async replicateOne (peer: string, chainId: string, epoch: number): Promise<ReplicateResult> {
+  private isConnected (peer: string): boolean {
+    try {
+      return this.c.libp2p.getConnections(peerIdFromString(peer)).length > 0
+    } catch {
+      return false
+    }
+  }
+
+  /**
+   * Before a transfer to a vehicle that holds no copy we know of, note it
+   * durably: if we crash mid-transfer, the copy it may have stored is named
+   * obsolete (and released) by our next round instead of being forgotten.
+   */
+  private async noteTransfer (chainId: string, peer: string, current: BackupTableInfo | undefined): Promise<void> {
+    if (current?.active.includes(peer) === true || this.releases.peers(chainId).includes(peer)) return
+    await this.transfersDb.put(utf8.encode(`${chainId}\n${peer}`), new Uint8Array(0), SYNC_WRITE)
+  }
+
+  /** Vehicles a transfer of this chain was noted for (a round that did not reach its table). */
+  private interrupted (chainId: string): string[] {
+    return this.noted.get(chainId) ?? []
+  }
+
+  /** The round's table and releases are durable: its notes are no longer needed. */
+  private async transfersRecorded (chainId: string): Promise<void> {
+    this.noted.delete(chainId)
+    const prefix = utf8.encode(`${chainId}\n`)
+    await this.transfersDb.clear({ gte: prefix, lt: prefixEnd(prefix) })
+  }
+
+  private async replicateOne (peer: string, chainId: string, epoch: number, onStarted: () => void): Promise<ReplicateResult> {
     const key = `${chainId}\n${peer}`
     try {
       return await this.replicate.replicateTo(peerIdFromString(peer), chainId, {
         epoch,
         signal: AbortSignal.timeout(REPLICATE_TIMEOUT),
         onProgress: (p) => {
+          onStarted()
           this.transfers.set(key, p)
           this.c.events.safeDispatchEvent('replicate:progress', { detail: p })
         }
@@ -400,7 +465,13 @@ export class VGuardDB {
   }
 }
 
-function checkParticipants (participants: unknown): string[] {
+/**
+ * The participants of a booth VGuard ended: peer ids, deduplicated, few
+ * enough that the booth (with this proposer) fits in a block header.
+ *
+ * @throws InvalidBoothError
+ */
+export function checkParticipants (participants: unknown, self: string): string[] {
   if (!Array.isArray(participants) || participants.length === 0) throw new InvalidBoothError('participants: a non-empty list of peer ids')
   if (participants.length > MAX_PARTICIPANTS) throw new InvalidBoothError(`participants: at most ${MAX_PARTICIPANTS}`)
   const seen = new Set<string>()
@@ -413,5 +484,7 @@ function checkParticipants (participants: unknown): string[] {
     }
     seen.add(p)
   }
+  seen.delete(self)
+  if (seen.size + 1 > MAX_BOOTH_SIZE) throw new InvalidBoothError(`participants: a booth holds at most ${MAX_BOOTH_SIZE} vehicles, this proposer included`)
   return [...seen]
 }

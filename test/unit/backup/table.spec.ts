@@ -91,6 +91,17 @@ describe('backup - select', () => {
     expect(ranked).toEqual(['c', 'e', 'b'])
   })
 
+  it('keeps a current backup whose advertised free space (which excludes its copy) is below the chain size', () => {
+    const ranked = rankBackupCandidates({
+      self: 'a',
+      chainBytes: 3_000_000,
+      current: ['c'],
+      random: () => 0.5,
+      candidates: [{ peerId: 'b', free: 2_000_000 }, { peerId: 'c', free: 2_000_000 }]
+    })
+    expect(ranked).toEqual(['c'])
+  })
+
   it('breaks ties at random', () => {
     const seen = new Set<string>()
     let x = 0
