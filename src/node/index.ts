@@ -169,7 +169,10 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       logger: parts.logger,
       peers: () => this.peering.connectedMembers(),
       allowPeer: (peer) => !this.peering.isDenied(peer),
-      authority: syncAuthority((chainId) => this.vguarddb.tables.get(chainId))
+      authority: syncAuthority({
+        newestTable: (chainId) => this.vguarddb.tables.get(chainId),
+        sharedTip: () => this.consensus.driver.shared()?.appliedTip()
+      })
     })
     this.storageMaster = new StorageMaster({
       store: parts.chains,

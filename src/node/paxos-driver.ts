@@ -251,8 +251,8 @@ export class PaxosDriver {
     // with k = 0 there is nothing to replicate: no round (no table to sign and gossip per commit)
     if (kind === 'own' && this.c.kBackups > 0) deps.afterCommit = async (participants) => await this.c.afterCommit(chainId, participants)
     if (kind === 'shared') {
-      deps.fetchTo = async (peer, height) => {
-        await this.c.sync.fetch(peerIdFromString(peer), chainId, { to: height })
+      deps.fetchTo = async (peer, height, hash) => {
+        await this.c.sync.fetch(peerIdFromString(peer), chainId, { to: height, vouch: { height, hash } })
       }
     }
     if (kind === 'shared') {

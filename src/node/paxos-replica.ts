@@ -103,8 +103,8 @@ export interface ReplicaDeps {
   now: () => number
   /** own: replicate → table → release after a commit (VGuardDB.afterCommit). */
   afterCommit?: (participants: string[]) => Promise<unknown>
-  /** shared: fetch the chain from `peer` up to `height` (a snapshot). */
-  fetchTo?: (peer: string, height: number) => Promise<void>
+  /** shared: fetch the chain from `peer` up to `height`, whose block has `hash` (a snapshot). */
+  fetchTo?: (peer: string, height: number, hash: Uint8Array) => Promise<void>
 }
 
 export interface ReplicaSetup {
@@ -339,6 +339,11 @@ export class ChainReplica {
       pending: this.buffer.length,
       outstanding: this.outstanding.size
     }
+  }
+
+  /** The last block consensus applied here: what this node knows the chain to be, up to where. */
+  appliedTip (): { height: number, hash: Uint8Array } {
+    return { height: this.cursor.height, hash: this.cursor.hash }
   }
 
   /** The leader this replica follows (itself included), if known. */
@@ -710,7 +715,7 @@ export class ChainReplica {
       return
     }
     try {
-      await this.d.fetchTo(snapshot.from, point.height)
+      await this.d.fetchTo(snapshot.from, point.height, point.hash)
     } catch (err) {
       this.d.log('%s: fetching the snapshot from %s failed: %s', this.chainId, snapshot.from, (err as Error).message)
       return

@@ -11,10 +11,13 @@
  *   vehicle signed that this node holds (verified when adopted): the fetch
  *   checks the headers up to that tip before it stores a block;
  * - with no such table, from nobody else.
- * The shared chain is every member's by consensus (members are trusted not
- * to lie: Paxos tolerates crashes, not Byzantine members), and a chain whose
- * id is not a peer id has no owner to ask (nodes make no such chains; a
- * library user may), so for both the hash chain alone decides.
+ * The shared chain has no owner to sign it: its blocks are what consensus
+ * decided. A node takes them from any member only up to the last block its
+ * own consensus applied (a gap its store lost in a machine crash); beyond
+ * that, consensus brings them (catch-up, or a snapshot whose tip the leader
+ * names, fetched with that tip as the vouch). A chain whose id is not a peer
+ * id has no owner to ask (nodes make no such chains; a library user may):
+ * the hash chain alone decides.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
@@ -33,10 +36,23 @@ function isPeerId (id: string): boolean {
   }
 }
 
-/** The policy, given the newest verified table this node holds per chain. */
-export function syncAuthority (newestTable: (chainId: string) => VerifiedTable | undefined): (chainId: string, peer: PeerId) => SyncAuthority {
+export interface AuthoritySources {
+  /** The newest verified backup table this node holds for a chain. */
+  newestTable: (chainId: string) => VerifiedTable | undefined
+  /** The last shared-chain block this node's consensus applied, if it runs the shared chain. */
+  sharedTip: () => { height: number, hash: Uint8Array } | undefined
+}
+
+/** The policy, given what this node knows for sure about each chain. */
+export function syncAuthority (sources: AuthoritySources): (chainId: string, peer: PeerId) => SyncAuthority {
+  const { newestTable, sharedTip } = sources
   return (chainId, peer) => {
-    if (chainId === SHARED_CHAIN || chainId === peer.toString() || !isPeerId(chainId)) return TRUST_PEER
+    if (chainId === SHARED_CHAIN) {
+      const tip = sharedTip()
+      if (tip == null || tip.height === 0) return { trust: 'none', reason: 'the shared chain comes through consensus here, which has applied no block of it yet' }
+      return { trust: 'tip', height: tip.height, hash: tip.hash }
+    }
+    if (chainId === peer.toString() || !isPeerId(chainId)) return TRUST_PEER
     const table = newestTable(chainId)?.table
     if (table == null || table.height === 0) {
       return { trust: 'none', reason: `${peer.toString()} is not the chain's owner, and no backup table signed by the owner is held here` }

@@ -169,4 +169,17 @@ describe('sync - reconcile over libp2p', () => {
     expect(third).toMatchObject({ before: 3, after: 5, sources: [chainId] })
     expect((await collect(B.chains.blocks(chainId))).map(b => b.hash)).toEqual((await collect(A.chains.blocks(chainId))).map(b => b.hash))
   })
+
+  it('the shared chain is taken from a member only up to what consensus applied here: a member\'s forged extension is never stored', async () => {
+    const [V, L, M] = await connectedSwarm(cluster, 3)
+    await waitFor(() => [V, L, M].every(n => n.consensus.driver.shared()?.leader() != null), { timeout: 30_000, message: 'a shared-chain leader' })
+    for (let i = 0; i < 3; i++) await L.put(`gps/${i}`, enc.encode(String(i)), { chainId: 'shared' })
+    await waitFor(async () => (await V.chains.tip('shared')).height >= 3 && (await M.chains.tip('shared')).height >= 3, { message: 'V and M applied three blocks' })
+    const tip = await V.chains.tip('shared')
+    // M, a member, links blocks of its own onto the real tip and offers them
+    await M.chains.appendMany(blocksAfter(await M.chains.tip('shared'), 4))
+    const [result] = await V.sync.reconcile('shared', { peers: [M.peerId] })
+    expect(result).toMatchObject({ before: tip.height, after: tip.height, sources: [] })
+    expect((await V.chains.tip('shared')).hash).toEqual(tip.hash)
+  })
 })

@@ -94,6 +94,11 @@ export type SyncAuthority =
 export interface FetchOptions extends AbortOptions {
   /** Last height wanted. @default the peer's tip */
   to?: number
+  /**
+   * A tip the caller vouches for (consensus told it): fetched as a `tip`
+   * authority would be, whatever the authority says of the peer.
+   */
+  vouch?: { height: number, hash: Uint8Array }
 }
 
 export interface FetchResult {

@@ -166,7 +166,7 @@ export class SyncService implements Sync {
     const { store } = this.components
     const start = await store.tip(chainId)
     const result: FetchResult = { chainId, peer: peer.toString(), fetched: 0, tip: start, remoteHeight: 0, complete: true }
-    const authority = this.authority(chainId, peer)
+    const authority: SyncAuthority = options.vouch != null ? { trust: 'tip', ...options.vouch } : this.authority(chainId, peer)
     if (authority.trust === 'none') throw new NotVouchedError(`blocks of ${chainId} from ${peer.toString()}: ${authority.reason}`)
     let to = options.to
     if (authority.trust === 'tip') to = Math.min(to ?? authority.height, authority.height)

@@ -304,6 +304,19 @@ describe('protocols - sync', () => {
       expect((await b.store.tip(CHAIN)).hash).toEqual(real[kept - 1].hash)
     })
 
+    it('a tip the caller vouches for (consensus told it) bounds the fetch whatever the authority says of the peer', async () => {
+      const real = chainOf(CHAIN, 30)
+      const forger = await net.add()
+      await fill(forger.store, extendedBy(real, 20, 10))
+      const b = await net.add()
+      await expect(b.service.fetch(forger.peerId, CHAIN, { to: 30, vouch: { height: 30, hash: real[29].hash } }))
+        .rejects.toMatchObject({ name: 'InvalidBlockError', reason: 'Unvouched' })
+      expect((await b.store.tip(CHAIN)).height).toBe(0)
+      const result = await b.service.fetch(forger.peerId, CHAIN, { to: 15, vouch: { height: 15, hash: real[14].hash } })
+      expect(result.fetched).toBe(15)
+      expect((await b.store.tip(CHAIN)).hash).toEqual(real[14].hash)
+    })
+
     it('fetches up to the signed tip and no further, whatever the peer offers beyond it', async () => {
       const real = chainOf(CHAIN, 30)
       const peer = await net.add({ frameBytes: 3_000 })
