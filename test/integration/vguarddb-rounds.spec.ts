@@ -9,6 +9,8 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
+import { spawnNode } from '../../src/swarm/process.ts'
+import type { NodeProcess } from '../../src/swarm/process.ts'
 
 const utf8 = new TextEncoder()
 const ids = (...nodes: VGuardNode[]): string[] => nodes.map(n => n.peerId.toString())
@@ -88,5 +90,45 @@ describe('vguarddb - rounds that fall short', () => {
     expect((await A.chains.tip(chainId)).height).toBe(height)
     expect(A.vguarddb.tables.get(chainId)?.table.epoch).toBe(before?.epoch)
     expect(A.vguarddb.pendingReleases()).toEqual([])
+  })
+
+  it('a proposer killed -9 mid-transfer names the copy it was making obsolete in its next round, and it is released', async () => {
+    const [B, E] = await connectedSwarm(cluster, 2)
+    const dataDir = await cluster.tempDir()
+    const args = ['--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--no-mdns',
+      '--network', `test-${process.pid}`, '--k-backups', '1', '--bootstrap', B.multiaddrs[0].toString()]
+    let a: NodeProcess | undefined
+    try {
+      a = await spawnNode({ args })
+      const proposer = a
+      const chainId = proposer.peerId
+      await waitFor(() => B.peers().length === 2 && E.peers().length === 2, { timeout: 30_000, message: 'A connected to B and E' })
+      const endOfBooth = async (url: string, participants: string[], n: number): Promise<Response> => await fetch(`${url}/booth/end`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ participants, transactions: Array.from({ length: 10 }, (_, i) => ({ key: `big/${n}/${i}`, value: Buffer.alloc(256 * 1024, n + i).toString('base64'), encoding: 'base64' })) })
+      })
+      // ~20 MiB on A, backed up by B
+      for (let n = 0; n < 8; n++) expect((await endOfBooth(proposer.httpUrl, ids(B), n)).status).toBe(200)
+      // E is chosen next: kill A as soon as E has stored part of the chain
+      const pending = endOfBooth(proposer.httpUrl, ids(E), 8).catch(() => undefined)
+      await waitFor(async () => ((await E.chains.info(chainId))?.height ?? 0) > 0, { timeout: 30_000, interval: 5, message: 'E stored part of the chain' })
+      await proposer.stop('SIGKILL')
+      await pending
+      const partial = await E.chains.info(chainId)
+      expect(partial).toBeDefined()
+
+      a = await spawnNode({ args })
+      const restarted = a
+      await waitFor(() => [B, E].every(n => n.peers().some(p => p.peerId === chainId)), { timeout: 30_000, message: 'A back' })
+      const res = await endOfBooth(restarted.httpUrl, ids(B), 9)
+      expect(res.status).toBe(200)
+      const outcome = await res.json() as { active: string[], obsolete: string[] }
+      expect(outcome.active).toEqual(ids(B))
+      expect(outcome.obsolete).toContain(E.peerId.toString())
+      await waitFor(async () => await E.chains.info(chainId) == null, { timeout: 30_000, message: 'E released its partial copy' })
+    } finally {
+      await a?.stop('SIGKILL')
+    }
   })
 })
