@@ -706,7 +706,11 @@ export class ChainReplica {
     }
     await this.applying
     if (snapshot.slot <= this.cursor.slot) {
-      this.paxos.installSnapshot({ ...snapshot, slot: Math.max(snapshot.slot, this.paxos.status().compacted + 1) })
+      // the chain already holds it (a repeat: the leader re-sends a snapshot
+      // until we catch up). Install it as it is — never at a later slot: the
+      // state machine would take that slot for applied, and its block would
+      // never be built (a replica skipping one decided block forks for good)
+      this.paxos.installSnapshot(snapshot)
       return
     }
     const point = this.snapshotPoints.get(`${snapshot.from}\n${snapshot.slot}`)

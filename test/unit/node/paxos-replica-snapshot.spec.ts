@@ -1,0 +1,86 @@
+/**
+ * A shared-chain replica catching up by snapshot, driven message by message
+ * (real LevelDB for its consensus state, a memory chain store). Found by a
+ * crash test: the leader re-sends its snapshot while the replica still
+ * fetches the chain, the repeat was installed one slot further, and the
+ * replica skipped that slot's block for good (a fork at every later height).
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { prefixLogger } from '@libp2p/logger'
+import { tipOf } from '../../../src/chain/index.ts'
+import type { Message } from '../../../src/consensus/index.ts'
+import { openDatabase } from '../../../src/storage/database.ts'
+import type { NodeDatabase } from '../../../src/storage/database.ts'
+import { LevelPaxosStore } from '../../../src/storage/paxos-store.ts'
+import { MemoryChainStore } from '../../../src/storage/index.ts'
+import { ChainReplica } from '../../../src/node/paxos-replica.ts'
+import { encodeBatch, encodeWrite } from '../../../src/node/batch.ts'
+import { chainOf, enc } from '../storage/helpers.ts'
+import { waitFor } from '../../utils/wait.ts'
+
+const SHARED = 'shared'
+const BOOTH = ['n1', 'n2', 'n3']
+const BALLOT = { round: 1, proposer: 'n1' }
+
+describe('node - a shared-chain replica catching up by snapshot', () => {
+  let db: NodeDatabase | undefined
+  let dir: string | undefined
+  let replica: ChainReplica | undefined
+  afterEach(async () => {
+    await replica?.close()
+    await db?.close()
+    if (dir != null) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('a snapshot repeated while the chain is fetched does not skip the next decided block', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-replica-'))
+    db = await openDatabase(dir)
+    const store = new MemoryChainStore()
+    // the leader's chain: slots 1..3 made blocks 1..3, then compacted
+    const chain = chainOf(SHARED, 3)
+    let releaseFetch = (): void => {}
+    const fetching = new Promise<void>(resolve => { releaseFetch = resolve })
+    let fetches = 0
+    replica = await ChainReplica.open({
+      chainId: SHARED,
+      self: 'n3',
+      kind: 'shared',
+      storage: new LevelPaxosStore(db).storage(SHARED),
+      store,
+      send: () => {},
+      connected: () => ['n1', 'n2'],
+      boothSize: 3,
+      log: prefixLogger('n3').forComponent('replica'),
+      random: () => 0.5,
+      now: () => Date.now(),
+      fetchTo: async (_peer, height) => {
+        fetches++
+        await fetching
+        const tip = await store.tip(SHARED)
+        await store.appendMany(chain.slice(tip.height, height))
+      }
+    }, { genesis: BOOTH, election: { mode: 'elected', candidates: [{ id: 'n1', priority: 9 }, { id: 'n2', priority: 0 }, { id: 'n3', priority: 0 }] } })
+
+    const snapshot: Message = { type: 'snapshot', from: 'n1', to: 'n3', slot: 3, booths: [{ slot: 1, members: BOOTH }] }
+    const point = { height: 3, hash: chain[2].hash }
+    replica.step({ type: 'heartbeat', from: 'n1', to: 'n3', ballot: BALLOT, commit: 3 })
+    replica.step(snapshot, point)
+    await waitFor(() => fetches === 1, { message: 'the replica fetches the snapshot' })
+    // the leader repeats it while the fetch is still running
+    replica.step(snapshot, point)
+    await new Promise(resolve => setImmediate(resolve))
+    releaseFetch()
+    await waitFor(() => replica?.status().applied === 3, { message: 'snapshot installed' })
+    expect(tipOf((await store.getBlock(SHARED, 3)) ?? chain[0])).toEqual(tipOf(chain[2]))
+
+    // slot 4 is decided next: its block must be built at height 4
+    const data = encodeBatch({ proposer: 'n1', ballot: BALLOT, timestamp: 1, payloads: [encodeWrite([{ key: 'gps/4', value: enc.encode('4') }]).payload] })
+    replica.step({ type: 'decided', from: 'n1', to: 'n3', entries: [{ slot: 4, value: { kind: 'data', id: 'w4', data }, booth: BOOTH }], commit: 4 })
+    await waitFor(async () => (await store.tip(SHARED)).height === 4, { timeout: 5_000, message: 'block 4 applied' })
+    expect((await store.getBlock(SHARED, 4))?.header.prevHash).toEqual(chain[2].hash)
+    expect((await store.get(SHARED, 'gps/4'))?.value).toEqual(enc.encode('4'))
+  })
+})
