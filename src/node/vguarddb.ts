@@ -30,7 +30,7 @@ import { ReplicateService } from '../protocols/replicate/index.ts'
 import type { ReplicateProgress, ReplicateResult } from '../protocols/replicate/index.ts'
 import { ReleaseService } from '../protocols/release/index.ts'
 import { ReadService, ReadRequest, ReadResponse, readWithRedirect } from '../protocols/read/index.ts'
-import type { RedirectReadResult } from '../protocols/read/index.ts'
+import type { NoHolderReachableError, PathEntry, RedirectReadResult } from '../protocols/read/index.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ReleaseQueue } from './release-queue.ts'
@@ -429,22 +429,42 @@ export class VGuardDB {
   }
 
   async readRemote (request: ReadRequest, options: ReadOptions = {}): Promise<RedirectReadResult> {
-    if (request.chainId === this.self) {
-      // our own chain: we are its proposer, the first holder any reader asks
-      const local = await this.read.answer(request)
-      if (local.status === ReadResponse.Status.OK || local.status === ReadResponse.Status.NOT_FOUND) {
-        const response = { ...EMPTY_RESPONSE, ...local }
-        return { response, servedBy: this.self, height: response.height, epoch: response.epoch, stale: false, path: [{ peerId: this.self, outcome: local.status === ReadResponse.Status.OK ? 'served' : 'not-found', height: response.height, epoch: response.epoch }] }
-      }
+    // our own chain (we are its proposer, the first holder any reader asks)
+    // and the shared chain (every member applies every block of it): our copy
+    if (request.chainId === this.self || request.chainId === 'shared') {
+      const local = await this.localRead(request)
+      if (local != null) return local
     }
-    return await readWithRedirect({
-      request,
-      self: this.self,
-      proposer: request.chainId === 'shared' ? undefined : request.chainId,
-      via: options.via,
-      tables: this.tables,
-      ask: async (peer, req) => await this.read.ask(peerIdFromString(peer), req, options)
-    })
+    try {
+      return await readWithRedirect({
+        request,
+        self: this.self,
+        proposer: request.chainId === 'shared' ? undefined : request.chainId,
+        via: options.via,
+        tables: this.tables,
+        ask: async (peer, req) => await this.read.ask(peerIdFromString(peer), req, options)
+      })
+    } catch (err) {
+      // nobody else answered: a copy we hold (as a backup, or not yet
+      // released) is better than no answer; it says its height and epoch,
+      // and is stale if older than the newest table we know
+      if ((err as Error).name !== 'NoHolderReachableError') throw err
+      const local = await this.localRead(request)
+      if (local == null) throw err
+      const tried = (err as NoHolderReachableError).tried.map(t => ({ peerId: t.peerId, outcome: t.outcome as PathEntry['outcome'], ...(t.error != null ? { error: t.error } : {}) }))
+      return { ...local, path: [...tried, ...local.path] }
+    }
+  }
+
+  /** This node's own copy as a read result, if it holds the chain. */
+  private async localRead (request: ReadRequest): Promise<RedirectReadResult | undefined> {
+    const local = await this.read.answer(request)
+    if (local.status !== ReadResponse.Status.OK && local.status !== ReadResponse.Status.NOT_FOUND) return undefined
+    const response = { ...EMPTY_RESPONSE, ...local }
+    const table = this.tables.get(request.chainId)?.table
+    const stale = request.chainId !== this.self && request.chainId !== 'shared' && table != null && response.height < table.height
+    const outcome = stale ? 'stale' : local.status === ReadResponse.Status.OK ? 'served' : 'not-found'
+    return { response, servedBy: this.self, height: response.height, epoch: response.epoch, stale, path: [{ peerId: this.self, outcome, height: response.height, epoch: response.epoch }] }
   }
 
   /** Per-chain backup view for /status. */

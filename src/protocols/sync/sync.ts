@@ -285,7 +285,10 @@ export class SyncService implements Sync {
   async reconcile (chainId?: string, options: ReconcileOptions = {}): Promise<ReconcileResult[]> {
     const chainIds = chainId != null ? [chainId] : (await this.components.store.chains()).map(c => c.chainId)
     const results: ReconcileResult[] = []
-    for (const id of chainIds) results.push(await this.locked(id, async () => await this.reconcileChain(id, options)))
+    // a chain released (deleted) since the list was taken is not fetched back
+    // again: only a reconcile asked for by name starts from nothing
+    const onlyIfHeld = chainId == null
+    for (const id of chainIds) results.push(await this.locked(id, async () => await this.reconcileChain(id, options, onlyIfHeld)))
     return results
   }
 
@@ -301,10 +304,11 @@ export class SyncService implements Sync {
     }
   }
 
-  private async reconcileChain (chainId: string, options: ReconcileOptions): Promise<ReconcileResult> {
+  private async reconcileChain (chainId: string, options: ReconcileOptions, onlyIfHeld: boolean): Promise<ReconcileResult> {
     const { store } = this.components
     const before = (await store.tip(chainId)).height
     const result: ReconcileResult = { chainId, before, after: before, sources: [], dropped: [] }
+    if (onlyIfHeld && (await store.info(chainId)) == null) return result
     const peers = options.peers ?? this.components.peers()
     const tips = await Promise.all(peers.map(async (peer) => {
       try {

@@ -193,6 +193,31 @@ describe('protocols - sync', () => {
     expect(await expectVerifies(inner)).toBe(30)
   })
 
+  it('a chain released between the listing and its turn is not fetched back (only a reconcile by name starts from nothing)', async () => {
+    const a = await net.add()
+    await fill(a.store, chainOf(CHAIN, 8))
+    const inner = new MemoryChainStore()
+    await fill(inner, chainOf(CHAIN, 3))
+    // the release lands right after reconcile listed the chains it holds
+    const releasing = new Proxy(inner, {
+      get (target, prop) {
+        if (prop === 'chains') {
+          return async () => {
+            const list = await target.chains()
+            await target.deleteChain(CHAIN)
+            return list
+          }
+        }
+        const value = Reflect.get(target, prop) as unknown
+        return typeof value === 'function' ? value.bind(target) : value
+      }
+    })
+    const b = await net.add({}, releasing)
+    const [result] = await b.service.reconcile()
+    expect(result).toMatchObject({ chainId: CHAIN, after: 0, sources: [] })
+    expect(await inner.info(CHAIN)).toBeUndefined()
+  })
+
   it('a baby (no chains) fetches nothing until asked; asked, it fetches', async () => {
     const a = await net.add()
     await fill(a.store, chainOf(CHAIN, 5))
