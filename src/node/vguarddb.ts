@@ -269,11 +269,10 @@ export class VGuardDB {
       return { peerId, free: hint?.free, load: hint?.held }
     })
     const ranked = rankBackupCandidates({ candidates, self: this.self, chainBytes, current: current?.active, random: this.c.random ?? Math.random })
-    for (const c of candidates) {
-      if (c.peerId !== this.self && !ranked.includes(c.peerId)) {
-        failures.push({ peerId: c.peerId, error: `NoCapacityError: advertises ${c.free ?? 0} bytes free, the chain needs ${chainBytes}` })
-      }
-    }
+    // participants ruled out by the free space they advertise: reported if the round falls short
+    const skipped = candidates
+      .filter(c => c.peerId !== this.self && !ranked.includes(c.peerId))
+      .map(c => ({ peerId: c.peerId, error: `NoCapacityError: advertises ${c.free ?? 0} bytes free, the chain needs ${chainBytes}` }))
     // The booth's participants first (V-Guard's choice); if they cannot make
     // k, the backups of the previous table that are not participants: they
     // hold most of the chain already, and otherwise the round would release
@@ -317,6 +316,7 @@ export class VGuardDB {
     await Promise.all(Array.from({ length: Math.max(1, kBackups) }, worker))
     if (kBackups === 0) active.length = 0
     const complete = active.length >= kBackups
+    if (!complete) failures.push(...skipped)
 
     // Previous backups this round could not refresh stay active while there
     // are fewer than k fresh ones: an older copy is better than none, and the
