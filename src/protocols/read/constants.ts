@@ -10,6 +10,11 @@ export const MAX_RESPONSE_BYTES = 6 * MiB
 /** A RANGE answer stops adding blocks past this size; the reader asks again from there. */
 export const RANGE_RESPONSE_BYTES = 1 * MiB
 export const MESSAGE_TIMEOUT = 5_000
+/**
+ * How long an inbound stream from a peer not identified yet may wait to become
+ * a member: well within the reader's MESSAGE_TIMEOUT, so it still gets our refusal.
+ */
+export const MEMBERSHIP_WAIT = 3_000
 /** Redirects followed before a read gives up (each hop is one holder asked). */
 export const MAX_HOPS = 8
 export const MAX_INBOUND_STREAMS = 64

@@ -1,19 +1,25 @@
 import { pbStream } from '@libp2p/utils'
-import type { ComponentLogger, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { encodeBlock, MAX_CHAIN_ID_BYTES, MAX_KEY_BYTES } from '../../chain/index.ts'
 import type { ChainStore } from '../../storage/index.ts'
 import type { BackupTableStore } from '../../backup/index.ts'
 import { handleProtocol, timeoutSignal, withStream } from '../stream.ts'
 import { ReadRequest, ReadResponse } from './pb/read.ts'
+import { MembershipCheck } from './membership.ts'
 import {
-  MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MESSAGE_TIMEOUT, RANGE_RESPONSE_BYTES, READ_PROTOCOL
+  MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MEMBERSHIP_WAIT, MESSAGE_TIMEOUT, RANGE_RESPONSE_BYTES, READ_PROTOCOL
 } from './constants.ts'
 
 export interface ReadComponents {
-  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId'>
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId' | 'peerStore'>
   store: ChainStore
   tables: BackupTableStore
   logger: ComponentLogger
+  /**
+   * Connected members of our network (the peering's view); others are refused.
+   * Default: identify's agent (in the peer store) names our network.
+   */
+  isMember?: (peer: PeerId) => boolean
 }
 
 export interface ReadInit {
@@ -21,6 +27,15 @@ export interface ReadInit {
   protocol?: string
   /** @default 5 s */
   timeout?: number
+  /** How long a peer not identified yet may take to become a member. @default 3 s */
+  membershipWait?: number
+}
+
+export interface ReadStats {
+  /** Requests from members answered over the network (any status but FORBIDDEN). */
+  answered: number
+  /** Streams refused because the peer is not a member of our network. */
+  refused: number
 }
 
 const utf8 = new TextEncoder()
@@ -49,22 +64,30 @@ export class ReadService {
   private readonly components: ReadComponents
   private readonly log: Logger
   private readonly timeout: number
+  private readonly membershipWait: number
+  private readonly membership: MembershipCheck
+  private running = false
+  readonly stats: ReadStats = { answered: 0, refused: 0 }
 
   constructor (components: ReadComponents, init: ReadInit = {}) {
     this.components = components
     this.protocol = init.protocol ?? READ_PROTOCOL
     this.timeout = init.timeout ?? MESSAGE_TIMEOUT
+    this.membershipWait = init.membershipWait ?? MEMBERSHIP_WAIT
+    this.membership = new MembershipCheck({ libp2p: components.libp2p, isMember: components.isMember })
     this.log = components.logger.forComponent('vguard:read')
   }
 
   async start (): Promise<void> {
-    await handleProtocol(this.components.libp2p, this.protocol, async (stream) => { await this.serve(stream) }, {
+    this.running = true
+    await handleProtocol(this.components.libp2p, this.protocol, async (stream, connection) => { await this.serve(stream, connection) }, {
       maxInboundStreams: MAX_INBOUND_STREAMS,
       maxOutboundStreams: MAX_OUTBOUND_STREAMS
     }, (err, connection) => { this.log('read from %p failed: %s', connection.remotePeer, err.message) })
   }
 
   async stop (): Promise<void> {
+    this.running = false
     await this.components.libp2p.unhandle(this.protocol)
   }
 
@@ -78,15 +101,35 @@ export class ReadService {
     }, { signal })
   }
 
-  private async serve (stream: Stream): Promise<void> {
+  private async serve (stream: Stream, connection: Connection): Promise<void> {
     const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
-    const req = await pbs.read(ReadRequest, { signal: AbortSignal.timeout(this.timeout) })
-    const res = await this.answer(req)
+    let res: Partial<ReadResponse>
+    if (!await this.admit(connection)) {
+      // not even the request is read: an outsider learns nothing, not whether we hold the chain
+      this.stats.refused++
+      this.log('refusing a read from %p: not a member of this network', connection.remotePeer)
+      res = { status: Status.FORBIDDEN, message: 'not a member of this network' }
+    } else {
+      const req = await pbs.read(ReadRequest, { signal: AbortSignal.timeout(this.timeout) })
+      res = await this.answer(req)
+      this.stats.answered++
+    }
     const full: ReadResponse = {
       status: Status.OK, role: Role.HOLDER, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: '', ...res
     }
     // the request limit bounds what we read; responses may be larger
     await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).write(full, ReadResponse, { signal: AbortSignal.timeout(this.timeout) })
+  }
+
+  /** Whether the remote peer is a member of our network, waiting a little for its identify to finish. */
+  private async admit (connection: Connection): Promise<boolean> {
+    const until = Date.now() + this.membershipWait
+    while (true) {
+      const verdict = await this.membership.judge(connection.remotePeer)
+      if (verdict !== 'unknown') return verdict === 'member'
+      if (!this.running || connection.status !== 'open' || Date.now() >= until) return false
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
   }
 
   /** What this node answers for a request; bad requests get INVALID, never an exception. */

@@ -5,16 +5,24 @@
  * The reader asks the chain's proposer first, then the active backups of the
  * newest table it knows. An active backup (or the proposer) serves; a
  * released backup answers REDIRECT with its newer signed table, which the
- * reader verifies, adopts if newer, and follows; an obsolete backup not yet
- * released serves its copy and says so (outcome "stale"). Each holder is
- * asked at most once (loops are detected) and at most `maxHops` are asked.
+ * reader verifies, adopts if newer, and follows. Each holder is asked at most
+ * once (loops are detected) and at most `maxHops` are asked.
+ *
+ * An answer is stale (outcome "stale") when the holder says so (an obsolete
+ * backup not yet released) or when it is behind the newest table the reader
+ * holds: an older epoch, or a height below the table's. The holder's role
+ * comes from its own table, which may be old: a backup that was down while
+ * the chain moved to new backups still believes it is active. A stale answer
+ * does not end the read: the reader keeps looking for a holder that is up to
+ * date and returns the freshest stale answer (flagged) only if none is
+ * reachable.
  */
 import type { VerifiedTable } from '../../backup/index.ts'
 import { ReadRequest, ReadResponse } from './pb/read.ts'
 import { MAX_HOPS } from './constants.ts'
 import { NoHolderReachableError } from './errors.ts'
 
-export type PathOutcome = 'served' | 'stale' | 'redirect' | 'not-found' | 'unreachable' | 'unavailable' | 'invalid' | 'error' | 'loop'
+export type PathOutcome = 'served' | 'stale' | 'redirect' | 'not-found' | 'unreachable' | 'unavailable' | 'invalid' | 'refused' | 'error' | 'loop'
 
 export interface PathEntry {
   peerId: string
@@ -31,7 +39,11 @@ export interface RedirectReadResult {
   servedBy: string
   height: number
   epoch: number
-  /** True when the data came from an obsolete backup that was not released yet. */
+  /**
+   * True when no up-to-date holder could answer and this answer is behind:
+   * from an obsolete backup not yet released, or older (epoch or height) than
+   * the newest table the reader holds.
+   */
   stale: boolean
   path: PathEntry[]
 }
@@ -55,7 +67,25 @@ export interface RedirectReadInit {
 const OUTCOME_BY_STATUS: Partial<Record<ReadResponse.Status, PathOutcome>> = {
   [ReadResponse.Status.UNAVAILABLE]: 'unavailable',
   [ReadResponse.Status.INVALID]: 'invalid',
+  [ReadResponse.Status.FORBIDDEN]: 'refused',
   [ReadResponse.Status.ERROR]: 'error'
+}
+
+/** Why an answer is behind the newest table the reader holds, if it is. */
+function behind (res: ReadResponse, newest: VerifiedTable | undefined): string | undefined {
+  if (res.role === ReadResponse.Role.STALE) return 'obsolete backup, not released yet'
+  if (newest == null) return undefined
+  const { epoch, height } = newest.table
+  if (res.epoch < epoch) return `behind the newest table: epoch ${res.epoch} < ${epoch}`
+  if (res.height < height) return `behind the newest table: height ${res.height} < ${height}`
+  return undefined
+}
+
+/** Between two answers that are behind, the one from the newer epoch, then the higher chain; a value beats its absence. */
+function fresher (a: ReadResponse, b: ReadResponse): boolean {
+  if (a.epoch !== b.epoch) return a.epoch > b.epoch
+  if (a.height !== b.height) return a.height > b.height
+  return a.status === ReadResponse.Status.OK && b.status !== ReadResponse.Status.OK
 }
 
 export async function readWithRedirect (init: RedirectReadInit): Promise<RedirectReadResult> {
@@ -73,8 +103,11 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
   if (init.proposer != null) enqueue([init.proposer])
   enqueue(init.via ?? [])
   enqueue(tables.get(chainId)?.table.active ?? [])
-  // a holder that is authoritative but lacks the key: kept in case nobody serves
-  let notFound: { response: ReadResponse, peer: string } | undefined
+  // the freshest answer that is behind (a value, or a non-authoritative absence): kept in case nobody up to date answers
+  let fallback: { response: ReadResponse, peer: string } | undefined
+  const keep = (response: ReadResponse, peer: string): void => {
+    if (fallback == null || fresher(response, fallback.response)) fallback = { response, peer }
+  }
 
   while (queue.length > 0 && path.filter(p => p.outcome !== 'loop').length < maxHops) {
     const peer = queue.shift() as string
@@ -100,17 +133,27 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
     }
     switch (res.status) {
       case ReadResponse.Status.OK: {
-        const stale = res.role === ReadResponse.Role.STALE
-        entry.outcome = stale ? 'stale' : 'served'
-        return { response: res, servedBy: peer, height: res.height, epoch: res.epoch, stale, path }
-      }
-      case ReadResponse.Status.NOT_FOUND:
-        entry.outcome = 'not-found'
-        if (res.role === ReadResponse.Role.PROPOSER || res.role === ReadResponse.Role.ACTIVE) {
+        // judged against the newest table we hold now, including one this answer just showed us
+        const lag = behind(res, tables.get(chainId))
+        if (lag == null) {
+          entry.outcome = 'served'
           return { response: res, servedBy: peer, height: res.height, epoch: res.epoch, stale: false, path }
         }
-        notFound ??= { response: res, peer }
+        entry.outcome = 'stale'
+        entry.error ??= lag
+        keep(res, peer)
         break
+      }
+      case ReadResponse.Status.NOT_FOUND: {
+        entry.outcome = 'not-found'
+        const lag = behind(res, tables.get(chainId))
+        if (lag == null && (res.role === ReadResponse.Role.PROPOSER || res.role === ReadResponse.Role.ACTIVE)) {
+          return { response: res, servedBy: peer, height: res.height, epoch: res.epoch, stale: false, path }
+        }
+        if (lag != null) entry.error ??= lag
+        keep(res, peer)
+        break
+      }
       case ReadResponse.Status.REDIRECT: {
         entry.outcome = 'redirect'
         const next = (adopted ?? tables.get(chainId))?.table.active ?? []
@@ -125,8 +168,8 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
     }
     if (adopted != null) enqueue(adopted.table.active)
   }
-  if (notFound != null) {
-    const { response, peer } = notFound
+  if (fallback != null) {
+    const { response, peer } = fallback
     return { response, servedBy: peer, height: response.height, epoch: response.epoch, stale: true, path }
   }
   const tried = path.filter(p => p.outcome !== 'loop')

@@ -130,3 +130,165 @@ describe('protocols - read - redirect', () => {
     expect(asked2).toHaveLength(4)
   })
 })
+
+/** A chain owner that signs tables at chosen epochs and heights. */
+async function owner (): Promise<{ a: string, sign: (epoch: number, height: number, active: string[], obsolete: string[]) => Promise<Uint8Array<ArrayBuffer>> }> {
+  const key = await generateKeyPair('Ed25519')
+  const a = peerIdFromPrivateKey(key).toString()
+  return {
+    a,
+    sign: async (epoch, height, active, obsolete) => (await signTable(key, a, { chainId: a, epoch, active, obsolete, height, tipHash: new Uint8Array(32), timestamp: 0 })).signed as Uint8Array<ArrayBuffer>
+  }
+}
+
+const utf8 = new TextEncoder()
+
+describe('protocols - read - redirect - staleness judged by the reader', () => {
+  // QA's case: N4 was an active backup at epoch 1, was down while epoch 2 moved the chain to N5 and N6
+  async function qa (): Promise<{ a: string, tables: ReturnType<typeof memoryTables>, epoch1: Uint8Array<ArrayBuffer> }> {
+    const { a, sign } = await owner()
+    const epoch1 = await sign(1, 1, ['N3', 'N4'], [])
+    const tables = memoryTables()
+    await tables.adopt(await sign(2, 2, ['N5', 'N6'], ['N3', 'N4']))
+    return { a, tables, epoch1 }
+  }
+  // N4 answers from its own (epoch 1) table: it believes it is active
+  const fromN4 = (epoch1: Uint8Array<ArrayBuffer>): ReadResponse => response({ role: Role.ACTIVE, height: 1, epoch: 1, value: utf8.encode('old'), valueHeight: 1, table: epoch1 })
+
+  it('an answer from an epoch older than the reader\'s table is stale, and the reader goes on to a current holder', async () => {
+    const { a, tables, epoch1 } = await qa()
+    const result = await readWithRedirect({
+      request: keyRequest(a),
+      self: 'N7',
+      proposer: a,
+      via: ['N4'],
+      tables,
+      ask: async (peer) => {
+        if (peer === 'N4') return fromN4(epoch1)
+        if (peer === 'N5') return response({ role: Role.ACTIVE, height: 2, epoch: 2, value: utf8.encode('new'), valueHeight: 2 })
+        throw new Error('down')
+      }
+    })
+    expect(result).toMatchObject({ servedBy: 'N5', stale: false, epoch: 2, height: 2 })
+    expect(new TextDecoder().decode(result.response.value)).toBe('new')
+    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['N4', 'stale'], ['N5', 'served']])
+    expect(result.path[1].error).toMatch(/epoch 1 < 2/)
+    // the old table it showed changes nothing here
+    expect(tables.get(a)?.table.epoch).toBe(2)
+  })
+
+  it('returns the stale answer, flagged, only when no current holder is reachable', async () => {
+    const { a, tables, epoch1 } = await qa()
+    const result = await readWithRedirect({
+      request: keyRequest(a),
+      self: 'N7',
+      proposer: a,
+      via: ['N4'],
+      tables,
+      ask: async (peer) => {
+        if (peer === 'N4') return fromN4(epoch1)
+        throw new Error('down')
+      }
+    })
+    expect(result).toMatchObject({ servedBy: 'N4', stale: true, epoch: 1, height: 1 })
+    expect(new TextDecoder().decode(result.response.value)).toBe('old')
+    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['N4', 'stale'], ['N5', 'unreachable'], ['N6', 'unreachable']])
+  })
+
+  it('an answer at the current epoch but below the table\'s height is stale (a backup the round could not refresh)', async () => {
+    const { a, sign } = await owner()
+    const tables = memoryTables()
+    const t = await sign(3, 7, ['B', 'C'], [])
+    await tables.adopt(t)
+    const result = await readWithRedirect({
+      request: keyRequest(a),
+      self: 'G',
+      proposer: a,
+      tables,
+      ask: async (peer) => {
+        if (peer === 'B') return response({ role: Role.ACTIVE, height: 5, epoch: 3, value: Uint8Array.of(5), valueHeight: 5, table: t })
+        if (peer === 'C') return response({ role: Role.ACTIVE, height: 7, epoch: 3, value: Uint8Array.of(7), valueHeight: 7, table: t })
+        throw new Error('down')
+      }
+    })
+    expect(result).toMatchObject({ servedBy: 'C', stale: false, height: 7 })
+    expect(result.path.map(p => p.outcome)).toEqual(['unreachable', 'stale', 'served'])
+    expect(result.path[1].error).toMatch(/height 5 < 7/)
+  })
+
+  it('a NOT_FOUND from an "active" backup of an old epoch is not authoritative', async () => {
+    const { a, tables, epoch1 } = await qa()
+    const result = await readWithRedirect({
+      request: keyRequest(a),
+      self: 'N7',
+      proposer: a,
+      via: ['N4'],
+      tables,
+      ask: async (peer) => {
+        if (peer === 'N4') return response({ status: Status.NOT_FOUND, role: Role.ACTIVE, height: 1, epoch: 1, table: epoch1 })
+        if (peer === a || peer === 'N5') throw new Error('down')
+        return response({ role: Role.ACTIVE, height: 2, epoch: 2, value: Uint8Array.of(2), valueHeight: 2 })
+      }
+    })
+    expect(result).toMatchObject({ servedBy: 'N6', stale: false })
+    expect(result.path.map(p => p.outcome)).toEqual(['unreachable', 'not-found', 'unreachable', 'served'])
+  })
+
+  it('an unreleased obsolete backup no longer ends the read when a current backup answers', async () => {
+    const { a, sign } = await owner()
+    const tables = memoryTables()
+    await tables.adopt(await sign(2, 4, ['B'], ['E']))
+    const result = await readWithRedirect({
+      request: keyRequest(a),
+      self: 'G',
+      via: ['E'],
+      tables,
+      ask: async (peer) => {
+        if (peer === 'E') return response({ role: Role.STALE, height: 4, epoch: 2, value: Uint8Array.of(1), valueHeight: 4 })
+        return response({ role: Role.ACTIVE, height: 4, epoch: 2, value: Uint8Array.of(2), valueHeight: 4 })
+      }
+    })
+    expect(result).toMatchObject({ servedBy: 'B', stale: false })
+    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([['E', 'stale'], ['B', 'served']])
+  })
+
+  it('of several stale answers it returns the freshest', async () => {
+    const { a, sign } = await owner()
+    const tables = memoryTables()
+    await tables.adopt(await sign(5, 9, ['B', 'C', 'D'], []))
+    const heights: Record<string, number> = { B: 3, C: 8, D: 6 }
+    const result = await readWithRedirect({
+      request: keyRequest(a),
+      self: 'G',
+      tables,
+      ask: async (peer) => response({ role: Role.ACTIVE, height: heights[peer], epoch: 5, value: Uint8Array.of(heights[peer]), valueHeight: heights[peer] })
+    })
+    expect(result).toMatchObject({ servedBy: 'C', stale: true, height: 8 })
+    expect(result.path.map(p => p.outcome)).toEqual(['stale', 'stale', 'stale'])
+  })
+
+  it('a reader without a table takes the first answer as it is (nothing to compare with)', async () => {
+    const { a, epoch1 } = await qa()
+    const result = await readWithRedirect({
+      request: keyRequest(a), self: 'N7', via: ['N4'], tables: memoryTables(), ask: async () => fromN4(epoch1)
+    })
+    expect(result).toMatchObject({ servedBy: 'N4', stale: false, epoch: 1 })
+  })
+
+  it('a FORBIDDEN answer is a refusal, listed when the read fails', async () => {
+    const { a, tables } = await qa()
+    const err = await readWithRedirect({
+      request: keyRequest(a),
+      self: 'N7',
+      proposer: a,
+      tables,
+      ask: async () => response({ status: Status.FORBIDDEN, message: 'not a member of this network' })
+    }).catch((e: Error) => e)
+    expect(err).toBeInstanceOf(NoHolderReachableError)
+    expect((err as NoHolderReachableError).tried).toEqual([
+      { peerId: a, outcome: 'refused', error: 'not a member of this network' },
+      { peerId: 'N5', outcome: 'refused', error: 'not a member of this network' },
+      { peerId: 'N6', outcome: 'refused', error: 'not a member of this network' }
+    ])
+  })
+})

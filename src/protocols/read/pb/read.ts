@@ -224,7 +224,8 @@ export namespace ReadResponse {
     REDIRECT = 'REDIRECT',
     UNAVAILABLE = 'UNAVAILABLE',
     INVALID = 'INVALID',
-    ERROR = 'ERROR'
+    ERROR = 'ERROR',
+    FORBIDDEN = 'FORBIDDEN'
   }
 
   enum __StatusValues {
@@ -233,7 +234,8 @@ export namespace ReadResponse {
     REDIRECT = 2,
     UNAVAILABLE = 3,
     INVALID = 4,
-    ERROR = 5
+    ERROR = 5,
+    FORBIDDEN = 6
   }
 
   export namespace Status {

@@ -1,0 +1,66 @@
+/**
+ * Who may read over /vguard/read/1.0.0: connected members of our network
+ * only. A chain's data is only for the vehicles that run the same network.
+ *
+ * The node's peering knows who is a member (identify said it runs our
+ * network, and it is allowed); the read service is given that view as
+ * `isMember`. Without one it judges by itself from what identify left in the
+ * peer store: the remote's agent must name the same network as ours. Either
+ * way a peer that identify has shown to run another network (or no
+ * vguard-node at all) is refused at once, and one not identified yet is
+ * waited for a little: it may open its stream the moment its identify of us
+ * finished, before ours of it did.
+ */
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import { networkOfAgent } from '../../node/libp2p.ts'
+
+/** What is known of a peer now: a member, a peer we must refuse, or not identified yet. */
+export type Membership = 'member' | 'outsider' | 'unknown'
+
+export interface MembershipInit {
+  libp2p: Pick<Libp2p, 'peerId' | 'peerStore'>
+  isMember?: (peer: PeerId) => boolean
+}
+
+const utf8d = new TextDecoder()
+
+export class MembershipCheck {
+  private readonly libp2p: Pick<Libp2p, 'peerId' | 'peerStore'>
+  private readonly isMember?: (peer: PeerId) => boolean
+  /** Our own network, from our agent (identify stores it in the peer store when it starts). */
+  private own?: string
+
+  constructor (init: MembershipInit) {
+    this.libp2p = init.libp2p
+    this.isMember = init.isMember
+  }
+
+  async judge (peer: PeerId): Promise<Membership> {
+    if (this.isMember?.(peer) === true) return 'member'
+    const theirs = await this.networkOf(peer)
+    if (theirs === undefined) return 'unknown'
+    const ours = await this.ownNetwork()
+    // without our own network we cannot tell: refusing is the safe side
+    if (ours == null || theirs == null || theirs !== ours) return 'outsider'
+    // same network, but the peering has not (yet) counted it as a member
+    if (this.isMember != null) return 'unknown'
+    return 'member'
+  }
+
+  /** undefined: identify has not run yet; null: it ran and named no vguard network. */
+  private async networkOf (peer: PeerId): Promise<string | null | undefined> {
+    let agent: Uint8Array | undefined
+    try {
+      agent = (await this.libp2p.peerStore.get(peer)).metadata.get('AgentVersion')
+    } catch {
+      return undefined
+    }
+    if (agent == null) return undefined
+    return networkOfAgent(utf8d.decode(agent)) ?? null
+  }
+
+  private async ownNetwork (): Promise<string | undefined> {
+    this.own ??= (await this.networkOf(this.libp2p.peerId)) ?? undefined
+    return this.own
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * QA's case: a backup that was down while the chain moved to new backups
+ * comes back believing it is still active. A reader that holds the newer
+ * table must not take its old copy as current: it goes on to a holder at the
+ * current epoch, and returns the old value (flagged stale) only if none is up.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+
+const utf8 = new TextEncoder()
+const text = new TextDecoder()
+const ids = (...nodes: VGuardNode[]): string[] => nodes.map(n => n.peerId.toString())
+
+describe('read - a backup behind the reader\'s table is stale', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('a restarted backup that missed the newest table is not served as current', async () => {
+    const [n2, n3, n4, n5, n6, n7] = await connectedSwarm(cluster, 6, { kBackups: 2 })
+    const chainId = n2.peerId.toString()
+    const [id2, id4, id5, id6] = ids(n2, n4, n5, n6)
+
+    const first = await n2.endOfBooth({ participants: ids(n3, n4), transactions: [{ key: 'k', value: utf8.encode('old') }] })
+    expect(first).toMatchObject({ epoch: 1, height: 1 })
+    expect(first.active.sort()).toEqual(ids(n3, n4).sort())
+    // as in QA's run, n4 heard of epoch 1 (gossip) before it went down
+    await waitFor(() => n4.vguarddb.tables.get(chainId)?.table.epoch === 1, { message: 'n4 holds epoch 1' })
+    const n4Dir = n4.config.dataDir
+    await cluster.stopNode(n4)
+
+    const second = await n2.endOfBooth({ participants: ids(n5, n6), transactions: [{ key: 'k', value: utf8.encode('new') }] })
+    expect(second).toMatchObject({ epoch: 2, height: 2 })
+    expect(second.active.sort()).toEqual([id5, id6].sort())
+    expect(second.obsolete).toContain(id4)
+    await waitFor(() => n7.vguarddb.tables.get(chainId)?.table.epoch === 2, { message: 'n7 holds epoch 2' })
+
+    // n4 comes back knowing only epoch 1 (the proposer that would release it is down)
+    await cluster.stopNode(n2)
+    await cluster.stopNode(n6)
+    const back = await cluster.create({ dataDir: n4Dir, kBackups: 2, bootstrap: [n7.multiaddrs[0].toString()] })
+    await back.start()
+    expect(back.peerId.toString()).toBe(id4)
+    await waitFor(() => n7.peers().some(p => p.peerId === id4), { message: 'n4 rejoined' })
+    expect(back.vguarddb.tables.get(chainId)?.table).toMatchObject({ epoch: 1, active: expect.arrayContaining([id4]) })
+
+    // a current holder is up: n4's answer is passed over
+    const fresh = await n7.vguarddb.readKey(chainId, 'k', { via: [id4] })
+    expect(fresh).toMatchObject({ servedBy: id5, stale: false, epoch: 2, height: 2 })
+    expect(text.decode(fresh.response.value)).toBe('new')
+    // then the table's active backups in its order: n6 (down) may come before n5
+    const after = fresh.path.slice(2).map(p => [p.peerId, p.outcome])
+    expect(fresh.path.slice(0, 2).map(p => [p.peerId, p.outcome])).toEqual([[id2, 'unreachable'], [id4, 'stale']])
+    expect([[[id5, 'served']], [[id6, 'unreachable'], [id5, 'served']]]).toContainEqual(after)
+    expect(fresh.path[1]).toMatchObject({ epoch: 1, error: expect.stringMatching(/epoch 1 < 2/) })
+
+    // nobody current is reachable: the old value comes back, clearly flagged
+    await cluster.stopNode(n5)
+    const old = await n7.vguarddb.readKey(chainId, 'k', { via: [id4] })
+    expect(old).toMatchObject({ servedBy: id4, stale: true, epoch: 1, height: 1 })
+    expect(text.decode(old.response.value)).toBe('old')
+    expect(old.path.slice(0, 2).map(p => [p.peerId, p.outcome])).toEqual([[id2, 'unreachable'], [id4, 'stale']])
+    expect(old.path.slice(2).map(p => [p.peerId, p.outcome]).sort()).toEqual([[id5, 'unreachable'], [id6, 'unreachable']].sort())
+    // what n4 showed did not roll the reader back
+    expect(n7.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
+  })
+})
