@@ -18,8 +18,26 @@ export function timeoutSignal (ms: number, signal?: AbortSignal): AbortSignal {
   return combined
 }
 
-/** What a peer's malformed or oversized frame surfaces as, from @libp2p/utils and protons. */
-const MALFORMED = new Set(['RangeError', 'MaxLengthError', 'InvalidDataLengthError', 'InvalidDataLengthLengthError', 'InvalidMessageLengthError', 'UnexpectedEOFError'])
+/**
+ * What a peer's malformed or oversized frame surfaces as, from @libp2p/utils
+ * and protons (StreamBufferError: more unread bytes than the reader buffers).
+ */
+const MALFORMED = new Set(['RangeError', 'MaxLengthError', 'InvalidDataLengthError', 'InvalidDataLengthLengthError', 'InvalidMessageLengthError', 'UnexpectedEOFError', 'StreamBufferError'])
+
+/** A varint length prefix of any frame we allow (< 2^35 bytes). */
+const MAX_LENGTH_PREFIX_BYTES = 5
+
+/**
+ * The `maxBufferSize` a lpStream/pbStream reader needs for frames of up to
+ * `maxFrameBytes`. @libp2p/utils' reader holds every byte received and not
+ * yet read, and resets the stream once that passes its limit, 4 MiB by
+ * default: a frame near 4 MiB could never be read, and its stream was cut
+ * on every try. Room for the frame being read and one arriving behind it,
+ * plus `inFlightBytes` the sender may have outstanding on top (a window).
+ */
+export function readBufferFor (maxFrameBytes: number, inFlightBytes = 0): number {
+  return inFlightBytes + 2 * (maxFrameBytes + MAX_LENGTH_PREFIX_BYTES)
+}
 
 function isAbort (err: unknown): boolean {
   const name = (err as Error)?.name

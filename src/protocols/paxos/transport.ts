@@ -21,6 +21,7 @@ import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
+import { readBufferFor } from '../stream.ts'
 import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
 import { PaxosFrame } from './pb/paxos.ts'
 import type { PaxosMessage } from './pb/paxos.ts'
@@ -71,6 +72,14 @@ const MEMBERSHIP_WAIT = 5_000
  */
 const ACCEPT_RESEND_INTERVAL = 1_000
 const MAX_REMEMBERED_ACCEPTS = 4_096
+
+/**
+ * Read errors that mean a frame broke a limit (or did not parse): the stream
+ * ends and every message behind it is lost until the sender reopens one, so
+ * they are logged as errors. StreamBufferError: more bytes arrived unread
+ * than the reader buffers.
+ */
+const OVER_LIMIT = new Set(['InvalidMessageError', 'MaxLengthError', 'InvalidDataLengthError', 'InvalidDataLengthLengthError', 'InvalidMessageLengthError', 'StreamBufferError'])
 
 export interface PaxosTransportStats {
   framesIn: number
@@ -128,6 +137,8 @@ export class PaxosTransport {
   private readonly log: Logger
   private readonly self: string
   private readonly maxFrameBytes: number
+  /** What a stream reader buffers (see readBufferFor): a frame near maxFrameBytes must fit whole. */
+  private readonly maxBufferBytes: number
   private readonly idleTimeout: number
   private readonly dialTimeout: number
   private readonly writeTimeout: number
@@ -145,6 +156,7 @@ export class PaxosTransport {
     this.log = components.logger.forComponent('vguard:paxos')
     this.self = components.libp2p.peerId.toString()
     this.maxFrameBytes = init.maxFrameBytes ?? MAX_FRAME_BYTES
+    this.maxBufferBytes = readBufferFor(this.maxFrameBytes)
     this.idleTimeout = init.idleTimeout ?? IDLE_TIMEOUT
     this.dialTimeout = init.dialTimeout ?? DIAL_TIMEOUT
     this.writeTimeout = init.writeTimeout ?? WRITE_TIMEOUT
@@ -285,14 +297,16 @@ export class PaxosTransport {
       stream.abort(new ProtocolError('stream closed while opening'))
       return undefined
     }
-    stream.addEventListener('close', () => {
-      if (link.stream === stream) {
-        link.stream = undefined
-        link.lp = undefined
-      }
+    stream.addEventListener('close', (evt) => {
+      if (link.stream !== stream) return
+      link.stream = undefined
+      link.lp = undefined
+      // the peer reset it (it logs why) or the connection went: what was in flight is lost, Paxos resends it
+      if (evt.error != null) this.log('paxos stream to %s was reset: %s', link.peer, evt.error.message)
     }, { once: true })
     link.stream = stream
-    link.lp = lpStream(stream, { maxDataLength: this.maxFrameBytes })
+    // the peer never writes on our stream, but the reader is sized like the inbound one all the same
+    link.lp = lpStream(stream, { maxDataLength: this.maxFrameBytes, maxBufferSize: this.maxBufferBytes })
     link.needHello = true
     link.sentAccepts.clear()
     return link.lp
@@ -335,7 +349,7 @@ export class PaxosTransport {
         this.stats.framesOut++
         this.stats.messagesOut += frame.messages.length
       } catch (err) {
-        this.log('paxos stream to %s failed: %s', link.peer, (err as Error).message)
+        this.log.error('paxos stream to %s failed, %d messages dropped: %s', link.peer, frame.messages.length, (err as Error).message)
         this.stats.dropped += frame.messages.length
         this.reset(link, err as Error)
         link.needHello = true
@@ -345,10 +359,19 @@ export class PaxosTransport {
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer
+    // why the stream closed, if it was aborted or reset: a read after that only sees the stream closed
+    let closedBy: Error | undefined
+    stream.addEventListener('close', (evt) => { closedBy = evt.error }, { once: true })
     // a peer may open its stream the moment its identify finished, before ours did
     const until = Date.now() + MEMBERSHIP_WAIT
     while (this.running && !this.c.isMember(from) && connection.status === 'open' && Date.now() < until) {
       await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    if (stream.status !== 'open') {
+      // while we waited, nothing read the stream: libp2p holds up to its maxReadBufferLength
+      // (4 MiB) for a peer not known yet, then resets it; the sender retries on a new stream
+      this.log('paxos stream from %p closed before it was read: %s', from, closedBy?.message ?? stream.status)
+      return
     }
     if (!this.running || !this.c.isMember(from)) {
       this.stats.refusedStreams++
@@ -358,7 +381,9 @@ export class PaxosTransport {
     }
     const peer = from.toString()
     this.inbound.add(stream)
-    const lp = lpStream(stream, { maxDataLength: this.maxFrameBytes })
+    // a frame carries whole values (a 4 MiB block's batch, catch-up answers of several):
+    // with @libp2p/utils' default 4 MiB read buffer such a frame reset the stream on every try
+    const lp = lpStream(stream, { maxDataLength: this.maxFrameBytes, maxBufferSize: this.maxBufferBytes })
     try {
       while (this.running) {
         let bytes
@@ -373,8 +398,10 @@ export class PaxosTransport {
             await stream.close({ signal: AbortSignal.timeout(1_000) }).catch(() => { stream.abort(err as Error) })
             return
           }
-          if (name === 'UnexpectedEOFError' || stream.status !== 'open') return
-          throw err
+          // the sender closed its end (clean, between frames): nothing to report
+          if (name === 'UnexpectedEOFError' && closedBy == null) return
+          // aborted or reset: report why (the reader's own overflow aborts the stream too)
+          throw closedBy != null && !OVER_LIMIT.has(name) ? closedBy : err
         }
         let frame: PaxosFrame
         try {
@@ -402,10 +429,12 @@ export class PaxosTransport {
       }
     } catch (err) {
       const name = (err as Error).name
-      if (name === 'InvalidMessageError' || name === 'MaxLengthError' || name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') {
+      if (OVER_LIMIT.has(name)) {
         this.stats.malformedFrames++
+        this.log.error('paxos stream from %s ended, messages on it are lost until %s reopens one: %s: %s', peer, peer, name, (err as Error).message)
+      } else {
+        this.log('paxos stream from %s ended: %s', peer, (err as Error).message)
       }
-      this.log('paxos stream from %s ended: %s', peer, (err as Error).message)
       stream.abort(err as Error)
     } finally {
       this.inbound.delete(stream)

@@ -5,7 +5,7 @@
 import { pbStream } from '@libp2p/utils'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, parsePayload } from '../../chain/index.ts'
-import { handleProtocol, timeoutSignal, withStream } from '../stream.ts'
+import { handleProtocol, readBufferFor, timeoutSignal, withStream } from '../stream.ts'
 import { ProtocolError } from '../errors.ts'
 import { WriteRequest, WriteResponse } from './pb/write.ts'
 import {
@@ -71,7 +71,7 @@ export class WriteService {
     await handleProtocol(this.c.libp2p, this.protocol, async (stream, connection) => { await this.serve(stream, connection) }, {
       maxInboundStreams: MAX_INBOUND_STREAMS,
       maxOutboundStreams: MAX_OUTBOUND_STREAMS
-    }, (err, connection) => { this.log('forwarded write from %p failed: %s', connection.remotePeer, err.message) })
+    }, (err, connection) => { this.log.error('forwarded write from %p failed: %s', connection.remotePeer, err.message) })
   }
 
   async stop (): Promise<void> {
@@ -91,7 +91,8 @@ export class WriteService {
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     if (!this.c.isMember(connection.remotePeer)) throw new ProtocolError('not a member of this network')
-    const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
+    // a request carries a whole block's payload (4 MiB and more): past the reader's default buffer
+    const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES, maxBufferSize: readBufferFor(MAX_REQUEST_BYTES) })
     const req = await pbs.read(WriteRequest, { signal: AbortSignal.timeout(REQUEST_TIMEOUT) })
     const res = await this.answer(req, connection.remotePeer.toString())
     const full: WriteResponse = { status: WriteResponse.Status.OK, height: 0, hash: EMPTY, leader: '', message: '', ...res }
