@@ -159,6 +159,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       kBackups: parts.config.kBackups,
       capacity: parts.config.capacity,
       capacityHint: (peerId) => this.peering.capacityOf(peerId),
+      isMember: (peer) => this.peering.isMember(peer),
       onCapacityChange: () => { this.peering.announceSoon() }
     })
     this.peering.setCapacitySource(async () => ({ free: await this.vguarddb.freeCapacity(), held: await this.vguarddb.heldForOthers() }))

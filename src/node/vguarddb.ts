@@ -16,7 +16,7 @@
  * is covered by the next round, which replicates up to the tip at its start.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { ComponentLogger, Logger, PrivateKey } from '@libp2p/interface'
+import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Message } from '@libp2p/gossipsub'
 import type { TypedEventEmitter } from 'main-event'
 import { createBlock, MAX_BOOTH_SIZE } from '../chain/index.ts'
@@ -102,6 +102,8 @@ export interface VGuardDBComponents {
   capacityHint?: (peerId: string) => { free: number, held: number } | undefined
   /** Our own figures changed (a copy stored or released). */
   onCapacityChange?: () => void
+  /** Connected members of our network (the peering's view): only they may read from us or push us a chain. */
+  isMember?: (peer: PeerId) => boolean
   /** @default Math.random */
   random?: () => number
   /** @default Date.now */
@@ -169,7 +171,7 @@ export class VGuardDB {
         this.c.events.safeDispatchEvent('backup:released', { detail: { chainId, epoch } })
       }
     })
-    this.read = new ReadService({ ...base, tables: this.tables })
+    this.read = new ReadService({ ...base, tables: this.tables, isMember: components.isMember })
     this.releases = new ReleaseQueue({ db: components.database.sublevel('pending-releases'), tables: this.tables, release: this.release, log: this.log })
   }
 
@@ -436,7 +438,7 @@ export class VGuardDB {
       if (local != null) return local
     }
     try {
-      return await readWithRedirect({
+      const result = await readWithRedirect({
         request,
         self: this.self,
         proposer: request.chainId === 'shared' ? undefined : request.chainId,
@@ -444,6 +446,12 @@ export class VGuardDB {
         tables: this.tables,
         ask: async (peer, req) => await this.read.ask(peerIdFromString(peer), req, options)
       })
+      // only stale holders answered: a fresher copy of our own is the better answer
+      if (result.stale) {
+        const local = await this.localRead(request)
+        if (local != null && !local.stale && local.height > result.height) return { ...local, path: [...result.path, ...local.path] }
+      }
+      return result
     } catch (err) {
       // nobody else answered: a copy we hold (as a backup, or not yet
       // released) is better than no answer; it says its height and epoch,
