@@ -64,5 +64,11 @@ describe('values at the size limit', () => {
     expect(same((await a.chains.get(owner, 'fwd'))?.value, value)).toBe(true)
     // and the forwarding path still takes small writes
     await c.put('fwd-after', utf8.encode('small'), { chainId: owner, timeout: 5_000 })
+    // and the value reads back whole from another node, from the proposer and from a quorum of holders
+    await waitFor(() => (c.vguarddb.tables.get(owner)?.table.height ?? 0) >= res.height, { message: 'c knows the table at that height' })
+    for (const consistency of ['leader', 'quorum'] as const) {
+      const read = await c.get(owner, 'fwd', { consistency })
+      expect(same(read.value, value), consistency).toBe(true)
+    }
   })
 })

@@ -3,7 +3,7 @@ import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from
 import { encodeBlock, MAX_CHAIN_ID_BYTES, MAX_KEY_BYTES } from '../../chain/index.ts'
 import type { ChainStore } from '../../storage/index.ts'
 import type { BackupTableStore } from '../../backup/index.ts'
-import { handleProtocol, timeoutSignal, withStream } from '../stream.ts'
+import { handleProtocol, readBufferFor, timeoutSignal, withStream } from '../stream.ts'
 import { ReadRequest, ReadResponse } from './pb/read.ts'
 import { MembershipCheck } from './membership.ts'
 import {
@@ -95,7 +95,7 @@ export class ReadService {
   async ask (peer: PeerId, req: ReadRequest, options: { signal?: AbortSignal } = {}): Promise<ReadResponse> {
     const signal = timeoutSignal(this.timeout, options.signal)
     return await withStream(this.components.libp2p, peer, this.protocol, async (stream) => {
-      const pbs = pbStream(stream, { maxDataLength: MAX_RESPONSE_BYTES })
+      const pbs = pbStream(stream, { maxDataLength: MAX_RESPONSE_BYTES, maxBufferSize: readBufferFor(MAX_RESPONSE_BYTES) })
       await pbs.write(req, ReadRequest, { signal })
       return await pbs.read(ReadResponse, { signal, limits: { blocks: 65_536 } })
     }, { signal })
