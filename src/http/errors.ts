@@ -2,6 +2,8 @@
  * The one place that maps error names to HTTP status codes. Routes throw typed
  * errors; this turns them into `{ "error": name, "message": text }` bodies.
  */
+import type { Socket } from 'node:net'
+import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 
 const STATUS_BY_NAME: Record<string, number> = {
@@ -26,7 +28,10 @@ const STATUS_BY_NAME: Record<string, number> = {
   InvalidTransactionError: 400,
   NotStartedError: 503,
   UnavailableError: 503,
-  TimeoutError: 504
+  TimeoutError: 504,
+  // the HTTP parser's own refusals (clientErrorHandler below)
+  RequestTimeoutError: 408,
+  HeadersTooLargeError: 431
 }
 
 /** A request's parameters or body are malformed. */
@@ -61,4 +66,39 @@ export function errorHandler (err: FastifyError, _req: FastifyRequest, reply: Fa
   // errors may carry structured details (whom a read tried, the path it took)
   const extra = err as FastifyError & { details?: Record<string, unknown>, tried?: unknown[] }
   void reply.status(status).send({ error: name, message: err.message, ...(extra.tried != null ? { tried: extra.tried } : {}), ...(extra.details ?? {}) })
+}
+
+/**
+ * Router errors fastify would otherwise answer itself, in its own JSON shape
+ * (`{ error: "Bad Request", code, statusCode }`): a path that is not valid
+ * percent-encoding, a path parameter over maxParamLength. Both are the
+ * client's mistake in the URL: 400 like any other bad parameter.
+ */
+export function frameworkErrorHandler (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const message = err.code === 'FST_ERR_BAD_URL'
+    ? 'the URL path is not valid percent-encoding'
+    : err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'a path parameter is too long (keys are at most 1 KiB)'
+      : undefined
+  errorHandler(message != null ? new InvalidRequestError(message) as FastifyError : err, req, reply)
+}
+
+/**
+ * Requests Node's HTTP parser refuses never reach fastify's handlers; its
+ * default answer is yet another shape. This writes ours on the raw socket.
+ */
+export function clientErrorHandler (err: Error & { code?: string }, socket: Socket): void {
+  // a reset connection has no one left to answer
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const [name, message] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? ['RequestTimeoutError', 'the request took too long to arrive']
+    : err.code === 'HPE_HEADER_OVERFLOW'
+      ? ['HeadersTooLargeError', 'the request headers are too large']
+      : ['InvalidRequestError', 'malformed HTTP request']
+  const status = STATUS_BY_NAME[name]
+  const body = JSON.stringify({ error: name, message })
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy(err)
 }

@@ -9,6 +9,8 @@ import type { VGuardNode } from '../node/index.ts'
 import { decodeTransactions, toHex } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
 import { InvalidRequestError } from './errors.ts'
+import { checkChain, checkKey } from './params.ts'
+import { explainQuorumError } from './quorum-holders.ts'
 
 /** One page of blocks: JSON of 100 blocks of ≤ 4 MiB payload is already plenty for a browser. */
 export const MAX_BLOCKS_PER_PAGE = 100
@@ -78,8 +80,10 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode):
     const info = await node.chains.info(id)
     if (info == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
     const from = parseHeight('from', req.query.from) ?? 1
-    const to = parseHeight('to', req.query.to) ?? info.height
-    if (to < from) throw new InvalidRequestError('to must be ≥ from')
+    const asked = parseHeight('to', req.query.to)
+    if (asked != null && asked < from) throw new InvalidRequestError('to must be ≥ from')
+    // no `to`: up to the tip — and `from` past the tip is an empty last page, not an error
+    const to = asked ?? info.height
     const last = Math.min(to, info.height, from + MAX_BLOCKS_PER_PAGE - 1)
     const withTransactions = req.query.transactions !== 'false'
     const blocks: Array<Record<string, unknown>> = []
@@ -105,8 +109,12 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode):
     if (consistency !== 'local' && consistency !== 'leader' && consistency !== 'quorum') {
       throw new InvalidRequestError(`consistency: local, leader or quorum, got ${JSON.stringify(consistency)}`)
     }
+    checkKey(key)
     if (consistency !== 'local') {
-      const read = await node.get(id, key, { consistency })
+      // peers are asked by chain id: it must name a vehicle or the shared chain
+      // (local reads only look in this node's store, where a bad id is just not held)
+      checkChain(node, id)
+      const read = await node.get(id, key, { consistency }).catch((err: unknown) => { throw explainQuorumError(node, id, err) })
       if (read.value == null) throw new KeyNotFoundError(`key ${key} has no value in chain ${id} (${consistency} read)`)
       return { key, ...jsonValue(read.value), height: read.height, consistency, servedBy: read.servedBy }
     }

@@ -10,21 +10,11 @@
  *   without a quorum 503 with a JSON error, and nothing is written.
  */
 import type { FastifyInstance } from 'fastify'
-import { peerIdFromString } from '@libp2p/peer-id'
 import type { VGuardNode } from '../node/index.ts'
 import { commitJson } from '../node/consensus.ts'
-import { InvalidRequestError } from './errors.ts'
+import { checkChain } from './params.ts'
 
 interface KvParams { id: string, key: string }
-
-function checkChain (node: VGuardNode, id: string): void {
-  if (id === 'shared' || id === node.peerId.toString()) return
-  try {
-    peerIdFromString(id)
-  } catch {
-    throw new InvalidRequestError(`chain id: a vehicle's peer id or 'shared', got ${JSON.stringify(id)}`)
-  }
-}
 
 export function registerConsensusRoutes (server: FastifyInstance, node: VGuardNode): void {
   // an encapsulated scope: only these routes take raw bodies

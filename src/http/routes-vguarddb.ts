@@ -7,6 +7,7 @@ import { encodeValue } from './encoding.ts'
 import { InvalidRequestError, NotFoundError } from './errors.ts'
 import { ReadResponse } from '../protocols/read/index.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { checkChain, checkKey } from './params.ts'
 
 const utf8 = new TextEncoder()
 
@@ -48,7 +49,19 @@ function decodeTransaction (tx: BoothBody['transactions'][number]): { key: strin
     return { key: tx.key, delete: true }
   }
   if (tx.value == null) throw new InvalidRequestError(`transaction ${tx.key}: value required (or "delete": true)`)
-  return { key: tx.key, value: tx.encoding === 'base64' ? Buffer.from(tx.value, 'base64') : utf8.encode(tx.value) }
+  return { key: tx.key, value: tx.encoding === 'base64' ? decodeBase64(tx.key, tx.value) : utf8.encode(tx.value) }
+}
+
+/**
+ * Canonical base64 only (RFC 4648 alphabet, padded, zero pad bits, no
+ * whitespace): Buffer.from skips what it cannot read, so "!!!not base64"
+ * would be stored as other bytes than the sender meant. Canonical input is
+ * exactly what re-encodes to itself.
+ */
+function decodeBase64 (key: string, text: string): Uint8Array {
+  const bytes = Buffer.from(text, 'base64')
+  if (bytes.toString('base64') !== text) throw new InvalidRequestError(`transaction ${key}: value is not canonical base64`)
+  return bytes
 }
 
 export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNode): void {
@@ -71,6 +84,8 @@ export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNod
   server.get<{ Params: { id: string, key: string }, Querystring: { via?: string } }>('/chains/:id/read/:key', {
     schema: { querystring: { type: 'object', additionalProperties: false, properties: { via: { type: 'string', maxLength: 1024 } } } }
   }, async (req) => {
+    checkChain(node, req.params.id)
+    checkKey(req.params.key)
     // ?via=ID[,ID…]: ask these holders right after the proposer (e.g. a backup you know was released)
     const via = req.query.via?.split(',').map(v => v.trim()).filter(v => v !== '')
     for (const id of via ?? []) {

@@ -5,7 +5,7 @@
 import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'
-import { errorHandler, NotFoundError } from './errors.ts'
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, NotFoundError } from './errors.ts'
 import { registerRoutes } from './routes.ts'
 import { registerVGuardDBRoutes } from './routes-vguarddb.ts'
 import { registerConsensusRoutes } from './routes-consensus.ts'
@@ -35,7 +35,10 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
     // bad bodies are refused, not quietly repaired: no stripping of unknown fields, no type coercion
     // (validateSchema: our route schemas are fixed and covered by tests; checking them
     // against the JSON Schema meta-schema compiled that meta-schema at every start, ~30 ms)
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, validateSchema: false } }
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, validateSchema: false } },
+    // every error, also those fastify and Node's parser answer before a route runs, in the documented shape
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler
   })
   server.setErrorHandler(errorHandler)
   server.setNotFoundHandler((req) => { throw new NotFoundError(`no route ${req.method} ${req.url}`) })

@@ -15,6 +15,10 @@
  * the holder has read up to, so a deletion at height 9 is newer than a value
  * written at 7, and a holder at height 5 that lacks a key written at 7 is
  * just behind.
+ *
+ * Fewer known holders than Nr is an error, not a smaller quorum: a "quorum"
+ * of one holder is a single-holder read, and it would silently lose the
+ * guarantee the caller asked for (Nr + Nw > N).
  */
 import { bytesEqual } from '../chain/index.ts'
 import { QuorumReadError } from './consensus-errors.ts'
@@ -27,7 +31,7 @@ export type HolderAnswer =
 export interface QuorumReadInit {
   /** Peer ids holding the chain (duplicates are ignored). */
   holders: string[]
-  /** Nr: how many must agree (capped at the number of holders). */
+  /** Nr: how many must agree; fewer known holders fail with TooFewHoldersError. */
   quorum: number
   ask: (peer: string) => Promise<HolderAnswer>
   random?: () => number
@@ -46,6 +50,22 @@ export interface QuorumReadResult {
   agreed: string[]
   /** Every answer, last one per holder. */
   answers: HolderAnswer[]
+}
+
+/**
+ * Fewer holders are known than Nr. Still named QuorumReadError (503): the
+ * API documents that name for every quorum read that cannot be served; the
+ * subclass lets callers say why so few are known.
+ */
+export class TooFewHoldersError extends QuorumReadError {
+  readonly holders: string[]
+  readonly quorum: number
+  constructor (holders: string[], quorum: number, why?: string) {
+    const known = holders.length === 0 ? 'no holder of the chain is known here' : `only ${holders.length} holder${holders.length === 1 ? '' : 's'} of the chain ${holders.length === 1 ? 'is' : 'are'} known here (${holders.join(', ')})`
+    super(`${known}, fewer than the read quorum Nr = ${quorum}${why != null ? `: ${why}` : ''}`, { holders, quorum })
+    this.holders = holders
+    this.quorum = quorum
+  }
 }
 
 interface Version {
@@ -93,8 +113,8 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
     const j = Math.floor(random() * (i + 1))
     ;[holders[i], holders[j]] = [holders[j], holders[i]]
   }
-  const quorum = Math.min(Math.max(1, init.quorum), holders.length)
-  if (holders.length === 0) throw new QuorumReadError('no holders of the chain are known')
+  const quorum = Math.max(1, init.quorum)
+  if (holders.length < quorum) throw new TooFewHoldersError([...new Set(init.holders)], quorum)
   const answers = new Map<string, HolderAnswer>()
   const ask = async (peers: string[]): Promise<void> => {
     await Promise.all(peers.map(async (peer) => {

@@ -1,4 +1,5 @@
 /** GET /status chains, GET /chains/:id/blocks and GET /chains/:id/kv/:key on a real node and HTTP server. */
+import { connect } from 'node:net'
 import { describe, it, expect, afterEach } from 'vitest'
 import { emptyTip } from '../../src/chain/index.ts'
 import { startHttpApi } from '../../src/http/server.ts'
@@ -73,10 +74,54 @@ describe('http - chain reads', () => {
       expect(bad.body.error).toBe('InvalidRequestError')
     }
 
+    // paging past the tip is an empty last page, with or without `to`
+    for (const q of ['from=151', 'from=1000', 'from=151&to=200']) {
+      const past = await get(`/chains/${CHAIN}/blocks?${q}`)
+      expect(past.status, q).toBe(200)
+      expect(past.body, q).toMatchObject({ height: 150, from: Number(new URLSearchParams(q).get('from')), blocks: [], next: null })
+    }
+    expect((await get(`/chains/${CHAIN}/blocks?from=150`)).body).toMatchObject({ from: 150, to: 150, next: null, blocks: [{ height: 150 }] })
+
     await node.chains.prune(CHAIN, [150])
     const pruned = await get(`/chains/${CHAIN}/kv/gps%2Flatest`)
     expect(pruned.status).toBe(410)
     expect(pruned.body.error).toBe('PayloadPrunedError')
     expect((await get(`/chains/${CHAIN}/blocks?from=150`)).body.blocks[0]).toMatchObject({ height: 150, pruned: true })
+  })
+
+  it('answers every error in the documented { error, message } shape, also those the router and parser raise', async () => {
+    const node = await cluster.create()
+    await node.start()
+    api = await startHttpApi(node, { port: 0 })
+    const self = node.peerId.toString()
+    const cases: Array<[string, number, string]> = [
+      [`/chains/${self}/kv/%FF%FE`, 400, 'InvalidRequestError'],
+      [`/chains/${self}/kv/%E0%A4%A`, 400, 'InvalidRequestError'],
+      [`/chains/${self}/kv/${'k'.repeat(5_000)}`, 400, 'InvalidRequestError'],
+      [`/chains/${self}/read/${'k'.repeat(5_000)}`, 400, 'InvalidRequestError'],
+      // an empty key is no key, whatever the consistency
+      [`/chains/${self}/kv/`, 400, 'InvalidTransactionError'],
+      ['/no/such/route', 404, 'NotFoundError']
+    ]
+    for (const [path, status, error] of cases) {
+      const res = await fetch(`${api.url}${path}`)
+      expect(res.status, path.slice(0, 60)).toBe(status)
+      expect(res.headers.get('content-type'), path.slice(0, 60)).toMatch(/^application\/json/)
+      const body = await res.json() as Record<string, unknown>
+      expect(Object.keys(body).sort(), path.slice(0, 60)).toEqual(['error', 'message'])
+      expect(body.error, path.slice(0, 60)).toBe(error)
+    }
+
+    // a request Node's HTTP parser refuses never reaches a route: same shape, on the raw socket
+    const { port } = new URL(api.url)
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => { socket.write('GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n') })
+      let text = ''
+      socket.on('data', (chunk: Buffer) => { text += chunk.toString() })
+      socket.on('close', () => { resolve(text) })
+      socket.on('error', reject)
+    })
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /)
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'InvalidRequestError', message: 'malformed HTTP request' })
   })
 })

@@ -53,6 +53,8 @@ describe('http - consensus routes', () => {
 
     // binary values go in as bytes and come back as base64
     expect((await fetch(`${urls[0]}/chains/${A}/kv/bin`, { method: 'PUT', body: new Uint8Array([0xff, 0, 0xfe]), headers: { 'content-type': 'application/octet-stream' } })).status).toBe(200)
+    // b counts a's backups as holders only once it has a's backup table (gossiped): before, a quorum read there is a 503
+    await waitFor(() => b.vguarddb.tables.get(A) != null, { message: "b has a's backup table" })
     for (const consistency of ['local', 'leader', 'quorum']) {
       const res = await fetch(`${urls[1]}/chains/${A}/kv/bin?consistency=${consistency}`)
       if (consistency === 'local') {
@@ -103,6 +105,57 @@ describe('http - consensus routes', () => {
     expect(bStatus.consensus.find(c => c.chainId === A)).toMatchObject({ kind: 'member', leader: A })
   })
 
+  it('a quorum read with fewer known holders than Nr fails with 503 and says why, never reading fewer', async () => {
+    // a keeps no backups; b keeps one; Nr = 2 (booth size 4)
+    const a = await cluster.create({ kBackups: 0, commitTimeout: 2_000, priority: 9 })
+    await a.start()
+    const bootstrap = [a.multiaddrs[0].toString()]
+    const [b, c] = await Promise.all([1, 1].map(async (kBackups) => await cluster.create({ kBackups, commitTimeout: 2_000, bootstrap })))
+    await Promise.all([b.start(), c.start()])
+    await waitFor(() => fullyConnected([a, b, c]), { message: '3 nodes connected' })
+    const [urlA, urlB, urlC] = await Promise.all([a, b, c].map(async (n) => { const api = await startHttpApi(n, { port: 0 }); apis.push(api); return api.url }))
+    const A = a.peerId.toString()
+    const B = b.peerId.toString()
+    expect(a.config.readQuorum).toBe(2)
+
+    // k = 0: the writer is the only holder
+    expect((await fetch(`${urlA}/chains/${A}/kv/k2`, { method: 'PUT', body: 'v' })).status).toBe(200)
+    for (const url of [urlA, urlC]) {
+      const res = await fetch(`${url}/chains/${A}/kv/k2?consistency=quorum`)
+      expect(res.status).toBe(503)
+      const body = await res.json() as { error: string, message: string, holders: string[], quorum: number }
+      expect(body).toMatchObject({ error: 'QuorumReadError', holders: [A], quorum: 2 })
+      // the writer knows its own k; another node only that it knows no table
+      expect(body.message).toMatch(url === urlA
+        ? /only 1 holder .*Nr = 2: this vehicle runs with k = 0/
+        : /only 1 holder .*Nr = 2: no backup table of this chain is known here.*or the vehicle runs with k = 0/)
+    }
+
+    // b has one backup: a node that saw its table reads from 2 holders
+    expect((await fetch(`${urlB}/chains/${B}/kv/k2`, { method: 'PUT', body: 'w' })).status).toBe(200)
+    const backup = b.vguarddb.tables.get(B)?.table.active ?? []
+    expect(backup).toHaveLength(1)
+    const reader = [a, c].find(n => n.peerId.toString() !== backup[0]) ?? a
+    await waitFor(() => reader.vguarddb.tables.get(B) != null, { message: "the reader saw b's backup table" })
+    const readerUrl = reader === a ? urlA : urlC
+    const ok = await fetch(`${readerUrl}/chains/${B}/kv/k2?consistency=quorum`)
+    expect(ok.status).toBe(200)
+    expect(((await ok.json()) as { servedBy: string[] }).servedBy.sort()).toEqual([B, backup[0]].sort())
+
+    // a node that joins later has not seen b's table: one known holder, a clear 503
+    const d = await cluster.create({ commitTimeout: 2_000, bootstrap })
+    await d.start()
+    await waitFor(() => fullyConnected([a, b, c, d]), { message: '4 nodes connected' })
+    const apiD = await startHttpApi(d, { port: 0 })
+    apis.push(apiD)
+    expect(d.vguarddb.tables.get(B)).toBeUndefined()
+    const late = await fetch(`${apiD.url}/chains/${B}/kv/k2?consistency=quorum`)
+    expect(late.status).toBe(503)
+    const lateBody = await late.json() as { error: string, message: string, holders: string[] }
+    expect(lateBody).toMatchObject({ error: 'QuorumReadError', holders: [B] })
+    expect(lateBody.message).toMatch(/only 1 holder .*Nr = 2: no backup table of this chain is known here/)
+  })
+
   it('bad input gets a typed 4xx and writes nothing; without a quorum a write answers 503 and writes nothing', async () => {
     const { nodes, urls } = await start(4)
     const [a, , c, d] = nodes
@@ -114,7 +167,13 @@ describe('http - consensus routes', () => {
       ['/chains/not-a-peer/kv/k', { method: 'PUT', body: 'x' }, 400, 'InvalidRequestError'],
       [`/chains/${A}/kv/${'k'.repeat(2_000)}`, { method: 'PUT', body: 'x' }, 400, 'InvalidTransactionError'],
       [`/chains/${A}/kv/k?consistency=eventual`, { method: 'GET' }, 400, 'InvalidRequestError'],
-      [`/chains/${A}/kv/big`, { method: 'PUT', body: new Uint8Array(5 * 1024 * 1024) }, 413, 'FST_ERR_CTP_BODY_TOO_LARGE']
+      [`/chains/${A}/kv/big`, { method: 'PUT', body: new Uint8Array(5 * 1024 * 1024) }, 413, 'FST_ERR_CTP_BODY_TOO_LARGE'],
+      // reads check the chain id and key like writes do, before asking any peer
+      ...['leader', 'quorum'].flatMap((consistency): Array<[string, RequestInit, number, string]> => [
+        [`/chains/notapeer/kv/a?consistency=${consistency}`, { method: 'GET' }, 400, 'InvalidRequestError'],
+        [`/chains/${A}/kv/?consistency=${consistency}`, { method: 'GET' }, 400, 'InvalidTransactionError'],
+        [`/chains/${A}/kv/${'k'.repeat(2_000)}?consistency=${consistency}`, { method: 'GET' }, 400, 'InvalidTransactionError']
+      ])
     ]
     for (const [path, init, status, error] of cases) {
       const res = await fetch(`${urls[0]}${path}`, init)

@@ -35,7 +35,9 @@ describe('http - vguarddb routes', () => {
       { participants: [b.peerId.toString()], transactions: [] },
       { participants: [b.peerId.toString()], transactions: [{ key: 'k', value: 'v', delete: true }] },
       { participants: [b.peerId.toString()], transactions: [{ key: 'k' }] },
-      { participants: [b.peerId.toString()], transactions: [{ key: 'k', value: 'v', extra: 1 }] }
+      { participants: [b.peerId.toString()], transactions: [{ key: 'k', value: 'v', extra: 1 }] },
+      // base64 is strict: Buffer.from would store other bytes than these mean
+      ...['!!!not base64', 'AAA', 'AA==\n', 'AB==', '-_8=', 'AAAA AAAA'].map(value => ({ participants: [b.peerId.toString()], transactions: [{ key: 'a', value, encoding: 'base64' }] }))
     ]
     for (const body of bad) {
       const res = await post(body, typeof body === 'string')
@@ -56,6 +58,12 @@ describe('http - vguarddb routes', () => {
     expect(read).toMatchObject({ key: 'gps/1', value: '-27.7,-51.1', encoding: 'utf8', height: 1, servedBy: a.peerId.toString(), path: [{ peerId: a.peerId.toString(), outcome: 'served' }] })
     const binary = await (await fetch(`${apiB.url}/chains/${a.peerId.toString()}/read/bin`)).json()
     expect(binary).toMatchObject({ value: '/wA=', encoding: 'base64' })
+    // a bad chain id or an empty key is the request's fault: 400 before any holder is asked
+    for (const [path, error] of [['/chains/notapeer/read/a', 'InvalidRequestError'], [`/chains/${a.peerId.toString()}/read/`, 'InvalidTransactionError']]) {
+      const res = await fetch(`${apiB.url}${path}`)
+      expect(res.status, path).toBe(400)
+      expect(await res.json(), path).toMatchObject({ error })
+    }
     const missing = await fetch(`${apiB.url}/chains/${a.peerId.toString()}/read/nope`)
     expect(missing.status).toBe(404)
     const unknown = await fetch(`${apiB.url}/chains/12D3KooWRBhwfeP2Y4TCx1SM6s3rUWmrZSaoKD8r3pwUHyREoJRV/read/x`)

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { quorumRead } from '../../../src/node/quorum-read.ts'
+import { quorumRead, TooFewHoldersError } from '../../../src/node/quorum-read.ts'
 import type { HolderAnswer } from '../../../src/node/quorum-read.ts'
 
 const utf8 = new TextEncoder()
@@ -80,8 +80,17 @@ describe('node - quorum read', () => {
     expect(new TextDecoder().decode(r.value)).toBe('agreed')
   })
 
-  it('fails with no holders and caps Nr at the number of holders', async () => {
-    expect((await quorumRead({ holders: [], quorum: 2, ask: async (p) => absent(p, 0) }).catch((e: Error) => e) as Error).name).toBe('QuorumReadError')
-    expect(await quorumRead({ holders: ['only'], quorum: 3, ask: async (p) => value(p, 'v', 1) })).toMatchObject({ status: 'value', agreed: ['only'] })
+  it('fewer known holders than Nr fail, asking no one: a quorum read is never a smaller read', async () => {
+    const asked: string[] = []
+    const ask = async (p: string): Promise<HolderAnswer> => { asked.push(p); return value(p, 'v', 1) }
+    const none = await quorumRead({ holders: [], quorum: 2, ask }).catch((e: Error) => e)
+    expect(none).toBeInstanceOf(TooFewHoldersError)
+    expect((none as Error).name).toBe('QuorumReadError')
+    const one = await quorumRead({ holders: ['only', 'only'], quorum: 2, ask }).catch((e: Error) => e) as TooFewHoldersError
+    expect(one).toBeInstanceOf(TooFewHoldersError)
+    expect(one).toMatchObject({ name: 'QuorumReadError', holders: ['only'], quorum: 2, details: { holders: ['only'], quorum: 2 } })
+    expect(one.message).toMatch(/only 1 holder .* \(only\), fewer than the read quorum Nr = 2/)
+    expect(asked).toEqual([])
+    expect(await quorumRead({ holders: ['a', 'b'], quorum: 2, ask })).toMatchObject({ status: 'value' })
   })
 })

@@ -1,0 +1,35 @@
+/**
+ * Checks of the path parameters every `/chains/:id/…` route shares, so a
+ * malformed id or key is a 400 before any peer is asked (asking first turns
+ * it into a 503 about an unreachable "proposer" named by garbage).
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import { encodePayload, InvalidTransactionError } from '../chain/index.ts'
+import type { VGuardNode } from '../node/index.ts'
+import { InvalidRequestError } from './errors.ts'
+
+/** `:id` must be a vehicle's peer id or `shared`. @throws InvalidRequestError */
+export function checkChain (node: VGuardNode, id: string): void {
+  if (id === 'shared' || id === node.peerId.toString()) return
+  try {
+    peerIdFromString(id)
+  } catch {
+    throw new InvalidRequestError(`chain id: a vehicle's peer id or 'shared', got ${JSON.stringify(id)}`)
+  }
+}
+
+/**
+ * `:key` must be a key a write could have stored. The chain's own check (the
+ * one a PUT meets) decides, so reads and writes cannot drift apart.
+ *
+ * @throws InvalidTransactionError (empty, not well-formed, over 1 KiB)
+ */
+export function checkKey (key: string): void {
+  try {
+    encodePayload([{ op: 'DELETE', key }])
+  } catch (err) {
+    if (!(err instanceof InvalidTransactionError)) throw err
+    // the chain's message is about "transaction 0" of a block; here it is the key in the URL
+    throw new InvalidTransactionError(`key: ${err.message.replace(/^transaction 0: /, '')}`)
+  }
+}
