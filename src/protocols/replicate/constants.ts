@@ -32,6 +32,12 @@ export const WINDOW_BYTES = 8 * MiB
 export const MAX_WINDOW_BYTES = 8 * MiB
 /** A peer that says nothing for this long is given up on (per message, not per transfer). */
 export const MESSAGE_TIMEOUT = 10 * second
+/**
+ * How long an inbound stream from a connected peer not identified yet may
+ * wait for identify to make it a member: it may open its stream the moment
+ * its identify of us finished, before ours of it did.
+ */
+export const MEMBERSHIP_WAIT = 5 * second
 /** Concurrent transfers one node accepts: a backup serves several proposers at once. */
 export const MAX_INBOUND_STREAMS = 16
 export const MAX_OUTBOUND_STREAMS = 16

@@ -13,12 +13,16 @@
  * - the proposer's DONE is answered only once the copy is durable (a sync
  *   write), so "k backups hold the chain" means durably;
  * - an interrupted transfer resumes from the backup's tip;
- * - a backup refuses a chain that does not fit its free capacity.
+ * - a backup refuses a chain that does not fit its free capacity, counting
+ *   the room that transfers in flight have reserved (concurrent offers cannot
+ *   together overfill it; a reservation ends with its transfer, however it ends);
+ * - given `isMember`, a backup takes chains from members of its network only
+ *   (FORBIDDEN otherwise, nothing stored).
  *
  * @example
  *
  * ```ts
- * const replicate = new ReplicateService({ libp2p, store, logger, freeCapacity })
+ * const replicate = new ReplicateService({ libp2p, store, logger, freeCapacity, onStored, isMember: (peer) => peering.isMember(peer) })
  * await replicate.start()
  * const result = await replicate.replicateTo(backupPeerId, ownChainId, { epoch: 4 })
  * ```

@@ -6,18 +6,31 @@ import type { ChainStore } from '../../storage/index.ts'
 import { InvalidMessageError, ProtocolError } from '../errors.ts'
 import { handleProtocol, timeoutSignal, withStream } from '../stream.ts'
 import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
+import { MembershipCheck } from '../read/membership.ts'
 import { serveReplicate } from './server.ts'
+import { Reservations } from './reservations.ts'
 import {
-  MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_WINDOW_BYTES, MESSAGE_TIMEOUT, REPLICATE_PROTOCOL, TARGET_FRAME_BYTES, WINDOW_BYTES
+  MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_WINDOW_BYTES, MEMBERSHIP_WAIT, MESSAGE_TIMEOUT, REPLICATE_PROTOCOL, TARGET_FRAME_BYTES,
+  WINDOW_BYTES
 } from './constants.ts'
 import { NoCapacityError, ReplicateRefusedError } from './errors.ts'
 
 export interface ReplicateComponents {
-  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId'>
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId' | 'peerStore'>
   store: ChainStore
   logger: ComponentLogger
-  /** Bytes this node can still take for other vehicles' chains. */
+  /**
+   * Bytes this node can still take for other vehicles' chains. Transfers in
+   * flight are not to be taken off: the service reserves their room itself.
+   */
   freeCapacity: () => Promise<number>
+  /**
+   * Backup side: connected members of our network (the peering's view). Given,
+   * only they may push a chain: a peer identify showed to run another network
+   * is refused at once, one not identified yet is waited for (membershipWait).
+   * @default every peer may (the protocol's own tests)
+   */
+  isMember?: (peer: PeerId) => boolean
   /**
    * Backup side: the copy of `chainId` is complete up to `tip`. Must write
    * durably (sync): that write also flushes the appends before it.
@@ -41,6 +54,8 @@ export interface ReplicateInit {
   windowBytes?: number
   /** @default 10 s */
   messageTimeout?: number
+  /** @default 5 s */
+  membershipWait?: number
 }
 
 export interface ReplicateProgress {
@@ -105,6 +120,9 @@ export class ReplicateService {
   private readonly targetFrameBytes: number
   private readonly windowBytes: number
   private readonly messageTimeout: number
+  private readonly membershipWait: number
+  private readonly membership?: MembershipCheck
+  private readonly reservations: Reservations
 
   constructor (components: ReplicateComponents, init: ReplicateInit = {}) {
     this.components = components
@@ -114,12 +132,22 @@ export class ReplicateService {
     // a backup buffers for at most MAX_WINDOW_BYTES of unacknowledged frames
     this.windowBytes = Math.min(init.windowBytes ?? WINDOW_BYTES, MAX_WINDOW_BYTES)
     this.messageTimeout = init.messageTimeout ?? MESSAGE_TIMEOUT
+    this.membershipWait = init.membershipWait ?? MEMBERSHIP_WAIT
+    if (components.isMember != null) this.membership = new MembershipCheck({ libp2p: components.libp2p, isMember: components.isMember })
+    this.reservations = new Reservations(components.freeCapacity)
     this.log = components.logger.forComponent('vguard:replicate')
   }
 
   async start (): Promise<void> {
     await handleProtocol(this.components.libp2p, this.protocol, async (stream, connection) => {
-      await serveReplicate(stream, connection, this.components, { maxMessageBytes: this.maxMessageBytes, messageTimeout: this.messageTimeout, log: this.log })
+      await serveReplicate(stream, connection, this.components, {
+        maxMessageBytes: this.maxMessageBytes,
+        messageTimeout: this.messageTimeout,
+        membership: this.membership,
+        membershipWait: this.membershipWait,
+        reservations: this.reservations,
+        log: this.log
+      })
     }, {
       maxInboundStreams: MAX_INBOUND_STREAMS,
       maxOutboundStreams: MAX_OUTBOUND_STREAMS
@@ -128,6 +156,11 @@ export class ReplicateService {
 
   async stop (): Promise<void> {
     await this.components.libp2p.unhandle(this.protocol)
+  }
+
+  /** Backup side: bytes reserved by inbound transfers in flight and not yet written. */
+  get reservedBytes (): number {
+    return this.reservations.reserved
   }
 
   /**

@@ -4,21 +4,55 @@
  * every frame queued so far into one store batch (the disk write runs on
  * libuv's pool while the next frames are decoded here), then acknowledges
  * each of them in order.
+ *
+ * Only members of our network may push a chain, and an accepted offer
+ * reserves the room it needs until the transfer ends (see reservations.ts).
  */
 import { pbStream } from '@libp2p/utils'
 import type { Connection, Logger, Stream } from '@libp2p/interface'
-import { bytesEqual, decodeBlock, InvalidBlockError } from '../../chain/index.ts'
+import { bytesEqual, decodeBlock, HASH_BYTES, InvalidBlockError } from '../../chain/index.ts'
 import type { Block, ChainTip } from '../../chain/index.ts'
 import type { ChainStore } from '../../storage/index.ts'
 import { InvalidMessageError } from '../errors.ts'
+import type { MembershipCheck } from '../read/membership.ts'
 import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
 import type { ReplicateComponents } from './replicate.ts'
+import type { Reservation, Reservations } from './reservations.ts'
 import { MAX_WINDOW_BYTES } from './constants.ts'
 
 export interface ServeOptions {
   maxMessageBytes: number
   messageTimeout: number
+  /** Who may push a chain; undefined: anyone (the protocol's own tests). */
+  membership?: MembershipCheck
+  /** How long a connected peer not identified yet is waited for before it is refused. */
+  membershipWait: number
+  /** Room held by the transfers in flight, shared by every inbound stream. */
+  reservations: Reservations
   log: Logger
+}
+
+/** Bytes a block takes in the store (header, its hash, payload): what ChainStore's info counts. */
+function storedBytes (block: Block): number {
+  return block.headerBytes.byteLength + HASH_BYTES + (block.payload?.byteLength ?? 0)
+}
+
+/**
+ * Whether the remote is a member of our network. A peer may open its stream
+ * the moment its identify of us finished, before ours of it did: one not
+ * identified yet is waited for a little, one identify showed to be an
+ * outsider is refused at once.
+ */
+async function isMember (connection: Connection, options: ServeOptions): Promise<boolean> {
+  const { membership } = options
+  if (membership == null) return true
+  const until = Date.now() + options.membershipWait
+  while (true) {
+    const verdict = await membership.judge(connection.remotePeer)
+    if (verdict !== 'unknown') return verdict === 'member'
+    if (connection.status !== 'open' || Date.now() >= until) return false
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
 }
 
 /**
@@ -52,9 +86,11 @@ export async function appendFresh (store: ChainStore, chainId: string, blocks: B
   }
 }
 
+interface QueuedFrame { blocks: Block[], bytes: number }
+
 /** Appends queued frames in merged batches and acknowledges each frame, in order. */
 class Appender {
-  private queue: Block[][] = []
+  private queue: QueuedFrame[] = []
   private running?: Promise<void>
   failure?: Error
 
@@ -63,11 +99,13 @@ class Appender {
     private readonly chainId: string,
     private readonly ack: (tip: ChainTip) => Promise<void>,
     /** Told at once, so the proposer learns of a bad block without waiting for a timeout. */
-    private readonly fail: (err: Error) => Promise<void>
+    private readonly fail: (err: Error) => Promise<void>,
+    /** The frames' bytes are in the store now (counted as used from here on). */
+    private readonly written: (bytes: number) => void
   ) {}
 
-  push (blocks: Block[]): void {
-    this.queue.push(blocks)
+  push (blocks: Block[], bytes: number): void {
+    this.queue.push({ blocks, bytes })
     this.running ??= this.drain().finally(() => { this.running = undefined })
   }
 
@@ -81,7 +119,8 @@ class Appender {
       const frames = this.queue
       this.queue = []
       try {
-        const tip = await appendFresh(this.store, this.chainId, frames.flat())
+        const tip = await appendFresh(this.store, this.chainId, frames.flatMap(f => f.blocks))
+        this.written(frames.reduce((n, f) => n + f.bytes, 0))
         for (let i = 0; i < frames.length; i++) await this.ack(tip)
       } catch (err) {
         this.failure = err as Error
@@ -93,7 +132,7 @@ class Appender {
 
 export async function serveReplicate (stream: Stream, connection: Connection, components: ReplicateComponents, options: ServeOptions): Promise<void> {
   const { store, libp2p } = components
-  const { log } = options
+  const { log, reservations } = options
   // room for every frame a proposer may have unacknowledged (its window), plus the one being read
   const pbs = pbStream(stream, { maxDataLength: options.maxMessageBytes, maxBufferSize: MAX_WINDOW_BYTES + 2 * options.maxMessageBytes })
   const read = async (): Promise<ReplicateRequest> => await pbs.read(ReplicateRequest, {
@@ -102,6 +141,12 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
   })
   const reply = async (res: Partial<ReplicateResponse>): Promise<void> => {
     await pbs.write({ status: ReplicateResponse.Status.OK, height: 0, tipHash: new Uint8Array(0), free: 0, message: '', ...res }, ReplicateResponse)
+  }
+  if (!await isMember(connection, options)) {
+    log('refusing a replicate stream from %p: not a member of this network', connection.remotePeer)
+    // its OFFER is not even read: nothing an outsider sends is looked at
+    if (stream.status === 'open') await reply({ status: ReplicateResponse.Status.FORBIDDEN, message: 'not a member of this network' })
+    return
   }
   const offer = await read()
   const owner = connection.remotePeer.toString()
@@ -117,17 +162,16 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
   }
   components.onOffer?.(chainId, offer.epoch)
   const held = await store.info(chainId)
-  const free = await components.freeCapacity()
-  // what we already hold of it is not new duty
-  let allowance = free + (held?.bytes ?? 0)
-  if (offer.bytes > allowance) {
-    await reply({ status: ReplicateResponse.Status.NO_CAPACITY, free, message: `chain needs ${offer.bytes} bytes` })
+  // what we already hold of it is not new duty (a reset reserves its room again, see receive)
+  const admission = await reservations.reserve(Math.max(0, offer.bytes - (held?.bytes ?? 0)))
+  if (!('reservation' in admission)) {
+    await reply({ status: ReplicateResponse.Status.NO_CAPACITY, free: admission.free, message: `chain needs ${offer.bytes} bytes` })
     return
   }
-  const tip = await store.tip(chainId)
-  await reply({ height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, free })
-
+  const { reservation, free } = admission
   const refuse = async (err: Error): Promise<void> => {
+    // the transfer is over: nothing more is appended, and the proposer may not say so before our read times out
+    reservation.release()
     if (err.name !== 'InvalidBlockError') {
       stream.abort(err)
       return
@@ -135,7 +179,39 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
     log('rejected blocks of %s from %p: %s', chainId, connection.remotePeer, err.message)
     await reply({ status: ReplicateResponse.Status.INVALID, message: err.message })
   }
-  const appender = new Appender(store, chainId, async (now) => { await reply({ height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer> }) }, refuse)
+  const ack = async (now: ChainTip): Promise<void> => { await reply({ height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer> }) }
+  const appender = new Appender(store, chainId, ack, refuse, (bytes) => { reservation.written(bytes) })
+  try {
+    const tip = await store.tip(chainId)
+    await reply({ height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, free })
+    await receive({ chainId, owner, components, options, read, reply, reservation, appender })
+  } catch (err) {
+    // ends any ack write the appender is blocked on, so waiting for it below cannot hang
+    stream.abort(err as Error)
+    throw err
+  } finally {
+    // frames being appended keep their room until the store counts them
+    await appender.idle()
+    reservation.release()
+  }
+}
+
+interface Transfer {
+  chainId: string
+  owner: string
+  components: ReplicateComponents
+  options: ServeOptions
+  read: () => Promise<ReplicateRequest>
+  reply: (res: Partial<ReplicateResponse>) => Promise<void>
+  reservation: Reservation
+  appender: Appender
+}
+
+/** BLOCKS frames until DONE, each taking its room from the transfer's reservation. */
+async function receive (t: Transfer): Promise<void> {
+  const { chainId, read, reply, reservation, appender } = t
+  const { store } = t.components
+  const { log } = t.options
   let first = true
   while (true) {
     const req = await read()
@@ -150,7 +226,7 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
         await reply({ status: ReplicateResponse.Status.INVALID, height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer>, message: 'tip does not match DONE' })
         return
       }
-      await components.onStored(chainId, now)
+      await t.components.onStored(chainId, now)
       await reply({ height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer> })
       return
     }
@@ -165,18 +241,20 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
       await reply({ status: ReplicateResponse.Status.INVALID, message: (err as Error).message })
       return
     }
-    const frameBytes = blocks.reduce((n, b) => n + b.headerBytes.byteLength + (b.payload?.byteLength ?? 0), 0)
-    if (frameBytes > allowance) {
+    const reset = first && req.reset
+    // the copy dropped below frees its room for this transfer: reserved before it is freed, so no other offer takes it
+    if (reset) reservation.grow((await store.info(chainId))?.bytes ?? 0)
+    const frameBytes = blocks.reduce((n, b) => n + storedBytes(b), 0)
+    if (!await reservation.claim(frameBytes)) {
       await appender.idle()
-      await reply({ status: ReplicateResponse.Status.NO_CAPACITY, free, message: 'transfer exceeds free capacity' })
+      await reply({ status: ReplicateResponse.Status.NO_CAPACITY, free: await t.options.reservations.unreserved(), message: 'transfer exceeds free capacity' })
       return
     }
-    allowance -= frameBytes
-    if (first && req.reset) {
-      log('owner %s reset its chain copy', owner)
+    if (reset) {
+      log('owner %s reset its chain copy', t.owner)
       await store.deleteChain(chainId)
     }
     first = false
-    appender.push(blocks)
+    appender.push(blocks, frameBytes)
   }
 }
