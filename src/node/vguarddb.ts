@@ -151,6 +151,7 @@ export class VGuardDB {
     const base = { libp2p: components.libp2p, store: components.store, logger: components.logger }
     this.replicate = new ReplicateService({
       ...base,
+      isMember: components.isMember,
       freeCapacity: async () => await this.freeCapacity(),
       onOffer: (chainId, epoch) => {
         this.offered.set(chainId, Math.max(epoch, this.offered.get(chainId) ?? 0))
