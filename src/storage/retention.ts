@@ -9,9 +9,23 @@
  * contents and the clock the caller chooses. Age is the block's own
  * timestamp (when its proposer committed it), not when this node received it:
  * a backup that fetches an old chain holds old data.
+ *
+ * A copy that nobody has claimed yet (the node holds a vehicle's chain but no
+ * backup table naming it active: a fresh backup whose table is still on its
+ * way, or a push nobody asked for) is kept for a grace period — τ by
+ * default — from the first run that saw it, then falls under the policy like
+ * any temporary chain. Without the grace, a fresh copy of an old chain would
+ * lose its payloads before its table arrived; without an end to it, any peer
+ * could fill a node for good.
  */
 import type { Logger } from '@libp2p/interface'
 import type { ChainStore } from './index.ts'
+
+/**
+ * What the policy may do with a chain: `true` temporary, `false` never
+ * pruned, `'unclaimed'` temporary once unclaimed for the grace period.
+ */
+export type Temporariness = boolean | 'unclaimed'
 
 export interface RetentionPolicy {
   /** τ in ms: payloads of blocks with timestamp < now − τ are pruned. @default undefined (no age limit) */
@@ -19,8 +33,13 @@ export interface RetentionPolicy {
   /** Size bound: temporary chains' payload bytes above this are pruned, oldest block first. @default undefined (no bound) */
   maxBytes?: number
   /** Which chains are temporary storage; the others are never pruned. @default every chain */
-  isTemporary?: (chainId: string) => boolean | Promise<boolean>
+  isTemporary?: (chainId: string) => Temporariness | Promise<Temporariness>
+  /** How long an unclaimed chain is kept whole, in ms. @default retention (none: unclaimed chains are kept) */
+  unclaimedGrace?: number
 }
+
+/** When each chain was first seen unclaimed (kept across runs by the caller, e.g. the StorageMaster). */
+export type UnclaimedSince = Map<string, number>
 
 export interface RetentionReport {
   /** Heights pruned, per chain. */
@@ -138,13 +157,31 @@ async function pruneBySize (store: ChainStore, chainIds: string[], excess: numbe
   }
 }
 
-/** Applies the policy once at time `now`. */
-export async function applyRetention (store: ChainStore, policy: RetentionPolicy, now: number): Promise<RetentionReport> {
+/**
+ * Applies the policy once at time `now`. `unclaimed` carries when each
+ * unclaimed chain was first seen from one run to the next (updated here: a
+ * chain seen for the first time starts its grace now; one claimed or gone
+ * since is forgotten).
+ */
+export async function applyRetention (store: ChainStore, policy: RetentionPolicy, now: number, unclaimed: UnclaimedSince = new Map()): Promise<RetentionReport> {
   const isTemporary = policy.isTemporary ?? (() => true)
+  const grace = policy.unclaimedGrace ?? policy.retention
   const report: RetentionReport = { pruned: {}, freedBytes: 0, payloadBytes: 0, overBound: false }
   const temporary: string[] = []
+  const stillUnclaimed = new Set<string>()
   for (const { chainId } of await store.chains()) {
-    if (await isTemporary(chainId)) temporary.push(chainId)
+    const verdict = await isTemporary(chainId)
+    if (verdict === 'unclaimed') {
+      stillUnclaimed.add(chainId)
+      const since = unclaimed.get(chainId) ?? now
+      unclaimed.set(chainId, since)
+      if (grace != null && now - since >= grace) temporary.push(chainId)
+    } else if (verdict) {
+      temporary.push(chainId)
+    }
+  }
+  for (const chainId of unclaimed.keys()) {
+    if (!stillUnclaimed.has(chainId)) unclaimed.delete(chainId)
   }
   const temporarySet = new Set(temporary)
   if (policy.retention != null) {
@@ -176,6 +213,8 @@ export class StorageMaster {
   private readonly init: StorageMasterInit
   private timer?: ReturnType<typeof setInterval>
   private running?: Promise<RetentionReport>
+  /** In memory: a restart starts every grace again (keeps copies longer, never shorter). */
+  private readonly unclaimed: UnclaimedSince = new Map()
 
   constructor (init: StorageMasterInit) {
     this.init = init
@@ -199,7 +238,7 @@ export class StorageMaster {
   async run (): Promise<RetentionReport> {
     if (this.running != null) return await this.running
     const now = (this.init.now ?? Date.now)()
-    this.running = applyRetention(this.init.store, this.init.policy, now)
+    this.running = applyRetention(this.init.store, this.init.policy, now, this.unclaimed)
     try {
       const report = await this.running
       if (report.freedBytes > 0) this.init.log?.('retention pruned %d bytes', report.freedBytes)
