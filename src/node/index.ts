@@ -169,7 +169,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       store: parts.chains,
       logger: parts.logger,
       peers: () => this.peering.connectedMembers(),
-      allowPeer: (peer) => !this.peering.isDenied(peer),
+      allowPeer: (peer) => this.peering.isMember(peer),
       authority: syncAuthority({
         newestTable: (chainId) => this.vguarddb.tables.get(chainId),
         sharedTip: () => this.consensus.driver.shared()?.appliedTip()
@@ -221,14 +221,18 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   /**
    * Temporary storage is what this node keeps only because it saw it (e.g. as
    * a booth member). Never temporary: its own chain, the shared chain, and a
-   * chain it is an active backup of — or any copy whose backup table it does
-   * not know yet, to be safe.
+   * chain whose newest backup table names this node active. A copy with no
+   * table at all is unclaimed: a fresh backup whose table is still on its way
+   * (gossiped after the round, or handed over with a release), or a push
+   * nobody asked for. The storage master keeps it whole for τ, then prunes it
+   * like any temporary chain — else any peer could fill this node for good.
    */
-  private async isTemporaryChain (chainId: string): Promise<boolean> {
+  private async isTemporaryChain (chainId: string): Promise<boolean | 'unclaimed'> {
     const self = this.peerId.toString()
     if (chainId === self || chainId === 'shared') return false
     const { backupTable } = await this.vguarddb.status(chainId)
-    return backupTable != null && !backupTable.active.includes(self)
+    if (backupTable == null) return 'unclaimed'
+    return !backupTable.active.includes(self)
   }
 
   async storageUsage (): Promise<StorageUsage> {

@@ -13,6 +13,12 @@ export const PROTOCOL_VERSION = '1.0.0'
  */
 export const TIMEOUT = 10 * second
 
+/**
+ * How long the responder waits for a peer to be admitted (identify may finish
+ * just after the peer opened its stream) before it refuses it.
+ */
+export const MEMBERSHIP_WAIT = 3 * second
+
 /** A TIP exchange during reconcile: small, so a dead peer must not delay the others long. */
 export const TIP_TIMEOUT = 5 * second
 
@@ -35,8 +41,27 @@ export const MAX_BLOCKS_PER_FRAME = 16_384
  */
 export const WINDOW_BYTES = 8 * 1024 * 1024
 
-/** A requester cannot ask us to stream more than this ahead of its credits. */
-export const MAX_WINDOW_BYTES = 64 * 1024 * 1024
+/**
+ * A requester cannot ask us to stream more than this ahead of its credits (on
+ * one stream). Twice the default window: an honest requester is never slowed.
+ */
+export const MAX_WINDOW_BYTES = 16 * 1024 * 1024
+
+/**
+ * Bytes a responder has sent and not yet had credited back, over all the
+ * streams it serves (every peer, every chain). A requester that never reads
+ * leaves what we write queued in our memory: without this bound 32 such
+ * streams per connection, at 64 MiB of credit each, grew a node by gigabytes.
+ * A stream with no room waits (its per-message timeout applies) until others
+ * are credited back or time out.
+ */
+export const SERVE_BUDGET_BYTES = 48 * 1024 * 1024
+
+/**
+ * One peer's share of the budget, over all its streams: two rogue peers still
+ * leave others a third of it. Two streams at the default window fit.
+ */
+export const PEER_SERVE_BUDGET_BYTES = 16 * 1024 * 1024
 
 /** Concurrent syncs per connection; a node syncs a handful of chains at a time. */
 export const MAX_INBOUND_STREAMS = 32

@@ -7,20 +7,165 @@
  * store's range iterator streams from disk, so a long chain is never loaded
  * whole. A request for headers gets the same frames without payloads (pruned
  * ones included: a header is all it asks for).
+ *
+ * Every frame also takes its size from the node's serve budget (ServeBudget)
+ * until the requester credits it back: a requester's credit bounds one
+ * stream, the budget bounds all of them together.
  */
-import type { Logger } from '@libp2p/interface'
+import type { Connection, Logger, PeerId } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import { encodeBlock } from '../../chain/index.ts'
 import type { ChainStore, RangeOptions, StoredRecord } from '../../storage/index.ts'
-import { ProtocolError } from '../errors.ts'
+import { ProtocolError, TimeoutError } from '../errors.ts'
 import { SyncRequest, SyncResponse, blocksFrame, decodeRequest, framedSize, requestProblem, response } from './messages.ts'
-import { MAX_BLOCKS_PER_FRAME, MAX_WINDOW_BYTES } from './constants.ts'
+import { MAX_BLOCKS_PER_FRAME, MAX_WINDOW_BYTES, MEMBERSHIP_WAIT, PEER_SERVE_BUDGET_BYTES, SERVE_BUDGET_BYTES } from './constants.ts'
+
+/**
+ * Bytes a responder has sent and not had credited back, over every stream it
+ * serves, in total and per peer. The per-peer share keeps one peer (however
+ * many streams it opens) from taking the room of the others. Waiters are
+ * served first come, first served (one held back only by its own peer's share
+ * does not hold up the others): a stream that waits is not overtaken by
+ * streams that ask later, and every holder is either credited back (its
+ * requester reads) or times out (it does not), so no stream waits forever.
+ */
+export class ServeBudget {
+  readonly limit: number
+  readonly peerLimit: number
+  private used = 0
+  private readonly byPeer = new Map<string, number>()
+  /** The most ever in flight at once (for tests and status). */
+  private highest = 0
+  private readonly waiters: Array<{ bytes: number, peer: string, grant: () => void }> = []
+
+  constructor (limit: number = SERVE_BUDGET_BYTES, peerLimit: number = PEER_SERVE_BUDGET_BYTES) {
+    this.limit = limit
+    this.peerLimit = Math.min(peerLimit, limit)
+  }
+
+  /** Bytes sent and not yet credited back (of one peer, if named). */
+  inFlight (peer?: string): number {
+    return peer == null ? this.used : this.byPeer.get(peer) ?? 0
+  }
+
+  get peak (): number {
+    return this.highest
+  }
+
+  /** Streams waiting for room. */
+  get waiting (): number {
+    return this.waiters.length
+  }
+
+  /**
+   * Resolves once `bytes` fit (a request above a limit waits for nothing to be
+   * in flight there, so one frame always gets through). Rejects if `signal`
+   * aborts first.
+   */
+  async acquire (bytes: number, peer: string, signal: AbortSignal): Promise<void> {
+    if (this.waiters.length === 0 && this.fitsTotal(bytes) && this.fitsPeer(bytes, peer)) {
+      this.take(bytes, peer)
+      return
+    }
+    signal.throwIfAborted()
+    await new Promise<void>((resolve, reject) => {
+      const waiter = {
+        bytes,
+        peer,
+        grant: () => {
+          signal.removeEventListener('abort', onAbort)
+          resolve()
+        }
+      }
+      const onAbort = (): void => {
+        const i = this.waiters.indexOf(waiter)
+        if (i >= 0) this.waiters.splice(i, 1)
+        // it may have held up the ones behind it
+        this.grant()
+        reject(signal.reason)
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      this.waiters.push(waiter)
+      this.grant()
+    })
+  }
+
+  release (bytes: number, peer: string): void {
+    if (bytes <= 0) return
+    this.used = Math.max(0, this.used - bytes)
+    const left = (this.byPeer.get(peer) ?? 0) - bytes
+    if (left > 0) this.byPeer.set(peer, left)
+    else this.byPeer.delete(peer)
+    this.grant()
+  }
+
+  private fitsTotal (bytes: number): boolean {
+    return this.used + bytes <= this.limit || this.used === 0
+  }
+
+  private fitsPeer (bytes: number, peer: string): boolean {
+    const held = this.byPeer.get(peer) ?? 0
+    return held + bytes <= this.peerLimit || held === 0
+  }
+
+  private take (bytes: number, peer: string): void {
+    this.used += bytes
+    this.byPeer.set(peer, (this.byPeer.get(peer) ?? 0) + bytes)
+    this.highest = Math.max(this.highest, this.used)
+  }
+
+  private grant (): void {
+    for (let i = 0; i < this.waiters.length;) {
+      const waiter = this.waiters[i]
+      // the shared room goes in order: nobody overtakes a waiter it would not fit
+      if (!this.fitsTotal(waiter.bytes)) return
+      if (!this.fitsPeer(waiter.bytes, waiter.peer)) {
+        i++
+        continue
+      }
+      this.waiters.splice(i, 1)
+      this.take(waiter.bytes, waiter.peer)
+      waiter.grant()
+    }
+  }
+}
+
+/** One budget per node: everything a node serves comes from its one chain store. */
+const budgets = new WeakMap<ChainStore, ServeBudget>()
+
+/** The serve budget of the node whose chains `store` holds. */
+export function serveBudget (store: ChainStore): ServeBudget {
+  let budget = budgets.get(store)
+  if (budget == null) {
+    budget = new ServeBudget()
+    budgets.set(store, budget)
+  }
+  return budget
+}
+
+/**
+ * Whether `allow` admits the connection's peer. A peer not admitted yet is
+ * waited for a little: a member may open its stream the moment its identify
+ * of us finished, before ours of it told us it runs our network.
+ */
+export async function admit (allow: (peer: PeerId) => boolean, connection: Connection, wait: number = MEMBERSHIP_WAIT): Promise<boolean> {
+  const until = Date.now() + wait
+  while (!allow(connection.remotePeer)) {
+    if (connection.status !== 'open' || Date.now() >= until) return false
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  return true
+}
 
 export interface ServeOptions {
   store: ChainStore
   timeout: number
   frameBytes: number
   log: Logger
+  /** @default serveBudget(store) */
+  budget?: ServeBudget
+  /** Who asks: the budget's per-peer share. @default one unnamed peer */
+  peer?: PeerId | string
 }
 
 /** A fresh per-message timeout signal (reset for every message). */
@@ -49,22 +194,76 @@ export async function serve (lp: LengthPrefixedStream, options: ServeOptions): P
   await serveBlocks(lp, req, options)
 }
 
+/** Settles like `promise`, or rejects with a TimeoutError after `ms`. */
+async function within<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expired = new Promise<never>((resolve, reject) => {
+    timer = setTimeout(() => { reject(new TimeoutError(`no ${what} within ${ms} ms`)) }, ms)
+  })
+  try {
+    return await Promise.race([promise, expired])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options: ServeOptions): Promise<void> {
   const { store, log } = options
+  const budget = options.budget ?? serveBudget(store)
+  const peer = options.peer?.toString() ?? ''
   let credit = Math.min(req.credit, MAX_WINDOW_BYTES)
+  // our share of the budget: sent, not yet credited back
+  let unacked = 0
   let frame: Uint8Array[] = []
   let frameSize = 0
   let sent = 0
 
+  // At most one read of the requester's next message is outstanding. It has
+  // no timeout of its own: it also runs while we wait for the budget, when
+  // the requester, having nothing to credit, rightly sends nothing. A wait
+  // for credit gets the per-message timeout instead (within()).
+  const reading = new AbortController()
+  let next: Promise<SyncRequest> | undefined
+  const read = async (): Promise<SyncRequest> => {
+    next ??= lp.read({ signal: reading.signal }).then(bytes => decodeRequest(bytes))
+    return await next
+  }
+  const onCredit = (msg: SyncRequest): void => {
+    next = undefined
+    if (msg.type !== SyncRequest.Type.CREDIT || !Number.isSafeInteger(msg.credit) || msg.credit < 1) {
+      throw new ProtocolError('expected a CREDIT message')
+    }
+    credit = Math.min(credit + msg.credit, MAX_WINDOW_BYTES)
+    const acked = Math.min(msg.credit, unacked)
+    unacked -= acked
+    budget.release(acked, peer)
+  }
+
+  /** Room in the budget; credits that arrive meanwhile give back our own share (else two streams could wait on each other). */
+  const reserve = async (bytes: number): Promise<void> => {
+    const cancel = new AbortController()
+    const granted = budget.acquire(bytes, peer, AbortSignal.any([cancel.signal, AbortSignal.timeout(options.timeout)]))
+    try {
+      while (true) {
+        const msg = await Promise.race([granted.then(() => undefined), read()])
+        if (msg == null) return
+        onCredit(msg)
+      }
+    } catch (err) {
+      cancel.abort()
+      // granted just before the failure: give it back
+      granted.then(() => { budget.release(bytes, peer) }, () => {})
+      if ((err as Error).name === 'TimeoutError') throw new TimeoutError(`no room to send within ${options.timeout} ms`)
+      throw err
+    }
+  }
+
   const send = async (bytes: Uint8Array): Promise<void> => {
     // no credit left: wait for the requester to consume what it has
-    while (credit <= 0) {
-      const msg = decodeRequest(await lp.read({ signal: timeout(options.timeout) }))
-      if (msg.type !== SyncRequest.Type.CREDIT || !Number.isSafeInteger(msg.credit) || msg.credit < 1) {
-        throw new ProtocolError('expected a CREDIT message')
-      }
-      credit = Math.min(credit + msg.credit, MAX_WINDOW_BYTES)
-    }
+    // eslint-disable-next-line no-unmodified-loop-condition -- onCredit() raises it
+    while (credit <= 0) onCredit(await within(read(), options.timeout, 'CREDIT message'))
+    await reserve(bytes.byteLength)
+    unacked += bytes.byteLength
     credit -= bytes.byteLength
     await lp.write(bytes, { signal: timeout(options.timeout) })
   }
@@ -76,28 +275,35 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
     frameSize = 0
   }
 
-  const to = req.to === 0 ? undefined : req.to
-  const range = { from: req.from, to }
-  // stored records are sent as they are: no decoding, no re-encoding
-  const records = req.headers ? headerRecords(store, req.chainId, range) : store.records(req.chainId, range)
-  for await (const { height, record, pruned } of records) {
-    if (pruned) {
-      // we pruned it: the requester cannot verify or apply a block without payload
-      await flush()
-      const info = await store.info(req.chainId)
-      await send(response({ status: SyncResponse.Status.PRUNED, height: info?.height ?? 0, tipHash: info?.tipHash as Uint8Array<ArrayBuffer>, message: `payload of block ${height} pruned`, done: true }))
-      log('served %d blocks of %s, stopped at pruned block %d', sent, req.chainId, height)
-      return
+  try {
+    const to = req.to === 0 ? undefined : req.to
+    const range = { from: req.from, to }
+    // stored records are sent as they are: no decoding, no re-encoding
+    const records = req.headers ? headerRecords(store, req.chainId, range) : store.records(req.chainId, range)
+    for await (const { height, record, pruned } of records) {
+      if (pruned) {
+        // we pruned it: the requester cannot verify or apply a block without payload
+        await flush()
+        const info = await store.info(req.chainId)
+        await send(response({ status: SyncResponse.Status.PRUNED, height: info?.height ?? 0, tipHash: info?.tipHash as Uint8Array<ArrayBuffer>, message: `payload of block ${height} pruned`, done: true }))
+        log('served %d blocks of %s, stopped at pruned block %d', sent, req.chainId, height)
+        return
+      }
+      const size = framedSize(record)
+      if (frame.length > 0 && (frameSize + size > options.frameBytes || frame.length >= MAX_BLOCKS_PER_FRAME)) await flush()
+      frame.push(record)
+      frameSize += size
     }
-    const size = framedSize(record)
-    if (frame.length > 0 && (frameSize + size > options.frameBytes || frame.length >= MAX_BLOCKS_PER_FRAME)) await flush()
-    frame.push(record)
-    frameSize += size
+    await flush()
+    const info = await store.info(req.chainId)
+    await send(response({ height: info?.height ?? 0, tipHash: info?.tipHash as Uint8Array<ArrayBuffer>, done: true }))
+    log.trace('served %d blocks of %s from %d', sent, req.chainId, req.from)
+  } finally {
+    // the exchange is over (done, failed or timed out): nothing of it is in flight any more
+    budget.release(unacked, peer)
+    reading.abort()
+    next?.catch(() => {})
   }
-  await flush()
-  const info = await store.info(req.chainId)
-  await send(response({ height: info?.height ?? 0, tipHash: info?.tipHash as Uint8Array<ArrayBuffer>, done: true }))
-  log.trace('served %d blocks of %s from %d', sent, req.chainId, req.from)
 }
 
 /** Headers as records without payload (a SyncBlock with only its header). */

@@ -11,7 +11,7 @@ import type { Block, ChainTip } from '../../chain/index.ts'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
 import { ChainMovedError, NotVouchedError } from './errors.ts'
-import { serve } from './handler.ts'
+import { admit, serve } from './handler.ts'
 import { SyncRequest, SyncResponse, checkReportedTip, decodeResponse, request } from './messages.ts'
 import {
   FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES,
@@ -101,14 +101,14 @@ export class SyncService implements Sync {
 
   private readonly onStream = async (stream: Stream, connection: Connection): Promise<void> => {
     const log = stream.log.newScope('sync')
-    if (this.components.allowPeer != null && !this.components.allowPeer(connection.remotePeer)) {
+    if (this.components.allowPeer != null && !(await admit(this.components.allowPeer, connection))) {
       log('refusing sync from %p: not allowed', connection.remotePeer)
       stream.abort(new ProtocolError('not allowed to sync'))
       return
     }
     const lp = lpStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
     try {
-      await serve(lp, { store: this.components.store, timeout: this.timeout, frameBytes: this.frameBytes, log })
+      await serve(lp, { store: this.components.store, timeout: this.timeout, frameBytes: this.frameBytes, log, peer: connection.remotePeer })
       await stream.close({ signal: AbortSignal.timeout(this.timeout) })
     } catch (err) {
       log('sync with %p ended: %e', connection.remotePeer, err)

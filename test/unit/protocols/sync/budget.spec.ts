@@ -1,0 +1,113 @@
+/**
+ * The responder's serve budget: requesters that open many BLOCKS streams with
+ * the largest credit and never read cannot make it hold more than the budget
+ * of unacknowledged frames, and an honest fetch still completes meanwhile.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { lpStream, streamPair } from '@libp2p/utils'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { SyncRequest } from '../../../../src/protocols/sync/pb/sync.ts'
+import { serveBudget, ServeBudget } from '../../../../src/protocols/sync/handler.ts'
+import { MAX_INBOUND_STREAMS, MAX_WINDOW_BYTES, PEER_SERVE_BUDGET_BYTES, SERVE_BUDGET_BYTES } from '../../../../src/protocols/sync/constants.ts'
+import { TestNetwork } from './network.ts'
+import type { TestNode } from './network.ts'
+import { chainOf, enc } from '../../storage/helpers.ts'
+import { waitFor } from '../../../utils/wait.ts'
+
+const CHAIN = 'vehicle-1'
+const MiB = 1024 * 1024
+/** 24 blocks of 1 MiB: more than one peer may have in flight, less than the budget. */
+const BLOCKS = 24
+
+/** Opens a BLOCKS stream to `victim` asking for everything with the largest credit, and never reads it. */
+async function rogueStream (victim: TestNode, rogue: PeerId, streams: Stream[]): Promise<void> {
+  const protocol = victim.service.protocol
+  const handler = victim.handlers.get(protocol)
+  if (handler == null) throw new Error('no sync handler')
+  // a read buffer large enough that the rogue's side never resets: what it holds is what the victim sent
+  const [outbound, inbound] = await streamPair({ protocol, outbound: { maxReadBufferLength: 1024 * MiB } })
+  streams.push(outbound, inbound)
+  const connection = { remotePeer: rogue, status: 'open' } as unknown as Connection
+  void Promise.resolve(handler(inbound, connection)).catch(() => {})
+  await lpStream(outbound).write(SyncRequest.encode({ type: SyncRequest.Type.BLOCKS, chainId: CHAIN, from: 1, to: 0, credit: 64 * MiB, headers: false }))
+}
+
+describe('protocols - sync serve budget', () => {
+  const net = new TestNetwork()
+  const streams: Stream[] = []
+  afterEach(async () => {
+    for (const s of streams) s.abort(new Error('test over'))
+    streams.length = 0
+    await net.teardown()
+    net.nodes.length = 0
+  })
+
+  it('many streams that never read hold at most the budget; an honest fetch completes meanwhile', async () => {
+    // rogue streams time out after a second without a CREDIT
+    const victim = await net.add({ timeout: 1_000 })
+    await victim.store.appendMany(chainOf(CHAIN, BLOCKS, h => ({ transactions: [{ key: `k${h}`, value: enc.encode(String(h).padEnd(MiB - 1024, 'x')) }] })))
+    const honest = await net.add()
+    const budget = serveBudget(victim.store)
+
+    // two rogue peers, each with a connection's worth of streams
+    const rogues = await Promise.all([0, 1].map(async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
+    for (const rogue of rogues) {
+      for (let i = 0; i < MAX_INBOUND_STREAMS; i++) await rogueStream(victim, rogue, streams)
+    }
+    // each rogue fills its share and its other streams queue for more
+    await waitFor(() => budget.waiting > 0 && rogues.every(r => budget.inFlight(r.toString()) > PEER_SERVE_BUDGET_BYTES - 2 * MiB), { message: 'the rogues\' shares to fill' })
+    const received = (): number => streams.reduce((n, s) => n + (s.direction === 'outbound' ? s.readBufferLength : 0), 0)
+    for (const rogue of rogues) expect(budget.inFlight(rogue.toString())).toBeLessThanOrEqual(PEER_SERVE_BUDGET_BYTES)
+    expect(budget.inFlight()).toBeLessThanOrEqual(SERVE_BUDGET_BYTES)
+    expect(received()).toBeLessThanOrEqual(SERVE_BUDGET_BYTES)
+
+    const fetched = await honest.service.fetch(victim.peerId, CHAIN)
+    expect(fetched).toMatchObject({ fetched: BLOCKS, complete: true })
+    // never more than the budget in flight, at any moment
+    expect(budget.peak).toBeLessThanOrEqual(SERVE_BUDGET_BYTES)
+    expect(received()).toBeLessThanOrEqual(SERVE_BUDGET_BYTES)
+    // the rogues' streams time out and give their share back
+    await waitFor(() => budget.inFlight() === 0 && budget.waiting === 0, { message: 'the budget to drain' })
+  }, 60_000)
+
+  it('requesters whose windows exceed their share of the budget are served (a stream\'s own credits give its room back)', async () => {
+    const victim = await net.add({ frameBytes: 64 * 1024 })
+    await victim.store.appendMany(chainOf(CHAIN, 400, h => ({ transactions: [{ key: `k${h}`, value: enc.encode(String(h).padEnd(16 * 1024, 'x')) }] })))
+    const a = await net.add({ windowBytes: MAX_WINDOW_BYTES })
+    const b = await net.add({ windowBytes: MAX_WINDOW_BYTES })
+    const [ra, rb] = await Promise.all([a.service.fetch(victim.peerId, CHAIN), b.service.fetch(victim.peerId, CHAIN)])
+    expect(ra.fetched).toBe(400)
+    expect(rb.fetched).toBe(400)
+    expect(serveBudget(victim.store).inFlight()).toBe(0)
+  })
+
+  it('serves waiters first come, first served, within each peer\'s share, and gives room back when a wait is abandoned', async () => {
+    const budget = new ServeBudget(10, 6)
+    const never = new AbortController().signal
+    await budget.acquire(6, 'a', never)
+    const order: string[] = []
+    // b fits its share but not the total: it waits, and nobody overtakes it
+    const first = budget.acquire(5, 'b', never).then(() => { order.push('b 5') })
+    const gaveUp = new AbortController()
+    const abandoned = budget.acquire(1, 'c', gaveUp.signal)
+    const later = budget.acquire(2, 'c', never).then(() => { order.push('c 2') })
+    expect(budget.waiting).toBe(3)
+    gaveUp.abort(new Error('timed out'))
+    await expect(abandoned).rejects.toThrow('timed out')
+    // a's share is full: a waits without holding up the others
+    const more = budget.acquire(1, 'a', never).then(() => { order.push('a 1') })
+    budget.release(6, 'a')
+    await Promise.all([first, later, more])
+    expect(order).toEqual(['b 5', 'c 2', 'a 1'])
+    expect(budget.inFlight()).toBe(8)
+    expect(budget.inFlight('b')).toBe(5)
+    // a request larger than the whole budget goes through once nothing is in flight
+    budget.release(5, 'b')
+    budget.release(2, 'c')
+    budget.release(1, 'a')
+    await budget.acquire(50, 'd', never)
+    expect(budget.peak).toBe(50)
+  })
+})
