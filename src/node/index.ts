@@ -162,7 +162,11 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       isMember: (peer) => this.peering.isMember(peer),
       onCapacityChange: () => { this.peering.announceSoon() }
     })
-    this.peering.setCapacitySource(async () => ({ free: await this.vguarddb.freeCapacity(), held: await this.vguarddb.heldForOthers() }))
+    // what transfers in flight reserved is not free to advertise either
+    this.peering.setCapacitySource(async () => ({
+      free: Math.max(0, await this.vguarddb.freeCapacity() - this.vguarddb.replicate.reservedBytes),
+      held: await this.vguarddb.heldForOthers()
+    }))
     this.log = parts.logger.forComponent('vguard:node')
     this.sync = sync()({
       libp2p: parts.libp2p,

@@ -341,6 +341,14 @@ export class VGuardDB {
     await this.releases.update(chainId, obsoleteAll, named)
     await this.transfersRecorded(chainId)
     this.publish({ chainId, height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, participants, table: signed.signed as Uint8Array<ArrayBuffer> })
+    // gossip is a hint: the backups that took the chain get the table that
+    // names them straight away too (over /vguard/release, which only adopts
+    // it for an active backup), so their copy is claimed even if the gossip
+    // is lost (an unclaimed copy falls under retention, src/storage/retention.ts)
+    for (const peer of active) {
+      this.release.release(peerIdFromString(peer), signed.signed)
+        .catch((err: Error) => { this.log('table of %s not handed to %s: %s', chainId, peer, err.message) })
+    }
     this.c.events.safeDispatchEvent('backup:table', { detail: { chainId, epoch, active: named, obsolete, height: tip.height } })
     if (!complete) this.log('only %d of %d backups for %s at epoch %d (%d older copies kept)', active.length, kBackups, chainId, epoch, kept.length)
     return { chainId, height: tip.height, epoch, active: named, obsolete, complete, failures, transfers }

@@ -9,6 +9,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
+import { boothsTopic } from '../../src/node/vguarddb.ts'
 import { spawnNode } from '../../src/swarm/process.ts'
 import type { NodeProcess } from '../../src/swarm/process.ts'
 
@@ -90,6 +91,20 @@ describe('vguarddb - rounds that fall short', () => {
     expect((await A.chains.tip(chainId)).height).toBe(height)
     expect(A.vguarddb.tables.get(chainId)?.table.epoch).toBe(before?.epoch)
     expect(A.vguarddb.pendingReleases()).toEqual([])
+  })
+
+  it('a backup that hears no gossip still gets the table that names it active (its copy is claimed)', async () => {
+    const [A, B, C] = await connectedSwarm(cluster, 3, { kBackups: 1 })
+    const chainId = A.peerId.toString()
+    // B leaves the booths topic: the gossiped table cannot reach it
+    B.libp2p.services.pubsub.unsubscribe(boothsTopic(`test-${process.pid}`))
+    const outcome = await A.endOfBooth({ participants: ids(B), transactions: [gps(1)] })
+    expect(outcome.active).toEqual(ids(B))
+    await waitFor(() => B.vguarddb.tables.get(chainId)?.table.epoch === 1, { message: 'B holds the table naming it' })
+    expect(B.vguarddb.tables.get(chainId)?.table.active).toEqual(ids(B))
+    expect((await B.chains.info(chainId))?.height).toBe(1)
+    // C, still subscribed, hears it by gossip as before
+    await waitFor(() => C.vguarddb.tables.get(chainId)?.table.epoch === 1, { message: 'C heard the gossip' })
   })
 
   it('a proposer killed -9 mid-transfer names the copy it was making obsolete in its next round, and it is released', async () => {

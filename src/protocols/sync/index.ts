@@ -14,7 +14,11 @@
  *   local chain (blocks that verified before it stay: they extend the chain
  *   validly);
  * - a responder never has more than the requester's window (plus one frame)
- *   of unacknowledged bytes in flight;
+ *   of unacknowledged bytes in flight on a stream, and a node's frames in
+ *   flight over all its streams stay within a shared budget (48 MiB, 16 MiB
+ *   per peer: see handler.ts), so peers that never read cannot grow it;
+ * - the node answers only the peers `allowPeer` admits (connected members of
+ *   its network, waiting briefly for identify);
  * - every exchange has a per-message timeout on both sides, and every stream
  *   is closed or aborted when the exchange ends.
  *
