@@ -8,8 +8,10 @@ import { emptyTip, encodeBlock, tipOf, verifyHeader, verifyLink, verifyPayload, 
 import type { Block, ChainTip, PayloadEntry } from '../chain/index.ts'
 import { PayloadPrunedError, StoreClosedError, InvalidPinError } from './errors.ts'
 import type {
-  AppendOptions, ChainInfo, ChainStore, KeyValue, Pin, PruneResult, RangeOptions, StateEntry, StoredHeader, StoredRecord
+  AppendOptions, ChainInfo, ChainStore, KeyValue, Pin, PruneResult, RangeOptions, RecordRun, RunOptions, StateEntry, StoredHeader, StoredRecord
 } from './index.ts'
+import { ENTRY_TAG } from './records.ts'
+import { varintLength, writeVarint } from '../chain/index.ts'
 
 /** Where a key's current value lies: in the payload of block `height`. */
 export interface Pointer {
@@ -73,6 +75,11 @@ export abstract class AbstractChainStore implements ChainStore {
   /** Adds or removes a pin, with the chain's meta if it changed, atomically. */
   protected abstract commitPin (chainId: string, pin: Pin, op: 'add' | 'remove', meta?: ChainMeta): Promise<void>
   protected abstract readBlock (chainId: string, height: number): Promise<Block | undefined>
+  /** A block's header and whether its payload was pruned; stores that can, override it to skip reading the payload. */
+  protected async readHeader (chainId: string, height: number): Promise<StoredHeader | undefined> {
+    const block = await this.readBlock(chainId, height)
+    return block == null ? undefined : { block: withoutPayload(block), pruned: block.payload == null }
+  }
   protected abstract readHeightByHash (chainId: string, hash: Uint8Array): Promise<number | undefined>
   protected abstract iterateBlocks (chainId: string, from: number, to: number, signal?: AbortSignal): AsyncIterable<Block>
   protected abstract readPointer (chainId: string, key: string): Promise<Pointer | undefined>
@@ -198,6 +205,40 @@ export abstract class AbstractChainStore implements ChainStore {
     }
   }
 
+  async * runs (chainId: string, options: RunOptions): AsyncGenerator<RecordRun> {
+    const range = this.range(chainId, options)
+    if (range == null) return
+    yield * this.iterateRuns(chainId, range[0], range[1], options)
+  }
+
+  /** Runs assembled from records; the LevelDB store reads them from its segments instead. */
+  protected async * iterateRuns (chainId: string, from: number, to: number, options: RunOptions): AsyncGenerator<RecordRun> {
+    let pieces: StoredRecord[] = []
+    let size = 0
+    const run = (): RecordRun => {
+      const bytes = new Uint8Array(size)
+      let pos = 0
+      for (const { record } of pieces) {
+        bytes[pos] = ENTRY_TAG
+        pos = writeVarint(bytes, pos + 1, record.byteLength)
+        bytes.set(record, pos)
+        pos += record.byteLength
+      }
+      const made = { from: pieces[0].height, to: pieces[pieces.length - 1].height, bytes, pruned: pieces[0].pruned }
+      pieces = []
+      size = 0
+      return made
+    }
+    for await (const record of this.iterateRecords(chainId, from, to, options.signal)) {
+      const entry = 1 + varintLength(record.record.byteLength) + record.record.byteLength
+      const full = size + entry > options.maxBytes || pieces.length >= (options.maxBlocks ?? Infinity)
+      if (pieces.length > 0 && (record.pruned || pieces[0].pruned || full)) yield run()
+      pieces.push(record)
+      size += entry
+    }
+    if (pieces.length > 0) yield run()
+  }
+
   async * headers (chainId: string, options: RangeOptions = {}): AsyncGenerator<StoredHeader> {
     for await (const block of this.blocks(chainId, options)) {
       yield { block: withoutPayload(block), pruned: block.payload == null }
@@ -258,16 +299,19 @@ export abstract class AbstractChainStore implements ChainStore {
           result.pinned.push(height)
           continue
         }
-        const block = await this.readBlock(chainId, height)
-        if (block?.payload == null) continue
+        const stored = await this.readHeader(chainId, height)
+        if (stored == null || stored.pruned) continue
         // a key pin keeps every block that writes the key (the evidence)
-        if (keyPins.size > 0 && parsePayload(block.payload).some(e => keyPins.has(e.key))) {
-          result.pinned.push(height)
-          continue
+        if (keyPins.size > 0) {
+          const payload = (await this.readBlock(chainId, height))?.payload
+          if (payload != null && parsePayload(payload).some(e => keyPins.has(e.key))) {
+            result.pinned.push(height)
+            continue
+          }
         }
-        headers.push(withoutPayload(block))
+        headers.push(stored.block)
         result.pruned.push(height)
-        result.freed += block.payload.byteLength
+        result.freed += stored.block.header.payloadBytes
       }
       const pruneFrom = Math.max(meta.pruneFrom, Math.min(options.watermark ?? 0, meta.height + 1))
       if (headers.length === 0 && pruneFrom === meta.pruneFrom) return result

@@ -23,6 +23,8 @@ export class DataDirInUseError extends Error {
 }
 
 export interface NodeDatabase {
+  /** The node's data dir: the database is in its `db` folder, files beside it (payload segments). */
+  readonly dataDir: string
   /** The root database (for atomic batches across sublevels). */
   readonly db: BinaryLevel
   /** A binary sublevel of the root. */
@@ -48,6 +50,7 @@ export async function openDatabase (dataDir: string): Promise<NodeDatabase> {
     throw err
   }
   return {
+    dataDir,
     db,
     sublevel: (name) => db.sublevel<Uint8Array, Uint8Array>(name, BINARY),
     close: async () => { await db.close() }

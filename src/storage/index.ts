@@ -35,6 +35,7 @@ import type { Block, ChainTip } from '../chain/index.ts'
 
 export type { Block, ChainTip } from '../chain/index.ts'
 export { InvalidBlockError, PayloadPrunedError, StoreClosedError, InvalidPinError, ChainNotFoundError } from './errors.ts'
+export { ENTRY_TAG } from './records.ts'
 
 export interface ChainInfo {
   chainId: string
@@ -97,6 +98,27 @@ export interface StoredRecord {
   pruned: boolean
 }
 
+/**
+ * Consecutive stored blocks as one buffer: each block a segment entry (tag
+ * 0x22, varint length, its BlockRecord), back to back. That is a protobuf
+ * `repeated` field 4 of BlockRecords as it stands — a SyncResponse's blocks —
+ * so a run is a frame body without assembling it block by block.
+ */
+export interface RecordRun {
+  from: number
+  to: number
+  bytes: Uint8Array
+  /** A pruned block comes alone, in a run of its own, with its header only. */
+  pruned: boolean
+}
+
+export interface RunOptions extends RangeOptions {
+  /** A run holds whole blocks up to this many bytes (at least one block). */
+  maxBytes: number
+  /** And at most this many blocks. @default unbounded */
+  maxBlocks?: number
+}
+
 export interface PruneResult {
   /** Heights whose payload this call removed. */
   pruned: number[]
@@ -130,6 +152,12 @@ export interface ChainStore {
    * decoding them.
    */
   records: (chainId: string, options?: RangeOptions) => AsyncIterable<StoredRecord>
+  /**
+   * Blocks in height order as runs of entries (see RecordRun): what bulk
+   * transfers send. The LevelDB store reads consecutive large blocks from
+   * their segment in one read, straight into the run.
+   */
+  runs: (chainId: string, options: RunOptions) => AsyncIterable<RecordRun>
   /** Headers in height order, with whether each payload was pruned. */
   headers: (chainId: string, options?: RangeOptions) => AsyncIterable<StoredHeader>
   /**

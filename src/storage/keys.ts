@@ -8,6 +8,7 @@
  *   s <cid> <key UTF-8>              → pointer: height u64 BE, value offset u32 BE, value length u32 BE
  *   p <cid> k <key UTF-8>            → (empty) key pin
  *   p <cid> r <from u64> <to u64>    → (empty) range pin
+ *   g <cid> <segment u64 BE>         → fileId (varint): a payload segment of the chain
  *
  * <cid> is the chain id's UTF-8 bytes preceded by their length (one byte), so
  * no chain's key range contains another's. Big-endian heights sort
@@ -23,6 +24,7 @@ export const TYPE_BLOCK = 0x62 // b
 export const TYPE_HASH = 0x78 // x
 export const TYPE_STATE = 0x73 // s
 export const TYPE_PIN = 0x70 // p
+export const TYPE_SEGMENT = 0x67 // g
 const PIN_KEY = 0x6b // k
 const PIN_RANGE = 0x72 // r
 
@@ -131,6 +133,26 @@ export class ChainKeys {
     return key
   }
 
+  /** A payload segment of the chain (its first height). */
+  segment (chainId: string, firstHeight: number): Uint8Array {
+    const p = this.chainPrefix(TYPE_SEGMENT, chainId)
+    const key = new Uint8Array(p.byteLength + 8)
+    key.set(p)
+    writeU64(key, p.byteLength, firstHeight)
+    return key
+  }
+
+  /** The segment a key of segment() names. */
+  segmentOf (chainId: string, key: Uint8Array): number {
+    return readU64(key, this.chainPrefix(TYPE_SEGMENT, chainId).byteLength)
+  }
+
+  /** Every segment key of one chain. */
+  segmentsRange (chainId: string): { gte: Uint8Array, lt: Uint8Array } {
+    const start = this.chainPrefix(TYPE_SEGMENT, chainId)
+    return { gte: start, lt: prefixEnd(start) }
+  }
+
   hash (chainId: string, hash: Uint8Array): Uint8Array {
     return concat([this.chainPrefix(TYPE_HASH, chainId), hash])
   }
@@ -183,7 +205,7 @@ export class ChainKeys {
 
   /** Every range that holds entries of this chain (what deleteChain clears). */
   chainRanges (chainId: string): Array<{ gte: Uint8Array, lt: Uint8Array }> {
-    return [TYPE_BLOCK, TYPE_HASH, TYPE_STATE, TYPE_PIN].map(type => {
+    return [TYPE_BLOCK, TYPE_HASH, TYPE_STATE, TYPE_PIN, TYPE_SEGMENT].map(type => {
       const start = this.chainPrefix(type, chainId)
       return { gte: start, lt: prefixEnd(start) }
     })

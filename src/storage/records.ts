@@ -20,6 +20,19 @@
  * value per block instead of one per transaction (2-4x faster for
  * 1,000-transaction blocks); a key's value is read by slicing the payload at
  * its pointer.
+ *
+ * Located record (since 2026-11-23, blocks whose payload is in a segment
+ * file, see segments.ts): tag 0x0a, varint header length, header bytes, then
+ * tag 0x1a and a Location (four varints: fileId, segment, offset, length of
+ * the segment entry), then, once the payload is pruned, tag 0x20 and 1. The
+ * payload is read from the segment; a pruned located record keeps its
+ * location, which is how open() finds where a chain's segments end.
+ *
+ * Segment entry: ENTRY_TAG (0x22), varint record length, then the block's
+ * BlockRecord. That is exactly one element of a protobuf `repeated
+ * BlockRecord`-shaped field 4, which is what SyncResponse.blocks is: a run of
+ * consecutive entries read from a segment is a frame of blocks as it stands,
+ * and replicate (field 8) only rewrites the tag byte of each entry.
  */
 import { BlockHeader } from '../chain/pb/chain.ts'
 import { HASH_BYTES, sha256, varintLength, writeVarint } from '../chain/index.ts'
@@ -29,6 +42,10 @@ import type { Pointer } from './base.ts'
 
 const TAG_HEADER = 0x0a
 const TAG_PAYLOAD = 0x12
+const TAG_LOCATION = 0x1a
+const TAG_PRUNED = 0x20
+/** The tag byte of a segment entry (and of SyncResponse.blocks). */
+export const ENTRY_TAG = 0x22
 const LEGACY_FLAG_PAYLOAD = 1
 const LEGACY_FIXED = 1 + HASH_BYTES + 4
 
@@ -176,4 +193,148 @@ export function encodeHeight (height: number): Uint8Array {
 
 export function decodeHeight (bytes: Uint8Array): number {
   return readU64(bytes, 0)
+}
+
+/** Where a payload lies: the segment entry that holds its block. */
+export interface Location {
+  fileId: number
+  /** The segment's first height (its name). */
+  segment: number
+  /** Offset of the entry in the segment. */
+  offset: number
+  /** Length of the whole entry (tag, varint length, BlockRecord). */
+  length: number
+}
+
+/** A stored record taken apart: the header, and where its payload is (if anywhere). */
+export interface StoredForm {
+  headerBytes: Uint8Array
+  /** The payload held inline (small blocks, legacy records, rescued pins). */
+  payload?: Uint8Array
+  /** The payload's segment entry (large blocks); still set once pruned. */
+  location?: Location
+  /** The payload no longer counts (pruned); a located payload may still sit in its segment. */
+  pruned: boolean
+}
+
+function varintsLength (values: number[]): number {
+  return values.reduce((n, v) => n + varintLength(v), 0)
+}
+
+/** The record of a block whose payload lies at `location`. */
+export function locatedRecord (headerBytes: Uint8Array, location: Location, pruned = false): Uint8Array {
+  const fields = [location.fileId, location.segment, location.offset, location.length]
+  const locLength = varintsLength(fields)
+  const hlen = headerBytes.byteLength
+  const out = new Uint8Array(1 + varintLength(hlen) + hlen + 1 + varintLength(locLength) + locLength + (pruned ? 2 : 0))
+  out[0] = TAG_HEADER
+  let pos = writeVarint(out, 1, hlen)
+  out.set(headerBytes, pos)
+  pos += hlen
+  out[pos++] = TAG_LOCATION
+  pos = writeVarint(out, pos, locLength)
+  for (const f of fields) pos = writeVarint(out, pos, f)
+  if (pruned) {
+    out[pos++] = TAG_PRUNED
+    out[pos++] = 1
+  }
+  return out
+}
+
+function parseLocation (bytes: Uint8Array, pos: number, end: number): Location {
+  const fields: number[] = []
+  for (let i = 0; i < 4; i++) {
+    const v = readVarint(bytes, pos, end)
+    if (v == null) throw corrupt()
+    fields.push(v[0])
+    pos = v[1]
+  }
+  if (pos !== end) throw corrupt()
+  return { fileId: fields[0], segment: fields[1], offset: fields[2], length: fields[3] }
+}
+
+/** Takes a stored record (any format) apart without decoding the header. */
+export function parseStored (bytes: Uint8Array): StoredForm {
+  if (bytes[0] !== TAG_HEADER) {
+    const headerLength = readU32(bytes, 1 + HASH_BYTES)
+    const headerBytes = bytes.subarray(LEGACY_FIXED, LEGACY_FIXED + headerLength)
+    if ((bytes[0] & LEGACY_FLAG_PAYLOAD) === 0) return { headerBytes, pruned: true }
+    return { headerBytes, payload: bytes.subarray(LEGACY_FIXED + headerLength), pruned: false }
+  }
+  const end = bytes.byteLength
+  const h = readVarint(bytes, 1, end)
+  if (h == null || h[1] + h[0] > end) throw corrupt()
+  const headerBytes = bytes.subarray(h[1], h[1] + h[0])
+  let pos = h[1] + h[0]
+  if (pos === end) return { headerBytes, pruned: true }
+  const tag = bytes[pos]
+  const l = readVarint(bytes, pos + 1, end)
+  if (l == null || l[1] + l[0] > end) throw corrupt()
+  if (tag === TAG_PAYLOAD) {
+    if (l[1] + l[0] !== end) throw corrupt()
+    return { headerBytes, payload: bytes.subarray(l[1], end), pruned: false }
+  }
+  if (tag !== TAG_LOCATION) throw corrupt()
+  const location = parseLocation(bytes, l[1], l[1] + l[0])
+  pos = l[1] + l[0]
+  if (pos === end) return { headerBytes, location, pruned: false }
+  if (bytes[pos] !== TAG_PRUNED || pos + 2 !== end) throw corrupt()
+  return { headerBytes, location, pruned: bytes[pos + 1] === 1 }
+}
+
+/**
+ * The bytes of a block's segment entry, as two pieces for a gathered write:
+ * everything up to the payload (entry tag and length, the record's header
+ * field, the payload's tag and length), then the payload itself, not copied.
+ */
+export function entryPieces (headerBytes: Uint8Array, payload: Uint8Array): { head: Uint8Array, payload: Uint8Array, length: number } {
+  const hlen = headerBytes.byteLength
+  const plen = payload.byteLength
+  const recordLength = 1 + varintLength(hlen) + hlen + 1 + varintLength(plen) + plen
+  const head = new Uint8Array(1 + varintLength(recordLength) + recordLength - plen)
+  head[0] = ENTRY_TAG
+  let pos = writeVarint(head, 1, recordLength)
+  head[pos++] = TAG_HEADER
+  pos = writeVarint(head, pos, hlen)
+  head.set(headerBytes, pos)
+  pos += hlen
+  head[pos++] = TAG_PAYLOAD
+  writeVarint(head, pos, plen)
+  return { head, payload, length: head.byteLength + plen }
+}
+
+/** Where the payload starts inside an entry whose header and payload have these lengths. */
+export function payloadOffsetInEntry (headerLength: number, payloadLength: number): number {
+  const recordLength = 1 + varintLength(headerLength) + headerLength + 1 + varintLength(payloadLength) + payloadLength
+  return 1 + varintLength(recordLength) + recordLength - payloadLength
+}
+
+/**
+ * The BlockRecord inside a segment entry (a view). The entry's own tag byte is
+ * not checked: a sender may have rewritten it for its protocol.
+ */
+export function entryRecord (entry: Uint8Array): Uint8Array {
+  const l = readVarint(entry, 1, entry.byteLength)
+  if (l == null || l[1] + l[0] !== entry.byteLength) throw corrupt()
+  return entry.subarray(l[1])
+}
+
+/** Each entry's start in a run of entries read back to back. */
+export function entryOffsets (run: Uint8Array): number[] {
+  const offsets: number[] = []
+  let pos = 0
+  while (pos < run.byteLength) {
+    offsets.push(pos)
+    const l = readVarint(run, pos + 1, run.byteLength)
+    if (l == null || l[1] + l[0] > run.byteLength) throw corrupt()
+    pos = l[1] + l[0]
+  }
+  return offsets
+}
+
+/** The block a header and payload (as stored and verified on append) make. */
+export function storedBlock (headerBytes: Uint8Array, payload?: Uint8Array): Block {
+  const header = BlockHeader.decode(headerBytes)
+  const hash = sha256(headerBytes)
+  return payload == null ? { header, headerBytes, hash } : { header, headerBytes, hash, payload }
 }

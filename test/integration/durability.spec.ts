@@ -8,7 +8,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,7 +16,7 @@ import { randomInt } from 'node:crypto'
 import { emptyTip, tipOf, verifyBlock, transactionsOf, bytesEqual } from '../../src/chain/index.ts'
 import type { ChainTip } from '../../src/chain/index.ts'
 import { openDatabase } from '../../src/storage/database.ts'
-import { LevelChainStore } from '../../src/storage/level.ts'
+import { LevelChainStore, SEGMENTS_DIR } from '../../src/storage/level.ts'
 
 const WRITER = fileURLToPath(new URL('../fixtures/durability-writer.mjs', import.meta.url))
 const DIST = fileURLToPath(new URL('../../dist/src/storage/level.js', import.meta.url))
@@ -26,8 +26,8 @@ const CHAIN = 'durable-chain'
 interface Run { acked: number[], readyHeight: number }
 
 /** Starts the writer, kills it with SIGKILL after a random delay, returns what it acknowledged. */
-async function runAndKill (dataDir: string): Promise<Run> {
-  const child = spawn(process.execPath, [WRITER, dataDir, CHAIN], { stdio: ['ignore', 'pipe', 'pipe'] })
+async function runAndKill (dataDir: string, storeOptions: string): Promise<Run> {
+  const child = spawn(process.execPath, [WRITER, dataDir, CHAIN, storeOptions], { stdio: ['ignore', 'pipe', 'pipe'] })
   const run: Run = { acked: [], readyHeight: -1 }
   let buffered = ''
   let stderr = ''
@@ -61,7 +61,11 @@ async function runAndKill (dataDir: string): Promise<Run> {
   return run
 }
 
-describe('storage - durability under kill -9', () => {
+describe.each([
+  { name: 'default store', storeOptions: {} },
+  // most payloads in segment files, which roll every few blocks: kills land between a segment write and its batch
+  { name: 'payloads in segments', storeOptions: { inlineMax: 8 * 1024, segmentBytes: 64 * 1024 } }
+])('storage - durability under kill -9 ($name)', ({ storeOptions }) => {
   let dir: string | undefined
   afterEach(async () => {
     if (dir != null) await rm(dir, { recursive: true, force: true })
@@ -73,7 +77,7 @@ describe('storage - durability under kill -9', () => {
     let lastAcked = 0
     let appendsSeen = 0
     for (let round = 0; round < KILLS; round++) {
-      const run = await runAndKill(dir)
+      const run = await runAndKill(dir, JSON.stringify(storeOptions))
       // the writer started from what the previous round left
       expect(run.readyHeight).toBeGreaterThanOrEqual(lastAcked)
       appendsSeen += run.acked.length
@@ -110,5 +114,11 @@ describe('storage - durability under kill -9', () => {
     }
     // the kills really landed mid-stream
     expect(appendsSeen).toBeGreaterThan(KILLS)
+    if ('segmentBytes' in storeOptions) {
+      // and the segment variant really wrote (and rolled) segments
+      const dirs = await readdir(join(dir, SEGMENTS_DIR))
+      const files = (await Promise.all(dirs.map(async d => await readdir(join(dir as string, SEGMENTS_DIR, d))))).flat()
+      expect(files.length).toBeGreaterThan(1)
+    }
   })
 })

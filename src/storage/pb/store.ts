@@ -13,6 +13,9 @@ export interface ChainMeta {
   pruneFrom: number
   tipTimestamp: number
   deleting: boolean
+  fileId: number
+  logSegment: number
+  logEnd: number
 }
 
 export namespace ChainMeta {
@@ -70,6 +73,21 @@ export namespace ChainMeta {
           w.bool(obj.deleting)
         }
 
+        if ((obj.fileId != null && obj.fileId !== 0)) {
+          w.uint32(80)
+          w.uint64Number(obj.fileId)
+        }
+
+        if ((obj.logSegment != null && obj.logSegment !== 0)) {
+          w.uint32(88)
+          w.uint64Number(obj.logSegment)
+        }
+
+        if ((obj.logEnd != null && obj.logEnd !== 0)) {
+          w.uint32(96)
+          w.uint64Number(obj.logEnd)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -83,7 +101,10 @@ export namespace ChainMeta {
           prunedBlocks: 0,
           pruneFrom: 0,
           tipTimestamp: 0,
-          deleting: false
+          deleting: false,
+          fileId: 0,
+          logSegment: 0,
+          logEnd: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -126,6 +147,18 @@ export namespace ChainMeta {
             }
             case 9: {
               obj.deleting = reader.bool()
+              break
+            }
+            case 10: {
+              obj.fileId = reader.uint64Number()
+              break
+            }
+            case 11: {
+              obj.logSegment = reader.uint64Number()
+              break
+            }
+            case 12: {
+              obj.logEnd = reader.uint64Number()
               break
             }
             default: {
@@ -206,6 +239,27 @@ export namespace ChainMeta {
               }
               break
             }
+            case 10: {
+              yield {
+                field: `${prefix}.fileId`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 11: {
+              yield {
+                field: `${prefix}.logSegment`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 12: {
+              yield {
+                field: `${prefix}.logEnd`,
+                value: reader.uint64Number()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -263,6 +317,21 @@ export namespace ChainMeta {
     value: boolean
   }
 
+  export interface ChainMetaFileIdFieldEvent {
+    field: '$.fileId'
+    value: number
+  }
+
+  export interface ChainMetaLogSegmentFieldEvent {
+    field: '$.logSegment'
+    value: number
+  }
+
+  export interface ChainMetaLogEndFieldEvent {
+    field: '$.logEnd'
+    value: number
+  }
+
   export function encode (obj: Partial<ChainMeta>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ChainMeta.codec())
   }
@@ -271,7 +340,7 @@ export namespace ChainMeta {
     return decodeMessage(buf, ChainMeta.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChainMeta>): Generator<ChainMetaChainIdFieldEvent | ChainMetaHeightFieldEvent | ChainMetaTipHashFieldEvent | ChainMetaBytesFieldEvent | ChainMetaPayloadBytesFieldEvent | ChainMetaPrunedBlocksFieldEvent | ChainMetaPruneFromFieldEvent | ChainMetaTipTimestampFieldEvent | ChainMetaDeletingFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChainMeta>): Generator<ChainMetaChainIdFieldEvent | ChainMetaHeightFieldEvent | ChainMetaTipHashFieldEvent | ChainMetaBytesFieldEvent | ChainMetaPayloadBytesFieldEvent | ChainMetaPrunedBlocksFieldEvent | ChainMetaPruneFromFieldEvent | ChainMetaTipTimestampFieldEvent | ChainMetaDeletingFieldEvent | ChainMetaFileIdFieldEvent | ChainMetaLogSegmentFieldEvent | ChainMetaLogEndFieldEvent> {
     return streamMessage(buf, ChainMeta.codec(), opts)
   }
 }

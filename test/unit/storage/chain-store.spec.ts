@@ -1,8 +1,9 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createBlock, emptyTip, tipOf, verifyBlock, ZERO_HASH, sha256, blockFromBytes, withoutPayload } from '../../../src/chain/index.ts'
+import { createBlock, emptyTip, tipOf, verifyBlock, ZERO_HASH, sha256, blockFromBytes, withoutPayload, decodeBlock } from '../../../src/chain/index.ts'
+import { ENTRY_TAG, entryOffsets, entryRecord } from '../../../src/storage/records.ts'
 import type { Block, ChainTip, InvalidBlockReason } from '../../../src/chain/index.ts'
 import type { ChainStore } from '../../../src/storage/index.ts'
-import { memoryHarness, levelHarness, chainOf, buildChain, nextBlock, collect, enc, dec } from './helpers.ts'
+import { memoryHarness, levelHarness, segmentedHarness, chainOf, buildChain, nextBlock, collect, enc, dec } from './helpers.ts'
 import type { StoreHarness } from './helpers.ts'
 
 const A = 'chain-a'
@@ -27,7 +28,8 @@ async function expectRejected (store: ChainStore, block: Block | Block[], reason
 
 describe.each([
   { name: 'memory', makeHarness: memoryHarness, persistent: false },
-  { name: 'level', makeHarness: levelHarness, persistent: true }
+  { name: 'level', makeHarness: levelHarness, persistent: true },
+  { name: 'level, segments', makeHarness: segmentedHarness, persistent: true }
 ])('storage - ChainStore contract ($name)', ({ makeHarness, persistent }) => {
   let harness: StoreHarness
   let store: ChainStore
@@ -94,6 +96,37 @@ describe.each([
       }
     })()).rejects.toThrow('enough')
     expect(seen).toEqual([1, 2])
+  })
+
+  it('streams runs of whole entries: the same blocks, bounded by maxBytes, a pruned block alone', async () => {
+    const blocks = chainOf(A, 8, h => ({ transactions: [{ key: `k${h}`, value: new Uint8Array(300).fill(h) }] }))
+    await store.appendMany(blocks)
+    await store.prune(A, [3])
+    const heightsOf = async (options: { from?: number, to?: number, maxBytes: number }): Promise<Array<[number, boolean]>> => {
+      const seen: Array<[number, boolean]> = []
+      let next = options.from ?? 1
+      for await (const run of store.runs(A, options)) {
+        const offsets = entryOffsets(run.bytes)
+        expect(run.from).toBe(next)
+        expect(run.to).toBe(run.from + offsets.length - 1)
+        // whole entries up to maxBytes, or one entry alone; a pruned block is alone
+        expect(run.bytes.byteLength <= options.maxBytes || offsets.length === 1).toBe(true)
+        if (run.pruned) expect(offsets).toHaveLength(1)
+        offsets.forEach((at, i) => {
+          const end = offsets[i + 1] ?? run.bytes.byteLength
+          expect(run.bytes[at]).toBe(ENTRY_TAG)
+          const block = decodeBlock(entryRecord(run.bytes.subarray(at, end)))
+          expect(block.hash).toEqual(blocks[block.header.height - 1].hash)
+          expect(block.payload).toEqual(run.pruned ? undefined : blocks[block.header.height - 1].payload)
+          seen.push([block.header.height, run.pruned])
+        })
+        next = run.to + 1
+      }
+      return seen
+    }
+    expect(await heightsOf({ maxBytes: 1000 })).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map(h => [h, h === 3]))
+    expect(await heightsOf({ from: 4, to: 6, maxBytes: 1 })).toEqual([[4, false], [5, false], [6, false]])
+    expect(await heightsOf({ from: 9, maxBytes: 1000 })).toEqual([])
   })
 
   it('rejects a block at the wrong height and changes nothing', async () => {

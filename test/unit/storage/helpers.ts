@@ -7,6 +7,7 @@ import { openDatabase } from '../../../src/storage/database.ts'
 import type { NodeDatabase } from '../../../src/storage/database.ts'
 import { LevelChainStore, MemoryChainStore } from '../../../src/storage/index.ts'
 import type { ChainStore } from '../../../src/storage/index.ts'
+import type { LevelChainStoreOptions } from '../../../src/storage/level.ts'
 
 export const enc = new TextEncoder()
 export const dec = new TextDecoder()
@@ -64,7 +65,17 @@ export function memoryHarness (): StoreHarness {
   }
 }
 
-export function levelHarness (): StoreHarness {
+/**
+ * Every payload in segment files, and segments so small that every few blocks
+ * start a new one: the segment paths run on the contract suite's small chains.
+ */
+export const SEGMENTED: LevelChainStoreOptions = { inlineMax: 0, segmentBytes: 200 }
+
+export function segmentedHarness (): StoreHarness {
+  return { ...levelHarness(SEGMENTED), name: 'level, segments' }
+}
+
+export function levelHarness (options: LevelChainStoreOptions = {}): StoreHarness {
   let dir: string | undefined
   let database: NodeDatabase | undefined
   let store: ChainStore | undefined
@@ -80,14 +91,14 @@ export function levelHarness (): StoreHarness {
     create: async () => {
       dir = await mkdtemp(join(tmpdir(), 'vguard-store-'))
       database = await openDatabase(dir)
-      store = await LevelChainStore.open(database)
+      store = await LevelChainStore.open(database, options)
       return store
     },
     reopen: async () => {
       await closeCurrent()
       if (dir == null) throw new Error('create first')
       database = await openDatabase(dir)
-      store = await LevelChainStore.open(database)
+      store = await LevelChainStore.open(database, options)
       return store
     },
     cleanup: async () => {

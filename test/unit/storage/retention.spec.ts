@@ -3,7 +3,7 @@ import { emptyTip, tipOf, verifyBlock } from '../../../src/chain/index.ts'
 import type { ChainTip } from '../../../src/chain/index.ts'
 import type { ChainStore } from '../../../src/storage/index.ts'
 import { applyRetention, storageUsage, StorageMaster } from '../../../src/storage/retention.ts'
-import { memoryHarness, levelHarness, chainOf, collect, enc } from './helpers.ts'
+import { memoryHarness, levelHarness, segmentedHarness, chainOf, collect, enc } from './helpers.ts'
 import type { StoreHarness } from './helpers.ts'
 
 /** Every block carries a 100-byte value, so payloads are equal in size. */
@@ -24,7 +24,8 @@ async function expectVerifies (store: ChainStore, chainId: string): Promise<void
 
 describe.each([
   { name: 'memory', makeHarness: memoryHarness },
-  { name: 'level', makeHarness: levelHarness }
+  { name: 'level', makeHarness: levelHarness },
+  { name: 'level, segments', makeHarness: segmentedHarness }
 ])('storage - retention ($name)', ({ makeHarness }) => {
   let harness: StoreHarness
   let store: ChainStore

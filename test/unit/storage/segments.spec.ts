@@ -1,0 +1,208 @@
+/**
+ * The LevelDB store's payload segments: large payloads live in segment files,
+ * what a crash leaves past the last referenced entry is cut off, segments
+ * whose blocks are all pruned are deleted (pinned payloads survive them), and
+ * a chain's files go with the chain.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { appendFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { emptyTip, tipOf, verifyBlock } from '../../../src/chain/index.ts'
+import type { ChainTip } from '../../../src/chain/index.ts'
+import { openDatabase } from '../../../src/storage/database.ts'
+import type { NodeDatabase } from '../../../src/storage/database.ts'
+import { LevelChainStore, CHAINS_SUBLEVEL, SEGMENTS_DIR } from '../../../src/storage/level.ts'
+import type { LevelChainStoreOptions } from '../../../src/storage/level.ts'
+import { ChainKeys } from '../../../src/storage/keys.ts'
+import { ChainMeta } from '../../../src/storage/pb/store.ts'
+import { chainOf, collect, enc } from './helpers.ts'
+import type { BlockSpec } from './helpers.ts'
+
+const CHAIN = 'car'
+/** Blocks of about 1.2 KiB payload: every block goes to a segment, and a segment closes after three of them. */
+const OPTIONS: LevelChainStoreOptions = { inlineMax: 1024, segmentBytes: 3 * 1024 }
+const big = (h: number): BlockSpec => ({ transactions: [{ key: `k${h}`, value: new Uint8Array(1200).fill(h % 256) }] })
+const small = (h: number): BlockSpec => ({ transactions: [{ key: `k${h}`, value: enc.encode(`v${h}`) }] })
+
+describe('storage - LevelChainStore payload segments', () => {
+  let dir: string
+  let database: NodeDatabase | undefined
+  let store: LevelChainStore | undefined
+
+  const open = async (options: LevelChainStoreOptions = OPTIONS): Promise<LevelChainStore> => {
+    database = await openDatabase(dir)
+    store = await LevelChainStore.open(database, options)
+    return store
+  }
+  const close = async (): Promise<void> => {
+    await store?.close()
+    await database?.close()
+    store = undefined
+    database = undefined
+  }
+  /** Closes without the store's clean shutdown (no meta flush), as a crash would leave it. */
+  const crash = async (): Promise<void> => {
+    await database?.close()
+    store = undefined
+    database = undefined
+  }
+  const segmentFiles = async (): Promise<string[]> => {
+    const root = join(dir, SEGMENTS_DIR)
+    const ids = await readdir(root).catch(() => [])
+    const files = await Promise.all(ids.map(async id => (await readdir(join(root, id))).map(f => `${id}/${f}`)))
+    return files.flat().sort()
+  }
+  const verifyAll = async (s: LevelChainStore): Promise<ChainTip> => {
+    let prev: ChainTip = emptyTip(CHAIN)
+    for await (const b of s.blocks(CHAIN)) {
+      verifyBlock(b, prev, { allowPruned: true })
+      prev = tipOf(b)
+    }
+    expect(prev).toEqual(await s.tip(CHAIN))
+    return prev
+  }
+
+  afterEach(async () => {
+    await close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('keeps large payloads in segment files and small ones inline, and reads both back', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    const s = await open()
+    const blocks = chainOf(CHAIN, 10, h => h % 3 === 0 ? small(h) : big(h))
+    for (const b of blocks) await s.append(b)
+    // 7 large blocks, three to a segment
+    expect(await segmentFiles()).toHaveLength(3)
+    // the records in LevelDB hold headers and locations, not the large payloads
+    const keys = new ChainKeys((database as NodeDatabase).sublevel(CHAINS_SUBLEVEL).prefix)
+    for (const b of blocks) {
+      const record = await (database as NodeDatabase).db.get(keys.block(CHAIN, b.header.height)) as Uint8Array
+      if (b.header.height % 3 === 0) expect(record.byteLength).toBeGreaterThan(b.header.payloadBytes)
+      else expect(record.byteLength).toBeLessThan(1024)
+    }
+    const check = async (x: LevelChainStore): Promise<void> => {
+      for (const b of blocks) {
+        expect((await x.getBlock(CHAIN, b.header.height))?.payload).toEqual(b.payload)
+        expect((await x.get(CHAIN, `k${b.header.height}`))?.value).toEqual(b.header.height % 3 === 0 ? enc.encode(`v${b.header.height}`) : new Uint8Array(1200).fill(b.header.height))
+      }
+      expect((await collect(x.blocks(CHAIN))).map(b => b.payload)).toEqual(blocks.map(b => b.payload))
+      await verifyAll(x)
+    }
+    await check(s)
+    await close()
+    await check(await open())
+  })
+
+  it('cuts off what a crash left past the last referenced entry, and files no record lists', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    let s = await open()
+    const blocks = chainOf(CHAIN, 8, big)
+    await s.appendMany(blocks.slice(0, 4))
+    await s.append(blocks[4])
+    const files = await segmentFiles()
+    const last = join(dir, SEGMENTS_DIR, files[files.length - 1])
+    const size = (await stat(last)).size
+    await crash()
+    // what a crash between a segment write and its batch leaves: a tail, a new segment, a whole directory
+    await appendFile(last, new Uint8Array(777).fill(7))
+    const [fileId] = files[0].split('/')
+    await writeFile(join(dir, SEGMENTS_DIR, fileId, '0000000000000099.seg'), new Uint8Array(50))
+    await mkdir(join(dir, SEGMENTS_DIR, '12345'))
+    await writeFile(join(dir, SEGMENTS_DIR, '12345', '0000000000000001.seg'), new Uint8Array(50))
+
+    s = await open()
+    expect(await segmentFiles()).toEqual(files)
+    expect((await stat(last)).size).toBe(size)
+    expect((await s.tip(CHAIN)).height).toBe(5)
+    // appends go on where the referenced entries end
+    await s.appendMany(blocks.slice(5))
+    await verifyAll(s)
+    expect((await s.get(CHAIN, 'k8'))?.value).toEqual(new Uint8Array(1200).fill(8))
+    await close()
+    await verifyAll(await open())
+  })
+
+  it('rolls the log position forward over appends after the last meta write', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    let s = await open()
+    const blocks = chainOf(CHAIN, 12, big)
+    for (const b of blocks.slice(0, 7)) await s.append(b, { sync: false })
+    await crash()
+    s = await open()
+    expect((await s.tip(CHAIN)).height).toBe(7)
+    for (const b of blocks.slice(7)) await s.append(b)
+    expect((await collect(s.blocks(CHAIN))).map(b => b.payload)).toEqual(blocks.map(b => b.payload))
+  })
+
+  it('deletes segments whose blocks are all pruned; a pinned payload outlives its segment', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    const s = await open()
+    const blocks = chainOf(CHAIN, 12, big)
+    await s.appendMany(blocks.slice(0, 3))
+    await s.appendMany(blocks.slice(3, 6))
+    await s.appendMany(blocks.slice(6, 9))
+    await s.appendMany(blocks.slice(9))
+    expect(await segmentFiles()).toHaveLength(4)
+    await s.pin(CHAIN, { type: 'range', from: 2, to: 2 })
+    await s.pin(CHAIN, { type: 'key', key: 'k5' })
+    const result = await s.prune(CHAIN, [1, 2, 3, 4, 5, 6, 7], { watermark: 8 })
+    expect(result.pinned).toEqual([2, 5])
+    // segments 1-3 and 4-6 hold only pruned or pinned blocks now; 7-9 still holds 8 and 9
+    expect(await segmentFiles()).toHaveLength(2)
+    expect((await s.getBlock(CHAIN, 2))?.payload).toEqual(blocks[1].payload)
+    expect((await s.get(CHAIN, 'k5'))?.value).toEqual(new Uint8Array(1200).fill(5))
+    expect((await s.getBlock(CHAIN, 1))?.payload).toBeUndefined()
+    await verifyAll(s)
+    // once unpinned, the rescued payload can be pruned like any other
+    await s.unpin(CHAIN, { type: 'range', from: 2, to: 2 })
+    expect((await s.prune(CHAIN, [2], { watermark: 3 })).pruned).toEqual([2])
+    expect((await s.getBlock(CHAIN, 2))?.payload).toBeUndefined()
+    await close()
+    const reopened = await open()
+    expect(await segmentFiles()).toHaveLength(2)
+    expect((await reopened.get(CHAIN, 'k5'))?.value).toEqual(new Uint8Array(1200).fill(5))
+    expect((await reopened.info(CHAIN))?.prunedBlocks).toBe(6)
+    await verifyAll(reopened)
+  })
+
+  it('removes a chain\'s segments with the chain, also when a crash interrupted the delete', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    let s = await open()
+    await s.appendMany(chainOf(CHAIN, 4, big))
+    await s.appendMany(chainOf('other', 4, big))
+    // one batch, one segment (a batch is never split)
+    expect(await segmentFiles()).toHaveLength(2)
+    expect(await s.deleteChain(CHAIN)).toBe(true)
+    expect(await segmentFiles()).toHaveLength(1)
+    // as if deleteChain had written its mark and crashed before clearing
+    const keys = new ChainKeys((database as NodeDatabase).sublevel(CHAINS_SUBLEVEL).prefix)
+    const meta = ChainMeta.decode(await (database as NodeDatabase).db.get(keys.meta('other')) ?? new Uint8Array())
+    await (database as NodeDatabase).db.put(keys.meta('other'), ChainMeta.encode({ ...meta, deleting: true }))
+    await crash()
+    s = await open()
+    expect(await s.chains()).toEqual([])
+    expect(await segmentFiles()).toEqual([])
+    // and the id can start over, in new files
+    await s.appendMany(chainOf(CHAIN, 2, big))
+    expect((await s.get(CHAIN, 'k2'))?.value).toEqual(new Uint8Array(1200).fill(2))
+  })
+
+  it('reads a chain written inline before segments existed, then continued in segments', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    const blocks = chainOf(CHAIN, 9, big)
+    // everything inline, as stores written before the segments
+    let s = await open({ inlineMax: 1024 * 1024 })
+    await s.appendMany(blocks.slice(0, 5))
+    expect(await segmentFiles()).toEqual([])
+    await close()
+    s = await open()
+    await s.appendMany(blocks.slice(5))
+    expect(await segmentFiles()).toHaveLength(1)
+    const runs = await collect(s.runs(CHAIN, { maxBytes: 3000 }))
+    expect(runs.map(r => [r.from, r.to])).toEqual([[1, 2], [3, 4], [5, 6], [7, 8], [9, 9]])
+    expect((await collect(s.blocks(CHAIN))).map(b => b.payload)).toEqual(blocks.map(b => b.payload))
+    await verifyAll(s)
+  })
+})
