@@ -19,6 +19,37 @@ export function timeoutSignal (ms: number, signal?: AbortSignal): AbortSignal {
 }
 
 /**
+ * One signal for a whole exchange that aborts (with a TimeoutError) once
+ * `ms` pass without `touch()`: a long transfer is fine while it moves. Its
+ * one timer is refreshed per message rather than a timeout signal (and its
+ * combination with the caller's) made per message, which a transfer of
+ * thousands of frames paid for in timers and listeners.
+ */
+export class IdleTimeout {
+  readonly signal: AbortSignal
+  private readonly controller = new AbortController()
+  private readonly timer: ReturnType<typeof setTimeout>
+
+  constructor (ms: number, signal?: AbortSignal) {
+    this.timer = setTimeout(() => {
+      this.controller.abort(new TimeoutError(`nothing moved for ${ms} ms`))
+    }, ms)
+    this.signal = signal == null ? this.controller.signal : AbortSignal.any([signal, this.controller.signal])
+    setMaxListeners(Infinity, this.signal)
+  }
+
+  /** Something moved: the clock starts over. */
+  touch (): void {
+    this.timer.refresh()
+  }
+
+  /** The exchange is over: the timer goes. */
+  clear (): void {
+    clearTimeout(this.timer)
+  }
+}
+
+/**
  * What a peer's malformed or oversized frame surfaces as, from @libp2p/utils
  * and protons (StreamBufferError: more unread bytes than the reader buffers).
  */

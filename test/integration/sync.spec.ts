@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { prefixLogger } from '@libp2p/logger'
-import { decodeBlock, emptyTip, encodeBlock, tipOf, verifyBlock, sha256, createBlock } from '../../src/chain/index.ts'
+import { emptyTip, tipOf, verifyBlock, sha256, createBlock } from '../../src/chain/index.ts'
 import type { Block, ChainTip } from '../../src/chain/index.ts'
 import { BlockHeader } from '../../src/chain/pb/chain.ts'
 import { sync } from '../../src/protocols/sync/index.ts'
@@ -13,6 +13,7 @@ import type { ChainStore } from '../../src/storage/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
+import { lyingStore } from '../utils/lying-store.ts'
 import { buildChain, collect, enc } from '../unit/storage/helpers.ts'
 import { gpsTransaction } from '../../src/workload/gps.ts'
 
@@ -53,26 +54,6 @@ function forge (block: Block): Block {
   const header = { ...block.header, payloadHash: sha256(payload) as Uint8Array<ArrayBuffer>, payloadBytes: payload.byteLength, txCount: 1 }
   const headerBytes = BlockHeader.encode(header)
   return { header: BlockHeader.decode(headerBytes), headerBytes, hash: sha256(headerBytes), payload }
-}
-
-/** Serves `forge(block)` instead of the block at `height` (as a block and as a record, which the responder sends). */
-function lyingStore (inner: ChainStore, height: number): ChainStore {
-  return new Proxy(inner, {
-    get (target, prop) {
-      if (prop === 'blocks') {
-        return async function * (chainId: string, options?: Parameters<ChainStore['blocks']>[1]) {
-          for await (const b of target.blocks(chainId, options)) yield b.header.height === height ? forge(b) : b
-        }
-      }
-      if (prop === 'records') {
-        return async function * (chainId: string, options?: Parameters<ChainStore['records']>[1]) {
-          for await (const r of target.records(chainId, options)) yield r.height === height ? { ...r, record: encodeBlock(forge(decodeBlock(r.record))) } : r
-        }
-      }
-      const value = Reflect.get(target, prop) as unknown
-      return typeof value === 'function' ? value.bind(target) : value
-    }
-  })
 }
 
 describe('sync - reconcile over libp2p', () => {
@@ -117,7 +98,7 @@ describe('sync - reconcile over libp2p', () => {
     // the liar has the longest chain (60) and forges block 20 when it serves it,
     // over the real protocol: its own sync service is replaced by one reading a lying store
     await liar.sync.stop()
-    const forger = sync()({ libp2p: liar.libp2p, store: lyingStore(liar.chains, 20), logger: prefixLogger('liar'), peers: () => [] })
+    const forger = sync()({ libp2p: liar.libp2p, store: lyingStore(liar.chains, 20, forge), logger: prefixLogger('liar'), peers: () => [] })
     await forger.start()
     const chain = blocksAfter(emptyTip(CHAIN), 60)
     await appendInBatches(liar.chains, chain)

@@ -278,23 +278,28 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
   try {
     const to = req.to === 0 ? undefined : req.to
     const range = { from: req.from, to }
-    // stored records are sent as they are: no decoding, no re-encoding
-    const records = req.headers ? headerRecords(store, req.chainId, range) : store.records(req.chainId, range)
-    for await (const { height, record, pruned } of records) {
-      if (pruned) {
-        // we pruned it: the requester cannot verify or apply a block without payload
-        await flush()
-        const info = await store.info(req.chainId)
-        await send(response({ status: SyncResponse.Status.PRUNED, height: info?.height ?? 0, tipHash: info?.tipHash as Uint8Array<ArrayBuffer>, message: `payload of block ${height} pruned`, done: true }))
-        log('served %d blocks of %s, stopped at pruned block %d', sent, req.chainId, height)
-        return
+    if (req.headers) {
+      for await (const { record } of headerRecords(store, req.chainId, range)) {
+        const size = framedSize(record)
+        if (frame.length > 0 && (frameSize + size > options.frameBytes || frame.length >= MAX_BLOCKS_PER_FRAME)) await flush()
+        frame.push(record)
+        frameSize += size
       }
-      const size = framedSize(record)
-      if (frame.length > 0 && (frameSize + size > options.frameBytes || frame.length >= MAX_BLOCKS_PER_FRAME)) await flush()
-      frame.push(record)
-      frameSize += size
+      await flush()
+    } else {
+      // a run of stored entries is a frame of blocks as it stands (see RecordRun): sent as read
+      for await (const run of store.runs(req.chainId, { ...range, maxBytes: options.frameBytes, maxBlocks: MAX_BLOCKS_PER_FRAME })) {
+        if (run.pruned) {
+          // we pruned it: the requester cannot verify or apply a block without payload
+          const info = await store.info(req.chainId)
+          await send(response({ status: SyncResponse.Status.PRUNED, height: info?.height ?? 0, tipHash: info?.tipHash as Uint8Array<ArrayBuffer>, message: `payload of block ${run.from} pruned`, done: true }))
+          log('served %d blocks of %s, stopped at pruned block %d', sent, req.chainId, run.from)
+          return
+        }
+        await send(run.bytes)
+        sent += run.to - run.from + 1
+      }
     }
-    await flush()
     const info = await store.info(req.chainId)
     await send(response({ height: info?.height ?? 0, tipHash: info?.tipHash as Uint8Array<ArrayBuffer>, done: true }))
     log.trace('served %d blocks of %s from %d', sent, req.chainId, req.from)

@@ -11,6 +11,7 @@ import type { Block, ChainTip } from '../../chain/index.ts'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
 import { ChainMovedError, NotVouchedError } from './errors.ts'
+import { IdleTimeout } from '../stream.ts'
 import { admit, serve } from './handler.ts'
 import { SyncRequest, SyncResponse, checkReportedTip, decodeResponse, request } from './messages.ts'
 import {
@@ -176,64 +177,79 @@ export class SyncService implements Sync {
     // the blocks before it (a forger can link as many blocks as it likes)
     const expected = authority.trust === 'tip' ? await this.vouchedHashes(peer, chainId, start, authority, options) : undefined
     return await this.exchange(peer, options, async (lp) => {
-      await lp.write(request({
-        type: SyncRequest.Type.BLOCKS, chainId, from: start.height + 1, to: to ?? 0, credit: this.windowBytes
-      }), { signal: this.signal(this.timeout, options.signal) })
-      // The last block received is held back until its successor arrives and
-      // links to it: a forged block that is consistent in itself (payload,
-      // payloadHash and hash all rewritten) is caught by the next block's
-      // prevHash, and never stored. Only the final block of the range has no
-      // successor to vouch for it: a fetch trusted to the peer (the chain's
-      // owner) takes it as the peer's word; a vouched fetch knows its hash.
-      let pending: Block | undefined
-      // Frames are pipelined: frame N+1 is verified while frame N is written.
-      // Appends do not sync; the final one does, and LevelDB's sync makes all
-      // earlier writes durable with it. A crash mid-fetch loses at most blocks
-      // that were never acknowledged to anyone, and the next fetch gets them again.
-      let inflight: Promise<void> = Promise.resolve()
-      const append = async (blocks: Block[], sync: boolean): Promise<void> => {
-        if (blocks.length === 0) return
-        try {
-          result.tip = await store.appendMany(blocks, { sync })
-          result.fetched += blocks.length
-        } catch (err) {
-          // another writer (replication, consensus) appended the same blocks meanwhile: not the peer's fault
-          if (await this.overtaken(chainId, blocks[0], err)) throw new ChainMovedError(`${chainId} moved past ${blocks[0].header.height} during the fetch`)
-          // InvalidBlockError (bad hash, payload, link) propagates: the peer is dropped, nothing of this batch is stored
-          throw err
-        }
-      }
-      while (true) {
-        // the timeout restarts for every frame: a long sync is fine while it moves
-        const bytes = await lp.read({ signal: this.signal(this.timeout, options.signal) })
-        const res = decodeResponse(bytes)
-        if (res.status === SyncResponse.Status.NOT_FOUND) throw new NotFoundError(`${peer.toString()} does not hold ${chainId}`)
-        if (res.status === SyncResponse.Status.PRUNED) result.complete = false
-        else if (res.status !== SyncResponse.Status.OK) throw new ProtocolError(`blocks of ${chainId}: ${res.status} ${res.message}`)
-        if (res.done) {
-          if (res.blocks.length > 0) throw new InvalidMessageError('blocks in the final frame')
-          checkReportedTip(res)
-          await inflight
-          await append(pending != null ? [pending] : [], true)
-          result.remoteHeight = res.height
-          return result
-        }
-        if (res.blocks.length === 0) throw new InvalidMessageError('an empty frame')
-        // the frame left the stream's buffer: the responder may send that much more.
-        // At most the window is buffered, plus this frame and the one being written.
-        await lp.write(request({ type: SyncRequest.Type.CREDIT, chainId, credit: bytes.byteLength }), { signal: this.signal(this.timeout, options.signal) })
-        const blocks: Block[] = res.blocks.map(b => blockFromBytes(b.header, b.payload))
-        if (expected != null) for (const b of blocks) checkVouched(b, start.height, expected)
-        const batch = pending != null ? [pending, ...blocks] : blocks
-        pending = batch.pop()
-        // the held-back block must be vouched for by its successor before it is stored
-        if (pending != null && batch.length > 0) checkLink(pending, batch[batch.length - 1])
-        const next = append(batch, false)
-        next.catch(() => {}) // observed below, one frame later
-        await inflight
-        inflight = next
+      // the timeout restarts with every frame: a long sync is fine while it moves
+      const idle = new IdleTimeout(this.timeout, AbortSignal.any([this.shutdown.signal, ...(options.signal != null ? [options.signal] : [])]))
+      try {
+        return await this.receiveBlocks(lp, idle, { chainId, peer, start, to, expected, result })
+      } finally {
+        idle.clear()
       }
     })
+  }
+
+  /** The BLOCKS exchange of a fetch: request, then frames until done, each verified and appended. */
+  private async receiveBlocks (lp: LengthPrefixedStream<Stream>, idle: IdleTimeout, f: { chainId: string, peer: PeerId, start: ChainTip, to?: number, expected?: Uint8Array[], result: FetchResult }): Promise<FetchResult> {
+    const { store } = this.components
+    const { chainId, peer, start, to, expected, result } = f
+    await lp.write(request({
+      type: SyncRequest.Type.BLOCKS, chainId, from: start.height + 1, to: to ?? 0, credit: this.windowBytes
+    }), { signal: idle.signal })
+    // The last block received is held back until its successor arrives and
+    // links to it: a forged block that is consistent in itself (payload,
+    // payloadHash and hash all rewritten) is caught by the next block's
+    // prevHash, and never stored. Only the final block of the range has no
+    // successor to vouch for it: a fetch trusted to the peer (the chain's
+    // owner) takes it as the peer's word; a vouched fetch knows its hash.
+    let pending: Block | undefined
+    // Frames are pipelined: frame N+1 is verified while frame N is written.
+    // Appends do not sync LevelDB's log; the final one does, which makes every
+    // earlier append durable with it (large payloads are flushed to their
+    // segment before each append anyway, see storage/level.ts). A crash
+    // mid-fetch loses at most blocks that were never acknowledged to anyone,
+    // and the next fetch gets them again.
+    let inflight: Promise<void> = Promise.resolve()
+    const append = async (blocks: Block[], sync: boolean): Promise<void> => {
+      if (blocks.length === 0) return
+      try {
+        result.tip = await store.appendMany(blocks, { sync })
+        result.fetched += blocks.length
+      } catch (err) {
+        // another writer (replication, consensus) appended the same blocks meanwhile: not the peer's fault
+        if (await this.overtaken(chainId, blocks[0], err)) throw new ChainMovedError(`${chainId} moved past ${blocks[0].header.height} during the fetch`)
+        // InvalidBlockError (bad hash, payload, link) propagates: the peer is dropped, nothing of this batch is stored
+        throw err
+      }
+    }
+    while (true) {
+      const bytes = await lp.read({ signal: idle.signal })
+      idle.touch()
+      const res = decodeResponse(bytes)
+      if (res.status === SyncResponse.Status.NOT_FOUND) throw new NotFoundError(`${peer.toString()} does not hold ${chainId}`)
+      if (res.status === SyncResponse.Status.PRUNED) result.complete = false
+      else if (res.status !== SyncResponse.Status.OK) throw new ProtocolError(`blocks of ${chainId}: ${res.status} ${res.message}`)
+      if (res.done) {
+        if (res.blocks.length > 0) throw new InvalidMessageError('blocks in the final frame')
+        checkReportedTip(res)
+        await inflight
+        await append(pending != null ? [pending] : [], true)
+        result.remoteHeight = res.height
+        return result
+      }
+      if (res.blocks.length === 0) throw new InvalidMessageError('an empty frame')
+      // the frame left the stream's buffer: the responder may send that much more.
+      // At most the window is buffered, plus this frame and the one being written.
+      await lp.write(request({ type: SyncRequest.Type.CREDIT, chainId, credit: bytes.byteLength }), { signal: idle.signal })
+      const blocks: Block[] = res.blocks.map(b => blockFromBytes(b.header, b.payload))
+      if (expected != null) for (const b of blocks) checkVouched(b, start.height, expected)
+      const batch = pending != null ? [pending, ...blocks] : blocks
+      pending = batch.pop()
+      // the held-back block must be vouched for by its successor before it is stored
+      if (pending != null && batch.length > 0) checkLink(pending, batch[batch.length - 1])
+      const next = append(batch, false)
+      next.catch(() => {}) // observed below, one frame later
+      await inflight
+      inflight = next
+    }
   }
 
   /**
