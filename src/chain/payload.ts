@@ -8,6 +8,7 @@
  * returns where each value lies, so the store can index values without
  * decoding or copying them. A unit test checks byte equality with protons.
  */
+import { isUtf8 } from 'node:buffer'
 import { InvalidBlockError, InvalidTransactionError } from './errors.ts'
 import { MAX_KEY_BYTES, MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK } from './constants.ts'
 import { varintLength, writeVarint } from './varint.ts'
@@ -31,7 +32,7 @@ export interface TransactionInput {
 /** One transaction located inside a payload. */
 export interface PayloadEntry {
   op: TxOp
-  key: string
+  readonly key: string
   /** Offset of the key's UTF-8 bytes in the payload. */
   keyOffset: number
   keyLength: number
@@ -48,8 +49,36 @@ const TAG_VALUE = 0x1a
 const OP_DELETE = 1
 
 const EMPTY = new Uint8Array(0)
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true })
 const utf8Encoder = new TextEncoder()
+
+/**
+ * A parsed transaction. Its key is decoded only when asked for: the LevelDB
+ * store indexes keys by their bytes, and a 64 MiB sync decoded 65k key
+ * strings nobody read.
+ */
+class ParsedEntry implements PayloadEntry {
+  constructor (
+    private readonly payload: Uint8Array,
+    readonly op: TxOp,
+    readonly keyOffset: number,
+    readonly keyLength: number,
+    readonly valueOffset: number,
+    readonly valueLength: number
+  ) {}
+
+  get key (): string {
+    return utf8.decode(this.payload.subarray(this.keyOffset, this.keyOffset + this.keyLength))
+  }
+}
+
+/** Whether the bytes are well-formed UTF-8 (ASCII checked in place, the rest natively). */
+function validUtf8 (buf: Uint8Array, from: number, length: number): boolean {
+  for (let i = from; i < from + length; i++) {
+    if (buf[i] >= 0x80) return isUtf8(buf.subarray(from, from + length))
+  }
+  return true
+}
 
 function bad (message: string): InvalidBlockError {
   return new InvalidBlockError('BadPayload', `Invalid block: BadPayload: ${message}`)
@@ -163,12 +192,7 @@ export function parsePayload (payload: Uint8Array): PayloadEntry[] {
     if (keyLength === 0 || keyLength > MAX_KEY_BYTES) throw bad('empty or oversized key')
     if (pos + keyLength > txEnd) throw bad('truncated key')
     const keyOffset = pos
-    let key: string
-    try {
-      key = utf8.decode(payload.subarray(pos, pos + keyLength))
-    } catch {
-      throw bad('key is not UTF-8')
-    }
+    if (!validUtf8(payload, pos, keyLength)) throw bad('key is not UTF-8')
     pos += keyLength
 
     let valueOffset = pos
@@ -182,7 +206,7 @@ export function parsePayload (payload: Uint8Array): PayloadEntry[] {
       if (pos !== txEnd) throw bad('transaction length mismatch')
       if (op === 'DELETE') throw bad('a delete carries a value')
     }
-    entries.push({ op, key, keyOffset, keyLength, valueOffset, valueLength })
+    entries.push(new ParsedEntry(payload, op, keyOffset, keyLength, valueOffset, valueLength))
   }
   return entries
 }
