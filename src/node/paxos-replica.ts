@@ -736,9 +736,9 @@ export class ChainReplica {
   }
 
   /**
-   * Forgets applied slots once enough piled up. own/shared: first a synced
-   * meta write (it also flushes the unsynced block appends before it), so
-   * the slots dropped are durably in the chain store.
+   * Forgets applied slots once enough piled up. own/shared: first the chain
+   * store's flush (blocks are applied without sync) and a synced meta write,
+   * so the slots dropped are durably in the chain store.
    */
   private async maybeCompact (): Promise<void> {
     const st = this.paxos.status()
@@ -755,6 +755,7 @@ export class ChainReplica {
     }
     if (at == null) return
     this.compactPoint = { slot: target, height: at.height, hash: at.hash }
+    await this.d.store.flush(this.chainId)
     await this.saveMeta(true)
     this.paxos.compact(target)
   }

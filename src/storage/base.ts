@@ -65,6 +65,8 @@ export abstract class AbstractChainStore implements ChainStore {
   // writes run one at a time, in order: a tip read inside a write is current
   private tail: Promise<unknown> = Promise.resolve()
   private closed = false
+  /** A write failed halfway (the disk, not the caller): no write runs after it. */
+  private stopped?: Error
 
   /** Writes blocks, their state changes and the new meta atomically. */
   protected abstract commitAppend (items: AppendItem[], meta: ChainMeta, sync: boolean): Promise<void>
@@ -87,6 +89,7 @@ export abstract class AbstractChainStore implements ChainStore {
 
   protected async enqueue<T> (fn: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreClosedError()
+    if (this.stopped != null) throw new StoreClosedError(`the store stopped after a failed write (${this.stopped.message}); reopen it to recover`)
     const run = this.tail.then(fn, fn)
     this.tail = run.catch(() => {})
     return await run
@@ -357,6 +360,22 @@ export abstract class AbstractChainStore implements ChainStore {
   pins (chainId: string): Pin[] {
     return (this.pinSets.get(chainId) ?? []).map(p => ({ ...p }))
   }
+
+  /**
+   * Refuses every write from now on. For a write that failed after part of it
+   * reached the disk: what is there no longer matches what the store holds in
+   * memory, and only open() (which checks and repairs) may go on from it.
+   */
+  protected stop (err: Error): void {
+    this.stopped ??= err
+  }
+
+  async flush (chainId: string): Promise<void> {
+    await this.enqueue(async () => { await this.commitFlush(chainId) })
+  }
+
+  /** Makes the chain's appends durable; nothing to do where nothing is on disk. */
+  protected async commitFlush (_chainId: string): Promise<void> {}
 
   async close (): Promise<void> {
     this.closed = true

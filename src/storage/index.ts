@@ -12,7 +12,8 @@
  *   otherwise, with nothing changed);
  * - writes are serialized per store, so a tip read inside a write is current;
  * - with `sync: true` (the default) an acknowledged append survives a machine
- *   crash, not only a process crash (see level.ts);
+ *   crash, not only a process crash (see level.ts); appends without it become
+ *   durable with the chain's next synced append or flush();
  * - pruning removes payloads only; headers stay, so the chain still verifies,
  *   and pinned blocks are never pruned.
  *
@@ -181,6 +182,13 @@ export interface ChainStore {
   pin: (chainId: string, pin: Pin) => Promise<void>
   unpin: (chainId: string, pin: Pin) => Promise<void>
   pins: (chainId: string) => Pin[]
+  /**
+   * Makes every append to the chain so far durable, as `sync: true` makes one:
+   * bulk writers append without sync and flush once. A synced write elsewhere
+   * (the node's other records) does not do this: payloads in segment files
+   * are flushed only here and by synced appends.
+   */
+  flush: (chainId: string) => Promise<void>
   /** Waits for queued writes, then refuses new ones. Does not close the database it was given. */
   close: () => Promise<void>
 }

@@ -172,13 +172,33 @@ export function encodePointer (p: Pointer): Uint8Array {
   return pointerBytes(p.height, p.valueOffset, p.valueLength)
 }
 
-/** encodePointer without the object (appends write one per transaction). */
+/** Bytes of a state pointer: height u64, value offset u32, value length u32 (all BE). */
+export const POINTER_BYTES = 16
+
+/** encodePointer without the object. */
 export function pointerBytes (height: number, valueOffset: number, valueLength: number): Uint8Array {
-  const out = new Uint8Array(16)
-  writeU64(out, 0, height)
-  writeU32(out, 8, valueOffset)
-  writeU32(out, 12, valueLength)
+  const out = new Uint8Array(POINTER_BYTES)
+  writePointer(out, 0, height, valueOffset, valueLength)
   return out
+}
+
+/** Writes a state pointer into `out` at `pos` (appends write one per transaction). */
+export function writePointer (out: Uint8Array, pos: number, height: number, valueOffset: number, valueLength: number): void {
+  writeU64(out, pos, height)
+  writeU32(out, pos + 8, valueOffset)
+  writeU32(out, pos + 12, valueLength)
+}
+
+/**
+ * A delete's pointer: the height of the block that deleted the key, and an
+ * offset and length no value can have. Deleted keys keep an index entry so
+ * that open() can take back a delete a machine crash lost the block of
+ * (recovery.ts); reads treat it as absent.
+ */
+export const TOMBSTONE_OFFSET = 0xffff_ffff
+
+export function isTombstone (p: Pointer): boolean {
+  return p.valueOffset === TOMBSTONE_OFFSET && p.valueLength === TOMBSTONE_OFFSET
 }
 
 export function decodePointer (bytes: Uint8Array): Pointer {

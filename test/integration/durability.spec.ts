@@ -64,7 +64,7 @@ async function runAndKill (dataDir: string, storeOptions: string): Promise<Run> 
 describe.each([
   { name: 'default store', storeOptions: {} },
   // most payloads in segment files, which roll every few blocks: kills land between a segment write and its batch
-  { name: 'payloads in segments', storeOptions: { inlineMax: 8 * 1024, segmentBytes: 64 * 1024 } }
+  { name: 'payloads in segments', storeOptions: { inlineMax: 8 * 1024, segmentMin: 8 * 1024, segmentBytes: 64 * 1024 } }
 ])('storage - durability under kill -9 ($name)', ({ storeOptions }) => {
   let dir: string | undefined
   afterEach(async () => {

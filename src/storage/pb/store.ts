@@ -16,6 +16,7 @@ export interface ChainMeta {
   fileId: number
   logSegment: number
   logEnd: number
+  durableHeight: number
 }
 
 export namespace ChainMeta {
@@ -88,6 +89,11 @@ export namespace ChainMeta {
           w.uint64Number(obj.logEnd)
         }
 
+        if ((obj.durableHeight != null && obj.durableHeight !== 0)) {
+          w.uint32(104)
+          w.uint64Number(obj.durableHeight)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -104,7 +110,8 @@ export namespace ChainMeta {
           deleting: false,
           fileId: 0,
           logSegment: 0,
-          logEnd: 0
+          logEnd: 0,
+          durableHeight: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -159,6 +166,10 @@ export namespace ChainMeta {
             }
             case 12: {
               obj.logEnd = reader.uint64Number()
+              break
+            }
+            case 13: {
+              obj.durableHeight = reader.uint64Number()
               break
             }
             default: {
@@ -260,6 +271,13 @@ export namespace ChainMeta {
               }
               break
             }
+            case 13: {
+              yield {
+                field: `${prefix}.durableHeight`,
+                value: reader.uint64Number()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -332,6 +350,11 @@ export namespace ChainMeta {
     value: number
   }
 
+  export interface ChainMetaDurableHeightFieldEvent {
+    field: '$.durableHeight'
+    value: number
+  }
+
   export function encode (obj: Partial<ChainMeta>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ChainMeta.codec())
   }
@@ -340,7 +363,7 @@ export namespace ChainMeta {
     return decodeMessage(buf, ChainMeta.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChainMeta>): Generator<ChainMetaChainIdFieldEvent | ChainMetaHeightFieldEvent | ChainMetaTipHashFieldEvent | ChainMetaBytesFieldEvent | ChainMetaPayloadBytesFieldEvent | ChainMetaPrunedBlocksFieldEvent | ChainMetaPruneFromFieldEvent | ChainMetaTipTimestampFieldEvent | ChainMetaDeletingFieldEvent | ChainMetaFileIdFieldEvent | ChainMetaLogSegmentFieldEvent | ChainMetaLogEndFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChainMeta>): Generator<ChainMetaChainIdFieldEvent | ChainMetaHeightFieldEvent | ChainMetaTipHashFieldEvent | ChainMetaBytesFieldEvent | ChainMetaPayloadBytesFieldEvent | ChainMetaPrunedBlocksFieldEvent | ChainMetaPruneFromFieldEvent | ChainMetaTipTimestampFieldEvent | ChainMetaDeletingFieldEvent | ChainMetaFileIdFieldEvent | ChainMetaLogSegmentFieldEvent | ChainMetaLogEndFieldEvent | ChainMetaDurableHeightFieldEvent> {
     return streamMessage(buf, ChainMeta.codec(), opts)
   }
 }

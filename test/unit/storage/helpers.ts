@@ -69,7 +69,7 @@ export function memoryHarness (): StoreHarness {
  * Every payload in segment files, and segments so small that every few blocks
  * start a new one: the segment paths run on the contract suite's small chains.
  */
-export const SEGMENTED: LevelChainStoreOptions = { inlineMax: 0, segmentBytes: 200 }
+export const SEGMENTED: LevelChainStoreOptions = { inlineMax: 0, segmentMin: 0, segmentBytes: 200 }
 
 export function segmentedHarness (): StoreHarness {
   return { ...levelHarness(SEGMENTED), name: 'level, segments' }

@@ -5,7 +5,7 @@
  * a chain's files go with the chain.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { appendFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, mkdtemp, open as open_, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { emptyTip, tipOf, verifyBlock } from '../../../src/chain/index.ts'
@@ -16,12 +16,13 @@ import { LevelChainStore, CHAINS_SUBLEVEL, SEGMENTS_DIR } from '../../../src/sto
 import type { LevelChainStoreOptions } from '../../../src/storage/level.ts'
 import { ChainKeys } from '../../../src/storage/keys.ts'
 import { ChainMeta } from '../../../src/storage/pb/store.ts'
+import { parseStored } from '../../../src/storage/records.ts'
 import { chainOf, collect, enc } from './helpers.ts'
 import type { BlockSpec } from './helpers.ts'
 
 const CHAIN = 'car'
 /** Blocks of about 1.2 KiB payload: every block goes to a segment, and a segment closes after three of them. */
-const OPTIONS: LevelChainStoreOptions = { inlineMax: 1024, segmentBytes: 3 * 1024 }
+const OPTIONS: LevelChainStoreOptions = { inlineMax: 1024, segmentMin: 1024, segmentBytes: 3 * 1024 }
 const big = (h: number): BlockSpec => ({ transactions: [{ key: `k${h}`, value: new Uint8Array(1200).fill(h % 256) }] })
 const small = (h: number): BlockSpec => ({ transactions: [{ key: `k${h}`, value: enc.encode(`v${h}`) }] })
 
@@ -122,6 +123,81 @@ describe('storage - LevelChainStore payload segments', () => {
     expect((await s.get(CHAIN, 'k8'))?.value).toEqual(new Uint8Array(1200).fill(8))
     await close()
     await verifyAll(await open())
+  })
+
+  it('after a power cut that lost unflushed payloads, cuts the chain before the first and takes back its state changes', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    let s = await open()
+    const value = (h: number): Uint8Array => new Uint8Array(1200).fill(h)
+    const specs: Record<number, BlockSpec> = {
+      2: { transactions: [{ key: 'k2', value: value(2) }, { key: 'shared', value: value(20) }] },
+      // appended without sync from here on
+      6: { transactions: [{ key: 'k6', value: value(6) }, { key: 'shared', value: value(60) }] },
+      7: { transactions: [{ key: 'k7', value: value(7) }, { op: 'DELETE', key: 'k3' }] },
+      8: { transactions: [{ key: 'fresh', value: value(8) }] }
+    }
+    const blocks = chainOf(CHAIN, 8, h => specs[h] ?? big(h))
+    await s.appendMany(blocks.slice(0, 4))
+    for (const b of blocks.slice(4)) await s.append(b, { sync: false })
+    expect((await s.get(CHAIN, 'shared'))?.height).toBe(6)
+    // the power cut: block 6's entry never reached the disk (its batch did)
+    const keys = new ChainKeys((database as NodeDatabase).sublevel(CHAINS_SUBLEVEL).prefix)
+    const at = parseStored(await (database as NodeDatabase).db.get(keys.block(CHAIN, 6)) as Uint8Array).location
+    if (at == null) throw new Error('block 6 should be in a segment')
+    await crash()
+    const file = await open_(join(dir, SEGMENTS_DIR, String(at.fileId), `${String(at.segment).padStart(16, '0')}.seg`), 'r+')
+    await file.write(new Uint8Array(at.length), 0, at.length, at.offset)
+    await file.close()
+
+    s = await open()
+    expect(await s.tip(CHAIN)).toEqual(tipOf(blocks[4]))
+    // what the cut blocks wrote is taken back: an overwrite, a delete, a new key
+    expect(await s.get(CHAIN, 'shared')).toEqual({ key: 'shared', value: value(20), height: 2 })
+    expect((await s.get(CHAIN, 'k3'))?.height).toBe(3)
+    expect(await s.get(CHAIN, 'fresh')).toBeUndefined()
+    expect(await s.get(CHAIN, 'k6')).toBeUndefined()
+    expect((await s.info(CHAIN))?.bytes).toBe(blocks.slice(0, 5).reduce((n, b) => n + b.headerBytes.byteLength + 32 + b.header.payloadBytes, 0))
+    expect(await s.getBlockByHash(CHAIN, blocks[5].hash)).toBeUndefined()
+    await verifyAll(s)
+    // the chain goes on from there, and holds after a clean reopen
+    await s.appendMany(blocks.slice(5))
+    expect((await s.get(CHAIN, 'shared'))?.height).toBe(6)
+    await close()
+    s = await open()
+    expect((await s.get(CHAIN, 'fresh'))?.value).toEqual(value(8))
+    expect(await s.get(CHAIN, 'k3')).toBeUndefined()
+    await verifyAll(s)
+  })
+
+  it('stops writing after a segment write failed under a stored batch; a reopen cuts that block', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    let s = await open()
+    const blocks = chainOf(CHAIN, 4, big)
+    await s.appendMany(blocks.slice(0, 2))
+    // the disk fails under the next append's segment write (its LevelDB batch goes through)
+    const segments = (s as unknown as { segments: { write: () => Promise<void> } }).segments
+    segments.write = async () => { throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }) }
+    await expect(s.append(blocks[2], { sync: false })).rejects.toThrow('EIO')
+    await expect(s.append(blocks[2])).rejects.toMatchObject({ name: 'StoreClosedError' })
+    expect((await s.tip(CHAIN)).height).toBe(2)
+    await crash()
+    s = await open()
+    expect(await s.tip(CHAIN)).toEqual(tipOf(blocks[1]))
+    expect(await s.get(CHAIN, 'k3')).toBeUndefined()
+    await s.appendMany(blocks.slice(2))
+    await verifyAll(s)
+  })
+
+  it('counts unsynced appends durable once flushed, so the next open checks nothing', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    const s = await open()
+    const blocks = chainOf(CHAIN, 6, big)
+    for (const b of blocks) await s.append(b, { sync: false })
+    const keys = new ChainKeys((database as NodeDatabase).sublevel(CHAINS_SUBLEVEL).prefix)
+    const durable = async (): Promise<number> => ChainMeta.decode(await (database as NodeDatabase).db.get(keys.meta(CHAIN)) ?? new Uint8Array()).durableHeight
+    expect(await durable()).toBe(0)
+    await s.flush(CHAIN)
+    expect(await durable()).toBe(6)
   })
 
   it('rolls the log position forward over appends after the last meta write', async () => {
