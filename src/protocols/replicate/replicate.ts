@@ -1,8 +1,9 @@
 import { pbStream } from '@libp2p/utils'
+import { Uint8ArrayList } from 'uint8arraylist'
 import type { ComponentLogger, Libp2p, Logger, PeerId } from '@libp2p/interface'
 import { bytesEqual } from '../../chain/index.ts'
 import type { ChainTip } from '../../chain/index.ts'
-import type { ChainStore } from '../../storage/index.ts'
+import type { ChainStore, RecordRun } from '../../storage/index.ts'
 import { InvalidMessageError, ProtocolError } from '../errors.ts'
 import { handleProtocol, timeoutSignal, withStream } from '../stream.ts'
 import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
@@ -32,8 +33,8 @@ export interface ReplicateComponents {
    */
   isMember?: (peer: PeerId) => boolean
   /**
-   * Backup side: the copy of `chainId` is complete up to `tip`. Must write
-   * durably (sync): that write also flushes the appends before it.
+   * Backup side: the copy of `chainId` is complete up to `tip` (and flushed:
+   * the store's flush() ran). Must write durably (sync).
    */
   onStored: (chainId: string, tip: ChainTip) => Promise<void>
   /**
@@ -85,6 +86,38 @@ export interface ReplicateOptions {
 }
 
 interface Frame { last: number, bytes: number }
+
+/** ReplicateRequest.blocks: field 8, length-delimited. */
+const TAG_BLOCKS = (8 << 3) | 2
+/** Blocks per BLOCKS frame: what a backup's decoder accepts (see server.ts). */
+const MAX_BLOCKS_PER_FRAME = 65_536
+
+/**
+ * A BLOCKS frame from a run of stored entries: the message's other fields,
+ * then the run's entries, whose tag byte becomes field 8's (they are
+ * SyncResponse's field 4 as stored). The run is the caller's buffer, changed
+ * in place and sent as it is: no block is copied into the frame.
+ */
+function blocksFrame (head: Uint8Array, run: RecordRun): Uint8ArrayList {
+  const bytes = run.bytes
+  let pos = 0
+  while (pos < bytes.byteLength) {
+    bytes[pos] = TAG_BLOCKS
+    let length = 0
+    let factor = 1
+    let byte
+    do {
+      byte = bytes[++pos]
+      length += (byte & 0x7f) * factor
+      factor *= 128
+    } while ((byte & 0x80) !== 0)
+    pos += 1 + length
+  }
+  return new Uint8ArrayList(head, bytes)
+}
+
+/** Writes frames already encoded (lpStream prefixes their length and sends the list without joining it). */
+const ENCODED = { encode: (frame: Uint8ArrayList): Uint8Array => frame as unknown as Uint8Array }
 
 /** Tracks bytes in flight; the writer waits while the window is full. */
 class Window {
@@ -188,7 +221,11 @@ export class ReplicateService {
       const progress = (height: number, sentBytes: number): void => {
         options.onProgress?.({ chainId, peer: peer.toString(), height, target: tip.height, sentBytes })
       }
-      const sent = await this.sendBlocks(write, read, chainId, from, tip.height, reset, signal, progress)
+      const writeFrame = async (frame: Uint8ArrayList): Promise<void> => { await pbs.write(frame, ENCODED, { signal }) }
+      const head = (first: boolean): Uint8Array => ReplicateRequest.encode({
+        type: ReplicateRequest.Type.BLOCKS, chainId, height: 0, tipHash: new Uint8Array(0), bytes: 0, epoch: options.epoch ?? 0, reset: first && reset, blocks: []
+      })
+      const sent = await this.sendBlocks(writeFrame, head, read, chainId, from, tip.height, signal, progress)
 
       await write({ type: ReplicateRequest.Type.DONE, height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer> })
       const done = await read()
@@ -220,12 +257,12 @@ export class ReplicateService {
   }
 
   private async sendBlocks (
-    write: (req: Partial<ReplicateRequest> & Pick<ReplicateRequest, 'type'>) => Promise<void>,
+    writeFrame: (frame: Uint8ArrayList) => Promise<void>,
+    head: (first: boolean) => Uint8Array,
     read: () => Promise<ReplicateResponse>,
     chainId: string,
     from: number,
     to: number,
-    reset: boolean,
     signal: AbortSignal,
     progress: (height: number, sentBytes: number) => void
   ): Promise<{ sentBlocks: number, sentBytes: number }> {
@@ -267,29 +304,19 @@ export class ReplicateService {
     acks.catch(() => {})
 
     let first = true
-    let batch: Uint8Array[] = []
-    let batchBytes = 0
-    const flush = async (last: number): Promise<void> => {
-      await window.reserve(batchBytes)
-      if (failure != null) throw failure
-      await write({ type: ReplicateRequest.Type.BLOCKS, reset: first && reset, blocks: batch as Array<Uint8Array<ArrayBuffer>> })
-      pending.push({ last, bytes: batchBytes })
-      wakeReader()
-      sentBlocks += batch.length
-      sentBytes += batchBytes
-      first = false
-      batch = []
-      batchBytes = 0
-    }
     try {
-      // stored records are BlockRecord encodings already: sent as they are
-      for await (const { height, record } of this.components.store.records(chainId, { from, to, signal })) {
-        if (batch.length > 0 && batchBytes + record.byteLength > this.targetFrameBytes) await flush(height - 1)
-        batch.push(record)
-        batchBytes += record.byteLength
-        if (height === to) await flush(to)
+      // runs of stored entries are frames of blocks but for the tag byte: sent as they are read
+      for await (const run of this.components.store.runs(chainId, { from, to, signal, maxBytes: this.targetFrameBytes, maxBlocks: MAX_BLOCKS_PER_FRAME })) {
+        const bytes = run.bytes.byteLength
+        await window.reserve(bytes)
+        if (failure != null) throw failure
+        await writeFrame(blocksFrame(head(first), run))
+        pending.push({ last: run.to, bytes })
+        wakeReader()
+        sentBlocks += run.to - run.from + 1
+        sentBytes += bytes
+        first = false
       }
-      if (batch.length > 0) await flush(to)
     } catch (err) {
       writerDone = true
       wakeReader()

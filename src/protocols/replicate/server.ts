@@ -19,6 +19,7 @@ import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
 import type { ReplicateComponents } from './replicate.ts'
 import type { Reservation, Reservations } from './reservations.ts'
 import { MAX_WINDOW_BYTES } from './constants.ts'
+import { BatchQueue } from '../batch-queue.ts'
 
 export interface ServeOptions {
   maxMessageBytes: number
@@ -88,45 +89,42 @@ export async function appendFresh (store: ChainStore, chainId: string, blocks: B
 
 interface QueuedFrame { blocks: Block[], bytes: number }
 
-/** Appends queued frames in merged batches and acknowledges each frame, in order. */
+/** Appends queued frames in merged batches (see BatchQueue) and acknowledges each frame, in order. */
 class Appender {
-  private queue: QueuedFrame[] = []
-  private running?: Promise<void>
-  failure?: Error
+  private readonly batches: BatchQueue<QueuedFrame>
 
   constructor (
-    private readonly store: ChainStore,
-    private readonly chainId: string,
-    private readonly ack: (tip: ChainTip) => Promise<void>,
+    store: ChainStore,
+    chainId: string,
+    ack: (tip: ChainTip) => Promise<void>,
     /** Told at once, so the proposer learns of a bad block without waiting for a timeout. */
-    private readonly fail: (err: Error) => Promise<void>,
+    fail: (err: Error) => Promise<void>,
     /** The frames' bytes are in the store now (counted as used from here on). */
-    private readonly written: (bytes: number) => void
-  ) {}
+    written: (bytes: number) => void
+  ) {
+    this.batches = new BatchQueue(async (frames) => {
+      try {
+        const tip = await appendFresh(store, chainId, frames.flatMap(f => f.blocks))
+        written(frames.reduce((n, f) => n + f.bytes, 0))
+        for (let i = 0; i < frames.length; i++) await ack(tip)
+      } catch (err) {
+        await fail(err as Error).catch(() => {})
+        throw err
+      }
+    })
+  }
+
+  get failure (): Error | undefined {
+    return this.batches.failure
+  }
 
   push (blocks: Block[], bytes: number): void {
-    this.queue.push({ blocks, bytes })
-    this.running ??= this.drain().finally(() => { this.running = undefined })
+    this.batches.push({ blocks, bytes })
   }
 
   /** Resolves once every queued frame is appended (or the first failure). */
   async idle (): Promise<void> {
-    while (this.running != null) await this.running
-  }
-
-  private async drain (): Promise<void> {
-    while (this.queue.length > 0 && this.failure == null) {
-      const frames = this.queue
-      this.queue = []
-      try {
-        const tip = await appendFresh(this.store, this.chainId, frames.flatMap(f => f.blocks))
-        this.written(frames.reduce((n, f) => n + f.bytes, 0))
-        for (let i = 0; i < frames.length; i++) await this.ack(tip)
-      } catch (err) {
-        this.failure = err as Error
-        await this.fail(this.failure).catch(() => {})
-      }
-    }
+    await this.batches.idle()
   }
 }
 
@@ -226,6 +224,8 @@ async function receive (t: Transfer): Promise<void> {
         await reply({ status: ReplicateResponse.Status.INVALID, height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer>, message: 'tip does not match DONE' })
         return
       }
+      // the frames were appended without sync: durable now, before anyone is told so
+      await store.flush(chainId)
       await t.components.onStored(chainId, now)
       await reply({ height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer> })
       return

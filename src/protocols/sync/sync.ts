@@ -12,6 +12,7 @@ import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
 import { ChainMovedError, NotVouchedError } from './errors.ts'
 import { IdleTimeout } from '../stream.ts'
+import { BatchQueue } from '../batch-queue.ts'
 import { admit, serve } from './handler.ts'
 import { SyncRequest, SyncResponse, checkReportedTip, decodeResponse, request } from './messages.ts'
 import {
@@ -201,13 +202,13 @@ export class SyncService implements Sync {
     // successor to vouch for it: a fetch trusted to the peer (the chain's
     // owner) takes it as the peer's word; a vouched fetch knows its hash.
     let pending: Block | undefined
-    // Frames are pipelined: frame N+1 is verified while frame N is written.
-    // Appends do not sync LevelDB's log; the final one does, which makes every
-    // earlier append durable with it (large payloads are flushed to their
-    // segment before each append anyway, see storage/level.ts). A crash
-    // mid-fetch loses at most blocks that were never acknowledged to anyone,
-    // and the next fetch gets them again.
-    let inflight: Promise<void> = Promise.resolve()
+    // Frames are group-committed: while one append runs, the frames that
+    // arrive meanwhile queue, and the next append takes them all (one segment
+    // write, one flush, one LevelDB batch). Appends do not sync LevelDB's log;
+    // the final one does, which makes every earlier append durable with it
+    // (large payloads are flushed to their segment before each append anyway,
+    // see storage/level.ts). A crash mid-fetch loses at most blocks that were
+    // never acknowledged to anyone, and the next fetch gets them again.
     const append = async (blocks: Block[], sync: boolean): Promise<void> => {
       if (blocks.length === 0) return
       try {
@@ -220,9 +221,13 @@ export class SyncService implements Sync {
         throw err
       }
     }
+    const appends = new BatchQueue<Block[]>(async (batches) => { await append(batches.flat(), false) })
+    const failed = (): Error | undefined => appends.failure
     while (true) {
       const bytes = await lp.read({ signal: idle.signal })
       idle.touch()
+      const error = failed()
+      if (error != null) throw error
       const res = decodeResponse(bytes)
       if (res.status === SyncResponse.Status.NOT_FOUND) throw new NotFoundError(`${peer.toString()} does not hold ${chainId}`)
       if (res.status === SyncResponse.Status.PRUNED) result.complete = false
@@ -230,14 +235,16 @@ export class SyncService implements Sync {
       if (res.done) {
         if (res.blocks.length > 0) throw new InvalidMessageError('blocks in the final frame')
         checkReportedTip(res)
-        await inflight
+        await appends.idle()
+        const last = failed()
+        if (last != null) throw last
         await append(pending != null ? [pending] : [], true)
         result.remoteHeight = res.height
         return result
       }
       if (res.blocks.length === 0) throw new InvalidMessageError('an empty frame')
       // the frame left the stream's buffer: the responder may send that much more.
-      // At most the window is buffered, plus this frame and the one being written.
+      // At most the window is buffered, plus what waits for the appender (below).
       await lp.write(request({ type: SyncRequest.Type.CREDIT, chainId, credit: bytes.byteLength }), { signal: idle.signal })
       const blocks: Block[] = res.blocks.map(b => blockFromBytes(b.header, b.payload))
       if (expected != null) for (const b of blocks) checkVouched(b, start.height, expected)
@@ -245,10 +252,9 @@ export class SyncService implements Sync {
       pending = batch.pop()
       // the held-back block must be vouched for by its successor before it is stored
       if (pending != null && batch.length > 0) checkLink(pending, batch[batch.length - 1])
-      const next = append(batch, false)
-      next.catch(() => {}) // observed below, one frame later
-      await inflight
-      inflight = next
+      if (batch.length > 0) appends.push(batch, bytes.byteLength)
+      // what waits for the disk is bounded like what the network has in flight
+      await appends.below(this.windowBytes)
     }
   }
 
