@@ -249,8 +249,10 @@ export class ReplicateService {
   private async startingPoint (chainId: string, tip: ChainTip, offer: ReplicateResponse): Promise<{ from: number, reset: boolean }> {
     if (offer.height === 0) return { from: 1, reset: false }
     if (offer.height <= tip.height) {
-      const ours = await this.components.store.getBlock(chainId, offer.height)
-      if (ours != null && bytesEqual(ours.hash, offer.tipHash)) return { from: offer.height + 1, reset: false }
+      // the header is enough to compare hashes: a large block's payload is not read for it
+      for await (const { block: ours } of this.components.store.headers(chainId, { from: offer.height, to: offer.height })) {
+        if (bytesEqual(ours.hash, offer.tipHash)) return { from: offer.height + 1, reset: false }
+      }
     }
     this.log('backup copy of %s diverged at height %d: replacing it', chainId, offer.height)
     return { from: 1, reset: true }
