@@ -2,10 +2,10 @@
  * Shared pieces of the benchmarks: in-process swarms on loopback, chains of
  * a given size, and raw-stream baselines measured over the same connections.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { createBlock, tipOf } from '../src/chain/index.ts'
 import type { Block } from '../src/chain/index.ts'
 import { createVGuardNode } from '../src/node/index.ts'
@@ -168,6 +168,52 @@ export async function rawIntoLevel (from: PeerId, to: VGuardNode, bytes: number,
   const ms = performance.now() - started
   await db.clear({ gte: utf8.encode(`bench-raw/${run}/`), lt: utf8.encode(`bench-raw/${run}0`) })
   return ms
+}
+
+/**
+ * The least any receiver that verifies what it gets and keeps it durably must
+ * do, as a baseline: the raw stream, sha-256 over every byte, and the bytes
+ * appended to a file (one write in flight, a flush started every 8 MiB so the
+ * disk writes back while the stream goes on) with an fdatasync at the end. No
+ * protocol, no framing, no block parsing, no state index. What a store can
+ * reach at best on this machine, measured in the same run.
+ */
+export async function rawIntoFile (from: PeerId, to: VGuardNode, bytes: number): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'vguard-bench-file-'))
+  const file = await open(join(dir, 'received'), 'w')
+  try {
+    const hash = createHash('sha256')
+    let buffered: Uint8Array[] = []
+    let bufferedBytes = 0
+    let inflight: Promise<unknown> = Promise.resolve()
+    let unflushed = 0
+    const flush = (): void => {
+      const chunks = buffered
+      unflushed += bufferedBytes
+      buffered = []
+      bufferedBytes = 0
+      inflight = inflight.then(async () => await file.writev(chunks))
+      if (unflushed >= 8 * MIB) {
+        unflushed = 0
+        inflight.then(async () => { await file.datasync() }).catch(() => {})
+      }
+    }
+    const started = performance.now()
+    await rawTransfer(from, to, bytes, (chunk) => {
+      hash.update(chunk)
+      buffered.push(chunk)
+      bufferedBytes += chunk.byteLength
+      if (bufferedBytes >= MIB) flush()
+    })
+    flush()
+    await inflight
+    hash.digest()
+    await file.datasync()
+    return performance.now() - started
+  } finally {
+    await file.close()
+    await rm(dir, { recursive: true, force: true })
+  }
 }
 
 /** One request/response on a new stream (as a read does): open, send 64 bytes, wait for the echo, close. */
