@@ -91,35 +91,13 @@ async function run (report: (r: BenchResult) => void): Promise<void> {
     }
     const mibps = (ms: number): number => (bytes / MIB) / (ms / 1000)
     report({ bench: 'sync', figure: `chain: ${height} blocks × ${TXS_PER_BLOCK} × 1 KiB txs`, value: bytes / MIB, unit: 'MiB' })
-    report(withRatio({
-      bench: 'sync',
-      figure: 'reconcile (verify, durable append) vs raw stream',
-      value: mibps(median(syncMs)),
-      unit: 'MiB/s',
-      baseline: mibps(median(rawMs)),
-      target: '≥ 0.7×'
-    }))
-    report(withRatio({
-      bench: 'sync',
-      figure: '  same, vs raw stream + sha-256 + file append, fdatasync (the ceiling)',
-      value: mibps(median(syncMs)),
-      unit: 'MiB/s',
-      baseline: mibps(median(rawFileMs))
-    }))
-    report(withRatio({
-      bench: 'sync',
-      figure: '  ceiling itself vs raw stream',
-      value: mibps(median(rawFileMs)),
-      unit: 'MiB/s',
-      baseline: mibps(median(rawMs))
-    }))
-    report(withRatio({
-      bench: 'sync',
-      figure: '  same, vs raw stream into LevelDB 1 KiB puts',
-      value: mibps(median(syncMs)),
-      unit: 'MiB/s',
-      baseline: mibps(median(rawLevelMs))
-    }))
+    const figure = (name: string, value: number[], baseline: number[], target?: string): void => {
+      report(withRatio({ bench: 'sync', figure: name, value: mibps(median(value)), unit: 'MiB/s', baseline: mibps(median(baseline)), target }))
+    }
+    figure('reconcile (verify, durable append) vs raw stream', syncMs, rawMs, '≥ 0.7×')
+    figure('  same, vs raw stream + sha-256 + file append, fdatasync (the ceiling)', syncMs, rawFileMs)
+    figure('  ceiling itself vs raw stream', rawFileMs, rawMs)
+    figure('  same, vs raw stream into LevelDB 1 KiB puts', syncMs, rawLevelMs)
   } finally {
     await Promise.allSettled(nodes.map(async n => { await n.stop() }))
     await rm(root, { recursive: true, force: true })

@@ -125,21 +125,22 @@ export class ChainKeys {
     return { gte: start, lt: prefixEnd(start) }
   }
 
-  block (chainId: string, height: number): Uint8Array {
-    const p = this.chainPrefix(TYPE_BLOCK, chainId)
+  /** prefix + type + cid + a height (u64 BE): keys that sort by height. */
+  private heightKey (type: number, chainId: string, height: number): Uint8Array {
+    const p = this.chainPrefix(type, chainId)
     const key = new Uint8Array(p.byteLength + 8)
     key.set(p)
     writeU64(key, p.byteLength, height)
     return key
   }
 
+  block (chainId: string, height: number): Uint8Array {
+    return this.heightKey(TYPE_BLOCK, chainId, height)
+  }
+
   /** A payload segment of the chain (its first height). */
   segment (chainId: string, firstHeight: number): Uint8Array {
-    const p = this.chainPrefix(TYPE_SEGMENT, chainId)
-    const key = new Uint8Array(p.byteLength + 8)
-    key.set(p)
-    writeU64(key, p.byteLength, firstHeight)
-    return key
+    return this.heightKey(TYPE_SEGMENT, chainId, firstHeight)
   }
 
   /** The segment a key of segment() names. */
