@@ -30,7 +30,7 @@ export class UsageError extends Error {
 }
 
 function dataDirOption (): Option {
-  return new Option('--data-dir <dir>', 'where the key and the database live').env('VGUARD_DATA_DIR').default(DEFAULT_DATA_DIR)
+  return new Option('--data-dir <dir>', 'where the key, the database and the block payload files live').env('VGUARD_DATA_DIR').default(DEFAULT_DATA_DIR)
 }
 
 interface StartFlags {
