@@ -14,8 +14,10 @@
  * - it is written with `sync: true` whenever it vouches for something a
  *   reply will promise: a new promise or round, or an entry accepted at a
  *   ballot not stored before. What can be learned again after a machine
- *   crash (commit, decided flags, booth epochs) is written without sync; a
- *   later synced write flushes it along (LevelDB has one write-ahead log);
+ *   crash (commit, decided flags, booth epochs, values learned decided from
+ *   a peer) is written without sync; a later synced write flushes it along
+ *   (LevelDB has one write-ahead log, so what survives a crash is a prefix
+ *   of the saves);
  * - a process crash (kill -9) loses nothing that save() resolved.
  */
 import { ZERO_BALLOT } from '../consensus/index.ts'
@@ -202,7 +204,12 @@ export class LevelPaxosStorage implements PaxosStorage {
         ops.push({ type: 'put', key: entryKey(this.prefix, e.slot, TYPE_DECIDED), value: EMPTY })
         continue
       }
-      if (!stored) sync = true
+      // An acceptance is promised to its leader (accepted): durable first.
+      // A value learned decided from a peer (a catch-up answer, a push to
+      // learners: stored at ballot 0, which no acceptance ever carries) was
+      // chosen by a majority that synced it without our vote: losing our
+      // copy in a machine crash only means fetching it again.
+      if (!stored && !(e.decided && e.ballot.round === 0)) sync = true
       ops.push({ type: 'put', key: entryKey(this.prefix, e.slot), value: encodeEntry(e) })
       ops.push(e.decided
         ? { type: 'put', key: entryKey(this.prefix, e.slot, TYPE_DECIDED), value: EMPTY }

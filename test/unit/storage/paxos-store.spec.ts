@@ -7,10 +7,10 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { MemoryPaxosStorage } from '../../../src/consensus/index.ts'
+import { MemoryPaxosStorage, ZERO_BALLOT } from '../../../src/consensus/index.ts'
 import type { Entry, HardState, PaxosStorage, Persist } from '../../../src/consensus/index.ts'
 import { openDatabase } from '../../../src/storage/database.ts'
-import type { NodeDatabase } from '../../../src/storage/database.ts'
+import type { BinarySublevel, NodeDatabase } from '../../../src/storage/database.ts'
 import { LevelPaxosStore, InvalidChainIdError, PAXOS_SUBLEVEL } from '../../../src/storage/paxos-store.ts'
 
 const enc = new TextEncoder()
@@ -178,5 +178,41 @@ describe('storage - LevelPaxosStore', () => {
     await s.load()
     expect(s.holdsDurably(fresh, [2, 3])).toBe(true)
     expect(s.holdsDurably({ entries: [entry(4, { decided: true })] }, [4])).toBe(false)
+  })
+
+  it('syncs what a reply vouches for, not values learned decided from a peer', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vguard-paxos-'))
+    dirs.push(dir)
+    const db = await openDatabase(dir)
+    dbs.push(db)
+    // the sync option of every batch the storage writes
+    const synced: boolean[] = []
+    const recording: NodeDatabase = {
+      db: db.db,
+      close: async () => { await db.close() },
+      sublevel: (name) => {
+        const sub = db.sublevel(name)
+        const batch = sub.batch.bind(sub) as (ops: unknown, options?: { sync?: boolean }) => Promise<void>
+        ;(sub as unknown as { batch: typeof batch }).batch = async (ops, options) => {
+          synced.push(options?.sync === true)
+          await batch(ops, options)
+        }
+        return sub as BinarySublevel
+      }
+    }
+    const s = new LevelPaxosStore(recording).storage('x')
+    // a new promise
+    await s.save({ hardState: hard(), entries: [] })
+    // an acceptance (its 'accepted' reply leaves after this save)
+    await s.save({ entries: [entry(1)] })
+    // only its decided flag is new
+    await s.save({ entries: [entry(1, { decided: true })] })
+    // a catch-up answer: values decided elsewhere, stored at ballot 0
+    await s.save({ entries: [entry(2, { ballot: ZERO_BALLOT, decided: true }), entry(3, { ballot: ZERO_BALLOT, decided: true, value: { kind: 'noop' } })] })
+    // accepted and decided in one Ready (a booth of one): the decision rests on this very acceptance
+    await s.save({ entries: [entry(4, { decided: true })] })
+    expect(synced).toEqual([true, true, false, false, true])
+    const loaded = await s.load()
+    expect(loaded?.entries.map(e => [e.slot, e.decided])).toEqual([[1, true], [2, true], [3, true], [4, true]])
   })
 })
