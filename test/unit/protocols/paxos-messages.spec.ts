@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { toWire, fromWire, PaxosFrame, PaxosMessage } from '../../../src/protocols/paxos/index.ts'
 import type { Message } from '../../../src/consensus/index.ts'
+import { encodeWireMessage, frameBytes } from '../../../src/protocols/paxos/frame.ts'
 
 const enc = new TextEncoder()
 const b = (round: number, proposer = 'A'): { round: number, proposer: string } => ({ round, proposer })
@@ -52,5 +53,22 @@ describe('protocols - paxos - messages', () => {
   it('bounds repeated fields when decoding a frame', () => {
     const many = PaxosFrame.encode({ messages: [toWire({ chainId: 'c', message: { ...base, type: 'promise', ballot: b(1), commit: 0, booths: [{ slot: 1, members: Array.from({ length: 65 }, (_, i) => `m${i}`) }], entries: [] } })] })
     expect(() => PaxosFrame.decode(many, { limits: { messages: 10, messages$: { booths$: { members: 64 } } } })).toThrow()
+  })
+
+  it('assembles frames from messages encoded once: the bytes PaxosFrame.encode gives', () => {
+    const big = { ...base, type: 'accept', ballot: b(3), slot: 9, value: { kind: 'data', id: 'big', data: new Uint8Array(300_000).fill(5) }, booth: ['A', 'B', 'C'], commit: 8 } satisfies Message
+    const cms = [...MESSAGES, big].map(message => ({ chainId: 'chain-A', message }))
+    const hellos = [undefined, { priority: 0, sharedGenesis: '', askBack: false }, { priority: -3, sharedGenesis: 'F', askBack: true }]
+    for (const hello of hellos) {
+      for (const some of [[], cms.slice(0, 1), cms]) {
+        const expected = PaxosFrame.encode({ hello, messages: some.map(cm => toWire(cm)) })
+        expect(frameBytes(some.map(encodeWireMessage), hello).subarray()).toEqual(expected)
+      }
+    }
+    // one encoding serves every peer's frame: the value is not copied into each
+    const wire = encodeWireMessage(cms[cms.length - 1])
+    const frame = frameBytes([wire])
+    expect([...frame].some(chunk => chunk === wire)).toBe(true)
+    expect(fromWire(PaxosFrame.decode(frame.subarray()).messages[0], 'A', 'B').message).toEqual(big)
   })
 })
