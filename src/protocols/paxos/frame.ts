@@ -12,6 +12,11 @@
  *
  * The bytes are exactly PaxosFrame.encode's (hello, field 1, first; then the
  * messages, field 2), so receivers decode them with PaxosFrame.decode.
+ *
+ * A small frame is then copied into one buffer with its length prefix: every
+ * slice handed to the stream became a separate write to the socket (yamux
+ * adds its header, noise encrypts slice by slice and the TCP transport writes
+ * each piece on its own), so a 1 KiB accept took six write calls.
  */
 import { Uint8ArrayList } from 'uint8arraylist'
 import { varintLength, writeVarint } from '../../chain/index.ts'
@@ -44,4 +49,26 @@ export function frameBytes (messages: Uint8Array[], hello?: Hello): Uint8ArrayLi
   }
   for (const m of messages) frame.append(fieldHeader(MESSAGE_TAG, m.byteLength), m)
   return frame
+}
+
+/** Frames up to this size are sent as one buffer (a copy); bigger ones as slices (no copy). */
+const COPY_BELOW = 64 * 1024
+
+/** The frame with its varint length prefix, as the stream carries it (what lpStream's write sends). */
+export function lengthPrefixed (frame: Uint8ArrayList): Uint8Array | Uint8ArrayList {
+  const length = frame.byteLength
+  const prefix = varintLength(length)
+  if (length >= COPY_BELOW) {
+    const header = new Uint8Array(prefix)
+    writeVarint(header, 0, length)
+    frame.prepend(header)
+    return frame
+  }
+  const out = new Uint8Array(prefix + length)
+  let pos = writeVarint(out, 0, length)
+  for (const chunk of frame) {
+    out.set(chunk, pos)
+    pos += chunk.byteLength
+  }
+  return out
 }

@@ -27,7 +27,7 @@ import { PaxosFrame } from './pb/paxos.ts'
 import type { Hello } from './pb/paxos.ts'
 import { fromWire, frameLimits } from './messages.ts'
 import type { ChainMessage } from './messages.ts'
-import { encodeWireMessage, frameBytes } from './frame.ts'
+import { encodeWireMessage, frameBytes, lengthPrefixed } from './frame.ts'
 import {
   DIAL_TIMEOUT, IDLE_TIMEOUT, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS,
   MAX_MEMBERS, MAX_MESSAGES_PER_FRAME, MAX_OUTBOUND_STREAMS, MAX_QUEUE_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION,
@@ -305,8 +305,14 @@ export class PaxosTransport {
     })
   }
 
-  private async open (link: Link): Promise<LengthPrefixedStream<Stream> | undefined> {
-    if (link.lp != null && link.stream?.status === 'open') return link.lp
+  /** The open stream to the peer, if any (no await on the hot path: a frame goes out in the turn it was queued). */
+  private current (link: Link): Stream | undefined {
+    return link.lp != null && link.stream?.status === 'open' ? link.stream : undefined
+  }
+
+  private async open (link: Link): Promise<Stream | undefined> {
+    const open = this.current(link)
+    if (open != null) return open
     this.reset(link)
     const peerId = peerIdFromString(link.peer)
     if (this.c.libp2p.getConnections(peerId).length === 0) return undefined
@@ -329,19 +335,21 @@ export class PaxosTransport {
     link.lp = lpStream(stream, { maxDataLength: this.maxFrameBytes, maxBufferSize: this.maxBufferBytes })
     link.needHello = true
     link.sentAccepts.clear()
-    return link.lp
+    return stream
   }
 
   private async write (link: Link): Promise<void> {
     while (this.running && (link.queue.length > 0 || link.needHello)) {
-      let lp: LengthPrefixedStream<Stream> | undefined
-      try {
-        lp = await this.open(link)
-      } catch (err) {
-        this.log.trace('no paxos stream to %s: %s', link.peer, (err as Error).message)
-        lp = undefined
+      let stream = this.current(link)
+      if (stream == null) {
+        try {
+          stream = await this.open(link)
+        } catch (err) {
+          this.log.trace('no paxos stream to %s: %s', link.peer, (err as Error).message)
+          stream = undefined
+        }
       }
-      if (lp == null) {
+      if (stream == null) {
         link.backoffUntil = Date.now() + REDIAL_BACKOFF
         link.needHello = true
         this.dropQueue(link)
@@ -359,9 +367,12 @@ export class PaxosTransport {
         bytes += next.bytes
       }
       try {
-        const signal = AbortSignal.timeout(this.writeTimeout)
-        setMaxListeners(Infinity, signal)
-        await lp.write(frameBytes(messages, hello), { signal })
+        if (!stream.send(lengthPrefixed(frameBytes(messages, hello)))) {
+          // the peer reads slower than we write: wait, but not for a peer that stopped reading
+          const signal = AbortSignal.timeout(this.writeTimeout)
+          setMaxListeners(Infinity, signal)
+          await stream.onDrain({ signal })
+        }
         if (hello != null) {
           link.needHello = false
           link.askBack = false

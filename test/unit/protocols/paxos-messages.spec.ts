@@ -1,7 +1,9 @@
 import { describe, it, expect } from 'vitest'
 import { toWire, fromWire, PaxosFrame, PaxosMessage } from '../../../src/protocols/paxos/index.ts'
 import type { Message } from '../../../src/consensus/index.ts'
-import { encodeWireMessage, frameBytes } from '../../../src/protocols/paxos/frame.ts'
+import { encodeWireMessage, frameBytes, lengthPrefixed } from '../../../src/protocols/paxos/frame.ts'
+import { LengthPrefixedDecoder } from '@libp2p/utils'
+import { Uint8ArrayList } from 'uint8arraylist'
 
 const enc = new TextEncoder()
 const b = (round: number, proposer = 'A'): { round: number, proposer: string } => ({ round, proposer })
@@ -70,5 +72,18 @@ describe('protocols - paxos - messages', () => {
     const frame = frameBytes([wire])
     expect([...frame].some(chunk => chunk === wire)).toBe(true)
     expect(fromWire(PaxosFrame.decode(frame.subarray()).messages[0], 'A', 'B').message).toEqual(big)
+  })
+
+  it('sends a frame with its length prefix: a small one as one buffer, a big one as slices', () => {
+    const small = frameBytes([encodeWireMessage({ chainId: 'c', message: MESSAGES[4] })], { priority: 1, sharedGenesis: '', askBack: false })
+    const big = frameBytes([encodeWireMessage({ chainId: 'c', message: { ...base, type: 'accept', ballot: b(1), slot: 1, value: { kind: 'data', id: 'x', data: new Uint8Array(200_000) }, booth: ['A', 'B'], commit: 0 } })])
+    const expected = [small.subarray(), big.subarray()]
+    const out = [lengthPrefixed(small), lengthPrefixed(big)]
+    expect(out[0]).toBeInstanceOf(Uint8Array)
+    expect(out[1]).toBeInstanceOf(Uint8ArrayList)
+    // what the receiving lpStream reads back
+    const decoder = new LengthPrefixedDecoder({ maxDataLength: 1 << 24, maxBufferSize: 1 << 25 })
+    const frames = [...decoder.decode(out[0]), ...decoder.decode(out[1])].map(f => f.subarray())
+    expect(frames).toEqual(expected)
   })
 })
