@@ -11,7 +11,8 @@ import { MemoryPaxosStorage, ZERO_BALLOT } from '../../../src/consensus/index.ts
 import type { Entry, HardState, PaxosStorage, Persist } from '../../../src/consensus/index.ts'
 import { openDatabase } from '../../../src/storage/database.ts'
 import type { BinarySublevel, NodeDatabase } from '../../../src/storage/database.ts'
-import { LevelPaxosStore, InvalidChainIdError, PAXOS_SUBLEVEL } from '../../../src/storage/paxos-store.ts'
+import { LevelPaxosStore, InvalidChainIdError, PAXOS_SUBLEVEL, decodeEntry, encodeEntry } from '../../../src/storage/paxos-store.ts'
+import { StoredEntry } from '../../../src/storage/pb/paxos.ts'
 
 const enc = new TextEncoder()
 
@@ -214,5 +215,34 @@ describe('storage - LevelPaxosStore', () => {
     expect(synced).toEqual([true, true, false, false, true])
     const loaded = await s.load()
     expect(loaded?.entries.map(e => [e.slot, e.decided])).toEqual([[1, true], [2, true], [3, true], [4, true]])
+  })
+})
+
+describe('storage - paxos entry encoding', () => {
+  it('writes StoredEntry.encode\'s bytes (the value copied once) and reads them back', () => {
+    const entries: Entry[] = [
+      entry(1),
+      entry(2, { value: { kind: 'data', id: 'big', data: new Uint8Array(300_000).fill(9) }, decided: true }),
+      entry(3, { value: { kind: 'data', id: 'empty', data: new Uint8Array(0) } }),
+      entry(4, { value: { kind: 'noop' }, ballot: ZERO_BALLOT, decided: true }),
+      entry(5, { value: { kind: 'booth', members: ['a', 'd'] }, booth: [] })
+    ]
+    const kinds = { data: StoredEntry.Kind.DATA, noop: StoredEntry.Kind.NOOP, booth: StoredEntry.Kind.BOOTH }
+    for (const e of entries) {
+      const v = e.value
+      const expected = StoredEntry.encode({
+        slot: e.slot,
+        ballot: { round: e.ballot.round, proposer: e.ballot.proposer },
+        kind: kinds[v.kind],
+        id: v.kind === 'data' ? v.id : '',
+        data: (v.kind === 'data' ? v.data : new Uint8Array(0)) as Uint8Array<ArrayBuffer>,
+        members: v.kind === 'booth' ? v.members : [],
+        booth: e.booth,
+        decided: e.decided
+      })
+      const bytes = encodeEntry(e)
+      expect(bytes).toEqual(expected)
+      expect(decodeEntry(bytes)).toEqual(e)
+    }
   })
 })
