@@ -22,7 +22,7 @@ import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from
 import { peerIdFromString } from '@libp2p/peer-id'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { readBufferFor } from '../stream.ts'
-import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
+import { InvalidMessageError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
 import { PaxosFrame } from './pb/paxos.ts'
 import type { Hello } from './pb/paxos.ts'
 import { fromWire, frameLimits } from './messages.ts'
@@ -415,13 +415,16 @@ export class PaxosTransport {
     // a frame carries whole values (a 4 MiB block's batch, catch-up answers of several):
     // with @libp2p/utils' default 4 MiB read buffer such a frame reset the stream on every try
     const lp = lpStream(stream, { maxDataLength: this.maxFrameBytes, maxBufferSize: this.maxBufferBytes })
+    // one idle timer per stream, pushed back after every frame (not a timer and a signal per frame)
+    const idle = new AbortController()
+    setMaxListeners(Infinity, idle.signal)
+    const timer = setTimeout(() => { idle.abort(new TimeoutError(`no paxos frame from ${peer} for ${this.idleTimeout} ms`)) }, this.idleTimeout)
     try {
       while (this.running) {
         let bytes
         try {
-          const signal = AbortSignal.timeout(this.idleTimeout)
-          setMaxListeners(Infinity, signal)
-          bytes = await lp.read({ signal })
+          bytes = await lp.read({ signal: idle.signal })
+          timer.refresh()
         } catch (err) {
           const name = (err as Error).name
           if (name === 'TimeoutError' || name === 'AbortError') {
@@ -468,6 +471,7 @@ export class PaxosTransport {
       }
       stream.abort(err as Error)
     } finally {
+      clearTimeout(timer)
       this.inbound.delete(stream)
     }
   }
