@@ -330,6 +330,18 @@ export class PaxosTransport {
       // the peer reset it (it logs why) or the connection went: what was in flight is lost, Paxos resends it
       if (evt.error != null) this.log('paxos stream to %s was reset: %s', link.peer, evt.error.message)
     }, { once: true })
+    // The peer ends its side only when our stream went idle (it stopped
+    // reading it): end ours too and let the next message open a new stream.
+    // Writing on into the half-closed stream delivered nothing, and nothing
+    // told us: a member whose replies to a proposer had paused for the idle
+    // timeout lost every later reply.
+    stream.addEventListener('remoteCloseWrite', () => {
+      if (link.stream !== stream) return
+      link.stream = undefined
+      link.lp = undefined
+      this.log('paxos stream to %s ended by the peer (idle)', link.peer)
+      void stream.close().catch((err: Error) => { stream.abort(err) })
+    }, { once: true })
     link.stream = stream
     // the peer never writes on our stream, but the reader is sized like the inbound one all the same
     link.lp = lpStream(stream, { maxDataLength: this.maxFrameBytes, maxBufferSize: this.maxBufferBytes })
