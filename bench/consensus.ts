@@ -10,6 +10,11 @@
  * - the raw request/response round trip over one long-lived libp2p stream
  *   between the same nodes, measured in the same run: commit latency reads
  *   as a multiple of it;
+ * - the latency of one write at a time (nothing else in flight): the floor a
+ *   commit has on this machine, which no batching policy goes below;
+ * - at the offered load, what a commit round costs: slots decided per second
+ *   and CPU time per slot summed over the four processes (on two cores, four
+ *   nodes share the CPU: the rounds' cost is what latency is made of);
  * - time to elect a new shared-chain leader after the leader's process is
  *   killed with SIGKILL (5 processes on loopback).
  *
@@ -19,7 +24,7 @@
  * (the proposer's and the acceptors' accepted values): see
  * docs/benchmarks.md.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -111,12 +116,54 @@ async function closedLoop (node: VGuardNode, batch: number, report: (r: BenchRes
   report(withRatio({ bench: BENCH, figure: '  commit latency p99', value: percentile(latencies, 99), unit: 'ms', baseline: rtt }))
 }
 
-async function openLoop (node: VGuardNode, report: (r: BenchResult) => void, rtt: number, replicated: boolean): Promise<void> {
+/** CPU time (user + system, all threads) of a process, in ms; undefined where /proc is not there. */
+async function cpuMs (pid: number): Promise<number | undefined> {
+  if (pid === process.pid) {
+    const u = process.cpuUsage()
+    return (u.user + u.system) / 1000
+  }
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // utime and stime, in clock ticks (100 per second on Linux)
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return undefined
+  }
+}
+
+async function cpuOf (pids: number[]): Promise<number | undefined> {
+  const all = await Promise.all(pids.map(cpuMs))
+  return all.some(c => c == null) ? undefined : all.reduce<number>((sum, c) => sum + (c ?? 0), 0)
+}
+
+function decidedSlots (node: VGuardNode): number {
+  return node.consensus.status().find(r => r.kind === 'own')?.decided ?? 0
+}
+
+/** One write at a time for a few seconds: nothing queues behind anything, so this is a commit's own latency. */
+async function oneAtATime (node: VGuardNode, report: (r: BenchResult) => void, rtt: number): Promise<void> {
+  const latencies: number[] = []
+  const started = performance.now()
+  for (let i = 0; performance.now() - started < 3_000; i++) {
+    const [tx] = transactions(1, `serial/${i}`)
+    const t = performance.now()
+    await node.append([tx], { waitForReplication: false, timeout: 60_000 })
+    latencies.push(performance.now() - t)
+  }
+  latencies.sort((a, b) => a - b)
+  report(withRatio({ bench: BENCH, figure: 'one write at a time (1 KiB): commit latency p50', value: percentile(latencies, 50), unit: 'ms', baseline: rtt }))
+  report(withRatio({ bench: BENCH, figure: '  commit latency p99', value: percentile(latencies, 99), unit: 'ms', baseline: rtt }))
+}
+
+async function openLoop (node: VGuardNode, report: (r: BenchResult) => void, rtt: number, replicated: boolean, pids: number[] = []): Promise<void> {
   const seconds = 5
   const rate = 1_000
   const writes = transactions(seconds * rate, `open/${String(replicated)}`)
   const latencies: number[] = []
   const pending: Array<Promise<void>> = []
+  const cpuBefore = await cpuOf(pids)
+  const slotsBefore = decidedSlots(node)
   const started = performance.now()
   let failed = 0
   for (let i = 0; i < writes.length; i++) {
@@ -130,12 +177,21 @@ async function openLoop (node: VGuardNode, report: (r: BenchResult) => void, rtt
   }
   await Promise.all(pending)
   const elapsed = (performance.now() - started) / 1000
+  const slots = decidedSlots(node) - slotsBefore
+  const cpuAfter = await cpuOf(pids)
   latencies.sort((a, b) => a - b)
   const what = replicated ? 'acknowledged after replication to k = 2' : 'commit'
   report({ bench: BENCH, figure: `offered 1,000 txs/s for ${seconds} s (1 KiB, 1 tx/write): achieved`, value: latencies.length / elapsed, unit: 'txs/s' })
   report(withRatio({ bench: BENCH, figure: `  ${what} latency p50`, value: percentile(latencies, 50), unit: 'ms', baseline: rtt, target: replicated ? undefined : '≤ 3 ms' }))
   report(withRatio({ bench: BENCH, figure: `  ${what} latency p99`, value: percentile(latencies, 99), unit: 'ms', baseline: rtt, target: replicated ? undefined : '≤ 15 ms' }))
   if (failed > 0) report({ bench: BENCH, figure: '  writes failed', value: failed, unit: 'writes' })
+  if (pids.length > 0 && slots > 0) {
+    report({ bench: BENCH, figure: '  slots decided per second (blocks, batched writes)', value: slots / elapsed, unit: 'slots/s' })
+    if (cpuBefore != null && cpuAfter != null) {
+      report({ bench: BENCH, figure: `  CPU per slot, ${pids.length} processes (the bench's writer included)`, value: (cpuAfter - cpuBefore) / slots, unit: 'ms' })
+      report({ bench: BENCH, figure: '  CPU used of the machine\'s cores', value: (cpuAfter - cpuBefore) / 1000 / elapsed, unit: 'cores' })
+    }
+  }
 }
 
 async function boothOfFour (report: (r: BenchResult) => void): Promise<void> {
@@ -163,8 +219,9 @@ async function boothOfFour (report: (r: BenchResult) => void): Promise<void> {
     report({ bench: BENCH, figure: 'synced 1 KiB LevelDB put, p99', value: percentile(fsyncs, 99), unit: 'ms' })
     // warm up: the first write forms the booth (a booth change, decided by the proposer alone)
     for (let i = 0; i < 20; i++) await a.append(transactions(10, `warm/${i}`), { waitForReplication: false })
+    await oneAtATime(a, report, rtt)
     for (const batch of [1, 100, 1_000]) await closedLoop(a, batch, report, rtt)
-    await openLoop(a, report, rtt, false)
+    await openLoop(a, report, rtt, false, [process.pid, ...members.map(m => m.child.pid ?? -1)])
     await a.stop()
     // a fresh vehicle (an empty chain: nothing old to ship) with the same three members,
     // replicating to k = 2 backups after its commits

@@ -7,7 +7,7 @@
  * slot, the rest from the batch. A batch that does not decode (only a broken
  * leader could decide one) yields no block — on every replica alike.
  */
-import { createBlock, decodeTransactions, encodePayload, InvalidTransactionError } from '../chain/index.ts'
+import { createBlock, decodeTransactions, encodePayload, InvalidTransactionError, varintLength, writeVarint } from '../chain/index.ts'
 import type { Block, ChainTip, TransactionInput } from '../chain/index.ts'
 import type { Ballot } from '../consensus/index.ts'
 import { Batch } from '../protocols/paxos/index.ts'
@@ -38,21 +38,34 @@ export interface BatchInit {
   payloads: Uint8Array[]
 }
 
+/** Batch field 4 (payload), length-delimited. */
+const PAYLOAD_TAG = (4 << 3) | 2
+
+/**
+ * Batch.encode's bytes, with the writes' payloads copied once, straight into
+ * place: concatenating them and letting protons encode the result copied a
+ * block's payload (up to 4 MiB) three times on the leader's hot path. Fields
+ * 1-3 come from protons; the payload, field 4, follows them, as protons writes it.
+ */
 export function encodeBatch (init: BatchInit): Uint8Array {
-  let length = 0
-  for (const p of init.payloads) length += p.byteLength
-  const payload = new Uint8Array(length)
-  let pos = 0
-  for (const p of init.payloads) {
-    payload.set(p, pos)
-    pos += p.byteLength
-  }
-  return Batch.encode({
+  const head = Batch.encode({
     proposer: init.proposer,
     ballot: { round: init.ballot.round, proposer: init.ballot.proposer },
     timestamp: init.timestamp,
-    payload: payload as Uint8Array<ArrayBuffer>
+    payload: new Uint8Array(0)
   })
+  let length = 0
+  for (const p of init.payloads) length += p.byteLength
+  if (length === 0) return head
+  const out = new Uint8Array(head.byteLength + 1 + varintLength(length) + length)
+  out.set(head)
+  out[head.byteLength] = PAYLOAD_TAG
+  let pos = writeVarint(out, head.byteLength + 1, length)
+  for (const p of init.payloads) {
+    out.set(p, pos)
+    pos += p.byteLength
+  }
+  return out
 }
 
 /** The block a decided batch makes on top of `prev`, or undefined if the batch is malformed. */

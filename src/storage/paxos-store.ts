@@ -14,14 +14,16 @@
  * - it is written with `sync: true` whenever it vouches for something a
  *   reply will promise: a new promise or round, or an entry accepted at a
  *   ballot not stored before. What can be learned again after a machine
- *   crash (commit, decided flags, booth epochs) is written without sync; a
- *   later synced write flushes it along (LevelDB has one write-ahead log);
+ *   crash (commit, decided flags, booth epochs, values learned decided from
+ *   a peer) is written without sync; a later synced write flushes it along
+ *   (LevelDB has one write-ahead log, so what survives a crash is a prefix
+ *   of the saves);
  * - a process crash (kill -9) loses nothing that save() resolved.
  */
 import { ZERO_BALLOT } from '../consensus/index.ts'
 import type { Ballot, Entry, HardState, Persist, PersistedState, PaxosStorage, Value } from '../consensus/index.ts'
 import type { BinarySublevel, NodeDatabase } from './database.ts'
-import { MAX_CHAIN_ID_BYTES } from '../chain/index.ts'
+import { MAX_CHAIN_ID_BYTES, varintLength, writeVarint } from '../chain/index.ts'
 import { StoredEntry, StoredHardState } from './pb/paxos.ts'
 import type { StoredBallot } from './pb/paxos.ts'
 import { concat, prefixEnd, readU64, writeU64 } from './keys.ts'
@@ -101,18 +103,46 @@ function decodeHard (bytes: Uint8Array): HardState {
 
 const KIND: Record<Value['kind'], StoredEntry.Kind> = { data: StoredEntry.Kind.DATA, noop: StoredEntry.Kind.NOOP, booth: StoredEntry.Kind.BOOTH }
 
+/** StoredEntry field 5 (data), length-delimited. */
+const DATA_TAG = (5 << 3) | 2
+
+/**
+ * StoredEntry.encode's bytes with the value (up to 4 MiB, on every acceptor
+ * and every save) copied once: protons copied it twice (its writer, then the
+ * final buffer). Fields 1-4 and 6-8 come from protons; data, field 5, goes
+ * between them, where protons writes it.
+ */
 export function encodeEntry (e: Entry): Uint8Array {
   const v = e.value
-  return StoredEntry.encode({
+  const data = v.kind === 'data' ? v.data : EMPTY
+  const empty = new Uint8Array(0)
+  const head = StoredEntry.encode({
     slot: e.slot,
     ballot: ballotToPb(e.ballot),
     kind: KIND[v.kind],
     id: v.kind === 'data' ? v.id : '',
-    data: (v.kind === 'data' ? v.data : new Uint8Array(0)) as Uint8Array<ArrayBuffer>,
+    data: empty,
+    members: [],
+    booth: [],
+    decided: false
+  })
+  const tail = StoredEntry.encode({
+    slot: 0,
+    kind: StoredEntry.Kind.DATA,
+    id: '',
+    data: empty,
     members: v.kind === 'booth' ? [...v.members] : [],
     booth: [...e.booth],
     decided: e.decided
   })
+  if (data.byteLength === 0) return concat([head, tail])
+  const out = new Uint8Array(head.byteLength + 1 + varintLength(data.byteLength) + data.byteLength + tail.byteLength)
+  out.set(head)
+  out[head.byteLength] = DATA_TAG
+  const pos = writeVarint(out, head.byteLength + 1, data.byteLength)
+  out.set(data, pos)
+  out.set(tail, pos + data.byteLength)
+  return out
 }
 
 export function decodeEntry (bytes: Uint8Array): Entry {
@@ -202,7 +232,12 @@ export class LevelPaxosStorage implements PaxosStorage {
         ops.push({ type: 'put', key: entryKey(this.prefix, e.slot, TYPE_DECIDED), value: EMPTY })
         continue
       }
-      if (!stored) sync = true
+      // An acceptance is promised to its leader (accepted): durable first.
+      // A value learned decided from a peer (a catch-up answer, a push to
+      // learners: stored at ballot 0, which no acceptance ever carries) was
+      // chosen by a majority that synced it without our vote: losing our
+      // copy in a machine crash only means fetching it again.
+      if (!stored && !(e.decided && e.ballot.round === 0)) sync = true
       ops.push({ type: 'put', key: entryKey(this.prefix, e.slot), value: encodeEntry(e) })
       ops.push(e.decided
         ? { type: 'put', key: entryKey(this.prefix, e.slot, TYPE_DECIDED), value: EMPTY }

@@ -22,11 +22,12 @@ import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from
 import { peerIdFromString } from '@libp2p/peer-id'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { readBufferFor } from '../stream.ts'
-import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
+import { InvalidMessageError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
 import { PaxosFrame } from './pb/paxos.ts'
-import type { PaxosMessage } from './pb/paxos.ts'
-import { fromWire, frameLimits, toWire } from './messages.ts'
+import type { Hello } from './pb/paxos.ts'
+import { fromWire, frameLimits } from './messages.ts'
 import type { ChainMessage } from './messages.ts'
+import { encodeWireMessage, frameBytes, lengthPrefixed } from './frame.ts'
 import {
   DIAL_TIMEOUT, IDLE_TIMEOUT, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS,
   MAX_MEMBERS, MAX_MESSAGES_PER_FRAME, MAX_OUTBOUND_STREAMS, MAX_QUEUE_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION,
@@ -99,7 +100,8 @@ export interface PaxosTransportStats {
 }
 
 interface Queued {
-  msg: PaxosMessage
+  /** The message's wire bytes (shared by every peer it goes to, see frame.ts). */
+  wire: Uint8Array
   bytes: number
 }
 
@@ -117,14 +119,31 @@ interface Link {
   sentAccepts: Map<string, number>
 }
 
-const FRAME_OVERHEAD = 64
+/** A message's field header in its frame (tag and length). */
+const FIELD_OVERHEAD = 6
 
-function estimate (msg: PaxosMessage): number {
-  let n = FRAME_OVERHEAD + msg.chainId.length
-  if (msg.value != null) n += msg.value.data.byteLength + msg.value.id.length
-  for (const e of msg.entries) n += FRAME_OVERHEAD + (e.value?.data.byteLength ?? 0) + 64 * e.booth.length
-  n += 64 * msg.booth.length
-  return n
+/**
+ * Wire bytes of the messages of one send() call. A leader's accept to each
+ * member of a booth (the same value) and the decided values it pushes to
+ * each learner (the same entries) are encoded once for all of them; the
+ * rest of the message is compared, so sharing the value object alone never
+ * shares bytes.
+ */
+function wireEncoder (): (cm: ChainMessage) => Uint8Array {
+  const shared = new Map<unknown, { fields: string, wire: Uint8Array }>()
+  return (cm) => {
+    const m = cm.message
+    const key = m.type === 'accept' ? m.value : m.type === 'decided' ? m.entries : undefined
+    if (key == null) return encodeWireMessage(cm)
+    const fields = m.type === 'accept'
+      ? `${cm.chainId}\n${m.slot}\n${m.ballot.round}\n${m.ballot.proposer}\n${m.commit}\n${m.booth.join(',')}`
+      : `${cm.chainId}\n${m.type === 'decided' ? m.commit : ''}`
+    const hit = shared.get(key)
+    if (hit != null && hit.fields === fields) return hit.wire
+    const wire = encodeWireMessage(cm)
+    shared.set(key, { fields, wire })
+    return wire
+  }
 }
 
 export class PaxosTransport {
@@ -213,6 +232,7 @@ export class PaxosTransport {
   /** Queues messages for their addressees (fire and forget). */
   send (messages: ChainMessage[]): void {
     if (!this.running) return
+    const encode = wireEncoder()
     for (const cm of messages) {
       const to = cm.message.to
       if (to === this.self) continue
@@ -234,9 +254,9 @@ export class PaxosTransport {
         link.sentAccepts.set(key, now)
         if (link.sentAccepts.size > MAX_REMEMBERED_ACCEPTS) link.sentAccepts.delete(link.sentAccepts.keys().next().value as string)
       }
-      const msg = toWire(cm)
-      const bytes = estimate(msg)
-      link.queue.push({ msg, bytes })
+      const wire = encode(cm)
+      const bytes = wire.byteLength + FIELD_OVERHEAD
+      link.queue.push({ wire, bytes })
       link.queuedBytes += bytes
       // a peer that stopped reading must not grow our memory: drop the oldest
       while (link.queuedBytes > this.maxQueueBytes && link.queue.length > 1) {
@@ -285,8 +305,14 @@ export class PaxosTransport {
     })
   }
 
-  private async open (link: Link): Promise<LengthPrefixedStream<Stream> | undefined> {
-    if (link.lp != null && link.stream?.status === 'open') return link.lp
+  /** The open stream to the peer, if any (no await on the hot path: a frame goes out in the turn it was queued). */
+  private current (link: Link): Stream | undefined {
+    return link.lp != null && link.stream?.status === 'open' ? link.stream : undefined
+  }
+
+  private async open (link: Link): Promise<Stream | undefined> {
+    const open = this.current(link)
+    if (open != null) return open
     this.reset(link)
     const peerId = peerIdFromString(link.peer)
     if (this.c.libp2p.getConnections(peerId).length === 0) return undefined
@@ -304,53 +330,70 @@ export class PaxosTransport {
       // the peer reset it (it logs why) or the connection went: what was in flight is lost, Paxos resends it
       if (evt.error != null) this.log('paxos stream to %s was reset: %s', link.peer, evt.error.message)
     }, { once: true })
+    // The peer ends its side only when our stream went idle (it stopped
+    // reading it): end ours too and let the next message open a new stream.
+    // Writing on into the half-closed stream delivered nothing, and nothing
+    // told us: a member whose replies to a proposer had paused for the idle
+    // timeout lost every later reply.
+    stream.addEventListener('remoteCloseWrite', () => {
+      if (link.stream !== stream) return
+      link.stream = undefined
+      link.lp = undefined
+      this.log('paxos stream to %s ended by the peer (idle)', link.peer)
+      void stream.close().catch((err: Error) => { stream.abort(err) })
+    }, { once: true })
     link.stream = stream
     // the peer never writes on our stream, but the reader is sized like the inbound one all the same
     link.lp = lpStream(stream, { maxDataLength: this.maxFrameBytes, maxBufferSize: this.maxBufferBytes })
     link.needHello = true
     link.sentAccepts.clear()
-    return link.lp
+    return stream
   }
 
   private async write (link: Link): Promise<void> {
     while (this.running && (link.queue.length > 0 || link.needHello)) {
-      let lp: LengthPrefixedStream<Stream> | undefined
-      try {
-        lp = await this.open(link)
-      } catch (err) {
-        this.log.trace('no paxos stream to %s: %s', link.peer, (err as Error).message)
-        lp = undefined
+      let stream = this.current(link)
+      if (stream == null) {
+        try {
+          stream = await this.open(link)
+        } catch (err) {
+          this.log.trace('no paxos stream to %s: %s', link.peer, (err as Error).message)
+          stream = undefined
+        }
       }
-      if (lp == null) {
+      if (stream == null) {
         link.backoffUntil = Date.now() + REDIAL_BACKOFF
         link.needHello = true
         this.dropQueue(link)
         return
       }
-      const frame: PaxosFrame = { messages: [] }
-      if (link.needHello) frame.hello = { ...this.hello, askBack: link.askBack }
+      const hello: Hello | undefined = link.needHello ? { ...this.hello, askBack: link.askBack } : undefined
+      const messages: Uint8Array[] = []
       let bytes = 0
-      while (link.queue.length > 0 && frame.messages.length < MAX_MESSAGES_PER_FRAME) {
+      while (link.queue.length > 0 && messages.length < MAX_MESSAGES_PER_FRAME) {
         const next = link.queue[0]
-        if (frame.messages.length > 0 && bytes + next.bytes > TARGET_FRAME_BYTES) break
+        if (messages.length > 0 && bytes + next.bytes > TARGET_FRAME_BYTES) break
         link.queue.shift()
         link.queuedBytes -= next.bytes
-        frame.messages.push(next.msg)
+        messages.push(next.wire)
         bytes += next.bytes
       }
       try {
-        const signal = AbortSignal.timeout(this.writeTimeout)
-        setMaxListeners(Infinity, signal)
-        await lp.write(PaxosFrame.encode(frame), { signal })
-        if (frame.hello != null) {
+        if (!stream.send(lengthPrefixed(frameBytes(messages, hello)))) {
+          // the peer reads slower than we write: wait, but not for a peer that stopped reading
+          const signal = AbortSignal.timeout(this.writeTimeout)
+          setMaxListeners(Infinity, signal)
+          await stream.onDrain({ signal })
+        }
+        if (hello != null) {
           link.needHello = false
           link.askBack = false
         }
         this.stats.framesOut++
-        this.stats.messagesOut += frame.messages.length
+        this.stats.messagesOut += messages.length
       } catch (err) {
-        this.log.error('paxos stream to %s failed, %d messages dropped: %s', link.peer, frame.messages.length, (err as Error).message)
-        this.stats.dropped += frame.messages.length
+        this.log.error('paxos stream to %s failed, %d messages dropped: %s', link.peer, messages.length, (err as Error).message)
+        this.stats.dropped += messages.length
         this.reset(link, err as Error)
         link.needHello = true
       }
@@ -384,13 +427,16 @@ export class PaxosTransport {
     // a frame carries whole values (a 4 MiB block's batch, catch-up answers of several):
     // with @libp2p/utils' default 4 MiB read buffer such a frame reset the stream on every try
     const lp = lpStream(stream, { maxDataLength: this.maxFrameBytes, maxBufferSize: this.maxBufferBytes })
+    // one idle timer per stream, pushed back after every frame (not a timer and a signal per frame)
+    const idle = new AbortController()
+    setMaxListeners(Infinity, idle.signal)
+    const timer = setTimeout(() => { idle.abort(new TimeoutError(`no paxos frame from ${peer} for ${this.idleTimeout} ms`)) }, this.idleTimeout)
     try {
       while (this.running) {
         let bytes
         try {
-          const signal = AbortSignal.timeout(this.idleTimeout)
-          setMaxListeners(Infinity, signal)
-          bytes = await lp.read({ signal })
+          bytes = await lp.read({ signal: idle.signal })
+          timer.refresh()
         } catch (err) {
           const name = (err as Error).name
           if (name === 'TimeoutError' || name === 'AbortError') {
@@ -437,6 +483,7 @@ export class PaxosTransport {
       }
       stream.abort(err as Error)
     } finally {
+      clearTimeout(timer)
       this.inbound.delete(stream)
     }
   }

@@ -1,6 +1,9 @@
 import { describe, it, expect } from 'vitest'
 import { toWire, fromWire, PaxosFrame, PaxosMessage } from '../../../src/protocols/paxos/index.ts'
 import type { Message } from '../../../src/consensus/index.ts'
+import { encodeWireMessage, frameBytes, lengthPrefixed } from '../../../src/protocols/paxos/frame.ts'
+import { LengthPrefixedDecoder } from '@libp2p/utils'
+import { Uint8ArrayList } from 'uint8arraylist'
 
 const enc = new TextEncoder()
 const b = (round: number, proposer = 'A'): { round: number, proposer: string } => ({ round, proposer })
@@ -52,5 +55,35 @@ describe('protocols - paxos - messages', () => {
   it('bounds repeated fields when decoding a frame', () => {
     const many = PaxosFrame.encode({ messages: [toWire({ chainId: 'c', message: { ...base, type: 'promise', ballot: b(1), commit: 0, booths: [{ slot: 1, members: Array.from({ length: 65 }, (_, i) => `m${i}`) }], entries: [] } })] })
     expect(() => PaxosFrame.decode(many, { limits: { messages: 10, messages$: { booths$: { members: 64 } } } })).toThrow()
+  })
+
+  it('assembles frames from messages encoded once: the bytes PaxosFrame.encode gives', () => {
+    const big = { ...base, type: 'accept', ballot: b(3), slot: 9, value: { kind: 'data', id: 'big', data: new Uint8Array(300_000).fill(5) }, booth: ['A', 'B', 'C'], commit: 8 } satisfies Message
+    const cms = [...MESSAGES, big].map(message => ({ chainId: 'chain-A', message }))
+    const hellos = [undefined, { priority: 0, sharedGenesis: '', askBack: false }, { priority: -3, sharedGenesis: 'F', askBack: true }]
+    for (const hello of hellos) {
+      for (const some of [[], cms.slice(0, 1), cms]) {
+        const expected = PaxosFrame.encode({ hello, messages: some.map(cm => toWire(cm)) })
+        expect(frameBytes(some.map(encodeWireMessage), hello).subarray()).toEqual(expected)
+      }
+    }
+    // one encoding serves every peer's frame: the value is not copied into each
+    const wire = encodeWireMessage(cms[cms.length - 1])
+    const frame = frameBytes([wire])
+    expect([...frame].some(chunk => chunk === wire)).toBe(true)
+    expect(fromWire(PaxosFrame.decode(frame.subarray()).messages[0], 'A', 'B').message).toEqual(big)
+  })
+
+  it('sends a frame with its length prefix: a small one as one buffer, a big one as slices', () => {
+    const small = frameBytes([encodeWireMessage({ chainId: 'c', message: MESSAGES[4] })], { priority: 1, sharedGenesis: '', askBack: false })
+    const big = frameBytes([encodeWireMessage({ chainId: 'c', message: { ...base, type: 'accept', ballot: b(1), slot: 1, value: { kind: 'data', id: 'x', data: new Uint8Array(200_000) }, booth: ['A', 'B'], commit: 0 } })])
+    const expected = [small.subarray(), big.subarray()]
+    const out = [lengthPrefixed(small), lengthPrefixed(big)]
+    expect(out[0]).toBeInstanceOf(Uint8Array)
+    expect(out[1]).toBeInstanceOf(Uint8ArrayList)
+    // what the receiving lpStream reads back
+    const decoder = new LengthPrefixedDecoder({ maxDataLength: 1 << 24, maxBufferSize: 1 << 25 })
+    const frames = [...decoder.decode(out[0]), ...decoder.decode(out[1])].map(f => f.subarray())
+    expect(frames).toEqual(expected)
   })
 })

@@ -7,11 +7,12 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { MemoryPaxosStorage } from '../../../src/consensus/index.ts'
+import { MemoryPaxosStorage, ZERO_BALLOT } from '../../../src/consensus/index.ts'
 import type { Entry, HardState, PaxosStorage, Persist } from '../../../src/consensus/index.ts'
 import { openDatabase } from '../../../src/storage/database.ts'
-import type { NodeDatabase } from '../../../src/storage/database.ts'
-import { LevelPaxosStore, InvalidChainIdError, PAXOS_SUBLEVEL } from '../../../src/storage/paxos-store.ts'
+import type { BinarySublevel, NodeDatabase } from '../../../src/storage/database.ts'
+import { LevelPaxosStore, InvalidChainIdError, PAXOS_SUBLEVEL, decodeEntry, encodeEntry } from '../../../src/storage/paxos-store.ts'
+import { StoredEntry } from '../../../src/storage/pb/paxos.ts'
 
 const enc = new TextEncoder()
 
@@ -178,5 +179,70 @@ describe('storage - LevelPaxosStore', () => {
     await s.load()
     expect(s.holdsDurably(fresh, [2, 3])).toBe(true)
     expect(s.holdsDurably({ entries: [entry(4, { decided: true })] }, [4])).toBe(false)
+  })
+
+  it('syncs what a reply vouches for, not values learned decided from a peer', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vguard-paxos-'))
+    dirs.push(dir)
+    const db = await openDatabase(dir)
+    dbs.push(db)
+    // the sync option of every batch the storage writes
+    const synced: boolean[] = []
+    const recording: NodeDatabase = {
+      db: db.db,
+      close: async () => { await db.close() },
+      sublevel: (name) => {
+        const sub = db.sublevel(name)
+        const batch = sub.batch.bind(sub) as (ops: unknown, options?: { sync?: boolean }) => Promise<void>
+        ;(sub as unknown as { batch: typeof batch }).batch = async (ops, options) => {
+          synced.push(options?.sync === true)
+          await batch(ops, options)
+        }
+        return sub as BinarySublevel
+      }
+    }
+    const s = new LevelPaxosStore(recording).storage('x')
+    // a new promise
+    await s.save({ hardState: hard(), entries: [] })
+    // an acceptance (its 'accepted' reply leaves after this save)
+    await s.save({ entries: [entry(1)] })
+    // only its decided flag is new
+    await s.save({ entries: [entry(1, { decided: true })] })
+    // a catch-up answer: values decided elsewhere, stored at ballot 0
+    await s.save({ entries: [entry(2, { ballot: ZERO_BALLOT, decided: true }), entry(3, { ballot: ZERO_BALLOT, decided: true, value: { kind: 'noop' } })] })
+    // accepted and decided in one Ready (a booth of one): the decision rests on this very acceptance
+    await s.save({ entries: [entry(4, { decided: true })] })
+    expect(synced).toEqual([true, true, false, false, true])
+    const loaded = await s.load()
+    expect(loaded?.entries.map(e => [e.slot, e.decided])).toEqual([[1, true], [2, true], [3, true], [4, true]])
+  })
+})
+
+describe('storage - paxos entry encoding', () => {
+  it('writes StoredEntry.encode\'s bytes (the value copied once) and reads them back', () => {
+    const entries: Entry[] = [
+      entry(1),
+      entry(2, { value: { kind: 'data', id: 'big', data: new Uint8Array(300_000).fill(9) }, decided: true }),
+      entry(3, { value: { kind: 'data', id: 'empty', data: new Uint8Array(0) } }),
+      entry(4, { value: { kind: 'noop' }, ballot: ZERO_BALLOT, decided: true }),
+      entry(5, { value: { kind: 'booth', members: ['a', 'd'] }, booth: [] })
+    ]
+    const kinds = { data: StoredEntry.Kind.DATA, noop: StoredEntry.Kind.NOOP, booth: StoredEntry.Kind.BOOTH }
+    for (const e of entries) {
+      const v = e.value
+      const expected = StoredEntry.encode({
+        slot: e.slot,
+        ballot: { round: e.ballot.round, proposer: e.ballot.proposer },
+        kind: kinds[v.kind],
+        id: v.kind === 'data' ? v.id : '',
+        data: (v.kind === 'data' ? v.data : new Uint8Array(0)) as Uint8Array<ArrayBuffer>,
+        members: v.kind === 'booth' ? v.members : [],
+        booth: e.booth,
+        decided: e.decided
+      })
+      const bytes = encodeEntry(e)
+      expect(bytes).toEqual(expected)
+      expect(decodeEntry(bytes)).toEqual(e)
+    }
   })
 })

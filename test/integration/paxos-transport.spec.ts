@@ -1,0 +1,74 @@
+/**
+ * /vguard/paxos/1.0.0's inbound idle timeout, with real nodes: a stream that
+ * brings no frame for idleTimeout is closed by the receiver, and one that
+ * keeps bringing frames is not (the timer is pushed back by every frame, not
+ * started once per stream); the sender notices the close and its next
+ * message goes out on a new stream (it used to write on into the half-closed
+ * stream, and nothing arrived). A second transport with its own protocol
+ * prefix and a short timeout runs beside each node's own.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import { PaxosTransport } from '../../src/protocols/paxos/index.ts'
+import type { ChainMessage } from '../../src/protocols/paxos/index.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+
+const IDLE = 400
+
+function transportOf (node: VGuardNode): PaxosTransport {
+  return new PaxosTransport({ libp2p: node.libp2p, logger: node.libp2p.logger, isMember: () => true }, { protocolPrefix: 'vguard-idle-test', idleTimeout: IDLE })
+}
+
+/** Open streams of the test protocol on the connection from `from` to `to`. */
+function streams (from: VGuardNode, to: VGuardNode, protocol: string): number {
+  return from.libp2p.getConnections(to.peerId).flatMap(c => c.streams).filter(s => s.protocol === protocol && s.status === 'open').length
+}
+
+describe('consensus - paxos transport idle timeout', () => {
+  const cluster = new TestCluster()
+  const transports: PaxosTransport[] = []
+  afterEach(async () => {
+    await Promise.all(transports.splice(0).map(async t => { await t.stop() }))
+    await cluster.teardown()
+  })
+
+  it('closes an inbound stream that brings nothing, keeps one that keeps talking', async () => {
+    const a = await cluster.create()
+    await a.start()
+    const b = await cluster.create({ bootstrap: [a.multiaddrs[0].toString()] })
+    await b.start()
+    await waitFor(() => fullyConnected([a, b]), { message: 'a and b connected' })
+    const ta = transportOf(a)
+    const tb = transportOf(b)
+    transports.push(ta, tb)
+    await Promise.all([ta.start(), tb.start()])
+    const received: ChainMessage[] = []
+    tb.onMessage = (_from, cm) => { received.push(cm) }
+    const B = b.peerId.toString()
+    const heartbeat = (commit: number): ChainMessage => ({ chainId: 'c', message: { type: 'heartbeat', from: a.peerId.toString(), to: B, ballot: { round: 1, proposer: a.peerId.toString() }, commit } })
+
+    // talking: a frame every 100 ms for three idle timeouts, on one stream throughout
+    ta.greet(B)
+    await waitFor(() => streams(a, b, ta.protocol) === 1, { message: 'a opened its stream to b' })
+    const started = Date.now()
+    let commit = 0
+    while (Date.now() - started < 3 * IDLE) {
+      ta.send([heartbeat(++commit)])
+      await new Promise(resolve => setTimeout(resolve, 100))
+      expect(streams(a, b, ta.protocol)).toBe(1)
+    }
+    await waitFor(() => received.length === commit, { message: 'b received every heartbeat' })
+    expect(tb.stats.framesIn).toBeGreaterThanOrEqual(commit)
+
+    // silent: b closes the stream after the idle timeout
+    const silentSince = Date.now()
+    // (b ends its side; a, told so, ends its own: the stream is gone)
+    await waitFor(() => streams(a, b, ta.protocol) === 0, { timeout: 10 * IDLE, interval: 20, message: 'b closed the idle stream and a noticed' })
+    expect(Date.now() - silentSince).toBeGreaterThanOrEqual(IDLE - 150)
+
+    // the next message opens a new stream and arrives
+    ta.send([heartbeat(++commit)])
+    await waitFor(() => received.length === commit, { message: 'a heartbeat on a new stream' })
+  })
+})

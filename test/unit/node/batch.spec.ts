@@ -1,0 +1,39 @@
+import { describe, it, expect } from 'vitest'
+import { Batch } from '../../../src/protocols/paxos/index.ts'
+import { blockOfBatch, encodeBatch, encodeWrite } from '../../../src/node/batch.ts'
+import { emptyTip } from '../../../src/chain/index.ts'
+
+const enc = new TextEncoder()
+
+describe('node - batch', () => {
+  it('encodes a batch as Batch.encode does, from the writes\' payloads copied once', () => {
+    const writes = [
+      encodeWrite([{ key: 'a', value: enc.encode('1') }]),
+      encodeWrite([{ key: 'b', value: new Uint8Array(70_000).fill(3) }, { op: 'DELETE', key: 'c' }]),
+      encodeWrite([{ key: 'd', value: new Uint8Array(0) }])
+    ]
+    for (const payloads of [writes.map(w => w.payload), writes.slice(0, 1).map(w => w.payload), []]) {
+      for (const init of [
+        { proposer: 'P', ballot: { round: 3, proposer: 'P' }, timestamp: 1_700_000_000_123 },
+        { proposer: '', ballot: { round: 0, proposer: '' }, timestamp: 0 }
+      ]) {
+        let length = 0
+        for (const p of payloads) length += p.byteLength
+        const payload = new Uint8Array(length)
+        let pos = 0
+        for (const p of payloads) { payload.set(p, pos); pos += p.byteLength }
+        const expected = Batch.encode({ ...init, payload })
+        expect(encodeBatch({ ...init, payloads })).toEqual(expected)
+      }
+    }
+  })
+
+  it('builds the block of a batch: every write\'s transactions, in order', () => {
+    const writes = [encodeWrite([{ key: 'a', value: enc.encode('1') }]), encodeWrite([{ key: 'b', value: enc.encode('2') }, { op: 'DELETE', key: 'a' }])]
+    const data = encodeBatch({ proposer: 'P', ballot: { round: 1, proposer: 'P' }, timestamp: 5, payloads: writes.map(w => w.payload) })
+    const block = blockOfBatch(data, emptyTip('P'), ['P', 'Q'])
+    expect(block?.header.txCount).toBe(3)
+    expect(block?.header.booth).toEqual(['P', 'Q'])
+    expect(block?.header.timestamp).toBe(5)
+  })
+})
