@@ -7,7 +7,7 @@
  * slot, the rest from the batch. A batch that does not decode (only a broken
  * leader could decide one) yields no block — on every replica alike.
  */
-import { createBlock, decodeTransactions, encodePayload, InvalidTransactionError, varintLength, writeVarint } from '../chain/index.ts'
+import { createBlockFromPayload, encodePayload, InvalidTransactionError, varintLength, writeVarint } from '../chain/index.ts'
 import type { Block, ChainTip, TransactionInput } from '../chain/index.ts'
 import type { Ballot } from '../consensus/index.ts'
 import { Batch } from '../protocols/paxos/index.ts'
@@ -72,15 +72,15 @@ export function encodeBatch (init: BatchInit): Uint8Array {
 export function blockOfBatch (data: Uint8Array, prev: ChainTip, booth: string[]): Block | undefined {
   try {
     const batch = Batch.decode(data)
-    const transactions = decodeTransactions(batch.payload)
-    if (transactions.length === 0) return undefined
-    return createBlock({
+    if (batch.payload.byteLength === 0) return undefined
+    // the batch carries its writes in canonical payload form: the block is built from it as it is
+    return createBlockFromPayload({
       prev,
       proposer: batch.proposer,
       booth,
       ballot: batch.ballot,
       timestamp: batch.timestamp,
-      transactions
+      payload: batch.payload
     })
   } catch {
     return undefined

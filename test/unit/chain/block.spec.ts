@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import {
-  createBlock, emptyTip, tipOf, verifyBlock, encodeBlock, decodeBlock, blockFromBytes, transactionsOf, withoutPayload,
+  createBlock, createBlockFromPayload, emptyTip, tipOf, verifyBlock, encodeBlock, decodeBlock, blockFromBytes, transactionsOf, withoutPayload,
   InvalidBlockError, ZERO_HASH, sha256
 } from '../../../src/chain/index.ts'
 import type { Block, ChainTip, InvalidBlockReason } from '../../../src/chain/index.ts'
@@ -45,6 +45,20 @@ describe('chain - block', () => {
     expect(b2.header.prevHash).toEqual(b1.hash)
     expect(verifyBlock(b2, tipOf(b1))).toHaveLength(2)
     expect(transactionsOf(b2).map(t => t.key)).toEqual(['k1/0', 'k1/1'])
+  })
+
+  it('builds from a canonical payload exactly the block createBlock builds, and refuses any other payload', () => {
+    const transactions = [{ key: 'gps/1', value: enc.encode('-27.7,-51.1') }, { op: 'DELETE' as const, key: 'gps/0' }, { key: 'speed', value: new Uint8Array(3000).fill(7) }]
+    const init = { prev: emptyTip('car'), proposer: 'car', booth: ['car', 'b'], ballot: { round: 2, proposer: 'car' }, timestamp: 123 }
+    const built = createBlock({ ...init, transactions })
+    const fromPayload = createBlockFromPayload({ ...init, payload: built.payload as Uint8Array })
+    expect(fromPayload.hash).toEqual(built.hash)
+    expect(fromPayload.headerBytes).toEqual(built.headerBytes)
+    expect(fromPayload.header).toEqual(built.header)
+    // an explicit PUT op (protons never writes the default) is not the canonical form
+    const nonCanonical = Uint8Array.from([0x0a, 0x05, 0x08, 0x00, 0x12, 0x01, 0x6b])
+    expect(() => createBlockFromPayload({ ...init, payload: nonCanonical })).toThrow(expect.objectContaining({ name: 'InvalidBlockError', reason: 'BadPayload' }))
+    expect(() => createBlockFromPayload({ ...init, chainId: 'other', payload: built.payload as Uint8Array })).toThrow(expect.objectContaining({ reason: 'WrongChain' }))
   })
 
   it('round-trips through the record encoding', () => {

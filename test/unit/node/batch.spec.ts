@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { Batch } from '../../../src/protocols/paxos/index.ts'
 import { blockOfBatch, encodeBatch, encodeWrite } from '../../../src/node/batch.ts'
-import { emptyTip } from '../../../src/chain/index.ts'
+import { createBlock, emptyTip } from '../../../src/chain/index.ts'
 
 const enc = new TextEncoder()
 
@@ -35,5 +35,11 @@ describe('node - batch', () => {
     expect(block?.header.txCount).toBe(3)
     expect(block?.header.booth).toEqual(['P', 'Q'])
     expect(block?.header.timestamp).toBe(5)
+    // the very block createBlock makes of those transactions
+    const again = createBlock({ prev: emptyTip('P'), proposer: 'P', booth: ['P', 'Q'], ballot: { round: 1, proposer: 'P' }, timestamp: 5, transactions: [{ key: 'a', value: enc.encode('1') }, { key: 'b', value: enc.encode('2') }, { op: 'DELETE', key: 'a' }] })
+    expect(block?.hash).toEqual(again.hash)
+    // a batch whose payload is not canonical makes no block
+    const bad = encodeBatch({ proposer: 'P', ballot: { round: 1, proposer: 'P' }, timestamp: 5, payloads: [Uint8Array.from([0x0a, 0x05, 0x08, 0x00, 0x12, 0x01, 0x6b])] })
+    expect(blockOfBatch(bad, emptyTip('P'), ['P'])).toBeUndefined()
   })
 })

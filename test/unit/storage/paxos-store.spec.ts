@@ -189,6 +189,7 @@ describe('storage - LevelPaxosStore', () => {
     // the sync option of every batch the storage writes
     const synced: boolean[] = []
     const recording: NodeDatabase = {
+      dataDir: db.dataDir,
       db: db.db,
       close: async () => { await db.close() },
       sublevel: (name) => {
