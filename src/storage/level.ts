@@ -454,8 +454,10 @@ export class LevelChainStore extends AbstractChainStore {
       // copies them into its batch), not two allocations per transaction.
       let size = 0
       for (const e of entries) size += prefixLength + e.keyLength + POINTER_BYTES
-      // pooled for small sizes (one transaction): LevelDB copies the bytes out before the batch resolves
-      const arena = Buffer.allocUnsafe(size)
+      // pooled for small sizes (one transaction): LevelDB copies the bytes out before the batch resolves.
+      // A plain Uint8Array over it: Buffer's subarray() makes a Buffer per key (~14 ms per 64 MiB sync)
+      const pooled = Buffer.allocUnsafe(size)
+      const arena = new Uint8Array(pooled.buffer, pooled.byteOffset, size)
       let pos = 0
       for (const e of entries) {
         const keyEnd = pos + prefixLength + e.keyLength
