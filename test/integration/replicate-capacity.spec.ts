@@ -15,6 +15,9 @@ import type { Block } from '../../src/chain/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import { REPLICATE_PROTOCOL, ReplicateService } from '../../src/protocols/replicate/index.ts'
 import { ReplicateRequest, ReplicateResponse } from '../../src/protocols/replicate/pb/replicate.ts'
+import { ChainKeys } from '../../src/storage/keys.ts'
+import { CHAINS_SUBLEVEL } from '../../src/storage/level.ts'
+import { ChainMeta } from '../../src/storage/pb/store.ts'
 
 const CAPACITY = 2_500_000
 
@@ -126,5 +129,24 @@ describe('replicate - a backup\'s capacity under concurrent transfers', () => {
     } finally {
       await backup.stop()
     }
+  })
+})
+
+describe('replicate - a backup confirms a transfer once it is durable', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('flushes the chain before answering DONE: its meta counts every payload durable', async () => {
+    const [proposer, backup] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    // blocks of ~500 KB: their payloads go to segment files, which a synced write of other records does not flush
+    const chainId = await ownChain(proposer, 1_500_000)
+    const height = (await proposer.chains.tip(chainId)).height
+    const outcome = await proposer.vguarddb.afterCommit(chainId, [backup.peerId.toString()])
+    expect(outcome.complete).toBe(true)
+    expect((await backup.chains.tip(chainId)).height).toBe(height)
+    const keys = new ChainKeys(backup.store.sublevel(CHAINS_SUBLEVEL).prefix)
+    const meta = ChainMeta.decode(await backup.store.db.get(keys.meta(chainId)) ?? new Uint8Array())
+    expect(meta.fileId).not.toBe(0)
+    expect(meta.durableHeight).toBe(height)
   })
 })

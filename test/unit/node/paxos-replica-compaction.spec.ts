@@ -1,0 +1,75 @@
+/**
+ * A vehicle's own chain compacts its Paxos log every few hundred slots. Its
+ * blocks are applied to the chain store without sync, so the store is flushed
+ * first: otherwise a power cut could lose blocks whose slots are gone from the
+ * log (a synced write of the replica's own records no longer flushes the
+ * chain's payload segments, docs/storage.md).
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { prefixLogger } from '@libp2p/logger'
+import { openDatabase } from '../../../src/storage/database.ts'
+import type { NodeDatabase } from '../../../src/storage/database.ts'
+import { LevelPaxosStore } from '../../../src/storage/paxos-store.ts'
+import type { Persist } from '../../../src/consensus/index.ts'
+import { MemoryChainStore } from '../../../src/storage/index.ts'
+import { ChainReplica } from '../../../src/node/paxos-replica.ts'
+import { encodeWrite } from '../../../src/node/batch.ts'
+import { PAXOS_TIMING } from '../../../src/node/paxos-constants.ts'
+import { enc } from '../storage/helpers.ts'
+import { waitFor } from '../../utils/wait.ts'
+
+const SELF = 'car'
+
+describe('node - an own-chain replica compacting its Paxos log', () => {
+  let db: NodeDatabase | undefined
+  let dir: string | undefined
+  let replica: ChainReplica | undefined
+  let ticker: ReturnType<typeof setInterval> | undefined
+  afterEach(async () => {
+    clearInterval(ticker)
+    await replica?.close()
+    await db?.close()
+    if (dir != null) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('flushes the chain store before the slots it compacts away are dropped', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-replica-'))
+    db = await openDatabase(dir)
+    const events: string[] = []
+    const store = new MemoryChainStore()
+    const flush = store.flush.bind(store)
+    store.flush = async (chainId) => { events.push(`flush ${chainId}`); await flush(chainId) }
+    const storage = new LevelPaxosStore(db).storage(SELF)
+    const save = storage.save.bind(storage)
+    storage.save = async (persist: Persist) => {
+      if (persist.compactTo != null) events.push('compact')
+      await save(persist)
+    }
+    replica = await ChainReplica.open({
+      chainId: SELF,
+      self: SELF,
+      kind: 'own',
+      storage,
+      store,
+      send: () => {},
+      connected: () => [],
+      boothSize: 1,
+      log: prefixLogger(SELF).forComponent('replica'),
+      random: () => 0.5,
+      now: () => Date.now()
+    }, { genesis: [SELF], election: { mode: 'fixed', proposer: SELF } })
+    const r = replica
+    ticker = setInterval(() => { r.tick() }, 10)
+    // a booth of one decides alone; each write is its own slot (one at a time)
+    const slots = PAXOS_TIMING.compactEvery + PAXOS_TIMING.compactKeep + 10
+    for (let i = 0; i < slots; i++) {
+      await r.submit(encodeWrite([{ key: `gps/${i}`, value: enc.encode(String(i)) }]), { timeout: 10_000, waitForReplication: false })
+    }
+    await waitFor(() => events.includes('compact'), { message: 'the log compacts' })
+    const first = events.indexOf('compact')
+    expect(events.slice(0, first)).toContain(`flush ${SELF}`)
+  }, 60_000)
+})
