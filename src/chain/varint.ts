@@ -13,6 +13,23 @@ export function varintLength (n: number): number {
   return len
 }
 
+/**
+ * Reads the varint at `pos` (at most 8 bytes, not checked for the canonical
+ * form: payload.ts has the strict reader); returns [value, next position], or
+ * undefined if it does not end before `end`.
+ */
+export function readVarint (buf: Uint8Array, pos: number, end: number = buf.byteLength): [number, number] | undefined {
+  let value = 0
+  let factor = 1
+  for (let i = 0; i < 8 && pos < end; i++) {
+    const byte = buf[pos++]
+    value += (byte & 0x7f) * factor
+    if ((byte & 0x80) === 0) return [value, pos]
+    factor *= 128
+  }
+  return undefined
+}
+
 /** Writes n as a varint at `pos`; returns the position after it. */
 export function writeVarint (buf: Uint8Array, pos: number, n: number): number {
   while (n >= 0x80) {

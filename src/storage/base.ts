@@ -10,8 +10,7 @@ import { PayloadPrunedError, StoreClosedError, InvalidPinError } from './errors.
 import type {
   AppendOptions, ChainInfo, ChainStore, KeyValue, Pin, PruneResult, RangeOptions, RecordRun, RunOptions, StateEntry, StoredHeader, StoredRecord
 } from './index.ts'
-import { ENTRY_TAG } from './records.ts'
-import { varintLength, writeVarint } from '../chain/index.ts'
+import { entrySize, writeEntry } from './records.ts'
 
 /** Where a key's current value lies: in the payload of block `height`. */
 export interface Pointer {
@@ -221,19 +220,14 @@ export abstract class AbstractChainStore implements ChainStore {
     const run = (): RecordRun => {
       const bytes = new Uint8Array(size)
       let pos = 0
-      for (const { record } of pieces) {
-        bytes[pos] = ENTRY_TAG
-        pos = writeVarint(bytes, pos + 1, record.byteLength)
-        bytes.set(record, pos)
-        pos += record.byteLength
-      }
+      for (const { record } of pieces) pos = writeEntry(bytes, pos, record)
       const made = { from: pieces[0].height, to: pieces[pieces.length - 1].height, bytes, pruned: pieces[0].pruned }
       pieces = []
       size = 0
       return made
     }
     for await (const record of this.iterateRecords(chainId, from, to, options.signal)) {
-      const entry = 1 + varintLength(record.record.byteLength) + record.record.byteLength
+      const entry = entrySize(record.record.byteLength)
       const full = size + entry > options.maxBytes || pieces.length >= (options.maxBlocks ?? Infinity)
       if (pieces.length > 0 && (record.pruned || pieces[0].pruned || full)) yield run()
       pieces.push(record)

@@ -36,7 +36,7 @@ import type { Block, ChainTip } from '../chain/index.ts'
 
 export type { Block, ChainTip } from '../chain/index.ts'
 export { InvalidBlockError, PayloadPrunedError, StoreClosedError, InvalidPinError, ChainNotFoundError } from './errors.ts'
-export { ENTRY_TAG } from './records.ts'
+export { ENTRY_TAG, entryOffsets, entrySize, writeEntry } from './records.ts'
 
 export interface ChainInfo {
   chainId: string

@@ -47,15 +47,15 @@ import { randomInt } from 'node:crypto'
 import { join } from 'node:path'
 import { ChainMeta as PbChainMeta } from './pb/store.ts'
 import { BlockHeader } from '../chain/pb/chain.ts'
-import { varintLength, writeVarint } from '../chain/index.ts'
+import { readVarint, varintLength, writeVarint } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
 import type { NodeDatabase, BinaryLevel } from './database.ts'
 import { AbstractChainStore, blockBytes } from './base.ts'
 import type { AppendItem, ChainMeta, Pointer } from './base.ts'
 import { ChainKeys, TYPE_BLOCK, TYPE_STATE, prefixEnd } from './keys.ts'
 import {
-  ENTRY_TAG, POINTER_BYTES, decodeHeight, decodePointer, encodeHeight, encodeRecord, entryPieces, entryRecord, isTombstone, locatedRecord,
-  parseStored, payloadOffsetInEntry, storedBlock, wireRecord, writePointer, TOMBSTONE_OFFSET
+  POINTER_BYTES, decodeHeight, decodePointer, encodeHeight, encodeRecord, entryOffsets, entryPieces, entryRecord, entrySize, isTombstone,
+  locatedRecord, parseStored, payloadOffsetInEntry, storedBlock, wireRecord, writeEntry, writePointer, TOMBSTONE_OFFSET
 } from './records.ts'
 import type { Location, StoredForm } from './records.ts'
 import { Segments } from './segments.ts'
@@ -168,12 +168,6 @@ function isMissing (err: unknown): boolean {
 /** A record read from LevelDB, as stored and taken apart. */
 interface StoredAt { height: number, value: Uint8Array, form: StoredForm }
 
-/** Writes a BlockRecord as an entry (what runs carry) into `out` at `at`. */
-function writeEntry (out: Uint8Array, at: number, record: Uint8Array): void {
-  out[at] = ENTRY_TAG
-  out.set(record, writeVarint(out, at + 1, record.byteLength))
-}
-
 export class LevelChainStore extends AbstractChainStore {
   private readonly db: BinaryLevel
   private readonly keys: ChainKeys
@@ -244,7 +238,7 @@ export class LevelChainStore extends AbstractChainStore {
     for await (const [key, value] of this.db.iterator(this.keys.segmentsRange(chainId))) {
       segments.push(this.keys.segmentOf(chainId, plain(key)))
       // the meta may predate the chain's first segment: the segment keys name the directory too
-      id = readVarintValue(plain(value))
+      id = readVarint(plain(value), 0)?.[0] ?? id
     }
     const writeSegment = segments[segments.length - 1] ?? 0
     return { ...emptyLog(id), segments, writeSegment, writeEnd: writeSegment !== 0 && writeSegment === logSegment ? logEnd : 0, durable }
@@ -319,7 +313,10 @@ export class LevelChainStore extends AbstractChainStore {
       }
     }
     // verified bytes may still sit only in the page cache (a process crash): flush them before counting them durable
-    for (const segment of log.segments) await this.segments.sync(log.fileId, segment).catch(() => {})
+    for (const segment of log.segments) {
+      // a listed segment no longer on disk holds nothing to flush; any other failure must stop the open
+      await this.segments.sync(log.fileId, segment).catch((err) => { if (!isMissing(err)) throw err })
+    }
     log.durable = checked.height
     await this.db.put(this.keys.meta(checked.chainId), this.toPbWith(checked, log))
     this.persistedHeight.set(checked.chainId, checked.height)
@@ -696,7 +693,7 @@ export class LevelChainStore extends AbstractChainStore {
   private async * plannedRuns (chainId: string, from: number, to: number, maxBytes: number, maxBlocks: number, signal?: AbortSignal): AsyncGenerator<RunPlan> {
     let plan: RunPlan | undefined
     for await (const stored of this.forms(chainId, from, to, signal)) {
-      const size = entrySize(stored.form)
+      const size = storedEntrySize(stored.form)
       const alone = stored.form.pruned
       if (plan != null && (alone || plan.pruned || plan.bytes + size > maxBytes || plan.items.length >= maxBlocks)) {
         yield plan
@@ -754,14 +751,12 @@ export class LevelChainStore extends AbstractChainStore {
   protected override async * iterateRecords (chainId: string, from: number, to: number, signal?: AbortSignal): AsyncGenerator<StoredRecord> {
     let height = from
     for await (const run of this.runsOf(chainId, from, to, SPAN_BYTES, signal)) {
-      let pos = 0
-      while (pos < run.bytes.byteLength) {
-        const [length, start] = readEntryLength(run.bytes, pos)
-        const record = run.bytes.subarray(start, start + length)
+      const offsets = entryOffsets(run.bytes)
+      for (let i = 0; i < offsets.length; i++) {
+        const record = entryRecord(run.bytes.subarray(offsets[i], offsets[i + 1] ?? run.bytes.byteLength))
         // runs are read ahead: the signal is checked as each record is handed out
         signal?.throwIfAborted()
         yield { height: height++, record, pruned: run.pruned }
-        pos = start + length
       }
     }
   }
@@ -805,30 +800,6 @@ interface RunPlan {
   pruned: boolean
 }
 
-function readVarintValue (bytes: Uint8Array): number {
-  let value = 0
-  let factor = 1
-  for (const byte of bytes) {
-    value += (byte & 0x7f) * factor
-    if ((byte & 0x80) === 0) break
-    factor *= 128
-  }
-  return value
-}
-
-/** [record length, record start] of the entry at `pos`. */
-function readEntryLength (bytes: Uint8Array, pos: number): [number, number] {
-  let value = 0
-  let factor = 1
-  let i = pos + 1
-  while (true) {
-    const byte = bytes[i++]
-    value += (byte & 0x7f) * factor
-    if ((byte & 0x80) === 0) return [value, i]
-    factor *= 128
-  }
-}
-
 /** The BlockRecord of a record that is not read from a segment: as stored (current format) or converted. */
 function recordOf (stored: StoredAt): Uint8Array {
   if (stored.form.location != null) return encodeRecord(storedBlock(stored.form.headerBytes))
@@ -836,12 +807,11 @@ function recordOf (stored: StoredAt): Uint8Array {
 }
 
 /** Bytes an entry of this stored form takes in a run. */
-function entrySize (form: StoredForm): number {
+function storedEntrySize (form: StoredForm): number {
   if (form.location != null && !form.pruned) return form.location.length
   const hlen = form.headerBytes.byteLength
   const plen = form.pruned ? undefined : form.payload?.byteLength
-  const record = 1 + varintLength(hlen) + hlen + (plen == null ? 0 : 1 + varintLength(plen) + plen)
-  return 1 + varintLength(record) + record
+  return entrySize(1 + varintLength(hlen) + hlen + (plen == null ? 0 : 1 + varintLength(plen) + plen))
 }
 
 /** Header and payload views of a BlockRecord. */

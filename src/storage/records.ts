@@ -35,7 +35,7 @@
  * and replicate (field 8) only rewrites the tag byte of each entry.
  */
 import { BlockHeader } from '../chain/pb/chain.ts'
-import { HASH_BYTES, sha256, varintLength, writeVarint } from '../chain/index.ts'
+import { HASH_BYTES, readVarint, sha256, varintLength, writeVarint } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
 import { readU32, readU64, writeU32, writeU64 } from './keys.ts'
 import type { Pointer } from './base.ts'
@@ -48,19 +48,6 @@ const TAG_PRUNED = 0x20
 export const ENTRY_TAG = 0x22
 const LEGACY_FLAG_PAYLOAD = 1
 const LEGACY_FIXED = 1 + HASH_BYTES + 4
-
-/** Reads the varint at `pos`; returns [value, next position], or undefined past `end`. */
-function readVarint (buf: Uint8Array, pos: number, end: number): [number, number] | undefined {
-  let value = 0
-  let factor = 1
-  for (let i = 0; i < 8 && pos < end; i++) {
-    const byte = buf[pos++]
-    value += (byte & 0x7f) * factor
-    if ((byte & 0x80) === 0) return [value, pos]
-    factor *= 128
-  }
-  return undefined
-}
 
 /** Does `bytes` hold exactly the varint encoding of n at `pos`? */
 function varintAt (bytes: Uint8Array, pos: number, n: number): boolean {
@@ -337,6 +324,19 @@ export function entryRecord (entry: Uint8Array): Uint8Array {
   const l = readVarint(entry, 1, entry.byteLength)
   if (l == null || l[1] + l[0] !== entry.byteLength) throw corrupt()
   return entry.subarray(l[1])
+}
+
+/** Bytes the entry of a BlockRecord of this length takes. */
+export function entrySize (recordLength: number): number {
+  return 1 + varintLength(recordLength) + recordLength
+}
+
+/** Writes a BlockRecord as an entry into `out` at `at`; returns the position after it. */
+export function writeEntry (out: Uint8Array, at: number, record: Uint8Array): number {
+  out[at] = ENTRY_TAG
+  const start = writeVarint(out, at + 1, record.byteLength)
+  out.set(record, start)
+  return start + record.byteLength
 }
 
 /** Each entry's start in a run of entries read back to back. */

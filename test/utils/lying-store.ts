@@ -4,16 +4,14 @@
  * BlockRecord each) and runs (entries back to back). What a peer that forges
  * a block looks like from the other end of the wire.
  */
-import { decodeBlock, encodeBlock, varintLength, writeVarint } from '../../src/chain/index.ts'
+import { decodeBlock, encodeBlock } from '../../src/chain/index.ts'
 import type { Block } from '../../src/chain/index.ts'
-import { ENTRY_TAG } from '../../src/storage/index.ts'
 import type { ChainStore, RecordRun } from '../../src/storage/index.ts'
-import { entryOffsets, entryRecord } from '../../src/storage/records.ts'
+import { entryOffsets, entryRecord, entrySize, writeEntry } from '../../src/storage/records.ts'
 
 function entry (record: Uint8Array): Uint8Array {
-  const out = new Uint8Array(1 + varintLength(record.byteLength) + record.byteLength)
-  out[0] = ENTRY_TAG
-  out.set(record, writeVarint(out, 1, record.byteLength))
+  const out = new Uint8Array(entrySize(record.byteLength))
+  writeEntry(out, 0, record)
   return out
 }
 

@@ -3,6 +3,7 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import type { ComponentLogger, Libp2p, Logger, PeerId } from '@libp2p/interface'
 import { bytesEqual } from '../../chain/index.ts'
 import type { ChainTip } from '../../chain/index.ts'
+import { entryOffsets } from '../../storage/index.ts'
 import type { ChainStore, RecordRun } from '../../storage/index.ts'
 import { InvalidMessageError, ProtocolError } from '../errors.ts'
 import { handleProtocol, timeoutSignal, withStream } from '../stream.ts'
@@ -99,21 +100,8 @@ const MAX_BLOCKS_PER_FRAME = 65_536
  * in place and sent as it is: no block is copied into the frame.
  */
 function blocksFrame (head: Uint8Array, run: RecordRun): Uint8ArrayList {
-  const bytes = run.bytes
-  let pos = 0
-  while (pos < bytes.byteLength) {
-    bytes[pos] = TAG_BLOCKS
-    let length = 0
-    let factor = 1
-    let byte
-    do {
-      byte = bytes[++pos]
-      length += (byte & 0x7f) * factor
-      factor *= 128
-    } while ((byte & 0x80) !== 0)
-    pos += 1 + length
-  }
-  return new Uint8ArrayList(head, bytes)
+  for (const at of entryOffsets(run.bytes)) run.bytes[at] = TAG_BLOCKS
+  return new Uint8ArrayList(head, run.bytes)
 }
 
 /** Writes frames already encoded (lpStream prefixes their length and sends the list without joining it). */

@@ -3,7 +3,8 @@
  * InvalidMessageError; the service never acts on a message that failed here.
  */
 import type { Uint8ArrayList } from 'uint8arraylist'
-import { HASH_BYTES, MAX_CHAIN_ID_BYTES, varintLength } from '../../chain/index.ts'
+import { HASH_BYTES, MAX_CHAIN_ID_BYTES } from '../../chain/index.ts'
+import { entrySize, writeEntry } from '../../storage/index.ts'
 import { InvalidMessageError } from '../errors.ts'
 import { SyncRequest, SyncResponse } from './pb/sync.ts'
 import { MAX_BLOCKS_PER_FRAME } from './constants.ts'
@@ -49,33 +50,21 @@ export function response (fields: Partial<SyncResponse>): Uint8Array {
   return SyncResponse.encode({ status: SyncResponse.Status.OK, height: 0, tipHash: EMPTY, blocks: [], done: false, message: '', ...fields })
 }
 
-const TAG_BLOCKS = (4 << 3) | 2 // SyncResponse.blocks: field 4, length-delimited
-
-/** The bytes a block record adds to a frame of blocks. */
+/** The bytes a block record adds to a frame of blocks: one entry of SyncResponse.blocks, which is a stored entry's form. */
 export function framedSize (record: Uint8Array): number {
-  return 1 + varintLength(record.byteLength) + record.byteLength
+  return entrySize(record.byteLength)
 }
 
 /**
- * A SyncResponse frame of blocks (status OK, not done) built from stored
- * BlockRecord encodings: a SyncBlock has BlockRecord's fields, so a record is
- * a SyncBlock's bytes as they are. Filled into one buffer of the exact size,
- * without decoding the records or protons' intermediate writer.
+ * A SyncResponse frame of blocks (status OK, not done) from BlockRecord
+ * encodings: a SyncBlock has BlockRecord's fields, so each record is an
+ * entry as the store writes them (ENTRY_TAG is field 4's tag). Filled into one
+ * buffer of the exact size, without protons' intermediate writer.
  */
 export function blocksFrame (records: Uint8Array[], size: number): Uint8Array {
   const out = new Uint8Array(size)
   let pos = 0
-  for (const record of records) {
-    out[pos++] = TAG_BLOCKS
-    let n = record.byteLength
-    while (n >= 0x80) {
-      out[pos++] = (n & 0x7f) | 0x80
-      n = Math.floor(n / 128)
-    }
-    out[pos++] = n
-    out.set(record, pos)
-    pos += record.byteLength
-  }
+  for (const record of records) pos = writeEntry(out, pos, record)
   return out
 }
 
