@@ -30,9 +30,9 @@ export class IdleTimeout {
   private readonly controller = new AbortController()
   private readonly timer: ReturnType<typeof setTimeout>
 
-  constructor (ms: number, signal?: AbortSignal) {
+  constructor (ms: number, signal?: AbortSignal, what = 'nothing moved') {
     this.timer = setTimeout(() => {
-      this.controller.abort(new TimeoutError(`nothing moved for ${ms} ms`))
+      this.controller.abort(new TimeoutError(`${what} for ${ms} ms`))
     }, ms)
     this.signal = signal == null ? this.controller.signal : AbortSignal.any([signal, this.controller.signal])
     setMaxListeners(Infinity, this.signal)

@@ -21,8 +21,8 @@ import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
-import { readBufferFor } from '../stream.ts'
-import { InvalidMessageError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
+import { IdleTimeout, readBufferFor } from '../stream.ts'
+import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
 import { PaxosFrame } from './pb/paxos.ts'
 import type { Hello } from './pb/paxos.ts'
 import { fromWire, frameLimits } from './messages.ts'
@@ -428,15 +428,13 @@ export class PaxosTransport {
     // with @libp2p/utils' default 4 MiB read buffer such a frame reset the stream on every try
     const lp = lpStream(stream, { maxDataLength: this.maxFrameBytes, maxBufferSize: this.maxBufferBytes })
     // one idle timer per stream, pushed back after every frame (not a timer and a signal per frame)
-    const idle = new AbortController()
-    setMaxListeners(Infinity, idle.signal)
-    const timer = setTimeout(() => { idle.abort(new TimeoutError(`no paxos frame from ${peer} for ${this.idleTimeout} ms`)) }, this.idleTimeout)
+    const idle = new IdleTimeout(this.idleTimeout, undefined, `no paxos frame from ${peer}`)
     try {
       while (this.running) {
         let bytes
         try {
           bytes = await lp.read({ signal: idle.signal })
-          timer.refresh()
+          idle.touch()
         } catch (err) {
           const name = (err as Error).name
           if (name === 'TimeoutError' || name === 'AbortError') {
@@ -483,7 +481,7 @@ export class PaxosTransport {
       }
       stream.abort(err as Error)
     } finally {
-      clearTimeout(timer)
+      idle.clear()
       this.inbound.delete(stream)
     }
   }

@@ -204,11 +204,11 @@ export class SyncService implements Sync {
     let pending: Block | undefined
     // Frames are group-committed: while one append runs, the frames that
     // arrive meanwhile queue, and the next append takes them all (one segment
-    // write, one flush, one LevelDB batch). Appends do not sync LevelDB's log;
-    // the final one does, which makes every earlier append durable with it
-    // (large payloads are flushed to their segment before each append anyway,
-    // see storage/level.ts). A crash mid-fetch loses at most blocks that were
-    // never acknowledged to anyone, and the next fetch gets them again.
+    // write and one LevelDB batch). Appends do not sync; the final one does,
+    // which makes every earlier append of the chain durable with it (LevelDB's
+    // log and the chain's payload segments, see storage/level.ts). A crash
+    // mid-fetch loses at most blocks that were never acknowledged to anyone,
+    // and the next fetch gets them again.
     const append = async (blocks: Block[], sync: boolean): Promise<void> => {
       if (blocks.length === 0) return
       try {
@@ -222,12 +222,10 @@ export class SyncService implements Sync {
       }
     }
     const appends = new BatchQueue<Block[]>(async (batches) => { await append(batches.flat(), false) })
-    const failed = (): Error | undefined => appends.failure
     while (true) {
       const bytes = await lp.read({ signal: idle.signal })
       idle.touch()
-      const error = failed()
-      if (error != null) throw error
+      if (appends.failure != null) throw appends.failure
       const res = decodeResponse(bytes)
       if (res.status === SyncResponse.Status.NOT_FOUND) throw new NotFoundError(`${peer.toString()} does not hold ${chainId}`)
       if (res.status === SyncResponse.Status.PRUNED) result.complete = false
@@ -236,8 +234,7 @@ export class SyncService implements Sync {
         if (res.blocks.length > 0) throw new InvalidMessageError('blocks in the final frame')
         checkReportedTip(res)
         await appends.idle()
-        const last = failed()
-        if (last != null) throw last
+        if (appends.failure != null) throw appends.failure
         await append(pending != null ? [pending] : [], true)
         result.remoteHeight = res.height
         return result
