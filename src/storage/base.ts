@@ -10,7 +10,7 @@ import { PayloadPrunedError, StoreClosedError, InvalidPinError } from './errors.
 import type {
   AppendOptions, ChainInfo, ChainStore, KeyValue, Pin, PruneResult, RangeOptions, RecordRun, RunOptions, StateEntry, StoredHeader, StoredRecord
 } from './index.ts'
-import { entrySize, writeEntry } from './records.ts'
+import { entrySize, isUnknown, writeEntry } from './records.ts'
 
 /** Where a key's current value lies: in the payload of block `height`. */
 export interface Pointer {
@@ -246,6 +246,9 @@ export abstract class AbstractChainStore implements ChainStore {
     if (!this.metas.has(chainId)) return undefined
     const pointer = await this.readPointer(chainId, key)
     if (pointer == null) return undefined
+    if (isUnknown(pointer)) {
+      throw new PayloadPrunedError(`the value of ${key} as of block ${pointer.height} of ${chainId} is unknown: the blocks after it were cut when a power failure lost their payloads, and no block below that still holds its payload wrote the key (a pruned one may have)`)
+    }
     const value = await this.valueAt(chainId, pointer)
     if (value == null) throw new PayloadPrunedError(`the value of ${key} was written by block ${pointer.height} of ${chainId}, whose payload was pruned`)
     return { key, value, height: pointer.height }
@@ -261,7 +264,7 @@ export abstract class AbstractChainStore implements ChainStore {
   async * entries (chainId: string): AsyncGenerator<StateEntry> {
     if (!this.metas.has(chainId)) return
     for await (const [key, pointer] of this.iteratePointers(chainId)) {
-      yield { key, height: pointer.height, value: await this.valueAt(chainId, pointer) }
+      yield { key, height: pointer.height, value: isUnknown(pointer) ? undefined : await this.valueAt(chainId, pointer) }
     }
   }
 

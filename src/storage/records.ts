@@ -188,6 +188,20 @@ export function isTombstone (p: Pointer): boolean {
   return p.valueOffset === TOMBSTONE_OFFSET && p.valueLength === TOMBSTONE_OFFSET
 }
 
+/**
+ * A value lost to pruning, as far as the store can tell: written (if at all)
+ * by a block at or below the pointer's height whose payload was pruned. Only
+ * a power-cut repair writes it (recovery.ts): the key's newest value was in a
+ * block the repair cut, and no block below the cut that still has its payload
+ * wrote the key. Reads answer PayloadPrunedError rather than "absent", which
+ * would be wrong whenever a pruned block did write it.
+ */
+export const UNKNOWN_OFFSET = 0xffff_fffe
+
+export function isUnknown (p: Pointer): boolean {
+  return p.valueOffset === UNKNOWN_OFFSET && p.valueLength === UNKNOWN_OFFSET
+}
+
 export function decodePointer (bytes: Uint8Array): Pointer {
   return { height: readU64(bytes, 0), valueOffset: readU32(bytes, 8), valueLength: readU32(bytes, 12) }
 }

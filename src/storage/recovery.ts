@@ -14,16 +14,17 @@
  * The cut must also take back what the lost blocks did to the key-value state:
  * a key they wrote gets the value the newest block below the cut wrote (or
  * none). Blocks whose payload was pruned no longer say which keys they wrote:
- * a key last written by one of them before the cut reads as absent rather than
- * pruned afterwards. That takes a power cut during an unsynced append that
- * overwrote a key whose earlier value was already pruned.
+ * when no block below the cut that still has its payload wrote the key and
+ * some block below it was pruned, the key's earlier value is unknown, and it
+ * gets a pointer saying so (records.ts, UNKNOWN_OFFSET): reads answer
+ * PayloadPrunedError, as for any pruned value, instead of "absent".
  */
 import { BlockHeader } from '../chain/pb/chain.ts'
 import { HASH_BYTES, ZERO_HASH, bytesEqual, parsePayload, sha256 } from '../chain/index.ts'
 import type { BinaryLevel } from './database.ts'
 import type { ChainMeta, Pointer } from './base.ts'
 import type { ChainKeys } from './keys.ts'
-import { TOMBSTONE_OFFSET, entryRecord, parseStored, pointerBytes } from './records.ts'
+import { TOMBSTONE_OFFSET, UNKNOWN_OFFSET, entryRecord, parseStored, pointerBytes } from './records.ts'
 import type { Location, StoredForm } from './records.ts'
 import type { Segments } from './segments.ts'
 
@@ -83,6 +84,8 @@ export async function cutTail (ctx: TailContext, meta: ChainMeta, log: TailLog, 
   // their values as of the block before the cut: the newest write below it, walking back
   const before = new Map<string, Pointer>()
   let tip = { hash: ZERO_HASH, timestamp: 0 }
+  // whether a block below the cut was pruned: a key found in no other may have been written by it
+  let sawPruned = false
   const below = ctx.db.values({ gte: ctx.keys.block(chainId, 1), lt: ctx.keys.block(chainId, cut), reverse: true })
   try {
     for await (const value of below) {
@@ -91,7 +94,10 @@ export async function cutTail (ctx: TailContext, meta: ChainMeta, log: TailLog, 
       if (header.height === cut - 1) tip = { hash: sha256(form.headerBytes), timestamp: header.timestamp }
       if (before.size === affected.size) break
       const payload = await payloadOf(ctx, form)
-      if (payload == null) continue
+      if (payload == null) {
+        sawPruned = true
+        continue
+      }
       const entries = parsePayload(payload)
       for (let i = entries.length - 1; i >= 0; i--) {
         const e = entries[i]
@@ -116,10 +122,11 @@ export async function cutTail (ctx: TailContext, meta: ChainMeta, log: TailLog, 
     if (form.pruned) prunedBlocks--
   }
   for (const key of affected) {
-    // a key no block below the cut wrote was not there before it
     const pointer = before.get(key)
-    if (pointer == null) batch.del(ctx.keys.state(chainId, key))
-    else batch.put(ctx.keys.state(chainId, key), pointerBytes(pointer.height, pointer.valueOffset, pointer.valueLength))
+    if (pointer != null) batch.put(ctx.keys.state(chainId, key), pointerBytes(pointer.height, pointer.valueOffset, pointer.valueLength))
+    // found in no block below the cut: absent before it, unless a pruned block wrote it
+    else if (sawPruned) batch.put(ctx.keys.state(chainId, key), pointerBytes(cut - 1, UNKNOWN_OFFSET, UNKNOWN_OFFSET))
+    else batch.del(ctx.keys.state(chainId, key))
   }
   // segments after the one the lost entry is in hold only cut blocks
   for (const segment of log.segments) if (segment > at.segment) batch.del(ctx.keys.segment(chainId, segment))

@@ -131,4 +131,47 @@ describe('storage - power cuts on payload segments', () => {
     }
     expect(cuts).toBeGreaterThan(SEEDS / 10)
   }, 600_000)
+
+  it('answers "pruned" for a key whose cut value overwrote one in a pruned block, never "absent"', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-powercut-'))
+    database = await openDatabase(dir)
+    const store = await LevelChainStore.open(database, OPTIONS)
+    const value = (fill: number): Uint8Array => new Uint8Array(600).fill(fill)
+    const b1 = createBlock({ prev: emptyTip(CHAIN), proposer: 'p', timestamp: 1_001, transactions: [{ key: 'old', value: value(1) }] })
+    const b2 = createBlock({ prev: tipOf(b1), proposer: 'p', timestamp: 1_002, transactions: [{ key: 'kept', value: value(2) }] })
+    await store.appendMany([b1, b2], { sync: true })
+    expect((await store.prune(CHAIN, [1])).pruned).toEqual([1])
+    const flushed = new Map<string, number>()
+    for (const f of await segmentFiles(dir)) flushed.set(f, (await stat(f)).size)
+    // unsynced: overwrites 'old' (whose value is in the pruned block) and writes a new key
+    const b3 = createBlock({ prev: tipOf(b2), proposer: 'p', timestamp: 1_003, transactions: [{ key: 'old', value: value(3) }, { key: 'new', value: value(4) }] })
+    await store.append(b3, { sync: false })
+    await database.close()
+    for (const f of await segmentFiles(dir)) {
+      const size = (await stat(f)).size
+      const safe = flushed.get(f) ?? 0
+      if (size <= safe) continue
+      const handle = await openFile(f, 'r+')
+      await handle.write(new Uint8Array(size - safe), 0, size - safe, safe)
+      await handle.close()
+    }
+
+    database = await openDatabase(dir)
+    const reopened = await LevelChainStore.open(database, OPTIONS)
+    expect((await reopened.tip(CHAIN)).height).toBe(2)
+    expect((await reopened.get(CHAIN, 'kept'))?.value).toEqual(value(2))
+    // block 1 wrote 'old': its value is gone with the payload, not absent
+    await expect(reopened.get(CHAIN, 'old')).rejects.toThrow(/unknown/)
+    await expect(reopened.get(CHAIN, 'old')).rejects.toHaveProperty('name', 'PayloadPrunedError')
+    // 'new' was in no block below the cut either: with a pruned block there,
+    // the store cannot tell it from 'old', and says it does not know
+    await expect(reopened.get(CHAIN, 'new')).rejects.toHaveProperty('name', 'PayloadPrunedError')
+    const entries = new Map<string, Uint8Array | undefined>()
+    for await (const e of reopened.entries(CHAIN)) entries.set(e.key, e.value)
+    expect(entries).toEqual(new Map([['kept', value(2)], ['new', undefined], ['old', undefined]]))
+    // a write after the repair is an ordinary value again
+    await reopened.append(createBlock({ prev: await reopened.tip(CHAIN), proposer: 'p', timestamp: 1_004, transactions: [{ key: 'old', value: value(5) }] }))
+    expect((await reopened.get(CHAIN, 'old'))?.value).toEqual(value(5))
+    await reopened.close()
+  })
 })
