@@ -492,6 +492,7 @@ export class ChainReplica {
     const st = this.paxos.status()
     if (st.role !== 'leader') {
       this.boothTarget = undefined
+      if (this.kind === 'shared') this.redirectBuffered(st.leader)
       return
     }
     this.boothCheckDue = false
@@ -524,6 +525,18 @@ export class ChainReplica {
       if (size === 0) return
       buffered -= size
     }
+  }
+
+  /**
+   * Shared chain: writes taken while this node led and not proposed yet when
+   * it lost the lead (a candidate of higher rank took over). They are the new
+   * leader's to order: the caller forwards them there at once (never proposed,
+   * so nothing can commit twice), instead of waiting here for their deadline.
+   */
+  private redirectBuffered (leader: string | undefined): void {
+    if (this.buffer.length === 0) return
+    const err = new NotProposerError(`no longer the leader of ${this.chainId}${leader != null && leader !== this.d.self ? `; ${leader} is` : ''}`, leader === this.d.self ? undefined : leader)
+    for (const w of this.buffer.splice(0)) this.settle(w, err)
   }
 
   /** Proposes the next batch; returns its payload bytes (0: nothing proposed). */
