@@ -121,7 +121,8 @@ export class Consensus {
       sync: components.sync,
       boothSize: components.config.boothSize,
       priority: components.config.priority,
-      kBackups: components.config.kBackups
+      kBackups: components.config.kBackups,
+      allowedPeers: components.config.allowedPeers
     })
     this.writes = new WriteService({
       libp2p: components.libp2p,

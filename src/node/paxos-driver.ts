@@ -30,7 +30,8 @@ import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ChainReplica } from './paxos-replica.ts'
 import type { ReplicaDeps, ReplicaKind, ReplicaStatus } from './paxos-replica.ts'
-import { formationStep } from './shared-formation.ts'
+import { formationStep, permissionedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
+import type { PermissionedGenesis } from './shared-formation.ts'
 import { FORMATION_DELAY, MAX_MEMBER_CHAINS, SHARED_CHAIN, TICK_MS } from './paxos-constants.ts'
 import { ConsensusStoppedError } from './consensus-errors.ts'
 
@@ -50,6 +51,8 @@ export interface PaxosDriverComponents {
   priority: number
   /** Backups per chain: 0 means no replication round after commits. */
   kBackups: number
+  /** A permissioned network's members: the shared chain starts from all of them, no founding (shared-formation.ts). */
+  allowedPeers?: string[]
   random?: () => number
   now?: () => number
 }
@@ -60,6 +63,7 @@ export interface DriverStats {
 }
 
 interface Formation {
+  /** The founder's peer id, or a permissioned network's genesis id (PERMISSIONED_PREFIX…). */
   founder: string
   /** The founder announced it (its first booth change is decided); always true for adopters. */
   announced: boolean
@@ -87,6 +91,7 @@ export class PaxosDriver {
   private readonly opening = new Map<string, Promise<ChainReplica>>()
   private readonly early = new Map<string, ChainMessage[]>()
   private readonly hellos = new Map<string, HelloInfo>()
+  private readonly permissioned?: PermissionedGenesis
   /** Connected members' ids, kept from peer events (and refreshed every second): read on every pump. */
   private members: string[] = []
   private formation?: Formation
@@ -101,6 +106,7 @@ export class PaxosDriver {
     this.self = components.libp2p.peerId.toString()
     this.store = new LevelPaxosStore(components.database)
     this.formationDb = components.database.sublevel('consensus')
+    if (components.allowedPeers != null) this.permissioned = permissionedGenesis(components.allowedPeers, this.self)
     this.transport = new PaxosTransport({
       libp2p: components.libp2p,
       logger: components.logger,
@@ -121,6 +127,15 @@ export class PaxosDriver {
     this.stableSince = this.now()
     const stored = await this.formationDb.get(FORMATION_KEY)
     if (stored != null) this.formation = JSON.parse(utf8d.decode(stored)) as Formation
+    if (this.permissioned != null) {
+      if (this.formation == null) {
+        await this.saveFormation({ founder: this.permissioned.id, announced: true })
+      } else if (this.formation.founder !== this.permissioned.id) {
+        // its replicas persisted state under that chain's genesis: it cannot become another chain
+        this.log.error('the shared chain here was formed %s; it is kept (members with the current allow list run another, shown as conflicts in /status)',
+          this.formation.founder.startsWith(PERMISSIONED_PREFIX) ? 'under another allow list' : 'before the allow list was set')
+      }
+    }
     this.transport.setHello(this.hello())
     // a restarted proposer runs phase 1 before it proposes again
     if ((await this.store.chains()).includes(this.self)) await this.replica(this.self, 'own')
@@ -208,7 +223,8 @@ export class PaxosDriver {
     for (const [id, h] of this.hellos) {
       if (h.sharedGenesis === '' || h.sharedGenesis === mine) candidates.push({ id, priority: h.priority })
     }
-    if (mine != null && !candidates.some(c => c.id === mine)) candidates.push({ id: mine, priority: 0 })
+    // a founder (not a permissioned genesis id) is a candidate even before its hello
+    if (mine != null && !mine.startsWith(PERMISSIONED_PREFIX) && !candidates.some(c => c.id === mine)) candidates.push({ id: mine, priority: 0 })
     candidates.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
     return { mode: 'elected', candidates }
   }
@@ -257,7 +273,8 @@ export class PaxosDriver {
     }
     if (kind === 'shared') {
       const founder = this.formation?.founder ?? this.self
-      return await ChainReplica.open(deps, { genesis: [founder], election: this.sharedElection() })
+      const genesis = founder === this.permissioned?.id ? this.permissioned.booth : [founder]
+      return await ChainReplica.open(deps, { genesis, election: this.sharedElection() })
     }
     // a vehicle's chain: it alone proposes, and its genesis booth is itself
     return await ChainReplica.open(deps, { genesis: [chainId], election: { mode: 'fixed', proposer: chainId } })

@@ -16,8 +16,18 @@
  * (messages of the other chain are refused, and /status shows the conflict).
  * Form the network connected (a LAN does within a second), or give one
  * vehicle a higher --priority.
+ *
+ * A permissioned network (an allow list) needs no founder, and so has no such
+ * window: its members are known, so every one of them starts the chain from
+ * the same genesis booth, all of them (permissionedGenesis). Its first
+ * decision (the leader moving the booth to the members it is connected to)
+ * takes a majority of that booth: two groups that cannot see each other
+ * cannot both have one, so the chain never forks — and a minority of the
+ * network alone has no shared chain until enough members join it.
  */
+import { createHash } from 'node:crypto'
 import { compareCandidates } from '../consensus/election.ts'
+import { MAX_BOOTH_SIZE } from '../consensus/index.ts'
 
 export interface PeerHello {
   priority: number
@@ -55,4 +65,21 @@ export function formationStep (v: FormationView): FormationAction {
   const candidates = [{ id: v.self, priority: v.priority }, ...v.peers.map(p => ({ id: p.id, priority: p.hello?.priority ?? 0 }))]
   candidates.sort(compareCandidates)
   return candidates[0].id === v.self ? { action: 'found' } : { action: 'wait' }
+}
+
+/** The shared chain of a permissioned network: its genesis booth, and the id its members announce in their hello. */
+export interface PermissionedGenesis {
+  /** The allowed peers and this node, sorted; the first MAX_BOOTH_SIZE of them for a larger list. */
+  booth: string[]
+  /** `members:` and a digest of the whole list: members with the same list run the same chain. */
+  id: string
+}
+
+/** Prefix of a permissioned genesis id (a founder's id is a peer id, which never starts with it). */
+export const PERMISSIONED_PREFIX = 'members:'
+
+export function permissionedGenesis (allowed: string[], self: string): PermissionedGenesis {
+  const members = [...new Set([...allowed, self])].sort()
+  const digest = createHash('sha256').update(members.join('\n')).digest('hex').slice(0, 32)
+  return { booth: members.slice(0, MAX_BOOTH_SIZE), id: `${PERMISSIONED_PREFIX}${digest}` }
 }

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
-import { formationStep } from '../../../src/node/shared-formation.ts'
+import { formationStep, permissionedGenesis } from '../../../src/node/shared-formation.ts'
+import { MAX_BOOTH_SIZE } from '../../../src/consensus/index.ts'
 
 const base = { self: 'm', priority: 0, now: 10_000, stableSince: 0, delay: 3_000 }
 
@@ -28,5 +29,23 @@ describe('node - shared chain formation', () => {
         { id: 'c', hello: { priority: 0, sharedGenesis: 'g' } }
       ]
     })).toEqual({ action: 'adopt', founder: 'g' })
+  })
+
+  it('gives every member of a permissioned network the same genesis, whatever the order of its list and whether it names itself', () => {
+    const a = permissionedGenesis(['c', 'b', 'a'], 'a')
+    const b = permissionedGenesis(['a', 'c'], 'b')
+    const c = permissionedGenesis(['a', 'b', 'c', 'b'], 'c')
+    expect(a).toEqual({ booth: ['a', 'b', 'c'], id: expect.stringMatching(/^members:[0-9a-f]{32}$/) })
+    expect(b).toEqual(a)
+    expect(c).toEqual(a)
+    // another membership is another chain
+    expect(permissionedGenesis(['a', 'b', 'c', 'd'], 'a').id).not.toBe(a.id)
+  })
+
+  it('caps a permissioned genesis booth at the largest booth, the id still covering the whole list', () => {
+    const ids = Array.from({ length: MAX_BOOTH_SIZE + 6 }, (_, i) => `p${String(i).padStart(3, '0')}`)
+    const g = permissionedGenesis(ids, 'p000')
+    expect(g.booth).toEqual(ids.slice(0, MAX_BOOTH_SIZE))
+    expect(permissionedGenesis(ids.slice(0, MAX_BOOTH_SIZE), 'p000').id).not.toBe(g.id)
   })
 })

@@ -1,0 +1,119 @@
+/**
+ * The shared chain of a permissioned network (an allow list): no founder,
+ * every member starts from the same genesis booth (all of them), so it takes
+ * a majority of the members to start it, and two groups that cannot see each
+ * other never both start one (shared-formation.ts). Real in-process nodes on
+ * loopback.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import { loadOrCreateKey } from '../../src/node/identity.ts'
+import { toHex } from '../../src/chain/index.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+
+const utf8 = new TextEncoder()
+/** Long enough for several elections (a candidate campaigns after 1–2 s without a leader). */
+const MINORITY_WRITE_TIMEOUT = 4_000
+
+function leaderOf (node: VGuardNode): string | undefined {
+  return node.consensus.driver.shared()?.leader()
+}
+
+async function sharedHashes (nodes: VGuardNode[], height: number): Promise<Set<string>> {
+  const hashes = new Set<string>()
+  for (let h = 1; h <= height; h++) {
+    for (const n of nodes) hashes.add(`${h}:${toHex((await n.chains.getBlock('shared', h))?.hash ?? new Uint8Array())}`)
+  }
+  return hashes
+}
+
+/** Writes one key to the shared chain through each node; resolves with the highest height acknowledged. */
+async function writeFromEach (nodes: VGuardNode[], tag: string): Promise<number> {
+  const results = await Promise.all(nodes.map(async (n, i) => await n.put(`${tag}/${i}`, utf8.encode(tag), { chainId: 'shared' })))
+  return Math.max(...results.map(r => r.height))
+}
+
+async function expectNoSharedWrite (node: VGuardNode): Promise<void> {
+  const attempt = node.put('minority', utf8.encode('x'), { chainId: 'shared', timeout: MINORITY_WRITE_TIMEOUT })
+  await expect(attempt).rejects.toSatisfy((err: Error) => err.name === 'NoLeaderError' || err.name === 'NoQuorumError')
+}
+
+describe('consensus - the shared chain of a permissioned network', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  /** Data dirs with their keys made first, so the allow list can name every member before any starts. */
+  async function members (n: number): Promise<Array<{ dataDir: string, id: string }>> {
+    return await Promise.all(Array.from({ length: n }, async () => {
+      const dataDir = await cluster.tempDir()
+      return { dataDir, id: peerIdFromPrivateKey(await loadOrCreateKey(dataDir)).toString() }
+    }))
+  }
+
+  it('starts without a founder once a majority of the members is connected; members who come later join it', async () => {
+    const m = await members(5)
+    const allowedPeers = m.map(x => x.id)
+    const a = await cluster.create({ dataDir: m[0].dataDir, allowedPeers })
+    await a.start()
+    const bootstrap = [a.multiaddrs[0].toString()]
+    const b = await cluster.create({ dataDir: m[1].dataDir, allowedPeers, bootstrap })
+    await b.start()
+    await waitFor(() => fullyConnected([a, b]), { message: 'a and b connected' })
+
+    // two of five: no majority of the genesis booth, so no chain and no write
+    await expectNoSharedWrite(b)
+    expect(leaderOf(a)).toBeUndefined()
+    expect((await a.chains.tip('shared')).height).toBe(0)
+
+    const c = await cluster.create({ dataDir: m[2].dataDir, allowedPeers, bootstrap })
+    await c.start()
+    const three = [a, b, c]
+    await waitFor(() => fullyConnected(three), { timeout: 30_000, message: '3 members connected' })
+    await waitFor(() => three.every(n => leaderOf(n) != null && leaderOf(n) === leaderOf(a)), { timeout: 30_000, message: 'one leader for the three' })
+    const ids = new Set(three.map(n => n.consensus.driver.sharedFounder))
+    expect(ids.size).toBe(1)
+    expect([...ids][0]).toMatch(/^members:[0-9a-f]{32}$/)
+    const top = await writeFromEach(three, 'three')
+
+    const late = await Promise.all([m[3], m[4]].map(async x => await cluster.create({ dataDir: x.dataDir, allowedPeers, bootstrap })))
+    await Promise.all(late.map(async n => { await n.start() }))
+    const all = [...three, ...late]
+    await waitFor(() => fullyConnected(all), { timeout: 30_000, message: '5 members connected' })
+    const top2 = await writeFromEach(all, 'five')
+    expect(top2).toBeGreaterThan(top)
+    await waitFor(async () => (await Promise.all(all.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top2), { timeout: 30_000, message: 'every member applied every block' })
+    // one block per height everywhere
+    expect((await sharedHashes(all, top2)).size).toBe(top2)
+    for (const n of all) expect((await n.chains.get('shared', 'three/0'))?.value).toEqual(utf8.encode('three'))
+  })
+
+  it('two halves that cannot see each other start no chain; joined, they start one', async () => {
+    const m = await members(4)
+    const allowedPeers = m.map(x => x.id)
+    const start = async (i: number, bootstrap: string[] = []): Promise<VGuardNode> => {
+      const n = await cluster.create({ dataDir: m[i].dataDir, allowedPeers, bootstrap })
+      await n.start()
+      return n
+    }
+    const a = await start(0)
+    const b = await start(1, [a.multiaddrs[0].toString()])
+    const c = await start(2)
+    const d = await start(3, [c.multiaddrs[0].toString()])
+    await waitFor(() => fullyConnected([a, b]) && fullyConnected([c, d]), { message: 'each half connected' })
+    expect(a.peers().length + c.peers().length).toBe(2)
+
+    // founding would let each half start its own chain after 3 s; here neither has 3 of 4
+    await Promise.all([expectNoSharedWrite(a), expectNoSharedWrite(c)])
+    for (const n of [a, b, c, d]) expect((await n.chains.tip('shared')).height).toBe(0)
+
+    await b.libp2p.dial(c.multiaddrs[0])
+    const all = [a, b, c, d]
+    await waitFor(() => fullyConnected(all), { timeout: 30_000, message: 'the halves joined' })
+    const top = await writeFromEach(all, 'joined')
+    await waitFor(async () => (await Promise.all(all.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top), { timeout: 30_000, message: 'every member applied every block' })
+    expect((await sharedHashes(all, top)).size).toBe(top)
+    expect(all.every(n => n.consensus.driver.sharedConflicts().length === 0)).toBe(true)
+  })
+})
