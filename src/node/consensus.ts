@@ -20,6 +20,7 @@
  * active backups of its backup table; of the shared chain, its booth and
  * leader.
  */
+import { randomBytes } from 'node:crypto'
 import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { TypedEventEmitter } from 'main-event'
@@ -42,6 +43,7 @@ import type { CommitResult, ReplicaStatus } from './paxos-replica.ts'
 import { encodeWrite } from './batch.ts'
 import type { EncodedWrite } from './batch.ts'
 import { quorumRead } from './quorum-read.ts'
+import { RecentWrites } from './recent-writes.ts'
 import type { HolderAnswer } from './quorum-read.ts'
 import { SHARED_CHAIN } from './paxos-constants.ts'
 import {
@@ -90,6 +92,9 @@ export interface ConsensusComponents {
   config: VGuardNodeConfig
 }
 
+/** Bytes of the id a forwarded write carries (the same on every retry). */
+const WRITE_ID_BYTES = 16
+
 /** Pause between attempts to reach the shared chain's leader. */
 const RETRY_DELAY = 100
 
@@ -101,6 +106,8 @@ export class Consensus {
   private readonly c: ConsensusComponents
   private readonly log: Logger
   private readonly self: string
+  /** Forwarded writes taken here, by writer and write id: a retry gets the first outcome. */
+  private readonly forwarded = new RecentWrites<WriteCommitted>()
   /** Serializes the choice between VGuard's direct endOfBooth and our consensus on our own chain. */
   private ownGate: Promise<unknown> = Promise.resolve()
   private running = false
@@ -164,7 +171,7 @@ export class Consensus {
     const wait = options.waitForReplication !== false
     if (chainId === this.self) return await this.appendOwn(write, timeout, wait)
     if (chainId === SHARED_CHAIN) return await this.appendShared(write, timeout, wait)
-    return await this.forward(chainId, chainId, write, timeout, wait)
+    return await this.forward(chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES))
   }
 
   private async appendOwn (write: EncodedWrite, timeout: number, wait: boolean): Promise<CommitResult> {
@@ -177,6 +184,8 @@ export class Consensus {
 
   private async appendShared (write: EncodedWrite, timeout: number, wait: boolean): Promise<CommitResult> {
     const deadline = Date.now() + timeout
+    // one id for every attempt: a leader that already took this write answers a retry with its outcome
+    const writeId = randomBytes(WRITE_ID_BYTES)
     let last: Error = new NoLeaderError('no shared chain has formed yet')
     while (Date.now() < deadline && this.running) {
       const shared = this.driver.shared()
@@ -197,7 +206,7 @@ export class Consensus {
           last = new NoLeaderError('the shared chain is electing a leader')
         } else {
           try {
-            return await this.forward(leader, SHARED_CHAIN, write, remaining, wait)
+            return await this.forward(leader, SHARED_CHAIN, write, remaining, wait, writeId)
           } catch (err) {
             const name = (err as Error).name
             // a definite outcome from the leader ends it; a moved or lost leader is retried
@@ -215,7 +224,7 @@ export class Consensus {
   }
 
   /** Hands a write to the chain's proposer and maps its answer to our errors. */
-  private async forward (peer: string, chainId: string, write: EncodedWrite, timeout: number, wait: boolean): Promise<CommitResult> {
+  private async forward (peer: string, chainId: string, write: EncodedWrite, timeout: number, wait: boolean, writeId: Uint8Array): Promise<CommitResult> {
     let peerId: PeerId
     try {
       peerId = peerIdFromString(peer)
@@ -224,7 +233,7 @@ export class Consensus {
     }
     let res: WriteResponse
     try {
-      res = await this.writes.forward(peerId, chainId, write.payload, { timeout, waitForReplication: wait })
+      res = await this.writes.forward(peerId, chainId, write.payload, { timeout, waitForReplication: wait, writeId })
     } catch (err) {
       throw new ProposerUnreachableError(`could not hand the write to ${peer}, proposer of ${chainId}: ${(err as Error).message}`)
     }
@@ -239,6 +248,11 @@ export class Consensus {
   }
 
   private async onForwardedWrite (w: ForwardedWrite): Promise<WriteCommitted> {
+    if (w.writeId === '') return await this.commitForwarded(w)
+    return await this.forwarded.once(`${w.from}\n${w.chainId}\n${w.writeId}`, async () => await this.commitForwarded(w))
+  }
+
+  private async commitForwarded (w: ForwardedWrite): Promise<WriteCommitted> {
     const write: EncodedWrite = { payload: w.payload, count: w.count }
     const options = { timeout: Math.min(w.timeout, this.c.config.commitTimeout), waitForReplication: w.waitForReplication }
     if (w.chainId === this.self) return await this.appendOwn(write, options.timeout, options.waitForReplication)

@@ -14,3 +14,5 @@ export const ANSWER_SLACK = 2_000
 /** Concurrent forwarded writes per connection: writers of a busy shared chain all go to one leader. */
 export const MAX_INBOUND_STREAMS = 256
 export const MAX_OUTBOUND_STREAMS = 256
+/** A writer's id for one write (WriteRequest.writeId): 16 random bytes are plenty. */
+export const MAX_WRITE_ID_BYTES = 32

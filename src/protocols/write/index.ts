@@ -14,7 +14,10 @@
  *   NOT_LEADER with the leader to ask instead, NO_QUORUM (nothing written),
  *   COMMIT_TIMEOUT (proposed, may still commit whole), INVALID, REFUSED;
  * - one request and one response per stream; the writer's timeout is capped
- *   at 120 s.
+ *   at 120 s;
+ * - a request may carry the writer's id for the write (the same on every
+ *   retry): the proposer answers a repeat it still remembers with the first
+ *   one's outcome, so a retry after a lost answer does not commit twice.
  *
  * @example
  *
@@ -27,4 +30,4 @@
 export { WriteService } from './write.ts'
 export type { WriteComponents, WriteInit, ForwardedWrite, WriteCommitted } from './write.ts'
 export { WriteRequest, WriteResponse } from './pb/write.ts'
-export { WRITE_PROTOCOL, MAX_WRITE_TIMEOUT } from './constants.ts'
+export { WRITE_PROTOCOL, MAX_WRITE_TIMEOUT, MAX_WRITE_ID_BYTES } from './constants.ts'

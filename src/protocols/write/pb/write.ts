@@ -8,6 +8,7 @@ export interface WriteRequest {
   payload: Uint8Array<ArrayBuffer>
   timeout: number
   skipReplication: boolean
+  writeId: Uint8Array<ArrayBuffer>
 }
 
 export namespace WriteRequest {
@@ -40,6 +41,11 @@ export namespace WriteRequest {
           w.bool(obj.skipReplication)
         }
 
+        if ((obj.writeId != null && obj.writeId.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.writeId)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -48,7 +54,8 @@ export namespace WriteRequest {
           chainId: '',
           payload: uint8ArrayAlloc(0),
           timeout: 0,
-          skipReplication: false
+          skipReplication: false,
+          writeId: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -71,6 +78,10 @@ export namespace WriteRequest {
             }
             case 4: {
               obj.skipReplication = reader.bool()
+              break
+            }
+            case 5: {
+              obj.writeId = reader.bytes()
               break
             }
             default: {
@@ -116,6 +127,13 @@ export namespace WriteRequest {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.writeId`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -148,6 +166,11 @@ export namespace WriteRequest {
     value: boolean
   }
 
+  export interface WriteRequestWriteIdFieldEvent {
+    field: '$.writeId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<WriteRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, WriteRequest.codec())
   }
@@ -156,7 +179,7 @@ export namespace WriteRequest {
     return decodeMessage(buf, WriteRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WriteRequest>): Generator<WriteRequestChainIdFieldEvent | WriteRequestPayloadFieldEvent | WriteRequestTimeoutFieldEvent | WriteRequestSkipReplicationFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WriteRequest>): Generator<WriteRequestChainIdFieldEvent | WriteRequestPayloadFieldEvent | WriteRequestTimeoutFieldEvent | WriteRequestSkipReplicationFieldEvent | WriteRequestWriteIdFieldEvent> {
     return streamMessage(buf, WriteRequest.codec(), opts)
   }
 }

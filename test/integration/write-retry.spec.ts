@@ -1,0 +1,58 @@
+/**
+ * /vguard/write/1.0.0 with a write id: a writer that sends the same write
+ * again (its answer was lost) gets the first attempt's outcome, and the
+ * transactions are committed once. Real nodes over TCP on 127.0.0.1.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { randomBytes } from 'node:crypto'
+import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
+import { encodeWrite } from '../../src/node/batch.ts'
+import { transactionsOf } from '../../src/chain/index.ts'
+import { WriteResponse } from '../../src/protocols/write/index.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+
+const utf8 = new TextEncoder()
+
+/** How many blocks of the chain write `key`. */
+async function blocksWriting (node: VGuardNode, chainId: string, key: string): Promise<number> {
+  let n = 0
+  for await (const block of node.chains.blocks(chainId)) {
+    if (transactionsOf(block).some(tx => tx.key === key)) n++
+  }
+  return n
+}
+
+describe('write protocol - retries with a write id', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('commits a write sent again with the same id once, answering every attempt with its block', async () => {
+    const [a, b] = await connectedSwarm(cluster, 3, { kBackups: 0 })
+    const chainId = a.peerId.toString()
+    const forward = async (key: string, writeId?: Uint8Array): Promise<WriteResponse> =>
+      await b.consensus.writes.forward(a.peerId, chainId, encodeWrite([{ key, value: utf8.encode(key) }]).payload, { timeout: 20_000, writeId, waitForReplication: false })
+
+    // two attempts in flight at once, then a third after the commit
+    const id = randomBytes(16)
+    const [first, second] = await Promise.all([forward('once', id), forward('once', id)])
+    const third = await forward('once', id)
+    for (const r of [first, second, third]) expect(r.status).toBe(WriteResponse.Status.OK)
+    expect(second.height).toBe(first.height)
+    expect(third.height).toBe(first.height)
+    expect(third.hash).toEqual(first.hash)
+    expect(await blocksWriting(a, chainId, 'once')).toBe(1)
+
+    // without an id (or with another one) each attempt is a write of its own
+    await forward('twice')
+    await forward('twice')
+    expect(await blocksWriting(a, chainId, 'twice')).toBe(2)
+    await forward('other', randomBytes(16))
+    await forward('other', randomBytes(16))
+    expect(await blocksWriting(a, chainId, 'other')).toBe(2)
+
+    // a write id past the limit is refused, and nothing is written
+    const long = await forward('long', randomBytes(33))
+    expect(long.status).toBe(WriteResponse.Status.INVALID)
+    expect(await blocksWriting(a, chainId, 'long')).toBe(0)
+  })
+})
