@@ -62,6 +62,8 @@ interface PendingWrite {
   deadline: number
   waitForReplication: boolean
   settled: boolean
+  /** Handed to the state machine once: it may be in an acceptor's log, and decided yet. */
+  proposed?: boolean
   resolve: (r: CommitResult) => void
   reject: (err: Error) => void
 }
@@ -528,15 +530,22 @@ export class ChainReplica {
   }
 
   /**
-   * Shared chain: writes taken while this node led and not proposed yet when
-   * it lost the lead (a candidate of higher rank took over). They are the new
+   * Shared chain: writes taken while this node led and never proposed when it
+   * lost the lead (a candidate of higher rank took over). They are the new
    * leader's to order: the caller forwards them there at once (never proposed,
    * so nothing can commit twice), instead of waiting here for their deadline.
+   * Writes an earlier state machine proposed (put back by recreate) stay: their
+   * value may be decided yet, and a second attempt could commit them twice.
    */
   private redirectBuffered (leader: string | undefined): void {
-    if (this.buffer.length === 0) return
+    if (!this.buffer.some(w => w.proposed !== true)) return
     const err = new NotProposerError(`no longer the leader of ${this.chainId}${leader != null && leader !== this.d.self ? `; ${leader} is` : ''}`, leader === this.d.self ? undefined : leader)
-    for (const w of this.buffer.splice(0)) this.settle(w, err)
+    const kept: PendingWrite[] = []
+    for (const w of this.buffer.splice(0)) {
+      if (w.proposed === true) kept.push(w)
+      else this.settle(w, err)
+    }
+    this.buffer.push(...kept)
   }
 
   /** Proposes the next batch; returns its payload bytes (0: nothing proposed). */
@@ -573,6 +582,7 @@ export class ChainReplica {
       this.d.log.trace('%s: proposal deferred: %s', this.chainId, (err as Error).message)
       return 0
     }
+    for (const w of writes) w.proposed = true
     this.outstanding.set(id, { writes })
     return bytes
   }
