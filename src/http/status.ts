@@ -40,8 +40,12 @@ export interface StatusBody {
   transfers: Array<{ chainId: string, peer: string, height: number, target: number, sentBytes: number }>
   pendingReleases: Array<{ chainId: string, peerId: string, attempts: number }>
   consensus: ConsensusStatus[]
-  /** The network's shared chain: who founded it, who leads it now, members of another shared chain seen. */
-  shared: { founder: string | null, leader: string | null, conflicts: string[] }
+  /**
+   * The network's shared chain: who founded it (a permissioned network's: `members:` and a digest
+   * of its allow list), the members its genesis booth holds (permissioned only: a majority of them
+   * must be connected before it has a leader), who leads it now, members of another shared chain seen.
+   */
+  shared: { founder: string | null, members: string[] | null, leader: string | null, conflicts: string[] }
 }
 
 export async function statusOf (node: VGuardNode): Promise<StatusBody> {
@@ -96,6 +100,7 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
     consensus,
     shared: {
       founder: node.consensus.driver.sharedFounder ?? null,
+      members: node.consensus.driver.sharedMembers ?? null,
       leader: node.consensus.driver.shared()?.leader() ?? null,
       conflicts: node.consensus.driver.sharedConflicts()
     }

@@ -185,6 +185,12 @@ export class PaxosDriver {
     return this.formation?.founder
   }
 
+  /** A permissioned network's shared chain: the members its genesis booth holds (a majority of them starts it). */
+  get sharedMembers (): string[] | undefined {
+    const p = this.permissioned
+    return p != null && this.formation?.founder === p.id ? [...p.booth] : undefined
+  }
+
   /** Connected members that belong to another shared chain than ours. */
   sharedConflicts (): string[] {
     const mine = this.formation?.founder

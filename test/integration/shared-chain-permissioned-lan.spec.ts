@@ -44,6 +44,8 @@ describe.skipIf(!CAN_NETNS)('permissioned shared chain on a LAN of network names
 
     await Promise.all(hosts.slice(0, 2).map(start))
     await waitFor(async () => (await hosts[0].status()).peers.length === 1, { timeout: 30_000, interval: 250, message: 'hosts 1 and 2 found each other' })
+    // the status says why there is no leader: the members, of whom a majority must be connected
+    expect((await hosts[0].status()).shared.members).toEqual([...ids].sort())
     const minority = await put(hosts[0], 'minority')
     expect(minority.status, minority.body).toBe(503)
     expect(await sharedLeader(hosts[0])).toBeNull()
