@@ -25,9 +25,9 @@
  * cannot both have one, so the chain never forks — and a minority of the
  * network alone has no shared chain until enough members join it.
  */
-import { createHash } from 'node:crypto'
 import { compareCandidates } from '../consensus/election.ts'
 import { MAX_BOOTH_SIZE } from '../consensus/index.ts'
+import { sha256, toHex } from '../chain/index.ts'
 
 export interface PeerHello {
   priority: number
@@ -80,6 +80,6 @@ export const PERMISSIONED_PREFIX = 'members:'
 
 export function permissionedGenesis (allowed: string[], self: string): PermissionedGenesis {
   const members = [...new Set([...allowed, self])].sort()
-  const digest = createHash('sha256').update(members.join('\n')).digest('hex').slice(0, 32)
+  const digest = toHex(sha256(new TextEncoder().encode(members.join('\n')))).slice(0, 32)
   return { booth: members.slice(0, MAX_BOOTH_SIZE), id: `${PERMISSIONED_PREFIX}${digest}` }
 }

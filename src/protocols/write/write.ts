@@ -4,7 +4,7 @@
  */
 import { pbStream } from '@libp2p/utils'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
-import { MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, parsePayload } from '../../chain/index.ts'
+import { MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, parsePayload, toHex } from '../../chain/index.ts'
 import { handleProtocol, readBufferFor, timeoutSignal, withStream } from '../stream.ts'
 import { ProtocolError } from '../errors.ts'
 import { WriteRequest, WriteResponse } from './pb/write.ts'
@@ -116,8 +116,7 @@ export class WriteService {
     if (req.writeId.byteLength > MAX_WRITE_ID_BYTES) return { status: WriteResponse.Status.INVALID, message: `write id longer than ${MAX_WRITE_ID_BYTES} bytes` }
     const timeout = Math.min(Math.max(1, req.timeout), MAX_WRITE_TIMEOUT)
     try {
-      const writeId = Buffer.from(req.writeId.buffer, req.writeId.byteOffset, req.writeId.byteLength).toString('hex')
-      const committed = await this.c.onWrite({ from, chainId: req.chainId, payload: req.payload, count, timeout, waitForReplication: !req.skipReplication, writeId })
+      const committed = await this.c.onWrite({ from, chainId: req.chainId, payload: req.payload, count, timeout, waitForReplication: !req.skipReplication, writeId: toHex(req.writeId) })
       return { status: WriteResponse.Status.OK, height: committed.height, hash: committed.hash as Uint8Array<ArrayBuffer> }
     } catch (err) {
       const e = err as Error & { leader?: string }
