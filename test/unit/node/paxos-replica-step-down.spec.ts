@@ -36,7 +36,8 @@ describe('node - a shared-chain leader that loses the lead', () => {
     await Promise.all(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) }))
   })
 
-  it('hands back the writes it had not proposed, naming the new leader', async () => {
+  /** n1, n2, n3 over a router whose links can be cut; n1 leads when it resolves. */
+  async function threeReplicas (): Promise<{ n1: ChainReplica, cut: Set<string>, connected: Record<string, string[]>, tick: () => Promise<void>, tickUntil: (cond: () => boolean, what: string, max?: number) => Promise<void>, newLeader: () => string | undefined }> {
     /** Links that drop what they carry: "from>to". */
     const cut = new Set<string>()
     const connected: Record<string, string[]> = Object.fromEntries(IDS.map(id => [id, IDS.filter(x => x !== id)]))
@@ -81,7 +82,13 @@ describe('node - a shared-chain leader that loses the lead', () => {
 
     n1.campaign()
     await tickUntil(() => n1.isLeader() && replicas.every(r => r.leader() === 'n1'), 'n1 leads')
+    // another candidate that took over (n2 or n3, as their timers fall)
+    const newLeader = (): string | undefined => replicas.find(r => r !== n1 && r.isLeader())?.status().leader ?? undefined
+    return { n1, cut, connected, tick, tickUntil, newLeader }
+  }
 
+  it('hands back the writes it had not proposed, naming the new leader', async () => {
+    const { n1, cut, connected, tick, tickUntil, newLeader } = await threeReplicas()
     // n1 sees no majority now: a write it takes waits in its buffer
     connected.n1 = []
     const write = encodeWrite([{ key: 'k', value: enc.encode('v') }])
@@ -96,13 +103,32 @@ describe('node - a shared-chain leader that loses the lead', () => {
     // n1 falls silent to the others
     cut.add('n1>n2')
     cut.add('n1>n3')
-    // another candidate takes over (n2 or n3, as their timers fall), and its heartbeats reach n1
-    const newLeader = (): string | undefined => replicas.find(r => r !== n1 && r.isLeader())?.status().leader ?? undefined
+    // another candidate takes over, and its heartbeats reach n1
     await tickUntil(() => newLeader() != null && n1.leader() === newLeader(), 'another member leads and n1 follows it')
-    await tickUntil(() => outcome != null, 'the write comes back', 4)
+    // at once: its deadline is a minute away
+    await tickUntil(() => outcome != null, 'the write comes back')
     await pending
     expect(outcome?.name).toBe('NotProposerError')
     expect((outcome as Error & { leader?: string }).leader).toBe(newLeader())
     expect(n1.status().pending).toBe(0)
+  })
+
+  it('keeps a write an earlier state machine proposed: it may be decided yet, and a retry could commit it twice', async () => {
+    const { n1, cut, tick, tickUntil, newLeader } = await threeReplicas()
+    // n1 proposes the write, but its accepts reach no one
+    cut.add('n1>n2')
+    cut.add('n1>n3')
+    let outcome: Error | undefined
+    void n1.submit(encodeWrite([{ key: 'k', value: enc.encode('v') }]), { timeout: 60_000, waitForReplication: false }).then(
+      () => { throw new Error('the write committed without its accepts delivered') },
+      (err: Error) => { outcome = err })
+    await tickUntil(() => n1.status().outstanding === 1, 'the write is proposed')
+    await tickUntil(() => newLeader() != null && n1.leader() === newLeader(), 'another member leads and n1 follows it')
+    // a new candidate's hello rebuilds n1's state machine: the proposal's write goes back to the buffer
+    n1.updateElection({ mode: 'elected', candidates: [...CANDIDATES, { id: 'n4', priority: 0 }] })
+    await tickUntil(() => n1.status().pending === 1, 'the write is back in the buffer')
+    for (let i = 0; i < 4; i++) await tick()
+    expect(outcome).toBeUndefined()
+    expect(n1.status().pending).toBe(1)
   })
 })
