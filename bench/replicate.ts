@@ -99,7 +99,7 @@ async function reads (report: (r: BenchResult) => void): Promise<void> {
     await r.vguarddb.tables.adopt(table.signed)
     const released = ids(e, b).find(id => !table.table.active.includes(id)) as string
     const backup = table.table.active[0]
-    const request: ReadRequest = { kind: ReadRequest.Kind.KEY, chainId, key: gpsTransaction(1).key, height: 0, to: 0 }
+    const request: ReadRequest = { kind: ReadRequest.Kind.KEY, chainId, key: gpsTransaction(1).key, height: 0, to: 0, leader: false }
     const ask = async (peer: string, req: ReadRequest): Promise<Awaited<ReturnType<typeof r.vguarddb.read.ask>>> => await r.vguarddb.read.ask(peerIdFromString(peer), req)
     // The four kinds of read take turns, so load drift on a shared machine
     // (GC, the other nodes' timers) falls on each of them alike

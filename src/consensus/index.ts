@@ -83,6 +83,6 @@ export {
 export type {
   Ballot, Proposal, Value, BoothEpoch, Entry, Decided, HardState, Persist, PersistedState, DroppedProposal,
   SnapshotRequest, Ready, Message, MessageType, PrepareMessage, PromiseMessage, NackMessage, AcceptMessage,
-  AcceptedMessage, HeartbeatMessage, CatchupMessage, DecidedMessage, SnapshotMessage, Candidate, ElectionConfig,
-  PaxosConfig, Role, PaxosStatus, PaxosStorage
+  AcceptedMessage, HeartbeatMessage, HeartbeatAckMessage, CatchupMessage, DecidedMessage, SnapshotMessage, Candidate, ElectionConfig,
+  PaxosConfig, Role, PaxosStatus, PaxosStorage, ReadState, FailedRead
 } from './types.ts'

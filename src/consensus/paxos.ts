@@ -19,13 +19,14 @@ import { ZERO_BALLOT, ballotEquals, compareBallots, copyBallot } from './ballot.
 import { epochsAt, sameMembers, validateBooth } from './booth.ts'
 import { electionTimeout, outranks, rankOf } from './election.ts'
 import {
-  DuplicateProposalError, ElectionDisabledError, InvalidMessageError, NotLeaderError,
+  DuplicateProposalError, ElectionDisabledError, InvalidMessageError, InvalidProposalError, NotLeaderError,
   PaxosConfigError, ProposalDroppedError, ReadyStateError
 } from './errors.ts'
 import { settings } from './config.ts'
 import { PaxosLog } from './log.ts'
+import { LeaderReads } from './reads.ts'
 import { Campaign, Leadership } from './proposer.ts'
-import { validateMessage, validateProposal } from './validate.ts'
+import { MAX_ID_LENGTH, validateMessage, validateProposal } from './validate.ts'
 import type { Settings } from './config.ts'
 import type { ProposerContext } from './proposer.ts'
 import type {
@@ -65,6 +66,7 @@ export class Paxos {
   private dropped: DroppedProposal[] = []
   private snapshotRequest?: SnapshotRequest
   private outstanding?: Ready
+  private readonly reads = new LeaderReads()
 
   constructor (config: PaxosConfig, persisted?: PersistedState) {
     this.s = settings(config)
@@ -119,6 +121,8 @@ export class Paxos {
   tick (): void {
     this.heartbeatElapsed++
     if (this.role === 'leader') {
+      // a read no majority confirms in this time fails (the driver may retry)
+      this.reads.tick(2 * this.s.electionTicks)
       if (this.heartbeatElapsed >= this.s.heartbeatTicks) {
         this.heartbeatElapsed = 0
         this.heartbeat()
@@ -174,6 +178,37 @@ export class Paxos {
   }
 
   /**
+   * Leader only: starts a leader read (see reads.ts). Its ReadState (or
+   * FailedRead) comes in a later Ready under `ctx`. Throws NotLeaderError
+   * (with the leader when known) or ProposalDroppedError (too many reads
+   * waiting); nothing changes when it throws.
+   */
+  readIndex (ctx: string): void {
+    if (typeof ctx !== 'string' || ctx.length === 0 || ctx.length > MAX_ID_LENGTH) {
+      throw new InvalidProposalError(`a read context is a string of 1..${MAX_ID_LENGTH} characters`)
+    }
+    const lead = this.leadership
+    if (this.role !== 'leader' || lead == null) {
+      throw new NotLeaderError('not the leader', this.leaderId === this.s.id ? undefined : this.leaderId)
+    }
+    if (this.reads.size >= this.s.maxPending) {
+      throw new ProposalDroppedError(`${this.reads.size} leader reads already waiting`)
+    }
+    const index = Math.max(this.log.commit, lead.readIndex())
+    // every booth that could decide a slot above the index: the epochs in
+    // force from index + 1 on, and whatever this leadership has in play
+    const booths = this.log.epochs.filter((e, i) => i === this.log.epochs.length - 1 || this.log.epochs[i + 1].slot > index + 1).map(e => e.members)
+    booths.push(...lead.boothsInPlay())
+    const seq = this.reads.add(ctx, index, booths, this.s.id)
+    if (this.reads.waiting() === seq) {
+      for (const to of this.reads.askees(this.s.id)) {
+        this.send({ type: 'heartbeat', from: this.s.id, to, ballot: lead.ballot, commit: this.log.commit, read: seq })
+      }
+    }
+    this.flush()
+  }
+
+  /**
    * Leader only: moves the chain to a new booth. The change is a value of its
    * own slot k; it governs slots ≥ k + window (window - 1 noops follow it,
    * so the next client value already uses the new booth).
@@ -205,7 +240,7 @@ export class Paxos {
 
   hasReady (): boolean {
     return this.outstanding == null && (
-      this.outbox.length > 0 || this.dropped.length > 0 || this.snapshotRequest != null ||
+      this.outbox.length > 0 || this.dropped.length > 0 || this.snapshotRequest != null || this.reads.hasOutput() ||
       this.hardDirty() || this.log.hasDirty() || this.log.commit > this.handedOut)
   }
 
@@ -233,7 +268,7 @@ export class Paxos {
     if (decided.length > 0) {
       this.handedOut = decided[decided.length - 1].slot
     }
-    const ready: Ready = { persist, messages: this.outbox, decided, dropped: this.dropped }
+    const ready: Ready = { persist, messages: this.outbox, decided, dropped: this.dropped, ...this.reads.take() }
     if (this.snapshotRequest != null) {
       ready.snapshot = this.snapshotRequest
     }
@@ -394,6 +429,11 @@ export class Paxos {
         }
         break
       case 'heartbeat': this.onHeartbeat(msg); break
+      case 'heartbeatAck':
+        if (this.leadership != null && ballotEquals(msg.ballot, this.leadership.ballot)) {
+          this.reads.ack(msg.from, msg.read)
+        }
+        break
       case 'catchup': this.onCatchup(msg); break
       case 'decided': this.onDecided(msg); break
       case 'snapshot':
@@ -509,6 +549,9 @@ export class Paxos {
     }
     this.followLeader(msg.from, msg.ballot)
     this.learnCommit(msg.from, msg.ballot, msg.commit)
+    if (msg.read != null && msg.read > 0) {
+      this.send({ type: 'heartbeatAck', from: this.s.id, to: msg.from, ballot: copyBallot(msg.ballot), read: msg.read })
+    }
   }
 
   /** A leader at `ballot` is alive: follow it (stepping down if it outranks our own ballot). */
@@ -648,6 +691,7 @@ export class Paxos {
     }
     this.leadership = undefined
     this.campaignState = undefined
+    this.reads.failAll()
     if (this.role !== 'follower') {
       this.role = 'follower'
       this.leaderId = undefined
@@ -676,8 +720,9 @@ export class Paxos {
     if (lead == null) {
       return
     }
+    const read = this.reads.waiting()
     for (const to of this.peers()) {
-      this.send({ type: 'heartbeat', from: this.s.id, to, ballot: lead.ballot, commit: this.log.commit })
+      this.send({ type: 'heartbeat', from: this.s.id, to, ballot: lead.ballot, commit: this.log.commit, ...(read > 0 ? { read } : {}) })
     }
   }
 

@@ -136,6 +136,31 @@ export class Leadership {
     this.queue.splice(at, 0, ...items)
   }
 
+  /**
+   * The highest slot a value chosen before now can hold: every slot this
+   * leadership assigned, and the recovered values still queued (they take
+   * the next slots, in order). A value chosen by an earlier leader was
+   * accepted by a majority, so phase 1 recovered it at or below this slot.
+   */
+  readIndex (): number {
+    let recovered = 0
+    while (recovered < this.queue.length && this.queue[recovered].recovered) recovered++
+    return this.nextSlot - 1 + recovered
+  }
+
+  /** Every booth this leadership has in flight or queued: the slots' own and the changes' new ones. */
+  boothsInPlay (): string[][] {
+    const out: string[][] = []
+    for (const s of this.inflight.values()) {
+      out.push(s.booth)
+      if (s.value.kind === 'booth') out.push(s.value.members)
+    }
+    for (const q of this.queue) {
+      if (q.value.kind === 'booth') out.push(q.value.members)
+    }
+    return out
+  }
+
   /** The booth the chain will have once every queued and in-flight change is decided. */
   lastBooth (current: string[]): string[] {
     let members = current

@@ -113,6 +113,25 @@ export interface SnapshotRequest {
 }
 
 /**
+ * A leader read (raft's ReadIndex) that a majority of every booth that could
+ * decide a slot above `index` confirmed: no other leader had decided
+ * anything new when the read arrived. Serve it once the application applied
+ * every slot ≤ `index`.
+ */
+export interface ReadState {
+  ctx: string
+  index: number
+}
+
+/** A leader read this node cannot confirm: it is not (or no longer) the leader, or no majority answered in time. */
+export interface FailedRead {
+  ctx: string
+  reason: 'not-leader' | 'timeout'
+  /** Who leads now, when known. */
+  leader?: string
+}
+
+/**
  * Work for the driver. Handle it in this order: persist `persist` durably,
  * then send `messages`, then apply `decided` (in order), then `advance(ready)`.
  */
@@ -121,6 +140,9 @@ export interface Ready {
   messages: Message[]
   decided: Decided[]
   dropped: DroppedProposal[]
+  /** Leader reads confirmed (serve each once applied reaches its index) or failed. */
+  reads: ReadState[]
+  failedReads: FailedRead[]
   snapshot?: SnapshotRequest
 }
 
@@ -173,11 +195,25 @@ export interface AcceptedMessage extends Envelope {
   slot: number
 }
 
-/** The leader is alive; every slot ≤ commit is decided. */
+/**
+ * The leader is alive; every slot ≤ commit is decided. `read` > 0 asks for
+ * a heartbeatAck: the leader is confirming leader reads up to that number.
+ */
 export interface HeartbeatMessage extends Envelope {
   type: 'heartbeat'
   ballot: Ballot
   commit: number
+  read?: number
+}
+
+/**
+ * The acceptor took heartbeat `read` at `ballot` (so it had promised no
+ * higher ballot when the leader's reads up to `read` had arrived).
+ */
+export interface HeartbeatAckMessage extends Envelope {
+  type: 'heartbeatAck'
+  ballot: Ballot
+  read: number
 }
 
 /** A learner asks for decided values from `slot` on. */
@@ -207,6 +243,7 @@ export type Message =
   | AcceptMessage
   | AcceptedMessage
   | HeartbeatMessage
+  | HeartbeatAckMessage
   | CatchupMessage
   | DecidedMessage
   | SnapshotMessage

@@ -11,7 +11,7 @@ import type { Ballot, BoothEpoch, Decided, Entry, Message, Proposal, Value } fro
 export const MAX_ENTRIES_PER_MESSAGE = 65_536
 export const MAX_ID_LENGTH = 256
 
-const TYPES = new Set(['prepare', 'promise', 'nack', 'accept', 'accepted', 'heartbeat', 'catchup', 'decided', 'snapshot'])
+const TYPES = new Set(['prepare', 'promise', 'nack', 'accept', 'accepted', 'heartbeat', 'heartbeatAck', 'catchup', 'decided', 'snapshot'])
 
 function fail (what: string): never {
   throw new InvalidMessageError(`invalid message: ${what}`)
@@ -157,6 +157,11 @@ export function validateMessage (msg: unknown, self: string): Message {
     case 'heartbeat':
       ballot(msg.ballot)
       count(msg.commit, 'commit')
+      if (msg.read !== undefined) count(msg.read, 'read')
+      break
+    case 'heartbeatAck':
+      ballot(msg.ballot)
+      count(msg.read, 'read', 1)
       break
     case 'catchup':
       count(msg.slot, 'slot', 1)

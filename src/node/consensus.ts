@@ -32,6 +32,7 @@ import { WriteService, WriteResponse } from '../protocols/write/index.ts'
 import type { ForwardedWrite, WriteCommitted } from '../protocols/write/index.ts'
 import { ProtocolError } from '../protocols/errors.ts'
 import { ReadRequest, ReadResponse } from '../protocols/read/index.ts'
+import type { LeaderCheck } from '../protocols/read/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
@@ -45,7 +46,7 @@ import type { EncodedWrite } from './batch.ts'
 import { quorumRead } from './quorum-read.ts'
 import { RecentWrites } from './recent-writes.ts'
 import type { HolderAnswer } from './quorum-read.ts'
-import { SHARED_CHAIN } from './paxos-constants.ts'
+import { LEADER_READ_TIMEOUT, SHARED_CHAIN } from './paxos-constants.ts'
 import {
   CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, RefusedWriteError
 } from './consensus-errors.ts'
@@ -97,6 +98,8 @@ const WRITE_ID_BYTES = 16
 
 /** Pause between attempts to reach the shared chain's leader. */
 const RETRY_DELAY = 100
+/** Nodes a `leader` read asks, following each one's word on who leads, before it gives up. */
+const MAX_LEADER_HOPS = 3
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
@@ -299,17 +302,14 @@ export class Consensus {
    */
   async readKey (chainId: string, key: string, options: ReadOptions = {}): Promise<KeyRead> {
     const consistency = options.consistency ?? 'local'
-    const request: ReadRequest = { kind: ReadRequest.Kind.KEY, chainId, key, height: 0, to: 0 }
+    const request: ReadRequest = { kind: ReadRequest.Kind.KEY, chainId, key, height: 0, to: 0, leader: false }
     if (consistency === 'local') {
       const kv = await this.c.chains.get(chainId, key)
       const tip = await this.c.chains.tip(chainId)
       return { key, value: kv?.value, height: kv?.height ?? tip.height, consistency, servedBy: [this.self] }
     }
     if (consistency === 'leader') {
-      const leader = chainId === SHARED_CHAIN ? this.driver.shared()?.leader() : chainId
-      if (leader == null) throw new NoLeaderError(`no leader is known for chain ${chainId}`)
-      const answer = await this.ask(leader, request)
-      if (answer.status === 'unavailable') throw new ProposerUnreachableError(`the proposer of ${chainId} (${leader}) could not answer: ${answer.error}`)
+      const { answer, leader } = await this.askLeader(chainId, { ...request, leader: true })
       return { key, value: answer.status === 'value' ? answer.value : undefined, height: answer.status === 'value' ? answer.valueHeight : answer.height, consistency, servedBy: [leader] }
     }
     const result = await quorumRead({
@@ -318,6 +318,51 @@ export class Consensus {
       ask: async (peer) => await this.ask(peer, request)
     })
     return { key, value: result.value, height: result.height, consistency, servedBy: result.agreed }
+  }
+
+  /**
+   * A linearizable read: asks the node this one believes leads the chain,
+   * which answers only once a majority of its booth confirmed it still
+   * leads (see consensus/reads.ts); a node that does not lead names who
+   * does, and the read follows (a few hops at most, never in a circle).
+   */
+  private async askLeader (chainId: string, request: ReadRequest): Promise<{ answer: Exclude<HolderAnswer, { status: 'unavailable' }>, leader: string }> {
+    let leader = chainId === SHARED_CHAIN ? this.driver.shared()?.leader() : chainId
+    const tried: string[] = []
+    while (leader != null && !tried.includes(leader) && tried.length < MAX_LEADER_HOPS) {
+      tried.push(leader)
+      const answer = await this.ask(leader, request)
+      if (answer.status !== 'unavailable') return { answer, leader }
+      if (answer.notLeader !== true) throw new ProposerUnreachableError(`the leader of ${chainId} (${leader}) could not answer: ${answer.error}`)
+      leader = answer.leader
+    }
+    throw new NoLeaderError(`no node confirmed that it leads chain ${chainId} (asked ${tried.length > 0 ? tried.join(', ') : 'nobody: no leader is known'})`)
+  }
+
+  /**
+   * Serves the gate of a `leader` read of one of our chains: this node must
+   * lead it, confirmed by a majority of its booth, and have applied what
+   * was chosen before. A vehicle whose chain has no consensus yet answers
+   * from its store (nothing was decided that it lacks).
+   */
+  async confirmLeader (chainId: string): Promise<LeaderCheck> {
+    let replica
+    if (chainId === SHARED_CHAIN) {
+      replica = this.driver.shared()
+      if (replica == null) return { leads: false, reason: 'this node has no shared chain' }
+    } else if (chainId === this.self) {
+      if (!this.driver.hasOwn()) return { leads: true }
+      replica = await this.driver.own()
+    } else {
+      return { leads: false, leader: chainId, reason: `chain ${chainId} is led by its vehicle` }
+    }
+    try {
+      await replica.confirmLeader(LEADER_READ_TIMEOUT)
+      return { leads: true }
+    } catch (err) {
+      const e = err as Error & { leader?: string }
+      return { leads: false, reason: e.message, ...(e.leader != null && e.leader !== this.self ? { leader: e.leader } : {}) }
+    }
   }
 
   /** Who holds a chain's data: the vehicle and its active backups; the shared chain's booth and leader. */
@@ -346,6 +391,9 @@ export class Consensus {
     }
     if (status === ReadResponse.Status.NOT_FOUND && res.message !== 'value pruned') {
       return { peer, status: 'absent', height: res.height ?? 0 }
+    }
+    if (status === ReadResponse.Status.NOT_LEADER) {
+      return { peer, status: 'unavailable', error: `not the leader: ${res.message ?? ''}`, notLeader: true, ...(res.leader != null && res.leader !== '' ? { leader: res.leader } : {}) }
     }
     return { peer, status: 'unavailable', error: `${ReadResponse.Status[status] ?? status}: ${res.message ?? ''}` }
   }

@@ -160,6 +160,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       capacity: parts.config.capacity,
       capacityHint: (peerId) => this.peering.capacityOf(peerId),
       isMember: (peer) => this.peering.isMember(peer),
+      // bound late: consensus is built after (it drives this orchestrator)
+      confirmLeader: async (chainId) => await this.consensus.confirmLeader(chainId),
       onCapacityChange: () => { this.peering.announceSoon() }
     })
     // what transfers in flight reserved is not free to advertise either

@@ -48,5 +48,12 @@ export const SHARED_CHAIN = 'shared'
  */
 export const FORMATION_DELAY = 3_000
 
+/**
+ * How long a `leader` read may wait for a majority to confirm the leader
+ * and for the store to apply the read index: below the read protocol's
+ * 5 s message timeout, so the reader hears NOT_LEADER rather than nothing.
+ */
+export const LEADER_READ_TIMEOUT = 3_000
+
 /** Chains of other vehicles this node keeps consensus state for (as a booth member). */
 export const MAX_MEMBER_CHAINS = 256

@@ -23,7 +23,7 @@
 import type { Logger } from '@libp2p/interface'
 import { createPaxos, quorumSize } from '../consensus/index.ts'
 import type {
-  Candidate, Decided, DroppedProposal, ElectionConfig, Message, Paxos, PaxosConfig, PaxosStatus, PersistedState, SnapshotRequest
+  Candidate, Decided, DroppedProposal, ElectionConfig, Message, Paxos, PaxosConfig, PaxosStatus, PersistedState, Ready, SnapshotRequest
 } from '../consensus/index.ts'
 import { bytesEqual, fromHex, MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, toHex, ZERO_HASH } from '../chain/index.ts'
 import type { Block, ChainTip } from '../chain/index.ts'
@@ -35,6 +35,7 @@ import type { EncodedWrite } from './batch.ts'
 import { sameBooth, selectBooth } from './booth-select.ts'
 import { CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError } from './consensus-errors.ts'
 import { PAXOS_TIMING } from './paxos-constants.ts'
+import { LeaderReadWaiters } from './leader-reads.ts'
 
 export type ReplicaKind = 'own' | 'member' | 'shared'
 
@@ -177,6 +178,7 @@ export class ChainReplica {
   private setupDirty = false
   private seq = 0
   private readonly nonce: string
+  private readonly reads: LeaderReadWaiters
   private draining = false
   private again = false
   /** Decided values waiting to be applied, in slot order, and the run applying them. */
@@ -198,6 +200,7 @@ export class ChainReplica {
     this.compactPoint = compactPoint
     this.history = [cursor]
     this.nonce = Math.floor(d.random() * 2 ** 32).toString(36)
+    this.reads = new LeaderReadWaiters(`${this.nonce}:read`)
   }
 
   /**
@@ -326,6 +329,31 @@ export class ChainReplica {
     })
   }
 
+  /**
+   * A leader read's gate: resolves once a majority of the booth confirmed
+   * that this node still leads the chain, and the chain store applied
+   * everything chosen before the call. Reading the store then returns every
+   * write acknowledged before the call, wherever it was made.
+   *
+   * @throws NotProposerError (not the leader; names it when known), NoQuorumError (no majority confirmed in time), ConsensusStoppedError
+   */
+  async confirmLeader (timeout: number): Promise<void> {
+    if (this.closed) throw new ConsensusStoppedError(`consensus of ${this.chainId} is stopped`)
+    if (this.broken != null) throw new ConsensusStoppedError(`consensus of ${this.chainId} failed: ${this.broken.message}`)
+    const ctx = this.reads.nextContext()
+    try {
+      this.paxos.readIndex(ctx)
+    } catch (err) {
+      const e = err as Error & { leader?: string }
+      if (e.name === 'NotLeaderError') throw new NotProposerError(`${this.d.self} does not lead chain ${this.chainId}${e.leader != null ? `; ${e.leader} does` : ''}`, e.leader)
+      if (e.name === 'ProposalDroppedError') throw new NoQuorumError(`leader read of ${this.chainId} not started: ${e.message}`)
+      throw err
+    }
+    const done = this.reads.wait(ctx, this.d.now() + timeout)
+    this.kick()
+    await done
+  }
+
   status (): ReplicaStatus {
     const st = this.paxos.status()
     return {
@@ -371,6 +399,7 @@ export class ChainReplica {
     for (const w of this.buffer.splice(0)) this.settle(w, err)
     for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, err) })
     this.outstanding.clear()
+    this.reads.rejectAll(err)
     await this.idle
     await this.applying
     if (this.kind !== 'member' && this.broken == null) await this.saveMeta(false).catch(() => {})
@@ -396,6 +425,7 @@ export class ChainReplica {
         const failure = new ConsensusStoppedError(`consensus of ${this.chainId} failed: ${err.message}`)
         for (const w of this.buffer.splice(0)) this.settle(w, failure)
         for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, failure) })
+        this.reads.rejectAll(failure)
       })
       .finally(() => {
         this.draining = false
@@ -443,6 +473,7 @@ export class ChainReplica {
       // compaction and restarts go by the cursor
       if (rd.decided.length > 0 && !applyNow) this.enqueueApply(rd.decided)
       for (const p of rd.dropped) this.onDropped(p)
+      this.settleReads(rd)
       // 4. advance
       this.paxos.advance(rd)
       if (rd.snapshot != null) await this.installSnapshot(rd.snapshot)
@@ -475,9 +506,22 @@ export class ChainReplica {
     const persisted = await this.d.storage.load()
     this.paxos = createPaxos(ChainReplica.config(this.d, this.setup, persisted, this.cursor), persisted)
     this.boothTarget = undefined
+    this.reads.rejectUnconfirmed(new NotProposerError(`leader read of ${this.chainId} interrupted: consensus restarted with new candidates`))
     // proposals the old instance held were dropped with it: put their writes back
     for (const o of [...this.outstanding.values()].reverse()) this.buffer.unshift(...o.writes.filter(w => !w.settled))
     this.outstanding.clear()
+  }
+
+  private settleReads (rd: Ready): void {
+    if (rd.reads.length > 0) this.reads.confirmed(rd.reads, this.appliedSlot())
+    this.reads.failed(rd.failedReads, (r) => r.reason === 'timeout'
+      ? new NoQuorumError(`leader read of ${this.chainId}: no majority of the booth confirmed this node's leadership in time`)
+      : new NotProposerError(`${this.d.self} no longer leads chain ${this.chainId}`, this.paxos.status().leader))
+  }
+
+  /** The last slot the chain store holds (members apply nothing: their commit). */
+  private appliedSlot (): number {
+    return this.kind === 'member' ? this.paxos.status().commit : this.cursor.slot
   }
 
   private wrap (message: Message): ChainMessage {
@@ -590,6 +634,9 @@ export class ChainReplica {
   /** Writers past their deadline: never proposed → NoQuorumError; proposed → CommitTimeoutError. */
   private expire (): void {
     const now = this.d.now()
+    this.reads.expire(now, (confirmed) => new NoQuorumError(confirmed
+      ? `leader read of ${this.chainId}: confirmed, but the chain store did not apply the read index in time`
+      : `leader read of ${this.chainId}: no majority of the booth confirmed this node's leadership in time`))
     for (let i = 0; i < this.buffer.length; i++) {
       const w = this.buffer[i]
       if (w.settled || now < w.deadline) continue
@@ -672,6 +719,7 @@ export class ChainReplica {
       committed.push({ id: d.value.id, result: { chainId: this.chainId, height: block.header.height, hash: block.hash }, booth: d.booth })
     }
     await flush()
+    this.reads.release(this.cursor.slot)
     if (this.history.length > 2 * PAXOS_TIMING.compactEvery) this.history = this.history.slice(-PAXOS_TIMING.compactEvery)
     if (this.d.now() - this.metaSavedAt >= META_INTERVAL) await this.saveMeta(false)
     this.resolve(committed)
@@ -756,6 +804,7 @@ export class ChainReplica {
     this.history = [this.cursor]
     await this.saveMeta(true)
     this.paxos.installSnapshot(snapshot)
+    this.reads.release(this.cursor.slot)
   }
 
   /**

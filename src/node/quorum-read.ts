@@ -26,7 +26,7 @@ import { QuorumReadError } from './consensus-errors.ts'
 export type HolderAnswer =
   | { peer: string, status: 'value', value: Uint8Array, valueHeight: number, height: number }
   | { peer: string, status: 'absent', height: number }
-  | { peer: string, status: 'unavailable', error: string }
+  | { peer: string, status: 'unavailable', error: string, notLeader?: boolean, leader?: string }
 
 export interface QuorumReadInit {
   /** Peer ids holding the chain (duplicates are ignored). */

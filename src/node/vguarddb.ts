@@ -30,7 +30,7 @@ import { ReplicateService } from '../protocols/replicate/index.ts'
 import type { ReplicateProgress, ReplicateResult } from '../protocols/replicate/index.ts'
 import { ReleaseService } from '../protocols/release/index.ts'
 import { ReadService, ReadRequest, ReadResponse, readWithRedirect } from '../protocols/read/index.ts'
-import type { NoHolderReachableError, PathEntry, RedirectReadResult } from '../protocols/read/index.ts'
+import type { LeaderCheck, NoHolderReachableError, PathEntry, RedirectReadResult } from '../protocols/read/index.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ReleaseQueue } from './release-queue.ts'
@@ -104,6 +104,8 @@ export interface VGuardDBComponents {
   onCapacityChange?: () => void
   /** Connected members of our network (the peering's view): only they may read from us or push us a chain. */
   isMember?: (peer: PeerId) => boolean
+  /** Gate of `leader` reads served here (consensus's read index); without it they are refused. */
+  confirmLeader?: (chainId: string) => Promise<LeaderCheck>
   /** @default Math.random */
   random?: () => number
   /** @default Date.now */
@@ -116,7 +118,7 @@ const utf8d = new TextDecoder()
 const SYNC_WRITE = { sync: true } as Record<string, unknown>
 
 const EMPTY_RESPONSE: ReadResponse = {
-  status: ReadResponse.Status.OK, role: ReadResponse.Role.HOLDER, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: ''
+  status: ReadResponse.Status.OK, role: ReadResponse.Role.HOLDER, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: '', leader: ''
 }
 
 export class VGuardDB {
@@ -172,7 +174,7 @@ export class VGuardDB {
         this.c.events.safeDispatchEvent('backup:released', { detail: { chainId, epoch } })
       }
     })
-    this.read = new ReadService({ ...base, tables: this.tables, isMember: components.isMember })
+    this.read = new ReadService({ ...base, tables: this.tables, isMember: components.isMember, confirmLeader: components.confirmLeader })
     this.releases = new ReleaseQueue({ db: components.database.sublevel('pending-releases'), tables: this.tables, release: this.release, log: this.log })
   }
 
@@ -432,11 +434,11 @@ export class VGuardDB {
 
   /** Reads a key of any chain: locally if we hold it, else proposer first, then backups, following redirects. */
   async readKey (chainId: string, key: string, options: ReadOptions = {}): Promise<RedirectReadResult> {
-    return await this.readRemote({ kind: ReadRequest.Kind.KEY, chainId, key, height: 0, to: 0 }, options)
+    return await this.readRemote({ kind: ReadRequest.Kind.KEY, chainId, key, height: 0, to: 0, leader: false }, options)
   }
 
   async readBlock (chainId: string, height: number, options: ReadOptions = {}): Promise<RedirectReadResult> {
-    return await this.readRemote({ kind: ReadRequest.Kind.BLOCK, chainId, key: '', height, to: 0 }, options)
+    return await this.readRemote({ kind: ReadRequest.Kind.BLOCK, chainId, key: '', height, to: 0, leader: false }, options)
   }
 
   async readRemote (request: ReadRequest, options: ReadOptions = {}): Promise<RedirectReadResult> {

@@ -89,6 +89,9 @@ describe('http - consensus routes', () => {
     expect(shared.status).toBe(200)
     const sharedCommit = await shared.json() as { height: number }
     expect(sharedCommit).toMatchObject({ chainId: 'shared' })
+    // a leader read from c at once: a confirms it still leads, and serves the write
+    const leaderRead = await fetch(`${urls[2]}/chains/shared/kv/announcement?consistency=leader`)
+    expect(await leaderRead.json()).toMatchObject({ value: 'road closed', consistency: 'leader', servedBy: [A] })
     await waitFor(async () => (await b.chains.tip('shared')).height >= sharedCommit.height, { message: 'b applied the shared block' })
     expect(await (await fetch(`${urls[2]}/chains/shared/kv/announcement?consistency=quorum`)).json()).toMatchObject({ value: 'road closed' })
 

@@ -24,7 +24,7 @@ async function holder (cluster: TestCluster): Promise<VGuardNode> {
   return A
 }
 
-const keyOf = (chain: VGuardNode): ReadRequest => ({ kind: ReadRequest.Kind.KEY, chainId: chain.peerId.toString(), key: 'k', height: 0, to: 0 })
+const keyOf = (chain: VGuardNode): ReadRequest => ({ kind: ReadRequest.Kind.KEY, chainId: chain.peerId.toString(), key: 'k', height: 0, to: 0, leader: false })
 
 /** What a refusal must look like: the status and nothing about the chain. */
 function expectRefused (res: ReadResponse): void {

@@ -11,6 +11,7 @@ import type { VGuardNode } from '../../src/node/index.ts'
 import { toHex } from '../../src/chain/index.ts'
 
 const utf8 = new TextEncoder()
+const text = (bytes?: Uint8Array): string | undefined => bytes == null ? undefined : new TextDecoder().decode(bytes)
 
 function leaderOf (node: VGuardNode): string | undefined {
   return node.consensus.driver.shared()?.leader()
@@ -50,6 +51,15 @@ describe('consensus - shared chain', () => {
       }
     }))
     const top = Math.max(...acked.map(a => a.height))
+    // leader reads from every vehicle see each acknowledged write at once,
+    // whether or not that vehicle applied it yet: the leader confirms with its
+    // booth that it still leads, and serves what it applied
+    for (const [i, n] of nodes.entries()) {
+      const key = `n${(i + 1) % nodes.length}/w19`
+      const read = await n.get('shared', key, { consistency: 'leader' })
+      expect(text(read.value), key).toBe(`${(i + 1) % nodes.length}:19`)
+      expect(read.servedBy).toEqual([best])
+    }
     await waitFor(async () => (await Promise.all(nodes.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top), { message: 'every node applied every block' })
     await sameBlocks(nodes, top)
     for (const n of nodes) {
@@ -65,6 +75,11 @@ describe('consensus - shared chain', () => {
     const after = await Promise.all(survivors.map(async (n, i) => await n.put(`after/${i}`, utf8.encode('ok'), { chainId: 'shared' })))
     const top2 = Math.max(...after.map(r => r.height))
     expect(top2).toBeGreaterThan(top)
+    for (const n of survivors) {
+      const read = await n.get('shared', 'after/0', { consistency: 'leader' })
+      expect(text(read.value)).toBe('ok')
+      expect(read.servedBy).toEqual([next])
+    }
     await waitFor(async () => (await Promise.all(survivors.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top2), { message: 'survivors applied everything' })
     await sameBlocks(survivors, top2)
     for (const n of survivors) {

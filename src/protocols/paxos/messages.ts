@@ -32,6 +32,7 @@ const TYPE_TO_PB: Record<Message['type'], PaxosMessage.Type> = {
   accept: PaxosMessage.Type.ACCEPT,
   accepted: PaxosMessage.Type.ACCEPTED,
   heartbeat: PaxosMessage.Type.HEARTBEAT,
+  heartbeatAck: PaxosMessage.Type.HEARTBEAT_ACK,
   catchup: PaxosMessage.Type.CATCHUP,
   decided: PaxosMessage.Type.DECIDED,
   snapshot: PaxosMessage.Type.SNAPSHOT
@@ -104,7 +105,8 @@ export function toWire (cm: ChainMessage): PaxosMessage {
     entries: [],
     booths: [],
     height: 0,
-    hash: EMPTY
+    hash: EMPTY,
+    read: 0
   }
   switch (m.type) {
     case 'prepare':
@@ -135,6 +137,11 @@ export function toWire (cm: ChainMessage): PaxosMessage {
     case 'heartbeat':
       pb.ballot = ballotToPb(m.ballot)
       pb.commit = m.commit
+      pb.read = m.read ?? 0
+      break
+    case 'heartbeatAck':
+      pb.ballot = ballotToPb(m.ballot)
+      pb.read = m.read
       break
     case 'catchup':
       pb.slot = m.slot
@@ -172,7 +179,8 @@ export function fromWire (pb: PaxosMessage, from: string, self: string): ChainMe
     case 'nack': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), promised: ballotFromPb(pb.promised, 'promised') }; break
     case 'accept': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), slot: pb.slot, value: valueFromPb(pb.value), booth: pb.booth, commit: pb.commit }; break
     case 'accepted': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), slot: pb.slot }; break
-    case 'heartbeat': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), commit: pb.commit }; break
+    case 'heartbeat': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), commit: pb.commit, ...(pb.read > 0 ? { read: pb.read } : {}) }; break
+    case 'heartbeatAck': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), read: pb.read }; break
     case 'catchup': raw = { ...base, type, slot: pb.slot }; break
     case 'decided': raw = { ...base, type, entries: pb.entries.map(decidedFromPb), commit: pb.commit }; break
     case 'snapshot': raw = { ...base, type, slot: pb.slot, booths: epochsFromPb(pb.booths) }; break

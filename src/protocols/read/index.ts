@@ -30,7 +30,7 @@
  * ```
  */
 export { ReadService, checkReadRequest } from './read.ts'
-export type { ReadComponents, ReadInit, ReadStats } from './read.ts'
+export type { ReadComponents, ReadInit, ReadStats, LeaderCheck } from './read.ts'
 export { readWithRedirect } from './redirect.ts'
 export type { RedirectReadResult, RedirectReadInit, PathEntry, PathOutcome } from './redirect.ts'
 export { ReadRequest, ReadResponse } from './pb/read.ts'

@@ -20,7 +20,18 @@ export interface ReadComponents {
    * Default: identify's agent (in the peer store) names our network.
    */
   isMember?: (peer: PeerId) => boolean
+  /**
+   * For `leader` requests: resolves once this node is confirmed as the
+   * chain's leader and has applied everything chosen before the call
+   * (consensus's read index). Without it, every `leader` request gets NOT_LEADER.
+   */
+  confirmLeader?: (chainId: string) => Promise<LeaderCheck>
 }
+
+/** Whether this node may answer a `leader` read of a chain, and if not, who may. */
+export type LeaderCheck =
+  | { leads: true }
+  | { leads: false, leader?: string, reason: string }
 
 export interface ReadInit {
   /** @default '/vguard/read/1.0.0' */
@@ -115,7 +126,7 @@ export class ReadService {
       this.stats.answered++
     }
     const full: ReadResponse = {
-      status: Status.OK, role: Role.HOLDER, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: '', ...res
+      status: Status.OK, role: Role.HOLDER, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: '', leader: '', ...res
     }
     // the request limit bounds what we read; responses may be larger
     await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).write(full, ReadResponse, { signal: AbortSignal.timeout(this.timeout) })
@@ -136,6 +147,10 @@ export class ReadService {
   async answer (req: ReadRequest): Promise<Partial<ReadResponse>> {
     const bad = checkReadRequest(req)
     if (bad != null) return { status: Status.INVALID, message: bad }
+    if (req.leader) {
+      const check = await this.components.confirmLeader?.(req.chainId) ?? { leads: false, reason: 'this node runs no consensus' }
+      if (!check.leads) return { status: Status.NOT_LEADER, leader: check.leader ?? '', message: check.reason }
+    }
     const { store, tables, libp2p } = this.components
     const self = libp2p.peerId.toString()
     const table = tables.get(req.chainId)

@@ -18,7 +18,9 @@ const MESSAGES: Message[] = [
   { ...base, type: 'heartbeat', ballot: b(3), commit: 9 },
   { ...base, type: 'catchup', slot: 2 },
   { ...base, type: 'decided', commit: 3, entries: [{ slot: 2, value: { kind: 'data', id: 'q', data: new Uint8Array(0) }, booth: ['A'] }, { slot: 3, value: { kind: 'noop' }, booth: ['A'] }] },
-  { ...base, type: 'snapshot', slot: 64, booths: [{ slot: 1, members: ['A'] }] }
+  { ...base, type: 'snapshot', slot: 64, booths: [{ slot: 1, members: ['A'] }] },
+  { ...base, type: 'heartbeat', ballot: b(3), commit: 9, read: 12 },
+  { ...base, type: 'heartbeatAck', ballot: b(3, 'B'), read: 12 }
 ]
 
 describe('protocols - paxos - messages', () => {
@@ -49,6 +51,12 @@ describe('protocols - paxos - messages', () => {
   ])('refuses %s with InvalidMessageError', (_what, mutate) => {
     const m = valid()
     mutate(m)
+    expect(() => fromWire(m, 'A', 'B')).toThrow(expect.objectContaining({ name: 'InvalidMessageError' }))
+  })
+
+  it('refuses a heartbeatAck that acknowledges no read', () => {
+    const m = toWire({ chainId: 'c', message: MESSAGES[10] })
+    m.read = 0
     expect(() => fromWire(m, 'A', 'B')).toThrow(expect.objectContaining({ name: 'InvalidMessageError' }))
   })
 

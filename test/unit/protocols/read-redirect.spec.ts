@@ -22,7 +22,7 @@ function memoryTables (): { get: (c: string) => VerifiedTable | undefined, adopt
 }
 
 function response (r: Partial<ReadResponse>): ReadResponse {
-  return { status: Status.OK, role: Role.ACTIVE, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: '', ...r }
+  return { status: Status.OK, role: Role.ACTIVE, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: '', leader: '', ...r }
 }
 
 async function setup (): Promise<{ a: string, sign: (epoch: number, active: string[], obsolete: string[]) => Promise<Uint8Array> }> {
@@ -34,7 +34,7 @@ async function setup (): Promise<{ a: string, sign: (epoch: number, active: stri
   }
 }
 
-const keyRequest = (chainId: string): ReadRequest => ({ kind: ReadRequest.Kind.KEY, chainId, key: 'gps', height: 0, to: 0 })
+const keyRequest = (chainId: string): ReadRequest => ({ kind: ReadRequest.Kind.KEY, chainId, key: 'gps', height: 0, to: 0, leader: false })
 
 describe('protocols - read - redirect', () => {
   it('the paper\'s figure 1: proposer offline, E redirects to B, B serves', async () => {

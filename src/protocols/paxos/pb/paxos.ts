@@ -677,6 +677,7 @@ export interface PaxosMessage {
   booths: BoothEpoch[]
   height: number
   hash: Uint8Array<ArrayBuffer>
+  read: number
 }
 
 export namespace PaxosMessage {
@@ -689,7 +690,8 @@ export namespace PaxosMessage {
     HEARTBEAT = 'HEARTBEAT',
     CATCHUP = 'CATCHUP',
     DECIDED = 'DECIDED',
-    SNAPSHOT = 'SNAPSHOT'
+    SNAPSHOT = 'SNAPSHOT',
+    HEARTBEAT_ACK = 'HEARTBEAT_ACK'
   }
 
   enum __TypeValues {
@@ -701,7 +703,8 @@ export namespace PaxosMessage {
     HEARTBEAT = 5,
     CATCHUP = 6,
     DECIDED = 7,
-    SNAPSHOT = 8
+    SNAPSHOT = 8,
+    HEARTBEAT_ACK = 9
   }
 
   export namespace Type {
@@ -785,6 +788,11 @@ export namespace PaxosMessage {
           w.bytes(obj.hash)
         }
 
+        if ((obj.read != null && obj.read !== 0)) {
+          w.uint32(104)
+          w.uint64Number(obj.read)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -798,7 +806,8 @@ export namespace PaxosMessage {
           entries: [],
           booths: [],
           height: 0,
-          hash: uint8ArrayAlloc(0)
+          hash: uint8ArrayAlloc(0),
+          read: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -875,6 +884,10 @@ export namespace PaxosMessage {
             }
             case 12: {
               obj.hash = reader.bytes()
+              break
+            }
+            case 13: {
+              obj.read = reader.uint64Number()
               break
             }
             default: {
@@ -1009,6 +1022,13 @@ export namespace PaxosMessage {
               yield {
                 field: `${prefix}.hash`,
                 value: reader.bytes()
+              }
+              break
+            }
+            case 13: {
+              yield {
+                field: `${prefix}.read`,
+                value: reader.uint64Number()
               }
               break
             }
@@ -1167,6 +1187,11 @@ export namespace PaxosMessage {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface PaxosMessageReadFieldEvent {
+    field: '$.read'
+    value: number
+  }
+
   export function encode (obj: Partial<PaxosMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PaxosMessage.codec())
   }
@@ -1175,7 +1200,7 @@ export namespace PaxosMessage {
     return decodeMessage(buf, PaxosMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosMessage>): Generator<PaxosMessageTypeFieldEvent | PaxosMessageChainIdFieldEvent | PaxosMessageBallotRoundFieldEvent | PaxosMessageBallotProposerFieldEvent | PaxosMessageSlotFieldEvent | PaxosMessageCommitFieldEvent | PaxosMessageValueKindFieldEvent | PaxosMessageValueIdFieldEvent | PaxosMessageValueDataFieldEvent | PaxosMessageValueMembersFieldEvent | PaxosMessageBoothFieldEvent | PaxosMessagePromisedRoundFieldEvent | PaxosMessagePromisedProposerFieldEvent | PaxosMessageEntriesSlotFieldEvent | PaxosMessageEntriesBallotRoundFieldEvent | PaxosMessageEntriesBallotProposerFieldEvent | PaxosMessageEntriesValueKindFieldEvent | PaxosMessageEntriesValueIdFieldEvent | PaxosMessageEntriesValueDataFieldEvent | PaxosMessageEntriesValueMembersFieldEvent | PaxosMessageEntriesBoothFieldEvent | PaxosMessageEntriesDecidedFieldEvent | PaxosMessageBoothsSlotFieldEvent | PaxosMessageBoothsMembersFieldEvent | PaxosMessageHeightFieldEvent | PaxosMessageHashFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosMessage>): Generator<PaxosMessageTypeFieldEvent | PaxosMessageChainIdFieldEvent | PaxosMessageBallotRoundFieldEvent | PaxosMessageBallotProposerFieldEvent | PaxosMessageSlotFieldEvent | PaxosMessageCommitFieldEvent | PaxosMessageValueKindFieldEvent | PaxosMessageValueIdFieldEvent | PaxosMessageValueDataFieldEvent | PaxosMessageValueMembersFieldEvent | PaxosMessageBoothFieldEvent | PaxosMessagePromisedRoundFieldEvent | PaxosMessagePromisedProposerFieldEvent | PaxosMessageEntriesSlotFieldEvent | PaxosMessageEntriesBallotRoundFieldEvent | PaxosMessageEntriesBallotProposerFieldEvent | PaxosMessageEntriesValueKindFieldEvent | PaxosMessageEntriesValueIdFieldEvent | PaxosMessageEntriesValueDataFieldEvent | PaxosMessageEntriesValueMembersFieldEvent | PaxosMessageEntriesBoothFieldEvent | PaxosMessageEntriesDecidedFieldEvent | PaxosMessageBoothsSlotFieldEvent | PaxosMessageBoothsMembersFieldEvent | PaxosMessageHeightFieldEvent | PaxosMessageHashFieldEvent | PaxosMessageReadFieldEvent> {
     return streamMessage(buf, PaxosMessage.codec(), opts)
   }
 }
@@ -1599,6 +1624,12 @@ export namespace PaxosFrame {
     index: number
   }
 
+  export interface PaxosFrameMessagesReadFieldEvent {
+    field: '$.messages[].read'
+    value: number
+    index: number
+  }
+
   export function encode (obj: Partial<PaxosFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PaxosFrame.codec())
   }
@@ -1607,7 +1638,7 @@ export namespace PaxosFrame {
     return decodeMessage(buf, PaxosFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent> {
     return streamMessage(buf, PaxosFrame.codec(), opts)
   }
 }

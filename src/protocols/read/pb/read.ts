@@ -9,6 +9,7 @@ export interface ReadRequest {
   key: string
   height: number
   to: number
+  leader: boolean
 }
 
 export namespace ReadRequest {
@@ -66,6 +67,11 @@ export namespace ReadRequest {
           w.uint64Number(obj.to)
         }
 
+        if ((obj.leader != null && obj.leader !== false)) {
+          w.uint32(48)
+          w.bool(obj.leader)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -75,7 +81,8 @@ export namespace ReadRequest {
           chainId: '',
           key: '',
           height: 0,
-          to: 0
+          to: 0,
+          leader: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -102,6 +109,10 @@ export namespace ReadRequest {
             }
             case 5: {
               obj.to = reader.uint64Number()
+              break
+            }
+            case 6: {
+              obj.leader = reader.bool()
               break
             }
             default: {
@@ -154,6 +165,13 @@ export namespace ReadRequest {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.leader`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -191,6 +209,11 @@ export namespace ReadRequest {
     value: number
   }
 
+  export interface ReadRequestLeaderFieldEvent {
+    field: '$.leader'
+    value: boolean
+  }
+
   export function encode (obj: Partial<ReadRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ReadRequest.codec())
   }
@@ -199,7 +222,7 @@ export namespace ReadRequest {
     return decodeMessage(buf, ReadRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReadRequest>): Generator<ReadRequestKindFieldEvent | ReadRequestChainIdFieldEvent | ReadRequestKeyFieldEvent | ReadRequestHeightFieldEvent | ReadRequestToFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReadRequest>): Generator<ReadRequestKindFieldEvent | ReadRequestChainIdFieldEvent | ReadRequestKeyFieldEvent | ReadRequestHeightFieldEvent | ReadRequestToFieldEvent | ReadRequestLeaderFieldEvent> {
     return streamMessage(buf, ReadRequest.codec(), opts)
   }
 }
@@ -215,6 +238,7 @@ export interface ReadResponse {
   table: Uint8Array<ArrayBuffer>
   tipHash: Uint8Array<ArrayBuffer>
   message: string
+  leader: string
 }
 
 export namespace ReadResponse {
@@ -225,7 +249,8 @@ export namespace ReadResponse {
     UNAVAILABLE = 'UNAVAILABLE',
     INVALID = 'INVALID',
     ERROR = 'ERROR',
-    FORBIDDEN = 'FORBIDDEN'
+    FORBIDDEN = 'FORBIDDEN',
+    NOT_LEADER = 'NOT_LEADER'
   }
 
   enum __StatusValues {
@@ -235,7 +260,8 @@ export namespace ReadResponse {
     UNAVAILABLE = 3,
     INVALID = 4,
     ERROR = 5,
-    FORBIDDEN = 6
+    FORBIDDEN = 6,
+    NOT_LEADER = 7
   }
 
   export namespace Status {
@@ -325,6 +351,11 @@ export namespace ReadResponse {
           w.string(obj.message)
         }
 
+        if ((obj.leader != null && obj.leader !== '')) {
+          w.uint32(90)
+          w.string(obj.leader)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -339,7 +370,8 @@ export namespace ReadResponse {
           blocks: [],
           table: uint8ArrayAlloc(0),
           tipHash: uint8ArrayAlloc(0),
-          message: ''
+          message: '',
+          leader: ''
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -390,6 +422,10 @@ export namespace ReadResponse {
             }
             case 10: {
               obj.message = reader.string()
+              break
+            }
+            case 11: {
+              obj.leader = reader.string()
               break
             }
             default: {
@@ -489,6 +525,13 @@ export namespace ReadResponse {
               }
               break
             }
+            case 11: {
+              yield {
+                field: `${prefix}.leader`,
+                value: reader.string()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -552,6 +595,11 @@ export namespace ReadResponse {
     value: string
   }
 
+  export interface ReadResponseLeaderFieldEvent {
+    field: '$.leader'
+    value: string
+  }
+
   export function encode (obj: Partial<ReadResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ReadResponse.codec())
   }
@@ -560,7 +608,7 @@ export namespace ReadResponse {
     return decodeMessage(buf, ReadResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReadResponse>): Generator<ReadResponseStatusFieldEvent | ReadResponseRoleFieldEvent | ReadResponseHeightFieldEvent | ReadResponseEpochFieldEvent | ReadResponseValueFieldEvent | ReadResponseValueHeightFieldEvent | ReadResponseBlocksFieldEvent | ReadResponseTableFieldEvent | ReadResponseTipHashFieldEvent | ReadResponseMessageFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReadResponse>): Generator<ReadResponseStatusFieldEvent | ReadResponseRoleFieldEvent | ReadResponseHeightFieldEvent | ReadResponseEpochFieldEvent | ReadResponseValueFieldEvent | ReadResponseValueHeightFieldEvent | ReadResponseBlocksFieldEvent | ReadResponseTableFieldEvent | ReadResponseTipHashFieldEvent | ReadResponseMessageFieldEvent | ReadResponseLeaderFieldEvent> {
     return streamMessage(buf, ReadResponse.codec(), opts)
   }
 }

@@ -55,6 +55,8 @@ export interface SimNode {
   applied: Decided[]
   /** Ids reported dropped by this node's Readies. */
   dropped: string[]
+  /** Leader reads by context: `index=N` once confirmed, `failed=reason`, or `pending`. */
+  reads: Map<string, string>
 }
 
 export interface InFlight {
@@ -91,6 +93,10 @@ export class Cluster {
   /** Highest ballot each acceptor sent a promise for: it must never accept below it, even after a restart. */
   readonly promisedSent = new Map<string, { round: number, proposer: string }>()
   private seq = 0
+  /** "node|ctx" → the highest slot chosen anywhere when that leader read arrived. */
+  private readonly chosenAtRead = new Map<string, number>()
+  /** Leader reads confirmed, over the whole run. */
+  confirmedReads = 0
 
   constructor (opts: ClusterOptions) {
     for (const config of opts.configs) {
@@ -100,7 +106,8 @@ export class Cluster {
         paxos: createPaxos(config),
         store: { entries: new Map() },
         applied: [],
-        dropped: []
+        dropped: [],
+        reads: new Map()
       })
     }
   }
@@ -155,6 +162,14 @@ export class Cluster {
     this.cut.clear()
   }
 
+  /** Starts a leader read at `id` (throws what readIndex throws), noting what was chosen by then. */
+  readIndex (id: string, ctx: string): void {
+    const n = this.node(id)
+    n.paxos?.readIndex(ctx)
+    this.chosenAtRead.set(`${id}|${ctx}`, Math.max(0, ...this.decided.keys()))
+    n.reads.set(ctx, 'pending')
+  }
+
   /** Checks a decision against every decision made before. */
   checkDecision (where: string, slot: number, value: Value): void {
     const key = valueKey(value)
@@ -205,6 +220,17 @@ export class Cluster {
       this.apply(n, d)
     }
     n.dropped.push(...rd.dropped.map(d => d.id))
+    for (const r of rd.reads) {
+      // linearizability: a confirmed read's index covers every value chosen
+      // before the read arrived, by any leader, learned by anyone or not
+      const chosen = this.chosenAtRead.get(`${id}|${r.ctx}`) ?? 0
+      if (r.index < chosen) {
+        throw new InvariantError(`${id}: leader read ${r.ctx} confirmed at index ${r.index}, but slot ${chosen} was chosen before it arrived`)
+      }
+      n.reads.set(r.ctx, `index=${r.index}`)
+      this.confirmedReads++
+    }
+    for (const r of rd.failedReads) n.reads.set(r.ctx, `failed=${r.reason}`)
     p.advance(rd)
     if (rd.snapshot != null) {
       this.installSnapshot(n, rd.snapshot.from, rd.snapshot.slot, rd.snapshot)

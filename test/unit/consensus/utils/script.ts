@@ -26,6 +26,8 @@
  *   expect accepted 2 3 a [ballot=2.1] [decided=false]  (persisted entry)
  *   expect no-entry 2 3        expect msg type=nack from=2 [to=3] [count=1]
  *   expect no-msg type=accept  expect dropped 1 a
+ *   read 1 r1                  a leader read at 1 with context r1
+ *   expect read 1 r1 index=2   (or pending, failed=not-leader, failed=timeout)
  */
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
@@ -196,6 +198,7 @@ export class Scenario {
         break
       }
       case 'change-booth': this.c.paxos(pos[0]).changeBooth(list(pos[1])); this.c.processAll(); break
+      case 'read': this.c.readIndex(pos[0], pos[1]); this.c.processAll(); break
       case 'compact': this.c.compact(pos[0], int(pos[1], 0)); this.c.processAll(); break
       case 'process':
         if (pos[0] == null) {
@@ -382,6 +385,13 @@ export class Scenario {
       case 'no-msg': {
         const n = this.c.net.filter(m => matches(m.msg, args)).length
         if (n !== 0) fail(`${n} matching messages`)
+        break
+      }
+      case 'read': {
+        // `pending` is a word; `index=2` and `failed=…` parse as arguments
+        const want = pos[3] ?? [...args].map(([k, v]) => `${k}=${v}`).join(' ')
+        const got = this.c.node(pos[1]).reads.get(pos[2]) ?? 'unknown'
+        if (got !== want) fail(got)
         break
       }
       case 'dropped': {

@@ -42,6 +42,8 @@ export interface SimulationResult {
   decided: number
   crashes: number
   boothChanges: number
+  /** Leader reads confirmed (each checked against the chosen-value oracle). */
+  reads: number
   healRounds: number
   /** A node left down during the heal phase. */
   keptDown?: string
@@ -82,7 +84,11 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
     announceToBooth: seed % 2 === 0
   }))
   const cluster = new Cluster({ configs })
-  const result: SimulationResult = { seed, nodes: n, mode, decided: 0, crashes: 0, boothChanges: 0, healRounds: 0 }
+  const result: SimulationResult = { seed, nodes: n, mode, decided: 0, crashes: 0, boothChanges: 0, reads: 0, healRounds: 0 }
+  // leader reads draw from their own source, so the chaos a seed replays
+  // stays what it was before reads were added (until a read's messages change it)
+  const readRng = new Prng(seed + 0x5eed)
+  const readRate = readRng.next() * 0.2
   let counter = 0
   const checkIds = (): void => {
     // each id is proposed once, so it may be decided at one slot only
@@ -217,6 +223,10 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
         }
         break
     }
+    if (readRng.chance(readRate)) {
+      const at = leader ?? (up.length > 0 ? readRng.pick(up) : undefined)
+      if (at != null) tryRead(cluster, at, `r${counter++}`)
+    }
     processSome(midReadyCrash)
     checkIds()
   }
@@ -269,9 +279,23 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
       }
     }
     if (wanted.size === healProposals && settled(cluster, live, new Set(wanted.keys()))) {
+      // a stable leader confirms a read at once
+      const leader = live.find(id => cluster.paxos(id).status().role === 'leader')
+      if (leader == null) continue
+      const ctx = `heal-read-${round}`
+      tryRead(cluster, leader, ctx)
+      for (let i = 0; i < 10 && cluster.node(leader).reads.get(ctx) === 'pending'; i++) {
+        for (const item of [...cluster.net]) cluster.deliver(cluster.net.indexOf(item))
+        cluster.processAll()
+      }
+      const outcome = cluster.node(leader).reads.get(ctx)
+      if (outcome == null || !outcome.startsWith('index=')) {
+        throw new ProgressError(`a leader read at the settled leader ${leader} ended ${outcome ?? 'refused'}`)
+      }
       break
     }
   }
+  result.reads = cluster.confirmedReads
   result.healRounds = round
   if (round >= budget) {
     const state = live.map(id => {
@@ -291,6 +315,15 @@ function isDecided (cluster: Cluster, id: string): boolean {
     }
   }
   return false
+}
+
+function tryRead (cluster: Cluster, at: string, ctx: string): void {
+  try {
+    cluster.readIndex(at, ctx)
+  } catch (err) {
+    const name = (err as Error).name
+    if (name !== 'NotLeaderError' && name !== 'ProposalDroppedError') throw err
+  }
 }
 
 function tryPropose (cluster: Cluster, at: string, id: string): boolean {
