@@ -196,9 +196,14 @@ export class Paxos {
     }
     const index = Math.max(this.log.commit, lead.readIndex())
     // every booth that could decide a slot above the index: the epochs in
-    // force from index + 1 on, and whatever this leadership has in play
-    const booths = this.log.epochs.filter((e, i) => i === this.log.epochs.length - 1 || this.log.epochs[i + 1].slot > index + 1).map(e => e.members)
-    booths.push(...lead.boothsInPlay())
+    // force from index + 1 on, and whatever this leadership has in play. A
+    // fixed proposer needs none: nobody else can lead its chain, so nobody
+    // else decided anything (a restarted one leads only after phase 1, and
+    // its index covers what that recovered)
+    const booths = this.s.mode === 'fixed'
+      ? []
+      : this.log.epochs.filter((e, i) => i === this.log.epochs.length - 1 || this.log.epochs[i + 1].slot > index + 1).map(e => e.members)
+    if (this.s.mode !== 'fixed') booths.push(...lead.boothsInPlay())
     const seq = this.reads.add(ctx, index, booths, this.s.id)
     if (this.reads.waiting() === seq) {
       for (const to of this.reads.askees(this.s.id)) {
