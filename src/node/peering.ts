@@ -29,8 +29,13 @@ import { Liveness } from './liveness.ts'
  */
 const DIAL_TIE_BREAK_DELAY = 1_500
 
-/** How long a refused peer keeps its connection, so its identify of us can finish. */
-const REJECT_GRACE = 500
+/**
+ * How long a refused peer keeps its connection, so its identify of us can
+ * finish (it is served nothing meanwhile: it is no member). 500 ms was too
+ * short for a process just started on a loaded host (seen in CI): its
+ * identify was cut off, so it never learned why and kept dialling.
+ */
+const REJECT_GRACE = 2_000
 
 /**
  * How long a discovered peer we never managed to connect to is retried by the
