@@ -7,7 +7,7 @@
  * slot, the rest from the batch. A batch that does not decode (only a broken
  * leader could decide one) yields no block — on every replica alike.
  */
-import { createBlockFromPayload, encodePayload, InvalidTransactionError, varintLength, writeVarint } from '../chain/index.ts'
+import { createBlockFromPayload, encodePayload, InvalidTransactionError, MAX_TXS_PER_BLOCK, varintLength, writeVarint } from '../chain/index.ts'
 import type { Block, ChainTip, TransactionInput } from '../chain/index.ts'
 import type { Ballot } from '../consensus/index.ts'
 import { Batch } from '../protocols/paxos/index.ts'
@@ -16,6 +16,14 @@ import { Batch } from '../protocols/paxos/index.ts'
 export interface EncodedWrite {
   payload: Uint8Array
   count: number
+  /** Who handed it to the proposer and the id its every attempt carries (see WriteRef in paxos.proto). */
+  ref?: WriteRef
+}
+
+/** A write's identity across attempts: the node that sent it and its write id. */
+export interface WriteRef {
+  from: string
+  id: Uint8Array
 }
 
 /**
@@ -36,6 +44,8 @@ export interface BatchInit {
   ballot: Ballot
   timestamp: number
   payloads: Uint8Array[]
+  /** The ids of the writes whose payloads these are, where they have one. */
+  writes?: WriteRef[]
 }
 
 /** Batch field 4 (payload), length-delimited. */
@@ -45,7 +55,9 @@ const PAYLOAD_TAG = (4 << 3) | 2
  * Batch.encode's bytes, with the writes' payloads copied once, straight into
  * place: concatenating them and letting protons encode the result copied a
  * block's payload (up to 4 MiB) three times on the leader's hot path. Fields
- * 1-3 come from protons; the payload, field 4, follows them, as protons writes it.
+ * 1-3 come from protons; the payload, field 4, follows them, as protons writes
+ * it; then field 5 (the write ids), from protons again: a protobuf message
+ * encoded in parts and concatenated decodes as the whole.
  */
 export function encodeBatch (init: BatchInit): Uint8Array {
   const head = Batch.encode({
@@ -54,27 +66,40 @@ export function encodeBatch (init: BatchInit): Uint8Array {
     timestamp: init.timestamp,
     payload: new Uint8Array(0)
   })
+  const tail = init.writes != null && init.writes.length > 0
+    ? Batch.encode({ writes: init.writes.map(w => ({ from: w.from, id: w.id as Uint8Array<ArrayBuffer> })) })
+    : new Uint8Array(0)
   let length = 0
   for (const p of init.payloads) length += p.byteLength
-  if (length === 0) return head
-  const out = new Uint8Array(head.byteLength + 1 + varintLength(length) + length)
+  const payloadField = length === 0 ? 0 : 1 + varintLength(length) + length
+  const out = new Uint8Array(head.byteLength + payloadField + tail.byteLength)
   out.set(head)
-  out[head.byteLength] = PAYLOAD_TAG
-  let pos = writeVarint(out, head.byteLength + 1, length)
-  for (const p of init.payloads) {
-    out.set(p, pos)
-    pos += p.byteLength
+  let pos = head.byteLength
+  if (length > 0) {
+    out[pos] = PAYLOAD_TAG
+    pos = writeVarint(out, pos + 1, length)
+    for (const p of init.payloads) {
+      out.set(p, pos)
+      pos += p.byteLength
+    }
   }
+  out.set(tail, pos)
   return out
 }
 
 /** The block a decided batch makes on top of `prev`, or undefined if the batch is malformed. */
 export function blockOfBatch (data: Uint8Array, prev: ChainTip, booth: string[]): Block | undefined {
+  return decodeBatch(data, prev, booth)?.block
+}
+
+/** The block a decided batch makes on top of `prev` and the ids of its writes, or undefined if the batch is malformed. */
+export function decodeBatch (data: Uint8Array, prev: ChainTip, booth: string[]): { block: Block, writes: WriteRef[] } | undefined {
   try {
-    const batch = Batch.decode(data)
+    // at most one id per write, and a block holds at most MAX_TXS_PER_BLOCK transactions
+    const batch = Batch.decode(data, { limits: { writes: MAX_TXS_PER_BLOCK } })
     if (batch.payload.byteLength === 0) return undefined
     // the batch carries its writes in canonical payload form: the block is built from it as it is
-    return createBlockFromPayload({
+    const block = createBlockFromPayload({
       prev,
       proposer: batch.proposer,
       booth,
@@ -82,6 +107,7 @@ export function blockOfBatch (data: Uint8Array, prev: ChainTip, booth: string[])
       timestamp: batch.timestamp,
       payload: batch.payload
     })
+    return { block, writes: batch.writes }
   } catch {
     return undefined
   }

@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto'
 import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { TypedEventEmitter } from 'main-event'
-import { InvalidTransactionError, toHex } from '../chain/index.ts'
+import { fromHex, InvalidTransactionError, toHex } from '../chain/index.ts'
 import type { TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase } from '../storage/database.ts'
@@ -40,11 +40,11 @@ import { checkParticipants, InvalidBoothError } from './vguarddb.ts'
 import type { VGuardDB, EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 import type { VGuardNodeConfig } from './config.ts'
 import { PaxosDriver } from './paxos-driver.ts'
-import type { CommitResult, ReplicaStatus } from './paxos-replica.ts'
+import type { ChainReplica, CommitResult, ReplicaStatus } from './paxos-replica.ts'
 import { encodeWrite } from './batch.ts'
-import type { EncodedWrite } from './batch.ts'
+import type { EncodedWrite, WriteRef } from './batch.ts'
 import { quorumRead } from './quorum-read.ts'
-import { RecentWrites } from './recent-writes.ts'
+import { RecentWrites, writeKey } from './recent-writes.ts'
 import type { HolderAnswer } from './quorum-read.ts'
 import { LEADER_READ_TIMEOUT, SHARED_CHAIN } from './paxos-constants.ts'
 import {
@@ -98,6 +98,21 @@ const WRITE_ID_BYTES = 16
 
 /** Pause between attempts to reach the shared chain's leader. */
 const RETRY_DELAY = 100
+/**
+ * Submits a write; one with an id (`ref`) commits at most once across
+ * leaders and restarts: the proposer first makes sure it applied what
+ * earlier leaders got chosen (settleLeadership), then answers a write it
+ * finds there with that commit, and otherwise proposes it with its id in the
+ * batch, so every replica learns it.
+ */
+async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: WriteRef | undefined, timeout: number, wait: boolean): Promise<CommitResult> {
+  if (ref == null) return await replica.submit(write, { timeout, waitForReplication: wait })
+  await replica.settleLeadership(Math.min(timeout, LEADER_READ_TIMEOUT))
+  const earlier = replica.appliedWrite(ref)
+  if (earlier != null) return earlier
+  return await replica.submit({ ...write, ref }, { timeout, waitForReplication: wait })
+}
+
 /** Nodes a `leader` read asks, following each one's word on who leads, before it gives up. */
 const MAX_LEADER_HOPS = 3
 
@@ -177,12 +192,12 @@ export class Consensus {
     return await this.forward(chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES))
   }
 
-  private async appendOwn (write: EncodedWrite, timeout: number, wait: boolean): Promise<CommitResult> {
+  private async appendOwn (write: EncodedWrite, timeout: number, wait: boolean, ref?: WriteRef): Promise<CommitResult> {
     // opening our replica (first write) must not interleave with a direct endOfBooth append
     const open = this.ownGate.then(async () => await this.driver.own())
     this.ownGate = open.catch(() => {})
     const own = await open
-    return await own.submit(write, { timeout, waitForReplication: wait })
+    return await submitOnce(own, write, ref, timeout, wait)
   }
 
   private async appendShared (write: EncodedWrite, timeout: number, wait: boolean): Promise<CommitResult> {
@@ -197,7 +212,7 @@ export class Consensus {
         last = new NoLeaderError('no shared chain has formed yet')
       } else if (shared.isLeader()) {
         try {
-          return await shared.submit(write, { timeout: remaining, waitForReplication: wait })
+          return await submitOnce(shared, write, { from: this.self, id: writeId }, remaining, wait)
         } catch (err) {
           if ((err as Error).name !== 'NotProposerError') throw err
           last = err as Error
@@ -252,17 +267,18 @@ export class Consensus {
 
   private async onForwardedWrite (w: ForwardedWrite): Promise<WriteCommitted> {
     if (w.writeId === '') return await this.commitForwarded(w)
-    return await this.forwarded.once(`${w.from}\n${w.chainId}\n${w.writeId}`, async () => await this.commitForwarded(w))
+    return await this.forwarded.once(writeKey(w.from, w.chainId, w.writeId), async () => await this.commitForwarded(w))
   }
 
   private async commitForwarded (w: ForwardedWrite): Promise<WriteCommitted> {
     const write: EncodedWrite = { payload: w.payload, count: w.count }
-    const options = { timeout: Math.min(w.timeout, this.c.config.commitTimeout), waitForReplication: w.waitForReplication }
-    if (w.chainId === this.self) return await this.appendOwn(write, options.timeout, options.waitForReplication)
+    const timeout = Math.min(w.timeout, this.c.config.commitTimeout)
+    const ref = w.writeId === '' ? undefined : { from: w.from, id: fromHex(w.writeId) }
+    if (w.chainId === this.self) return await this.appendOwn(write, timeout, w.waitForReplication, ref)
     if (w.chainId === SHARED_CHAIN) {
       const shared = this.driver.shared()
       if (shared == null) throw new NotProposerError('no shared chain here yet')
-      return await shared.submit(write, options)
+      return await submitOnce(shared, write, ref, timeout, w.waitForReplication)
     }
     throw new RefusedWriteError(`${this.self} does not write chain ${w.chainId}`)
   }

@@ -30,8 +30,9 @@ import type { Block, ChainTip } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { LevelPaxosStorage } from '../storage/paxos-store.ts'
 import type { ChainMessage, SnapshotPoint } from '../protocols/paxos/index.ts'
-import { blockOfBatch, encodeBatch } from './batch.ts'
-import type { EncodedWrite } from './batch.ts'
+import { decodeBatch, encodeBatch } from './batch.ts'
+import type { EncodedWrite, WriteRef } from './batch.ts'
+import { AppliedWrites, writeKey } from './recent-writes.ts'
 import { sameBooth, selectBooth } from './booth-select.ts'
 import { CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError } from './consensus-errors.ts'
 import { PAXOS_TIMING } from './paxos-constants.ts'
@@ -179,6 +180,12 @@ export class ChainReplica {
   private seq = 0
   private readonly nonce: string
   private readonly reads: LeaderReadWaiters
+  /** Callers waiting for this replica to lead (own chain: its phase 1). */
+  private leaderWaiters: Array<{ deadline: number, resolve: () => void, reject: (err: Error) => void }> = []
+  /** Writes with an id that this replica applied, and the block each went into. */
+  private readonly appliedWrites = new AppliedWrites<CommitResult>()
+  /** The leadership (ballot) whose earlier values are known applied here, once confirmed. */
+  private settled?: { ballot: string, done: Promise<void> }
   private draining = false
   private again = false
   /** Decided values waiting to be applied, in slot order, and the run applying them. */
@@ -340,6 +347,10 @@ export class ChainReplica {
   async confirmLeader (timeout: number): Promise<void> {
     if (this.closed) throw new ConsensusStoppedError(`consensus of ${this.chainId} is stopped`)
     if (this.broken != null) throw new ConsensusStoppedError(`consensus of ${this.chainId} failed: ${this.broken.message}`)
+    const deadline = this.d.now() + timeout
+    // a vehicle's own chain is led by this node alone: until its phase 1
+    // completes (just opened or restarted) the read waits, as a write would
+    if (this.kind === 'own' && !this.isLeader()) await this.untilLeader(deadline)
     const ctx = this.reads.nextContext()
     try {
       this.paxos.readIndex(ctx)
@@ -349,9 +360,46 @@ export class ChainReplica {
       if (e.name === 'ProposalDroppedError') throw new NoQuorumError(`leader read of ${this.chainId} not started: ${e.message}`)
       throw err
     }
-    const done = this.reads.wait(ctx, this.d.now() + timeout)
+    const done = this.reads.wait(ctx, deadline)
     this.kick()
     await done
+  }
+
+  /** Resolves once this replica leads; NoQuorumError at the deadline. */
+  private async untilLeader (deadline: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.leaderWaiters.push({ deadline, resolve, reject })
+      this.kick()
+    })
+  }
+
+  /**
+   * A write a retry names (its sender and id), if this replica applied it:
+   * the block it went into. Call settleLeadership first on a leader, so that
+   * what earlier leaders got chosen has been applied here.
+   */
+  appliedWrite (ref: WriteRef): CommitResult | undefined {
+    return this.appliedWrites.get(writeKey(ref.from, this.chainId, toHex(ref.id)))
+  }
+
+  /**
+   * Leader only: resolves once every value chosen before this leadership
+   * began is applied here (one leader read per leadership, see
+   * confirmLeader), so appliedWrite knows every write an earlier leader
+   * committed. Later values are this leader's own.
+   *
+   * @throws NotProposerError, NoQuorumError, ConsensusStoppedError (as confirmLeader)
+   */
+  async settleLeadership (timeout: number): Promise<void> {
+    const ballot = this.paxos.status()
+    const key = `${ballot.ballot.round}.${ballot.ballot.proposer}`
+    if (ballot.role !== 'leader' || this.settled?.ballot !== key) {
+      const done = this.confirmLeader(timeout)
+      this.settled = { ballot: key, done }
+      // a failed confirmation is asked again by the next write
+      done.catch(() => { if (this.settled?.done === done) this.settled = undefined })
+    }
+    await this.settled?.done
   }
 
   status (): ReplicaStatus {
@@ -400,6 +448,7 @@ export class ChainReplica {
     for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, err) })
     this.outstanding.clear()
     this.reads.rejectAll(err)
+    for (const w of this.leaderWaiters.splice(0)) w.reject(err)
     await this.idle
     await this.applying
     if (this.kind !== 'member' && this.broken == null) await this.saveMeta(false).catch(() => {})
@@ -474,6 +523,7 @@ export class ChainReplica {
       if (rd.decided.length > 0 && !applyNow) this.enqueueApply(rd.decided)
       for (const p of rd.dropped) this.onDropped(p)
       this.settleReads(rd)
+      if (this.leaderWaiters.length > 0 && this.isLeader()) for (const w of this.leaderWaiters.splice(0)) w.resolve()
       // 4. advance
       this.paxos.advance(rd)
       if (rd.snapshot != null) await this.installSnapshot(rd.snapshot)
@@ -617,7 +667,9 @@ export class ChainReplica {
     }
     if (writes.length === 0) return 0
     const id = `${this.d.self.slice(-8)}.${this.nonce}.${++this.seq}`
-    const data = encodeBatch({ proposer: this.d.self, ballot: st.ballot, timestamp: this.d.now(), payloads: writes.map(w => w.write.payload) })
+    const refs: WriteRef[] = []
+    for (const w of writes) if (w.write.ref != null) refs.push(w.write.ref)
+    const data = encodeBatch({ proposer: this.d.self, ballot: st.ballot, timestamp: this.d.now(), payloads: writes.map(w => w.write.payload), writes: refs })
     try {
       this.paxos.propose({ id, data })
     } catch (err) {
@@ -634,6 +686,11 @@ export class ChainReplica {
   /** Writers past their deadline: never proposed → NoQuorumError; proposed → CommitTimeoutError. */
   private expire (): void {
     const now = this.d.now()
+    this.leaderWaiters = this.leaderWaiters.filter(w => {
+      if (now < w.deadline) return true
+      w.reject(new NoQuorumError(`${this.chainId}: phase 1 has not completed (no majority of the booth answered)`))
+      return false
+    })
     this.reads.expire(now, (confirmed) => new NoQuorumError(confirmed
       ? `leader read of ${this.chainId}: confirmed, but the chain store did not apply the read index in time`
       : `leader read of ${this.chainId}: no majority of the booth confirmed this node's leadership in time`))
@@ -701,12 +758,13 @@ export class ChainReplica {
         continue
       }
       const prev: ChainTip = { chainId: this.chainId, height: this.cursor.height, hash: this.cursor.hash }
-      const block = blockOfBatch(d.value.data, prev, d.booth)
-      if (block == null) {
+      const decoded = decodeBatch(d.value.data, prev, d.booth)
+      if (decoded == null) {
         this.d.log.error('%s: slot %d holds a malformed batch: no block', this.chainId, d.slot)
         this.cursor = { ...this.cursor, slot: d.slot }
         continue
       }
+      const { block } = decoded
       if (run.length > 0) {
         run.push(block)
       } else {
@@ -716,7 +774,9 @@ export class ChainReplica {
       }
       this.cursor = { slot: d.slot, height: block.header.height, hash: block.hash }
       this.history.push(this.cursor)
-      committed.push({ id: d.value.id, result: { chainId: this.chainId, height: block.header.height, hash: block.hash }, booth: d.booth })
+      const result = { chainId: this.chainId, height: block.header.height, hash: block.hash }
+      for (const ref of decoded.writes) this.appliedWrites.set(writeKey(ref.from, this.chainId, toHex(ref.id)), result)
+      committed.push({ id: d.value.id, result, booth: d.booth })
     }
     await flush()
     this.reads.release(this.cursor.slot)

@@ -4,9 +4,9 @@
  * timed-out wait) gets the first attempt's outcome instead of committing the
  * same transactions again.
  *
- * Only the proposer that took the first attempt remembers it, in memory: a
- * retry that reaches another (the shared chain's leader moved, or this node
- * restarted) may still commit twice (docs/consensus.md). A failed attempt is
+ * Only the proposer that took the first attempt remembers it here, in
+ * memory; a retry that reaches another (the shared chain's leader moved, or
+ * this node restarted) finds the first commit in AppliedWrites instead. A failed attempt is
  * forgotten at once, so a retry tries again: NOT_LEADER, NO_QUORUM and INVALID
  * wrote nothing; after COMMIT_TIMEOUT the first may still commit, which this
  * cannot see.
@@ -61,5 +61,51 @@ export class RecentWrites<T> {
       if (this.entries.size < this.limit && entry.at >= oldest) break
       this.entries.delete(key)
     }
+  }
+}
+
+/** The key of a write with an id: who sent it, to which chain, and its id (hex). */
+export function writeKey (from: string, chainId: string, idHex: string): string {
+  return `${from}\n${chainId}\n${idHex}`
+}
+
+/**
+ * Outcomes of writes with an id that reached this node's chain store, learned
+ * from the decided batches every replica applies (each batch names the ids of
+ * its writes). A leader that took over, or a proposer that restarted and
+ * replayed its log, finds there what an earlier attempt committed. Bounded
+ * like RecentWrites, in memory: what a node applied before it restarted
+ * (below the replay) is not known to it.
+ */
+export class AppliedWrites<T> {
+  private readonly entries = new Map<string, { value: T, at: number }>()
+  private readonly limit: number
+  private readonly ttl: number
+  private readonly now: () => number
+
+  constructor (init: RecentWritesInit = {}) {
+    this.limit = init.limit ?? 4096
+    this.ttl = init.ttl ?? 600_000
+    this.now = init.now ?? Date.now
+  }
+
+  get size (): number {
+    return this.entries.size
+  }
+
+  set (key: string, value: T): void {
+    this.entries.delete(key)
+    const oldest = this.now() - this.ttl
+    for (const [k, e] of this.entries) {
+      if (this.entries.size < this.limit && e.at >= oldest) break
+      this.entries.delete(k)
+    }
+    this.entries.set(key, { value, at: this.now() })
+  }
+
+  get (key: string): T | undefined {
+    const e = this.entries.get(key)
+    if (e == null || e.at < this.now() - this.ttl) return undefined
+    return e.value
   }
 }

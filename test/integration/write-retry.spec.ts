@@ -5,7 +5,8 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { randomBytes } from 'node:crypto'
-import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
+import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
 import { encodeWrite } from '../../src/node/batch.ts'
 import { transactionsOf } from '../../src/chain/index.ts'
 import { WriteResponse } from '../../src/protocols/write/index.ts'
@@ -54,5 +55,36 @@ describe('write protocol - retries with a write id', () => {
     const long = await forward('long', randomBytes(33))
     expect(long.status).toBe(WriteResponse.Status.INVALID)
     expect(await blocksWriting(a, chainId, 'long')).toBe(0)
+  })
+
+  it('a retry that reaches the shared chain\'s next leader gets the first commit: every replica learned the write id from the log', async () => {
+    const first = await cluster.create({ priority: 9, kBackups: 0 })
+    await first.start()
+    const bootstrap = [first.multiaddrs[0].toString()]
+    const rest = await Promise.all([5, 0, 0].map(async priority => await cluster.create({ bootstrap, priority, kBackups: 0 })))
+    await Promise.all(rest.map(async n => { await n.start() }))
+    const nodes = [first, ...rest]
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '4 nodes connected' })
+    const leaderOf = (n: VGuardNode): string | undefined => n.consensus.driver.shared()?.leader()
+    await waitFor(() => nodes.every(n => leaderOf(n) === first.peerId.toString()), { timeout: 30_000, message: 'every node follows the priority-9 leader' })
+    const writer = rest[2]
+    const forward = async (to: VGuardNode, writeId: Uint8Array): Promise<WriteResponse> =>
+      await writer.consensus.writes.forward(to.peerId, 'shared', encodeWrite([{ key: 'moved', value: utf8.encode('once') }]).payload, { timeout: 20_000, writeId, waitForReplication: false })
+
+    const id = randomBytes(16)
+    const before = await forward(first, id)
+    expect(before.status).toBe(WriteResponse.Status.OK)
+    // the leader goes, and the writer never heard its answer: it retries at the next leader
+    await cluster.stopNode(first)
+    const next = rest[0]
+    await waitFor(() => rest.every(n => leaderOf(n) === next.peerId.toString()), { timeout: 30_000, message: 'the priority-5 node leads' })
+    const after = await forward(next, id)
+    expect(after.status).toBe(WriteResponse.Status.OK)
+    expect(after.height).toBe(before.height)
+    expect(after.hash).toEqual(before.hash)
+    expect(await blocksWriting(next, 'shared', 'moved')).toBe(1)
+    // a new id is a new write
+    expect((await forward(next, randomBytes(16))).status).toBe(WriteResponse.Status.OK)
+    expect(await blocksWriting(next, 'shared', 'moved')).toBe(2)
   })
 })

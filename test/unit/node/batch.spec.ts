@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { Batch } from '../../../src/protocols/paxos/index.ts'
-import { blockOfBatch, encodeBatch, encodeWrite } from '../../../src/node/batch.ts'
-import { createBlock, emptyTip } from '../../../src/chain/index.ts'
+import { blockOfBatch, decodeBatch, encodeBatch, encodeWrite } from '../../../src/node/batch.ts'
+import { createBlock, emptyTip, MAX_TXS_PER_BLOCK } from '../../../src/chain/index.ts'
 
 const enc = new TextEncoder()
 
@@ -24,8 +24,23 @@ describe('node - batch', () => {
         for (const p of payloads) { payload.set(p, pos); pos += p.byteLength }
         const expected = Batch.encode({ ...init, payload })
         expect(encodeBatch({ ...init, payloads })).toEqual(expected)
+        // with write ids: the same message with field 5 (decoded as protons decodes it)
+        const writes = [{ from: 'W', id: new Uint8Array(16).fill(1) }, { from: 'X', id: new Uint8Array(16).fill(2) }]
+        expect(Batch.decode(encodeBatch({ ...init, payloads, writes }))).toEqual(Batch.decode(Batch.encode({ ...init, payload, writes })))
       }
     }
+  })
+
+  it('carries the ids of its writes beside the block, which they do not change', () => {
+    const payloads = [encodeWrite([{ key: 'a', value: enc.encode('1') }]).payload]
+    const init = { proposer: 'P', ballot: { round: 1, proposer: 'P' }, timestamp: 5, payloads }
+    const writes = [{ from: 'W', id: new Uint8Array(16).fill(9) }]
+    const decoded = decodeBatch(encodeBatch({ ...init, writes }), emptyTip('P'), ['P'])
+    expect(decoded?.writes).toEqual(writes)
+    expect(decoded?.block.hash).toEqual(blockOfBatch(encodeBatch(init), emptyTip('P'), ['P'])?.hash)
+    // more ids than a block can hold writes: malformed, no block
+    const many = Array.from({ length: MAX_TXS_PER_BLOCK + 1 }, () => ({ from: 'W', id: new Uint8Array(1) }))
+    expect(decodeBatch(encodeBatch({ ...init, writes: many }), emptyTip('P'), ['P'])).toBeUndefined()
   })
 
   it('builds the block of a batch: every write\'s transactions, in order', () => {

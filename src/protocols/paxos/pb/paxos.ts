@@ -1648,6 +1648,7 @@ export interface Batch {
   ballot?: Ballot
   timestamp: number
   payload: Uint8Array<ArrayBuffer>
+  writes: WriteRef[]
 }
 
 export namespace Batch {
@@ -1680,6 +1681,13 @@ export namespace Batch {
           w.bytes(obj.payload)
         }
 
+        if (obj.writes != null && obj.writes.length > 0) {
+          for (const value of obj.writes) {
+            w.uint32(42)
+            WriteRef.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1687,7 +1695,8 @@ export namespace Batch {
         const obj: any = {
           proposer: '',
           timestamp: 0,
-          payload: uint8ArrayAlloc(0)
+          payload: uint8ArrayAlloc(0),
+          writes: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1714,6 +1723,16 @@ export namespace Batch {
               obj.payload = reader.bytes()
               break
             }
+            case 5: {
+              if (opts.limits?.writes != null && obj.writes.length === opts.limits.writes) {
+                throw new MaxLengthError('Decode error - repeated field "writes" had too many elements')
+              }
+
+              obj.writes.push(WriteRef.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.writes$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1723,6 +1742,10 @@ export namespace Batch {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          writes: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -1755,6 +1778,24 @@ export namespace Batch {
                 field: `${prefix}.payload`,
                 value: reader.bytes()
               }
+              break
+            }
+            case 5: {
+              if (opts.limits?.writes != null && obj.writes === opts.limits.writes) {
+                throw new MaxLengthError('Streaming decode error - repeated field "writes" had too many elements')
+              }
+
+              for (const evt of WriteRef.codec().stream(reader, reader.uint32(), `${prefix}.writes[]`, {
+                limits: opts.limits?.writes$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.writes
+                }
+              }
+
+              obj.writes++
+
               break
             }
             default: {
@@ -1794,6 +1835,18 @@ export namespace Batch {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface BatchWritesFromFieldEvent {
+    field: '$.writes[].from'
+    value: string
+    index: number
+  }
+
+  export interface BatchWritesIdFieldEvent {
+    field: '$.writes[].id'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export function encode (obj: Partial<Batch>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Batch.codec())
   }
@@ -1802,7 +1855,119 @@ export namespace Batch {
     return decodeMessage(buf, Batch.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Batch>): Generator<BatchProposerFieldEvent | BatchBallotRoundFieldEvent | BatchBallotProposerFieldEvent | BatchTimestampFieldEvent | BatchPayloadFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Batch>): Generator<BatchProposerFieldEvent | BatchBallotRoundFieldEvent | BatchBallotProposerFieldEvent | BatchTimestampFieldEvent | BatchPayloadFieldEvent | BatchWritesFromFieldEvent | BatchWritesIdFieldEvent> {
     return streamMessage(buf, Batch.codec(), opts)
+  }
+}
+
+export interface WriteRef {
+  from: string
+  id: Uint8Array<ArrayBuffer>
+}
+
+export namespace WriteRef {
+  let _codec: Codec<WriteRef>
+
+  export const codec = (): Codec<WriteRef> => {
+    if (_codec == null) {
+      _codec = message<WriteRef>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.from != null && obj.from !== '')) {
+          w.uint32(10)
+          w.string(obj.from)
+        }
+
+        if ((obj.id != null && obj.id.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.id)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          from: '',
+          id: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.from = reader.string()
+              break
+            }
+            case 2: {
+              obj.id = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.from`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.id`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface WriteRefFromFieldEvent {
+    field: '$.from'
+    value: string
+  }
+
+  export interface WriteRefIdFieldEvent {
+    field: '$.id'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<WriteRef>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, WriteRef.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WriteRef>): WriteRef {
+    return decodeMessage(buf, WriteRef.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WriteRef>): Generator<WriteRefFromFieldEvent | WriteRefIdFieldEvent> {
+    return streamMessage(buf, WriteRef.codec(), opts)
   }
 }
