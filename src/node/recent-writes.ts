@@ -19,13 +19,9 @@ export interface RecentWritesInit {
   now?: () => number
 }
 
-interface Remembered<T> {
-  outcome: Promise<T>
-  at: number
-}
-
-export class RecentWrites<T> {
-  private readonly entries = new Map<string, Remembered<T>>()
+/** A map whose entries expire after `ttl` and of which at most `limit` are kept (the oldest go first). */
+class ExpiringMap<V> {
+  private readonly entries = new Map<string, { value: V, at: number }>()
   private readonly limit: number
   private readonly ttl: number
   private readonly now: () => number
@@ -40,27 +36,49 @@ export class RecentWrites<T> {
     return this.entries.size
   }
 
+  get (key: string): V | undefined {
+    const e = this.entries.get(key)
+    if (e == null || e.at < this.now() - this.ttl) return undefined
+    return e.value
+  }
+
+  set (key: string, value: V): void {
+    this.entries.delete(key)
+    // make room for one more: the expired and, past the limit, the oldest
+    const oldest = this.now() - this.ttl
+    for (const [k, e] of this.entries) {
+      if (this.entries.size < this.limit && e.at >= oldest) break
+      this.entries.delete(k)
+    }
+    this.entries.set(key, { value, at: this.now() })
+  }
+
+  delete (key: string): void {
+    this.entries.delete(key)
+  }
+}
+
+export class RecentWrites<T> {
+  private readonly entries: ExpiringMap<Promise<T>>
+
+  constructor (init: RecentWritesInit = {}) {
+    this.entries = new ExpiringMap(init)
+  }
+
+  get size (): number {
+    return this.entries.size
+  }
+
   /** The outcome of the write `key` names: the remembered attempt's, else `attempt()`'s. */
   async once (key: string, attempt: () => Promise<T>): Promise<T> {
     const known = this.entries.get(key)
-    if (known != null && known.at >= this.now() - this.ttl) return await known.outcome
-    this.entries.delete(key)
-    this.evict()
+    if (known != null) return await known
     const outcome = attempt()
-    this.entries.set(key, { outcome, at: this.now() })
+    this.entries.set(key, outcome)
     outcome.catch(() => {
-      if (this.entries.get(key)?.outcome === outcome) this.entries.delete(key)
+      if (this.entries.get(key) === outcome) this.entries.delete(key)
     })
     return await outcome
-  }
-
-  /** Makes room for one more: drops the expired and, past the limit, the oldest. */
-  private evict (): void {
-    const oldest = this.now() - this.ttl
-    for (const [key, entry] of this.entries) {
-      if (this.entries.size < this.limit && entry.at >= oldest) break
-      this.entries.delete(key)
-    }
   }
 }
 
@@ -77,35 +95,4 @@ export function writeKey (from: string, chainId: string, idHex: string): string 
  * like RecentWrites, in memory: what a node applied before it restarted
  * (below the replay) is not known to it.
  */
-export class AppliedWrites<T> {
-  private readonly entries = new Map<string, { value: T, at: number }>()
-  private readonly limit: number
-  private readonly ttl: number
-  private readonly now: () => number
-
-  constructor (init: RecentWritesInit = {}) {
-    this.limit = init.limit ?? 4096
-    this.ttl = init.ttl ?? 600_000
-    this.now = init.now ?? Date.now
-  }
-
-  get size (): number {
-    return this.entries.size
-  }
-
-  set (key: string, value: T): void {
-    this.entries.delete(key)
-    const oldest = this.now() - this.ttl
-    for (const [k, e] of this.entries) {
-      if (this.entries.size < this.limit && e.at >= oldest) break
-      this.entries.delete(k)
-    }
-    this.entries.set(key, { value, at: this.now() })
-  }
-
-  get (key: string): T | undefined {
-    const e = this.entries.get(key)
-    if (e == null || e.at < this.now() - this.ttl) return undefined
-    return e.value
-  }
-}
+export class AppliedWrites<T> extends ExpiringMap<T> {}
