@@ -32,7 +32,8 @@ import type { LevelPaxosStorage } from '../storage/paxos-store.ts'
 import type { ChainMessage, SnapshotPoint } from '../protocols/paxos/index.ts'
 import { decodeBatch, encodeBatch } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
-import { AppliedWrites, writeKey } from './recent-writes.ts'
+import { AppliedWrites, WRITE_MEMORY, writeKey } from './recent-writes.ts'
+import type { RememberedWrite } from '../storage/paxos-store.ts'
 import { sameBooth, selectBooth } from './booth-select.ts'
 import { CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError } from './consensus-errors.ts'
 import { PAXOS_TIMING } from './paxos-constants.ts'
@@ -230,7 +231,13 @@ export class ChainReplica {
       await d.storage.setMeta(utf8.encode(JSON.stringify({ cursor: cursorJson(cursor) } satisfies Meta)), { sync: true })
     }
     const paxos = createPaxos(ChainReplica.config(d, setup, persisted, cursor), persisted)
-    return new ChainReplica(d, setup, paxos, cursor, compactPoint)
+    const replica = new ChainReplica(d, setup, paxos, cursor, compactPoint)
+    if (d.kind !== 'member') {
+      for (const w of await d.storage.recentWrites(d.now() - WRITE_MEMORY.ttl, WRITE_MEMORY.limit)) {
+        replica.appliedWrites.set(w.key, { chainId: d.chainId, height: w.height, hash: w.hash }, w.at)
+      }
+    }
+    return replica
   }
 
   private static config (d: ReplicaDeps, setup: ReplicaSetup, persisted: PersistedState | undefined, cursor: Cursor): PaxosConfig {
@@ -736,6 +743,7 @@ export class ChainReplica {
   private async apply (decided: Decided[]): Promise<void> {
     if (this.kind === 'member') return
     const committed: Array<{ id: string, result: CommitResult, booth: string[] }> = []
+    const remembered: RememberedWrite[] = []
     let run: Block[] = []
     let storeTip: ChainTip | undefined
     const flush = async (): Promise<void> => {
@@ -775,10 +783,15 @@ export class ChainReplica {
       this.cursor = { slot: d.slot, height: block.header.height, hash: block.hash }
       this.history.push(this.cursor)
       const result = { chainId: this.chainId, height: block.header.height, hash: block.hash }
-      for (const ref of decoded.writes) this.appliedWrites.set(writeKey(ref.from, this.chainId, toHex(ref.id)), result)
+      for (const ref of decoded.writes) {
+        const key = writeKey(ref.from, this.chainId, toHex(ref.id))
+        this.appliedWrites.set(key, result)
+        remembered.push({ key, at: this.d.now(), height: result.height, hash: result.hash })
+      }
       committed.push({ id: d.value.id, result, booth: d.booth })
     }
     await flush()
+    await this.d.storage.rememberWrites(remembered)
     this.reads.release(this.cursor.slot)
     if (this.history.length > 2 * PAXOS_TIMING.compactEvery) this.history = this.history.slice(-PAXOS_TIMING.compactEvery)
     if (this.d.now() - this.metaSavedAt >= META_INTERVAL) await this.saveMeta(false)

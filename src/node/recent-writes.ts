@@ -19,6 +19,9 @@ export interface RecentWritesInit {
   now?: () => number
 }
 
+/** How many writes with an id a node remembers per chain, and for how long (ms). */
+export const WRITE_MEMORY = { limit: 4096, ttl: 600_000 } as const
+
 /** A map whose entries expire after `ttl` and of which at most `limit` are kept (the oldest go first). */
 class ExpiringMap<V> {
   private readonly entries = new Map<string, { value: V, at: number }>()
@@ -27,8 +30,8 @@ class ExpiringMap<V> {
   private readonly now: () => number
 
   constructor (init: RecentWritesInit = {}) {
-    this.limit = init.limit ?? 4096
-    this.ttl = init.ttl ?? 600_000
+    this.limit = init.limit ?? WRITE_MEMORY.limit
+    this.ttl = init.ttl ?? WRITE_MEMORY.ttl
     this.now = init.now ?? Date.now
   }
 
@@ -42,7 +45,8 @@ class ExpiringMap<V> {
     return e.value
   }
 
-  set (key: string, value: V): void {
+  /** `at`: when the entry was made (ms; default now), for entries loaded from disk. */
+  set (key: string, value: V, at = this.now()): void {
     this.entries.delete(key)
     // make room for one more: the expired and, past the limit, the oldest
     const oldest = this.now() - this.ttl
@@ -50,7 +54,7 @@ class ExpiringMap<V> {
       if (this.entries.size < this.limit && e.at >= oldest) break
       this.entries.delete(k)
     }
-    this.entries.set(key, { value, at: this.now() })
+    this.entries.set(key, { value, at })
   }
 
   delete (key: string): void {
@@ -92,7 +96,7 @@ export function writeKey (from: string, chainId: string, idHex: string): string 
  * from the decided batches every replica applies (each batch names the ids of
  * its writes). A leader that took over, or a proposer that restarted and
  * replayed its log, finds there what an earlier attempt committed. Bounded
- * like RecentWrites, in memory: what a node applied before it restarted
- * (below the replay) is not known to it.
+ * like RecentWrites; the replica also keeps them on disk (LevelPaxosStorage's
+ * rememberWrites) and loads them when it opens.
  */
 export class AppliedWrites<T> extends ExpiringMap<T> {}

@@ -6,7 +6,9 @@
  * bytes), `<cid> e <slot u64 BE>` → one entry, `<cid> d <slot>` → (empty)
  * the entry stored at that slot was decided — a value of up to 4 MiB is not
  * written twice just to flip its flag; <cid> is the chain id's UTF-8 bytes
- * preceded by their length, so no chain's range contains another's.
+ * preceded by their length, so no chain's range contains another's;
+ * `<cid> w <ms u64 BE> <write key>` → height u64 BE + block hash: a write
+ * with an id the replica applied (see rememberWrites).
  *
  * Guarantees (what the driver relies on before it sends a Ready's messages):
  * - `save(persist)` is one atomic batch: the hard state replaced whole,
@@ -35,6 +37,7 @@ const TYPE_META = 0x6d // m
 const TYPE_ENTRY = 0x65 // e
 /** A slot's entry, already stored at the same ballot, was decided: the marker spares rewriting its value. */
 const TYPE_DECIDED = 0x64 // d
+const TYPE_WRITE = 0x77 // w
 
 /** classic-level honours `sync` (sublevels pass options to the root); abstract-level's types omit it. */
 const SYNC_WRITE = { sync: true } as Record<string, unknown>
@@ -43,6 +46,16 @@ const NO_SYNC = { sync: false } as Record<string, unknown>
 const utf8 = new TextEncoder()
 const utf8d = new TextDecoder()
 const EMPTY = new Uint8Array(0)
+
+/** A write with an id that the chain's replica applied, and the block it went into. */
+export interface RememberedWrite {
+  /** The write's key (sender, chain, id: node/recent-writes.ts). */
+  key: string
+  /** When it was applied, in ms since the epoch. */
+  at: number
+  height: number
+  hash: Uint8Array
+}
 
 /** A chain id that cannot be stored (empty or longer than a chain id may be). */
 export class InvalidChainIdError extends Error {
@@ -308,6 +321,50 @@ export class LevelPaxosStorage implements PaxosStorage {
   /** Written without sync unless asked: the driver can re-derive it from the entries. */
   async setMeta (meta: Uint8Array, options: { sync?: boolean } = {}): Promise<void> {
     await this.db.put(this.metaKey, meta, options.sync === true ? SYNC_WRITE : NO_SYNC)
+  }
+
+  /**
+   * Keeps writes the replica applied, so that a restarted proposer still
+   * answers their retries with their blocks. Written without sync: they
+   * follow the blocks they name, which are applied without sync too, and a
+   * crash that loses both replays the slots again (a later synced write,
+   * e.g. before a compaction, makes both durable: one write-ahead log).
+   */
+  async rememberWrites (writes: RememberedWrite[]): Promise<void> {
+    if (writes.length === 0) return
+    await this.db.batch(writes.map(w => {
+      const value = new Uint8Array(8 + w.hash.byteLength)
+      writeU64(value, 0, w.height)
+      value.set(w.hash, 8)
+      return { type: 'put' as const, key: this.writeKey(w.at, w.key), value }
+    }), NO_SYNC)
+  }
+
+  /** The newest `limit` writes remembered since `since` (ms), oldest first; older ones are deleted. */
+  async recentWrites (since: number, limit: number): Promise<RememberedWrite[]> {
+    const base = concat([this.prefix, Uint8Array.of(TYPE_WRITE)])
+    const from = this.writeKey(Math.max(0, since), '')
+    await this.db.clear({ gte: base, lt: from })
+    const out: RememberedWrite[] = []
+    for await (const [k, v] of this.db.iterator({ gte: from, lt: prefixEnd(base), reverse: true, limit })) {
+      const key = plain(k)
+      const value = plain(v)
+      if (value.byteLength < 8) continue
+      out.push({
+        key: utf8d.decode(key.subarray(base.byteLength + 8)),
+        at: readU64(key, base.byteLength),
+        height: readU64(value, 0),
+        hash: value.slice(8)
+      })
+    }
+    return out.reverse()
+  }
+
+  private writeKey (at: number, key: string): Uint8Array {
+    const base = concat([this.prefix, Uint8Array.of(TYPE_WRITE)])
+    const out = concat([base, new Uint8Array(8), utf8.encode(key)])
+    writeU64(out, base.byteLength, at)
+    return out
   }
 
   /** Deletes everything stored for this chain. */

@@ -87,4 +87,32 @@ describe('write protocol - retries with a write id', () => {
     expect((await forward(next, randomBytes(16))).status).toBe(WriteResponse.Status.OK)
     expect(await blocksWriting(next, 'shared', 'moved')).toBe(2)
   })
+
+  it('a retry that reaches the vehicle after it restarted gets the first commit: applied write ids are kept on disk', async () => {
+    const dir = await cluster.tempDir()
+    const a = await cluster.create({ dataDir: dir, kBackups: 0 })
+    await a.start()
+    const others = await Promise.all([0, 1].map(async () => await cluster.create({ bootstrap: [a.multiaddrs[0].toString()], kBackups: 0 })))
+    await Promise.all(others.map(async n => { await n.start() }))
+    await waitFor(() => fullyConnected([a, ...others]), { timeout: 30_000, message: '3 nodes connected' })
+    const [b] = others
+    const chainId = a.peerId.toString()
+    const forward = async (to: VGuardNode, writeId: Uint8Array): Promise<WriteResponse> =>
+      await b.consensus.writes.forward(to.peerId, chainId, encodeWrite([{ key: 'kept', value: utf8.encode('once') }]).payload, { timeout: 20_000, writeId, waitForReplication: false })
+
+    const id = randomBytes(16)
+    const before = await forward(a, id)
+    expect(before.status).toBe(WriteResponse.Status.OK)
+    // the vehicle restarts from its data dir before the writer heard back
+    await cluster.stopNode(a)
+    const again = await cluster.create({ dataDir: dir, kBackups: 0, bootstrap: [b.multiaddrs[0].toString()] })
+    await again.start()
+    expect(again.peerId.toString()).toBe(chainId)
+    await waitFor(() => fullyConnected([again, ...others]), { timeout: 30_000, message: 'the restarted vehicle reconnected' })
+    const after = await forward(again, id)
+    expect(after.status).toBe(WriteResponse.Status.OK)
+    expect(after.height).toBe(before.height)
+    expect(after.hash).toEqual(before.hash)
+    expect(await blocksWriting(again, chainId, 'kept')).toBe(1)
+  })
 })

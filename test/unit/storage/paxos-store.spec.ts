@@ -126,6 +126,37 @@ describe('storage - LevelPaxosStore', () => {
     expect(() => store.storage('c'.repeat(200))).toThrow(InvalidChainIdError)
   })
 
+  it('remembers applied writes per chain: the newest since a time, older ones deleted, across a reopen, gone with the chain', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vguard-paxos-'))
+    dirs.push(dir)
+    let db = await openDatabase(dir)
+    const hash = (n: number): Uint8Array => new Uint8Array(32).fill(n)
+    const x = new LevelPaxosStore(db).storage('x')
+    await x.save({ hardState: hard(), entries: [] })
+    await x.rememberWrites([
+      { key: 'w\nx\n01', at: 1_000, height: 1, hash: hash(1) },
+      { key: 'w\nx\n02', at: 2_000, height: 2, hash: hash(2) },
+      { key: 'v\nx\n03', at: 3_000, height: 3, hash: hash(3) }
+    ])
+    await new LevelPaxosStore(db).storage('xy').rememberWrites([{ key: 'w\nxy\n09', at: 2_500, height: 9, hash: hash(9) }])
+    await db.close()
+    db = await openDatabase(dir)
+    dbs.push(db)
+    const again = new LevelPaxosStore(db).storage('x')
+    expect(await again.recentWrites(0, 10)).toEqual([
+      { key: 'w\nx\n01', at: 1_000, height: 1, hash: hash(1) },
+      { key: 'w\nx\n02', at: 2_000, height: 2, hash: hash(2) },
+      { key: 'v\nx\n03', at: 3_000, height: 3, hash: hash(3) }
+    ])
+    // the newest two only; and what is older than the time asked for is gone for good
+    expect((await again.recentWrites(0, 2)).map(w => w.height)).toEqual([2, 3])
+    expect((await again.recentWrites(1_500, 10)).map(w => w.height)).toEqual([2, 3])
+    expect((await again.recentWrites(0, 10)).map(w => w.height)).toEqual([2, 3])
+    expect((await new LevelPaxosStore(db).storage('xy').recentWrites(0, 10)).map(w => w.height)).toEqual([9])
+    await again.clear()
+    expect(await again.recentWrites(0, 10)).toEqual([])
+  })
+
   it('compacts a reopened chain without leaving an entry or a decided marker behind', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vguard-paxos-'))
     dirs.push(dir)
