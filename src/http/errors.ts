@@ -26,6 +26,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   NoHolderReachableError: 503,
   InvalidBoothError: 400,
   InvalidTransactionError: 400,
+  InvalidIdempotencyKeyError: 400,
   NotStartedError: 503,
   UnavailableError: 503,
   TimeoutError: 504,

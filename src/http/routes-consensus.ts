@@ -7,14 +7,24 @@
  * - PUT's body is the value's bytes, whatever the content type (so they are
  *   stored exactly as sent); an empty body stores an empty value;
  * - the answer comes once the block is committed: `{ chainId, height, hash }`;
- *   without a quorum 503 with a JSON error, and nothing is written.
+ *   without a quorum 503 with a JSON error, and nothing is written;
+ * - an `Idempotency-Key` header names the write: sent again (to any node)
+ *   with the same key and body, it commits once and every attempt gets the
+ *   first commit's answer (WriteOptions.idempotencyKey).
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'
 import { commitJson } from '../node/consensus.ts'
 import { checkChain } from './params.ts'
 
 interface KvParams { id: string, key: string }
+
+/** The request's Idempotency-Key, if any (checked by the node: 400 InvalidIdempotencyKeyError). */
+function idempotencyKey (req: FastifyRequest): { idempotencyKey?: string } {
+  const key = req.headers['idempotency-key']
+  if (key == null) return {}
+  return { idempotencyKey: Array.isArray(key) ? key.join(',') : key }
+}
 
 export function registerConsensusRoutes (server: FastifyInstance, node: VGuardNode): void {
   // an encapsulated scope: only these routes take raw bodies
@@ -27,13 +37,13 @@ export function registerConsensusRoutes (server: FastifyInstance, node: VGuardNo
       checkChain(node, id)
       const body = req.body
       const value = body == null ? new Uint8Array(0) : new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
-      return commitJson(await node.put(key, value, { chainId: id }))
+      return commitJson(await node.put(key, value, { chainId: id, ...idempotencyKey(req) }))
     })
 
     scope.delete<{ Params: KvParams }>('/chains/:id/kv/:key', async (req) => {
       const { id, key } = req.params
       checkChain(node, id)
-      return commitJson(await node.delete(key, { chainId: id }))
+      return commitJson(await node.delete(key, { chainId: id, ...idempotencyKey(req) }))
     })
   })
 }

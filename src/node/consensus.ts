@@ -45,6 +45,7 @@ import { encodeWrite } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
 import { quorumRead } from './quorum-read.ts'
 import { RecentWrites, writeKey } from './recent-writes.ts'
+import { checkIdempotencyKey, idempotentRef } from './idempotency.ts'
 import type { HolderAnswer } from './quorum-read.ts'
 import { LEADER_READ_TIMEOUT, SHARED_CHAIN } from './paxos-constants.ts'
 import {
@@ -60,6 +61,13 @@ export interface WriteOptions {
   timeout?: number
   /** Own chain: resolve once applied, before replication to the backups finished. @default true */
   waitForReplication?: boolean
+  /**
+   * The client's name for this write (1..128 printable ASCII characters):
+   * the same key with the same transactions on the same chain commits once,
+   * through any node, for 10 minutes; a retry gets the first commit. Other
+   * transactions under the same key are a write of their own.
+   */
+  idempotencyKey?: string
 }
 
 export type Consistency = 'local' | 'leader' | 'quorum'
@@ -124,8 +132,8 @@ export class Consensus {
   private readonly c: ConsensusComponents
   private readonly log: Logger
   private readonly self: string
-  /** Forwarded writes taken here, by writer and write id: a retry gets the first outcome. */
-  private readonly forwarded = new RecentWrites<WriteCommitted>()
+  /** Writes with an id taken here (forwarded ones, and those a client keyed), by their key: a retry gets the first outcome. */
+  private readonly forwarded = new RecentWrites<CommitResult>()
   /** Serializes the choice between VGuard's direct endOfBooth and our consensus on our own chain. */
   private ownGate: Promise<unknown> = Promise.resolve()
   private running = false
@@ -178,7 +186,7 @@ export class Consensus {
   /**
    * Commits transactions as (part of) one block of a chain.
    *
-   * @throws InvalidTransactionError (nothing happens), NoQuorumError (nothing written),
+   * @throws InvalidTransactionError, InvalidIdempotencyKeyError (nothing happens), NoQuorumError (nothing written),
    * CommitTimeoutError (proposed, may still commit whole), NoLeaderError, ProposerUnreachableError
    */
   async append (transactions: TransactionInput[], options: WriteOptions = {}): Promise<CommitResult> {
@@ -187,9 +195,14 @@ export class Consensus {
     const chainId = options.chainId ?? this.self
     const timeout = options.timeout ?? this.c.config.commitTimeout
     const wait = options.waitForReplication !== false
-    if (chainId === this.self) return await this.appendOwn(write, timeout, wait)
-    if (chainId === SHARED_CHAIN) return await this.appendShared(write, timeout, wait)
-    return await this.forward(chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES))
+    const key = options.idempotencyKey == null ? undefined : checkIdempotencyKey(options.idempotencyKey)
+    if (chainId === this.self) {
+      if (key == null) return await this.appendOwn(write, timeout, wait)
+      const ref = idempotentRef(chainId, key, write.payload)
+      return await this.forwarded.once(writeKey(ref.from, chainId, toHex(ref.id)), async () => await this.appendOwn(write, timeout, wait, ref))
+    }
+    if (chainId === SHARED_CHAIN) return await this.appendShared(write, timeout, wait, key)
+    return await this.forward(chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES), key)
   }
 
   private async appendOwn (write: EncodedWrite, timeout: number, wait: boolean, ref?: WriteRef): Promise<CommitResult> {
@@ -200,10 +213,11 @@ export class Consensus {
     return await submitOnce(own, write, ref, timeout, wait)
   }
 
-  private async appendShared (write: EncodedWrite, timeout: number, wait: boolean): Promise<CommitResult> {
+  private async appendShared (write: EncodedWrite, timeout: number, wait: boolean, idempotencyKey?: string): Promise<CommitResult> {
     const deadline = Date.now() + timeout
     // one id for every attempt: a leader that already took this write answers a retry with its outcome
     const writeId = randomBytes(WRITE_ID_BYTES)
+    const ref = idempotencyKey == null ? { from: this.self, id: writeId } : idempotentRef(SHARED_CHAIN, idempotencyKey, write.payload)
     let last: Error = new NoLeaderError('no shared chain has formed yet')
     while (Date.now() < deadline && this.running) {
       const shared = this.driver.shared()
@@ -212,7 +226,7 @@ export class Consensus {
         last = new NoLeaderError('no shared chain has formed yet')
       } else if (shared.isLeader()) {
         try {
-          return await submitOnce(shared, write, { from: this.self, id: writeId }, remaining, wait)
+          return await this.forwarded.once(writeKey(ref.from, SHARED_CHAIN, toHex(ref.id)), async () => await submitOnce(shared, write, ref, remaining, wait))
         } catch (err) {
           if ((err as Error).name !== 'NotProposerError') throw err
           last = err as Error
@@ -224,7 +238,7 @@ export class Consensus {
           last = new NoLeaderError('the shared chain is electing a leader')
         } else {
           try {
-            return await this.forward(leader, SHARED_CHAIN, write, remaining, wait, writeId)
+            return await this.forward(leader, SHARED_CHAIN, write, remaining, wait, writeId, idempotencyKey)
           } catch (err) {
             const name = (err as Error).name
             // a definite outcome from the leader ends it; a moved or lost leader is retried
@@ -242,7 +256,7 @@ export class Consensus {
   }
 
   /** Hands a write to the chain's proposer and maps its answer to our errors. */
-  private async forward (peer: string, chainId: string, write: EncodedWrite, timeout: number, wait: boolean, writeId: Uint8Array): Promise<CommitResult> {
+  private async forward (peer: string, chainId: string, write: EncodedWrite, timeout: number, wait: boolean, writeId: Uint8Array, idempotencyKey?: string): Promise<CommitResult> {
     let peerId: PeerId
     try {
       peerId = peerIdFromString(peer)
@@ -251,7 +265,7 @@ export class Consensus {
     }
     let res: WriteResponse
     try {
-      res = await this.writes.forward(peerId, chainId, write.payload, { timeout, waitForReplication: wait, writeId })
+      res = await this.writes.forward(peerId, chainId, write.payload, { timeout, waitForReplication: wait, ...(idempotencyKey != null ? { idempotencyKey } : { writeId }) })
     } catch (err) {
       throw new ProposerUnreachableError(`could not hand the write to ${peer}, proposer of ${chainId}: ${(err as Error).message}`)
     }
@@ -266,14 +280,17 @@ export class Consensus {
   }
 
   private async onForwardedWrite (w: ForwardedWrite): Promise<WriteCommitted> {
-    if (w.writeId === '') return await this.commitForwarded(w)
-    return await this.forwarded.once(writeKey(w.from, w.chainId, w.writeId), async () => await this.commitForwarded(w))
+    // a client's key names the write whoever carries it; else the forwarding node's id does
+    const ref = w.idempotencyKey !== ''
+      ? idempotentRef(w.chainId, w.idempotencyKey, w.payload)
+      : w.writeId !== '' ? { from: w.from, id: fromHex(w.writeId) } : undefined
+    if (ref == null) return await this.commitForwarded(w)
+    return await this.forwarded.once(writeKey(ref.from, w.chainId, toHex(ref.id)), async () => await this.commitForwarded(w, ref))
   }
 
-  private async commitForwarded (w: ForwardedWrite): Promise<WriteCommitted> {
+  private async commitForwarded (w: ForwardedWrite, ref?: WriteRef): Promise<CommitResult> {
     const write: EncodedWrite = { payload: w.payload, count: w.count }
     const timeout = Math.min(w.timeout, this.c.config.commitTimeout)
-    const ref = w.writeId === '' ? undefined : { from: w.from, id: fromHex(w.writeId) }
     if (w.chainId === this.self) return await this.appendOwn(write, timeout, w.waitForReplication, ref)
     if (w.chainId === SHARED_CHAIN) {
       const shared = this.driver.shared()

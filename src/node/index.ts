@@ -50,6 +50,7 @@ export { ConfigError } from './config.ts'
 export { DataDirInUseError } from '../storage/database.ts'
 export type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 export { InvalidBoothError } from './vguarddb.ts'
+export { InvalidIdempotencyKeyError } from './idempotency.ts'
 export type { CommitResult, KeyRead, ReadOptions, WriteOptions, Consistency, ReplicaStatus } from './consensus.ts'
 export {
   NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError, NotProposerError, QuorumReadError, ConsensusStoppedError, RefusedWriteError

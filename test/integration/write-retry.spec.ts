@@ -51,9 +51,14 @@ describe('write protocol - retries with a write id', () => {
     await forward('other', randomBytes(16))
     expect(await blocksWriting(a, chainId, 'other')).toBe(2)
 
-    // a write id past the limit is refused, and nothing is written
+    // a write id past the limit, or a malformed idempotency key, is refused, and nothing is written
     const long = await forward('long', randomBytes(33))
     expect(long.status).toBe(WriteResponse.Status.INVALID)
+    for (const idempotencyKey of ['k'.repeat(129), 'new\nline']) {
+      const bad = await b.consensus.writes.forward(a.peerId, chainId, encodeWrite([{ key: 'long', value: utf8.encode('x') }]).payload, { timeout: 20_000, idempotencyKey, waitForReplication: false })
+      expect(bad.status).toBe(WriteResponse.Status.INVALID)
+      expect(bad.message).toMatch(/printable ASCII/)
+    }
     expect(await blocksWriting(a, chainId, 'long')).toBe(0)
   })
 

@@ -14,5 +14,7 @@ export const ANSWER_SLACK = 2_000
 /** Concurrent forwarded writes per connection: writers of a busy shared chain all go to one leader. */
 export const MAX_INBOUND_STREAMS = 256
 export const MAX_OUTBOUND_STREAMS = 256
+/** A client's idempotency key (WriteRequest.idempotencyKey): printable ASCII, at most this long. */
+export const MAX_IDEMPOTENCY_KEY_BYTES = 128
 /** A writer's id for one write (WriteRequest.writeId): 16 random bytes are plenty. */
 export const MAX_WRITE_ID_BYTES = 32

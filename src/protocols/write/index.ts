@@ -28,6 +28,7 @@
  * ```
  */
 export { WriteService } from './write.ts'
+export { idempotencyKeyProblem } from './idempotency-key.ts'
 export type { WriteComponents, WriteInit, ForwardedWrite, WriteCommitted } from './write.ts'
 export { WriteRequest, WriteResponse } from './pb/write.ts'
-export { WRITE_PROTOCOL, MAX_WRITE_TIMEOUT, MAX_WRITE_ID_BYTES } from './constants.ts'
+export { WRITE_PROTOCOL, MAX_WRITE_TIMEOUT, MAX_WRITE_ID_BYTES, MAX_IDEMPOTENCY_KEY_BYTES } from './constants.ts'

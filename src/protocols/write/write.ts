@@ -8,6 +8,7 @@ import { MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, parsePayload, toHex } from '../..
 import { handleProtocol, readBufferFor, timeoutSignal, withStream } from '../stream.ts'
 import { ProtocolError } from '../errors.ts'
 import { WriteRequest, WriteResponse } from './pb/write.ts'
+import { idempotencyKeyProblem } from './idempotency-key.ts'
 import {
   ANSWER_SLACK, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_WRITE_ID_BYTES, MAX_WRITE_TIMEOUT, REQUEST_TIMEOUT, WRITE_PROTOCOL
 } from './constants.ts'
@@ -24,6 +25,8 @@ export interface ForwardedWrite {
   waitForReplication: boolean
   /** The writer's id for this write, hex ('' for none): a repeat gets the first one's outcome (see RecentWrites). */
   writeId: string
+  /** A client's idempotency key ('' for none; checked): the write's id comes from it (src/node/idempotency.ts). */
+  idempotencyKey: string
 }
 
 export interface WriteCommitted {
@@ -81,13 +84,13 @@ export class WriteService {
   }
 
   /** Forwards a write and waits for the proposer's answer (any status: the caller maps it). */
-  async forward (peer: PeerId, chainId: string, payload: Uint8Array, options: { timeout: number, waitForReplication?: boolean, writeId?: Uint8Array, signal?: AbortSignal }): Promise<WriteResponse> {
+  async forward (peer: PeerId, chainId: string, payload: Uint8Array, options: { timeout: number, waitForReplication?: boolean, writeId?: Uint8Array, idempotencyKey?: string, signal?: AbortSignal }): Promise<WriteResponse> {
     const timeout = Math.min(Math.max(1, Math.round(options.timeout)), MAX_WRITE_TIMEOUT)
     const signal = timeoutSignal(timeout + ANSWER_SLACK, options.signal)
     return await withStream(this.c.libp2p, peer, this.protocol, async (stream) => {
       const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
       const writeId = (options.writeId ?? EMPTY) as Uint8Array<ArrayBuffer>
-      await pbs.write({ chainId, payload: payload as Uint8Array<ArrayBuffer>, timeout, skipReplication: options.waitForReplication === false, writeId }, WriteRequest, { signal })
+      await pbs.write({ chainId, payload: payload as Uint8Array<ArrayBuffer>, timeout, skipReplication: options.waitForReplication === false, writeId, idempotencyKey: options.idempotencyKey ?? '' }, WriteRequest, { signal })
       return await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).read(WriteResponse, { signal })
     }, { signal })
   }
@@ -114,9 +117,11 @@ export class WriteService {
     }
     if (req.chainId === '' || Buffer.byteLength(req.chainId) > 128) return { status: WriteResponse.Status.INVALID, message: 'bad chain id' }
     if (req.writeId.byteLength > MAX_WRITE_ID_BYTES) return { status: WriteResponse.Status.INVALID, message: `write id longer than ${MAX_WRITE_ID_BYTES} bytes` }
+    const keyProblem = req.idempotencyKey === '' ? undefined : idempotencyKeyProblem(req.idempotencyKey)
+    if (keyProblem != null) return { status: WriteResponse.Status.INVALID, message: keyProblem }
     const timeout = Math.min(Math.max(1, req.timeout), MAX_WRITE_TIMEOUT)
     try {
-      const committed = await this.c.onWrite({ from, chainId: req.chainId, payload: req.payload, count, timeout, waitForReplication: !req.skipReplication, writeId: toHex(req.writeId) })
+      const committed = await this.c.onWrite({ from, chainId: req.chainId, payload: req.payload, count, timeout, waitForReplication: !req.skipReplication, writeId: toHex(req.writeId), idempotencyKey: req.idempotencyKey })
       return { status: WriteResponse.Status.OK, height: committed.height, hash: committed.hash as Uint8Array<ArrayBuffer> }
     } catch (err) {
       const e = err as Error & { leader?: string }

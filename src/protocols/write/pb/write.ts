@@ -9,6 +9,7 @@ export interface WriteRequest {
   timeout: number
   skipReplication: boolean
   writeId: Uint8Array<ArrayBuffer>
+  idempotencyKey: string
 }
 
 export namespace WriteRequest {
@@ -46,6 +47,11 @@ export namespace WriteRequest {
           w.bytes(obj.writeId)
         }
 
+        if ((obj.idempotencyKey != null && obj.idempotencyKey !== '')) {
+          w.uint32(50)
+          w.string(obj.idempotencyKey)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -55,7 +61,8 @@ export namespace WriteRequest {
           payload: uint8ArrayAlloc(0),
           timeout: 0,
           skipReplication: false,
-          writeId: uint8ArrayAlloc(0)
+          writeId: uint8ArrayAlloc(0),
+          idempotencyKey: ''
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -82,6 +89,10 @@ export namespace WriteRequest {
             }
             case 5: {
               obj.writeId = reader.bytes()
+              break
+            }
+            case 6: {
+              obj.idempotencyKey = reader.string()
               break
             }
             default: {
@@ -134,6 +145,13 @@ export namespace WriteRequest {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.idempotencyKey`,
+                value: reader.string()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -171,6 +189,11 @@ export namespace WriteRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface WriteRequestIdempotencyKeyFieldEvent {
+    field: '$.idempotencyKey'
+    value: string
+  }
+
   export function encode (obj: Partial<WriteRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, WriteRequest.codec())
   }
@@ -179,7 +202,7 @@ export namespace WriteRequest {
     return decodeMessage(buf, WriteRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WriteRequest>): Generator<WriteRequestChainIdFieldEvent | WriteRequestPayloadFieldEvent | WriteRequestTimeoutFieldEvent | WriteRequestSkipReplicationFieldEvent | WriteRequestWriteIdFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WriteRequest>): Generator<WriteRequestChainIdFieldEvent | WriteRequestPayloadFieldEvent | WriteRequestTimeoutFieldEvent | WriteRequestSkipReplicationFieldEvent | WriteRequestWriteIdFieldEvent | WriteRequestIdempotencyKeyFieldEvent> {
     return streamMessage(buf, WriteRequest.codec(), opts)
   }
 }

@@ -1,0 +1,78 @@
+/**
+ * Idempotency-Key over HTTP: a client that sends a write again (its answer
+ * was lost) with the same key and body commits it once, whichever node it
+ * asks, on a vehicle's chain and on the shared chain. Real nodes over TCP.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import { startHttpApi } from '../../src/http/server.ts'
+import type { HttpApi } from '../../src/http/server.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+import { transactionsOf } from '../../src/chain/index.ts'
+
+async function blocksWriting (node: VGuardNode, chainId: string, key: string): Promise<number> {
+  let n = 0
+  for await (const block of node.chains.blocks(chainId)) {
+    if (transactionsOf(block).some(tx => tx.key === key)) n++
+  }
+  return n
+}
+
+describe('http - Idempotency-Key', () => {
+  const cluster = new TestCluster()
+  const apis: HttpApi[] = []
+  afterEach(async () => {
+    await Promise.all(apis.map(async a => { await a.close() }))
+    apis.length = 0
+    await cluster.teardown()
+  })
+
+  it('commits a keyed write once through any node; another body under the key is a write of its own; a bad key is refused', async () => {
+    const first = await cluster.create({ kBackups: 0, priority: 9 })
+    await first.start()
+    const bootstrap = [first.multiaddrs[0].toString()]
+    const rest = await Promise.all([0, 1].map(async () => await cluster.create({ kBackups: 0, bootstrap })))
+    await Promise.all(rest.map(async r => { await r.start() }))
+    const nodes = [first, ...rest]
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 nodes connected' })
+    await waitFor(() => nodes.every(n => n.consensus.driver.shared()?.leader() === first.peerId.toString()), { timeout: 30_000, message: 'a leads the shared chain' })
+    const urls: string[] = []
+    for (const node of nodes) {
+      const api = await startHttpApi(node, { port: 0 })
+      apis.push(api)
+      urls.push(api.url)
+    }
+    const A = first.peerId.toString()
+    const put = async (url: string, chain: string, key: string, body: string, idempotencyKey?: string): Promise<Response> =>
+      await fetch(`${url}/chains/${chain}/kv/${key}`, { method: 'PUT', body, headers: idempotencyKey == null ? {} : { 'Idempotency-Key': idempotencyKey } })
+
+    for (const chain of [A, 'shared']) {
+      // the vehicle itself (or the leader), then two other nodes forwarding: one commit
+      const answers = []
+      for (const url of urls) {
+        const res = await put(url, chain, 'order', 'paid', 'order-17')
+        expect(res.status, chain).toBe(200)
+        answers.push(await res.json() as { height: number, hash: string })
+      }
+      expect(new Set(answers.map(a => `${a.height}/${a.hash}`)).size, chain).toBe(1)
+      // concurrent attempts too
+      const together = await Promise.all(urls.map(async url => await (await put(url, chain, 'order', 'paid', 'order-17')).json() as { height: number }))
+      expect(together.every(a => a.height === answers[0].height)).toBe(true)
+      expect(await blocksWriting(first, chain, 'order'), chain).toBe(1)
+      // the same key with another body is another write; no key: each request is one
+      expect((await put(urls[1], chain, 'order', 'refunded', 'order-17')).status).toBe(200)
+      expect((await put(urls[1], chain, 'order', 'paid')).status).toBe(200)
+      expect((await put(urls[1], chain, 'order', 'paid')).status).toBe(200)
+      expect(await blocksWriting(first, chain, 'order'), chain).toBe(4)
+    }
+
+    const tip = await first.chains.tip(A)
+    for (const bad of ['x'.repeat(129), 'caf\u00e9']) {
+      const res = await put(urls[1], A, 'bad', 'x', bad)
+      expect(res.status).toBe(400)
+      expect(await res.json()).toMatchObject({ error: 'InvalidIdempotencyKeyError' })
+    }
+    expect((await first.chains.tip(A)).height).toBe(tip.height)
+  })
+})
