@@ -8,16 +8,7 @@ import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { startHttpApi } from '../../src/http/server.ts'
 import type { HttpApi } from '../../src/http/server.ts'
-import type { VGuardNode } from '../../src/node/index.ts'
-import { transactionsOf } from '../../src/chain/index.ts'
-
-async function blocksWriting (node: VGuardNode, chainId: string, key: string): Promise<number> {
-  let n = 0
-  for await (const block of node.chains.blocks(chainId)) {
-    if (transactionsOf(block).some(tx => tx.key === key)) n++
-  }
-  return n
-}
+import { blocksWriting } from '../utils/chains.ts'
 
 describe('http - Idempotency-Key', () => {
   const cluster = new TestCluster()
@@ -49,7 +40,7 @@ describe('http - Idempotency-Key', () => {
 
     for (const chain of [A, 'shared']) {
       // the vehicle itself (or the leader), then two other nodes forwarding: one commit
-      const answers = []
+      const answers: Array<{ height: number, hash: string }> = []
       for (const url of urls) {
         const res = await put(url, chain, 'order', 'paid', 'order-17')
         expect(res.status, chain).toBe(200)
@@ -59,12 +50,12 @@ describe('http - Idempotency-Key', () => {
       // concurrent attempts too
       const together = await Promise.all(urls.map(async url => await (await put(url, chain, 'order', 'paid', 'order-17')).json() as { height: number }))
       expect(together.every(a => a.height === answers[0].height)).toBe(true)
-      expect(await blocksWriting(first, chain, 'order'), chain).toBe(1)
+      expect(await blocksWriting(first.chains, chain, 'order'), chain).toBe(1)
       // the same key with another body is another write; no key: each request is one
       expect((await put(urls[1], chain, 'order', 'refunded', 'order-17')).status).toBe(200)
       expect((await put(urls[1], chain, 'order', 'paid')).status).toBe(200)
       expect((await put(urls[1], chain, 'order', 'paid')).status).toBe(200)
-      expect(await blocksWriting(first, chain, 'order'), chain).toBe(4)
+      expect(await blocksWriting(first.chains, chain, 'order'), chain).toBe(4)
     }
 
     const tip = await first.chains.tip(A)

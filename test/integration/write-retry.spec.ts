@@ -8,20 +8,11 @@ import { randomBytes } from 'node:crypto'
 import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { encodeWrite } from '../../src/node/batch.ts'
-import { transactionsOf } from '../../src/chain/index.ts'
+import { blocksWriting } from '../utils/chains.ts'
 import { WriteResponse } from '../../src/protocols/write/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 
 const utf8 = new TextEncoder()
-
-/** How many blocks of the chain write `key`. */
-async function blocksWriting (node: VGuardNode, chainId: string, key: string): Promise<number> {
-  let n = 0
-  for await (const block of node.chains.blocks(chainId)) {
-    if (transactionsOf(block).some(tx => tx.key === key)) n++
-  }
-  return n
-}
 
 describe('write protocol - retries with a write id', () => {
   const cluster = new TestCluster()
@@ -41,15 +32,15 @@ describe('write protocol - retries with a write id', () => {
     expect(second.height).toBe(first.height)
     expect(third.height).toBe(first.height)
     expect(third.hash).toEqual(first.hash)
-    expect(await blocksWriting(a, chainId, 'once')).toBe(1)
+    expect(await blocksWriting(a.chains, chainId, 'once')).toBe(1)
 
     // without an id (or with another one) each attempt is a write of its own
     await forward('twice')
     await forward('twice')
-    expect(await blocksWriting(a, chainId, 'twice')).toBe(2)
+    expect(await blocksWriting(a.chains, chainId, 'twice')).toBe(2)
     await forward('other', randomBytes(16))
     await forward('other', randomBytes(16))
-    expect(await blocksWriting(a, chainId, 'other')).toBe(2)
+    expect(await blocksWriting(a.chains, chainId, 'other')).toBe(2)
 
     // a write id past the limit, or a malformed idempotency key, is refused, and nothing is written
     const long = await forward('long', randomBytes(33))
@@ -59,7 +50,7 @@ describe('write protocol - retries with a write id', () => {
       expect(bad.status).toBe(WriteResponse.Status.INVALID)
       expect(bad.message).toMatch(/printable ASCII/)
     }
-    expect(await blocksWriting(a, chainId, 'long')).toBe(0)
+    expect(await blocksWriting(a.chains, chainId, 'long')).toBe(0)
   })
 
   it('a retry that reaches the shared chain\'s next leader gets the first commit: every replica learned the write id from the log', async () => {
@@ -87,10 +78,10 @@ describe('write protocol - retries with a write id', () => {
     expect(after.status).toBe(WriteResponse.Status.OK)
     expect(after.height).toBe(before.height)
     expect(after.hash).toEqual(before.hash)
-    expect(await blocksWriting(next, 'shared', 'moved')).toBe(1)
+    expect(await blocksWriting(next.chains, 'shared', 'moved')).toBe(1)
     // a new id is a new write
     expect((await forward(next, randomBytes(16))).status).toBe(WriteResponse.Status.OK)
-    expect(await blocksWriting(next, 'shared', 'moved')).toBe(2)
+    expect(await blocksWriting(next.chains, 'shared', 'moved')).toBe(2)
   })
 
   it('a retry that reaches the vehicle after it restarted gets the first commit: applied write ids are kept on disk', async () => {
@@ -118,6 +109,6 @@ describe('write protocol - retries with a write id', () => {
     expect(after.status).toBe(WriteResponse.Status.OK)
     expect(after.height).toBe(before.height)
     expect(after.hash).toEqual(before.hash)
-    expect(await blocksWriting(again, chainId, 'kept')).toBe(1)
+    expect(await blocksWriting(again.chains, chainId, 'kept')).toBe(1)
   })
 })

@@ -7,7 +7,8 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { encodeWrite } from '../../../src/node/batch.ts'
 import type { ChainReplica, CommitResult } from '../../../src/node/paxos-replica.ts'
-import { transactionsOf } from '../../../src/chain/index.ts'
+import type { MemoryChainStore } from '../../../src/storage/index.ts'
+import { blocksWriting } from '../../utils/chains.ts'
 import { enc } from '../storage/helpers.ts'
 import { SHARED, ThreeReplicas } from './helpers/three-replicas.ts'
 
@@ -39,10 +40,6 @@ describe('node - write ids across a leader change', () => {
     // another write's id is not known
     expect(leader.appliedWrite({ ...ref, id: new Uint8Array(16).fill(8) })).toBeUndefined()
 
-    let blocks = 0
-    for await (const block of stores.get(id)?.blocks(SHARED) ?? []) {
-      if (transactionsOf(block).some(tx => tx.key === 'k')) blocks++
-    }
-    expect(blocks).toBe(1)
+    expect(await blocksWriting(stores.get(id) as MemoryChainStore, SHARED, 'k')).toBe(1)
   })
 })
