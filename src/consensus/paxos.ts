@@ -428,9 +428,9 @@ export class Paxos {
       case 'nack': this.onNack(msg); break
       case 'accept': this.onAccept(msg); break
       case 'accepted':
-        if (this.leadership != null && ballotEquals(msg.ballot, this.leadership.ballot) &&
-          !this.leadership.onAccepted(this.ctx, msg)) {
-          this.stepDown()
+        if (this.leadership != null && ballotEquals(msg.ballot, this.leadership.ballot)) {
+          if (this.leadership.onAccepted(this.ctx, msg)) this.phase1IfNeeded()
+          else this.stepDown()
         }
         break
       case 'heartbeat': this.onHeartbeat(msg); break
@@ -675,7 +675,7 @@ export class Paxos {
     this.leaderId = this.s.id
     this.leaderBallot = copyBallot(c.ballot)
     this.heartbeatElapsed = 0
-    this.leadership = new Leadership(c.ballot, plan, this.log.commit)
+    this.leadership = new Leadership(c.ballot, plan, this.log.commit, c.promises.keys())
     this.heartbeat()
     this.settleLeader()
   }
@@ -684,6 +684,21 @@ export class Paxos {
   private settleLeader (): void {
     if (this.leadership != null && !this.leadership.settle(this.ctx)) {
       this.stepDown()
+      return
+    }
+    this.phase1IfNeeded()
+  }
+
+  /**
+   * The leadership reached a slot whose booth did not promise its ballot
+   * (see Leadership.pump): campaign again, with a new ballot, so that phase
+   * 1 asks that booth too and recovers whatever its members accepted. The
+   * proposals queued here are reported dropped (the driver proposes them
+   * again, or forwards them); those in flight are recovered by phase 1.
+   */
+  private phase1IfNeeded (): void {
+    if (this.leadership?.needsPhase1 === true) {
+      this.startCampaign()
     }
   }
 

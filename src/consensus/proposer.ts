@@ -89,14 +89,23 @@ export class Leadership {
   readonly inflight = new Map<number, InflightSlot>()
   /** Commit last announced to peers. */
   announced: number
+  /** Who promised this ballot in phase 1 (this node included). */
+  readonly promisers: ReadonlySet<string>
+  /**
+   * The next slot's booth has no majority among the promisers (a booth
+   * change brought in members phase 1 never asked): the leader must run
+   * phase 1 again before it proposes there.
+   */
+  needsPhase1 = false
   private readonly queue: Queued[] = []
   /** Data ids queued or in flight, with their slot once assigned. */
   private readonly ids = new Map<string, number | undefined>()
 
-  constructor (ballot: Ballot, plan: RecoveryPlan, announced: number) {
+  constructor (ballot: Ballot, plan: RecoveryPlan, announced: number, promisers: Iterable<string>) {
     this.ballot = ballot
     this.nextSlot = plan.chosen + 1
     this.announced = announced
+    this.promisers = new Set(promisers)
     for (const value of plan.values) {
       this.queue.push({ value, recovered: true })
       if (value.kind === 'data') {
@@ -194,6 +203,15 @@ export class Leadership {
         if (!sameMembers(s.booth, booth)) {
           return true
         }
+      }
+      // Only acceptors that promised this ballot are bound by it: a majority
+      // of the slot's booth that never promised could still accept, at a
+      // lower ballot, another leader's value for this slot (that leader
+      // learned the booth change from our decision). Proposing there without
+      // their promises could choose a second value (found by the simulation).
+      if (!hasMajority(booth, this.promisers)) {
+        this.needsPhase1 = true
+        return true
       }
       const decided = log.get(slot)
       const { value } = this.queue[0]
