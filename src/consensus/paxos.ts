@@ -67,6 +67,8 @@ export class Paxos {
   private snapshotRequest?: SnapshotRequest
   private outstanding?: Ready
   private readonly reads = new LeaderReads()
+  /** Client proposals a leader took into its second phase 1 (see phase1IfNeeded): proposed once it leads again. */
+  private carried: Proposal[] = []
 
   constructor (config: PaxosConfig, persisted?: PersistedState) {
     this.s = settings(config)
@@ -676,6 +678,7 @@ export class Paxos {
     this.leaderBallot = copyBallot(c.ballot)
     this.heartbeatElapsed = 0
     this.leadership = new Leadership(c.ballot, plan, this.log.commit, c.promises.keys())
+    this.takeCarried(this.leadership)
     this.heartbeat()
     this.settleLeader()
   }
@@ -697,8 +700,25 @@ export class Paxos {
    * again, or forwards them); those in flight are recovered by phase 1.
    */
   private phase1IfNeeded (): void {
-    if (this.leadership?.needsPhase1 === true) {
-      this.startCampaign()
+    const lead = this.leadership
+    if (lead?.needsPhase1 !== true) {
+      return
+    }
+    // learners hear what this leadership decided before it ends
+    if (this.log.commit > lead.announced) {
+      this.announce(lead)
+    }
+    const carried = lead.takeClientValues()
+    this.startCampaign()
+    this.carried = carried
+  }
+
+  /** A new leadership takes the proposals carried into its phase 1 (those not chosen meanwhile). */
+  private takeCarried (lead: Leadership): void {
+    for (const p of this.carried.splice(0)) {
+      if (!lead.lookup(p.id).known && this.log.slotOfId(p.id) == null) {
+        lead.enqueue(p.id, p.data)
+      }
     }
   }
 
@@ -708,6 +728,10 @@ export class Paxos {
       for (const id of this.leadership.drain()) {
         this.dropped.push({ id })
       }
+    }
+    // a campaign that carried proposals ended without leading
+    for (const p of this.carried.splice(0)) {
+      this.dropped.push({ id: p.id })
     }
     this.leadership = undefined
     this.campaignState = undefined

@@ -16,7 +16,7 @@ import { planRecovery } from './recovery.ts'
 import { valuesEqual } from './values.ts'
 import type { PaxosLog } from './log.ts'
 import type { RecoveryPlan } from './recovery.ts'
-import type { AcceptedMessage, Ballot, Message, PromiseMessage, Value } from './types.ts'
+import type { AcceptedMessage, Ballot, Message, PromiseMessage, Proposal, Value } from './types.ts'
 
 export interface ProposerContext {
   readonly id: string
@@ -193,6 +193,15 @@ export class Leadership {
    */
   pump (ctx: ProposerContext): boolean {
     const { log } = ctx
+    // checked before anything is queued too, once the slots in flight (in
+    // the old booth) are decided: the first write after a booth change
+    // should not wait for a second phase 1. (Not earlier: a founder's new
+    // shared chain is announced, and its members join it, only once those
+    // slots are decided, and they cannot promise before.)
+    if (this.inflight.size === 0 && this.nextSlot - log.window <= log.chosen && !hasMajority(log.boothFor(this.nextSlot), this.promisers)) {
+      this.needsPhase1 = true
+      return true
+    }
     while (this.queue.length > 0 && this.inflight.size < ctx.maxInflight) {
       const slot = this.nextSlot
       if (slot - log.window > log.chosen) {
@@ -275,6 +284,25 @@ export class Leadership {
     for (const slot of this.inflight.keys()) {
       this.sendAccepts(ctx, slot, true)
     }
+  }
+
+  /**
+   * Takes the client values queued and never sent (a second phase 1 is due:
+   * the next leadership proposes them).
+   */
+  takeClientValues (): Proposal[] {
+    const out: Proposal[] = []
+    const keep: Queued[] = []
+    for (const q of this.queue) {
+      if (q.value.kind === 'data' && !q.recovered) {
+        out.push({ id: q.value.id, data: q.value.data })
+        this.ids.delete(q.value.id)
+      } else {
+        keep.push(q)
+      }
+    }
+    this.queue.splice(0, this.queue.length, ...keep)
+    return out
   }
 
   /** Ends the leadership: returns the ids of client values never sent. */
