@@ -16,7 +16,7 @@
  */
 import { Acceptor } from './acceptor.ts'
 import { ZERO_BALLOT, ballotEquals, compareBallots, copyBallot } from './ballot.ts'
-import { epochsAt, sameMembers, validateBooth } from './booth.ts'
+import { epochsAt, hasMajority, sameMembers, validateBooth } from './booth.ts'
 import { electionTimeout, outranks, rankOf } from './election.ts'
 import {
   DuplicateProposalError, ElectionDisabledError, InvalidMessageError, InvalidProposalError, NotLeaderError,
@@ -129,6 +129,7 @@ export class Paxos {
         this.heartbeatElapsed = 0
         this.heartbeat()
         this.leadership?.retransmit(this.ctx)
+        if (this.leadership != null) this.askExtension(this.leadership)
       }
       this.flush()
       return
@@ -485,6 +486,11 @@ export class Paxos {
   }
 
   private onPromise (msg: Extract<Message, { type: 'promise' }>): void {
+    const lead = this.leadership
+    if (this.role === 'leader' && lead?.extending != null && ballotEquals(msg.ballot, lead.ballot)) {
+      this.onExtensionPromise(lead, lead.extending, msg)
+      return
+    }
     const c = this.campaignState
     if (this.role !== 'candidate' || c == null || !ballotEquals(msg.ballot, c.ballot)) {
       return
@@ -704,6 +710,45 @@ export class Paxos {
     if (lead?.needsPhase1 !== true) {
       return
     }
+    lead.needsPhase1 = false
+    if (lead.extending == null) {
+      // Phase 1 for the new members only, at this same ballot, while this
+      // node goes on leading (heartbeats keep the booth, and a member that
+      // just joined, from starting an election). The slots above
+      // nextSlot are unproposed by this leadership; if a member reports
+      // anything there, the full recovery of a new campaign takes over.
+      lead.extending = lead.nextSlot
+      this.askExtension(lead)
+    }
+  }
+
+  private askExtension (lead: Leadership): void {
+    if (lead.extending == null) {
+      return
+    }
+    for (const to of this.log.boothFor(lead.extending)) {
+      if (to !== this.s.id && !lead.promisers.has(to)) {
+        this.send({ type: 'prepare', from: this.s.id, to, ballot: lead.ballot, slot: lead.extending })
+      }
+    }
+  }
+
+  private onExtensionPromise (lead: Leadership, from: number, msg: Extract<Message, { type: 'promise' }>): void {
+    if (msg.commit >= from || msg.entries.some(e => e.slot >= from)) {
+      // another leader got something accepted (or decided) where this one
+      // has not proposed yet: recover it the full way
+      this.rephase(lead)
+      return
+    }
+    lead.promisers.add(msg.from)
+    if (hasMajority(this.log.boothFor(from), lead.promisers)) {
+      lead.extending = undefined
+    }
+    this.settleLeader()
+  }
+
+  /** Campaigns again with a new ballot (full phase 1 and recovery), taking the queued client proposals along. */
+  private rephase (lead: Leadership): void {
     // learners hear what this leadership decided before it ends
     if (this.log.commit > lead.announced) {
       this.announce(lead)

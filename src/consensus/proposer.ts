@@ -89,14 +89,16 @@ export class Leadership {
   readonly inflight = new Map<number, InflightSlot>()
   /** Commit last announced to peers. */
   announced: number
-  /** Who promised this ballot in phase 1 (this node included). */
-  readonly promisers: ReadonlySet<string>
+  /** Who promised this ballot (this node included): in phase 1, or since (see extending). */
+  readonly promisers: Set<string>
   /**
    * The next slot's booth has no majority among the promisers (a booth
-   * change brought in members phase 1 never asked): the leader must run
-   * phase 1 again before it proposes there.
+   * change brought in members phase 1 never asked): the leader must get
+   * their promises before it proposes there.
    */
   needsPhase1 = false
+  /** The slot from which the leader asks the new booth's members to promise its ballot, while it does. */
+  extending?: number
   private readonly queue: Queued[] = []
   /** Data ids queued or in flight, with their slot once assigned. */
   private readonly ids = new Map<string, number | undefined>()
