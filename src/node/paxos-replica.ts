@@ -431,6 +431,12 @@ export class ChainReplica {
     return { height: this.cursor.height, hash: this.cursor.hash }
   }
 
+  /** Resolves once the loop has nothing in hand (what it was handed is persisted, sent and applied). */
+  async whenIdle (): Promise<void> {
+    await this.idle
+    await this.applying
+  }
+
   /** The leader this replica follows (itself included), if known. */
   leader (): string | undefined {
     return this.paxos.status().leader

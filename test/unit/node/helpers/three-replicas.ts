@@ -79,10 +79,14 @@ export class ThreeReplicas {
     }
     const replicas = this.replicas
     const [n1] = replicas
+    // logical time moves on only once every replica has handled what the
+    // last tick brought (a save can take long on a loaded machine: ticks
+    // racing ahead of it would time out elections no real node would)
     const tick = async (): Promise<void> => {
       for (const r of replicas) r.tick()
       await new Promise(resolve => setImmediate(resolve))
       await new Promise(resolve => setImmediate(resolve))
+      await Promise.all(replicas.map(async r => { await r.whenIdle() }))
     }
     const tickUntil = async (cond: () => boolean, what: string, max = 20 * PAXOS_TIMING.electionTicks): Promise<void> => {
       for (let i = 0; i < max && !cond(); i++) await tick()
