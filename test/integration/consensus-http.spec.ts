@@ -7,19 +7,12 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
-import { startHttpApi } from '../../src/http/server.ts'
-import type { HttpApi } from '../../src/http/server.ts'
 import type { StatusBody } from '../../src/http/routes.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 
 describe('http - consensus routes', () => {
   const cluster = new TestCluster()
-  const apis: HttpApi[] = []
-  afterEach(async () => {
-    await Promise.all(apis.map(async a => { await a.close() }))
-    apis.length = 0
-    await cluster.teardown()
-  })
+  afterEach(async () => { await cluster.teardown() })
 
   async function start (n: number): Promise<{ nodes: VGuardNode[], urls: string[] }> {
     const first = await cluster.create({ kBackups: 2, commitTimeout: 2_000, priority: 9 })
@@ -31,8 +24,7 @@ describe('http - consensus routes', () => {
     await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: `${n} nodes connected` })
     const urls: string[] = []
     for (const node of nodes) {
-      const api = await startHttpApi(node, { port: 0 })
-      apis.push(api)
+      const api = await cluster.http(node)
       urls.push(api.url)
     }
     return { nodes, urls }
@@ -116,7 +108,7 @@ describe('http - consensus routes', () => {
     const [b, c] = await Promise.all([1, 1].map(async (kBackups) => await cluster.create({ kBackups, commitTimeout: 2_000, bootstrap })))
     await Promise.all([b.start(), c.start()])
     await waitFor(() => fullyConnected([a, b, c]), { message: '3 nodes connected' })
-    const [urlA, urlB, urlC] = await Promise.all([a, b, c].map(async (n) => { const api = await startHttpApi(n, { port: 0 }); apis.push(api); return api.url }))
+    const [urlA, urlB, urlC] = await Promise.all([a, b, c].map(async (n) => { return (await cluster.http(n)).url }))
     const A = a.peerId.toString()
     const B = b.peerId.toString()
     expect(a.config.readQuorum).toBe(2)
@@ -149,8 +141,7 @@ describe('http - consensus routes', () => {
     const d = await cluster.create({ commitTimeout: 2_000, bootstrap })
     await d.start()
     await waitFor(() => fullyConnected([a, b, c, d]), { message: '4 nodes connected' })
-    const apiD = await startHttpApi(d, { port: 0 })
-    apis.push(apiD)
+    const apiD = await cluster.http(d)
     expect(d.vguarddb.tables.get(B)).toBeUndefined()
     const late = await fetch(`${apiD.url}/chains/${B}/kv/k2?consistency=quorum`)
     expect(late.status).toBe(503)

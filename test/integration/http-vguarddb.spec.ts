@@ -1,17 +1,10 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
-import { startHttpApi } from '../../src/http/server.ts'
-import type { HttpApi } from '../../src/http/server.ts'
 
 describe('http - vguarddb routes', () => {
   const cluster = new TestCluster()
-  const apis: HttpApi[] = []
-  afterEach(async () => {
-    await Promise.all(apis.map(async a => { await a.close() }))
-    apis.length = 0
-    await cluster.teardown()
-  })
+  afterEach(async () => { await cluster.teardown() })
 
   it('POST /booth/end commits, replicates and answers; bad bodies change nothing; GET read follows holders', async () => {
     const a = await cluster.create({ kBackups: 1 })
@@ -19,10 +12,8 @@ describe('http - vguarddb routes', () => {
     const b = await cluster.create({ kBackups: 1, bootstrap: [a.multiaddrs[0].toString()] })
     await b.start()
     await waitFor(() => fullyConnected([a, b]))
-    const api = await startHttpApi(a, { port: 0 })
-    apis.push(api)
-    const apiB = await startHttpApi(b, { port: 0 })
-    apis.push(apiB)
+    const api = await cluster.http(a)
+    const apiB = await cluster.http(b)
     const post = async (body: unknown, raw = false): Promise<Response> => await fetch(`${api.url}/booth/end`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ? body as string : JSON.stringify(body)
     })

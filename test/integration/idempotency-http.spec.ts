@@ -6,18 +6,11 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
-import { startHttpApi } from '../../src/http/server.ts'
-import type { HttpApi } from '../../src/http/server.ts'
 import { blocksWriting } from '../utils/chains.ts'
 
 describe('http - Idempotency-Key', () => {
   const cluster = new TestCluster()
-  const apis: HttpApi[] = []
-  afterEach(async () => {
-    await Promise.all(apis.map(async a => { await a.close() }))
-    apis.length = 0
-    await cluster.teardown()
-  })
+  afterEach(async () => { await cluster.teardown() })
 
   it('commits a keyed write once through any node; another body under the key is a write of its own; a bad key is refused', async () => {
     const first = await cluster.create({ kBackups: 0, priority: 9 })
@@ -30,8 +23,7 @@ describe('http - Idempotency-Key', () => {
     await waitFor(() => nodes.every(n => n.consensus.driver.shared()?.leader() === first.peerId.toString()), { timeout: 30_000, message: 'a leads the shared chain' })
     const urls: string[] = []
     for (const node of nodes) {
-      const api = await startHttpApi(node, { port: 0 })
-      apis.push(api)
+      const api = await cluster.http(node)
       urls.push(api.url)
     }
     const A = first.peerId.toString()

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createVGuardNode } from '../../src/node/index.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
+import { startHttpApi } from '../../src/http/server.ts'
+import type { HttpApi } from '../../src/http/server.ts'
 
 /** Shared options for real-socket tests: loopback, port 0, mDNS off, fast reconnects. */
 export function createBaseOptions (overrides: Partial<VGuardNodeOptions> & { dataDir: string }): VGuardNodeOptions {
@@ -15,10 +17,18 @@ export function createBaseOptions (overrides: Partial<VGuardNodeOptions> & { dat
   }
 }
 
-/** Tracks nodes and temp dirs made by a test so teardown stops and removes all of them. */
+/** Tracks nodes, HTTP APIs and temp dirs made by a test so teardown closes, stops and removes all of them. */
 export class TestCluster {
   readonly nodes: VGuardNode[] = []
   private readonly dirs: string[] = []
+  private readonly apis: HttpApi[] = []
+
+  /** Serves a node's HTTP API on 127.0.0.1, a free port; closed by teardown. */
+  async http (node: VGuardNode): Promise<HttpApi> {
+    const api = await startHttpApi(node, { port: 0 })
+    this.apis.push(api)
+    return api
+  }
 
   async tempDir (prefix = 'vguard-test-'): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), prefix))
@@ -39,6 +49,7 @@ export class TestCluster {
   }
 
   async teardown (): Promise<void> {
+    await Promise.all(this.apis.splice(0).map(async a => { await a.close() }))
     await Promise.allSettled(this.nodes.map(async n => { await n.stop() }))
     this.nodes.length = 0
     await Promise.all(this.dirs.map(async d => { await rm(d, { recursive: true, force: true }) }))
