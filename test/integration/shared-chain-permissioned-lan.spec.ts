@@ -6,7 +6,7 @@
  * written. A third brings the majority: a leader, writes from each. The
  * fourth joins the same chain. Needs root: see test/utils/lan.ts.
  */
-import { describe, it, expect, afterEach } from 'vitest'
+import { describe, it, expect, afterEach, onTestFailed } from 'vitest'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { CAN_NETNS, SKIP_NETNS_REASON } from '../utils/env.ts'
 import { createLan } from '../utils/lan.ts'
@@ -37,10 +37,16 @@ describe.skipIf(!CAN_NETNS)('permissioned shared chain on a LAN of network names
   it('two of four members start no chain; the third brings a majority and a leader; the fourth joins the same chain', async () => {
     lan = await createLan({ hosts: 4 })
     const { hosts } = lan
+    // this test failed now and then under the full suite in CI: say what each host went through
+    onTestFailed(() => {
+      for (const h of hosts) {
+        console.error(`host ${h.index}:\n  ${(h.process?.output ?? []).slice(-60).join('\n  ')}`)
+      }
+    })
     // every member's id before any starts: the allow list names all four
     const ids = await Promise.all(hosts.map(async h => peerIdFromPrivateKey(await loadOrCreateKey(h.dataDir)).toString()))
     const args = [...ids.flatMap(id => ['--allow', id]), '--commit-timeout', '3000']
-    const start = async (h: LanHost): Promise<void> => { await h.start(args) }
+    const start = async (h: LanHost): Promise<void> => { await h.start(args, { env: { ...process.env, DEBUG: 'vguard:consensus:shared,vguard:node' } }) }
 
     await Promise.all(hosts.slice(0, 2).map(start))
     await waitFor(async () => (await hosts[0].status()).peers.length === 1, { timeout: 30_000, interval: 250, message: 'hosts 1 and 2 found each other' })
