@@ -191,6 +191,11 @@ export class PaxosDriver {
     return p != null && this.formation?.founder === p.id ? [...p.booth] : undefined
   }
 
+  /** Who this node accepts as the shared chain's leader now: itself and the members whose hello names our shared chain. */
+  get sharedCandidates (): string[] | undefined {
+    return this.shared()?.candidates()
+  }
+
   /** Connected members that belong to another shared chain than ours. */
   sharedConflicts (): string[] {
     const mine = this.formation?.founder
@@ -245,6 +250,8 @@ export class PaxosDriver {
       opening
         .then((r) => {
           this.replicas.set(chainId, r)
+          // hellos that came while it opened found no replica to tell: the election it opened with may miss their senders
+          if (kind === 'shared') r.updateElection(this.sharedElection())
           for (const cm of this.early.get(chainId) ?? []) r.step(cm.message, cm.point)
         })
         .catch((err: Error) => { this.log.error('cannot open consensus for %s: %e', chainId, err) })

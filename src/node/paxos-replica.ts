@@ -168,6 +168,8 @@ export class ChainReplica {
   private readonly d: ReplicaDeps
   private setup: ReplicaSetup
   private paxos: Paxos
+  /** Who may lead, as the running state machine was built with (setup.election may be newer, waiting to be applied). */
+  private election: ElectionConfig
   private cursor: Cursor
   private compactPoint?: Cursor
   /** Cursors after recent DATA slots: where the chain stood at a slot we may compact to. */
@@ -203,6 +205,7 @@ export class ChainReplica {
     this.chainId = d.chainId
     this.kind = d.kind
     this.setup = setup
+    this.election = setup.election
     this.paxos = paxos
     this.cursor = cursor
     this.compactPoint = compactPoint
@@ -442,6 +445,11 @@ export class ChainReplica {
     return this.paxos.status().leader
   }
 
+  /** The vehicles this replica accepts as the chain's leader now (it drops prepares and accepts from anyone else). */
+  candidates (): string[] {
+    return this.election.mode === 'fixed' ? [this.election.proposer] : this.election.candidates.map(c => c.id)
+  }
+
   isLeader (): boolean {
     return this.paxos.status().role === 'leader'
   }
@@ -567,6 +575,7 @@ export class ChainReplica {
     this.setupDirty = false
     await this.applying
     const persisted = await this.d.storage.load()
+    this.election = this.setup.election
     this.paxos = createPaxos(ChainReplica.config(this.d, this.setup, persisted, this.cursor), persisted)
     this.boothTarget = undefined
     this.reads.rejectUnconfirmed(new NotProposerError(`leader read of ${this.chainId} interrupted: consensus restarted with new candidates`))

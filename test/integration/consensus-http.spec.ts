@@ -95,6 +95,7 @@ describe('http - consensus routes', () => {
     expect(own?.ballot?.proposer).toBe(A)
     expect(own?.decided).toBeGreaterThanOrEqual(4)
     expect(status.shared).toMatchObject({ founder: A, leader: A, conflicts: [] })
+    expect(status.shared.candidates).toContain(A)
     expect(status.consensus.map(c => c.kind).sort()).toContain('own')
     const bStatus = await (await fetch(`${urls[1]}/status`)).json() as StatusBody
     expect(bStatus.consensus.find(c => c.chainId === A)).toMatchObject({ kind: 'member', leader: A })

@@ -5,13 +5,14 @@
  * other never both start one (shared-formation.ts). Real in-process nodes on
  * loopback.
  */
-import { describe, it, expect, afterEach } from 'vitest'
+import { describe, it, expect, afterEach, vi } from 'vitest'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { loadOrCreateKey } from '../../src/node/identity.ts'
 import { toHex } from '../../src/chain/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
+import { ChainReplica } from '../../src/node/paxos-replica.ts'
 
 const utf8 = new TextEncoder()
 /** Long enough for several elections (a candidate campaigns after 1–2 s without a leader). */
@@ -42,7 +43,10 @@ async function expectNoSharedWrite (node: VGuardNode): Promise<void> {
 
 describe('consensus - the shared chain of a permissioned network', () => {
   const cluster = new TestCluster()
-  afterEach(async () => { await cluster.teardown() })
+  afterEach(async () => {
+    vi.restoreAllMocks()
+    await cluster.teardown()
+  })
 
   /** Data dirs with their keys made first, so the allow list can name every member before any starts. */
   async function members (n: number): Promise<Array<{ dataDir: string, id: string }>> {
@@ -115,5 +119,45 @@ describe('consensus - the shared chain of a permissioned network', () => {
     await waitFor(async () => (await Promise.all(all.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top), { timeout: 30_000, message: 'every member applied every block' })
     expect((await sharedHashes(all, top)).size).toBe(top)
     expect(all.every(n => n.consensus.driver.sharedConflicts().length === 0)).toBe(true)
+  })
+
+  // Under load in CI a member's hello could arrive while its shared chain's
+  // consensus was still opening (reading its state from disk): the replica
+  // then ran with an election that lacked the sender, dropped its prepares and
+  // heartbeats as coming from someone who "may not lead this chain", and the
+  // network was left without a leader. Here the open is held until the hello
+  // has come, every time.
+  it('a hello that arrives while the shared chain opens is not lost: its sender may lead', async () => {
+    const m = await members(2)
+    const allowedPeers = m.map(x => x.id)
+    const a = await cluster.create({ dataDir: m[0].dataDir, allowedPeers })
+    await a.start()
+    const b = await cluster.create({ dataDir: m[1].dataDir, allowedPeers, bootstrap: [a.multiaddrs[0].toString()] })
+
+    const helloFromA = Promise.withResolvers<void>()
+    const transport = b.consensus.driver.transport
+    const onHello = transport.onHello
+    transport.onHello = (from, hello) => {
+      onHello(from, hello)
+      if (from === m[0].id) helloFromA.resolve()
+    }
+    const open = ChainReplica.open.bind(ChainReplica)
+    let held = false
+    vi.spyOn(ChainReplica, 'open').mockImplementation(async (d, setup) => {
+      const replica = await open(d, setup)
+      if (d.self === m[1].id && d.chainId === 'shared') {
+        await helloFromA.promise
+        held = true
+      }
+      return replica
+    })
+    await b.start()
+    expect(held).toBe(true)
+
+    await waitFor(() => b.consensus.driver.sharedCandidates?.includes(m[0].id) === true, { timeout: 10_000, message: 'b accepts a as a leader of the shared chain' })
+    expect(a.consensus.driver.sharedCandidates).toContain(m[1].id)
+    const top = await writeFromEach([a, b], 'both')
+    await waitFor(async () => (await Promise.all([a, b].map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top), { message: 'both applied every block' })
+    expect((await sharedHashes([a, b], top)).size).toBe(top)
   })
 })
