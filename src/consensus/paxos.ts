@@ -26,6 +26,7 @@ import { settings } from './config.ts'
 import { PaxosLog } from './log.ts'
 import { LeaderReads } from './reads.ts'
 import { Campaign, Leadership } from './proposer.ts'
+import { QuorumCheck } from './check-quorum.ts'
 import { MAX_ID_LENGTH, validateMessage, validateProposal } from './validate.ts'
 import type { Settings } from './config.ts'
 import type { ProposerContext } from './proposer.ts'
@@ -69,6 +70,8 @@ export class Paxos {
   private readonly reads = new LeaderReads()
   /** Client proposals a leader took into its second phase 1 (see phase1IfNeeded): proposed once it leads again. */
   private carried: Proposal[] = []
+  /** An elected leader's check that a majority of its booth is still there (check-quorum.ts). */
+  private quorumCheck?: QuorumCheck
 
   constructor (config: PaxosConfig, persisted?: PersistedState) {
     this.s = settings(config)
@@ -123,6 +126,15 @@ export class Paxos {
   tick (): void {
     this.heartbeatElapsed++
     if (this.role === 'leader') {
+      if (this.leadership != null && this.quorumCheck != null) {
+        this.quorumCheck.tick()
+        const current = this.log.boothFor(this.leadership.nextSlot)
+        if (this.quorumCheck.lost([current, this.leadership.lastBooth(current)])) {
+          this.stepDown()
+          this.flush()
+          return
+        }
+      }
       // a read no majority confirms in this time fails (the driver may retry)
       this.reads.tick(2 * this.s.electionTicks)
       if (this.heartbeatElapsed >= this.s.heartbeatTicks) {
@@ -432,6 +444,7 @@ export class Paxos {
       case 'accept': this.onAccept(msg); break
       case 'accepted':
         if (this.leadership != null && ballotEquals(msg.ballot, this.leadership.ballot)) {
+          this.quorumCheck?.heard(msg.from)
           if (this.leadership.onAccepted(this.ctx, msg)) this.phase1IfNeeded()
           else this.stepDown()
         }
@@ -439,7 +452,8 @@ export class Paxos {
       case 'heartbeat': this.onHeartbeat(msg); break
       case 'heartbeatAck':
         if (this.leadership != null && ballotEquals(msg.ballot, this.leadership.ballot)) {
-          this.reads.ack(msg.from, msg.read)
+          this.quorumCheck?.heard(msg.from)
+          if (msg.read > 0) this.reads.ack(msg.from, msg.read)
         }
         break
       case 'catchup': this.onCatchup(msg); break
@@ -488,6 +502,7 @@ export class Paxos {
   private onPromise (msg: Extract<Message, { type: 'promise' }>): void {
     const lead = this.leadership
     if (this.role === 'leader' && lead?.extending != null && ballotEquals(msg.ballot, lead.ballot)) {
+      this.quorumCheck?.heard(msg.from)
       this.onExtensionPromise(lead, lead.extending, msg)
       return
     }
@@ -562,8 +577,10 @@ export class Paxos {
     }
     this.followLeader(msg.from, msg.ballot)
     this.learnCommit(msg.from, msg.ballot, msg.commit)
-    if (msg.read != null && msg.read > 0) {
-      this.send({ type: 'heartbeatAck', from: this.s.id, to: msg.from, ballot: copyBallot(msg.ballot), read: msg.read })
+    // an elected leader counts the acks (check-quorum.ts); a fixed proposer asks only for its reads
+    const read = msg.read ?? 0
+    if (this.s.mode === 'elected' || read > 0) {
+      this.send({ type: 'heartbeatAck', from: this.s.id, to: msg.from, ballot: copyBallot(msg.ballot), read })
     }
   }
 
@@ -684,6 +701,8 @@ export class Paxos {
     this.leaderBallot = copyBallot(c.ballot)
     this.heartbeatElapsed = 0
     this.leadership = new Leadership(c.ballot, plan, this.log.commit, c.promises.keys())
+    // twice the election timeout: a follower that stalls for one (a loaded host) does not cost the leadership
+    this.quorumCheck = this.s.mode === 'elected' ? new QuorumCheck(this.s.id, 2 * this.s.electionTicks) : undefined
     this.takeCarried(this.leadership)
     this.heartbeat()
     this.settleLeader()
@@ -779,6 +798,7 @@ export class Paxos {
       this.dropped.push({ id: p.id })
     }
     this.leadership = undefined
+    this.quorumCheck = undefined
     this.campaignState = undefined
     this.reads.failAll()
     if (this.role !== 'follower') {

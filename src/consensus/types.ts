@@ -196,8 +196,10 @@ export interface AcceptedMessage extends Envelope {
 }
 
 /**
- * The leader is alive; every slot ≤ commit is decided. `read` > 0 asks for
- * a heartbeatAck: the leader is confirming leader reads up to that number.
+ * The leader is alive; every slot ≤ commit is decided. On an elected chain
+ * every heartbeat is acknowledged (the leader checks it still has a
+ * majority: check-quorum.ts); on a fixed proposer's, `read` > 0 asks for the
+ * heartbeatAck. `read` > 0: the leader is confirming leader reads up to that number.
  */
 export interface HeartbeatMessage extends Envelope {
   type: 'heartbeat'
@@ -208,7 +210,8 @@ export interface HeartbeatMessage extends Envelope {
 
 /**
  * The acceptor took heartbeat `read` at `ballot` (so it had promised no
- * higher ballot when the leader's reads up to `read` had arrived).
+ * higher ballot when the leader's reads up to `read` had arrived); `read`
+ * 0 confirms no read, only that the acceptor follows this leader.
  */
 export interface HeartbeatAckMessage extends Envelope {
   type: 'heartbeatAck'

@@ -161,7 +161,7 @@ export function validateMessage (msg: unknown, self: string): Message {
       break
     case 'heartbeatAck':
       ballot(msg.ballot)
-      count(msg.read, 'read', 1)
+      count(msg.read, 'read')
       break
     case 'catchup':
       count(msg.slot, 'slot', 1)

@@ -1,9 +1,13 @@
 /**
- * The shared chain on a real LAN: 5 hosts (network namespaces on a bridge),
- * one `vguard-node start` process each, discovery by mDNS only. Every host
- * writes to the shared chain over HTTP; the leader's process is killed with
- * SIGKILL mid-write. A new leader takes over, every acknowledged write is on
- * every surviving host, and every height holds the same block everywhere.
+ * The shared chain on a real LAN: hosts are network namespaces on a bridge,
+ * one `vguard-node start` process each, discovery by mDNS only.
+ * - 5 hosts write to the shared chain over HTTP; the leader's process is
+ *   killed with SIGKILL mid-write. A new leader takes over, every
+ *   acknowledged write is on every surviving host, and every height holds
+ *   the same block everywhere.
+ * - 3 hosts; the leader is cut off the LAN (its process runs on). It steps
+ *   down, the other two elect a leader and go on; back on the LAN it follows
+ *   that leader and catches up.
  * Needs root: see test/utils/lan.ts.
  */
 import { describe, it, expect, afterEach } from 'vitest'
@@ -105,4 +109,53 @@ describe.skipIf(!CAN_NETNS)('shared chain on a LAN of network namespaces', () =>
     for (const c of chains) expect(c).toEqual(chains[0])
     expect(new Set(chains[0]).size).toBe(top)
   })
+
+  it('the leader cut off the LAN steps down; the other two go on; back on the LAN there is one leader again and it catches up', async () => {
+    lan = await createLan({ hosts: 3 })
+    const { hosts } = lan
+    const [old, next, third] = hosts
+    const priorities = [50, 40, 0]
+    await Promise.all(hosts.map(async (h, i) => await h.start(['--priority', String(priorities[i]), '--commit-timeout', '3000'])))
+    await waitFor(async () => (await Promise.all(hosts.map(sharedLeader))).every(l => l === old.peerId), {
+      timeout: 60_000, interval: 250, message: 'all 3 hosts follow host 0'
+    })
+    const put = async (host: LanHost, key: string): Promise<{ status: number, body: string }> => {
+      const res = await host.fetch(`/chains/shared/kv/${encodeURIComponent(key)}`, { method: 'PUT', body: key, timeout: 15_000 })
+      return { status: res.status, body: res.body }
+    }
+    for (const [i, h] of hosts.entries()) expect((await put(h, `before/${i}`)).status).toBe(200)
+
+    await old.cutOff()
+    // it cannot hear a majority of its booth: within a few seconds it stops calling itself the leader
+    await waitFor(async () => await sharedLeader(old) !== old.peerId, { timeout: 15_000, interval: 100, message: 'host 0 steps down' })
+    await waitFor(async () => {
+      const leaders = await Promise.all([next, third].map(sharedLeader))
+      return leaders.every(l => l === next.peerId)
+    }, { timeout: 15_000, interval: 100, message: 'hosts 1 and 2 follow host 1' })
+    const cut = await put(old, 'cut-off')
+    expect(cut.status, cut.body).toBe(503)
+    for (const h of [next, third]) {
+      const res = await put(h, `during/${h.index}`)
+      expect(res.status, res.body).toBe(200)
+    }
+
+    // back: one leader for the three again (host 0 may take over, it ranks first: Bully),
+    // and host 0 holds what the other two wrote without it
+    await old.reconnect()
+    await waitFor(async () => {
+      const leaders = await Promise.all(hosts.map(sharedLeader))
+      return leaders[0] != null && leaders.every(l => l === leaders[0])
+    }, { timeout: 45_000, interval: 250, message: 'one leader for the three' })
+    for (const [i, h] of hosts.entries()) {
+      const res = await put(h, `after/${i}`)
+      expect(res.status, res.body).toBe(200)
+    }
+    const tips = async (): Promise<number[]> => await Promise.all(hosts.map(async h => (await h.status()).chains.find(c => c.id === 'shared')?.height ?? 0))
+    const top = Math.max(...await tips())
+    await waitFor(async () => (await tips()).every(t => t >= top), { timeout: 15_000, message: 'every host applied every block' })
+    const chains = await Promise.all(hosts.map(async h => await blockHashes(h, top)))
+    for (const c of chains) expect(c).toEqual(chains[0])
+    expect((await old.fetch('/chains/shared/kv/during%2F2')).status).toBe(200)
+    expect((await old.fetch('/chains/shared/kv/cut-off')).status).toBe(404)
+  }, 120_000)
 })
