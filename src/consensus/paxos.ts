@@ -27,6 +27,7 @@ import { PaxosLog } from './log.ts'
 import { LeaderReads } from './reads.ts'
 import { Campaign, Leadership } from './proposer.ts'
 import { QuorumCheck } from './check-quorum.ts'
+import { PreVote } from './pre-vote.ts'
 import { MAX_ID_LENGTH, validateMessage, validateProposal } from './validate.ts'
 import type { Settings } from './config.ts'
 import type { ProposerContext } from './proposer.ts'
@@ -72,6 +73,8 @@ export class Paxos {
   private carried: Proposal[] = []
   /** An elected leader's check that a majority of its booth is still there (check-quorum.ts). */
   private quorumCheck?: QuorumCheck
+  /** An elected node asking its booth whether it would win before it campaigns (pre-vote.ts). */
+  private preVote?: PreVote
 
   constructor (config: PaxosConfig, persisted?: PersistedState) {
     this.s = settings(config)
@@ -152,7 +155,7 @@ export class Paxos {
     }
     if (this.role === 'candidate') {
       if (this.electionElapsed >= this.timeout) {
-        this.startCampaign()
+        this.electionTimedOut()
       } else if (this.heartbeatElapsed >= this.s.heartbeatTicks) {
         this.heartbeatElapsed = 0
         this.sendPrepares(this.campaignState?.silent() ?? [])
@@ -162,7 +165,11 @@ export class Paxos {
     } else if (this.mayCampaign()) {
       // the fixed proposer takes its chain at once; elected candidates wait their timeout
       if (this.s.mode === 'fixed' || this.electionElapsed >= this.timeout) {
-        this.startCampaign()
+        this.electionTimedOut()
+      } else if (this.preVote != null && this.heartbeatElapsed >= this.s.heartbeatTicks) {
+        // members that refused because they still heard the old leader grant once their own timeout passed
+        this.heartbeatElapsed = 0
+        this.sendPrePrepares(this.preVote.waiting(this.preVoteBooth()))
       }
     }
     this.flush()
@@ -416,7 +423,7 @@ export class Paxos {
 
   /** Rejects ballots their sender does not own, and ballots of non-proposers. */
   private checkSender (msg: Message): void {
-    if (msg.type !== 'prepare' && msg.type !== 'accept' && msg.type !== 'heartbeat') {
+    if (msg.type !== 'prePrepare' && msg.type !== 'prepare' && msg.type !== 'accept' && msg.type !== 'heartbeat') {
       return
     }
     if (msg.ballot.proposer !== msg.from) {
@@ -438,6 +445,8 @@ export class Paxos {
       this.maxSeenRound = Math.max(this.maxSeenRound, msg.ballot.round)
     }
     switch (msg.type) {
+      case 'prePrepare': this.onPrePrepare(msg); break
+      case 'prePromise': this.onPrePromise(msg); break
       case 'prepare': this.onPrepare(msg); break
       case 'promise': this.onPromise(msg); break
       case 'nack': this.onNack(msg); break
@@ -471,17 +480,41 @@ export class Paxos {
     return this.leadership?.ballot ?? this.campaignState?.ballot
   }
 
+  /** Answers whether we would promise the ballot now; changes nothing (pre-vote.ts). */
+  private onPrePrepare (msg: Extract<Message, { type: 'prePrepare' }>): void {
+    const granted = !this.hearsLeaderOtherThan(msg.from) && compareBallots(msg.ballot, this.acceptor.promised) > 0
+    this.send({ type: 'prePromise', from: this.s.id, to: msg.from, ballot: copyBallot(msg.ballot), granted, promised: copyBallot(this.acceptor.promised) })
+  }
+
+  private onPrePromise (msg: Extract<Message, { type: 'prePromise' }>): void {
+    // a refusal names the promise to beat: the next ask (or campaign) goes above it
+    this.maxSeenRound = Math.max(this.maxSeenRound, msg.promised.round)
+    const pv = this.preVote
+    if (pv == null || !msg.granted || !ballotEquals(pv.ballot, msg.ballot)) {
+      return
+    }
+    pv.grant(msg.from)
+    this.campaignIfPreVoteWon()
+  }
+
+  /**
+   * Leader stickiness (elected chains): a node that heard from a live leader
+   * within an election timeout neither promises nor pre-promises anyone
+   * else, so a node that was cut off cannot depose a working leader.
+   */
+  private hearsLeaderOtherThan (candidate: string): boolean {
+    return this.s.mode === 'elected' && this.leaderId != null && this.leaderId !== candidate &&
+      (this.role === 'leader' || this.electionElapsed < this.s.electionTicks)
+  }
+
   private onPrepare (msg: Extract<Message, { type: 'prepare' }>): void {
     const own = this.ownBallot()
     if (own != null && ballotEquals(own, msg.ballot)) {
       this.send(this.acceptor.onPrepare(msg))
       return
     }
-    // Leader stickiness (elected chains): while a leader is heard from, do
-    // not promise other candidates, so a node that was cut off cannot
-    // depose a working leader. Refusing a promise is always safe.
-    if (this.s.mode === 'elected' && this.leaderId != null && this.leaderId !== msg.from &&
-      (this.role === 'leader' || this.electionElapsed < this.s.electionTicks)) {
+    // refusing a promise is always safe
+    if (this.hearsLeaderOtherThan(msg.from)) {
       return
     }
     const reply = this.acceptor.onPrepare(msg)
@@ -600,6 +633,7 @@ export class Paxos {
       this.leaderBallot = copyBallot(ballot)
       this.leaderId = from
       this.electionElapsed = 0
+      this.preVote = undefined
     }
   }
 
@@ -660,6 +694,55 @@ export class Paxos {
       this.requestCatchup(msg.from)
     }
     this.tryLead()
+  }
+
+  /** Out of patience with the leader or our own campaign: a fixed proposer campaigns, an elected node asks first. */
+  private electionTimedOut (): void {
+    if (this.s.mode === 'fixed') {
+      this.startCampaign()
+    } else {
+      this.startPreVote()
+    }
+  }
+
+  /**
+   * PreVote (raft §9.6 of Ongaro's thesis): ask the booth whether it would
+   * promise the ballot we would campaign with, and campaign only once a
+   * majority would. Nothing is raised or persisted meanwhile, so a node cut
+   * off from the others keeps its promise where it was and, back, simply
+   * follows the leader it hears instead of refusing its lower ballot.
+   */
+  private startPreVote (): void {
+    this.stepDown()
+    this.leaderId = undefined
+    this.electionElapsed = 0
+    this.heartbeatElapsed = 0
+    this.timeout = this.newTimeout()
+    const round = Math.max(this.round, this.acceptor.promised.round, this.leaderBallot.round, this.maxSeenRound) + 1
+    this.preVote = new PreVote({ round, proposer: this.s.id }, this.s.id)
+    this.sendPrePrepares(this.preVote.waiting(this.preVoteBooth()))
+    this.campaignIfPreVoteWon()
+  }
+
+  /** The booth whose majority a pre-vote needs: the latest this node knows of. */
+  private preVoteBooth (): string[] {
+    return this.log.epochs[this.log.epochs.length - 1].members
+  }
+
+  private sendPrePrepares (to: string[]): void {
+    const pv = this.preVote
+    if (pv == null) {
+      return
+    }
+    for (const peer of to) {
+      this.send({ type: 'prePrepare', from: this.s.id, to: peer, ballot: copyBallot(pv.ballot) })
+    }
+  }
+
+  private campaignIfPreVoteWon (): void {
+    if (this.preVote?.won(this.preVoteBooth()) === true) {
+      this.startCampaign()
+    }
   }
 
   private startCampaign (): void {
@@ -799,6 +882,7 @@ export class Paxos {
     }
     this.leadership = undefined
     this.quorumCheck = undefined
+    this.preVote = undefined
     this.campaignState = undefined
     this.reads.failAll()
     if (this.role !== 'follower') {

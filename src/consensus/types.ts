@@ -171,6 +171,29 @@ export interface PromiseMessage extends Envelope {
   entries: Entry[]
 }
 
+/**
+ * PreVote (elected chains): would the acceptor promise `ballot` now? A
+ * candidate asks a majority of its booth before it campaigns, so a node cut
+ * off from the others never raises a ballot it could not win, and cannot
+ * depose a working leader when it returns. Changes nothing at the acceptor.
+ */
+export interface PrePrepareMessage extends Envelope {
+  type: 'prePrepare'
+  ballot: Ballot
+}
+
+/**
+ * The answer to a prePrepare: `granted` when `ballot` is above what the
+ * acceptor promised (`promised`) and it has not heard from a live leader
+ * within an election timeout.
+ */
+export interface PrePromiseMessage extends Envelope {
+  type: 'prePromise'
+  ballot: Ballot
+  granted: boolean
+  promised: Ballot
+}
+
 /** A prepare or accept at `ballot` was refused: the acceptor promised `promised`. */
 export interface NackMessage extends Envelope {
   type: 'nack'
@@ -240,6 +263,8 @@ export interface SnapshotMessage extends Envelope {
 }
 
 export type Message =
+  | PrePrepareMessage
+  | PrePromiseMessage
   | PrepareMessage
   | PromiseMessage
   | NackMessage

@@ -11,7 +11,7 @@ import type { Ballot, BoothEpoch, Decided, Entry, Message, Proposal, Value } fro
 export const MAX_ENTRIES_PER_MESSAGE = 65_536
 export const MAX_ID_LENGTH = 256
 
-const TYPES = new Set(['prepare', 'promise', 'nack', 'accept', 'accepted', 'heartbeat', 'heartbeatAck', 'catchup', 'decided', 'snapshot'])
+const TYPES = new Set(['prePrepare', 'prePromise', 'prepare', 'promise', 'nack', 'accept', 'accepted', 'heartbeat', 'heartbeatAck', 'catchup', 'decided', 'snapshot'])
 
 function fail (what: string): never {
   throw new InvalidMessageError(`invalid message: ${what}`)
@@ -129,6 +129,14 @@ export function validateMessage (msg: unknown, self: string): Message {
     fail(`addressed to ${String(msg.to)}, not to ${self}`)
   }
   switch (msg.type) {
+    case 'prePrepare':
+      ballot(msg.ballot)
+      break
+    case 'prePromise':
+      ballot(msg.ballot)
+      ballot(msg.promised, 'promised')
+      if (typeof msg.granted !== 'boolean') fail('granted')
+      break
     case 'prepare':
       ballot(msg.ballot)
       count(msg.slot, 'slot', 1)

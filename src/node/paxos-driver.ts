@@ -75,7 +75,7 @@ const utf8d = new TextDecoder()
 const SYNC_WRITE = { sync: true } as Record<string, unknown>
 
 /** Messages about a vehicle's chain that only its proposer may send. */
-const OWNER_ONLY = new Set<Message['type']>(['prepare', 'accept', 'heartbeat', 'decided', 'snapshot'])
+const OWNER_ONLY = new Set<Message['type']>(['prePrepare', 'prepare', 'accept', 'heartbeat', 'decided', 'snapshot'])
 /** Messages by which a vehicle enlists us in its booth. */
 const ENLIST = new Set<Message['type']>(['prepare', 'accept', 'heartbeat'])
 

@@ -151,8 +151,8 @@ function decidedBytes (decided: Decided[]): number {
   return n
 }
 
-/** Messages that may leave before their Ready is persisted (see drain). */
-const EARLY = new Set<Message['type']>(['accept', 'heartbeat', 'decided', 'catchup', 'snapshot'])
+/** Messages that may leave before their Ready is persisted (see drain); a pre-vote changes and vouches for nothing. */
+const EARLY = new Set<Message['type']>(['accept', 'heartbeat', 'decided', 'catchup', 'snapshot', 'prePrepare', 'prePromise'])
 
 function cursorJson (c: Cursor): Meta['cursor'] {
   return { slot: c.slot, height: c.height, hash: toHex(c.hash) }

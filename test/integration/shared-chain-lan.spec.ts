@@ -5,9 +5,11 @@
  *   killed with SIGKILL mid-write. A new leader takes over, every
  *   acknowledged write is on every surviving host, and every height holds
  *   the same block everywhere.
- * - 3 hosts; the leader is cut off the LAN (its process runs on). It steps
- *   down, the other two elect a leader and go on; back on the LAN it follows
- *   that leader and catches up.
+ * - 3 hosts; a follower is cut off the LAN until it gives up on the leader,
+ *   and comes back without forcing an election (PreVote). Then the leader is
+ *   cut off (its process runs on): it steps down, the other two elect a
+ *   leader and go on; back on the LAN there is one leader again and it has
+ *   caught up.
  * Needs root: see test/utils/lan.ts.
  */
 import { describe, it, expect, afterEach } from 'vitest'
@@ -110,7 +112,7 @@ describe.skipIf(!CAN_NETNS)('shared chain on a LAN of network namespaces', () =>
     expect(new Set(chains[0]).size).toBe(top)
   })
 
-  it('the leader cut off the LAN steps down; the other two go on; back on the LAN there is one leader again and it catches up', async () => {
+  it('a follower cut off comes back without an election; the leader cut off steps down, the other two go on, and back it catches up', async () => {
     lan = await createLan({ hosts: 3 })
     const { hosts } = lan
     const [old, next, third] = hosts
@@ -124,6 +126,22 @@ describe.skipIf(!CAN_NETNS)('shared chain on a LAN of network namespaces', () =>
       return { status: res.status, body: res.body }
     }
     for (const [i, h] of hosts.entries()) expect((await put(h, `before/${i}`)).status).toBe(200)
+
+    // a follower cut off until it gives up on the leader, then back: it asked before
+    // campaigning (PreVote), nobody answered, so it raised no ballot, and it follows the
+    // leader again without forcing an election (the leader keeps its ballot)
+    const ballot = async (h: LanHost): Promise<string> => {
+      const c = (await h.status()).consensus.find(r => r.chainId === 'shared')
+      return `${c?.ballot.round ?? 0}.${c?.ballot.proposer ?? ''}`
+    }
+    const leaderBallot = await ballot(old)
+    await third.cutOff()
+    await waitFor(async () => await sharedLeader(third) === null, { timeout: 15_000, interval: 100, message: 'host 2 gives up on the leader' })
+    await third.reconnect()
+    await waitFor(async () => await sharedLeader(third) === old.peerId, { timeout: 30_000, interval: 100, message: 'host 2 follows host 0 again' })
+    expect(await ballot(old)).toBe(leaderBallot)
+    expect(await sharedLeader(old)).toBe(old.peerId)
+    expect((await put(third, 'rejoined')).status).toBe(200)
 
     await old.cutOff()
     // it cannot hear a majority of its booth: within a few seconds it stops calling itself the leader

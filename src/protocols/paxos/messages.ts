@@ -26,6 +26,8 @@ export interface ChainMessage {
 }
 
 const TYPE_TO_PB: Record<Message['type'], PaxosMessage.Type> = {
+  prePrepare: PaxosMessage.Type.PRE_PREPARE,
+  prePromise: PaxosMessage.Type.PRE_PROMISE,
   prepare: PaxosMessage.Type.PREPARE,
   promise: PaxosMessage.Type.PROMISE,
   nack: PaxosMessage.Type.NACK,
@@ -106,9 +108,18 @@ export function toWire (cm: ChainMessage): PaxosMessage {
     booths: [],
     height: 0,
     hash: EMPTY,
-    read: 0
+    read: 0,
+    granted: false
   }
   switch (m.type) {
+    case 'prePrepare':
+      pb.ballot = ballotToPb(m.ballot)
+      break
+    case 'prePromise':
+      pb.ballot = ballotToPb(m.ballot)
+      pb.granted = m.granted
+      pb.promised = ballotToPb(m.promised)
+      break
     case 'prepare':
       pb.ballot = ballotToPb(m.ballot)
       pb.slot = m.slot
@@ -174,6 +185,8 @@ export function fromWire (pb: PaxosMessage, from: string, self: string): ChainMe
   const base = { from, to: self }
   let raw: Record<string, unknown>
   switch (type) {
+    case 'prePrepare': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot') }; break
+    case 'prePromise': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), granted: pb.granted, promised: ballotFromPb(pb.promised, 'promised') }; break
     case 'prepare': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), slot: pb.slot }; break
     case 'promise': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), commit: pb.commit, booths: epochsFromPb(pb.booths), entries: pb.entries.map(entryFromPb) }; break
     case 'nack': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), promised: ballotFromPb(pb.promised, 'promised') }; break

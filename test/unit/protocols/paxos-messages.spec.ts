@@ -20,7 +20,10 @@ const MESSAGES: Message[] = [
   { ...base, type: 'decided', commit: 3, entries: [{ slot: 2, value: { kind: 'data', id: 'q', data: new Uint8Array(0) }, booth: ['A'] }, { slot: 3, value: { kind: 'noop' }, booth: ['A'] }] },
   { ...base, type: 'snapshot', slot: 64, booths: [{ slot: 1, members: ['A'] }] },
   { ...base, type: 'heartbeat', ballot: b(3), commit: 9, read: 12 },
-  { ...base, type: 'heartbeatAck', ballot: b(3, 'B'), read: 12 }
+  { ...base, type: 'heartbeatAck', ballot: b(3, 'B'), read: 12 },
+  { ...base, type: 'prePrepare', ballot: b(5) },
+  { ...base, type: 'prePromise', ballot: b(5), granted: true, promised: b(3) },
+  { ...base, type: 'prePromise', ballot: b(5), granted: false, promised: b(6, 'C') }
 ]
 
 describe('protocols - paxos - messages', () => {

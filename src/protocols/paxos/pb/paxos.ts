@@ -678,6 +678,7 @@ export interface PaxosMessage {
   height: number
   hash: Uint8Array<ArrayBuffer>
   read: number
+  granted: boolean
 }
 
 export namespace PaxosMessage {
@@ -691,7 +692,9 @@ export namespace PaxosMessage {
     CATCHUP = 'CATCHUP',
     DECIDED = 'DECIDED',
     SNAPSHOT = 'SNAPSHOT',
-    HEARTBEAT_ACK = 'HEARTBEAT_ACK'
+    HEARTBEAT_ACK = 'HEARTBEAT_ACK',
+    PRE_PREPARE = 'PRE_PREPARE',
+    PRE_PROMISE = 'PRE_PROMISE'
   }
 
   enum __TypeValues {
@@ -704,7 +707,9 @@ export namespace PaxosMessage {
     CATCHUP = 6,
     DECIDED = 7,
     SNAPSHOT = 8,
-    HEARTBEAT_ACK = 9
+    HEARTBEAT_ACK = 9,
+    PRE_PREPARE = 10,
+    PRE_PROMISE = 11
   }
 
   export namespace Type {
@@ -793,6 +798,11 @@ export namespace PaxosMessage {
           w.uint64Number(obj.read)
         }
 
+        if ((obj.granted != null && obj.granted !== false)) {
+          w.uint32(112)
+          w.bool(obj.granted)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -807,7 +817,8 @@ export namespace PaxosMessage {
           booths: [],
           height: 0,
           hash: uint8ArrayAlloc(0),
-          read: 0
+          read: 0,
+          granted: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -888,6 +899,10 @@ export namespace PaxosMessage {
             }
             case 13: {
               obj.read = reader.uint64Number()
+              break
+            }
+            case 14: {
+              obj.granted = reader.bool()
               break
             }
             default: {
@@ -1029,6 +1044,13 @@ export namespace PaxosMessage {
               yield {
                 field: `${prefix}.read`,
                 value: reader.uint64Number()
+              }
+              break
+            }
+            case 14: {
+              yield {
+                field: `${prefix}.granted`,
+                value: reader.bool()
               }
               break
             }
@@ -1192,6 +1214,11 @@ export namespace PaxosMessage {
     value: number
   }
 
+  export interface PaxosMessageGrantedFieldEvent {
+    field: '$.granted'
+    value: boolean
+  }
+
   export function encode (obj: Partial<PaxosMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PaxosMessage.codec())
   }
@@ -1200,7 +1227,7 @@ export namespace PaxosMessage {
     return decodeMessage(buf, PaxosMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosMessage>): Generator<PaxosMessageTypeFieldEvent | PaxosMessageChainIdFieldEvent | PaxosMessageBallotRoundFieldEvent | PaxosMessageBallotProposerFieldEvent | PaxosMessageSlotFieldEvent | PaxosMessageCommitFieldEvent | PaxosMessageValueKindFieldEvent | PaxosMessageValueIdFieldEvent | PaxosMessageValueDataFieldEvent | PaxosMessageValueMembersFieldEvent | PaxosMessageBoothFieldEvent | PaxosMessagePromisedRoundFieldEvent | PaxosMessagePromisedProposerFieldEvent | PaxosMessageEntriesSlotFieldEvent | PaxosMessageEntriesBallotRoundFieldEvent | PaxosMessageEntriesBallotProposerFieldEvent | PaxosMessageEntriesValueKindFieldEvent | PaxosMessageEntriesValueIdFieldEvent | PaxosMessageEntriesValueDataFieldEvent | PaxosMessageEntriesValueMembersFieldEvent | PaxosMessageEntriesBoothFieldEvent | PaxosMessageEntriesDecidedFieldEvent | PaxosMessageBoothsSlotFieldEvent | PaxosMessageBoothsMembersFieldEvent | PaxosMessageHeightFieldEvent | PaxosMessageHashFieldEvent | PaxosMessageReadFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosMessage>): Generator<PaxosMessageTypeFieldEvent | PaxosMessageChainIdFieldEvent | PaxosMessageBallotRoundFieldEvent | PaxosMessageBallotProposerFieldEvent | PaxosMessageSlotFieldEvent | PaxosMessageCommitFieldEvent | PaxosMessageValueKindFieldEvent | PaxosMessageValueIdFieldEvent | PaxosMessageValueDataFieldEvent | PaxosMessageValueMembersFieldEvent | PaxosMessageBoothFieldEvent | PaxosMessagePromisedRoundFieldEvent | PaxosMessagePromisedProposerFieldEvent | PaxosMessageEntriesSlotFieldEvent | PaxosMessageEntriesBallotRoundFieldEvent | PaxosMessageEntriesBallotProposerFieldEvent | PaxosMessageEntriesValueKindFieldEvent | PaxosMessageEntriesValueIdFieldEvent | PaxosMessageEntriesValueDataFieldEvent | PaxosMessageEntriesValueMembersFieldEvent | PaxosMessageEntriesBoothFieldEvent | PaxosMessageEntriesDecidedFieldEvent | PaxosMessageBoothsSlotFieldEvent | PaxosMessageBoothsMembersFieldEvent | PaxosMessageHeightFieldEvent | PaxosMessageHashFieldEvent | PaxosMessageReadFieldEvent | PaxosMessageGrantedFieldEvent> {
     return streamMessage(buf, PaxosMessage.codec(), opts)
   }
 }
@@ -1630,6 +1657,12 @@ export namespace PaxosFrame {
     index: number
   }
 
+  export interface PaxosFrameMessagesGrantedFieldEvent {
+    field: '$.messages[].granted'
+    value: boolean
+    index: number
+  }
+
   export function encode (obj: Partial<PaxosFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PaxosFrame.codec())
   }
@@ -1638,7 +1671,7 @@ export namespace PaxosFrame {
     return decodeMessage(buf, PaxosFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent> {
     return streamMessage(buf, PaxosFrame.codec(), opts)
   }
 }

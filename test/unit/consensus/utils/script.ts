@@ -20,6 +20,7 @@
  *   send 3->2 prepare round=1 [slot=1]
  *   send 3->2 accept round=1 slot=1 value=a [booth=1,2,3] [commit=0]
  *   send 3->2 heartbeat round=1 [commit=0]      send 3->2 catchup slot=1
+ *   send 3->2 prePrepare round=9
  *   expect role 1 leader       expect leader 2 1         expect promised 2 2.1
  *   expect commit 2 3          expect booth 1 1,2,4      expect inflight 1 2
  *   expect applied 2 1:a 2:noop 3:booth:1,2,4           (exactly this log)
@@ -89,7 +90,7 @@ function field (msg: Message, key: string): string | undefined {
   switch (key) {
     case 'round': return 'ballot' in msg ? String(msg.ballot.round) : undefined
     case 'ballot': return 'ballot' in msg ? formatBallot(msg.ballot) : undefined
-    case 'promised': return msg.type === 'nack' ? formatBallot(msg.promised) : undefined
+    case 'promised': return msg.type === 'nack' || msg.type === 'prePromise' ? formatBallot(msg.promised) : undefined
     case 'value': return msg.type === 'accept' ? valueLabel(msg.value) : undefined
     default: {
       const v = (msg as unknown as Record<string, unknown>)[key]
@@ -293,6 +294,9 @@ export class Scenario {
     const ballot = { round: int(args.get('round'), 1), proposer: from }
     let msg: Message
     switch (type) {
+      case 'prePrepare':
+        msg = { type, from, to, ballot }
+        break
       case 'prepare':
         msg = { type, from, to, ballot, slot: int(args.get('slot'), 1) }
         break
