@@ -44,6 +44,8 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
   out(`network: ${node.config.network}`)
   for (const addr of node.multiaddrs) out(`listening: ${addr.toString()}`)
   out(`http: ${http.url}`)
+  // peers met while the node started, then every later one (no gap: this runs in one turn)
+  for (const peer of node.peers()) out(`peer connected: ${peer.peerId}`)
   node.addEventListener('peer:connected', (e) => { out(`peer connected: ${e.detail.peerId}`) })
   node.addEventListener('peer:disconnected', (e) => { out(`peer disconnected: ${e.detail.peerId}`) })
   node.addEventListener('peer:rejected', (e) => { out(`peer rejected: ${e.detail.peerId} (${e.detail.reason})`) })

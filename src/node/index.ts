@@ -254,13 +254,17 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
    */
   private readonly onPeerConnected = (evt: CustomEvent<{ peerId: string }>): void => {
     if (this.status !== 'started') return
-    this.sync.reconcile(undefined, { peers: [peerIdFromString(evt.detail.peerId)] })
+    this.reconcileWith(peerIdFromString(evt.detail.peerId))
+  }
+
+  private reconcileWith (peer: PeerId): void {
+    this.sync.reconcile(undefined, { peers: [peer] })
       .then(results => {
         for (const r of results) {
           if (r.after > r.before) this.log('reconciled %s: %d → %d', r.chainId, r.before, r.after)
         }
       })
-      .catch((err: Error) => { this.log.error('reconcile with %s failed: %e', evt.detail.peerId, err) })
+      .catch((err: Error) => { this.log.error('reconcile with %s failed: %e', peer, err) })
   }
 
   async endOfBooth (input: EndOfBoothInput): Promise<ReplicationOutcome> {
@@ -298,6 +302,9 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     this.peering.start()
     await this.consensus.start()
     this.status = 'started'
+    // members that connected while consensus read its state from disk were not
+    // reconciled with (a zombie would stay behind until the next connection)
+    for (const peer of this.peering.connectedMembers()) this.reconcileWith(peer)
   }
 
   async stop (): Promise<void> {

@@ -3,7 +3,7 @@
  * catches up after a restart, and a peer serving a forged block over the real
  * /vguard/sync/1.0.0 protocol is dropped while the chain stays valid.
  */
-import { describe, it, expect, afterEach } from 'vitest'
+import { describe, it, expect, afterEach, vi } from 'vitest'
 import { prefixLogger } from '@libp2p/logger'
 import { emptyTip, tipOf, verifyBlock, sha256, createBlock } from '../../src/chain/index.ts'
 import type { Block, ChainTip } from '../../src/chain/index.ts'
@@ -58,7 +58,10 @@ function forge (block: Block): Block {
 
 describe('sync - reconcile over libp2p', () => {
   const cluster = new TestCluster()
-  afterEach(async () => { await cluster.teardown() })
+  afterEach(async () => {
+    vi.restoreAllMocks()
+    await cluster.teardown()
+  })
 
   it('a zombie restarted after A appended 1,000 blocks catches up from A', async () => {
     const a = await cluster.create()
@@ -84,6 +87,37 @@ describe('sync - reconcile over libp2p', () => {
     expect(await verifiedHeight(b.chains)).toBe(1_010)
     await sameChain(a.chains, b.chains)
     expect((await b.chains.get(CHAIN, 'gps/latest'))?.height).toBe(1_010)
+  })
+
+  // Under load in CI the zombie above sometimes never caught up: A connected
+  // while B's consensus was still reading its state from disk, B ignored the
+  // connection (not started yet), and nothing asked again. Here B's start is
+  // held until A is connected, every time.
+  it('a zombie reconciles with a peer that connected while it was still starting', async () => {
+    const a = await cluster.create()
+    await a.start()
+    await appendInBatches(a.chains, blocksAfter(emptyTip(CHAIN), 10))
+    const dataDir = await cluster.tempDir()
+    let b = await cluster.create({ dataDir, bootstrap: [addr(a)] })
+    await b.start()
+    await waitFor(() => fullyConnected([a, b]), { message: 'a and b connected' })
+    await b.sync.reconcile(CHAIN)
+    await cluster.stopNode(b)
+    await appendInBatches(a.chains, blocksAfter(await a.chains.tip(CHAIN), 20))
+
+    b = await cluster.create({ dataDir, bootstrap: [addr(a)] })
+    const zombie = b
+    const start = zombie.consensus.start.bind(zombie.consensus)
+    let held = false
+    vi.spyOn(zombie.consensus, 'start').mockImplementation(async () => {
+      await waitFor(() => zombie.peers().some(p => p.peerId === a.peerId.toString()), { message: 'a connected to the starting zombie' })
+      held = true
+      await start()
+    })
+    await zombie.start()
+    expect(held).toBe(true)
+    await waitFor(async () => (await zombie.chains.tip(CHAIN)).height === 30, { message: 'the zombie caught up to 30' })
+    await sameChain(a.chains, zombie.chains)
   })
 
   it('a peer serving a forged block is dropped; the chain stays valid and completes from an honest peer', async () => {
