@@ -63,24 +63,28 @@ describe('sync - reconcile over libp2p', () => {
     await cluster.teardown()
   })
 
-  it('a zombie restarted after A appended 1,000 blocks catches up from A', async () => {
+  /** A with 10 blocks, B synced to them and stopped, then A appends `more`: B's data dir is a zombie's. */
+  async function zombieBehind (more: number): Promise<{ a: VGuardNode, dataDir: string }> {
     const a = await cluster.create()
     await a.start()
     await appendInBatches(a.chains, blocksAfter(emptyTip(CHAIN), 10))
     const dataDir = await cluster.tempDir()
-    let b = await cluster.create({ dataDir, bootstrap: [addr(a)] })
+    const b = await cluster.create({ dataDir, bootstrap: [addr(a)] })
     await b.start()
     await waitFor(() => fullyConnected([a, b]), { message: 'a and b connected' })
     // B, asked, fetches the first 10 blocks (a baby only fetches when asked)
     const [first] = await b.sync.reconcile(CHAIN)
     expect(first).toMatchObject({ before: 0, after: 10, dropped: [] })
-
     await cluster.stopNode(b)
-    await appendInBatches(a.chains, blocksAfter(await a.chains.tip(CHAIN), 1_000))
-    expect((await a.chains.tip(CHAIN)).height).toBe(1_010)
+    await appendInBatches(a.chains, blocksAfter(await a.chains.tip(CHAIN), more))
+    expect((await a.chains.tip(CHAIN)).height).toBe(10 + more)
+    return { a, dataDir }
+  }
 
+  it('a zombie restarted after A appended 1,000 blocks catches up from A', async () => {
+    const { a, dataDir } = await zombieBehind(1_000)
     // the zombie loads its chain from disk and reconciles as soon as A connects
-    b = await cluster.create({ dataDir, bootstrap: [addr(a)] })
+    const b = await cluster.create({ dataDir, bootstrap: [addr(a)] })
     expect((await b.chains.tip(CHAIN)).height).toBe(10)
     await b.start()
     await waitFor(async () => (await b.chains.tip(CHAIN)).height === 1_010, { timeout: 30_000, message: 'b caught up to 1010' })
@@ -94,19 +98,8 @@ describe('sync - reconcile over libp2p', () => {
   // connection (not started yet), and nothing asked again. Here B's start is
   // held until A is connected, every time.
   it('a zombie reconciles with a peer that connected while it was still starting', async () => {
-    const a = await cluster.create()
-    await a.start()
-    await appendInBatches(a.chains, blocksAfter(emptyTip(CHAIN), 10))
-    const dataDir = await cluster.tempDir()
-    let b = await cluster.create({ dataDir, bootstrap: [addr(a)] })
-    await b.start()
-    await waitFor(() => fullyConnected([a, b]), { message: 'a and b connected' })
-    await b.sync.reconcile(CHAIN)
-    await cluster.stopNode(b)
-    await appendInBatches(a.chains, blocksAfter(await a.chains.tip(CHAIN), 20))
-
-    b = await cluster.create({ dataDir, bootstrap: [addr(a)] })
-    const zombie = b
+    const { a, dataDir } = await zombieBehind(20)
+    const zombie = await cluster.create({ dataDir, bootstrap: [addr(a)] })
     const start = zombie.consensus.start.bind(zombie.consensus)
     let held = false
     vi.spyOn(zombie.consensus, 'start').mockImplementation(async () => {
