@@ -40,6 +40,7 @@ import type { Sync } from '../protocols/sync/index.ts'
 import { StorageMaster } from '../storage/retention.ts'
 import type { StorageUsage } from '../storage/retention.ts'
 import { Consensus } from './consensus.ts'
+import { ReconcileOnConnect } from './reconcile-on-connect.ts'
 import { syncAuthority } from './sync-authority.ts'
 import type { CommitResult, KeyRead, ReadOptions, WriteOptions } from './consensus.ts'
 import type { TransactionInput } from '../chain/index.ts'
@@ -138,6 +139,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   readonly consensus: Consensus
   status: 'stopped' | 'started' = 'stopped'
   private readonly peering: Peering
+  private readonly reconciler: ReconcileOnConnect
   private readonly log: Logger
 
   constructor (parts: NodeParts) {
@@ -181,6 +183,11 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
         newestTable: (chainId) => this.vguarddb.tables.get(chainId),
         sharedTip: () => this.consensus.driver.shared()?.appliedTip()
       })
+    })
+    this.reconciler = new ReconcileOnConnect({
+      sync: this.sync,
+      isConnected: (peer) => this.peering.isMember(peer),
+      log: this.log
     })
     this.storageMaster = new StorageMaster({
       store: parts.chains,
@@ -254,17 +261,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
    */
   private readonly onPeerConnected = (evt: CustomEvent<{ peerId: string }>): void => {
     if (this.status !== 'started') return
-    this.reconcileWith(peerIdFromString(evt.detail.peerId))
-  }
-
-  private reconcileWith (peer: PeerId): void {
-    this.sync.reconcile(undefined, { peers: [peer] })
-      .then(results => {
-        for (const r of results) {
-          if (r.after > r.before) this.log('reconciled %s: %d → %d', r.chainId, r.before, r.after)
-        }
-      })
-      .catch((err: Error) => { this.log.error('reconcile with %s failed: %e', peer, err) })
+    this.reconciler.peer(peerIdFromString(evt.detail.peerId))
   }
 
   async endOfBooth (input: EndOfBoothInput): Promise<ReplicationOutcome> {
@@ -304,13 +301,15 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     this.status = 'started'
     // members that connected while consensus read its state from disk were not
     // reconciled with (a zombie would stay behind until the next connection)
-    for (const peer of this.peering.connectedMembers()) this.reconcileWith(peer)
+    this.reconciler.start()
+    for (const peer of this.peering.connectedMembers()) this.reconciler.peer(peer)
   }
 
   async stop (): Promise<void> {
     if (this.status === 'started') {
       this.status = 'stopped'
       this.peering.stop()
+      this.reconciler.stop()
       this.removeEventListener('peer:connected', this.onPeerConnected)
       try {
         await this.consensus.stop()

@@ -113,6 +113,25 @@ describe('sync - reconcile over libp2p', () => {
     await sameChain(a.chains, zombie.chains)
   })
 
+  it('a zombie whose first ask goes unanswered asks the peer again while it stays connected', async () => {
+    const { a, dataDir } = await zombieBehind(20)
+    const zombie = await cluster.create({ dataDir, bootstrap: [addr(a)] })
+    // the zombie's first tip request for the chain times out (a loaded peer); later ones go through
+    const tip = zombie.sync.tip.bind(zombie.sync)
+    let failed = 0
+    vi.spyOn(zombie.sync, 'tip').mockImplementation(async (peer, chainId, options) => {
+      if (chainId === CHAIN && failed === 0) {
+        failed++
+        throw Object.assign(new Error('no tip within 5000 ms'), { name: 'TimeoutError' })
+      }
+      return await tip(peer, chainId, options)
+    })
+    await zombie.start()
+    await waitFor(async () => (await zombie.chains.tip(CHAIN)).height === 30, { message: 'the zombie caught up to 30' })
+    expect(failed).toBe(1)
+    await sameChain(a.chains, zombie.chains)
+  })
+
   it('a peer serving a forged block is dropped; the chain stays valid and completes from an honest peer', async () => {
     const honest = await cluster.create()
     await honest.start()

@@ -130,8 +130,10 @@ export interface ReconcileResult {
   after: number
   /** Peers blocks came from, in order. */
   sources: string[]
-  /** Peers dropped from this sync, and why (error name and message). */
-  dropped: Array<{ peer: string, reason: string }>
+  /** Peers dropped from this sync, and why (`error`: the error's name; `reason`: name and message). */
+  dropped: Array<{ peer: string, error: string, reason: string }>
+  /** Peers whose tip could not be read (no answer in time, stream failed): nothing was asked of them. */
+  unreachable: string[]
 }
 
 export interface Sync extends Startable {

@@ -326,7 +326,7 @@ export class SyncService implements Sync {
   private async reconcileChain (chainId: string, options: ReconcileOptions, onlyIfHeld: boolean): Promise<ReconcileResult> {
     const { store } = this.components
     const before = (await store.tip(chainId)).height
-    const result: ReconcileResult = { chainId, before, after: before, sources: [], dropped: [] }
+    const result: ReconcileResult = { chainId, before, after: before, sources: [], dropped: [], unreachable: [] }
     if (onlyIfHeld && (await store.info(chainId)) == null) return result
     const peers = options.peers ?? this.components.peers()
     const tips = await Promise.all(peers.map(async (peer) => {
@@ -334,6 +334,7 @@ export class SyncService implements Sync {
         return { peer, tip: await this.tip(peer, chainId, { signal: options.signal }) }
       } catch (err) {
         this.log('no tip of %s from %p: %e', chainId, peer, err)
+        result.unreachable.push(peer.toString())
         return undefined
       }
     }))
@@ -374,7 +375,7 @@ export class SyncService implements Sync {
           }
           const e = err as Error & { reason?: string }
           const reason = `${e.name}${e.reason != null ? ` (${e.reason})` : ''}: ${e.message}`
-          result.dropped.push({ peer: peer.toString(), reason })
+          result.dropped.push({ peer: peer.toString(), error: e.name, reason })
           this.log.error('dropped %p from the sync of %s: %s', peer, chainId, reason)
           break
         }

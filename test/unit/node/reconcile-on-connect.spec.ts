@@ -1,0 +1,79 @@
+/**
+ * The retry policy of reconcile-on-connect: which failures make the node ask
+ * the same peer again, how often, and that stop() ends it. The sync service
+ * is scripted here (each call answers what the test says); the real one, with
+ * a peer that does not answer once, is in test/integration/sync.spec.ts.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { defaultLogger } from '@libp2p/logger'
+import { ReconcileOnConnect } from '../../../src/node/reconcile-on-connect.ts'
+import type { ReconcileResult } from '../../../src/protocols/sync/index.ts'
+import { waitFor } from '../../utils/wait.ts'
+
+const PEER = peerIdFromString('12D3KooWRDPNzieWiUrR29gEBSpA54yYzAA9VxrMHeKpkjdPD4Mo')
+const DELAYS = [5, 5, 5]
+
+function result (over: Partial<ReconcileResult> = {}): ReconcileResult {
+  return { chainId: 'c', before: 0, after: 0, sources: [], dropped: [], unreachable: [], ...over }
+}
+
+describe('node - reconcile on connect', () => {
+  let r: ReconcileOnConnect | undefined
+  afterEach(() => { r?.stop() })
+
+  function run (answers: Array<ReconcileResult | Error>, connected = (): boolean => true): { calls: () => number, r: ReconcileOnConnect } {
+    let calls = 0
+    r = new ReconcileOnConnect({
+      sync: {
+        reconcile: async () => {
+          const a = answers[Math.min(calls++, answers.length - 1)]
+          if (a instanceof Error) throw a
+          return [a]
+        }
+      },
+      isConnected: connected,
+      log: defaultLogger().forComponent('test'),
+      delays: DELAYS
+    })
+    r.start()
+    r.peer(PEER)
+    return { calls: () => calls, r }
+  }
+
+  it('asks again after an unreachable peer, and stops asking once it answered', async () => {
+    const s = run([result({ unreachable: [PEER.toString()] }), result({ after: 3 })])
+    await waitFor(() => s.calls() === 2)
+    await new Promise(resolve => setTimeout(resolve, 30))
+    expect(s.calls()).toBe(2)
+  })
+
+  it('asks again after a failed fetch or a thrown error, at most once per delay', async () => {
+    const s = run([result({ dropped: [{ peer: PEER.toString(), error: 'TimeoutError', reason: 'TimeoutError: slow' }] }), new Error('stream reset')])
+    await waitFor(() => s.calls() === 1 + DELAYS.length)
+    await new Promise(resolve => setTimeout(resolve, 30))
+    expect(s.calls()).toBe(1 + DELAYS.length)
+  })
+
+  it('does not ask a peer again that served a block that does not verify', async () => {
+    const s = run([result({ dropped: [{ peer: PEER.toString(), error: 'InvalidBlockError', reason: 'InvalidBlockError (hash): forged' }] })])
+    await waitFor(() => s.calls() === 1)
+    await new Promise(resolve => setTimeout(resolve, 30))
+    expect(s.calls()).toBe(1)
+  })
+
+  it('does not ask a peer that is gone, nor after stop()', async () => {
+    let connected = false
+    const s = run([result({ unreachable: [PEER.toString()] })], () => connected)
+    await waitFor(() => s.calls() === 1)
+    await new Promise(resolve => setTimeout(resolve, 30))
+    expect(s.calls()).toBe(1)
+
+    connected = true
+    s.r.peer(PEER)
+    await waitFor(() => s.calls() === 2)
+    s.r.stop()
+    await new Promise(resolve => setTimeout(resolve, 30))
+    expect(s.calls()).toBe(2)
+  })
+})
