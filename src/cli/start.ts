@@ -31,8 +31,16 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
   const stop = onStopSignal()
   let node
   let http
+  // peer events from the moment the node exists: a bootstrap dial can connect
+  // (or be rejected) while it starts. Held back until the header is out.
+  const held: string[] = []
+  let live = false
+  const say = (line: string): void => { if (live) out(line); else held.push(line) }
   try {
     node = await createVGuardNode(options)
+    node.addEventListener('peer:connected', (e) => { say(`peer connected: ${e.detail.peerId}`) })
+    node.addEventListener('peer:disconnected', (e) => { say(`peer disconnected: ${e.detail.peerId}`) })
+    node.addEventListener('peer:rejected', (e) => { say(`peer rejected: ${e.detail.peerId} (${e.detail.reason})`) })
     await node.start()
     http = await startHttpApi(node, options.http)
   } catch (err) {
@@ -44,11 +52,8 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
   out(`network: ${node.config.network}`)
   for (const addr of node.multiaddrs) out(`listening: ${addr.toString()}`)
   out(`http: ${http.url}`)
-  // peers met while the node started, then every later one (no gap: this runs in one turn)
-  for (const peer of node.peers()) out(`peer connected: ${peer.peerId}`)
-  node.addEventListener('peer:connected', (e) => { out(`peer connected: ${e.detail.peerId}`) })
-  node.addEventListener('peer:disconnected', (e) => { out(`peer disconnected: ${e.detail.peerId}`) })
-  node.addEventListener('peer:rejected', (e) => { out(`peer rejected: ${e.detail.peerId} (${e.detail.reason})`) })
+  for (const line of held.splice(0)) out(line)
+  live = true
   out('ready')
 
   out(`${await stop.signal}: stopping`)
