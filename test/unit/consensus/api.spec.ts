@@ -145,7 +145,11 @@ describe('consensus - Paxos API', () => {
     ['round 0', { type: 'heartbeat', from: 'a', to: 'a', ballot: { round: 0, proposer: 'a' }, commit: 0 }],
     ['no epochs', { type: 'promise', from: 'b', to: 'a', ballot: { round: 1, proposer: 'a' }, commit: 0, booths: [], entries: [] }],
     ['a malformed entry', { type: 'promise', from: 'b', to: 'a', ballot: { round: 1, proposer: 'a' }, commit: 0, booths: [{ slot: 1, members: ['a'] }], entries: [{ slot: 1 }] }],
-    ['a malformed decided entry', { type: 'decided', from: 'b', to: 'a', commit: 1, entries: [{ slot: 1, value: { kind: 'noop' } }] }]
+    ['a malformed decided entry', { type: 'decided', from: 'b', to: 'a', commit: 1, entries: [{ slot: 1, value: { kind: 'noop' } }] }],
+    ['a pre-prepare of a non-proposer', { type: 'prePrepare', from: 'b', to: 'a', ballot: { round: 3, proposer: 'b' } }],
+    ['a pre-prepare carrying a ballot of someone else', { type: 'prePrepare', from: 'b', to: 'a', ballot: { round: 3, proposer: 'a' } }],
+    ['a pre-promise whose granted is no boolean', { type: 'prePromise', from: 'b', to: 'a', ballot: { round: 2, proposer: 'a' }, granted: 'yes', promised: { round: 1, proposer: 'a' } }],
+    ['a pre-promise without its promise', { type: 'prePromise', from: 'b', to: 'a', ballot: { round: 2, proposer: 'a' }, granted: true }]
   ])('refuses a message with %s and changes nothing', (_, bad) => {
     const p = createPaxos(config({ booth: ['a', 'b', 'c'] }))
     drain(p)
