@@ -718,10 +718,14 @@ export class Paxos {
     this.electionElapsed = 0
     this.heartbeatElapsed = 0
     this.timeout = this.newTimeout()
-    const round = Math.max(this.round, this.acceptor.promised.round, this.leaderBallot.round, this.maxSeenRound) + 1
-    this.preVote = new PreVote({ round, proposer: this.s.id }, this.s.id)
+    this.preVote = new PreVote({ round: this.nextRound(), proposer: this.s.id }, this.s.id)
     this.sendPrePrepares(this.preVote.waiting(this.preVoteBooth()))
     this.campaignIfPreVoteWon()
+  }
+
+  /** A round above every ballot this node has used, promised, followed or seen. */
+  private nextRound (): number {
+    return Math.max(this.round, this.acceptor.promised.round, this.leaderBallot.round, this.maxSeenRound) + 1
   }
 
   /** The booth whose majority a pre-vote needs: the latest this node knows of. */
@@ -749,7 +753,7 @@ export class Paxos {
     // booths the last campaign found it needed: ask them at once this time
     const known = this.campaignState?.plan.required.flat() ?? []
     this.stepDown()
-    this.round = Math.max(this.round, this.acceptor.promised.round, this.leaderBallot.round, this.maxSeenRound) + 1
+    this.round = this.nextRound()
     this.roundDirty = true
     const ballot: Ballot = { round: this.round, proposer: this.s.id }
     this.role = 'candidate'

@@ -61,8 +61,8 @@ export class ReconcileOnConnect {
   }
 
   private retry (peer: PeerId, attempt: number): void {
-    const delay = (this.d.delays ?? RECONCILE_RETRY_DELAYS)[attempt]
     if (!this.running) return
+    const delay = (this.d.delays ?? RECONCILE_RETRY_DELAYS)[attempt]
     if (delay == null) {
       this.d.log('reconcile with %p still failing after %d attempts: waiting for its next connection', peer, attempt + 1)
       return
