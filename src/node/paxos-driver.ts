@@ -157,6 +157,8 @@ export class PaxosDriver {
     await Promise.allSettled([...this.replicas.values()].map(async r => { await r.close() }))
     this.replicas.clear()
     await this.transport.stop()
+    // the value logs' files (the node closes the database after us)
+    await this.store.close()
   }
 
   /** This vehicle's own chain (created on first use: consensus continues the chain from its tip). */

@@ -8,7 +8,9 @@
  * written twice just to flip its flag; <cid> is the chain id's UTF-8 bytes
  * preceded by their length, so no chain's range contains another's;
  * `<cid> w <ms u64 BE> <write key>` → height u64 BE + block hash: a write
- * with an id the replica applied (see rememberWrites).
+ * with an id the replica applied (see rememberWrites). A data value of 64
+ * KiB or more is not in its entry: it lives in the chain's value log
+ * (paxos-values.ts), and the entry says where.
  *
  * Guarantees (what the driver relies on before it sends a Ready's messages):
  * - `save(persist)` is one atomic batch: the hard state replaced whole,
@@ -20,6 +22,9 @@
  *   a peer) is written without sync; a later synced write flushes it along
  *   (LevelDB has one write-ahead log, so what survives a crash is a prefix
  *   of the saves);
+ * - a value for the value log is written and fdatasynced before the batch
+ *   that points to it, so no entry LevelDB recovers points to bytes a crash
+ *   lost; a segment goes only after a synced batch dropped its last entry;
  * - a process crash (kill -9) loses nothing that save() resolved.
  */
 import { ZERO_BALLOT } from '../consensus/index.ts'
@@ -29,6 +34,10 @@ import { MAX_CHAIN_ID_BYTES, varintLength, writeVarint } from '../chain/index.ts
 import { StoredEntry, StoredHardState } from './pb/paxos.ts'
 import type { StoredBallot } from './pb/paxos.ts'
 import { concat, prefixEnd, readU64, writeU64 } from './keys.ts'
+import { PAXOS_VALUES_DIR, PaxosValueLog, VALUE_LOG_MIN_BYTES } from './paxos-values.ts'
+import type { ValueRef } from './paxos-values.ts'
+import { Segments } from './segments.ts'
+import { join } from 'node:path'
 
 export const PAXOS_SUBLEVEL = 'paxos'
 
@@ -125,9 +134,9 @@ const DATA_TAG = (5 << 3) | 2
  * final buffer). Fields 1-4 and 6-8 come from protons; data, field 5, goes
  * between them, where protons writes it.
  */
-export function encodeEntry (e: Entry): Uint8Array {
+export function encodeEntry (e: Entry, logged?: ValueRef): Uint8Array {
   const v = e.value
-  const data = v.kind === 'data' ? v.data : EMPTY
+  const data = v.kind === 'data' && logged == null ? v.data : EMPTY
   const empty = new Uint8Array(0)
   const head = StoredEntry.encode({
     slot: e.slot,
@@ -137,7 +146,11 @@ export function encodeEntry (e: Entry): Uint8Array {
     data: empty,
     members: [],
     booth: [],
-    decided: false
+    decided: false,
+    logSegment: 0,
+    logOffset: 0,
+    logLength: 0,
+    logCrc: 0
   })
   const tail = StoredEntry.encode({
     slot: 0,
@@ -146,7 +159,11 @@ export function encodeEntry (e: Entry): Uint8Array {
     data: empty,
     members: v.kind === 'booth' ? [...v.members] : [],
     booth: [...e.booth],
-    decided: e.decided
+    decided: e.decided,
+    logSegment: logged?.segment ?? 0,
+    logOffset: logged?.offset ?? 0,
+    logLength: logged?.length ?? 0,
+    logCrc: logged?.crc ?? 0
   })
   if (data.byteLength === 0) return concat([head, tail])
   const out = new Uint8Array(head.byteLength + 1 + varintLength(data.byteLength) + data.byteLength + tail.byteLength)
@@ -158,7 +175,8 @@ export function encodeEntry (e: Entry): Uint8Array {
   return out
 }
 
-export function decodeEntry (bytes: Uint8Array): Entry {
+/** A stored entry; a value in the chain's value log comes with its place (and empty data, to be read from there). */
+export function decodeStored (bytes: Uint8Array): { entry: Entry, logged?: ValueRef } {
   const pb = StoredEntry.decode(bytes)
   let value: Value
   switch (pb.kind) {
@@ -166,7 +184,23 @@ export function decodeEntry (bytes: Uint8Array): Entry {
     case StoredEntry.Kind.BOOTH: value = { kind: 'booth', members: pb.members }; break
     default: value = { kind: 'noop' }
   }
-  return { slot: pb.slot, ballot: ballotFromPb(pb.ballot), value, booth: pb.booth, decided: pb.decided }
+  const entry: Entry = { slot: pb.slot, ballot: ballotFromPb(pb.ballot), value, booth: pb.booth, decided: pb.decided }
+  if (pb.kind !== StoredEntry.Kind.DATA || pb.logLength === 0) return { entry }
+  return { entry, logged: { segment: pb.logSegment, offset: pb.logOffset, length: pb.logLength, crc: pb.logCrc } }
+}
+
+/** An entry as stored inline (a logged value's data is empty here: see decodeStored). */
+export function decodeEntry (bytes: Uint8Array): Entry {
+  return decodeStored(bytes).entry
+}
+
+type DataEntry = Entry & { value: { kind: 'data', id: string, data: Uint8Array } }
+
+export interface PaxosStoreOptions {
+  /** Data values of at least this many bytes go to the chain's value log (paxos-values.ts). @default 64 KiB */
+  valueLogMinBytes?: number
+  /** A value-log segment takes values until it holds this much. @default 64 MiB */
+  valueSegmentBytes?: number
 }
 
 function ballotKey (b: Ballot): string {
@@ -177,6 +211,7 @@ function ballotKey (b: Ballot): string {
 export class LevelPaxosStorage implements PaxosStorage {
   readonly chainId: string
   private readonly db: BinarySublevel
+  private readonly values: PaxosValueLog
   private readonly prefix: Uint8Array
   private readonly hardKey: Uint8Array
   private readonly metaKey: Uint8Array
@@ -185,15 +220,18 @@ export class LevelPaxosStorage implements PaxosStorage {
   private savedRound = -1
   /** Ballot of each stored entry: a re-write at the same ballot (decided flag) needs no sync. */
   private readonly savedBallots = new Map<number, string>()
-  /**
-   * load() ran: savedBallots then lists every entry on disk (entries exist
-   * only beside a hard state, which the first save of a chain writes).
-   */
-  private loaded = false
+  /** Where the value of each stored entry whose value is in the value log lives. */
+  private readonly savedRefs = new Map<number, ValueRef>()
+  /** savedBallots and savedRefs list every entry on disk, and the value log counts their references. */
+  private indexed = false
 
-  constructor (db: BinarySublevel, chainId: string) {
+  private readonly valueLogMinBytes: number
+
+  constructor (db: BinarySublevel, chainId: string, values: PaxosValueLog, options: PaxosStoreOptions = {}) {
     this.db = db
     this.chainId = chainId
+    this.values = values
+    this.valueLogMinBytes = options.valueLogMinBytes ?? VALUE_LOG_MIN_BYTES
     this.prefix = chainPrefix(chainId)
     this.hardKey = concat([this.prefix, Uint8Array.of(TYPE_HARD)])
     this.metaKey = concat([this.prefix, Uint8Array.of(TYPE_META)])
@@ -202,32 +240,51 @@ export class LevelPaxosStorage implements PaxosStorage {
   async load (): Promise<PersistedState | undefined> {
     const hard = await this.db.get(this.hardKey)
     if (hard == null) {
-      this.savedBallots.clear()
-      this.loaded = true
+      // entries exist only beside a hard state (the first save of a chain writes one)
+      await this.index([])
       return undefined
     }
     const hardState = decodeHard(plain(hard))
     this.savedPromise = ballotKey(hardState.promised)
     this.savedRound = hardState.round
+    const stored = await this.scan()
+    await this.index(stored)
+    for (const { entry, logged } of stored) {
+      if (logged != null && entry.value.kind === 'data') entry.value = { ...entry.value, data: await this.values.read(logged) }
+    }
+    return { hardState, entries: stored.map(s => s.entry) }
+  }
+
+  /** Every stored entry, decided flags set (logged values not read). */
+  private async scan (): Promise<Array<{ entry: Entry, logged?: ValueRef }>> {
     const decided = new Set<number>()
     for await (const key of this.db.keys({ gte: entryKey(this.prefix, 0, TYPE_DECIDED), lt: prefixEnd(concat([this.prefix, Uint8Array.of(TYPE_DECIDED)])) })) {
       decided.add(readU64(key, this.prefix.byteLength + 1))
     }
-    const entries: Entry[] = []
-    this.savedBallots.clear()
-    const start = entryKey(this.prefix, 0)
-    const end = prefixEnd(concat([this.prefix, Uint8Array.of(TYPE_ENTRY)]))
-    for await (const value of this.db.values({ gte: start, lt: end })) {
-      const e = decodeEntry(plain(value))
-      if (decided.has(e.slot)) e.decided = true
-      entries.push(e)
-      this.savedBallots.set(e.slot, ballotKey(e.ballot))
+    const out: Array<{ entry: Entry, logged?: ValueRef }> = []
+    for await (const value of this.db.values({ gte: entryKey(this.prefix, 0), lt: prefixEnd(concat([this.prefix, Uint8Array.of(TYPE_ENTRY)])) })) {
+      const stored = decodeStored(plain(value))
+      if (decided.has(stored.entry.slot)) stored.entry.decided = true
+      out.push(stored)
     }
-    this.loaded = true
-    return { hardState, entries }
+    return out
+  }
+
+  /** Takes the stored entries as what is saved, and lets the value log drop what none of them points into. */
+  private async index (stored: Array<{ entry: Entry, logged?: ValueRef }>): Promise<void> {
+    this.savedBallots.clear()
+    this.savedRefs.clear()
+    for (const { entry, logged } of stored) {
+      this.savedBallots.set(entry.slot, ballotKey(entry.ballot))
+      if (logged != null) this.savedRefs.set(entry.slot, logged)
+    }
+    await this.values.reset([...this.savedRefs.values()])
+    this.indexed = true
   }
 
   async save (persist: Persist): Promise<void> {
+    // a save before any load (tests, tools) still knows what is stored: compaction and the value log count on it
+    if (!this.indexed) await this.index(await this.scan())
     const ops: Array<{ type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }> = []
     let sync = false
     const hs = persist.hardState
@@ -236,6 +293,8 @@ export class LevelPaxosStorage implements PaxosStorage {
       if (ballotKey(hs.promised) !== this.savedPromise || hs.round !== this.savedRound) sync = true
     }
     const ballots = new Map<number, string>()
+    /** Entries written whole (not only a decided flag). */
+    const written: Entry[] = []
     for (const e of persist.entries) {
       const key = ballotKey(e.ballot)
       const stored = this.savedBallots.get(e.slot) === key
@@ -251,36 +310,37 @@ export class LevelPaxosStorage implements PaxosStorage {
       // chosen by a majority that synced it without our vote: losing our
       // copy in a machine crash only means fetching it again.
       if (!stored && !(e.decided && e.ballot.round === 0)) sync = true
-      ops.push({ type: 'put', key: entryKey(this.prefix, e.slot), value: encodeEntry(e) })
+      written.push(e)
+    }
+    // large values first, durably, into the value log: the entries below point to them
+    const logged = written.filter((e): e is DataEntry => e.value.kind === 'data' && e.value.data.byteLength >= this.valueLogMinBytes)
+    const places = logged.length > 0 ? await this.values.append(logged.map(e => e.value.data)) : []
+    const placeOf = new Map<Entry, ValueRef>(logged.map((e, i) => [e, places[i]]))
+    /** Each written slot's value place from now on (undefined: inline). */
+    const refs = new Map<number, ValueRef | undefined>()
+    for (const e of written) {
+      const ref = placeOf.get(e)
+      refs.set(e.slot, ref)
+      ops.push({ type: 'put', key: entryKey(this.prefix, e.slot), value: encodeEntry(e, ref) })
       ops.push(e.decided
         ? { type: 'put', key: entryKey(this.prefix, e.slot, TYPE_DECIDED), value: EMPTY }
         : { type: 'del', key: entryKey(this.prefix, e.slot, TYPE_DECIDED) })
     }
+    // savedBallots lists every stored entry (and a marker exists only beside
+    // one): no scan, which would also wade through the tombstones of every
+    // earlier compaction while the replica's loop waits; entries upserted by
+    // this same persist and ≤ compactTo are deleted too
     const compactTo = persist.compactTo
-    const deleteSlot = (slot: number): void => {
+    const compacted = compactTo == null ? [] : [...new Set([...this.savedBallots.keys(), ...ballots.keys()])].filter(slot => slot <= compactTo)
+    for (const slot of compacted) {
       ops.push({ type: 'del', key: entryKey(this.prefix, slot) })
       ops.push({ type: 'del', key: entryKey(this.prefix, slot, TYPE_DECIDED) })
     }
-    if (compactTo != null) {
-      if (this.loaded) {
-        // savedBallots lists every stored entry (and a marker exists only
-        // beside one): no scan, which would also wade through the tombstones
-        // of every earlier compaction while the replica's loop waits
-        for (const slot of this.savedBallots.keys()) {
-          if (slot <= compactTo) deleteSlot(slot)
-        }
-      } else {
-        for (const type of [TYPE_ENTRY, TYPE_DECIDED]) {
-          for await (const key of this.db.keys({ gte: entryKey(this.prefix, 0, type), lt: entryKey(this.prefix, compactTo + 1, type) })) {
-            ops.push({ type: 'del', key })
-          }
-        }
-      }
-      // entries upserted by this same persist and ≤ compactTo are deleted too
-      for (const slot of ballots.keys()) {
-        if (slot <= compactTo) deleteSlot(slot)
-      }
-    }
+    const releasedSlots = new Set([...refs.keys(), ...compacted])
+    const released = [...releasedSlots].map(slot => this.savedRefs.get(slot)).filter((r): r is ValueRef => r != null)
+    // a value-log segment goes once no entry points into it: only after a batch that cannot be lost
+    const emptied = this.values.emptiedBy(released)
+    if (emptied.length > 0) sync = true
     if (ops.length === 0) return
     await this.db.batch(ops, sync ? SYNC_WRITE : NO_SYNC)
     if (hs != null) {
@@ -288,11 +348,19 @@ export class LevelPaxosStorage implements PaxosStorage {
       this.savedRound = hs.round
     }
     for (const [slot, key] of ballots) this.savedBallots.set(slot, key)
-    if (compactTo != null) {
-      for (const slot of this.savedBallots.keys()) {
-        if (slot <= compactTo) this.savedBallots.delete(slot)
-      }
+    for (const slot of releasedSlots) {
+      const old = this.savedRefs.get(slot)
+      if (old != null) this.values.release(old)
+      this.savedRefs.delete(slot)
     }
+    const dropped = new Set(compacted)
+    for (const [slot, ref] of refs) {
+      if (ref == null || dropped.has(slot)) continue
+      this.values.retain(ref)
+      this.savedRefs.set(slot, ref)
+    }
+    for (const slot of compacted) this.savedBallots.delete(slot)
+    await this.values.drop(emptied)
   }
 
   /**
@@ -369,8 +437,12 @@ export class LevelPaxosStorage implements PaxosStorage {
 
   /** Deletes everything stored for this chain. */
   async clear (): Promise<void> {
+    // LevelDB first: a crash in between leaves segments nothing points into (the next load drops them), never the reverse
     await this.db.clear({ gte: this.prefix, lt: prefixEnd(this.prefix) })
+    await this.values.remove()
     this.savedBallots.clear()
+    this.savedRefs.clear()
+    this.indexed = true
     this.savedPromise = ''
     this.savedRound = -1
   }
@@ -379,14 +451,31 @@ export class LevelPaxosStorage implements PaxosStorage {
 /** The consensus state of every chain this node takes part in. */
 export class LevelPaxosStore {
   private readonly db: BinarySublevel
+  /** Every chain's value log, in one directory of the data dir. */
+  private readonly segments: Segments
+  /** One storage per chain: its value log counts references that a second instance would not see. */
+  private readonly storages = new Map<string, LevelPaxosStorage>()
+  private readonly options: PaxosStoreOptions
 
-  constructor (database: NodeDatabase) {
+  constructor (database: NodeDatabase, options: PaxosStoreOptions = {}) {
     this.db = database.sublevel(PAXOS_SUBLEVEL)
+    this.segments = new Segments(join(database.dataDir, PAXOS_VALUES_DIR))
+    this.options = options
   }
 
   /** The storage of one chain (created empty if new). */
   storage (chainId: string): LevelPaxosStorage {
-    return new LevelPaxosStorage(this.db, chainId)
+    let storage = this.storages.get(chainId)
+    if (storage == null) {
+      storage = new LevelPaxosStorage(this.db, chainId, new PaxosValueLog(this.segments, chainId, { segmentBytes: this.options.valueSegmentBytes }), this.options)
+      this.storages.set(chainId, storage)
+    }
+    return storage
+  }
+
+  /** Closes the value logs' open files (the database is the caller's). */
+  async close (): Promise<void> {
+    await this.segments.close()
   }
 
   /** Chain ids with a stored hard state (one seek per chain, not a scan of the entries). */

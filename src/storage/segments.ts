@@ -23,6 +23,13 @@ import { mkdir, open, readdir, rm, unlink } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 
+/**
+ * Names one directory of segments: the chain store numbers a chain's
+ * lifetimes; the consensus value log (paxos-values.ts) names a chain by a
+ * digest of its id.
+ */
+export type FileId = number | string
+
 const SEGMENT_SUFFIX = '.seg'
 const CREATE_RW = constants.O_RDWR | constants.O_CREAT
 
@@ -45,7 +52,7 @@ function isMissing (err: unknown): boolean {
   return (err as { code?: string })?.code === 'ENOENT'
 }
 
-async function syncDirectory (path: string): Promise<void> {
+export async function syncDirectory (path: string): Promise<void> {
   // a new file's directory entry is only durable once its directory is fsynced
   const dir = await open(path, constants.O_RDONLY | constants.O_DIRECTORY)
   try {
@@ -69,22 +76,22 @@ export class Segments {
     await mkdir(this.root, { recursive: true })
   }
 
-  private chainDir (fileId: number): string {
+  private chainDir (fileId: FileId): string {
     return join(this.root, String(fileId))
   }
 
-  private path (fileId: number, segment: number): string {
+  private path (fileId: FileId, segment: number): string {
     return join(this.chainDir(fileId), segmentName(segment))
   }
 
-  /** The fileIds that have a directory on disk. */
+  /** The numeric fileIds that have a directory on disk. */
   async fileIds (): Promise<number[]> {
     const names = await readdir(this.root).catch((err) => { if (isMissing(err)) return []; throw err })
     return names.filter(n => /^[1-9][0-9]*$/.test(n)).map(Number).sort((a, b) => a - b)
   }
 
   /** The segments of one chain, by first height. */
-  async segmentsOf (fileId: number): Promise<number[]> {
+  async segmentsOf (fileId: FileId): Promise<number[]> {
     const names = await readdir(this.chainDir(fileId)).catch((err) => { if (isMissing(err)) return []; throw err })
     return names
       .filter(n => n.endsWith(SEGMENT_SUFFIX) && /^[0-9]+$/.test(n.slice(0, -SEGMENT_SUFFIX.length)))
@@ -93,20 +100,20 @@ export class Segments {
   }
 
   /** Makes the chain's directory, durably. */
-  async createChain (fileId: number): Promise<void> {
+  async createChain (fileId: FileId): Promise<void> {
     await mkdir(this.chainDir(fileId), { recursive: true })
     await syncDirectory(this.root)
   }
 
   /** Creates an empty segment (or empties a leftover of that name), durably. */
-  async createSegment (fileId: number, segment: number): Promise<void> {
+  async createSegment (fileId: FileId, segment: number): Promise<void> {
     await this.forget(fileId, segment)
     const handle = await open(this.path(fileId, segment), CREATE_RW | constants.O_TRUNC, 0o644)
     await handle.close()
     await syncDirectory(this.chainDir(fileId))
   }
 
-  private async use<T> (fileId: number, segment: number, fn: (handle: FileHandle) => Promise<T>): Promise<T> {
+  private async use<T> (fileId: FileId, segment: number, fn: (handle: FileHandle) => Promise<T>): Promise<T> {
     if (this.closed) throw new Error('segments closed')
     const key = `${fileId}/${segment}`
     let cached = this.handles.get(key)
@@ -143,7 +150,7 @@ export class Segments {
   }
 
   /** Closes the cached handle of a segment (now, or when its users are done). */
-  private async forget (fileId: number, segment: number): Promise<void> {
+  private async forget (fileId: FileId, segment: number): Promise<void> {
     const key = `${fileId}/${segment}`
     const cached = this.handles.get(key)
     if (cached == null) return
@@ -153,7 +160,7 @@ export class Segments {
   }
 
   /** Writes `buffers` back to back at `offset` (not synced). */
-  async write (fileId: number, segment: number, offset: number, buffers: Uint8Array[]): Promise<void> {
+  async write (fileId: FileId, segment: number, offset: number, buffers: Uint8Array[]): Promise<void> {
     await this.use(fileId, segment, async (handle) => {
       let position = offset
       // writev takes at most IOV_MAX (1024) buffers per call on Linux
@@ -168,12 +175,12 @@ export class Segments {
   }
 
   /** fdatasync: what was written is on stable storage. */
-  async sync (fileId: number, segment: number): Promise<void> {
+  async sync (fileId: FileId, segment: number): Promise<void> {
     await this.use(fileId, segment, async (handle) => { await handle.datasync() })
   }
 
   /** Reads `length` bytes at `offset` into `into` at `at` (a new buffer if not given). */
-  async read (fileId: number, segment: number, offset: number, length: number, into?: Uint8Array, at = 0): Promise<Uint8Array> {
+  async read (fileId: FileId, segment: number, offset: number, length: number, into?: Uint8Array, at = 0): Promise<Uint8Array> {
     const target = into ?? new Uint8Array(length)
     return await this.use(fileId, segment, async (handle) => {
       let done = 0
@@ -187,7 +194,7 @@ export class Segments {
   }
 
   /** Cuts a segment to `length` bytes (what a crash left past the last referenced entry). */
-  async truncate (fileId: number, segment: number, length: number): Promise<void> {
+  async truncate (fileId: FileId, segment: number, length: number): Promise<void> {
     await this.use(fileId, segment, async (handle) => {
       const { size } = await handle.stat()
       if (size > length) {
@@ -198,13 +205,13 @@ export class Segments {
   }
 
   /** Deletes one segment file. */
-  async remove (fileId: number, segment: number): Promise<void> {
+  async remove (fileId: FileId, segment: number): Promise<void> {
     await this.forget(fileId, segment)
     await unlink(this.path(fileId, segment)).catch((err) => { if (!isMissing(err)) throw err })
   }
 
   /** Deletes a chain's directory and every segment in it. */
-  async removeChain (fileId: number): Promise<void> {
+  async removeChain (fileId: FileId): Promise<void> {
     for (const key of [...this.handles.keys()]) {
       if (key.startsWith(`${fileId}/`)) await this.forget(fileId, Number(key.slice(key.indexOf('/') + 1)))
     }

@@ -472,6 +472,10 @@ export interface StoredEntry {
   members: string[]
   booth: string[]
   decided: boolean
+  logSegment: number
+  logOffset: number
+  logLength: number
+  logCrc: number
 }
 
 export namespace StoredEntry {
@@ -546,6 +550,26 @@ export namespace StoredEntry {
           w.bool(obj.decided)
         }
 
+        if ((obj.logSegment != null && obj.logSegment !== 0)) {
+          w.uint32(72)
+          w.uint64Number(obj.logSegment)
+        }
+
+        if ((obj.logOffset != null && obj.logOffset !== 0)) {
+          w.uint32(80)
+          w.uint64Number(obj.logOffset)
+        }
+
+        if ((obj.logLength != null && obj.logLength !== 0)) {
+          w.uint32(88)
+          w.uint32(obj.logLength)
+        }
+
+        if ((obj.logCrc != null && obj.logCrc !== 0)) {
+          w.uint32(96)
+          w.uint32(obj.logCrc)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -557,7 +581,11 @@ export namespace StoredEntry {
           data: uint8ArrayAlloc(0),
           members: [],
           booth: [],
-          decided: false
+          decided: false,
+          logSegment: 0,
+          logOffset: 0,
+          logLength: 0,
+          logCrc: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -606,6 +634,22 @@ export namespace StoredEntry {
             }
             case 8: {
               obj.decided = reader.bool()
+              break
+            }
+            case 9: {
+              obj.logSegment = reader.uint64Number()
+              break
+            }
+            case 10: {
+              obj.logOffset = reader.uint64Number()
+              break
+            }
+            case 11: {
+              obj.logLength = reader.uint32()
+              break
+            }
+            case 12: {
+              obj.logCrc = reader.uint32()
               break
             }
             default: {
@@ -700,6 +744,34 @@ export namespace StoredEntry {
               }
               break
             }
+            case 9: {
+              yield {
+                field: `${prefix}.logSegment`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.logOffset`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 11: {
+              yield {
+                field: `${prefix}.logLength`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 12: {
+              yield {
+                field: `${prefix}.logCrc`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -759,6 +831,26 @@ export namespace StoredEntry {
     value: boolean
   }
 
+  export interface StoredEntryLogSegmentFieldEvent {
+    field: '$.logSegment'
+    value: number
+  }
+
+  export interface StoredEntryLogOffsetFieldEvent {
+    field: '$.logOffset'
+    value: number
+  }
+
+  export interface StoredEntryLogLengthFieldEvent {
+    field: '$.logLength'
+    value: number
+  }
+
+  export interface StoredEntryLogCrcFieldEvent {
+    field: '$.logCrc'
+    value: number
+  }
+
   export function encode (obj: Partial<StoredEntry>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, StoredEntry.codec())
   }
@@ -767,7 +859,7 @@ export namespace StoredEntry {
     return decodeMessage(buf, StoredEntry.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StoredEntry>): Generator<StoredEntrySlotFieldEvent | StoredEntryBallotRoundFieldEvent | StoredEntryBallotProposerFieldEvent | StoredEntryKindFieldEvent | StoredEntryIdFieldEvent | StoredEntryDataFieldEvent | StoredEntryMembersFieldEvent | StoredEntryBoothFieldEvent | StoredEntryDecidedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StoredEntry>): Generator<StoredEntrySlotFieldEvent | StoredEntryBallotRoundFieldEvent | StoredEntryBallotProposerFieldEvent | StoredEntryKindFieldEvent | StoredEntryIdFieldEvent | StoredEntryDataFieldEvent | StoredEntryMembersFieldEvent | StoredEntryBoothFieldEvent | StoredEntryDecidedFieldEvent | StoredEntryLogSegmentFieldEvent | StoredEntryLogOffsetFieldEvent | StoredEntryLogLengthFieldEvent | StoredEntryLogCrcFieldEvent> {
     return streamMessage(buf, StoredEntry.codec(), opts)
   }
 }
