@@ -6,17 +6,16 @@
  * blocks.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { randomInt } from 'node:crypto'
 import { emptyTip, tipOf, verifyBlock, transactionsOf, bytesEqual } from '../../src/chain/index.ts'
 import type { ChainTip } from '../../src/chain/index.ts'
 import { openDatabase } from '../../src/storage/database.ts'
 import { LevelChainStore, SEGMENTS_DIR } from '../../src/storage/level.ts'
+import { runUntilKilled } from '../utils/kill.ts'
 
 const WRITER = fileURLToPath(new URL('../fixtures/durability-writer.mjs', import.meta.url))
 const DIST = fileURLToPath(new URL('../../dist/src/storage/level.js', import.meta.url))
@@ -27,37 +26,11 @@ interface Run { acked: number[], readyHeight: number }
 
 /** Starts the writer, kills it with SIGKILL after a random delay, returns what it acknowledged. */
 async function runAndKill (dataDir: string, storeOptions: string): Promise<Run> {
-  const child = spawn(process.execPath, [WRITER, dataDir, CHAIN, storeOptions], { stdio: ['ignore', 'pipe', 'pipe'] })
   const run: Run = { acked: [], readyHeight: -1 }
-  let buffered = ''
-  let stderr = ''
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  const exited = new Promise<void>((resolve) => { child.on('exit', () => { resolve() }) })
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      buffered += d.toString()
-      const lines = buffered.split('\n')
-      buffered = lines.pop() ?? ''
-      for (const line of lines) {
-        const [word, n] = line.split(' ')
-        if (word === 'ready') {
-          run.readyHeight = Number(n)
-          // kill at a random moment: sometimes before the first append, mostly mid-stream
-          setTimeout(() => { child.kill('SIGKILL') }, randomInt(0, 400))
-          resolve()
-        } else if (word === 'ack') {
-          run.acked.push(Number(n))
-        }
-      }
-    })
-    child.on('exit', (code, signal) => { if (run.readyHeight < 0) reject(new Error(`writer exited (${String(code ?? signal)}) before ready: ${stderr}`)) })
+  await runUntilKilled(WRITER, [dataDir, CHAIN, storeOptions], 400, ([word, n]) => {
+    if (word === 'ready') run.readyHeight = Number(n)
+    else if (word === 'ack') run.acked.push(Number(n))
   })
-  await exited
-  // lines written before the kill may still sit in the pipe: drain them
-  for (const line of buffered.split('\n')) {
-    const [word, n] = line.split(' ')
-    if (word === 'ack') run.acked.push(Number(n))
-  }
   return run
 }
 

@@ -8,18 +8,17 @@
  * save, or after the one in flight.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { randomInt } from 'node:crypto'
 import { MemoryPaxosStorage } from '../../src/consensus/index.ts'
 import type { PersistedState } from '../../src/consensus/index.ts'
 import { openDatabase } from '../../src/storage/database.ts'
 import { LevelPaxosStore } from '../../src/storage/paxos-store.ts'
 import { PAXOS_VALUES_DIR } from '../../src/storage/paxos-values.ts'
+import { runUntilKilled } from '../utils/kill.ts'
 // @ts-expect-error: plain JS shared with the writer process, no types
 import { nextPersist, seeded } from '../fixtures/paxos-script.mjs'
 
@@ -34,36 +33,10 @@ type Script = (state: PersistedState | undefined, random: () => number, step: nu
 
 /** Starts the writer with `seed`, kills it with SIGKILL after a random delay, returns how many saves it acknowledged. */
 async function runAndKill (dataDir: string, seed: number): Promise<number> {
-  const child = spawn(process.execPath, [WRITER, dataDir, CHAIN, String(seed), JSON.stringify(OPTIONS)], { stdio: ['ignore', 'pipe', 'pipe'] })
   let acked = 0
-  let ready = false
-  let buffered = ''
-  let stderr = ''
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  const exited = new Promise<void>((resolve) => { child.on('exit', () => { resolve() }) })
-  const take = (line: string): void => {
-    const [word, n] = line.split(' ')
+  await runUntilKilled(WRITER, [dataDir, CHAIN, String(seed), JSON.stringify(OPTIONS)], 300, ([word, n]) => {
     if (word === 'ack') acked = Math.max(acked, Number(n))
-  }
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      buffered += d.toString()
-      const lines = buffered.split('\n')
-      buffered = lines.pop() ?? ''
-      for (const line of lines) {
-        if (line === 'ready' && !ready) {
-          ready = true
-          setTimeout(() => { child.kill('SIGKILL') }, randomInt(0, 300))
-          resolve()
-        } else {
-          take(line)
-        }
-      }
-    })
-    child.on('exit', (code, signal) => { if (!ready) reject(new Error(`writer exited (${String(code ?? signal)}) before ready: ${stderr}`)) })
   })
-  await exited
-  for (const line of buffered.split('\n')) take(line)
   return acked
 }
 

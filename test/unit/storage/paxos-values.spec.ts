@@ -32,8 +32,11 @@ function entry (slot: number, size: number, fill: number, over: Partial<Entry> =
 
 const dirs: string[] = []
 const dbs: NodeDatabase[] = []
+const closers: Array<{ close: () => Promise<void> }> = []
 
 afterEach(async () => {
+  // the value logs' open files first, then the databases
+  for (const c of closers.splice(0)) await c.close().catch(() => {})
   for (const db of dbs.splice(0)) await db.close().catch(() => {})
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true })
 })
@@ -45,7 +48,9 @@ async function open (dir?: string): Promise<{ dir: string, db: NodeDatabase, sto
   }
   const db = await openDatabase(dir)
   dbs.push(db)
-  return { dir, db, store: new LevelPaxosStore(db, OPTIONS) }
+  const store = new LevelPaxosStore(db, OPTIONS)
+  closers.push(store)
+  return { dir, db, store }
 }
 
 async function segmentFiles (dir: string): Promise<string[]> {
@@ -87,6 +92,7 @@ describe('storage - consensus value log', () => {
     expect(await segmentFiles(dir)).toEqual(['0000000000000003.seg', '0000000000000004.seg'])
 
     // a reopen drops what nothing points into, loads the rest, and writes on in a new segment
+    await store.close()
     await db.close()
     const again = await open(dir)
     s = again.store.storage(CHAIN)
@@ -98,7 +104,6 @@ describe('storage - consensus value log', () => {
     await s.clear()
     expect(await s.load()).toBeUndefined()
     expect(await segmentFiles(dir)).toEqual([])
-    await again.store.close()
   })
 
   it('writes and syncs a value before the batch that points to it; the batch that drops a segment is synced', async () => {
@@ -130,6 +135,7 @@ describe('storage - consensus value log', () => {
       events.push(options?.sync === true ? 'batch synced' : 'batch')
     }
     const segments = new RecordingSegments(join(dir, PAXOS_VALUES_DIR))
+    closers.push(segments)
     const s = new LevelPaxosStorage(sub as BinarySublevel, CHAIN, new PaxosValueLog(segments, CHAIN, { segmentBytes: 4 * 1024 }), OPTIONS)
     await s.save({ hardState: hard(), entries: [] })
     await s.save({ entries: [entry(1, 3 * 1024, 1)] })
@@ -149,7 +155,6 @@ describe('storage - consensus value log', () => {
       // slot 2 (segment 2, which is being written to) goes with slot 3: synced, but the segment stays until replaced
       'batch synced'
     ])
-    await segments.close()
   })
 
   it('a value that is missing or changed on disk fails the load with CorruptValueError', async () => {
@@ -181,6 +186,7 @@ describe('storage - consensus value log', () => {
       }
     }
     const segments = new FailingSegments(join(dir, PAXOS_VALUES_DIR))
+    closers.push(segments)
     const s = new LevelPaxosStorage(db.sublevel(PAXOS_SUBLEVEL), CHAIN, new PaxosValueLog(segments, CHAIN), OPTIONS)
     await s.save({ hardState: hard(), entries: [entry(1, 3 * 1024, 1)] })
     const before = await s.load()
@@ -192,6 +198,5 @@ describe('storage - consensus value log', () => {
     failing = false
     await s.save({ hardState: hard({ promised: b2, round: 2 }), entries: [entry(2, 3 * 1024, 2, { ballot: b2 })] })
     expect((await s.load())?.entries.map(e => e.slot)).toEqual([1, 2])
-    await segments.close()
   })
 })
