@@ -85,7 +85,7 @@ export class PaxosValueLog {
       const full = this.current?.segment
       this.current = { segment: await this.newSegment(), size: 0 }
       // emptied while it was being appended to (a synced batch did that, see emptiedBy), or never referenced
-      if (full != null) await this.drop([full])
+      if (full != null) await this.drop([full]).catch(() => {}) // left behind, the next load deletes it
     }
     const { segment, size } = this.current
     try {
