@@ -56,6 +56,8 @@ export class Paxos {
   private leaderId?: string
   private leaderBallot: Ballot = ZERO_BALLOT
   private electionElapsed = 0
+  /** Ticks this node has followed the same live leader (see mayTakeOver). */
+  private followedTicks = 0
   private heartbeatElapsed = 0
   private timeout: number
   private applied: number
@@ -163,9 +165,12 @@ export class Paxos {
         this.tryLead()
       }
     } else if (this.mayCampaign()) {
+      if (this.leaderId != null && this.electionElapsed < this.s.electionTicks) this.followedTicks++
       // the fixed proposer takes its chain at once; elected candidates wait their timeout
       if (this.s.mode === 'fixed' || this.electionElapsed >= this.timeout) {
         this.electionTimedOut()
+      } else if (this.mayTakeOver()) {
+        this.startTakeover()
       } else if (this.preVote != null && this.heartbeatElapsed >= this.s.heartbeatTicks) {
         // members that refused because they still heard the old leader grant once their own timeout passed
         this.heartbeatElapsed = 0
@@ -482,7 +487,9 @@ export class Paxos {
 
   /** Answers whether we would promise the ballot now; changes nothing (pre-vote.ts). */
   private onPrePrepare (msg: Extract<Message, { type: 'prePrepare' }>): void {
-    const granted = !this.hearsLeaderOtherThan(msg.from) && compareBallots(msg.ballot, this.acceptor.promised) > 0
+    const granted = !this.sticksToLeaderAgainst(msg.from) && compareBallots(msg.ballot, this.acceptor.promised) > 0
+    // a better candidate is asking: ours would only compete with it (Bully defers)
+    if (outranks(this.s.candidates, msg.from, this.s.id)) this.followedTicks = 0
     this.send({ type: 'prePromise', from: this.s.id, to: msg.from, ballot: copyBallot(msg.ballot), granted, promised: copyBallot(this.acceptor.promised) })
   }
 
@@ -507,6 +514,40 @@ export class Paxos {
       (this.role === 'leader' || this.electionElapsed < this.s.electionTicks)
   }
 
+  /**
+   * Stickiness, but for Bully's rule: a live leader is kept against anyone
+   * except a candidate that outranks it (see mayTakeOver), who may take over.
+   */
+  private sticksToLeaderAgainst (candidate: string): boolean {
+    return this.hearsLeaderOtherThan(candidate) && !outranks(this.s.candidates, candidate, this.leaderId as string)
+  }
+
+  /**
+   * Bully (seed 004): the best live candidate leads. Rank decides who times
+   * out first, but a slow or starved best candidate may lose that race, and
+   * stickiness would then keep a lower one leading for good. So a follower
+   * that outranks the leader it has heard steadily for two election timeouts
+   * (plus its rank's delay, so that the best of several challengers goes
+   * first, and the others defer when they hear it) takes over: it asks a pre-vote (members grant it although they hear
+   * their leader, since it outranks that leader) and campaigns once a
+   * majority would promise. Until then nothing changes, and its asks repeat
+   * every heartbeat interval, a new round of them every two timeouts.
+   */
+  private mayTakeOver (): boolean {
+    return this.s.mode === 'elected' && (this.preVote == null || this.preVote.challenging != null) &&
+      this.leaderId != null && this.leaderId !== this.s.id &&
+      this.followedTicks >= 2 * this.s.electionTicks + rankOf(this.s.candidates, this.s.id) * this.s.rankTicks &&
+      outranks(this.s.candidates, this.s.id, this.leaderId)
+  }
+
+  private startTakeover (): void {
+    this.followedTicks = 0
+    this.heartbeatElapsed = 0
+    this.preVote = new PreVote({ round: this.nextRound(), proposer: this.s.id }, this.s.id, this.leaderId)
+    this.sendPrePrepares(this.preVote.waiting(this.preVoteBooth()))
+    this.campaignIfPreVoteWon()
+  }
+
   private onPrepare (msg: Extract<Message, { type: 'prepare' }>): void {
     const own = this.ownBallot()
     if (own != null && ballotEquals(own, msg.ballot)) {
@@ -514,7 +555,7 @@ export class Paxos {
       return
     }
     // refusing a promise is always safe
-    if (this.hearsLeaderOtherThan(msg.from)) {
+    if (this.sticksToLeaderAgainst(msg.from)) {
       return
     }
     const reply = this.acceptor.onPrepare(msg)
@@ -529,6 +570,7 @@ export class Paxos {
     // time out against our own campaign
     if (this.s.mode === 'fixed' || outranks(this.s.candidates, msg.from, this.s.id)) {
       this.electionElapsed = 0
+      this.followedTicks = 0
     }
   }
 
@@ -630,10 +672,12 @@ export class Paxos {
       this.stepDown()
     }
     if (compareBallots(ballot, this.leaderBallot) >= 0) {
+      if (this.leaderId !== from) this.followedTicks = 0
       this.leaderBallot = copyBallot(ballot)
       this.leaderId = from
       this.electionElapsed = 0
-      this.preVote = undefined
+      // a takeover's ask goes on while we follow the leader it challenges
+      if (this.preVote?.challenging !== from) this.preVote = undefined
     }
   }
 

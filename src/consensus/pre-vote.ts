@@ -10,10 +10,14 @@ export class PreVote {
   private readonly self: string
   private readonly grants = new Set<string>()
 
+  /** The live leader a takeover asks to replace (Paxos.mayTakeOver); undefined after a timeout. */
+  readonly challenging?: string
+
   /** We would promise our own ballot: it is above anything we promised. */
-  constructor (ballot: Ballot, self: string) {
+  constructor (ballot: Ballot, self: string, challenging?: string) {
     this.ballot = ballot
     this.self = self
+    this.challenging = challenging
     this.grants.add(self)
   }
 

@@ -86,4 +86,42 @@ describe('consensus - shared chain', () => {
       for (const a of acked) expect(await n.chains.get('shared', a.key)).toBeDefined()
     }
   })
+
+  it('a vehicle that outranks the leader takes over when it joins (Bully); no acknowledged write is lost meanwhile', async () => {
+    const first = await cluster.create({ priority: 0 })
+    await first.start()
+    const bootstrap = [first.multiaddrs[0].toString()]
+    const others = await Promise.all([0, 0].map(async (priority) => await cluster.create({ bootstrap, priority })))
+    await Promise.all(others.map(async n => { await n.start() }))
+    const nodes = [first, ...others]
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 nodes connected' })
+    await waitFor(() => { const l = leaderOf(first); return l != null && nodes.every(n => leaderOf(n) === l) }, { timeout: 30_000, message: 'one leader for the three' })
+    const before = await first.put('before', utf8.encode('1'), { chainId: 'shared' })
+
+    // writers keep going while the better vehicle joins and takes over
+    const acked: Array<{ key: string, height: number }> = []
+    const run = { stop: false }
+    const writers = nodes.map(async (n, i) => {
+      for (let j = 0; !run.stop; j++) {
+        const r = await n.put(`n${i}/w${j}`, utf8.encode(`${i}:${j}`), { chainId: 'shared', timeout: 20_000 })
+        acked.push({ key: `n${i}/w${j}`, height: r.height })
+      }
+    })
+    const best = await cluster.create({ bootstrap, priority: 9 })
+    await best.start()
+    const all = [...nodes, best]
+    await waitFor(() => fullyConnected(all), { timeout: 30_000, message: '4 nodes connected' })
+    await waitFor(() => all.every(n => leaderOf(n) === best.peerId.toString()), { timeout: 30_000, message: 'every node follows the priority-9 vehicle' })
+    const during = acked.length
+    await waitFor(() => acked.length >= during + 6, { timeout: 30_000, message: 'writes go on under the new leader' })
+    run.stop = true
+    await Promise.all(writers)
+    const after = await best.put('after', utf8.encode('2'), { chainId: 'shared' })
+    expect(after.height).toBeGreaterThan(before.height)
+    await waitFor(async () => (await Promise.all(all.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= after.height), { message: 'every node applied every block' })
+    await sameBlocks(all, after.height)
+    for (const n of all) {
+      for (const a of acked) expect((await n.chains.get('shared', a.key))?.value, `${a.key} on ${n.peerId.toString()}`).toEqual(utf8.encode(a.key.slice(1).replace('/w', ':')))
+    }
+  })
 })
