@@ -528,10 +528,11 @@ export class Paxos {
    * stickiness would then keep a lower one leading for good. So a follower
    * that outranks the leader it has heard steadily for two election timeouts
    * (plus its rank's delay, so that the best of several challengers goes
-   * first, and the others defer when they hear it) takes over: it asks a pre-vote (members grant it although they hear
-   * their leader, since it outranks that leader) and campaigns once a
-   * majority would promise. Until then nothing changes, and its asks repeat
-   * every heartbeat interval, a new round of them every two timeouts.
+   * first, and the others defer when they hear it) takes over: it asks a
+   * pre-vote (members grant it although they hear their leader, since it
+   * outranks that leader) and campaigns once a majority would promise. Until
+   * then nothing changes; its asks repeat every heartbeat interval, a new
+   * round of them after each wait.
    */
   private mayTakeOver (): boolean {
     return this.s.mode === 'elected' && (this.preVote == null || this.preVote.challenging != null) &&
@@ -542,10 +543,7 @@ export class Paxos {
 
   private startTakeover (): void {
     this.followedTicks = 0
-    this.heartbeatElapsed = 0
-    this.preVote = new PreVote({ round: this.nextRound(), proposer: this.s.id }, this.s.id, this.leaderId)
-    this.sendPrePrepares(this.preVote.waiting(this.preVoteBooth()))
-    this.campaignIfPreVoteWon()
+    this.askPreVote(this.leaderId)
   }
 
   private onPrepare (msg: Extract<Message, { type: 'prepare' }>): void {
@@ -760,9 +758,14 @@ export class Paxos {
     this.stepDown()
     this.leaderId = undefined
     this.electionElapsed = 0
-    this.heartbeatElapsed = 0
     this.timeout = this.newTimeout()
-    this.preVote = new PreVote({ round: this.nextRound(), proposer: this.s.id }, this.s.id)
+    this.askPreVote()
+  }
+
+  /** Asks the booth for a pre-vote on a new ballot (on behalf of a takeover of `challenging`, if given). */
+  private askPreVote (challenging?: string): void {
+    this.heartbeatElapsed = 0
+    this.preVote = new PreVote({ round: this.nextRound(), proposer: this.s.id }, this.s.id, challenging)
     this.sendPrePrepares(this.preVote.waiting(this.preVoteBooth()))
     this.campaignIfPreVoteWon()
   }
