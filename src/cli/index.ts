@@ -9,7 +9,7 @@ import { createVGuardNode } from '../node/index.ts'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../http/server.ts'
 import {
   DEFAULT_BOOTH_SIZE, DEFAULT_CAPACITY, DEFAULT_K_BACKUPS, DEFAULT_MDNS_INTERVAL, DEFAULT_NETWORK,
-  DEFAULT_PRIORITY, DEFAULT_COMMIT_TIMEOUT
+  DEFAULT_PRIORITY, DEFAULT_COMMIT_TIMEOUT, DEFAULT_MEMBER_CHAINS, DEFAULT_MEMBER_IDLE
 } from '../node/config.ts'
 import { collectMultiaddrs, parseBoolean, parseBytes, parseHostPort, parseInteger } from './options.ts'
 import type { HostPort } from './options.ts'
@@ -49,6 +49,8 @@ interface StartFlags {
   priority: number
   readQuorum?: number
   commitTimeout: number
+  memberChains: number
+  memberIdle: number
 }
 
 function buildProgram (out: (line: string) => void, err: (line: string) => void): Command {
@@ -74,6 +76,8 @@ function buildProgram (out: (line: string) => void, err: (line: string) => void)
     .addOption(new Option('--priority <n>', 'priority to lead the shared chain (higher first; ties: greater peer id)').env('VGUARD_PRIORITY').argParser(parseInteger(0, 1_000_000)).default(DEFAULT_PRIORITY))
     .addOption(new Option('--read-quorum <n>', 'Nr: holders a quorum read needs agreeing; Nr + Nw must exceed the booth size [default: booth size - majority + 1]').env('VGUARD_READ_QUORUM').argParser(parseInteger(1, 64)))
     .addOption(new Option('--commit-timeout <ms>', 'how long a write may take to commit before it fails (503)').env('VGUARD_COMMIT_TIMEOUT').argParser(parseInteger(1, 120_000)).default(DEFAULT_COMMIT_TIMEOUT))
+    .addOption(new Option('--member-chains <n>', 'other vehicles\' booths this node serves at once (the quietest gives way to a new one)').env('VGUARD_MEMBER_CHAINS').argParser(parseInteger(0, 65_536)).default(DEFAULT_MEMBER_CHAINS))
+    .addOption(new Option('--member-idle <ms>', 'a booth member whose proposer stays silent this long drops the decided values it kept').env('VGUARD_MEMBER_IDLE').argParser(parseInteger(100, 24 * 3_600_000)).default(DEFAULT_MEMBER_IDLE))
     .addOption(new Option('--allow <peer-id>', 'only these peers may take part, repeatable (comma-separated in the env var)').env('VGUARD_ALLOW').argParser((v: string, prev?: string[]) => [...(prev ?? []), ...v.split(',').map(s => s.trim()).filter(s => s !== '')]))
     .action(async (flags: StartFlags, command: Command) => {
       // commander treats a boolean flag's env var as set whatever its value:
@@ -100,6 +104,8 @@ function buildProgram (out: (line: string) => void, err: (line: string) => void)
         priority: flags.priority,
         readQuorum: flags.readQuorum,
         commitTimeout: flags.commitTimeout,
+        memberChains: flags.memberChains,
+        memberIdle: flags.memberIdle,
         http: flags.http
       }, out)
     })

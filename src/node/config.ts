@@ -23,6 +23,10 @@ export const DEFAULT_RECONNECT_INTERVAL = 2_000
 export const DEFAULT_PRIORITY = 0
 /** How long a write may take to commit through consensus before it fails, in ms. */
 export const DEFAULT_COMMIT_TIMEOUT = 10_000
+/** Other vehicles' booths this node serves at once (each holds consensus state in memory and ticks). */
+export const DEFAULT_MEMBER_CHAINS = 256
+/** A booth member whose proposer stays silent this long (ms) drops the decided values it kept and leaves memory. */
+export const DEFAULT_MEMBER_IDLE = 60_000
 
 /** Nw: Paxos decides a slot once a majority of its booth accepted it. */
 export function writeQuorumOf (boothSize: number): number {
@@ -80,6 +84,19 @@ export interface VGuardNodeOptions {
   readQuorum?: number
   /** How long a write (append, put, delete) may take to commit, in ms; then NoQuorumError or CommitTimeoutError. @default 10000 */
   commitTimeout?: number
+  /**
+   * Other vehicles' chains this node takes part in as a booth member at once.
+   * At the limit, a new vehicle's booth takes the place of the member
+   * replica whose proposer has been silent longest (at least 2 s); when every
+   * one is live, the new vehicle is refused. @default 256
+   */
+  memberChains?: number
+  /**
+   * A booth member whose proposer has been silent this long, in ms, forgets
+   * the decided values it kept for laggards and leaves memory; what it
+   * promised and accepted for undecided slots stays on disk. @default 60000
+   */
+  memberIdle?: number
 }
 
 export interface VGuardNodeConfig {
@@ -101,6 +118,8 @@ export interface VGuardNodeConfig {
   priority: number
   readQuorum: number
   commitTimeout: number
+  memberChains: number
+  memberIdle: number
 }
 
 /** A configuration value is missing or malformed. */
@@ -152,7 +171,9 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
     reconnectInterval: options.reconnectInterval ?? DEFAULT_RECONNECT_INTERVAL,
     priority: options.priority ?? DEFAULT_PRIORITY,
     readQuorum: options.readQuorum ?? defaultReadQuorum(options.boothSize ?? DEFAULT_BOOTH_SIZE),
-    commitTimeout: options.commitTimeout ?? DEFAULT_COMMIT_TIMEOUT
+    commitTimeout: options.commitTimeout ?? DEFAULT_COMMIT_TIMEOUT,
+    memberChains: options.memberChains ?? DEFAULT_MEMBER_CHAINS,
+    memberIdle: options.memberIdle ?? DEFAULT_MEMBER_IDLE
   }
   if (!NETWORK_NAME.test(config.network)) {
     throw new ConfigError(`network: 1-63 letters, digits, '.', '_' or '-', got ${JSON.stringify(config.network)}`)
@@ -171,6 +192,8 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
   checkInteger('reconnectInterval', config.reconnectInterval, 50, 3_600_000)
   if (!Number.isSafeInteger(config.priority)) throw new ConfigError(`priority: must be an integer, got ${String(config.priority)}`)
   checkInteger('commitTimeout', config.commitTimeout, 1, 120_000)
+  checkInteger('memberChains', config.memberChains, 0, 65_536)
+  checkInteger('memberIdle', config.memberIdle, 100, 24 * 3_600_000)
   checkInteger('readQuorum', config.readQuorum, 1, config.boothSize)
   const nw = writeQuorumOf(config.boothSize)
   if (config.readQuorum + nw <= config.boothSize) {

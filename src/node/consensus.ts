@@ -155,7 +155,9 @@ export class Consensus {
       boothSize: components.config.boothSize,
       priority: components.config.priority,
       kBackups: components.config.kBackups,
-      allowedPeers: components.config.allowedPeers
+      allowedPeers: components.config.allowedPeers,
+      memberChains: components.config.memberChains,
+      memberIdle: components.config.memberIdle
     })
     this.writes = new WriteService({
       libp2p: components.libp2p,

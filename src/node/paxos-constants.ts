@@ -55,5 +55,9 @@ export const FORMATION_DELAY = 3_000
  */
 export const LEADER_READ_TIMEOUT = 3_000
 
-/** Chains of other vehicles this node keeps consensus state for (as a booth member). */
-export const MAX_MEMBER_CHAINS = 256
+/**
+ * At the member limit, a member replica whose proposer has been silent this
+ * long (ms) gives way to a new vehicle's booth: 20 heartbeats, twice the
+ * election timeout, so a live booth is not evicted by a stalled event loop.
+ */
+export const MEMBER_EVICT_SILENCE = 2 * PAXOS_TIMING.electionTicks * TICK_MS

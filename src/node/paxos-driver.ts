@@ -14,7 +14,15 @@
  * - about the shared chain, only members of the same shared chain (same
  *   founder in their hello) are heard;
  * - a replica for another vehicle's chain is created only when that vehicle
- *   asks us to take part (prepare, accept, heartbeat), up to MAX_MEMBER_CHAINS.
+ *   asks us to take part (prepare, accept, heartbeat), up to `memberChains`
+ *   at once.
+ *
+ * Member replicas do not pile up over a vehicle's life on the road: one
+ * whose proposer has been silent for `memberIdle` is retired (its decided
+ * values dropped, its replica closed: ChainReplica.retire), at the limit the
+ * quietest one gives way to a new vehicle, and what a previous run left is
+ * retired after start. A retired chain's promise and undecided entries stay
+ * on disk; its proposer's next message reopens it from there.
  */
 import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -32,7 +40,7 @@ import { ChainReplica } from './paxos-replica.ts'
 import type { ReplicaDeps, ReplicaKind, ReplicaStatus } from './paxos-replica.ts'
 import { formationStep, permissionedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
 import type { PermissionedGenesis } from './shared-formation.ts'
-import { FORMATION_DELAY, MAX_MEMBER_CHAINS, SHARED_CHAIN, TICK_MS } from './paxos-constants.ts'
+import { FORMATION_DELAY, MEMBER_EVICT_SILENCE, SHARED_CHAIN, TICK_MS } from './paxos-constants.ts'
 import { ConsensusStoppedError } from './consensus-errors.ts'
 
 export interface PaxosDriverComponents {
@@ -53,6 +61,10 @@ export interface PaxosDriverComponents {
   kBackups: number
   /** A permissioned network's members: the shared chain starts from all of them, no founding (shared-formation.ts). */
   allowedPeers?: string[]
+  /** Other vehicles' chains served as a booth member at once. */
+  memberChains: number
+  /** ms of silence from its proposer after which a member replica is retired. */
+  memberIdle: number
   random?: () => number
   now?: () => number
 }
@@ -90,6 +102,11 @@ export class PaxosDriver {
   private readonly replicas = new Map<string, ChainReplica>()
   private readonly opening = new Map<string, Promise<ChainReplica>>()
   private readonly early = new Map<string, ChainMessage[]>()
+  /** When each other vehicle's chain last heard from its proposer (ms). */
+  private readonly heard = new Map<string, number>()
+  /** Member replicas being retired: opening one again waits for that. */
+  private readonly retiring = new Map<string, Promise<void>>()
+  private sweep: Promise<void> = Promise.resolve()
   private readonly hellos = new Map<string, HelloInfo>()
   private readonly permissioned?: PermissionedGenesis
   /** Connected members' ids, kept from peer events (and refreshed every second): read on every pump. */
@@ -145,6 +162,7 @@ export class PaxosDriver {
     this.c.events.addEventListener('peer:disconnected', this.onDisconnected)
     for (const peer of this.c.connectedMembers()) this.transport.greet(peer.toString())
     this.timer = setInterval(() => { this.tick() }, TICK_MS)
+    this.sweep = this.retireLeftovers()
   }
 
   async stop (): Promise<void> {
@@ -153,9 +171,12 @@ export class PaxosDriver {
     clearInterval(this.timer)
     this.c.events.removeEventListener('peer:connected', this.onConnected)
     this.c.events.removeEventListener('peer:disconnected', this.onDisconnected)
+    await this.sweep
     await Promise.allSettled([...this.opening.values()])
+    await Promise.allSettled([...this.retiring.values()])
     await Promise.allSettled([...this.replicas.values()].map(async r => { await r.close() }))
     this.replicas.clear()
+    this.heard.clear()
     await this.transport.stop()
     // the value logs' files (the node closes the database after us)
     await this.store.close()
@@ -247,7 +268,8 @@ export class PaxosDriver {
     if (open != null) return open
     let opening = this.opening.get(chainId)
     if (opening == null) {
-      opening = this.openReplica(chainId, kind)
+      const retiring = this.retiring.get(chainId)
+      opening = retiring == null ? this.openReplica(chainId, kind) : retiring.then(async () => await this.openReplica(chainId, kind))
       this.opening.set(chainId, opening)
       opening
         .then((r) => {
@@ -319,12 +341,13 @@ export class PaxosDriver {
       return
     }
     if (!this.replicas.has(chainId) && !this.opening.has(chainId)) {
-      if (from !== chainId || !ENLIST.has(message.type) || this.replicas.size + this.opening.size >= MAX_MEMBER_CHAINS) {
+      if (from !== chainId || !ENLIST.has(message.type) || !this.roomForMember()) {
         this.stats.refused++
         return
       }
-      void this.replica(chainId, 'member').catch(() => {})
+      void this.replica(chainId, 'member').catch(() => { this.heard.delete(chainId) })
     }
+    if (from === chainId) this.heard.set(chainId, this.now())
     this.deliver(chainId, cm)
   }
 
@@ -369,12 +392,88 @@ export class PaxosDriver {
     this.shared()?.checkBooth()
   }
 
+  // ------------------------------------------------------------ member replicas
+
+  private memberCount (): number {
+    let n = 0
+    for (const id of [...this.replicas.keys(), ...this.opening.keys()]) {
+      if (id !== this.self && id !== SHARED_CHAIN) n++
+    }
+    return n
+  }
+
+  /** Whether another vehicle's booth may take us: below the limit, or once the quietest member replica gives way. */
+  private roomForMember (): boolean {
+    if (this.memberCount() < this.c.memberChains) return true
+    let quietest: string | undefined
+    for (const [id, r] of this.replicas) {
+      if (r.kind === 'member' && (quietest == null || (this.heard.get(id) ?? 0) < (this.heard.get(quietest) ?? 0))) quietest = id
+    }
+    // a live booth's proposer heartbeats every 100 ms: one silent this long left us (or the road)
+    if (quietest == null || this.now() - (this.heard.get(quietest) ?? 0) < MEMBER_EVICT_SILENCE) return false
+    this.log('%s gives way to a new booth: its proposer has been silent for %d ms', quietest, this.now() - (this.heard.get(quietest) ?? 0))
+    this.retire(quietest)
+    return true
+  }
+
+  private retireQuiet (): void {
+    const now = this.now()
+    for (const [id, r] of this.replicas) {
+      if (r.kind === 'member' && now - (this.heard.get(id) ?? 0) >= this.c.memberIdle) this.retire(id)
+    }
+  }
+
+  private retire (chainId: string): void {
+    const r = this.replicas.get(chainId)
+    if (r == null || r.kind !== 'member') return
+    this.replicas.delete(chainId)
+    this.heard.delete(chainId)
+    this.track(chainId, async () => {
+      await r.retire()
+      await this.store.release(chainId)
+    })
+  }
+
+  /** Runs a retirement of chainId that opening its replica again waits for. */
+  private track (chainId: string, retirement: () => Promise<void>): Promise<void> {
+    const done: Promise<void> = retirement()
+      .catch((err: Error) => { this.log.error('retiring consensus of %s: %e', chainId, err) })
+      .finally(() => { if (this.retiring.get(chainId) === done) this.retiring.delete(chainId) })
+    this.retiring.set(chainId, done)
+    return done
+  }
+
+  /**
+   * Member state a previous run left (it stopped or crashed while in
+   * booths): retired as if each proposer went silent, one chain at a time,
+   * unless its proposer speaks first.
+   */
+  private async retireLeftovers (): Promise<void> {
+    let chains: string[]
+    try {
+      chains = await this.store.chains()
+    } catch (err) {
+      this.log.error('listing consensus state: %e', err)
+      return
+    }
+    for (const chainId of chains) {
+      if (!this.running) return
+      if (chainId === this.self || chainId === SHARED_CHAIN || this.replicas.has(chainId) || this.opening.has(chainId) || this.retiring.has(chainId)) continue
+      await this.track(chainId, async () => {
+        const hs = await this.store.storage(chainId).hardState()
+        if (hs != null && hs.commit > hs.compacted && this.running) await (await this.openReplica(chainId, 'member')).retire()
+        await this.store.release(chainId)
+      })
+    }
+  }
+
   // ------------------------------------------------------------ ticks
 
   private tick (): void {
     if (!this.running) return
     this.ticks++
     for (const r of this.replicas.values()) r.tick()
+    if (this.ticks % 20 === 10) this.retireQuiet()
     if (this.ticks % 10 === 0) void this.formShared().catch((err: Error) => { this.log.error('shared chain formation: %e', err) })
     if (this.ticks % 20 === 0) {
       this.refreshMembers()

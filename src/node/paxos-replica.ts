@@ -475,7 +475,31 @@ export class ChainReplica {
     if (this.kind !== 'member' && this.broken == null) await this.saveMeta(false).catch(() => {})
   }
 
+  /**
+   * A booth member whose proposer went quiet: forgets the decided values it
+   * kept for laggards, then stops. Nothing Paxos needs goes: the proposer
+   * decided each of those slots only after its own acceptance was durable
+   * (it never needs ours again), and the promise and the entries of
+   * undecided slots stay on disk, so a proposer that comes back finds every
+   * vote it was given when the replica is reopened.
+   */
+  async retire (): Promise<void> {
+    await this.untilDrained()
+    const st = this.paxos.status()
+    if (this.kind === 'member' && this.broken == null && !this.closed && st.applied > st.compacted) {
+      this.paxos.compact(st.applied)
+      this.kick()
+      await this.untilDrained()
+    }
+    await this.close()
+  }
+
   // ------------------------------------------------------------ the loop
+
+  /** Waits out the loop, including the rounds it re-runs for what came meanwhile. */
+  private async untilDrained (): Promise<void> {
+    while (this.draining) await this.idle
+  }
 
   private kick (): void {
     if (this.draining) {

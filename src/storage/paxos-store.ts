@@ -237,6 +237,12 @@ export class LevelPaxosStorage implements PaxosStorage {
     this.metaKey = concat([this.prefix, Uint8Array.of(TYPE_META)])
   }
 
+  /** The stored hard state alone (one read: no entries, no values). */
+  async hardState (): Promise<HardState | undefined> {
+    const hard = await this.db.get(this.hardKey)
+    return hard == null ? undefined : decodeHard(plain(hard))
+  }
+
   async load (): Promise<PersistedState | undefined> {
     const hard = await this.db.get(this.hardKey)
     if (hard == null) {
@@ -437,6 +443,11 @@ export class LevelPaxosStorage implements PaxosStorage {
     return out
   }
 
+  /** The value log stops appending (see PaxosValueLog.seal); only once the stored entries were counted. */
+  async seal (): Promise<void> {
+    if (this.indexed) await this.values.seal()
+  }
+
   /** Deletes everything stored for this chain. */
   async clear (): Promise<void> {
     // LevelDB first: a crash in between leaves segments nothing points into (the next load drops them), never the reverse
@@ -473,6 +484,19 @@ export class LevelPaxosStore {
       this.storages.set(chainId, storage)
     }
     return storage
+  }
+
+  /**
+   * A chain's replica closed for good (a booth member retiring): its value
+   * log lets go of the segment it appended to (deleted once nothing points
+   * into it), and its storage leaves memory; the next storage() of the chain
+   * reads its state from disk again.
+   */
+  async release (chainId: string): Promise<void> {
+    const storage = this.storages.get(chainId)
+    if (storage == null) return
+    this.storages.delete(chainId)
+    await storage.seal()
   }
 
   /** Closes the value logs' open files (the database is the caller's). */

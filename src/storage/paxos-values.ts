@@ -161,6 +161,24 @@ export class PaxosValueLog {
     await this.drop(await this.segments.segmentsOf(this.dir))
   }
 
+  /**
+   * Stops appending: the chain's replica closed. The segment being appended
+   * to goes if nothing points into it, and the chain's directory with it
+   * when nothing points into the log at all. Safe after any completed save:
+   * a save whose batch took a segment's last reference was synced
+   * (emptiedBy counts the segment being appended to).
+   */
+  async seal (): Promise<void> {
+    const current = this.current
+    this.current = undefined
+    if (this.refs.size === 0) {
+      this.next = undefined
+      await this.segments.removeChain(this.dir)
+      return
+    }
+    if (current != null) await this.drop([current.segment])
+  }
+
   /** Deletes the whole log. */
   async remove (): Promise<void> {
     this.refs.clear()

@@ -53,7 +53,8 @@ describe('vguard-node CLI', () => {
       const help = await runCli(['start', '--help'])
       expect(help.code).toBe(0)
       for (const env of ['VGUARD_DATA_DIR', 'VGUARD_LISTEN', 'VGUARD_HTTP', 'VGUARD_NETWORK', 'VGUARD_BOOTSTRAP',
-        'VGUARD_NO_MDNS', 'VGUARD_MDNS_INTERVAL', 'VGUARD_K_BACKUPS', 'VGUARD_BOOTH_SIZE', 'VGUARD_CAPACITY']) {
+        'VGUARD_NO_MDNS', 'VGUARD_MDNS_INTERVAL', 'VGUARD_K_BACKUPS', 'VGUARD_BOOTH_SIZE', 'VGUARD_CAPACITY',
+        'VGUARD_MEMBER_CHAINS', 'VGUARD_MEMBER_IDLE']) {
         expect(help.stdout).toContain(env)
       }
     })
@@ -78,6 +79,7 @@ describe('vguard-node CLI', () => {
       [['--http', '127.0.0.1:99999'], /port 99999 is out of range/],
       [['--http', 'nonsense'], /expected HOST:PORT/],
       [['--k-backups', 'x'], /--k-backups.*expected an integer/],
+      [['--member-idle', '5'], /--member-idle/],
       [['--network', 'bad name'], /network: .*"bad name"/],
       [['--listen', 'not-a-multiaddr'], /not a multiaddr/]
     ])('bad value %j exits 2 with a one-line message', async (bad, message) => {

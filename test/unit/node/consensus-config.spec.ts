@@ -9,7 +9,7 @@ describe('node - consensus config', () => {
       expect(config.readQuorum).toBe(defaultReadQuorum(n))
     }
     const config = resolveConfig({ dataDir: '/tmp/x' })
-    expect(config).toMatchObject({ boothSize: 4, readQuorum: 2, priority: 0, commitTimeout: 10_000 })
+    expect(config).toMatchObject({ boothSize: 4, readQuorum: 2, priority: 0, commitTimeout: 10_000, memberChains: 256, memberIdle: 60_000 })
   })
 
   it.each([
@@ -18,7 +18,9 @@ describe('node - consensus config', () => {
     [{ boothSize: 4, readQuorum: 5 }, /readQuorum/],
     [{ readQuorum: 0 }, /readQuorum/],
     [{ commitTimeout: 0 }, /commitTimeout/],
-    [{ priority: 1.5 }, /priority/]
+    [{ priority: 1.5 }, /priority/],
+    [{ memberChains: -1 }, /memberChains/],
+    [{ memberIdle: 10 }, /memberIdle/]
   ])('refuses %j at start with a ConfigError', (bad, message) => {
     expect(() => resolveConfig({ dataDir: '/tmp/x', ...bad })).toThrow(ConfigError)
     expect(() => resolveConfig({ dataDir: '/tmp/x', ...bad })).toThrow(message)

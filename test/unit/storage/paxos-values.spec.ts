@@ -106,6 +106,38 @@ describe('storage - consensus value log', () => {
     expect(await segmentFiles(dir)).toEqual([])
   })
 
+  it('release() after a retiring compaction deletes the segment being written and the chain\'s directory; with live values it keeps them', async () => {
+    const { dir, store } = await open()
+    const reference = new MemoryPaxosStorage()
+    let s = store.storage(CHAIN)
+    await saveBoth(s, reference, { hardState: hard(), entries: [] })
+    for (let slot = 1; slot <= 3; slot++) await saveBoth(s, reference, { entries: [entry(slot, 3 * 1024, slot, { decided: true })] })
+    // slot 4 accepted, undecided: a vote a returning proposer needs
+    await saveBoth(s, reference, { hardState: hard({ commit: 3 }), entries: [entry(4, 3 * 1024, 4)] })
+    expect(await segmentFiles(dir)).toEqual(['0000000000000001.seg', '0000000000000002.seg'])
+    await saveBoth(s, reference, { hardState: hard({ commit: 3, compacted: 3 }), entries: [], compactTo: 3 })
+    // segment 2 (slots 3, 4) is being written to and slot 4 lives in it
+    await store.release(CHAIN)
+    expect(await segmentFiles(dir)).toEqual(['0000000000000002.seg'])
+    s = store.storage(CHAIN)
+    expect(await s.load()).toEqual(await reference.load())
+
+    // slot 4 decided and compacted too: nothing points into the log, which goes whole
+    await saveBoth(s, reference, { hardState: hard({ commit: 4, compacted: 4 }), entries: [], compactTo: 4 })
+    await saveBoth(s, reference, { entries: [entry(5, 3 * 1024, 5, { decided: true })] })
+    await saveBoth(s, reference, { hardState: hard({ commit: 5, compacted: 5 }), entries: [], compactTo: 5 })
+    // (segment 2 emptied went at once: it was not being written to; numbering starts over in an empty log)
+    expect(await segmentFiles(dir)).toEqual(['0000000000000001.seg'])
+    await store.release(CHAIN)
+    expect(await readdir(join(dir, PAXOS_VALUES_DIR))).toEqual([])
+    // the state (promise, commit) stays, and the log works on
+    s = store.storage(CHAIN)
+    expect(await s.load()).toEqual(await reference.load())
+    expect(await s.hardState()).toEqual(hard({ commit: 5, compacted: 5 }))
+    await saveBoth(s, reference, { entries: [entry(6, 3 * 1024, 6)] })
+    expect(await segmentFiles(dir)).toEqual(['0000000000000001.seg'])
+  })
+
   it('writes and syncs a value before the batch that points to it; the batch that drops a segment is synced', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vguard-paxos-values-'))
     dirs.push(dir)
