@@ -39,6 +39,19 @@ function positive (value: number | undefined, fallback: number, name: string): n
   return v
 }
 
+/** A copy of an elected chain's candidate list, checked. */
+export function validateCandidates (list: readonly Candidate[]): Candidate[] {
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new PaxosConfigError('election.candidates must list at least one candidate')
+  }
+  for (const c of list) {
+    if (typeof c?.id !== 'string' || c.id.length === 0 || !Number.isFinite(c.priority)) {
+      throw new PaxosConfigError('each candidate needs an id and a finite priority')
+    }
+  }
+  return list.map(c => ({ id: c.id, priority: c.priority }))
+}
+
 export function settings (config: PaxosConfig): Settings {
   if (typeof config.id !== 'string' || config.id.length === 0) {
     throw new PaxosConfigError('id must be a peer id')
@@ -59,15 +72,7 @@ export function settings (config: PaxosConfig): Settings {
       throw new PaxosConfigError('election.proposer must be a peer id')
     }
   } else if (election?.mode === 'elected') {
-    if (!Array.isArray(election.candidates) || election.candidates.length === 0) {
-      throw new PaxosConfigError('election.candidates must list at least one candidate')
-    }
-    for (const c of election.candidates) {
-      if (typeof c?.id !== 'string' || c.id.length === 0 || !Number.isFinite(c.priority)) {
-        throw new PaxosConfigError('each candidate needs an id and a finite priority')
-      }
-    }
-    candidates = election.candidates.map(c => ({ id: c.id, priority: c.priority }))
+    candidates = validateCandidates(election.candidates)
   } else {
     throw new PaxosConfigError('election.mode must be fixed or elected')
   }

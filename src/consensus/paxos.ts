@@ -22,7 +22,7 @@ import {
   DuplicateProposalError, ElectionDisabledError, InvalidMessageError, InvalidProposalError, NotLeaderError,
   PaxosConfigError, ProposalDroppedError, ReadyStateError
 } from './errors.ts'
-import { settings } from './config.ts'
+import { settings, validateCandidates } from './config.ts'
 import { PaxosLog } from './log.ts'
 import { LeaderReads } from './reads.ts'
 import { Campaign, Leadership } from './proposer.ts'
@@ -32,7 +32,7 @@ import { MAX_ID_LENGTH, validateMessage, validateProposal } from './validate.ts'
 import type { Settings } from './config.ts'
 import type { ProposerContext } from './proposer.ts'
 import type {
-  Ballot, Decided, DroppedProposal, HardState, Message, PaxosConfig, PaxosStatus,
+  Ballot, Candidate, Decided, DroppedProposal, HardState, Message, PaxosConfig, PaxosStatus,
   PersistedState, Proposal, Ready, Role, SnapshotRequest
 } from './types.ts'
 
@@ -42,7 +42,7 @@ export function createPaxos (config: PaxosConfig, persisted?: PersistedState): P
 }
 
 export class Paxos {
-  private readonly s: Settings
+  private s: Settings
   private readonly log: PaxosLog
   private readonly acceptor: Acceptor
   private readonly ctx: ProposerContext
@@ -318,6 +318,27 @@ export class Paxos {
     }
     this.outstanding = undefined
     this.applied = this.handedOut
+  }
+
+  /**
+   * An elected chain's candidates changed (a vehicle joined or left, or
+   * changed its priority). Safety never rests on them — ballots do — only
+   * whose prepares and accepts are heard, whom a leader heartbeats and how
+   * long each waits before campaigning. So they change in place: a leader
+   * keeps leading and a follower keeps its leader (rebuilding the state
+   * machine here used to cost an election per joining vehicle).
+   *
+   * @throws PaxosConfigError on a fixed-proposer chain or a bad list (nothing changes)
+   */
+  setCandidates (candidates: readonly Candidate[]): void {
+    if (this.s.mode !== 'elected') {
+      throw new PaxosConfigError('a chain with a fixed proposer has no candidates')
+    }
+    const next = validateCandidates(candidates)
+    const rank = rankOf(this.s.candidates, this.s.id)
+    this.s = { ...this.s, candidates: next }
+    // a new rank waits its own time: with a better candidate new in the list, the old countdown would campaign before it
+    if (this.role !== 'leader' && rankOf(next, this.s.id) !== rank) this.timeout = this.newTimeout()
   }
 
   /**

@@ -72,15 +72,6 @@ export class LeaderReadWaiters {
     }
   }
 
-  /** The state machine that was to confirm them is gone: every unconfirmed read fails with `err`. */
-  rejectUnconfirmed (err: Error): void {
-    for (const [ctx, w] of this.waiting) {
-      if (w.index != null) continue
-      this.waiting.delete(ctx)
-      w.reject(err)
-    }
-  }
-
   rejectAll (err: Error): void {
     for (const w of this.waiting.values()) w.reject(err)
     this.waiting.clear()

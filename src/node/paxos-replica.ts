@@ -21,7 +21,7 @@
  * recognised by its hash.
  */
 import type { Logger } from '@libp2p/interface'
-import { createPaxos, quorumSize } from '../consensus/index.ts'
+import { createPaxos, PaxosConfigError, quorumSize } from '../consensus/index.ts'
 import type {
   Candidate, Decided, DroppedProposal, ElectionConfig, Message, Paxos, PaxosConfig, PaxosStatus, PersistedState, Ready, SnapshotRequest
 } from '../consensus/index.ts'
@@ -65,8 +65,6 @@ interface PendingWrite {
   deadline: number
   waitForReplication: boolean
   settled: boolean
-  /** Handed to the state machine once: it may be in an acceptor's log, and decided yet. */
-  proposed?: boolean
   resolve: (r: CommitResult) => void
   reject: (err: Error) => void
 }
@@ -167,9 +165,7 @@ export class ChainReplica {
   readonly kind: ReplicaKind
   private readonly d: ReplicaDeps
   private setup: ReplicaSetup
-  private paxos: Paxos
-  /** Who may lead, as the running state machine was built with (setup.election may be newer, waiting to be applied). */
-  private election: ElectionConfig
+  private readonly paxos: Paxos
   private cursor: Cursor
   private compactPoint?: Cursor
   /** Cursors after recent DATA slots: where the chain stood at a slot we may compact to. */
@@ -179,7 +175,6 @@ export class ChainReplica {
   private readonly snapshotPoints = new Map<string, SnapshotPoint>()
   private boothTarget?: string[]
   private boothCheckDue = false
-  private setupDirty = false
   private seq = 0
   private readonly nonce: string
   private readonly reads: LeaderReadWaiters
@@ -205,7 +200,6 @@ export class ChainReplica {
     this.chainId = d.chainId
     this.kind = d.kind
     this.setup = setup
-    this.election = setup.election
     this.paxos = paxos
     this.cursor = cursor
     this.compactPoint = compactPoint
@@ -295,11 +289,12 @@ export class ChainReplica {
     this.kick()
   }
 
-  /** Shared chain: the known candidates changed (hellos); applied when it does not disturb a leadership. */
+  /** Shared chain: the known candidates changed (hellos), in place — a leader keeps leading (Paxos.setCandidates). */
   updateElection (election: ElectionConfig): void {
     if (JSON.stringify(election) === JSON.stringify(this.setup.election)) return
+    if (election.mode !== 'elected') throw new PaxosConfigError(`chain ${this.chainId}: only an elected chain's candidates change`)
+    this.paxos.setCandidates(election.candidates)
     this.setup = { ...this.setup, election }
-    this.setupDirty = true
     this.kick()
   }
 
@@ -447,7 +442,8 @@ export class ChainReplica {
 
   /** The vehicles this replica accepts as the chain's leader now (it drops prepares and accepts from anyone else). */
   candidates (): string[] {
-    return this.election.mode === 'fixed' ? [this.election.proposer] : this.election.candidates.map(c => c.id)
+    const election = this.setup.election
+    return election.mode === 'fixed' ? [election.proposer] : election.candidates.map(c => c.id)
   }
 
   isLeader (): boolean {
@@ -533,7 +529,6 @@ export class ChainReplica {
   private async drain (): Promise<void> {
     while (!this.closed) {
       this.again = false
-      if (this.setupDirty && (this.paxos.status().role !== 'leader' || this.outstanding.size === 0)) await this.recreate()
       this.pump()
       const rd = this.paxos.ready()
       if (rd == null) return
@@ -592,20 +587,6 @@ export class ChainReplica {
         this.d.log.error('%s: applying decided blocks failed: %e', this.chainId, err)
       })
       .finally(() => { this.applying = undefined })
-  }
-
-  /** Rebuilds the state machine from what it persisted (new candidates for the shared chain). */
-  private async recreate (): Promise<void> {
-    this.setupDirty = false
-    await this.applying
-    const persisted = await this.d.storage.load()
-    this.election = this.setup.election
-    this.paxos = createPaxos(ChainReplica.config(this.d, this.setup, persisted, this.cursor), persisted)
-    this.boothTarget = undefined
-    this.reads.rejectUnconfirmed(new NotProposerError(`leader read of ${this.chainId} interrupted: consensus restarted with new candidates`))
-    // proposals the old instance held were dropped with it: put their writes back
-    for (const o of [...this.outstanding.values()].reverse()) this.buffer.unshift(...o.writes.filter(w => !w.settled))
-    this.outstanding.clear()
   }
 
   private settleReads (rd: Ready): void {
@@ -674,18 +655,13 @@ export class ChainReplica {
    * lost the lead (a candidate of higher rank took over). They are the new
    * leader's to order: the caller forwards them there at once (never proposed,
    * so nothing can commit twice), instead of waiting here for their deadline.
-   * Writes an earlier state machine proposed (put back by recreate) stay: their
-   * value may be decided yet, and a second attempt could commit them twice.
+   * (A shared chain's proposed writes never come back to the buffer: a
+   * dropped proposal fails them, see onDropped.)
    */
   private redirectBuffered (leader: string | undefined): void {
-    if (!this.buffer.some(w => w.proposed !== true)) return
+    if (this.buffer.length === 0) return
     const err = new NotProposerError(`no longer the leader of ${this.chainId}${leader != null && leader !== this.d.self ? `; ${leader} is` : ''}`, leader === this.d.self ? undefined : leader)
-    const kept: PendingWrite[] = []
-    for (const w of this.buffer.splice(0)) {
-      if (w.proposed === true) kept.push(w)
-      else this.settle(w, err)
-    }
-    this.buffer.push(...kept)
+    for (const w of this.buffer.splice(0)) this.settle(w, err)
   }
 
   /** Proposes the next batch; returns its payload bytes (0: nothing proposed). */
@@ -724,7 +700,6 @@ export class ChainReplica {
       this.d.log.trace('%s: proposal deferred: %s', this.chainId, (err as Error).message)
       return 0
     }
-    for (const w of writes) w.proposed = true
     this.outstanding.set(id, { writes })
     return bytes
   }

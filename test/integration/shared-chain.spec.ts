@@ -124,4 +124,36 @@ describe('consensus - shared chain', () => {
       for (const a of acked) expect((await n.chains.get('shared', a.key))?.value, `${a.key} on ${n.peerId.toString()}`).toEqual(utf8.encode(a.key.slice(1).replace('/w', ':')))
     }
   })
+
+  it('a vehicle that joins below the leader costs no election: the leader keeps its ballot and its followers, and writes go on', async () => {
+    const first = await cluster.create({ priority: 5 })
+    await first.start()
+    const bootstrap = [first.multiaddrs[0].toString()]
+    const rest = await Promise.all([1, 0].map(async (priority) => await cluster.create({ bootstrap, priority })))
+    await Promise.all(rest.map(async n => { await n.start() }))
+    const nodes = [first, ...rest]
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 nodes connected' })
+    const best = first.peerId.toString()
+    await waitFor(() => nodes.every(n => leaderOf(n) === best), { timeout: 30_000, message: 'every node follows the priority-5 leader' })
+    await first.put('before', utf8.encode('1'), { chainId: 'shared' })
+    const ballot = first.consensus.driver.shared()?.status().ballot
+    // sampled on every tick: an election would show as a moment without a leader
+    const roles = new Set<string>()
+    const sample = setInterval(() => { for (const n of nodes) roles.add(`${n === first ? 'leader' : 'follower'}:${n.consensus.driver.shared()?.status().role}:${leaderOf(n)}`) }, 10)
+    try {
+      const joiner = await cluster.create({ bootstrap, priority: 0 })
+      await joiner.start()
+      const all = [...nodes, joiner]
+      await waitFor(() => fullyConnected(all), { timeout: 30_000, message: '4 nodes connected' })
+      // every hello arrived: each node lists the joiner as a candidate
+      await waitFor(() => nodes.every(n => n.consensus.driver.sharedCandidates?.includes(joiner.peerId.toString()) === true), { message: 'the joiner is a candidate everywhere' })
+      const r = await joiner.put('after', utf8.encode('2'), { chainId: 'shared' })
+      await waitFor(() => leaderOf(joiner) === best, { message: 'the joiner follows the leader' })
+      expect(r.height).toBeGreaterThan(1)
+    } finally {
+      clearInterval(sample)
+    }
+    expect(first.consensus.driver.shared()?.status().ballot).toEqual(ballot)
+    expect([...roles].sort()).toEqual([`follower:follower:${best}`, `leader:leader:${best}`])
+  })
 })

@@ -174,6 +174,34 @@ describe('consensus - Paxos API', () => {
     expect(() => { elected.campaign() }).toThrow(ElectionDisabledError)
   })
 
+  it('changes an elected chain\'s candidates in place: a leader keeps its ballot, a new candidate is heard, a bad list or a fixed chain is refused', () => {
+    const elected = (id: string, booth: string[]): Paxos => createPaxos(config({ id, booth, election: { mode: 'elected', candidates: [{ id: 'a', priority: 0 }] } }))
+    const a = elected('a', ['a'])
+    for (let i = 0; i < 30 && a.status().role !== 'leader'; i++) {
+      a.tick()
+      drain(a)
+    }
+    expect(a.status().role).toBe('leader')
+    const ballot = a.status().ballot
+    a.setCandidates([{ id: 'a', priority: 0 }, { id: 'b', priority: 5 }])
+    for (let i = 0; i < 30; i++) {
+      a.tick()
+      drain(a)
+    }
+    expect(a.status()).toMatchObject({ role: 'leader', ballot })
+    expect(() => { a.setCandidates([]) }).toThrow(PaxosConfigError)
+    expect(() => { a.setCandidates([{ id: '', priority: 0 }]) }).toThrow(PaxosConfigError)
+    expect(() => { leader().setCandidates([{ id: 'a', priority: 0 }]) }).toThrow(PaxosConfigError)
+
+    // a follower hears only candidates: b's heartbeat is refused until b is one
+    const f = elected('f', ['a', 'f'])
+    const heartbeat: Message = { type: 'heartbeat', from: 'b', to: 'f', ballot: { round: 1, proposer: 'b' }, commit: 0 }
+    expect(() => { f.step(heartbeat) }).toThrow(InvalidMessageError)
+    f.setCandidates([{ id: 'a', priority: 0 }, { id: 'b', priority: 0 }])
+    f.step(heartbeat)
+    expect(f.status().leader).toBe('b')
+  })
+
   it('enforces the Ready cycle', () => {
     const p = leader()
     p.propose({ id: 'x', data: new Uint8Array() })

@@ -13,7 +13,7 @@
  */
 import { compareBallots, createPaxos } from '../../../../src/consensus/index.ts'
 import type {
-  Decided, Entry, HardState, Message, Paxos, PaxosConfig, PersistedState, Persist, Value
+  Candidate, Decided, Entry, HardState, Message, Paxos, PaxosConfig, PersistedState, Persist, Value
 } from '../../../../src/consensus/index.ts'
 
 export class InvariantError extends Error {
@@ -280,6 +280,13 @@ export class Cluster {
   }
 
   /** Loses everything not persisted: the state machine and its undelivered output. */
+  /** New candidates for a node (its restarts keep them too). */
+  setCandidates (id: string, candidates: Candidate[]): void {
+    const n = this.node(id)
+    n.config = { ...n.config, election: { mode: 'elected', candidates } }
+    n.paxos?.setCandidates(candidates)
+  }
+
   crash (id: string): void {
     this.node(id).paxos = undefined
   }

@@ -24,7 +24,7 @@ export class ProgressError extends Error {
   }
 }
 
-type Action = 'deliver' | 'tick' | 'propose' | 'crash' | 'restart' | 'partition' | 'booth' | 'campaign' | 'compact'
+type Action = 'deliver' | 'tick' | 'propose' | 'crash' | 'restart' | 'partition' | 'booth' | 'campaign' | 'compact' | 'priorities'
 
 export interface SimulationOptions {
   /** Steps of the chaos phase. @default random in [150, 400] */
@@ -61,7 +61,7 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
   const electionTicks = rng.range(4, 10)
   const heartbeatTicks = rng.range(1, 2)
   const genesis = n === 3 || rng.chance(0.3) ? [...ids] : pickBooth(rng, ids, mode === 'fixed' ? proposer : undefined)
-  const candidates = ids.map(id => ({ id, priority: rng.int(3) }))
+  let candidates = ids.map(id => ({ id, priority: rng.int(3) }))
   // a node that may stay down while the cluster heals: booth changes leave it out
   const reserved = n >= 4 && rng.chance(0.4) ? rng.pick(ids.filter(id => !(mode === 'fixed' && id === proposer))) : undefined
   const boothIds = ids.filter(id => id !== reserved)
@@ -134,7 +134,9 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
     ['partition', rng.int(3)],
     ['booth', rng.chance(0.3) ? 5 + rng.int(10) : rng.int(3)],
     ['campaign', rng.int(6)],
-    ['compact', rng.int(2)]
+    ['compact', rng.int(2)],
+    // hellos with new priorities reach the nodes at different times: lists differ for a while
+    ['priorities', mode === 'elected' ? rng.int(3) : 0]
   ]
   const total = weights.reduce((sum, [, w]) => sum + w, 0)
   const midReadyCrash = rng.next() * 0.004
@@ -214,6 +216,12 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
         }
         break
       }
+      case 'priorities':
+        if (up.length > 0) {
+          const list = ids.map(id => ({ id, priority: rng.int(3) }))
+          for (const id of rng.chance(0.5) ? up : [rng.pick(up)]) cluster.setCandidates(id, list)
+        }
+        break
       case 'compact':
         if (up.length > 0) {
           const id = rng.pick(up)
@@ -237,6 +245,11 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
   // and then one that no booth needs for its majority (progress needs a
   // majority, not everyone)
   cluster.heal()
+  // the hellos arrive: every node, down ones too, ends with the same candidates
+  if (mode === 'elected') {
+    candidates = ids.map(id => ({ id, priority: rng.int(3) }))
+    for (const id of ids) cluster.setCandidates(id, candidates)
+  }
   const keepDown = reserved != null && isSpare(cluster, genesis, reserved) ? reserved : undefined
   const live = ids.filter(id => id !== keepDown)
   for (const id of ids) {
