@@ -16,6 +16,7 @@ import { openDatabase } from '../../../src/storage/database.ts'
 import type { NodeDatabase } from '../../../src/storage/database.ts'
 import { LevelChainStore, SEGMENTS_DIR } from '../../../src/storage/level.ts'
 import type { LevelChainStoreOptions } from '../../../src/storage/level.ts'
+import { dropOpenFiles } from '../../utils/chains.ts'
 
 const CHAIN = 'car'
 const OPTIONS: LevelChainStoreOptions = { inlineMax: 512, segmentMin: 512, segmentBytes: 16 * 1024 }
@@ -84,6 +85,7 @@ describe('storage - power cuts on payload segments', () => {
       }
       // the power cut: no clean close; each segment loses what was written after
       // the last flush, from a random point on (the page cache never reached the disk)
+      await dropOpenFiles(store)
       await database.close()
       for (const f of await segmentFiles(dir)) {
         const size = (await stat(f)).size
@@ -146,6 +148,7 @@ describe('storage - power cuts on payload segments', () => {
     // unsynced: overwrites 'old' (whose value is in the pruned block) and writes a new key
     const b3 = createBlock({ prev: tipOf(b2), proposer: 'p', timestamp: 1_003, transactions: [{ key: 'old', value: value(3) }, { key: 'new', value: value(4) }] })
     await store.append(b3, { sync: false })
+    await dropOpenFiles(store)
     await database.close()
     for (const f of await segmentFiles(dir)) {
       const size = (await stat(f)).size

@@ -14,6 +14,7 @@ import { openDatabase } from '../../../src/storage/database.ts'
 import type { NodeDatabase } from '../../../src/storage/database.ts'
 import { LevelChainStore, CHAINS_SUBLEVEL, SEGMENTS_DIR } from '../../../src/storage/level.ts'
 import type { LevelChainStoreOptions } from '../../../src/storage/level.ts'
+import { dropOpenFiles } from '../../utils/chains.ts'
 import { ChainKeys } from '../../../src/storage/keys.ts'
 import { ChainMeta } from '../../../src/storage/pb/store.ts'
 import { parseStored } from '../../../src/storage/records.ts'
@@ -44,6 +45,7 @@ describe('storage - LevelChainStore payload segments', () => {
   }
   /** Closes without the store's clean shutdown (no meta flush), as a crash would leave it. */
   const crash = async (): Promise<void> => {
+    await dropOpenFiles(store)
     await database?.close()
     store = undefined
     database = undefined
