@@ -77,7 +77,7 @@ function buildProgram (out: (line: string) => void, err: (line: string) => void)
     .addOption(new Option('--read-quorum <n>', 'Nr: holders a quorum read needs agreeing; Nr + Nw must exceed the booth size [default: booth size - majority + 1]').env('VGUARD_READ_QUORUM').argParser(parseInteger(1, 64)))
     .addOption(new Option('--commit-timeout <ms>', 'how long a write may take to commit before it fails (503)').env('VGUARD_COMMIT_TIMEOUT').argParser(parseInteger(1, 120_000)).default(DEFAULT_COMMIT_TIMEOUT))
     .addOption(new Option('--member-chains <n>', 'other vehicles\' booths this node serves at once (the quietest gives way to a new one)').env('VGUARD_MEMBER_CHAINS').argParser(parseInteger(0, 65_536)).default(DEFAULT_MEMBER_CHAINS))
-    .addOption(new Option('--member-idle <ms>', 'a booth member whose proposer stays silent this long drops the decided values it kept').env('VGUARD_MEMBER_IDLE').argParser(parseInteger(100, 24 * 3_600_000)).default(DEFAULT_MEMBER_IDLE))
+    .addOption(new Option('--member-idle <ms>', 'how long a vehicle that left is remembered: a booth member whose proposer is silent this long drops the values it kept; a vehicle disconnected this long stops being a shared-chain candidate').env('VGUARD_MEMBER_IDLE').argParser(parseInteger(100, 24 * 3_600_000)).default(DEFAULT_MEMBER_IDLE))
     .addOption(new Option('--allow <peer-id>', 'only these peers may take part, repeatable (comma-separated in the env var)').env('VGUARD_ALLOW').argParser((v: string, prev?: string[]) => [...(prev ?? []), ...v.split(',').map(s => s.trim()).filter(s => s !== '')]))
     .action(async (flags: StartFlags, command: Command) => {
       // commander treats a boolean flag's env var as set whatever its value:

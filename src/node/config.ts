@@ -25,7 +25,7 @@ export const DEFAULT_PRIORITY = 0
 export const DEFAULT_COMMIT_TIMEOUT = 10_000
 /** Other vehicles' booths this node serves at once (each holds consensus state in memory and ticks). */
 export const DEFAULT_MEMBER_CHAINS = 256
-/** A booth member whose proposer stays silent this long (ms) drops the decided values it kept and leaves memory. */
+/** How long (ms) a vehicle that left is remembered: as a booth's proposer (see memberIdle), as a shared-chain candidate. */
 export const DEFAULT_MEMBER_IDLE = 60_000
 
 /** Nw: Paxos decides a slot once a majority of its booth accepted it. */
@@ -92,9 +92,11 @@ export interface VGuardNodeOptions {
    */
   memberChains?: number
   /**
-   * A booth member whose proposer has been silent this long, in ms, forgets
-   * the decided values it kept for laggards and leaves memory; what it
-   * promised and accepted for undecided slots stays on disk. @default 60000
+   * How long a vehicle that left is remembered, in ms: a booth member whose
+   * proposer has been silent this long forgets the decided values it kept
+   * for laggards and leaves memory (what it promised and accepted for
+   * undecided slots stays on disk), and a vehicle disconnected this long
+   * stops being a candidate to lead the shared chain. @default 60000
    */
   memberIdle?: number
 }

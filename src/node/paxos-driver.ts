@@ -108,6 +108,8 @@ export class PaxosDriver {
   private readonly retiring = new Map<string, Promise<void>>()
   private sweep: Promise<void> = Promise.resolve()
   private readonly hellos = new Map<string, HelloInfo>()
+  /** Vehicles that disconnected, and when: after memberIdle their hello (and candidacy) is forgotten. */
+  private readonly departed = new Map<string, number>()
   private readonly permissioned?: PermissionedGenesis
   /** Connected members' ids, kept from peer events (and refreshed every second): read on every pump. */
   private members: string[] = []
@@ -223,7 +225,8 @@ export class PaxosDriver {
   sharedConflicts (): string[] {
     const mine = this.formation?.founder
     if (mine == null) return []
-    return [...this.hellos.entries()].filter(([, h]) => h.sharedGenesis !== '' && h.sharedGenesis !== mine).map(([id]) => id)
+    const connected = new Set(this.members)
+    return [...this.hellos.entries()].filter(([id, h]) => connected.has(id) && h.sharedGenesis !== '' && h.sharedGenesis !== mine).map(([id]) => id)
   }
 
   status (): ReplicaStatus[] {
@@ -381,6 +384,7 @@ export class PaxosDriver {
   private readonly onConnected = (evt: CustomEvent<{ peerId: string }>): void => {
     this.refreshMembers()
     this.stableSince = this.now()
+    this.departed.delete(evt.detail.peerId)
     this.transport.greet(evt.detail.peerId)
     this.shared()?.checkBooth()
   }
@@ -388,6 +392,7 @@ export class PaxosDriver {
   private readonly onDisconnected = (evt: CustomEvent<{ peerId: string }>): void => {
     this.refreshMembers()
     this.stableSince = this.now()
+    this.departed.set(evt.detail.peerId, this.now())
     this.transport.forget(evt.detail.peerId)
     this.shared()?.checkBooth()
   }
@@ -467,13 +472,35 @@ export class PaxosDriver {
     }
   }
 
+  /**
+   * Vehicles gone for memberIdle stop being shared-chain candidates (their
+   * hello is dropped; a new connection brings a new one): otherwise every
+   * vehicle ever met would rank in elections and be heartbeaten for good,
+   * and a node behind many departed ones would wait their ranks' delays
+   * before campaigning.
+   */
+  private forgetDeparted (): void {
+    const now = this.now()
+    const connected = new Set(this.members)
+    let changed = false
+    for (const [id, since] of this.departed) {
+      if (!connected.has(id) && now - since < this.c.memberIdle) continue
+      this.departed.delete(id)
+      if (!connected.has(id)) changed = this.hellos.delete(id) || changed
+    }
+    if (changed) this.shared()?.updateElection(this.sharedElection())
+  }
+
   // ------------------------------------------------------------ ticks
 
   private tick (): void {
     if (!this.running) return
     this.ticks++
     for (const r of this.replicas.values()) r.tick()
-    if (this.ticks % 20 === 10) this.retireQuiet()
+    if (this.ticks % 20 === 10) {
+      this.retireQuiet()
+      this.forgetDeparted()
+    }
     if (this.ticks % 10 === 0) void this.formShared().catch((err: Error) => { this.log.error('shared chain formation: %e', err) })
     if (this.ticks % 20 === 0) {
       this.refreshMembers()

@@ -156,4 +156,27 @@ describe('consensus - shared chain', () => {
     expect(first.consensus.driver.shared()?.status().ballot).toEqual(ballot)
     expect([...roles].sort()).toEqual([`follower:follower:${best}`, `leader:leader:${best}`])
   })
+
+  it('a vehicle gone for memberIdle stops being a candidate everywhere; the leader keeps leading', async () => {
+    const first = await cluster.create({ priority: 5, memberIdle: 1_000 })
+    await first.start()
+    const bootstrap = [first.multiaddrs[0].toString()]
+    const rest = await Promise.all([1, 0].map(async (priority) => await cluster.create({ bootstrap, priority, memberIdle: 1_000 })))
+    await Promise.all(rest.map(async n => { await n.start() }))
+    const nodes = [first, ...rest]
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 nodes connected' })
+    const best = first.peerId.toString()
+    await waitFor(() => nodes.every(n => leaderOf(n) === best && n.consensus.driver.sharedCandidates?.length === 3), { timeout: 30_000, message: 'every node follows the priority-5 leader and knows 3 candidates' })
+    await first.put('before', utf8.encode('1'), { chainId: 'shared' })
+    const ballot = first.consensus.driver.shared()?.status().ballot
+    const gone = rest[1]
+    const goneId = gone.peerId.toString()
+    await cluster.stopNode(gone)
+    const left = [first, rest[0]]
+    await waitFor(() => left.every(n => n.consensus.driver.sharedCandidates?.includes(goneId) === false), { timeout: 15_000, message: 'the departed vehicle forgotten as a candidate' })
+    expect(left.map(n => n.consensus.driver.sharedCandidates?.length)).toEqual([2, 2])
+    expect(first.consensus.driver.shared()?.status()).toMatchObject({ role: 'leader', ballot })
+    const r = await rest[0].put('after', utf8.encode('2'), { chainId: 'shared' })
+    expect(r.height).toBeGreaterThan(1)
+  })
 })
