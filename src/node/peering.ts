@@ -20,6 +20,7 @@ import { PeerExchange } from '../protocols/peer-exchange/index.ts'
 import type { CapacityHint } from '../protocols/peer-exchange/index.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { Liveness } from './liveness.ts'
+import { LOST_MEMBER_FORGET_AFTER, LostMembers } from './lost-members.ts'
 
 /**
  * How long the larger peer id waits for the smaller one to dial before dialling
@@ -74,6 +75,8 @@ export class Peering {
   private readonly discovered = new Map<string, number>()
   private readonly connected = new Set<string>()
   private readonly dialing = new Set<string>()
+  /** Members we lost: when to redial each, and when to forget it. */
+  private readonly lost: LostMembers
   private readonly reconnectInterval: number
   private readonly log: Logger
   private timer?: ReturnType<typeof setInterval>
@@ -91,6 +94,7 @@ export class Peering {
     this.bootstrap = init.bootstrap
     this.allowed = init.allowedPeers != null ? new Set(init.allowedPeers) : undefined
     this.reconnectInterval = init.reconnectInterval
+    this.lost = new LostMembers(init.reconnectInterval)
     this.log = init.logger.forComponent('vguard:peering')
     this.exchange = new PeerExchange({
       libp2p: init.libp2p,
@@ -276,6 +280,7 @@ export class Peering {
       return
     }
     this.members.add(id)
+    this.lost.found(id)
     this.discovered.delete(id)
     void this.libp2p.peerStore.merge(peerId, { tags: { [KEEP_ALIVE]: { value: 1 } } }).catch(() => {})
     if (!this.connected.has(id)) {
@@ -331,11 +336,21 @@ export class Peering {
 
   private readonly maintain = (): void => {
     this.dialBootstrap()
+    const now = Date.now()
     for (const id of this.members) {
       const peerId = peerIdFromString(id)
-      if (this.libp2p.getConnections(peerId).length === 0) this.dial(peerId)
+      if (this.libp2p.getConnections(peerId).length > 0) {
+        this.lost.found(id)
+        continue
+      }
+      const step = this.lost.step(id, now)
+      if (step === 'dial') this.dial(peerId)
+      if (step === 'forget') {
+        this.log('forgetting %s: unreachable for %d min', id, Math.round(LOST_MEMBER_FORGET_AFTER / 60_000))
+        this.members.delete(id)
+        this.capacities.delete(id)
+      }
     }
-    const now = Date.now()
     for (const [id, since] of this.discovered) {
       if (now - since > DISCOVERED_RETRY_WINDOW) {
         this.discovered.delete(id)
