@@ -7,7 +7,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
-import type { VGuardNode } from '../../src/node/index.ts'
+import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
 import { toHex } from '../../src/chain/index.ts'
 
 const utf8 = new TextEncoder()
@@ -24,18 +24,25 @@ async function sameBlocks (nodes: VGuardNode[], height: number): Promise<void> {
   }
 }
 
+/** Started nodes with these priorities, the first the others' bootstrap, fully connected. */
+async function prioritySwarm (cluster: TestCluster, priorities: number[], overrides: Partial<VGuardNodeOptions> = {}): Promise<VGuardNode[]> {
+  const first = await cluster.create({ priority: priorities[0], ...overrides })
+  await first.start()
+  const bootstrap = [first.multiaddrs[0].toString()]
+  const rest = await Promise.all(priorities.slice(1).map(async (priority) => await cluster.create({ bootstrap, priority, ...overrides })))
+  await Promise.all(rest.map(async n => { await n.start() }))
+  const nodes = [first, ...rest]
+  await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: `${nodes.length} nodes connected` })
+  return nodes
+}
+
 describe('consensus - shared chain', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
 
   it('is founded once, led by the highest priority, written from every vehicle; a new leader takes over when the leader stops', async () => {
-    const first = await cluster.create({ priority: 1 })
-    await first.start()
-    const bootstrap = [first.multiaddrs[0].toString()]
-    const rest = await Promise.all([5, 3, 0, 0].map(async (priority) => await cluster.create({ bootstrap, priority })))
-    await Promise.all(rest.map(async n => { await n.start() }))
-    const nodes = [first, ...rest]
-    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '5 nodes connected' })
+    const nodes = await prioritySwarm(cluster, [1, 5, 3, 0, 0])
+    const rest = nodes.slice(1)
     const best = rest[0].peerId.toString()
     await waitFor(() => nodes.every(n => leaderOf(n) === best), { timeout: 30_000, message: 'every node follows the priority-5 leader' })
     const founders = new Set(nodes.map(n => n.consensus.driver.sharedFounder))
@@ -88,13 +95,9 @@ describe('consensus - shared chain', () => {
   })
 
   it('a vehicle that outranks the leader takes over when it joins (Bully); no acknowledged write is lost meanwhile', async () => {
-    const first = await cluster.create({ priority: 0 })
-    await first.start()
+    const nodes = await prioritySwarm(cluster, [0, 0, 0])
+    const [first] = nodes
     const bootstrap = [first.multiaddrs[0].toString()]
-    const others = await Promise.all([0, 0].map(async (priority) => await cluster.create({ bootstrap, priority })))
-    await Promise.all(others.map(async n => { await n.start() }))
-    const nodes = [first, ...others]
-    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 nodes connected' })
     await waitFor(() => { const l = leaderOf(first); return l != null && nodes.every(n => leaderOf(n) === l) }, { timeout: 30_000, message: 'one leader for the three' })
     const before = await first.put('before', utf8.encode('1'), { chainId: 'shared' })
 
@@ -126,13 +129,9 @@ describe('consensus - shared chain', () => {
   })
 
   it('a vehicle that joins below the leader costs no election: the leader keeps its ballot and its followers, and writes go on', async () => {
-    const first = await cluster.create({ priority: 5 })
-    await first.start()
+    const nodes = await prioritySwarm(cluster, [5, 1, 0])
+    const [first] = nodes
     const bootstrap = [first.multiaddrs[0].toString()]
-    const rest = await Promise.all([1, 0].map(async (priority) => await cluster.create({ bootstrap, priority })))
-    await Promise.all(rest.map(async n => { await n.start() }))
-    const nodes = [first, ...rest]
-    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 nodes connected' })
     const best = first.peerId.toString()
     await waitFor(() => nodes.every(n => leaderOf(n) === best), { timeout: 30_000, message: 'every node follows the priority-5 leader' })
     await first.put('before', utf8.encode('1'), { chainId: 'shared' })
@@ -158,13 +157,8 @@ describe('consensus - shared chain', () => {
   })
 
   it('a vehicle gone for memberIdle stops being a candidate everywhere; the leader keeps leading', async () => {
-    const first = await cluster.create({ priority: 5, memberIdle: 1_000 })
-    await first.start()
-    const bootstrap = [first.multiaddrs[0].toString()]
-    const rest = await Promise.all([1, 0].map(async (priority) => await cluster.create({ bootstrap, priority, memberIdle: 1_000 })))
-    await Promise.all(rest.map(async n => { await n.start() }))
-    const nodes = [first, ...rest]
-    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 nodes connected' })
+    const nodes = await prioritySwarm(cluster, [5, 1, 0], { memberIdle: 1_000 })
+    const [first, ...rest] = nodes
     const best = first.peerId.toString()
     await waitFor(() => nodes.every(n => leaderOf(n) === best && n.consensus.driver.sharedCandidates?.length === 3), { timeout: 30_000, message: 'every node follows the priority-5 leader and knows 3 candidates' })
     await first.put('before', utf8.encode('1'), { chainId: 'shared' })
