@@ -36,7 +36,17 @@ export const PAXOS_TIMING = {
   /** Applied slots piled up before the consensus log is compacted … */
   compactEvery: 256,
   /** … keeping this many behind the applied point for laggards (no snapshot needed). */
-  compactKeep: 64
+  compactKeep: 64,
+  /**
+   * A booth member of another vehicle's chain keeps far less: it holds no
+   * copy of the chain (that is the owner's and its k backups'), nobody
+   * catches up from it but that owner, and the owner never needs its
+   * decided values (it decides a slot only after its own acceptance is
+   * durable). What it keeps is temporary storage, so it is compacted every
+   * 32 applied slots down to the last 8 (two windows, a margin).
+   */
+  memberCompactEvery: 32,
+  memberCompactKeep: 8
 } as const
 
 /** Id of the network's shared chain. */

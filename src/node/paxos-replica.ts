@@ -902,7 +902,7 @@ export class ChainReplica {
   private async maybeCompact (): Promise<void> {
     const st = this.paxos.status()
     if (this.kind === 'member') {
-      if (st.applied - st.compacted > PAXOS_TIMING.compactEvery) this.paxos.compact(st.applied - PAXOS_TIMING.compactKeep)
+      if (st.applied - st.compacted > PAXOS_TIMING.memberCompactEvery) this.paxos.compact(st.applied - PAXOS_TIMING.memberCompactKeep)
       return
     }
     const target = Math.min(this.cursor.slot, st.applied) - PAXOS_TIMING.compactKeep

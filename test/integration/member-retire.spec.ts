@@ -18,6 +18,7 @@ import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
 import { PAXOS_VALUES_DIR, valueLogDir } from '../../src/storage/paxos-values.ts'
 import { LevelPaxosStore } from '../../src/storage/paxos-store.ts'
 import { openDatabase } from '../../src/storage/database.ts'
+import { PAXOS_TIMING } from '../../src/node/paxos-constants.ts'
 
 const utf8 = new TextEncoder()
 /** Above the value log's 64 KiB threshold: the member keeps it in a segment file. */
@@ -123,6 +124,26 @@ describe('consensus - booth members retire', () => {
       const hs = await new LevelPaxosStore(db).storage(p1id).hardState()
       expect(hs?.commit).toBeGreaterThan(0)
       expect(hs?.promised.proposer).toBe(p1id)
+    } finally {
+      await db.close()
+    }
+  })
+
+  it('a member of a live booth keeps only the last few decided values: it holds no copy of the chain', async () => {
+    const xDir = await cluster.tempDir()
+    const x = await cluster.create({ dataDir: xDir, kBackups: 0 })
+    await x.start()
+    const p1 = await vehicle(x)
+    const p1id = p1.peerId.toString()
+    for (let i = 0; i < 120; i++) await commitWithX(p1, x, `k${i}`, utf8.encode(String(i)))
+    expect(memberChains(x)).toEqual([p1id])
+    await cluster.stopNode(x)
+    const db = await openDatabase(xDir)
+    try {
+      const state = await new LevelPaxosStore(db).storage(p1id).load()
+      // compacted every memberCompactEvery slots down to memberCompactKeep, plus what is in flight
+      expect(state?.hardState.compacted).toBeGreaterThan(0)
+      expect(state?.entries.length).toBeLessThanOrEqual(PAXOS_TIMING.memberCompactEvery + PAXOS_TIMING.memberCompactKeep + PAXOS_TIMING.window)
     } finally {
       await db.close()
     }
