@@ -1001,7 +1001,8 @@ export class Paxos {
     for (const e of entries) {
       e.booth.forEach(m => members.add(m))
     }
-    for (const to of this.peers()) {
+    const audience = this.peers()
+    for (const to of audience) {
       if (members.has(to)) {
         if (this.s.announceToBooth) {
           this.send({ type: 'heartbeat', from: this.s.id, to, ballot: lead.ballot, commit: this.log.commit })
@@ -1010,6 +1011,26 @@ export class Paxos {
         this.send({ type: 'decided', from: this.s.id, to, entries, commit: this.log.commit })
       }
     }
+    this.farewell(lead, new Set(audience))
     lead.announced = this.log.commit
+  }
+
+  /**
+   * The members of a booth whose last slot the commit just passed, and that
+   * the next booth left out, hear that commit once: peers() stops reaching
+   * them from here on, and without it they would hold their last votes
+   * undecided for good (a vehicle's booth member retires by dropping
+   * decided values only). The commit it carries stops at that booth's last
+   * slot, so they do not fetch the next booth's values.
+   */
+  private farewell (lead: Leadership, audience: Set<string>): void {
+    const epochs = this.log.epochs
+    for (let i = 0; i + 1 < epochs.length; i++) {
+      const last = epochs[i + 1].slot - 1
+      if (last <= lead.announced || last > this.log.commit) continue
+      for (const to of epochs[i].members) {
+        if (to !== this.s.id && !audience.has(to)) this.send({ type: 'heartbeat', from: this.s.id, to, ballot: lead.ballot, commit: last })
+      }
+    }
   }
 }

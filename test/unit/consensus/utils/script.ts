@@ -9,7 +9,7 @@
  * Message filters are key=value pairs among from, to, type, slot.
  *
  *   cluster ids=1,2,3 [booth=1,2,3] [proposer=1 | priorities=1:3,2:2,3:1]
- *           [learners=4] [window=2] [inflight=2] [election=10] [heartbeat=1]
+ *           [learners=4] [window=2] [inflight=2] [election=10] [heartbeat=1] [announce=false]
  *   campaign 1                 tick 1 [n]              tick-all [n]
  *   propose 1 a                fails NotLeaderError propose 2 a   (any command)
  *   change-booth 1 1,2,4       compact 2 3
@@ -259,7 +259,9 @@ export class Scenario {
       // deterministic jitter: scenarios need exact timing
       random: () => 0,
       window: int(args.get('window'), 4),
-      maxInflight: int(args.get('inflight'), int(args.get('window'), 4))
+      maxInflight: int(args.get('inflight'), int(args.get('window'), 4)),
+      // announce=false: members learn commits from accepts and heartbeats only (a vehicle's own chain)
+      announceToBooth: args.get('announce') !== 'false'
     }))
     this.cluster = new Cluster({ configs })
     this.cluster.processAll()
