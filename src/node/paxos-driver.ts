@@ -17,12 +17,8 @@
  *   asks us to take part (prepare, accept, heartbeat), up to `memberChains`
  *   at once.
  *
- * Member replicas do not pile up over a vehicle's life on the road: one
- * whose proposer has been silent for `memberIdle` is retired (its decided
- * values dropped, its replica closed: ChainReplica.retire), at the limit the
- * quietest one gives way to a new vehicle, and what a previous run left is
- * retired after start. A retired chain's promise and undecided entries stay
- * on disk; its proposer's next message reopens it from there.
+ * Member replicas do not pile up over a vehicle's life on the road: the
+ * quiet ones are retired (member-retirement.ts).
  */
 import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -40,7 +36,8 @@ import { ChainReplica } from './paxos-replica.ts'
 import type { ReplicaDeps, ReplicaKind, ReplicaStatus } from './paxos-replica.ts'
 import { formationStep, permissionedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
 import type { PermissionedGenesis } from './shared-formation.ts'
-import { FORMATION_DELAY, MEMBER_EVICT_SILENCE, SHARED_CHAIN, TICK_MS } from './paxos-constants.ts'
+import { FORMATION_DELAY, SHARED_CHAIN, TICK_MS } from './paxos-constants.ts'
+import { MemberRetirement } from './member-retirement.ts'
 import { ConsensusStoppedError } from './consensus-errors.ts'
 
 export interface PaxosDriverComponents {
@@ -102,10 +99,7 @@ export class PaxosDriver {
   private readonly replicas = new Map<string, ChainReplica>()
   private readonly opening = new Map<string, Promise<ChainReplica>>()
   private readonly early = new Map<string, ChainMessage[]>()
-  /** When each other vehicle's chain last heard from its proposer (ms). */
-  private readonly heard = new Map<string, number>()
-  /** Member replicas being retired: opening one again waits for that. */
-  private readonly retiring = new Map<string, Promise<void>>()
+  private readonly retirement: MemberRetirement
   private sweep: Promise<void> = Promise.resolve()
   private readonly hellos = new Map<string, HelloInfo>()
   /** Vehicles that disconnected, and when: after memberIdle their hello (and candidacy) is forgotten. */
@@ -125,6 +119,18 @@ export class PaxosDriver {
     this.self = components.libp2p.peerId.toString()
     this.store = new LevelPaxosStore(components.database)
     this.formationDb = components.database.sublevel('consensus')
+    this.retirement = new MemberRetirement({
+      self: this.self,
+      replicas: this.replicas,
+      opening: this.opening,
+      store: this.store,
+      openMember: async (chainId) => await this.openReplica(chainId, 'member'),
+      limit: components.memberChains,
+      idle: components.memberIdle,
+      now: () => this.now(),
+      running: () => this.running,
+      log: this.log
+    })
     if (components.allowedPeers != null) this.permissioned = permissionedGenesis(components.allowedPeers, this.self)
     this.transport = new PaxosTransport({
       libp2p: components.libp2p,
@@ -164,7 +170,7 @@ export class PaxosDriver {
     this.c.events.addEventListener('peer:disconnected', this.onDisconnected)
     for (const peer of this.c.connectedMembers()) this.transport.greet(peer.toString())
     this.timer = setInterval(() => { this.tick() }, TICK_MS)
-    this.sweep = this.retireLeftovers()
+    this.sweep = this.retirement.retireLeftovers()
   }
 
   async stop (): Promise<void> {
@@ -175,10 +181,9 @@ export class PaxosDriver {
     this.c.events.removeEventListener('peer:disconnected', this.onDisconnected)
     await this.sweep
     await Promise.allSettled([...this.opening.values()])
-    await Promise.allSettled([...this.retiring.values()])
+    await this.retirement.settle()
     await Promise.allSettled([...this.replicas.values()].map(async r => { await r.close() }))
     this.replicas.clear()
-    this.heard.clear()
     await this.transport.stop()
     // the value logs' files (the node closes the database after us)
     await this.store.close()
@@ -271,7 +276,7 @@ export class PaxosDriver {
     if (open != null) return open
     let opening = this.opening.get(chainId)
     if (opening == null) {
-      const retiring = this.retiring.get(chainId)
+      const retiring = this.retirement.whenRetired(chainId)
       opening = retiring == null ? this.openReplica(chainId, kind) : retiring.then(async () => await this.openReplica(chainId, kind))
       this.opening.set(chainId, opening)
       opening
@@ -344,13 +349,13 @@ export class PaxosDriver {
       return
     }
     if (!this.replicas.has(chainId) && !this.opening.has(chainId)) {
-      if (from !== chainId || !ENLIST.has(message.type) || !this.roomForMember()) {
+      if (from !== chainId || !ENLIST.has(message.type) || !this.retirement.room()) {
         this.stats.refused++
         return
       }
-      void this.replica(chainId, 'member').catch(() => { this.heard.delete(chainId) })
+      void this.replica(chainId, 'member').catch(() => { this.retirement.forget(chainId) })
     }
-    if (from === chainId) this.heard.set(chainId, this.now())
+    if (from === chainId) this.retirement.heardFrom(chainId)
     this.deliver(chainId, cm)
   }
 
@@ -397,81 +402,6 @@ export class PaxosDriver {
     this.shared()?.checkBooth()
   }
 
-  // ------------------------------------------------------------ member replicas
-
-  private memberCount (): number {
-    let n = 0
-    for (const id of [...this.replicas.keys(), ...this.opening.keys()]) {
-      if (id !== this.self && id !== SHARED_CHAIN) n++
-    }
-    return n
-  }
-
-  /** Whether another vehicle's booth may take us: below the limit, or once the quietest member replica gives way. */
-  private roomForMember (): boolean {
-    if (this.memberCount() < this.c.memberChains) return true
-    let quietest: string | undefined
-    for (const [id, r] of this.replicas) {
-      if (r.kind === 'member' && (quietest == null || (this.heard.get(id) ?? 0) < (this.heard.get(quietest) ?? 0))) quietest = id
-    }
-    // a live booth's proposer heartbeats every 100 ms: one silent this long left us (or the road)
-    if (quietest == null || this.now() - (this.heard.get(quietest) ?? 0) < MEMBER_EVICT_SILENCE) return false
-    this.log('%s gives way to a new booth: its proposer has been silent for %d ms', quietest, this.now() - (this.heard.get(quietest) ?? 0))
-    this.retire(quietest)
-    return true
-  }
-
-  private retireQuiet (): void {
-    const now = this.now()
-    for (const [id, r] of this.replicas) {
-      if (r.kind === 'member' && now - (this.heard.get(id) ?? 0) >= this.c.memberIdle) this.retire(id)
-    }
-  }
-
-  private retire (chainId: string): void {
-    const r = this.replicas.get(chainId)
-    if (r == null || r.kind !== 'member') return
-    this.replicas.delete(chainId)
-    this.heard.delete(chainId)
-    this.track(chainId, async () => {
-      await r.retire()
-      await this.store.release(chainId)
-    })
-  }
-
-  /** Runs a retirement of chainId that opening its replica again waits for. */
-  private track (chainId: string, retirement: () => Promise<void>): Promise<void> {
-    const done: Promise<void> = retirement()
-      .catch((err: Error) => { this.log.error('retiring consensus of %s: %e', chainId, err) })
-      .finally(() => { if (this.retiring.get(chainId) === done) this.retiring.delete(chainId) })
-    this.retiring.set(chainId, done)
-    return done
-  }
-
-  /**
-   * Member state a previous run left (it stopped or crashed while in
-   * booths): retired as if each proposer went silent, one chain at a time,
-   * unless its proposer speaks first.
-   */
-  private async retireLeftovers (): Promise<void> {
-    let chains: string[]
-    try {
-      chains = await this.store.chains()
-    } catch (err) {
-      this.log.error('listing consensus state: %e', err)
-      return
-    }
-    for (const chainId of chains) {
-      if (!this.running) return
-      if (chainId === this.self || chainId === SHARED_CHAIN || this.replicas.has(chainId) || this.opening.has(chainId) || this.retiring.has(chainId)) continue
-      await this.track(chainId, async () => {
-        const hs = await this.store.storage(chainId).hardState()
-        if (hs != null && hs.commit > hs.compacted && this.running) await (await this.openReplica(chainId, 'member')).retire()
-        await this.store.release(chainId)
-      })
-    }
-  }
-
   /**
    * Vehicles gone for memberIdle stop being shared-chain candidates (their
    * hello is dropped; a new connection brings a new one): otherwise every
@@ -498,7 +428,7 @@ export class PaxosDriver {
     this.ticks++
     for (const r of this.replicas.values()) r.tick()
     if (this.ticks % 20 === 10) {
-      this.retireQuiet()
+      this.retirement.retireQuiet()
       this.forgetDeparted()
     }
     if (this.ticks % 10 === 0) void this.formShared().catch((err: Error) => { this.log.error('shared chain formation: %e', err) })
