@@ -58,7 +58,10 @@ describe('read - a backup behind the reader\'s table is stale', () => {
     // nobody current is reachable: the old value comes back, clearly flagged
     await cluster.stopNode(n5)
     const old = await n7.vguarddb.readKey(chainId, 'k', { via: [id4] })
-    expect(old).toMatchObject({ servedBy: id4, stale: true, epoch: 1, height: 1 })
+    expect(old).toMatchObject({ servedBy: id4, stale: true, height: 1 })
+    // n4 may have heard of epoch 2 by now (gossipsub offers recent messages to a peer that
+    // rejoins the mesh within a few heartbeats; seen under load): its copy is stale either way
+    expect([1, 2]).toContain(old.epoch)
     expect(text.decode(old.response.value)).toBe('old')
     expect(old.path.slice(0, 2).map(p => [p.peerId, p.outcome])).toEqual([[id2, 'unreachable'], [id4, 'stale']])
     expect(old.path.slice(2).map(p => [p.peerId, p.outcome]).sort()).toEqual([[id5, 'unreachable'], [id6, 'unreachable']].sort())
