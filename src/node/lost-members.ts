@@ -33,7 +33,7 @@ export class LostMembers {
     this.forgetAfter = forgetAfter
   }
 
-  /** The member is connected again (or was never lost). */
+  /** Nothing to redial: the member is connected again, or no longer a member. */
   found (id: string): void {
     this.lost.delete(id)
   }

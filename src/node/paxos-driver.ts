@@ -60,7 +60,7 @@ export interface PaxosDriverComponents {
   allowedPeers?: string[]
   /** Other vehicles' chains served as a booth member at once. */
   memberChains: number
-  /** ms of silence from its proposer after which a member replica is retired. */
+  /** ms after which a vehicle that left is let go: a member replica whose proposer went silent, a disconnected candidate. */
   memberIdle: number
   random?: () => number
   now?: () => number

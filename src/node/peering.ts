@@ -267,6 +267,7 @@ export class Peering {
       this.log('refusing %p: %s', peerId, reason)
       this.denied.add(id)
       this.members.delete(id)
+      this.lost.found(id)
       this.discovered.delete(id)
       this.events?.safeDispatchEvent('peer:rejected', { detail: { peerId: id, reason } })
       // hang up a moment later: the other side's identify of us is usually

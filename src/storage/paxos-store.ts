@@ -244,13 +244,12 @@ export class LevelPaxosStorage implements PaxosStorage {
   }
 
   async load (): Promise<PersistedState | undefined> {
-    const hard = await this.db.get(this.hardKey)
-    if (hard == null) {
+    const hardState = await this.hardState()
+    if (hardState == null) {
       // entries exist only beside a hard state (the first save of a chain writes one)
       await this.index([])
       return undefined
     }
-    const hardState = decodeHard(plain(hard))
     this.savedPromise = ballotKey(hardState.promised)
     this.savedRound = hardState.round
     const stored = await this.scan()
