@@ -18,8 +18,8 @@ export function whyTooFewHolders (node: VGuardNode, chainId: string): string {
   const table = node.vguarddb.tables.get(chainId)?.table
   if (table == null) {
     // another vehicle's k is not known here: a vehicle with k = 0 never makes a table
-    return 'no backup table of this chain is known here, so only the vehicle counts as a holder: this node has not seen ' +
-      'its table yet (tables are gossiped when the vehicle ends a booth), or the vehicle runs with k = 0'
+    return 'no backup table of this chain is known here, so only the vehicle counts as a holder: neither this node nor the ' +
+      'members it asked have seen its table (tables are gossiped when the vehicle ends a booth), or the vehicle runs with k = 0'
   }
   if (table.active.length === 0) return `the newest backup table known (epoch ${table.epoch}) lists no backups (none could take a copy, or k = 0)`
   return `the newest backup table known (epoch ${table.epoch}) lists ${table.active.length} backup(s)`

@@ -347,8 +347,14 @@ export class Consensus {
       const { answer, leader } = await this.askLeader(chainId, { ...request, leader: true })
       return { key, value: answer.status === 'value' ? answer.value : undefined, height: answer.status === 'value' ? answer.valueHeight : answer.height, consistency, servedBy: [leader] }
     }
+    let holders = this.holders(chainId)
+    if (holders.length < this.c.config.readQuorum) {
+      // a vehicle that joined after this chain's last booth never heard its table: its neighbours did
+      await this.c.vguarddb.lookupTable(chainId)
+      holders = this.holders(chainId)
+    }
     const result = await quorumRead({
-      holders: this.holders(chainId),
+      holders,
       quorum: this.c.config.readQuorum,
       ask: async (peer) => await this.ask(peer, request)
     })

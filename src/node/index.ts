@@ -163,6 +163,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       capacity: parts.config.capacity,
       capacityHint: (peerId) => this.peering.capacityOf(peerId),
       isMember: (peer) => this.peering.isMember(peer),
+      members: () => this.peering.connectedMembers(),
       // bound late: consensus is built after (it drives this orchestrator)
       confirmLeader: async (chainId) => await this.consensus.confirmLeader(chainId),
       onCapacityChange: () => { this.peering.announceSoon() }

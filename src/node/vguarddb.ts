@@ -31,6 +31,7 @@ import type { ReplicateProgress, ReplicateResult } from '../protocols/replicate/
 import { ReleaseService } from '../protocols/release/index.ts'
 import { ReadService, ReadRequest, ReadResponse, readWithRedirect } from '../protocols/read/index.ts'
 import type { LeaderCheck, NoHolderReachableError, PathEntry, RedirectReadResult } from '../protocols/read/index.ts'
+import { lookupTable } from './table-lookup.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ReleaseQueue } from './release-queue.ts'
@@ -104,6 +105,8 @@ export interface VGuardDBComponents {
   onCapacityChange?: () => void
   /** Connected members of our network (the peering's view): only they may read from us or push us a chain. */
   isMember?: (peer: PeerId) => boolean
+  /** The connected members themselves: asked for a chain's table when no holder the reader knows answers. */
+  members?: () => PeerId[]
   /** Gate of `leader` reads served here (consensus's read index); without it they are refused. */
   confirmLeader?: (chainId: string) => Promise<LeaderCheck>
   /** @default Math.random */
@@ -455,7 +458,8 @@ export class VGuardDB {
         proposer: request.chainId === 'shared' ? undefined : request.chainId,
         via: options.via,
         tables: this.tables,
-        ask: async (peer, req) => await this.read.ask(peerIdFromString(peer), req, options)
+        ask: async (peer, req) => await this.read.ask(peerIdFromString(peer), req, options),
+        lookup: async (asked) => await this.lookupTable(request.chainId, asked, options)
       })
       // only stale holders answered: a fresher copy of our own is the better answer
       if (result.stale) {
@@ -473,6 +477,24 @@ export class VGuardDB {
       const tried = (err as NoHolderReachableError).tried.map(t => ({ peerId: t.peerId, outcome: t.outcome as PathEntry['outcome'], ...(t.error != null ? { error: t.error } : {}) }))
       return { ...local, path: [...tried, ...local.path] }
     }
+  }
+
+  /**
+   * Asks a few connected members for a chain's newest table and adopts what
+   * they show (table-lookup.ts): how a vehicle that joined after the chain's
+   * proposer left finds its backups. Our own chain and the shared one have no
+   * table to find.
+   */
+  async lookupTable (chainId: string, exclude: ReadonlySet<string> = new Set(), options: { signal?: AbortSignal } = {}): Promise<PathEntry[]> {
+    if (chainId === this.self || chainId === 'shared') return []
+    return await lookupTable({
+      chainId,
+      peers: this.c.members?.() ?? [],
+      exclude: new Set([...exclude, chainId, this.self]),
+      ask: async (peer, req) => await this.read.ask(peer, req, options),
+      adopt: async (signed, id) => await this.tables.adopt(signed, id),
+      random: this.c.random ?? Math.random
+    })
   }
 
   /** This node's own copy as a read result, if it holds the chain. */

@@ -96,6 +96,41 @@ describe('vguarddb - replicate, release, read', () => {
     }
   })
 
+  it('a vehicle that joins after the proposer left finds the backups through its neighbours (redirect and quorum reads)', async () => {
+    const nodes = await swarm(cluster, 4)
+    const [A, B, C, D] = nodes
+    const chainId = A.peerId.toString()
+    const outcome = await A.endOfBooth({ participants: ids(B, C, D), transactions: [gps(1)] })
+    expect(outcome.active).toHaveLength(2)
+    for (const n of [B, C, D]) await waitFor(() => n.vguarddb.tables.get(chainId) != null, { message: 'table gossiped' })
+    await cluster.stopNode(A)
+
+    // N and Q join now: the booth's gossip is over, they never heard the table
+    const newcomers = []
+    for (let i = 0; i < 2; i++) {
+      const n = await cluster.create({ kBackups: 2, bootstrap: [B.multiaddrs[0].toString()] })
+      await n.start()
+      newcomers.push(n)
+    }
+    const [N, Q] = newcomers
+    for (const n of newcomers) await waitFor(() => n.peers().length >= 3, { message: 'newcomer joined' })
+    expect(N.vguarddb.tables.get(chainId)).toBeUndefined()
+
+    const read = await N.vguarddb.readKey(chainId, 'gps/1')
+    expect(text.decode(read.response.value)).toBe('-27.711,-51.091')
+    expect(read.path[0]).toMatchObject({ peerId: chainId, outcome: 'unreachable' })
+    expect(read.path.some(p => p.outcome === 'redirect')).toBe(true)
+    expect(read.path.at(-1)).toMatchObject({ outcome: 'served', epoch: 1, height: 1 })
+    expect(outcome.active).toContain(read.servedBy)
+    expect(N.vguarddb.tables.get(chainId)?.table.epoch).toBe(1)
+
+    // a quorum read needs Nr = 2 holders: the vehicle alone is too few, until the lookup finds its backups
+    expect(Q.vguarddb.tables.get(chainId)).toBeUndefined()
+    const quorum = await Q.get(chainId, 'gps/1', { consistency: 'quorum' })
+    expect(text.decode(quorum.value)).toBe('-27.711,-51.091')
+    expect(quorum.servedBy.every(p => outcome.active.includes(p))).toBe(true)
+  })
+
   it('refuses forged, replayed and unknown releases, and releases from non-owners; nothing is deleted', async () => {
     const [A, B, C, M] = await swarm(cluster, 4)
     const chainId = A.peerId.toString()

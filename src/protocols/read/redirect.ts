@@ -62,6 +62,13 @@ export interface RedirectReadInit {
     adopt: (signed: Uint8Array, chainId?: string) => Promise<{ table: VerifiedTable, adopted: boolean }>
   }
   maxHops?: number
+  /**
+   * Called once, when every holder known has been asked without an up-to-date
+   * answer: finds newer tables (e.g. from neighbours that heard the gossip)
+   * and adopts them through `tables`; their active backups are asked next. The
+   * entries it returns join the path; they are a lookup, not hops.
+   */
+  lookup?: (asked: ReadonlySet<string>) => Promise<PathEntry[]>
 }
 
 const OUTCOME_BY_STATUS: Partial<Record<ReadResponse.Status, PathOutcome>> = {
@@ -109,7 +116,23 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
     if (fallback == null || fresher(response, fallback.response)) fallback = { response, peer }
   }
 
-  while (queue.length > 0 && path.filter(p => p.outcome !== 'loop').length < maxHops) {
+  let lookedUp = false
+  const lookups = new Set<PathEntry>()
+  const hops = (): number => path.filter(p => p.outcome !== 'loop' && !lookups.has(p)).length
+  while (hops() < maxHops) {
+    if (queue.length === 0) {
+      if (init.lookup == null || lookedUp) break
+      lookedUp = true
+      const found = await init.lookup(asked)
+      for (const entry of found) {
+        lookups.add(entry)
+        // one that showed a table may be a holder itself, still to be asked for the data
+        if (entry.outcome !== 'redirect') asked.add(entry.peerId)
+      }
+      path.push(...found)
+      enqueue(tables.get(chainId)?.table.active ?? [])
+      continue
+    }
     const peer = queue.shift() as string
     asked.add(peer)
     let res: ReadResponse

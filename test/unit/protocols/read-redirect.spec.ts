@@ -143,6 +143,66 @@ async function owner (): Promise<{ a: string, sign: (epoch: number, height: numb
 
 const utf8 = new TextEncoder()
 
+describe('protocols - read - redirect - a reader that knows no live holder', () => {
+  it('looks the table up once the proposer fails, then asks its backups; the lookup is not a hop', async () => {
+    const { a, sign } = await setup()
+    const current = await sign(3, ['B', 'C'], ['E'])
+    const tables = memoryTables()
+    const lookups: Array<ReadonlySet<string>> = []
+    const result = await readWithRedirect({
+      request: keyRequest(a),
+      self: 'G',
+      proposer: a,
+      tables,
+      maxHops: 2,
+      lookup: async (asked) => {
+        lookups.push(new Set(asked))
+        await tables.adopt(current)
+        return [{ peerId: 'H', outcome: 'unavailable' }, { peerId: 'E', outcome: 'redirect', epoch: 3 }, { peerId: 'B', outcome: 'redirect', epoch: 3 }]
+      },
+      ask: async (peer) => {
+        if (peer === a || peer === 'C') throw new Error('connection refused')
+        if (peer === 'B') return response({ role: Role.ACTIVE, height: 5, epoch: 3, value: Uint8Array.of(7), valueHeight: 5 })
+        throw new Error(`unexpected ${peer}`)
+      }
+    })
+    expect(lookups).toEqual([new Set(['G', a])])
+    // B showed the table in the lookup and is a backup: it is still asked for the data
+    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['H', 'unavailable'], ['E', 'redirect'], ['B', 'redirect'], ['B', 'served']])
+    expect(result).toMatchObject({ servedBy: 'B', epoch: 3, stale: false })
+  })
+
+  it('does not look up when a holder it knows serves, and looks up only once', async () => {
+    const { a, sign } = await setup()
+    const tables = memoryTables()
+    let calls = 0
+    const served = await readWithRedirect({
+      request: keyRequest(a),
+      self: 'G',
+      proposer: a,
+      tables,
+      lookup: async () => { calls++; return [] },
+      ask: async () => response({ role: Role.PROPOSER, height: 5, value: Uint8Array.of(1), valueHeight: 5 })
+    })
+    expect(served.servedBy).toBe(a)
+    expect(calls).toBe(0)
+
+    const useless = await sign(1, ['X'], [])
+    const err = await readWithRedirect({
+      request: keyRequest(a),
+      self: 'G',
+      proposer: a,
+      tables,
+      lookup: async () => { calls++; await tables.adopt(useless); return [{ peerId: 'H', outcome: 'redirect', epoch: 1 }] },
+      ask: async (peer) => { throw new Error(`${peer} refused`) }
+    }).catch((e: Error) => e)
+    expect(calls).toBe(1)
+    expect(err).toBeInstanceOf(NoHolderReachableError)
+    // whom it tried, the lookup included
+    expect((err as NoHolderReachableError).tried.map(t => [t.peerId, t.outcome])).toEqual([[a, 'unreachable'], ['H', 'redirect'], ['X', 'unreachable']])
+  })
+})
+
 describe('protocols - read - redirect - staleness judged by the reader', () => {
   // QA's case: N4 was an active backup at epoch 1, was down while epoch 2 moved the chain to N5 and N6
   async function qa (): Promise<{ a: string, tables: ReturnType<typeof memoryTables>, epoch1: Uint8Array<ArrayBuffer> }> {

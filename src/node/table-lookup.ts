@@ -1,0 +1,63 @@
+/**
+ * Finding a chain's backups when the reader knows none that answer.
+ *
+ * A reader learns a chain's backup table from gossip when the vehicle ends a
+ * booth, or from a redirect. A vehicle that joined after the chain's proposer
+ * left heard neither, and a reader whose table is old may find all its
+ * backups gone; yet its neighbours heard the newer tables (and the backups
+ * themselves are among them). So, once the holders it knows have failed, the
+ * reader asks a few connected members at once for the chain's tip: every
+ * answer that carries a signed table is verified and the newest adopted
+ * (tables.adopt), and its active backups are then asked as usual.
+ */
+import type { PeerId } from '@libp2p/interface'
+import type { VerifiedTable } from '../backup/index.ts'
+import { ReadRequest, ReadResponse } from '../protocols/read/pb/read.ts'
+import type { PathEntry } from '../protocols/read/index.ts'
+
+/** Members asked at once: enough that one which heard the gossip is among them, few enough to stay cheap. */
+export const TABLE_LOOKUP_PEERS = 8
+
+export interface TableLookupInit {
+  chainId: string
+  /** Connected members of our network, in no particular order. */
+  peers: PeerId[]
+  /** Peers not to ask (already asked by the read). */
+  exclude: Set<string>
+  ask: (peer: PeerId, request: ReadRequest) => Promise<ReadResponse>
+  adopt: (signed: Uint8Array, chainId: string) => Promise<{ table: VerifiedTable, adopted: boolean }>
+  random: () => number
+  limit?: number
+}
+
+/**
+ * Asks up to `limit` members (a random choice) for the chain's tip and adopts
+ * the tables they carry. One path entry per member asked: `redirect` when it
+ * pointed to a table, else what it answered. Never throws.
+ */
+export async function lookupTable (init: TableLookupInit): Promise<PathEntry[]> {
+  const candidates = init.peers.filter(p => !init.exclude.has(p.toString()))
+  for (let i = candidates.length - 1; i > 0; i--) {
+    const j = Math.floor(init.random() * (i + 1))
+    ;[candidates[i], candidates[j]] = [candidates[j], candidates[i]]
+  }
+  const request: ReadRequest = { kind: ReadRequest.Kind.TIP, chainId: init.chainId, key: '', height: 0, to: 0, leader: false }
+  return await Promise.all(candidates.slice(0, init.limit ?? TABLE_LOOKUP_PEERS).map(async (peer): Promise<PathEntry> => {
+    const peerId = peer.toString()
+    let res: ReadResponse
+    try {
+      res = await init.ask(peer, request)
+    } catch (err) {
+      return { peerId, outcome: 'unreachable', error: (err as Error).message }
+    }
+    if (res.table.byteLength === 0) {
+      return { peerId, outcome: res.status === ReadResponse.Status.FORBIDDEN ? 'refused' : 'unavailable', error: res.message !== '' ? res.message : 'knows no table of this chain' }
+    }
+    try {
+      const { table } = await init.adopt(res.table, init.chainId)
+      return { peerId, outcome: 'redirect', epoch: table.table.epoch, height: table.table.height }
+    } catch (err) {
+      return { peerId, outcome: 'invalid', error: `bad table: ${(err as Error).message}` }
+    }
+  }))
+}
