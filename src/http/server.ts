@@ -14,6 +14,8 @@ export const DEFAULT_HTTP_HOST = '127.0.0.1'
 export const DEFAULT_HTTP_PORT = 7400
 /** Bodies are values for the chain; anything larger is a mistake or an attack. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024
+/** While closing: how often connections that just answered their last request are closed. */
+const IDLE_SWEEP_MS = 50
 
 export interface HttpApiInit {
   host?: string
@@ -53,6 +55,18 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   return {
     url: `http://${urlHost}:${String(port)}`,
     server,
-    close: async () => { await server.close() }
+    close: async () => {
+      const closing = server.close()
+      // Node closes the connections that are idle when close() starts. One whose
+      // request was still running (a write waiting for its commit) stays open
+      // after its answer until keepAliveTimeout (72 s), and so would a vehicle's
+      // shutdown: close each one as soon as it falls idle.
+      const sweep = setInterval(() => { server.server.closeIdleConnections() }, IDLE_SWEEP_MS)
+      try {
+        await closing
+      } finally {
+        clearInterval(sweep)
+      }
+    }
   }
 }

@@ -1,10 +1,12 @@
 /** GET /status chains, GET /chains/:id/blocks and GET /chains/:id/kv/:key on a real node and HTTP server. */
 import { connect } from 'node:net'
+import { Agent, request } from 'node:http'
 import { describe, it, expect, afterEach } from 'vitest'
 import { emptyTip } from '../../src/chain/index.ts'
 import { startHttpApi } from '../../src/http/server.ts'
 import type { HttpApi } from '../../src/http/server.ts'
 import { TestCluster } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
 import { buildChain, enc } from '../unit/storage/helpers.ts'
 
 const CHAIN = 'vehicle-9'
@@ -87,6 +89,33 @@ describe('http - chain reads', () => {
     expect(pruned.status).toBe(410)
     expect(pruned.body.error).toBe('PayloadPrunedError')
     expect((await get(`/chains/${CHAIN}/blocks?from=150`)).body.blocks[0]).toMatchObject({ height: 150, pruned: true })
+  })
+
+  it('closing lets a request in flight answer, then closes its keep-alive connection at once', async () => {
+    const node = await cluster.create({ commitTimeout: 1_000 })
+    await node.start()
+    const http = await startHttpApi(node, { port: 0 })
+    const arrived = new Promise<void>((resolve) => { http.server.server.once('request', () => { resolve() }) })
+    // a write to the shared chain of a lone node runs until its commit timeout
+    const agent = new Agent({ keepAlive: true })
+    let socketClosed = false
+    const answer = new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: new URL(http.url).port, method: 'PUT', path: '/chains/shared/kv/k', agent }, (res) => {
+        res.resume()
+        res.on('end', () => { resolve(res.statusCode ?? 0) })
+      })
+      req.on('socket', (socket) => { socket.on('close', () => { socketClosed = true }) })
+      req.on('error', reject)
+      req.end('v')
+    })
+    await arrived
+    const closed = http.close()
+    expect(await answer).toBe(503)
+    // Node closes only the connections idle when close() starts: this one waited
+    // for keepAliveTimeout (72 s) before close() resolved
+    await closed
+    await waitFor(() => socketClosed, { message: 'the server closed the keep-alive connection' })
+    agent.destroy()
   })
 
   it('answers every error in the documented { error, message } shape, also those the router and parser raise', async () => {
