@@ -1,8 +1,8 @@
 /**
- * The three fixes in patches/ (docs/architecture.md, "Patched dependencies"),
- * checked on the real stack: two libp2p nodes over TCP on loopback with Noise
- * and yamux, as every vguard-node runs them. Each test fails on the unpatched
- * package.
+ * The fixes in patches/ (docs/architecture.md, "Patched dependencies"),
+ * checked on the real stack: libp2p nodes over TCP on loopback with Noise
+ * and yamux (and gossipsub), as every vguard-node runs them. Each test fails
+ * on the unpatched package.
  */
 import { describe, it, expect, beforeEach, afterEach } from 'vitest'
 import net from 'node:net'
@@ -10,7 +10,10 @@ import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
 import { LengthPrefixedDecoder } from '@libp2p/utils'
+import { createHook } from 'node:async_hooks'
 import type { Libp2p, Stream } from '@libp2p/interface'
 
 const PROTOCOL = '/vguard-test/small-messages/1.0.0'
@@ -166,5 +169,39 @@ describe('patched libp2p stack', () => {
     // a partial frame still waits for the rest
     expect([...decoder.decode(new Uint8Array([3, 1]))]).toEqual([])
     expect([...decoder.decode(new Uint8Array([2, 3]))].map(f => f.subarray())).toEqual([new Uint8Array([1, 2, 3])])
+  })
+})
+
+describe('patched libp2p stack - stopping', () => {
+  it('leaves no timer behind that would keep the process alive (gossipsub heartbeat, address update)', async () => {
+    // every timer created while the nodes live, with the stack that made it
+    const timers: Array<{ timer: { _destroyed?: boolean, hasRef?: () => boolean }, stack: string }> = []
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 30
+    const hook = createHook({
+      init (_id, type, _trigger, resource) {
+        if (type === 'Timeout') timers.push({ timer: resource as { _destroyed?: boolean }, stack: new Error().stack ?? '' })
+      }
+    }).enable()
+    try {
+      const make = async (): Promise<Libp2p> => await createLibp2p({
+        addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+        transports: [tcp()],
+        connectionEncrypters: [noise()],
+        streamMuxers: [yamux()],
+        services: { identify: identify(), pubsub: gossipsub() }
+      })
+      const [a, b] = [await make(), await make()]
+      await a.dial(b.getMultiaddrs()[0])
+      await a.stop()
+      await b.stop()
+    } finally {
+      hook.disable()
+      Error.stackTraceLimit = limit
+    }
+    const pending = timers.filter(t => t.timer._destroyed !== true && t.timer.hasRef?.() === true)
+    // unpatched: gossipsub's next heartbeat (up to 1 s) and the address manager's debounced update (1 s)
+    const ours = pending.filter(t => /gossipsub|address-manager/.test(t.stack))
+    expect(ours.map(t => t.stack.split('\n').find(l => /gossipsub|address-manager/.test(l)))).toEqual([])
   })
 })
