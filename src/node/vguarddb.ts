@@ -32,6 +32,7 @@ import { ReleaseService } from '../protocols/release/index.ts'
 import { ReadService, ReadRequest, ReadResponse, readWithRedirect } from '../protocols/read/index.ts'
 import type { LeaderCheck, NoHolderReachableError, PathEntry, RedirectReadResult } from '../protocols/read/index.ts'
 import { lookupTable } from './table-lookup.ts'
+import { withDeadline } from '../protocols/stream.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ReleaseQueue } from './release-queue.ts'
@@ -392,15 +393,15 @@ export class VGuardDB {
   private async replicateOne (peer: string, chainId: string, epoch: number, onStarted: () => void): Promise<ReplicateResult> {
     const key = `${chainId}\n${peer}`
     try {
-      return await this.replicate.replicateTo(peerIdFromString(peer), chainId, {
+      return await withDeadline(REPLICATE_TIMEOUT, undefined, async (signal) => await this.replicate.replicateTo(peerIdFromString(peer), chainId, {
         epoch,
-        signal: AbortSignal.timeout(REPLICATE_TIMEOUT),
+        signal,
         onProgress: (p) => {
           onStarted()
           this.transfers.set(key, p)
           this.c.events.safeDispatchEvent('replicate:progress', { detail: p })
         }
-      })
+      }), 'replication unfinished')
     } finally {
       this.transfers.delete(key)
     }

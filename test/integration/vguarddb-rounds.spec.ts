@@ -4,6 +4,7 @@
  * endOfBooth with a bad booth. Real nodes over TCP on 127.0.0.1, real LevelDB.
  */
 import { describe, it, expect, afterEach } from 'vitest'
+import { createHook } from 'node:async_hooks'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
@@ -52,6 +53,25 @@ describe('vguarddb - rounds that fall short', () => {
     expect(third.obsolete).toEqual([])
     expect(A.vguarddb.pendingReleases()).toEqual([])
     expect((await B.chains.info(chainId))?.height).toBe(3)
+  })
+
+  it('a round leaves no long timer behind once it is over', async () => {
+    const [A, B, C] = await connectedSwarm(cluster, 3, { kBackups: 2 })
+    // every timer made while the rounds run (AbortSignal.timeout's cannot be cleared: one of
+    // five minutes per backup per round stayed until it fired, thousands under steady writes)
+    const timers: Array<{ _idleTimeout?: number, _destroyed?: boolean }> = []
+    const hook = createHook({ init (_id, type, _trigger, resource) { if (type === 'Timeout') timers.push(resource as { _idleTimeout?: number }) } }).enable()
+    try {
+      for (let i = 1; i <= 5; i++) {
+        const outcome = await A.endOfBooth({ participants: ids(B, C), transactions: [gps(i)] })
+        expect(outcome).toMatchObject({ height: i, complete: true })
+      }
+    } finally {
+      hook.disable()
+    }
+    // (a Paxos stream's 60 s idle timer lives as long as its stream, not a round: not counted)
+    const long = timers.filter(t => t._destroyed !== true && (t._idleTimeout ?? 0) > 60_000)
+    expect(long.map(t => t._idleTimeout)).toEqual([])
   })
 
   it('participants that do not exist are not taken for holders: no obsolete entries, no releases, no table overflow', async () => {

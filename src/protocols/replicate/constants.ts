@@ -32,6 +32,8 @@ export const WINDOW_BYTES = 8 * MiB
 export const MAX_WINDOW_BYTES = 8 * MiB
 /** A peer that says nothing for this long is given up on (per message, not per transfer). */
 export const MESSAGE_TIMEOUT = 10 * second
+/** A whole transfer, when the caller sets no deadline of its own: a chain of GiBs to a slow backup still fits. */
+export const TRANSFER_TIMEOUT = 10 * 60 * second
 /**
  * How long an inbound stream from a connected peer not identified yet may
  * wait for identify to make it a member: it may open its stream the moment

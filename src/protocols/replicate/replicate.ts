@@ -6,14 +6,14 @@ import type { ChainTip } from '../../chain/index.ts'
 import { entryOffsets } from '../../storage/index.ts'
 import type { ChainStore, RecordRun } from '../../storage/index.ts'
 import { InvalidMessageError, ProtocolError } from '../errors.ts'
-import { handleProtocol, timeoutSignal, withStream } from '../stream.ts'
+import { handleProtocol, timeoutSignal, withDeadline, withStream } from '../stream.ts'
 import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
 import { MembershipCheck } from '../read/membership.ts'
 import { serveReplicate } from './server.ts'
 import { Reservations } from './reservations.ts'
 import {
   MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_WINDOW_BYTES, MEMBERSHIP_WAIT, MESSAGE_TIMEOUT, REPLICATE_PROTOCOL, TARGET_FRAME_BYTES,
-  WINDOW_BYTES
+  TRANSFER_TIMEOUT, WINDOW_BYTES
 } from './constants.ts'
 import { NoCapacityError, ReplicateRefusedError } from './errors.ts'
 
@@ -191,10 +191,11 @@ export class ReplicateService {
    * @throws NoCapacityError, ReplicateRefusedError, TimeoutError, InvalidMessageError
    */
   async replicateTo (peer: PeerId, chainId: string, options: ReplicateOptions = {}): Promise<ReplicateResult> {
+    const signal = options.signal
+    if (signal == null) return await withDeadline(TRANSFER_TIMEOUT, undefined, async (s) => await this.replicateTo(peer, chainId, { ...options, signal: s }), 'replication unfinished')
     const { store } = this.components
     const tip = await store.tip(chainId)
     const info = await store.info(chainId)
-    const signal = options.signal ?? AbortSignal.timeout(10 * 60_000)
     return await withStream(this.components.libp2p, peer, this.protocol, async (stream) => {
       const pbs = pbStream(stream, { maxDataLength: this.maxMessageBytes })
       const write = async (req: Partial<ReplicateRequest> & Pick<ReplicateRequest, 'type'>): Promise<void> => {
