@@ -313,6 +313,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       this.reconciler.stop()
       this.removeEventListener('peer:connected', this.onPeerConnected)
       try {
+        // first: a leaving vehicle must not become a fresh backup while the rest stops
+        await this.vguarddb.replicate.stop()
         await this.consensus.stop()
         await this.storageMaster.stop()
         await this.sync.stop()

@@ -140,6 +140,25 @@ describe('vguarddb - duty, faults and bad input', () => {
     expect((await back.chains.tip(chainId)).height).toBe(13)
   })
 
+  it('a backup that stops cuts the transfers coming in: it is not left counted as a fresh backup', async () => {
+    const [A, B] = await swarm(cluster, 2)
+    const chainId = A.peerId.toString()
+    for (let i = 0; i < 12; i++) {
+      await A.chains.append(createBlock({
+        prev: await A.chains.tip(chainId), proposer: chainId, timestamp: Date.now(), transactions: bigBatch(i * 1000, 1024 * 1024)
+      }))
+    }
+    // B begins to stop (its replicate service goes first in node.stop) once the transfer is under way
+    let stopping: Promise<void> | undefined
+    const transfer = A.vguarddb.replicate.replicateTo(peerIdFromString(B.peerId.toString()), chainId, {
+      onProgress: (p) => { if (p.height >= 2) stopping ??= B.vguarddb.replicate.stop() }
+    })
+    // unfixed, stop() only refused new transfers and this one went on to the end
+    await expect(transfer).rejects.toThrow()
+    await stopping
+    expect((await B.chains.tip(chainId)).height).toBeLessThan(12)
+  })
+
   it('oversized and malformed frames on each protocol are refused; nothing is deleted and the node keeps serving', async () => {
     const [A, B, M] = await swarm(cluster, 3, { kBackups: 1 })
     const chainId = A.peerId.toString()

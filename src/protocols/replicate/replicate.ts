@@ -1,11 +1,11 @@
 import { pbStream } from '@libp2p/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
-import type { ComponentLogger, Libp2p, Logger, PeerId } from '@libp2p/interface'
+import type { ComponentLogger, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { bytesEqual } from '../../chain/index.ts'
 import type { ChainTip } from '../../chain/index.ts'
 import { entryOffsets } from '../../storage/index.ts'
 import type { ChainStore, RecordRun } from '../../storage/index.ts'
-import { InvalidMessageError, ProtocolError } from '../errors.ts'
+import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
 import { handleProtocol, timeoutSignal, withDeadline, withStream } from '../stream.ts'
 import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
 import { MembershipCheck } from '../read/membership.ts'
@@ -144,6 +144,8 @@ export class ReplicateService {
   private readonly membershipWait: number
   private readonly membership?: MembershipCheck
   private readonly reservations: Reservations
+  /** Inbound transfers in flight (backup side): stop() cuts them. */
+  private readonly inbound = new Set<Stream>()
 
   constructor (components: ReplicateComponents, init: ReplicateInit = {}) {
     this.components = components
@@ -161,22 +163,35 @@ export class ReplicateService {
 
   async start (): Promise<void> {
     await handleProtocol(this.components.libp2p, this.protocol, async (stream, connection) => {
-      await serveReplicate(stream, connection, this.components, {
-        maxMessageBytes: this.maxMessageBytes,
-        messageTimeout: this.messageTimeout,
-        membership: this.membership,
-        membershipWait: this.membershipWait,
-        reservations: this.reservations,
-        log: this.log
-      })
+      this.inbound.add(stream)
+      try {
+        await serveReplicate(stream, connection, this.components, {
+          maxMessageBytes: this.maxMessageBytes,
+          messageTimeout: this.messageTimeout,
+          membership: this.membership,
+          membershipWait: this.membershipWait,
+          reservations: this.reservations,
+          log: this.log
+        })
+      } finally {
+        this.inbound.delete(stream)
+      }
     }, {
       maxInboundStreams: MAX_INBOUND_STREAMS,
       maxOutboundStreams: MAX_OUTBOUND_STREAMS
     }, (err, connection) => { this.log.error('replicate from %p failed: %e', connection.remotePeer, err) })
   }
 
+  /**
+   * Takes no more copies, and cuts the transfers coming in: a vehicle that is
+   * leaving would otherwise finish them while it stops and be counted an
+   * active backup just as it goes; cut, the proposer takes another candidate
+   * and lists this one obsolete (it may keep a partial copy).
+   */
   async stop (): Promise<void> {
     await this.components.libp2p.unhandle(this.protocol)
+    for (const stream of this.inbound) stream.abort(new NotStartedError('the backup is stopping'))
+    this.inbound.clear()
   }
 
   /** Backup side: bytes reserved by inbound transfers in flight and not yet written. */
