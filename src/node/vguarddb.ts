@@ -393,7 +393,7 @@ export class VGuardDB {
   private async replicateOne (peer: string, chainId: string, epoch: number, onStarted: () => void): Promise<ReplicateResult> {
     const key = `${chainId}\n${peer}`
     try {
-      return await withDeadline(REPLICATE_TIMEOUT, undefined, async (signal) => await this.replicate.replicateTo(peerIdFromString(peer), chainId, {
+      return await withDeadline(REPLICATE_TIMEOUT, async (signal) => await this.replicate.replicateTo(peerIdFromString(peer), chainId, {
         epoch,
         signal,
         onProgress: (p) => {

@@ -50,13 +50,13 @@ export class IdleTimeout {
 }
 
 /**
- * Runs `fn` with a signal that aborts with a TimeoutError after `ms` (or with
- * the caller's), and clears the timer as soon as `fn` settles. Unlike
- * AbortSignal.timeout, whose timer cannot be cleared: one per replication
- * round lived its full five minutes, thousands at once under steady writes.
+ * Runs `fn` with a signal that aborts with a TimeoutError after `ms`, and
+ * clears the timer as soon as `fn` settles. Unlike AbortSignal.timeout, whose
+ * timer cannot be cleared: one per replication round lived its full five
+ * minutes, thousands at once under steady writes.
  */
-export async function withDeadline<T> (ms: number, signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>, what = 'not done'): Promise<T> {
-  const deadline = new IdleTimeout(ms, signal, what)
+export async function withDeadline<T> (ms: number, fn: (signal: AbortSignal) => Promise<T>, what = 'not done'): Promise<T> {
+  const deadline = new IdleTimeout(ms, undefined, what)
   try {
     return await fn(deadline.signal)
   } finally {

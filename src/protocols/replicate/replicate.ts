@@ -207,7 +207,7 @@ export class ReplicateService {
    */
   async replicateTo (peer: PeerId, chainId: string, options: ReplicateOptions = {}): Promise<ReplicateResult> {
     const signal = options.signal
-    if (signal == null) return await withDeadline(TRANSFER_TIMEOUT, undefined, async (s) => await this.replicateTo(peer, chainId, { ...options, signal: s }), 'replication unfinished')
+    if (signal == null) return await withDeadline(TRANSFER_TIMEOUT, async (s) => await this.replicateTo(peer, chainId, { ...options, signal: s }), 'replication unfinished')
     const { store } = this.components
     const tip = await store.tip(chainId)
     const info = await store.info(chainId)
