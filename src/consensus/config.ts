@@ -19,6 +19,7 @@ export interface Settings {
   candidates: Candidate[]
   electionTicks: number
   heartbeatTicks: number
+  idleHeartbeatTicks: number
   rankTicks: number
   jitterTicks: number
   random: () => number
@@ -80,6 +81,11 @@ export function settings (config: PaxosConfig): Settings {
   if (!Array.isArray(learners) || learners.some(l => typeof l !== 'string' || l.length === 0)) {
     throw new PaxosConfigError('learners must be peer ids')
   }
+  const heartbeatTicks = positive(config.heartbeatTicks, 1, 'heartbeatTicks')
+  const idleHeartbeatTicks = positive(config.idleHeartbeatTicks, heartbeatTicks, 'idleHeartbeatTicks')
+  if (idleHeartbeatTicks < heartbeatTicks) {
+    throw new PaxosConfigError('idleHeartbeatTicks must not be below heartbeatTicks')
+  }
   const rankTicks = config.rankTicks ?? electionTicks
   if (!Number.isSafeInteger(rankTicks) || rankTicks < 0) {
     throw new PaxosConfigError('rankTicks must be a non-negative integer')
@@ -91,7 +97,8 @@ export function settings (config: PaxosConfig): Settings {
     proposer: election.mode === 'fixed' ? election.proposer : undefined,
     candidates,
     electionTicks,
-    heartbeatTicks: positive(config.heartbeatTicks, 1, 'heartbeatTicks'),
+    heartbeatTicks,
+    idleHeartbeatTicks,
     rankTicks,
     jitterTicks: positive(config.jitterTicks, Math.max(1, Math.floor(electionTicks / 2)), 'jitterTicks'),
     random: config.random,

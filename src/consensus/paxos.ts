@@ -59,6 +59,8 @@ export class Paxos {
   /** Ticks this node has followed the same live leader (see mayTakeOver). */
   private followedTicks = 0
   private heartbeatElapsed = 0
+  /** The commit the leader's last heartbeat round carried. */
+  private heartbeatCommit = 0
   private timeout: number
   private applied: number
   /** Highest slot handed to the application in a Ready not yet advanced. */
@@ -142,7 +144,7 @@ export class Paxos {
       }
       // a read no majority confirms in this time fails (the driver may retry)
       this.reads.tick(2 * this.s.electionTicks)
-      if (this.heartbeatElapsed >= this.s.heartbeatTicks) {
+      if (this.heartbeatElapsed >= this.heartbeatInterval()) {
         this.heartbeatElapsed = 0
         this.heartbeat()
         this.leadership?.retransmit(this.ctx)
@@ -980,11 +982,32 @@ export class Paxos {
     return [...set]
   }
 
+  /**
+   * Ticks between the leader's heartbeats. An idle fixed proposer (a
+   * vehicle's own chain with nothing to say) slows down to
+   * idleHeartbeatTicks: its heartbeats time nothing out, and at ten a second
+   * to every member of every vehicle's booth they were most of what an idle
+   * swarm spent its CPU on. Anything that waits on the booth (a slot in
+   * flight, a queued value, a read, a phase 1 under way, a commit the booth
+   * has not heard) keeps the fast cadence, so retransmissions and the news
+   * of a decision are as prompt as before.
+   */
+  private heartbeatInterval (): number {
+    const lead = this.leadership
+    if (this.s.mode !== 'fixed' || lead == null) {
+      return this.s.heartbeatTicks
+    }
+    const idle = lead.inflight.size === 0 && lead.pending === 0 && lead.extending == null && !lead.needsPhase1 &&
+      this.reads.waiting() === 0 && this.heartbeatCommit >= this.log.commit
+    return idle ? this.s.idleHeartbeatTicks : this.s.heartbeatTicks
+  }
+
   private heartbeat (): void {
     const lead = this.leadership
     if (lead == null) {
       return
     }
+    this.heartbeatCommit = this.log.commit
     const read = this.reads.waiting()
     for (const to of this.peers()) {
       this.send({ type: 'heartbeat', from: this.s.id, to, ballot: lead.ballot, commit: this.log.commit, ...(read > 0 ? { read } : {}) })

@@ -311,6 +311,14 @@ export interface PaxosConfig {
   electionTicks: number
   /** The leader heartbeats, and retransmits unacknowledged messages, every heartbeatTicks. */
   heartbeatTicks: number
+  /**
+   * A fixed proposer (mode 'fixed') with nothing in flight, nothing queued,
+   * no read waiting and its commit already heard heartbeats only every
+   * idleHeartbeatTicks: nobody times out on it (there is no election), the
+   * heartbeat only tells its booth that it lives. Elected chains always
+   * heartbeat every heartbeatTicks. ≥ heartbeatTicks. @default heartbeatTicks
+   */
+  idleHeartbeatTicks?: number
   /** Extra election ticks per rank below the top candidate. @default electionTicks */
   rankTicks?: number
   /** Random extra election ticks, in [0, jitterTicks). @default max(1, electionTicks / 2) */

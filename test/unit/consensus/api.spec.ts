@@ -44,6 +44,8 @@ describe('consensus - Paxos API', () => {
     ['no random source', { random: undefined as unknown as () => number }],
     ['zero election ticks', { electionTicks: 0 }],
     ['fractional heartbeat', { heartbeatTicks: 1.5 }],
+    ['idle heartbeat faster than the heartbeat', { heartbeatTicks: 4, idleHeartbeatTicks: 2 }],
+    ['fractional idle heartbeat', { idleHeartbeatTicks: 2.5 }],
     ['maxInflight above window', { window: 2, maxInflight: 3 }],
     ['unknown election mode', { election: { mode: 'anarchy' } as unknown as PaxosConfig['election'] }],
     ['no candidates', { election: { mode: 'elected', candidates: [] } }],

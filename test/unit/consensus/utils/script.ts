@@ -9,7 +9,7 @@
  * Message filters are key=value pairs among from, to, type, slot.
  *
  *   cluster ids=1,2,3 [booth=1,2,3] [proposer=1 | priorities=1:3,2:2,3:1]
- *           [learners=4] [window=2] [inflight=2] [election=10] [heartbeat=1] [announce=false]
+ *           [learners=4] [window=2] [inflight=2] [election=10] [heartbeat=1] [idle-heartbeat=5] [announce=false]
  *   campaign 1                 tick 1 [n]              tick-all [n]
  *   propose 1 a                fails NotLeaderError propose 2 a   (any command)
  *   change-booth 1 1,2,4       compact 2 3
@@ -256,6 +256,7 @@ export class Scenario {
       election: proposer != null ? { mode: 'fixed', proposer } : { mode: 'elected', candidates },
       electionTicks: int(args.get('election'), 10),
       heartbeatTicks: int(args.get('heartbeat'), 1),
+      idleHeartbeatTicks: int(args.get('idle-heartbeat'), int(args.get('heartbeat'), 1)),
       // deterministic jitter: scenarios need exact timing
       random: () => 0,
       window: int(args.get('window'), 4),

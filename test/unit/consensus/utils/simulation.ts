@@ -73,6 +73,9 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
     election: mode === 'fixed' ? { mode: 'fixed', proposer } : { mode: 'elected', candidates },
     electionTicks,
     heartbeatTicks,
+    // a fixed proposer's idle cadence, 1-8 heartbeats apart: taken from the
+    // seed (not the prng) for the same reason as announceToBooth below
+    idleHeartbeatTicks: heartbeatTicks * (1 + (Math.floor(seed / 2) % 8)),
     random,
     window,
     maxInflight,
