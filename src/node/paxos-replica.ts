@@ -250,6 +250,7 @@ export class ChainReplica {
       election: setup.election,
       electionTicks: PAXOS_TIMING.electionTicks,
       heartbeatTicks: PAXOS_TIMING.heartbeatTicks,
+      idleHeartbeatTicks: PAXOS_TIMING.idleHeartbeatTicks,
       rankTicks: PAXOS_TIMING.rankTicks,
       jitterTicks: PAXOS_TIMING.jitterTicks,
       window: PAXOS_TIMING.window,
