@@ -24,7 +24,7 @@
  * (the proposer's and the acceptors' accepted values): see
  * docs/benchmarks.md.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -37,6 +37,7 @@ import { openDatabase } from '../src/storage/database.ts'
 import type { NodeProcess } from '../src/swarm/process.ts'
 import type { StatusBody } from '../src/http/status.ts'
 import { percentile, withRatio } from './types.ts'
+import { cpuMs } from './support.ts'
 import type { Benchmark, BenchResult } from './types.ts'
 
 const KIB = 1024
@@ -114,22 +115,6 @@ async function closedLoop (node: VGuardNode, batch: number, report: (r: BenchRes
   report({ bench: BENCH, figure: `  blocks: ${heights.size} for ${txs} txs (${(txs / heights.size).toFixed(0)} txs/block)`, value: heights.size, unit: 'blocks' })
   report(withRatio({ bench: BENCH, figure: '  commit latency p50 (per write)', value: percentile(latencies, 50), unit: 'ms', baseline: rtt }))
   report(withRatio({ bench: BENCH, figure: '  commit latency p99', value: percentile(latencies, 99), unit: 'ms', baseline: rtt }))
-}
-
-/** CPU time (user + system, all threads) of a process, in ms; undefined where /proc is not there. */
-async function cpuMs (pid: number): Promise<number | undefined> {
-  if (pid === process.pid) {
-    const u = process.cpuUsage()
-    return (u.user + u.system) / 1000
-  }
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    // utime and stime, in clock ticks (100 per second on Linux)
-    return (Number(fields[11]) + Number(fields[12])) * 10
-  } catch {
-    return undefined
-  }
 }
 
 async function cpuOf (pids: number[]): Promise<number | undefined> {

@@ -1,7 +1,7 @@
 /**
  * Discovery: how long 10 vehicle processes take to all connect to each other,
  * by mDNS (inside the private namespace) and by bootstrap over loopback, and
- * the idle resident memory of one node.
+ * the idle resident memory and CPU of a node.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { spawnNode } from '../src/swarm/process.ts'
 import type { NodeProcess } from '../src/swarm/process.ts'
 import type { Benchmark, BenchResult } from './types.ts'
+import { cpuMs } from './support.ts'
 
 const VEHICLES = 10
 
@@ -37,6 +38,32 @@ async function rssMiB (pid: number): Promise<number> {
   return kb / 1024
 }
 
+/** Seconds over which an idle swarm's CPU is counted. */
+const IDLE_SECONDS = 10
+
+/**
+ * CPU an idle swarm spends: every vehicle writes once (so each runs its own
+ * chain with a booth, as vehicles on the road do), then nobody writes, and
+ * each process's CPU time is counted for IDLE_SECONDS. What remains is the
+ * upkeep: heartbeats, liveness pings, gossip. Ten vehicles on two cores are
+ * what "a laptop hosts dozens of vehicles" runs into first.
+ */
+async function idleCpu (vehicles: NodeProcess[], report: (r: BenchResult) => void): Promise<void> {
+  await Promise.all(vehicles.map(async v => {
+    const res = await fetch(`${v.httpUrl}/chains/${v.peerId}/kv/idle`, { method: 'PUT', body: 'x', signal: AbortSignal.timeout(10_000) })
+    if (!res.ok) throw new Error(`write to ${v.peerId} failed: ${res.status}`)
+  }))
+  // the writes' booth set-up and commits are not upkeep
+  await new Promise(resolve => setTimeout(resolve, 3_000))
+  const pids = vehicles.map(v => v.child.pid ?? 0)
+  const before = await Promise.all(pids.map(cpuMs))
+  await new Promise(resolve => setTimeout(resolve, IDLE_SECONDS * 1000))
+  const after = await Promise.all(pids.map(cpuMs))
+  const perSecond = after.map((a, i) => ((a ?? NaN) - (before[i] ?? NaN)) / IDLE_SECONDS)
+  report({ bench: 'discovery', figure: `idle CPU per node, mean of ${VEHICLES} (each has written once)`, value: perSecond.reduce((a, b) => a + b, 0) / perSecond.length, unit: 'ms/s' })
+  report({ bench: 'discovery', figure: 'idle CPU per node, max', value: Math.max(...perSecond), unit: 'ms/s' })
+}
+
 async function swarm (mode: 'mdns' | 'bootstrap', report: (r: BenchResult) => void): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'vguard-bench-'))
   const network = `bench-${process.pid}-${mode}`
@@ -63,6 +90,7 @@ async function swarm (mode: 'mdns' | 'bootstrap', report: (r: BenchResult) => vo
       const rss = await Promise.all(vehicles.map(async v => await rssMiB(v.child.pid ?? 0)))
       report({ bench: 'discovery', figure: `idle RSS per node, mean of ${VEHICLES} (connected to ${VEHICLES - 1} peers)`, value: rss.reduce((a, b) => a + b, 0) / rss.length, unit: 'MiB', target: '≤ 120 MiB' })
       report({ bench: 'discovery', figure: 'idle RSS per node, max', value: Math.max(...rss), unit: 'MiB', target: '≤ 120 MiB' })
+      await idleCpu(vehicles, report)
     }
   } finally {
     await Promise.all(vehicles.map(async v => await v.stop()))
@@ -72,7 +100,7 @@ async function swarm (mode: 'mdns' | 'bootstrap', report: (r: BenchResult) => vo
 
 export const benchmarks: Benchmark[] = [{
   name: 'discovery',
-  description: 'time for 10 vehicles to all discover and connect (mDNS in netns, bootstrap on loopback); idle RSS per node',
+  description: 'time for 10 vehicles to all discover and connect (mDNS in netns, bootstrap on loopback); idle RSS and CPU per node',
   run: async (report) => {
     if (process.env.VGUARD_BENCH_IN_NETNS === '1') await swarm('mdns', report)
     else report({ bench: 'discovery', figure: 'mDNS in private netns: skipped (needs root on Linux)', value: NaN, unit: '' })

@@ -2,7 +2,7 @@
  * Shared pieces of the benchmarks: in-process swarms on loopback, chains of
  * a given size, and raw-stream baselines measured over the same connections.
  */
-import { mkdtemp, open, rm } from 'node:fs/promises'
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
@@ -15,6 +15,22 @@ import type { PeerId } from '@libp2p/interface'
 export const MIB = 1024 * 1024
 export const RAW_PROTOCOL = '/vguard-bench/raw/1.0.0'
 export const ECHO_PROTOCOL = '/vguard-bench/echo/1.0.0'
+
+/** CPU time (user + system, all threads) of a process, in ms; undefined where /proc is not there. */
+export async function cpuMs (pid: number): Promise<number | undefined> {
+  if (pid === process.pid) {
+    const u = process.cpuUsage()
+    return (u.user + u.system) / 1000
+  }
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // utime and stime, in clock ticks (100 per second on Linux)
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return undefined
+  }
+}
 
 export function median (xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
