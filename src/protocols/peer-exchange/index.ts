@@ -52,7 +52,7 @@ export interface PeerExchangeInit {
   /** Called with the storage figures a sender advertised for itself (signed by gossipsub). */
   onCapacity?: (peerId: PeerId, hint: CapacityHint) => void
   log: Logger
-  /** @default 30000 */
+  /** ms between announcements. @default ANNOUNCE_INTERVAL (10 s) */
   announceInterval?: number
 }
 
