@@ -3,7 +3,7 @@ import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from
 import { encodeBlock, MAX_CHAIN_ID_BYTES, MAX_KEY_BYTES } from '../../chain/index.ts'
 import type { ChainStore } from '../../storage/index.ts'
 import type { BackupTableStore } from '../../backup/index.ts'
-import { handleProtocol, readBufferFor, timeoutSignal, withStream } from '../stream.ts'
+import { handleProtocol, readBufferFor, withDeadline, withStream } from '../stream.ts'
 import { ReadRequest, ReadResponse } from './pb/read.ts'
 import { MembershipCheck } from './membership.ts'
 import {
@@ -104,12 +104,11 @@ export class ReadService {
 
   /** Asks one peer; resolves with its raw answer (the redirect logic interprets it). */
   async ask (peer: PeerId, req: ReadRequest, options: { signal?: AbortSignal } = {}): Promise<ReadResponse> {
-    const signal = timeoutSignal(this.timeout, options.signal)
-    return await withStream(this.components.libp2p, peer, this.protocol, async (stream) => {
+    return await withDeadline(this.timeout, async (signal) => await withStream(this.components.libp2p, peer, this.protocol, async (stream) => {
       const pbs = pbStream(stream, { maxDataLength: MAX_RESPONSE_BYTES, maxBufferSize: readBufferFor(MAX_RESPONSE_BYTES) })
       await pbs.write(req, ReadRequest, { signal })
       return await pbs.read(ReadResponse, { signal, limits: { blocks: 65_536 } })
-    }, { signal })
+    }, { signal }), 'no answer to the read', options.signal)
   }
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
@@ -121,7 +120,7 @@ export class ReadService {
       this.log('refusing a read from %p: not a member of this network', connection.remotePeer)
       res = { status: Status.FORBIDDEN, message: 'not a member of this network' }
     } else {
-      const req = await pbs.read(ReadRequest, { signal: AbortSignal.timeout(this.timeout) })
+      const req = await withDeadline(this.timeout, async (signal) => await pbs.read(ReadRequest, { signal }), 'no read request')
       res = await this.answer(req)
       this.stats.answered++
     }
@@ -129,7 +128,7 @@ export class ReadService {
       status: Status.OK, role: Role.HOLDER, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: '', leader: '', ...res
     }
     // the request limit bounds what we read; responses may be larger
-    await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).write(full, ReadResponse, { signal: AbortSignal.timeout(this.timeout) })
+    await withDeadline(this.timeout, async (signal) => { await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).write(full, ReadResponse, { signal }) }, 'read answer not taken')
   }
 
   /** Whether the remote peer is a member of our network, waiting a little for its identify to finish. */

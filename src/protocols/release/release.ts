@@ -3,7 +3,7 @@ import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from
 import type { ChainStore } from '../../storage/index.ts'
 import type { BackupTableStore } from '../../backup/index.ts'
 import { verifyTable } from '../../backup/index.ts'
-import { handleProtocol, timeoutSignal, withStream } from '../stream.ts'
+import { handleProtocol, withDeadline, withStream } from '../stream.ts'
 import { ReleaseRequest, ReleaseResponse } from './pb/release.ts'
 import { MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MESSAGE_TIMEOUT, RELEASE_PROTOCOL } from './constants.ts'
 import { ReleaseRejectedError, StaleReleaseError } from './errors.ts'
@@ -63,12 +63,11 @@ export class ReleaseService {
    * @throws StaleReleaseError, ReleaseRejectedError, TimeoutError
    */
   async release (peer: PeerId, signedTable: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<ReleaseOutcome> {
-    const signal = timeoutSignal(this.timeout, options.signal)
-    const res = await withStream(this.components.libp2p, peer, this.protocol, async (stream) => {
+    const res = await withDeadline(this.timeout, async (signal) => await withStream(this.components.libp2p, peer, this.protocol, async (stream) => {
       const pbs = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
       await pbs.write({ table: signedTable as Uint8Array<ArrayBuffer> }, ReleaseRequest, { signal })
       return await pbs.read(ReleaseResponse, { signal })
-    }, { signal })
+    }, { signal }), 'no answer to the release', options.signal)
     if (res.status === ReleaseResponse.Status.OK) return { epoch: res.epoch, deleted: res.deleted }
     if (res.status === ReleaseResponse.Status.STALE) throw new StaleReleaseError(`${peer.toString()} holds epoch ${res.epoch}: ${res.message}`)
     throw new ReleaseRejectedError(`${peer.toString()}: ${ReleaseResponse.Status[res.status] ?? res.status}: ${res.message}`)
@@ -76,9 +75,9 @@ export class ReleaseService {
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     const pbs = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
-    const req = await pbs.read(ReleaseRequest, { signal: AbortSignal.timeout(this.timeout) })
+    const req = await withDeadline(this.timeout, async (signal) => await pbs.read(ReleaseRequest, { signal }), 'no release request')
     const res = await this.handle(req, connection.remotePeer)
-    await pbs.write({ status: ReleaseResponse.Status.OK, epoch: 0, deleted: false, message: '', ...res }, ReleaseResponse, { signal: AbortSignal.timeout(this.timeout) })
+    await withDeadline(this.timeout, async (signal) => { await pbs.write({ status: ReleaseResponse.Status.OK, epoch: 0, deleted: false, message: '', ...res }, ReleaseResponse, { signal }) }, 'release answer not taken')
   }
 
   /** The backup's decision; exported through serve only. Never throws for bad input: it answers. */

@@ -20,6 +20,7 @@ import type { ReplicateComponents } from './replicate.ts'
 import type { Reservation, Reservations } from './reservations.ts'
 import { MAX_WINDOW_BYTES } from './constants.ts'
 import { BatchQueue } from '../batch-queue.ts'
+import { withDeadline } from '../stream.ts'
 
 export interface ServeOptions {
   maxMessageBytes: number
@@ -133,10 +134,10 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
   const { log, reservations } = options
   // room for every frame a proposer may have unacknowledged (its window), plus the one being read
   const pbs = pbStream(stream, { maxDataLength: options.maxMessageBytes, maxBufferSize: MAX_WINDOW_BYTES + 2 * options.maxMessageBytes })
-  const read = async (): Promise<ReplicateRequest> => await pbs.read(ReplicateRequest, {
-    signal: AbortSignal.timeout(options.messageTimeout),
+  const read = async (): Promise<ReplicateRequest> => await withDeadline(options.messageTimeout, async (signal) => await pbs.read(ReplicateRequest, {
+    signal,
     limits: { blocks: 65_536 }
-  })
+  }), 'the proposer sent nothing')
   const reply = async (res: Partial<ReplicateResponse>): Promise<void> => {
     await pbs.write({ status: ReplicateResponse.Status.OK, height: 0, tipHash: new Uint8Array(0), free: 0, message: '', ...res }, ReplicateResponse)
   }

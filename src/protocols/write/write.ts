@@ -5,7 +5,7 @@
 import { pbStream } from '@libp2p/utils'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, parsePayload, toHex } from '../../chain/index.ts'
-import { handleProtocol, readBufferFor, timeoutSignal, withStream } from '../stream.ts'
+import { handleProtocol, readBufferFor, withDeadline, withStream } from '../stream.ts'
 import { ProtocolError } from '../errors.ts'
 import { WriteRequest, WriteResponse } from './pb/write.ts'
 import { idempotencyKeyProblem } from './idempotency-key.ts'
@@ -86,23 +86,22 @@ export class WriteService {
   /** Forwards a write and waits for the proposer's answer (any status: the caller maps it). */
   async forward (peer: PeerId, chainId: string, payload: Uint8Array, options: { timeout: number, waitForReplication?: boolean, writeId?: Uint8Array, idempotencyKey?: string, signal?: AbortSignal }): Promise<WriteResponse> {
     const timeout = Math.min(Math.max(1, Math.round(options.timeout)), MAX_WRITE_TIMEOUT)
-    const signal = timeoutSignal(timeout + ANSWER_SLACK, options.signal)
-    return await withStream(this.c.libp2p, peer, this.protocol, async (stream) => {
+    return await withDeadline(timeout + ANSWER_SLACK, async (signal) => await withStream(this.c.libp2p, peer, this.protocol, async (stream) => {
       const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
       const writeId = (options.writeId ?? EMPTY) as Uint8Array<ArrayBuffer>
       await pbs.write({ chainId, payload: payload as Uint8Array<ArrayBuffer>, timeout, skipReplication: options.waitForReplication === false, writeId, idempotencyKey: options.idempotencyKey ?? '' }, WriteRequest, { signal })
       return await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).read(WriteResponse, { signal })
-    }, { signal })
+    }, { signal }), 'no answer to the write', options.signal)
   }
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     if (!this.c.isMember(connection.remotePeer)) throw new ProtocolError('not a member of this network')
     // a request carries a whole block's payload (4 MiB and more): past the reader's default buffer
     const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES, maxBufferSize: readBufferFor(MAX_REQUEST_BYTES) })
-    const req = await pbs.read(WriteRequest, { signal: AbortSignal.timeout(REQUEST_TIMEOUT) })
+    const req = await withDeadline(REQUEST_TIMEOUT, async (signal) => await pbs.read(WriteRequest, { signal }), 'no write request')
     const res = await this.answer(req, connection.remotePeer.toString())
     const full: WriteResponse = { status: WriteResponse.Status.OK, height: 0, hash: EMPTY, leader: '', message: '', ...res }
-    await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).write(full, WriteResponse, { signal: AbortSignal.timeout(REQUEST_TIMEOUT) })
+    await withDeadline(REQUEST_TIMEOUT, async (signal) => { await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).write(full, WriteResponse, { signal }) }, 'write answer not taken')
   }
 
   /** Never throws for bad input or a failed commit: it answers with a status. */
