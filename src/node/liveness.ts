@@ -11,6 +11,7 @@
  */
 import type { Logger, PeerId } from '@libp2p/interface'
 import type { VGuardLibp2p } from './libp2p.ts'
+import { withDeadline } from '../protocols/stream.ts'
 
 /** How often each connected member is pinged. */
 export const LIVENESS_INTERVAL = 5_000
@@ -80,7 +81,7 @@ export class Liveness {
       const id = peerId.toString()
       if (this.inFlight.has(id)) continue
       this.inFlight.add(id)
-      this.libp2p.services.ping.ping(peerId, { signal: AbortSignal.any([stopped, AbortSignal.timeout(this.timeout)]) })
+      withDeadline(this.timeout, async (signal) => await this.libp2p.services.ping.ping(peerId, { signal }), 'no pong', stopped)
         .then(() => { this.missed.delete(id) })
         .catch((err: Error) => {
           if (stopped.aborted) return
