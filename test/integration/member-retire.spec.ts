@@ -18,7 +18,7 @@ import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
 import { PAXOS_VALUES_DIR, valueLogDir } from '../../src/storage/paxos-values.ts'
 import { LevelPaxosStore } from '../../src/storage/paxos-store.ts'
 import { openDatabase } from '../../src/storage/database.ts'
-import { PAXOS_TIMING } from '../../src/node/paxos-constants.ts'
+import { MEMBER_EVICT_SILENCE, PAXOS_TIMING, TICK_MS } from '../../src/node/paxos-constants.ts'
 
 const utf8 = new TextEncoder()
 /** Above the value log's 64 KiB threshold: the member keeps it in a segment file. */
@@ -83,6 +83,25 @@ describe('consensus - booth members retire', () => {
     await commitWithX(p2, x, 'k', utf8.encode('v'))
     expect(memberChains(x)).toEqual([p2.peerId.toString()])
     await waitFor(() => !existsSync(valueLog(xDir, p1id)), { timeout: 10_000, message: 'p1\'s value log deleted on x' })
+  })
+
+  it('at its limit, a member does not give way while the old vehicle lives, however idle: its slow heartbeats keep its place', async () => {
+    const x = await cluster.create({ kBackups: 0, memberChains: 1, memberIdle: 600_000 })
+    await x.start()
+    const p1 = await vehicle(x)
+    const p1id = p1.peerId.toString()
+    await commitWithX(p1, x, 'k', utf8.encode('v1'))
+    expect(memberChains(x)).toEqual([p1id])
+    // p1 writes nothing for longer than a silent owner is given: only its idle heartbeats
+    // (PAXOS_TIMING.idleHeartbeatTicks) tell x that it lives. Time passing is the point here.
+    await new Promise(resolve => setTimeout(resolve, MEMBER_EVICT_SILENCE + 2 * PAXOS_TIMING.idleHeartbeatTicks * TICK_MS))
+
+    const p2 = await vehicle(x)
+    await waitFor(() => p2.peers().some(p => p.peerId === p1id), { timeout: 30_000, message: 'p2 met p1' })
+    // p2's booth has its majority without x (p1 takes part); x keeps serving p1
+    await p2.put('k', utf8.encode('v2'))
+    expect(memberChains(x)).toEqual([p1id])
+    await commitWithX(p1, x, 'k', utf8.encode('v3'))
   })
 
   it('a member whose proposer stays silent drops its values; a restart retires what the last run left; a returning proposer continues its chain with it', async () => {
