@@ -6,5 +6,11 @@ export const MAX_ADDRS_PER_PEER = 8
 export const MAX_ANNOUNCEMENT_BYTES = 64 * 1024
 /** Coalesce the burst of subscription changes when several vehicles join at once. */
 export const ANNOUNCE_DEBOUNCE = 1_000
-/** Re-announce now and then so partitions that heal find each other again and storage hints stay fresh. */
+/**
+ * How often we check whether our view changed without a trigger having sent
+ * it (a peer's addresses learned late), so partitions that heal find each
+ * other again and storage hints stay fresh.
+ */
 export const ANNOUNCE_INTERVAL = 10_000
+/** An unchanged view is repeated this often, for whoever missed it (see RepeatFilter). */
+export const ANNOUNCE_REFRESH = 60_000

@@ -25,8 +25,9 @@ import type { Logger, PeerId } from '@libp2p/interface'
 import type { Message, SubscriptionChangeData } from '@libp2p/gossipsub'
 import type { VGuardLibp2p } from '../../node/libp2p.ts'
 import { PeerAnnouncement } from './pb/peer-exchange.ts'
+import { RepeatFilter } from './repeat-filter.ts'
 import {
-  ANNOUNCE_DEBOUNCE, ANNOUNCE_INTERVAL, MAX_ADDRS_PER_PEER, MAX_ANNOUNCEMENT_BYTES, MAX_PEERS_PER_ANNOUNCEMENT, TOPIC_NAME, TOPIC_VERSION
+  ANNOUNCE_DEBOUNCE, ANNOUNCE_INTERVAL, ANNOUNCE_REFRESH, MAX_ADDRS_PER_PEER, MAX_ANNOUNCEMENT_BYTES, MAX_PEERS_PER_ANNOUNCEMENT, TOPIC_NAME, TOPIC_VERSION
 } from './constants.ts'
 
 export interface CapacityHint {
@@ -52,8 +53,10 @@ export interface PeerExchangeInit {
   /** Called with the storage figures a sender advertised for itself (signed by gossipsub). */
   onCapacity?: (peerId: PeerId, hint: CapacityHint) => void
   log: Logger
-  /** ms between announcements. @default ANNOUNCE_INTERVAL (10 s) */
+  /** ms between periodic rounds. @default ANNOUNCE_INTERVAL (10 s) */
   announceInterval?: number
+  /** A periodic round repeats an unchanged view only this often (ms). @default ANNOUNCE_REFRESH (60 s) */
+  announceRefresh?: number
 }
 
 export class PeerExchange {
@@ -62,11 +65,13 @@ export class PeerExchange {
   private debounce?: ReturnType<typeof setTimeout>
   private pendingAnnounce = false
   private interval?: ReturnType<typeof setInterval>
+  private readonly repeats: RepeatFilter
   dropped = 0
 
   constructor (init: PeerExchangeInit) {
     this.init = init
     this.topic = peersTopic(init.network)
+    this.repeats = new RepeatFilter(init.announceRefresh ?? ANNOUNCE_REFRESH)
   }
 
   start (): void {
@@ -74,7 +79,7 @@ export class PeerExchange {
     pubsub.subscribe(this.topic)
     pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
     pubsub.addEventListener('message', this.onMessage)
-    this.interval = setInterval(() => { this.announce() }, this.init.announceInterval ?? ANNOUNCE_INTERVAL)
+    this.interval = setInterval(() => { this.announce(true) }, this.init.announceInterval ?? ANNOUNCE_INTERVAL)
   }
 
   stop (): void {
@@ -107,9 +112,14 @@ export class PeerExchange {
     }, ANNOUNCE_DEBOUNCE)
   }
 
-  private announce (): void {
+  private announce (periodic = false): void {
     void this.buildAnnouncement()
-      .then(async (bytes) => await this.init.libp2p.services.pubsub.publish(this.topic, bytes))
+      .then(async (bytes) => {
+        const now = Date.now()
+        if (periodic && !this.repeats.worthSending(bytes, now)) return
+        this.repeats.sent(bytes, now)
+        await this.init.libp2p.services.pubsub.publish(this.topic, bytes)
+      })
       .catch((err: Error) => { this.init.log.trace('peer announcement not sent: %s', err.message) })
   }
 
