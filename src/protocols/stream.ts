@@ -86,22 +86,30 @@ function isAbort (err: unknown): boolean {
 
 /**
  * Opens a stream to `peer` for `protocol`, runs `fn`, and closes the stream
- * (or aborts it if `fn` throws). Aborts and timeouts surface as TimeoutError.
+ * (or aborts it if `fn` throws). The whole exchange ends with the caller's
+ * `signal` or, given a `timeout` (ms), after it (withDeadline: the timer
+ * goes with the exchange); `fn` gets the signal that combines both. Aborts
+ * and timeouts surface as TimeoutError.
  */
 export async function withStream<T> (
   libp2p: Pick<Libp2p, 'dialProtocol'>,
   peer: PeerId,
   protocol: string,
-  fn: (stream: Stream) => Promise<T>,
-  options: { signal: AbortSignal }
+  fn: (stream: Stream, signal: AbortSignal) => Promise<T>,
+  options: { signal?: AbortSignal, timeout?: number }
 ): Promise<T> {
+  const { timeout, signal } = options
+  if (timeout != null) {
+    return await withDeadline(timeout, async (deadline) => await withStream(libp2p, peer, protocol, fn, { signal: deadline }), `no answer on ${protocol}`, signal)
+  }
+  const exchange = signal ?? new AbortController().signal
   let stream: Stream | undefined
   try {
     // the client speaks first in every exchange, so protocol negotiation can ride
     // along with the first message instead of costing a round trip of its own
-    stream = await libp2p.dialProtocol(peer, protocol, { signal: options.signal, negotiateFully: false })
-    const result = await fn(stream)
-    await stream.close({ signal: options.signal })
+    stream = await libp2p.dialProtocol(peer, protocol, { signal: exchange, negotiateFully: false })
+    const result = await fn(stream, exchange)
+    await stream.close({ signal: exchange })
     return result
   } catch (err) {
     stream?.abort(err as Error)

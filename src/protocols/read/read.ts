@@ -104,11 +104,11 @@ export class ReadService {
 
   /** Asks one peer; resolves with its raw answer (the redirect logic interprets it). */
   async ask (peer: PeerId, req: ReadRequest, options: { signal?: AbortSignal } = {}): Promise<ReadResponse> {
-    return await withDeadline(this.timeout, async (signal) => await withStream(this.components.libp2p, peer, this.protocol, async (stream) => {
+    return await withStream(this.components.libp2p, peer, this.protocol, async (stream, signal) => {
       const pbs = pbStream(stream, { maxDataLength: MAX_RESPONSE_BYTES, maxBufferSize: readBufferFor(MAX_RESPONSE_BYTES) })
       await pbs.write(req, ReadRequest, { signal })
       return await pbs.read(ReadResponse, { signal, limits: { blocks: 65_536 } })
-    }, { signal }), 'no answer to the read', options.signal)
+    }, { timeout: this.timeout, signal: options.signal })
   }
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {

@@ -63,11 +63,11 @@ export class ReleaseService {
    * @throws StaleReleaseError, ReleaseRejectedError, TimeoutError
    */
   async release (peer: PeerId, signedTable: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<ReleaseOutcome> {
-    const res = await withDeadline(this.timeout, async (signal) => await withStream(this.components.libp2p, peer, this.protocol, async (stream) => {
+    const res = await withStream(this.components.libp2p, peer, this.protocol, async (stream, signal) => {
       const pbs = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
       await pbs.write({ table: signedTable as Uint8Array<ArrayBuffer> }, ReleaseRequest, { signal })
       return await pbs.read(ReleaseResponse, { signal })
-    }, { signal }), 'no answer to the release', options.signal)
+    }, { timeout: this.timeout, signal: options.signal })
     if (res.status === ReleaseResponse.Status.OK) return { epoch: res.epoch, deleted: res.deleted }
     if (res.status === ReleaseResponse.Status.STALE) throw new StaleReleaseError(`${peer.toString()} holds epoch ${res.epoch}: ${res.message}`)
     throw new ReleaseRejectedError(`${peer.toString()}: ${ReleaseResponse.Status[res.status] ?? res.status}: ${res.message}`)

@@ -86,12 +86,12 @@ export class WriteService {
   /** Forwards a write and waits for the proposer's answer (any status: the caller maps it). */
   async forward (peer: PeerId, chainId: string, payload: Uint8Array, options: { timeout: number, waitForReplication?: boolean, writeId?: Uint8Array, idempotencyKey?: string, signal?: AbortSignal }): Promise<WriteResponse> {
     const timeout = Math.min(Math.max(1, Math.round(options.timeout)), MAX_WRITE_TIMEOUT)
-    return await withDeadline(timeout + ANSWER_SLACK, async (signal) => await withStream(this.c.libp2p, peer, this.protocol, async (stream) => {
+    return await withStream(this.c.libp2p, peer, this.protocol, async (stream, signal) => {
       const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
       const writeId = (options.writeId ?? EMPTY) as Uint8Array<ArrayBuffer>
       await pbs.write({ chainId, payload: payload as Uint8Array<ArrayBuffer>, timeout, skipReplication: options.waitForReplication === false, writeId, idempotencyKey: options.idempotencyKey ?? '' }, WriteRequest, { signal })
       return await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).read(WriteResponse, { signal })
-    }, { signal }), 'no answer to the write', options.signal)
+    }, { timeout: timeout + ANSWER_SLACK, signal: options.signal })
   }
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
