@@ -18,13 +18,64 @@ export interface VGuardNodeEvents {
   /** The last connection to a peer is gone. */
   'peer:disconnected': CustomEvent<PeerDetail>
   /** A peer was refused: another network or not on the allow list. */
-  'peer:rejected': CustomEvent<PeerDetail & { reason: string }>
+  'peer:rejected': CustomEvent<PeerRejectedDetail>
   /** A newer backup table was made (by us) or adopted (gossip, redirect, release). */
   'backup:table': CustomEvent<BackupTableDetail>
   /** This node deleted its copy of another vehicle's chain on a verified release. */
   'backup:released': CustomEvent<{ chainId: string, epoch: number }>
   /** A replication transfer to a backup advanced. */
   'replicate:progress': CustomEvent<ReplicateProgressDetail>
+  /** A replication transfer to a backup ended: done, or failed with `error`. */
+  'replicate:finished': CustomEvent<ReplicateFinishedDetail>
+  /** Consensus decided blocks of a chain this node keeps (its own, the shared one) and they are applied. */
+  'chain:committed': CustomEvent<ChainCommittedDetail>
+  /** A write through `append`, `put` or `delete` on this node ended: committed or failed. */
+  'write:settled': CustomEvent<WriteSettledDetail>
+}
+
+/** Why a peer was refused; `reason` says it in words, `code` is fixed (for metrics and programs). */
+export type PeerRejectedCode = 'not-vguard-node' | 'other-network' | 'not-allowed'
+
+export interface PeerRejectedDetail extends PeerDetail {
+  reason: string
+  code: PeerRejectedCode
+}
+
+/** One run of decided blocks applied to the chain store, up to `height`. */
+export interface ChainCommittedDetail {
+  chainId: string
+  role: 'own' | 'shared'
+  /** The new tip: its height and hash (hex). */
+  height: number
+  hash: string
+  /** Blocks and transactions in this run. */
+  blocks: number
+  transactions: number
+  /** The booth that decided the last block of the run. */
+  booth: string[]
+}
+
+export interface ReplicateFinishedDetail {
+  chainId: string
+  peer: string
+  /** Bytes of blocks sent in this transfer (so far, when it failed). */
+  sentBytes: number
+  /** The height the backup holds: the chain's, or as far as it got. */
+  height: number
+  /** The error's name when the transfer failed. */
+  error?: string
+}
+
+export interface WriteSettledDetail {
+  /** The chain written to (this vehicle's id, `shared`, or another vehicle's when forwarded). */
+  chainId: string
+  transactions: number
+  /** From the call to its outcome, in milliseconds. */
+  durationMs: number
+  /** The error's name when the write failed (e.g. NoQuorumError); absent when it committed. */
+  error?: string
+  /** The committed block's height (absent on failure). */
+  height?: number
 }
 
 export interface BackupTableDetail {

@@ -24,6 +24,7 @@ import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { TypedEventEmitter } from 'main-event'
 import type { Candidate, ElectionConfig, Message } from '../consensus/index.ts'
+import { toHex } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase, BinarySublevel } from '../storage/database.ts'
 import { LevelPaxosStore } from '../storage/paxos-store.ts'
@@ -308,6 +309,14 @@ export class PaxosDriver {
       log: this.c.logger.forComponent(`vguard:consensus:${chainId === this.self ? 'own' : chainId === SHARED_CHAIN ? 'shared' : chainId.slice(-8)}`),
       random: this.c.random ?? Math.random,
       now: () => this.now()
+    }
+    if (kind !== 'member') {
+      const role = kind
+      deps.onApplied = (run) => {
+        this.c.events.safeDispatchEvent('chain:committed', {
+          detail: { chainId, role, height: run.tip.height, hash: toHex(run.tip.hash), blocks: run.blocks, transactions: run.transactions, booth: run.booth }
+        })
+      }
     }
     // with k = 0 there is nothing to replicate: no round (no table to sign and gossip per commit)
     if (kind === 'own' && this.c.kBackups > 0) deps.afterCommit = async (participants) => await this.c.afterCommit(chainId, participants)

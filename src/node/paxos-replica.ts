@@ -108,6 +108,16 @@ export interface ReplicaDeps {
   afterCommit?: (participants: string[]) => Promise<unknown>
   /** shared: fetch the chain from `peer` up to `height`, whose block has `hash` (a snapshot). */
   fetchTo?: (peer: string, height: number, hash: Uint8Array) => Promise<void>
+  /** Told once per run of decided blocks applied to the chain store (events, metrics). */
+  onApplied?: (run: AppliedRun) => void
+}
+
+/** Decided blocks just applied: the tip they reached, how many, and who decided the last one. */
+export interface AppliedRun {
+  tip: ChainTip
+  blocks: number
+  transactions: number
+  booth: string[]
 }
 
 export interface ReplicaSetup {
@@ -759,6 +769,7 @@ export class ChainReplica {
     if (this.kind === 'member') return
     const committed: Array<{ id: string, result: CommitResult, booth: string[] }> = []
     const remembered: RememberedWrite[] = []
+    let applied: AppliedRun | undefined
     let run: Block[] = []
     let storeTip: ChainTip | undefined
     const flush = async (): Promise<void> => {
@@ -804,8 +815,15 @@ export class ChainReplica {
         remembered.push({ key, at: this.d.now(), height: result.height, hash: result.hash })
       }
       committed.push({ id: d.value.id, result, booth: d.booth })
+      applied = {
+        tip: { chainId: this.chainId, height: block.header.height, hash: block.hash },
+        blocks: (applied?.blocks ?? 0) + 1,
+        transactions: (applied?.transactions ?? 0) + block.header.txCount,
+        booth: d.booth
+      }
     }
     await flush()
+    if (applied != null) this.d.onApplied?.(applied)
     await this.d.storage.rememberWrites(remembered)
     this.reads.release(this.cursor.slot)
     if (this.history.length > 2 * PAXOS_TIMING.compactEvery) this.history = this.history.slice(-PAXOS_TIMING.compactEvery)

@@ -15,7 +15,7 @@ import type { PeerId, ComponentLogger, Logger } from '@libp2p/interface'
 import type { TypedEventEmitter } from 'main-event'
 import type { VGuardLibp2p } from './libp2p.ts'
 import { networkOfAgent } from './libp2p.ts'
-import type { VGuardNodeEvents } from './events.ts'
+import type { PeerRejectedCode, VGuardNodeEvents } from './events.ts'
 import { PeerExchange } from '../protocols/peer-exchange/index.ts'
 import type { CapacityHint } from '../protocols/peer-exchange/index.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -260,16 +260,17 @@ export class Peering {
     const id = peerId.toString()
     const network = networkOfAgent(agentVersion)
     let reason: string | undefined
+    let code: PeerRejectedCode = 'not-vguard-node'
     if (network == null) reason = `not a vguard-node (${agentVersion ?? 'no agent'})`
-    else if (network !== this.network) reason = `network ${network} is not ${this.network}`
-    else if (this.allowed != null && !this.allowed.has(id)) reason = 'not on the allow list'
+    else if (network !== this.network) [reason, code] = [`network ${network} is not ${this.network}`, 'other-network']
+    else if (this.allowed != null && !this.allowed.has(id)) [reason, code] = ['not on the allow list', 'not-allowed']
     if (reason != null) {
       this.log('refusing %p: %s', peerId, reason)
       this.denied.add(id)
       this.members.delete(id)
       this.lost.found(id)
       this.discovered.delete(id)
-      this.events?.safeDispatchEvent('peer:rejected', { detail: { peerId: id, reason } })
+      this.events?.safeDispatchEvent('peer:rejected', { detail: { peerId: id, reason, code } })
       // hang up a moment later: the other side's identify of us is usually
       // still in flight, and once we deny it cannot reconnect to learn why,
       // so it would keep dialling a vehicle of another network blindly

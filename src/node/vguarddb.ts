@@ -19,7 +19,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Message } from '@libp2p/gossipsub'
 import type { TypedEventEmitter } from 'main-event'
-import { createBlock, MAX_BOOTH_SIZE } from '../chain/index.ts'
+import { createBlock, MAX_BOOTH_SIZE, toHex } from '../chain/index.ts'
 import type { TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase, BinarySublevel } from '../storage/database.ts'
@@ -242,6 +242,9 @@ export class VGuardDB {
       transactions
     })
     await store.append(block, { sync: true })
+    this.c.events.safeDispatchEvent('chain:committed', {
+      detail: { chainId: this.self, role: 'own', height: block.header.height, hash: toHex(block.hash), blocks: 1, transactions: block.header.txCount, booth: block.header.booth }
+    })
     return await this.afterCommit(this.self, participants)
   }
 
@@ -392,16 +395,23 @@ export class VGuardDB {
 
   private async replicateOne (peer: string, chainId: string, epoch: number, onStarted: () => void): Promise<ReplicateResult> {
     const key = `${chainId}\n${peer}`
+    let reached = { sentBytes: 0, height: 0 }
     try {
-      return await withDeadline(REPLICATE_TIMEOUT, async (signal) => await this.replicate.replicateTo(peerIdFromString(peer), chainId, {
+      const result = await withDeadline(REPLICATE_TIMEOUT, async (signal) => await this.replicate.replicateTo(peerIdFromString(peer), chainId, {
         epoch,
         signal,
         onProgress: (p) => {
           onStarted()
+          reached = { sentBytes: p.sentBytes, height: p.height }
           this.transfers.set(key, p)
           this.c.events.safeDispatchEvent('replicate:progress', { detail: p })
         }
       }), 'replication unfinished')
+      this.c.events.safeDispatchEvent('replicate:finished', { detail: { chainId, peer, sentBytes: result.sentBytes, height: result.height } })
+      return result
+    } catch (err) {
+      this.c.events.safeDispatchEvent('replicate:finished', { detail: { chainId, peer, ...reached, error: err instanceof Error ? err.name : 'Error' } })
+      throw err
     } finally {
       this.transfers.delete(key)
     }
@@ -430,6 +440,11 @@ export class VGuardDB {
   }
 
   /** Releases not yet acknowledged, per chain (for status and tests). */
+  /** Replication transfers to backups running now. */
+  get transfersInFlight (): number {
+    return this.transfers.size
+  }
+
   pendingReleases (): Array<{ chainId: string, peerId: string, attempts: number }> {
     return this.releases.list()
   }
