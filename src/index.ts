@@ -13,10 +13,16 @@
  * const { height, hash } = await node.put('gps/1', new TextEncoder().encode('49.01,8.40'))   // own chain, through consensus
  * await node.put('notice', new TextEncoder().encode('road closed'), { chainId: 'shared' }) // the network's chain
  * const read = await node.get(node.peerId.toString(), 'gps/1', { consistency: 'quorum' })
+ * node.addEventListener('chain:committed', (e) => { console.log(e.detail.chainId, e.detail.height) })
+ * console.log(await node.metrics.metrics())                                            // Prometheus text
  * ```
  */
 export { createVGuardNode, ConfigError, DataDirInUseError } from './node/index.ts'
 export type { VGuardNode, VGuardNodeOptions, VGuardNodeConfig, VGuardNodeEvents, ConnectedPeer } from './node/index.ts'
+export type {
+  PeerDetail, PeerInfoDetail, PeerRejectedDetail, PeerRejectedCode, ChainCommittedDetail, WriteSettledDetail,
+  ReplicateFinishedDetail, BackupTableDetail, ReplicateProgressDetail
+} from './node/index.ts'
 export {
   NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError, NotProposerError, QuorumReadError, ConsensusStoppedError
 } from './node/index.ts'

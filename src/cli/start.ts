@@ -52,6 +52,7 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
   out(`network: ${node.config.network}`)
   for (const addr of node.multiaddrs) out(`listening: ${addr.toString()}`)
   out(`http: ${http.url}`)
+  out(`dashboard: ${http.url}/dashboard`)
   for (const line of held.splice(0)) out(line)
   live = true
   out('ready')

@@ -53,6 +53,15 @@ export class NotFoundError extends Error {
   }
 }
 
+/** The node cannot take this request now (e.g. too many live event streams); try again later. */
+export class UnavailableError extends Error {
+  static name = 'UnavailableError'
+  constructor (message = 'Unavailable') {
+    super(message)
+    this.name = 'UnavailableError'
+  }
+}
+
 export function statusOf (err: Error & { statusCode?: number }): number {
   const byName = STATUS_BY_NAME[err.name]
   if (byName != null) return byName

@@ -9,6 +9,8 @@ import { clientErrorHandler, errorHandler, frameworkErrorHandler, NotFoundError 
 import { registerRoutes } from './routes.ts'
 import { registerVGuardDBRoutes } from './routes-vguarddb.ts'
 import { registerConsensusRoutes } from './routes-consensus.ts'
+import { registerMetricsRoute } from './metrics.ts'
+import { registerDashboard } from './dashboard/index.ts'
 
 export const DEFAULT_HTTP_HOST = '127.0.0.1'
 export const DEFAULT_HTTP_PORT = 7400
@@ -47,6 +49,8 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   registerRoutes(server, node)
   registerVGuardDBRoutes(server, node)
   registerConsensusRoutes(server, node)
+  registerMetricsRoute(server, node)
+  registerDashboard(server, node)
   const host = init.host ?? DEFAULT_HTTP_HOST
   await server.listen({ host, port: init.port ?? DEFAULT_HTTP_PORT })
   const address = server.server.address()

@@ -44,9 +44,14 @@ import { ReconcileOnConnect } from './reconcile-on-connect.ts'
 import { syncAuthority } from './sync-authority.ts'
 import type { CommitResult, KeyRead, ReadOptions, WriteOptions } from './consensus.ts'
 import type { TransactionInput } from '../chain/index.ts'
+import { createNodeMetrics } from './metrics.ts'
+import type { Registry } from 'prom-client'
 
 export type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
-export type { VGuardNodeEvents, PeerDetail, PeerInfoDetail } from './events.ts'
+export type {
+  VGuardNodeEvents, PeerDetail, PeerInfoDetail, PeerRejectedDetail, PeerRejectedCode, ChainCommittedDetail, WriteSettledDetail,
+  ReplicateFinishedDetail, BackupTableDetail, ReplicateProgressDetail
+} from './events.ts'
 export { ConfigError } from './config.ts'
 export { DataDirInUseError } from '../storage/database.ts'
 export type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
@@ -81,6 +86,8 @@ export interface VGuardNode extends TypedEventEmitter<VGuardNodeEvents> {
   readonly storageMaster: StorageMaster
   /** Booth consensus: /vguard/paxos/1.0.0, one replica per chain, the shared chain, forwarded writes. */
   readonly consensus: Consensus
+  /** Prometheus metrics of this node (its own registry): `await node.metrics.metrics()` is the text format. */
+  readonly metrics: Registry
   /**
    * Commits transactions as (part of) one block through consensus: this
    * vehicle's chain by default, `chainId: 'shared'` for the network's chain
@@ -137,6 +144,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   readonly sync: Sync
   readonly storageMaster: StorageMaster
   readonly consensus: Consensus
+  readonly metrics: Registry
   status: 'stopped' | 'started' = 'stopped'
   private readonly peering: Peering
   private readonly reconciler: ReconcileOnConnect
@@ -213,11 +221,36 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       sync: this.sync,
       config: parts.config
     })
+    this.metrics = createNodeMetrics({
+      events: this,
+      self: this.peerId.toString(),
+      capacity: parts.config.capacity,
+      chains: parts.chains,
+      isStarted: () => this.status === 'started',
+      connectedPeers: () => this.peering.connectedMembers().length,
+      pendingReleases: () => this.vguarddb.pendingReleases().length,
+      transfersInFlight: () => this.vguarddb.transfersInFlight,
+      consensus: () => this.consensus.status(),
+      sharedLeader: () => this.consensus.driver.shared()?.leader() ?? null
+    })
   }
 
   async append (transactions: TransactionInput[], options?: WriteOptions): Promise<CommitResult> {
     if (this.status !== 'started') throw new NotStartedError('node is not started')
-    return await this.consensus.append(transactions, options)
+    const started = performance.now()
+    const settled = (outcome: { error: string } | { height: number }): void => {
+      this.safeDispatchEvent('write:settled', {
+        detail: { chainId: options?.chainId ?? this.peerId.toString(), transactions: Array.isArray(transactions) ? transactions.length : 0, durationMs: performance.now() - started, ...outcome }
+      })
+    }
+    try {
+      const result = await this.consensus.append(transactions, options)
+      settled({ height: result.height })
+      return result
+    } catch (err) {
+      settled({ error: err instanceof Error ? err.name : 'Error' })
+      throw err
+    }
   }
 
   async put (key: string, value: Uint8Array, options?: WriteOptions): Promise<CommitResult> {

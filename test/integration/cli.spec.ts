@@ -13,6 +13,7 @@ import { BIN_PATH, spawnNode } from '../../src/swarm/process.ts'
 import type { NodeProcess, SpawnNodeInit } from '../../src/swarm/process.ts'
 import type { StatusBody } from '../../src/http/routes.ts'
 import { waitFor } from '../utils/wait.ts'
+import { sample } from '../utils/prometheus.ts'
 import { runCli, LOCAL } from '../utils/cli.ts'
 
 async function getJson<T> (url: string): Promise<{ status: number, contentType: string | null, body: T }> {
@@ -146,6 +147,14 @@ describe('vguard-node CLI', () => {
       expect(peer.peerId).toBe(q.peerId)
       expect(peer.addresses.length).toBeGreaterThan(0)
       for (const a of peer.addresses) expect(a).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+/)
+
+      // the process serves its dashboard and its metrics (the node's and the process's)
+      expect(p.output).toContain(`dashboard: ${p.httpUrl}/dashboard`)
+      expect((await fetch(`${p.httpUrl}/dashboard`)).headers.get('content-type')).toBe('text/html; charset=utf-8')
+      const metrics = await (await fetch(`${p.httpUrl}/metrics`)).text()
+      expect(sample(metrics, 'vguard_peers_connected')).toBe(1)
+      expect(sample(metrics, 'vguard_up')).toBe(1)
+      expect(sample(metrics, 'process_resident_memory_bytes')).toBeGreaterThan(0)
     })
 
     it.each(['SIGTERM', 'SIGINT'] as const)('stops cleanly on %s (exit 0) and the data dir reopens at once', async (signal) => {

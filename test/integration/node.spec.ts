@@ -1,9 +1,10 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
+import { sample } from '../utils/prometheus.ts'
 import { IN_TEST_NETNS, SKIP_MDNS_REASON } from '../utils/env.ts'
 import { createVGuardNode, DataDirInUseError } from '../../src/node/index.ts'
-import type { VGuardNode } from '../../src/node/index.ts'
+import type { PeerRejectedDetail, VGuardNode } from '../../src/node/index.ts'
 
 const bootstrapOf = (node: VGuardNode): string => node.multiaddrs[0].toString()
 
@@ -106,13 +107,17 @@ describe('node - discovery and connections', () => {
     const a = await cluster.create({ network: 'fleet-a' })
     await a.start()
     const b = await cluster.create({ network: 'fleet-b', bootstrap: [bootstrapOf(a)] })
-    const rejected = new Promise<string>((resolve) => {
-      b.addEventListener('peer:rejected', (e) => { resolve(e.detail.reason) }, { once: true })
+    const rejected = new Promise<PeerRejectedDetail>((resolve) => {
+      b.addEventListener('peer:rejected', (e) => { resolve(e.detail) }, { once: true })
     })
     await b.start()
-    expect(await rejected).toMatch(/network fleet-a is not fleet-b/)
+    const detail = await rejected
+    expect(detail.reason).toMatch(/network fleet-a is not fleet-b/)
+    expect(detail).toMatchObject({ peerId: a.peerId.toString(), code: 'other-network' })
     await waitFor(() => b.libp2p.getConnections(a.peerId).length === 0, { message: 'hang up' })
     expect(b.peers()).toHaveLength(0)
+    // and counted by why
+    expect(sample(await b.metrics.metrics(), 'vguard_peers_rejected_total', { code: 'other-network' })).toBe(1)
   })
 
   it('refuses peers not on the allow list', async () => {

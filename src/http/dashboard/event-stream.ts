@@ -1,0 +1,79 @@
+/**
+ * `GET /events`: the node's events as Server-Sent Events, for the dashboard
+ * and for anyone who wants to watch a vehicle (`curl -N`). Each message is
+ * `event: <type>` and `data: <detail as JSON>`; `?types=a,b` picks types.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { VGuardNode, VGuardNodeEvents } from '../../node/index.ts'
+import { InvalidRequestError, UnavailableError } from '../errors.ts'
+
+/** Every event a node emits, in the order the dashboard lists them. */
+export const EVENT_TYPES: ReadonlyArray<keyof VGuardNodeEvents> = [
+  'peer:discovered', 'peer:connected', 'peer:disconnected', 'peer:rejected',
+  'chain:committed', 'write:settled',
+  'replicate:progress', 'replicate:finished', 'backup:table', 'backup:released'
+]
+
+/** Each stream holds a socket and a listener per type: a few dashboards and watchers, not a crowd. */
+export const MAX_EVENT_STREAMS = 16
+/** A reader this far behind is cut off rather than buffered for without bound. */
+export const MAX_UNSENT_BYTES = 1024 * 1024
+/** A comment line this often keeps proxies and idle-timeouts from closing a quiet stream. */
+const KEEPALIVE_MS = 15_000
+
+interface EventStreamQuery { types?: string }
+
+export function registerEventStream (server: FastifyInstance, node: VGuardNode): void {
+  /** How to end each open stream. */
+  const open = new Set<() => void>()
+  // a live stream never falls idle: end them all before the server waits for its connections
+  server.addHook('preClose', (done) => {
+    for (const end of open) end()
+    done()
+  })
+  server.get<{ Querystring: EventStreamQuery }>('/events', async (req, reply) => {
+    const types = parseTypes(req.query.types)
+    if (open.size >= MAX_EVENT_STREAMS) throw new UnavailableError(`at most ${MAX_EVENT_STREAMS} event streams at once`)
+    stream(reply, node, types, open)
+  })
+}
+
+function parseTypes (value: string | undefined): Array<keyof VGuardNodeEvents> {
+  if (value == null || value === '') return [...EVENT_TYPES]
+  const asked = value.split(',')
+  const unknown = asked.filter(t => !(EVENT_TYPES as readonly string[]).includes(t))
+  if (unknown.length > 0) throw new InvalidRequestError(`unknown event type ${JSON.stringify(unknown[0])}; known: ${EVENT_TYPES.join(', ')}`)
+  return asked as Array<keyof VGuardNodeEvents>
+}
+
+function stream (reply: FastifyReply, node: VGuardNode, types: Array<keyof VGuardNodeEvents>, open: Set<() => void>): void {
+  reply.hijack()
+  const res = reply.raw
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive'
+  })
+  const keepalive = setInterval(() => { res.write(': keepalive\n\n') }, KEEPALIVE_MS)
+  keepalive.unref()
+  // a listener runs inside the node's event dispatch: it must never throw, so it never writes to a finished response
+  const listener = (evt: Event): void => {
+    if (res.writableLength > MAX_UNSENT_BYTES) end()
+    else res.write(`event: ${evt.type}\ndata: ${JSON.stringify((evt as CustomEvent<unknown>).detail)}\n\n`)
+  }
+  const detach = (): void => {
+    clearInterval(keepalive)
+    for (const type of types) node.removeEventListener(type, listener)
+    open.delete(end)
+  }
+  const end = (): void => {
+    detach()
+    res.end()
+  }
+  open.add(end)
+  for (const type of types) node.addEventListener(type, listener)
+  res.once('close', detach)
+  res.on('error', detach)
+  // the first bytes tell the client the stream is live (and which types it gets)
+  res.write(`: vguard-node ${node.peerId.toString()} events: ${types.join(',')}\n\n`)
+}

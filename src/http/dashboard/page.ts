@@ -1,0 +1,174 @@
+/**
+ * The live dashboard: one self-contained page (no build step, no assets, no
+ * requests beyond this node's own `/status` and `/events`). Every value that
+ * comes from the network (chain ids, peer ids, event details) is written with
+ * textContent, never parsed as HTML.
+ */
+
+const STYLE = `
+  body { font: 14px system-ui, sans-serif; margin: 1.5rem; color: #1d2430; background: #f6f7f9 }
+  h1 { font-size: 1.2rem; margin: 0 0 .25rem } h2 { font-size: 1rem; margin: 1.5rem 0 .5rem }
+  .sub { color: #5b6575; font-family: ui-monospace, monospace; word-break: break-all }
+  .cards { display: flex; flex-wrap: wrap; gap: .75rem; margin-top: 1rem }
+  .card { background: #fff; border: 1px solid #dde1e7; border-radius: 6px; padding: .6rem .9rem; min-width: 9rem }
+  .card b { display: block; font-size: 1.3rem } .card span { color: #5b6575; font-size: .8rem }
+  table { border-collapse: collapse; background: #fff; width: 100% }
+  th, td { border: 1px solid #dde1e7; padding: .3rem .5rem; text-align: left; font-size: .85rem }
+  td.mono, #log { font-family: ui-monospace, monospace }
+  #log { background: #fff; border: 1px solid #dde1e7; height: 18rem; overflow-y: auto; padding: .4rem; font-size: .8rem; white-space: pre-wrap }
+  .bad { color: #b42318 } .ok { color: #067647 }
+`
+
+// plain ES2020 for the browser; no template literals here (this file is one)
+const SCRIPT = `
+'use strict'
+const $ = (id) => document.getElementById(id)
+const short = (id) => id == null ? '-' : (id.length > 16 ? '…' + id.slice(-8) : id)
+const bytes = (n) => n < 1024 ? n + ' B' : n < 1048576 ? (n / 1024).toFixed(1) + ' KiB' : (n / 1048576).toFixed(1) + ' MiB'
+const commits = []
+const latencies = []
+let self = null
+
+function cell (tr, text, cls) {
+  const td = document.createElement('td')
+  td.textContent = text
+  if (cls) td.className = cls
+  tr.appendChild(td)
+}
+
+function card (label, value) {
+  const div = document.createElement('div')
+  div.className = 'card'
+  const b = document.createElement('b')
+  b.textContent = value
+  const span = document.createElement('span')
+  span.textContent = label
+  div.append(b, span)
+  return div
+}
+
+function rate () {
+  const now = Date.now()
+  while (commits.length > 0 && commits[0].at < now - 10000) commits.shift()
+  while (latencies.length > 200) latencies.shift()
+  const txs = commits.reduce((n, c) => n + c.transactions, 0)
+  const sorted = latencies.slice().sort((a, b) => a - b)
+  return { txs: (txs / 10).toFixed(1), p50: sorted.length ? sorted[Math.floor(sorted.length / 2)].toFixed(1) + ' ms' : '-' }
+}
+
+function render (s) {
+  self = s.peerId
+  $('peer').textContent = s.peerId
+  $('network').textContent = 'network ' + s.network + ' · ' + s.addresses.join('  ')
+  const own = s.chains.find((c) => c.role === 'own')
+  const r = rate()
+  $('cards').replaceChildren(
+    card('peers connected', String(s.peers.length)),
+    card('own chain height', own ? String(own.height) : '0'),
+    card('shared chain leader', s.shared.leader === self ? 'this node' : short(s.shared.leader)),
+    card('storage used / capacity', bytes(s.storage.used) + ' / ' + bytes(s.storage.capacity)),
+    card('held for others', bytes(s.storage.heldForOthers)),
+    card('txs/s committed (10 s)', r.txs),
+    card('write p50 (recent)', r.p50)
+  )
+  const rows = s.chains.map((c) => {
+    const tr = document.createElement('tr')
+    cell(tr, c.id, 'mono')
+    cell(tr, c.role)
+    cell(tr, String(c.height))
+    cell(tr, bytes(c.bytes))
+    cell(tr, c.booth ? c.booth.map(short).join(' ') : '-', 'mono')
+    cell(tr, short(c.leader), 'mono')
+    cell(tr, c.decided == null ? '-' : String(c.decided))
+    cell(tr, c.backupTable ? 'epoch ' + c.backupTable.epoch + ': ' + c.backupTable.active.map(short).join(' ') : '-', 'mono')
+    return tr
+  })
+  $('chains').replaceChildren(...rows)
+  $('peers').replaceChildren(...s.peers.map((p) => {
+    const tr = document.createElement('tr')
+    cell(tr, p.peerId, 'mono')
+    cell(tr, p.addresses.join(' '), 'mono')
+    cell(tr, p.storage ? bytes(p.storage.free) + ' free, ' + bytes(p.storage.held) + ' held' : '-')
+    return tr
+  }))
+  $('state').textContent = 'updated ' + new Date().toLocaleTimeString()
+  $('state').className = 'ok'
+}
+
+async function poll () {
+  try {
+    const res = await fetch('/status')
+    if (!res.ok) throw new Error('status ' + res.status)
+    render(await res.json())
+  } catch (err) {
+    $('state').textContent = 'node unreachable: ' + err.message
+    $('state').className = 'bad'
+  }
+  setTimeout(poll, 2000)
+}
+
+function describe (type, d) {
+  switch (type) {
+    case 'chain:committed': return short(d.chainId) + ' height ' + d.height + ' (+' + d.blocks + ' blocks, ' + d.transactions + ' txs)'
+    case 'write:settled': return short(d.chainId) + (d.error ? ' failed: ' + d.error : ' height ' + d.height) + ' in ' + d.durationMs.toFixed(1) + ' ms'
+    case 'backup:table': return short(d.chainId) + ' epoch ' + d.epoch + ' active ' + d.active.map(short).join(' ')
+    case 'replicate:finished': return short(d.chainId) + ' → ' + short(d.peer) + ' ' + bytes(d.sentBytes) + (d.error ? ' failed: ' + d.error : '')
+    case 'peer:rejected': return short(d.peerId) + ': ' + d.reason
+    default: return JSON.stringify(d)
+  }
+}
+
+const TYPES = ['peer:connected', 'peer:disconnected', 'peer:rejected', 'chain:committed', 'write:settled', 'replicate:finished', 'backup:table', 'backup:released']
+
+function listen () {
+  const source = new EventSource('/events?types=' + TYPES.join(','))
+  const log = $('log')
+  const onEvent = (e) => {
+    const d = JSON.parse(e.data)
+    if (e.type === 'chain:committed') commits.push({ at: Date.now(), transactions: d.transactions })
+    if (e.type === 'write:settled' && !d.error) latencies.push(d.durationMs)
+    const line = document.createElement('div')
+    line.textContent = new Date().toLocaleTimeString() + '  ' + e.type + '  ' + describe(e.type, d)
+    log.prepend(line)
+    while (log.childElementCount > 200) log.lastChild.remove()
+  }
+  for (const type of TYPES) source.addEventListener(type, onEvent)
+}
+
+poll()
+listen()
+`
+
+export const DASHBOARD_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>vguard-node</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>vguard-node <span id="state"></span></h1>
+<div class="sub" id="peer"></div>
+<div class="sub" id="network"></div>
+<div class="cards" id="cards"></div>
+<h2>Chains held</h2>
+<table>
+<thead><tr><th>chain</th><th>role</th><th>height</th><th>bytes</th><th>booth</th><th>leader</th><th>decided</th><th>backup table</th></tr></thead>
+<tbody id="chains"></tbody>
+</table>
+<h2>Peers</h2>
+<table>
+<thead><tr><th>peer</th><th>addresses</th><th>storage</th></tr></thead>
+<tbody id="peers"></tbody>
+</table>
+<h2>Events (newest first)</h2>
+<div id="log"></div>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`
+
+/** The page's inline script and style: the Content-Security-Policy allows exactly these (by hash). */
+export const DASHBOARD_SCRIPT = SCRIPT
+export const DASHBOARD_STYLE = STYLE

@@ -1,0 +1,144 @@
+/**
+ * Prometheus metrics of one node (prom-client), in a registry of its own:
+ * several nodes in one process (tests, the library embedded) must not mix
+ * their figures. Counters follow the node's events; gauges are read from the
+ * node when scraped, so an idle node pays nothing between scrapes.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { TypedEventEmitter } from 'main-event'
+import type { VGuardNodeEvents } from './events.ts'
+import type { ChainInfo, ChainStore } from '../storage/index.ts'
+import type { ReplicaStatus } from './paxos-replica.ts'
+
+/** What the metrics read from a node when scraped. */
+export interface MetricsSource {
+  events: TypedEventEmitter<VGuardNodeEvents>
+  self: string
+  capacity: number
+  chains: ChainStore
+  isStarted: () => boolean
+  connectedPeers: () => number
+  pendingReleases: () => number
+  transfersInFlight: () => number
+  consensus: () => ReplicaStatus[]
+  sharedLeader: () => string | null
+}
+
+/** Seconds: a commit takes milliseconds on a LAN; a write without a quorum waits its timeout (10 s by default). */
+const WRITE_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30]
+
+type ChainRole = 'own' | 'shared' | 'backup'
+
+/** The node's metrics; they follow its events for as long as it exists. */
+export function createNodeMetrics (source: MetricsSource): Registry {
+  const registry = new Registry()
+  const roleOf = (chainId: string): ChainRole => chainId === source.self ? 'own' : chainId === 'shared' ? 'shared' : 'backup'
+
+  const gauge = (name: string, help: string, value: () => number): Gauge => new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect () { this.set(value()) }
+  })
+  gauge('vguard_up', '1 while the node is started', () => source.isStarted() ? 1 : 0)
+  gauge('vguard_peers_connected', 'Connected peers of this network (allowed members)', source.connectedPeers)
+  // a scrape collects every metric at once: the chain gauges share one read of the chain list
+  let reading: Promise<ChainInfo[]> | undefined
+  const held = async (): Promise<ChainInfo[]> => {
+    if (reading == null) {
+      const read = reading = source.chains.chains()
+      const done = (): void => { if (reading === read) reading = undefined }
+      read.then(done, done)
+    }
+    return await reading
+  }
+  const perChain = (name: string, help: string, value: (c: ChainInfo) => number): Gauge => new Gauge({
+    name,
+    help,
+    labelNames: ['chain', 'role'],
+    registers: [registry],
+    async collect () {
+      const chains = await held()
+      this.reset()
+      for (const c of chains) this.set({ chain: c.chainId, role: roleOf(c.chainId) }, value(c))
+    }
+  })
+  const total = (name: string, help: string, counts: (chainId: string) => boolean): Gauge => new Gauge({
+    name,
+    help,
+    registers: [registry],
+    async collect () {
+      const chains = await held()
+      this.set(chains.reduce((n, c) => counts(c.chainId) ? n + c.bytes : n, 0))
+    }
+  })
+  perChain('vguard_chain_height', 'Height of each chain this node holds', c => c.height)
+  perChain('vguard_chain_bytes', 'Bytes of each chain this node holds', c => c.bytes)
+  total('vguard_storage_used_bytes', 'Bytes of all chains this node holds', () => true)
+  total('vguard_storage_held_for_others_bytes', 'Bytes of copies of other vehicles\' chains', id => roleOf(id) === 'backup')
+  gauge('vguard_storage_capacity_bytes', 'Configured storage capacity', () => source.capacity)
+  gauge('vguard_replication_transfers', 'Replication transfers to backups in flight', source.transfersInFlight)
+  gauge('vguard_releases_pending', 'Release orders not yet confirmed by their obsolete backup', source.pendingReleases)
+  registry.registerMetric(new Gauge({
+    name: 'vguard_consensus_decided_slot',
+    help: 'Last decided slot of this node\'s own chain and of the shared chain',
+    labelNames: ['role'],
+    registers: [],
+    collect () {
+      this.reset()
+      for (const r of source.consensus()) if (r.kind !== 'member') this.set({ role: r.kind }, r.decided)
+    }
+  }))
+  registry.registerMetric(new Gauge({
+    name: 'vguard_consensus_replicas',
+    help: 'Chains this node runs consensus for: own, shared, and as a booth member of other vehicles\' chains',
+    labelNames: ['kind'],
+    registers: [],
+    collect () {
+      const perKind = { own: 0, member: 0, shared: 0 }
+      for (const r of source.consensus()) perKind[r.kind]++
+      for (const [kind, n] of Object.entries(perKind)) this.set({ kind }, n)
+    }
+  }))
+  gauge('vguard_shared_leader', '1 while this node leads the shared chain', () => source.sharedLeader() === source.self ? 1 : 0)
+
+  const blocks = new Counter({ name: 'vguard_blocks_committed_total', help: 'Blocks committed and applied to this node\'s own chain and to the shared chain', labelNames: ['role'], registers: [registry] })
+  const transactions = new Counter({ name: 'vguard_transactions_committed_total', help: 'Transactions in those blocks', labelNames: ['role'], registers: [registry] })
+  const writes = new Counter({ name: 'vguard_writes_total', help: 'Writes through this node (append, put, delete; HTTP and library) by outcome: ok or the error\'s name', labelNames: ['outcome'], registers: [registry] })
+  const writeSeconds = new Histogram({ name: 'vguard_write_duration_seconds', help: 'From a write\'s call to its commit (or failure)', labelNames: ['outcome'], buckets: WRITE_BUCKETS, registers: [registry] })
+  const replicated = new Counter({ name: 'vguard_replicated_bytes_total', help: 'Bytes of blocks sent to backups', registers: [registry] })
+  const transfers = new Counter({ name: 'vguard_replication_transfers_total', help: 'Replication transfers to backups by outcome: ok or the error\'s name', labelNames: ['outcome'], registers: [registry] })
+  const tables = new Counter({ name: 'vguard_backup_tables_total', help: 'Backup tables made here or adopted (gossip, redirect, release)', registers: [registry] })
+  const released = new Counter({ name: 'vguard_backup_releases_total', help: 'Copies of other vehicles\' chains this node deleted on a verified release', registers: [registry] })
+  const rejected = new Counter({ name: 'vguard_peers_rejected_total', help: 'Peers refused, by why', labelNames: ['code'], registers: [registry] })
+  // every label is pre-set to 0, so a rate() sees the series before its first event
+  for (const role of ['own', 'shared']) {
+    blocks.inc({ role }, 0)
+    transactions.inc({ role }, 0)
+  }
+  writes.inc({ outcome: 'ok' }, 0)
+  for (const code of ['not-vguard-node', 'other-network', 'not-allowed']) rejected.inc({ code }, 0)
+
+  const listeners: { [E in keyof VGuardNodeEvents]?: (evt: VGuardNodeEvents[E]) => void } = {
+    'chain:committed': (evt) => {
+      blocks.inc({ role: evt.detail.role }, evt.detail.blocks)
+      transactions.inc({ role: evt.detail.role }, evt.detail.transactions)
+    },
+    'write:settled': (evt) => {
+      const outcome = evt.detail.error ?? 'ok'
+      writes.inc({ outcome })
+      writeSeconds.observe({ outcome }, evt.detail.durationMs / 1000)
+    },
+    'replicate:finished': (evt) => {
+      replicated.inc(evt.detail.sentBytes)
+      transfers.inc({ outcome: evt.detail.error ?? 'ok' })
+    },
+    'backup:table': () => { tables.inc() },
+    'backup:released': () => { released.inc() },
+    'peer:rejected': (evt) => { rejected.inc({ code: evt.detail.code }) }
+  }
+  for (const [type, listener] of Object.entries(listeners) as Array<[keyof VGuardNodeEvents, (evt: Event) => void]>) {
+    source.events.addEventListener(type, listener)
+  }
+  return registry
+}

@@ -1,0 +1,141 @@
+/**
+ * The live dashboard and the event stream it reads: GET /events streams the
+ * node's events (Server-Sent Events), filtered by type; bad filters, too many
+ * streams and readers that fall far behind get clear answers; open streams
+ * never hold up the API's close. GET /dashboard serves a page whose script
+ * the Content-Security-Policy allows and which renders a real node.
+ */
+import { createHash } from 'node:crypto'
+import { describe, it, expect, afterEach } from 'vitest'
+import { TestCluster } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import { SseReader } from '../utils/sse.ts'
+import { runDashboard } from '../utils/dashboard-dom.ts'
+import { MAX_EVENT_STREAMS, MAX_UNSENT_BYTES } from '../../src/http/dashboard/index.ts'
+
+describe('http - events and dashboard', () => {
+  const cluster = new TestCluster()
+  const readers: SseReader[] = []
+  afterEach(async () => {
+    for (const r of readers.splice(0)) r.close()
+    await cluster.teardown()
+  })
+
+  async function open (url: string): Promise<SseReader> {
+    const reader = await SseReader.open(url)
+    readers.push(reader)
+    return reader
+  }
+
+  async function single (): Promise<{ url: string, id: string, close: () => Promise<void> }> {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const api = await cluster.http(node)
+    return { url: api.url, id: node.peerId.toString(), close: api.close }
+  }
+
+  it('streams commits and writes as they happen, only the types asked for', async () => {
+    const { url, id } = await single()
+    const all = await open(`${url}/events`)
+    const commits = await open(`${url}/events?types=chain:committed`)
+    expect(all.header('content-type')).toMatch(/^text\/event-stream/)
+
+    for (let i = 1; i <= 3; i++) {
+      expect((await fetch(`${url}/chains/${id}/kv/k${i}`, { method: 'PUT', body: `v${i}` })).status).toBe(200)
+    }
+    await waitFor(() => all.of('write:settled').length === 3 && commits.of('chain:committed').length === 3, { message: 'three writes streamed' })
+    expect(all.of('chain:committed').map(c => c.height)).toEqual([1, 2, 3])
+    expect(all.of('chain:committed')[0]).toMatchObject({ chainId: id, role: 'own', blocks: 1, transactions: 1, booth: [id] })
+    expect(all.of('write:settled').map(w => w.height)).toEqual([1, 2, 3])
+    // a commit is told before the write it resolves
+    expect(all.messages.findIndex(m => m.event === 'chain:committed')).toBeLessThan(all.messages.findIndex(m => m.event === 'write:settled'))
+    expect(new Set(commits.messages.map(m => m.event))).toEqual(new Set(['chain:committed']))
+  })
+
+  it('refuses an unknown type and more than the allowed streams, and frees a slot when a reader leaves', async () => {
+    const { url } = await single()
+    const bad = await fetch(`${url}/events?types=chain:committed,nonsense`)
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toMatchObject({ error: 'InvalidRequestError', message: expect.stringContaining('nonsense') })
+
+    const streams = await Promise.all(Array.from({ length: MAX_EVENT_STREAMS }, async () => await open(`${url}/events`)))
+    const refused = await fetch(`${url}/events`)
+    expect(refused.status).toBe(503)
+    expect(await refused.json()).toMatchObject({ error: 'UnavailableError' })
+
+    streams[0].close()
+    await waitFor(async () => {
+      try {
+        (await open(`${url}/events?types=peer:connected`)).close()
+        return true
+      } catch {
+        return false
+      }
+    }, { message: 'a slot frees up' })
+  })
+
+  it('cuts off a reader that falls far behind instead of buffering for it', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const { url } = await cluster.http(node)
+    // a reader that does not read
+    const res = await fetch(`${url}/events?types=backup:table`)
+    const big = 'x'.repeat(256 * 1024)
+    const events = 160 // 40 MiB: more than the socket buffers on both sides hold
+    for (let i = 0; i < events; i++) {
+      node.safeDispatchEvent('backup:table', { detail: { chainId: 'c', epoch: i, active: [big], obsolete: [], height: 0 } })
+    }
+    let received = 0
+    const body = res.body?.getReader()
+    if (body == null) throw new Error('no body')
+    while (true) {
+      const { done, value } = await body.read()
+      if (done) break
+      received += value.byteLength
+    }
+    // the stream ended (the loop returned) short of everything
+    expect(received).toBeGreaterThan(MAX_UNSENT_BYTES)
+    expect(received).toBeLessThan(events * big.length)
+  })
+
+  it('ends open streams when the API closes', async () => {
+    const { url, close } = await single()
+    const reader = await open(`${url}/events`)
+    await close()
+    await reader.done
+    expect(reader.ended).toBe(true)
+  })
+
+  it('serves a page whose script the policy allows and which renders the node', async () => {
+    const { url, id } = await single()
+    const root = await fetch(url, { redirect: 'manual' })
+    expect(root.status).toBe(302)
+    expect(root.headers.get('location')).toBe('/dashboard')
+
+    const res = await fetch(`${url}/dashboard`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    const html = await res.text()
+    const policy = res.headers.get('content-security-policy') ?? ''
+    expect(policy).toContain("default-src 'none'")
+    // a browser runs the inline script and style only if their hashes are in the policy
+    const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? ''
+    const style = /<style>([\s\S]*)<\/style>/.exec(html)?.[1] ?? ''
+    const hash = (text: string): string => `'sha256-${createHash('sha256').update(text).digest('base64')}'`
+    expect(policy).toContain(`script-src ${hash(script)}`)
+    expect(policy).toContain(`style-src ${hash(style)}`)
+
+    const page = runDashboard(script, url)
+    try {
+      expect((await fetch(`${url}/chains/${id}/kv/gps`, { method: 'PUT', body: '-27.7,-51.1' })).status).toBe(200)
+      await waitFor(() => page.element('log').text().includes('chain:committed'), { message: 'the page logged the commit' })
+      await waitFor(() => page.element('cards').text().includes('1 own chain height'), { timeout: 10_000, message: 'the page shows height 1' })
+      expect(page.element('peer').textContent).toBe(id)
+      expect(page.element('state').className).toBe('ok')
+      expect(page.element('chains').text()).toContain(id)
+      expect(page.errors).toEqual([])
+    } finally {
+      page.stop()
+    }
+  })
+})

@@ -1,0 +1,119 @@
+/**
+ * GET /metrics: each node's Prometheus figures follow what it really did —
+ * commits on its own chain and the shared chain, writes that failed,
+ * replication to its backups, the copies its backups hold — next to the
+ * process's own metrics; several nodes in one process keep separate figures.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import { sample, scrape } from '../utils/prometheus.ts'
+import type { StatusBody } from '../../src/http/routes.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+
+describe('http - metrics', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  async function swarm (n: number): Promise<{ nodes: VGuardNode[], urls: string[] }> {
+    const first = await cluster.create({ kBackups: 1, boothSize: 3, commitTimeout: 3_000, priority: 9 })
+    await first.start()
+    const bootstrap = [first.multiaddrs[0].toString()]
+    const rest = await Promise.all(Array.from({ length: n - 1 }, async () => await cluster.create({ kBackups: 1, boothSize: 3, commitTimeout: 3_000, bootstrap })))
+    await Promise.all(rest.map(async r => { await r.start() }))
+    const nodes = [first, ...rest]
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: `${n} nodes connected` })
+    const urls = await Promise.all(nodes.map(async node => (await cluster.http(node)).url))
+    return { nodes, urls }
+  }
+
+  it('counts commits, failed writes and replication, and reports the chains each node holds', async () => {
+    const { nodes, urls } = await swarm(3)
+    const [a] = nodes
+    const A = a.peerId.toString()
+
+    const before = await scrape(urls[0])
+    expect(sample(before, 'vguard_up')).toBe(1)
+    expect(sample(before, 'vguard_writes_total', { outcome: 'ok' })).toBe(0)
+    expect(sample(before, 'vguard_blocks_committed_total', { role: 'own' })).toBe(0)
+    expect(sample(before, 'vguard_peers_connected')).toBe(2)
+
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${urls[0]}/chains/${A}/kv/gps%2F${i}`, { method: 'PUT', body: `fix ${i}` })
+      expect(res.status).toBe(200)
+    }
+    // a write the chain refuses: counted by its error, nothing committed
+    await expect(a.put('', new Uint8Array(1))).rejects.toThrow(/key/)
+
+    const after = await scrape(urls[0])
+    expect(sample(after, 'vguard_chain_height', { chain: A, role: 'own' })).toBe(5)
+    expect(sample(after, 'vguard_blocks_committed_total', { role: 'own' })).toBe(5)
+    expect(sample(after, 'vguard_transactions_committed_total', { role: 'own' })).toBe(5)
+    expect(sample(after, 'vguard_writes_total', { outcome: 'ok' })).toBe(5)
+    expect(sample(after, 'vguard_writes_total', { outcome: 'InvalidTransactionError' })).toBe(1)
+    expect(sample(after, 'vguard_write_duration_seconds_count', { outcome: 'ok' })).toBe(5)
+    expect(sample(after, 'vguard_write_duration_seconds_sum', { outcome: 'ok' })).toBeGreaterThan(0)
+    expect(sample(after, 'vguard_consensus_decided_slot', { role: 'own' })).toBeGreaterThanOrEqual(5)
+    // the process's metrics come after the node's
+    expect(sample(after, 'process_cpu_user_seconds_total')).toBeGreaterThan(0)
+
+    // each write waits for replication: by now the backup holds all five blocks, and a sent them
+    const status = await (await fetch(`${urls[0]}/status`)).json() as StatusBody
+    const own = status.chains.find(c => c.id === A)
+    const backup = own?.backupTable?.active[0]
+    expect(backup, 'a has a backup').toBeDefined()
+    expect(sample(after, 'vguard_replication_transfers_total', { outcome: 'ok' })).toBeGreaterThanOrEqual(1)
+    // the blocks' bytes on the wire (the store's count adds its own index entries)
+    expect(sample(after, 'vguard_replicated_bytes_total')).toBeGreaterThan(5 * 'fix 0'.length)
+    expect(sample(after, 'vguard_backup_tables_total')).toBeGreaterThanOrEqual(1)
+
+    const b = nodes.findIndex(n => n.peerId.toString() === backup)
+    const held = await scrape(urls[b])
+    expect(sample(held, 'vguard_chain_height', { chain: A, role: 'backup' })).toBe(5)
+    expect(sample(held, 'vguard_chain_bytes', { chain: A, role: 'backup' })).toBe(own?.bytes)
+    expect(sample(held, 'vguard_storage_held_for_others_bytes')).toBeGreaterThanOrEqual(own?.bytes ?? Infinity)
+    // its own figures are its own: it wrote nothing
+    expect(sample(held, 'vguard_writes_total', { outcome: 'ok' })).toBe(0)
+    expect(sample(held, 'vguard_blocks_committed_total', { role: 'own' })).toBe(0)
+  })
+
+  it('counts the shared chain on every node that applies it, and tells which node leads it', async () => {
+    const { nodes, urls } = await swarm(3)
+    const A = nodes[0].peerId.toString()
+    await waitFor(() => nodes.every(n => n.consensus.driver.shared()?.leader() === A), { timeout: 20_000, message: 'a leads the shared chain everywhere' })
+    const before = await Promise.all(urls.map(scrape))
+
+    // written from the second vehicle, forwarded to the leader
+    const res = await fetch(`${urls[1]}/chains/shared/kv/notice`, { method: 'PUT', body: 'road closed' })
+    expect(res.status).toBe(200)
+    const { height } = await res.json() as { height: number }
+
+    expect(sample(await scrape(urls[1]), 'vguard_writes_total', { outcome: 'ok' })).toBe(1)
+    for (let i = 0; i < nodes.length; i++) {
+      await waitFor(async () => sample(await scrape(urls[i]), 'vguard_chain_height', { chain: 'shared', role: 'shared' }) === height, { message: `node ${i} applied the shared block` })
+      const now = await scrape(urls[i])
+      const committed = (sample(now, 'vguard_blocks_committed_total', { role: 'shared' }) ?? 0) - (sample(before[i], 'vguard_blocks_committed_total', { role: 'shared' }) ?? 0)
+      expect(committed, `node ${i}`).toBeGreaterThanOrEqual(1)
+      expect(sample(now, 'vguard_shared_leader'), `node ${i}`).toBe(i === 0 ? 1 : 0)
+      expect(sample(now, 'vguard_consensus_replicas', { kind: 'shared' })).toBe(1)
+    }
+  })
+
+  it('counts a write that found no quorum, and nothing was committed', async () => {
+    const { nodes, urls } = await swarm(3)
+    const [a, b, c] = nodes
+    const A = a.peerId.toString()
+    expect((await fetch(`${urls[0]}/chains/${A}/kv/first`, { method: 'PUT', body: 'x' })).status).toBe(200)
+    await cluster.stopNode(b)
+    await cluster.stopNode(c)
+    const res = await fetch(`${urls[0]}/chains/${A}/kv/second`, { method: 'PUT', body: 'y' })
+    expect(res.status).toBe(503)
+    const { error } = await res.json() as { error: string }
+    const text = await scrape(urls[0])
+    expect(sample(text, 'vguard_writes_total', { outcome: error })).toBe(1)
+    expect(sample(text, 'vguard_write_duration_seconds_count', { outcome: error })).toBe(1)
+    expect(sample(text, 'vguard_writes_total', { outcome: 'ok' })).toBe(1)
+    expect(sample(text, 'vguard_chain_height', { chain: A, role: 'own' })).toBe(1)
+    expect(sample(text, 'vguard_peers_connected')).toBe(0)
+  })
+})

@@ -1,0 +1,128 @@
+/**
+ * Runs the dashboard's script as a browser would, against a real node: a
+ * minimal DOM (just what the script uses), `fetch` and `EventSource` on the
+ * node's HTTP API. Enough to catch a script that throws or reads fields
+ * /status does not have; not a browser.
+ */
+import { Script, createContext } from 'node:vm'
+import { SseReader } from './sse.ts'
+
+export class FakeElement {
+  textContent = ''
+  className = ''
+  children: FakeElement[] = []
+  parent?: FakeElement
+
+  constructor (readonly tag: string) {}
+
+  get childElementCount (): number { return this.children.length }
+  get lastChild (): FakeElement | undefined { return this.children[this.children.length - 1] }
+
+  append (...nodes: FakeElement[]): void {
+    for (const n of nodes) this.adopt(n)
+    this.children.push(...nodes)
+  }
+
+  appendChild (node: FakeElement): FakeElement {
+    this.append(node)
+    return node
+  }
+
+  prepend (node: FakeElement): void {
+    this.adopt(node)
+    this.children.unshift(node)
+  }
+
+  replaceChildren (...nodes: FakeElement[]): void {
+    this.children = []
+    this.append(...nodes)
+  }
+
+  remove (): void {
+    if (this.parent == null) return
+    this.parent.children = this.parent.children.filter(c => c !== this)
+    this.parent = undefined
+  }
+
+  /** The text a user would see in this element and everything under it. */
+  text (): string {
+    return [this.textContent, ...this.children.map(c => c.text())].filter(t => t !== '').join(' ')
+  }
+
+  private adopt (node: FakeElement): void {
+    if (typeof node === 'string') throw new Error('the dashboard must build elements, not insert strings')
+    node.remove()
+    node.parent = this
+  }
+}
+
+export interface DashboardRun {
+  element: (id: string) => FakeElement
+  /** Errors the script threw (also inside its timers and listeners). */
+  errors: Error[]
+  stop: () => void
+}
+
+export function runDashboard (script: string, baseUrl: string): DashboardRun {
+  const elements = new Map<string, FakeElement>()
+  const element = (id: string): FakeElement => {
+    let e = elements.get(id)
+    if (e == null) elements.set(id, e = new FakeElement('div'))
+    return e
+  }
+  const errors: Error[] = []
+  const timers = new Set<NodeJS.Timeout>()
+  const streams: SseReader[] = []
+  let stopped = false
+  const guard = <A extends unknown[]>(fn: (...args: A) => unknown) => (...args: A): void => {
+    try {
+      const out = fn(...args)
+      if (out instanceof Promise) out.catch((err: Error) => { errors.push(err) })
+    } catch (err) {
+      errors.push(err as Error)
+    }
+  }
+  class EventSource {
+    private readonly listeners = new Map<string, Array<(e: { type: string, data: string }) => void>>()
+    constructor (path: string) {
+      void SseReader.open(new URL(path, baseUrl).toString()).then(reader => {
+        streams.push(reader)
+        if (stopped) reader.close()
+        let delivered = 0
+        const deliver = (): void => {
+          for (; delivered < reader.messages.length; delivered++) {
+            const m = reader.messages[delivered]
+            for (const l of this.listeners.get(m.event) ?? []) guard(l)({ type: m.event, data: m.data })
+          }
+          if (!reader.ended && !stopped) setTimeout(deliver, 20)
+        }
+        deliver()
+      }, (err: Error) => { errors.push(err) })
+    }
+
+    addEventListener (type: string, listener: (e: { type: string, data: string }) => void): void {
+      this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener])
+    }
+  }
+  const context = createContext({
+    document: { getElementById: element, createElement: (tag: string) => new FakeElement(tag) },
+    fetch: async (path: string) => await fetch(new URL(path, baseUrl)),
+    EventSource,
+    setTimeout: (fn: () => void, ms: number) => {
+      if (stopped) return
+      const t = setTimeout(() => { timers.delete(t); guard(fn)() }, ms)
+      timers.add(t)
+    },
+    console
+  })
+  guard(() => new Script(script, { filename: 'dashboard.js' }).runInContext(context))()
+  return {
+    element,
+    errors,
+    stop: () => {
+      stopped = true
+      for (const t of timers) clearTimeout(t)
+      for (const s of streams) s.close()
+    }
+  }
+}
