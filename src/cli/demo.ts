@@ -69,6 +69,8 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
       vehicles.push(await spawnNode({ args }))
     }
     out(`demo: ${vehicles.length} vehicles started on network "${network}" (${useMdns ? 'mDNS' : 'bootstrap'}), k = ${K_BACKUPS}; Ctrl-C to stop${flags.duration != null ? `, or after ${flags.duration} s` : ''}`)
+    // inside the private namespace their loopback is not the host's: no browser could reach them
+    if (!inNetns) out(`demo: live dashboards: ${vehicles.map(v => `${v.httpUrl}/dashboard`).join('  ')}`)
     await runStory(vehicles, flags, state, out)
     out('demo: stopping vehicles')
   } finally {

@@ -1,0 +1,76 @@
+/**
+ * `vguard-node demo`, the main job (`npm run demo`), as a user runs it: a real
+ * process that starts a swarm of vehicle processes, commits GPS fixes,
+ * ends booths, lets one vehicle leave and reads its data through its
+ * backups, then stops every vehicle cleanly. Without a namespace each vehicle's
+ * dashboard and metrics are reachable while it runs.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { BIN_PATH } from '../../src/swarm/process.ts'
+import { sample, scrape } from '../utils/prometheus.ts'
+import { waitFor } from '../utils/wait.ts'
+
+interface DemoRun {
+  child: ChildProcess
+  output: () => string
+  exit: Promise<number | null>
+}
+
+function runDemo (args: string[]): DemoRun {
+  const child = spawn(process.execPath, [BIN_PATH, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout?.on('data', (d: Buffer) => { output += d.toString() })
+  child.stderr?.on('data', (d: Buffer) => { output += d.toString() })
+  const exit = new Promise<number | null>((resolve) => { child.once('close', (code) => { resolve(code) }) })
+  return { child, output: () => output, exit }
+}
+
+/** What every demo must show: the swarm started, one vehicle left, its data was read through its backups, all stopped. */
+function expectTheStory (output: string, vehicles: number): void {
+  expect(output).toContain(`demo: ${vehicles} vehicles started`)
+  expect(output).toMatch(/vehicle-\d leaves \(its process stops\)/)
+  expect(output).toMatch(/vehicle-\d reads vehicle-\d's \S+ while vehicle-\d is offline:\n\s+path: .+\n\s+served by vehicle-\d at height [1-9]/)
+  expect(output).not.toContain('booth failed')
+  expect(output.trimEnd().split('\n').pop()).toBe('demo: stopped cleanly')
+}
+
+describe('cli - demo', () => {
+  const running: DemoRun[] = []
+  afterEach(async () => {
+    for (const run of running.splice(0)) {
+      if (run.child.exitCode == null) run.child.kill('SIGINT')
+      await run.exit
+    }
+  })
+
+  it('runs a swarm on 127.0.0.1, serves each vehicle\'s dashboard and metrics, and stops cleanly', async () => {
+    const run = runDemo(['--vehicles', '4', '--duration', '20', '--no-netns'])
+    running.push(run)
+    await waitFor(() => run.output().includes('demo: live dashboards: '), { timeout: 60_000, message: 'the demo lists its dashboards' })
+    const line = run.output().split('\n').find(l => l.startsWith('demo: live dashboards: ')) ?? ''
+    const dashboards = line.slice('demo: live dashboards: '.length).trim().split(/\s+/)
+    expect(dashboards).toHaveLength(4)
+    for (const url of dashboards) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/dashboard$/)
+    const first = dashboards[0].replace(/\/dashboard$/, '')
+    expect((await fetch(dashboards[0])).status).toBe(200)
+    // the story commits GPS fixes through consensus on every vehicle's own chain
+    await waitFor(async () => (sample(await scrape(first), 'vguard_blocks_committed_total', { role: 'own' }) ?? 0) > 0, { timeout: 30_000, message: 'vehicle-1 committed a block' })
+
+    expect(await run.exit).toBe(0)
+    expectTheStory(run.output(), 4)
+  }, 120_000)
+
+  it.skipIf(process.platform !== 'linux' || process.getuid?.() !== 0)('as root: runs the vehicles in a private network namespace with mDNS, and stops cleanly', async () => {
+    const run = runDemo(['--vehicles', '4', '--duration', '20'])
+    running.push(run)
+    expect(await run.exit).toBe(0)
+    const output = run.output()
+    expect(output).toContain('demo: running the vehicles in a private network namespace')
+    expect(output).toContain('(mDNS)')
+    // their loopback is not ours: no dashboard URLs that could not be opened
+    expect(output).not.toContain('live dashboards')
+    expectTheStory(output, 4)
+  }, 120_000)
+})
