@@ -14,6 +14,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   ChainNotFoundError: 404,
   KeyNotFoundError: 404,
   PayloadTooLargeError: 413,
+  // a Host other than loopback on a loopback-only API (DNS rebinding: src/http/host-check.ts)
+  MisdirectedRequestError: 421,
   NoQuorumError: 503,
   // consensus writes and consistent reads (src/node/consensus-errors.ts)
   CommitTimeoutError: 503,

@@ -11,6 +11,7 @@ import { registerVGuardDBRoutes } from './routes-vguarddb.ts'
 import { registerConsensusRoutes } from './routes-consensus.ts'
 import { registerMetricsRoute } from './metrics.ts'
 import { registerDashboard } from './dashboard/index.ts'
+import { loopbackHostCheck } from './host-check.ts'
 
 export const DEFAULT_HTTP_HOST = '127.0.0.1'
 export const DEFAULT_HTTP_PORT = 7400
@@ -44,14 +45,16 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler
   })
+  const host = init.host ?? DEFAULT_HTTP_HOST
   server.setErrorHandler(errorHandler)
   server.setNotFoundHandler((req) => { throw new NotFoundError(`no route ${req.method} ${req.url}`) })
+  const hostCheck = loopbackHostCheck(host)
+  if (hostCheck != null) server.addHook('onRequest', hostCheck)
   registerRoutes(server, node)
   registerVGuardDBRoutes(server, node)
   registerConsensusRoutes(server, node)
   registerMetricsRoute(server, node)
   registerDashboard(server, node)
-  const host = init.host ?? DEFAULT_HTTP_HOST
   await server.listen({ host, port: init.port ?? DEFAULT_HTTP_PORT })
   const address = server.server.address()
   const port = typeof address === 'object' && address != null ? address.port : init.port

@@ -1,0 +1,73 @@
+/**
+ * DNS rebinding: an API bound to loopback answers only requests that name it
+ * by a loopback address or localhost (a page whose domain was made to
+ * resolve to 127.0.0.1 is refused with 421 and writes nothing); an API bound
+ * to another address is named however its network names it.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { request } from 'node:http'
+import { TestCluster } from '../utils/nodes.ts'
+import { IN_TEST_NETNS } from '../utils/env.ts'
+import { startHttpApi } from '../../src/http/server.ts'
+import { isLoopbackName } from '../../src/http/host-check.ts'
+
+interface Answer { status: number, body: Record<string, unknown> }
+
+/** A request with the Host header we choose (fetch does not let us set it). */
+async function call (port: number, host: string, method = 'GET', path = '/health', body?: string): Promise<Answer> {
+  return await new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers: { host }, agent: false }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (d: string) => { text += d })
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }) })
+    })
+    req.once('error', reject)
+    req.end(body)
+  })
+}
+
+describe('http - Host check', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('knows loopback names', () => {
+    for (const name of ['localhost', 'LOCALHOST', 'localhost.', 'vehicle.localhost', '127.0.0.1', '127.1.2.3', '[::1]', '::1']) expect(isLoopbackName(name), name).toBe(true)
+    for (const name of ['evil.example', 'localhost.evil.example', '127.0.0.1.nip.io', '10.0.0.5', '0.0.0.0', '[::]', '', 'vehicle']) expect(isLoopbackName(name), name).toBe(false)
+  })
+
+  it('on loopback: answers localhost and loopback addresses, refuses any other Host and writes nothing', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const port = Number(new URL((await cluster.http(node)).url).port)
+    const id = node.peerId.toString()
+
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'localhost']) {
+      expect((await call(port, host)).status, host).toBe(200)
+    }
+    for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1.nip.io:${port}`, 'bad host:1']) {
+      const answer = await call(port, host)
+      expect(answer.status, host).toBe(421)
+      expect(answer.body).toMatchObject({ error: 'MisdirectedRequestError' })
+    }
+    const write = await call(port, 'rebound.example', 'PUT', `/chains/${id}/kv/k`, 'v')
+    expect(write.status).toBe(421)
+    expect((await node.chains.tip(id)).height).toBe(0)
+    // the same write, naming the API as its clients do
+    expect((await call(port, `127.0.0.1:${port}`, 'PUT', `/chains/${id}/kv/k`, 'v')).status).toBe(200)
+    expect((await node.chains.tip(id)).height).toBe(1)
+  })
+
+  it.skipIf(!IN_TEST_NETNS)('bound to all interfaces (a container, a LAN): any Host', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    // inside the test's private network namespace: nothing outside can reach it
+    const api = await startHttpApi(node, { host: '0.0.0.0', port: 0 })
+    try {
+      const port = Number(new URL(api.url).port)
+      expect((await call(port, `vehicle:${port}`)).status).toBe(200)
+    } finally {
+      await api.close()
+    }
+  })
+})
