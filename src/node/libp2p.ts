@@ -104,7 +104,16 @@ export async function buildLibp2p ({ config, privateKey, isDenied, logger }: Lib
       pubsub: gossipsub({
         allowPublishToZeroTopicPeers: true,
         floodPublish: true,
-        emitSelf: false
+        emitSelf: false,
+        scoreParams: {
+          // gossipsub's Sybil guard scores down peers that share an IP (-5 × the
+          // square of how many past 10): the 14th vehicle on one host was
+          // graylisted and gossip (peer exchange, backup tables) stopped reaching
+          // anyone past the 13th. Vehicles on one host (a laptop, the demo, the
+          // tests) all share 127.0.0.1, and who takes part is decided by the
+          // network name and allow list (others are refused), not by addresses.
+          IPColocationFactorWeight: 0
+        }
       })
     }
   })

@@ -144,6 +144,25 @@ describe('node - peer exchange', () => {
     await Promise.all(spokes.map(async s => { await s.start() }))
     await waitFor(() => fullyConnected([hub, ...spokes]), { message: 'full mesh through peer exchange' })
   })
+
+  it('vehicles on one host (one IP) keep gossiping past thirteen: a newcomer that knows only the hub meets all seventeen', async () => {
+    // gossipsub's IP colocation penalty (-5 × the square of peers past 10 on one IP) graylisted
+    // the hub's neighbours on 127.0.0.1 from the 14th on: a newcomer heard of nobody but the hub
+    const hub = await cluster.create()
+    await hub.start()
+    const spokes: VGuardNode[] = []
+    const join = async (n: number): Promise<void> => {
+      const batch = await Promise.all(Array.from({ length: n }, async () => await cluster.create({ bootstrap: [hub.multiaddrs[0].toString()] })))
+      spokes.push(...batch)
+      await Promise.all(batch.map(async s => { await s.start() }))
+    }
+    for (let i = 0; i < 3; i++) await join(5)
+    await waitFor(() => fullyConnected([hub, ...spokes]), { timeout: 60_000, message: 'a full mesh of 16' })
+    const scoreOf = (node: VGuardNode, peer: VGuardNode): number => (node.libp2p.services.pubsub as unknown as { getScore: (id: string) => number }).getScore(peer.peerId.toString())
+    for (const s of spokes) expect(scoreOf(hub, s)).toBeGreaterThanOrEqual(0)
+    await join(2)
+    await waitFor(() => fullyConnected([hub, ...spokes]), { timeout: 60_000, message: 'the newcomers meet all 17 through peer exchange' })
+  }, 150_000)
 })
 
 describe('node - bootstrap by address only', () => {
