@@ -28,6 +28,19 @@ export type VGuardServices = {
 
 export type VGuardLibp2p = Libp2p<VGuardServices>
 
+/**
+ * gossipsub's id of a signed message (sender and sequence number), taken
+ * before the message is verified: without it every copy of a message is
+ * Ed25519-verified before it is known for a duplicate, and with flood
+ * publishing and mesh forwarding each vehicle gets several copies of every
+ * announcement. Only messages that passed validation enter this cache, so a
+ * forged copy cannot shadow the real one.
+ */
+export function fastMessageId (msg: { from?: Uint8Array, seqno?: Uint8Array }): string {
+  if (msg.from == null || msg.seqno == null) return ''
+  return `${Buffer.from(msg.from.buffer, msg.from.byteOffset, msg.from.byteLength).toString('base64')}/${Buffer.from(msg.seqno.buffer, msg.seqno.byteOffset, msg.seqno.byteLength).toString('base64')}`
+}
+
 /** mDNS service tag per network so that two networks on one LAN do not mix. */
 export function mdnsServiceTag (network: string): string {
   return `_vguard-${network.toLowerCase().replace(/[^a-z0-9-]/g, '-')}._udp.local`
@@ -105,6 +118,7 @@ export async function buildLibp2p ({ config, privateKey, isDenied, logger }: Lib
         allowPublishToZeroTopicPeers: true,
         floodPublish: true,
         emitSelf: false,
+        fastMsgIdFn: fastMessageId,
         scoreParams: {
           // gossipsub's Sybil guard scores down peers that share an IP (-5 × the
           // square of how many past 10): the 14th vehicle on one host was

@@ -4,6 +4,7 @@ import { waitFor } from '../utils/wait.ts'
 import { sample } from '../utils/prometheus.ts'
 import { IN_TEST_NETNS, SKIP_MDNS_REASON } from '../utils/env.ts'
 import { createVGuardNode, DataDirInUseError } from '../../src/node/index.ts'
+import { fastMessageId } from '../../src/node/libp2p.ts'
 import type { PeerRejectedDetail, VGuardNode } from '../../src/node/index.ts'
 
 const bootstrapOf = (node: VGuardNode): string => node.multiaddrs[0].toString()
@@ -160,6 +161,8 @@ describe('node - peer exchange', () => {
     await waitFor(() => fullyConnected([hub, ...spokes]), { timeout: 60_000, message: 'a full mesh of 16' })
     const scoreOf = (node: VGuardNode, peer: VGuardNode): number => (node.libp2p.services.pubsub as unknown as { getScore: (id: string) => number }).getScore(peer.peerId.toString())
     for (const s of spokes) expect(scoreOf(hub, s)).toBeGreaterThanOrEqual(0)
+    // and a copy of a message it already has is known without an Ed25519 check
+    expect((hub.libp2p.services.pubsub as unknown as { fastMsgIdFn?: unknown }).fastMsgIdFn).toBe(fastMessageId)
     await join(2)
     await waitFor(() => fullyConnected([hub, ...spokes]), { timeout: 60_000, message: 'the newcomers meet all 17 through peer exchange' })
   }, 150_000)
