@@ -64,6 +64,15 @@ export class UnavailableError extends Error {
   }
 }
 
+/** The Host header names something other than this loopback-only API (src/http/host-check.ts). */
+export class MisdirectedRequestError extends Error {
+  static name = 'MisdirectedRequestError'
+  constructor (message = 'Misdirected request') {
+    super(message)
+    this.name = 'MisdirectedRequestError'
+  }
+}
+
 export function statusOf (err: Error & { statusCode?: number }): number {
   const byName = STATUS_BY_NAME[err.name]
   if (byName != null) return byName

@@ -7,15 +7,7 @@
  * by whatever the network calls it and is not checked.
  */
 import type { FastifyRequest } from 'fastify'
-
-/** The Host header names something other than this loopback-only API. */
-export class MisdirectedRequestError extends Error {
-  static name = 'MisdirectedRequestError'
-  constructor (message = 'Misdirected request') {
-    super(message)
-    this.name = 'MisdirectedRequestError'
-  }
-}
+import { MisdirectedRequestError } from './errors.ts'
 
 export function isLoopbackName (hostname: string): boolean {
   const name = hostname.toLowerCase().replace(/\.$/, '')

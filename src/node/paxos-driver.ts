@@ -311,10 +311,9 @@ export class PaxosDriver {
       now: () => this.now()
     }
     if (kind !== 'member') {
-      const role = kind
       deps.onApplied = (run) => {
         this.c.events.safeDispatchEvent('chain:committed', {
-          detail: { chainId, role, height: run.tip.height, hash: toHex(run.tip.hash), blocks: run.blocks, transactions: run.transactions, booth: run.booth }
+          detail: { chainId, role: kind, height: run.tip.height, hash: toHex(run.tip.hash), blocks: run.blocks, transactions: run.transactions, booth: run.booth }
         })
       }
     }

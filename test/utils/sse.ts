@@ -12,8 +12,6 @@ export interface SseMessage { event: string, data: string }
 
 export class SseReader {
   readonly messages: SseMessage[] = []
-  /** Bytes received so far (comments included). */
-  received = 0
   ended = false
   readonly done: Promise<void>
   private buffer = ''
@@ -58,7 +56,6 @@ export class SseReader {
   }
 
   private take (chunk: string): void {
-    this.received += Buffer.byteLength(chunk)
     this.buffer += chunk
     let end: number
     while ((end = this.buffer.indexOf('\n\n')) >= 0) {
