@@ -11,7 +11,7 @@
  * waited for a little: it may open its stream the moment its identify of us
  * finished, before ours of it did.
  */
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { networkOfAgent } from '../../node/libp2p.ts'
 
 /** What is known of a peer now: a member, a peer we must refuse, or not identified yet. */
@@ -45,6 +45,22 @@ export class MembershipCheck {
     // same network, but the peering has not (yet) counted it as a member
     if (this.isMember != null) return 'unknown'
     return 'member'
+  }
+
+  /**
+   * Whether the connection's peer may be served: a member now, or once its
+   * identify (or the peering's verdict) arrives within `wait` ms. An outsider
+   * is refused at once; so is anyone once the connection closes or `running`
+   * says the service stopped.
+   */
+  async admit (connection: Pick<Connection, 'remotePeer' | 'status'>, wait: number, running: () => boolean = () => true): Promise<boolean> {
+    const until = Date.now() + wait
+    while (true) {
+      const verdict = await this.judge(connection.remotePeer)
+      if (verdict !== 'unknown') return verdict === 'member'
+      if (!running() || connection.status !== 'open' || Date.now() >= until) return false
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
   }
 
   /** undefined: identify has not run yet; null: it ran and named no vguard network. */

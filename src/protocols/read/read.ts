@@ -133,13 +133,7 @@ export class ReadService {
 
   /** Whether the remote peer is a member of our network, waiting a little for its identify to finish. */
   private async admit (connection: Connection): Promise<boolean> {
-    const until = Date.now() + this.membershipWait
-    while (true) {
-      const verdict = await this.membership.judge(connection.remotePeer)
-      if (verdict !== 'unknown') return verdict === 'member'
-      if (!this.running || connection.status !== 'open' || Date.now() >= until) return false
-      await new Promise(resolve => setTimeout(resolve, 50))
-    }
+    return await this.membership.admit(connection, this.membershipWait, () => this.running)
   }
 
   /** What this node answers for a request; bad requests get INVALID, never an exception. */

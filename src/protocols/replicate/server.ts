@@ -48,13 +48,7 @@ function storedBytes (block: Block): number {
 async function isMember (connection: Connection, options: ServeOptions): Promise<boolean> {
   const { membership } = options
   if (membership == null) return true
-  const until = Date.now() + options.membershipWait
-  while (true) {
-    const verdict = await membership.judge(connection.remotePeer)
-    if (verdict !== 'unknown') return verdict === 'member'
-    if (connection.status !== 'open' || Date.now() >= until) return false
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
+  return await membership.admit(connection, options.membershipWait)
 }
 
 /**
