@@ -100,6 +100,7 @@ export class Peering {
       libp2p: init.libp2p,
       network: init.network,
       members: () => this.connectedMembers(),
+      isMember: (peerId) => this.isMember(peerId),
       onPeer: (peerId, addrs) => { this.onExchangedPeer(peerId, addrs) },
       log: init.logger.forComponent('vguard:peer-exchange'),
       capacity: async () => await this.capacitySource?.(),
@@ -288,8 +289,8 @@ export class Peering {
     if (!this.connected.has(id)) {
       this.connected.add(id)
       this.events?.safeDispatchEvent('peer:connected', { detail: { peerId: id } })
-      // a new member hears who we know (and our storage figures) without waiting for the next round
-      this.exchange.scheduleAnnounce()
+      // a new member hears who we know (and our storage figures) at once, and only it
+      this.exchange.sendTo(peerId).catch((err: Error) => { this.log('could not send our view to %p: %s', peerId, err.message) })
     }
   }
 
