@@ -54,6 +54,16 @@ const DISCOVERED_RETRY_WINDOW = 60_000
  */
 const DISCOVERED_RETRY_AFTER = 5_000
 
+/**
+ * A connection this old whose peer identify never judged is identified again.
+ * libp2p runs identify once, when a connection opens, with a 5 s timeout; on a
+ * host running dozens of vehicles that times out now and then, and the pair
+ * stayed connected without either side counting the other a member (no
+ * redial: a connection exists) for as long as the connection lived: 30
+ * vehicles on two cores kept a few such pairs for minutes.
+ */
+const IDENTIFY_RETRY_AFTER = 10_000
+
 export interface PeeringInit {
   libp2p: VGuardLibp2p
   network: string
@@ -81,6 +91,8 @@ export class Peering {
   private readonly log: Logger
   private timer?: ReturnType<typeof setInterval>
   private readonly pending = new Set<ReturnType<typeof setTimeout>>()
+  /** Connections identify is being run on again (see IDENTIFY_RETRY_AFTER), by connection id. */
+  private readonly reidentifying = new Set<string>()
   private readonly exchange: PeerExchange
   private readonly capacities = new Map<string, CapacityHint>()
   private capacitySource?: () => Promise<CapacityHint>
@@ -313,6 +325,21 @@ export class Peering {
     }
   }
 
+  /** Runs identify again on connections whose peer is still neither a member nor refused. */
+  private identifyUnjudged (now: number): void {
+    for (const connection of this.libp2p.getConnections()) {
+      const id = connection.remotePeer.toString()
+      if (connection.status !== 'open' || this.connected.has(id) || this.denied.has(id) || this.reidentifying.has(connection.id)) continue
+      if (now - connection.timeline.open < IDENTIFY_RETRY_AFTER) continue
+      this.reidentifying.add(connection.id)
+      this.log('identifying %p again: its first identify gave no verdict', connection.remotePeer)
+      // a result arrives as a peer:identify event (onIdentify); a failure is tried again next round
+      this.libp2p.services.identify.identify(connection)
+        .catch((err: Error) => { this.log('identify of %p failed again: %s', connection.remotePeer, err.message) })
+        .finally(() => { this.reidentifying.delete(connection.id) })
+    }
+  }
+
   private dial (target: PeerId | ReturnType<typeof multiaddr>, key = target.toString()): void {
     if (!this.running || this.dialing.has(key)) return
     this.dialing.add(key)
@@ -340,6 +367,7 @@ export class Peering {
   private readonly maintain = (): void => {
     this.dialBootstrap()
     const now = Date.now()
+    this.identifyUnjudged(now)
     for (const id of this.members) {
       const peerId = peerIdFromString(id)
       if (this.libp2p.getConnections(peerId).length > 0) {

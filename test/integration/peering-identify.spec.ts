@@ -1,0 +1,42 @@
+/**
+ * A connection whose first identify failed still ends in a verdict. libp2p
+ * runs identify once per connection; when that one times out (seen with 30
+ * vehicles on two cores) the pair stayed connected without either side
+ * counting the other a member, and nothing redialled: a connection existed.
+ * Here B refuses identify while A connects (A's identify of B fails at once),
+ * then serves it again; A must come to count B a member on the same connection.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { TestCluster } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+
+interface IdentifyInternals {
+  protocol: string
+  handleProtocol: Parameters<TestCluster['nodes'][number]['libp2p']['handle']>[1]
+}
+
+describe('peering - identify run again on a connection without a verdict', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('counts a peer a member after its first identify failed', async () => {
+    const A = await cluster.create()
+    const B = await cluster.create()
+    await A.start()
+    await B.start()
+    const identify = B.libp2p.services.identify as unknown as IdentifyInternals
+    await B.libp2p.unhandle(identify.protocol)
+
+    await A.libp2p.dial(B.multiaddrs[0])
+    // B's identify of A works: B counts A; A's of B failed and left it undecided
+    await waitFor(() => B.peers().some(p => p.peerId === A.peerId.toString()), { message: 'B to count A a member' })
+    expect(A.peers()).toEqual([])
+    const [connection] = A.libp2p.getConnections(B.peerId)
+    expect(connection).toBeDefined()
+
+    await B.libp2p.handle(identify.protocol, identify.handleProtocol, { maxInboundStreams: 1, maxOutboundStreams: 1 })
+    await waitFor(() => A.peers().some(p => p.peerId === B.peerId.toString()), { timeout: 30_000, message: 'A to count B a member' })
+    // on the connection it had: nothing was redialled
+    expect(A.libp2p.getConnections(B.peerId).map(c => c.id)).toContain(connection.id)
+  }, 40_000)
+})
