@@ -64,6 +64,13 @@ const DISCOVERED_RETRY_AFTER = 5_000
  */
 const IDENTIFY_RETRY_AFTER = 10_000
 
+/**
+ * Identify runs again at most this many times on one connection; then we hang
+ * up. A peer that cannot be identified is no member, and the reconnect loop
+ * dials a known member afresh: a new connection, a new identify.
+ */
+const IDENTIFY_MAX_RETRIES = 3
+
 export interface PeeringInit {
   libp2p: VGuardLibp2p
   network: string
@@ -93,6 +100,8 @@ export class Peering {
   private readonly pending = new Set<ReturnType<typeof setTimeout>>()
   /** Connections identify is being run on again (see IDENTIFY_RETRY_AFTER), by connection id. */
   private readonly reidentifying = new Set<string>()
+  /** How often identify ran again on each connection that still has no verdict, by connection id. */
+  private readonly identifyRetries = new Map<string, number>()
   private readonly exchange: PeerExchange
   private readonly capacities = new Map<string, CapacityHint>()
   private capacitySource?: () => Promise<CapacityHint>
@@ -327,10 +336,19 @@ export class Peering {
 
   /** Runs identify again on connections whose peer is still neither a member nor refused. */
   private identifyUnjudged (now: number): void {
+    const open = new Set<string>()
     for (const connection of this.libp2p.getConnections()) {
+      open.add(connection.id)
       const id = connection.remotePeer.toString()
       if (connection.status !== 'open' || this.connected.has(id) || this.denied.has(id) || this.reidentifying.has(connection.id)) continue
       if (now - connection.timeline.open < IDENTIFY_RETRY_AFTER) continue
+      const retries = this.identifyRetries.get(connection.id) ?? 0
+      if (retries >= IDENTIFY_MAX_RETRIES) {
+        this.log('hanging up on %p: identify gave no verdict in %d tries', connection.remotePeer, retries + 1)
+        void connection.close().catch((err: Error) => { connection.abort(err) })
+        continue
+      }
+      this.identifyRetries.set(connection.id, retries + 1)
       this.reidentifying.add(connection.id)
       this.log('identifying %p again: its first identify gave no verdict', connection.remotePeer)
       // a result arrives as a peer:identify event (onIdentify); a failure is tried again next round
@@ -338,6 +356,7 @@ export class Peering {
         .catch((err: Error) => { this.log('identify of %p failed again: %s', connection.remotePeer, err.message) })
         .finally(() => { this.reidentifying.delete(connection.id) })
     }
+    for (const id of this.identifyRetries.keys()) if (!open.has(id)) this.identifyRetries.delete(id)
   }
 
   private dial (target: PeerId | ReturnType<typeof multiaddr>, key = target.toString()): void {

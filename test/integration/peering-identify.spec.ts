@@ -5,6 +5,7 @@
  * counting the other a member, and nothing redialled: a connection existed.
  * Here B refuses identify while A connects (A's identify of B fails at once),
  * then serves it again; A must come to count B a member on the same connection.
+ * A peer that never answers identify is hung up on after a few tries.
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster } from '../utils/nodes.ts'
@@ -38,5 +39,19 @@ describe('peering - identify run again on a connection without a verdict', () =>
     await waitFor(() => A.peers().some(p => p.peerId === B.peerId.toString()), { timeout: 30_000, message: 'A to count B a member' })
     // on the connection it had: nothing was redialled
     expect(A.libp2p.getConnections(B.peerId).map(c => c.id)).toContain(connection.id)
+  }, 40_000)
+
+  it('hangs up on a peer whose identify never answers, after a few tries', async () => {
+    const A = await cluster.create()
+    const B = await cluster.create()
+    await A.start()
+    await B.start()
+    const identify = B.libp2p.services.identify as unknown as IdentifyInternals
+    await B.libp2p.unhandle(identify.protocol)
+
+    const connection = await A.libp2p.dial(B.multiaddrs[0])
+    // ~10 s until the first retry, then one a reconnect round (250 ms here) until the limit
+    await waitFor(() => connection.status !== 'open', { timeout: 30_000, message: 'A to hang up on B' })
+    expect(A.peers().some(p => p.peerId === B.peerId.toString())).toBe(false)
   }, 40_000)
 })
