@@ -9,24 +9,31 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster } from '../utils/nodes.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
 import { waitFor } from '../utils/wait.ts'
 
 interface IdentifyInternals {
   protocol: string
-  handleProtocol: Parameters<TestCluster['nodes'][number]['libp2p']['handle']>[1]
+  handleProtocol: Parameters<VGuardNode['libp2p']['handle']>[1]
 }
 
 describe('peering - identify run again on a connection without a verdict', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
 
-  it('counts a peer a member after its first identify failed', async () => {
+  /** Two started vehicles; B does not answer identify (its own identify of others still runs). */
+  async function pairWithoutIdentify (): Promise<{ A: VGuardNode, B: VGuardNode, identify: IdentifyInternals }> {
     const A = await cluster.create()
     const B = await cluster.create()
     await A.start()
     await B.start()
     const identify = B.libp2p.services.identify as unknown as IdentifyInternals
     await B.libp2p.unhandle(identify.protocol)
+    return { A, B, identify }
+  }
+
+  it('counts a peer a member after its first identify failed', async () => {
+    const { A, B, identify } = await pairWithoutIdentify()
 
     await A.libp2p.dial(B.multiaddrs[0])
     // B's identify of A works: B counts A; A's of B failed and left it undecided
@@ -42,12 +49,7 @@ describe('peering - identify run again on a connection without a verdict', () =>
   }, 40_000)
 
   it('hangs up on a peer whose identify never answers, after a few tries', async () => {
-    const A = await cluster.create()
-    const B = await cluster.create()
-    await A.start()
-    await B.start()
-    const identify = B.libp2p.services.identify as unknown as IdentifyInternals
-    await B.libp2p.unhandle(identify.protocol)
+    const { A, B } = await pairWithoutIdentify()
 
     const connection = await A.libp2p.dial(B.multiaddrs[0])
     // ~10 s until the first retry, then one a reconnect round (250 ms here) until the limit
