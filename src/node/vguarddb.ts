@@ -82,6 +82,15 @@ export interface BackupStatus {
 }
 
 /** Invalid input to endOfBooth (HTTP 400). */
+/** A replication round cut short, or not begun, because the node stops. */
+export class ReplicationStoppedError extends Error {
+  static name = 'ReplicationStoppedError'
+  constructor (message = 'the node is stopping') {
+    super(message)
+    this.name = 'ReplicationStoppedError'
+  }
+}
+
 export class InvalidBoothError extends Error {
   static name = 'InvalidBoothError'
   constructor (message = 'Invalid booth') {
@@ -145,6 +154,8 @@ export class VGuardDB {
   private readonly transfers = new Map<string, ReplicateProgress>()
   /** Backup side: newest epoch each owner opened a transfer for (orders releases after re-selection). */
   private readonly offered = new Map<string, number>()
+  /** Aborted by stop(): transfers of a round in flight end at once instead of at their backups' timeouts. */
+  private stopping = new AbortController()
 
   constructor (components: VGuardDBComponents) {
     this.c = components
@@ -183,6 +194,7 @@ export class VGuardDB {
   }
 
   async start (): Promise<void> {
+    this.stopping = new AbortController()
     await this.tables.open()
     for await (const key of this.transfersDb.keys()) {
       const [chainId, peer] = utf8d.decode(key).split('\n')
@@ -202,6 +214,10 @@ export class VGuardDB {
     const { pubsub } = this.c.libp2p.services
     pubsub.removeEventListener('message', this.onGossip)
     pubsub.unsubscribe(this.topic)
+    // a round waiting on a slow or silent backup would hold the stop for its
+    // timeouts (10 s a message); cut, it ends as a crash would: the copies
+    // begun are in the transfer notes, named obsolete by the next run's round
+    this.stopping.abort(new ReplicationStoppedError('the node is stopping'))
     await Promise.allSettled([...this.rounds.values(), ...this.queued.values()])
     await this.replicate.stop()
     await this.release.stop()
@@ -270,6 +286,7 @@ export class VGuardDB {
   }
 
   private async round (chainId: string, participants: string[]): Promise<ReplicationOutcome> {
+    if (this.stopping.signal.aborted) throw new ReplicationStoppedError(`no replication round for ${chainId}: the node is stopping`)
     const { store, kBackups } = this.c
     const tip = await store.tip(chainId)
     const info = await store.info(chainId)
@@ -301,7 +318,7 @@ export class VGuardDB {
     // at most k transfers at a time, and never more than k successes: a copy
     // made beyond k would be held by a vehicle no table names
     const worker = async (): Promise<void> => {
-      while (active.length + inflight < kBackups && next < order.length) {
+      while (active.length + inflight < kBackups && next < order.length && !this.stopping.signal.aborted) {
         const peer = order[next++]
         inflight++
         // a vehicle with no connection whose dial fails stored nothing; one we
@@ -406,7 +423,7 @@ export class VGuardDB {
           this.transfers.set(key, p)
           this.c.events.safeDispatchEvent('replicate:progress', { detail: p })
         }
-      }), 'replication unfinished')
+      }), 'replication unfinished', this.stopping.signal)
       this.c.events.safeDispatchEvent('replicate:finished', { detail: { chainId, peer, sentBytes: result.sentBytes, height: result.height } })
       return result
     } catch (err) {
