@@ -26,6 +26,6 @@ export type {
 export {
   NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError, NotProposerError, QuorumReadError, ConsensusStoppedError
 } from './node/index.ts'
-export type { CommitResult, KeyRead, ReadOptions, WriteOptions, Consistency } from './node/index.ts'
+export type { CommitResult, KeyRead, ReadOptions, WriteOptions, Consistency, ReplicationSummary } from './node/index.ts'
 export { startHttpApi } from './http/server.ts'
 export type { HttpApi, HttpApiInit } from './http/server.ts'

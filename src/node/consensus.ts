@@ -12,7 +12,10 @@
  * A write resolves once its block is decided and applied — for an own chain
  * also replicated to the k backups (VGuardDB's synchronous phase) unless
  * `waitForReplication: false` — with the block's height and hash. It
- * commits whole or not at all: one write is never split over blocks.
+ * commits whole or not at all: one write is never split over blocks. The
+ * write's timeout bounds the whole wait: a committed write whose replication
+ * round has not ended by then is answered with `replication.state` pending
+ * (committed, acknowledged; the round goes on), never with an error.
  *
  * Reads: `local` (this node's copy), `leader` (the chain's proposer: the
  * vehicle, or the shared chain's leader) and `quorum` (Nr holders agree; see
@@ -28,7 +31,7 @@ import { fromHex, InvalidTransactionError, toHex } from '../chain/index.ts'
 import type { TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase } from '../storage/database.ts'
-import { WriteService, WriteResponse } from '../protocols/write/index.ts'
+import { replicationOf, WriteService, WriteResponse } from '../protocols/write/index.ts'
 import type { ForwardedWrite, WriteCommitted } from '../protocols/write/index.ts'
 import { ProtocolError } from '../protocols/errors.ts'
 import { ReadRequest, ReadResponse } from '../protocols/read/index.ts'
@@ -40,7 +43,7 @@ import { checkParticipants, InvalidBoothError } from './vguarddb.ts'
 import type { VGuardDB, EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 import type { VGuardNodeConfig } from './config.ts'
 import { PaxosDriver } from './paxos-driver.ts'
-import type { ChainReplica, CommitResult, ReplicaStatus } from './paxos-replica.ts'
+import type { ChainReplica, CommitResult, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
 import { encodeWrite } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
 import { quorumRead } from './quorum-read.ts'
@@ -52,14 +55,18 @@ import {
   CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, RefusedWriteError
 } from './consensus-errors.ts'
 
-export type { CommitResult, ReplicaStatus } from './paxos-replica.ts'
+export type { CommitResult, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
 
 export interface WriteOptions {
   /** The chain: this vehicle's peer id (default), 'shared', or another vehicle's peer id (forwarded to it). */
   chainId?: string
   /** ms; default: the node's commitTimeout. */
   timeout?: number
-  /** Own chain: resolve once applied, before replication to the backups finished. @default true */
+  /**
+   * Own chain: wait for the replication round after the commit (at most until
+   * the timeout) and report it in `replication`; false answers once applied.
+   * @default true
+   */
   waitForReplication?: boolean
   /**
    * The client's name for this write (1..128 printable ASCII characters):
@@ -272,7 +279,10 @@ export class Consensus {
       throw new ProposerUnreachableError(`could not hand the write to ${peer}, proposer of ${chainId}: ${(err as Error).message}`)
     }
     switch (res.status) {
-      case WriteResponse.Status.OK: return { chainId, height: res.height, hash: res.hash }
+      case WriteResponse.Status.OK: {
+        const replication = replicationOf(res)
+        return { chainId, height: res.height, hash: res.hash, ...(replication != null ? { replication } : {}) }
+      }
       case WriteResponse.Status.NOT_LEADER: throw new NotProposerError(`${peer} does not lead ${chainId}: ${res.message}`, res.leader === '' ? undefined : res.leader)
       case WriteResponse.Status.NO_QUORUM: throw new NoQuorumError(`${peer}: ${res.message}`)
       case WriteResponse.Status.COMMIT_TIMEOUT: throw new CommitTimeoutError(`${peer}: ${res.message}`)
@@ -441,6 +451,6 @@ export class Consensus {
 }
 
 /** Hex of a commit's hash, for JSON. */
-export function commitJson (r: CommitResult): { chainId: string, height: number, hash: string } {
-  return { chainId: r.chainId, height: r.height, hash: toHex(r.hash) }
+export function commitJson (r: CommitResult): { chainId: string, height: number, hash: string, replication?: ReplicationSummary } {
+  return { chainId: r.chainId, height: r.height, hash: toHex(r.hash), ...(r.replication != null ? { replication: r.replication } : {}) }
 }

@@ -57,7 +57,7 @@ export { DataDirInUseError } from '../storage/database.ts'
 export type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 export { InvalidBoothError } from './vguarddb.ts'
 export { InvalidIdempotencyKeyError } from './idempotency.ts'
-export type { CommitResult, KeyRead, ReadOptions, WriteOptions, Consistency, ReplicaStatus } from './consensus.ts'
+export type { CommitResult, KeyRead, ReadOptions, WriteOptions, Consistency, ReplicaStatus, ReplicationSummary } from './consensus.ts'
 export {
   NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError, NotProposerError, QuorumReadError, ConsensusStoppedError, RefusedWriteError
 } from './consensus-errors.ts'
@@ -92,8 +92,10 @@ export interface VGuardNode extends TypedEventEmitter<VGuardNodeEvents> {
    * Commits transactions as (part of) one block through consensus: this
    * vehicle's chain by default, `chainId: 'shared'` for the network's chain
    * (forwarded to its leader), another vehicle's id to forward to it.
-   * Resolves once decided and applied (own chain: and replicated), with the
-   * block's height and hash.
+   * Resolves once decided and applied, with the block's height and hash;
+   * own chain: also once its replication round ended or the timeout came,
+   * with what the round reached in `replication` (complete, partial, or
+   * pending: committed, the round still running).
    *
    * @throws InvalidTransactionError, NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError
    */

@@ -34,7 +34,8 @@ import type { Sync } from '../protocols/sync/index.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ChainReplica } from './paxos-replica.ts'
-import type { ReplicaDeps, ReplicaKind, ReplicaStatus } from './paxos-replica.ts'
+import type { ReplicaDeps, ReplicaKind, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
+import type { ReplicationOutcome } from './vguarddb.ts'
 import { formationStep, permissionedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
 import type { PermissionedGenesis } from './shared-formation.ts'
 import { FORMATION_DELAY, SHARED_CHAIN, TICK_MS } from './paxos-constants.ts'
@@ -51,7 +52,7 @@ export interface PaxosDriverComponents {
   connectedMembers: () => PeerId[]
   isMember: (peer: PeerId) => boolean
   /** Replicate → table → release after a commit of our own chain. */
-  afterCommit: (chainId: string, participants: string[]) => Promise<unknown>
+  afterCommit: (chainId: string, participants: string[]) => Promise<ReplicationOutcome>
   sync: Pick<Sync, 'fetch'>
   boothSize: number
   priority: number
@@ -318,7 +319,7 @@ export class PaxosDriver {
       }
     }
     // with k = 0 there is nothing to replicate: no round (no table to sign and gossip per commit)
-    if (kind === 'own' && this.c.kBackups > 0) deps.afterCommit = async (participants) => await this.c.afterCommit(chainId, participants)
+    if (kind === 'own' && this.c.kBackups > 0) deps.afterCommit = async (participants) => replicationSummary(await this.c.afterCommit(chainId, participants))
     if (kind === 'shared') {
       deps.fetchTo = async (peer, height, hash) => {
         await this.c.sync.fetch(peerIdFromString(peer), chainId, { to: height, vouch: { height, hash } })
@@ -501,4 +502,9 @@ export class PaxosDriver {
     shared.campaign()
     shared.checkBooth()
   }
+}
+
+/** What the writers of a round hear: the backups that took the chain this round (older copies the table keeps are not named). */
+function replicationSummary (outcome: ReplicationOutcome): ReplicationSummary {
+  return { state: outcome.complete ? 'complete' : 'partial', backups: outcome.transfers.map(t => t.peerId) }
 }

@@ -41,6 +41,9 @@ import { LeaderReadWaiters } from './leader-reads.ts'
 
 export type ReplicaKind = 'own' | 'member' | 'shared'
 
+/** A committed write whose replication round had not ended when it was answered. */
+const pending = (): ReplicationSummary => ({ state: 'pending', backups: [] })
+
 export interface Cursor {
   slot: number
   height: number
@@ -51,6 +54,26 @@ export interface CommitResult {
   chainId: string
   height: number
   hash: Uint8Array
+  /**
+   * A write to a vehicle's own chain that waited for replication: what the
+   * round after its commit reached. Absent when the write did not wait (the
+   * shared chain, `waitForReplication: false`, k = 0) or repeated an earlier
+   * write (idempotency).
+   */
+  replication?: ReplicationSummary
+}
+
+/** What a write learns of the replication round after its commit. */
+export interface ReplicationSummary {
+  /**
+   * complete: k backups took the chain up to this block; partial: fewer did
+   * (the round fell short, see the node's backup table); pending: the write's
+   * timeout came first. The write is committed in every case: the round goes
+   * on, and the next commit's round catches up what this one missed.
+   */
+  state: 'complete' | 'partial' | 'pending'
+  /** The backups that took the chain up to this block (or later) in the round; empty while pending. */
+  backups: string[]
 }
 
 export interface SubmitOptions {
@@ -105,7 +128,7 @@ export interface ReplicaDeps {
   random: () => number
   now: () => number
   /** own: replicate → table → release after a commit (VGuardDB.afterCommit). */
-  afterCommit?: (participants: string[]) => Promise<unknown>
+  afterCommit?: (participants: string[]) => Promise<ReplicationSummary>
   /** shared: fetch the chain from `peer` up to `height`, whose block has `hash` (a snapshot). */
   fetchTo?: (peer: string, height: number, hash: Uint8Array) => Promise<void>
   /** Told once per run of decided blocks applied to the chain store (events, metrics). */
@@ -182,6 +205,8 @@ export class ChainReplica {
   private history: Cursor[] = []
   private readonly buffer: PendingWrite[] = []
   private readonly outstanding = new Map<string, Outstanding>()
+  /** Committed writes waiting for their replication round: answered `pending` at their deadline. */
+  private readonly replicating = new Set<{ w: PendingWrite, result: CommitResult }>()
   private readonly snapshotPoints = new Map<string, SnapshotPoint>()
   private boothTarget?: string[]
   private boothCheckDue = false
@@ -475,6 +500,8 @@ export class ChainReplica {
     for (const w of this.buffer.splice(0)) this.settle(w, err)
     for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, err) })
     this.outstanding.clear()
+    // committed already: stopping only ends their wait for the round
+    for (const x of [...this.replicating]) this.answerReplicated(x, pending())
     this.reads.rejectAll(err)
     for (const w of this.leaderWaiters.splice(0)) w.reject(err)
     await this.idle
@@ -740,6 +767,15 @@ export class ChainReplica {
         }
       }
     }
+    // committed: a slow replication round does not hold the answer past the write's deadline
+    for (const x of this.replicating) {
+      if (now >= x.w.deadline) this.answerReplicated(x, pending())
+    }
+  }
+
+  private answerReplicated (x: { w: PendingWrite, result: CommitResult }, replication: ReplicationSummary): void {
+    this.replicating.delete(x)
+    this.settle(x.w, { ...x.result, replication })
   }
 
   private settle (w: PendingWrite, outcome: Error | CommitResult): void {
@@ -864,9 +900,13 @@ export class ChainReplica {
     if (this.d.afterCommit == null) return
     // replication is synchronous at the end of each booth: the writers hear back after it
     const booth = committed[committed.length - 1].booth.filter(m => m !== this.d.self)
+    for (const x of later) this.replicating.add(x)
     void this.d.afterCommit(booth)
-      .catch((err: Error) => { this.d.log('%s: replication after commit failed: %s', this.chainId, err.message) })
-      .finally(() => { for (const x of later) this.settle(x.w, x.result) })
+      .catch((err: Error): ReplicationSummary => {
+        this.d.log('%s: replication after commit failed: %s', this.chainId, err.message)
+        return { state: 'partial', backups: [] }
+      })
+      .then(summary => { for (const x of later) this.answerReplicated(x, summary) })
   }
 
   private async saveMeta (sync: boolean): Promise<void> {

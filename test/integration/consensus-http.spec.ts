@@ -37,9 +37,12 @@ describe('http - consensus routes', () => {
 
     const put = await fetch(`${urls[0]}/chains/${A}/kv/gps%2F1`, { method: 'PUT', body: '-27.7,-51.1' })
     expect(put.status).toBe(200)
-    const committed = await put.json() as { chainId: string, height: number, hash: string }
+    const committed = await put.json() as { chainId: string, height: number, hash: string, replication: { state: string, backups: string[] } }
     expect(committed).toMatchObject({ chainId: A, height: 1 })
     expect(committed.hash).toMatch(/^[0-9a-f]{64}$/)
+    // what the replication round after the commit reached (pending if it outlasted the 2 s timeout)
+    expect(['complete', 'pending']).toContain(committed.replication.state)
+    expect(committed.replication.backups).toHaveLength(committed.replication.state === 'complete' ? 2 : 0)
     const block = await a.chains.getBlock(A, 1)
     expect(Buffer.from(block?.hash ?? []).toString('hex')).toBe(committed.hash)
 
@@ -81,6 +84,8 @@ describe('http - consensus routes', () => {
     expect(shared.status).toBe(200)
     const sharedCommit = await shared.json() as { height: number }
     expect(sharedCommit).toMatchObject({ chainId: 'shared' })
+    // the shared chain has no backup round: nothing to report
+    expect(sharedCommit).not.toHaveProperty('replication')
     // a leader read from c at once: a confirms it still leads, and serves the write
     const leaderRead = await fetch(`${urls[2]}/chains/shared/kv/announcement?consistency=leader`)
     expect(await leaderRead.json()).toMatchObject({ value: 'road closed', consistency: 'leader', servedBy: [A] })

@@ -18,3 +18,5 @@ export const MAX_OUTBOUND_STREAMS = 256
 export const MAX_IDEMPOTENCY_KEY_BYTES = 128
 /** A writer's id for one write (WriteRequest.writeId): 16 random bytes are plenty. */
 export const MAX_WRITE_ID_BYTES = 32
+/** Backups an answer may name (WriteResponse.backups): k is at most 64. */
+export const MAX_REPORTED_BACKUPS = 64

@@ -10,7 +10,9 @@
  * - the payload is checked (canonical transaction encoding, 1..65,536
  *   transactions, ≤ one block) before anything happens; a bad one is
  *   answered INVALID and changes nothing;
- * - the answer says what happened: OK with the block's height and hash,
+ * - the answer says what happened: OK with the block's height and hash
+ *   (and, for a vehicle's own chain, what the replication round after the
+ *   commit reached: COMPLETE, PARTIAL or PENDING, and the backups),
  *   NOT_LEADER with the leader to ask instead, NO_QUORUM (nothing written),
  *   COMMIT_TIMEOUT (proposed, may still commit whole), INVALID, REFUSED;
  * - one request and one response per stream; the writer's timeout is capped
@@ -27,8 +29,8 @@
  * const res = await writes.forward(leader, 'shared', payload, { timeout: 10_000 })
  * ```
  */
-export { WriteService } from './write.ts'
+export { WriteService, replicationOf } from './write.ts'
 export { idempotencyKeyProblem } from './idempotency-key.ts'
-export type { WriteComponents, WriteInit, ForwardedWrite, WriteCommitted } from './write.ts'
+export type { WriteComponents, WriteInit, ForwardedWrite, WriteCommitted, ReplicationState } from './write.ts'
 export { WriteRequest, WriteResponse } from './pb/write.ts'
 export { WRITE_PROTOCOL, MAX_WRITE_TIMEOUT, MAX_WRITE_ID_BYTES, MAX_IDEMPOTENCY_KEY_BYTES } from './constants.ts'

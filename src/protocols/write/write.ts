@@ -10,7 +10,7 @@ import { ProtocolError } from '../errors.ts'
 import { WriteRequest, WriteResponse } from './pb/write.ts'
 import { idempotencyKeyProblem } from './idempotency-key.ts'
 import {
-  ANSWER_SLACK, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_WRITE_ID_BYTES, MAX_WRITE_TIMEOUT, REQUEST_TIMEOUT, WRITE_PROTOCOL
+  ANSWER_SLACK, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REPORTED_BACKUPS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_WRITE_ID_BYTES, MAX_WRITE_TIMEOUT, REQUEST_TIMEOUT, WRITE_PROTOCOL
 } from './constants.ts'
 
 export interface ForwardedWrite {
@@ -32,6 +32,23 @@ export interface ForwardedWrite {
 export interface WriteCommitted {
   height: number
   hash: Uint8Array
+  /** A write that waited for the replication round after its commit: what the round reached. */
+  replication?: { state: ReplicationState, backups: string[] }
+}
+
+export type ReplicationState = 'complete' | 'partial' | 'pending'
+
+const REPLICATION_BY_STATE: Record<ReplicationState, WriteResponse.Replication> = {
+  complete: WriteResponse.Replication.COMPLETE,
+  partial: WriteResponse.Replication.PARTIAL,
+  pending: WriteResponse.Replication.PENDING
+}
+
+/** A proposer's answer back into what it reported (undefined: it did not say). */
+export function replicationOf (res: WriteResponse): WriteCommitted['replication'] {
+  const state = (Object.keys(REPLICATION_BY_STATE) as ReplicationState[]).find(s => REPLICATION_BY_STATE[s] === res.replication)
+  if (state == null) return undefined
+  return { state, backups: state === 'pending' ? [] : res.backups }
 }
 
 export interface WriteComponents {
@@ -90,7 +107,7 @@ export class WriteService {
       const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
       const writeId = (options.writeId ?? EMPTY) as Uint8Array<ArrayBuffer>
       await pbs.write({ chainId, payload: payload as Uint8Array<ArrayBuffer>, timeout, skipReplication: options.waitForReplication === false, writeId, idempotencyKey: options.idempotencyKey ?? '' }, WriteRequest, { signal })
-      return await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).read(WriteResponse, { signal })
+      return await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).read(WriteResponse, { signal, limits: { backups: MAX_REPORTED_BACKUPS } })
     }, { timeout: timeout + ANSWER_SLACK, signal: options.signal })
   }
 
@@ -100,7 +117,7 @@ export class WriteService {
     const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES, maxBufferSize: readBufferFor(MAX_REQUEST_BYTES) })
     const req = await withDeadline(REQUEST_TIMEOUT, async (signal) => await pbs.read(WriteRequest, { signal }), 'no write request')
     const res = await this.answer(req, connection.remotePeer.toString())
-    const full: WriteResponse = { status: WriteResponse.Status.OK, height: 0, hash: EMPTY, leader: '', message: '', ...res }
+    const full: WriteResponse = { status: WriteResponse.Status.OK, height: 0, hash: EMPTY, leader: '', message: '', replication: WriteResponse.Replication.NOT_REPORTED, backups: [], ...res }
     await withDeadline(REQUEST_TIMEOUT, async (signal) => { await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).write(full, WriteResponse, { signal }) }, 'write answer not taken')
   }
 
@@ -121,7 +138,10 @@ export class WriteService {
     const timeout = Math.min(Math.max(1, req.timeout), MAX_WRITE_TIMEOUT)
     try {
       const committed = await this.c.onWrite({ from, chainId: req.chainId, payload: req.payload, count, timeout, waitForReplication: !req.skipReplication, writeId: toHex(req.writeId), idempotencyKey: req.idempotencyKey })
-      return { status: WriteResponse.Status.OK, height: committed.height, hash: committed.hash as Uint8Array<ArrayBuffer> }
+      const replication = committed.replication == null
+        ? {}
+        : { replication: REPLICATION_BY_STATE[committed.replication.state], backups: committed.replication.backups.slice(0, MAX_REPORTED_BACKUPS) }
+      return { status: WriteResponse.Status.OK, height: committed.height, hash: committed.hash as Uint8Array<ArrayBuffer>, ...replication }
     } catch (err) {
       const e = err as Error & { leader?: string }
       return { status: STATUS_BY_ERROR[e.name] ?? WriteResponse.Status.ERROR, leader: e.leader ?? '', message: e.message }

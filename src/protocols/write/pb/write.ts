@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage, enumeration, message, streamMessage } from 'protons-runtime'
+import { decodeMessage, encodeMessage, enumeration, MaxLengthError, message, streamMessage } from 'protons-runtime'
 import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -213,6 +213,8 @@ export interface WriteResponse {
   hash: Uint8Array<ArrayBuffer>
   leader: string
   message: string
+  replication: WriteResponse.Replication
+  backups: string[]
 }
 
 export namespace WriteResponse {
@@ -239,6 +241,26 @@ export namespace WriteResponse {
   export namespace Status {
     export const codec = (): Codec<Status> => {
       return enumeration<Status>(__StatusValues)
+    }
+  }
+
+  export enum Replication {
+    NOT_REPORTED = 'NOT_REPORTED',
+    COMPLETE = 'COMPLETE',
+    PARTIAL = 'PARTIAL',
+    PENDING = 'PENDING'
+  }
+
+  enum __ReplicationValues {
+    NOT_REPORTED = 0,
+    COMPLETE = 1,
+    PARTIAL = 2,
+    PENDING = 3
+  }
+
+  export namespace Replication {
+    export const codec = (): Codec<Replication> => {
+      return enumeration<Replication>(__ReplicationValues)
     }
   }
 
@@ -276,6 +298,18 @@ export namespace WriteResponse {
           w.string(obj.message)
         }
 
+        if (obj.replication != null && __ReplicationValues[obj.replication] !== 0) {
+          w.uint32(48)
+          WriteResponse.Replication.codec().encode(obj.replication, w)
+        }
+
+        if (obj.backups != null && obj.backups.length > 0) {
+          for (const value of obj.backups) {
+            w.uint32(58)
+            w.string(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -285,7 +319,9 @@ export namespace WriteResponse {
           height: 0,
           hash: uint8ArrayAlloc(0),
           leader: '',
-          message: ''
+          message: '',
+          replication: Replication.NOT_REPORTED,
+          backups: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -314,6 +350,18 @@ export namespace WriteResponse {
               obj.message = reader.string()
               break
             }
+            case 6: {
+              obj.replication = WriteResponse.Replication.codec().decode(reader)
+              break
+            }
+            case 7: {
+              if (opts.limits?.backups != null && obj.backups.length === opts.limits.backups) {
+                throw new MaxLengthError('Decode error - repeated field "backups" had too many elements')
+              }
+
+              obj.backups.push(reader.string())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -323,6 +371,10 @@ export namespace WriteResponse {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          backups: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -364,6 +416,28 @@ export namespace WriteResponse {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.replication`,
+                value: WriteResponse.Replication.codec().decode(reader)
+              }
+              break
+            }
+            case 7: {
+              if (opts.limits?.backups != null && obj.backups === opts.limits.backups) {
+                throw new MaxLengthError('Streaming decode error - repeated field "backups" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.backups[]`,
+                index: obj.backups,
+                value: reader.string()
+              }
+
+              obj.backups++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -401,6 +475,17 @@ export namespace WriteResponse {
     value: string
   }
 
+  export interface WriteResponseReplicationFieldEvent {
+    field: '$.replication'
+    value: WriteResponse.Replication
+  }
+
+  export interface WriteResponseBackupsFieldEvent {
+    field: '$.backups[]'
+    index: number
+    value: string
+  }
+
   export function encode (obj: Partial<WriteResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, WriteResponse.codec())
   }
@@ -409,7 +494,7 @@ export namespace WriteResponse {
     return decodeMessage(buf, WriteResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WriteResponse>): Generator<WriteResponseStatusFieldEvent | WriteResponseHeightFieldEvent | WriteResponseHashFieldEvent | WriteResponseLeaderFieldEvent | WriteResponseMessageFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WriteResponse>): Generator<WriteResponseStatusFieldEvent | WriteResponseHeightFieldEvent | WriteResponseHashFieldEvent | WriteResponseLeaderFieldEvent | WriteResponseMessageFieldEvent | WriteResponseReplicationFieldEvent | WriteResponseBackupsFieldEvent> {
     return streamMessage(buf, WriteResponse.codec(), opts)
   }
 }
