@@ -58,8 +58,8 @@ async function isMember (connection: Connection, options: ServeOptions): Promise
  * fails as InvalidBlockError.
  */
 export async function appendFresh (store: ChainStore, chainId: string, blocks: Block[]): Promise<ChainTip> {
-  for (let attempt = 0; ; attempt++) {
-    const tip = await store.tip(chainId)
+  let tip = await store.tip(chainId)
+  while (true) {
     const fresh: Block[] = []
     for (const block of blocks) {
       if (block.header.height > tip.height) {
@@ -76,8 +76,13 @@ export async function appendFresh (store: ChainStore, chainId: string, blocks: B
       // durability comes with DONE's sync write; per-frame syncs would cost a flush each
       return await store.appendMany(fresh, { sync: false })
     } catch (err) {
-      // another writer appended in between: look again, once
-      if ((err as { reason?: string }).reason !== 'WrongHeight' || attempt > 0) throw err
+      // another writer appended in between (a reconcile appends in several
+      // batches, so once is not enough): look again while it moves the tip on.
+      // Heights are finite: this ends, with our blocks held or a real misfit
+      if ((err as { reason?: string }).reason !== 'WrongHeight') throw err
+      const now = await store.tip(chainId)
+      if (now.height <= tip.height) throw err
+      tip = now
     }
   }
 }
