@@ -1,26 +1,32 @@
 /**
- * Hangs up on peers that stopped answering.
+ * Hangs up on connections whose peer stopped answering.
  *
  * A vehicle that drives out of range (cable pulled, host frozen) sends no FIN
  * or RST: TCP keeps its connection for many minutes, and libp2p's connection
  * monitor is told not to abort on a failed ping (a loaded host misses one now
  * and then). Measured on the namespaced LAN: a cut-off peer stayed "connected"
- * on both sides for over three minutes. So we ping each member ourselves and
- * abort its connections after several misses in a row; the reconnect loop in
- * Peering then dials it until it is back.
+ * on both sides for over three minutes. So we ping every connection of each
+ * member ourselves and abort one after several misses in a row; the reconnect
+ * loop in Peering then dials the peer until it is back.
+ *
+ * The ping is the stream muxer's own (a yamux PING frame, answered by the
+ * peer's frame loop): no stream, no protocol negotiation, no peer-store
+ * update. A ping stream per member every 5 s was about a sixth of an idle
+ * vehicle's CPU in a swarm of thirty (docs/benchmarks.md, "Idle upkeep").
+ * A muxer without ping falls back to /ipfs/ping.
  */
-import type { Logger, PeerId } from '@libp2p/interface'
+import type { AbortOptions, Connection, Logger, PeerId } from '@libp2p/interface'
 import type { VGuardLibp2p } from './libp2p.ts'
 import { withDeadline } from '../protocols/stream.ts'
 
-/** How often each connected member is pinged. */
+/** How often each connection of a connected member is pinged. */
 export const LIVENESS_INTERVAL = 5_000
 /** A ping not answered within this time counts as missed. */
 export const LIVENESS_PING_TIMEOUT = 5_000
-/** Consecutive missed pings before the peer's connections are aborted. */
+/** Consecutive missed pings before the connection is aborted. */
 export const LIVENESS_MAX_MISSED = 3
 
-/** A peer missed too many pings in a row; its connections were aborted. */
+/** A peer missed too many pings in a row on a connection; it was aborted. */
 export class PeerUnresponsiveError extends Error {
   static name = 'PeerUnresponsiveError'
   constructor (message = 'Peer stopped answering pings') {
@@ -42,6 +48,22 @@ export interface LivenessInit {
   maxMissed?: number
 }
 
+/** What liveness saw since it started (status, tests). */
+export interface LivenessCounts {
+  answered: number
+  missed: number
+  /** Connections aborted for missing maxMissed pings in a row. */
+  hungUp: number
+}
+
+interface PingingMuxer { ping: (options?: AbortOptions) => Promise<number> }
+
+/** The connection's muxer if it can ping (yamux can); libp2p keeps it on a field its Connection interface does not name. */
+export function pingingMuxer (connection: Connection): PingingMuxer | undefined {
+  const muxer = (connection as Connection & { muxer?: Partial<PingingMuxer> }).muxer
+  return typeof muxer?.ping === 'function' ? muxer as PingingMuxer : undefined
+}
+
 export class Liveness {
   private readonly libp2p: VGuardLibp2p
   private readonly peers: () => PeerId[]
@@ -49,8 +71,10 @@ export class Liveness {
   private readonly interval: number
   private readonly timeout: number
   private readonly maxMissed: number
+  /** Misses in a row, per connection id. */
   private readonly missed = new Map<string, number>()
   private readonly inFlight = new Set<string>()
+  private readonly seen: LivenessCounts = { answered: 0, missed: 0, hungUp: 0 }
   private timer?: ReturnType<typeof setInterval>
   private controller?: AbortController
 
@@ -61,6 +85,10 @@ export class Liveness {
     this.interval = init.interval ?? LIVENESS_INTERVAL
     this.timeout = init.timeout ?? LIVENESS_PING_TIMEOUT
     this.maxMissed = init.maxMissed ?? LIVENESS_MAX_MISSED
+  }
+
+  get counts (): LivenessCounts {
+    return { ...this.seen }
   }
 
   start (): void {
@@ -77,25 +105,43 @@ export class Liveness {
   private readonly check = (): void => {
     const stopped = this.controller?.signal
     if (stopped == null || stopped.aborted) return
+    const open = new Set<string>()
     for (const peerId of this.peers()) {
-      const id = peerId.toString()
-      if (this.inFlight.has(id)) continue
-      this.inFlight.add(id)
-      withDeadline(this.timeout, async (signal) => await this.libp2p.services.ping.ping(peerId, { signal }), 'no pong', stopped)
-        .then(() => { this.missed.delete(id) })
-        .catch((err: Error) => {
-          if (stopped.aborted) return
-          const missed = (this.missed.get(id) ?? 0) + 1
-          if (missed < this.maxMissed) {
-            this.missed.set(id, missed)
-            return
-          }
-          this.missed.delete(id)
-          this.log('%p missed %d pings in a row (%s): hanging up', peerId, missed, err.message)
-          const reason = new PeerUnresponsiveError(`${id} missed ${missed} pings in a row`)
-          for (const conn of this.libp2p.getConnections(peerId)) conn.abort(reason)
-        })
-        .finally(() => { this.inFlight.delete(id) })
+      for (const connection of this.libp2p.getConnections(peerId)) {
+        if (connection.status !== 'open') continue
+        open.add(connection.id)
+        if (!this.inFlight.has(connection.id)) this.ping(connection, stopped)
+      }
     }
+    // closed connections: their count goes with them
+    for (const id of this.missed.keys()) if (!open.has(id)) this.missed.delete(id)
+  }
+
+  private ping (connection: Connection, stopped: AbortSignal): void {
+    const id = connection.id
+    this.inFlight.add(id)
+    const muxer = pingingMuxer(connection)
+    withDeadline(this.timeout, async (signal) => {
+      if (muxer != null) await muxer.ping({ signal })
+      else await this.libp2p.services.ping.ping(connection.remotePeer, { signal })
+    }, 'no pong', stopped)
+      .then(() => {
+        this.seen.answered++
+        this.missed.delete(id)
+      })
+      .catch((err: Error) => {
+        if (stopped.aborted) return
+        this.seen.missed++
+        const missed = (this.missed.get(id) ?? 0) + 1
+        if (missed < this.maxMissed) {
+          this.missed.set(id, missed)
+          return
+        }
+        this.missed.delete(id)
+        this.seen.hungUp++
+        this.log('%p missed %d pings in a row on connection %s (%s): hanging up', connection.remotePeer, missed, id, err.message)
+        connection.abort(new PeerUnresponsiveError(`${connection.remotePeer.toString()} missed ${missed} pings in a row`))
+      })
+      .finally(() => { this.inFlight.delete(id) })
   }
 }

@@ -1,0 +1,107 @@
+/**
+ * Liveness between real libp2p nodes on loopback. A peer that goes silent
+ * without a FIN or RST (a cable pulled: here a TCP relay between the two
+ * that stops carrying bytes but keeps both sockets open) is hung up on after
+ * its missed pings; a peer that answers stays connected, pinged through the
+ * muxer, with no ping stream at all.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { createServer, connect } from 'node:net'
+import type { Server, Socket, AddressInfo } from 'node:net'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { defaultLogger } from '@libp2p/logger'
+import { multiaddr } from '@multiformats/multiaddr'
+import { buildLibp2p } from '../../src/node/libp2p.ts'
+import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
+import { resolveConfig } from '../../src/node/config.ts'
+import { Liveness, pingingMuxer } from '../../src/node/liveness.ts'
+import { waitFor } from '../utils/wait.ts'
+
+const PING_PROTOCOL = '/ipfs/ping/1.0.0'
+
+/** Carries bytes between a dialer and `target` until cut(); then carries nothing and closes nothing. */
+class Relay {
+  private readonly sockets: Socket[] = []
+  private cutOff = false
+  readonly server: Server
+
+  constructor (target: number) {
+    this.server = createServer((inbound) => {
+      const outbound = connect(target, '127.0.0.1')
+      this.sockets.push(inbound, outbound)
+      inbound.on('data', (chunk) => { if (!this.cutOff) outbound.write(chunk) })
+      outbound.on('data', (chunk) => { if (!this.cutOff) inbound.write(chunk) })
+      inbound.on('error', () => {})
+      outbound.on('error', () => {})
+    })
+  }
+
+  async listen (): Promise<number> {
+    await new Promise<void>(resolve => this.server.listen(0, '127.0.0.1', resolve))
+    return (this.server.address() as AddressInfo).port
+  }
+
+  cut (): void {
+    this.cutOff = true
+  }
+
+  async close (): Promise<void> {
+    for (const s of this.sockets) s.destroy()
+    await new Promise(resolve => this.server.close(resolve))
+  }
+}
+
+describe('liveness - hangs up on a silent peer, not on one that answers', () => {
+  const nodes: VGuardLibp2p[] = []
+  const relays: Relay[] = []
+  const watchers: Liveness[] = []
+  afterEach(async () => {
+    for (const w of watchers.splice(0)) w.stop()
+    await Promise.all(nodes.splice(0).map(async n => { await n.stop() }))
+    await Promise.all(relays.splice(0).map(async r => { await r.close() }))
+  })
+
+  async function node (): Promise<VGuardLibp2p> {
+    const config = resolveConfig({ dataDir: 'unused', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network: `liveness-${process.pid}` })
+    const libp2p = await buildLibp2p({ config, privateKey: await generateKeyPair('Ed25519'), isDenied: () => false, logger: defaultLogger() })
+    nodes.push(libp2p)
+    await libp2p.start()
+    return libp2p
+  }
+
+  function watch (libp2p: VGuardLibp2p): Liveness {
+    const liveness = new Liveness({ libp2p, peers: () => libp2p.getPeers(), log: defaultLogger().forComponent('test:liveness'), interval: 100, timeout: 300, maxMissed: 3 })
+    liveness.start()
+    watchers.push(liveness)
+    return liveness
+  }
+
+  it('a peer that answers stays connected, pinged through the muxer (no ping stream is opened)', async () => {
+    const [a, b] = [await node(), await node()]
+    // a stream ping would now fail: only the muxer's ping can be answered
+    await b.unhandle(PING_PROTOCOL)
+    const connection = await a.dial(b.getMultiaddrs()[0])
+    expect(pingingMuxer(connection)).toBeDefined()
+    const liveness = watch(a)
+    await waitFor(() => liveness.counts.answered >= 10, { message: '10 pings answered' })
+    expect(liveness.counts).toMatchObject({ missed: 0, hungUp: 0 })
+    expect(connection.status).toBe('open')
+    expect(a.getConnections(b.peerId)).toHaveLength(1)
+  })
+
+  it('a peer cut off without a FIN is hung up on after its missed pings', async () => {
+    const [a, b] = [await node(), await node()]
+    const relay = new Relay(Number(/\/tcp\/(\d+)/.exec(b.getMultiaddrs()[0].toString())?.[1]))
+    relays.push(relay)
+    const port = await relay.listen()
+    const connection = await a.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}/p2p/${b.peerId.toString()}`))
+    const liveness = watch(a)
+    await waitFor(() => liveness.counts.answered >= 2, { message: 'pings answered through the relay' })
+
+    relay.cut()
+    await waitFor(() => connection.status !== 'open', { message: 'a hung up on the silent peer' })
+    expect(liveness.counts.hungUp).toBe(1)
+    expect(liveness.counts.missed).toBeGreaterThanOrEqual(3)
+    expect(a.getConnections(b.peerId)).toHaveLength(0)
+  })
+})
