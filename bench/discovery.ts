@@ -114,6 +114,10 @@ async function dozens (report: (r: BenchResult) => void): Promise<void> {
     }
     report({ bench: 'dozens', figure: `${DOZENS} vehicles all connected, from spawn (bootstrap to one, in groups of ${DOZENS_START_GROUP})`, value: (performance.now() - started) / 1000, unit: 's' })
     await idleCpu(vehicles, report, 'dozens')
+    // after the writes and the idle window: each vehicle runs its booth and holds backups
+    const rss = await Promise.all(vehicles.map(async v => await rssMiB(v.child.pid ?? 0)))
+    report({ bench: 'dozens', figure: `idle RSS per node, mean of ${DOZENS} (connected to ${DOZENS - 1} peers)`, value: rss.reduce((a, b) => a + b, 0) / rss.length, unit: 'MiB' })
+    report({ bench: 'dozens', figure: `idle RSS of all ${DOZENS}`, value: rss.reduce((a, b) => a + b, 0) / 1024, unit: 'GiB' })
   } finally {
     await Promise.all(vehicles.map(async v => await v.stop()))
     await rm(root, { recursive: true, force: true })
@@ -164,6 +168,6 @@ export const benchmarks: Benchmark[] = [{
   }
 }, {
   name: 'dozens',
-  description: `time for ${DOZENS} vehicles bootstrapping to one to all connect, and the idle CPU of the swarm`,
+  description: `time for ${DOZENS} vehicles bootstrapping to one to all connect, and the idle CPU and memory of the swarm`,
   run: dozens
 }]
