@@ -24,7 +24,11 @@ export interface ConsensusVehicle {
 async function put (v: ConsensusVehicle, chainId: string, key: string, value: Uint8Array): Promise<string | undefined> {
   try {
     const res = await fetch(`${v.process.httpUrl}/chains/${chainId}/kv/${encodeURIComponent(key)}`, { method: 'PUT', body: value as Uint8Array<ArrayBuffer>, signal: AbortSignal.timeout(15_000) })
-    if (res.status === 200) return undefined
+    if (res.status === 200) {
+      // committed; an own-chain write also says how far its replication round got
+      const { replication } = await res.json() as { replication?: { state: string } }
+      return replication == null || replication.state === 'complete' ? undefined : `${v.name}: GPS write committed, replication ${replication.state}`
+    }
     const body = await res.json() as { error?: string, message?: string }
     return `${v.name}: ${chainId === 'shared' ? 'shared-chain' : 'GPS'} write failed (${res.status} ${body.error ?? ''})`
   } catch (err) {
@@ -32,7 +36,7 @@ async function put (v: ConsensusVehicle, chainId: string, key: string, value: Ui
   }
 }
 
-/** One round of consensus writes for every vehicle still driving; returns notes about failures. */
+/** One round of consensus writes for every vehicle still driving; returns notes about failures and short replication rounds. */
 export async function consensusRound (vehicles: ConsensusVehicle[], round: number): Promise<string[]> {
   const notes = await Promise.all(vehicles.map(async (v, i) => {
     const writes = Array.from({ length: FIXES_PER_ROUND }, async () => {
