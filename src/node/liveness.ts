@@ -1,19 +1,23 @@
 /**
- * Hangs up on connections whose peer stopped answering.
+ * Hangs up on peers that stopped answering.
  *
  * A vehicle that drives out of range (cable pulled, host frozen) sends no FIN
  * or RST: TCP keeps its connection for many minutes, and libp2p's connection
  * monitor is told not to abort on a failed ping (a loaded host misses one now
  * and then). Measured on the namespaced LAN: a cut-off peer stayed "connected"
  * on both sides for over three minutes. So we ping every connection of each
- * member ourselves and abort one after several misses in a row; the reconnect
- * loop in Peering then dials the peer until it is back.
+ * member ourselves and, after several misses in a row on one, abort all the
+ * member's connections; the reconnect loop in Peering then dials the peer
+ * until it is back. All of them, not the silent one alone: gossipsub keeps one
+ * outbound stream per peer and opens it again only when the peer connects
+ * anew, so closing the connection that carries it while another stays up
+ * would leave the peer without our gossip.
  *
  * The ping is the stream muxer's own (a yamux PING frame, answered by the
  * peer's frame loop): no stream, no protocol negotiation, no peer-store
- * update. A ping stream per member every 5 s was about a sixth of an idle
- * vehicle's CPU in a swarm of thirty (docs/benchmarks.md, "Idle upkeep").
- * A muxer without ping falls back to /ipfs/ping.
+ * update. Ping streams to 29 members every 5 s were about 40% of an idle
+ * vehicle's CPU in a swarm of thirty (docs/benchmarks.md, "Thirty idle
+ * vehicles: muxer pings"). A muxer without ping falls back to /ipfs/ping.
  */
 import type { AbortOptions, Connection, Logger, PeerId } from '@libp2p/interface'
 import type { VGuardLibp2p } from './libp2p.ts'
@@ -23,10 +27,10 @@ import { withDeadline } from '../protocols/stream.ts'
 export const LIVENESS_INTERVAL = 5_000
 /** A ping not answered within this time counts as missed. */
 export const LIVENESS_PING_TIMEOUT = 5_000
-/** Consecutive missed pings before the connection is aborted. */
+/** Consecutive missed pings on one connection before all the peer's connections are aborted. */
 export const LIVENESS_MAX_MISSED = 3
 
-/** A peer missed too many pings in a row on a connection; it was aborted. */
+/** A peer missed too many pings in a row; its connections were aborted. */
 export class PeerUnresponsiveError extends Error {
   static name = 'PeerUnresponsiveError'
   constructor (message = 'Peer stopped answering pings') {
@@ -52,7 +56,7 @@ export interface LivenessInit {
 export interface LivenessCounts {
   answered: number
   missed: number
-  /** Connections aborted for missing maxMissed pings in a row. */
+  /** Peers hung up on for missing maxMissed pings in a row. */
   hungUp: number
 }
 
@@ -107,23 +111,25 @@ export class Liveness {
     if (stopped == null || stopped.aborted) return
     const open = new Set<string>()
     for (const peerId of this.peers()) {
+      // every connection: a silent one beside a live one would keep whatever
+      // stream it carries (gossip, a transfer) hanging for good
       for (const connection of this.libp2p.getConnections(peerId)) {
         if (connection.status !== 'open') continue
         open.add(connection.id)
-        if (!this.inFlight.has(connection.id)) this.ping(connection, stopped)
+        if (!this.inFlight.has(connection.id)) this.ping(peerId, connection, stopped)
       }
     }
     // closed connections: their count goes with them
     for (const id of this.missed.keys()) if (!open.has(id)) this.missed.delete(id)
   }
 
-  private ping (connection: Connection, stopped: AbortSignal): void {
+  private ping (peerId: PeerId, connection: Connection, stopped: AbortSignal): void {
     const id = connection.id
     this.inFlight.add(id)
     const muxer = pingingMuxer(connection)
     withDeadline(this.timeout, async (signal) => {
       if (muxer != null) await muxer.ping({ signal })
-      else await this.libp2p.services.ping.ping(connection.remotePeer, { signal })
+      else await this.libp2p.services.ping.ping(peerId, { signal })
     }, 'no pong', stopped)
       .then(() => {
         this.seen.answered++
@@ -139,8 +145,9 @@ export class Liveness {
         }
         this.missed.delete(id)
         this.seen.hungUp++
-        this.log('%p missed %d pings in a row on connection %s (%s): hanging up', connection.remotePeer, missed, id, err.message)
-        connection.abort(new PeerUnresponsiveError(`${connection.remotePeer.toString()} missed ${missed} pings in a row`))
+        this.log('%p missed %d pings in a row (%s): hanging up', peerId, missed, err.message)
+        const reason = new PeerUnresponsiveError(`${peerId.toString()} missed ${missed} pings in a row`)
+        for (const conn of this.libp2p.getConnections(peerId)) conn.abort(reason)
       })
       .finally(() => { this.inFlight.delete(id) })
   }

@@ -2,8 +2,8 @@
  * Liveness between real libp2p nodes on loopback. A peer that goes silent
  * without a FIN or RST (a cable pulled: here a TCP relay between the two
  * that stops carrying bytes but keeps both sockets open) is hung up on after
- * its missed pings; a peer that answers stays connected, pinged through the
- * muxer, with no ping stream at all.
+ * its missed pings, on every connection it has; a peer that answers stays
+ * connected, pinged through the muxer, with no ping stream at all.
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { createServer, connect } from 'node:net'
@@ -103,5 +103,21 @@ describe('liveness - hangs up on a silent peer, not on one that answers', () => 
     expect(liveness.counts.hungUp).toBe(1)
     expect(liveness.counts.missed).toBeGreaterThanOrEqual(3)
     expect(a.getConnections(b.peerId)).toHaveLength(0)
+  })
+
+  it('one silent connection beside a live one takes all of the peer\'s connections down (gossip must not hang on it)', async () => {
+    const [a, b] = [await node(), await node()]
+    const direct = await a.dial(b.getMultiaddrs()[0])
+    const relay = new Relay(Number(/\/tcp\/(\d+)/.exec(b.getMultiaddrs()[0].toString())?.[1]))
+    relays.push(relay)
+    const port = await relay.listen()
+    const relayed = await a.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}/p2p/${b.peerId.toString()}`), { force: true })
+    expect(relayed.id).not.toBe(direct.id)
+    const liveness = watch(a)
+    await waitFor(() => liveness.counts.answered >= 4, { message: 'both connections answered' })
+
+    relay.cut()
+    await waitFor(() => direct.status !== 'open' && relayed.status !== 'open', { message: 'both connections closed' })
+    expect(liveness.counts.hungUp).toBe(1)
   })
 })
