@@ -90,7 +90,8 @@ export class Peering {
   private readonly members = new Set<string>()
   /** Peers discovered but not (yet) members, with when we first heard of them. */
   private readonly discovered = new Map<string, number>()
-  private readonly connected = new Set<string>()
+  /** Connected members by id: connectedMembers() runs on every consensus and liveness round, and libp2p.getPeers() parses every peer id string anew. */
+  private readonly connected = new Map<string, PeerId>()
   private readonly dialing = new Set<string>()
   /** Members we lost: when to redial each, and when to forget it. */
   private readonly lost: LostMembers
@@ -163,7 +164,7 @@ export class Peering {
 
   /** Connected peers that identify as members of our network. */
   connectedMembers (): PeerId[] {
-    return this.libp2p.getPeers().filter(p => this.connected.has(p.toString()))
+    return [...this.connected.values()].filter(p => this.libp2p.getConnections(p).length > 0)
   }
 
   isMember (peerId: PeerId | string): boolean {
@@ -308,7 +309,7 @@ export class Peering {
     this.discovered.delete(id)
     void this.libp2p.peerStore.merge(peerId, { tags: { [KEEP_ALIVE]: { value: 1 } } }).catch(() => {})
     if (!this.connected.has(id)) {
-      this.connected.add(id)
+      this.connected.set(id, peerId)
       this.events?.safeDispatchEvent('peer:connected', { detail: { peerId: id } })
       // a new member hears who we know (and our storage figures) at once, and only it
       this.exchange.sendTo(peerId).catch((err: Error) => { this.log('could not send our view to %p: %s', peerId, err.message) })
