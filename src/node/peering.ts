@@ -11,7 +11,7 @@
 import { KEEP_ALIVE } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import type { PeerId, ComponentLogger, Logger } from '@libp2p/interface'
+import type { Connection, PeerId, ComponentLogger, Logger } from '@libp2p/interface'
 import type { TypedEventEmitter } from 'main-event'
 import type { VGuardLibp2p } from './libp2p.ts'
 import { networkOfAgent } from './libp2p.ts'
@@ -21,6 +21,15 @@ import type { CapacityHint } from '../protocols/peer-exchange/index.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { Liveness } from './liveness.ts'
 import { LOST_MEMBER_FORGET_AFTER, LostMembers } from './lost-members.ts'
+
+/** Our half of a crossed pair of dials, closed as it opens (the peer's connection stays). */
+export class DuplicateConnectionError extends Error {
+  static name = 'DuplicateConnectionError'
+  constructor (message = 'another connection to the peer is open') {
+    super(message)
+    this.name = 'DuplicateConnectionError'
+  }
+}
 
 /**
  * How long the larger peer id waits for the smaller one to dial before dialling
@@ -178,6 +187,7 @@ export class Peering {
     libp2p.addEventListener('peer:update', this.onUpdate)
     libp2p.addEventListener('peer:identify', this.onIdentify)
     libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+    libp2p.addEventListener('connection:open', this.onConnectionOpen)
     this.exchange.start()
     this.liveness.start()
     this.dialBootstrap()
@@ -239,6 +249,7 @@ export class Peering {
     libp2p.removeEventListener('peer:update', this.onUpdate)
     libp2p.removeEventListener('peer:identify', this.onIdentify)
     libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
+    libp2p.removeEventListener('connection:open', this.onConnectionOpen)
   }
 
   private readonly onDiscovery = (evt: CustomEvent<{ id: PeerId, multiaddrs: Array<{ toString: () => string }> }>): void => {
@@ -267,6 +278,26 @@ export class Peering {
       if (this.libp2p.getConnections(id).length === 0) this.dial(id)
     }, DIAL_TIE_BREAK_DELAY)
     this.pending.add(timer)
+  }
+
+  /**
+   * The dials of a pair can still cross: the larger id heard of us from a
+   * member's view and dialled once its tie-break delay ran out, just as we
+   * heard of it from another view and dialled at once (views go to new members
+   * only, so the two sides learn of each other at different moments). Of the
+   * two connections, the smaller id drops its own as it opens, before identify
+   * announces it to anyone: only this side acts, so the pair never closes
+   * both, and gossipsub, which keeps the first connection's stream, keeps it.
+   */
+  private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
+    const connection = evt.detail
+    if (connection.direction !== 'outbound' || this.libp2p.peerId.toString() > connection.remotePeer.toString()) return
+    const other = this.libp2p.getConnections(connection.remotePeer).some(c => c.id !== connection.id && c.status === 'open')
+    if (!other) return
+    this.log('%p dialled us as we dialled it: closing our connection %s', connection.remotePeer, connection.id)
+    // at once, not gracefully: nothing of ours runs on it yet, and the
+    // peer's identify of it would hold a graceful close open
+    connection.abort(new DuplicateConnectionError(`${connection.remotePeer.toString()} dialled us as we dialled it`))
   }
 
   private readonly onUpdate = (evt: CustomEvent<{ peer: { id: PeerId } }>): void => {
