@@ -81,7 +81,6 @@ export interface BackupStatus {
   transfers: ReplicateProgress[]
 }
 
-/** Invalid input to endOfBooth (HTTP 400). */
 /** A replication round cut short, or not begun, because the node stops. */
 export class ReplicationStoppedError extends Error {
   static name = 'ReplicationStoppedError'
@@ -91,6 +90,7 @@ export class ReplicationStoppedError extends Error {
   }
 }
 
+/** Invalid input to endOfBooth (HTTP 400). */
 export class InvalidBoothError extends Error {
   static name = 'InvalidBoothError'
   constructor (message = 'Invalid booth') {
