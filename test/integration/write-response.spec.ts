@@ -1,0 +1,62 @@
+/**
+ * What a forwarding node takes from a proposer's WriteResponse about the
+ * replication round: real libp2p nodes, a proposer side that answers what the
+ * test makes it answer. More backups than k can be is refused whole; a
+ * pending round names no backups whatever the answer lists.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { defaultLogger } from '@libp2p/logger'
+import { pbStream } from '@libp2p/utils'
+import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+import { WriteService, replicationOf } from '../../src/protocols/write/index.ts'
+import type { WriteCommitted } from '../../src/protocols/write/index.ts'
+import { WriteRequest, WriteResponse } from '../../src/protocols/write/pb/write.ts'
+import { encodeWrite } from '../../src/node/batch.ts'
+
+const PROTOCOL = '/vguard-test/write-response/1.0.0'
+const payload = encodeWrite([{ key: 'k', value: new Uint8Array([1]) }]).payload
+
+function writeService (node: VGuardNode, onWrite: () => Promise<WriteCommitted> = async () => ({ height: 1, hash: new Uint8Array(32) })): WriteService {
+  return new WriteService({ libp2p: node.libp2p, logger: defaultLogger(), isMember: () => true, onWrite }, { protocol: PROTOCOL })
+}
+
+/** The proposer side answers every request with `res`. */
+async function answerWith (node: VGuardNode, res: Partial<WriteResponse>): Promise<void> {
+  await node.libp2p.handle(PROTOCOL, async (stream) => {
+    const pbs = pbStream(stream)
+    await pbs.read(WriteRequest)
+    await pbs.write({ status: WriteResponse.Status.OK, height: 1, hash: new Uint8Array(32), leader: '', message: '', replication: WriteResponse.Replication.NOT_REPORTED, backups: [], ...res }, WriteResponse)
+    await stream.close()
+  })
+}
+
+describe('write - the replication report in a proposer\'s answer', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('round-trips what the proposer reports', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2)
+    const served = writeService(b, async () => ({ height: 7, hash: new Uint8Array(32), replication: { state: 'partial', backups: ['p1'] } }))
+    await served.start()
+    const res = await writeService(a).forward(b.peerId, 'chain', payload, { timeout: 5_000 })
+    expect(res).toMatchObject({ status: WriteResponse.Status.OK, height: 7 })
+    expect(replicationOf(res)).toEqual({ state: 'partial', backups: ['p1'] })
+    await served.stop()
+  })
+
+  it('more backups than k can be is refused whole; pending names none; not reported stays undefined', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2)
+    const writes = writeService(a)
+    await answerWith(b, { replication: WriteResponse.Replication.COMPLETE, backups: Array.from({ length: 65 }, (_, i) => `p${i}`) })
+    await expect(writes.forward(b.peerId, 'chain', payload, { timeout: 5_000 })).rejects.toThrow(/backups/)
+
+    await b.libp2p.unhandle(PROTOCOL)
+    await answerWith(b, { replication: WriteResponse.Replication.PENDING, backups: ['p1', 'p2'] })
+    expect(replicationOf(await writes.forward(b.peerId, 'chain', payload, { timeout: 5_000 }))).toEqual({ state: 'pending', backups: [] })
+
+    await b.libp2p.unhandle(PROTOCOL)
+    await answerWith(b, {})
+    expect(replicationOf(await writes.forward(b.peerId, 'chain', payload, { timeout: 5_000 }))).toBeUndefined()
+  })
+})
