@@ -30,6 +30,7 @@ import type { Block, ChainTip } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { LevelPaxosStorage } from '../storage/paxos-store.ts'
 import type { ChainMessage, SnapshotPoint } from '../protocols/paxos/index.ts'
+import type { ReplicationReport } from '../protocols/write/index.ts'
 import { decodeBatch, encodeBatch } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
 import { AppliedWrites, WRITE_MEMORY, writeKey } from './recent-writes.ts'
@@ -63,18 +64,8 @@ export interface CommitResult {
   replication?: ReplicationSummary
 }
 
-/** What a write learns of the replication round after its commit. */
-export interface ReplicationSummary {
-  /**
-   * complete: k backups took the chain up to this block; partial: fewer did
-   * (the round fell short, see the node's backup table); pending: the write's
-   * timeout came first. The write is committed in every case: the round goes
-   * on, and the next commit's round catches up what this one missed.
-   */
-  state: 'complete' | 'partial' | 'pending'
-  /** The backups that took the chain up to this block (or later) in the round; empty while pending. */
-  backups: string[]
-}
+/** What a write learns of the replication round after its commit (the shape /vguard/write carries). */
+export type ReplicationSummary = ReplicationReport
 
 export interface SubmitOptions {
   /** ms from now. */

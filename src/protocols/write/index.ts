@@ -31,6 +31,6 @@
  */
 export { WriteService, replicationOf } from './write.ts'
 export { idempotencyKeyProblem } from './idempotency-key.ts'
-export type { WriteComponents, WriteInit, ForwardedWrite, WriteCommitted, ReplicationState } from './write.ts'
+export type { WriteComponents, WriteInit, ForwardedWrite, WriteCommitted, ReplicationState, ReplicationReport } from './write.ts'
 export { WriteRequest, WriteResponse } from './pb/write.ts'
 export { WRITE_PROTOCOL, MAX_WRITE_TIMEOUT, MAX_WRITE_ID_BYTES, MAX_IDEMPOTENCY_KEY_BYTES } from './constants.ts'

@@ -33,10 +33,23 @@ export interface WriteCommitted {
   height: number
   hash: Uint8Array
   /** A write that waited for the replication round after its commit: what the round reached. */
-  replication?: { state: ReplicationState, backups: string[] }
+  replication?: ReplicationReport
 }
 
+/**
+ * complete: k backups took the chain up to this block; partial: fewer did
+ * (the round fell short, see the node's backup table); pending: the write's
+ * timeout came first. The write is committed in every case: the round goes
+ * on, and the next commit's round catches up what this one missed.
+ */
 export type ReplicationState = 'complete' | 'partial' | 'pending'
+
+/** What a write learns of the replication round after its commit. */
+export interface ReplicationReport {
+  state: ReplicationState
+  /** The backups that took the chain up to this block (or later) in the round; empty while pending. */
+  backups: string[]
+}
 
 const REPLICATION_BY_STATE: Record<ReplicationState, WriteResponse.Replication> = {
   complete: WriteResponse.Replication.COMPLETE,
@@ -44,9 +57,13 @@ const REPLICATION_BY_STATE: Record<ReplicationState, WriteResponse.Replication> 
   pending: WriteResponse.Replication.PENDING
 }
 
+const STATE_BY_REPLICATION: Partial<Record<WriteResponse.Replication, ReplicationState>> = Object.fromEntries(
+  Object.entries(REPLICATION_BY_STATE).map(([state, wire]) => [wire, state])
+)
+
 /** A proposer's answer back into what it reported (undefined: it did not say). */
-export function replicationOf (res: WriteResponse): WriteCommitted['replication'] {
-  const state = (Object.keys(REPLICATION_BY_STATE) as ReplicationState[]).find(s => REPLICATION_BY_STATE[s] === res.replication)
+export function replicationOf (res: WriteResponse): ReplicationReport | undefined {
+  const state = STATE_BY_REPLICATION[res.replication]
   if (state == null) return undefined
   return { state, backups: state === 'pending' ? [] : res.backups }
 }
