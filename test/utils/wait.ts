@@ -9,3 +9,31 @@ export async function waitFor (condition: () => boolean | Promise<boolean>, opti
     await new Promise(resolve => setTimeout(resolve, interval))
   }
 }
+
+/** The libp2p part of a node that `gossipAgedOut` listens to. */
+interface GossipNode { libp2p: { services: { pubsub: EventTarget } } }
+
+/**
+ * Resolves once every node has run gossipsub's heartbeat `beats` times from
+ * now. gossipsub offers a message to peers it meets (IHAVE) for 3 heartbeats
+ * after it arrived and answers IWANTs for 5: after 5 on every node that holds
+ * it, a vehicle that joins can no longer hear it by gossip.
+ */
+export async function gossipAgedOut (nodes: GossipNode[], beats = 5, timeout = 20_000): Promise<void> {
+  await Promise.all(nodes.map(async node => {
+    const pubsub = node.libp2p.services.pubsub
+    let seen = 0
+    let onBeat = (): void => {}
+    let timer: ReturnType<typeof setTimeout> | undefined
+    try {
+      await new Promise<void>((resolve, reject) => {
+        onBeat = () => { if (++seen >= beats) resolve() }
+        pubsub.addEventListener('gossipsub:heartbeat', onBeat)
+        timer = setTimeout(() => { reject(new Error(`timed out after ${timeout} ms waiting for ${beats} gossipsub heartbeats (saw ${seen})`)) }, timeout)
+      })
+    } finally {
+      pubsub.removeEventListener('gossipsub:heartbeat', onBeat)
+      clearTimeout(timer)
+    }
+  }))
+}
