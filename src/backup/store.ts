@@ -2,6 +2,16 @@
  * The newest backup table this node has seen for each chain, persisted.
  * Tables arrive by gossip (a hint), by release and by redirect; whichever way,
  * only a verified, strictly newer epoch replaces what we hold.
+ *
+ * Two kinds of table, kept differently:
+ * - **kept**: this node's own chain, a chain whose table named this node (as
+ *   an active or an obsolete backup) at some epoch, and a chain whose owner
+ *   released us. These are the copies we hold and the forward pointers
+ *   readers are redirected with; once kept, a chain's table is kept for good.
+ * - **hints**: every other chain's table, heard by gossip or seen on a read.
+ *   A vehicle meets thousands of others over a week; past `maxHints`, the
+ *   hint adopted longest ago is forgotten. Nothing depends on a hint: a
+ *   reader without one asks its neighbours for the table (table-lookup).
  */
 import type { BinarySublevel } from '../storage/database.ts'
 import { verifyTable, isNewer } from './table.ts'
@@ -9,25 +19,59 @@ import type { VerifiedTable } from './table.ts'
 import { bytesEqual } from '../chain/index.ts'
 
 const utf8 = new TextEncoder()
+const utf8d = new TextDecoder()
 /** classic-level honours `sync` (sublevels pass options to the root); abstract-level's types omit it. */
 const SYNC_WRITE = { sync: true } as Record<string, unknown>
+const EMPTY = new Uint8Array(0)
+
+/** Tables of other vehicles' chains kept as hints (about 0.3–1 KiB each with its signature). */
+export const DEFAULT_MAX_HINT_TABLES = 1024
+
+export interface BackupTableStoreInit {
+  /** This node's peer id: its own chain's table, and tables that name it, are kept. */
+  self?: string
+  /** Chain ids whose table is kept whatever the cap, persisted (released from, named once). */
+  kept?: BinarySublevel
+  /** Hints held at most; the one adopted longest ago goes first. @default DEFAULT_MAX_HINT_TABLES */
+  maxHints?: number
+}
+
+export interface AdoptOptions {
+  /** Keep this chain's table for good (a release from its owner: we hold its forward pointer). */
+  keep?: boolean
+}
 
 export class BackupTableStore {
   private readonly db: BinarySublevel
+  private readonly keptDb?: BinarySublevel
+  private readonly self?: string
+  private readonly maxHints: number
   private readonly cache = new Map<string, VerifiedTable>()
+  private readonly kept = new Set<string>()
+  /** Chain ids held as hints, the one adopted longest ago first. */
+  private readonly hints = new Set<string>()
   /** Serializes adopt() so two tables racing for one chain cannot both win. */
   private queue: Promise<unknown> = Promise.resolve()
 
-  constructor (db: BinarySublevel) {
+  constructor (db: BinarySublevel, init: BackupTableStoreInit = {}) {
     this.db = db
+    this.keptDb = init.kept
+    this.self = init.self
+    this.maxHints = Math.max(1, init.maxHints ?? DEFAULT_MAX_HINT_TABLES)
   }
 
-  /** Loads every persisted table (they are few and small). */
+  /** Loads every persisted table; hints beyond the cap (a lower cap than the last run's) are forgotten. */
   async open (): Promise<void> {
+    if (this.keptDb != null) {
+      for await (const key of this.keptDb.keys()) this.kept.add(utf8d.decode(key))
+    }
     for await (const [, value] of this.db.iterator()) {
       const verified = await verifyTable(value)
-      this.cache.set(verified.table.chainId, verified)
+      const chainId = verified.table.chainId
+      this.cache.set(chainId, verified)
+      if (!this.keeps(verified)) this.hints.add(chainId)
     }
+    await this.forgetOldHints()
   }
 
   get (chainId: string): VerifiedTable | undefined {
@@ -38,26 +82,64 @@ export class BackupTableStore {
     return [...this.cache.values()]
   }
 
+  /** Tables held as hints now (for status and tests). */
+  get hintCount (): number {
+    return this.hints.size
+  }
+
   /**
    * Verifies a signed table and keeps it if its epoch is newer than ours.
    * Resolves to the table now held for that chain and whether it changed.
    *
    * @throws InvalidBackupTableError if the table is malformed or forged
    */
-  async adopt (signed: Uint8Array, expectedChainId?: string): Promise<{ table: VerifiedTable, adopted: boolean }> {
+  async adopt (signed: Uint8Array, expectedChainId?: string, options: AdoptOptions = {}): Promise<{ table: VerifiedTable, adopted: boolean }> {
     // the table we already hold, byte for byte (every answer of a holder carries it): nothing to verify
     const held = expectedChainId != null ? this.cache.get(expectedChainId) : undefined
-    if (held != null && bytesEqual(held.signed, signed)) return { table: held, adopted: false }
+    if (held != null && options.keep !== true && bytesEqual(held.signed, signed)) return { table: held, adopted: false }
     const verified = await verifyTable(signed, expectedChainId)
     const run = this.queue.then(async () => {
-      const current = this.cache.get(verified.table.chainId)
+      const chainId = verified.table.chainId
+      const current = this.cache.get(chainId)
+      if (options.keep === true || (isNewer(verified.table, current?.table) && this.keeps(verified))) await this.markKept(chainId)
       if (!isNewer(verified.table, current?.table)) return { table: current ?? verified, adopted: false }
       // sync: a table we adopted may be the only forward pointer to a released chain
-      await this.db.put(utf8.encode(verified.table.chainId), verified.signed, SYNC_WRITE)
-      this.cache.set(verified.table.chainId, verified)
+      await this.db.put(utf8.encode(chainId), verified.signed, SYNC_WRITE)
+      this.cache.set(chainId, verified)
+      if (!this.kept.has(chainId)) {
+        // newest adopted last: a chain whose epochs move stays
+        this.hints.delete(chainId)
+        this.hints.add(chainId)
+        await this.forgetOldHints()
+      }
       return { table: verified, adopted: true }
     })
     this.queue = run.catch(() => {})
     return await run
+  }
+
+  private keeps (verified: VerifiedTable): boolean {
+    const { chainId, active, obsolete } = verified.table
+    if (this.kept.has(chainId)) return true
+    if (this.self == null) return false
+    return chainId === this.self || active.includes(this.self) || obsolete.includes(this.self)
+  }
+
+  private async markKept (chainId: string): Promise<void> {
+    this.hints.delete(chainId)
+    if (this.kept.has(chainId)) return
+    this.kept.add(chainId)
+    // sync: once per chain ever; a release may adopt no newer table after it
+    await this.keptDb?.put(utf8.encode(chainId), EMPTY, SYNC_WRITE)
+  }
+
+  private async forgetOldHints (): Promise<void> {
+    while (this.hints.size > this.maxHints) {
+      const oldest = this.hints.values().next().value as string
+      this.hints.delete(oldest)
+      this.cache.delete(oldest)
+      // not synced: a hint that comes back after a crash is forgotten again at open
+      await this.db.del(utf8.encode(oldest))
+    }
   }
 }

@@ -162,7 +162,7 @@ export class VGuardDB {
     this.log = components.logger.forComponent('vguard:vguarddb')
     this.self = components.libp2p.peerId.toString()
     this.topic = boothsTopic(components.network)
-    this.tables = new BackupTableStore(components.database.sublevel('backup-tables'))
+    this.tables = new BackupTableStore(components.database.sublevel('backup-tables'), { self: this.self, kept: components.database.sublevel('backup-tables-kept') })
     this.backupsDb = components.database.sublevel('backups-held')
     this.transfersDb = components.database.sublevel('transfers-noted')
     const base = { libp2p: components.libp2p, store: components.store, logger: components.logger }

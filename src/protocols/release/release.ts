@@ -108,7 +108,7 @@ export class ReleaseService {
         // neither a copy nor a forward pointer: we were never a backup of this chain
         return { status: ReleaseResponse.Status.INVALID, message: `chain ${table.chainId} is unknown here` }
       }
-      await tables.adopt(req.table, table.chainId)
+      await tables.adopt(req.table, table.chainId, { keep: true })
       let deleted = false
       if (table.chainId !== self && table.obsolete.includes(self) && !table.active.includes(self)) {
         deleted = await store.deleteChain(table.chainId)

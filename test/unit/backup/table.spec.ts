@@ -71,6 +71,81 @@ describe('backup - store', () => {
     await reopened.open()
     expect(reopened.get(a.id)?.table.epoch).toBe(2)
   })
+
+  /** A table of `owner`'s chain naming `active` and `obsolete`. */
+  async function named (owner: { key: PrivateKey, id: string }, epoch: number, active: string[], obsolete: string[] = []): Promise<Uint8Array> {
+    return (await signTable(owner.key, owner.id, { chainId: owner.id, epoch, active, obsolete, height: epoch, tipHash: new Uint8Array(32), timestamp: 1 })).signed
+  }
+
+  it('forgets the hint adopted longest ago past its cap, on disk too; a newer epoch moves a hint to the back', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-tables-'))
+    db = await openDatabase(dir)
+    const init = { self: 'me', kept: db.sublevel('kept'), maxHints: 3 }
+    const store = new BackupTableStore(db.sublevel('backup-tables'), init)
+    await store.open()
+    const owners = await Promise.all([0, 1, 2, 3, 4].map(async () => await identity()))
+    for (const o of owners.slice(0, 3)) await store.adopt(await named(o, 1, ['b']))
+    // owners[0]'s chain moves on: now owners[1]'s table is the oldest adopted
+    expect((await store.adopt(await named(owners[0], 2, ['c']))).adopted).toBe(true)
+    const fourth = await store.adopt(await named(owners[3], 1, ['b']))
+    expect(fourth.adopted).toBe(true)
+    expect(store.get(owners[1].id)).toBeUndefined()
+    expect(store.all().map(t => t.table.chainId).sort()).toEqual([owners[0], owners[2], owners[3]].map(o => o.id).sort())
+    expect(store.hintCount).toBe(3)
+    // a forgotten hint is adopted again as new
+    expect((await store.adopt(await named(owners[1], 1, ['b']))).adopted).toBe(true)
+    expect(store.get(owners[2].id)).toBeUndefined()
+
+    await db.close()
+    db = await openDatabase(dir)
+    const reopened = new BackupTableStore(db.sublevel('backup-tables'), { ...init, kept: db.sublevel('kept') })
+    await reopened.open()
+    expect(reopened.all().map(t => t.table.chainId).sort()).toEqual([owners[0], owners[1], owners[3]].map(o => o.id).sort())
+    // a lower cap than the last run's: the store trims at open, on disk too
+    await db.close()
+    db = await openDatabase(dir)
+    const smaller = new BackupTableStore(db.sublevel('backup-tables'), { ...init, kept: db.sublevel('kept'), maxHints: 1 })
+    await smaller.open()
+    expect(smaller.hintCount).toBe(1)
+    let onDisk = 0
+    for await (const key of db.sublevel('backup-tables').keys()) onDisk += key.byteLength > 0 ? 1 : 0
+    expect(onDisk).toBe(1)
+  })
+
+  it('keeps, past any cap and across restarts, its own chain, chains whose table ever named it, and chains it was released from', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-tables-'))
+    db = await openDatabase(dir)
+    const self = await identity()
+    const [backedUp, releasedUs, releasedUnnamed] = await Promise.all([0, 1, 2].map(async () => await identity()))
+    const others = await Promise.all([0, 1, 2, 3].map(async () => await identity()))
+    const open = async (): Promise<BackupTableStore> => {
+      const store = new BackupTableStore((db as NodeDatabase).sublevel('backup-tables'), { self: self.id, kept: (db as NodeDatabase).sublevel('kept'), maxHints: 2 })
+      await store.open()
+      return store
+    }
+    let store = await open()
+    await store.adopt(await named(self, 1, ['b', 'c']))
+    await store.adopt(await named(backedUp, 1, [self.id, 'c']))
+    await store.adopt(await named(releasedUs, 1, ['b'], [self.id]))
+    // a release from the owner whose table does not list us (more obsolete backups than a table names)
+    await store.adopt(await named(releasedUnnamed, 3, ['b']), releasedUnnamed.id, { keep: true })
+    // a later epoch that no longer names us: the chain stays kept (we hold its copy or its forward pointer)
+    await store.adopt(await named(backedUp, 2, ['b', 'c'], ['d']))
+    for (const o of others) await store.adopt(await named(o, 1, ['b']))
+    const keptIds = [self, backedUp, releasedUs, releasedUnnamed].map(o => o.id)
+    const held = (s: BackupTableStore): string[] => s.all().map(t => t.table.chainId).sort()
+    expect(held(store)).toEqual([...keptIds, others[2].id, others[3].id].sort())
+    expect(store.hintCount).toBe(2)
+    expect(store.get(backedUp.id)?.table.epoch).toBe(2)
+
+    await db.close()
+    db = await openDatabase(dir)
+    store = await open()
+    expect(held(store)).toEqual([...keptIds, others[2].id, others[3].id].sort())
+    // more hints after the restart push out hints only
+    for (const o of others.slice(0, 2)) await store.adopt(await named(o, 1, ['b']))
+    expect(held(store)).toEqual([...keptIds, others[0].id, others[1].id].sort())
+  })
 })
 
 describe('backup - select', () => {
