@@ -158,6 +158,25 @@ describe('vguarddb - replicate, release, read', () => {
     expect((await B.chains.info(chainId))?.height).toBe(2)
     expect(B.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
   })
+
+  it('a release whose table names the backup neither active nor obsolete (past the 64 a table lists) deletes its copy; named active, it keeps it', async () => {
+    const [A, B, C] = await swarm(cluster, 3)
+    const chainId = A.peerId.toString()
+    await A.endOfBooth({ participants: ids(B, C), transactions: [gps(1)] })
+    const tip = await A.chains.tip(chainId)
+    const aKey = await loadOrCreateKey(A.config.dataDir)
+    const table = async (epoch: number, active: string[], obsolete: string[]): Promise<Uint8Array> =>
+      (await signTable(aKey, chainId, { chainId, epoch, active, obsolete, height: tip.height, tipHash: tip.hash, timestamp: 0 })).signed
+    // B named active again keeps its copy
+    await expect(A.vguarddb.release.release(peerIdFromString(B.peerId.toString()), await table(7, ids(B), ids(C)))).resolves.toEqual({ epoch: 7, deleted: false })
+    expect((await B.chains.info(chainId))?.height).toBe(1)
+    // the table lists 64 other obsolete backups and not B: the release still releases B
+    const others = Array.from({ length: 64 }, (_, i) => `obsolete-${i}`)
+    await expect(A.vguarddb.release.release(peerIdFromString(B.peerId.toString()), await table(8, ids(C), others))).resolves.toEqual({ epoch: 8, deleted: true })
+    expect(await B.chains.info(chainId)).toBeUndefined()
+    // it keeps the table as its forward pointer
+    expect(B.vguarddb.tables.get(chainId)?.table.epoch).toBe(8)
+  })
 })
 
 describe('vguarddb - advertised capacity', () => {

@@ -110,7 +110,9 @@ export class ReleaseService {
       }
       await tables.adopt(req.table, table.chainId, { keep: true })
       let deleted = false
-      if (table.chainId !== self && table.obsolete.includes(self) && !table.active.includes(self)) {
+      // released unless the new table counts on us: a table lists at most 64
+      // obsolete backups, and the owner releases every one of them
+      if (table.chainId !== self && !table.active.includes(self)) {
         deleted = await store.deleteChain(table.chainId)
         if (deleted) {
           this.log('released copy of %s at epoch %d', table.chainId, table.epoch)
