@@ -161,6 +161,13 @@ const META_INTERVAL = 250
  */
 const SPLIT_BYTES = 256 * 1024
 
+/**
+ * How often (ms) the writes remembered longer ago than WRITE_MEMORY.ttl are
+ * deleted from disk while the replica runs: a shared chain's every write is
+ * remembered on every replica.
+ */
+const FORGET_WRITES_INTERVAL = 60_000
+
 /** Batches of small writes in flight at once (see pump): more gather in the next batch meanwhile. */
 const SMALL_INFLIGHT = 1
 
@@ -220,6 +227,8 @@ export class ChainReplica {
   private idle: Promise<void> = Promise.resolve()
   /** When the cursor was last written (it is written at most every META_INTERVAL; a replay from an older one is harmless). */
   private metaSavedAt = 0
+  /** When remembered writes past their time were last deleted from disk (open() deletes them too). */
+  private writesForgottenAt: number
 
   private constructor (d: ReplicaDeps, setup: ReplicaSetup, paxos: Paxos, cursor: Cursor, compactPoint?: Cursor) {
     this.d = d
@@ -232,6 +241,7 @@ export class ChainReplica {
     this.history = [cursor]
     this.nonce = Math.floor(d.random() * 2 ** 32).toString(36)
     this.reads = new LeaderReadWaiters(`${this.nonce}:read`)
+    this.writesForgottenAt = d.now()
   }
 
   /**
@@ -852,6 +862,10 @@ export class ChainReplica {
     await flush()
     if (applied != null) this.d.onApplied?.(applied)
     await this.d.storage.rememberWrites(remembered)
+    if (this.d.now() - this.writesForgottenAt >= FORGET_WRITES_INTERVAL) {
+      this.writesForgottenAt = this.d.now()
+      await this.d.storage.forgetWrites(this.writesForgottenAt - WRITE_MEMORY.ttl)
+    }
     this.reads.release(this.cursor.slot)
     if (this.history.length > 2 * PAXOS_TIMING.compactEvery) this.history = this.history.slice(-PAXOS_TIMING.compactEvery)
     if (this.d.now() - this.metaSavedAt >= META_INTERVAL) await this.saveMeta(false)

@@ -415,11 +415,17 @@ export class LevelPaxosStorage implements PaxosStorage {
     }), NO_SYNC)
   }
 
+  /** Deletes the writes remembered before `since` (ms). */
+  async forgetWrites (since: number): Promise<void> {
+    const base = concat([this.prefix, Uint8Array.of(TYPE_WRITE)])
+    await this.db.clear({ gte: base, lt: this.writeKey(Math.max(0, since), '') })
+  }
+
   /** The newest `limit` writes remembered since `since` (ms), oldest first; older ones are deleted. */
   async recentWrites (since: number, limit: number): Promise<RememberedWrite[]> {
     const base = concat([this.prefix, Uint8Array.of(TYPE_WRITE)])
     const from = this.writeKey(Math.max(0, since), '')
-    await this.db.clear({ gte: base, lt: from })
+    await this.forgetWrites(since)
     const out: RememberedWrite[] = []
     for await (const [k, v] of this.db.iterator({ gte: from, lt: prefixEnd(base), reverse: true, limit })) {
       const key = plain(k)
