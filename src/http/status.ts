@@ -38,7 +38,7 @@ export interface StatusBody {
   backupTables: Array<{ chainId: string, epoch: number, active: string[], obsolete: string[], height: number }>
   storage: { capacity: number, used: number, free: number, heldForOthers: number }
   transfers: Array<{ chainId: string, peer: string, height: number, target: number, sentBytes: number }>
-  pendingReleases: Array<{ chainId: string, peerId: string, attempts: number }>
+  pendingReleases: Array<{ chainId: string, peerId: string, attempts: number, offline: boolean }>
   consensus: ConsensusStatus[]
   /**
    * The network's shared chain: who founded it (a permissioned network's: `members:` and a digest

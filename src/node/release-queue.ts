@@ -3,6 +3,12 @@
  * loop that retries them with backoff until each obsolete backup answers.
  * A backup that became active again is dropped from the queue: it keeps its
  * copy. STALE and INVALID answers also end the retries (they never change).
+ *
+ * A backup this node is not connected to is not dialled: its release waits
+ * until the backup connects again (peering connects to every member it
+ * discovers), then goes at once. Obsolete backups are mostly vehicles that
+ * drove on; dialling each of them every 30 s, forever, would be a storm of
+ * failed dials that grows with every vehicle met.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from '@libp2p/interface'
@@ -18,13 +24,16 @@ const SYNC_WRITE = { sync: true } as Record<string, unknown>
 const utf8 = new TextEncoder()
 const utf8d = new TextDecoder()
 
+/** `nextAt` is Infinity while the backup is not connected. */
 interface PendingRelease { chainId: string, peerId: string, attempts: number, nextAt: number }
 
 export interface ReleaseQueueInit {
   db: BinarySublevel
   tables: BackupTableStore
-  release: ReleaseService
+  release: Pick<ReleaseService, 'release'>
   log: Logger
+  /** Whether this node is connected to the peer now. @default always */
+  isConnected?: (peerId: string) => boolean
 }
 
 export class ReleaseQueue {
@@ -58,8 +67,20 @@ export class ReleaseQueue {
     return [...this.pending.values()].filter(p => p.chainId === chainId).map(p => p.peerId)
   }
 
-  list (): Array<{ chainId: string, peerId: string, attempts: number }> {
-    return [...this.pending.values()].map(({ chainId, peerId, attempts }) => ({ chainId, peerId, attempts }))
+  /** `offline`: waiting for the backup to connect again. */
+  list (): Array<{ chainId: string, peerId: string, attempts: number, offline: boolean }> {
+    return [...this.pending.values()].map(({ chainId, peerId, attempts, nextAt }) => ({ chainId, peerId, attempts, offline: nextAt === Infinity }))
+  }
+
+  /** A peer connected: its releases that waited for it go now. */
+  peerConnected (peerId: string): void {
+    let any = false
+    for (const entry of this.pending.values()) {
+      if (entry.peerId !== peerId || entry.nextAt !== Infinity) continue
+      entry.nextAt = 0
+      any = true
+    }
+    if (any) this.schedule(0)
   }
 
   /**
@@ -101,14 +122,17 @@ export class ReleaseQueue {
     try {
       const now = Date.now()
       const due = [...this.pending.values()].filter(p => p.nextAt <= now)
-      await Promise.all(due.map(async (entry) => { await this.send(entry) }))
+      const connected = this.init.isConnected ?? (() => true)
+      await Promise.all(due.map(async (entry) => {
+        if (connected(entry.peerId)) await this.send(entry)
+        else entry.nextAt = Infinity
+      }))
     } finally {
       this.sending = false
     }
-    if (this.pending.size > 0) {
-      const soonest = Math.min(...[...this.pending.values()].map(p => p.nextAt))
-      this.schedule(Math.max(50, soonest - Date.now()))
-    }
+    let soonest = Infinity
+    for (const p of this.pending.values()) soonest = Math.min(soonest, p.nextAt)
+    if (soonest !== Infinity) this.schedule(Math.max(50, soonest - Date.now()))
   }
 
   private async send (entry: PendingRelease): Promise<void> {

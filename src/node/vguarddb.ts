@@ -190,7 +190,13 @@ export class VGuardDB {
       }
     })
     this.read = new ReadService({ ...base, tables: this.tables, isMember: components.isMember, confirmLeader: components.confirmLeader })
-    this.releases = new ReleaseQueue({ db: components.database.sublevel('pending-releases'), tables: this.tables, release: this.release, log: this.log })
+    this.releases = new ReleaseQueue({
+      db: components.database.sublevel('pending-releases'),
+      tables: this.tables,
+      release: this.release,
+      log: this.log,
+      isConnected: (peer) => components.libp2p.getConnections(peerIdFromString(peer)).length > 0
+    })
   }
 
   async start (): Promise<void> {
@@ -206,11 +212,17 @@ export class VGuardDB {
     const { pubsub } = this.c.libp2p.services
     pubsub.subscribe(this.topic)
     pubsub.addEventListener('message', this.onGossip)
+    this.c.libp2p.addEventListener('peer:connect', this.onPeerConnect)
     await this.releases.start()
+  }
+
+  private readonly onPeerConnect = (evt: CustomEvent<PeerId>): void => {
+    this.releases.peerConnected(evt.detail.toString())
   }
 
   async stop (): Promise<void> {
     this.releases.stop()
+    this.c.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     const { pubsub } = this.c.libp2p.services
     pubsub.removeEventListener('message', this.onGossip)
     pubsub.unsubscribe(this.topic)
@@ -462,7 +474,7 @@ export class VGuardDB {
     return this.transfers.size
   }
 
-  pendingReleases (): Array<{ chainId: string, peerId: string, attempts: number }> {
+  pendingReleases (): Array<{ chainId: string, peerId: string, attempts: number, offline: boolean }> {
     return this.releases.list()
   }
 

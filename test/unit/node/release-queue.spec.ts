@@ -1,0 +1,85 @@
+/**
+ * The proposer's queue of releases not yet acknowledged: a backup it is
+ * connected to is told at once and again with backoff until it answers; a
+ * backup it is not connected to (a vehicle that drove on) is not dialled
+ * until it connects again, also after a restart.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { prefixLogger } from '@libp2p/logger'
+import type { PeerId } from '@libp2p/interface'
+import { openDatabase } from '../../../src/storage/database.ts'
+import type { NodeDatabase } from '../../../src/storage/database.ts'
+import { BackupTableStore, signTable } from '../../../src/backup/index.ts'
+import { ReleaseQueue } from '../../../src/node/release-queue.ts'
+import { waitFor } from '../../utils/wait.ts'
+
+async function peer (): Promise<string> {
+  return peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+}
+
+describe('node - release queue', () => {
+  let db: NodeDatabase | undefined
+  let dir: string | undefined
+  const queues: ReleaseQueue[] = []
+  afterEach(async () => {
+    queues.splice(0).forEach(q => { q.stop() })
+    await db?.close()
+    if (dir != null) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('tells connected backups at once, retrying until they answer; waits for the others to connect, across a restart', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-releases-'))
+    db = await openDatabase(dir)
+    const key = await generateKeyPair('Ed25519')
+    const owner = peerIdFromPrivateKey(key).toString()
+    const [near, away, active] = [await peer(), await peer(), await peer()]
+    const tables = new BackupTableStore(db.sublevel('tables'), { self: owner, kept: db.sublevel('kept') })
+    await tables.open()
+    await tables.adopt((await signTable(key, owner, { chainId: owner, epoch: 2, active: [active], obsolete: [near, away], height: 1, tipHash: new Uint8Array(32), timestamp: 0 })).signed)
+
+    const connected = new Set([near])
+    const sent: string[] = []
+    let failNext = 1
+    const release = async (to: PeerId): Promise<{ epoch: number, deleted: boolean }> => {
+      sent.push(to.toString())
+      if (failNext-- > 0) throw Object.assign(new Error('no answer'), { name: 'TimeoutError' })
+      return { epoch: 2, deleted: true }
+    }
+    const open = async (): Promise<ReleaseQueue> => {
+      const q = new ReleaseQueue({
+        db: (db as NodeDatabase).sublevel('pending'),
+        tables,
+        release: { release },
+        log: prefixLogger('test').forComponent('releases'),
+        isConnected: (p) => connected.has(p)
+      })
+      queues.push(q)
+      await q.start()
+      return q
+    }
+    let queue = await open()
+    await queue.update(owner, [near, away], [active])
+    // near: a lost answer, then the retry is acknowledged
+    await waitFor(() => !queue.peers(owner).includes(near), { message: 'near acknowledged' })
+    expect(sent.filter(p => p === near)).toHaveLength(2)
+    // away is never dialled while it is not connected
+    expect(sent).not.toContain(away)
+    expect(queue.list()).toEqual([{ chainId: owner, peerId: away, attempts: 0, offline: true }])
+
+    // a restart: away is still owed its release and still not dialled
+    queue.stop()
+    queue = await open()
+    await waitFor(() => queue.list()[0]?.offline === true, { message: 'away waits after the restart' })
+    expect(sent).not.toContain(away)
+
+    connected.add(away)
+    queue.peerConnected(away)
+    await waitFor(() => queue.list().length === 0, { message: 'away acknowledged once connected' })
+    expect(sent.filter(p => p === away)).toHaveLength(1)
+  })
+})
