@@ -184,6 +184,9 @@ export class VGuardDB {
       tables: this.tables,
       offeredEpoch: (chainId) => this.offered.get(chainId) ?? 0,
       onReleased: (chainId, epoch) => {
+        // the table adopted with the release refuses older releases from now
+        // on; an offer of a newer epoch (a transfer under way) still counts
+        if ((this.offered.get(chainId) ?? 0) <= epoch) this.offered.delete(chainId)
         void this.backupsDb.del(utf8.encode(chainId)).catch(() => {})
         this.c.onCapacityChange?.()
         this.c.events.safeDispatchEvent('backup:released', { detail: { chainId, epoch } })

@@ -177,6 +177,25 @@ describe('vguarddb - replicate, release, read', () => {
     // it keeps the table as its forward pointer
     expect(B.vguarddb.tables.get(chainId)?.table.epoch).toBe(8)
   })
+
+  it('a release overtaken by a newer offer of its owner is stale: the copy the owner counts on again stays', async () => {
+    const [A, B, C] = await swarm(cluster, 3)
+    const chainId = A.peerId.toString()
+    await A.endOfBooth({ participants: ids(B, C), transactions: [gps(1)] })
+    const tip = await A.chains.tip(chainId)
+    const aKey = await loadOrCreateKey(A.config.dataDir)
+    const releaseB = async (epoch: number): Promise<unknown> => await A.vguarddb.release.release(peerIdFromString(B.peerId.toString()),
+      (await signTable(aKey, chainId, { chainId, epoch, active: ids(C), obsolete: ids(B), height: tip.height, tipHash: tip.hash, timestamp: 0 })).signed)
+    // A re-selected B for epoch 9 (its offer reached B) before B heard the release of epoch 5
+    await A.vguarddb.replicate.replicateTo(peerIdFromString(B.peerId.toString()), chainId, { epoch: 9 })
+    await expect(releaseB(5)).rejects.toMatchObject({ name: 'StaleReleaseError', message: expect.stringContaining('replicating epoch 9') })
+    expect((await B.chains.info(chainId))?.height).toBe(1)
+    // a release newer than the offer releases
+    await expect(releaseB(10)).resolves.toEqual({ epoch: 10, deleted: true })
+    expect(await B.chains.info(chainId)).toBeUndefined()
+    // and one older than the table it left is stale
+    await expect(releaseB(7)).rejects.toMatchObject({ name: 'StaleReleaseError', message: expect.stringContaining('holding epoch 10') })
+  })
 })
 
 describe('vguarddb - advertised capacity', () => {
