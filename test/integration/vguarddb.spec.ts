@@ -159,33 +159,36 @@ describe('vguarddb - replicate, release, read', () => {
     expect(B.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
   })
 
-  it('a release whose table names the backup neither active nor obsolete (past the 64 a table lists) deletes its copy; named active, it keeps it', async () => {
+  /** A's chain backed up by B and C, and releases A sends B with tables it signs by hand. */
+  async function backedUpByB (): Promise<{ A: VGuardNode, B: VGuardNode, C: VGuardNode, chainId: string, releaseB: (epoch: number, active: string[], obsolete: string[]) => Promise<unknown> }> {
     const [A, B, C] = await swarm(cluster, 3)
     const chainId = A.peerId.toString()
     await A.endOfBooth({ participants: ids(B, C), transactions: [gps(1)] })
     const tip = await A.chains.tip(chainId)
     const aKey = await loadOrCreateKey(A.config.dataDir)
-    const table = async (epoch: number, active: string[], obsolete: string[]): Promise<Uint8Array> =>
-      (await signTable(aKey, chainId, { chainId, epoch, active, obsolete, height: tip.height, tipHash: tip.hash, timestamp: 0 })).signed
+    const releaseB = async (epoch: number, active: string[], obsolete: string[]): Promise<unknown> => {
+      const table = await signTable(aKey, chainId, { chainId, epoch, active, obsolete, height: tip.height, tipHash: tip.hash, timestamp: 0 })
+      return await A.vguarddb.release.release(peerIdFromString(B.peerId.toString()), table.signed)
+    }
+    return { A, B, C, chainId, releaseB }
+  }
+
+  it('a release whose table names the backup neither active nor obsolete (past the 64 a table lists) deletes its copy; named active, it keeps it', async () => {
+    const { B, C, chainId, releaseB } = await backedUpByB()
     // B named active again keeps its copy
-    await expect(A.vguarddb.release.release(peerIdFromString(B.peerId.toString()), await table(7, ids(B), ids(C)))).resolves.toEqual({ epoch: 7, deleted: false })
+    await expect(releaseB(7, ids(B), ids(C))).resolves.toEqual({ epoch: 7, deleted: false })
     expect((await B.chains.info(chainId))?.height).toBe(1)
     // the table lists 64 other obsolete backups and not B: the release still releases B
     const others = Array.from({ length: 64 }, (_, i) => `obsolete-${i}`)
-    await expect(A.vguarddb.release.release(peerIdFromString(B.peerId.toString()), await table(8, ids(C), others))).resolves.toEqual({ epoch: 8, deleted: true })
+    await expect(releaseB(8, ids(C), others)).resolves.toEqual({ epoch: 8, deleted: true })
     expect(await B.chains.info(chainId)).toBeUndefined()
     // it keeps the table as its forward pointer
     expect(B.vguarddb.tables.get(chainId)?.table.epoch).toBe(8)
   })
 
   it('a release overtaken by a newer offer of its owner is stale: the copy the owner counts on again stays', async () => {
-    const [A, B, C] = await swarm(cluster, 3)
-    const chainId = A.peerId.toString()
-    await A.endOfBooth({ participants: ids(B, C), transactions: [gps(1)] })
-    const tip = await A.chains.tip(chainId)
-    const aKey = await loadOrCreateKey(A.config.dataDir)
-    const releaseB = async (epoch: number): Promise<unknown> => await A.vguarddb.release.release(peerIdFromString(B.peerId.toString()),
-      (await signTable(aKey, chainId, { chainId, epoch, active: ids(C), obsolete: ids(B), height: tip.height, tipHash: tip.hash, timestamp: 0 })).signed)
+    const { A, B, C, chainId, releaseB: release } = await backedUpByB()
+    const releaseB = async (epoch: number): Promise<unknown> => await release(epoch, ids(C), ids(B))
     // A re-selected B for epoch 9 (its offer reached B) before B heard the release of epoch 5
     await A.vguarddb.replicate.replicateTo(peerIdFromString(B.peerId.toString()), chainId, { epoch: 9 })
     await expect(releaseB(5)).rejects.toMatchObject({ name: 'StaleReleaseError', message: expect.stringContaining('replicating epoch 9') })

@@ -9,28 +9,24 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { prefixLogger } from '@libp2p/logger'
 import { openDatabase } from '../../../src/storage/database.ts'
 import type { NodeDatabase } from '../../../src/storage/database.ts'
 import { LevelPaxosStore } from '../../../src/storage/paxos-store.ts'
 import type { Persist } from '../../../src/consensus/index.ts'
 import { MemoryChainStore } from '../../../src/storage/index.ts'
-import { ChainReplica } from '../../../src/node/paxos-replica.ts'
 import { encodeWrite } from '../../../src/node/batch.ts'
 import { PAXOS_TIMING } from '../../../src/node/paxos-constants.ts'
 import { enc } from '../storage/helpers.ts'
 import { waitFor } from '../../utils/wait.ts'
-
-const SELF = 'car'
+import { openOwnReplica, SELF } from './helpers/own-replica.ts'
+import type { OwnReplica } from './helpers/own-replica.ts'
 
 describe('node - an own-chain replica compacting its Paxos log', () => {
   let db: NodeDatabase | undefined
   let dir: string | undefined
-  let replica: ChainReplica | undefined
-  let ticker: ReturnType<typeof setInterval> | undefined
+  let own: OwnReplica | undefined
   afterEach(async () => {
-    clearInterval(ticker)
-    await replica?.close()
+    await own?.stop()
     await db?.close()
     if (dir != null) await rm(dir, { recursive: true, force: true })
   })
@@ -48,21 +44,8 @@ describe('node - an own-chain replica compacting its Paxos log', () => {
       if (persist.compactTo != null) events.push('compact')
       await save(persist)
     }
-    replica = await ChainReplica.open({
-      chainId: SELF,
-      self: SELF,
-      kind: 'own',
-      storage,
-      store,
-      send: () => {},
-      connected: () => [],
-      boothSize: 1,
-      log: prefixLogger(SELF).forComponent('replica'),
-      random: () => 0.5,
-      now: () => Date.now()
-    }, { genesis: [SELF], election: { mode: 'fixed', proposer: SELF } })
-    const r = replica
-    ticker = setInterval(() => { r.tick() }, 10)
+    own = await openOwnReplica(db, { storage, store })
+    const r = own.replica
     // a booth of one decides alone; each write is its own slot (one at a time)
     const slots = PAXOS_TIMING.compactEvery + PAXOS_TIMING.compactKeep + 10
     for (let i = 0; i < slots; i++) {

@@ -9,26 +9,21 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { prefixLogger } from '@libp2p/logger'
 import { openDatabase } from '../../../src/storage/database.ts'
 import type { NodeDatabase } from '../../../src/storage/database.ts'
 import { LevelPaxosStore } from '../../../src/storage/paxos-store.ts'
-import { MemoryChainStore } from '../../../src/storage/index.ts'
-import { ChainReplica } from '../../../src/node/paxos-replica.ts'
 import { encodeWrite } from '../../../src/node/batch.ts'
 import { WRITE_MEMORY } from '../../../src/node/recent-writes.ts'
 import { enc } from '../storage/helpers.ts'
-
-const SELF = 'car'
+import { openOwnReplica, SELF } from './helpers/own-replica.ts'
+import type { OwnReplica } from './helpers/own-replica.ts'
 
 describe('node - a replica forgets remembered writes past their time while it runs', () => {
   let db: NodeDatabase | undefined
   let dir: string | undefined
-  let replica: ChainReplica | undefined
-  let ticker: ReturnType<typeof setInterval> | undefined
+  let own: OwnReplica | undefined
   afterEach(async () => {
-    clearInterval(ticker)
-    await replica?.close()
+    await own?.stop()
     await db?.close()
     if (dir != null) await rm(dir, { recursive: true, force: true })
   })
@@ -38,21 +33,8 @@ describe('node - a replica forgets remembered writes past their time while it ru
     db = await openDatabase(dir)
     const storage = new LevelPaxosStore(db).storage(SELF)
     let clock = 1_000_000
-    replica = await ChainReplica.open({
-      chainId: SELF,
-      self: SELF,
-      kind: 'own',
-      storage,
-      store: new MemoryChainStore(),
-      send: () => {},
-      connected: () => [],
-      boothSize: 1,
-      log: prefixLogger(SELF).forComponent('replica'),
-      random: () => 0.5,
-      now: () => clock
-    }, { genesis: [SELF], election: { mode: 'fixed', proposer: SELF } })
-    const r = replica
-    ticker = setInterval(() => { r.tick() }, 10)
+    own = await openOwnReplica(db, { storage, now: () => clock })
+    const r = own.replica
     const write = async (n: number): Promise<void> => {
       const w = { ...encodeWrite([{ key: `gps/${n}`, value: enc.encode(String(n)) }]), ref: { from: 'writer', id: Uint8Array.of(n) } }
       await r.submit(w, { timeout: 10_000, waitForReplication: false })

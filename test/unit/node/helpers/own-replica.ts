@@ -1,0 +1,44 @@
+/**
+ * A vehicle's own-chain replica with a booth of one (it decides alone), on a
+ * real LevelDB for its consensus state and a memory chain store, ticked every
+ * 10 ms until stopped.
+ */
+import { prefixLogger } from '@libp2p/logger'
+import type { NodeDatabase } from '../../../../src/storage/database.ts'
+import { LevelPaxosStore } from '../../../../src/storage/paxos-store.ts'
+import { MemoryChainStore } from '../../../../src/storage/index.ts'
+import { ChainReplica } from '../../../../src/node/paxos-replica.ts'
+import type { ReplicaDeps } from '../../../../src/node/paxos-replica.ts'
+
+export const SELF = 'car'
+
+export interface OwnReplica {
+  replica: ChainReplica
+  /** Stops the ticks and closes the replica. */
+  stop: () => Promise<void>
+}
+
+export async function openOwnReplica (db: NodeDatabase, overrides: Partial<ReplicaDeps> = {}): Promise<OwnReplica> {
+  const replica = await ChainReplica.open({
+    chainId: SELF,
+    self: SELF,
+    kind: 'own',
+    storage: new LevelPaxosStore(db).storage(SELF),
+    store: new MemoryChainStore(),
+    send: () => {},
+    connected: () => [],
+    boothSize: 1,
+    log: prefixLogger(SELF).forComponent('replica'),
+    random: () => 0.5,
+    now: () => Date.now(),
+    ...overrides
+  }, { genesis: [SELF], election: { mode: 'fixed', proposer: SELF } })
+  const ticker = setInterval(() => { replica.tick() }, 10)
+  return {
+    replica,
+    stop: async () => {
+      clearInterval(ticker)
+      await replica.close()
+    }
+  }
+}
