@@ -5,12 +5,7 @@
  * log (a synced write of the replica's own records no longer flushes the
  * chain's payload segments, docs/storage.md).
  */
-import { describe, it, expect, afterEach } from 'vitest'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { openDatabase } from '../../../src/storage/database.ts'
-import type { NodeDatabase } from '../../../src/storage/database.ts'
+import { describe, it, expect } from 'vitest'
 import { LevelPaxosStore } from '../../../src/storage/paxos-store.ts'
 import type { Persist } from '../../../src/consensus/index.ts'
 import { MemoryChainStore } from '../../../src/storage/index.ts'
@@ -18,22 +13,13 @@ import { encodeWrite } from '../../../src/node/batch.ts'
 import { PAXOS_TIMING } from '../../../src/node/paxos-constants.ts'
 import { enc } from '../storage/helpers.ts'
 import { waitFor } from '../../utils/wait.ts'
-import { openOwnReplica, SELF } from './helpers/own-replica.ts'
-import type { OwnReplica } from './helpers/own-replica.ts'
+import { SELF, useOwnReplica } from './helpers/own-replica.ts'
 
 describe('node - an own-chain replica compacting its Paxos log', () => {
-  let db: NodeDatabase | undefined
-  let dir: string | undefined
-  let own: OwnReplica | undefined
-  afterEach(async () => {
-    await own?.stop()
-    await db?.close()
-    if (dir != null) await rm(dir, { recursive: true, force: true })
-  })
+  const fixture = useOwnReplica()
 
   it('flushes the chain store before the slots it compacts away are dropped', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vguard-replica-'))
-    db = await openDatabase(dir)
+    const db = await fixture.database()
     const events: string[] = []
     const store = new MemoryChainStore()
     const flush = store.flush.bind(store)
@@ -44,8 +30,7 @@ describe('node - an own-chain replica compacting its Paxos log', () => {
       if (persist.compactTo != null) events.push('compact')
       await save(persist)
     }
-    own = await openOwnReplica(db, { storage, store })
-    const r = own.replica
+    const r = await fixture.open({ storage, store })
     // a booth of one decides alone; each write is its own slot (one at a time)
     const slots = PAXOS_TIMING.compactEvery + PAXOS_TIMING.compactKeep + 10
     for (let i = 0; i < slots; i++) {

@@ -5,36 +5,20 @@
  * ones past their time must leave the disk while the replica runs, not only
  * when it is reopened.
  */
-import { describe, it, expect, afterEach } from 'vitest'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { openDatabase } from '../../../src/storage/database.ts'
-import type { NodeDatabase } from '../../../src/storage/database.ts'
+import { describe, it, expect } from 'vitest'
 import { LevelPaxosStore } from '../../../src/storage/paxos-store.ts'
 import { encodeWrite } from '../../../src/node/batch.ts'
 import { WRITE_MEMORY } from '../../../src/node/recent-writes.ts'
 import { enc } from '../storage/helpers.ts'
-import { openOwnReplica, SELF } from './helpers/own-replica.ts'
-import type { OwnReplica } from './helpers/own-replica.ts'
+import { SELF, useOwnReplica } from './helpers/own-replica.ts'
 
 describe('node - a replica forgets remembered writes past their time while it runs', () => {
-  let db: NodeDatabase | undefined
-  let dir: string | undefined
-  let own: OwnReplica | undefined
-  afterEach(async () => {
-    await own?.stop()
-    await db?.close()
-    if (dir != null) await rm(dir, { recursive: true, force: true })
-  })
+  const fixture = useOwnReplica()
 
   it('deletes them from disk once they are older than the write memory; younger ones stay', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vguard-replica-'))
-    db = await openDatabase(dir)
-    const storage = new LevelPaxosStore(db).storage(SELF)
+    const storage = new LevelPaxosStore(await fixture.database()).storage(SELF)
     let clock = 1_000_000
-    own = await openOwnReplica(db, { storage, now: () => clock })
-    const r = own.replica
+    const r = await fixture.open({ storage, now: () => clock })
     const write = async (n: number): Promise<void> => {
       const w = { ...encodeWrite([{ key: `gps/${n}`, value: enc.encode(String(n)) }]), ref: { from: 'writer', id: Uint8Array.of(n) } }
       await r.submit(w, { timeout: 10_000, waitForReplication: false })

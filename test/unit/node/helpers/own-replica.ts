@@ -3,7 +3,12 @@
  * real LevelDB for its consensus state and a memory chain store, ticked every
  * 10 ms until stopped.
  */
+import { afterEach } from 'vitest'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { prefixLogger } from '@libp2p/logger'
+import { openDatabase } from '../../../../src/storage/database.ts'
 import type { NodeDatabase } from '../../../../src/storage/database.ts'
 import { LevelPaxosStore } from '../../../../src/storage/paxos-store.ts'
 import { MemoryChainStore } from '../../../../src/storage/index.ts'
@@ -39,6 +44,34 @@ export async function openOwnReplica (db: NodeDatabase, overrides: Partial<Repli
     stop: async () => {
       clearInterval(ticker)
       await replica.close()
+    }
+  }
+}
+
+/**
+ * For a describe block: a database in a temp dir (`database()`) and the
+ * replica opened on it (`open()`), both closed and removed after each test.
+ */
+export function useOwnReplica (): { database: () => Promise<NodeDatabase>, open: (overrides?: Partial<ReplicaDeps>) => Promise<ChainReplica> } {
+  let dir: string | undefined
+  let db: NodeDatabase | undefined
+  let own: OwnReplica | undefined
+  afterEach(async () => {
+    await own?.stop()
+    await db?.close()
+    if (dir != null) await rm(dir, { recursive: true, force: true })
+    own = db = dir = undefined
+  })
+  const database = async (): Promise<NodeDatabase> => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-replica-'))
+    db = await openDatabase(dir)
+    return db
+  }
+  return {
+    database,
+    open: async (overrides = {}) => {
+      own = await openOwnReplica(db ?? await database(), overrides)
+      return own.replica
     }
   }
 }
