@@ -87,6 +87,10 @@ export interface PeeringInit {
   allowedPeers?: string[]
   reconnectInterval: number
   logger: ComponentLogger
+  /** A member unreachable this long (ms) is forgotten (default LOST_MEMBER_FORGET_AFTER). */
+  forgetLostAfter?: number
+  /** A discovered peer never met within this long (ms) is given up (default DISCOVERED_RETRY_WINDOW). */
+  discoveredRetryWindow?: number
 }
 
 export class Peering {
@@ -105,6 +109,8 @@ export class Peering {
   /** Members we lost: when to redial each, and when to forget it. */
   private readonly lost: LostMembers
   private readonly reconnectInterval: number
+  private readonly discoveredRetryWindow: number
+  private readonly forgetLostAfter: number
   private readonly log: Logger
   private timer?: ReturnType<typeof setInterval>
   private readonly pending = new Set<ReturnType<typeof setTimeout>>()
@@ -125,7 +131,9 @@ export class Peering {
     this.bootstrap = init.bootstrap
     this.allowed = init.allowedPeers != null ? new Set(init.allowedPeers) : undefined
     this.reconnectInterval = init.reconnectInterval
-    this.lost = new LostMembers(init.reconnectInterval)
+    this.forgetLostAfter = init.forgetLostAfter ?? LOST_MEMBER_FORGET_AFTER
+    this.lost = new LostMembers(init.reconnectInterval, this.forgetLostAfter)
+    this.discoveredRetryWindow = init.discoveredRetryWindow ?? DISCOVERED_RETRY_WINDOW
     this.log = init.logger.forComponent('vguard:peering')
     this.exchange = new PeerExchange({
       libp2p: init.libp2p,
@@ -399,6 +407,17 @@ export class Peering {
       .finally(() => { this.dialing.delete(key) })
   }
 
+  /**
+   * A vehicle that passed by stays in libp2p's peer store (addresses, keep-alive
+   * tag, identify data) until something lists the store after six hours, which
+   * nothing here does: a node meeting thousands a week would keep them all.
+   * Discovery or peer exchange adds it again if it comes back.
+   */
+  private dropFromPeerStore (peerId: PeerId): void {
+    this.libp2p.peerStore.delete(peerId)
+      .catch((err: Error) => { this.log('could not drop %p from the peer store: %s', peerId, err.message) })
+  }
+
   private dialBootstrap (): void {
     const lonely = this.connected.size === 0
     for (const addr of this.bootstrap) {
@@ -428,14 +447,17 @@ export class Peering {
       const step = this.lost.step(id, now)
       if (step === 'dial') this.dial(peerId)
       if (step === 'forget') {
-        this.log('forgetting %s: unreachable for %d min', id, Math.round(LOST_MEMBER_FORGET_AFTER / 60_000))
+        this.log('forgetting %s: unreachable for %d s', id, Math.round(this.forgetLostAfter / 1000))
         this.members.delete(id)
         this.capacities.delete(id)
+        this.dropFromPeerStore(peerId)
       }
     }
     for (const [id, since] of this.discovered) {
-      if (now - since > DISCOVERED_RETRY_WINDOW) {
+      if (now - since > this.discoveredRetryWindow) {
         this.discovered.delete(id)
+        const peerId = peerIdFromString(id)
+        if (this.libp2p.getConnections(peerId).length === 0) this.dropFromPeerStore(peerId)
         continue
       }
       if (now - since < DISCOVERED_RETRY_AFTER) continue

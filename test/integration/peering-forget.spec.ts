@@ -1,0 +1,85 @@
+/**
+ * A vehicle that passed by leaves no trace in libp2p's peer store once the
+ * peering gives up on it. libp2p expires a peer only when something lists the
+ * store six hours later, so a node meeting thousands of vehicles a week kept
+ * every one of them. Real libp2p nodes on loopback, the peering as the node
+ * builds it, with its give-up times shortened.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { defaultLogger } from '@libp2p/logger'
+import { buildLibp2p } from '../../src/node/libp2p.ts'
+import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
+import { resolveConfig } from '../../src/node/config.ts'
+import { Peering } from '../../src/node/peering.ts'
+import { waitFor } from '../utils/wait.ts'
+
+const NETWORK = `forget-${process.pid}`
+
+interface Vehicle {
+  libp2p: VGuardLibp2p
+  peering: Peering
+}
+
+describe('peering - vehicles given up on leave the peer store', () => {
+  const vehicles: Vehicle[] = []
+  afterEach(async () => {
+    for (const v of vehicles.splice(0)) await stop(v)
+  })
+
+  async function vehicle (): Promise<Vehicle> {
+    const config = resolveConfig({ dataDir: 'unused', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network: NETWORK })
+    const libp2p = await buildLibp2p({ config, privateKey: await generateKeyPair('Ed25519'), isDenied: () => false, logger: defaultLogger() })
+    const peering = new Peering({
+      libp2p,
+      network: NETWORK,
+      bootstrap: [],
+      reconnectInterval: 100,
+      logger: defaultLogger(),
+      forgetLostAfter: 1_500,
+      discoveredRetryWindow: 1_000
+    })
+    const v = { libp2p, peering }
+    vehicles.push(v)
+    await libp2p.start()
+    peering.start()
+    return v
+  }
+
+  async function stop (v: Vehicle): Promise<void> {
+    v.peering.stop()
+    await v.libp2p.stop()
+  }
+
+  it('drops a member that stayed unreachable until it was forgotten, and keeps those still connected', async () => {
+    const A = await vehicle()
+    const B = await vehicle()
+    const D = await vehicle()
+    await A.libp2p.dial(B.libp2p.getMultiaddrs()[0])
+    await A.libp2p.dial(D.libp2p.getMultiaddrs()[0])
+    await waitFor(() => A.peering.isMember(B.libp2p.peerId) && A.peering.isMember(D.libp2p.peerId), { message: 'A to count B and D members' })
+    expect(await A.libp2p.peerStore.has(B.libp2p.peerId)).toBe(true)
+
+    vehicles.splice(vehicles.indexOf(B), 1)
+    await stop(B)
+    await waitFor(async () => !(await A.libp2p.peerStore.has(B.libp2p.peerId)), { timeout: 10_000, message: 'A to drop B from its peer store' })
+    expect(A.peering.isMember(B.libp2p.peerId)).toBe(false)
+    // D has been a member longer than both give-up times by now: connected members are kept
+    expect(await A.libp2p.peerStore.has(D.libp2p.peerId)).toBe(true)
+    expect(A.peering.isMember(D.libp2p.peerId)).toBe(true)
+  })
+
+  it('drops a peer it heard of but never met', async () => {
+    const A = await vehicle()
+    const C = await vehicle()
+    const gone = C.libp2p.peerId
+    const addrs = C.libp2p.getMultiaddrs()
+    vehicles.splice(vehicles.indexOf(C), 1)
+    await stop(C)
+
+    // as peer exchange or a discovery would leave it: addresses nobody answers on
+    await A.libp2p.peerStore.merge(gone, { multiaddrs: addrs })
+    expect(await A.libp2p.peerStore.has(gone)).toBe(true)
+    await waitFor(async () => !(await A.libp2p.peerStore.has(gone)), { timeout: 10_000, message: 'A to drop C from its peer store' })
+  })
+})
