@@ -225,6 +225,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     })
     this.metrics = createNodeMetrics({
       events: this,
+      pubsub: parts.libp2p.services.pubsub,
       self: this.peerId.toString(),
       capacity: parts.config.capacity,
       chains: parts.chains,

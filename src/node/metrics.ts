@@ -13,6 +13,8 @@ import type { ReplicaStatus } from './paxos-replica.ts'
 /** What the metrics read from a node when scraped. */
 export interface MetricsSource {
   events: TypedEventEmitter<VGuardNodeEvents>
+  /** gossipsub, whose heartbeats are counted */
+  pubsub: EventTarget
   self: string
   capacity: number
   chains: ChainStore
@@ -111,6 +113,10 @@ export function createNodeMetrics (source: MetricsSource): Registry {
   const tables = new Counter({ name: 'vguard_backup_tables_total', help: 'Backup tables made here or adopted (gossip, redirect, release)', registers: [registry] })
   const released = new Counter({ name: 'vguard_backup_releases_total', help: 'Copies of other vehicles\' chains this node deleted on a verified release', registers: [registry] })
   const rejected = new Counter({ name: 'vguard_peers_rejected_total', help: 'Peers refused, by why', labelNames: ['code'], registers: [registry] })
+  // gossipsub runs one a second: a rate below that is an event loop too busy to keep gossip
+  // moving, and a message stops being offered to newcomers after a count of them (not seconds)
+  const heartbeats = new Counter({ name: 'vguard_gossip_heartbeats_total', help: 'gossipsub heartbeats run (one a second on a node that keeps up)', registers: [registry] })
+  source.pubsub.addEventListener('gossipsub:heartbeat', () => { heartbeats.inc() })
   // every label is pre-set to 0, so a rate() sees the series before its first event
   for (const role of ['own', 'shared']) {
     blocks.inc({ role }, 0)

@@ -56,6 +56,10 @@ describe('http - metrics', () => {
     expect(sample(after, 'vguard_consensus_decided_slot', { role: 'own' })).toBeGreaterThanOrEqual(5)
     // the process's metrics come after the node's
     expect(sample(after, 'process_cpu_user_seconds_total')).toBeGreaterThan(0)
+    // gossipsub's heartbeats are counted as they run
+    const beats = sample(before, 'vguard_gossip_heartbeats_total') ?? Infinity
+    expect(beats).toBeGreaterThanOrEqual(0)
+    await waitFor(async () => (sample(await scrape(urls[0]), 'vguard_gossip_heartbeats_total') ?? 0) > beats, { message: 'a heartbeat counted' })
 
     // each write waits for replication: by now the backup holds all five blocks, and a sent them
     const status = await (await fetch(`${urls[0]}/status`)).json() as StatusBody
