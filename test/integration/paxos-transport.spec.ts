@@ -71,4 +71,36 @@ describe('consensus - paxos transport idle timeout', () => {
     ta.send([heartbeat(++commit)])
     await waitFor(() => received.length === commit, { message: 'a heartbeat on a new stream' })
   })
+  it('keeps no link to a peer it is not connected to: a booth member that drove off leaves nothing behind', async () => {
+    const a = await cluster.create()
+    await a.start()
+    const b = await cluster.create({ bootstrap: [a.multiaddrs[0].toString()] })
+    await b.start()
+    await waitFor(() => fullyConnected([a, b]), { message: 'a and b connected' })
+    const ta = transportOf(a)
+    const tb = transportOf(b)
+    transports.push(ta, tb)
+    await Promise.all([ta.start(), tb.start()])
+    const received: ChainMessage[] = []
+    tb.onMessage = (_from, cm) => { received.push(cm) }
+    const A = a.peerId.toString()
+    const B = b.peerId.toString()
+    const accept = (to: string, slot: number): ChainMessage => ({ chainId: 'c', message: { type: 'accept', from: A, to, ballot: { round: 1, proposer: A }, slot, commit: 0, booth: [A, to], value: { kind: 'noop' } } })
+
+    ta.send([accept(B, 1)])
+    await waitFor(() => received.length === 1, { message: 'b received the accept' })
+    expect(ta.linkCount).toBe(1)
+
+    // b drives off; nothing tells this transport (the node's driver would call forget), and the replica goes on addressing it
+    await cluster.stopNode(b)
+    await waitFor(() => a.libp2p.getConnections(b.peerId).length === 0, { message: 'a noticed b left' })
+    for (let slot = 2; slot < 10; slot++) ta.send([accept(B, slot)])
+    await waitFor(() => ta.linkCount === 0, { message: 'the link to b dropped' })
+
+    // a peer never met: no link either
+    const stranger = (await cluster.create()).peerId.toString()
+    ta.send([accept(stranger, 1)])
+    await waitFor(() => ta.linkCount === 0, { message: 'no link to a stranger' })
+    expect(received).toHaveLength(1)
+  })
 })

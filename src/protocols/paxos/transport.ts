@@ -229,6 +229,11 @@ export class PaxosTransport {
     this.links.delete(peer)
   }
 
+  /** Peers we keep a link to (a stream, a queue, the accepts sent on it): connected ones only, once their queues are written. */
+  get linkCount (): number {
+    return this.links.size
+  }
+
   /** Queues messages for their addressees (fire and forget). */
   send (messages: ChainMessage[]): void {
     if (!this.running) return
@@ -353,6 +358,14 @@ export class PaxosTransport {
   private async write (link: Link): Promise<void> {
     while (this.running && (link.queue.length > 0 || link.needHello)) {
       let stream = this.current(link)
+      if (stream == null && this.c.libp2p.getConnections(peerIdFromString(link.peer)).length === 0) {
+        // nothing to send on, and we never dial for Paxos: drop the link, not only its queue.
+        // Replicas go on addressing a booth member that drove off (forget() ran at its
+        // disconnect, before), and every such vehicle kept a link with its remembered accepts.
+        this.dropQueue(link)
+        if (this.links.get(link.peer) === link) this.links.delete(link.peer)
+        return
+      }
       if (stream == null) {
         try {
           stream = await this.open(link)
