@@ -48,6 +48,12 @@ const DIAL_TIE_BREAK_DELAY = 1_500
 const REJECT_GRACE = 2_000
 
 /**
+ * Peers refused (another network, not allowed) remembered at most, the oldest
+ * forgotten first: one forgotten and met again is identified and refused again.
+ */
+const MAX_DENIED = 4_096
+
+/**
  * How long a discovered peer we never managed to connect to is retried by the
  * reconnect loop. libp2p announces a peer once (when it enters the peer store),
  * and mDNS finding it again with the same addresses changes nothing there, so
@@ -91,6 +97,8 @@ export interface PeeringInit {
   forgetLostAfter?: number
   /** A discovered peer never met within this long (ms) is given up (default DISCOVERED_RETRY_WINDOW). */
   discoveredRetryWindow?: number
+  /** Refused peers remembered at most (default MAX_DENIED). */
+  maxDenied?: number
 }
 
 export class Peering {
@@ -111,6 +119,7 @@ export class Peering {
   private readonly reconnectInterval: number
   private readonly discoveredRetryWindow: number
   private readonly forgetLostAfter: number
+  private readonly maxDenied: number
   private readonly log: Logger
   private timer?: ReturnType<typeof setInterval>
   private readonly pending = new Set<ReturnType<typeof setTimeout>>()
@@ -134,6 +143,7 @@ export class Peering {
     this.forgetLostAfter = init.forgetLostAfter ?? LOST_MEMBER_FORGET_AFTER
     this.lost = new LostMembers(init.reconnectInterval, this.forgetLostAfter)
     this.discoveredRetryWindow = init.discoveredRetryWindow ?? DISCOVERED_RETRY_WINDOW
+    this.maxDenied = init.maxDenied ?? MAX_DENIED
     this.log = init.logger.forComponent('vguard:peering')
     this.exchange = new PeerExchange({
       libp2p: init.libp2p,
@@ -226,6 +236,16 @@ export class Peering {
     if (!this.members.has(id) && !this.discovered.has(id)) this.discovered.set(id, Date.now())
   }
 
+  /** Refuses a peer from now on; the oldest refusal is forgotten past maxDenied. */
+  private deny (id: string): void {
+    this.denied.delete(id)
+    this.denied.add(id)
+    for (const oldest of this.denied) {
+      if (this.denied.size <= this.maxDenied) break
+      this.denied.delete(oldest)
+    }
+  }
+
   /**
    * libp2p starts (and may connect and identify peers) before we listen: a
    * peer identified in that gap would never count as a member. Judge those
@@ -265,6 +285,8 @@ export class Peering {
     this.events?.safeDispatchEvent('peer:discovered', {
       detail: { peerId: id.toString(), addresses: multiaddrs.map(m => m.toString()) }
     })
+    // the gater would refuse the dial; remembering it would only keep it in the peer store
+    if (this.isDenied(id)) return
     this.remember(id)
     this.dialOnce(id)
   }
@@ -311,7 +333,7 @@ export class Peering {
   private readonly onUpdate = (evt: CustomEvent<{ peer: { id: PeerId } }>): void => {
     // a known peer that restarted on a new port shows up here, not as a discovery
     const id = evt.detail.peer.id
-    if (this.libp2p.getConnections(id).length === 0) {
+    if (this.libp2p.getConnections(id).length === 0 && !this.isDenied(id)) {
       this.remember(id)
       this.dialOnce(id)
     }
@@ -328,7 +350,7 @@ export class Peering {
     else if (this.allowed != null && !this.allowed.has(id)) [reason, code] = ['not on the allow list', 'not-allowed']
     if (reason != null) {
       this.log('refusing %p: %s', peerId, reason)
-      this.denied.add(id)
+      this.deny(id)
       this.members.delete(id)
       this.lost.found(id)
       this.discovered.delete(id)
@@ -338,7 +360,7 @@ export class Peering {
       // so it would keep dialling a vehicle of another network blindly
       const timer = setTimeout(() => {
         this.pending.delete(timer)
-        void this.libp2p.hangUp(peerId).catch(() => {})
+        void this.libp2p.hangUp(peerId).catch(() => {}).finally(() => { this.dropFromPeerStore(peerId) })
       }, REJECT_GRACE)
       this.pending.add(timer)
       return

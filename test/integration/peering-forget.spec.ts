@@ -21,23 +21,24 @@ interface Vehicle {
   peering: Peering
 }
 
-describe('peering - vehicles given up on leave the peer store', () => {
+describe('peering - vehicles given up on or refused leave the peer store', () => {
   const vehicles: Vehicle[] = []
   afterEach(async () => {
     for (const v of vehicles.splice(0)) await stop(v)
   })
 
-  async function vehicle (): Promise<Vehicle> {
-    const config = resolveConfig({ dataDir: 'unused', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network: NETWORK })
+  async function vehicle (network = NETWORK, maxDenied?: number): Promise<Vehicle> {
+    const config = resolveConfig({ dataDir: 'unused', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network })
     const libp2p = await buildLibp2p({ config, privateKey: await generateKeyPair('Ed25519'), isDenied: () => false, logger: defaultLogger() })
     const peering = new Peering({
       libp2p,
-      network: NETWORK,
+      network,
       bootstrap: [],
       reconnectInterval: 100,
       logger: defaultLogger(),
       forgetLostAfter: 1_500,
-      discoveredRetryWindow: 1_000
+      discoveredRetryWindow: 1_000,
+      maxDenied
     })
     const v = { libp2p, peering }
     vehicles.push(v)
@@ -81,5 +82,21 @@ describe('peering - vehicles given up on leave the peer store', () => {
     await A.libp2p.peerStore.merge(gone, { multiaddrs: addrs })
     expect(await A.libp2p.peerStore.has(gone)).toBe(true)
     await waitFor(async () => !(await A.libp2p.peerStore.has(gone)), { timeout: 10_000, message: 'A to drop C from its peer store' })
+  })
+  it('drops a refused peer from the peer store, and remembers a bounded number of refusals', async () => {
+    const A = await vehicle(NETWORK, 1)
+    const X = await vehicle(`${NETWORK}-other`)
+    const Y = await vehicle(`${NETWORK}-other`)
+
+    await A.libp2p.dial(X.libp2p.getMultiaddrs()[0])
+    await waitFor(() => A.peering.isDenied(X.libp2p.peerId), { message: 'A to refuse X (another network)' })
+    // hung up on after the grace period, then gone from the peer store
+    await waitFor(async () => A.libp2p.getConnections(X.libp2p.peerId).length === 0 && !(await A.libp2p.peerStore.has(X.libp2p.peerId)), { timeout: 10_000, message: 'A to hang up on X and drop it' })
+
+    await A.libp2p.dial(Y.libp2p.getMultiaddrs()[0])
+    await waitFor(() => A.peering.isDenied(Y.libp2p.peerId), { message: 'A to refuse Y' })
+    // one refusal remembered here: X's is forgotten (met again, it would be refused again)
+    expect(A.peering.isDenied(X.libp2p.peerId)).toBe(false)
+    expect(A.peering.isMember(Y.libp2p.peerId)).toBe(false)
   })
 })
