@@ -33,7 +33,8 @@ describe('consensus - paxos transport idle timeout', () => {
     await cluster.teardown()
   })
 
-  it('closes an inbound stream that brings nothing, keeps one that keeps talking', async () => {
+  /** Two connected nodes, each with a test transport; what b's receives is collected. */
+  async function connectedPair (): Promise<{ a: VGuardNode, b: VGuardNode, ta: PaxosTransport, tb: PaxosTransport, received: ChainMessage[] }> {
     const a = await cluster.create()
     await a.start()
     const b = await cluster.create({ bootstrap: [a.multiaddrs[0].toString()] })
@@ -45,6 +46,11 @@ describe('consensus - paxos transport idle timeout', () => {
     await Promise.all([ta.start(), tb.start()])
     const received: ChainMessage[] = []
     tb.onMessage = (_from, cm) => { received.push(cm) }
+    return { a, b, ta, tb, received }
+  }
+
+  it('closes an inbound stream that brings nothing, keeps one that keeps talking', async () => {
+    const { a, b, ta, tb, received } = await connectedPair()
     const B = b.peerId.toString()
     const heartbeat = (commit: number): ChainMessage => ({ chainId: 'c', message: { type: 'heartbeat', from: a.peerId.toString(), to: B, ballot: { round: 1, proposer: a.peerId.toString() }, commit } })
 
@@ -72,17 +78,7 @@ describe('consensus - paxos transport idle timeout', () => {
     await waitFor(() => received.length === commit, { message: 'a heartbeat on a new stream' })
   })
   it('keeps no link to a peer it is not connected to: a booth member that drove off leaves nothing behind', async () => {
-    const a = await cluster.create()
-    await a.start()
-    const b = await cluster.create({ bootstrap: [a.multiaddrs[0].toString()] })
-    await b.start()
-    await waitFor(() => fullyConnected([a, b]), { message: 'a and b connected' })
-    const ta = transportOf(a)
-    const tb = transportOf(b)
-    transports.push(ta, tb)
-    await Promise.all([ta.start(), tb.start()])
-    const received: ChainMessage[] = []
-    tb.onMessage = (_from, cm) => { received.push(cm) }
+    const { a, b, ta, received } = await connectedPair()
     const A = a.peerId.toString()
     const B = b.peerId.toString()
     const accept = (to: string, slot: number): ChainMessage => ({ chainId: 'c', message: { type: 'accept', from: A, to, ballot: { round: 1, proposer: A }, slot, commit: 0, booth: [A, to], value: { kind: 'noop' } } })
