@@ -144,7 +144,6 @@ export class VGuardDB {
   private readonly self: string
   private readonly topic: string
   private readonly releases: ReleaseQueue
-  private readonly backupsDb: BinarySublevel
   /** Transfers to new backups, noted before they start (see noteTransfer). */
   private readonly transfersDb: BinarySublevel
   /** Notes a previous run left behind, per chain: transfers a crash interrupted. */
@@ -163,7 +162,6 @@ export class VGuardDB {
     this.self = components.libp2p.peerId.toString()
     this.topic = boothsTopic(components.network)
     this.tables = new BackupTableStore(components.database.sublevel('backup-tables'), { self: this.self, kept: components.database.sublevel('backup-tables-kept') })
-    this.backupsDb = components.database.sublevel('backups-held')
     this.transfersDb = components.database.sublevel('transfers-noted')
     const base = { libp2p: components.libp2p, store: components.store, logger: components.logger }
     this.replicate = new ReplicateService({
@@ -173,11 +171,8 @@ export class VGuardDB {
       onOffer: (chainId, epoch) => {
         this.offered.set(chainId, Math.max(epoch, this.offered.get(chainId) ?? 0))
       },
-      onStored: async (chainId, tip) => {
-        // this sync write is what makes the copy durable before DONE is answered
-        await this.backupsDb.put(utf8.encode(chainId), utf8.encode(String(tip.height)), SYNC_WRITE)
-        this.c.onCapacityChange?.()
-      }
+      // the copy is durable already: the server flushed the store before calling this
+      onStored: async () => { this.c.onCapacityChange?.() }
     })
     this.release = new ReleaseService({
       ...base,
@@ -187,7 +182,6 @@ export class VGuardDB {
         // the table adopted with the release refuses older releases from now
         // on; an offer of a newer epoch (a transfer under way) still counts
         if ((this.offered.get(chainId) ?? 0) <= epoch) this.offered.delete(chainId)
-        void this.backupsDb.del(utf8.encode(chainId)).catch(() => {})
         this.c.onCapacityChange?.()
         this.c.events.safeDispatchEvent('backup:released', { detail: { chainId, epoch } })
       }

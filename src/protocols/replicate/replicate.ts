@@ -34,8 +34,8 @@ export interface ReplicateComponents {
    */
   isMember?: (peer: PeerId) => boolean
   /**
-   * Backup side: the copy of `chainId` is complete up to `tip` (and flushed:
-   * the store's flush() ran). Must write durably (sync).
+   * Backup side: the copy of `chainId` is complete up to `tip` and durable
+   * (the store's flush() ran); called before DONE is answered.
    */
   onStored: (chainId: string, tip: ChainTip) => Promise<void>
   /**
