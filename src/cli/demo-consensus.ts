@@ -8,6 +8,8 @@
 import type { NodeProcess } from '../swarm/process.ts'
 import { gpsTransaction } from '../workload/gps.ts'
 import type { VehicleStatus } from './table.ts'
+import { formatColumns } from './columns.ts'
+import type { Column } from './columns.ts'
 
 /** Fixes per round and vehicle, written concurrently (they batch into one block). */
 const FIXES_PER_ROUND = 4
@@ -54,11 +56,18 @@ export async function consensusRound (vehicles: ConsensusVehicle[], round: numbe
 
 const short = (id: string): string => `…${id.slice(-6)}`
 
+const CONSENSUS_COLUMNS: Column[] = [
+  { title: 'consensus' },
+  { title: 'height', align: 'right' },
+  { title: 'booth (its own chain)' },
+  { title: 'shared leader' }
+]
+
 /** Per vehicle: its chain's height and booth; then the shared chain's leader and height. */
 export function renderConsensus (rows: VehicleStatus[]): string[] {
   const names = new Map(rows.map(r => [r.peerId, r.name.replace('vehicle-', 'v')]))
   const name = (id: string): string => names.get(id) ?? short(id)
-  const lines = ['consensus   height  booth (its own chain)        shared leader']
+  const cells: string[][] = []
   let shared: { leader: string | null, height: number } | undefined
   for (const r of rows) {
     const s = r.status
@@ -66,13 +75,14 @@ export function renderConsensus (rows: VehicleStatus[]): string[] {
     const own = s.chains.find(c => c.id === r.peerId)
     const sharedChain = s.chains.find(c => c.id === 'shared')
     if (sharedChain != null && (shared == null || sharedChain.height > shared.height)) shared = { leader: s.shared.leader, height: sharedChain.height }
-    lines.push([
-      r.name.padEnd(10),
-      String(own?.height ?? 0).padStart(6),
-      (own?.booth?.map(name).join(' ') ?? '-').padEnd(28),
+    cells.push([
+      r.name,
+      String(own?.height ?? 0),
+      own?.booth?.map(name).join(' ') ?? '-',
       s.shared.leader != null ? name(s.shared.leader) : '(electing)'
-    ].join('  '))
+    ])
   }
+  const lines = formatColumns(CONSENSUS_COLUMNS, cells)
   if (shared != null) lines.push(`shared chain: height ${shared.height}, leader ${shared.leader != null ? name(shared.leader) : '(electing)'}`)
   return lines
 }

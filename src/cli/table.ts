@@ -4,6 +4,8 @@
  */
 import type { NodeProcess } from '../swarm/process.ts'
 import type { StatusBody } from '../http/status.ts'
+import { formatColumns } from './columns.ts'
+import type { Column, Row } from './columns.ts'
 
 export interface VehicleStatus {
   name: string
@@ -28,32 +30,35 @@ function kib (bytes: number): string {
   return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`
 }
 
+const TABLE_COLUMNS: Column[] = [
+  { title: 'vehicle' },
+  { title: 'peers', align: 'right' },
+  { title: 'height', align: 'right' },
+  { title: 'epoch', align: 'right' },
+  { title: 'backups of its chain' },
+  { title: 'holds copies of' },
+  { title: 'held for others', align: 'right' }
+]
+
 export function renderTable (rows: VehicleStatus[], lines: string[] = []): string {
   const names = new Map(rows.map(r => [r.peerId, r.name]))
   const name = (id: string): string => names.get(id) ?? short(id)
-  const out = [
-    'vehicle     peers  height  epoch  backups of its chain      holds copies of           held for others',
-    '----------  -----  ------  -----  ------------------------  ------------------------  ---------------'
-  ]
-  for (const r of rows) {
-    if (r.status == null) {
-      out.push(`${r.name.padEnd(10)}  (${r.error ?? 'unknown'})`)
-      continue
-    }
+  const cells = rows.map((r): Row => {
+    if (r.status == null) return { first: r.name, note: `(${r.error ?? 'unknown'})` }
     const s = r.status
     const own = s.chains.find(c => c.id === r.peerId)
     const table = own?.backupTable
-    const copies = s.chains.filter(c => c.role === 'backup').map(c => `${name(c.id)}@${c.heldHeight}`).join(' ')
-    out.push([
-      r.name.padEnd(10),
-      String(s.peers.length).padStart(5),
-      String(own?.height ?? 0).padStart(6),
-      String(table?.epoch ?? 0).padStart(5),
-      (table?.active.map(name).join(' ') ?? '').padEnd(24),
-      copies.padEnd(24),
-      kib(s.storage.heldForOthers).padStart(15)
-    ].join('  '))
-  }
+    return [
+      r.name,
+      String(s.peers.length),
+      String(own?.height ?? 0),
+      String(table?.epoch ?? 0),
+      table?.active.map(name).join(' ') ?? '',
+      s.chains.filter(c => c.role === 'backup').map(c => `${name(c.id)}@${c.heldHeight}`).join(' '),
+      kib(s.storage.heldForOthers)
+    ]
+  })
+  const out = formatColumns(TABLE_COLUMNS, cells, { rule: true })
   const live = rows.filter(r => r.status != null)
   const meshed = live.every(r => (r.status?.peers.length ?? 0) >= live.length - 1)
   out.push('', meshed ? `${live.length} vehicles connected to each other` : 'discovering…', ...lines)
