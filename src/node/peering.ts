@@ -53,6 +53,9 @@ const REJECT_GRACE = 2_000
  */
 const MAX_DENIED = 4_096
 
+/** How often peers given up on are dropped from libp2p's peer store (see sweepPeerStore). */
+const PEER_STORE_SWEEP_INTERVAL = 10 * 60_000
+
 /**
  * How long a discovered peer we never managed to connect to is retried by the
  * reconnect loop. libp2p announces a peer once (when it enters the peer store),
@@ -99,6 +102,8 @@ export interface PeeringInit {
   discoveredRetryWindow?: number
   /** Refused peers remembered at most (default MAX_DENIED). */
   maxDenied?: number
+  /** How often peers given up on leave the peer store, in ms (default PEER_STORE_SWEEP_INTERVAL). */
+  peerStoreSweepInterval?: number
 }
 
 export class Peering {
@@ -120,6 +125,9 @@ export class Peering {
   private readonly discoveredRetryWindow: number
   private readonly forgetLostAfter: number
   private readonly maxDenied: number
+  private readonly peerStoreSweepInterval: number
+  private peerStoreSweptAt = 0
+  private sweeping?: Promise<void>
   private readonly log: Logger
   private timer?: ReturnType<typeof setInterval>
   private readonly pending = new Set<ReturnType<typeof setTimeout>>()
@@ -144,6 +152,7 @@ export class Peering {
     this.lost = new LostMembers(init.reconnectInterval, this.forgetLostAfter)
     this.discoveredRetryWindow = init.discoveredRetryWindow ?? DISCOVERED_RETRY_WINDOW
     this.maxDenied = init.maxDenied ?? MAX_DENIED
+    this.peerStoreSweepInterval = init.peerStoreSweepInterval ?? PEER_STORE_SWEEP_INTERVAL
     this.log = init.logger.forComponent('vguard:peering')
     this.exchange = new PeerExchange({
       libp2p: init.libp2p,
@@ -200,6 +209,7 @@ export class Peering {
 
   start (): void {
     this.running = true
+    this.peerStoreSweptAt = Date.now()
     const { libp2p } = this
     libp2p.addEventListener('peer:discovery', this.onDiscovery)
     libp2p.addEventListener('peer:update', this.onUpdate)
@@ -360,7 +370,7 @@ export class Peering {
       // so it would keep dialling a vehicle of another network blindly
       const timer = setTimeout(() => {
         this.pending.delete(timer)
-        void this.libp2p.hangUp(peerId).catch(() => {}).finally(() => { this.dropFromPeerStore(peerId) })
+        void this.libp2p.hangUp(peerId).catch(() => {})
       }, REJECT_GRACE)
       this.pending.add(timer)
       return
@@ -430,14 +440,29 @@ export class Peering {
   }
 
   /**
-   * A vehicle that passed by stays in libp2p's peer store (addresses, keep-alive
-   * tag, identify data) until something lists the store after six hours, which
-   * nothing here does: a node meeting thousands a week would keep them all.
-   * Discovery or peer exchange adds it again if it comes back.
+   * Drops from libp2p's peer store the peers we gave up on: neither connected,
+   * nor a member (a lost one is still redialled), nor a discovery still being
+   * retried. libp2p expires a peer only when something lists the store six
+   * hours after it was last updated, which nothing here does: a node meeting
+   * thousands of vehicles a week kept them all (addresses, identify data, our
+   * keep-alive tag). Discovery or peer exchange adds one back if it returns.
+   * Not at once when given up: while a peer stays in the store, mDNS finding
+   * it again at the same addresses is no news and starts no new dials.
    */
-  private dropFromPeerStore (peerId: PeerId): void {
-    this.libp2p.peerStore.delete(peerId)
-      .catch((err: Error) => { this.log('could not drop %p from the peer store: %s', peerId, err.message) })
+  private async sweepPeerStore (): Promise<void> {
+    let dropped = 0
+    try {
+      for (const peer of await this.libp2p.peerStore.all()) {
+        if (!this.running) break
+        const id = peer.id.toString()
+        if (this.members.has(id) || this.discovered.has(id) || this.libp2p.getConnections(peer.id).length > 0) continue
+        await this.libp2p.peerStore.delete(peer.id)
+        dropped++
+      }
+    } catch (err) {
+      this.log('could not sweep the peer store: %s', (err as Error).message)
+    }
+    if (dropped > 0) this.log('dropped %d peers given up on from the peer store', dropped)
   }
 
   private dialBootstrap (): void {
@@ -459,6 +484,10 @@ export class Peering {
   private readonly maintain = (): void => {
     this.dialBootstrap()
     const now = Date.now()
+    if (this.sweeping == null && now - this.peerStoreSweptAt >= this.peerStoreSweepInterval) {
+      this.peerStoreSweptAt = now
+      this.sweeping = this.sweepPeerStore().finally(() => { this.sweeping = undefined })
+    }
     this.identifyUnjudged(now)
     for (const id of this.members) {
       const peerId = peerIdFromString(id)
@@ -472,14 +501,11 @@ export class Peering {
         this.log('forgetting %s: unreachable for %d s', id, Math.round(this.forgetLostAfter / 1000))
         this.members.delete(id)
         this.capacities.delete(id)
-        this.dropFromPeerStore(peerId)
       }
     }
     for (const [id, since] of this.discovered) {
       if (now - since > this.discoveredRetryWindow) {
         this.discovered.delete(id)
-        const peerId = peerIdFromString(id)
-        if (this.libp2p.getConnections(peerId).length === 0) this.dropFromPeerStore(peerId)
         continue
       }
       if (now - since < DISCOVERED_RETRY_AFTER) continue

@@ -1,9 +1,10 @@
 /**
  * A vehicle that passed by leaves no trace in libp2p's peer store once the
- * peering gives up on it. libp2p expires a peer only when something lists the
- * store six hours later, so a node meeting thousands of vehicles a week kept
- * every one of them. Real libp2p nodes on loopback, the peering as the node
- * builds it, with its give-up times shortened.
+ * peering gives up on it (the next sweep drops it). libp2p expires a peer only
+ * when something lists the store six hours later, so a node meeting thousands
+ * of vehicles a week kept every one of them. Real libp2p nodes on loopback,
+ * the peering as the node builds it, with its give-up times and sweep interval
+ * shortened.
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -38,6 +39,7 @@ describe('peering - vehicles given up on or refused leave the peer store', () =>
       logger: defaultLogger(),
       forgetLostAfter: 1_500,
       discoveredRetryWindow: 1_000,
+      peerStoreSweepInterval: 300,
       maxDenied
     })
     const v = { libp2p, peering }
@@ -79,9 +81,12 @@ describe('peering - vehicles given up on or refused leave the peer store', () =>
     await stop(C)
 
     // as peer exchange or a discovery would leave it: addresses nobody answers on
+    const heard = Date.now()
     await A.libp2p.peerStore.merge(gone, { multiaddrs: addrs })
     expect(await A.libp2p.peerStore.has(gone)).toBe(true)
     await waitFor(async () => !(await A.libp2p.peerStore.has(gone)), { timeout: 10_000, message: 'A to drop C from its peer store' })
+    // sweeps ran every 300 ms meanwhile: a discovery still being retried (1 s here) is kept
+    expect(Date.now() - heard).toBeGreaterThanOrEqual(1_000)
   })
   it('drops a refused peer from the peer store, and remembers a bounded number of refusals', async () => {
     const A = await vehicle(NETWORK, 1)
