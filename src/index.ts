@@ -18,6 +18,7 @@
  * ```
  */
 export { createVGuardNode, ConfigError, DataDirInUseError } from './node/index.ts'
+export { VERSION } from './node/version.ts'
 export type { VGuardNode, VGuardNodeOptions, VGuardNodeConfig, VGuardNodeEvents, ConnectedPeer } from './node/index.ts'
 export type {
   PeerDetail, PeerInfoDetail, PeerRejectedDetail, PeerRejectedCode, ChainCommittedDetail, WriteSettledDetail,

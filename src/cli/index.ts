@@ -15,6 +15,7 @@ import { collectMultiaddrs, parseBoolean, parseBytes, parseHostPort, parseIntege
 import type { HostPort } from './options.ts'
 import { runStart } from './start.ts'
 import { runDemo } from './demo.ts'
+import { VERSION } from '../node/version.ts'
 
 export const EXIT_USAGE = 2
 
@@ -56,6 +57,7 @@ interface StartFlags {
 function buildProgram (out: (line: string) => void, err: (line: string) => void): Command {
   const program = new Command('vguard-node')
     .description('VGuardDB storage node for the V-Guard vehicular blockchain')
+    .version(VERSION, '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => { out(s.trimEnd()) }, writeErr: (s) => { err(s.trimEnd()) } })
     .showHelpAfterError(false)

@@ -16,8 +16,9 @@ import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { VGuardNodeConfig } from './config.ts'
+import { VERSION } from './version.ts'
 
-export const AGENT_PREFIX = 'vguard-node/0.1.0'
+export const AGENT_PREFIX = `vguard-node/${VERSION}`
 
 // a type alias, not an interface: libp2p's ServiceMap needs an index signature
 export type VGuardServices = {

@@ -6,7 +6,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BIN_PATH, spawnNode } from '../../src/swarm/process.ts'
@@ -57,6 +57,15 @@ describe('vguard-node CLI', () => {
         'VGUARD_NO_MDNS', 'VGUARD_MDNS_INTERVAL', 'VGUARD_K_BACKUPS', 'VGUARD_BOOTH_SIZE', 'VGUARD_CAPACITY',
         'VGUARD_MEMBER_CHAINS', 'VGUARD_MEMBER_IDLE']) {
         expect(help.stdout).toContain(env)
+      }
+    })
+
+    it('--version prints package.json\'s version alone and exits 0', async () => {
+      const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+      for (const flag of ['--version', '-V']) {
+        const res = await runCli([flag])
+        expect(res.code, flag).toBe(0)
+        expect(res.stdout.trim(), flag).toBe(version)
       }
     })
 
