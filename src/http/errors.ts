@@ -14,6 +14,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   ChainNotFoundError: 404,
   KeyNotFoundError: 404,
   PayloadTooLargeError: 413,
+  UnsupportedMediaTypeError: 415,
   // a Host other than loopback on a loopback-only API (DNS rebinding: src/http/host-check.ts)
   MisdirectedRequestError: 421,
   NoQuorumError: 503,
@@ -81,9 +82,24 @@ export function statusOf (err: Error & { statusCode?: number }): number {
   return 500
 }
 
+/**
+ * fastify's refusals of a body, under the names our own errors use (clients
+ * match on `error`; a framework's internal code would change with it).
+ */
+const FRAMEWORK_ERROR_NAMES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'InvalidRequestError',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'InvalidRequestError',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'InvalidRequestError',
+  FST_ERR_VALIDATION: 'InvalidRequestError',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PayloadTooLargeError',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UnsupportedMediaTypeError'
+}
+
 export function errorHandler (err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
-  const status = statusOf(err)
-  const name = err.name === 'FastifyError' || err.name === 'Error' ? (err.code ?? err.name) : err.name
+  const name = err.name === 'FastifyError' || err.name === 'Error'
+    ? (FRAMEWORK_ERROR_NAMES[err.code] ?? err.code ?? err.name)
+    : err.name
+  const status = STATUS_BY_NAME[name] ?? statusOf(err)
   // errors may carry structured details (whom a read tried, the path it took)
   const extra = err as FastifyError & { details?: Record<string, unknown>, tried?: unknown[] }
   void reply.status(status).send({ error: name, message: err.message, ...(extra.tried != null ? { tried: extra.tried } : {}), ...(extra.details ?? {}) })

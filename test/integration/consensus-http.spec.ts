@@ -166,7 +166,7 @@ describe('http - consensus routes', () => {
       ['/chains/not-a-peer/kv/k', { method: 'PUT', body: 'x' }, 400, 'InvalidRequestError'],
       [`/chains/${A}/kv/${'k'.repeat(2_000)}`, { method: 'PUT', body: 'x' }, 400, 'InvalidTransactionError'],
       [`/chains/${A}/kv/k?consistency=eventual`, { method: 'GET' }, 400, 'InvalidRequestError'],
-      [`/chains/${A}/kv/big`, { method: 'PUT', body: new Uint8Array(5 * 1024 * 1024) }, 413, 'FST_ERR_CTP_BODY_TOO_LARGE'],
+      [`/chains/${A}/kv/big`, { method: 'PUT', body: new Uint8Array(5 * 1024 * 1024) }, 413, 'PayloadTooLargeError'],
       // reads check the chain id and key like writes do, before asking any peer
       ...['leader', 'quorum'].flatMap((consistency): Array<[string, RequestInit, number, string]> => [
         [`/chains/notapeer/kv/a?consistency=${consistency}`, { method: 'GET' }, 400, 'InvalidRequestError'],

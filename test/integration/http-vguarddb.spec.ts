@@ -33,8 +33,15 @@ describe('http - vguarddb routes', () => {
     for (const body of bad) {
       const res = await post(body, typeof body === 'string')
       expect(res.status, JSON.stringify(body)).toBe(400)
-      expect(typeof (await res.json() as { error: string }).error).toBe('string')
+      // named like every error of ours, whether a route or the framework refused it
+      expect((await res.json() as { error: string }).error, JSON.stringify(body)).toMatch(/^Invalid[A-Za-z]*Error$/)
     }
+    const plain = await fetch(`${api.url}/booth/end`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<participants/>' })
+    expect(plain.status).toBe(415)
+    expect(await plain.json()).toMatchObject({ error: 'UnsupportedMediaTypeError' })
+    const empty = await post('', true)
+    expect(empty.status).toBe(400)
+    expect(await empty.json()).toMatchObject({ error: 'InvalidRequestError' })
     expect((await a.chains.tip(a.peerId.toString())).height).toBe(0)
 
     const ok = await post({ participants: [b.peerId.toString()], transactions: [{ key: 'gps/1', value: '-27.7,-51.1' }, { key: 'bin', value: Buffer.from([0xff, 0x00]).toString('base64'), encoding: 'base64' }] })
