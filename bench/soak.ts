@@ -10,8 +10,9 @@
  * It fails (exit 1) on what should never happen: an acknowledged write that
  * cannot be read while a live vehicle holds its chain, two holders with
  * different blocks at one height, a vehicle that exits on its own or not
- * cleanly. A chain whose vehicle and every backup left is reported, not a
- * failure: with k backups, k + 1 departures lose it by design.
+ * cleanly, or one that printed a Node warning (a listener leak, say). A chain
+ * whose vehicle and every backup left is reported, not a failure: with k
+ * backups, k + 1 departures lose it by design.
  *
  * Not a test and not a benchmark: it runs minutes, and what it finds becomes a
  * test. Everything stays on 127.0.0.1 (no mDNS).
@@ -52,6 +53,8 @@ if (![DURATION_MS, VEHICLES, CHURN_MS].every(n => Number.isFinite(n) && n > 0) |
 }
 const NETWORK = `soak-${process.pid}`
 const SAMPLE = { first: 20, last: 40 }
+/** How Node prints a process warning (MaxListenersExceededWarning, DeprecationWarning, …). */
+const NODE_WARNING = /^\(node:\d+\) (\[\w+\] )?\w*Warning\b/
 
 const started = Date.now()
 const log = (...parts: unknown[]): void => { console.log(`${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s`, ...parts) }
@@ -93,6 +96,9 @@ async function start (v: Vehicle): Promise<void> {
   void proc.exited.then((code) => {
     v.alive = false
     if (!v.stopping && !run.over) failures.push(`${v.name} exited on its own (${String(code)}): ${proc.output.slice(-3).join(' | ')}`)
+    // a listener leak, a promise rejection nobody handled, a deprecated call: each a bug to find
+    const warnings = proc.output.filter(line => NODE_WARNING.test(line))
+    if (warnings.length > 0) failures.push(`${v.name} printed ${warnings.length} Node warning(s), the first: ${warnings[0]}`)
   })
 }
 
