@@ -148,21 +148,29 @@ async function diskBytes (dir: string): Promise<number> {
   return total
 }
 
-async function processFigures (pid: number | undefined): Promise<string> {
-  if (pid == null) return '?'
+async function processFigures (proc: NodeProcess | undefined): Promise<string> {
+  const pid = proc?.child.pid
+  if (proc == null || pid == null) return '?'
   try {
     const rss = /VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1]
     const fds = (await readdir(`/proc/${pid}/fd`)).length
-    return `${Math.round(Number(rss) / 1024)} MiB, ${fds} fds`
+    return `${Math.round(Number(rss) / 1024)} MiB (heap ${await heapUsed(proc)}), ${fds} fds`
   } catch {
     return '?'
   }
 }
 
+/** The JS heap in use (prom-client's default metric): RSS alone cannot tell a leak from a heap V8 has not shrunk yet. */
+async function heapUsed (proc: NodeProcess): Promise<string> {
+  const res = await request(`${proc.httpUrl}/metrics`, {}, 5_000).catch(() => undefined)
+  const bytes = typeof res?.body === 'string' ? /^nodejs_heap_size_used_bytes (\d+)/m.exec(res.body)?.[1] : undefined
+  return bytes == null ? '?' : `${Math.round(Number(bytes) / 2 ** 20)} MiB`
+}
+
 async function monitor (): Promise<void> {
   while (!run.over) {
     await sleep(15_000)
-    const rows = await Promise.all(vehicles.filter(v => v.alive).map(async v => `${v.name} ${await processFigures(v.proc?.child.pid)}, ${(await diskBytes(v.dir) / 2 ** 20).toFixed(1)} MiB on disk`))
+    const rows = await Promise.all(vehicles.filter(v => v.alive).map(async v => `${v.name} ${await processFigures(v.proc)}, ${(await diskBytes(v.dir) / 2 ** 20).toFixed(1)} MiB on disk`))
     log(`writes ok ${counts.ok}, failed ${counts.failed}; shared ok ${counts.sharedOk}, failed ${counts.sharedFailed}`)
     for (const row of rows) log(`  ${row}`)
   }
@@ -172,6 +180,10 @@ async function churn (): Promise<number> {
   let round = 0
   let slowestStop = 0
   while (Date.now() - started < DURATION_MS) {
+    // a churn period longer than what is left ends the run on time (--churn
+    // beyond --duration: a swarm without churn, to measure its steady pace)
+    const left = DURATION_MS - (Date.now() - started)
+    if (left < CHURN_MS) { await sleep(left); break }
     await sleep(CHURN_MS)
     const live = vehicles.filter(v => v.alive)
     const v = live[Math.floor(Math.random() * live.length)]
