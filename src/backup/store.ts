@@ -39,6 +39,16 @@ export interface BackupTableStoreInit {
 export interface AdoptOptions {
   /** Keep this chain's table for good (a release from its owner: we hold its forward pointer). */
   keep?: boolean
+  /**
+   * Write the table with sync before resolving (the default): the caller acts
+   * on it (signs the next epoch after it, deletes a copy because of it, counts
+   * on it to claim a copy). A table heard by gossip or seen in a read's answer
+   * passes false: every node hears every commit's table, and an fsync for each
+   * would queue behind it the writes that matter (Paxos state, blocks). Lost in
+   * a crash, it leaves the older table we held, which readers treat like any
+   * table that is not the newest; a later durable adopt writes it with sync.
+   */
+  durable?: boolean
 }
 
 export class BackupTableStore {
@@ -50,6 +60,8 @@ export class BackupTableStore {
   private readonly kept = new Set<string>()
   /** Chain ids held as hints, the one adopted longest ago first. */
   private readonly hints = new Set<string>()
+  /** Chain ids whose table in the cache was written without sync (a crash may take it back). */
+  private readonly volatile = new Set<string>()
   /** Serializes adopt() so two tables racing for one chain cannot both win. */
   private queue: Promise<unknown> = Promise.resolve()
 
@@ -94,17 +106,22 @@ export class BackupTableStore {
    * @throws InvalidBackupTableError if the table is malformed or forged
    */
   async adopt (signed: Uint8Array, expectedChainId?: string, options: AdoptOptions = {}): Promise<{ table: VerifiedTable, adopted: boolean }> {
+    const durable = options.durable !== false
     // the table we already hold, byte for byte (every answer of a holder carries it): nothing to verify
     const held = expectedChainId != null ? this.cache.get(expectedChainId) : undefined
-    if (held != null && options.keep !== true && bytesEqual(held.signed, signed)) return { table: held, adopted: false }
+    if (held != null && options.keep !== true && !(durable && this.volatile.has(expectedChainId as string)) && bytesEqual(held.signed, signed)) return { table: held, adopted: false }
     const verified = await verifyTable(signed, expectedChainId)
     const run = this.queue.then(async () => {
       const chainId = verified.table.chainId
       const current = this.cache.get(chainId)
       if (options.keep === true || (isNewer(verified.table, current?.table) && this.keeps(verified))) await this.markKept(chainId)
-      if (!isNewer(verified.table, current?.table)) return { table: current ?? verified, adopted: false }
-      // sync: a table we adopted may be the only forward pointer to a released chain
-      await this.db.put(utf8.encode(chainId), verified.signed, SYNC_WRITE)
+      if (!isNewer(verified.table, current?.table)) {
+        // what we hold came as a hint: the caller counts on it now
+        if (durable && current != null && this.volatile.has(chainId)) await this.write(chainId, current.signed, true)
+        return { table: current ?? verified, adopted: false }
+      }
+      // sync unless a hint: a table we adopted may be the only forward pointer to a released chain
+      await this.write(chainId, verified.signed, durable)
       this.cache.set(chainId, verified)
       if (!this.kept.has(chainId)) {
         // newest adopted last: a chain whose epochs move stays
@@ -116,6 +133,12 @@ export class BackupTableStore {
     })
     this.queue = run.catch(() => {})
     return await run
+  }
+
+  private async write (chainId: string, signed: Uint8Array, durable: boolean): Promise<void> {
+    await this.db.put(utf8.encode(chainId), signed, durable ? SYNC_WRITE : {})
+    if (durable) this.volatile.delete(chainId)
+    else this.volatile.add(chainId)
   }
 
   private keeps (verified: VerifiedTable): boolean {
@@ -138,6 +161,7 @@ export class BackupTableStore {
       const oldest = this.hints.values().next().value as string
       this.hints.delete(oldest)
       this.cache.delete(oldest)
+      this.volatile.delete(oldest)
       // not synced: a hint that comes back after a crash is forgotten again at open
       await this.db.del(utf8.encode(oldest))
     }

@@ -41,6 +41,8 @@ export const BOOTHS_TOPIC_VERSION = 1
 /** A round gives up on one backup after this long and tries the next candidate. */
 const REPLICATE_TIMEOUT = 5 * 60_000
 const MAX_PARTICIPANTS = 64
+/** Tables from gossip and from reads' answers: adopted without an fsync (see AdoptOptions.durable). */
+const HINT = { durable: false }
 
 export function boothsTopic (network: string): string {
   return `vguard/${network}/booths/${BOOTHS_TOPIC_VERSION}`
@@ -458,7 +460,7 @@ export class VGuardDB {
     } catch {
       return
     }
-    this.tables.adopt(result.table, result.chainId)
+    this.tables.adopt(result.table, result.chainId, HINT)
       .then(({ adopted, table }) => {
         if (adopted) this.c.events.safeDispatchEvent('backup:table', { detail: { chainId: table.table.chainId, epoch: table.table.epoch, active: table.table.active, obsolete: table.table.obsolete, height: table.table.height } })
       })
@@ -499,7 +501,7 @@ export class VGuardDB {
         self: this.self,
         proposer: request.chainId === 'shared' ? undefined : request.chainId,
         via: options.via,
-        tables: this.tables,
+        tables: { get: (id) => this.tables.get(id), adopt: async (signed, id) => await this.tables.adopt(signed, id, HINT) },
         ask: async (peer, req) => await this.read.ask(peerIdFromString(peer), req, options),
         lookup: async (asked) => await this.lookupTable(request.chainId, asked, options)
       })
@@ -534,7 +536,7 @@ export class VGuardDB {
       peers: this.c.members?.() ?? [],
       exclude: new Set([...exclude, chainId, this.self]),
       ask: async (peer, req) => await this.read.ask(peer, req, options),
-      adopt: async (signed, id) => await this.tables.adopt(signed, id),
+      adopt: async (signed, id) => await this.tables.adopt(signed, id, HINT),
       random: this.c.random ?? Math.random
     })
   }

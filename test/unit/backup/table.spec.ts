@@ -72,6 +72,44 @@ describe('backup - store', () => {
     expect(reopened.get(a.id)?.table.epoch).toBe(2)
   })
 
+  it('writes a table heard as a hint without sync, and with sync once a caller counts on it', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-tables-'))
+    db = await openDatabase(dir)
+    const a = await identity()
+    // the real sublevel, with each put's sync option noted on the way through
+    const syncs: boolean[] = []
+    const sublevel = db.sublevel('backup-tables')
+    const recording = new Proxy(sublevel, {
+      get (target, prop) {
+        const real: unknown = Reflect.get(target, prop, target)
+        if (prop !== 'put') return typeof real === 'function' ? real.bind(target) : real
+        return async (key: Uint8Array, value: Uint8Array, options: { sync?: boolean } = {}) => {
+          syncs.push(options.sync === true)
+          await target.put(key, value, options as Record<string, unknown>)
+        }
+      }
+    })
+    const store = new BackupTableStore(recording)
+    await store.open()
+    await store.adopt(await table(a, 2), a.id, { durable: false })
+    expect(syncs).toEqual([false])
+    // the same table, now from a caller that acts on it: written again, with sync
+    expect((await store.adopt(await table(a, 2), a.id)).adopted).toBe(false)
+    expect(syncs).toEqual([false, true])
+    // durable already: nothing to write
+    await store.adopt(await table(a, 2), a.id)
+    expect(syncs).toEqual([false, true])
+    await store.adopt(await table(a, 3), a.id)
+    await store.adopt(await table(a, 4), a.id, { durable: false })
+    await store.adopt(await table(a, 4), a.id, { keep: true })
+    expect(syncs).toEqual([false, true, true, false, true])
+    await db.close()
+    db = await openDatabase(dir)
+    const reopened = new BackupTableStore(db.sublevel('backup-tables'))
+    await reopened.open()
+    expect(reopened.get(a.id)?.table.epoch).toBe(4)
+  })
+
   /** A table of `owner`'s chain naming `active` and `obsolete`. */
   async function named (owner: { key: PrivateKey, id: string }, epoch: number, active: string[], obsolete: string[] = []): Promise<Uint8Array> {
     return (await signTable(owner.key, owner.id, { chainId: owner.id, epoch, active, obsolete, height: epoch, tipHash: new Uint8Array(32), timestamp: 1 })).signed
