@@ -47,6 +47,8 @@ export interface AdoptOptions {
    * would queue behind it the writes that matter (Paxos state, blocks). Lost in
    * a crash, it leaves the older table we held, which readers treat like any
    * table that is not the newest; a later durable adopt writes it with sync.
+   * A table that names this node is written with sync whatever this says: it
+   * is what claims our copy (else retention takes it for temporary).
    */
   durable?: boolean
 }
@@ -120,8 +122,9 @@ export class BackupTableStore {
         if (durable && current != null && this.volatile.has(chainId)) await this.write(chainId, current.signed, true)
         return { table: current ?? verified, adopted: false }
       }
-      // sync unless a hint: a table we adopted may be the only forward pointer to a released chain
-      await this.write(chainId, verified.signed, durable)
+      // sync unless a hint about others: a table we adopted may be the only
+      // forward pointer to a released chain, or what claims our copy
+      await this.write(chainId, verified.signed, durable || this.namesSelf(verified))
       this.cache.set(chainId, verified)
       if (!this.kept.has(chainId)) {
         // newest adopted last: a chain whose epochs move stays
@@ -142,8 +145,12 @@ export class BackupTableStore {
   }
 
   private keeps (verified: VerifiedTable): boolean {
+    return this.kept.has(verified.table.chainId) || this.namesSelf(verified)
+  }
+
+  /** Our own chain's table, or one naming us as an active or obsolete backup. */
+  private namesSelf (verified: VerifiedTable): boolean {
     const { chainId, active, obsolete } = verified.table
-    if (this.kept.has(chainId)) return true
     if (this.self == null) return false
     return chainId === this.self || active.includes(this.self) || obsolete.includes(this.self)
   }

@@ -7,7 +7,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { signTable, verifyTable, BackupTableStore, InvalidBackupTableError, SignedBackupTable, BackupTable, rankBackupCandidates } from '../../../src/backup/index.ts'
 import { openDatabase } from '../../../src/storage/database.ts'
-import type { NodeDatabase } from '../../../src/storage/database.ts'
+import type { BinarySublevel, NodeDatabase } from '../../../src/storage/database.ts'
 
 async function identity (): Promise<{ key: PrivateKey, id: string }> {
   const key = await generateKeyPair('Ed25519')
@@ -44,6 +44,20 @@ describe('backup - table', () => {
   })
 })
 
+/** The real sublevel, with each put's sync option noted in `syncs` on the way through. */
+function recordingSyncs (sublevel: BinarySublevel, syncs: boolean[]): BinarySublevel {
+  return new Proxy(sublevel, {
+    get (target, prop) {
+      const real: unknown = Reflect.get(target, prop, target)
+      if (prop !== 'put') return typeof real === 'function' ? real.bind(target) : real
+      return async (key: Uint8Array, value: Uint8Array, options: { sync?: boolean } = {}) => {
+        syncs.push(options.sync === true)
+        await target.put(key, value, options as Record<string, unknown>)
+      }
+    }
+  })
+}
+
 describe('backup - store', () => {
   let dir: string
   let db: NodeDatabase | undefined
@@ -76,20 +90,8 @@ describe('backup - store', () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-tables-'))
     db = await openDatabase(dir)
     const a = await identity()
-    // the real sublevel, with each put's sync option noted on the way through
     const syncs: boolean[] = []
-    const sublevel = db.sublevel('backup-tables')
-    const recording = new Proxy(sublevel, {
-      get (target, prop) {
-        const real: unknown = Reflect.get(target, prop, target)
-        if (prop !== 'put') return typeof real === 'function' ? real.bind(target) : real
-        return async (key: Uint8Array, value: Uint8Array, options: { sync?: boolean } = {}) => {
-          syncs.push(options.sync === true)
-          await target.put(key, value, options as Record<string, unknown>)
-        }
-      }
-    })
-    const store = new BackupTableStore(recording)
+    const store = new BackupTableStore(recordingSyncs(db.sublevel('backup-tables'), syncs))
     await store.open()
     await store.adopt(await table(a, 2), a.id, { durable: false })
     expect(syncs).toEqual([false])
@@ -108,6 +110,19 @@ describe('backup - store', () => {
     const reopened = new BackupTableStore(db.sublevel('backup-tables'))
     await reopened.open()
     expect(reopened.get(a.id)?.table.epoch).toBe(4)
+  })
+
+  it('writes with sync a table heard as a hint that names this node: it claims our copy', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-tables-'))
+    db = await openDatabase(dir)
+    const [a, self] = [await identity(), await identity()]
+    const syncs: boolean[] = []
+    const store = new BackupTableStore(recordingSyncs(db.sublevel('backup-tables'), syncs), { self: self.id })
+    await store.open()
+    await store.adopt(await named(a, 1, ['b', 'c']), a.id, { durable: false })
+    await store.adopt(await named(a, 2, [self.id, 'c']), a.id, { durable: false })
+    await store.adopt(await named(a, 3, ['b', 'c'], [self.id]), a.id, { durable: false })
+    expect(syncs).toEqual([false, true, true])
   })
 
   /** A table of `owner`'s chain naming `active` and `obsolete`. */
