@@ -241,8 +241,8 @@ describe('vguarddb - releases survive restarts', () => {
     // E comes back with its stale copy; the retried release reaches it
     const E2 = await cluster.create({ kBackups: 2, dataDir: eDir, bootstrap: [B.multiaddrs[0].toString()] })
     await E2.start()
-    await waitFor(async () => (await E2.chains.info(chainId)) == null, { timeout: 60_000, message: 'E released its copy' })
-    await waitFor(() => A2.vguarddb.pendingReleases().length === 0, { timeout: 60_000, message: 'release acknowledged' })
+    await waitFor(async () => (await E2.chains.info(chainId)) == null, { timeout: 25_000, message: 'E released its copy' })
+    await waitFor(() => A2.vguarddb.pendingReleases().length === 0, { timeout: 25_000, message: 'release acknowledged' })
     expect(E2.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
   })
 })
