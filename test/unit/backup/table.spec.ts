@@ -66,6 +66,15 @@ describe('backup - store', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
+  /** Closes the database and loads the table store again from disk. */
+  async function reopenStore (): Promise<BackupTableStore> {
+    await db?.close()
+    db = await openDatabase(dir)
+    const store = new BackupTableStore(db.sublevel('backup-tables'))
+    await store.open()
+    return store
+  }
+
   it('keeps only strictly newer epochs, persisted across reopen', async () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-tables-'))
     db = await openDatabase(dir)
@@ -79,11 +88,7 @@ describe('backup - store', () => {
     expect(stale.table.table.epoch).toBe(2)
     await expect(store.adopt(Uint8Array.from([9, 9]))).rejects.toThrow(InvalidBackupTableError)
     expect(store.get(a.id)?.table.epoch).toBe(2)
-    await db.close()
-    db = await openDatabase(dir)
-    const reopened = new BackupTableStore(db.sublevel('backup-tables'))
-    await reopened.open()
-    expect(reopened.get(a.id)?.table.epoch).toBe(2)
+    expect((await reopenStore()).get(a.id)?.table.epoch).toBe(2)
   })
 
   it('writes a table heard as a hint without sync, and with sync once a caller counts on it', async () => {
@@ -105,11 +110,7 @@ describe('backup - store', () => {
     await store.adopt(await table(a, 4), a.id, { durable: false })
     await store.adopt(await table(a, 4), a.id, { keep: true })
     expect(syncs).toEqual([false, true, true, false, true])
-    await db.close()
-    db = await openDatabase(dir)
-    const reopened = new BackupTableStore(db.sublevel('backup-tables'))
-    await reopened.open()
-    expect(reopened.get(a.id)?.table.epoch).toBe(4)
+    expect((await reopenStore()).get(a.id)?.table.epoch).toBe(4)
   })
 
   it('writes with sync a table heard as a hint that names this node: it claims our copy', async () => {
