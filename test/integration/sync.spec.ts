@@ -132,6 +132,49 @@ describe('sync - reconcile over libp2p', () => {
     await sameChain(a.chains, zombie.chains)
   })
 
+  /** A holds 20 blocks of CHAIN; B, connected, holds the first 10 (a copy it keeps). */
+  async function copyBehind (): Promise<{ a: VGuardNode, b: VGuardNode }> {
+    const a = await cluster.create()
+    await a.start()
+    const chain = blocksAfter(emptyTip(CHAIN), 20)
+    await a.chains.appendMany(chain)
+    const b = await cluster.create({ bootstrap: [addr(a)] })
+    await b.start()
+    await waitFor(() => fullyConnected([a, b]), { message: 'a and b connected' })
+    await b.chains.appendMany(chain.slice(0, 10))
+    return { a, b }
+  }
+
+  // A release (release-and-forward) deletes a copy while a zombie's reconcile
+  // of it may be under way: seen in CI, the fetch began from the emptied chain
+  // and brought the whole copy back, so the backup held the data it was told
+  // to drop and answered readers with it.
+  it('a copy released after a reconcile read the peers\' tips is not fetched back from nothing', async () => {
+    const { a, b } = await copyBehind()
+    const tip = b.sync.tip.bind(b.sync)
+    vi.spyOn(b.sync, 'tip').mockImplementation(async (peer, chainId, options) => {
+      if (chainId === CHAIN) await b.chains.deleteChain(CHAIN)
+      return await tip(peer, chainId, options)
+    })
+    const [result] = await b.sync.reconcile(undefined, { peers: [a.peerId] })
+    expect(result).toMatchObject({ before: 10, after: 0, sources: [], dropped: [] })
+    expect(await b.chains.info(CHAIN)).toBeUndefined()
+  })
+
+  it('a copy released during a reconcile\'s fetch stops it: nothing more is stored, and the peer is not blamed', async () => {
+    const { a, b } = await copyBehind()
+    const appendMany = b.chains.appendMany.bind(b.chains)
+    let appends = 0
+    vi.spyOn(b.chains, 'appendMany').mockImplementation(async (blocks, options) => {
+      if (appends++ === 0) await b.chains.deleteChain(CHAIN)
+      return await appendMany(blocks, options)
+    })
+    const [result] = await b.sync.reconcile(undefined, { peers: [a.peerId] })
+    expect(appends).toBe(1)
+    expect(result).toMatchObject({ before: 10, after: 0, sources: [], dropped: [] })
+    expect(await b.chains.info(CHAIN)).toBeUndefined()
+  })
+
   it('a peer serving a forged block is dropped; the chain stays valid and completes from an honest peer', async () => {
     const honest = await cluster.create()
     await honest.start()

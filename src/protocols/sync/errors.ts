@@ -15,6 +15,19 @@ export class ChainMovedError extends Error {
 }
 
 /**
+ * The local chain was deleted during a fetch that was only to extend it: a
+ * copy released meanwhile (release-and-forward). Nothing more is fetched;
+ * fetching it back from nothing would undo the release. Not the peer's fault.
+ */
+export class ChainGoneError extends Error {
+  static name = 'ChainGoneError'
+  constructor (message = 'The local chain was deleted during the fetch') {
+    super(message)
+    this.name = 'ChainGoneError'
+  }
+}
+
+/**
  * Nobody this node trusts vouches for the blocks of a chain that this peer
  * would serve: it is not the chain's owner, and no tip signed by the owner is
  * known here. Nothing was fetched.

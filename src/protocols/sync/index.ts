@@ -45,7 +45,7 @@ import type { ChainStore } from '../../storage/index.ts'
 import { SyncService } from './sync.ts'
 
 export { PROTOCOL_NAME, PROTOCOL_VERSION } from './constants.ts'
-export { ChainMovedError, NotVouchedError } from './errors.ts'
+export { ChainGoneError, ChainMovedError, NotVouchedError } from './errors.ts'
 
 export interface SyncInit {
   /** @default 'vguard' */
@@ -103,6 +103,12 @@ export interface FetchOptions extends AbortOptions {
    * authority would be, whatever the authority says of the peer.
    */
   vouch?: { height: number, hash: Uint8Array }
+  /**
+   * Only extend the chain as this node holds it: a chain it does not hold (or
+   * no longer: a released copy deleted meanwhile) is not fetched from nothing.
+   * Reconciles of the chains held use it. @default false
+   */
+  onlyIfHeld?: boolean
 }
 
 export interface FetchResult {
@@ -149,6 +155,7 @@ export interface Sync extends Startable {
    * (or, in a vouched fetch, is not on the signed chain)
    * @throws NotVouchedError if nobody this node trusts vouches for the peer's blocks
    * @throws ChainMovedError if another writer appended the same blocks meanwhile
+   * @throws ChainGoneError if, with `onlyIfHeld`, the chain was deleted meanwhile
    * @throws TimeoutError, ProtocolError, InvalidMessageError
    */
   fetch: (peer: PeerId, chainId: string, options?: FetchOptions) => Promise<FetchResult>

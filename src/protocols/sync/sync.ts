@@ -10,7 +10,7 @@ import { blockFromBytes, bytesEqual, emptyTip, InvalidBlockError, tipOf, verifyH
 import type { Block, ChainTip } from '../../chain/index.ts'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
-import { ChainMovedError, NotVouchedError } from './errors.ts'
+import { ChainGoneError, ChainMovedError, NotVouchedError } from './errors.ts'
 import { IdleTimeout } from '../stream.ts'
 import { BatchQueue } from '../batch-queue.ts'
 import { admit, serve } from './handler.ts'
@@ -168,6 +168,7 @@ export class SyncService implements Sync {
     const { store } = this.components
     const start = await store.tip(chainId)
     const result: FetchResult = { chainId, peer: peer.toString(), fetched: 0, tip: start, remoteHeight: 0, complete: true }
+    if (options.onlyIfHeld === true && start.height === 0) throw new ChainGoneError(`${chainId} is not held here (released?): not fetched from nothing`)
     const authority: SyncAuthority = options.vouch != null ? { trust: 'tip', ...options.vouch } : this.authority(chainId, peer)
     if (authority.trust === 'none') throw new NotVouchedError(`blocks of ${chainId} from ${peer.toString()}: ${authority.reason}`)
     let to = options.to
@@ -181,7 +182,7 @@ export class SyncService implements Sync {
       // the timeout restarts with every frame: a long sync is fine while it moves
       const idle = new IdleTimeout(this.timeout, AbortSignal.any([this.shutdown.signal, ...(options.signal != null ? [options.signal] : [])]))
       try {
-        return await this.receiveBlocks(lp, idle, { chainId, peer, start, to, expected, result })
+        return await this.receiveBlocks(lp, idle, { chainId, peer, start, to, expected, result, onlyIfHeld: options.onlyIfHeld === true })
       } finally {
         idle.clear()
       }
@@ -189,19 +190,12 @@ export class SyncService implements Sync {
   }
 
   /** The BLOCKS exchange of a fetch: request, then frames until done, each verified and appended. */
-  private async receiveBlocks (lp: LengthPrefixedStream<Stream>, idle: IdleTimeout, f: { chainId: string, peer: PeerId, start: ChainTip, to?: number, expected?: Uint8Array[], result: FetchResult }): Promise<FetchResult> {
+  private async receiveBlocks (lp: LengthPrefixedStream<Stream>, idle: IdleTimeout, f: { chainId: string, peer: PeerId, start: ChainTip, to?: number, expected?: Uint8Array[], result: FetchResult, onlyIfHeld: boolean }): Promise<FetchResult> {
     const { store } = this.components
-    const { chainId, peer, start, to, expected, result } = f
+    const { chainId, start, to, result, onlyIfHeld } = f
     await lp.write(request({
       type: SyncRequest.Type.BLOCKS, chainId, from: start.height + 1, to: to ?? 0, credit: this.windowBytes
     }), { signal: idle.signal })
-    // The last block received is held back until its successor arrives and
-    // links to it: a forged block that is consistent in itself (payload,
-    // payloadHash and hash all rewritten) is caught by the next block's
-    // prevHash, and never stored. Only the final block of the range has no
-    // successor to vouch for it: a fetch trusted to the peer (the chain's
-    // owner) takes it as the peer's word; a vouched fetch knows its hash.
-    let pending: Block | undefined
     // Frames are group-committed: while one append runs, the frames that
     // arrive meanwhile queue, and the next append takes them all (one segment
     // write and one LevelDB batch). Appends do not sync; the final one does,
@@ -217,11 +211,33 @@ export class SyncService implements Sync {
       } catch (err) {
         // another writer (replication, consensus) appended the same blocks meanwhile: not the peer's fault
         if (await this.overtaken(chainId, blocks[0], err)) throw new ChainMovedError(`${chainId} moved past ${blocks[0].header.height} during the fetch`)
+        // the copy was released (deleted) meanwhile: not the peer's fault either
+        if (onlyIfHeld && (await store.info(chainId)) == null) throw new ChainGoneError(`${chainId} was deleted here during the fetch`)
         // InvalidBlockError (bad hash, payload, link) propagates: the peer is dropped, nothing of this batch is stored
         throw err
       }
     }
     const appends = new BatchQueue<Block[]>(async (batches) => { await append(batches.flat(), false) })
+    try {
+      return await this.receiveFrames(lp, idle, f, appends, append)
+    } finally {
+      // appends still queued when the exchange fails must land (or fail)
+      // before the fetch ends: a reconcile holds its chain's lock until then,
+      // and what it would still write must not follow a later writer's change
+      await appends.idle()
+    }
+  }
+
+  /** Reads frames until done: each verified, then queued for `append`; the final block appended with sync. */
+  private async receiveFrames (lp: LengthPrefixedStream<Stream>, idle: IdleTimeout, f: { chainId: string, peer: PeerId, start: ChainTip, expected?: Uint8Array[], result: FetchResult }, appends: BatchQueue<Block[]>, append: (blocks: Block[], sync: boolean) => Promise<void>): Promise<FetchResult> {
+    const { chainId, peer, start, expected, result } = f
+    // The last block received is held back until its successor arrives and
+    // links to it: a forged block that is consistent in itself (payload,
+    // payloadHash and hash all rewritten) is caught by the next block's
+    // prevHash, and never stored. Only the final block of the range has no
+    // successor to vouch for it: a fetch trusted to the peer (the chain's
+    // owner) takes it as the peer's word; a vouched fetch knows its hash.
+    let pending: Block | undefined
     while (true) {
       const bytes = await lp.read({ signal: idle.signal })
       idle.touch()
@@ -360,18 +376,25 @@ export class SyncService implements Sync {
     }
     // the peer with the most first; if it fails or stops short, the next
     candidates.sort((a, b) => b.target - a.target || b.offered - a.offered)
+    let gone = false
     for (const { peer, target } of candidates) {
       // another writer moving the chain on is not the peer's fault: try it again, a few times
       for (let attempt = 0; attempt < MAX_MOVED_RETRIES; attempt++) {
         if ((await store.tip(chainId)).height >= target) break
         try {
-          const fetched = await this.fetch(peer, chainId, { to: target, signal: options.signal })
+          const fetched = await this.fetch(peer, chainId, { to: target, signal: options.signal, onlyIfHeld })
           if (fetched.fetched > 0) result.sources.push(peer.toString())
           break
         } catch (err) {
           if ((err as Error).name === 'ChainMovedError') {
             this.log('%s moved on while fetching from %p', chainId, peer)
             continue
+          }
+          if ((err as Error).name === 'ChainGoneError') {
+            // released while we fetched: nothing more to do for this chain
+            this.log('%s was deleted here while fetching from %p', chainId, peer)
+            gone = true
+            break
           }
           const e = err as Error & { reason?: string }
           const reason = `${e.name}${e.reason != null ? ` (${e.reason})` : ''}: ${e.message}`
@@ -380,7 +403,7 @@ export class SyncService implements Sync {
           break
         }
       }
-      if (options.signal?.aborted === true || !this.started) break
+      if (gone || options.signal?.aborted === true || !this.started) break
     }
     result.after = (await store.tip(chainId)).height
     if (result.after > before) this.log('reconciled %s from %d to %d via %s', chainId, before, result.after, result.sources.join(', '))
