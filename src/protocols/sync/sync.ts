@@ -192,10 +192,17 @@ export class SyncService implements Sync {
   /** The BLOCKS exchange of a fetch: request, then frames until done, each verified and appended. */
   private async receiveBlocks (lp: LengthPrefixedStream<Stream>, idle: IdleTimeout, f: { chainId: string, peer: PeerId, start: ChainTip, to?: number, expected?: Uint8Array[], result: FetchResult, onlyIfHeld: boolean }): Promise<FetchResult> {
     const { store } = this.components
-    const { chainId, start, to, result, onlyIfHeld } = f
+    const { chainId, peer, start, to, expected, result, onlyIfHeld } = f
     await lp.write(request({
       type: SyncRequest.Type.BLOCKS, chainId, from: start.height + 1, to: to ?? 0, credit: this.windowBytes
     }), { signal: idle.signal })
+    // The last block received is held back until its successor arrives and
+    // links to it: a forged block that is consistent in itself (payload,
+    // payloadHash and hash all rewritten) is caught by the next block's
+    // prevHash, and never stored. Only the final block of the range has no
+    // successor to vouch for it: a fetch trusted to the peer (the chain's
+    // owner) takes it as the peer's word; a vouched fetch knows its hash.
+    let pending: Block | undefined
     // Frames are group-committed: while one append runs, the frames that
     // arrive meanwhile queue, and the next append takes them all (one segment
     // write and one LevelDB batch). Appends do not sync; the final one does,
@@ -219,55 +226,42 @@ export class SyncService implements Sync {
     }
     const appends = new BatchQueue<Block[]>(async (batches) => { await append(batches.flat(), false) })
     try {
-      return await this.receiveFrames(lp, idle, f, appends, append)
+      while (true) {
+        const bytes = await lp.read({ signal: idle.signal })
+        idle.touch()
+        if (appends.failure != null) throw appends.failure
+        const res = decodeResponse(bytes)
+        if (res.status === SyncResponse.Status.NOT_FOUND) throw new NotFoundError(`${peer.toString()} does not hold ${chainId}`)
+        if (res.status === SyncResponse.Status.PRUNED) result.complete = false
+        else if (res.status !== SyncResponse.Status.OK) throw new ProtocolError(`blocks of ${chainId}: ${res.status} ${res.message}`)
+        if (res.done) {
+          if (res.blocks.length > 0) throw new InvalidMessageError('blocks in the final frame')
+          checkReportedTip(res)
+          await appends.idle()
+          if (appends.failure != null) throw appends.failure
+          await append(pending != null ? [pending] : [], true)
+          result.remoteHeight = res.height
+          return result
+        }
+        if (res.blocks.length === 0) throw new InvalidMessageError('an empty frame')
+        // the frame left the stream's buffer: the responder may send that much more.
+        // At most the window is buffered, plus what waits for the appender (below).
+        await lp.write(request({ type: SyncRequest.Type.CREDIT, chainId, credit: bytes.byteLength }), { signal: idle.signal })
+        const blocks: Block[] = res.blocks.map(b => blockFromBytes(b.header, b.payload))
+        if (expected != null) for (const b of blocks) checkVouched(b, start.height, expected)
+        const batch = pending != null ? [pending, ...blocks] : blocks
+        pending = batch.pop()
+        // the held-back block must be vouched for by its successor before it is stored
+        if (pending != null && batch.length > 0) checkLink(pending, batch[batch.length - 1])
+        if (batch.length > 0) appends.push(batch, bytes.byteLength)
+        // what waits for the disk is bounded like what the network has in flight
+        await appends.below(this.windowBytes)
+      }
     } finally {
       // appends still queued when the exchange fails must land (or fail)
       // before the fetch ends: a reconcile holds its chain's lock until then,
       // and what it would still write must not follow a later writer's change
       await appends.idle()
-    }
-  }
-
-  /** Reads frames until done: each verified, then queued for `append`; the final block appended with sync. */
-  private async receiveFrames (lp: LengthPrefixedStream<Stream>, idle: IdleTimeout, f: { chainId: string, peer: PeerId, start: ChainTip, expected?: Uint8Array[], result: FetchResult }, appends: BatchQueue<Block[]>, append: (blocks: Block[], sync: boolean) => Promise<void>): Promise<FetchResult> {
-    const { chainId, peer, start, expected, result } = f
-    // The last block received is held back until its successor arrives and
-    // links to it: a forged block that is consistent in itself (payload,
-    // payloadHash and hash all rewritten) is caught by the next block's
-    // prevHash, and never stored. Only the final block of the range has no
-    // successor to vouch for it: a fetch trusted to the peer (the chain's
-    // owner) takes it as the peer's word; a vouched fetch knows its hash.
-    let pending: Block | undefined
-    while (true) {
-      const bytes = await lp.read({ signal: idle.signal })
-      idle.touch()
-      if (appends.failure != null) throw appends.failure
-      const res = decodeResponse(bytes)
-      if (res.status === SyncResponse.Status.NOT_FOUND) throw new NotFoundError(`${peer.toString()} does not hold ${chainId}`)
-      if (res.status === SyncResponse.Status.PRUNED) result.complete = false
-      else if (res.status !== SyncResponse.Status.OK) throw new ProtocolError(`blocks of ${chainId}: ${res.status} ${res.message}`)
-      if (res.done) {
-        if (res.blocks.length > 0) throw new InvalidMessageError('blocks in the final frame')
-        checkReportedTip(res)
-        await appends.idle()
-        if (appends.failure != null) throw appends.failure
-        await append(pending != null ? [pending] : [], true)
-        result.remoteHeight = res.height
-        return result
-      }
-      if (res.blocks.length === 0) throw new InvalidMessageError('an empty frame')
-      // the frame left the stream's buffer: the responder may send that much more.
-      // At most the window is buffered, plus what waits for the appender (below).
-      await lp.write(request({ type: SyncRequest.Type.CREDIT, chainId, credit: bytes.byteLength }), { signal: idle.signal })
-      const blocks: Block[] = res.blocks.map(b => blockFromBytes(b.header, b.payload))
-      if (expected != null) for (const b of blocks) checkVouched(b, start.height, expected)
-      const batch = pending != null ? [pending, ...blocks] : blocks
-      pending = batch.pop()
-      // the held-back block must be vouched for by its successor before it is stored
-      if (pending != null && batch.length > 0) checkLink(pending, batch[batch.length - 1])
-      if (batch.length > 0) appends.push(batch, bytes.byteLength)
-      // what waits for the disk is bounded like what the network has in flight
-      await appends.below(this.windowBytes)
     }
   }
 
