@@ -43,7 +43,13 @@ describe('read - a backup behind the reader\'s table is stale', () => {
     await back.start()
     expect(back.peerId.toString()).toBe(id4)
     await waitFor(() => n7.peers().some(p => p.peerId === id4), { message: 'n4 rejoined' })
-    expect(back.vguarddb.tables.get(chainId)?.table).toMatchObject({ epoch: 1, active: expect.arrayContaining([id4]) })
+    // it still holds its epoch-1 copy (only the proposer, now down, can release it), and
+    // believes it is active, or has already heard of epoch 2 (gossipsub offers a peer that
+    // rejoins the messages of its last few heartbeats; seen 1 full run in ~20): either way
+    // the reader below must pass it over. The unit tests of readWithRedirect pin the first case.
+    expect((await back.chains.tip(chainId)).height).toBe(1)
+    const n4Table = back.vguarddb.tables.get(chainId)?.table
+    expect(n4Table?.epoch === 1 ? n4Table.active : n4Table?.obsolete).toContain(id4)
 
     // a current holder is up: n4's answer is passed over
     const fresh = await n7.vguarddb.readKey(chainId, 'k', { via: [id4] })
