@@ -218,7 +218,7 @@ async function verifyReads (live: Vehicle[], holders: Map<string, string[]>): Pr
       let why: string | undefined
       try {
         const res = await request(url, {}, 20_000)
-        if (res.status !== 200 || res.body.value !== keys.get(key)) why = `${res.status} ${JSON.stringify(res.body).slice(0, 600)}`
+        if (res.status !== 200 || res.body.value !== keys.get(key)) why = `${res.status} ${JSON.stringify(res.body).slice(0, 3000)}`
       } catch (err) {
         why = (err as Error).message
       }

@@ -8,7 +8,12 @@
  * themselves are among them). So, once the holders it knows have failed, the
  * reader asks a few connected members at once for the chain's tip: every
  * answer that carries a signed table is verified and the newest adopted
- * (tables.adopt), and its active backups are then asked as usual.
+ * (tables.adopt), and its active backups are then asked as usual. A member
+ * that answers the tip itself holds a copy (an obsolete backup the proposer
+ * left before releasing, say): it is named too, so that the reader asks it
+ * for the data when the table's backups are gone. Without that, a chain whose
+ * proposer and active backups had all left stayed unreadable although a live
+ * vehicle held it (seen in the soak).
  */
 import type { PeerId } from '@libp2p/interface'
 import type { VerifiedTable } from '../backup/index.ts'
@@ -30,19 +35,26 @@ export interface TableLookupInit {
   limit?: number
 }
 
+export interface TableLookupResult {
+  /** One entry per member asked: `redirect` when it showed a table, `holder` when it holds a copy but knows no table, else what it answered. */
+  path: PathEntry[]
+  /** Members that hold a copy of the chain (they answered the tip), table or not. */
+  holders: string[]
+}
+
 /**
  * Asks up to `limit` members (a random choice) for the chain's tip and adopts
- * the tables they carry. One path entry per member asked: `redirect` when it
- * pointed to a table, else what it answered. Never throws.
+ * the tables they carry. Never throws.
  */
-export async function lookupTable (init: TableLookupInit): Promise<PathEntry[]> {
+export async function lookupTable (init: TableLookupInit): Promise<TableLookupResult> {
   const candidates = init.peers.filter(p => !init.exclude.has(p.toString()))
   for (let i = candidates.length - 1; i > 0; i--) {
     const j = Math.floor(init.random() * (i + 1))
     ;[candidates[i], candidates[j]] = [candidates[j], candidates[i]]
   }
   const request: ReadRequest = { kind: ReadRequest.Kind.TIP, chainId: init.chainId, key: '', height: 0, to: 0, leader: false }
-  return await Promise.all(candidates.slice(0, init.limit ?? TABLE_LOOKUP_PEERS).map(async (peer): Promise<PathEntry> => {
+  const holders: string[] = []
+  const path = await Promise.all(candidates.slice(0, init.limit ?? TABLE_LOOKUP_PEERS).map(async (peer): Promise<PathEntry> => {
     const peerId = peer.toString()
     let res: ReadResponse
     try {
@@ -50,7 +62,11 @@ export async function lookupTable (init: TableLookupInit): Promise<PathEntry[]> 
     } catch (err) {
       return { peerId, outcome: 'unreachable', error: (err as Error).message }
     }
+    // only a member that holds the chain answers its tip with OK (height ≥ 1)
+    const holds = res.status === ReadResponse.Status.OK && res.height > 0
+    if (holds) holders.push(peerId)
     if (res.table.byteLength === 0) {
+      if (holds) return { peerId, outcome: 'holder', epoch: res.epoch, height: res.height, error: 'holds a copy, knows no table of this chain' }
       return { peerId, outcome: res.status === ReadResponse.Status.FORBIDDEN ? 'refused' : 'unavailable', error: res.message !== '' ? res.message : 'knows no table of this chain' }
     }
     try {
@@ -60,4 +76,5 @@ export async function lookupTable (init: TableLookupInit): Promise<PathEntry[]> 
       return { peerId, outcome: 'invalid', error: `bad table: ${(err as Error).message}` }
     }
   }))
+  return { path, holders }
 }

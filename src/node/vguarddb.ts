@@ -36,6 +36,7 @@ import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ReleaseQueue } from './release-queue.ts'
 import { lookupTable } from './table-lookup.ts'
+import type { TableLookupResult } from './table-lookup.ts'
 
 export const BOOTHS_TOPIC_VERSION = 1
 /** A round gives up on one backup after this long and tries the next candidate. */
@@ -529,8 +530,8 @@ export class VGuardDB {
    * proposer left finds its backups. Our own chain and the shared one have no
    * table to find.
    */
-  async lookupTable (chainId: string, exclude: ReadonlySet<string> = new Set(), options: { signal?: AbortSignal } = {}): Promise<PathEntry[]> {
-    if (chainId === this.self || chainId === 'shared') return []
+  async lookupTable (chainId: string, exclude: ReadonlySet<string> = new Set(), options: { signal?: AbortSignal } = {}): Promise<TableLookupResult> {
+    if (chainId === this.self || chainId === 'shared') return { path: [], holders: [] }
     return await lookupTable({
       chainId,
       peers: this.c.members?.() ?? [],

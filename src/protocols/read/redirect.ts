@@ -22,7 +22,8 @@ import { ReadRequest, ReadResponse } from './pb/read.ts'
 import { MAX_HOPS } from './constants.ts'
 import { NoHolderReachableError } from './errors.ts'
 
-export type PathOutcome = 'served' | 'stale' | 'redirect' | 'not-found' | 'unreachable' | 'unavailable' | 'invalid' | 'refused' | 'error' | 'loop'
+/** How a peer answered; `holder` only in a table lookup: it holds a copy but knows no table (asked for the data next). */
+export type PathOutcome = 'served' | 'stale' | 'redirect' | 'holder' | 'not-found' | 'unreachable' | 'unavailable' | 'invalid' | 'refused' | 'error' | 'loop'
 
 export interface PathEntry {
   peerId: string
@@ -65,10 +66,11 @@ export interface RedirectReadInit {
   /**
    * Called once, when every holder known has been asked without an up-to-date
    * answer: finds newer tables (e.g. from neighbours that heard the gossip)
-   * and adopts them through `tables`; their active backups are asked next. The
-   * entries it returns join the path; they are a lookup, not hops.
+   * and adopts them through `tables`; their active backups are asked next,
+   * then the `holders` it found (peers that hold a copy whatever their role).
+   * The `path` entries it returns join the path; they are a lookup, not hops.
    */
-  lookup?: (asked: ReadonlySet<string>) => Promise<PathEntry[]>
+  lookup?: (asked: ReadonlySet<string>) => Promise<{ path: PathEntry[], holders: string[] }>
 }
 
 const OUTCOME_BY_STATUS: Partial<Record<ReadResponse.Status, PathOutcome>> = {
@@ -124,13 +126,17 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
       if (init.lookup == null || lookedUp) break
       lookedUp = true
       const found = await init.lookup(asked)
-      for (const entry of found) {
+      for (const entry of found.path) {
         lookups.add(entry)
-        // one that showed a table may be a holder itself, still to be asked for the data
-        if (entry.outcome !== 'redirect') asked.add(entry.peerId)
+        // one that showed a table or holds a copy may still have to be asked for the data
+        if (entry.outcome !== 'redirect' && !found.holders.includes(entry.peerId)) asked.add(entry.peerId)
       }
-      path.push(...found)
+      path.push(...found.path)
       enqueue(tables.get(chainId)?.table.active ?? [])
+      // then any member that holds a copy, backup of the newest table or not:
+      // when the proposer and those backups are gone, an obsolete backup it
+      // never released is the last copy (its answer is judged like any other)
+      enqueue(found.holders)
       continue
     }
     const peer = queue.shift() as string

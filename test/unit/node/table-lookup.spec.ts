@@ -23,12 +23,15 @@ describe('node - table lookup', () => {
   it('adopts the newest verified table, refuses a forged one, and reports every member asked', async () => {
     const owner = await peer()
     const chainId = owner.id.toString()
-    const [old, fresh, forger, quiet, refusing, gone, excluded] = await Promise.all(Array.from({ length: 7 }, async () => (await peer()).id))
+    const [old, fresh, forger, quiet, refusing, gone, keeper, excluded] = await Promise.all(Array.from({ length: 8 }, async () => (await peer()).id))
     const table = async (key: typeof owner.key, epoch: number): Promise<Uint8Array> =>
       (await signTable(key, chainId, { chainId, epoch, active: ['B', 'C'], obsolete: [], height: epoch, tipHash: new Uint8Array(32), timestamp: 0 })).signed
     const answers = new Map<string, ReadResponse | Error>([
       [old.toString(), response({ status: Status.REDIRECT, table: await table(owner.key, 1) as Uint8Array<ArrayBuffer> })],
-      [fresh.toString(), response({ table: await table(owner.key, 3) as Uint8Array<ArrayBuffer> })],
+      // a backup: it holds the chain and shows its table
+      [fresh.toString(), response({ role: Role.ACTIVE, height: 3, epoch: 3, table: await table(owner.key, 3) as Uint8Array<ArrayBuffer> })],
+      // holds a copy but knows no table (it never heard one)
+      [keeper.toString(), response({ height: 2 })],
       // a table for this chain signed by someone else: not the owner's, never adopted
       [forger.toString(), response({ status: Status.REDIRECT, table: await table((await peer()).key, 9) as Uint8Array<ArrayBuffer> })],
       [quiet.toString(), response({ status: Status.UNAVAILABLE, message: 'chain not held here' })],
@@ -37,9 +40,9 @@ describe('node - table lookup', () => {
     ])
     const held = new Map<string, VerifiedTable>()
     const asked: ReadRequest[] = []
-    const entries = await lookupTable({
+    const { path: entries, holders } = await lookupTable({
       chainId,
-      peers: [old, fresh, forger, quiet, refusing, gone, excluded],
+      peers: [old, fresh, forger, quiet, refusing, gone, keeper, excluded],
       exclude: new Set([excluded.toString()]),
       random: () => 0.5,
       ask: async (p, req) => {
@@ -57,7 +60,7 @@ describe('node - table lookup', () => {
         return { table: v, adopted: true }
       }
     })
-    expect(asked).toHaveLength(6)
+    expect(asked).toHaveLength(7)
     expect(asked.every(r => r.kind === ReadRequest.Kind.TIP && r.chainId === chainId)).toBe(true)
     const outcome = Object.fromEntries(entries.map(e => [e.peerId, e.outcome]))
     expect(outcome).toEqual({
@@ -66,16 +69,20 @@ describe('node - table lookup', () => {
       [forger.toString()]: 'invalid',
       [quiet.toString()]: 'unavailable',
       [refusing.toString()]: 'refused',
-      [gone.toString()]: 'unreachable'
+      [gone.toString()]: 'unreachable',
+      [keeper.toString()]: 'holder'
     })
     expect(held.get(chainId)?.table.epoch).toBe(3)
+    // the two that answered the tip hold a copy: the reader may ask them for the data
+    expect(holders.sort()).toEqual([fresh.toString(), keeper.toString()].sort())
+    expect(entries.find(e => e.peerId === keeper.toString())).toMatchObject({ height: 2 })
   })
 
   it('asks at most `limit` members', async () => {
     const owner = await peer()
     const peers = await Promise.all(Array.from({ length: 12 }, async () => (await peer()).id))
     let asked = 0
-    const entries = await lookupTable({
+    const { path: entries, holders } = await lookupTable({
       chainId: owner.id.toString(),
       peers,
       exclude: new Set(),
@@ -85,5 +92,6 @@ describe('node - table lookup', () => {
     })
     expect(asked).toBe(8)
     expect(entries).toHaveLength(8)
+    expect(holders).toEqual([])
   })
 })

@@ -158,7 +158,7 @@ describe('protocols - read - redirect - a reader that knows no live holder', () 
       lookup: async (asked) => {
         lookups.push(new Set(asked))
         await tables.adopt(current)
-        return [{ peerId: 'H', outcome: 'unavailable' }, { peerId: 'E', outcome: 'redirect', epoch: 3 }, { peerId: 'B', outcome: 'redirect', epoch: 3 }]
+        return { path: [{ peerId: 'H', outcome: 'unavailable' }, { peerId: 'E', outcome: 'redirect', epoch: 3 }, { peerId: 'B', outcome: 'redirect', epoch: 3 }], holders: [] }
       },
       ask: async (peer) => {
         if (peer === a || peer === 'C') throw new Error('connection refused')
@@ -181,7 +181,7 @@ describe('protocols - read - redirect - a reader that knows no live holder', () 
       self: 'G',
       proposer: a,
       tables,
-      lookup: async () => { calls++; return [] },
+      lookup: async () => { calls++; return { path: [], holders: [] } },
       ask: async () => response({ role: Role.PROPOSER, height: 5, value: Uint8Array.of(1), valueHeight: 5 })
     })
     expect(served.servedBy).toBe(a)
@@ -193,13 +193,58 @@ describe('protocols - read - redirect - a reader that knows no live holder', () 
       self: 'G',
       proposer: a,
       tables,
-      lookup: async () => { calls++; await tables.adopt(useless); return [{ peerId: 'H', outcome: 'redirect', epoch: 1 }] },
+      lookup: async () => { calls++; await tables.adopt(useless); return { path: [{ peerId: 'H', outcome: 'redirect', epoch: 1 }], holders: [] } },
       ask: async (peer) => { throw new Error(`${peer} refused`) }
     }).catch((e: Error) => e)
     expect(calls).toBe(1)
     expect(err).toBeInstanceOf(NoHolderReachableError)
     // whom it tried, the lookup included
     expect((err as NoHolderReachableError).tried.map(t => [t.peerId, t.outcome])).toEqual([[a, 'unreachable'], ['H', 'redirect'], ['X', 'unreachable']])
+  })
+})
+
+describe('protocols - read - redirect - the last copy', () => {
+  // the soak's case: the proposer left before releasing E, and its active backups B and C left too
+  it('asks a holder the lookup found when the table\'s backups are gone: served if up to date', async () => {
+    const { a, sign } = await setup()
+    const tables = memoryTables()
+    await tables.adopt(await sign(3, ['B', 'C'], ['E']))
+    const asked: string[] = []
+    const result = await readWithRedirect({
+      request: keyRequest(a),
+      self: 'G',
+      proposer: a,
+      tables,
+      lookup: async () => ({ path: [{ peerId: 'H', outcome: 'unavailable' }, { peerId: 'E', outcome: 'redirect', epoch: 3, height: 5 }], holders: ['E'] }),
+      ask: async (peer) => {
+        asked.push(peer)
+        // E heard the newest table (epoch 3, where it is obsolete) but was never released: its copy is at the table's height
+        if (peer === 'E') return response({ role: Role.STALE, height: 5, epoch: 3, value: Uint8Array.of(9), valueHeight: 5 })
+        throw new Error('connection refused')
+      }
+    })
+    expect(asked).toEqual([a, 'B', 'C', 'E'])
+    // an obsolete backup says its copy may be old: the answer comes back flagged, but it comes back
+    expect(result).toMatchObject({ servedBy: 'E', stale: true, height: 5 })
+    expect(result.response.value).toEqual(Uint8Array.of(9))
+    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['B', 'unreachable'], ['C', 'unreachable'], ['H', 'unavailable'], ['E', 'redirect'], ['E', 'stale']])
+  })
+
+  it('a holder with no table, found by the lookup, serves a reader that knows no table either', async () => {
+    const { a } = await setup()
+    const result = await readWithRedirect({
+      request: keyRequest(a),
+      self: 'G',
+      proposer: a,
+      tables: memoryTables(),
+      lookup: async () => ({ path: [{ peerId: 'K', outcome: 'holder', height: 2 }], holders: ['K'] }),
+      ask: async (peer) => {
+        if (peer === 'K') return response({ role: Role.HOLDER, height: 2, value: Uint8Array.of(4), valueHeight: 2 })
+        throw new Error('connection refused')
+      }
+    })
+    expect(result).toMatchObject({ servedBy: 'K', stale: false, height: 2 })
+    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['K', 'holder'], ['K', 'served']])
   })
 })
 
