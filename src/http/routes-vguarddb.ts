@@ -98,7 +98,7 @@ export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNod
     const result = await node.vguarddb.readKey(req.params.id, req.params.key, { via })
     const path = result.path.map(p => ({ peerId: p.peerId, outcome: p.outcome, ...(p.epoch != null ? { epoch: p.epoch } : {}), ...(p.height != null ? { height: p.height } : {}), ...(p.error != null ? { error: p.error } : {}) }))
     if (result.response.status !== ReadResponse.Status.OK) {
-      throw Object.assign(new NotFoundError(`key ${req.params.key} not found in chain ${req.params.id}`), { details: { path, servedBy: result.servedBy } })
+      throw Object.assign(new NotFoundError(`key ${req.params.key} not found in chain ${req.params.id}`), { details: { path, servedBy: result.servedBy, stale: result.stale } })
     }
     return {
       key: req.params.key,
