@@ -17,5 +17,11 @@ export const MESSAGE_TIMEOUT = 5_000
 export const MEMBERSHIP_WAIT = 3_000
 /** Redirects followed before a read gives up (each hop is one holder asked). */
 export const MAX_HOPS = 8
+/**
+ * Table lookups a read may run, each among members not asked yet (8 at a time,
+ * src/node/table-lookup.ts). One is usually enough to find a newer table;
+ * a copy that only one vehicle still holds may be among the others.
+ */
+export const MAX_LOOKUP_ROUNDS = 4
 export const MAX_INBOUND_STREAMS = 64
 export const MAX_OUTBOUND_STREAMS = 64

@@ -19,7 +19,7 @@
  */
 import type { VerifiedTable } from '../../backup/index.ts'
 import { ReadRequest, ReadResponse } from './pb/read.ts'
-import { MAX_HOPS } from './constants.ts'
+import { MAX_HOPS, MAX_LOOKUP_ROUNDS } from './constants.ts'
 import { NoHolderReachableError } from './errors.ts'
 
 /** How a peer answered; `holder` only in a table lookup: it holds a copy but knows no table (asked for the data next). */
@@ -64,11 +64,14 @@ export interface RedirectReadInit {
   }
   maxHops?: number
   /**
-   * Called once, when every holder known has been asked without an up-to-date
+   * Called when every holder known has been asked without an up-to-date
    * answer: finds newer tables (e.g. from neighbours that heard the gossip)
-   * and adopts them through `tables`; their active backups are asked next,
-   * then the `holders` it found (peers that hold a copy whatever their role).
-   * The `path` entries it returns join the path; they are a lookup, not hops.
+   * among peers not in the set it is given, and adopts them through `tables`;
+   * their active backups are asked next, then the `holders` it found (peers
+   * that hold a copy whatever their role). Called again, with the peers it
+   * asked added to the set, while that still leaves nobody to ask, up to
+   * MAX_LOOKUP_ROUNDS times or until it asks nobody. The `path` entries it
+   * returns join the path; they are a lookup, not hops.
    */
   lookup?: (asked: ReadonlySet<string>) => Promise<{ path: PathEntry[], holders: string[] }>
 }
@@ -118,16 +121,20 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
     if (fallback == null || fresher(response, fallback.response)) fallback = { response, peer }
   }
 
-  let lookedUp = false
+  let lookupRounds = 0
   const lookups = new Set<PathEntry>()
+  const lookedUp = new Set<string>()
   const hops = (): number => path.filter(p => p.outcome !== 'loop' && !lookups.has(p)).length
   while (hops() < maxHops) {
     if (queue.length === 0) {
-      if (init.lookup == null || lookedUp) break
-      lookedUp = true
-      const found = await init.lookup(asked)
+      if (init.lookup == null || lookupRounds >= MAX_LOOKUP_ROUNDS) break
+      lookupRounds++
+      // each round asks members no earlier round asked
+      const found = await init.lookup(new Set([...asked, ...lookedUp]))
+      if (found.path.length === 0) break
       for (const entry of found.path) {
         lookups.add(entry)
+        lookedUp.add(entry.peerId)
         // one that showed a table or holds a copy may still have to be asked for the data
         if (entry.outcome !== 'redirect' && !found.holders.includes(entry.peerId)) asked.add(entry.peerId)
       }

@@ -4,6 +4,8 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { signTable, verifyTable, isNewer } from '../../../src/backup/index.ts'
 import type { VerifiedTable } from '../../../src/backup/index.ts'
 import { readWithRedirect, ReadRequest, ReadResponse, NoHolderReachableError } from '../../../src/protocols/read/index.ts'
+import type { PathEntry } from '../../../src/protocols/read/index.ts'
+import { MAX_LOOKUP_ROUNDS } from '../../../src/protocols/read/constants.ts'
 
 const { Status, Role } = ReadResponse
 
@@ -172,7 +174,7 @@ describe('protocols - read - redirect - a reader that knows no live holder', () 
     expect(result).toMatchObject({ servedBy: 'B', epoch: 3, stale: false })
   })
 
-  it('does not look up when a holder it knows serves, and looks up only once', async () => {
+  it('does not look up when a holder it knows serves; looks up again only among members not asked yet, until none is left', async () => {
     const { a, sign } = await setup()
     const tables = memoryTables()
     let calls = 0
@@ -193,10 +195,16 @@ describe('protocols - read - redirect - a reader that knows no live holder', () 
       self: 'G',
       proposer: a,
       tables,
-      lookup: async () => { calls++; await tables.adopt(useless); return { path: [{ peerId: 'H', outcome: 'redirect', epoch: 1 }], holders: [] } },
+      lookup: async (exclude) => {
+        calls++
+        if (exclude.has('H')) return { path: [], holders: [] }
+        await tables.adopt(useless)
+        return { path: [{ peerId: 'H', outcome: 'redirect', epoch: 1 }], holders: [] }
+      },
       ask: async (peer) => { throw new Error(`${peer} refused`) }
     }).catch((e: Error) => e)
-    expect(calls).toBe(1)
+    // the second lookup excluded H and found nobody else: the read ends there
+    expect(calls).toBe(2)
     expect(err).toBeInstanceOf(NoHolderReachableError)
     // whom it tried, the lookup included
     expect((err as NoHolderReachableError).tried.map(t => [t.peerId, t.outcome])).toEqual([[a, 'unreachable'], ['H', 'redirect'], ['X', 'unreachable']])
@@ -215,7 +223,7 @@ describe('protocols - read - redirect - the last copy', () => {
       self: 'G',
       proposer: a,
       tables,
-      lookup: async () => ({ path: [{ peerId: 'H', outcome: 'unavailable' }, { peerId: 'E', outcome: 'redirect', epoch: 3, height: 5 }], holders: ['E'] }),
+      lookup: async (exclude) => exclude.has('H') ? { path: [], holders: [] } : { path: [{ peerId: 'H', outcome: 'unavailable' }, { peerId: 'E', outcome: 'redirect', epoch: 3, height: 5 }], holders: ['E'] },
       ask: async (peer) => {
         asked.push(peer)
         // E heard the newest table (epoch 3, where it is obsolete) but was never released: its copy is at the table's height
@@ -230,6 +238,52 @@ describe('protocols - read - redirect - the last copy', () => {
     expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['B', 'unreachable'], ['C', 'unreachable'], ['H', 'unavailable'], ['E', 'redirect'], ['E', 'stale']])
   })
 
+  it('looks up among the next members while the ones asked know only departed backups, at most MAX_LOOKUP_ROUNDS times', async () => {
+    const { a, sign } = await setup()
+    const tables = memoryTables()
+    const table = await sign(3, ['B', 'C'], ['E'])
+    // eight members a round; the holder K is in the second eight
+    const members = [...Array.from({ length: 8 }, (_, i) => `M${i}`), 'K', ...Array.from({ length: 7 }, (_, i) => `N${i}`)]
+    const excluded: Array<ReadonlySet<string>> = []
+    const lookup = async (exclude: ReadonlySet<string>): Promise<{ path: PathEntry[], holders: string[] }> => {
+      excluded.push(exclude)
+      const round = members.filter(m => !exclude.has(m)).slice(0, 8)
+      await tables.adopt(table)
+      return { path: round.map(peerId => ({ peerId, outcome: 'redirect' as const, epoch: 3 })), holders: round.filter(m => m === 'K') }
+    }
+    const result = await readWithRedirect({
+      request: keyRequest(a),
+      self: 'G',
+      proposer: a,
+      tables,
+      lookup,
+      ask: async (peer) => {
+        if (peer === 'K') return response({ role: Role.ACTIVE, height: 5, epoch: 3, value: Uint8Array.of(2), valueHeight: 5 })
+        throw new Error('connection refused')
+      }
+    })
+    expect(excluded).toHaveLength(2)
+    expect(excluded[1].has('M0') && excluded[1].has('B')).toBe(true)
+    expect(result).toMatchObject({ servedBy: 'K', epoch: 3 })
+
+    // nobody holds it: the read stops after MAX_LOOKUP_ROUNDS lookups, however many members there are
+    const many = Array.from({ length: 100 }, (_, i) => `P${i}`)
+    let rounds = 0
+    const err = await readWithRedirect({
+      request: keyRequest(a),
+      self: 'G',
+      proposer: a,
+      tables,
+      lookup: async (exclude) => {
+        rounds++
+        return { path: many.filter(m => !exclude.has(m)).slice(0, 8).map(peerId => ({ peerId, outcome: 'redirect' as const, epoch: 3 })), holders: [] }
+      },
+      ask: async () => { throw new Error('connection refused') }
+    }).catch((e: Error) => e)
+    expect(err).toBeInstanceOf(NoHolderReachableError)
+    expect(rounds).toBe(MAX_LOOKUP_ROUNDS)
+  })
+
   it('a holder with no table, found by the lookup, serves a reader that knows no table either', async () => {
     const { a } = await setup()
     const result = await readWithRedirect({
@@ -237,7 +291,7 @@ describe('protocols - read - redirect - the last copy', () => {
       self: 'G',
       proposer: a,
       tables: memoryTables(),
-      lookup: async () => ({ path: [{ peerId: 'K', outcome: 'holder', height: 2 }], holders: ['K'] }),
+      lookup: async (exclude) => exclude.has('K') ? { path: [], holders: [] } : { path: [{ peerId: 'K', outcome: 'holder', height: 2 }], holders: ['K'] },
       ask: async (peer) => {
         if (peer === 'K') return response({ role: Role.HOLDER, height: 2, value: Uint8Array.of(4), valueHeight: 2 })
         throw new Error('connection refused')
