@@ -229,6 +229,15 @@ async function verifyReads (live: Vehicle[], holders: Map<string, string[]>, bes
             continue
           }
           why = `${res.status} ${JSON.stringify(res.body).slice(0, 3000)}`
+          // what the reader knows of the chain (booth, leader, decided, table): says why it asked whom it asked
+          const status = await request(`${reader.httpUrl}/status`).catch(() => undefined)
+          const view = (status?.body?.chains as Array<{ id: string }> | undefined)?.find(c => c.id === chainId)
+          why += ` — reader ${vehicles.find(v => v.proc === reader)?.name ?? '?'} (${reader.peerId}) knows: ${JSON.stringify(view ?? null)}` +
+            (chainId === 'shared' ? `, shared: ${JSON.stringify(status?.body?.shared ?? null)}, peers: ${(status?.body?.peers as unknown[] | undefined)?.length ?? '?'}` : '')
+          if (chainId === 'shared') {
+            const metrics = await fetch(`${reader.httpUrl}/metrics`).then(async r => await r.text()).catch(() => '')
+            why += `, metrics: ${metrics.split('\n').filter(l => l.startsWith('vguard_consensus') && l.includes('shared')).join('; ')}`
+          }
         }
       } catch (err) {
         why = (err as Error).message
