@@ -213,7 +213,7 @@ describe('protocols - read - redirect - a reader that knows no live holder', () 
 
 describe('protocols - read - redirect - the last copy', () => {
   // the soak's case: the proposer left before releasing E, and its active backups B and C left too
-  it('asks a holder the lookup found when the table\'s backups are gone: served if up to date', async () => {
+  it('asks a holder the lookup found when the table\'s backups are gone: its copy comes back, flagged stale', async () => {
     const { a, sign } = await setup()
     const tables = memoryTables()
     await tables.adopt(await sign(3, ['B', 'C'], ['E']))
