@@ -932,6 +932,7 @@ export class ChainReplica {
       // until we catch up). Install it as it is — never at a later slot: the
       // state machine would take that slot for applied, and its block would
       // never be built (a replica skipping one decided block forks for good)
+      this.pointAt(snapshot.slot)
       this.paxos.installSnapshot(snapshot)
       return
     }
@@ -953,9 +954,29 @@ export class ChainReplica {
     }
     this.cursor = { slot: snapshot.slot, height: point.height, hash: point.hash }
     this.history = [this.cursor]
+    // Our log now starts at the snapshot's slot, so a catch-up we answer from
+    // below it gets a snapshot at that slot: it must carry this point (wrap()),
+    // or the asker cannot fetch the chain and waits for good. Without it a
+    // vehicle that joined by snapshot and then led the shared chain left every
+    // later newcomer without the chain until it compacted itself (soak).
+    this.compactPoint = this.cursor
     await this.saveMeta(true)
     this.paxos.installSnapshot(snapshot)
     this.reads.release(this.cursor.slot)
+  }
+
+  /**
+   * Notes where the chain stood at `slot` as the point our snapshots carry,
+   * if the log may be compacted up to it (a snapshot installed there) and we
+   * still know the position (see installSnapshot).
+   */
+  private pointAt (slot: number): void {
+    if (this.compactPoint != null && this.compactPoint.slot >= slot) return
+    let at: Cursor | undefined
+    for (const c of this.history) {
+      if (c.slot <= slot) at = c
+    }
+    if (at != null) this.compactPoint = { slot, height: at.height, hash: at.hash }
   }
 
   /**

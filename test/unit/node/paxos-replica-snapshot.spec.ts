@@ -17,6 +17,7 @@ import type { NodeDatabase } from '../../../src/storage/database.ts'
 import { LevelPaxosStore } from '../../../src/storage/paxos-store.ts'
 import { MemoryChainStore } from '../../../src/storage/index.ts'
 import { ChainReplica } from '../../../src/node/paxos-replica.ts'
+import type { ChainMessage } from '../../../src/protocols/paxos/index.ts'
 import { encodeBatch, encodeWrite } from '../../../src/node/batch.ts'
 import { chainOf, enc } from '../storage/helpers.ts'
 import { waitFor } from '../../utils/wait.ts'
@@ -44,13 +45,14 @@ describe('node - a shared-chain replica catching up by snapshot', () => {
     let releaseFetch = (): void => {}
     const fetching = new Promise<void>(resolve => { releaseFetch = resolve })
     let fetches = 0
+    const sent: ChainMessage[] = []
     replica = await ChainReplica.open({
       chainId: SHARED,
       self: 'n3',
       kind: 'shared',
       storage: new LevelPaxosStore(db).storage(SHARED),
       store,
-      send: () => {},
+      send: (messages) => { sent.push(...messages) },
       connected: () => ['n1', 'n2'],
       boothSize: 3,
       log: prefixLogger('n3').forComponent('replica'),
@@ -82,5 +84,14 @@ describe('node - a shared-chain replica catching up by snapshot', () => {
     await waitFor(async () => (await store.tip(SHARED)).height === 4, { timeout: 5_000, message: 'block 4 applied' })
     expect((await store.getBlock(SHARED, 4))?.header.prevHash).toEqual(chain[2].hash)
     expect((await store.get(SHARED, 'gps/4'))?.value).toEqual(enc.encode('4'))
+
+    // a newcomer asks this replica (say, leading now) from slot 1: its log starts at slot 3, so it
+    // answers with a snapshot there, which must say where the chain stood (soak: a snapshot without
+    // its point left the newcomer with no shared chain for good)
+    replica.step({ type: 'catchup', from: 'n4', to: 'n3', slot: 1 })
+    await waitFor(() => sent.some(m => m.message.type === 'snapshot' && m.message.to === 'n4'), { message: 'a snapshot for n4' })
+    const answer = sent.find(m => m.message.type === 'snapshot' && m.message.to === 'n4')
+    expect(answer?.message).toMatchObject({ slot: 3 })
+    expect(answer?.point).toEqual({ height: 3, hash: chain[2].hash })
   })
 })
