@@ -959,7 +959,7 @@ export class ChainReplica {
     // or the asker cannot fetch the chain and waits for good. Without it a
     // vehicle that joined by snapshot and then led the shared chain left every
     // later newcomer without the chain until it compacted itself (soak).
-    this.compactPoint = this.cursor
+    this.pointAt(snapshot.slot)
     await this.saveMeta(true)
     this.paxos.installSnapshot(snapshot)
     this.reads.release(this.cursor.slot)

@@ -18,7 +18,7 @@
 import type { PeerId } from '@libp2p/interface'
 import type { VerifiedTable } from '../backup/index.ts'
 import { ReadRequest, ReadResponse } from '../protocols/read/pb/read.ts'
-import type { PathEntry } from '../protocols/read/index.ts'
+import type { LookupResult, PathEntry } from '../protocols/read/index.ts'
 
 /** Members asked at once: enough that one which heard the gossip is among them, few enough to stay cheap. */
 export const TABLE_LOOKUP_PEERS = 8
@@ -35,12 +35,8 @@ export interface TableLookupInit {
   limit?: number
 }
 
-export interface TableLookupResult {
-  /** One entry per member asked: `redirect` when it showed a table, `holder` when it holds a copy but knows no table, else what it answered. */
-  path: PathEntry[]
-  /** Members that hold a copy of the chain (they answered the tip), table or not. */
-  holders: string[]
-}
+/** One path entry per member asked (`redirect` when it showed a table, `holder` when it holds a copy but knows no table, else what it answered), and the members that hold a copy. */
+export type TableLookupResult = LookupResult
 
 /**
  * Asks up to `limit` members (a random choice) for the chain's tip and adopts

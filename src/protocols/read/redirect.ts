@@ -73,7 +73,14 @@ export interface RedirectReadInit {
    * MAX_LOOKUP_ROUNDS times or until it asks nobody. The `path` entries it
    * returns join the path; they are a lookup, not hops.
    */
-  lookup?: (asked: ReadonlySet<string>) => Promise<{ path: PathEntry[], holders: string[] }>
+  lookup?: (asked: ReadonlySet<string>) => Promise<LookupResult>
+}
+
+/** What a table lookup found: one path entry per peer asked, and the peers that hold a copy. */
+export interface LookupResult {
+  path: PathEntry[]
+  /** Peers that hold a copy of the chain (they answered its tip), table or not. */
+  holders: string[]
 }
 
 const OUTCOME_BY_STATUS: Partial<Record<ReadResponse.Status, PathOutcome>> = {
