@@ -160,11 +160,20 @@ async function processFigures (proc: NodeProcess | undefined): Promise<string> {
   }
 }
 
-/** The JS heap in use (prom-client's default metric): RSS alone cannot tell a leak from a heap V8 has not shrunk yet. */
+/**
+ * The JS heap in use, the heap V8 holds, and memory outside it (Buffers and
+ * the like), from prom-client's default metrics: RSS alone cannot tell a leak
+ * from a heap V8 has not shrunk yet, nor either from native memory (LevelDB,
+ * the allocator) — that is what RSS minus these leaves.
+ */
 async function heapUsed (proc: NodeProcess): Promise<string> {
   const res = await request(`${proc.httpUrl}/metrics`, {}, 5_000).catch(() => undefined)
-  const bytes = typeof res?.body === 'string' ? /^nodejs_heap_size_used_bytes (\d+)/m.exec(res.body)?.[1] : undefined
-  return bytes == null ? '?' : `${Math.round(Number(bytes) / 2 ** 20)} MiB`
+  const body = typeof res?.body === 'string' ? res.body : ''
+  const mib = (metric: string): string => {
+    const bytes = new RegExp(`^${metric} (\\d+)`, 'm').exec(body)?.[1]
+    return bytes == null ? '?' : `${Math.round(Number(bytes) / 2 ** 20)}`
+  }
+  return `${mib('nodejs_heap_size_used_bytes')} of ${mib('nodejs_heap_size_total_bytes')} MiB, external ${mib('nodejs_external_memory_bytes')} MiB`
 }
 
 async function monitor (): Promise<void> {
