@@ -61,6 +61,8 @@ export class Paxos {
   private heartbeatElapsed = 0
   /** The commit the leader's last heartbeat round carried. */
   private heartbeatCommit = 0
+  /** The highest commit a peer said was decided (a leader's heartbeat or accept, a catch-up answer, a snapshot). */
+  private heardCommit = 0
   private timeout: number
   private applied: number
   /** Highest slot handed to the application in a Ready not yet advanced. */
@@ -387,6 +389,7 @@ export class Paxos {
       promised: copyBallot(this.acceptor.promised),
       leader: this.leaderId,
       commit: this.log.commit,
+      heard: Math.max(this.heardCommit, this.log.commit),
       applied: this.applied,
       compacted: this.log.compacted,
       booth: [...this.log.boothFor(this.log.commit + 1)],
@@ -496,6 +499,7 @@ export class Paxos {
       case 'catchup': this.onCatchup(msg); break
       case 'decided': this.onDecided(msg); break
       case 'snapshot':
+        this.heardCommit = Math.max(this.heardCommit, msg.slot)
         if (msg.slot > this.log.commit) {
           this.snapshotRequest = { from: msg.from, slot: msg.slot, booths: msg.booths }
         }
@@ -708,6 +712,7 @@ export class Paxos {
    * decided one; anything else must be fetched.
    */
   private learnCommit (from: string, ballot: Ballot, commit: number): void {
+    this.heardCommit = Math.max(this.heardCommit, commit)
     for (let s = this.log.commit + 1; s <= commit; s++) {
       const e = this.log.get(s)
       if (e != null && !e.decided && ballotEquals(e.ballot, ballot)) {
@@ -748,6 +753,7 @@ export class Paxos {
   }
 
   private onDecided (msg: Extract<Message, { type: 'decided' }>): void {
+    this.heardCommit = Math.max(this.heardCommit, msg.commit)
     const before = this.log.commit
     for (const e of msg.entries) {
       this.log.decide(e.slot, ZERO_BALLOT, e.value, [...e.booth])

@@ -365,6 +365,11 @@ export interface PaxosStatus {
   promised: Ballot
   leader?: string
   commit: number
+  /**
+   * The highest commit other nodes said was decided (≥ commit): while it is
+   * higher, this node is catching up and its booth may be an old one.
+   */
+  heard: number
   applied: number
   compacted: number
   /** The booth of slot commit + 1. */

@@ -73,6 +73,14 @@ export const FORMATION_DELAY = 3_000
 export const LEADER_READ_TIMEOUT = 3_000
 
 /**
+ * How long a quorum read of the shared chain waits for this node to decide
+ * what it has heard was decided elsewhere: until then its booth (whom it
+ * asks) may be one whose members have left — the genesis booth, for a
+ * vehicle that just joined. Past it the read asks whom it knows.
+ */
+export const QUORUM_READ_CATCHUP_WAIT = 3_000
+
+/**
  * At the member limit, a member replica whose proposer has been silent this
  * long (ms) gives way to a new vehicle's booth: four idle heartbeats, so a
  * live booth, idle or not, is not evicted by a stalled event loop.

@@ -213,6 +213,8 @@ export class ChainReplica {
   private readonly reads: LeaderReadWaiters
   /** Callers waiting for this replica to lead (own chain: its phase 1). */
   private leaderWaiters: Array<{ deadline: number, resolve: () => void, reject: (err: Error) => void }> = []
+  /** Callers of caughtUp: each waits for a slot to be decided here, or its deadline. */
+  private catchupWaiters: Array<{ slot: number, deadline: number, resolve: () => void }> = []
   /** Writes with an id that this replica applied, and the block each went into. */
   private readonly appliedWrites = new AppliedWrites<CommitResult>()
   /** The leadership (ballot) whose earlier values are known applied here, once confirmed. */
@@ -304,6 +306,8 @@ export class ChainReplica {
   // ------------------------------------------------------------ inputs
 
   tick (): void {
+    // even a broken replica lets its waiters go at their deadline
+    this.settleCatchup()
     if (this.closed || this.broken != null) return
     this.paxos.tick()
     this.expire()
@@ -416,6 +420,32 @@ export class ChainReplica {
   }
 
   /**
+   * Resolves once this replica has decided every slot it has heard was
+   * decided elsewhere (so its booth is the chain's current one, not an old
+   * one it knew before catching up), or after `timeout` ms — then the caller
+   * goes on with what it knows. Never rejects.
+   */
+  async caughtUp (timeout: number): Promise<void> {
+    const st = this.paxos.status()
+    if (this.closed || st.commit >= st.heard) return
+    await new Promise<void>((resolve) => {
+      this.catchupWaiters.push({ slot: st.heard, deadline: this.d.now() + timeout, resolve })
+      this.kick()
+    })
+  }
+
+  private settleCatchup (): void {
+    if (this.catchupWaiters.length === 0) return
+    const commit = this.paxos.status().commit
+    const now = this.d.now()
+    this.catchupWaiters = this.catchupWaiters.filter(w => {
+      if (!this.closed && commit < w.slot && now < w.deadline) return true
+      w.resolve()
+      return false
+    })
+  }
+
+  /**
    * A write a retry names (its sender and id), if this replica applied it:
    * the block it went into. Call settleLeadership first on a leader, so that
    * what earlier leaders got chosen has been applied here.
@@ -505,6 +535,7 @@ export class ChainReplica {
     for (const x of [...this.replicating]) this.answerReplicated(x, pending())
     this.reads.rejectAll(err)
     for (const w of this.leaderWaiters.splice(0)) w.reject(err)
+    this.settleCatchup()
     await this.idle
     await this.applying
     if (this.kind !== 'member' && this.broken == null) await this.saveMeta(false).catch(() => {})
@@ -606,6 +637,7 @@ export class ChainReplica {
       // 4. advance
       this.paxos.advance(rd)
       if (rd.snapshot != null) await this.installSnapshot(rd.snapshot)
+      this.settleCatchup()
       await this.maybeCompact()
     }
   }

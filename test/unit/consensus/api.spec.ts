@@ -234,4 +234,24 @@ describe('consensus - Paxos API', () => {
     q.tick()
     expect(q.status().ballot.round).toBe(2)
   })
+
+  it('reports the highest commit it heard of while it catches up, and nothing above its own once caught up', () => {
+    const b = createPaxos(config({ id: 'b', booth: ['a', 'b', 'c'] }))
+    drain(b)
+    expect(b.status()).toMatchObject({ commit: 0, heard: 0 })
+    // the leader says slots up to 3 are decided: b holds none of them and asks for them
+    b.step({ type: 'heartbeat', from: 'a', to: 'b', ballot: { round: 1, proposer: 'a' }, commit: 3 })
+    expect(b.status()).toMatchObject({ commit: 0, heard: 3, leader: 'a' })
+    expect(drain(b).flatMap(rd => rd.messages).find(m => m.type === 'catchup')).toMatchObject({ to: 'a', slot: 1 })
+    const value = (id: string): { kind: 'data', id: string, data: Uint8Array } => ({ kind: 'data', id, data: new Uint8Array([1]) })
+    b.step({
+      type: 'decided',
+      from: 'a',
+      to: 'b',
+      commit: 3,
+      entries: [1, 2, 3].map(slot => ({ slot, ballot: { round: 1, proposer: 'a' }, value: value(`v${slot}`), booth: ['a', 'b', 'c'] }))
+    })
+    drain(b)
+    expect(b.status()).toMatchObject({ commit: 3, heard: 3 })
+  })
 })

@@ -26,6 +26,24 @@ const SHARED = 'shared'
 const BOOTH = ['n1', 'n2', 'n3']
 const BALLOT = { round: 1, proposer: 'n1' }
 
+/** Replica n3 of a shared chain led by n1 (genesis booth n1, n2, n3); the chain is fetched with `fetchTo`. */
+async function openShared (db: NodeDatabase, store: MemoryChainStore, sent: ChainMessage[], fetchTo: (peer: string, height: number) => Promise<void>, now = (): number => Date.now()): Promise<ChainReplica> {
+  return await ChainReplica.open({
+    chainId: SHARED,
+    self: 'n3',
+    kind: 'shared',
+    storage: new LevelPaxosStore(db).storage(SHARED),
+    store,
+    send: (messages) => { sent.push(...messages) },
+    connected: () => ['n1', 'n2'],
+    boothSize: 3,
+    log: prefixLogger('n3').forComponent('replica'),
+    random: () => 0.5,
+    now,
+    fetchTo
+  }, { genesis: BOOTH, election: { mode: 'elected', candidates: [{ id: 'n1', priority: 9 }, { id: 'n2', priority: 0 }, { id: 'n3', priority: 0 }] } })
+}
+
 describe('node - a shared-chain replica catching up by snapshot', () => {
   let db: NodeDatabase | undefined
   let dir: string | undefined
@@ -46,25 +64,12 @@ describe('node - a shared-chain replica catching up by snapshot', () => {
     const fetching = new Promise<void>(resolve => { releaseFetch = resolve })
     let fetches = 0
     const sent: ChainMessage[] = []
-    replica = await ChainReplica.open({
-      chainId: SHARED,
-      self: 'n3',
-      kind: 'shared',
-      storage: new LevelPaxosStore(db).storage(SHARED),
-      store,
-      send: (messages) => { sent.push(...messages) },
-      connected: () => ['n1', 'n2'],
-      boothSize: 3,
-      log: prefixLogger('n3').forComponent('replica'),
-      random: () => 0.5,
-      now: () => Date.now(),
-      fetchTo: async (_peer, height) => {
-        fetches++
-        await fetching
-        const tip = await store.tip(SHARED)
-        await store.appendMany(chain.slice(tip.height, height))
-      }
-    }, { genesis: BOOTH, election: { mode: 'elected', candidates: [{ id: 'n1', priority: 9 }, { id: 'n2', priority: 0 }, { id: 'n3', priority: 0 }] } })
+    replica = await openShared(db, store, sent, async (_peer, height) => {
+      fetches++
+      await fetching
+      const tip = await store.tip(SHARED)
+      await store.appendMany(chain.slice(tip.height, height))
+    })
 
     const snapshot: Message = { type: 'snapshot', from: 'n1', to: 'n3', slot: 3, booths: [{ slot: 1, members: BOOTH }] }
     const point = { height: 3, hash: chain[2].hash }
@@ -93,5 +98,44 @@ describe('node - a shared-chain replica catching up by snapshot', () => {
     const answer = sent.find(m => m.message.type === 'snapshot' && m.message.to === 'n4')
     expect(answer?.message).toMatchObject({ slot: 3 })
     expect(answer?.point).toEqual({ height: 3, hash: chain[2].hash })
+  })
+
+  it('caughtUp waits until what the leader said was decided is decided here, when the booth is the current one; else until its deadline', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-replica-'))
+    db = await openDatabase(dir)
+    const store = new MemoryChainStore()
+    const chain = chainOf(SHARED, 3)
+    let clock = 0
+    replica = await openShared(db, store, [], async (_peer, height) => {
+      const tip = await store.tip(SHARED)
+      await store.appendMany(chain.slice(tip.height, height))
+    }, () => clock)
+    // nothing heard: nothing to wait for
+    await replica.caughtUp(60_000)
+
+    // the leader says slot 3 is decided; the booth moved on meanwhile (n2 left, n4 came)
+    replica.step({ type: 'heartbeat', from: 'n1', to: 'n3', ballot: BALLOT, commit: 3 })
+    let caughtUp = false
+    const waiting = replica.caughtUp(60_000).then(() => { caughtUp = true })
+    await waitFor(() => replica?.status().leader === 'n1', { message: 'n3 follows n1' })
+    expect(replica.status().booth).toEqual(BOOTH)
+    await new Promise(resolve => setImmediate(resolve))
+    expect(caughtUp).toBe(false)
+    const current = ['n1', 'n3', 'n4']
+    replica.step({ type: 'snapshot', from: 'n1', to: 'n3', slot: 3, booths: [{ slot: 1, members: BOOTH }, { slot: 3, members: current }] }, { height: 3, hash: chain[2].hash })
+    await waiting
+    expect(replica.status()).toMatchObject({ decided: 3, booth: current })
+
+    // heard of slot 5, and nothing comes: the wait ends at its deadline
+    replica.step({ type: 'heartbeat', from: 'n1', to: 'n3', ballot: BALLOT, commit: 5 })
+    caughtUp = false
+    const timedOut = replica.caughtUp(1_000).then(() => { caughtUp = true })
+    replica.tick()
+    await new Promise(resolve => setImmediate(resolve))
+    expect(caughtUp).toBe(false)
+    clock += 1_000
+    replica.tick()
+    await timedOut
+    expect(replica.status().decided).toBe(3)
   })
 })
