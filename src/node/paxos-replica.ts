@@ -191,6 +191,13 @@ function cursorOf (j: Meta['cursor']): Cursor {
   return { slot: j.slot, height: j.height, hash: fromHex(j.hash) }
 }
 
+/** A caller of caughtUp: waits for `slot` (set once a leader is known) to be decided here, or its deadline. */
+interface CatchupWaiter {
+  deadline: number
+  slot?: number
+  resolve: () => void
+}
+
 export class ChainReplica {
   readonly chainId: string
   readonly kind: ReplicaKind
@@ -214,7 +221,7 @@ export class ChainReplica {
   /** Callers waiting for this replica to lead (own chain: its phase 1). */
   private leaderWaiters: Array<{ deadline: number, resolve: () => void, reject: (err: Error) => void }> = []
   /** Callers of caughtUp: each waits for a slot to be decided here, or its deadline. */
-  private catchupWaiters: Array<{ slot: number, deadline: number, resolve: () => void }> = []
+  private catchupWaiters: CatchupWaiter[] = []
   /** Writes with an id that this replica applied, and the block each went into. */
   private readonly appliedWrites = new AppliedWrites<CommitResult>()
   /** The leadership (ballot) whose earlier values are known applied here, once confirmed. */
@@ -420,26 +427,29 @@ export class ChainReplica {
   }
 
   /**
-   * Resolves once this replica has decided every slot it has heard was
-   * decided elsewhere (so its booth is the chain's current one, not an old
-   * one it knew before catching up), or after `timeout` ms — then the caller
-   * goes on with what it knows. Never rejects.
+   * Resolves once this replica follows a leader and has decided every slot
+   * it had heard was decided elsewhere by then (its booth is then the
+   * chain's current one, not an old one it knew before catching up — the
+   * genesis booth, for a replica just opened), or after `timeout` ms: then
+   * the caller goes on with what it knows. Never rejects.
    */
   async caughtUp (timeout: number): Promise<void> {
-    const st = this.paxos.status()
-    if (this.closed || st.commit >= st.heard) return
-    await new Promise<void>((resolve) => {
-      this.catchupWaiters.push({ slot: st.heard, deadline: this.d.now() + timeout, resolve })
-      this.kick()
-    })
+    if (this.closed) return
+    const waiter: CatchupWaiter = { deadline: this.d.now() + timeout, resolve: () => {} }
+    const done = new Promise<void>((resolve) => { waiter.resolve = resolve })
+    this.catchupWaiters.push(waiter)
+    this.settleCatchup()
+    await done
   }
 
   private settleCatchup (): void {
     if (this.catchupWaiters.length === 0) return
-    const commit = this.paxos.status().commit
+    const st = this.paxos.status()
     const now = this.d.now()
     this.catchupWaiters = this.catchupWaiters.filter(w => {
-      if (!this.closed && commit < w.slot && now < w.deadline) return true
+      // the target is fixed once a leader is known: under steady writes what is heard keeps moving
+      if (w.slot == null && st.leader != null) w.slot = st.heard
+      if (!this.closed && (w.slot == null || st.commit < w.slot) && now < w.deadline) return true
       w.resolve()
       return false
     })

@@ -110,13 +110,13 @@ describe('node - a shared-chain replica catching up by snapshot', () => {
       const tip = await store.tip(SHARED)
       await store.appendMany(chain.slice(tip.height, height))
     }, () => clock)
-    // nothing heard: nothing to wait for
-    await replica.caughtUp(60_000)
-
-    // the leader says slot 3 is decided; the booth moved on meanwhile (n2 left, n4 came)
-    replica.step({ type: 'heartbeat', from: 'n1', to: 'n3', ballot: BALLOT, commit: 3 })
+    // a replica just opened knows no leader yet: it waits for one, then for what that one says was decided
     let caughtUp = false
     const waiting = replica.caughtUp(60_000).then(() => { caughtUp = true })
+    await new Promise(resolve => setImmediate(resolve))
+    expect(caughtUp).toBe(false)
+    // the leader says slot 3 is decided; the booth moved on meanwhile (n2 left, n4 came)
+    replica.step({ type: 'heartbeat', from: 'n1', to: 'n3', ballot: BALLOT, commit: 3 })
     await waitFor(() => replica?.status().leader === 'n1', { message: 'n3 follows n1' })
     expect(replica.status().booth).toEqual(BOOTH)
     await new Promise(resolve => setImmediate(resolve))
@@ -125,6 +125,8 @@ describe('node - a shared-chain replica catching up by snapshot', () => {
     replica.step({ type: 'snapshot', from: 'n1', to: 'n3', slot: 3, booths: [{ slot: 1, members: BOOTH }, { slot: 3, members: current }] }, { height: 3, hash: chain[2].hash })
     await waiting
     expect(replica.status()).toMatchObject({ decided: 3, booth: current })
+    // caught up, with a leader: nothing to wait for
+    await replica.caughtUp(60_000)
 
     // heard of slot 5, and nothing comes: the wait ends at its deadline
     replica.step({ type: 'heartbeat', from: 'n1', to: 'n3', ballot: BALLOT, commit: 5 })
