@@ -13,6 +13,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   NotFoundError: 404,
   ChainNotFoundError: 404,
   KeyNotFoundError: 404,
+  BlockNotFoundError: 404,
   PayloadTooLargeError: 413,
   UnsupportedMediaTypeError: 415,
   // a Host other than loopback on a loopback-only API (DNS rebinding: src/http/host-check.ts)
@@ -24,6 +25,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   NotProposerError: 503,
   ProposerUnreachableError: 503,
   QuorumReadError: 503,
+  InvalidReadError: 400,
   ConsensusStoppedError: 503,
   RefusedWriteError: 403,
   NoHolderReachableError: 503,

@@ -1,11 +1,11 @@
 /**
- * Read-only views of the chains this node holds, from its local store:
- * GET /chains/:id/blocks?from&to and GET /chains/:id/kv/:key.
- * (Quorum and redirect reads live with their protocols; these answer from
- * this node's copy only.)
+ * Read-only views of the chains: GET /chains/:id/blocks?from&to (this node's
+ * copy), and GET /chains/:id/blocks/:height and GET /chains/:id/kv/:key, from
+ * this node's copy or, with ?consistency=leader|quorum, from the chain's
+ * leader or Nr of its holders. (The redirect read is routes-vguarddb's.)
  */
 import type { FastifyInstance } from 'fastify'
-import type { VGuardNode } from '../node/index.ts'
+import type { Consistency, VGuardNode } from '../node/index.ts'
 import { decodeTransactions, toHex } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
 import { InvalidRequestError } from './errors.ts'
@@ -30,6 +30,15 @@ export class KeyNotFoundError extends Error {
   constructor (message = 'Key not found') {
     super(message)
     this.name = 'KeyNotFoundError'
+  }
+}
+
+/** The chain has no block at that height (yet), as far as the read could tell. */
+export class BlockNotFoundError extends Error {
+  static name = 'BlockNotFoundError'
+  constructor (message = 'Block not found') {
+    super(message)
+    this.name = 'BlockNotFoundError'
   }
 }
 
@@ -74,6 +83,14 @@ function parseHeight (name: string, raw: string | undefined): number | undefined
 
 interface BlocksQuery { from?: string, to?: string, transactions?: string }
 
+function parseConsistency (raw: string | undefined): Consistency {
+  const consistency = raw ?? 'local'
+  if (consistency !== 'local' && consistency !== 'leader' && consistency !== 'quorum') {
+    throw new InvalidRequestError(`consistency: local, leader or quorum, got ${JSON.stringify(consistency)}`)
+  }
+  return consistency
+}
+
 export function registerChainRoutes (server: FastifyInstance, node: VGuardNode): void {
   server.get<{ Params: { id: string }, Querystring: BlocksQuery }>('/chains/:id/blocks', async (req) => {
     const { id } = req.params
@@ -102,13 +119,23 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode):
     }
   })
 
+  server.get<{ Params: { id: string, height: string }, Querystring: { consistency?: string, transactions?: string } }>('/chains/:id/blocks/:height', async (req) => {
+    const { id } = req.params
+    const height = parseHeight('height', req.params.height) as number
+    const consistency = parseConsistency(req.query.consistency)
+    if (consistency === 'local' && await node.chains.info(id) == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
+    if (consistency !== 'local') checkChain(node, id)
+    const read = await node.getBlock(id, height, { consistency }).catch((err: unknown) => { throw explainQuorumError(node, id, err) })
+    if (read.block == null) {
+      throw new BlockNotFoundError(`chain ${id} has no block ${height}${consistency === 'local' ? ' here' : ` (${consistency} read)`}`)
+    }
+    return { chainId: id, ...blockJson(read.block, req.query.transactions !== 'false'), consistency, servedBy: read.servedBy }
+  })
+
   server.get<{ Params: { id: string, key: string }, Querystring: { consistency?: string } }>('/chains/:id/kv/:key', async (req, reply) => {
     const { id, key } = req.params
     // ?consistency=leader|quorum: ask the chain's proposer, or Nr holders that must agree
-    const consistency = req.query.consistency ?? 'local'
-    if (consistency !== 'local' && consistency !== 'leader' && consistency !== 'quorum') {
-      throw new InvalidRequestError(`consistency: local, leader or quorum, got ${JSON.stringify(consistency)}`)
-    }
+    const consistency = parseConsistency(req.query.consistency)
     checkKey(key)
     if (consistency !== 'local') {
       // peers are asked by chain id: it must name a vehicle or the shared chain

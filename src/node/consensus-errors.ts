@@ -85,3 +85,12 @@ export class RefusedWriteError extends Error {
     this.name = 'RefusedWriteError'
   }
 }
+
+/** A read asked for something no chain has (a height below 1, not an integer). */
+export class InvalidReadError extends Error {
+  static name = 'InvalidReadError'
+  constructor (message = 'Invalid read') {
+    super(message)
+    this.name = 'InvalidReadError'
+  }
+}

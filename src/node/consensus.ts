@@ -28,7 +28,7 @@ import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { TypedEventEmitter } from 'main-event'
 import { fromHex, InvalidTransactionError, toHex } from '../chain/index.ts'
-import type { TransactionInput } from '../chain/index.ts'
+import type { Block, TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase } from '../storage/database.ts'
 import { replicationOf, WriteService, WriteResponse } from '../protocols/write/index.ts'
@@ -45,14 +45,16 @@ import type { VGuardNodeConfig } from './config.ts'
 import { PaxosDriver } from './paxos-driver.ts'
 import type { ChainReplica, CommitResult, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
 import { encodeWrite } from './batch.ts'
+import { checkedBlock } from './block-answer.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
 import { quorumRead } from './quorum-read.ts'
+import type { QuorumReadResult } from './quorum-read.ts'
 import { RecentWrites, writeKey } from './recent-writes.ts'
 import { checkIdempotencyKey, idempotentRef } from './idempotency.ts'
 import type { HolderAnswer } from './quorum-read.ts'
-import { LEADER_READ_TIMEOUT, SHARED_CHAIN } from './paxos-constants.ts'
+import { LEADER_READ_TIMEOUT, QUORUM_READ_CATCHUP_WAIT, SHARED_CHAIN } from './paxos-constants.ts'
 import {
-  CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, RefusedWriteError
+  CommitTimeoutError, ConsensusStoppedError, InvalidReadError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, RefusedWriteError
 } from './consensus-errors.ts'
 
 export type { CommitResult, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
@@ -82,6 +84,17 @@ export type Consistency = 'local' | 'leader' | 'quorum'
 export interface ReadOptions {
   /** @default 'local' */
   consistency?: Consistency
+}
+
+/** A block read with a consistency: what the holders agreed the chain has at that height. */
+export interface BlockRead {
+  chainId: string
+  height: number
+  /** undefined: the chain has no block at that height (yet). Without payload where every agreeing holder pruned it. */
+  block?: Block
+  consistency: Consistency
+  /** Holders whose answer this is (the agreeing ones, for a quorum read). */
+  servedBy: string[]
 }
 
 export interface KeyRead {
@@ -357,18 +370,54 @@ export class Consensus {
       const { answer, leader } = await this.askLeader(chainId, { ...request, leader: true })
       return { key, value: answer.status === 'value' ? answer.value : undefined, height: answer.status === 'value' ? answer.valueHeight : answer.height, consistency, servedBy: [leader] }
     }
+    const result = await this.quorumRead(chainId, request)
+    return { key, value: result.value, height: result.height, consistency, servedBy: result.agreed }
+  }
+
+  /**
+   * Reads the block at a height of any chain with the given consistency. A
+   * holder's block counts only if it checks out (block-answer.ts); a quorum
+   * is Nr holders with the same block hash, and the answer is a copy with its
+   * payload when any of them still has it.
+   *
+   * @throws InvalidReadError, QuorumReadError, NoLeaderError, ProposerUnreachableError
+   */
+  async readBlock (chainId: string, height: number, options: ReadOptions = {}): Promise<BlockRead> {
+    if (!Number.isSafeInteger(height) || height < 1) throw new InvalidReadError(`a block height is an integer ≥ 1, got ${String(height)}`)
+    const consistency = options.consistency ?? 'local'
+    const request: ReadRequest = { kind: ReadRequest.Kind.BLOCK, chainId, key: '', height, to: 0, leader: false }
+    if (consistency === 'local') {
+      return { chainId, height, block: await this.c.chains.getBlock(chainId, height), consistency, servedBy: [this.self] }
+    }
+    if (consistency === 'leader') {
+      const { answer, leader } = await this.askLeader(chainId, { ...request, leader: true })
+      return { chainId, height, block: answer.status === 'value' ? answer.block : undefined, consistency, servedBy: [leader] }
+    }
+    const result = await this.quorumRead(chainId, request)
+    const agreed = result.answers.filter(a => a.status === 'value' && result.agreed.includes(a.peer)).map(a => a.status === 'value' ? a.block : undefined)
+    const block = agreed.find(b => b?.payload != null) ?? agreed[0]
+    return { chainId, height, block, consistency, servedBy: result.agreed }
+  }
+
+  /**
+   * Asks Nr holders of the chain (see quorum-read.ts). Whom to ask is what
+   * this node knows: a reader of the shared chain first follows its leader
+   * and decides what it heard was decided, or its booth may be an old one
+   * (a replica just opened knows only the genesis booth, the founder alone).
+   */
+  private async quorumRead (chainId: string, request: ReadRequest): Promise<QuorumReadResult> {
+    if (chainId === SHARED_CHAIN) await this.driver.shared()?.caughtUp(QUORUM_READ_CATCHUP_WAIT)
     let holders = this.holders(chainId)
-    if (holders.length < this.c.config.readQuorum) {
+    if (holders.length < this.c.config.readQuorum && chainId !== SHARED_CHAIN) {
       // a vehicle that joined after this chain's last booth never heard its table: its neighbours did
       await this.c.vguarddb.lookupTable(chainId)
       holders = this.holders(chainId)
     }
-    const result = await quorumRead({
+    return await quorumRead({
       holders,
       quorum: this.c.config.readQuorum,
       ask: async (peer) => await this.ask(peer, request)
     })
-    return { key, value: result.value, height: result.height, consistency, servedBy: result.agreed }
   }
 
   /**
@@ -437,6 +486,14 @@ export class Consensus {
       return { peer, status: 'unavailable', error: (err as Error).message }
     }
     const status = res.status ?? ReadResponse.Status.OK
+    if (status === ReadResponse.Status.OK && request.kind === ReadRequest.Kind.BLOCK) {
+      try {
+        const block = checkedBlock(request.chainId, request.height, res.blocks)
+        return { peer, status: 'value', value: block.hash, valueHeight: block.header.height, height: res.height ?? 0, block }
+      } catch (err) {
+        return { peer, status: 'unavailable', error: `an invalid block: ${(err as Error).message}` }
+      }
+    }
     if (status === ReadResponse.Status.OK) {
       return { peer, status: 'value', value: res.value ?? new Uint8Array(0), valueHeight: res.valueHeight ?? 0, height: res.height ?? 0 }
     }

@@ -42,7 +42,7 @@ import type { StorageUsage } from '../storage/retention.ts'
 import { Consensus } from './consensus.ts'
 import { ReconcileOnConnect } from './reconcile-on-connect.ts'
 import { syncAuthority } from './sync-authority.ts'
-import type { CommitResult, KeyRead, ReadOptions, WriteOptions } from './consensus.ts'
+import type { CommitResult, BlockRead, KeyRead, ReadOptions, WriteOptions } from './consensus.ts'
 import type { TransactionInput } from '../chain/index.ts'
 import { createNodeMetrics } from './metrics.ts'
 import type { Registry } from 'prom-client'
@@ -57,9 +57,9 @@ export { DataDirInUseError } from '../storage/database.ts'
 export type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 export { InvalidBoothError } from './vguarddb.ts'
 export { InvalidIdempotencyKeyError } from './idempotency.ts'
-export type { CommitResult, KeyRead, ReadOptions, WriteOptions, Consistency, ReplicaStatus, ReplicationSummary } from './consensus.ts'
+export type { BlockRead, CommitResult, KeyRead, ReadOptions, WriteOptions, Consistency, ReplicaStatus, ReplicationSummary } from './consensus.ts'
 export {
-  NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError, NotProposerError, QuorumReadError, ConsensusStoppedError, RefusedWriteError
+  NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError, NotProposerError, QuorumReadError, ConsensusStoppedError, RefusedWriteError, InvalidReadError
 } from './consensus-errors.ts'
 
 export interface ConnectedPeer {
@@ -106,6 +106,14 @@ export interface VGuardNode extends TypedEventEmitter<VGuardNodeEvents> {
   delete: (key: string, options?: WriteOptions) => Promise<CommitResult>
   /** Reads a key of a chain: `local` (default), `leader` or `quorum` (Nr holders agree). */
   get: (chainId: string, key: string, options?: ReadOptions) => Promise<KeyRead>
+  /**
+   * Reads the block at a height of a chain: `local` (default), `leader` or
+   * `quorum` (Nr holders hold the same block). `block` is undefined when the
+   * chain has none at that height.
+   *
+   * @throws InvalidReadError, QuorumReadError, NoLeaderError, ProposerUnreachableError
+   */
+  getBlock: (chainId: string, height: number, options?: ReadOptions) => Promise<BlockRead>
   /** Capacity and bytes held. */
   storageUsage: () => Promise<StorageUsage>
   /**
@@ -267,6 +275,11 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   async get (chainId: string, key: string, options?: ReadOptions): Promise<KeyRead> {
     if (this.status !== 'started' && options?.consistency != null && options.consistency !== 'local') throw new NotStartedError('node is not started')
     return await this.consensus.readKey(chainId, key, options)
+  }
+
+  async getBlock (chainId: string, height: number, options?: ReadOptions): Promise<BlockRead> {
+    if (this.status !== 'started' && options?.consistency != null && options.consistency !== 'local') throw new NotStartedError('node is not started')
+    return await this.consensus.readBlock(chainId, height, options)
   }
 
   /**

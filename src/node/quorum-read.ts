@@ -21,10 +21,12 @@
  * guarantee the caller asked for (Nr + Nw > N).
  */
 import { bytesEqual } from '../chain/index.ts'
+import type { Block } from '../chain/index.ts'
 import { QuorumReadError } from './consensus-errors.ts'
 
 export type HolderAnswer =
-  | { peer: string, status: 'value', value: Uint8Array, valueHeight: number, height: number }
+  // a block read compares blocks by hash: `value` is the hash, `block` the block
+  | { peer: string, status: 'value', value: Uint8Array, valueHeight: number, height: number, block?: Block }
   | { peer: string, status: 'absent', height: number }
   | { peer: string, status: 'unavailable', error: string, notLeader?: boolean, leader?: string }
 

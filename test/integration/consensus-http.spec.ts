@@ -1,8 +1,9 @@
 /**
  * Consensus over HTTP: PUT/DELETE /chains/:id/kv/:key through consensus
  * (own chain, forwarded to another vehicle, shared chain), GET with
- * consistency local|leader|quorum, /status per chain; bad input answers a
- * typed error and writes nothing; no quorum answers 503.
+ * consistency local|leader|quorum (keys, and blocks by height), /status per
+ * chain; bad input answers a typed error and writes nothing; no quorum
+ * answers 503.
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, fullyConnected } from '../utils/nodes.ts'
@@ -61,6 +62,19 @@ describe('http - consensus routes', () => {
       expect(await res.json()).toMatchObject({ key: 'bin', value: '/wD+', encoding: 'base64', height: 2 })
     }
     expect(await (await fetch(`${urls[0]}/chains/${A}/kv/gps%2F1?consistency=quorum`)).json()).toMatchObject({ key: 'gps/1', value: '-27.7,-51.1', encoding: 'utf8', height: 1 })
+    // a block at every consistency: the same block (hash), with its transactions; none past the tip
+    for (const consistency of ['leader', 'quorum']) {
+      const res = await fetch(`${urls[1]}/chains/${A}/blocks/1?consistency=${consistency}`)
+      expect(res.status, consistency).toBe(200)
+      const body = await res.json() as { hash: string, servedBy: string[], transactions: unknown[] }
+      expect(body).toMatchObject({ chainId: A, height: 1, hash: committed.hash, consistency, pruned: false })
+      expect(body.transactions).toEqual([{ op: 'PUT', key: 'gps/1', value: '-27.7,-51.1', encoding: 'utf8' }])
+      expect(body.servedBy.length, consistency).toBe(consistency === 'leader' ? 1 : 2)
+      const missing = await fetch(`${urls[1]}/chains/${A}/blocks/99?consistency=${consistency}`)
+      expect(missing.status, consistency).toBe(404)
+      expect(await missing.json()).toMatchObject({ error: 'BlockNotFoundError' })
+    }
+    expect(await (await fetch(`${urls[0]}/chains/${A}/blocks/2?transactions=false`)).json()).toMatchObject({ chainId: A, height: 2, consistency: 'local', servedBy: [A] })
 
     // b writes a's chain: forwarded to a, its only proposer
     const forwarded = await fetch(`${urls[1]}/chains/${A}/kv/from-b`, { method: 'PUT', body: 'hi' })
@@ -171,8 +185,14 @@ describe('http - consensus routes', () => {
       ...['leader', 'quorum'].flatMap((consistency): Array<[string, RequestInit, number, string]> => [
         [`/chains/notapeer/kv/a?consistency=${consistency}`, { method: 'GET' }, 400, 'InvalidRequestError'],
         [`/chains/${A}/kv/?consistency=${consistency}`, { method: 'GET' }, 400, 'InvalidTransactionError'],
-        [`/chains/${A}/kv/${'k'.repeat(2_000)}?consistency=${consistency}`, { method: 'GET' }, 400, 'InvalidTransactionError']
-      ])
+        [`/chains/${A}/kv/${'k'.repeat(2_000)}?consistency=${consistency}`, { method: 'GET' }, 400, 'InvalidTransactionError'],
+        [`/chains/notapeer/blocks/1?consistency=${consistency}`, { method: 'GET' }, 400, 'InvalidRequestError'],
+        [`/chains/${A}/blocks/0?consistency=${consistency}`, { method: 'GET' }, 400, 'InvalidRequestError'],
+        [`/chains/${A}/blocks/x1?consistency=${consistency}`, { method: 'GET' }, 400, 'InvalidRequestError']
+      ]),
+      [`/chains/${A}/blocks/1?consistency=eventual`, { method: 'GET' }, 400, 'InvalidRequestError'],
+      [`/chains/${A}/blocks/${'9'.repeat(20)}`, { method: 'GET' }, 400, 'InvalidRequestError'],
+      ['/chains/not-held/blocks/1', { method: 'GET' }, 404, 'ChainNotFoundError']
     ]
     for (const [path, init, status, error] of cases) {
       const res = await fetch(`${urls[0]}${path}`, init)

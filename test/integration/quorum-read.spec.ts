@@ -1,8 +1,8 @@
 /**
  * Quorum reads on real nodes: a vehicle's chain is held by the vehicle and
  * its k active backups; one backup's copy is made stale (rolled back to an
- * older height), and quorum reads still return only the newest value that
- * Nr holders agree on — never the stale one.
+ * older height), and quorum reads still return only the newest value (or
+ * block) that Nr holders agree on — never the stale one.
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, fullyConnected } from '../utils/nodes.ts'
@@ -56,10 +56,25 @@ describe('consensus - quorum reads', () => {
     }
     expect(text((await reader.get(A, 'speed', { consistency: 'leader' })).value)).toBe('80')
 
+    // blocks alike: the newest block is held by the proposer and the fresh backup, not the stale one
+    const newest = await a.chains.getBlock(A, v2.height)
+    expect((await stale.getBlock(A, v2.height)).block).toBeUndefined()
+    for (let i = 0; i < 6; i++) {
+      const read = await reader.getBlock(A, v2.height, { consistency: 'quorum' })
+      expect(read.block?.hash).toEqual(newest?.hash)
+      expect(read.block?.payload?.byteLength).toBeGreaterThan(0)
+      expect(Buffer.from(read.block?.payload ?? []).equals(Buffer.from(newest?.payload ?? []))).toBe(true)
+      expect(read.servedBy).not.toContain(staleId)
+    }
+    expect((await reader.getBlock(A, v2.height, { consistency: 'leader' })).block?.hash).toEqual(newest?.hash)
+    expect((await reader.getBlock(A, v2.height + 1, { consistency: 'quorum' })).block).toBeUndefined()
+
     // with the proposer gone, the one fresh and the one stale holder disagree: no quorum, and never the stale value
     await cluster.stopNode(a)
     const failed = await reader.get(A, 'speed', { consistency: 'quorum' }).catch((err: Error) => err)
     expect((failed as Error).name).toBe('QuorumReadError')
+    const failedBlock = await reader.getBlock(A, v2.height, { consistency: 'quorum' }).catch((err: Error) => err)
+    expect((failedBlock as Error).name).toBe('QuorumReadError')
     const leader = await reader.get(A, 'speed', { consistency: 'leader' }).catch((err: Error) => err)
     expect((leader as Error).name).toBe('ProposerUnreachableError')
   })

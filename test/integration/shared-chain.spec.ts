@@ -173,4 +173,24 @@ describe('consensus - shared chain', () => {
     const r = await rest[0].put('after', utf8.encode('2'), { chainId: 'shared' })
     expect(r.height).toBeGreaterThan(1)
   })
+
+  it('a vehicle that just joined reads the shared chain at quorum from its current booth, not the genesis booth it starts from', async () => {
+    const nodes = await prioritySwarm(cluster, [9, 0, 0])
+    const [first] = nodes
+    const best = first.peerId.toString()
+    await waitFor(() => nodes.every(n => leaderOf(n) === best), { timeout: 30_000, message: 'every node follows the leader' })
+    const written = await nodes[1].put('road', utf8.encode('closed'), { chainId: 'shared' })
+    expect(first.consensus.driver.shared()?.status().booth).toHaveLength(3)
+
+    const late = await cluster.create({ bootstrap: [first.multiaddrs[0].toString()], priority: 0 })
+    await late.start()
+    // the newcomer's replica starts from the genesis booth (the founder alone): one holder, fewer than Nr = 2
+    await waitFor(() => late.consensus.driver.shared() != null, { interval: 1, timeout: 30_000, message: 'the newcomer joined the shared chain' })
+    const boothAtRead = late.consensus.driver.shared()?.status().booth
+    const read = await late.get('shared', 'road', { consistency: 'quorum' })
+    expect(text(read.value), `booth known when the read began: ${JSON.stringify(boothAtRead)}`).toBe('closed')
+    expect(read.height).toBe(written.height)
+    expect(read.servedBy.length).toBeGreaterThanOrEqual(2)
+    expect(late.consensus.driver.shared()?.status().booth).toEqual(first.consensus.driver.shared()?.status().booth)
+  })
 })
