@@ -30,6 +30,7 @@ import { ReplicateService } from '../protocols/replicate/index.ts'
 import type { ReplicateProgress, ReplicateResult } from '../protocols/replicate/index.ts'
 import { ReleaseService } from '../protocols/release/index.ts'
 import { ReadService, ReadRequest, ReadResponse, readWithRedirect } from '../protocols/read/index.ts'
+import { checkedBlockAnswer } from './block-answer.ts'
 import type { LeaderCheck, NoHolderReachableError, PathEntry, RedirectReadResult } from '../protocols/read/index.ts'
 import { withDeadline } from '../protocols/stream.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
@@ -503,7 +504,8 @@ export class VGuardDB {
         proposer: request.chainId === 'shared' ? undefined : request.chainId,
         via: options.via,
         tables: { get: (id) => this.tables.get(id), adopt: async (signed, id) => await this.tables.adopt(signed, id, HINT) },
-        ask: async (peer, req) => await this.read.ask(peerIdFromString(peer), req, options),
+        // blocks are checked before they count: a holder whose blocks do not verify is an error, and the read goes on
+        ask: async (peer, req) => checkedBlockAnswer(req, await this.read.ask(peerIdFromString(peer), req, options)),
         lookup: async (asked) => await this.lookupTable(request.chainId, asked, options)
       })
       // only stale holders answered: a fresher copy of our own is the better answer

@@ -4,9 +4,11 @@ import { TestCluster, fullyConnected, connectedSwarm } from '../utils/nodes.ts'
 import { gossipAgedOut, waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import type { VGuardNodeOptions } from '../../src/node/config.ts'
-import { ReadResponse } from '../../src/protocols/read/index.ts'
+import { ReadRequest, ReadResponse } from '../../src/protocols/read/index.ts'
 import { signTable } from '../../src/backup/index.ts'
 import { loadOrCreateKey } from '../../src/node/identity.ts'
+import { decodeBlock, encodeBlock } from '../../src/chain/index.ts'
+import type { Block } from '../../src/chain/index.ts'
 
 const utf8 = new TextEncoder()
 const text = new TextDecoder()
@@ -97,6 +99,32 @@ describe('vguarddb - replicate, release, read', () => {
       expect(read.servedBy).toBe(survivor)
       expect(read.response.blocks).toHaveLength(1)
     }
+  })
+
+  it('a backup that answers blocks that do not verify is passed over: the read is served by the other, and says why', async () => {
+    const nodes = await swarm(cluster, 5)
+    const [A, , , , R] = nodes
+    const chainId = A.peerId.toString()
+    let outcome
+    for (let i = 1; i <= 3; i++) outcome = await A.endOfBooth({ participants: ids(...nodes.slice(1, 4)), transactions: [gps(i)] })
+    await waitFor(() => R.vguarddb.tables.get(chainId)?.table.epoch === 3, { message: 'reader has the table' })
+    const [liarId, honestId] = outcome?.active as string[]
+    const liar = nodes.find(n => n.peerId.toString() === liarId) as VGuardNode
+    const block2 = await A.chains.getBlock(chainId, 2)
+    const block3 = await A.chains.getBlock(chainId, 3)
+    // the liar's read service answers block 2 with block 3's payload (a forged block: its payload hash does not match)
+    const answer = liar.vguarddb.read.answer.bind(liar.vguarddb.read)
+    liar.vguarddb.read.answer = async (req) => {
+      const res = await answer(req)
+      return req.kind === ReadRequest.Kind.BLOCK ? { ...res, blocks: [encodeBlock({ ...(block2 as Block), payload: block3?.payload }) as Uint8Array<ArrayBuffer>] } : res
+    }
+    await cluster.stopNode(A)
+    const read = await R.vguarddb.readBlock(chainId, 2, { via: [liarId] })
+    expect(read.servedBy).toBe(honestId)
+    expect(decodeBlock(read.response.blocks[0]).hash).toEqual(block2?.hash)
+    const lie = read.path.find(p => p.peerId === liarId)
+    expect(lie).toMatchObject({ outcome: 'error' })
+    expect(lie?.error).toMatch(/^blocks that do not verify: .*BadPayloadHash/)
   })
 
   it('a vehicle that joins after the proposer left finds the backups through its neighbours (redirect and quorum reads)', async () => {

@@ -1,14 +1,19 @@
 /**
- * A holder's block as a consistent read takes it (src/node/block-answer.ts):
- * only a block that hashes right, carries its own payload (or none, pruned)
- * and is the one asked for counts as an answer.
+ * Blocks a holder answers, as a reader takes them (src/node/block-answer.ts):
+ * only blocks that hash right, carry their own payload (or none, pruned), are
+ * the ones asked for and link up count as an answer.
  */
 import { describe, it, expect } from 'vitest'
 import { encodeBlock, withoutPayload } from '../../../src/chain/index.ts'
-import { checkedBlock } from '../../../src/node/block-answer.ts'
+import type { Block } from '../../../src/chain/index.ts'
+import { checkedBlock, checkedBlockAnswer, checkedRun } from '../../../src/node/block-answer.ts'
+import { ReadRequest, ReadResponse } from '../../../src/protocols/read/index.ts'
 import { chainOf } from '../storage/helpers.ts'
 
-describe('node - a block answered to a consistent read', () => {
+/** A block's record as a read response carries it. */
+const record = (block: Block): Uint8Array<ArrayBuffer> => encodeBlock(block) as Uint8Array<ArrayBuffer>
+
+describe('node - blocks answered to a read', () => {
   const [b1, b2] = chainOf('vehicle-a', 2)
 
   it('is taken whole, or pruned to its header', () => {
@@ -31,5 +36,43 @@ describe('node - a block answered to a consistent read', () => {
   it('is refused when it is of another chain', () => {
     const [other] = chainOf('vehicle-b', 1)
     expect(() => checkedBlock('vehicle-a', 1, [encodeBlock(other)])).toThrow(/got block 1 of vehicle-b/)
+  })
+
+  it('takes a run that starts where asked and links up, and refuses one that skips, breaks a link or goes past its end', () => {
+    const chain = chainOf('vehicle-a', 4)
+    const records = chain.map(b => encodeBlock(b))
+    expect(checkedRun('vehicle-a', 2, records.slice(1, 3), 3).map(b => b.header.height)).toEqual([2, 3])
+    expect(checkedRun('vehicle-a', 1, records).map(b => b.header.height)).toEqual([1, 2, 3, 4])
+    expect(() => checkedRun('vehicle-a', 2, records.slice(1, 3), 2)).toThrow(/block 3 of vehicle-a is past the last one asked for \(2\)/)
+    expect(() => checkedRun('vehicle-a', 1, [records[0], records[2]])).toThrow(/asked for block 2 of vehicle-a, got block 3/)
+    // another chain's block 2 under the same id: it hashes right, but does not point to this block 1
+    const [, otherTwo] = chainOf('vehicle-a', 2, () => ({ timestamp: 7 }))
+    expect(() => checkedRun('vehicle-a', 1, [records[0], encodeBlock(otherTwo)])).toThrow(/block 2 of vehicle-a does not point to the block 1/)
+  })
+
+  it('turns an answer whose blocks do not verify into an error, and leaves other answers as they are', () => {
+    const request: ReadRequest = { kind: ReadRequest.Kind.BLOCK, chainId: 'vehicle-a', key: '', height: 2, to: 0, leader: false }
+    const ok: ReadResponse = {
+      status: ReadResponse.Status.OK,
+      role: ReadResponse.Role.ACTIVE,
+      height: 2,
+      epoch: 1,
+      value: new Uint8Array(0),
+      valueHeight: 0,
+      blocks: [record(b2)],
+      table: new Uint8Array(0),
+      tipHash: b2.hash as Uint8Array<ArrayBuffer>,
+      message: '',
+      leader: ''
+    }
+    expect(checkedBlockAnswer(request, ok)).toBe(ok)
+    const forged = checkedBlockAnswer(request, { ...ok, blocks: [record({ ...b2, payload: b1.payload })] })
+    expect(forged).toMatchObject({ status: ReadResponse.Status.ERROR, blocks: [] })
+    expect(forged.message).toMatch(/^blocks that do not verify: .*BadPayload/)
+    const range = { ...request, kind: ReadRequest.Kind.RANGE, height: 1, to: 2 }
+    expect(checkedBlockAnswer(range, { ...ok, blocks: [record(b1), record(b2)] }).status).toBe(ReadResponse.Status.OK)
+    expect(checkedBlockAnswer(range, { ...ok, blocks: [] }).status).toBe(ReadResponse.Status.ERROR)
+    const notFound = { ...ok, status: ReadResponse.Status.NOT_FOUND, blocks: [] }
+    expect(checkedBlockAnswer(request, notFound)).toBe(notFound)
   })
 })
