@@ -29,6 +29,8 @@ const IN_NETNS_ENV = 'VGUARD_DEMO_IN_NETNS'
 const K_BACKUPS = 2
 /** Seconds before one vehicle leaves, when no --duration says otherwise. */
 const DEFAULT_LEAVE_AFTER = 12
+/** A vehicle still running this long after SIGTERM is killed (graceful stops take ~1-2 s). */
+const VEHICLE_STOP_TIMEOUT = 15_000
 
 export async function runDemo (flags: DemoFlags, out: (line: string) => void): Promise<void> {
   const inNetns = inPrivateNetns(IN_NETNS_ENV)
@@ -46,13 +48,23 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
   const network = `demo-${process.pid}`
   const root = await mkdtemp(join(tmpdir(), 'vguard-demo-'))
   const vehicles: NodeProcess[] = []
+  // Listening for the whole run, not once: a signal sent to the process group
+  // (npm, timeout, a service manager) reaches this process and, through the
+  // parent that forwards it from outside the namespace, again. The first
+  // starts the stop; the rest must not kill it halfway, leaving vehicles and
+  // their data dirs behind.
   const state = { stopping: false }
+  let stopRequested = (): void => {}
+  const stopSignal = new Promise<void>((resolve) => { stopRequested = resolve })
+  const onSignal = (): void => { state.stopping = true; stopRequested() }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
   const stopAll = async (): Promise<void> => {
-    await Promise.all(vehicles.map(async v => await v.stop()))
+    await Promise.all(vehicles.map(async v => await stopWithin(v, VEHICLE_STOP_TIMEOUT)))
     await rm(root, { recursive: true, force: true })
   }
   try {
-    for (let i = 0; i < flags.vehicles; i++) {
+    for (let i = 0; i < flags.vehicles && !state.stopping; i++) {
       const args = [
         '--data-dir', join(root, `vehicle-${i + 1}`),
         '--listen', '/ip4/127.0.0.1/tcp/0',
@@ -71,12 +83,27 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
     out(`demo: ${vehicles.length} vehicles started on network "${network}" (${useMdns ? 'mDNS' : 'bootstrap'}), k = ${K_BACKUPS}; Ctrl-C to stop${flags.duration != null ? `, or after ${flags.duration} s` : ''}`)
     // inside the private namespace their loopback is not the host's: no browser could reach them
     if (!inNetns) out(`demo: live dashboards: ${vehicles.map(v => `${v.httpUrl}/dashboard`).join('  ')}`)
-    await runStory(vehicles, flags, state, out)
+    await runStory(vehicles, flags, state, stopSignal, out)
     out('demo: stopping vehicles')
   } finally {
-    await stopAll()
+    try {
+      await stopAll()
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
   }
   out('demo: stopped cleanly')
+}
+
+/** A vehicle stops on SIGTERM within a second or two; one that hangs is killed, so the demo's stop is bounded. */
+async function stopWithin (vehicle: NodeProcess, ms: number): Promise<void> {
+  const timer = setTimeout(() => { vehicle.child.kill('SIGKILL') }, ms)
+  try {
+    await vehicle.stop()
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /**
@@ -84,17 +111,14 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
  * chosen and released, shown live; midway one vehicle stops and another reads
  * its data through its backups.
  */
-async function runStory (processes: NodeProcess[], flags: DemoFlags, state: { stopping: boolean }, out: (line: string) => void): Promise<void> {
+async function runStory (processes: NodeProcess[], flags: DemoFlags, state: { stopping: boolean }, stopSignal: Promise<void>, out: (line: string) => void): Promise<void> {
   const vehicles: Vehicle[] = processes.map((p, i) => ({ name: `vehicle-${i + 1}`, process: p, next: i * 200 }))
   const started = Date.now()
   const deadline = flags.duration != null ? started + flags.duration * 1000 : Infinity
   const leaveAt = started + (flags.duration != null ? flags.duration * 500 : DEFAULT_LEAVE_AFTER * 1000)
-  const done = new Promise<void>((resolve) => {
-    const finish = (): void => { state.stopping = true; resolve() }
-    process.once('SIGINT', finish)
-    process.once('SIGTERM', finish)
-    if (Number.isFinite(deadline)) setTimeout(finish, deadline - Date.now()).unref()
-  })
+  const done = Promise.race([stopSignal, new Promise<void>((resolve) => {
+    if (Number.isFinite(deadline)) setTimeout(() => { state.stopping = true; resolve() }, deadline - Date.now()).unref()
+  })])
   let seed = 7
   const random = (): number => { seed = (seed * 16807) % 2147483647; return seed / 2147483647 }
   const tty = process.stdout.isTTY === true

@@ -7,12 +7,23 @@ export interface StartOptions extends VGuardNodeOptions {
   http: HostPort
 }
 
-/** Resolves with the first SIGINT or SIGTERM; dispose() stops listening. */
-function onStopSignal (): { signal: Promise<string>, dispose: () => void } {
+/**
+ * Resolves with the first SIGINT or SIGTERM. It goes on listening until
+ * dispose(): a signal sent to a process group (npm, timeout, a service
+ * manager) can come twice, and the second must not kill the node while it
+ * stops with its database open; `again` is told of each repeat.
+ */
+function onStopSignal (again: (signal: string) => void): { signal: Promise<string>, dispose: () => void } {
   let dispose = (): void => {}
+  let first: string | undefined
   const signal = new Promise<string>((resolve) => {
-    const onInt = (): void => { dispose(); resolve('SIGINT') }
-    const onTerm = (): void => { dispose(); resolve('SIGTERM') }
+    const on = (name: string) => (): void => {
+      if (first != null) { again(name); return }
+      first = name
+      resolve(name)
+    }
+    const onInt = on('SIGINT')
+    const onTerm = on('SIGTERM')
     dispose = () => {
       process.off('SIGINT', onInt)
       process.off('SIGTERM', onTerm)
@@ -28,7 +39,7 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
   // listen before starting: a signal that comes while we start, or the moment
   // "ready" is out (a supervisor may react within microseconds), must stop the
   // node cleanly instead of killing it with the database open
-  const stop = onStopSignal()
+  const stop = onStopSignal((signal) => { out(`${signal}: already stopping (SIGKILL forces it)`) })
   let node
   let http
   // peer events from the moment the node exists: a bootstrap dial can connect
@@ -58,7 +69,11 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
   out('ready')
 
   out(`${await stop.signal}: stopping`)
-  await http.close()
-  await node.stop()
+  try {
+    await http.close()
+    await node.stop()
+  } finally {
+    stop.dispose()
+  }
   out('stopped')
 }

@@ -8,6 +8,9 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { BIN_PATH } from '../../src/swarm/process.ts'
 import { sample, scrape } from '../utils/prometheus.ts'
 import { waitFor } from '../utils/wait.ts'
@@ -18,8 +21,8 @@ interface DemoRun {
   exit: Promise<number | null>
 }
 
-function runDemo (args: string[]): DemoRun {
-  const child = spawn(process.execPath, [BIN_PATH, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+function runDemo (args: string[], env: NodeJS.ProcessEnv = process.env): DemoRun {
+  const child = spawn(process.execPath, [BIN_PATH, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
   let output = ''
   child.stdout?.on('data', (d: Buffer) => { output += d.toString() })
   child.stderr?.on('data', (d: Buffer) => { output += d.toString() })
@@ -76,5 +79,26 @@ describe('cli - demo', () => {
     // their loopback is not ours: no dashboard URLs that could not be opened
     expect(output).not.toContain('live dashboards')
     expectTheStory(output, 4)
+  }, 120_000)
+
+  // found with `timeout 45 npm run demo`: the process group's SIGTERM and the one forwarded into the
+  // namespace both reached the demo; the second killed it mid-stop, leaving vehicles' data behind
+  it('a SIGTERM that comes twice stops it cleanly (exit 0) and leaves no data behind', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'vguard-demo-test-'))
+    try {
+      const run = runDemo(['--vehicles', '3', '--no-netns'], { ...process.env, TMPDIR: tmp })
+      running.push(run)
+      await waitFor(() => run.output().includes('demo: 3 vehicles started'), { timeout: 60_000, message: 'the demo started its vehicles' })
+      // (node's compile cache lives in TMPDIR too)
+      const demoDirs = async (): Promise<string[]> => (await readdir(tmp)).filter(name => name.startsWith('vguard-demo-'))
+      expect(await demoDirs()).toHaveLength(1)
+      run.child.kill('SIGTERM')
+      run.child.kill('SIGTERM')
+      expect(await run.exit, run.output()).toBe(0)
+      expect(run.output().trimEnd().split('\n').slice(-2)).toEqual(['demo: stopping vehicles', 'demo: stopped cleanly'])
+      expect(await demoDirs()).toEqual([])
+    } finally {
+      await rm(tmp, { recursive: true, force: true })
+    }
   }, 120_000)
 })
