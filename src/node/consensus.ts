@@ -394,8 +394,9 @@ export class Consensus {
       return { chainId, height, block: answer.status === 'value' ? answer.block : undefined, consistency, servedBy: [leader] }
     }
     const result = await this.quorumRead(chainId, request)
-    const agreed = result.answers.filter(a => a.status === 'value' && result.agreed.includes(a.peer)).map(a => a.status === 'value' ? a.block : undefined)
-    const block = agreed.find(b => b?.payload != null) ?? agreed[0]
+    // the same hash from every agreeing holder; retention may have pruned the payload at some of them
+    const copies = result.answers.flatMap(a => a.status === 'value' && a.block != null && result.agreed.includes(a.peer) ? [a.block] : [])
+    const block = copies.find(b => b.payload != null) ?? copies[0]
     return { chainId, height, block, consistency, servedBy: result.agreed }
   }
 

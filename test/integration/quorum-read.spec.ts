@@ -67,6 +67,14 @@ describe('consensus - quorum reads', () => {
       expect(read.servedBy).not.toContain(staleId)
     }
     expect((await reader.getBlock(A, v2.height, { consistency: 'leader' })).block?.hash).toEqual(newest?.hash)
+    // retention pruned block 1's payload at the fresh backup: holders still agree on its hash, and the answer has the payload
+    const freshNode = nodes.find(n => n.peerId.toString() === fresh) as VGuardNode
+    expect((await freshNode.chains.prune(A, [1])).pruned).toEqual([1])
+    expect((await freshNode.chains.getBlock(A, 1))?.payload).toBeUndefined()
+    for (let i = 0; i < 6; i++) {
+      const read = await reader.getBlock(A, 1, { consistency: 'quorum' })
+      expect(read.block?.payload?.byteLength, `served by ${read.servedBy.join(', ')}`).toBeGreaterThan(0)
+    }
     expect((await reader.getBlock(A, v2.height + 1, { consistency: 'quorum' })).block).toBeUndefined()
 
     // with the proposer gone, the one fresh and the one stale holder disagree: no quorum, and never the stale value
