@@ -196,14 +196,13 @@ describe('vguard-node CLI', () => {
     })
 
     // found with `timeout 45 npm run demo`: a signal sent to a process group comes twice, and the second killed a node mid-stop
+    // (whether the repeat lands before the stop ends is up to the scheduler; stop-signal.spec.ts pins the handling itself)
     it('a repeated signal while it stops does not kill it: it finishes stopping (exit 0)', async () => {
       const dataDir = await tempDir()
       const p = await start(['--data-dir', dataDir, ...LOCAL])
       p.child.stdout?.on('data', (d: Buffer) => { if (d.toString().includes('SIGTERM: stopping')) p.child.kill('SIGTERM') })
       const code = await p.stop('SIGTERM')
       expect(code, `signal ${String(p.child.signalCode)}:\n${p.output.join('\n')}`).toBe(0)
-      expect(p.output).toContain('SIGTERM: already stopping (SIGKILL forces it)')
-      expect(p.output[p.output.length - 1]).toBe('stopped')
       expect((await runCli(['id', '--data-dir', dataDir])).code).toBe(0)
     })
 
