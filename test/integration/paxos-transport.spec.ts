@@ -5,12 +5,15 @@
  * started once per stream); the sender notices the close and its next
  * message goes out on a new stream (it used to write on into the half-closed
  * stream, and nothing arrived). A second transport with its own protocol
- * prefix and a short timeout runs beside each node's own.
+ * prefix and a short timeout runs beside each node's own. A stream its
+ * sender closes is closed by the receiver too, at once (found by
+ * protocol-fuzz.spec.ts: it stayed half-open until the connection ended).
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
-import { PaxosTransport } from '../../src/protocols/paxos/index.ts'
+import { lpStream } from '@libp2p/utils'
+import { PaxosFrame, PaxosTransport, toWire } from '../../src/protocols/paxos/index.ts'
 import type { ChainMessage } from '../../src/protocols/paxos/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 
@@ -77,6 +80,18 @@ describe('consensus - paxos transport idle timeout', () => {
     ta.send([heartbeat(++commit)])
     await waitFor(() => received.length === commit, { message: 'a heartbeat on a new stream' })
   })
+  it('closes its end of an inbound stream the sender closed: the stream is freed at once, not when the connection ends', async () => {
+    const { a, b, tb, received } = await connectedPair()
+    const B = b.peerId.toString()
+    const stream = await a.libp2p.dialProtocol(b.peerId, tb.protocol)
+    const lp = lpStream(stream)
+    await lp.write(PaxosFrame.encode({ messages: [toWire({ chainId: 'c', message: { type: 'heartbeat', from: a.peerId.toString(), to: B, ballot: { round: 1, proposer: a.peerId.toString() }, commit: 1 } })] }))
+    await waitFor(() => received.length === 1, { message: 'b received the frame' })
+    // unfixed, b's end stayed open until the connection closed (its reader had returned: no idle timer either)
+    await stream.close({ signal: AbortSignal.timeout(5_000) }).catch(() => {})
+    await waitFor(() => stream.status === 'closed' && streams(b, a, tb.protocol) === 0, { timeout: 5_000, interval: 10, message: 'b closed its end too' })
+  })
+
   it('keeps no link to a peer it is not connected to: a booth member that drove off leaves nothing behind', async () => {
     const { a, b, ta, received } = await connectedPair()
     const A = a.peerId.toString()

@@ -3,6 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId, Stream } from '@libp2p/interface'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
+import { prng } from '../utils/random.ts'
 import { gpsTransaction } from '../../src/workload/gps.ts'
 import { createBlock, emptyTip, tipOf, encodeBlock } from '../../src/chain/index.ts'
 import { pbStream } from '@libp2p/utils'
@@ -18,17 +19,6 @@ async function swarm (cluster: TestCluster, n: number, overrides: Partial<VGuard
 }
 
 const ids = (...nodes: VGuardNode[]): string[] => nodes.map(n => n.peerId.toString())
-
-/** A seeded PRNG (mulberry32) so the churn of participants is reproducible. */
-function prng (seed: number): () => number {
-  return () => {
-    seed |= 0
-    seed = seed + 0x6D2B79F5 | 0
-    let t = Math.imul(seed ^ seed >>> 15, 1 | seed)
-    t = t + Math.imul(t ^ t >>> 7, 61 | t) ^ t
-    return ((t ^ t >>> 14) >>> 0) / 4294967296
-  }
-}
 
 /** Blocks of about `bytes`, made of GPS fixes, so a transfer takes several frames. */
 function bigBatch (start: number, bytes: number): Array<{ key: string, value: Uint8Array }> {

@@ -450,13 +450,14 @@ export class PaxosTransport {
           idle.touch()
         } catch (err) {
           const name = (err as Error).name
-          if (name === 'TimeoutError' || name === 'AbortError') {
-            // idle: the sender opens a new stream when it has news
+          // idle (the sender opens a new stream when it has news), or the sender
+          // closed its end between frames: nothing to report. We close ours too:
+          // a stream is freed only once both ends are closed, and one left
+          // half-open stayed until the connection ended
+          if (name === 'TimeoutError' || name === 'AbortError' || (name === 'UnexpectedEOFError' && closedBy == null)) {
             await stream.close({ signal: AbortSignal.timeout(1_000) }).catch(() => { stream.abort(err as Error) })
             return
           }
-          // the sender closed its end (clean, between frames): nothing to report
-          if (name === 'UnexpectedEOFError' && closedBy == null) return
           // aborted or reset: report why (the reader's own overflow aborts the stream too)
           throw closedBy != null && !OVER_LIMIT.has(name) ? closedBy : err
         }

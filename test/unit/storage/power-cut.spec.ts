@@ -17,21 +17,16 @@ import type { NodeDatabase } from '../../../src/storage/database.ts'
 import { LevelChainStore, SEGMENTS_DIR } from '../../../src/storage/level.ts'
 import type { LevelChainStoreOptions } from '../../../src/storage/level.ts'
 import { dropOpenFiles } from '../../utils/chains.ts'
+import { prng } from '../../utils/random.ts'
 
 const CHAIN = 'car'
 const OPTIONS: LevelChainStoreOptions = { inlineMax: 512, segmentMin: 512, segmentBytes: 16 * 1024 }
 const SEEDS = Number(process.env.VGUARD_POWER_CUT_SEEDS ?? 40)
 
-/** A small deterministic PRNG (mulberry32): a failing seed replays exactly. */
-function prng (seed: number): (n: number) => number {
-  let a = seed >>> 0
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n)
-  }
+/** An integer in [0, n) from a seeded PRNG: a failing seed replays exactly. */
+function prngInt (seed: number): (n: number) => number {
+  const next = prng(seed)
+  return (n) => Math.floor(next() * n)
 }
 
 async function segmentFiles (dir: string): Promise<string[]> {
@@ -53,7 +48,7 @@ describe('storage - power cuts on payload segments', () => {
     // seeds where the cut really took blocks away: the test must see some
     let cuts = 0
     for (let seed = 1; seed <= SEEDS; seed++) {
-      const random = prng(seed)
+      const random = prngInt(seed)
       dir = await mkdtemp(join(tmpdir(), 'vguard-powercut-'))
       database = await openDatabase(dir)
       const store = await LevelChainStore.open(database, OPTIONS)
