@@ -9,7 +9,9 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 const STATUS_BY_NAME: Record<string, number> = {
   ConfigError: 400,
   InvalidRequestError: 400,
-  InvalidMessageError: 400,
+  // a peer's malformed or rule-breaking answer, not the HTTP client's fault (Bad Gateway)
+  InvalidMessageError: 502,
+  ProtocolError: 502,
   NotFoundError: 404,
   ChainNotFoundError: 404,
   KeyNotFoundError: 404,

@@ -37,7 +37,12 @@ export class NoLeaderError extends Error {
   }
 }
 
-/** The chain's proposer (the vehicle itself, or the shared chain's leader) could not be reached. */
+/**
+ * The chain's proposer (the vehicle itself, or the shared chain's leader)
+ * could not be reached, or its answer was lost or malformed: a write that
+ * reached it may still commit (retried with the same idempotency key, it is
+ * answered, not committed again).
+ */
 export class ProposerUnreachableError extends Error {
   static name = 'ProposerUnreachableError'
   constructor (message = 'The chain\'s proposer is unreachable') {

@@ -27,7 +27,7 @@ import { randomBytes } from 'node:crypto'
 import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { TypedEventEmitter } from 'main-event'
-import { fromHex, InvalidTransactionError, toHex } from '../chain/index.ts'
+import { fromHex, HASH_BYTES, InvalidTransactionError, toHex } from '../chain/index.ts'
 import type { Block, TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase } from '../storage/database.ts'
@@ -289,10 +289,12 @@ export class Consensus {
     try {
       res = await this.writes.forward(peerId, chainId, write.payload, { timeout, waitForReplication: wait, ...(idempotencyKey != null ? { idempotencyKey } : { writeId }) })
     } catch (err) {
-      throw new ProposerUnreachableError(`could not hand the write to ${peer}, proposer of ${chainId}: ${(err as Error).message}`)
+      // unreachable, or the answer was lost or malformed: then the write may have reached it
+      throw new ProposerUnreachableError(`no answer from ${peer}, proposer of ${chainId}: ${(err as Error).message} (if the write reached it, it may still commit; a retry with the same idempotency key is answered, not committed again)`)
     }
     switch (res.status) {
       case WriteResponse.Status.OK: {
+        if (res.height < 1 || res.hash.byteLength !== HASH_BYTES) throw new ProtocolError(`${peer} answered OK without a block (height ${res.height}, a hash of ${res.hash.byteLength} bytes)`)
         const replication = replicationOf(res)
         return { chainId, height: res.height, hash: res.hash, ...(replication != null ? { replication } : {}) }
       }

@@ -18,6 +18,7 @@
 import type { PeerId } from '@libp2p/interface'
 import type { VerifiedTable } from '../backup/index.ts'
 import { ReadRequest, ReadResponse } from '../protocols/read/pb/read.ts'
+import { failedAsk } from '../protocols/read/index.ts'
 import type { LookupResult, PathEntry } from '../protocols/read/index.ts'
 
 /** Members asked at once: enough that one which heard the gossip is among them, few enough to stay cheap. */
@@ -56,7 +57,7 @@ export async function lookupTable (init: TableLookupInit): Promise<TableLookupRe
     try {
       res = await init.ask(peer, request)
     } catch (err) {
-      return { peerId, outcome: 'unreachable', error: (err as Error).message }
+      return failedAsk(peerId, err as Error)
     }
     // only a member that holds the chain answers its tip with OK (height ≥ 1)
     const holds = res.status === ReadResponse.Status.OK && res.height > 0

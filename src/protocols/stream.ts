@@ -8,6 +8,7 @@
  */
 import { setMaxListeners } from 'node:events'
 import type { Connection, Libp2p, PeerId, Stream, StreamHandlerOptions } from '@libp2p/interface'
+import type { ProtobufDecoder } from '@libp2p/utils'
 import { InvalidMessageError, TimeoutError } from './errors.ts'
 
 /**
@@ -116,6 +117,24 @@ export async function withStream<T> (
     if (isAbort(err)) throw new TimeoutError(`${protocol} with ${peer.toString()} timed out`)
     if (MALFORMED.has((err as Error).name)) throw new InvalidMessageError(`${protocol}: malformed answer from ${peer.toString()}: ${(err as Error).message}`)
     throw err
+  }
+}
+
+/**
+ * `codec` for reading a peer's messages with pbStream: a message that does
+ * not decode is an InvalidMessageError. protons throws plain Errors (an
+ * invalid wire type, an unknown enum value), which a caller could not tell
+ * from a bug of ours (found by test/integration/protocol-fuzz-clients.spec.ts).
+ */
+export function decoderOf<T> (codec: { decode: ProtobufDecoder<T> }, what: string): { decode: ProtobufDecoder<T> } {
+  return {
+    decode: (data, options) => {
+      try {
+        return codec.decode(data, options)
+      } catch (err) {
+        throw new InvalidMessageError(`malformed ${what}: ${(err as Error).message}`)
+      }
+    }
   }
 }
 

@@ -18,8 +18,10 @@ import type { PeerId, Stream } from '@libp2p/interface'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { prng } from '../utils/random.ts'
-import { bytesEqual, emptyTip, encodeBlock, tipOf, toHex, transactionsOf, verifyBlock } from '../../src/chain/index.ts'
-import type { ChainTip } from '../../src/chain/index.ts'
+import { checkedChains } from '../utils/chains.ts'
+import { mutateBytes, mutatedFrame, pick, varint } from '../utils/mutate.ts'
+import type { Codec, Json, Random } from '../utils/mutate.ts'
+import { encodeBlock, toHex } from '../../src/chain/index.ts'
 import type { CommitResult, VGuardNode } from '../../src/node/index.ts'
 import { encodeWrite } from '../../src/node/batch.ts'
 import { protocolId } from '../../src/protocols/constants.ts'
@@ -44,14 +46,6 @@ const PARALLEL = 3
 const STREAM_DEADLINE = 25_000
 
 const utf8 = new TextEncoder()
-type Random = () => number
-type Json = Record<string, unknown>
-
-interface Codec<T> {
-  encode: (value: T) => Uint8Array
-  decode: (bytes: Uint8Array) => T
-}
-
 /** One protocol's valid requests (the seeds of its mutations) and how its answers decode. */
 interface Target {
   protocol: string
@@ -59,91 +53,10 @@ interface Target {
   request: Codec<any>
   /** undefined: the protocol never answers on the stream (paxos replies on a stream of its own) */
   response?: Codec<any>
-  /**
-   * false: only fields are changed, to values from a fixed list. Peer
-   * announcements name addresses a receiver may dial: flipped bits could
-   * turn 127.0.0.1 into an address off this machine.
-   */
+  /** false: only fields change (see mutatedFrame) */
   byteMutations?: boolean
   /** The response statuses a protocol uses for refused input: the fuzz must reach them. */
   refusals?: string[]
-}
-
-const pick = <T>(random: Random, xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]
-
-function randomBytes (random: Random, n: number): Uint8Array {
-  const out = new Uint8Array(n)
-  for (let i = 0; i < n; i++) out[i] = Math.floor(random() * 256)
-  return out
-}
-
-/** Numbers and strings at the edges of what a field may hold. */
-function extremes (peers: string[]): { numbers: number[], strings: string[] } {
-  return {
-    numbers: [0, 1, 2, 255, 65_536, 2 ** 31, 2 ** 32 + 1, 2 ** 40, Number.MAX_SAFE_INTEGER],
-    strings: ['', 'shared', ...peers, 'x'.repeat(300), '\u0000/../é', `12D3KooW${'1'.repeat(44)}`, 'OK', 'BLOCKS', 'INVALID']
-  }
-}
-
-/** One field of a message (at any depth) set to another value of its kind. */
-function mutateValue (value: unknown, random: Random, peers: string[]): unknown {
-  const { numbers, strings } = extremes(peers)
-  if (typeof value === 'number') return random() < 0.2 ? value + pick(random, [-1, 1]) : pick(random, numbers)
-  if (typeof value === 'string') return pick(random, strings)
-  if (typeof value === 'boolean') return !value
-  if (value instanceof Uint8Array) {
-    return pick(random, [new Uint8Array(), randomBytes(random, 32), mutateBytes(value, random), randomBytes(random, 70_000)])
-  }
-  if (Array.isArray(value)) {
-    return pick(random, [[], value.slice(1), [...value, ...value], value.map(v => random() < 0.5 ? mutateValue(v, random, peers) : v)])
-  }
-  if (typeof value === 'object' && value != null) return mutateObject(value as Json, random, peers)
-  return value
-}
-
-function mutateObject (message: Json, random: Random, peers: string[]): Json {
-  const keys = Object.keys(message)
-  if (keys.length === 0) return message
-  const key = pick(random, keys)
-  return { ...message, [key]: mutateValue(message[key], random, peers) }
-}
-
-/** Bits flipped, cut short, padded, spliced, or replaced whole. */
-function mutateBytes (bytes: Uint8Array, random: Random): Uint8Array {
-  const out = Uint8Array.from(bytes)
-  const at = Math.floor(random() * (out.length + 1))
-  switch (Math.floor(random() * 5)) {
-    case 0:
-      for (let n = 1 + Math.floor(random() * 4); n > 0 && out.length > 0; n--) out[Math.floor(random() * out.length)] ^= 1 << Math.floor(random() * 8)
-      return out
-    case 1: return out.subarray(0, at)
-    case 2: return new Uint8Array([...out, ...randomBytes(random, 1 + Math.floor(random() * 32))])
-    case 3: return new Uint8Array([...out.subarray(0, at), ...randomBytes(random, 1 + Math.floor(random() * 16)), ...out.subarray(at)])
-    default: return randomBytes(random, Math.floor(random() * 64))
-  }
-}
-
-function varint (n: number): Uint8Array {
-  const out: number[] = []
-  while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80)
-    n = Math.floor(n / 0x80)
-  }
-  out.push(n)
-  return Uint8Array.from(out)
-}
-
-/** A mutated request: a field changed (when it still encodes) or its bytes changed. */
-function mutatedFrame (target: Target, random: Random, peers: string[]): Uint8Array {
-  const seed = pick(random, target.requests)
-  if (target.byteMutations === false || random() < 0.5) {
-    try {
-      return target.request.encode(mutateObject(seed, random, peers))
-    } catch {
-      // a value its codec cannot write (an unknown enum name, say): change the bytes instead
-    }
-  }
-  return mutateBytes(target.request.encode(seed), random)
 }
 
 interface Exchange {
@@ -171,13 +84,13 @@ async function exchange (from: VGuardNode, to: PeerId, target: Target, random: R
   const shape = random()
   try {
     if (shape < 0.7) {
-      for (let n = 1 + Math.floor(random() * 3); n > 0; n--) await lp.write(mutatedFrame(target, random, peers), { signal })
+      for (let n = 1 + Math.floor(random() * 3); n > 0; n--) await lp.write(mutatedFrame(target.request, target.requests, random, peers, target.byteMutations), { signal })
     } else if (target.byteMutations === false) {
       await lp.write(target.request.encode(pick(random, target.requests)), { signal })
     } else if (shape < 0.85) {
-      stream.send(mutateBytes(mutatedFrame(target, random, peers), random))
+      stream.send(mutateBytes(mutatedFrame(target.request, target.requests, random, peers, target.byteMutations), random))
     } else {
-      const frame = mutatedFrame(target, random, peers)
+      const frame = mutatedFrame(target.request, target.requests, random, peers, target.byteMutations)
       stream.send(new Uint8Array([...varint(frame.length + 1 + Math.floor(random() * 1000)), ...frame]))
     }
     await stream.close({ signal })
@@ -203,33 +116,6 @@ async function exchange (from: VGuardNode, to: PeerId, target: Target, random: R
   result.hung = signal.aborted
   stream.abort(new Error('fuzz round over'))
   return result
-}
-
-/** Every chain a node holds verifies end to end, and its state is a replay of its blocks; returns its block hashes. */
-async function checkedChains (node: VGuardNode): Promise<Map<string, string[]>> {
-  const hashes = new Map<string, string[]>()
-  for (const info of await node.chains.chains()) {
-    const replay = new Map<string, string>()
-    const seen: string[] = []
-    let prev: ChainTip = emptyTip(info.chainId)
-    for await (const block of node.chains.blocks(info.chainId)) {
-      verifyBlock(block, prev)
-      for (const tx of transactionsOf(block)) {
-        if (tx.op === 'PUT') replay.set(tx.key, toHex(tx.value))
-        else replay.delete(tx.key)
-      }
-      seen.push(toHex(block.hash))
-      prev = tipOf(block)
-    }
-    const tip = await node.chains.tip(info.chainId)
-    expect(prev.height, `${info.chainId} on ${node.peerId.toString()}: blocks end at the tip`).toBe(tip.height)
-    expect(bytesEqual(prev.hash, tip.hash)).toBe(true)
-    const state = new Map<string, string>()
-    for await (const e of node.chains.entries(info.chainId)) state.set(e.key, toHex(e.value ?? new Uint8Array()))
-    expect(state, `${info.chainId} on ${node.peerId.toString()}: state is the replay of the blocks`).toEqual(replay)
-    hashes.set(info.chainId, seen)
-  }
-  return hashes
 }
 
 /** A client's retry of a keyed write until it commits (it cannot commit twice), for up to 30 s. */

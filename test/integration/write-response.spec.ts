@@ -2,14 +2,16 @@
  * What a forwarding node takes from a proposer's WriteResponse about the
  * replication round: real libp2p nodes, a proposer side that answers what the
  * test makes it answer. More backups than k can be is refused whole; a
- * pending round names no backups whatever the answer lists.
+ * pending round names no backups whatever the answer lists. Over HTTP, a
+ * malformed answer is 503 (the write may still have committed) and an OK
+ * without a block 502.
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { defaultLogger } from '@libp2p/logger'
 import { pbStream } from '@libp2p/utils'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
-import { WriteService, replicationOf } from '../../src/protocols/write/index.ts'
+import { WRITE_PROTOCOL, WriteService, replicationOf } from '../../src/protocols/write/index.ts'
 import type { WriteCommitted } from '../../src/protocols/write/index.ts'
 import { WriteRequest, WriteResponse } from '../../src/protocols/write/pb/write.ts'
 import { encodeWrite } from '../../src/node/batch.ts'
@@ -21,12 +23,13 @@ function writeService (node: VGuardNode, onWrite: () => Promise<WriteCommitted> 
   return new WriteService({ libp2p: node.libp2p, logger: defaultLogger(), isMember: () => true, onWrite }, { protocol: PROTOCOL })
 }
 
-/** The proposer side answers every request with `res`. */
-async function answerWith (node: VGuardNode, res: Partial<WriteResponse>): Promise<void> {
-  await node.libp2p.handle(PROTOCOL, async (stream) => {
+/** The proposer side answers every request on `protocol` with `res`, or with raw bytes. */
+async function answerWith (node: VGuardNode, res: Partial<WriteResponse> | Uint8Array, protocol = PROTOCOL): Promise<void> {
+  await node.libp2p.handle(protocol, async (stream) => {
     const pbs = pbStream(stream)
     await pbs.read(WriteRequest)
-    await pbs.write({ status: WriteResponse.Status.OK, height: 1, hash: new Uint8Array(32), leader: '', message: '', replication: WriteResponse.Replication.NOT_REPORTED, backups: [], ...res }, WriteResponse)
+    if (res instanceof Uint8Array) pbs.unwrap().send(res)
+    else await pbs.write({ status: WriteResponse.Status.OK, height: 1, hash: new Uint8Array(32), leader: '', message: '', replication: WriteResponse.Replication.NOT_REPORTED, backups: [], ...res }, WriteResponse)
     await stream.close()
   })
 }
@@ -58,5 +61,30 @@ describe('write - the replication report in a proposer\'s answer', () => {
     await b.libp2p.unhandle(PROTOCOL)
     await answerWith(b, {})
     expect(replicationOf(await writes.forward(b.peerId, 'chain', payload, { timeout: 5_000 }))).toBeUndefined()
+  })
+})
+
+describe('write - a forwarded write whose proposer answers badly, over HTTP', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('a malformed answer is 503 ProposerUnreachableError saying the write may still commit; OK without a block is 502 ProtocolError', async () => {
+    const [a, m] = await connectedSwarm(cluster, 2)
+    const api = await cluster.http(a)
+    const url = `${api.url}/chains/${m.peerId.toString()}/kv/k`
+    await m.libp2p.unhandle(WRITE_PROTOCOL)
+    // field 15 with wire type 7, which does not exist: protons threw a plain Error for it
+    await answerWith(m, Uint8Array.of(1, 0x7f), WRITE_PROTOCOL)
+    let res = await fetch(url, { method: 'PUT', body: 'v' })
+    expect(res.status).toBe(503)
+    const unreachable = await res.json()
+    expect(unreachable.error).toBe('ProposerUnreachableError')
+    expect(unreachable.message).toMatch(/malformed write answer.*may still commit/)
+
+    await m.libp2p.unhandle(WRITE_PROTOCOL)
+    await answerWith(m, { height: 0, hash: new Uint8Array() }, WRITE_PROTOCOL)
+    res = await fetch(url, { method: 'PUT', body: 'v' })
+    expect(res.status).toBe(502)
+    expect(await res.json()).toMatchObject({ error: 'ProtocolError', message: expect.stringMatching(/OK without a block/) })
   })
 })

@@ -31,7 +31,7 @@
  */
 export { ReadService, checkReadRequest } from './read.ts'
 export type { ReadComponents, ReadInit, ReadStats, LeaderCheck } from './read.ts'
-export { readWithRedirect } from './redirect.ts'
+export { failedAsk, readWithRedirect } from './redirect.ts'
 export type { RedirectReadResult, RedirectReadInit, PathEntry, PathOutcome, LookupResult } from './redirect.ts'
 export { ReadRequest, ReadResponse } from './pb/read.ts'
 export { READ_PROTOCOL } from './constants.ts'

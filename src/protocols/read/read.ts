@@ -3,8 +3,11 @@ import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from
 import { encodeBlock, MAX_CHAIN_ID_BYTES, MAX_KEY_BYTES } from '../../chain/index.ts'
 import type { ChainStore } from '../../storage/index.ts'
 import type { BackupTableStore } from '../../backup/index.ts'
-import { handleProtocol, readBufferFor, withDeadline, withStream } from '../stream.ts'
+import { decoderOf, handleProtocol, readBufferFor, withDeadline, withStream } from '../stream.ts'
 import { ReadRequest, ReadResponse } from './pb/read.ts'
+
+const REQUEST = decoderOf(ReadRequest, 'read request')
+const RESPONSE = decoderOf(ReadResponse, 'read answer')
 import { MembershipCheck } from './membership.ts'
 import {
   MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MEMBERSHIP_WAIT, MESSAGE_TIMEOUT, RANGE_RESPONSE_BYTES, READ_PROTOCOL
@@ -107,7 +110,7 @@ export class ReadService {
     return await withStream(this.components.libp2p, peer, this.protocol, async (stream, signal) => {
       const pbs = pbStream(stream, { maxDataLength: MAX_RESPONSE_BYTES, maxBufferSize: readBufferFor(MAX_RESPONSE_BYTES) })
       await pbs.write(req, ReadRequest, { signal })
-      return await pbs.read(ReadResponse, { signal, limits: { blocks: 65_536 } })
+      return await pbs.read(RESPONSE, { signal, limits: { blocks: 65_536 } })
     }, { timeout: this.timeout, signal: options.signal })
   }
 
@@ -120,7 +123,7 @@ export class ReadService {
       this.log('refusing a read from %p: not a member of this network', connection.remotePeer)
       res = { status: Status.FORBIDDEN, message: 'not a member of this network' }
     } else {
-      const req = await withDeadline(this.timeout, async (signal) => await pbs.read(ReadRequest, { signal }), 'no read request')
+      const req = await withDeadline(this.timeout, async (signal) => await pbs.read(REQUEST, { signal }), 'no read request')
       res = await this.answer(req)
       this.stats.answered++
     }

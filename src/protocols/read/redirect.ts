@@ -23,6 +23,11 @@ import { MAX_HOPS, MAX_LOOKUP_ROUNDS } from './constants.ts'
 import { NoHolderReachableError } from './errors.ts'
 
 /** How a peer answered; `holder` only in a table lookup: it holds a copy but knows no table (asked for the data next). */
+/** A holder whose ask threw: an answer that does not decode is the holder's error, not a holder out of reach. */
+export function failedAsk (peerId: string, err: Error): PathEntry {
+  return { peerId, outcome: err.name === 'InvalidMessageError' ? 'error' : 'unreachable', error: err.message }
+}
+
 export type PathOutcome = 'served' | 'stale' | 'redirect' | 'holder' | 'not-found' | 'unreachable' | 'unavailable' | 'invalid' | 'refused' | 'error' | 'loop'
 
 export interface PathEntry {
@@ -159,7 +164,7 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
     try {
       res = await init.ask(peer, request)
     } catch (err) {
-      path.push({ peerId: peer, outcome: 'unreachable', error: (err as Error).message })
+      path.push(failedAsk(peer, err as Error))
       continue
     }
     const entry: PathEntry = { peerId: peer, outcome: 'error', epoch: res.epoch, height: res.height }

@@ -3,8 +3,11 @@ import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from
 import type { ChainStore } from '../../storage/index.ts'
 import type { BackupTableStore } from '../../backup/index.ts'
 import { verifyTable } from '../../backup/index.ts'
-import { handleProtocol, withDeadline, withStream } from '../stream.ts'
+import { decoderOf, handleProtocol, withDeadline, withStream } from '../stream.ts'
 import { ReleaseRequest, ReleaseResponse } from './pb/release.ts'
+
+const REQUEST = decoderOf(ReleaseRequest, 'release request')
+const RESPONSE = decoderOf(ReleaseResponse, 'release answer')
 import { MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MESSAGE_TIMEOUT, RELEASE_PROTOCOL } from './constants.ts'
 import { ReleaseRejectedError, StaleReleaseError } from './errors.ts'
 
@@ -66,7 +69,7 @@ export class ReleaseService {
     const res = await withStream(this.components.libp2p, peer, this.protocol, async (stream, signal) => {
       const pbs = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
       await pbs.write({ table: signedTable as Uint8Array<ArrayBuffer> }, ReleaseRequest, { signal })
-      return await pbs.read(ReleaseResponse, { signal })
+      return await pbs.read(RESPONSE, { signal })
     }, { timeout: this.timeout, signal: options.signal })
     if (res.status === ReleaseResponse.Status.OK) return { epoch: res.epoch, deleted: res.deleted }
     if (res.status === ReleaseResponse.Status.STALE) throw new StaleReleaseError(`${peer.toString()} holds epoch ${res.epoch}: ${res.message}`)
@@ -75,7 +78,7 @@ export class ReleaseService {
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     const pbs = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
-    const req = await withDeadline(this.timeout, async (signal) => await pbs.read(ReleaseRequest, { signal }), 'no release request')
+    const req = await withDeadline(this.timeout, async (signal) => await pbs.read(REQUEST, { signal }), 'no release request')
     const res = await this.handle(req, connection.remotePeer)
     await withDeadline(this.timeout, async (signal) => { await pbs.write({ status: ReleaseResponse.Status.OK, epoch: 0, deleted: false, message: '', ...res }, ReleaseResponse, { signal }) }, 'release answer not taken')
   }

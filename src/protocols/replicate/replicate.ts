@@ -6,8 +6,10 @@ import type { ChainTip } from '../../chain/index.ts'
 import { entryOffsets } from '../../storage/index.ts'
 import type { ChainStore, RecordRun } from '../../storage/index.ts'
 import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
-import { handleProtocol, withDeadline, withStream } from '../stream.ts'
+import { decoderOf, handleProtocol, withDeadline, withStream } from '../stream.ts'
 import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
+
+const RESPONSE = decoderOf(ReplicateResponse, 'replicate answer')
 import { MembershipCheck } from '../read/membership.ts'
 import { serveReplicate } from './server.ts'
 import { Reservations } from './reservations.ts'
@@ -216,7 +218,7 @@ export class ReplicateService {
       const write = async (req: Partial<ReplicateRequest> & Pick<ReplicateRequest, 'type'>): Promise<void> => {
         await pbs.write({ chainId, height: 0, tipHash: new Uint8Array(0), bytes: 0, epoch: options.epoch ?? 0, reset: false, blocks: [], ...req }, ReplicateRequest, { signal })
       }
-      const read = async (): Promise<ReplicateResponse> => await withDeadline(this.messageTimeout, async (s) => await pbs.read(ReplicateResponse, { signal: s }), 'the backup did not answer', signal)
+      const read = async (): Promise<ReplicateResponse> => await withDeadline(this.messageTimeout, async (s) => await pbs.read(RESPONSE, { signal: s }), 'the backup did not answer', signal)
 
       await write({ type: ReplicateRequest.Type.OFFER, height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, bytes: info?.bytes ?? 0 })
       const offer = await read()

@@ -20,7 +20,9 @@ import type { ReplicateComponents } from './replicate.ts'
 import type { Reservation, Reservations } from './reservations.ts'
 import { MAX_WINDOW_BYTES } from './constants.ts'
 import { BatchQueue } from '../batch-queue.ts'
-import { withDeadline } from '../stream.ts'
+import { decoderOf, withDeadline } from '../stream.ts'
+
+const REQUEST = decoderOf(ReplicateRequest, 'replicate request')
 
 export interface ServeOptions {
   maxMessageBytes: number
@@ -133,7 +135,7 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
   const { log, reservations } = options
   // room for every frame a proposer may have unacknowledged (its window), plus the one being read
   const pbs = pbStream(stream, { maxDataLength: options.maxMessageBytes, maxBufferSize: MAX_WINDOW_BYTES + 2 * options.maxMessageBytes })
-  const read = async (): Promise<ReplicateRequest> => await withDeadline(options.messageTimeout, async (signal) => await pbs.read(ReplicateRequest, {
+  const read = async (): Promise<ReplicateRequest> => await withDeadline(options.messageTimeout, async (signal) => await pbs.read(REQUEST, {
     signal,
     limits: { blocks: 65_536 }
   }), 'the proposer sent nothing')

@@ -5,9 +5,12 @@
 import { pbStream } from '@libp2p/utils'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, parsePayload, toHex } from '../../chain/index.ts'
-import { handleProtocol, readBufferFor, withDeadline, withStream } from '../stream.ts'
+import { decoderOf, handleProtocol, readBufferFor, withDeadline, withStream } from '../stream.ts'
 import { ProtocolError } from '../errors.ts'
 import { WriteRequest, WriteResponse } from './pb/write.ts'
+
+const REQUEST = decoderOf(WriteRequest, 'write request')
+const RESPONSE = decoderOf(WriteResponse, 'write answer')
 import { idempotencyKeyProblem } from './idempotency-key.ts'
 import {
   ANSWER_SLACK, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REPORTED_BACKUPS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_WRITE_ID_BYTES, MAX_WRITE_TIMEOUT, REQUEST_TIMEOUT, WRITE_PROTOCOL
@@ -124,7 +127,7 @@ export class WriteService {
       const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
       const writeId = (options.writeId ?? EMPTY) as Uint8Array<ArrayBuffer>
       await pbs.write({ chainId, payload: payload as Uint8Array<ArrayBuffer>, timeout, skipReplication: options.waitForReplication === false, writeId, idempotencyKey: options.idempotencyKey ?? '' }, WriteRequest, { signal })
-      return await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).read(WriteResponse, { signal, limits: { backups: MAX_REPORTED_BACKUPS } })
+      return await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).read(RESPONSE, { signal, limits: { backups: MAX_REPORTED_BACKUPS } })
     }, { timeout: timeout + ANSWER_SLACK, signal: options.signal })
   }
 
@@ -132,7 +135,7 @@ export class WriteService {
     if (!this.c.isMember(connection.remotePeer)) throw new ProtocolError('not a member of this network')
     // a request carries a whole block's payload (4 MiB and more): past the reader's default buffer
     const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES, maxBufferSize: readBufferFor(MAX_REQUEST_BYTES) })
-    const req = await withDeadline(REQUEST_TIMEOUT, async (signal) => await pbs.read(WriteRequest, { signal }), 'no write request')
+    const req = await withDeadline(REQUEST_TIMEOUT, async (signal) => await pbs.read(REQUEST, { signal }), 'no write request')
     const res = await this.answer(req, connection.remotePeer.toString())
     const full: WriteResponse = { status: WriteResponse.Status.OK, height: 0, hash: EMPTY, leader: '', message: '', replication: WriteResponse.Replication.NOT_REPORTED, backups: [], ...res }
     await withDeadline(REQUEST_TIMEOUT, async (signal) => { await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).write(full, WriteResponse, { signal }) }, 'write answer not taken')
