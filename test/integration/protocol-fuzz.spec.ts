@@ -36,6 +36,9 @@ import { WRITE_PROTOCOL, WriteRequest, WriteResponse } from '../../src/protocols
 import { PaxosFrame, toWire } from '../../src/protocols/paxos/index.ts'
 import { PROTOCOL_NAME as PX_NAME, PROTOCOL_VERSION as PX_VERSION } from '../../src/protocols/peer-exchange/constants.ts'
 import { PeerAnnouncement } from '../../src/protocols/peer-exchange/pb/peer-exchange.ts'
+import { peersTopic } from '../../src/protocols/peer-exchange/index.ts'
+import { BoothResult } from '../../src/backup/pb/backup.ts'
+import { boothsTopic } from '../../src/node/vguarddb.ts'
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31))
 /** Streams per protocol and target (FUZZ_ROUNDS=<n> for a longer hunt). */
@@ -46,6 +49,7 @@ const PARALLEL = 3
 const STREAM_DEADLINE = 25_000
 
 const utf8 = new TextEncoder()
+const NETWORK = `fuzz-${process.pid}`
 /** One protocol's valid requests (the seeds of its mutations) and how its answers decode. */
 interface Target {
   protocol: string
@@ -136,7 +140,7 @@ describe(`protocols - randomized bad input (FUZZ_SEED=${SEED})`, () => {
   afterEach(async () => { await cluster.teardown() })
 
   it('every protocol answers well-formed, ends every stream, and leaves chains valid, agreeing and writable', async () => {
-    const [A, B, M] = await connectedSwarm(cluster, 3, { kBackups: 2, commitTimeout: 5_000 })
+    const [A, B, M] = await connectedSwarm(cluster, 3, { kBackups: 2, commitTimeout: 5_000, network: NETWORK })
     const a = A.peerId.toString()
     const m = M.peerId.toString()
     const peers = [a, B.peerId.toString(), m]
@@ -255,6 +259,29 @@ describe(`protocols - randomized bad input (FUZZ_SEED=${SEED})`, () => {
       }
     }
     expect(problems, `FUZZ_SEED=${SEED}`).toEqual([])
+
+    // gossip: M publishes mutated booth results and peer announcements (fields only: addresses)
+    const topics = [
+      { topic: boothsTopic(NETWORK), codec: BoothResult, byteMutations: true, seeds: [{ chainId: a, height: tip.height, tipHash: tip.hash, participants: peers, table }] },
+      { topic: peersTopic(NETWORK), codec: PeerAnnouncement, byteMutations: false, seeds: [{ peers: [{ peerId: m, addrs: ['/ip4/127.0.0.1/tcp/1'], free: 1_000_000, held: 0 }] }] }
+    ]
+    const published = new Set<string>()
+    const heard = new Map<VGuardNode, number>([[A, 0], [B, 0]])
+    for (const [node] of heard) {
+      node.libp2p.services.pubsub.addEventListener('message', (evt) => {
+        if (published.has(toHex(evt.detail.data))) heard.set(node, (heard.get(node) ?? 0) + 1)
+      })
+    }
+    const gossip = prng(SEED + targets.length * 7919)
+    for (let round = 0; round < ROUNDS; round++) {
+      const { topic, codec, byteMutations, seeds } = pick(gossip, topics)
+      const data = mutatedFrame(codec, seeds, gossip, peers, byteMutations)
+      // gossipsub delivers one copy of each message: a repeat of earlier data would never be heard
+      if (published.has(toHex(data))) continue
+      published.add(toHex(data))
+      await M.libp2p.services.pubsub.publish(topic, data)
+    }
+    await waitFor(() => [...heard.values()].every(n => n === published.size), { message: `A and B heard all ${published.size} gossiped messages (FUZZ_SEED=${SEED})` })
 
     // nothing M sent removed B's copy of A's chain, or broke a chain anywhere
     expect((await B.chains.info(a))?.height, `FUZZ_SEED=${SEED}`).toBeGreaterThanOrEqual(bHeight)
