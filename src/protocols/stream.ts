@@ -115,9 +115,13 @@ export async function withStream<T> (
   } catch (err) {
     stream?.abort(err as Error)
     if (isAbort(err)) throw new TimeoutError(`${protocol} with ${peer.toString()} timed out`)
-    if (MALFORMED.has((err as Error).name)) throw new InvalidMessageError(`${protocol}: malformed answer from ${peer.toString()}: ${(err as Error).message}`)
-    throw err
+    throw asInvalidMessage(err as Error, protocol, peer)
   }
+}
+
+/** A peer's answer that broke the framing, a size limit or ended early, as InvalidMessageError; any other error as it is. */
+export function asInvalidMessage (err: Error, protocol: string, peer: PeerId): Error {
+  return MALFORMED.has(err.name) ? new InvalidMessageError(`${protocol}: malformed answer from ${peer.toString()}: ${err.message}`) : err
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Block, ChainTip } from '../../chain/index.ts'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
 import { ChainGoneError, ChainMovedError, NotVouchedError } from './errors.ts'
-import { IdleTimeout } from '../stream.ts'
+import { asInvalidMessage, IdleTimeout } from '../stream.ts'
 import { BatchQueue } from '../batch-queue.ts'
 import { admit, serve } from './handler.ts'
 import { SyncRequest, SyncResponse, checkReportedTip, decodeResponse, request } from './messages.ts'
@@ -143,7 +143,7 @@ export class SyncService implements Sync {
     } catch (err) {
       stream?.abort(err as Error)
       if (isAbort(err)) throw new TimeoutError(`sync with ${peer.toString()} timed out or was aborted`)
-      throw err
+      throw asInvalidMessage(err as Error, this.protocol, peer)
     }
   }
 
