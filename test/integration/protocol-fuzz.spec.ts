@@ -7,8 +7,9 @@
  * answer only well-formed responses, end every stream, throw nothing out of a
  * handler (vitest fails a run on an unhandled error), and keep chains that
  * verify end to end, whose state is a replay of their blocks, and that agree
- * at every height on every holder. B keeps its copy of A's chain (only A may
- * release it), and A still commits and is read back afterwards.
+ * at every height on every holder. Every write answered OK is in its chain,
+ * B keeps its copy of A's chain (only A may release it), and A still commits
+ * and is read back afterwards.
  *
  * The seed is printed with every failure; FUZZ_SEED=<n> replays that run.
  */
@@ -21,7 +22,7 @@ import { prng } from '../utils/random.ts'
 import { checkedChains } from '../utils/chains.ts'
 import { mutateBytes, mutatedFrame, pick, varint } from '../utils/mutate.ts'
 import type { Codec, Json, Random } from '../utils/mutate.ts'
-import { encodeBlock, toHex } from '../../src/chain/index.ts'
+import { bytesEqual, encodeBlock, toHex } from '../../src/chain/index.ts'
 import type { CommitResult, VGuardNode } from '../../src/node/index.ts'
 import { encodeWrite } from '../../src/node/batch.ts'
 import { protocolId } from '../../src/protocols/constants.ts'
@@ -65,6 +66,8 @@ interface Target {
 
 interface Exchange {
   responses: string[]
+  /** every answer decoded, for checks of what it claims */
+  answers: Json[]
   malformed: string[]
   /** the stream was still open at STREAM_DEADLINE */
   hung: boolean
@@ -76,7 +79,7 @@ interface Exchange {
  * write side closes, and every answer is read until the receiver ends it.
  */
 async function exchange (from: VGuardNode, to: PeerId, target: Target, random: Random, peers: string[]): Promise<Exchange> {
-  const result: Exchange = { responses: [], malformed: [], hung: false }
+  const result: Exchange = { responses: [], answers: [], malformed: [], hung: false }
   let stream: Stream
   try {
     stream = await from.libp2p.dialProtocol(to, target.protocol, { signal: AbortSignal.timeout(10_000) })
@@ -109,7 +112,9 @@ async function exchange (from: VGuardNode, to: PeerId, target: Target, random: R
         continue
       }
       try {
-        result.responses.push(String(target.response.decode(frame).status))
+        const answer = target.response.decode(frame)
+        result.responses.push(String(answer.status))
+        result.answers.push(answer)
       } catch (err) {
         result.malformed.push(`${toHex(frame.subarray(0, 64))}: ${(err as Error).message}`)
       }
@@ -234,6 +239,8 @@ describe(`protocols - randomized bad input (FUZZ_SEED=${SEED})`, () => {
 
     const bHeight = (await B.chains.info(a))?.height ?? 0
     const problems: string[] = []
+    /** writes M was told are committed: each must be in A's chain or the shared chain */
+    const acknowledged: Array<{ height: number, hash: Uint8Array }> = []
     for (const [index, target] of targets.entries()) {
       // FUZZ_ONLY=<names>: replays only these protocols' streams (sync,read,… comma-separated)
       if (process.env.FUZZ_ONLY != null && !process.env.FUZZ_ONLY.split(',').some(name => target.protocol.includes(`/${name}/`))) continue
@@ -247,6 +254,9 @@ describe(`protocols - randomized bad input (FUZZ_SEED=${SEED})`, () => {
           const results = await Promise.all(seeds.map(async s => await exchange(M, victim.peerId, target, prng(s), peers)))
           for (const r of results) {
             r.responses.forEach(s => statuses.add(s))
+            if (target.protocol === WRITE_PROTOCOL) {
+              for (const answer of r.answers as WriteResponse[]) if (answer.status === WriteResponse.Status.OK) acknowledged.push(answer)
+            }
             if (r.hung) problems.push(`${target.protocol} to ${victim.peerId.toString()}: a stream still open after ${STREAM_DEADLINE} ms`)
             for (const bad of r.malformed) problems.push(`${target.protocol} to ${victim.peerId.toString()}: ${bad}`)
           }
@@ -282,6 +292,14 @@ describe(`protocols - randomized bad input (FUZZ_SEED=${SEED})`, () => {
       await M.libp2p.services.pubsub.publish(topic, data)
     }
     await waitFor(() => [...heard.values()].every(n => n === published.size), { message: `A and B heard all ${published.size} gossiped messages (FUZZ_SEED=${SEED})` })
+
+    // nothing acknowledged is lost: every write answered OK is a block of one of the chains (a
+    // mutated chain id sends it to B's, M's or the shared chain), on the vehicle that proposes it
+    const proposers: Array<[VGuardNode, string]> = [[A, a], [B, peers[1]], [M, m], [A, 'shared']]
+    for (const { height, hash } of acknowledged) {
+      const blocks = await Promise.all(proposers.map(async ([node, chainId]) => await node.chains.getBlock(chainId, height)))
+      expect(blocks.some(b => b != null && bytesEqual(b.hash, hash)), `a write acknowledged at height ${height} (FUZZ_SEED=${SEED})`).toBe(true)
+    }
 
     // nothing M sent removed B's copy of A's chain, or broke a chain anywhere
     expect((await B.chains.info(a))?.height, `FUZZ_SEED=${SEED}`).toBeGreaterThanOrEqual(bHeight)
