@@ -62,6 +62,8 @@ interface Target {
   byteMutations?: boolean
   /** The response statuses a protocol uses for refused input: the fuzz must reach them. */
   refusals?: string[]
+  /** For a protocol that never answers: a count of a node's refusals, which the fuzz must raise. */
+  refused?: (node: VGuardNode) => number
 }
 
 interface Exchange {
@@ -229,6 +231,7 @@ describe(`protocols - randomized bad input (FUZZ_SEED=${SEED})`, () => {
       {
         protocol: A.consensus.driver.transport.protocol,
         request: PaxosFrame,
+        refused: (node) => node.consensus.driver.transport.stats.malformedFrames + node.consensus.driver.transport.stats.invalidMessages,
         requests: [
           { messages: [toWire({ chainId: a, message: { type: 'accepted', from: m, to: a, ballot, slot: 1 } })] },
           { messages: [toWire({ chainId: a, message: { type: 'catchup', from: m, to: a, slot: 1 } })] },
@@ -248,6 +251,7 @@ describe(`protocols - randomized bad input (FUZZ_SEED=${SEED})`, () => {
       const began = Date.now()
       const statuses = new Set<string>()
       for (const victim of [A, B]) {
+        const refusedBefore = target.refused?.(victim) ?? 0
         for (let round = 0; round < ROUNDS; round += PARALLEL) {
           // each stream draws from a PRNG seeded here, so a run replays whatever order the streams finish in
           const seeds = Array.from({ length: PARALLEL }, () => Math.floor(random() * 2 ** 31))
@@ -261,6 +265,7 @@ describe(`protocols - randomized bad input (FUZZ_SEED=${SEED})`, () => {
             for (const bad of r.malformed) problems.push(`${target.protocol} to ${victim.peerId.toString()}: ${bad}`)
           }
         }
+        if (target.refused != null && target.refused(victim) === refusedBefore) problems.push(`${target.protocol}: ${victim.peerId.toString()} refused nothing`)
       }
       console.log(`fuzz ${target.protocol}: ${ROUNDS} streams each to A and B; statuses answered: ${[...statuses].join(', ') || 'none'} (${Date.now() - began} ms)`)
       // the mutations reach the handlers' checks, not only the framing
