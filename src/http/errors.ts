@@ -37,6 +37,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   NotStartedError: 503,
   UnavailableError: 503,
   TimeoutError: 504,
+  // the data dir's disk is full (src/storage/errors.ts)
+  DiskFullError: 507,
   // the HTTP parser's own refusals (clientErrorHandler below)
   RequestTimeoutError: 408,
   HeadersTooLargeError: 431

@@ -102,6 +102,17 @@ export function createNodeMetrics (source: MetricsSource): Registry {
       for (const [kind, n] of Object.entries(perKind)) this.set({ kind }, n)
     }
   }))
+  registry.registerMetric(new Gauge({
+    name: 'vguard_consensus_failed_replicas',
+    help: 'Chains whose consensus stopped because a save failed (a full disk, say): they take nothing until the node restarts',
+    labelNames: ['kind'],
+    registers: [],
+    collect () {
+      const perKind = { own: 0, member: 0, shared: 0 }
+      for (const r of source.consensus()) if (r.failed != null) perKind[r.kind]++
+      for (const [kind, n] of Object.entries(perKind)) this.set({ kind }, n)
+    }
+  }))
   gauge('vguard_shared_leader', '1 while this node leads the shared chain', () => source.sharedLeader() === source.self ? 1 : 0)
 
   const blocks = new Counter({ name: 'vguard_blocks_committed_total', help: 'Blocks committed and applied to this node\'s own chain and to the shared chain', labelNames: ['role'], registers: [registry] })

@@ -103,6 +103,11 @@ export interface ReplicaStatus {
   /** Writes waiting for a batch, and batches proposed but not decided. */
   pending: number
   outstanding: number
+  /**
+   * Set once a save of its consensus state failed (a full disk, say): the
+   * replica takes nothing more until the node restarts; why, in words.
+   */
+  failed?: string
 }
 
 export interface ReplicaDeps {
@@ -370,7 +375,7 @@ export class ChainReplica {
    */
   async submit (write: EncodedWrite, options: SubmitOptions): Promise<CommitResult> {
     if (this.closed) throw new ConsensusStoppedError(`consensus of ${this.chainId} is stopped`)
-    if (this.broken != null) throw new ConsensusStoppedError(`consensus of ${this.chainId} failed: ${this.broken.message}`)
+    if (this.broken != null) throw this.stoppedBy(this.broken)
     if (this.kind === 'member') throw new NotProposerError(`${this.d.self} does not propose chain ${this.chainId}`, this.chainId)
     if (this.kind === 'shared') {
       const st = this.paxos.status()
@@ -399,7 +404,7 @@ export class ChainReplica {
    */
   async confirmLeader (timeout: number): Promise<void> {
     if (this.closed) throw new ConsensusStoppedError(`consensus of ${this.chainId} is stopped`)
-    if (this.broken != null) throw new ConsensusStoppedError(`consensus of ${this.chainId} failed: ${this.broken.message}`)
+    if (this.broken != null) throw this.stoppedBy(this.broken)
     const deadline = this.d.now() + timeout
     // a vehicle's own chain is led by this node alone: until its phase 1
     // completes (just opened or restarted) the read waits, as a write would
@@ -497,7 +502,8 @@ export class ChainReplica {
       applied: this.kind === 'member' ? st.applied : this.cursor.slot,
       height: this.cursor.height,
       pending: this.buffer.length,
-      outstanding: this.outstanding.size
+      outstanding: this.outstanding.size,
+      ...(this.broken != null ? { failed: this.broken.message } : {})
     }
   }
 
@@ -592,7 +598,7 @@ export class ChainReplica {
         // a failed save leaves the Ready outstanding: this replica cannot go on safely
         this.broken = err
         this.d.log.error('%s: consensus stopped: %e', this.chainId, err)
-        const failure = new ConsensusStoppedError(`consensus of ${this.chainId} failed: ${err.message}`)
+        const failure = this.stoppedBy(err)
         for (const w of this.buffer.splice(0)) this.settle(w, failure)
         for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, failure) })
         this.reads.rejectAll(failure)
@@ -604,6 +610,11 @@ export class ChainReplica {
           this.kick()
         }
       })
+  }
+
+  /** Why writes and reads fail once a save failed, and what brings the chain back. */
+  private stoppedBy (err: Error): ConsensusStoppedError {
+    return new ConsensusStoppedError(`consensus of ${this.chainId} failed: ${err.message} (restart the node once that is fixed: nothing acknowledged was lost)`)
   }
 
   private async drain (): Promise<void> {

@@ -13,6 +13,15 @@ export type BinarySublevel = AbstractSublevel<BinaryLevel, string | Uint8Array, 
 
 export const DB_DIR = 'db'
 
+/** LevelDB would not open the database (its reason, e.g. a full disk or a corrupt file, in the message). */
+export class DatabaseOpenError extends Error {
+  static name = 'DatabaseOpenError'
+  constructor (message = 'the database would not open') {
+    super(message)
+    this.name = 'DatabaseOpenError'
+  }
+}
+
 /** Another process (or another node in this process) has the data dir open. */
 export class DataDirInUseError extends Error {
   static name = 'DataDirInUseError'
@@ -47,7 +56,9 @@ export async function openDatabase (dataDir: string): Promise<NodeDatabase> {
     await db.open()
   } catch (err) {
     if (isLocked(err)) throw new DataDirInUseError(`data dir in use by another vguard-node: ${dataDir}`)
-    throw err
+    // classic-level says only "Database failed to open"; why is in its cause
+    const cause = (err as Error & { cause?: Error }).cause
+    throw new DatabaseOpenError(`the database in ${path} would not open: ${cause?.message ?? (err as Error).message}`)
   }
   return {
     dataDir,

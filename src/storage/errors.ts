@@ -31,3 +31,21 @@ export class ChainNotFoundError extends Error {
     this.name = 'ChainNotFoundError'
   }
 }
+
+/**
+ * The disk holding the data dir is full (ENOSPC, or a write the kernel cut
+ * short). Nothing of the write it stopped is acknowledged; what was before
+ * it stays readable, and a node restarted once there is room goes on.
+ */
+export class DiskFullError extends Error {
+  static name = 'DiskFullError'
+  constructor (message = 'No space left on the device of the data dir') {
+    super(message)
+    this.name = 'DiskFullError'
+  }
+}
+
+/** LevelDB's IO error for a full disk ("No space left on device") as DiskFullError; any other error as it is. */
+export function asDiskFull (err: Error): Error {
+  return /no space left on device/i.test(err.message) ? new DiskFullError(err.message) : err
+}

@@ -59,6 +59,7 @@ import {
 } from './records.ts'
 import type { Location, StoredForm } from './records.ts'
 import { Segments } from './segments.ts'
+import { asDiskFull } from './errors.ts'
 import { cutTail, intactEntry } from './recovery.ts'
 import type { TailContext } from './recovery.ts'
 import type { Pin, RangeOptions, RecordRun, RunOptions, StoredHeader, StoredRecord } from './index.ts'
@@ -368,6 +369,17 @@ export class LevelChainStore extends AbstractChainStore {
   /** Writes the metas that lag their tips, so the next open need not roll forward. */
   override async close (): Promise<void> {
     await super.close()
+    try {
+      await this.saveOnClose()
+    } catch (err) {
+      // what it could not write, the next open rolls forward from the block records
+      throw asDiskFull(err as Error)
+    } finally {
+      await this.segments.close()
+    }
+  }
+
+  private async saveOnClose (): Promise<void> {
     if (this.db.status === 'open') {
       // a clean close leaves nothing for the next open to check
       for (const [chainId, log] of this.logs) {
@@ -387,7 +399,6 @@ export class LevelChainStore extends AbstractChainStore {
       if (dirty > 0) await batch.write()
       else await batch.close()
     }
-    await this.segments.close()
   }
 
   // ---- writes ------------------------------------------------------------

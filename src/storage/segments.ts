@@ -22,6 +22,7 @@ import { constants } from 'node:fs'
 import { mkdir, open, readdir, rm, unlink } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
+import { DiskFullError } from './errors.ts'
 
 /**
  * Names one directory of segments: the chain store numbers a chain's
@@ -166,9 +167,16 @@ export class Segments {
       // writev takes at most IOV_MAX (1024) buffers per call on Linux
       for (let i = 0; i < buffers.length; i += 512) {
         const part = buffers.slice(i, i + 512)
-        const { bytesWritten } = await handle.writev(part, position)
+        let bytesWritten: number
+        try {
+          bytesWritten = (await handle.writev(part, position)).bytesWritten
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new DiskFullError(`no space left for segment ${fileId}/${segment} in ${this.root}`)
+          throw err
+        }
         const expected = part.reduce((n, b) => n + b.byteLength, 0)
-        if (bytesWritten !== expected) throw new Error(`short write to segment ${fileId}/${segment}: ${bytesWritten} of ${expected} bytes`)
+        // the kernel writes less than asked only when the device is full (or a quota is reached)
+        if (bytesWritten !== expected) throw new DiskFullError(`no space left for segment ${fileId}/${segment} in ${this.root}: ${bytesWritten} of ${expected} bytes written`)
         position += bytesWritten
       }
     })
