@@ -11,6 +11,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   InvalidRequestError: 400,
   // a peer's malformed or rule-breaking answer, not the HTTP client's fault (Bad Gateway)
   InvalidMessageError: 502,
+  MalformedMessageError: 502,
   ProtocolError: 502,
   NotFoundError: 404,
   ChainNotFoundError: 404,

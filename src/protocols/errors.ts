@@ -12,6 +12,19 @@ export class InvalidMessageError extends Error {
   }
 }
 
+/**
+ * A peer's message arrived whole but does not decode (protobuf that breaks
+ * its schema): the peer answered, wrongly. An InvalidMessageError too; one
+ * cut short or over a size limit is a plain InvalidMessageError.
+ */
+export class MalformedMessageError extends InvalidMessageError {
+  static name = 'MalformedMessageError'
+  constructor (message = 'Malformed message') {
+    super(message)
+    this.name = 'MalformedMessageError'
+  }
+}
+
 /** The remote peer answered with an error status, or broke the protocol's rules. */
 export class ProtocolError extends Error {
   static name = 'ProtocolError'

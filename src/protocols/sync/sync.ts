@@ -11,7 +11,7 @@ import type { Block, ChainTip } from '../../chain/index.ts'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
 import { ChainGoneError, ChainMovedError, NotVouchedError } from './errors.ts'
-import { asInvalidMessage, IdleTimeout } from '../stream.ts'
+import { asInvalidMessage, IdleTimeout, LinkedSignal } from '../stream.ts'
 import { BatchQueue } from '../batch-queue.ts'
 import { admit, serve } from './handler.ts'
 import { SyncRequest, SyncResponse, checkReportedTip, decodeResponse, request } from './messages.ts'
@@ -120,36 +120,42 @@ export class SyncService implements Sync {
 
   // ---- requester -------------------------------------------------------
 
-  /** The caller's signal (if any), our shutdown, and a fresh timeout, combined. */
-  private signal (ms: number, signal?: AbortSignal): AbortSignal {
-    const signals = [this.shutdown.signal, AbortSignal.timeout(ms)]
-    if (signal != null) signals.push(signal)
-    const combined = AbortSignal.any(signals)
+  /** The exchange's scope (our stop, the caller's signal) and a fresh timeout, combined. */
+  private signal (ms: number, scope: AbortSignal): AbortSignal {
+    // both short-lived: AbortSignal.any keeps an entry per call for as long as each source lives
+    const combined = AbortSignal.any([scope, AbortSignal.timeout(ms)])
     setMaxListeners(Infinity, combined)
     return combined
   }
 
-  /** Opens a stream, runs fn, closes it; aborts it on any failure. */
-  private async exchange<T> (peer: PeerId, options: AbortOptions, fn: (lp: LengthPrefixedStream<Stream>) => Promise<T>): Promise<T> {
+  /**
+   * Opens a stream, runs fn, closes it; aborts it on any failure. `scope`
+   * aborts when the service stops or the caller's signal does, and is
+   * unlinked from both when the exchange ends.
+   */
+  private async exchange<T> (peer: PeerId, options: AbortOptions, fn: (lp: LengthPrefixedStream<Stream>, scope: AbortSignal) => Promise<T>): Promise<T> {
     if (!this.started) throw new NotStartedError('sync service not started')
+    const scope = new LinkedSignal([this.shutdown.signal, options.signal])
     let stream: Stream | undefined
     try {
-      stream = await this.components.libp2p.dialProtocol(peer, this.protocol, { signal: this.signal(this.timeout, options.signal) })
+      stream = await this.components.libp2p.dialProtocol(peer, this.protocol, { signal: this.signal(this.timeout, scope.signal) })
       // room for the whole window plus the frame being read
       const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES, maxBufferSize: this.windowBytes + 2 * MAX_MESSAGE_BYTES })
-      const result = await fn(lp)
-      await stream.close({ signal: this.signal(this.timeout, options.signal) })
+      const result = await fn(lp, scope.signal)
+      await stream.close({ signal: this.signal(this.timeout, scope.signal) })
       return result
     } catch (err) {
       stream?.abort(err as Error)
       if (isAbort(err)) throw new TimeoutError(`sync with ${peer.toString()} timed out or was aborted`)
       throw asInvalidMessage(err as Error, this.protocol, peer)
+    } finally {
+      scope.clear()
     }
   }
 
   async tip (peer: PeerId, chainId: string, options: AbortOptions = {}): Promise<ChainTip> {
-    return await this.exchange(peer, options, async (lp) => {
-      const signal = this.signal(this.tipTimeout, options.signal)
+    return await this.exchange(peer, options, async (lp, scope) => {
+      const signal = this.signal(this.tipTimeout, scope)
       await lp.write(request({ type: SyncRequest.Type.TIP, chainId }), { signal })
       const res = decodeResponse(await lp.read({ signal }))
       if (res.status === SyncResponse.Status.NOT_FOUND) return emptyTip(chainId)
@@ -178,9 +184,9 @@ export class SyncService implements Sync {
     // block it stores is on the chain the owner signed, not merely linked to
     // the blocks before it (a forger can link as many blocks as it likes)
     const expected = authority.trust === 'tip' ? await this.vouchedHashes(peer, chainId, start, authority, options) : undefined
-    return await this.exchange(peer, options, async (lp) => {
+    return await this.exchange(peer, options, async (lp, scope) => {
       // the timeout restarts with every frame: a long sync is fine while it moves
-      const idle = new IdleTimeout(this.timeout, AbortSignal.any([this.shutdown.signal, ...(options.signal != null ? [options.signal] : [])]))
+      const idle = new IdleTimeout(this.timeout, scope)
       try {
         return await this.receiveBlocks(lp, idle, { chainId, peer, start, to, expected, result, onlyIfHeld: options.onlyIfHeld === true })
       } finally {
@@ -273,20 +279,20 @@ export class SyncService implements Sync {
    * @throws InvalidBlockError (reason Unvouched) if the headers do not end on the vouched tip
    */
   private async vouchedHashes (peer: PeerId, chainId: string, start: ChainTip, vouch: Vouch, options: AbortOptions): Promise<Uint8Array[]> {
-    return await this.exchange(peer, options, async (lp) => {
+    return await this.exchange(peer, options, async (lp, scope) => {
       await lp.write(request({
         type: SyncRequest.Type.BLOCKS, chainId, from: start.height + 1, to: vouch.height, credit: this.windowBytes, headers: true
-      }), { signal: this.signal(this.timeout, options.signal) })
+      }), { signal: this.signal(this.timeout, scope) })
       const hashes: Uint8Array[] = []
       let prev = start
       while (true) {
-        const bytes = await lp.read({ signal: this.signal(this.timeout, options.signal) })
+        const bytes = await lp.read({ signal: this.signal(this.timeout, scope) })
         const res = decodeResponse(bytes)
         if (res.status === SyncResponse.Status.NOT_FOUND) throw new NotFoundError(`${peer.toString()} does not hold ${chainId}`)
         // PRUNED comes only from a responder that ignored `headers` and sent payloads: what it sent still counts
         if (res.status !== SyncResponse.Status.OK && res.status !== SyncResponse.Status.PRUNED) throw new ProtocolError(`headers of ${chainId}: ${res.status} ${res.message}`)
         if (res.done) break
-        await lp.write(request({ type: SyncRequest.Type.CREDIT, chainId, credit: bytes.byteLength }), { signal: this.signal(this.timeout, options.signal) })
+        await lp.write(request({ type: SyncRequest.Type.CREDIT, chainId, credit: bytes.byteLength }), { signal: this.signal(this.timeout, scope) })
         for (const b of res.blocks) {
           if (prev.height >= vouch.height) throw new InvalidMessageError(`headers of ${chainId} beyond the ${vouch.height} asked for`)
           const header = blockFromBytes(b.header)
