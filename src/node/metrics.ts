@@ -91,28 +91,22 @@ export function createNodeMetrics (source: MetricsSource): Registry {
       for (const r of source.consensus()) if (r.kind !== 'member') this.set({ role: r.kind }, r.decided)
     }
   }))
-  registry.registerMetric(new Gauge({
-    name: 'vguard_consensus_replicas',
-    help: 'Chains this node runs consensus for: own, shared, and as a booth member of other vehicles\' chains',
-    labelNames: ['kind'],
-    registers: [],
-    collect () {
-      const perKind = { own: 0, member: 0, shared: 0 }
-      for (const r of source.consensus()) perKind[r.kind]++
-      for (const [kind, n] of Object.entries(perKind)) this.set({ kind }, n)
-    }
-  }))
-  registry.registerMetric(new Gauge({
-    name: 'vguard_consensus_failed_replicas',
-    help: 'Chains whose consensus stopped because a save failed (a full disk, say): they take nothing until the node restarts',
-    labelNames: ['kind'],
-    registers: [],
-    collect () {
-      const perKind = { own: 0, member: 0, shared: 0 }
-      for (const r of source.consensus()) if (r.failed != null) perKind[r.kind]++
-      for (const [kind, n] of Object.entries(perKind)) this.set({ kind }, n)
-    }
-  }))
+  /** Replicas by kind (all kinds always present, 0 included) that `counts` picks. */
+  const perKind = (name: string, help: string, counts: (r: ReplicaStatus) => boolean): void => {
+    registry.registerMetric(new Gauge({
+      name,
+      help,
+      labelNames: ['kind'],
+      registers: [],
+      collect () {
+        const n = { own: 0, member: 0, shared: 0 }
+        for (const r of source.consensus()) if (counts(r)) n[r.kind]++
+        for (const [kind, count] of Object.entries(n)) this.set({ kind }, count)
+      }
+    }))
+  }
+  perKind('vguard_consensus_replicas', 'Chains this node runs consensus for: own, shared, and as a booth member of other vehicles\' chains', () => true)
+  perKind('vguard_consensus_failed_replicas', 'Chains whose consensus stopped because a save failed (a full disk, say): they take nothing until the node restarts', r => r.failed != null)
   gauge('vguard_shared_leader', '1 while this node leads the shared chain', () => source.sharedLeader() === source.self ? 1 : 0)
 
   const blocks = new Counter({ name: 'vguard_blocks_committed_total', help: 'Blocks committed and applied to this node\'s own chain and to the shared chain', labelNames: ['role'], registers: [registry] })

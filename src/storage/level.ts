@@ -366,7 +366,7 @@ export class LevelChainStore extends AbstractChainStore {
     })
   }
 
-  /** Writes the metas that lag their tips, so the next open need not roll forward. */
+  /** Saves what a clean close leaves (saveOnClose), then closes the segment files whatever happened. */
   override async close (): Promise<void> {
     await super.close()
     try {
@@ -379,6 +379,7 @@ export class LevelChainStore extends AbstractChainStore {
     }
   }
 
+  /** Writes the metas that lag their tips, so the next open need not roll forward. */
   private async saveOnClose (): Promise<void> {
     if (this.db.status === 'open') {
       // a clean close leaves nothing for the next open to check

@@ -5,13 +5,13 @@ import type { ChainStore } from '../../storage/index.ts'
 import type { BackupTableStore } from '../../backup/index.ts'
 import { decoderOf, handleProtocol, readBufferFor, withDeadline, withStream } from '../stream.ts'
 import { ReadRequest, ReadResponse } from './pb/read.ts'
-
-const REQUEST = decoderOf(ReadRequest, 'read request')
-const RESPONSE = decoderOf(ReadResponse, 'read answer')
 import { MembershipCheck } from './membership.ts'
 import {
   MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MEMBERSHIP_WAIT, MESSAGE_TIMEOUT, RANGE_RESPONSE_BYTES, READ_PROTOCOL
 } from './constants.ts'
+
+const REQUEST = decoderOf(ReadRequest, 'read request')
+const RESPONSE = decoderOf(ReadResponse, 'read answer')
 
 export interface ReadComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId' | 'peerStore'>

@@ -23,15 +23,6 @@ import { MAX_HOPS, MAX_LOOKUP_ROUNDS } from './constants.ts'
 import { NoHolderReachableError } from './errors.ts'
 
 /** How a peer answered; `holder` only in a table lookup: it holds a copy but knows no table (asked for the data next). */
-/**
- * A holder whose ask threw: an answer that arrived and does not decode is the
- * holder's error; one that never came or was cut short (it went away) is a
- * holder out of reach.
- */
-export function failedAsk (peerId: string, err: Error): PathEntry {
-  return { peerId, outcome: err.name === 'MalformedMessageError' ? 'error' : 'unreachable', error: err.message }
-}
-
 export type PathOutcome = 'served' | 'stale' | 'redirect' | 'holder' | 'not-found' | 'unreachable' | 'unavailable' | 'invalid' | 'refused' | 'error' | 'loop'
 
 export interface PathEntry {
@@ -41,6 +32,15 @@ export interface PathEntry {
   epoch?: number
   height?: number
   error?: string
+}
+
+/**
+ * A holder whose ask threw: an answer that arrived and does not decode is the
+ * holder's error; one that never came or was cut short (it went away) is a
+ * holder out of reach.
+ */
+export function failedAsk (peerId: string, err: Error): PathEntry {
+  return { peerId, outcome: err.name === 'MalformedMessageError' ? 'error' : 'unreachable', error: err.message }
 }
 
 export interface RedirectReadResult {

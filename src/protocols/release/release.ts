@@ -5,11 +5,11 @@ import type { BackupTableStore } from '../../backup/index.ts'
 import { verifyTable } from '../../backup/index.ts'
 import { decoderOf, handleProtocol, withDeadline, withStream } from '../stream.ts'
 import { ReleaseRequest, ReleaseResponse } from './pb/release.ts'
+import { MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MESSAGE_TIMEOUT, RELEASE_PROTOCOL } from './constants.ts'
+import { ReleaseRejectedError, StaleReleaseError } from './errors.ts'
 
 const REQUEST = decoderOf(ReleaseRequest, 'release request')
 const RESPONSE = decoderOf(ReleaseResponse, 'release answer')
-import { MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MESSAGE_TIMEOUT, RELEASE_PROTOCOL } from './constants.ts'
-import { ReleaseRejectedError, StaleReleaseError } from './errors.ts'
 
 export interface ReleaseComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId'>

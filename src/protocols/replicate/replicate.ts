@@ -8,8 +8,6 @@ import type { ChainStore, RecordRun } from '../../storage/index.ts'
 import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
 import { decoderOf, handleProtocol, withDeadline, withStream } from '../stream.ts'
 import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
-
-const RESPONSE = decoderOf(ReplicateResponse, 'replicate answer')
 import { MembershipCheck } from '../read/membership.ts'
 import { serveReplicate } from './server.ts'
 import { Reservations } from './reservations.ts'
@@ -18,6 +16,8 @@ import {
   TRANSFER_TIMEOUT, WINDOW_BYTES
 } from './constants.ts'
 import { NoCapacityError, ReplicateRefusedError } from './errors.ts'
+
+const RESPONSE = decoderOf(ReplicateResponse, 'replicate answer')
 
 export interface ReplicateComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId' | 'peerStore'>
