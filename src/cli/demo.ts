@@ -96,6 +96,19 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
   out('demo: stopped cleanly')
 }
 
+/** How long after a failed request to wait for the stop signal that may explain it. */
+const SIGNAL_GRACE = 2_000
+
+async function requestedWithin (stopSignal: Promise<void>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<boolean>(resolve => { timer = setTimeout(() => { resolve(false) }, ms) })
+  try {
+    return await Promise.race([stopSignal.then(() => true), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** A vehicle stops on SIGTERM within a second or two; one that hangs is killed, so the demo's stop is bounded. */
 async function stopWithin (vehicle: NodeProcess, ms: number): Promise<void> {
   const timer = setTimeout(() => { vehicle.child.kill('SIGKILL') }, ms)
@@ -127,27 +140,35 @@ async function runStory (processes: NodeProcess[], flags: DemoFlags, state: { st
   let left: Vehicle | undefined
   let round = 0
   while (!state.stopping) {
-    const rows = await Promise.all(vehicles.map(async v => await fetchStatus(v.name, v.process)))
-    const meshed = rows.filter(r => r.status != null).every(r => (r.status?.peers.length ?? 0) >= vehicles.filter(v => v !== left).length - 1)
-    if (meshed) {
-      // GPS fixes through consensus (and now and then the shared chain), then the booth story
-      notes.push(...await consensusRound(vehicles.filter(v => v !== left), round++))
-      // every vehicle still driving ends one booth per round
-      const results = await Promise.all(vehicles.filter(v => v !== left).map(async v => await endBooth(v, vehicles.filter(o => o !== left), random)))
-      for (const r of results) if (r != null) notes.push(r)
-    }
-    if (left == null && Date.now() >= leaveAt && meshed) {
-      left = vehicles[2 % vehicles.length]
-      notes.push(`${left.name} leaves (its process stops); its chain stays readable through its backups`)
-      await left.process.stop()
-      const statuses = new Map(rows.flatMap(r => r.status != null ? [[r.peerId, r.status] as [string, StatusBody]] : []))
-      const reader = vehicles.find(v => v !== left) as Vehicle
-      notes.push(...await offlineRead(reader, left, vehicles, statuses))
-    }
-    const table = [renderTable(rows, notes.slice(-8)), '', ...renderConsensus(rows)].join('\n')
-    if (table !== last) {
-      out(tty ? `\x1b[2J\x1b[H${table}` : table)
-      last = table
+    try {
+      const rows = await Promise.all(vehicles.map(async v => await fetchStatus(v.name, v.process)))
+      const meshed = rows.filter(r => r.status != null).every(r => (r.status?.peers.length ?? 0) >= vehicles.filter(v => v !== left).length - 1)
+      if (meshed) {
+        // GPS fixes through consensus (and now and then the shared chain), then the booth story
+        notes.push(...await consensusRound(vehicles.filter(v => v !== left), round++))
+        // every vehicle still driving ends one booth per round
+        const results = await Promise.all(vehicles.filter(v => v !== left).map(async v => await endBooth(v, vehicles.filter(o => o !== left), random)))
+        for (const r of results) if (r != null) notes.push(r)
+      }
+      if (left == null && Date.now() >= leaveAt && meshed) {
+        left = vehicles[2 % vehicles.length]
+        notes.push(`${left.name} leaves (its process stops); its chain stays readable through its backups`)
+        await left.process.stop()
+        const statuses = new Map(rows.flatMap(r => r.status != null ? [[r.peerId, r.status] as [string, StatusBody]] : []))
+        const reader = vehicles.find(v => v !== left) as Vehicle
+        notes.push(...await offlineRead(reader, left, vehicles, statuses))
+      }
+      const table = [renderTable(rows, notes.slice(-8)), '', ...renderConsensus(rows)].join('\n')
+      if (table !== last) {
+        out(tty ? `\x1b[2J\x1b[H${table}` : table)
+        last = table
+      }
+    } catch (err) {
+      // a signal to the process group (Ctrl-C, timeout, npm) reaches the vehicles
+      // too: one may stop before this process hears it, and a request to it
+      // fails. That is the stop, not an error of the demo
+      if (await requestedWithin(stopSignal, SIGNAL_GRACE)) return
+      throw err
     }
     await Promise.race([done, new Promise(resolve => setTimeout(resolve, 700))])
   }

@@ -21,8 +21,8 @@ interface DemoRun {
   exit: Promise<number | null>
 }
 
-function runDemo (args: string[], env: NodeJS.ProcessEnv = process.env): DemoRun {
-  const child = spawn(process.execPath, [BIN_PATH, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
+function runDemo (args: string[], env: NodeJS.ProcessEnv = process.env, detached = false): DemoRun {
+  const child = spawn(process.execPath, [BIN_PATH, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env, detached })
   let output = ''
   child.stdout?.on('data', (d: Buffer) => { output += d.toString() })
   child.stderr?.on('data', (d: Buffer) => { output += d.toString() })
@@ -100,5 +100,16 @@ describe('cli - demo', () => {
     } finally {
       await rm(tmp, { recursive: true, force: true })
     }
+  }, 120_000)
+
+  it('Ctrl-C, which signals the whole process group, vehicles included, stops it cleanly (exit 0)', async () => {
+    // detached: a process group of its own, as a terminal gives a command; its vehicles join it
+    const run = runDemo(['--vehicles', '3', '--no-netns'], process.env, true)
+    running.push(run)
+    // mid-story: requests to the vehicles are in flight when they get the signal too
+    await waitFor(() => /consensus +height/.test(run.output()), { timeout: 60_000, message: 'the demo runs its story' })
+    process.kill(-(run.child.pid as number), 'SIGINT')
+    expect(await run.exit, run.output()).toBe(0)
+    expect(run.output().trimEnd().split('\n').pop()).toBe('demo: stopped cleanly')
   }, 120_000)
 })
