@@ -380,6 +380,20 @@ export class Paxos {
     this.flush()
   }
 
+  /**
+   * Whether a proposal with this id can still be, or already is, decided
+   * here: queued or in flight in this node's leadership, or decided in its
+   * log. Asked by a leader about a proposal of one of its earlier
+   * leaderships (those end without reporting what they had in flight): phase
+   * 1 re-proposes every value that may have been chosen, so one that this
+   * leadership does not hold will never be decided.
+   */
+  holdsProposal (id: string): boolean {
+    if (this.leadership?.lookup(id).known === true) return true
+    const slot = this.log.slotOfId(id)
+    return slot != null && this.log.get(slot)?.decided === true
+  }
+
   status (): PaxosStatus {
     const ballot = this.leadership?.ballot ?? this.campaignState?.ballot ?? this.leaderBallot
     return {

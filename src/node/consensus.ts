@@ -135,10 +135,15 @@ const RETRY_DELAY = 100
  */
 async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: WriteRef | undefined, timeout: number, wait: boolean): Promise<CommitResult> {
   if (ref == null) return await replica.submit(write, { timeout, waitForReplication: wait })
+  const deadline = Date.now() + timeout
   await replica.settleLeadership(Math.min(timeout, LEADER_READ_TIMEOUT))
+  // an earlier attempt that timed out may still be in flight: its outcome, never a second proposal
+  if (!await replica.landed(ref, deadline - Date.now())) {
+    throw new CommitTimeoutError(`an earlier attempt of this write to ${replica.chainId} is proposed and not decided yet; it commits whole or not at all (a retry with the same key gets its outcome)`)
+  }
   const earlier = replica.appliedWrite(ref)
   if (earlier != null) return earlier
-  return await replica.submit({ ...write, ref }, { timeout, waitForReplication: wait })
+  return await replica.submit({ ...write, ref }, { timeout: Math.max(0, deadline - Date.now()), waitForReplication: wait })
 }
 
 /** Nodes a `leader` read asks, following each one's word on who leads, before it gives up. */

@@ -225,6 +225,10 @@ export class ChainReplica {
   private readonly reads: LeaderReadWaiters
   /** Callers waiting for this replica to lead (own chain: its phase 1). */
   private leaderWaiters: Array<{ deadline: number, resolve: () => void, reject: (err: Error) => void }> = []
+  /** Retries waiting for an earlier attempt's proposal to leave flight (landed): true once it has, false at the deadline. */
+  private landWaiters: Array<{ key: string, deadline: number, resolve: (landed: boolean) => void }> = []
+  /** The leadership (ballot) forgetLostProposals last looked at. */
+  private lostCheckedAt?: string
   /** Callers of caughtUp: each waits for a slot to be decided here, or its deadline. */
   private catchupWaiters: CatchupWaiter[] = []
   /** Writes with an id that this replica applied, and the block each went into. */
@@ -461,6 +465,32 @@ export class ChainReplica {
   }
 
   /**
+   * A retry of a write with an id (`ref`) whose earlier attempt this
+   * replica proposed and has not seen decided: that attempt was answered
+   * CommitTimeoutError at its deadline, but its proposal may still be
+   * chosen, and proposing the write again could commit it twice. Resolves
+   * true once no proposal of this replica holds the write any more (it was
+   * decided and applied, see appliedWrite, or it can never be chosen), false
+   * if it still does after `timeout` ms. (Attempts that overlap in time are
+   * joined before they get here, by RecentWrites.once.)
+   */
+  async landed (ref: WriteRef, timeout: number): Promise<boolean> {
+    const key = writeKey(ref.from, this.chainId, toHex(ref.id))
+    if (this.holding(key) == null) return true
+    return await new Promise<boolean>((resolve) => {
+      this.landWaiters.push({ key, deadline: this.d.now() + timeout, resolve })
+    })
+  }
+
+  /** The proposal in flight that carries the write `key` names, if any. */
+  private holding (key: string): Outstanding | undefined {
+    for (const o of this.outstanding.values()) {
+      if (o.writes.some(w => w.write.ref != null && writeKey(w.write.ref.from, this.chainId, toHex(w.write.ref.id)) === key)) return o
+    }
+    return undefined
+  }
+
+  /**
    * A write a retry names (its sender and id), if this replica applied it:
    * the block it went into. Call settleLeadership first on a leader, so that
    * what earlier leaders got chosen has been applied here.
@@ -546,7 +576,7 @@ export class ChainReplica {
     const err = new ConsensusStoppedError(`consensus of ${this.chainId} stopped`)
     for (const w of this.buffer.splice(0)) this.settle(w, err)
     for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, err) })
-    this.outstanding.clear()
+    this.forgetOutstanding([...this.outstanding.keys()])
     // committed already: stopping only ends their wait for the round
     for (const x of [...this.replicating]) this.answerReplicated(x, pending())
     this.reads.rejectAll(err)
@@ -601,6 +631,7 @@ export class ChainReplica {
         const failure = this.stoppedBy(err)
         for (const w of this.buffer.splice(0)) this.settle(w, failure)
         for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, failure) })
+        this.forgetOutstanding([...this.outstanding.keys()])
         this.reads.rejectAll(failure)
       })
       .finally(() => {
@@ -653,6 +684,7 @@ export class ChainReplica {
       // compaction and restarts go by the cursor
       if (rd.decided.length > 0 && !applyNow) this.enqueueApply(rd.decided)
       for (const p of rd.dropped) this.onDropped(p)
+      this.forgetLostProposals()
       this.settleReads(rd)
       if (this.leaderWaiters.length > 0 && this.isLeader()) for (const w of this.leaderWaiters.splice(0)) w.resolve()
       // 4. advance
@@ -804,6 +836,11 @@ export class ChainReplica {
       w.reject(new NoQuorumError(`${this.chainId}: phase 1 has not completed (no majority of the booth answered)`))
       return false
     })
+    this.landWaiters = this.landWaiters.filter(w => {
+      if (now < w.deadline) return true
+      w.resolve(false)
+      return false
+    })
     this.reads.expire(now, (confirmed) => new NoQuorumError(confirmed
       ? `leader read of ${this.chainId}: confirmed, but the chain store did not apply the read index in time`
       : `leader read of ${this.chainId}: no majority of the booth confirmed this node's leadership in time`))
@@ -839,10 +876,45 @@ export class ChainReplica {
     else w.resolve(outcome)
   }
 
+  /** Proposals out of flight: decided, dropped, lost, or the replica stopped; retries waiting on them (landed) go on. */
+  private forgetOutstanding (ids: string[]): void {
+    for (const id of ids) this.outstanding.delete(id)
+    if (this.landWaiters.length === 0) return
+    this.landWaiters = this.landWaiters.filter(w => {
+      if (this.holding(w.key) != null) return true
+      w.resolve(true)
+      return false
+    })
+  }
+
+  /**
+   * Once a new leadership of this node has run phase 1, its earlier
+   * proposals that the leadership does not hold were chosen nowhere and
+   * never will be (Paxos.holdsProposal): a leadership that ends drops what
+   * it had in flight without a word, and a shared-chain leader that lost to
+   * another and leads again finds its old slots filled with others' values.
+   * Their writers still waiting are proposed again; the rest are forgotten
+   * (they were answered at their deadline, and a retry may now commit them).
+   */
+  private forgetLostProposals (): void {
+    if (this.outstanding.size === 0) return
+    const st = this.paxos.status()
+    if (st.role !== 'leader') return
+    const ballot = `${st.ballot.round}.${st.ballot.proposer}`
+    if (this.lostCheckedAt === ballot) return
+    this.lostCheckedAt = ballot
+    for (const [id, o] of [...this.outstanding]) {
+      if (this.paxos.holdsProposal(id)) continue
+      this.d.log('%s: proposal %s of an earlier leadership was not chosen: its writers go again', this.chainId, id)
+      this.forgetOutstanding([id])
+      this.buffer.unshift(...o.writes.filter(w => !w.settled))
+    }
+  }
+
   private onDropped (p: DroppedProposal): void {
     const o = this.outstanding.get(p.id)
     if (o == null) return
-    this.outstanding.delete(p.id)
+    this.forgetOutstanding([p.id])
     if (this.kind === 'shared') {
       // the leadership moved: the caller forwards to the new leader
       const err = new NotProposerError(`leadership of ${this.chainId} moved${p.leader != null ? ` to ${p.leader}` : ''}`, p.leader)
@@ -948,7 +1020,7 @@ export class ChainReplica {
     for (const c of committed) {
       const o = this.outstanding.get(c.id)
       if (o == null) continue
-      this.outstanding.delete(c.id)
+      this.forgetOutstanding([c.id])
       for (const w of o.writes) done.push({ w, result: c.result })
     }
     const now = done.filter(x => !x.w.waitForReplication || this.d.afterCommit == null)

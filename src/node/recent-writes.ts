@@ -8,8 +8,9 @@
  * memory; a retry that reaches another (the shared chain's leader moved, or
  * this node restarted) finds the first commit in AppliedWrites instead. A failed attempt is
  * forgotten at once, so a retry tries again: NOT_LEADER, NO_QUORUM and INVALID
- * wrote nothing; after COMMIT_TIMEOUT the first may still commit, which this
- * cannot see.
+ * wrote nothing; after COMMIT_TIMEOUT the first may still commit, and the
+ * retry waits for it on the replica (ChainReplica.landed) instead of
+ * proposing the write again.
  */
 export interface RecentWritesInit {
   /** Writes remembered at most (the oldest go first). @default 4096 */

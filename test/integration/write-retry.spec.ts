@@ -53,6 +53,75 @@ describe('write protocol - retries with a write id', () => {
     expect(await blocksWriting(a.chains, chainId, 'long')).toBe(0)
   })
 
+  it('a keyed retry after a commit timeout waits for the first attempt still in flight, and gets its block: the write is not proposed twice', async () => {
+    const [a, b, c] = await connectedSwarm(cluster, 3, { kBackups: 0, commitTimeout: 1_500 })
+    const chainId = a.peerId.toString()
+    await a.put('warm', utf8.encode('up'))
+    // the members stop hearing a's chain (its accepts vanish, as on a LAN that drops
+    // packets; the connections stay): a's next block is proposed and not decided
+    const deaf = { on: true }
+    for (const member of [b, c]) {
+      const transport = member.consensus.driver.transport
+      const onMessage = transport.onMessage
+      transport.onMessage = (from, cm) => { if (!(deaf.on && cm.chainId === chainId)) onMessage(from, cm) }
+    }
+    const value = utf8.encode('once')
+    const options = { idempotencyKey: 'in-flight-1', waitForReplication: false }
+    await expect(a.put('once', value, options)).rejects.toMatchObject({ name: 'CommitTimeoutError' })
+    // sent again while the first is still in flight: it waits for it, and proposes nothing
+    await expect(a.put('once', value, { ...options, timeout: 800 })).rejects.toMatchObject({ name: 'CommitTimeoutError', message: /earlier attempt/ })
+    expect(a.consensus.status().find(r => r.chainId === chainId)?.outstanding).toBe(1)
+
+    // the members hear again: a's retransmitted accepts decide the first attempt, and a retry gets its block
+    deaf.on = false
+    const retry = await a.put('once', value, { ...options, timeout: 20_000 })
+    expect(await blocksWriting(a.chains, chainId, 'once')).toBe(1)
+    const block = await a.chains.getBlock(chainId, retry.height)
+    expect(block?.hash).toEqual(retry.hash)
+    // and the chain goes on
+    const next = await a.put('after', utf8.encode('x'), { timeout: 20_000 })
+    expect(next.height).toBe(retry.height + 1)
+  })
+
+  it('a shared-chain leader that leads again forgets a proposal the leader between chose nowhere: a keyed retry of it commits', async () => {
+    const first = await cluster.create({ priority: 9, kBackups: 0, commitTimeout: 1_500 })
+    await first.start()
+    const bootstrap = [first.multiaddrs[0].toString()]
+    const rest = await Promise.all([5, 0].map(async priority => await cluster.create({ bootstrap, priority, kBackups: 0, commitTimeout: 1_500 })))
+    await Promise.all(rest.map(async n => { await n.start() }))
+    const nodes = [first, ...rest]
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 nodes connected' })
+    const leaderOf = (n: VGuardNode): string | undefined => n.consensus.driver.shared()?.leader()
+    const a = first.peerId.toString()
+    await waitFor(() => nodes.every(n => leaderOf(n) === a), { timeout: 30_000, message: 'every node follows the priority-9 leader' })
+    await first.put('warm', utf8.encode('up'), { chainId: 'shared' })
+
+    // the leader and the others stop hearing each other on the shared chain (the connections stay)
+    const cut = { on: true }
+    for (const n of nodes) {
+      const transport = n.consensus.driver.transport
+      const onMessage = transport.onMessage
+      const self = n.peerId.toString()
+      transport.onMessage = (from, cm) => { if (!(cut.on && cm.chainId === 'shared' && (from === a) !== (self === a))) onMessage(from, cm) }
+    }
+    // its write is accepted by itself alone, and times out
+    const value = utf8.encode('lost')
+    const options = { chainId: 'shared', idempotencyKey: 'lost-1', waitForReplication: false }
+    await expect(first.put('lost', value, options)).rejects.toMatchObject({ name: 'CommitTimeoutError' })
+    // the other two elect the priority-5 node, which fills that slot with a write of its own
+    const b = rest[0].peerId.toString()
+    await waitFor(() => rest.every(n => leaderOf(n) === b), { timeout: 30_000, message: 'the other two follow the priority-5 node' })
+    await rest[0].put('between', utf8.encode('x'), { chainId: 'shared', timeout: 10_000 })
+
+    // back together: the priority-9 node takes over again (Bully), its old proposal is chosen nowhere
+    cut.on = false
+    await waitFor(() => nodes.every(n => leaderOf(n) === a) && first.consensus.driver.shared()?.isLeader() === true, { timeout: 60_000, message: 'the priority-9 node leads again' })
+    const retry = await first.put('lost', value, { ...options, timeout: 10_000 })
+    expect(await blocksWriting(first.chains, 'shared', 'lost')).toBe(1)
+    expect((await first.chains.getBlock('shared', retry.height))?.hash).toEqual(retry.hash)
+    expect(first.consensus.status().find(r => r.chainId === 'shared')?.outstanding).toBe(0)
+  })
+
   it('a retry that reaches the shared chain\'s next leader gets the first commit: every replica learned the write id from the log', async () => {
     const first = await cluster.create({ priority: 9, kBackups: 0 })
     await first.start()
