@@ -3,7 +3,8 @@
  * bridge, one `vguard-node start` process per host, mDNS between them over
  * real multicast.
  *
- *   <prefix>-br   bridge namespace: br0 (IGMP snooping off), ports h1..hN
+ *   <prefix>-br   bridge namespace: br0 (IGMP snooping off), ports h1..hN;
+ *                 partition() moves ports onto bridges of their own (part1..)
  *   <prefix>-hI   host namespace:   lo up, lan0 = 10.A.B.I/24 (veth to hI),
  *                                   224.0.0.0/4 and default routes via lan0
  *
@@ -107,6 +108,17 @@ export interface Lan {
   /** The LAN's subnet, e.g. 10.23.7.0/24. */
   readonly subnet: string
   readonly bridgeNetns: string
+  /**
+   * Splits the LAN: the hosts of each group (indexes into hosts) are moved to
+   * a bridge of their own and hear only each other, multicast included;
+   * hosts in no group stay together on the main bridge. Packets across the
+   * split vanish (no error, no RST), as when a cable is pulled. Replaces any
+   * earlier partition. (This kernel has no bridge VLAN filtering, so a group
+   * is a bridge, not a VLAN.)
+   */
+  partition: (groups: number[][]) => Promise<void>
+  /** Every host back on the main bridge (cables pulled with cutOff stay out). */
+  heal: () => Promise<void>
   /** Kills every process and deletes every namespace and data dir; safe to call twice. */
   destroy: () => Promise<void>
 }
@@ -343,6 +355,9 @@ export async function createLan (options: LanOptions): Promise<Lan> {
   const bridgeNetns = `${id}-br`
   const defaults = { network: options.network ?? `lan-${process.pid}-${counter}`, mdnsInterval: options.mdnsInterval ?? 1000 }
   const hosts: LanHostImpl[] = []
+  const ports: string[] = []
+  /** Bridges made for partitions so far, reused by later ones. */
+  let groupBridges = 0
   let destroyed = false
 
   const destroy = async (): Promise<void> => {
@@ -371,6 +386,7 @@ export async function createLan (options: LanOptions): Promise<Lan> {
       res.namespaces.push(netns)
       await ip('-n', bridgeNetns, 'link', 'add', port, 'type', 'veth', 'peer', 'name', HOST_IF, 'netns', netns)
       await ip('-n', bridgeNetns, 'link', 'set', port, 'master', 'br0', 'up')
+      ports[i] = port
       await ip('-n', netns, 'link', 'set', 'lo', 'up')
       await ip('-n', netns, 'addr', 'add', `${address}/24`, 'dev', HOST_IF)
       await ip('-n', netns, 'link', 'set', HOST_IF, 'up')
@@ -385,11 +401,32 @@ export async function createLan (options: LanOptions): Promise<Lan> {
     throw err
   }
 
+  const moveTo = async (bridge: string, indexes: number[]): Promise<void> => {
+    await Promise.all(indexes.map(async i => { await ip('-n', bridgeNetns, 'link', 'set', ports[i], 'master', bridge) }))
+  }
+  const partition = async (groups: number[][]): Promise<void> => {
+    const listed = groups.flat()
+    if (listed.some(i => !Number.isInteger(i) || ports[i] == null) || new Set(listed).size !== listed.length) {
+      throw new LanError(`partition: groups must name distinct hosts 0..${ports.length - 1}, got ${JSON.stringify(groups)}`)
+    }
+    for (; groupBridges < groups.length; groupBridges++) {
+      const bridge = `part${groupBridges + 1}`
+      await ip('-n', bridgeNetns, 'link', 'add', bridge, 'type', 'bridge')
+      await ip('-n', bridgeNetns, 'link', 'set', bridge, 'type', 'bridge', 'mcast_snooping', '0')
+      await ip('-n', bridgeNetns, 'link', 'set', bridge, 'up')
+    }
+    await moveTo('br0', ports.map((_, i) => i).filter(i => !listed.includes(i)))
+    await Promise.all(groups.map(async (group, g) => { await moveTo(`part${g + 1}`, group) }))
+  }
+  const heal = async (): Promise<void> => { await moveTo('br0', ports.map((_, i) => i)) }
+
   return {
     hosts,
     network: defaults.network,
     subnet: `${subnet.join('.')}.0/24`,
     bridgeNetns,
+    partition,
+    heal,
     destroy
   }
 }
