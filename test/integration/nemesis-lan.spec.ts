@@ -14,7 +14,9 @@
  * - no write was committed twice (its key is in one block at most), however
  *   often it was sent;
  * - no process exited unless the nemesis stopped it, a SIGTERM stop exits 0,
- *   and no process printed a Node warning.
+ *   and no process printed a Node warning;
+ * - then a vehicle leaves, and the writes it had replicated to all of its
+ *   backups read back through them (read with redirect, from another host).
  *
  * The seed and the nemesis's log come with every failure; NEMESIS_SEED=<n>
  * replays a run's faults (the timing of a real LAN does not replay),
@@ -40,7 +42,7 @@ const REQUEST_TIMEOUT = 20_000
 /** How Node prints a process warning (MaxListenersExceededWarning, …), as bench/soak.ts looks for it. */
 const NODE_WARNING = /^\(node:\d+\) (\[\w+\] )?\w*Warning\b/
 
-interface Ack { host: number, chainId: string, key: string, value: string, height: number, hash: string }
+interface Ack { host: number, chainId: string, key: string, value: string, height: number, hash: string, replicated: boolean }
 interface BlockJson { height: number, hash: string, pruned: boolean, transactions?: Array<{ key: string }> }
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
@@ -136,8 +138,8 @@ describe.skipIf(!CAN_NETNS)(`nemesis on a LAN of network namespaces (NEMESIS_SEE
               method: 'PUT', body: value, headers: { 'Idempotency-Key': key }, timeout: REQUEST_TIMEOUT
             })
             if (res.status === 200) {
-              const answer = res.json<{ chainId: string, height: number, hash: string }>()
-              acks.push({ host: h.index, chainId, key, value, height: answer.height, hash: answer.hash })
+              const answer = res.json<{ chainId: string, height: number, hash: string, replication?: { state: string } }>()
+              acks.push({ host: h.index, chainId, key, value, height: answer.height, hash: answer.hash, replicated: answer.replication?.state === 'complete' })
               break
             }
             // 503 (no quorum, no leader, proposer unreachable), 502: retried; anything else is a bug
@@ -268,6 +270,20 @@ describe.skipIf(!CAN_NETNS)(`nemesis on a LAN of network namespaces (NEMESIS_SEE
     }
     const warned = hosts.flatMap(h => warnings(h).map(w => `host ${h.index}: ${w}`))
     expect(warned, context()).toEqual([])
+
+    // a vehicle leaves: what it wrote and had replicated to all its backups reads back through them
+    const gone = hosts[pick(indexes)]
+    await stop(gone, 'SIGTERM')
+    const reader = hosts[(gone.index + 1) % HOSTS]
+    const replicated = acks.filter(a => a.chainId === ids[gone.index] && a.replicated)
+    expect(replicated.length, `host ${gone.index} has writes replicated to all its backups`).toBeGreaterThan(0)
+    const sample = replicated.filter((_, i) => i % Math.ceil(replicated.length / 40) === 0)
+    for (const ack of sample) {
+      const res = await reader.fetch(`/chains/${encodeURIComponent(ack.chainId)}/read/${encodeURIComponent(ack.key)}`, { timeout: 20_000 })
+      expect(res.status, `${ack.key} of host ${gone.index} (gone) through its backups from host ${reader.index}: ${res.body}\n${context()}`).toBe(200)
+      expect(res.json<{ value: string }>().value).toBe(ack.value)
+    }
+    note(`host ${gone.index} gone: ${sample.length} of its ${replicated.length} replicated writes read back through its backups`)
     console.log(`nemesis NEMESIS_SEED=${SEED}: ${acks.length} writes acknowledged, ${sent.attempts} requests\n${journal.join('\n')}`)
   }, 600_000)
 })
