@@ -1,6 +1,8 @@
 /**
  * The vguard-node command line. Flags may also come from VGUARD_* environment
  * variables (flags win). Bad flags or values: one line on stderr, exit code 2.
+ * `start`, `id` and `demo` run nodes; status, get, put, delete, read and
+ * blocks are clients of a running node's HTTP API (data-commands.ts).
  */
 import { homedir } from 'node:os'
 import { join } from 'node:path'
@@ -16,19 +18,17 @@ import type { HostPort } from './options.ts'
 import { runStart } from './start.ts'
 import { runDemo } from './demo.ts'
 import { VERSION } from '../node/version.ts'
+import { dataCommands, VALUE_AFTER_DASHES } from './data-commands.ts'
+import { processIo } from './io.ts'
+import type { CliIo } from './io.ts'
+import { UsageError } from './usage-error.ts'
+import type { ApiError } from './api-client.ts'
+
+export { UsageError }
 
 export const EXIT_USAGE = 2
 
 const DEFAULT_DATA_DIR = join(homedir(), '.vguard-node')
-
-/** Exit codes: 0 ok, 1 runtime failure (e.g. data dir in use), 2 bad usage. */
-export class UsageError extends Error {
-  static name = 'UsageError'
-  constructor (message = 'Bad usage') {
-    super(message)
-    this.name = 'UsageError'
-  }
-}
 
 function dataDirOption (): Option {
   return new Option('--data-dir <dir>', 'where the key, the database and the block payload files live').env('VGUARD_DATA_DIR').default(DEFAULT_DATA_DIR)
@@ -54,7 +54,8 @@ interface StartFlags {
   memberIdle: number
 }
 
-function buildProgram (out: (line: string) => void, err: (line: string) => void): Command {
+function buildProgram (io: CliIo): Command {
+  const { out, err } = io
   const program = new Command('vguard-node')
     .description('VGuardDB storage node for the V-Guard vehicular blockchain')
     .version(VERSION, '-V, --version', 'print the version')
@@ -130,12 +131,32 @@ function buildProgram (out: (line: string) => void, err: (line: string) => void)
       await runDemo(flags, out)
     })
 
+  // addCommand does not pass on exitOverride and the output settings as program.command() does
+  for (const command of dataCommands(io)) program.addCommand(command.copyInheritedSettings(program))
+
   return program
 }
 
-/** Runs the CLI; resolves to the process exit code. */
-export async function main (argv: string[], out = (line: string) => { process.stdout.write(line + '\n') }, err = (line: string) => { process.stderr.write(line + '\n') }): Promise<number> {
-  const program = buildProgram(out, err)
+/** Statuses of the API that mean the request itself was bad: a usage error of the CLI's. */
+const BAD_REQUEST_STATUSES = new Set([400, 413, 415])
+
+/** An API error as the CLI shows it: its message and name, then where a read went, if it says. */
+function apiErrorLines (e: ApiError): string[] {
+  const lines = [`error: ${e.message} (${e.errorName}, HTTP ${e.status})`]
+  const { tried, path } = e.details as { tried?: unknown, path?: unknown }
+  if (Array.isArray(tried) && tried.length > 0) lines.push(`tried: ${tried.map(String).join(', ')}`)
+  if (Array.isArray(path) && path.length > 0) lines.push(`path: ${(path as Array<{ peerId: string, outcome: string }>).map(p => `${p.peerId} ${p.outcome}`).join(' → ')}`)
+  return lines
+}
+
+/**
+ * Runs the CLI; resolves to the process exit code: 0 ok, 1 runtime failure
+ * (data dir in use, no node answering, a key with no value, no quorum), 2 bad
+ * usage (flags, values, or a request the node refused as bad: HTTP 400/413/415).
+ */
+export async function main (argv: string[], io: CliIo = processIo()): Promise<number> {
+  const program = buildProgram(io)
+  const { err } = io
   try {
     await program.parseAsync(argv, { from: 'user' })
     return 0
@@ -144,9 +165,15 @@ export async function main (argv: string[], out = (line: string) => { process.st
       // 'commander.help' with a non-zero code is the usage shown for a missing command
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0
       if (e.code === 'commander.help' && e.exitCode === 0) return 0
+      if (e.code === 'commander.unknownOption' && argv[0] === 'put') err(VALUE_AFTER_DASHES)
       return EXIT_USAGE
     }
     const error = e as Error
+    if (error.name === 'ApiError') {
+      const apiError = error as ApiError
+      for (const line of apiErrorLines(apiError)) err(line)
+      return BAD_REQUEST_STATUSES.has(apiError.status) ? EXIT_USAGE : 1
+    }
     if (error.name === 'ConfigError' || error.name === 'UsageError') {
       err(`error: ${error.message}`)
       return EXIT_USAGE

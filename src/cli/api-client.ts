@@ -1,0 +1,113 @@
+/**
+ * A client of a running node's local HTTP API, for the CLI's data commands
+ * (status, get, put, delete, read, blocks). It speaks only the documented API
+ * (docs/operations.md): the CLI may run where the node runs under another
+ * user, in a container, or as a service, and must not open its data dir.
+ */
+import { request as httpRequest } from 'node:http'
+import type { HostPort } from './options.ts'
+
+/** The node's answer was an error; `status` and `name` are the API's (`{ error, message }`). */
+export class ApiError extends Error {
+  static name = 'ApiError'
+  readonly status: number
+  readonly errorName: string
+  readonly details: Record<string, unknown>
+  constructor (status: number, errorName: string, message: string, details: Record<string, unknown> = {}) {
+    super(message)
+    this.name = 'ApiError'
+    this.status = status
+    this.errorName = errorName
+    this.details = details
+  }
+}
+
+/** No node answered at the address, or it answered something that is not the API. */
+export class NodeUnreachableError extends Error {
+  static name = 'NodeUnreachableError'
+  constructor (message = 'no vguard-node answers') {
+    super(message)
+    this.name = 'NodeUnreachableError'
+  }
+}
+
+export interface ApiRequest {
+  method?: 'GET' | 'PUT' | 'DELETE' | 'POST'
+  /** Already percent-encoded, from the root: `/chains/…`. */
+  path: string
+  query?: Record<string, string | number | undefined>
+  headers?: Record<string, string>
+  body?: Uint8Array<ArrayBuffer>
+}
+
+export interface ApiClient {
+  readonly url: string
+  request: <T>(request: ApiRequest) => Promise<T>
+}
+
+/** A node bound to every address (0.0.0.0, ::) is reached on loopback. */
+function urlOf (address: HostPort): string {
+  const host = address.host === '0.0.0.0' ? '127.0.0.1' : address.host === '::' ? '::1' : address.host
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
+}
+
+interface RawAnswer { status: number, text: string }
+
+/**
+ * One request with node:http, not fetch: fetch refuses the ports the Fetch
+ * standard calls bad (6000, 6665-6669, 10080, …), and an operator may well
+ * have put a node's API on one of them.
+ */
+async function send (target: URL, request: ApiRequest, timeoutMs: number): Promise<RawAnswer> {
+  return await new Promise<RawAnswer>((resolve, reject) => {
+    const body = request.body
+    const req = httpRequest(target, {
+      method: request.method ?? 'GET',
+      headers: { ...(body != null ? { 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength) } : {}), ...request.headers },
+      signal: AbortSignal.timeout(timeoutMs)
+    }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => { chunks.push(chunk) })
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }) })
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+export function createApiClient (address: HostPort, timeoutMs: number): ApiClient {
+  const url = urlOf(address)
+  return {
+    url,
+    async request<T>(request: ApiRequest): Promise<T> {
+      const target = new URL(request.path, url)
+      for (const [name, value] of Object.entries(request.query ?? {})) {
+        if (value !== undefined) target.searchParams.set(name, String(value))
+      }
+      let res: RawAnswer
+      try {
+        res = await send(target, request, timeoutMs)
+      } catch (err) {
+        const e = err as Error & { code?: string }
+        if (e.name === 'AbortError' || e.name === 'TimeoutError') throw new NodeUnreachableError(`the node at ${url} did not answer within ${timeoutMs} ms (--timeout)`)
+        throw new NodeUnreachableError(`no vguard-node answers at ${url} (${e.code ?? e.message}): is it started, and does --http (VGUARD_HTTP) name its API?`)
+      }
+      let body: unknown
+      try {
+        body = JSON.parse(res.text)
+      } catch {
+        throw new NodeUnreachableError(`${url} answered HTTP ${res.status} with something that is not the vguard-node API: ${res.text.slice(0, 200)}`)
+      }
+      if (res.status >= 200 && res.status < 300) return body as T
+      const { error, message, ...details } = (body ?? {}) as { error?: unknown, message?: unknown } & Record<string, unknown>
+      if (typeof error !== 'string' || typeof message !== 'string') {
+        throw new NodeUnreachableError(`${url} answered HTTP ${res.status} without the API's error shape: ${res.text.slice(0, 200)}`)
+      }
+      throw new ApiError(res.status, error, message, details)
+    }
+  }
+}
+
+/** A path segment of the API: chain ids and keys may hold any character. */
+export const segment = (value: string): string => encodeURIComponent(value)

@@ -1,0 +1,176 @@
+/**
+ * The CLI's client commands: status, get, put, delete, read and blocks talk to
+ * a running node through its local HTTP API (`--http`, the same flag and
+ * VGUARD_HTTP variable `start` takes, so one setting serves both). A chain is
+ * this node's own unless `--chain` names `shared` or another vehicle.
+ */
+import { readFile, stat } from 'node:fs/promises'
+import { Command, Option } from 'commander'
+import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, MAX_BODY_BYTES } from '../http/server.ts'
+import type { StatusBody } from '../http/status.ts'
+import { createApiClient, segment } from './api-client.ts'
+import type { ApiClient } from './api-client.ts'
+import type { CliIo } from './io.ts'
+import { parseHostPort, parseInteger } from './options.ts'
+import type { HostPort } from './options.ts'
+import { formatStatus } from './status-format.ts'
+import { UsageError } from './usage-error.ts'
+
+/** Longer than a write's default commit timeout (10 s) and its replication round. */
+const DEFAULT_CLIENT_TIMEOUT = 30_000
+
+interface ClientFlags { http: HostPort, timeout: number, json: boolean }
+interface ChainFlags extends ClientFlags { chain?: string }
+
+interface ValueAnswer { key: string, value: string, encoding: 'utf8' | 'base64', height: number }
+interface CommitAnswer { chainId: string, height: number, hash: string, replication?: { state: string, backups: string[] } }
+interface ReadAnswer extends ValueAnswer {
+  chainHeight: number
+  epoch: number
+  servedBy: string
+  stale: boolean
+  path: Array<{ peerId: string, outcome: string }>
+}
+interface BlockJson { height: number, hash: string, txCount: number, payloadBytes: number, timestamp: number, booth: string[], pruned: boolean }
+interface BlocksPage { height: number, blocks: BlockJson[], next: number | null }
+
+function clientCommand (name: string, description: string): Command {
+  return new Command(name)
+    .description(description)
+    .addOption(new Option('--http <host:port>', 'the node\'s HTTP API (as given to start)').env('VGUARD_HTTP').argParser(parseHostPort).default({ host: DEFAULT_HTTP_HOST, port: DEFAULT_HTTP_PORT }, `${DEFAULT_HTTP_HOST}:${DEFAULT_HTTP_PORT}`))
+    .addOption(new Option('--timeout <ms>', 'how long to wait for the node\'s answer').argParser(parseInteger(1, 600_000)).default(DEFAULT_CLIENT_TIMEOUT))
+    .addOption(new Option('--json', 'print the API\'s JSON answer instead').default(false))
+}
+
+const chainOption = (): Option => new Option('-c, --chain <id>', 'a vehicle\'s peer id or `shared` [default: this node\'s own chain]')
+
+const clientOf = (flags: ClientFlags): ApiClient => createApiClient(flags.http, flags.timeout)
+
+/** The chain a command is about: named, or the node's own (its peer id). */
+async function chainOf (api: ApiClient, flags: ChainFlags): Promise<string> {
+  if (flags.chain != null) return flags.chain
+  return (await api.request<{ peerId: string }>({ path: '/health' })).peerId
+}
+
+function decodeValue (answer: ValueAnswer): Uint8Array {
+  return answer.encoding === 'base64' ? Buffer.from(answer.value, 'base64') : Buffer.from(answer.value, 'utf8')
+}
+
+/** A value as stored: raw on a pipe (binary survives), with a newline on a terminal. */
+function writeValue (io: CliIo, answer: ValueAnswer): void {
+  io.write(decodeValue(answer))
+  if (io.stdoutIsTTY) io.write(Buffer.from('\n'))
+}
+
+async function valueToPut (value: string | undefined, file: string | undefined, io: CliIo): Promise<Uint8Array<ArrayBuffer>> {
+  if ((value == null) === (file == null)) throw new UsageError('put: give the value as an argument or with --file PATH (- for stdin), not both')
+  if (value != null) return Buffer.from(value, 'utf8')
+  if (file === '-') return await io.readStdin()
+  const path = file as string
+  const size = await stat(path).then(s => s.size, (err: Error) => { throw new UsageError(`--file ${path}: ${err.message}`) })
+  if (size > MAX_BODY_BYTES) throw new UsageError(`--file ${path}: ${size} bytes, over the API's ${MAX_BODY_BYTES}-byte limit for a value`)
+  return await readFile(path)
+}
+
+function commitLines (answer: CommitAnswer): string[] {
+  const lines = [`committed: chain ${answer.chainId} height ${answer.height} hash ${answer.hash}`]
+  const r = answer.replication
+  if (r != null) lines.push(`replication: ${r.state}${r.backups.length > 0 ? ` (backups ${r.backups.join(', ')})` : ''}`)
+  return lines
+}
+
+/** Said when a value that starts with '-' (a negative coordinate) was taken for a flag. */
+export const VALUE_AFTER_DASHES = 'A value that starts with "-" goes after --: vguard-node put gps/1 -- -27.71,-51.09'
+
+const idempotencyOption = (): Option => new Option('--idempotency-key <key>', 'names the write: sent again with the same key (to any node), it commits once')
+
+const idempotencyHeader = (key: string | undefined): Record<string, string> => key != null ? { 'idempotency-key': key } : {}
+
+export function dataCommands (io: CliIo): Command[] {
+  const status = clientCommand('status', 'show a running node: peers, chains, backups, storage, the shared chain\'s leader')
+    .action(async (flags: ClientFlags) => {
+      const body = await clientOf(flags).request<StatusBody>({ path: '/status' })
+      if (flags.json) io.out(JSON.stringify(body, null, 2))
+      else for (const line of formatStatus(body)) io.out(line)
+    })
+
+  const get = clientCommand('get', 'print a key\'s value (raw bytes on a pipe); exit 1 if it has none')
+    .argument('<key>')
+    .addOption(chainOption())
+    .addOption(new Option('--consistency <level>', 'local: this node\'s copy; leader: the chain\'s proposer, linearizable; quorum: Nr holders agree').choices(['local', 'leader', 'quorum']).default('local'))
+    .action(async (key: string, flags: ChainFlags & { consistency: string }) => {
+      const api = clientOf(flags)
+      const chain = await chainOf(api, flags)
+      const answer = await api.request<ValueAnswer>({ path: `/chains/${segment(chain)}/kv/${segment(key)}`, query: { consistency: flags.consistency } })
+      if (flags.json) io.out(JSON.stringify(answer))
+      else writeValue(io, answer)
+    })
+
+  const put = clientCommand('put', 'write a key through booth consensus; answers once committed')
+    .argument('<key>')
+    .argument('[value]', 'the value as text (or --file)')
+    .addOption(chainOption())
+    .addOption(new Option('--file <path>', 'read the value from a file, - for stdin'))
+    .addOption(idempotencyOption())
+    .addHelpText('after', `\n${VALUE_AFTER_DASHES}`)
+    .action(async (key: string, value: string | undefined, flags: ChainFlags & { file?: string, idempotencyKey?: string }) => {
+      const body = await valueToPut(value, flags.file, io)
+      const api = clientOf(flags)
+      const chain = await chainOf(api, flags)
+      const answer = await api.request<CommitAnswer>({ method: 'PUT', path: `/chains/${segment(chain)}/kv/${segment(key)}`, body, headers: idempotencyHeader(flags.idempotencyKey) })
+      if (flags.json) io.out(JSON.stringify(answer))
+      else for (const line of commitLines(answer)) io.out(line)
+    })
+
+  const del = clientCommand('delete', 'delete a key through booth consensus; answers once committed')
+    .argument('<key>')
+    .addOption(chainOption())
+    .addOption(idempotencyOption())
+    .action(async (key: string, flags: ChainFlags & { idempotencyKey?: string }) => {
+      const api = clientOf(flags)
+      const chain = await chainOf(api, flags)
+      const answer = await api.request<CommitAnswer>({ method: 'DELETE', path: `/chains/${segment(chain)}/kv/${segment(key)}`, headers: idempotencyHeader(flags.idempotencyKey) })
+      if (flags.json) io.out(JSON.stringify(answer))
+      else for (const line of commitLines(answer)) io.out(line)
+    })
+
+  const read = clientCommand('read', 'read another vehicle\'s key with redirect: its proposer first, then its backups; the value on stdout, who served it and the path on stderr')
+    .argument('<chain>', 'the vehicle\'s peer id, or shared')
+    .argument('<key>')
+    .action(async (chain: string, key: string, flags: ClientFlags) => {
+      const answer = await clientOf(flags).request<ReadAnswer>({ path: `/chains/${segment(chain)}/read/${segment(key)}` })
+      if (flags.json) {
+        io.out(JSON.stringify(answer))
+        return
+      }
+      writeValue(io, answer)
+      const path = answer.path.map(p => `${p.peerId} ${p.outcome}`).join(' → ')
+      io.err(`served by ${answer.servedBy} at height ${answer.height} (chain height ${answer.chainHeight}, epoch ${answer.epoch}${answer.stale ? ', stale copy' : ''}): ${path}`)
+    })
+
+  const blocks = clientCommand('blocks', 'list the blocks of a chain held by the node (one JSON object a line with --json)')
+    .addOption(chainOption())
+    .addOption(new Option('--from <height>').argParser(parseInteger(1)).default(1))
+    .addOption(new Option('--to <height>', '[default: the tip]').argParser(parseInteger(1)))
+    .action(async (flags: ChainFlags & { from: number, to?: number }) => {
+      if (flags.to != null && flags.to < flags.from) throw new UsageError('--to must be ≥ --from')
+      const api = clientOf(flags)
+      const chain = await chainOf(api, flags)
+      let width = 0
+      for (let from: number | null = flags.from; from != null;) {
+        const page: BlocksPage = await api.request<BlocksPage>({ path: `/chains/${segment(chain)}/blocks`, query: { from, to: flags.to, transactions: flags.json ? undefined : 'false' } })
+        if (!flags.json && width === 0) {
+          // pages come one at a time: the tip's height sets the column for all of them
+          width = Math.max('height'.length, String(page.height).length)
+          io.out(`${'height'.padStart(width)}  ${'hash'.padEnd(64)}  ${'txs'.padStart(5)}  ${'bytes'.padStart(9)}  booth  time`)
+        }
+        for (const b of page.blocks) {
+          if (flags.json) io.out(JSON.stringify(b))
+          else io.out(`${String(b.height).padStart(width)}  ${b.hash}  ${String(b.txCount).padStart(5)}  ${String(b.payloadBytes).padStart(9)}  ${String(b.booth.length).padStart(5)}  ${new Date(b.timestamp).toISOString()}${b.pruned ? '  pruned' : ''}`)
+        }
+        from = page.next
+      }
+    })
+
+  return [status, get, put, del, read, blocks]
+}

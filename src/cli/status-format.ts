@@ -1,0 +1,56 @@
+/**
+ * `vguard-node status` for a person: the node, its peers and storage, then
+ * one row per chain it holds. Peer ids in lists are shortened to their last
+ * six characters (as in the demo's table); `--json` has them whole.
+ */
+import type { StatusBody } from '../http/status.ts'
+import { formatColumns } from './columns.ts'
+import type { Column } from './columns.ts'
+
+const short = (id: string): string => `…${id.slice(-6)}`
+
+export function formatBytes (bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`
+}
+
+const CHAIN_COLUMNS: Column[] = [
+  { title: 'chain' },
+  { title: 'role' },
+  { title: 'height', align: 'right' },
+  { title: 'bytes', align: 'right' },
+  { title: 'epoch', align: 'right' },
+  { title: 'backups' },
+  { title: 'leader' }
+]
+
+export function formatStatus (s: StatusBody): string[] {
+  const who = (id: string | null): string => id == null ? '-' : id === s.peerId ? 'this node' : short(id)
+  const lines = [
+    `peer id    ${s.peerId}`,
+    `network    ${s.network}`,
+    ...s.addresses.map((a, i) => `${i === 0 ? 'addresses' : '         '}  ${a}`),
+    `peers      ${s.peers.length} connected${s.peers.length > 0 ? `: ${s.peers.map(p => short(p.peerId)).join(', ')}` : ''}`,
+    `storage    ${formatBytes(s.storage.used)} used of ${formatBytes(s.storage.capacity)}, ${formatBytes(s.storage.heldForOthers)} of it held for others`,
+    `shared     ${s.shared.leader == null ? 'no leader known' : `leader ${who(s.shared.leader)}`}`
+  ]
+  if (s.transfers.length > 0) lines.push(`replicating ${s.transfers.map(t => `${short(t.chainId)} to ${short(t.peer)} (${t.height}/${t.target})`).join(', ')}`)
+  if (s.pendingReleases.length > 0) lines.push(`releases   ${s.pendingReleases.length} waiting to be confirmed`)
+  if (s.chains.length === 0) return [...lines, '', 'no chains held yet']
+  const rows = s.chains.map(c => [
+    c.id,
+    c.role,
+    String(c.height),
+    formatBytes(c.bytes),
+    c.backupTable == null ? '-' : String(c.backupTable.epoch),
+    c.backupTable == null || c.backupTable.active.length === 0 ? '-' : c.backupTable.active.map(who).join(', '),
+    who(c.leader)
+  ])
+  return [...lines, '', ...formatColumns(CHAIN_COLUMNS, rows)]
+}

@@ -1,0 +1,200 @@
+/**
+ * The CLI's client commands (status, put, get, delete, read, blocks) as real
+ * child processes against three real `vguard-node start` processes on
+ * loopback (mDNS off, bootstrap to the first; booth of 3, k = 1). Runs last in
+ * its file: vehicle A leaves and B reads A's chain through its backup.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { spawnNode } from '../../src/swarm/process.ts'
+import type { NodeProcess } from '../../src/swarm/process.ts'
+import type { StatusBody } from '../../src/http/routes.ts'
+import { runCli, LOCAL } from '../utils/cli.ts'
+import type { CliResult } from '../utils/cli.ts'
+import { waitFor } from '../utils/wait.ts'
+
+const NETWORK = 'cli-data'
+
+describe('vguard-node CLI - status, put, get, delete, read, blocks against running nodes', () => {
+  let dir: string
+  const nodes: NodeProcess[] = []
+  /** `--http HOST:PORT` of a node, as its operator would give it. */
+  const api = (p: NodeProcess): string[] => ['--http', new URL(p.httpUrl).host]
+  /** The command, then `--http`: before the rest, which may end with `-- VALUE`. */
+  const cli = async (p: NodeProcess, [command, ...args]: string[], input?: Uint8Array): Promise<CliResult> => await runCli([command, ...api(p), ...args], {}, { input })
+  const status = async (p: NodeProcess): Promise<StatusBody> => await (await fetch(`${p.httpUrl}/status`)).json() as StatusBody
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-cli-data-'))
+    const args = (i: number): string[] => ['--data-dir', join(dir, `v${i}`), '--network', NETWORK, '--booth-size', '3', '--k-backups', '1', ...LOCAL]
+    nodes.push(await spawnNode({ args: args(0), readyTimeout: 30_000 }))
+    for (const i of [1, 2]) nodes.push(await spawnNode({ args: [...args(i), '--bootstrap', nodes[0].addresses[0]], readyTimeout: 30_000 }))
+    await waitFor(async () => (await Promise.all(nodes.map(status))).every(s => s.peers.length === 2 && s.shared.leader != null), {
+      timeout: 30_000, message: 'three vehicles connected, with a shared-chain leader'
+    })
+  }, 90_000)
+
+  afterAll(async () => {
+    await Promise.allSettled(nodes.map(async p => await p.stop('SIGKILL')))
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('put, then get on a pipe gives the value exactly; a value starting with "-" goes after --', async () => {
+    const [a] = nodes
+    const put = await cli(a, ['put', 'gps/1', '--', '-27.71,-51.09'])
+    expect(put.stderr).toBe('')
+    expect(put.code).toBe(0)
+    expect(put.stdout).toMatch(new RegExp(`^committed: chain ${a.peerId} height \\d+ hash [0-9a-f]{64}\\nreplication: complete \\(backups 12D3\\w+\\)\\n$`))
+
+    const get = await cli(a, ['get', 'gps/1'])
+    expect(get.code).toBe(0)
+    expect(get.stdout).toBe('-27.71,-51.09')
+
+    // forgetting the -- is a usage error that says how
+    const forgot = await cli(a, ['put', 'gps/2', '-27.72,-51.10'])
+    expect(forgot.code).toBe(2)
+    expect(forgot.stderr).toContain("unknown option '-27.72,-51.10'")
+    expect(forgot.stderr).toContain('goes after --')
+  })
+
+  it('binary values round-trip through --file and stdin; --json answers as the API does', async () => {
+    const [a] = nodes
+    const bytes = randomBytes(70_000)
+    const file = join(dir, 'value.bin')
+    await writeFile(file, bytes)
+    expect((await cli(a, ['put', 'blob/file', '--file', file])).code).toBe(0)
+    const fromFile = await cli(a, ['get', 'blob/file'])
+    expect(fromFile.code).toBe(0)
+    expect(Buffer.compare(fromFile.stdoutBytes, bytes)).toBe(0)
+
+    const piped = randomBytes(513)
+    const put = await cli(a, ['put', 'blob/stdin', '--file', '-', '--json'], piped)
+    expect(put.code).toBe(0)
+    const answer = JSON.parse(put.stdout) as { chainId: string, height: number, hash: string }
+    expect(answer.chainId).toBe(a.peerId)
+    const json = JSON.parse((await cli(a, ['get', 'blob/stdin', '--json'])).stdout) as { value: string, encoding: string, height: number }
+    expect(json).toMatchObject({ encoding: 'base64', height: answer.height })
+    expect(Buffer.from(json.value, 'base64').equals(piped)).toBe(true)
+  })
+
+  it('the same --idempotency-key commits once: both answers name the same block', async () => {
+    const [a] = nodes
+    const first = await cli(a, ['put', 'gps/once', 'x', '--idempotency-key', 'fix-0001', '--json'])
+    const again = await cli(a, ['put', 'gps/once', 'x', '--idempotency-key', 'fix-0001', '--json'])
+    expect(first.code).toBe(0)
+    expect(again.code).toBe(0)
+    const [one, two] = [first, again].map(r => JSON.parse(r.stdout) as { height: number, hash: string })
+    expect(two).toMatchObject({ height: one.height, hash: one.hash })
+  })
+
+  it('delete, then get exits 1 with the API\'s error; reads at leader and quorum consistency', async () => {
+    const [a, b] = nodes
+    expect((await cli(a, ['put', 'gps/gone', 'soon'])).code).toBe(0)
+    // another vehicle reads A's chain: through A (leader) or A and its backup (quorum)
+    for (const consistency of ['leader', 'quorum']) {
+      const res = await cli(b, ['get', 'gps/gone', '--chain', a.peerId, '--consistency', consistency])
+      expect(res.stderr, consistency).toBe('')
+      expect(res.stdout).toBe('soon')
+    }
+    const del = await cli(a, ['delete', 'gps/gone'])
+    expect(del.code).toBe(0)
+    expect(del.stdout).toMatch(/^committed: chain \w+ height \d+/)
+    const get = await cli(a, ['get', 'gps/gone'])
+    expect(get.code).toBe(1)
+    expect(get.stdout).toBe('')
+    expect(get.stderr.trim()).toMatch(/^error: key gps\/gone has no value in chain \w+ \(KeyNotFoundError, HTTP 404\)$/)
+  })
+
+  it('writes to the shared chain through any vehicle; another reads them at leader consistency', async () => {
+    const [a, b, c] = nodes
+    const put = await cli(c, ['put', 'road/closed', 'A7 km 12', '--chain', 'shared'])
+    expect(put.stderr).toBe('')
+    expect(put.stdout).toMatch(/^committed: chain shared height \d+ hash [0-9a-f]{64}\n$/)
+    for (const reader of [a, b]) {
+      const get = await cli(reader, ['get', 'road/closed', '--chain', 'shared', '--consistency', 'leader'])
+      expect(get.stdout).toBe('A7 km 12')
+    }
+  })
+
+  it('status shows the node, its peers, the shared leader and its chains; --json is /status', async () => {
+    const [a] = nodes
+    const text = await cli(a, ['status'])
+    expect(text.code).toBe(0)
+    expect(text.stdout).toContain(`peer id    ${a.peerId}`)
+    expect(text.stdout).toContain(`network    ${NETWORK}`)
+    expect(text.stdout).toContain('peers      2 connected')
+    expect(text.stdout).toMatch(/^shared {5}leader /m)
+    const own = (await status(a)).chains.find(c => c.id === a.peerId)
+    expect(own).toBeDefined()
+    expect(text.stdout).toMatch(new RegExp(`^${a.peerId}\\s+own\\s+${own?.height ?? -1}\\s`, 'm'))
+
+    const json = JSON.parse((await cli(a, ['status', '--json'])).stdout) as StatusBody
+    expect(json.peerId).toBe(a.peerId)
+    expect(json.chains.map(c => c.id)).toContain(a.peerId)
+  })
+
+  it('blocks lists every block of a chain: a line each, or one JSON object a line', async () => {
+    const [a] = nodes
+    const own = (await status(a)).chains.find(c => c.id === a.peerId)
+    const height = own?.height ?? 0
+    expect(height).toBeGreaterThan(3)
+    const lines = (await cli(a, ['blocks', '--json'])).stdout.trim().split('\n').map(l => JSON.parse(l) as { height: number, hash: string, prevHash: string })
+    expect(lines.map(b => b.height)).toEqual(Array.from({ length: height }, (_, i) => i + 1))
+    lines.slice(1).forEach((b, i) => { expect(b.prevHash).toBe(lines[i].hash) })
+    expect(lines[height - 1].hash).toBe(own?.tipHash)
+
+    const text = (await cli(a, ['blocks', '--from', '2', '--to', '3'])).stdout.trim().split('\n')
+    expect(text[0]).toMatch(/^\s*height\s+hash\s+txs\s+bytes\s+booth\s+time$/)
+    expect(text.slice(1).map(l => l.trim().split(/\s+/).slice(0, 2))).toEqual([[2, lines[1].hash], [3, lines[2].hash]].map(([h, x]) => [String(h), x]))
+
+    const bad = await cli(a, ['blocks', '--from', '3', '--to', '2'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr.trim()).toBe('error: --to must be ≥ --from')
+  })
+
+  it('bad input is refused before anything is written: exit 2 with one reason; no node at the address: exit 1', async () => {
+    const [a] = nodes
+    const before = (await status(a)).chains.find(c => c.id === a.peerId)?.height
+    const cases: Array<[string[], RegExp]> = [
+      [['put', '', 'x'], /key must be a non-empty string \(InvalidTransactionError, HTTP 400\)/],
+      [['put', 'k'], /give the value as an argument or with --file/],
+      [['put', 'k', 'v', '--file', '-'], /not both/],
+      [['put', 'k', '--file', join(dir, 'no-such-file')], /--file .*no-such-file: ENOENT/],
+      [['put', 'k', 'v', '--chain', 'not-a-peer-id'], /InvalidRequestError, HTTP 400/],
+      [['get', 'k', '--consistency', 'eventual'], /--consistency.*Allowed choices are local, leader, quorum/]
+    ]
+    for (const [args, message] of cases) {
+      const res = await cli(a, args)
+      expect(res.code, args.join(' ')).toBe(2)
+      expect(res.stderr, args.join(' ')).toMatch(message)
+    }
+    expect((await status(a)).chains.find(c => c.id === a.peerId)?.height).toBe(before)
+
+    const nobody = await runCli(['status', '--http', '127.0.0.1:9'])
+    expect(nobody.code).toBe(1)
+    expect(nobody.stderr.trim()).toBe('error: no vguard-node answers at http://127.0.0.1:9 (ECONNREFUSED): is it started, and does --http (VGUARD_HTTP) name its API?')
+    // the address may also come from VGUARD_HTTP, as for start
+    const byEnv = await runCli(['get', 'gps/1'], { VGUARD_HTTP: new URL(a.httpUrl).host })
+    expect(byEnv.stdout).toBe('-27.71,-51.09')
+  })
+
+  it('read follows A\'s chain to its backup once A has left, and prints the path', async () => {
+    const [a, b] = nodes
+    const direct = await cli(b, ['read', a.peerId, 'gps/1'])
+    expect(direct.code).toBe(0)
+    expect(direct.stdout).toBe('-27.71,-51.09')
+    expect(direct.stderr.trim()).toMatch(new RegExp(`^served by ${a.peerId} at height \\d+ \\(chain height \\d+, epoch \\d+\\): ${a.peerId} served$`))
+
+    expect(await a.stop('SIGTERM')).toBe(0)
+    const viaBackup = await cli(b, ['read', a.peerId, 'gps/1', '--json'])
+    expect(viaBackup.code).toBe(0)
+    const answer = JSON.parse(viaBackup.stdout) as { value: string, servedBy: string, path: Array<{ peerId: string, outcome: string }> }
+    expect(answer.value).toBe('-27.71,-51.09')
+    expect(answer.servedBy).not.toBe(a.peerId)
+    expect(answer.path[0]).toMatchObject({ peerId: a.peerId, outcome: 'unreachable' })
+    expect(answer.path.at(-1)).toMatchObject({ peerId: answer.servedBy, outcome: 'served' })
+  })
+})
