@@ -10,7 +10,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { createVGuardNode } from '../node/index.ts'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../http/server.ts'
 import {
-  DEFAULT_BOOTH_SIZE, DEFAULT_CAPACITY, DEFAULT_K_BACKUPS, DEFAULT_MDNS_INTERVAL, DEFAULT_NETWORK,
+  DEFAULT_BOOTH_SIZE, DEFAULT_CAPACITY, DEFAULT_DISK_RESERVE, DEFAULT_K_BACKUPS, DEFAULT_MDNS_INTERVAL, DEFAULT_NETWORK,
   DEFAULT_PRIORITY, DEFAULT_COMMIT_TIMEOUT, DEFAULT_MEMBER_CHAINS, DEFAULT_MEMBER_IDLE
 } from '../node/config.ts'
 import { collectMultiaddrs, parseBoolean, parseBytes, parseHostPort, parseInteger } from './options.ts'
@@ -46,6 +46,7 @@ interface StartFlags {
   kBackups: number
   boothSize: number
   capacity: number
+  diskReserve: number
   allow?: string[]
   priority: number
   readQuorum?: number
@@ -76,6 +77,7 @@ function buildProgram (io: CliIo): Command {
     .addOption(new Option('--k-backups <n>', 'backups per chain (k)').env('VGUARD_K_BACKUPS').argParser(parseInteger(0, 64)).default(DEFAULT_K_BACKUPS))
     .addOption(new Option('--booth-size <n>', 'booth size including the proposer').env('VGUARD_BOOTH_SIZE').argParser(parseInteger(1, 64)).default(DEFAULT_BOOTH_SIZE))
     .addOption(new Option('--capacity <bytes>', 'storage capacity, e.g. 1073741824 or 1GiB').env('VGUARD_CAPACITY').argParser(parseBytes).default(DEFAULT_CAPACITY))
+    .addOption(new Option('--disk-reserve <bytes>', 'disk space kept free for this vehicle\'s own chain: copies of other vehicles\' chains are refused beyond it, whatever --capacity says').env('VGUARD_DISK_RESERVE').argParser(parseBytes).default(DEFAULT_DISK_RESERVE, '64MiB'))
     .addOption(new Option('--priority <n>', 'priority to lead the shared chain (higher first; ties: greater peer id)').env('VGUARD_PRIORITY').argParser(parseInteger(0, 1_000_000)).default(DEFAULT_PRIORITY))
     .addOption(new Option('--read-quorum <n>', 'Nr: holders a quorum read needs agreeing; Nr + Nw must exceed the booth size [default: booth size - majority + 1]').env('VGUARD_READ_QUORUM').argParser(parseInteger(1, 64)))
     .addOption(new Option('--commit-timeout <ms>', 'how long a write may take to commit before it fails (503); a committed write answers by then').env('VGUARD_COMMIT_TIMEOUT').argParser(parseInteger(1, 120_000)).default(DEFAULT_COMMIT_TIMEOUT))
@@ -103,6 +105,7 @@ function buildProgram (io: CliIo): Command {
         kBackups: flags.kBackups,
         boothSize: flags.boothSize,
         capacity: flags.capacity,
+        diskReserve: flags.diskReserve,
         allowedPeers: flags.allow,
         priority: flags.priority,
         readQuorum: flags.readQuorum,

@@ -1,11 +1,25 @@
 import { createVGuardNode } from '../node/index.ts'
-import type { VGuardNodeOptions } from '../node/index.ts'
+import type { VGuardNode, VGuardNodeOptions } from '../node/index.ts'
+import { formatBytes } from './status-format.ts'
 import { startHttpApi } from '../http/server.ts'
 import type { HostPort } from './options.ts'
 import { onStopSignal } from './stop-signal.ts'
 
 export interface StartOptions extends VGuardNodeOptions {
   http: HostPort
+}
+
+/**
+ * A warning when the disk cannot hold the capacity offered: backup duty then
+ * ends where the disk does (less the reserve), not at --capacity.
+ */
+async function capacityShortfall (node: VGuardNode): Promise<string | undefined> {
+  const [usage, diskFree] = await Promise.all([node.storageUsage(), node.diskFree()])
+  const { capacity, diskReserve, dataDir } = node.config
+  const reachable = usage.used + Math.max(0, diskFree - diskReserve)
+  if (reachable >= capacity) return undefined
+  return `warning: --capacity ${formatBytes(capacity)} is more than the disk of ${dataDir} can hold: it has ${formatBytes(diskFree)} free, ` +
+    `${formatBytes(diskReserve)} of which stays for this vehicle's own chain (--disk-reserve); copies of other vehicles' chains stop at ${formatBytes(reachable)}`
 }
 
 /** Runs a node until SIGINT/SIGTERM; resolves once it has stopped cleanly. */
@@ -38,6 +52,8 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
   for (const addr of node.multiaddrs) out(`listening: ${addr.toString()}`)
   out(`http: ${http.url}`)
   out(`dashboard: ${http.url}/dashboard`)
+  const short = await capacityShortfall(node)
+  if (short != null) out(short)
   for (const line of held.splice(0)) out(line)
   live = true
   out('ready')

@@ -36,7 +36,12 @@ export interface StatusBody {
   chains: ChainStatus[]
   /** Tables of chains this node does not hold (forward pointers after a release, gossip). */
   backupTables: Array<{ chainId: string, epoch: number, active: string[], obsolete: string[], height: number }>
-  storage: { capacity: number, used: number, free: number, heldForOthers: number }
+  /**
+   * free: what this node can still take, the capacity less what it holds and never more than its
+   * disk has room for beyond the reserve; diskFree: bytes free on the data dir's disk (null if the
+   * file system cannot tell), diskReserve: what backup duty leaves of it for this vehicle's own chain.
+   */
+  storage: { capacity: number, used: number, free: number, heldForOthers: number, diskFree: number | null, diskReserve: number }
   transfers: Array<{ chainId: string, peer: string, height: number, target: number, sentBytes: number }>
   pendingReleases: Array<{ chainId: string, peerId: string, attempts: number, offline: boolean }>
   consensus: ConsensusStatus[]
@@ -81,6 +86,7 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
   }
   const heldIds = new Set(held.map(c => c.chainId))
   const used = held.reduce((n, c) => n + c.bytes, 0)
+  const [free, diskFree] = await Promise.all([node.vguarddb.freeCapacity(), node.diskFree()])
   return {
     peerId: self,
     addresses: node.multiaddrs.map(m => m.toString()),
@@ -93,8 +99,10 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
     storage: {
       capacity: node.config.capacity,
       used,
-      free: Math.max(0, node.config.capacity - used),
-      heldForOthers: chains.filter(c => c.role === 'backup').reduce((n, c) => n + c.bytes, 0)
+      free,
+      heldForOthers: chains.filter(c => c.role === 'backup').reduce((n, c) => n + c.bytes, 0),
+      diskFree: Number.isFinite(diskFree) ? diskFree : null,
+      diskReserve: node.config.diskReserve
     },
     transfers: backups.flatMap(b => b.transfers),
     pendingReleases: node.vguarddb.pendingReleases(),

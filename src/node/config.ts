@@ -13,6 +13,12 @@ export const DEFAULT_K_BACKUPS = 2
 export const DEFAULT_BOOTH_SIZE = 4
 /** 1 GiB: a vehicle's storage budget for its own chain plus backups it holds for others. */
 export const DEFAULT_CAPACITY = 1024 * 1024 * 1024
+/**
+ * Disk space kept free for this vehicle's own chain, its consensus state and
+ * LevelDB's compactions: copies of other vehicles' chains are refused
+ * beyond it, whatever the capacity says.
+ */
+export const DEFAULT_DISK_RESERVE = 64 * 1024 * 1024
 /** τ: payloads of temporary chains' blocks older than this are pruned (V-Guard keeps transactions 24 h). */
 export const DEFAULT_RETENTION = 24 * 60 * 60 * 1000
 /** How often the storage master applies the retention policy. */
@@ -64,6 +70,12 @@ export interface VGuardNodeOptions {
   boothSize?: number
   /** Storage capacity in bytes. @default 1 GiB */
   capacity?: number
+  /**
+   * Bytes of the data dir's disk kept free for this vehicle's own chain:
+   * backup duty for others is refused once the disk has no more room than
+   * this, even within the capacity. @default 64 MiB
+   */
+  diskReserve?: number
   /** Retention time τ in ms for temporary chains (copies this node neither owns nor backs up). @default 86400000 (24 h) */
   retention?: number
   /** Size bound in bytes for temporary chains' payloads, pruned oldest first. @default the capacity */
@@ -112,6 +124,7 @@ export interface VGuardNodeConfig {
   kBackups: number
   boothSize: number
   capacity: number
+  diskReserve: number
   retention: number
   retentionBytes: number
   pruneInterval: number
@@ -166,6 +179,7 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
     kBackups: options.kBackups ?? DEFAULT_K_BACKUPS,
     boothSize: options.boothSize ?? DEFAULT_BOOTH_SIZE,
     capacity: options.capacity ?? DEFAULT_CAPACITY,
+    diskReserve: options.diskReserve ?? DEFAULT_DISK_RESERVE,
     retention: options.retention ?? DEFAULT_RETENTION,
     retentionBytes: options.retentionBytes ?? options.capacity ?? DEFAULT_CAPACITY,
     pruneInterval: options.pruneInterval ?? DEFAULT_PRUNE_INTERVAL,
@@ -188,6 +202,7 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
   checkInteger('kBackups', config.kBackups, 0, 64)
   checkInteger('boothSize', config.boothSize, 1, 64)
   checkInteger('capacity', config.capacity, 0)
+  checkInteger('diskReserve', config.diskReserve, 0)
   checkInteger('retention', config.retention, 0)
   checkInteger('retentionBytes', config.retentionBytes, 0)
   checkInteger('pruneInterval', config.pruneInterval, 100, 24 * 3_600_000)

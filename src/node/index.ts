@@ -38,6 +38,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { sync } from '../protocols/sync/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
 import { StorageMaster } from '../storage/retention.ts'
+import { diskFreeBytes } from '../storage/disk.ts'
 import type { StorageUsage } from '../storage/retention.ts'
 import { Consensus } from './consensus.ts'
 import { ReconcileOnConnect } from './reconcile-on-connect.ts'
@@ -116,6 +117,8 @@ export interface VGuardNode extends TypedEventEmitter<VGuardNodeEvents> {
   getBlock: (chainId: string, height: number, options?: ReadOptions) => Promise<BlockRead>
   /** Capacity and bytes held. */
   storageUsage: () => Promise<StorageUsage>
+  /** Bytes still free on the data dir's disk (Infinity where the file system cannot tell). */
+  diskFree: () => Promise<number>
   /**
    * VGuard's hook: append the block its consensus agreed on to this vehicle's
    * chain, bound to the participants, then replicate → table → release.
@@ -179,6 +182,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       network: parts.config.network,
       kBackups: parts.config.kBackups,
       capacity: parts.config.capacity,
+      diskRoom: async () => await this.diskRoom(),
       capacityHint: (peerId) => this.peering.capacityOf(peerId),
       isMember: (peer) => this.peering.isMember(peer),
       members: () => this.peering.connectedMembers(),
@@ -236,6 +240,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       pubsub: parts.libp2p.services.pubsub,
       self: this.peerId.toString(),
       capacity: parts.config.capacity,
+      diskFree: async () => await this.diskFree(),
       chains: parts.chains,
       isStarted: () => this.status === 'started',
       connectedPeers: () => this.peering.connectedMembers().length,
@@ -301,6 +306,15 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
 
   async storageUsage (): Promise<StorageUsage> {
     return await this.storageMaster.usage()
+  }
+
+  async diskFree (): Promise<number> {
+    return await diskFreeBytes(this.config.dataDir)
+  }
+
+  /** What the disk can take for other vehicles: its free space less the reserve for our own chain. */
+  private async diskRoom (): Promise<number> {
+    return Math.max(0, await this.diskFree() - this.config.diskReserve)
   }
 
   /**

@@ -17,6 +17,8 @@ export interface MetricsSource {
   pubsub: EventTarget
   self: string
   capacity: number
+  /** Bytes free on the data dir's disk (Infinity: unknown). */
+  diskFree: () => Promise<number>
   chains: ChainStore
   isStarted: () => boolean
   connectedPeers: () => number
@@ -79,6 +81,15 @@ export function createNodeMetrics (source: MetricsSource): Registry {
   total('vguard_storage_used_bytes', 'Bytes of all chains this node holds', () => true)
   total('vguard_storage_held_for_others_bytes', 'Bytes of copies of other vehicles\' chains', id => roleOf(id) === 'backup')
   gauge('vguard_storage_capacity_bytes', 'Configured storage capacity', () => source.capacity)
+  registry.registerMetric(new Gauge({
+    name: 'vguard_storage_disk_free_bytes',
+    help: 'Bytes free on the data dir\'s disk; backup duty stops when only the disk reserve is left',
+    registers: [],
+    async collect () {
+      const free = await source.diskFree()
+      if (Number.isFinite(free)) this.set(free)
+    }
+  }))
   gauge('vguard_replication_transfers', 'Replication transfers to backups in flight', source.transfersInFlight)
   gauge('vguard_releases_pending', 'Release orders not yet confirmed by their obsolete backup', source.pendingReleases)
   registry.registerMetric(new Gauge({

@@ -113,6 +113,8 @@ export interface VGuardDBComponents {
   network: string
   kBackups: number
   capacity: number
+  /** Bytes the data dir's disk can still take for others (its free space less the reserve); unbounded if not given. */
+  diskRoom?: () => Promise<number>
   /** Storage figures members advertised (peer exchange): backup candidates that cannot fit the chain are skipped. */
   capacityHint?: (peerId: string) => { free: number, held: number } | undefined
   /** Our own figures changed (a copy stored or released). */
@@ -237,10 +239,14 @@ export class VGuardDB {
     await this.read.stop()
   }
 
-  /** Bytes this node can still take: capacity minus everything it holds. */
+  /**
+   * Bytes this node can still take: capacity minus everything it holds, and
+   * never more than the disk has room for (bytes a transfer writes come off
+   * both figures as they land, so its reservation stays counted once).
+   */
   async freeCapacity (): Promise<number> {
-    const chains = await this.c.store.chains()
-    return Math.max(0, this.c.capacity - chains.reduce((n, ch) => n + ch.bytes, 0))
+    const [chains, room] = await Promise.all([this.c.store.chains(), this.c.diskRoom?.() ?? Number.POSITIVE_INFINITY])
+    return Math.max(0, Math.min(this.c.capacity - chains.reduce((n, ch) => n + ch.bytes, 0), room))
   }
 
   /** Bytes held for other vehicles (copies of their chains). */

@@ -55,7 +55,7 @@ describe('vguard-node CLI', () => {
       expect(help.code).toBe(0)
       for (const env of ['VGUARD_DATA_DIR', 'VGUARD_LISTEN', 'VGUARD_HTTP', 'VGUARD_NETWORK', 'VGUARD_BOOTSTRAP',
         'VGUARD_NO_MDNS', 'VGUARD_MDNS_INTERVAL', 'VGUARD_K_BACKUPS', 'VGUARD_BOOTH_SIZE', 'VGUARD_CAPACITY',
-        'VGUARD_MEMBER_CHAINS', 'VGUARD_MEMBER_IDLE']) {
+        'VGUARD_MEMBER_CHAINS', 'VGUARD_MEMBER_IDLE', 'VGUARD_DISK_RESERVE']) {
         expect(help.stdout).toContain(env)
       }
     })
