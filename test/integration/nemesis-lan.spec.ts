@@ -260,11 +260,20 @@ describe.skipIf(!CAN_NETNS)(`nemesis on a LAN of network namespaces (NEMESIS_SEE
       }
     }
 
-    // and it reads back: own chains from their proposer, the shared chain through its leader
+    // and it reads back: own chains from their proposer, the shared chain through its leader.
+    // A 503 (the answer is documented as retryable) is asked once more a second later and
+    // journaled: what this checks is that nothing acknowledged is lost, and one run in about
+    // sixteen saw a leader read cut by a stream reset seconds after the last heal (docs/consensus.md)
     for (const ack of acks) {
       const reader = ack.chainId === 'shared' ? hosts[ack.host] : hosts[ids.indexOf(ack.chainId)]
       const query = ack.chainId === 'shared' ? '?consistency=leader' : ''
-      const res = await reader.fetch(`/chains/${encodeURIComponent(ack.chainId)}/kv/${encodeURIComponent(ack.key)}${query}`)
+      const read = async (): Promise<Awaited<ReturnType<LanHost['fetch']>>> => await reader.fetch(`/chains/${encodeURIComponent(ack.chainId)}/kv/${encodeURIComponent(ack.key)}${query}`)
+      let res = await read()
+      if (res.status === 503) {
+        note(`read-back of ${ack.key} on host ${reader.index} answered 503, asked again: ${res.body}`)
+        await sleep(1_000)
+        res = await read()
+      }
       expect(res.status, `${ack.key} on host ${reader.index}: ${res.body}\n${context()}`).toBe(200)
       expect(res.json<{ value: string }>().value).toBe(ack.value)
     }
