@@ -10,11 +10,11 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { TestCluster } from '../utils/nodes.ts'
+import { SmallDisks } from '../utils/tmpfs.ts'
 import { CAN_MOUNT, SKIP_MOUNT_REASON } from '../utils/env.ts'
 import { sample } from '../utils/prometheus.ts'
 import { openDatabase } from '../../src/storage/database.ts'
@@ -25,22 +25,14 @@ const VALUE_BYTES = 200 * 1024
 
 describe.skipIf(!CAN_MOUNT)('storage - a disk that fills up', () => {
   const cluster = new TestCluster()
-  let mountpoint: string | undefined
+  const disks = new SmallDisks()
   afterEach(async () => {
     await cluster.teardown()
-    if (mountpoint != null) {
-      execFileSync('umount', ['-l', mountpoint])
-      await rm(mountpoint, { recursive: true, force: true })
-      mountpoint = undefined
-    }
+    await disks.unmountAll()
   })
 
   /** A tmpfs of `mib` MiB: the "disk". */
-  async function smallDisk (mib: number): Promise<string> {
-    mountpoint = await mkdtemp(join(tmpdir(), 'vguard-disk-'))
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${mib}m`, 'tmpfs', mountpoint])
-    return mountpoint
-  }
+  const smallDisk = async (mib: number): Promise<string> => await disks.mount(mib)
 
   it('writes fail clearly once it is full, nothing acknowledged is lost, and a restart with room goes on', async () => {
     const disk = await smallDisk(4)

@@ -7,11 +7,10 @@
  * cannot hold the capacity it was given.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { execFileSync } from 'node:child_process'
-import { mkdtemp, rm, statfs } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
+import { SmallDisks } from '../utils/tmpfs.ts'
 import { waitFor } from '../utils/wait.ts'
 import { CAN_MOUNT, SKIP_MOUNT_REASON } from '../utils/env.ts'
 import { sample } from '../utils/prometheus.ts'
@@ -25,14 +24,10 @@ const WHOLE_DISK = 2 ** 50
 
 describe('storage - the disk bounds backup duty', () => {
   const cluster = new TestCluster()
-  let mountpoint: string | undefined
+  const disks = new SmallDisks()
   afterEach(async () => {
     await cluster.teardown()
-    if (mountpoint != null) {
-      execFileSync('umount', ['-l', mountpoint])
-      await rm(mountpoint, { recursive: true, force: true })
-      mountpoint = undefined
-    }
+    await disks.unmountAll()
   })
 
   /** A swarm of three, k = 1, in which `full` keeps its whole disk for itself. */
@@ -72,8 +67,7 @@ describe('storage - the disk bounds backup duty', () => {
   })
 
   it.skipIf(!CAN_MOUNT)(`on a small disk (a 16 MiB tmpfs) the default 64 MiB reserve leaves no room for others${CAN_MOUNT ? '' : ` (skipped: ${SKIP_MOUNT_REASON})`}`, async () => {
-    mountpoint = await mkdtemp(join(tmpdir(), 'vguard-small-disk-'))
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', mountpoint])
+    const mountpoint = await disks.mount(16)
     const [a, b] = await swarmWithFullDisk({ dataDir: join(mountpoint, 'b') })
     const status = await statusOf(b)
     const fs = await statfs(mountpoint)
