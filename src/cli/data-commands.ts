@@ -44,7 +44,11 @@ function clientCommand (name: string, description: string): Command {
 
 const chainOption = (): Option => new Option('-c, --chain <id>', 'a vehicle\'s peer id or `shared` [default: this node\'s own chain]')
 
-const clientOf = (flags: ClientFlags): ApiClient => createApiClient(flags.http, flags.timeout)
+function clientOf (flags: ClientFlags): ApiClient {
+  // `start --http HOST:0` picks a free port; a client must be given the one the node printed
+  if (flags.http.port === 0) throw new UsageError('--http: port 0 is no address to reach: give the port the node printed (http: …)')
+  return createApiClient(flags.http, flags.timeout)
+}
 
 /** The chain a command is about: named, or the node's own (its peer id). */
 async function chainOf (api: ApiClient, flags: ChainFlags): Promise<string> {

@@ -164,7 +164,8 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
       [['put', 'k', 'v', '--file', '-'], /not both/],
       [['put', 'k', '--file', join(dir, 'no-such-file')], /--file .*no-such-file: ENOENT/],
       [['put', 'k', 'v', '--chain', 'not-a-peer-id'], /InvalidRequestError, HTTP 400/],
-      [['get', 'k', '--consistency', 'eventual'], /--consistency.*Allowed choices are local, leader, quorum/]
+      [['get', 'k', '--consistency', 'eventual'], /--consistency.*Allowed choices are local, leader, quorum/],
+      [['status', '--http', '127.0.0.1:0'], /--http: port 0 is no address to reach/]
     ]
     for (const [args, message] of cases) {
       const res = await cli(a, args)
