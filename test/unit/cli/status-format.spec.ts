@@ -1,0 +1,78 @@
+/**
+ * `vguard-node status` as a person reads it: the node's lines, then a row per
+ * chain with its role, height, bytes, backup epoch, active backups and leader;
+ * this node named as such, others by the end of their peer id.
+ */
+import { describe, it, expect } from 'vitest'
+import { formatBytes, formatStatus } from '../../../src/cli/status-format.ts'
+import type { StatusBody, ChainStatus } from '../../../src/http/status.ts'
+
+const SELF = '12D3KooWSelfSelfSelfSelfSelfSelfSelfSelfSelfSe1f001'
+const B = '12D3KooWBeeBeeBeeBeeBeeBeeBeeBeeBeeBeeBeeBeeBee0b02'
+const C = '12D3KooWSeeSeeSeeSeeSeeSeeSeeSeeSeeSeeSeeSeeSee0c03'
+
+function chain (c: Partial<ChainStatus> & Pick<ChainStatus, 'id' | 'role'>): ChainStatus {
+  return { height: 0, tipHash: '', bytes: 0, backupTable: null, heldAsBackup: false, heldHeight: 0, booth: null, ballot: null, leader: null, decided: null, ...c }
+}
+
+function status (s: Partial<StatusBody> = {}): StatusBody {
+  return {
+    peerId: SELF,
+    addresses: ['/ip4/10.0.0.1/tcp/4001', '/ip4/127.0.0.1/tcp/4001'],
+    network: 'fleet',
+    peers: [{ peerId: B, addresses: [] }, { peerId: C, addresses: [] }],
+    chains: [],
+    backupTables: [],
+    storage: { capacity: 1024 ** 3, used: 1536, free: 1024 ** 3 - 1536, heldForOthers: 512, diskFree: 10 * 1024 ** 3, diskReserve: 64 * 1024 ** 2 },
+    transfers: [],
+    pendingReleases: [],
+    consensus: [],
+    shared: { founder: SELF, members: null, leader: B, candidates: null, conflicts: [] },
+    ...s
+  }
+}
+
+describe('cli - status for a person', () => {
+  it('formats bytes in binary units with one decimal', () => {
+    expect([0, 1023, 1024, 1536, 64 * 1024 ** 2, 1024 ** 3, 2 ** 50].map(formatBytes)).toEqual(['0 B', '1023 B', '1.0 KiB', '1.5 KiB', '64.0 MiB', '1.0 GiB', '1024.0 TiB'])
+  })
+
+  it('a node with no chains says so', () => {
+    expect(formatStatus(status())).toEqual([
+      `peer id    ${SELF}`,
+      'network    fleet',
+      'addresses  /ip4/10.0.0.1/tcp/4001',
+      '           /ip4/127.0.0.1/tcp/4001',
+      'peers      2 connected: …ee0b02, …ee0c03',
+      'storage    1.5 KiB used of 1.0 GiB, 512 B of it held for others',
+      'shared     leader …ee0b02',
+      '',
+      'no chains held yet'
+    ])
+  })
+
+  it('a row per chain: its backups and leader, this node by name; transfers and releases in progress', () => {
+    const lines = formatStatus(status({
+      chains: [
+        chain({ id: SELF, role: 'own', height: 12, bytes: 4096, backupTable: { epoch: 3, active: [B, C], obsolete: [], height: 12 }, leader: SELF }),
+        chain({ id: 'shared', role: 'shared', height: 7, bytes: 700, leader: B }),
+        chain({ id: C, role: 'backup', height: 5, bytes: 512, backupTable: { epoch: 2, active: [SELF, B], obsolete: [], height: 5 } })
+      ],
+      transfers: [{ chainId: SELF, peer: C, height: 10, target: 12, sentBytes: 100 }],
+      pendingReleases: [{ chainId: SELF, peerId: B, attempts: 2, offline: true }],
+      shared: { founder: SELF, members: null, leader: SELF, candidates: null, conflicts: [] }
+    }))
+    expect(lines.slice(6, 10)).toEqual([
+      'shared     leader this node',
+      'replicating …e1f001 to …ee0c03 (10/12)',
+      'releases   1 waiting to be confirmed',
+      ''
+    ])
+    expect(lines.slice(10)).toEqual([
+      `chain${' '.repeat(SELF.length - 5)}  role    height    bytes  epoch  backups             leader`,
+      `${SELF}  own         12  4.0 KiB      3  …ee0b02, …ee0c03    this node`,
+      `shared${' '.repeat(SELF.length - 6)}  shared       7    700 B      -  -                   …ee0b02`,
+      `${C}  backup       5    512 B      2  this node, …ee0b02  -`
+    ])
+  })
+})
