@@ -262,8 +262,8 @@ describe.skipIf(!CAN_NETNS)(`nemesis on a LAN of network namespaces (NEMESIS_SEE
 
     // and it reads back: own chains from their proposer, the shared chain through its leader.
     // A 503 (the answer is documented as retryable) is asked once more a second later and
-    // journaled: what this checks is that nothing acknowledged is lost, and one run in about
-    // sixteen saw a leader read cut by a stream reset seconds after the last heal (docs/consensus.md)
+    // journaled: what this checks is that nothing acknowledged is lost, and one run in 24
+    // saw a leader read cut by a stream reset seconds after the last heal (docs/consensus.md)
     for (const ack of acks) {
       const reader = ack.chainId === 'shared' ? hosts[ack.host] : hosts[ids.indexOf(ack.chainId)]
       const query = ack.chainId === 'shared' ? '?consistency=leader' : ''
