@@ -270,7 +270,10 @@ describe.skipIf(!CAN_NETNS)(`nemesis on a LAN of network namespaces (NEMESIS_SEE
       const read = async (): Promise<Awaited<ReturnType<LanHost['fetch']>>> => await reader.fetch(`/chains/${encodeURIComponent(ack.chainId)}/kv/${encodeURIComponent(ack.key)}${query}`)
       let res = await read()
       if (res.status === 503) {
-        note(`read-back of ${ack.key} on host ${reader.index} answered 503, asked again: ${res.body}`)
+        // what the reader and the leader printed last (run with DEBUG=vguard:read,vguard:peering,… for more)
+        const leader = hosts[ids.indexOf((await leaderOf(reader)) ?? '')]
+        const tail = (h: LanHost | undefined): string => h?.process?.output.slice(-10).map(l => `    host ${h.index}: ${l}`).join('\n') ?? ''
+        note(`read-back of ${ack.key} on host ${reader.index} answered 503, asked again: ${res.body}\n${tail(reader)}\n${tail(leader)}`)
         await sleep(1_000)
         res = await read()
       }
