@@ -172,7 +172,7 @@ export function dataCommands (io: CliIo): Command[] {
           if (flags.json) io.out(JSON.stringify(b))
           else io.out(`${String(b.height).padStart(width)}  ${b.hash}  ${String(b.txCount).padStart(5)}  ${String(b.payloadBytes).padStart(9)}  ${String(b.booth.length).padStart(5)}  ${new Date(b.timestamp).toISOString()}${b.pruned ? '  pruned' : ''}`)
         }
-        from = page.next
+        from = io.stdoutClosed() ? null : page.next
       }
     })
 

@@ -14,6 +14,8 @@ export interface CliIo {
   readStdin: () => Promise<Uint8Array<ArrayBuffer>>
   /** stdout is a terminal (a value then ends with a newline, so the prompt starts on a line of its own). */
   stdoutIsTTY: boolean
+  /** Whoever read stdout has gone (`vguard-node blocks | head`): there is no point in writing more. */
+  stdoutClosed: () => boolean
 }
 
 async function readAll (stream: NodeJS.ReadableStream): Promise<Uint8Array<ArrayBuffer>> {
@@ -23,11 +25,21 @@ async function readAll (stream: NodeJS.ReadableStream): Promise<Uint8Array<Array
 }
 
 export function processIo (): CliIo {
+  // a reader that goes away (`| head`) makes stdout fail with EPIPE: unhandled, that error
+  // would crash the process, a running node (`start | …`) included, without a clean stop.
+  // The output is dropped instead; a client command sees stdoutClosed and stops early.
+  let closed = false
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err
+    closed = true
+  })
+  const write = (data: string | Uint8Array): void => { if (!closed) process.stdout.write(data) }
   return {
-    out: (line) => { process.stdout.write(line + '\n') },
+    out: (line) => { write(line + '\n') },
     err: (line) => { process.stderr.write(line + '\n') },
-    write: (bytes) => { process.stdout.write(bytes) },
+    write,
     readStdin: async () => await readAll(process.stdin),
-    stdoutIsTTY: process.stdout.isTTY === true
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stdoutClosed: () => closed
   }
 }

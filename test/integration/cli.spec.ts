@@ -206,6 +206,19 @@ describe('vguard-node CLI', () => {
       expect((await runCli(['id', '--data-dir', dataDir])).code).toBe(0)
     })
 
+    it('keeps running when whoever read its output goes away (EPIPE), and still stops cleanly', async () => {
+      const p = await start(['--data-dir', await tempDir(), '--network', 'cli-epipe', ...LOCAL])
+      // the log reader goes (a pipe to `head`, a supervisor's logger restarting): stdout is closed
+      p.child.stdout?.destroy()
+      // then it has something to say: a peer connects
+      const q = await start(['--data-dir', await tempDir(), '--network', 'cli-epipe', '--bootstrap', p.addresses[0], ...LOCAL])
+      await waitFor(async () => (await statusOf(p)).peers.some(peer => peer.peerId === q.peerId), { timeout: 20_000, message: 'the peer connected' })
+      // the line went nowhere, and the node is still there
+      expect((await getJson<{ ok: boolean }>(`${p.httpUrl}/health`)).body.ok).toBe(true)
+      expect(p.child.exitCode, p.output.join('\n')).toBeNull()
+      expect(await p.stop('SIGTERM'), p.output.join('\n')).toBe(0)
+    })
+
     it('a second process on the same data dir exits non-zero with a clear error, and the first keeps running', async () => {
       const dataDir = await tempDir()
       const first = await start(['--data-dir', dataDir, ...LOCAL])
