@@ -52,7 +52,7 @@ import type { QuorumReadResult } from './quorum-read.ts'
 import { RecentWrites, writeKey } from './recent-writes.ts'
 import { checkIdempotencyKey, idempotentRef } from './idempotency.ts'
 import type { HolderAnswer } from './quorum-read.ts'
-import { LEADER_READ_TIMEOUT, QUORUM_READ_CATCHUP_WAIT, SHARED_CHAIN } from './paxos-constants.ts'
+import { LEADER_READ_ELECTION_WAIT, LEADER_READ_TIMEOUT, QUORUM_READ_CATCHUP_WAIT, SHARED_CHAIN } from './paxos-constants.ts'
 import {
   CommitTimeoutError, ConsensusStoppedError, InvalidReadError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, RefusedWriteError
 } from './consensus-errors.ts'
@@ -433,8 +433,26 @@ export class Consensus {
    * which answers only once a majority of its booth confirmed it still
    * leads (see consensus/reads.ts); a node that does not lead names who
    * does, and the read follows (a few hops at most, never in a circle).
+   * Between two leaders of the shared chain (none known, or the one asked
+   * gone) it asks again until LEADER_READ_ELECTION_WAIT, as a write waits.
    */
   private async askLeader (chainId: string, request: ReadRequest): Promise<{ answer: Exclude<HolderAnswer, { status: 'unavailable' }>, leader: string }> {
+    const deadline = Date.now() + LEADER_READ_ELECTION_WAIT
+    while (true) {
+      try {
+        return await this.askLeaderOnce(chainId, request)
+      } catch (err) {
+        // the shared chain between two leaders: asked again until one answers, as a write would be
+        const name = (err as Error).name
+        const between = name === 'NoLeaderError' || name === 'ProposerUnreachableError'
+        const waits = chainId === SHARED_CHAIN && this.driver.shared() != null
+        if (!waits || !between || !this.running || Date.now() + RETRY_DELAY >= deadline) throw err
+        await sleep(RETRY_DELAY)
+      }
+    }
+  }
+
+  private async askLeaderOnce (chainId: string, request: ReadRequest): Promise<{ answer: Exclude<HolderAnswer, { status: 'unavailable' }>, leader: string }> {
     let leader = chainId === SHARED_CHAIN ? this.driver.shared()?.leader() : chainId
     const tried: string[] = []
     while (leader != null && !tried.includes(leader) && tried.length < MAX_LEADER_HOPS) {

@@ -73,6 +73,16 @@ export const FORMATION_DELAY = 3_000
 export const LEADER_READ_TIMEOUT = 3_000
 
 /**
+ * How long a `leader` read of the shared chain waits for a leader while the
+ * chain has none it can reach (an election, a takeover by a better-ranked
+ * vehicle back on the LAN, a leader lost): a new leader takes 1.3-1.9 s
+ * after a kill -9 (docs/benchmarks.md), so this covers it with room. A
+ * write waits its commit timeout the same way. A vehicle's own chain has
+ * no election: its reads fail at once when the vehicle is unreachable.
+ */
+export const LEADER_READ_ELECTION_WAIT = 5_000
+
+/**
  * How long a quorum read of the shared chain waits for this node to decide
  * what it has heard was decided elsewhere: until then its booth (whom it
  * asks) may be one whose members have left — the genesis booth, for a

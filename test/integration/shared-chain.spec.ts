@@ -78,6 +78,12 @@ describe('consensus - shared chain', () => {
     await cluster.stopNode(leader)
     const survivors = nodes.filter(n => n !== leader)
     const next = rest[1].peerId.toString()
+    // leader reads asked at once wait out the election, as writes do, and a new leader serves them
+    const during = await Promise.all(survivors.map(async n => await n.get('shared', 'n0/w19', { consistency: 'leader' })))
+    for (const read of during) {
+      expect(text(read.value)).toBe('0:19')
+      expect(read.servedBy).not.toEqual([best])
+    }
     await waitFor(() => survivors.every(n => leaderOf(n) === next), { timeout: 30_000, message: 'the priority-3 node leads' })
     const after = await Promise.all(survivors.map(async (n, i) => await n.put(`after/${i}`, utf8.encode('ok'), { chainId: 'shared' })))
     const top2 = Math.max(...after.map(r => r.height))
