@@ -76,11 +76,15 @@ async function valueToPut (value: string | undefined, file: string | undefined, 
   return await readFile(path)
 }
 
-function commitLines (answer: CommitAnswer): string[] {
-  const lines = [`committed: chain ${answer.chainId} height ${answer.height} hash ${answer.hash}`]
+/** A committed write: the API's JSON, or a line for the block and one for its replication round. */
+function printCommit (io: CliIo, flags: ClientFlags, answer: CommitAnswer): void {
+  if (flags.json) {
+    io.out(JSON.stringify(answer))
+    return
+  }
+  io.out(`committed: chain ${answer.chainId} height ${answer.height} hash ${answer.hash}`)
   const r = answer.replication
-  if (r != null) lines.push(`replication: ${r.state}${r.backups.length > 0 ? ` (backups ${r.backups.join(', ')})` : ''}`)
-  return lines
+  if (r != null) io.out(`replication: ${r.state}${r.backups.length > 0 ? ` (backups ${r.backups.join(', ')})` : ''}`)
 }
 
 /** Said when a value that starts with '-' (a negative coordinate) was taken for a flag. */
@@ -122,8 +126,7 @@ export function dataCommands (io: CliIo): Command[] {
       const api = clientOf(flags)
       const chain = await chainOf(api, flags)
       const answer = await api.request<CommitAnswer>({ method: 'PUT', path: `/chains/${segment(chain)}/kv/${segment(key)}`, body, headers: idempotencyHeader(flags.idempotencyKey) })
-      if (flags.json) io.out(JSON.stringify(answer))
-      else for (const line of commitLines(answer)) io.out(line)
+      printCommit(io, flags, answer)
     })
 
   const del = clientCommand('delete', 'delete a key through booth consensus; answers once committed')
@@ -134,8 +137,7 @@ export function dataCommands (io: CliIo): Command[] {
       const api = clientOf(flags)
       const chain = await chainOf(api, flags)
       const answer = await api.request<CommitAnswer>({ method: 'DELETE', path: `/chains/${segment(chain)}/kv/${segment(key)}`, headers: idempotencyHeader(flags.idempotencyKey) })
-      if (flags.json) io.out(JSON.stringify(answer))
-      else for (const line of commitLines(answer)) io.out(line)
+      printCommit(io, flags, answer)
     })
 
   const read = clientCommand('read', 'read another vehicle\'s key with redirect: its proposer first, then its backups; the value on stdout, who served it and the path on stderr')

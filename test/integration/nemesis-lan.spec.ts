@@ -26,7 +26,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { CAN_NETNS } from '../utils/env.ts'
 import { createLan } from '../utils/lan.ts'
-import type { Lan, LanHost } from '../utils/lan.ts'
+import type { Lan, LanHost, LanResponse } from '../utils/lan.ts'
 import { waitFor } from '../utils/wait.ts'
 import { prng } from '../utils/random.ts'
 
@@ -267,7 +267,7 @@ describe.skipIf(!CAN_NETNS)(`nemesis on a LAN of network namespaces (NEMESIS_SEE
     for (const ack of acks) {
       const reader = ack.chainId === 'shared' ? hosts[ack.host] : hosts[ids.indexOf(ack.chainId)]
       const query = ack.chainId === 'shared' ? '?consistency=leader' : ''
-      const read = async (): Promise<Awaited<ReturnType<LanHost['fetch']>>> => await reader.fetch(`/chains/${encodeURIComponent(ack.chainId)}/kv/${encodeURIComponent(ack.key)}${query}`)
+      const read = async (): Promise<LanResponse> => await reader.fetch(`/chains/${encodeURIComponent(ack.chainId)}/kv/${encodeURIComponent(ack.key)}${query}`)
       let res = await read()
       if (res.status === 503) {
         // what the reader and the leader printed last (run with DEBUG=vguard:read,vguard:peering,… for more)
