@@ -40,6 +40,15 @@ export class DuplicateConnectionError extends Error {
 const DIAL_TIE_BREAK_DELAY = 1_500
 
 /**
+ * A connection the larger peer id dials in closes as a crossed dial only while
+ * the pair's other connection is this young (ms): crossed dials open within a
+ * dial timeout of each other. An older one may be half-open (the peer gave up
+ * on it after missed pings, we have not yet), and the peer's new dial is then
+ * the connection that works.
+ */
+const CROSSED_DIAL_WINDOW = 10_000
+
+/**
  * How long a refused peer keeps its connection, so its identify of us can
  * finish (it is served nothing meanwhile: it is no member). 500 ms was too
  * short for a process just started on a loaded host (seen in CI): its
@@ -325,16 +334,22 @@ export class Peering {
    * member's view and dialled once its tie-break delay ran out, just as we
    * heard of it from another view and dialled at once (views go to new members
    * only, so the two sides learn of each other at different moments). Of the
-   * two connections, the smaller id drops its own as it opens, before identify
-   * announces it to anyone: only this side acts, so the pair never closes
-   * both, and gossipsub, which keeps the first connection's stream, keeps it.
+   * two connections, the smaller id drops the second as it opens, whoever
+   * dialled it, before identify announces it to anyone: only this side acts,
+   * so the pair never closes both, and gossipsub, which keeps the first
+   * connection's stream, keeps it. (The larger id's dial can open second: it
+   * started while ours was still in its handshake, which libp2p does not count
+   * as a connection; CI saw such a pair keep both when only our own dial was
+   * closed. See CROSSED_DIAL_WINDOW for when its dial is kept.)
    */
   private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
     const connection = evt.detail
-    if (connection.direction !== 'outbound' || this.libp2p.peerId.toString() > connection.remotePeer.toString()) return
-    const other = this.libp2p.getConnections(connection.remotePeer).some(c => c.id !== connection.id && c.status === 'open')
+    if (this.libp2p.peerId.toString() > connection.remotePeer.toString()) return
+    const now = Date.now()
+    const other = this.libp2p.getConnections(connection.remotePeer).some(c => c.id !== connection.id && c.status === 'open' &&
+      (connection.direction === 'outbound' || now - (c.timeline.upgraded ?? c.timeline.open) < CROSSED_DIAL_WINDOW))
     if (!other) return
-    this.log('%p dialled us as we dialled it: closing our connection %s', connection.remotePeer, connection.id)
+    this.log('%p dialled us as we dialled it: closing the second connection %s (%s)', connection.remotePeer, connection.id, connection.direction)
     // at once, not gracefully: nothing of ours runs on it yet, and the
     // peer's identify of it would hold a graceful close open
     connection.abort(new DuplicateConnectionError(`${connection.remotePeer.toString()} dialled us as we dialled it`))

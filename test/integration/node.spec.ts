@@ -44,6 +44,45 @@ describe('node - discovery and connections', () => {
     }
   })
 
+  // regression (CI): the smaller id's dial opened first and the larger id's,
+  // started while that one was still in its handshake, opened second; only a
+  // second *outbound* connection was closed, so the pair kept both
+  for (const secondBy of ['larger', 'smaller'] as const) {
+    it(`closes a pair's second connection as it opens, dialled by the ${secondBy} id, and keeps the first`, async () => {
+      const [x, y] = await Promise.all([cluster.create(), cluster.create()])
+      await Promise.all([x.start(), y.start()])
+      const [smaller, larger] = x.peerId.toString() < y.peerId.toString() ? [x, y] : [y, x]
+      const [first, second] = secondBy === 'larger' ? [smaller, larger] : [larger, smaller]
+      const kept = await first.libp2p.dial(second.multiaddrs[0])
+      await waitFor(() => second.libp2p.getConnections(first.peerId).length === 1, { message: 'first connection seen by both' })
+      // force: a dial of a pair whose other connection libp2p does not see yet
+      await second.libp2p.dial(first.multiaddrs[0], { force: true }).catch(() => undefined)
+      for (const [n, remote] of [[x, y], [y, x]] as const) {
+        await waitFor(() => n.libp2p.getConnections(remote.peerId).length === 1, { message: `one connection left at ${n === smaller ? 'smaller' : 'larger'}` })
+      }
+      expect(first.libp2p.getConnections(second.peerId).map(c => c.id)).toEqual([kept.id])
+    })
+  }
+
+  it('keeps a connection the larger id dials in when the pair\'s other one is old (it may be half-open)', async () => {
+    const [x, y] = await Promise.all([cluster.create(), cluster.create()])
+    await Promise.all([x.start(), y.start()])
+    const [smaller, larger] = x.peerId.toString() < y.peerId.toString() ? [x, y] : [y, x]
+    const old = await smaller.libp2p.dial(larger.multiaddrs[0])
+    await waitFor(() => larger.libp2p.getConnections(smaller.peerId).length === 1, { message: 'first connection seen by both' })
+    // as a connection a minute old looks (age is all that is asked of it)
+    old.timeline.open -= 60_000
+    if (old.timeline.upgraded != null) old.timeline.upgraded -= 60_000
+    const fresh = await larger.libp2p.dial(smaller.multiaddrs[0], { force: true })
+    await waitFor(() => larger.libp2p.getConnections(smaller.peerId).length === 2, { message: 'second connection open at the larger' })
+    await waitFor(() => smaller.libp2p.getConnections(larger.peerId).filter(c => c.status === 'open').length === 2, { message: 'second connection open at the smaller' })
+    // a stream round trip on it: the smaller id ran its crossed-dial check as it opened and let it be
+    const stream = await fresh.newStream('/ipfs/id/1.0.0')
+    await stream.close()
+    expect(fresh.status).toBe('open')
+    expect(larger.libp2p.getConnections(smaller.peerId)).toHaveLength(2)
+  })
+
   it.skipIf(!IN_TEST_NETNS)('three nodes find each other via mDNS alone (private namespace)', async () => {
     const network = `mdns-${process.pid}-${Date.now()}`
     const nodes = await Promise.all([0, 1, 2].map(async () => await cluster.create({ network, mdns: true, mdnsInterval: 500 })))
