@@ -41,6 +41,7 @@ import { StorageMaster } from '../storage/retention.ts'
 import { diskFreeBytes } from '../storage/disk.ts'
 import type { StorageUsage } from '../storage/retention.ts'
 import { Consensus } from './consensus.ts'
+import { SHARED_CHAIN } from './paxos-constants.ts'
 import { ReconcileOnConnect } from './reconcile-on-connect.ts'
 import { syncAuthority } from './sync-authority.ts'
 import type { CommitResult, BlockRead, KeyRead, ReadOptions, WriteOptions } from './consensus.ts'
@@ -205,7 +206,10 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       authority: syncAuthority({
         newestTable: (chainId) => this.vguarddb.tables.get(chainId),
         sharedTip: () => this.consensus.driver.shared()?.appliedTip()
-      })
+      }),
+      // a copy held for another vehicle grows within capacity and the disk's
+      // reserve, as a transfer does; our own and the shared chain must not stop
+      room: async (chainId) => this.isCopy(chainId) ? this.vguarddb.replicate.openRoom() : undefined
     })
     this.reconciler = new ReconcileOnConnect({
       sync: this.sync,
@@ -297,11 +301,15 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
    * like any temporary chain — else any peer could fill this node for good.
    */
   private async isTemporaryChain (chainId: string): Promise<boolean | 'unclaimed'> {
-    const self = this.peerId.toString()
-    if (chainId === self || chainId === 'shared') return false
+    if (!this.isCopy(chainId)) return false
     const { backupTable } = await this.vguarddb.status(chainId)
     if (backupTable == null) return 'unclaimed'
-    return !backupTable.active.includes(self)
+    return !backupTable.active.includes(this.peerId.toString())
+  }
+
+  /** A chain held for another vehicle (neither ours nor the network's shared one). */
+  private isCopy (chainId: string): boolean {
+    return chainId !== this.peerId.toString() && chainId !== SHARED_CHAIN
   }
 
   async storageUsage (): Promise<StorageUsage> {

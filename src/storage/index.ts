@@ -37,6 +37,7 @@ import type { Block, ChainTip } from '../chain/index.ts'
 export type { Block, ChainTip } from '../chain/index.ts'
 export { InvalidBlockError, PayloadPrunedError, StoreClosedError, InvalidPinError, ChainNotFoundError, DiskFullError } from './errors.ts'
 export { ENTRY_TAG, entryOffsets, entrySize, writeEntry } from './records.ts'
+export { blockBytes } from './base.ts'
 
 export interface ChainInfo {
   chainId: string

@@ -9,6 +9,7 @@ import { emptyTip, tipOf, verifyBlock, sha256, createBlock } from '../../src/cha
 import type { Block, ChainTip } from '../../src/chain/index.ts'
 import { BlockHeader } from '../../src/chain/pb/chain.ts'
 import { sync } from '../../src/protocols/sync/index.ts'
+import { blockBytes } from '../../src/storage/index.ts'
 import type { ChainStore } from '../../src/storage/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
@@ -132,13 +133,15 @@ describe('sync - reconcile over libp2p', () => {
     await sameChain(a.chains, zombie.chains)
   })
 
-  /** A holds 20 blocks of CHAIN; B, connected, holds the first 10 (a copy it keeps). */
-  async function copyBehind (): Promise<{ a: VGuardNode, b: VGuardNode }> {
+  /** A holds 20 blocks of CHAIN; B, connected, holds the first 10 (a copy it keeps); `room` gives B the capacity for the first 10 and this many bytes more. */
+  async function copyBehind (room?: (missing: number) => number): Promise<{ a: VGuardNode, b: VGuardNode }> {
     const a = await cluster.create()
     await a.start()
     const chain = blocksAfter(emptyTip(CHAIN), 20)
     await a.chains.appendMany(chain)
-    const b = await cluster.create({ bootstrap: [addr(a)] })
+    const bytes = (blocks: Block[]): number => blocks.reduce((n, x) => n + blockBytes(x), 0)
+    const capacity = room != null ? bytes(chain.slice(0, 10)) + room(bytes(chain.slice(10))) : undefined
+    const b = await cluster.create({ bootstrap: [addr(a)], capacity })
     await b.start()
     await waitFor(() => fullyConnected([a, b]), { message: 'a and b connected' })
     await b.chains.appendMany(chain.slice(0, 10))
@@ -173,6 +176,29 @@ describe('sync - reconcile over libp2p', () => {
     expect(appends).toBe(1)
     expect(result).toMatchObject({ before: 10, after: 0, sources: [], dropped: [] })
     expect(await b.chains.info(CHAIN)).toBeUndefined()
+  })
+
+  // A copy held for another vehicle grew through reconcile without a look at
+  // capacity or the disk: a vehicle back from a restart could fill its disk
+  // with a chain it was about to be released from, and stop its own chain.
+  it('a copy grows through reconcile only within the capacity left; the peer is not blamed', async () => {
+    const { a, b } = await copyBehind(missing => missing - 1)
+    const [result] = await b.sync.reconcile(undefined, { peers: [a.peerId] })
+    // the blocks that fitted stay: all but the last, which arrives on its own (held back until the end)
+    expect(result).toMatchObject({ before: 10, after: 19, sources: [a.peerId.toString()], dropped: [], noRoom: true })
+    expect(await verifiedHeight(b.chains)).toBe(19)
+    expect(await b.vguarddb.freeCapacity()).toBeLessThan(blockBytes((await a.chains.getBlock(CHAIN, 20))!))
+    // the room it claimed went back
+    expect(b.vguarddb.replicate.reservedBytes).toBe(0)
+    expect(b.vguarddb.replicate.openRoom().bytes).toBe(0)
+  })
+
+  it('a copy with room enough reconciles to the end', async () => {
+    const { a, b } = await copyBehind(missing => missing)
+    const [result] = await b.sync.reconcile(undefined, { peers: [a.peerId] })
+    expect(result).toMatchObject({ before: 10, after: 20, dropped: [], noRoom: false })
+    expect(await b.vguarddb.freeCapacity()).toBe(0)
+    await sameChain(a.chains, b.chains)
   })
 
   it('a peer serving a forged block is dropped; the chain stays valid and completes from an honest peer', async () => {

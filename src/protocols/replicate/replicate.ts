@@ -11,6 +11,7 @@ import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
 import { MembershipCheck } from '../read/membership.ts'
 import { serveReplicate } from './server.ts'
 import { Reservations } from './reservations.ts'
+import type { Reservation } from './reservations.ts'
 import {
   MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_WINDOW_BYTES, MEMBERSHIP_WAIT, MESSAGE_TIMEOUT, REPLICATE_PROTOCOL, TARGET_FRAME_BYTES,
   TRANSFER_TIMEOUT, WINDOW_BYTES
@@ -199,6 +200,15 @@ export class ReplicateService {
   /** Backup side: bytes reserved by inbound transfers in flight and not yet written. */
   get reservedBytes (): number {
     return this.reservations.reserved
+  }
+
+  /**
+   * Room, claimed frame by frame, for blocks of a copy that arrive another
+   * way (a sync fetch): counted against the same free capacity as transfers,
+   * so the two together never overfill the node.
+   */
+  openRoom (): Reservation {
+    return this.reservations.open()
   }
 
   /**

@@ -79,6 +79,14 @@ export class Reservations {
     return { reservation: this.hold(bytes), free }
   }
 
+  /**
+   * A reservation of nothing that claims room frame by frame: for a writer
+   * that cannot say up front how much it will write (a sync fetch of a copy).
+   */
+  open (): Reservation {
+    return this.hold(0)
+  }
+
   private add (bytes: number): void {
     this.reservedBytes += bytes
     this.granted += bytes

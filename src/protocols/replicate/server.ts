@@ -10,8 +10,9 @@
  */
 import { pbStream } from '@libp2p/utils'
 import type { Connection, Logger, Stream } from '@libp2p/interface'
-import { bytesEqual, decodeBlock, HASH_BYTES, InvalidBlockError } from '../../chain/index.ts'
+import { bytesEqual, decodeBlock, InvalidBlockError } from '../../chain/index.ts'
 import type { Block, ChainTip } from '../../chain/index.ts'
+import { blockBytes } from '../../storage/index.ts'
 import type { ChainStore } from '../../storage/index.ts'
 import { InvalidMessageError } from '../errors.ts'
 import type { MembershipCheck } from '../read/membership.ts'
@@ -34,11 +35,6 @@ export interface ServeOptions {
   /** Room held by the transfers in flight, shared by every inbound stream. */
   reservations: Reservations
   log: Logger
-}
-
-/** Bytes a block takes in the store (header, its hash, payload): what ChainStore's info counts. */
-function storedBytes (block: Block): number {
-  return block.headerBytes.byteLength + HASH_BYTES + (block.payload?.byteLength ?? 0)
 }
 
 /**
@@ -246,7 +242,7 @@ async function receive (t: Transfer): Promise<void> {
     const reset = first && req.reset
     // the copy dropped below frees its room for this transfer: reserved before it is freed, so no other offer takes it
     if (reset) reservation.grow((await store.info(chainId))?.bytes ?? 0)
-    const frameBytes = blocks.reduce((n, b) => n + storedBytes(b), 0)
+    const frameBytes = blocks.reduce((n, b) => n + blockBytes(b), 0)
     if (!await reservation.claim(frameBytes)) {
       await appender.idle()
       await reply({ status: ReplicateResponse.Status.NO_CAPACITY, free: await t.options.reservations.unreserved(), message: 'transfer exceeds free capacity' })

@@ -28,6 +28,20 @@ export class ChainGoneError extends Error {
 }
 
 /**
+ * The node has no room for more of the chain: a copy held for another vehicle
+ * counts against its capacity and its disk's reserve, as a replicate transfer
+ * does. The blocks that fitted stay (they extend the chain validly); the rest
+ * is not fetched. Not the peer's fault.
+ */
+export class NoRoomError extends Error {
+  static name = 'NoRoomError'
+  constructor (message = 'No room for more of the chain') {
+    super(message)
+    this.name = 'NoRoomError'
+  }
+}
+
+/**
  * Nobody this node trusts vouches for the blocks of a chain that this peer
  * would serve: it is not the chain's owner, and no tip signed by the owner is
  * known here. Nothing was fetched.

@@ -45,7 +45,7 @@ import type { ChainStore } from '../../storage/index.ts'
 import { SyncService } from './sync.ts'
 
 export { PROTOCOL_NAME, PROTOCOL_VERSION } from './constants.ts'
-export { ChainGoneError, ChainMovedError, NotVouchedError } from './errors.ts'
+export { ChainGoneError, ChainMovedError, NoRoomError, NotVouchedError } from './errors.ts'
 
 export interface SyncInit {
   /** @default 'vguard' */
@@ -77,6 +77,24 @@ export interface SyncComponents {
    * every fetch). @default the hash chain alone, from any peer ({ trust: 'peer' })
    */
   authority?: (chainId: string, peer: PeerId) => SyncAuthority
+  /**
+   * The room a fetch of `chainId` stores its blocks in (asked once per
+   * fetch). @default unbounded (no claim is made)
+   */
+  room?: (chainId: string) => Promise<SyncRoom | undefined>
+}
+
+/**
+ * Room for the blocks of one fetch, claimed before each append; the shape of
+ * a replicate reservation, so fetches and transfers share one budget.
+ */
+export interface SyncRoom {
+  /** Takes room for `bytes` about to be appended. False: no room (the fetch stops with NoRoomError). */
+  claim: (bytes: number) => Promise<boolean>
+  /** `bytes` claimed reached the store (or were not needed): the store counts them now. */
+  written: (bytes: number) => void
+  /** The fetch ended: what is left goes back. */
+  release: () => void
 }
 
 /**
@@ -140,6 +158,8 @@ export interface ReconcileResult {
   dropped: Array<{ peer: string, error: string, reason: string }>
   /** Peers whose tip could not be read (no answer in time, stream failed): nothing was asked of them. */
   unreachable: string[]
+  /** The node had no room for more of the chain (NoRoomError): it stopped there and asked no one else. */
+  noRoom: boolean
 }
 
 export interface Sync extends Startable {
@@ -156,6 +176,7 @@ export interface Sync extends Startable {
    * @throws NotVouchedError if nobody this node trusts vouches for the peer's blocks
    * @throws ChainMovedError if another writer appended the same blocks meanwhile
    * @throws ChainGoneError if, with `onlyIfHeld`, the chain was deleted meanwhile
+   * @throws NoRoomError if the node has no room for more of the chain (see SyncComponents.room)
    * @throws TimeoutError, ProtocolError, InvalidMessageError
    */
   fetch: (peer: PeerId, chainId: string, options?: FetchOptions) => Promise<FetchResult>

@@ -8,9 +8,10 @@ import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { AbortOptions, Connection, Logger, PeerId, Stream } from '@libp2p/interface'
 import { blockFromBytes, bytesEqual, emptyTip, InvalidBlockError, tipOf, verifyHeader, verifyLink } from '../../chain/index.ts'
 import type { Block, ChainTip } from '../../chain/index.ts'
+import { blockBytes } from '../../storage/index.ts'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
-import { ChainGoneError, ChainMovedError, NotVouchedError } from './errors.ts'
+import { ChainGoneError, ChainMovedError, NoRoomError, NotVouchedError } from './errors.ts'
 import { asInvalidMessage, IdleTimeout, LinkedSignal } from '../stream.ts'
 import { BatchQueue } from '../batch-queue.ts'
 import { admit, serve } from './handler.ts'
@@ -19,7 +20,7 @@ import {
   FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES,
   PROTOCOL_NAME, PROTOCOL_VERSION, TIMEOUT, TIP_TIMEOUT, WINDOW_BYTES
 } from './constants.ts'
-import type { FetchOptions, FetchResult, ReconcileOptions, ReconcileResult, Sync, SyncAuthority, SyncComponents, SyncInit } from './index.ts'
+import type { FetchOptions, FetchResult, ReconcileOptions, ReconcileResult, Sync, SyncAuthority, SyncComponents, SyncInit, SyncRoom } from './index.ts'
 
 /** The successor's link to a block: what vouches for a block received but not yet stored. */
 function checkLink (next: Block, prev: Block): void {
@@ -184,21 +185,26 @@ export class SyncService implements Sync {
     // block it stores is on the chain the owner signed, not merely linked to
     // the blocks before it (a forger can link as many blocks as it likes)
     const expected = authority.trust === 'tip' ? await this.vouchedHashes(peer, chainId, start, authority, options) : undefined
-    return await this.exchange(peer, options, async (lp, scope) => {
-      // the timeout restarts with every frame: a long sync is fine while it moves
-      const idle = new IdleTimeout(this.timeout, scope)
-      try {
-        return await this.receiveBlocks(lp, idle, { chainId, peer, start, to, expected, result, onlyIfHeld: options.onlyIfHeld === true })
-      } finally {
-        idle.clear()
-      }
-    })
+    const room = await this.components.room?.(chainId)
+    try {
+      return await this.exchange(peer, options, async (lp, scope) => {
+        // the timeout restarts with every frame: a long sync is fine while it moves
+        const idle = new IdleTimeout(this.timeout, scope)
+        try {
+          return await this.receiveBlocks(lp, idle, { chainId, peer, start, to, expected, result, onlyIfHeld: options.onlyIfHeld === true, room })
+        } finally {
+          idle.clear()
+        }
+      })
+    } finally {
+      room?.release()
+    }
   }
 
   /** The BLOCKS exchange of a fetch: request, then frames until done, each verified and appended. */
-  private async receiveBlocks (lp: LengthPrefixedStream<Stream>, idle: IdleTimeout, f: { chainId: string, peer: PeerId, start: ChainTip, to?: number, expected?: Uint8Array[], result: FetchResult, onlyIfHeld: boolean }): Promise<FetchResult> {
+  private async receiveBlocks (lp: LengthPrefixedStream<Stream>, idle: IdleTimeout, f: { chainId: string, peer: PeerId, start: ChainTip, to?: number, expected?: Uint8Array[], result: FetchResult, onlyIfHeld: boolean, room?: SyncRoom }): Promise<FetchResult> {
     const { store } = this.components
-    const { chainId, peer, start, to, expected, result, onlyIfHeld } = f
+    const { chainId, peer, start, to, expected, result, onlyIfHeld, room } = f
     await lp.write(request({
       type: SyncRequest.Type.BLOCKS, chainId, from: start.height + 1, to: to ?? 0, credit: this.windowBytes
     }), { signal: idle.signal })
@@ -218,6 +224,11 @@ export class SyncService implements Sync {
     // and the next fetch gets them again.
     const append = async (blocks: Block[], sync: boolean): Promise<void> => {
       if (blocks.length === 0) return
+      const bytes = room != null ? blocks.reduce((n, b) => n + blockBytes(b), 0) : 0
+      if (room != null && !await room.claim(bytes)) {
+        // what was appended before stays: it extends the chain validly
+        throw new NoRoomError(`no room for ${bytes} more bytes of ${chainId} (blocks ${blocks[0].header.height}..${blocks[blocks.length - 1].header.height})`)
+      }
       try {
         result.tip = await store.appendMany(blocks, { sync })
         result.fetched += blocks.length
@@ -228,6 +239,8 @@ export class SyncService implements Sync {
         if (onlyIfHeld && (await store.info(chainId)) == null) throw new ChainGoneError(`${chainId} was deleted here during the fetch`)
         // InvalidBlockError (bad hash, payload, link) propagates: the peer is dropped, nothing of this batch is stored
         throw err
+      } finally {
+        room?.written(bytes)
       }
     }
     const appends = new BatchQueue<Block[]>(async (batches) => { await append(batches.flat(), false) })
@@ -342,7 +355,7 @@ export class SyncService implements Sync {
   private async reconcileChain (chainId: string, options: ReconcileOptions, onlyIfHeld: boolean): Promise<ReconcileResult> {
     const { store } = this.components
     const before = (await store.tip(chainId)).height
-    const result: ReconcileResult = { chainId, before, after: before, sources: [], dropped: [], unreachable: [] }
+    const result: ReconcileResult = { chainId, before, after: before, sources: [], dropped: [], unreachable: [], noRoom: false }
     if (onlyIfHeld && (await store.info(chainId)) == null) return result
     const peers = options.peers ?? this.components.peers()
     const tips = await Promise.all(peers.map(async (peer) => {
@@ -376,11 +389,12 @@ export class SyncService implements Sync {
     }
     // the peer with the most first; if it fails or stops short, the next
     candidates.sort((a, b) => b.target - a.target || b.offered - a.offered)
-    let gone = false
+    let finished = false
     for (const { peer, target } of candidates) {
       // another writer moving the chain on is not the peer's fault: try it again, a few times
       for (let attempt = 0; attempt < MAX_MOVED_RETRIES; attempt++) {
-        if ((await store.tip(chainId)).height >= target) break
+        const at = (await store.tip(chainId)).height
+        if (at >= target) break
         try {
           const fetched = await this.fetch(peer, chainId, { to: target, signal: options.signal, onlyIfHeld })
           if (fetched.fetched > 0) result.sources.push(peer.toString())
@@ -393,7 +407,14 @@ export class SyncService implements Sync {
           if ((err as Error).name === 'ChainGoneError') {
             // released while we fetched: nothing more to do for this chain
             this.log('%s was deleted here while fetching from %p', chainId, peer)
-            gone = true
+            finished = true
+            break
+          }
+          if ((err as Error).name === 'NoRoomError') {
+            // every other peer would fill the same room: the chain stays where it got to
+            this.log.error('stopped the sync of %s from %p: %s', chainId, peer, (err as Error).message)
+            if ((await store.tip(chainId)).height > at) result.sources.push(peer.toString())
+            result.noRoom = finished = true
             break
           }
           const e = err as Error & { reason?: string }
@@ -403,7 +424,7 @@ export class SyncService implements Sync {
           break
         }
       }
-      if (gone || options.signal?.aborted === true || !this.started) break
+      if (finished || options.signal?.aborted === true || !this.started) break
     }
     result.after = (await store.tip(chainId)).height
     if (result.after > before) this.log('reconciled %s from %d to %d via %s', chainId, before, result.after, result.sources.join(', '))

@@ -15,7 +15,7 @@ const PEER = peerIdFromString('12D3KooWRDPNzieWiUrR29gEBSpA54yYzAA9VxrMHeKpkjdPD
 const DELAYS = [5, 5, 5]
 
 function result (over: Partial<ReconcileResult> = {}): ReconcileResult {
-  return { chainId: 'c', before: 0, after: 0, sources: [], dropped: [], unreachable: [], ...over }
+  return { chainId: 'c', before: 0, after: 0, sources: [], dropped: [], unreachable: [], noRoom: false, ...over }
 }
 
 describe('node - reconcile on connect', () => {
