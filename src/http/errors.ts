@@ -72,6 +72,15 @@ export class UnavailableError extends Error {
   }
 }
 
+/** The request's body comes in a form this API does not take (a content coding: src/http/content-encoding.ts). */
+export class UnsupportedMediaTypeError extends Error {
+  static name = 'UnsupportedMediaTypeError'
+  constructor (message = 'Unsupported media type') {
+    super(message)
+    this.name = 'UnsupportedMediaTypeError'
+  }
+}
+
 /** The Host header names something other than this loopback-only API (src/http/host-check.ts). */
 export class MisdirectedRequestError extends Error {
   static name = 'MisdirectedRequestError'

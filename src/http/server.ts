@@ -12,6 +12,7 @@ import { registerConsensusRoutes } from './routes-consensus.ts'
 import { registerMetricsRoute } from './metrics.ts'
 import { registerDashboard } from './dashboard/index.ts'
 import { loopbackHostCheck } from './host-check.ts'
+import { refuseContentEncoding } from './content-encoding.ts'
 
 export const DEFAULT_HTTP_HOST = '127.0.0.1'
 export const DEFAULT_HTTP_PORT = 7400
@@ -50,6 +51,7 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   server.setNotFoundHandler((req) => { throw new NotFoundError(`no route ${req.method} ${req.url}`) })
   const hostCheck = loopbackHostCheck(host)
   if (hostCheck != null) server.addHook('onRequest', hostCheck)
+  server.addHook('onRequest', refuseContentEncoding)
   registerRoutes(server, node)
   registerVGuardDBRoutes(server, node)
   registerConsensusRoutes(server, node)

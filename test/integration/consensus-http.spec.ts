@@ -5,6 +5,7 @@
  * chain; bad input answers a typed error and writes nothing; no quorum
  * answers 503.
  */
+import { gzipSync } from 'node:zlib'
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
@@ -181,6 +182,9 @@ describe('http - consensus routes', () => {
       [`/chains/${A}/kv/${'k'.repeat(2_000)}`, { method: 'PUT', body: 'x' }, 400, 'InvalidTransactionError'],
       [`/chains/${A}/kv/k?consistency=eventual`, { method: 'GET' }, 400, 'InvalidRequestError'],
       [`/chains/${A}/kv/big`, { method: 'PUT', body: new Uint8Array(5 * 1024 * 1024) }, 413, 'PayloadTooLargeError'],
+      // a compressed body would be committed compressed: refused, not stored as sent
+      [`/chains/${A}/kv/zipped`, { method: 'PUT', body: gzipSync('a value'), headers: { 'content-encoding': 'gzip' } }, 415, 'UnsupportedMediaTypeError'],
+      [`/chains/${A}/kv/zipped`, { method: 'PUT', body: 'x', headers: { 'content-encoding': 'identity, br' } }, 415, 'UnsupportedMediaTypeError'],
       // reads check the chain id and key like writes do, before asking any peer
       ...['leader', 'quorum'].flatMap((consistency): Array<[string, RequestInit, number, string]> => [
         [`/chains/notapeer/kv/a?consistency=${consistency}`, { method: 'GET' }, 400, 'InvalidRequestError'],
@@ -200,6 +204,10 @@ describe('http - consensus routes', () => {
       expect(await res.json(), path.slice(0, 60)).toMatchObject({ error })
     }
     expect((await a.chains.tip(A)).height).toBe(before.height)
+    // identity is no coding at all
+    expect((await fetch(`${urls[0]}/chains/${A}/kv/plain`, { method: 'PUT', body: 'x', headers: { 'content-encoding': 'identity' } })).status).toBe(200)
+    expect((await a.chains.get(A, 'plain'))?.value).toEqual(new TextEncoder().encode('x'))
+    const afterPlain = await a.chains.tip(A)
 
     await cluster.stopNode(c)
     await cluster.stopNode(d)
@@ -207,7 +215,7 @@ describe('http - consensus routes', () => {
     const res = await fetch(`${urls[0]}/chains/${A}/kv/lost`, { method: 'PUT', body: 'x' })
     expect(res.status).toBe(503)
     expect(await res.json()).toMatchObject({ error: 'NoQuorumError' })
-    expect((await a.chains.tip(A)).height).toBe(before.height)
+    expect((await a.chains.tip(A)).height).toBe(afterPlain.height)
     expect(await a.chains.get(A, 'lost')).toBeUndefined()
   })
 })
