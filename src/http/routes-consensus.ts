@@ -15,15 +15,21 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'
 import { commitJson } from '../node/consensus.ts'
+import { InvalidIdempotencyKeyError } from '../node/index.ts'
 import { checkChain } from './params.ts'
 
 interface KvParams { id: string, key: string }
 
-/** The request's Idempotency-Key, if any (checked by the node: 400 InvalidIdempotencyKeyError). */
+/**
+ * The request's Idempotency-Key, if any (checked by the node: 400
+ * InvalidIdempotencyKeyError). Two of them name two writes: Node would join
+ * them into one key ("k1, k2"), which neither retry would send again alone.
+ */
 function idempotencyKey (req: FastifyRequest): { idempotencyKey?: string } {
-  const key = req.headers['idempotency-key']
-  if (key == null) return {}
-  return { idempotencyKey: Array.isArray(key) ? key.join(',') : key }
+  const keys = req.raw.headersDistinct['idempotency-key']
+  if (keys == null) return {}
+  if (keys.length > 1) throw new InvalidIdempotencyKeyError(`one Idempotency-Key per write, got ${keys.length}`)
+  return { idempotencyKey: keys[0] }
 }
 
 export function registerConsensusRoutes (server: FastifyInstance, node: VGuardNode): void {
