@@ -67,7 +67,8 @@ function writeValue (io: CliIo, answer: ValueAnswer): void {
 }
 
 async function valueToPut (value: string | undefined, file: string | undefined, io: CliIo): Promise<Uint8Array<ArrayBuffer>> {
-  if ((value == null) === (file == null)) throw new UsageError('put: give the value as an argument or with --file PATH (- for stdin), not both')
+  if (value != null && file != null) throw new UsageError('put: give the value as an argument or with --file PATH (- for stdin), not both')
+  if (value == null && file == null) throw new UsageError('put: no value: give it as an argument or with --file PATH (- for stdin); an empty value is \'\'')
   if (value != null) return Buffer.from(value, 'utf8')
   if (file === '-') return await io.readStdin()
   const path = file as string

@@ -160,7 +160,7 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     const before = (await status(a)).chains.find(c => c.id === a.peerId)?.height
     const cases: Array<[string[], RegExp]> = [
       [['put', '', 'x'], /key must be a non-empty string \(InvalidTransactionError, HTTP 400\)/],
-      [['put', 'k'], /give the value as an argument or with --file/],
+      [['put', 'k'], /no value: give it as an argument or with --file/],
       [['put', 'k', 'v', '--file', '-'], /not both/],
       [['put', 'k', '--file', join(dir, 'no-such-file')], /--file .*no-such-file: ENOENT/],
       [['put', 'k', 'v', '--chain', 'not-a-peer-id'], /InvalidRequestError, HTTP 400/],
