@@ -2,10 +2,11 @@
  * The node's identity: an Ed25519 key kept in the data dir so that the peer id
  * survives restarts (bootstrap lists and backup tables name peers by id).
  */
-import { readFile, writeFile, rename, mkdir } from 'node:fs/promises'
+import { readFile, writeFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
+import { makeDirs } from '../storage/dirs.ts'
 
 export const KEY_FILE = 'peer.key'
 
@@ -34,7 +35,7 @@ export async function loadOrCreateKey (dataDir: string): Promise<PrivateKey> {
     }
   }
   const key = await generateKeyPair('Ed25519')
-  await mkdir(dataDir, { recursive: true })
+  await makeDirs(dataDir)
   // write-then-rename so a crash never leaves a half-written key (a new id would orphan the chain)
   const tmp = `${path}.${process.pid}.tmp`
   await writeFile(tmp, privateKeyToProtobuf(key), { mode: 0o600 })

@@ -56,6 +56,7 @@ export type {
 } from './events.ts'
 export { ConfigError } from './config.ts'
 export { DataDirInUseError } from '../storage/database.ts'
+export { DataDirError } from '../storage/dirs.ts'
 export type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 export { InvalidBoothError } from './vguarddb.ts'
 export { InvalidIdempotencyKeyError } from './idempotency.ts'

@@ -3,10 +3,10 @@
  * encodings: sublevels default to utf8 whatever the parent uses, which mangles
  * binary values.
  */
-import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Level } from 'level'
 import type { AbstractSublevel } from 'abstract-level'
+import { makeDirs } from './dirs.ts'
 
 export type BinaryLevel = Level<Uint8Array, Uint8Array>
 export type BinarySublevel = AbstractSublevel<BinaryLevel, string | Uint8Array, Uint8Array, Uint8Array>
@@ -49,7 +49,7 @@ function isLocked (err: unknown): boolean {
 }
 
 export async function openDatabase (dataDir: string): Promise<NodeDatabase> {
-  await mkdir(dataDir, { recursive: true })
+  await makeDirs(dataDir)
   const path = join(dataDir, DB_DIR)
   const db: BinaryLevel = new Level<Uint8Array, Uint8Array>(path, BINARY)
   try {

@@ -19,10 +19,11 @@
  * what may be deleted is the store's business (level.ts, records.ts).
  */
 import { constants } from 'node:fs'
-import { mkdir, open, readdir, rm, unlink } from 'node:fs/promises'
+import { open, readdir, rm, unlink } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DiskFullError } from './errors.ts'
+import { makeDirs } from './dirs.ts'
 
 /**
  * Names one directory of segments: the chain store numbers a chain's
@@ -74,7 +75,7 @@ export class Segments {
 
   /** Creates the root directory if needed. */
   async init (): Promise<void> {
-    await mkdir(this.root, { recursive: true })
+    await makeDirs(this.root)
   }
 
   private chainDir (fileId: FileId): string {
@@ -102,7 +103,7 @@ export class Segments {
 
   /** Makes the chain's directory, durably. */
   async createChain (fileId: FileId): Promise<void> {
-    await mkdir(this.chainDir(fileId), { recursive: true })
+    await makeDirs(this.chainDir(fileId))
     await syncDirectory(this.root)
   }
 

@@ -6,7 +6,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BIN_PATH, spawnNode } from '../../src/swarm/process.ts'
@@ -231,6 +231,18 @@ describe('vguard-node CLI', () => {
       const id = await runCli(['id', '--data-dir', dataDir])
       expect(id.code).not.toBe(0)
       expect(id.stderr).toContain('data dir in use by another vguard-node')
+    })
+
+    // regression: Node's recursive mkdir never settles under a dangling symlink
+    // (or /proc): the process spun a core, printed nothing and outlived SIGTERM
+    it('a data dir under a dangling symlink (a disk not mounted) exits non-zero at once, saying so', async () => {
+      const root = await tempDir()
+      await symlink(join(root, 'not-mounted'), join(root, 'sdcard'))
+      for (const command of [['start', ...LOCAL], ['id']]) {
+        const res = await runCli([...command, '--data-dir', join(root, 'sdcard', 'vguard')])
+        expect(res.code, res.stderr).toBe(1)
+        expect(res.stderr.trim()).toBe(`error: cannot make ${join(root, 'sdcard', 'vguard')}: ${join(root, 'sdcard')} is a symlink to ${join(root, 'not-mounted')}, which does not exist (a disk that is not mounted?)`)
+      }
     })
 
     it('takes its settings from VGUARD_ environment variables; flags win', async () => {
