@@ -4,6 +4,7 @@ import { formatBytes } from './status-format.ts'
 import { startHttpApi } from '../http/server.ts'
 import type { HostPort } from './options.ts'
 import { onStopSignal } from './stop-signal.ts'
+import { explainLibp2pListenError, explainListenError } from './listen-error.ts'
 
 export interface StartOptions extends VGuardNodeOptions {
   http: HostPort
@@ -40,8 +41,11 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
     node.addEventListener('peer:connected', (e) => { say(`peer connected: ${e.detail.peerId}`) })
     node.addEventListener('peer:disconnected', (e) => { say(`peer disconnected: ${e.detail.peerId}`) })
     node.addEventListener('peer:rejected', (e) => { say(`peer rejected: ${e.detail.peerId} (${e.detail.reason})`) })
-    await node.start()
-    http = await startHttpApi(node, options.http)
+    await node.start().catch((err: unknown) => { throw explainLibp2pListenError(err, '--listen (VGUARD_LISTEN)') })
+    http = await startHttpApi(node, options.http).catch((err: unknown) => {
+      const { host, port } = options.http
+      throw explainListenError(err, 'the HTTP API', `${host.includes(':') ? `[${host}]` : host}:${port}`, '--http (VGUARD_HTTP)')
+    })
   } catch (err) {
     stop.dispose()
     await node?.stop()

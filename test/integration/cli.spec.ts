@@ -233,6 +233,19 @@ describe('vguard-node CLI', () => {
       expect(id.stderr).toContain('data dir in use by another vguard-node')
     })
 
+    it('an address already taken, for the API or for libp2p, exits 1 with one line naming it and the flag', async () => {
+      const first = await start(['--data-dir', await tempDir(), ...LOCAL])
+      const api = first.httpUrl.replace('http://', '')
+      const http = await runCli(['start', '--data-dir', await tempDir(), '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--http', api])
+      expect(http.code, http.stderr).toBe(1)
+      expect(http.stderr.trim()).toBe(`error: the HTTP API cannot listen on ${api}: the address is in use (another vguard-node, or another program); choose another with --http (VGUARD_HTTP)`)
+      const tcp = first.addresses[0].replace(/\/p2p\/.*$/, '')
+      const p2p = await runCli(['start', '--data-dir', await tempDir(), '--http', '127.0.0.1:0', '--no-mdns', '--listen', tcp])
+      expect(p2p.code, p2p.stderr).toBe(1)
+      expect(p2p.stderr.trim()).toBe(`error: libp2p cannot listen on ${tcp}: the address is in use (another vguard-node, or another program); choose another with --listen (VGUARD_LISTEN)`)
+      expect((await getJson<{ ok: boolean }>(`${first.httpUrl}/health`)).body.ok).toBe(true)
+    })
+
     // regression: Node's recursive mkdir never settles under a dangling symlink
     // (or /proc): the process spun a core, printed nothing and outlived SIGTERM
     it('a data dir under a dangling symlink (a disk not mounted) exits non-zero at once, saying so', async () => {
