@@ -42,7 +42,8 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
   }
   const useMdns = inNetns
   if (!inNetns) {
-    out('demo: no private network namespace (needs root on Linux): mDNS off, vehicles bootstrap over 127.0.0.1')
+    const why = flags.netns ? 'needs root on Linux' : '--no-netns'
+    out(`demo: no private network namespace (${why}): mDNS off, vehicles bootstrap over 127.0.0.1`)
   }
 
   const network = `demo-${process.pid}`

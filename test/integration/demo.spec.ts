@@ -67,6 +67,8 @@ describe('cli - demo', () => {
 
     expect(await run.exit).toBe(0)
     expectTheStory(run.output(), 4)
+    // why there is no namespace: asked, not for want of root
+    expect(run.output()).toContain('demo: no private network namespace (--no-netns): mDNS off')
   }, 120_000)
 
   it.skipIf(!ROOT)('as root: runs the vehicles in a private network namespace with mDNS, and stops cleanly', async () => {
