@@ -12,8 +12,14 @@ import { InvalidRequestError } from './errors.ts'
 import { checkChain, checkKey } from './params.ts'
 import { explainQuorumError } from './quorum-holders.ts'
 
-/** One page of blocks: JSON of 100 blocks of ≤ 4 MiB payload is already plenty for a browser. */
+/** One page of blocks: JSON of 100 blocks is already plenty for a browser. */
 export const MAX_BLOCKS_PER_PAGE = 100
+/**
+ * Payload bytes a page carries at most (at least one block, whatever its
+ * size). 100 blocks of up to 4 MiB each made a JSON answer over V8's longest
+ * string: a 500 (RangeError) after some 600 MiB of memory.
+ */
+export const MAX_PAGE_PAYLOAD_BYTES = 16 * 1024 * 1024
 
 /** The chain is not held by this node. */
 export class ChainNotFoundError extends Error {
@@ -101,11 +107,21 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode):
     if (asked != null && asked < from) throw new InvalidRequestError('to must be ≥ from')
     // no `to`: up to the tip — and `from` past the tip is an empty last page, not an error
     const to = asked ?? info.height
-    const last = Math.min(to, info.height, from + MAX_BLOCKS_PER_PAGE - 1)
+    let last = Math.min(to, info.height, from + MAX_BLOCKS_PER_PAGE - 1)
     const withTransactions = req.query.transactions !== 'false'
     const blocks: Array<Record<string, unknown>> = []
     if (from <= last) {
-      for await (const block of node.chains.blocks(id, { from, to: last })) blocks.push(blockJson(block, withTransactions))
+      let payloadBytes = 0
+      for await (const block of node.chains.blocks(id, { from, to: last })) {
+        const bytes = withTransactions ? block.payload?.byteLength ?? 0 : 0
+        if (blocks.length > 0 && payloadBytes + bytes > MAX_PAGE_PAYLOAD_BYTES) {
+          // the page ends before this block; `next` points at it
+          last = block.header.height - 1
+          break
+        }
+        payloadBytes += bytes
+        blocks.push(blockJson(block, withTransactions))
+      }
     }
     return {
       chainId: id,

@@ -91,6 +91,31 @@ describe('http - chain reads', () => {
     expect((await get(`/chains/${CHAIN}/blocks?from=150`)).body.blocks[0]).toMatchObject({ height: 150, pruned: true })
   })
 
+  // regression: a page of 100 blocks of 4 MiB was one JSON string over V8's
+  // limit, a 500 (RangeError: Invalid string length) after ~600 MiB of memory
+  it('ends a page of blocks at 16 MiB of payload (one block at least); next says where it goes on', async () => {
+    const node = await cluster.create()
+    await node.start()
+    const value = new Uint8Array(4 * 1024 * 1024).fill(0xff)
+    await node.chains.appendMany(buildChain(emptyTip(CHAIN), 5, h => ({ transactions: [{ key: `photo/${h}`, value }] })))
+    api = await startHttpApi(node, { port: 0 })
+    const page = async (query: string): Promise<{ from: number, to: number, next: number | null, blocks: Array<{ height: number }> }> => {
+      const res = await fetch(`${api?.url ?? ''}/chains/${CHAIN}/blocks${query}`)
+      expect(res.status).toBe(200)
+      return await res.json() as { from: number, to: number, next: number | null, blocks: Array<{ height: number }> }
+    }
+    // each payload is a little over 4 MiB: three fit in 16 MiB, a fourth would not
+    const first = await page('')
+    expect(first).toMatchObject({ from: 1, to: 3, next: 4 })
+    expect(first.blocks.map(b => b.height)).toEqual([1, 2, 3])
+    const second = await page(`?from=${String(first.next)}`)
+    expect(second).toMatchObject({ from: 4, to: 5, next: null })
+    expect(second.blocks.map(b => b.height)).toEqual([4, 5])
+    // a range that ends inside the first page ends there; headers only carry no payload: one page
+    expect(await page('?to=2')).toMatchObject({ from: 1, to: 2, next: null })
+    expect((await page('?transactions=false')).blocks.map(b => b.height)).toEqual([1, 2, 3, 4, 5])
+  })
+
   it('closing lets a request in flight answer, then closes its keep-alive connection at once', async () => {
     const node = await cluster.create({ commitTimeout: 1_000 })
     await node.start()
