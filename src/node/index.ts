@@ -210,7 +210,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       }),
       // a copy held for another vehicle grows within capacity and the disk's
       // reserve, as a transfer does; our own and the shared chain must not stop
-      room: async (chainId) => this.isCopy(chainId) ? this.vguarddb.replicate.openRoom() : undefined
+      room: (chainId) => this.isCopy(chainId) ? this.vguarddb.replicate.openRoom() : undefined
     })
     this.reconciler = new ReconcileOnConnect({
       sync: this.sync,

@@ -43,15 +43,16 @@ export async function makeDirs (dir: string): Promise<void> {
   const missing: string[] = []
   let at = resolve(dir)
   while (true) {
-    try {
-      if (!(await stat(at)).isDirectory()) throw new DataDirError(`cannot make ${dir}: ${at} exists but is not a directory`)
+    const found = await stat(at).catch((err: unknown) => {
+      if (codeOf(err) === 'ENOENT' && dirname(at) !== at) return undefined
+      throw new DataDirError(`cannot make ${dir}: ${(err as Error).message}`)
+    })
+    if (found != null) {
+      if (!found.isDirectory()) throw new DataDirError(`cannot make ${dir}: ${at} exists but is not a directory`)
       break
-    } catch (err) {
-      if (err instanceof DataDirError) throw err
-      if (codeOf(err) !== 'ENOENT' || dirname(at) === at) throw new DataDirError(`cannot make ${dir}: ${(err as Error).message}`)
-      missing.push(at)
-      at = dirname(at)
     }
+    missing.push(at)
+    at = dirname(at)
   }
   for (const path of missing.reverse()) {
     try {

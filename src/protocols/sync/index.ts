@@ -79,9 +79,9 @@ export interface SyncComponents {
   authority?: (chainId: string, peer: PeerId) => SyncAuthority
   /**
    * The room a fetch of `chainId` stores its blocks in (asked once per
-   * fetch). @default unbounded (no claim is made)
+   * fetch; undefined: unbounded). @default unbounded (no claim is made)
    */
-  room?: (chainId: string) => Promise<SyncRoom | undefined>
+  room?: (chainId: string) => SyncRoom | undefined
 }
 
 /**

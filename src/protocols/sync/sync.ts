@@ -185,7 +185,7 @@ export class SyncService implements Sync {
     // block it stores is on the chain the owner signed, not merely linked to
     // the blocks before it (a forger can link as many blocks as it likes)
     const expected = authority.trust === 'tip' ? await this.vouchedHashes(peer, chainId, start, authority, options) : undefined
-    const room = await this.components.room?.(chainId)
+    const room = this.components.room?.(chainId)
     try {
       return await this.exchange(peer, options, async (lp, scope) => {
         // the timeout restarts with every frame: a long sync is fine while it moves
