@@ -2,7 +2,8 @@
  * Releases not yet acknowledged, persisted so they survive a restart, and the
  * loop that retries them with backoff until each obsolete backup answers.
  * A backup that became active again is dropped from the queue: it keeps its
- * copy. STALE and INVALID answers also end the retries (they never change).
+ * copy. STALE and INVALID answers also end the retries (they never change);
+ * ERROR (the backup failed to carry it out), a timeout or a reset do not.
  *
  * A backup this node is not connected to is not dialled: its release waits
  * until the backup connects again (peering connects to every member it
@@ -153,8 +154,10 @@ export class ReleaseQueue {
         await this.clear(entry)
         return
       }
-      entry.attempts++
+      // ReleaseFailedError (the backup's disk, say), a timeout, a reset: later
+      if (name === 'ReleaseFailedError') log('release of %s failed on %s, retrying: %s', entry.chainId, entry.peerId, (err as Error).message)
       entry.nextAt = Date.now() + Math.min(RETRY_MAX, RETRY_MIN * 2 ** Math.min(entry.attempts, 10))
+      entry.attempts++
     }
   }
 }

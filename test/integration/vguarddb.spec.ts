@@ -227,6 +227,22 @@ describe('vguarddb - replicate, release, read', () => {
     // and one older than the table it left is stale
     await expect(releaseB(7)).rejects.toMatchObject({ name: 'StaleReleaseError', message: expect.stringContaining('holding epoch 10') })
   })
+
+  it('a release the backup fails to carry out (its disk) is answered ERROR with why and changes nothing; tried again, it releases', async () => {
+    const { B, C, chainId, releaseB } = await backedUpByB()
+    const store = B.chains
+    const deleteChain = store.deleteChain.bind(store)
+    let failures = 1
+    store.deleteChain = async (id: string): Promise<boolean> => {
+      if (failures-- > 0) throw new Error('IO error: No space left on device')
+      return await deleteChain(id)
+    }
+    await expect(releaseB(7, ids(C), ids(B))).rejects.toMatchObject({ name: 'ReleaseFailedError', message: expect.stringMatching(/ERROR: release failed on this backup: IO error: No space left/) })
+    expect((await B.chains.info(chainId))?.height).toBe(1)
+    // the same release again (what the owner's queue sends) goes through
+    await expect(releaseB(7, ids(C), ids(B))).resolves.toEqual({ epoch: 7, deleted: true })
+    expect(await B.chains.info(chainId)).toBeUndefined()
+  })
 })
 
 describe('vguarddb - advertised capacity', () => {

@@ -15,3 +15,16 @@ export class ReleaseRejectedError extends Error {
     this.name = 'ReleaseRejectedError'
   }
 }
+
+/**
+ * The backup could not carry the release out (its disk, say: ERROR) or
+ * answered a status this version does not know: nothing says it never will,
+ * so the proposer tries again later.
+ */
+export class ReleaseFailedError extends Error {
+  static name = 'ReleaseFailedError'
+  constructor (message = 'Release failed on the backup') {
+    super(message)
+    this.name = 'ReleaseFailedError'
+  }
+}

@@ -14,7 +14,9 @@
  * - a release for a chain this node neither holds nor knows a table for is
  *   refused (INVALID): it was never a backup of it;
  * - the copy is deleted only if the new table lists this node as obsolete and
- *   not active; the table is kept (persisted) as the forward pointer.
+ *   not active; the table is kept (persisted) as the forward pointer;
+ * - a release this node fails to carry out (its disk) answers ERROR with the
+ *   reason, and the owner tries again.
  *
  * @example
  *
@@ -27,4 +29,4 @@
 export { ReleaseService } from './release.ts'
 export type { ReleaseComponents, ReleaseInit, ReleaseOutcome } from './release.ts'
 export { RELEASE_PROTOCOL } from './constants.ts'
-export { StaleReleaseError, ReleaseRejectedError } from './errors.ts'
+export { StaleReleaseError, ReleaseRejectedError, ReleaseFailedError } from './errors.ts'

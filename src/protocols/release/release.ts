@@ -6,7 +6,7 @@ import { verifyTable } from '../../backup/index.ts'
 import { decoderOf, handleProtocol, withDeadline, withStream } from '../stream.ts'
 import { ReleaseRequest, ReleaseResponse } from './pb/release.ts'
 import { MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MESSAGE_TIMEOUT, RELEASE_PROTOCOL } from './constants.ts'
-import { ReleaseRejectedError, StaleReleaseError } from './errors.ts'
+import { ReleaseFailedError, ReleaseRejectedError, StaleReleaseError } from './errors.ts'
 
 const REQUEST = decoderOf(ReleaseRequest, 'release request')
 const RESPONSE = decoderOf(ReleaseResponse, 'release answer')
@@ -63,7 +63,7 @@ export class ReleaseService {
   /**
    * Sends a release to an obsolete backup.
    *
-   * @throws StaleReleaseError, ReleaseRejectedError, TimeoutError
+   * @throws StaleReleaseError, ReleaseRejectedError (both final), ReleaseFailedError, TimeoutError (worth a retry)
    */
   async release (peer: PeerId, signedTable: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<ReleaseOutcome> {
     const res = await withStream(this.components.libp2p, peer, this.protocol, async (stream, signal) => {
@@ -73,13 +73,21 @@ export class ReleaseService {
     }, { timeout: this.timeout, signal: options.signal })
     if (res.status === ReleaseResponse.Status.OK) return { epoch: res.epoch, deleted: res.deleted }
     if (res.status === ReleaseResponse.Status.STALE) throw new StaleReleaseError(`${peer.toString()} holds epoch ${res.epoch}: ${res.message}`)
-    throw new ReleaseRejectedError(`${peer.toString()}: ${ReleaseResponse.Status[res.status] ?? res.status}: ${res.message}`)
+    if (res.status === ReleaseResponse.Status.INVALID) throw new ReleaseRejectedError(`${peer.toString()}: INVALID: ${res.message}`)
+    throw new ReleaseFailedError(`${peer.toString()}: ${ReleaseResponse.Status[res.status] ?? `status ${res.status}`}: ${res.message}`)
   }
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     const pbs = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
     const req = await withDeadline(this.timeout, async (signal) => await pbs.read(REQUEST, { signal }), 'no release request')
-    const res = await this.handle(req, connection.remotePeer)
+    let res: Partial<ReleaseResponse>
+    try {
+      res = await this.handle(req, connection.remotePeer)
+    } catch (err) {
+      // the request was fine and this node failed it (its disk): the owner retries
+      this.log.error('release from %p failed here: %s', connection.remotePeer, (err as Error).message)
+      res = { status: ReleaseResponse.Status.ERROR, message: `release failed on this backup: ${(err as Error).message}` }
+    }
     await withDeadline(this.timeout, async (signal) => { await pbs.write({ status: ReleaseResponse.Status.OK, epoch: 0, deleted: false, message: '', ...res }, ReleaseResponse, { signal }) }, 'release answer not taken')
   }
 
