@@ -1,11 +1,13 @@
 /**
- * Decoding and validation of sync messages. Anything malformed becomes an
- * InvalidMessageError; the service never acts on a message that failed here.
+ * Decoding and validation of sync messages. What does not decode becomes a
+ * MalformedMessageError, as on every protocol; what decodes but makes no
+ * sense an InvalidMessageError (of which MalformedMessageError is a kind).
+ * The service never acts on a message that failed here.
  */
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { HASH_BYTES, MAX_CHAIN_ID_BYTES } from '../../chain/index.ts'
 import { entrySize, writeEntry } from '../../storage/index.ts'
-import { InvalidMessageError } from '../errors.ts'
+import { InvalidMessageError, MalformedMessageError } from '../errors.ts'
 import { SyncRequest, SyncResponse } from './pb/sync.ts'
 import { MAX_BLOCKS_PER_FRAME } from './constants.ts'
 
@@ -18,7 +20,7 @@ export function decodeRequest (bytes: Uint8Array | Uint8ArrayList): SyncRequest 
   try {
     return SyncRequest.decode(bytes)
   } catch (err) {
-    throw new InvalidMessageError(`malformed sync request: ${(err as Error).message}`)
+    throw new MalformedMessageError(`malformed sync request: ${(err as Error).message}`)
   }
 }
 
@@ -26,7 +28,7 @@ export function decodeResponse (bytes: Uint8Array | Uint8ArrayList): SyncRespons
   try {
     return SyncResponse.decode(bytes, { limits: { blocks: MAX_BLOCKS_PER_FRAME } })
   } catch (err) {
-    throw new InvalidMessageError(`malformed sync response: ${(err as Error).message}`)
+    throw new MalformedMessageError(`malformed sync response: ${(err as Error).message}`)
   }
 }
 

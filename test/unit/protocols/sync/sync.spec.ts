@@ -268,6 +268,18 @@ describe('protocols - sync', () => {
     expect(b.opened[0].status).not.toBe('open')
   })
 
+  it('an answer that does not decode is a MalformedMessageError, as on every protocol', async () => {
+    const a = await net.add()
+    const b = await net.add()
+    // wire type 7 does not exist: protons throws a plain Error for it
+    a.handlers.set(b.service.protocol, async (stream) => {
+      const lp = lpStream(stream, { maxDataLength: 1024 })
+      await lp.read()
+      await lp.write(Uint8Array.of(0x0f))
+    })
+    await expect(b.service.tip(a.peerId, CHAIN)).rejects.toMatchObject({ name: 'MalformedMessageError', message: expect.stringContaining('malformed sync response') })
+  })
+
   it('refuses to work when stopped', async () => {
     const a = await net.add()
     const b = await net.add()
