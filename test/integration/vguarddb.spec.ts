@@ -127,6 +127,21 @@ describe('vguarddb - replicate, release, read', () => {
     expect(lie?.error).toMatch(/^blocks that do not verify: .*BadPayloadHash/)
   })
 
+  it('a backup whose store fails a read answers ERROR with why: the read is served by the other and its path says so', async () => {
+    const nodes = await swarm(cluster, 4)
+    const [A, , , R] = nodes
+    const chainId = A.peerId.toString()
+    const outcome = await A.endOfBooth({ participants: ids(...nodes.slice(1, 3)), transactions: [gps(1)] })
+    await waitFor(() => R.vguarddb.tables.get(chainId)?.table.epoch === 1, { message: 'reader has the table' })
+    const [failingId, healthyId] = outcome.active
+    const failing = nodes.find(n => n.peerId.toString() === failingId) as VGuardNode
+    failing.vguarddb.read.answer = async () => { throw new Error('IO error: Corruption: block checksum mismatch') }
+    await cluster.stopNode(A)
+    const read = await R.vguarddb.readKey(chainId, 'gps/1', { via: [failingId] })
+    expect(read.servedBy).toBe(healthyId)
+    expect(read.path.find(p => p.peerId === failingId)).toMatchObject({ outcome: 'error', error: 'read failed on this holder: IO error: Corruption: block checksum mismatch' })
+  })
+
   it('a vehicle that joins after the proposer left finds the backups through its neighbours (redirect and quorum reads)', async () => {
     const nodes = await swarm(cluster, 4)
     const [A, B, C, D] = nodes
@@ -242,6 +257,17 @@ describe('vguarddb - replicate, release, read', () => {
     // the same release again (what the owner's queue sends) goes through
     await expect(releaseB(7, ids(C), ids(B))).resolves.toEqual({ epoch: 7, deleted: true })
     expect(await B.chains.info(chainId)).toBeUndefined()
+  })
+
+  it('a backup whose disk fails while it stores a copy answers ERROR with why, and holds nothing of it', async () => {
+    const [A, B, C, D] = await swarm(cluster, 4)
+    const chainId = A.peerId.toString()
+    await A.endOfBooth({ participants: ids(B, C), transactions: [gps(1), gps(2)] })
+    const store = D.chains
+    store.appendMany = async () => { throw Object.assign(new Error('IO error: No space left on device'), { name: 'DiskFullError' }) }
+    await expect(A.vguarddb.replicate.replicateTo(peerIdFromString(D.peerId.toString()), chainId, { epoch: 5 }))
+      .rejects.toMatchObject({ name: 'ReplicateRefusedError', message: expect.stringMatching(/refused blocks: ERROR: could not store the copy: IO error: No space left on device$/) })
+    expect(await D.chains.info(chainId)).toBeUndefined()
   })
 })
 

@@ -124,7 +124,13 @@ export class ReadService {
       res = { status: Status.FORBIDDEN, message: 'not a member of this network' }
     } else {
       const req = await withDeadline(this.timeout, async (signal) => await pbs.read(REQUEST, { signal }), 'no read request')
-      res = await this.answer(req)
+      try {
+        res = await this.answer(req)
+      } catch (err) {
+        // the request was fine and this node failed it (its store): the reader moves on, told why
+        this.log.error('read of %s from %p failed here: %s', req.chainId, connection.remotePeer, (err as Error).message)
+        res = { status: Status.ERROR, message: `read failed on this holder: ${(err as Error).message}` }
+      }
       this.stats.answered++
     }
     const full: ReadResponse = {

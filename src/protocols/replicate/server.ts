@@ -168,12 +168,21 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
   const refuse = async (err: Error): Promise<void> => {
     // the transfer is over: nothing more is appended, and the proposer may not say so before our read times out
     reservation.release()
-    if (err.name !== 'InvalidBlockError') {
-      stream.abort(err)
+    if (err.name === 'InvalidBlockError') {
+      log('rejected blocks of %s from %p: %s', chainId, connection.remotePeer, err.message)
+      await reply({ status: ReplicateResponse.Status.INVALID, message: err.message })
       return
     }
-    log('rejected blocks of %s from %p: %s', chainId, connection.remotePeer, err.message)
-    await reply({ status: ReplicateResponse.Status.INVALID, message: err.message })
+    // this node failed to store good blocks (a full disk, say): the proposer
+    // hears why and picks another backup; a stream that cannot carry that
+    // (an acknowledgement failed to go out) is ended
+    log.error('could not store blocks of %s from %p: %s', chainId, connection.remotePeer, err.message)
+    try {
+      if (stream.status !== 'open') throw err
+      await reply({ status: ReplicateResponse.Status.ERROR, message: `could not store the copy: ${err.message}` })
+    } catch {
+      stream.abort(err)
+    }
   }
   const ack = async (now: ChainTip): Promise<void> => { await reply({ height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer> }) }
   const appender = new Appender(store, chainId, ack, refuse, (bytes) => { reservation.written(bytes) })
