@@ -53,7 +53,7 @@ export interface ReplicateInit {
   protocol?: string
   /** @default 6 MiB */
   maxMessageBytes?: number
-  /** @default 1 MiB */
+  /** @default 512 KiB (TARGET_FRAME_BYTES) */
   targetFrameBytes?: number
   /** @default 8 MiB, at most MAX_WINDOW_BYTES */
   windowBytes?: number
