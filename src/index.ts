@@ -17,7 +17,7 @@
  * console.log(await node.metrics.metrics())                                            // Prometheus text
  * ```
  */
-export { createVGuardNode, ConfigError, DataDirError, DataDirInUseError } from './node/index.ts'
+export { createVGuardNode, peerIdOf, ConfigError, DataDirError, DataDirInUseError, InvalidKeyFileError } from './node/index.ts'
 export { VERSION } from './node/version.ts'
 export type { VGuardNode, VGuardNodeOptions, VGuardNodeConfig, VGuardNodeEvents, ConnectedPeer } from './node/index.ts'
 export type {

@@ -7,7 +7,7 @@
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { Command, CommanderError, Option } from 'commander'
-import { createVGuardNode } from '../node/index.ts'
+import { peerIdOf } from '../node/index.ts'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../http/server.ts'
 import {
   DEFAULT_BOOTH_SIZE, DEFAULT_CAPACITY, DEFAULT_DISK_RESERVE, DEFAULT_K_BACKUPS, DEFAULT_MDNS_INTERVAL, DEFAULT_NETWORK,
@@ -117,12 +117,11 @@ function buildProgram (io: CliIo): Command {
     })
 
   program.command('id')
-    .description('print this node\'s peer id (creates the key if needed)')
+    .description('print this node\'s peer id (creates the key if needed; works beside a running node)')
     .addOption(dataDirOption())
     .action(async (flags: { dataDir: string }) => {
-      const node = await createVGuardNode({ dataDir: flags.dataDir, mdns: false })
-      out(node.peerId.toString())
-      await node.stop()
+      // the key file alone: the database may be locked by the node running on this dir
+      out(await peerIdOf(flags.dataDir))
     })
 
   program.command('demo')

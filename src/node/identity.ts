@@ -2,11 +2,14 @@
  * The node's identity: an Ed25519 key kept in the data dir so that the peer id
  * survives restarts (bootstrap lists and backup tables name peers by id).
  */
-import { readFile, writeFile, rename } from 'node:fs/promises'
+import { link, open, readFile, rename, rm } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { makeDirs } from '../storage/dirs.ts'
+import { syncDirectory } from '../storage/segments.ts'
 
 export const KEY_FILE = 'peer.key'
 
@@ -36,9 +39,47 @@ export async function loadOrCreateKey (dataDir: string): Promise<PrivateKey> {
   }
   const key = await generateKeyPair('Ed25519')
   await makeDirs(dataDir)
-  // write-then-rename so a crash never leaves a half-written key (a new id would orphan the chain)
-  const tmp = `${path}.${process.pid}.tmp`
-  await writeFile(tmp, privateKeyToProtobuf(key), { mode: 0o600 })
-  await rename(tmp, path)
-  return key
+  // Written whole and synced under a temporary name, then linked into place:
+  // a crash never leaves a half-written key, a power cut never loses a key
+  // the database (synced later) was created under (a new id would orphan the
+  // chain), and of two processes creating it at once (`start` and `id`) the
+  // first one's key stands and the other reads it.
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  const file = await open(tmp, 'wx', 0o600)
+  try {
+    await file.writeFile(privateKeyToProtobuf(key))
+    await file.sync()
+  } finally {
+    await file.close()
+  }
+  try {
+    if (!await linkExclusive(tmp, path)) return await loadOrCreateKey(dataDir)
+    await syncDirectory(dataDir)
+    return key
+  } finally {
+    await rm(tmp, { force: true })
+  }
+}
+
+/** Links `from` to `to` unless `to` exists (false then); where hard links are not supported (vfat), renames. */
+async function linkExclusive (from: string, to: string): Promise<boolean> {
+  try {
+    await link(from, to)
+    return true
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') return false
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err
+    await rename(from, to)
+    return true
+  }
+}
+
+/**
+ * The peer id of the node whose data dir this is, from its key file alone
+ * (made if there is none yet): it works beside a node running on the dir,
+ * whose database is locked.
+ */
+export async function peerIdOf (dataDir: string): Promise<string> {
+  return peerIdFromPrivateKey(await loadOrCreateKey(dataDir)).toString()
 }

@@ -57,6 +57,7 @@ export type {
 export { ConfigError } from './config.ts'
 export { DataDirInUseError } from '../storage/database.ts'
 export { DataDirError } from '../storage/dirs.ts'
+export { peerIdOf, InvalidKeyFileError } from './identity.ts'
 export type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 export { InvalidBoothError } from './vguarddb.ts'
 export { InvalidIdempotencyKeyError } from './idempotency.ts'

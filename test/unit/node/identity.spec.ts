@@ -1,0 +1,31 @@
+/**
+ * The key file behind a node's peer id: made once, whole, and the same key
+ * for every process that asks at the same time (`start` beside `id`).
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { KEY_FILE, loadOrCreateKey, peerIdOf } from '../../../src/node/identity.ts'
+
+describe('node - identity', () => {
+  let dir: string | undefined
+  afterEach(async () => {
+    if (dir != null) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('callers racing to make the key all get the same one, and no temporary file stays', async () => {
+    dir = join(await mkdtemp(join(tmpdir(), 'vguard-identity-')), 'vehicle')
+    const ids = await Promise.all(Array.from({ length: 16 }, async () => await peerIdOf(dir as string)))
+    expect(new Set(ids).size).toBe(1)
+    expect(await peerIdOf(dir)).toBe(ids[0])
+    expect(await readdir(dir)).toEqual([KEY_FILE])
+  })
+
+  it('a key file that is not a key is refused, never replaced', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-identity-'))
+    await writeFile(join(dir, KEY_FILE), 'not a key')
+    await expect(loadOrCreateKey(dir)).rejects.toMatchObject({ name: 'InvalidKeyFileError' })
+    await expect(readdir(dir)).resolves.toEqual([KEY_FILE])
+  })
+})
