@@ -5,7 +5,7 @@
 import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'
-import { clientErrorHandler, errorHandler, frameworkErrorHandler, NotFoundError } from './errors.ts'
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, NotFoundError, UnavailableError } from './errors.ts'
 import { registerRoutes } from './routes.ts'
 import { registerVGuardDBRoutes } from './routes-vguarddb.ts'
 import { registerConsensusRoutes } from './routes-consensus.ts'
@@ -44,11 +44,21 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, validateSchema: false } },
     // every error, also those fastify and Node's parser answer before a route runs, in the documented shape
     frameworkErrors: frameworkErrorHandler,
-    clientErrorHandler
+    clientErrorHandler,
+    // fastify's own 503 while closing has a body of its own shape: the hook below answers instead
+    return503OnClosing: false
   })
+  let closing = false
   const host = init.host ?? DEFAULT_HTTP_HOST
   server.setErrorHandler(errorHandler)
   server.setNotFoundHandler((req) => { throw new NotFoundError(`no route ${req.method} ${req.url}`) })
+  // a request that reaches a closing server (pipelined, or on a keep-alive
+  // connection not yet closed) does not start: the node is going away
+  server.addHook('onRequest', async (_req, reply) => {
+    if (!closing) return
+    void reply.header('connection', 'close')
+    throw new UnavailableError('the node is stopping: ask another node, or again once it is back')
+  })
   const hostCheck = loopbackHostCheck(host)
   if (hostCheck != null) server.addHook('onRequest', hostCheck)
   server.addHook('onRequest', refuseContentEncoding)
@@ -65,14 +75,15 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
     url: `http://${urlHost}:${String(port)}`,
     server,
     close: async () => {
-      const closing = server.close()
+      closing = true
+      const closed = server.close()
       // Node closes the connections that are idle when close() starts. One whose
       // request was still running (a write waiting for its commit) stays open
       // after its answer until keepAliveTimeout (72 s), and so would a vehicle's
       // shutdown: close each one as soon as it falls idle.
       const sweep = setInterval(() => { server.server.closeIdleConnections() }, IDLE_SWEEP_MS)
       try {
-        await closing
+        await closed
       } finally {
         clearInterval(sweep)
       }

@@ -143,6 +143,31 @@ describe('http - chain reads', () => {
     agent.destroy()
   })
 
+  it('a request that reaches it while it closes (pipelined behind one in flight) is refused in the documented shape, and not run', async () => {
+    const node = await cluster.create({ commitTimeout: 1_000 })
+    await node.start()
+    const http = await startHttpApi(node, { port: 0 })
+    const arrived = new Promise<void>((resolve) => { http.server.server.once('request', () => { resolve() }) })
+    // a write that runs until its commit timeout, and behind it on the same connection a write that must not run
+    const socket = connect(Number(new URL(http.url).port), '127.0.0.1')
+    let raw = ''
+    socket.on('data', (d: Buffer) => { raw += d.toString() })
+    const ended = new Promise<void>((resolve) => { socket.once('close', () => { resolve() }) })
+    const put = (key: string): string => `PUT /chains/shared/kv/${key} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\n\r\nv`
+    socket.write(put('first'))
+    await arrived
+    const closed = http.close()
+    socket.write(`PUT /chains/${node.peerId.toString()}/kv/second HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\n\r\nv`)
+    await closed
+    await ended
+    const answers = raw.split(/(?=HTTP\/1\.1 )/)
+    expect(answers.map(a => a.slice(0, 12))).toEqual(['HTTP/1.1 503', 'HTTP/1.1 503'])
+    expect(answers[1]).toMatch(/connection: close/i)
+    expect(JSON.parse(answers[1].slice(answers[1].indexOf('\r\n\r\n') + 4))).toEqual({ error: 'UnavailableError', message: 'the node is stopping: ask another node, or again once it is back' })
+    // the second write was never proposed
+    expect(await node.chains.info(node.peerId.toString())).toBeUndefined()
+  })
+
   it('answers every error in the documented { error, message } shape, also those the router and parser raise', async () => {
     const node = await cluster.create()
     await node.start()
