@@ -63,6 +63,15 @@ export class NotFoundError extends Error {
   }
 }
 
+/** The key has no value in the chain's state (never written, or deleted): a read of this node's copy (`/kv`) or one with redirect (`/read`). */
+export class KeyNotFoundError extends Error {
+  static name = 'KeyNotFoundError'
+  constructor (message = 'Key not found') {
+    super(message)
+    this.name = 'KeyNotFoundError'
+  }
+}
+
 /** The node cannot take this request now (e.g. too many live event streams); try again later. */
 export class UnavailableError extends Error {
   static name = 'UnavailableError'

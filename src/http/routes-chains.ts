@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Consistency, VGuardNode } from '../node/index.ts'
 import { decodeTransactions, toHex } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
-import { InvalidRequestError } from './errors.ts'
+import { InvalidRequestError, KeyNotFoundError } from './errors.ts'
 import { checkChain, checkKey } from './params.ts'
 import { explainQuorumError } from './quorum-holders.ts'
 
@@ -27,15 +27,6 @@ export class ChainNotFoundError extends Error {
   constructor (message = 'Chain not found') {
     super(message)
     this.name = 'ChainNotFoundError'
-  }
-}
-
-/** The key has no value in the chain's state (never written, or deleted). */
-export class KeyNotFoundError extends Error {
-  static name = 'KeyNotFoundError'
-  constructor (message = 'Key not found') {
-    super(message)
-    this.name = 'KeyNotFoundError'
   }
 }
 

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'
 import { encodeValue } from './encoding.ts'
-import { InvalidRequestError, NotFoundError } from './errors.ts'
+import { InvalidRequestError, KeyNotFoundError } from './errors.ts'
 import { ReadResponse } from '../protocols/read/index.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { checkChain, checkKey } from './params.ts'
@@ -98,7 +98,7 @@ export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNod
     const result = await node.vguarddb.readKey(req.params.id, req.params.key, { via })
     const path = result.path.map(p => ({ peerId: p.peerId, outcome: p.outcome, ...(p.epoch != null ? { epoch: p.epoch } : {}), ...(p.height != null ? { height: p.height } : {}), ...(p.error != null ? { error: p.error } : {}) }))
     if (result.response.status !== ReadResponse.Status.OK) {
-      throw Object.assign(new NotFoundError(`key ${req.params.key} not found in chain ${req.params.id}`), { details: { path, servedBy: result.servedBy, stale: result.stale } })
+      throw Object.assign(new KeyNotFoundError(`key ${req.params.key} has no value in chain ${req.params.id}`), { details: { path, servedBy: result.servedBy, stale: result.stale } })
     }
     return {
       key: req.params.key,

@@ -65,7 +65,7 @@ describe('http - vguarddb routes', () => {
     const missing = await fetch(`${apiB.url}/chains/${a.peerId.toString()}/read/nope`)
     expect(missing.status).toBe(404)
     // the proposer is up to date: its "no such key" is authoritative, not stale
-    expect(await missing.json()).toMatchObject({ error: 'NotFoundError', servedBy: a.peerId.toString(), stale: false, path: [{ peerId: a.peerId.toString(), outcome: 'not-found' }] })
+    expect(await missing.json()).toMatchObject({ error: 'KeyNotFoundError', servedBy: a.peerId.toString(), stale: false, path: [{ peerId: a.peerId.toString(), outcome: 'not-found' }] })
     const unknown = await fetch(`${apiB.url}/chains/12D3KooWRBhwfeP2Y4TCx1SM6s3rUWmrZSaoKD8r3pwUHyREoJRV/read/x`)
     expect(unknown.status).toBe(503)
     expect(await unknown.json()).toMatchObject({ error: 'NoHolderReachableError' })
