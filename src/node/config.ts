@@ -99,7 +99,7 @@ export interface VGuardNodeOptions {
   /**
    * Other vehicles' chains this node takes part in as a booth member at once.
    * At the limit, a new vehicle's booth takes the place of the member
-   * replica whose proposer has been silent longest (at least 2 s); when every
+   * replica whose proposer has been silent longest (at least 4 s); when every
    * one is live, the new vehicle is refused. @default 256
    */
   memberChains?: number
