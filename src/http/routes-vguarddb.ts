@@ -2,7 +2,7 @@
  * VGuardDB over HTTP: VGuard's end-of-booth hook and the redirect read.
  */
 import type { FastifyInstance } from 'fastify'
-import type { VGuardNode } from '../node/index.ts'
+import type { ReplicationOutcome, VGuardNode } from '../node/index.ts'
 import { encodeValue } from './encoding.ts'
 import { InvalidRequestError, KeyNotFoundError } from './errors.ts'
 import { ReadResponse } from '../protocols/read/index.ts'
@@ -64,6 +64,13 @@ function decodeBase64 (key: string, text: string): Uint8Array {
   return bytes
 }
 
+/** A round short of k: how many backups took the chain now, and how many older copies stay active beside them. */
+function shortWarning (outcome: ReplicationOutcome, k: number): string {
+  const fresh = outcome.transfers.length
+  const kept = outcome.active.length - fresh
+  return `only ${fresh} of ${k} backups could take the chain${kept > 0 ? `; ${kept} older ${kept === 1 ? 'copy stays' : 'copies stay'} active until a round refreshes ${kept === 1 ? 'it' : 'them'}` : ''}`
+}
+
 export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNode): void {
   server.post<{ Body: BoothBody }>('/booth/end', { schema: boothSchema }, async (req) => {
     const outcome = await node.endOfBooth({
@@ -77,7 +84,7 @@ export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNod
       active: outcome.active,
       obsolete: outcome.obsolete,
       complete: outcome.complete,
-      ...(outcome.complete ? {} : { warning: `only ${outcome.active.length} of ${node.config.kBackups} backups could take the chain`, failures: outcome.failures })
+      ...(outcome.complete ? {} : { warning: shortWarning(outcome, node.config.kBackups), failures: outcome.failures })
     }
   })
 

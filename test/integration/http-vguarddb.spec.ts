@@ -70,4 +70,22 @@ describe('http - vguarddb routes', () => {
     expect(unknown.status).toBe(503)
     expect(await unknown.json()).toMatchObject({ error: 'NoHolderReachableError' })
   })
+
+  it('a round short of k says how many backups took the chain now and how many older copies stay active', async () => {
+    const a = await cluster.create({ kBackups: 2 })
+    await a.start()
+    const [b, c] = [await cluster.create({ kBackups: 2, bootstrap: [a.multiaddrs[0].toString()] }), await cluster.create({ kBackups: 2, bootstrap: [a.multiaddrs[0].toString()] })]
+    await Promise.all([b.start(), c.start()])
+    await waitFor(() => fullyConnected([a, b, c]))
+    const api = await cluster.http(a)
+    const end = async (participants: string[], key: string): Promise<Record<string, unknown>> => await (await fetch(`${api.url}/booth/end`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ participants, transactions: [{ key, value: 'v' }] })
+    })).json() as Record<string, unknown>
+    expect(await end([b.peerId.toString(), c.peerId.toString()], 'gps/1')).toMatchObject({ epoch: 1, complete: true })
+    // c is gone at the next booth: b takes the chain, c's copy of epoch 1 stays active (better than none)
+    await cluster.stopNode(c)
+    const short = await end([b.peerId.toString(), c.peerId.toString()], 'gps/2')
+    expect(short).toMatchObject({ epoch: 2, complete: false, warning: 'only 1 of 2 backups could take the chain; 1 older copy stays active until a round refreshes it' })
+    expect((short.active as string[]).sort()).toEqual([b.peerId.toString(), c.peerId.toString()].sort())
+  })
 })
