@@ -6,6 +6,7 @@
  */
 import { request as httpRequest } from 'node:http'
 import type { HostPort } from './options.ts'
+import { API_HEADER } from '../http/api-header.ts'
 
 /** The node's answer was an error; `status` and `name` are the API's (`{ error, message }`). */
 export class ApiError extends Error {
@@ -51,24 +52,28 @@ function urlOf (address: HostPort): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
 }
 
-interface RawAnswer { status: number, text: string }
+interface RawAnswer { status: number, text: string, fromNode: boolean }
 
 /**
  * One request with node:http, not fetch: fetch refuses the ports the Fetch
  * standard calls bad (6000, 6665-6669, 10080, …), and an operator may well
  * have put a node's API on one of them.
  */
-async function send (target: URL, request: ApiRequest, timeoutMs: number): Promise<RawAnswer> {
+async function send (base: URL, path: string, request: ApiRequest, timeoutMs: number): Promise<RawAnswer> {
   return await new Promise<RawAnswer>((resolve, reject) => {
     const body = request.body
-    const req = httpRequest(target, {
+    // the path as it is: a URL object would take a segment `%2E` for `.` and drop it
+    const req = httpRequest({
+      host: base.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: base.port,
+      path,
       method: request.method ?? 'GET',
       headers: { ...(body != null ? { 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength) } : {}), ...request.headers },
       signal: AbortSignal.timeout(timeoutMs)
     }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (chunk: Buffer) => { chunks.push(chunk) })
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }) })
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), fromNode: res.headers[API_HEADER] != null }) })
       res.on('error', reject)
     })
     req.on('error', reject)
@@ -81,18 +86,25 @@ export function createApiClient (address: HostPort, timeoutMs: number): ApiClien
   return {
     url,
     async request<T>(request: ApiRequest): Promise<T> {
-      const target = new URL(request.path, url)
+      const query = new URLSearchParams()
       for (const [name, value] of Object.entries(request.query ?? {})) {
-        if (value !== undefined) target.searchParams.set(name, String(value))
+        if (value !== undefined) query.set(name, String(value))
       }
+      const path = query.size > 0 ? `${request.path}?${query.toString()}` : request.path
       let res: RawAnswer
       try {
-        res = await send(target, request, timeoutMs)
+        res = await send(new URL(url), path, request, timeoutMs)
       } catch (err) {
         const e = err as Error & { code?: string }
-        if (e.name === 'AbortError' || e.name === 'TimeoutError') throw new NodeUnreachableError(`the node at ${url} did not answer within ${timeoutMs} ms (--timeout)`)
+        // a write the node took may commit after we stopped waiting
+        const write = request.method === 'PUT' || request.method === 'DELETE'
+        if (e.name === 'AbortError' || e.name === 'TimeoutError') {
+          throw new NodeUnreachableError(`the node at ${url} did not answer within ${timeoutMs} ms (--timeout)${write ? ': the write may still commit; retried with the same --idempotency-key it commits once' : ''}`)
+        }
         throw new NodeUnreachableError(`no vguard-node answers at ${url} (${e.code ?? e.message}): is it started, and does --http (VGUARD_HTTP) name its API?`)
       }
+      // another program on the port may well answer JSON: only the node's answers count
+      if (!res.fromNode) throw new NodeUnreachableError(`${url} is not a vguard-node API (HTTP ${res.status}, no ${API_HEADER} header): does --http (VGUARD_HTTP) name the node's API? It answered: ${res.text.slice(0, 200)}`)
       let body: unknown
       try {
         body = JSON.parse(res.text)
@@ -109,5 +121,9 @@ export function createApiClient (address: HostPort, timeoutMs: number): ApiClien
   }
 }
 
-/** A path segment of the API: chain ids and keys may hold any character. */
-export const segment = (value: string): string => encodeURIComponent(value)
+/**
+ * A path segment of the API: chain ids and keys may hold any character. A
+ * segment of dots alone is escaped too, or it would be taken for "here" or
+ * "up" and change the route (the request goes out as written: see send).
+ */
+export const segment = (value: string): string => /^\.{1,2}$/.test(value) ? value.replaceAll('.', '%2E') : encodeURIComponent(value)

@@ -4,12 +4,14 @@
  * VGUARD_HTTP variable `start` takes, so one setting serves both). A chain is
  * this node's own unless `--chain` names `shared` or another vehicle.
  */
+import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { Command, Option } from 'commander'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, MAX_BODY_BYTES } from '../http/server.ts'
 import type { StatusBody } from '../http/status.ts'
 import { createApiClient, segment } from './api-client.ts'
 import type { ApiClient } from './api-client.ts'
+import { readUpTo } from './io.ts'
 import type { CliIo } from './io.ts'
 import { parseHostPort, parseInteger } from './options.ts'
 import type { HostPort } from './options.ts'
@@ -70,11 +72,23 @@ async function valueToPut (value: string | undefined, file: string | undefined, 
   if (value != null && file != null) throw new UsageError('put: give the value as an argument or with --file PATH (- for stdin), not both')
   if (value == null && file == null) throw new UsageError('put: no value: give it as an argument or with --file PATH (- for stdin); an empty value is \'\'')
   if (value != null) return Buffer.from(value, 'utf8')
-  if (file === '-') return await io.readStdin()
   const path = file as string
-  const size = await stat(path).then(s => s.size, (err: Error) => { throw new UsageError(`--file ${path}: ${err.message}`) })
-  if (size > MAX_BODY_BYTES) throw new UsageError(`--file ${path}: ${size} bytes, over the API's ${MAX_BODY_BYTES}-byte limit for a value`)
-  return await readFile(path)
+  const tooLarge = (): UsageError => new UsageError(`--file ${path}: more than the API's ${MAX_BODY_BYTES}-byte limit for a value`)
+  if (path === '-') {
+    const bytes = await io.readStdin(MAX_BODY_BYTES)
+    if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge()
+    return bytes
+  }
+  const info = await stat(path).catch((err: Error) => { throw new UsageError(`--file ${path}: ${err.message}`) })
+  if (info.isDirectory()) throw new UsageError(`--file ${path}: a directory, not a file`)
+  if (info.isFile()) {
+    if (info.size > MAX_BODY_BYTES) throw new UsageError(`--file ${path}: ${info.size} bytes, over the API's ${MAX_BODY_BYTES}-byte limit for a value`)
+    return await readFile(path)
+  }
+  // a pipe or a device (`--file <(gen)`, /dev/stdin): no size to look at before reading
+  const bytes = await readUpTo(createReadStream(path), MAX_BODY_BYTES)
+  if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge()
+  return bytes
 }
 
 /** A committed write: the API's JSON, or a line for the block and one for its replication round. */

@@ -22,6 +22,7 @@ import { dataCommands, VALUE_AFTER_DASHES } from './data-commands.ts'
 import { processIo } from './io.ts'
 import type { CliIo } from './io.ts'
 import { UsageError } from './usage-error.ts'
+import { inFlags } from './config-error.ts'
 import type { ApiError } from './api-client.ts'
 
 export { UsageError }
@@ -146,7 +147,9 @@ const BAD_REQUEST_STATUSES = new Set([400, 413, 415])
 function apiErrorLines (e: ApiError): string[] {
   const lines = [`error: ${e.message} (${e.errorName}, HTTP ${e.status})`]
   const { tried, path } = e.details as { tried?: unknown, path?: unknown }
-  if (Array.isArray(tried) && tried.length > 0) lines.push(`tried: ${tried.map(String).join(', ')}`)
+  // holders as the API lists them ({ peerId, outcome, error }); the message already says each one's error
+  const holder = (t: unknown): string => typeof t === 'object' && t != null && 'peerId' in t ? `${String(t.peerId)} ${'outcome' in t ? String(t.outcome) : ''}`.trimEnd() : String(t)
+  if (Array.isArray(tried) && tried.length > 0) lines.push(`tried: ${tried.map(holder).join(', ')}`)
   if (Array.isArray(path) && path.length > 0) lines.push(`path: ${(path as Array<{ peerId: string, outcome: string }>).map(p => `${p.peerId} ${p.outcome}`).join(' → ')}`)
   return lines
 }
@@ -156,11 +159,17 @@ function apiErrorLines (e: ApiError): string[] {
  * (data dir in use, no node answering, a key with no value, no quorum), 2 bad
  * usage (flags, values, or a request the node refused as bad: HTTP 400/413/415).
  */
-export async function main (argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function main (argv: string[], io: CliIo = processIo({ warnOnStdoutFailure: argv[0] === 'start' })): Promise<number> {
   const program = buildProgram(io)
   const { err } = io
   try {
     await program.parseAsync(argv, { from: 'user' })
+    // a client's answer that did not reach its file is a failure; a node (start) lived on without its log
+    const failure = argv[0] === 'start' ? undefined : await io.stdoutFailure()
+    if (failure != null) {
+      err(`error: the output is incomplete: ${failure.message}`)
+      return 1
+    }
     return 0
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -177,7 +186,7 @@ export async function main (argv: string[], io: CliIo = processIo()): Promise<nu
       return BAD_REQUEST_STATUSES.has(apiError.status) ? EXIT_USAGE : 1
     }
     if (error.name === 'ConfigError' || error.name === 'UsageError') {
-      err(`error: ${error.message}`)
+      err(`error: ${error.name === 'ConfigError' ? inFlags(error.message) : error.message}`)
       return EXIT_USAGE
     }
     err(`error: ${error.message}`)

@@ -10,36 +10,59 @@ export interface CliIo {
   err: (line: string) => void
   /** Bytes on stdout as they are. */
   write: (bytes: Uint8Array) => void
-  /** All of stdin. */
-  readStdin: () => Promise<Uint8Array<ArrayBuffer>>
+  /** All of stdin, or its first `maxBytes` + 1 bytes when it has more (the rest is not read). */
+  readStdin: (maxBytes: number) => Promise<Uint8Array<ArrayBuffer>>
   /** stdout is a terminal (a value then ends with a newline, so the prompt starts on a line of its own). */
   stdoutIsTTY: boolean
-  /** Whoever read stdout has gone (`vguard-node blocks | head`): there is no point in writing more. */
+  /** Whoever read stdout has gone (`vguard-node blocks | head`), or it failed: there is no point in writing more. */
   stdoutClosed: () => boolean
+  /** Why stdout failed, other than its reader going away (a full disk under a redirect): the output is incomplete. Waits for what was written to be taken. */
+  stdoutFailure: () => Promise<Error | undefined>
 }
 
-async function readAll (stream: NodeJS.ReadableStream): Promise<Uint8Array<ArrayBuffer>> {
+/** A stream's bytes, or its first `maxBytes` + 1 when it has more (the rest is not read). */
+export async function readUpTo (stream: NodeJS.ReadableStream, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const chunks: Buffer[] = []
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
-  return Buffer.concat(chunks)
+  let size = 0
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    chunks.push(bytes)
+    size += bytes.byteLength
+    // enough to know it is too much: `< /dev/zero` must not fill the memory
+    if (size > maxBytes) break
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes + 1)
 }
 
-export function processIo (): CliIo {
-  // a reader that goes away (`| head`) makes stdout fail with EPIPE: unhandled, that error
-  // would crash the process, a running node (`start | …`) included, without a clean stop.
-  // The output is dropped instead; a client command sees stdoutClosed and stops early.
+/**
+ * @param options.warnOnStdoutFailure say on stderr, once, that stdout failed and output is dropped
+ * (a node's log; a client command fails instead, see stdoutFailure)
+ */
+export function processIo (options: { warnOnStdoutFailure?: boolean } = {}): CliIo {
+  // a reader that goes away (`| head`) makes stdout fail with EPIPE, a full disk under a
+  // redirect with ENOSPC: unhandled, that error would crash the process, a running node
+  // (`start > log`) included, without a clean stop. The output is dropped instead; a client
+  // command sees stdoutClosed and stops early, and fails if it was not EPIPE (stdoutFailure).
   let closed = false
+  let failure: Error | undefined
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err
     closed = true
+    if (err.code === 'EPIPE' || failure != null) return
+    failure = err
+    if (options.warnOnStdoutFailure === true) process.stderr.write(`warning: cannot write to stdout (${err.message}): its output is dropped from here on\n`)
   })
   const write = (data: string | Uint8Array): void => { if (!closed) process.stdout.write(data) }
   return {
     out: (line) => { write(line + '\n') },
     err: (line) => { process.stderr.write(line + '\n') },
     write,
-    readStdin: async () => await readAll(process.stdin),
+    readStdin: async (maxBytes) => await readUpTo(process.stdin, maxBytes),
     stdoutIsTTY: process.stdout.isTTY === true,
-    stdoutClosed: () => closed
+    stdoutClosed: () => closed,
+    stdoutFailure: async () => {
+      // a write's failure is told after the write returns: wait for the last one to settle
+      if (!closed) await new Promise<void>((resolve) => { process.stdout.write('', () => { setImmediate(resolve) }) })
+      return failure
+    }
   }
 }

@@ -13,6 +13,8 @@ import { registerMetricsRoute } from './metrics.ts'
 import { registerDashboard } from './dashboard/index.ts'
 import { loopbackHostCheck } from './host-check.ts'
 import { refuseContentEncoding } from './content-encoding.ts'
+import { API_HEADER } from './api-header.ts'
+import { VERSION } from '../node/version.ts'
 
 export const DEFAULT_HTTP_HOST = '127.0.0.1'
 export const DEFAULT_HTTP_PORT = 7400
@@ -52,6 +54,11 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   const host = init.host ?? DEFAULT_HTTP_HOST
   server.setErrorHandler(errorHandler)
   server.setNotFoundHandler((req) => { throw new NotFoundError(`no route ${req.method} ${req.url}`) })
+  // every answer, errors too, says it comes from a vguard-node (src/http/api-header.ts)
+  server.addHook('onSend', async (_req, reply, payload) => {
+    void reply.header(API_HEADER, VERSION)
+    return payload
+  })
   // a request that reaches a closing server (pipelined, or on a keep-alive
   // connection not yet closed) does not start: the node is going away
   server.addHook('onRequest', async (_req, reply) => {

@@ -158,6 +158,15 @@ function checkMultiaddr (flag: string, value: string): void {
   if (ma.getComponents().length === 0) throw new ConfigError(`${flag}: empty multiaddr`)
 }
 
+/** The node's one transport is TCP: an address of another (QUIC, WebSockets, bare IP) cannot be listened on. */
+const TCP_LISTEN = /^\/ip[46]\/[^/]+\/tcp\/\d+$/
+
+function checkListenAddress (value: string): void {
+  checkMultiaddr('listen', value)
+  const text = multiaddr(value).toString()
+  if (!TCP_LISTEN.test(text)) throw new ConfigError(`listen: ${text} is not a TCP address to listen on (this node speaks TCP only): /ip4/HOST/tcp/PORT or /ip6/HOST/tcp/PORT`)
+}
+
 function checkInteger (flag: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new ConfigError(`${flag}: must be an integer from ${min} to ${max}, got ${String(value)}`)
@@ -195,7 +204,7 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
     throw new ConfigError(`network: 1-63 letters, digits, '.', '_' or '-', got ${JSON.stringify(config.network)}`)
   }
   if (config.listen.length === 0) throw new ConfigError('listen: at least one address')
-  config.listen.forEach(a => { checkMultiaddr('listen', a) })
+  config.listen.forEach(checkListenAddress)
   config.announce.forEach(a => { checkMultiaddr('announce', a) })
   config.bootstrap.forEach(a => { checkMultiaddr('bootstrap', a) })
   checkInteger('mdnsInterval', config.mdnsInterval, 100, 3_600_000)

@@ -25,9 +25,12 @@ describe('vguard-node CLI - consensus flags', () => {
   })
 
   it.each([
-    [['--booth-size', '4', '--read-quorum', '1'], {}, /Nr \+ Nw must exceed N/],
+    // the options said as the flags that set them, not as the library's names
+    [['--booth-size', '4', '--read-quorum', '1'], {}, /^error: --read-quorum: Nr \+ Nw must exceed N, .*\(--booth-size\); use --read-quorum ≥ 2$/],
     [['--booth-size', '5'], { VGUARD_READ_QUORUM: '2' }, /Nr \+ Nw must exceed N/],
-    [['--read-quorum', '9'], {}, /readQuorum/],
+    [['--read-quorum', '9'], {}, /^error: --read-quorum: must be an integer from 1 to 4, got 9$/],
+    [['--listen', '/ip4/127.0.0.1/udp/0/quic-v1'], {}, /^error: --listen: \/ip4\/127\.0\.0\.1\/udp\/0\/quic-v1 is not a TCP address to listen on \(this node speaks TCP only\): \/ip4\/HOST\/tcp\/PORT or \/ip6\/HOST\/tcp\/PORT$/],
+    [['--allow', 'not-a-peer'], {}, /^error: --allow: not a peer id: not-a-peer$/],
     [['--priority', '-3'], {}, /--priority.*expected an integer/],
     [['--commit-timeout', '0'], {}, /--commit-timeout.*expected an integer/]
   ])('refuses %j %j at start: one line, exit 2, nothing created', async (args, env, message) => {

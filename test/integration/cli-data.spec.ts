@@ -6,10 +6,11 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawnNode } from '../../src/swarm/process.ts'
+import { BIN_PATH, spawnNode } from '../../src/swarm/process.ts'
 import type { NodeProcess } from '../../src/swarm/process.ts'
 import type { StatusBody } from '../../src/http/routes.ts'
 import { runCli, LOCAL } from '../utils/cli.ts'
@@ -180,6 +181,60 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     // the address may also come from VGUARD_HTTP, as for start
     const byEnv = await runCli(['get', 'gps/1'], { VGUARD_HTTP: new URL(a.httpUrl).host })
     expect(byEnv.stdout).toBe('-27.71,-51.09')
+  })
+
+  it('keys that are dots alone round-trip (the URL would read them as "here" and "up")', async () => {
+    const [a] = nodes
+    for (const key of ['.', '..']) {
+      const put = await cli(a, ['put', key, `value of ${key}`])
+      expect(put.code, put.stderr).toBe(0)
+      const get = await cli(a, ['get', key])
+      expect(get.stdout, key).toBe(`value of ${key}`)
+    }
+  })
+
+  it('a value over 4 MiB from stdin or a pipe is refused before the node is asked (exit 2); a directory is no file', async () => {
+    const [a] = nodes
+    const before = (await status(a)).chains.find(c => c.id === a.peerId)?.height
+    const over = await cli(a, ['put', 'big', '--file', '-'], new Uint8Array(4 * 1024 * 1024 + 1))
+    expect(over.code, over.stderr).toBe(2)
+    expect(over.stderr.trim()).toBe('error: --file -: more than the API\'s 4194304-byte limit for a value')
+    // an endless device: read up to the limit, not into all memory
+    const endless = await cli(a, ['put', 'big', '--file', '/dev/zero'])
+    expect(endless.code, endless.stderr).toBe(2)
+    expect(endless.stderr.trim()).toBe('error: --file /dev/zero: more than the API\'s 4194304-byte limit for a value')
+    const directory = await cli(a, ['put', 'big', '--file', dir])
+    expect(directory.code).toBe(2)
+    expect(directory.stderr.trim()).toBe(`error: --file ${dir}: a directory, not a file`)
+    expect((await status(a)).chains.find(c => c.id === a.peerId)?.height).toBe(before)
+    // exactly 4 MiB is a value
+    expect((await cli(a, ['put', 'big', '--file', '-'], new Uint8Array(4 * 1024 * 1024))).code).toBe(0)
+  })
+
+  it('an answer that cannot reach its file (a full disk) fails the command: exit 1, no stack trace', async () => {
+    const [a] = nodes
+    const full = await open('/dev/full', 'w')
+    try {
+      for (const args of [['get', 'gps/1'], ['status'], ['blocks']]) {
+        const child = spawn(process.execPath, [BIN_PATH, args[0], ...api(a), ...args.slice(1)], { stdio: ['ignore', full.fd, 'pipe'] })
+        let stderr = ''
+        child.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
+        const code = await new Promise<number | null>((resolve) => { child.once('close', resolve) })
+        expect(code, args.join(' ')).toBe(1)
+        expect(stderr.trim(), args.join(' ')).toBe('error: the output is incomplete: ENOSPC: no space left on device, write')
+      }
+    } finally {
+      await full.close()
+    }
+  })
+
+  it('a read that finds no holder lists whom it tried, by peer id and outcome', async () => {
+    const [a] = nodes
+    const nobody = '12D3KooWRBhwfeP2Y4TCx1SM6s3rUWmrZSaoKD8r3pwUHyREoJRV'
+    const res = await cli(a, ['read', nobody, 'k'])
+    expect(res.code).toBe(1)
+    const tried = res.stderr.split('\n').find(l => l.startsWith('tried: '))
+    expect(tried).toMatch(new RegExp(`^tried: ${nobody} unreachable(, 12D3KooW\\w+ \\w[\\w-]*)*$`))
   })
 
   it('read follows A\'s chain to its backup once A has left, and prints the path', async () => {

@@ -5,6 +5,9 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { spawn } from 'node:child_process'
+import { createServer as createHttpServer } from 'node:http'
+import { createServer as createNetServer } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -313,6 +316,42 @@ describe('vguard-node CLI', () => {
       // and all stop cleanly
       const codes = await Promise.all(nodes.map(async n => await n.stop('SIGTERM')))
       expect(codes).toEqual(Array(10).fill(0))
+    })
+  })
+
+  describe('client commands against what is not a node', () => {
+    const servers: Array<{ close: () => void }> = []
+    afterEach(() => { servers.splice(0).forEach(s => { s.close() }) })
+
+    it('another program answering JSON on the port is not believed: exit 1 saying so, nothing printed as done', async () => {
+      const server = createHttpServer((_req, res) => {
+        res.setHeader('content-type', 'application/json')
+        res.end('{}')
+      })
+      servers.push(server)
+      await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+      const { port } = server.address() as AddressInfo
+      for (const args of [['put', 'k', 'v'], ['delete', 'k'], ['status'], ['status', '--json'], ['get', 'k'], ['get', 'k', '--json'], ['blocks']]) {
+        const res = await runCli([...args, '--http', `127.0.0.1:${port}`])
+        expect(res.code, args.join(' ')).toBe(1)
+        expect(res.stdout, args.join(' ')).toBe('')
+        expect(res.stderr.trim(), args.join(' ')).toBe(`error: http://127.0.0.1:${port} is not a vguard-node API (HTTP 200, no x-vguard-node header): does --http (VGUARD_HTTP) name the node's API? It answered: {}`)
+      }
+    })
+
+    it('a write not answered within --timeout may still commit, and the error says how to retry it safely', async () => {
+      // takes the connection, never answers
+      const sockets: Socket[] = []
+      const server = createNetServer((socket) => { sockets.push(socket) })
+      servers.push({ close: () => { sockets.forEach(s => s.destroy()); server.close() } })
+      await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+      const { port } = server.address() as AddressInfo
+      const http = ['--http', `127.0.0.1:${port}`, '--timeout', '300', '--chain', 'shared']
+      const put = await runCli(['put', 'k', 'v', ...http])
+      expect(put.code).toBe(1)
+      expect(put.stderr.trim()).toBe(`error: the node at http://127.0.0.1:${port} did not answer within 300 ms (--timeout): the write may still commit; retried with the same --idempotency-key it commits once`)
+      const get = await runCli(['get', 'k', ...http])
+      expect(get.stderr.trim()).toBe(`error: the node at http://127.0.0.1:${port} did not answer within 300 ms (--timeout)`)
     })
   })
 })

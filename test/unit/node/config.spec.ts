@@ -15,6 +15,11 @@ describe('node - config', () => {
   it.each([
     [{ network: 'bad name' }, /network/],
     [{ listen: ['not-an-addr'] }, /listen/],
+    // TCP is the node's one transport
+    [{ listen: ['/ip4/127.0.0.1/udp/0/quic-v1'] }, /listen: .* is not a TCP address to listen on/],
+    [{ listen: ['/ip4/127.0.0.1/tcp/0/ws'] }, /listen: .* is not a TCP address to listen on/],
+    [{ listen: ['/ip4/127.0.0.1'] }, /listen: .* is not a TCP address to listen on/],
+    [{ listen: ['/dns4/example.com/tcp/1'] }, /listen: .* is not a TCP address to listen on/],
     [{ bootstrap: ['garbage'] }, /bootstrap/],
     [{ kBackups: -1 }, /kBackups/],
     [{ boothSize: 0 }, /boothSize/],
