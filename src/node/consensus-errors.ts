@@ -39,9 +39,10 @@ export class NoLeaderError extends Error {
 
 /**
  * The chain's proposer (the vehicle itself, or the shared chain's leader)
- * could not be reached, or its answer was lost or malformed: a write that
- * reached it may still commit (retried with the same idempotency key, it is
- * answered, not committed again).
+ * could not be reached (the message says nothing was sent: the write is not
+ * committed), or its answer was lost or malformed: a write that reached it
+ * may still commit (retried with the same idempotency key, it is answered,
+ * not committed again).
  */
 export class ProposerUnreachableError extends Error {
   static name = 'ProposerUnreachableError'

@@ -294,7 +294,10 @@ export class Consensus {
     try {
       res = await this.writes.forward(peerId, chainId, write.payload, { timeout, waitForReplication: wait, ...(idempotencyKey != null ? { idempotencyKey } : { writeId }) })
     } catch (err) {
-      // unreachable, or the answer was lost or malformed: then the write may have reached it
+      if ((err as Error).name === 'WriteNotSentError') {
+        throw new ProposerUnreachableError(`cannot reach ${peer}, proposer of ${chainId}: ${(err as Error).message} (nothing was sent: the write is not committed)`)
+      }
+      // the answer was lost or malformed: then the write may have reached it
       throw new ProposerUnreachableError(`no answer from ${peer}, proposer of ${chainId}: ${(err as Error).message} (if the write reached it, it may still commit; a retry with the same idempotency key is answered, not committed again)`)
     }
     switch (res.status) {

@@ -87,4 +87,16 @@ describe('write - a forwarded write whose proposer answers badly, over HTTP', ()
     expect(res.status).toBe(502)
     expect(await res.json()).toMatchObject({ error: 'ProtocolError', message: expect.stringMatching(/OK without a block/) })
   })
+
+  it('a proposer that cannot be reached at all is 503 saying nothing was sent, not that the write may commit', async () => {
+    const [a, m] = await connectedSwarm(cluster, 2)
+    const api = await cluster.http(a)
+    const gone = m.peerId.toString()
+    await cluster.stopNode(m)
+    const res = await fetch(`${api.url}/chains/${gone}/kv/k`, { method: 'PUT', body: 'v' })
+    expect(res.status).toBe(503)
+    const body = await res.json() as { error: string, message: string }
+    expect(body.error).toBe('ProposerUnreachableError')
+    expect(body.message).toMatch(new RegExp(`^cannot reach ${gone}, proposer of ${gone}: no stream to ${gone}: .*\\(nothing was sent: the write is not committed\\)$`))
+  })
 })

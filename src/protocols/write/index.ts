@@ -30,6 +30,7 @@
  * ```
  */
 export { WriteService, replicationOf } from './write.ts'
+export { WriteNotSentError } from './errors.ts'
 export { idempotencyKeyProblem } from './idempotency-key.ts'
 export type { WriteComponents, WriteInit, ForwardedWrite, WriteCommitted, ReplicationState, ReplicationReport } from './write.ts'
 export { WriteRequest, WriteResponse } from './pb/write.ts'

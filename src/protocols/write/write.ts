@@ -5,6 +5,7 @@
 import { pbStream } from '@libp2p/utils'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, parsePayload, toHex } from '../../chain/index.ts'
+import { WriteNotSentError } from './errors.ts'
 import { decoderOf, handleProtocol, readBufferFor, withDeadline, withStream } from '../stream.ts'
 import { ProtocolError } from '../errors.ts'
 import { WriteRequest, WriteResponse } from './pb/write.ts'
@@ -120,15 +121,24 @@ export class WriteService {
     await this.c.libp2p.unhandle(this.protocol)
   }
 
-  /** Forwards a write and waits for the proposer's answer (any status: the caller maps it). */
+  /**
+   * Forwards a write and waits for the proposer's answer (any status: the caller maps it).
+   *
+   * @throws WriteNotSentError (no stream opened: nothing can commit), TimeoutError and the stream's errors (the write may have arrived)
+   */
   async forward (peer: PeerId, chainId: string, payload: Uint8Array, options: { timeout: number, waitForReplication?: boolean, writeId?: Uint8Array, idempotencyKey?: string, signal?: AbortSignal }): Promise<WriteResponse> {
     const timeout = Math.min(Math.max(1, Math.round(options.timeout)), MAX_WRITE_TIMEOUT)
+    let opened = false
     return await withStream(this.c.libp2p, peer, this.protocol, async (stream, signal) => {
+      opened = true
       const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
       const writeId = (options.writeId ?? EMPTY) as Uint8Array<ArrayBuffer>
       await pbs.write({ chainId, payload: payload as Uint8Array<ArrayBuffer>, timeout, skipReplication: options.waitForReplication === false, writeId, idempotencyKey: options.idempotencyKey ?? '' }, WriteRequest, { signal })
       return await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).read(RESPONSE, { signal, limits: { backups: MAX_REPORTED_BACKUPS } })
-    }, { timeout: timeout + ANSWER_SLACK, signal: options.signal })
+    }, { timeout: timeout + ANSWER_SLACK, signal: options.signal }).catch((err: Error) => {
+      if (opened) throw err
+      throw new WriteNotSentError(`no stream to ${peer.toString()}: ${err.message}`)
+    })
   }
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
