@@ -14,9 +14,9 @@ export function parseInteger (min: number, max = Number.MAX_SAFE_INTEGER) {
   }
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 }
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3, t: 1024 ** 4, tb: 1024 ** 4, tib: 1024 ** 4 }
 
-/** Bytes, with an optional binary unit: 1048576, 512KiB, 1GiB. */
+/** Bytes, with an optional binary unit: 1048576, 512KiB, 1GiB, 2TiB. */
 export function parseBytes (value: string): number {
   const match = value.trim().match(/^(\d+)\s*([a-zA-Z]*)$/)
   const unit = SIZE_UNITS[match?.[2]?.toLowerCase() ?? 'x']

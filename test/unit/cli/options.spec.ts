@@ -16,6 +16,8 @@ describe('cli - options', () => {
     expect(parseBytes('1024')).toBe(1024)
     expect(parseBytes('1GiB')).toBe(1024 ** 3)
     expect(parseBytes('512kb')).toBe(512 * 1024)
+    // an SSD of a vehicle's computer may well be counted in TiB
+    expect(parseBytes('2TiB')).toBe(2 * 1024 ** 4)
     expect(() => parseBytes('12 parsecs')).toThrow(InvalidArgumentError)
     expect(() => parseBytes('-1')).toThrow(InvalidArgumentError)
   })
