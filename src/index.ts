@@ -21,7 +21,7 @@ export { createVGuardNode, peerIdOf, ConfigError, DataDirError, DataDirInUseErro
 export { VERSION } from './node/version.ts'
 export type { VGuardNode, VGuardNodeOptions, VGuardNodeConfig, VGuardNodeEvents, ConnectedPeer } from './node/index.ts'
 export type {
-  PeerDetail, PeerInfoDetail, PeerRejectedDetail, PeerRejectedCode, ChainCommittedDetail, WriteSettledDetail,
+  PeerDetail, PeerInfoDetail, PeerRejectedDetail, PeerRejectedCode, BootstrapFailedDetail, ChainCommittedDetail, WriteSettledDetail,
   ReplicateFinishedDetail, BackupTableDetail, ReplicateProgressDetail
 } from './node/index.ts'
 export {

@@ -19,6 +19,8 @@ export interface VGuardNodeEvents {
   'peer:disconnected': CustomEvent<PeerDetail>
   /** A peer was refused: another network or not on the allow list. */
   'peer:rejected': CustomEvent<PeerRejectedDetail>
+  /** A bootstrap address could not be dialled (told once; again only after a dial of it worked). It is retried. */
+  'peer:bootstrap-failed': CustomEvent<BootstrapFailedDetail>
   /** A newer backup table was made (by us) or adopted (gossip, redirect, release). */
   'backup:table': CustomEvent<BackupTableDetail>
   /** This node deleted its copy of another vehicle's chain on a verified release. */
@@ -31,6 +33,13 @@ export interface VGuardNodeEvents {
   'chain:committed': CustomEvent<ChainCommittedDetail>
   /** A write through `append`, `put` or `delete` on this node ended: committed or failed. */
   'write:settled': CustomEvent<WriteSettledDetail>
+}
+
+export interface BootstrapFailedDetail {
+  /** The address as configured (--bootstrap). */
+  address: string
+  /** Why the dial failed, in the words of the transport. */
+  error: string
 }
 
 /** Why a peer was refused; `reason` says it in words, `code` is fixed (for metrics and programs). */

@@ -51,7 +51,7 @@ import type { Registry } from 'prom-client'
 
 export type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
 export type {
-  VGuardNodeEvents, PeerDetail, PeerInfoDetail, PeerRejectedDetail, PeerRejectedCode, ChainCommittedDetail, WriteSettledDetail,
+  VGuardNodeEvents, PeerDetail, PeerInfoDetail, PeerRejectedDetail, PeerRejectedCode, BootstrapFailedDetail, ChainCommittedDetail, WriteSettledDetail,
   ReplicateFinishedDetail, BackupTableDetail, ReplicateProgressDetail
 } from './events.ts'
 export { ConfigError } from './config.ts'

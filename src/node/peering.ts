@@ -128,6 +128,8 @@ export class Peering {
   /** Connected members by id: connectedMembers() runs on every consensus and liveness round, and libp2p.getPeers() parses every peer id string anew. */
   private readonly connected = new Map<string, PeerId>()
   private readonly dialing = new Set<string>()
+  /** Bootstrap addresses whose last dial failed, already reported (a failure is told once, and again after a success). */
+  private readonly bootstrapDown = new Set<string>()
   /** Members we lost: when to redial each, and when to forget it. */
   private readonly lost: LostMembers
   private readonly reconnectInterval: number
@@ -446,12 +448,24 @@ export class Peering {
     for (const id of this.identifyRetries.keys()) if (!open.has(id)) this.identifyRetries.delete(id)
   }
 
-  private dial (target: PeerId | ReturnType<typeof multiaddr>, key = target.toString()): void {
+  private dial (target: PeerId | ReturnType<typeof multiaddr>, key = target.toString(), bootstrap?: string): void {
     if (!this.running || this.dialing.has(key)) return
     this.dialing.add(key)
     this.libp2p.dial(target, { signal: AbortSignal.timeout(this.reconnectInterval * 5) })
-      .catch((err: Error) => { this.log.trace('dial %s failed: %s', key, err.message) })
+      .then(() => { if (bootstrap != null) this.bootstrapDown.delete(bootstrap) })
+      .catch((err: Error) => {
+        this.log.trace('dial %s failed: %s', key, err.message)
+        if (bootstrap != null) this.bootstrapFailed(bootstrap, err.message)
+      })
       .finally(() => { this.dialing.delete(key) })
+  }
+
+  /** An operator's typo or a peer that is down would otherwise go unnoticed: said once, until it works. */
+  private bootstrapFailed (address: string, error: string): void {
+    if (this.bootstrapDown.has(address) || !this.running) return
+    this.bootstrapDown.add(address)
+    this.log('bootstrap %s unreachable: %s', address, error)
+    this.events?.safeDispatchEvent('peer:bootstrap-failed', { detail: { address, error } })
   }
 
   /**
@@ -487,12 +501,19 @@ export class Peering {
       const id = ma.getComponents().find(c => c.name === 'p2p')?.value
       if (id == null) {
         // an address without a peer id (a DNS name for the swarm): only while we know nobody
-        if (lonely) this.dial(ma, addr)
+        if (lonely) this.dial(ma, addr, addr)
         continue
       }
-      if (id === this.libp2p.peerId.toString()) continue
-      if (this.denied.has(id) || this.libp2p.getConnections(peerIdFromString(id)).length > 0) continue
-      this.dial(ma, id)
+      if (id === this.libp2p.peerId.toString()) {
+        this.bootstrapFailed(addr, 'it is this node\'s own address')
+        continue
+      }
+      if (this.denied.has(id)) continue
+      if (this.libp2p.getConnections(peerIdFromString(id)).length > 0) {
+        this.bootstrapDown.delete(addr)
+        continue
+      }
+      this.dial(ma, id, addr)
     }
   }
 

@@ -251,6 +251,17 @@ describe('vguard-node CLI', () => {
       expect(id.stdout.trim()).toBe(first.peerId)
     })
 
+    it('says so when a bootstrap address cannot be dialled, or is its own', async () => {
+      const dataDir = await tempDir()
+      const id = (await runCli(['id', '--data-dir', dataDir])).stdout.trim()
+      const own = `/ip4/127.0.0.1/tcp/9/p2p/${id}`
+      const closed = '/ip4/127.0.0.1/tcp/9/p2p/12D3KooWRBhwfeP2Y4TCx1SM6s3rUWmrZSaoKD8r3pwUHyREoJRV'
+      const p = await start(['--data-dir', dataDir, '--bootstrap', own, '--bootstrap', closed, ...LOCAL])
+      await waitFor(() => p.output.some(l => l.startsWith(`bootstrap unreachable: ${closed} (`)), { message: 'the closed port is reported' })
+      expect(p.output).toContain(`bootstrap unreachable: ${own} (it is this node's own address)`)
+      expect(p.output.find(l => l.startsWith(`bootstrap unreachable: ${closed}`))).toMatch(/ECONNREFUSED/)
+    })
+
     it('an address already taken, for the API or for libp2p, exits 1 with one line naming it and the flag', async () => {
       const first = await start(['--data-dir', await tempDir(), ...LOCAL])
       const api = first.httpUrl.replace('http://', '')

@@ -137,6 +137,32 @@ describe('node - discovery and connections', () => {
     await waitFor(() => fullyConnected([a, b]), { message: 'a meets b once b is up' })
   })
 
+  it('says once that a bootstrap peer is unreachable while it keeps dialling it, and again after it came and went', async () => {
+    const dataDir = await cluster.tempDir()
+    let b = await cluster.create({ dataDir })
+    await b.start()
+    const address = b.multiaddrs[0]
+    await cluster.stopNode(b)
+
+    const a = await cluster.create({ bootstrap: [address.toString()] })
+    const failed: string[] = []
+    a.addEventListener('peer:bootstrap-failed', (e) => { failed.push(`${e.detail.address}: ${e.detail.error}`) })
+    let dials = 0
+    const dial = a.libp2p.dial.bind(a.libp2p)
+    a.libp2p.dial = async (...args) => { dials++; return await dial(...args) }
+    await a.start()
+    // the reconnect loop dials it every 250 ms: one event for all those failures
+    await waitFor(() => dials >= 4, { message: 'a redials its bootstrap peer' })
+    expect(failed).toHaveLength(1)
+    expect(failed[0]).toMatch(new RegExp(`^${address.toString()}: .*ECONNREFUSED`))
+
+    b = await cluster.create({ dataDir, listen: [address.decapsulate('/p2p').toString()] })
+    await b.start()
+    await waitFor(() => fullyConnected([a, b]), { message: 'a meets b once b is up' })
+    await cluster.stopNode(b)
+    await waitFor(() => failed.length === 2, { message: 'told again once b is gone again' })
+  })
+
   it('refuses a second node on the same data dir with DataDirInUseError', async () => {
     const a = await cluster.create()
     await expect(createVGuardNode({ dataDir: a.config.dataDir, mdns: false })).rejects.toThrow(DataDirInUseError)

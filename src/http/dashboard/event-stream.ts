@@ -9,7 +9,7 @@ import { InvalidRequestError, UnavailableError } from '../errors.ts'
 
 /** Every event a node emits, in the order the dashboard lists them. */
 export const EVENT_TYPES: ReadonlyArray<keyof VGuardNodeEvents> = [
-  'peer:discovered', 'peer:connected', 'peer:disconnected', 'peer:rejected',
+  'peer:discovered', 'peer:connected', 'peer:disconnected', 'peer:rejected', 'peer:bootstrap-failed',
   'chain:committed', 'write:settled',
   'replicate:progress', 'replicate:finished', 'backup:table', 'backup:released'
 ]

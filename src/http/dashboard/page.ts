@@ -114,11 +114,12 @@ function describe (type, d) {
     case 'backup:table': return short(d.chainId) + ' epoch ' + d.epoch + ' active ' + d.active.map(short).join(' ')
     case 'replicate:finished': return short(d.chainId) + ' → ' + short(d.peer) + ' ' + bytes(d.sentBytes) + (d.error ? ' failed: ' + d.error : '')
     case 'peer:rejected': return short(d.peerId) + ': ' + d.reason
+    case 'peer:bootstrap-failed': return d.address + ': ' + d.error
     default: return JSON.stringify(d)
   }
 }
 
-const TYPES = ['peer:connected', 'peer:disconnected', 'peer:rejected', 'chain:committed', 'write:settled', 'replicate:finished', 'backup:table', 'backup:released']
+const TYPES = ['peer:connected', 'peer:disconnected', 'peer:rejected', 'peer:bootstrap-failed', 'chain:committed', 'write:settled', 'replicate:finished', 'backup:table', 'backup:released']
 
 function listen () {
   const source = new EventSource('/events?types=' + TYPES.join(','))
