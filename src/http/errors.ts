@@ -36,6 +36,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   InvalidTransactionError: 400,
   InvalidIdempotencyKeyError: 400,
   NotStartedError: 503,
+  NodeStoppedError: 503,
   UnavailableError: 503,
   TimeoutError: 504,
   // the data dir's disk is full (src/storage/errors.ts)

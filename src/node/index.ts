@@ -34,6 +34,7 @@ import type { ChainStore } from '../storage/index.ts'
 import { VGuardDB } from './vguarddb.ts'
 import type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 import { NotStartedError } from '../protocols/errors.ts'
+import { NodeStoppedError } from './errors.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { sync } from '../protocols/sync/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
@@ -57,9 +58,14 @@ export type {
 export { ConfigError } from './config.ts'
 export { DataDirInUseError } from '../storage/database.ts'
 export { DataDirError } from '../storage/dirs.ts'
+export { NodeStoppedError } from './errors.ts'
 export { peerIdOf, InvalidKeyFileError } from './identity.ts'
 export type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
-export { InvalidBoothError } from './vguarddb.ts'
+export { InvalidBoothError, ReplicationStoppedError } from './vguarddb.ts'
+export { InvalidTransactionError } from '../chain/errors.ts'
+export type { TransactionInput } from '../chain/payload.ts'
+export { NotStartedError } from '../protocols/errors.ts'
+export { NoHolderReachableError } from '../protocols/read/errors.ts'
 export { InvalidIdempotencyKeyError } from './idempotency.ts'
 export type { BlockRead, CommitResult, KeyRead, ReadOptions, WriteOptions, Consistency, ReplicaStatus, ReplicationSummary } from './consensus.ts'
 export {
@@ -258,6 +264,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   }
 
   async append (transactions: TransactionInput[], options?: WriteOptions): Promise<CommitResult> {
+    this.checkOpen()
     if (this.status !== 'started') throw new NotStartedError('node is not started')
     const started = performance.now()
     const settled = (outcome: { error: string } | { height: number }): void => {
@@ -283,12 +290,19 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     return await this.append([{ op: 'DELETE', key }], options)
   }
 
+  /** Local reads work before start(); after stop() the database is closed. */
+  private checkOpen (): void {
+    if (this.closed) throw new NodeStoppedError('the node was stopped and its database closed')
+  }
+
   async get (chainId: string, key: string, options?: ReadOptions): Promise<KeyRead> {
+    this.checkOpen()
     if (this.status !== 'started' && options?.consistency != null && options.consistency !== 'local') throw new NotStartedError('node is not started')
     return await this.consensus.readKey(chainId, key, options)
   }
 
   async getBlock (chainId: string, height: number, options?: ReadOptions): Promise<BlockRead> {
+    this.checkOpen()
     if (this.status !== 'started' && options?.consistency != null && options.consistency !== 'local') throw new NotStartedError('node is not started')
     return await this.consensus.readBlock(chainId, height, options)
   }
@@ -339,6 +353,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   }
 
   async endOfBooth (input: EndOfBoothInput): Promise<ReplicationOutcome> {
+    this.checkOpen()
     if (this.status !== 'started') throw new NotStartedError('node is not started')
     // once our own consensus runs on this chain, VGuard's blocks go through it too (one order)
     return await this.consensus.endOfBooth(input, async () => await this.vguarddb.endOfBooth(input))
@@ -359,19 +374,40 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     })
   }
 
+  /** stop() closed the database: this node does not start again (a new one does). */
+  private closed = false
+  private starting?: Promise<void>
+  private stopping?: Promise<void>
+
   async start (): Promise<void> {
     if (this.status === 'started') return
-    await this.libp2p.start()
-    await this.vguarddb.start()
-    await this.sync.start()
-    const held = await this.chains.chains()
-    this.log(held.length > 0 ? 'zombie: %d chains on disk, reconciling as peers connect' : 'baby: no chains on disk', held.length)
-    this.addEventListener('peer:connected', this.onPeerConnected)
-    this.storageMaster.start()
-    // peering first: identify results that arrive before it listens are lost
-    // (a peer would never count as a member), and consensus start awaits disk
-    this.peering.start()
-    await this.consensus.start()
+    // a second call while the first runs waits for it (both registering the protocols would clash)
+    if (this.starting != null) return await this.starting
+    if (this.closed || this.stopping != null) {
+      throw new NodeStoppedError('this node was stopped and its database closed: create a new one with createVGuardNode to start again')
+    }
+    this.starting = this.startServices().finally(() => { this.starting = undefined })
+    await this.starting
+  }
+
+  private async startServices (): Promise<void> {
+    try {
+      await this.libp2p.start()
+      await this.vguarddb.start()
+      await this.sync.start()
+      const held = await this.chains.chains()
+      this.log(held.length > 0 ? 'zombie: %d chains on disk, reconciling as peers connect' : 'baby: no chains on disk', held.length)
+      this.addEventListener('peer:connected', this.onPeerConnected)
+      this.storageMaster.start()
+      // peering first: identify results that arrive before it listens are lost
+      // (a peer would never count as a member), and consensus start awaits disk
+      this.peering.start()
+      await this.consensus.start()
+    } catch (err) {
+      // nothing half started stays behind (a listener would keep the process alive)
+      await this.stopServices().catch(() => {})
+      throw err
+    }
     this.status = 'started'
     // members that connected while consensus read its state from disk were not
     // reconciled with (a zombie would stay behind until the next connection)
@@ -380,25 +416,47 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   }
 
   async stop (): Promise<void> {
-    if (this.status === 'started') {
-      this.status = 'stopped'
-      this.peering.stop()
-      this.reconciler.stop()
-      this.removeEventListener('peer:connected', this.onPeerConnected)
-      try {
-        // first: a leaving vehicle must not become a fresh backup while the rest stops
-        await this.vguarddb.replicate.stop()
-        await this.consensus.stop()
-        await this.storageMaster.stop()
-        await this.sync.stop()
-        await this.vguarddb.stop()
-        await this.libp2p.stop()
-      } finally {
-        await this.closeStorage()
+    this.stopping ??= this.stopOnce()
+    await this.stopping
+  }
+
+  private async stopOnce (): Promise<void> {
+    // a start in progress ends first (stopping beside it would close the database under it)
+    await this.starting?.catch(() => {})
+    try {
+      if (this.status === 'started') {
+        this.status = 'stopped'
+        await this.stopServices()
       }
-      return
+    } finally {
+      this.closed = true
+      await this.closeStorage()
     }
-    await this.closeStorage()
+  }
+
+  /** Every service, in order, each whatever the one before did; the first failure is thrown at the end. */
+  private async stopServices (): Promise<void> {
+    this.peering.stop()
+    this.reconciler.stop()
+    this.removeEventListener('peer:connected', this.onPeerConnected)
+    const steps = [
+      // first: a leaving vehicle must not become a fresh backup while the rest stops
+      async () => { await this.vguarddb.replicate.stop() },
+      async () => { await this.consensus.stop() },
+      async () => { await this.storageMaster.stop() },
+      async () => { await this.sync.stop() },
+      async () => { await this.vguarddb.stop() },
+      async () => { await this.libp2p.stop() }
+    ]
+    let failure: unknown
+    for (const step of steps) {
+      try {
+        await step()
+      } catch (err) {
+        failure ??= err
+      }
+    }
+    if (failure != null) throw failure
   }
 
   /** The chain store first (it waits for queued writes), then the database under it. */

@@ -3,6 +3,7 @@
  * encodings: sublevels default to utf8 whatever the parent uses, which mangles
  * binary values.
  */
+import { realpath } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Level } from 'level'
 import type { AbstractSublevel } from 'abstract-level'
@@ -50,7 +51,10 @@ function isLocked (err: unknown): boolean {
 
 export async function openDatabase (dataDir: string): Promise<NodeDatabase> {
   await makeDirs(dataDir)
-  const path = join(dataDir, DB_DIR)
+  // LevelDB keeps the databases a process holds by path name: under another
+  // name of the same dir (a symlink) it would open it twice, two nodes on one
+  // chain, a fork on one disk. The real path is one name for the dir.
+  const path = join(await realpath(dataDir), DB_DIR)
   const db: BinaryLevel = new Level<Uint8Array, Uint8Array>(path, BINARY)
   try {
     await db.open()

@@ -1,4 +1,6 @@
 import { describe, it, expect, afterEach } from 'vitest'
+import { symlink } from 'node:fs/promises'
+import { join } from 'node:path'
 import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { sample } from '../utils/prometheus.ts'
@@ -167,6 +169,38 @@ describe('node - discovery and connections', () => {
     const a = await cluster.create()
     await expect(createVGuardNode({ dataDir: a.config.dataDir, mdns: false })).rejects.toThrow(DataDirInUseError)
     await expect(createVGuardNode({ dataDir: a.config.dataDir, mdns: false })).rejects.toThrow('data dir in use by another vguard-node')
+    // under another name of the same dir: LevelDB keeps what a process holds by name (two nodes, one chain, a fork)
+    const alias = join(await cluster.tempDir(), 'alias')
+    await symlink(a.config.dataDir, alias)
+    await expect(createVGuardNode({ dataDir: alias, mdns: false })).rejects.toThrow(DataDirInUseError)
+  })
+
+  it('a stopped node does not start again and takes no calls: NodeStoppedError, nothing left running', async () => {
+    const a = await cluster.create()
+    await a.start()
+    const self = a.peerId.toString()
+    await a.put('k', new Uint8Array([1]))
+    await a.stop()
+    await expect(a.start()).rejects.toMatchObject({ name: 'NodeStoppedError', message: expect.stringContaining('create a new one') })
+    expect(a.libp2p.status).toBe('stopped')
+    for (const call of [async () => await a.get(self, 'k'), async () => await a.getBlock(self, 1), async () => await a.put('k', new Uint8Array([2]))]) {
+      await expect(call()).rejects.toMatchObject({ name: 'NodeStoppedError' })
+    }
+    // the data dir is free: a new node on it has the data
+    const again = await cluster.create({ dataDir: a.config.dataDir })
+    expect((await again.get(self, 'k')).value).toEqual(new Uint8Array([1]))
+  })
+
+  it('two starts at once start it once; a stop during the start waits for it, and leaves nothing running', async () => {
+    const a = await cluster.create()
+    await Promise.all([a.start(), a.start()])
+    expect(a.status).toBe('started')
+    const b = await cluster.create()
+    const starting = b.start()
+    await b.stop()
+    await starting
+    expect(b.status).toBe('stopped')
+    expect(b.libp2p.status).toBe('stopped')
   })
 
   it('refuses peers of another network', async () => {
