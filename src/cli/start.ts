@@ -37,7 +37,8 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
   let live = false
   const say = (line: string): void => { if (live) out(line); else held.push(line) }
   try {
-    node = await createVGuardNode(options)
+    const { http: _, ...nodeOptions } = options
+    node = await createVGuardNode(nodeOptions)
     node.addEventListener('peer:connected', (e) => { say(`peer connected: ${e.detail.peerId}`) })
     node.addEventListener('peer:disconnected', (e) => { say(`peer disconnected: ${e.detail.peerId}`) })
     node.addEventListener('peer:rejected', (e) => { say(`peer rejected: ${e.detail.peerId} (${e.detail.reason})`) })

@@ -3,6 +3,7 @@
  * checks that turn bad values into a typed error before anything starts.
  * Pure: no I/O, so the CLI and the library validate the same way.
  */
+import { resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 
@@ -173,12 +174,35 @@ function checkInteger (flag: string, value: number, min: number, max = Number.MA
   }
 }
 
+/** Every option createVGuardNode takes: any other key is a typo (`mDNS: false` would leave mDNS on). */
+const OPTION_NAMES: ReadonlySet<string> = new Set<keyof VGuardNodeOptions>([
+  'dataDir', 'listen', 'announce', 'network', 'bootstrap', 'mdns', 'mdnsInterval', 'kBackups', 'boothSize', 'capacity',
+  'diskReserve', 'retention', 'retentionBytes', 'pruneInterval', 'allowedPeers', 'reconnectInterval', 'priority',
+  'readQuorum', 'commitTimeout', 'memberChains', 'memberIdle'
+])
+
+/** What TypeScript checks for a typed caller, checked for a JavaScript one (or one that reads JSON). */
+function checkShape (options: VGuardNodeOptions): void {
+  if (options == null || typeof options !== 'object' || Array.isArray(options)) throw new ConfigError('options: an object is required, at least { dataDir }')
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.has(key)) throw new ConfigError(`${key}: not an option (a typo?); the options are ${[...OPTION_NAMES].join(', ')}`)
+  }
+  for (const key of ['listen', 'announce', 'bootstrap', 'allowedPeers'] as const) {
+    const value: unknown = options[key]
+    if (value !== undefined && (!Array.isArray(value) || value.some(v => typeof v !== 'string'))) throw new ConfigError(`${key}: must be an array of strings, got ${JSON.stringify(value)}`)
+  }
+  if (options.mdns !== undefined && typeof options.mdns !== 'boolean') throw new ConfigError(`mdns: must be true or false, got ${JSON.stringify(options.mdns)}`)
+  if (options.network !== undefined && typeof options.network !== 'string') throw new ConfigError(`network: must be a string, got ${JSON.stringify(options.network)}`)
+}
+
 export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
+  checkShape(options)
   if (typeof options.dataDir !== 'string' || options.dataDir === '') {
     throw new ConfigError('dataDir: required')
   }
   const config: VGuardNodeConfig = {
-    dataDir: options.dataDir,
+    // absolute: a caller's later chdir must not move the node's files (or its disk checks)
+    dataDir: resolve(options.dataDir),
     listen: options.listen ?? DEFAULT_LISTEN,
     announce: options.announce ?? [],
     network: options.network ?? DEFAULT_NETWORK,

@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { resolveConfig, ConfigError, DEFAULT_K_BACKUPS, DEFAULT_BOOTH_SIZE } from '../../../src/node/config.ts'
+import type { VGuardNodeOptions } from '../../../src/node/config.ts'
+import { join } from 'node:path'
 import { mdnsServiceTag, networkOfAgent, agentVersion } from '../../../src/node/libp2p.ts'
 
 describe('node - config', () => {
@@ -26,10 +28,24 @@ describe('node - config', () => {
     [{ capacity: 1.5 }, /capacity/],
     [{ mdnsInterval: 5 }, /mdnsInterval/],
     [{ allowedPeers: ['nope'] }, /allowedPeers/],
-    [{ dataDir: '' }, /dataDir/]
-  ])('rejects %j with a ConfigError', (bad, message) => {
-    expect(() => resolveConfig({ dataDir: '/tmp/x', ...bad })).toThrow(ConfigError)
-    expect(() => resolveConfig({ dataDir: '/tmp/x', ...bad })).toThrow(message)
+    [{ dataDir: '' }, /dataDir/],
+    // what a JavaScript caller may hand over
+    [{ mDNS: false }, /^mDNS: not an option \(a typo\?\); the options are dataDir, listen, /],
+    [{ listen: '/ip4/127.0.0.1/tcp/0' }, /^listen: must be an array of strings/],
+    [{ bootstrap: [42] }, /^bootstrap: must be an array of strings/],
+    [{ mdns: 'false' }, /^mdns: must be true or false, got "false"$/],
+    [{ network: 123 }, /^network: must be a string, got 123$/]
+  ] as Array<[object, RegExp]>)('rejects %j with a ConfigError', (bad, message) => {
+    const options = { dataDir: '/tmp/x', ...bad } as VGuardNodeOptions
+    expect(() => resolveConfig(options)).toThrow(ConfigError)
+    expect(() => resolveConfig(options)).toThrow(message)
+  })
+
+  it('refuses no options at all with a ConfigError, and makes a relative data dir absolute', () => {
+    for (const none of [undefined, null, 'dir', []]) {
+      expect(() => resolveConfig(none as unknown as VGuardNodeOptions)).toThrow(/^options: an object is required/)
+    }
+    expect(resolveConfig({ dataDir: 'vehicle-1' }).dataDir).toBe(join(process.cwd(), 'vehicle-1'))
   })
 
   it('derives distinct mDNS tags and agents per network', () => {
