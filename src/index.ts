@@ -17,7 +17,10 @@
  * console.log(await node.metrics.metrics())                                            // Prometheus text
  * ```
  */
-export { createVGuardNode, peerIdOf, ConfigError, DataDirError, DataDirInUseError, InvalidKeyFileError } from './node/index.ts'
+export {
+  createVGuardNode, peerIdOf, ConfigError, DataDirError, DataDirInUseError, InvalidKeyFileError, NodeStoppedError, NotStartedError,
+  InvalidTransactionError, InvalidBoothError, InvalidIdempotencyKeyError, ReplicationStoppedError, NoHolderReachableError
+} from './node/index.ts'
 export { VERSION } from './node/version.ts'
 export type { VGuardNode, VGuardNodeOptions, VGuardNodeConfig, VGuardNodeEvents, ConnectedPeer } from './node/index.ts'
 export type {
@@ -25,8 +28,11 @@ export type {
   ReplicateFinishedDetail, BackupTableDetail, ReplicateProgressDetail
 } from './node/index.ts'
 export {
-  NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError, NotProposerError, QuorumReadError, ConsensusStoppedError
+  NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError, NotProposerError, QuorumReadError, ConsensusStoppedError,
+  RefusedWriteError, InvalidReadError
 } from './node/index.ts'
-export type { CommitResult, KeyRead, ReadOptions, WriteOptions, Consistency, ReplicationSummary } from './node/index.ts'
+export type {
+  CommitResult, KeyRead, BlockRead, ReadOptions, WriteOptions, Consistency, ReplicationSummary, EndOfBoothInput, ReplicationOutcome, TransactionInput
+} from './node/index.ts'
 export { startHttpApi } from './http/server.ts'
 export type { HttpApi, HttpApiInit } from './http/server.ts'
