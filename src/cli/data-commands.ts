@@ -58,6 +58,16 @@ async function chainOf (api: ApiClient, flags: ChainFlags): Promise<string> {
   return (await api.request<{ peerId: string }>({ path: '/health' })).peerId
 }
 
+/**
+ * Node hands over arguments as UTF-8 text, each byte that is not UTF-8 made
+ * U+FFFD: two different keys would become one, and a value other bytes than
+ * were typed. Such an argument is refused (a binary value goes by --file).
+ */
+function checkText (what: string, text: string, hint = ''): string {
+  if (text.includes('\uFFFD')) throw new UsageError(`${what} is not valid UTF-8 (or holds U+FFFD)${hint}`)
+  return text
+}
+
 function decodeValue (answer: ValueAnswer): Uint8Array {
   return answer.encoding === 'base64' ? Buffer.from(answer.value, 'base64') : Buffer.from(answer.value, 'utf8')
 }
@@ -71,7 +81,7 @@ function writeValue (io: CliIo, answer: ValueAnswer): void {
 async function valueToPut (value: string | undefined, file: string | undefined, io: CliIo): Promise<Uint8Array<ArrayBuffer>> {
   if (value != null && file != null) throw new UsageError('put: give the value as an argument or with --file PATH (- for stdin), not both')
   if (value == null && file == null) throw new UsageError('put: no value: give it as an argument or with --file PATH (- for stdin); an empty value is \'\'')
-  if (value != null) return Buffer.from(value, 'utf8')
+  if (value != null) return Buffer.from(checkText('the value', value, ': give a binary value with --file PATH (- for stdin)'), 'utf8')
   const path = file as string
   const tooLarge = (): UsageError => new UsageError(`--file ${path}: more than the API's ${MAX_BODY_BYTES}-byte limit for a value`)
   if (path === '-') {
@@ -124,7 +134,7 @@ export function dataCommands (io: CliIo): Command[] {
     .action(async (key: string, flags: ChainFlags & { consistency: string }) => {
       const api = clientOf(flags)
       const chain = await chainOf(api, flags)
-      const answer = await api.request<ValueAnswer>({ path: `/chains/${segment(chain)}/kv/${segment(key)}`, query: { consistency: flags.consistency } })
+      const answer = await api.request<ValueAnswer>({ path: `/chains/${segment(chain)}/kv/${segment(checkText('the key', key))}`, query: { consistency: flags.consistency } })
       if (flags.json) io.out(JSON.stringify(answer))
       else writeValue(io, answer)
     })
@@ -140,7 +150,7 @@ export function dataCommands (io: CliIo): Command[] {
       const body = await valueToPut(value, flags.file, io)
       const api = clientOf(flags)
       const chain = await chainOf(api, flags)
-      const answer = await api.request<CommitAnswer>({ method: 'PUT', path: `/chains/${segment(chain)}/kv/${segment(key)}`, body, headers: idempotencyHeader(flags.idempotencyKey) })
+      const answer = await api.request<CommitAnswer>({ method: 'PUT', path: `/chains/${segment(chain)}/kv/${segment(checkText('the key', key))}`, body, headers: idempotencyHeader(flags.idempotencyKey) })
       printCommit(io, flags, answer)
     })
 
@@ -151,7 +161,7 @@ export function dataCommands (io: CliIo): Command[] {
     .action(async (key: string, flags: ChainFlags & { idempotencyKey?: string }) => {
       const api = clientOf(flags)
       const chain = await chainOf(api, flags)
-      const answer = await api.request<CommitAnswer>({ method: 'DELETE', path: `/chains/${segment(chain)}/kv/${segment(key)}`, headers: idempotencyHeader(flags.idempotencyKey) })
+      const answer = await api.request<CommitAnswer>({ method: 'DELETE', path: `/chains/${segment(chain)}/kv/${segment(checkText('the key', key))}`, headers: idempotencyHeader(flags.idempotencyKey) })
       printCommit(io, flags, answer)
     })
 
@@ -159,7 +169,7 @@ export function dataCommands (io: CliIo): Command[] {
     .argument('<chain>', 'the vehicle\'s peer id, or shared')
     .argument('<key>')
     .action(async (chain: string, key: string, flags: ClientFlags) => {
-      const answer = await clientOf(flags).request<ReadAnswer>({ path: `/chains/${segment(chain)}/read/${segment(key)}` })
+      const answer = await clientOf(flags).request<ReadAnswer>({ path: `/chains/${segment(chain)}/read/${segment(checkText('the key', key))}` })
       if (flags.json) {
         io.out(JSON.stringify(answer))
         return

@@ -165,13 +165,17 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
       [['put', 'k', 'v', '--file', '-'], /not both/],
       [['put', 'k', '--file', join(dir, 'no-such-file')], /--file .*no-such-file: ENOENT/],
       [['put', 'k', 'v', '--chain', 'not-a-peer-id'], /InvalidRequestError, HTTP 400/],
+      // bytes that are not UTF-8 reach the CLI as U+FFFD: other keys, other values than typed
+      [['put', 'k\uFFFD', 'v'], /^error: the key is not valid UTF-8 \(or holds U\+FFFD\)$/],
+      [['get', '\uFFFD'], /^error: the key is not valid UTF-8/],
+      [['put', 'k', 'v\uFFFD'], /^error: the value is not valid UTF-8 \(or holds U\+FFFD\): give a binary value with --file PATH \(- for stdin\)$/],
       [['get', 'k', '--consistency', 'eventual'], /--consistency.*Allowed choices are local, leader, quorum/],
       [['status', '--http', '127.0.0.1:0'], /--http: port 0 is no address to reach/]
     ]
     for (const [args, message] of cases) {
       const res = await cli(a, args)
       expect(res.code, args.join(' ')).toBe(2)
-      expect(res.stderr, args.join(' ')).toMatch(message)
+      expect(res.stderr.trim(), args.join(' ')).toMatch(message)
     }
     expect((await status(a)).chains.find(c => c.id === a.peerId)?.height).toBe(before)
 
