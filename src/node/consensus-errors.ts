@@ -92,7 +92,7 @@ export class RefusedWriteError extends Error {
   }
 }
 
-/** A read asked for something no chain has (a height below 1, not an integer). */
+/** A read that makes no sense: a height below 1 or not an integer, an unknown consistency, an empty key, a chain id no node can have. */
 export class InvalidReadError extends Error {
   static name = 'InvalidReadError'
   constructor (message = 'Invalid read') {

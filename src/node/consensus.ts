@@ -146,6 +146,27 @@ async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: Writ
   return await replica.submit({ ...write, ref }, { timeout: Math.max(0, deadline - Date.now()), waitForReplication: wait })
 }
 
+const CONSISTENCIES: ReadonlySet<string> = new Set<Consistency>(['local', 'leader', 'quorum'])
+
+/**
+ * A read's consistency (local by default), once its chain and options make
+ * sense: an unknown level is not taken for quorum, and a read that asks
+ * other nodes needs a chain they can have (a vehicle's peer id, or shared).
+ */
+function checkRead (chainId: string, options: ReadOptions | undefined): Consistency {
+  const consistency = options?.consistency ?? 'local'
+  if (!CONSISTENCIES.has(consistency)) throw new InvalidReadError(`consistency is local, leader or quorum, got ${JSON.stringify(consistency)}`)
+  if (typeof chainId !== 'string' || chainId === '') throw new InvalidReadError(`a chain id is a non-empty string, got ${JSON.stringify(chainId)}`)
+  if (consistency !== 'local' && chainId !== SHARED_CHAIN) {
+    try {
+      peerIdFromString(chainId)
+    } catch {
+      throw new InvalidReadError(`not a chain of a vehicle (peer id) or 'shared': ${chainId}`)
+    }
+  }
+  return consistency
+}
+
 /** Nodes a `leader` read asks, following each one's word on who leads, before it gives up. */
 const MAX_LEADER_HOPS = 3
 
@@ -368,8 +389,9 @@ export class Consensus {
    *
    * @throws QuorumReadError, NoLeaderError, ProposerUnreachableError, PayloadPrunedError (local)
    */
-  async readKey (chainId: string, key: string, options: ReadOptions = {}): Promise<KeyRead> {
-    const consistency = options.consistency ?? 'local'
+  async readKey (chainId: string, key: string, options?: ReadOptions): Promise<KeyRead> {
+    const consistency = checkRead(chainId, options)
+    if (typeof key !== 'string' || key === '') throw new InvalidReadError(`a key is a non-empty string, got ${JSON.stringify(key)}`)
     const request: ReadRequest = { kind: ReadRequest.Kind.KEY, chainId, key, height: 0, to: 0, leader: false }
     if (consistency === 'local') {
       const kv = await this.c.chains.get(chainId, key)
@@ -392,9 +414,9 @@ export class Consensus {
    *
    * @throws InvalidReadError, QuorumReadError, NoLeaderError, ProposerUnreachableError
    */
-  async readBlock (chainId: string, height: number, options: ReadOptions = {}): Promise<BlockRead> {
+  async readBlock (chainId: string, height: number, options?: ReadOptions): Promise<BlockRead> {
+    const consistency = checkRead(chainId, options)
     if (!Number.isSafeInteger(height) || height < 1) throw new InvalidReadError(`a block height is an integer ≥ 1, got ${String(height)}`)
-    const consistency = options.consistency ?? 'local'
     const request: ReadRequest = { kind: ReadRequest.Kind.BLOCK, chainId, key: '', height, to: 0, leader: false }
     if (consistency === 'local') {
       return { chainId, height, block: await this.c.chains.getBlock(chainId, height), consistency, servedBy: [this.self] }

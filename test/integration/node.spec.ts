@@ -191,6 +191,21 @@ describe('node - discovery and connections', () => {
     expect((await again.get(self, 'k')).value).toEqual(new Uint8Array([1]))
   })
 
+  it('a read that makes no sense is InvalidReadError, not a failed quorum or a stack of libp2p', async () => {
+    const a = await cluster.create()
+    await a.start()
+    const self = a.peerId.toString()
+    const bad: Array<[() => Promise<unknown>, RegExp]> = [
+      [async () => await a.get(self, 'k', { consistency: 'strong' as never }), /^consistency is local, leader or quorum, got "strong"$/],
+      [async () => await a.getBlock(self, 1, { consistency: 'bogus' as never }), /^consistency is local, leader or quorum/],
+      [async () => await a.get('not-a-vehicle', 'k', { consistency: 'leader' }), /^not a chain of a vehicle \(peer id\) or 'shared': not-a-vehicle$/],
+      [async () => await a.get(self, ''), /^a key is a non-empty string, got ""$/],
+      [async () => await a.get(self, 5 as never), /^a key is a non-empty string, got 5$/],
+      [async () => await a.getBlock(self, 0), /^a block height is an integer ≥ 1, got 0$/]
+    ]
+    for (const [read, message] of bad) await expect(read()).rejects.toMatchObject({ name: 'InvalidReadError', message: expect.stringMatching(message) })
+  })
+
   it('two starts at once start it once; a stop during the start waits for it, and leaves nothing running', async () => {
     const a = await cluster.create()
     await Promise.all([a.start(), a.start()])
