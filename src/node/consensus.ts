@@ -31,7 +31,7 @@ import { fromHex, HASH_BYTES, InvalidTransactionError, toHex } from '../chain/in
 import type { Block, TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase } from '../storage/database.ts'
-import { replicationOf, WriteService, WriteResponse } from '../protocols/write/index.ts'
+import { MAX_WRITE_TIMEOUT, replicationOf, WriteService, WriteResponse } from '../protocols/write/index.ts'
 import type { ForwardedWrite, WriteCommitted } from '../protocols/write/index.ts'
 import { ProtocolError } from '../protocols/errors.ts'
 import { ReadRequest, ReadResponse } from '../protocols/read/index.ts'
@@ -39,7 +39,7 @@ import type { LeaderCheck } from '../protocols/read/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
-import { checkParticipants, InvalidBoothError } from './vguarddb.ts'
+import { checkBoothInput } from './vguarddb.ts'
 import type { VGuardDB, EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 import type { VGuardNodeConfig } from './config.ts'
 import { PaxosDriver } from './paxos-driver.ts'
@@ -239,9 +239,15 @@ export class Consensus {
    */
   async append (transactions: TransactionInput[], options: WriteOptions = {}): Promise<CommitResult> {
     if (!this.running) throw new ConsensusStoppedError('consensus is not running')
+    options ??= {}
     const write = encodeWrite(transactions)
     const chainId = options.chainId ?? this.self
+    if (typeof chainId !== 'string' || chainId === '') throw new InvalidTransactionError(`a chain id is a non-empty string, got ${JSON.stringify(chainId)}`)
     const timeout = options.timeout ?? this.c.config.commitTimeout
+    // NaN would give up at once or never, depending on the path the write takes
+    if (!Number.isSafeInteger(timeout) || timeout < 1 || timeout > MAX_WRITE_TIMEOUT) {
+      throw new InvalidTransactionError(`a write's timeout is a whole number of ms from 1 to ${MAX_WRITE_TIMEOUT}, got ${JSON.stringify(timeout)}`)
+    }
     const wait = options.waitForReplication !== false
     const key = options.idempotencyKey == null ? undefined : checkIdempotencyKey(options.idempotencyKey)
     if (chainId === this.self) {
@@ -364,8 +370,7 @@ export class Consensus {
    */
   async endOfBooth (input: EndOfBoothInput, direct: () => Promise<ReplicationOutcome>): Promise<ReplicationOutcome> {
     // checked before either path: a bad booth appends nothing and releases no one
-    const participants = checkParticipants(input.participants, this.self)
-    if (!Array.isArray(input.transactions) || input.transactions.length === 0) throw new InvalidBoothError('at least one transaction')
+    const { participants, transactions } = checkBoothInput(input, this.self)
     let viaConsensus = false
     const decided = this.ownGate.then(async () => {
       viaConsensus = await this.driver.ownStarted()
@@ -375,9 +380,6 @@ export class Consensus {
     this.ownGate = decided.catch(() => {})
     const outcome = await decided
     if (outcome != null) return outcome
-    const transactions: TransactionInput[] = input.transactions.map(tx => tx.delete === true
-      ? { op: 'DELETE', key: tx.key }
-      : { op: 'PUT', key: tx.key, value: tx.value ?? new Uint8Array(0) })
     await this.append(transactions, { waitForReplication: false })
     return await this.c.vguarddb.afterCommit(this.self, participants)
   }

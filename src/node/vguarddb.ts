@@ -262,11 +262,7 @@ export class VGuardDB {
    * @throws InvalidBoothError, InvalidTransactionError
    */
   async endOfBooth (input: EndOfBoothInput): Promise<ReplicationOutcome> {
-    const participants = checkParticipants(input.participants, this.self)
-    if (!Array.isArray(input.transactions) || input.transactions.length === 0) throw new InvalidBoothError('at least one transaction')
-    const transactions: TransactionInput[] = input.transactions.map(tx => tx.delete === true
-      ? { op: 'DELETE', key: tx.key }
-      : { op: 'PUT', key: tx.key, value: tx.value ?? new Uint8Array(0) })
+    const { participants, transactions } = checkBoothInput(input, this.self)
     const store = this.c.store
     const prev = await store.tip(this.self)
     const block = createBlock({
@@ -577,6 +573,24 @@ export class VGuardDB {
   knownTables (): VerifiedTable[] {
     return this.tables.all()
   }
+}
+
+/**
+ * What VGuard hands over at the end of a booth, checked (a bad booth appends
+ * nothing and releases no one) and as the transactions of one block.
+ *
+ * @throws InvalidBoothError
+ */
+export function checkBoothInput (input: EndOfBoothInput, self: string): { participants: string[], transactions: TransactionInput[] } {
+  if (input == null || typeof input !== 'object') throw new InvalidBoothError('an object { participants, transactions } is required')
+  const participants = checkParticipants(input.participants, self)
+  if (!Array.isArray(input.transactions) || input.transactions.length === 0) throw new InvalidBoothError('at least one transaction')
+  const transactions: TransactionInput[] = input.transactions.map((tx, i) => {
+    if (tx == null || typeof tx !== 'object') throw new InvalidBoothError(`transaction ${i}: must be an object { key, value } or { key, delete: true }`)
+    // left out, a value is empty; null is refused by the payload's checks
+    return tx.delete === true ? { op: 'DELETE', key: tx.key } : { op: 'PUT', key: tx.key, value: tx.value === undefined ? new Uint8Array(0) : tx.value }
+  })
+  return { participants, transactions }
 }
 
 /**

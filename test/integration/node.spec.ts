@@ -206,6 +206,24 @@ describe('node - discovery and connections', () => {
     for (const [read, message] of bad) await expect(read()).rejects.toMatchObject({ name: 'InvalidReadError', message: expect.stringMatching(message) })
   })
 
+  it('a write that makes no sense (from a JavaScript caller) is refused with a typed error and writes nothing', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2)
+    const self = a.peerId.toString()
+    const value = new Uint8Array([1])
+    const bad: Array<[() => Promise<unknown>, string, RegExp]> = [
+      [async () => await a.append([null as never]), 'InvalidTransactionError', /^transaction 0: must be an object/],
+      [async () => await a.put('k', null as never), 'InvalidTransactionError', /^transaction 0: value must be bytes \(a Uint8Array\), got null$/],
+      [async () => await a.put('k', 'text' as never), 'InvalidTransactionError', /got string$/],
+      [async () => await a.put('k', value, { timeout: Number.NaN }), 'InvalidTransactionError', /^a write's timeout is a whole number of ms from 1 to 120000, got null$/],
+      [async () => await a.put('k', value, { chainId: 'shared', timeout: 0 }), 'InvalidTransactionError', /timeout/],
+      [async () => await a.endOfBooth(null as never), 'InvalidBoothError', /an object \{ participants, transactions \} is required/],
+      [async () => await a.endOfBooth({ participants: [b.peerId.toString()], transactions: [null as never] }), 'InvalidBoothError', /^transaction 0: must be an object/],
+      [async () => await a.endOfBooth({ participants: [b.peerId.toString()], transactions: [{ key: 'k', value: null as never }] }), 'InvalidTransactionError', /got null$/]
+    ]
+    for (const [write, name, message] of bad) await expect(write()).rejects.toMatchObject({ name, message: expect.stringMatching(message) })
+    expect(await a.chains.info(self)).toBeUndefined()
+  })
+
   it('two starts at once start it once; a stop during the start waits for it, and leaves nothing running', async () => {
     const a = await cluster.create()
     await Promise.all([a.start(), a.start()])
