@@ -301,8 +301,12 @@ export class VGuardDB {
   }
 
   private async round (chainId: string, participants: string[]): Promise<ReplicationOutcome> {
-    if (this.stopping.signal.aborted) throw new ReplicationStoppedError(`no replication round for ${chainId}: the node is stopping`)
     const { store, kBackups } = this.c
+    if (this.stopping.signal.aborted) {
+      // the block before it is committed all the same: a caller must not take this for a failed write and append it again
+      const held = await store.tip(chainId).catch(() => undefined)
+      throw new ReplicationStoppedError(`no replication round for ${chainId}: the node is stopping${held != null && held.height > 0 ? `; its blocks up to height ${held.height} are committed (backups get them with a later round)` : ''}`)
+    }
     const tip = await store.tip(chainId)
     const info = await store.info(chainId)
     const chainBytes = info?.bytes ?? 0

@@ -271,6 +271,22 @@ describe('vguarddb - replicate, release, read', () => {
   })
 })
 
+describe('vguarddb - a round the stop cuts off', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('says the blocks before it are committed, so a caller does not append them again', async () => {
+    const [A, B] = await swarm(cluster, 2, { kBackups: 1 })
+    const chainId = A.peerId.toString()
+    await A.endOfBooth({ participants: ids(B), transactions: [gps(1)] })
+    await A.vguarddb.stop()
+    await expect(A.vguarddb.afterCommit(chainId, ids(B))).rejects.toMatchObject({
+      name: 'ReplicationStoppedError',
+      message: `no replication round for ${chainId}: the node is stopping; its blocks up to height 1 are committed (backups get them with a later round)`
+    })
+  })
+})
+
 describe('vguarddb - advertised capacity', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
