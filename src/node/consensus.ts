@@ -331,7 +331,8 @@ export class Consensus {
       case WriteResponse.Status.OK: {
         if (res.height < 1 || res.hash.byteLength !== HASH_BYTES) throw new ProtocolError(`${peer} answered OK without a block (height ${res.height}, a hash of ${res.hash.byteLength} bytes)`)
         const replication = replicationOf(res)
-        return { chainId, height: res.height, hash: res.hash, ...(replication != null ? { replication } : {}) }
+        // a copy of the hash, not a view into the answer frame (a Buffer) that would keep it alive
+        return { chainId, height: res.height, hash: Uint8Array.from(res.hash), ...(replication != null ? { replication } : {}) }
       }
       case WriteResponse.Status.NOT_LEADER: throw new NotProposerError(`${peer} does not lead ${chainId}: ${res.message}`, res.leader === '' ? undefined : res.leader)
       case WriteResponse.Status.NO_QUORUM: throw new NoQuorumError(`${peer}: ${res.message}`)
@@ -548,7 +549,8 @@ export class Consensus {
       }
     }
     if (status === ReadResponse.Status.OK) {
-      return { peer, status: 'value', value: res.value ?? new Uint8Array(0), valueHeight: res.valueHeight ?? 0, height: res.height ?? 0 }
+      // a copy: the decoded field is a view into the whole answer frame (a Buffer), which it would keep alive
+      return { peer, status: 'value', value: Uint8Array.from(res.value ?? []), valueHeight: res.valueHeight ?? 0, height: res.height ?? 0 }
     }
     if (status === ReadResponse.Status.NOT_FOUND && res.message !== 'value pruned') {
       return { peer, status: 'absent', height: res.height ?? 0 }

@@ -224,6 +224,18 @@ describe('node - discovery and connections', () => {
     expect(await a.chains.info(self)).toBeUndefined()
   })
 
+  it('values and hashes from other nodes are plain bytes of their own, not views into an answer frame', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2)
+    const chainId = a.peerId.toString()
+    const forwarded = await b.put('k', new Uint8Array([1, 2, 3]), { chainId })
+    const read = await b.get(chainId, 'k', { consistency: 'leader' })
+    for (const bytes of [forwarded.hash, read.value as Uint8Array]) {
+      expect(Object.getPrototypeOf(bytes)).toBe(Uint8Array.prototype)
+      expect(bytes.buffer.byteLength).toBe(bytes.byteLength)
+    }
+    expect(read.value).toEqual(new Uint8Array([1, 2, 3]))
+  })
+
   it('two starts at once start it once; a stop during the start waits for it, and leaves nothing running', async () => {
     const a = await cluster.create()
     await Promise.all([a.start(), a.start()])
