@@ -304,7 +304,8 @@ export class Peering {
   private readonly onDiscovery = (evt: CustomEvent<{ id: PeerId, multiaddrs: Array<{ toString: () => string }> }>): void => {
     const { id, multiaddrs } = evt.detail
     this.events?.safeDispatchEvent('peer:discovered', {
-      detail: { peerId: id.toString(), addresses: multiaddrs.map(m => m.toString()) }
+      // libp2p may list an address twice (an mDNS answer and the peer store's copy)
+      detail: { peerId: id.toString(), addresses: [...new Set(multiaddrs.map(m => m.toString()))] }
     })
     // the gater would refuse the dial; remembering it would only keep it in the peer store
     if (this.isDenied(id)) return
