@@ -141,7 +141,7 @@ export function frameworkErrorHandler (err: FastifyError, req: FastifyRequest, r
   const message = err.code === 'FST_ERR_BAD_URL'
     ? 'the URL path is not valid percent-encoding'
     : err.code === 'FST_ERR_MAX_PARAM_LENGTH'
-      ? 'a path parameter is too long (keys are at most 1 KiB)'
+      ? 'a path parameter is too long (chain ids are peer ids or shared, keys at most 1 KiB)'
       : undefined
   errorHandler(message != null ? new InvalidRequestError(message) as FastifyError : err, req, reply)
 }
