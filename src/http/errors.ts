@@ -5,6 +5,8 @@
 import type { Socket } from 'node:net'
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { API_HEADER } from './api-header.ts'
+import { VERSION } from '../node/version.ts'
 
 const STATUS_BY_NAME: Record<string, number> = {
   ConfigError: 400,
@@ -161,7 +163,7 @@ export function clientErrorHandler (err: Error & { code?: string }, socket: Sock
   const status = STATUS_BY_NAME[name]
   const body = JSON.stringify({ error: name, message })
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`)
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\n${API_HEADER}: ${VERSION}\r\nConnection: close\r\n\r\n${body}`)
   }
   socket.destroy(err)
 }

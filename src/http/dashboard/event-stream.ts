@@ -6,6 +6,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { VGuardNode, VGuardNodeEvents } from '../../node/index.ts'
 import { InvalidRequestError, UnavailableError } from '../errors.ts'
+import { API_HEADER } from '../api-header.ts'
+import { VERSION } from '../../node/version.ts'
 
 /** Every event a node emits, in the order the dashboard lists them. */
 export const EVENT_TYPES: ReadonlyArray<keyof VGuardNodeEvents> = [
@@ -21,7 +23,7 @@ export const MAX_UNSENT_BYTES = 1024 * 1024
 /** A comment line this often keeps proxies and idle-timeouts from closing a quiet stream. */
 const KEEPALIVE_MS = 15_000
 
-interface EventStreamQuery { types?: string }
+interface EventStreamQuery { types?: string | string[] }
 
 export function registerEventStream (server: FastifyInstance, node: VGuardNode): void {
   /** How to end each open stream. */
@@ -31,14 +33,16 @@ export function registerEventStream (server: FastifyInstance, node: VGuardNode):
     for (const end of open) end()
     done()
   })
-  server.get<{ Querystring: EventStreamQuery }>('/events', async (req, reply) => {
+  // a stream has no head to send alone: HEAD would hold a stream slot and never answer
+  server.get<{ Querystring: EventStreamQuery }>('/events', { exposeHeadRoute: false }, async (req, reply) => {
     const types = parseTypes(req.query.types)
     if (open.size >= MAX_EVENT_STREAMS) throw new UnavailableError(`at most ${MAX_EVENT_STREAMS} event streams at once`)
     stream(reply, node, types, open)
   })
 }
 
-function parseTypes (value: string | undefined): Array<keyof VGuardNodeEvents> {
+function parseTypes (value: string | string[] | undefined): Array<keyof VGuardNodeEvents> {
+  if (Array.isArray(value)) throw new InvalidRequestError('types: give it once, comma-separated (types=a,b)')
   if (value == null || value === '') return [...EVENT_TYPES]
   const asked = value.split(',')
   const unknown = asked.filter(t => !(EVENT_TYPES as readonly string[]).includes(t))
@@ -50,6 +54,7 @@ function stream (reply: FastifyReply, node: VGuardNode, types: Array<keyof VGuar
   reply.hijack()
   const res = reply.raw
   res.writeHead(200, {
+    [API_HEADER]: VERSION,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     connection: 'keep-alive'
