@@ -4,6 +4,8 @@
  */
 import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import type { VGuardNode } from '../node/index.ts'
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, NotFoundError, UnavailableError } from './errors.ts'
 import { registerRoutes } from './routes.ts'
@@ -22,6 +24,14 @@ export const DEFAULT_HTTP_PORT = 7400
 export const MAX_BODY_BYTES = 4 * 1024 * 1024
 /** While closing: how often connections that just answered their last request are closed. */
 const IDLE_SWEEP_MS = 50
+/** A request (headers and body: 4 MiB at most) must arrive within this; else 408 and the connection closes (a slow body held it for ever). */
+export const REQUEST_TIMEOUT_MS = 60_000
+/**
+ * A connection silent this long is closed. Longer than anything quiet the API
+ * does: a write waits at most 120 s for its commit, an event stream sends a
+ * keepalive every 15 s.
+ */
+export const CONNECTION_IDLE_MS = 300_000
 
 export interface HttpApiInit {
   host?: string
@@ -48,7 +58,20 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
     // fastify's own 503 while closing has a body of its own shape: the hook below answers instead
-    return503OnClosing: false
+    return503OnClosing: false,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionTimeout: CONNECTION_IDLE_MS
+  })
+  // requests in flight per connection: closing ends the connections that have none
+  const inFlight = new Map<Socket, number>()
+  server.server.on('connection', (socket: Socket) => {
+    inFlight.set(socket, 0)
+    socket.once('close', () => { inFlight.delete(socket) })
+  })
+  server.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1)
+    res.once('close', () => { if (inFlight.has(socket)) inFlight.set(socket, Math.max(0, (inFlight.get(socket) ?? 1) - 1)) })
   })
   let closing = false
   const host = init.host ?? DEFAULT_HTTP_HOST
@@ -87,8 +110,15 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
       // Node closes the connections that are idle when close() starts. One whose
       // request was still running (a write waiting for its commit) stays open
       // after its answer until keepAliveTimeout (72 s), and so would a vehicle's
-      // shutdown: close each one as soon as it falls idle.
-      const sweep = setInterval(() => { server.server.closeIdleConnections() }, IDLE_SWEEP_MS)
+      // shutdown: close each one as soon as it falls idle. Node's idea of idle
+      // leaves out a connection that never sent a request: it held the stop
+      // until its client went away.
+      const closeIdle = (): void => {
+        server.server.closeIdleConnections()
+        for (const [socket, requests] of inFlight) if (requests === 0) socket.destroy()
+      }
+      closeIdle()
+      const sweep = setInterval(closeIdle, IDLE_SWEEP_MS)
       try {
         await closed
       } finally {

@@ -168,6 +168,17 @@ describe('http - chain reads', () => {
     expect(await node.chains.info(node.peerId.toString())).toBeUndefined()
   })
 
+  it('closing does not wait for a connection that never sent a request', async () => {
+    const node = await cluster.create()
+    const http = await startHttpApi(node, { port: 0 })
+    const socket = connect(Number(new URL(http.url).port), '127.0.0.1')
+    await new Promise<void>((resolve) => { socket.once('connect', resolve) })
+    const closedSocket = new Promise<void>((resolve) => { socket.once('close', () => { resolve() }) })
+    // it held the close until its client went away (minutes)
+    await Promise.race([http.close(), new Promise((_resolve, reject) => setTimeout(() => { reject(new Error('close waited for the silent connection')) }, 10_000))])
+    await closedSocket
+  })
+
   it('answers every error in the documented { error, message } shape, also those the router and parser raise', async () => {
     const node = await cluster.create()
     await node.start()
