@@ -11,11 +11,15 @@ import { InvalidRequestError } from './errors.ts'
 /** `:id` must be a vehicle's peer id or `shared`. @throws InvalidRequestError */
 export function checkChain (node: VGuardNode, id: string): void {
   if (id === 'shared' || id === node.peerId.toString()) return
+  let canonical: string
   try {
-    peerIdFromString(id)
+    canonical = peerIdFromString(id).toString()
   } catch {
     throw new InvalidRequestError(`chain id: a vehicle's peer id or 'shared', got ${JSON.stringify(id)}`)
   }
+  // a chain is named by its id's one string form (12D3KooW…), as in blocks and tables; another
+  // form of the same id (a CID, bafz…) names no chain anywhere
+  if (canonical !== id) throw new InvalidRequestError(`chain id: give the peer id as ${canonical}, not as ${id}`)
 }
 
 /**

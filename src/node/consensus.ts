@@ -158,11 +158,13 @@ function checkRead (chainId: string, options: ReadOptions | undefined): Consiste
   if (!CONSISTENCIES.has(consistency)) throw new InvalidReadError(`consistency is local, leader or quorum, got ${JSON.stringify(consistency)}`)
   if (typeof chainId !== 'string' || chainId === '') throw new InvalidReadError(`a chain id is a non-empty string, got ${JSON.stringify(chainId)}`)
   if (consistency !== 'local' && chainId !== SHARED_CHAIN) {
+    let canonical: string
     try {
-      peerIdFromString(chainId)
+      canonical = peerIdFromString(chainId).toString()
     } catch {
       throw new InvalidReadError(`not a chain of a vehicle (peer id) or 'shared': ${chainId}`)
     }
+    if (canonical !== chainId) throw new InvalidReadError(`give the peer id as ${canonical}, not as ${chainId}`)
   }
   return consistency
 }
@@ -317,6 +319,8 @@ export class Consensus {
     } catch {
       throw new InvalidTransactionError(`not a chain of a vehicle (peer id) or 'shared': ${chainId}`)
     }
+    // another form of an id (a CID) names no chain: the vehicle would refuse it, or it is our own
+    if (peer === chainId && peerId.toString() !== chainId) throw new InvalidTransactionError(`give the peer id as ${peerId.toString()}, not as ${chainId}`)
     let res: WriteResponse
     try {
       res = await this.writes.forward(peerId, chainId, write.payload, { timeout, waitForReplication: wait, ...(idempotencyKey != null ? { idempotencyKey } : { writeId }) })

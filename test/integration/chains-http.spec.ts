@@ -214,4 +214,21 @@ describe('http - chain reads', () => {
     expect(raw).toMatch(/^HTTP\/1\.1 400 /)
     expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'InvalidRequestError', message: 'malformed HTTP request' })
   })
+
+  it('names a chain by its peer id\'s one string form: the same id as a CID is refused, saying which form to give', async () => {
+    const node = await cluster.create()
+    await node.start()
+    api = await startHttpApi(node, { port: 0 })
+    const self = node.peerId.toString()
+    const cid = node.peerId.toCID().toString()
+    for (const [method, path] of [['PUT', `/chains/${cid}/kv/k`], ['GET', `/chains/${cid}/kv/k?consistency=leader`], ['GET', `/chains/${cid}/read/k`]]) {
+      const res = await fetch(`${api.url}${path}`, { method, ...(method === 'PUT' ? { body: 'v' } : {}) })
+      expect(res.status, path).toBe(400)
+      expect(await res.json(), path).toEqual({ error: 'InvalidRequestError', message: `chain id: give the peer id as ${self}, not as ${cid}` })
+    }
+    // and through the library
+    await expect(node.put('k', new Uint8Array([1]), { chainId: cid })).rejects.toMatchObject({ name: 'InvalidTransactionError', message: `give the peer id as ${self}, not as ${cid}` })
+    await expect(node.get(cid, 'k', { consistency: 'quorum' })).rejects.toMatchObject({ name: 'InvalidReadError' })
+    expect(await node.chains.info(self)).toBeUndefined()
+  })
 })
