@@ -75,6 +75,9 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   })
   let closing = false
   const host = init.host ?? DEFAULT_HTTP_HOST
+  // JSON bodies only (POST /booth/end): fastify also parses text/plain, which a
+  // JSON route then refused as a body of the wrong shape (400), not of the wrong type (415)
+  server.removeContentTypeParser('text/plain')
   server.setErrorHandler(errorHandler)
   server.setNotFoundHandler((req) => { throw new NotFoundError(`no route ${req.method} ${req.url}`) })
   // every answer, errors too, says it comes from a vguard-node (src/http/api-header.ts)
