@@ -128,7 +128,9 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode):
 
   server.get<{ Params: { id: string, height: string }, Querystring: { consistency?: string, transactions?: string } }>('/chains/:id/blocks/:height', async (req) => {
     const { id } = req.params
-    const height = parseHeight('height', req.params.height) as number
+    // a path parameter is never optional: an empty one is a bad height, not "no height"
+    const height = parseHeight('height', req.params.height)
+    if (height == null) throw new InvalidRequestError('height: a height (integer ≥ 1), got ""')
     const consistency = parseConsistency(req.query.consistency)
     if (consistency === 'local' && await node.chains.info(id) == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
     if (consistency !== 'local') checkChain(node, id)

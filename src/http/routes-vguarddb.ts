@@ -49,6 +49,8 @@ function decodeTransaction (tx: BoothBody['transactions'][number]): { key: strin
     return { key: tx.key, delete: true }
   }
   if (tx.value == null) throw new InvalidRequestError(`transaction ${tx.key}: value required (or "delete": true)`)
+  // a lone surrogate has no UTF-8: it would be stored as U+FFFD, other bytes than sent (keys are refused alike)
+  if (tx.encoding !== 'base64' && !tx.value.isWellFormed()) throw new InvalidRequestError(`transaction ${tx.key}: value is not well-formed unicode (send bytes as base64)`)
   return { key: tx.key, value: tx.encoding === 'base64' ? decodeBase64(tx.key, tx.value) : utf8.encode(tx.value) }
 }
 

@@ -196,6 +196,8 @@ describe('http - consensus routes', () => {
       ]),
       [`/chains/${A}/blocks/1?consistency=eventual`, { method: 'GET' }, 400, 'InvalidRequestError'],
       [`/chains/${A}/blocks/${'9'.repeat(20)}`, { method: 'GET' }, 400, 'InvalidRequestError'],
+      // an empty height (it was InvalidReadError 'got undefined')
+      [`/chains/${A}/blocks/`, { method: 'GET' }, 400, 'InvalidRequestError'],
       ['/chains/not-held/blocks/1', { method: 'GET' }, 404, 'ChainNotFoundError']
     ]
     for (const [path, init, status, error] of cases) {

@@ -27,6 +27,8 @@ describe('http - vguarddb routes', () => {
       { participants: [b.peerId.toString()], transactions: [{ key: 'k', value: 'v', delete: true }] },
       { participants: [b.peerId.toString()], transactions: [{ key: 'k' }] },
       { participants: [b.peerId.toString()], transactions: [{ key: 'k', value: 'v', extra: 1 }] },
+      // a lone surrogate has no UTF-8 (it was stored as U+FFFD)
+      { participants: [b.peerId.toString()], transactions: [{ key: 'k', value: '\ud800' }] },
       // base64 is strict: Buffer.from would store other bytes than these mean
       ...['!!!not base64', 'AAA', 'AA==\n', 'AB==', '-_8=', 'AAAA AAAA'].map(value => ({ participants: [b.peerId.toString()], transactions: [{ key: 'a', value, encoding: 'base64' }] }))
     ]
