@@ -83,6 +83,20 @@ export class ConsensusStoppedError extends Error {
   }
 }
 
+/**
+ * The chain store holds another block at a height than the chain's booth
+ * decided: the data dir was restored from an older copy, or lost its
+ * database, and the chain went on without it. Consensus on the chain stops:
+ * a write it decides could not be stored, and must not be acknowledged.
+ */
+export class ChainDivergedError extends Error {
+  static name = 'ChainDivergedError'
+  constructor (message = 'The chain store and consensus disagree') {
+    super(message)
+    this.name = 'ChainDivergedError'
+  }
+}
+
 /** A forwarded write for a chain this node does not propose (another vehicle's). */
 export class RefusedWriteError extends Error {
   static name = 'RefusedWriteError'

@@ -36,7 +36,7 @@ import type { EncodedWrite, WriteRef } from './batch.ts'
 import { AppliedWrites, WRITE_MEMORY, writeKey } from './recent-writes.ts'
 import type { RememberedWrite } from '../storage/paxos-store.ts'
 import { sameBooth, selectBooth } from './booth-select.ts'
-import { CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError } from './consensus-errors.ts'
+import { ChainDivergedError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError } from './consensus-errors.ts'
 import { PAXOS_TIMING } from './paxos-constants.ts'
 import { LeaderReadWaiters } from './leader-reads.ts'
 
@@ -624,15 +624,8 @@ export class ChainReplica {
     // every write submitted in this turn) goes into one Ready, so one save
     this.idle = Promise.resolve().then(async () => { await this.drain() })
       .catch((err: Error) => {
-        if (this.closed) return
         // a failed save leaves the Ready outstanding: this replica cannot go on safely
-        this.broken = err
-        this.d.log.error('%s: consensus stopped: %e', this.chainId, err)
-        const failure = this.stoppedBy(err)
-        for (const w of this.buffer.splice(0)) this.settle(w, failure)
-        for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, failure) })
-        this.forgetOutstanding([...this.outstanding.keys()])
-        this.reads.rejectAll(failure)
+        this.halt(err)
       })
       .finally(() => {
         this.draining = false
@@ -643,8 +636,21 @@ export class ChainReplica {
       })
   }
 
+  /** Stops this replica for good: every write and read waiting on it fails with why. */
+  private halt (err: Error): void {
+    if (this.closed || this.broken != null) return
+    this.broken = err
+    this.d.log.error('%s: consensus stopped: %e', this.chainId, err)
+    const failure = this.stoppedBy(err)
+    for (const w of this.buffer.splice(0)) this.settle(w, failure)
+    for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, failure) })
+    this.forgetOutstanding([...this.outstanding.keys()])
+    this.reads.rejectAll(failure)
+  }
+
   /** Why writes and reads fail once a save failed, and what brings the chain back. */
   private stoppedBy (err: Error): ConsensusStoppedError {
+    if (err.name === 'ChainDivergedError') return new ConsensusStoppedError(`consensus of ${this.chainId} stopped: ${err.message}`)
     return new ConsensusStoppedError(`consensus of ${this.chainId} failed: ${err.message} (restart the node once that is fixed: nothing acknowledged was lost)`)
   }
 
@@ -706,9 +712,8 @@ export class ChainReplica {
       }
     })()
       .catch((err: Error) => {
-        if (this.closed) return
-        this.broken = err
-        this.d.log.error('%s: applying decided blocks failed: %e', this.chainId, err)
+        // the writes of what could not be stored must not be acknowledged: they fail with why
+        this.halt(err)
       })
       .finally(() => { this.applying = undefined })
   }
@@ -930,6 +935,22 @@ export class ChainReplica {
   private async apply (decided: Decided[]): Promise<void> {
     if (this.kind === 'member') return
     const committed: Array<{ id: string, result: CommitResult, booth: string[] }> = []
+    try {
+      await this.applyInto(decided, committed)
+    } catch (err) {
+      if ((err as Error).name !== 'ChainDivergedError') throw err
+      // the blocks of this run that did reach the store are committed: their writes are answered so
+      const stored: typeof committed = []
+      for (const c of committed) {
+        const held = await this.d.store.getBlock(this.chainId, c.result.height).catch(() => undefined)
+        if (held != null && bytesEqual(held.hash, c.result.hash)) stored.push(c)
+      }
+      this.resolve(stored)
+      throw err
+    }
+  }
+
+  private async applyInto (decided: Decided[], committed: Array<{ id: string, result: CommitResult, booth: string[] }>): Promise<void> {
     const remembered: RememberedWrite[] = []
     let applied: AppliedRun | undefined
     let run: Block[] = []
@@ -997,14 +1018,20 @@ export class ChainReplica {
     this.resolve(committed)
   }
 
-  /** Stores a block unless the store already holds it; a different block at its height is logged loudly. */
+  /**
+   * Stores a block unless the store already holds it.
+   *
+   * @throws ChainDivergedError when the store holds another block at its height
+   */
   private async storeOne (block: Block, tip?: ChainTip): Promise<void> {
     const current = tip ?? await this.d.store.tip(this.chainId)
     const height = block.header.height
     if (current.height >= height) {
       const existing = await this.d.store.getBlock(this.chainId, height)
       if (existing != null && !bytesEqual(existing.hash, block.hash)) {
-        this.d.log.error('%s: the store holds another block at height %d than consensus decided', this.chainId, height)
+        throw new ChainDivergedError(`the chain on disk holds another block at height ${height} than its booth decided ` +
+          '(was the data dir restored from an older copy, or its database lost?): no write of this chain is acknowledged from here on, ' +
+          'as its blocks could not be stored; the chain its booth decided is on its backups')
       }
       return
     }
