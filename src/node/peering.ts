@@ -464,6 +464,9 @@ export class Peering {
   /** An operator's typo or a peer that is down would otherwise go unnoticed: said once, until it works. */
   private bootstrapFailed (address: string, error: string): void {
     if (this.bootstrapDown.has(address) || !this.running) return
+    // two vehicles that dial each other at once: one dial loses, and the pair is connected all the same
+    const id = multiaddr(address).getComponents().find(c => c.name === 'p2p')?.value
+    if (id != null && id !== this.libp2p.peerId.toString() && this.libp2p.getConnections(peerIdFromString(id)).length > 0) return
     this.bootstrapDown.add(address)
     this.log('bootstrap %s unreachable: %s', address, error)
     this.events?.safeDispatchEvent('peer:bootstrap-failed', { detail: { address, error } })
