@@ -242,6 +242,8 @@ export class ChainReplica {
   private applying?: Promise<void>
   private closed = false
   private broken?: Error
+  /** A catch-up this replica waits on that no member can give: a snapshot of its own chain without a chain point (see phase1Reason). */
+  private snapshotStall?: { slot: number, from: string }
   private idle: Promise<void> = Promise.resolve()
   /** When the cursor was last written (it is written at most every META_INTERVAL; a replay from an older one is harmless). */
   private metaSavedAt = 0
@@ -833,12 +835,21 @@ export class ChainReplica {
     return bytes
   }
 
+  /** Why this replica does not lead yet, for a write or read that waited for it. */
+  private phase1Reason (): string {
+    const stall = this.snapshotStall
+    if (stall == null) return 'phase 1 has not completed (no majority of the booth answered)'
+    // the booth answers: it is ahead, and hands over only what it keeps (booth members keep no chain)
+    return `phase 1 has not completed: its booth decided this chain up to slot ${stall.slot}, past what this node holds, and ${stall.from} ` +
+      'cannot hand the chain over (was the data dir restored from an older copy, or its database lost?); the chain\'s backups hold it'
+  }
+
   /** Writers past their deadline: never proposed → NoQuorumError; proposed → CommitTimeoutError. */
   private expire (): void {
     const now = this.d.now()
     this.leaderWaiters = this.leaderWaiters.filter(w => {
       if (now < w.deadline) return true
-      w.reject(new NoQuorumError(`${this.chainId}: phase 1 has not completed (no majority of the booth answered)`))
+      w.reject(new NoQuorumError(`${this.chainId}: ${this.phase1Reason()}`))
       return false
     })
     this.landWaiters = this.landWaiters.filter(w => {
@@ -853,7 +864,7 @@ export class ChainReplica {
       const w = this.buffer[i]
       if (w.settled || now < w.deadline) continue
       this.buffer.splice(i--, 1)
-      const reason = this.isLeader() ? (this.hasQuorum() ? 'the booth did not take it in time' : 'no majority of its booth is connected') : 'phase 1 has not completed (no majority of the booth answered)'
+      const reason = this.isLeader() ? (this.hasQuorum() ? 'the booth did not take it in time' : 'no majority of its booth is connected') : this.phase1Reason()
       this.settle(w, new NoQuorumError(`write to ${this.chainId} not proposed: ${reason}; nothing was written`))
     }
     for (const o of this.outstanding.values()) {
@@ -1091,6 +1102,7 @@ export class ChainReplica {
     const point = this.snapshotPoints.get(`${snapshot.from}\n${snapshot.slot}`)
     if (point == null || this.d.fetchTo == null) {
       this.d.log('%s: snapshot at slot %d from %s without a chain point: waiting for another', this.chainId, snapshot.slot, snapshot.from)
+      if (this.kind === 'own') this.snapshotStall = { slot: snapshot.slot, from: snapshot.from }
       return
     }
     try {
@@ -1106,6 +1118,7 @@ export class ChainReplica {
     }
     this.cursor = { slot: snapshot.slot, height: point.height, hash: point.hash }
     this.history = [this.cursor]
+    this.snapshotStall = undefined
     // Our log now starts at the snapshot's slot, so a catch-up we answer from
     // below it gets a snapshot at that slot: it must carry this point (wrap()),
     // or the asker cannot fetch the chain and waits for good. Without it a
