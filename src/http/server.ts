@@ -36,6 +36,10 @@ export const CONNECTION_IDLE_MS = 300_000
 export interface HttpApiInit {
   host?: string
   port?: number
+  /** ms for a request (headers and body) to arrive, else 408. @default REQUEST_TIMEOUT_MS */
+  requestTimeout?: number
+  /** ms of silence after which a connection is closed. @default CONNECTION_IDLE_MS */
+  idleTimeout?: number
 }
 
 export interface HttpApi {
@@ -59,8 +63,8 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
     clientErrorHandler,
     // fastify's own 503 while closing has a body of its own shape: the hook below answers instead
     return503OnClosing: false,
-    requestTimeout: REQUEST_TIMEOUT_MS,
-    connectionTimeout: CONNECTION_IDLE_MS
+    requestTimeout: init.requestTimeout ?? REQUEST_TIMEOUT_MS,
+    connectionTimeout: init.idleTimeout ?? CONNECTION_IDLE_MS
   })
   // requests in flight per connection: closing ends the connections that have none
   const inFlight = new Map<Socket, number>()

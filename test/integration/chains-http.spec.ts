@@ -1,5 +1,6 @@
 /** GET /status chains, GET /chains/:id/blocks and GET /chains/:id/kv/:key on a real node and HTTP server. */
 import { connect } from 'node:net'
+import type { Socket } from 'node:net'
 import { Agent, request } from 'node:http'
 import { describe, it, expect, afterEach } from 'vitest'
 import { emptyTip } from '../../src/chain/index.ts'
@@ -165,6 +166,19 @@ describe('http - chain reads', () => {
     expect(answers[1]).toMatch(/connection: close/i)
     expect(JSON.parse(answers[1].slice(answers[1].indexOf('\r\n\r\n') + 4))).toEqual({ error: 'UnavailableError', message: 'the node is stopping: ask another node, or again once it is back' })
     // the second write was never proposed
+    expect(await node.chains.info(node.peerId.toString())).toBeUndefined()
+  })
+
+  it('closes a connection that falls silent, mid-body or before any request, and writes nothing', async () => {
+    const node = await cluster.create()
+    api = await startHttpApi(node, { port: 0, idleTimeout: 1_000 })
+    const port = Number(new URL(api.url).port)
+    const closed = async (socket: Socket): Promise<void> => { await new Promise<void>((resolve) => { socket.once('close', () => { resolve() }) }) }
+    // a slow body: the headers, then one byte of a thousand (it held the connection for ever)
+    const slow = connect(port, '127.0.0.1', () => { slow.write(`PUT /chains/${node.peerId.toString()}/kv/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\nx`) })
+    // and one that never says anything
+    const silent = connect(port, '127.0.0.1')
+    await Promise.all([closed(slow), closed(silent)])
     expect(await node.chains.info(node.peerId.toString())).toBeUndefined()
   })
 
