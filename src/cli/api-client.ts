@@ -47,9 +47,12 @@ export interface ApiClient {
 }
 
 /** A node bound to every address (0.0.0.0, ::) is reached on loopback. */
-function urlOf (address: HostPort): string {
-  const host = address.host === '0.0.0.0' ? '127.0.0.1' : address.host === '::' ? '::1' : address.host
-  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
+function reachable (address: HostPort): HostPort {
+  return { host: address.host === '0.0.0.0' ? '127.0.0.1' : address.host === '::' ? '::1' : address.host, port: address.port }
+}
+
+function urlOf ({ host, port }: HostPort): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`
 }
 
 interface RawAnswer { status: number, text: string, fromNode: boolean }
@@ -59,13 +62,13 @@ interface RawAnswer { status: number, text: string, fromNode: boolean }
  * standard calls bad (6000, 6665-6669, 10080, …), and an operator may well
  * have put a node's API on one of them.
  */
-async function send (base: URL, path: string, request: ApiRequest, timeoutMs: number): Promise<RawAnswer> {
+async function send (target: HostPort, path: string, request: ApiRequest, timeoutMs: number): Promise<RawAnswer> {
   return await new Promise<RawAnswer>((resolve, reject) => {
     const body = request.body
     // the path as it is: a URL object would take a segment `%2E` for `.` and drop it
     const req = httpRequest({
-      host: base.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port: base.port,
+      host: target.host,
+      port: target.port,
       path,
       method: request.method ?? 'GET',
       headers: { ...(body != null ? { 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength) } : {}), ...request.headers },
@@ -82,7 +85,8 @@ async function send (base: URL, path: string, request: ApiRequest, timeoutMs: nu
 }
 
 export function createApiClient (address: HostPort, timeoutMs: number): ApiClient {
-  const url = urlOf(address)
+  const target = reachable(address)
+  const url = urlOf(target)
   return {
     url,
     async request<T>(request: ApiRequest): Promise<T> {
@@ -93,7 +97,7 @@ export function createApiClient (address: HostPort, timeoutMs: number): ApiClien
       const path = query.size > 0 ? `${request.path}?${query.toString()}` : request.path
       let res: RawAnswer
       try {
-        res = await send(new URL(url), path, request, timeoutMs)
+        res = await send(target, path, request, timeoutMs)
       } catch (err) {
         const e = err as Error & { code?: string }
         // a write the node took may commit after we stopped waiting

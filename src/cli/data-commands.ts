@@ -68,6 +68,9 @@ function checkText (what: string, text: string, hint = ''): string {
   return text
 }
 
+/** A key as a path segment of the API, once it is known to be what was typed. */
+const keySegment = (key: string): string => segment(checkText('the key', key))
+
 function decodeValue (answer: ValueAnswer): Uint8Array {
   return answer.encoding === 'base64' ? Buffer.from(answer.value, 'base64') : Buffer.from(answer.value, 'utf8')
 }
@@ -134,7 +137,7 @@ export function dataCommands (io: CliIo): Command[] {
     .action(async (key: string, flags: ChainFlags & { consistency: string }) => {
       const api = clientOf(flags)
       const chain = await chainOf(api, flags)
-      const answer = await api.request<ValueAnswer>({ path: `/chains/${segment(chain)}/kv/${segment(checkText('the key', key))}`, query: { consistency: flags.consistency } })
+      const answer = await api.request<ValueAnswer>({ path: `/chains/${segment(chain)}/kv/${keySegment(key)}`, query: { consistency: flags.consistency } })
       if (flags.json) io.out(JSON.stringify(answer))
       else writeValue(io, answer)
     })
@@ -150,7 +153,7 @@ export function dataCommands (io: CliIo): Command[] {
       const body = await valueToPut(value, flags.file, io)
       const api = clientOf(flags)
       const chain = await chainOf(api, flags)
-      const answer = await api.request<CommitAnswer>({ method: 'PUT', path: `/chains/${segment(chain)}/kv/${segment(checkText('the key', key))}`, body, headers: idempotencyHeader(flags.idempotencyKey) })
+      const answer = await api.request<CommitAnswer>({ method: 'PUT', path: `/chains/${segment(chain)}/kv/${keySegment(key)}`, body, headers: idempotencyHeader(flags.idempotencyKey) })
       printCommit(io, flags, answer)
     })
 
@@ -161,7 +164,7 @@ export function dataCommands (io: CliIo): Command[] {
     .action(async (key: string, flags: ChainFlags & { idempotencyKey?: string }) => {
       const api = clientOf(flags)
       const chain = await chainOf(api, flags)
-      const answer = await api.request<CommitAnswer>({ method: 'DELETE', path: `/chains/${segment(chain)}/kv/${segment(checkText('the key', key))}`, headers: idempotencyHeader(flags.idempotencyKey) })
+      const answer = await api.request<CommitAnswer>({ method: 'DELETE', path: `/chains/${segment(chain)}/kv/${keySegment(key)}`, headers: idempotencyHeader(flags.idempotencyKey) })
       printCommit(io, flags, answer)
     })
 
@@ -169,7 +172,7 @@ export function dataCommands (io: CliIo): Command[] {
     .argument('<chain>', 'the vehicle\'s peer id, or shared')
     .argument('<key>')
     .action(async (chain: string, key: string, flags: ClientFlags) => {
-      const answer = await clientOf(flags).request<ReadAnswer>({ path: `/chains/${segment(chain)}/read/${segment(checkText('the key', key))}` })
+      const answer = await clientOf(flags).request<ReadAnswer>({ path: `/chains/${segment(chain)}/read/${keySegment(key)}` })
       if (flags.json) {
         io.out(JSON.stringify(answer))
         return

@@ -3,7 +3,7 @@
  * malformed id or key is a 400 before any peer is asked (asking first turns
  * it into a 503 about an unreachable "proposer" named by garbage).
  */
-import { peerIdFromString } from '@libp2p/peer-id'
+import { canonicalPeerId } from '../node/peer-ids.ts'
 import { encodePayload, InvalidTransactionError } from '../chain/index.ts'
 import type { VGuardNode } from '../node/index.ts'
 import { InvalidRequestError } from './errors.ts'
@@ -11,14 +11,8 @@ import { InvalidRequestError } from './errors.ts'
 /** `:id` must be a vehicle's peer id or `shared`. @throws InvalidRequestError */
 export function checkChain (node: VGuardNode, id: string): void {
   if (id === 'shared' || id === node.peerId.toString()) return
-  let canonical: string
-  try {
-    canonical = peerIdFromString(id).toString()
-  } catch {
-    throw new InvalidRequestError(`chain id: a vehicle's peer id or 'shared', got ${JSON.stringify(id)}`)
-  }
-  // a chain is named by its id's one string form (12D3KooW…), as in blocks and tables; another
-  // form of the same id (a CID, bafz…) names no chain anywhere
+  const canonical = canonicalPeerId(id)
+  if (canonical == null) throw new InvalidRequestError(`chain id: a vehicle's peer id or 'shared', got ${JSON.stringify(id)}`)
   if (canonical !== id) throw new InvalidRequestError(`chain id: give the peer id as ${canonical}, not as ${id}`)
 }
 

@@ -117,11 +117,10 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
       // Node closes the connections that are idle when close() starts. One whose
       // request was still running (a write waiting for its commit) stays open
       // after its answer until keepAliveTimeout (72 s), and so would a vehicle's
-      // shutdown: close each one as soon as it falls idle. Node's idea of idle
-      // leaves out a connection that never sent a request: it held the stop
-      // until its client went away.
+      // shutdown: close each one as soon as it falls idle. Idle counts our way
+      // (no request in flight): Node's leaves out a connection that never sent
+      // a request, which held the stop until its client went away.
       const closeIdle = (): void => {
-        server.server.closeIdleConnections()
         for (const [socket, requests] of inFlight) if (requests === 0) socket.destroy()
       }
       closeIdle()

@@ -40,6 +40,7 @@ import type { Sync } from '../protocols/sync/index.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { checkBoothInput } from './vguarddb.ts'
+import { canonicalPeerId } from './peer-ids.ts'
 import type { VGuardDB, EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 import type { VGuardNodeConfig } from './config.ts'
 import { PaxosDriver } from './paxos-driver.ts'
@@ -158,12 +159,8 @@ function checkRead (chainId: string, options: ReadOptions | undefined): Consiste
   if (!CONSISTENCIES.has(consistency)) throw new InvalidReadError(`consistency is local, leader or quorum, got ${JSON.stringify(consistency)}`)
   if (typeof chainId !== 'string' || chainId === '') throw new InvalidReadError(`a chain id is a non-empty string, got ${JSON.stringify(chainId)}`)
   if (consistency !== 'local' && chainId !== SHARED_CHAIN) {
-    let canonical: string
-    try {
-      canonical = peerIdFromString(chainId).toString()
-    } catch {
-      throw new InvalidReadError(`not a chain of a vehicle (peer id) or 'shared': ${chainId}`)
-    }
+    const canonical = canonicalPeerId(chainId)
+    if (canonical == null) throw new InvalidReadError(`not a chain of a vehicle (peer id) or 'shared': ${chainId}`)
     if (canonical !== chainId) throw new InvalidReadError(`give the peer id as ${canonical}, not as ${chainId}`)
   }
   return consistency
