@@ -97,6 +97,19 @@ export class ChainDivergedError extends Error {
   }
 }
 
+/**
+ * A vehicle behind its own booth (a restored or wiped data dir) could not
+ * fetch its chain from any vehicle that holds it, up to where its booth says
+ * it stands.
+ */
+export class ChainRecoveryError extends Error {
+  static name = 'ChainRecoveryError'
+  constructor (message = 'The chain could not be fetched from its holders') {
+    super(message)
+    this.name = 'ChainRecoveryError'
+  }
+}
+
 /** A forwarded write for a chain this node does not propose (another vehicle's). */
 export class RefusedWriteError extends Error {
   static name = 'RefusedWriteError'

@@ -197,6 +197,7 @@ export class Consensus {
       isMember: components.isMember,
       afterCommit: async (chainId, participants) => await components.vguarddb.afterCommit(chainId, participants),
       sync: components.sync,
+      ownChainHolders: async () => await components.vguarddb.ownChainHolders(),
       boothSize: components.config.boothSize,
       priority: components.config.priority,
       kBackups: components.config.kBackups,

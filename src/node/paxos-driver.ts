@@ -40,7 +40,8 @@ import { formationStep, permissionedGenesis, PERMISSIONED_PREFIX } from './share
 import type { PermissionedGenesis } from './shared-formation.ts'
 import { FORMATION_DELAY, SHARED_CHAIN, TICK_MS } from './paxos-constants.ts'
 import { MemberRetirement } from './member-retirement.ts'
-import { ConsensusStoppedError } from './consensus-errors.ts'
+import { ChainRecoveryError, ConsensusStoppedError } from './consensus-errors.ts'
+import { recoverOwnChain } from './own-chain-recovery.ts'
 
 export interface PaxosDriverComponents {
   libp2p: VGuardLibp2p
@@ -54,6 +55,8 @@ export interface PaxosDriverComponents {
   /** Replicate → table → release after a commit of our own chain. */
   afterCommit: (chainId: string, participants: string[]) => Promise<ReplicationOutcome>
   sync: Pick<Sync, 'fetch'>
+  /** Who may hold our own chain, likeliest first (VGuardDB.ownChainHolders). */
+  ownChainHolders: () => Promise<string[]>
   boothSize: number
   priority: number
   /** Backups per chain: 0 means no replication round after commits. */
@@ -286,7 +289,7 @@ export class PaxosDriver {
           this.replicas.set(chainId, r)
           // hellos that came while it opened found no replica to tell: the election it opened with may miss their senders
           if (kind === 'shared') r.updateElection(this.sharedElection())
-          for (const cm of this.early.get(chainId) ?? []) r.step(cm.message, cm.point)
+          for (const cm of this.early.get(chainId) ?? []) r.step(cm.message, cm.point, cm.chainAt)
         })
         .catch((err: Error) => { this.log.error('cannot open consensus for %s: %e', chainId, err) })
         .finally(() => {
@@ -325,6 +328,20 @@ export class PaxosDriver {
         await this.c.sync.fetch(peerIdFromString(peer), chainId, { to: height, vouch: { height, hash } })
       }
     }
+    if (kind === 'own') {
+      // our data dir lost part of our chain: its holders have it
+      deps.fetchTo = async (peer, height, hash) => {
+        const from = await recoverOwnChain({
+          chainId,
+          height,
+          hash,
+          hint: peer,
+          holders: async () => await this.c.ownChainHolders(),
+          fetch: async (holder, vouch) => { await this.fetchVouched(holder, chainId, vouch) }
+        })
+        this.log('%s: chain fetched up to height %d from %s', chainId, height, from)
+      }
+    }
     if (kind === 'shared') {
       const founder = this.formation?.founder ?? this.self
       const genesis = founder === this.permissioned?.id ? this.permissioned.booth : [founder]
@@ -332,6 +349,15 @@ export class PaxosDriver {
     }
     // a vehicle's chain: it alone proposes, and its genesis booth is itself
     return await ChainReplica.open(deps, { genesis: [chainId], election: { mode: 'fixed', proposer: chainId } })
+  }
+
+  /** Fetches a chain from `peer` up to the vouched block. @throws if the store does not hold that block afterwards */
+  private async fetchVouched (peer: string, chainId: string, vouch: { height: number, hash: Uint8Array }): Promise<void> {
+    const result = await this.c.sync.fetch(peerIdFromString(peer), chainId, { to: vouch.height, vouch })
+    const block = await this.c.chains.getBlock(chainId, vouch.height)
+    if (block == null || toHex(block.hash) !== toHex(vouch.hash)) {
+      throw new ChainRecoveryError(`it handed over the chain up to height ${result.tip.height} only (it holds ${result.remoteHeight})`)
+    }
   }
 
   // ------------------------------------------------------------ inbound
@@ -371,7 +397,7 @@ export class PaxosDriver {
   private deliver (chainId: string, cm: ChainMessage): void {
     const r = this.replicas.get(chainId)
     if (r != null) {
-      r.step(cm.message, cm.point)
+      r.step(cm.message, cm.point, cm.chainAt)
       return
     }
     if (this.opening.has(chainId)) {

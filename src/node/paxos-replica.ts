@@ -29,7 +29,7 @@ import { bytesEqual, fromHex, MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, toHex, ZERO_
 import type { Block, ChainTip } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { LevelPaxosStorage } from '../storage/paxos-store.ts'
-import type { ChainMessage, SnapshotPoint } from '../protocols/paxos/index.ts'
+import type { ChainMessage, ChainPoint, SnapshotPoint } from '../protocols/paxos/index.ts'
 import type { ReplicationReport } from '../protocols/write/index.ts'
 import { decodeBatch, encodeBatch } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
@@ -125,7 +125,11 @@ export interface ReplicaDeps {
   now: () => number
   /** own: replicate → table → release after a commit (VGuardDB.afterCommit). */
   afterCommit?: (participants: string[]) => Promise<ReplicationSummary>
-  /** shared: fetch the chain from `peer` up to `height`, whose block has `hash` (a snapshot). */
+  /**
+   * Fetch the chain up to `height`, whose block has `hash` (a snapshot that
+   * `peer` answered). shared: from `peer`; own: from the chain's holders
+   * (its backups), `peer` among them if it holds it.
+   */
   fetchTo?: (peer: string, height: number, hash: Uint8Array) => Promise<void>
   /** Told once per run of decided blocks applied to the chain store (events, metrics). */
   onApplied?: (run: AppliedRun) => void
@@ -185,6 +189,15 @@ function decidedBytes (decided: Decided[]): number {
   return n
 }
 
+/** Chain points a member keeps of what its vehicle told it (noteOwnerPoint): one per slot at most, so they span ≥ this many slots. */
+const OWNER_POINTS_KEPT = 64
+
+/**
+ * A vehicle that failed to fetch its own chain from its holders tries again
+ * after this long (ms), not at every snapshot its booth answers meanwhile.
+ */
+const OWN_FETCH_RETRY = 2_000
+
 /** Messages that may leave before their Ready is persisted (see drain); a pre-vote changes and vouches for nothing. */
 const EARLY = new Set<Message['type']>(['accept', 'heartbeat', 'decided', 'catchup', 'snapshot', 'prePrepare', 'prePromise'])
 
@@ -243,7 +256,11 @@ export class ChainReplica {
   private closed = false
   private broken?: Error
   /** A catch-up this replica waits on that no member can give: a snapshot of its own chain without a chain point (see phase1Reason). */
-  private snapshotStall?: { slot: number, from: string }
+  private snapshotStall?: { slot: number, from: string, fetchFailed?: string }
+  /** own: no fetch of the chain from its holders before this time (a failed one waits OWN_FETCH_RETRY). */
+  private ownFetchNotBefore = 0
+  /** member: where the proposer said its chain stood, newest last (ChainMessage.chainAt): what our snapshots name. */
+  private ownerPoints: ChainPoint[] = []
   private idle: Promise<void> = Promise.resolve()
   /** When the cursor was last written (it is written at most every META_INTERVAL; a replay from an older one is harmless). */
   private metaSavedAt = 0
@@ -333,12 +350,13 @@ export class ChainReplica {
   }
 
   /** A message from the network (already authenticated and shape-checked by the transport). */
-  step (message: Message, point?: SnapshotPoint): void {
+  step (message: Message, point?: SnapshotPoint, chainAt?: ChainPoint): void {
     if (this.closed || this.broken != null) return
     if (message.type === 'snapshot' && point != null) {
       this.snapshotPoints.set(`${message.from}\n${message.slot}`, point)
       if (this.snapshotPoints.size > 64) this.snapshotPoints.delete(this.snapshotPoints.keys().next().value as string)
     }
+    if (chainAt != null) this.noteOwnerPoint(message.from, chainAt)
     try {
       this.paxos.step(message)
     } catch (err) {
@@ -601,7 +619,7 @@ export class ChainReplica {
     await this.untilDrained()
     const st = this.paxos.status()
     if (this.kind === 'member' && this.broken == null && !this.closed && st.applied > st.compacted) {
-      this.paxos.compact(st.applied)
+      await this.compactMember(st.applied)
       this.kick()
       await this.untilDrained()
     }
@@ -736,7 +754,45 @@ export class ChainReplica {
     if (message.type === 'snapshot' && this.compactPoint != null && this.compactPoint.slot === message.slot) {
       return { chainId: this.chainId, message, point: { height: this.compactPoint.height, hash: this.compactPoint.hash } }
     }
+    // our own chain: tell the booth where it stands, for the snapshots its members answer (noteOwnerPoint)
+    if (this.kind === 'own' && this.cursor.slot > 0 && (message.type === 'accept' || message.type === 'heartbeat')) {
+      return { chainId: this.chainId, message, chainAt: { ...this.cursor } }
+    }
     return { chainId: this.chainId, message }
+  }
+
+  /**
+   * A member keeps no blocks of the vehicle's chain, so it cannot say by
+   * itself where the chain stood at a slot; the vehicle tells it with its
+   * accepts and heartbeats. Compaction then stops at such a point and our
+   * snapshots name it: a vehicle that lost its chain (a restored or wiped
+   * data dir) learns from them up to where to fetch it from its backups.
+   */
+  private noteOwnerPoint (from: string, at: ChainPoint): void {
+    if (this.kind !== 'member' || from !== this.chainId) return
+    const last = this.ownerPoints[this.ownerPoints.length - 1]
+    if (last != null && at.slot <= last.slot) return
+    this.ownerPoints.push({ slot: at.slot, height: at.height, hash: at.hash })
+    if (this.ownerPoints.length > OWNER_POINTS_KEPT) this.ownerPoints.shift()
+  }
+
+  /**
+   * Compacts a member's log up to `upTo` at most: to the newest point the
+   * vehicle named there, saved first (a snapshot we answer after a restart
+   * must still name it), or, with none, to `upTo` with no point.
+   */
+  private async compactMember (upTo: number): Promise<void> {
+    const compacted = this.paxos.status().compacted
+    let at: ChainPoint | undefined
+    for (const p of this.ownerPoints) if (p.slot > compacted && p.slot <= upTo) at = p
+    if (at == null) {
+      this.paxos.compact(upTo)
+      return
+    }
+    this.compactPoint = { slot: at.slot, height: at.height, hash: at.hash }
+    this.ownerPoints = this.ownerPoints.filter(p => p.slot > at.slot)
+    await this.saveMeta(true)
+    this.paxos.compact(at.slot)
   }
 
   /** Booth upkeep, then new batches while the pipeline has room. */
@@ -839,6 +895,10 @@ export class ChainReplica {
   private phase1Reason (): string {
     const stall = this.snapshotStall
     if (stall == null) return 'phase 1 has not completed (no majority of the booth answered)'
+    if (stall.fetchFailed != null) {
+      return `phase 1 has not completed: its booth decided this chain up to slot ${stall.slot}, past what this node holds ` +
+        `(was the data dir restored from an older copy, or its database lost?), and fetching the chain from its holders failed: ${stall.fetchFailed}`
+    }
     // the booth answers: it is ahead, and hands over only what it keeps (booth members keep no chain)
     return `phase 1 has not completed: its booth decided this chain up to slot ${stall.slot}, past what this node holds, and ${stall.from} ` +
       'cannot hand the chain over (was the data dir restored from an older copy, or its database lost?); the chain\'s backups hold it'
@@ -1105,10 +1165,15 @@ export class ChainReplica {
       if (this.kind === 'own') this.snapshotStall = { slot: snapshot.slot, from: snapshot.from }
       return
     }
+    if (this.kind === 'own' && this.d.now() < this.ownFetchNotBefore) return
     try {
       await this.d.fetchTo(snapshot.from, point.height, point.hash)
     } catch (err) {
       this.d.log('%s: fetching the snapshot from %s failed: %s', this.chainId, snapshot.from, (err as Error).message)
+      if (this.kind === 'own') {
+        this.snapshotStall = { slot: snapshot.slot, from: snapshot.from, fetchFailed: (err as Error).message }
+        this.ownFetchNotBefore = this.d.now() + OWN_FETCH_RETRY
+      }
       return
     }
     const block = await this.d.store.getBlock(this.chainId, point.height)
@@ -1152,7 +1217,7 @@ export class ChainReplica {
   private async maybeCompact (): Promise<void> {
     const st = this.paxos.status()
     if (this.kind === 'member') {
-      if (st.applied - st.compacted > PAXOS_TIMING.memberCompactEvery) this.paxos.compact(st.applied - PAXOS_TIMING.memberCompactKeep)
+      if (st.applied - st.compacted > PAXOS_TIMING.memberCompactEvery) await this.compactMember(st.applied - PAXOS_TIMING.memberCompactKeep)
       return
     }
     const target = Math.min(this.cursor.slot, st.applied) - PAXOS_TIMING.compactKeep

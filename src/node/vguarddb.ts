@@ -550,6 +550,26 @@ export class VGuardDB {
     })
   }
 
+  /**
+   * Who may hold our own chain, likeliest first, for a vehicle whose data
+   * dir lost part of it (own-chain-recovery.ts): the members that answer its
+   * tip (a few connected ones, as for any lookup), then the backups of the
+   * newest table we signed. Tables they show are adopted: the next round's
+   * epoch then follows the newest one, not the one a restored copy held.
+   */
+  async ownChainHolders (options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    const found = await lookupTable({
+      chainId: this.self,
+      peers: this.c.members?.() ?? [],
+      exclude: new Set([this.self]),
+      ask: async (peer, req) => await this.read.ask(peer, req, options),
+      adopt: async (signed, id) => await this.tables.adopt(signed, id),
+      random: this.c.random ?? Math.random
+    })
+    const table = this.tables.get(this.self)?.table
+    return [...new Set([...found.holders, ...(table?.active ?? []), ...(table?.obsolete ?? [])])].filter(p => p !== this.self)
+  }
+
   /** This node's own copy as a read result, if it holds the chain. */
   private async localRead (request: ReadRequest): Promise<RedirectReadResult | undefined> {
     const local = await this.read.answer(request)

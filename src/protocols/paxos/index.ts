@@ -31,7 +31,7 @@ import type { PaxosTransportComponents, PaxosTransportInit } from './transport.t
 
 export { PaxosTransport } from './transport.ts'
 export type { PaxosTransportComponents, PaxosTransportInit, PaxosTransportStats, HelloInfo } from './transport.ts'
-export type { ChainMessage, SnapshotPoint } from './messages.ts'
+export type { ChainMessage, ChainPoint, SnapshotPoint } from './messages.ts'
 export { toWire, fromWire } from './messages.ts'
 export { PaxosFrame, PaxosMessage, Batch } from './pb/paxos.ts'
 export { PROTOCOL_NAME, PROTOCOL_VERSION, MAX_FRAME_BYTES } from './constants.ts'

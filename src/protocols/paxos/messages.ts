@@ -17,12 +17,24 @@ export interface SnapshotPoint {
   hash: Uint8Array
 }
 
+/** Where a vehicle's chain stood at a slot, as its proposer says. */
+export interface ChainPoint extends SnapshotPoint {
+  slot: number
+}
+
 /** A consensus message of one chain, as the transport carries it. */
 export interface ChainMessage {
   chainId: string
   message: Message
   /** SNAPSHOT only: where the chain stood at the snapshot's slot. */
   point?: SnapshotPoint
+  /**
+   * ACCEPT and HEARTBEAT of a vehicle's own chain: where the chain stood at
+   * the proposer's last applied slot. Its booth members keep no blocks; with
+   * it they can say where the chain stood at the slot they compact to, and a
+   * proposer that lost its chain fetches it from its backups up to there.
+   */
+  chainAt?: ChainPoint
 }
 
 const TYPE_TO_PB: Record<Message['type'], PaxosMessage.Type> = {
@@ -109,7 +121,8 @@ export function toWire (cm: ChainMessage): PaxosMessage {
     height: 0,
     hash: EMPTY,
     read: 0,
-    granted: false
+    granted: false,
+    pointSlot: 0
   }
   switch (m.type) {
     case 'prePrepare':
@@ -140,6 +153,7 @@ export function toWire (cm: ChainMessage): PaxosMessage {
       pb.value = valueToPb(m.value)
       pb.booth = [...m.booth]
       pb.commit = m.commit
+      chainAtToPb(cm, pb)
       break
     case 'accepted':
       pb.ballot = ballotToPb(m.ballot)
@@ -149,6 +163,7 @@ export function toWire (cm: ChainMessage): PaxosMessage {
       pb.ballot = ballotToPb(m.ballot)
       pb.commit = m.commit
       pb.read = m.read ?? 0
+      chainAtToPb(cm, pb)
       break
     case 'heartbeatAck':
       pb.ballot = ballotToPb(m.ballot)
@@ -206,7 +221,18 @@ export function fromWire (pb: PaxosMessage, from: string, self: string): ChainMe
   }
   const out: ChainMessage = { chainId: pb.chainId, message }
   if (type === 'snapshot' && pb.height > 0 && pb.hash.byteLength === 32) out.point = { height: pb.height, hash: pb.hash }
+  // a point past the commit the sender states is not one it applied: dropped, the message still counts
+  if ((type === 'accept' || type === 'heartbeat') && pb.pointSlot > 0 && pb.pointSlot <= pb.commit && pb.hash.byteLength === 32) {
+    out.chainAt = { slot: pb.pointSlot, height: pb.height, hash: pb.hash }
+  }
   return out
+}
+
+function chainAtToPb (cm: ChainMessage, pb: PaxosMessage): void {
+  if (cm.chainAt == null) return
+  pb.pointSlot = cm.chainAt.slot
+  pb.height = cm.chainAt.height
+  pb.hash = cm.chainAt.hash as Uint8Array<ArrayBuffer>
 }
 
 /** Decode limits for a frame: every repeated field is bounded. */

@@ -41,6 +41,21 @@ describe('protocols - paxos - messages', () => {
     expect(fromWire(pb, 'A', 'B').point).toEqual(point)
   })
 
+  it.each([[MESSAGES[3]], [MESSAGES[5]]])('carries where a vehicle\'s chain stood with its %# accept or heartbeat', (message) => {
+    const chainAt = { slot: 6, height: 4, hash: new Uint8Array(32).fill(9) }
+    const back = fromWire(PaxosMessage.decode(PaxosMessage.encode(toWire({ chainId: 'c', message, chainAt }))), 'A', 'B')
+    expect(back.chainAt).toEqual(chainAt)
+    expect(back.message).toEqual(message)
+  })
+
+  it('drops a chain point past the commit its message states (no proposer applied it), and keeps the message', () => {
+    const pb = toWire({ chainId: 'c', message: MESSAGES[5], chainAt: { slot: 10, height: 4, hash: new Uint8Array(32) } })
+    const back = fromWire(pb, 'A', 'B')
+    expect(back.chainAt).toBeUndefined()
+    expect(back.message).toEqual(MESSAGES[5])
+    expect(fromWire({ ...pb, pointSlot: 9, hash: new Uint8Array(31) }, 'A', 'B').chainAt).toBeUndefined()
+  })
+
   const valid = (): PaxosMessage => toWire({ chainId: 'c', message: MESSAGES[3] })
   it.each([
     ['an unknown type', (m: PaxosMessage) => { m.type = 42 as unknown as PaxosMessage.Type }],

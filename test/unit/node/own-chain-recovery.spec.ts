@@ -1,0 +1,42 @@
+import { describe, it, expect } from 'vitest'
+import { recoverOwnChain } from '../../../src/node/own-chain-recovery.ts'
+
+const hash = new Uint8Array(32).fill(1)
+
+describe('node - own chain recovery', () => {
+  it('asks the holders in order, the member that answered the snapshot last, each once, and stops at the first that hands the chain over', async () => {
+    const asked: string[] = []
+    const from = await recoverOwnChain({
+      chainId: 'V',
+      height: 40,
+      hash,
+      hint: 'M',
+      holders: async () => ['B1', 'B2', 'B3'],
+      fetch: async (peer, vouch) => {
+        asked.push(peer)
+        expect(vouch).toEqual({ height: 40, hash })
+        if (peer === 'B1') throw new Error('gone')
+      }
+    })
+    expect(from).toBe('B2')
+    expect(asked).toEqual(['B1', 'B2'])
+    // the member is asked once, in its place among the holders, or last
+    const order: string[] = []
+    const fail = async (peer: string): Promise<void> => { order.push(peer); throw new Error('no') }
+    await recoverOwnChain({ chainId: 'V', height: 40, hash, hint: 'M', holders: async () => ['B1', 'M', 'B2'], fetch: fail }).catch(() => {})
+    await recoverOwnChain({ chainId: 'V', height: 40, hash, hint: 'M', holders: async () => ['B1'], fetch: fail }).catch(() => {})
+    expect(order).toEqual(['B1', 'M', 'B2', 'B1', 'M'])
+  })
+
+  it('fails with ChainRecoveryError naming every vehicle tried and why', async () => {
+    const attempt = recoverOwnChain({
+      chainId: 'V',
+      height: 40,
+      hash,
+      hint: 'M',
+      holders: async () => ['B1'],
+      fetch: async (peer) => { throw Object.assign(new Error(`${peer} holds up to 12`), { name: 'InvalidBlockError' }) }
+    })
+    await expect(attempt).rejects.toMatchObject({ name: 'ChainRecoveryError', message: 'no vehicle handed over V up to height 40 (tried B1: InvalidBlockError: B1 holds up to 12; M: InvalidBlockError: M holds up to 12)' })
+  })
+})
