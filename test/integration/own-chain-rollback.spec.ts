@@ -24,7 +24,7 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
   afterEach(async () => { await cluster.teardown() })
 
   /** Writes 30 fixes, lets `lose` take the data dir back, writes 45 more, then brings the old dir back and restarts. */
-  async function scenario (lose: (dataDir: string) => Promise<() => Promise<void>>): Promise<{ a: VGuardNode, nodes: VGuardNode[] }> {
+  async function scenario (lose: (dataDir: string) => Promise<() => Promise<void>>): Promise<{ a: VGuardNode, nodes: VGuardNode[], epoch: number }> {
     const nodes = await connectedSwarm(cluster, 4)
     let a = nodes[0]
     const { dataDir } = a.config
@@ -40,16 +40,20 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     a = await restart()
     // well past what booth members keep of another vehicle's chain (they compact every 32 slots, keeping 8)
     for (let i = 30; i < 75; i++) await a.put(`gps/${i}`, value(i))
+    const epoch = a.vguarddb.tables.get(a.peerId.toString())?.table.epoch ?? 0
     await cluster.stopNode(a)
     await restore()
     a = await restart()
-    return { a, nodes: [a, ...nodes.slice(1)] }
+    return { a, nodes: [a, ...nodes.slice(1)], epoch }
   }
 
-  async function expectWholeChain (a: VGuardNode, nodes: VGuardNode[]): Promise<void> {
+  async function expectWholeChain ({ a, nodes, epoch }: { a: VGuardNode, nodes: VGuardNode[], epoch: number }): Promise<void> {
     const self = a.peerId.toString()
     // the first write after the restart waits for phase 1, which waits for the chain from the backups
     const written = await a.put('after', value(99), { timeout: 30_000 })
+    // its backups took it: the table it signed follows the newest one they held, not the lost one
+    expect(written.replication?.state).toBe('complete')
+    expect(a.vguarddb.tables.get(self)?.table.epoch).toBeGreaterThan(epoch)
     for (let i = 0; i < 75; i++) expect(text((await a.get(self, `gps/${i}`)).value), `gps/${i}`).toBe(`fix ${i}`)
     expect(text((await a.get(self, 'after')).value)).toBe('fix 99')
     // the chain verifies end to end, one block per height
@@ -69,7 +73,7 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
   }
 
   it('restored from an older copy: fetches its chain from its backups and writes on', async () => {
-    const { a, nodes } = await scenario(async (dataDir) => {
+    const restarted = await scenario(async (dataDir) => {
       const copy = `${dataDir}-copy`
       await cp(dataDir, copy, { recursive: true })
       return async () => {
@@ -78,15 +82,15 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
         await rm(copy, { recursive: true, force: true })
       }
     })
-    await expectWholeChain(a, nodes)
+    await expectWholeChain(restarted)
   })
 
   it('database lost, key kept: fetches its chain from its backups and writes on', async () => {
-    const { a, nodes } = await scenario(async (dataDir) => async () => {
+    const restarted = await scenario(async (dataDir) => async () => {
       for (const entry of await readdir(dataDir)) {
         if (entry !== KEY_FILE) await rm(join(dataDir, entry), { recursive: true, force: true })
       }
     })
-    await expectWholeChain(a, nodes)
+    await expectWholeChain(restarted)
   })
 })
