@@ -47,6 +47,8 @@ function checkPin (pin: Pin): void {
     if (typeof pin.key !== 'string' || pin.key === '' || utf8.encode(pin.key).byteLength > MAX_KEY_BYTES) {
       throw new InvalidPinError('a key pin needs a non-empty key of at most 1 KiB')
     }
+    // a lone surrogate is stored as U+FFFD: the pin would name another key after a reopen (no transaction can write it)
+    if (!pin.key.isWellFormed()) throw new InvalidPinError('a key pin needs a well-formed unicode key')
     return
   }
   if (pin.type === 'range') {

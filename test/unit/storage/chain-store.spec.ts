@@ -294,7 +294,7 @@ describe.each([
   })
 
   it('refuses malformed pins with InvalidPinError', async () => {
-    for (const pin of [{ type: 'key', key: '' }, { type: 'range', from: 0, to: 3 }, { type: 'range', from: 5, to: 4 }, { type: 'other' }]) {
+    for (const pin of [{ type: 'key', key: '' }, { type: 'key', key: '\uD800' }, { type: 'range', from: 0, to: 3 }, { type: 'range', from: 5, to: 4 }, { type: 'other' }]) {
       await expect(store.pin(A, pin as never)).rejects.toMatchObject({ name: 'InvalidPinError' })
     }
     expect(store.pins(A)).toEqual([])
