@@ -36,6 +36,12 @@ import type {
   PersistedState, Proposal, Ready, Role, SnapshotRequest
 } from './types.ts'
 
+/** Messages only a node that may lead the chain sends (checkSender): their ballots count whoever we know. */
+const LEADER_TYPES = new Set<Message['type']>(['prePrepare', 'prepare', 'accept', 'heartbeat'])
+
+/** Peers remembered as asked for a catch-up (mayTeach). */
+const MAX_CATCHUP_ASKED = 256
+
 /** Creates a node: brand new without `persisted`, else restarted from exactly that state. */
 export function createPaxos (config: PaxosConfig, persisted?: PersistedState): Paxos {
   return new Paxos(config, persisted)
@@ -69,6 +75,8 @@ export class Paxos {
   private handedOut: number
   private catchupWait = 0
   private catchupSlot = 0
+  /** Peers this node asked to catch it up: their decided values and snapshots are answers (see mayTeach). */
+  private readonly catchupAsked = new Set<string>()
   private outbox: Message[] = []
   private local: Message[] = []
   private dropped: DroppedProposal[] = []
@@ -477,16 +485,14 @@ export class Paxos {
     if (msg.ballot.round < 1) {
       throw new InvalidMessageError(`${msg.type} with round 0`)
     }
-    const allowed = this.s.mode === 'fixed'
-      ? msg.from === this.s.proposer
-      : this.s.candidates.some(c => c.id === msg.from)
-    if (!allowed) {
+    if (!this.mayLead(msg.from)) {
       throw new InvalidMessageError(`${msg.from} may not lead this chain`)
     }
   }
 
   private handle (msg: Message): void {
-    if ('ballot' in msg) {
+    // what a peer that takes no part in this chain says changes nothing here (see mayTeach, isAcceptor)
+    if ('ballot' in msg && (LEADER_TYPES.has(msg.type) || this.isAcceptor(msg.from))) {
       this.maxSeenRound = Math.max(this.maxSeenRound, msg.ballot.round)
     }
     switch (msg.type) {
@@ -511,14 +517,38 @@ export class Paxos {
         }
         break
       case 'catchup': this.onCatchup(msg); break
-      case 'decided': this.onDecided(msg); break
+      case 'decided':
+        if (this.mayTeach(msg.from)) this.onDecided(msg)
+        break
       case 'snapshot':
+        if (!this.mayTeach(msg.from)) break
         this.heardCommit = Math.max(this.heardCommit, msg.slot)
         if (msg.slot > this.log.commit) {
           this.snapshotRequest = { from: msg.from, slot: msg.slot, booths: msg.booths }
         }
         break
     }
+  }
+
+  /**
+   * Decided values and snapshots are taken from the leader this node follows
+   * and from any node that may lead (a leader pushes them to learners), and
+   * from peers it asked to catch it up, never from anyone else: a member of the network that is not part of
+   * the chain could otherwise write blocks into it (a vehicle's own chain
+   * takes messages about it from any member).
+   */
+  private mayTeach (from: string): boolean {
+    return from === this.leaderId || this.mayLead(from) || this.catchupAsked.has(from)
+  }
+
+  /** A peer that may lead this chain (a leader pushes decided values to learners that do not follow it yet). */
+  private mayLead (from: string): boolean {
+    return this.s.mode === 'fixed' ? from === this.s.proposer : this.s.candidates.some(c => c.id === from)
+  }
+
+  /** A member of a booth this node knows, or a peer its campaign asked: whose promises and refusals count. */
+  private isAcceptor (from: string): boolean {
+    return this.log.epochs.some(e => e.members.includes(from)) || this.campaignState?.asked.has(from) === true
   }
 
   /** This node's own ballot when it campaigns or leads. */
@@ -535,6 +565,7 @@ export class Paxos {
   }
 
   private onPrePromise (msg: Extract<Message, { type: 'prePromise' }>): void {
+    if (!this.isAcceptor(msg.from)) return
     // a refusal names the promise to beat: the next ask (or campaign) goes above it
     this.maxSeenRound = Math.max(this.maxSeenRound, msg.promised.round)
     const pv = this.preVote
@@ -616,12 +647,14 @@ export class Paxos {
   private onPromise (msg: Extract<Message, { type: 'promise' }>): void {
     const lead = this.leadership
     if (this.role === 'leader' && lead?.extending != null && ballotEquals(msg.ballot, lead.ballot)) {
+      if (!this.log.boothFor(lead.extending).includes(msg.from)) return
       this.quorumCheck?.heard(msg.from)
       this.onExtensionPromise(lead, lead.extending, msg)
       return
     }
     const c = this.campaignState
-    if (this.role !== 'candidate' || c == null || !ballotEquals(msg.ballot, c.ballot)) {
+    // a promise answers our prepare: from a peer we did not ask it is forged (its decided entries would be believed)
+    if (this.role !== 'candidate' || c == null || !ballotEquals(msg.ballot, c.ballot) || !c.asked.has(msg.from)) {
       return
     }
     if (!c.promises.has(msg.from)) {
@@ -666,6 +699,7 @@ export class Paxos {
   }
 
   private onNack (msg: Extract<Message, { type: 'nack' }>): void {
+    if (!this.isAcceptor(msg.from)) return
     const own = this.ownBallot()
     this.maxSeenRound = Math.max(this.maxSeenRound, msg.promised.round)
     if (own != null && ballotEquals(msg.ballot, own) && compareBallots(msg.promised, own) > 0) {
@@ -746,6 +780,11 @@ export class Paxos {
     }
     this.catchupSlot = slot
     this.catchupWait = 2 * this.s.heartbeatTicks
+    if (!this.catchupAsked.has(from)) {
+      // bounded: the oldest ask goes first (a late answer from it is asked for again)
+      if (this.catchupAsked.size >= MAX_CATCHUP_ASKED) this.catchupAsked.delete(this.catchupAsked.values().next().value as string)
+      this.catchupAsked.add(from)
+    }
     this.send({ type: 'catchup', from: this.s.id, to: from, slot })
   }
 

@@ -10,6 +10,12 @@ import type { Ballot, BoothEpoch, Decided, Entry, Message, Proposal, Value } fro
 /** Bounds repeated fields of one message (promises and catch-up answers). */
 export const MAX_ENTRIES_PER_MESSAGE = 65_536
 export const MAX_ID_LENGTH = 256
+/**
+ * Highest ballot round a message may carry: the next campaign goes one
+ * above the highest round seen, and must still encode (a uint64 read as a
+ * JavaScript number: at most 2^53 − 1). No chain campaigns 2^52 times.
+ */
+export const MAX_ROUND = 2 ** 52
 
 const TYPES = new Set(['prePrepare', 'prePromise', 'prepare', 'promise', 'nack', 'accept', 'accepted', 'heartbeat', 'heartbeatAck', 'catchup', 'decided', 'snapshot'])
 
@@ -39,7 +45,7 @@ function ballot (x: unknown, what = 'ballot'): Ballot {
   if (!isRecord(x) || typeof x.proposer !== 'string' || x.proposer.length > MAX_ID_LENGTH) {
     fail(what)
   }
-  count(x.round, `${what}.round`)
+  if (count(x.round, `${what}.round`) > MAX_ROUND) fail(`${what}.round above ${MAX_ROUND}`)
   return x as unknown as Ballot
 }
 

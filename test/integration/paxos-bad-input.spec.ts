@@ -7,12 +7,13 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { lpStream } from '@libp2p/utils'
-import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { PaxosFrame, toWire } from '../../src/protocols/paxos/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import type { Message } from '../../src/consensus/index.ts'
 import { LevelPaxosStore } from '../../src/storage/paxos-store.ts'
+import { encodeBatch, encodeWrite } from '../../src/node/batch.ts'
 
 const utf8 = new TextEncoder()
 
@@ -87,6 +88,51 @@ describe('consensus - bad paxos input', () => {
     // a's chain still works
     const r = await a.put('after', utf8.encode('ok'))
     expect(r.height).toBe(2)
+  })
+
+  it('no member writes a block into a vehicle\'s chain, deposes it or pushes its rounds out of range by messages to the vehicle', async () => {
+    const nodes = await connectedSwarm(cluster, 5)
+    const a = nodes[0]
+    const A = a.peerId.toString()
+    await a.put('k1', utf8.encode('v1'))
+    const replica = a.consensus.driver.replicaOf(A)
+    const st = replica?.status()
+    if (st == null) throw new Error('no replica of a\'s own chain')
+    const inBooth = nodes.find(n => n !== a && st.booth.includes(n.peerId.toString()))
+    const outside = nodes.find(n => !st.booth.includes(n.peerId.toString()))
+    if (inBooth == null || outside == null) throw new Error(`booth ${st.booth.length} of 5: need a member and an outsider`)
+    const tipBefore = await a.chains.tip(A)
+
+    // a block of the forger's making for the next slot, claiming a's ballot
+    const w = encodeWrite([{ key: 'k1', value: utf8.encode('FORGED') }])
+    const data = encodeBatch({ proposer: A, ballot: st.ballot, timestamp: Date.now(), payloads: [w.payload] })
+    const slot = st.decided + 1
+    const stats = a.consensus.driver.transport.stats
+    let expected = stats.messagesIn
+    for (const forger of [outside, inBooth]) {
+      const F = forger.peerId.toString()
+      const forged: Message[] = [
+        { type: 'decided', from: F, to: A, commit: slot, entries: [{ slot, value: { kind: 'data', id: `forged-${F}`, data }, booth: st.booth }] },
+        { type: 'promise', from: F, to: A, ballot: st.ballot, commit: slot, booths: [{ slot: 1, members: st.booth }], entries: [{ slot, ballot: st.ballot, value: { kind: 'data', id: `forged-p-${F}`, data }, booth: st.booth, decided: true }] }
+      ]
+      // an outsider's refusal would depose a; any refusal at a round of 2^53 − 1 would stop its chain (the next round cannot be encoded)
+      if (forger === outside) forged.push({ type: 'nack', from: F, to: A, ballot: st.ballot, promised: { round: 1_000_000, proposer: F } })
+      await sendRaw(forger, a, [PaxosFrame.encode({ messages: forged.map(m => toWire({ chainId: A, message: m })) })])
+      expected += forged.length
+      await waitFor(() => stats.messagesIn >= expected, { message: `a took ${F}'s messages` })
+    }
+    const invalidBefore = stats.invalidMessages
+    const huge = toWire({ chainId: A, message: { type: 'nack', from: inBooth.peerId.toString(), to: A, ballot: st.ballot, promised: { round: 1, proposer: inBooth.peerId.toString() } } })
+    if (huge.promised != null) huge.promised.round = Number.MAX_SAFE_INTEGER
+    await sendRaw(inBooth, a, [PaxosFrame.encode({ messages: [huge] })])
+    await waitFor(() => stats.invalidMessages > invalidBefore, { message: 'the round out of range refused' })
+
+    // the chain is a's alone: the next write lands at the next height, under the same ballot
+    const next = await a.put('k2', utf8.encode('v2'))
+    expect(next.height).toBe(tipBefore.height + 1)
+    expect(new TextDecoder().decode((await a.get(A, 'k1')).value)).toBe('v1')
+    expect(replica?.status().ballot).toEqual(st.ballot)
+    expect(replica?.status().role).toBe('leader')
   })
 
   it('a peer of another network cannot open a paxos stream', async () => {

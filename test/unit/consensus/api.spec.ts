@@ -138,6 +138,8 @@ describe('consensus - Paxos API', () => {
     ['no sender', { type: 'catchup', to: 'a', slot: 1 }],
     ['slot 0', { type: 'catchup', from: 'b', to: 'a', slot: 0 }],
     ['a negative round', { type: 'prepare', from: 'b', to: 'a', ballot: { round: -1, proposer: 'b' }, slot: 1 }],
+    // the next campaign goes one above: a round it could not encode would stop the chain
+    ['a round above 2^52', { type: 'nack', from: 'b', to: 'a', ballot: { round: 1, proposer: 'a' }, promised: { round: 2 ** 52 + 1, proposer: 'b' } }],
     ['a fractional slot', { type: 'accept', from: 'a', to: 'a', ballot: { round: 1, proposer: 'a' }, slot: 1.5, value: { kind: 'noop' }, booth: ['a'], commit: 0 }],
     ['a bad value kind', { type: 'accept', from: 'a', to: 'a', ballot: { round: 1, proposer: 'a' }, slot: 1, value: { kind: 'evil' }, booth: ['a'], commit: 0 }],
     ['data that is not bytes', { type: 'accept', from: 'a', to: 'a', ballot: { round: 1, proposer: 'a' }, slot: 1, value: { kind: 'data', id: 'x', data: [1] }, booth: ['a'], commit: 0 }],

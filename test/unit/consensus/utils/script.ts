@@ -321,6 +321,17 @@ export class Scenario {
       case 'catchup':
         msg = { type, from, to, slot: int(args.get('slot'), 1) }
         break
+      case 'decided': {
+        // one decided entry, in the addressee's booth
+        const booth = list(args.get('booth') ?? this.c.paxos(to).status().booth.join(','))
+        const slot = int(args.get('slot'), 1)
+        msg = { type, from, to, entries: [{ slot, value: parseValue(args.get('value') ?? 'x'), booth }], commit: int(args.get('commit'), slot) }
+        break
+      }
+      case 'nack':
+        // refuses the addressee's own ballot (round=, proposer = the addressee) with a higher promise
+        msg = { type, from, to, ballot: { round: int(args.get('round'), 1), proposer: to }, promised: { round: int(args.get('promised'), 2), proposer: from } }
+        break
       default:
         throw new ScriptError(`send does not know ${type}`)
     }
