@@ -178,7 +178,7 @@ describe('vguarddb - a proposer that sends a bad block', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
 
-  it('the backup verifies every block: a tampered one is refused with INVALID and nothing of its frame is stored', async () => {
+  it('the backup verifies every block: a tampered one is refused with INVALID and nothing of its frame is stored; a bad reset keeps the copy', async () => {
     const [M, B] = await swarm(cluster, 2, { kBackups: 1 })
     const chainId = M.peerId.toString()
     const b1 = createBlock({ prev: emptyTip(chainId), proposer: chainId, timestamp: 1, transactions: [gpsTransaction(1)] })
@@ -197,6 +197,19 @@ describe('vguarddb - a proposer that sends a bad block', () => {
     expect(refused.message).toMatch(/BadPayloadHash/)
     stream.abort(new Error('done'))
     expect((await B.chains.tip(chainId)).height).toBe(1)
+
+    // a reset whose first frame does not start a chain the store takes (no block 1) is refused before the copy goes
+    const again = await M.libp2p.dialProtocol(B.peerId, REPLICATE_PROTOCOL)
+    const pbs2 = pbStream(again, { maxDataLength: 8 * 1024 * 1024 })
+    await pbs2.write(request({}), ReplicateRequest)
+    expect((await pbs2.read(ReplicateResponse)).status).toBe(ReplicateResponse.Status.OK)
+    await pbs2.write(request({ type: ReplicateRequest.Type.BLOCKS, reset: true, blocks: [encodeBlock(b2) as Uint8Array<ArrayBuffer>] }), ReplicateRequest)
+    const refusedReset = await pbs2.read(ReplicateResponse)
+    expect(refusedReset.status).toBe(ReplicateResponse.Status.INVALID)
+    expect(refusedReset.message).toMatch(/WrongHeight/)
+    again.abort(new Error('done'))
+    expect((await B.chains.tip(chainId)).height).toBe(1)
+    expect((await B.chains.getBlock(chainId, 1))?.hash).toEqual(b1.hash)
   })
 })
 

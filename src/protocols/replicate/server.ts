@@ -10,7 +10,7 @@
  */
 import { pbStream } from '@libp2p/utils'
 import type { Connection, Logger, Stream } from '@libp2p/interface'
-import { bytesEqual, decodeBlock, InvalidBlockError } from '../../chain/index.ts'
+import { bytesEqual, decodeBlock, emptyTip, InvalidBlockError, tipOf, verifyBlock } from '../../chain/index.ts'
 import type { Block, ChainTip } from '../../chain/index.ts'
 import { blockBytes } from '../../storage/index.ts'
 import type { ChainStore } from '../../storage/index.ts'
@@ -249,6 +249,21 @@ async function receive (t: Transfer): Promise<void> {
       return
     }
     const reset = first && req.reset
+    if (reset) {
+      // the copy is dropped for this frame: it must start a chain the store will take, or the copy would go for nothing
+      try {
+        let prev = emptyTip(chainId)
+        for (const b of blocks) {
+          verifyBlock(b, prev)
+          prev = tipOf(b)
+        }
+      } catch (err) {
+        log('refused a reset of %s from %s: %s', chainId, t.owner, (err as Error).message)
+        await appender.idle()
+        await reply({ status: ReplicateResponse.Status.INVALID, message: (err as Error).message })
+        return
+      }
+    }
     // the copy dropped below frees its room for this transfer: reserved before it is freed, so no other offer takes it
     if (reset) reservation.grow((await store.info(chainId))?.bytes ?? 0)
     const frameBytes = blocks.reduce((n, b) => n + blockBytes(b), 0)
