@@ -232,6 +232,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       policy: {
         retention: parts.config.retention,
         maxBytes: parts.config.retentionBytes,
+        capacity: parts.config.capacity,
         isTemporary: async (chainId) => await this.isTemporaryChain(chainId)
       }
     })

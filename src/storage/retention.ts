@@ -32,6 +32,12 @@ export interface RetentionPolicy {
   retention?: number
   /** Size bound: temporary chains' payload bytes above this are pruned, oldest block first. @default undefined (no bound) */
   maxBytes?: number
+  /**
+   * The node's capacity: while every chain held (headers, the chains that are
+   * never pruned, and temporary payloads) takes more bytes than this,
+   * temporary payloads are pruned too, oldest block first. @default undefined (no bound)
+   */
+  capacity?: number
   /** Which chains are temporary storage; the others are never pruned. @default every chain */
   isTemporary?: (chainId: string) => Temporariness | Promise<Temporariness>
   /** How long an unclaimed chain is kept whole, in ms. @default retention (none: unclaimed chains are kept) */
@@ -47,7 +53,7 @@ export interface RetentionReport {
   freedBytes: number
   /** Temporary payload bytes left afterwards. */
   payloadBytes: number
-  /** Pins keep the payload above the size bound. */
+  /** Pins (or, for the capacity, the chains that are never pruned) keep the bytes above a bound. */
   overBound: boolean
 }
 
@@ -62,6 +68,14 @@ export interface StorageUsage {
 
 /** Blocks pruned per store call: bounds one batch. */
 const PRUNE_CHUNK = 256
+
+/**
+ * A block dated further ahead of the clock than this does not end an age
+ * scan (pruneByAge): a proposer's clock set wrong, or a chain pushed with a
+ * block dated years ahead, would otherwise keep every older block after it
+ * from being pruned by age until that date.
+ */
+export const FUTURE_SKEW = 10 * 60_000
 
 export async function storageUsage (store: ChainStore, capacity: number): Promise<StorageUsage> {
   const chains = await store.chains()
@@ -81,8 +95,10 @@ function record (report: RetentionReport, chainId: string, heights: number[], fr
   report.freedBytes += freed
 }
 
-async function pruneByAge (store: ChainStore, chainId: string, cutoff: number, report: RetentionReport): Promise<void> {
+async function pruneByAge (store: ChainStore, chainId: string, cutoff: number, now: number, report: RetentionReport): Promise<void> {
   let watermark = store.pruneFrom(chainId)
+  // a block dated ahead of the clock holds the watermark below it, and the scan goes on past it
+  let held = false
   let heights: number[] = []
   const flush = async (): Promise<void> => {
     const result = await store.prune(chainId, heights, { watermark })
@@ -90,10 +106,17 @@ async function pruneByAge (store: ChainStore, chainId: string, cutoff: number, r
     heights = []
   }
   for await (const { block, pruned } of store.headers(chainId, { from: watermark })) {
-    // timestamps grow along a chain; the first young block ends the scan
-    if (block.header.timestamp >= cutoff) break
-    if (!pruned) heights.push(block.header.height)
-    watermark = block.header.height + 1
+    const { timestamp, height } = block.header
+    if (timestamp >= cutoff) {
+      if (timestamp > now + FUTURE_SKEW) {
+        held = true
+        continue
+      }
+      // timestamps grow along a chain as its proposer's clock runs: the first young block ends the scan
+      break
+    }
+    if (!pruned) heights.push(height)
+    if (!held) watermark = height + 1
     if (heights.length >= PRUNE_CHUNK) await flush()
   }
   await flush()
@@ -185,12 +208,18 @@ export async function applyRetention (store: ChainStore, policy: RetentionPolicy
   }
   const temporarySet = new Set(temporary)
   if (policy.retention != null) {
-    for (const chainId of temporary) await pruneByAge(store, chainId, now - policy.retention, report)
+    for (const chainId of temporary) await pruneByAge(store, chainId, now - policy.retention, now, report)
   }
   const payloadBytes = async (): Promise<number> =>
     (await store.chains()).filter(c => temporarySet.has(c.chainId)).reduce((n, c) => n + c.payloadBytes, 0)
-  if (policy.maxBytes != null) {
-    const excess = await payloadBytes() - policy.maxBytes
+  if (policy.maxBytes != null || policy.capacity != null) {
+    const chains = await store.chains()
+    const used = chains.reduce((n, c) => n + c.bytes, 0)
+    const temporaryPayload = chains.filter(c => temporarySet.has(c.chainId)).reduce((n, c) => n + c.payloadBytes, 0)
+    const excess = Math.max(
+      policy.maxBytes != null ? temporaryPayload - policy.maxBytes : 0,
+      policy.capacity != null ? used - policy.capacity : 0
+    )
     if (excess > 0) report.overBound = await pruneBySize(store, temporary, excess, report) > 0
   }
   report.payloadBytes = await payloadBytes()

@@ -78,6 +78,36 @@ describe.each([
     expect((await store.get('b', 'k1'))?.value).toEqual(value(1))
   })
 
+  it('keeps every chain held within the capacity: temporary payloads go, oldest first, while the whole is above it', async () => {
+    await store.appendMany(chainOf('own', 5, h => ({ timestamp: 1_000 * h, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    await store.appendMany(chainOf('other', 5, h => ({ timestamp: 1_000 * h, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    const size = (await store.getBlock('other', 1))?.header.payloadBytes ?? 0
+    const used = async (): Promise<number> => (await store.chains()).reduce((n, c) => n + c.bytes, 0)
+    // the temporary payloads are well under their own bound; the whole is 3 payloads over the capacity
+    const capacity = await used() - 3 * size
+    const policy = { maxBytes: 1e9, capacity, isTemporary: (id: string) => id !== 'own' }
+    const report = await applyRetention(store, policy, 0)
+    expect(report.pruned).toEqual({ other: [1, 2, 3] })
+    expect(await used()).toBeLessThanOrEqual(capacity)
+    expect(report.overBound).toBe(false)
+    // the chains that are never pruned alone above it: every temporary payload goes, and the report says so
+    const tight = await applyRetention(store, { ...policy, capacity: (await store.info('own'))?.bytes ?? 0 }, 0)
+    expect(tight.pruned).toEqual({ other: [4, 5] })
+    expect(tight.overBound).toBe(true)
+    expect(await prunedHeights(store, 'own')).toEqual([])
+  })
+
+  it('a block dated ahead of the clock does not keep older blocks after it from being pruned by age', async () => {
+    const times = [1_000, 2_000, 10_000_000, 4_000, 5_000, 6_000, 19_000]
+    await store.appendMany(chainOf('car', times.length, h => ({ timestamp: times[h - 1], transactions: [{ key: `k${h}`, value: value(h) }] })))
+    // cutoff 10000: every block but 3 (dated hours ahead) and 7 (young) is old
+    expect((await applyRetention(store, { retention: 10_000 }, 20_000)).pruned).toEqual({ car: [1, 2, 4, 5, 6] })
+    // and again later: nothing is skipped for good once the clock passes that date
+    expect((await applyRetention(store, { retention: 10_000 }, 10_020_000)).pruned).toEqual({ car: [3, 7] })
+    expect(store.pruneFrom('car')).toBe(8)
+    await expectVerifies(store, 'car')
+  })
+
   it('reports when pins keep the payload above the bound', async () => {
     await store.appendMany(chainOf('a', 3))
     await store.pin('a', { type: 'range', from: 1, to: 3 })
