@@ -549,17 +549,23 @@ export class LevelChainStore extends AbstractChainStore {
 
   /**
    * Deletes the segments whose every block lies below the retention watermark
-   * (each pruned or pinned). The last segment stays: appends go there.
+   * (each pruned or pinned). The last one too once every block of the chain
+   * is: the next append starts a new segment. (It used to stay for appends,
+   * so a copy that fitted in one segment freed no disk when pruned whole.)
    */
   private async dropDeadSegments (chainId: string): Promise<void> {
     const log = this.logs.get(chainId)
     const meta = this.metas.get(chainId)
     if (log == null || meta == null) return
-    while (log.segments.length > 1 && log.segments[1] <= meta.pruneFrom) {
+    while (log.segments.length > 0) {
+      const last = log.segments.length === 1
+      // the segment's blocks: from its first height to the next segment's, or to the tip
+      const end = last ? meta.height : log.segments[1] - 1
+      if (end >= meta.pruneFrom) break
       const segment = log.segments[0]
       const ops: Op[] = []
       // pinned blocks keep their payload: it moves into the record first
-      for await (const { height, form } of this.forms(chainId, segment, log.segments[1] - 1)) {
+      for await (const { height, form } of this.forms(chainId, segment, end)) {
         const at = form.location
         if (form.pruned || at == null || at.fileId !== log.fileId || at.segment !== segment) continue
         const record = entryRecord(await this.segments.read(at.fileId, at.segment, at.offset, at.length))
@@ -568,6 +574,11 @@ export class LevelChainStore extends AbstractChainStore {
       ops.push({ type: 'del', key: this.keys.segment(chainId, segment) })
       await this.db.batch(ops, { sync: true })
       log.segments.shift()
+      log.dirty = log.dirty.filter(d => d !== segment)
+      if (segment === log.writeSegment) {
+        log.writeSegment = 0
+        log.writeEnd = 0
+      }
       await this.segments.remove(log.fileId, segment)
     }
   }

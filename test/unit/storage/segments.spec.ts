@@ -245,6 +245,26 @@ describe('storage - LevelChainStore payload segments', () => {
     await verifyAll(reopened)
   })
 
+  it('deletes the last segment too once every block of the chain is pruned; the next append starts a new one', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    const s = await open()
+    const blocks = chainOf(CHAIN, 5, big)
+    // one copy in one segment (as a small copy arrives): pruned whole, it frees its disk
+    await s.appendMany(blocks.slice(0, 2))
+    expect(await segmentFiles()).toHaveLength(1)
+    expect((await s.prune(CHAIN, [1, 2], { watermark: 3 })).pruned).toEqual([1, 2])
+    expect(await segmentFiles()).toHaveLength(0)
+    await s.appendMany(blocks.slice(2, 4))
+    expect(await segmentFiles()).toHaveLength(1)
+    expect((await s.getBlock(CHAIN, 4))?.payload).toEqual(blocks[3].payload)
+    await close()
+    const reopened = await open()
+    await reopened.appendMany(blocks.slice(4))
+    expect((await reopened.getBlock(CHAIN, 5))?.payload).toEqual(blocks[4].payload)
+    expect((await reopened.getBlock(CHAIN, 1))?.payload).toBeUndefined()
+    await verifyAll(reopened)
+  })
+
   it('removes a chain\'s segments with the chain, also when a crash interrupted the delete', async () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
     let s = await open()
