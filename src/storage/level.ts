@@ -179,6 +179,10 @@ export class LevelChainStore extends AbstractChainStore {
   /** Height of the meta on disk, per chain (it may lag the tip by < META_EVERY blocks). */
   private readonly persistedHeight = new Map<string, number>()
   private readonly logs = new Map<string, ChainLog>()
+  /** Reads under way per chain directory (fileId): a dead segment's file outlives them (see dropDeadSegments). */
+  private readonly readers = new Map<number, number>()
+  /** Dead segments whose file waits for the reads of its directory to end. */
+  private readonly doomed = new Map<number, number[]>()
 
   private constructor (database: NodeDatabase, options: LevelChainStoreOptions) {
     super()
@@ -579,7 +583,11 @@ export class LevelChainStore extends AbstractChainStore {
         log.writeSegment = 0
         log.writeEnd = 0
       }
-      await this.segments.remove(log.fileId, segment)
+      // a read that found the record located there before this prune still
+      // reads the file: it goes once that read ends (a crash meanwhile
+      // leaves a file no record lists, which open() deletes)
+      if ((this.readers.get(log.fileId) ?? 0) > 0) this.doomed.set(log.fileId, [...this.doomed.get(log.fileId) ?? [], segment])
+      else await this.segments.remove(log.fileId, segment)
     }
   }
 
@@ -604,6 +612,35 @@ export class LevelChainStore extends AbstractChainStore {
 
   // ---- reads -------------------------------------------------------------
 
+  /** Runs a read of a chain's records and entries: no segment file of the chain is deleted under it. */
+  private async holdingFiles<T> (chainId: string, read: () => Promise<T>): Promise<T> {
+    const fileId = this.holdFiles(chainId)
+    try {
+      return await read()
+    } finally {
+      await this.releaseFiles(fileId)
+    }
+  }
+
+  private holdFiles (chainId: string): number | undefined {
+    const fileId = this.logs.get(chainId)?.fileId
+    if (fileId != null) this.readers.set(fileId, (this.readers.get(fileId) ?? 0) + 1)
+    return fileId
+  }
+
+  private async releaseFiles (fileId: number | undefined): Promise<void> {
+    if (fileId == null) return
+    const left = (this.readers.get(fileId) ?? 1) - 1
+    if (left > 0) {
+      this.readers.set(fileId, left)
+      return
+    }
+    this.readers.delete(fileId)
+    const segments = this.doomed.get(fileId) ?? []
+    this.doomed.delete(fileId)
+    for (const segment of segments) await this.segments.remove(fileId, segment).catch(() => {})
+  }
+
   /** A segment entry, or undefined if its chain was deleted meanwhile (its files are gone). */
   private async readEntry (chainId: string, at: Location, into?: Uint8Array, offset?: number): Promise<Uint8Array | undefined> {
     try {
@@ -625,8 +662,10 @@ export class LevelChainStore extends AbstractChainStore {
   }
 
   protected async readBlock (chainId: string, height: number): Promise<Block | undefined> {
-    const bytes = await this.db.get(this.keys.block(chainId, height))
-    return bytes == null ? undefined : await this.blockOf(chainId, parseStored(plain(bytes)))
+    return await this.holdingFiles(chainId, async () => {
+      const bytes = await this.db.get(this.keys.block(chainId, height))
+      return bytes == null ? undefined : await this.blockOf(chainId, parseStored(plain(bytes)))
+    })
   }
 
   protected override async readHeader (chainId: string, height: number): Promise<StoredHeader | undefined> {
@@ -643,6 +682,10 @@ export class LevelChainStore extends AbstractChainStore {
 
   /** Reads only the value's bytes of a located payload. */
   protected override async valueAt (chainId: string, pointer: Pointer): Promise<Uint8Array | undefined> {
+    return await this.holdingFiles(chainId, async () => await this.valueIn(chainId, pointer))
+  }
+
+  private async valueIn (chainId: string, pointer: Pointer): Promise<Uint8Array | undefined> {
     const bytes = await this.db.get(this.keys.block(chainId, pointer.height))
     if (bytes == null) return undefined
     const form = parseStored(plain(bytes))
@@ -692,6 +735,8 @@ export class LevelChainStore extends AbstractChainStore {
    * read while the caller handles the current one.
    */
   private async * runsOf (chainId: string, from: number, to: number, maxBytes: number, signal?: AbortSignal, maxBlocks = Infinity): AsyncGenerator<RecordRun> {
+    // held before the records are read: the entries they locate stay readable until the runs end
+    const fileId = this.holdFiles(chainId)
     const planned = this.plannedRuns(chainId, from, to, maxBytes, maxBlocks, signal)
     let pending: Promise<RecordRun | undefined> | undefined
     const readNext = async (): Promise<RecordRun | undefined> => {
@@ -710,6 +755,9 @@ export class LevelChainStore extends AbstractChainStore {
       }
     } finally {
       await planned.return(undefined)
+      // a read ahead still in flight reads the files too
+      await pending?.catch(() => {})
+      await this.releaseFiles(fileId)
     }
   }
 

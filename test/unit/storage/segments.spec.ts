@@ -265,6 +265,26 @@ describe('storage - LevelChainStore payload segments', () => {
     await verifyAll(reopened)
   })
 
+  it('a read under way when a prune drops its segments finishes with what it started from; the files go after it', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    // 100 KB payloads, 3 to a segment: 12 MB, more than a read fetches ahead (4 MiB runs)
+    const s = await open({ ...OPTIONS, segmentBytes: 300_000 })
+    const blocks = chainOf(CHAIN, 120, h => ({ transactions: [{ key: `k${h}`, value: new Uint8Array(100_000).fill(h % 256) }] }))
+    for (let i = 0; i < 120; i += 3) await s.appendMany(blocks.slice(i, i + 3))
+    expect(await segmentFiles()).toHaveLength(40)
+    const reading = s.blocks(CHAIN)[Symbol.asyncIterator]()
+    expect((await reading.next()).value?.payload).toEqual(blocks[0].payload)
+    const prune = blocks.slice(0, 117).map(b => b.header.height)
+    expect((await s.prune(CHAIN, prune, { watermark: 118 })).pruned).toEqual(prune)
+    // it read ENOENT from a deleted segment: now every block comes, as the records it started from say
+    const rest: Array<Uint8Array | undefined> = []
+    for (let step = await reading.next(); step.done !== true; step = await reading.next()) rest.push(step.value.payload)
+    expect(rest).toEqual(blocks.slice(1).map(b => b.payload))
+    expect(await segmentFiles()).toHaveLength(1)
+    expect((await s.getBlock(CHAIN, 5))?.payload).toBeUndefined()
+    await verifyAll(s)
+  }, 30_000)
+
   it('removes a chain\'s segments with the chain, also when a crash interrupted the delete', async () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
     let s = await open()
