@@ -8,7 +8,7 @@ import { emptyTip, encodeBlock, tipOf, verifyHeader, verifyLink, verifyPayload, 
 import type { Block, ChainTip, PayloadEntry } from '../chain/index.ts'
 import { PayloadPrunedError, StoreClosedError, InvalidPinError } from './errors.ts'
 import type {
-  AppendOptions, ChainInfo, ChainStore, KeyValue, Pin, PruneResult, RangeOptions, RecordRun, RunOptions, StateEntry, StoredHeader, StoredRecord
+  AppendOptions, ChainInfo, ChainStore, PruneOptions, KeyValue, Pin, PruneResult, RangeOptions, RecordRun, RunOptions, StateEntry, StoredHeader, StoredRecord
 } from './index.ts'
 import { entrySize, isUnknown, writeEntry } from './records.ts'
 
@@ -63,6 +63,9 @@ function checkPin (pin: Pin): void {
 export abstract class AbstractChainStore implements ChainStore {
   protected readonly metas = new Map<string, ChainMeta>()
   protected readonly pinSets = new Map<string, Pin[]>()
+  /** copyId: numbered when first asked, forgotten when the chain is deleted. */
+  private readonly copies = new Map<string, number>()
+  private copySeq = 0
   // writes run one at a time, in order: a tip read inside a write is current
   private tail: Promise<unknown> = Promise.resolve()
   private closed = false
@@ -275,6 +278,7 @@ export abstract class AbstractChainStore implements ChainStore {
       const held = this.metas.has(chainId)
       await this.commitDelete(chainId)
       this.metas.delete(chainId)
+      this.copies.delete(chainId)
       this.pinSets.delete(chainId)
       return held
     })
@@ -288,11 +292,22 @@ export abstract class AbstractChainStore implements ChainStore {
     return (this.pinSets.get(chainId) ?? []).some(p => p.type === 'range' && p.from <= height && height <= p.to)
   }
 
-  async prune (chainId: string, heights: number[], options: { watermark?: number } = {}): Promise<PruneResult> {
+  copyId (chainId: string): number | undefined {
+    if (!this.metas.has(chainId)) return undefined
+    let id = this.copies.get(chainId)
+    if (id == null) {
+      id = ++this.copySeq
+      this.copies.set(chainId, id)
+    }
+    return id
+  }
+
+  async prune (chainId: string, heights: number[], options: PruneOptions = {}): Promise<PruneResult> {
     return await this.enqueue(async () => {
       const result: PruneResult = { pruned: [], pinned: [], freed: 0 }
       const meta = this.metas.get(chainId)
       if (meta == null) return result
+      if (options.copy != null && this.copyId(chainId) !== options.copy) return result
       const keyPins = new Set((this.pinSets.get(chainId) ?? []).flatMap(p => p.type === 'key' ? [p.key] : []))
       const headers: Block[] = []
       for (const height of [...new Set(heights)].sort((a, b) => a - b)) {

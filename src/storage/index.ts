@@ -77,6 +77,11 @@ export interface AppendOptions {
   sync?: boolean
 }
 
+export interface PruneOptions {
+  watermark?: number
+  copy?: number
+}
+
 export interface RangeOptions {
   /** First height. @default 1 */
   from?: number
@@ -175,9 +180,16 @@ export interface ChainStore {
   /**
    * Removes the payloads of these blocks, keeping their headers. Pinned blocks
    * are skipped. `watermark`: the caller has considered every block below it
-   * (each is now pruned or pinned), so later scans may start there.
+   * (each is now pruned or pinned), so later scans may start there. `copy`:
+   * prune only if the chain is still that copy (copyId); a copy taken since
+   * (the chain deleted and fetched again meanwhile) is left alone.
    */
-  prune: (chainId: string, heights: number[], options?: { watermark?: number }) => Promise<PruneResult>
+  prune: (chainId: string, heights: number[], options?: PruneOptions) => Promise<PruneResult>
+  /**
+   * Which copy of the chain this store holds now, if any: another number once
+   * the chain is deleted and taken again (within this process).
+   */
+  copyId: (chainId: string) => number | undefined
   /** Where a retention scan may start: every block below is pruned or pinned. */
   pruneFrom: (chainId: string) => number
   pin: (chainId: string, pin: Pin) => Promise<void>

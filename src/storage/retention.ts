@@ -97,11 +97,13 @@ function record (report: RetentionReport, chainId: string, heights: number[], fr
 
 async function pruneByAge (store: ChainStore, chainId: string, cutoff: number, now: number, report: RetentionReport): Promise<void> {
   let watermark = store.pruneFrom(chainId)
+  // the copy scanned: one taken meanwhile (deleted and fetched again, an active backup perhaps) is not pruned by this scan
+  const copy = store.copyId(chainId)
   // a block dated ahead of the clock holds the watermark below it, and the scan goes on past it
   let held = false
   let heights: number[] = []
   const flush = async (): Promise<void> => {
-    const result = await store.prune(chainId, heights, { watermark })
+    const result = await store.prune(chainId, heights, { watermark, copy })
     record(report, chainId, result.pruned, result.freed)
     heights = []
   }
@@ -124,6 +126,7 @@ async function pruneByAge (store: ChainStore, chainId: string, cutoff: number, n
 
 interface Cursor {
   chainId: string
+  copy?: number
   iterator: AsyncIterator<{ height: number, timestamp: number, payloadBytes: number }>
   next?: { height: number, timestamp: number, payloadBytes: number }
   heights: number[]
@@ -132,6 +135,7 @@ interface Cursor {
 
 async function openCursor (store: ChainStore, chainId: string): Promise<Cursor> {
   const from = store.pruneFrom(chainId)
+  const copy = store.copyId(chainId)
   async function * candidates (): AsyncGenerator<{ height: number, timestamp: number, payloadBytes: number }> {
     for await (const { block, pruned } of store.headers(chainId, { from })) {
       if (!pruned) yield { height: block.header.height, timestamp: block.header.timestamp, payloadBytes: block.header.payloadBytes }
@@ -139,7 +143,7 @@ async function openCursor (store: ChainStore, chainId: string): Promise<Cursor> 
   }
   const iterator = candidates()
   const first = await iterator.next()
-  return { chainId, iterator, next: first.done === true ? undefined : first.value, heights: [], watermark: from }
+  return { chainId, copy, iterator, next: first.done === true ? undefined : first.value, heights: [], watermark: from }
 }
 
 async function pruneBySize (store: ChainStore, chainIds: string[], excess: number, report: RetentionReport): Promise<number> {
@@ -149,7 +153,7 @@ async function pruneBySize (store: ChainStore, chainIds: string[], excess: numbe
     const flush = async (): Promise<void> => {
       for (const c of cursors) {
         if (c.heights.length === 0) continue
-        const result = await store.prune(c.chainId, c.heights, { watermark: c.watermark })
+        const result = await store.prune(c.chainId, c.heights, { watermark: c.watermark, copy: c.copy })
         record(report, c.chainId, result.pruned, result.freed)
         excess -= result.freed
         c.heights = []

@@ -108,6 +108,43 @@ describe.each([
     await expectVerifies(store, 'car')
   })
 
+  it.each([
+    ['by age', { retention: 10_000 }],
+    ['by size', { maxBytes: 0 }]
+  ])('a run %s leaves alone a copy taken while it ran (the chain deleted and fetched again meanwhile)', async (_how, policy) => {
+    await store.appendMany(chainOf('x', 6, h => ({ timestamp: 1_000 * h, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    const fresh = chainOf('x', 6, h => ({ timestamp: 1_000_000 + h, transactions: [{ key: `n${h}`, value: value(h) }] }))
+    const copy = store.copyId('x')
+    // the scan reads the old copy's first header; then the copy is released and taken again
+    let swapped = false
+    const swapping = new Proxy(store, {
+      get (target, prop) {
+        if (prop === 'headers') {
+          return async function * (chainId: string, options?: { from?: number }) {
+            for await (const h of target.headers(chainId, options)) {
+              yield h
+              if (!swapped) {
+                swapped = true
+                await target.deleteChain('x')
+                await target.appendMany(fresh)
+              }
+            }
+          }
+        }
+        const v = Reflect.get(target, prop) as unknown
+        return typeof v === 'function' ? v.bind(target) : v
+      }
+    })
+    // the old copy was all old and over the bound: what the run planned for it does not touch the new one
+    const report = await applyRetention(swapping, policy, 50_000)
+    expect(swapped).toBe(true)
+    expect(report.pruned).toEqual({})
+    expect(store.copyId('x')).not.toBe(copy)
+    expect((await store.info('x'))?.prunedBlocks).toBe(0)
+    expect(store.pruneFrom('x')).toBe(1)
+    expect((await store.get('x', 'n6'))?.value).toEqual(value(6))
+  })
+
   it('reports when pins keep the payload above the bound', async () => {
     await store.appendMany(chainOf('a', 3))
     await store.pin('a', { type: 'range', from: 1, to: 3 })
