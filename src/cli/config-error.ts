@@ -18,7 +18,10 @@ const FLAG_OF_OPTION: Record<string, string> = {
   readQuorum: '--read-quorum',
   commitTimeout: '--commit-timeout',
   memberChains: '--member-chains',
-  memberIdle: '--member-idle'
+  memberIdle: '--member-idle',
+  retention: '--retention',
+  retentionBytes: '--retention-bytes',
+  pruneInterval: '--prune-interval'
 }
 
 // camelCase names are never words of a sentence: replaced wherever they are; the

@@ -21,8 +21,8 @@ import { UsageError } from './usage-error.ts'
 /** Longer than a write's default commit timeout (10 s) and its replication round. */
 const DEFAULT_CLIENT_TIMEOUT = 30_000
 
-interface ClientFlags { http: HostPort, timeout: number, json: boolean }
-interface ChainFlags extends ClientFlags { chain?: string }
+export interface ClientFlags { http: HostPort, timeout: number, json: boolean }
+export interface ChainFlags extends ClientFlags { chain?: string }
 
 interface ValueAnswer { key: string, value: string, encoding: 'utf8' | 'base64', height: number }
 interface CommitAnswer { chainId: string, height: number, hash: string, replication?: { state: string, backups: string[] } }
@@ -36,7 +36,7 @@ interface ReadAnswer extends ValueAnswer {
 interface BlockJson { height: number, hash: string, txCount: number, payloadBytes: number, timestamp: number, booth: string[], pruned: boolean }
 interface BlocksPage { height: number, blocks: BlockJson[], next: number | null }
 
-function clientCommand (name: string, description: string): Command {
+export function clientCommand (name: string, description: string): Command {
   return new Command(name)
     .description(description)
     .addOption(new Option('--http <host:port>', 'the node\'s HTTP API (as given to start)').env('VGUARD_HTTP').argParser(parseHostPort).default({ host: DEFAULT_HTTP_HOST, port: DEFAULT_HTTP_PORT }, `${DEFAULT_HTTP_HOST}:${DEFAULT_HTTP_PORT}`))
@@ -44,16 +44,16 @@ function clientCommand (name: string, description: string): Command {
     .addOption(new Option('--json', 'print the API\'s JSON answer instead').default(false))
 }
 
-const chainOption = (): Option => new Option('-c, --chain <id>', 'a vehicle\'s peer id or `shared` [default: this node\'s own chain]')
+export const chainOption = (): Option => new Option('-c, --chain <id>', 'a vehicle\'s peer id or `shared` [default: this node\'s own chain]')
 
-function clientOf (flags: ClientFlags): ApiClient {
+export function clientOf (flags: ClientFlags): ApiClient {
   // `start --http HOST:0` picks a free port; a client must be given the one the node printed
   if (flags.http.port === 0) throw new UsageError('--http: port 0 is no address to reach: give the port the node printed (http: …)')
   return createApiClient(flags.http, flags.timeout)
 }
 
 /** The chain a command is about: named, or the node's own (its peer id). */
-async function chainOf (api: ApiClient, flags: ChainFlags): Promise<string> {
+export async function chainOf (api: ApiClient, flags: ChainFlags): Promise<string> {
   if (flags.chain != null) return flags.chain
   return (await api.request<{ peerId: string }>({ path: '/health' })).peerId
 }
@@ -69,7 +69,7 @@ function checkText (what: string, text: string, hint = ''): string {
 }
 
 /** A key as a path segment of the API, once it is known to be what was typed. */
-const keySegment = (key: string): string => segment(checkText('the key', key))
+export const keySegment = (key: string): string => segment(checkText('the key', key))
 
 function decodeValue (answer: ValueAnswer): Uint8Array {
   return answer.encoding === 'base64' ? Buffer.from(answer.value, 'base64') : Buffer.from(answer.value, 'utf8')

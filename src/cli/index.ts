@@ -11,7 +11,7 @@ import { peerIdOf } from '../node/index.ts'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../http/server.ts'
 import {
   DEFAULT_BOOTH_SIZE, DEFAULT_CAPACITY, DEFAULT_DISK_RESERVE, DEFAULT_K_BACKUPS, DEFAULT_MDNS_INTERVAL, DEFAULT_NETWORK,
-  DEFAULT_PRIORITY, DEFAULT_COMMIT_TIMEOUT, DEFAULT_MEMBER_CHAINS, DEFAULT_MEMBER_IDLE
+  DEFAULT_PRIORITY, DEFAULT_COMMIT_TIMEOUT, DEFAULT_MEMBER_CHAINS, DEFAULT_MEMBER_IDLE, DEFAULT_RETENTION, DEFAULT_PRUNE_INTERVAL
 } from '../node/config.ts'
 import { collectMultiaddrs, parseBoolean, parseBytes, parseHostPort, parseInteger } from './options.ts'
 import type { HostPort } from './options.ts'
@@ -19,6 +19,7 @@ import { runStart } from './start.ts'
 import { runDemo } from './demo.ts'
 import { VERSION } from '../node/version.ts'
 import { dataCommands, VALUE_AFTER_DASHES } from './data-commands.ts'
+import { pinCommands } from './pin-commands.ts'
 import { processIo } from './io.ts'
 import type { CliIo } from './io.ts'
 import { UsageError } from './usage-error.ts'
@@ -54,6 +55,9 @@ interface StartFlags {
   commitTimeout: number
   memberChains: number
   memberIdle: number
+  retention: number
+  retentionBytes?: number
+  pruneInterval: number
 }
 
 function buildProgram (io: CliIo): Command {
@@ -79,6 +83,9 @@ function buildProgram (io: CliIo): Command {
     .addOption(new Option('--booth-size <n>', 'booth size including the proposer').env('VGUARD_BOOTH_SIZE').argParser(parseInteger(1, 64)).default(DEFAULT_BOOTH_SIZE))
     .addOption(new Option('--capacity <bytes>', 'storage capacity, e.g. 1073741824 or 1GiB').env('VGUARD_CAPACITY').argParser(parseBytes).default(DEFAULT_CAPACITY))
     .addOption(new Option('--disk-reserve <bytes>', 'disk space kept free for this vehicle\'s own chain: copies of other vehicles\' chains are refused beyond it, whatever --capacity says').env('VGUARD_DISK_RESERVE').argParser(parseBytes).default(DEFAULT_DISK_RESERVE, '64MiB'))
+    .addOption(new Option('--retention <ms>', 'τ: payloads of other vehicles\' chains held as temporary storage are pruned this long after their block was committed').env('VGUARD_RETENTION').argParser(parseInteger(0, 10 * 365 * 24 * 3_600_000)).default(DEFAULT_RETENTION, '86400000 (24 h)'))
+    .addOption(new Option('--retention-bytes <bytes>', 'size bound of that temporary storage: beyond it the oldest payloads go first [default: the capacity]').env('VGUARD_RETENTION_BYTES').argParser(parseBytes))
+    .addOption(new Option('--prune-interval <ms>', 'how often retention runs').env('VGUARD_PRUNE_INTERVAL').argParser(parseInteger(100, 24 * 3_600_000)).default(DEFAULT_PRUNE_INTERVAL))
     .addOption(new Option('--priority <n>', 'priority to lead the shared chain (higher first; ties: greater peer id)').env('VGUARD_PRIORITY').argParser(parseInteger(0, 1_000_000)).default(DEFAULT_PRIORITY))
     .addOption(new Option('--read-quorum <n>', 'Nr: holders a quorum read needs agreeing; Nr + Nw must exceed the booth size [default: booth size - majority + 1]').env('VGUARD_READ_QUORUM').argParser(parseInteger(1, 64)))
     .addOption(new Option('--commit-timeout <ms>', 'how long a write may take to commit before it fails (503); a committed write answers by then').env('VGUARD_COMMIT_TIMEOUT').argParser(parseInteger(1, 120_000)).default(DEFAULT_COMMIT_TIMEOUT))
@@ -113,6 +120,9 @@ function buildProgram (io: CliIo): Command {
         commitTimeout: flags.commitTimeout,
         memberChains: flags.memberChains,
         memberIdle: flags.memberIdle,
+        retention: flags.retention,
+        retentionBytes: flags.retentionBytes,
+        pruneInterval: flags.pruneInterval,
         http: flags.http
       }, out)
     })
@@ -135,7 +145,7 @@ function buildProgram (io: CliIo): Command {
     })
 
   // addCommand does not pass on exitOverride and the output settings as program.command() does
-  for (const command of dataCommands(io)) program.addCommand(command.copyInheritedSettings(program))
+  for (const command of [...dataCommands(io), ...pinCommands(io)]) program.addCommand(command.copyInheritedSettings(program))
 
   return program
 }

@@ -36,6 +36,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   NoHolderReachableError: 503,
   InvalidBoothError: 400,
   InvalidTransactionError: 400,
+  InvalidPinError: 400,
   InvalidIdempotencyKeyError: 400,
   NotStartedError: 503,
   NodeStoppedError: 503,

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'
 import { statusOf } from './status.ts'
 import { registerChainRoutes } from './routes-chains.ts'
+import { registerPinRoutes } from './routes-pins.ts'
 
 export type { StatusBody, ChainStatus } from './status.ts'
 export { statusOf } from './status.ts'
@@ -10,4 +11,5 @@ export function registerRoutes (server: FastifyInstance, node: VGuardNode): void
   server.get('/health', async () => ({ ok: node.status === 'started', peerId: node.peerId.toString() }))
   server.get('/status', async () => await statusOf(node))
   registerChainRoutes(server, node)
+  registerPinRoutes(server, node)
 }

@@ -39,9 +39,10 @@ export interface StatusBody {
   /**
    * free: what this node can still take, the capacity less what it holds and never more than its
    * disk has room for beyond the reserve; diskFree: bytes free on the data dir's disk (null if the
-   * file system cannot tell), diskReserve: what backup duty leaves of it for this vehicle's own chain.
+   * file system cannot tell), diskReserve: what backup duty leaves of it for this vehicle's own chain;
+   * retention and retentionBytes: the temporary storage policy in force (τ in ms, the size bound).
    */
-  storage: { capacity: number, used: number, free: number, heldForOthers: number, diskFree: number | null, diskReserve: number }
+  storage: { capacity: number, used: number, free: number, heldForOthers: number, diskFree: number | null, diskReserve: number, retention: number, retentionBytes: number }
   transfers: Array<{ chainId: string, peer: string, height: number, target: number, sentBytes: number }>
   pendingReleases: Array<{ chainId: string, peerId: string, attempts: number, offline: boolean }>
   consensus: ConsensusStatus[]
@@ -102,7 +103,9 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
       free,
       heldForOthers: chains.filter(c => c.role === 'backup').reduce((n, c) => n + c.bytes, 0),
       diskFree: Number.isFinite(diskFree) ? diskFree : null,
-      diskReserve: node.config.diskReserve
+      diskReserve: node.config.diskReserve,
+      retention: node.config.retention,
+      retentionBytes: node.config.retentionBytes
     },
     transfers: backups.flatMap(b => b.transfers),
     pendingReleases: node.vguarddb.pendingReleases(),

@@ -156,6 +156,26 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     expect(bad.stderr.trim()).toBe('error: --to must be ≥ --from')
   })
 
+  it('pin, pins and unpin keep blocks from retention: by key or heights, idempotent, bad pins exit 2', async () => {
+    const [a] = nodes
+    const pinned = await cli(a, ['pin', '--key', 'gps/1'])
+    expect(pinned).toMatchObject({ code: 0, stdout: 'key gps/1\n', stderr: `pinned in chain ${a.peerId}\n` })
+    expect((await cli(a, ['pin', '--key', 'gps/1'])).stderr).toBe(`already pinned in chain ${a.peerId}\n`)
+    expect((await cli(a, ['pin', '--heights', '1-2'])).stdout).toBe('key gps/1\nheights 1-2\n')
+    const listed = JSON.parse((await cli(a, ['pins', '--json'])).stdout) as { chainId: string, pins: unknown[] }
+    expect(listed).toEqual({ chainId: a.peerId, pins: [{ type: 'key', key: 'gps/1' }, { type: 'range', from: 1, to: 2 }] })
+    expect((await cli(a, ['unpin', '--heights', '1-2'])).stdout).toBe('key gps/1\n')
+    expect((await cli(a, ['unpin', '--key', 'gps/1'])).stdout).toBe(`no pins in chain ${a.peerId}\n`)
+
+    const neither = await cli(a, ['pin'])
+    expect(neither.code).toBe(2)
+    expect(neither.stderr).toContain('give --key KEY or --heights N[-M]')
+    const backwards = await cli(a, ['pin', '--heights', '5-4'])
+    expect(backwards.code).toBe(2)
+    expect(backwards.stderr).toContain('1 ≤ from ≤ to')
+    expect((await cli(a, ['pins'])).stdout).toBe(`no pins in chain ${a.peerId}\n`)
+  })
+
   it('bad input is refused before anything is written: exit 2 with one reason; no node at the address: exit 1', async () => {
     const [a] = nodes
     const before = (await status(a)).chains.find(c => c.id === a.peerId)?.height

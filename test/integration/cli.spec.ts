@@ -105,6 +105,9 @@ describe('vguard-node CLI', () => {
       [['--http', 'nonsense'], /expected HOST:PORT/],
       [['--k-backups', 'x'], /--k-backups.*expected an integer/],
       [['--member-idle', '5'], /--member-idle/],
+      [['--retention', '-1'], /--retention/],
+      [['--retention-bytes', '1x'], /--retention-bytes/],
+      [['--prune-interval', '10'], /--prune-interval/],
       [['--network', 'bad name'], /network: .*"bad name"/],
       [['--listen', 'not-a-multiaddr'], /not a multiaddr/]
     ])('bad value %j exits 2 with a one-line message', async (bad, message) => {
@@ -293,10 +296,12 @@ describe('vguard-node CLI', () => {
       })
       expect(a.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       expect((await statusOf(a)).network).toBe('env-net')
-      const b = await start(['--network', 'env-net', ...LOCAL], {
-        env: { VGUARD_DATA_DIR: await tempDir(), VGUARD_NETWORK: 'ignored' }
+      const b = await start(['--network', 'env-net', '--retention', '5000', ...LOCAL], {
+        env: { VGUARD_DATA_DIR: await tempDir(), VGUARD_NETWORK: 'ignored', VGUARD_RETENTION: '9', VGUARD_RETENTION_BYTES: '1MiB' }
       })
       expect((await statusOf(b)).network).toBe('env-net')
+      // the temporary storage policy in force, from a flag and from a variable
+      expect((await statusOf(b)).storage).toMatchObject({ retention: 5000, retentionBytes: 1024 * 1024 })
       // several bootstrap peers, comma-separated in one variable
       const c = await start(['--network', 'env-net', ...LOCAL], {
         env: { VGUARD_DATA_DIR: await tempDir(), VGUARD_BOOTSTRAP: `${a.addresses[0]},${b.addresses[0]}` }

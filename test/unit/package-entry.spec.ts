@@ -11,7 +11,9 @@ describe('package entry', () => {
       'ConfigError', 'DataDirError', 'DataDirInUseError', 'InvalidKeyFileError', 'NodeStoppedError', 'NotStartedError',
       'InvalidTransactionError', 'InvalidBoothError', 'InvalidIdempotencyKeyError', 'ReplicationStoppedError', 'NoHolderReachableError',
       'NoQuorumError', 'CommitTimeoutError', 'NoLeaderError', 'ProposerUnreachableError', 'NotProposerError', 'QuorumReadError',
-      'ConsensusStoppedError', 'RefusedWriteError', 'InvalidReadError'
+      'ConsensusStoppedError', 'RefusedWriteError', 'InvalidReadError',
+      // node.chains (the chain store): pins, pruned payloads, a full disk
+      'InvalidPinError', 'PayloadPrunedError', 'DiskFullError'
     ]
     const exported = entry as unknown as Record<string, new (message?: string) => Error>
     for (const name of names) {

@@ -1,0 +1,62 @@
+/**
+ * The CLI's pin commands: pins, pin and unpin keep blocks of a chain held by
+ * the node from retention (PUT/DELETE /chains/:id/pins/…, see routes-pins.ts).
+ */
+import { Option } from 'commander'
+import type { Command } from 'commander'
+import { segment } from './api-client.ts'
+import type { ApiClient } from './api-client.ts'
+import { chainOf, chainOption, clientCommand, clientOf, keySegment } from './data-commands.ts'
+import type { ChainFlags } from './data-commands.ts'
+import type { CliIo } from './io.ts'
+import { UsageError } from './usage-error.ts'
+
+type PinJson = { type: 'key', key: string } | { type: 'range', from: number, to: number }
+interface PinsAnswer { chainId: string, pins: PinJson[], changed?: boolean }
+interface PinFlags extends ChainFlags { key?: string, heights?: string }
+
+const describePin = (p: PinJson): string => p.type === 'key' ? `key ${p.key}` : p.from === p.to ? `height ${p.from}` : `heights ${p.from}-${p.to}`
+
+function printPins (io: CliIo, flags: ChainFlags, answer: PinsAnswer): void {
+  if (flags.json) {
+    io.out(JSON.stringify(answer))
+    return
+  }
+  if (answer.pins.length === 0) io.out(`no pins in chain ${answer.chainId}`)
+  for (const p of answer.pins) io.out(describePin(p))
+}
+
+/** The pin a command names: one key or one range of heights. */
+function pinPath (flags: PinFlags): string {
+  if ((flags.key == null) === (flags.heights == null)) throw new UsageError('give --key KEY or --heights N[-M], one of them')
+  if (flags.key != null) return `keys/${keySegment(flags.key)}`
+  if (!/^\d{1,15}(-\d{1,15})?$/.test(flags.heights as string)) throw new UsageError(`--heights: N or N-M (integers ≥ 1), got ${flags.heights as string}`)
+  return `heights/${flags.heights as string}`
+}
+
+function pinCommand (name: 'pin' | 'unpin', io: CliIo): Command {
+  const doing = name === 'pin' ? 'keep them from retention' : 'let retention prune them again'
+  return clientCommand(name, `${name} blocks of a chain held by the node: those that write a key, or a range of heights (${doing})`)
+    .addOption(chainOption())
+    .addOption(new Option('--key <key>', 'every block that writes this key'))
+    .addOption(new Option('--heights <N[-M]>', 'a height or a range of heights'))
+    .action(async (flags: PinFlags) => {
+      const path = pinPath(flags)
+      const api: ApiClient = clientOf(flags)
+      const chain = await chainOf(api, flags)
+      const answer = await api.request<PinsAnswer>({ method: name === 'pin' ? 'PUT' : 'DELETE', path: `/chains/${segment(chain)}/pins/${path}` })
+      if (!flags.json) io.err(answer.changed === true ? `${name === 'pin' ? 'pinned' : 'unpinned'} in chain ${answer.chainId}` : `already ${name === 'pin' ? 'pinned' : 'not pinned'} in chain ${answer.chainId}`)
+      printPins(io, flags, answer)
+    })
+}
+
+export function pinCommands (io: CliIo): Command[] {
+  const pins = clientCommand('pins', 'list the pins of a chain held by the node (what retention never prunes)')
+    .addOption(chainOption())
+    .action(async (flags: ChainFlags) => {
+      const api = clientOf(flags)
+      const chain = await chainOf(api, flags)
+      printPins(io, flags, await api.request<PinsAnswer>({ path: `/chains/${segment(chain)}/pins` }))
+    })
+  return [pins, pinCommand('pin', io), pinCommand('unpin', io)]
+}

@@ -1,0 +1,55 @@
+/**
+ * Pins: what retention never prunes in a chain this node holds (V-Guard's
+ * storage master lets users keep evidence).
+ *
+ * - GET /chains/:id/pins → { chainId, pins }
+ * - PUT /chains/:id/pins/keys/:key, DELETE …: every block that writes the key
+ * - PUT /chains/:id/pins/heights/:range, DELETE …: heights N or N-M
+ *
+ * PUT and DELETE answer { chainId, pins, changed } (false: it was already so;
+ * both are idempotent). A pin keeps payloads from retention, not a copy from
+ * its release: a backup told to delete its copy deletes its pins with it.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { VGuardNode } from '../node/index.ts'
+import type { Pin } from '../node/index.ts'
+import { InvalidRequestError } from './errors.ts'
+import { checkChain, checkKey } from './params.ts'
+
+interface PinAnswer { chainId: string, pins: Pin[], changed?: boolean }
+
+/** `N` or `N-M`, heights ≥ 1. @throws InvalidRequestError */
+export function parseHeights (raw: string): Pin {
+  const m = /^(\d{1,15})(?:-(\d{1,15}))?$/.exec(raw)
+  if (m == null) throw new InvalidRequestError(`heights: N or N-M (integers ≥ 1), got ${JSON.stringify(raw)}`)
+  const from = Number(m[1])
+  const to = m[2] != null ? Number(m[2]) : from
+  if (from < 1 || to < from) throw new InvalidRequestError(`heights: 1 ≤ from ≤ to, got ${raw}`)
+  return { type: 'range', from, to }
+}
+
+export function registerPinRoutes (server: FastifyInstance, node: VGuardNode): void {
+  const answer = (chainId: string): PinAnswer => ({ chainId, pins: node.chains.pins(chainId) })
+  const change = async (chainId: string, pin: Pin, op: 'pin' | 'unpin'): Promise<PinAnswer> => {
+    checkChain(node, chainId)
+    const before = node.chains.pins(chainId).length
+    if (op === 'pin') await node.chains.pin(chainId, pin)
+    else await node.chains.unpin(chainId, pin)
+    // both are idempotent: the list changed only if the pin was not (or was) there
+    const after = answer(chainId)
+    return { ...after, changed: after.pins.length !== before }
+  }
+  const keyPin = (key: string): Pin => {
+    checkKey(key)
+    return { type: 'key', key }
+  }
+
+  server.get<{ Params: { id: string } }>('/chains/:id/pins', async (req) => {
+    checkChain(node, req.params.id)
+    return answer(req.params.id)
+  })
+  server.put<{ Params: { id: string, key: string } }>('/chains/:id/pins/keys/:key', async (req) => await change(req.params.id, keyPin(req.params.key), 'pin'))
+  server.delete<{ Params: { id: string, key: string } }>('/chains/:id/pins/keys/:key', async (req) => await change(req.params.id, keyPin(req.params.key), 'unpin'))
+  server.put<{ Params: { id: string, range: string } }>('/chains/:id/pins/heights/:range', async (req) => await change(req.params.id, parseHeights(req.params.range), 'pin'))
+  server.delete<{ Params: { id: string, range: string } }>('/chains/:id/pins/heights/:range', async (req) => await change(req.params.id, parseHeights(req.params.range), 'unpin'))
+}

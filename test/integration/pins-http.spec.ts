@@ -1,0 +1,61 @@
+/** Pins over HTTP (GET/PUT/DELETE /chains/:id/pins…) on a real node: what retention keeps, set and cleared by a user. */
+import { describe, it, expect, afterEach } from 'vitest'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { emptyTip } from '../../src/chain/index.ts'
+import { startHttpApi } from '../../src/http/server.ts'
+import type { HttpApi } from '../../src/http/server.ts'
+import { TestCluster } from '../utils/nodes.ts'
+import { buildChain, enc } from '../unit/storage/helpers.ts'
+
+describe('http - pins', () => {
+  const cluster = new TestCluster()
+  let api: HttpApi | undefined
+  afterEach(async () => {
+    await api?.close()
+    api = undefined
+    await cluster.teardown()
+  })
+
+  it('pins keys and height ranges of a chain held here, idempotently; retention then keeps them; bad pins are 400 and change nothing', async () => {
+    const node = await cluster.create()
+    await node.start()
+    // a copy of another vehicle's chain, as a backup holds it
+    const chain = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    await node.chains.appendMany(buildChain(emptyTip(chain), 6, h => ({ timestamp: h, transactions: [{ key: `gps/${h}`, value: enc.encode(`fix ${h}`) }] })))
+    api = await startHttpApi(node, { port: 0 })
+    const call = async (method: string, path: string): Promise<{ status: number, body: any }> => {
+      const res = await fetch(`${api?.url ?? ''}${path}`, { method })
+      return { status: res.status, body: await res.json() }
+    }
+
+    expect(await call('GET', `/chains/${chain}/pins`)).toEqual({ status: 200, body: { chainId: chain, pins: [] } })
+    expect(await call('PUT', `/chains/${chain}/pins/keys/gps%2F2`)).toEqual({ status: 200, body: { chainId: chain, pins: [{ type: 'key', key: 'gps/2' }], changed: true } })
+    expect((await call('PUT', `/chains/${chain}/pins/keys/gps%2F2`)).body.changed).toBe(false)
+    expect((await call('PUT', `/chains/${chain}/pins/heights/4-5`)).body).toMatchObject({ changed: true, pins: [{ type: 'key', key: 'gps/2' }, { type: 'range', from: 4, to: 5 }] })
+    expect((await call('PUT', `/chains/${chain}/pins/heights/6`)).body.pins).toContainEqual({ type: 'range', from: 6, to: 6 })
+    expect((await call('DELETE', `/chains/${chain}/pins/heights/6`)).body.changed).toBe(true)
+    expect((await call('DELETE', `/chains/${chain}/pins/heights/6`)).body.changed).toBe(false)
+
+    for (const [path, error] of [
+      [`/chains/${chain}/pins/heights/0`, 'InvalidRequestError'],
+      [`/chains/${chain}/pins/heights/5-4`, 'InvalidRequestError'],
+      [`/chains/${chain}/pins/heights/1-x`, 'InvalidRequestError'],
+      [`/chains/${chain}/pins/keys/${'k'.repeat(1025)}`, 'InvalidTransactionError'],
+      ['/chains/not-a-vehicle/pins/keys/k', 'InvalidRequestError']
+    ]) {
+      const res = await call('PUT', path)
+      expect(res.status, path).toBe(400)
+      expect(res.body.error, path).toBe(error)
+    }
+    const pins = [{ type: 'key', key: 'gps/2' }, { type: 'range', from: 4, to: 5 }]
+    expect(node.chains.pins(chain)).toEqual(pins)
+
+    // what the storage master prunes of the copy: all but the pinned blocks
+    await node.chains.prune(chain, [1, 2, 3, 4, 5, 6], { watermark: 7 })
+    const pruned = (await call('GET', `/chains/${chain}/blocks?transactions=false`)).body.blocks.map((b: { height: number, pruned: boolean }) => b.pruned)
+    expect(pruned).toEqual([true, false, true, false, false, true])
+    expect((await call('GET', `/chains/${chain}/kv/gps%2F2`)).body.value).toBe('fix 2')
+    expect((await call('DELETE', `/chains/${chain}/pins/keys/gps%2F2`)).body).toEqual({ chainId: chain, pins: [{ type: 'range', from: 4, to: 5 }], changed: true })
+  })
+})
