@@ -43,6 +43,8 @@ export const BOOTHS_TOPIC_VERSION = 1
 /** A round gives up on one backup after this long and tries the next candidate. */
 const REPLICATE_TIMEOUT = 5 * 60_000
 const MAX_PARTICIPANTS = 64
+/** How long the first round of a run waits for members to show our chain's newest table (see round). */
+const OWN_TABLE_LOOKUP_TIMEOUT = 2_000
 /** Tables from gossip and from reads' answers: adopted without an fsync (see AdoptOptions.durable). */
 const HINT = { durable: false }
 
@@ -161,6 +163,8 @@ export class VGuardDB {
   private readonly offered = new Map<string, number>()
   /** Aborted by stop(): transfers of a round in flight end at once instead of at their backups' timeouts. */
   private stopping = new AbortController()
+  /** This run asked members for our own chain's newest table (the first round does). */
+  private ownTableLooked = false
 
   constructor (components: VGuardDBComponents) {
     this.c = components
@@ -204,6 +208,7 @@ export class VGuardDB {
 
   async start (): Promise<void> {
     this.stopping = new AbortController()
+    this.ownTableLooked = false
     await this.tables.open()
     for await (const key of this.transfersDb.keys()) {
       const [chainId, peer] = utf8d.decode(key).split('\n')
@@ -306,6 +311,14 @@ export class VGuardDB {
       // the block before it is committed all the same: a caller must not take this for a failed write and append it again
       const held = await store.tip(chainId).catch(() => undefined)
       throw new ReplicationStoppedError(`no replication round for ${chainId}: the node is stopping${held != null && held.height > 0 ? `; its blocks up to height ${held.height} are committed (backups get them with a later round)` : ''}`)
+    }
+    if (chainId === this.self && !this.ownTableLooked) {
+      this.ownTableLooked = true
+      // A data dir restored from an older copy holds an older table than its
+      // backups do: signed after it, this round's epoch would be one they
+      // already hold, and every node that holds the newer one would ignore
+      // it. The members show the newest (adopted by the lookup) first.
+      await this.ownChainHolders({ signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(OWN_TABLE_LOOKUP_TIMEOUT)]) }).catch(() => {})
     }
     const tip = await store.tip(chainId)
     const info = await store.info(chainId)

@@ -23,8 +23,8 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
 
-  /** Writes 30 fixes, lets `lose` take the data dir back, writes 45 more, then brings the old dir back and restarts. */
-  async function scenario (lose: (dataDir: string) => Promise<() => Promise<void>>): Promise<{ a: VGuardNode, nodes: VGuardNode[], epoch: number }> {
+  /** Writes 30 fixes, lets `lose` take the data dir back, writes `more` (45) more, then brings the old dir back and restarts. */
+  async function scenario (lose: (dataDir: string) => Promise<() => Promise<void>>, more = 45): Promise<{ a: VGuardNode, nodes: VGuardNode[], epoch: number, written: number }> {
     const nodes = await connectedSwarm(cluster, 4)
     let a = nodes[0]
     const { dataDir } = a.config
@@ -39,22 +39,22 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     const restore = await lose(dataDir)
     a = await restart()
     // well past what booth members keep of another vehicle's chain (they compact every 32 slots, keeping 8)
-    for (let i = 30; i < 75; i++) await a.put(`gps/${i}`, value(i))
+    for (let i = 30; i < 30 + more; i++) await a.put(`gps/${i}`, value(i))
     const epoch = a.vguarddb.tables.get(a.peerId.toString())?.table.epoch ?? 0
     await cluster.stopNode(a)
     await restore()
     a = await restart()
-    return { a, nodes: [a, ...nodes.slice(1)], epoch }
+    return { a, nodes: [a, ...nodes.slice(1)], epoch, written: 30 + more }
   }
 
-  async function expectWholeChain ({ a, nodes, epoch }: { a: VGuardNode, nodes: VGuardNode[], epoch: number }): Promise<void> {
+  async function expectWholeChain ({ a, nodes, epoch, written: count }: { a: VGuardNode, nodes: VGuardNode[], epoch: number, written: number }): Promise<void> {
     const self = a.peerId.toString()
     // the first write after the restart waits for phase 1, which waits for the chain from the backups
     const written = await a.put('after', value(99), { timeout: 30_000 })
     // its backups took it: the table it signed follows the newest one they held, not the lost one
     expect(written.replication?.state).toBe('complete')
     expect(a.vguarddb.tables.get(self)?.table.epoch).toBeGreaterThan(epoch)
-    for (let i = 0; i < 75; i++) expect(text((await a.get(self, `gps/${i}`)).value), `gps/${i}`).toBe(`fix ${i}`)
+    for (let i = 0; i < count; i++) expect(text((await a.get(self, `gps/${i}`)).value), `gps/${i}`).toBe(`fix ${i}`)
     expect(text((await a.get(self, 'after')).value)).toBe('fix 99')
     // the chain verifies end to end, one block per height
     let prev: ChainTip = { chainId: self, height: 0, hash: ZERO_HASH }
@@ -72,17 +72,22 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     }
   }
 
+  const restoreOlderCopy = async (dataDir: string): Promise<() => Promise<void>> => {
+    const copy = `${dataDir}-copy`
+    await cp(dataDir, copy, { recursive: true })
+    return async () => {
+      await rm(dataDir, { recursive: true })
+      await cp(copy, dataDir, { recursive: true })
+      await rm(copy, { recursive: true, force: true })
+    }
+  }
+
+  it('restored from a copy a few writes old (its booth still holds them all): its next table follows the newest its backups hold', async () => {
+    await expectWholeChain(await scenario(restoreOlderCopy, 4))
+  })
+
   it('restored from an older copy: fetches its chain from its backups and writes on', async () => {
-    const restarted = await scenario(async (dataDir) => {
-      const copy = `${dataDir}-copy`
-      await cp(dataDir, copy, { recursive: true })
-      return async () => {
-        await rm(dataDir, { recursive: true })
-        await cp(copy, dataDir, { recursive: true })
-        await rm(copy, { recursive: true, force: true })
-      }
-    })
-    await expectWholeChain(restarted)
+    await expectWholeChain(await scenario(restoreOlderCopy))
   })
 
   it('database lost, key kept: fetches its chain from its backups and writes on', async () => {
