@@ -23,8 +23,8 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
 
-  /** Writes 30 fixes, lets `lose` take the data dir back, writes `more` (45) more, then brings the old dir back and restarts. */
-  async function scenario (lose: (dataDir: string) => Promise<() => Promise<void>>, more = 45): Promise<{ a: VGuardNode, nodes: VGuardNode[], epoch: number, written: number }> {
+  /** Writes `first` (30) fixes, lets `lose` take the data dir back, writes `more` (45) more, then brings the old dir back and restarts. */
+  async function scenario (lose: (dataDir: string) => Promise<() => Promise<void>>, more = 45, first = 30): Promise<{ a: VGuardNode, nodes: VGuardNode[], epoch: number, written: number }> {
     const nodes = await connectedSwarm(cluster, 4)
     let a = nodes[0]
     const { dataDir } = a.config
@@ -34,17 +34,17 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
       await waitFor(() => fullyConnected([node, ...nodes.slice(1)]), { message: 'a back in the swarm' })
       return node
     }
-    for (let i = 0; i < 30; i++) await a.put(`gps/${i}`, value(i))
+    for (let i = 0; i < first; i++) await a.put(`gps/${i}`, value(i))
     await cluster.stopNode(a)
     const restore = await lose(dataDir)
     a = await restart()
     // well past what booth members keep of another vehicle's chain (they compact every 32 slots, keeping 8)
-    for (let i = 30; i < 30 + more; i++) await a.put(`gps/${i}`, value(i))
+    for (let i = first; i < first + more; i++) await a.put(`gps/${i}`, value(i))
     const epoch = a.vguarddb.tables.get(a.peerId.toString())?.table.epoch ?? 0
     await cluster.stopNode(a)
     await restore()
     a = await restart()
-    return { a, nodes: [a, ...nodes.slice(1)], epoch, written: 30 + more }
+    return { a, nodes: [a, ...nodes.slice(1)], epoch, written: first + more }
   }
 
   async function expectWholeChain ({ a, nodes, epoch, written: count }: { a: VGuardNode, nodes: VGuardNode[], epoch: number, written: number }): Promise<void> {
@@ -83,19 +83,25 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
   }
 
   it('restored from a copy a few writes old (its booth still holds them all): its next table follows the newest its backups hold', async () => {
-    await expectWholeChain(await scenario(restoreOlderCopy, 4))
+    await expectWholeChain(await scenario(restoreOlderCopy, 4, 5))
   })
 
   it('restored from an older copy: fetches its chain from its backups and writes on', async () => {
     await expectWholeChain(await scenario(restoreOlderCopy))
   })
 
+  const loseDatabase = async (dataDir: string): Promise<() => Promise<void>> => async () => {
+    for (const entry of await readdir(dataDir)) {
+      if (entry !== KEY_FILE) await rm(join(dataDir, entry), { recursive: true, force: true })
+    }
+  }
+
   it('database lost, key kept: fetches its chain from its backups and writes on', async () => {
-    const restarted = await scenario(async (dataDir) => async () => {
-      for (const entry of await readdir(dataDir)) {
-        if (entry !== KEY_FILE) await rm(join(dataDir, entry), { recursive: true, force: true })
-      }
-    })
-    await expectWholeChain(restarted)
+    await expectWholeChain(await scenario(loseDatabase))
+  })
+
+  it('database lost, key kept, while its booth still holds every decided value: writes on from them', async () => {
+    // 9 writes: no member compacted its log yet
+    await expectWholeChain(await scenario(loseDatabase, 4, 5))
   })
 })
