@@ -34,6 +34,13 @@ export interface BackupTableStoreInit {
   kept?: BinarySublevel
   /** Hints held at most; the one adopted longest ago goes first. @default DEFAULT_MAX_HINT_TABLES */
   maxHints?: number
+  /**
+   * Whether this node holds a copy of the chain: a table that names it is
+   * kept (and written with sync) only then. Any member can sign tables with
+   * keys it makes up that name us; kept for good, they would pile up without
+   * end. @default every chain counts as held
+   */
+  holds?: (chainId: string) => boolean
 }
 
 export interface AdoptOptions {
@@ -57,6 +64,7 @@ export class BackupTableStore {
   private readonly db: BinarySublevel
   private readonly keptDb?: BinarySublevel
   private readonly self?: string
+  private readonly holds: (chainId: string) => boolean
   private readonly maxHints: number
   private readonly cache = new Map<string, VerifiedTable>()
   private readonly kept = new Set<string>()
@@ -71,6 +79,7 @@ export class BackupTableStore {
     this.db = db
     this.keptDb = init.kept
     this.self = init.self
+    this.holds = init.holds ?? (() => true)
     this.maxHints = Math.max(1, init.maxHints ?? DEFAULT_MAX_HINT_TABLES)
   }
 
@@ -148,11 +157,11 @@ export class BackupTableStore {
     return this.kept.has(verified.table.chainId) || this.namesSelf(verified)
   }
 
-  /** Our own chain's table, or one naming us as an active or obsolete backup. */
+  /** Our own chain's table, or one naming us as an active or obsolete backup of a chain we hold. */
   private namesSelf (verified: VerifiedTable): boolean {
     const { chainId, active, obsolete } = verified.table
     if (this.self == null) return false
-    return chainId === this.self || active.includes(this.self) || obsolete.includes(this.self)
+    return chainId === this.self || ((active.includes(this.self) || obsolete.includes(this.self)) && this.holds(chainId))
   }
 
   private async markKept (chainId: string): Promise<void> {

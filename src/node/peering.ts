@@ -8,6 +8,7 @@
  * member once identify says it runs our network (and it is allowed); others are
  * hung up on and refused from then on.
  */
+import { setBounded } from './bounded.ts'
 import { KEEP_ALIVE } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -61,6 +62,12 @@ const REJECT_GRACE = 2_000
  * forgotten first: one forgotten and met again is identified and refused again.
  */
 const MAX_DENIED = 4_096
+/**
+ * Storage figures kept at most: one per vehicle that announced its own (peer
+ * exchange relays the announcements of vehicles further away, and a member
+ * can sign announcements with keys it makes up).
+ */
+export const MAX_CAPACITY_HINTS = 4_096
 
 /** How often peers given up on are dropped from libp2p's peer store (see sweepPeerStore). */
 const PEER_STORE_SWEEP_INTERVAL = 10 * 60_000
@@ -173,7 +180,7 @@ export class Peering {
       onPeer: (peerId, addrs) => { this.onExchangedPeer(peerId, addrs) },
       log: init.logger.forComponent('vguard:peer-exchange'),
       capacity: async () => await this.capacitySource?.(),
-      onCapacity: (peerId, hint) => { this.capacities.set(peerId.toString(), hint) }
+      onCapacity: (peerId, hint) => { setBounded(this.capacities, peerId.toString(), hint, MAX_CAPACITY_HINTS) }
     })
     this.liveness = new Liveness({
       libp2p: init.libp2p,

@@ -36,6 +36,7 @@ import { withDeadline } from '../protocols/stream.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ReleaseQueue } from './release-queue.ts'
+import { setBounded } from './bounded.ts'
 import { lookupTable } from './table-lookup.ts'
 import type { TableLookupResult } from './table-lookup.ts'
 
@@ -43,6 +44,8 @@ export const BOOTHS_TOPIC_VERSION = 1
 /** A round gives up on one backup after this long and tries the next candidate. */
 const REPLICATE_TIMEOUT = 5 * 60_000
 const MAX_PARTICIPANTS = 64
+/** Owners whose newest offered epoch a backup remembers (one entry per owner that ever offered; the oldest goes first). */
+const MAX_OFFERED = 4_096
 /** How long the first round of a run waits for members to show our chain's newest table (see round). */
 const OWN_TABLE_LOOKUP_TIMEOUT = 2_000
 /** Tables from gossip and from reads' answers: adopted without an fsync (see AdoptOptions.durable). */
@@ -171,7 +174,11 @@ export class VGuardDB {
     this.log = components.logger.forComponent('vguard:vguarddb')
     this.self = components.libp2p.peerId.toString()
     this.topic = boothsTopic(components.network)
-    this.tables = new BackupTableStore(components.database.sublevel('backup-tables'), { self: this.self, kept: components.database.sublevel('backup-tables-kept') })
+    this.tables = new BackupTableStore(components.database.sublevel('backup-tables'), {
+      self: this.self,
+      kept: components.database.sublevel('backup-tables-kept'),
+      holds: (chainId) => components.store.copyId(chainId) != null
+    })
     this.transfersDb = components.database.sublevel('transfers-noted')
     const base = { libp2p: components.libp2p, store: components.store, logger: components.logger }
     this.replicate = new ReplicateService({
@@ -179,7 +186,7 @@ export class VGuardDB {
       isMember: components.isMember,
       freeCapacity: async () => await this.freeCapacity(),
       onOffer: (chainId, epoch) => {
-        this.offered.set(chainId, Math.max(epoch, this.offered.get(chainId) ?? 0))
+        setBounded(this.offered, chainId, Math.max(epoch, this.offered.get(chainId) ?? 0), MAX_OFFERED)
       },
       // the copy is durable already: the server flushed the store before calling this
       onStored: async () => { this.c.onCapacityChange?.() }

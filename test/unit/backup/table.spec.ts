@@ -200,6 +200,20 @@ describe('backup - store', () => {
     for (const o of others.slice(0, 2)) await store.adopt(await named(o, 1, ['b']))
     expect(held(store)).toEqual([...keptIds, others[0].id, others[1].id].sort())
   })
+
+  it('takes a table that names it for a chain it does not hold for a hint: tables signed by made-up keys do not pile up', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-tables-'))
+    db = await openDatabase(dir)
+    const self = await identity()
+    const held = await identity()
+    const store = new BackupTableStore(db.sublevel('backup-tables'), { self: self.id, kept: db.sublevel('kept'), maxHints: 2, holds: (id) => id === held.id })
+    await store.open()
+    await store.adopt(await named(held, 1, [self.id]))
+    const forged = await Promise.all([0, 1, 2, 3].map(async () => await identity()))
+    for (const [i, o] of forged.entries()) await store.adopt(await named(o, 1, i % 2 === 0 ? [self.id] : ['b'], i % 2 === 0 ? [] : [self.id]))
+    expect(store.all().map(t => t.table.chainId).sort()).toEqual([held.id, forged[2].id, forged[3].id].sort())
+    expect(store.hintCount).toBe(2)
+  })
 })
 
 describe('backup - select', () => {
