@@ -42,6 +42,15 @@ const LEADER_TYPES = new Set<Message['type']>(['prePrepare', 'prepare', 'accept'
 /** Peers remembered as asked for a catch-up (mayTeach). */
 const MAX_CATCHUP_ASKED = 256
 
+/**
+ * An acceptor takes accepts at most this many windows above the slots it
+ * knows decided. A leader proposes at most a window beyond its commit, and
+ * its accepts carry that commit, so an acceptor further behind catches up
+ * first; without a bound, a vehicle could make its booth members keep
+ * undecided values at any number of slots (on disk, for good).
+ */
+const ACCEPT_AHEAD_WINDOWS = 16
+
 /** Creates a node: brand new without `persisted`, else restarted from exactly that state. */
 export function createPaxos (config: PaxosConfig, persisted?: PersistedState): Paxos {
   return new Paxos(config, persisted)
@@ -708,6 +717,14 @@ export class Paxos {
   }
 
   private onAccept (msg: Extract<Message, { type: 'accept' }>): void {
+    if (msg.slot > this.log.commit + ACCEPT_AHEAD_WINDOWS * this.s.window) {
+      // too far ahead to hold: hear the leader and its commit (and so catch up), take nothing
+      if (compareBallots(msg.ballot, this.acceptor.promised) >= 0) {
+        this.followLeader(msg.from, msg.ballot)
+        this.learnCommit(msg.from, msg.ballot, msg.commit)
+      }
+      return
+    }
     const reply = this.acceptor.onAccept(msg)
     this.send(reply)
     if (reply.type === 'accepted') {

@@ -109,6 +109,22 @@ describe('consensus - Paxos API', () => {
     expect(() => { p.propose({ id: 'x', data: new Uint8Array() }) }).toThrow(expect.objectContaining({ name: 'NotLeaderError', leader: 'a' }))
   })
 
+  it('takes no accept far above the slots it knows decided: it follows the leader and asks to catch up instead', () => {
+    const member = createPaxos(config({ id: 'b', booth: ['a', 'b', 'c'], window: 2 }))
+    drain(member)
+    const ballot = { round: 1, proposer: 'a' }
+    const accept = (slot: number, commit = 0): Message => ({ type: 'accept', from: 'a', to: 'b', ballot, slot, value: { kind: 'data', id: `v${slot}`, data: new Uint8Array(1) }, booth: ['a', 'b', 'c'], commit })
+    // 16 windows of 2 slots: slot 33 is past what it takes while it knows nothing decided
+    member.step(accept(33, 32))
+    const far = drain(member)
+    expect(far.flatMap(rd => rd.messages)).toEqual([expect.objectContaining({ type: 'catchup', to: 'a', slot: 1 })])
+    expect(far.flatMap(rd => rd.persist.entries)).toEqual([])
+    expect(member.status().leader).toBe('a')
+    member.step(accept(32))
+    const near = drain(member)
+    expect(near.flatMap(rd => rd.messages)).toEqual([expect.objectContaining({ type: 'accepted', slot: 32 })])
+  })
+
   it('recognises duplicates while queued and once decided', () => {
     const p = leader()
     p.propose({ id: 'x', data: new Uint8Array() })
