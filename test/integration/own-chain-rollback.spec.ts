@@ -23,8 +23,17 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
 
+  interface Restarted {
+    a: VGuardNode
+    nodes: VGuardNode[]
+    epoch: number
+    written: number
+    /** The copies of a's chain the others held before a came back (store.copyId). */
+    copies: Array<{ node: VGuardNode, copy: number }>
+  }
+
   /** Writes `first` (30) fixes, lets `lose` take the data dir back, writes `more` (45) more, then brings the old dir back and restarts. */
-  async function scenario (lose: (dataDir: string) => Promise<() => Promise<void>>, more = 45, first = 30): Promise<{ a: VGuardNode, nodes: VGuardNode[], epoch: number, written: number }> {
+  async function scenario (lose: (dataDir: string) => Promise<() => Promise<void>>, more = 45, first = 30): Promise<Restarted> {
     const nodes = await connectedSwarm(cluster, 4)
     let a = nodes[0]
     const { dataDir } = a.config
@@ -42,18 +51,23 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     for (let i = first; i < first + more; i++) await a.put(`gps/${i}`, value(i))
     const epoch = a.vguarddb.tables.get(a.peerId.toString())?.table.epoch ?? 0
     await cluster.stopNode(a)
+    const self = a.peerId.toString()
+    const copies = nodes.slice(1).flatMap(node => { const copy = node.chains.copyId(self); return copy != null ? [{ node, copy }] : [] })
     await restore()
     a = await restart()
-    return { a, nodes: [a, ...nodes.slice(1)], epoch, written: first + more }
+    return { a, nodes: [a, ...nodes.slice(1)], epoch, written: first + more, copies }
   }
 
-  async function expectWholeChain ({ a, nodes, epoch, written: count }: { a: VGuardNode, nodes: VGuardNode[], epoch: number, written: number }): Promise<void> {
+  async function expectWholeChain ({ a, nodes, epoch, written: count, copies }: Restarted): Promise<void> {
     const self = a.peerId.toString()
     // the first write after the restart waits for phase 1, which waits for the chain from the backups
     const written = await a.put('after', value(99), { timeout: 30_000 })
     // its backups took it: the table it signed follows the newest one they held, not the lost one
     expect(written.replication?.state).toBe('complete')
     expect(a.vguarddb.tables.get(self)?.table.epoch).toBeGreaterThan(epoch)
+    // no backup dropped its copy to fetch it again (a vehicle behind its backups made them reset it)
+    expect(copies.length).toBeGreaterThan(0)
+    for (const { node, copy } of copies) expect(node.chains.copyId(self), node.peerId.toString()).toBe(copy)
     for (let i = 0; i < count; i++) expect(text((await a.get(self, `gps/${i}`)).value), `gps/${i}`).toBe(`fix ${i}`)
     expect(text((await a.get(self, 'after')).value)).toBe('fix 99')
     // the chain verifies end to end, one block per height

@@ -211,6 +211,40 @@ describe('vguarddb - a proposer that sends a bad block', () => {
     expect((await B.chains.tip(chainId)).height).toBe(1)
     expect((await B.chains.getBlock(chainId, 1))?.hash).toEqual(b1.hash)
   })
+
+  it('an owner behind its backup on the same chain is told its own tip: the backup keeps its longer copy; a diverged owner is told the truth', async () => {
+    const [M, B] = await swarm(cluster, 2, { kBackups: 1 })
+    const chainId = M.peerId.toString()
+    const b1 = createBlock({ prev: emptyTip(chainId), proposer: chainId, timestamp: 1, transactions: [gpsTransaction(1)] })
+    const b2 = createBlock({ prev: tipOf(b1), proposer: chainId, timestamp: 2, transactions: [gpsTransaction(2)] })
+    const other = createBlock({ prev: emptyTip(chainId), proposer: chainId, timestamp: 9, transactions: [gpsTransaction(9)] })
+    const request = (r: Partial<ReplicateRequest>): ReplicateRequest => ({ type: ReplicateRequest.Type.OFFER, chainId, height: 2, tipHash: new Uint8Array(0), bytes: 1000, epoch: 1, reset: false, blocks: [], ...r })
+    const exchange = async (messages: ReplicateRequest[]): Promise<ReplicateResponse[]> => {
+      const stream = await M.libp2p.dialProtocol(B.peerId, REPLICATE_PROTOCOL)
+      const pbs = pbStream(stream, { maxDataLength: 8 * 1024 * 1024 })
+      const answers: ReplicateResponse[] = []
+      for (const m of messages) {
+        await pbs.write(m, ReplicateRequest)
+        answers.push(await pbs.read(ReplicateResponse))
+      }
+      stream.abort(new Error('done'))
+      return answers
+    }
+    const [, stored, done] = await exchange([request({}), request({ type: ReplicateRequest.Type.BLOCKS, blocks: [b1, b2].map(b => encodeBlock(b) as Uint8Array<ArrayBuffer>) }), request({ type: ReplicateRequest.Type.DONE, height: 2, tipHash: b2.hash as Uint8Array<ArrayBuffer> })])
+    expect(stored).toMatchObject({ status: ReplicateResponse.Status.OK, height: 2 })
+    expect(done).toMatchObject({ status: ReplicateResponse.Status.OK, height: 2 })
+
+    // the owner holds block 1 only (its store lost block 2, say): it hears it holds what we hold, sends nothing, and we keep block 2
+    const [behind, behindDone] = await exchange([request({ height: 1, tipHash: b1.hash as Uint8Array<ArrayBuffer> }), request({ type: ReplicateRequest.Type.DONE, height: 1, tipHash: b1.hash as Uint8Array<ArrayBuffer> })])
+    expect(behind).toMatchObject({ status: ReplicateResponse.Status.OK, height: 1 })
+    expect(Buffer.from(behind.tipHash)).toEqual(Buffer.from(b1.hash))
+    expect(behindDone).toMatchObject({ status: ReplicateResponse.Status.OK, height: 1 })
+    expect((await B.chains.tip(chainId)).height).toBe(2)
+    // an owner whose block 1 is another: told our real tip (it then replaces the copy from block 1)
+    const [diverged] = await exchange([request({ height: 1, tipHash: other.hash as Uint8Array<ArrayBuffer> })])
+    expect(diverged).toMatchObject({ status: ReplicateResponse.Status.OK, height: 2 })
+    expect(Buffer.from(diverged.tipHash)).toEqual(Buffer.from(b2.hash))
+  })
 })
 
 describe('vguarddb - releases survive restarts', () => {

@@ -187,7 +187,7 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
   const ack = async (now: ChainTip): Promise<void> => { await reply({ height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer> }) }
   const appender = new Appender(store, chainId, ack, refuse, (bytes) => { reservation.written(bytes) })
   try {
-    const tip = await store.tip(chainId)
+    const tip = await holding(store, chainId, offer)
     await reply({ height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, free })
     await receive({ chainId, owner, components, options, read, reply, reservation, appender })
   } catch (err) {
@@ -199,6 +199,23 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
     await appender.idle()
     reservation.release()
   }
+}
+
+/**
+ * What we hold of the chain, as the owner should hear it: our tip, or the
+ * owner's tip itself when our copy holds that block and more. An owner
+ * behind its backup (its store lost blocks it had not synced, or it is
+ * getting its chain back from its backups) offers a shorter chain of the
+ * same blocks: told our longer tip, it took the copy for diverged and had
+ * us drop it, leaving acknowledged blocks on the owner alone meanwhile.
+ */
+async function holding (store: ChainStore, chainId: string, theirs: { height: number, tipHash: Uint8Array }): Promise<ChainTip> {
+  const tip = await store.tip(chainId)
+  if (tip.height <= theirs.height || theirs.height === 0) return tip
+  for await (const { block } of store.headers(chainId, { from: theirs.height, to: theirs.height })) {
+    if (bytesEqual(block.hash, theirs.tipHash)) return { chainId, height: theirs.height, hash: block.hash }
+  }
+  return tip
 }
 
 interface Transfer {
@@ -226,7 +243,7 @@ async function receive (t: Transfer): Promise<void> {
     if (req.type === ReplicateRequest.Type.DONE) {
       await appender.idle()
       if (appender.failure != null) return
-      const now = await store.tip(chainId)
+      const now = await holding(store, chainId, req)
       if (now.height !== req.height || !bytesEqual(now.hash, req.tipHash)) {
         await reply({ status: ReplicateResponse.Status.INVALID, height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer>, message: 'tip does not match DONE' })
         return
