@@ -363,6 +363,15 @@ export class Paxos {
   }
 
   /**
+   * Decided values held from `from` on, in slot order, at most `max` (fewer
+   * where the log has a gap or ends at commit). Reads only: a booth member
+   * that applies nothing works out from them where the chain stood.
+   */
+  decided (from: number, max: number): Decided[] {
+    return this.log.decidedFrom(from, max)
+  }
+
+  /**
    * The application durably applied every slot ≤ slot: forget those entries
    * (in memory now, on disk with the next Ready). Peers that later ask for
    * them get a snapshot answer instead.

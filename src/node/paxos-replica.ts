@@ -777,22 +777,47 @@ export class ChainReplica {
   }
 
   /**
-   * Compacts a member's log up to `upTo` at most: to the newest point the
-   * vehicle named there, saved first (a snapshot we answer after a restart
-   * must still name it), or, with none, to `upTo` with no point.
+   * Compacts a member's log up to `upTo` at most, at a point where it can say
+   * where the chain stood (saved first: a snapshot we answer after a restart
+   * must still name it). It starts from the newest point the vehicle named
+   * there, or the one it compacted at last, and rolls it forward through the
+   * decided values it holds: each batch makes the same block on every replica.
    */
   private async compactMember (upTo: number): Promise<void> {
     const compacted = this.paxos.status().compacted
-    let at: ChainPoint | undefined
-    for (const p of this.ownerPoints) if (p.slot > compacted && p.slot <= upTo) at = p
-    if (at == null) {
+    let from: ChainPoint | undefined = this.compactPoint?.slot === compacted ? this.compactPoint : undefined
+    for (const p of this.ownerPoints) if (p.slot >= compacted && p.slot <= upTo && (from == null || p.slot > from.slot)) from = p
+    if (from == null) {
+      // a vehicle that names its points (we hold one) names newer ones as it goes on: wait for
+      // them. Compacted past where we can name the chain, our snapshot would name none, and a
+      // vehicle that lost its chain could never get it back. One that never named a point
+      // (older software) is compacted without.
+      if (this.compactPoint != null) return
       this.paxos.compact(upTo)
       return
     }
+    const at = this.rollForward(from, upTo)
+    if (at.slot <= compacted) return
     this.compactPoint = { slot: at.slot, height: at.height, hash: at.hash }
     this.ownerPoints = this.ownerPoints.filter(p => p.slot > at.slot)
     await this.saveMeta(true)
     this.paxos.compact(at.slot)
+  }
+
+  /** Where the chain stood after the decided values from `point` up to `upTo` (as far as they are held in a row). */
+  private rollForward (point: ChainPoint, upTo: number): ChainPoint {
+    let at: ChainPoint = point
+    for (const d of this.paxos.decided(point.slot + 1, upTo - point.slot)) {
+      if (d.slot !== at.slot + 1) break
+      if (d.value.kind !== 'data') {
+        at = { ...at, slot: d.slot }
+        continue
+      }
+      // a batch that does not decode makes no block, on every replica alike
+      const block = decodeBatch(d.value.data, { chainId: this.chainId, height: at.height, hash: at.hash }, d.booth)?.block
+      at = block == null ? { ...at, slot: d.slot } : { slot: d.slot, height: block.header.height, hash: block.hash }
+    }
+    return at
   }
 
   /** Booth upkeep, then new batches while the pipeline has room. */

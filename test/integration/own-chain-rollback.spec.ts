@@ -32,8 +32,11 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     copies: Array<{ node: VGuardNode, copy: number }>
   }
 
-  /** Writes `first` (30) fixes, lets `lose` take the data dir back, writes `more` (45) more, then brings the old dir back and restarts. */
-  async function scenario (lose: (dataDir: string) => Promise<() => Promise<void>>, more = 45, first = 30): Promise<Restarted> {
+  /**
+   * Writes `first` (30) fixes, lets `lose` take the data dir back, writes `more` (45) more, then
+   * (with `restartOthers`, after every other vehicle restarted meanwhile) brings the old dir back and restarts.
+   */
+  async function scenario (lose: (dataDir: string) => Promise<() => Promise<void>>, more = 45, first = 30, restartOthers = false): Promise<Restarted> {
     const nodes = await connectedSwarm(cluster, 4)
     let a = nodes[0]
     const { dataDir } = a.config
@@ -52,6 +55,16 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     const epoch = a.vguarddb.tables.get(a.peerId.toString())?.table.epoch ?? 0
     await cluster.stopNode(a)
     const self = a.peerId.toString()
+    if (restartOthers) {
+      // each comes back beside the others (still up): booth members forget what they held only in memory
+      for (let i = 1; i < nodes.length; i++) {
+        const peer = nodes[i === 1 ? 2 : 1]
+        await cluster.stopNode(nodes[i])
+        nodes[i] = await cluster.create({ dataDir: nodes[i].config.dataDir, bootstrap: [peer.multiaddrs[0].toString()] })
+        await nodes[i].start()
+      }
+      await waitFor(() => fullyConnected(nodes.slice(1)), { message: 'the others back together' })
+    }
     const copies = nodes.slice(1).flatMap(node => { const copy = node.chains.copyId(self); return copy != null ? [{ node, copy }] : [] })
     await restore()
     a = await restart()
@@ -112,6 +125,10 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
 
   it('database lost, key kept: fetches its chain from its backups and writes on', async () => {
     await expectWholeChain(await scenario(loseDatabase))
+  })
+
+  it('restored from an older copy after every booth member restarted: its members still name where its chain stood', async () => {
+    await expectWholeChain(await scenario(restoreOlderCopy, 45, 30, true))
   })
 
   it('database lost, key kept, while its booth still holds every decided value: writes on from them', async () => {
