@@ -256,7 +256,7 @@ export class ChainReplica {
   private closed = false
   private broken?: Error
   /** A catch-up this replica waits on that no member can give: a snapshot of its own chain without a chain point (see phase1Reason). */
-  private snapshotStall?: { slot: number, from: string, fetchFailed?: string }
+  private snapshotStall?: { slot: number, from: string, fetchFailed?: string, fetching?: number }
   /** own: no fetch of the chain from its holders before this time (a failed one waits OWN_FETCH_RETRY). */
   private ownFetchNotBefore = 0
   /** member: where the proposer said its chain stood, newest last (ChainMessage.chainAt): what our snapshots name. */
@@ -920,6 +920,10 @@ export class ChainReplica {
   private phase1Reason (): string {
     const stall = this.snapshotStall
     if (stall == null) return 'phase 1 has not completed (no majority of the booth answered)'
+    if (stall.fetching != null) {
+      return `phase 1 has not completed: its booth decided this chain up to slot ${stall.slot}, past what this node holds, ` +
+        `and the chain is being fetched from its holders up to height ${stall.fetching}`
+    }
     if (stall.fetchFailed != null) {
       return `phase 1 has not completed: its booth decided this chain up to slot ${stall.slot}, past what this node holds ` +
         `(was the data dir restored from an older copy, or its database lost?), and fetching the chain from its holders failed: ${stall.fetchFailed}`
@@ -1191,6 +1195,8 @@ export class ChainReplica {
       return
     }
     if (this.kind === 'own' && this.d.now() < this.ownFetchNotBefore) return
+    // a write that gives up meanwhile says what it waited for
+    if (this.kind === 'own') this.snapshotStall = { slot: snapshot.slot, from: snapshot.from, fetching: point.height }
     try {
       await this.d.fetchTo(snapshot.from, point.height, point.hash)
     } catch (err) {
@@ -1204,6 +1210,7 @@ export class ChainReplica {
     const block = await this.d.store.getBlock(this.chainId, point.height)
     if (block == null || !bytesEqual(block.hash, point.hash)) {
       this.d.log('%s: snapshot from %s does not match the chain fetched', this.chainId, snapshot.from)
+      if (this.kind === 'own') this.snapshotStall = { slot: snapshot.slot, from: snapshot.from, fetchFailed: `the chain fetched does not hold the block its booth named at height ${point.height}` }
       return
     }
     this.cursor = { slot: snapshot.slot, height: point.height, hash: point.hash }
