@@ -32,6 +32,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   QuorumReadError: 503,
   InvalidReadError: 400,
   ConsensusStoppedError: 503,
+  // this vehicle's backups hold more of its chain than it does, and none handed it over
+  ChainRecoveryError: 503,
   RefusedWriteError: 403,
   NoHolderReachableError: 503,
   InvalidBoothError: 400,

@@ -23,6 +23,7 @@
  * active backups of its backup table; of the shared chain, its booth and
  * leader.
  */
+import { recoverOwnChain } from './own-chain-recovery.ts'
 import { randomBytes } from 'node:crypto'
 import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -125,6 +126,9 @@ export interface ConsensusComponents {
 /** Bytes of the id a forwarded write carries (the same on every retry). */
 const WRITE_ID_BYTES = 16
 
+/** How long the first own block of a run waits for members to show our chain's newest table. */
+const OWN_LOOKUP_TIMEOUT = 2_000
+
 /** Pause between attempts to reach the shared chain's leader. */
 const RETRY_DELAY = 100
 /**
@@ -181,6 +185,8 @@ export class Consensus {
   private readonly forwarded = new RecentWrites<CommitResult>()
   /** Serializes the choice between VGuard's direct endOfBooth and our consensus on our own chain. */
   private ownGate: Promise<unknown> = Promise.resolve()
+  /** This run made sure our own chain is not behind what our backups hold (ownChainCaughtUp). */
+  private ownCaughtUp = false
   private running = false
 
   constructor (components: ConsensusComponents) {
@@ -215,6 +221,7 @@ export class Consensus {
 
   async start (): Promise<void> {
     if (this.running) return
+    this.ownCaughtUp = false
     await this.driver.start()
     await this.writes.start()
     this.running = true
@@ -261,7 +268,10 @@ export class Consensus {
 
   private async appendOwn (write: EncodedWrite, timeout: number, wait: boolean, ref?: WriteRef): Promise<CommitResult> {
     // opening our replica (first write) must not interleave with a direct endOfBooth append
-    const open = this.ownGate.then(async () => await this.driver.own())
+    const open = this.ownGate.then(async () => {
+      if (!await this.driver.ownStarted()) await this.ownChainCaughtUp()
+      return await this.driver.own()
+    })
     this.ownGate = open.catch(() => {})
     const own = await open
     return await submitOnce(own, write, ref, timeout, wait)
@@ -377,14 +387,44 @@ export class Consensus {
     let viaConsensus = false
     const decided = this.ownGate.then(async () => {
       viaConsensus = await this.driver.ownStarted()
-      if (!viaConsensus) return await direct()
-      return undefined
+      if (viaConsensus) return undefined
+      await this.ownChainCaughtUp()
+      return await direct()
     })
     this.ownGate = decided.catch(() => {})
     const outcome = await decided
     if (outcome != null) return outcome
     await this.append(transactions, { waitForReplication: false })
     return await this.c.vguarddb.afterCommit(this.self, participants)
+  }
+
+  /**
+   * Before this run's first block of our own chain, when no consensus runs on
+   * it (its blocks all came through endOfBooth, or none yet): if our backups
+   * hold more of it than we do (a data dir restored from an older copy, or
+   * its database lost), those blocks are fetched first. Consensus would not
+   * bring them back (it decided none of them), and a block appended on the
+   * shorter chain would fork it. Asked once per run; a failure is said to
+   * the writer and asked again by the next.
+   *
+   * @throws ChainRecoveryError when the backups hold more and none hands it over
+   */
+  private async ownChainCaughtUp (): Promise<void> {
+    if (this.ownCaughtUp) return
+    const holders = await this.c.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => [])
+    const table = this.c.vguarddb.tables.get(this.self)?.table
+    const tip = await this.c.chains.tip(this.self)
+    if (table != null && table.height > tip.height) {
+      const from = await recoverOwnChain({
+        chainId: this.self,
+        height: table.height,
+        hash: table.tipHash,
+        holders: async () => holders,
+        fetch: async (peer, vouch) => { await this.driver.fetchVouched(peer, this.self, vouch) }
+      })
+      this.log('own chain fetched up to height %d from %s (this node held %d)', table.height, from, tip.height)
+    }
+    this.ownCaughtUp = true
   }
 
   // ------------------------------------------------------------ reads

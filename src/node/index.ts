@@ -72,7 +72,8 @@ export { NoHolderReachableError } from '../protocols/read/errors.ts'
 export { InvalidIdempotencyKeyError } from './idempotency.ts'
 export type { BlockRead, CommitResult, KeyRead, ReadOptions, WriteOptions, Consistency, ReplicaStatus, ReplicationSummary } from './consensus.ts'
 export {
-  NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError, NotProposerError, QuorumReadError, ConsensusStoppedError, RefusedWriteError, InvalidReadError
+  NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError, NotProposerError, QuorumReadError, ConsensusStoppedError, RefusedWriteError, InvalidReadError,
+  ChainRecoveryError
 } from './consensus-errors.ts'
 
 export interface ConnectedPeer {

@@ -18,7 +18,7 @@ export interface OwnChainRecoveryInit {
   height: number
   hash: Uint8Array
   /** The member that answered the snapshot (a backup too, perhaps): asked after the holders, unless among them. */
-  hint: string
+  hint?: string
   /** Vehicles that may hold the chain, likeliest first (VGuardDB.ownChainHolders). */
   holders: () => Promise<string[]>
   /** Fetches the chain from `peer` up to the vouched block; throws if it cannot. */
@@ -32,7 +32,7 @@ export interface OwnChainRecoveryInit {
  * @throws ChainRecoveryError naming every vehicle tried and why it failed
  */
 export async function recoverOwnChain (init: OwnChainRecoveryInit): Promise<string> {
-  const candidates = [...new Set([...await init.holders(), init.hint])]
+  const candidates = [...new Set([...await init.holders(), ...(init.hint != null ? [init.hint] : [])])]
   const vouch = { height: init.height, hash: init.hash }
   const failed: string[] = []
   for (const peer of candidates) {

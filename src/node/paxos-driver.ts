@@ -352,7 +352,7 @@ export class PaxosDriver {
   }
 
   /** Fetches a chain from `peer` up to the vouched block. @throws if the store does not hold that block afterwards */
-  private async fetchVouched (peer: string, chainId: string, vouch: { height: number, hash: Uint8Array }): Promise<void> {
+  async fetchVouched (peer: string, chainId: string, vouch: { height: number, hash: Uint8Array }): Promise<void> {
     const result = await this.c.sync.fetch(peerIdFromString(peer), chainId, { to: vouch.height, vouch })
     const block = await this.c.chains.getBlock(chainId, vouch.height)
     if (block == null || toHex(block.hash) !== toHex(vouch.hash)) {

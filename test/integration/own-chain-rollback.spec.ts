@@ -131,6 +131,31 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     await expectWholeChain(await scenario(restoreOlderCopy, 45, 30, true))
   })
 
+  it.each(['endOfBooth', 'put'] as const)('a chain VGuard wrote (endOfBooth, no consensus of ours), database lost: its blocks come back from its backups before the next one, by %s', async (next) => {
+    const nodes = await connectedSwarm(cluster, 4)
+    let a = nodes[0]
+    const self = a.peerId.toString()
+    const participants = nodes.slice(1).map(n => n.peerId.toString())
+    for (let i = 0; i < 12; i++) await a.endOfBooth({ participants, transactions: [{ key: `eob/${i}`, value: value(i) }] })
+    const { dataDir } = a.config
+    await cluster.stopNode(a)
+    await (await loseDatabase(dataDir))()
+    a = await cluster.create({ dataDir, bootstrap: [nodes[1].multiaddrs[0].toString()] })
+    await a.start()
+    await waitFor(() => fullyConnected([a, ...nodes.slice(1)]), { message: 'a back in the swarm' })
+
+    const height = next === 'put'
+      ? (await a.put('after', value(99), { timeout: 30_000 })).height
+      : (await a.endOfBooth({ participants, transactions: [{ key: 'after', value: value(99) }] })).height
+    expect(height).toBe(13)
+    for (let i = 0; i < 12; i++) expect(text((await a.get(self, `eob/${i}`)).value), `eob/${i}`).toBe(`fix ${i}`)
+    for (const other of nodes.slice(1)) {
+      const tip = await other.chains.tip(self)
+      if (tip.height === 0) continue
+      expect((await a.chains.getBlock(self, tip.height))?.hash, other.peerId.toString()).toEqual(tip.hash)
+    }
+  })
+
   it('database lost, key kept, while its booth still holds every decided value: writes on from them', async () => {
     // 9 writes: no member compacted its log yet
     await expectWholeChain(await scenario(loseDatabase, 4, 5))

@@ -11,7 +11,7 @@ describe('package entry', () => {
       'ConfigError', 'DataDirError', 'DataDirInUseError', 'InvalidKeyFileError', 'NodeStoppedError', 'NotStartedError',
       'InvalidTransactionError', 'InvalidBoothError', 'InvalidIdempotencyKeyError', 'ReplicationStoppedError', 'NoHolderReachableError',
       'NoQuorumError', 'CommitTimeoutError', 'NoLeaderError', 'ProposerUnreachableError', 'NotProposerError', 'QuorumReadError',
-      'ConsensusStoppedError', 'RefusedWriteError', 'InvalidReadError',
+      'ConsensusStoppedError', 'RefusedWriteError', 'InvalidReadError', 'ChainRecoveryError',
       // node.chains (the chain store): pins, pruned payloads, a full disk
       'InvalidPinError', 'PayloadPrunedError', 'DiskFullError'
     ]
