@@ -283,8 +283,9 @@ export class ChainReplica {
 
   /**
    * Opens a replica from its stored state (a restart), or creates it. A new
-   * own chain starts its cursor at the store's tip: blocks VGuard appended
-   * before (endOfBooth) stay, and consensus continues the chain from there.
+   * own chain starts its cursor where consensus began on it (consensusStart):
+   * at the tip when VGuard appended its blocks (endOfBooth) alone, which stay,
+   * and consensus continues the chain from there.
    */
   static async open (d: ReplicaDeps, setup: ReplicaSetup): Promise<ChainReplica> {
     const persisted = await d.storage.load()
@@ -296,8 +297,7 @@ export class ChainReplica {
       cursor = cursorOf(meta.cursor)
       compactPoint = meta.compactPoint != null ? cursorOf(meta.compactPoint) : undefined
     } else {
-      const tip = d.kind === 'own' ? await d.store.tip(d.chainId) : { height: 0, hash: ZERO_HASH }
-      cursor = { slot: 0, height: tip.height, hash: tip.hash }
+      cursor = d.kind === 'own' ? await ChainReplica.consensusStart(d) : { slot: 0, height: 0, hash: ZERO_HASH }
       await d.storage.setMeta(utf8.encode(JSON.stringify({ cursor: cursorJson(cursor) } satisfies Meta)), { sync: true })
     }
     const paxos = createPaxos(ChainReplica.config(d, setup, persisted, cursor), persisted)
@@ -308,6 +308,22 @@ export class ChainReplica {
       }
     }
     return replica
+  }
+
+  /**
+   * Where a vehicle's consensus began on its chain, for a replica with no
+   * state of its own (a new one, or one whose data dir lost it): before the
+   * first block consensus decided (it carries a ballot; VGuard's endOfBooth
+   * blocks carry none), else at the tip. Started at the tip of a chain
+   * fetched back from its backups, the replay of slot 1 onwards from the
+   * booth built the same blocks again on top of it.
+   */
+  private static async consensusStart (d: ReplicaDeps): Promise<Cursor> {
+    for await (const { block } of d.store.headers(d.chainId)) {
+      if (block.header.ballot != null) return { slot: 0, height: block.header.height - 1, hash: block.header.prevHash }
+    }
+    const tip = await d.store.tip(d.chainId)
+    return { slot: 0, height: tip.height, hash: tip.hash }
   }
 
   private static config (d: ReplicaDeps, setup: ReplicaSetup, persisted: PersistedState | undefined, cursor: Cursor): PaxosConfig {
