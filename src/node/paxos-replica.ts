@@ -152,6 +152,8 @@ export interface ReplicaSetup {
 interface Meta {
   cursor: { slot: number, height: number, hash: string }
   compactPoint?: { slot: number, height: number, hash: string }
+  /** member: the newest point its vehicle named (kept across a restart, see compactMember). */
+  ownerPoint?: { slot: number, height: number, hash: string }
 }
 
 const utf8 = new TextEncoder()
@@ -261,6 +263,8 @@ export class ChainReplica {
   private ownFetchNotBefore = 0
   /** member: where the proposer said its chain stood, newest last (ChainMessage.chainAt): what our snapshots name. */
   private ownerPoints: ChainPoint[] = []
+  /** member: its vehicle's points are on disk (in the meta) since it named its first, or this run saved one. */
+  private ownerPointSaved = false
   private idle: Promise<void> = Promise.resolve()
   /** When the cursor was last written (it is written at most every META_INTERVAL; a replay from an older one is harmless). */
   private metaSavedAt = 0
@@ -292,16 +296,22 @@ export class ChainReplica {
     const metaBytes = await d.storage.getMeta()
     let cursor: Cursor
     let compactPoint: Cursor | undefined
+    let ownerPoint: Cursor | undefined
     if (metaBytes != null) {
       const meta = JSON.parse(utf8d.decode(metaBytes)) as Meta
       cursor = cursorOf(meta.cursor)
       compactPoint = meta.compactPoint != null ? cursorOf(meta.compactPoint) : undefined
+      ownerPoint = meta.ownerPoint != null ? cursorOf(meta.ownerPoint) : undefined
     } else {
       cursor = d.kind === 'own' ? await ChainReplica.consensusStart(d) : { slot: 0, height: 0, hash: ZERO_HASH }
       await d.storage.setMeta(utf8.encode(JSON.stringify({ cursor: cursorJson(cursor) } satisfies Meta)), { sync: true })
     }
     const paxos = createPaxos(ChainReplica.config(d, setup, persisted, cursor), persisted)
     const replica = new ChainReplica(d, setup, paxos, cursor, compactPoint)
+    if (d.kind === 'member' && ownerPoint != null) {
+      replica.ownerPoints = [ownerPoint]
+      replica.ownerPointSaved = true
+    }
     if (d.kind !== 'member') {
       for (const w of await d.storage.recentWrites(d.now() - WRITE_MEMORY.ttl, WRITE_MEMORY.limit)) {
         replica.appliedWrites.set(w.key, { chainId: d.chainId, height: w.height, hash: w.hash }, w.at)
@@ -620,7 +630,7 @@ export class ChainReplica {
     this.settleCatchup()
     await this.idle
     await this.applying
-    if (this.kind !== 'member' && this.broken == null) await this.saveMeta(false).catch(() => {})
+    if ((this.kind !== 'member' || this.ownerPoints.length > 0) && this.broken == null) await this.saveMeta(false).catch(() => {})
   }
 
   /**
@@ -734,6 +744,10 @@ export class ChainReplica {
       if (rd.snapshot != null) await this.installSnapshot(rd.snapshot)
       this.settleCatchup()
       await this.maybeCompact()
+      if (this.kind === 'member' && !this.ownerPointSaved && this.ownerPoints.length > 0) {
+        this.ownerPointSaved = true
+        await this.saveMeta(true)
+      }
     }
   }
 
@@ -790,6 +804,8 @@ export class ChainReplica {
     if (last != null && at.slot <= last.slot) return
     this.ownerPoints.push({ slot: at.slot, height: at.height, hash: at.hash })
     if (this.ownerPoints.length > OWNER_POINTS_KEPT) this.ownerPoints.shift()
+    // the first point it names is saved at once (in the loop): that it names points at all must survive a restart
+    if (!this.ownerPointSaved) this.kick()
   }
 
   /**
@@ -804,11 +820,11 @@ export class ChainReplica {
     let from: ChainPoint | undefined = this.compactPoint?.slot === compacted ? this.compactPoint : undefined
     for (const p of this.ownerPoints) if (p.slot >= compacted && p.slot <= upTo && (from == null || p.slot > from.slot)) from = p
     if (from == null) {
-      // a vehicle that names its points (we hold one) names newer ones as it goes on: wait for
-      // them. Compacted past where we can name the chain, our snapshot would name none, and a
-      // vehicle that lost its chain could never get it back. One that never named a point
+      // a vehicle that names its points (we hold or held one) names newer ones as it goes on:
+      // wait for them. Compacted past where we can name the chain, our snapshot would name none,
+      // and a vehicle that lost its chain could never get it back. One that never named a point
       // (older software) is compacted without.
-      if (this.compactPoint != null) return
+      if (this.compactPoint != null || this.ownerPointSaved || this.ownerPoints.length > 0) return
       this.paxos.compact(upTo)
       return
     }
@@ -1186,11 +1202,19 @@ export class ChainReplica {
     this.metaSavedAt = this.d.now()
     const meta: Meta = { cursor: cursorJson(this.cursor) }
     if (this.compactPoint != null) meta.compactPoint = cursorJson(this.compactPoint)
+    const ownerPoint = this.ownerPoints[this.ownerPoints.length - 1]
+    if (ownerPoint != null) meta.ownerPoint = cursorJson(ownerPoint)
     await this.d.storage.setMeta(utf8.encode(JSON.stringify(meta)), { sync })
   }
 
   private async installSnapshot (snapshot: SnapshotRequest): Promise<void> {
     if (this.kind === 'member') {
+      // the point the vehicle's snapshot names is where we stand now: our own snapshots name it in turn
+      const point = this.snapshotPoints.get(`${snapshot.from}\n${snapshot.slot}`)
+      if (point != null) {
+        this.compactPoint = { slot: snapshot.slot, height: point.height, hash: point.hash }
+        await this.saveMeta(true)
+      }
       this.paxos.installSnapshot(snapshot)
       return
     }

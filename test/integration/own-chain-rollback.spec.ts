@@ -158,6 +158,11 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     }
   })
 
+  it('database lost after 9 writes, every booth member restarted meanwhile: they still name where its chain stood', async () => {
+    // the members retire the vehicle's chain at their restart (it is away): they compact only at a point they can name
+    await expectWholeChain(await scenario(loseDatabase, 4, 5, true))
+  })
+
   it('database lost, key kept, while its booth still holds every decided value: writes on from them', async () => {
     // 9 writes: no member compacted its log yet
     await expectWholeChain(await scenario(loseDatabase, 4, 5))
