@@ -203,7 +203,7 @@ export class Consensus {
       isMember: components.isMember,
       afterCommit: async (chainId, participants) => await components.vguarddb.afterCommit(chainId, participants),
       sync: components.sync,
-      ownChainHolders: async () => await components.vguarddb.ownChainHolders(),
+      ownChainHolders: async () => (await components.vguarddb.ownChainHolders()).holders,
       boothSize: components.config.boothSize,
       priority: components.config.priority,
       kBackups: components.config.kBackups,
@@ -411,7 +411,7 @@ export class Consensus {
    */
   private async ownChainCaughtUp (): Promise<void> {
     if (this.ownCaughtUp) return
-    const holders = await this.c.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => [])
+    const { holders, answered } = await this.c.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => ({ holders: [], answered: 0 }))
     const table = this.c.vguarddb.tables.get(this.self)?.table
     const tip = await this.c.chains.tip(this.self)
     if (table != null && table.height > tip.height) {
@@ -424,7 +424,8 @@ export class Consensus {
       })
       this.log('own chain fetched up to height %d from %s (this node held %d)', table.height, from, tip.height)
     }
-    this.ownCaughtUp = true
+    // nobody answered (none connected yet, or all slow): the next block asks again (a vehicle alone writes on)
+    this.ownCaughtUp = answered > 0
   }
 
   // ------------------------------------------------------------ reads

@@ -117,6 +117,8 @@ export class PaxosDriver {
   private ticks = 0
   private timer?: ReturnType<typeof setInterval>
   private running = false
+  /** Aborted by stop(): chain fetches (snapshots, a vehicle's chain from its holders). */
+  private fetches = new AbortController()
 
   constructor (components: PaxosDriverComponents) {
     this.c = components
@@ -152,6 +154,7 @@ export class PaxosDriver {
 
   async start (): Promise<void> {
     if (this.running) return
+    this.fetches = new AbortController()
     await this.transport.start()
     this.running = true
     this.stableSince = this.now()
@@ -181,6 +184,8 @@ export class PaxosDriver {
   async stop (): Promise<void> {
     if (!this.running) return
     this.running = false
+    // a fetch of a chain runs inside a replica's loop, which close() waits for
+    this.fetches.abort(new ConsensusStoppedError('the node is stopping'))
     clearInterval(this.timer)
     this.c.events.removeEventListener('peer:connected', this.onConnected)
     this.c.events.removeEventListener('peer:disconnected', this.onDisconnected)
@@ -325,7 +330,7 @@ export class PaxosDriver {
     if (kind === 'own' && this.c.kBackups > 0) deps.afterCommit = async (participants) => replicationSummary(await this.c.afterCommit(chainId, participants))
     if (kind === 'shared') {
       deps.fetchTo = async (peer, height, hash) => {
-        await this.c.sync.fetch(peerIdFromString(peer), chainId, { to: height, vouch: { height, hash } })
+        await this.c.sync.fetch(peerIdFromString(peer), chainId, { to: height, vouch: { height, hash }, signal: this.fetches.signal })
       }
     }
     if (kind === 'own') {
@@ -353,7 +358,7 @@ export class PaxosDriver {
 
   /** Fetches a chain from `peer` up to the vouched block. @throws if the store does not hold that block afterwards */
   async fetchVouched (peer: string, chainId: string, vouch: { height: number, hash: Uint8Array }): Promise<void> {
-    const result = await this.c.sync.fetch(peerIdFromString(peer), chainId, { to: vouch.height, vouch })
+    const result = await this.c.sync.fetch(peerIdFromString(peer), chainId, { to: vouch.height, vouch, signal: this.fetches.signal })
     const block = await this.c.chains.getBlock(chainId, vouch.height)
     if (block == null || toHex(block.hash) !== toHex(vouch.hash)) {
       throw new ChainRecoveryError(`it handed over the chain up to height ${result.tip.height} only (it holds ${result.remoteHeight})`)

@@ -320,12 +320,13 @@ export class VGuardDB {
       throw new ReplicationStoppedError(`no replication round for ${chainId}: the node is stopping${held != null && held.height > 0 ? `; its blocks up to height ${held.height} are committed (backups get them with a later round)` : ''}`)
     }
     if (chainId === this.self && !this.ownTableLooked) {
-      this.ownTableLooked = true
       // A data dir restored from an older copy holds an older table than its
       // backups do: signed after it, this round's epoch would be one they
       // already hold, and every node that holds the newer one would ignore
-      // it. The members show the newest (adopted by the lookup) first.
-      await this.ownChainHolders({ signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(OWN_TABLE_LOOKUP_TIMEOUT)]) }).catch(() => {})
+      // it. The members show the newest (adopted by the lookup) first; asked
+      // again by the next round until one answers.
+      const asked = await this.ownChainHolders({ signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(OWN_TABLE_LOOKUP_TIMEOUT)]) }).catch(() => undefined)
+      this.ownTableLooked = (asked?.answered ?? 0) > 0
     }
     const tip = await store.tip(chainId)
     const info = await store.info(chainId)
@@ -577,7 +578,7 @@ export class VGuardDB {
    * newest table we signed. Tables they show are adopted: the next round's
    * epoch then follows the newest one, not the one a restored copy held.
    */
-  async ownChainHolders (options: { signal?: AbortSignal } = {}): Promise<string[]> {
+  async ownChainHolders (options: { signal?: AbortSignal } = {}): Promise<{ holders: string[], answered: number }> {
     const found = await lookupTable({
       chainId: this.self,
       peers: this.c.members?.() ?? [],
@@ -587,7 +588,10 @@ export class VGuardDB {
       random: this.c.random ?? Math.random
     })
     const table = this.tables.get(this.self)?.table
-    return [...new Set([...found.holders, ...(table?.active ?? []), ...(table?.obsolete ?? [])])].filter(p => p !== this.self)
+    const holders = [...new Set([...found.holders, ...(table?.active ?? []), ...(table?.obsolete ?? [])])].filter(p => p !== this.self)
+    // members that said anything: what they show is all there is to know
+    const answered = found.path.filter(p => p.outcome !== 'unreachable' && p.outcome !== 'error').length
+    return { holders, answered }
   }
 
   /** This node's own copy as a read result, if it holds the chain. */
