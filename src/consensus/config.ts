@@ -30,6 +30,7 @@ export interface Settings {
   maxCatchupBytes: number
   maxDecidedPerReady: number
   announceToBooth: boolean
+  forgotVotes: boolean
 }
 
 function positive (value: number | undefined, fallback: number, name: string): number {
@@ -108,6 +109,7 @@ export function settings (config: PaxosConfig): Settings {
     maxCatchup: positive(config.maxCatchup, DEFAULT_MAX_CATCHUP, 'maxCatchup'),
     maxCatchupBytes: positive(config.maxCatchupBytes, DEFAULT_MAX_CATCHUP_BYTES, 'maxCatchupBytes'),
     maxDecidedPerReady: positive(config.maxDecidedPerReady, DEFAULT_MAX_DECIDED_PER_READY, 'maxDecidedPerReady'),
-    announceToBooth: config.announceToBooth !== false
+    announceToBooth: config.announceToBooth !== false,
+    forgotVotes: config.forgotVotes === true
   }
 }

@@ -675,6 +675,10 @@ export class Paxos {
     if (this.role !== 'candidate' || c == null || !ballotEquals(msg.ballot, c.ballot) || !c.asked.has(msg.from)) {
       return
     }
+    // our own, after our votes were lost: it vouches for nothing we voted before (config.forgotVotes)
+    if (msg.from === this.s.id && this.s.forgotVotes) {
+      return
+    }
     if (!c.promises.has(msg.from)) {
       // progress: a phase 1 that must discover booth after booth may take
       // longer than one election timeout, and must not restart each time
@@ -941,6 +945,8 @@ export class Paxos {
     this.role = 'leader'
     this.leaderId = this.s.id
     this.leaderBallot = copyBallot(c.ballot)
+    // a majority without us promised: our votes from now on are durable and count again
+    if (this.s.forgotVotes) this.s = { ...this.s, forgotVotes: false }
     this.heartbeatElapsed = 0
     this.leadership = new Leadership(c.ballot, plan, this.log.commit, c.promises.keys())
     // twice the election timeout: a follower that stalls for one (a loaded host) does not cost the leadership

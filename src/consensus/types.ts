@@ -352,6 +352,13 @@ export interface PaxosConfig {
    * does not depend on it. @default true
    */
   announceToBooth?: boolean
+  /**
+   * This node's acceptor state was lost (a wiped data dir): what it promised
+   * and accepted before is unknown, so its own promise does not count in
+   * phase 1 (a majority of the booth without it must promise) until it first
+   * leads; from then on its votes are durable again. @default false
+   */
+  forgotVotes?: boolean
 }
 
 export type Role = 'follower' | 'candidate' | 'leader'

@@ -154,6 +154,8 @@ interface Meta {
   compactPoint?: { slot: number, height: number, hash: string }
   /** member: the newest point its vehicle named (kept across a restart, see compactMember). */
   ownerPoint?: { slot: number, height: number, hash: string }
+  /** own: its Paxos state was lost (PaxosConfig.forgotVotes) and it has not led since. */
+  forgotVotes?: boolean
 }
 
 const utf8 = new TextEncoder()
@@ -259,6 +261,8 @@ export class ChainReplica {
   private broken?: Error
   /** A catch-up this replica waits on that no member can give: a snapshot of its own chain without a chain point (see phase1Reason). */
   private snapshotStall?: { slot: number, from: string, fetchFailed?: string, fetching?: number }
+  /** own: its votes were lost and it has not led since (PaxosConfig.forgotVotes; saved in the meta until it leads). */
+  private forgotVotes = false
   /** own: no fetch of the chain from its holders before this time (a failed one waits OWN_FETCH_RETRY). */
   private ownFetchNotBefore = 0
   /** member: where the proposer said its chain stood, newest last (ChainMessage.chainAt): what our snapshots name. */
@@ -297,17 +301,28 @@ export class ChainReplica {
     let cursor: Cursor
     let compactPoint: Cursor | undefined
     let ownerPoint: Cursor | undefined
+    let forgotVotes = false
     if (metaBytes != null) {
       const meta = JSON.parse(utf8d.decode(metaBytes)) as Meta
       cursor = cursorOf(meta.cursor)
       compactPoint = meta.compactPoint != null ? cursorOf(meta.compactPoint) : undefined
       ownerPoint = meta.ownerPoint != null ? cursorOf(meta.ownerPoint) : undefined
+      forgotVotes = meta.forgotVotes === true
     } else {
-      cursor = d.kind === 'own' ? await ChainReplica.consensusStart(d) : { slot: 0, height: 0, hash: ZERO_HASH }
-      await d.storage.setMeta(utf8.encode(JSON.stringify({ cursor: cursorJson(cursor) } satisfies Meta)), { sync: true })
+      const start = d.kind === 'own' ? await ChainReplica.consensusStart(d) : { cursor: { slot: 0, height: 0, hash: ZERO_HASH } }
+      cursor = start.cursor
+      // consensus decided blocks of this chain, and this replica holds no state of it: its
+      // votes were lost (a wiped data dir). Its phase 1 then counts no promise of its own, and
+      // asks the booth that decided its last block (the genesis booth is itself alone)
+      if (persisted == null && start.lastBooth != null) {
+        forgotVotes = true
+        setup = { ...setup, genesis: start.lastBooth }
+      }
+      await d.storage.setMeta(utf8.encode(JSON.stringify({ cursor: cursorJson(cursor), ...(forgotVotes ? { forgotVotes } : {}) } satisfies Meta)), { sync: true })
     }
-    const paxos = createPaxos(ChainReplica.config(d, setup, persisted, cursor), persisted)
+    const paxos = createPaxos({ ...ChainReplica.config(d, setup, persisted, cursor), forgotVotes }, persisted)
     const replica = new ChainReplica(d, setup, paxos, cursor, compactPoint)
+    replica.forgotVotes = forgotVotes
     if (d.kind === 'member' && ownerPoint != null) {
       replica.ownerPoints = [ownerPoint]
       replica.ownerPointSaved = true
@@ -328,12 +343,20 @@ export class ChainReplica {
    * fetched back from its backups, the replay of slot 1 onwards from the
    * booth built the same blocks again on top of it.
    */
-  private static async consensusStart (d: ReplicaDeps): Promise<Cursor> {
+  private static async consensusStart (d: ReplicaDeps): Promise<{ cursor: Cursor, lastBooth?: string[] }> {
+    let cursor: Cursor | undefined
     for await (const { block } of d.store.headers(d.chainId)) {
-      if (block.header.ballot != null) return { slot: 0, height: block.header.height - 1, hash: block.header.prevHash }
+      if (block.header.ballot != null) {
+        cursor = { slot: 0, height: block.header.height - 1, hash: block.header.prevHash }
+        break
+      }
     }
     const tip = await d.store.tip(d.chainId)
-    return { slot: 0, height: tip.height, hash: tip.hash }
+    if (cursor == null) return { cursor: { slot: 0, height: tip.height, hash: tip.hash } }
+    // the booth that decided the chain's last block (it holds a consensus block)
+    let lastBooth: string[] | undefined
+    for await (const { block } of d.store.headers(d.chainId, { from: tip.height, to: tip.height })) lastBooth = [...block.header.booth]
+    return { cursor, lastBooth }
   }
 
   private static config (d: ReplicaDeps, setup: ReplicaSetup, persisted: PersistedState | undefined, cursor: Cursor): PaxosConfig {
@@ -738,6 +761,11 @@ export class ChainReplica {
       for (const p of rd.dropped) this.onDropped(p)
       this.forgetLostProposals()
       this.settleReads(rd)
+      if (this.forgotVotes && this.isLeader()) {
+        // a majority without us promised: from now on our votes are on disk and count
+        this.forgotVotes = false
+        await this.saveMeta(true)
+      }
       if (this.leaderWaiters.length > 0 && this.isLeader()) for (const w of this.leaderWaiters.splice(0)) w.resolve()
       // 4. advance
       this.paxos.advance(rd)
@@ -1204,6 +1232,7 @@ export class ChainReplica {
     if (this.compactPoint != null) meta.compactPoint = cursorJson(this.compactPoint)
     const ownerPoint = this.ownerPoints[this.ownerPoints.length - 1]
     if (ownerPoint != null) meta.ownerPoint = cursorJson(ownerPoint)
+    if (this.forgotVotes) meta.forgotVotes = true
     await this.d.storage.setMeta(utf8.encode(JSON.stringify(meta)), { sync })
   }
 

@@ -163,6 +163,41 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     await expectWholeChain(await scenario(loseDatabase, 4, 5, true))
   })
 
+  it('database lost while the member that decided its last blocks with it is away: its writes wait for that member instead of deciding others', async () => {
+    const nodes = await connectedSwarm(cluster, 3, { boothSize: 3 })
+    let [a, m1, m2] = nodes
+    const self = a.peerId.toString()
+    const back = async (dataDir: string, to?: VGuardNode): Promise<VGuardNode> => {
+      const node = await cluster.create({ dataDir, boothSize: 3, ...(to != null ? { bootstrap: [to.multiaddrs[0].toString()] } : {}) })
+      await node.start()
+      return node
+    }
+    for (let i = 0; i < 5; i++) await a.put(`gps/${i}`, value(i))
+    // m2 away: a and m1 decide the next five alone
+    await cluster.stopNode(m2)
+    for (let i = 5; i < 10; i++) await a.put(`gps/${i}`, value(i))
+    await cluster.stopNode(a)
+    await cluster.stopNode(m1)
+    await (await loseDatabase(a.config.dataDir))()
+    m2 = await back(m2.config.dataDir)
+    a = await back(a.config.dataDir, m2)
+    await waitFor(() => fullyConnected([a, m2]), { message: 'a and m2 connected' })
+
+    // a's votes are gone and m2 missed those blocks: a majority without a must promise, and m1 is away
+    const attempt = await a.put('after', value(99), { timeout: 3_000 }).then(r => r, (err: Error) => err)
+    expect((attempt as Error).name).toBe('NoQuorumError')
+    m1 = await back(m1.config.dataDir, a)
+    await waitFor(() => fullyConnected([a, m1, m2]), { message: 'm1 back' })
+    const written = await a.put('after', value(99), { timeout: 30_000 })
+    expect(written.height).toBe(11)
+    for (let i = 0; i < 10; i++) expect(text((await a.get(self, `gps/${i}`)).value), `gps/${i}`).toBe(`fix ${i}`)
+    for (const other of [m1, m2]) {
+      const tip = await other.chains.tip(self)
+      if (tip.height === 0) continue
+      expect((await a.chains.getBlock(self, tip.height))?.hash, other.peerId.toString()).toEqual(tip.hash)
+    }
+  })
+
   it('database lost, key kept, while its booth still holds every decided value: writes on from them', async () => {
     // 9 writes: no member compacted its log yet
     await expectWholeChain(await scenario(loseDatabase, 4, 5))

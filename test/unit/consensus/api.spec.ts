@@ -125,6 +125,23 @@ describe('consensus - Paxos API', () => {
     expect(near.flatMap(rd => rd.messages)).toEqual([expect.objectContaining({ type: 'accepted', slot: 32 })])
   })
 
+  it('after its votes were lost, counts no promise of its own: a majority of the booth without it must promise; then it counts again', () => {
+    const p = createPaxos(config({ booth: ['a', 'b', 'c'], forgotVotes: true }))
+    p.tick()
+    const prepares = drain(p).flatMap(rd => rd.messages).filter(m => m.type === 'prepare')
+    expect(prepares.map(m => m.to).sort()).toEqual(['b', 'c'])
+    const ballot = { round: 1, proposer: 'a' }
+    const promise = (from: string): Message => ({ type: 'promise', from, to: 'a', ballot, commit: 0, booths: [{ slot: 1, members: ['a', 'b', 'c'] }], entries: [] })
+    // its own promise (step() delivers it like any) and b's: a majority with it, not without it
+    p.step(promise('a'))
+    p.step(promise('b'))
+    drain(p)
+    expect(p.status().role).toBe('candidate')
+    p.step(promise('c'))
+    drain(p)
+    expect(p.status().role).toBe('leader')
+  })
+
   it('recognises duplicates while queued and once decided', () => {
     const p = leader()
     p.propose({ id: 'x', data: new Uint8Array() })
