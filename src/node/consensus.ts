@@ -23,7 +23,6 @@
  * active backups of its backup table; of the shared chain, its booth and
  * leader.
  */
-import { recoverOwnChain } from './own-chain-recovery.ts'
 import { randomBytes } from 'node:crypto'
 import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -55,6 +54,7 @@ import { RecentWrites, writeKey } from './recent-writes.ts'
 import { checkIdempotencyKey, idempotentRef } from './idempotency.ts'
 import type { HolderAnswer } from './quorum-read.ts'
 import { LEADER_READ_ELECTION_WAIT, LEADER_READ_TIMEOUT, QUORUM_READ_CATCHUP_WAIT, SHARED_CHAIN } from './paxos-constants.ts'
+import { recoverOwnChain } from './own-chain-recovery.ts'
 import {
   CommitTimeoutError, ConsensusStoppedError, InvalidReadError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, RefusedWriteError
 } from './consensus-errors.ts'

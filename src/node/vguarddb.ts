@@ -325,8 +325,7 @@ export class VGuardDB {
       // already hold, and every node that holds the newer one would ignore
       // it. The members show the newest (adopted by the lookup) first; asked
       // again by the next round until one answers.
-      const asked = await this.ownChainHolders({ signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(OWN_TABLE_LOOKUP_TIMEOUT)]) }).catch(() => undefined)
-      this.ownTableLooked = (asked?.answered ?? 0) > 0
+      await this.ownChainHolders({ signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(OWN_TABLE_LOOKUP_TIMEOUT)]) }).catch(() => {})
     }
     const tip = await store.tip(chainId)
     const info = await store.info(chainId)
@@ -589,8 +588,9 @@ export class VGuardDB {
     })
     const table = this.tables.get(this.self)?.table
     const holders = [...new Set([...found.holders, ...(table?.active ?? []), ...(table?.obsolete ?? [])])].filter(p => p !== this.self)
-    // members that said anything: what they show is all there is to know
+    // members that said anything: what they show is all there is to know (the first round need not ask again)
     const answered = found.path.filter(p => p.outcome !== 'unreachable' && p.outcome !== 'error').length
+    if (answered > 0) this.ownTableLooked = true
     return { holders, answered }
   }
 
