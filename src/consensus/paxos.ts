@@ -28,12 +28,13 @@ import { LeaderReads } from './reads.ts'
 import { Campaign, Leadership } from './proposer.ts'
 import { QuorumCheck } from './check-quorum.ts'
 import { PreVote } from './pre-vote.ts'
+import { planRecovery } from './recovery.ts'
 import { MAX_ID_LENGTH, validateMessage, validateProposal } from './validate.ts'
 import type { Settings } from './config.ts'
 import type { ProposerContext } from './proposer.ts'
 import type {
   Ballot, Candidate, Decided, DroppedProposal, HardState, Message, PaxosConfig, PaxosStatus,
-  PersistedState, Proposal, Ready, Role, SnapshotRequest
+  PersistedState, PromiseMessage, Proposal, Ready, Role, SnapshotRequest
 } from './types.ts'
 
 /** Messages only a node that may lead the chain sends (checkSender): their ballots count whoever we know. */
@@ -98,6 +99,12 @@ export class Paxos {
   private quorumCheck?: QuorumCheck
   /** An elected node asking its booth whether it would win before it campaigns (pre-vote.ts). */
   private preVote?: PreVote
+  /**
+   * A fixed proposer restarted from persisted state, until it first leads:
+   * its first phase 1 hears its whole booth before counting its own promise
+   * (see awaitsSilentMembers).
+   */
+  private restarted: boolean
 
   constructor (config: PaxosConfig, persisted?: PersistedState) {
     this.s = settings(config)
@@ -136,6 +143,7 @@ export class Paxos {
       send: (msg) => { this.send(msg) }
     }
     this.timeout = this.newTimeout()
+    this.restarted = persisted != null && this.s.mode === 'fixed' && this.s.proposer === this.s.id
   }
 
   // ---------------------------------------------------------------- inputs
@@ -177,6 +185,8 @@ export class Paxos {
       this.catchupWait--
     }
     if (this.role === 'candidate') {
+      const c = this.campaignState
+      if (c != null && [...c.promises.keys()].some(id => id !== this.s.id)) c.answeredTicks++
       if (this.electionElapsed >= this.timeout) {
         this.electionTimedOut()
       } else if (this.heartbeatElapsed >= this.s.heartbeatTicks) {
@@ -438,6 +448,15 @@ export class Paxos {
     }
   }
 
+  /**
+   * Whether this node counts no promise of its own until it leads again: its
+   * votes were lost (config.forgotVotes) or found older than ones it cast.
+   * The driver keeps it durable across restarts.
+   */
+  get votesForgotten (): boolean {
+    return this.s.forgotVotes
+  }
+
   // ------------------------------------------------------------ internals
 
   private hardDirty (): boolean {
@@ -675,6 +694,7 @@ export class Paxos {
     if (this.role !== 'candidate' || c == null || !ballotEquals(msg.ballot, c.ballot) || !c.asked.has(msg.from)) {
       return
     }
+    if (msg.from !== this.s.id && this.showsForgottenVotes(msg, c)) this.forgetOwnVotes()
     // our own, after our votes were lost: it vouches for nothing we voted before (config.forgotVotes)
     if (msg.from === this.s.id && this.s.forgotVotes) {
       return
@@ -717,11 +737,14 @@ export class Paxos {
       }
       return
     }
+    if (this.awaitsSilentMembers(c)) return
     this.becomeLeader(c)
   }
 
   private onNack (msg: Extract<Message, { type: 'nack' }>): void {
     if (!this.isAcceptor(msg.from)) return
+    // a promise of a ballot of ours above every round we know we used: we used it, and lost the state that says so
+    if (this.alone() && msg.promised.proposer === this.s.id && msg.promised.round > this.round) this.forgetOwnVotes()
     const own = this.ownBallot()
     this.maxSeenRound = Math.max(this.maxSeenRound, msg.promised.round)
     if (own != null && ballotEquals(msg.ballot, own) && compareBallots(msg.promised, own) > 0) {
@@ -936,6 +959,63 @@ export class Paxos {
     }
   }
 
+  /** This node alone proposes on this chain (a vehicle's own chain, and this is the vehicle). */
+  private alone (): boolean {
+    return this.s.mode === 'fixed' && this.s.proposer === this.s.id
+  }
+
+  /**
+   * Whether a promise shows votes this node cast and no longer holds (its
+   * data dir was restored from an older copy). A vehicle alone proposes on
+   * its chain and takes its own vote on a value before any accept of it
+   * leaves (messages to itself are handled within the same step, and the
+   * driver persists before it sends). So a slot a member saw decided, or
+   * accepted at a ballot of ours, past the last slot we hold, or an
+   * acceptance at a round of ours we have not used yet, is one whose vote
+   * we lost.
+   */
+  private showsForgottenVotes (p: PromiseMessage, c: Campaign): boolean {
+    if (!this.alone()) return false
+    const last = this.log.last()
+    if (p.commit > last) return true
+    return p.entries.some(e => !e.decided && e.ballot.proposer === this.s.id && (e.slot > last || e.ballot.round >= c.ballot.round))
+  }
+
+  /**
+   * Our own acceptor state is older than votes we cast: from now on our
+   * promise counts for nothing until we lead again, as for a data dir that
+   * lost it (config.forgotVotes). Else our stale promise and a member that
+   * missed the slots we lost could make a majority that decides other
+   * values for them.
+   */
+  private forgetOwnVotes (): void {
+    if (this.s.forgotVotes) return
+    this.s = { ...this.s, forgotVotes: true }
+    const c = this.campaignState
+    if (c != null) {
+      c.promises.delete(this.s.id)
+      c.replan(this.log)
+    }
+  }
+
+  /**
+   * The first phase 1 of a vehicle that restarted from its data dir waits
+   * for every member of the booths it needs before it leads with its own
+   * promise counted, half an election timeout at most from the first
+   * answer (members connect a while after a restart): a member that holds
+   * votes the data dir lost (restored from an older copy) then tells it so
+   * (showsForgottenVotes) before a majority of it and members that missed
+   * those slots decides others. A majority without its own promise needs no
+   * wait: it includes a member of every majority that decided anything.
+   */
+  private awaitsSilentMembers (c: Campaign): boolean {
+    if (!this.restarted || this.s.forgotVotes || c.answeredTicks >= Math.floor(this.s.electionTicks / 2)) return false
+    const without = new Map(c.promises)
+    without.delete(this.s.id)
+    if (planRecovery({ chosen: this.log.chosen, epochs: this.log.epochs, window: this.log.window }, without).satisfied) return false
+    return c.silent().length > 0
+  }
+
   private becomeLeader (c: Campaign): void {
     const plan = c.plan
     this.log.learnChosen(plan.chosen, plan.epochs)
@@ -943,6 +1023,7 @@ export class Paxos {
       this.log.decide(slot, e.ballot, e.value, e.booth)
     }
     this.role = 'leader'
+    this.restarted = false
     this.leaderId = this.s.id
     this.leaderBallot = copyBallot(c.ballot)
     // a majority without us promised: our votes from now on are durable and count again

@@ -31,6 +31,8 @@ export class Campaign {
   readonly promises = new Map<string, PromiseMessage>()
   readonly asked = new Set<string>()
   plan: RecoveryPlan
+  /** Ticks since a member other than the candidate first promised (see Paxos.awaitsSilentMembers). */
+  answeredTicks = 0
 
   constructor (ballot: Ballot, log: PaxosLog) {
     this.ballot = ballot

@@ -751,6 +751,12 @@ export class ChainReplica {
       }
       // 1. durable before any reply (promise, accepted, nack) or prepare leaves
       await this.d.storage.save(rd.persist)
+      // our votes found lost (or counting again, once we lead): durable before the next prepare leaves
+      if (this.paxos.votesForgotten !== this.forgotVotes) {
+        this.forgotVotes = this.paxos.votesForgotten
+        if (this.forgotVotes) this.d.log('%s: a member holds votes of ours this data dir lost (restored from an older copy?): our own promise counts again once we lead', this.chainId)
+        await this.saveMeta(true)
+      }
       // 2. send
       const late = early.length === 0 ? rd.messages : rd.messages.filter(m => !EARLY.has(m.type))
       if (late.length > 0) this.d.send(late.map(m => this.wrap(m)))
@@ -761,11 +767,6 @@ export class ChainReplica {
       for (const p of rd.dropped) this.onDropped(p)
       this.forgetLostProposals()
       this.settleReads(rd)
-      if (this.forgotVotes && this.isLeader()) {
-        // a majority without us promised: from now on our votes are on disk and count
-        this.forgotVotes = false
-        await this.saveMeta(true)
-      }
       if (this.leaderWaiters.length > 0 && this.isLeader()) for (const w of this.leaderWaiters.splice(0)) w.resolve()
       // 4. advance
       this.paxos.advance(rd)

@@ -198,6 +198,43 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     }
   })
 
+  it('restored from an older copy, the member that decided its last blocks with it back too: its stale votes and a member that missed them decide nothing', async () => {
+    const nodes = await connectedSwarm(cluster, 3, { boothSize: 3 })
+    let [a, m1, m2] = nodes
+    const self = a.peerId.toString()
+    const back = async (dataDir: string, to: VGuardNode[]): Promise<VGuardNode> => {
+      const node = await cluster.create({ dataDir, boothSize: 3, bootstrap: to.map(n => n.multiaddrs[0].toString()) })
+      await node.start()
+      return node
+    }
+    for (let i = 0; i < 5; i++) await a.put(`gps/${i}`, value(i))
+    await cluster.stopNode(a)
+    const restore = await restoreOlderCopy(a.config.dataDir)
+    a = await back(a.config.dataDir, [m1, m2])
+    await waitFor(() => fullyConnected([a, m1, m2]), { message: 'a back' })
+    // m2 away: a and m1 decide the next five alone, and a's copy holds none of them
+    await cluster.stopNode(m2)
+    for (let i = 5; i < 10; i++) await a.put(`gps/${i}`, value(i))
+    await cluster.stopNode(a)
+    await cluster.stopNode(m1)
+    await restore()
+    // both members come back fresh: neither answers a's first prepare faster for holding its replica open
+    m1 = await back(m1.config.dataDir, [])
+    m2 = await back(m2.config.dataDir, [m1])
+    a = await back(a.config.dataDir, [m2, m1])
+    await waitFor(() => fullyConnected([a, m1, m2]), { message: 'all three back' })
+
+    // a's promise and m2's are a majority that knows none of them: a must not lead on those two alone
+    const written = await a.put('after', value(99), { timeout: 30_000 })
+    expect(written.height).toBe(11)
+    for (let i = 0; i < 10; i++) expect(text((await a.get(self, `gps/${i}`)).value), `gps/${i}`).toBe(`fix ${i}`)
+    for (const other of [m1, m2]) {
+      const tip = await other.chains.tip(self)
+      if (tip.height === 0) continue
+      expect((await a.chains.getBlock(self, tip.height))?.hash, other.peerId.toString()).toEqual(tip.hash)
+    }
+  })
+
   it('database lost, key kept, while its booth still holds every decided value: writes on from them', async () => {
     // 9 writes: no member compacted its log yet
     await expectWholeChain(await scenario(loseDatabase, 4, 5))

@@ -142,6 +142,65 @@ describe('consensus - Paxos API', () => {
     expect(p.status().role).toBe('leader')
   })
 
+  describe('a vehicle restarted from a data dir older than its votes', () => {
+    const booth = ['a', 'b', 'c']
+    const booths = [{ slot: 1, members: booth }]
+    // what its data dir held: it led at round 1 and decided slot 1
+    const restored = (): Paxos => createPaxos(config({ booth, applied: 1 }), {
+      hardState: { promised: { round: 1, proposer: 'a' }, round: 1, commit: 1, compacted: 0, booths },
+      entries: [{ slot: 1, ballot: { round: 1, proposer: 'a' }, value: { kind: 'noop' }, booth, decided: true }]
+    })
+    const prepares = (p: Paxos): Message[] => drain(p).flatMap(rd => rd.messages).filter(m => m.type === 'prepare')
+    const promise = (from: string, round: number, over: Partial<Extract<Message, { type: 'promise' }>> = {}): Message =>
+      ({ type: 'promise', from, to: 'a', ballot: { round, proposer: 'a' }, commit: 1, booths, entries: [], ...over })
+
+    it.each<[string, (round: number) => Message]>([
+      ['a member saw a slot decided past what it holds', round => promise('b', round, { commit: 3 })],
+      ['a member accepted a value of ours past what it holds', round => promise('b', round, { entries: [{ slot: 2, ballot: { round: 1, proposer: 'a' }, value: { kind: 'noop' }, booth, decided: false }] })],
+      ['a member accepted at the round it campaigns with, which it has not used', round => promise('b', round, { commit: 1, entries: [{ slot: 1, ballot: { round, proposer: 'a' }, value: { kind: 'noop' }, booth, decided: false }] })]
+    ])('%s: its own promise counts no more, in this campaign and the next, until it leads', (_, shows) => {
+      const p = restored()
+      p.tick()
+      const round = (prepares(p)[0] as Extract<Message, { type: 'prepare' }>).ballot.round
+      expect(p.votesForgotten).toBe(false)
+      p.step(shows(round))
+      drain(p)
+      expect(p.votesForgotten).toBe(true)
+      // b stays silent: a's stale promise and c's would be a majority
+      p.campaign()
+      const next = (prepares(p).find(m => m.to === 'c') as Extract<Message, { type: 'prepare' }>).ballot.round
+      p.step(promise('c', next))
+      for (let i = 0; i < 20; i++) { p.tick(); drain(p) }
+      expect(p.status().role).toBe('candidate')
+      const last = p.status().ballot.round
+      p.step(promise('b', last, { commit: 1 }))
+      p.step(promise('c', last))
+      drain(p)
+      expect(p.status().role).toBe('leader')
+      expect(p.votesForgotten).toBe(false)
+    })
+
+    it('a member refuses with a promise of a round of ours above every round it knows of: its own promise counts no more', () => {
+      const p = restored()
+      p.tick()
+      const round = (prepares(p)[0] as Extract<Message, { type: 'prepare' }>).ballot.round
+      p.step({ type: 'nack', from: 'b', to: 'a', ballot: { round, proposer: 'a' }, promised: { round: round + 3, proposer: 'a' } })
+      drain(p)
+      expect(p.votesForgotten).toBe(true)
+    })
+
+    it('a member whose promise shows nothing lost changes nothing: it leads with its own promise counted', () => {
+      const p = restored()
+      p.tick()
+      const round = (prepares(p)[0] as Extract<Message, { type: 'prepare' }>).ballot.round
+      p.step(promise('b', round))
+      p.step(promise('c', round))
+      drain(p)
+      expect(p.votesForgotten).toBe(false)
+      expect(p.status().role).toBe('leader')
+    })
+  })
+
   it('recognises duplicates while queued and once decided', () => {
     const p = leader()
     p.propose({ id: 'x', data: new Uint8Array() })

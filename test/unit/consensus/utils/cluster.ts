@@ -291,6 +291,34 @@ export class Cluster {
     this.node(id).paxos = undefined
   }
 
+  /** Copies of data dirs (copyDisk), by node. */
+  private readonly copies = new Map<string, { store: Store, applied: Decided[] }>()
+
+  /** Takes a copy of a node's data dir: what it persisted and what its application applied. */
+  copyDisk (id: string): void {
+    const n = this.node(id)
+    this.copies.set(id, structuredClone({ store: n.store, applied: n.applied }))
+  }
+
+  /**
+   * Puts the copy back in place of a crashed node's data dir (restored from
+   * an older image): the votes it cast since are gone. Its application goes
+   * back with it. What it acknowledged meanwhile stays in the chosen-value
+   * oracle, which is the point: nothing may be decided twice.
+   */
+  restoreDisk (id: string): void {
+    const n = this.node(id)
+    const copy = this.copies.get(id)
+    if (n.paxos != null || copy == null) throw new Error(`${id} must be down and have a copy of its data dir`)
+    const { store, applied } = structuredClone(copy)
+    n.store = store
+    n.applied = applied
+    // the promises it made since are forgotten with its disk: what it promised now is what the copy says
+    const promised = store.hardState?.promised
+    if (promised != null) this.promisedSent.set(id, { ...promised })
+    else this.promisedSent.delete(id)
+  }
+
   /** Rebuilds a node from its persisted state and its application's applied slot. */
   restart (id: string): void {
     const n = this.node(id)

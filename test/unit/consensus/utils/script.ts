@@ -17,6 +17,7 @@
  *   deliver [filter]           deliver matching in-flight messages (then process)
  *   drop [filter]              dup [filter]             stabilize
  *   crash 2   restart 2   crash-after-persist 2   partition 1 | 2,3   heal
+ *   copy-disk 1                restore-disk 1   (a crashed node's data dir back to the copy)
  *   send 3->2 prepare round=1 [slot=1]
  *   send 3->2 accept round=1 slot=1 value=a [booth=1,2,3] [commit=0]
  *   send 3->2 heartbeat round=1 [commit=0]      send 3->2 catchup slot=1
@@ -219,6 +220,8 @@ export class Scenario {
       case 'crash': this.c.crash(pos[0]); break
       case 'crash-after-persist': this.c.process(pos[0], 'persist'); break
       case 'restart': this.c.restart(pos[0]); this.c.processAll(); break
+      case 'copy-disk': this.c.copyDisk(pos[0]); break
+      case 'restore-disk': this.c.restoreDisk(pos[0]); break
       case 'partition': this.c.partition(rest.join(' ').split('|').map(g => list(g.trim()))); break
       case 'heal': this.c.heal(); break
       case 'send': this.send(pos, args); break
