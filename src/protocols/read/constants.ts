@@ -15,7 +15,7 @@ export const MESSAGE_TIMEOUT = 5_000
  * a member: well within the reader's MESSAGE_TIMEOUT, so it still gets our refusal.
  */
 export const MEMBERSHIP_WAIT = 3_000
-/** Redirects followed before a read gives up (each hop is one holder asked). */
+/** Answers followed before a read gives up (each hop is one holder that answered; one out of reach is no hop). */
 export const MAX_HOPS = 8
 /**
  * Table lookups a read may run, each among members not asked yet (8 at a time,

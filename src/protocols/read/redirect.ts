@@ -6,7 +6,8 @@
  * newest table it knows. An active backup (or the proposer) serves; a
  * released backup answers REDIRECT with its newer signed table, which the
  * reader verifies, adopts if newer, and follows. Each holder is asked at most
- * once (loops are detected) and at most `maxHops` are asked.
+ * once (loops are detected) and at most `maxHops` answers are followed
+ * (holders out of reach are not counted: they are finitely many).
  *
  * An answer is stale (outcome "stale") when the holder says so (an obsolete
  * backup not yet released) or when it is behind the newest table the reader
@@ -140,7 +141,9 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
   let lookupRounds = 0
   const lookups = new Set<PathEntry>()
   const lookedUp = new Set<string>()
-  const hops = (): number => path.filter(p => p.outcome !== 'loop' && !lookups.has(p)).length
+  // holders that answered: one out of reach is no hop (each is named by the caller, a signed table or a
+  // lookup, so there are finitely many), else a live backup behind k - 1 departed ones is never asked
+  const hops = (): number => path.filter(p => p.outcome !== 'loop' && p.outcome !== 'unreachable' && !lookups.has(p)).length
   while (hops() < maxHops) {
     if (queue.length === 0) {
       if (init.lookup == null || lookupRounds >= MAX_LOOKUP_ROUNDS) break

@@ -122,14 +122,43 @@ describe('protocols - read - redirect', () => {
     })).rejects.toThrow(NoHolderReachableError)
     expect(asked).toEqual(['F', 'E'])
 
-    const many = Array.from({ length: 20 }, (_, i) => `P${i}`)
+    // a chain of released backups, each redirecting to the next with a newer table: 4 answers followed at most
+    const chain = Array.from({ length: 10 }, (_, i) => `R${i}`)
+    const redirects = await Promise.all(chain.map(async (_, i) => await sign(10 + i, [chain[i + 1] ?? 'R0'], [])))
     const tables2 = memoryTables()
-    await tables2.adopt(await sign(3, many, []))
+    await tables2.adopt(await sign(9, ['R0'], []))
     const asked2: string[] = []
     await expect(readWithRedirect({
-      request: keyRequest(a), self: 'G', tables: tables2, maxHops: 4, ask: async (peer) => { asked2.push(peer); throw new Error('down') }
+      request: keyRequest(a),
+      self: 'G',
+      tables: tables2,
+      maxHops: 4,
+      ask: async (peer) => { asked2.push(peer); return response({ status: Status.REDIRECT, epoch: 10, table: redirects[chain.indexOf(peer)] as Uint8Array<ArrayBuffer> }) }
     })).rejects.toThrow(/tried/)
-    expect(asked2).toHaveLength(4)
+    expect(asked2).toEqual(['R0', 'R1', 'R2', 'R3'])
+  })
+
+  it('holders out of reach are no hops: the one live backup behind many departed ones is asked', async () => {
+    const { a, sign } = await setup()
+    const many = Array.from({ length: 20 }, (_, i) => `P${i}`)
+    const tables = memoryTables()
+    await tables.adopt(await sign(3, many, []))
+    const asked: string[] = []
+    const result = await readWithRedirect({
+      request: keyRequest(a),
+      self: 'G',
+      tables,
+      maxHops: 4,
+      proposer: a,
+      ask: async (peer) => {
+        asked.push(peer)
+        if (peer !== 'P19') throw new Error('down')
+        return response({ status: Status.OK, epoch: 3, height: 5, value: utf8.encode('fix') })
+      }
+    })
+    expect(result).toMatchObject({ servedBy: 'P19', stale: false })
+    expect(asked).toEqual([a, ...many])
+    expect(result.path.filter(p => p.outcome === 'unreachable')).toHaveLength(20)
   })
 })
 
