@@ -50,6 +50,16 @@ const MAX_OFFERED = 4_096
 const OWN_TABLE_LOOKUP_TIMEOUT = 2_000
 /** Tables from gossip and from reads' answers: adopted without an fsync (see AdoptOptions.durable). */
 const HINT = { durable: false }
+/**
+ * How long a chain's table counts as current after it was news (a newer one
+ * adopted: gossip, a redirect, a lookup) or a lookup found nothing newer: a
+ * read whose proposer does not answer looks it up again after that (see
+ * readWithRedirect's confirm). A node that was away and missed newer tables
+ * heard nothing since; one that keeps up hears each booth's.
+ */
+const TABLE_NEWS_TTL = 10_000
+/** Chains whose table news time is kept (bounded like every map peers feed). */
+const MAX_TABLE_NEWS = 4_096
 
 export function boothsTopic (network: string): string {
   return `vguard/${network}/booths/${BOOTHS_TOPIC_VERSION}`
@@ -162,6 +172,8 @@ export class VGuardDB {
   private readonly rounds = new Map<string, Promise<ReplicationOutcome>>()
   private readonly queued = new Map<string, Promise<ReplicationOutcome>>()
   private readonly transfers = new Map<string, ReplicateProgress>()
+  /** When each chain's table was last news or confirmed (TABLE_NEWS_TTL). */
+  private readonly tableNewsAt = new Map<string, number>()
   /** Backup side: newest epoch each owner opened a transfer for (orders releases after re-selection). */
   private readonly offered = new Map<string, number>()
   /** Aborted by stop(): transfers of a round in flight end at once instead of at their backups' timeouts. */
@@ -490,6 +502,7 @@ export class VGuardDB {
     }
     this.tables.adopt(result.table, result.chainId, HINT)
       .then(({ adopted, table }) => {
+        if (adopted) this.noteTableNews(table.table.chainId)
         if (adopted) this.c.events.safeDispatchEvent('backup:table', { detail: { chainId: table.table.chainId, epoch: table.table.epoch, active: table.table.active, obsolete: table.table.obsolete, height: table.table.height } })
       })
       .catch((err: Error) => { this.log('ignored a gossiped table: %s', err.message) })
@@ -529,10 +542,18 @@ export class VGuardDB {
         self: this.self,
         proposer: request.chainId === 'shared' ? undefined : request.chainId,
         via: options.via,
-        tables: { get: (id) => this.tables.get(id), adopt: async (signed, id) => await this.tables.adopt(signed, id, HINT) },
+        tables: { get: (id) => this.tables.get(id), adopt: async (signed, id) => this.tableNews(await this.tables.adopt(signed, id, HINT)) },
         // blocks are checked before they count: a holder whose blocks do not verify is an error, and the read goes on
         ask: async (peer, req) => checkedBlockAnswer(req, await this.read.ask(peerIdFromString(peer), req, options)),
-        lookup: async (asked) => await this.lookupTable(request.chainId, asked, options)
+        lookup: async (asked) => await this.lookupTable(request.chainId, asked, options),
+        confirm: async (asked) => {
+          const news = this.tableNewsAt.get(request.chainId)
+          if (news != null && (this.c.now ?? Date.now)() - news < TABLE_NEWS_TTL) return { path: [], holders: [] }
+          const found = await this.lookupTable(request.chainId, asked, options)
+          // members answered: what they showed is the newest there is for now
+          if (found.path.some(p => p.outcome !== 'unreachable' && p.outcome !== 'error')) this.noteTableNews(request.chainId)
+          return found
+        }
       })
       // only stale holders answered: a fresher copy of our own is the better answer
       if (result.stale) {
@@ -565,9 +586,19 @@ export class VGuardDB {
       peers: this.c.members?.() ?? [],
       exclude: new Set([...exclude, chainId, this.self]),
       ask: async (peer, req) => await this.read.ask(peer, req, options),
-      adopt: async (signed, id) => await this.tables.adopt(signed, id, HINT),
+      adopt: async (signed, id) => this.tableNews(await this.tables.adopt(signed, id, HINT)),
       random: this.c.random ?? Math.random
     })
+  }
+
+  /** Notes an adoption that was news (a newer table), passing the result on. */
+  private tableNews <T extends { table: VerifiedTable, adopted: boolean }>(result: T): T {
+    if (result.adopted) this.noteTableNews(result.table.table.chainId)
+    return result
+  }
+
+  private noteTableNews (chainId: string): void {
+    setBounded(this.tableNewsAt, chainId, (this.c.now ?? Date.now)(), MAX_TABLE_NEWS)
   }
 
   /**

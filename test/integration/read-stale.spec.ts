@@ -81,4 +81,35 @@ describe('read - a backup behind the reader\'s table is stale', () => {
     // what n4 showed did not roll the reader back
     expect(n7.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
   })
+
+  it('a reader that was away with that backup, both believing its table current, looks the table up before it takes the backup\'s answer', async () => {
+    const [a, b, d, x, r] = await connectedSwarm(cluster, 5, { kBackups: 1 })
+    const chainId = a.peerId.toString()
+    const first = await a.endOfBooth({ participants: ids(b), transactions: [{ key: 'k', value: utf8.encode('old') }] })
+    expect(first.active).toEqual(ids(b))
+    await waitFor(() => r.vguarddb.tables.get(chainId)?.table.epoch === 1, { message: 'r holds epoch 1' })
+    // r and b go away; the chain moves to d; its proposer leaves before it could release b
+    const away = [r, b].map(n => n.config.dataDir)
+    await cluster.stopNode(r)
+    await cluster.stopNode(b)
+    const second = await a.endOfBooth({ participants: ids(d), transactions: [{ key: 'k', value: utf8.encode('new') }] })
+    expect(second).toMatchObject({ epoch: 2, active: ids(d) })
+    await waitFor(() => x.vguarddb.tables.get(chainId)?.table.epoch === 2, { message: 'x holds epoch 2' })
+    await cluster.stopNode(a)
+    // gossipsub offers a peer that joins its mesh the messages of its last few heartbeats (1 s each, 5 kept):
+    // epoch 2's would reach r as it comes back. No event says they are gone; they are after this long.
+    await new Promise(resolve => setTimeout(resolve, 6_000))
+    const [rBack, bBack] = await Promise.all(away.map(async (dataDir) => {
+      const node = await cluster.create({ dataDir, kBackups: 1, bootstrap: [x.multiaddrs[0].toString(), d.multiaddrs[0].toString()] })
+      await node.start()
+      return node
+    }))
+    await waitFor(() => rBack.peers().some(p => p.peerId === bBack.peerId.toString()) && rBack.peers().length >= 3, { message: 'r and b back' })
+
+    // the proposer does not answer and r learned nothing newer: it asks its neighbours before it believes b
+    const read = await rBack.vguarddb.readKey(chainId, 'k')
+    expect(read).toMatchObject({ stale: false, epoch: 2, servedBy: d.peerId.toString() })
+    expect(text.decode(read.response.value)).toBe('new')
+    expect(rBack.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
+  })
 })

@@ -16,7 +16,9 @@
  * the chain moved to new backups still believes it is active. A stale answer
  * does not end the read: the reader keeps looking for a holder that is up to
  * date and returns the freshest stale answer (flagged) only if none is
- * reachable.
+ * reachable. When the proposer did not answer and the read learned no newer
+ * table, one table lookup confirms the reader's table before an answer
+ * judged against it is called fresh.
  */
 import type { VerifiedTable } from '../../backup/index.ts'
 import { ReadRequest, ReadResponse } from './pb/read.ts'
@@ -84,6 +86,14 @@ export interface RedirectReadInit {
    * returns join the path; they are a lookup, not hops.
    */
   lookup?: (asked: ReadonlySet<string>) => Promise<LookupResult>
+  /**
+   * Called once, when the proposer did not answer and the read learned no
+   * newer table, before an answer judged against the reader's table is
+   * called fresh: looks newer tables up as `lookup` does (its path entries
+   * join the path before that answer), or answers nothing when the reader's
+   * table was news or confirmed a moment ago.
+   */
+  confirm?: (asked: ReadonlySet<string>) => Promise<LookupResult>
 }
 
 /** What a table lookup found: one path entry per peer asked, and the peers that hold a copy. */
@@ -141,28 +151,53 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
   let lookupRounds = 0
   const lookups = new Set<PathEntry>()
   const lookedUp = new Set<string>()
+  /** Looks up newer tables and more holders among members not asked yet; false when it asked nobody. */
+  const lookupRound = async (lookup: NonNullable<RedirectReadInit['lookup']>): Promise<boolean> => {
+    // each round asks members no earlier round asked
+    const found = await lookup(new Set([...asked, ...lookedUp]))
+    if (found.path.length === 0) return false
+    lookupRounds++
+    for (const entry of found.path) {
+      lookups.add(entry)
+      lookedUp.add(entry.peerId)
+      // one that showed a table or holds a copy may still have to be asked for the data
+      if (entry.outcome !== 'redirect' && !found.holders.includes(entry.peerId)) asked.add(entry.peerId)
+    }
+    path.push(...found.path)
+    enqueue(tables.get(chainId)?.table.active ?? [])
+    // then any member that holds a copy, backup of the newest table or not:
+    // when the proposer and those backups are gone, an obsolete backup it
+    // never released is the last copy (its answer is judged like any other)
+    enqueue(found.holders)
+    return true
+  }
+  // The proposer always knows the chain's newest table. When it did not
+  // answer and this read learned no table, the one the reader holds may be
+  // old (it was away while the chain moved to new backups), and a backup of
+  // that table, away too, still believes it is active and answers as such.
+  // So before such an answer is called fresh, one lookup among members asks
+  // whether a newer table exists.
+  let confirmed = init.proposer == null || init.confirm == null
+  /** Why the answer `entry` records is behind the newest table, looking that table up first if nothing confirmed ours. */
+  const lagOf = async (res: ReadResponse, entry: PathEntry): Promise<string | undefined> => {
+    const lag = behind(res, tables.get(chainId))
+    if (lag != null || confirmed || init.confirm == null || lookupRounds >= MAX_LOOKUP_ROUNDS) return lag
+    confirmed = true
+    if (await lookupRound(init.confirm)) {
+      // the path in the order things happened: the lookup, then the answer judged after it
+      path.splice(path.indexOf(entry), 1)
+      path.push(entry)
+    }
+    return behind(res, tables.get(chainId))
+  }
   // holders that answered: one out of reach is no hop (each is named by the caller, a signed table or a
   // lookup, so there are finitely many), else a live backup behind k - 1 departed ones is never asked
   const hops = (): number => path.filter(p => p.outcome !== 'loop' && p.outcome !== 'unreachable' && !lookups.has(p)).length
   while (hops() < maxHops) {
     if (queue.length === 0) {
       if (init.lookup == null || lookupRounds >= MAX_LOOKUP_ROUNDS) break
-      lookupRounds++
-      // each round asks members no earlier round asked
-      const found = await init.lookup(new Set([...asked, ...lookedUp]))
-      if (found.path.length === 0) break
-      for (const entry of found.path) {
-        lookups.add(entry)
-        lookedUp.add(entry.peerId)
-        // one that showed a table or holds a copy may still have to be asked for the data
-        if (entry.outcome !== 'redirect' && !found.holders.includes(entry.peerId)) asked.add(entry.peerId)
-      }
-      path.push(...found.path)
-      enqueue(tables.get(chainId)?.table.active ?? [])
-      // then any member that holds a copy, backup of the newest table or not:
-      // when the proposer and those backups are gone, an obsolete backup it
-      // never released is the last copy (its answer is judged like any other)
-      enqueue(found.holders)
+      if (!await lookupRound(init.lookup)) break
+      confirmed = true
       continue
     }
     const peer = queue.shift() as string
@@ -176,12 +211,16 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
     }
     const entry: PathEntry = { peerId: peer, outcome: 'error', epoch: res.epoch, height: res.height }
     path.push(entry)
+    // what the proposer answers is as new as the chain
+    if (peer === init.proposer) confirmed = true
     // any answer may carry a newer table: adopt it (verified) and widen the search
     let adopted: VerifiedTable | undefined
     if (res.table.byteLength > 0) {
       try {
         const result = await tables.adopt(res.table, chainId)
         adopted = result.table
+        // a holder showed us a newer table than we held: ours was not the newest, and this one is news
+        if (result.adopted) confirmed = true
       } catch (err) {
         entry.error = `bad table: ${(err as Error).message}`
       }
@@ -189,7 +228,7 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
     switch (res.status) {
       case ReadResponse.Status.OK: {
         // judged against the newest table we hold now, including one this answer just showed us
-        const lag = behind(res, tables.get(chainId))
+        const lag = await lagOf(res, entry)
         if (lag == null) {
           entry.outcome = 'served'
           return { response: res, servedBy: peer, height: res.height, epoch: res.epoch, stale: false, path }
@@ -201,8 +240,9 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
       }
       case ReadResponse.Status.NOT_FOUND: {
         entry.outcome = 'not-found'
-        const lag = behind(res, tables.get(chainId))
-        if (lag == null && (res.role === ReadResponse.Role.PROPOSER || res.role === ReadResponse.Role.ACTIVE)) {
+        const authority = res.role === ReadResponse.Role.PROPOSER || res.role === ReadResponse.Role.ACTIVE
+        const lag = authority ? await lagOf(res, entry) : behind(res, tables.get(chainId))
+        if (lag == null && authority) {
           return { response: res, servedBy: peer, height: res.height, epoch: res.epoch, stale: false, path }
         }
         if (lag != null) entry.error ??= lag

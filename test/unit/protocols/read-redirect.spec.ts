@@ -365,6 +365,70 @@ describe('protocols - read - redirect - staleness judged by the reader', () => {
     expect(tables.get(a)?.table.epoch).toBe(2)
   })
 
+  describe('a reader whose own table is old: it was away with a backup of that table while the chain moved on', () => {
+    // R holds epoch 1 (N4 active), as does N4, which believes it is active; members heard epoch 2 (N5)
+    async function away (): Promise<{ a: string, tables: ReturnType<typeof memoryTables>, epoch1: Uint8Array<ArrayBuffer>, epoch2: Uint8Array<ArrayBuffer> }> {
+      const { a, sign } = await owner()
+      const epoch1 = await sign(1, 1, ['N4'], [])
+      const tables = memoryTables()
+      await tables.adopt(epoch1)
+      return { a, tables, epoch1, epoch2: await sign(2, 2, ['N5'], ['N4']) }
+    }
+    const ask = (epoch1: Uint8Array<ArrayBuffer>) => async (peer: string): Promise<ReadResponse> => {
+      if (peer === 'N4') return fromN4(epoch1)
+      if (peer === 'N5') return response({ role: Role.ACTIVE, height: 2, epoch: 2, value: utf8.encode('new'), valueHeight: 2 })
+      throw new Error('down')
+    }
+
+    it('with the proposer out of reach, it looks the table up before it calls the backup\'s answer fresh, and reads the new one', async () => {
+      const { a, tables, epoch1, epoch2 } = await away()
+      const result = await readWithRedirect({
+        request: keyRequest(a),
+        self: 'R',
+        proposer: a,
+        tables,
+        confirm: async () => {
+          await tables.adopt(epoch2)
+          return { path: [{ peerId: 'X', outcome: 'redirect', epoch: 2 }], holders: [] }
+        },
+        ask: ask(epoch1)
+      })
+      expect(result).toMatchObject({ servedBy: 'N5', stale: false, epoch: 2, height: 2 })
+      expect(new TextDecoder().decode(result.response.value)).toBe('new')
+      expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['X', 'redirect'], ['N4', 'stale'], ['N5', 'served']])
+    })
+
+    it('a lookup that finds nothing newer confirms its table: the backup\'s answer is fresh, and one lookup was enough', async () => {
+      const { a, tables, epoch1 } = await away()
+      let lookups = 0
+      const result = await readWithRedirect({
+        request: keyRequest(a),
+        self: 'R',
+        proposer: a,
+        tables,
+        confirm: async () => { lookups++; return { path: [{ peerId: 'X', outcome: 'redirect', epoch: 1 }], holders: [] } },
+        ask: ask(epoch1)
+      })
+      expect(result).toMatchObject({ servedBy: 'N4', stale: false, epoch: 1 })
+      expect(lookups).toBe(1)
+    })
+
+    it('a redirect that shows a newer table is news enough: no lookup', async () => {
+      const { a, tables, epoch2 } = await away()
+      let lookups = 0
+      const result = await readWithRedirect({
+        request: keyRequest(a),
+        self: 'R',
+        proposer: a,
+        tables,
+        confirm: async () => { lookups++; return { path: [], holders: [] } },
+        ask: async (peer) => peer === 'N4' ? response({ status: Status.REDIRECT, epoch: 2, table: epoch2 }) : await ask(epoch2)(peer)
+      })
+      expect(result).toMatchObject({ servedBy: 'N5', stale: false })
+      expect(lookups).toBe(0)
+    })
+  })
+
   it('returns the stale answer, flagged, only when no current holder is reachable', async () => {
     const { a, tables, epoch1 } = await qa()
     const result = await readWithRedirect({
