@@ -138,8 +138,8 @@ const RETRY_DELAY = 100
  * finds there with that commit, and otherwise proposes it with its id in the
  * batch, so every replica learns it.
  */
-async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: WriteRef | undefined, timeout: number, wait: boolean): Promise<CommitResult> {
-  if (ref == null) return await replica.submit(write, { timeout, waitForReplication: wait })
+async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: WriteRef | undefined, timeout: number, wait: boolean, replicate = true): Promise<CommitResult> {
+  if (ref == null) return await replica.submit(write, { timeout, waitForReplication: wait, replicate })
   const deadline = Date.now() + timeout
   await replica.settleLeadership(Math.min(timeout, LEADER_READ_TIMEOUT))
   // an earlier attempt that timed out may still be in flight: its outcome, never a second proposal
@@ -148,7 +148,7 @@ async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: Writ
   }
   const earlier = replica.appliedWrite(ref)
   if (earlier != null) return earlier
-  return await replica.submit({ ...write, ref }, { timeout: Math.max(0, deadline - Date.now()), waitForReplication: wait })
+  return await replica.submit({ ...write, ref }, { timeout: Math.max(0, deadline - Date.now()), waitForReplication: wait, replicate })
 }
 
 const CONSISTENCIES: ReadonlySet<string> = new Set<Consistency>(['local', 'leader', 'quorum'])
@@ -266,7 +266,7 @@ export class Consensus {
     return await this.forward(chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES), key)
   }
 
-  private async appendOwn (write: EncodedWrite, timeout: number, wait: boolean, ref?: WriteRef): Promise<CommitResult> {
+  private async appendOwn (write: EncodedWrite, timeout: number, wait: boolean, ref?: WriteRef, replicate = true): Promise<CommitResult> {
     // opening our replica (first write) must not interleave with a direct endOfBooth append
     const open = this.ownGate.then(async () => {
       if (!await this.driver.ownStarted()) await this.ownChainCaughtUp()
@@ -274,7 +274,7 @@ export class Consensus {
     })
     this.ownGate = open.catch(() => {})
     const own = await open
-    return await submitOnce(own, write, ref, timeout, wait)
+    return await submitOnce(own, write, ref, timeout, wait, replicate)
   }
 
   private async appendShared (write: EncodedWrite, timeout: number, wait: boolean, idempotencyKey?: string): Promise<CommitResult> {
@@ -394,7 +394,9 @@ export class Consensus {
     this.ownGate = decided.catch(() => {})
     const outcome = await decided
     if (outcome != null) return outcome
-    await this.append(transactions, { waitForReplication: false })
+    if (!this.running) throw new ConsensusStoppedError('consensus is not running')
+    // the round below is the block's: its participants choose the backups (the commit runs no round of its own)
+    await this.appendOwn(encodeWrite(transactions), this.c.config.commitTimeout, false, undefined, false)
     return await this.c.vguarddb.afterCommit(this.self, participants)
   }
 

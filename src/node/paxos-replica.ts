@@ -72,12 +72,20 @@ export interface SubmitOptions {
   timeout: number
   /** Resolve once applied, without waiting for replication to the backups. @default true (wait) */
   waitForReplication?: boolean
+  /**
+   * Own chain: false when the caller runs the replication round after the
+   * commit itself (VGuard's endOfBooth: its participants choose the
+   * backups). The commit then runs none of its own, unless another write of
+   * its batch needs one. @default true
+   */
+  replicate?: boolean
 }
 
 interface PendingWrite {
   write: EncodedWrite
   deadline: number
   waitForReplication: boolean
+  replicate: boolean
   settled: boolean
   resolve: (r: CommitResult) => void
   reject: (err: Error) => void
@@ -459,6 +467,7 @@ export class ChainReplica {
         write,
         deadline: this.d.now() + options.timeout,
         waitForReplication: options.waitForReplication !== false,
+        replicate: options.replicate !== false,
         settled: false,
         resolve,
         reject
@@ -1216,6 +1225,8 @@ export class ChainReplica {
     const later = done.filter(x => x.w.waitForReplication && this.d.afterCommit != null)
     if (later.length === 0 && this.kind !== 'own') return
     if (this.d.afterCommit == null) return
+    // every write of it runs its own round (endOfBooth): a second one here would sign a second table
+    if (done.length > 0 && done.every(x => !x.w.replicate)) return
     // replication is synchronous at the end of each booth: the writers hear back after it
     const booth = committed[committed.length - 1].booth.filter(m => m !== this.d.self)
     for (const x of later) this.replicating.add(x)

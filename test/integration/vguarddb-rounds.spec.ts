@@ -113,6 +113,21 @@ describe('vguarddb - rounds that fall short', () => {
     expect(A.vguarddb.pendingReleases()).toEqual([])
   })
 
+  it('once consensus runs the own chain, endOfBooth runs one round, in which its participants choose the backups', async () => {
+    const [A, B, C, D] = await connectedSwarm(cluster, 4, { kBackups: 1, boothSize: 3 })
+    const chainId = A.peerId.toString()
+    await A.put('k', utf8.encode('v'))
+    await waitFor(() => A.vguarddb.tables.get(chainId) != null, { message: 'the first round signed a table' })
+    for (const participant of [D, B, C, D]) {
+      const before = A.vguarddb.tables.get(chainId)?.table.epoch ?? 0
+      const outcome = await A.endOfBooth({ participants: ids(participant), transactions: [gps(before)] })
+      // one table per booth: the commit ran no round of its own before this one
+      expect(outcome.epoch).toBe(before + 1)
+      expect(outcome.active).toEqual(ids(participant))
+      expect(A.vguarddb.tables.get(chainId)?.table).toMatchObject({ epoch: before + 1, active: ids(participant) })
+    }
+  })
+
   it('a backup that hears no gossip still gets the table that names it active (its copy is claimed)', async () => {
     const [A, B, C] = await connectedSwarm(cluster, 3, { kBackups: 1 })
     const chainId = A.peerId.toString()
