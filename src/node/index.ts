@@ -201,6 +201,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       members: () => this.peering.connectedMembers(),
       // bound late: consensus is built after (it drives this orchestrator)
       confirmLeader: async (chainId) => await this.consensus.confirmLeader(chainId),
+      runs: (chainId) => chainId === SHARED_CHAIN && this.consensus.driver.shared() != null,
       onCapacityChange: () => { this.peering.announceSoon() }
     })
     // what transfers in flight reserved is not free to advertise either

@@ -140,6 +140,8 @@ export interface VGuardDBComponents {
   members?: () => PeerId[]
   /** Gate of `leader` reads served here (consensus's read index); without it they are refused. */
   confirmLeader?: (chainId: string) => Promise<LeaderCheck>
+  /** Chains this node takes part in before it holds a block (ReadComponents.runs). */
+  runs?: (chainId: string) => boolean
   /** @default Math.random */
   random?: () => number
   /** @default Date.now */
@@ -215,7 +217,7 @@ export class VGuardDB {
         this.c.events.safeDispatchEvent('backup:released', { detail: { chainId, epoch } })
       }
     })
-    this.read = new ReadService({ ...base, tables: this.tables, isMember: components.isMember, confirmLeader: components.confirmLeader })
+    this.read = new ReadService({ ...base, tables: this.tables, isMember: components.isMember, confirmLeader: components.confirmLeader, runs: components.runs })
     this.releases = new ReleaseQueue({
       db: components.database.sublevel('pending-releases'),
       tables: this.tables,

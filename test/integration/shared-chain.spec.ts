@@ -180,6 +180,19 @@ describe('consensus - shared chain', () => {
     expect(r.height).toBeGreaterThan(1)
   })
 
+  it('formed with no block yet: leader and quorum reads answer at once that there is nothing there', async () => {
+    const nodes = await prioritySwarm(cluster, [9, 0, 0])
+    const best = nodes[0].peerId.toString()
+    await waitFor(() => nodes.every(n => leaderOf(n) === best), { timeout: 30_000, message: 'every node follows the leader' })
+    expect((await nodes[1].chains.tip('shared')).height).toBe(0)
+    for (const consistency of ['leader', 'quorum'] as const) {
+      const key = await nodes[1].get('shared', 'nokey', { consistency })
+      expect(key, consistency).toMatchObject({ value: undefined, height: 0 })
+      const block = await nodes[2].getBlock('shared', 1, { consistency })
+      expect(block.block, consistency).toBeUndefined()
+    }
+  })
+
   it('a vehicle that just joined reads the shared chain at quorum from its current booth, not the genesis booth it starts from', async () => {
     const nodes = await prioritySwarm(cluster, [9, 0, 0])
     const [first] = nodes

@@ -29,6 +29,12 @@ export interface ReadComponents {
    * (consensus's read index). Without it, every `leader` request gets NOT_LEADER.
    */
   confirmLeader?: (chainId: string) => Promise<LeaderCheck>
+  /**
+   * Chains this node takes part in before it holds a block of them (the
+   * shared chain, once formed here): with no block yet they are empty, not
+   * "not held here". Default: none.
+   */
+  runs?: (chainId: string) => boolean
 }
 
 /** Whether this node may answer a `leader` read of a chain, and if not, who may. */
@@ -161,6 +167,11 @@ export class ReadService {
     const info = await store.info(req.chainId)
     if (info == null || info.height === 0) {
       if (table != null && req.chainId !== self) return { status: Status.REDIRECT, epoch, table: tableBytes, message: 'released: ask the active backups' }
+      if (this.components.runs?.(req.chainId) === true) {
+        // a chain we run with no block yet: nothing in it, which is an answer
+        if (req.kind === ReadRequest.Kind.TIP) return { status: Status.OK, role: Role.HOLDER, height: 0 }
+        return { status: Status.NOT_FOUND, role: Role.HOLDER, height: 0, message: req.kind === ReadRequest.Kind.KEY ? 'no such key' : `no block ${req.height}` }
+      }
       return { status: Status.UNAVAILABLE, epoch, message: 'chain not held here' }
     }
     let role = Role.HOLDER
