@@ -448,6 +448,11 @@ export class Paxos {
     }
   }
 
+  /** The highest slot this node holds a value of, accepted or decided (or compacted). */
+  lastHeld (): number {
+    return this.log.last()
+  }
+
   /**
    * Whether this node counts no promise of its own until it leads again: its
    * votes were lost (config.forgotVotes) or found older than ones it cast.

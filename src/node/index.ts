@@ -42,7 +42,7 @@ import { StorageMaster } from '../storage/retention.ts'
 import { diskFreeBytes } from '../storage/disk.ts'
 import type { StorageUsage } from '../storage/retention.ts'
 import { Consensus } from './consensus.ts'
-import { SHARED_CHAIN } from './paxos-constants.ts'
+import { QUORUM_HOLDER_WAIT, SHARED_CHAIN } from './paxos-constants.ts'
 import { ReconcileOnConnect } from './reconcile-on-connect.ts'
 import { syncAuthority } from './sync-authority.ts'
 import type { CommitResult, BlockRead, KeyRead, ReadOptions, WriteOptions } from './consensus.ts'
@@ -202,6 +202,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       // bound late: consensus is built after (it drives this orchestrator)
       confirmLeader: async (chainId) => await this.consensus.confirmLeader(chainId),
       runs: (chainId) => chainId === SHARED_CHAIN && this.consensus.driver.shared() != null,
+      settle: async (chainId) => { if (chainId === SHARED_CHAIN) await this.consensus.driver.shared()?.heldAccepted(QUORUM_HOLDER_WAIT) },
       onCapacityChange: () => { this.peering.announceSoon() }
     })
     // what transfers in flight reserved is not free to advertise either

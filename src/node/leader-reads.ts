@@ -34,6 +34,13 @@ export class LeaderReadWaiters {
     })
   }
 
+  /** Resolves when the chain store applied every slot ≤ `index` (release); rejects at `deadline` (expire). */
+  async waitApplied (index: number, deadline: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.waiting.set(this.nextContext(), { deadline, index, resolve, reject })
+    })
+  }
+
   /** The state machine confirmed these reads; `applied` is the last slot the chain store holds. */
   confirmed (reads: ReadState[], applied: number): void {
     for (const r of reads) {

@@ -91,6 +91,15 @@ export const LEADER_READ_ELECTION_WAIT = 5_000
 export const QUORUM_READ_CATCHUP_WAIT = 3_000
 
 /**
+ * How long a holder of the shared chain asked for a read waits for its store
+ * to hold the slots it accepted (ChainReplica.heldAccepted): a heartbeat or
+ * two normally; a leader that died after its majority accepted is replaced
+ * (and the slot decided again) within a couple of election timeouts. Well
+ * under the reader's 5 s per answer.
+ */
+export const QUORUM_HOLDER_WAIT = 2_000
+
+/**
  * At the member limit, a member replica whose proposer has been silent this
  * long (ms) gives way to a new vehicle's booth: four idle heartbeats, so a
  * live booth, idle or not, is not evicted by a stalled event loop.

@@ -256,6 +256,8 @@ export class ChainReplica {
   private lostCheckedAt?: string
   /** Callers of caughtUp: each waits for a slot to be decided here, or its deadline. */
   private catchupWaiters: CatchupWaiter[] = []
+  /** The last slot whose block the chain store holds (the cursor runs ahead of it while a run is written). */
+  private storedSlot: number
   /** Writes with an id that this replica applied, and the block each went into. */
   private readonly appliedWrites = new AppliedWrites<CommitResult>()
   /** The leadership (ballot) whose earlier values are known applied here, once confirmed. */
@@ -290,6 +292,7 @@ export class ChainReplica {
     this.setup = setup
     this.paxos = paxos
     this.cursor = cursor
+    this.storedSlot = cursor.slot
     this.compactPoint = compactPoint
     this.history = [cursor]
     this.nonce = Math.floor(d.random() * 2 ** 32).toString(36)
@@ -540,6 +543,22 @@ export class ChainReplica {
       w.resolve()
       return false
     })
+  }
+
+  /**
+   * Resolves once the chain store holds every slot this replica had
+   * accepted (or learned decided) by the call, or after `timeout` ms: then
+   * the caller answers with what the store holds. Never rejects. A holder
+   * asked in a quorum read answers after it: a write is acknowledged once a
+   * majority accepted it, and a member of that majority that has not learned
+   * or applied the decision yet would answer the value before it — as would
+   * every other holder asked, so Nr stale answers would agree.
+   */
+  async heldAccepted (timeout: number): Promise<void> {
+    if (this.closed || this.broken != null) return
+    const slot = this.paxos.lastHeld()
+    if (slot <= this.storedSlot) return
+    await this.reads.waitApplied(slot, this.d.now() + timeout).catch(() => {})
   }
 
   /**
@@ -1176,6 +1195,7 @@ export class ChainReplica {
       }
     }
     await flush()
+    this.storedSlot = this.cursor.slot
     if (applied != null) this.d.onApplied?.(applied)
     await this.d.storage.rememberWrites(remembered)
     if (this.d.now() - this.writesForgottenAt >= FORGET_WRITES_INTERVAL) {
@@ -1305,6 +1325,7 @@ export class ChainReplica {
     this.pointAt(snapshot.slot)
     await this.saveMeta(true)
     this.paxos.installSnapshot(snapshot)
+    this.storedSlot = this.cursor.slot
     this.reads.release(this.cursor.slot)
   }
 

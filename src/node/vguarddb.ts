@@ -142,6 +142,8 @@ export interface VGuardDBComponents {
   confirmLeader?: (chainId: string) => Promise<LeaderCheck>
   /** Chains this node takes part in before it holds a block (ReadComponents.runs). */
   runs?: (chainId: string) => boolean
+  /** Waits until the store holds what this node voted for (ReadComponents.settle). */
+  settle?: (chainId: string) => Promise<void>
   /** @default Math.random */
   random?: () => number
   /** @default Date.now */
@@ -217,7 +219,7 @@ export class VGuardDB {
         this.c.events.safeDispatchEvent('backup:released', { detail: { chainId, epoch } })
       }
     })
-    this.read = new ReadService({ ...base, tables: this.tables, isMember: components.isMember, confirmLeader: components.confirmLeader, runs: components.runs })
+    this.read = new ReadService({ ...base, tables: this.tables, isMember: components.isMember, confirmLeader: components.confirmLeader, runs: components.runs, settle: components.settle })
     this.releases = new ReleaseQueue({
       db: components.database.sublevel('pending-releases'),
       tables: this.tables,

@@ -35,6 +35,13 @@ export interface ReadComponents {
    * "not held here". Default: none.
    */
   runs?: (chainId: string) => boolean
+  /**
+   * Called before a (non-leader) request is answered from the store: waits,
+   * bounded, until the store holds what this node already voted for (see
+   * ChainReplica.heldAccepted), so a quorum read's holders answer with every
+   * write a majority acknowledged. Default: answers at once.
+   */
+  settle?: (chainId: string) => Promise<void>
 }
 
 /** Whether this node may answer a `leader` read of a chain, and if not, who may. */
@@ -159,6 +166,7 @@ export class ReadService {
       const check = await this.components.confirmLeader?.(req.chainId) ?? { leads: false, reason: 'this node runs no consensus' }
       if (!check.leads) return { status: Status.NOT_LEADER, leader: check.leader ?? '', message: check.reason }
     }
+    if (!req.leader) await this.components.settle?.(req.chainId)
     const { store, tables, libp2p } = this.components
     const self = libp2p.peerId.toString()
     const table = tables.get(req.chainId)
