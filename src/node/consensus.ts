@@ -31,7 +31,7 @@ import { fromHex, HASH_BYTES, InvalidTransactionError, toHex } from '../chain/in
 import type { Block, TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase } from '../storage/database.ts'
-import { MAX_WRITE_TIMEOUT, replicationOf, WriteService, WriteResponse } from '../protocols/write/index.ts'
+import { ANSWER_SLACK, MAX_WRITE_TIMEOUT, replicationOf, WriteService, WriteResponse } from '../protocols/write/index.ts'
 import type { ForwardedWrite, WriteCommitted } from '../protocols/write/index.ts'
 import { ProtocolError } from '../protocols/errors.ts'
 import { ReadRequest, ReadResponse } from '../protocols/read/index.ts'
@@ -301,13 +301,22 @@ export class Consensus {
         if (leader == null || leader === this.self) {
           last = new NoLeaderError('the shared chain is electing a leader')
         } else {
+          // a leader that froze (out of range, its connection still open) answers nothing: once another
+          // is elected here, the write goes there (the same id: one that reached the old one commits once)
+          const moved = new AbortController()
+          const watch = setInterval(() => {
+            const now = this.driver.shared()?.leader()
+            if (now != null && now !== leader) moved.abort(new NoLeaderError(`the shared chain's leader moved from ${leader} to ${now}`))
+          }, RETRY_DELAY)
           try {
-            return await this.forward(leader, SHARED_CHAIN, write, remaining, wait, writeId, idempotencyKey)
+            return await this.forward(leader, SHARED_CHAIN, write, remaining, wait, writeId, idempotencyKey, moved.signal)
           } catch (err) {
             const name = (err as Error).name
             // a definite outcome from the leader ends it; a moved or lost leader is retried
             if (name === 'NoQuorumError' || name === 'CommitTimeoutError' || name === 'InvalidTransactionError') throw err
             last = err as Error
+          } finally {
+            clearInterval(watch)
           }
         }
       }
@@ -320,7 +329,7 @@ export class Consensus {
   }
 
   /** Hands a write to the chain's proposer and maps its answer to our errors. */
-  private async forward (peer: string, chainId: string, write: EncodedWrite, timeout: number, wait: boolean, writeId: Uint8Array, idempotencyKey?: string): Promise<CommitResult> {
+  private async forward (peer: string, chainId: string, write: EncodedWrite, timeout: number, wait: boolean, writeId: Uint8Array, idempotencyKey?: string, signal?: AbortSignal): Promise<CommitResult> {
     let peerId: PeerId
     try {
       peerId = peerIdFromString(peer)
@@ -331,7 +340,16 @@ export class Consensus {
     if (peer === chainId && peerId.toString() !== chainId) throw new InvalidTransactionError(`give the peer id as ${peerId.toString()}, not as ${chainId}`)
     let res: WriteResponse
     try {
-      res = await this.writes.forward(peerId, chainId, write.payload, { timeout, waitForReplication: wait, ...(idempotencyKey != null ? { idempotencyKey } : { writeId }) })
+      // the proposer gives up a little before our deadline, so its answer (even CommitTimeoutError) arrives
+      // within it; a proposer that answers nothing by then is out of reach, and the caller hears so in time
+      const slack = Math.min(ANSWER_SLACK, Math.floor(timeout / 4))
+      const deadline = AbortSignal.timeout(timeout)
+      res = await this.writes.forward(peerId, chainId, write.payload, {
+        timeout: Math.max(1, timeout - slack),
+        waitForReplication: wait,
+        signal: signal != null ? AbortSignal.any([signal, deadline]) : deadline,
+        ...(idempotencyKey != null ? { idempotencyKey } : { writeId })
+      })
     } catch (err) {
       if ((err as Error).name === 'WriteNotSentError') {
         throw new ProposerUnreachableError(`cannot reach ${peer}, proposer of ${chainId}: ${(err as Error).message} (nothing was sent: the write is not committed)`)

@@ -9,6 +9,8 @@ import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
 import { toHex } from '../../src/chain/index.ts'
+import { spawnNode } from '../../src/swarm/process.ts'
+import type { NodeProcess } from '../../src/swarm/process.ts'
 
 const utf8 = new TextEncoder()
 const text = (bytes?: Uint8Array): string | undefined => bytes == null ? undefined : new TextDecoder().decode(bytes)
@@ -178,6 +180,31 @@ describe('consensus - shared chain', () => {
     expect(first.consensus.driver.shared()?.status()).toMatchObject({ role: 'leader', ballot })
     const r = await rest[0].put('after', utf8.encode('2'), { chainId: 'shared' })
     expect(r.height).toBeGreaterThan(1)
+  })
+
+  it('a write forwarded while the leader froze (its connection still open) goes to the leader elected meanwhile', async () => {
+    const args = ['--data-dir', await cluster.tempDir(), '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--no-mdns',
+      '--network', `test-${process.pid}`, '--priority', '9']
+    let frozen: NodeProcess | undefined
+    try {
+      frozen = await spawnNode({ args })
+      const leader = frozen.peerId
+      const nodes = await Promise.all([0, 0, 0].map(async (priority) => await cluster.create({ priority, bootstrap: [frozen?.addresses[0] ?? ''] })))
+      await Promise.all(nodes.map(async n => { await n.start() }))
+      await waitFor(() => nodes.every(n => leaderOf(n) === leader), { timeout: 30_000, message: 'every node follows the process' })
+      const [b] = nodes
+      await b.put('road', utf8.encode('open'), { chainId: 'shared' })
+      // out of range: the process stops answering, its TCP connections stay open
+      frozen.child.kill('SIGSTOP')
+      const written = await b.put('road', utf8.encode('closed'), { chainId: 'shared', timeout: 15_000 })
+      const now = leaderOf(b)
+      expect(now).not.toBe(leader)
+      expect(text((await b.get('shared', 'road', { consistency: 'leader' })).value)).toBe('closed')
+      expect(written.height).toBeGreaterThan(1)
+    } finally {
+      frozen?.child.kill('SIGCONT')
+      await frozen?.stop('SIGKILL')
+    }
   })
 
   it('formed with no block yet: leader and quorum reads answer at once that there is nothing there', async () => {
