@@ -163,15 +163,27 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     await expectWholeChain(await scenario(loseDatabase, 4, 5, true))
   })
 
+  /** A vehicle of a booth of 3 (re)started from `dataDir`, bootstrapping to `to`. */
+  const back = async (dataDir: string, to: VGuardNode[]): Promise<VGuardNode> => {
+    const node = await cluster.create({ dataDir, boothSize: 3, bootstrap: to.map(n => n.multiaddrs[0].toString()) })
+    await node.start()
+    return node
+  }
+
+  /** a's chain holds its ten fixes, and every other holder's copy is a prefix of it (no height holds two blocks). */
+  async function expectTenWritten (a: VGuardNode, others: VGuardNode[]): Promise<void> {
+    const self = a.peerId.toString()
+    for (let i = 0; i < 10; i++) expect(text((await a.get(self, `gps/${i}`)).value), `gps/${i}`).toBe(`fix ${i}`)
+    for (const other of others) {
+      const tip = await other.chains.tip(self)
+      if (tip.height === 0) continue
+      expect((await a.chains.getBlock(self, tip.height))?.hash, other.peerId.toString()).toEqual(tip.hash)
+    }
+  }
+
   it('database lost while the member that decided its last blocks with it is away: its writes wait for that member instead of deciding others', async () => {
     const nodes = await connectedSwarm(cluster, 3, { boothSize: 3 })
     let [a, m1, m2] = nodes
-    const self = a.peerId.toString()
-    const back = async (dataDir: string, to?: VGuardNode): Promise<VGuardNode> => {
-      const node = await cluster.create({ dataDir, boothSize: 3, ...(to != null ? { bootstrap: [to.multiaddrs[0].toString()] } : {}) })
-      await node.start()
-      return node
-    }
     for (let i = 0; i < 5; i++) await a.put(`gps/${i}`, value(i))
     // m2 away: a and m1 decide the next five alone
     await cluster.stopNode(m2)
@@ -179,34 +191,23 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     await cluster.stopNode(a)
     await cluster.stopNode(m1)
     await (await loseDatabase(a.config.dataDir))()
-    m2 = await back(m2.config.dataDir)
-    a = await back(a.config.dataDir, m2)
+    m2 = await back(m2.config.dataDir, [])
+    a = await back(a.config.dataDir, [m2])
     await waitFor(() => fullyConnected([a, m2]), { message: 'a and m2 connected' })
 
     // a's votes are gone and m2 missed those blocks: a majority without a must promise, and m1 is away
     const attempt = await a.put('after', value(99), { timeout: 3_000 }).then(r => r, (err: Error) => err)
     expect((attempt as Error).name).toBe('NoQuorumError')
-    m1 = await back(m1.config.dataDir, a)
+    m1 = await back(m1.config.dataDir, [a])
     await waitFor(() => fullyConnected([a, m1, m2]), { message: 'm1 back' })
     const written = await a.put('after', value(99), { timeout: 30_000 })
     expect(written.height).toBe(11)
-    for (let i = 0; i < 10; i++) expect(text((await a.get(self, `gps/${i}`)).value), `gps/${i}`).toBe(`fix ${i}`)
-    for (const other of [m1, m2]) {
-      const tip = await other.chains.tip(self)
-      if (tip.height === 0) continue
-      expect((await a.chains.getBlock(self, tip.height))?.hash, other.peerId.toString()).toEqual(tip.hash)
-    }
+    await expectTenWritten(a, [m1, m2])
   })
 
   it('restored from an older copy, the member that decided its last blocks with it back too: its stale votes and a member that missed them decide nothing', async () => {
     const nodes = await connectedSwarm(cluster, 3, { boothSize: 3 })
     let [a, m1, m2] = nodes
-    const self = a.peerId.toString()
-    const back = async (dataDir: string, to: VGuardNode[]): Promise<VGuardNode> => {
-      const node = await cluster.create({ dataDir, boothSize: 3, bootstrap: to.map(n => n.multiaddrs[0].toString()) })
-      await node.start()
-      return node
-    }
     for (let i = 0; i < 5; i++) await a.put(`gps/${i}`, value(i))
     await cluster.stopNode(a)
     const restore = await restoreOlderCopy(a.config.dataDir)
@@ -227,12 +228,7 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     // a's promise and m2's are a majority that knows none of them: a must not lead on those two alone
     const written = await a.put('after', value(99), { timeout: 30_000 })
     expect(written.height).toBe(11)
-    for (let i = 0; i < 10; i++) expect(text((await a.get(self, `gps/${i}`)).value), `gps/${i}`).toBe(`fix ${i}`)
-    for (const other of [m1, m2]) {
-      const tip = await other.chains.tip(self)
-      if (tip.height === 0) continue
-      expect((await a.chains.getBlock(self, tip.height))?.hash, other.peerId.toString()).toEqual(tip.hash)
-    }
+    await expectTenWritten(a, [m1, m2])
   })
 
   it('database lost, key kept, while its booth still holds every decided value: writes on from them', async () => {

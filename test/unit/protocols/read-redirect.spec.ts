@@ -4,7 +4,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { signTable, verifyTable, isNewer } from '../../../src/backup/index.ts'
 import type { VerifiedTable } from '../../../src/backup/index.ts'
 import { readWithRedirect, ReadRequest, ReadResponse, NoHolderReachableError } from '../../../src/protocols/read/index.ts'
-import type { PathEntry } from '../../../src/protocols/read/index.ts'
+import type { PathEntry, RedirectReadResult } from '../../../src/protocols/read/index.ts'
 import { MAX_LOOKUP_ROUNDS } from '../../../src/protocols/read/constants.ts'
 
 const { Status, Role } = ReadResponse
@@ -380,13 +380,13 @@ describe('protocols - read - redirect - staleness judged by the reader', () => {
       throw new Error('down')
     }
 
+    /** R reads the key, its proposer out of reach. */
+    const readAway = async (a: string, tables: ReturnType<typeof memoryTables>, rest: Pick<Parameters<typeof readWithRedirect>[0], 'ask' | 'confirm'>): Promise<RedirectReadResult> =>
+      await readWithRedirect({ request: keyRequest(a), self: 'R', proposer: a, tables, ...rest })
+
     it('with the proposer out of reach, it looks the table up before it calls the backup\'s answer fresh, and reads the new one', async () => {
       const { a, tables, epoch1, epoch2 } = await away()
-      const result = await readWithRedirect({
-        request: keyRequest(a),
-        self: 'R',
-        proposer: a,
-        tables,
+      const result = await readAway(a, tables, {
         confirm: async () => {
           await tables.adopt(epoch2)
           return { path: [{ peerId: 'X', outcome: 'redirect', epoch: 2 }], holders: [] }
@@ -401,11 +401,7 @@ describe('protocols - read - redirect - staleness judged by the reader', () => {
     it('a lookup that finds nothing newer confirms its table: the backup\'s answer is fresh, and one lookup was enough', async () => {
       const { a, tables, epoch1 } = await away()
       let lookups = 0
-      const result = await readWithRedirect({
-        request: keyRequest(a),
-        self: 'R',
-        proposer: a,
-        tables,
+      const result = await readAway(a, tables, {
         confirm: async () => { lookups++; return { path: [{ peerId: 'X', outcome: 'redirect', epoch: 1 }], holders: [] } },
         ask: ask(epoch1)
       })
@@ -416,11 +412,7 @@ describe('protocols - read - redirect - staleness judged by the reader', () => {
     it('a redirect that shows a newer table is news enough: no lookup', async () => {
       const { a, tables, epoch2 } = await away()
       let lookups = 0
-      const result = await readWithRedirect({
-        request: keyRequest(a),
-        self: 'R',
-        proposer: a,
-        tables,
+      const result = await readAway(a, tables, {
         confirm: async () => { lookups++; return { path: [], holders: [] } },
         ask: async (peer) => peer === 'N4' ? response({ status: Status.REDIRECT, epoch: 2, table: epoch2 }) : await ask(epoch2)(peer)
       })
