@@ -6,9 +6,15 @@
  * block must point to the one before. A consistent read compares holders by
  * block hash and a redirect read hands the blocks to its caller, so a block
  * that does not check out must never count as an answer.
+ *
+ * A block that hashes right and links up may still be made up (its maker
+ * computed the hash) or of another fork: the chain's signed table vouches for
+ * one block, its tip. So where the reader holds a table, an answer with a
+ * block at the table's height must have the table's tip hash there.
  */
 import { bytesEqual, decodeBlock, toHex, verifyHeader, verifyPayload } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
+import type { BackupTable } from '../backup/index.ts'
 import { ReadRequest, ReadResponse } from '../protocols/read/index.ts'
 
 /**
@@ -43,17 +49,31 @@ export function checkedBlock (chainId: string, height: number, records: Uint8Arr
 }
 
 /**
+ * Throws unless the block of `blocks` at the height `table` was signed at, if
+ * there is one, is the tip it names.
+ */
+function checkedAgainst (blocks: Block[], table: BackupTable | undefined): void {
+  // a table signed before the chain's first block vouches for none
+  if (table == null || table.height === 0) return
+  const block = blocks.find(b => b.header.height === table.height && b.header.chainId === table.chainId)
+  if (block != null && !bytesEqual(block.hash, table.tipHash)) {
+    throw new Error(`block ${table.height} of ${table.chainId} (${toHex(block.hash)}) is not the tip its signed table names (epoch ${table.epoch}: ${toHex(table.tipHash)})`)
+  }
+}
+
+/**
  * A holder's answer to a BLOCK or RANGE request with its blocks checked: one
  * that does not check out becomes an ERROR naming why, so a read moves on to
  * the next holder instead of serving it. Other answers pass unchanged.
+ * `table` is the newest verified table of the chain the reader holds.
  */
-export function checkedBlockAnswer (request: ReadRequest, response: ReadResponse): ReadResponse {
+export function checkedBlockAnswer (request: ReadRequest, response: ReadResponse, table?: BackupTable): ReadResponse {
   if (response.status !== ReadResponse.Status.OK) return response
   try {
-    if (request.kind === ReadRequest.Kind.BLOCK) checkedBlock(request.chainId, request.height, response.blocks)
+    if (request.kind === ReadRequest.Kind.BLOCK) checkedAgainst([checkedBlock(request.chainId, request.height, response.blocks)], table)
     else if (request.kind === ReadRequest.Kind.RANGE) {
       if (response.blocks.length === 0) throw new Error('no blocks')
-      checkedRun(request.chainId, request.height, response.blocks, request.to)
+      checkedAgainst(checkedRun(request.chainId, request.height, response.blocks, request.to), table)
     }
     return response
   } catch (err) {

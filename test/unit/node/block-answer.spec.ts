@@ -4,11 +4,12 @@
  * the ones asked for and link up count as an answer.
  */
 import { describe, it, expect } from 'vitest'
-import { encodeBlock, withoutPayload } from '../../../src/chain/index.ts'
+import { encodeBlock, tipOf, withoutPayload } from '../../../src/chain/index.ts'
 import type { Block } from '../../../src/chain/index.ts'
 import { checkedBlock, checkedBlockAnswer, checkedRun } from '../../../src/node/block-answer.ts'
 import { ReadRequest, ReadResponse } from '../../../src/protocols/read/index.ts'
-import { chainOf } from '../storage/helpers.ts'
+import type { BackupTable } from '../../../src/backup/index.ts'
+import { chainOf, enc as utf8, nextBlock } from '../storage/helpers.ts'
 
 /** A block's record as a read response carries it. */
 const record = (block: Block): Uint8Array<ArrayBuffer> => encodeBlock(block) as Uint8Array<ArrayBuffer>
@@ -74,5 +75,28 @@ describe('node - blocks answered to a read', () => {
     expect(checkedBlockAnswer(range, { ...ok, blocks: [] }).status).toBe(ReadResponse.Status.ERROR)
     const notFound = { ...ok, status: ReadResponse.Status.NOT_FOUND, blocks: [] }
     expect(checkedBlockAnswer(request, notFound)).toBe(notFound)
+  })
+
+  // the probe's lying backup: block 2 made up, hashing right and pointing to the real block 1
+  it('refuses a block at the height of the reader\'s table that is not the tip the table names', () => {
+    const forgedTwo = nextBlock(tipOf(b1), { transactions: [{ key: 'k2', value: utf8.encode('made up') }] })
+    const table: BackupTable = { chainId: 'vehicle-a', epoch: 3, proposer: 'vehicle-a', active: ['B'], obsolete: [], height: 2, tipHash: b2.hash as Uint8Array<ArrayBuffer>, timestamp: 0 }
+    const block: ReadRequest = { kind: ReadRequest.Kind.BLOCK, chainId: 'vehicle-a', key: '', height: 2, to: 0, leader: false }
+    const range: ReadRequest = { ...block, kind: ReadRequest.Kind.RANGE, height: 1, to: 2 }
+    const answer = (blocks: Block[]): ReadResponse => ({
+      status: ReadResponse.Status.OK, role: ReadResponse.Role.ACTIVE, height: 2, epoch: 3, value: new Uint8Array(0), valueHeight: 0, blocks: blocks.map(record), table: new Uint8Array(0), tipHash: blocks.at(-1)?.hash as Uint8Array<ArrayBuffer>, message: '', leader: ''
+    })
+    // it checks out on its own: only the table shows it is not the chain's
+    expect(checkedBlockAnswer(block, answer([forgedTwo])).status).toBe(ReadResponse.Status.OK)
+    for (const [request, blocks] of [[block, [forgedTwo]], [range, [b1, forgedTwo]]] as const) {
+      const checked = checkedBlockAnswer(request, answer([...blocks]), table)
+      expect(checked).toMatchObject({ status: ReadResponse.Status.ERROR, blocks: [] })
+      expect(checked.message).toMatch(/^blocks that do not verify: block 2 of vehicle-a \(\w+\) is not the tip its signed table names \(epoch 3: \w+\)/)
+    }
+    // the real tip, blocks below the table's height and a table signed at height 0 vouch for nothing else
+    expect(checkedBlockAnswer(block, answer([b2]), table).status).toBe(ReadResponse.Status.OK)
+    expect(checkedBlockAnswer(range, answer([b1, b2]), table).status).toBe(ReadResponse.Status.OK)
+    expect(checkedBlockAnswer({ ...block, height: 1 }, answer([b1]), table).status).toBe(ReadResponse.Status.OK)
+    expect(checkedBlockAnswer(block, answer([forgedTwo]), { ...table, height: 0 }).status).toBe(ReadResponse.Status.OK)
   })
 })
