@@ -547,8 +547,10 @@ export class VGuardDB {
         proposer: request.chainId === 'shared' ? undefined : request.chainId,
         via: options.via,
         tables: { get: (id) => this.tables.get(id), adopt: async (signed, id) => this.tableNews(await this.tables.adopt(signed, id, HINT)) },
-        // blocks are checked before they count: a holder whose blocks do not verify is an error, and the read goes on
-        ask: async (peer, req) => checkedBlockAnswer(req, await this.read.ask(peerIdFromString(peer), req, options)),
+        ask: async (peer, req) => await this.read.ask(peerIdFromString(peer), req, options),
+        // blocks are checked before they count, against the newest table we hold once the answer's own is adopted:
+        // a holder whose blocks do not verify, or whose block at that table's height is not its tip, is an error
+        check: (req, res, newest) => checkedBlockAnswer(req, res, newest?.table),
         lookup: async (asked) => await this.lookupTable(request.chainId, asked, options),
         confirm: async (asked) => {
           const news = this.tableNewsAt.get(request.chainId)

@@ -19,7 +19,15 @@
  * reachable. When the proposer did not answer and the read learned no newer
  * table, one table lookup confirms the reader's table before an answer
  * judged against it is called fresh.
+ *
+ * What a holder reports is checked against the newest table the reader
+ * verified before it counts: a holder may lie. A tip at the table's height
+ * that is not the tip the table names is made up (or the holder's chain
+ * forked away from the proposer's): the answer is `invalid`, never served nor
+ * kept. Its content (e.g. blocks) is checked by the caller's `check`, against
+ * the same table.
  */
+import { bytesEqual } from '../../chain/index.ts'
 import type { VerifiedTable } from '../../backup/index.ts'
 import { ReadRequest, ReadResponse } from './pb/read.ts'
 import { MAX_HOPS, MAX_LOOKUP_ROUNDS } from './constants.ts'
@@ -94,6 +102,15 @@ export interface RedirectReadInit {
    * table was news or confirmed a moment ago.
    */
   confirm?: (asked: ReadonlySet<string>) => Promise<LookupResult>
+  /**
+   * Checks what an answer holds (e.g. its blocks, src/node/block-answer.ts)
+   * against `newest`, the newest table the reader holds once it adopted the
+   * one the answer carries; an answer that does not check out comes back
+   * with status ERROR and a message saying why, and the read goes on. Called
+   * again whenever the reader came to hold a newer table before the answer
+   * counts (one a lookup found, or a later holder showed).
+   */
+  check?: (request: ReadRequest, response: ReadResponse, newest: VerifiedTable | undefined) => ReadResponse
 }
 
 /** What a table lookup found: one path entry per peer asked, and the peers that hold a copy. */
@@ -120,6 +137,16 @@ function behind (res: ReadResponse, newest: VerifiedTable | undefined): string |
   return undefined
 }
 
+/** Why what a holder reports cannot be backed by `newest`, the newest table the reader verified, if it cannot. */
+function unbacked (res: ReadResponse, newest: VerifiedTable | undefined): string | undefined {
+  // a table signed before the chain's first block vouches for no tip
+  if (newest == null || newest.table.height === 0 || res.height !== newest.table.height) return undefined
+  if (!bytesEqual(res.tipHash, newest.table.tipHash)) {
+    return `tip at height ${res.height} is not the one the signed table of epoch ${newest.table.epoch} names: an answer from another chain`
+  }
+  return undefined
+}
+
 /** Between two answers that are behind, the one from the newer epoch, then the higher chain; a value beats its absence. */
 function fresher (a: ReadResponse, b: ReadResponse): boolean {
   if (a.epoch !== b.epoch) return a.epoch > b.epoch
@@ -142,11 +169,10 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
   if (init.proposer != null) enqueue([init.proposer])
   enqueue(init.via ?? [])
   enqueue(tables.get(chainId)?.table.active ?? [])
-  // the freshest answer that is behind (a value, or a non-authoritative absence): kept in case nobody up to date answers
-  let fallback: { response: ReadResponse, peer: string } | undefined
-  const keep = (response: ReadResponse, peer: string): void => {
-    if (fallback == null || fresher(response, fallback.response)) fallback = { response, peer }
-  }
+  // answers that are behind (a value, or a non-authoritative absence), with the table each was checked against:
+  // the freshest is returned if nobody up to date answers
+  const kept: Array<{ response: ReadResponse, entry: PathEntry, checked: VerifiedTable | undefined }> = []
+  const keep = (response: ReadResponse, entry: PathEntry): void => { kept.push({ response, entry, checked: tables.get(chainId) }) }
 
   let lookupRounds = 0
   const lookups = new Set<PathEntry>()
@@ -190,6 +216,24 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
     }
     return behind(res, tables.get(chainId))
   }
+  /**
+   * Whether the answer `entry` records fails against `newest`, the newest
+   * table the reader holds (its content, then what the holder reports);
+   * `entry` then says how.
+   */
+  const fails = (res: ReadResponse, entry: PathEntry, newest: VerifiedTable | undefined): boolean => {
+    const checked = init.check?.(request, res, newest) ?? res
+    if (checked.status !== res.status) {
+      entry.outcome = OUTCOME_BY_STATUS[checked.status] ?? 'error'
+      entry.error = checked.message
+      return true
+    }
+    const why = unbacked(res, newest)
+    if (why == null) return false
+    entry.outcome = 'invalid'
+    entry.error = why
+    return true
+  }
   // holders that answered: one out of reach is no hop (each is named by the caller, a signed table or a
   // lookup, so there are finitely many), else a live backup behind k - 1 departed ones is never asked
   const hops = (): number => path.filter(p => p.outcome !== 'loop' && p.outcome !== 'unreachable' && !lookups.has(p)).length
@@ -228,25 +272,33 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
     switch (res.status) {
       case ReadResponse.Status.OK: {
         // judged against the newest table we hold now, including one this answer just showed us
+        const known = tables.get(chainId)
+        if (fails(res, entry, known)) break
         const lag = await lagOf(res, entry)
+        // a lookup before calling it fresh may have shown a newer table: the answer must hold against that one too
+        if (tables.get(chainId) !== known && fails(res, entry, tables.get(chainId))) break
         if (lag == null) {
           entry.outcome = 'served'
           return { response: res, servedBy: peer, height: res.height, epoch: res.epoch, stale: false, path }
         }
         entry.outcome = 'stale'
         entry.error ??= lag
-        keep(res, peer)
+        keep(res, entry)
         break
       }
       case ReadResponse.Status.NOT_FOUND: {
+        const known = tables.get(chainId)
+        // an absence from another chain is no absence (nor a fallback)
+        if (fails(res, entry, known)) break
         entry.outcome = 'not-found'
         const authority = res.role === ReadResponse.Role.PROPOSER || res.role === ReadResponse.Role.ACTIVE
         const lag = authority ? await lagOf(res, entry) : behind(res, tables.get(chainId))
+        if (tables.get(chainId) !== known && fails(res, entry, tables.get(chainId))) break
         if (lag == null && authority) {
           return { response: res, servedBy: peer, height: res.height, epoch: res.epoch, stale: false, path }
         }
         if (lag != null) entry.error ??= lag
-        keep(res, peer)
+        keep(res, entry)
         break
       }
       case ReadResponse.Status.REDIRECT: {
@@ -263,9 +315,13 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
     }
     if (adopted != null) enqueue(adopted.table.active)
   }
+  // a holder asked later may have shown a newer table: what is returned must hold against it too
+  const newest = tables.get(chainId)
+  const backed = kept.filter(k => k.checked === newest || !fails(k.response, k.entry, newest))
+  const fallback = backed.reduce<typeof kept[number] | undefined>((best, k) => best == null || fresher(k.response, best.response) ? k : best, undefined)
   if (fallback != null) {
-    const { response, peer } = fallback
-    return { response, servedBy: peer, height: response.height, epoch: response.epoch, stale: true, path }
+    const { response, entry } = fallback
+    return { response, servedBy: entry.peerId, height: response.height, epoch: response.epoch, stale: true, path }
   }
   const tried = path.filter(p => p.outcome !== 'loop')
   const who = tried.length === 0 ? 'nobody (no proposer or backups known)' : tried.map(p => `${p.peerId} (${p.outcome}${p.error != null ? `: ${p.error}` : ''})`).join(', ')

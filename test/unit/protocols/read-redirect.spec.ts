@@ -6,6 +6,10 @@ import type { VerifiedTable } from '../../../src/backup/index.ts'
 import { readWithRedirect, ReadRequest, ReadResponse, NoHolderReachableError } from '../../../src/protocols/read/index.ts'
 import type { PathEntry, RedirectReadResult } from '../../../src/protocols/read/index.ts'
 import { MAX_LOOKUP_ROUNDS } from '../../../src/protocols/read/constants.ts'
+import { encodeBlock, tipOf } from '../../../src/chain/index.ts'
+import type { Block } from '../../../src/chain/index.ts'
+import { checkedBlockAnswer } from '../../../src/node/block-answer.ts'
+import { chainOf, nextBlock } from '../storage/helpers.ts'
 
 const { Status, Role } = ReadResponse
 
@@ -23,8 +27,11 @@ function memoryTables (): { get: (c: string) => VerifiedTable | undefined, adopt
   }
 }
 
+/** The tip hash the tables below name: an honest holder at a table's height reports it. */
+const TIP = new Uint8Array(32)
+
 function response (r: Partial<ReadResponse>): ReadResponse {
-  return { status: Status.OK, role: Role.ACTIVE, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: '', leader: '', ...r }
+  return { status: Status.OK, role: Role.ACTIVE, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: TIP, message: '', leader: '', ...r }
 }
 
 async function setup (): Promise<{ a: string, sign: (epoch: number, active: string[], obsolete: string[]) => Promise<Uint8Array> }> {
@@ -32,7 +39,7 @@ async function setup (): Promise<{ a: string, sign: (epoch: number, active: stri
   const a = peerIdFromPrivateKey(key).toString()
   return {
     a,
-    sign: async (epoch, active, obsolete) => (await signTable(key, a, { chainId: a, epoch, active, obsolete, height: 5, tipHash: new Uint8Array(32), timestamp: 0 })).signed
+    sign: async (epoch, active, obsolete) => (await signTable(key, a, { chainId: a, epoch, active, obsolete, height: 5, tipHash: TIP, timestamp: 0 })).signed
   }
 }
 
@@ -163,12 +170,12 @@ describe('protocols - read - redirect', () => {
 })
 
 /** A chain owner that signs tables at chosen epochs and heights. */
-async function owner (): Promise<{ a: string, sign: (epoch: number, height: number, active: string[], obsolete: string[]) => Promise<Uint8Array<ArrayBuffer>> }> {
+async function owner (): Promise<{ a: string, sign: (epoch: number, height: number, active: string[], obsolete: string[], tipHash?: Uint8Array) => Promise<Uint8Array<ArrayBuffer>> }> {
   const key = await generateKeyPair('Ed25519')
   const a = peerIdFromPrivateKey(key).toString()
   return {
     a,
-    sign: async (epoch, height, active, obsolete) => (await signTable(key, a, { chainId: a, epoch, active, obsolete, height, tipHash: new Uint8Array(32), timestamp: 0 })).signed as Uint8Array<ArrayBuffer>
+    sign: async (epoch, height, active, obsolete, tipHash = TIP) => (await signTable(key, a, { chainId: a, epoch, active, obsolete, height, tipHash, timestamp: 0 })).signed as Uint8Array<ArrayBuffer>
   }
 }
 
@@ -534,5 +541,116 @@ describe('protocols - read - redirect - staleness judged by the reader', () => {
       { peerId: 'N5', outcome: 'refused', error: 'not a member of this network' },
       { peerId: 'N6', outcome: 'refused', error: 'not a member of this network' }
     ])
+  })
+})
+
+// the probe's lying backup: what it reports is checked against the tables the reader verified
+describe('protocols - read - redirect - answers a holder cannot back', () => {
+  const blockRequest = (chainId: string, height: number): ReadRequest => ({ kind: ReadRequest.Kind.BLOCK, chainId, key: '', height, to: 0, leader: false })
+  const blockAnswer = (block: Block, r: Partial<ReadResponse> = {}): ReadResponse =>
+    response({ height: block.header.height, blocks: [encodeBlock(block) as Uint8Array<ArrayBuffer>], tipHash: block.hash as Uint8Array<ArrayBuffer>, ...r })
+  // the node's check (VGuardDB.readRemote)
+  const check = (req: ReadRequest, res: ReadResponse, newest: VerifiedTable | undefined): ReadResponse => checkedBlockAnswer(req, res, newest?.table)
+
+  async function twoBlocks (): Promise<{ a: string, sign: Awaited<ReturnType<typeof owner>>['sign'], b1: Block, b2: Block, forged: Block }> {
+    const { a, sign } = await owner()
+    const [b1, b2] = chainOf(a, 2)
+    // made up: it hashes right and points to the real block 1
+    const forged = nextBlock(tipOf(b1), { transactions: [{ key: 'k2', value: utf8.encode('made up') }] })
+    return { a, sign, b1, b2, forged }
+  }
+
+  it('a block at the height of the reader\'s table that is not the tip it names is an error, and the next holder serves', async () => {
+    const { a, sign, b2, forged } = await twoBlocks()
+    const tables = memoryTables()
+    await tables.adopt(await sign(3, 2, ['B', 'C'], [], b2.hash))
+    for (const tipHash of [forged.hash, b2.hash]) {
+      const result = await readWithRedirect({
+        request: blockRequest(a, 2),
+        self: 'G',
+        proposer: a,
+        tables,
+        check,
+        ask: async (peer) => {
+          // B reports its own tip, or the table's to pass for current: its block gives it away either way
+          if (peer === 'B') return blockAnswer(forged, { epoch: 3, tipHash: tipHash as Uint8Array<ArrayBuffer> })
+          if (peer === 'C') return blockAnswer(b2, { epoch: 3 })
+          throw new Error('down')
+        }
+      })
+      expect(result).toMatchObject({ servedBy: 'C', stale: false })
+      expect(result.response.blocks).toEqual([encodeBlock(b2)])
+      expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['B', 'error'], ['C', 'served']])
+      expect(result.path[1].error).toMatch(/^blocks that do not verify: block 2 of .* is not the tip its signed table names \(epoch 3/)
+    }
+  })
+
+  it('judges the blocks against the newer table the same answer carries', async () => {
+    const { a, sign, b2, forged } = await twoBlocks()
+    const tables = memoryTables()
+    // the reader's table is older than block 2; the liar shows the real newer table, which names block 2
+    await tables.adopt(await sign(2, 1, ['B'], []))
+    const current = await sign(3, 2, ['B', 'C'], [], b2.hash)
+    const err = await readWithRedirect({
+      request: blockRequest(a, 2),
+      self: 'G',
+      proposer: a,
+      tables,
+      check,
+      ask: async (peer) => {
+        if (peer === 'B') return blockAnswer(forged, { epoch: 3, table: current })
+        throw new Error('down')
+      }
+    }).catch((e: Error) => e)
+    expect(err).toBeInstanceOf(NoHolderReachableError)
+    expect((err as NoHolderReachableError).tried.map(t => [t.peerId, t.outcome])).toEqual([[a, 'unreachable'], ['B', 'error'], ['C', 'unreachable']])
+    expect(tables.get(a)?.table.epoch).toBe(3)
+  })
+
+  it('a holder at the table\'s height with another tip answers from another chain: invalid, neither served nor kept', async () => {
+    const { a, sign } = await owner()
+    const tables = memoryTables()
+    const t = await sign(3, 2, ['B', 'C'], [])
+    await tables.adopt(t)
+    const other = Uint8Array.from({ length: 32 }, () => 7)
+    const ask = (c: ReadResponse | Error) => async (peer: string): Promise<ReadResponse> => {
+      if (peer === 'B') return response({ height: 2, epoch: 3, tipHash: other, value: utf8.encode('forked'), valueHeight: 2, table: t })
+      if (peer === 'C' && !(c instanceof Error)) return c
+      throw c instanceof Error ? c : new Error('down')
+    }
+    const result = await readWithRedirect({ request: keyRequest(a), self: 'G', proposer: a, tables, ask: ask(response({ height: 2, epoch: 3, value: utf8.encode('real'), valueHeight: 2 })) })
+    expect(result).toMatchObject({ servedBy: 'C', stale: false })
+    expect(result.path[1]).toMatchObject({ peerId: 'B', outcome: 'invalid' })
+    expect(result.path[1].error).toMatch(/tip at height 2 is not the one the signed table of epoch 3 names/)
+    // nobody else: the forked answer is no fallback either (an absence from it neither)
+    for (const status of [Status.OK, Status.NOT_FOUND]) {
+      const err = await readWithRedirect({
+        request: keyRequest(a), self: 'G', proposer: a, tables, ask: async (peer) => peer === 'B' ? response({ status, height: 2, epoch: 3, tipHash: other, table: t }) : await Promise.reject(new Error('down'))
+      }).catch((e: Error) => e)
+      expect(err).toBeInstanceOf(NoHolderReachableError)
+      expect((err as NoHolderReachableError).tried.find(p => p.peerId === 'B')?.outcome).toBe('invalid')
+    }
+  })
+
+  it('a stale answer kept for later is checked again against a newer table shown after it', async () => {
+    const { a, sign, b1, b2, forged } = await twoBlocks()
+    const tables = memoryTables()
+    await tables.adopt(await sign(1, 1, ['E'], [], b1.hash))
+    const epoch2 = await sign(2, 2, ['F'], ['E'], b2.hash)
+    const err = await readWithRedirect({
+      request: blockRequest(a, 2),
+      self: 'G',
+      via: ['E', 'X'],
+      tables,
+      check,
+      ask: async (peer) => {
+        // E, obsolete, says so: kept; X then shows the newer table, whose tip is not E's block 2
+        if (peer === 'E') return blockAnswer(forged, { role: Role.STALE, epoch: 1 })
+        if (peer === 'X') return response({ status: Status.REDIRECT, epoch: 2, table: epoch2 })
+        throw new Error('down')
+      }
+    }).catch((e: Error) => e)
+    expect(err).toBeInstanceOf(NoHolderReachableError)
+    expect((err as NoHolderReachableError).tried.map(t => [t.peerId, t.outcome])).toEqual([['E', 'error'], ['X', 'redirect'], ['F', 'unreachable']])
   })
 })
