@@ -20,12 +20,13 @@
  * table, one table lookup confirms the reader's table before an answer
  * judged against it is called fresh.
  *
- * What a holder reports is checked against the newest table the reader
- * verified before it counts: a holder may lie. A tip at the table's height
- * that is not the tip the table names is made up (or the holder's chain
- * forked away from the proposer's): the answer is `invalid`, never served nor
- * kept. Its content (e.g. blocks) is checked by the caller's `check`, against
- * the same table.
+ * What a holder reports is checked against the tables the reader verified
+ * before it counts: a holder may lie. An epoch above every table the reader
+ * verified (an honest holder carries the table its epoch comes from) is made
+ * up, and so is a tip at the newest table's height that is not the tip the
+ * table names (or the holder's chain forked away from the proposer's): the
+ * answer is `invalid`, never served nor kept. Its content (e.g. blocks) is
+ * checked by the caller's `check`, against the same table.
  */
 import { bytesEqual } from '../../chain/index.ts'
 import type { VerifiedTable } from '../../backup/index.ts'
@@ -137,14 +138,34 @@ function behind (res: ReadResponse, newest: VerifiedTable | undefined): string |
   return undefined
 }
 
-/** Why what a holder reports cannot be backed by `newest`, the newest table the reader verified, if it cannot. */
-function unbacked (res: ReadResponse, newest: VerifiedTable | undefined): string | undefined {
+/**
+ * Why what a holder reports cannot be backed by the tables the reader
+ * verified, if it cannot: `newest` is the newest one the reader holds and
+ * `shown` what the table the answer carries came to when adopted.
+ */
+function unbacked (res: ReadResponse, newest: VerifiedTable | undefined, shown: VerifiedTable | undefined): string | undefined {
+  // an honest holder reports the epoch of the table it carries (read.ts), which the reader adopted
+  const backed = Math.max(newest?.table.epoch ?? 0, shown?.table.epoch ?? 0)
+  if (res.epoch > backed) {
+    return `epoch ${res.epoch} claimed without its signed table (the reader's newest is ${backed === 0 ? 'none' : `epoch ${backed}`})`
+  }
   // a table signed before the chain's first block vouches for no tip
   if (newest == null || newest.table.height === 0 || res.height !== newest.table.height) return undefined
   if (!bytesEqual(res.tipHash, newest.table.tipHash)) {
     return `tip at height ${res.height} is not the one the signed table of epoch ${newest.table.epoch} names: an answer from another chain`
   }
   return undefined
+}
+
+/**
+ * Whether a NOT_FOUND from `peer` speaks for the chain: the role a holder
+ * reports is its own word, so it counts only from the proposer itself or
+ * from a backup that the newest table the reader holds names active.
+ */
+function speaksFor (res: ReadResponse, peer: string, chainId: string, newest: VerifiedTable | undefined): boolean {
+  if (res.role === ReadResponse.Role.PROPOSER) return peer === chainId
+  if (res.role === ReadResponse.Role.ACTIVE) return newest?.table.active.includes(peer) === true
+  return false
 }
 
 /** Between two answers that are behind, the one from the newer epoch, then the higher chain; a value beats its absence. */
@@ -221,14 +242,14 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
    * table the reader holds (its content, then what the holder reports);
    * `entry` then says how.
    */
-  const fails = (res: ReadResponse, entry: PathEntry, newest: VerifiedTable | undefined): boolean => {
+  const fails = (res: ReadResponse, entry: PathEntry, newest: VerifiedTable | undefined, shown: VerifiedTable | undefined): boolean => {
     const checked = init.check?.(request, res, newest) ?? res
     if (checked.status !== res.status) {
       entry.outcome = OUTCOME_BY_STATUS[checked.status] ?? 'error'
       entry.error = checked.message
       return true
     }
-    const why = unbacked(res, newest)
+    const why = unbacked(res, newest, shown)
     if (why == null) return false
     entry.outcome = 'invalid'
     entry.error = why
@@ -273,10 +294,10 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
       case ReadResponse.Status.OK: {
         // judged against the newest table we hold now, including one this answer just showed us
         const known = tables.get(chainId)
-        if (fails(res, entry, known)) break
+        if (fails(res, entry, known, adopted)) break
         const lag = await lagOf(res, entry)
         // a lookup before calling it fresh may have shown a newer table: the answer must hold against that one too
-        if (tables.get(chainId) !== known && fails(res, entry, tables.get(chainId))) break
+        if (tables.get(chainId) !== known && fails(res, entry, tables.get(chainId), adopted)) break
         if (lag == null) {
           entry.outcome = 'served'
           return { response: res, servedBy: peer, height: res.height, epoch: res.epoch, stale: false, path }
@@ -288,12 +309,12 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
       }
       case ReadResponse.Status.NOT_FOUND: {
         const known = tables.get(chainId)
-        // an absence from another chain is no absence (nor a fallback)
-        if (fails(res, entry, known)) break
+        // an absence with a made-up epoch or tip is no absence (nor a fallback)
+        if (fails(res, entry, known, adopted)) break
         entry.outcome = 'not-found'
-        const authority = res.role === ReadResponse.Role.PROPOSER || res.role === ReadResponse.Role.ACTIVE
+        const authority = speaksFor(res, peer, chainId, known)
         const lag = authority ? await lagOf(res, entry) : behind(res, tables.get(chainId))
-        if (tables.get(chainId) !== known && fails(res, entry, tables.get(chainId))) break
+        if (tables.get(chainId) !== known && fails(res, entry, tables.get(chainId), adopted)) break
         if (lag == null && authority) {
           return { response: res, servedBy: peer, height: res.height, epoch: res.epoch, stale: false, path }
         }
@@ -317,7 +338,7 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
   }
   // a holder asked later may have shown a newer table: what is returned must hold against it too
   const newest = tables.get(chainId)
-  const backed = kept.filter(k => k.checked === newest || !fails(k.response, k.entry, newest))
+  const backed = kept.filter(k => k.checked === newest || !fails(k.response, k.entry, newest, undefined))
   const fallback = backed.reduce<typeof kept[number] | undefined>((best, k) => best == null || fresher(k.response, best.response) ? k : best, undefined)
   if (fallback != null) {
     const { response, entry } = fallback

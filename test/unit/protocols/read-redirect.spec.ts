@@ -632,6 +632,72 @@ describe('protocols - read - redirect - answers a holder cannot back', () => {
     }
   })
 
+  it('an epoch claimed without its signed table is invalid, never served nor kept as a fallback', async () => {
+    const { a, sign } = await owner()
+    const epoch2 = await sign(2, 2, ['B', 'C'], [])
+    const made = (r: Partial<ReadResponse>): ReadResponse => response({ height: 99, epoch: 99, value: utf8.encode('made up'), valueHeight: 99, ...r })
+    // no table, a table of a lower epoch, a table that does not verify; a reader that holds epoch 2, or none
+    for (const [claim, held] of [[made({}), epoch2], [made({ table: epoch2 }), epoch2], [made({ table: epoch2 }), undefined], [made({}), undefined], [made({ table: Uint8Array.of(1, 2, 3) }), epoch2]] as const) {
+      const tables = memoryTables()
+      if (held != null) await tables.adopt(held)
+      const err = await readWithRedirect({
+        request: keyRequest(a),
+        self: 'G',
+        proposer: a,
+        via: ['L'],
+        tables,
+        ask: async (peer) => peer === 'L' ? claim : await Promise.reject(new Error('down'))
+      }).catch((e: Error) => e)
+      expect(err).toBeInstanceOf(NoHolderReachableError)
+      const liar = (err as NoHolderReachableError).tried.find(p => p.peerId === 'L')
+      expect(liar).toMatchObject({ outcome: 'invalid' })
+      expect(liar?.error).toMatch(/epoch 99 claimed without its signed table \(the reader's newest is (epoch 2|none)\)/)
+    }
+    // with a current backup behind it, that one serves
+    const tables = memoryTables()
+    await tables.adopt(epoch2)
+    const result = await readWithRedirect({
+      request: keyRequest(a),
+      self: 'G',
+      via: ['L'],
+      tables,
+      ask: async (peer) => peer === 'L' ? made({}) : response({ height: 2, epoch: 2, value: utf8.encode('real'), valueHeight: 2, table: epoch2 })
+    })
+    expect(result).toMatchObject({ servedBy: 'B', stale: false, epoch: 2 })
+    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([['L', 'invalid'], ['B', 'served']])
+  })
+
+  it('a NOT_FOUND counts as the chain\'s only from its proposer or a backup the reader\'s table names active, with an epoch it can back', async () => {
+    const { a, sign } = await owner()
+    const tables = memoryTables()
+    const t = await sign(2, 2, ['B', 'C'], [])
+    await tables.adopt(t)
+    const absent = (r: Partial<ReadResponse>): ReadResponse => response({ status: Status.NOT_FOUND, role: Role.ACTIVE, height: 2, epoch: 2, ...r })
+    const liars: Array<[string, ReadResponse, string]> = [
+      // an "active" backup with a made-up epoch, one the table does not name, a "proposer" that is not the chain's
+      ['L', absent({ epoch: 99, height: 99 }), 'invalid'],
+      ['M', absent({ table: t }), 'not-found'],
+      ['N', absent({ role: Role.PROPOSER }), 'not-found']
+    ]
+    for (const [liar, answer, outcome] of liars) {
+      const result = await readWithRedirect({
+        request: keyRequest(a),
+        self: 'G',
+        via: [liar],
+        tables,
+        ask: async (peer) => peer === liar ? answer : response({ height: 2, epoch: 2, value: utf8.encode('there'), valueHeight: 2 })
+      })
+      expect(result).toMatchObject({ servedBy: 'B', stale: false })
+      expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[liar, outcome], ['B', 'served']])
+    }
+    // the backup the table names and the proposer itself still speak for the chain
+    for (const [peer, role] of [['B', Role.ACTIVE], [a, Role.PROPOSER]] as const) {
+      const result = await readWithRedirect({ request: keyRequest(a), self: 'G', via: [peer], tables, ask: async () => absent({ role }) })
+      expect(result).toMatchObject({ servedBy: peer, stale: false })
+      expect(result.response.status).toBe(Status.NOT_FOUND)
+    }
+  })
+
   it('a stale answer kept for later is checked again against a newer table shown after it', async () => {
     const { a, sign, b1, b2, forged } = await twoBlocks()
     const tables = memoryTables()
