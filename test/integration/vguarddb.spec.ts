@@ -7,7 +7,7 @@ import type { VGuardNodeOptions } from '../../src/node/config.ts'
 import { ReadRequest, ReadResponse } from '../../src/protocols/read/index.ts'
 import { signTable } from '../../src/backup/index.ts'
 import { loadOrCreateKey } from '../../src/node/identity.ts'
-import { decodeBlock, encodeBlock } from '../../src/chain/index.ts'
+import { createBlock, decodeBlock, encodeBlock, tipOf } from '../../src/chain/index.ts'
 import type { Block } from '../../src/chain/index.ts'
 
 const utf8 = new TextEncoder()
@@ -125,6 +125,45 @@ describe('vguarddb - replicate, release, read', () => {
     const lie = read.path.find(p => p.peerId === liarId)
     expect(lie).toMatchObject({ outcome: 'error' })
     expect(lie?.error).toMatch(/^blocks that do not verify: .*BadPayloadHash/)
+  })
+
+  // a lying backup's answers hash right and link up; only the table the reader verified shows they are made up
+  it('a backup that makes up the tip the table names, or an epoch nobody signed, is passed over: the read is served by the other, and says why', async () => {
+    const nodes = await swarm(cluster, 5)
+    const [A, , , , R] = nodes
+    const chainId = A.peerId.toString()
+    let outcome
+    for (let i = 1; i <= 3; i++) outcome = await A.endOfBooth({ participants: ids(...nodes.slice(1, 4)), transactions: [gps(i)] })
+    await waitFor(() => R.vguarddb.tables.get(chainId)?.table.epoch === 3, { message: 'reader has the table' })
+    expect(R.vguarddb.tables.get(chainId)?.table.height).toBe(3)
+    const [liarId, honestId] = outcome?.active as string[]
+    const liar = nodes.find(n => n.peerId.toString() === liarId) as VGuardNode
+    const block2 = await A.chains.getBlock(chainId, 2) as Block
+    const block3 = await A.chains.getBlock(chainId, 3) as Block
+    // block 3 made up: it hashes right and points to the real block 2
+    const forged = createBlock({ prev: tipOf(block2), proposer: chainId, timestamp: block3.header.timestamp, transactions: [{ key: 'gps/3', value: utf8.encode('made up') }] })
+    const answer = liar.vguarddb.read.answer.bind(liar.vguarddb.read)
+    liar.vguarddb.read.answer = async (req) => {
+      const res = await answer(req)
+      if (req.kind === ReadRequest.Kind.BLOCK) return { ...res, blocks: [encodeBlock(forged) as Uint8Array<ArrayBuffer>], tipHash: forged.hash as Uint8Array<ArrayBuffer> }
+      // a value from an epoch and a height nobody signed, without a table
+      return { ...res, epoch: 99, height: 99, table: new Uint8Array(0), value: utf8.encode('made up'), valueHeight: 99 }
+    }
+    await cluster.stopNode(A)
+
+    const block = await R.vguarddb.readBlock(chainId, 3, { via: [liarId] })
+    expect(block).toMatchObject({ servedBy: honestId, stale: false })
+    expect(decodeBlock(block.response.blocks[0]).hash).toEqual(block3.hash)
+    const forgedBlock = block.path.find(p => p.peerId === liarId)
+    expect(forgedBlock).toMatchObject({ outcome: 'error' })
+    expect(forgedBlock?.error).toMatch(/^blocks that do not verify: block 3 of \S+ \(\w+\) is not the tip its signed table names \(epoch 3/)
+
+    const key = await R.vguarddb.readKey(chainId, 'gps/3', { via: [liarId] })
+    expect(key).toMatchObject({ servedBy: honestId, stale: false, epoch: 3, height: 3 })
+    expect(text.decode(key.response.value)).toBe('-27.713,-51.093')
+    const madeUp = key.path.find(p => p.peerId === liarId)
+    expect(madeUp).toMatchObject({ outcome: 'invalid', epoch: 99 })
+    expect(madeUp?.error).toMatch(/epoch 99 claimed without its signed table \(the reader's newest is epoch 3\)/)
   })
 
   it('a backup whose store fails a read answers ERROR with why: the read is served by the other and its path says so', async () => {
