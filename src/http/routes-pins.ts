@@ -6,8 +6,11 @@
  * - PUT /chains/:id/pins/keys/:key, DELETE …: every block that writes the key
  * - PUT /chains/:id/pins/heights/:range, DELETE …: heights N or N-M
  *
- * PUT and DELETE answer { chainId, pins, changed } (false: it was already so;
- * both are idempotent). A pin keeps payloads from retention, not a copy from
+ * PUT and DELETE answer { chainId, pins, changed } (false: those blocks were
+ * already so; both are idempotent). Heights are what counts, not list entries:
+ * pinning heights inside a pinned range changes nothing, a new range merges
+ * with the ranges it overlaps or touches, and unpinning heights takes them out
+ * of every pinned range (splitting it). Key pins match exactly. A pin keeps payloads from retention, not a copy from
  * its release: a backup told to delete its copy deletes its pins with it.
  */
 import type { FastifyInstance } from 'fastify'
@@ -32,12 +35,8 @@ export function registerPinRoutes (server: FastifyInstance, node: VGuardNode): v
   const answer = (chainId: string): PinAnswer => ({ chainId, pins: node.chains.pins(chainId) })
   const change = async (chainId: string, pin: Pin, op: 'pin' | 'unpin'): Promise<PinAnswer> => {
     checkChain(node, chainId)
-    const before = node.chains.pins(chainId).length
-    if (op === 'pin') await node.chains.pin(chainId, pin)
-    else await node.chains.unpin(chainId, pin)
-    // both are idempotent: the list changed only if the pin was not (or was) there
-    const after = answer(chainId)
-    return { ...after, changed: after.pins.length !== before }
+    const changed = op === 'pin' ? await node.chains.pin(chainId, pin) : await node.chains.unpin(chainId, pin)
+    return { ...answer(chainId), changed }
   }
   const keyPin = (key: string): Pin => {
     checkKey(key)

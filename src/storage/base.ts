@@ -10,6 +10,8 @@ import { PayloadPrunedError, StoreClosedError, InvalidPinError } from './errors.
 import type {
   AppendOptions, ChainInfo, ChainStore, PruneOptions, KeyValue, Pin, PruneResult, RangeOptions, RecordRun, RunOptions, StateEntry, StoredHeader, StoredRecord
 } from './index.ts'
+import { applyPinChange, planPin, planUnpin } from './pins.ts'
+import type { PinChange } from './pins.ts'
 import { entrySize, isUnknown, writeEntry } from './records.ts'
 
 /** Where a key's current value lies: in the payload of block `height`. */
@@ -32,12 +34,6 @@ export interface AppendItem {
 /** Bytes a block counts for: header, its hash, and the payload if held. */
 export function blockBytes (block: Block): number {
   return block.headerBytes.byteLength + HASH_BYTES + (block.payload?.byteLength ?? 0)
-}
-
-export function pinEquals (a: Pin, b: Pin): boolean {
-  if (a.type === 'key' && b.type === 'key') return a.key === b.key
-  if (a.type === 'range' && b.type === 'range') return a.from === b.from && a.to === b.to
-  return false
 }
 
 const utf8 = new TextEncoder()
@@ -78,8 +74,8 @@ export abstract class AbstractChainStore implements ChainStore {
   protected abstract commitPrune (headers: Block[], meta: ChainMeta): Promise<void>
   /** Removes everything of the chain (blocks, hash index, state, pins, meta). */
   protected abstract commitDelete (chainId: string): Promise<void>
-  /** Adds or removes a pin, with the chain's meta if it changed, atomically. */
-  protected abstract commitPin (chainId: string, pin: Pin, op: 'add' | 'remove', meta?: ChainMeta): Promise<void>
+  /** Removes and adds these pins, with the chain's meta if it changed, atomically. */
+  protected abstract commitPins (chainId: string, change: PinChange, meta?: ChainMeta): Promise<void>
   protected abstract readBlock (chainId: string, height: number): Promise<Block | undefined>
   /** A block's header and whether its payload was pruned; stores that can, override it to skip reading the payload. */
   protected async readHeader (chainId: string, height: number): Promise<StoredHeader | undefined> {
@@ -345,29 +341,33 @@ export abstract class AbstractChainStore implements ChainStore {
     })
   }
 
-  async pin (chainId: string, pin: Pin): Promise<void> {
+  async pin (chainId: string, pin: Pin): Promise<boolean> {
     checkPin(pin)
     const copy: Pin = pin.type === 'key' ? { type: 'key', key: pin.key } : { type: 'range', from: pin.from, to: pin.to }
-    await this.enqueue(async () => {
+    return await this.enqueue(async () => {
       const pins = this.pinSets.get(chainId) ?? []
-      if (pins.some(p => pinEquals(p, copy))) return
-      await this.commitPin(chainId, copy, 'add')
-      this.pinSets.set(chainId, [...pins, copy])
+      const change = planPin(pins, copy)
+      if (change == null) return false
+      await this.commitPins(chainId, change)
+      this.pinSets.set(chainId, applyPinChange(pins, change))
+      return true
     })
   }
 
-  async unpin (chainId: string, pin: Pin): Promise<void> {
+  async unpin (chainId: string, pin: Pin): Promise<boolean> {
     checkPin(pin)
-    await this.enqueue(async () => {
+    return await this.enqueue(async () => {
       const pins = this.pinSets.get(chainId) ?? []
-      if (!pins.some(p => pinEquals(p, pin))) return
+      const change = planUnpin(pins, pin)
+      if (change == null) return false
       // blocks the pin kept are below the retention watermark: scan them again
       const meta = this.metas.get(chainId)
-      const from = pin.type === 'range' ? pin.from : 1
+      const from = change.from ?? 1
       const next = meta != null && meta.pruneFrom > from ? { ...meta, pruneFrom: from } : undefined
-      await this.commitPin(chainId, pin, 'remove', next)
+      await this.commitPins(chainId, change, next)
       if (next != null) this.metas.set(chainId, next)
-      this.pinSets.set(chainId, pins.filter(p => !pinEquals(p, pin)))
+      this.pinSets.set(chainId, applyPinChange(pins, change))
+      return true
     })
   }
 

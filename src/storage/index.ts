@@ -192,8 +192,18 @@ export interface ChainStore {
   copyId: (chainId: string) => number | undefined
   /** Where a retention scan may start: every block below is pruned or pinned. */
   pruneFrom: (chainId: string) => number
-  pin: (chainId: string, pin: Pin) => Promise<void>
-  unpin: (chainId: string, pin: Pin) => Promise<void>
+  /**
+   * Keeps these blocks from retention. Resolves false if they were pinned
+   * already (a range inside a pinned one changes nothing); a new range absorbs
+   * the ranges it overlaps or touches.
+   */
+  pin: (chainId: string, pin: Pin) => Promise<boolean>
+  /**
+   * Lets retention prune these blocks again: a key pin is removed, a range's
+   * heights are taken out of every pinned range (1-3 less 2 leaves 1-1 and
+   * 3-3). Resolves false if none of them was pinned.
+   */
+  unpin: (chainId: string, pin: Pin) => Promise<boolean>
   pins: (chainId: string) => Pin[]
   /**
    * Makes every append to the chain so far durable, as `sync: true` makes one:

@@ -62,6 +62,7 @@ import { Segments } from './segments.ts'
 import { asDiskFull } from './errors.ts'
 import { cutTail, intactEntry } from './recovery.ts'
 import type { TailContext } from './recovery.ts'
+import type { PinChange } from './pins.ts'
 import type { Pin, RangeOptions, RecordRun, RunOptions, StoredHeader, StoredRecord } from './index.ts'
 
 /** The sublevel name whose prefix our keys carry. */
@@ -602,9 +603,13 @@ export class LevelChainStore extends AbstractChainStore {
     this.persistedHeight.delete(chainId)
   }
 
-  protected async commitPin (chainId: string, pin: Pin, op: 'add' | 'remove', meta?: ChainMeta): Promise<void> {
-    const key = pin.type === 'key' ? this.keys.pinKey(chainId, pin.key) : this.keys.pinRange(chainId, pin.from, pin.to)
-    const ops: Op[] = [op === 'add' ? { type: 'put', key, value: EMPTY } : { type: 'del', key }]
+  protected async commitPins (chainId: string, change: PinChange, meta?: ChainMeta): Promise<void> {
+    const key = (pin: Pin): Uint8Array => pin.type === 'key' ? this.keys.pinKey(chainId, pin.key) : this.keys.pinRange(chainId, pin.from, pin.to)
+    // deletes first: a batch applies in order, and a pin both removed and added stays
+    const ops: Op[] = [
+      ...change.remove.map((pin): Op => ({ type: 'del', key: key(pin) })),
+      ...change.add.map((pin): Op => ({ type: 'put', key: key(pin), value: EMPTY }))
+    ]
     if (meta != null) ops.push({ type: 'put', key: this.keys.meta(chainId), value: this.toPb(meta) })
     await this.db.batch(ops, { sync: true })
     if (meta != null) this.persistedHeight.set(chainId, meta.height)

@@ -8,7 +8,7 @@ import { blockFromBytes, toHex } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
 import { AbstractChainStore } from './base.ts'
 import type { AppendItem, ChainMeta, Pointer } from './base.ts'
-import type { Pin } from './index.ts'
+import type { PinChange } from './pins.ts'
 
 interface MemoryChain {
   /** blocks[h - 1] is block h */
@@ -52,7 +52,7 @@ export class MemoryChainStore extends AbstractChainStore {
     this.data.delete(chainId)
   }
 
-  protected async commitPin (_chainId: string, _pin: Pin, _op: 'add' | 'remove', _meta?: ChainMeta): Promise<void> {
+  protected async commitPins (_chainId: string, _change: PinChange, _meta?: ChainMeta): Promise<void> {
     // the base class keeps pins and metas in memory already
   }
 

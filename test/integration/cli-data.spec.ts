@@ -166,6 +166,12 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     expect(listed).toEqual({ chainId: a.peerId, pins: [{ type: 'key', key: 'gps/1' }, { type: 'range', from: 1, to: 2 }] })
     expect((await cli(a, ['unpin', '--heights', '1-2'])).stdout).toBe('key gps/1\n')
     expect((await cli(a, ['unpin', '--key', 'gps/1'])).stdout).toBe(`no pins in chain ${a.peerId}\n`)
+    // heights count, not list entries: pinning covered heights changes nothing, unpinning takes heights out of every range
+    expect((await cli(a, ['pin', '--heights', '1-3'])).stdout).toBe('heights 1-3\n')
+    expect((await cli(a, ['pin', '--heights', '2'])).stderr).toBe(`already pinned in chain ${a.peerId}\n`)
+    expect((await cli(a, ['pin', '--heights', '4-5'])).stdout).toBe('heights 1-5\n')
+    expect(await cli(a, ['unpin', '--heights', '2'])).toMatchObject({ code: 0, stdout: 'height 1\nheights 3-5\n', stderr: `unpinned in chain ${a.peerId}\n` })
+    expect(await cli(a, ['unpin', '--heights', '1-5'])).toMatchObject({ code: 0, stdout: `no pins in chain ${a.peerId}\n`, stderr: `unpinned in chain ${a.peerId}\n` })
 
     const neither = await cli(a, ['pin'])
     expect(neither.code).toBe(2)

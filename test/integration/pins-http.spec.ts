@@ -33,9 +33,16 @@ describe('http - pins', () => {
     expect(await call('PUT', `/chains/${chain}/pins/keys/gps%2F2`)).toEqual({ status: 200, body: { chainId: chain, pins: [{ type: 'key', key: 'gps/2' }], changed: true } })
     expect((await call('PUT', `/chains/${chain}/pins/keys/gps%2F2`)).body.changed).toBe(false)
     expect((await call('PUT', `/chains/${chain}/pins/heights/4-5`)).body).toMatchObject({ changed: true, pins: [{ type: 'key', key: 'gps/2' }, { type: 'range', from: 4, to: 5 }] })
-    expect((await call('PUT', `/chains/${chain}/pins/heights/6`)).body.pins).toContainEqual({ type: 'range', from: 6, to: 6 })
-    expect((await call('DELETE', `/chains/${chain}/pins/heights/6`)).body.changed).toBe(true)
+    // a range next to a pinned one joins it
+    expect((await call('PUT', `/chains/${chain}/pins/heights/6`)).body.pins).toContainEqual({ type: 'range', from: 4, to: 6 })
+    expect((await call('DELETE', `/chains/${chain}/pins/heights/6`)).body).toMatchObject({ changed: true, pins: [{ type: 'key', key: 'gps/2' }, { type: 'range', from: 4, to: 5 }] })
     expect((await call('DELETE', `/chains/${chain}/pins/heights/6`)).body.changed).toBe(false)
+    // heights count, not list entries: 1-3 merges with 4-5, heights inside it change nothing, unpinning 2 splits it
+    const key = { type: 'key', key: 'gps/2' }
+    expect((await call('PUT', `/chains/${chain}/pins/heights/1-3`)).body).toMatchObject({ changed: true, pins: [key, { type: 'range', from: 1, to: 5 }] })
+    expect((await call('PUT', `/chains/${chain}/pins/heights/2`)).body.changed).toBe(false)
+    expect((await call('DELETE', `/chains/${chain}/pins/heights/2`)).body).toMatchObject({ changed: true, pins: [key, { type: 'range', from: 1, to: 1 }, { type: 'range', from: 3, to: 5 }] })
+    expect((await call('DELETE', `/chains/${chain}/pins/heights/1-3`)).body).toMatchObject({ changed: true, pins: [key, { type: 'range', from: 4, to: 5 }] })
 
     for (const [path, error] of [
       [`/chains/${chain}/pins/heights/0`, 'InvalidRequestError'],

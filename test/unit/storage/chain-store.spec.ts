@@ -293,6 +293,47 @@ describe.each([
     expect((await store.tip(A)).height).toBe(7)
   })
 
+  it('pins and unpins heights, not list entries: covered heights change nothing, ranges merge and split; reopened stores agree', async () => {
+    await store.appendMany(chainOf(A, 8))
+    const range = (from: number, to: number): { type: 'range', from: number, to: number } => ({ type: 'range', from, to })
+    expect(await store.pin(A, range(1, 3))).toBe(true)
+    expect(await store.pin(A, { type: 'key', key: 'k2' })).toBe(true)
+    // adjacent and overlapping ranges merge into one
+    expect(await store.pin(A, range(4, 5))).toBe(true)
+    expect(store.pins(A)).toEqual([range(1, 5), { type: 'key', key: 'k2' }])
+    expect(await store.pin(A, range(2, 2))).toBe(false)
+    expect(await store.pin(A, range(1, 5))).toBe(false)
+    expect(await store.pin(A, range(7, 8))).toBe(true)
+    expect(await store.pin(A, range(5, 7))).toBe(true)
+    expect(store.pins(A)).toEqual([range(1, 8), { type: 'key', key: 'k2' }])
+    // unpinning heights inside a range splits it
+    expect(await store.unpin(A, range(2, 2))).toBe(true)
+    expect(store.pins(A)).toEqual([range(1, 1), range(3, 8), { type: 'key', key: 'k2' }])
+    expect(await store.unpin(A, range(2, 2))).toBe(false)
+    expect(await store.unpin(A, range(5, 6))).toBe(true)
+    expect(store.pins(A)).toEqual([range(1, 1), range(3, 4), range(7, 8), { type: 'key', key: 'k2' }])
+    // key pins stay exact
+    expect(await store.unpin(A, { type: 'key', key: 'k3' })).toBe(false)
+    expect(await store.pin(A, { type: 'key', key: 'k2' })).toBe(false)
+    // what prune sees matches the list
+    const result = await store.prune(A, [1, 2, 3, 4, 5, 6, 7, 8], { watermark: 9 })
+    expect(result.pinned).toEqual([1, 2, 3, 4, 7, 8])
+    expect(result.pruned).toEqual([5, 6])
+    // a range over several pinned ranges takes its heights out of each, and rewinds the watermark to the first one
+    expect(await store.unpin(A, range(4, 7))).toBe(true)
+    expect(store.pins(A)).toEqual([range(1, 1), range(3, 3), range(8, 8), { type: 'key', key: 'k2' }])
+    expect(store.pruneFrom(A)).toBe(4)
+    if (persistent) {
+      store = await harness.reopen()
+      const sorted = [{ type: 'key', key: 'k2' }, range(1, 1), range(3, 3), range(8, 8)]
+      expect(store.pins(A)).toEqual(sorted)
+      expect(store.pruneFrom(A)).toBe(4)
+      expect(await store.unpin(A, range(1, 8))).toBe(true)
+      store = await harness.reopen()
+      expect(store.pins(A)).toEqual([{ type: 'key', key: 'k2' }])
+    }
+  })
+
   it('refuses malformed pins with InvalidPinError', async () => {
     for (const pin of [{ type: 'key', key: '' }, { type: 'key', key: '\uD800' }, { type: 'range', from: 0, to: 3 }, { type: 'range', from: 5, to: 4 }, { type: 'other' }]) {
       await expect(store.pin(A, pin as never)).rejects.toMatchObject({ name: 'InvalidPinError' })
