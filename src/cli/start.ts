@@ -68,8 +68,11 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
   try {
     await http.close()
     await node.stop()
-  } finally {
+  } catch (err) {
     stop.dispose()
+    throw err
   }
+  // not dispose(): without a listener, a repeat in the moments before the process exits would end it with 143
+  stop.settle()
   out('stopped')
 }

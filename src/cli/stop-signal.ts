@@ -1,14 +1,37 @@
 /**
- * Resolves with the first SIGINT or SIGTERM. It goes on listening until
- * dispose(): a signal sent to a process group (npm, timeout, a service
- * manager) can come twice, and the second must not kill the node while it
- * stops with its database open; `again` is told of each repeat.
+ * How long the listeners stay after settle() in a process that lives on: one
+ * that exits does so within milliseconds, and one that does not (an in-process
+ * caller, a handle left open) must be stoppable by a signal again.
  */
-export function onStopSignal (again: (signal: string) => void): { signal: Promise<string>, dispose: () => void } {
+const SETTLED_GRACE_MS = 10_000
+
+export interface StopSignal {
+  signal: Promise<string>
+  /** Stops listening at once: a later signal has Node's default action. */
+  dispose: () => void
+  /**
+   * The node has stopped cleanly: repeats are ignored, without a word, until
+   * the process exits (signal listeners do not keep it alive), or for
+   * SETTLED_GRACE_MS if it lives on.
+   */
+  settle: () => void
+}
+
+/**
+ * Resolves with the first SIGINT or SIGTERM. It goes on listening until
+ * dispose() or settle(): a signal sent to a process group (npm, timeout, a
+ * service manager) can come twice, and the second must not kill the node
+ * while it stops with its database open, nor turn a clean stop's exit code 0
+ * into 143 in the moments before the process exits; `again` is told of each
+ * repeat until settle().
+ */
+export function onStopSignal (again: (signal: string) => void): StopSignal {
   let dispose = (): void => {}
   let first: string | undefined
+  let settled = false
   const signal = new Promise<string>((resolve) => {
     const on = (name: string) => (): void => {
+      if (settled) return
       if (first != null) { again(name); return }
       first = name
       resolve(name)
@@ -22,5 +45,9 @@ export function onStopSignal (again: (signal: string) => void): { signal: Promis
     process.on('SIGINT', onInt)
     process.on('SIGTERM', onTerm)
   })
-  return { signal, dispose }
+  const settle = (): void => {
+    settled = true
+    setTimeout(dispose, SETTLED_GRACE_MS).unref()
+  }
+  return { signal, dispose, settle }
 }

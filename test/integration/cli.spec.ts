@@ -225,6 +225,22 @@ describe('vguard-node CLI', () => {
       expect(await dataDirFree(dataDir)).toBe(true)
     })
 
+    // found on a real node: the handlers left at "stopped", and a repeat in the last milliseconds before the exit made it 143
+    it('a repeated signal after it has stopped does not change its exit code (0)', async () => {
+      const dataDir = await tempDir()
+      const p = await start(['--data-dir', dataDir, ...LOCAL])
+      // from "stopped" on, a repeat every millisecond until it exits: one lands in the last moments of the process
+      let repeats: NodeJS.Timeout | undefined
+      p.child.stdout?.on('data', (d: Buffer) => {
+        if (repeats == null && d.toString().includes('stopped')) repeats = setInterval(() => { p.child.kill('SIGTERM') }, 1)
+      })
+      const code = await p.stop('SIGTERM')
+      clearInterval(repeats)
+      expect(repeats, p.output.join('\n')).toBeDefined()
+      expect(code, `signal ${String(p.child.signalCode)}:\n${p.output.join('\n')}`).toBe(0)
+      expect(p.output[p.output.length - 1]).toBe('stopped')
+    })
+
     it('keeps running when whoever read its output goes away (EPIPE), and still stops cleanly', async () => {
       const p = await start(['--data-dir', await tempDir(), '--network', 'cli-epipe', ...LOCAL])
       // the log reader goes (a pipe to `head`, a supervisor's logger restarting): stdout is closed
