@@ -28,6 +28,6 @@ export function checkKey (key: string): void {
   } catch (err) {
     if (!(err instanceof InvalidTransactionError)) throw err
     // the chain's message is about "transaction 0" of a block; here it is the key in the URL
-    throw new InvalidTransactionError(`key: ${err.message.replace(/^transaction 0: /, '')}`)
+    throw new InvalidTransactionError(`key: ${err.message.replace(/^transaction 0: (key )?/, '')}`)
   }
 }

@@ -16,7 +16,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'
 import { commitJson } from '../node/consensus.ts'
 import { InvalidIdempotencyKeyError } from '../node/index.ts'
-import { checkChain } from './params.ts'
+import { checkChain, checkKey } from './params.ts'
 
 interface KvParams { id: string, key: string }
 
@@ -40,7 +40,9 @@ export function registerConsensusRoutes (server: FastifyInstance, node: VGuardNo
 
     scope.put<{ Params: KvParams, Body: Buffer | undefined }>('/chains/:id/kv/:key', async (req) => {
       const { id, key } = req.params
+      // as reads and pins do: a bad key is about the key in the URL, not "transaction 0" of a block
       checkChain(node, id)
+      checkKey(key)
       const body = req.body
       const value = body == null ? new Uint8Array(0) : new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
       return commitJson(await node.put(key, value, { chainId: id, ...idempotencyKey(req) }))
@@ -49,6 +51,7 @@ export function registerConsensusRoutes (server: FastifyInstance, node: VGuardNo
     scope.delete<{ Params: KvParams }>('/chains/:id/kv/:key', async (req) => {
       const { id, key } = req.params
       checkChain(node, id)
+      checkKey(key)
       return commitJson(await node.delete(key, { chainId: id, ...idempotencyKey(req) }))
     })
   })

@@ -186,7 +186,9 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     const [a] = nodes
     const before = (await status(a)).chains.find(c => c.id === a.peerId)?.height
     const cases: Array<[string[], RegExp]> = [
-      [['put', '', 'x'], /key must be a non-empty string \(InvalidTransactionError, HTTP 400\)/],
+      [['put', '', 'x'], /^error: key: must be a non-empty string \(InvalidTransactionError, HTTP 400\)$/],
+      [['delete', ''], /^error: key: must be a non-empty string \(InvalidTransactionError, HTTP 400\)$/],
+      [['get', ''], /^error: key: must be a non-empty string \(InvalidTransactionError, HTTP 400\)$/],
       [['put', 'k'], /no value: give it as an argument or with --file/],
       [['put', 'k', 'v', '--file', '-'], /not both/],
       [['put', 'k', '--file', join(dir, 'no-such-file')], /--file .*no-such-file: ENOENT/],

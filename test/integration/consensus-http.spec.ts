@@ -205,6 +205,13 @@ describe('http - consensus routes', () => {
       expect(res.status, path.slice(0, 60)).toBe(status)
       expect(await res.json(), path.slice(0, 60)).toMatchObject({ error })
     }
+    // a bad key is named as the key in the URL, by writes as by reads (writes said "transaction 0: key must be …")
+    for (const [key, message] of [['', 'key: must be a non-empty string'], ['k'.repeat(2_000), 'key: longer than 1024 bytes']]) {
+      for (const init of [{ method: 'PUT', body: 'x' }, { method: 'DELETE' }, { method: 'GET' }]) {
+        const res = await fetch(`${urls[0]}/chains/${A}/kv/${key}`, init)
+        expect(await res.json(), `${init.method} ${key.slice(0, 10)}`).toMatchObject({ error: 'InvalidTransactionError', message })
+      }
+    }
     expect((await a.chains.tip(A)).height).toBe(before.height)
     // identity is no coding at all
     expect((await fetch(`${urls[0]}/chains/${A}/kv/plain`, { method: 'PUT', body: 'x', headers: { 'content-encoding': 'identity' } })).status).toBe(200)
