@@ -55,7 +55,9 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
   }
   out(`peer id: ${node.peerId.toString()}`)
   out(`network: ${node.config.network}`)
-  for (const addr of node.multiaddrs) out(`listening: ${addr.toString()}`)
+  for (const addr of node.listenAddrs) out(`listening: ${addr.toString()}`)
+  // what peers are told instead (--announce): without it, the same addresses again
+  if (node.config.announce.length > 0) for (const addr of node.multiaddrs) out(`announcing: ${addr.toString()}`)
   out(`http: ${http.url}`)
   out(`dashboard: ${http.url}/dashboard`)
   const short = await capacityShortfall(node)

@@ -30,12 +30,16 @@ const CHAIN_COLUMNS: Column[] = [
   { title: 'leader' }
 ]
 
+const sameList = (a: string[], b: string[]): boolean => a.length === b.length && a.every(x => b.includes(x))
+
 export function formatStatus (s: StatusBody): string[] {
   const who = (id: string | null): string => id == null ? '-' : id === s.peerId ? 'this node' : short(id)
   const lines = [
     `peer id    ${s.peerId}`,
     `network    ${s.network}`,
     ...s.addresses.map((a, i) => `${i === 0 ? 'addresses' : '         '}  ${a}`),
+    // with --announce, peers are given other addresses than those it listens on
+    ...(sameList(s.listening, s.addresses) ? [] : s.listening.map((a, i) => `${i === 0 ? 'listening' : '         '}  ${a}`)),
     `peers      ${s.peers.length} connected${s.peers.length > 0 ? `: ${s.peers.map(p => short(p.peerId)).join(', ')}` : ''}`,
     `storage    ${formatBytes(s.storage.used)} used of ${formatBytes(s.storage.capacity)}, ${formatBytes(s.storage.heldForOthers)} of it held for others`,
     `shared     ${s.shared.leader == null ? 'no leader known' : `leader ${who(s.shared.leader)}`}`

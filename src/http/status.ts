@@ -30,7 +30,10 @@ export type ConsensusStatus = ReplicaStatus
 
 export interface StatusBody {
   peerId: string
+  /** What peers are given: the announced addresses (--announce), else the listening ones. */
   addresses: string[]
+  /** Where the node listens, as bound (wildcards expanded), announced or not. */
+  listening: string[]
   network: string
   peers: Array<{ peerId: string, addresses: string[] }>
   chains: ChainStatus[]
@@ -91,6 +94,7 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
   return {
     peerId: self,
     addresses: node.multiaddrs.map(m => m.toString()),
+    listening: node.listenAddrs.map(m => m.toString()),
     network: node.config.network,
     peers: node.peers(),
     chains,

@@ -86,8 +86,13 @@ export interface ConnectedPeer {
 export interface VGuardNode extends TypedEventEmitter<VGuardNodeEvents> {
   readonly peerId: PeerId
   readonly config: VGuardNodeConfig
-  /** Listening addresses (with /p2p/<peer id>), available after start(). */
+  /**
+   * The addresses peers are given (with /p2p/<peer id>): the announced ones
+   * if any were set (`announce`), else the listening ones. After start().
+   */
   readonly multiaddrs: Multiaddr[]
+  /** The addresses the node listens on, as bound (with /p2p/<peer id>), announced or not. After start(). */
+  readonly listenAddrs: Multiaddr[]
   /** The open LevelDB database of this node. */
   readonly store: NodeDatabase
   /** Every chain this node holds: its own, the shared one, and backup copies. */
@@ -368,6 +373,11 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
 
   get multiaddrs (): Multiaddr[] {
     return this.libp2p.getMultiaddrs()
+  }
+
+  get listenAddrs (): Multiaddr[] {
+    const p2p = `/p2p/${this.peerId.toString()}`
+    return this.libp2p.services.listenAddrs.addrs().map(a => a.encapsulate(p2p))
   }
 
   peers (): ConnectedPeer[] {

@@ -15,16 +15,31 @@ import type { Libp2p, PeerDiscovery, PeerId, PrivateKey, ComponentLogger } from 
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
 import type { GossipSub } from '@libp2p/gossipsub'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import type { VGuardNodeConfig } from './config.ts'
 import { VERSION } from './version.ts'
 
 export const AGENT_PREFIX = `vguard-node/${VERSION}`
+
+/**
+ * The addresses the node's listeners are bound to (wildcards expanded to the
+ * interfaces, no peer id). libp2p's getMultiaddrs() gives the announced ones
+ * instead once there are any, and the bound ones are in no public API.
+ */
+export interface ListenAddrs {
+  addrs: () => Multiaddr[]
+}
+
+function listenAddrs (components: { transportManager: { getAddrs: () => Multiaddr[] } }): ListenAddrs {
+  return { addrs: () => components.transportManager.getAddrs() }
+}
 
 // a type alias, not an interface: libp2p's ServiceMap needs an index signature
 export type VGuardServices = {
   identify: Identify
   ping: Ping
   pubsub: GossipSub
+  listenAddrs: ListenAddrs
 }
 
 export type VGuardLibp2p = Libp2p<VGuardServices>
@@ -115,6 +130,7 @@ export async function buildLibp2p ({ config, privateKey, isDenied, logger }: Lib
     services: {
       identify: identify(),
       ping: ping(),
+      listenAddrs,
       pubsub: gossipsub({
         allowPublishToZeroTopicPeers: true,
         floodPublish: true,

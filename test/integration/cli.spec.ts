@@ -165,7 +165,7 @@ describe('vguard-node CLI', () => {
       const status = await getJson<StatusBody>(`${p.httpUrl}/status`)
       expect(status.status).toBe(200)
       expect(status.contentType).toMatch(/^application\/json/)
-      expect(status.body).toMatchObject({ peerId: p.peerId, addresses: p.addresses, network: 'cli-test', peers: [] })
+      expect(status.body).toMatchObject({ peerId: p.peerId, addresses: p.addresses, listening: p.addresses, network: 'cli-test', peers: [] })
 
       // a second node bootstrapping to it shows up in /status with its addresses
       const q = await start(['--data-dir', await tempDir(), '--network', 'cli-test', '--bootstrap', p.addresses[0], ...LOCAL])
@@ -182,6 +182,26 @@ describe('vguard-node CLI', () => {
       expect(sample(metrics, 'vguard_peers_connected')).toBe(1)
       expect(sample(metrics, 'vguard_up')).toBe(1)
       expect(sample(metrics, 'process_resident_memory_bytes')).toBeGreaterThan(0)
+    })
+
+    // found on a real node: with --announce it printed only `listening: <announced address>`, and the bound one nowhere
+    it('with --announce, prints the bound addresses as listening and the announced ones apart; /status and status show both', async () => {
+      const p = await start(['--data-dir', await tempDir(), '--announce', '/ip4/127.0.0.1/tcp/5555', ...LOCAL])
+      const announced = `/ip4/127.0.0.1/tcp/5555/p2p/${p.peerId}`
+      expect(p.addresses).toHaveLength(1)
+      expect(p.addresses[0]).toMatch(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${p.peerId}$`))
+      expect(p.addresses[0]).not.toBe(announced)
+      expect(p.output.filter(l => l.startsWith('announcing: '))).toEqual([`announcing: ${announced}`])
+      const status = await statusOf(p)
+      expect({ addresses: status.addresses, listening: status.listening }).toEqual({ addresses: [announced], listening: p.addresses })
+      const text = await runCli(['status', '--http', new URL(p.httpUrl).host])
+      expect(text.stdout).toContain(`addresses  ${announced}\nlistening  ${p.addresses[0]}\n`)
+      // the bound address is one to dial
+      const q = await start(['--data-dir', await tempDir(), '--bootstrap', p.addresses[0], ...LOCAL])
+      await waitFor(async () => (await statusOf(q)).peers.some(peer => peer.peerId === p.peerId), { message: 'q connected to p' })
+      // without --announce there is nothing else to announce: no announcing lines
+      expect(q.output.filter(l => l.startsWith('announcing: '))).toEqual([])
+      expect((await statusOf(q)).listening).toEqual(q.addresses)
     })
 
     it.each(['SIGTERM', 'SIGINT'] as const)('stops cleanly on %s (exit 0) and the data dir reopens at once', async (signal) => {

@@ -19,6 +19,7 @@ function status (s: Partial<StatusBody> = {}): StatusBody {
   return {
     peerId: SELF,
     addresses: ['/ip4/10.0.0.1/tcp/4001', '/ip4/127.0.0.1/tcp/4001'],
+    listening: ['/ip4/127.0.0.1/tcp/4001', '/ip4/10.0.0.1/tcp/4001'],
     network: 'fleet',
     peers: [{ peerId: B, addresses: [] }, { peerId: C, addresses: [] }],
     chains: [],
@@ -48,6 +49,14 @@ describe('cli - status for a person', () => {
       'shared     leader …ee0b02',
       '',
       'no chains held yet'
+    ])
+  })
+
+  it('with announced addresses, also the ones it listens on', () => {
+    const lines = formatStatus(status({ addresses: ['/ip4/192.0.2.7/tcp/5555'], listening: ['/ip4/10.0.0.1/tcp/4001'] }))
+    expect(lines.slice(2, 4)).toEqual([
+      'addresses  /ip4/192.0.2.7/tcp/5555',
+      'listening  /ip4/10.0.0.1/tcp/4001'
     ])
   })
 
