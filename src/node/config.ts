@@ -195,14 +195,21 @@ function checkShape (options: VGuardNodeOptions): void {
   if (options.network !== undefined && typeof options.network !== 'string') throw new ConfigError(`network: must be a string, got ${JSON.stringify(options.network)}`)
 }
 
+/**
+ * The data dir as an absolute path: a caller's later chdir must not move the
+ * node's files (or its disk checks). peerIdOf checks it the same way.
+ *
+ * @throws ConfigError for no dir or ''
+ */
+export function resolveDataDir (dataDir: unknown): string {
+  if (typeof dataDir !== 'string' || dataDir === '') throw new ConfigError('dataDir: required')
+  return resolve(dataDir)
+}
+
 export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
   checkShape(options)
-  if (typeof options.dataDir !== 'string' || options.dataDir === '') {
-    throw new ConfigError('dataDir: required')
-  }
   const config: VGuardNodeConfig = {
-    // absolute: a caller's later chdir must not move the node's files (or its disk checks)
-    dataDir: resolve(options.dataDir),
+    dataDir: resolveDataDir(options.dataDir),
     listen: options.listen ?? DEFAULT_LISTEN,
     announce: options.announce ?? [],
     network: options.network ?? DEFAULT_NETWORK,
@@ -225,7 +232,7 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
     memberIdle: options.memberIdle ?? DEFAULT_MEMBER_IDLE
   }
   if (!NETWORK_NAME.test(config.network)) {
-    throw new ConfigError(`network: 1-63 letters, digits, '.', '_' or '-', got ${JSON.stringify(config.network)}`)
+    throw new ConfigError(`network: 1-63 letters, digits, '.', '_' or '-', the first a letter or digit, got ${JSON.stringify(config.network)}`)
   }
   if (config.listen.length === 0) throw new ConfigError('listen: at least one address')
   config.listen.forEach(checkListenAddress)

@@ -9,6 +9,7 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { makeDirs } from '../storage/dirs.ts'
+import { resolveDataDir } from './config.ts'
 import { syncDirectory } from '../storage/segments.ts'
 
 export const KEY_FILE = 'peer.key'
@@ -79,7 +80,9 @@ async function linkExclusive (from: string, to: string): Promise<boolean> {
  * The peer id of the node whose data dir this is, from its key file alone
  * (made if there is none yet): it works beside a node running on the dir,
  * whose database is locked.
+ *
+ * @throws ConfigError for no data dir, as createVGuardNode does ('' was a raw ENOENT)
  */
 export async function peerIdOf (dataDir: string): Promise<string> {
-  return peerIdFromPrivateKey(await loadOrCreateKey(dataDir)).toString()
+  return peerIdFromPrivateKey(await loadOrCreateKey(resolveDataDir(dataDir))).toString()
 }

@@ -145,6 +145,13 @@ describe('vguard-node CLI', () => {
       // VGUARD_DATA_DIR names the same directory
       expect((await runCli(['id'], { VGUARD_DATA_DIR: dir })).stdout.trimEnd().split('\n').pop()).toBe(id)
     })
+
+    it('an empty --data-dir is a usage error (exit 2), as for start (it was a raw ENOENT, exit 1)', async () => {
+      for (const command of ['id', 'start']) {
+        const res = await runCli([command, '--data-dir', '', ...(command === 'start' ? LOCAL : [])])
+        expect({ code: res.code, stderr: res.stderr }, command).toEqual({ code: 2, stderr: 'error: --data-dir: required\n' })
+      }
+    })
   })
 
   describe('start', () => {

@@ -16,6 +16,9 @@ describe('node - config', () => {
 
   it.each([
     [{ network: 'bad name' }, /network/],
+    // the rule docs/operations.md gives: the message says all of it (".x" broke no rule it named)
+    [{ network: '.x' }, /^network: 1-63 letters, digits, '\.', '_' or '-', the first a letter or digit, got "\.x"$/],
+    [{ network: 'x'.repeat(64) }, /^network: 1-63 /],
     [{ listen: ['not-an-addr'] }, /listen/],
     // TCP is the node's one transport
     [{ listen: ['/ip4/127.0.0.1/udp/0/quic-v1'] }, /listen: .* is not a TCP address to listen on/],

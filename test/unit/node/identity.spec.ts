@@ -22,6 +22,10 @@ describe('node - identity', () => {
     expect(await readdir(dir)).toEqual([KEY_FILE])
   })
 
+  it('no data dir is a ConfigError, as for createVGuardNode', async () => {
+    await expect(peerIdOf('')).rejects.toMatchObject({ name: 'ConfigError', message: 'dataDir: required' })
+  })
+
   it('a key file that is not a key is refused, never replaced', async () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-identity-'))
     await writeFile(join(dir, KEY_FILE), 'not a key')
