@@ -11,7 +11,10 @@ export interface PeerDetail {
 
 /** Events a VGuardNode emits. The dashboard and the demo only read these. */
 export interface VGuardNodeEvents {
-  /** A peer of any network was found by mDNS or bootstrap (before we know its network). */
+  /**
+   * A peer of any network was found (mDNS, bootstrap, a member's peer list) or dialled us,
+   * before we know its network. `addresses` is empty for one that dialled in and told none yet.
+   */
   'peer:discovered': CustomEvent<PeerInfoDetail>
   /** A connection to a peer of our network is open (first connection only). */
   'peer:connected': CustomEvent<PeerDetail>
