@@ -133,7 +133,10 @@ export function errorHandler (err: FastifyError, _req: FastifyRequest, reply: Fa
   const status = STATUS_BY_NAME[name] ?? statusOf(err)
   // errors may carry structured details (whom a read tried, the path it took)
   const extra = err as FastifyError & { details?: Record<string, unknown>, tried?: unknown[] }
-  void reply.status(status).send({ error: name, message: err.message, ...(extra.tried != null ? { tried: extra.tried } : {}), ...(extra.details ?? {}) })
+  // fastify says only "Unsupported Media Type: foo": the routes that parse bodies here take JSON
+  // (a value written with PUT /chains/:id/kv/:key is taken as bytes, whatever its type)
+  const message = err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? `${err.message}: send the body as application/json` : err.message
+  void reply.status(status).send({ error: name, message, ...(extra.tried != null ? { tried: extra.tried } : {}), ...(extra.details ?? {}) })
 }
 
 /**

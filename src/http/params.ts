@@ -31,3 +31,24 @@ export function checkKey (key: string): void {
     throw new InvalidTransactionError(`key: ${err.message.replace(/^transaction 0: (key )?/, '')}`)
   }
 }
+
+/**
+ * A route's query takes only the parameters it names: one it does not know
+ * (a misspelling, or `?consistency=` on a route that reads locally or writes)
+ * would otherwise be ignored without a word, and the answer taken for what
+ * was asked. @throws InvalidRequestError
+ */
+export function onlyQuery (query: unknown, allowed: readonly string[]): void {
+  const unknown = Object.keys(query ?? {}).filter(name => !allowed.includes(name))
+  if (unknown.length === 0) return
+  const takes = allowed.length === 0 ? 'takes no query parameters' : `takes ${allowed.join(', ')}`
+  throw new InvalidRequestError(`unknown query parameter${unknown.length === 1 ? '' : 's'} ${unknown.map(n => JSON.stringify(n)).join(', ')}: this route ${takes}`)
+}
+
+/** A yes/no query parameter: absent is `fallback`. @throws InvalidRequestError */
+export function parseFlag (name: string, raw: unknown, fallback: boolean): boolean {
+  if (raw == null) return fallback
+  if (raw === 'true') return true
+  if (raw === 'false') return false
+  throw new InvalidRequestError(`${name}: true or false, got ${JSON.stringify(raw)}`)
+}

@@ -9,7 +9,7 @@ import type { Consistency, VGuardNode } from '../node/index.ts'
 import { decodeTransactions, toHex } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
 import { InvalidRequestError, KeyNotFoundError } from './errors.ts'
-import { checkChain, checkKey } from './params.ts'
+import { checkChain, checkKey, onlyQuery, parseFlag } from './params.ts'
 import { explainQuorumError } from './quorum-holders.ts'
 
 /** One page of blocks: JSON of 100 blocks is already plenty for a browser. */
@@ -91,6 +91,8 @@ function parseConsistency (raw: string | undefined): Consistency {
 export function registerChainRoutes (server: FastifyInstance, node: VGuardNode): void {
   server.get<{ Params: { id: string }, Querystring: BlocksQuery }>('/chains/:id/blocks', async (req) => {
     const { id } = req.params
+    onlyQuery(req.query, ['from', 'to', 'transactions'])
+    const withTransactions = parseFlag('transactions', req.query.transactions, true)
     const info = await node.chains.info(id)
     if (info == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
     const from = parseHeight('from', req.query.from) ?? 1
@@ -99,7 +101,6 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode):
     // no `to`: up to the tip — and `from` past the tip is an empty last page, not an error
     const to = asked ?? info.height
     let last = Math.min(to, info.height, from + MAX_BLOCKS_PER_PAGE - 1)
-    const withTransactions = req.query.transactions !== 'false'
     const blocks: Array<Record<string, unknown>> = []
     if (from <= last) {
       let payloadBytes = 0
@@ -131,6 +132,8 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode):
     // a path parameter is never optional: an empty one is a bad height, not "no height"
     const height = parseHeight('height', req.params.height)
     if (height == null) throw new InvalidRequestError('height: a height (integer ≥ 1), got ""')
+    onlyQuery(req.query, ['consistency', 'transactions'])
+    const withTransactions = parseFlag('transactions', req.query.transactions, true)
     const consistency = parseConsistency(req.query.consistency)
     if (consistency === 'local' && await node.chains.info(id) == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
     if (consistency !== 'local') checkChain(node, id)
@@ -138,12 +141,13 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode):
     if (read.block == null) {
       throw new BlockNotFoundError(`chain ${id} has no block ${height}${consistency === 'local' ? ' here' : ` (${consistency} read)`}`)
     }
-    return { chainId: id, ...blockJson(read.block, req.query.transactions !== 'false'), consistency, servedBy: read.servedBy }
+    return { chainId: id, ...blockJson(read.block, withTransactions), consistency, servedBy: read.servedBy }
   })
 
   server.get<{ Params: { id: string, key: string }, Querystring: { consistency?: string } }>('/chains/:id/kv/:key', async (req, reply) => {
     const { id, key } = req.params
     // ?consistency=leader|quorum: ask the chain's proposer, or Nr holders that must agree
+    onlyQuery(req.query, ['consistency'])
     const consistency = parseConsistency(req.query.consistency)
     checkKey(key)
     if (consistency !== 'local') {

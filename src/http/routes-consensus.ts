@@ -16,7 +16,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'
 import { commitJson } from '../node/consensus.ts'
 import { InvalidIdempotencyKeyError } from '../node/index.ts'
-import { checkChain, checkKey } from './params.ts'
+import { checkChain, checkKey, onlyQuery } from './params.ts'
 
 interface KvParams { id: string, key: string }
 
@@ -40,6 +40,8 @@ export function registerConsensusRoutes (server: FastifyInstance, node: VGuardNo
 
     scope.put<{ Params: KvParams, Body: Buffer | undefined }>('/chains/:id/kv/:key', async (req) => {
       const { id, key } = req.params
+      // a write has no consistency, nor anything else to ask in its query
+      onlyQuery(req.query, [])
       // as reads and pins do: a bad key is about the key in the URL, not "transaction 0" of a block
       checkChain(node, id)
       checkKey(key)
@@ -50,6 +52,7 @@ export function registerConsensusRoutes (server: FastifyInstance, node: VGuardNo
 
     scope.delete<{ Params: KvParams }>('/chains/:id/kv/:key', async (req) => {
       const { id, key } = req.params
+      onlyQuery(req.query, [])
       checkChain(node, id)
       checkKey(key)
       return commitJson(await node.delete(key, { chainId: id, ...idempotencyKey(req) }))

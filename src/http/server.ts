@@ -18,6 +18,14 @@ import { refuseContentEncoding } from './content-encoding.ts'
 import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
 
+/** The URL with the slashes of its key (after …/kv/, /read/ or /pins/keys/) encoded. */
+function keySlashHint (url: string): string {
+  const [path, query] = url.split('?', 2)
+  const m = /^(\/chains\/[^/]+\/(?:kv|read|pins\/keys)\/)(.*)$/.exec(path)
+  if (m == null) return url
+  return `${m[1]}${m[2].replaceAll('/', '%2F')}${query != null ? `?${query}` : ''}`
+}
+
 export const DEFAULT_HTTP_HOST = '127.0.0.1'
 export const DEFAULT_HTTP_PORT = 7400
 /** Bodies are values for the chain; anything larger is a mistake or an attack. */
@@ -83,7 +91,11 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   // JSON route then refused as a body of the wrong shape (400), not of the wrong type (415)
   server.removeContentTypeParser('text/plain')
   server.setErrorHandler(errorHandler)
-  server.setNotFoundHandler((req) => { throw new NotFoundError(`no route ${req.method} ${req.url}`) })
+  server.setNotFoundHandler((req) => {
+    // a key holding '/' (gps/1) splits into path segments no route has
+    const slashed = /^\/chains\/[^/?]+\/(kv|read|pins\/keys)\/[^?]*\//.test(req.url)
+    throw new NotFoundError(`no route ${req.method} ${req.url}${slashed ? ` (a key with '/' goes in the path encoded, as %2F: ${keySlashHint(req.url)})` : ''}`)
+  })
   // every answer, errors too, says it comes from a vguard-node (src/http/api-header.ts)
   server.addHook('onSend', async (_req, reply, payload) => {
     void reply.header(API_HEADER, VERSION)

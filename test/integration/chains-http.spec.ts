@@ -229,6 +229,43 @@ describe('http - chain reads', () => {
     expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'InvalidRequestError', message: 'malformed HTTP request' })
   })
 
+  it('refuses what it would otherwise ignore: a query parameter the route does not take, a flag that is not true or false; says how to send a key with a slash and what body type to send', async () => {
+    const node = await cluster.create()
+    await node.start()
+    api = await startHttpApi(node, { port: 0 })
+    const self = node.peerId.toString()
+    await node.put('gps/1', enc.encode('fix'))
+    const ask = async (method: string, path: string, init: RequestInit = {}): Promise<{ status: number, body: Record<string, unknown> }> => {
+      const res = await fetch(`${api?.url ?? ''}${path}`, { method, ...init })
+      return { status: res.status, body: await res.json() as Record<string, unknown> }
+    }
+    const refused: Array<[string, string, RegExp]> = [
+      // a local page of blocks read with a consistency it does not have
+      ['GET', `/chains/${self}/blocks?consistency=quorum`, /unknown query parameter "consistency": this route takes from, to, transactions/],
+      ['GET', `/chains/${self}/blocks?transactions=no`, /transactions: true or false, got "no"/],
+      ['GET', `/chains/${self}/blocks/1?transactions=0`, /transactions: true or false, got "0"/],
+      ['GET', `/chains/${self}/kv/gps%2F1?consistancy=quorum`, /unknown query parameter "consistancy": this route takes consistency/],
+      // a write has no consistency
+      ['PUT', `/chains/${self}/kv/k?consistency=quorum`, /unknown query parameter "consistency": this route takes no query parameters/],
+      ['DELETE', `/chains/${self}/kv/k?x=1`, /this route takes no query parameters/]
+    ]
+    for (const [method, path, message] of refused) {
+      const { status, body } = await ask(method, path, method === 'PUT' ? { body: 'v' } : {})
+      expect(status, path).toBe(400)
+      expect(body, path).toMatchObject({ error: 'InvalidRequestError', message: expect.stringMatching(message) })
+    }
+    // nothing was written by the refused PUT
+    expect(await node.chains.get(self, 'k')).toBeUndefined()
+    expect((await ask('GET', `/chains/${self}/blocks?transactions=false`)).status).toBe(200)
+
+    const slashed = await ask('GET', `/chains/${self}/kv/gps/1`)
+    expect(slashed).toMatchObject({ status: 404, body: { error: 'NotFoundError', message: expect.stringContaining(`/chains/${self}/kv/gps%2F1`) } })
+    expect((await ask('GET', `/chains/${self}/kv/gps%2F1`)).status).toBe(200)
+
+    const badType = await ask('POST', '/booth/end', { headers: { 'content-type': 'foo' }, body: '{}' })
+    expect(badType).toMatchObject({ status: 415, body: { error: 'UnsupportedMediaTypeError', message: expect.stringContaining('send the body as application/json') } })
+  })
+
   it('names a chain by its peer id\'s one string form: the same id as a CID is refused, saying which form to give', async () => {
     const node = await cluster.create()
     await node.start()
