@@ -40,8 +40,9 @@ export interface StatusBody {
   /** Tables of chains this node does not hold (forward pointers after a release, gossip). */
   backupTables: Array<{ chainId: string, epoch: number, active: string[], obsolete: string[], height: number }>
   /**
-   * free: what this node can still take, the capacity less what it holds and never more than its
-   * disk has room for beyond the reserve; diskFree: bytes free on the data dir's disk (null if the
+   * free: what this node can still take, the capacity less what it holds and what transfers in
+   * flight reserved, and never more than its disk has room for beyond the reserve (the figure its
+   * peers are told); diskFree: bytes free on the data dir's disk (null if the
    * file system cannot tell), diskReserve: what backup duty leaves of it for this vehicle's own chain;
    * retention and retentionBytes: the temporary storage policy in force (τ in ms, the size bound).
    */
@@ -90,7 +91,7 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
   }
   const heldIds = new Set(held.map(c => c.chainId))
   const used = held.reduce((n, c) => n + c.bytes, 0)
-  const [free, diskFree] = await Promise.all([node.vguarddb.freeCapacity(), node.diskFree()])
+  const [free, diskFree] = await Promise.all([node.vguarddb.offerableCapacity(), node.diskFree()])
   return {
     peerId: self,
     addresses: node.multiaddrs.map(m => m.toString()),

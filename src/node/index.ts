@@ -212,7 +212,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     })
     // what transfers in flight reserved is not free to advertise either
     this.peering.setCapacitySource(async () => ({
-      free: Math.max(0, await this.vguarddb.freeCapacity() - this.vguarddb.replicate.reservedBytes),
+      free: await this.vguarddb.offerableCapacity(),
       held: await this.vguarddb.heldForOthers()
     }))
     this.log = parts.logger.forComponent('vguard:node')

@@ -277,6 +277,15 @@ export class VGuardDB {
     return Math.max(0, Math.min(this.c.capacity - chains.reduce((n, ch) => n + ch.bytes, 0), room))
   }
 
+  /**
+   * What a new offer could still take: the free capacity less what transfers
+   * in flight reserved and have not written yet. Advertised to peers and shown
+   * in /status (one figure, so a user reads what proposers are told).
+   */
+  async offerableCapacity (): Promise<number> {
+    return Math.max(0, await this.freeCapacity() - this.replicate.reservedBytes)
+  }
+
   /** Bytes held for other vehicles (copies of their chains). */
   async heldForOthers (): Promise<number> {
     const chains = await this.c.store.chains()

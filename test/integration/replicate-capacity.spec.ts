@@ -18,6 +18,7 @@ import { ReplicateRequest, ReplicateResponse } from '../../src/protocols/replica
 import { ChainKeys } from '../../src/storage/keys.ts'
 import { CHAINS_SUBLEVEL } from '../../src/storage/level.ts'
 import { ChainMeta } from '../../src/storage/pb/store.ts'
+import { statusOf } from '../../src/http/status.ts'
 
 const CAPACITY = 2_500_000
 
@@ -87,6 +88,8 @@ describe('replicate - a backup\'s capacity under concurrent transfers', () => {
     const second = await rawTransfer(n4, n7)
     await second.send({ bytes: 1_500_000 })
     expect(await second.answer()).toMatchObject({ status: ReplicateResponse.Status.NO_CAPACITY, free: CAPACITY - 1_500_000 })
+    // /status says what offers are told
+    expect((await statusOf(n7)).storage.free).toBe(CAPACITY - 1_500_000)
 
     first.stream.abort(new Error('proposer gone'))
     await waitFor(() => n7.vguarddb.replicate.reservedBytes === 0, { message: 'the aborted transfer\'s room to be released' })
