@@ -37,6 +37,7 @@ import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ReleaseQueue } from './release-queue.ts'
 import { setBounded } from './bounded.ts'
+import { KeyedLock } from './keyed-lock.ts'
 import { lookupTable } from './table-lookup.ts'
 import type { TableLookupResult } from './table-lookup.ts'
 
@@ -180,6 +181,8 @@ export class VGuardDB {
   private readonly tableNewsAt = new Map<string, number>()
   /** Backup side: newest epoch each owner opened a transfer for (orders releases after re-selection). */
   private readonly offered = new Map<string, number>()
+  /** A release's last check and delete, and the noting of an offer, one at a time per chain. */
+  private readonly chainLock = new KeyedLock()
   /** Aborted by stop(): transfers of a round in flight end at once instead of at their backups' timeouts. */
   private stopping = new AbortController()
   /** This run asked members for our own chain's newest table (the first round does). */
@@ -201,8 +204,9 @@ export class VGuardDB {
       ...base,
       isMember: components.isMember,
       freeCapacity: async () => await this.freeCapacity(),
-      onOffer: (chainId, epoch) => {
-        setBounded(this.offered, chainId, Math.max(epoch, this.offered.get(chainId) ?? 0), MAX_OFFERED)
+      // noted under the chain's lock: a release's delete under way ends first, and one not begun sees this offer
+      onOffer: async (chainId, epoch) => {
+        await this.chainLock.run(chainId, () => { setBounded(this.offered, chainId, Math.max(epoch, this.offered.get(chainId) ?? 0), MAX_OFFERED) })
       },
       // the copy is durable already: the server flushed the store before calling this
       onStored: async () => { this.c.onCapacityChange?.() }
@@ -211,6 +215,7 @@ export class VGuardDB {
       ...base,
       tables: this.tables,
       offeredEpoch: (chainId) => this.offered.get(chainId) ?? 0,
+      exclusive: async (chainId, task) => await this.chainLock.run(chainId, task),
       onReleased: (chainId, epoch) => {
         // the table adopted with the release refuses older releases from now
         // on; an offer of a newer epoch (a transfer under way) still counts

@@ -128,6 +128,23 @@ describe('vguarddb - rounds that fall short', () => {
     }
   })
 
+  it('a backup released while its owner already offers it the chain again keeps its copy for that transfer', async () => {
+    const [A, B, C, D] = await connectedSwarm(cluster, 4, { kBackups: 2 })
+    // B and C back the chain, then D alone (B and C released, asynchronously), then B and C again at once:
+    // the offers of the third round cross the releases of the second
+    for (let round = 0; round < 3; round++) {
+      const participants = round === 1 ? ids(D) : ids(B, C)
+      const outcome = await A.endOfBooth({ participants, transactions: [gps(round)] })
+      expect(outcome.failures, `round ${round}`).toEqual([])
+      // D alone cannot make k = 2: one of B and C stays active with it, the other is released
+      if (round === 1) {
+        expect(outcome.active, `round ${round}`).toHaveLength(2)
+        expect(outcome.active, `round ${round}`).toContain(D.peerId.toString())
+      } else expect([...outcome.active].sort(), `round ${round}`).toEqual(ids(B, C).sort())
+    }
+    for (const backup of [B, C]) expect((await backup.chains.info(A.peerId.toString()))?.height, backup.peerId.toString()).toBe(3)
+  })
+
   it('a backup that hears no gossip still gets the table that names it active (its copy is claimed)', async () => {
     const [A, B, C] = await connectedSwarm(cluster, 3, { kBackups: 1 })
     const chainId = A.peerId.toString()

@@ -20,6 +20,14 @@ export interface ReleaseComponents {
   offeredEpoch?: (chainId: string) => number
   /** Called after a copy was deleted (for events and metrics). */
   onReleased?: (chainId: string, epoch: number) => void
+  /**
+   * Runs the last check of a release and its delete alone for that chain,
+   * never beside the start of a transfer of it (ReplicateComponents.onOffer
+   * runs under the same lock): an offer that came while the release was
+   * checked would else be answered with the tip of a copy about to go, and
+   * its blocks refused. @default runs it at once
+   */
+  exclusive?: <T>(chainId: string, task: () => Promise<T>) => Promise<T>
 }
 
 export interface ReleaseInit {
@@ -120,17 +128,21 @@ export class ReleaseService {
         return { status: ReleaseResponse.Status.INVALID, message: `chain ${table.chainId} is unknown here` }
       }
       await tables.adopt(req.table, table.chainId, { keep: true })
-      let deleted = false
       // released unless the new table counts on us: a table lists at most 64
       // obsolete backups, and the owner releases every one of them
-      if (table.chainId !== self && !table.active.includes(self)) {
-        deleted = await store.deleteChain(table.chainId)
+      if (table.chainId === self || table.active.includes(self)) return { status: ReleaseResponse.Status.OK, epoch: table.epoch, deleted: false }
+      const exclusive = this.components.exclusive ?? (async <T>(_chainId: string, task: () => Promise<T>): Promise<T> => await task())
+      return await exclusive(table.chainId, async (): Promise<Partial<ReleaseResponse>> => {
+        // an offer may have come while the table was adopted: checked again where none can
+        const offeredNow = this.components.offeredEpoch?.(table.chainId) ?? 0
+        if (offeredNow > table.epoch) return { status: ReleaseResponse.Status.STALE, epoch: offeredNow, message: `replicating epoch ${offeredNow}` }
+        const deleted = await store.deleteChain(table.chainId)
         if (deleted) {
           this.log('released copy of %s at epoch %d', table.chainId, table.epoch)
           this.components.onReleased?.(table.chainId, table.epoch)
         }
-      }
-      return { status: ReleaseResponse.Status.OK, epoch: table.epoch, deleted }
+        return { status: ReleaseResponse.Status.OK, epoch: table.epoch, deleted }
+      })
     })
     this.queue = run.catch(() => {})
     return await run

@@ -43,9 +43,11 @@ export interface ReplicateComponents {
   onStored: (chainId: string, tip: ChainTip) => Promise<void>
   /**
    * Backup side: the owner opened a transfer for this epoch. A release of an
-   * older epoch must not delete what this transfer brings.
+   * older epoch must not delete what this transfer brings: the transfer reads
+   * what it holds of the chain only once this resolves (a release's delete
+   * under way finishes first, see ReleaseComponents.exclusive).
    */
-  onOffer?: (chainId: string, epoch: number) => void
+  onOffer?: (chainId: string, epoch: number) => void | Promise<void>
 }
 
 export interface ReplicateInit {

@@ -156,7 +156,7 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
     await reply({ status: ReplicateResponse.Status.FORBIDDEN, message: `${owner} does not own chain ${chainId}` })
     return
   }
-  components.onOffer?.(chainId, offer.epoch)
+  await components.onOffer?.(chainId, offer.epoch)
   const held = await store.info(chainId)
   // what we already hold of it is not new duty (a reset reserves its room again, see receive)
   const admission = await reservations.reserve(Math.max(0, offer.bytes - (held?.bytes ?? 0)))
