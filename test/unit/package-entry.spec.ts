@@ -3,6 +3,9 @@
  * node's methods document as thrown is there, to catch by class or by name.
  */
 import { describe, it, expect } from 'vitest'
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { builtinModules } from 'node:module'
 import * as entry from '../../src/index.ts'
 
 describe('package entry', () => {
@@ -22,5 +25,21 @@ describe('package entry', () => {
       expect(err, name).toBeInstanceOf(Error)
       expect(err.name, name).toBe(name)
     }
+  })
+
+  it('declares every package its code imports: an installer that does not hoist (pnpm) gives it only those', async () => {
+    const root = join(import.meta.dirname, '../..')
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { name: string, dependencies: Record<string, string> }
+    const files = (await readdir(join(root, 'src'), { recursive: true })).filter(f => f.endsWith('.ts'))
+    const imported = new Set<string>()
+    for (const file of files) {
+      const text = await readFile(join(root, 'src', file), 'utf8')
+      for (const [, spec] of text.matchAll(/^(?:import|export)\b[^'"]*?from '([^'.][^']*)'/gm)) {
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]
+        if (!spec.startsWith('node:') && !builtinModules.includes(name) && name !== pkg.name) imported.add(name)
+      }
+    }
+    expect(imported.size).toBeGreaterThan(10)
+    expect([...imported].filter(name => pkg.dependencies[name] == null).sort()).toEqual([])
   })
 })
