@@ -508,9 +508,14 @@ export class Consensus {
     if (chainId === SHARED_CHAIN) await this.driver.shared()?.caughtUp(QUORUM_READ_CATCHUP_WAIT)
     let holders = this.holders(chainId)
     if (holders.length < this.c.config.readQuorum && chainId !== SHARED_CHAIN) {
-      // a vehicle that joined after this chain's last booth never heard its table: its neighbours did
-      await this.c.vguarddb.lookupTable(chainId)
-      holders = this.holders(chainId)
+      // a vehicle that joined after this chain's last booth never heard its table: its neighbours did,
+      // and its owner, asked first, always shows it. Right after a round the backups may show none yet
+      // (it is gossiped and handed to them after the write is answered), but hold their copies: members
+      // that answer the tip with one count
+      const found = await this.c.vguarddb.lookupTable(chainId, new Set(), { owner: true })
+      // and a copy of our own (we may be a backup the round's table, on its way, names)
+      const ours = (await this.c.chains.info(chainId)) != null ? [this.self] : []
+      holders = [...new Set([...this.holders(chainId), ...found.holders, ...ours])]
     }
     return await quorumRead({
       holders,

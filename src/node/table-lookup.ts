@@ -34,6 +34,8 @@ export interface TableLookupInit {
   adopt: (signed: Uint8Array, chainId: string) => Promise<{ table: VerifiedTable, adopted: boolean }>
   random: () => number
   limit?: number
+  /** Peers asked first if connected (the chain's owner, which always shows its newest table). */
+  first?: string[]
 }
 
 /** One path entry per member asked (`redirect` when it showed a table, `holder` when it holds a copy but knows no table, else what it answered), and the members that hold a copy. */
@@ -49,6 +51,8 @@ export async function lookupTable (init: TableLookupInit): Promise<TableLookupRe
     const j = Math.floor(init.random() * (i + 1))
     ;[candidates[i], candidates[j]] = [candidates[j], candidates[i]]
   }
+  const first = new Set(init.first ?? [])
+  candidates.sort((x, y) => Number(first.has(y.toString())) - Number(first.has(x.toString())))
   const request: ReadRequest = { kind: ReadRequest.Kind.TIP, chainId: init.chainId, key: '', height: 0, to: 0, leader: false }
   const holders: string[] = []
   const path = await Promise.all(candidates.slice(0, init.limit ?? TABLE_LOOKUP_PEERS).map(async (peer): Promise<PathEntry> => {

@@ -599,12 +599,14 @@ export class VGuardDB {
    * proposer left finds its backups. Our own chain and the shared one have no
    * table to find.
    */
-  async lookupTable (chainId: string, exclude: ReadonlySet<string> = new Set(), options: { signal?: AbortSignal } = {}): Promise<TableLookupResult> {
+  async lookupTable (chainId: string, exclude: ReadonlySet<string> = new Set(), options: { signal?: AbortSignal, owner?: boolean } = {}): Promise<TableLookupResult> {
     if (chainId === this.self || chainId === 'shared') return { path: [], holders: [] }
     return await lookupTable({
       chainId,
       peers: this.c.members?.() ?? [],
-      exclude: new Set([...exclude, chainId, this.self]),
+      // a read asked the chain's owner already; a quorum read that knows too few holders asks it first (owner)
+      exclude: new Set([...exclude, ...(options.owner === true ? [] : [chainId]), this.self]),
+      first: options.owner === true ? [chainId] : [],
       ask: async (peer, req) => await this.read.ask(peer, req, options),
       adopt: async (signed, id) => this.tableNews(await this.tables.adopt(signed, id, HINT)),
       random: this.c.random ?? Math.random

@@ -86,4 +86,23 @@ describe('consensus - quorum reads', () => {
     const leader = await reader.get(A, 'speed', { consistency: 'leader' }).catch((err: Error) => err)
     expect((leader as Error).name).toBe('ProposerUnreachableError')
   })
+
+  it('right after a write another vehicle reads it at quorum: the backups that took it count before anyone shows their table', async () => {
+    const first = await cluster.create({ kBackups: 2, boothSize: 3 })
+    await first.start()
+    const bootstrap = [first.multiaddrs[0].toString()]
+    const rest = await Promise.all([1, 2].map(async () => await cluster.create({ kBackups: 2, boothSize: 3, bootstrap })))
+    await Promise.all(rest.map(async n => { await n.start() }))
+    const nodes: VGuardNode[] = [first, ...rest]
+    // the first write as soon as they are connected: before gossip's mesh forms, nothing tells b the table
+    await waitFor(() => first.peers().length === 2, { timeout: 30_000, message: 'b and c connected to a' })
+    const [a, b] = nodes
+    for (let i = 0; i < 3; i++) {
+      const written = await a.put('speed', utf8.encode(String(i)))
+      expect(written.replication?.state).toBe('complete')
+      const read = await b.get(a.peerId.toString(), 'speed', { consistency: 'quorum' })
+      expect(text(read.value), `write ${i}`).toBe(String(i))
+      expect(read.height).toBe(written.height)
+    }
+  })
 })
