@@ -8,13 +8,17 @@
  * ```ts
  * import { createVGuardNode } from 'vguard-node'
  *
+ * // a vehicle on a LAN finds the others by mDNS; `mdns: false` and a loopback `listen` keep it on this machine
  * const node = await createVGuardNode({ dataDir: './data', network: 'fleet' })
  * await node.start()
- * const { height, hash } = await node.put('gps/1', new TextEncoder().encode('49.01,8.40'))   // own chain, through consensus
- * await node.put('notice', new TextEncoder().encode('road closed'), { chainId: 'shared' }) // the network's chain
- * const read = await node.get(node.peerId.toString(), 'gps/1', { consistency: 'quorum' })
  * node.addEventListener('chain:committed', (e) => { console.log(e.detail.chainId, e.detail.height) })
+ * // own chain, through consensus in its booth (alone, the vehicle is its booth)
+ * const { height, hash } = await node.put('gps/1', new TextEncoder().encode('49.01,8.40'))
+ * const local = await node.get(node.peerId.toString(), 'gps/1')
+ * // with peers: node.put(key, value, { chainId: 'shared' }) writes the network's chain (once it has a leader),
+ * // node.get(chainId, key, { consistency: 'quorum' }) asks Nr holders; README.md runs three vehicles
  * console.log(await node.metrics.metrics())                                            // Prometheus text
+ * await node.stop()
  * ```
  */
 export {
@@ -35,5 +39,15 @@ export {
 export type {
   CommitResult, KeyRead, BlockRead, ReadOptions, WriteOptions, Consistency, ReplicationSummary, EndOfBoothInput, ReplicationOutcome, TransactionInput, Pin
 } from './node/index.ts'
+export type { ReplicaStatus } from './node/index.ts'
+// a redirect read's answer (node.vguarddb.readKey / readBlock) and whom a failed one tried
+export type { RedirectReadResult, PathEntry, PathOutcome, TriedHolder } from './protocols/read/index.ts'
+// a block as reads return it; decodeTransactions reads its payload
+export type { Block, BlockHeader, ChainTip, Transaction } from './chain/index.ts'
+export { decodeTransactions, toHex } from './chain/index.ts'
+export type { StorageUsage } from './storage/retention.ts'
 export { startHttpApi } from './http/server.ts'
 export type { HttpApi, HttpApiInit } from './http/server.ts'
+// what GET /status answers, for an embedder without the HTTP API
+export { statusOf } from './http/status.ts'
+export type { StatusBody } from './http/status.ts'

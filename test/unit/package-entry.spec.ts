@@ -27,6 +27,12 @@ describe('package entry', () => {
     }
   })
 
+  it('exports what an embedder needs beside the node: its /status, and a block\'s transactions', () => {
+    for (const name of ['createVGuardNode', 'peerIdOf', 'startHttpApi', 'statusOf', 'decodeTransactions', 'toHex']) {
+      expect(typeof (entry as unknown as Record<string, unknown>)[name], name).toBe('function')
+    }
+  })
+
   it('declares every package its code imports: an installer that does not hoist (pnpm) gives it only those', async () => {
     const root = join(import.meta.dirname, '../..')
     const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { name: string, dependencies: Record<string, string> }
