@@ -688,6 +688,11 @@ export function checkBoothInput (input: EndOfBoothInput, self: string): { partic
   if (!Array.isArray(input.transactions) || input.transactions.length === 0) throw new InvalidBoothError('at least one transaction')
   const transactions: TransactionInput[] = input.transactions.map((tx, i) => {
     if (tx == null || typeof tx !== 'object') throw new InvalidBoothError(`transaction ${i}: must be an object { key, value } or { key, delete: true }`)
+    // a field of another shape (append's { op: 'DELETE' }) would else be dropped, and a delete stored as an empty value
+    const unknown = Object.keys(tx).find(field => field !== 'key' && field !== 'value' && field !== 'delete')
+    if (unknown != null) throw new InvalidBoothError(`transaction ${i}: unknown field ${JSON.stringify(unknown)} (a transaction is { key, value } or { key, delete: true })`)
+    if (tx.delete !== undefined && typeof tx.delete !== 'boolean') throw new InvalidBoothError(`transaction ${i}: delete is true or false`)
+    if (tx.delete === true && tx.value !== undefined) throw new InvalidBoothError(`transaction ${i}: a delete carries no value`)
     // left out, a value is empty; null is refused by the payload's checks
     return tx.delete === true ? { op: 'DELETE', key: tx.key } : { op: 'PUT', key: tx.key, value: tx.value === undefined ? new Uint8Array(0) : tx.value }
   })

@@ -98,6 +98,21 @@ describe('vguarddb - rounds that fall short', () => {
     expect(ok.height).toBe(1)
   })
 
+  it('a transaction of another shape is refused, not stored as something else: append\'s { op: "DELETE" } is no put of an empty value', async () => {
+    const [A, B] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    const chainId = A.peerId.toString()
+    const bad: Array<[unknown, RegExp]> = [
+      [{ op: 'DELETE', key: 'gps/1' }, /unknown field "op"/],
+      [{ key: 'gps/1', value: utf8.encode('x'), delete: true }, /a delete carries no value/],
+      [{ key: 'gps/1', delete: 'yes' }, /delete is true or false/]
+    ]
+    for (const [tx, message] of bad) {
+      await expect(A.endOfBooth({ participants: ids(B), transactions: [tx as { key: string }] }), JSON.stringify(tx))
+        .rejects.toMatchObject({ name: 'InvalidBoothError', message: expect.stringMatching(message) })
+    }
+    expect(await A.chains.info(chainId)).toBeUndefined()
+  })
+
   it('once consensus runs the own chain, a bad booth is still refused whole: nothing appended, no backup released', async () => {
     const [A, B, C] = await connectedSwarm(cluster, 3, { kBackups: 1, boothSize: 3 })
     const chainId = A.peerId.toString()
