@@ -39,7 +39,7 @@ import type { LeaderCheck } from '../protocols/read/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
-import { checkBoothInput } from './vguarddb.ts'
+import { checkBoothInput, InvalidBoothError } from './vguarddb.ts'
 import { canonicalPeerId } from './peer-ids.ts'
 import type { VGuardDB, EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 import type { VGuardNodeConfig } from './config.ts'
@@ -402,6 +402,10 @@ export class Consensus {
   async endOfBooth (input: EndOfBoothInput, direct: () => Promise<ReplicationOutcome>): Promise<ReplicationOutcome> {
     // checked before either path: a bad booth appends nothing and releases no one
     const { participants, transactions } = checkBoothInput(input, this.self)
+    const timeout = input.timeout ?? this.c.config.commitTimeout
+    if (!Number.isSafeInteger(timeout) || timeout < 1 || timeout > MAX_WRITE_TIMEOUT) {
+      throw new InvalidBoothError(`timeout: a whole number of ms from 1 to ${MAX_WRITE_TIMEOUT}, got ${JSON.stringify(timeout)}`)
+    }
     let viaConsensus = false
     const decided = this.ownGate.then(async () => {
       viaConsensus = await this.driver.ownStarted()
@@ -414,7 +418,7 @@ export class Consensus {
     if (outcome != null) return outcome
     if (!this.running) throw new ConsensusStoppedError('consensus is not running')
     // the round below is the block's: its participants choose the backups (the commit runs no round of its own)
-    await this.appendOwn(encodeWrite(transactions), this.c.config.commitTimeout, false, undefined, false)
+    await this.appendOwn(encodeWrite(transactions), timeout, false, undefined, false)
     return await this.c.vguarddb.afterCommit(this.self, participants)
   }
 

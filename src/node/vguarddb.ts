@@ -71,6 +71,12 @@ export interface EndOfBoothInput {
   /** Peer ids of the booth's participants (not necessarily including this node). */
   participants: string[]
   transactions: Array<{ key: string, value?: Uint8Array, delete?: boolean }>
+  /**
+   * ms the block may take to commit once this node's own chain runs
+   * consensus (after its first `put`/`append`), as a write's `timeout`:
+   * CommitTimeoutError past it. @default the node's commitTimeout
+   */
+  timeout?: number
 }
 
 export interface ReplicationOutcome {

@@ -113,6 +113,17 @@ describe('vguarddb - rounds that fall short', () => {
     expect(await A.chains.info(chainId)).toBeUndefined()
   })
 
+  it('once consensus runs the own chain, endOfBooth gives up at its own timeout when no majority of the booth answers', async () => {
+    const [A, B, C] = await connectedSwarm(cluster, 3, { kBackups: 1, boothSize: 3, commitTimeout: 120_000 })
+    await A.put('k', utf8.encode('v'))
+    await expect(A.endOfBooth({ participants: ids(B), transactions: [gps(1)], timeout: 0 })).rejects.toMatchObject({ name: 'InvalidBoothError', message: expect.stringMatching(/^timeout/) })
+    await cluster.stopNode(B)
+    await cluster.stopNode(C)
+    // the node's own commit timeout is two minutes: the booth's is a second
+    const failed = await A.endOfBooth({ participants: ids(B), transactions: [gps(2)], timeout: 1_000 }).then(() => undefined, (err: Error) => err)
+    expect(['NoQuorumError', 'CommitTimeoutError']).toContain(failed?.name)
+  }, 30_000)
+
   it('once consensus runs the own chain, a bad booth is still refused whole: nothing appended, no backup released', async () => {
     const [A, B, C] = await connectedSwarm(cluster, 3, { kBackups: 1, boothSize: 3 })
     const chainId = A.peerId.toString()
