@@ -149,6 +149,15 @@ export class ReleaseQueue {
       await this.clear(entry)
     } catch (err) {
       const name = (err as Error).name
+      // the backup heard of a newer table while this one was on its way (a round's gossip crossed it): told
+      // with the newest, it lets go, unless that one counts on it again (then the next send clears the entry)
+      const newest = tables.get(entry.chainId)
+      if (name === 'StaleReleaseError' && newest != null && newest.table.epoch > table.table.epoch) {
+        log('release of %s to %s crossed epoch %d: sending that one', entry.chainId, entry.peerId, newest.table.epoch)
+        entry.nextAt = 0
+        entry.attempts++
+        return
+      }
       if (name === 'StaleReleaseError' || name === 'ReleaseRejectedError') {
         log.error('release of %s refused by %s: %s', entry.chainId, entry.peerId, (err as Error).message)
         await this.clear(entry)

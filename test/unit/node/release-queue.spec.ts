@@ -82,4 +82,36 @@ describe('node - release queue', () => {
     await waitFor(() => queue.list().length === 0, { message: 'away acknowledged once connected' })
     expect(sent.filter(p => p === away)).toHaveLength(1)
   })
+
+  it('a release a newer table overtook on its way (the backup answers STALE) goes again with that table', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-releases-'))
+    db = await openDatabase(dir)
+    const key = await generateKeyPair('Ed25519')
+    const owner = peerIdFromPrivateKey(key).toString()
+    const [old, fresh, again] = [await peer(), await peer(), await peer()]
+    const tables = new BackupTableStore(db.sublevel('tables'), { self: owner, kept: db.sublevel('kept') })
+    await tables.open()
+    const table = async (epoch: number, active: string[], obsolete: string[]): Promise<Uint8Array> =>
+      (await signTable(key, owner, { chainId: owner, epoch, active, obsolete, height: epoch, tipHash: new Uint8Array(32), timestamp: 0 })).signed
+    await tables.adopt(await table(2, [fresh], [old, again]))
+    const sent: Array<[string, number]> = []
+    const release = async (to: PeerId, signed: Uint8Array): Promise<{ epoch: number, deleted: boolean }> => {
+      const epoch = tables.get(owner)?.table.epoch ?? 0
+      sent.push([to.toString(), epoch])
+      if (epoch === 2) {
+        // the next round's table reaches the backup (gossip) before this release: it holds epoch 3 now
+        await tables.adopt(await table(3, [fresh, again], [old]))
+        throw Object.assign(new Error('holds epoch 3'), { name: 'StaleReleaseError' })
+      }
+      return { epoch, deleted: true }
+    }
+    const queue = new ReleaseQueue({ db: db.sublevel('pending'), tables, release: { release }, log: prefixLogger('test').forComponent('releases') })
+    queues.push(queue)
+    await queue.start()
+    await queue.update(owner, [old, again], [fresh])
+    await waitFor(() => queue.list().length === 0, { message: 'every release settled' })
+    // old is told again with epoch 3, which still names it obsolete; again, active in epoch 3, keeps its copy
+    expect(sent.filter(([p]) => p === old).map(([, e]) => e)).toEqual([2, 3])
+    expect(sent.filter(([p, e]) => p === again && e === 3)).toEqual([])
+  })
 })
