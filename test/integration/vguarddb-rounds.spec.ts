@@ -171,6 +171,33 @@ describe('vguarddb - rounds that fall short', () => {
     for (const backup of [B, C]) expect((await backup.chains.info(A.peerId.toString()))?.height, backup.peerId.toString()).toBe(3)
   })
 
+  it('a copy retention pruned is no answer about its keys, and is taken again whole when it backs the chain again', async () => {
+    const [A, B, C, R] = await connectedSwarm(cluster, 4, { kBackups: 2 })
+    const chainId = A.peerId.toString()
+    for (let i = 0; i < 3; i++) await A.endOfBooth({ participants: ids(B, C), transactions: [gps(i)] })
+    await waitFor(() => R.vguarddb.tables.get(chainId)?.table.epoch === 3, { message: 'R holds the table' })
+    // B's copy went temporary at some point and retention took its oldest payloads
+    expect((await B.chains.prune(chainId, [1, 2])).pruned).toEqual([1, 2])
+
+    // its owner away, a reader sent to B first hears that B lacks the value, not that the key has none
+    const { dataDir } = A.config
+    await cluster.stopNode(A)
+    const read = await R.vguarddb.readKey(chainId, 'gps/0', { via: ids(B) })
+    expect(read).toMatchObject({ servedBy: C.peerId.toString(), stale: false })
+    expect(new TextDecoder().decode(read.response.value)).toBe(new TextDecoder().decode(gps(0).value))
+    expect(read.path.find(p => p.peerId === B.peerId.toString())).toMatchObject({ outcome: 'unavailable' })
+
+    // back, the owner's next round offers B the chain: B takes it again whole, payloads and all
+    const back = await cluster.create({ dataDir, kBackups: 2, bootstrap: [B.multiaddrs[0].toString()] })
+    await back.start()
+    await waitFor(() => back.peers().length === 3, { message: 'A back' })
+    const outcome = await back.endOfBooth({ participants: ids(B, C), transactions: [gps(3)] })
+    expect(outcome.failures).toEqual([])
+    expect(outcome.active.sort()).toEqual(ids(B, C).sort())
+    expect(await B.chains.info(chainId)).toMatchObject({ height: 4, prunedBlocks: 0 })
+    expect((await B.chains.get(chainId, 'gps/0'))?.value).toEqual(gps(0).value)
+  })
+
   it('a backup that hears no gossip still gets the table that names it active (its copy is claimed)', async () => {
     const [A, B, C] = await connectedSwarm(cluster, 3, { kBackups: 1 })
     const chainId = A.peerId.toString()

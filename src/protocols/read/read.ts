@@ -197,7 +197,8 @@ export class ReadService {
           kv = await store.get(req.chainId, req.key)
         } catch (err) {
           if ((err as Error).name !== 'PayloadPrunedError') throw err
-          return { ...base, status: Status.NOT_FOUND, message: 'value pruned' }
+          // the key has a value, which this copy no longer holds (retention): no answer about it, ask another holder
+          return { ...base, status: Status.UNAVAILABLE, message: 'value pruned here (retention): another holder may have it' }
         }
         if (kv == null) return { ...base, status: Status.NOT_FOUND, message: 'no such key' }
         return { ...base, status: Status.OK, value: kv.value as Uint8Array<ArrayBuffer>, valueHeight: kv.height }

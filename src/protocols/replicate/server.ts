@@ -186,10 +186,15 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
   }
   const ack = async (now: ChainTip): Promise<void> => { await reply({ height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer> }) }
   const appender = new Appender(store, chainId, ack, refuse, (bytes) => { reservation.written(bytes) })
+  // A copy retention pruned (it was temporary: no table named us active) cannot back the chain: the
+  // blocks after its tip would not bring back the payloads before it, and an active backup that lacks
+  // them answers reads of those keys with nothing. It is taken again whole, replacing it as a reset does.
+  const whole = held != null && held.prunedBlocks > 0
+  if (whole) log('copy of %s has %d pruned blocks: taking it again whole', chainId, held.prunedBlocks)
   try {
-    const tip = await holding(store, chainId, offer)
+    const tip = whole ? emptyTip(chainId) : await holding(store, chainId, offer)
     await reply({ height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, free })
-    await receive({ chainId, owner, components, options, read, reply, reservation, appender })
+    await receive({ chainId, owner, components, options, read, reply, reservation, appender, replaces: whole })
   } catch (err) {
     // ends any ack write the appender is blocked on, so waiting for it below cannot hang
     stream.abort(err as Error)
@@ -227,6 +232,8 @@ interface Transfer {
   reply: (res: Partial<ReplicateResponse>) => Promise<void>
   reservation: Reservation
   appender: Appender
+  /** The first frame replaces the copy held, as a reset (a pruned copy taken again whole). */
+  replaces: boolean
 }
 
 /** BLOCKS frames until DONE, each taking its room from the transfer's reservation. */
@@ -265,7 +272,7 @@ async function receive (t: Transfer): Promise<void> {
       await reply({ status: ReplicateResponse.Status.INVALID, message: (err as Error).message })
       return
     }
-    const reset = first && req.reset
+    const reset = first && (req.reset || t.replaces)
     if (reset) {
       // the copy is dropped for this frame: it must start a chain the store will take, or the copy would go for nothing
       try {
