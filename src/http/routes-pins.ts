@@ -11,7 +11,8 @@
  * pinning heights inside a pinned range changes nothing, a new range merges
  * with the ranges it overlaps or touches, and unpinning heights takes them out
  * of every pinned range (splitting it). Key pins match exactly. A pin keeps payloads from retention, not a copy from
- * its release: a backup told to delete its copy deletes its pins with it.
+ * its release: a backup told to delete its copy deletes its pins with it (a
+ * copy its owner replaces keeps them).
  */
 import type { FastifyInstance } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'

@@ -187,6 +187,9 @@ describe('vguarddb - rounds that fall short', () => {
     expect(new TextDecoder().decode(read.response.value)).toBe(new TextDecoder().decode(gps(0).value))
     expect(read.path.find(p => p.peerId === B.peerId.toString())).toMatchObject({ outcome: 'unavailable' })
 
+    // what a user pinned on B's copy is not the copy's blocks: it stays
+    await B.chains.pin(chainId, { type: 'key', key: 'gps/1' })
+    await B.chains.pin(chainId, { type: 'range', from: 2, to: 3 })
     // back, the owner's next round offers B the chain: B takes it again whole, payloads and all
     const back = await cluster.create({ dataDir, kBackups: 2, bootstrap: [B.multiaddrs[0].toString()] })
     await back.start()
@@ -196,6 +199,7 @@ describe('vguarddb - rounds that fall short', () => {
     expect(outcome.active.sort()).toEqual(ids(B, C).sort())
     expect(await B.chains.info(chainId)).toMatchObject({ height: 4, prunedBlocks: 0 })
     expect((await B.chains.get(chainId, 'gps/0'))?.value).toEqual(gps(0).value)
+    expect(B.chains.pins(chainId)).toEqual([{ type: 'key', key: 'gps/1' }, { type: 'range', from: 2, to: 3 }])
   })
 
   it('a backup that hears no gossip still gets the table that names it active (its copy is claimed)', async () => {
