@@ -517,9 +517,14 @@ export class Consensus {
       // (it is gossiped and handed to them after the write is answered), but hold their copies: members
       // that answer the tip with one count
       const found = await this.c.vguarddb.lookupTable(chainId, new Set(), { owner: true })
-      // and a copy of our own (we may be a backup the round's table, on its way, names)
-      const ours = (await this.c.chains.info(chainId)) != null ? [this.self] : []
-      holders = [...new Set([...this.holders(chainId), ...found.holders, ...ours])]
+      holders = this.holders(chainId)
+      if (holders.length < this.c.config.readQuorum) {
+        // and a copy of our own (we may be a backup the round's table, on its way, names); copies count
+        // unless the newest table we know names them obsolete (older copies that would agree on an old value)
+        const obsolete = new Set(this.c.vguarddb.tables.get(chainId)?.table.obsolete ?? [])
+        const ours = (await this.c.chains.info(chainId)) != null ? [this.self] : []
+        holders = [...new Set([...holders, ...[...found.holders, ...ours].filter(p => !obsolete.has(p))])]
+      }
     }
     return await quorumRead({
       holders,
@@ -612,6 +617,10 @@ export class Consensus {
       return { peer, status: 'unavailable', error: (err as Error).message }
     }
     const status = res.status ?? ReadResponse.Status.OK
+    // an obsolete backup not released yet says so: its copy may be old, and two such could agree on an old value
+    if ((status === ReadResponse.Status.OK || status === ReadResponse.Status.NOT_FOUND) && res.role === ReadResponse.Role.STALE) {
+      return { peer, status: 'unavailable', error: 'an obsolete backup, not released yet: its copy may be old' }
+    }
     if (status === ReadResponse.Status.OK && request.kind === ReadRequest.Kind.BLOCK) {
       try {
         const block = checkedBlock(request.chainId, request.height, res.blocks)
@@ -624,7 +633,7 @@ export class Consensus {
       // a copy: the decoded field is a view into the whole answer frame (a Buffer), which it would keep alive
       return { peer, status: 'value', value: Uint8Array.from(res.value ?? []), valueHeight: res.valueHeight ?? 0, height: res.height ?? 0 }
     }
-    if (status === ReadResponse.Status.NOT_FOUND && res.message !== 'value pruned') {
+    if (status === ReadResponse.Status.NOT_FOUND) {
       return { peer, status: 'absent', height: res.height ?? 0 }
     }
     if (status === ReadResponse.Status.NOT_LEADER) {

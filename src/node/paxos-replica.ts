@@ -834,7 +834,8 @@ export class ChainReplica {
 
   /** The last slot the chain store holds (members apply nothing: their commit). */
   private appliedSlot (): number {
-    return this.kind === 'member' ? this.paxos.status().commit : this.cursor.slot
+    // not the cursor: it runs ahead of the store while a run of blocks is written
+    return this.kind === 'member' ? this.paxos.status().commit : this.storedSlot
   }
 
   private wrap (message: Message): ChainMessage {

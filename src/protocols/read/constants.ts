@@ -15,6 +15,12 @@ export const MESSAGE_TIMEOUT = 5_000
  * a member: well within the reader's MESSAGE_TIMEOUT, so it still gets our refusal.
  */
 export const MEMBERSHIP_WAIT = 3_000
+/**
+ * How long a read with redirect goes on asking holders: each takes up to
+ * MESSAGE_TIMEOUT, and holders out of reach are no hops, so a table of many
+ * departed backups would else hold a read for minutes.
+ */
+export const READ_TIMEOUT = 30_000
 /** Answers followed before a read gives up (each hop is one holder that answered; one out of reach is no hop). */
 export const MAX_HOPS = 8
 /**

@@ -31,7 +31,7 @@
 import { bytesEqual } from '../../chain/index.ts'
 import type { VerifiedTable } from '../../backup/index.ts'
 import { ReadRequest, ReadResponse } from './pb/read.ts'
-import { MAX_HOPS, MAX_LOOKUP_ROUNDS } from './constants.ts'
+import { MAX_HOPS, MAX_LOOKUP_ROUNDS, READ_TIMEOUT } from './constants.ts'
 import { NoHolderReachableError } from './errors.ts'
 
 /** How a peer answered; `holder` only in a table lookup: it holds a copy but knows no table (asked for the data next). */
@@ -103,6 +103,8 @@ export interface RedirectReadInit {
    * table was news or confirmed a moment ago.
    */
   confirm?: (asked: ReadonlySet<string>) => Promise<LookupResult>
+  /** ms after which no further holder is asked (the read ends with what it has). @default READ_TIMEOUT */
+  timeout?: number
   /**
    * Checks what an answer holds (e.g. its blocks, src/node/block-answer.ts)
    * against `newest`, the newest table the reader holds once it adopted the
@@ -258,7 +260,9 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
   // holders that answered: one out of reach is no hop (each is named by the caller, a signed table or a
   // lookup, so there are finitely many), else a live backup behind k - 1 departed ones is never asked
   const hops = (): number => path.filter(p => p.outcome !== 'loop' && p.outcome !== 'unreachable' && !lookups.has(p)).length
-  while (hops() < maxHops) {
+  // holders out of reach are asked one after another, each up to its timeout: the read as a whole stops asking at this
+  const deadline = Date.now() + (init.timeout ?? READ_TIMEOUT)
+  while (hops() < maxHops && Date.now() < deadline) {
     if (queue.length === 0) {
       if (init.lookup == null || lookupRounds >= MAX_LOOKUP_ROUNDS) break
       if (!await lookupRound(init.lookup)) break
@@ -276,8 +280,8 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
     }
     const entry: PathEntry = { peerId: peer, outcome: 'error', epoch: res.epoch, height: res.height }
     path.push(entry)
-    // what the proposer answers is as new as the chain
-    if (peer === init.proposer) confirmed = true
+    // what the proposer shows is the chain's newest table (one that carries none, e.g. lost its chain, confirms nothing)
+    if (peer === init.proposer && res.table.byteLength > 0) confirmed = true
     // any answer may carry a newer table: adopt it (verified) and widen the search
     let adopted: VerifiedTable | undefined
     if (res.table.byteLength > 0) {

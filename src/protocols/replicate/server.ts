@@ -189,7 +189,8 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
   // A copy retention pruned (it was temporary: no table named us active) cannot back the chain: the
   // blocks after its tip would not bring back the payloads before it, and an active backup that lacks
   // them answers reads of those keys with nothing. It is taken again whole, replacing it as a reset does.
-  const whole = held != null && held.prunedBlocks > 0
+  // (Not while the owner is behind the copy: its blocks past the owner's tip may be the only ones left, see holding.)
+  const whole = held != null && held.prunedBlocks > 0 && offer.height >= held.height
   if (whole) log('copy of %s has %d pruned blocks: taking it again whole', chainId, held.prunedBlocks)
   try {
     const tip = whole ? emptyTip(chainId) : await holding(store, chainId, offer)

@@ -145,6 +145,29 @@ describe('protocols - read - redirect', () => {
     expect(asked2).toEqual(['R0', 'R1', 'R2', 'R3'])
   })
 
+  it('stops asking at its timeout: holders out of reach, each slow to fail, do not hold a read for minutes', async () => {
+    const { a, sign } = await setup()
+    const many = Array.from({ length: 20 }, (_, i) => `P${i}`)
+    const tables = memoryTables()
+    await tables.adopt(await sign(3, many, []))
+    const asked: string[] = []
+    const err = await readWithRedirect({
+      request: keyRequest(a),
+      self: 'G',
+      tables,
+      timeout: 200,
+      ask: async (peer) => {
+        asked.push(peer)
+        await new Promise(resolve => setTimeout(resolve, 60))
+        throw new Error('dial timed out')
+      }
+    }).catch((e: Error) => e)
+    expect(err).toBeInstanceOf(NoHolderReachableError)
+    expect(asked.length).toBeGreaterThan(0)
+    expect(asked.length).toBeLessThan(many.length)
+    expect((err as NoHolderReachableError).tried).toHaveLength(asked.length)
+  })
+
   it('holders out of reach are no hops: the one live backup behind many departed ones is asked', async () => {
     const { a, sign } = await setup()
     const many = Array.from({ length: 20 }, (_, i) => `P${i}`)
@@ -414,6 +437,18 @@ describe('protocols - read - redirect - staleness judged by the reader', () => {
       })
       expect(result).toMatchObject({ servedBy: 'N4', stale: false, epoch: 1 })
       expect(lookups).toBe(1)
+    })
+
+    it('a proposer that answers without a table (it lost its chain) confirms nothing: the lookup still runs', async () => {
+      const { a, tables, epoch1, epoch2 } = await away()
+      const result = await readAway(a, tables, {
+        confirm: async () => {
+          await tables.adopt(epoch2)
+          return { path: [{ peerId: 'X', outcome: 'redirect', epoch: 2 }], holders: [] }
+        },
+        ask: async (peer) => peer === a ? response({ status: Status.UNAVAILABLE, message: 'chain not held here' }) : await ask(epoch1)(peer)
+      })
+      expect(result).toMatchObject({ servedBy: 'N5', stale: false, epoch: 2 })
     })
 
     it('a redirect that shows a newer table is news enough: no lookup', async () => {
