@@ -101,7 +101,8 @@ describe('vguarddb - replicate, release, read', () => {
     }
   })
 
-  it('a backup that answers blocks that do not verify is passed over: the read is served by the other, and says why', async () => {
+  /** A chain of 3 blocks backed by two of five vehicles, the reader R holding its table: one backup to make lie, one honest. */
+  async function withLiar (): Promise<{ A: VGuardNode, R: VGuardNode, chainId: string, liar: VGuardNode, liarId: string, honestId: string }> {
     const nodes = await swarm(cluster, 5)
     const [A, , , , R] = nodes
     const chainId = A.peerId.toString()
@@ -109,7 +110,11 @@ describe('vguarddb - replicate, release, read', () => {
     for (let i = 1; i <= 3; i++) outcome = await A.endOfBooth({ participants: ids(...nodes.slice(1, 4)), transactions: [gps(i)] })
     await waitFor(() => R.vguarddb.tables.get(chainId)?.table.epoch === 3, { message: 'reader has the table' })
     const [liarId, honestId] = outcome?.active as string[]
-    const liar = nodes.find(n => n.peerId.toString() === liarId) as VGuardNode
+    return { A, R, chainId, liar: nodes.find(n => n.peerId.toString() === liarId) as VGuardNode, liarId, honestId }
+  }
+
+  it('a backup that answers blocks that do not verify is passed over: the read is served by the other, and says why', async () => {
+    const { A, R, chainId, liar, liarId, honestId } = await withLiar()
     const block2 = await A.chains.getBlock(chainId, 2)
     const block3 = await A.chains.getBlock(chainId, 3)
     // the liar's read service answers block 2 with block 3's payload (a forged block: its payload hash does not match)
@@ -129,15 +134,8 @@ describe('vguarddb - replicate, release, read', () => {
 
   // a lying backup's answers hash right and link up; only the table the reader verified shows they are made up
   it('a backup that makes up the tip the table names, or an epoch nobody signed, is passed over: the read is served by the other, and says why', async () => {
-    const nodes = await swarm(cluster, 5)
-    const [A, , , , R] = nodes
-    const chainId = A.peerId.toString()
-    let outcome
-    for (let i = 1; i <= 3; i++) outcome = await A.endOfBooth({ participants: ids(...nodes.slice(1, 4)), transactions: [gps(i)] })
-    await waitFor(() => R.vguarddb.tables.get(chainId)?.table.epoch === 3, { message: 'reader has the table' })
+    const { A, R, chainId, liar, liarId, honestId } = await withLiar()
     expect(R.vguarddb.tables.get(chainId)?.table.height).toBe(3)
-    const [liarId, honestId] = outcome?.active as string[]
-    const liar = nodes.find(n => n.peerId.toString() === liarId) as VGuardNode
     const block2 = await A.chains.getBlock(chainId, 2) as Block
     const block3 = await A.chains.getBlock(chainId, 3) as Block
     // block 3 made up: it hashes right and points to the real block 2

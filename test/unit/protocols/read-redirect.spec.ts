@@ -145,11 +145,17 @@ describe('protocols - read - redirect', () => {
     expect(asked2).toEqual(['R0', 'R1', 'R2', 'R3'])
   })
 
-  it('stops asking at its timeout: holders out of reach, each slow to fail, do not hold a read for minutes', async () => {
+  /** A reader whose table names 20 backups. */
+  async function manyBackups (): Promise<{ a: string, many: string[], tables: ReturnType<typeof memoryTables> }> {
     const { a, sign } = await setup()
     const many = Array.from({ length: 20 }, (_, i) => `P${i}`)
     const tables = memoryTables()
     await tables.adopt(await sign(3, many, []))
+    return { a, many, tables }
+  }
+
+  it('stops asking at its timeout: holders out of reach, each slow to fail, do not hold a read for minutes', async () => {
+    const { a, many, tables } = await manyBackups()
     const asked: string[] = []
     const err = await readWithRedirect({
       request: keyRequest(a),
@@ -169,10 +175,7 @@ describe('protocols - read - redirect', () => {
   })
 
   it('holders out of reach are no hops: the one live backup behind many departed ones is asked', async () => {
-    const { a, sign } = await setup()
-    const many = Array.from({ length: 20 }, (_, i) => `P${i}`)
-    const tables = memoryTables()
-    await tables.adopt(await sign(3, many, []))
+    const { a, many, tables } = await manyBackups()
     const asked: string[] = []
     const result = await readWithRedirect({
       request: keyRequest(a),
