@@ -28,7 +28,6 @@ import { LeaderReads } from './reads.ts'
 import { Campaign, Leadership } from './proposer.ts'
 import { QuorumCheck } from './check-quorum.ts'
 import { PreVote } from './pre-vote.ts'
-import { planRecovery } from './recovery.ts'
 import { MAX_ID_LENGTH, validateMessage, validateProposal } from './validate.ts'
 import type { Settings } from './config.ts'
 import type { ProposerContext } from './proposer.ts'
@@ -143,7 +142,7 @@ export class Paxos {
       send: (msg) => { this.send(msg) }
     }
     this.timeout = this.newTimeout()
-    this.restarted = persisted != null && this.s.mode === 'fixed' && this.s.proposer === this.s.id
+    this.restarted = persisted != null && this.alone()
   }
 
   // ---------------------------------------------------------------- inputs
@@ -1015,10 +1014,7 @@ export class Paxos {
    */
   private awaitsSilentMembers (c: Campaign): boolean {
     if (!this.restarted || this.s.forgotVotes || c.answeredTicks >= Math.floor(this.s.electionTicks / 2)) return false
-    const without = new Map(c.promises)
-    without.delete(this.s.id)
-    if (planRecovery({ chosen: this.log.chosen, epochs: this.log.epochs, window: this.log.window }, without).satisfied) return false
-    return c.silent().length > 0
+    return !c.satisfiedWithout(this.s.id, this.log) && c.silent().length > 0
   }
 
   private becomeLeader (c: Campaign): void {

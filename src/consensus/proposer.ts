@@ -15,7 +15,7 @@ import { sameMembers, hasMajority } from './booth.ts'
 import { planRecovery } from './recovery.ts'
 import { valuesEqual } from './values.ts'
 import type { PaxosLog } from './log.ts'
-import type { RecoveryPlan } from './recovery.ts'
+import type { RecoveryBase, RecoveryPlan } from './recovery.ts'
 import type { AcceptedMessage, Ballot, Message, PromiseMessage, Proposal, Value } from './types.ts'
 
 export interface ProposerContext {
@@ -24,6 +24,9 @@ export interface ProposerContext {
   readonly maxInflight: number
   send: (msg: Message) => void
 }
+
+/** What a recovery plan starts from: what this node's log knows. */
+const recoveryBase = (log: PaxosLog): RecoveryBase => ({ chosen: log.chosen, epochs: log.epochs, window: log.window })
 
 export class Campaign {
   readonly ballot: Ballot
@@ -42,8 +45,15 @@ export class Campaign {
 
   /** Recomputes the plan with the promises so far. */
   replan (log: PaxosLog): RecoveryPlan {
-    this.plan = planRecovery({ chosen: log.chosen, epochs: log.epochs, window: log.window }, this.promises)
+    this.plan = planRecovery(recoveryBase(log), this.promises)
     return this.plan
+  }
+
+  /** Whether the promises so far, `id`'s left out, would complete phase 1 (the plan itself is unchanged). */
+  satisfiedWithout (id: string, log: PaxosLog): boolean {
+    const others = new Map(this.promises)
+    others.delete(id)
+    return planRecovery(recoveryBase(log), others).satisfied
   }
 
   /** Members of required booths that were not asked yet. */

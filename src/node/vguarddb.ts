@@ -37,7 +37,7 @@ import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ReleaseQueue } from './release-queue.ts'
 import { setBounded } from './bounded.ts'
-import { KeyedLock } from './keyed-lock.ts'
+import { KeyedLock } from '../protocols/keyed-lock.ts'
 import { lookupTable } from './table-lookup.ts'
 import type { TableLookupResult } from './table-lookup.ts'
 

@@ -14,6 +14,7 @@ import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, Tim
 import { ChainGoneError, ChainMovedError, NoRoomError, NotVouchedError } from './errors.ts'
 import { asInvalidMessage, IdleTimeout, LinkedSignal } from '../stream.ts'
 import { BatchQueue } from '../batch-queue.ts'
+import { KeyedLock } from '../keyed-lock.ts'
 import { admit, serve } from './handler.ts'
 import { SyncRequest, SyncResponse, checkReportedTip, decodeResponse, request } from './messages.ts'
 import {
@@ -68,7 +69,7 @@ export class SyncService implements Sync {
   /** Aborted on stop(): ends every exchange in flight. */
   private shutdown = new AbortController()
   /** One reconcile per chain at a time; a second waits for the first and then looks again. */
-  private readonly chainLocks = new Map<string, Promise<unknown>>()
+  private readonly chainLocks = new KeyedLock()
 
   constructor (components: SyncComponents, init: SyncInit = {}) {
     this.components = components
@@ -336,20 +337,8 @@ export class SyncService implements Sync {
     // a chain released (deleted) since the list was taken is not fetched back
     // again: only a reconcile asked for by name starts from nothing
     const onlyIfHeld = chainId == null
-    for (const id of chainIds) results.push(await this.locked(id, async () => await this.reconcileChain(id, options, onlyIfHeld)))
+    for (const id of chainIds) results.push(await this.chainLocks.run(id, async () => await this.reconcileChain(id, options, onlyIfHeld)))
     return results
-  }
-
-  private async locked<T> (chainId: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.chainLocks.get(chainId) ?? Promise.resolve()
-    const run = previous.then(fn, fn)
-    const settled = run.catch(() => {})
-    this.chainLocks.set(chainId, settled)
-    try {
-      return await run
-    } finally {
-      if (this.chainLocks.get(chainId) === settled) this.chainLocks.delete(chainId)
-    }
   }
 
   private async reconcileChain (chainId: string, options: ReconcileOptions, onlyIfHeld: boolean): Promise<ReconcileResult> {
