@@ -8,7 +8,7 @@ import { emptyTip, encodeBlock, tipOf, verifyHeader, verifyLink, verifyPayload, 
 import type { Block, ChainTip, PayloadEntry } from '../chain/index.ts'
 import { PayloadPrunedError, StoreClosedError, InvalidPinError } from './errors.ts'
 import type {
-  AppendOptions, ChainInfo, ChainStore, PruneOptions, KeyValue, Pin, PruneResult, RangeOptions, RecordRun, RunOptions, StateEntry, StoredHeader, StoredRecord
+  AppendOptions, ChainInfo, DeleteChainOptions, ChainStore, PruneOptions, KeyValue, Pin, PruneResult, RangeOptions, RecordRun, RunOptions, StateEntry, StoredHeader, StoredRecord
 } from './index.ts'
 import { applyPinChange, planPin, planUnpin } from './pins.ts'
 import type { PinChange } from './pins.ts'
@@ -73,7 +73,7 @@ export abstract class AbstractChainStore implements ChainStore {
   /** Replaces these blocks by their header-only form and writes the meta, atomically. */
   protected abstract commitPrune (headers: Block[], meta: ChainMeta): Promise<void>
   /** Removes everything of the chain (blocks, hash index, state, pins, meta). */
-  protected abstract commitDelete (chainId: string): Promise<void>
+  protected abstract commitDelete (chainId: string, keepPins: boolean): Promise<void>
   /** Removes and adds these pins, with the chain's meta if it changed, atomically. */
   protected abstract commitPins (chainId: string, change: PinChange, meta?: ChainMeta): Promise<void>
   protected abstract readBlock (chainId: string, height: number): Promise<Block | undefined>
@@ -269,13 +269,14 @@ export abstract class AbstractChainStore implements ChainStore {
     }
   }
 
-  async deleteChain (chainId: string): Promise<boolean> {
+  async deleteChain (chainId: string, options: DeleteChainOptions = {}): Promise<boolean> {
+    const keepPins = options.keepPins === true
     return await this.enqueue(async () => {
       const held = this.metas.has(chainId)
-      await this.commitDelete(chainId)
+      await this.commitDelete(chainId, keepPins)
       this.metas.delete(chainId)
       this.copies.delete(chainId)
-      this.pinSets.delete(chainId)
+      if (!keepPins) this.pinSets.delete(chainId)
       return held
     })
   }

@@ -77,6 +77,10 @@ export interface AppendOptions {
   sync?: boolean
 }
 
+export interface DeleteChainOptions {
+  keepPins?: boolean
+}
+
 export interface PruneOptions {
   watermark?: number
   copy?: number
@@ -175,8 +179,13 @@ export interface ChainStore {
   get: (chainId: string, key: string) => Promise<KeyValue | undefined>
   /** The chain's whole state in key order. */
   entries: (chainId: string) => AsyncIterable<StateEntry>
-  /** Removes a chain, its state and its pins (release-and-forward). Resolves true if it was held. */
-  deleteChain: (chainId: string) => Promise<boolean>
+  /**
+   * Removes a chain, its state and its pins (release-and-forward). Resolves
+   * true if it was held. `keepPins`: the pins stay (a copy replaced by a new
+   * one of the same chain: what a user asked this node to keep is not the
+   * copy's to drop); a crash midway finishes the delete with them kept too.
+   */
+  deleteChain: (chainId: string, options?: DeleteChainOptions) => Promise<boolean>
   /**
    * Removes the payloads of these blocks, keeping their headers. Pinned blocks
    * are skipped. `watermark`: the caller has considered every block below it

@@ -204,9 +204,11 @@ export class ChainKeys {
     return undefined
   }
 
-  /** Every range that holds entries of this chain (what deleteChain clears). */
-  chainRanges (chainId: string): Array<{ gte: Uint8Array, lt: Uint8Array }> {
-    return [TYPE_BLOCK, TYPE_HASH, TYPE_STATE, TYPE_PIN, TYPE_SEGMENT].map(type => {
+  /** Every range that holds entries of this chain (what deleteChain clears), its pins' too unless kept. */
+  chainRanges (chainId: string, options: { keepPins?: boolean } = {}): Array<{ gte: Uint8Array, lt: Uint8Array }> {
+    const types = [TYPE_BLOCK, TYPE_HASH, TYPE_STATE, TYPE_SEGMENT]
+    if (options.keepPins !== true) types.push(TYPE_PIN)
+    return types.map(type => {
       const start = this.chainPrefix(type, chainId)
       return { gte: start, lt: prefixEnd(start) }
     })

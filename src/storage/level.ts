@@ -37,7 +37,8 @@
  * - deleteChain first writes (with sync) a `deleting` mark on the meta, then
  *   clears the chain's ranges and its segments, then removes the meta; open()
  *   finishes a delete a crash interrupted, so a half-deleted chain never comes
- *   back.
+ *   back. The mark says whether the pins go too: a copy replaced by a new one
+ *   keeps them, through a crash as well.
  * - Prunes do not sync: losing one only keeps a payload a little longer, and
  *   the batch is still atomic. A segment whose blocks are all below the
  *   retention watermark is deleted: pinned payloads in it are first written
@@ -64,6 +65,11 @@ import { cutTail, intactEntry } from './recovery.ts'
 import type { TailContext } from './recovery.ts'
 import type { PinChange } from './pins.ts'
 import type { Pin, RangeOptions, RecordRun, RunOptions, StoredHeader, StoredRecord } from './index.ts'
+
+/** A delete's durable mark: what open() must finish after a crash. */
+interface Deleting {
+  keepPins: boolean
+}
 
 /** The sublevel name whose prefix our keys carry. */
 export const CHAINS_SUBLEVEL = 'chains'
@@ -209,14 +215,14 @@ export class LevelChainStore extends AbstractChainStore {
 
   private async load (): Promise<void> {
     await this.segments.init()
-    const unfinished: Array<{ chainId: string, fileId: number }> = []
+    const unfinished: Array<{ chainId: string, fileId: number, keepPins: boolean }> = []
     for await (const value of this.db.values(this.keys.metaRange())) {
       const pb = PbChainMeta.decode(plain(value))
       if (pb.deleting) {
-        unfinished.push({ chainId: pb.chainId, fileId: pb.fileId })
+        unfinished.push({ chainId: pb.chainId, fileId: pb.fileId, keepPins: pb.deletingKeepsPins })
         continue
       }
-      const { deleting: _, fileId, logSegment, logEnd, durableHeight, ...meta } = pb
+      const { deleting: _, deletingKeepsPins: __, fileId, logSegment, logEnd, durableHeight, ...meta } = pb
       this.persistedHeight.set(meta.chainId, meta.height)
       const log = await this.loadLog(meta.chainId, fileId, logSegment, logEnd, durableHeight)
       let rolled = await this.rollForward({ ...meta, pruneFrom: Math.max(1, meta.pruneFrom) }, log)
@@ -224,9 +230,9 @@ export class LevelChainStore extends AbstractChainStore {
       this.metas.set(meta.chainId, rolled)
       if (log.fileId !== 0) this.logs.set(meta.chainId, log)
     }
-    for (const { chainId, fileId } of unfinished) {
+    for (const { chainId, fileId, keepPins } of unfinished) {
       this.logs.set(chainId, emptyLog(fileId))
-      await this.commitDelete(chainId)
+      await this.commitDelete(chainId, keepPins)
     }
     for await (const key of this.db.keys(this.keys.pinsRange())) {
       const parsed = this.keys.parsePin(plain(key))
@@ -355,15 +361,16 @@ export class LevelChainStore extends AbstractChainStore {
     }
   }
 
-  private toPb (meta: ChainMeta, deleting = false): Uint8Array {
+  private toPb (meta: ChainMeta, deleting?: Deleting): Uint8Array {
     return this.toPbWith(meta, this.logs.get(meta.chainId), deleting)
   }
 
-  private toPbWith (meta: ChainMeta, log: ChainLog | undefined, deleting = false): Uint8Array {
+  private toPbWith (meta: ChainMeta, log: ChainLog | undefined, deleting?: Deleting): Uint8Array {
     return PbChainMeta.encode({
       ...meta,
       tipHash: meta.tipHash as Uint8Array<ArrayBuffer>,
-      deleting,
+      deleting: deleting != null,
+      deletingKeepsPins: deleting?.keepPins === true,
       fileId: log?.fileId ?? 0,
       logSegment: log?.writeSegment ?? 0,
       logEnd: log?.writeEnd ?? 0,
@@ -592,10 +599,10 @@ export class LevelChainStore extends AbstractChainStore {
     }
   }
 
-  protected async commitDelete (chainId: string): Promise<void> {
+  protected async commitDelete (chainId: string, keepPins: boolean): Promise<void> {
     const meta = this.metas.get(chainId)
-    if (meta != null) await this.db.put(this.keys.meta(chainId), this.toPb(meta, true), { sync: true })
-    for (const range of this.keys.chainRanges(chainId)) await this.db.clear(range)
+    if (meta != null) await this.db.put(this.keys.meta(chainId), this.toPb(meta, { keepPins }), { sync: true })
+    for (const range of this.keys.chainRanges(chainId, { keepPins })) await this.db.clear(range)
     const log = this.logs.get(chainId)
     if (log != null) await this.segments.removeChain(log.fileId)
     this.logs.delete(chainId)

@@ -48,7 +48,7 @@ export class MemoryChainStore extends AbstractChainStore {
     for (const header of headers) chain.blocks[header.header.height - 1] = header
   }
 
-  protected async commitDelete (chainId: string): Promise<void> {
+  protected async commitDelete (chainId: string, _keepPins: boolean): Promise<void> {
     this.data.delete(chainId)
   }
 

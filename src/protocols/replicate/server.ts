@@ -300,9 +300,7 @@ async function receive (t: Transfer): Promise<void> {
     if (reset) {
       log('owner %s reset its chain copy', t.owner)
       // the blocks are replaced, not what a user asked this node to keep of the chain
-      const pins = store.pins(chainId)
-      await store.deleteChain(chainId)
-      for (const pin of pins) await store.pin(chainId, pin)
+      await store.deleteChain(chainId, { keepPins: true })
     }
     first = false
     appender.push(blocks, frameBytes)

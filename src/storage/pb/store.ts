@@ -17,6 +17,7 @@ export interface ChainMeta {
   logSegment: number
   logEnd: number
   durableHeight: number
+  deletingKeepsPins: boolean
 }
 
 export namespace ChainMeta {
@@ -94,6 +95,11 @@ export namespace ChainMeta {
           w.uint64Number(obj.durableHeight)
         }
 
+        if ((obj.deletingKeepsPins != null && obj.deletingKeepsPins !== false)) {
+          w.uint32(112)
+          w.bool(obj.deletingKeepsPins)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -111,7 +117,8 @@ export namespace ChainMeta {
           fileId: 0,
           logSegment: 0,
           logEnd: 0,
-          durableHeight: 0
+          durableHeight: 0,
+          deletingKeepsPins: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -170,6 +177,10 @@ export namespace ChainMeta {
             }
             case 13: {
               obj.durableHeight = reader.uint64Number()
+              break
+            }
+            case 14: {
+              obj.deletingKeepsPins = reader.bool()
               break
             }
             default: {
@@ -278,6 +289,13 @@ export namespace ChainMeta {
               }
               break
             }
+            case 14: {
+              yield {
+                field: `${prefix}.deletingKeepsPins`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -355,6 +373,11 @@ export namespace ChainMeta {
     value: number
   }
 
+  export interface ChainMetaDeletingKeepsPinsFieldEvent {
+    field: '$.deletingKeepsPins'
+    value: boolean
+  }
+
   export function encode (obj: Partial<ChainMeta>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ChainMeta.codec())
   }
@@ -363,7 +386,7 @@ export namespace ChainMeta {
     return decodeMessage(buf, ChainMeta.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChainMeta>): Generator<ChainMetaChainIdFieldEvent | ChainMetaHeightFieldEvent | ChainMetaTipHashFieldEvent | ChainMetaBytesFieldEvent | ChainMetaPayloadBytesFieldEvent | ChainMetaPrunedBlocksFieldEvent | ChainMetaPruneFromFieldEvent | ChainMetaTipTimestampFieldEvent | ChainMetaDeletingFieldEvent | ChainMetaFileIdFieldEvent | ChainMetaLogSegmentFieldEvent | ChainMetaLogEndFieldEvent | ChainMetaDurableHeightFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChainMeta>): Generator<ChainMetaChainIdFieldEvent | ChainMetaHeightFieldEvent | ChainMetaTipHashFieldEvent | ChainMetaBytesFieldEvent | ChainMetaPayloadBytesFieldEvent | ChainMetaPrunedBlocksFieldEvent | ChainMetaPruneFromFieldEvent | ChainMetaTipTimestampFieldEvent | ChainMetaDeletingFieldEvent | ChainMetaFileIdFieldEvent | ChainMetaLogSegmentFieldEvent | ChainMetaLogEndFieldEvent | ChainMetaDurableHeightFieldEvent | ChainMetaDeletingKeepsPinsFieldEvent> {
     return streamMessage(buf, ChainMeta.codec(), opts)
   }
 }

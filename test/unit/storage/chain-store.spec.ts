@@ -233,6 +233,23 @@ describe.each([
     expect((await collect(store.entries(A))).map(e => e.key)).toEqual(['new'])
   })
 
+  it('deletes a chain but keeps its pins when asked (a copy replaced by a new one)', async () => {
+    await store.appendMany(chainOf(A, 3))
+    await store.pin(A, { type: 'key', key: 'k1' })
+    await store.pin(A, { type: 'range', from: 2, to: 3 })
+    await store.pin(B, { type: 'key', key: 'other' })
+    expect(await store.deleteChain(A, { keepPins: true })).toBe(true)
+    expect(await store.tip(A)).toEqual(emptyTip(A))
+    expect(await collect(store.blocks(A))).toEqual([])
+    expect(store.pins(A)).toEqual([{ type: 'key', key: 'k1' }, { type: 'range', from: 2, to: 3 }])
+    expect(store.pins(B)).toEqual([{ type: 'key', key: 'other' }])
+    // the new copy is kept under the old pins
+    await store.appendMany(chainOf(A, 3))
+    const result = await store.prune(A, [1, 2, 3])
+    expect(result.pruned).toEqual([])
+    expect(result.pinned).toEqual([1, 2, 3])
+  })
+
   it('lets exactly one of two racing appends of the same height win', async () => {
     const [b1] = chainOf(A, 1)
     const rival = nextBlock(emptyTip(A), { transactions: [{ key: 'rival', value: enc.encode('r') }] })

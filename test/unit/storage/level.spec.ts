@@ -53,6 +53,37 @@ describe('storage - LevelChainStore', () => {
     expect(left).toHaveLength(4)
   })
 
+  it('finishes an interrupted delete as it was asked: pins kept or dropped, through the reopen', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-level-'))
+    database = await openDatabase(dir)
+    let store = await LevelChainStore.open(database)
+    await store.appendMany(chainOf('replaced', 3))
+    await store.appendMany(chainOf('released', 3))
+    await store.pin('replaced', { type: 'key', key: 'k1' })
+    await store.pin('released', { type: 'key', key: 'k1' })
+    const keys = new ChainKeys(database.sublevel(CHAINS_SUBLEVEL).prefix)
+    // as if each delete had written its mark and crashed before clearing
+    for (const [chainId, keepPins] of [['replaced', true], ['released', false]] as const) {
+      const meta = ChainMeta.decode(await database.db.get(keys.meta(chainId)) ?? new Uint8Array())
+      await database.db.put(keys.meta(chainId), ChainMeta.encode({ ...meta, deleting: true, deletingKeepsPins: keepPins }))
+    }
+    await store.close()
+    await database.close()
+
+    database = await openDatabase(dir)
+    store = await LevelChainStore.open(database)
+    expect(await store.chains()).toEqual([])
+    expect(store.pins('replaced')).toEqual([{ type: 'key', key: 'k1' }])
+    expect(store.pins('released')).toEqual([])
+    await store.close()
+    await database.close()
+    // and the kept pin is on disk, not only in memory
+    database = await openDatabase(dir)
+    store = await LevelChainStore.open(database)
+    expect(store.pins('replaced')).toEqual([{ type: 'key', key: 'k1' }])
+    expect(await collect(database.sublevel(CHAINS_SUBLEVEL).keys())).toHaveLength(1)
+  })
+
   it('rolls the tip forward over blocks appended after the last meta write (no clean close)', async () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-level-'))
     database = await openDatabase(dir)
