@@ -29,6 +29,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { TypedEventEmitter } from 'main-event'
 import { fromHex, HASH_BYTES, InvalidTransactionError, toHex } from '../chain/index.ts'
 import type { Block, TransactionInput } from '../chain/index.ts'
+import { ChainNotFoundError } from '../storage/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase } from '../storage/database.ts'
 import { ANSWER_SLACK, MAX_WRITE_TIMEOUT, replicationOf, WriteService, WriteResponse } from '../protocols/write/index.ts'
@@ -457,13 +458,14 @@ export class Consensus {
   /**
    * Reads a key of any chain with the given consistency.
    *
-   * @throws QuorumReadError, NoLeaderError, ProposerUnreachableError, PayloadPrunedError (local)
+   * @throws QuorumReadError, NoLeaderError, ProposerUnreachableError, PayloadPrunedError and ChainNotFoundError (local)
    */
   async readKey (chainId: string, key: string, options?: ReadOptions): Promise<KeyRead> {
     const consistency = checkRead(chainId, options)
     if (typeof key !== 'string' || key === '') throw new InvalidReadError(`a key is a non-empty string, got ${JSON.stringify(key)}`)
     const request: ReadRequest = { kind: ReadRequest.Kind.KEY, chainId, key, height: 0, to: 0, leader: false }
     if (consistency === 'local') {
+      await this.checkHeld(chainId)
       const kv = await this.c.chains.get(chainId, key)
       const tip = await this.c.chains.tip(chainId)
       return { key, value: kv?.value, height: kv?.height ?? tip.height, consistency, servedBy: [this.self] }
@@ -482,13 +484,14 @@ export class Consensus {
    * is Nr holders with the same block hash, and the answer is a copy with its
    * payload when any of them still has it.
    *
-   * @throws InvalidReadError, QuorumReadError, NoLeaderError, ProposerUnreachableError
+   * @throws InvalidReadError, QuorumReadError, NoLeaderError, ProposerUnreachableError, ChainNotFoundError (local)
    */
   async readBlock (chainId: string, height: number, options?: ReadOptions): Promise<BlockRead> {
     const consistency = checkRead(chainId, options)
     if (!Number.isSafeInteger(height) || height < 1) throw new InvalidReadError(`a block height is an integer ≥ 1, got ${String(height)}`)
     const request: ReadRequest = { kind: ReadRequest.Kind.BLOCK, chainId, key: '', height, to: 0, leader: false }
     if (consistency === 'local') {
+      await this.checkHeld(chainId)
       return { chainId, height, block: await this.c.chains.getBlock(chainId, height), consistency, servedBy: [this.self] }
     }
     if (consistency === 'leader') {
@@ -500,6 +503,16 @@ export class Consensus {
     const copies = result.answers.flatMap(a => a.status === 'value' && a.block != null && result.agreed.includes(a.peer) ? [a.block] : [])
     const block = copies.find(b => b.payload != null) ?? copies[0]
     return { chainId, height, block, consistency, servedBy: result.agreed }
+  }
+
+  /**
+   * A local read of a chain this node holds no copy of would answer "no
+   * value", as if the chain had none: it says so instead. This node's own
+   * chain is always held, if only empty.
+   */
+  private async checkHeld (chainId: string): Promise<void> {
+    if (chainId === this.self || await this.c.chains.info(chainId) != null) return
+    throw new ChainNotFoundError(`chain ${chainId} is not held here (a local read reads only this node's copy: consistency leader or quorum asks its holders)`)
   }
 
   /**

@@ -58,7 +58,7 @@ export type {
 export { ConfigError } from './config.ts'
 export { DataDirInUseError } from '../storage/database.ts'
 export { DataDirError } from '../storage/dirs.ts'
-export { InvalidPinError, DiskFullError } from '../storage/errors.ts'
+export { InvalidPinError, DiskFullError, ChainNotFoundError } from '../storage/errors.ts'
 export { PayloadPrunedError } from '../chain/errors.ts'
 export type { Pin } from '../storage/index.ts'
 export { NodeStoppedError } from './errors.ts'

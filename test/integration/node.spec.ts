@@ -206,6 +206,20 @@ describe('node - discovery and connections', () => {
     for (const [read, message] of bad) await expect(read()).rejects.toMatchObject({ name: 'InvalidReadError', message: expect.stringMatching(message) })
   })
 
+  it('a local read of a chain held nowhere here says so (ChainNotFoundError), where its own empty chain reads as no value', async () => {
+    const a = await cluster.create()
+    await a.start()
+    const self = a.peerId.toString()
+    const other = (await cluster.create()).peerId.toString()
+    expect(await a.get(self, 'k')).toMatchObject({ value: undefined, height: 0 })
+    expect((await a.getBlock(self, 1)).block).toBeUndefined()
+    for (const read of [async () => await a.get(other, 'k'), async () => await a.getBlock(other, 1), async () => await a.get('shared', 'k')]) {
+      await expect(read()).rejects.toMatchObject({ name: 'ChainNotFoundError', message: expect.stringMatching(/is not held here \(a local read reads only this node's copy/) })
+    }
+    await a.put('k', new TextEncoder().encode('v'))
+    expect((await a.get(self, 'k')).height).toBe(1)
+  })
+
   it('a write that makes no sense (from a JavaScript caller) is refused with a typed error and writes nothing', async () => {
     const [a, b] = await connectedSwarm(cluster, 2)
     const self = a.peerId.toString()
