@@ -5,6 +5,13 @@
  * copy. STALE and INVALID answers also end the retries (they never change);
  * ERROR (the backup failed to carry it out), a timeout or a reset do not.
  *
+ * The same loop hands each round's table to the backups it names active
+ * (over the same protocol, which only adopts it for an active backup): gossip
+ * is a hint, and a backup that never hears its table holds an unclaimed copy
+ * that retention prunes after τ. These hand-offs live in memory only (a
+ * restart hands the node's own table again): persisting one per round would
+ * put an fsync in every commit's replication for what gossip mostly does.
+ *
  * A backup this node is not connected to is not dialled: its release waits
  * until the backup connects again (peering connects to every member it
  * discovers), then goes at once. Obsolete backups are mostly vehicles that
@@ -25,8 +32,8 @@ const SYNC_WRITE = { sync: true } as Record<string, unknown>
 const utf8 = new TextEncoder()
 const utf8d = new TextDecoder()
 
-/** `nextAt` is Infinity while the backup is not connected. */
-interface PendingRelease { chainId: string, peerId: string, attempts: number, nextAt: number }
+/** `nextAt` is Infinity while the backup is not connected. `handOff`: the table to an active backup (not persisted). */
+interface PendingRelease { chainId: string, peerId: string, attempts: number, nextAt: number, handOff: boolean }
 
 export interface ReleaseQueueInit {
   db: BinarySublevel
@@ -52,7 +59,7 @@ export class ReleaseQueue {
   async start (): Promise<void> {
     for await (const [key] of this.init.db.iterator()) {
       const [chainId, peerId] = utf8d.decode(key).split('\n')
-      this.pending.set(`${chainId}\n${peerId}`, { chainId, peerId, attempts: 0, nextAt: 0 })
+      this.pending.set(`${chainId}\n${peerId}`, { chainId, peerId, attempts: 0, nextAt: 0, handOff: false })
     }
     this.running = true
     this.schedule(0)
@@ -63,14 +70,33 @@ export class ReleaseQueue {
     clearTimeout(this.timer)
   }
 
-  /** Peers of this chain still to be told. */
+  /** Obsolete backups of this chain still to be released. */
   peers (chainId: string): string[] {
-    return [...this.pending.values()].filter(p => p.chainId === chainId).map(p => p.peerId)
+    return this.releases().filter(p => p.chainId === chainId).map(p => p.peerId)
   }
 
-  /** `offline`: waiting for the backup to connect again. */
+  /** Releases not yet acknowledged; `offline`: waiting for the backup to connect again. */
   list (): Array<{ chainId: string, peerId: string, attempts: number, offline: boolean }> {
-    return [...this.pending.values()].map(({ chainId, peerId, attempts, nextAt }) => ({ chainId, peerId, attempts, offline: nextAt === Infinity }))
+    return this.releases().map(({ chainId, peerId, attempts, nextAt }) => ({ chainId, peerId, attempts, offline: nextAt === Infinity }))
+  }
+
+  /** Active backups of a chain that have not yet acknowledged its table. */
+  handOffs (chainId: string): string[] {
+    return [...this.pending.values()].filter(p => p.handOff && p.chainId === chainId).map(p => p.peerId)
+  }
+
+  private releases (): PendingRelease[] {
+    return [...this.pending.values()].filter(p => !p.handOff)
+  }
+
+  /** Hands the chain's newest table to these (active) backups, until each acknowledges it. */
+  handOff (chainId: string, active: string[]): void {
+    for (const peerId of active) {
+      const key = `${chainId}\n${peerId}`
+      if (this.pending.get(key)?.handOff === false) continue
+      this.pending.set(key, { chainId, peerId, attempts: 0, nextAt: 0, handOff: true })
+    }
+    this.schedule(0)
   }
 
   /** A peer connected: its releases that waited for it go now. */
@@ -86,18 +112,19 @@ export class ReleaseQueue {
 
   /**
    * Records a new epoch: its obsolete backups are to be told (persisted,
-   * before any release is sent), its active ones no longer.
+   * before any release is sent), its active ones are handed the table instead.
    */
   async update (chainId: string, obsolete: string[], active: string[]): Promise<void> {
     const ops: Array<{ type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }> = []
     for (const peerId of active) {
       const key = `${chainId}\n${peerId}`
-      if (this.pending.delete(key)) ops.push({ type: 'del', key: utf8.encode(key) })
+      if (this.pending.get(key)?.handOff === false) ops.push({ type: 'del', key: utf8.encode(key) })
+      this.pending.set(key, { chainId, peerId, attempts: 0, nextAt: 0, handOff: true })
     }
     for (const peerId of obsolete) {
       const key = `${chainId}\n${peerId}`
-      if (!this.pending.has(key)) {
-        this.pending.set(key, { chainId, peerId, attempts: 0, nextAt: 0 })
+      if (this.pending.get(key)?.handOff !== false) {
+        this.pending.set(key, { chainId, peerId, attempts: 0, nextAt: 0, handOff: false })
         ops.push({ type: 'put', key: utf8.encode(key), value: new Uint8Array(0) })
       }
     }
@@ -105,10 +132,12 @@ export class ReleaseQueue {
     this.schedule(0)
   }
 
+  /** Done with this entry, unless a newer one of the same chain and peer took its place meanwhile. */
   private async clear (entry: PendingRelease): Promise<void> {
     const key = `${entry.chainId}\n${entry.peerId}`
+    if (this.pending.get(key) !== entry) return
     this.pending.delete(key)
-    await this.init.db.del(utf8.encode(key))
+    if (!entry.handOff) await this.init.db.del(utf8.encode(key))
   }
 
   private schedule (delay: number): void {
@@ -139,13 +168,15 @@ export class ReleaseQueue {
   private async send (entry: PendingRelease): Promise<void> {
     const { tables, release, log } = this.init
     const table = tables.get(entry.chainId)
-    if (table == null || table.table.active.includes(entry.peerId)) {
+    // a backup active again keeps its copy; one no longer active gets a release (update() queued it)
+    if (table == null || table.table.active.includes(entry.peerId) !== entry.handOff) {
       await this.clear(entry)
       return
     }
     try {
       const outcome = await release.release(peerIdFromString(entry.peerId), table.signed)
-      log('released %s on %s (epoch %d, deleted %s)', entry.chainId, entry.peerId, outcome.epoch, outcome.deleted)
+      if (entry.handOff) log('handed table %d of %s to %s', outcome.epoch, entry.chainId, entry.peerId)
+      else log('released %s on %s (epoch %d, deleted %s)', entry.chainId, entry.peerId, outcome.epoch, outcome.deleted)
       await this.clear(entry)
     } catch (err) {
       const name = (err as Error).name
@@ -156,6 +187,12 @@ export class ReleaseQueue {
         log('release of %s to %s crossed epoch %d: sending that one', entry.chainId, entry.peerId, newest.table.epoch)
         entry.nextAt = 0
         entry.attempts++
+        return
+      }
+      if (entry.handOff && name === 'StaleReleaseError') {
+        // the backup holds or is being offered a newer table: the round of that one hands it over
+        log('table of %s not handed to %s: %s', entry.chainId, entry.peerId, (err as Error).message)
+        await this.clear(entry)
         return
       }
       if (name === 'StaleReleaseError' || name === 'ReleaseRejectedError') {

@@ -256,6 +256,10 @@ export class VGuardDB {
     pubsub.addEventListener('message', this.onGossip)
     this.c.libp2p.addEventListener('peer:connect', this.onPeerConnect)
     await this.releases.start()
+    // a crash may have come between our last round's table and its hand-off:
+    // its backups get it again as they connect (holding it, they just say so)
+    const own = this.tables.get(this.self)?.table
+    if (own != null) this.releases.handOff(this.self, own.active)
   }
 
   private readonly onPeerConnect = (evt: CustomEvent<PeerId>): void => {
@@ -439,17 +443,12 @@ export class VGuardDB {
       chainId, epoch, active: named, obsolete, height: tip.height, tipHash: tip.hash, timestamp: (this.c.now ?? Date.now)()
     })
     await this.tables.adopt(signed.signed, chainId)
+    // gossip is a hint: the backups the table names get it straight away too,
+    // until each acknowledges it (release-queue.ts), so their copy is claimed
+    // even if the gossip is lost (an unclaimed copy falls under retention)
     await this.releases.update(chainId, obsoleteAll, named)
     await this.transfersRecorded(chainId)
     this.publish({ chainId, height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, participants, table: signed.signed as Uint8Array<ArrayBuffer> })
-    // gossip is a hint: the backups that took the chain get the table that
-    // names them straight away too (over /vguard/release, which only adopts
-    // it for an active backup), so their copy is claimed even if the gossip
-    // is lost (an unclaimed copy falls under retention, src/storage/retention.ts)
-    for (const peer of active) {
-      this.release.release(peerIdFromString(peer), signed.signed)
-        .catch((err: Error) => { this.log('table of %s not handed to %s: %s', chainId, peer, err.message) })
-    }
     this.c.events.safeDispatchEvent('backup:table', { detail: { chainId, epoch, active: named, obsolete, height: tip.height } })
     if (!complete) this.log('only %d of %d backups for %s at epoch %d (%d older copies kept)', active.length, kBackups, chainId, epoch, kept.length)
     return { chainId, height: tip.height, epoch, active: named, obsolete, complete, failures, transfers }

@@ -12,6 +12,7 @@ import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import { boothsTopic } from '../../src/node/vguarddb.ts'
 import { spawnNode } from '../../src/swarm/process.ts'
+import { openDatabase } from '../../src/storage/database.ts'
 import type { NodeProcess } from '../../src/swarm/process.ts'
 
 const utf8 = new TextEncoder()
@@ -214,6 +215,43 @@ describe('vguarddb - rounds that fall short', () => {
     expect((await B.chains.info(chainId))?.height).toBe(1)
     // C, still subscribed, hears it by gossip as before
     await waitFor(() => C.vguarddb.tables.get(chainId)?.table.epoch === 1, { message: 'C heard the gossip' })
+  })
+
+  it('a backup that hears no gossip and misses the first hand-off of its table gets it again until it takes it', async () => {
+    const [A, B] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    const chainId = A.peerId.toString()
+    B.libp2p.services.pubsub.unsubscribe(boothsTopic(`test-${process.pid}`))
+    // B's disk fails the first hand-off (the backup answers ERROR): the owner must try again
+    const adopt = B.vguarddb.tables.adopt.bind(B.vguarddb.tables)
+    let failures = 1
+    B.vguarddb.tables.adopt = async (...args: Parameters<typeof adopt>) => {
+      if (args[2]?.keep === true && failures-- > 0) throw new Error('IO error: disk full')
+      return await adopt(...args)
+    }
+    const outcome = await A.endOfBooth({ participants: ids(B), transactions: [gps(1)] })
+    expect(outcome.active).toEqual(ids(B))
+    await waitFor(() => B.vguarddb.tables.get(chainId)?.table.epoch === 1, { message: 'B holds the table naming it' })
+    expect(failures).toBe(-1)
+  })
+
+  it('a proposer restarted hands its table again to the backups it names, which may have missed it', async () => {
+    const [A, B] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    const chainId = A.peerId.toString()
+    await A.endOfBooth({ participants: ids(B), transactions: [gps(1)] })
+    await waitFor(() => B.vguarddb.tables.get(chainId)?.table.epoch === 1, { message: 'B holds the table' })
+    // as if B had never heard it (a crash of A before the hand-off, and no gossip)
+    await cluster.stopNode(B)
+    const bDir = B.config.dataDir
+    const database = await openDatabase(bDir)
+    for (const name of ['backup-tables', 'backup-tables-kept']) await database.sublevel(name).clear()
+    await database.close()
+    const again = await cluster.create({ dataDir: bDir, kBackups: 1, bootstrap: [A.multiaddrs[0].toString()] })
+    await again.start()
+    expect(again.vguarddb.tables.get(chainId)).toBeUndefined()
+    await cluster.stopNode(A)
+    const restarted = await cluster.create({ dataDir: A.config.dataDir, kBackups: 1, bootstrap: [again.multiaddrs[0].toString()] })
+    await restarted.start()
+    await waitFor(() => again.vguarddb.tables.get(chainId)?.table.epoch === 1, { message: 'B got the table from the restarted proposer' })
   })
 
   it('a proposer killed -9 mid-transfer names the copy it was making obsolete in its next round, and it is released', async () => {

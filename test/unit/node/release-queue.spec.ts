@@ -114,4 +114,82 @@ describe('node - release queue', () => {
     expect(sent.filter(([p]) => p === old).map(([, e]) => e)).toEqual([2, 3])
     expect(sent.filter(([p, e]) => p === again && e === 3)).toEqual([])
   })
+
+  it('hands each round\'s table to its active backups until each acknowledges it (in memory only); one obsolete in the next round gets a release instead', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-releases-'))
+    db = await openDatabase(dir)
+    const key = await generateKeyPair('Ed25519')
+    const owner = peerIdFromPrivateKey(key).toString()
+    const [b, c, d] = [await peer(), await peer(), await peer()]
+    const tables = new BackupTableStore(db.sublevel('tables'), { self: owner, kept: db.sublevel('kept') })
+    await tables.open()
+    const table = async (epoch: number, active: string[], obsolete: string[]): Promise<Uint8Array> =>
+      (await signTable(key, owner, { chainId: owner, epoch, active, obsolete, height: epoch, tipHash: new Uint8Array(32), timestamp: 0 })).signed
+    await tables.adopt(await table(1, [b, c], []))
+    const connected = new Set([b, c])
+    const sent: Array<[string, number]> = []
+    let lost = 2
+    const release = async (to: PeerId, signed: Uint8Array): Promise<{ epoch: number, deleted: boolean }> => {
+      const epoch = (await tables.adopt(signed, owner, { durable: false })).table.table.epoch
+      sent.push([to.toString(), epoch])
+      // the first two hand-offs are lost on the way
+      if (lost-- > 0) throw Object.assign(new Error('no answer'), { name: 'TimeoutError' })
+      return { epoch, deleted: false }
+    }
+    const open = async (): Promise<ReleaseQueue> => {
+      const q = new ReleaseQueue({ db: (db as NodeDatabase).sublevel('pending'), tables, release: { release }, log: prefixLogger('test').forComponent('releases'), isConnected: (p) => connected.has(p) })
+      queues.push(q)
+      await q.start()
+      return q
+    }
+    let queue = await open()
+    await queue.update(owner, [], [b, c])
+    await waitFor(() => queue.handOffs(owner).length === 0, { message: 'both acknowledged the table' })
+    expect(sent.filter(([p]) => p === b)).toHaveLength(2)
+    expect(sent.filter(([p]) => p === c)).toHaveLength(2)
+    // hand-offs are not releases: nothing listed, nothing on disk
+    expect(queue.peers(owner)).toEqual([])
+    expect(queue.list()).toEqual([])
+
+    // the next round: c obsolete (and away), d active but away: c's entry is a release (persisted), d's a hand-off waiting for it
+    connected.delete(c)
+    await tables.adopt(await table(2, [b, d], [c]))
+    await queue.update(owner, [c], [b, d])
+    await waitFor(() => !queue.handOffs(owner).includes(b), { message: 'b acknowledged epoch 2' })
+    expect(queue.handOffs(owner)).toEqual([d])
+    expect(queue.peers(owner)).toEqual([c])
+    queue.stop()
+    queue = await open()
+    // a restart keeps the release and forgets the hand-off (the node hands its own table again at start)
+    expect(queue.peers(owner)).toEqual([c])
+    expect(queue.handOffs(owner)).toEqual([])
+    queue.handOff(owner, [b, d])
+    connected.add(d)
+    queue.peerConnected(d)
+    await waitFor(() => queue.handOffs(owner).length === 0, { message: 'd got epoch 2 once connected' })
+    expect(sent.filter(([p, e]) => p === d && e === 2)).toHaveLength(1)
+    expect(sent).not.toContainEqual([c, 2])
+  })
+
+  it('a hand-off the backup answers STALE (it holds or is being offered a newer table) ends without a retry', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-releases-'))
+    db = await openDatabase(dir)
+    const key = await generateKeyPair('Ed25519')
+    const owner = peerIdFromPrivateKey(key).toString()
+    const b = await peer()
+    const tables = new BackupTableStore(db.sublevel('tables'), { self: owner, kept: db.sublevel('kept') })
+    await tables.open()
+    await tables.adopt((await signTable(key, owner, { chainId: owner, epoch: 4, active: [b], obsolete: [], height: 4, tipHash: new Uint8Array(32), timestamp: 0 })).signed)
+    let calls = 0
+    const release = async (): Promise<{ epoch: number, deleted: boolean }> => {
+      calls++
+      throw Object.assign(new Error('replicating epoch 5'), { name: 'StaleReleaseError' })
+    }
+    const queue = new ReleaseQueue({ db: db.sublevel('pending'), tables, release: { release }, log: prefixLogger('test').forComponent('releases') })
+    queues.push(queue)
+    await queue.start()
+    queue.handOff(owner, [b])
+    await waitFor(() => queue.handOffs(owner).length === 0, { message: 'the hand-off ended' })
+    expect(calls).toBe(1)
+  })
 })
