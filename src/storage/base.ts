@@ -327,7 +327,9 @@ export abstract class AbstractChainStore implements ChainStore {
         result.pruned.push(height)
         result.freed += stored.block.header.payloadBytes
       }
-      const pruneFrom = Math.max(meta.pruneFrom, Math.min(options.watermark ?? 0, meta.height + 1))
+      // an unpin since the scan began moved the watermark back over blocks the scan never looked at
+      const considered = options.scannedFrom == null || options.scannedFrom <= meta.pruneFrom
+      const pruneFrom = considered ? Math.max(meta.pruneFrom, Math.min(options.watermark ?? 0, meta.height + 1)) : meta.pruneFrom
       if (headers.length === 0 && pruneFrom === meta.pruneFrom) return result
       const next: ChainMeta = {
         ...meta,

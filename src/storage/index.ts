@@ -83,6 +83,8 @@ export interface DeleteChainOptions {
 
 export interface PruneOptions {
   watermark?: number
+  /** Where the caller's scan began (its pruneFrom then). */
+  scannedFrom?: number
   copy?: number
 }
 
@@ -189,7 +191,9 @@ export interface ChainStore {
   /**
    * Removes the payloads of these blocks, keeping their headers. Pinned blocks
    * are skipped. `watermark`: the caller has considered every block below it
-   * (each is now pruned or pinned), so later scans may start there. `copy`:
+   * (each is now pruned or pinned), so later scans may start there; not if
+   * the watermark went below `scannedFrom` since (an unpin), for the blocks
+   * the unpin freed were not considered. `copy`:
    * prune only if the chain is still that copy (copyId); a copy taken since
    * (the chain deleted and fetched again meanwhile) is left alone.
    */

@@ -96,14 +96,15 @@ function record (report: RetentionReport, chainId: string, heights: number[], fr
 }
 
 async function pruneByAge (store: ChainStore, chainId: string, cutoff: number, now: number, report: RetentionReport): Promise<void> {
-  let watermark = store.pruneFrom(chainId)
+  const scannedFrom = store.pruneFrom(chainId)
+  let watermark = scannedFrom
   // the copy scanned: one taken meanwhile (deleted and fetched again, an active backup perhaps) is not pruned by this scan
   const copy = store.copyId(chainId)
   // a block dated ahead of the clock holds the watermark below it, and the scan goes on past it
   let held = false
   let heights: number[] = []
   const flush = async (): Promise<void> => {
-    const result = await store.prune(chainId, heights, { watermark, copy })
+    const result = await store.prune(chainId, heights, { watermark, scannedFrom, copy })
     record(report, chainId, result.pruned, result.freed)
     heights = []
   }
@@ -131,6 +132,7 @@ interface Cursor {
   next?: { height: number, timestamp: number, payloadBytes: number }
   heights: number[]
   watermark: number
+  scannedFrom: number
 }
 
 async function openCursor (store: ChainStore, chainId: string): Promise<Cursor> {
@@ -143,7 +145,7 @@ async function openCursor (store: ChainStore, chainId: string): Promise<Cursor> 
   }
   const iterator = candidates()
   const first = await iterator.next()
-  return { chainId, copy, iterator, next: first.done === true ? undefined : first.value, heights: [], watermark: from }
+  return { chainId, copy, iterator, next: first.done === true ? undefined : first.value, heights: [], watermark: from, scannedFrom: from }
 }
 
 async function pruneBySize (store: ChainStore, chainIds: string[], excess: number, report: RetentionReport): Promise<number> {
@@ -153,7 +155,7 @@ async function pruneBySize (store: ChainStore, chainIds: string[], excess: numbe
     const flush = async (): Promise<void> => {
       for (const c of cursors) {
         if (c.heights.length === 0) continue
-        const result = await store.prune(c.chainId, c.heights, { watermark: c.watermark, copy: c.copy })
+        const result = await store.prune(c.chainId, c.heights, { watermark: c.watermark, scannedFrom: c.scannedFrom, copy: c.copy })
         record(report, c.chainId, result.pruned, result.freed)
         excess -= result.freed
         c.heights = []

@@ -310,6 +310,23 @@ describe.each([
     expect((await store.tip(A)).height).toBe(7)
   })
 
+  it('a scan that began before an unpin does not lift the watermark back over the blocks the unpin freed', async () => {
+    await store.appendMany(chainOf(A, 6))
+    await store.pin(A, { type: 'range', from: 1, to: 3 })
+    await store.prune(A, [1, 2, 3], { watermark: 4 })
+    expect(store.pruneFrom(A)).toBe(4)
+    // a retention run scans from 4 ... an unpin comes meanwhile ... the run ends its scan at 6
+    const scannedFrom = store.pruneFrom(A)
+    await store.unpin(A, { type: 'range', from: 1, to: 3 })
+    expect(store.pruneFrom(A)).toBe(1)
+    expect((await store.prune(A, [4, 5], { watermark: 6, scannedFrom })).pruned).toEqual([4, 5])
+    // the next run still scans the unpinned blocks
+    expect(store.pruneFrom(A)).toBe(1)
+    // a scan that began where the watermark is moves it as before
+    expect((await store.prune(A, [1, 2, 3], { watermark: 6, scannedFrom: 1 })).pruned).toEqual([1, 2, 3])
+    expect(store.pruneFrom(A)).toBe(6)
+  })
+
   it('pins and unpins heights, not list entries: covered heights change nothing, ranges merge and split; reopened stores agree', async () => {
     await store.appendMany(chainOf(A, 8))
     const range = (from: number, to: number): { type: 'range', from: number, to: number } => ({ type: 'range', from, to })
