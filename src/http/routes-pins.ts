@@ -18,7 +18,7 @@ import type { FastifyInstance } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'
 import type { Pin } from '../node/index.ts'
 import { InvalidRequestError } from './errors.ts'
-import { checkChain, checkKey } from './params.ts'
+import { checkChain, checkKey, onlyQuery } from './params.ts'
 
 interface PinAnswer { chainId: string, pins: Pin[], changed?: boolean }
 
@@ -44,12 +44,26 @@ export function registerPinRoutes (server: FastifyInstance, node: VGuardNode): v
     return { type: 'key', key }
   }
 
+  // no pin route takes a query parameter: one given is a mistake (a typo of a write's option), refused before anything changes
   server.get<{ Params: { id: string } }>('/chains/:id/pins', async (req) => {
+    onlyQuery(req.query, [])
     checkChain(node, req.params.id)
     return answer(req.params.id)
   })
-  server.put<{ Params: { id: string, key: string } }>('/chains/:id/pins/keys/:key', async (req) => await change(req.params.id, keyPin(req.params.key), 'pin'))
-  server.delete<{ Params: { id: string, key: string } }>('/chains/:id/pins/keys/:key', async (req) => await change(req.params.id, keyPin(req.params.key), 'unpin'))
-  server.put<{ Params: { id: string, range: string } }>('/chains/:id/pins/heights/:range', async (req) => await change(req.params.id, parseHeights(req.params.range), 'pin'))
-  server.delete<{ Params: { id: string, range: string } }>('/chains/:id/pins/heights/:range', async (req) => await change(req.params.id, parseHeights(req.params.range), 'unpin'))
+  server.put<{ Params: { id: string, key: string } }>('/chains/:id/pins/keys/:key', async (req) => {
+    onlyQuery(req.query, [])
+    return await change(req.params.id, keyPin(req.params.key), 'pin')
+  })
+  server.delete<{ Params: { id: string, key: string } }>('/chains/:id/pins/keys/:key', async (req) => {
+    onlyQuery(req.query, [])
+    return await change(req.params.id, keyPin(req.params.key), 'unpin')
+  })
+  server.put<{ Params: { id: string, range: string } }>('/chains/:id/pins/heights/:range', async (req) => {
+    onlyQuery(req.query, [])
+    return await change(req.params.id, parseHeights(req.params.range), 'pin')
+  })
+  server.delete<{ Params: { id: string, range: string } }>('/chains/:id/pins/heights/:range', async (req) => {
+    onlyQuery(req.query, [])
+    return await change(req.params.id, parseHeights(req.params.range), 'unpin')
+  })
 }

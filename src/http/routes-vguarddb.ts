@@ -7,7 +7,7 @@ import { encodeValue } from './encoding.ts'
 import { InvalidRequestError, KeyNotFoundError } from './errors.ts'
 import { ReadResponse } from '../protocols/read/index.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { checkChain, checkKey } from './params.ts'
+import { checkChain, checkKey, onlyQuery } from './params.ts'
 
 const utf8 = new TextEncoder()
 
@@ -75,6 +75,7 @@ function shortWarning (outcome: ReplicationOutcome, k: number): string {
 
 export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNode): void {
   server.post<{ Body: BoothBody }>('/booth/end', { schema: boothSchema }, async (req) => {
+    onlyQuery(req.query, [])
     const outcome = await node.endOfBooth({
       participants: req.body.participants,
       transactions: req.body.transactions.map(decodeTransaction)

@@ -247,15 +247,23 @@ describe('http - chain reads', () => {
       ['GET', `/chains/${self}/kv/gps%2F1?consistancy=quorum`, /unknown query parameter "consistancy": this route takes consistency/],
       // a write has no consistency
       ['PUT', `/chains/${self}/kv/k?consistency=quorum`, /unknown query parameter "consistency": this route takes no query parameters/],
-      ['DELETE', `/chains/${self}/kv/k?x=1`, /this route takes no query parameters/]
+      ['DELETE', `/chains/${self}/kv/k?x=1`, /this route takes no query parameters/],
+      // nor does a pin, or the end of a booth
+      ['PUT', `/chains/${self}/pins/heights/1?foo=bar`, /unknown query parameter "foo": this route takes no query parameters/],
+      ['DELETE', `/chains/${self}/pins/keys/gps%2F1?x=1`, /this route takes no query parameters/],
+      ['GET', `/chains/${self}/pins?all=1`, /this route takes no query parameters/],
+      ['POST', '/booth/end?k=3', /unknown query parameter "k": this route takes no query parameters/]
     ]
     for (const [method, path, message] of refused) {
-      const { status, body } = await ask(method, path, method === 'PUT' ? { body: 'v' } : {})
+      const init: RequestInit = method === 'PUT' && path.includes('/kv/') ? { body: 'v' } : method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ participants: [self], transactions: [{ key: 'b', value: 'v' }] }) } : {}
+      const { status, body } = await ask(method, path, init)
       expect(status, path).toBe(400)
       expect(body, path).toMatchObject({ error: 'InvalidRequestError', message: expect.stringMatching(message) })
     }
-    // nothing was written by the refused PUT
+    // nothing was written by the refused PUT, pinned, or appended by the refused booth
     expect(await node.chains.get(self, 'k')).toBeUndefined()
+    expect(node.chains.pins(self)).toEqual([])
+    expect((await node.chains.tip(self)).height).toBe(1)
     expect((await ask('GET', `/chains/${self}/blocks?transactions=false`)).status).toBe(200)
 
     const slashed = await ask('GET', `/chains/${self}/kv/gps/1`)
