@@ -323,7 +323,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
    * Temporary storage is what this node keeps only because it saw it (e.g. as
    * a booth member). Never temporary: its own chain, the shared chain, and a
    * chain whose newest backup table names this node active. A copy with no
-   * table at all is unclaimed: a fresh backup whose table is still on its way
+   * table at all, or one its owner has since offered a newer epoch, is
+   * unclaimed: a fresh backup whose table is still on its way
    * (gossiped after the round, or handed over with a release), or a push
    * nobody asked for. The storage master keeps it whole for τ, then prunes it
    * like any temporary chain — else any peer could fill this node for good.
@@ -331,7 +332,11 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   private async isTemporaryChain (chainId: string): Promise<boolean | 'unclaimed'> {
     if (!this.isCopy(chainId)) return false
     const { backupTable } = await this.vguarddb.status(chainId)
-    if (backupTable == null) return 'unclaimed'
+    // the owner offered us a newer epoch than our table's: a backup chosen
+    // again after a release, its table (naming it active, or obsolete if the
+    // transfer fails) still on its way; the old one would prune the copy the
+    // owner is about to count on
+    if (backupTable == null || this.vguarddb.offeredEpoch(chainId) > backupTable.epoch) return 'unclaimed'
     return !backupTable.active.includes(this.peerId.toString())
   }
 

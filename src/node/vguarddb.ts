@@ -220,7 +220,7 @@ export class VGuardDB {
     this.release = new ReleaseService({
       ...base,
       tables: this.tables,
-      offeredEpoch: (chainId) => this.offered.get(chainId) ?? 0,
+      offeredEpoch: (chainId) => this.offeredEpoch(chainId),
       exclusive: async (chainId, task) => await this.chainLock.run(chainId, task),
       onReleased: (chainId, epoch) => {
         // the table adopted with the release refuses older releases from now
@@ -673,6 +673,11 @@ export class VGuardDB {
       heldHeight: info?.height ?? 0,
       transfers: [...this.transfers.values()].filter(t => t.chainId === chainId)
     }
+  }
+
+  /** The newest epoch the chain's owner opened a transfer to this node for (this run; 0: none). */
+  offeredEpoch (chainId: string): number {
+    return this.offered.get(chainId) ?? 0
   }
 
   /** Tables known for chains we do not hold (forward pointers and gossip). */

@@ -203,6 +203,36 @@ describe('vguarddb - rounds that fall short', () => {
     expect(B.chains.pins(chainId)).toEqual([{ type: 'key', key: 'gps/1' }, { type: 'range', from: 2, to: 3 }])
   })
 
+  it('a backup chosen again after its release keeps the copy whole while the table naming it active is on its way', async () => {
+    const TAU = 500
+    const [A, X, Y] = await connectedSwarm(cluster, 3, { kBackups: 1, retention: TAU, pruneInterval: 86_400_000 })
+    const chainId = A.peerId.toString()
+    await A.endOfBooth({ participants: ids(X), transactions: [gps(1)] })
+    const second = await A.endOfBooth({ participants: ids(Y), transactions: [gps(2)] })
+    expect(second.active).toEqual(ids(Y))
+    await waitFor(async () => X.vguarddb.tables.get(chainId)?.table.epoch === 2 && await X.chains.info(chainId) == null, { message: 'X released' })
+    // the next table is slow to reach X: no gossip, and its hand-off held back
+    X.libp2p.services.pubsub.unsubscribe(boothsTopic(`test-${process.pid}`))
+    const adopt = X.vguarddb.tables.adopt.bind(X.vguarddb.tables)
+    const handOff = Promise.withResolvers<void>()
+    X.vguarddb.tables.adopt = async (...args: Parameters<typeof adopt>) => {
+      if (args[2]?.keep === true) await handOff.promise
+      return await adopt(...args)
+    }
+    // both blocks are older than τ when the owner picks X again and sends it the whole chain
+    const born = (await A.chains.info(chainId))?.tipTimestamp ?? 0
+    await waitFor(() => Date.now() > born + TAU, { message: 'blocks older than τ' })
+    const third = await A.endOfBooth({ participants: ids(X), transactions: [gps(3)] })
+    expect(third.active).toEqual(ids(X))
+    expect(X.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
+    await X.storageMaster.run()
+    expect(await X.chains.info(chainId)).toMatchObject({ height: 3, prunedBlocks: 0 })
+    handOff.resolve()
+    await waitFor(() => X.vguarddb.tables.get(chainId)?.table.epoch === 3, { message: 'X holds the table naming it' })
+    await X.storageMaster.run()
+    expect(await X.chains.info(chainId)).toMatchObject({ height: 3, prunedBlocks: 0 })
+  })
+
   it('a backup that hears no gossip still gets the table that names it active (its copy is claimed)', async () => {
     const [A, B, C] = await connectedSwarm(cluster, 3, { kBackups: 1 })
     const chainId = A.peerId.toString()
