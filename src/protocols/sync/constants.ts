@@ -19,6 +19,15 @@ export const TIMEOUT = 10 * second
  */
 export const MEMBERSHIP_WAIT = 3 * second
 
+/**
+ * A fetch must move at least this many bytes per TIMEOUT spent waiting on
+ * the peer (or finish). The per-message timeout alone lets a peer that sends
+ * a block now and then, just under it each time, hold a chain's reconcile
+ * (and the honest peers queued behind it) for as long as it likes. 100 KiB/s
+ * is far below any LAN; a peer slower than that is dropped and the next asked.
+ */
+export const PROGRESS_BYTES = 1024 * 1024
+
 /** A TIP exchange during reconcile: small, so a dead peer must not delay the others long. */
 export const TIP_TIMEOUT = 5 * second
 

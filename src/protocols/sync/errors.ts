@@ -15,6 +15,19 @@ export class ChainMovedError extends Error {
 }
 
 /**
+ * The peer sent too little for too long (PROGRESS_BYTES per TIMEOUT waited
+ * on it): dropped from this reconcile, the next peer is asked; what it sent
+ * stays. Not final: it may be slow for a while only.
+ */
+export class SlowPeerError extends Error {
+  static name = 'SlowPeerError'
+  constructor (message = 'The peer sends too slowly') {
+    super(message)
+    this.name = 'SlowPeerError'
+  }
+}
+
+/**
  * The local chain was deleted during a fetch that was only to extend it: a
  * copy released meanwhile (release-and-forward). Nothing more is fetched;
  * fetching it back from nothing would undo the release. Not the peer's fault.

@@ -45,7 +45,7 @@ import type { ChainStore } from '../../storage/index.ts'
 import { SyncService } from './sync.ts'
 
 export { PROTOCOL_NAME, PROTOCOL_VERSION } from './constants.ts'
-export { ChainGoneError, ChainMovedError, NoRoomError, NotVouchedError } from './errors.ts'
+export { ChainGoneError, ChainMovedError, NoRoomError, NotVouchedError, SlowPeerError } from './errors.ts'
 
 export interface SyncInit {
   /** @default 'vguard' */
@@ -58,6 +58,8 @@ export interface SyncInit {
   frameBytes?: number
   /** Bytes a requester lets a responder send ahead of its credits. @default 8 MiB */
   windowBytes?: number
+  /** Bytes a fetch must receive per `timeout` spent waiting on the peer, or drop it (SlowPeerError). @default 1 MiB */
+  progressBytes?: number
   /** @default 32 */
   maxInboundStreams?: number
   /** @default 64 */

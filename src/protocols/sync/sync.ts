@@ -11,7 +11,7 @@ import type { Block, ChainTip } from '../../chain/index.ts'
 import { blockBytes } from '../../storage/index.ts'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
-import { ChainGoneError, ChainMovedError, NoRoomError, NotVouchedError } from './errors.ts'
+import { ChainGoneError, ChainMovedError, NoRoomError, NotVouchedError, SlowPeerError } from './errors.ts'
 import { asInvalidMessage, IdleTimeout, LinkedSignal } from '../stream.ts'
 import { BatchQueue } from '../batch-queue.ts'
 import { KeyedLock } from '../keyed-lock.ts'
@@ -19,7 +19,7 @@ import { admit, serve } from './handler.ts'
 import { SyncRequest, SyncResponse, checkReportedTip, decodeResponse, request } from './messages.ts'
 import {
   FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES,
-  PROTOCOL_NAME, PROTOCOL_VERSION, TIMEOUT, TIP_TIMEOUT, WINDOW_BYTES
+  PROGRESS_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION, TIMEOUT, TIP_TIMEOUT, WINDOW_BYTES
 } from './constants.ts'
 import type { FetchOptions, FetchResult, ReconcileOptions, ReconcileResult, Sync, SyncAuthority, SyncComponents, SyncInit, SyncRoom } from './index.ts'
 
@@ -55,6 +55,37 @@ function isAbort (err: unknown): boolean {
   return name === 'AbortError' || name === 'TimeoutError'
 }
 
+/**
+ * Bytes received from a peer, and the time spent waiting on it for them,
+ * since it last moved `minBytes`: more than `window` of waiting for less is
+ * too slow (see PROGRESS_BYTES). Time this node spends on its own work (its
+ * appends) does not count against the peer.
+ */
+class ProgressFloor {
+  private bytes = 0
+  private waited = 0
+
+  constructor (private readonly minBytes: number, private readonly window: number, private readonly tooSlow: (bytes: number, waited: number) => Error) {}
+
+  async read<T extends { byteLength: number }> (next: () => Promise<T>): Promise<T> {
+    const asked = Date.now()
+    const bytes = await next()
+    this.waited += Date.now() - asked
+    this.bytes += bytes.byteLength
+    return bytes
+  }
+
+  /** @throws the tooSlow error */
+  check (): void {
+    if (this.bytes >= this.minBytes) {
+      this.bytes = 0
+      this.waited = 0
+    } else if (this.waited > this.window) {
+      throw this.tooSlow(this.bytes, this.waited)
+    }
+  }
+}
+
 export class SyncService implements Sync {
   readonly protocol: string
   private readonly components: SyncComponents
@@ -62,6 +93,7 @@ export class SyncService implements Sync {
   private readonly tipTimeout: number
   private readonly frameBytes: number
   private readonly windowBytes: number
+  private readonly progressBytes: number
   private readonly maxInboundStreams: number
   private readonly maxOutboundStreams: number
   private readonly log: Logger
@@ -78,6 +110,7 @@ export class SyncService implements Sync {
     this.tipTimeout = init.tipTimeout ?? TIP_TIMEOUT
     this.frameBytes = Math.min(init.frameBytes ?? FRAME_BYTES, MAX_MESSAGE_BYTES)
     this.windowBytes = init.windowBytes ?? WINDOW_BYTES
+    this.progressBytes = init.progressBytes ?? PROGRESS_BYTES
     this.maxInboundStreams = init.maxInboundStreams ?? MAX_INBOUND_STREAMS
     this.maxOutboundStreams = init.maxOutboundStreams ?? MAX_OUTBOUND_STREAMS
     this.log = components.logger.forComponent('vguard:sync')
@@ -245,9 +278,11 @@ export class SyncService implements Sync {
       }
     }
     const appends = new BatchQueue<Block[]>(async (batches) => { await append(batches.flat(), false) })
+    const progress = this.progressFloor(peer, chainId)
+    let next = start.height + 1
     try {
       while (true) {
-        const bytes = await lp.read({ signal: idle.signal })
+        const bytes = await progress.read(async () => await lp.read({ signal: idle.signal }))
         idle.touch()
         if (appends.failure != null) throw appends.failure
         const res = decodeResponse(bytes)
@@ -268,13 +303,20 @@ export class SyncService implements Sync {
         // At most the window is buffered, plus what waits for the appender (below).
         await lp.write(request({ type: SyncRequest.Type.CREDIT, chainId, credit: bytes.byteLength }), { signal: idle.signal })
         const blocks: Block[] = res.blocks.map(b => blockFromBytes(b.header, b.payload))
+        // the answer runs on from the height asked for, block after block: anything else (blocks below
+        // the range, which the store would take for another writer's, a gap, a repeat) is the peer's error
+        for (const b of blocks) {
+          if (b.header.height !== next) throw new InvalidMessageError(`${peer.toString()} sent block ${b.header.height} of ${chainId} where ${next} comes next`)
+          next++
+        }
         if (expected != null) for (const b of blocks) checkVouched(b, start.height, expected)
         const batch = pending != null ? [pending, ...blocks] : blocks
         pending = batch.pop()
         // the held-back block must be vouched for by its successor before it is stored
         if (pending != null && batch.length > 0) checkLink(pending, batch[batch.length - 1])
         if (batch.length > 0) appends.push(batch, bytes.byteLength)
-        // what waits for the disk is bounded like what the network has in flight
+        progress.check()
+        // what waits for the disk is bounded like what the network has in flight (not the peer's time)
         await appends.below(this.windowBytes)
       }
     } finally {
@@ -299,8 +341,9 @@ export class SyncService implements Sync {
       }), { signal: this.signal(this.timeout, scope) })
       const hashes: Uint8Array[] = []
       let prev = start
+      const progress = this.progressFloor(peer, chainId)
       while (true) {
-        const bytes = await lp.read({ signal: this.signal(this.timeout, scope) })
+        const bytes = await progress.read(async () => await lp.read({ signal: this.signal(this.timeout, scope) }))
         const res = decodeResponse(bytes)
         if (res.status === SyncResponse.Status.NOT_FOUND) throw new NotFoundError(`${peer.toString()} does not hold ${chainId}`)
         // PRUNED comes only from a responder that ignored `headers` and sent payloads: what it sent still counts
@@ -315,12 +358,18 @@ export class SyncService implements Sync {
           hashes.push(header.hash)
           prev = tipOf(header)
         }
+        progress.check()
       }
       if (prev.height !== vouch.height || !bytesEqual(prev.hash, vouch.hash)) {
         throw new InvalidBlockError('Unvouched', `Invalid block: Unvouched: ${peer.toString()}'s chain ${chainId} does not lead to the signed tip ${vouch.height} (its headers end at ${prev.height})`)
       }
       return hashes
     })
+  }
+
+  private progressFloor (peer: PeerId, chainId: string): ProgressFloor {
+    return new ProgressFloor(this.progressBytes, this.timeout, (bytes, waited) =>
+      new SlowPeerError(`${peer.toString()} sent ${bytes} bytes of ${chainId} in ${waited} ms of waiting (at least ${this.progressBytes} per ${this.timeout} ms): asking another peer`))
   }
 
   /** Did a link error come from someone else extending the chain with this very block? */

@@ -8,6 +8,7 @@ import type { ChainStore } from '../../../../src/storage/index.ts'
 import type { SyncAuthority } from '../../../../src/protocols/sync/index.ts'
 import { SyncRequest, SyncResponse } from '../../../../src/protocols/sync/pb/sync.ts'
 import { TestNetwork } from './network.ts'
+import type { TestNode } from './network.ts'
 import { lyingStore } from '../../../utils/lying-store.ts'
 import { chainOf, buildChain, collect, enc } from '../../storage/helpers.ts'
 
@@ -254,6 +255,67 @@ describe('protocols - sync', () => {
     await served
     expect(server.status).not.toBe('open')
     await expect(lp.read({ signal: AbortSignal.timeout(2_000) })).rejects.toThrow()
+  })
+
+  /** A hand-written responder on `server` for `client`: tip 60 of `long`, and the frames `frames(from)` makes, `gap` ms apart. */
+  function serveRaw (server: TestNode, client: TestNode, long: Block[], frames: (from: number) => Block[][], gap = 0): { sent: () => number } {
+    let sent = 0
+    const answer = (res: Partial<SyncResponse>): Uint8Array => SyncResponse.encode({ status: SyncResponse.Status.OK, height: 0, tipHash: new Uint8Array(0), blocks: [], done: false, message: '', ...res })
+    server.handlers.set(client.service.protocol, async (stream) => {
+      const lp = lpStream(stream, { maxDataLength: 1024 * 1024 })
+      const req = SyncRequest.decode(await lp.read())
+      const tip = { height: long.length, tipHash: new Uint8Array(long[long.length - 1].hash), done: true }
+      if (req.type === SyncRequest.Type.TIP) {
+        await lp.write(answer(tip))
+        return
+      }
+      for (const frame of frames(req.from)) {
+        if (stream.status !== 'open') return
+        await lp.write(answer({ blocks: frame.map(b => ({ header: new Uint8Array(b.headerBytes), payload: new Uint8Array(b.payload ?? []) })) }))
+        sent++
+        if (gap > 0) await new Promise(resolve => setTimeout(resolve, gap))
+      }
+      await lp.write(answer(tip))
+    })
+    return { sent: () => sent }
+  }
+
+  it('reconcile drops a peer that drips blocks (each frame under the timeout) and completes from an honest one', async () => {
+    const long = chainOf(CHAIN, 60)
+    const dripper = await net.add({}, new MemoryChainStore(), 'dripper')
+    const honest = await net.add({}, new MemoryChainStore(), 'honest')
+    await fill(honest.store, long.slice(0, 50))
+    const zombie = await net.add({ timeout: 300 }, new MemoryChainStore(), 'zombie')
+    await fill(zombie.store, long.slice(0, 10))
+    // claims the most (60), then sends one real block every 100 ms: never silent for 300 ms
+    const drip = serveRaw(dripper, zombie, long, from => long.slice(from - 1).map(b => [b]), 100)
+    const [result] = await zombie.service.reconcile(CHAIN)
+    expect(result.dropped).toMatchObject([{ peer: dripper.peerId.toString(), error: 'SlowPeerError' }])
+    expect(result.dropped[0].reason).toMatch(/bytes of vehicle-1 in \d+ ms of waiting \(at least 1048576 per 300 ms\): asking another peer/)
+    expect(result.sources).toContain(honest.peerId.toString())
+    expect(result.after).toBe(50)
+    // what the dripper sent before it was dropped stays: it links to the chain
+    expect(drip.sent()).toBeGreaterThan(0)
+    expect(drip.sent()).toBeLessThan(10)
+    expect(await expectVerifies(zombie.store)).toBe(50)
+    await expectSameChain(honest.store, zombie.store)
+  })
+
+  it('drops a peer that answers with blocks below the range asked for (not taken for another writer\'s), asking it once', async () => {
+    const long = chainOf(CHAIN, 60)
+    const liar = await net.add({}, new MemoryChainStore(), 'liar')
+    const honest = await net.add({}, new MemoryChainStore(), 'honest')
+    await fill(honest.store, long.slice(0, 50))
+    const zombie = await net.add({}, new MemoryChainStore(), 'zombie')
+    await fill(zombie.store, long.slice(0, 10))
+    // asked from 11, it sends 1..40: real blocks, which the zombie already holds up to 10
+    const below = serveRaw(liar, zombie, long, () => [long.slice(0, 40)])
+    const [result] = await zombie.service.reconcile(CHAIN)
+    expect(result.dropped).toMatchObject([{ peer: liar.peerId.toString(), error: 'InvalidMessageError' }])
+    expect(result.dropped[0].reason).toMatch(/sent block 1 of vehicle-1 where 11 comes next/)
+    expect(below.sent()).toBe(1)
+    expect(result.after).toBe(50)
+    await expectSameChain(honest.store, zombie.store)
   })
 
   it('times out on a stalled peer and aborts the stream', async () => {
