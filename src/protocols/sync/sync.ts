@@ -249,6 +249,9 @@ export class SyncService implements Sync {
     // successor to vouch for it: a fetch trusted to the peer (the chain's
     // owner) takes it as the peer's word; a vouched fetch knows its hash.
     let pending: Block | undefined
+    // the copy this fetch extends: one deleted and taken again meanwhile (a
+    // replicate reset) fails its next append, and that is nobody's fault
+    let copy = store.copyId(chainId)
     // Frames are group-committed: while one append runs, the frames that
     // arrive meanwhile queue, and the next append takes them all (one segment
     // write and one LevelDB batch). Appends do not sync; the final one does,
@@ -266,7 +269,9 @@ export class SyncService implements Sync {
       try {
         result.tip = await store.appendMany(blocks, { sync })
         result.fetched += blocks.length
+        copy ??= store.copyId(chainId)
       } catch (err) {
+        if (copy != null && store.copyId(chainId) !== copy) throw new ChainMovedError(`${chainId} was replaced here (deleted and taken again) during the fetch`)
         // another writer (replication, consensus) appended the same blocks meanwhile: not the peer's fault
         if (await this.overtaken(chainId, blocks[0], err)) throw new ChainMovedError(`${chainId} moved past ${blocks[0].header.height} during the fetch`)
         // the copy was released (deleted) meanwhile: not the peer's fault either

@@ -185,6 +185,38 @@ describe('protocols - sync', () => {
     expect(await expectVerifies(inner)).toBe(30)
   })
 
+  it('does not blame the peer when the copy is replaced (deleted and taken again) during the fetch', async () => {
+    const blocks = chainOf(CHAIN, 30)
+    const a = await net.add()
+    await fill(a.store, blocks)
+    // B holds 1..5; as the fetch's first append comes, a replicate reset drops the copy and takes 1..3 again
+    const inner = new MemoryChainStore()
+    await fill(inner, blocks.slice(0, 5))
+    let reset = true
+    const resetting = new Proxy(inner, {
+      get (target, prop) {
+        if (prop === 'appendMany') {
+          return async (batch: Block[], options?: Parameters<ChainStore['appendMany']>[1]) => {
+            if (reset) {
+              reset = false
+              await target.deleteChain(CHAIN, { keepPins: true })
+              await target.appendMany(blocks.slice(0, 3))
+            }
+            return await target.appendMany(batch, options)
+          }
+        }
+        const value = Reflect.get(target, prop) as unknown
+        return typeof value === 'function' ? value.bind(target) : value
+      }
+    })
+    const b = await net.add({}, resetting)
+    await expect(b.service.fetch(a.peerId, CHAIN)).rejects.toMatchObject({ name: 'ChainMovedError', message: expect.stringMatching(/was replaced here/) })
+    const [result] = await b.service.reconcile(CHAIN)
+    expect(result.dropped).toEqual([])
+    expect(result.after).toBe(30)
+    expect(await expectVerifies(inner)).toBe(30)
+  })
+
   it('a chain released between the listing and its turn is not fetched back (only a reconcile by name starts from nothing)', async () => {
     const a = await net.add()
     await fill(a.store, chainOf(CHAIN, 8))
