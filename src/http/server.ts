@@ -57,6 +57,7 @@ export interface HttpApi {
 }
 
 export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): Promise<HttpApi> {
+  const requestTimeout = init.requestTimeout ?? REQUEST_TIMEOUT_MS
   const server = Fastify({
     logger: false,
     bodyLimit: MAX_BODY_BYTES,
@@ -71,8 +72,12 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
     clientErrorHandler,
     // fastify's own 503 while closing has a body of its own shape: the hook below answers instead
     return503OnClosing: false,
-    requestTimeout: init.requestTimeout ?? REQUEST_TIMEOUT_MS,
-    connectionTimeout: init.idleTimeout ?? CONNECTION_IDLE_MS
+    requestTimeout,
+    connectionTimeout: init.idleTimeout ?? CONNECTION_IDLE_MS,
+    // to Node's createServer too: fastify sets requestTimeout on the server once it is made, which
+    // Node 22 no longer reads (a body that trickled in was never cut off); and Node checks it every
+    // 30 s, so a shorter timeout would be kept only to the next check
+    http: { requestTimeout, connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(requestTimeout / 2))) }
   })
   // requests in flight per connection: closing ends the connections that have none
   const inFlight = new Map<Socket, number>()

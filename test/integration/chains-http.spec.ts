@@ -182,6 +182,23 @@ describe('http - chain reads', () => {
     expect(await node.chains.info(node.peerId.toString())).toBeUndefined()
   })
 
+  it('answers 408 in the documented shape to a request whose body takes too long to arrive, and writes nothing', async () => {
+    const node = await cluster.create()
+    await node.start()
+    api = await startHttpApi(node, { port: 0, requestTimeout: 500 })
+    const port = Number(new URL(api.url).port)
+    // a body that keeps trickling in (never idle) but never ends
+    const slow = connect(port, '127.0.0.1', () => { slow.write(`PUT /chains/${node.peerId.toString()}/kv/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\nx`) })
+    const trickle = setInterval(() => { if (slow.writable) slow.write('x') }, 100)
+    let answer = ''
+    slow.on('data', (chunk: Buffer) => { answer += chunk.toString() })
+    await new Promise<void>((resolve) => { slow.once('close', () => { resolve() }) })
+    clearInterval(trickle)
+    expect(answer.slice(0, 12)).toBe('HTTP/1.1 408')
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'RequestTimeoutError', message: 'the request took too long to arrive' })
+    expect(await node.chains.info(node.peerId.toString())).toBeUndefined()
+  })
+
   it('closing does not wait for a connection that never sent a request', async () => {
     const node = await cluster.create()
     const http = await startHttpApi(node, { port: 0 })
