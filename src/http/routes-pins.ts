@@ -50,20 +50,17 @@ export function registerPinRoutes (server: FastifyInstance, node: VGuardNode): v
     checkChain(node, req.params.id)
     return answer(req.params.id)
   })
-  server.put<{ Params: { id: string, key: string } }>('/chains/:id/pins/keys/:key', async (req) => {
-    onlyQuery(req.query, [])
-    return await change(req.params.id, keyPin(req.params.key), 'pin')
-  })
-  server.delete<{ Params: { id: string, key: string } }>('/chains/:id/pins/keys/:key', async (req) => {
-    onlyQuery(req.query, [])
-    return await change(req.params.id, keyPin(req.params.key), 'unpin')
-  })
-  server.put<{ Params: { id: string, range: string } }>('/chains/:id/pins/heights/:range', async (req) => {
-    onlyQuery(req.query, [])
-    return await change(req.params.id, parseHeights(req.params.range), 'pin')
-  })
-  server.delete<{ Params: { id: string, range: string } }>('/chains/:id/pins/heights/:range', async (req) => {
-    onlyQuery(req.query, [])
-    return await change(req.params.id, parseHeights(req.params.range), 'unpin')
-  })
+  const targets: Array<[string, (raw: string) => Pin]> = [['keys', keyPin], ['heights', parseHeights]]
+  for (const [kind, parse] of targets) {
+    for (const [method, op] of [['PUT', 'pin'], ['DELETE', 'unpin']] as const) {
+      server.route<{ Params: { id: string, target: string } }>({
+        method,
+        url: `/chains/:id/pins/${kind}/:target`,
+        handler: async (req) => {
+          onlyQuery(req.query, [])
+          return await change(req.params.id, parse(req.params.target), op)
+        }
+      })
+    }
+  }
 }
