@@ -101,6 +101,12 @@ export class BackupTableStore {
     return this.cache.get(chainId)
   }
 
+  /** Whether the chain's table is kept for good (ours, one naming us with a copy, a forward pointer); a hint is not. */
+  isKept (chainId: string): boolean {
+    const held = this.cache.get(chainId)
+    return this.kept.has(chainId) || (held != null && this.namesSelf(held))
+  }
+
   all (): VerifiedTable[] {
     return [...this.cache.values()]
   }

@@ -219,6 +219,7 @@ export class VGuardDB {
     })
     this.release = new ReleaseService({
       ...base,
+      isMember: components.isMember,
       tables: this.tables,
       offeredEpoch: (chainId) => this.offeredEpoch(chainId),
       exclusive: async (chainId, task) => await this.chainLock.run(chainId, task),

@@ -1,19 +1,26 @@
 import { pbStream } from '@libp2p/utils'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+import { MembershipCheck } from '../read/membership.ts'
 import type { ChainStore } from '../../storage/index.ts'
 import type { BackupTableStore } from '../../backup/index.ts'
 import { verifyTable } from '../../backup/index.ts'
 import { decoderOf, handleProtocol, withDeadline, withStream } from '../stream.ts'
 import { ReleaseRequest, ReleaseResponse } from './pb/release.ts'
-import { MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MESSAGE_TIMEOUT, RELEASE_PROTOCOL } from './constants.ts'
+import { MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MEMBERSHIP_WAIT, MESSAGE_TIMEOUT, RELEASE_PROTOCOL } from './constants.ts'
 import { ReleaseFailedError, ReleaseRejectedError, StaleReleaseError } from './errors.ts'
 
 const REQUEST = decoderOf(ReleaseRequest, 'release request')
 const RESPONSE = decoderOf(ReleaseResponse, 'release answer')
 
 export interface ReleaseComponents {
-  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId'>
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId' | 'peerStore'>
   store: ChainStore
+  /**
+   * Members of our network (the peering's verdict): only they are heard. A
+   * peer with a key it just made up could else have a table of its own kept
+   * here for good, one release each. @default every peer (the protocol's own tests)
+   */
+  isMember?: (peer: PeerId) => boolean
   tables: BackupTableStore
   logger: ComponentLogger
   /** The newest epoch the chain's owner has opened a transfer to us for (0 if none). */
@@ -35,6 +42,8 @@ export interface ReleaseInit {
   protocol?: string
   /** @default 10 s */
   timeout?: number
+  /** How long a connected peer not identified yet is waited for. @default 3 s */
+  membershipWait?: number
 }
 
 export interface ReleaseOutcome {
@@ -47,6 +56,8 @@ export class ReleaseService {
   private readonly components: ReleaseComponents
   private readonly log: Logger
   private readonly timeout: number
+  private readonly membershipWait: number
+  private readonly membership?: MembershipCheck
   /** Serializes releases per node: a release and a table adoption must not interleave. */
   private queue: Promise<unknown> = Promise.resolve()
 
@@ -54,6 +65,8 @@ export class ReleaseService {
     this.components = components
     this.protocol = init.protocol ?? RELEASE_PROTOCOL
     this.timeout = init.timeout ?? MESSAGE_TIMEOUT
+    this.membershipWait = init.membershipWait ?? MEMBERSHIP_WAIT
+    if (components.isMember != null) this.membership = new MembershipCheck({ libp2p: components.libp2p, isMember: components.isMember })
     this.log = components.logger.forComponent('vguard:release')
   }
 
@@ -81,16 +94,24 @@ export class ReleaseService {
     }, { timeout: this.timeout, signal: options.signal })
     if (res.status === ReleaseResponse.Status.OK) return { epoch: res.epoch, deleted: res.deleted }
     if (res.status === ReleaseResponse.Status.STALE) throw new StaleReleaseError(`${peer.toString()} holds epoch ${res.epoch}: ${res.message}`)
-    if (res.status === ReleaseResponse.Status.INVALID) throw new ReleaseRejectedError(`${peer.toString()}: INVALID: ${res.message}`)
+    if (res.status === ReleaseResponse.Status.INVALID || res.status === ReleaseResponse.Status.FORBIDDEN) {
+      throw new ReleaseRejectedError(`${peer.toString()}: ${ReleaseResponse.Status[res.status]}: ${res.message}`)
+    }
     throw new ReleaseFailedError(`${peer.toString()}: ${ReleaseResponse.Status[res.status] ?? `status ${res.status}`}: ${res.message}`)
   }
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     const pbs = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
-    const req = await withDeadline(this.timeout, async (signal) => await pbs.read(REQUEST, { signal }), 'no release request')
     let res: Partial<ReleaseResponse>
     try {
-      res = await this.handle(req, connection.remotePeer)
+      if (this.membership != null && !await this.membership.admit(connection, this.membershipWait)) {
+        // not even the request is read
+        this.log('refusing a release from %p: not a member of this network', connection.remotePeer)
+        res = { status: ReleaseResponse.Status.FORBIDDEN, message: 'not a member of this network' }
+      } else {
+        const req = await withDeadline(this.timeout, async (signal) => await pbs.read(REQUEST, { signal }), 'no release request')
+        res = await this.handle(req, connection.remotePeer)
+      }
     } catch (err) {
       // the request was fine and this node failed it (its disk): the owner retries
       this.log.error('release from %p failed here: %s', connection.remotePeer, (err as Error).message)
@@ -123,8 +144,8 @@ export class ReleaseService {
         return { status: ReleaseResponse.Status.STALE, epoch: offered, message: `replicating epoch ${offered}` }
       }
       const self = libp2p.peerId.toString()
-      if (held == null && (await store.info(table.chainId)) == null) {
-        // neither a copy nor a forward pointer: we were never a backup of this chain
+      if (!tables.isKept(table.chainId) && (await store.info(table.chainId)) == null) {
+        // neither a copy nor a forward pointer (a hint heard by gossip is neither): we were never a backup of this chain
         return { status: ReleaseResponse.Status.INVALID, message: `chain ${table.chainId} is unknown here` }
       }
       await tables.adopt(req.table, table.chainId, { keep: true })

@@ -104,14 +104,16 @@ export namespace ReleaseResponse {
     OK = 'OK',
     STALE = 'STALE',
     INVALID = 'INVALID',
-    ERROR = 'ERROR'
+    ERROR = 'ERROR',
+    FORBIDDEN = 'FORBIDDEN'
   }
 
   enum __StatusValues {
     OK = 0,
     STALE = 1,
     INVALID = 2,
-    ERROR = 3
+    ERROR = 3,
+    FORBIDDEN = 4
   }
 
   export namespace Status {
