@@ -32,6 +32,14 @@ export const WINDOW_BYTES = 8 * MiB
 export const MAX_WINDOW_BYTES = 8 * MiB
 /** A peer that says nothing for this long is given up on (per message, not per transfer). */
 export const MESSAGE_TIMEOUT = 10 * second
+/**
+ * A transfer must bring at least this many bytes of blocks the backup did not
+ * have yet per MESSAGE_TIMEOUT spent waiting on the proposer (or end). Its
+ * reservation holds the backup's room on the proposer's word: without a floor,
+ * a member re-sending one block every few seconds held all of it for as long
+ * as it liked, and honest vehicles found no backup there.
+ */
+export const PROGRESS_BYTES = 1 * MiB
 /** A whole transfer, when the caller sets no deadline of its own: a chain of GiBs to a slow backup still fits. */
 export const TRANSFER_TIMEOUT = 10 * 60 * second
 /**

@@ -13,7 +13,7 @@ import { serveReplicate } from './server.ts'
 import { Reservations } from './reservations.ts'
 import type { Reservation } from './reservations.ts'
 import {
-  MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_WINDOW_BYTES, MEMBERSHIP_WAIT, MESSAGE_TIMEOUT, REPLICATE_PROTOCOL, TARGET_FRAME_BYTES,
+  MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_WINDOW_BYTES, MEMBERSHIP_WAIT, MESSAGE_TIMEOUT, PROGRESS_BYTES, REPLICATE_PROTOCOL, TARGET_FRAME_BYTES,
   TRANSFER_TIMEOUT, WINDOW_BYTES
 } from './constants.ts'
 import { NoCapacityError, ReplicateRefusedError } from './errors.ts'
@@ -61,6 +61,8 @@ export interface ReplicateInit {
   windowBytes?: number
   /** @default 10 s */
   messageTimeout?: number
+  /** Bytes of new blocks a transfer must bring per messageTimeout waited on the proposer. @default 1 MiB */
+  progressBytes?: number
   /** @default 5 s */
   membershipWait?: number
 }
@@ -146,6 +148,7 @@ export class ReplicateService {
   private readonly targetFrameBytes: number
   private readonly windowBytes: number
   private readonly messageTimeout: number
+  private readonly progressBytes: number
   private readonly membershipWait: number
   private readonly membership?: MembershipCheck
   private readonly reservations: Reservations
@@ -160,6 +163,7 @@ export class ReplicateService {
     // a backup buffers for at most MAX_WINDOW_BYTES of unacknowledged frames
     this.windowBytes = Math.min(init.windowBytes ?? WINDOW_BYTES, MAX_WINDOW_BYTES)
     this.messageTimeout = init.messageTimeout ?? MESSAGE_TIMEOUT
+    this.progressBytes = init.progressBytes ?? PROGRESS_BYTES
     this.membershipWait = init.membershipWait ?? MEMBERSHIP_WAIT
     if (components.isMember != null) this.membership = new MembershipCheck({ libp2p: components.libp2p, isMember: components.isMember })
     this.reservations = new Reservations(components.freeCapacity)
@@ -173,6 +177,7 @@ export class ReplicateService {
         await serveReplicate(stream, connection, this.components, {
           maxMessageBytes: this.maxMessageBytes,
           messageTimeout: this.messageTimeout,
+          progressBytes: this.progressBytes,
           membership: this.membership,
           membershipWait: this.membershipWait,
           reservations: this.reservations,

@@ -14,7 +14,8 @@ import { bytesEqual, decodeBlock, emptyTip, InvalidBlockError, tipOf, verifyBloc
 import type { Block, ChainTip } from '../../chain/index.ts'
 import { blockBytes } from '../../storage/index.ts'
 import type { ChainStore } from '../../storage/index.ts'
-import { InvalidMessageError } from '../errors.ts'
+import { InvalidMessageError, TimeoutError } from '../errors.ts'
+import { ProgressFloor } from '../progress.ts'
 import type { MembershipCheck } from '../read/membership.ts'
 import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
 import type { ReplicateComponents } from './replicate.ts'
@@ -28,6 +29,8 @@ const REQUEST = decoderOf(ReplicateRequest, 'replicate request')
 export interface ServeOptions {
   maxMessageBytes: number
   messageTimeout: number
+  /** Bytes of new blocks per messageTimeout waited on the proposer (see PROGRESS_BYTES). */
+  progressBytes: number
   /** Who may push a chain; undefined: anyone (the protocol's own tests). */
   membership?: MembershipCheck
   /** How long a connected peer not identified yet is waited for before it is refused. */
@@ -114,6 +117,11 @@ class Appender {
 
   get failure (): Error | undefined {
     return this.batches.failure
+  }
+
+  /** Frames queued or being appended: the proposer waits on us meanwhile, not we on it. */
+  get busy (): boolean {
+    return this.batches.pendingBytes > 0
   }
 
   push (blocks: Block[], bytes: number): void {
@@ -243,8 +251,12 @@ async function receive (t: Transfer): Promise<void> {
   const { store } = t.components
   const { log } = t.options
   let first = true
+  // blocks above the highest one sent so far are new; a block sent again (or below) moves nothing
+  let highest = 0
+  const progress = new ProgressFloor(t.options.progressBytes, t.options.messageTimeout, (bytes, waited) =>
+    new TimeoutError(`${t.owner} sent ${bytes} bytes of new blocks of ${chainId} in ${waited} ms of waiting (at least ${t.options.progressBytes} per ${t.options.messageTimeout} ms): the transfer is given up`))
   while (true) {
-    const req = await read()
+    const req = await progress.wait(read, !appender.busy)
     // a failed append was answered already; the proposer stops after reading it
     if (appender.failure != null) return
     if (req.chainId !== chainId) throw new InvalidMessageError('chain id changed mid-transfer')
@@ -304,5 +316,11 @@ async function receive (t: Transfer): Promise<void> {
     }
     first = false
     appender.push(blocks, frameBytes)
+    for (const b of blocks) {
+      if (b.header.height <= highest) continue
+      highest = b.header.height
+      progress.moved(blockBytes(b))
+    }
+    progress.check()
   }
 }

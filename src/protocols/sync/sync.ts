@@ -15,6 +15,7 @@ import { ChainGoneError, ChainMovedError, NoRoomError, NotVouchedError, SlowPeer
 import { asInvalidMessage, IdleTimeout, LinkedSignal } from '../stream.ts'
 import { BatchQueue } from '../batch-queue.ts'
 import { KeyedLock } from '../keyed-lock.ts'
+import { ProgressFloor } from '../progress.ts'
 import { admit, serve } from './handler.ts'
 import { SyncRequest, SyncResponse, checkReportedTip, decodeResponse, request } from './messages.ts'
 import {
@@ -53,37 +54,6 @@ const MAX_MOVED_RETRIES = 3
 function isAbort (err: unknown): boolean {
   const name = (err as Error)?.name
   return name === 'AbortError' || name === 'TimeoutError'
-}
-
-/**
- * Bytes received from a peer, and the time spent waiting on it for them,
- * since it last moved `minBytes`: more than `window` of waiting for less is
- * too slow (see PROGRESS_BYTES). Time this node spends on its own work (its
- * appends) does not count against the peer.
- */
-class ProgressFloor {
-  private bytes = 0
-  private waited = 0
-
-  constructor (private readonly minBytes: number, private readonly window: number, private readonly tooSlow: (bytes: number, waited: number) => Error) {}
-
-  async read<T extends { byteLength: number }> (next: () => Promise<T>): Promise<T> {
-    const asked = Date.now()
-    const bytes = await next()
-    this.waited += Date.now() - asked
-    this.bytes += bytes.byteLength
-    return bytes
-  }
-
-  /** @throws the tooSlow error */
-  check (): void {
-    if (this.bytes >= this.minBytes) {
-      this.bytes = 0
-      this.waited = 0
-    } else if (this.waited > this.window) {
-      throw this.tooSlow(this.bytes, this.waited)
-    }
-  }
 }
 
 export class SyncService implements Sync {
@@ -287,7 +257,8 @@ export class SyncService implements Sync {
     let next = start.height + 1
     try {
       while (true) {
-        const bytes = await progress.read(async () => await lp.read({ signal: idle.signal }))
+        const bytes = await progress.wait(async () => await lp.read({ signal: idle.signal }))
+        progress.moved(bytes.byteLength)
         idle.touch()
         if (appends.failure != null) throw appends.failure
         const res = decodeResponse(bytes)
@@ -348,7 +319,8 @@ export class SyncService implements Sync {
       let prev = start
       const progress = this.progressFloor(peer, chainId)
       while (true) {
-        const bytes = await progress.read(async () => await lp.read({ signal: this.signal(this.timeout, scope) }))
+        const bytes = await progress.wait(async () => await lp.read({ signal: this.signal(this.timeout, scope) }))
+        progress.moved(bytes.byteLength)
         const res = decodeResponse(bytes)
         if (res.status === SyncResponse.Status.NOT_FOUND) throw new NotFoundError(`${peer.toString()} does not hold ${chainId}`)
         // PRUNED comes only from a responder that ignored `headers` and sent payloads: what it sent still counts
