@@ -339,7 +339,7 @@ export class ChainReplica {
       replica.ownerPointSaved = true
     }
     if (d.kind !== 'member') {
-      for (const w of await d.storage.recentWrites(d.now() - WRITE_MEMORY.ttl, WRITE_MEMORY.limit)) {
+      for (const w of await d.storage.recentWrites(d.now() - WRITE_MEMORY.ttl, WRITE_MEMORY.total)) {
         replica.appliedWrites.set(w.key, { chainId: d.chainId, height: w.height, hash: w.hash }, w.at)
       }
     }

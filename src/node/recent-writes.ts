@@ -13,53 +13,100 @@
  * proposing the write again.
  */
 export interface RecentWritesInit {
-  /** Writes remembered at most (the oldest go first). @default 4096 */
+  /** Writes remembered at most per writer (its oldest go first). @default 4096 */
   limit?: number
+  /** Writes remembered at most over all writers (the busiest writer's oldest go first). @default 16384 */
+  total?: number
   /** How long a committed write is remembered, in ms. @default 600000 */
   ttl?: number
   now?: () => number
 }
 
-/** How many writes with an id a node remembers per chain, and for how long (ms). */
-export const WRITE_MEMORY = { limit: 4096, ttl: 600_000 } as const
+/**
+ * How many writes with an id a node remembers, per writer and in all, and
+ * for how long (ms). Per writer: one writer's flood (thousands of writes a
+ * second) evicted everyone else's, and an honest retry then committed twice.
+ */
+export const WRITE_MEMORY = { limit: 4096, total: 16_384, ttl: 600_000 } as const
 
-/** A map whose entries expire after `ttl` and of which at most `limit` are kept (the oldest go first). */
+/** The writer a key names (writeKey puts it first). */
+function writerOf (key: string): string {
+  const end = key.indexOf('\n')
+  return end === -1 ? key : key.slice(0, end)
+}
+
+interface Entry<V> { value: V, at: number }
+
+/**
+ * A map whose entries expire after `ttl`, holding at most `limit` entries per
+ * writer and `total` in all: past the total, the writer holding the most
+ * loses its oldest, so a writer that floods the map evicts its own entries.
+ */
 class ExpiringMap<V> {
-  private readonly entries = new Map<string, { value: V, at: number }>()
+  private readonly writers = new Map<string, Map<string, Entry<V>>>()
+  private count = 0
   private readonly limit: number
+  private readonly total: number
   private readonly ttl: number
   private readonly now: () => number
 
   constructor (init: RecentWritesInit = {}) {
     this.limit = init.limit ?? WRITE_MEMORY.limit
+    this.total = Math.max(1, init.total ?? WRITE_MEMORY.total)
     this.ttl = init.ttl ?? WRITE_MEMORY.ttl
     this.now = init.now ?? Date.now
   }
 
   get size (): number {
-    return this.entries.size
+    return this.count
   }
 
   get (key: string): V | undefined {
-    const e = this.entries.get(key)
+    const e = this.writers.get(writerOf(key))?.get(key)
     if (e == null || e.at < this.now() - this.ttl) return undefined
     return e.value
   }
 
   /** `at`: when the entry was made (ms; default now), for entries loaded from disk. */
   set (key: string, value: V, at = this.now()): void {
-    this.entries.delete(key)
-    // make room for one more: the expired and, past the limit, the oldest
+    this.delete(key)
+    const writer = writerOf(key)
+    const own = this.writers.get(writer) ?? new Map<string, Entry<V>>()
+    this.writers.set(writer, own)
+    // make room for one more: the writer's expired and, past its limit, its oldest
     const oldest = this.now() - this.ttl
-    for (const [k, e] of this.entries) {
-      if (this.entries.size < this.limit && e.at >= oldest) break
-      this.entries.delete(k)
+    for (const [k, e] of own) {
+      if (own.size < this.limit && e.at >= oldest) break
+      own.delete(k)
+      this.count--
     }
-    this.entries.set(key, { value, at })
+    // past the total, the busiest writer gives way
+    while (this.count >= this.total) this.evictFromBusiest()
+    own.set(key, { value, at })
+    this.count++
   }
 
   delete (key: string): void {
-    this.entries.delete(key)
+    const writer = writerOf(key)
+    const own = this.writers.get(writer)
+    if (own?.delete(key) !== true) return
+    this.count--
+    if (own.size === 0) this.writers.delete(writer)
+  }
+
+  private evictFromBusiest (): void {
+    let busiest: [string, Map<string, Entry<V>>] | undefined
+    for (const entry of this.writers) if (busiest == null || entry[1].size > busiest[1].size) busiest = entry
+    if (busiest == null) return
+    const [writer, entries] = busiest
+    const first = entries.keys().next()
+    if (first.done === true) {
+      this.writers.delete(writer)
+      return
+    }
+    entries.delete(first.value)
+    this.count--
+    if (entries.size === 0) this.writers.delete(writer)
   }
 }
 

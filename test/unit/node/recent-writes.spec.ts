@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { RecentWrites } from '../../../src/node/recent-writes.ts'
+import { RecentWrites, writeKey } from '../../../src/node/recent-writes.ts'
 
 describe('node - RecentWrites', () => {
   it('answers a repeat with the first attempt\'s outcome, in flight or done, and attempts once', async () => {
@@ -29,17 +29,31 @@ describe('node - RecentWrites', () => {
     expect(await recent.once('w', async () => 3)).toBe(3)
   })
 
-  it('remembers at most `limit` writes for at most `ttl` ms, the oldest going first', async () => {
+  it('remembers at most `limit` writes of a writer for at most `ttl` ms, its oldest going first', async () => {
     let now = 0
     const recent = new RecentWrites<string>({ limit: 2, ttl: 1_000, now: () => now })
-    await recent.once('a', async () => 'a1')
-    await recent.once('b', async () => 'b1')
-    await recent.once('c', async () => 'c1')
+    const key = (id: string): string => writeKey('writer', 'chain', id)
+    await recent.once(key('a'), async () => 'a1')
+    await recent.once(key('b'), async () => 'b1')
+    await recent.once(key('c'), async () => 'c1')
     expect(recent.size).toBe(2)
-    expect(await recent.once('a', async () => 'a2')).toBe('a2')
-    expect(await recent.once('c', async () => 'c2')).toBe('c1')
+    expect(await recent.once(key('a'), async () => 'a2')).toBe('a2')
+    expect(await recent.once(key('c'), async () => 'c2')).toBe('c1')
     now = 2_000
-    expect(await recent.once('c', async () => 'c3')).toBe('c3')
+    expect(await recent.once(key('c'), async () => 'c3')).toBe('c3')
     expect(recent.size).toBe(1)
+  })
+
+  it('one writer\'s flood evicts its own writes, not another writer\'s (a retry after it still gets the first outcome)', async () => {
+    const recent = new RecentWrites<string>({ limit: 100, total: 150 })
+    expect(await recent.once(writeKey('honest', 'shared', '01'), async () => 'first')).toBe('first')
+    for (let i = 0; i < 1_000; i++) await recent.once(writeKey('flood', 'shared', i.toString(16)), async () => 'spam')
+    expect(recent.size).toBeLessThanOrEqual(150)
+    expect(await recent.once(writeKey('honest', 'shared', '01'), async () => 'again')).toBe('first')
+    // other writers past the total take their room from the busiest writer too
+    for (let w = 0; w < 100; w++) await recent.once(writeKey(`other-${w}`, 'shared', '01'), async () => `other-${w}`)
+    expect(recent.size).toBeLessThanOrEqual(150)
+    expect(await recent.once(writeKey('honest', 'shared', '01'), async () => 'again')).toBe('first')
+    expect(await recent.once(writeKey('other-0', 'shared', '01'), async () => 'again')).toBe('other-0')
   })
 })
