@@ -103,21 +103,29 @@ export class ReleaseService {
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     const pbs = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
     let res: Partial<ReleaseResponse>
-    try {
-      if (this.membership != null && !await this.membership.admit(connection, this.membershipWait)) {
-        // not even the request is read
-        this.log('refusing a release from %p: not a member of this network', connection.remotePeer)
-        res = { status: ReleaseResponse.Status.FORBIDDEN, message: 'not a member of this network' }
-      } else {
-        const req = await withDeadline(this.timeout, async (signal) => await pbs.read(REQUEST, { signal }), 'no release request')
-        res = await this.handle(req, connection.remotePeer)
-      }
-    } catch (err) {
-      // the request was fine and this node failed it (its disk): the owner retries
-      this.log.error('release from %p failed here: %s', connection.remotePeer, (err as Error).message)
-      res = { status: ReleaseResponse.Status.ERROR, message: `release failed on this backup: ${(err as Error).message}` }
+    if (this.membership != null && !await this.membership.admit(connection, this.membershipWait)) {
+      // not even the request is read
+      this.log('refusing a release from %p: not a member of this network', connection.remotePeer)
+      res = { status: ReleaseResponse.Status.FORBIDDEN, message: 'not a member of this network' }
+    } else {
+      // a request that does not come in time ends the stream (handleProtocol aborts it): no answer is owed
+      const req = await withDeadline(this.timeout, async (signal) => await pbs.read(REQUEST, { signal }), 'no release request')
+      res = await this.answer(req, connection.remotePeer)
     }
     await withDeadline(this.timeout, async (signal) => { await pbs.write({ status: ReleaseResponse.Status.OK, epoch: 0, deleted: false, message: '', ...res }, ReleaseResponse, { signal }) }, 'release answer not taken')
+  }
+
+  /** The answer to a request read: the backup's decision, or ERROR when this node failed to carry it out. */
+  private async answer (req: ReleaseRequest, sender: PeerId): Promise<Partial<ReleaseResponse>> {
+    let res: Partial<ReleaseResponse>
+    try {
+      res = await this.handle(req, sender)
+    } catch (err) {
+      // the request was fine and this node failed it (its disk): the owner retries
+      this.log.error('release from %p failed here: %s', sender, (err as Error).message)
+      res = { status: ReleaseResponse.Status.ERROR, message: `release failed on this backup: ${(err as Error).message}` }
+    }
+    return res
   }
 
   /** The backup's decision; exported through serve only. Never throws for bad input: it answers. */
