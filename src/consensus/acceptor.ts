@@ -14,22 +14,28 @@
  */
 import { ZERO_BALLOT, compareBallots, copyBallot } from './ballot.ts'
 import type { PaxosLog } from './log.ts'
-import type { AcceptMessage, Ballot, Message, PrepareMessage } from './types.ts'
+import type { AcceptMessage, Ballot, Message, PrepareMessage, Value } from './types.ts'
+
+function dataBytes (value: Value): number {
+  return value.kind === 'data' ? value.data.byteLength : 0
+}
 
 export class Acceptor {
   private readonly id: string
   private readonly log: PaxosLog
   private readonly maxCatchup: number
   private readonly maxCatchupBytes: number
+  private readonly maxUndecidedBytes: number
   promised: Ballot
   /** Set when promised changed since the hard state was last persisted. */
   dirty = false
 
-  constructor (id: string, log: PaxosLog, promised: Ballot, maxCatchup: number, maxCatchupBytes: number) {
+  constructor (id: string, log: PaxosLog, promised: Ballot, maxCatchup: number, maxCatchupBytes: number, maxUndecidedBytes = Number.POSITIVE_INFINITY) {
     this.id = id
     this.log = log
     this.maxCatchup = maxCatchup
     this.maxCatchupBytes = maxCatchupBytes
+    this.maxUndecidedBytes = maxUndecidedBytes
     this.promised = promised
   }
 
@@ -59,15 +65,24 @@ export class Acceptor {
     }
   }
 
-  onAccept (msg: AcceptMessage): Message {
+  /** The reply, or undefined: no vote, the value would take more room than undecided values may (maxUndecidedBytes). */
+  onAccept (msg: AcceptMessage): Message | undefined {
     if (compareBallots(msg.ballot, this.promised) < 0) {
       return this.nack(msg.from, msg.ballot)
     }
+    if (!this.hasRoomFor(msg)) return undefined
     this.raise(msg.ballot)
     // A decided or compacted slot keeps its value; by safety it equals msg.value,
     // so acknowledging is harmless and lets a recovering leader finish.
     this.log.accept(msg.slot, copyBallot(msg.ballot), msg.value, [...msg.booth])
     return { type: 'accepted', from: this.id, to: msg.from, ballot: copyBallot(msg.ballot), slot: msg.slot }
+  }
+
+  /** Whether accepting msg keeps the undecided data values held within maxUndecidedBytes (a value replaced at its slot frees its bytes). */
+  private hasRoomFor (msg: AcceptMessage): boolean {
+    const size = dataBytes(msg.value)
+    if (size === 0 || this.maxUndecidedBytes === Number.POSITIVE_INFINITY || this.log.get(msg.slot)?.decided === true) return true
+    return size + this.log.undecidedDataBytes(msg.slot) <= this.maxUndecidedBytes
   }
 
   private raise (ballot: Ballot): void {

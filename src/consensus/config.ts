@@ -28,6 +28,7 @@ export interface Settings {
   maxPending: number
   maxCatchup: number
   maxCatchupBytes: number
+  maxUndecidedBytes: number
   maxDecidedPerReady: number
   announceToBooth: boolean
   forgotVotes: boolean
@@ -108,6 +109,7 @@ export function settings (config: PaxosConfig): Settings {
     maxPending: positive(config.maxPending, DEFAULT_MAX_PENDING, 'maxPending'),
     maxCatchup: positive(config.maxCatchup, DEFAULT_MAX_CATCHUP, 'maxCatchup'),
     maxCatchupBytes: positive(config.maxCatchupBytes, DEFAULT_MAX_CATCHUP_BYTES, 'maxCatchupBytes'),
+    maxUndecidedBytes: config.maxUndecidedBytes == null ? Number.POSITIVE_INFINITY : positive(config.maxUndecidedBytes, 0, 'maxUndecidedBytes'),
     maxDecidedPerReady: positive(config.maxDecidedPerReady, DEFAULT_MAX_DECIDED_PER_READY, 'maxDecidedPerReady'),
     announceToBooth: config.announceToBooth !== false,
     forgotVotes: config.forgotVotes === true

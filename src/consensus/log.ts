@@ -138,6 +138,15 @@ export class PaxosLog {
   }
 
   /** Entries above `after` (for a promise). */
+  /** Bytes of the data values accepted above commit and not decided, but the one at `except`. */
+  undecidedDataBytes (except: number): number {
+    let total = 0
+    for (const e of this.entries.values()) {
+      if (e.slot > this.commit && !e.decided && e.slot !== except && e.value.kind === 'data') total += e.value.data.byteLength
+    }
+    return total
+  }
+
   entriesAbove (after: number): Entry[] {
     const out: Entry[] = []
     for (const e of this.entries.values()) {

@@ -126,7 +126,7 @@ export class Paxos {
     this.log = new PaxosLog(this.s.window, hs.booths.map(e => ({ slot: e.slot, members: [...e.members] })), hs.commit, hs.compacted, persisted?.entries ?? [])
     // a brand-new node writes its genesis hard state with its first Ready
     this.log.hardDirty = persisted == null
-    this.acceptor = new Acceptor(this.s.id, this.log, copyBallot(hs.promised), this.s.maxCatchup, this.s.maxCatchupBytes)
+    this.acceptor = new Acceptor(this.s.id, this.log, copyBallot(hs.promised), this.s.maxCatchup, this.s.maxCatchupBytes, this.s.maxUndecidedBytes)
     this.round = hs.round
     this.maxSeenRound = Math.max(hs.round, hs.promised.round)
     const applied = config.applied ?? hs.compacted
@@ -766,6 +766,12 @@ export class Paxos {
       return
     }
     const reply = this.acceptor.onAccept(msg)
+    if (reply == null) {
+      // no room for another undecided value: no vote, but hear the leader's commit, which frees room
+      this.followLeader(msg.from, msg.ballot)
+      this.learnCommit(msg.from, msg.ballot, msg.commit)
+      return
+    }
     this.send(reply)
     if (reply.type === 'accepted') {
       this.followLeader(msg.from, msg.ballot)

@@ -339,6 +339,14 @@ export interface PaxosConfig {
   maxCatchup?: number
   /** Most value bytes per catch-up answer, past its first value. @default 8 MiB */
   maxCatchupBytes?: number
+  /**
+   * Most bytes of data values an acceptor holds accepted and not yet decided
+   * (an accept past it gets no vote: never unsafe, a vote is only withheld).
+   * Leaders ahead of their commit by up to ACCEPT_AHEAD_WINDOWS windows could
+   * else have an acceptor store that many slots of the largest frames, and a
+   * chain whose owner never decides them keeps them. @default no bound
+   */
+  maxUndecidedBytes?: number
   /** Most decided values per Ready. @default 256 */
   maxDecidedPerReady?: number
   /** The last slot the application applied durably (on restart). @default compacted slot */

@@ -40,6 +40,14 @@ export const PAXOS_TIMING = {
    * frame must stay under the transport's 24 MiB limit.
    */
   maxCatchup: 4,
+  /**
+   * Bytes of accepted, undecided values a member holds per chain: a leader
+   * has at most `window` slots in flight (a few 4 MiB blocks each at most),
+   * so this never withholds a vote from one; a member that sent accepts it
+   * never decides (up to 16 windows ahead, 24 MiB each) filled 1.5 GiB of
+   * every booth member's disk per chain, kept for good.
+   */
+  maxUndecidedBytes: 64 * 1024 * 1024,
   /** Applied slots piled up before the consensus log is compacted … */
   compactEvery: 256,
   /** … keeping this many behind the applied point for laggards (no snapshot needed). */

@@ -390,6 +390,7 @@ export class ChainReplica {
       maxInflight: PAXOS_TIMING.maxInflight,
       maxPending: PAXOS_TIMING.maxPending,
       maxCatchup: PAXOS_TIMING.maxCatchup,
+      maxUndecidedBytes: PAXOS_TIMING.maxUndecidedBytes,
       random: d.random,
       applied,
       // members of a vehicle's booth apply nothing: commit reaches them on the

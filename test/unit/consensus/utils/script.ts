@@ -265,7 +265,8 @@ export class Scenario {
       window: int(args.get('window'), 4),
       maxInflight: int(args.get('inflight'), int(args.get('window'), 4)),
       // announce=false: members learn commits from accepts and heartbeats only (a vehicle's own chain)
-      announceToBooth: args.get('announce') !== 'false'
+      announceToBooth: args.get('announce') !== 'false',
+      maxUndecidedBytes: args.get('undecided-bytes') != null ? int(args.get('undecided-bytes'), 0) : undefined
     }))
     this.cluster = new Cluster({ configs })
     this.cluster.processAll()
