@@ -141,15 +141,15 @@ const RETRY_DELAY = 100
  */
 async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: WriteRef | undefined, timeout: number, wait: boolean, replicate = true): Promise<CommitResult> {
   if (ref == null) return await replica.submit(write, { timeout, waitForReplication: wait, replicate })
-  const deadline = Date.now() + timeout
+  const deadline = performance.now() + timeout
   await replica.settleLeadership(Math.min(timeout, LEADER_READ_TIMEOUT))
   // an earlier attempt that timed out may still be in flight: its outcome, never a second proposal
-  if (!await replica.landed(ref, deadline - Date.now())) {
+  if (!await replica.landed(ref, deadline - performance.now())) {
     throw new CommitTimeoutError(`an earlier attempt of this write to ${replica.chainId} is proposed and not decided yet; it commits whole or not at all (a retry with the same key gets its outcome)`)
   }
   const earlier = replica.appliedWrite(ref)
   if (earlier != null) return earlier
-  return await replica.submit({ ...write, ref }, { timeout: Math.max(0, deadline - Date.now()), waitForReplication: wait, replicate })
+  return await replica.submit({ ...write, ref }, { timeout: Math.max(0, deadline - performance.now()), waitForReplication: wait, replicate })
 }
 
 const CONSISTENCIES: ReadonlySet<string> = new Set<Consistency>(['local', 'leader', 'quorum'])
@@ -279,14 +279,14 @@ export class Consensus {
   }
 
   private async appendShared (write: EncodedWrite, timeout: number, wait: boolean, idempotencyKey?: string): Promise<CommitResult> {
-    const deadline = Date.now() + timeout
+    const deadline = performance.now() + timeout
     // one id for every attempt: a leader that already took this write answers a retry with its outcome
     const writeId = randomBytes(WRITE_ID_BYTES)
     const ref = idempotencyKey == null ? { from: this.self, id: writeId } : idempotentRef(SHARED_CHAIN, idempotencyKey, write.payload)
     let last: Error = new NoLeaderError('no shared chain has formed yet')
-    while (Date.now() < deadline && this.running) {
+    while (performance.now() < deadline && this.running) {
       const shared = this.driver.shared()
-      const remaining = deadline - Date.now()
+      const remaining = deadline - performance.now()
       if (shared == null) {
         last = new NoLeaderError('no shared chain has formed yet')
       } else if (shared.isLeader()) {
@@ -321,7 +321,7 @@ export class Consensus {
           }
         }
       }
-      await sleep(Math.min(RETRY_DELAY, Math.max(0, deadline - Date.now())))
+      await sleep(Math.min(RETRY_DELAY, Math.max(0, deadline - performance.now())))
     }
     if (last.name === 'NotProposerError' || last.name === 'ProposerUnreachableError') {
       throw new NoLeaderError(`no shared-chain leader took the write within ${timeout} ms: ${last.message}`)
@@ -555,7 +555,7 @@ export class Consensus {
    * gone) it asks again until LEADER_READ_ELECTION_WAIT, as a write waits.
    */
   private async askLeader (chainId: string, request: ReadRequest): Promise<{ answer: Exclude<HolderAnswer, { status: 'unavailable' }>, leader: string }> {
-    const deadline = Date.now() + LEADER_READ_ELECTION_WAIT
+    const deadline = performance.now() + LEADER_READ_ELECTION_WAIT
     while (true) {
       try {
         return await this.askLeaderOnce(chainId, request)
@@ -564,7 +564,7 @@ export class Consensus {
         const name = (err as Error).name
         const between = name === 'NoLeaderError' || name === 'ProposerUnreachableError'
         const waits = chainId === SHARED_CHAIN && this.driver.shared() != null
-        if (!waits || !between || !this.running || Date.now() + RETRY_DELAY >= deadline) throw err
+        if (!waits || !between || !this.running || performance.now() + RETRY_DELAY >= deadline) throw err
         await sleep(RETRY_DELAY)
       }
     }

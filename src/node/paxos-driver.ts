@@ -152,12 +152,17 @@ export class PaxosDriver {
     return (this.c.now ?? Date.now)()
   }
 
+  /** Monotonic ms for how long the view has been stable and members have been gone (a wall-clock step must not move them). */
+  private elapsed (): number {
+    return performance.now()
+  }
+
   async start (): Promise<void> {
     if (this.running) return
     this.fetches = new AbortController()
     await this.transport.start()
     this.running = true
-    this.stableSince = this.now()
+    this.stableSince = this.elapsed()
     const stored = await this.formationDb.get(FORMATION_KEY)
     if (stored != null) this.formation = JSON.parse(utf8d.decode(stored)) as Formation
     if (this.permissioned != null) {
@@ -428,7 +433,7 @@ export class PaxosDriver {
 
   private readonly onConnected = (evt: CustomEvent<{ peerId: string }>): void => {
     this.refreshMembers()
-    this.stableSince = this.now()
+    this.stableSince = this.elapsed()
     this.departed.delete(evt.detail.peerId)
     this.transport.greet(evt.detail.peerId)
     this.shared()?.checkBooth()
@@ -436,8 +441,8 @@ export class PaxosDriver {
 
   private readonly onDisconnected = (evt: CustomEvent<{ peerId: string }>): void => {
     this.refreshMembers()
-    this.stableSince = this.now()
-    this.departed.set(evt.detail.peerId, this.now())
+    this.stableSince = this.elapsed()
+    this.departed.set(evt.detail.peerId, this.elapsed())
     this.transport.forget(evt.detail.peerId)
     this.shared()?.checkBooth()
   }
@@ -450,7 +455,7 @@ export class PaxosDriver {
    * before campaigning.
    */
   private forgetDeparted (): void {
-    const now = this.now()
+    const now = this.elapsed()
     const connected = new Set(this.members)
     let changed = false
     for (const [id, since] of this.departed) {
@@ -516,7 +521,7 @@ export class PaxosDriver {
       self: this.self,
       priority: this.c.priority,
       peers: this.c.connectedMembers().map(p => ({ id: p.toString(), hello: this.hellos.get(p.toString()) })),
-      now: this.now(),
+      now: this.elapsed(),
       stableSince: this.stableSince,
       delay: FORMATION_DELAY
     })

@@ -130,7 +130,10 @@ export interface ReplicaDeps {
   boothSize: number
   log: Logger
   random: () => number
+  /** Wall-clock ms: block timestamps, and when remembered writes were applied (kept on disk). */
   now: () => number
+  /** Monotonic ms for deadlines and intervals, which a step of the wall clock must not move. @default performance.now */
+  clock?: () => number
   /** own: replicate → table → release after a commit (VGuardDB.afterCommit). */
   afterCommit?: (participants: string[]) => Promise<ReplicationSummary>
   /**
@@ -340,7 +343,7 @@ export class ChainReplica {
     }
     if (d.kind !== 'member') {
       for (const w of await d.storage.recentWrites(d.now() - WRITE_MEMORY.ttl, WRITE_MEMORY.total)) {
-        replica.appliedWrites.set(w.key, { chainId: d.chainId, height: w.height, hash: w.hash }, w.at)
+        replica.appliedWrites.set(w.key, { chainId: d.chainId, height: w.height, hash: w.hash }, Math.max(0, d.now() - w.at))
       }
     }
     return replica
@@ -469,7 +472,7 @@ export class ChainReplica {
     return await new Promise<CommitResult>((resolve, reject) => {
       this.buffer.push({
         write,
-        deadline: this.d.now() + options.timeout,
+        deadline: this.elapsed() + options.timeout,
         waitForReplication: options.waitForReplication !== false,
         replicate: options.replicate !== false,
         settled: false,
@@ -491,7 +494,7 @@ export class ChainReplica {
   async confirmLeader (timeout: number): Promise<void> {
     if (this.closed) throw new ConsensusStoppedError(`consensus of ${this.chainId} is stopped`)
     if (this.broken != null) throw this.stoppedBy(this.broken)
-    const deadline = this.d.now() + timeout
+    const deadline = this.elapsed() + timeout
     // a vehicle's own chain is led by this node alone: until its phase 1
     // completes (just opened or restarted) the read waits, as a write would
     if (this.kind === 'own' && !this.isLeader()) await this.untilLeader(deadline)
@@ -510,6 +513,11 @@ export class ChainReplica {
   }
 
   /** Resolves once this replica leads; NoQuorumError at the deadline. */
+  /** Now on the monotonic clock every deadline here is on. */
+  private elapsed (): number {
+    return (this.d.clock ?? performance.now.bind(performance))()
+  }
+
   private async untilLeader (deadline: number): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.leaderWaiters.push({ deadline, resolve, reject })
@@ -526,7 +534,7 @@ export class ChainReplica {
    */
   async caughtUp (timeout: number): Promise<void> {
     if (this.closed) return
-    const waiter: CatchupWaiter = { deadline: this.d.now() + timeout, resolve: () => {} }
+    const waiter: CatchupWaiter = { deadline: this.elapsed() + timeout, resolve: () => {} }
     const done = new Promise<void>((resolve) => { waiter.resolve = resolve })
     this.catchupWaiters.push(waiter)
     this.settleCatchup()
@@ -536,7 +544,7 @@ export class ChainReplica {
   private settleCatchup (): void {
     if (this.catchupWaiters.length === 0) return
     const st = this.paxos.status()
-    const now = this.d.now()
+    const now = this.elapsed()
     this.catchupWaiters = this.catchupWaiters.filter(w => {
       // the target is fixed once a leader is known: under steady writes what is heard keeps moving
       if (w.slot == null && st.leader != null) w.slot = st.heard
@@ -559,7 +567,7 @@ export class ChainReplica {
     if (this.closed || this.broken != null) return
     const slot = this.paxos.lastHeld()
     if (slot <= this.storedSlot) return
-    await this.reads.waitApplied(slot, this.d.now() + timeout).catch(() => {})
+    await this.reads.waitApplied(slot, this.elapsed() + timeout).catch(() => {})
   }
 
   /**
@@ -576,7 +584,7 @@ export class ChainReplica {
     const key = writeKey(ref.from, this.chainId, toHex(ref.id))
     if (this.holding(key) == null) return true
     return await new Promise<boolean>((resolve) => {
-      this.landWaiters.push({ key, deadline: this.d.now() + timeout, resolve })
+      this.landWaiters.push({ key, deadline: this.elapsed() + timeout, resolve })
     })
   }
 
@@ -1026,7 +1034,7 @@ export class ChainReplica {
 
   /** Writers past their deadline: never proposed → NoQuorumError; proposed → CommitTimeoutError. */
   private expire (): void {
-    const now = this.d.now()
+    const now = this.elapsed()
     this.leaderWaiters = this.leaderWaiters.filter(w => {
       if (now < w.deadline) return true
       w.reject(new NoQuorumError(`${this.chainId}: ${this.phase1Reason()}`))
@@ -1206,7 +1214,7 @@ export class ChainReplica {
     }
     this.reads.release(this.cursor.slot)
     if (this.history.length > 2 * PAXOS_TIMING.compactEvery) this.history = this.history.slice(-PAXOS_TIMING.compactEvery)
-    if (this.d.now() - this.metaSavedAt >= META_INTERVAL) await this.saveMeta(false)
+    if (this.elapsed() - this.metaSavedAt >= META_INTERVAL) await this.saveMeta(false)
     this.resolve(committed)
   }
 
@@ -1261,7 +1269,7 @@ export class ChainReplica {
   }
 
   private async saveMeta (sync: boolean): Promise<void> {
-    this.metaSavedAt = this.d.now()
+    this.metaSavedAt = this.elapsed()
     const meta: Meta = { cursor: cursorJson(this.cursor) }
     if (this.compactPoint != null) meta.compactPoint = cursorJson(this.compactPoint)
     const ownerPoint = this.ownerPoints[this.ownerPoints.length - 1]
@@ -1297,7 +1305,7 @@ export class ChainReplica {
       if (this.kind === 'own') this.snapshotStall = { slot: snapshot.slot, from: snapshot.from }
       return
     }
-    if (this.kind === 'own' && this.d.now() < this.ownFetchNotBefore) return
+    if (this.kind === 'own' && this.elapsed() < this.ownFetchNotBefore) return
     // a write that gives up meanwhile says what it waited for
     if (this.kind === 'own') this.snapshotStall = { slot: snapshot.slot, from: snapshot.from, fetching: point.height }
     try {
@@ -1306,7 +1314,7 @@ export class ChainReplica {
       this.d.log('%s: fetching the snapshot from %s failed: %s', this.chainId, snapshot.from, (err as Error).message)
       if (this.kind === 'own') {
         this.snapshotStall = { slot: snapshot.slot, from: snapshot.from, fetchFailed: (err as Error).message }
-        this.ownFetchNotBefore = this.d.now() + OWN_FETCH_RETRY
+        this.ownFetchNotBefore = this.elapsed() + OWN_FETCH_RETRY
       }
       return
     }

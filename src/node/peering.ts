@@ -227,7 +227,7 @@ export class Peering {
 
   start (): void {
     this.running = true
-    this.peerStoreSweptAt = Date.now()
+    this.peerStoreSweptAt = performance.now()
     const { libp2p } = this
     libp2p.addEventListener('peer:discovery', this.onDiscovery)
     libp2p.addEventListener('peer:update', this.onUpdate)
@@ -261,7 +261,7 @@ export class Peering {
 
   private remember (peerId: PeerId): void {
     const id = peerId.toString()
-    if (!this.members.has(id) && !this.discovered.has(id)) this.discovered.set(id, Date.now())
+    if (!this.members.has(id) && !this.discovered.has(id)) this.discovered.set(id, performance.now())
   }
 
   /** Refuses a peer from now on; the oldest refusal is forgotten past maxDenied. */
@@ -530,7 +530,7 @@ export class Peering {
 
   private readonly maintain = (): void => {
     this.dialBootstrap()
-    const now = Date.now()
+    const now = performance.now()
     if (this.sweeping == null && now - this.peerStoreSweptAt >= this.peerStoreSweepInterval) {
       this.peerStoreSweptAt = now
       this.sweeping = this.sweepPeerStore().finally(() => { this.sweeping = undefined })

@@ -19,6 +19,7 @@ export interface RecentWritesInit {
   total?: number
   /** How long a committed write is remembered, in ms. @default 600000 */
   ttl?: number
+  /** A monotonic clock in ms (a step of the wall clock must not age the entries). @default performance.now */
   now?: () => number
 }
 
@@ -54,7 +55,7 @@ class ExpiringMap<V> {
     this.limit = init.limit ?? WRITE_MEMORY.limit
     this.total = Math.max(1, init.total ?? WRITE_MEMORY.total)
     this.ttl = init.ttl ?? WRITE_MEMORY.ttl
-    this.now = init.now ?? Date.now
+    this.now = init.now ?? performance.now.bind(performance)
   }
 
   get size (): number {
@@ -67,8 +68,9 @@ class ExpiringMap<V> {
     return e.value
   }
 
-  /** `at`: when the entry was made (ms; default now), for entries loaded from disk. */
-  set (key: string, value: V, at = this.now()): void {
+  /** `age`: how long ago the entry was made (ms), for entries loaded from disk. */
+  set (key: string, value: V, age = 0): void {
+    const at = this.now() - age
     this.delete(key)
     const writer = writerOf(key)
     const own = this.writers.get(writer) ?? new Map<string, Entry<V>>()

@@ -150,7 +150,7 @@ export class ReleaseQueue {
     if (this.sending || !this.running) return
     this.sending = true
     try {
-      const now = Date.now()
+      const now = performance.now()
       const due = [...this.pending.values()].filter(p => p.nextAt <= now)
       const connected = this.init.isConnected ?? (() => true)
       await Promise.all(due.map(async (entry) => {
@@ -162,7 +162,7 @@ export class ReleaseQueue {
     }
     let soonest = Infinity
     for (const p of this.pending.values()) soonest = Math.min(soonest, p.nextAt)
-    if (soonest !== Infinity) this.schedule(Math.max(50, soonest - Date.now()))
+    if (soonest !== Infinity) this.schedule(Math.max(50, soonest - performance.now()))
   }
 
   private async send (entry: PendingRelease): Promise<void> {
@@ -202,7 +202,7 @@ export class ReleaseQueue {
       }
       // ReleaseFailedError (the backup's disk, say), a timeout, a reset: later
       if (name === 'ReleaseFailedError') log('release of %s failed on %s, retrying: %s', entry.chainId, entry.peerId, (err as Error).message)
-      entry.nextAt = Date.now() + Math.min(RETRY_MAX, RETRY_MIN * 2 ** Math.min(entry.attempts, 10))
+      entry.nextAt = performance.now() + Math.min(RETRY_MAX, RETRY_MIN * 2 ** Math.min(entry.attempts, 10))
       entry.attempts++
     }
   }

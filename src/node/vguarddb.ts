@@ -574,7 +574,7 @@ export class VGuardDB {
         lookup: async (asked) => await this.lookupTable(request.chainId, asked, options),
         confirm: async (asked) => {
           const news = this.tableNewsAt.get(request.chainId)
-          if (news != null && (this.c.now ?? Date.now)() - news < TABLE_NEWS_TTL) return { path: [], holders: [] }
+          if (news != null && performance.now() - news < TABLE_NEWS_TTL) return { path: [], holders: [] }
           const found = await this.lookupTable(request.chainId, asked, options)
           // members answered: what they showed is the newest there is for now
           if (found.path.some(p => p.outcome !== 'unreachable' && p.outcome !== 'error')) this.noteTableNews(request.chainId)
@@ -626,7 +626,7 @@ export class VGuardDB {
   }
 
   private noteTableNews (chainId: string): void {
-    setBounded(this.tableNewsAt, chainId, (this.c.now ?? Date.now)(), MAX_TABLE_NEWS)
+    setBounded(this.tableNewsAt, chainId, performance.now(), MAX_TABLE_NEWS)
   }
 
   /**

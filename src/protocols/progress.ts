@@ -18,9 +18,9 @@ export class ProgressFloor {
 
   /** Runs `next` (a read from the peer), counting its time as waiting on the peer unless `counts` is false. */
   async wait<T> (next: () => Promise<T>, counts = true): Promise<T> {
-    const asked = Date.now()
+    const asked = performance.now()
     const result = await next()
-    if (counts) this.waited += Date.now() - asked
+    if (counts) this.waited += performance.now() - asked
     return result
   }
 
@@ -35,7 +35,7 @@ export class ProgressFloor {
       this.bytes = 0
       this.waited = 0
     } else if (this.waited > this.window) {
-      throw this.tooSlow(this.bytes, this.waited)
+      throw this.tooSlow(this.bytes, Math.round(this.waited))
     }
   }
 }

@@ -242,7 +242,7 @@ export class PaxosTransport {
       const to = cm.message.to
       if (to === this.self) continue
       const link = this.link(to)
-      if (Date.now() < link.backoffUntil) {
+      if (performance.now() < link.backoffUntil) {
         this.stats.dropped++
         continue
       }
@@ -250,7 +250,7 @@ export class PaxosTransport {
         const m = cm.message
         const key = `${cm.chainId}\n${m.slot}\n${m.ballot.round}\n${m.ballot.proposer}`
         const sent = link.sentAccepts.get(key)
-        const now = Date.now()
+        const now = performance.now()
         if (sent != null && now - sent < ACCEPT_RESEND_INTERVAL) {
           this.stats.suppressed++
           continue
@@ -304,7 +304,7 @@ export class PaxosTransport {
     link.writing = true
     void this.write(link).finally(() => {
       link.writing = false
-      if (this.running && this.links.get(link.peer) === link && (link.queue.length > 0 || link.needHello) && Date.now() >= link.backoffUntil) {
+      if (this.running && this.links.get(link.peer) === link && (link.queue.length > 0 || link.needHello) && performance.now() >= link.backoffUntil) {
         this.flush(link)
       }
     })
@@ -375,7 +375,7 @@ export class PaxosTransport {
         }
       }
       if (stream == null) {
-        link.backoffUntil = Date.now() + REDIAL_BACKOFF
+        link.backoffUntil = performance.now() + REDIAL_BACKOFF
         link.needHello = true
         this.dropQueue(link)
         return
@@ -419,8 +419,8 @@ export class PaxosTransport {
     let closedBy: Error | undefined
     stream.addEventListener('close', (evt) => { closedBy = evt.error }, { once: true })
     // a peer may open its stream the moment its identify finished, before ours did
-    const until = Date.now() + MEMBERSHIP_WAIT
-    while (this.running && !this.c.isMember(from) && connection.status === 'open' && Date.now() < until) {
+    const until = performance.now() + MEMBERSHIP_WAIT
+    while (this.running && !this.c.isMember(from) && connection.status === 'open' && performance.now() < until) {
       await new Promise(resolve => setTimeout(resolve, 50))
     }
     if (stream.status !== 'open') {

@@ -54,11 +54,11 @@ export class MembershipCheck {
    * says the service stopped.
    */
   async admit (connection: Pick<Connection, 'remotePeer' | 'status'>, wait: number, running: () => boolean = () => true): Promise<boolean> {
-    const until = Date.now() + wait
+    const until = performance.now() + wait
     while (true) {
       const verdict = await this.judge(connection.remotePeer)
       if (verdict !== 'unknown') return verdict === 'member'
-      if (!running() || connection.status !== 'open' || Date.now() >= until) return false
+      if (!running() || connection.status !== 'open' || performance.now() >= until) return false
       await new Promise(resolve => setTimeout(resolve, 50))
     }
   }

@@ -261,8 +261,8 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
   // lookup, so there are finitely many), else a live backup behind k - 1 departed ones is never asked
   const hops = (): number => path.filter(p => p.outcome !== 'loop' && p.outcome !== 'unreachable' && !lookups.has(p)).length
   // holders out of reach are asked one after another, each up to its timeout: the read as a whole stops asking at this
-  const deadline = Date.now() + (init.timeout ?? READ_TIMEOUT)
-  while (hops() < maxHops && Date.now() < deadline) {
+  const deadline = performance.now() + (init.timeout ?? READ_TIMEOUT)
+  while (hops() < maxHops && performance.now() < deadline) {
     if (queue.length === 0) {
       if (init.lookup == null || lookupRounds >= MAX_LOOKUP_ROUNDS) break
       if (!await lookupRound(init.lookup)) break

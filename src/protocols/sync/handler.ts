@@ -149,9 +149,9 @@ export function serveBudget (store: ChainStore): ServeBudget {
  * of us finished, before ours of it told us it runs our network.
  */
 export async function admit (allow: (peer: PeerId) => boolean, connection: Connection, wait: number = MEMBERSHIP_WAIT): Promise<boolean> {
-  const until = Date.now() + wait
+  const until = performance.now() + wait
   while (!allow(connection.remotePeer)) {
-    if (connection.status !== 'open' || Date.now() >= until) return false
+    if (connection.status !== 'open' || performance.now() >= until) return false
     await new Promise(resolve => setTimeout(resolve, 50))
   }
   return true

@@ -27,7 +27,7 @@ const BOOTH = ['n1', 'n2', 'n3']
 const BALLOT = { round: 1, proposer: 'n1' }
 
 /** Replica n3 of a shared chain led by n1 (genesis booth n1, n2, n3); the chain is fetched with `fetchTo`. */
-async function openShared (db: NodeDatabase, store: MemoryChainStore, sent: ChainMessage[], fetchTo: (peer: string, height: number) => Promise<void>, now = (): number => Date.now()): Promise<ChainReplica> {
+async function openShared (db: NodeDatabase, store: MemoryChainStore, sent: ChainMessage[], fetchTo: (peer: string, height: number) => Promise<void>, clock = (): number => performance.now()): Promise<ChainReplica> {
   return await ChainReplica.open({
     chainId: SHARED,
     self: 'n3',
@@ -39,7 +39,8 @@ async function openShared (db: NodeDatabase, store: MemoryChainStore, sent: Chai
     boothSize: 3,
     log: prefixLogger('n3').forComponent('replica'),
     random: () => 0.5,
-    now,
+    now: () => Date.now(),
+    clock,
     fetchTo
   }, { genesis: BOOTH, election: { mode: 'elected', candidates: [{ id: 'n1', priority: 9 }, { id: 'n2', priority: 0 }, { id: 'n3', priority: 0 }] } })
 }
