@@ -139,17 +139,22 @@ const RETRY_DELAY = 100
  * finds there with that commit, and otherwise proposes it with its id in the
  * batch, so every replica learns it.
  */
+/** Whole ms left until a deadline on the monotonic clock (timers and AbortSignal.timeout take integers only). */
+function remainingUntil (deadline: number): number {
+  return Math.max(0, Math.floor(deadline - performance.now()))
+}
+
 async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: WriteRef | undefined, timeout: number, wait: boolean, replicate = true): Promise<CommitResult> {
   if (ref == null) return await replica.submit(write, { timeout, waitForReplication: wait, replicate })
   const deadline = performance.now() + timeout
   await replica.settleLeadership(Math.min(timeout, LEADER_READ_TIMEOUT))
   // an earlier attempt that timed out may still be in flight: its outcome, never a second proposal
-  if (!await replica.landed(ref, deadline - performance.now())) {
+  if (!await replica.landed(ref, remainingUntil(deadline))) {
     throw new CommitTimeoutError(`an earlier attempt of this write to ${replica.chainId} is proposed and not decided yet; it commits whole or not at all (a retry with the same key gets its outcome)`)
   }
   const earlier = replica.appliedWrite(ref)
   if (earlier != null) return earlier
-  return await replica.submit({ ...write, ref }, { timeout: Math.max(0, deadline - performance.now()), waitForReplication: wait, replicate })
+  return await replica.submit({ ...write, ref }, { timeout: remainingUntil(deadline), waitForReplication: wait, replicate })
 }
 
 const CONSISTENCIES: ReadonlySet<string> = new Set<Consistency>(['local', 'leader', 'quorum'])
@@ -286,7 +291,7 @@ export class Consensus {
     let last: Error = new NoLeaderError('no shared chain has formed yet')
     while (performance.now() < deadline && this.running) {
       const shared = this.driver.shared()
-      const remaining = deadline - performance.now()
+      const remaining = remainingUntil(deadline)
       if (shared == null) {
         last = new NoLeaderError('no shared chain has formed yet')
       } else if (shared.isLeader()) {
@@ -321,7 +326,7 @@ export class Consensus {
           }
         }
       }
-      await sleep(Math.min(RETRY_DELAY, Math.max(0, deadline - performance.now())))
+      await sleep(Math.min(RETRY_DELAY, remainingUntil(deadline)))
     }
     if (last.name === 'NotProposerError' || last.name === 'ProposerUnreachableError') {
       throw new NoLeaderError(`no shared-chain leader took the write within ${timeout} ms: ${last.message}`)

@@ -432,13 +432,14 @@ export class Peering {
   }
 
   /** Runs identify again on connections whose peer is still neither a member nor refused. */
-  private identifyUnjudged (now: number): void {
+  private identifyUnjudged (): void {
     const open = new Set<string>()
     for (const connection of this.libp2p.getConnections()) {
       open.add(connection.id)
       const id = connection.remotePeer.toString()
       if (connection.status !== 'open' || this.connected.has(id) || this.denied.has(id) || this.reidentifying.has(connection.id)) continue
-      if (now - connection.timeline.open < IDENTIFY_RETRY_AFTER) continue
+      // a connection's timeline is on the wall clock
+      if (Date.now() - connection.timeline.open < IDENTIFY_RETRY_AFTER) continue
       const retries = this.identifyRetries.get(connection.id) ?? 0
       if (retries >= IDENTIFY_MAX_RETRIES) {
         this.log('hanging up on %p: identify gave no verdict in %d tries', connection.remotePeer, retries + 1)
@@ -535,7 +536,7 @@ export class Peering {
       this.peerStoreSweptAt = now
       this.sweeping = this.sweepPeerStore().finally(() => { this.sweeping = undefined })
     }
-    this.identifyUnjudged(now)
+    this.identifyUnjudged()
     for (const id of this.members) {
       const peerId = peerIdFromString(id)
       if (this.libp2p.getConnections(peerId).length > 0) {
