@@ -81,7 +81,7 @@ export class Acceptor {
   /** Whether accepting msg keeps the undecided data values held within maxUndecidedBytes (a value replaced at its slot frees its bytes). */
   private hasRoomFor (msg: AcceptMessage): boolean {
     const size = dataBytes(msg.value)
-    if (size === 0 || this.maxUndecidedBytes === Number.POSITIVE_INFINITY || this.log.get(msg.slot)?.decided === true) return true
+    if (size === 0 || this.maxUndecidedBytes === Number.POSITIVE_INFINITY || msg.slot <= this.log.commit || this.log.get(msg.slot)?.decided === true) return true
     return size + this.log.undecidedDataBytes(msg.slot) <= this.maxUndecidedBytes
   }
 

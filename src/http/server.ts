@@ -77,7 +77,8 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
     // to Node's createServer too: fastify sets requestTimeout on the server once it is made, which
     // Node 22 no longer reads (a body that trickled in was never cut off); and Node checks it every
     // 30 s, so a shorter timeout would be kept only to the next check
-    http: { requestTimeout, connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(requestTimeout / 2))) }
+    // (headersTimeout too: Node takes it from requestTimeout, and a requestTimeout of 0 would turn off the slow-headers guard)
+    http: { requestTimeout, headersTimeout: requestTimeout > 0 ? Math.min(60_000, requestTimeout) : 60_000, connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(requestTimeout / 2))) }
   })
   // requests in flight per connection: closing ends the connections that have none
   const inFlight = new Map<Socket, number>()

@@ -332,12 +332,13 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   private async isTemporaryChain (chainId: string): Promise<boolean | 'unclaimed'> {
     if (!this.isCopy(chainId)) return false
     const { backupTable } = await this.vguarddb.status(chainId)
-    // the owner offered us a newer epoch than our table's: a backup chosen
-    // again after a release, its table (naming it active, or obsolete if the
-    // transfer fails) still on its way; the old one would prune the copy the
-    // owner is about to count on
-    if (backupTable == null || this.vguarddb.offeredEpoch(chainId) > backupTable.epoch) return 'unclaimed'
-    return !backupTable.active.includes(this.peerId.toString())
+    if (backupTable == null) return 'unclaimed'
+    if (backupTable.active.includes(this.peerId.toString())) return false
+    // named obsolete, but the owner offered us a newer epoch since: a backup
+    // chosen again after a release, the table naming it active (or obsolete,
+    // if the transfer fails) still on its way; the old one would prune the
+    // copy the owner is about to count on
+    return this.vguarddb.offeredEpoch(chainId) > backupTable.epoch ? 'unclaimed' : true
   }
 
   /** A chain held for another vehicle (neither ours nor the network's shared one). */

@@ -82,8 +82,10 @@ class ExpiringMap<V> {
       own.delete(k)
       this.count--
     }
-    // past the total, the busiest writer gives way
-    while (this.count >= this.total) this.evictFromBusiest()
+    // past the total, the busiest writer gives way (this one too, if it is the busiest)
+    while (this.count >= this.total && this.evictFromBusiest()) {}
+    // eviction may have emptied and dropped this writer's map
+    this.writers.set(writer, own)
     own.set(key, { value, at })
     this.count++
   }
@@ -96,19 +98,21 @@ class ExpiringMap<V> {
     if (own.size === 0) this.writers.delete(writer)
   }
 
-  private evictFromBusiest (): void {
+  /** Drops the oldest entry of the writer holding the most; false if there was none. */
+  private evictFromBusiest (): boolean {
     let busiest: [string, Map<string, Entry<V>>] | undefined
     for (const entry of this.writers) if (busiest == null || entry[1].size > busiest[1].size) busiest = entry
-    if (busiest == null) return
+    if (busiest == null) return false
     const [writer, entries] = busiest
     const first = entries.keys().next()
     if (first.done === true) {
       this.writers.delete(writer)
-      return
+      return true
     }
     entries.delete(first.value)
     this.count--
     if (entries.size === 0) this.writers.delete(writer)
+    return true
   }
 }
 

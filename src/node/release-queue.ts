@@ -32,8 +32,8 @@ const SYNC_WRITE = { sync: true } as Record<string, unknown>
 const utf8 = new TextEncoder()
 const utf8d = new TextDecoder()
 
-/** `nextAt` is Infinity while the backup is not connected. `handOff`: the table to an active backup (not persisted). */
-interface PendingRelease { chainId: string, peerId: string, attempts: number, nextAt: number, handOff: boolean }
+/** `nextAt` is Infinity while the backup is not connected. `handOff`: the table to an active backup (not persisted). `sending`: on its way now. */
+interface PendingRelease { chainId: string, peerId: string, attempts: number, nextAt: number, handOff: boolean, sending?: boolean }
 
 export interface ReleaseQueueInit {
   db: BinarySublevel
@@ -48,7 +48,6 @@ export class ReleaseQueue {
   private readonly init: ReleaseQueueInit
   private readonly pending = new Map<string, PendingRelease>()
   private timer?: ReturnType<typeof setTimeout>
-  private sending = false
   private running = false
 
   constructor (init: ReleaseQueueInit) {
@@ -143,34 +142,47 @@ export class ReleaseQueue {
   private schedule (delay: number): void {
     if (!this.running) return
     clearTimeout(this.timer)
-    this.timer = setTimeout(() => { void this.sendDue() }, delay)
+    this.timer = setTimeout(() => { this.sendDue() }, delay)
   }
 
-  private async sendDue (): Promise<void> {
-    if (this.sending || !this.running) return
-    this.sending = true
-    try {
-      const now = performance.now()
-      const due = [...this.pending.values()].filter(p => p.nextAt <= now)
-      const connected = this.init.isConnected ?? (() => true)
-      await Promise.all(due.map(async (entry) => {
-        if (connected(entry.peerId)) await this.send(entry)
-        else entry.nextAt = Infinity
-      }))
-    } finally {
-      this.sending = false
+  /**
+   * Sends every entry that is due, each on its own: one backup that is slow
+   * to answer (up to the protocol's timeout) holds up no other.
+   */
+  private sendDue (): void {
+    if (!this.running) return
+    const now = performance.now()
+    const connected = this.init.isConnected ?? (() => true)
+    for (const entry of this.pending.values()) {
+      if (entry.sending === true || entry.nextAt > now) continue
+      if (!connected(entry.peerId)) {
+        entry.nextAt = Infinity
+        continue
+      }
+      entry.sending = true
+      void this.send(entry).finally(() => {
+        entry.sending = false
+        this.scheduleNext()
+      })
     }
+    this.scheduleNext()
+  }
+
+  /** The timer for the soonest entry due that is not on its way already. */
+  private scheduleNext (): void {
     let soonest = Infinity
-    for (const p of this.pending.values()) soonest = Math.min(soonest, p.nextAt)
+    for (const p of this.pending.values()) if (p.sending !== true) soonest = Math.min(soonest, p.nextAt)
     if (soonest !== Infinity) this.schedule(Math.max(50, soonest - performance.now()))
   }
 
   private async send (entry: PendingRelease): Promise<void> {
     const { tables, release, log } = this.init
     const table = tables.get(entry.chainId)
-    // a backup active again keeps its copy; one no longer active gets a release (update() queued it)
+    // a backup active again keeps its copy, and is handed the table that says so (a release persisted by a
+    // run that crashed before the next round's hand-off); one no longer active gets a release (update() queued it)
     if (table == null || table.table.active.includes(entry.peerId) !== entry.handOff) {
       await this.clear(entry)
+      if (table != null && !entry.handOff) this.handOff(entry.chainId, [entry.peerId])
       return
     }
     try {

@@ -16,11 +16,17 @@ export class ProgressFloor {
     private readonly tooSlow: (bytes: number, waited: number) => Error
   ) {}
 
-  /** Runs `next` (a read from the peer), counting its time as waiting on the peer unless `counts` is false. */
-  async wait<T> (next: () => Promise<T>, counts = true): Promise<T> {
+  /**
+   * Runs `next` (a read from the peer), counting its time as waiting on the
+   * peer, less what `ownWork` (ms this node spent on its own work so far,
+   * e.g. appending what the peer sent) grew by meanwhile.
+   */
+  async wait<T> (next: () => Promise<T>, ownWork?: () => number): Promise<T> {
     const asked = performance.now()
+    const busyBefore = ownWork?.() ?? 0
     const result = await next()
-    if (counts) this.waited += performance.now() - asked
+    const busy = (ownWork?.() ?? 0) - busyBefore
+    this.waited += Math.max(0, performance.now() - asked - busy)
     return result
   }
 

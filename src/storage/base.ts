@@ -301,10 +301,11 @@ export abstract class AbstractChainStore implements ChainStore {
 
   async prune (chainId: string, heights: number[], options: PruneOptions = {}): Promise<PruneResult> {
     return await this.enqueue(async () => {
-      const result: PruneResult = { pruned: [], pinned: [], freed: 0 }
+      const result: PruneResult = { pruned: [], pinned: [], freed: 0, pruneFrom: 0 }
       const meta = this.metas.get(chainId)
       if (meta == null) return result
       if (options.copy != null && this.copyId(chainId) !== options.copy) return result
+      result.pruneFrom = meta.pruneFrom
       const keyPins = new Set((this.pinSets.get(chainId) ?? []).flatMap(p => p.type === 'key' ? [p.key] : []))
       const headers: Block[] = []
       for (const height of [...new Set(heights)].sort((a, b) => a - b)) {
@@ -330,6 +331,7 @@ export abstract class AbstractChainStore implements ChainStore {
       // an unpin since the scan began moved the watermark back over blocks the scan never looked at
       const considered = options.scannedFrom == null || options.scannedFrom <= meta.pruneFrom
       const pruneFrom = considered ? Math.max(meta.pruneFrom, Math.min(options.watermark ?? 0, meta.height + 1)) : meta.pruneFrom
+      result.pruneFrom = pruneFrom
       if (headers.length === 0 && pruneFrom === meta.pruneFrom) return result
       const next: ChainMeta = {
         ...meta,

@@ -139,6 +139,8 @@ export interface PruneResult {
   pinned: number[]
   /** Payload bytes freed. */
   freed: number
+  /** The chain's retention watermark as this call left it (0: not held, or another copy). */
+  pruneFrom: number
 }
 
 export interface ChainStore {

@@ -96,7 +96,7 @@ function record (report: RetentionReport, chainId: string, heights: number[], fr
 }
 
 async function pruneByAge (store: ChainStore, chainId: string, cutoff: number, now: number, report: RetentionReport): Promise<void> {
-  const scannedFrom = store.pruneFrom(chainId)
+  let scannedFrom = store.pruneFrom(chainId)
   let watermark = scannedFrom
   // the copy scanned: one taken meanwhile (deleted and fetched again, an active backup perhaps) is not pruned by this scan
   const copy = store.copyId(chainId)
@@ -107,6 +107,9 @@ async function pruneByAge (store: ChainStore, chainId: string, cutoff: number, n
     const result = await store.prune(chainId, heights, { watermark, scannedFrom, copy })
     record(report, chainId, result.pruned, result.freed)
     heights = []
+    // the next flush goes on from where this one left the watermark (an unpin after it moves it back, and then
+    // that flush is not taken for a scan of the freed blocks)
+    scannedFrom = Math.max(scannedFrom, result.pruneFrom)
   }
   for await (const { block, pruned } of store.headers(chainId, { from: watermark })) {
     const { timestamp, height } = block.header
@@ -156,6 +159,7 @@ async function pruneBySize (store: ChainStore, chainIds: string[], excess: numbe
       for (const c of cursors) {
         if (c.heights.length === 0) continue
         const result = await store.prune(c.chainId, c.heights, { watermark: c.watermark, scannedFrom: c.scannedFrom, copy: c.copy })
+        c.scannedFrom = Math.max(c.scannedFrom, result.pruneFrom)
         record(report, c.chainId, result.pruned, result.freed)
         excess -= result.freed
         c.heights = []

@@ -26,7 +26,7 @@ describe('release - only members, only chains this node backs', () => {
     const chainId = peerIdFromPrivateKey(key).toString()
     const { signed } = await signTable(key, chainId, { chainId, epoch: 1, active: [], obsolete: [A.peerId.toString()], height: 1, tipHash: new Uint8Array(32), timestamp: Date.now() })
     await outsider.libp2p.dial(A.multiaddrs[0])
-    await expect(outsider.vguarddb.release.release(A.peerId, signed)).rejects.toMatchObject({ name: 'ReleaseRejectedError', message: expect.stringMatching(/FORBIDDEN: not a member of this network/) })
+    await expect(outsider.vguarddb.release.release(A.peerId, signed)).rejects.toMatchObject({ name: 'ReleaseFailedError', message: expect.stringMatching(/FORBIDDEN: not a member of this network/) })
     expect(A.vguarddb.tables.get(chainId)).toBeUndefined()
   })
 

@@ -47,11 +47,16 @@ describe('replicate - a transfer that brings nothing new gives its room back', (
       const chainId = R.peerId.toString()
       const [block] = [await R.chains.getBlock(chainId, 1)]
       if (block == null) throw new Error('no block')
-      const stream = await R.libp2p.dialProtocol(B.peerId, protocol)
-      const pbs = pbStream(stream)
       const request = (req: Partial<ReplicateRequest>): ReplicateRequest => ({ type: ReplicateRequest.Type.OFFER, chainId, height: 0, tipHash: new Uint8Array(0), bytes: 0, epoch: 1, reset: false, blocks: [], ...req })
-      await pbs.write(request({ height: 1, tipHash: new Uint8Array(block.hash), bytes: ROOM }), ReplicateRequest)
-      expect((await pbs.read(ReplicateResponse)).status).toBe(ReplicateResponse.Status.OK)
+      const offer = async (): Promise<{ pbs: ReturnType<typeof pbStream>, answer: ReplicateResponse }> => {
+        const pbs = pbStream(await R.libp2p.dialProtocol(B.peerId, protocol))
+        await pbs.write(request({ height: 1, tipHash: new Uint8Array(block.hash), bytes: ROOM }), ReplicateRequest)
+        return { pbs, answer: await pbs.read(ReplicateResponse) }
+      }
+      const { pbs, answer } = await offer()
+      expect(answer.status).toBe(ReplicateResponse.Status.OK)
+      // a second transfer of its chain at once is refused: one owner cannot hold the room twice
+      expect((await offer()).answer).toMatchObject({ status: ReplicateResponse.Status.NO_CAPACITY, message: expect.stringMatching(/under way/) })
       // while the rogue holds the room, an honest vehicle finds none
       await expect(service(H, protocol).replicateTo(B.peerId, H.peerId.toString())).rejects.toMatchObject({ name: 'NoCapacityError' })
       // block 1, every 100 ms: never silent for the 300 ms timeout, never anything new after the first
@@ -69,6 +74,8 @@ describe('replicate - a transfer that brings nothing new gives its room back', (
       expect(sent).toBeLessThan(20)
       const honest = await service(H, protocol).replicateTo(B.peerId, H.peerId.toString())
       expect(honest.height).toBe(1)
+      // and the rogue, offering again at once, is refused for a while
+      expect((await offer()).answer).toMatchObject({ status: ReplicateResponse.Status.NO_CAPACITY, message: expect.stringMatching(/brought too little for too long: offers refused for \d+ s/) })
     } finally {
       await backup.stop()
     }

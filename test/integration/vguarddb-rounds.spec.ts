@@ -233,6 +233,26 @@ describe('vguarddb - rounds that fall short', () => {
     expect(await X.chains.info(chainId)).toMatchObject({ height: 3, prunedBlocks: 0 })
   })
 
+  it('an active backup offered the next epoch, whose table never comes (its owner died mid-round), keeps its copy whole', async () => {
+    const TAU = 500
+    const [A, X] = await connectedSwarm(cluster, 2, { kBackups: 1, retention: TAU, pruneInterval: 86_400_000 })
+    const chainId = A.peerId.toString()
+    await A.endOfBooth({ participants: ids(X), transactions: [gps(1)] })
+    await waitFor(() => X.vguarddb.tables.get(chainId)?.table.epoch === 1, { message: 'X holds table 1' })
+    // the next round's transfer reaches X (an offer of epoch 2); the owner dies before it signs table 2
+    await A.vguarddb.replicate.replicateTo(X.peerId, chainId, { epoch: 2 })
+    expect(X.vguarddb.offeredEpoch(chainId)).toBe(2)
+    await cluster.stopNode(A)
+    const born = (await X.chains.info(chainId))?.tipTimestamp ?? 0
+    await waitFor(() => Date.now() > born + TAU, { message: 'blocks older than τ' })
+    const first = Date.now()
+    await X.storageMaster.run()
+    // past any grace an unclaimed copy would get
+    await waitFor(() => Date.now() > first + TAU, { message: 'τ after the first run' })
+    await X.storageMaster.run()
+    expect(await X.chains.info(chainId)).toMatchObject({ height: 1, prunedBlocks: 0 })
+  })
+
   it('a backup that hears no gossip still gets the table that names it active (its copy is claimed)', async () => {
     const [A, B, C] = await connectedSwarm(cluster, 3, { kBackups: 1 })
     const chainId = A.peerId.toString()

@@ -84,7 +84,7 @@ export class ReleaseService {
   /**
    * Sends a release to an obsolete backup.
    *
-   * @throws StaleReleaseError, ReleaseRejectedError (both final), ReleaseFailedError, TimeoutError (worth a retry)
+   * @throws StaleReleaseError, ReleaseRejectedError (both final), ReleaseFailedError (FORBIDDEN, ERROR), TimeoutError (worth a retry)
    */
   async release (peer: PeerId, signedTable: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<ReleaseOutcome> {
     const res = await withStream(this.components.libp2p, peer, this.protocol, async (stream, signal) => {
@@ -94,9 +94,8 @@ export class ReleaseService {
     }, { timeout: this.timeout, signal: options.signal })
     if (res.status === ReleaseResponse.Status.OK) return { epoch: res.epoch, deleted: res.deleted }
     if (res.status === ReleaseResponse.Status.STALE) throw new StaleReleaseError(`${peer.toString()} holds epoch ${res.epoch}: ${res.message}`)
-    if (res.status === ReleaseResponse.Status.INVALID || res.status === ReleaseResponse.Status.FORBIDDEN) {
-      throw new ReleaseRejectedError(`${peer.toString()}: ${ReleaseResponse.Status[res.status]}: ${res.message}`)
-    }
+    if (res.status === ReleaseResponse.Status.INVALID) throw new ReleaseRejectedError(`${peer.toString()}: INVALID: ${res.message}`)
+    // not (yet) a member to that backup: its identify of us may still be on its way (a loaded host), so worth a retry
     throw new ReleaseFailedError(`${peer.toString()}: ${ReleaseResponse.Status[res.status] ?? `status ${res.status}`}: ${res.message}`)
   }
 

@@ -9,7 +9,7 @@ import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.t
 import { decoderOf, handleProtocol, withDeadline, withStream } from '../stream.ts'
 import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
 import { MembershipCheck } from '../read/membership.ts'
-import { serveReplicate } from './server.ts'
+import { OwnerTransfers, serveReplicate } from './server.ts'
 import { Reservations } from './reservations.ts'
 import type { Reservation } from './reservations.ts'
 import {
@@ -152,6 +152,7 @@ export class ReplicateService {
   private readonly membershipWait: number
   private readonly membership?: MembershipCheck
   private readonly reservations: Reservations
+  private readonly owners = new OwnerTransfers()
   /** Inbound transfers in flight (backup side): stop() cuts them. */
   private readonly inbound = new Set<Stream>()
 
@@ -181,6 +182,7 @@ export class ReplicateService {
           membership: this.membership,
           membershipWait: this.membershipWait,
           reservations: this.reservations,
+          owners: this.owners,
           log: this.log
         })
       } finally {

@@ -37,6 +37,8 @@ export interface ServeOptions {
   membershipWait: number
   /** Room held by the transfers in flight, shared by every inbound stream. */
   reservations: Reservations
+  /** One transfer per owner at a time, and a pause for an owner cut off as too slow. @default no limit */
+  owners?: OwnerTransfers
   log: Logger
 }
 
@@ -93,6 +95,8 @@ interface QueuedFrame { blocks: Block[], bytes: number }
 /** Appends queued frames in merged batches (see BatchQueue) and acknowledges each frame, in order. */
 class Appender {
   private readonly batches: BatchQueue<QueuedFrame>
+  private busyTotal = 0
+  private runStart?: number
 
   constructor (
     store: ChainStore,
@@ -105,7 +109,15 @@ class Appender {
   ) {
     this.batches = new BatchQueue(async (frames) => {
       try {
-        const tip = await appendFresh(store, chainId, frames.flatMap(f => f.blocks))
+        // the store's time only: acknowledgements the proposer does not take are its own delay
+        this.runStart = performance.now()
+        let tip: ChainTip
+        try {
+          tip = await appendFresh(store, chainId, frames.flatMap(f => f.blocks))
+        } finally {
+          this.busyTotal += performance.now() - this.runStart
+          this.runStart = undefined
+        }
         written(frames.reduce((n, f) => n + f.bytes, 0))
         for (let i = 0; i < frames.length; i++) await ack(tip)
       } catch (err) {
@@ -119,9 +131,9 @@ class Appender {
     return this.batches.failure
   }
 
-  /** Frames queued or being appended: the proposer waits on us meanwhile, not we on it. */
-  get busy (): boolean {
-    return this.batches.pendingBytes > 0
+  /** ms spent in the store so far, the append under way included: the proposer waits on us meanwhile, not we on it. */
+  get busyMs (): number {
+    return this.busyTotal + (this.runStart != null ? performance.now() - this.runStart : 0)
   }
 
   push (blocks: Block[], bytes: number): void {
@@ -131,6 +143,41 @@ class Appender {
   /** Resolves once every queued frame is appended (or the first failure). */
   async idle (): Promise<void> {
     await this.batches.idle()
+  }
+}
+
+/** How long an owner whose transfer was given up as too slow is refused (NO_CAPACITY): a re-offer would take the room again at once. */
+export const SLOW_OWNER_PAUSE = 60_000
+/** Owners remembered as too slow at most (the oldest go first). */
+const MAX_SLOW_OWNERS = 4_096
+
+/**
+ * Inbound transfers by owner. An offer reserves room on the owner's word:
+ * one owner holding several transfers at once, or offering again the moment
+ * the progress floor cut it off, would keep that room from everyone else.
+ */
+export class OwnerTransfers {
+  private readonly active = new Set<string>()
+  private readonly slow = new Map<string, number>()
+
+  constructor (private readonly pause = SLOW_OWNER_PAUSE) {}
+
+  /** Why this owner's offer is refused now; undefined: the transfer may begin (end() must follow). */
+  begin (owner: string): string | undefined {
+    if (this.active.has(owner)) return 'a transfer of this chain to this backup is under way'
+    const until = this.slow.get(owner)
+    if (until != null && performance.now() < until) return `its last transfer here brought too little for too long: offers refused for ${Math.ceil((until - performance.now()) / 1000)} s`
+    this.slow.delete(owner)
+    this.active.add(owner)
+    return undefined
+  }
+
+  end (owner: string, tooSlow: boolean): void {
+    this.active.delete(owner)
+    if (!tooSlow) return
+    this.slow.delete(owner)
+    this.slow.set(owner, performance.now() + this.pause)
+    if (this.slow.size > MAX_SLOW_OWNERS) this.slow.delete(this.slow.keys().next().value as string)
   }
 }
 
@@ -164,54 +211,64 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
     await reply({ status: ReplicateResponse.Status.FORBIDDEN, message: `${owner} does not own chain ${chainId}` })
     return
   }
-  await components.onOffer?.(chainId, offer.epoch)
-  const held = await store.info(chainId)
-  // what we already hold of it is not new duty (a reset reserves its room again, see receive)
-  const admission = await reservations.reserve(Math.max(0, offer.bytes - (held?.bytes ?? 0)))
-  if (!('reservation' in admission)) {
-    await reply({ status: ReplicateResponse.Status.NO_CAPACITY, free: admission.free, message: `chain needs ${offer.bytes} bytes` })
+  const refused = options.owners?.begin(owner)
+  if (refused != null) {
+    await reply({ status: ReplicateResponse.Status.NO_CAPACITY, free: 0, message: refused })
     return
   }
-  const { reservation, free } = admission
-  const refuse = async (err: Error): Promise<void> => {
-    // the transfer is over: nothing more is appended, and the proposer may not say so before our read times out
-    reservation.release()
-    if (err.name === 'InvalidBlockError') {
-      log('rejected blocks of %s from %p: %s', chainId, connection.remotePeer, err.message)
-      await reply({ status: ReplicateResponse.Status.INVALID, message: err.message })
+  const outcome = { tooSlow: false }
+  try {
+    await components.onOffer?.(chainId, offer.epoch)
+    const held = await store.info(chainId)
+    // what we already hold of it is not new duty (a reset reserves its room again, see receive)
+    const admission = await reservations.reserve(Math.max(0, offer.bytes - (held?.bytes ?? 0)))
+    if (!('reservation' in admission)) {
+      await reply({ status: ReplicateResponse.Status.NO_CAPACITY, free: admission.free, message: `chain needs ${offer.bytes} bytes` })
       return
     }
-    // this node failed to store good blocks (a full disk, say): the proposer
-    // hears why and picks another backup; a stream that cannot carry that
-    // (an acknowledgement failed to go out) is ended
-    log.error('could not store blocks of %s from %p: %s', chainId, connection.remotePeer, err.message)
-    try {
-      if (stream.status !== 'open') throw err
-      await reply({ status: ReplicateResponse.Status.ERROR, message: `could not store the copy: ${err.message}` })
-    } catch {
-      stream.abort(err)
+    const { reservation, free } = admission
+    const refuse = async (err: Error): Promise<void> => {
+      // the transfer is over: nothing more is appended, and the proposer may not say so before our read times out
+      reservation.release()
+      if (err.name === 'InvalidBlockError') {
+        log('rejected blocks of %s from %p: %s', chainId, connection.remotePeer, err.message)
+        await reply({ status: ReplicateResponse.Status.INVALID, message: err.message })
+        return
+      }
+      // this node failed to store good blocks (a full disk, say): the proposer
+      // hears why and picks another backup; a stream that cannot carry that
+      // (an acknowledgement failed to go out) is ended
+      log.error('could not store blocks of %s from %p: %s', chainId, connection.remotePeer, err.message)
+      try {
+        if (stream.status !== 'open') throw err
+        await reply({ status: ReplicateResponse.Status.ERROR, message: `could not store the copy: ${err.message}` })
+      } catch {
+        stream.abort(err)
+      }
     }
-  }
-  const ack = async (now: ChainTip): Promise<void> => { await reply({ height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer> }) }
-  const appender = new Appender(store, chainId, ack, refuse, (bytes) => { reservation.written(bytes) })
-  // A copy retention pruned (it was temporary: no table named us active) cannot back the chain: the
-  // blocks after its tip would not bring back the payloads before it, and an active backup that lacks
-  // them answers reads of those keys with nothing. It is taken again whole, replacing it as a reset does.
-  // (Not while the owner is behind the copy: its blocks past the owner's tip may be the only ones left, see holding.)
-  const whole = held != null && held.prunedBlocks > 0 && offer.height >= held.height
-  if (whole) log('copy of %s has %d pruned blocks: taking it again whole', chainId, held.prunedBlocks)
-  try {
-    const tip = whole ? emptyTip(chainId) : await holding(store, chainId, offer)
-    await reply({ height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, free })
-    await receive({ chainId, owner, components, options, read, reply, reservation, appender, replaces: whole })
-  } catch (err) {
-    // ends any ack write the appender is blocked on, so waiting for it below cannot hang
-    stream.abort(err as Error)
-    throw err
+    const ack = async (now: ChainTip): Promise<void> => { await reply({ height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer> }) }
+    const appender = new Appender(store, chainId, ack, refuse, (bytes) => { reservation.written(bytes) })
+    // A copy retention pruned (it was temporary: no table named us active) cannot back the chain: the
+    // blocks after its tip would not bring back the payloads before it, and an active backup that lacks
+    // them answers reads of those keys with nothing. It is taken again whole, replacing it as a reset does.
+    // (Not while the owner is behind the copy: its blocks past the owner's tip may be the only ones left, see holding.)
+    const whole = held != null && held.prunedBlocks > 0 && offer.height >= held.height
+    if (whole) log('copy of %s has %d pruned blocks: taking it again whole', chainId, held.prunedBlocks)
+    try {
+      const tip = whole ? emptyTip(chainId) : await holding(store, chainId, offer)
+      await reply({ height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, free })
+      await receive({ chainId, owner, components, options, read, reply, reservation, appender, replaces: whole, outcome })
+    } catch (err) {
+      // ends any ack write the appender is blocked on, so waiting for it below cannot hang
+      stream.abort(err as Error)
+      throw err
+    } finally {
+      // frames being appended keep their room until the store counts them
+      await appender.idle()
+      reservation.release()
+    }
   } finally {
-    // frames being appended keep their room until the store counts them
-    await appender.idle()
-    reservation.release()
+    options.owners?.end(owner, outcome.tooSlow)
   }
 }
 
@@ -243,6 +300,8 @@ interface Transfer {
   appender: Appender
   /** The first frame replaces the copy held, as a reset (a pruned copy taken again whole). */
   replaces: boolean
+  /** Set when the transfer is given up for bringing too little (the progress floor). */
+  outcome: { tooSlow: boolean }
 }
 
 /** BLOCKS frames until DONE, each taking its room from the transfer's reservation. */
@@ -256,7 +315,7 @@ async function receive (t: Transfer): Promise<void> {
   const progress = new ProgressFloor(t.options.progressBytes, t.options.messageTimeout, (bytes, waited) =>
     new TimeoutError(`${t.owner} sent ${bytes} bytes of new blocks of ${chainId} in ${waited} ms of waiting (at least ${t.options.progressBytes} per ${t.options.messageTimeout} ms): the transfer is given up`))
   while (true) {
-    const req = await progress.wait(read, !appender.busy)
+    const req = await progress.wait(read, () => appender.busyMs)
     // a failed append was answered already; the proposer stops after reading it
     if (appender.failure != null) return
     if (req.chainId !== chainId) throw new InvalidMessageError('chain id changed mid-transfer')
@@ -321,6 +380,11 @@ async function receive (t: Transfer): Promise<void> {
       highest = b.header.height
       progress.moved(blockBytes(b))
     }
-    progress.check()
+    try {
+      progress.check()
+    } catch (err) {
+      t.outcome.tooSlow = true
+      throw err
+    }
   }
 }

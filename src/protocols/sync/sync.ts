@@ -241,7 +241,11 @@ export class SyncService implements Sync {
         result.fetched += blocks.length
         copy ??= store.copyId(chainId)
       } catch (err) {
-        if (copy != null && store.copyId(chainId) !== copy) throw new ChainMovedError(`${chainId} was replaced here (deleted and taken again) during the fetch`)
+        if (copy != null && store.copyId(chainId) !== copy) {
+          // released: nothing more to fetch (a reconcile by name would else fetch the copy back)
+          if (store.copyId(chainId) == null) throw new ChainGoneError(`${chainId} was deleted here during the fetch`)
+          throw new ChainMovedError(`${chainId} was replaced here (deleted and taken again) during the fetch`)
+        }
         // another writer (replication, consensus) appended the same blocks meanwhile: not the peer's fault
         if (await this.overtaken(chainId, blocks[0], err)) throw new ChainMovedError(`${chainId} moved past ${blocks[0].header.height} during the fetch`)
         // the copy was released (deleted) meanwhile: not the peer's fault either

@@ -56,4 +56,21 @@ describe('node - RecentWrites', () => {
     expect(await recent.once(writeKey('honest', 'shared', '01'), async () => 'again')).toBe('first')
     expect(await recent.once(writeKey('other-0', 'shared', '01'), async () => 'again')).toBe('other-0')
   })
+
+  it('at the total, a new write is kept whoever gives way, its own writer too, and a full map never hangs', async () => {
+    const recent = new RecentWrites<string>({ limit: 10, total: 2 })
+    await recent.once(writeKey('a', 'c', '1'), async () => 'a1')
+    await recent.once(writeKey('b', 'c', '1'), async () => 'b1')
+    // three writers of one write each: the oldest of a busiest one goes, the new one stays
+    expect(await recent.once(writeKey('c', 'c', '1'), async () => 'c1')).toBe('c1')
+    expect(recent.size).toBe(2)
+    expect(await recent.once(writeKey('c', 'c', '1'), async () => 'again')).toBe('c1')
+    // one writer alone at the total evicts its own oldest, and keeps the new one
+    const alone = new RecentWrites<string>({ limit: 10, total: 1 })
+    await alone.once(writeKey('w', 'c', '1'), async () => 'w1')
+    expect(await alone.once(writeKey('w', 'c', '2'), async () => 'w2')).toBe('w2')
+    expect(await alone.once(writeKey('w', 'c', '2'), async () => 'again')).toBe('w2')
+    expect(await alone.once(writeKey('w', 'c', '3'), async () => 'w3')).toBe('w3')
+    expect(alone.size).toBe(1)
+  })
 })

@@ -36,6 +36,24 @@ describe.each([
   })
   afterEach(async () => { await harness.cleanup() })
 
+  it('an unpin between two flushes of one run leaves the freed blocks to the next run, not unprunable', async () => {
+    // 600 old blocks: one run by age flushes every 256 heights
+    await store.appendMany(chainOf('x', 600, h => ({ timestamp: h, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    await store.pin('x', { type: 'range', from: 1, to: 300 })
+    const prune = store.prune.bind(store)
+    let flushes = 0
+    store.prune = async (...args: Parameters<ChainStore['prune']>) => {
+      const result = await prune(...args)
+      // the user unpins right after the run's first flush
+      if (flushes++ === 0) await store.unpin('x', { type: 'range', from: 1, to: 300 })
+      return result
+    }
+    await applyRetention(store, { retention: 1_000 }, 1_000_000)
+    store.prune = prune
+    await applyRetention(store, { retention: 1_000 }, 1_000_000)
+    expect((await store.info('x'))?.prunedBlocks).toBe(600)
+  })
+
   it('prunes payloads older than τ, keeps headers verifiable and pins intact', async () => {
     // block h has timestamp 1000·h
     await store.appendMany(chainOf('car', 10, h => ({ transactions: [{ key: `k${h}`, value: value(h) }] })))
