@@ -83,7 +83,8 @@ class ExpiringMap<V> {
       this.count--
     }
     // past the total, the busiest writer gives way (this one too, if it is the busiest)
-    while (this.count >= this.total && this.evictFromBusiest()) {}
+    let room = this.count < this.total
+    while (!room && this.evictFromBusiest()) room = this.count < this.total
     // eviction may have emptied and dropped this writer's map
     this.writers.set(writer, own)
     own.set(key, { value, at })
