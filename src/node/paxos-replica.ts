@@ -235,6 +235,8 @@ export class ChainReplica {
   readonly chainId: string
   readonly kind: ReplicaKind
   private readonly d: ReplicaDeps
+  /** Now on the monotonic clock every deadline here is on. */
+  private readonly elapsed: () => number
   private setup: ReplicaSetup
   private readonly paxos: Paxos
   private cursor: Cursor
@@ -290,6 +292,7 @@ export class ChainReplica {
 
   private constructor (d: ReplicaDeps, setup: ReplicaSetup, paxos: Paxos, cursor: Cursor, compactPoint?: Cursor) {
     this.d = d
+    this.elapsed = d.clock ?? performance.now.bind(performance)
     this.chainId = d.chainId
     this.kind = d.kind
     this.setup = setup
@@ -513,11 +516,6 @@ export class ChainReplica {
   }
 
   /** Resolves once this replica leads; NoQuorumError at the deadline. */
-  /** Now on the monotonic clock every deadline here is on. */
-  private elapsed (): number {
-    return (this.d.clock ?? performance.now.bind(performance))()
-  }
-
   private async untilLeader (deadline: number): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.leaderWaiters.push({ deadline, resolve, reject })

@@ -32,6 +32,11 @@ const SYNC_WRITE = { sync: true } as Record<string, unknown>
 const utf8 = new TextEncoder()
 const utf8d = new TextDecoder()
 
+/** An entry's key, in memory and (for releases) on disk. */
+function keyOf (chainId: string, peerId: string): string {
+  return `${chainId}\n${peerId}`
+}
+
 /** `nextAt` is Infinity while the backup is not connected. `handOff`: the table to an active backup (not persisted). `sending`: on its way now. */
 interface PendingRelease { chainId: string, peerId: string, attempts: number, nextAt: number, handOff: boolean, sending?: boolean }
 
@@ -58,7 +63,7 @@ export class ReleaseQueue {
   async start (): Promise<void> {
     for await (const [key] of this.init.db.iterator()) {
       const [chainId, peerId] = utf8d.decode(key).split('\n')
-      this.pending.set(`${chainId}\n${peerId}`, { chainId, peerId, attempts: 0, nextAt: 0, handOff: false })
+      this.pending.set(keyOf(chainId, peerId), { chainId, peerId, attempts: 0, nextAt: 0, handOff: false })
     }
     this.running = true
     this.schedule(0)
@@ -91,7 +96,7 @@ export class ReleaseQueue {
   /** Hands the chain's newest table to these (active) backups, until each acknowledges it. */
   handOff (chainId: string, active: string[]): void {
     for (const peerId of active) {
-      const key = `${chainId}\n${peerId}`
+      const key = keyOf(chainId, peerId)
       if (this.pending.get(key)?.handOff === false) continue
       this.pending.set(key, { chainId, peerId, attempts: 0, nextAt: 0, handOff: true })
     }
@@ -116,12 +121,12 @@ export class ReleaseQueue {
   async update (chainId: string, obsolete: string[], active: string[]): Promise<void> {
     const ops: Array<{ type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }> = []
     for (const peerId of active) {
-      const key = `${chainId}\n${peerId}`
+      const key = keyOf(chainId, peerId)
       if (this.pending.get(key)?.handOff === false) ops.push({ type: 'del', key: utf8.encode(key) })
       this.pending.set(key, { chainId, peerId, attempts: 0, nextAt: 0, handOff: true })
     }
     for (const peerId of obsolete) {
-      const key = `${chainId}\n${peerId}`
+      const key = keyOf(chainId, peerId)
       if (this.pending.get(key)?.handOff !== false) {
         this.pending.set(key, { chainId, peerId, attempts: 0, nextAt: 0, handOff: false })
         ops.push({ type: 'put', key: utf8.encode(key), value: new Uint8Array(0) })
@@ -133,7 +138,7 @@ export class ReleaseQueue {
 
   /** Done with this entry, unless a newer one of the same chain and peer took its place meanwhile. */
   private async clear (entry: PendingRelease): Promise<void> {
-    const key = `${entry.chainId}\n${entry.peerId}`
+    const key = keyOf(entry.chainId, entry.peerId)
     if (this.pending.get(key) !== entry) return
     this.pending.delete(key)
     if (!entry.handOff) await this.init.db.del(utf8.encode(key))
