@@ -52,6 +52,8 @@ export interface ReleaseQueueInit {
 export class ReleaseQueue {
   private readonly init: ReleaseQueueInit
   private readonly pending = new Map<string, PendingRelease>()
+  /** Releases prepare() persisted whose round has not reached update() yet. */
+  private readonly prepared = new Set<string>()
   private timer?: ReturnType<typeof setTimeout>
   private running = false
 
@@ -115,22 +117,39 @@ export class ReleaseQueue {
   }
 
   /**
+   * Persists the releases a new epoch will owe, before its table is adopted: a
+   * crash between the table and update() would otherwise leave that round's
+   * obsolete backups untold for good (the next round starts from the table,
+   * which no longer names them active). A crash before the table leaves
+   * releases the next start sends with the table it holds then: those still
+   * active in it are handed it instead (send()), so nothing is lost either way.
+   */
+  async prepare (chainId: string, obsolete: string[]): Promise<void> {
+    const keys = obsolete.map(peerId => keyOf(chainId, peerId)).filter(key => this.pending.get(key)?.handOff !== false && !this.prepared.has(key))
+    if (keys.length === 0) return
+    await this.init.db.batch(keys.map(key => ({ type: 'put' as const, key: utf8.encode(key), value: new Uint8Array(0) })), SYNC_WRITE)
+    for (const key of keys) this.prepared.add(key)
+  }
+
+  /**
    * Records a new epoch: its obsolete backups are to be told (persisted,
-   * before any release is sent), its active ones are handed the table instead.
+   * before any release is sent, unless prepare() did), its active ones are
+   * handed the table instead.
    */
   async update (chainId: string, obsolete: string[], active: string[]): Promise<void> {
     const ops: Array<{ type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }> = []
     for (const peerId of active) {
       const key = keyOf(chainId, peerId)
-      if (this.pending.get(key)?.handOff === false) ops.push({ type: 'del', key: utf8.encode(key) })
+      if (this.pending.get(key)?.handOff === false || this.prepared.delete(key)) ops.push({ type: 'del', key: utf8.encode(key) })
       this.pending.set(key, { chainId, peerId, attempts: 0, nextAt: 0, handOff: true })
     }
     for (const peerId of obsolete) {
       const key = keyOf(chainId, peerId)
       if (this.pending.get(key)?.handOff !== false) {
         this.pending.set(key, { chainId, peerId, attempts: 0, nextAt: 0, handOff: false })
-        ops.push({ type: 'put', key: utf8.encode(key), value: new Uint8Array(0) })
+        if (!this.prepared.has(key)) ops.push({ type: 'put', key: utf8.encode(key), value: new Uint8Array(0) })
       }
+      this.prepared.delete(key)
     }
     if (ops.length > 0) await this.init.db.batch(ops, SYNC_WRITE)
     this.schedule(0)

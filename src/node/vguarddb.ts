@@ -443,6 +443,7 @@ export class VGuardDB {
     const signed = await signTable(this.c.privateKey, this.self, {
       chainId, epoch, active: named, obsolete, height: tip.height, tipHash: tip.hash, timestamp: (this.c.now ?? Date.now)()
     })
+    await this.releases.prepare(chainId, obsoleteAll)
     await this.tables.adopt(signed.signed, chainId)
     // gossip is a hint: the backups the table names get it straight away too,
     // until each acknowledges it (release-queue.ts), so their copy is claimed

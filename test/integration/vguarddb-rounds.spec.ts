@@ -304,6 +304,23 @@ describe('vguarddb - rounds that fall short', () => {
     await waitFor(() => again.vguarddb.tables.get(chainId)?.table.epoch === 1, { message: 'B got the table from the restarted proposer' })
   })
 
+  it('a proposer that crashed between its new table and its releases still releases the backups the table made obsolete', async () => {
+    const [A, B, C] = await connectedSwarm(cluster, 3, { kBackups: 1 })
+    const chainId = A.peerId.toString()
+    await A.endOfBooth({ participants: ids(B), transactions: [gps(1)] })
+    await waitFor(async () => (await B.chains.info(chainId))?.height === 1, { message: 'B holds a copy' })
+    // the next round's table names C active and B obsolete, and the process dies before the release is recorded
+    const releases = (A.vguarddb as unknown as { releases: { update: () => Promise<void> } }).releases
+    releases.update = async () => { throw new Error('killed') }
+    await expect(A.endOfBooth({ participants: ids(C), transactions: [gps(2)] })).rejects.toThrow('killed')
+    expect(A.vguarddb.tables.get(chainId)?.table).toMatchObject({ active: ids(C), obsolete: ids(B) })
+    await cluster.stopNode(A)
+    const restarted = await cluster.create({ dataDir: A.config.dataDir, kBackups: 1, bootstrap: [B.multiaddrs[0].toString(), C.multiaddrs[0].toString()] })
+    await restarted.start()
+    await waitFor(async () => (await B.chains.info(chainId)) == null, { timeout: 20_000, message: 'B released its copy' })
+    expect((await C.chains.info(chainId))?.height).toBe(2)
+  })
+
   it('a proposer killed -9 mid-transfer names the copy it was making obsolete in its next round, and it is released', async () => {
     const [B, E] = await connectedSwarm(cluster, 2)
     const dataDir = await cluster.tempDir()

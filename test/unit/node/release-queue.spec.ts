@@ -192,4 +192,36 @@ describe('node - release queue', () => {
     await waitFor(() => queue.handOffs(owner).length === 0, { message: 'the hand-off ended' })
     expect(calls).toBe(1)
   })
+
+  it('releases prepared by a round that died before its table: a backup still active in the table held is handed it, the others released', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-releases-'))
+    db = await openDatabase(dir)
+    const key = await generateKeyPair('Ed25519')
+    const owner = peerIdFromPrivateKey(key).toString()
+    const [still, gone] = [await peer(), await peer()]
+    const tables = new BackupTableStore(db.sublevel('tables'), { self: owner, kept: db.sublevel('kept') })
+    await tables.open()
+    await tables.adopt((await signTable(key, owner, { chainId: owner, epoch: 3, active: [still], obsolete: [gone], height: 3, tipHash: new Uint8Array(32), timestamp: 0 })).signed)
+    const sent: string[] = []
+    const release = async (to: PeerId): Promise<{ epoch: number, deleted: boolean }> => {
+      sent.push(to.toString())
+      return { epoch: 3, deleted: true }
+    }
+    const open = async (): Promise<ReleaseQueue> => {
+      const q = new ReleaseQueue({ db: (db as NodeDatabase).sublevel('pending'), tables, release: { release }, log: prefixLogger('test').forComponent('releases') })
+      queues.push(q)
+      await q.start()
+      return q
+    }
+    const before = await open()
+    // the round of epoch 4 would have made both obsolete; it died before adopting its table
+    await before.prepare(owner, [still, gone])
+    expect(sent).toEqual([])
+    before.stop()
+    const after = await open()
+    await waitFor(() => after.list().length === 0 && after.handOffs(owner).length === 0, { message: 'both entries ended' })
+    expect(sent.sort()).toEqual([still, gone].sort())
+    // the one still active was handed the table, not released: nothing is left on disk for it
+    expect(await (db as NodeDatabase).sublevel('pending').keys().all()).toEqual([])
+  })
 })
