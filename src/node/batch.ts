@@ -20,10 +20,12 @@ export interface EncodedWrite {
   ref?: WriteRef
 }
 
-/** A write's identity across attempts: the node that sent it and its write id. */
+/** A write's identity across attempts: the node that sent it ('' for a keyed write) and its write id. */
 export interface WriteRef {
   from: string
   id: Uint8Array
+  /** A keyed write's carrier: whose share of the write memory its id counts against (see memoryOwner). */
+  carrier?: string
 }
 
 /**
@@ -67,7 +69,7 @@ export function encodeBatch (init: BatchInit): Uint8Array {
     payload: new Uint8Array(0)
   })
   const tail = init.writes != null && init.writes.length > 0
-    ? Batch.encode({ writes: init.writes.map(w => ({ from: w.from, id: w.id as Uint8Array<ArrayBuffer> })) })
+    ? Batch.encode({ writes: init.writes.map(w => ({ from: w.from, id: w.id as Uint8Array<ArrayBuffer>, carrier: w.carrier ?? '' })) })
     : new Uint8Array(0)
   let length = 0
   for (const p of init.payloads) length += p.byteLength

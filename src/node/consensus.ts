@@ -51,7 +51,7 @@ import { checkedBlock } from './block-answer.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
 import { quorumRead } from './quorum-read.ts'
 import type { QuorumReadResult } from './quorum-read.ts'
-import { RecentWrites, writeKey } from './recent-writes.ts'
+import { RecentWrites, memoryOwner, writeKey } from './recent-writes.ts'
 import { checkIdempotencyKey, idempotentRef } from './idempotency.ts'
 import type { HolderAnswer } from './quorum-read.ts'
 import { LEADER_READ_ELECTION_WAIT, LEADER_READ_TIMEOUT, QUORUM_READ_CATCHUP_WAIT, SHARED_CHAIN } from './paxos-constants.ts'
@@ -265,8 +265,8 @@ export class Consensus {
     const key = options.idempotencyKey == null ? undefined : checkIdempotencyKey(options.idempotencyKey)
     if (chainId === this.self) {
       if (key == null) return await this.appendOwn(write, timeout, wait)
-      const ref = idempotentRef(chainId, key, write.payload)
-      return await this.forwarded.once(writeKey(ref.from, chainId, toHex(ref.id)), async () => await this.appendOwn(write, timeout, wait, ref))
+      const ref = idempotentRef(chainId, key, write.payload, this.self)
+      return await this.forwarded.once(writeKey(ref.from, chainId, toHex(ref.id)), async () => await this.appendOwn(write, timeout, wait, ref), memoryOwner(ref))
     }
     if (chainId === SHARED_CHAIN) return await this.appendShared(write, timeout, wait, key)
     return await this.forward(chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES), key)
@@ -287,7 +287,7 @@ export class Consensus {
     const deadline = performance.now() + timeout
     // one id for every attempt: a leader that already took this write answers a retry with its outcome
     const writeId = randomBytes(WRITE_ID_BYTES)
-    const ref = idempotencyKey == null ? { from: this.self, id: writeId } : idempotentRef(SHARED_CHAIN, idempotencyKey, write.payload)
+    const ref = idempotencyKey == null ? { from: this.self, id: writeId } : idempotentRef(SHARED_CHAIN, idempotencyKey, write.payload, this.self)
     let last: Error = new NoLeaderError('no shared chain has formed yet')
     while (performance.now() < deadline && this.running) {
       const shared = this.driver.shared()
@@ -296,7 +296,7 @@ export class Consensus {
         last = new NoLeaderError('no shared chain has formed yet')
       } else if (shared.isLeader()) {
         try {
-          return await this.forwarded.once(writeKey(ref.from, SHARED_CHAIN, toHex(ref.id)), async () => await submitOnce(shared, write, ref, remaining, wait))
+          return await this.forwarded.once(writeKey(ref.from, SHARED_CHAIN, toHex(ref.id)), async () => await submitOnce(shared, write, ref, remaining, wait), memoryOwner(ref))
         } catch (err) {
           if ((err as Error).name !== 'NotProposerError') throw err
           last = err as Error
@@ -381,10 +381,10 @@ export class Consensus {
   private async onForwardedWrite (w: ForwardedWrite): Promise<WriteCommitted> {
     // a client's key names the write whoever carries it; else the forwarding node's id does
     const ref = w.idempotencyKey !== ''
-      ? idempotentRef(w.chainId, w.idempotencyKey, w.payload)
+      ? idempotentRef(w.chainId, w.idempotencyKey, w.payload, w.from)
       : w.writeId !== '' ? { from: w.from, id: fromHex(w.writeId) } : undefined
     if (ref == null) return await this.commitForwarded(w)
-    return await this.forwarded.once(writeKey(ref.from, w.chainId, toHex(ref.id)), async () => await this.commitForwarded(w, ref))
+    return await this.forwarded.once(writeKey(ref.from, w.chainId, toHex(ref.id)), async () => await this.commitForwarded(w, ref), memoryOwner(ref))
   }
 
   private async commitForwarded (w: ForwardedWrite, ref?: WriteRef): Promise<CommitResult> {

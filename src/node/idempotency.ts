@@ -35,8 +35,12 @@ export function checkIdempotencyKey (key: string): string {
   return key
 }
 
-/** The identity of a keyed write: no sender (any node may carry it), an id from chain, key and transactions. */
-export function idempotentRef (chainId: string, key: string, payload: Uint8Array): WriteRef {
+/**
+ * The identity of a keyed write: no sender (any node may carry it), an id
+ * from chain, key and transactions; `carrier`, the node that handed it to the
+ * proposer, only says whose share of the write memory it takes.
+ */
+export function idempotentRef (chainId: string, key: string, payload: Uint8Array, carrier: string): WriteRef {
   const chain = utf8.encode(chainId)
   const k = utf8.encode(key)
   const input = new Uint8Array(DOMAIN.byteLength + chain.byteLength + 1 + k.byteLength + 1 + payload.byteLength)
@@ -45,5 +49,5 @@ export function idempotentRef (chainId: string, key: string, payload: Uint8Array
     input.set(part, pos)
     pos += part.byteLength
   }
-  return { from: '', id: sha256(input).subarray(0, ID_BYTES) }
+  return { from: '', id: sha256(input).subarray(0, ID_BYTES), carrier }
 }

@@ -33,7 +33,7 @@ import type { ChainMessage, ChainPoint, SnapshotPoint } from '../protocols/paxos
 import type { ReplicationReport } from '../protocols/write/index.ts'
 import { decodeBatch, encodeBatch } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
-import { AppliedWrites, WRITE_MEMORY, writeKey } from './recent-writes.ts'
+import { AppliedWrites, WRITE_MEMORY, memoryOwner, writeKey } from './recent-writes.ts'
 import type { RememberedWrite } from '../storage/paxos-store.ts'
 import { sameBooth, selectBooth } from './booth-select.ts'
 import { ChainDivergedError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError } from './consensus-errors.ts'
@@ -346,7 +346,7 @@ export class ChainReplica {
     }
     if (d.kind !== 'member') {
       for (const w of await d.storage.recentWrites(d.now() - WRITE_MEMORY.ttl, WRITE_MEMORY.total)) {
-        replica.appliedWrites.set(w.key, { chainId: d.chainId, height: w.height, hash: w.hash }, Math.max(0, d.now() - w.at))
+        replica.appliedWrites.set(w.key, { chainId: d.chainId, height: w.height, hash: w.hash }, Math.max(0, d.now() - w.at), w.owner)
       }
     }
     return replica
@@ -1191,8 +1191,9 @@ export class ChainReplica {
       const result = { chainId: this.chainId, height: block.header.height, hash: block.hash }
       for (const ref of decoded.writes) {
         const key = writeKey(ref.from, this.chainId, toHex(ref.id))
-        this.appliedWrites.set(key, result)
-        remembered.push({ key, at: this.d.now(), height: result.height, hash: result.hash })
+        const owner = memoryOwner(ref)
+        this.appliedWrites.set(key, result, 0, owner)
+        remembered.push({ key, owner, at: this.d.now(), height: result.height, hash: result.hash })
       }
       committed.push({ id: d.value.id, result, booth: d.booth })
       applied = {

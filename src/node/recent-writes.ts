@@ -45,6 +45,8 @@ interface Entry<V> { value: V, at: number }
  */
 class ExpiringMap<V> {
   private readonly writers = new Map<string, Map<string, Entry<V>>>()
+  /** Each key's owner: the writer whose share it counts against. */
+  private readonly owners = new Map<string, string>()
   private count = 0
   private readonly limit: number
   private readonly total: number
@@ -63,16 +65,21 @@ class ExpiringMap<V> {
   }
 
   get (key: string): V | undefined {
-    const e = this.writers.get(writerOf(key))?.get(key)
+    const owner = this.owners.get(key)
+    const e = owner == null ? undefined : this.writers.get(owner)?.get(key)
     if (e == null || e.at < this.now() - this.ttl) return undefined
     return e.value
   }
 
-  /** `age`: how long ago the entry was made (ms), for entries loaded from disk. */
-  set (key: string, value: V, age = 0): void {
+  /**
+   * `age`: how long ago the entry was made (ms), for entries loaded from disk.
+   * `owner`: whose share it counts against; by default the writer the key
+   * names (a keyed write's names none: it counts against the node that carried it).
+   */
+  set (key: string, value: V, age = 0, owner = writerOf(key)): void {
     const at = this.now() - age
     this.delete(key)
-    const writer = writerOf(key)
+    const writer = owner
     const own = this.writers.get(writer) ?? new Map<string, Entry<V>>()
     this.writers.set(writer, own)
     // make room for one more: the writer's expired and, past its limit, its oldest
@@ -80,6 +87,7 @@ class ExpiringMap<V> {
     for (const [k, e] of own) {
       if (own.size < this.limit && e.at >= oldest) break
       own.delete(k)
+      this.owners.delete(k)
       this.count--
     }
     // past the total, the busiest writer gives way (this one too, if it is the busiest)
@@ -88,11 +96,14 @@ class ExpiringMap<V> {
     // eviction may have emptied and dropped this writer's map
     this.writers.set(writer, own)
     own.set(key, { value, at })
+    this.owners.set(key, writer)
     this.count++
   }
 
   delete (key: string): void {
-    const writer = writerOf(key)
+    const writer = this.owners.get(key)
+    if (writer == null) return
+    this.owners.delete(key)
     const own = this.writers.get(writer)
     if (own?.delete(key) !== true) return
     this.count--
@@ -111,6 +122,7 @@ class ExpiringMap<V> {
       return true
     }
     entries.delete(first.value)
+    this.owners.delete(first.value)
     this.count--
     if (entries.size === 0) this.writers.delete(writer)
     return true
@@ -128,12 +140,12 @@ export class RecentWrites<T> {
     return this.entries.size
   }
 
-  /** The outcome of the write `key` names: the remembered attempt's, else `attempt()`'s. */
-  async once (key: string, attempt: () => Promise<T>): Promise<T> {
+  /** The outcome of the write `key` names: the remembered attempt's, else `attempt()`'s. `owner`: see ExpiringMap.set. */
+  async once (key: string, attempt: () => Promise<T>, owner?: string): Promise<T> {
     const known = this.entries.get(key)
     if (known != null) return await known
     const outcome = attempt()
-    this.entries.set(key, outcome)
+    this.entries.set(key, outcome, 0, owner)
     outcome.catch(() => {
       if (this.entries.get(key) === outcome) this.entries.delete(key)
     })
@@ -144,6 +156,11 @@ export class RecentWrites<T> {
 /** The key of a write with an id: who sent it, to which chain, and its id (hex). */
 export function writeKey (from: string, chainId: string, idHex: string): string {
   return `${from}\n${chainId}\n${idHex}`
+}
+
+/** Whose share of the write memory a write's id counts against: its writer, or for a keyed write the node that carried it. */
+export function memoryOwner (ref: { from: string, carrier?: string }): string {
+  return ref.from !== '' ? ref.from : ref.carrier ?? ''
 }
 
 /**

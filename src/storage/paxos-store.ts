@@ -30,7 +30,7 @@
 import { ZERO_BALLOT } from '../consensus/index.ts'
 import type { Ballot, Entry, HardState, Persist, PersistedState, PaxosStorage, Value } from '../consensus/index.ts'
 import type { BinarySublevel, NodeDatabase } from './database.ts'
-import { MAX_CHAIN_ID_BYTES, varintLength, writeVarint } from '../chain/index.ts'
+import { HASH_BYTES, MAX_CHAIN_ID_BYTES, varintLength, writeVarint } from '../chain/index.ts'
 import { StoredEntry, StoredHardState } from './pb/paxos.ts'
 import type { StoredBallot } from './pb/paxos.ts'
 import { concat, prefixEnd, readU64, writeU64 } from './keys.ts'
@@ -60,6 +60,8 @@ const EMPTY = new Uint8Array(0)
 export interface RememberedWrite {
   /** The write's key (sender, chain, id: node/recent-writes.ts). */
   key: string
+  /** Whose share of the write memory it counts against (node/recent-writes.ts memoryOwner); by default the key's sender. */
+  owner?: string
   /** When it was applied, in ms since the epoch. */
   at: number
   height: number
@@ -408,9 +410,12 @@ export class LevelPaxosStorage implements PaxosStorage {
   async rememberWrites (writes: RememberedWrite[]): Promise<void> {
     if (writes.length === 0) return
     await this.db.batch(writes.map(w => {
-      const value = new Uint8Array(8 + w.hash.byteLength)
+      // height, the 32-byte hash, then the owner where it is not the key's sender
+      const owner = w.owner == null || w.key.startsWith(`${w.owner}\n`) ? new Uint8Array(0) : utf8.encode(w.owner)
+      const value = new Uint8Array(8 + HASH_BYTES + owner.byteLength)
       writeU64(value, 0, w.height)
       value.set(w.hash, 8)
+      value.set(owner, 8 + HASH_BYTES)
       return { type: 'put' as const, key: this.writeKey(w.at, w.key), value }
     }), NO_SYNC)
   }
@@ -430,12 +435,14 @@ export class LevelPaxosStorage implements PaxosStorage {
     for await (const [k, v] of this.db.iterator({ gte: from, lt: prefixEnd(base), reverse: true, limit })) {
       const key = plain(k)
       const value = plain(v)
-      if (value.byteLength < 8) continue
+      if (value.byteLength < 8 + HASH_BYTES) continue
+      const owner = value.byteLength > 8 + HASH_BYTES ? utf8d.decode(value.subarray(8 + HASH_BYTES)) : undefined
       out.push({
         key: utf8d.decode(key.subarray(base.byteLength + 8)),
+        ...(owner == null ? {} : { owner }),
         at: readU64(key, base.byteLength),
         height: readU64(value, 0),
-        hash: value.slice(8)
+        hash: value.slice(8, 8 + HASH_BYTES)
       })
     }
     return out.reverse()

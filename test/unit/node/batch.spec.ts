@@ -25,7 +25,7 @@ describe('node - batch', () => {
         const expected = Batch.encode({ ...init, payload })
         expect(encodeBatch({ ...init, payloads })).toEqual(expected)
         // with write ids: the same message with field 5 (decoded as protons decodes it)
-        const writes = [{ from: 'W', id: new Uint8Array(16).fill(1) }, { from: 'X', id: new Uint8Array(16).fill(2) }]
+        const writes = [{ from: 'W', id: new Uint8Array(16).fill(1), carrier: '' }, { from: '', id: new Uint8Array(16).fill(2), carrier: 'X' }]
         expect(Batch.decode(encodeBatch({ ...init, payloads, writes }))).toEqual(Batch.decode(Batch.encode({ ...init, payload, writes })))
       }
     }
@@ -34,7 +34,7 @@ describe('node - batch', () => {
   it('carries the ids of its writes beside the block, which they do not change', () => {
     const payloads = [encodeWrite([{ key: 'a', value: enc.encode('1') }]).payload]
     const init = { proposer: 'P', ballot: { round: 1, proposer: 'P' }, timestamp: 5, payloads }
-    const writes = [{ from: 'W', id: new Uint8Array(16).fill(9) }]
+    const writes = [{ from: 'W', id: new Uint8Array(16).fill(9), carrier: '' }, { from: '', id: new Uint8Array(16).fill(8), carrier: 'C' }]
     const decoded = decodeBatch(encodeBatch({ ...init, writes }), emptyTip('P'), ['P'])
     expect(decoded?.writes).toEqual(writes)
     expect(decoded?.block.hash).toEqual(blockOfBatch(encodeBatch(init), emptyTip('P'), ['P'])?.hash)

@@ -8,16 +8,17 @@ const payload = (value: string): Uint8Array => encodeWrite([{ key: 'k', value: e
 
 describe('node - idempotency keys', () => {
   it('name a write by chain, key and transactions, not by who carries it', () => {
-    const ref = idempotentRef('shared', 'order-1', payload('a'))
+    const ref = idempotentRef('shared', 'order-1', payload('a'), 'A')
     expect(ref.from).toBe('')
     expect(ref.id).toHaveLength(16)
-    expect(idempotentRef('shared', 'order-1', payload('a'))).toEqual(ref)
+    // the carrier only says whose share of the write memory it takes
+    expect(idempotentRef('shared', 'order-1', payload('a'), 'B')).toEqual({ ...ref, carrier: 'B' })
     // any part changed is another write
-    for (const other of [idempotentRef('shared', 'order-2', payload('a')), idempotentRef('shared', 'order-1', payload('b')), idempotentRef('vehicle', 'order-1', payload('a'))]) {
+    for (const other of [idempotentRef('shared', 'order-2', payload('a'), 'A'), idempotentRef('shared', 'order-1', payload('b'), 'A'), idempotentRef('vehicle', 'order-1', payload('a'), 'A')]) {
       expect(other.id).not.toEqual(ref.id)
     }
     // the parts are delimited: moving bytes from the key into the chain id does not collide
-    expect(idempotentRef('ab', 'c', payload('a')).id).not.toEqual(idempotentRef('a', 'bc', payload('a')).id)
+    expect(idempotentRef('ab', 'c', payload('a'), 'A').id).not.toEqual(idempotentRef('a', 'bc', payload('a'), 'A').id)
   })
 
   it('are 1..128 printable ASCII characters', () => {

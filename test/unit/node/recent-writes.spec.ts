@@ -57,6 +57,15 @@ describe('node - RecentWrites', () => {
     expect(await recent.once(writeKey('other-0', 'shared', '01'), async () => 'again')).toBe('other-0')
   })
 
+  it('keyed writes (no writer in the key) count against the node that carried them; a retry through another node still finds them', async () => {
+    const recent = new RecentWrites<string>({ limit: 100, total: 150 })
+    const keyed = (id: string): string => writeKey('', 'shared', id)
+    expect(await recent.once(keyed('01'), async () => 'first', 'honest')).toBe('first')
+    for (let i = 0; i < 1_000; i++) await recent.once(keyed(`f${i.toString(16)}`), async () => 'spam', 'flood')
+    expect(recent.size).toBeLessThanOrEqual(150)
+    expect(await recent.once(keyed('01'), async () => 'again', 'another carrier')).toBe('first')
+  })
+
   it('at the total, a new write is kept whoever gives way, its own writer too, and a full map never hangs', async () => {
     const recent = new RecentWrites<string>({ limit: 10, total: 2 })
     await recent.once(writeKey('a', 'c', '1'), async () => 'a1')

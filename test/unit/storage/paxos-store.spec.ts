@@ -135,8 +135,10 @@ describe('storage - LevelPaxosStore', () => {
     await x.save({ hardState: hard(), entries: [] })
     await x.rememberWrites([
       { key: 'w\nx\n01', at: 1_000, height: 1, hash: hash(1) },
-      { key: 'w\nx\n02', at: 2_000, height: 2, hash: hash(2) },
-      { key: 'v\nx\n03', at: 3_000, height: 3, hash: hash(3) }
+      { key: 'w\nx\n02', at: 2_000, height: 2, hash: hash(2), owner: 'w' },
+      { key: 'v\nx\n03', at: 3_000, height: 3, hash: hash(3) },
+      // a keyed write: no writer in its key, its carrier's share
+      { key: '\nx\n04', at: 3_500, height: 4, hash: hash(4), owner: 'carrier' }
     ])
     await new LevelPaxosStore(db).storage('xy').rememberWrites([{ key: 'w\nxy\n09', at: 2_500, height: 9, hash: hash(9) }])
     await db.close()
@@ -146,12 +148,13 @@ describe('storage - LevelPaxosStore', () => {
     expect(await again.recentWrites(0, 10)).toEqual([
       { key: 'w\nx\n01', at: 1_000, height: 1, hash: hash(1) },
       { key: 'w\nx\n02', at: 2_000, height: 2, hash: hash(2) },
-      { key: 'v\nx\n03', at: 3_000, height: 3, hash: hash(3) }
+      { key: 'v\nx\n03', at: 3_000, height: 3, hash: hash(3) },
+      { key: '\nx\n04', at: 3_500, height: 4, hash: hash(4), owner: 'carrier' }
     ])
-    // the newest two only; and what is older than the time asked for is gone for good
-    expect((await again.recentWrites(0, 2)).map(w => w.height)).toEqual([2, 3])
-    expect((await again.recentWrites(1_500, 10)).map(w => w.height)).toEqual([2, 3])
-    expect((await again.recentWrites(0, 10)).map(w => w.height)).toEqual([2, 3])
+    // the newest three only; and what is older than the time asked for is gone for good
+    expect((await again.recentWrites(0, 3)).map(w => w.height)).toEqual([2, 3, 4])
+    expect((await again.recentWrites(1_500, 10)).map(w => w.height)).toEqual([2, 3, 4])
+    expect((await again.recentWrites(0, 10)).map(w => w.height)).toEqual([2, 3, 4])
     expect((await new LevelPaxosStore(db).storage('xy').recentWrites(0, 10)).map(w => w.height)).toEqual([9])
     await again.clear()
     expect(await again.recentWrites(0, 10)).toEqual([])

@@ -1909,6 +1909,12 @@ export namespace Batch {
     index: number
   }
 
+  export interface BatchWritesCarrierFieldEvent {
+    field: '$.writes[].carrier'
+    value: string
+    index: number
+  }
+
   export function encode (obj: Partial<Batch>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Batch.codec())
   }
@@ -1917,7 +1923,7 @@ export namespace Batch {
     return decodeMessage(buf, Batch.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Batch>): Generator<BatchProposerFieldEvent | BatchBallotRoundFieldEvent | BatchBallotProposerFieldEvent | BatchTimestampFieldEvent | BatchPayloadFieldEvent | BatchWritesFromFieldEvent | BatchWritesIdFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Batch>): Generator<BatchProposerFieldEvent | BatchBallotRoundFieldEvent | BatchBallotProposerFieldEvent | BatchTimestampFieldEvent | BatchPayloadFieldEvent | BatchWritesFromFieldEvent | BatchWritesIdFieldEvent | BatchWritesCarrierFieldEvent> {
     return streamMessage(buf, Batch.codec(), opts)
   }
 }
@@ -1925,6 +1931,7 @@ export namespace Batch {
 export interface WriteRef {
   from: string
   id: Uint8Array<ArrayBuffer>
+  carrier: string
 }
 
 export namespace WriteRef {
@@ -1947,13 +1954,19 @@ export namespace WriteRef {
           w.bytes(obj.id)
         }
 
+        if ((obj.carrier != null && obj.carrier !== '')) {
+          w.uint32(26)
+          w.string(obj.carrier)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           from: '',
-          id: uint8ArrayAlloc(0)
+          id: uint8ArrayAlloc(0),
+          carrier: ''
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1968,6 +1981,10 @@ export namespace WriteRef {
             }
             case 2: {
               obj.id = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.carrier = reader.string()
               break
             }
             default: {
@@ -1999,6 +2016,13 @@ export namespace WriteRef {
               }
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.carrier`,
+                value: reader.string()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2021,6 +2045,11 @@ export namespace WriteRef {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface WriteRefCarrierFieldEvent {
+    field: '$.carrier'
+    value: string
+  }
+
   export function encode (obj: Partial<WriteRef>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, WriteRef.codec())
   }
@@ -2029,7 +2058,7 @@ export namespace WriteRef {
     return decodeMessage(buf, WriteRef.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WriteRef>): Generator<WriteRefFromFieldEvent | WriteRefIdFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WriteRef>): Generator<WriteRefFromFieldEvent | WriteRefIdFieldEvent | WriteRefCarrierFieldEvent> {
     return streamMessage(buf, WriteRef.codec(), opts)
   }
 }
