@@ -44,7 +44,11 @@ export interface RetentionPolicy {
   unclaimedGrace?: number
 }
 
-/** When each chain was first seen unclaimed (kept across runs by the caller, e.g. the StorageMaster). */
+/**
+ * When each chain was first seen unclaimed (kept across runs by the caller,
+ * e.g. the StorageMaster), on the caller's monotonic clock: a step of the
+ * wall clock must neither end a grace early nor stretch it.
+ */
 export type UnclaimedSince = Map<string, number>
 
 export interface RetentionReport {
@@ -191,12 +195,14 @@ async function pruneBySize (store: ChainStore, chainIds: string[], excess: numbe
 }
 
 /**
- * Applies the policy once at time `now`. `unclaimed` carries when each
- * unclaimed chain was first seen from one run to the next (updated here: a
- * chain seen for the first time starts its grace now; one claimed or gone
- * since is forgotten).
+ * Applies the policy once at time `now` (wall clock, ms since the epoch: what
+ * block timestamps are compared with). `unclaimed` carries when each
+ * unclaimed chain was first seen from one run to the next, on the monotonic
+ * clock `elapsed` reads (updated here: a chain seen for the first time starts
+ * its grace now; one claimed or gone since is forgotten). Without `elapsed`,
+ * the grace runs on `now` too.
  */
-export async function applyRetention (store: ChainStore, policy: RetentionPolicy, now: number, unclaimed: UnclaimedSince = new Map()): Promise<RetentionReport> {
+export async function applyRetention (store: ChainStore, policy: RetentionPolicy, now: number, unclaimed: UnclaimedSince = new Map(), elapsed = now): Promise<RetentionReport> {
   const isTemporary = policy.isTemporary ?? (() => true)
   const grace = policy.unclaimedGrace ?? policy.retention
   const report: RetentionReport = { pruned: {}, freedBytes: 0, payloadBytes: 0, overBound: false }
@@ -206,9 +212,9 @@ export async function applyRetention (store: ChainStore, policy: RetentionPolicy
     const verdict = await isTemporary(chainId)
     if (verdict === 'unclaimed') {
       stillUnclaimed.add(chainId)
-      const since = unclaimed.get(chainId) ?? now
+      const since = unclaimed.get(chainId) ?? elapsed
       unclaimed.set(chainId, since)
-      if (grace != null && now - since >= grace) temporary.push(chainId)
+      if (grace != null && elapsed - since >= grace) temporary.push(chainId)
     } else if (verdict) {
       temporary.push(chainId)
     }
@@ -242,8 +248,10 @@ export interface StorageMasterInit {
   capacity: number
   /** How often to apply the policy, in ms. @default 60000 */
   interval?: number
-  /** The clock. @default Date.now */
+  /** The wall clock (block ages). @default Date.now */
   now?: () => number
+  /** A monotonic clock in ms (unclaimed graces). @default performance.now */
+  elapsed?: () => number
   log?: Logger
 }
 
@@ -277,7 +285,8 @@ export class StorageMaster {
   async run (): Promise<RetentionReport> {
     if (this.running != null) return await this.running
     const now = (this.init.now ?? Date.now)()
-    this.running = applyRetention(this.init.store, this.init.policy, now, this.unclaimed)
+    const elapsed = this.init.elapsed?.() ?? performance.now()
+    this.running = applyRetention(this.init.store, this.init.policy, now, this.unclaimed, elapsed)
     try {
       const report = await this.running
       if (report.freedBytes > 0) this.init.log?.('retention pruned %d bytes', report.freedBytes)

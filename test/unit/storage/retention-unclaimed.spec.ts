@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest'
 import type { ChainStore } from '../../../src/storage/index.ts'
-import { applyRetention } from '../../../src/storage/retention.ts'
+import { applyRetention, StorageMaster } from '../../../src/storage/retention.ts'
 import type { UnclaimedSince } from '../../../src/storage/retention.ts'
 import { memoryHarness, chainOf, enc } from './helpers.ts'
 import type { StoreHarness } from './helpers.ts'
@@ -41,5 +41,20 @@ describe('storage - retention of unclaimed chains', () => {
     expect((await applyRetention(store, { maxBytes: 0, isTemporary: () => 'unclaimed' as const }, 900_000, new Map([['pushed', 0]]))).pruned).toEqual({})
     // an explicit grace applies without τ: then the size bound prunes it
     expect((await applyRetention(store, { maxBytes: 0, unclaimedGrace: 10, isTemporary: () => 'unclaimed' as const }, 900_000, new Map([['pushed', 0]]))).pruned).toEqual({ pushed: [1, 2, 3, 4, 5] })
+  })
+
+  it('runs the grace on the monotonic clock: a step of the wall clock neither ends it early nor stretches it', async () => {
+    let wall = 100_000
+    let mono = 5
+    const master = new StorageMaster({ store, capacity: 1 << 30, policy: { retention: 1_000, isTemporary: () => 'unclaimed' as const }, now: () => wall, elapsed: () => mono })
+    expect((await master.run()).pruned).toEqual({})
+    // the wall clock jumps a day ahead: the copy first seen a moment ago is still in its grace
+    wall += 86_400_000
+    mono += 10
+    expect((await master.run()).pruned).toEqual({})
+    // the wall clock jumps back: the grace still ends when τ has passed
+    wall -= 86_400_000
+    mono += 1_000
+    expect((await master.run()).pruned).toEqual({ pushed: [1, 2, 3, 4, 5] })
   })
 })
