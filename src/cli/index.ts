@@ -11,7 +11,7 @@ import { peerIdOf } from '../node/index.ts'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../http/server.ts'
 import {
   DEFAULT_BOOTH_SIZE, DEFAULT_CAPACITY, DEFAULT_DISK_RESERVE, DEFAULT_K_BACKUPS, DEFAULT_MDNS_INTERVAL, DEFAULT_NETWORK,
-  DEFAULT_PRIORITY, DEFAULT_COMMIT_TIMEOUT, DEFAULT_MEMBER_CHAINS, DEFAULT_MEMBER_IDLE, DEFAULT_RETENTION, DEFAULT_PRUNE_INTERVAL
+  DEFAULT_PRIORITY, DEFAULT_COMMIT_TIMEOUT, DEFAULT_MEMBER_CHAINS, DEFAULT_MEMBER_IDLE, DEFAULT_RETENTION, DEFAULT_PRUNE_INTERVAL, MAX_PRIORITY, MAX_RETENTION
 } from '../node/config.ts'
 import { collectMultiaddrs, parseBoolean, parseBytes, parseHostPort, parseInteger } from './options.ts'
 import type { HostPort } from './options.ts'
@@ -45,7 +45,7 @@ interface StartFlags {
   bootstrap?: string[]
   mdns: boolean
   mdnsInterval: number
-  kBackups: number
+  kBackups?: number
   boothSize: number
   capacity: number
   diskReserve: number
@@ -79,14 +79,14 @@ function buildProgram (io: CliIo): Command {
     .addOption(new Option('--bootstrap <multiaddr>', 'peer to dial: with /p2p/<id>, or a bare address such as /dns4/tasks.vehicle/tcp/4001 (dialled while no peer is known); repeatable, comma-separated in the env var').env('VGUARD_BOOTSTRAP').argParser(collectMultiaddrs))
     .addOption(new Option('--no-mdns', 'disable mDNS discovery').env('VGUARD_NO_MDNS'))
     .addOption(new Option('--mdns-interval <ms>', 'mDNS query interval').env('VGUARD_MDNS_INTERVAL').argParser(parseInteger(100, 3_600_000)).default(DEFAULT_MDNS_INTERVAL))
-    .addOption(new Option('--k-backups <n>', 'backups per chain (k)').env('VGUARD_K_BACKUPS').argParser(parseInteger(0, 64)).default(DEFAULT_K_BACKUPS))
+    .addOption(new Option('--k-backups <n>', `backups per chain (k), fewer than the booth size [default: ${DEFAULT_K_BACKUPS}, or the booth size − 1 if that is less]`).env('VGUARD_K_BACKUPS').argParser(parseInteger(0, 64)))
     .addOption(new Option('--booth-size <n>', 'booth size including the proposer').env('VGUARD_BOOTH_SIZE').argParser(parseInteger(1, 64)).default(DEFAULT_BOOTH_SIZE))
     .addOption(new Option('--capacity <bytes>', 'storage capacity, e.g. 1073741824 or 1GiB').env('VGUARD_CAPACITY').argParser(parseBytes).default(DEFAULT_CAPACITY))
     .addOption(new Option('--disk-reserve <bytes>', 'disk space kept free for this vehicle\'s own chain: copies of other vehicles\' chains are refused beyond it, whatever --capacity says').env('VGUARD_DISK_RESERVE').argParser(parseBytes).default(DEFAULT_DISK_RESERVE, '64MiB'))
-    .addOption(new Option('--retention <ms>', 'τ: payloads of other vehicles\' chains held as temporary storage are pruned this long after their block was committed').env('VGUARD_RETENTION').argParser(parseInteger(0, 10 * 365 * 24 * 3_600_000)).default(DEFAULT_RETENTION, '86400000 (24 h)'))
+    .addOption(new Option('--retention <ms>', 'τ: payloads of other vehicles\' chains held as temporary storage are pruned this long after their block was committed').env('VGUARD_RETENTION').argParser(parseInteger(0, MAX_RETENTION)).default(DEFAULT_RETENTION, '86400000 (24 h)'))
     .addOption(new Option('--retention-bytes <bytes>', 'size bound of that temporary storage: beyond it the oldest payloads go first [default: the capacity]').env('VGUARD_RETENTION_BYTES').argParser(parseBytes))
     .addOption(new Option('--prune-interval <ms>', 'how often retention runs').env('VGUARD_PRUNE_INTERVAL').argParser(parseInteger(100, 24 * 3_600_000)).default(DEFAULT_PRUNE_INTERVAL))
-    .addOption(new Option('--priority <n>', 'priority to lead the shared chain (higher first; ties: greater peer id)').env('VGUARD_PRIORITY').argParser(parseInteger(0, 1_000_000)).default(DEFAULT_PRIORITY))
+    .addOption(new Option('--priority <n>', 'priority to lead the shared chain (higher first; ties: greater peer id)').env('VGUARD_PRIORITY').argParser(parseInteger(0, MAX_PRIORITY)).default(DEFAULT_PRIORITY))
     .addOption(new Option('--read-quorum <n>', 'Nr: holders a quorum read needs agreeing; Nr + Nw must exceed the booth size [default: booth size - majority + 1]').env('VGUARD_READ_QUORUM').argParser(parseInteger(1, 64)))
     .addOption(new Option('--commit-timeout <ms>', 'how long a write may take to commit before it fails (503); a committed write answers by then').env('VGUARD_COMMIT_TIMEOUT').argParser(parseInteger(1, 120_000)).default(DEFAULT_COMMIT_TIMEOUT))
     .addOption(new Option('--member-chains <n>', 'other vehicles\' booths this node serves at once (the quietest gives way to a new one)').env('VGUARD_MEMBER_CHAINS').argParser(parseInteger(0, 65_536)).default(DEFAULT_MEMBER_CHAINS))

@@ -24,6 +24,10 @@ export const DEFAULT_DISK_RESERVE = 64 * 1024 * 1024
 export const DEFAULT_RETENTION = 24 * 60 * 60 * 1000
 /** How often the storage master applies the retention policy. */
 export const DEFAULT_PRUNE_INTERVAL = 60_000
+/** τ at most: 10 years (ms). */
+export const MAX_RETENTION = 10 * 365 * 24 * 3_600_000
+/** The highest shared-chain priority. */
+export const MAX_PRIORITY = 1_000_000
 /** How often the node re-dials known network peers it has lost (restarts, new ports). */
 export const DEFAULT_RECONNECT_INTERVAL = 2_000
 /** Bully priority for the shared chain's leadership (higher leads first; ties: greater peer id). */
@@ -65,7 +69,7 @@ export interface VGuardNodeOptions {
   mdns?: boolean
   /** mDNS query interval in ms. @default 5000 */
   mdnsInterval?: number
-  /** Number of backups a proposer keeps for its chain (k). @default 2 */
+  /** Number of backups a proposer keeps for its chain (k), chosen among the booth's other members: less than boothSize. @default 2, or boothSize − 1 if less */
   kBackups?: number
   /** Booth size B including the proposer. @default 4 */
   boothSize?: number
@@ -216,7 +220,8 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
     bootstrap: options.bootstrap ?? [],
     mdns: options.mdns ?? true,
     mdnsInterval: options.mdnsInterval ?? DEFAULT_MDNS_INTERVAL,
-    kBackups: options.kBackups ?? DEFAULT_K_BACKUPS,
+    // by default no more backups than the booth has other members (a booth of 2 backs up to 1)
+    kBackups: options.kBackups ?? Math.max(0, Math.min(DEFAULT_K_BACKUPS, (options.boothSize ?? DEFAULT_BOOTH_SIZE) - 1)),
     boothSize: options.boothSize ?? DEFAULT_BOOTH_SIZE,
     capacity: options.capacity ?? DEFAULT_CAPACITY,
     diskReserve: options.diskReserve ?? DEFAULT_DISK_RESERVE,
@@ -239,15 +244,19 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
   config.announce.forEach(a => { checkMultiaddr('announce', a) })
   config.bootstrap.forEach(a => { checkMultiaddr('bootstrap', a) })
   checkInteger('mdnsInterval', config.mdnsInterval, 100, 3_600_000)
-  checkInteger('kBackups', config.kBackups, 0, 64)
   checkInteger('boothSize', config.boothSize, 1, 64)
+  checkInteger('kBackups', config.kBackups, 0, 64)
+  // backups are chosen among the booth's members other than the proposer: k of B − 1 or it never completes
+  if (config.kBackups >= config.boothSize) {
+    throw new ConfigError(`kBackups: backups are chosen among the booth's other members, so k must be less than boothSize: k = ${config.kBackups}, boothSize = ${config.boothSize}; raise boothSize to ${config.kBackups + 1} or lower kBackups`)
+  }
   checkInteger('capacity', config.capacity, 0)
   checkInteger('diskReserve', config.diskReserve, 0)
-  checkInteger('retention', config.retention, 0)
+  checkInteger('retention', config.retention, 0, MAX_RETENTION)
   checkInteger('retentionBytes', config.retentionBytes, 0)
   checkInteger('pruneInterval', config.pruneInterval, 100, 24 * 3_600_000)
   checkInteger('reconnectInterval', config.reconnectInterval, 50, 3_600_000)
-  if (!Number.isSafeInteger(config.priority)) throw new ConfigError(`priority: must be an integer, got ${String(config.priority)}`)
+  checkInteger('priority', config.priority, 0, MAX_PRIORITY)
   checkInteger('commitTimeout', config.commitTimeout, 1, 120_000)
   checkInteger('memberChains', config.memberChains, 0, 65_536)
   checkInteger('memberIdle', config.memberIdle, 100, 24 * 3_600_000)

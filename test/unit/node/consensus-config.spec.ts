@@ -7,6 +7,8 @@ describe('node - consensus config', () => {
       const config = resolveConfig({ dataDir: '/tmp/x', boothSize: n })
       expect(config.readQuorum + writeQuorumOf(n)).toBeGreaterThan(n)
       expect(config.readQuorum).toBe(defaultReadQuorum(n))
+      // k defaults to 2, or to as many other members as a smaller booth has
+      expect(config.kBackups).toBe(Math.min(2, n - 1))
     }
     const config = resolveConfig({ dataDir: '/tmp/x' })
     expect(config).toMatchObject({ boothSize: 4, readQuorum: 2, priority: 0, commitTimeout: 10_000, memberChains: 256, memberIdle: 60_000 })
