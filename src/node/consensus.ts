@@ -275,6 +275,8 @@ export class Consensus {
   private async appendOwn (write: EncodedWrite, timeout: number, wait: boolean, ref?: WriteRef, replicate = true): Promise<CommitResult> {
     // opening our replica (first write) must not interleave with a direct endOfBooth append
     const open = this.ownGate.then(async () => {
+      // a stop() while this waited for the gate has closed the stores
+      if (!this.running) throw new ConsensusStoppedError('consensus is not running')
       if (!await this.driver.ownStarted()) await this.ownChainCaughtUp()
       return await this.driver.own()
     })
@@ -412,10 +414,10 @@ export class Consensus {
     if (!Number.isSafeInteger(timeout) || timeout < 1 || timeout > MAX_WRITE_TIMEOUT) {
       throw new InvalidBoothError(`timeout: a whole number of ms from 1 to ${MAX_WRITE_TIMEOUT}, got ${JSON.stringify(timeout)}`)
     }
-    let viaConsensus = false
     const decided = this.ownGate.then(async () => {
-      viaConsensus = await this.driver.ownStarted()
-      if (viaConsensus) return undefined
+      // a stop() while this waited for the gate has closed the stores
+      if (!this.running) throw new ConsensusStoppedError('consensus is not running')
+      if (await this.driver.ownStarted()) return undefined
       await this.ownChainCaughtUp()
       return await direct()
     })
@@ -423,9 +425,12 @@ export class Consensus {
     const outcome = await decided
     if (outcome != null) return outcome
     if (!this.running) throw new ConsensusStoppedError('consensus is not running')
-    // the round below is the block's: its participants choose the backups (the commit runs no round of its own)
-    await this.appendOwn(encodeWrite(transactions), timeout, false, undefined, false)
-    return await this.c.vguarddb.afterCommit(this.self, participants)
+    // the round below is the block's: its participants choose the backups (the commit runs no round of its
+    // own), so it is a round of its own, never one a put() queued with the booth as participants
+    const committed = await this.appendOwn(encodeWrite(transactions), timeout, false, undefined, false)
+    const round = await this.c.vguarddb.afterCommit(this.self, participants, { own: true })
+    // the round's table covers this block and maybe later ones: the answer names this block
+    return { ...round, height: committed.height }
   }
 
   /**

@@ -58,7 +58,7 @@ export type {
 export { ConfigError } from './config.ts'
 export { DataDirInUseError } from '../storage/database.ts'
 export { DataDirError } from '../storage/dirs.ts'
-export { InvalidPinError, DiskFullError, ChainNotFoundError } from '../storage/errors.ts'
+export { InvalidPinError, DiskFullError, ChainNotFoundError, StoreClosedError } from '../storage/errors.ts'
 export { PayloadPrunedError } from '../chain/errors.ts'
 export type { Pin } from '../storage/index.ts'
 export { NodeStoppedError } from './errors.ts'
@@ -403,12 +403,13 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   private stopping?: Promise<void>
 
   async start (): Promise<void> {
-    if (this.status === 'started') return
-    // a second call while the first runs waits for it (both registering the protocols would clash)
-    if (this.starting != null) return await this.starting
+    // checked first: a stop() under way leaves the status 'started' until it ends
     if (this.closed || this.stopping != null) {
       throw new NodeStoppedError('this node was stopped and its database closed: create a new one with createVGuardNode to start again')
     }
+    if (this.status === 'started') return
+    // a second call while the first runs waits for it (both registering the protocols would clash)
+    if (this.starting != null) return await this.starting
     this.starting = this.startServices().finally(() => { this.starting = undefined })
     await this.starting
   }

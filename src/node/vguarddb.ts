@@ -81,6 +81,7 @@ export interface EndOfBoothInput {
 
 export interface ReplicationOutcome {
   chainId: string
+  /** The tip the round's table covers; for endOfBooth, the height of the block it appended (the table covers it). */
   height: number
   epoch: number
   active: string[]
@@ -310,7 +311,8 @@ export class VGuardDB {
 
   /**
    * VGuard's hook: append the block its consensus agreed on to our own chain,
-   * bound to the participants, then replicate → table → release.
+   * bound to the participants, then replicate → table → release (the round's
+   * own: see afterCommit).
    *
    * @throws InvalidBoothError, InvalidTransactionError
    */
@@ -329,19 +331,22 @@ export class VGuardDB {
     this.c.events.safeDispatchEvent('chain:committed', {
       detail: { chainId: this.self, role: 'own', height: block.header.height, hash: toHex(block.hash), blocks: 1, transactions: block.header.txCount, booth: block.header.booth }
     })
-    return await this.afterCommit(this.self, participants)
+    return { ...await this.afterCommit(this.self, participants, { own: true }), height: block.header.height }
   }
 
   /**
    * Runs (or joins) a replication round for our chain after a commit. Rounds
    * are serialized; callers that arrive while one runs share the next one.
+   * `own`: the round is this caller's (VGuard's endOfBooth: its participants
+   * choose the backups), queued after any other, never joined to one queued
+   * with other participants; later callers may share it.
    */
-  async afterCommit (chainId: string, participants: string[]): Promise<ReplicationOutcome> {
+  async afterCommit (chainId: string, participants: string[], options: { own?: boolean } = {}): Promise<ReplicationOutcome> {
     const queued = this.queued.get(chainId)
-    if (queued != null) return await queued
+    if (queued != null && options.own !== true) return await queued
     const previous = this.rounds.get(chainId) ?? Promise.resolve()
-    const next = previous.catch(() => {}).then(async () => {
-      this.queued.delete(chainId)
+    const next: Promise<ReplicationOutcome> = previous.catch(() => {}).then(async () => {
+      if (this.queued.get(chainId) === next) this.queued.delete(chainId)
       return await this.round(chainId, participants)
     })
     this.queued.set(chainId, next)

@@ -260,6 +260,24 @@ describe('node - discovery and connections', () => {
     await starting
     expect(b.status).toBe('stopped')
     expect(b.libp2p.status).toBe('stopped')
+    // a start during a stop is refused, not answered as if the node ran
+    const stopping = a.stop()
+    await expect(a.start()).rejects.toMatchObject({ name: 'NodeStoppedError' })
+    await stopping
+  })
+
+  it('the first writes of a run, in flight when stop() is called, fail with ConsensusStoppedError and write nothing', async () => {
+    const a = await cluster.create()
+    await a.start()
+    // queued behind the opening of the own chain's replica, which stop() cuts short
+    const writes = [a.put('a', new Uint8Array([1])), a.put('b', new Uint8Array([2])), a.delete('c'), a.append([{ key: 'd', value: new Uint8Array([4]) }])]
+    const stopping = a.stop()
+    for (const outcome of await Promise.allSettled(writes)) {
+      expect(outcome).toMatchObject({ status: 'rejected', reason: { name: 'ConsensusStoppedError' } })
+    }
+    await stopping
+    const again = await cluster.create({ dataDir: a.config.dataDir })
+    expect((await again.chains.tip(a.peerId.toString())).height).toBe(0)
   })
 
   it('refuses peers of another network', async () => {

@@ -13,6 +13,8 @@ import type { VGuardNode } from '../../src/node/index.ts'
 import { boothsTopic } from '../../src/node/vguarddb.ts'
 import { spawnNode } from '../../src/swarm/process.ts'
 import { openDatabase } from '../../src/storage/database.ts'
+import { transactionsOf } from '../../src/chain/index.ts'
+import type { Block } from '../../src/chain/index.ts'
 import type { NodeProcess } from '../../src/swarm/process.ts'
 
 const utf8 = new TextEncoder()
@@ -152,6 +154,25 @@ describe('vguarddb - rounds that fall short', () => {
       expect(outcome.epoch).toBe(before + 1)
       expect(outcome.active).toEqual(ids(participant))
       expect(A.vguarddb.tables.get(chainId)?.table).toMatchObject({ epoch: before + 1, active: ids(participant) })
+    }
+  })
+
+  it('endOfBooth beside concurrent puts answers its own block\'s height, and only its participants become backups', async () => {
+    const [A, B, C, D, E] = await connectedSwarm(cluster, 5, { kBackups: 1, boothSize: 3 })
+    const chainId = A.peerId.toString()
+    await A.put('k', utf8.encode('v'))
+    const booth = new Set((await A.chains.getBlock(chainId, 1))?.header.booth)
+    // a participant outside the booth: a round a put() queued with the booth could never name it
+    const outsider = [B, C, D, E].find(n => !booth.has(n.peerId.toString())) as VGuardNode
+    for (let i = 0; i < 12; i++) {
+      const puts = Array.from({ length: 3 }, async (_, j) => await A.put(`p/${i}/${j}`, utf8.encode('x')))
+      const outcome = await A.endOfBooth({ participants: ids(outsider), transactions: [gps(1000 + i)] })
+      await Promise.all(puts)
+      const block = await A.chains.getBlock(chainId, outcome.height)
+      // through consensus its transactions may share a block with the puts', like any write's
+      expect(transactionsOf(block as Block).map(t => t.key), `round ${i}: the height answered is its block's`).toContain(`gps/${1000 + i}`)
+      expect(outcome.failures, `round ${i}`).toEqual([])
+      expect(outcome.active, `round ${i}: its participants chose`).toEqual(ids(outsider))
     }
   })
 

@@ -15,8 +15,8 @@ describe('package entry', () => {
       'InvalidTransactionError', 'InvalidBoothError', 'InvalidIdempotencyKeyError', 'ReplicationStoppedError', 'NoHolderReachableError',
       'NoQuorumError', 'CommitTimeoutError', 'NoLeaderError', 'ProposerUnreachableError', 'NotProposerError', 'QuorumReadError',
       'ConsensusStoppedError', 'RefusedWriteError', 'InvalidReadError', 'ChainRecoveryError',
-      // node.chains (the chain store): pins, pruned payloads, a full disk
-      'InvalidPinError', 'PayloadPrunedError', 'DiskFullError'
+      // node.chains (the chain store): pins, pruned payloads, a full disk, a store closed (stop() under a call, a failed write)
+      'InvalidPinError', 'PayloadPrunedError', 'DiskFullError', 'StoreClosedError'
     ]
     const exported = entry as unknown as Record<string, new (message?: string) => Error>
     for (const name of names) {
