@@ -36,7 +36,7 @@ import type { VGuardNodeEvents } from './events.ts'
 import { ChainReplica } from './paxos-replica.ts'
 import type { ReplicaDeps, ReplicaKind, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
 import type { ReplicationOutcome } from './vguarddb.ts'
-import { formationStep, permissionedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
+import { formationStep, permissionedGenesis, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
 import type { PermissionedGenesis } from './shared-formation.ts'
 import { FORMATION_DELAY, SHARED_CHAIN, TICK_MS } from './paxos-constants.ts'
 import { MemberRetirement } from './member-retirement.ts'
@@ -81,6 +81,12 @@ interface Formation {
   founder: string
   /** The founder announced it (its first booth change is decided); always true for adopters. */
   announced: boolean
+  /**
+   * A permissioned chain's genesis booth, kept with it: the chain goes on
+   * if the allow list is later dropped or changed (records written before
+   * it was kept lack it, and take it from a matching allow list).
+   */
+  booth?: string[]
 }
 
 const FORMATION_KEY = new TextEncoder().encode('shared-formation')
@@ -165,10 +171,19 @@ export class PaxosDriver {
     this.stableSince = this.elapsed()
     const stored = await this.formationDb.get(FORMATION_KEY)
     if (stored != null) this.formation = JSON.parse(utf8d.decode(stored)) as Formation
-    if (this.permissioned != null) {
+    const permissioned = this.permissioned
+    if (permissioned != null) {
+      const current = { founder: permissioned.id, announced: true, booth: permissioned.booth }
       if (this.formation == null) {
-        await this.saveFormation({ founder: this.permissioned.id, announced: true })
-      } else if (this.formation.founder !== this.permissioned.id) {
+        await this.saveFormation(current)
+      } else if (this.formation.founder === permissioned.id) {
+        if (this.formation.booth == null) await this.saveFormation(current)
+      } else if (!await this.sharedChainHeld()) {
+        // formed under another list (a typo, a member added since) but nothing of it is here: no vote
+        // of ours counts in it, so this node takes the chain of the list it has now
+        this.log('the shared chain formed here under another allow list holds nothing: taking the current list\'s')
+        await this.saveFormation(current)
+      } else {
         // its replicas persisted state under that chain's genesis: it cannot become another chain
         this.log.error('the shared chain here was formed %s; it is kept (members with the current allow list run another, shown as conflicts in /status)',
           this.formation.founder.startsWith(PERMISSIONED_PREFIX) ? 'under another allow list' : 'before the allow list was set')
@@ -177,7 +192,10 @@ export class PaxosDriver {
     this.transport.setHello(this.hello())
     // a restarted proposer runs phase 1 before it proposes again
     if ((await this.store.chains()).includes(this.self)) await this.replica(this.self, 'own')
-    if (this.formation != null) await this.replica(SHARED_CHAIN, 'shared')
+    if (this.formation != null) {
+      if (this.sharedGenesis() != null) await this.replica(SHARED_CHAIN, 'shared')
+      else this.log.error('the shared chain here (%s) was formed under an allow list this node no longer has, and its members are not on record: it is not run', this.formation.founder)
+    }
     this.refreshMembers()
     this.c.events.addEventListener('peer:connected', this.onConnected)
     this.c.events.addEventListener('peer:disconnected', this.onDisconnected)
@@ -269,6 +287,20 @@ export class PaxosDriver {
     })
   }
 
+  /** The shared chain's genesis booth: its founder alone, or a permissioned chain's members; undefined if not known here. */
+  private sharedGenesis (): string[] | undefined {
+    const f = this.formation
+    if (f == null) return [this.self]
+    if (!f.founder.startsWith(PERMISSIONED_PREFIX)) return [f.founder]
+    return f.founder === this.permissioned?.id ? this.permissioned.booth : f.booth
+  }
+
+  /** Whether this node holds anything of its shared chain: consensus state or blocks. */
+  private async sharedChainHeld (): Promise<boolean> {
+    if ((await this.store.chains()).includes(SHARED_CHAIN)) return true
+    return (await this.c.chains.tip(SHARED_CHAIN)).height > 0
+  }
+
   private hello (): HelloInfo {
     const f = this.formation
     return { priority: this.c.priority, sharedGenesis: f != null && f.announced ? f.founder : '' }
@@ -353,8 +385,8 @@ export class PaxosDriver {
       }
     }
     if (kind === 'shared') {
-      const founder = this.formation?.founder ?? this.self
-      const genesis = founder === this.permissioned?.id ? this.permissioned.booth : [founder]
+      const genesis = this.sharedGenesis()
+      if (genesis == null) throw new ConsensusStoppedError(`the shared chain ${this.formation?.founder ?? ''} has no genesis booth on record here`)
       return await ChainReplica.open(deps, { genesis, election: this.sharedElection() })
     }
     // a vehicle's chain: it alone proposes, and its genesis booth is itself
@@ -419,7 +451,10 @@ export class PaxosDriver {
     this.stats.refused++
   }
 
-  private onHello (from: string, hello: HelloInfo): void {
+  private onHello (from: string, announced: HelloInfo): void {
+    const sharedGenesis = wellFormedGenesis(announced.sharedGenesis)
+    if (sharedGenesis == null) this.log.error('%s announced a shared chain id that is none: %s (taken as none)', from, JSON.stringify(announced.sharedGenesis.slice(0, 80)))
+    const hello = { priority: announced.priority, sharedGenesis: sharedGenesis ?? '' }
     const before = this.hellos.get(from)
     this.hellos.set(from, hello)
     if (before?.priority !== hello.priority || before?.sharedGenesis !== hello.sharedGenesis) {
@@ -506,7 +541,7 @@ export class PaxosDriver {
         return
       }
       // an unannounced founding lost to a chain others already run: join theirs (ours holds nothing)
-      const others = this.c.connectedMembers().map(p => this.hellos.get(p.toString())?.sharedGenesis ?? '').filter(g => g !== '')
+      const others = this.c.connectedMembers().map(p => this.hellos.get(p.toString())?.sharedGenesis ?? '').filter(g => g !== '' && !g.startsWith(PERMISSIONED_PREFIX))
       if (others.length > 0 && (shared == null || shared.status().height === 0)) {
         this.log('dropping our unannounced shared chain for the one peers run')
         await shared?.close()

@@ -28,6 +28,7 @@
 import { compareCandidates } from '../consensus/election.ts'
 import { MAX_BOOTH_SIZE } from '../consensus/index.ts'
 import { sha256, toHex } from '../chain/index.ts'
+import { canonicalPeerId } from './peer-ids.ts'
 
 export interface PeerHello {
   priority: number
@@ -52,7 +53,8 @@ export type FormationAction =
 
 /** What a node without a shared chain should do now. */
 export function formationStep (v: FormationView): FormationAction {
-  const announced = v.peers.map(p => p.hello?.sharedGenesis ?? '').filter(g => g !== '')
+  // a permissioned network's chain is not on offer: its genesis booth comes from an allow list this node lacks
+  const announced = v.peers.map(p => p.hello?.sharedGenesis ?? '').filter(g => g !== '' && !g.startsWith(PERMISSIONED_PREFIX))
   if (announced.length > 0) {
     // several chains on offer (a conflict elsewhere): the one most peers are in, then the greater founder id
     const counts = new Map<string, number>()
@@ -82,4 +84,17 @@ export function permissionedGenesis (allowed: string[], self: string): Permissio
   const members = [...new Set([...allowed, self])].sort()
   const digest = toHex(sha256(new TextEncoder().encode(members.join('\n')))).slice(0, 32)
   return { booth: members.slice(0, MAX_BOOTH_SIZE), id: `${PERMISSIONED_PREFIX}${digest}` }
+}
+
+const PERMISSIONED_ID = /^members:[0-9a-f]{32}$/
+
+/**
+ * A hello's shared-chain id as announced, if it is one: none (''), a
+ * founder's peer id (in its one string form) or a permissioned genesis id.
+ * Anything else (a peer's bug or malice) would become a genesis booth of
+ * one vehicle that does not exist, and a chain nobody can run.
+ */
+export function wellFormedGenesis (genesis: string): string | undefined {
+  if (genesis === '' || PERMISSIONED_ID.test(genesis)) return genesis
+  return canonicalPeerId(genesis) === genesis ? genesis : undefined
 }

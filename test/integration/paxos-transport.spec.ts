@@ -113,5 +113,12 @@ describe('consensus - paxos transport idle timeout', () => {
     ta.send([accept(stranger, 1)])
     await waitFor(() => ta.linkCount === 0, { message: 'no link to a stranger' })
     expect(received).toHaveLength(1)
+
+    // an addressee that is no peer id (a booth a bad genesis made): dropped, no link, and the transport stays idle
+    const dropped = ta.stats.dropped
+    ta.send([accept('members:00000000000000000000000000000000', 1)])
+    ta.greet('not a peer id')
+    expect(ta.linkCount).toBe(0)
+    expect(ta.stats.dropped).toBe(dropped + 1)
   })
 })

@@ -93,6 +93,53 @@ describe('consensus - the shared chain of a permissioned network', () => {
     for (const n of all) expect((await n.chains.get('shared', 'three/0'))?.value).toEqual(utf8.encode('three'))
   })
 
+  it('a member once started alone with a wrong allow list takes the right one\'s chain when nothing of the other is on its disk', async () => {
+    const m = await members(3)
+    const allowedPeers = m.map(x => x.id)
+    const wrong = await cluster.create({ dataDir: m[0].dataDir, allowedPeers: [m[0].id, m[1].id] })
+    await wrong.start()
+    const wrongId = wrong.consensus.driver.sharedFounder
+    await cluster.stopNode(wrong)
+    const a = await cluster.create({ dataDir: m[0].dataDir, allowedPeers })
+    await a.start()
+    expect(a.consensus.driver.sharedFounder).not.toBe(wrongId)
+    const bootstrap = [a.multiaddrs[0].toString()]
+    const others = await Promise.all([m[1], m[2]].map(async x => await cluster.create({ dataDir: x.dataDir, allowedPeers, bootstrap })))
+    await Promise.all(others.map(async n => { await n.start() }))
+    const all = [a, ...others]
+    await waitFor(() => fullyConnected(all), { timeout: 30_000, message: '3 members connected' })
+    expect(new Set(all.map(n => n.consensus.driver.sharedFounder)).size).toBe(1)
+    const top = await writeFromEach(all, 'right')
+    expect((await sharedHashes(all, top)).size).toBe(top)
+  })
+
+  it('a member whose allow list is dropped goes on with the permissioned chain it holds', async () => {
+    const m = await members(3)
+    const allowedPeers = m.map(x => x.id)
+    const first = await cluster.create({ dataDir: m[0].dataDir, allowedPeers })
+    await first.start()
+    const bootstrap = [first.multiaddrs[0].toString()]
+    const rest = await Promise.all([m[1], m[2]].map(async x => await cluster.create({ dataDir: x.dataDir, allowedPeers, bootstrap })))
+    await Promise.all(rest.map(async n => { await n.start() }))
+    let all = [first, ...rest]
+    await waitFor(() => fullyConnected(all), { timeout: 30_000, message: '3 members connected' })
+    const top = await writeFromEach(all, 'listed')
+    const founder = first.consensus.driver.sharedFounder
+    // the whole network opens up (no allow list) and restarts
+    for (const n of all) await cluster.stopNode(n)
+    const opened = await cluster.create({ dataDir: m[0].dataDir })
+    await opened.start()
+    const boot = [opened.multiaddrs[0].toString()]
+    const more = await Promise.all([m[1], m[2]].map(async x => await cluster.create({ dataDir: x.dataDir, bootstrap: boot })))
+    await Promise.all(more.map(async n => { await n.start() }))
+    all = [opened, ...more]
+    await waitFor(() => fullyConnected(all), { timeout: 30_000, message: '3 vehicles connected again' })
+    for (const n of all) expect(n.consensus.driver.sharedFounder).toBe(founder)
+    const top2 = await writeFromEach(all, 'open')
+    expect(top2).toBeGreaterThan(top)
+    expect((await sharedHashes(all, top2)).size).toBe(top2)
+  })
+
   it('two halves that cannot see each other start no chain; joined, they start one', async () => {
     const m = await members(4)
     const allowedPeers = m.map(x => x.id)

@@ -207,6 +207,23 @@ describe('consensus - shared chain', () => {
     }
   })
 
+  it('a hello naming a shared chain that is no founder\'s peer id is not adopted: a new vehicle forms a chain with the others and keeps serving', async () => {
+    const [m, honest] = await prioritySwarm(cluster, [0, 0])
+    await waitFor(() => m.consensus.driver.sharedFounder != null && honest.consensus.driver.sharedFounder != null, { timeout: 30_000, message: 'the two formed a chain' })
+    // m claims a permissioned chain (no allow list here can make its booth), then garbage
+    const transport = m.consensus.driver.transport
+    for (const bogus of ['members:00000000000000000000000000000000', 'not a peer id']) {
+      transport.setHello({ priority: 0, sharedGenesis: bogus })
+      const v = await cluster.create({ bootstrap: [m.multiaddrs[0].toString()] })
+      await v.start()
+      await waitFor(() => v.peers().length === 2, { timeout: 30_000, message: 'v connected to both' })
+      await waitFor(() => v.consensus.driver.sharedFounder === honest.consensus.driver.sharedFounder, { timeout: 30_000, message: 'v joined the chain the honest vehicle runs' })
+      // its event loop runs: a write through its own booth commits
+      expect((await v.put('alive', utf8.encode(bogus))).height).toBeGreaterThan(0)
+      await cluster.stopNode(v)
+    }
+  })
+
   it('formed with no block yet: leader and quorum reads answer at once that there is nothing there', async () => {
     const nodes = await prioritySwarm(cluster, [9, 0, 0])
     const best = nodes[0].peerId.toString()

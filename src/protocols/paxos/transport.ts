@@ -164,6 +164,8 @@ export class PaxosTransport {
   private readonly maxQueueBytes: number
   private readonly limits: Record<string, unknown>
   private readonly links = new Map<string, Link>()
+  /** Addressees that are no peer id, said once each. */
+  private readonly notPeers = new Set<string>()
   private readonly inbound = new Set<Stream>()
   private hello: HelloInfo = { priority: 0, sharedGenesis: '' }
   private running = false
@@ -215,6 +217,7 @@ export class PaxosTransport {
   /** Says hello to a peer now (opens our stream to it if connected); `askBack`: we lack its hello. */
   greet (peer: string, askBack = false): void {
     const link = this.link(peer)
+    if (link == null) return
     link.needHello = true
     link.askBack ||= askBack
     this.flush(link)
@@ -242,7 +245,7 @@ export class PaxosTransport {
       const to = cm.message.to
       if (to === this.self) continue
       const link = this.link(to)
-      if (performance.now() < link.backoffUntil) {
+      if (link == null || performance.now() < link.backoffUntil) {
         this.stats.dropped++
         continue
       }
@@ -275,9 +278,23 @@ export class PaxosTransport {
     }
   }
 
-  private link (peer: string): Link {
+  /**
+   * The link to a peer; undefined for an addressee that is no peer id (a
+   * booth a bad genesis made): nothing can be sent to it, and a link to it
+   * would fail at every write.
+   */
+  private link (peer: string): Link | undefined {
     let link = this.links.get(peer)
     if (link == null) {
+      try {
+        peerIdFromString(peer)
+      } catch {
+        if (!this.notPeers.has(peer) && this.notPeers.size < 64) {
+          this.notPeers.add(peer)
+          this.log.error('paxos: %s is no peer id: messages to it are dropped', JSON.stringify(peer.slice(0, 80)))
+        }
+        return undefined
+      }
       link = { peer, queue: [], queuedBytes: 0, writing: false, needHello: true, askBack: false, backoffUntil: 0, sentAccepts: new Map() }
       this.links.set(peer, link)
     }
@@ -302,7 +319,13 @@ export class PaxosTransport {
   private flush (link: Link): void {
     if (link.writing || !this.running) return
     link.writing = true
-    void this.write(link).finally(() => {
+    void this.write(link).catch((err: Error) => {
+      // write() handles a failed stream itself; anything else must not leave the queue to be
+      // flushed again at once, forever (a loop of microtasks starves the node's timers and I/O)
+      this.log.error('paxos link to %s failed, %d messages dropped: %s', link.peer, link.queue.length, err.message)
+      this.dropQueue(link)
+      link.backoffUntil = performance.now() + REDIAL_BACKOFF
+    }).finally(() => {
       link.writing = false
       if (this.running && this.links.get(link.peer) === link && (link.queue.length > 0 || link.needHello) && performance.now() >= link.backoffUntil) {
         this.flush(link)

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { formationStep, permissionedGenesis } from '../../../src/node/shared-formation.ts'
+import { formationStep, permissionedGenesis, wellFormedGenesis } from '../../../src/node/shared-formation.ts'
 import { MAX_BOOTH_SIZE } from '../../../src/consensus/index.ts'
 
 const base = { self: 'm', priority: 0, now: 10_000, stableSince: 0, delay: 3_000 }
@@ -29,6 +29,18 @@ describe('node - shared chain formation', () => {
         { id: 'c', hello: { priority: 0, sharedGenesis: 'g' } }
       ]
     })).toEqual({ action: 'adopt', founder: 'g' })
+  })
+
+  it('does not adopt a permissioned chain (its booth comes from an allow list this node lacks)', () => {
+    const members = permissionedGenesis(['x', 'y'], 'z').id
+    expect(formationStep({ ...base, stableSince: 9_999, peers: [{ id: 'a', hello: { priority: 0, sharedGenesis: members } }] })).toEqual({ action: 'wait' })
+    expect(formationStep({ ...base, peers: [{ id: 'a', hello: { priority: 0, sharedGenesis: members } }, { id: 'b', hello: { priority: 0, sharedGenesis: 'f' } }] })).toEqual({ action: 'adopt', founder: 'f' })
+  })
+
+  it('takes a hello\'s shared chain id only if it is none, a peer id in its one form, or a permissioned genesis id', () => {
+    const peer = '12D3KooWBvaTfKjQ1YYu7UHgiLLGXDWNaxdK3NWdcB9kk6TN6K6f'
+    for (const good of ['', peer, permissionedGenesis([peer], peer).id]) expect(wellFormedGenesis(good)).toBe(good)
+    for (const bad of ['members:00', 'members:' + '0'.repeat(31) + 'G', 'not a peer id', ' ' + peer, 'bafzaajaiaejca' + 'a'.repeat(40)]) expect(wellFormedGenesis(bad)).toBeUndefined()
   })
 
   it('gives every member of a permissioned network the same genesis, whatever the order of its list and whether it names itself', () => {
