@@ -24,7 +24,7 @@
 export {
   createVGuardNode, peerIdOf, ConfigError, DataDirError, DataDirInUseError, InvalidKeyFileError, NodeStoppedError, NotStartedError,
   InvalidTransactionError, InvalidBoothError, InvalidIdempotencyKeyError, ReplicationStoppedError, NoHolderReachableError,
-  InvalidPinError, DiskFullError, PayloadPrunedError, ChainNotFoundError, StoreClosedError
+  InvalidPinError, DiskFullError, PayloadPrunedError, ChainNotFoundError, StoreClosedError, ListenError
 } from './node/index.ts'
 export { VERSION } from './node/version.ts'
 export type { VGuardNode, VGuardNodeOptions, VGuardNodeConfig, VGuardNodeEvents, ConnectedPeer } from './node/index.ts'

@@ -29,6 +29,7 @@ import { Peering } from './peering.ts'
 import { openDatabase } from '../storage/database.ts'
 import type { NodeDatabase } from '../storage/database.ts'
 import type { VGuardNodeEvents } from './events.ts'
+import { listenErrorOf } from './listen-error.ts'
 import { LevelChainStore } from '../storage/level.ts'
 import type { ChainStore } from '../storage/index.ts'
 import { VGuardDB } from './vguarddb.ts'
@@ -62,6 +63,7 @@ export { InvalidPinError, DiskFullError, ChainNotFoundError, StoreClosedError } 
 export { PayloadPrunedError } from '../chain/errors.ts'
 export type { Pin } from '../storage/index.ts'
 export { NodeStoppedError } from './errors.ts'
+export { ListenError } from './listen-error.ts'
 export { peerIdOf, InvalidKeyFileError } from './identity.ts'
 export type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 export { InvalidBoothError, ReplicationStoppedError } from './vguarddb.ts'
@@ -416,7 +418,11 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
 
   private async startServices (): Promise<void> {
     try {
-      await this.libp2p.start()
+      try {
+        await this.libp2p.start()
+      } catch (err) {
+        throw listenErrorOf(err)
+      }
       await this.vguarddb.start()
       await this.sync.start()
       const held = await this.chains.chains()

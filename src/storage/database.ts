@@ -59,7 +59,8 @@ export async function openDatabase (dataDir: string): Promise<NodeDatabase> {
   try {
     await db.open()
   } catch (err) {
-    if (isLocked(err)) throw new DataDirInUseError(`data dir in use by another vguard-node: ${dataDir}`)
+    // a node object holds its data dir from createVGuardNode until stop(), also one whose start failed
+    if (isLocked(err)) throw new DataDirInUseError(`data dir in use by another vguard-node: ${dataDir} (another process, or a node of this one not stopped: stop() releases it, also after a failed start)`)
     // classic-level says only "Database failed to open"; why is in its cause
     const cause = (err as Error & { cause?: Error }).cause
     throw new DatabaseOpenError(`the database in ${path} would not open: ${cause?.message ?? (err as Error).message}`)

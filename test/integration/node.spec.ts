@@ -5,7 +5,7 @@ import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { sample } from '../utils/prometheus.ts'
 import { IN_TEST_NETNS, SKIP_MDNS_REASON } from '../utils/env.ts'
-import { createVGuardNode, DataDirInUseError } from '../../src/node/index.ts'
+import { createVGuardNode, DataDirInUseError, ListenError } from '../../src/node/index.ts'
 import { fastMessageId } from '../../src/node/libp2p.ts'
 import type { PeerRejectedDetail, VGuardNode } from '../../src/node/index.ts'
 
@@ -173,6 +173,20 @@ describe('node - discovery and connections', () => {
     const alias = join(await cluster.tempDir(), 'alias')
     await symlink(a.config.dataDir, alias)
     await expect(createVGuardNode({ dataDir: alias, mdns: false })).rejects.toThrow(DataDirInUseError)
+  })
+
+  it('a listen address in use fails start() with a ListenError naming it and why; a retry with another address starts', async () => {
+    const a = await cluster.create()
+    await a.start()
+    const taken = a.multiaddrs[0].decapsulate('/p2p').toString()
+    const b = await cluster.create({ listen: [taken] })
+    const failed = await b.start().then(() => undefined, (err: unknown) => err)
+    expect(failed).toBeInstanceOf(ListenError)
+    expect(failed).toMatchObject({ message: expect.stringMatching(/^cannot listen on .*: the address is in use/), failures: [{ address: taken, reason: expect.stringContaining('in use') }] })
+    await b.stop()
+    const again = await cluster.create({ dataDir: b.config.dataDir })
+    await again.start()
+    expect(again.status).toBe('started')
   })
 
   it('a stopped node does not start again and takes no calls: NodeStoppedError, nothing left running', async () => {

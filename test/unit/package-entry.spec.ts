@@ -11,7 +11,7 @@ import * as entry from '../../src/index.ts'
 describe('package entry', () => {
   it('exports the errors the public methods throw, each named as its class', () => {
     const names = [
-      'ConfigError', 'DataDirError', 'DataDirInUseError', 'InvalidKeyFileError', 'NodeStoppedError', 'NotStartedError',
+      'ConfigError', 'DataDirError', 'DataDirInUseError', 'InvalidKeyFileError', 'NodeStoppedError', 'NotStartedError', 'ListenError',
       'InvalidTransactionError', 'InvalidBoothError', 'InvalidIdempotencyKeyError', 'ReplicationStoppedError', 'NoHolderReachableError',
       'NoQuorumError', 'CommitTimeoutError', 'NoLeaderError', 'ProposerUnreachableError', 'NotProposerError', 'QuorumReadError',
       'ConsensusStoppedError', 'RefusedWriteError', 'InvalidReadError', 'ChainRecoveryError',
