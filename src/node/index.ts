@@ -32,7 +32,8 @@ import type { VGuardNodeEvents } from './events.ts'
 import { listenErrorOf } from './listen-error.ts'
 import { LevelChainStore } from '../storage/level.ts'
 import type { ChainStore } from '../storage/index.ts'
-import { VGuardDB } from './vguarddb.ts'
+import { VGuardDB, boothsTopic } from './vguarddb.ts'
+import { peersTopic } from '../protocols/peer-exchange/index.ts'
 import type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 import { NotStartedError } from '../protocols/errors.ts'
 import { NodeStoppedError } from './errors.ts'
@@ -422,6 +423,9 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
         await this.libp2p.start()
       } catch (err) {
         throw listenErrorOf(err)
+      }
+      for (const topic of [boothsTopic(this.config.network), peersTopic(this.config.network)]) {
+        this.libp2p.services.pubsub.topicValidators.set(topic, this.peering.gossipValidator)
       }
       await this.vguarddb.start()
       await this.sync.start()

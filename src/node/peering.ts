@@ -10,6 +10,8 @@
  */
 import { setBounded } from './bounded.ts'
 import { KEEP_ALIVE } from '@libp2p/interface'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import type { Message } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Connection, PeerId, ComponentLogger, Logger } from '@libp2p/interface'
@@ -214,6 +216,20 @@ export class Peering {
     const id = peerId.toString()
     if (this.allowed != null && !this.allowed.has(id)) return true
     return this.denied.has(id)
+  }
+
+  /**
+   * Gossip (backup tables, peer exchange) from outside the network goes no
+   * further: neither relayed by a peer refused here (one of another network
+   * in the moments before we hang up), nor first published by a peer not on
+   * the allow list (a member with a wider list relays it). Ignored, not
+   * rejected: the relaying member may be honest, only configured otherwise,
+   * and gossipsub's score would end up cutting it off.
+   */
+  readonly gossipValidator = (propagator: PeerId, message: Message): TopicValidatorResult => {
+    if (this.isDenied(propagator)) return TopicValidatorResult.Ignore
+    if (message.type !== 'signed' || this.isDenied(message.from)) return TopicValidatorResult.Ignore
+    return TopicValidatorResult.Accept
   }
 
   /** Connected peers that identify as members of our network. */

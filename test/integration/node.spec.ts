@@ -6,6 +6,8 @@ import { waitFor } from '../utils/wait.ts'
 import { sample } from '../utils/prometheus.ts'
 import { IN_TEST_NETNS, SKIP_MDNS_REASON } from '../utils/env.ts'
 import { createVGuardNode, DataDirInUseError, ListenError } from '../../src/node/index.ts'
+import { loadOrCreateKey } from '../../src/node/identity.ts'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { fastMessageId } from '../../src/node/libp2p.ts'
 import type { PeerRejectedDetail, VGuardNode } from '../../src/node/index.ts'
 
@@ -321,6 +323,29 @@ describe('node - discovery and connections', () => {
     await expect(b.libp2p.dial(a.multiaddrs[0])).rejects.toThrow()
     expect(b.libp2p.getConnections(a.peerId)).toHaveLength(0)
     expect(b.peers()).toHaveLength(0)
+  })
+})
+
+describe('node - gossip from outside the allow list', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('is not taken, even relayed by a member whose list is wider', async () => {
+    const dirs = await Promise.all([0, 1, 2].map(async () => await cluster.tempDir()))
+    const [A, B, D] = await Promise.all(dirs.map(async d => peerIdFromPrivateKey(await loadOrCreateKey(d)).toString()))
+    const a = await cluster.create({ dataDir: dirs[0], allowedPeers: [A, B] })
+    await a.start()
+    const b = await cluster.create({ dataDir: dirs[1], allowedPeers: [A, B, D], bootstrap: [bootstrapOf(a)] })
+    await b.start()
+    const d = await cluster.create({ dataDir: dirs[2], bootstrap: [bootstrapOf(b)] })
+    await d.start()
+    await waitFor(() => a.peers().length === 1 && b.peers().length === 2 && d.peers().length === 1, { timeout: 30_000, message: 'a–b and b–d connected' })
+    // d's table reaches b (its backup) and b's gossip mesh; then b's own, which a takes
+    expect((await d.endOfBooth({ participants: [B], transactions: [{ key: 'k', value: new Uint8Array([1]) }] })).active).toEqual([B])
+    await b.endOfBooth({ participants: [D], transactions: [{ key: 'k', value: new Uint8Array([2]) }] })
+    await waitFor(() => a.vguarddb.tables.get(B) != null, { message: 'a took the table b published' })
+    expect(b.vguarddb.tables.get(D)?.table.epoch).toBe(1)
+    expect(a.vguarddb.tables.get(D)).toBeUndefined()
   })
 })
 
