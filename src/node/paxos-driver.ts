@@ -36,7 +36,7 @@ import type { VGuardNodeEvents } from './events.ts'
 import { ChainReplica } from './paxos-replica.ts'
 import type { ReplicaDeps, ReplicaKind, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
 import type { ReplicationOutcome } from './vguarddb.ts'
-import { formationStep, permissionedGenesis, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
+import { formationStep, listedChainStep, permissionedGenesis, wellFormedBooth, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
 import type { PermissionedGenesis } from './shared-formation.ts'
 import { FORMATION_DELAY, SHARED_CHAIN, TICK_MS } from './paxos-constants.ts'
 import { MemberRetirement } from './member-retirement.ts'
@@ -295,15 +295,26 @@ export class PaxosDriver {
     return f.founder === this.permissioned?.id ? this.permissioned.booth : f.booth
   }
 
-  /** Whether this node holds anything of its shared chain: consensus state or blocks. */
+  /**
+   * Whether this node holds anything of its shared chain: a block, or a vote
+   * (a promise, an accepted value, a decided slot). A replica opened and
+   * never asked anything saves its genesis alone: that holds nothing.
+   */
   private async sharedChainHeld (): Promise<boolean> {
-    if ((await this.store.chains()).includes(SHARED_CHAIN)) return true
-    return (await this.c.chains.tip(SHARED_CHAIN)).height > 0
+    if ((await this.c.chains.tip(SHARED_CHAIN)).height > 0) return true
+    if (!(await this.store.chains()).includes(SHARED_CHAIN)) return false
+    const state = await this.store.storage(SHARED_CHAIN).load()
+    if (state == null) return false
+    const { hardState, entries } = state
+    return entries.length > 0 || hardState.promised.round > 0 || hardState.round > 0 || hardState.commit > 0 || hardState.compacted > 0
   }
 
   private hello (): HelloInfo {
     const f = this.formation
-    return { priority: this.c.priority, sharedGenesis: f != null && f.announced ? f.founder : '' }
+    if (f == null || !f.announced) return { priority: this.c.priority, sharedGenesis: '' }
+    // a permissioned chain's booth goes with its id: a member whose own chain holds nothing can join it
+    const sharedBooth = f.founder.startsWith(PERMISSIONED_PREFIX) ? this.sharedGenesis() : undefined
+    return { priority: this.c.priority, sharedGenesis: f.founder, ...(sharedBooth == null ? {} : { sharedBooth }) }
   }
 
   private sharedElection (): ElectionConfig {
@@ -454,7 +465,8 @@ export class PaxosDriver {
   private onHello (from: string, announced: HelloInfo): void {
     const sharedGenesis = wellFormedGenesis(announced.sharedGenesis)
     if (sharedGenesis == null) this.log.error('%s announced a shared chain id that is none: %s (taken as none)', from, JSON.stringify(announced.sharedGenesis.slice(0, 80)))
-    const hello = { priority: announced.priority, sharedGenesis: sharedGenesis ?? '' }
+    const sharedBooth = sharedGenesis?.startsWith(PERMISSIONED_PREFIX) === true ? wellFormedBooth(sharedGenesis, announced.sharedBooth ?? []) : undefined
+    const hello = { priority: announced.priority, sharedGenesis: sharedGenesis ?? '', ...(sharedBooth == null ? {} : { sharedBooth }) }
     const before = this.hellos.get(from)
     this.hellos.set(from, hello)
     if (before?.priority !== hello.priority || before?.sharedGenesis !== hello.sharedGenesis) {
@@ -529,7 +541,41 @@ export class PaxosDriver {
     this.transport.setHello(this.hello())
   }
 
+  /**
+   * A permissioned member whose shared chain holds nothing here (no vote, no
+   * block) joins the chain its connected members run, when it is another
+   * (listedChainStep: it was added to the allow lists after that chain
+   * began, and its own list makes another genesis id). Its chain holding
+   * anything, it keeps it: a member that forgot a promise must never vote in
+   * that chain again.
+   */
+  private async joinListedChain (): Promise<void> {
+    const f = this.formation
+    const permissioned = this.permissioned
+    if (f == null || permissioned == null) return
+    const { id: winner, booth } = listedChainStep({
+      mine: { id: f.founder, booth: this.sharedGenesis() ?? [] },
+      peers: this.c.connectedMembers().map(p => this.hellos.get(p.toString())).filter(h => h != null),
+      allowed: new Set([...permissioned.booth, ...(this.c.allowedPeers ?? []), this.self])
+    })
+    if (winner === f.founder) return
+    if (await this.sharedChainHeld()) {
+      this.log('the connected members run the shared chain %s; ours, %s, holds state here and is kept', winner, f.founder)
+      return
+    }
+    this.log('joining the shared chain %s that the connected members run (ours, %s, holds nothing)', winner, f.founder)
+    await this.shared()?.close()
+    this.replicas.delete(SHARED_CHAIN)
+    await this.store.storage(SHARED_CHAIN).clear()
+    await this.saveFormation({ founder: winner, announced: true, booth })
+    await this.replica(SHARED_CHAIN, 'shared')
+  }
+
   private async formShared (): Promise<void> {
+    if (this.permissioned != null) {
+      await this.joinListedChain()
+      return
+    }
     const f = this.formation
     if (f != null) {
       if (f.announced) return

@@ -33,6 +33,8 @@ import { canonicalPeerId } from './peer-ids.ts'
 export interface PeerHello {
   priority: number
   sharedGenesis: string
+  /** A permissioned chain's genesis booth, as its member announced it. */
+  sharedBooth?: string[]
 }
 
 export interface FormationView {
@@ -97,4 +99,46 @@ const PERMISSIONED_ID = /^members:[0-9a-f]{32}$/
 export function wellFormedGenesis (genesis: string): string | undefined {
   if (genesis === '' || PERMISSIONED_ID.test(genesis)) return genesis
   return canonicalPeerId(genesis) === genesis ? genesis : undefined
+}
+
+/**
+ * A hello's permissioned genesis booth for chain `id`, if it is one: 1 to
+ * MAX_BOOTH_SIZE distinct peer ids, each in its one form, and, when it is
+ * the whole list (shorter than the cap), the list the id is the digest of.
+ */
+export function wellFormedBooth (id: string, booth: string[]): string[] | undefined {
+  if (booth.length === 0 || booth.length > MAX_BOOTH_SIZE || new Set(booth).size !== booth.length) return undefined
+  if (!booth.every(member => canonicalPeerId(member) === member)) return undefined
+  if (booth.length < MAX_BOOTH_SIZE && permissionedGenesis(booth, booth[0]).id !== id) return undefined
+  return [...booth]
+}
+
+export interface ListedChainView {
+  /** This node's permissioned chain. */
+  mine: { id: string, booth: string[] }
+  /** Hellos of the connected members. */
+  peers: PeerHello[]
+  /** The allow list and this node. */
+  allowed: ReadonlySet<string>
+}
+
+/**
+ * Which permissioned chain a member whose own holds nothing should run: the
+ * one most of the connected members and itself run (one vote each, its own
+ * included), then the greater id, so two such members settle on the same
+ * one. A chain counts only if its genesis booth is known and all on this
+ * node's allow list (a member added after the chain began: its list names
+ * the chain's first members and more).
+ */
+export function listedChainStep (v: ListedChainView): { id: string, booth: string[] } {
+  const votes = new Map<string, { count: number, booth: string[] }>([[v.mine.id, { count: 1, booth: v.mine.booth }]])
+  for (const h of v.peers) {
+    if (!h.sharedGenesis.startsWith(PERMISSIONED_PREFIX) || h.sharedBooth == null) continue
+    if (h.sharedGenesis !== v.mine.id && !h.sharedBooth.every(id => v.allowed.has(id))) continue
+    const vote = votes.get(h.sharedGenesis) ?? { count: 0, booth: h.sharedBooth }
+    vote.count++
+    votes.set(h.sharedGenesis, vote)
+  }
+  const [id, { booth }] = [...votes.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? 1 : -1))[0]
+  return { id, booth }
 }

@@ -113,6 +113,36 @@ describe('consensus - the shared chain of a permissioned network', () => {
     expect((await sharedHashes(all, top)).size).toBe(top)
   })
 
+  it('a member added to every allow list after the chain began joins that chain; the others keep it', async () => {
+    const m = await members(4)
+    const first = m.slice(0, 3).map(x => x.id)
+    let nodes: VGuardNode[] = []
+    const a = await cluster.create({ dataDir: m[0].dataDir, allowedPeers: first })
+    await a.start()
+    const bootstrap = [a.multiaddrs[0].toString()]
+    nodes = [a, ...await Promise.all([m[1], m[2]].map(async x => await cluster.create({ dataDir: x.dataDir, allowedPeers: first, bootstrap })))]
+    await Promise.all(nodes.slice(1).map(async n => { await n.start() }))
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 members connected' })
+    const top = await writeFromEach(nodes, 'three')
+    const chain = a.consensus.driver.sharedFounder
+    // the fourth vehicle joins the fleet: every list names it, the three restart with the new one
+    const all = m.map(x => x.id)
+    for (const n of nodes) await cluster.stopNode(n)
+    const again = await cluster.create({ dataDir: m[0].dataDir, allowedPeers: all })
+    await again.start()
+    const boot = [again.multiaddrs[0].toString()]
+    const rest = await Promise.all(m.slice(1).map(async x => await cluster.create({ dataDir: x.dataDir, allowedPeers: all, bootstrap: boot })))
+    await Promise.all(rest.map(async n => { await n.start() }))
+    nodes = [again, ...rest]
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '4 members connected' })
+    await waitFor(() => nodes.every(n => n.consensus.driver.sharedFounder === chain), { timeout: 30_000, message: 'the new member runs the chain the three run' })
+    const top2 = await writeFromEach(nodes, 'four')
+    expect(top2).toBeGreaterThan(top)
+    await waitFor(async () => (await Promise.all(nodes.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top2), { timeout: 30_000, message: 'every member applied every block' })
+    expect((await sharedHashes(nodes, top2)).size).toBe(top2)
+    expect((await rest[2].chains.get('shared', 'three/0'))?.value).toEqual(utf8.encode('three'))
+  })
+
   it('a member whose allow list is dropped goes on with the permissioned chain it holds', async () => {
     const m = await members(3)
     const allowedPeers = m.map(x => x.id)

@@ -239,6 +239,7 @@ function chainAtToPb (cm: ChainMessage, pb: PaxosMessage): void {
 export function frameLimits (maxMessages: number, maxEntries: number, maxEpochs: number, maxMembers: number): Record<string, unknown> {
   const value = { members: maxMembers }
   return {
+    hello: { sharedBooth: maxMembers },
     messages: maxMessages,
     messages$: {
       booth: maxMembers,

@@ -59,6 +59,8 @@ export interface PaxosTransportInit {
 export interface HelloInfo {
   priority: number
   sharedGenesis: string
+  /** A permissioned shared chain's genesis booth (see Hello.sharedBooth). */
+  sharedBooth?: string[]
 }
 
 /** How long an inbound stream from a connected peer may wait for identify to make it a member. */
@@ -206,8 +208,9 @@ export class PaxosTransport {
 
   /** Our hello (Bully priority, shared chain founder); sent on every stream, again when it changes. */
   setHello (hello: HelloInfo): void {
-    if (hello.priority === this.hello.priority && hello.sharedGenesis === this.hello.sharedGenesis) return
-    this.hello = { priority: hello.priority, sharedGenesis: hello.sharedGenesis }
+    const booth = hello.sharedBooth ?? []
+    if (hello.priority === this.hello.priority && hello.sharedGenesis === this.hello.sharedGenesis && booth.join('\n') === (this.hello.sharedBooth ?? []).join('\n')) return
+    this.hello = { priority: hello.priority, sharedGenesis: hello.sharedGenesis, sharedBooth: [...booth] }
     for (const link of this.links.values()) {
       link.needHello = true
       this.flush(link)
@@ -403,7 +406,7 @@ export class PaxosTransport {
         this.dropQueue(link)
         return
       }
-      const hello: Hello | undefined = link.needHello ? { ...this.hello, askBack: link.askBack } : undefined
+      const hello: Hello | undefined = link.needHello ? { ...this.hello, sharedBooth: this.hello.sharedBooth ?? [], askBack: link.askBack } : undefined
       const messages: Uint8Array[] = []
       let bytes = 0
       while (link.queue.length > 0 && messages.length < MAX_MESSAGES_PER_FRAME) {
@@ -492,7 +495,7 @@ export class PaxosTransport {
         }
         this.stats.framesIn++
         if (frame.hello != null) {
-          this.onHello(peer, { priority: frame.hello.priority, sharedGenesis: frame.hello.sharedGenesis })
+          this.onHello(peer, { priority: frame.hello.priority, sharedGenesis: frame.hello.sharedGenesis, sharedBooth: frame.hello.sharedBooth })
           if (frame.hello.askBack) this.greet(peer)
         }
         for (const pb of frame.messages) {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { formationStep, permissionedGenesis, wellFormedGenesis } from '../../../src/node/shared-formation.ts'
+import { formationStep, listedChainStep, permissionedGenesis, wellFormedBooth, wellFormedGenesis } from '../../../src/node/shared-formation.ts'
 import { MAX_BOOTH_SIZE } from '../../../src/consensus/index.ts'
 
 const base = { self: 'm', priority: 0, now: 10_000, stableSince: 0, delay: 3_000 }
@@ -41,6 +41,33 @@ describe('node - shared chain formation', () => {
     const peer = '12D3KooWBvaTfKjQ1YYu7UHgiLLGXDWNaxdK3NWdcB9kk6TN6K6f'
     for (const good of ['', peer, permissionedGenesis([peer], peer).id]) expect(wellFormedGenesis(good)).toBe(good)
     for (const bad of ['members:00', 'members:' + '0'.repeat(31) + 'G', 'not a peer id', ' ' + peer, 'bafzaajaiaejca' + 'a'.repeat(40)]) expect(wellFormedGenesis(bad)).toBeUndefined()
+  })
+
+  it('a member whose own permissioned chain holds nothing runs the one most members run, if its list covers that chain\'s booth', () => {
+    const old = permissionedGenesis(['a', 'b'], 'c')
+    const grown = permissionedGenesis(['a', 'b', 'c'], 'd')
+    const hello = (g: { id: string, booth: string[] }): { priority: number, sharedGenesis: string, sharedBooth: string[] } => ({ priority: 0, sharedGenesis: g.id, sharedBooth: g.booth })
+    const allowed = new Set(['a', 'b', 'c', 'd'])
+    // the added member (d) among the three that run the old chain: it joins theirs
+    expect(listedChainStep({ mine: grown, peers: [hello(old), hello(old), hello(old)], allowed })).toEqual(old)
+    // a booth with someone off its list: not a chain it may run
+    expect(listedChainStep({ mine: grown, peers: [hello(old), hello(old)], allowed: new Set(['a', 'd']) })).toEqual(grown)
+    // no booth known, or not a permissioned chain: no vote
+    expect(listedChainStep({ mine: grown, peers: [{ priority: 0, sharedGenesis: old.id }, { priority: 0, sharedGenesis: 'a' }], allowed })).toEqual(grown)
+    // two fresh members with different ids, one vote each: both settle on the greater id
+    const [x, y] = [old, grown].sort((p, q) => p.id < q.id ? -1 : 1)
+    expect(listedChainStep({ mine: x, peers: [hello(y)], allowed })).toEqual(y)
+    expect(listedChainStep({ mine: y, peers: [hello(x)], allowed })).toEqual(y)
+  })
+
+  it('takes a hello\'s booth only if it is 1 to 64 distinct peer ids, each in its one form, and the list its id digests', () => {
+    const peer = '12D3KooWBvaTfKjQ1YYu7UHgiLLGXDWNaxdK3NWdcB9kk6TN6K6f'
+    const other = '12D3KooWDQgx9wBw6QkWPPqYWWTZnNG6ckJutjhzBgXwQWi7fgQL'
+    const genesis = permissionedGenesis([other], peer)
+    expect(wellFormedBooth(genesis.id, genesis.booth)).toEqual(genesis.booth)
+    // another list than the one the id names: a member's bug or lie
+    expect(wellFormedBooth(genesis.id, [peer])).toBeUndefined()
+    for (const bad of [[], [peer, peer], ['x'], Array.from({ length: 65 }, () => peer)]) expect(wellFormedBooth(genesis.id, bad)).toBeUndefined()
   })
 
   it('gives every member of a permissioned network the same genesis, whatever the order of its list and whether it names itself', () => {

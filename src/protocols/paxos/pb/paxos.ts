@@ -1259,6 +1259,7 @@ export interface Hello {
   priority: number
   sharedGenesis: string
   askBack: boolean
+  sharedBooth: string[]
 }
 
 export namespace Hello {
@@ -1286,6 +1287,13 @@ export namespace Hello {
           w.bool(obj.askBack)
         }
 
+        if (obj.sharedBooth != null && obj.sharedBooth.length > 0) {
+          for (const value of obj.sharedBooth) {
+            w.uint32(34)
+            w.string(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1293,7 +1301,8 @@ export namespace Hello {
         const obj: any = {
           priority: 0,
           sharedGenesis: '',
-          askBack: false
+          askBack: false,
+          sharedBooth: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1314,6 +1323,14 @@ export namespace Hello {
               obj.askBack = reader.bool()
               break
             }
+            case 4: {
+              if (opts.limits?.sharedBooth != null && obj.sharedBooth.length === opts.limits.sharedBooth) {
+                throw new MaxLengthError('Decode error - repeated field "sharedBooth" had too many elements')
+              }
+
+              obj.sharedBooth.push(reader.string())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1323,6 +1340,10 @@ export namespace Hello {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          sharedBooth: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -1348,6 +1369,21 @@ export namespace Hello {
                 field: `${prefix}.askBack`,
                 value: reader.bool()
               }
+              break
+            }
+            case 4: {
+              if (opts.limits?.sharedBooth != null && obj.sharedBooth === opts.limits.sharedBooth) {
+                throw new MaxLengthError('Streaming decode error - repeated field "sharedBooth" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.sharedBooth[]`,
+                index: obj.sharedBooth,
+                value: reader.string()
+              }
+
+              obj.sharedBooth++
+
               break
             }
             default: {
@@ -1377,6 +1413,12 @@ export namespace Hello {
     value: boolean
   }
 
+  export interface HelloSharedBoothFieldEvent {
+    field: '$.sharedBooth[]'
+    index: number
+    value: string
+  }
+
   export function encode (obj: Partial<Hello>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Hello.codec())
   }
@@ -1385,7 +1427,7 @@ export namespace Hello {
     return decodeMessage(buf, Hello.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloPriorityFieldEvent | HelloSharedGenesisFieldEvent | HelloAskBackFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloPriorityFieldEvent | HelloSharedGenesisFieldEvent | HelloAskBackFieldEvent | HelloSharedBoothFieldEvent> {
     return streamMessage(buf, Hello.codec(), opts)
   }
 }
@@ -1516,6 +1558,12 @@ export namespace PaxosFrame {
   export interface PaxosFrameHelloAskBackFieldEvent {
     field: '$.hello.askBack'
     value: boolean
+  }
+
+  export interface PaxosFrameHelloSharedBoothFieldEvent {
+    field: '$.hello.sharedBooth[]'
+    index: number
+    value: string
   }
 
   export interface PaxosFrameMessagesTypeFieldEvent {
@@ -1700,7 +1748,7 @@ export namespace PaxosFrame {
     return decodeMessage(buf, PaxosFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent> {
     return streamMessage(buf, PaxosFrame.codec(), opts)
   }
 }
