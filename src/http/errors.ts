@@ -42,6 +42,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   InvalidIdempotencyKeyError: 400,
   NotStartedError: 503,
   NodeStoppedError: 503,
+  // the chain store closed under a read (stop() while the API still answers, a failed write)
+  StoreClosedError: 503,
   UnavailableError: 503,
   TimeoutError: 504,
   // the data dir's disk is full (src/storage/errors.ts)
@@ -126,7 +128,17 @@ const FRAMEWORK_ERROR_NAMES: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UnsupportedMediaTypeError'
 }
 
+/**
+ * The database's refusals once it is closed: an embedder's API that outlives
+ * node.stop() answers its reads with these (the CLI closes the API first).
+ */
+const CLOSED_DATABASE_CODES: ReadonlySet<string> = new Set(['LEVEL_DATABASE_NOT_OPEN', 'LEVEL_DATABASE_NOT_CLOSED'])
+
 export function errorHandler (err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  if (CLOSED_DATABASE_CODES.has(err.code)) {
+    void reply.status(503).send({ error: 'NodeStoppedError', message: 'the node was stopped: its database is closed' })
+    return
+  }
   const name = err.name === 'FastifyError' || err.name === 'Error'
     ? (FRAMEWORK_ERROR_NAMES[err.code] ?? err.code ?? err.name)
     : err.name

@@ -11,6 +11,7 @@ import type { Block } from '../chain/index.ts'
 import { InvalidRequestError, KeyNotFoundError } from './errors.ts'
 import { checkChain, checkKey, onlyQuery, parseFlag } from './params.ts'
 import { explainQuorumError } from './quorum-holders.ts'
+import { PayloadBudget, Reservation } from './payload-budget.ts'
 
 /** One page of blocks: JSON of 100 blocks is already plenty for a browser. */
 export const MAX_BLOCKS_PER_PAGE = 100
@@ -88,8 +89,8 @@ function parseConsistency (raw: string | undefined): Consistency {
   return consistency
 }
 
-export function registerChainRoutes (server: FastifyInstance, node: VGuardNode): void {
-  server.get<{ Params: { id: string }, Querystring: BlocksQuery }>('/chains/:id/blocks', async (req) => {
+export function registerChainRoutes (server: FastifyInstance, node: VGuardNode, budget = new PayloadBudget()): void {
+  server.get<{ Params: { id: string }, Querystring: BlocksQuery }>('/chains/:id/blocks', async (req, reply) => {
     const { id } = req.params
     onlyQuery(req.query, ['from', 'to', 'transactions'])
     const withTransactions = parseFlag('transactions', req.query.transactions, true)
@@ -104,13 +105,15 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode):
     const blocks: Array<Record<string, unknown>> = []
     if (from <= last) {
       let payloadBytes = 0
+      const reservation = new Reservation(budget, reply.raw)
       for await (const block of node.chains.blocks(id, { from, to: last })) {
         const bytes = withTransactions ? block.payload?.byteLength ?? 0 : 0
-        if (blocks.length > 0 && payloadBytes + bytes > MAX_PAGE_PAYLOAD_BYTES) {
-          // the page ends before this block; `next` points at it
+        if (blocks.length > 0 && (payloadBytes + bytes > MAX_PAGE_PAYLOAD_BYTES || !reservation.tryTake(bytes))) {
+          // the page ends before this block (full, or other reads hold the budget); `next` points at it
           last = block.header.height - 1
           break
         }
+        if (blocks.length === 0) await reservation.take(bytes)
         payloadBytes += bytes
         blocks.push(blockJson(block, withTransactions))
       }
@@ -127,7 +130,7 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode):
     }
   })
 
-  server.get<{ Params: { id: string, height: string }, Querystring: { consistency?: string, transactions?: string } }>('/chains/:id/blocks/:height', async (req) => {
+  server.get<{ Params: { id: string, height: string }, Querystring: { consistency?: string, transactions?: string } }>('/chains/:id/blocks/:height', async (req, reply) => {
     const { id } = req.params
     // a path parameter is never optional: an empty one is a bad height, not "no height"
     const height = parseHeight('height', req.params.height)
@@ -141,6 +144,7 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode):
     if (read.block == null) {
       throw new BlockNotFoundError(`chain ${id} has no block ${height}${consistency === 'local' ? ' here' : ` (${consistency} read)`}`)
     }
+    if (withTransactions) await new Reservation(budget, reply.raw).take(read.block.payload?.byteLength ?? 0)
     return { chainId: id, ...blockJson(read.block, withTransactions), consistency, servedBy: read.servedBy }
   })
 
@@ -156,12 +160,14 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode):
       checkChain(node, id)
       const read = await node.get(id, key, { consistency }).catch((err: unknown) => { throw explainQuorumError(node, id, err) })
       if (read.value == null) throw new KeyNotFoundError(`key ${key} has no value in chain ${id} (${consistency} read)`)
+      await new Reservation(budget, reply.raw).take(read.value.byteLength)
       return { key, ...jsonValue(read.value), height: read.height, consistency, servedBy: read.servedBy }
     }
     if (await node.chains.info(id) == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
     try {
       const kv = await node.chains.get(id, key)
       if (kv == null) throw new KeyNotFoundError(`key ${key} has no value in chain ${id}`)
+      await new Reservation(budget, reply.raw).take(kv.value.byteLength)
       return { key, ...jsonValue(kv.value), height: kv.height }
     } catch (err) {
       // retention removed the payload that held the value: it existed, it is gone

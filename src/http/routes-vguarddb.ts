@@ -2,6 +2,7 @@
  * VGuardDB over HTTP: VGuard's end-of-booth hook and the redirect read.
  */
 import type { FastifyInstance } from 'fastify'
+import { PayloadBudget, Reservation } from './payload-budget.ts'
 import type { ReplicationOutcome, VGuardNode } from '../node/index.ts'
 import { encodeValue } from './encoding.ts'
 import { InvalidRequestError, KeyNotFoundError } from './errors.ts'
@@ -73,7 +74,7 @@ function shortWarning (outcome: ReplicationOutcome, k: number): string {
   return `only ${fresh} of ${k} backups could take the chain${kept > 0 ? `; ${kept} older ${kept === 1 ? 'copy stays' : 'copies stay'} active until a round refreshes ${kept === 1 ? 'it' : 'them'}` : ''}`
 }
 
-export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNode): void {
+export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNode, budget = new PayloadBudget()): void {
   server.post<{ Body: BoothBody }>('/booth/end', { schema: boothSchema }, async (req) => {
     onlyQuery(req.query, [])
     const outcome = await node.endOfBooth({
@@ -93,7 +94,7 @@ export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNod
 
   server.get<{ Params: { id: string, key: string }, Querystring: { via?: string } }>('/chains/:id/read/:key', {
     schema: { querystring: { type: 'object', additionalProperties: false, properties: { via: { type: 'string', maxLength: 1024 } } } }
-  }, async (req) => {
+  }, async (req, reply) => {
     checkChain(node, req.params.id)
     checkKey(req.params.key)
     // ?via=ID[,ID…]: ask these holders right after the proposer (e.g. a backup you know was released)
@@ -110,6 +111,7 @@ export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNod
     if (result.response.status !== ReadResponse.Status.OK) {
       throw Object.assign(new KeyNotFoundError(`key ${req.params.key} has no value in chain ${req.params.id}`), { details: { path, servedBy: result.servedBy, stale: result.stale } })
     }
+    await new Reservation(budget, reply.raw).take(result.response.value.byteLength)
     return {
       key: req.params.key,
       ...encodeValue(result.response.value),

@@ -3,13 +3,15 @@ import type { VGuardNode } from '../node/index.ts'
 import { statusOf } from './status.ts'
 import { registerChainRoutes } from './routes-chains.ts'
 import { registerPinRoutes } from './routes-pins.ts'
+import type { PayloadBudget } from './payload-budget.ts'
 
 export type { StatusBody, ChainStatus } from './status.ts'
 export { statusOf } from './status.ts'
 
-export function registerRoutes (server: FastifyInstance, node: VGuardNode): void {
+/** `budget`: payload bytes the data reads may turn into JSON at once (shared with the redirect read). */
+export function registerRoutes (server: FastifyInstance, node: VGuardNode, budget: PayloadBudget): void {
   server.get('/health', async () => ({ ok: node.status === 'started', peerId: node.peerId.toString() }))
   server.get('/status', async () => await statusOf(node))
-  registerChainRoutes(server, node)
+  registerChainRoutes(server, node, budget)
   registerPinRoutes(server, node)
 }

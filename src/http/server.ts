@@ -10,6 +10,7 @@ import type { VGuardNode } from '../node/index.ts'
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, NotFoundError, UnavailableError } from './errors.ts'
 import { registerRoutes } from './routes.ts'
 import { registerVGuardDBRoutes } from './routes-vguarddb.ts'
+import { PayloadBudget } from './payload-budget.ts'
 import { registerConsensusRoutes } from './routes-consensus.ts'
 import { registerMetricsRoute } from './metrics.ts'
 import { registerDashboard } from './dashboard/index.ts'
@@ -48,6 +49,12 @@ export interface HttpApiInit {
   requestTimeout?: number
   /** ms of silence after which a connection is closed. @default CONNECTION_IDLE_MS */
   idleTimeout?: number
+  /**
+   * Payload bytes the data reads (block pages, blocks, values) turn into JSON
+   * at once, across requests: pages are cut short past it, other reads wait
+   * (src/http/payload-budget.ts). @default READ_PAYLOAD_BUDGET (32 MiB)
+   */
+  readPayloadBudget?: number
 }
 
 export interface HttpApi {
@@ -117,11 +124,12 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   const hostCheck = loopbackHostCheck(host)
   if (hostCheck != null) server.addHook('onRequest', hostCheck)
   server.addHook('onRequest', refuseContentEncoding)
-  registerRoutes(server, node)
-  registerVGuardDBRoutes(server, node)
+  const budget = new PayloadBudget(init.readPayloadBudget)
+  registerRoutes(server, node, budget)
+  registerVGuardDBRoutes(server, node, budget)
   registerConsensusRoutes(server, node)
   registerMetricsRoute(server, node)
-  registerDashboard(server, node)
+  registerDashboard(server, node, init.idleTimeout ?? CONNECTION_IDLE_MS)
   await server.listen({ host, port: init.port ?? DEFAULT_HTTP_PORT })
   const address = server.server.address()
   const port = typeof address === 'object' && address != null ? address.port : init.port

@@ -36,6 +36,7 @@ import { withDeadline } from '../protocols/stream.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ReleaseQueue } from './release-queue.ts'
+import { NodeStoppedError } from './errors.ts'
 import { setBounded } from './bounded.ts'
 import { KeyedLock } from '../protocols/keyed-lock.ts'
 import { lookupTable } from './table-lookup.ts'
@@ -186,6 +187,8 @@ export class VGuardDB {
   private readonly transfers = new Map<string, ReplicateProgress>()
   /** When each chain's table was last news or confirmed (TABLE_NEWS_TTL). */
   private readonly tableNewsAt = new Map<string, number>()
+  /** stop() ran: the stores are closed or closing. */
+  private stopped = false
   /** Backup side: newest epoch each owner opened a transfer for (orders releases after re-selection). */
   private readonly offered = new Map<string, number>()
   /** A release's last check and delete, and the noting of an offer, one at a time per chain. */
@@ -269,6 +272,7 @@ export class VGuardDB {
   }
 
   async stop (): Promise<void> {
+    this.stopped = true
     this.releases.stop()
     this.c.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     const { pubsub } = this.c.libp2p.services
@@ -560,6 +564,8 @@ export class VGuardDB {
   }
 
   async readRemote (request: ReadRequest, options: ReadOptions = {}): Promise<RedirectReadResult> {
+    // the stores close with the node: a read after that says so, not LevelDB's "Database is not open"
+    if (this.stopped) throw new NodeStoppedError('the node was stopped: redirect reads go through a running node')
     // our own chain (we are its proposer, the first holder any reader asks)
     // and the shared chain (every member applies every block of it): our copy
     if (request.chainId === this.self || request.chainId === 'shared') {

@@ -117,6 +117,32 @@ describe('http - chain reads', () => {
     expect((await page('?transactions=false')).blocks.map(b => b.height)).toEqual([1, 2, 3, 4, 5])
   })
 
+  it('cuts pages short while other reads hold the payload budget, and answers reads of the stopped node\'s store with 503', async () => {
+    const node = await cluster.create()
+    await node.start()
+    const value = new Uint8Array(4 * 1024 * 1024).fill(0xff)
+    await node.chains.appendMany(buildChain(emptyTip(CHAIN), 4, h => ({ transactions: [{ key: `photo/${h}`, value }] })))
+    // room for one block's payload at a time
+    api = await startHttpApi(node, { port: 0, readPayloadBudget: 6 * 1024 * 1024 })
+    const page = async (query: string): Promise<{ from: number, to: number, next: number | null, blocks: Array<{ height: number }> }> => {
+      const res = await fetch(`${api?.url ?? ''}/chains/${CHAIN}/blocks${query}`)
+      expect(res.status).toBe(200)
+      return await res.json() as { from: number, to: number, next: number | null, blocks: Array<{ height: number }> }
+    }
+    expect(await page('')).toMatchObject({ from: 1, to: 1, next: 2 })
+    // pages at once: each answered in turn, one block each, and following `next` reads the whole chain
+    const pages = await Promise.all([1, 2, 3, 4].map(async from => await page(`?from=${from}`)))
+    expect(pages.map(p => p.blocks.map(b => b.height))).toEqual([[1], [2], [3], [4]])
+    expect((await page('?transactions=false')).blocks).toHaveLength(4)
+
+    await node.stop()
+    for (const path of [`/chains/${CHAIN}/blocks`, `/chains/${CHAIN}/kv/photo%2F1`]) {
+      const res = await fetch(`${api.url}${path}`)
+      expect(res.status, path).toBe(503)
+      expect(await res.json(), path).toMatchObject({ error: 'NodeStoppedError' })
+    }
+  })
+
   it('closing lets a request in flight answer, then closes its keep-alive connection at once', async () => {
     const node = await cluster.create({ commitTimeout: 1_000 })
     await node.start()

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { createVGuardNode } from '../../src/node/index.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
 import { startHttpApi } from '../../src/http/server.ts'
-import type { HttpApi } from '../../src/http/server.ts'
+import type { HttpApi, HttpApiInit } from '../../src/http/server.ts'
 
 /** Shared options for real-socket tests: loopback, port 0, mDNS off, fast reconnects. */
 export function createBaseOptions (overrides: Partial<VGuardNodeOptions> & { dataDir: string }): VGuardNodeOptions {
@@ -24,8 +24,8 @@ export class TestCluster {
   private readonly apis: HttpApi[] = []
 
   /** Serves a node's HTTP API on 127.0.0.1, a free port; closed by teardown. */
-  async http (node: VGuardNode): Promise<HttpApi> {
-    const api = await startHttpApi(node, { port: 0 })
+  async http (node: VGuardNode, init: HttpApiInit = {}): Promise<HttpApi> {
+    const api = await startHttpApi(node, { port: 0, ...init })
     this.apis.push(api)
     return api
   }

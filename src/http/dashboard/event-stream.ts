@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { VGuardNode, VGuardNodeEvents } from '../../node/index.ts'
 import { InvalidRequestError, UnavailableError } from '../errors.ts'
+import { onlyQuery } from '../params.ts'
 import { API_HEADER } from '../api-header.ts'
 import { VERSION } from '../../node/version.ts'
 
@@ -20,12 +21,19 @@ export const EVENT_TYPES: ReadonlyArray<keyof VGuardNodeEvents> = [
 export const MAX_EVENT_STREAMS = 16
 /** A reader this far behind is cut off rather than buffered for without bound. */
 export const MAX_UNSENT_BYTES = 1024 * 1024
-/** A comment line this often keeps proxies and idle-timeouts from closing a quiet stream. */
+/**
+ * A comment line this often (or at half the connection's idle timeout, if
+ * shorter) keeps proxies and idle timeouts from closing a quiet stream. None
+ * goes to a reader that has not taken what was sent: its connection falls
+ * idle and the idle timeout closes it.
+ */
 const KEEPALIVE_MS = 15_000
 
 interface EventStreamQuery { types?: string | string[] }
 
-export function registerEventStream (server: FastifyInstance, node: VGuardNode): void {
+/** `idleTimeout`: the connections' idle timeout (ms), which the keepalive must beat. */
+export function registerEventStream (server: FastifyInstance, node: VGuardNode, idleTimeout = Infinity): void {
+  const keepaliveMs = Math.max(10, Math.min(KEEPALIVE_MS, Math.floor(idleTimeout / 2)))
   /** How to end each open stream. */
   const open = new Set<() => void>()
   // a live stream never falls idle: end them all before the server waits for its connections
@@ -35,9 +43,11 @@ export function registerEventStream (server: FastifyInstance, node: VGuardNode):
   })
   // a stream has no head to send alone: HEAD would hold a stream slot and never answer
   server.get<{ Querystring: EventStreamQuery }>('/events', { exposeHeadRoute: false }, async (req, reply) => {
+    // a typo (?type=) would otherwise stream every type
+    onlyQuery(req.query, ['types'])
     const types = parseTypes(req.query.types)
     if (open.size >= MAX_EVENT_STREAMS) throw new UnavailableError(`at most ${MAX_EVENT_STREAMS} event streams at once`)
-    stream(reply, node, types, open)
+    stream(reply, node, types, open, keepaliveMs)
   })
 }
 
@@ -50,7 +60,7 @@ function parseTypes (value: string | string[] | undefined): Array<keyof VGuardNo
   return asked as Array<keyof VGuardNodeEvents>
 }
 
-function stream (reply: FastifyReply, node: VGuardNode, types: Array<keyof VGuardNodeEvents>, open: Set<() => void>): void {
+function stream (reply: FastifyReply, node: VGuardNode, types: Array<keyof VGuardNodeEvents>, open: Set<() => void>, keepaliveMs: number): void {
   reply.hijack()
   const res = reply.raw
   res.writeHead(200, {
@@ -59,11 +69,14 @@ function stream (reply: FastifyReply, node: VGuardNode, types: Array<keyof VGuar
     'cache-control': 'no-cache',
     connection: 'keep-alive'
   })
-  const keepalive = setInterval(() => { res.write(': keepalive\n\n') }, KEEPALIVE_MS)
+  const keepalive = setInterval(() => {
+    if (res.writableLength > MAX_UNSENT_BYTES) cutOff()
+    else if (res.writableLength === 0) res.write(': keepalive\n\n')
+  }, keepaliveMs)
   keepalive.unref()
   // a listener runs inside the node's event dispatch: it must never throw, so it never writes to a finished response
   const listener = (evt: Event): void => {
-    if (res.writableLength > MAX_UNSENT_BYTES) end()
+    if (res.writableLength > MAX_UNSENT_BYTES) cutOff()
     else res.write(`event: ${evt.type}\ndata: ${JSON.stringify((evt as CustomEvent<unknown>).detail)}\n\n`)
   }
   const detach = (): void => {
@@ -74,6 +87,12 @@ function stream (reply: FastifyReply, node: VGuardNode, types: Array<keyof VGuar
   const end = (): void => {
     detach()
     res.end()
+  }
+  // a reader too far behind: its connection goes now, with what it had not taken (ending it
+  // would queue the end behind that, and keep the socket and its buffers until the idle timeout)
+  const cutOff = (): void => {
+    detach()
+    res.destroy()
   }
   open.add(end)
   for (const type of types) node.addEventListener(type, listener)

@@ -26,7 +26,8 @@ const CONTENT_SECURITY_POLICY = [
   "form-action 'none'"
 ].join('; ')
 
-export function registerDashboard (server: FastifyInstance, node: VGuardNode): void {
+/** `idleTimeout`: the connections' idle timeout (ms): event streams keep alive within it. */
+export function registerDashboard (server: FastifyInstance, node: VGuardNode, idleTimeout?: number): void {
   server.get('/', async (_req, reply) => await reply.redirect('/dashboard'))
   server.get('/dashboard', async (_req, reply) => {
     void reply
@@ -36,5 +37,5 @@ export function registerDashboard (server: FastifyInstance, node: VGuardNode): v
       .header('cache-control', 'no-store')
     return DASHBOARD_HTML
   })
-  registerEventStream(server, node)
+  registerEventStream(server, node, idleTimeout)
 }
