@@ -199,7 +199,7 @@ describe('node - discovery and connections', () => {
     await a.stop()
     await expect(a.start()).rejects.toMatchObject({ name: 'NodeStoppedError', message: expect.stringContaining('create a new one') })
     expect(a.libp2p.status).toBe('stopped')
-    for (const call of [async () => await a.get(self, 'k'), async () => await a.getBlock(self, 1), async () => await a.put('k', new Uint8Array([2]))]) {
+    for (const call of [async () => await a.get(self, 'k'), async () => await a.getBlock(self, 1), async () => await a.put('k', new Uint8Array([2])), async () => await a.vguarddb.readKey(self, 'k')]) {
       await expect(call()).rejects.toMatchObject({ name: 'NodeStoppedError' })
     }
     // the data dir is free: a new node on it has the data
