@@ -79,7 +79,7 @@ function buildProgram (io: CliIo): Command {
     .addOption(new Option('--bootstrap <multiaddr>', 'peer to dial: with /p2p/<id>, or a bare address such as /dns4/tasks.vehicle/tcp/4001 (dialled while no peer is known); repeatable, comma-separated in the env var').env('VGUARD_BOOTSTRAP').argParser(collectMultiaddrs))
     .addOption(new Option('--no-mdns', 'disable mDNS discovery').env('VGUARD_NO_MDNS'))
     .addOption(new Option('--mdns-interval <ms>', 'mDNS query interval').env('VGUARD_MDNS_INTERVAL').argParser(parseInteger(100, 3_600_000)).default(DEFAULT_MDNS_INTERVAL))
-    .addOption(new Option('--k-backups <n>', `backups per chain (k), fewer than the booth size [default: ${DEFAULT_K_BACKUPS}, or the booth size − 1 if that is less]`).env('VGUARD_K_BACKUPS').argParser(parseInteger(0, 64)))
+    .addOption(new Option('--k-backups <n>', `backups per chain (k); booths give at most the booth size − 1 [default: ${DEFAULT_K_BACKUPS}, or the booth size − 1 if that is less]`).env('VGUARD_K_BACKUPS').argParser(parseInteger(0, 64)))
     .addOption(new Option('--booth-size <n>', 'booth size including the proposer').env('VGUARD_BOOTH_SIZE').argParser(parseInteger(1, 64)).default(DEFAULT_BOOTH_SIZE))
     .addOption(new Option('--capacity <bytes>', 'storage capacity, e.g. 1073741824 or 1GiB').env('VGUARD_CAPACITY').argParser(parseBytes).default(DEFAULT_CAPACITY))
     .addOption(new Option('--disk-reserve <bytes>', 'disk space kept free for this vehicle\'s own chain: copies of other vehicles\' chains are refused beyond it, whatever --capacity says').env('VGUARD_DISK_RESERVE').argParser(parseBytes).default(DEFAULT_DISK_RESERVE, '64MiB'))

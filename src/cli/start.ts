@@ -2,6 +2,7 @@ import { createVGuardNode } from '../node/index.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../node/index.ts'
 import { formatBytes } from './status-format.ts'
 import { startHttpApi } from '../http/server.ts'
+import { backupsBeyondBooth } from '../node/config.ts'
 import type { HostPort } from './options.ts'
 import { onStopSignal } from './stop-signal.ts'
 import { explainLibp2pListenError, explainListenError } from './listen-error.ts'
@@ -62,6 +63,8 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
   out(`dashboard: ${http.url}/dashboard`)
   const short = await capacityShortfall(node)
   if (short != null) out(short)
+  const beyond = backupsBeyondBooth(node.config)
+  if (beyond != null) out(`warning: --k-backups ${node.config.kBackups}, --booth-size ${node.config.boothSize}: ${beyond}`)
   for (const line of held.splice(0)) out(line)
   live = true
   out('ready')

@@ -77,7 +77,9 @@ export class Reservation {
   private done = false
 
   constructor (private readonly budget: PayloadBudget, response: ServerResponse) {
-    response.once('close', () => { this.release() })
+    // a client gone before this was made (while the read ran) closed it already: nothing is held for it
+    if (response.closed || response.destroyed) this.done = true
+    else response.once('close', () => { this.release() })
   }
 
   /** Takes `bytes` if they are free now. */

@@ -69,7 +69,12 @@ export interface VGuardNodeOptions {
   mdns?: boolean
   /** mDNS query interval in ms. @default 5000 */
   mdnsInterval?: number
-  /** Number of backups a proposer keeps for its chain (k), chosen among the booth's other members: less than boothSize. @default 2, or boothSize − 1 if less */
+  /**
+   * Number of backups a proposer keeps for its chain (k), chosen among a
+   * booth's other members: our consensus's booths give at most boothSize − 1
+   * (a larger k leaves every round partial, see backupsBeyondBooth), VGuard's
+   * endOfBooth participants may give more. @default 2, or boothSize − 1 if less
+   */
   kBackups?: number
   /** Booth size B including the proposer. @default 4 */
   boothSize?: number
@@ -246,10 +251,6 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
   checkInteger('mdnsInterval', config.mdnsInterval, 100, 3_600_000)
   checkInteger('boothSize', config.boothSize, 1, 64)
   checkInteger('kBackups', config.kBackups, 0, 64)
-  // backups are chosen among the booth's members other than the proposer: k of B − 1 or it never completes
-  if (config.kBackups >= config.boothSize) {
-    throw new ConfigError(`kBackups: backups are chosen among the booth's other members, so k must be less than boothSize: k = ${config.kBackups}, boothSize = ${config.boothSize}; raise boothSize to ${config.kBackups + 1} or lower kBackups`)
-  }
   checkInteger('capacity', config.capacity, 0)
   checkInteger('diskReserve', config.diskReserve, 0)
   checkInteger('retention', config.retention, 0, MAX_RETENTION)
@@ -273,4 +274,13 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
     }
   }
   return config
+}
+
+/**
+ * Why k cannot be met by booths of our own consensus (backups come from a
+ * booth's members other than the proposer), if it cannot: a start warns.
+ */
+export function backupsBeyondBooth (config: Pick<VGuardNodeConfig, 'kBackups' | 'boothSize'>): string | undefined {
+  if (config.kBackups < config.boothSize) return undefined
+  return `${config.kBackups} backups cannot come from booths of ${config.boothSize} (the proposer and ${config.boothSize - 1} others): rounds after our own commits stay partial; only VGuard's endOfBooth participants can make up more`
 }

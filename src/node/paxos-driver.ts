@@ -118,6 +118,10 @@ export class PaxosDriver {
   private readonly permissioned?: PermissionedGenesis
   /** Connected members' ids, kept from peer events (and refreshed every second): read on every pump. */
   private members: string[] = []
+  /** A formation step running now (tick starts one at a time). */
+  private forming?: Promise<void>
+  /** Our permissioned shared chain is known to hold something here: it is never left (joinListedChain). */
+  private sharedHeld = false
   private formation?: Formation
   private stableSince = 0
   private ticks = 0
@@ -180,9 +184,10 @@ export class PaxosDriver {
         if (this.formation.booth == null) await this.saveFormation(current)
       } else if (!await this.sharedChainHeld()) {
         // formed under another list (a typo, a member added since) but nothing of it is here: no vote
-        // of ours counts in it, so this node takes the chain of the list it has now
+        // of ours counts in it, so this node takes the chain of the list it has now (and drops the
+        // genesis booth that chain's replica saved: reopened, a replica keeps its stored booth)
         this.log('the shared chain formed here under another allow list holds nothing: taking the current list\'s')
-        await this.saveFormation(current)
+        await this.replaceFormation(current)
       } else {
         // its replicas persisted state under that chain's genesis: it cannot become another chain
         this.log.error('the shared chain here was formed %s; it is kept (members with the current allow list run another, shown as conflicts in /status)',
@@ -192,6 +197,11 @@ export class PaxosDriver {
     this.transport.setHello(this.hello())
     // a restarted proposer runs phase 1 before it proposes again
     if ((await this.store.chains()).includes(this.self)) await this.replica(this.self, 'own')
+    if (this.formation != null && this.sharedGenesis() == null) {
+      // a record from before the booth was kept with it: the replica saved its genesis booth
+      const booth = await this.storedGenesis()
+      if (booth != null) await this.saveFormation({ ...this.formation, booth })
+    }
     if (this.formation != null) {
       if (this.sharedGenesis() != null) await this.replica(SHARED_CHAIN, 'shared')
       else this.log.error('the shared chain here (%s) was formed under an allow list this node no longer has, and its members are not on record: it is not run', this.formation.founder)
@@ -210,6 +220,7 @@ export class PaxosDriver {
     // a fetch of a chain runs inside a replica's loop, which close() waits for
     this.fetches.abort(new ConsensusStoppedError('the node is stopping'))
     clearInterval(this.timer)
+    await this.forming
     this.c.events.removeEventListener('peer:connected', this.onConnected)
     this.c.events.removeEventListener('peer:disconnected', this.onDisconnected)
     await this.sweep
@@ -303,10 +314,26 @@ export class PaxosDriver {
   private async sharedChainHeld (): Promise<boolean> {
     if ((await this.c.chains.tip(SHARED_CHAIN)).height > 0) return true
     if (!(await this.store.chains()).includes(SHARED_CHAIN)) return false
-    const state = await this.store.storage(SHARED_CHAIN).load()
-    if (state == null) return false
-    const { hardState, entries } = state
-    return entries.length > 0 || hardState.promised.round > 0 || hardState.round > 0 || hardState.commit > 0 || hardState.compacted > 0
+    // the hard state and one key: load() would index the live replica's entries under it
+    const storage = this.store.storage(SHARED_CHAIN)
+    const hard = await storage.hardState()
+    if (hard != null && (hard.promised.round > 0 || hard.round > 0 || hard.commit > 0 || hard.compacted > 0)) return true
+    return await storage.hasEntries()
+  }
+
+  /** The shared chain's genesis booth as its replica saved it (its first booth epoch), if any. */
+  private async storedGenesis (): Promise<string[] | undefined> {
+    if (!(await this.store.chains()).includes(SHARED_CHAIN)) return undefined
+    const first = (await this.store.storage(SHARED_CHAIN).hardState())?.booths[0]
+    return first?.slot === 1 && first.members.length > 0 ? [...first.members] : undefined
+  }
+
+  /** Takes another shared chain: what this node saved of the one it leaves goes (it holds nothing of it). */
+  private async replaceFormation (f: Formation): Promise<void> {
+    await this.shared()?.close()
+    this.replicas.delete(SHARED_CHAIN)
+    await this.store.storage(SHARED_CHAIN).clear()
+    await this.saveFormation(f)
   }
 
   private hello (): HelloInfo {
@@ -314,7 +341,8 @@ export class PaxosDriver {
     if (f == null || !f.announced) return { priority: this.c.priority, sharedGenesis: '' }
     // a permissioned chain's booth goes with its id: a member whose own chain holds nothing can join it
     const sharedBooth = f.founder.startsWith(PERMISSIONED_PREFIX) ? this.sharedGenesis() : undefined
-    return { priority: this.c.priority, sharedGenesis: f.founder, ...(sharedBooth == null ? {} : { sharedBooth }) }
+    const sharedHeld = (this.shared()?.status().decided ?? 0) > 0
+    return { priority: this.c.priority, sharedGenesis: f.founder, sharedHeld, ...(sharedBooth == null ? {} : { sharedBooth }) }
   }
 
   private sharedElection (): ElectionConfig {
@@ -466,7 +494,7 @@ export class PaxosDriver {
     const sharedGenesis = wellFormedGenesis(announced.sharedGenesis)
     if (sharedGenesis == null) this.log.error('%s announced a shared chain id that is none: %s (taken as none)', from, JSON.stringify(announced.sharedGenesis.slice(0, 80)))
     const sharedBooth = sharedGenesis?.startsWith(PERMISSIONED_PREFIX) === true ? wellFormedBooth(sharedGenesis, announced.sharedBooth ?? []) : undefined
-    const hello = { priority: announced.priority, sharedGenesis: sharedGenesis ?? '', ...(sharedBooth == null ? {} : { sharedBooth }) }
+    const hello = { priority: announced.priority, sharedGenesis: sharedGenesis ?? '', sharedHeld: announced.sharedHeld === true, ...(sharedBooth == null ? {} : { sharedBooth }) }
     const before = this.hellos.get(from)
     this.hellos.set(from, hello)
     if (before?.priority !== hello.priority || before?.sharedGenesis !== hello.sharedGenesis) {
@@ -523,8 +551,15 @@ export class PaxosDriver {
       this.retirement.retireQuiet()
       this.forgetDeparted()
     }
-    if (this.ticks % 10 === 0) void this.formShared().catch((err: Error) => { this.log.error('shared chain formation: %e', err) })
+    if (this.ticks % 10 === 0 && this.forming == null) {
+      // one at a time: a step closes and reopens replicas, and saves with fsync
+      this.forming = this.formShared()
+        .catch((err: Error) => { this.log.error('shared chain formation: %e', err) })
+        .finally(() => { this.forming = undefined })
+    }
     if (this.ticks % 20 === 0) {
+      // says so once our shared chain has decided something (sent only when it changed)
+      this.transport.setHello(this.hello())
       this.refreshMembers()
       this.shared()?.checkBooth()
       // a hello can be lost (a stream reset while identify was finishing): ask again
@@ -558,16 +593,17 @@ export class PaxosDriver {
       peers: this.c.connectedMembers().map(p => this.hellos.get(p.toString())).filter(h => h != null),
       allowed: new Set([...permissioned.booth, ...(this.c.allowedPeers ?? []), this.self])
     })
-    if (winner === f.founder) return
-    if (await this.sharedChainHeld()) {
-      this.log('the connected members run the shared chain %s; ours, %s, holds state here and is kept', winner, f.founder)
-      return
-    }
-    this.log('joining the shared chain %s that the connected members run (ours, %s, holds nothing)', winner, f.founder)
+    if (winner === f.founder || this.sharedHeld) return
+    // closed before the check: a replica still running could vote between the check and the clear
     await this.shared()?.close()
     this.replicas.delete(SHARED_CHAIN)
-    await this.store.storage(SHARED_CHAIN).clear()
-    await this.saveFormation({ founder: winner, announced: true, booth })
+    if (await this.sharedChainHeld()) {
+      this.sharedHeld = true
+      this.log('the connected members run the shared chain %s; ours, %s, holds state here and is kept', winner, f.founder)
+    } else {
+      this.log('joining the shared chain %s that the connected members run (ours, %s, holds nothing)', winner, f.founder)
+      await this.replaceFormation({ founder: winner, announced: true, booth })
+    }
     await this.replica(SHARED_CHAIN, 'shared')
   }
 

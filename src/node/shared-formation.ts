@@ -35,6 +35,8 @@ export interface PeerHello {
   sharedGenesis: string
   /** A permissioned chain's genesis booth, as its member announced it. */
   sharedBooth?: string[]
+  /** Its shared chain has decided something. */
+  sharedHeld?: boolean
 }
 
 export interface FormationView {
@@ -109,6 +111,8 @@ export function wellFormedGenesis (genesis: string): string | undefined {
 export function wellFormedBooth (id: string, booth: string[]): string[] | undefined {
   if (booth.length === 0 || booth.length > MAX_BOOTH_SIZE || new Set(booth).size !== booth.length) return undefined
   if (!booth.every(member => canonicalPeerId(member) === member)) return undefined
+  // a genesis booth is the list sorted: another order would be another starting booth
+  if (booth.some((member, i) => i > 0 && booth[i - 1] >= member)) return undefined
   if (booth.length < MAX_BOOTH_SIZE && permissionedGenesis(booth, booth[0]).id !== id) return undefined
   return [...booth]
 }
@@ -123,22 +127,26 @@ export interface ListedChainView {
 }
 
 /**
- * Which permissioned chain a member whose own holds nothing should run: the
- * one most of the connected members and itself run (one vote each, its own
- * included), then the greater id, so two such members settle on the same
- * one. A chain counts only if its genesis booth is known and all on this
- * node's allow list (a member added after the chain began: its list names
- * the chain's first members and more).
+ * Which permissioned chain a member whose own holds nothing should run: one
+ * that has decided something (a member says so in its hello) before one only
+ * announced — members added to the lists together must not outvote the chain
+ * the first members run — then the one most of the connected members and
+ * itself run (one vote each, its own included), then the greater id, so two
+ * such members settle on the same one. A chain counts only if its genesis
+ * booth is known and all on this node's allow list (a member added after the
+ * chain began: its list names the chain's first members and more).
  */
 export function listedChainStep (v: ListedChainView): { id: string, booth: string[] } {
-  const votes = new Map<string, { count: number, booth: string[] }>([[v.mine.id, { count: 1, booth: v.mine.booth }]])
+  const votes = new Map<string, { count: number, held: boolean, booth: string[] }>([[v.mine.id, { count: 1, held: false, booth: v.mine.booth }]])
   for (const h of v.peers) {
     if (!h.sharedGenesis.startsWith(PERMISSIONED_PREFIX) || h.sharedBooth == null) continue
     if (h.sharedGenesis !== v.mine.id && !h.sharedBooth.every(id => v.allowed.has(id))) continue
-    const vote = votes.get(h.sharedGenesis) ?? { count: 0, booth: h.sharedBooth }
+    const vote = votes.get(h.sharedGenesis) ?? { count: 0, held: false, booth: h.sharedBooth }
     vote.count++
+    vote.held ||= h.sharedHeld === true
     votes.set(h.sharedGenesis, vote)
   }
-  const [id, { booth }] = [...votes.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? 1 : -1))[0]
+  const rank = (x: { count: number, held: boolean }): number => (x.held ? 1e6 : 0) + x.count
+  const [id, { booth }] = [...votes.entries()].sort((a, b) => rank(b[1]) - rank(a[1]) || (a[0] < b[0] ? 1 : -1))[0]
   return { id, booth }
 }

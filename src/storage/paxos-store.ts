@@ -245,6 +245,12 @@ export class LevelPaxosStorage implements PaxosStorage {
     return hard == null ? undefined : decodeHard(plain(hard))
   }
 
+  /** Whether any entry (an accepted or decided value) is stored: one key read, nothing indexed. */
+  async hasEntries (): Promise<boolean> {
+    const first = await this.db.keys({ gte: entryKey(this.prefix, 0), lt: prefixEnd(concat([this.prefix, Uint8Array.of(TYPE_ENTRY)])), limit: 1 }).all()
+    return first.length > 0
+  }
+
   async load (): Promise<PersistedState | undefined> {
     const hardState = await this.hardState()
     if (hardState == null) {

@@ -211,6 +211,15 @@ describe('vguard-node CLI', () => {
       expect((await statusOf(q)).listening).toEqual(q.addresses)
     })
 
+    it('warns at start when k backups cannot come from its booths, and starts; a smaller booth lowers the default k', async () => {
+      const p = await start(['--data-dir', await tempDir(), '--booth-size', '3', '--k-backups', '3', ...LOCAL])
+      expect(p.output.filter(l => l.startsWith('warning: --k-backups'))).toEqual([
+        "warning: --k-backups 3, --booth-size 3: 3 backups cannot come from booths of 3 (the proposer and 2 others): rounds after our own commits stay partial; only VGuard's endOfBooth participants can make up more"
+      ])
+      const q = await start(['--data-dir', await tempDir(), '--booth-size', '2', ...LOCAL])
+      expect(q.output.filter(l => l.startsWith('warning:'))).toEqual([])
+    })
+
     it.each(['SIGTERM', 'SIGINT'] as const)('stops cleanly on %s (exit 0) and the data dir reopens at once', async (signal) => {
       const dataDir = await tempDir()
       const p = await start(['--data-dir', dataDir, ...LOCAL])

@@ -110,21 +110,31 @@ describe('http - events and dashboard', () => {
   it('keeps a reader that reads alive past the idle timeout; a quiet node cuts off one that stopped reading far behind', async () => {
     const node = await cluster.create({ kBackups: 0 })
     await node.start()
-    const { url } = await cluster.http(node, { idleTimeout: 1_000 })
-    // it hears keepalives only (the burst below is not for it)
+    const { url } = await cluster.http(node, { idleTimeout: 1_500 })
+    // it hears keepalives only (the event below is not for it)
     const reading = await open(`${url}/events?types=peer:connected`)
-    await new Promise(resolve => setTimeout(resolve, 2_500))
+    await new Promise(resolve => setTimeout(resolve, 3_500))
     expect(reading.ended).toBe(false)
     // unknown parameters are refused like on every route (?type= would have streamed every type)
     const typo = await fetch(`${url}/events?type=backup:table`)
     expect(typo.status).toBe(400)
 
+    // every slot taken, one of them by a reader that stops reading
+    await Promise.all(Array.from({ length: MAX_EVENT_STREAMS - 2 }, async () => await open(`${url}/events?types=peer:connected`)))
     const stuck = await open(`${url}/events?types=backup:table`)
     stuck.response.pause()
-    // one burst, then nothing: no later event finds it behind
-    const big = 'x'.repeat(256 * 1024)
-    for (let i = 0; i < 40; i++) node.safeDispatchEvent('backup:table', { detail: { chainId: 'c', epoch: i, active: [big], obsolete: [], height: 0 } })
-    await waitFor(() => stuck.ended, { timeout: 10_000, message: 'the stuck reader was cut off' })
+    expect((await fetch(`${url}/events`)).status).toBe(503)
+    // one event larger than the sockets' buffers on both sides, then nothing: no later event finds
+    // it behind (the event's own check finds nothing unsent before it), the keepalive does, and its slot is free
+    node.safeDispatchEvent('backup:table', { detail: { chainId: 'c', epoch: 1, active: ['x'.repeat(24 * 1024 * 1024)], obsolete: [], height: 0 } })
+    await waitFor(async () => {
+      try {
+        (await open(`${url}/events?types=peer:connected`)).close()
+        return true
+      } catch {
+        return false
+      }
+    }, { timeout: 10_000, message: 'the stuck reader was cut off: its slot is free' })
     expect(reading.ended).toBe(false)
   })
 

@@ -282,18 +282,24 @@ describe('node - discovery and connections', () => {
     await stopping
   })
 
-  it('the first writes of a run, in flight when stop() is called, fail with ConsensusStoppedError and write nothing', async () => {
+  it('the first writes of a run, in flight when stop() is called, commit or fail with ConsensusStoppedError; what was acknowledged is there', async () => {
     const a = await cluster.create()
     await a.start()
-    // queued behind the opening of the own chain's replica, which stop() cuts short
-    const writes = [a.put('a', new Uint8Array([1])), a.put('b', new Uint8Array([2])), a.delete('c'), a.append([{ key: 'd', value: new Uint8Array([4]) }])]
+    // queued behind the opening of the own chain's replica, which stop() may cut short
+    const keys = ['a', 'b', 'c', 'd']
+    const writes = keys.map(async (key, i) => await a.put(key, new Uint8Array([i])))
     const stopping = a.stop()
-    for (const outcome of await Promise.allSettled(writes)) {
-      expect(outcome).toMatchObject({ status: 'rejected', reason: { name: 'ConsensusStoppedError' } })
+    const outcomes = await Promise.allSettled(writes)
+    for (const outcome of outcomes) {
+      // never LevelDB's "Database is not open" of a store stop() closed under the gate
+      if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ name: 'ConsensusStoppedError' })
     }
     await stopping
     const again = await cluster.create({ dataDir: a.config.dataDir })
-    expect((await again.chains.tip(a.peerId.toString())).height).toBe(0)
+    const self = a.peerId.toString()
+    for (const [i, outcome] of outcomes.entries()) {
+      if (outcome.status === 'fulfilled') expect((await again.get(self, keys[i])).value).toEqual(new Uint8Array([i]))
+    }
   })
 
   it('refuses peers of another network', async () => {

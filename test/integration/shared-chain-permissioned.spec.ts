@@ -13,6 +13,7 @@ import { loadOrCreateKey } from '../../src/node/identity.ts'
 import { toHex } from '../../src/chain/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import { ChainReplica } from '../../src/node/paxos-replica.ts'
+import { openDatabase } from '../../src/storage/database.ts'
 
 const utf8 = new TextEncoder()
 /** Long enough for several elections (a candidate campaigns after 1–2 s without a leader). */
@@ -103,6 +104,8 @@ describe('consensus - the shared chain of a permissioned network', () => {
     const a = await cluster.create({ dataDir: m[0].dataDir, allowedPeers })
     await a.start()
     expect(a.consensus.driver.sharedFounder).not.toBe(wrongId)
+    // the genesis booth the wrong list's replica saved is gone with it: two of three would decide
+    expect(a.consensus.driver.shared()?.status().booth).toEqual([...allowedPeers].sort())
     const bootstrap = [a.multiaddrs[0].toString()]
     const others = await Promise.all([m[1], m[2]].map(async x => await cluster.create({ dataDir: x.dataDir, allowedPeers, bootstrap })))
     await Promise.all(others.map(async n => { await n.start() }))
@@ -110,6 +113,7 @@ describe('consensus - the shared chain of a permissioned network', () => {
     await waitFor(() => fullyConnected(all), { timeout: 30_000, message: '3 members connected' })
     expect(new Set(all.map(n => n.consensus.driver.sharedFounder)).size).toBe(1)
     const top = await writeFromEach(all, 'right')
+    await waitFor(async () => (await Promise.all(all.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top), { timeout: 30_000, message: 'every member applied every block' })
     expect((await sharedHashes(all, top)).size).toBe(top)
   })
 
@@ -143,6 +147,39 @@ describe('consensus - the shared chain of a permissioned network', () => {
     expect((await rest[2].chains.get('shared', 'three/0'))?.value).toEqual(utf8.encode('three'))
   })
 
+  it('a member whose formation was recorded without its booth (an older version) goes on with its chain when the list changes', async () => {
+    const m = await members(3)
+    const allowedPeers = m.map(x => x.id)
+    const first = await cluster.create({ dataDir: m[0].dataDir, allowedPeers })
+    await first.start()
+    const bootstrap = [first.multiaddrs[0].toString()]
+    let nodes = [first, ...await Promise.all([m[1], m[2]].map(async x => await cluster.create({ dataDir: x.dataDir, allowedPeers, bootstrap })))]
+    await Promise.all(nodes.slice(1).map(async n => { await n.start() }))
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 members connected' })
+    const top = await writeFromEach(nodes, 'old')
+    const founder = first.consensus.driver.sharedFounder
+    for (const n of nodes) await cluster.stopNode(n)
+    // the records as the version before the booth was kept wrote them
+    for (const { dataDir } of m) {
+      const database = await openDatabase(dataDir)
+      const formation = database.sublevel('consensus')
+      const key = utf8.encode('shared-formation')
+      const record = JSON.parse(new TextDecoder().decode(await formation.get(key))) as Record<string, unknown>
+      delete record.booth
+      await formation.put(key, utf8.encode(JSON.stringify(record)))
+      await database.close()
+    }
+    // the network drops its allow list
+    const again = await cluster.create({ dataDir: m[0].dataDir })
+    await again.start()
+    const boot = [again.multiaddrs[0].toString()]
+    nodes = [again, ...await Promise.all([m[1], m[2]].map(async x => await cluster.create({ dataDir: x.dataDir, bootstrap: boot })))]
+    await Promise.all(nodes.slice(1).map(async n => { await n.start() }))
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 vehicles connected again' })
+    for (const n of nodes) expect(n.consensus.driver.sharedFounder).toBe(founder)
+    expect(await writeFromEach(nodes, 'new')).toBeGreaterThan(top)
+  })
+
   it('a member whose allow list is dropped goes on with the permissioned chain it holds', async () => {
     const m = await members(3)
     const allowedPeers = m.map(x => x.id)
@@ -167,6 +204,7 @@ describe('consensus - the shared chain of a permissioned network', () => {
     for (const n of all) expect(n.consensus.driver.sharedFounder).toBe(founder)
     const top2 = await writeFromEach(all, 'open')
     expect(top2).toBeGreaterThan(top)
+    await waitFor(async () => (await Promise.all(all.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top2), { timeout: 30_000, message: 'every member applied every block' })
     expect((await sharedHashes(all, top2)).size).toBe(top2)
   })
 

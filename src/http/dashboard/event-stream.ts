@@ -33,7 +33,8 @@ interface EventStreamQuery { types?: string | string[] }
 
 /** `idleTimeout`: the connections' idle timeout (ms), which the keepalive must beat. */
 export function registerEventStream (server: FastifyInstance, node: VGuardNode, idleTimeout = Infinity): void {
-  const keepaliveMs = Math.max(10, Math.min(KEEPALIVE_MS, Math.floor(idleTimeout / 2)))
+  // 0 is no idle timeout, as for fastify's connectionTimeout
+  const keepaliveMs = idleTimeout > 0 ? Math.max(10, Math.min(KEEPALIVE_MS, Math.floor(idleTimeout / 2))) : KEEPALIVE_MS
   /** How to end each open stream. */
   const open = new Set<() => void>()
   // a live stream never falls idle: end them all before the server waits for its connections

@@ -61,6 +61,8 @@ export interface HelloInfo {
   sharedGenesis: string
   /** A permissioned shared chain's genesis booth (see Hello.sharedBooth). */
   sharedBooth?: string[]
+  /** The shared chain has decided something (see Hello.sharedHeld). */
+  sharedHeld?: boolean
 }
 
 /** How long an inbound stream from a connected peer may wait for identify to make it a member. */
@@ -209,8 +211,9 @@ export class PaxosTransport {
   /** Our hello (Bully priority, shared chain founder); sent on every stream, again when it changes. */
   setHello (hello: HelloInfo): void {
     const booth = hello.sharedBooth ?? []
-    if (hello.priority === this.hello.priority && hello.sharedGenesis === this.hello.sharedGenesis && booth.join('\n') === (this.hello.sharedBooth ?? []).join('\n')) return
-    this.hello = { priority: hello.priority, sharedGenesis: hello.sharedGenesis, sharedBooth: [...booth] }
+    const held = hello.sharedHeld === true
+    if (hello.priority === this.hello.priority && hello.sharedGenesis === this.hello.sharedGenesis && booth.join('\n') === (this.hello.sharedBooth ?? []).join('\n') && held === (this.hello.sharedHeld === true)) return
+    this.hello = { priority: hello.priority, sharedGenesis: hello.sharedGenesis, sharedBooth: [...booth], sharedHeld: held }
     for (const link of this.links.values()) {
       link.needHello = true
       this.flush(link)
@@ -406,7 +409,7 @@ export class PaxosTransport {
         this.dropQueue(link)
         return
       }
-      const hello: Hello | undefined = link.needHello ? { ...this.hello, sharedBooth: this.hello.sharedBooth ?? [], askBack: link.askBack } : undefined
+      const hello: Hello | undefined = link.needHello ? { ...this.hello, sharedBooth: this.hello.sharedBooth ?? [], sharedHeld: this.hello.sharedHeld === true, askBack: link.askBack } : undefined
       const messages: Uint8Array[] = []
       let bytes = 0
       while (link.queue.length > 0 && messages.length < MAX_MESSAGES_PER_FRAME) {
@@ -495,7 +498,7 @@ export class PaxosTransport {
         }
         this.stats.framesIn++
         if (frame.hello != null) {
-          this.onHello(peer, { priority: frame.hello.priority, sharedGenesis: frame.hello.sharedGenesis, sharedBooth: frame.hello.sharedBooth })
+          this.onHello(peer, { priority: frame.hello.priority, sharedGenesis: frame.hello.sharedGenesis, sharedBooth: frame.hello.sharedBooth, sharedHeld: frame.hello.sharedHeld })
           if (frame.hello.askBack) this.greet(peer)
         }
         for (const pb of frame.messages) {

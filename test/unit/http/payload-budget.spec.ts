@@ -54,4 +54,11 @@ describe('http - payload budget', () => {
     await waiting
     expect(budget.available).toBe(10)
   })
+
+  it('holds nothing for a response whose client was gone before the read was done', async () => {
+    const budget = new PayloadBudget(10, 1_000)
+    const gone = Object.assign(response(), { closed: true })
+    await new Reservation(budget, gone).take(6)
+    expect(budget.available).toBe(10)
+  })
 })

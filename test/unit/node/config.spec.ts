@@ -28,9 +28,6 @@ describe('node - config', () => {
     [{ bootstrap: ['garbage'] }, /bootstrap/],
     [{ kBackups: -1 }, /kBackups/],
     [{ boothSize: 0 }, /boothSize/],
-    // backups come from the booth's other members: k = B − 1 at most
-    [{ boothSize: 1, kBackups: 2 }, /^kBackups: .* k must be less than boothSize: k = 2, boothSize = 1; raise boothSize to 3/],
-    [{ boothSize: 3, kBackups: 3 }, /^kBackups: .*k = 3, boothSize = 3/],
     // the ranges the CLI documents
     [{ priority: -1 }, /^priority: must be an integer from 0 to 1000000, got -1$/],
     [{ priority: 1e12 }, /^priority: /],

@@ -54,6 +54,9 @@ describe('node - shared chain formation', () => {
     expect(listedChainStep({ mine: grown, peers: [hello(old), hello(old)], allowed: new Set(['a', 'd']) })).toEqual(grown)
     // no booth known, or not a permissioned chain: no vote
     expect(listedChainStep({ mine: grown, peers: [{ priority: 0, sharedGenesis: old.id }, { priority: 0, sharedGenesis: 'a' }], allowed })).toEqual(grown)
+    // members added together do not outvote the chain that runs: one that has decided something goes first
+    const running = { ...hello(old), sharedHeld: true }
+    expect(listedChainStep({ mine: grown, peers: [running, hello(grown), hello(grown), hello(grown)], allowed })).toEqual(old)
     // two fresh members with different ids, one vote each: both settle on the greater id
     const [x, y] = [old, grown].sort((p, q) => p.id < q.id ? -1 : 1)
     expect(listedChainStep({ mine: x, peers: [hello(y)], allowed })).toEqual(y)
@@ -65,8 +68,9 @@ describe('node - shared chain formation', () => {
     const other = '12D3KooWDQgx9wBw6QkWPPqYWWTZnNG6ckJutjhzBgXwQWi7fgQL'
     const genesis = permissionedGenesis([other], peer)
     expect(wellFormedBooth(genesis.id, genesis.booth)).toEqual(genesis.booth)
-    // another list than the one the id names: a member's bug or lie
+    // another list than the one the id names: a member's bug or lie; the right one in another order
     expect(wellFormedBooth(genesis.id, [peer])).toBeUndefined()
+    expect(wellFormedBooth(genesis.id, [...genesis.booth].reverse())).toBeUndefined()
     for (const bad of [[], [peer, peer], ['x'], Array.from({ length: 65 }, () => peer)]) expect(wellFormedBooth(genesis.id, bad)).toBeUndefined()
   })
 
