@@ -27,6 +27,16 @@ describe('http - events and dashboard', () => {
     return reader
   }
 
+  /** Whether a stream can be opened now (a slot is free); it is closed again at once. */
+  async function slotFree (url: string): Promise<boolean> {
+    try {
+      (await open(`${url}/events?types=peer:connected`)).close()
+      return true
+    } catch {
+      return false
+    }
+  }
+
   async function single (): Promise<{ url: string, id: string, close: () => Promise<void> }> {
     const node = await cluster.create({ kBackups: 0 })
     await node.start()
@@ -71,14 +81,7 @@ describe('http - events and dashboard', () => {
     expect(await refused.json()).toMatchObject({ error: 'UnavailableError' })
 
     streams[0].close()
-    await waitFor(async () => {
-      try {
-        (await open(`${url}/events?types=peer:connected`)).close()
-        return true
-      } catch {
-        return false
-      }
-    }, { message: 'a slot frees up' })
+    await waitFor(async () => await slotFree(url), { message: 'a slot frees up' })
   })
 
   it('cuts off a reader that falls far behind instead of buffering for it', async () => {
@@ -127,14 +130,7 @@ describe('http - events and dashboard', () => {
     // one event larger than the sockets' buffers on both sides, then nothing: no later event finds
     // it behind (the event's own check finds nothing unsent before it), the keepalive does, and its slot is free
     node.safeDispatchEvent('backup:table', { detail: { chainId: 'c', epoch: 1, active: ['x'.repeat(24 * 1024 * 1024)], obsolete: [], height: 0 } })
-    await waitFor(async () => {
-      try {
-        (await open(`${url}/events?types=peer:connected`)).close()
-        return true
-      } catch {
-        return false
-      }
-    }, { timeout: 10_000, message: 'the stuck reader was cut off: its slot is free' })
+    await waitFor(async () => await slotFree(url), { timeout: 10_000, message: 'the stuck reader was cut off: its slot is free' })
     expect(reading.ended).toBe(false)
   })
 

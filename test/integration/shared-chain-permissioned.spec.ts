@@ -94,6 +94,24 @@ describe('consensus - the shared chain of a permissioned network', () => {
     for (const n of all) expect((await n.chains.get('shared', 'three/0'))?.value).toEqual(utf8.encode('three'))
   })
 
+  /** Starts these members (the first the others' bootstrap) with this allow list (none: an open network), fully connected. */
+  async function swarmOf (dirs: Array<{ dataDir: string }>, allowedPeers?: string[], first?: VGuardNode): Promise<VGuardNode[]> {
+    const lead = first ?? await cluster.create({ dataDir: dirs[0].dataDir, allowedPeers })
+    if (lead.status !== 'started') await lead.start()
+    const bootstrap = [lead.multiaddrs[0].toString()]
+    const rest = await Promise.all(dirs.slice(1).map(async x => await cluster.create({ dataDir: x.dataDir, allowedPeers, bootstrap })))
+    await Promise.all(rest.map(async n => { await n.start() }))
+    const nodes = [lead, ...rest]
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: `${nodes.length} vehicles connected` })
+    return nodes
+  }
+
+  /** Waits until every node applied the shared chain up to `height`, then checks each height holds one block everywhere. */
+  async function oneChain (nodes: VGuardNode[], height: number): Promise<void> {
+    await waitFor(async () => (await Promise.all(nodes.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= height), { timeout: 30_000, message: 'every member applied every block' })
+    expect((await sharedHashes(nodes, height)).size).toBe(height)
+  }
+
   it('a member once started alone with a wrong allow list takes the right one\'s chain when nothing of the other is on its disk', async () => {
     const m = await members(3)
     const allowedPeers = m.map(x => x.id)
@@ -106,58 +124,31 @@ describe('consensus - the shared chain of a permissioned network', () => {
     expect(a.consensus.driver.sharedFounder).not.toBe(wrongId)
     // the genesis booth the wrong list's replica saved is gone with it: two of three would decide
     expect(a.consensus.driver.shared()?.status().booth).toEqual([...allowedPeers].sort())
-    const bootstrap = [a.multiaddrs[0].toString()]
-    const others = await Promise.all([m[1], m[2]].map(async x => await cluster.create({ dataDir: x.dataDir, allowedPeers, bootstrap })))
-    await Promise.all(others.map(async n => { await n.start() }))
-    const all = [a, ...others]
-    await waitFor(() => fullyConnected(all), { timeout: 30_000, message: '3 members connected' })
+    const all = await swarmOf(m, allowedPeers, a)
     expect(new Set(all.map(n => n.consensus.driver.sharedFounder)).size).toBe(1)
-    const top = await writeFromEach(all, 'right')
-    await waitFor(async () => (await Promise.all(all.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top), { timeout: 30_000, message: 'every member applied every block' })
-    expect((await sharedHashes(all, top)).size).toBe(top)
+    await oneChain(all, await writeFromEach(all, 'right'))
   })
 
   it('a member added to every allow list after the chain began joins that chain; the others keep it', async () => {
     const m = await members(4)
-    const first = m.slice(0, 3).map(x => x.id)
-    let nodes: VGuardNode[] = []
-    const a = await cluster.create({ dataDir: m[0].dataDir, allowedPeers: first })
-    await a.start()
-    const bootstrap = [a.multiaddrs[0].toString()]
-    nodes = [a, ...await Promise.all([m[1], m[2]].map(async x => await cluster.create({ dataDir: x.dataDir, allowedPeers: first, bootstrap })))]
-    await Promise.all(nodes.slice(1).map(async n => { await n.start() }))
-    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 members connected' })
+    let nodes = await swarmOf(m.slice(0, 3), m.slice(0, 3).map(x => x.id))
     const top = await writeFromEach(nodes, 'three')
-    const chain = a.consensus.driver.sharedFounder
+    const chain = nodes[0].consensus.driver.sharedFounder
     // the fourth vehicle joins the fleet: every list names it, the three restart with the new one
-    const all = m.map(x => x.id)
     for (const n of nodes) await cluster.stopNode(n)
-    const again = await cluster.create({ dataDir: m[0].dataDir, allowedPeers: all })
-    await again.start()
-    const boot = [again.multiaddrs[0].toString()]
-    const rest = await Promise.all(m.slice(1).map(async x => await cluster.create({ dataDir: x.dataDir, allowedPeers: all, bootstrap: boot })))
-    await Promise.all(rest.map(async n => { await n.start() }))
-    nodes = [again, ...rest]
-    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '4 members connected' })
+    nodes = await swarmOf(m, m.map(x => x.id))
     await waitFor(() => nodes.every(n => n.consensus.driver.sharedFounder === chain), { timeout: 30_000, message: 'the new member runs the chain the three run' })
     const top2 = await writeFromEach(nodes, 'four')
     expect(top2).toBeGreaterThan(top)
-    await waitFor(async () => (await Promise.all(nodes.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top2), { timeout: 30_000, message: 'every member applied every block' })
-    expect((await sharedHashes(nodes, top2)).size).toBe(top2)
-    expect((await rest[2].chains.get('shared', 'three/0'))?.value).toEqual(utf8.encode('three'))
+    await oneChain(nodes, top2)
+    expect((await nodes[3].chains.get('shared', 'three/0'))?.value).toEqual(utf8.encode('three'))
   })
 
   it('a member whose formation was recorded without its booth (an older version) goes on with its chain when the list changes', async () => {
     const m = await members(3)
-    const allowedPeers = m.map(x => x.id)
-    const first = await cluster.create({ dataDir: m[0].dataDir, allowedPeers })
-    await first.start()
-    const bootstrap = [first.multiaddrs[0].toString()]
-    let nodes = [first, ...await Promise.all([m[1], m[2]].map(async x => await cluster.create({ dataDir: x.dataDir, allowedPeers, bootstrap })))]
-    await Promise.all(nodes.slice(1).map(async n => { await n.start() }))
-    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 members connected' })
+    let nodes = await swarmOf(m, m.map(x => x.id))
     const top = await writeFromEach(nodes, 'old')
-    const founder = first.consensus.driver.sharedFounder
+    const founder = nodes[0].consensus.driver.sharedFounder
     for (const n of nodes) await cluster.stopNode(n)
     // the records as the version before the booth was kept wrote them
     for (const { dataDir } of m) {
@@ -170,42 +161,23 @@ describe('consensus - the shared chain of a permissioned network', () => {
       await database.close()
     }
     // the network drops its allow list
-    const again = await cluster.create({ dataDir: m[0].dataDir })
-    await again.start()
-    const boot = [again.multiaddrs[0].toString()]
-    nodes = [again, ...await Promise.all([m[1], m[2]].map(async x => await cluster.create({ dataDir: x.dataDir, bootstrap: boot })))]
-    await Promise.all(nodes.slice(1).map(async n => { await n.start() }))
-    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 vehicles connected again' })
+    nodes = await swarmOf(m)
     for (const n of nodes) expect(n.consensus.driver.sharedFounder).toBe(founder)
     expect(await writeFromEach(nodes, 'new')).toBeGreaterThan(top)
   })
 
   it('a member whose allow list is dropped goes on with the permissioned chain it holds', async () => {
     const m = await members(3)
-    const allowedPeers = m.map(x => x.id)
-    const first = await cluster.create({ dataDir: m[0].dataDir, allowedPeers })
-    await first.start()
-    const bootstrap = [first.multiaddrs[0].toString()]
-    const rest = await Promise.all([m[1], m[2]].map(async x => await cluster.create({ dataDir: x.dataDir, allowedPeers, bootstrap })))
-    await Promise.all(rest.map(async n => { await n.start() }))
-    let all = [first, ...rest]
-    await waitFor(() => fullyConnected(all), { timeout: 30_000, message: '3 members connected' })
+    let all = await swarmOf(m, m.map(x => x.id))
     const top = await writeFromEach(all, 'listed')
-    const founder = first.consensus.driver.sharedFounder
+    const founder = all[0].consensus.driver.sharedFounder
     // the whole network opens up (no allow list) and restarts
     for (const n of all) await cluster.stopNode(n)
-    const opened = await cluster.create({ dataDir: m[0].dataDir })
-    await opened.start()
-    const boot = [opened.multiaddrs[0].toString()]
-    const more = await Promise.all([m[1], m[2]].map(async x => await cluster.create({ dataDir: x.dataDir, bootstrap: boot })))
-    await Promise.all(more.map(async n => { await n.start() }))
-    all = [opened, ...more]
-    await waitFor(() => fullyConnected(all), { timeout: 30_000, message: '3 vehicles connected again' })
+    all = await swarmOf(m)
     for (const n of all) expect(n.consensus.driver.sharedFounder).toBe(founder)
     const top2 = await writeFromEach(all, 'open')
     expect(top2).toBeGreaterThan(top)
-    await waitFor(async () => (await Promise.all(all.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top2), { timeout: 30_000, message: 'every member applied every block' })
-    expect((await sharedHashes(all, top2)).size).toBe(top2)
+    await oneChain(all, top2)
   })
 
   it('two halves that cannot see each other start no chain; joined, they start one', async () => {
