@@ -28,8 +28,11 @@ export interface MetricsSource {
   sharedLeader: () => string | null
 }
 
-/** Seconds: a commit takes milliseconds on a LAN; a write without a quorum waits its timeout (10 s by default). */
-const WRITE_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30]
+/**
+ * Seconds: a commit takes milliseconds on a LAN; a write without a quorum
+ * waits its timeout (10 s by default, up to MAX_WRITE_TIMEOUT: 120 s).
+ */
+const WRITE_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120]
 
 type ChainRole = 'own' | 'shared' | 'backup'
 

@@ -53,6 +53,8 @@ describe('http - metrics', () => {
     expect(sample(after, 'vguard_writes_total', { outcome: 'InvalidTransactionError' })).toBe(1)
     expect(sample(after, 'vguard_write_duration_seconds_count', { outcome: 'ok' })).toBe(5)
     expect(sample(after, 'vguard_write_duration_seconds_sum', { outcome: 'ok' })).toBeGreaterThan(0)
+    // the buckets reach the longest timeout a write may be given (120 s), not only the default
+    expect(sample(after, 'vguard_write_duration_seconds_bucket', { outcome: 'ok', le: '120' })).toBe(5)
     expect(sample(after, 'vguard_consensus_decided_slot', { role: 'own' })).toBeGreaterThanOrEqual(5)
     // the process's metrics come after the node's
     expect(sample(after, 'process_cpu_user_seconds_total')).toBeGreaterThan(0)
