@@ -36,7 +36,7 @@ import type { VGuardNodeEvents } from './events.ts'
 import { ChainReplica } from './paxos-replica.ts'
 import type { ReplicaDeps, ReplicaKind, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
 import type { ReplicationOutcome } from './vguarddb.ts'
-import { formationStep, listedChainStep, permissionedGenesis, wellFormedBooth, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
+import { adoptableFounder, formationStep, listedChainStep, permissionedGenesis, wellFormedBooth, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
 import type { PermissionedGenesis } from './shared-formation.ts'
 import { FORMATION_DELAY, SHARED_CHAIN, TICK_MS } from './paxos-constants.ts'
 import { MemberRetirement } from './member-retirement.ts'
@@ -84,7 +84,8 @@ interface Formation {
   /**
    * A permissioned chain's genesis booth, kept with it: the chain goes on
    * if the allow list is later dropped or changed (records written before
-   * it was kept lack it, and take it from a matching allow list).
+   * it was kept lack it, and take it from a matching allow list or from the
+   * booth the replica saved).
    */
   booth?: string[]
 }
@@ -328,11 +329,17 @@ export class PaxosDriver {
     return first?.slot === 1 && first.members.length > 0 ? [...first.members] : undefined
   }
 
-  /** Takes another shared chain: what this node saved of the one it leaves goes (it holds nothing of it). */
-  private async replaceFormation (f: Formation): Promise<void> {
+  /** Leaves the shared chain this node holds nothing of: its replica closes, and what it saved goes. */
+  private async dropSharedChain (): Promise<void> {
     await this.shared()?.close()
     this.replicas.delete(SHARED_CHAIN)
     await this.store.storage(SHARED_CHAIN).clear()
+    this.formation = undefined
+  }
+
+  /** Takes another shared chain in place of one this node holds nothing of. */
+  private async replaceFormation (f: Formation): Promise<void> {
+    await this.dropSharedChain()
     await this.saveFormation(f)
   }
 
@@ -623,13 +630,10 @@ export class PaxosDriver {
         return
       }
       // an unannounced founding lost to a chain others already run: join theirs (ours holds nothing)
-      const others = this.c.connectedMembers().map(p => this.hellos.get(p.toString())?.sharedGenesis ?? '').filter(g => g !== '' && !g.startsWith(PERMISSIONED_PREFIX))
+      const others = this.c.connectedMembers().map(p => this.hellos.get(p.toString())?.sharedGenesis ?? '').filter(adoptableFounder)
       if (others.length > 0 && (shared == null || shared.status().height === 0)) {
         this.log('dropping our unannounced shared chain for the one peers run')
-        await shared?.close()
-        this.replicas.delete(SHARED_CHAIN)
-        await this.store.storage(SHARED_CHAIN).clear()
-        this.formation = undefined
+        await this.dropSharedChain()
       } else {
         return
       }

@@ -73,13 +73,12 @@ class ExpiringMap<V> {
 
   /**
    * `age`: how long ago the entry was made (ms), for entries loaded from disk.
-   * `owner`: whose share it counts against; by default the writer the key
+   * `writer`: whose share it counts against; by default the writer the key
    * names (a keyed write's names none: it counts against the node that carried it).
    */
-  set (key: string, value: V, age = 0, owner = writerOf(key)): void {
+  set (key: string, value: V, age = 0, writer = writerOf(key)): void {
     const at = this.now() - age
     this.delete(key)
-    const writer = owner
     const own = this.writers.get(writer) ?? new Map<string, Entry<V>>()
     this.writers.set(writer, own)
     // make room for one more: the writer's expired and, past its limit, its oldest

@@ -57,8 +57,7 @@ export type FormationAction =
 
 /** What a node without a shared chain should do now. */
 export function formationStep (v: FormationView): FormationAction {
-  // a permissioned network's chain is not on offer: its genesis booth comes from an allow list this node lacks
-  const announced = v.peers.map(p => p.hello?.sharedGenesis ?? '').filter(g => g !== '' && !g.startsWith(PERMISSIONED_PREFIX))
+  const announced = v.peers.map(p => p.hello?.sharedGenesis ?? '').filter(adoptableFounder)
   if (announced.length > 0) {
     // several chains on offer (a conflict elsewhere): the one most peers are in, then the greater founder id
     const counts = new Map<string, number>()
@@ -83,6 +82,15 @@ export interface PermissionedGenesis {
 
 /** Prefix of a permissioned genesis id (a founder's id is a peer id, which never starts with it). */
 export const PERMISSIONED_PREFIX = 'members:'
+
+/**
+ * Whether a node without an allow list may adopt the shared chain a hello
+ * names: a founder's, not a permissioned network's (its genesis booth comes
+ * from an allow list this node lacks).
+ */
+export function adoptableFounder (genesis: string): boolean {
+  return genesis !== '' && !genesis.startsWith(PERMISSIONED_PREFIX)
+}
 
 export function permissionedGenesis (allowed: string[], self: string): PermissionedGenesis {
   const members = [...new Set([...allowed, self])].sort()
