@@ -204,6 +204,9 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       kBackups: parts.config.kBackups,
       capacity: parts.config.capacity,
       diskRoom: async () => await this.diskRoom(),
+      // bound late: the storage master is built after
+      reclaimable: async () => await this.storageMaster.reclaimable(),
+      makeRoom: async (bytes, except) => { await this.storageMaster.makeRoom(bytes, except) },
       capacityHint: (peerId) => this.peering.capacityOf(peerId),
       isMember: (peer) => this.peering.isMember(peer),
       members: () => this.peering.connectedMembers(),

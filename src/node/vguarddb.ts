@@ -139,6 +139,10 @@ export interface VGuardDBComponents {
   capacity: number
   /** Bytes the data dir's disk can still take for others (its free space less the reserve); unbounded if not given. */
   diskRoom?: () => Promise<number>
+  /** Payload bytes temporary storage could give up now for backup duty (StorageMaster.reclaimable). */
+  reclaimable?: () => Promise<number>
+  /** Frees that many bytes below the capacity from temporary storage if it can (StorageMaster.makeRoom). */
+  makeRoom?: (bytes: number, except: string) => Promise<void>
   /** Storage figures members advertised (peer exchange): backup candidates that cannot fit the chain are skipped. */
   capacityHint?: (peerId: string) => { free: number, held: number } | undefined
   /** Our own figures changed (a copy stored or released). */
@@ -218,6 +222,7 @@ export class VGuardDB {
       onOffer: async (chainId, epoch) => {
         await this.chainLock.run(chainId, () => { setBounded(this.offered, chainId, Math.max(epoch, this.offered.get(chainId) ?? 0), MAX_OFFERED) })
       },
+      makeRoom: components.makeRoom,
       // the copy is durable already: the server flushed the store before calling this
       onStored: async () => { this.c.onCapacityChange?.() }
     })
@@ -299,12 +304,18 @@ export class VGuardDB {
   }
 
   /**
-   * What a new offer could still take: the free capacity less what transfers
-   * in flight reserved and have not written yet. Advertised to peers and shown
-   * in /status (one figure, so a user reads what proposers are told).
+   * What a new offer could still take: the free capacity, and the temporary
+   * payloads an offer would have pruned to make room (copies released or
+   * pushed unasked yield to backup duty), less what transfers in flight
+   * reserved and have not written yet. Advertised to peers and shown in
+   * /status (one figure, so a user reads what proposers are told).
    */
   async offerableCapacity (): Promise<number> {
-    return Math.max(0, await this.freeCapacity() - this.replicate.reservedBytes)
+    const [chains, room, reclaimable] = await Promise.all([
+      this.c.store.chains(), this.c.diskRoom?.() ?? Number.POSITIVE_INFINITY, this.c.reclaimable?.() ?? 0
+    ])
+    const held = chains.reduce((n, ch) => n + ch.bytes, 0)
+    return Math.max(0, Math.min(this.c.capacity - held + reclaimable, room) - this.replicate.reservedBytes)
   }
 
   /** Bytes held for other vehicles (copies of their chains). */

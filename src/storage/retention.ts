@@ -194,6 +194,38 @@ async function pruneBySize (store: ChainStore, chainIds: string[], excess: numbe
   }
 }
 
+/** Which chains the policy may prune now, and which of them are unclaimed. */
+interface Classified { temporary: string[], unclaimed: Set<string> }
+
+/**
+ * Sorts the chains held by what the policy may do with them. With `record`,
+ * a chain seen unclaimed for the first time starts its grace now (a run);
+ * without, one not seen before counts as within its grace (a look).
+ */
+async function classify (store: ChainStore, policy: RetentionPolicy, unclaimed: UnclaimedSince, elapsed: number, record: boolean): Promise<Classified> {
+  const isTemporary = policy.isTemporary ?? (() => true)
+  const grace = policy.unclaimedGrace ?? policy.retention
+  const result: Classified = { temporary: [], unclaimed: new Set() }
+  for (const { chainId } of await store.chains()) {
+    const verdict = await isTemporary(chainId)
+    if (verdict === 'unclaimed') {
+      result.unclaimed.add(chainId)
+      const since = unclaimed.get(chainId) ?? elapsed
+      if (record) unclaimed.set(chainId, since)
+      if (grace != null && elapsed - since >= grace) result.temporary.push(chainId)
+    } else if (verdict) {
+      result.temporary.push(chainId)
+    }
+  }
+  return result
+}
+
+/** What a run may also do: free `room` bytes below the capacity for new duty, leaving the chain `except` alone. */
+export interface RoomRequest {
+  room: number
+  except?: string
+}
+
 /**
  * Applies the policy once at time `now` (wall clock, ms since the epoch: what
  * block timestamps are compared with). `unclaimed` carries when each
@@ -201,27 +233,18 @@ async function pruneBySize (store: ChainStore, chainIds: string[], excess: numbe
  * clock `elapsed` reads (updated here: a chain seen for the first time starts
  * its grace now; one claimed or gone since is forgotten). Without `elapsed`,
  * the grace runs on `now` too.
+ *
+ * With `request`, temporary payloads are pruned (oldest first) until `room`
+ * bytes are free below the capacity, but only if they can free that much:
+ * pruning them for an offer that would still not fit loses them for nothing.
  */
-export async function applyRetention (store: ChainStore, policy: RetentionPolicy, now: number, unclaimed: UnclaimedSince = new Map(), elapsed = now): Promise<RetentionReport> {
-  const isTemporary = policy.isTemporary ?? (() => true)
-  const grace = policy.unclaimedGrace ?? policy.retention
+export async function applyRetention (store: ChainStore, policy: RetentionPolicy, now: number, unclaimed: UnclaimedSince = new Map(), elapsed = now, request?: RoomRequest): Promise<RetentionReport> {
   const report: RetentionReport = { pruned: {}, freedBytes: 0, payloadBytes: 0, overBound: false }
-  const temporary: string[] = []
-  const stillUnclaimed = new Set<string>()
-  for (const { chainId } of await store.chains()) {
-    const verdict = await isTemporary(chainId)
-    if (verdict === 'unclaimed') {
-      stillUnclaimed.add(chainId)
-      const since = unclaimed.get(chainId) ?? elapsed
-      unclaimed.set(chainId, since)
-      if (grace != null && elapsed - since >= grace) temporary.push(chainId)
-    } else if (verdict) {
-      temporary.push(chainId)
-    }
-  }
+  const classified = await classify(store, policy, unclaimed, elapsed, true)
   for (const chainId of unclaimed.keys()) {
-    if (!stillUnclaimed.has(chainId)) unclaimed.delete(chainId)
+    if (!classified.unclaimed.has(chainId)) unclaimed.delete(chainId)
   }
+  const temporary = classified.temporary.filter(id => id !== request?.except)
   const temporarySet = new Set(temporary)
   if (policy.retention != null) {
     for (const chainId of temporary) await pruneByAge(store, chainId, now - policy.retention, now, report)
@@ -232,14 +255,28 @@ export async function applyRetention (store: ChainStore, policy: RetentionPolicy
     const chains = await store.chains()
     const used = chains.reduce((n, c) => n + c.bytes, 0)
     const temporaryPayload = chains.filter(c => temporarySet.has(c.chainId)).reduce((n, c) => n + c.payloadBytes, 0)
+    const roomExcess = request != null && policy.capacity != null ? used + request.room - policy.capacity : 0
     const excess = Math.max(
       policy.maxBytes != null ? temporaryPayload - policy.maxBytes : 0,
-      policy.capacity != null ? used - policy.capacity : 0
+      policy.capacity != null ? used - policy.capacity : 0,
+      roomExcess <= temporaryPayload ? roomExcess : 0
     )
     if (excess > 0) report.overBound = await pruneBySize(store, temporary, excess, report) > 0
   }
   report.payloadBytes = await payloadBytes()
   return report
+}
+
+/**
+ * Payload bytes the policy may prune now (temporary chains, unclaimed ones
+ * past their grace): room that new backup duty can have on demand
+ * (StorageMaster.makeRoom). Pins are not taken off: a pinned block frees
+ * nothing, so this is an upper bound.
+ */
+export async function reclaimableBytes (store: ChainStore, policy: RetentionPolicy, unclaimed: UnclaimedSince, elapsed: number): Promise<number> {
+  const { temporary } = await classify(store, policy, unclaimed, elapsed, false)
+  const set = new Set(temporary)
+  return (await store.chains()).filter(c => set.has(c.chainId)).reduce((n, c) => n + c.payloadBytes, 0)
 }
 
 export interface StorageMasterInit {
@@ -284,12 +321,32 @@ export class StorageMaster {
   /** Runs the policy now (joins a run in progress). */
   async run (): Promise<RetentionReport> {
     if (this.running != null) return await this.running
+    return await this.runOnce()
+  }
+
+  /**
+   * Temporary storage yields to backup duty: prunes temporary payloads,
+   * oldest first, until `room` bytes are free below the capacity — if they
+   * can free that much (else nothing). The chain `except` (the one offered)
+   * is left alone. Runs after any run in progress, never beside it.
+   */
+  async makeRoom (room: number, except?: string): Promise<RetentionReport> {
+    while (this.running != null) await this.running.catch(() => {})
+    return await this.runOnce({ room, except })
+  }
+
+  /** Payload bytes that temporary storage could give up now (see reclaimableBytes). */
+  async reclaimable (): Promise<number> {
+    return await reclaimableBytes(this.init.store, this.init.policy, this.unclaimed, this.init.elapsed?.() ?? performance.now())
+  }
+
+  private async runOnce (request?: RoomRequest): Promise<RetentionReport> {
     const now = (this.init.now ?? Date.now)()
     const elapsed = this.init.elapsed?.() ?? performance.now()
-    this.running = applyRetention(this.init.store, this.init.policy, now, this.unclaimed, elapsed)
+    this.running = applyRetention(this.init.store, this.init.policy, now, this.unclaimed, elapsed, request)
     try {
       const report = await this.running
-      if (report.freedBytes > 0) this.init.log?.('retention pruned %d bytes', report.freedBytes)
+      if (report.freedBytes > 0) this.init.log?.('retention pruned %d bytes%s', report.freedBytes, request != null ? ' to make room for backup duty' : '')
       return report
     } finally {
       this.running = undefined

@@ -48,6 +48,12 @@ export interface ReplicateComponents {
    * under way finishes first, see ReleaseComponents.exclusive).
    */
   onOffer?: (chainId: string, epoch: number) => void | Promise<void>
+  /**
+   * Backup side: an offer does not fit. Frees room for it if the node can
+   * (temporary copies yield to backup duty): `bytes` free in all, the chain
+   * offered left alone. The offer is measured again after it.
+   */
+  makeRoom?: (bytes: number, chainId: string) => Promise<void>
 }
 
 export interface ReplicateInit {

@@ -221,7 +221,13 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
     await components.onOffer?.(chainId, offer.epoch)
     const held = await store.info(chainId)
     // what we already hold of it is not new duty (a reset reserves its room again, see receive)
-    const admission = await reservations.reserve(Math.max(0, offer.bytes - (held?.bytes ?? 0)))
+    const needed = Math.max(0, offer.bytes - (held?.bytes ?? 0))
+    let admission = await reservations.reserve(needed)
+    if (!('reservation' in admission) && components.makeRoom != null) {
+      // room for transfers in flight too: what they reserved is still to be written
+      await components.makeRoom(needed + reservations.reserved, chainId)
+      admission = await reservations.reserve(needed)
+    }
     if (!('reservation' in admission)) {
       await reply({ status: ReplicateResponse.Status.NO_CAPACITY, free: admission.free, message: `chain needs ${offer.bytes} bytes` })
       return

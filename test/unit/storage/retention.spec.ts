@@ -163,6 +163,32 @@ describe.each([
     expect((await store.get('x', 'n6'))?.value).toEqual(value(6))
   })
 
+  it('makes room for backup duty from temporary payloads, oldest first, only if they can free it all', async () => {
+    await store.appendMany(chainOf('own', 3, h => ({ timestamp: 1_000 * h, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    await store.appendMany(chainOf('released', 4, h => ({ timestamp: 1_000 * h, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    await store.appendMany(chainOf('offered', 4, h => ({ timestamp: 500 * h, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    await store.appendMany(chainOf('fresh', 4, h => ({ timestamp: 100 * h, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    const size = (await store.getBlock('released', 1))?.header.payloadBytes ?? 0
+    const used = async (): Promise<number> => (await store.chains()).reduce((n, c) => n + c.bytes, 0)
+    const capacity = await used() + size
+    // 'fresh' is unclaimed, within its grace; 'offered' is the chain the room is for
+    const verdicts: Record<string, boolean | 'unclaimed'> = { own: false, released: true, offered: true, fresh: 'unclaimed' }
+    const master = new StorageMaster({ store, policy: { capacity, retention: 1e9, isTemporary: id => verdicts[id] }, capacity, now: () => 0, elapsed: () => 0 })
+    expect(await master.reclaimable()).toBe(8 * size)
+    // room for 3 payloads beyond the one free: 2 of the released chain's oldest go, nothing else
+    const report = await master.makeRoom(3 * size, 'offered')
+    expect(report.pruned).toEqual({ released: [1, 2] })
+    expect(capacity - await used()).toBeGreaterThanOrEqual(3 * size)
+    expect(await master.reclaimable()).toBe(6 * size)
+    // more than the released chain can free (the offered chain and the unclaimed one are not counted): nothing goes
+    const none = await master.makeRoom(6 * size, 'offered')
+    expect(none.freedBytes).toBe(0)
+    expect(await prunedHeights(store, 'released')).toEqual([1, 2])
+    expect(await prunedHeights(store, 'offered')).toEqual([])
+    expect(await prunedHeights(store, 'fresh')).toEqual([])
+    await master.stop()
+  })
+
   it('reports when pins keep the payload above the bound', async () => {
     await store.appendMany(chainOf('a', 3))
     await store.pin('a', { type: 'range', from: 1, to: 3 })

@@ -1,0 +1,68 @@
+/**
+ * Temporary storage yields to backup duty: a vehicle whose capacity is taken
+ * by a copy no table names it active for (released, or pushed unasked)
+ * advertises that copy's payload as room, and an offer that needs it prunes
+ * it, oldest first, instead of being refused.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { randomBytes } from 'node:crypto'
+import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import { createBlock } from '../../src/chain/index.ts'
+import { statusOf } from '../../src/http/routes.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+
+const KiB = 1024
+
+/** Appends `count` blocks of one 40 KiB value each to the node's own chain (no consensus: the chain's bytes are what matter). */
+async function grow (node: VGuardNode, count: number): Promise<void> {
+  const chainId = node.peerId.toString()
+  for (let i = 0; i < count; i++) {
+    await node.chains.append(createBlock({
+      prev: await node.chains.tip(chainId), proposer: chainId, timestamp: Date.now(), transactions: [{ key: `b${i}`, value: randomBytes(40 * KiB) }]
+    }))
+  }
+}
+
+describe('storage - temporary copies yield to backup duty', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('a copy nobody names this node active for is pruned to make room for an offer, and counted as room when advertised', async () => {
+    const [v1, v2, y] = await connectedSwarm(cluster, 3, { kBackups: 1 })
+    const x = await cluster.create({ kBackups: 1, capacity: 1024 * KiB, bootstrap: [v1.multiaddrs[0].toString()] })
+    await x.start()
+    await waitFor(() => fullyConnected([v1, v2, y, x]), { timeout: 30_000, message: 'four vehicles connected' })
+    const [id1, id2, idx] = [v1, v2, x].map(n => n.peerId.toString())
+    // V2's chain (~800 KiB) is backed up by Y; X holds a copy too, which V2's table does not name
+    await grow(v2, 20)
+    const round = await v2.endOfBooth({ participants: [y.peerId.toString()], transactions: [{ key: 'end', value: new Uint8Array(1) }] })
+    expect(round.active).toEqual([y.peerId.toString()])
+    await v2.vguarddb.replicate.replicateTo(x.peerId, id2, { epoch: round.epoch })
+    await waitFor(() => x.vguarddb.tables.get(id2)?.table.epoch === round.epoch, { message: "X heard V2's table" })
+    const copy = await x.chains.info(id2)
+    expect(copy?.payloadBytes).toBeGreaterThan(780 * KiB)
+
+    // what X advertises counts that copy's payload as room
+    const storage = (await statusOf(x)).storage
+    expect(storage.used).toBe(copy?.bytes)
+    expect(storage.free).toBeGreaterThan(storage.capacity - storage.used + 780 * KiB)
+    await waitFor(() => (v1.peers().find(p => p.peerId === idx)?.storage?.free ?? 0) > 600 * KiB, { timeout: 15_000, message: 'V1 hears the room X advertises' })
+
+    // V1's chain (~600 KiB) does not fit beside the copy; the offer prunes the copy's oldest payloads
+    await grow(v1, 15)
+    const outcome = await v1.endOfBooth({ participants: [idx], transactions: [{ key: 'end', value: new Uint8Array(1) }] })
+    expect(outcome.complete, JSON.stringify(outcome.failures)).toBe(true)
+    expect(outcome.active).toEqual([idx])
+    expect((await x.chains.info(id1))?.bytes).toBe((await v1.chains.info(id1))?.bytes)
+    const after = await x.chains.info(id2)
+    expect(after?.prunedBlocks).toBeGreaterThan(0)
+    // oldest first: the copy's first block went, its last is whole
+    await expect(x.chains.get(id2, 'b0')).rejects.toMatchObject({ name: 'PayloadPrunedError' })
+    expect((await x.chains.get(id2, 'end'))?.height).toBe(21)
+    const used = (await x.chains.chains()).reduce((n, c) => n + c.bytes, 0)
+    expect(used).toBeLessThanOrEqual(1024 * KiB)
+    // Y, the copy's active backup, is untouched
+    expect((await y.chains.info(id2))?.prunedBlocks).toBe(0)
+  })
+})
