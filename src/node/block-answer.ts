@@ -80,3 +80,13 @@ export function checkedBlockAnswer (request: ReadRequest, response: ReadResponse
     return { ...response, status: ReadResponse.Status.ERROR, blocks: [], message: `blocks that do not verify: ${(err as Error).message}` }
   }
 }
+
+/**
+ * Whether an answer carries every block it holds whole: false when a block's
+ * payload was pruned (retention) where it was read. Call on answers that
+ * checked out (checkedBlockAnswer); other kinds of answer are whole.
+ */
+export function wholeBlockAnswer (request: ReadRequest, response: ReadResponse): boolean {
+  if (request.kind !== ReadRequest.Kind.BLOCK && request.kind !== ReadRequest.Kind.RANGE) return true
+  return response.blocks.every(record => decodeBlock(record).payload != null)
+}

@@ -30,7 +30,7 @@ import { ReplicateService } from '../protocols/replicate/index.ts'
 import type { ReplicateProgress, ReplicateResult } from '../protocols/replicate/index.ts'
 import { ReleaseService } from '../protocols/release/index.ts'
 import { ReadService, ReadRequest, ReadResponse, readWithRedirect } from '../protocols/read/index.ts'
-import { checkedBlockAnswer } from './block-answer.ts'
+import { checkedBlockAnswer, wholeBlockAnswer } from './block-answer.ts'
 import type { LeaderCheck, NoHolderReachableError, PathEntry, RedirectReadResult } from '../protocols/read/index.ts'
 import { withDeadline } from '../protocols/stream.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
@@ -594,6 +594,8 @@ export class VGuardDB {
         // blocks are checked before they count, against the newest table we hold once the answer's own is adopted:
         // a holder whose blocks do not verify, or whose block at that table's height is not its tip, is an error
         check: (req, res, newest) => checkedBlockAnswer(req, res, newest?.table),
+        // a block whose payload a holder pruned: another holder may still have it
+        whole: wholeBlockAnswer,
         lookup: async (asked) => await this.lookupTable(request.chainId, asked, options),
         confirm: async (asked) => {
           const news = this.tableNewsAt.get(request.chainId)

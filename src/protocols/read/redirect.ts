@@ -27,6 +27,11 @@
  * table names (or the holder's chain forked away from the proposer's): the
  * answer is `invalid`, never served nor kept. Its content (e.g. blocks) is
  * checked by the caller's `check`, against the same table.
+ *
+ * An up-to-date answer that lacks part of what was asked (`whole`: a block
+ * whose payload the holder pruned) does not end the read either: another
+ * holder may have it all. It is returned (outcome "pruned") only if none does,
+ * before any stale answer.
  */
 import { bytesEqual } from '../../chain/index.ts'
 import type { VerifiedTable } from '../../backup/index.ts'
@@ -35,7 +40,7 @@ import { MAX_HOPS, MAX_LOOKUP_ROUNDS, READ_TIMEOUT } from './constants.ts'
 import { NoHolderReachableError } from './errors.ts'
 
 /** How a peer answered; `holder` only in a table lookup: it holds a copy but knows no table (asked for the data next). */
-export type PathOutcome = 'served' | 'stale' | 'redirect' | 'holder' | 'not-found' | 'unreachable' | 'unavailable' | 'invalid' | 'refused' | 'error' | 'loop'
+export type PathOutcome = 'served' | 'stale' | 'pruned' | 'redirect' | 'holder' | 'not-found' | 'unreachable' | 'unavailable' | 'invalid' | 'refused' | 'error' | 'loop'
 
 export interface PathEntry {
   peerId: string
@@ -114,6 +119,13 @@ export interface RedirectReadInit {
    * counts (one a lookup found, or a later holder showed).
    */
   check?: (request: ReadRequest, response: ReadResponse, newest: VerifiedTable | undefined) => ReadResponse
+  /**
+   * Whether an answer that checked out carries all that was asked (e.g. a
+   * block whose payload retention pruned does not). One that does not is
+   * kept (outcome "pruned") and the read looks on for a holder with all of
+   * it; it is returned only if none answers so. @default every answer is whole
+   */
+  whole?: (request: ReadRequest, response: ReadResponse) => boolean
 }
 
 /** What a table lookup found: one path entry per peer asked, and the peers that hold a copy. */
@@ -196,6 +208,8 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
   // the freshest is returned if nobody up to date answers
   const kept: Array<{ response: ReadResponse, entry: PathEntry, checked: VerifiedTable | undefined }> = []
   const keep = (response: ReadResponse, entry: PathEntry): void => { kept.push({ response, entry, checked: tables.get(chainId) }) }
+  // the first up-to-date answer that lacks part of what was asked (a pruned payload): returned if no holder has it all
+  let partial: { response: ReadResponse, entry: PathEntry } | undefined
 
   let lookupRounds = 0
   const lookups = new Set<PathEntry>()
@@ -302,6 +316,12 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
         const lag = await lagOf(res, entry)
         // a lookup before calling it fresh may have shown a newer table: the answer must hold against that one too
         if (tables.get(chainId) !== known && fails(res, entry, tables.get(chainId), adopted)) break
+        if (lag == null && init.whole?.(request, res) === false) {
+          entry.outcome = 'pruned'
+          entry.error = 'payload pruned here (retention): another holder may have it'
+          partial ??= { response: res, entry }
+          break
+        }
         if (lag == null) {
           entry.outcome = 'served'
           return { response: res, servedBy: peer, height: res.height, epoch: res.epoch, stale: false, path }
@@ -342,6 +362,10 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
   }
   // a holder asked later may have shown a newer table: what is returned must hold against it too
   const newest = tables.get(chainId)
+  if (partial != null && !fails(partial.response, partial.entry, newest, undefined)) {
+    const { response, entry } = partial
+    return { response, servedBy: entry.peerId, height: response.height, epoch: response.epoch, stale: behind(response, newest) != null, path }
+  }
   const backed = kept.filter(k => k.checked === newest || !fails(k.response, k.entry, newest, undefined))
   const fallback = backed.reduce<typeof kept[number] | undefined>((best, k) => best == null || fresher(k.response, best.response) ? k : best, undefined)
   if (fallback != null) {

@@ -8,7 +8,7 @@ import type { PathEntry, RedirectReadResult } from '../../../src/protocols/read/
 import { MAX_LOOKUP_ROUNDS } from '../../../src/protocols/read/constants.ts'
 import { encodeBlock, tipOf } from '../../../src/chain/index.ts'
 import type { Block } from '../../../src/chain/index.ts'
-import { checkedBlockAnswer } from '../../../src/node/block-answer.ts'
+import { checkedBlockAnswer, wholeBlockAnswer } from '../../../src/node/block-answer.ts'
 import { chainOf, nextBlock } from '../storage/helpers.ts'
 
 const { Status, Role } = ReadResponse
@@ -621,6 +621,35 @@ describe('protocols - read - redirect - answers a holder cannot back', () => {
       expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['B', 'error'], ['C', 'served']])
       expect(result.path[1].error).toMatch(/^blocks that do not verify: block 2 of .* is not the tip its signed table names \(epoch 3/)
     }
+  })
+
+  it('a block whose payload a holder pruned does not end the read: a holder with it whole serves, else the pruned one does', async () => {
+    const { a, sign, b2 } = await twoBlocks()
+    const pruned: Block = { ...b2, payload: undefined }
+    const tables = memoryTables()
+    await tables.adopt(await sign(3, 2, ['X', 'Z'], [], b2.hash))
+    const read = async (zUp: boolean): Promise<RedirectReadResult> => await readWithRedirect({
+      request: blockRequest(a, 2),
+      self: 'G',
+      proposer: a,
+      tables,
+      check,
+      whole: wholeBlockAnswer,
+      ask: async (peer) => {
+        if (peer === 'X') return blockAnswer(pruned, { epoch: 3 })
+        if (peer === 'Z' && zUp) return blockAnswer(b2, { epoch: 3 })
+        throw new Error('down')
+      }
+    })
+    const whole = await read(true)
+    expect(whole).toMatchObject({ servedBy: 'Z', stale: false })
+    expect(whole.response.blocks).toEqual([encodeBlock(b2)])
+    expect(whole.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['X', 'pruned'], ['Z', 'served']])
+    // nobody has it whole: the header X kept (it still verifies) is the answer, not an error
+    const header = await read(false)
+    expect(header).toMatchObject({ servedBy: 'X', stale: false })
+    expect(header.response.blocks).toEqual([encodeBlock(pruned)])
+    expect(header.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['X', 'pruned'], ['Z', 'unreachable']])
   })
 
   it('judges the blocks against the newer table the same answer carries', async () => {
