@@ -20,6 +20,14 @@ export const DEFAULT_CAPACITY = 1024 * 1024 * 1024
  * beyond it, whatever the capacity says.
  */
 export const DEFAULT_DISK_RESERVE = 64 * 1024 * 1024
+/**
+ * The smallest disk reserve: LevelDB turns its log (up to two 4 MiB write
+ * buffers) into a table when it opens, and a compaction writes its output
+ * before it deletes its inputs (tens of MiB). With less room than that, a
+ * copy of another vehicle's chain accepted up to the reserve filled a probe's
+ * disk, stopped the vehicle's own chain, and kept the database from opening.
+ */
+export const MIN_DISK_RESERVE = 32 * 1024 * 1024
 /** τ: payloads of temporary chains' blocks older than this are pruned (V-Guard keeps transactions 24 h). */
 export const DEFAULT_RETENTION = 24 * 60 * 60 * 1000
 /** How often the storage master applies the retention policy. */
@@ -83,7 +91,7 @@ export interface VGuardNodeOptions {
   /**
    * Bytes of the data dir's disk kept free for this vehicle's own chain:
    * backup duty for others is refused once the disk has no more room than
-   * this, even within the capacity. @default 64 MiB
+   * this, even within the capacity. At least 32 MiB (MIN_DISK_RESERVE). @default 64 MiB
    */
   diskReserve?: number
   /** Retention time τ in ms for temporary chains (copies this node neither owns nor backs up). @default 86400000 (24 h) */
@@ -252,7 +260,9 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
   checkInteger('boothSize', config.boothSize, 1, 64)
   checkInteger('kBackups', config.kBackups, 0, 64)
   checkInteger('capacity', config.capacity, 0)
-  checkInteger('diskReserve', config.diskReserve, 0)
+  if (!Number.isSafeInteger(config.diskReserve) || config.diskReserve < MIN_DISK_RESERVE) {
+    throw new ConfigError(`diskReserve: must be an integer of at least ${MIN_DISK_RESERVE} (32 MiB: LevelDB's log and compactions need that room; with less, a copy of another vehicle's chain can fill the disk, stop this vehicle's own chain and keep its database from opening), got ${String(config.diskReserve)}`)
+  }
   checkInteger('retention', config.retention, 0, MAX_RETENTION)
   checkInteger('retentionBytes', config.retentionBytes, 0)
   checkInteger('pruneInterval', config.pruneInterval, 100, 24 * 3_600_000)

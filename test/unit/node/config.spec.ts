@@ -33,6 +33,9 @@ describe('node - config', () => {
     [{ priority: 1e12 }, /^priority: /],
     [{ retention: 1e15 }, /^retention: must be an integer from 0 to 315360000000/],
     [{ capacity: 1.5 }, /capacity/],
+    // a smaller reserve let a copy fill a probe's disk and keep the database from opening again
+    [{ diskReserve: 1024 * 1024 }, /^diskReserve: must be an integer of at least 33554432 \(32 MiB: LevelDB's log and compactions need that room; .*\), got 1048576$/],
+    [{ diskReserve: 0 }, /^diskReserve: must be an integer of at least/],
     [{ mdnsInterval: 5 }, /mdnsInterval/],
     [{ allowedPeers: ['nope'] }, /allowedPeers/],
     [{ dataDir: '' }, /dataDir/],
