@@ -28,7 +28,7 @@ import { LeaderReads } from './reads.ts'
 import { Campaign, Leadership } from './proposer.ts'
 import { QuorumCheck } from './check-quorum.ts'
 import { PreVote } from './pre-vote.ts'
-import { MAX_ID_LENGTH, validateMessage, validateProposal } from './validate.ts'
+import { MAX_ID_LENGTH, MAX_ROUND_JUMP, validateMessage, validateProposal } from './validate.ts'
 import type { Settings } from './config.ts'
 import type { ProposerContext } from './proposer.ts'
 import type {
@@ -517,6 +517,12 @@ export class Paxos {
 
   /** Rejects ballots their sender does not own, and ballots of non-proposers. */
   private checkSender (msg: Message): void {
+    if ((msg.type === 'nack' || msg.type === 'prePromise') && this.s.mode === 'fixed' &&
+        msg.promised.round > 0 && msg.promised.proposer !== this.s.proposer) {
+      // a chain with one proposer: no acceptor promises another's ballot (onPrepare checks mayLead), so a
+      // refusal naming one is made up — a probe's single such nack, at round 2^52, stopped a vehicle's chain
+      throw new InvalidMessageError(`${msg.type} from ${msg.from} names a promise of a ballot of ${msg.promised.proposer}, who may not lead this chain`)
+    }
     if (msg.type !== 'prePrepare' && msg.type !== 'prepare' && msg.type !== 'accept' && msg.type !== 'heartbeat') {
       return
     }
@@ -534,7 +540,7 @@ export class Paxos {
   private handle (msg: Message): void {
     // what a peer that takes no part in this chain says changes nothing here (see mayTeach, isAcceptor)
     if ('ballot' in msg && (LEADER_TYPES.has(msg.type) || this.isAcceptor(msg.from))) {
-      this.maxSeenRound = Math.max(this.maxSeenRound, msg.ballot.round)
+      this.noteRound(msg.ballot.round)
     }
     switch (msg.type) {
       case 'prePrepare': this.onPrePrepare(msg); break
@@ -608,7 +614,7 @@ export class Paxos {
   private onPrePromise (msg: Extract<Message, { type: 'prePromise' }>): void {
     if (!this.isAcceptor(msg.from)) return
     // a refusal names the promise to beat: the next ask (or campaign) goes above it
-    this.maxSeenRound = Math.max(this.maxSeenRound, msg.promised.round)
+    this.noteRound(msg.promised.round)
     const pv = this.preVote
     if (pv == null || !msg.granted || !ballotEquals(pv.ballot, msg.ballot)) {
       return
@@ -750,7 +756,7 @@ export class Paxos {
     // a promise of a ballot of ours above every round we know we used: we used it, and lost the state that says so
     if (this.alone() && msg.promised.proposer === this.s.id && msg.promised.round > this.round) this.forgetOwnVotes()
     const own = this.ownBallot()
-    this.maxSeenRound = Math.max(this.maxSeenRound, msg.promised.round)
+    this.noteRound(msg.promised.round)
     if (own != null && ballotEquals(msg.ballot, own) && compareBallots(msg.promised, own) > 0) {
       this.stepDown()
     }
@@ -917,7 +923,22 @@ export class Paxos {
 
   /** A round above every ballot this node has used, promised, followed or seen. */
   private nextRound (): number {
-    return Math.max(this.round, this.acceptor.promised.round, this.leaderBallot.round, this.maxSeenRound) + 1
+    return this.knownRound() + 1
+  }
+
+  private knownRound (): number {
+    return Math.max(this.round, this.acceptor.promised.round, this.leaderBallot.round, this.maxSeenRound)
+  }
+
+  /**
+   * Notes a round a peer reported, at most MAX_ROUND_JUMP above every round
+   * this node knew: which round to campaign at is a matter of progress, not
+   * safety (acceptors check every ballot), and a made-up round at the limit
+   * would leave no round to campaign at, for good (it is persisted). A real
+   * round further ahead is reached in steps, one per refusal.
+   */
+  private noteRound (round: number): void {
+    this.maxSeenRound = Math.max(this.maxSeenRound, Math.min(round, this.knownRound() + MAX_ROUND_JUMP))
   }
 
   /** The booth whose majority a pre-vote needs: the latest this node knows of. */

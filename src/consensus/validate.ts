@@ -16,6 +16,12 @@ export const MAX_ID_LENGTH = 256
  * JavaScript number: at most 2^53 − 1). No chain campaigns 2^52 times.
  */
 export const MAX_ROUND = 2 ** 52
+/**
+ * How far above every round it knew a node lets a round a peer reports lift
+ * its next campaign's (Paxos.noteRound): a made-up round cannot use up the
+ * rounds left below MAX_ROUND in one message (2^42 of them, at this step).
+ */
+export const MAX_ROUND_JUMP = 1024
 
 const TYPES = new Set(['prePrepare', 'prePromise', 'prepare', 'promise', 'nack', 'accept', 'accepted', 'heartbeat', 'heartbeatAck', 'catchup', 'decided', 'snapshot'])
 

@@ -3,6 +3,7 @@ import {
   createPaxos, DuplicateProposalError, ElectionDisabledError, InvalidBoothError, InvalidMessageError,
   InvalidProposalError, NotLeaderError, PaxosConfigError, ProposalDroppedError, ReadyStateError
 } from '../../../src/consensus/index.ts'
+import { MAX_ROUND_JUMP } from '../../../src/consensus/validate.ts'
 import type { Message, Paxos, PaxosConfig, Ready } from '../../../src/consensus/index.ts'
 
 function config (over: Partial<PaxosConfig> = {}): PaxosConfig {
@@ -142,6 +143,37 @@ describe('consensus - Paxos API', () => {
     expect(p.status().role).toBe('leader')
   })
 
+  it('a refusal naming a made-up round at the limit lifts the next campaign by MAX_ROUND_JUMP at most, and the chain goes on', () => {
+    const booths = [{ slot: 1, members: ['a', 'b', 'c'] }]
+    const p = createPaxos(config({ booth: ['a', 'b', 'c'] }))
+    const prepares = (): Array<Extract<Message, { type: 'prepare' }>> =>
+      drain(p).flatMap(rd => rd.messages).filter((m): m is Extract<Message, { type: 'prepare' }> => m.type === 'prepare')
+    const promise = (from: string, round: number): Message => ({ type: 'promise', from, to: 'a', ballot: { round, proposer: 'a' }, commit: 0, booths, entries: [] })
+    p.campaign()
+    const first = prepares()[0].ballot.round
+    p.step(promise('b', first))
+    p.step(promise('c', first))
+    drain(p)
+    expect(p.status().role).toBe('leader')
+    // one made-up refusal (a member of an open network forged it): the promise it names is a's, at round 2^52
+    p.step({ type: 'nack', from: 'b', to: 'a', ballot: { round: first, proposer: 'a' }, promised: { round: 2 ** 52, proposer: 'a' } })
+    drain(p)
+    p.campaign()
+    const next = prepares()[0].ballot.round
+    expect(next).toBeGreaterThan(first)
+    expect(next).toBeLessThanOrEqual(first + MAX_ROUND_JUMP + 1)
+    // the honest members promise it: a leads again and decides
+    p.step(promise('b', next))
+    p.step(promise('c', next))
+    drain(p)
+    expect(p.status().role).toBe('leader')
+    p.propose({ id: 'x', data: Uint8Array.of(1) })
+    const accepts = drain(p).flatMap(rd => rd.messages).filter((m): m is Extract<Message, { type: 'accept' }> => m.type === 'accept')
+    expect(accepts.length).toBeGreaterThan(0)
+    for (const m of accepts) p.step({ type: 'accepted', from: m.to, to: 'a', ballot: m.ballot, slot: m.slot } as Message)
+    expect(drain(p).flatMap(rd => rd.decided).map(d => d.value)).toContainEqual({ kind: 'data', id: 'x', data: Uint8Array.of(1) })
+  })
+
   describe('a vehicle restarted from a data dir older than its votes', () => {
     const booth = ['a', 'b', 'c']
     const booths = [{ slot: 1, members: booth }]
@@ -245,7 +277,10 @@ describe('consensus - Paxos API', () => {
     ['a pre-prepare of a non-proposer', { type: 'prePrepare', from: 'b', to: 'a', ballot: { round: 3, proposer: 'b' } }],
     ['a pre-prepare carrying a ballot of someone else', { type: 'prePrepare', from: 'b', to: 'a', ballot: { round: 3, proposer: 'a' } }],
     ['a pre-promise whose granted is no boolean', { type: 'prePromise', from: 'b', to: 'a', ballot: { round: 2, proposer: 'a' }, granted: 'yes', promised: { round: 1, proposer: 'a' } }],
-    ['a pre-promise without its promise', { type: 'prePromise', from: 'b', to: 'a', ballot: { round: 2, proposer: 'a' }, granted: true }]
+    ['a pre-promise without its promise', { type: 'prePromise', from: 'b', to: 'a', ballot: { round: 2, proposer: 'a' }, granted: true }],
+    // a chain with one proposer: no acceptor promises anyone else's ballot
+    ['a nack naming a promise of a ballot that may not lead', { type: 'nack', from: 'b', to: 'a', ballot: { round: 1, proposer: 'a' }, promised: { round: 2 ** 52, proposer: 'b' } }],
+    ['a pre-promise naming a promise of a ballot that may not lead', { type: 'prePromise', from: 'b', to: 'a', ballot: { round: 2, proposer: 'a' }, granted: false, promised: { round: 5, proposer: 'b' } }]
   ])('refuses a message with %s and changes nothing', (_, bad) => {
     const p = createPaxos(config({ booth: ['a', 'b', 'c'] }))
     drain(p)

@@ -333,8 +333,8 @@ export class Scenario {
         break
       }
       case 'nack':
-        // refuses the addressee's own ballot (round=, proposer = the addressee) with a higher promise
-        msg = { type, from, to, ballot: { round: int(args.get('round'), 1), proposer: to }, promised: { round: int(args.get('promised'), 2), proposer: from } }
+        // refuses the addressee's own ballot (round=, proposer = the addressee) with a higher promise (of promisedBy=, the sender by default)
+        msg = { type, from, to, ballot: { round: int(args.get('round'), 1), proposer: to }, promised: { round: int(args.get('promised'), 2), proposer: args.get('promisedBy') ?? from } }
         break
       default:
         throw new ScriptError(`send does not know ${type}`)
