@@ -44,6 +44,9 @@ export type VGuardServices = {
 
 export type VGuardLibp2p = Libp2p<VGuardServices>
 
+/** Connections a peer may hold with us at once; more inbound ones are refused (see the connection gater). */
+export const MAX_CONNECTIONS_PER_PEER = 3
+
 /**
  * gossipsub's id of a signed message (sender and sequence number), taken
  * before the message is verified: without it every copy of a message is
@@ -90,7 +93,9 @@ export async function buildLibp2p ({ config, privateKey, isDenied, logger }: Lib
   if (withPeerId.length > 0) {
     peerDiscovery.push(bootstrap({ list: withPeerId, timeout: 0 }))
   }
-  return createLibp2p({
+  // the gater asks the node it guards, which exists only once built (it starts later)
+  const built: { node?: VGuardLibp2p } = {}
+  const node = await createLibp2p({
     privateKey,
     start: false,
     logger,
@@ -107,7 +112,11 @@ export async function buildLibp2p ({ config, privateKey, isDenied, logger }: Lib
       // loopback and private LAN addresses are exactly where vehicles are
       denyDialMultiaddr: () => false,
       denyDialPeer: (peerId) => isDenied(peerId),
-      denyInboundEncryptedConnection: (peerId) => isDenied(peerId),
+      // a peer needs one connection (two while crossed dials settle, one more
+      // while a dead one awaits its liveness check); a probe opened 40 from one
+      // peer id, each with every protocol's inbound stream limit, and pushed a
+      // node's memory past 1 GiB with partly sent frames
+      denyInboundEncryptedConnection: (peerId) => isDenied(peerId) || (built.node?.getConnections(peerId).length ?? 0) >= MAX_CONNECTIONS_PER_PEER,
       denyOutboundEncryptedConnection: (peerId) => isDenied(peerId)
     },
     connectionManager: {
@@ -148,4 +157,6 @@ export async function buildLibp2p ({ config, privateKey, isDenied, logger }: Lib
       })
     }
   })
+  built.node = node
+  return node
 }
