@@ -14,6 +14,7 @@ import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { lpStream } from '@libp2p/utils'
 import { PaxosFrame, PaxosTransport, toWire } from '../../src/protocols/paxos/index.ts'
+import { HALF_CLOSED_GRACE } from '../../src/protocols/paxos/constants.ts'
 import type { ChainMessage } from '../../src/protocols/paxos/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 
@@ -90,6 +91,21 @@ describe('consensus - paxos transport idle timeout', () => {
     // unfixed, b's end stayed open until the connection closed (its reader had returned: no idle timer either)
     await stream.close({ signal: AbortSignal.timeout(5_000) }).catch(() => {})
     await waitFor(() => stream.status === 'closed' && streams(b, a, tb.protocol) === 0, { timeout: 5_000, interval: 10, message: 'b closed its end too' })
+  })
+
+  it('resets an idle inbound stream whose sender keeps its end open after the receiver ended its own', async () => {
+    const { a, b, tb, received } = await connectedPair()
+    const B = b.peerId.toString()
+    const stream = await a.libp2p.dialProtocol(b.peerId, tb.protocol)
+    let ended = false
+    stream.addEventListener('remoteCloseWrite', () => { ended = true }, { once: true })
+    await lpStream(stream).write(PaxosFrame.encode({ messages: [toWire({ chainId: 'c', message: { type: 'heartbeat', from: a.peerId.toString(), to: B, ballot: { round: 1, proposer: a.peerId.toString() }, commit: 1 } })] }))
+    await waitFor(() => received.length === 1, { message: 'b received the frame' })
+    // a slow sender that ignores b ending its side (an honest one ends its own, see the first test)
+    await waitFor(() => ended, { timeout: 10 * IDLE, interval: 20, message: 'b ended its side of the idle stream' })
+    expect(stream.writeStatus).toBe('writable')
+    // unfixed, b's end waited for a's for as long as a liked, holding one of its inbound stream slots
+    await waitFor(() => stream.status !== 'open' && streams(b, a, tb.protocol) === 0, { timeout: HALF_CLOSED_GRACE + 5_000, interval: 50, message: 'b reset the stream' })
   })
 
   it('keeps no link to a peer it is not connected to: a booth member that drove off leaves nothing behind', async () => {

@@ -29,7 +29,7 @@ import { fromWire, frameLimits } from './messages.ts'
 import type { ChainMessage } from './messages.ts'
 import { encodeWireMessage, frameBytes, lengthPrefixed } from './frame.ts'
 import {
-  DIAL_TIMEOUT, IDLE_TIMEOUT, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS,
+  DIAL_TIMEOUT, HALF_CLOSED_GRACE, IDLE_TIMEOUT, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS,
   MAX_MEMBERS, MAX_MESSAGES_PER_FRAME, MAX_OUTBOUND_STREAMS, MAX_QUEUE_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION,
   REDIAL_BACKOFF, TARGET_FRAME_BYTES, WRITE_TIMEOUT
 } from './constants.ts'
@@ -339,6 +339,17 @@ export class PaxosTransport {
     })
   }
 
+  /** Resets an inbound stream we ended if its sender has not ended its side within HALF_CLOSED_GRACE. */
+  private resetIfHeld (stream: Stream, peer: string): void {
+    const timer = setTimeout(() => {
+      if (stream.status === 'closed') return
+      this.log('paxos stream from %s kept open after we ended it: reset', peer)
+      stream.abort(new ProtocolError('the sender kept its end of an idle stream open'))
+    }, HALF_CLOSED_GRACE)
+    timer.unref?.()
+    stream.addEventListener('close', () => { clearTimeout(timer) }, { once: true })
+  }
+
   /** The open stream to the peer, if any (no await on the hot path: a frame goes out in the turn it was queued). */
   private current (link: Link): Stream | undefined {
     return link.lp != null && link.stream?.status === 'open' ? link.stream : undefined
@@ -485,6 +496,10 @@ export class PaxosTransport {
           // half-open stayed until the connection ended
           if (name === 'TimeoutError' || name === 'AbortError' || (name === 'UnexpectedEOFError' && closedBy == null)) {
             await stream.close({ signal: AbortSignal.timeout(1_000) }).catch(() => { stream.abort(err as Error) })
+            // close() ends our side only: a sender that keeps its own open
+            // (an honest one ends it when told, see open()) holds the stream
+            // and its slot, with whatever it sends buffered unread. Reset it
+            this.resetIfHeld(stream, peer)
             return
           }
           // aborted or reset: report why (the reader's own overflow aborts the stream too)
