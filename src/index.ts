@@ -29,7 +29,7 @@ export {
 export { VERSION } from './node/version.ts'
 export type { VGuardNode, VGuardNodeOptions, VGuardNodeConfig, VGuardNodeEvents, ConnectedPeer } from './node/index.ts'
 export type {
-  PeerDetail, PeerInfoDetail, PeerRejectedDetail, PeerRejectedCode, BootstrapFailedDetail, ChainCommittedDetail, WriteSettledDetail,
+  PeerDetail, PeerInfoDetail, PeerRejectedDetail, PeerRejectedCode, BootstrapFailedDetail, ChainCommittedDetail, WriteSettledDetail, StoragePrunedDetail,
   ReplicateFinishedDetail, BackupTableDetail, ReplicateProgressDetail
 } from './node/index.ts'
 export {

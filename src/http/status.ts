@@ -41,12 +41,13 @@ export interface StatusBody {
   backupTables: Array<{ chainId: string, epoch: number, active: string[], obsolete: string[], height: number }>
   /**
    * free: what this node can still take, the capacity less what it holds and what transfers in
-   * flight reserved, and never more than its disk has room for beyond the reserve (the figure its
-   * peers are told); diskFree: bytes free on the data dir's disk (null if the
+   * flight reserved, plus the temporary payloads an offer would prune for room, and never more
+   * than its disk has room for beyond the reserve (the figure its peers are told); overBound: the
+   * last retention run found pins keeping the bytes above a bound; diskFree: bytes free on the data dir's disk (null if the
    * file system cannot tell), diskReserve: what backup duty leaves of it for this vehicle's own chain;
    * retention and retentionBytes: the temporary storage policy in force (τ in ms, the size bound).
    */
-  storage: { capacity: number, used: number, free: number, heldForOthers: number, diskFree: number | null, diskReserve: number, retention: number, retentionBytes: number }
+  storage: { capacity: number, used: number, free: number, heldForOthers: number, diskFree: number | null, diskReserve: number, retention: number, retentionBytes: number, overBound: boolean }
   transfers: Array<{ chainId: string, peer: string, height: number, target: number, sentBytes: number }>
   pendingReleases: Array<{ chainId: string, peerId: string, attempts: number, offline: boolean }>
   consensus: ConsensusStatus[]
@@ -110,7 +111,8 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
       diskFree: Number.isFinite(diskFree) ? diskFree : null,
       diskReserve: node.config.diskReserve,
       retention: node.config.retention,
-      retentionBytes: node.config.retentionBytes
+      retentionBytes: node.config.retentionBytes,
+      overBound: node.storageMaster.overBound
     },
     transfers: backups.flatMap(b => b.transfers),
     pendingReleases: node.vguarddb.pendingReleases(),

@@ -36,6 +36,19 @@ export interface VGuardNodeEvents {
   'chain:committed': CustomEvent<ChainCommittedDetail>
   /** A write through `append`, `put` or `delete` on this node ended: committed or failed. */
   'write:settled': CustomEvent<WriteSettledDetail>
+  /** Retention pruned payloads of temporary chains, or pins keep them above a bound (see StoragePrunedDetail). */
+  'storage:pruned': CustomEvent<StoragePrunedDetail>
+}
+
+export interface StoragePrunedDetail {
+  /** Payload bytes this run freed. */
+  freedBytes: number
+  /** Chains it pruned blocks of, and how many of each. */
+  chains: Array<{ chainId: string, blocks: number }>
+  /** Pins (or the chains never pruned) keep the bytes above a bound: the capacity or the retention bound. */
+  overBound: boolean
+  /** `policy`: the periodic run (τ, the size bound, the capacity); `room`: room made for an incoming backup copy. */
+  reason: 'policy' | 'room'
 }
 
 export interface BootstrapFailedDetail {

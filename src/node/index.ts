@@ -54,7 +54,7 @@ import type { Registry } from 'prom-client'
 
 export type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
 export type {
-  VGuardNodeEvents, PeerDetail, PeerInfoDetail, PeerRejectedDetail, PeerRejectedCode, BootstrapFailedDetail, ChainCommittedDetail, WriteSettledDetail,
+  VGuardNodeEvents, PeerDetail, PeerInfoDetail, PeerRejectedDetail, PeerRejectedCode, BootstrapFailedDetail, ChainCommittedDetail, WriteSettledDetail, StoragePrunedDetail,
   ReplicateFinishedDetail, BackupTableDetail, ReplicateProgressDetail
 } from './events.ts'
 export { ConfigError } from './config.ts'
@@ -246,6 +246,11 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       capacity: parts.config.capacity,
       interval: parts.config.pruneInterval,
       log: parts.logger.forComponent('vguard:retention'),
+      onReport: (report, forRoom) => {
+        if (report.freedBytes === 0 && !report.overBound) return
+        const chains = Object.entries(report.pruned).map(([chainId, heights]) => ({ chainId, blocks: heights.length }))
+        this.safeDispatchEvent('storage:pruned', { detail: { freedBytes: report.freedBytes, chains, overBound: report.overBound, reason: forRoom ? 'room' : 'policy' } })
+      },
       policy: {
         retention: parts.config.retention,
         maxBytes: parts.config.retentionBytes,
@@ -277,7 +282,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       pendingReleases: () => this.vguarddb.pendingReleases().length,
       transfersInFlight: () => this.vguarddb.transfersInFlight,
       consensus: () => this.consensus.status(),
-      sharedLeader: () => this.consensus.driver.shared()?.leader() ?? null
+      sharedLeader: () => this.consensus.driver.shared()?.leader() ?? null,
+      retentionOverBound: () => this.storageMaster.overBound
     })
   }
 

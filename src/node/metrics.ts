@@ -26,6 +26,8 @@ export interface MetricsSource {
   transfersInFlight: () => number
   consensus: () => ReplicaStatus[]
   sharedLeader: () => string | null
+  /** Whether the last retention run found pins keeping the bytes above a bound. */
+  retentionOverBound: () => boolean
 }
 
 /**
@@ -49,6 +51,7 @@ export function createNodeMetrics (source: MetricsSource): Registry {
   })
   gauge('vguard_up', '1 while the node is started', () => source.isStarted() ? 1 : 0)
   gauge('vguard_peers_connected', 'Connected peers of this network (allowed members)', source.connectedPeers)
+  gauge('vguard_retention_over_bound', '1 while pins (or the chains never pruned) keep the bytes above the capacity or the retention bound, as of the last retention run', () => source.retentionOverBound() ? 1 : 0)
   // a scrape collects every metric at once: the chain gauges share one read of the chain list
   let reading: Promise<ChainInfo[]> | undefined
   const held = async (): Promise<ChainInfo[]> => {
@@ -130,6 +133,7 @@ export function createNodeMetrics (source: MetricsSource): Registry {
   const replicated = new Counter({ name: 'vguard_replicated_bytes_total', help: 'Bytes of blocks sent to backups', registers: [registry] })
   const transfers = new Counter({ name: 'vguard_replication_transfers_total', help: 'Replication transfers to backups by outcome: ok or the error\'s name', labelNames: ['outcome'], registers: [registry] })
   const tables = new Counter({ name: 'vguard_backup_tables_total', help: 'Backup tables made here or adopted (gossip, redirect, release)', registers: [registry] })
+  const pruned = new Counter({ name: 'vguard_retention_pruned_bytes_total', help: 'Payload bytes of temporary chains retention pruned, by reason: policy (τ, the size bound, the capacity) or room (made for an incoming backup copy)', labelNames: ['reason'], registers: [registry] })
   const released = new Counter({ name: 'vguard_backup_releases_total', help: 'Copies of other vehicles\' chains this node deleted on a verified release', registers: [registry] })
   const rejected = new Counter({ name: 'vguard_peers_rejected_total', help: 'Peers refused, by why', labelNames: ['code'], registers: [registry] })
   // gossipsub runs one a second: a rate below that is an event loop too busy to keep gossip
@@ -142,6 +146,7 @@ export function createNodeMetrics (source: MetricsSource): Registry {
     transactions.inc({ role }, 0)
   }
   writes.inc({ outcome: 'ok' }, 0)
+  for (const reason of ['policy', 'room']) pruned.inc({ reason }, 0)
   for (const code of ['not-vguard-node', 'other-network', 'not-allowed']) rejected.inc({ code }, 0)
 
   const listeners: { [E in keyof VGuardNodeEvents]?: (evt: VGuardNodeEvents[E]) => void } = {
@@ -160,6 +165,7 @@ export function createNodeMetrics (source: MetricsSource): Registry {
     },
     'backup:table': () => { tables.inc() },
     'backup:released': () => { released.inc() },
+    'storage:pruned': (evt) => { pruned.inc({ reason: evt.detail.reason }, evt.detail.freedBytes) },
     'peer:rejected': (evt) => { rejected.inc({ code: evt.detail.code }) }
   }
   for (const [type, listener] of Object.entries(listeners) as Array<[keyof VGuardNodeEvents, (evt: Event) => void]>) {

@@ -290,6 +290,8 @@ export interface StorageMasterInit {
   /** A monotonic clock in ms (unclaimed graces). @default performance.now */
   elapsed?: () => number
   log?: Logger
+  /** Told of every run's report, and whether it made room for an offer (makeRoom). */
+  onReport?: (report: RetentionReport, forRoom: boolean) => void
 }
 
 /** Applies the retention policy now and then, one run at a time. */
@@ -299,6 +301,7 @@ export class StorageMaster {
   private running?: Promise<RetentionReport>
   /** In memory: a restart starts every grace again (keeps copies longer, never shorter). */
   private readonly unclaimed: UnclaimedSince = new Map()
+  private last?: RetentionReport
 
   constructor (init: StorageMasterInit) {
     this.init = init
@@ -347,10 +350,18 @@ export class StorageMaster {
     try {
       const report = await this.running
       if (report.freedBytes > 0) this.init.log?.('retention pruned %d bytes%s', report.freedBytes, request != null ? ' to make room for backup duty' : '')
+      // a run for room says nothing of the bounds: it prunes below them, or not at all
+      if (request == null) this.last = report
+      this.init.onReport?.(report, request != null)
       return report
     } finally {
       this.running = undefined
     }
+  }
+
+  /** Whether the last periodic run found pins keeping the bytes above a bound (false before the first). */
+  get overBound (): boolean {
+    return this.last?.overBound ?? false
   }
 
   async usage (): Promise<StorageUsage> {

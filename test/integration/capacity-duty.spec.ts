@@ -11,6 +11,8 @@ import { waitFor } from '../utils/wait.ts'
 import { createBlock } from '../../src/chain/index.ts'
 import { statusOf } from '../../src/http/routes.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
+import type { StoragePrunedDetail } from '../../src/node/events.ts'
+import { sample } from '../utils/prometheus.ts'
 
 const KiB = 1024
 
@@ -51,6 +53,8 @@ describe('storage - temporary copies yield to backup duty', () => {
 
     // V1's chain (~600 KiB) does not fit beside the copy; the offer prunes the copy's oldest payloads
     await grow(v1, 15)
+    const events: StoragePrunedDetail[] = []
+    x.addEventListener('storage:pruned', (evt) => { events.push(evt.detail) })
     const outcome = await v1.endOfBooth({ participants: [idx], transactions: [{ key: 'end', value: new Uint8Array(1) }] })
     expect(outcome.complete, JSON.stringify(outcome.failures)).toBe(true)
     expect(outcome.active).toEqual([idx])
@@ -64,5 +68,38 @@ describe('storage - temporary copies yield to backup duty', () => {
     expect(used).toBeLessThanOrEqual(1024 * KiB)
     // Y, the copy's active backup, is untouched
     expect((await y.chains.info(id2))?.prunedBlocks).toBe(0)
+    // told as an event and counted
+    expect(events).toEqual([{ freedBytes: expect.any(Number), chains: [{ chainId: id2, blocks: after?.prunedBlocks }], overBound: false, reason: 'room' }])
+    expect(sample(await x.metrics.metrics(), 'vguard_retention_pruned_bytes_total', { reason: 'room' })).toBe(events[0].freedBytes)
+  })
+
+  it('says when pins keep temporary storage above its bound: /status, the event, the metric', async () => {
+    const [v, y] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    const x = await cluster.create({ kBackups: 1, capacity: 1024 * KiB, retentionBytes: 100 * KiB, bootstrap: [v.multiaddrs[0].toString()] })
+    await x.start()
+    await waitFor(() => fullyConnected([v, y, x]), { timeout: 30_000, message: 'three vehicles connected' })
+    const id = v.peerId.toString()
+    await grow(v, 5)
+    const round = await v.endOfBooth({ participants: [y.peerId.toString()], transactions: [{ key: 'end', value: new Uint8Array(1) }] })
+    // X holds a copy no table names it active for, all of it pinned: 200 KiB of payload against a bound of 100 KiB
+    await x.chains.pin(id, { type: 'range', from: 1, to: 6 })
+    await v.vguarddb.replicate.replicateTo(x.peerId, id, { epoch: round.epoch })
+    await waitFor(() => x.vguarddb.tables.get(id)?.table.epoch === round.epoch, { message: "X heard V's table" })
+    expect((await statusOf(x)).storage.overBound).toBe(false)
+    const events: StoragePrunedDetail[] = []
+    x.addEventListener('storage:pruned', (evt) => { events.push(evt.detail) })
+    const report = await x.storageMaster.run()
+    expect(report).toMatchObject({ freedBytes: 0, overBound: true })
+    expect(events).toEqual([{ freedBytes: 0, chains: [], overBound: true, reason: 'policy' }])
+    expect((await statusOf(x)).storage.overBound).toBe(true)
+    expect(sample(await x.metrics.metrics(), 'vguard_retention_over_bound')).toBe(1)
+    // unpinned, the next run prunes below the bound and says so
+    await x.chains.unpin(id, { type: 'range', from: 1, to: 6 })
+    const after = await x.storageMaster.run()
+    expect(after).toMatchObject({ overBound: false })
+    expect(after.freedBytes).toBeGreaterThan(0)
+    expect((await statusOf(x)).storage.overBound).toBe(false)
+    expect(sample(await x.metrics.metrics(), 'vguard_retention_over_bound')).toBe(0)
+    expect(sample(await x.metrics.metrics(), 'vguard_retention_pruned_bytes_total', { reason: 'policy' })).toBe(after.freedBytes)
   })
 })

@@ -14,7 +14,7 @@ import { VERSION } from '../../node/version.ts'
 export const EVENT_TYPES: ReadonlyArray<keyof VGuardNodeEvents> = [
   'peer:discovered', 'peer:connected', 'peer:disconnected', 'peer:rejected', 'peer:bootstrap-failed',
   'chain:committed', 'write:settled',
-  'replicate:progress', 'replicate:finished', 'backup:table', 'backup:released'
+  'replicate:progress', 'replicate:finished', 'backup:table', 'backup:released', 'storage:pruned'
 ]
 
 /** Each stream holds a socket and a listener per type: a few dashboards and watchers, not a crowd. */

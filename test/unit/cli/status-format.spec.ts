@@ -24,7 +24,7 @@ function status (s: Partial<StatusBody> = {}): StatusBody {
     peers: [{ peerId: B, addresses: [] }, { peerId: C, addresses: [] }],
     chains: [],
     backupTables: [],
-    storage: { capacity: 1024 ** 3, used: 1536, free: 1024 ** 3 - 1536, heldForOthers: 512, diskFree: 10 * 1024 ** 3, diskReserve: 64 * 1024 ** 2, retention: 86_400_000, retentionBytes: 1024 ** 3 },
+    storage: { capacity: 1024 ** 3, used: 1536, free: 1024 ** 3 - 1536, heldForOthers: 512, diskFree: 10 * 1024 ** 3, diskReserve: 64 * 1024 ** 2, retention: 86_400_000, retentionBytes: 1024 ** 3, overBound: false },
     transfers: [],
     pendingReleases: [],
     consensus: [],
@@ -50,6 +50,11 @@ describe('cli - status for a person', () => {
       '',
       'no chains held yet'
     ])
+  })
+
+  it('says when pins keep storage above its bound', () => {
+    const base = status()
+    expect(formatStatus({ ...base, storage: { ...base.storage, overBound: true } }).find(l => l.startsWith('storage'))).toBe('storage    1.5 KiB used of 1.0 GiB, 512 B of it held for others; pins keep it above its bound')
   })
 
   it('with announced addresses, also the ones it listens on', () => {
