@@ -25,7 +25,7 @@ export interface ClientFlags { http: HostPort, timeout: number, json: boolean }
 export interface ChainFlags extends ClientFlags { chain?: string }
 
 interface ValueAnswer { key: string, value: string, encoding: 'utf8' | 'base64', height: number }
-interface CommitAnswer { chainId: string, height: number, hash: string, replication?: { state: string, backups: string[] } }
+interface CommitAnswer { chainId: string, height: number, hash: string, replication?: { state: string, backups: string[], problem?: string } }
 interface ReadAnswer extends ValueAnswer {
   chainHeight: number
   epoch: number
@@ -112,7 +112,7 @@ function printCommit (io: CliIo, flags: ClientFlags, answer: CommitAnswer): void
   }
   io.out(`committed: chain ${answer.chainId} height ${answer.height} hash ${answer.hash}`)
   const r = answer.replication
-  if (r != null) io.out(`replication: ${r.state}${r.backups.length > 0 ? ` (backups ${r.backups.join(', ')})` : ''}`)
+  if (r != null) io.out(`replication: ${r.state}${r.backups.length > 0 ? ` (backups ${r.backups.join(', ')})` : ''}${r.problem != null ? `: ${r.problem}` : ''}`)
 }
 
 /** Said when a value that starts with '-' (a negative coordinate) was taken for a flag. */

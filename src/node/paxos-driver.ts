@@ -31,6 +31,7 @@ import { LevelPaxosStore } from '../storage/paxos-store.ts'
 import { PaxosTransport } from '../protocols/paxos/index.ts'
 import type { ChainMessage, HelloInfo } from '../protocols/paxos/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
+import { MAX_PROBLEM_LENGTH } from '../protocols/write/index.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ChainReplica } from './paxos-replica.ts'
@@ -663,5 +664,8 @@ export class PaxosDriver {
 
 /** What the writers of a round hear: the backups that took the chain this round (older copies the table keeps are not named). */
 function replicationSummary (outcome: ReplicationOutcome): ReplicationSummary {
-  return { state: outcome.complete ? 'complete' : 'partial', backups: outcome.transfers.map(t => t.peerId) }
+  const backups = outcome.transfers.map(t => t.peerId)
+  if (outcome.complete) return { state: 'complete', backups }
+  const why = outcome.failures.length === 0 ? 'no other candidate among the booth and the previous backups' : outcome.failures.map(f => `${f.peerId}: ${f.error}`).join('; ')
+  return { state: 'partial', backups, problem: `${backups.length} fresh ${backups.length === 1 ? 'copy' : 'copies'}: ${why}`.slice(0, MAX_PROBLEM_LENGTH) }
 }

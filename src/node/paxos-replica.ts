@@ -1262,7 +1262,7 @@ export class ChainReplica {
     void this.d.afterCommit(booth)
       .catch((err: Error): ReplicationSummary => {
         this.d.log('%s: replication after commit failed: %s', this.chainId, err.message)
-        return { state: 'partial', backups: [] }
+        return { state: 'partial', backups: [], problem: `the replication round failed: ${err.message}` }
       })
       .then(summary => { for (const x of later) this.answerReplicated(x, summary) })
   }

@@ -73,6 +73,17 @@ describe('storage - temporary copies yield to backup duty', () => {
     expect(sample(await x.metrics.metrics(), 'vguard_retention_pruned_bytes_total', { reason: 'room' })).toBe(events[0].freedBytes)
   })
 
+  it('a write whose round falls short says why', async () => {
+    const [v] = await connectedSwarm(cluster, 1, { kBackups: 1, boothSize: 2 })
+    const small = await cluster.create({ kBackups: 1, boothSize: 2, capacity: 1024, bootstrap: [v.multiaddrs[0].toString()] })
+    await small.start()
+    await waitFor(() => fullyConnected([v, small]), { timeout: 30_000, message: 'two vehicles connected' })
+    const commit = await v.put('gps/1', randomBytes(4 * KiB))
+    expect(commit.replication?.state).toBe('partial')
+    expect(commit.replication?.backups).toEqual([])
+    expect(commit.replication?.problem).toMatch(new RegExp(`^0 fresh copies: ${small.peerId.toString()}: NoCapacityError: `))
+  })
+
   it('says when pins keep temporary storage above its bound: /status, the event, the metric', async () => {
     const [v, y] = await connectedSwarm(cluster, 2, { kBackups: 1 })
     const x = await cluster.create({ kBackups: 1, capacity: 1024 * KiB, retentionBytes: 100 * KiB, bootstrap: [v.multiaddrs[0].toString()] })

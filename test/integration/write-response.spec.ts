@@ -40,11 +40,11 @@ describe('write - the replication report in a proposer\'s answer', () => {
 
   it('round-trips what the proposer reports', async () => {
     const [a, b] = await connectedSwarm(cluster, 2)
-    const served = writeService(b, async () => ({ height: 7, hash: new Uint8Array(32), replication: { state: 'partial', backups: ['p1'] } }))
+    const served = writeService(b, async () => ({ height: 7, hash: new Uint8Array(32), replication: { state: 'partial', backups: ['p1'], problem: 'p2: NoCapacityError: no room' } }))
     await served.start()
     const res = await writeService(a).forward(b.peerId, 'chain', payload, { timeout: 5_000 })
     expect(res).toMatchObject({ status: WriteResponse.Status.OK, height: 7 })
-    expect(replicationOf(res)).toEqual({ state: 'partial', backups: ['p1'] })
+    expect(replicationOf(res)).toEqual({ state: 'partial', backups: ['p1'], problem: 'p2: NoCapacityError: no room' })
     await served.stop()
   })
 

@@ -20,3 +20,5 @@ export const MAX_IDEMPOTENCY_KEY_BYTES = 128
 export const MAX_WRITE_ID_BYTES = 32
 /** Backups an answer may name (WriteResponse.backups): k is at most 64. */
 export const MAX_REPORTED_BACKUPS = 64
+/** A partial replication round's problem, as an OK answer's `message` carries it (the answer's limit is 8 KiB). */
+export const MAX_PROBLEM_LENGTH = 2_048

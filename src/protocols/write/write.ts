@@ -14,7 +14,7 @@ const REQUEST = decoderOf(WriteRequest, 'write request')
 const RESPONSE = decoderOf(WriteResponse, 'write answer')
 import { idempotencyKeyProblem } from './idempotency-key.ts'
 import {
-  ANSWER_SLACK, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REPORTED_BACKUPS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_WRITE_ID_BYTES, MAX_WRITE_TIMEOUT, REQUEST_TIMEOUT, WRITE_PROTOCOL
+  ANSWER_SLACK, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REPORTED_BACKUPS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_WRITE_ID_BYTES, MAX_WRITE_TIMEOUT, REQUEST_TIMEOUT, WRITE_PROTOCOL, MAX_PROBLEM_LENGTH
 } from './constants.ts'
 
 export interface ForwardedWrite {
@@ -53,6 +53,8 @@ export interface ReplicationReport {
   state: ReplicationState
   /** The backups that took the chain up to this block (or later) in the round; empty while pending. */
   backups: string[]
+  /** Partial: why fewer than k backups took it (the candidates' errors, or why the round failed). */
+  problem?: string
 }
 
 const REPLICATION_BY_STATE: Record<ReplicationState, WriteResponse.Replication> = {
@@ -69,7 +71,7 @@ const STATE_BY_REPLICATION: Partial<Record<WriteResponse.Replication, Replicatio
 export function replicationOf (res: WriteResponse): ReplicationReport | undefined {
   const state = STATE_BY_REPLICATION[res.replication]
   if (state == null) return undefined
-  return { state, backups: state === 'pending' ? [] : res.backups }
+  return { state, backups: state === 'pending' ? [] : res.backups, ...(state === 'partial' && res.message !== '' ? { problem: res.message.slice(0, MAX_PROBLEM_LENGTH) } : {}) }
 }
 
 export interface WriteComponents {
@@ -170,7 +172,12 @@ export class WriteService {
       const committed = await this.c.onWrite({ from, chainId: req.chainId, payload: req.payload, count, timeout, waitForReplication: !req.skipReplication, writeId: toHex(req.writeId), idempotencyKey: req.idempotencyKey })
       const replication = committed.replication == null
         ? {}
-        : { replication: REPLICATION_BY_STATE[committed.replication.state], backups: committed.replication.backups.slice(0, MAX_REPORTED_BACKUPS) }
+        : {
+            replication: REPLICATION_BY_STATE[committed.replication.state],
+            backups: committed.replication.backups.slice(0, MAX_REPORTED_BACKUPS),
+            // an OK answer's message: why a partial round fell short
+            message: committed.replication.problem?.slice(0, MAX_PROBLEM_LENGTH) ?? ''
+          }
       return { status: WriteResponse.Status.OK, height: committed.height, hash: committed.hash as Uint8Array<ArrayBuffer>, ...replication }
     } catch (err) {
       const e = err as Error & { leader?: string }
