@@ -60,3 +60,11 @@ export const MAX_QUEUE_BYTES = 64 * 1024 * 1024
  */
 export const MAX_INBOUND_STREAMS = 4
 export const MAX_OUTBOUND_STREAMS = 4
+
+/**
+ * Bytes of frames partly received at once, over every inbound stream
+ * (InboundBudget): a few whole frames of the largest size. Without it a member
+ * holding its 4 streams per connection with 24 MiB frames all but their last
+ * byte sent pushed a node past 500 MiB.
+ */
+export const INBOUND_BUDGET = 128 * 1024 * 1024

@@ -22,6 +22,8 @@ import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from
 import { peerIdFromString } from '@libp2p/peer-id'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { IdleTimeout, readBufferFor } from '../stream.ts'
+import { InboundBudget } from '../inbound-budget.ts'
+import { varintLength } from '../../chain/varint.ts'
 import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
 import { PaxosFrame } from './pb/paxos.ts'
 import type { Hello } from './pb/paxos.ts'
@@ -29,7 +31,7 @@ import { fromWire, frameLimits } from './messages.ts'
 import type { ChainMessage } from './messages.ts'
 import { encodeWireMessage, frameBytes, lengthPrefixed } from './frame.ts'
 import {
-  DIAL_TIMEOUT, HALF_CLOSED_GRACE, IDLE_TIMEOUT, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS,
+  DIAL_TIMEOUT, HALF_CLOSED_GRACE, IDLE_TIMEOUT, INBOUND_BUDGET, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS,
   MAX_MEMBERS, MAX_MESSAGES_PER_FRAME, MAX_OUTBOUND_STREAMS, MAX_QUEUE_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION,
   REDIAL_BACKOFF, TARGET_FRAME_BYTES, WRITE_TIMEOUT
 } from './constants.ts'
@@ -54,6 +56,8 @@ export interface PaxosTransportInit {
   writeTimeout?: number
   /** @default 64 MiB */
   maxQueueBytes?: number
+  /** Bytes of frames partly received at once, over every inbound stream. @default 128 MiB (INBOUND_BUDGET) */
+  inboundBudget?: number
 }
 
 export interface HelloInfo {
@@ -166,6 +170,8 @@ export class PaxosTransport {
   private readonly dialTimeout: number
   private readonly writeTimeout: number
   private readonly maxQueueBytes: number
+  /** Frames partly received over every inbound stream (see InboundBudget). */
+  readonly inboundBytes: InboundBudget
   private readonly limits: Record<string, unknown>
   private readonly links = new Map<string, Link>()
   /** Addressees that are no peer id, said once each. */
@@ -186,6 +192,7 @@ export class PaxosTransport {
     this.dialTimeout = init.dialTimeout ?? DIAL_TIMEOUT
     this.writeTimeout = init.writeTimeout ?? WRITE_TIMEOUT
     this.maxQueueBytes = init.maxQueueBytes ?? MAX_QUEUE_BYTES
+    this.inboundBytes = new InboundBudget(init.inboundBudget ?? INBOUND_BUDGET, 'paxos frames')
     this.limits = frameLimits(MAX_MESSAGES_PER_FRAME, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_MEMBERS)
   }
 
@@ -479,6 +486,7 @@ export class PaxosTransport {
     this.inbound.add(stream)
     // a frame carries whole values (a 4 MiB block's batch, catch-up answers of several):
     // with @libp2p/utils' default 4 MiB read buffer such a frame reset the stream on every try
+    const metered = this.inboundBytes.meter(stream)
     const lp = lpStream(stream, { maxDataLength: this.maxFrameBytes, maxBufferSize: this.maxBufferBytes })
     // one idle timer per stream, pushed back after every frame (not a timer and a signal per frame)
     const idle = new IdleTimeout(this.idleTimeout, undefined, `no paxos frame from ${peer}`)
@@ -487,6 +495,7 @@ export class PaxosTransport {
         let bytes
         try {
           bytes = await lp.read({ signal: idle.signal })
+          metered.consumed(varintLength(bytes.byteLength) + bytes.byteLength)
           idle.touch()
         } catch (err) {
           const name = (err as Error).name
@@ -540,6 +549,7 @@ export class PaxosTransport {
       stream.abort(err as Error)
     } finally {
       idle.clear()
+      metered.release()
       this.inbound.delete(stream)
     }
   }

@@ -51,3 +51,11 @@ export const MEMBERSHIP_WAIT = 5 * second
 /** Concurrent transfers one node accepts: a backup serves several proposers at once. */
 export const MAX_INBOUND_STREAMS = 16
 export const MAX_OUTBOUND_STREAMS = 16
+/**
+ * Bytes of OFFERs partly received at once, over every inbound stream
+ * (InboundBudget): an offer is a few bytes, but may be read up to the message
+ * limit, and the transfer that follows is one per owner at a time. Without it
+ * a member's streams, each holding an offer all but its last byte sent, held
+ * up to 6 MiB apiece.
+ */
+export const OFFER_BUDGET = 16 * MiB

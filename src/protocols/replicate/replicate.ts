@@ -14,8 +14,9 @@ import { Reservations } from './reservations.ts'
 import type { Reservation } from './reservations.ts'
 import {
   MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_WINDOW_BYTES, MEMBERSHIP_WAIT, MESSAGE_TIMEOUT, PROGRESS_BYTES, REPLICATE_PROTOCOL, TARGET_FRAME_BYTES,
-  TRANSFER_TIMEOUT, WINDOW_BYTES
+  TRANSFER_TIMEOUT, WINDOW_BYTES, OFFER_BUDGET
 } from './constants.ts'
+import { InboundBudget } from '../inbound-budget.ts'
 import { NoCapacityError, ReplicateRefusedError } from './errors.ts'
 
 const RESPONSE = decoderOf(ReplicateResponse, 'replicate answer')
@@ -71,6 +72,8 @@ export interface ReplicateInit {
   progressBytes?: number
   /** @default 5 s */
   membershipWait?: number
+  /** Bytes of offers partly received at once, over every inbound stream. @default 16 MiB (OFFER_BUDGET) */
+  offerBudget?: number
 }
 
 export interface ReplicateProgress {
@@ -159,6 +162,8 @@ export class ReplicateService {
   private readonly membership?: MembershipCheck
   private readonly reservations: Reservations
   private readonly owners = new OwnerTransfers()
+  /** Offers partly received over every inbound stream (see InboundBudget). */
+  readonly offers: InboundBudget
   /** Inbound transfers in flight (backup side): stop() cuts them. */
   private readonly inbound = new Set<Stream>()
 
@@ -174,6 +179,7 @@ export class ReplicateService {
     this.membershipWait = init.membershipWait ?? MEMBERSHIP_WAIT
     if (components.isMember != null) this.membership = new MembershipCheck({ libp2p: components.libp2p, isMember: components.isMember })
     this.reservations = new Reservations(components.freeCapacity)
+    this.offers = new InboundBudget(init.offerBudget ?? OFFER_BUDGET, 'replication offers')
     this.log = components.logger.forComponent('vguard:replicate')
   }
 
@@ -189,6 +195,7 @@ export class ReplicateService {
           membershipWait: this.membershipWait,
           reservations: this.reservations,
           owners: this.owners,
+          offers: this.offers,
           log: this.log
         })
       } finally {

@@ -21,6 +21,7 @@ import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
 import type { ReplicateComponents } from './replicate.ts'
 import type { Reservation, Reservations } from './reservations.ts'
 import { MAX_WINDOW_BYTES } from './constants.ts'
+import type { InboundBudget } from '../inbound-budget.ts'
 import { BatchQueue } from '../batch-queue.ts'
 import { decoderOf, withDeadline } from '../stream.ts'
 
@@ -39,6 +40,8 @@ export interface ServeOptions {
   reservations: Reservations
   /** One transfer per owner at a time, and a pause for an owner cut off as too slow. @default no limit */
   owners?: OwnerTransfers
+  /** Offers partly received, over every inbound stream. @default no limit */
+  offers?: InboundBudget
   log: Logger
 }
 
@@ -199,7 +202,14 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
     if (stream.status === 'open') await reply({ status: ReplicateResponse.Status.FORBIDDEN, message: 'not a member of this network' })
     return
   }
-  const offer = await read()
+  // the offer counts against the node's budget until it is read whole: after it, one transfer per owner
+  const metered = options.offers?.meter(stream)
+  let offer: ReplicateRequest
+  try {
+    offer = await read()
+  } finally {
+    metered?.release()
+  }
   const owner = connection.remotePeer.toString()
   if (offer.type !== ReplicateRequest.Type.OFFER) {
     await reply({ status: ReplicateResponse.Status.INVALID, message: 'expected OFFER' })

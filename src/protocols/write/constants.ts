@@ -22,3 +22,10 @@ export const MAX_WRITE_ID_BYTES = 32
 export const MAX_REPORTED_BACKUPS = 64
 /** A partial replication round's problem, as an OK answer's `message` carries it (the answer's limit is 8 KiB). */
 export const MAX_PROBLEM_LENGTH = 2_048
+/**
+ * Bytes of forwarded write requests partly received at once, over every
+ * inbound stream (InboundBudget): sixteen whole 4 MiB requests. Writes are
+ * small (a GPS fix is ~100 bytes); without it a member holding 256 streams per
+ * connection with requests all but their last byte sent took a node past 1 GiB.
+ */
+export const INBOUND_BUDGET = 64 * 1024 * 1024

@@ -14,8 +14,9 @@ const REQUEST = decoderOf(WriteRequest, 'write request')
 const RESPONSE = decoderOf(WriteResponse, 'write answer')
 import { idempotencyKeyProblem } from './idempotency-key.ts'
 import {
-  ANSWER_SLACK, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REPORTED_BACKUPS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_WRITE_ID_BYTES, MAX_WRITE_TIMEOUT, REQUEST_TIMEOUT, WRITE_PROTOCOL, MAX_PROBLEM_LENGTH
+  ANSWER_SLACK, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REPORTED_BACKUPS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_WRITE_ID_BYTES, MAX_WRITE_TIMEOUT, REQUEST_TIMEOUT, WRITE_PROTOCOL, MAX_PROBLEM_LENGTH, INBOUND_BUDGET
 } from './constants.ts'
+import { InboundBudget } from '../inbound-budget.ts'
 
 export interface ForwardedWrite {
   /** The member that forwarded it. */
@@ -89,6 +90,8 @@ export interface WriteComponents {
 
 export interface WriteInit {
   protocol?: string
+  /** Bytes of requests partly received at once, over every inbound stream. @default 64 MiB (INBOUND_BUDGET) */
+  inboundBudget?: number
 }
 
 const STATUS_BY_ERROR: Record<string, WriteResponse.Status> = {
@@ -105,10 +108,12 @@ export class WriteService {
   readonly protocol: string
   private readonly c: WriteComponents
   private readonly log: Logger
+  readonly inbound: InboundBudget
 
   constructor (components: WriteComponents, init: WriteInit = {}) {
     this.c = components
     this.protocol = init.protocol ?? WRITE_PROTOCOL
+    this.inbound = new InboundBudget(init.inboundBudget ?? INBOUND_BUDGET, 'write requests')
     this.log = components.logger.forComponent('vguard:write')
   }
 
@@ -146,8 +151,15 @@ export class WriteService {
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     if (!this.c.isMember(connection.remotePeer)) throw new ProtocolError('not a member of this network')
     // a request carries a whole block's payload (4 MiB and more): past the reader's default buffer
+    const metered = this.inbound.meter(stream)
     const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES, maxBufferSize: readBufferFor(MAX_REQUEST_BYTES) })
-    const req = await withDeadline(REQUEST_TIMEOUT, async (signal) => await pbs.read(REQUEST, { signal }), 'no write request')
+    let req: WriteRequest
+    try {
+      req = await withDeadline(REQUEST_TIMEOUT, async (signal) => await pbs.read(REQUEST, { signal }), 'no write request')
+    } finally {
+      // read whole: what it holds now is a request being committed, not a frame arriving
+      metered.release()
+    }
     const res = await this.answer(req, connection.remotePeer.toString())
     const full: WriteResponse = { status: WriteResponse.Status.OK, height: 0, hash: EMPTY, leader: '', message: '', replication: WriteResponse.Replication.NOT_REPORTED, backups: [], ...res }
     await withDeadline(REQUEST_TIMEOUT, async (signal) => { await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).write(full, WriteResponse, { signal }) }, 'write answer not taken')
