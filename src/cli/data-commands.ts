@@ -17,6 +17,7 @@ import { parseHostPort, parseInteger } from './options.ts'
 import type { HostPort } from './options.ts'
 import { formatStatus } from './status-format.ts'
 import { UsageError } from './usage-error.ts'
+import { checkIdempotencyKey } from '../node/index.ts'
 
 /** Longer than a write's default commit timeout (10 s) and its replication round. */
 const DEFAULT_CLIENT_TIMEOUT = 30_000
@@ -120,7 +121,15 @@ export const VALUE_AFTER_DASHES = 'A value that starts with "-" goes after --: v
 
 const idempotencyOption = (): Option => new Option('--idempotency-key <key>', 'names the write: sent again with the same key (to any node), it commits once')
 
-const idempotencyHeader = (key: string | undefined): Record<string, string> => key != null ? { 'idempotency-key': key } : {}
+/** The header naming a write; a key that is not one is a usage error here (one HTTP cannot carry would not even be sent). */
+function idempotencyHeader (key: string | undefined): Record<string, string> {
+  if (key == null) return {}
+  try {
+    return { 'idempotency-key': checkIdempotencyKey(key) }
+  } catch (err) {
+    throw new UsageError(`--idempotency-key: ${(err as Error).message}, got ${JSON.stringify(key)}`)
+  }
+}
 
 export function dataCommands (io: CliIo): Command[] {
   const status = clientCommand('status', 'show a running node: peers, chains, backups, storage, the shared chain\'s leader')

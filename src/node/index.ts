@@ -72,7 +72,7 @@ export { InvalidTransactionError } from '../chain/errors.ts'
 export type { TransactionInput } from '../chain/payload.ts'
 export { NotStartedError } from '../protocols/errors.ts'
 export { NoHolderReachableError } from '../protocols/read/errors.ts'
-export { InvalidIdempotencyKeyError } from './idempotency.ts'
+export { InvalidIdempotencyKeyError, checkIdempotencyKey } from './idempotency.ts'
 export type { BlockRead, CommitResult, KeyRead, ReadOptions, WriteOptions, Consistency, ReplicaStatus, ReplicationSummary } from './consensus.ts'
 export {
   NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError, NotProposerError, QuorumReadError, ConsensusStoppedError, RefusedWriteError, InvalidReadError,

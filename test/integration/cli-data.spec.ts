@@ -91,6 +91,16 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     expect(two).toMatchObject({ height: one.height, hash: one.hash })
   })
 
+  it('an --idempotency-key that is not one is a usage error (exit 2), also one HTTP cannot carry; nothing is written', async () => {
+    const [a] = nodes
+    for (const key of ['😀', 'ключ', 'a\nb', 'é', 'x'.repeat(129)]) {
+      const res = await cli(a, ['put', 'gps/keyed', 'x', '--idempotency-key', key])
+      expect(res.code, key).toBe(2)
+      expect(res.stderr.trim(), key).toBe(`error: --idempotency-key: an idempotency key is 1..128 printable ASCII characters, got ${JSON.stringify(key)}`)
+    }
+    expect((await cli(a, ['get', 'gps/keyed'])).code).toBe(1)
+  })
+
   it('delete, then get exits 1 with the API\'s error; reads at leader and quorum consistency', async () => {
     const [a, b] = nodes
     expect((await cli(a, ['put', 'gps/gone', 'soon'])).code).toBe(0)
