@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnNode } from '../swarm/process.ts'
 import type { NodeProcess } from '../swarm/process.ts'
+import { removeListenersLater } from '../swarm/signals.ts'
 import { fetchStatus, renderTable } from './table.ts'
 import { endBooth, offlineRead } from './demo-story.ts'
 import { consensusRound, renderConsensus } from './demo-consensus.ts'
@@ -90,8 +91,11 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
     try {
       await stopAll()
     } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+      // a repeat that comes as the process exits must not turn its exit code 0 into 130 or 143
+      removeListenersLater(() => {
+        process.off('SIGINT', onSignal)
+        process.off('SIGTERM', onSignal)
+      })
     }
   }
   out('demo: stopped cleanly')

@@ -1,9 +1,4 @@
-/**
- * How long the listeners stay after settle() in a process that lives on: one
- * that exits does so within milliseconds, and one that does not (an in-process
- * caller, a handle left open) must be stoppable by a signal again.
- */
-const SETTLED_GRACE_MS = 10_000
+import { removeListenersLater } from '../swarm/signals.ts'
 
 export interface StopSignal {
   signal: Promise<string>
@@ -12,7 +7,7 @@ export interface StopSignal {
   /**
    * The node has stopped cleanly: repeats are ignored, without a word, until
    * the process exits (signal listeners do not keep it alive), or for
-   * SETTLED_GRACE_MS if it lives on.
+   * SETTLED_GRACE_MS (src/swarm/signals.ts) if it lives on.
    */
   settle: () => void
 }
@@ -47,7 +42,7 @@ export function onStopSignal (again: (signal: string) => void): StopSignal {
   })
   const settle = (): void => {
     settled = true
-    setTimeout(dispose, SETTLED_GRACE_MS).unref()
+    removeListenersLater(dispose)
   }
   return { signal, dispose, settle }
 }

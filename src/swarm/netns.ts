@@ -5,6 +5,7 @@
  * `unshare -n` with just `lo` up, where multicast stays on loopback.
  */
 import { spawn, spawnSync } from 'node:child_process'
+import { removeListenersLater } from './signals.ts'
 
 export function canUnshareNetwork (): boolean {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return false
@@ -34,7 +35,10 @@ export async function reexecInPrivateNetns (marker: string): Promise<number> {
   try {
     return await new Promise((resolve) => { child.once('exit', (code) => { resolve(code ?? 1) }) })
   } finally {
-    process.off('SIGINT', ignore)
-    process.off('SIGTERM', forward)
+    // a repeat that comes as this process exits must not turn the child's exit code into 130 or 143
+    removeListenersLater(() => {
+      process.off('SIGINT', ignore)
+      process.off('SIGTERM', forward)
+    })
   }
 }
