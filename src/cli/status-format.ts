@@ -44,6 +44,8 @@ export function formatStatus (s: StatusBody): string[] {
     `storage    ${formatBytes(s.storage.used)} used of ${formatBytes(s.storage.capacity)}, ${formatBytes(s.storage.heldForOthers)} of it held for others${s.storage.overBound ? '; pins keep it above its bound' : ''}`,
     `shared     ${s.shared.leader == null ? 'no leader known' : `leader ${who(s.shared.leader)}`}`
   ]
+  // two shared chains in one network: the operator must see it without --json
+  if (s.shared.conflicts.length > 0) lines.push(`           ${s.shared.conflicts.length} connected ${s.shared.conflicts.length === 1 ? 'peer runs' : 'peers run'} another shared chain: ${s.shared.conflicts.map(short).join(', ')}`)
   if (s.transfers.length > 0) lines.push(`replicating ${s.transfers.map(t => `${short(t.chainId)} to ${short(t.peer)} (${t.height}/${t.target})`).join(', ')}`)
   if (s.pendingReleases.length > 0) lines.push(`releases   ${s.pendingReleases.length} waiting to be confirmed`)
   if (s.chains.length === 0) return [...lines, '', 'no chains held yet']

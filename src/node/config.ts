@@ -276,6 +276,10 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
   if (config.readQuorum + nw <= config.boothSize) {
     throw new ConfigError(`readQuorum: Nr + Nw must exceed N, or a read can miss the newest write: Nr = ${config.readQuorum}, Nw = ${nw} (a majority of the booth), N = ${config.boothSize} (boothSize); use readQuorum ≥ ${defaultReadQuorum(config.boothSize)}`)
   }
+  if (config.allowedPeers?.length === 0) {
+    // a list of nobody is no network: every peer refused, and a shared chain of this vehicle alone that it keeps for good
+    throw new ConfigError('allowedPeers: at least one peer id (an empty list would refuse every peer and start a shared chain of this vehicle alone)')
+  }
   for (const id of config.allowedPeers ?? []) {
     try {
       peerIdFromString(id)

@@ -52,6 +52,12 @@ describe('cli - status for a person', () => {
     ])
   })
 
+  it('names the connected peers that run another shared chain', () => {
+    const base = status()
+    const lines = formatStatus({ ...base, shared: { ...base.shared, conflicts: [B, C] } })
+    expect(lines[lines.indexOf('shared     leader …ee0b02') + 1]).toBe('           2 connected peers run another shared chain: …ee0b02, …ee0c03')
+  })
+
   it('says when pins keep storage above its bound', () => {
     const base = status()
     expect(formatStatus({ ...base, storage: { ...base.storage, overBound: true } }).find(l => l.startsWith('storage'))).toBe('storage    1.5 KiB used of 1.0 GiB, 512 B of it held for others; pins keep it above its bound')

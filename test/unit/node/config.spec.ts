@@ -38,6 +38,8 @@ describe('node - config', () => {
     [{ diskReserve: 0 }, /^diskReserve: must be an integer of at least/],
     [{ mdnsInterval: 5 }, /mdnsInterval/],
     [{ allowedPeers: ['nope'] }, /allowedPeers/],
+    // a probe's VGUARD_ALLOW= started a vehicle that refused everyone and kept a shared chain of its own
+    [{ allowedPeers: [] }, /^allowedPeers: at least one peer id \(an empty list would refuse every peer/],
     [{ dataDir: '' }, /dataDir/],
     // what a JavaScript caller may hand over
     [{ mDNS: false }, /^mDNS: not an option \(a typo\?\); the options are dataDir, listen, /],
