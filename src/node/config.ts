@@ -220,7 +220,11 @@ function checkShape (options: VGuardNodeOptions): void {
  */
 export function resolveDataDir (dataDir: unknown): string {
   if (typeof dataDir !== 'string' || dataDir === '') throw new ConfigError('dataDir: required')
-  return resolve(dataDir)
+  const path = resolve(dataDir)
+  // Node hands over a path's bytes that are not UTF-8 (an argument, the working directory) as U+FFFD: the
+  // path it names is another dir, where a new vehicle's identity would be made next to the real one
+  if (path.includes('\uFFFD')) throw new ConfigError(`dataDir: ${JSON.stringify(path)} has bytes that are not UTF-8 (shown as U+FFFD), in it or in the working directory: it would name another dir; rename it, or give a path without them`)
+  return path
 }
 
 export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {

@@ -55,6 +55,8 @@ export async function openDatabase (dataDir: string): Promise<NodeDatabase> {
   // name of the same dir (a symlink) it would open it twice, two nodes on one
   // chain, a fork on one disk. The real path is one name for the dir.
   const path = join(await realpath(dataDir), DB_DIR)
+  // made here, not by classic-level: its recursive mkdir says ENOENT on a read-only file system
+  await makeDirs(path)
   const db: BinaryLevel = new Level<Uint8Array, Uint8Array>(path, BINARY)
   try {
     await db.open()

@@ -10,7 +10,7 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { execFileSync } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { TestCluster } from '../utils/nodes.ts'
@@ -79,6 +79,13 @@ describe.skipIf(!CAN_MOUNT)('storage - a disk that fills up', () => {
     // fill it: the filler's last write comes back short or with ENOSPC
     await writeFile(join(disk, 'filler'), new Uint8Array(2 * 1024 * 1024)).catch(() => {})
     await expect(openDatabase(join(disk, 'vehicle'))).rejects.toMatchObject({ name: 'DatabaseOpenError', message: expect.stringMatching(/would not open: .*No space left on device/) })
+  })
+
+  it('a data dir on a read-only file system says so (classic-level\'s own mkdir said ENOENT)', async () => {
+    const disk = await smallDisk(1)
+    await mkdir(join(disk, 'vehicle'))
+    execFileSync('mount', ['-o', 'remount,ro', disk])
+    await expect(openDatabase(join(disk, 'vehicle'))).rejects.toMatchObject({ name: 'DataDirError', message: expect.stringMatching(/read-only file system/) })
   })
 })
 

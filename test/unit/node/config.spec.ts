@@ -41,6 +41,8 @@ describe('node - config', () => {
     // a probe's VGUARD_ALLOW= started a vehicle that refused everyone and kept a shared chain of its own
     [{ allowedPeers: [] }, /^allowedPeers: at least one peer id \(an empty list would refuse every peer/],
     [{ dataDir: '' }, /dataDir/],
+    // what Node makes of a path's bytes that are not UTF-8: another dir than the one named
+    [{ dataDir: '/tmp/veh\uFFFD' }, /^dataDir: "\/tmp\/veh\uFFFD" has bytes that are not UTF-8/],
     // what a JavaScript caller may hand over
     [{ mDNS: false }, /^mDNS: not an option \(a typo\?\); the options are dataDir, listen, /],
     [{ listen: '/ip4/127.0.0.1/tcp/0' }, /^listen: must be an array of strings/],
