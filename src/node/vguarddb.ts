@@ -15,6 +15,7 @@
  * Rounds of one chain never overlap: a commit that arrives while a round runs
  * is covered by the next round, which replicates up to the tip at its start.
  */
+import { setMaxListeners } from 'node:events'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Message } from '@libp2p/gossipsub'
@@ -172,6 +173,13 @@ const EMPTY_RESPONSE: ReadResponse = {
   status: ReadResponse.Status.OK, role: ReadResponse.Role.HOLDER, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: '', leader: ''
 }
 
+/** The controller stop() aborts: every transfer and read in flight listens to its signal, however many. */
+function stopController (): AbortController {
+  const controller = new AbortController()
+  setMaxListeners(Infinity, controller.signal)
+  return controller
+}
+
 export class VGuardDB {
   readonly tables: BackupTableStore
   readonly replicate: ReplicateService
@@ -198,7 +206,7 @@ export class VGuardDB {
   /** A release's last check and delete, and the noting of an offer, one at a time per chain. */
   private readonly chainLock = new KeyedLock()
   /** Aborted by stop(): transfers of a round in flight end at once instead of at their backups' timeouts. */
-  private stopping = new AbortController()
+  private stopping = stopController()
   /** This run asked members for our own chain's newest table (the first round does). */
   private ownTableLooked = false
 
@@ -251,7 +259,7 @@ export class VGuardDB {
   }
 
   async start (): Promise<void> {
-    this.stopping = new AbortController()
+    this.stopping = stopController()
     this.ownTableLooked = false
     await this.tables.open()
     for await (const key of this.transfersDb.keys()) {
@@ -583,9 +591,13 @@ export class VGuardDB {
       const local = await this.localRead(request)
       if (local != null) return local
     }
+    // a stop cuts the read: the holders that fail as connections close are not out of reach
+    const signal = options.signal != null ? AbortSignal.any([options.signal, this.stopping.signal]) : this.stopping.signal
+    options = { ...options, signal }
     try {
       const result = await readWithRedirect({
         request,
+        signal,
         self: this.self,
         proposer: request.chainId === 'shared' ? undefined : request.chainId,
         via: options.via,
@@ -613,6 +625,7 @@ export class VGuardDB {
       }
       return result
     } catch (err) {
+      if (this.stopped) throw new NodeStoppedError(`the node stopped during the read of ${request.chainId}: its holders were not asked to the end (${(err as Error).message})`)
       // nobody else answered: a copy we hold (as a backup, or not yet
       // released) is better than no answer; it says its height and epoch,
       // and is stale if older than the newest table we know

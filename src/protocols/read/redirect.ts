@@ -110,6 +110,8 @@ export interface RedirectReadInit {
   confirm?: (asked: ReadonlySet<string>) => Promise<LookupResult>
   /** ms after which no further holder is asked (the read ends with what it has). @default READ_TIMEOUT */
   timeout?: number
+  /** Aborted, the read stops asking at once and throws its reason (the reader is stopping: holders that fail then are not out of reach). */
+  signal?: AbortSignal
   /**
    * Checks what an answer holds (e.g. its blocks, src/node/block-answer.ts)
    * against `newest`, the newest table the reader holds once it adopted the
@@ -277,6 +279,7 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
   // holders out of reach are asked one after another, each up to its timeout: the read as a whole stops asking at this
   const deadline = performance.now() + (init.timeout ?? READ_TIMEOUT)
   while (hops() < maxHops && performance.now() < deadline) {
+    init.signal?.throwIfAborted()
     if (queue.length === 0) {
       if (init.lookup == null || lookupRounds >= MAX_LOOKUP_ROUNDS) break
       if (!await lookupRound(init.lookup)) break
@@ -289,6 +292,7 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
     try {
       res = await init.ask(peer, request)
     } catch (err) {
+      init.signal?.throwIfAborted()
       path.push(failedAsk(peer, err as Error))
       continue
     }
@@ -360,6 +364,7 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
     }
     if (adopted != null) enqueue(adopted.table.active)
   }
+  init.signal?.throwIfAborted()
   // a holder asked later may have shown a newer table: what is returned must hold against it too
   const newest = tables.get(chainId)
   if (partial != null && !fails(partial.response, partial.entry, newest, undefined)) {

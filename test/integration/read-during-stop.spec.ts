@@ -1,0 +1,34 @@
+/**
+ * A redirect read under way when its node stops ends with NodeStoppedError:
+ * the holders that fail as the node's connections close are not out of
+ * reach, and a NoHolderReachableError naming live backups "unreachable" told
+ * a probe's user the data was gone. Real nodes; the proposer is down, so the
+ * reads go to its backups.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
+
+describe('vguarddb - a read under way when its node stops', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('ends with NodeStoppedError, not NoHolderReachableError', async () => {
+    const nodes = await connectedSwarm(cluster, 4, { kBackups: 2 })
+    const [a] = nodes
+    const chainId = a.peerId.toString()
+    const keys = Array.from({ length: 5 }, (_, i) => `gps/${i}`)
+    let backups: string[] = []
+    for (const key of keys) backups = (await a.put(key, new TextEncoder().encode(key))).replication?.backups ?? []
+    expect(backups).toHaveLength(2)
+    const reader = nodes.find(n => n !== a && !backups.includes(n.peerId.toString()))
+    if (reader == null) throw new Error('no vehicle outside the backups')
+    await cluster.stopNode(a)
+
+    // the proposer is down: each read asks it, then its backups, which stay up throughout
+    const reads = Array.from({ length: 20 }, async (_, i) => await reader.vguarddb.readKey(chainId, keys[i % keys.length]).then(() => 'served', (err: Error) => err.name))
+    await cluster.stopNode(reader)
+    const outcomes = await Promise.all(reads)
+    expect(outcomes.filter(o => o !== 'served' && o !== 'NodeStoppedError'), outcomes.join(', ')).toEqual([])
+    expect(outcomes).toContain('NodeStoppedError')
+  })
+})
