@@ -7,7 +7,6 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { defaultLogger } from '@libp2p/logger'
-import { pbStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
@@ -17,6 +16,7 @@ import { ReplicateService } from '../../src/protocols/replicate/index.ts'
 import { createBlock } from '../../src/chain/index.ts'
 import type { ChainMessage } from '../../src/protocols/paxos/index.ts'
 import { encodeWrite } from '../../src/node/batch.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
 
 const KiB = 1024
 const BUDGET = 1024 * KiB
@@ -31,6 +31,21 @@ function partialFrame (length: number, sent: number): Uint8Array {
   const frame = new Uint8Array(prefix.length + sent)
   frame.set(prefix)
   return frame
+}
+
+/**
+ * Four frames announced as 2 MiB on streams from `a` to `b`, 400 KiB of each sent (1.6 MiB held
+ * against a budget of 1 MiB); resolves with the streams once at least two of them were reset.
+ */
+async function resetPast (a: VGuardNode, b: VGuardNode, protocol: string): Promise<Stream[]> {
+  const streams: Stream[] = []
+  for (let i = 0; i < 4; i++) {
+    const stream = await a.libp2p.dialProtocol(b.peerId, protocol)
+    stream.send(partialFrame(2048 * KiB, 400 * KiB))
+    streams.push(stream)
+  }
+  await waitFor(() => streams.filter(s => s.status !== 'open').length >= 2, { message: 'the fullest streams were reset' })
+  return streams
 }
 
 describe('protocols - a node-wide budget for frames partly received', () => {
@@ -49,14 +64,7 @@ describe('protocols - a node-wide budget for frames partly received', () => {
     await served.start()
     stops.push(async () => { await served.stop() })
 
-    // four requests announced as 2 MiB, 400 KiB of each sent: 1.6 MiB held against a budget of 1 MiB
-    const streams: Stream[] = []
-    for (let i = 0; i < 4; i++) {
-      const stream = await a.libp2p.dialProtocol(b.peerId, protocol)
-      stream.send(partialFrame(2048 * KiB, 400 * KiB))
-      streams.push(stream)
-    }
-    await waitFor(() => streams.filter(s => s.status !== 'open').length >= 2, { message: 'the fullest streams were reset' })
+    const streams = await resetPast(a, b, protocol)
     expect(served.inbound.usedBytes).toBeLessThanOrEqual(BUDGET)
     expect(streams.filter(s => s.status === 'open').length).toBeLessThanOrEqual(2)
 
@@ -74,13 +82,7 @@ describe('protocols - a node-wide budget for frames partly received', () => {
     const backup = new ReplicateService({ libp2p: b.libp2p, store: b.chains, logger: defaultLogger(), freeCapacity: async () => 1024 * 1024 * 1024, onStored: async () => {} }, { protocol, offerBudget: BUDGET })
     await backup.start()
     stops.push(async () => { await backup.stop() })
-    const streams: Stream[] = []
-    for (let i = 0; i < 4; i++) {
-      const stream = await a.libp2p.dialProtocol(b.peerId, protocol)
-      stream.send(partialFrame(2048 * KiB, 400 * KiB))
-      streams.push(stream)
-    }
-    await waitFor(() => streams.filter(s => s.status !== 'open').length >= 2, { message: 'the fullest streams were reset' })
+    const streams = await resetPast(a, b, protocol)
     expect(backup.offers.usedBytes).toBeLessThanOrEqual(BUDGET)
     // an honest owner's transfer goes through meanwhile
     await a.chains.append(createBlock({ prev: await a.chains.tip(a.peerId.toString()), proposer: a.peerId.toString(), timestamp: Date.now(), transactions: [{ key: 'k', value: new Uint8Array(100) }] }))
