@@ -33,7 +33,7 @@ import { ReleaseService } from '../protocols/release/index.ts'
 import { ReadService, ReadRequest, ReadResponse, readWithRedirect } from '../protocols/read/index.ts'
 import { checkedBlockAnswer, wholeBlockAnswer } from './block-answer.ts'
 import type { LeaderCheck, NoHolderReachableError, PathEntry, RedirectReadResult } from '../protocols/read/index.ts'
-import { withDeadline } from '../protocols/stream.ts'
+import { LinkedSignal, withDeadline } from '../protocols/stream.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ReleaseQueue } from './release-queue.ts'
@@ -592,7 +592,9 @@ export class VGuardDB {
       if (local != null) return local
     }
     // a stop cuts the read: the holders that fail as connections close are not out of reach
-    const signal = options.signal != null ? AbortSignal.any([options.signal, this.stopping.signal]) : this.stopping.signal
+    // (a LinkedSignal, cleared when the read ends: AbortSignal.any would leave an entry on the stop signal per read)
+    const linked = new LinkedSignal([options.signal, this.stopping.signal])
+    const signal = linked.signal
     options = { ...options, signal }
     try {
       const result = await readWithRedirect({
@@ -634,6 +636,8 @@ export class VGuardDB {
       if (local == null) throw err
       const tried = (err as NoHolderReachableError).tried.map(t => ({ peerId: t.peerId, outcome: t.outcome as PathEntry['outcome'], ...(t.error != null ? { error: t.error } : {}) }))
       return { ...local, path: [...tried, ...local.path] }
+    } finally {
+      linked.clear()
     }
   }
 

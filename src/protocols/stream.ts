@@ -9,7 +9,7 @@
 import { setMaxListeners } from 'node:events'
 import type { Connection, Libp2p, PeerId, Stream, StreamHandlerOptions } from '@libp2p/interface'
 import type { ProtobufDecoder } from '@libp2p/utils'
-import { InvalidMessageError, MalformedMessageError, TimeoutError } from './errors.ts'
+import { InvalidMessageError, MalformedMessageError, ProtocolError, TimeoutError } from './errors.ts'
 
 /**
  * One signal for a whole exchange that aborts (with a TimeoutError) once
@@ -187,6 +187,23 @@ export function decoderOf<T> (codec: { decode: ProtobufDecoder<T> }, what: strin
 
 export type InboundHandler = (stream: Stream, connection: Connection) => Promise<void>
 
+/** How long a peer may keep its end of an inbound stream open once the exchange is over. */
+export const HALF_CLOSED_GRACE = 5_000
+
+/**
+ * Resets `stream` unless it is closed within `ms`: a sender that keeps its
+ * end open (an honest one ends it when told) would hold the stream, its slot
+ * and whatever it sent, for as long as it liked.
+ */
+export function resetUnlessClosed (stream: Stream, ms: number, why: string): void {
+  if (stream.status === 'closed' || stream.status === 'aborted' || stream.status === 'reset') return
+  const timer = setTimeout(() => {
+    if (stream.status !== 'closed') stream.abort(new ProtocolError(why))
+  }, ms)
+  timer.unref?.()
+  stream.addEventListener('close', () => { clearTimeout(timer) }, { once: true })
+}
+
 /** Registers a handler whose stream is always closed (success) or aborted (failure). */
 export async function handleProtocol (
   libp2p: Pick<Libp2p, 'handle'>,
@@ -198,7 +215,12 @@ export async function handleProtocol (
   await libp2p.handle(protocol, async (stream, connection) => {
     try {
       await handler(stream, connection)
+      // the exchange is over: what the peer sends now is dropped, not buffered for nobody (a probe's
+      // member held 3.5 MiB on each of its streams after their answers), and a peer that does not
+      // end its side is reset
+      if (stream.readStatus === 'readable') await stream.closeRead().catch(() => {})
       if (stream.status === 'open') await withDeadline(5_000, async (signal) => { await stream.close({ signal }) }, 'stream not closed')
+      resetUnlessClosed(stream, HALF_CLOSED_GRACE, 'the peer kept its end of a finished exchange open')
     } catch (err) {
       onError(err as Error, connection)
       stream.abort(err as Error)

@@ -11,6 +11,9 @@ import type { Stream } from '@libp2p/interface'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { WriteService } from '../../src/protocols/write/index.ts'
+import { WriteRequest, WriteResponse } from '../../src/protocols/write/pb/write.ts'
+import { HALF_CLOSED_GRACE } from '../../src/protocols/stream.ts'
+import { pbStream } from '@libp2p/utils'
 import { PaxosTransport } from '../../src/protocols/paxos/index.ts'
 import { ReplicateService } from '../../src/protocols/replicate/index.ts'
 import { createBlock } from '../../src/chain/index.ts'
@@ -74,6 +77,29 @@ describe('protocols - a node-wide budget for frames partly received', () => {
     expect(res.height).toBe(1)
     for (const s of streams) s.abort(new Error('done'))
     await waitFor(() => served.inbound.usedBytes === 0, { message: 'every stream gave its bytes back' })
+  })
+
+  it('a stream whose exchange is over drops what the peer sends on, and is reset if the peer keeps its end open', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2)
+    const protocol = '/vguard-test/write-after/1.0.0'
+    let committed = 0
+    const served = new WriteService({ libp2p: b.libp2p, logger: defaultLogger(), isMember: () => true, onWrite: async () => ({ height: ++committed, hash: new Uint8Array(32) }) }, { protocol, inboundBudget: BUDGET })
+    await served.start()
+    stops.push(async () => { await served.stop() })
+    const streams: Stream[] = []
+    for (let i = 0; i < 8; i++) {
+      const stream = await a.libp2p.dialProtocol(b.peerId, protocol)
+      const pbs = pbStream(stream)
+      await pbs.write({ chainId: 'c', payload: encodeWrite([{ key: 'k', value: new Uint8Array([i]) }]).payload as Uint8Array<ArrayBuffer>, timeout: 5_000, skipReplication: true, writeId: new Uint8Array(0), idempotencyKey: '' }, WriteRequest)
+      const raw = pbs.unwrap()
+      expect((await pbStream(raw).read(WriteResponse)).height).toBe(i + 1)
+      // the answer came: 1 MiB more, and this side stays open (unfixed, the node held it all, unmetered, for good)
+      raw.send(new Uint8Array(1024 * KiB))
+      streams.push(raw)
+    }
+    const held = (): Stream[] => b.libp2p.getConnections(a.peerId).flatMap(c => c.streams).filter(s => s.protocol === protocol && s.status === 'open')
+    await waitFor(() => held().length === 0, { timeout: HALF_CLOSED_GRACE + 5_000, interval: 50, message: 'the node let go of every finished stream' })
+    for (const s of streams) s.abort(new Error('done'))
   })
 
   it('replicate: offers partly received count until read whole; the fullest streams are reset past the budget', async () => {

@@ -35,12 +35,8 @@ export const MAX_MEMBERS = MAX_BOOTH_SIZE
  * sender reopens a stream when it next has something to say.
  */
 export const IDLE_TIMEOUT = 60 * second
-/**
- * How long a sender may keep its end of an inbound stream open once we ended
- * ours (idle): an honest one ends it when told; one that does not is reset,
- * or it held the stream's slot, and what it sent, for as long as it liked.
- */
-export const HALF_CLOSED_GRACE = 5 * second
+/** How long a sender may keep its end of an idle inbound stream open once we ended ours: HALF_CLOSED_GRACE (../stream.ts). */
+export { HALF_CLOSED_GRACE } from '../stream.ts'
 
 /** Opening a stream to a peer. */
 export const DIAL_TIMEOUT = 5 * second

@@ -21,7 +21,7 @@ import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
-import { IdleTimeout, readBufferFor } from '../stream.ts'
+import { HALF_CLOSED_GRACE, IdleTimeout, readBufferFor, resetUnlessClosed } from '../stream.ts'
 import { InboundBudget } from '../inbound-budget.ts'
 import { varintLength } from '../../chain/varint.ts'
 import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
@@ -31,7 +31,7 @@ import { fromWire, frameLimits } from './messages.ts'
 import type { ChainMessage } from './messages.ts'
 import { encodeWireMessage, frameBytes, lengthPrefixed } from './frame.ts'
 import {
-  DIAL_TIMEOUT, HALF_CLOSED_GRACE, IDLE_TIMEOUT, INBOUND_BUDGET, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS,
+  DIAL_TIMEOUT, IDLE_TIMEOUT, INBOUND_BUDGET, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS,
   MAX_MEMBERS, MAX_MESSAGES_PER_FRAME, MAX_OUTBOUND_STREAMS, MAX_QUEUE_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION,
   REDIAL_BACKOFF, TARGET_FRAME_BYTES, WRITE_TIMEOUT
 } from './constants.ts'
@@ -346,17 +346,6 @@ export class PaxosTransport {
     })
   }
 
-  /** Resets an inbound stream we ended if its sender has not ended its side within HALF_CLOSED_GRACE. */
-  private resetIfHeld (stream: Stream, peer: string): void {
-    const timer = setTimeout(() => {
-      if (stream.status === 'closed') return
-      this.log('paxos stream from %s kept open after we ended it: reset', peer)
-      stream.abort(new ProtocolError('the sender kept its end of an idle stream open'))
-    }, HALF_CLOSED_GRACE)
-    timer.unref?.()
-    stream.addEventListener('close', () => { clearTimeout(timer) }, { once: true })
-  }
-
   /** The open stream to the peer, if any (no await on the hot path: a frame goes out in the turn it was queued). */
   private current (link: Link): Stream | undefined {
     return link.lp != null && link.stream?.status === 'open' ? link.stream : undefined
@@ -508,7 +497,7 @@ export class PaxosTransport {
             // close() ends our side only: a sender that keeps its own open
             // (an honest one ends it when told, see open()) holds the stream
             // and its slot, with whatever it sends buffered unread. Reset it
-            this.resetIfHeld(stream, peer)
+            resetUnlessClosed(stream, HALF_CLOSED_GRACE, `${peer} kept its end of an idle paxos stream open`)
             return
           }
           // aborted or reset: report why (the reader's own overflow aborts the stream too)

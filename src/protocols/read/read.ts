@@ -128,7 +128,8 @@ export class ReadService {
   }
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
-    const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
+    // a request is 4 KiB at most: nothing more is buffered (the reader's default is 4 MiB a stream)
+    const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES, maxBufferSize: readBufferFor(MAX_REQUEST_BYTES) })
     let res: Partial<ReadResponse>
     if (!await this.admit(connection)) {
       // not even the request is read: an outsider learns nothing, not whether we hold the chain

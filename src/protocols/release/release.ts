@@ -4,7 +4,7 @@ import { MembershipCheck } from '../read/membership.ts'
 import type { ChainStore } from '../../storage/index.ts'
 import type { BackupTableStore } from '../../backup/index.ts'
 import { verifyTable } from '../../backup/index.ts'
-import { decoderOf, handleProtocol, withDeadline, withStream } from '../stream.ts'
+import { decoderOf, handleProtocol, readBufferFor, withDeadline, withStream } from '../stream.ts'
 import { ReleaseRequest, ReleaseResponse } from './pb/release.ts'
 import { MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MEMBERSHIP_WAIT, MESSAGE_TIMEOUT, RELEASE_PROTOCOL } from './constants.ts'
 import { ReleaseFailedError, ReleaseRejectedError, StaleReleaseError } from './errors.ts'
@@ -100,7 +100,8 @@ export class ReleaseService {
   }
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
-    const pbs = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
+    // a request is 32 KiB at most: nothing more is buffered (the reader's default is 4 MiB a stream)
+    const pbs = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES, maxBufferSize: readBufferFor(MAX_MESSAGE_BYTES) })
     let res: Partial<ReleaseResponse>
     if (this.membership != null && !await this.membership.admit(connection, this.membershipWait)) {
       // not even the request is read
