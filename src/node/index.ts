@@ -206,7 +206,12 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       diskRoom: async () => await this.diskRoom(),
       // bound late: the storage master is built after
       reclaimable: async () => await this.storageMaster.reclaimable(),
-      makeRoom: async (bytes, except) => { await this.storageMaster.makeRoom(bytes, except) },
+      makeRoom: async (bytes, except) => {
+        // the disk, not the capacity, refused it: pruning would not give LevelDB's space back in time
+        if (await this.diskRoom() < bytes) return
+        await this.storageMaster.makeRoom(bytes, except)
+      },
+      onOffered: (chainId) => { this.storageMaster.restartGrace(chainId) },
       capacityHint: (peerId) => this.peering.capacityOf(peerId),
       isMember: (peer) => this.peering.isMember(peer),
       members: () => this.peering.connectedMembers(),

@@ -235,8 +235,9 @@ export interface RoomRequest {
  * the grace runs on `now` too.
  *
  * With `request`, temporary payloads are pruned (oldest first) until `room`
- * bytes are free below the capacity, but only if they can free that much:
- * pruning them for an offer that would still not fit loses them for nothing.
+ * bytes are free below the capacity, but only if the temporary chains without
+ * pins can free that much by themselves: pruning for an offer that would
+ * still not fit loses them for nothing.
  */
 export async function applyRetention (store: ChainStore, policy: RetentionPolicy, now: number, unclaimed: UnclaimedSince = new Map(), elapsed = now, request?: RoomRequest): Promise<RetentionReport> {
   const report: RetentionReport = { pruned: {}, freedBytes: 0, payloadBytes: 0, overBound: false }
@@ -259,7 +260,7 @@ export async function applyRetention (store: ChainStore, policy: RetentionPolicy
     const excess = Math.max(
       policy.maxBytes != null ? temporaryPayload - policy.maxBytes : 0,
       policy.capacity != null ? used - policy.capacity : 0,
-      roomExcess <= temporaryPayload ? roomExcess : 0
+      roomExcess <= surelyPrunable(store, chains, temporarySet) ? roomExcess : 0
     )
     if (excess > 0) report.overBound = await pruneBySize(store, temporary, excess, report) > 0
   }
@@ -268,15 +269,23 @@ export async function applyRetention (store: ChainStore, policy: RetentionPolicy
 }
 
 /**
- * Payload bytes the policy may prune now (temporary chains, unclaimed ones
- * past their grace): room that new backup duty can have on demand
- * (StorageMaster.makeRoom). Pins are not taken off: a pinned block frees
- * nothing, so this is an upper bound.
+ * Payload bytes the policy can surely prune now (temporary chains without
+ * pins, unclaimed ones past their grace): room that new backup duty can have
+ * on demand (StorageMaster.makeRoom).
  */
 export async function reclaimableBytes (store: ChainStore, policy: RetentionPolicy, unclaimed: UnclaimedSince, elapsed: number): Promise<number> {
   const { temporary } = await classify(store, policy, unclaimed, elapsed, false)
-  const set = new Set(temporary)
-  return (await store.chains()).filter(c => set.has(c.chainId)).reduce((n, c) => n + c.payloadBytes, 0)
+  return surelyPrunable(store, await store.chains(), new Set(temporary))
+}
+
+/**
+ * Payload bytes of the temporary chains that have no pin at all: what a size
+ * run can surely free. Blocks of a chain with pins may be pinned (a key pin
+ * covers every block that writes the key, known only by reading them), so
+ * none of them is counted: room advertised or planned on is room there is.
+ */
+function surelyPrunable (store: ChainStore, chains: Array<{ chainId: string, payloadBytes: number }>, temporary: ReadonlySet<string>): number {
+  return chains.filter(c => temporary.has(c.chainId) && store.pins(c.chainId).length === 0).reduce((n, c) => n + c.payloadBytes, 0)
 }
 
 export interface StorageMasterInit {
@@ -336,6 +345,15 @@ export class StorageMaster {
   async makeRoom (room: number, except?: string): Promise<RetentionReport> {
     while (this.running != null) await this.running.catch(() => {})
     return await this.runOnce({ room, except })
+  }
+
+  /**
+   * The chain's owner is sending it again: an unclaimed copy's grace starts
+   * over (its table follows the transfer), so room made for another offer
+   * does not prune a copy while it is being brought up to date.
+   */
+  restartGrace (chainId: string): void {
+    this.unclaimed.delete(chainId)
   }
 
   /** Payload bytes that temporary storage could give up now (see reclaimableBytes). */

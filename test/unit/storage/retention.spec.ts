@@ -189,6 +189,38 @@ describe.each([
     await master.stop()
   })
 
+  it('a temporary chain with pins is not counted as room: makeRoom prunes nothing for room only its unpinned blocks might give', async () => {
+    await store.appendMany(chainOf('pinned', 4, h => ({ timestamp: 1_000 * h, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    await store.pin('pinned', { type: 'range', from: 3, to: 4 })
+    const size = (await store.getBlock('pinned', 1))?.header.payloadBytes ?? 0
+    const capacity = (await store.chains()).reduce((n, c) => n + c.bytes, 0)
+    const master = new StorageMaster({ store, policy: { capacity, retention: 1e9 }, capacity, now: () => 0, elapsed: () => 0 })
+    expect(await master.reclaimable()).toBe(0)
+    // two unpinned blocks could free 2 payloads, but a chain with pins is not planned on: nothing goes
+    expect((await master.makeRoom(2 * size)).freedBytes).toBe(0)
+    expect(await prunedHeights(store, 'pinned')).toEqual([])
+    await master.stop()
+  })
+
+  it('an offer starts an unclaimed copy\'s grace over: room made meanwhile leaves it alone', async () => {
+    await store.appendMany(chainOf('fresh', 3, h => ({ timestamp: 1_000 * h, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    const size = (await store.getBlock('fresh', 1))?.header.payloadBytes ?? 0
+    const capacity = (await store.chains()).reduce((n, c) => n + c.bytes, 0)
+    let clock = 0
+    const master = new StorageMaster({ store, policy: { capacity, retention: 1e9, unclaimedGrace: 1_000, isTemporary: () => 'unclaimed' }, capacity, now: () => 0, elapsed: () => clock })
+    await master.run()
+    clock = 5_000
+    // past its grace: room may come from it
+    expect(await master.reclaimable()).toBe(3 * size)
+    // its owner sends it again: the grace starts over
+    master.restartGrace('fresh')
+    expect(await master.reclaimable()).toBe(0)
+    expect((await master.makeRoom(size)).freedBytes).toBe(0)
+    clock = 7_000
+    expect(await master.reclaimable()).toBe(3 * size)
+    await master.stop()
+  })
+
   it('reports when pins keep the payload above the bound', async () => {
     await store.appendMany(chainOf('a', 3))
     await store.pin('a', { type: 'range', from: 1, to: 3 })
