@@ -211,7 +211,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
         if (await this.diskRoom() < bytes) return
         await this.storageMaster.makeRoom(bytes, except)
       },
-      onOffered: (chainId) => { this.storageMaster.restartGrace(chainId) },
+      onOffered: async (chainId) => { await this.storageMaster.restartGrace(chainId) },
       capacityHint: (peerId) => this.peering.capacityOf(peerId),
       isMember: (peer) => this.peering.isMember(peer),
       members: () => this.peering.connectedMembers(),

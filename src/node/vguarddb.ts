@@ -144,8 +144,8 @@ export interface VGuardDBComponents {
   reclaimable?: () => Promise<number>
   /** Frees that many bytes below the capacity from temporary storage if it can (StorageMaster.makeRoom). */
   makeRoom?: (bytes: number, except: string) => Promise<void>
-  /** The owner of a chain opened a transfer of it to this node (StorageMaster.restartGrace). */
-  onOffered?: (chainId: string) => void
+  /** The owner of a chain opened a transfer of it to this node (StorageMaster.restartGrace); the offer goes on once it resolves. */
+  onOffered?: (chainId: string) => Promise<void>
   /** Storage figures members advertised (peer exchange): backup candidates that cannot fit the chain are skipped. */
   capacityHint?: (peerId: string) => { free: number, held: number } | undefined
   /** Our own figures changed (a copy stored or released). */
@@ -231,7 +231,7 @@ export class VGuardDB {
       // noted under the chain's lock: a release's delete under way ends first, and one not begun sees this offer
       onOffer: async (chainId, epoch) => {
         await this.chainLock.run(chainId, () => { setBounded(this.offered, chainId, Math.max(epoch, this.offered.get(chainId) ?? 0), MAX_OFFERED) })
-        this.c.onOffered?.(chainId)
+        await this.c.onOffered?.(chainId)
       },
       makeRoom: components.makeRoom,
       // the copy is durable already: the server flushed the store before calling this

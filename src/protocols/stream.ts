@@ -195,10 +195,12 @@ export const HALF_CLOSED_GRACE = 5_000
  * end open (an honest one ends it when told) would hold the stream, its slot
  * and whatever it sent, for as long as it liked.
  */
-export function resetUnlessClosed (stream: Stream, ms: number, why: string): void {
+export function resetUnlessClosed (stream: Stream, ms: number, why: string, log?: (why: string) => void): void {
   if (stream.status === 'closed' || stream.status === 'aborted' || stream.status === 'reset') return
   const timer = setTimeout(() => {
-    if (stream.status !== 'closed') stream.abort(new ProtocolError(why))
+    if (stream.status === 'closed') return
+    log?.(why)
+    stream.abort(new ProtocolError(why))
   }, ms)
   timer.unref?.()
   stream.addEventListener('close', () => { clearTimeout(timer) }, { once: true })

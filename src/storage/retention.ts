@@ -350,10 +350,13 @@ export class StorageMaster {
   /**
    * The chain's owner is sending it again: an unclaimed copy's grace starts
    * over (its table follows the transfer), so room made for another offer
-   * does not prune a copy while it is being brought up to date.
+   * does not prune a copy while it is being brought up to date. Resolves once
+   * no run that chose what to prune before the restart is still pruning: the
+   * offer reads how whole its copy is only then.
    */
-  restartGrace (chainId: string): void {
+  async restartGrace (chainId: string): Promise<void> {
     this.unclaimed.delete(chainId)
+    while (this.running != null) await this.running.catch(() => {})
   }
 
   /** Payload bytes that temporary storage could give up now (see reclaimableBytes). */

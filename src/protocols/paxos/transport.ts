@@ -497,7 +497,7 @@ export class PaxosTransport {
             // close() ends our side only: a sender that keeps its own open
             // (an honest one ends it when told, see open()) holds the stream
             // and its slot, with whatever it sends buffered unread. Reset it
-            resetUnlessClosed(stream, HALF_CLOSED_GRACE, `${peer} kept its end of an idle paxos stream open`)
+            resetUnlessClosed(stream, HALF_CLOSED_GRACE, `${peer} kept its end of an idle paxos stream open: reset`, (why) => { this.log(why) })
             return
           }
           // aborted or reset: report why (the reader's own overflow aborts the stream too)

@@ -213,11 +213,33 @@ describe.each([
     // past its grace: room may come from it
     expect(await master.reclaimable()).toBe(3 * size)
     // its owner sends it again: the grace starts over
-    master.restartGrace('fresh')
+    await master.restartGrace('fresh')
     expect(await master.reclaimable()).toBe(0)
     expect((await master.makeRoom(size)).freedBytes).toBe(0)
     clock = 7_000
     expect(await master.reclaimable()).toBe(3 * size)
+    await master.stop()
+  })
+
+  it('an offer waits for a run that chose what to prune before it: the copy it then reads is what stays', async () => {
+    await store.appendMany(chainOf('x', 4, h => ({ timestamp: 1_000 * h, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    const master = new StorageMaster({ store, policy: { retention: 10, isTemporary: () => true }, capacity: 1e9, now: () => 10_000 })
+    // a run is pruning x (every block is older than τ) when its owner offers it again
+    const prune = store.prune.bind(store)
+    let release: () => void = () => {}
+    const held = new Promise<void>(resolve => { release = resolve })
+    store.prune = async (...args: Parameters<ChainStore['prune']>) => { await held; return await prune(...args) }
+    const run = master.run()
+    let offered = false
+    const offer = master.restartGrace('x').then(() => { offered = true })
+    await new Promise(resolve => setImmediate(resolve))
+    expect(offered).toBe(false)
+    release()
+    await run
+    await offer
+    // the offer went on only after the prune: it reads the copy as pruned and takes it again whole
+    expect((await store.info('x'))?.prunedBlocks).toBe(4)
+    store.prune = prune
     await master.stop()
   })
 
