@@ -308,10 +308,11 @@ export class VGuardDB {
    * Bytes this node can still take: capacity minus everything it holds, and
    * never more than the disk has room for (bytes a transfer writes come off
    * both figures as they land, so its reservation stays counted once).
+   * `reclaimable`: bytes the capacity may count as free besides.
    */
-  async freeCapacity (): Promise<number> {
+  async freeCapacity (reclaimable = 0): Promise<number> {
     const [chains, room] = await Promise.all([this.c.store.chains(), this.c.diskRoom?.() ?? Number.POSITIVE_INFINITY])
-    return Math.max(0, Math.min(this.c.capacity - chains.reduce((n, ch) => n + ch.bytes, 0), room))
+    return Math.max(0, Math.min(this.c.capacity - chains.reduce((n, ch) => n + ch.bytes, 0) + reclaimable, room))
   }
 
   /**
@@ -322,11 +323,8 @@ export class VGuardDB {
    * /status (one figure, so a user reads what proposers are told).
    */
   async offerableCapacity (): Promise<number> {
-    const [chains, room, reclaimable] = await Promise.all([
-      this.c.store.chains(), this.c.diskRoom?.() ?? Number.POSITIVE_INFINITY, this.c.reclaimable?.() ?? 0
-    ])
-    const held = chains.reduce((n, ch) => n + ch.bytes, 0)
-    return Math.max(0, Math.min(this.c.capacity - held + reclaimable, room) - this.replicate.reservedBytes)
+    const reclaimable = await this.c.reclaimable?.() ?? 0
+    return Math.max(0, await this.freeCapacity(reclaimable) - this.replicate.reservedBytes)
   }
 
   /** Bytes held for other vehicles (copies of their chains). */

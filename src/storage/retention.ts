@@ -343,7 +343,7 @@ export class StorageMaster {
    * is left alone. Runs after any run in progress, never beside it.
    */
   async makeRoom (room: number, except?: string): Promise<RetentionReport> {
-    while (this.running != null) await this.running.catch(() => {})
+    await this.idle()
     return await this.runOnce({ room, except })
   }
 
@@ -356,6 +356,11 @@ export class StorageMaster {
    */
   async restartGrace (chainId: string): Promise<void> {
     this.unclaimed.delete(chainId)
+    await this.idle()
+  }
+
+  /** Resolves once no run is going (runs never overlap: one that waited here starts next, synchronously). */
+  private async idle (): Promise<void> {
     while (this.running != null) await this.running.catch(() => {})
   }
 
