@@ -14,7 +14,7 @@
  */
 import { ZERO_BALLOT, compareBallots, copyBallot } from './ballot.ts'
 import type { PaxosLog } from './log.ts'
-import type { AcceptMessage, Ballot, Message, PrepareMessage, Value } from './types.ts'
+import type { AcceptMessage, Ballot, Entry, Message, PrepareMessage, Value } from './types.ts'
 
 function dataBytes (value: Value): number {
   return value.kind === 'data' ? value.data.byteLength : 0
@@ -47,13 +47,11 @@ export class Acceptor {
     const after = Math.max(this.log.commit, msg.slot - 1)
     // decided values the candidate lacks come along (bounded), so it can
     // serve them without a catch-up round trip
-    const known = this.log.decidedFrom(msg.slot, this.maxCatchup, this.maxCatchupBytes).map(d => ({
-      slot: d.slot,
-      ballot: ZERO_BALLOT,
-      value: d.value,
-      booth: d.booth,
-      decided: true
-    }))
+    const known = this.log.decidedFrom(msg.slot, this.maxCatchup, this.maxCatchupBytes).map((d): Entry => {
+      const e: Entry = { slot: d.slot, ballot: ZERO_BALLOT, value: d.value, booth: d.booth, decided: true }
+      if (d.proof != null) e.proof = d.proof
+      return e
+    })
     return {
       type: 'promise',
       from: this.id,
@@ -74,7 +72,7 @@ export class Acceptor {
     this.raise(msg.ballot)
     // A decided or compacted slot keeps its value; by safety it equals msg.value,
     // so acknowledging is harmless and lets a recovering leader finish.
-    this.log.accept(msg.slot, copyBallot(msg.ballot), msg.value, [...msg.booth])
+    this.log.accept(msg.slot, copyBallot(msg.ballot), msg.value, [...msg.booth], msg.proof == null ? undefined : { round: msg.ballot.round, signature: msg.proof })
     return { type: 'accepted', from: this.id, to: msg.from, ballot: copyBallot(msg.ballot), slot: msg.slot }
   }
 

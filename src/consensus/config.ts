@@ -3,7 +3,7 @@
  * a PaxosConfigError before anything is created.
  */
 import { PaxosConfigError } from './errors.ts'
-import type { Candidate, PaxosConfig } from './types.ts'
+import type { Candidate, PaxosConfig, ProposerProofs } from './types.ts'
 
 export const DEFAULT_WINDOW = 8
 export const DEFAULT_MAX_PENDING = 1024
@@ -32,6 +32,7 @@ export interface Settings {
   maxDecidedPerReady: number
   announceToBooth: boolean
   forgotVotes: boolean
+  proofs?: ProposerProofs
 }
 
 function positive (value: number | undefined, fallback: number, name: string): number {
@@ -112,6 +113,20 @@ export function settings (config: PaxosConfig): Settings {
     maxUndecidedBytes: config.maxUndecidedBytes == null ? Number.POSITIVE_INFINITY : positive(config.maxUndecidedBytes, 0, 'maxUndecidedBytes'),
     maxDecidedPerReady: positive(config.maxDecidedPerReady, DEFAULT_MAX_DECIDED_PER_READY, 'maxDecidedPerReady'),
     announceToBooth: config.announceToBooth !== false,
-    forgotVotes: config.forgotVotes === true
+    forgotVotes: config.forgotVotes === true,
+    proofs: proofsOf(config)
   }
+}
+
+/** Proofs belong to the one proposer of a chain that has one: it alone signs, and members report to it alone. */
+function proofsOf (config: PaxosConfig): ProposerProofs | undefined {
+  const proofs = config.proofs
+  if (proofs == null) return undefined
+  if (config.election.mode !== 'fixed' || config.election.proposer !== config.id) {
+    throw new PaxosConfigError('proofs are for the proposer of a chain with one proposer (mode fixed)')
+  }
+  if ([proofs.sign, proofs.verify, proofs.signCommit, proofs.verifyCommit].some(f => typeof f !== 'function')) {
+    throw new PaxosConfigError('proofs must have sign, verify, signCommit and verifyCommit functions')
+  }
+  return proofs
 }

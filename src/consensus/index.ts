@@ -84,5 +84,5 @@ export type {
   Ballot, Proposal, Value, BoothEpoch, Entry, Decided, HardState, Persist, PersistedState, DroppedProposal,
   SnapshotRequest, Ready, Message, MessageType, PrepareMessage, PromiseMessage, NackMessage, AcceptMessage,
   AcceptedMessage, HeartbeatMessage, HeartbeatAckMessage, CatchupMessage, DecidedMessage, SnapshotMessage, Candidate, ElectionConfig,
-  PaxosConfig, Role, PaxosStatus, PaxosStorage, ReadState, FailedRead
+  PaxosConfig, Role, PaxosStatus, PaxosStorage, ReadState, FailedRead, ValueProof, CommitProof, ProposerProofs
 } from './types.ts'

@@ -11,7 +11,8 @@
  *   slot ≤ chosen + window is known.
  */
 import { epochOf, boothFor, epochsAt, pruneEpochs, mergeEpochs } from './booth.ts'
-import type { BoothEpoch, Ballot, Decided, Entry, Value } from './types.ts'
+import { valuesEqual } from './values.ts'
+import type { BoothEpoch, Ballot, Decided, Entry, Value, ValueProof } from './types.ts'
 
 export class PaxosLog {
   readonly window: number
@@ -65,11 +66,11 @@ export class PaxosLog {
   }
 
   /** Records an accepted value; a decided entry is never replaced. Returns false when ignored. */
-  accept (slot: number, ballot: Ballot, value: Value, booth: string[]): boolean {
+  accept (slot: number, ballot: Ballot, value: Value, booth: string[], proof?: ValueProof): boolean {
     if (slot <= this.compacted || this.entries.get(slot)?.decided === true) {
       return false
     }
-    this.put({ slot, ballot, value, booth, decided: false }, true)
+    this.put(withProof({ slot, ballot, value, booth, decided: false }, proof), true)
     return true
   }
 
@@ -77,11 +78,14 @@ export class PaxosLog {
    * Records a decided value. Decisions are facts: a second decision of the
    * same slot is ignored (safety makes it equal; the tests check that).
    */
-  decide (slot: number, ballot: Ballot, value: Value, booth: string[]): boolean {
+  decide (slot: number, ballot: Ballot, value: Value, booth: string[], proof?: ValueProof): boolean {
     if (slot <= this.compacted || this.entries.get(slot)?.decided === true) {
       return false
     }
-    this.put({ slot, ballot, value, booth, decided: true }, true)
+    // a decision that names no proof keeps the one the accepted value came with
+    const held = this.entries.get(slot)
+    const kept = proof ?? (held != null && valuesEqual(held.value, value) ? held.proof : undefined)
+    this.put(withProof({ slot, ballot, value, booth, decided: true }, kept), true)
     const epoch = epochOf(slot, value, this.window)
     if (epoch != null) {
       this.addEpochs([epoch])
@@ -96,7 +100,7 @@ export class PaxosLog {
     if (e == null || e.decided) {
       return false
     }
-    return this.decide(slot, e.ballot, e.value, e.booth)
+    return this.decide(slot, e.ballot, e.value, e.booth, e.proof)
   }
 
   addEpochs (epochs: readonly BoothEpoch[]): void {
@@ -132,7 +136,7 @@ export class PaxosLog {
       if (out.length > 0 && bytes > maxBytes) {
         break
       }
-      out.push({ slot: s, value: e.value, booth: e.booth })
+      out.push(e.proof == null ? { slot: s, value: e.value, booth: e.booth } : { slot: s, value: e.value, booth: e.booth, proof: e.proof })
     }
     return out
   }
@@ -233,4 +237,10 @@ export class PaxosLog {
       this.chosen++
     }
   }
+}
+
+/** The entry, with the proof when there is one (no undefined field: entries are compared whole in tests). */
+function withProof (e: Entry, proof: ValueProof | undefined): Entry {
+  if (proof != null) e.proof = proof
+  return e
 }

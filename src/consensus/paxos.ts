@@ -29,6 +29,7 @@ import { Campaign, Leadership } from './proposer.ts'
 import { QuorumCheck } from './check-quorum.ts'
 import { PreVote } from './pre-vote.ts'
 import { MAX_ID_LENGTH, MAX_ROUND_JUMP, validateMessage, validateProposal } from './validate.ts'
+import { CommitProofs, checkReported } from './proofs.ts'
 import type { Settings } from './config.ts'
 import type { ProposerContext } from './proposer.ts'
 import type {
@@ -64,6 +65,7 @@ export class Paxos {
   private role: Role = 'follower'
   private round: number
   private roundDirty = false
+  private readonly commitProofs: CommitProofs
   private maxSeenRound = 0
   private campaignState?: Campaign
   private leadership?: Leadership
@@ -128,6 +130,7 @@ export class Paxos {
     this.log.hardDirty = persisted == null
     this.acceptor = new Acceptor(this.s.id, this.log, copyBallot(hs.promised), this.s.maxCatchup, this.s.maxCatchupBytes, this.s.maxUndecidedBytes)
     this.round = hs.round
+    this.commitProofs = new CommitProofs(this.s.id, this.s.proposer, this.s.proofs, hs.commitProof)
     this.maxSeenRound = Math.max(hs.round, hs.promised.round)
     const applied = config.applied ?? hs.compacted
     if (!Number.isSafeInteger(applied) || applied < hs.compacted || applied > this.log.commit) {
@@ -139,7 +142,8 @@ export class Paxos {
       id: this.s.id,
       log: this.log,
       maxInflight: this.s.maxInflight,
-      send: (msg) => { this.send(msg) }
+      send: (msg) => { this.send(msg) },
+      prove: this.s.proofs?.sign
     }
     this.timeout = this.newTimeout()
     this.restarted = persisted != null && this.alone()
@@ -151,6 +155,7 @@ export class Paxos {
   step (message: Message): void {
     const msg = validateMessage(message, this.s.id)
     this.checkSender(msg)
+    if (this.s.proofs != null && (msg.type === 'promise' || msg.type === 'decided')) checkReported(msg, this.log, this.s.id, this.s.proofs)
     this.handle(msg)
     this.flush()
   }
@@ -325,6 +330,7 @@ export class Paxos {
       this.log.hardDirty = false
       this.acceptor.dirty = false
       this.roundDirty = false
+      this.commitProofs.dirty = false
     }
     const decided: Decided[] = this.log.decidedFrom(this.handedOut + 1, this.s.maxDecidedPerReady)
     if (decided.length > 0) {
@@ -464,7 +470,7 @@ export class Paxos {
   // ------------------------------------------------------------ internals
 
   private hardDirty (): boolean {
-    return this.log.hardDirty || this.acceptor.dirty || this.roundDirty
+    return this.log.hardDirty || this.acceptor.dirty || this.roundDirty || this.commitProofs.dirty
   }
 
   private hardState (): HardState {
@@ -473,11 +479,13 @@ export class Paxos {
       round: this.round,
       commit: this.log.commit,
       compacted: this.log.compacted,
-      booths: this.log.epochs.map(e => ({ slot: e.slot, members: [...e.members] }))
+      booths: this.log.epochs.map(e => ({ slot: e.slot, members: [...e.members] })),
+      ...(this.commitProofs.held != null ? { commitProof: { ...this.commitProofs.held } } : {})
     }
   }
 
   private send (msg: Message): void {
+    this.commitProofs.attach(msg)
     if (msg.to === this.s.id) {
       this.local.push(msg)
     } else {
@@ -542,6 +550,7 @@ export class Paxos {
     if ('ballot' in msg && (LEADER_TYPES.has(msg.type) || this.isAcceptor(msg.from))) {
       this.noteRound(msg.ballot.round)
     }
+    this.commitProofs.note(msg)
     switch (msg.type) {
       case 'prePrepare': this.onPrePrepare(msg); break
       case 'prePromise': this.onPrePromise(msg); break
@@ -671,11 +680,13 @@ export class Paxos {
       this.send(this.acceptor.onPrepare(msg))
       return
     }
+    const held = this.commitProofs.held
     // refusing a promise is always safe
     if (this.sticksToLeaderAgainst(msg.from)) {
       return
     }
     const reply = this.acceptor.onPrepare(msg)
+    if (reply.type === 'promise' && held != null) reply.commitProof = { ...held }
     this.send(reply)
     if (reply.type !== 'promise') {
       return
@@ -718,7 +729,7 @@ export class Paxos {
     // decided values are facts whatever the campaign's outcome
     for (const e of msg.entries) {
       if (e.decided) {
-        this.log.decide(e.slot, e.ballot, e.value, [...e.booth])
+        this.log.decide(e.slot, e.ballot, e.value, [...e.booth], e.proof)
       }
     }
     this.tryLead()
@@ -753,8 +764,9 @@ export class Paxos {
 
   private onNack (msg: Extract<Message, { type: 'nack' }>): void {
     if (!this.isAcceptor(msg.from)) return
-    // a promise of a ballot of ours above every round we know we used: we used it, and lost the state that says so
-    if (this.alone() && msg.promised.proposer === this.s.id && msg.promised.round > this.round) this.forgetOwnVotes()
+    // a promise of a ballot of ours above every round we know we used: we used it, and lost the state that says so.
+    // With proofs a refusal proves nothing (a member could make it up): lost votes show as values we signed
+    if (this.s.proofs == null && this.alone() && msg.promised.proposer === this.s.id && msg.promised.round > this.round) this.forgetOwnVotes()
     const own = this.ownBallot()
     this.noteRound(msg.promised.round)
     if (own != null && ballotEquals(msg.ballot, own) && compareBallots(msg.promised, own) > 0) {
@@ -878,7 +890,7 @@ export class Paxos {
     this.heardCommit = Math.max(this.heardCommit, msg.commit)
     const before = this.log.commit
     for (const e of msg.entries) {
-      this.log.decide(e.slot, ZERO_BALLOT, e.value, [...e.booth])
+      this.log.decide(e.slot, ZERO_BALLOT, e.value, [...e.booth], e.proof)
     }
     this.settleLeader()
     if (this.log.commit < msg.commit && (this.log.commit > before || msg.entries.length === 0 || msg.entries[0].slot > this.log.commit + 1)) {
@@ -1048,7 +1060,7 @@ export class Paxos {
     const plan = c.plan
     this.log.learnChosen(plan.chosen, plan.epochs)
     for (const [slot, e] of plan.decided) {
-      this.log.decide(slot, e.ballot, e.value, e.booth)
+      this.log.decide(slot, e.ballot, e.value, e.booth, e.proof)
     }
     this.role = 'leader'
     this.restarted = false

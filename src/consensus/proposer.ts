@@ -16,13 +16,15 @@ import { planRecovery } from './recovery.ts'
 import { valuesEqual } from './values.ts'
 import type { PaxosLog } from './log.ts'
 import type { RecoveryBase, RecoveryPlan } from './recovery.ts'
-import type { AcceptedMessage, Ballot, Message, PromiseMessage, Proposal, Value } from './types.ts'
+import type { AcceptMessage, AcceptedMessage, Ballot, Message, PromiseMessage, Proposal, Value } from './types.ts'
 
 export interface ProposerContext {
   readonly id: string
   readonly log: PaxosLog
   readonly maxInflight: number
   send: (msg: Message) => void
+  /** Signs the value proposed at a slot in a round (a chain with proofs, ProposerProofs). */
+  readonly prove?: (slot: number, round: number, value: Value) => Uint8Array
 }
 
 /** What a recovery plan starts from: what this node's log knows. */
@@ -93,6 +95,8 @@ export interface InflightSlot {
   value: Value
   booth: string[]
   acks: Set<string>
+  /** Our signature of the value at this slot and ballot, sent with every accept of it. */
+  proof?: Uint8Array
 }
 
 export class Leadership {
@@ -251,7 +255,9 @@ export class Leadership {
         this.forget(value)
         continue
       }
-      this.inflight.set(slot, { value, booth, acks: new Set() })
+      const inflight: InflightSlot = { value, booth, acks: new Set() }
+      if (ctx.prove != null) inflight.proof = ctx.prove(slot, this.ballot.round, value)
+      this.inflight.set(slot, inflight)
       this.sendAccepts(ctx, slot)
     }
     return true
@@ -267,7 +273,7 @@ export class Leadership {
     if (hasMajority(s.booth, s.acks)) {
       this.inflight.delete(msg.slot)
       this.forget(s.value)
-      ctx.log.decide(msg.slot, this.ballot, s.value, s.booth)
+      ctx.log.decide(msg.slot, this.ballot, s.value, s.booth, s.proof == null ? undefined : { round: this.ballot.round, signature: s.proof })
       return this.settle(ctx)
     }
     return true
@@ -342,7 +348,7 @@ export class Leadership {
       if (onlyMissing && s.acks.has(to)) {
         continue
       }
-      ctx.send({
+      const accept: AcceptMessage = {
         type: 'accept',
         from: ctx.id,
         to,
@@ -351,7 +357,9 @@ export class Leadership {
         value: s.value,
         booth: s.booth,
         commit: ctx.log.commit
-      })
+      }
+      if (s.proof != null) accept.proof = s.proof
+      ctx.send(accept)
     }
   }
 

@@ -8,13 +8,15 @@
 import type { Entry, Persist, PersistedState, PaxosStorage } from './types.ts'
 
 function copyEntry (e: Entry): Entry {
-  return {
+  const copy: Entry = {
     slot: e.slot,
     ballot: { round: e.ballot.round, proposer: e.ballot.proposer },
     value: e.value,
     booth: [...e.booth],
     decided: e.decided
   }
+  if (e.proof != null) copy.proof = { round: e.proof.round, signature: e.proof.signature }
+  return copy
 }
 
 /** Applies one Persist to a persisted state (pure: returns a new state). */

@@ -52,6 +52,8 @@ export interface Entry {
   value: Value
   booth: string[]
   decided: boolean
+  /** The proposer's signature of the accept that brought the value (a chain with proofs). */
+  proof?: ValueProof
 }
 
 /** A decided slot handed to the application, in slot order. */
@@ -59,6 +61,43 @@ export interface Decided {
   slot: number
   value: Value
   booth: string[]
+  proof?: ValueProof
+}
+
+/**
+ * The proposer of a chain with one proposer (a vehicle's own) signed that it
+ * proposed a value at a slot in `round`. A member that reports a value of
+ * that chain to its proposer must show it: no member can make up a value,
+ * nor evidence that the proposer lost votes it cast (ProposerProofs).
+ */
+export interface ValueProof {
+  round: number
+  signature: Uint8Array
+}
+
+/**
+ * The proposer of a chain with one proposer signed that every slot ≤
+ * `commit` was decided: its members keep the highest one they heard, and a
+ * member that tells it of a commit past every slot it holds must show one.
+ */
+export interface CommitProof {
+  commit: number
+  signature: Uint8Array
+}
+
+/**
+ * Signs and checks ValueProofs and CommitProofs with the proposer's key (the
+ * driver binds the chain id). Given to the proposer of a chain with one
+ * proposer only: it signs every accept it sends and every commit it
+ * announces, and believes no value a member reports about slots above its
+ * commit unless the proof checks (or the value is the one it holds there),
+ * nor a commit past its log without its signature.
+ */
+export interface ProposerProofs {
+  sign: (slot: number, round: number, value: Value) => Uint8Array
+  verify: (slot: number, round: number, value: Value, signature: Uint8Array) => boolean
+  signCommit: (commit: number) => Uint8Array
+  verifyCommit: (commit: number, signature: Uint8Array) => boolean
 }
 
 /** The small durable state; written whole whenever it changes. */
@@ -73,6 +112,8 @@ export interface HardState {
   compacted: number
   /** Booth epochs from decided booth changes (plus the genesis booth), oldest first. */
   booths: BoothEpoch[]
+  /** A member of a chain with proofs: the highest commit its proposer signed that it heard. */
+  commitProof?: CommitProof
 }
 
 /**
@@ -169,6 +210,8 @@ export interface PromiseMessage extends Envelope {
   commit: number
   booths: BoothEpoch[]
   entries: Entry[]
+  /** The highest commit the proposer signed that the acceptor heard (a chain with proofs). */
+  commitProof?: CommitProof
 }
 
 /**
@@ -209,6 +252,10 @@ export interface AcceptMessage extends Envelope {
   value: Value
   booth: string[]
   commit: number
+  /** The proposer's signature of (slot, ballot.round, value), on a chain with proofs (ValueProof). */
+  proof?: Uint8Array
+  /** The proposer's signature of `commit` (CommitProof), on a chain with proofs. */
+  commitProof?: Uint8Array
 }
 
 /** Phase 2b: the acceptor accepted (and persisted) `slot` at `ballot`. */
@@ -229,6 +276,8 @@ export interface HeartbeatMessage extends Envelope {
   ballot: Ballot
   commit: number
   read?: number
+  /** The proposer's signature of `commit` (CommitProof), on a chain with proofs. */
+  commitProof?: Uint8Array
 }
 
 /**
@@ -253,6 +302,8 @@ export interface DecidedMessage extends Envelope {
   type: 'decided'
   entries: Decided[]
   commit: number
+  /** The proposer's signature of `commit` (CommitProof), on a chain with proofs. */
+  commitProof?: Uint8Array
 }
 
 /** Slots ≤ `slot` are compacted at the sender: fetch the application state from it. */
@@ -367,6 +418,12 @@ export interface PaxosConfig {
    * leads; from then on its votes are durable again. @default false
    */
   forgotVotes?: boolean
+  /**
+   * The proposer of a chain with one proposer (mode 'fixed'): signs its
+   * accepts and commits and checks what members report (ProposerProofs). Without it,
+   * such a proposer believes what members report. @default none
+   */
+  proofs?: ProposerProofs
 }
 
 export type Role = 'follower' | 'candidate' | 'leader'

@@ -22,6 +22,8 @@ export const MAX_ROUND = 2 ** 52
  * rounds left below MAX_ROUND in one message (2^42 of them, at this step).
  */
 export const MAX_ROUND_JUMP = 1024
+/** Most bytes of a proposer's signature (ValueProof): an Ed25519 signature has 64. */
+export const MAX_PROOF_BYTES = 128
 
 const TYPES = new Set(['prePrepare', 'prePromise', 'prepare', 'promise', 'nack', 'accept', 'accepted', 'heartbeat', 'heartbeatAck', 'catchup', 'decided', 'snapshot'])
 
@@ -88,6 +90,24 @@ function value (x: unknown): Value {
   return x as unknown as Value
 }
 
+function signature (x: unknown, what: string): void {
+  if (!(x instanceof Uint8Array) || x.byteLength === 0 || x.byteLength > MAX_PROOF_BYTES) fail(what)
+}
+
+function proof (x: unknown, what: string): void {
+  if (x === undefined) return
+  if (!isRecord(x)) fail(what)
+  if (count(x.round, `${what}.round`, 1) > MAX_ROUND) fail(`${what}.round above ${MAX_ROUND}`)
+  signature(x.signature, `${what}.signature`)
+}
+
+function commitProof (x: unknown): void {
+  if (x === undefined) return
+  if (!isRecord(x)) fail('commitProof')
+  count(x.commit, 'commitProof.commit', 1)
+  signature(x.signature, 'commitProof.signature')
+}
+
 function list (x: unknown, what: string): unknown[] {
   if (!Array.isArray(x) || x.length > MAX_ENTRIES_PER_MESSAGE) {
     fail(what)
@@ -103,6 +123,7 @@ function entry (x: unknown): Entry {
   ballot(x.ballot, 'entry.ballot')
   value(x.value)
   booth(x.booth, 'entry.booth')
+  proof(x.proof, 'entry.proof')
   return x as unknown as Entry
 }
 
@@ -113,6 +134,7 @@ function decided (x: unknown): Decided {
   count(x.slot, 'decided.slot', 1)
   value(x.value)
   booth(x.booth, 'decided.booth')
+  proof(x.proof, 'decided.proof')
   return x as unknown as Decided
 }
 
@@ -158,6 +180,7 @@ export function validateMessage (msg: unknown, self: string): Message {
       count(msg.commit, 'commit')
       epochs(msg.booths)
       list(msg.entries, 'entries').forEach(entry)
+      commitProof(msg.commitProof)
       break
     case 'nack':
       ballot(msg.ballot)
@@ -169,6 +192,8 @@ export function validateMessage (msg: unknown, self: string): Message {
       value(msg.value)
       booth(msg.booth, 'booth')
       count(msg.commit, 'commit')
+      if (msg.proof !== undefined) signature(msg.proof, 'proof')
+      if (msg.commitProof !== undefined) signature(msg.commitProof, 'commitProof')
       break
     case 'accepted':
       ballot(msg.ballot)
@@ -178,6 +203,7 @@ export function validateMessage (msg: unknown, self: string): Message {
       ballot(msg.ballot)
       count(msg.commit, 'commit')
       if (msg.read !== undefined) count(msg.read, 'read')
+      if (msg.commitProof !== undefined) signature(msg.commitProof, 'commitProof')
       break
     case 'heartbeatAck':
       ballot(msg.ballot)
@@ -189,6 +215,7 @@ export function validateMessage (msg: unknown, self: string): Message {
     case 'decided':
       count(msg.commit, 'commit')
       list(msg.entries, 'entries').forEach(decided)
+      if (msg.commitProof !== undefined) signature(msg.commitProof, 'commitProof')
       break
     case 'snapshot':
       count(msg.slot, 'slot', 1)

@@ -24,7 +24,7 @@
  * leader.
  */
 import { randomBytes } from 'node:crypto'
-import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
+import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { TypedEventEmitter } from 'main-event'
 import { fromHex, HASH_BYTES, InvalidTransactionError, toHex } from '../chain/index.ts'
@@ -113,6 +113,7 @@ export interface KeyRead {
 
 export interface ConsensusComponents {
   libp2p: VGuardLibp2p
+  privateKey: PrivateKey
   chains: ChainStore
   database: NodeDatabase
   logger: ComponentLogger
@@ -201,6 +202,7 @@ export class Consensus {
     this.self = components.libp2p.peerId.toString()
     this.driver = new PaxosDriver({
       libp2p: components.libp2p,
+      privateKey: components.privateKey,
       chains: components.chains,
       database: components.database,
       logger: components.logger,

@@ -265,6 +265,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     })
     this.consensus = new Consensus({
       libp2p: parts.libp2p,
+      privateKey: parts.privateKey,
       chains: parts.chains,
       database: parts.store,
       logger: parts.logger,

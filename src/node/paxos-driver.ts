@@ -20,10 +20,11 @@
  * Member replicas do not pile up over a vehicle's life on the road: the
  * quiet ones are retired (member-retirement.ts).
  */
-import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
+import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { TypedEventEmitter } from 'main-event'
-import type { Candidate, ElectionConfig, Message } from '../consensus/index.ts'
+import type { Candidate, ElectionConfig, Message, ProposerProofs } from '../consensus/index.ts'
+import { ownValueProofs } from './value-proofs.ts'
 import { toHex } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase, BinarySublevel } from '../storage/database.ts'
@@ -46,6 +47,8 @@ import { recoverOwnChain } from './own-chain-recovery.ts'
 
 export interface PaxosDriverComponents {
   libp2p: VGuardLibp2p
+  /** Our key: we sign the values we propose on our own chain (value-proofs.ts). */
+  privateKey: PrivateKey
   chains: ChainStore
   database: NodeDatabase
   logger: ComponentLogger
@@ -107,6 +110,8 @@ export class PaxosDriver {
   private readonly c: PaxosDriverComponents
   private readonly log: Logger
   private readonly self: string
+  /** Our own chain's value proofs. */
+  private readonly proofs: ProposerProofs
   private readonly store: LevelPaxosStore
   private readonly formationDb: BinarySublevel
   private readonly replicas = new Map<string, ChainReplica>()
@@ -136,6 +141,7 @@ export class PaxosDriver {
     this.c = components
     this.log = components.logger.forComponent('vguard:consensus')
     this.self = components.libp2p.peerId.toString()
+    this.proofs = ownValueProofs(this.self, components.privateKey)
     this.store = new LevelPaxosStore(components.database)
     this.formationDb = components.database.sublevel('consensus')
     this.retirement = new MemberRetirement({
@@ -418,6 +424,7 @@ export class PaxosDriver {
       }
     }
     if (kind === 'own') {
+      deps.proofs = this.proofs
       // our data dir lost part of our chain: its holders have it
       deps.fetchTo = async (peer, height, hash) => {
         const from = await recoverOwnChain({

@@ -23,7 +23,7 @@
 import type { Logger } from '@libp2p/interface'
 import { createPaxos, PaxosConfigError, quorumSize } from '../consensus/index.ts'
 import type {
-  Candidate, Decided, DroppedProposal, ElectionConfig, Message, Paxos, PaxosConfig, PaxosStatus, PersistedState, Ready, SnapshotRequest
+  Candidate, Decided, DroppedProposal, ElectionConfig, Message, Paxos, PaxosConfig, PaxosStatus, PersistedState, Ready, SnapshotRequest, ProposerProofs
 } from '../consensus/index.ts'
 import { bytesEqual, fromHex, MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, toHex, ZERO_HASH } from '../chain/index.ts'
 import type { Block, ChainTip } from '../chain/index.ts'
@@ -144,6 +144,8 @@ export interface ReplicaDeps {
   fetchTo?: (peer: string, height: number, hash: Uint8Array) => Promise<void>
   /** Told once per run of decided blocks applied to the chain store (events, metrics). */
   onApplied?: (run: AppliedRun) => void
+  /** own: signs our accepts and checks the values members report (value-proofs.ts). */
+  proofs?: ProposerProofs
 }
 
 /** Decided blocks just applied: the tip they reached, how many, and who decided the last one. */
@@ -401,7 +403,8 @@ export class ChainReplica {
       applied,
       // members of a vehicle's booth apply nothing: commit reaches them on the
       // next accept or heartbeat, not in a message of its own per decision
-      announceToBooth: d.kind === 'shared'
+      announceToBooth: d.kind === 'shared',
+      ...(d.kind === 'own' && d.proofs != null ? { proofs: d.proofs } : {})
     }
   }
 

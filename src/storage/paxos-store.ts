@@ -110,19 +110,23 @@ function encodeHard (hs: HardState): Uint8Array {
     round: hs.round,
     commit: hs.commit,
     compacted: hs.compacted,
-    booths: hs.booths.map(e => ({ slot: e.slot, members: [...e.members] }))
+    booths: hs.booths.map(e => ({ slot: e.slot, members: [...e.members] })),
+    provenCommit: hs.commitProof?.commit ?? 0,
+    commitProof: (hs.commitProof?.signature ?? EMPTY) as Uint8Array<ArrayBuffer>
   })
 }
 
 function decodeHard (bytes: Uint8Array): HardState {
   const pb = StoredHardState.decode(bytes)
-  return {
+  const hs: HardState = {
     promised: ballotFromPb(pb.promised),
     round: pb.round,
     commit: pb.commit,
     compacted: pb.compacted,
     booths: pb.booths.map(e => ({ slot: e.slot, members: e.members }))
   }
+  if (pb.provenCommit > 0 && pb.commitProof.byteLength > 0) hs.commitProof = { commit: pb.provenCommit, signature: pb.commitProof }
+  return hs
 }
 
 const KIND: Record<Value['kind'], StoredEntry.Kind> = { data: StoredEntry.Kind.DATA, noop: StoredEntry.Kind.NOOP, booth: StoredEntry.Kind.BOOTH }
@@ -152,7 +156,9 @@ export function encodeEntry (e: Entry, logged?: ValueRef): Uint8Array {
     logSegment: 0,
     logOffset: 0,
     logLength: 0,
-    logCrc: 0
+    logCrc: 0,
+    proofRound: 0,
+    proofSignature: empty
   })
   const tail = StoredEntry.encode({
     slot: 0,
@@ -165,7 +171,9 @@ export function encodeEntry (e: Entry, logged?: ValueRef): Uint8Array {
     logSegment: logged?.segment ?? 0,
     logOffset: logged?.offset ?? 0,
     logLength: logged?.length ?? 0,
-    logCrc: logged?.crc ?? 0
+    logCrc: logged?.crc ?? 0,
+    proofRound: e.proof?.round ?? 0,
+    proofSignature: (e.proof?.signature ?? empty) as Uint8Array<ArrayBuffer>
   })
   if (data.byteLength === 0) return concat([head, tail])
   const out = new Uint8Array(head.byteLength + 1 + varintLength(data.byteLength) + data.byteLength + tail.byteLength)
@@ -187,6 +195,7 @@ export function decodeStored (bytes: Uint8Array): { entry: Entry, logged?: Value
     default: value = { kind: 'noop' }
   }
   const entry: Entry = { slot: pb.slot, ballot: ballotFromPb(pb.ballot), value, booth: pb.booth, decided: pb.decided }
+  if (pb.proofRound > 0 && pb.proofSignature.byteLength > 0) entry.proof = { round: pb.proofRound, signature: pb.proofSignature }
   if (pb.kind !== StoredEntry.Kind.DATA || pb.logLength === 0) return { entry }
   return { entry, logged: { segment: pb.logSegment, offset: pb.logOffset, length: pb.logLength, crc: pb.logCrc } }
 }

@@ -6,10 +6,10 @@
  * anything.
  */
 import { validateMessage } from '../../consensus/index.ts'
-import type { Ballot, BoothEpoch, Decided, Entry, Message, Value } from '../../consensus/index.ts'
+import type { Ballot, BoothEpoch, Decided, Entry, Message, Value, ValueProof } from '../../consensus/index.ts'
 import { InvalidMessageError } from '../errors.ts'
 import { MAX_CHAIN_ID_BYTES } from '../../chain/index.ts'
-import { Ballot as PbBallot, BoothEpoch as PbBoothEpoch, Entry as PbEntry, PaxosMessage, Value as PbValue } from './pb/paxos.ts'
+import { Ballot as PbBallot, BoothEpoch as PbBoothEpoch, Entry as PbEntry, PaxosMessage, Value as PbValue, ValueProof as PbValueProof } from './pb/paxos.ts'
 
 /** What travels with a snapshot: the chain height and block hash at its slot. */
 export interface SnapshotPoint {
@@ -83,20 +83,30 @@ function valueFromPb (v: PbValue | undefined): Value {
   }
 }
 
+function proofToPb (p: ValueProof | undefined): PbValueProof | undefined {
+  return p == null ? undefined : { round: p.round, signature: p.signature as Uint8Array<ArrayBuffer> }
+}
+
+/** The entry or decided value, with its proof when the wire carries one (validateMessage checks it). */
+function withProof<T extends Entry | Decided> (out: T, p: PbValueProof | undefined): T {
+  if (p != null) out.proof = { round: p.round, signature: p.signature }
+  return out
+}
+
 function entryToPb (e: Entry): PbEntry {
-  return { slot: e.slot, ballot: ballotToPb(e.ballot), value: valueToPb(e.value), booth: [...e.booth], decided: e.decided }
+  return { slot: e.slot, ballot: ballotToPb(e.ballot), value: valueToPb(e.value), booth: [...e.booth], decided: e.decided, proof: proofToPb(e.proof) }
 }
 
 function entryFromPb (e: PbEntry): Entry {
-  return { slot: e.slot, ballot: ballotFromPb(e.ballot, 'entry ballot'), value: valueFromPb(e.value), booth: e.booth, decided: e.decided }
+  return withProof<Entry>({ slot: e.slot, ballot: ballotFromPb(e.ballot, 'entry ballot'), value: valueFromPb(e.value), booth: e.booth, decided: e.decided }, e.proof)
 }
 
 function decidedToPb (d: Decided): PbEntry {
-  return { slot: d.slot, value: valueToPb(d.value), booth: [...d.booth], decided: true }
+  return { slot: d.slot, value: valueToPb(d.value), booth: [...d.booth], decided: true, proof: proofToPb(d.proof) }
 }
 
 function decidedFromPb (e: PbEntry): Decided {
-  return { slot: e.slot, value: valueFromPb(e.value), booth: e.booth }
+  return withProof<Decided>({ slot: e.slot, value: valueFromPb(e.value), booth: e.booth }, e.proof)
 }
 
 function epochsToPb (epochs: BoothEpoch[]): PbBoothEpoch[] {
@@ -122,7 +132,10 @@ export function toWire (cm: ChainMessage): PaxosMessage {
     hash: EMPTY,
     read: 0,
     granted: false,
-    pointSlot: 0
+    pointSlot: 0,
+    proof: EMPTY,
+    commitProof: EMPTY,
+    provenCommit: 0
   }
   switch (m.type) {
     case 'prePrepare':
@@ -142,6 +155,10 @@ export function toWire (cm: ChainMessage): PaxosMessage {
       pb.commit = m.commit
       pb.booths = epochsToPb(m.booths)
       pb.entries = m.entries.map(entryToPb)
+      if (m.commitProof != null) {
+        pb.provenCommit = m.commitProof.commit
+        pb.commitProof = m.commitProof.signature as Uint8Array<ArrayBuffer>
+      }
       break
     case 'nack':
       pb.ballot = ballotToPb(m.ballot)
@@ -153,6 +170,8 @@ export function toWire (cm: ChainMessage): PaxosMessage {
       pb.value = valueToPb(m.value)
       pb.booth = [...m.booth]
       pb.commit = m.commit
+      if (m.proof != null) pb.proof = m.proof as Uint8Array<ArrayBuffer>
+      commitProofToPb(m.commitProof, pb)
       chainAtToPb(cm, pb)
       break
     case 'accepted':
@@ -163,6 +182,7 @@ export function toWire (cm: ChainMessage): PaxosMessage {
       pb.ballot = ballotToPb(m.ballot)
       pb.commit = m.commit
       pb.read = m.read ?? 0
+      commitProofToPb(m.commitProof, pb)
       chainAtToPb(cm, pb)
       break
     case 'heartbeatAck':
@@ -175,6 +195,7 @@ export function toWire (cm: ChainMessage): PaxosMessage {
     case 'decided':
       pb.entries = m.entries.map(decidedToPb)
       pb.commit = m.commit
+      commitProofToPb(m.commitProof, pb)
       break
     case 'snapshot':
       pb.slot = m.slot
@@ -203,14 +224,14 @@ export function fromWire (pb: PaxosMessage, from: string, self: string): ChainMe
     case 'prePrepare': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot') }; break
     case 'prePromise': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), granted: pb.granted, promised: ballotFromPb(pb.promised, 'promised') }; break
     case 'prepare': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), slot: pb.slot }; break
-    case 'promise': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), commit: pb.commit, booths: epochsFromPb(pb.booths), entries: pb.entries.map(entryFromPb) }; break
+    case 'promise': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), commit: pb.commit, booths: epochsFromPb(pb.booths), entries: pb.entries.map(entryFromPb), ...(pb.provenCommit > 0 || pb.commitProof.byteLength > 0 ? { commitProof: { commit: pb.provenCommit, signature: pb.commitProof } } : {}) }; break
     case 'nack': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), promised: ballotFromPb(pb.promised, 'promised') }; break
-    case 'accept': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), slot: pb.slot, value: valueFromPb(pb.value), booth: pb.booth, commit: pb.commit }; break
+    case 'accept': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), slot: pb.slot, value: valueFromPb(pb.value), booth: pb.booth, commit: pb.commit, ...(pb.proof.byteLength > 0 ? { proof: pb.proof } : {}), ...commitProofFromPb(pb) }; break
     case 'accepted': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), slot: pb.slot }; break
-    case 'heartbeat': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), commit: pb.commit, ...(pb.read > 0 ? { read: pb.read } : {}) }; break
+    case 'heartbeat': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), commit: pb.commit, ...(pb.read > 0 ? { read: pb.read } : {}), ...commitProofFromPb(pb) }; break
     case 'heartbeatAck': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), read: pb.read }; break
     case 'catchup': raw = { ...base, type, slot: pb.slot }; break
-    case 'decided': raw = { ...base, type, entries: pb.entries.map(decidedFromPb), commit: pb.commit }; break
+    case 'decided': raw = { ...base, type, entries: pb.entries.map(decidedFromPb), commit: pb.commit, ...commitProofFromPb(pb) }; break
     case 'snapshot': raw = { ...base, type, slot: pb.slot, booths: epochsFromPb(pb.booths) }; break
   }
   let message: Message
@@ -226,6 +247,15 @@ export function fromWire (pb: PaxosMessage, from: string, self: string): ChainMe
     out.chainAt = { slot: pb.pointSlot, height: pb.height, hash: pb.hash }
   }
   return out
+}
+
+/** The proposer's signature of the message's commit (accept, heartbeat, decided), when it carries one. */
+function commitProofToPb (signature: Uint8Array | undefined, pb: PaxosMessage): void {
+  if (signature != null) pb.commitProof = signature as Uint8Array<ArrayBuffer>
+}
+
+function commitProofFromPb (pb: PaxosMessage): { commitProof?: Uint8Array } {
+  return pb.commitProof.byteLength > 0 ? { commitProof: pb.commitProof } : {}
 }
 
 function chainAtToPb (cm: ChainMessage, pb: PaxosMessage): void {

@@ -252,6 +252,8 @@ export interface StoredHardState {
   commit: number
   compacted: number
   booths: StoredEpoch[]
+  provenCommit: number
+  commitProof: Uint8Array<ArrayBuffer>
 }
 
 export namespace StoredHardState {
@@ -291,6 +293,16 @@ export namespace StoredHardState {
           }
         }
 
+        if ((obj.provenCommit != null && obj.provenCommit !== 0)) {
+          w.uint32(48)
+          w.uint64Number(obj.provenCommit)
+        }
+
+        if ((obj.commitProof != null && obj.commitProof.byteLength > 0)) {
+          w.uint32(58)
+          w.bytes(obj.commitProof)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -299,7 +311,9 @@ export namespace StoredHardState {
           round: 0,
           commit: 0,
           compacted: 0,
-          booths: []
+          booths: [],
+          provenCommit: 0,
+          commitProof: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -334,6 +348,14 @@ export namespace StoredHardState {
               obj.booths.push(StoredEpoch.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.booths$
               }))
+              break
+            }
+            case 6: {
+              obj.provenCommit = reader.uint64Number()
+              break
+            }
+            case 7: {
+              obj.commitProof = reader.bytes()
               break
             }
             default: {
@@ -401,6 +423,20 @@ export namespace StoredHardState {
 
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.provenCommit`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.commitProof`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -450,6 +486,16 @@ export namespace StoredHardState {
     value: string
   }
 
+  export interface StoredHardStateProvenCommitFieldEvent {
+    field: '$.provenCommit'
+    value: number
+  }
+
+  export interface StoredHardStateCommitProofFieldEvent {
+    field: '$.commitProof'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<StoredHardState>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, StoredHardState.codec())
   }
@@ -458,7 +504,7 @@ export namespace StoredHardState {
     return decodeMessage(buf, StoredHardState.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StoredHardState>): Generator<StoredHardStatePromisedRoundFieldEvent | StoredHardStatePromisedProposerFieldEvent | StoredHardStateRoundFieldEvent | StoredHardStateCommitFieldEvent | StoredHardStateCompactedFieldEvent | StoredHardStateBoothsSlotFieldEvent | StoredHardStateBoothsMembersFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StoredHardState>): Generator<StoredHardStatePromisedRoundFieldEvent | StoredHardStatePromisedProposerFieldEvent | StoredHardStateRoundFieldEvent | StoredHardStateCommitFieldEvent | StoredHardStateCompactedFieldEvent | StoredHardStateBoothsSlotFieldEvent | StoredHardStateBoothsMembersFieldEvent | StoredHardStateProvenCommitFieldEvent | StoredHardStateCommitProofFieldEvent> {
     return streamMessage(buf, StoredHardState.codec(), opts)
   }
 }
@@ -476,6 +522,8 @@ export interface StoredEntry {
   logOffset: number
   logLength: number
   logCrc: number
+  proofRound: number
+  proofSignature: Uint8Array<ArrayBuffer>
 }
 
 export namespace StoredEntry {
@@ -570,6 +618,16 @@ export namespace StoredEntry {
           w.uint32(obj.logCrc)
         }
 
+        if ((obj.proofRound != null && obj.proofRound !== 0)) {
+          w.uint32(104)
+          w.uint64Number(obj.proofRound)
+        }
+
+        if ((obj.proofSignature != null && obj.proofSignature.byteLength > 0)) {
+          w.uint32(114)
+          w.bytes(obj.proofSignature)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -585,7 +643,9 @@ export namespace StoredEntry {
           logSegment: 0,
           logOffset: 0,
           logLength: 0,
-          logCrc: 0
+          logCrc: 0,
+          proofRound: 0,
+          proofSignature: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -650,6 +710,14 @@ export namespace StoredEntry {
             }
             case 12: {
               obj.logCrc = reader.uint32()
+              break
+            }
+            case 13: {
+              obj.proofRound = reader.uint64Number()
+              break
+            }
+            case 14: {
+              obj.proofSignature = reader.bytes()
               break
             }
             default: {
@@ -772,6 +840,20 @@ export namespace StoredEntry {
               }
               break
             }
+            case 13: {
+              yield {
+                field: `${prefix}.proofRound`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 14: {
+              yield {
+                field: `${prefix}.proofSignature`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -851,6 +933,16 @@ export namespace StoredEntry {
     value: number
   }
 
+  export interface StoredEntryProofRoundFieldEvent {
+    field: '$.proofRound'
+    value: number
+  }
+
+  export interface StoredEntryProofSignatureFieldEvent {
+    field: '$.proofSignature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<StoredEntry>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, StoredEntry.codec())
   }
@@ -859,7 +951,7 @@ export namespace StoredEntry {
     return decodeMessage(buf, StoredEntry.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StoredEntry>): Generator<StoredEntrySlotFieldEvent | StoredEntryBallotRoundFieldEvent | StoredEntryBallotProposerFieldEvent | StoredEntryKindFieldEvent | StoredEntryIdFieldEvent | StoredEntryDataFieldEvent | StoredEntryMembersFieldEvent | StoredEntryBoothFieldEvent | StoredEntryDecidedFieldEvent | StoredEntryLogSegmentFieldEvent | StoredEntryLogOffsetFieldEvent | StoredEntryLogLengthFieldEvent | StoredEntryLogCrcFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StoredEntry>): Generator<StoredEntrySlotFieldEvent | StoredEntryBallotRoundFieldEvent | StoredEntryBallotProposerFieldEvent | StoredEntryKindFieldEvent | StoredEntryIdFieldEvent | StoredEntryDataFieldEvent | StoredEntryMembersFieldEvent | StoredEntryBoothFieldEvent | StoredEntryDecidedFieldEvent | StoredEntryLogSegmentFieldEvent | StoredEntryLogOffsetFieldEvent | StoredEntryLogLengthFieldEvent | StoredEntryLogCrcFieldEvent | StoredEntryProofRoundFieldEvent | StoredEntryProofSignatureFieldEvent> {
     return streamMessage(buf, StoredEntry.codec(), opts)
   }
 }

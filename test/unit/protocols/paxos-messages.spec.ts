@@ -23,7 +23,15 @@ const MESSAGES: Message[] = [
   { ...base, type: 'heartbeatAck', ballot: b(3, 'B'), read: 12 },
   { ...base, type: 'prePrepare', ballot: b(5) },
   { ...base, type: 'prePromise', ballot: b(5), granted: true, promised: b(3) },
-  { ...base, type: 'prePromise', ballot: b(5), granted: false, promised: b(6, 'C') }
+  { ...base, type: 'prePromise', ballot: b(5), granted: false, promised: b(6, 'C') },
+  // a vehicle's own chain: its signatures of what it proposed travel with the values (value-proofs.ts)
+  { ...base, type: 'accept', ballot: b(3), slot: 9, value: { kind: 'data', id: 'r', data: enc.encode('y') }, booth: ['A', 'B'], commit: 8, proof: new Uint8Array(64).fill(1) },
+  { ...base, type: 'promise', ballot: b(4), commit: 4, booths: [{ slot: 1, members: ['A', 'B'] }], entries: [{ slot: 5, ballot: b(3), value: { kind: 'noop' }, booth: ['A', 'B'], decided: false, proof: { round: 3, signature: new Uint8Array(64).fill(2) } }, { slot: 6, ballot: b(0, ''), value: { kind: 'noop' }, booth: ['A', 'B'], decided: true, proof: { round: 2, signature: new Uint8Array(64).fill(3) } }] },
+  { ...base, type: 'decided', commit: 3, entries: [{ slot: 3, value: { kind: 'noop' }, booth: ['A'], proof: { round: 1, signature: new Uint8Array(64).fill(4) } }], commitProof: new Uint8Array(64).fill(5) },
+  // and its signatures of the commits it announces, which its members show back in their promises
+  { ...base, type: 'accept', ballot: b(3), slot: 10, value: { kind: 'noop' }, booth: ['A', 'B'], commit: 9, proof: new Uint8Array(64).fill(6), commitProof: new Uint8Array(64).fill(7) },
+  { ...base, type: 'heartbeat', ballot: b(3), commit: 10, commitProof: new Uint8Array(64).fill(8) },
+  { ...base, type: 'promise', ballot: b(4), commit: 4, booths: [{ slot: 1, members: ['A', 'B'] }], entries: [], commitProof: { commit: 10, signature: new Uint8Array(64).fill(9) } }
 ]
 
 describe('protocols - paxos - messages', () => {
@@ -65,7 +73,9 @@ describe('protocols - paxos - messages', () => {
     ['slot 0', (m: PaxosMessage) => { m.slot = 0 }],
     ['an empty booth', (m: PaxosMessage) => { m.booth = [] }],
     ['a booth listing a member twice', (m: PaxosMessage) => { m.booth = ['A', 'A'] }],
-    ['a data value without id', (m: PaxosMessage) => { m.value = { kind: PaxosMessage.Type.PREPARE as never, id: '', data: new Uint8Array(1), members: [] } }]
+    ['a data value without id', (m: PaxosMessage) => { m.value = { kind: PaxosMessage.Type.PREPARE as never, id: '', data: new Uint8Array(1), members: [] } }],
+    ['a proof longer than any signature', (m: PaxosMessage) => { m.proof = new Uint8Array(129) }],
+    ['a commit proof longer than any signature', (m: PaxosMessage) => { m.commitProof = new Uint8Array(129) }]
   ])('refuses %s with InvalidMessageError', (_what, mutate) => {
     const m = valid()
     mutate(m)

@@ -32,7 +32,7 @@ const SCRIPT: Persist[] = [
   { hardState: hard({ commit: 3, promised: { round: 2, proposer: 'b' }, booths: [{ slot: 1, members: ['a', 'b', 'c'] }, { slot: 6, members: ['a', 'b', 'd'] }] }), entries: [entry(1, { decided: true }), entry(3, { value: { kind: 'noop' }, decided: true })] },
   { entries: [entry(4), entry(5, { value: { kind: 'data', id: 'empty', data: new Uint8Array(0) } })] },
   { hardState: hard({ commit: 3, compacted: 2, promised: { round: 2, proposer: 'b' } }), entries: [entry(2, { decided: true })], compactTo: 2 },
-  { entries: [entry(6)], compactTo: 4 }
+  { hardState: hard({ commit: 3, compacted: 2, promised: { round: 2, proposer: 'b' }, commitProof: { commit: 5, signature: new Uint8Array(64).fill(5) } }), entries: [entry(6, { proof: { round: 1, signature: new Uint8Array(64).fill(6) } })], compactTo: 4 }
 ]
 
 interface Subject {
@@ -260,7 +260,10 @@ describe('storage - paxos entry encoding', () => {
       entry(2, { value: { kind: 'data', id: 'big', data: new Uint8Array(300_000).fill(9) }, decided: true }),
       entry(3, { value: { kind: 'data', id: 'empty', data: new Uint8Array(0) } }),
       entry(4, { value: { kind: 'noop' }, ballot: ZERO_BALLOT, decided: true }),
-      entry(5, { value: { kind: 'booth', members: ['a', 'd'] }, booth: [] })
+      entry(5, { value: { kind: 'booth', members: ['a', 'd'] }, booth: [] }),
+      // a vehicle's own chain: the proposer's signature comes with the value (value-proofs.ts)
+      entry(6, { proof: { round: 1, signature: new Uint8Array(64).fill(3) } }),
+      entry(7, { value: { kind: 'data', id: 'big-signed', data: new Uint8Array(70_000).fill(4) }, proof: { round: 9, signature: new Uint8Array(64).fill(8) } })
     ]
     const kinds = { data: StoredEntry.Kind.DATA, noop: StoredEntry.Kind.NOOP, booth: StoredEntry.Kind.BOOTH }
     for (const e of entries) {
@@ -273,7 +276,9 @@ describe('storage - paxos entry encoding', () => {
         data: (v.kind === 'data' ? v.data : new Uint8Array(0)) as Uint8Array<ArrayBuffer>,
         members: v.kind === 'booth' ? v.members : [],
         booth: e.booth,
-        decided: e.decided
+        decided: e.decided,
+        proofRound: e.proof?.round ?? 0,
+        proofSignature: (e.proof?.signature ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>
       })
       const bytes = encodeEntry(e)
       expect(bytes).toEqual(expected)

@@ -310,12 +310,125 @@ export namespace Value {
   }
 }
 
+export interface ValueProof {
+  round: number
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace ValueProof {
+  let _codec: Codec<ValueProof>
+
+  export const codec = (): Codec<ValueProof> => {
+    if (_codec == null) {
+      _codec = message<ValueProof>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.round != null && obj.round !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.round)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          round: 0,
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.round = reader.uint64Number()
+              break
+            }
+            case 2: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.round`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ValueProofRoundFieldEvent {
+    field: '$.round'
+    value: number
+  }
+
+  export interface ValueProofSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<ValueProof>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, ValueProof.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ValueProof>): ValueProof {
+    return decodeMessage(buf, ValueProof.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ValueProof>): Generator<ValueProofRoundFieldEvent | ValueProofSignatureFieldEvent> {
+    return streamMessage(buf, ValueProof.codec(), opts)
+  }
+}
+
 export interface Entry {
   slot: number
   ballot?: Ballot
   value?: Value
   booth: string[]
   decided: boolean
+  proof?: ValueProof
 }
 
 export namespace Entry {
@@ -353,6 +466,11 @@ export namespace Entry {
         if ((obj.decided != null && obj.decided !== false)) {
           w.uint32(40)
           w.bool(obj.decided)
+        }
+
+        if (obj.proof != null) {
+          w.uint32(50)
+          ValueProof.codec().encode(obj.proof, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -397,6 +515,12 @@ export namespace Entry {
             }
             case 5: {
               obj.decided = reader.bool()
+              break
+            }
+            case 6: {
+              obj.proof = ValueProof.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.proof
+              })
               break
             }
             default: {
@@ -461,6 +585,13 @@ export namespace Entry {
               }
               break
             }
+            case 6: {
+              yield * ValueProof.codec().stream(reader, reader.uint32(), `${prefix}.proof`, {
+                limits: opts.limits?.proof
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -520,6 +651,16 @@ export namespace Entry {
     value: boolean
   }
 
+  export interface EntryProofRoundFieldEvent {
+    field: '$.proof.round'
+    value: number
+  }
+
+  export interface EntryProofSignatureFieldEvent {
+    field: '$.proof.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Entry>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Entry.codec())
   }
@@ -528,7 +669,7 @@ export namespace Entry {
     return decodeMessage(buf, Entry.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Entry>): Generator<EntrySlotFieldEvent | EntryBallotRoundFieldEvent | EntryBallotProposerFieldEvent | EntryValueKindFieldEvent | EntryValueIdFieldEvent | EntryValueDataFieldEvent | EntryValueMembersFieldEvent | EntryBoothFieldEvent | EntryDecidedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Entry>): Generator<EntrySlotFieldEvent | EntryBallotRoundFieldEvent | EntryBallotProposerFieldEvent | EntryValueKindFieldEvent | EntryValueIdFieldEvent | EntryValueDataFieldEvent | EntryValueMembersFieldEvent | EntryBoothFieldEvent | EntryDecidedFieldEvent | EntryProofRoundFieldEvent | EntryProofSignatureFieldEvent> {
     return streamMessage(buf, Entry.codec(), opts)
   }
 }
@@ -680,6 +821,9 @@ export interface PaxosMessage {
   read: number
   granted: boolean
   pointSlot: number
+  proof: Uint8Array<ArrayBuffer>
+  commitProof: Uint8Array<ArrayBuffer>
+  provenCommit: number
 }
 
 export namespace PaxosMessage {
@@ -809,6 +953,21 @@ export namespace PaxosMessage {
           w.uint64Number(obj.pointSlot)
         }
 
+        if ((obj.proof != null && obj.proof.byteLength > 0)) {
+          w.uint32(130)
+          w.bytes(obj.proof)
+        }
+
+        if ((obj.commitProof != null && obj.commitProof.byteLength > 0)) {
+          w.uint32(138)
+          w.bytes(obj.commitProof)
+        }
+
+        if ((obj.provenCommit != null && obj.provenCommit !== 0)) {
+          w.uint32(144)
+          w.uint64Number(obj.provenCommit)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -825,7 +984,10 @@ export namespace PaxosMessage {
           hash: uint8ArrayAlloc(0),
           read: 0,
           granted: false,
-          pointSlot: 0
+          pointSlot: 0,
+          proof: uint8ArrayAlloc(0),
+          commitProof: uint8ArrayAlloc(0),
+          provenCommit: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -914,6 +1076,18 @@ export namespace PaxosMessage {
             }
             case 15: {
               obj.pointSlot = reader.uint64Number()
+              break
+            }
+            case 16: {
+              obj.proof = reader.bytes()
+              break
+            }
+            case 17: {
+              obj.commitProof = reader.bytes()
+              break
+            }
+            case 18: {
+              obj.provenCommit = reader.uint64Number()
               break
             }
             default: {
@@ -1072,6 +1246,27 @@ export namespace PaxosMessage {
               }
               break
             }
+            case 16: {
+              yield {
+                field: `${prefix}.proof`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 17: {
+              yield {
+                field: `${prefix}.commitProof`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 18: {
+              yield {
+                field: `${prefix}.provenCommit`,
+                value: reader.uint64Number()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1205,6 +1400,18 @@ export namespace PaxosMessage {
     index: number
   }
 
+  export interface PaxosMessageEntriesProofRoundFieldEvent {
+    field: '$.entries[].proof.round'
+    value: number
+    index: number
+  }
+
+  export interface PaxosMessageEntriesProofSignatureFieldEvent {
+    field: '$.entries[].proof.signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export interface PaxosMessageBoothsSlotFieldEvent {
     field: '$.booths[].slot'
     value: number
@@ -1242,6 +1449,21 @@ export namespace PaxosMessage {
     value: number
   }
 
+  export interface PaxosMessageProofFieldEvent {
+    field: '$.proof'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PaxosMessageCommitProofFieldEvent {
+    field: '$.commitProof'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PaxosMessageProvenCommitFieldEvent {
+    field: '$.provenCommit'
+    value: number
+  }
+
   export function encode (obj: Partial<PaxosMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PaxosMessage.codec())
   }
@@ -1250,7 +1472,7 @@ export namespace PaxosMessage {
     return decodeMessage(buf, PaxosMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosMessage>): Generator<PaxosMessageTypeFieldEvent | PaxosMessageChainIdFieldEvent | PaxosMessageBallotRoundFieldEvent | PaxosMessageBallotProposerFieldEvent | PaxosMessageSlotFieldEvent | PaxosMessageCommitFieldEvent | PaxosMessageValueKindFieldEvent | PaxosMessageValueIdFieldEvent | PaxosMessageValueDataFieldEvent | PaxosMessageValueMembersFieldEvent | PaxosMessageBoothFieldEvent | PaxosMessagePromisedRoundFieldEvent | PaxosMessagePromisedProposerFieldEvent | PaxosMessageEntriesSlotFieldEvent | PaxosMessageEntriesBallotRoundFieldEvent | PaxosMessageEntriesBallotProposerFieldEvent | PaxosMessageEntriesValueKindFieldEvent | PaxosMessageEntriesValueIdFieldEvent | PaxosMessageEntriesValueDataFieldEvent | PaxosMessageEntriesValueMembersFieldEvent | PaxosMessageEntriesBoothFieldEvent | PaxosMessageEntriesDecidedFieldEvent | PaxosMessageBoothsSlotFieldEvent | PaxosMessageBoothsMembersFieldEvent | PaxosMessageHeightFieldEvent | PaxosMessageHashFieldEvent | PaxosMessageReadFieldEvent | PaxosMessageGrantedFieldEvent | PaxosMessagePointSlotFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosMessage>): Generator<PaxosMessageTypeFieldEvent | PaxosMessageChainIdFieldEvent | PaxosMessageBallotRoundFieldEvent | PaxosMessageBallotProposerFieldEvent | PaxosMessageSlotFieldEvent | PaxosMessageCommitFieldEvent | PaxosMessageValueKindFieldEvent | PaxosMessageValueIdFieldEvent | PaxosMessageValueDataFieldEvent | PaxosMessageValueMembersFieldEvent | PaxosMessageBoothFieldEvent | PaxosMessagePromisedRoundFieldEvent | PaxosMessagePromisedProposerFieldEvent | PaxosMessageEntriesSlotFieldEvent | PaxosMessageEntriesBallotRoundFieldEvent | PaxosMessageEntriesBallotProposerFieldEvent | PaxosMessageEntriesValueKindFieldEvent | PaxosMessageEntriesValueIdFieldEvent | PaxosMessageEntriesValueDataFieldEvent | PaxosMessageEntriesValueMembersFieldEvent | PaxosMessageEntriesBoothFieldEvent | PaxosMessageEntriesDecidedFieldEvent | PaxosMessageEntriesProofRoundFieldEvent | PaxosMessageEntriesProofSignatureFieldEvent | PaxosMessageBoothsSlotFieldEvent | PaxosMessageBoothsMembersFieldEvent | PaxosMessageHeightFieldEvent | PaxosMessageHashFieldEvent | PaxosMessageReadFieldEvent | PaxosMessageGrantedFieldEvent | PaxosMessagePointSlotFieldEvent | PaxosMessageProofFieldEvent | PaxosMessageCommitProofFieldEvent | PaxosMessageProvenCommitFieldEvent> {
     return streamMessage(buf, PaxosMessage.codec(), opts)
   }
 }
@@ -1726,6 +1948,18 @@ export namespace PaxosFrame {
     index: number
   }
 
+  export interface PaxosFrameMessagesEntriesProofRoundFieldEvent {
+    field: '$.messages[].entries[].proof.round'
+    value: number
+    index: number
+  }
+
+  export interface PaxosFrameMessagesEntriesProofSignatureFieldEvent {
+    field: '$.messages[].entries[].proof.signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export interface PaxosFrameMessagesBoothsSlotFieldEvent {
     field: '$.messages[].booths[].slot'
     value: number
@@ -1768,6 +2002,24 @@ export namespace PaxosFrame {
     index: number
   }
 
+  export interface PaxosFrameMessagesProofFieldEvent {
+    field: '$.messages[].proof'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PaxosFrameMessagesCommitProofFieldEvent {
+    field: '$.messages[].commitProof'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PaxosFrameMessagesProvenCommitFieldEvent {
+    field: '$.messages[].provenCommit'
+    value: number
+    index: number
+  }
+
   export function encode (obj: Partial<PaxosFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PaxosFrame.codec())
   }
@@ -1776,7 +2028,7 @@ export namespace PaxosFrame {
     return decodeMessage(buf, PaxosFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameHelloSharedHeldFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameHelloSharedHeldFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesEntriesProofRoundFieldEvent | PaxosFrameMessagesEntriesProofSignatureFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent | PaxosFrameMessagesProofFieldEvent | PaxosFrameMessagesCommitProofFieldEvent | PaxosFrameMessagesProvenCommitFieldEvent> {
     return streamMessage(buf, PaxosFrame.codec(), opts)
   }
 }

@@ -35,6 +35,7 @@ import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { formatBallot } from '../../../../src/consensus/index.ts'
 import { Cluster, valueLabel } from './cluster.ts'
+import { testProofs } from './proofs.ts'
 import type { Candidate, Message, PaxosConfig, Value } from '../../../../src/consensus/index.ts'
 
 export class ScriptError extends Error {
@@ -266,7 +267,9 @@ export class Scenario {
       maxInflight: int(args.get('inflight'), int(args.get('window'), 4)),
       // announce=false: members learn commits from accepts and heartbeats only (a vehicle's own chain)
       announceToBooth: args.get('announce') !== 'false',
-      maxUndecidedBytes: args.get('undecided-bytes') != null ? int(args.get('undecided-bytes'), 0) : undefined
+      maxUndecidedBytes: args.get('undecided-bytes') != null ? int(args.get('undecided-bytes'), 0) : undefined,
+      // a vehicle's own chain: its proposer signs what it proposes (value-proofs.ts), proofs=off: it does not
+      ...(proposer === id && args.get('proofs') !== 'off' ? { proofs: testProofs(id) } : {})
     }))
     this.cluster = new Cluster({ configs })
     this.cluster.processAll()

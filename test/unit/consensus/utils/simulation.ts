@@ -13,6 +13,7 @@
  */
 import { Cluster, InvariantError, valueKey } from './cluster.ts'
 import { Prng } from './prng.ts'
+import { testProofs } from './proofs.ts'
 import type { Candidate, PaxosConfig } from '../../../../src/consensus/index.ts'
 import { compareCandidates } from '../../../../src/consensus/index.ts'
 
@@ -85,7 +86,9 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
     // odd seeds: booth members learn commit only from accepts and periodic
     // heartbeats (how vehicles' own chains run); taken from the seed, not the
     // prng, so every other choice of a seed stays what it was
-    announceToBooth: seed % 2 === 0
+    announceToBooth: seed % 2 === 0,
+    // a vehicle's own chain: its proposer signs what it proposes; an honest run never has a report refused
+    ...(mode === 'fixed' && id === proposer ? { proofs: testProofs(id) } : {})
   }))
   const cluster = new Cluster({ configs })
   const result: SimulationResult = { seed, nodes: n, mode, decided: 0, crashes: 0, boothChanges: 0, reads: 0, healRounds: 0 }
