@@ -33,6 +33,14 @@ export const DEFAULT_HTTP_PORT = 7400
 export const MAX_BODY_BYTES = 4 * 1024 * 1024
 /** While closing: how often connections that just answered their last request are closed. */
 const IDLE_SWEEP_MS = 50
+/**
+ * While closing: how long a request whose body has not all arrived may still
+ * take to arrive (or requestTimeout, if shorter). Node stops enforcing
+ * requestTimeout once close() starts, and a stalled or trickling body then
+ * held a vehicle's stop for the 5-minute idle timeout, or for good (a probe's):
+ * past a service manager's patience, which kills the node with its database open.
+ */
+export const CLOSING_BODY_GRACE_MS = 5_000
 /** A request (headers and body: 4 MiB at most) must arrive within this; else 408 and the connection closes (a slow body held it for ever). */
 export const REQUEST_TIMEOUT_MS = 60_000
 /**
@@ -93,10 +101,19 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
     inFlight.set(socket, 0)
     socket.once('close', () => { inFlight.delete(socket) })
   })
+  // requests whose body is still arriving: no handler has run for them, so closing may cut them off
+  const arriving = new Set<IncomingMessage>()
   server.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket
     inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1)
-    res.once('close', () => { if (inFlight.has(socket)) inFlight.set(socket, Math.max(0, (inFlight.get(socket) ?? 1) - 1)) })
+    if (!req.complete) {
+      arriving.add(req)
+      req.once('end', () => { arriving.delete(req) })
+    }
+    res.once('close', () => {
+      arriving.delete(req)
+      if (inFlight.has(socket)) inFlight.set(socket, Math.max(0, (inFlight.get(socket) ?? 1) - 1))
+    })
   })
   let closing = false
   const host = init.host ?? DEFAULT_HTTP_HOST
@@ -146,8 +163,11 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
       // shutdown: close each one as soon as it falls idle. Idle counts our way
       // (no request in flight): Node's leaves out a connection that never sent
       // a request, which held the stop until its client went away.
+      const bodyDeadline = Date.now() + (requestTimeout > 0 ? Math.min(requestTimeout, CLOSING_BODY_GRACE_MS) : CLOSING_BODY_GRACE_MS)
       const closeIdle = (): void => {
         for (const [socket, requests] of inFlight) if (requests === 0) socket.destroy()
+        // a body that has not arrived by now never ran a handler: nothing of it was written
+        if (Date.now() >= bodyDeadline) for (const req of arriving) if (!req.complete) req.socket.destroy()
       }
       closeIdle()
       const sweep = setInterval(closeIdle, IDLE_SWEEP_MS)

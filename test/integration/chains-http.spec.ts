@@ -4,7 +4,7 @@ import type { Socket } from 'node:net'
 import { Agent, request } from 'node:http'
 import { describe, it, expect, afterEach } from 'vitest'
 import { emptyTip } from '../../src/chain/index.ts'
-import { startHttpApi } from '../../src/http/server.ts'
+import { CLOSING_BODY_GRACE_MS, startHttpApi } from '../../src/http/server.ts'
 import type { HttpApi } from '../../src/http/server.ts'
 import { TestCluster } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
@@ -225,6 +225,34 @@ describe('http - chain reads', () => {
     clearInterval(trickle)
     expect(answer.slice(0, 12)).toBe('HTTP/1.1 408')
     expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'RequestTimeoutError', message: 'the request took too long to arrive' })
+    expect(await node.chains.info(node.peerId.toString())).toBeUndefined()
+  })
+
+  it('closing cuts off a request whose body stalls or trickles, once its grace is over, and writes nothing', async () => {
+    const node = await cluster.create()
+    await node.start()
+    const http = await startHttpApi(node, { port: 0 })
+    const port = Number(new URL(http.url).port)
+    const put = `PUT /chains/${node.peerId.toString()}/kv/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\nx`
+    let arrived = 0
+    http.server.server.on('request', () => { arrived++ })
+    const stalled = connect(port, '127.0.0.1', () => { stalled.write(put) })
+    const trickling = connect(port, '127.0.0.1', () => { trickling.write(put) })
+    for (const s of [stalled, trickling]) s.on('error', () => {})
+    // a byte every 200 ms: the connection is never idle, so only the grace can end it
+    const trickle = setInterval(() => { if (trickling.writable) trickling.write('x') }, 200)
+    const closedSocket = async (s: Socket): Promise<void> => { await new Promise<void>((resolve) => { s.once('close', () => { resolve() }) }) }
+    try {
+      // both requests are in (their headers arrived) before the close
+      await waitFor(() => arrived === 2, { message: 'both requests arrived' })
+      const started = Date.now()
+      // it waited for the 5-minute idle timeout (stalled) or for good (trickling)
+      await Promise.race([http.close(), new Promise((_resolve, reject) => setTimeout(() => { reject(new Error('close waited for the arriving bodies')) }, CLOSING_BODY_GRACE_MS + 10_000))])
+      expect(Date.now() - started).toBeGreaterThanOrEqual(CLOSING_BODY_GRACE_MS - 100)
+      await Promise.all([closedSocket(stalled), closedSocket(trickling)])
+    } finally {
+      clearInterval(trickle)
+    }
     expect(await node.chains.info(node.peerId.toString())).toBeUndefined()
   })
 
