@@ -536,7 +536,7 @@ export async function createVGuardNode (options: VGuardNodeOptions, extras: Crea
       config,
       privateKey,
       logger,
-      isDenied: (peerId) => late.peering?.isDenied(peerId) ?? false
+      isDenied: (peerId) => late.peering?.gate(peerId) ?? false
     })
     const peering = late.peering = new Peering({
       libp2p,

@@ -65,6 +65,12 @@ const REJECT_GRACE = 2_000
  */
 const MAX_DENIED = 4_096
 /**
+ * A peer off the allow list is refused at the connection gater, before
+ * identify (onIdentify never sees it): said there, once a minute at most per
+ * peer (it redials every few seconds).
+ */
+const NOT_ALLOWED_REPORT_INTERVAL = 60_000
+/**
  * Storage figures kept at most: one per vehicle that announced its own (peer
  * exchange relays the announcements of vehicles further away, and a member
  * can sign announcements with keys it makes up).
@@ -131,6 +137,8 @@ export class Peering {
   private readonly bootstrap: string[]
   private readonly allowed?: Set<string>
   private readonly denied = new Set<string>()
+  /** Peers off the allow list the gater refused, with when that was last said (bounded by maxDenied). */
+  private readonly notAllowedSaid = new Map<string, number>()
   private readonly members = new Set<string>()
   /** Peers discovered but not (yet) members, with when we first heard of them. */
   private readonly discovered = new Map<string, number>()
@@ -211,11 +219,34 @@ export class Peering {
     this.events = events
   }
 
-  /** Used by the connection gater: refuse peers known to be outside the network. */
+  /** Refuses peers known to be outside the network (gossip, discovery and the connection gater). */
   isDenied (peerId: PeerId): boolean {
     const id = peerId.toString()
     if (this.allowed != null && !this.allowed.has(id)) return true
     return this.denied.has(id)
+  }
+
+  /**
+   * The connection gater's check: isDenied, and a peer off the allow list is
+   * reported (peer:rejected, code not-allowed) — it never gets as far as
+   * identify, where other refusals are said, and went unreported.
+   */
+  gate (peerId: PeerId): boolean {
+    const id = peerId.toString()
+    if (this.allowed == null || this.allowed.has(id)) return this.denied.has(id)
+    const now = Date.now()
+    const said = this.notAllowedSaid.get(id)
+    if (said == null || now - said >= NOT_ALLOWED_REPORT_INTERVAL) {
+      this.notAllowedSaid.delete(id)
+      this.notAllowedSaid.set(id, now)
+      for (const oldest of this.notAllowedSaid.keys()) {
+        if (this.notAllowedSaid.size <= this.maxDenied) break
+        this.notAllowedSaid.delete(oldest)
+      }
+      this.log('refusing %p: not on the allow list', peerId)
+      this.events?.safeDispatchEvent('peer:rejected', { detail: { peerId: id, reason: 'not on the allow list', code: 'not-allowed' } })
+    }
+    return true
   }
 
   /**

@@ -324,11 +324,29 @@ describe('node - discovery and connections', () => {
     await a.start()
     const c = await cluster.create()
     const b = await cluster.create({ allowedPeers: [c.peerId.toString()], bootstrap: [bootstrapOf(a)] })
+    const rejected: PeerRejectedDetail[] = []
+    b.addEventListener('peer:rejected', (e) => { rejected.push(e.detail) })
     await b.start()
     // the gater denies the dial outright: no connection ever forms
     await expect(b.libp2p.dial(a.multiaddrs[0])).rejects.toThrow()
     expect(b.libp2p.getConnections(a.peerId)).toHaveLength(0)
     expect(b.peers()).toHaveLength(0)
+    // and says so, once however often it is tried (refused before identify, it went unsaid)
+    await waitFor(() => rejected.length > 0, { message: 'the refusal said' })
+    expect(rejected).toEqual([{ peerId: a.peerId.toString(), reason: 'not on the allow list', code: 'not-allowed' }])
+    expect(sample(await b.metrics.metrics(), 'vguard_peers_rejected_total', { code: 'not-allowed' })).toBe(1)
+  })
+
+  it('says when a peer off its allow list connects to it', async () => {
+    const a = await cluster.create({ allowedPeers: [(await cluster.create()).peerId.toString()] })
+    const rejected: PeerRejectedDetail[] = []
+    a.addEventListener('peer:rejected', (e) => { rejected.push(e.detail) })
+    await a.start()
+    const b = await cluster.create({ bootstrap: [bootstrapOf(a)] })
+    await b.start()
+    await waitFor(() => rejected.length > 0, { message: 'a said it refused b' })
+    expect(rejected[0]).toEqual({ peerId: b.peerId.toString(), reason: 'not on the allow list', code: 'not-allowed' })
+    expect(a.peers()).toHaveLength(0)
   })
 })
 
