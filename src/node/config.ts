@@ -284,12 +284,15 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
     // a list of nobody is no network: every peer refused, and a shared chain of this vehicle alone that it keeps for good
     throw new ConfigError('allowedPeers: at least one peer id (an empty list would refuse every peer and start a shared chain of this vehicle alone)')
   }
-  for (const id of config.allowedPeers ?? []) {
-    try {
-      peerIdFromString(id)
-    } catch {
-      throw new ConfigError(`allowedPeers: not a peer id: ${id}`)
-    }
+  if (config.allowedPeers != null) {
+    // peers are compared by their usual form (12D3KooW…): one listed in another (a CID, bafz…) was refused, unsaid
+    config.allowedPeers = [...new Set(config.allowedPeers.map(id => {
+      try {
+        return peerIdFromString(id).toString()
+      } catch {
+        throw new ConfigError(`allowedPeers: not a peer id: ${id}`)
+      }
+    }))]
   }
   return config
 }

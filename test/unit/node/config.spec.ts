@@ -2,6 +2,8 @@ import { describe, it, expect } from 'vitest'
 import { resolveConfig, ConfigError, DEFAULT_K_BACKUPS, DEFAULT_BOOTH_SIZE } from '../../../src/node/config.ts'
 import type { VGuardNodeOptions } from '../../../src/node/config.ts'
 import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { mdnsServiceTag, networkOfAgent, agentVersion } from '../../../src/node/libp2p.ts'
 
 describe('node - config', () => {
@@ -60,6 +62,14 @@ describe('node - config', () => {
       expect(() => resolveConfig(none as unknown as VGuardNodeOptions)).toThrow(/^options: an object is required/)
     }
     expect(resolveConfig({ dataDir: 'vehicle-1' }).dataDir).toBe(join(process.cwd(), 'vehicle-1'))
+  })
+
+  it('takes allowed peers in any form of a peer id, as the form peers are known by (a CID form was refused, unsaid), once each', async () => {
+    const key = await generateKeyPair('Ed25519')
+    const id = peerIdFromPrivateKey(key)
+    const config = resolveConfig({ dataDir: '/tmp/x', allowedPeers: [id.toCID().toString(), id.toString()] })
+    expect(id.toCID().toString()).not.toBe(id.toString())
+    expect(config.allowedPeers).toEqual([id.toString()])
   })
 
   it('derives distinct mDNS tags and agents per network', () => {
