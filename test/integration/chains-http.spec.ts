@@ -256,6 +256,23 @@ describe('http - chain reads', () => {
     expect(await node.chains.info(node.peerId.toString())).toBeUndefined()
   })
 
+  it('/health says a node that is not started is unhealthy, by its status code too', async () => {
+    const node = await cluster.create()
+    const http = await startHttpApi(node, { port: 0 })
+    try {
+      const answer = async (): Promise<[number, unknown]> => { const r = await fetch(`${http.url}/health`); return [r.status, await r.json()] }
+      const peerId = node.peerId.toString()
+      expect(await answer()).toEqual([503, { ok: false, peerId, status: 'stopped' }])
+      await node.start()
+      expect(await answer()).toEqual([200, { ok: true, peerId }])
+      await node.stop()
+      // it answered 200 { ok: false } to an embedder whose API outlived its node
+      expect(await answer()).toEqual([503, { ok: false, peerId, status: 'stopped' }])
+    } finally {
+      await http.close()
+    }
+  })
+
   it('closing does not wait for a connection that never sent a request', async () => {
     const node = await cluster.create()
     const http = await startHttpApi(node, { port: 0 })
