@@ -34,7 +34,7 @@ import type { Settings } from './config.ts'
 import type { ProposerContext } from './proposer.ts'
 import type {
   Ballot, Candidate, Decided, DroppedProposal, HardState, Message, PaxosConfig, PaxosStatus,
-  PersistedState, PromiseMessage, Proposal, Ready, Role, SnapshotRequest
+  PersistedState, PromiseMessage, Proposal, ProposerProofs, Ready, Role, SnapshotRequest
 } from './types.ts'
 
 /** Messages only a node that may lead the chain sends (checkSender): their ballots count whoever we know. */
@@ -155,7 +155,7 @@ export class Paxos {
   step (message: Message): void {
     const msg = validateMessage(message, this.s.id)
     this.checkSender(msg)
-    if (this.s.proofs != null && (msg.type === 'promise' || msg.type === 'decided')) checkReported(msg, this.log, this.s.id, this.s.proofs)
+    if (this.s.proofs != null && (msg.type === 'promise' || msg.type === 'decided')) this.checkProofs(msg, this.s.proofs)
     this.handle(msg)
     this.flush()
   }
@@ -523,6 +523,19 @@ export class Paxos {
     })
   }
 
+  /**
+   * A chain with proofs: what a member reports about it must show our
+   * signatures (proofs.ts). Unsigned evidence of lost votes answering our
+   * campaign keeps that campaign from leading (it may be true); the message
+   * is then refused like a made-up one.
+   */
+  private checkProofs (msg: PromiseMessage | Extract<Message, { type: 'decided' }>, proofs: ProposerProofs): void {
+    const c = this.campaignState
+    if (checkReported(msg, this.log, this.s.id, c?.ballot.round ?? this.round + 1, proofs) === 'ok') return
+    if (msg.type === 'promise' && this.role === 'candidate' && c != null && ballotEquals(msg.ballot, c.ballot) && c.asked.has(msg.from)) c.unsigned.add(msg.from)
+    throw new InvalidMessageError(`${msg.type} from ${msg.from} shows, unsigned, votes of ours this node does not hold: it leads in no campaign such a promise answers`)
+  }
+
   /** Rejects ballots their sender does not own, and ballots of non-proposers. */
   private checkSender (msg: Message): void {
     if ((msg.type === 'nack' || msg.type === 'prePromise') && this.s.mode === 'fixed' &&
@@ -759,6 +772,8 @@ export class Paxos {
       return
     }
     if (this.awaitsSilentMembers(c)) return
+    // a member showed, unsigned, votes we may have lost: leading could decide other values for them
+    if (c.unsigned.size > 0) return
     this.becomeLeader(c)
   }
 

@@ -26,34 +26,63 @@ interface Reported {
   ballot?: Ballot
 }
 
-/** Throws InvalidMessageError when msg reports a value of ours we did not sign, or a commit past our log we did not sign. */
-export function checkReported (msg: PromiseMessage | DecidedMessage, log: PaxosLog, self: string, proofs: ProposerProofs): void {
+/**
+ * What a report shows: `ok` (nothing we cannot check), or `unsigned`: it
+ * shows, without our signature, a value or a commit we lost, or a vote at a
+ * round we did not use. A member of an earlier version, or votes it cast
+ * before proofs existed, show no signatures, and may be true: believed, a
+ * liar could write into the chain; ignored, a data dir restored from an
+ * older copy could decide other values for slots already decided (a review
+ * found the vehicle then led with its stale promise). So the vehicle leads
+ * in no campaign such a report answered: its chain waits (safe), as it did
+ * for made-up evidence before proofs. A signature that does not check is
+ * made up: the message is refused (InvalidMessageError), as if never sent.
+ */
+export type Verdict = 'ok' | 'unsigned'
+
+/**
+ * Checks what a promise or decided answer from a member reports about our
+ * chain. `round`: the round we campaign with (votes at or above it we have
+ * not cast). Caps a promise's commit at the highest one it proves.
+ *
+ * @throws InvalidMessageError for a signature that does not check
+ */
+export function checkReported (msg: PromiseMessage | DecidedMessage, log: PaxosLog, self: string, round: number, proofs: ProposerProofs): Verdict {
   const reported: Reported[] = msg.type === 'promise'
     ? msg.entries.map(e => ({ slot: e.slot, value: e.value, proof: e.proof, ballot: e.decided ? undefined : e.ballot }))
     : msg.entries
+  let verdict: Verdict = 'ok'
   for (const r of reported) {
-    if (r.slot > log.commit && !vouched(r, log, self, proofs)) {
-      throw new InvalidMessageError(`${msg.type} from ${msg.from} reports a value at slot ${r.slot} that this proposer did not sign`)
-    }
+    // below our commit a report changes nothing, unless it is a vote at a round we did not use (lost votes)
+    if (r.slot <= log.commit && (r.ballot == null || r.ballot.proposer !== self || r.ballot.round < round)) continue
+    const shown = vouched(r, log, self, proofs)
+    if (shown === 'forged') throw new InvalidMessageError(`${msg.type} from ${msg.from} shows a signature of ours that does not check, at slot ${r.slot}`)
+    if (shown === 'unsigned') verdict = 'unsigned'
   }
   const last = log.last()
-  if (msg.type === 'promise' && msg.commit > last && !reported.some(r => r.slot > last) && !provesCommitPast(msg.commitProof, last, proofs)) {
-    // a commit past every slot we hold says we lost votes: believed with a value or a commit we signed past them only
-    throw new InvalidMessageError(`promise from ${msg.from} says slots up to ${msg.commit} are decided, past the last this proposer holds (${last}), and shows no value or commit it signed past it`)
+  if (msg.type === 'promise' && msg.commit > last) {
+    const proven = Math.max(log.commit, ...reported.filter(r => r.proof != null).map(r => r.slot), provenCommit(msg, proofs))
+    if (proven <= last) verdict = 'unsigned'
+    // a commit claimed past what it proves: a liar with a real signed commit named 1e9, and was asked, alone, to catch us up
+    msg.commit = Math.min(msg.commit, Math.max(proven, log.commit))
   }
+  return verdict
 }
 
-function provesCommitPast (p: CommitProof | undefined, last: number, proofs: ProposerProofs): boolean {
-  return p != null && p.commit > last && proofs.verifyCommit(p.commit, p.signature)
+function provenCommit (msg: PromiseMessage, proofs: ProposerProofs): number {
+  const p = msg.commitProof
+  if (p == null) return 0
+  if (!proofs.verifyCommit(p.commit, p.signature)) throw new InvalidMessageError(`promise from ${msg.from} shows a signed commit of ours that does not check`)
+  return p.commit
 }
 
-function vouched (r: Reported, log: PaxosLog, self: string, proofs: ProposerProofs): boolean {
-  if (r.ballot != null && r.ballot.proposer !== self) return false
+function vouched (r: Reported, log: PaxosLog, self: string, proofs: ProposerProofs): 'yes' | 'unsigned' | 'forged' {
+  if (r.ballot != null && r.ballot.proposer !== self) return 'forged'
   if (r.proof != null) {
-    return (r.ballot == null || r.ballot.round === r.proof.round) && proofs.verify(r.slot, r.proof.round, r.value, r.proof.signature)
+    return (r.ballot == null || r.ballot.round === r.proof.round) && proofs.verify(r.slot, r.proof.round, r.value, r.proof.signature) ? 'yes' : 'forged'
   }
   const held = log.get(r.slot)
-  return held != null && valuesEqual(held.value, r.value) && (r.ballot == null || r.ballot.round <= held.ballot.round)
+  return held != null && valuesEqual(held.value, r.value) && (r.ballot == null || r.ballot.round <= held.ballot.round) ? 'yes' : 'unsigned'
 }
 
 /**
@@ -82,19 +111,30 @@ export class CommitProofs {
     this.held = held
   }
 
-  /** The proposer: signs the commit a message to a member announces. */
+  /** The proposer: signs the commit a message to a member announces (a snapshot's slot is one: every slot ≤ it is decided). */
   attach (msg: Message): void {
-    if (this.proofs == null || msg.to === this.self || (msg.type !== 'accept' && msg.type !== 'heartbeat' && msg.type !== 'decided')) return
-    if (this.signed?.commit !== msg.commit) this.signed = { commit: msg.commit, signature: this.proofs.signCommit(msg.commit) }
+    if (this.proofs == null || msg.to === this.self || !announces(msg)) return
+    const commit = announced(msg)
+    if (this.signed?.commit !== commit) this.signed = { commit, signature: this.proofs.signCommit(commit) }
     msg.commitProof = this.signed.signature
   }
 
-  /** A member: keeps the proposer's signature of a commit higher than any it holds. */
+  /** A member: keeps the proposer's signature of a commit higher than any it holds (a snapshot's too: its commit jumps there). */
   note (msg: Message): void {
     if (this.proposer == null || this.proposer === this.self || msg.from !== this.proposer) return
-    if (msg.type !== 'accept' && msg.type !== 'heartbeat' && msg.type !== 'decided') return
-    if (msg.commitProof == null || msg.commit <= (this.held?.commit ?? 0)) return
-    this.held = { commit: msg.commit, signature: msg.commitProof }
+    if (!announces(msg) || msg.commitProof == null || announced(msg) <= (this.held?.commit ?? 0)) return
+    this.held = { commit: announced(msg), signature: msg.commitProof }
     this.dirty = true
   }
+}
+
+type Announcing = Extract<Message, { type: 'accept' | 'heartbeat' | 'decided' | 'snapshot' }>
+
+function announces (msg: Message): msg is Announcing {
+  return msg.type === 'accept' || msg.type === 'heartbeat' || msg.type === 'decided' || msg.type === 'snapshot'
+}
+
+/** The commit a message announces: every slot ≤ it is decided. */
+function announced (msg: Announcing): number {
+  return msg.type === 'snapshot' ? msg.slot : msg.commit
 }

@@ -38,6 +38,8 @@ export class Campaign {
   plan: RecoveryPlan
   /** Ticks since a member other than the candidate first promised (see Paxos.awaitsSilentMembers). */
   answeredTicks = 0
+  /** Members whose promise showed, without our signature, votes we may have lost (proofs.ts): this campaign does not lead. */
+  readonly unsigned = new Set<string>()
 
   constructor (ballot: Ballot, log: PaxosLog) {
     this.ballot = ballot

@@ -311,6 +311,8 @@ export interface SnapshotMessage extends Envelope {
   type: 'snapshot'
   slot: number
   booths: BoothEpoch[]
+  /** The proposer's signature of `slot` as a commit (CommitProof), on a chain with proofs: a member's commit jumps to it. */
+  commitProof?: Uint8Array
 }
 
 export type Message =

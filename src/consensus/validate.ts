@@ -220,6 +220,7 @@ export function validateMessage (msg: unknown, self: string): Message {
     case 'snapshot':
       count(msg.slot, 'slot', 1)
       epochs(msg.booths)
+      if (msg.commitProof !== undefined) signature(msg.commitProof, 'commitProof')
       break
   }
   return msg as unknown as Message

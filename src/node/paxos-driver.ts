@@ -110,8 +110,8 @@ export class PaxosDriver {
   private readonly c: PaxosDriverComponents
   private readonly log: Logger
   private readonly self: string
-  /** Our own chain's value proofs. */
-  private readonly proofs: ProposerProofs
+  /** Our own chain's value proofs (none with a key that is not Ed25519). */
+  private readonly proofs?: ProposerProofs
   private readonly store: LevelPaxosStore
   private readonly formationDb: BinarySublevel
   private readonly replicas = new Map<string, ChainReplica>()
@@ -142,6 +142,7 @@ export class PaxosDriver {
     this.log = components.logger.forComponent('vguard:consensus')
     this.self = components.libp2p.peerId.toString()
     this.proofs = ownValueProofs(this.self, components.privateKey)
+    if (this.proofs == null) this.log('our key is %s, not Ed25519: our chain runs without value proofs (a member could write into it)', components.privateKey.type)
     this.store = new LevelPaxosStore(components.database)
     this.formationDb = components.database.sublevel('consensus')
     this.retirement = new MemberRetirement({

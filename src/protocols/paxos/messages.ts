@@ -200,6 +200,7 @@ export function toWire (cm: ChainMessage): PaxosMessage {
     case 'snapshot':
       pb.slot = m.slot
       pb.booths = epochsToPb(m.booths)
+      commitProofToPb(m.commitProof, pb)
       if (cm.point != null) {
         pb.height = cm.point.height
         pb.hash = cm.point.hash as Uint8Array<ArrayBuffer>
@@ -232,7 +233,7 @@ export function fromWire (pb: PaxosMessage, from: string, self: string): ChainMe
     case 'heartbeatAck': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), read: pb.read }; break
     case 'catchup': raw = { ...base, type, slot: pb.slot }; break
     case 'decided': raw = { ...base, type, entries: pb.entries.map(decidedFromPb), commit: pb.commit, ...commitProofFromPb(pb) }; break
-    case 'snapshot': raw = { ...base, type, slot: pb.slot, booths: epochsFromPb(pb.booths) }; break
+    case 'snapshot': raw = { ...base, type, slot: pb.slot, booths: epochsFromPb(pb.booths), ...commitProofFromPb(pb) }; break
   }
   let message: Message
   try {
@@ -249,7 +250,7 @@ export function fromWire (pb: PaxosMessage, from: string, self: string): ChainMe
   return out
 }
 
-/** The proposer's signature of the message's commit (accept, heartbeat, decided), when it carries one. */
+/** The proposer's signature of the message's commit (accept, heartbeat, decided; a snapshot's slot), when it carries one. */
 function commitProofToPb (signature: Uint8Array | undefined, pb: PaxosMessage): void {
   if (signature != null) pb.commitProof = signature as Uint8Array<ArrayBuffer>
 }

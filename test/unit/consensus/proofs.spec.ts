@@ -41,6 +41,11 @@ function drain (p: Paxos): Ready[] {
   return out
 }
 
+function tickDrain (p: Paxos): Ready[] {
+  p.tick()
+  return drain(p)
+}
+
 const sent = <T extends Message['type']>(rds: Ready[], type: T): Array<Extract<Message, { type: T }>> =>
   rds.flatMap(rd => rd.messages).filter((m): m is Extract<Message, { type: T }> => m.type === type)
 
@@ -120,13 +125,43 @@ describe('consensus - value proofs (a vehicle\'s own chain)', () => {
     expect(sent(drain(again), 'promise')[0].commitProof).toEqual({ commit: 2, signature: testCommitSignature('a', 2) })
   })
 
+  it('a snapshot the proposer answers signs its slot as a commit, which the member keeps: its commit jumps there', () => {
+    const p = createPaxos(config({ applied: 4 }), { hardState: { promised: { round: 1, proposer: 'a' }, round: 1, commit: 4, compacted: 4, booths }, entries: [] })
+    drain(p)
+    p.step({ type: 'catchup', from: 'b', to: 'a', slot: 2 })
+    const snapshot = sent(drain(p), 'snapshot')[0]
+    expect(snapshot).toMatchObject({ slot: 4, commitProof: testCommitSignature('a', 4) })
+    const member = createPaxos(config({ id: 'b', proofs: undefined }))
+    drain(member)
+    member.step({ type: 'heartbeat', from: 'a', to: 'b', ballot: { round: 1, proposer: 'a' }, commit: 4 })
+    drain(member)
+    member.step(snapshot)
+    const hard = drain(member).map(rd => rd.persist.hardState).filter(h => h != null).pop()
+    expect(hard?.commitProof).toEqual({ commit: 4, signature: testCommitSignature('a', 4) })
+  })
+
+  it('a member that reports a value the vehicle did not propose, unsigned, is refused, and that campaign does not lead: the value goes nowhere', () => {
+    const p = createPaxos(config())
+    const round = campaign(p)
+    expect(() => { p.step(promise('b', round, { commit: 1, entries: [{ slot: 1, ballot: { round: 1, proposer: 'a' }, value: evil, booth, decided: true }] })) }).toThrow(InvalidMessageError)
+    // an honest promise completes a majority, but a member of an earlier version could show true votes unsigned: no lead
+    p.step(promise('c', round))
+    let rds = drain(p)
+    expect(p.status().role).toBe('candidate')
+    // the next campaign, b silent: it leads with c, and nothing of b's is decided
+    for (let i = 0; i < 40 && p.status().ballot.round === round; i++) rds = rds.concat(tickDrain(p))
+    p.step(promise('c', p.status().ballot.round))
+    rds = rds.concat(drain(p))
+    expect(p.status().role).toBe('leader')
+    expect(rds.flatMap(rd => rd.decided)).toEqual([])
+  })
+
   it.each<[string, (round: number) => Entry]>([
-    ['with no signature', () => ({ slot: 1, ballot: { round: 1, proposer: 'a' }, value: evil, booth, decided: true })],
     ['with a signature of its own', () => ({ slot: 1, ballot: { round: 1, proposer: 'a' }, value: evil, booth, decided: true, proof: { round: 1, signature: testSignature('b', 1, 1, evil) } })],
     ['with the vehicle\'s signature of another value', () => ({ slot: 1, ballot: { round: 1, proposer: 'a' }, value: evil, booth, decided: true, proof: signed(1, 1, noop) })],
     ['with the vehicle\'s signature of that value at another slot', () => ({ slot: 2, ballot: { round: 1, proposer: 'a' }, value: evil, booth, decided: true, proof: signed(1, 1, evil) })],
     ['accepted at a round other than the one signed', round => ({ slot: 1, ballot: { round, proposer: 'a' }, value: evil, booth, decided: false, proof: signed(1, round + 1, evil) })]
-  ])('a member that reports a value the vehicle did not propose (%s) is refused, and the value goes nowhere', (_, made) => {
+  ])('a member that reports a value the vehicle did not propose (%s) is refused as made up, and the value goes nowhere', (_, made) => {
     const p = createPaxos(config())
     const round = campaign(p)
     expect(() => { p.step(promise('b', round, { commit: 1, entries: [made(round)] })) }).toThrow(InvalidMessageError)
@@ -147,27 +182,74 @@ describe('consensus - value proofs (a vehicle\'s own chain)', () => {
   describe('evidence that the vehicle lost votes', () => {
     const held: Value = { kind: 'data', id: 'held', data: Uint8Array.of(2) }
 
-    it.each<[string, (round: number) => PromiseMessage]>([
-      ['a commit past every slot it holds, with no value', round => promise('c', round, { commit: 5 })],
-      ['a commit past every slot it holds, with values it holds only', round => promise('c', round, { commit: 5, entries: [{ slot: 2, ballot: { round: 1, proposer: 'a' }, value: held, booth, decided: true }] })],
-      ['a value of its past what it holds, unsigned', round => promise('c', round, { commit: 1, entries: [{ slot: 3, ballot: { round: 1, proposer: 'a' }, value: noop, booth, decided: false }] })],
-      ['a value it holds, accepted at the round it campaigns with, unsigned', round => promise('c', round, { commit: 1, entries: [{ slot: 2, ballot: { round, proposer: 'a' }, value: held, booth, decided: false }] })],
-      ['a commit past every slot it holds, with a commit signed by another', round => promise('c', round, { commit: 9, commitProof: { commit: 9, signature: testCommitSignature('c', 9) } })],
-      ['a commit past every slot it holds, with a commit it signed that it holds', round => promise('c', round, { commit: 9, commitProof: { commit: 2, signature: testCommitSignature('a', 2) } })]
-    ])('made up (%s) is refused: its own promise still counts, and the liar\'s silence stalls nothing', (_, forged) => {
-      const p = restored()
-      p.tick()
-      const round = sent(drain(p), 'prepare')[0].ballot.round
-      expect(() => { p.step(forged(round)) }).toThrow(InvalidMessageError)
+    /** After the refusal: b answers and c (the liar) stays silent; a's promise and b's are a majority once the wait for silent members ends. */
+    const leadsWithoutTheLiar = (p: Paxos, round: number, unsigned: boolean): void => {
+      if (unsigned) {
+        // it may be true (a member of an earlier version): that campaign does not lead
+        p.step(promise('b', round, { commit: 1 }))
+        for (let i = 0; i < 4; i++) tickDrain(p)
+        expect(p.status().role).toBe('candidate')
+      }
       // a nack naming a promise of its ballot above its rounds proves nothing either
       p.step({ type: 'nack', from: 'c', to: 'a', ballot: { round, proposer: 'a' }, promised: { round: round + 5, proposer: 'a' } })
       drain(p)
       expect(p.votesForgotten).toBe(false)
       const next = p.status().role === 'candidate' ? round : campaign(p)
-      // b answers, c (the liar) stays silent: a's promise and b's are a majority once the wait for silent members ends
       p.step(promise('b', next, { commit: 1 }))
-      for (let i = 0; i < 20 && p.status().role !== 'leader'; i++) { p.tick(); drain(p) }
+      for (let i = 0; i < 20 && p.status().role !== 'leader'; i++) tickDrain(p)
       expect(p.status().role).toBe('leader')
+      expect(p.votesForgotten).toBe(false)
+    }
+
+    it.each<[string, (round: number) => PromiseMessage]>([
+      ['a commit past every slot it holds, with no value', round => promise('c', round, { commit: 5 })],
+      ['a commit past every slot it holds, with values it holds only', round => promise('c', round, { commit: 5, entries: [{ slot: 2, ballot: { round: 1, proposer: 'a' }, value: held, booth, decided: true }] })],
+      ['a value of its past what it holds', round => promise('c', round, { commit: 1, entries: [{ slot: 3, ballot: { round: 1, proposer: 'a' }, value: noop, booth, decided: false }] })],
+      ['a value it holds, accepted at the round it campaigns with', round => promise('c', round, { commit: 1, entries: [{ slot: 2, ballot: { round, proposer: 'a' }, value: held, booth, decided: false }] })],
+      ['a value it decided, accepted at the round it campaigns with', round => promise('c', round, { commit: 1, entries: [{ slot: 1, ballot: { round, proposer: 'a' }, value: evil, booth, decided: false }] })]
+    ])('unsigned (%s): refused, its own promise still counts, and once the liar is silent it leads', (_, forged) => {
+      const p = restored()
+      p.tick()
+      const round = sent(drain(p), 'prepare')[0].ballot.round
+      expect(() => { p.step(forged(round)) }).toThrow(InvalidMessageError)
+      leadsWithoutTheLiar(p, round, true)
+    })
+
+    it.each<[string, (round: number) => PromiseMessage]>([
+      ['a commit past every slot it holds, with a commit signed by another', round => promise('c', round, { commit: 9, commitProof: { commit: 9, signature: testCommitSignature('c', 9) } })],
+      ['a value past what it holds, with a signature by another', round => promise('c', round, { commit: 1, entries: [{ slot: 3, ballot: { round: 1, proposer: 'a' }, value: noop, booth, decided: false, proof: { round: 1, signature: testSignature('c', 3, 1, noop) } }] })],
+      ['a value it decided, accepted at the round it campaigns with, with a signature by another', round => promise('c', round, { commit: 1, entries: [{ slot: 1, ballot: { round, proposer: 'a' }, value: evil, booth, decided: false, proof: { round, signature: testSignature('c', 1, round, evil) } }] })]
+    ])('made up (%s): refused as if never sent, and the campaign goes on', (_, forged) => {
+      const p = restored()
+      p.tick()
+      const round = sent(drain(p), 'prepare')[0].ballot.round
+      expect(() => { p.step(forged(round)) }).toThrow(InvalidMessageError)
+      leadsWithoutTheLiar(p, round, false)
+    })
+
+    it('a member that keeps showing true votes unsigned (an earlier version\'s): the vehicle never leads with its stale promise', () => {
+      // slot 2 was decided with v by a and b while c was away; a's data dir went back to before it: b's vote is the only trace
+      const v: Value = { kind: 'data', id: 'v', data: Uint8Array.of(7) }
+      const p = createPaxos(config({ applied: 1 }), { ...restoredState(), entries: [restoredState().entries[0]] })
+      p.tick()
+      for (let i = 0; i < 60; i++) {
+        for (const m of sent(drain(p), 'prepare')) {
+          if (m.to === 'b') expect(() => { p.step(promise('b', m.ballot.round, { commit: 2, entries: [{ slot: 2, ballot: { round: 0, proposer: '' }, value: v, booth, decided: true }] })) }).toThrow(InvalidMessageError)
+          if (m.to === 'c') p.step(promise('c', m.ballot.round, { commit: 1 }))
+        }
+        tickDrain(p)
+        expect(p.status().role).not.toBe('leader')
+      }
+    })
+
+    it('a commit claimed past what the member proves is believed up to what it proves', () => {
+      const p = restored()
+      p.tick()
+      const round = sent(drain(p), 'prepare')[0].ballot.round
+      const claim = promise('b', round, { commit: 1_000_000_000, commitProof: { commit: 3, signature: testCommitSignature('a', 3) } })
+      p.step(claim)
+      expect(claim.commit).toBe(3)
+      expect(p.votesForgotten).toBe(true)
     })
 
     it.each<[string, (round: number) => PromiseMessage]>([

@@ -31,7 +31,8 @@ const MESSAGES: Message[] = [
   // and its signatures of the commits it announces, which its members show back in their promises
   { ...base, type: 'accept', ballot: b(3), slot: 10, value: { kind: 'noop' }, booth: ['A', 'B'], commit: 9, proof: new Uint8Array(64).fill(6), commitProof: new Uint8Array(64).fill(7) },
   { ...base, type: 'heartbeat', ballot: b(3), commit: 10, commitProof: new Uint8Array(64).fill(8) },
-  { ...base, type: 'promise', ballot: b(4), commit: 4, booths: [{ slot: 1, members: ['A', 'B'] }], entries: [], commitProof: { commit: 10, signature: new Uint8Array(64).fill(9) } }
+  { ...base, type: 'promise', ballot: b(4), commit: 4, booths: [{ slot: 1, members: ['A', 'B'] }], entries: [], commitProof: { commit: 10, signature: new Uint8Array(64).fill(9) } },
+  { ...base, type: 'snapshot', slot: 64, booths: [{ slot: 1, members: ['A'] }], commitProof: new Uint8Array(64).fill(10) }
 ]
 
 describe('protocols - paxos - messages', () => {
