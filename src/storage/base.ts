@@ -95,6 +95,11 @@ export abstract class AbstractChainStore implements ChainStore {
     return await run
   }
 
+  /** Reads of the medium after close say so (the database under them is closed next). */
+  protected checkOpen (): void {
+    if (this.closed) throw new StoreClosedError()
+  }
+
   private tipFromMeta (chainId: string): ChainTip {
     const meta = this.metas.get(chainId)
     return meta == null ? emptyTip(chainId) : { chainId, height: meta.height, hash: meta.tipHash.slice() }
@@ -170,18 +175,22 @@ export abstract class AbstractChainStore implements ChainStore {
   }
 
   async getBlock (chainId: string, height: number): Promise<Block | undefined> {
+    this.checkOpen()
     const meta = this.metas.get(chainId)
     if (meta == null || !Number.isSafeInteger(height) || height < 1 || height > meta.height) return undefined
     return await this.readBlock(chainId, height)
   }
 
   async getBlockByHash (chainId: string, hash: Uint8Array): Promise<Block | undefined> {
+    this.checkOpen()
     if (!this.metas.has(chainId) || hash.byteLength !== HASH_BYTES) return undefined
     const height = await this.readHeightByHash(chainId, hash)
     return height == null ? undefined : await this.getBlock(chainId, height)
   }
 
-  private range (chainId: string, options: RangeOptions): [number, number] | undefined {
+  /** The heights of a range read that the chain holds, or undefined if none. */
+  protected range (chainId: string, options: RangeOptions): [number, number] | undefined {
+    this.checkOpen()
     const meta = this.metas.get(chainId)
     if (meta == null) return undefined
     const from = Math.max(1, Math.floor(options.from ?? 1))
@@ -244,6 +253,7 @@ export abstract class AbstractChainStore implements ChainStore {
   }
 
   async get (chainId: string, key: string): Promise<KeyValue | undefined> {
+    this.checkOpen()
     if (!this.metas.has(chainId)) return undefined
     const pointer = await this.readPointer(chainId, key)
     if (pointer == null) return undefined
@@ -263,6 +273,7 @@ export abstract class AbstractChainStore implements ChainStore {
   }
 
   async * entries (chainId: string): AsyncGenerator<StateEntry> {
+    this.checkOpen()
     if (!this.metas.has(chainId)) return
     for await (const [key, pointer] of this.iteratePointers(chainId)) {
       yield { key, height: pointer.height, value: isUnknown(pointer) ? undefined : await this.valueAt(chainId, pointer) }

@@ -845,12 +845,9 @@ export class LevelChainStore extends AbstractChainStore {
   }
 
   override async * headers (chainId: string, options: RangeOptions = {}): AsyncGenerator<StoredHeader> {
-    const meta = this.metas.get(chainId)
-    if (meta == null) return
-    const from = Math.max(1, Math.floor(options.from ?? 1))
-    const to = Math.min(meta.height, Math.floor(options.to ?? meta.height))
-    if (from > to) return
-    for await (const { form } of this.forms(chainId, from, to, options.signal)) {
+    const range = this.range(chainId, options)
+    if (range == null) return
+    for await (const { form } of this.forms(chainId, range[0], range[1], options.signal)) {
       yield { block: storedBlock(form.headerBytes), pruned: form.pruned }
     }
   }

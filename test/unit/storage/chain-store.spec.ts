@@ -380,6 +380,18 @@ describe.each([
     await expect(store.append(chainOf(A, 1)[0])).rejects.toMatchObject({ name: 'StoreClosedError' })
   })
 
+  it('refuses reads of blocks and state once closed, with StoreClosedError', async () => {
+    await store.appendMany(chainOf(A, 3))
+    await store.close()
+    const drain = async (it: AsyncIterable<unknown>): Promise<void> => { for await (const item of it) void item }
+    await expect(store.getBlock(A, 1)).rejects.toMatchObject({ name: 'StoreClosedError' })
+    await expect(store.getBlockByHash(A, new Uint8Array(32))).rejects.toMatchObject({ name: 'StoreClosedError' })
+    await expect(store.get(A, 'k1')).rejects.toMatchObject({ name: 'StoreClosedError' })
+    await expect(drain(store.blocks(A))).rejects.toMatchObject({ name: 'StoreClosedError' })
+    await expect(drain(store.headers(A))).rejects.toMatchObject({ name: 'StoreClosedError' })
+    await expect(drain(store.entries(A))).rejects.toMatchObject({ name: 'StoreClosedError' })
+  })
+
   // only a persistent store has a reopen to test; the memory store does not register it
   if (persistent) {
     it('keeps chains, state, pins and pruning across a reopen', async () => {
