@@ -144,11 +144,18 @@ export function errorHandler (err: FastifyError, _req: FastifyRequest, reply: Fa
     : err.name
   const status = STATUS_BY_NAME[name] ?? statusOf(err)
   // errors may carry structured details (whom a read tried, the path it took)
-  const extra = err as FastifyError & { details?: Record<string, unknown>, tried?: unknown[] }
+  const extra = err as FastifyError & { details?: Record<string, unknown>, tried?: unknown[], mayHaveCommitted?: boolean }
   // fastify says only "Unsupported Media Type: foo": the routes that parse bodies here take JSON
   // (a value written with PUT /chains/:id/kv/:key is taken as bytes, whatever its type)
   const message = err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? `${err.message}: send the body as application/json` : err.message
-  void reply.status(status).send({ error: name, message, ...(extra.tried != null ? { tried: extra.tried } : {}), ...(extra.details ?? {}) })
+  void reply.status(status).send({
+    error: name,
+    message,
+    ...(extra.tried != null ? { tried: extra.tried } : {}),
+    // a write that failed after it was sent or proposed: the client must not take it for lost
+    ...(extra.mayHaveCommitted === true ? { mayHaveCommitted: true } : {}),
+    ...(extra.details ?? {})
+  })
 }
 
 /**

@@ -46,9 +46,12 @@ export class NoLeaderError extends Error {
  */
 export class ProposerUnreachableError extends Error {
   static name = 'ProposerUnreachableError'
-  constructor (message = 'The chain\'s proposer is unreachable') {
+  /** True when the write was sent and its answer lost: it may still commit. */
+  readonly mayHaveCommitted: boolean
+  constructor (message = 'The chain\'s proposer is unreachable', mayHaveCommitted = false) {
     super(message)
     this.name = 'ProposerUnreachableError'
+    this.mayHaveCommitted = mayHaveCommitted
   }
 }
 
@@ -74,12 +77,20 @@ export class QuorumReadError extends Error {
   }
 }
 
-/** The node is stopping or consensus is not running. */
+/**
+ * The node is stopping or consensus is not running. `mayHaveCommitted` is
+ * true for a write that was proposed (or handed to the shared chain's leader)
+ * before the stop and not decided yet: the booth may still decide it, whole
+ * or not at all; a retry with the same idempotency key is answered with that
+ * commit, not committed again. False: nothing of the write was written.
+ */
 export class ConsensusStoppedError extends Error {
   static name = 'ConsensusStoppedError'
-  constructor (message = 'Consensus is not running') {
+  readonly mayHaveCommitted: boolean
+  constructor (message = 'Consensus is not running', mayHaveCommitted = false) {
     super(message)
     this.name = 'ConsensusStoppedError'
+    this.mayHaveCommitted = mayHaveCommitted
   }
 }
 

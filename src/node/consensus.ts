@@ -293,6 +293,8 @@ export class Consensus {
     const writeId = randomBytes(WRITE_ID_BYTES)
     const ref = idempotencyKey == null ? { from: this.self, id: writeId } : idempotentRef(SHARED_CHAIN, idempotencyKey, write.payload, this.self)
     let last: Error = new NoLeaderError('no shared chain has formed yet')
+    // a leader may hold the write: an attempt whose answer was lost
+    let handedOver = false
     while (performance.now() < deadline && this.running) {
       const shared = this.driver.shared()
       const remaining = remainingUntil(deadline)
@@ -324,6 +326,7 @@ export class Consensus {
             const name = (err as Error).name
             // a definite outcome from the leader ends it; a moved or lost leader is retried
             if (name === 'NoQuorumError' || name === 'CommitTimeoutError' || name === 'InvalidTransactionError') throw err
+            if (err instanceof ProposerUnreachableError && err.mayHaveCommitted) handedOver = true
             last = err as Error
           } finally {
             clearInterval(watch)
@@ -331,6 +334,11 @@ export class Consensus {
         }
       }
       await sleep(Math.min(RETRY_DELAY, remainingUntil(deadline)))
+    }
+    if (!this.running) {
+      throw handedOver
+        ? new ConsensusStoppedError(`this node stopped while its write was with the shared chain's leader (${last.message}): it may still commit, whole or not at all (a retry with the same idempotency key is answered, not committed again)`, true)
+        : new ConsensusStoppedError(`this node stopped before a shared-chain leader took the write (${last.message}): nothing was written`)
     }
     if (last.name === 'NotProposerError' || last.name === 'ProposerUnreachableError') {
       throw new NoLeaderError(`no shared-chain leader took the write within ${timeout} ms: ${last.message}`)
@@ -365,7 +373,7 @@ export class Consensus {
         throw new ProposerUnreachableError(`cannot reach ${peer}, proposer of ${chainId}: ${(err as Error).message} (nothing was sent: the write is not committed)`)
       }
       // the answer was lost or malformed: then the write may have reached it
-      throw new ProposerUnreachableError(`no answer from ${peer}, proposer of ${chainId}: ${(err as Error).message} (if the write reached it, it may still commit; a retry with the same idempotency key is answered, not committed again)`)
+      throw new ProposerUnreachableError(`no answer from ${peer}, proposer of ${chainId}: ${(err as Error).message} (if the write reached it, it may still commit; a retry with the same idempotency key is answered, not committed again)`, true)
     }
     switch (res.status) {
       case WriteResponse.Status.OK: {

@@ -681,9 +681,8 @@ export class ChainReplica {
   async close (): Promise<void> {
     this.closed = true
     const err = new ConsensusStoppedError(`consensus of ${this.chainId} stopped`)
-    for (const w of this.buffer.splice(0)) this.settle(w, err)
-    for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, err) })
-    this.forgetOutstanding([...this.outstanding.keys()])
+    const unproposed = new ConsensusStoppedError(`consensus of ${this.chainId} stopped before the write was proposed: nothing was written`)
+    for (const w of this.buffer.splice(0)) this.settle(w, unproposed)
     // committed already: stopping only ends their wait for the round
     for (const x of [...this.replicating]) this.answerReplicated(x, pending())
     this.reads.rejectAll(err)
@@ -691,6 +690,11 @@ export class ChainReplica {
     this.settleCatchup()
     await this.idle
     await this.applying
+    // proposed writes: the round and the apply under way answer those they decide; the
+    // rest may still be decided by the booth without us, so they are not said to have failed
+    const undecided = new ConsensusStoppedError(`consensus of ${this.chainId} stopped while the write was proposed but not decided: it may still commit, whole or not at all (a retry with the same idempotency key is answered, not committed again)`, true)
+    for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, undecided) })
+    this.forgetOutstanding([...this.outstanding.keys()])
     if ((this.kind !== 'member' || this.ownerPoints.length > 0) && this.broken == null) await this.saveMeta(false).catch(() => {})
   }
 
@@ -750,15 +754,18 @@ export class ChainReplica {
     this.d.log.error('%s: consensus stopped: %e', this.chainId, err)
     const failure = this.stoppedBy(err)
     for (const w of this.buffer.splice(0)) this.settle(w, failure)
-    for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, failure) })
+    // a proposal already out may be decided by the rest of the booth
+    const proposed = this.stoppedBy(err, true)
+    for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, proposed) })
     this.forgetOutstanding([...this.outstanding.keys()])
     this.reads.rejectAll(failure)
   }
 
   /** Why writes and reads fail once a save failed, and what brings the chain back. */
-  private stoppedBy (err: Error): ConsensusStoppedError {
-    if (err.name === 'ChainDivergedError') return new ConsensusStoppedError(`consensus of ${this.chainId} stopped: ${err.message}`)
-    return new ConsensusStoppedError(`consensus of ${this.chainId} failed: ${err.message} (restart the node once that is fixed: nothing acknowledged was lost)`)
+  private stoppedBy (err: Error, proposed = false): ConsensusStoppedError {
+    const outcome = proposed ? '; the write was proposed and may still commit, whole or not at all' : ''
+    if (err.name === 'ChainDivergedError') return new ConsensusStoppedError(`consensus of ${this.chainId} stopped: ${err.message}${outcome}`, proposed)
+    return new ConsensusStoppedError(`consensus of ${this.chainId} failed: ${err.message}${outcome} (restart the node once that is fixed: nothing acknowledged was lost)`, proposed)
   }
 
   private async drain (): Promise<void> {
@@ -1255,6 +1262,11 @@ export class ChainReplica {
     const now = done.filter(x => !x.w.waitForReplication || this.d.afterCommit == null)
     for (const x of now) this.settle(x.w, x.result)
     const later = done.filter(x => x.w.waitForReplication && this.d.afterCommit != null)
+    if (this.closed) {
+      // decided while stopping: no replication round starts now (the next run's first one covers it)
+      for (const x of later) this.settle(x.w, { ...x.result, replication: pending() })
+      return
+    }
     if (later.length === 0 && this.kind !== 'own') return
     if (this.d.afterCommit == null) return
     // every write of it runs its own round (endOfBooth): a second one here would sign a second table
