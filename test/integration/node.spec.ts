@@ -266,6 +266,24 @@ describe('node - discovery and connections', () => {
     expect(read.value).toEqual(new Uint8Array([1, 2, 3]))
   })
 
+  it("a listener cannot edit the node's state through an event's detail (a frozen copy)", async () => {
+    const [a, b] = await connectedSwarm(cluster, 2)
+    const edits: string[] = []
+    a.addEventListener('chain:committed', (e) => {
+      try {
+        e.detail.booth.length = 0
+      } catch (err) {
+        edits.push((err as Error).name)
+      }
+    })
+    await a.put('k1', new Uint8Array([1]))
+    const booth = a.consensus.status().find(c => c.chainId === a.peerId.toString())?.booth
+    expect(booth).toEqual(expect.arrayContaining([a.peerId.toString(), b.peerId.toString()]))
+    expect(edits).toEqual(['TypeError'])
+    // the chain's booth is whole: the next write commits
+    expect((await a.put('k2', new Uint8Array([2]))).height).toBe(2)
+  })
+
   it('two starts at once start it once; a stop during the start waits for it, and leaves nothing running', async () => {
     const a = await cluster.create()
     await Promise.all([a.start(), a.start()])
