@@ -559,9 +559,12 @@ export class Consensus {
         holders = [...new Set([...holders, ...[...found.holders, ...ours].filter(p => !obsolete.has(p))])]
       }
     }
+    // what the chain is known to have reached: a holder below it is behind (quorum-read.ts)
+    const minHeight = Math.max(this.c.vguarddb.tables.get(chainId)?.table.height ?? 0, (await this.c.chains.tip(chainId)).height)
     return await quorumRead({
       holders,
       quorum: this.c.config.readQuorum,
+      minHeight,
       ask: async (peer) => await this.ask(peer, request)
     })
   }

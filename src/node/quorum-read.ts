@@ -8,7 +8,8 @@
  * behind answers an older version; the reader then asks more holders, and
  * asks the ones that disagree again (a lagging holder catches up within a
  * heartbeat or two), until Nr agree on the newest version seen — or gives up
- * with the newest version that Nr do agree on, or QuorumReadError.
+ * with the newest version that Nr do agree on (unless a newer one was seen,
+ * below), or QuorumReadError.
  *
  * Versions: a value is identified by the height of the block that wrote it
  * and its bytes; "absent" (never written, or deleted) by the chain height
@@ -19,6 +20,17 @@
  * Fewer known holders than Nr is an error, not a smaller quorum: a "quorum"
  * of one holder is a single-holder read, and it would silently lose the
  * guarantee the caller asked for (Nr + Nw > N).
+ *
+ * A vehicle's write is acknowledged once its booth decided it, even when its
+ * replication round was partial: its backups may then be behind, so the
+ * premise above holds only for holders that are not. Two guards (a probe's
+ * backups, too full to take a new value, agreed on the value it replaced):
+ * a holder below the height the chain is known to have reached (`minHeight`:
+ * a signed table, this node's copy) is behind, its answer no vote; and an
+ * agreed version never stands against a newer one seen at a height its
+ * holders have not read up to (every version a holder shows is committed).
+ * A block a holder shows is the same at every holder (hash-chained): the
+ * guards are for answers of "which value", and "no such block".
  */
 import { bytesEqual } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
@@ -41,6 +53,8 @@ export interface QuorumReadInit {
   maxRounds?: number
   /** Pause between those rounds, ms. @default 100 */
   retryDelay?: number
+  /** The chain is known to have reached this height: a holder below it is behind. @default 0 */
+  minHeight?: number
 }
 
 export interface QuorumReadResult {
@@ -96,6 +110,19 @@ function versions (answers: Iterable<HolderAnswer>): Version[] {
   return out.sort((x, y) => y.position - x.position || (x.answers[0].status === 'value' ? -1 : 1))
 }
 
+/** An answer about a value, or about no such block, from a holder below `minHeight`, as no vote. */
+function behind (answer: HolderAnswer, minHeight: number): HolderAnswer {
+  if (answer.status === 'unavailable' || answer.height >= minHeight) return answer
+  if (answer.status === 'value' && answer.block != null) return answer
+  return { peer: answer.peer, status: 'unavailable', error: `behind: holds the chain up to height ${answer.height}, which reached ${minHeight}` }
+}
+
+/** A newer version was seen at a height some holder of `v` has not read up to: `v` may be one it replaced. */
+function superseded (v: Version, all: Version[]): boolean {
+  const lowest = Math.min(...v.answers.map(a => a.height))
+  return all.some(n => n.position > v.position && n.position > lowest)
+}
+
 function result (v: Version, answers: Map<string, HolderAnswer>): QuorumReadResult {
   const a = v.answers[0]
   return {
@@ -118,10 +145,11 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
   const quorum = Math.max(1, init.quorum)
   if (holders.length < quorum) throw new TooFewHoldersError([...new Set(init.holders)], quorum)
   const answers = new Map<string, HolderAnswer>()
+  const minHeight = init.minHeight ?? 0
   const ask = async (peers: string[]): Promise<void> => {
     await Promise.all(peers.map(async (peer) => {
       try {
-        answers.set(peer, await init.ask(peer))
+        answers.set(peer, behind(await init.ask(peer), minHeight))
       } catch (err) {
         answers.set(peer, { peer, status: 'unavailable', error: (err as Error).message })
       }
@@ -143,7 +171,7 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
     }
     if (round >= maxRounds) {
       const agreed = vs.find(v => v.answers.length >= quorum)
-      if (agreed != null) return result(agreed, answers)
+      if (agreed != null && !superseded(agreed, vs)) return result(agreed, answers)
       const summary = [...answers.values()].map(a => a.status === 'unavailable' ? `${a.peer}: unavailable` : a.status === 'value' ? `${a.peer}: value@${a.valueHeight}` : `${a.peer}: absent@${a.height}`)
       throw new QuorumReadError(`no version of the key is held by ${quorum} of ${holders.length} holders (${summary.join(', ')})`, { answers: summary, quorum })
     }

@@ -87,6 +87,36 @@ describe('consensus - quorum reads', () => {
     expect((leader as Error).name).toBe('ProposerUnreachableError')
   })
 
+  it('backups too full to take a write: a quorum read never answers the value it replaced, nor "no such block" (a probe)', async () => {
+    const first = await cluster.create({ kBackups: 2 })
+    await first.start()
+    const bootstrap = [first.multiaddrs[0].toString()]
+    // room for the first small blocks, not for a 200 kB value: the round after it is partial
+    const rest = await Promise.all([1, 2, 3].map(async () => await cluster.create({ kBackups: 2, bootstrap, capacity: 100 * 1024 })))
+    await Promise.all(rest.map(async n => { await n.start() }))
+    const nodes: VGuardNode[] = [first, ...rest]
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '4 nodes connected' })
+    const a = first
+    const A = a.peerId.toString()
+    await a.put('x', utf8.encode('old'))
+    for (let i = 0; i < 3; i++) expect((await a.put(`f${i}`, utf8.encode('small'))).replication?.state).toBe('complete')
+    const big = await a.put('big', new Uint8Array(200_000).fill(7))
+    expect(big.replication?.state).toBe('partial')
+    const written = await a.put('x', utf8.encode('new'))
+    const behind = a.consensus.holders(A).filter(p => p !== A)
+    expect(behind).toHaveLength(2)
+    for (const id of behind) expect((await nodes.find(n => n.peerId.toString() === id)?.chains.tip(A))?.height).toBeLessThan(written.height)
+
+    for (const reader of nodes) {
+      for (let i = 0; i < 4; i++) {
+        const read = await reader.get(A, 'x', { consistency: 'quorum' }).then(r => text(r.value), (err: Error) => err.name)
+        expect(['new', 'QuorumReadError'], `${reader.peerId.toString()} read ${String(read)}`).toContain(read)
+        const block = await reader.getBlock(A, written.height, { consistency: 'quorum' }).then(r => r.block == null ? 'no such block' : r.block.hash, (err: Error) => err.name)
+        if (block !== 'QuorumReadError') expect(block).toEqual(written.hash)
+      }
+    }
+  })
+
   it('right after a write another vehicle reads it at quorum: the backups that took it count before anyone shows their table', async () => {
     const first = await cluster.create({ kBackups: 2, boothSize: 3 })
     await first.start()

@@ -69,15 +69,43 @@ describe('node - quorum read', () => {
     expect((err as Error).name).toBe('QuorumReadError')
   })
 
-  it('falls back to the newest version Nr do agree on when the newest has too few', async () => {
+  it('falls back to the newest version Nr do agree on when the newest has too few and its holders read past it', async () => {
     const r = await quorumRead({
       holders: ['a', 'b', 'c', 'd'],
       quorum: 2,
       retryDelay: 1,
       maxRounds: 1,
-      ask: async (p) => p === 'a' ? value('a', 'newest', 9) : p === 'd' ? { peer: 'd', status: 'unavailable', error: 'x' } : value(p, 'agreed', 5)
+      ask: async (p) => p === 'a' ? value('a', 'newest', 9) : p === 'd' ? { peer: 'd', status: 'unavailable', error: 'x' } : value(p, 'agreed', 5, 12)
     })
     expect(new TextDecoder().decode(r.value)).toBe('agreed')
+  })
+
+  it('holders behind a newer version seen do not outvote it: the value it replaced is no answer (a probe)', async () => {
+    // the vehicle wrote "new" at 6; its backups, too full to take block 5, stay at 4
+    const read = async (answers: Record<string, HolderAnswer>): Promise<unknown> => await quorumRead({
+      holders: ['v', 'b1', 'b2'],
+      quorum: 2,
+      retryDelay: 1,
+      maxRounds: 1,
+      random: seq(0.99),
+      ask: async (p) => answers[p]
+    }).catch((e: Error) => e.name)
+    expect(await read({ v: value('v', 'new', 6), b1: value('b1', 'old', 1, 4), b2: value('b2', 'old', 1, 4) })).toBe('QuorumReadError')
+    // a block they lack: not "no such block"
+    expect(await read({ v: value('v', 'block 6', 6), b1: absent('b1', 4), b2: absent('b2', 4) })).toBe('QuorumReadError')
+  })
+
+  it('a holder below the height the chain is known to have reached is no vote', async () => {
+    const answers: Record<string, HolderAnswer> = { b1: value('b1', 'old', 1, 4), b2: value('b2', 'old', 1, 4), c: value('c', 'old', 1, 6) }
+    const read = async (minHeight: number): Promise<unknown> => await quorumRead({ holders: ['b1', 'b2', 'c'], quorum: 2, retryDelay: 1, maxRounds: 1, minHeight, ask: async (p) => answers[p] })
+      .then(r => r.agreed.sort(), (e: Error) => e.name)
+    // the vehicle is down; its signed table says the chain reached 6
+    expect(await read(6)).toBe('QuorumReadError')
+    expect(await read(4)).toHaveLength(2)
+    // a block a holder shows is the same at every holder, behind or not
+    const block = { peer: 'x', status: 'value', value: utf8.encode('hash2'), valueHeight: 2, height: 4, block: {} } as unknown as HolderAnswer
+    const blocks = await quorumRead({ holders: ['b1', 'b2'], quorum: 2, minHeight: 6, ask: async (p) => ({ ...block, peer: p }) })
+    expect(blocks.agreed.sort()).toEqual(['b1', 'b2'])
   })
 
   it('fewer known holders than Nr fail, asking no one: a quorum read is never a smaller read', async () => {
