@@ -100,6 +100,11 @@ export abstract class AbstractChainStore implements ChainStore {
     if (this.closed) throw new StoreClosedError()
   }
 
+  /** A read the close overtook (the database closed under it) fails as a read after close. */
+  protected readFailed (err: unknown): unknown {
+    return this.closed ? new StoreClosedError(`the store was closed during the read (${(err as Error).message})`) : err
+  }
+
   private tipFromMeta (chainId: string): ChainTip {
     const meta = this.metas.get(chainId)
     return meta == null ? emptyTip(chainId) : { chainId, height: meta.height, hash: meta.tipHash.slice() }
@@ -178,13 +183,22 @@ export abstract class AbstractChainStore implements ChainStore {
     this.checkOpen()
     const meta = this.metas.get(chainId)
     if (meta == null || !Number.isSafeInteger(height) || height < 1 || height > meta.height) return undefined
-    return await this.readBlock(chainId, height)
+    try {
+      return await this.readBlock(chainId, height)
+    } catch (err) {
+      throw this.readFailed(err)
+    }
   }
 
   async getBlockByHash (chainId: string, hash: Uint8Array): Promise<Block | undefined> {
     this.checkOpen()
     if (!this.metas.has(chainId) || hash.byteLength !== HASH_BYTES) return undefined
-    const height = await this.readHeightByHash(chainId, hash)
+    let height: number | undefined
+    try {
+      height = await this.readHeightByHash(chainId, hash)
+    } catch (err) {
+      throw this.readFailed(err)
+    }
     return height == null ? undefined : await this.getBlock(chainId, height)
   }
 
@@ -201,13 +215,21 @@ export abstract class AbstractChainStore implements ChainStore {
   async * blocks (chainId: string, options: RangeOptions = {}): AsyncGenerator<Block> {
     const range = this.range(chainId, options)
     if (range == null) return
-    yield * this.iterateBlocks(chainId, range[0], range[1], options.signal)
+    try {
+      yield * this.iterateBlocks(chainId, range[0], range[1], options.signal)
+    } catch (err) {
+      throw this.readFailed(err)
+    }
   }
 
   async * records (chainId: string, options: RangeOptions = {}): AsyncGenerator<StoredRecord> {
     const range = this.range(chainId, options)
     if (range == null) return
-    yield * this.iterateRecords(chainId, range[0], range[1], options.signal)
+    try {
+      yield * this.iterateRecords(chainId, range[0], range[1], options.signal)
+    } catch (err) {
+      throw this.readFailed(err)
+    }
   }
 
   /** Stores whose medium holds encoded blocks override this to skip the decoding. */
@@ -220,7 +242,11 @@ export abstract class AbstractChainStore implements ChainStore {
   async * runs (chainId: string, options: RunOptions): AsyncGenerator<RecordRun> {
     const range = this.range(chainId, options)
     if (range == null) return
-    yield * this.iterateRuns(chainId, range[0], range[1], options)
+    try {
+      yield * this.iterateRuns(chainId, range[0], range[1], options)
+    } catch (err) {
+      throw this.readFailed(err)
+    }
   }
 
   /** Runs assembled from records; the LevelDB store reads them from its segments instead. */
@@ -253,6 +279,14 @@ export abstract class AbstractChainStore implements ChainStore {
   }
 
   async get (chainId: string, key: string): Promise<KeyValue | undefined> {
+    try {
+      return await this.getValue(chainId, key)
+    } catch (err) {
+      throw this.readFailed(err)
+    }
+  }
+
+  private async getValue (chainId: string, key: string): Promise<KeyValue | undefined> {
     this.checkOpen()
     if (!this.metas.has(chainId)) return undefined
     const pointer = await this.readPointer(chainId, key)
@@ -275,8 +309,12 @@ export abstract class AbstractChainStore implements ChainStore {
   async * entries (chainId: string): AsyncGenerator<StateEntry> {
     this.checkOpen()
     if (!this.metas.has(chainId)) return
-    for await (const [key, pointer] of this.iteratePointers(chainId)) {
-      yield { key, height: pointer.height, value: isUnknown(pointer) ? undefined : await this.valueAt(chainId, pointer) }
+    try {
+      for await (const [key, pointer] of this.iteratePointers(chainId)) {
+        yield { key, height: pointer.height, value: isUnknown(pointer) ? undefined : await this.valueAt(chainId, pointer) }
+      }
+    } catch (err) {
+      throw this.readFailed(err)
     }
   }
 

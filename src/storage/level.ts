@@ -847,8 +847,12 @@ export class LevelChainStore extends AbstractChainStore {
   override async * headers (chainId: string, options: RangeOptions = {}): AsyncGenerator<StoredHeader> {
     const range = this.range(chainId, options)
     if (range == null) return
-    for await (const { form } of this.forms(chainId, range[0], range[1], options.signal)) {
-      yield { block: storedBlock(form.headerBytes), pruned: form.pruned }
+    try {
+      for await (const { form } of this.forms(chainId, range[0], range[1], options.signal)) {
+        yield { block: storedBlock(form.headerBytes), pruned: form.pruned }
+      }
+    } catch (err) {
+      throw this.readFailed(err)
     }
   }
 

@@ -380,6 +380,19 @@ describe.each([
     await expect(store.append(chainOf(A, 1)[0])).rejects.toMatchObject({ name: 'StoreClosedError' })
   })
 
+  it('reads the close overtakes end, or fail with StoreClosedError (not the database\'s own error)', async () => {
+    await store.appendMany(chainOf(A, 40))
+    const iterator = store.blocks(A)[Symbol.asyncIterator]()
+    expect((await iterator.next()).done).toBe(false)
+    const gets = Array.from({ length: 40 }, async (_, i) => await store.get(A, `k${i}`))
+    // the store, then its database, as a stopping node closes them
+    await harness.cleanup()
+    const outcomes = await Promise.allSettled([...gets, (async () => { while (!(await iterator.next()).done) { /* reading on */ } })()])
+    for (const o of outcomes) {
+      if (o.status === 'rejected') expect(o.reason).toMatchObject({ name: 'StoreClosedError' })
+    }
+  })
+
   it('refuses reads of blocks and state once closed, with StoreClosedError', async () => {
     await store.appendMany(chainOf(A, 3))
     await store.close()
