@@ -35,6 +35,7 @@ import type { NodeDatabase } from '../storage/database.ts'
 import { ANSWER_SLACK, MAX_WRITE_TIMEOUT, replicationOf, WriteService, WriteResponse } from '../protocols/write/index.ts'
 import type { ForwardedWrite, WriteCommitted } from '../protocols/write/index.ts'
 import { ProtocolError } from '../protocols/errors.ts'
+import { NodeStoppedError } from './errors.ts'
 import { ReadRequest, ReadResponse } from '../protocols/read/index.ts'
 import type { LeaderCheck } from '../protocols/read/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
@@ -490,12 +491,14 @@ export class Consensus {
       const tip = await this.c.chains.tip(chainId)
       return { key, value: kv?.value, height: kv?.height ?? tip.height, consistency, servedBy: [this.self] }
     }
-    if (consistency === 'leader') {
-      const { answer, leader } = await this.askLeader(chainId, { ...request, leader: true })
-      return { key, value: answer.status === 'value' ? answer.value : undefined, height: answer.status === 'value' ? answer.valueHeight : answer.height, consistency, servedBy: [leader] }
-    }
-    const result = await this.quorumRead(chainId, request)
-    return { key, value: result.value, height: result.height, consistency, servedBy: result.agreed }
+    return await this.whileRunning(chainId, consistency, async () => {
+      if (consistency === 'leader') {
+        const { answer, leader } = await this.askLeader(chainId, { ...request, leader: true })
+        return { key, value: answer.status === 'value' ? answer.value : undefined, height: answer.status === 'value' ? answer.valueHeight : answer.height, consistency, servedBy: [leader] }
+      }
+      const result = await this.quorumRead(chainId, request)
+      return { key, value: result.value, height: result.height, consistency, servedBy: result.agreed }
+    })
   }
 
   /**
@@ -514,15 +517,31 @@ export class Consensus {
       await this.checkHeld(chainId)
       return { chainId, height, block: await this.c.chains.getBlock(chainId, height), consistency, servedBy: [this.self] }
     }
-    if (consistency === 'leader') {
-      const { answer, leader } = await this.askLeader(chainId, { ...request, leader: true })
-      return { chainId, height, block: answer.status === 'value' ? answer.block : undefined, consistency, servedBy: [leader] }
+    return await this.whileRunning(chainId, consistency, async () => {
+      if (consistency === 'leader') {
+        const { answer, leader } = await this.askLeader(chainId, { ...request, leader: true })
+        return { chainId, height, block: answer.status === 'value' ? answer.block : undefined, consistency, servedBy: [leader] }
+      }
+      const result = await this.quorumRead(chainId, request)
+      // the same hash from every agreeing holder; retention may have pruned the payload at some of them
+      const copies = result.answers.flatMap(a => a.status === 'value' && a.block != null && result.agreed.includes(a.peer) ? [a.block] : [])
+      const block = copies.find(b => b.payload != null) ?? copies[0]
+      return { chainId, height, block, consistency, servedBy: result.agreed }
+    })
+  }
+
+  /**
+   * A leader or quorum read the node's stop cut short says so: the holders
+   * that fail as this node's connections close are not out of reach, and a
+   * QuorumReadError or a proposer "unreachable" told a probe's user they were.
+   */
+  private async whileRunning<T> (chainId: string, consistency: Consistency, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read()
+    } catch (err) {
+      if (!this.running) throw new NodeStoppedError(`the node stopped during the ${consistency} read of ${chainId} (${(err as Error).message})`)
+      throw err
     }
-    const result = await this.quorumRead(chainId, request)
-    // the same hash from every agreeing holder; retention may have pruned the payload at some of them
-    const copies = result.answers.flatMap(a => a.status === 'value' && a.block != null && result.agreed.includes(a.peer) ? [a.block] : [])
-    const block = copies.find(b => b.payload != null) ?? copies[0]
-    return { chainId, height, block, consistency, servedBy: result.agreed }
   }
 
   /**

@@ -327,9 +327,10 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     return await this.append([{ op: 'DELETE', key }], options)
   }
 
-  /** Local reads work before start(); after stop() the database is closed. */
+  /** Local reads work before start(); from stop() on, nothing does (the database is being closed). */
   private checkOpen (): void {
     if (this.closed) throw new NodeStoppedError('the node was stopped and its database closed')
+    if (this.stopping != null) throw new NodeStoppedError('the node is stopping: its database is being closed')
   }
 
   async get (chainId: string, key: string, options?: ReadOptions): Promise<KeyRead> {

@@ -102,7 +102,8 @@ export abstract class AbstractChainStore implements ChainStore {
 
   /** A read the close overtook (the database closed under it) fails as a read after close. */
   protected readFailed (err: unknown): unknown {
-    return this.closed ? new StoreClosedError(`the store was closed during the read (${(err as Error).message})`) : err
+    if (!this.closed || err instanceof StoreClosedError) return err
+    return new StoreClosedError(`the store was closed during the read (${(err as Error).message})`)
   }
 
   private tipFromMeta (chainId: string): ChainTip {

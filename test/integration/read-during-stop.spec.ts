@@ -8,7 +8,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 
-describe('vguarddb - a read under way when its node stops', () => {
+describe('reads under way when their node stops', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
 
@@ -30,5 +30,24 @@ describe('vguarddb - a read under way when its node stops', () => {
     const outcomes = await Promise.all(reads)
     expect(outcomes.filter(o => o !== 'served' && o !== 'NodeStoppedError'), outcomes.join(', ')).toEqual([])
     expect(outcomes).toContain('NodeStoppedError')
+  })
+
+  it('leader and quorum reads cut short by their node\'s stop end with NodeStoppedError, not a quorum or proposer failure', async () => {
+    const nodes = await connectedSwarm(cluster, 3, { kBackups: 2 })
+    const [a, reader] = nodes
+    const chainId = a.peerId.toString()
+    for (let i = 0; i < 3; i++) await a.put(`gps/${i}`, new TextEncoder().encode(String(i)))
+    // every holder is up: whatever fails here fails because the reader stops
+    const reads = Array.from({ length: 30 }, async (_, i) => await reader.get(chainId, `gps/${i % 3}`, { consistency: i % 2 === 0 ? 'quorum' : 'leader' })
+      .then(() => 'served', (err: Error) => err.name))
+    const blocks = Array.from({ length: 10 }, async (_, i) => await reader.getBlock(chainId, 1 + (i % 3), { consistency: i % 2 === 0 ? 'quorum' : 'leader' })
+      .then(() => 'served', (err: Error) => err.name))
+    const stopping = cluster.stopNode(reader)
+    // and what is called during the stop is refused as the docs say
+    await expect(reader.put('late', new Uint8Array([1]))).rejects.toMatchObject({ name: 'NodeStoppedError' })
+    await expect(reader.get(chainId, 'gps/0')).rejects.toMatchObject({ name: 'NodeStoppedError' })
+    await stopping
+    const outcomes = await Promise.all([...reads, ...blocks])
+    expect(outcomes.filter(o => o !== 'served' && o !== 'NodeStoppedError'), outcomes.join(', ')).toEqual([])
   })
 })
