@@ -125,7 +125,9 @@ function checkInput (tx: TransactionInput, index: number): { op: TxOp, keyBytes:
  */
 export function encodePayload (transactions: TransactionInput[]): { payload: Uint8Array, entries: PayloadEntry[] } {
   if (transactions.length > MAX_TXS_PER_BLOCK) throw new InvalidTransactionError(`more than ${MAX_TXS_PER_BLOCK} transactions in one block`)
-  const checked = transactions.map(checkInput)
+  // a for loop, not map: map skips the holes of a sparse array, which would be written as nothing
+  const checked: Array<ReturnType<typeof checkInput>> = []
+  for (let i = 0; i < transactions.length; i++) checked.push(checkInput(transactions[i], i))
   const txLengths = checked.map(({ op, keyBytes, value }) =>
     (op === 'DELETE' ? 2 : 0) +
     1 + varintLength(keyBytes.byteLength) + keyBytes.byteLength +

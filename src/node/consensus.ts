@@ -42,7 +42,7 @@ import type { Sync } from '../protocols/sync/index.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { checkBoothInput, InvalidBoothError } from './vguarddb.ts'
-import { canonicalPeerId } from './peer-ids.ts'
+import { chainIdProblem } from './peer-ids.ts'
 import type { VGuardDB, EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 import type { VGuardNodeConfig } from './config.ts'
 import { PaxosDriver } from './paxos-driver.ts'
@@ -170,11 +170,9 @@ function checkRead (chainId: string, options: ReadOptions | undefined): Consiste
   const consistency = options?.consistency ?? 'local'
   if (!CONSISTENCIES.has(consistency)) throw new InvalidReadError(`consistency is local, leader or quorum, got ${JSON.stringify(consistency)}`)
   if (typeof chainId !== 'string' || chainId === '') throw new InvalidReadError(`a chain id is a non-empty string, got ${JSON.stringify(chainId)}`)
-  if (consistency !== 'local' && chainId !== SHARED_CHAIN) {
-    const canonical = canonicalPeerId(chainId)
-    if (canonical == null) throw new InvalidReadError(`not a chain of a vehicle (peer id) or 'shared': ${chainId}`)
-    if (canonical !== chainId) throw new InvalidReadError(`give the peer id as ${canonical}, not as ${chainId}`)
-  }
+  // a local read of any name answers "not held"; asking others needs a chain some node can hold
+  const problem = consistency === 'local' ? undefined : chainIdProblem(chainId)
+  if (problem != null) throw new InvalidReadError(problem)
   return consistency
 }
 
@@ -256,6 +254,10 @@ export class Consensus {
   async append (transactions: TransactionInput[], options: WriteOptions = {}): Promise<CommitResult> {
     if (!this.running) throw new ConsensusStoppedError('consensus is not running')
     options ??= {}
+    if (typeof options !== 'object') throw new InvalidTransactionError(`a write's options are an object, got ${typeof options}`)
+    if (options.waitForReplication != null && typeof options.waitForReplication !== 'boolean') {
+      throw new InvalidTransactionError(`waitForReplication is true or false, got ${JSON.stringify(options.waitForReplication)}`)
+    }
     const write = encodeWrite(transactions)
     const chainId = options.chainId ?? this.self
     if (typeof chainId !== 'string' || chainId === '') throw new InvalidTransactionError(`a chain id is a non-empty string, got ${JSON.stringify(chainId)}`)

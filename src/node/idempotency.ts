@@ -30,6 +30,8 @@ const ID_BYTES = 16
 
 /** @throws InvalidIdempotencyKeyError */
 export function checkIdempotencyKey (key: string): string {
+  // from JavaScript anything comes: a number or an object would be keyed by its string form
+  if (typeof key !== 'string') throw new InvalidIdempotencyKeyError(`an idempotency key is a string, got ${typeof key}`)
   const problem = idempotencyKeyProblem(key)
   if (problem != null) throw new InvalidIdempotencyKeyError(problem)
   return key

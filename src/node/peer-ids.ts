@@ -12,3 +12,13 @@ export function canonicalPeerId (id: string): string | undefined {
     return undefined
   }
 }
+
+/** Why `chainId` names no chain any node can hold (a vehicle's peer id in its usual form, or 'shared'), or undefined. */
+export function chainIdProblem (chainId: unknown): string | undefined {
+  if (typeof chainId !== 'string' || chainId === '') return `a chain id is a non-empty string, got ${JSON.stringify(chainId)}`
+  if (chainId === 'shared') return undefined
+  const canonical = canonicalPeerId(chainId)
+  if (canonical == null) return `not a chain of a vehicle (peer id) or 'shared': ${chainId}`
+  if (canonical !== chainId) return `give the peer id as ${canonical}, not as ${chainId}`
+  return undefined
+}

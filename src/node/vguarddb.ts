@@ -38,6 +38,8 @@ import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ReleaseQueue } from './release-queue.ts'
 import { NodeStoppedError } from './errors.ts'
+import { InvalidReadError } from './consensus-errors.ts'
+import { chainIdProblem } from './peer-ids.ts'
 import { setBounded } from './bounded.ts'
 import { KeyedLock } from '../protocols/keyed-lock.ts'
 import { lookupTable } from './table-lookup.ts'
@@ -586,6 +588,7 @@ export class VGuardDB {
   async readRemote (request: ReadRequest, options: ReadOptions = {}): Promise<RedirectReadResult> {
     // the stores close with the node: a read after that says so, not LevelDB's "Database is not open"
     if (this.stopped) throw new NodeStoppedError('the node was stopped: redirect reads go through a running node')
+    checkRedirectRead(request)
     // our own chain (we are its proposer, the first holder any reader asks)
     // and the shared chain (every member applies every block of it): our copy
     if (request.chainId === this.self || request.chainId === 'shared') {
@@ -775,4 +778,16 @@ export function checkParticipants (participants: unknown, self: string): string[
   seen.delete(self)
   if (seen.size + 1 > MAX_BOOTH_SIZE) throw new InvalidBoothError(`participants: a booth holds at most ${MAX_BOOTH_SIZE} vehicles, this proposer included`)
   return [...seen]
+}
+
+/** A redirect read that makes no sense, from a JavaScript caller: InvalidReadError, before anyone is asked. */
+function checkRedirectRead (request: ReadRequest): void {
+  const problem = chainIdProblem(request.chainId)
+  if (problem != null) throw new InvalidReadError(problem)
+  if (request.kind === ReadRequest.Kind.KEY && (typeof request.key !== 'string' || request.key === '')) {
+    throw new InvalidReadError(`a key is a non-empty string, got ${JSON.stringify(request.key)}`)
+  }
+  if (request.kind === ReadRequest.Kind.BLOCK && (!Number.isSafeInteger(request.height) || request.height < 1)) {
+    throw new InvalidReadError(`a block height is an integer ≥ 1, got ${String(request.height)}`)
+  }
 }

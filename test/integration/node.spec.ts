@@ -217,7 +217,11 @@ describe('node - discovery and connections', () => {
       [async () => await a.get('not-a-vehicle', 'k', { consistency: 'leader' }), /^not a chain of a vehicle \(peer id\) or 'shared': not-a-vehicle$/],
       [async () => await a.get(self, ''), /^a key is a non-empty string, got ""$/],
       [async () => await a.get(self, 5 as never), /^a key is a non-empty string, got 5$/],
-      [async () => await a.getBlock(self, 0), /^a block height is an integer ≥ 1, got 0$/]
+      [async () => await a.getBlock(self, 0), /^a block height is an integer ≥ 1, got 0$/],
+      // a redirect read alike: not a multibase decoder's complaint about an unreachable holder
+      [async () => await a.vguarddb.readKey('garbage', 'k'), /^not a chain of a vehicle \(peer id\) or 'shared': garbage$/],
+      [async () => await a.vguarddb.readKey(self, ''), /^a key is a non-empty string, got ""$/],
+      [async () => await a.vguarddb.readBlock(self, 1.5), /^a block height is an integer ≥ 1, got 1.5$/]
     ]
     for (const [read, message] of bad) await expect(read()).rejects.toMatchObject({ name: 'InvalidReadError', message: expect.stringMatching(message) })
   })
@@ -246,6 +250,12 @@ describe('node - discovery and connections', () => {
       [async () => await a.put('k', 'text' as never), 'InvalidTransactionError', /got string$/],
       [async () => await a.put('k', value, { timeout: Number.NaN }), 'InvalidTransactionError', /^a write's timeout is a whole number of ms from 1 to 120000, got null$/],
       [async () => await a.put('k', value, { chainId: 'shared', timeout: 0 }), 'InvalidTransactionError', /timeout/],
+      // a hole of a sparse array is no transaction to skip
+      // eslint-disable-next-line no-sparse-arrays
+      [async () => await a.append([, { key: 'k', value }] as never), 'InvalidTransactionError', /^transaction 0: must be an object/],
+      [async () => await a.put('k', value, { idempotencyKey: 5 as never }), 'InvalidIdempotencyKeyError', /^an idempotency key is a string, got number$/],
+      [async () => await a.put('k', value, { waitForReplication: 'no' as never }), 'InvalidTransactionError', /^waitForReplication is true or false, got "no"$/],
+      [async () => await a.put('k', value, 'str' as never), 'InvalidTransactionError', /^a write's options are an object, got string$/],
       [async () => await a.endOfBooth(null as never), 'InvalidBoothError', /an object \{ participants, transactions \} is required/],
       [async () => await a.endOfBooth({ participants: [b.peerId.toString()], transactions: [null as never] }), 'InvalidBoothError', /^transaction 0: must be an object/],
       [async () => await a.endOfBooth({ participants: [b.peerId.toString()], transactions: [{ key: 'k', value: null as never }] }), 'InvalidTransactionError', /got null$/]
