@@ -151,8 +151,12 @@ async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: Writ
   const deadline = performance.now() + timeout
   await replica.settleLeadership(Math.min(timeout, LEADER_READ_TIMEOUT))
   // an earlier attempt that timed out may still be in flight: its outcome, never a second proposal
-  if (!await replica.landed(ref, remainingUntil(deadline))) {
+  const landing = await replica.landed(ref, remainingUntil(deadline))
+  if (landing === 'in flight') {
     throw new CommitTimeoutError(`an earlier attempt of this write to ${replica.chainId} is proposed and not decided yet; it commits whole or not at all (a retry with the same key gets its outcome)`)
+  }
+  if (landing === 'stopped') {
+    throw new ConsensusStoppedError(`consensus of ${replica.chainId} stopped while an earlier attempt of this write was proposed and not decided: it may still commit, whole or not at all (a retry with the same key gets its outcome)`, true)
   }
   const earlier = replica.appliedWrite(ref)
   if (earlier != null) return earlier
@@ -307,6 +311,10 @@ export class Consensus {
         try {
           return await this.forwarded.once(writeKey(ref.from, SHARED_CHAIN, toHex(ref.id)), async () => await submitOnce(shared, write, ref, remaining, wait), memoryOwner(ref))
         } catch (err) {
+          // an earlier leader may hold it: what we proposed (or not) is not all there is
+          if (handedOver && err instanceof ConsensusStoppedError && !err.mayHaveCommitted) {
+            throw new ConsensusStoppedError(`${err.message}; an earlier attempt went to another leader and may still commit (a retry with the same idempotency key is answered, not committed again)`, true)
+          }
           if ((err as Error).name !== 'NotProposerError') throw err
           last = err as Error
           continue
@@ -329,7 +337,8 @@ export class Consensus {
             const name = (err as Error).name
             // a definite outcome from the leader ends it; a moved or lost leader is retried
             if (name === 'NoQuorumError' || name === 'CommitTimeoutError' || name === 'InvalidTransactionError') throw err
-            if (err instanceof ProposerUnreachableError && err.mayHaveCommitted) handedOver = true
+            // the leader may hold it, unless it refused it or it never left this node
+            if (name !== 'NotProposerError' && !(err instanceof ProposerUnreachableError && !err.mayHaveCommitted)) handedOver = true
             last = err as Error
           } finally {
             clearInterval(watch)

@@ -45,6 +45,13 @@ export type ReplicaKind = 'own' | 'member' | 'shared'
 /** A committed write whose replication round had not ended when it was answered. */
 const pending = (): ReplicationSummary => ({ state: 'pending', backups: [] })
 
+/**
+ * Where an earlier attempt of a write stands (ChainReplica.landed): out of
+ * flight (decided, or never to be chosen), still in flight at the deadline,
+ * or in flight when the replica stopped (it may still commit).
+ */
+export type Landing = 'landed' | 'in flight' | 'stopped'
+
 export interface Cursor {
   slot: number
   height: number
@@ -258,7 +265,7 @@ export class ChainReplica {
   /** Callers waiting for this replica to lead (own chain: its phase 1). */
   private leaderWaiters: Array<{ deadline: number, resolve: () => void, reject: (err: Error) => void }> = []
   /** Retries waiting for an earlier attempt's proposal to leave flight (landed): true once it has, false at the deadline. */
-  private landWaiters: Array<{ key: string, deadline: number, resolve: (landed: boolean) => void }> = []
+  private landWaiters: Array<{ key: string, deadline: number, resolve: (landing: Landing) => void }> = []
   /** The leadership (ballot) forgetLostProposals last looked at. */
   private lostCheckedAt?: string
   /** Callers of caughtUp: each waits for a slot to be decided here, or its deadline. */
@@ -576,15 +583,16 @@ export class ChainReplica {
    * replica proposed and has not seen decided: that attempt was answered
    * CommitTimeoutError at its deadline, but its proposal may still be
    * chosen, and proposing the write again could commit it twice. Resolves
-   * true once no proposal of this replica holds the write any more (it was
-   * decided and applied, see appliedWrite, or it can never be chosen), false
-   * if it still does after `timeout` ms. (Attempts that overlap in time are
+   * 'landed' once no proposal of this replica holds the write any more (it
+   * was decided and applied, see appliedWrite, or it can never be chosen),
+   * 'in flight' if one still does after `timeout` ms, 'stopped' if the
+   * replica stopped meanwhile. (Attempts that overlap in time are
    * joined before they get here, by RecentWrites.once.)
    */
-  async landed (ref: WriteRef, timeout: number): Promise<boolean> {
+  async landed (ref: WriteRef, timeout: number): Promise<Landing> {
     const key = writeKey(ref.from, this.chainId, toHex(ref.id))
-    if (this.holding(key) == null) return true
-    return await new Promise<boolean>((resolve) => {
+    if (this.holding(key) == null) return 'landed'
+    return await new Promise<Landing>((resolve) => {
       this.landWaiters.push({ key, deadline: this.elapsed() + timeout, resolve })
     })
   }
@@ -694,7 +702,9 @@ export class ChainReplica {
     // rest may still be decided by the booth without us, so they are not said to have failed
     const undecided = new ConsensusStoppedError(`consensus of ${this.chainId} stopped while the write was proposed but not decided: it may still commit, whole or not at all (a retry with the same idempotency key is answered, not committed again)`, true)
     for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, undecided) })
-    this.forgetOutstanding([...this.outstanding.keys()])
+    this.stopOutstanding()
+    // the round under way put back what a dropped or lost proposal held: never sent, or never chosen
+    for (const w of this.buffer.splice(0)) this.settle(w, unproposed)
     if ((this.kind !== 'member' || this.ownerPoints.length > 0) && this.broken == null) await this.saveMeta(false).catch(() => {})
   }
 
@@ -749,15 +759,17 @@ export class ChainReplica {
 
   /** Stops this replica for good: every write and read waiting on it fails with why. */
   private halt (err: Error): void {
-    if (this.closed || this.broken != null) return
+    if (this.broken != null) return
     this.broken = err
     this.d.log.error('%s: consensus stopped: %e', this.chainId, err)
+    // failed while closing: close() settles the waiters, and must not save a cursor ahead of the store
+    if (this.closed) return
     const failure = this.stoppedBy(err)
     for (const w of this.buffer.splice(0)) this.settle(w, failure)
     // a proposal already out may be decided by the rest of the booth
     const proposed = this.stoppedBy(err, true)
     for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, proposed) })
-    this.forgetOutstanding([...this.outstanding.keys()])
+    this.stopOutstanding()
     this.reads.rejectAll(failure)
   }
 
@@ -1050,7 +1062,7 @@ export class ChainReplica {
     })
     this.landWaiters = this.landWaiters.filter(w => {
       if (now < w.deadline) return true
-      w.resolve(false)
+      w.resolve('in flight')
       return false
     })
     this.reads.expire(now, (confirmed) => new NoQuorumError(confirmed
@@ -1088,15 +1100,21 @@ export class ChainReplica {
     else w.resolve(outcome)
   }
 
-  /** Proposals out of flight: decided, dropped, lost, or the replica stopped; retries waiting on them (landed) go on. */
+  /** Proposals out of flight: decided, dropped or lost; retries waiting on them (landed) go on. */
   private forgetOutstanding (ids: string[]): void {
     for (const id of ids) this.outstanding.delete(id)
     if (this.landWaiters.length === 0) return
     this.landWaiters = this.landWaiters.filter(w => {
       if (this.holding(w.key) != null) return true
-      w.resolve(true)
+      w.resolve('landed')
       return false
     })
+  }
+
+  /** The replica stopped with proposals in flight: retries waiting on them learn that theirs may still commit. */
+  private stopOutstanding (): void {
+    for (const w of this.landWaiters.splice(0)) w.resolve('stopped')
+    this.outstanding.clear()
   }
 
   /**
