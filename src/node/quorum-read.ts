@@ -26,7 +26,8 @@
  * premise above holds only for holders that are not. Two guards (a probe's
  * backups, too full to take a new value, agreed on the value it replaced):
  * a holder below the height the chain is known to have reached (`minHeight`:
- * a signed table, this node's copy) is behind, its answer no vote; and an
+ * a signed table, this node's copy) is behind, its answer only seconding a
+ * version a holder that is not behind shows (alone it is no vote); and an
  * agreed version never stands against a newer one seen at a height its
  * holders have not read up to (every version a holder shows is committed).
  * A block a holder shows is the same at every holder (hash-chained): the
@@ -94,27 +95,29 @@ function sameVersion (a: Exclude<HolderAnswer, { status: 'unavailable' }>, b: Ex
   return a.valueHeight === b.valueHeight && bytesEqual(a.value, b.value)
 }
 
-function versions (answers: Iterable<HolderAnswer>): Version[] {
-  const out: Version[] = []
+function versions (answers: Iterable<HolderAnswer>, minHeight = 0): Version[] {
+  const groups: Array<Array<Exclude<HolderAnswer, { status: 'unavailable' }>>> = []
   for (const a of answers) {
     if (a.status === 'unavailable') continue
-    const v = out.find(x => sameVersion(x.answers[0], a))
-    const position = a.status === 'value' ? a.valueHeight : a.height
-    if (v == null) out.push({ answers: [a], position })
-    else {
-      v.answers.push(a)
-      v.position = Math.max(v.position, position)
-    }
+    const group = groups.find(g => sameVersion(g[0], a))
+    if (group == null) groups.push([a])
+    else group.push(a)
+  }
+  const out: Version[] = []
+  for (const group of groups) {
+    // a holder that is behind only seconds what one that is not shows: alone, it may show what was replaced
+    const current = group.filter(a => !isBehind(a, minHeight))
+    const votes = current.length > 0 ? group : []
+    if (votes.length === 0) continue
+    out.push({ answers: votes, position: Math.max(...votes.map(a => a.status === 'value' ? a.valueHeight : a.height)) })
   }
   // newest first; a value beats "absent" at the same height (the block that wrote it is that height)
   return out.sort((x, y) => y.position - x.position || (x.answers[0].status === 'value' ? -1 : 1))
 }
 
-/** An answer about a value, or about no such block, from a holder below `minHeight`, as no vote. */
-function behind (answer: HolderAnswer, minHeight: number): HolderAnswer {
-  if (answer.status === 'unavailable' || answer.height >= minHeight) return answer
-  if (answer.status === 'value' && answer.block != null) return answer
-  return { peer: answer.peer, status: 'unavailable', error: `behind: holds the chain up to height ${answer.height}, which reached ${minHeight}` }
+/** An answer about a value, or about no such block, from a holder below `minHeight` (a block it shows is the same everywhere). */
+function isBehind (answer: Exclude<HolderAnswer, { status: 'unavailable' }>, minHeight: number): boolean {
+  return answer.height < minHeight && !(answer.status === 'value' && answer.block != null)
 }
 
 /** A newer version was seen at a height some holder of `v` has not read up to: `v` may be one it replaced. */
@@ -149,7 +152,7 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
   const ask = async (peers: string[]): Promise<void> => {
     await Promise.all(peers.map(async (peer) => {
       try {
-        answers.set(peer, behind(await init.ask(peer), minHeight))
+        answers.set(peer, await init.ask(peer))
       } catch (err) {
         answers.set(peer, { peer, status: 'unavailable', error: (err as Error).message })
       }
@@ -159,7 +162,7 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
   let next = quorum
   const maxRounds = init.maxRounds ?? 5
   for (let round = 0; ; round++) {
-    const vs = versions(answers.values())
+    const vs = versions(answers.values(), minHeight)
     const newest = vs[0]
     if (newest != null && newest.answers.length >= quorum) return result(newest, answers)
     if (next < holders.length) {
@@ -172,7 +175,9 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
     if (round >= maxRounds) {
       const agreed = vs.find(v => v.answers.length >= quorum)
       if (agreed != null && !superseded(agreed, vs)) return result(agreed, answers)
-      const summary = [...answers.values()].map(a => a.status === 'unavailable' ? `${a.peer}: unavailable` : a.status === 'value' ? `${a.peer}: value@${a.valueHeight}` : `${a.peer}: absent@${a.height}`)
+      const summary = [...answers.values()].map(a => a.status === 'unavailable'
+        ? `${a.peer}: unavailable`
+        : `${a.peer}: ${a.status === 'value' ? `value@${a.valueHeight}` : `absent@${a.height}`}${isBehind(a, minHeight) ? ` (behind: at height ${a.height} of ${minHeight})` : ''}`)
       throw new QuorumReadError(`no version of the key is held by ${quorum} of ${holders.length} holders (${summary.join(', ')})`, { answers: summary, quorum })
     }
     // everyone asked: ask again those not on the newest version (they may be catching up)

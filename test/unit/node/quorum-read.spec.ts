@@ -95,13 +95,16 @@ describe('node - quorum read', () => {
     expect(await read({ v: value('v', 'block 6', 6), b1: absent('b1', 4), b2: absent('b2', 4) })).toBe('QuorumReadError')
   })
 
-  it('a holder below the height the chain is known to have reached is no vote', async () => {
-    const answers: Record<string, HolderAnswer> = { b1: value('b1', 'old', 1, 4), b2: value('b2', 'old', 1, 4), c: value('c', 'old', 1, 6) }
+  it('holders below the height the chain is known to have reached are no vote on their own', async () => {
+    const answers: Record<string, HolderAnswer> = { b1: value('b1', 'old', 1, 4), b2: value('b2', 'old', 1, 4), c: { peer: 'c', status: 'unavailable', error: 'down' } }
     const read = async (minHeight: number): Promise<unknown> => await quorumRead({ holders: ['b1', 'b2', 'c'], quorum: 2, retryDelay: 1, maxRounds: 1, minHeight, ask: async (p) => answers[p] })
       .then(r => r.agreed.sort(), (e: Error) => e.name)
     // the vehicle is down; its signed table says the chain reached 6
     expect(await read(6)).toBe('QuorumReadError')
     expect(await read(4)).toHaveLength(2)
+    // behind, they still second what a holder that is not shows: a key unchanged for ages reads fine
+    const seconded = await quorumRead({ holders: ['v', 'b1', 'b2'], quorum: 2, retryDelay: 1, maxRounds: 1, minHeight: 11, random: seq(0.99), ask: async (p) => value(p, 'same', 5, p === 'v' ? 11 : 10) })
+    expect(new TextDecoder().decode(seconded.value)).toBe('same')
     // a block a holder shows is the same at every holder, behind or not
     const block = { peer: 'x', status: 'value', value: utf8.encode('hash2'), valueHeight: 2, height: 4, block: {} } as unknown as HolderAnswer
     const blocks = await quorumRead({ holders: ['b1', 'b2'], quorum: 2, minHeight: 6, ask: async (p) => ({ ...block, peer: p }) })
