@@ -78,11 +78,12 @@ function provenCommit (msg: PromiseMessage, proofs: ProposerProofs): number {
 
 function vouched (r: Reported, log: PaxosLog, self: string, proofs: ProposerProofs): 'yes' | 'unsigned' | 'forged' {
   if (r.ballot != null && r.ballot.proposer !== self) return 'forged'
-  if (r.proof != null) {
-    return (r.ballot == null || r.ballot.round === r.proof.round) && proofs.verify(r.slot, r.proof.round, r.value, r.proof.signature) ? 'yes' : 'forged'
-  }
+  // the value we hold there, at a round we used, needs no signature: one made before a
+  // change of the signed bytes would not check, and whatever a member attaches to it is moot
   const held = log.get(r.slot)
-  return held != null && valuesEqual(held.value, r.value) && (r.ballot == null || r.ballot.round <= held.ballot.round) ? 'yes' : 'unsigned'
+  if (held != null && valuesEqual(held.value, r.value) && (r.ballot == null || r.ballot.round <= held.ballot.round)) return 'yes'
+  if (r.proof == null) return 'unsigned'
+  return (r.ballot == null || r.ballot.round === r.proof.round) && proofs.verify(r.slot, r.proof.round, r.value, r.proof.signature) ? 'yes' : 'forged'
 }
 
 /**
