@@ -122,17 +122,12 @@ export interface ReplicateProgressDetail {
 export type VGuardNodeEventTarget = TypedEventTarget<VGuardNodeEvents>
 
 /**
- * A deep copy of an event's detail that no one can change: every listener of
- * the event shares it, and the node's own state (a booth, a table's backups)
- * must not be what a listener edits (a probe's listener that emptied
- * `detail.booth` emptied the chain's booth: no write committed again).
+ * A deep copy of an event's detail, made once per dispatch: the node's own
+ * state (a booth, a table's backups) must not be what a listener edits (a
+ * probe's listener that emptied `detail.booth` emptied the chain's booth: no
+ * write committed again). Not frozen: a listener that sorts what it got in
+ * place would throw, and an exception from a listener ends the process.
  */
-export function frozenDetail<T> (detail: T): T {
-  return deepFreeze(structuredClone(detail))
-}
-
-function deepFreeze<T> (value: T): T {
-  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return value
-  for (const inner of Object.values(value)) deepFreeze(inner)
-  return Object.freeze(value)
+export function detailCopy<T> (detail: T): T {
+  return structuredClone(detail)
 }

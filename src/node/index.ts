@@ -28,7 +28,7 @@ import type { VGuardLibp2p } from './libp2p.ts'
 import { Peering } from './peering.ts'
 import { openDatabase } from '../storage/database.ts'
 import type { NodeDatabase } from '../storage/database.ts'
-import { frozenDetail } from './events.ts'
+import { detailCopy } from './events.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { listenErrorOf } from './listen-error.ts'
 import { LevelChainStore } from '../storage/level.ts'
@@ -185,10 +185,10 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   private readonly reconciler: ReconcileOnConnect
   private readonly log: Logger
 
-  /** Listeners get a frozen copy of each detail (frozenDetail): none can edit the node's state through it. */
+  /** Listeners get a copy of each detail (detailCopy): none can edit the node's state through it. */
   override safeDispatchEvent<Detail> (type: keyof VGuardNodeEvents, init?: CustomEventInit<Detail>): boolean {
     if (init?.detail === undefined || this.listenerCount(type) === 0) return super.safeDispatchEvent(type, init)
-    return super.safeDispatchEvent(type, { ...init, detail: frozenDetail(init.detail) })
+    return super.safeDispatchEvent(type, { ...init, detail: detailCopy(init.detail) })
   }
 
   constructor (parts: NodeParts) {

@@ -276,20 +276,17 @@ describe('node - discovery and connections', () => {
     expect(read.value).toEqual(new Uint8Array([1, 2, 3]))
   })
 
-  it("a listener cannot edit the node's state through an event's detail (a frozen copy)", async () => {
+  it("a listener cannot edit the node's state through an event's detail (a copy)", async () => {
     const [a, b] = await connectedSwarm(cluster, 2)
-    const edits: string[] = []
+    let edited = 0
     a.addEventListener('chain:committed', (e) => {
-      try {
-        e.detail.booth.length = 0
-      } catch (err) {
-        edits.push((err as Error).name)
-      }
+      e.detail.booth.length = 0
+      edited++
     })
     await a.put('k1', new Uint8Array([1]))
     const booth = a.consensus.status().find(c => c.chainId === a.peerId.toString())?.booth
     expect(booth).toEqual(expect.arrayContaining([a.peerId.toString(), b.peerId.toString()]))
-    expect(edits).toEqual(['TypeError'])
+    expect(edited).toBeGreaterThanOrEqual(1)
     // the chain's booth is whole: the next write commits
     expect((await a.put('k2', new Uint8Array([2]))).height).toBe(2)
   })
