@@ -135,7 +135,9 @@ const FRAMEWORK_ERROR_NAMES: Record<string, string> = {
 const CLOSED_DATABASE_CODES: ReadonlySet<string> = new Set(['LEVEL_DATABASE_NOT_OPEN', 'LEVEL_DATABASE_NOT_CLOSED'])
 
 export function errorHandler (err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
-  if (CLOSED_DATABASE_CODES.has(err.code)) {
+  // a store closed with its node: the node stopped (a store that stopped on a failed write stays StoreClosedError)
+  const storeClosed = err.name === 'StoreClosedError' && (err as FastifyError & { closed?: boolean }).closed === true
+  if (CLOSED_DATABASE_CODES.has(err.code) || storeClosed) {
     void reply.status(503).send({ error: 'NodeStoppedError', message: 'the node was stopped: its database is closed' })
     return
   }

@@ -89,7 +89,7 @@ export abstract class AbstractChainStore implements ChainStore {
 
   protected async enqueue<T> (fn: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreClosedError()
-    if (this.stopped != null) throw new StoreClosedError(`the store stopped after a failed write (${this.stopped.message}); reopen it to recover`)
+    if (this.stopped != null) throw new StoreClosedError(`the store stopped after a failed write (${this.stopped.message}); reopen it to recover`, false)
     const run = this.tail.then(fn, fn)
     this.tail = run.catch(() => {})
     return await run
@@ -427,6 +427,7 @@ export abstract class AbstractChainStore implements ChainStore {
   }
 
   pins (chainId: string): Pin[] {
+    this.checkOpen()
     return (this.pinSets.get(chainId) ?? []).map(p => ({ ...p }))
   }
 

@@ -5,12 +5,17 @@
  */
 export { InvalidBlockError, PayloadPrunedError } from '../chain/errors.ts'
 
-/** The store was closed; no more writes are accepted. */
+/**
+ * The store was closed (`closed`: true; its node stopped), or stopped taking
+ * writes after one failed halfway (false: reopen it to recover).
+ */
 export class StoreClosedError extends Error {
   static name = 'StoreClosedError'
-  constructor (message = 'Chain store is closed') {
+  readonly closed: boolean
+  constructor (message = 'Chain store is closed', closed = true) {
     super(message)
     this.name = 'StoreClosedError'
+    this.closed = closed
   }
 }
 

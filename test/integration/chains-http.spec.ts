@@ -139,11 +139,15 @@ describe('http - chain reads', () => {
     expect((await page('?transactions=false')).blocks).toHaveLength(4)
 
     await node.stop()
-    for (const path of [`/chains/${CHAIN}/blocks`, `/chains/${CHAIN}/kv/photo%2F1`]) {
+    for (const path of [`/chains/${CHAIN}/blocks`, `/chains/${CHAIN}/kv/photo%2F1`, `/chains/${node.peerId.toString()}/pins`]) {
       const res = await fetch(`${api.url}${path}`)
       expect(res.status, path).toBe(503)
       expect(await res.json(), path).toMatchObject({ error: 'NodeStoppedError' })
     }
+    // no event stream that would stay open and silent
+    const events = await fetch(`${api.url}/events`)
+    expect(events.status).toBe(503)
+    expect(await events.json()).toMatchObject({ error: 'NotStartedError' })
   })
 
   it('closing lets a request in flight answer, then closes its keep-alive connection at once', async () => {

@@ -7,25 +7,31 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
-import type { VGuardNode } from '../../src/node/index.ts'
+import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
 import type { Block } from '../../src/chain/index.ts'
 
 const utf8 = new TextEncoder()
 const text = (v?: Uint8Array): string | undefined => v == null ? undefined : new TextDecoder().decode(v)
+
+/** Four vehicles with k = 2, fully connected; the last three bootstrap to the first and take `rest` too. */
+async function vehicles (cluster: TestCluster, rest: Partial<VGuardNodeOptions> = {}): Promise<VGuardNode[]> {
+  const first = await cluster.create({ kBackups: 2 })
+  await first.start()
+  const bootstrap = [first.multiaddrs[0].toString()]
+  const others = await Promise.all([1, 2, 3].map(async () => await cluster.create({ kBackups: 2, bootstrap, ...rest })))
+  await Promise.all(others.map(async n => { await n.start() }))
+  const nodes: VGuardNode[] = [first, ...others]
+  await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '4 nodes connected' })
+  return nodes
+}
 
 describe('consensus - quorum reads', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
 
   it('return the newest value Nr holders agree on while a minority of holders is stale', async () => {
-    const first = await cluster.create({ kBackups: 2 })
-    await first.start()
-    const bootstrap = [first.multiaddrs[0].toString()]
-    const rest = await Promise.all([1, 2, 3].map(async () => await cluster.create({ kBackups: 2, bootstrap })))
-    await Promise.all(rest.map(async n => { await n.start() }))
-    const nodes: VGuardNode[] = [first, ...rest]
-    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '4 nodes connected' })
-    const a = first
+    const nodes = await vehicles(cluster)
+    const a = nodes[0]
     const A = a.peerId.toString()
 
     await a.put('speed', utf8.encode('50'))
@@ -88,15 +94,9 @@ describe('consensus - quorum reads', () => {
   })
 
   it('backups too full to take a write: a quorum read never answers the value it replaced, nor "no such block" (a probe)', async () => {
-    const first = await cluster.create({ kBackups: 2 })
-    await first.start()
-    const bootstrap = [first.multiaddrs[0].toString()]
     // room for the first small blocks, not for a 200 kB value: the round after it is partial
-    const rest = await Promise.all([1, 2, 3].map(async () => await cluster.create({ kBackups: 2, bootstrap, capacity: 100 * 1024 })))
-    await Promise.all(rest.map(async n => { await n.start() }))
-    const nodes: VGuardNode[] = [first, ...rest]
-    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '4 nodes connected' })
-    const a = first
+    const nodes = await vehicles(cluster, { capacity: 100 * 1024 })
+    const a = nodes[0]
     const A = a.peerId.toString()
     await a.put('x', utf8.encode('old'))
     for (let i = 0; i < 3; i++) expect((await a.put(`f${i}`, utf8.encode('small'))).replication?.state).toBe('complete')

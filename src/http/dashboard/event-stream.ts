@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { VGuardNode, VGuardNodeEvents } from '../../node/index.ts'
+import { NotStartedError } from '../../node/index.ts'
 import { InvalidRequestError, UnavailableError } from '../errors.ts'
 import { onlyQuery } from '../params.ts'
 import { API_HEADER } from '../api-header.ts'
@@ -47,6 +48,8 @@ export function registerEventStream (server: FastifyInstance, node: VGuardNode, 
     // a typo (?type=) would otherwise stream every type
     onlyQuery(req.query, ['types'])
     const types = parseTypes(req.query.types)
+    // a stopped node sends nothing more: a stream would stay open and silent
+    if (node.status !== 'started') throw new NotStartedError('the node is not running: no events would come')
     if (open.size >= MAX_EVENT_STREAMS) throw new UnavailableError(`at most ${MAX_EVENT_STREAMS} event streams at once`)
     stream(reply, node, types, open, keepaliveMs)
   })
