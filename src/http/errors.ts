@@ -134,7 +134,11 @@ const FRAMEWORK_ERROR_NAMES: Record<string, string> = {
  */
 const CLOSED_DATABASE_CODES: ReadonlySet<string> = new Set(['LEVEL_DATABASE_NOT_OPEN', 'LEVEL_DATABASE_NOT_CLOSED'])
 
-export function errorHandler (err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+function isKvWrite (req: FastifyRequest): boolean {
+  return req.method === 'PUT' && /^\/chains\/[^/]+\/kv\//.test(req.url)
+}
+
+export function errorHandler (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
   // a store closed with its node: the node stopped (a store that stopped on a failed write stays StoreClosedError)
   const storeClosed = err.name === 'StoreClosedError' && (err as FastifyError & { closed?: boolean }).closed === true
   if (CLOSED_DATABASE_CODES.has(err.code) || storeClosed) {
@@ -149,7 +153,12 @@ export function errorHandler (err: FastifyError, _req: FastifyRequest, reply: Fa
   const extra = err as FastifyError & { details?: Record<string, unknown>, tried?: unknown[], mayHaveCommitted?: boolean }
   // fastify says only "Unsupported Media Type: foo": the routes that parse bodies here take JSON
   // (a value written with PUT /chains/:id/kv/:key is taken as bytes, whatever its type)
-  const message = err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? `${err.message}: send the body as application/json` : err.message
+  const message = err.code !== 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+    ? err.message
+    : isKvWrite(req)
+      // a value is stored as the bytes sent, whatever its type: only a type that is no type/subtype is refused
+      ? `${err.message}: a Content-Type is type/subtype (any, the value is stored as the bytes sent)`
+      : `${err.message}: send the body as application/json`
   void reply.status(status).send({
     error: name,
     message,

@@ -11,6 +11,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { checkChain, checkKey, onlyQuery } from './params.ts'
 
 const utf8 = new TextEncoder()
+/** A read's `via` names a few holders: 1 KiB is some twenty peer ids. */
+const MAX_VIA_CHARS = 1024
 
 interface BoothBody {
   participants: string[]
@@ -92,13 +94,15 @@ export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNod
     }
   })
 
-  server.get<{ Params: { id: string, key: string }, Querystring: { via?: string } }>('/chains/:id/read/:key', {
-    schema: { querystring: { type: 'object', additionalProperties: false, properties: { via: { type: 'string', maxLength: 1024 } } } }
-  }, async (req, reply) => {
+  server.get<{ Params: { id: string, key: string }, Querystring: { via?: string | string[] } }>('/chains/:id/read/:key', async (req, reply) => {
+    onlyQuery(req.query, ['via'])
     checkChain(node, req.params.id)
     checkKey(req.params.key)
     // ?via=ID[,ID…]: ask these holders right after the proposer (e.g. a backup you know was released)
-    const via = req.query.via?.split(',').map(v => v.trim()).filter(v => v !== '')
+    const raw = req.query.via
+    if (Array.isArray(raw)) throw new InvalidRequestError('via: give it once, comma-separated (via=ID,ID)')
+    if (raw != null && raw.length > MAX_VIA_CHARS) throw new InvalidRequestError(`via: at most ${MAX_VIA_CHARS} characters (a few peer ids), got ${raw.length}`)
+    const via = raw?.split(',').map(v => v.trim()).filter(v => v !== '')
     for (const id of via ?? []) {
       try {
         peerIdFromString(id)

@@ -367,6 +367,9 @@ describe('http - chain reads', () => {
 
     const badType = await ask('POST', '/booth/end', { headers: { 'content-type': 'foo' }, body: '{}' })
     expect(badType).toMatchObject({ status: 415, body: { error: 'UnsupportedMediaTypeError', message: expect.stringContaining('send the body as application/json') } })
+    // a value takes any type: not told to send JSON
+    const badValueType = await ask('PUT', `/chains/${self}/kv/typed`, { headers: { 'content-type': 'foo' }, body: 'x' })
+    expect(badValueType).toMatchObject({ status: 415, body: { error: 'UnsupportedMediaTypeError', message: expect.stringContaining('a Content-Type is type/subtype (any') } })
   })
 
   it('names a chain by its peer id\'s one string form: the same id as a CID is refused, saying which form to give', async () => {

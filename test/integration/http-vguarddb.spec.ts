@@ -68,6 +68,13 @@ describe('http - vguarddb routes', () => {
       expect(res.status, path).toBe(400)
       expect(await res.json(), path).toMatchObject({ error })
     }
+    // query parameters: named when unknown, as the other routes do
+    const A = a.peerId.toString()
+    for (const [query, message] of [['?foo=1', /^unknown query parameter "foo": this route takes via$/], ['?via=x&via=y', /^via: give it once/], [`?via=${'x'.repeat(1025)}`, /^via: at most 1024 characters/]] as const) {
+      const res = await fetch(`${apiB.url}/chains/${A}/read/gps%2F1${query}`)
+      expect(res.status, query).toBe(400)
+      expect(await res.json(), query).toMatchObject({ error: 'InvalidRequestError', message: expect.stringMatching(message) })
+    }
     const missing = await fetch(`${apiB.url}/chains/${a.peerId.toString()}/read/nope`)
     expect(missing.status).toBe(404)
     // the proposer is up to date: its "no such key" is authoritative, not stale
