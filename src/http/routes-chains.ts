@@ -89,6 +89,11 @@ function parseConsistency (raw: string | undefined): Consistency {
   return consistency
 }
 
+/** A local read of a chain not held here says so; a vehicle's own chain is held, if only empty (as node.get has it). */
+async function checkHeld (node: VGuardNode, id: string): Promise<void> {
+  if (id !== node.peerId.toString() && await node.chains.info(id) == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
+}
+
 export function registerChainRoutes (server: FastifyInstance, node: VGuardNode, budget = new PayloadBudget()): void {
   server.get<{ Params: { id: string }, Querystring: BlocksQuery }>('/chains/:id/blocks', async (req, reply) => {
     const { id } = req.params
@@ -138,7 +143,7 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode, 
     onlyQuery(req.query, ['consistency', 'transactions'])
     const withTransactions = parseFlag('transactions', req.query.transactions, true)
     const consistency = parseConsistency(req.query.consistency)
-    if (consistency === 'local' && await node.chains.info(id) == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
+    if (consistency === 'local') await checkHeld(node, id)
     if (consistency !== 'local') checkChain(node, id)
     const read = await node.getBlock(id, height, { consistency }).catch((err: unknown) => { throw explainQuorumError(node, id, err) })
     if (read.block == null) {
@@ -163,7 +168,7 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode, 
       await new Reservation(budget, reply.raw).take(read.value.byteLength)
       return { key, ...jsonValue(read.value), height: read.height, consistency, servedBy: read.servedBy }
     }
-    if (await node.chains.info(id) == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
+    await checkHeld(node, id)
     try {
       const kv = await node.chains.get(id, key)
       if (kv == null) throw new KeyNotFoundError(`key ${key} has no value in chain ${id}`)

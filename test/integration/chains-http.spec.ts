@@ -388,4 +388,19 @@ describe('http - chain reads', () => {
     await expect(node.get(cid, 'k', { consistency: 'quorum' })).rejects.toMatchObject({ name: 'InvalidReadError' })
     expect(await node.chains.info(self)).toBeUndefined()
   })
+
+  it("a vehicle's own chain with no block yet is held, empty: a key or a block of it is not found, not the chain (a probe)", async () => {
+    const node = await cluster.create()
+    await node.start()
+    const http = await cluster.http(node)
+    const self = node.peerId.toString()
+    for (const [path, error] of [[`/chains/${self}/kv/nokey`, 'KeyNotFoundError'], [`/chains/${self}/blocks/1`, 'BlockNotFoundError']]) {
+      const res = await fetch(`${http.url}${path}`)
+      expect(res.status, path).toBe(404)
+      expect(await res.json(), path).toMatchObject({ error })
+    }
+    // another vehicle's chain held nowhere here is still not held
+    const other = (await cluster.create()).peerId.toString()
+    expect(await (await fetch(`${http.url}/chains/${other}/kv/nokey`)).json()).toMatchObject({ error: 'ChainNotFoundError' })
+  })
 })
