@@ -30,8 +30,11 @@ function printPins (io: CliIo, flags: ChainFlags, answer: PinsAnswer): void {
 function pinPath (flags: PinFlags): string {
   if ((flags.key == null) === (flags.heights == null)) throw new UsageError('give --key KEY or --heights N[-M], one of them')
   if (flags.key != null) return `keys/${keySegment(flags.key)}`
-  if (!/^\d{1,15}(-\d{1,15})?$/.test(flags.heights as string)) throw new UsageError(`--heights: N or N-M (integers ≥ 1), got ${flags.heights as string}`)
-  return `heights/${flags.heights as string}`
+  const heights = flags.heights as string
+  const [from, to = from] = heights.split('-').map(Number)
+  // checked here, not by the node: a usage error says so before anything is asked (exit 2 either way)
+  if (!/^\d{1,15}(-\d{1,15})?$/.test(heights) || from < 1 || to < from) throw new UsageError(`--heights: N or N-M, integers with 1 ≤ from ≤ to, got ${heights}`)
+  return `heights/${heights}`
 }
 
 function pinCommand (name: 'pin' | 'unpin', io: CliIo): Command {

@@ -189,6 +189,8 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     const backwards = await cli(a, ['pin', '--heights', '5-4'])
     expect(backwards.code).toBe(2)
     expect(backwards.stderr).toContain('1 ≤ from ≤ to')
+    // height 0 too, by the CLI itself: its own message named integers ≥ 1 and let 0 through to the node
+    expect(await cli(a, ['pin', '--heights', '0'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--heights: N or N-M, integers with 1 ≤ from ≤ to, got 0') })
     expect((await cli(a, ['pins'])).stdout).toBe(`no pins in chain ${a.peerId}\n`)
   })
 
