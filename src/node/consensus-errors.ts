@@ -28,12 +28,18 @@ export class CommitTimeoutError extends Error {
   }
 }
 
-/** The shared chain has no known leader (no shared chain yet, or an election is running). */
+/**
+ * The shared chain has no known leader (no shared chain yet, or an election
+ * is running), or none answered in time. `mayHaveCommitted`: a leader took
+ * the write and its answer was lost, so it may still commit.
+ */
 export class NoLeaderError extends Error {
   static name = 'NoLeaderError'
-  constructor (message = 'No leader is known for this chain') {
+  readonly mayHaveCommitted: boolean
+  constructor (message = 'No leader is known for this chain', mayHaveCommitted = false) {
     super(message)
     this.name = 'NoLeaderError'
+    this.mayHaveCommitted = mayHaveCommitted
   }
 }
 

@@ -326,11 +326,7 @@ export class Consensus {
         } else {
           // a leader that froze (out of range, its connection still open) answers nothing: once another
           // is elected here, the write goes there (the same id: one that reached the old one commits once)
-          const moved = new AbortController()
-          const watch = setInterval(() => {
-            const now = this.driver.shared()?.leader()
-            if (now != null && now !== leader) moved.abort(new NoLeaderError(`the shared chain's leader moved from ${leader} to ${now}`))
-          }, RETRY_DELAY)
+          const moved = this.leaderMoved(leader)
           try {
             return await this.forward(leader, SHARED_CHAIN, write, remaining, wait, writeId, idempotencyKey, moved.signal)
           } catch (err) {
@@ -341,7 +337,7 @@ export class Consensus {
             if (name !== 'NotProposerError' && !(err instanceof ProposerUnreachableError && !err.mayHaveCommitted)) handedOver = true
             last = err as Error
           } finally {
-            clearInterval(watch)
+            moved.stop()
           }
         }
       }
@@ -352,8 +348,10 @@ export class Consensus {
         ? new ConsensusStoppedError(`this node stopped while its write was with the shared chain's leader (${last.message}): it may still commit, whole or not at all (a retry with the same idempotency key is answered, not committed again)`, true)
         : new ConsensusStoppedError(`this node stopped before a shared-chain leader took the write (${last.message}): nothing was written`)
     }
-    if (last.name === 'NotProposerError' || last.name === 'ProposerUnreachableError') {
-      throw new NoLeaderError(`no shared-chain leader took the write within ${timeout} ms: ${last.message}`)
+    if (last.name === 'NotProposerError' || last.name === 'ProposerUnreachableError' || last.name === 'NoLeaderError') {
+      // a leader may hold it (a probe's write failed so had committed): the caller must not take it for lost
+      const outcome = handedOver ? ' (a leader took it and its answer was lost: it may still commit, whole or not at all; a retry with the same idempotency key is answered, not committed again)' : ''
+      throw new NoLeaderError(`no shared-chain leader took the write within ${timeout} ms: ${last.message}${outcome}`, handedOver)
     }
     throw last
   }
@@ -628,12 +626,38 @@ export class Consensus {
     const tried: string[] = []
     while (leader != null && !tried.includes(leader) && tried.length < MAX_LEADER_HOPS) {
       tried.push(leader)
-      const answer = await this.ask(leader, request)
+      const answer = await this.askWhileLeading(chainId, leader, request)
       if (answer.status !== 'unavailable') return { answer, leader }
       if (answer.notLeader !== true) throw new ProposerUnreachableError(`the leader of ${chainId} (${leader}) could not answer: ${answer.error}`)
       leader = answer.leader
     }
     throw new NoLeaderError(`no node confirmed that it leads chain ${chainId} (asked ${tried.length > 0 ? tried.join(', ') : 'nobody: no leader is known'})`)
+  }
+
+  /**
+   * Asks the node believed to lead; on the shared chain, gives up on it as
+   * soon as another is elected here (a leader that froze, out of range with
+   * its connection open, answers nothing: a probe's reads waited out their
+   * whole 5 s on it while the next leader led after 1.5), as writes do.
+   */
+  private async askWhileLeading (chainId: string, leader: string, request: ReadRequest): Promise<HolderAnswer> {
+    if (chainId !== SHARED_CHAIN || leader === this.self) return await this.ask(leader, request)
+    const moved = this.leaderMoved(leader)
+    try {
+      return await this.ask(leader, request, moved.signal)
+    } finally {
+      moved.stop()
+    }
+  }
+
+  /** Aborts once this node knows another shared-chain leader than `leader` (checked every RETRY_DELAY); stop() ends the watch. */
+  private leaderMoved (leader: string): { signal: AbortSignal, stop: () => void } {
+    const moved = new AbortController()
+    const watch = setInterval(() => {
+      const now = this.driver.shared()?.leader()
+      if (now != null && now !== leader) moved.abort(new NoLeaderError(`the shared chain's leader moved from ${leader} to ${now}`))
+    }, RETRY_DELAY)
+    return { signal: moved.signal, stop: () => { clearInterval(watch) } }
   }
 
   /**
@@ -673,12 +697,12 @@ export class Consensus {
     return [...new Set([chainId, ...(this.c.vguarddb.tables.get(chainId)?.table.active ?? [])])]
   }
 
-  private async ask (peer: string, request: ReadRequest): Promise<HolderAnswer> {
+  private async ask (peer: string, request: ReadRequest, signal?: AbortSignal): Promise<HolderAnswer> {
     let res: Partial<ReadResponse>
     try {
       res = peer === this.self
         ? await this.c.vguarddb.read.answer(request)
-        : await this.c.vguarddb.read.ask(peerIdFromString(peer), request)
+        : await this.c.vguarddb.read.ask(peerIdFromString(peer), request, signal != null ? { signal } : {})
     } catch (err) {
       return { peer, status: 'unavailable', error: (err as Error).message }
     }

@@ -182,7 +182,8 @@ describe('consensus - shared chain', () => {
     expect(r.height).toBeGreaterThan(1)
   })
 
-  it('a write forwarded while the leader froze (its connection still open) goes to the leader elected meanwhile', async () => {
+  /** A process leads the shared chain of three in-process nodes, which have written 'road' = 'open'; `run` freezes it. */
+  async function withLeaderProcess (run: (frozen: NodeProcess, nodes: VGuardNode[]) => Promise<void>): Promise<void> {
     const args = ['--data-dir', await cluster.tempDir(), '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--no-mdns',
       '--network', `test-${process.pid}`, '--priority', '9']
     let frozen: NodeProcess | undefined
@@ -192,19 +193,34 @@ describe('consensus - shared chain', () => {
       const nodes = await Promise.all([0, 0, 0].map(async (priority) => await cluster.create({ priority, bootstrap: [frozen?.addresses[0] ?? ''] })))
       await Promise.all(nodes.map(async n => { await n.start() }))
       await waitFor(() => nodes.every(n => leaderOf(n) === leader), { timeout: 30_000, message: 'every node follows the process' })
-      const [b] = nodes
-      await b.put('road', utf8.encode('open'), { chainId: 'shared' })
-      // out of range: the process stops answering, its TCP connections stay open
-      frozen.child.kill('SIGSTOP')
-      const written = await b.put('road', utf8.encode('closed'), { chainId: 'shared', timeout: 15_000 })
-      const now = leaderOf(b)
-      expect(now).not.toBe(leader)
-      expect(text((await b.get('shared', 'road', { consistency: 'leader' })).value)).toBe('closed')
-      expect(written.height).toBeGreaterThan(1)
+      await nodes[0].put('road', utf8.encode('open'), { chainId: 'shared' })
+      await run(frozen, nodes)
     } finally {
       frozen?.child.kill('SIGCONT')
       await frozen?.stop('SIGKILL')
     }
+  }
+
+  it('a write forwarded while the leader froze (its connection still open) goes to the leader elected meanwhile', async () => {
+    await withLeaderProcess(async (frozen, [b]) => {
+      // out of range: the process stops answering, its TCP connections stay open
+      frozen.child.kill('SIGSTOP')
+      const written = await b.put('road', utf8.encode('closed'), { chainId: 'shared', timeout: 15_000 })
+      const now = leaderOf(b)
+      expect(now).not.toBe(frozen.peerId)
+      expect(text((await b.get('shared', 'road', { consistency: 'leader' })).value)).toBe('closed')
+      expect(written.height).toBeGreaterThan(1)
+    })
+  })
+
+  it('a leader read sent to the leader as it froze goes to the leader elected meanwhile (a probe: it waited out its 5 s there and failed)', async () => {
+    await withLeaderProcess(async (frozen, [b]) => {
+      frozen.child.kill('SIGSTOP')
+      // asked at once: b still takes the frozen process for the leader
+      const read = await b.get('shared', 'road', { consistency: 'leader' })
+      expect(text(read.value)).toBe('open')
+      expect(read.servedBy).not.toContain(frozen.peerId)
+    })
   })
 
   it('a hello naming a shared chain that is no founder\'s peer id is not adopted: a new vehicle forms a chain with the others and keeps serving', async () => {
