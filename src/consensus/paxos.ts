@@ -94,6 +94,11 @@ export class Paxos {
   private snapshotRequest?: SnapshotRequest
   private outstanding?: Ready
   private readonly reads = new LeaderReads()
+  /**
+   * Data values an ended leadership of this node had in flight, by slot
+   * (see settleOrphans): their fate is told once their slot is decided.
+   */
+  private readonly orphans = new Map<number, string>()
   /** Client proposals a leader took into its second phase 1 (see phase1IfNeeded): proposed once it leads again. */
   private carried: Proposal[] = []
   /** An elected leader's check that a majority of its booth is still there (check-quorum.ts). */
@@ -503,6 +508,7 @@ export class Paxos {
       const msg = this.local.shift() as Message
       this.handle(msg)
     }
+    this.settleOrphans()
     const lead = this.leadership
     if (this.role === 'leader' && lead != null && this.log.commit > lead.announced) {
       this.announce(lead)
@@ -1084,6 +1090,8 @@ export class Paxos {
     // a majority without us promised: our votes from now on are durable and count again
     if (this.s.forgotVotes) this.s = { ...this.s, forgotVotes: false }
     this.heartbeatElapsed = 0
+    // this leadership's phase 1 recovered what of them may be chosen; the driver asks holdsProposal about the rest
+    this.orphans.clear()
     this.leadership = new Leadership(c.ballot, plan, this.log.commit, c.promises.keys())
     // twice the election timeout: a follower that stalls for one (a loaded host) does not cost the leadership
     this.quorumCheck = this.s.mode === 'elected' ? new QuorumCheck(this.s.id, 2 * this.s.electionTicks) : undefined
@@ -1170,9 +1178,34 @@ export class Paxos {
     }
   }
 
+  /**
+   * Reports dropped the values an ended leadership had in flight whose slot
+   * was decided with another value. Each went to one slot only (phase 1
+   * recovers every value at the slot it was accepted at, and a leadership
+   * carries only values it never sent), so such a value can never be
+   * chosen: its writers need not wait for their deadline to hear that it
+   * may still commit (a leader taken over just after it proposed kept its
+   * writes until then). One whose slot this node learns only through a
+   * snapshot is forgotten unreported: its fate is not known here.
+   */
+  private settleOrphans (): void {
+    for (const [slot, id] of this.orphans) {
+      const e = this.log.get(slot)
+      if (e?.decided === true) {
+        this.orphans.delete(slot)
+        if (e.value.kind !== 'data' || e.value.id !== id) {
+          this.dropped.push(this.leaderId != null ? { id, leader: this.leaderId } : { id })
+        }
+      } else if (slot <= this.log.compacted) {
+        this.orphans.delete(slot)
+      }
+    }
+  }
+
   /** Stops campaigning or leading; queued client proposals are reported dropped. */
   private stepDown (): void {
     if (this.leadership != null) {
+      for (const [slot, id] of this.leadership.inflightData()) this.orphans.set(slot, id)
       for (const id of this.leadership.drain()) {
         this.dropped.push({ id })
       }

@@ -327,6 +327,15 @@ export class Leadership {
     return out
   }
 
+  /** Data values in flight, by slot: what an ending leadership may still get chosen. */
+  inflightData (): Array<[number, string]> {
+    const out: Array<[number, string]> = []
+    for (const [slot, s] of this.inflight) {
+      if (s.value.kind === 'data') out.push([slot, s.value.id])
+    }
+    return out
+  }
+
   /** Ends the leadership: returns the ids of client values never sent. */
   drain (): string[] {
     const out: string[] = []

@@ -135,7 +135,11 @@ export interface PersistedState {
   entries: Entry[]
 }
 
-/** A proposal that was queued but will never be sent from this node (it stopped leading). */
+/**
+ * A proposal that will never be decided: queued and never sent from this
+ * node (it stopped leading), or sent by a leadership of this node that
+ * ended, and its slot was decided with another value.
+ */
 export interface DroppedProposal {
   id: string
   /** Who leads now, when known: forward the proposal there. */

@@ -5,7 +5,9 @@
  * loses the lead to another candidate: the write must come back at once with
  * NotProposerError naming the new leader, so the caller forwards it there,
  * not wait out its deadline and fail as if no quorum existed (found by the
- * permissioned shared-chain test).
+ * permissioned shared-chain test). One it proposed comes back as soon as its
+ * slot is decided with another value (a probe's writer waited out its
+ * deadline for CommitTimeoutError after the leader it wrote to was taken over).
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { encodeWrite } from '../../../src/node/batch.ts'
@@ -61,5 +63,26 @@ describe('node - a shared-chain leader that loses the lead', () => {
     expect(n1.status()).toMatchObject({ outstanding: 1, pending: 0 })
     expect(n1.leader()).toBe(leader)
     expect(n1.candidates()).toContain('n4')
+  })
+
+  it('hands back a write it proposed once the new leader fills its slot with another: it can never be chosen', async () => {
+    const { n1, byId, cut, tickUntil, newLeader } = await set.open()
+    cut.add('n1>n2')
+    cut.add('n1>n3')
+    let outcome: Error | undefined
+    void n1.submit(encodeWrite([{ key: 'k', value: enc.encode('v1') }]), { timeout: 60_000, waitForReplication: false }).then(
+      () => { throw new Error('the write committed without its accepts delivered') },
+      (err: Error) => { outcome = err })
+    await tickUntil(() => n1.status().outstanding === 1, 'the write is proposed')
+    await tickUntil(() => newLeader() != null && n1.leader() === newLeader(), 'another member leads and n1 follows it')
+    const leader = byId.get(newLeader() as string)
+    // the new leader commits a write of its own in the slot n1's proposal had
+    const other = await leader?.submit(encodeWrite([{ key: 'k', value: enc.encode('v2') }]), { timeout: 60_000, waitForReplication: false })
+    expect(other?.height).toBe(1)
+    // at once, not at its deadline a minute away: n1 learns the slot's value and forwards its writer to the leader
+    await tickUntil(() => outcome != null, 'the write comes back')
+    expect(outcome?.name).toBe('NotProposerError')
+    expect((outcome as Error & { leader?: string }).leader).toBe(newLeader())
+    expect(n1.status()).toMatchObject({ outstanding: 0, pending: 0 })
   })
 })

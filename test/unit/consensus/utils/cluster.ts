@@ -90,6 +90,10 @@ export class Cluster {
    * ballot, whether or not anyone learned it yet.
    */
   readonly acceptances = new Map<number, { booth: string, byBallot: Map<string, { value: string, acceptors: Set<string> }> }>()
+  /** How often each id was proposed (a propose() that did not throw). */
+  readonly proposals = new Map<string, number>()
+  /** Ids proposed once and reported dropped: they must never be chosen. */
+  readonly droppedOnce = new Set<string>()
   /** Highest ballot each acceptor sent a promise for: it must never accept below it, even after a restart. */
   readonly promisedSent = new Map<string, { round: number, proposer: string }>()
   private seq = 0
@@ -170,9 +174,28 @@ export class Cluster {
     n.reads.set(ctx, 'pending')
   }
 
+  /** Notes a proposal the state machine took (a second one of an id may be chosen whatever became of the first). */
+  proposed (id: string): void {
+    this.proposals.set(id, (this.proposals.get(id) ?? 0) + 1)
+    this.droppedOnce.delete(id)
+  }
+
+  /** A dropped proposal is never chosen: not before the report, nor after it. */
+  private checkDropped (where: string, id: string): void {
+    if (this.proposals.get(id) !== 1) return
+    const prefix = `data:${id}:`
+    for (const [slot, k] of this.decided) {
+      if (k.startsWith(prefix)) throw new InvariantError(`${where} reported ${id} dropped, but it was chosen at slot ${slot}`)
+    }
+    this.droppedOnce.add(id)
+  }
+
   /** Checks a decision against every decision made before. */
   checkDecision (where: string, slot: number, value: Value): void {
     const key = valueKey(value)
+    if (value.kind === 'data' && this.droppedOnce.has(value.id)) {
+      throw new InvariantError(`${value.id} chosen at slot ${slot} after it was reported dropped (${where})`)
+    }
     const before = this.decided.get(slot)
     if (before == null) {
       this.decided.set(slot, key)
@@ -219,6 +242,7 @@ export class Cluster {
     for (const d of rd.decided) {
       this.apply(n, d)
     }
+    for (const d of rd.dropped) this.checkDropped(id, d.id)
     n.dropped.push(...rd.dropped.map(d => d.id))
     for (const r of rd.reads) {
       // linearizability: a confirmed read's index covers every value chosen

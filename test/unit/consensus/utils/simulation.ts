@@ -356,6 +356,7 @@ function tryRead (cluster: Cluster, at: string, ctx: string): void {
 function tryPropose (cluster: Cluster, at: string, id: string): boolean {
   try {
     cluster.paxos(at).propose({ id, data: new TextEncoder().encode(id) })
+    cluster.proposed(id)
     return true
   } catch (err) {
     const name = (err as Error).name
