@@ -38,6 +38,11 @@ export interface VGuardNodeEvents {
   'write:settled': CustomEvent<WriteSettledDetail>
   /** Retention pruned payloads of temporary chains, or pins keep them above a bound (see StoragePrunedDetail). */
   'storage:pruned': CustomEvent<StoragePrunedDetail>
+  /**
+   * stop() ended this node's services (its storage closes next): nothing more is emitted, and
+   * the HTTP API's event streams end with it, whether or not its server is closed too.
+   */
+  'node:stopped': CustomEvent<{ peerId: string }>
 }
 
 export interface StoragePrunedDetail {

@@ -483,7 +483,11 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     try {
       if (this.status === 'started') {
         this.status = 'stopped'
-        await this.stopServices()
+        try {
+          await this.stopServices()
+        } finally {
+          this.safeDispatchEvent('node:stopped', { detail: { peerId: this.peerId.toString() } })
+        }
       }
     } finally {
       this.closed = true

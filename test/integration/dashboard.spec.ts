@@ -2,7 +2,7 @@
  * The live dashboard and the event stream it reads: GET /events streams the
  * node's events (Server-Sent Events), filtered by type; bad filters, too many
  * streams and readers that fall far behind get clear answers; open streams
- * never hold up the API's close. GET /dashboard serves a page whose script
+ * never hold up the API's close, nor outlive the node's stop. GET /dashboard serves a page whose script
  * the Content-Security-Policy allows and which renders a real node.
  */
 import { createHash } from 'node:crypto'
@@ -140,6 +140,21 @@ describe('http - events and dashboard', () => {
     await close()
     await reader.done
     expect(reader.ended).toBe(true)
+  })
+
+  it('ends open streams when the node stops, its API still open: the last event says so to those who asked', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const api = await cluster.http(node)
+    const all = await open(`${api.url}/events`)
+    const commits = await open(`${api.url}/events?types=chain:committed`)
+    await node.stop()
+    await Promise.all([all.done, commits.done])
+    expect(all.ended && commits.ended).toBe(true)
+    expect(all.of('node:stopped')).toEqual([{ peerId: node.peerId.toString() }])
+    expect(commits.of('node:stopped')).toEqual([])
+    // and a new one is refused: nothing would come
+    expect((await fetch(`${api.url}/events`)).status).toBe(503)
   })
 
   it('serves a page whose script the policy allows and which renders the node', async () => {

@@ -15,7 +15,8 @@ import { VERSION } from '../../node/version.ts'
 export const EVENT_TYPES: ReadonlyArray<keyof VGuardNodeEvents> = [
   'peer:discovered', 'peer:connected', 'peer:disconnected', 'peer:rejected', 'peer:bootstrap-failed',
   'chain:committed', 'write:settled',
-  'replicate:progress', 'replicate:finished', 'backup:table', 'backup:released', 'storage:pruned'
+  'replicate:progress', 'replicate:finished', 'backup:table', 'backup:released', 'storage:pruned',
+  'node:stopped'
 ]
 
 /** Each stream holds a socket and a listener per type: a few dashboards and watchers, not a crowd. */
@@ -83,9 +84,15 @@ function stream (reply: FastifyReply, node: VGuardNode, types: Array<keyof VGuar
     if (res.writableLength > MAX_UNSENT_BYTES) cutOff()
     else res.write(`event: ${evt.type}\ndata: ${JSON.stringify((evt as CustomEvent<unknown>).detail)}\n\n`)
   }
+  // a stopped node emits nothing more: its streams end (told so if they asked), whoever closes the server
+  const stopped = (evt: Event): void => {
+    if (types.includes('node:stopped')) listener(evt)
+    end()
+  }
   const detach = (): void => {
     clearInterval(keepalive)
     for (const type of types) node.removeEventListener(type, listener)
+    node.removeEventListener('node:stopped', stopped)
     open.delete(end)
   }
   const end = (): void => {
@@ -99,7 +106,8 @@ function stream (reply: FastifyReply, node: VGuardNode, types: Array<keyof VGuar
     res.destroy()
   }
   open.add(end)
-  for (const type of types) node.addEventListener(type, listener)
+  for (const type of types) if (type !== 'node:stopped') node.addEventListener(type, listener)
+  node.addEventListener('node:stopped', stopped)
   res.once('close', detach)
   res.on('error', detach)
   // the first bytes tell the client the stream is live (and which types it gets)

@@ -115,12 +115,13 @@ function describe (type, d) {
     case 'replicate:finished': return short(d.chainId) + ' → ' + short(d.peer) + ' ' + bytes(d.sentBytes) + (d.error ? ' failed: ' + d.error : '')
     case 'peer:rejected': return short(d.peerId) + ': ' + d.reason
     case 'peer:bootstrap-failed': return d.address + ': ' + d.error
+    case 'node:stopped': return 'the node stopped: no more events'
     case 'storage:pruned': return bytes(d.freedBytes) + ' pruned' + (d.reason === 'room' ? ' for a backup copy' : '') + (d.overBound ? '; pins keep storage above its bound' : '')
     default: return JSON.stringify(d)
   }
 }
 
-const TYPES = ['peer:connected', 'peer:disconnected', 'peer:rejected', 'peer:bootstrap-failed', 'chain:committed', 'write:settled', 'replicate:finished', 'backup:table', 'backup:released', 'storage:pruned']
+const TYPES = ['peer:connected', 'peer:disconnected', 'peer:rejected', 'peer:bootstrap-failed', 'chain:committed', 'write:settled', 'replicate:finished', 'backup:table', 'backup:released', 'storage:pruned', 'node:stopped']
 
 function listen () {
   const source = new EventSource('/events?types=' + TYPES.join(','))
