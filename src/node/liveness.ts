@@ -68,6 +68,33 @@ export function pingingMuxer (connection: Connection): PingingMuxer | undefined 
   return typeof muxer?.ping === 'function' ? muxer as PingingMuxer : undefined
 }
 
+/**
+ * Waits for `pong` until `signal`, but leaves the ping itself alone: yamux
+ * aborts the whole connection when a pong arrives for a ping it no longer
+ * waits for ("ping doesn't match our id", or "ping not requested"), so a ping
+ * given up on at our deadline killed every connection of a peer that was only
+ * slow, at its first late answer, not after the misses this class allows (a
+ * vehicle frozen for 10 s lost all its connections when it woke, and the
+ * shared chain's interim leader could not hear the next one for seconds).
+ * The ping stays the muxer's active one until its pong comes; the next ones
+ * wait on it (yamux runs one at a time).
+ */
+async function untilAborted (pong: Promise<number>, signal: AbortSignal): Promise<number> {
+  // its end, whatever it is, comes after we stopped listening
+  pong.catch(() => {})
+  signal.throwIfAborted()
+  let onAbort = (): void => {}
+  const aborted = new Promise<never>((resolve, reject) => {
+    onAbort = () => { reject(signal.reason) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([pong, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
 export class Liveness {
   private readonly libp2p: VGuardLibp2p
   private readonly peers: () => PeerId[]
@@ -128,7 +155,7 @@ export class Liveness {
     this.inFlight.add(id)
     const muxer = pingingMuxer(connection)
     withDeadline(this.timeout, async (signal) => {
-      if (muxer != null) await muxer.ping({ signal })
+      if (muxer != null) await untilAborted(muxer.ping(), signal)
       else await this.libp2p.services.ping.ping(peerId, { signal })
     }, 'no pong', stopped)
       .then(() => {

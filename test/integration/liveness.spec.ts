@@ -3,7 +3,8 @@
  * without a FIN or RST (a cable pulled: here a TCP relay between the two
  * that stops carrying bytes but keeps both sockets open) is hung up on after
  * its missed pings, on every connection it has; a peer that answers stays
- * connected, pinged through the muxer, with no ping stream at all.
+ * connected, pinged through the muxer, with no ping stream at all, also when
+ * it answers a ping late.
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { createServer, connect } from 'node:net'
@@ -19,21 +20,40 @@ import { waitFor } from '../utils/wait.ts'
 
 const PING_PROTOCOL = '/ipfs/ping/1.0.0'
 
-/** Carries bytes between a dialer and `target` until cut(); then carries nothing and closes nothing. */
+/**
+ * Carries bytes between a dialer and `target` until cut(); then carries nothing and closes nothing.
+ * pause() holds what arrives (a peer whose process stalls) until resume() delivers it, in order.
+ */
 class Relay {
   private readonly sockets: Socket[] = []
   private cutOff = false
+  private held?: Array<() => void>
   readonly server: Server
 
   constructor (target: number) {
     this.server = createServer((inbound) => {
       const outbound = connect(target, '127.0.0.1')
       this.sockets.push(inbound, outbound)
-      inbound.on('data', (chunk) => { if (!this.cutOff) outbound.write(chunk) })
-      outbound.on('data', (chunk) => { if (!this.cutOff) inbound.write(chunk) })
+      const carry = (to: Socket) => (chunk: Buffer): void => {
+        if (this.cutOff) return
+        if (this.held != null) this.held.push(() => { to.write(chunk) })
+        else to.write(chunk)
+      }
+      inbound.on('data', carry(outbound))
+      outbound.on('data', carry(inbound))
       inbound.on('error', () => {})
       outbound.on('error', () => {})
     })
+  }
+
+  pause (): void {
+    this.held ??= []
+  }
+
+  resume (): void {
+    const held = this.held ?? []
+    this.held = undefined
+    for (const deliver of held) deliver()
   }
 
   async listen (): Promise<number> {
@@ -103,6 +123,27 @@ describe('liveness - hangs up on a silent peer, not on one that answers', () => 
     expect(liveness.counts.hungUp).toBe(1)
     expect(liveness.counts.missed).toBeGreaterThanOrEqual(3)
     expect(a.getConnections(b.peerId)).toHaveLength(0)
+  })
+
+  it('a peer that stalls past a ping\'s timeout, and answers late, keeps its connection', async () => {
+    const [a, b] = [await node(), await node()]
+    const relay = new Relay(Number(/\/tcp\/(\d+)/.exec(b.getMultiaddrs()[0].toString())?.[1]))
+    relays.push(relay)
+    const port = await relay.listen()
+    const connection = await a.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}/p2p/${b.peerId.toString()}`))
+    const liveness = watch(a)
+    await waitFor(() => liveness.counts.answered >= 2, { message: 'pings answered through the relay' })
+
+    // b's answers are held past a ping's timeout (its process frozen, a GC pause, a loaded host), then arrive
+    relay.pause()
+    await waitFor(() => liveness.counts.missed >= 1, { message: 'a ping missed while b stalls' })
+    const answered = liveness.counts.answered
+    relay.resume()
+    // a pong for a ping given up on used to abort the connection (yamux: "ping doesn't match our id")
+    await waitFor(() => liveness.counts.answered > answered + 2, { message: 'b answers again' })
+    expect(connection.status).toBe('open')
+    expect(liveness.counts.hungUp).toBe(0)
+    expect(a.getConnections(b.peerId)).toHaveLength(1)
   })
 
   it('one silent connection beside a live one takes all of the peer\'s connections down (gossip must not hang on it)', async () => {
