@@ -95,10 +95,11 @@ export class Paxos {
   private outstanding?: Ready
   private readonly reads = new LeaderReads()
   /**
-   * Data values an ended leadership of this node had in flight, by slot
-   * (see settleOrphans): their fate is told once their slot is decided.
+   * Data values ended leaderships of this node had in flight (or recovered
+   * and queued), by slot (see settleOrphans): their fate is told once their
+   * slot is decided.
    */
-  private readonly orphans = new Map<number, string>()
+  private readonly orphans = new Map<number, Set<string>>()
   /** Client proposals a leader took into its second phase 1 (see phase1IfNeeded): proposed once it leads again. */
   private carried: Proposal[] = []
   /** An elected leader's check that a majority of its booth is still there (check-quorum.ts). */
@@ -424,20 +425,6 @@ export class Paxos {
     this.settleLeader()
     this.tryLead()
     this.flush()
-  }
-
-  /**
-   * Whether a proposal with this id can still be, or already is, decided
-   * here: queued or in flight in this node's leadership, or decided in its
-   * log. Asked by a leader about a proposal of one of its earlier
-   * leaderships (those end without reporting what they had in flight): phase
-   * 1 re-proposes every value that may have been chosen, so one that this
-   * leadership does not hold will never be decided.
-   */
-  holdsProposal (id: string): boolean {
-    if (this.leadership?.lookup(id).known === true) return true
-    const slot = this.log.slotOfId(id)
-    return slot != null && this.log.get(slot)?.decided === true
   }
 
   status (): PaxosStatus {
@@ -1090,8 +1077,8 @@ export class Paxos {
     // a majority without us promised: our votes from now on are durable and count again
     if (this.s.forgotVotes) this.s = { ...this.s, forgotVotes: false }
     this.heartbeatElapsed = 0
-    // this leadership's phase 1 recovered what of them may be chosen; the driver asks holdsProposal about the rest
-    this.orphans.clear()
+    // the orphans stay: one this phase 1 did not recover may still be chosen by a later
+    // leader that meets the minority holding it, as long as its slot is open
     this.leadership = new Leadership(c.ballot, plan, this.log.commit, c.promises.keys())
     // twice the election timeout: a follower that stalls for one (a loaded host) does not cost the leadership
     this.quorumCheck = this.s.mode === 'elected' ? new QuorumCheck(this.s.id, 2 * this.s.electionTicks) : undefined
@@ -1189,11 +1176,12 @@ export class Paxos {
    * snapshot is forgotten unreported: its fate is not known here.
    */
   private settleOrphans (): void {
-    for (const [slot, id] of this.orphans) {
+    for (const [slot, ids] of this.orphans) {
       const e = this.log.get(slot)
       if (e?.decided === true) {
         this.orphans.delete(slot)
-        if (e.value.kind !== 'data' || e.value.id !== id) {
+        for (const id of ids) {
+          if (e.value.kind === 'data' && e.value.id === id) continue
           this.dropped.push(this.leaderId != null ? { id, leader: this.leaderId } : { id })
         }
       } else if (slot <= this.log.compacted) {
@@ -1205,7 +1193,11 @@ export class Paxos {
   /** Stops campaigning or leading; queued client proposals are reported dropped. */
   private stepDown (): void {
     if (this.leadership != null) {
-      for (const [slot, id] of this.leadership.inflightData()) this.orphans.set(slot, id)
+      for (const [slot, id] of this.leadership.proposedData()) {
+        let ids = this.orphans.get(slot)
+        if (ids == null) this.orphans.set(slot, ids = new Set())
+        ids.add(id)
+      }
       for (const id of this.leadership.drain()) {
         this.dropped.push({ id })
       }

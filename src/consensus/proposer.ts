@@ -247,12 +247,17 @@ export class Leadership {
       if (decided?.decided === true && !valuesEqual(decided.value, value)) {
         return false
       }
+      // compacted here without a decision seen (a snapshot from a later
+      // leader): what was chosen there is unknown, so this leader is stale
+      if (decided?.decided !== true && slot <= log.compacted) {
+        return false
+      }
       this.queue.shift()
       this.nextSlot++
       if (value.kind === 'data') {
         this.ids.set(value.id, slot)
       }
-      if (decided?.decided === true || slot <= log.compacted) {
+      if (decided?.decided === true) {
         // learned from a promise: already chosen, nothing to propose
         this.forget(value)
         continue
@@ -293,7 +298,14 @@ export class Leadership {
       if (e?.decided === true && !valuesEqual(e.value, s.value)) {
         return false
       }
-      if (e?.decided === true || slot <= ctx.log.compacted) {
+      // a snapshot compacted it before this node saw its decision: another
+      // leader decided it, perhaps with another value, so this one is stale
+      // (taking it for ours, its commit would mark our value decided at a
+      // follower holding it: two values at one slot, found by review)
+      if (e?.decided !== true && slot <= ctx.log.compacted) {
+        return false
+      }
+      if (e?.decided === true) {
         this.inflight.delete(slot)
         this.forget(s.value)
       }
@@ -327,11 +339,19 @@ export class Leadership {
     return out
   }
 
-  /** Data values in flight, by slot: what an ending leadership may still get chosen. */
-  inflightData (): Array<[number, string]> {
+  /**
+   * Data values in flight, and the recovered ones still queued (each takes
+   * the next slot in order), by slot: what an ending leadership leaves that
+   * may still be chosen.
+   */
+  proposedData (): Array<[number, string]> {
     const out: Array<[number, string]> = []
     for (const [slot, s] of this.inflight) {
       if (s.value.kind === 'data') out.push([slot, s.value.id])
+    }
+    for (let i = 0; i < this.queue.length && this.queue[i].recovered; i++) {
+      const { value } = this.queue[i]
+      if (value.kind === 'data') out.push([this.nextSlot + i, value.id])
     }
     return out
   }

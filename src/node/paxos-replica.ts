@@ -266,8 +266,6 @@ export class ChainReplica {
   private leaderWaiters: Array<{ deadline: number, resolve: () => void, reject: (err: Error) => void }> = []
   /** Retries waiting for an earlier attempt's proposal to leave flight (landed): true once it has, false at the deadline. */
   private landWaiters: Array<{ key: string, deadline: number, resolve: (landing: Landing) => void }> = []
-  /** The leadership (ballot) forgetLostProposals last looked at. */
-  private lostCheckedAt?: string
   /** Callers of caughtUp: each waits for a slot to be decided here, or its deadline. */
   private catchupWaiters: CatchupWaiter[] = []
   /** The last slot whose block the chain store holds (the cursor runs ahead of it while a run is written). */
@@ -822,7 +820,6 @@ export class ChainReplica {
       // compaction and restarts go by the cursor
       if (rd.decided.length > 0 && !applyNow) this.enqueueApply(rd.decided)
       for (const p of rd.dropped) this.onDropped(p)
-      this.forgetLostProposals()
       this.settleReads(rd)
       if (this.leaderWaiters.length > 0 && this.isLeader()) for (const w of this.leaderWaiters.splice(0)) w.resolve()
       // 4. advance
@@ -1118,40 +1115,24 @@ export class ChainReplica {
   }
 
   /**
-   * Once a new leadership of this node has run phase 1, its earlier
-   * proposals that the leadership does not hold were chosen nowhere and
-   * never will be (Paxos.holdsProposal): a leadership that ends drops what
-   * it had in flight without a word, and a shared-chain leader that lost to
-   * another and leads again finds its old slots filled with others' values.
-   * Their writers still waiting are proposed again; the rest are forgotten
-   * (they were answered at their deadline, and a retry may now commit them).
+   * A proposal that will never be decided (never sent, or its slot chose
+   * another value): its writers go again, here when this node leads or will
+   * (its own chain), else to the shared chain's leader. Only this report
+   * frees them: a proposal a later leadership of ours did not recover may
+   * still be chosen by another leader that meets the minority holding it,
+   * and proposing its writes again on that guess committed them twice (in
+   * review: scenario 36).
    */
-  private forgetLostProposals (): void {
-    if (this.outstanding.size === 0) return
-    const st = this.paxos.status()
-    if (st.role !== 'leader') return
-    const ballot = `${st.ballot.round}.${st.ballot.proposer}`
-    if (this.lostCheckedAt === ballot) return
-    this.lostCheckedAt = ballot
-    for (const [id, o] of [...this.outstanding]) {
-      if (this.paxos.holdsProposal(id)) continue
-      this.d.log('%s: proposal %s of an earlier leadership was not chosen: its writers go again', this.chainId, id)
-      this.forgetOutstanding([id])
-      this.buffer.unshift(...o.writes.filter(w => !w.settled))
-    }
-  }
-
   private onDropped (p: DroppedProposal): void {
     const o = this.outstanding.get(p.id)
     if (o == null) return
     this.forgetOutstanding([p.id])
-    if (this.kind === 'shared') {
+    if (this.kind === 'shared' && !this.isLeader()) {
       // the leadership moved: the caller forwards to the new leader
       const err = new NotProposerError(`leadership of ${this.chainId} moved${p.leader != null ? ` to ${p.leader}` : ''}`, p.leader)
       o.writes.forEach(w => { this.settle(w, err) })
       return
     }
-    // never sent: propose again once we lead
     this.buffer.unshift(...o.writes.filter(w => !w.settled))
   }
 

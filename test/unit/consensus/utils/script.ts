@@ -420,11 +420,6 @@ export class Scenario {
         if (got !== want) fail(got)
         break
       }
-      case 'holds': {
-        const got = this.c.paxos(pos[1]).holdsProposal(pos[2]) ? 'yes' : 'no'
-        if (got !== pos[3]) fail(got)
-        break
-      }
       case 'dropped': {
         const got = this.c.node(pos[1]).dropped.join(',')
         if (got !== pos.slice(2).join(',')) fail(got)
