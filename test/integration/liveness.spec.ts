@@ -12,6 +12,7 @@ import type { Server, Socket, AddressInfo } from 'node:net'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
+import type { Connection } from '@libp2p/interface'
 import { buildLibp2p } from '../../src/node/libp2p.ts'
 import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
 import { resolveConfig } from '../../src/node/config.ts'
@@ -96,6 +97,18 @@ describe('liveness - hangs up on a silent peer, not on one that answers', () => 
     return liveness
   }
 
+  /** a and b connected through a relay, a watching b, its first pings answered. */
+  async function throughRelay (): Promise<{ a: VGuardLibp2p, b: VGuardLibp2p, relay: Relay, connection: Connection, liveness: Liveness }> {
+    const [a, b] = [await node(), await node()]
+    const relay = new Relay(Number(/\/tcp\/(\d+)/.exec(b.getMultiaddrs()[0].toString())?.[1]))
+    relays.push(relay)
+    const port = await relay.listen()
+    const connection = await a.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}/p2p/${b.peerId.toString()}`))
+    const liveness = watch(a)
+    await waitFor(() => liveness.counts.answered >= 2, { message: 'pings answered through the relay' })
+    return { a, b, relay, connection, liveness }
+  }
+
   it('a peer that answers stays connected, pinged through the muxer (no ping stream is opened)', async () => {
     const [a, b] = [await node(), await node()]
     // a stream ping would now fail: only the muxer's ping can be answered
@@ -110,13 +123,7 @@ describe('liveness - hangs up on a silent peer, not on one that answers', () => 
   })
 
   it('a peer cut off without a FIN is hung up on after its missed pings', async () => {
-    const [a, b] = [await node(), await node()]
-    const relay = new Relay(Number(/\/tcp\/(\d+)/.exec(b.getMultiaddrs()[0].toString())?.[1]))
-    relays.push(relay)
-    const port = await relay.listen()
-    const connection = await a.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}/p2p/${b.peerId.toString()}`))
-    const liveness = watch(a)
-    await waitFor(() => liveness.counts.answered >= 2, { message: 'pings answered through the relay' })
+    const { a, b, relay, connection, liveness } = await throughRelay()
 
     relay.cut()
     await waitFor(() => connection.status !== 'open', { message: 'a hung up on the silent peer' })
@@ -126,13 +133,7 @@ describe('liveness - hangs up on a silent peer, not on one that answers', () => 
   })
 
   it('a peer that stalls past a ping\'s timeout, and answers late, keeps its connection', async () => {
-    const [a, b] = [await node(), await node()]
-    const relay = new Relay(Number(/\/tcp\/(\d+)/.exec(b.getMultiaddrs()[0].toString())?.[1]))
-    relays.push(relay)
-    const port = await relay.listen()
-    const connection = await a.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}/p2p/${b.peerId.toString()}`))
-    const liveness = watch(a)
-    await waitFor(() => liveness.counts.answered >= 2, { message: 'pings answered through the relay' })
+    const { a, b, relay, connection, liveness } = await throughRelay()
 
     // b's answers are held past a ping's timeout (its process frozen, a GC pause, a loaded host), then arrive
     relay.pause()
