@@ -1173,7 +1173,8 @@ export class Paxos {
    * chosen: its writers need not wait for their deadline to hear that it
    * may still commit (a leader taken over just after it proposed kept its
    * writes until then). One whose slot this node learns only through a
-   * snapshot is forgotten unreported: its fate is not known here.
+   * snapshot is reported `unknown`: its fate is not known here, and nothing
+   * here would ever tell it (its writers were held for good).
    */
   private settleOrphans (): void {
     for (const [slot, ids] of this.orphans) {
@@ -1186,6 +1187,7 @@ export class Paxos {
         }
       } else if (slot <= this.log.compacted) {
         this.orphans.delete(slot)
+        for (const id of ids) this.dropped.push({ id, unknown: true })
       }
     }
   }

@@ -144,6 +144,13 @@ export interface DroppedProposal {
   id: string
   /** Who leads now, when known: forward the proposal there. */
   leader?: string
+  /**
+   * Not known to be lost: an ended leadership of this node had it in flight,
+   * and its slot was compacted here (a snapshot) before this node learned the
+   * value decided there. It may have been chosen; this node will never
+   * decide or report it again.
+   */
+  unknown?: true
 }
 
 /**

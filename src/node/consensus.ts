@@ -155,6 +155,9 @@ async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: Writ
   if (landing === 'in flight') {
     throw new CommitTimeoutError(`an earlier attempt of this write to ${replica.chainId} is proposed and not decided yet; it commits whole or not at all (a retry with the same key gets its outcome)`)
   }
+  if (landing === 'unknown') {
+    throw new CommitTimeoutError(`an earlier attempt of this write to ${replica.chainId} was proposed, and this node caught up on the chain from a snapshot that may or may not hold it: it is not proposed again (that could commit it twice); read the key to see whether it committed`)
+  }
   if (landing === 'stopped') {
     throw new ConsensusStoppedError(`consensus of ${replica.chainId} stopped while an earlier attempt of this write was proposed and not decided: it may still commit, whole or not at all (a retry with the same key gets its outcome)`, true)
   }

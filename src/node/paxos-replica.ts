@@ -50,7 +50,7 @@ const pending = (): ReplicationSummary => ({ state: 'pending', backups: [] })
  * flight (decided, or never to be chosen), still in flight at the deadline,
  * or in flight when the replica stopped (it may still commit).
  */
-export type Landing = 'landed' | 'in flight' | 'stopped'
+export type Landing = 'landed' | 'in flight' | 'stopped' | 'unknown'
 
 export interface Cursor {
   slot: number
@@ -266,6 +266,12 @@ export class ChainReplica {
   private leaderWaiters: Array<{ deadline: number, resolve: () => void, reject: (err: Error) => void }> = []
   /** Retries waiting for an earlier attempt's proposal to leave flight (landed): true once it has, false at the deadline. */
   private landWaiters: Array<{ key: string, deadline: number, resolve: (landing: Landing) => void }> = []
+  /**
+   * Writes of proposals whose fate this node cannot learn (see onDropped),
+   * by key, until when (wall-clock ms) a retry is refused for them: as long
+   * as write ids are remembered anywhere.
+   */
+  private readonly uncertain = new Map<string, number>()
   /** Callers of caughtUp: each waits for a slot to be decided here, or its deadline. */
   private catchupWaiters: CatchupWaiter[] = []
   /** The last slot whose block the chain store holds (the cursor runs ahead of it while a run is written). */
@@ -584,11 +590,13 @@ export class ChainReplica {
    * 'landed' once no proposal of this replica holds the write any more (it
    * was decided and applied, see appliedWrite, or it can never be chosen),
    * 'in flight' if one still does after `timeout` ms, 'stopped' if the
-   * replica stopped meanwhile. (Attempts that overlap in time are
-   * joined before they get here, by RecentWrites.once.)
+   * replica stopped meanwhile, 'unknown' if this replica cannot learn
+   * whether it was chosen (see onDropped). (Attempts that overlap in time
+   * are joined before they get here, by RecentWrites.once.)
    */
   async landed (ref: WriteRef, timeout: number): Promise<Landing> {
     const key = writeKey(ref.from, this.chainId, toHex(ref.id))
+    if (this.isUncertain(key)) return 'unknown'
     if (this.holding(key) == null) return 'landed'
     return await new Promise<Landing>((resolve) => {
       this.landWaiters.push({ key, deadline: this.elapsed() + timeout, resolve })
@@ -1103,9 +1111,17 @@ export class ChainReplica {
     if (this.landWaiters.length === 0) return
     this.landWaiters = this.landWaiters.filter(w => {
       if (this.holding(w.key) != null) return true
-      w.resolve('landed')
+      w.resolve(this.isUncertain(w.key) ? 'unknown' : 'landed')
       return false
     })
+  }
+
+  private isUncertain (key: string): boolean {
+    const until = this.uncertain.get(key)
+    if (until == null) return false
+    if (until > this.d.now()) return true
+    this.uncertain.delete(key)
+    return false
   }
 
   /** The replica stopped with proposals in flight: retries waiting on them learn that theirs may still commit. */
@@ -1126,6 +1142,10 @@ export class ChainReplica {
   private onDropped (p: DroppedProposal): void {
     const o = this.outstanding.get(p.id)
     if (o == null) return
+    if (p.unknown === true) {
+      this.forgetUncertain(p.id, o)
+      return
+    }
     this.forgetOutstanding([p.id])
     if (this.kind === 'shared' && !this.isLeader()) {
       // the leadership moved: the caller forwards to the new leader
@@ -1134,6 +1154,27 @@ export class ChainReplica {
       return
     }
     this.buffer.unshift(...o.writes.filter(w => !w.settled))
+  }
+
+  /**
+   * A proposal whose slot this node learned only through a snapshot: the
+   * chain it fetched may hold its writes or not, and nothing tells which
+   * (blocks do not carry write ids). Kept in flight, it held every keyed
+   * retry of its writes and, once this node led again, the pipeline's only
+   * slot for small writes, for good (found in review). So its writers hear
+   * CommitTimeoutError now, and a retry of one is refused, not proposed
+   * again (that could commit it twice), as long as write ids are remembered.
+   */
+  private forgetUncertain (id: string, o: Outstanding): void {
+    const until = this.d.now() + WRITE_MEMORY.ttl
+    for (const [key, at] of this.uncertain) if (at <= this.d.now()) this.uncertain.delete(key)
+    for (const w of o.writes) {
+      if (w.write.ref != null) this.uncertain.set(writeKey(w.write.ref.from, this.chainId, toHex(w.write.ref.id)), until)
+    }
+    this.forgetOutstanding([id])
+    const err = new CommitTimeoutError(`write to ${this.chainId} was proposed, then this node caught up on the chain from a snapshot that may or may not hold it: ` +
+      'whether it committed is not known here; it is not proposed again (that could commit it twice): read the key to see')
+    o.writes.forEach(w => { this.settle(w, err) })
   }
 
   // ------------------------------------------------------------ apply

@@ -242,8 +242,10 @@ export class Cluster {
     for (const d of rd.decided) {
       this.apply(n, d)
     }
-    for (const d of rd.dropped) this.checkDropped(id, d.id)
-    n.dropped.push(...rd.dropped.map(d => d.id))
+    // one reported `unknown` may have been chosen: not a claim to check
+    const lost = rd.dropped.filter(d => d.unknown !== true)
+    for (const d of lost) this.checkDropped(id, d.id)
+    n.dropped.push(...lost.map(d => d.id))
     for (const r of rd.reads) {
       // linearizability: a confirmed read's index covers every value chosen
       // before the read arrived, by any leader, learned by anyone or not

@@ -1,0 +1,114 @@
+/**
+ * One shared-chain replica driven message by message. A write it proposed
+ * as leader whose slot it learns only through a snapshot (it was deposed,
+ * and caught up from the new leader's compacted log) has a fate it cannot
+ * learn: blocks do not carry write ids. Its writer hears CommitTimeoutError
+ * at once, a keyed retry is refused rather than proposed again (that could
+ * commit it twice), and the proposal no longer holds the pipeline: kept in
+ * flight, it took the only slot for small writes once the node led again,
+ * and no write committed there (found in review).
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { prefixLogger } from '@libp2p/logger'
+import type { Message } from '../../../src/consensus/index.ts'
+import { openDatabase } from '../../../src/storage/database.ts'
+import type { NodeDatabase } from '../../../src/storage/database.ts'
+import { LevelPaxosStore } from '../../../src/storage/paxos-store.ts'
+import { MemoryChainStore } from '../../../src/storage/index.ts'
+import { ChainReplica } from '../../../src/node/paxos-replica.ts'
+import type { ChainMessage } from '../../../src/protocols/paxos/index.ts'
+import { encodeWrite } from '../../../src/node/batch.ts'
+import { chainOf, enc } from '../storage/helpers.ts'
+import { waitFor } from '../../utils/wait.ts'
+
+const SHARED = 'shared'
+const BOOTH = ['n1', 'n2', 'n3']
+
+describe('node - a write whose slot a snapshot covered', () => {
+  let db: NodeDatabase | undefined
+  let dir: string | undefined
+  let replica: ChainReplica | undefined
+  afterEach(async () => {
+    await replica?.close()
+    await db?.close()
+    if (dir != null) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('is answered at once, refused on retry, and frees the pipeline', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-snapshot-orphan-'))
+    db = await openDatabase(dir)
+    const store = new MemoryChainStore()
+    const chain = chainOf(SHARED, 3)
+    let clock = 0
+    const sent: ChainMessage[] = []
+    const r = replica = await ChainReplica.open({
+      chainId: SHARED,
+      self: 'n3',
+      kind: 'shared',
+      storage: new LevelPaxosStore(db).storage(SHARED),
+      store,
+      send: (messages) => { sent.push(...messages) },
+      connected: () => ['n1', 'n2'],
+      boothSize: 3,
+      log: prefixLogger('n3').forComponent('replica'),
+      random: () => 0.5,
+      now: () => Date.now(),
+      clock: () => clock,
+      fetchTo: async (_peer, height) => {
+        const tip = await store.tip(SHARED)
+        await store.appendMany(chain.slice(tip.height, height))
+      }
+    }, { genesis: BOOTH, election: { mode: 'elected', candidates: [{ id: 'n1', priority: 9 }, { id: 'n2', priority: 5 }, { id: 'n3', priority: 0 }] } })
+
+    const lead = async (commit: number): Promise<void> => {
+      sent.length = 0
+      r.campaign()
+      await waitFor(() => sent.some(m => m.message.type === 'prepare'), { message: 'prepares' })
+      const prep = sent.find(m => m.message.type === 'prepare')?.message as Extract<Message, { type: 'prepare' }>
+      for (const from of ['n1', 'n2']) {
+        r.step({ type: 'promise', from, to: 'n3', ballot: prep.ballot, commit, booths: [{ slot: 1, members: BOOTH }], entries: [] } as Message)
+      }
+      await waitFor(() => r.isLeader(), { message: 'n3 leads' })
+    }
+
+    await lead(0)
+    // W1 proposed at slot 1; its accepts reach no one
+    sent.length = 0
+    let w1: Error | undefined
+    const ref = { from: 'client', id: enc.encode('0123456789abcdef') }
+    void r.submit({ ...encodeWrite([{ key: 'k', value: enc.encode('v1') }]), ref }, { timeout: 10_000, waitForReplication: false }).then(
+      () => { throw new Error('committed') }, (err: Error) => { w1 = err })
+    await waitFor(() => r.status().outstanding === 1, { message: 'W1 proposed' })
+    expect(sent.some(m => m.message.type === 'accept' && m.message.slot === 1)).toBe(true)
+
+    // n1 took over and decided slots 1..3 with other values, compacted; n3 hears it and gets a snapshot
+    const b1 = { round: 50, proposer: 'n1' }
+    r.step({ type: 'heartbeat', from: 'n1', to: 'n3', ballot: b1, commit: 3 })
+    await waitFor(() => r.status().leader === 'n1', { message: 'n3 follows n1' })
+    r.step({ type: 'snapshot', from: 'n1', to: 'n3', slot: 3, booths: [{ slot: 1, members: BOOTH }] }, { height: 3, hash: chain[2].hash })
+    await waitFor(() => r.status().applied === 3, { message: 'snapshot installed' })
+
+    // at once, not at its deadline (the clock has not moved): it may or may not be in the chain fetched
+    await waitFor(() => w1 != null, { message: 'W1 answered' })
+    expect(w1?.name).toBe('CommitTimeoutError')
+    expect(w1?.message).toMatch(/snapshot/)
+    expect(r.status().outstanding).toBe(0)
+
+    // n1 goes away; n3 leads again
+    clock += 60_000
+    await lead(3)
+    // a keyed retry of W1 is not proposed again
+    expect(await r.landed(ref, 1_000)).toBe('unknown')
+
+    // a small new write is proposed and commits
+    sent.length = 0
+    const w2 = r.submit(encodeWrite([{ key: 'k', value: enc.encode('v2') }]), { timeout: 5_000, waitForReplication: false })
+    await waitFor(() => sent.some(m => m.message.type === 'accept' && m.message.slot === 4), { message: 'W2 proposed at slot 4' })
+    const accept = sent.find(m => m.message.type === 'accept' && m.message.slot === 4)?.message as Extract<Message, { type: 'accept' }>
+    r.step({ type: 'accepted', from: 'n1', to: 'n3', ballot: accept.ballot, slot: 4 } as Message)
+    expect((await w2).height).toBe(4)
+  })
+})
