@@ -138,7 +138,8 @@ export interface PersistedState {
 /**
  * A proposal that will never be decided: queued and never sent from this
  * node (it stopped leading), or sent by a leadership of this node that
- * ended, and its slot was decided with another value.
+ * ended, and its slot was decided with another value; or, `unknown`, one
+ * whose fate this node will never learn.
  */
 export interface DroppedProposal {
   id: string

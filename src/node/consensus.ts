@@ -156,7 +156,7 @@ async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: Writ
     throw new CommitTimeoutError(`an earlier attempt of this write to ${replica.chainId} is proposed and not decided yet; it commits whole or not at all (a retry with the same key gets its outcome)`)
   }
   if (landing === 'unknown') {
-    throw new CommitTimeoutError(`an earlier attempt of this write to ${replica.chainId} was proposed, and this node caught up on the chain from a snapshot that may or may not hold it: it is not proposed again (that could commit it twice); read the key to see whether it committed`)
+    throw new CommitTimeoutError(`an earlier attempt of this write to ${replica.chainId} was proposed, and this node caught up on the chain from a snapshot that may or may not hold it: it is not proposed again here (that could commit it twice); read the key to see whether it committed`)
   }
   if (landing === 'stopped') {
     throw new ConsensusStoppedError(`consensus of ${replica.chainId} stopped while an earlier attempt of this write was proposed and not decided: it may still commit, whole or not at all (a retry with the same key gets its outcome)`, true)

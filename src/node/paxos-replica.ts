@@ -50,6 +50,7 @@ const pending = (): ReplicationSummary => ({ state: 'pending', backups: [] })
  * flight (decided, or never to be chosen), still in flight at the deadline,
  * or in flight when the replica stopped (it may still commit).
  */
+/** What became of an earlier attempt of a write (see ChainReplica.landed). */
 export type Landing = 'landed' | 'in flight' | 'stopped' | 'unknown'
 
 export interface Cursor {
@@ -1162,8 +1163,12 @@ export class ChainReplica {
    * (blocks do not carry write ids). Kept in flight, it held every keyed
    * retry of its writes and, once this node led again, the pipeline's only
    * slot for small writes, for good (found in review). So its writers hear
-   * CommitTimeoutError now, and a retry of one is refused, not proposed
-   * again (that could commit it twice), as long as write ids are remembered.
+   * CommitTimeoutError now, and a retry of one that reaches this node while
+   * it leads is refused, not proposed again (that could commit it twice),
+   * as long as write ids are remembered, unless this node applies it
+   * meanwhile. (A leader that caught up over its slot by snapshot, or this
+   * node after a restart, does not know the write id: a retry there is
+   * proposed again.)
    */
   private forgetUncertain (id: string, o: Outstanding): void {
     const until = this.d.now() + WRITE_MEMORY.ttl
@@ -1243,6 +1248,8 @@ export class ChainReplica {
         const key = writeKey(ref.from, this.chainId, toHex(ref.id))
         const owner = memoryOwner(ref)
         this.appliedWrites.set(key, result, 0, owner)
+        // its outcome is known now: a retry gets it (another leader committed a retry of it)
+        this.uncertain.delete(key)
         remembered.push({ key, owner, at: this.d.now(), height: result.height, hash: result.hash })
       }
       committed.push({ id: d.value.id, result, booth: d.booth })

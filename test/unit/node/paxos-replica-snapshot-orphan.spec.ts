@@ -19,8 +19,9 @@ import type { NodeDatabase } from '../../../src/storage/database.ts'
 import { LevelPaxosStore } from '../../../src/storage/paxos-store.ts'
 import { MemoryChainStore } from '../../../src/storage/index.ts'
 import { ChainReplica } from '../../../src/node/paxos-replica.ts'
+import type { WriteRef } from '../../../src/node/batch.ts'
 import type { ChainMessage } from '../../../src/protocols/paxos/index.ts'
-import { encodeWrite } from '../../../src/node/batch.ts'
+import { encodeBatch, encodeWrite } from '../../../src/node/batch.ts'
 import { chainOf, enc } from '../storage/helpers.ts'
 import { waitFor } from '../../utils/wait.ts'
 
@@ -37,7 +38,8 @@ describe('node - a write whose slot a snapshot covered', () => {
     if (dir != null) await rm(dir, { recursive: true, force: true })
   })
 
-  it('is answered at once, refused on retry, and frees the pipeline', async () => {
+  /** n3 leads, proposes W1 (keyed) whose accepts reach no one, is deposed by n1 and catches up by a snapshot over W1's slot. */
+  async function orphanedBySnapshot (): Promise<{ r: ChainReplica, ref: WriteRef, b1: { round: number, proposer: string }, lead: (commit: number) => Promise<void>, advance: (ms: number) => void, sent: ChainMessage[] }> {
     dir = await mkdtemp(join(tmpdir(), 'vguard-snapshot-orphan-'))
     db = await openDatabase(dir)
     const store = new MemoryChainStore()
@@ -96,9 +98,14 @@ describe('node - a write whose slot a snapshot covered', () => {
     expect(w1?.name).toBe('CommitTimeoutError')
     expect(w1?.message).toMatch(/snapshot/)
     expect(r.status().outstanding).toBe(0)
+    return { r, ref, b1, lead, advance: (ms) => { clock += ms }, sent }
+  }
+
+  it('is answered at once, refused on retry, and frees the pipeline', async () => {
+    const { r, ref, lead, advance, sent } = await orphanedBySnapshot()
 
     // n1 goes away; n3 leads again
-    clock += 60_000
+    advance(60_000)
     await lead(3)
     // a keyed retry of W1 is not proposed again
     expect(await r.landed(ref, 1_000)).toBe('unknown')
@@ -110,5 +117,18 @@ describe('node - a write whose slot a snapshot covered', () => {
     const accept = sent.find(m => m.message.type === 'accept' && m.message.slot === 4)?.message as Extract<Message, { type: 'accept' }>
     r.step({ type: 'accepted', from: 'n1', to: 'n3', ballot: accept.ballot, slot: 4 } as Message)
     expect((await w2).height).toBe(4)
+  })
+
+  it('a retry gets the outcome once this node applies the write (another leader committed a retry of it)', async () => {
+    const { r, ref, b1, lead, advance } = await orphanedBySnapshot()
+    // W1 was not chosen at slot 1; n1 commits a retry of it at slot 4, and n3 applies that
+    const batch = encodeBatch({ proposer: 'n1', ballot: b1, timestamp: 4_000, payloads: [encodeWrite([{ key: 'k', value: enc.encode('v1') }]).payload], writes: [ref] })
+    r.step({ type: 'accept', from: 'n1', to: 'n3', ballot: b1, slot: 4, value: { kind: 'data', id: 'n1-retry', data: batch }, booth: BOOTH, commit: 3 } as Message)
+    r.step({ type: 'heartbeat', from: 'n1', to: 'n3', ballot: b1, commit: 4 })
+    await waitFor(() => r.status().applied === 4, { message: 'slot 4 applied' })
+    expect(r.appliedWrite(ref)?.height).toBe(4)
+    advance(60_000)
+    await lead(4)
+    expect(await r.landed(ref, 1_000)).toBe('landed')
   })
 })
