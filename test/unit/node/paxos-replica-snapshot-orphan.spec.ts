@@ -12,21 +12,17 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { prefixLogger } from '@libp2p/logger'
 import type { Message } from '../../../src/consensus/index.ts'
 import { openDatabase } from '../../../src/storage/database.ts'
 import type { NodeDatabase } from '../../../src/storage/database.ts'
-import { LevelPaxosStore } from '../../../src/storage/paxos-store.ts'
 import { MemoryChainStore } from '../../../src/storage/index.ts'
-import { ChainReplica } from '../../../src/node/paxos-replica.ts'
+import type { ChainReplica } from '../../../src/node/paxos-replica.ts'
 import type { WriteRef } from '../../../src/node/batch.ts'
 import type { ChainMessage } from '../../../src/protocols/paxos/index.ts'
 import { encodeBatch, encodeWrite } from '../../../src/node/batch.ts'
 import { chainOf, enc } from '../storage/helpers.ts'
 import { waitFor } from '../../utils/wait.ts'
-
-const SHARED = 'shared'
-const BOOTH = ['n1', 'n2', 'n3']
+import { BOOTH, SHARED, openShared } from './helpers/shared-replica.ts'
 
 describe('node - a write whose slot a snapshot covered', () => {
   let db: NodeDatabase | undefined
@@ -46,24 +42,10 @@ describe('node - a write whose slot a snapshot covered', () => {
     const chain = chainOf(SHARED, 3)
     let clock = 0
     const sent: ChainMessage[] = []
-    const r = replica = await ChainReplica.open({
-      chainId: SHARED,
-      self: 'n3',
-      kind: 'shared',
-      storage: new LevelPaxosStore(db).storage(SHARED),
-      store,
-      send: (messages) => { sent.push(...messages) },
-      connected: () => ['n1', 'n2'],
-      boothSize: 3,
-      log: prefixLogger('n3').forComponent('replica'),
-      random: () => 0.5,
-      now: () => Date.now(),
-      clock: () => clock,
-      fetchTo: async (_peer, height) => {
-        const tip = await store.tip(SHARED)
-        await store.appendMany(chain.slice(tip.height, height))
-      }
-    }, { genesis: BOOTH, election: { mode: 'elected', candidates: [{ id: 'n1', priority: 9 }, { id: 'n2', priority: 5 }, { id: 'n3', priority: 0 }] } })
+    const r = replica = await openShared(db, store, sent, async (_peer, height) => {
+      const tip = await store.tip(SHARED)
+      await store.appendMany(chain.slice(tip.height, height))
+    }, () => clock)
 
     const lead = async (commit: number): Promise<void> => {
       sent.length = 0

@@ -9,41 +9,19 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { prefixLogger } from '@libp2p/logger'
 import { tipOf } from '../../../src/chain/index.ts'
 import type { Message } from '../../../src/consensus/index.ts'
 import { openDatabase } from '../../../src/storage/database.ts'
 import type { NodeDatabase } from '../../../src/storage/database.ts'
-import { LevelPaxosStore } from '../../../src/storage/paxos-store.ts'
 import { MemoryChainStore } from '../../../src/storage/index.ts'
-import { ChainReplica } from '../../../src/node/paxos-replica.ts'
+import type { ChainReplica } from '../../../src/node/paxos-replica.ts'
 import type { ChainMessage } from '../../../src/protocols/paxos/index.ts'
 import { encodeBatch, encodeWrite } from '../../../src/node/batch.ts'
 import { chainOf, enc } from '../storage/helpers.ts'
 import { waitFor } from '../../utils/wait.ts'
+import { BOOTH, SHARED, openShared } from './helpers/shared-replica.ts'
 
-const SHARED = 'shared'
-const BOOTH = ['n1', 'n2', 'n3']
 const BALLOT = { round: 1, proposer: 'n1' }
-
-/** Replica n3 of a shared chain led by n1 (genesis booth n1, n2, n3); the chain is fetched with `fetchTo`. */
-async function openShared (db: NodeDatabase, store: MemoryChainStore, sent: ChainMessage[], fetchTo: (peer: string, height: number) => Promise<void>, clock = (): number => performance.now()): Promise<ChainReplica> {
-  return await ChainReplica.open({
-    chainId: SHARED,
-    self: 'n3',
-    kind: 'shared',
-    storage: new LevelPaxosStore(db).storage(SHARED),
-    store,
-    send: (messages) => { sent.push(...messages) },
-    connected: () => ['n1', 'n2'],
-    boothSize: 3,
-    log: prefixLogger('n3').forComponent('replica'),
-    random: () => 0.5,
-    now: () => Date.now(),
-    clock,
-    fetchTo
-  }, { genesis: BOOTH, election: { mode: 'elected', candidates: [{ id: 'n1', priority: 9 }, { id: 'n2', priority: 0 }, { id: 'n3', priority: 0 }] } })
-}
 
 describe('node - a shared-chain replica catching up by snapshot', () => {
   let db: NodeDatabase | undefined
