@@ -48,9 +48,9 @@ const pending = (): ReplicationSummary => ({ state: 'pending', backups: [] })
 /**
  * Where an earlier attempt of a write stands (ChainReplica.landed): out of
  * flight (decided, or never to be chosen), still in flight at the deadline,
- * or in flight when the replica stopped (it may still commit).
+ * or in flight when the replica stopped (it may still commit), or unknown
+ * here for good (its slot was learned through a snapshot).
  */
-/** What became of an earlier attempt of a write (see ChainReplica.landed). */
 export type Landing = 'landed' | 'in flight' | 'stopped' | 'unknown'
 
 export interface Cursor {
@@ -268,11 +268,11 @@ export class ChainReplica {
   /** Retries waiting for an earlier attempt's proposal to leave flight (landed): true once it has, false at the deadline. */
   private landWaiters: Array<{ key: string, deadline: number, resolve: (landing: Landing) => void }> = []
   /**
-   * Writes of proposals whose fate this node cannot learn (see onDropped),
-   * by key, until when (wall-clock ms) a retry is refused for them: as long
-   * as write ids are remembered anywhere.
+   * Writes of proposals whose fate this node cannot learn (see
+   * forgetUncertain), by key: a retry is refused for them as long as write
+   * ids are remembered anywhere.
    */
-  private readonly uncertain = new Map<string, number>()
+  private readonly uncertain = new AppliedWrites<true>()
   /** Callers of caughtUp: each waits for a slot to be decided here, or its deadline. */
   private catchupWaiters: CatchupWaiter[] = []
   /** The last slot whose block the chain store holds (the cursor runs ahead of it while a run is written). */
@@ -1118,11 +1118,7 @@ export class ChainReplica {
   }
 
   private isUncertain (key: string): boolean {
-    const until = this.uncertain.get(key)
-    if (until == null) return false
-    if (until > this.d.now()) return true
-    this.uncertain.delete(key)
-    return false
+    return this.uncertain.get(key) === true
   }
 
   /** The replica stopped with proposals in flight: retries waiting on them learn that theirs may still commit. */
@@ -1171,10 +1167,9 @@ export class ChainReplica {
    * proposed again.)
    */
   private forgetUncertain (id: string, o: Outstanding): void {
-    const until = this.d.now() + WRITE_MEMORY.ttl
-    for (const [key, at] of this.uncertain) if (at <= this.d.now()) this.uncertain.delete(key)
     for (const w of o.writes) {
-      if (w.write.ref != null) this.uncertain.set(writeKey(w.write.ref.from, this.chainId, toHex(w.write.ref.id)), until)
+      const ref = w.write.ref
+      if (ref != null) this.uncertain.set(writeKey(ref.from, this.chainId, toHex(ref.id)), true, 0, memoryOwner(ref))
     }
     this.forgetOutstanding([id])
     const err = new CommitTimeoutError(`write to ${this.chainId} was proposed, then this node caught up on the chain from a snapshot that may or may not hold it: ` +
