@@ -7,7 +7,8 @@
  * include one that has the newest acknowledged write. A holder that is
  * behind answers an older version; the reader then asks more holders, and
  * asks the ones that disagree again (a lagging holder catches up within a
- * heartbeat or two), until Nr agree on the newest version seen — or gives up
+ * heartbeat or two) and the ones it could not reach (for a few seconds: one
+ * may be connecting), until Nr agree on the newest version seen — or gives up
  * with the newest version that Nr do agree on (unless a newer one was seen,
  * below), or QuorumReadError.
  *
@@ -56,6 +57,14 @@ export interface QuorumReadInit {
   retryDelay?: number
   /** The chain is known to have reached this height: a holder below it is behind. @default 0 */
   minHeight?: number
+  /**
+   * Holders that could not be asked are asked again, after those rounds,
+   * until this long after the read began: one may be connecting (a vehicle
+   * that just joined knows a booth before it has met every member). @default 3000
+   */
+  unavailableWait?: number
+  /** The clock `unavailableWait` is measured on, ms. @default performance.now */
+  now?: () => number
 }
 
 export interface QuorumReadResult {
@@ -84,6 +93,11 @@ export class TooFewHoldersError extends QuorumReadError {
     this.quorum = quorum
   }
 }
+
+/** How long holders that could not be asked are asked again (QuorumReadInit.unavailableWait). */
+const UNAVAILABLE_WAIT = 3_000
+/** The longest pause between those later rounds: a holder that connects is asked soon after. */
+const MAX_RETRY_DELAY = 500
 
 interface Version {
   answers: Array<Exclude<HolderAnswer, { status: 'unavailable' }>>
@@ -158,9 +172,12 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
       }
     }))
   }
+  const now = init.now ?? (() => performance.now())
+  const waitUntil = now() + (init.unavailableWait ?? UNAVAILABLE_WAIT)
   await ask(holders.slice(0, quorum))
   let next = quorum
   const maxRounds = init.maxRounds ?? 5
+  let delay = init.retryDelay ?? 100
   for (let round = 0; ; round++) {
     const vs = versions(answers.values(), minHeight)
     const newest = vs[0]
@@ -172,16 +189,18 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
       next += missing
       continue
     }
-    if (round >= maxRounds) {
+    const unreachable = [...answers.values()].some(a => a.status === 'unavailable')
+    if (round >= maxRounds && !(unreachable && now() < waitUntil)) {
       const agreed = vs.find(v => v.answers.length >= quorum)
       if (agreed != null && !superseded(agreed, vs)) return result(agreed, answers)
       const summary = [...answers.values()].map(a => a.status === 'unavailable'
-        ? `${a.peer}: unavailable`
+        ? `${a.peer}: unavailable (${a.error})`
         : `${a.peer}: ${a.status === 'value' ? `value@${a.valueHeight}` : `absent@${a.height}`}${isBehind(a, minHeight) ? ` (behind: at height ${a.height} of ${minHeight})` : ''}`)
       throw new QuorumReadError(`no version of the key is held by ${quorum} of ${holders.length} holders (${summary.join(', ')})`, { answers: summary, quorum })
     }
-    // everyone asked: ask again those not on the newest version (they may be catching up)
-    await new Promise(resolve => setTimeout(resolve, init.retryDelay ?? 100))
+    // everyone asked: ask again those not on the newest version (they may be catching up, or connecting)
+    await new Promise(resolve => setTimeout(resolve, delay))
+    if (round >= maxRounds) delay = Math.min(delay * 2, MAX_RETRY_DELAY)
     const again = holders.filter(p => newest == null || !newest.answers.some(a => a.peer === p))
     await ask(again)
   }

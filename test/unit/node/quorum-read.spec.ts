@@ -61,6 +61,7 @@ describe('node - quorum read', () => {
       quorum: 2,
       retryDelay: 1,
       maxRounds: 2,
+      unavailableWait: 0,
       ask: async (p) => {
         if (p === 'a') throw new Error('down')
         return p === 'b' ? value('b', 'new', 7) : value('c', 'old', 3)
@@ -69,12 +70,55 @@ describe('node - quorum read', () => {
     expect((err as Error).name).toBe('QuorumReadError')
   })
 
+  it('asks a holder it cannot reach again for a while: one that connects late still makes the quorum', async () => {
+    // a vehicle that just joined knows its booth before it has met every member (a CI failure)
+    let clock = 0
+    const asked: string[] = []
+    const r = await quorumRead({
+      holders: ['a', 'b', 'c'],
+      quorum: 2,
+      retryDelay: 1,
+      maxRounds: 2,
+      unavailableWait: 1_000,
+      now: () => clock,
+      ask: async (p) => {
+        asked.push(p)
+        clock += 50
+        if (p === 'a') return value('a', 'v', 3)
+        // b and c connect only once the fixed rounds are over
+        if (clock < 600) throw new Error(`no connection to ${p} yet`)
+        return value(p, 'v', 3)
+      }
+    })
+    expect(r.agreed.length).toBeGreaterThanOrEqual(2)
+    expect(asked.filter(p => p !== 'a').length).toBeGreaterThan(2 * 3)
+    // one that never answers: the read gives up once the wait is over, saying why each holder failed
+    clock = 0
+    const err = await quorumRead({
+      holders: ['a', 'b', 'c'],
+      quorum: 2,
+      retryDelay: 1,
+      maxRounds: 2,
+      unavailableWait: 1_000,
+      now: () => clock,
+      ask: async (p) => {
+        clock += 50
+        if (p === 'a') return value('a', 'v', 3)
+        throw new Error(`${p} is down`)
+      }
+    }).catch((e: Error) => e)
+    expect(err).toMatchObject({ name: 'QuorumReadError' })
+    expect((err as Error).message).toMatch(/b: unavailable \(b is down\)/)
+    expect(clock).toBeGreaterThanOrEqual(1_000)
+  })
+
   it('falls back to the newest version Nr do agree on when the newest has too few and its holders read past it', async () => {
     const r = await quorumRead({
       holders: ['a', 'b', 'c', 'd'],
       quorum: 2,
       retryDelay: 1,
       maxRounds: 1,
+      unavailableWait: 0,
       ask: async (p) => p === 'a' ? value('a', 'newest', 9) : p === 'd' ? { peer: 'd', status: 'unavailable', error: 'x' } : value(p, 'agreed', 5, 12)
     })
     expect(new TextDecoder().decode(r.value)).toBe('agreed')
@@ -97,7 +141,7 @@ describe('node - quorum read', () => {
 
   it('holders below the height the chain is known to have reached are no vote on their own', async () => {
     const answers: Record<string, HolderAnswer> = { b1: value('b1', 'old', 1, 4), b2: value('b2', 'old', 1, 4), c: { peer: 'c', status: 'unavailable', error: 'down' } }
-    const read = async (minHeight: number): Promise<unknown> => await quorumRead({ holders: ['b1', 'b2', 'c'], quorum: 2, retryDelay: 1, maxRounds: 1, minHeight, ask: async (p) => answers[p] })
+    const read = async (minHeight: number): Promise<unknown> => await quorumRead({ holders: ['b1', 'b2', 'c'], quorum: 2, retryDelay: 1, maxRounds: 1, unavailableWait: 0, minHeight, ask: async (p) => answers[p] })
       .then(r => r.agreed.sort(), (e: Error) => e.name)
     // the vehicle is down; its signed table says the chain reached 6
     expect(await read(6)).toBe('QuorumReadError')
