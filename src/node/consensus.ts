@@ -122,7 +122,7 @@ export interface ConsensusComponents {
   connectedMembers: () => PeerId[]
   isMember: (peer: PeerId) => boolean
   vguarddb: VGuardDB
-  sync: Pick<Sync, 'fetch'>
+  sync: Pick<Sync, 'fetch' | 'writeIds'>
   config: VGuardNodeConfig
 }
 

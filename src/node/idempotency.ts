@@ -3,9 +3,10 @@
  * `WriteOptions.idempotencyKey`). The same key with the same transactions on
  * the same chain is one write, whichever node it is sent to and however
  * often, for as long as proposers remember write ids (WRITE_MEMORY): a retry
- * gets the first commit's height and hash. Except across a snapshot: a
- * proposer that caught up over a write's slot from one learned its block,
- * not its write id (docs/consensus.md, "Election").
+ * gets the first commit's height and hash. A proposer that caught up over a
+ * write's slot from a snapshot learns its id from the member that answered
+ * it (sync WRITES), if that member still remembers it and can say so
+ * (docs/consensus.md, "Election").
  *
  * The write's id is derived from the key *and* the transactions, by the
  * proposer itself (a forwarding node sends the key, not an id): a node that

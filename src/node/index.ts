@@ -246,7 +246,9 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       }),
       // a copy held for another vehicle grows within capacity and the disk's
       // reserve, as a transfer does; our own and the shared chain must not stop
-      room: (chainId) => this.isCopy(chainId) ? this.vguarddb.replicate.openRoom() : undefined
+      room: (chainId) => this.isCopy(chainId) ? this.vguarddb.replicate.openRoom() : undefined,
+      // the shared chain's write ids, for a member that caught up from our snapshot (blocks carry none)
+      writes: (chainId, from, to) => chainId === SHARED_CHAIN ? this.consensus.driver.shared()?.writeIdsBetween(from, to) : undefined
     })
     this.reconciler = new ReconcileOnConnect({
       sync: this.sync,

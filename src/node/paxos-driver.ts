@@ -58,7 +58,7 @@ export interface PaxosDriverComponents {
   isMember: (peer: PeerId) => boolean
   /** Replicate → table → release after a commit of our own chain. */
   afterCommit: (chainId: string, participants: string[]) => Promise<ReplicationOutcome>
-  sync: Pick<Sync, 'fetch'>
+  sync: Pick<Sync, 'fetch' | 'writeIds'>
   /** Who may hold our own chain, likeliest first (VGuardDB.ownChainHolders). */
   ownChainHolders: () => Promise<string[]>
   boothSize: number
@@ -423,6 +423,7 @@ export class PaxosDriver {
       deps.fetchTo = async (peer, height, hash) => {
         await this.c.sync.fetch(peerIdFromString(peer), chainId, { to: height, vouch: { height, hash }, signal: this.fetches.signal })
       }
+      deps.fetchWriteIds = async (peer, from, to) => await this.c.sync.writeIds(peerIdFromString(peer), chainId, from, to, { signal: this.fetches.signal })
     }
     if (kind === 'own') {
       deps.proofs = this.proofs

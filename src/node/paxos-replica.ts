@@ -30,6 +30,7 @@ import type { Block, ChainTip } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { LevelPaxosStorage } from '../storage/paxos-store.ts'
 import type { ChainMessage, ChainPoint, SnapshotPoint } from '../protocols/paxos/index.ts'
+import type { AppliedWriteId } from '../protocols/sync/index.ts'
 import type { ReplicationReport } from '../protocols/write/index.ts'
 import { decodeBatch, encodeBatch } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
@@ -114,6 +115,8 @@ export interface ReplicaStatus {
   decided: number
   /** Last slot applied to the chain store (own and shared chains). */
   applied: number
+  /** Slots up to it left the log, applied (or brought by a snapshot): a peer asking for them gets a snapshot. */
+  compacted: number
   /** Chain height the applied slots reached. */
   height: number
   /** Writes waiting for a batch, and batches proposed but not decided. */
@@ -150,6 +153,11 @@ export interface ReplicaDeps {
    * (its backups), `peer` among them if it holds it.
    */
   fetchTo?: (peer: string, height: number, hash: Uint8Array) => Promise<void>
+  /**
+   * shared: the write ids `peer` applied in blocks `from`..`to` (what a
+   * snapshot it answered covers: blocks carry no write ids).
+   */
+  fetchWriteIds?: (peer: string, from: number, to: number) => Promise<AppliedWriteId[]>
   /** Told once per run of decided blocks applied to the chain store (events, metrics). */
   onApplied?: (run: AppliedRun) => void
   /** own: signs our accepts and checks the values members report (value-proofs.ts). */
@@ -621,6 +629,16 @@ export class ChainReplica {
     return this.appliedWrites.get(writeKey(ref.from, this.chainId, toHex(ref.id)))
   }
 
+  /** The write ids this replica applied (or learned with a snapshot) in blocks `from`..`to` and remembers, oldest first. */
+  writeIdsBetween (from: number, to: number): AppliedWriteId[] {
+    const out: AppliedWriteId[] = []
+    for (const { key, value, age, owner } of this.appliedWrites.entries()) {
+      if (value.height < from || value.height > to) continue
+      out.push({ key, ...(key.startsWith(`${owner}\n`) ? {} : { owner }), age: Math.round(age), height: value.height, hash: value.hash })
+    }
+    return out.sort((a, b) => b.age - a.age)
+  }
+
   /**
    * Leader only: resolves once every value chosen before this leadership
    * began is applied here (one leader read per leadership, see
@@ -652,6 +670,7 @@ export class ChainReplica {
       leader: this.kind === 'shared' ? (st.leader ?? null) : this.chainId,
       decided: st.commit,
       applied: this.kind === 'member' ? st.applied : this.cursor.slot,
+      compacted: st.compacted,
       height: this.cursor.height,
       pending: this.buffer.length,
       outstanding: this.outstanding.size,
@@ -1155,26 +1174,33 @@ export class ChainReplica {
 
   /**
    * A proposal whose slot this node learned only through a snapshot: the
-   * chain it fetched may hold its writes or not, and nothing tells which
-   * (blocks do not carry write ids). Kept in flight, it held every keyed
+   * chain it fetched may hold its writes or not, and blocks do not carry
+   * write ids. Kept in flight, it held every keyed
    * retry of its writes and, once this node led again, the pipeline's only
    * slot for small writes, for good (found in review). So its writers hear
    * CommitTimeoutError now, and a retry of one that reaches this node while
    * it leads is refused, not proposed again (that could commit it twice),
    * as long as write ids are remembered, unless this node applies it
-   * meanwhile. (A leader that caught up over its slot by snapshot, or this
-   * node after a restart, does not know the write id: a retry there is
-   * proposed again.)
+   * meanwhile. A write the snapshot's write ids name (learnWriteIds) is
+   * answered with its block instead. (This node after a restart forgets
+   * which were unknown: a retry there is proposed again.)
    */
   private forgetUncertain (id: string, o: Outstanding): void {
-    for (const w of o.writes) {
-      const ref = w.write.ref
-      if (ref != null) this.uncertain.set(writeKey(ref.from, this.chainId, toHex(ref.id)), true, 0, memoryOwner(ref))
-    }
-    this.forgetOutstanding([id])
     const err = new CommitTimeoutError(`write to ${this.chainId} was proposed, then this node caught up on the chain from a snapshot that may or may not hold it: ` +
       'whether it committed is not known here; it is not proposed again (that could commit it twice): read the key to see')
-    o.writes.forEach(w => { this.settle(w, err) })
+    // the snapshot's write ids name those that committed (learnWriteIds); the others' fate is unknown
+    const outcomes = o.writes.map((w): Error | CommitResult => {
+      const ref = w.write.ref
+      if (ref == null) return err
+      const key = writeKey(ref.from, this.chainId, toHex(ref.id))
+      const landed = this.appliedWrites.get(key)
+      if (landed != null) return landed
+      this.uncertain.set(key, true, 0, memoryOwner(ref))
+      return err
+    })
+    // after `uncertain` is filled: retries waiting on this proposal (landed()) read it
+    this.forgetOutstanding([id])
+    o.writes.forEach((w, i) => { this.settle(w, outcomes[i]) })
   }
 
   // ------------------------------------------------------------ apply
@@ -1380,6 +1406,7 @@ export class ChainReplica {
       if (this.kind === 'own') this.snapshotStall = { slot: snapshot.slot, from: snapshot.from, fetchFailed: `the chain fetched does not hold the block its booth named at height ${point.height}` }
       return
     }
+    if (this.kind === 'shared') await this.learnWriteIds(snapshot.from, this.cursor.height + 1, point.height)
     this.cursor = { slot: snapshot.slot, height: point.height, hash: point.hash }
     this.history = [this.cursor]
     this.snapshotStall = undefined
@@ -1393,6 +1420,42 @@ export class ChainReplica {
     this.paxos.installSnapshot(snapshot)
     this.storedSlot = this.cursor.slot
     this.reads.release(this.cursor.slot)
+  }
+
+  /**
+   * The write ids of the blocks a snapshot brought (`from`..`to`), from the
+   * member that answered it: blocks do not carry them, and without them a
+   * retry of a write in those blocks, reaching this node once it leads, was
+   * proposed again and committed twice; and a write of ours whose slot the
+   * snapshot covered could not be told committed (forgetUncertain). Each is
+   * taken only if its block is the one this node's copy holds at its height.
+   * Best effort: the snapshot is installed either way, and what this could not
+   * learn stays as unknown as before.
+   */
+  private async learnWriteIds (peer: string, from: number, to: number): Promise<void> {
+    if (this.d.fetchWriteIds == null || from > to) return
+    let ids: AppliedWriteId[]
+    try {
+      ids = await this.d.fetchWriteIds(peer, from, to)
+    } catch (err) {
+      this.d.log('%s: the write ids of blocks %d..%d from %s: %s (retries of their writes here may commit again)', this.chainId, from, to, peer, (err as Error).message)
+      return
+    }
+    const hashes = new Map<number, Uint8Array | undefined>()
+    const remembered: RememberedWrite[] = []
+    const now = this.d.now()
+    for (const w of ids) {
+      if (w.age > WRITE_MEMORY.ttl) continue
+      if (!hashes.has(w.height)) hashes.set(w.height, (await this.d.store.getBlock(this.chainId, w.height))?.hash)
+      const held = hashes.get(w.height)
+      if (held == null || !bytesEqual(held, w.hash)) continue
+      const result = { chainId: this.chainId, height: w.height, hash: held }
+      this.appliedWrites.set(w.key, result, w.age, w.owner)
+      this.uncertain.delete(w.key)
+      remembered.push({ key: w.key, ...(w.owner != null ? { owner: w.owner } : {}), at: now - w.age, height: w.height, hash: held })
+    }
+    await this.d.storage.rememberWrites(remembered)
+    this.d.log('%s: learned %d write ids of blocks %d..%d from %s', this.chainId, remembered.length, from, to, peer)
   }
 
   /**

@@ -99,6 +99,16 @@ class ExpiringMap<V> {
     this.count++
   }
 
+  /** The entries not expired: key, value, how long ago each was made (ms), and the writer whose share it takes. */
+  * entries (): Generator<{ key: string, value: V, age: number, owner: string }> {
+    const now = this.now()
+    for (const [owner, own] of this.writers) {
+      for (const [key, e] of own) {
+        if (e.at >= now - this.ttl) yield { key, value: e.value, age: now - e.at, owner }
+      }
+    }
+  }
+
   delete (key: string): void {
     const writer = this.owners.get(key)
     if (writer == null) return

@@ -175,7 +175,8 @@ describe(`protocols - randomized bad input (FUZZ_SEED=${SEED})`, () => {
           { type: SyncRequest.Type.TIP, chainId: a, from: 0, to: 0, credit: 0, headers: false },
           { type: SyncRequest.Type.BLOCKS, chainId: a, from: 1, to: 3, credit: 1_000_000, headers: false },
           { type: SyncRequest.Type.BLOCKS, chainId: 'shared', from: 1, to: 1, credit: 0, headers: true },
-          { type: SyncRequest.Type.CREDIT, chainId: a, from: 0, to: 0, credit: 65_536, headers: false }
+          { type: SyncRequest.Type.CREDIT, chainId: a, from: 0, to: 0, credit: 65_536, headers: false },
+          { type: SyncRequest.Type.WRITES, chainId: 'shared', from: 1, to: 1, credit: 0, headers: false }
         ]
       },
       {

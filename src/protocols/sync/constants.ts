@@ -75,3 +75,12 @@ export const PEER_SERVE_BUDGET_BYTES = 16 * 1024 * 1024
 /** Concurrent syncs per connection; a node syncs a handful of chains at a time. */
 export const MAX_INBOUND_STREAMS = 32
 export const MAX_OUTBOUND_STREAMS = 64
+
+/**
+ * Write ids per WRITES frame: each is ~200 bytes (a key of two peer ids and a
+ * 32-hex id, an owner, a hash), so a frame stays well under a megabyte.
+ */
+export const MAX_WRITES_PER_FRAME = 4096
+
+/** Write ids a WRITES answer carries at most, over all its frames: as many as a node remembers (node/recent-writes.ts WRITE_MEMORY.total). */
+export const MAX_WRITES = 16_384

@@ -18,7 +18,8 @@ import { encodeBlock } from '../../chain/index.ts'
 import type { ChainStore, RangeOptions, StoredRecord } from '../../storage/index.ts'
 import { ProtocolError, TimeoutError } from '../errors.ts'
 import { SyncRequest, SyncResponse, blocksFrame, decodeRequest, framedSize, requestProblem, response } from './messages.ts'
-import { MAX_BLOCKS_PER_FRAME, MAX_WINDOW_BYTES, MEMBERSHIP_WAIT, PEER_SERVE_BUDGET_BYTES, SERVE_BUDGET_BYTES } from './constants.ts'
+import { MAX_BLOCKS_PER_FRAME, MAX_WINDOW_BYTES, MAX_WRITES, MAX_WRITES_PER_FRAME, MEMBERSHIP_WAIT, PEER_SERVE_BUDGET_BYTES, SERVE_BUDGET_BYTES } from './constants.ts'
+import type { AppliedWriteId } from './index.ts'
 
 /**
  * Bytes a responder has sent and not had credited back, over every stream it
@@ -166,6 +167,8 @@ export interface ServeOptions {
   budget?: ServeBudget
   /** Who asks: the budget's per-peer share. @default one unnamed peer */
   peer?: PeerId | string
+  /** See SyncComponents.writes. */
+  writes?: (chainId: string, from: number, to: number) => AppliedWriteId[] | undefined
 }
 
 /** A fresh per-message timeout signal (reset for every message). */
@@ -191,7 +194,27 @@ export async function serve (lp: LengthPrefixedStream, options: ServeOptions): P
     await lp.write(response({ height: info.height, tipHash: info.tipHash as Uint8Array<ArrayBuffer>, done: true }), { signal: timeout(options.timeout) })
     return
   }
+  if (req.type === SyncRequest.Type.WRITES) {
+    await serveWrites(lp, req, options)
+    return
+  }
   await serveBlocks(lp, req, options)
+}
+
+/** The write ids asked for, in frames of MAX_WRITES_PER_FRAME, the last one done (at most MAX_WRITES: what a node remembers). */
+async function serveWrites (lp: LengthPrefixedStream, req: SyncRequest, options: ServeOptions): Promise<void> {
+  const writes = options.writes?.(req.chainId, req.from, req.to)
+  if (writes == null) {
+    await lp.write(response({ status: SyncResponse.Status.NOT_FOUND, message: `no write ids of ${req.chainId} kept here`, done: true }), { signal: timeout(options.timeout) })
+    return
+  }
+  const wire = writes.slice(-MAX_WRITES).map(w => ({ key: w.key, owner: w.owner ?? '', age: w.age, height: w.height, hash: w.hash as Uint8Array<ArrayBuffer> }))
+  for (let i = 0; ; i += MAX_WRITES_PER_FRAME) {
+    const done = i + MAX_WRITES_PER_FRAME >= wire.length
+    await lp.write(response({ writes: wire.slice(i, i + MAX_WRITES_PER_FRAME), done }), { signal: timeout(options.timeout) })
+    if (done) break
+  }
+  options.log.trace('served %d write ids of %s in %d..%d', wire.length, req.chainId, req.from, req.to)
 }
 
 /** Settles like `promise`, or rejects with a TimeoutError after `ms`. */

@@ -3,7 +3,9 @@
  *
  * `/vguard/sync/1.0.0`: ask a peer for its tip of a chain, and fetch a range
  * of blocks from it, streamed in length-prefixed protobuf frames with credit
- * based backpressure and a size limit per message.
+ * based backpressure and a size limit per message; and ask it for the write
+ * ids its consensus applied in a range of blocks (which blocks do not carry:
+ * a replica that caught up from a snapshot needs them, see `writeIds`).
  *
  * Guarantees:
  * - every fetched block is verified against the local tip (hash chain,
@@ -84,6 +86,26 @@ export interface SyncComponents {
    * fetch; undefined: unbounded). @default unbounded (no claim is made)
    */
   room?: (chainId: string) => SyncRoom | undefined
+  /**
+   * The write ids this node's consensus applied in blocks `from`..`to` of
+   * `chainId` and still remembers (WRITES requests); undefined: it runs no
+   * consensus of that chain. @default none served
+   */
+  writes?: (chainId: string, from: number, to: number) => AppliedWriteId[] | undefined
+}
+
+/**
+ * A write with an id that consensus applied (SyncWrite on the wire): its key
+ * (node/recent-writes.ts writeKey: writer, chain, id in hex), whose share of
+ * the write memory it takes where that is not the key's writer, how long ago
+ * it was applied (ms), and the block it went into.
+ */
+export interface AppliedWriteId {
+  key: string
+  owner?: string
+  age: number
+  height: number
+  hash: Uint8Array
 }
 
 /**
@@ -184,6 +206,14 @@ export interface Sync extends Startable {
   fetch: (peer: PeerId, chainId: string, options?: FetchOptions) => Promise<FetchResult>
   /** Catches up the given chain (or every chain held) from the peers that have more. */
   reconcile: (chainId?: string, options?: ReconcileOptions) => Promise<ReconcileResult[]>
+  /**
+   * The write ids the peer's consensus applied in blocks `from`..`to` of a
+   * chain and remembers (none if it keeps none of that chain). Each is
+   * checked for shape only: the caller checks its block against its own copy.
+   *
+   * @throws TimeoutError, ProtocolError, InvalidMessageError
+   */
+  writeIds: (peer: PeerId, chainId: string, from: number, to: number, options?: AbortOptions) => Promise<AppliedWriteId[]>
 }
 
 export function sync (init: SyncInit = {}): (components: SyncComponents) => Sync {

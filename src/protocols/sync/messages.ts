@@ -8,10 +8,11 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 import { HASH_BYTES, MAX_CHAIN_ID_BYTES } from '../../chain/index.ts'
 import { entrySize, writeEntry } from '../../storage/index.ts'
 import { InvalidMessageError, MalformedMessageError } from '../errors.ts'
-import { SyncRequest, SyncResponse } from './pb/sync.ts'
-import { MAX_BLOCKS_PER_FRAME } from './constants.ts'
+import type { AppliedWriteId } from './index.ts'
+import { SyncRequest, SyncResponse, SyncWrite } from './pb/sync.ts'
+import { MAX_BLOCKS_PER_FRAME, MAX_WRITES_PER_FRAME } from './constants.ts'
 
-export { SyncRequest, SyncResponse }
+export { SyncRequest, SyncResponse, SyncWrite }
 
 const EMPTY = new Uint8Array(0) as Uint8Array<ArrayBuffer>
 const utf8 = new TextEncoder()
@@ -26,7 +27,7 @@ export function decodeRequest (bytes: Uint8Array | Uint8ArrayList): SyncRequest 
 
 export function decodeResponse (bytes: Uint8Array | Uint8ArrayList): SyncResponse {
   try {
-    return SyncResponse.decode(bytes, { limits: { blocks: MAX_BLOCKS_PER_FRAME } })
+    return SyncResponse.decode(bytes, { limits: { blocks: MAX_BLOCKS_PER_FRAME, writes: MAX_WRITES_PER_FRAME } })
   } catch (err) {
     throw new MalformedMessageError(`malformed sync response: ${(err as Error).message}`)
   }
@@ -40,6 +41,10 @@ export function requestProblem (req: SyncRequest): string | undefined {
     if (!Number.isSafeInteger(req.to) || (req.to !== 0 && req.to < req.from)) return 'to must be 0 or ≥ from'
     if (!Number.isSafeInteger(req.credit) || req.credit < 1) return 'credit must be ≥ 1'
   }
+  if (req.type === SyncRequest.Type.WRITES) {
+    if (!Number.isSafeInteger(req.from) || req.from < 1) return 'from must be ≥ 1'
+    if (!Number.isSafeInteger(req.to) || req.to < req.from) return 'to must be ≥ from'
+  }
   if (req.type === SyncRequest.Type.CREDIT) return 'CREDIT outside a BLOCKS exchange'
   return undefined
 }
@@ -49,7 +54,7 @@ export function request (fields: Partial<SyncRequest> & Pick<SyncRequest, 'type'
 }
 
 export function response (fields: Partial<SyncResponse>): Uint8Array {
-  return SyncResponse.encode({ status: SyncResponse.Status.OK, height: 0, tipHash: EMPTY, blocks: [], done: false, message: '', ...fields })
+  return SyncResponse.encode({ status: SyncResponse.Status.OK, height: 0, tipHash: EMPTY, blocks: [], done: false, message: '', writes: [], ...fields })
 }
 
 /** The bytes a block record adds to a frame of blocks: one entry of SyncResponse.blocks, which is a stored entry's form. */
@@ -74,4 +79,24 @@ export function blocksFrame (records: Uint8Array[], size: number): Uint8Array {
 export function checkReportedTip (res: SyncResponse): void {
   if (!Number.isSafeInteger(res.height) || res.height < 0) throw new InvalidMessageError('bad tip height')
   if (res.height > 0 && res.tipHash.byteLength !== HASH_BYTES) throw new InvalidMessageError('tip hash is not 32 bytes')
+}
+
+/** The longest write key: a writer's and a chain's id (each a chain id at most) and a 32-byte id in hex. */
+const MAX_WRITE_KEY_BYTES = 2 * MAX_CHAIN_ID_BYTES + 2 + 64
+
+/**
+ * A write id of a WRITES answer for `chainId`, blocks `from`..`to`, as the
+ * caller takes it (the shape only: whether its block is that height's in
+ * the caller's copy is for the caller to check).
+ */
+export function checkedWriteId (w: SyncWrite, chainId: string, from: number, to: number): AppliedWriteId {
+  const parts = w.key.split('\n')
+  if (utf8.encode(w.key).byteLength > MAX_WRITE_KEY_BYTES || parts.length !== 3 || parts[1] !== chainId || !/^[0-9a-f]{2,64}$/.test(parts[2])) {
+    throw new InvalidMessageError(`write ids of ${chainId}: a malformed key ${JSON.stringify(w.key.slice(0, 80))}`)
+  }
+  if (utf8.encode(w.owner).byteLength > MAX_CHAIN_ID_BYTES) throw new InvalidMessageError(`write ids of ${chainId}: an owner too long`)
+  if (!Number.isSafeInteger(w.height) || w.height < from || w.height > to) throw new InvalidMessageError(`write ids of ${chainId}: height ${w.height} outside ${from}..${to}`)
+  if (w.hash.byteLength !== HASH_BYTES) throw new InvalidMessageError(`write ids of ${chainId}: a block hash is not ${HASH_BYTES} bytes`)
+  if (!Number.isSafeInteger(w.age) || w.age < 0) throw new InvalidMessageError(`write ids of ${chainId}: a bad age`)
+  return { key: w.key, ...(w.owner !== '' ? { owner: w.owner } : {}), age: w.age, height: w.height, hash: w.hash }
 }

@@ -17,12 +17,12 @@ import { BatchQueue } from '../batch-queue.ts'
 import { KeyedLock } from '../keyed-lock.ts'
 import { ProgressFloor } from '../progress.ts'
 import { admit, serve } from './handler.ts'
-import { SyncRequest, SyncResponse, checkReportedTip, decodeResponse, request } from './messages.ts'
+import { SyncRequest, SyncResponse, checkReportedTip, checkedWriteId, decodeResponse, request } from './messages.ts'
 import {
-  FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES,
+  FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_WRITES,
   PROGRESS_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION, TIMEOUT, TIP_TIMEOUT, WINDOW_BYTES
 } from './constants.ts'
-import type { FetchOptions, FetchResult, ReconcileOptions, ReconcileResult, Sync, SyncAuthority, SyncComponents, SyncInit, SyncRoom } from './index.ts'
+import type { AppliedWriteId, FetchOptions, FetchResult, ReconcileOptions, ReconcileResult, Sync, SyncAuthority, SyncComponents, SyncInit, SyncRoom } from './index.ts'
 
 /** The successor's link to a block: what vouches for a block received but not yet stored. */
 function checkLink (next: Block, prev: Block): void {
@@ -115,7 +115,7 @@ export class SyncService implements Sync {
     }
     const lp = lpStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
     try {
-      await serve(lp, { store: this.components.store, timeout: this.timeout, frameBytes: this.frameBytes, log, peer: connection.remotePeer })
+      await serve(lp, { store: this.components.store, timeout: this.timeout, frameBytes: this.frameBytes, log, peer: connection.remotePeer, writes: this.components.writes })
       await stream.close({ signal: AbortSignal.timeout(this.timeout) })
     } catch (err) {
       log('sync with %p ended: %e', connection.remotePeer, err)
@@ -167,6 +167,23 @@ export class SyncService implements Sync {
       if (res.status !== SyncResponse.Status.OK) throw new ProtocolError(`tip of ${chainId}: ${res.status} ${res.message}`)
       checkReportedTip(res)
       return res.height === 0 ? emptyTip(chainId) : { chainId, height: res.height, hash: res.tipHash }
+    })
+  }
+
+  async writeIds (peer: PeerId, chainId: string, from: number, to: number, options: AbortOptions = {}): Promise<AppliedWriteId[]> {
+    return await this.exchange(peer, options, async (lp, scope) => {
+      await lp.write(request({ type: SyncRequest.Type.WRITES, chainId, from, to }), { signal: this.signal(this.timeout, scope) })
+      const out: AppliedWriteId[] = []
+      while (true) {
+        const res = decodeResponse(await lp.read({ signal: this.signal(this.timeout, scope) }))
+        if (res.status === SyncResponse.Status.NOT_FOUND) return []
+        if (res.status !== SyncResponse.Status.OK) throw new ProtocolError(`write ids of ${chainId}: ${res.status} ${res.message}`)
+        // a peer that knows no WRITES request took it for one of blocks
+        if (res.blocks.length > 0) throw new ProtocolError(`write ids of ${chainId}: the peer answered with blocks (it serves no write ids: an older version?)`)
+        for (const w of res.writes) out.push(checkedWriteId(w, chainId, from, to))
+        if (out.length > MAX_WRITES) throw new InvalidMessageError(`write ids of ${chainId}: more than ${MAX_WRITES}`)
+        if (res.done) return out
+      }
     })
   }
 

@@ -16,7 +16,10 @@ import type { Message } from '../../../src/consensus/index.ts'
 import { openDatabase } from '../../../src/storage/database.ts'
 import type { NodeDatabase } from '../../../src/storage/database.ts'
 import { MemoryChainStore } from '../../../src/storage/index.ts'
-import type { ChainReplica } from '../../../src/node/paxos-replica.ts'
+import type { ChainReplica, ReplicaDeps } from '../../../src/node/paxos-replica.ts'
+import type { CommitResult } from '../../../src/node/paxos-replica.ts'
+import type { AppliedWriteId } from '../../../src/protocols/sync/index.ts'
+import { toHex } from '../../../src/chain/index.ts'
 import type { WriteRef } from '../../../src/node/batch.ts'
 import type { ChainMessage } from '../../../src/protocols/paxos/index.ts'
 import { encodeBatch, encodeWrite } from '../../../src/node/batch.ts'
@@ -35,17 +38,25 @@ describe('node - a write whose slot a snapshot covered', () => {
   })
 
   /** n3 leads, proposes W1 (keyed) whose accepts reach no one, is deposed by n1 and catches up by a snapshot over W1's slot. */
-  async function orphanedBySnapshot (): Promise<{ r: ChainReplica, ref: WriteRef, b1: { round: number, proposer: string }, lead: (commit: number) => Promise<void>, advance: (ms: number) => void, sent: ChainMessage[] }> {
+  const chain = chainOf(SHARED, 3)
+  const w1Ref: WriteRef = { from: 'client', id: enc.encode('0123456789abcdef') }
+
+  /**
+   * n3 leads, proposes W1 (keyed) whose accepts reach no one, is deposed by n1
+   * and catches up by a snapshot over W1's slot. `writeIds`: what n1 answers
+   * when asked for the write ids of the blocks the snapshot covers (none: it
+   * serves none).
+   */
+  async function orphanedBySnapshot (writeIds?: ReplicaDeps['fetchWriteIds']): Promise<{ r: ChainReplica, ref: WriteRef, b1: { round: number, proposer: string }, lead: (commit: number) => Promise<void>, advance: (ms: number) => void, sent: ChainMessage[], w1: Promise<Error | CommitResult> }> {
     dir = await mkdtemp(join(tmpdir(), 'vguard-snapshot-orphan-'))
     db = await openDatabase(dir)
     const store = new MemoryChainStore()
-    const chain = chainOf(SHARED, 3)
     let clock = 0
     const sent: ChainMessage[] = []
     const r = replica = await openShared(db, store, sent, async (_peer, height) => {
       const tip = await store.tip(SHARED)
       await store.appendMany(chain.slice(tip.height, height))
-    }, () => clock)
+    }, () => clock, writeIds)
 
     const lead = async (commit: number): Promise<void> => {
       sent.length = 0
@@ -61,10 +72,10 @@ describe('node - a write whose slot a snapshot covered', () => {
     await lead(0)
     // W1 proposed at slot 1; its accepts reach no one
     sent.length = 0
-    let w1: Error | undefined
-    const ref = { from: 'client', id: enc.encode('0123456789abcdef') }
-    void r.submit({ ...encodeWrite([{ key: 'k', value: enc.encode('v1') }]), ref }, { timeout: 10_000, waitForReplication: false }).then(
-      () => { throw new Error('committed') }, (err: Error) => { w1 = err })
+    const ref = w1Ref
+    let answered = false
+    const w1 = r.submit({ ...encodeWrite([{ key: 'k', value: enc.encode('v1') }]), ref }, { timeout: 10_000, waitForReplication: false })
+      .catch((err: Error) => err).finally(() => { answered = true })
     await waitFor(() => r.status().outstanding === 1, { message: 'W1 proposed' })
     expect(sent.some(m => m.message.type === 'accept' && m.message.slot === 1)).toBe(true)
 
@@ -75,16 +86,16 @@ describe('node - a write whose slot a snapshot covered', () => {
     r.step({ type: 'snapshot', from: 'n1', to: 'n3', slot: 3, booths: [{ slot: 1, members: BOOTH }] }, { height: 3, hash: chain[2].hash })
     await waitFor(() => r.status().applied === 3, { message: 'snapshot installed' })
 
-    // at once, not at its deadline (the clock has not moved): it may or may not be in the chain fetched
-    await waitFor(() => w1 != null, { message: 'W1 answered' })
-    expect(w1?.name).toBe('CommitTimeoutError')
-    expect(w1?.message).toMatch(/snapshot/)
+    // at once, not at its deadline (the clock has not moved)
+    await waitFor(() => answered, { message: 'W1 answered' })
     expect(r.status().outstanding).toBe(0)
-    return { r, ref, b1, lead, advance: (ms) => { clock += ms }, sent }
+    return { r, ref, b1, lead, advance: (ms) => { clock += ms }, sent, w1 }
   }
 
   it('is answered at once, refused on retry, and frees the pipeline', async () => {
-    const { r, ref, lead, advance, sent } = await orphanedBySnapshot()
+    const { r, ref, lead, advance, sent, w1 } = await orphanedBySnapshot()
+    // it may or may not be in the chain fetched
+    expect(await w1).toMatchObject({ name: 'CommitTimeoutError', message: expect.stringMatching(/snapshot/) })
 
     // n1 goes away; n3 leads again
     advance(60_000)
@@ -102,7 +113,8 @@ describe('node - a write whose slot a snapshot covered', () => {
   })
 
   it('a retry gets the outcome once this node applies the write (another leader committed a retry of it)', async () => {
-    const { r, ref, b1, lead, advance } = await orphanedBySnapshot()
+    const { r, ref, b1, lead, advance, w1 } = await orphanedBySnapshot()
+    expect(await w1).toMatchObject({ name: 'CommitTimeoutError' })
     // W1 was not chosen at slot 1; n1 commits a retry of it at slot 4, and n3 applies that
     const batch = encodeBatch({ proposer: 'n1', ballot: b1, timestamp: 4_000, payloads: [encodeWrite([{ key: 'k', value: enc.encode('v1') }]).payload], writes: [ref] })
     r.step({ type: 'accept', from: 'n1', to: 'n3', ballot: b1, slot: 4, value: { kind: 'data', id: 'n1-retry', data: batch }, booth: BOOTH, commit: 3 } as Message)
@@ -112,5 +124,50 @@ describe('node - a write whose slot a snapshot covered', () => {
     advance(60_000)
     await lead(4)
     expect(await r.landed(ref, 1_000)).toBe('landed')
+  })
+
+  it('learns the write ids of the blocks a snapshot brought: a write that committed there is answered with its block, and its retries too, after a restart as well', async () => {
+    const asked: Array<[string, number, number]> = []
+    // n1 applied W1 in block 2 (its key as the replica keys it), and a write of someone else in block 3
+    const key = `${w1Ref.from}\n${SHARED}\n${toHex(w1Ref.id)}`
+    const other = { from: 'other', id: enc.encode('fedcba9876543210') }
+    const ids = async (peer: string, from: number, to: number): Promise<AppliedWriteId[]> => {
+      asked.push([peer, from, to])
+      return [
+        { key, age: 1_000, height: 2, hash: chain[1].hash },
+        { key: `${other.from}\n${SHARED}\n${toHex(other.id)}`, owner: 'carrier', age: 500, height: 3, hash: chain[2].hash }
+      ]
+    }
+    const { r, ref, lead, advance, w1 } = await orphanedBySnapshot(ids)
+    expect(asked).toEqual([['n1', 1, 3]])
+    expect(await w1).toEqual({ chainId: SHARED, height: 2, hash: chain[1].hash })
+    expect(r.appliedWrite(other)?.height).toBe(3)
+    // the node leads: a retry is answered with the first commit, not proposed again
+    advance(60_000)
+    await lead(3)
+    expect(await r.landed(ref, 1_000)).toBe('landed')
+    expect(r.appliedWrite(ref)?.height).toBe(2)
+    // and it serves them in turn, to the next replica that catches up from it
+    expect(r.writeIdsBetween(1, 3).map(w => [w.height, w.owner])).toEqual([[2, undefined], [3, 'carrier']])
+    expect(r.writeIdsBetween(3, 3)).toHaveLength(1)
+    // kept on disk: a restart still knows them
+    await r.close()
+    const again = replica = await openShared(db as NodeDatabase, new MemoryChainStore(), [], async () => {})
+    expect(again.appliedWrite(ref)?.height).toBe(2)
+    expect(again.appliedWrite(other)?.height).toBe(3)
+  })
+
+  it('takes no write id whose block is not the one its copy holds at that height', async () => {
+    const key = `${w1Ref.from}\n${SHARED}\n${toHex(w1Ref.id)}`
+    const forged = await orphanedBySnapshot(async () => [{ key, age: 0, height: 2, hash: chain[2].hash }])
+    expect(await forged.w1).toMatchObject({ name: 'CommitTimeoutError' })
+    expect(forged.r.appliedWrite(w1Ref)).toBeUndefined()
+  })
+
+  it('installs the snapshot when the write ids cannot be had (what it cannot learn stays unknown)', async () => {
+    const failing = await orphanedBySnapshot(async () => { throw new Error('no route') })
+    expect(await failing.w1).toMatchObject({ name: 'CommitTimeoutError' })
+    expect(failing.r.status().applied).toBe(3)
+    expect(await failing.r.landed(w1Ref, 1_000)).toBe('unknown')
   })
 })

@@ -16,13 +16,15 @@ export namespace SyncRequest {
   export enum Type {
     TIP = 'TIP',
     BLOCKS = 'BLOCKS',
-    CREDIT = 'CREDIT'
+    CREDIT = 'CREDIT',
+    WRITES = 'WRITES'
   }
 
   enum __TypeValues {
     TIP = 0,
     BLOCKS = 1,
-    CREDIT = 2
+    CREDIT = 2,
+    WRITES = 3
   }
 
   export namespace Type {
@@ -336,6 +338,187 @@ export namespace SyncBlock {
   }
 }
 
+export interface SyncWrite {
+  key: string
+  owner: string
+  age: number
+  height: number
+  hash: Uint8Array<ArrayBuffer>
+}
+
+export namespace SyncWrite {
+  let _codec: Codec<SyncWrite>
+
+  export const codec = (): Codec<SyncWrite> => {
+    if (_codec == null) {
+      _codec = message<SyncWrite>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.key != null && obj.key !== '')) {
+          w.uint32(10)
+          w.string(obj.key)
+        }
+
+        if ((obj.owner != null && obj.owner !== '')) {
+          w.uint32(18)
+          w.string(obj.owner)
+        }
+
+        if ((obj.age != null && obj.age !== 0)) {
+          w.uint32(24)
+          w.uint64Number(obj.age)
+        }
+
+        if ((obj.height != null && obj.height !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.height)
+        }
+
+        if ((obj.hash != null && obj.hash.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.hash)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          key: '',
+          owner: '',
+          age: 0,
+          height: 0,
+          hash: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.key = reader.string()
+              break
+            }
+            case 2: {
+              obj.owner = reader.string()
+              break
+            }
+            case 3: {
+              obj.age = reader.uint64Number()
+              break
+            }
+            case 4: {
+              obj.height = reader.uint64Number()
+              break
+            }
+            case 5: {
+              obj.hash = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.key`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.owner`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.age`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.height`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.hash`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SyncWriteKeyFieldEvent {
+    field: '$.key'
+    value: string
+  }
+
+  export interface SyncWriteOwnerFieldEvent {
+    field: '$.owner'
+    value: string
+  }
+
+  export interface SyncWriteAgeFieldEvent {
+    field: '$.age'
+    value: number
+  }
+
+  export interface SyncWriteHeightFieldEvent {
+    field: '$.height'
+    value: number
+  }
+
+  export interface SyncWriteHashFieldEvent {
+    field: '$.hash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<SyncWrite>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SyncWrite.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncWrite>): SyncWrite {
+    return decodeMessage(buf, SyncWrite.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncWrite>): Generator<SyncWriteKeyFieldEvent | SyncWriteOwnerFieldEvent | SyncWriteAgeFieldEvent | SyncWriteHeightFieldEvent | SyncWriteHashFieldEvent> {
+    return streamMessage(buf, SyncWrite.codec(), opts)
+  }
+}
+
 export interface SyncResponse {
   status: SyncResponse.Status
   height: number
@@ -343,6 +526,7 @@ export interface SyncResponse {
   blocks: SyncBlock[]
   done: boolean
   message: string
+  writes: SyncWrite[]
 }
 
 export namespace SyncResponse {
@@ -409,6 +593,13 @@ export namespace SyncResponse {
           w.string(obj.message)
         }
 
+        if (obj.writes != null && obj.writes.length > 0) {
+          for (const value of obj.writes) {
+            w.uint32(58)
+            SyncWrite.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -419,7 +610,8 @@ export namespace SyncResponse {
           tipHash: uint8ArrayAlloc(0),
           blocks: [],
           done: false,
-          message: ''
+          message: '',
+          writes: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -458,6 +650,16 @@ export namespace SyncResponse {
               obj.message = reader.string()
               break
             }
+            case 7: {
+              if (opts.limits?.writes != null && obj.writes.length === opts.limits.writes) {
+                throw new MaxLengthError('Decode error - repeated field "writes" had too many elements')
+              }
+
+              obj.writes.push(SyncWrite.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.writes$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -468,7 +670,8 @@ export namespace SyncResponse {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          blocks: 0
+          blocks: 0,
+          writes: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -530,6 +733,24 @@ export namespace SyncResponse {
               }
               break
             }
+            case 7: {
+              if (opts.limits?.writes != null && obj.writes === opts.limits.writes) {
+                throw new MaxLengthError('Streaming decode error - repeated field "writes" had too many elements')
+              }
+
+              for (const evt of SyncWrite.codec().stream(reader, reader.uint32(), `${prefix}.writes[]`, {
+                limits: opts.limits?.writes$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.writes
+                }
+              }
+
+              obj.writes++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -579,6 +800,36 @@ export namespace SyncResponse {
     value: string
   }
 
+  export interface SyncResponseWritesKeyFieldEvent {
+    field: '$.writes[].key'
+    value: string
+    index: number
+  }
+
+  export interface SyncResponseWritesOwnerFieldEvent {
+    field: '$.writes[].owner'
+    value: string
+    index: number
+  }
+
+  export interface SyncResponseWritesAgeFieldEvent {
+    field: '$.writes[].age'
+    value: number
+    index: number
+  }
+
+  export interface SyncResponseWritesHeightFieldEvent {
+    field: '$.writes[].height'
+    value: number
+    index: number
+  }
+
+  export interface SyncResponseWritesHashFieldEvent {
+    field: '$.writes[].hash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export function encode (obj: Partial<SyncResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncResponse.codec())
   }
@@ -587,7 +838,7 @@ export namespace SyncResponse {
     return decodeMessage(buf, SyncResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncResponse>): Generator<SyncResponseStatusFieldEvent | SyncResponseHeightFieldEvent | SyncResponseTipHashFieldEvent | SyncResponseBlocksHeaderFieldEvent | SyncResponseBlocksPayloadFieldEvent | SyncResponseDoneFieldEvent | SyncResponseMessageFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncResponse>): Generator<SyncResponseStatusFieldEvent | SyncResponseHeightFieldEvent | SyncResponseTipHashFieldEvent | SyncResponseBlocksHeaderFieldEvent | SyncResponseBlocksPayloadFieldEvent | SyncResponseDoneFieldEvent | SyncResponseMessageFieldEvent | SyncResponseWritesKeyFieldEvent | SyncResponseWritesOwnerFieldEvent | SyncResponseWritesAgeFieldEvent | SyncResponseWritesHeightFieldEvent | SyncResponseWritesHashFieldEvent> {
     return streamMessage(buf, SyncResponse.codec(), opts)
   }
 }

@@ -8,12 +8,13 @@ import type { NodeDatabase } from '../../../../src/storage/database.ts'
 import { LevelPaxosStore } from '../../../../src/storage/paxos-store.ts'
 import type { MemoryChainStore } from '../../../../src/storage/index.ts'
 import { ChainReplica } from '../../../../src/node/paxos-replica.ts'
+import type { ReplicaDeps } from '../../../../src/node/paxos-replica.ts'
 import type { ChainMessage } from '../../../../src/protocols/paxos/index.ts'
 
 export const SHARED = 'shared'
 export const BOOTH = ['n1', 'n2', 'n3']
 
-export async function openShared (db: NodeDatabase, store: MemoryChainStore, sent: ChainMessage[], fetchTo: (peer: string, height: number) => Promise<void>, clock = (): number => performance.now()): Promise<ChainReplica> {
+export async function openShared (db: NodeDatabase, store: MemoryChainStore, sent: ChainMessage[], fetchTo: (peer: string, height: number) => Promise<void>, clock = (): number => performance.now(), fetchWriteIds?: ReplicaDeps['fetchWriteIds']): Promise<ChainReplica> {
   return await ChainReplica.open({
     chainId: SHARED,
     self: 'n3',
@@ -27,6 +28,7 @@ export async function openShared (db: NodeDatabase, store: MemoryChainStore, sen
     random: () => 0.5,
     now: () => Date.now(),
     clock,
-    fetchTo
+    fetchTo,
+    ...(fetchWriteIds != null ? { fetchWriteIds } : {})
   }, { genesis: BOOTH, election: { mode: 'elected', candidates: [{ id: 'n1', priority: 9 }, { id: 'n2', priority: 0 }, { id: 'n3', priority: 0 }] } })
 }

@@ -27,7 +27,7 @@ export class TestNetwork {
   readonly nodes: TestNode[] = []
   private readonly byId = new Map<string, TestNode>()
 
-  async add (init: SyncInit = {}, store: ChainStore = new MemoryChainStore(), name = `node${this.nodes.length}`, authority?: SyncComponents['authority']): Promise<TestNode> {
+  async add (init: SyncInit = {}, store: ChainStore = new MemoryChainStore(), name = `node${this.nodes.length}`, authority?: SyncComponents['authority'], writes?: SyncComponents['writes']): Promise<TestNode> {
     const peerId = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
     const handlers = new Map<string, StreamHandler>()
     const opened: Stream[] = []
@@ -56,7 +56,8 @@ export class TestNetwork {
       store,
       logger: prefixLogger(name),
       peers: () => this.nodes.filter(n => n !== node).map(n => n.peerId),
-      authority
+      authority,
+      writes
     })
     this.nodes.push(node)
     this.byId.set(peerId.toString(), node)
