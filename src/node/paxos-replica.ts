@@ -249,6 +249,9 @@ interface CatchupWaiter {
   resolve: () => void
 }
 
+/** The height a remembered write is kept at when its fate is unknown here (forgetUncertain): no block has height 0. */
+const UNCERTAIN_HEIGHT = 0
+
 export class ChainReplica {
   readonly chainId: string
   readonly kind: ReplicaKind
@@ -281,6 +284,8 @@ export class ChainReplica {
    * ids are remembered anywhere.
    */
   private readonly uncertain = new AppliedWrites<true>()
+  /** Keys just put in `uncertain`, for the drive loop to keep on disk. */
+  private readonly uncertainMarks: RememberedWrite[] = []
   /** Callers of caughtUp: each waits for a slot to be decided here, or its deadline. */
   private catchupWaiters: CatchupWaiter[] = []
   /** The last slot whose block the chain store holds (the cursor runs ahead of it while a run is written). */
@@ -367,8 +372,13 @@ export class ChainReplica {
       replica.ownerPointSaved = true
     }
     if (d.kind !== 'member') {
-      for (const w of await d.storage.recentWrites(d.now() - WRITE_MEMORY.ttl, WRITE_MEMORY.total)) {
-        replica.appliedWrites.set(w.key, { chainId: d.chainId, height: w.height, hash: w.hash }, Math.max(0, d.now() - w.at), w.owner)
+      const remembered = await d.storage.recentWrites(d.now() - WRITE_MEMORY.ttl, WRITE_MEMORY.total)
+      for (const w of remembered) {
+        if (w.height !== UNCERTAIN_HEIGHT) replica.appliedWrites.set(w.key, { chainId: d.chainId, height: w.height, hash: w.hash }, Math.max(0, d.now() - w.at), w.owner)
+      }
+      // a write whose fate was unknown here and that this node learned applied since (whenever it was applied) is known
+      for (const w of remembered) {
+        if (w.height === UNCERTAIN_HEIGHT && replica.appliedWrites.get(w.key) == null) replica.uncertain.set(w.key, true, Math.max(0, d.now() - w.at), w.owner)
       }
     }
     return replica
@@ -848,6 +858,8 @@ export class ChainReplica {
       // compaction and restarts go by the cursor
       if (rd.decided.length > 0 && !applyNow) this.enqueueApply(rd.decided)
       for (const p of rd.dropped) this.onDropped(p)
+      // unsynced, as the writes applied are: a crash that loses a mark leaves the gap it closes
+      if (this.uncertainMarks.length > 0) await this.d.storage.rememberWrites(this.uncertainMarks.splice(0))
       this.settleReads(rd)
       if (this.leaderWaiters.length > 0 && this.isLeader()) for (const w of this.leaderWaiters.splice(0)) w.resolve()
       // 4. advance
@@ -1181,23 +1193,28 @@ export class ChainReplica {
    * CommitTimeoutError now, and a retry of one that reaches this node while
    * it leads is refused, not proposed again (that could commit it twice),
    * as long as write ids are remembered, unless this node applies it
-   * meanwhile. A write the snapshot's write ids name (learnWriteIds) is
-   * answered with its block instead. (This node after a restart forgets
-   * which were unknown: a retry there is proposed again.)
+   * meanwhile, also after a restart (the keys are kept with the write
+   * memory, at height UNCERTAIN_HEIGHT). A write the snapshot's write ids
+   * name (learnWriteIds) is answered with its block instead.
    */
   private forgetUncertain (id: string, o: Outstanding): void {
     const err = new CommitTimeoutError(`write to ${this.chainId} was proposed, then this node caught up on the chain from a snapshot that may or may not hold it: ` +
       'whether it committed is not known here; it is not proposed again (that could commit it twice): read the key to see')
     // the snapshot's write ids name those that committed (learnWriteIds); the others' fate is unknown
+    const marks: RememberedWrite[] = []
     const outcomes = o.writes.map((w): Error | CommitResult => {
       const ref = w.write.ref
       if (ref == null) return err
       const key = writeKey(ref.from, this.chainId, toHex(ref.id))
       const landed = this.appliedWrites.get(key)
       if (landed != null) return landed
-      this.uncertain.set(key, true, 0, memoryOwner(ref))
+      const owner = memoryOwner(ref)
+      this.uncertain.set(key, true, 0, owner)
+      marks.push({ key, owner, at: this.d.now(), height: UNCERTAIN_HEIGHT, hash: ZERO_HASH })
       return err
     })
+    // kept on disk with the write memory (the drive loop writes them): a restart within its time still refuses those retries
+    this.uncertainMarks.push(...marks)
     // after `uncertain` is filled: retries waiting on this proposal (landed()) read it
     this.forgetOutstanding([id])
     o.writes.forEach((w, i) => { this.settle(w, outcomes[i]) })

@@ -164,10 +164,14 @@ describe('node - a write whose slot a snapshot covered', () => {
     expect(forged.r.appliedWrite(w1Ref)).toBeUndefined()
   })
 
-  it('installs the snapshot when the write ids cannot be had (what it cannot learn stays unknown)', async () => {
+  it('installs the snapshot when the write ids cannot be had (what it cannot learn stays unknown, after a restart too)', async () => {
     const failing = await orphanedBySnapshot(async () => { throw new Error('no route') })
     expect(await failing.w1).toMatchObject({ name: 'CommitTimeoutError' })
     expect(failing.r.status().applied).toBe(3)
     expect(await failing.r.landed(w1Ref, 1_000)).toBe('unknown')
+    await failing.r.close()
+    const again = replica = await openShared(db as NodeDatabase, new MemoryChainStore(), [], async () => {})
+    expect(await again.landed(w1Ref, 1_000)).toBe('unknown')
+    expect(again.appliedWrite(w1Ref)).toBeUndefined()
   })
 })
