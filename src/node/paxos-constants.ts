@@ -113,3 +113,10 @@ export const QUORUM_HOLDER_WAIT = 2_000
  * live booth, idle or not, is not evicted by a stalled event loop.
  */
 export const MEMBER_EVICT_SILENCE = 4 * PAXOS_TIMING.idleHeartbeatTicks * TICK_MS
+
+/**
+ * How long one member is given to send the write ids of the blocks a
+ * snapshot brought (ChainReplica.learnWriteIds): it runs in the replica's
+ * drive loop, which sends nothing meanwhile. 16k ids are ~3 MB.
+ */
+export const WRITE_IDS_WAIT = 3_000

@@ -40,7 +40,7 @@ import type { ReplicaDeps, ReplicaKind, ReplicaStatus, ReplicationSummary } from
 import type { ReplicationOutcome } from './vguarddb.ts'
 import { adoptableFounder, formationStep, listedChainStep, permissionedGenesis, wellFormedBooth, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
 import type { PermissionedGenesis } from './shared-formation.ts'
-import { FORMATION_DELAY, SHARED_CHAIN, TICK_MS } from './paxos-constants.ts'
+import { FORMATION_DELAY, SHARED_CHAIN, TICK_MS, WRITE_IDS_WAIT } from './paxos-constants.ts'
 import { MemberRetirement } from './member-retirement.ts'
 import { ChainRecoveryError, ConsensusStoppedError } from './consensus-errors.ts'
 import { recoverOwnChain } from './own-chain-recovery.ts'
@@ -423,7 +423,7 @@ export class PaxosDriver {
       deps.fetchTo = async (peer, height, hash) => {
         await this.c.sync.fetch(peerIdFromString(peer), chainId, { to: height, vouch: { height, hash }, signal: this.fetches.signal })
       }
-      deps.fetchWriteIds = async (peer, from, to) => await this.c.sync.writeIds(peerIdFromString(peer), chainId, from, to, { signal: this.fetches.signal })
+      deps.fetchWriteIds = async (peer, from, to) => await this.c.sync.writeIds(peerIdFromString(peer), chainId, from, to, { signal: AbortSignal.any([this.fetches.signal, AbortSignal.timeout(WRITE_IDS_WAIT)]) })
     }
     if (kind === 'own') {
       deps.proofs = this.proofs

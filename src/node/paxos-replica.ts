@@ -155,7 +155,7 @@ export interface ReplicaDeps {
   fetchTo?: (peer: string, height: number, hash: Uint8Array) => Promise<void>
   /**
    * shared: the write ids `peer` applied in blocks `from`..`to` (what a
-   * snapshot it answered covers: blocks carry no write ids).
+   * snapshot covers: blocks carry no write ids), within WRITE_IDS_WAIT.
    */
   fetchWriteIds?: (peer: string, from: number, to: number) => Promise<AppliedWriteId[]>
   /** Told once per run of decided blocks applied to the chain store (events, metrics). */
@@ -1445,23 +1445,38 @@ export class ChainReplica {
    * retry of a write in those blocks, reaching this node once it leads, was
    * proposed again and committed twice; and a write of ours whose slot the
    * snapshot covered could not be told committed (forgetUncertain). Each is
-   * taken only if its block is the one this node's copy holds at its height.
-   * Best effort: the snapshot is installed either way, and what this could not
-   * learn stays as unknown as before.
+   * taken only if its block is the one this node's copy holds at its height
+   * (a check against a member confused about the chain; a member is trusted
+   * to say what its consensus applied, as Paxos trusts its votes). If that
+   * member cannot answer, the other connected members of the booth are asked
+   * (each applied those blocks, or learned their ids so): one more at most.
+   * Best effort: it runs in the drive loop, so each ask is bounded
+   * (WRITE_IDS_WAIT, paxos-constants.ts), and the snapshot is installed either way; what this
+   * could not learn stays as unknown as before.
    */
   private async learnWriteIds (peer: string, from: number, to: number): Promise<void> {
     if (this.d.fetchWriteIds == null || from > to) return
-    let ids: AppliedWriteId[]
-    try {
-      ids = await this.d.fetchWriteIds(peer, from, to)
-    } catch (err) {
-      this.d.log('%s: the write ids of blocks %d..%d from %s: %s (retries of their writes here may commit again)', this.chainId, from, to, peer, (err as Error).message)
+    const connected = new Set(this.d.connected())
+    const others = this.paxos.status().booth.filter(m => m !== peer && m !== this.d.self && connected.has(m))
+    let ids: AppliedWriteId[] | undefined
+    const failures: string[] = []
+    for (const source of [peer, ...others].slice(0, 2)) {
+      try {
+        ids = await this.d.fetchWriteIds(source, from, to)
+        break
+      } catch (err) {
+        failures.push(`${source}: ${(err as Error).message}`)
+      }
+    }
+    if (ids == null) {
+      this.d.log('%s: no member gave the write ids of blocks %d..%d (%s): retries of their writes here may commit again', this.chainId, from, to, failures.join('; '))
       return
     }
     const hashes = new Map<number, Uint8Array | undefined>()
     const remembered: RememberedWrite[] = []
     const now = this.d.now()
-    for (const w of ids) {
+    // oldest first: the write memory evicts in the order entries went in
+    for (const w of [...ids].sort((a, b) => b.age - a.age)) {
       if (w.age > WRITE_MEMORY.ttl) continue
       if (!hashes.has(w.height)) hashes.set(w.height, (await this.d.store.getBlock(this.chainId, w.height))?.hash)
       const held = hashes.get(w.height)

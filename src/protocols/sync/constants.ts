@@ -84,3 +84,6 @@ export const MAX_WRITES_PER_FRAME = 4096
 
 /** Write ids a WRITES answer carries at most, over all its frames: as many as a node remembers (node/recent-writes.ts WRITE_MEMORY.total). */
 export const MAX_WRITES = 16_384
+
+/** A peer gets one WRITES answer per this many ms (an honest member asks once per snapshot it installs). */
+export const WRITES_INTERVAL = 1000

@@ -169,6 +169,8 @@ export interface ServeOptions {
   peer?: PeerId | string
   /** See SyncComponents.writes. */
   writes?: (chainId: string, from: number, to: number) => AppliedWriteId[] | undefined
+  /** Whether the asker may have a WRITES answer now (a rate limit). @default always */
+  mayAskWrites?: () => boolean
 }
 
 /** A fresh per-message timeout signal (reset for every message). */
@@ -203,6 +205,10 @@ export async function serve (lp: LengthPrefixedStream, options: ServeOptions): P
 
 /** The write ids asked for, in frames of MAX_WRITES_PER_FRAME, the last one done (at most MAX_WRITES: what a node remembers). */
 async function serveWrites (lp: LengthPrefixedStream, req: SyncRequest, options: ServeOptions): Promise<void> {
+  if (options.mayAskWrites?.() === false) {
+    await lp.write(response({ status: SyncResponse.Status.ERROR, message: 'one write-id request a second', done: true }), { signal: timeout(options.timeout) })
+    return
+  }
   const writes = options.writes?.(req.chainId, req.from, req.to)
   if (writes == null) {
     await lp.write(response({ status: SyncResponse.Status.NOT_FOUND, message: `no write ids of ${req.chainId} kept here`, done: true }), { signal: timeout(options.timeout) })

@@ -62,6 +62,8 @@ export interface SyncInit {
   windowBytes?: number
   /** Bytes a fetch must receive per `timeout` spent waiting on the peer, or drop it (SlowPeerError). @default 1 MiB */
   progressBytes?: number
+  /** A peer gets one WRITES answer per this many ms. @default 1000 */
+  writesInterval?: number
   /** @default 32 */
   maxInboundStreams?: number
   /** @default 64 */

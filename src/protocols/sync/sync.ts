@@ -19,7 +19,7 @@ import { ProgressFloor } from '../progress.ts'
 import { admit, serve } from './handler.ts'
 import { SyncRequest, SyncResponse, checkReportedTip, checkedWriteId, decodeResponse, request } from './messages.ts'
 import {
-  FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_WRITES,
+  FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_WRITES, MAX_WRITES_PER_FRAME, WRITES_INTERVAL,
   PROGRESS_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION, TIMEOUT, TIP_TIMEOUT, WINDOW_BYTES
 } from './constants.ts'
 import type { AppliedWriteId, FetchOptions, FetchResult, ReconcileOptions, ReconcileResult, Sync, SyncAuthority, SyncComponents, SyncInit, SyncRoom } from './index.ts'
@@ -64,6 +64,7 @@ export class SyncService implements Sync {
   private readonly frameBytes: number
   private readonly windowBytes: number
   private readonly progressBytes: number
+  private readonly writesInterval: number
   private readonly maxInboundStreams: number
   private readonly maxOutboundStreams: number
   private readonly log: Logger
@@ -72,6 +73,8 @@ export class SyncService implements Sync {
   private shutdown = new AbortController()
   /** One reconcile per chain at a time; a second waits for the first and then looks again. */
   private readonly chainLocks = new KeyedLock()
+  /** When each peer last had a WRITES answer (mayAskWrites). */
+  private readonly writesAsked = new Map<string, number>()
 
   constructor (components: SyncComponents, init: SyncInit = {}) {
     this.components = components
@@ -81,6 +84,7 @@ export class SyncService implements Sync {
     this.frameBytes = Math.min(init.frameBytes ?? FRAME_BYTES, MAX_MESSAGE_BYTES)
     this.windowBytes = init.windowBytes ?? WINDOW_BYTES
     this.progressBytes = init.progressBytes ?? PROGRESS_BYTES
+    this.writesInterval = init.writesInterval ?? WRITES_INTERVAL
     this.maxInboundStreams = init.maxInboundStreams ?? MAX_INBOUND_STREAMS
     this.maxOutboundStreams = init.maxOutboundStreams ?? MAX_OUTBOUND_STREAMS
     this.log = components.logger.forComponent('vguard:sync')
@@ -115,12 +119,28 @@ export class SyncService implements Sync {
     }
     const lp = lpStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
     try {
-      await serve(lp, { store: this.components.store, timeout: this.timeout, frameBytes: this.frameBytes, log, peer: connection.remotePeer, writes: this.components.writes })
+      await serve(lp, { store: this.components.store, timeout: this.timeout, frameBytes: this.frameBytes, log, peer: connection.remotePeer, writes: this.components.writes, mayAskWrites: () => this.mayAskWrites(connection.remotePeer) })
       await stream.close({ signal: AbortSignal.timeout(this.timeout) })
     } catch (err) {
       log('sync with %p ended: %e', connection.remotePeer, err)
       stream.abort(err as Error)
     }
+  }
+
+  /**
+   * One WRITES answer a second per peer: it walks the write memory (16k ids
+   * at most, ~50 ms), and an honest member asks once per snapshot it installs.
+   */
+  private mayAskWrites (peer: PeerId): boolean {
+    const now = performance.now()
+    const key = peer.toString()
+    const last = this.writesAsked.get(key)
+    if (last != null && now - last < this.writesInterval) return false
+    if (this.writesAsked.size >= 1024) {
+      for (const [p, at] of this.writesAsked) if (now - at >= this.writesInterval) this.writesAsked.delete(p)
+    }
+    this.writesAsked.set(key, now)
+    return true
   }
 
   // ---- requester -------------------------------------------------------
@@ -174,16 +194,18 @@ export class SyncService implements Sync {
     return await this.exchange(peer, options, async (lp, scope) => {
       await lp.write(request({ type: SyncRequest.Type.WRITES, chainId, from, to }), { signal: this.signal(this.timeout, scope) })
       const out: AppliedWriteId[] = []
-      while (true) {
+      // a peer that never says done, or drips empty frames, must not hold us: every frame but the last is full
+      for (let frame = 0; frame <= MAX_WRITES / MAX_WRITES_PER_FRAME; frame++) {
         const res = decodeResponse(await lp.read({ signal: this.signal(this.timeout, scope) }))
         if (res.status === SyncResponse.Status.NOT_FOUND) return []
         if (res.status !== SyncResponse.Status.OK) throw new ProtocolError(`write ids of ${chainId}: ${res.status} ${res.message}`)
-        // a peer that knows no WRITES request took it for one of blocks
-        if (res.blocks.length > 0) throw new ProtocolError(`write ids of ${chainId}: the peer answered with blocks (it serves no write ids: an older version?)`)
+        if (res.blocks.length > 0) throw new ProtocolError(`write ids of ${chainId}: the peer answered with blocks`)
         for (const w of res.writes) out.push(checkedWriteId(w, chainId, from, to))
         if (out.length > MAX_WRITES) throw new InvalidMessageError(`write ids of ${chainId}: more than ${MAX_WRITES}`)
         if (res.done) return out
+        if (res.writes.length < MAX_WRITES_PER_FRAME) throw new InvalidMessageError(`write ids of ${chainId}: a frame of ${res.writes.length} that is not the last`)
       }
+      throw new InvalidMessageError(`write ids of ${chainId}: more frames than ${MAX_WRITES} ids take`)
     })
   }
 

@@ -164,6 +164,18 @@ describe('node - a write whose slot a snapshot covered', () => {
     expect(forged.r.appliedWrite(w1Ref)).toBeUndefined()
   })
 
+  it('asks another connected member of the booth when the one whose snapshot it installed cannot give the write ids', async () => {
+    const key = `${w1Ref.from}\n${SHARED}\n${toHex(w1Ref.id)}`
+    const asked: string[] = []
+    const { w1 } = await orphanedBySnapshot(async (peer) => {
+      asked.push(peer)
+      if (peer === 'n1') throw new Error('the stream was reset')
+      return [{ key, age: 0, height: 1, hash: chain[0].hash }]
+    })
+    expect(asked).toEqual(['n1', 'n2'])
+    expect(await w1).toEqual({ chainId: SHARED, height: 1, hash: chain[0].hash })
+  })
+
   it('installs the snapshot when the write ids cannot be had (what it cannot learn stays unknown, after a restart too)', async () => {
     const failing = await orphanedBySnapshot(async () => { throw new Error('no route') })
     expect(await failing.w1).toMatchObject({ name: 'CommitTimeoutError' })

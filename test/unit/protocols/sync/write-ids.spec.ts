@@ -28,7 +28,7 @@ describe('protocols - sync write ids', () => {
       key: `writer\n${CHAIN}\n${id(i)}`, age: i, height: 1 + (i % 5), hash: hash(1 + (i % 5)), ...(i % 2 === 0 ? { owner: 'carrier' } : {})
     }))
     const asked: Array<[string, number, number]> = []
-    const a = await net.add({}, undefined, 'a', undefined, (chainId, from, to) => {
+    const a = await net.add({ writesInterval: 0 }, undefined, 'a', undefined, (chainId, from, to) => {
       asked.push([chainId, from, to])
       return chainId === CHAIN ? held.filter(w => w.height >= from && w.height <= to) : undefined
     })
@@ -47,7 +47,7 @@ describe('protocols - sync write ids', () => {
   })
 
   it('refuses a malformed request; a node that serves none answers none', async () => {
-    const a = await net.add({}, undefined, 'a', undefined, () => [])
+    const a = await net.add({ writesInterval: 0 }, undefined, 'a', undefined, () => [])
     await a.store.appendMany(chainOf(CHAIN, 2))
     const b = await net.add()
     await expect(b.service.writeIds(a.peerId, CHAIN, 0, 1)).rejects.toThrow(/from must be ≥ 1/)
@@ -65,25 +65,49 @@ describe('protocols - sync write ids', () => {
       [{ key: `writer\n${CHAIN}\n${id(1)}`, age: 0, height: 1, hash: new Uint8Array(5) }, /not 32 bytes/]
     ]
     for (const [w, message] of bad) {
-      const a = await net.add({}, undefined, undefined, undefined, () => [w])
+      const a = await net.add({ writesInterval: 0 }, undefined, undefined, undefined, () => [w])
       await a.store.appendMany(chainOf(CHAIN, 2))
       const b = await net.add()
       await expect(b.service.writeIds(a.peerId, CHAIN, 1, 2)).rejects.toThrow(message)
     }
   })
 
-  it('a peer that answers a WRITES request with blocks (it knows no such request) is no source of write ids', async () => {
+  /** A peer whose handler answers every WRITES request with `frames`, one after another. */
+  async function answering (frames: SyncResponse[]): Promise<{ a: Awaited<ReturnType<TestNetwork['add']>>, b: Awaited<ReturnType<TestNetwork['add']>>, sent: () => number }> {
     const a = await net.add()
     const b = await net.add()
-    // a's handler replaced by one of an older version: it takes any request for one of blocks
-    const protocol = b.service.protocol
-    a.handlers.set(protocol, async (stream) => {
+    let sent = 0
+    a.handlers.set(b.service.protocol, async (stream) => {
       const lp = lpStream(stream)
       SyncRequest.decode(await lp.read())
-      const block = chainOf(CHAIN, 1)[0]
-      await lp.write(SyncResponse.encode({ status: SyncResponse.Status.OK, height: 1, tipHash: block.hash as Uint8Array<ArrayBuffer>, blocks: [{ header: block.headerBytes as Uint8Array<ArrayBuffer>, payload: block.payload as Uint8Array<ArrayBuffer> }], done: false, message: '', writes: [] }))
+      for (const frame of frames) {
+        await lp.write(SyncResponse.encode(frame))
+        sent++
+      }
       await stream.close()
     })
-    await expect(b.service.writeIds(a.peerId, CHAIN, 1, 1)).rejects.toThrow(/answered with blocks/)
+    return { a, b, sent: () => sent }
+  }
+  const frame = (fields: Partial<SyncResponse>): SyncResponse => ({ status: SyncResponse.Status.OK, height: 0, tipHash: new Uint8Array(0), blocks: [], done: false, message: '', writes: [], ...fields })
+
+  it('a peer that answers with blocks, or drips frames that never end, is no source of write ids', async () => {
+    const block = chainOf(CHAIN, 1)[0]
+    const blocks = await answering([frame({ blocks: [{ header: block.headerBytes as Uint8Array<ArrayBuffer>, payload: block.payload as Uint8Array<ArrayBuffer> }] })])
+    await expect(blocks.b.service.writeIds(blocks.a.peerId, CHAIN, 1, 1)).rejects.toThrow(/answered with blocks/)
+    // empty frames, never done: the first one that is not full ends it
+    const drip = await answering(Array.from({ length: 100 }, () => frame({})))
+    await expect(drip.b.service.writeIds(drip.a.peerId, CHAIN, 1, 1)).rejects.toThrow(/a frame of 0 that is not the last/)
+    expect(drip.sent()).toBeLessThan(100)
+  })
+
+  it('answers a peer one WRITES request a second', async () => {
+    const a = await net.add({}, undefined, 'a', undefined, () => [])
+    await a.store.appendMany(chainOf(CHAIN, 2))
+    const b = await net.add()
+    const c = await net.add()
+    expect(await b.service.writeIds(a.peerId, CHAIN, 1, 2)).toEqual([])
+    await expect(b.service.writeIds(a.peerId, CHAIN, 1, 2)).rejects.toThrow(/one write-id request a second/)
+    // another peer is not held up by it
+    expect(await c.service.writeIds(a.peerId, CHAIN, 1, 2)).toEqual([])
   })
 })
