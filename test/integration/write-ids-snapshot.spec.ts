@@ -37,7 +37,7 @@ describe('consensus - write ids across a snapshot', () => {
     const dataDir = first.config.dataDir
     await cluster.stopNode(first)
     const [b, c] = rest
-    await waitFor(() => leaderOf(b) != null && leaderOf(b) !== best && leaderOf(b) === leaderOf(c), { timeout: 30_000, message: 'an interim leader' })
+    await waitFor(() => leaderOf(b) != null && leaderOf(b) !== best && leaderOf(b) === leaderOf(c), { timeout: 60_000, message: 'an interim leader' })
     const value = utf8.encode('closed')
     const written = await b.put('road', value, { chainId: 'shared', idempotencyKey: 'road-closure-1' })
     // enough slots that the interim leader compacts its log past what the returning vehicle holds
