@@ -1459,10 +1459,12 @@ export class ChainReplica {
     const connected = new Set(this.d.connected())
     const others = this.paxos.status().booth.filter(m => m !== peer && m !== this.d.self && connected.has(m))
     let ids: AppliedWriteId[] | undefined
+    let answered = peer
     const failures: string[] = []
     for (const source of [peer, ...others].slice(0, 2)) {
       try {
         ids = await this.d.fetchWriteIds(source, from, to)
+        answered = source
         break
       } catch (err) {
         failures.push(`${source}: ${(err as Error).message}`)
@@ -1487,7 +1489,7 @@ export class ChainReplica {
       remembered.push({ key: w.key, ...(w.owner != null ? { owner: w.owner } : {}), at: now - w.age, height: w.height, hash: held })
     }
     await this.d.storage.rememberWrites(remembered)
-    this.d.log('%s: learned %d write ids of blocks %d..%d from %s', this.chainId, remembered.length, from, to, peer)
+    this.d.log('%s: learned %d write ids of blocks %d..%d from %s', this.chainId, remembered.length, from, to, answered)
   }
 
   /**
