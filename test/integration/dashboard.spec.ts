@@ -21,8 +21,8 @@ describe('http - events and dashboard', () => {
     await cluster.teardown()
   })
 
-  async function open (url: string): Promise<SseReader> {
-    const reader = await SseReader.open(url)
+  async function open (url: string, headers?: Record<string, string>): Promise<SseReader> {
+    const reader = await SseReader.open(url, headers)
     readers.push(reader)
     return reader
   }
@@ -60,6 +60,42 @@ describe('http - events and dashboard', () => {
     // a commit is told before the write it resolves
     expect(all.messages.findIndex(m => m.event === 'chain:committed')).toBeLessThan(all.messages.findIndex(m => m.event === 'write:settled'))
     expect(new Set(commits.messages.map(m => m.event))).toEqual(new Set(['chain:committed']))
+  })
+
+  it('a reader back with Last-Event-ID gets what it missed, of its types, in order; one whose id is too old or of before a restart is told', async () => {
+    const { url, id } = await single()
+    const put = async (key: string): Promise<void> => {
+      expect((await fetch(`${url}/chains/${id}/kv/${key}`, { method: 'PUT', body: key })).status).toBe(200)
+    }
+    const first = await open(`${url}/events?types=chain:committed`)
+    await put('a')
+    await waitFor(() => first.of('chain:committed').length === 1, { message: 'the first commit streamed' })
+    const seen = first.messages[0].id ?? ''
+    expect(seen).toMatch(/^[0-9a-f]{16}\.[0-9]+$/)
+    first.close()
+    // two more while it is away, and events of other types it did not ask for
+    await put('b')
+    await put('c')
+    const back = await open(`${url}/events?types=chain:committed`, { 'last-event-id': seen })
+    await waitFor(() => back.of('chain:committed').length === 2, { message: 'the two missed commits replayed' })
+    expect(back.of('chain:committed').map(c => c.height)).toEqual([2, 3])
+    expect(back.messages.map(m => m.event)).toEqual(['chain:committed', 'chain:committed'])
+    // then live ones, after them
+    await put('d')
+    await waitFor(() => back.of('chain:committed').length === 3, { message: 'a live commit after the replay' })
+    expect(back.of('chain:committed').map(c => c.height)).toEqual([2, 3, 4])
+    // ids only grow
+    const ids = back.messages.map(m => Number(m.id?.split('.')[1]))
+    expect([...ids].sort((x, y) => x - y)).toEqual(ids)
+
+    // an id of another run of the node (or of its API): told, then live events
+    const stranger = await open(`${url}/events?types=chain:committed`, { 'last-event-id': `0123456789abcdef.${ids[0]}` })
+    await waitFor(() => stranger.messages.length === 1, { message: 'told the events are lost' })
+    expect(stranger.of('events:lost')[0]).toMatchObject({ lastEventId: `0123456789abcdef.${ids[0]}`, reason: expect.stringMatching(/restarted/) })
+    // a header of another shape is a bad request, as on every route
+    const bad = await fetch(`${url}/events`, { headers: { 'last-event-id': 'yesterday' } })
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toMatchObject({ error: 'InvalidRequestError' })
   })
 
   it('refuses an unknown type and more than the allowed streams, and frees a slot when a reader leaves', async () => {

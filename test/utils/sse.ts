@@ -8,7 +8,7 @@
 import { request } from 'node:http'
 import type { ClientRequest, IncomingMessage } from 'node:http'
 
-export interface SseMessage { event: string, data: string }
+export interface SseMessage { event: string, data: string, id?: string }
 
 export class SseReader {
   readonly messages: SseMessage[] = []
@@ -27,9 +27,9 @@ export class SseReader {
     })
   }
 
-  static async open (url: string): Promise<SseReader> {
+  static async open (url: string, headers: Record<string, string> = {}): Promise<SseReader> {
     return await new Promise((resolve, reject) => {
-      const req = request(url, { agent: false }, (res) => {
+      const req = request(url, { agent: false, headers }, (res) => {
         if (res.statusCode !== 200) {
           res.resume()
           reject(new Error(`GET ${url} answered ${String(res.statusCode)}`))
@@ -65,7 +65,8 @@ export class SseReader {
       if (lines.length === 0) continue
       const event = lines.find(l => l.startsWith('event: '))?.slice(7) ?? 'message'
       const data = lines.filter(l => l.startsWith('data: ')).map(l => l.slice(6)).join('\n')
-      this.messages.push({ event, data })
+      const id = lines.find(l => l.startsWith('id: '))?.slice(4)
+      this.messages.push({ event, data, ...(id != null ? { id } : {}) })
     }
   }
 }

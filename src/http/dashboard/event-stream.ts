@@ -1,7 +1,8 @@
 /**
  * `GET /events`: the node's events as Server-Sent Events, for the dashboard
  * and for anyone who wants to watch a vehicle (`curl -N`). Each message is
- * `event: <type>` and `data: <detail as JSON>`; `?types=a,b` picks types.
+ * `id: <id>`, `event: <type>` and `data: <detail as JSON>`; `?types=a,b` picks
+ * types; a reader back with `Last-Event-ID` gets what it missed (event-log.ts).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { VGuardNode, VGuardNodeEvents } from '../../node/index.ts'
@@ -10,14 +11,11 @@ import { InvalidRequestError, UnavailableError } from '../errors.ts'
 import { onlyQuery } from '../params.ts'
 import { API_HEADER } from '../api-header.ts'
 import { VERSION } from '../../node/version.ts'
+import { EVENT_TYPES } from './event-types.ts'
+import { EventLog } from './event-log.ts'
+import type { LoggedEvent } from './event-log.ts'
 
-/** Every event a node emits, in the order the dashboard lists them. */
-export const EVENT_TYPES: ReadonlyArray<keyof VGuardNodeEvents> = [
-  'peer:discovered', 'peer:connected', 'peer:disconnected', 'peer:rejected', 'peer:bootstrap-failed',
-  'chain:committed', 'write:settled',
-  'replicate:progress', 'replicate:finished', 'backup:table', 'backup:released', 'storage:pruned',
-  'node:stopped'
-]
+export { EVENT_TYPES }
 
 /** Each stream holds a socket and a listener per type: a few dashboards and watchers, not a crowd. */
 export const MAX_EVENT_STREAMS = 16
@@ -39,9 +37,12 @@ export function registerEventStream (server: FastifyInstance, node: VGuardNode, 
   const keepaliveMs = idleTimeout > 0 ? Math.max(10, Math.min(KEEPALIVE_MS, Math.floor(idleTimeout / 2))) : KEEPALIVE_MS
   /** How to end each open stream. */
   const open = new Set<() => void>()
+  const log = new EventLog(node)
+  log.start()
   // a live stream never falls idle: end them all before the server waits for its connections
   server.addHook('preClose', (done) => {
     for (const end of open) end()
+    log.stop()
     done()
   })
   // a stream has no head to send alone: HEAD would hold a stream slot and never answer
@@ -49,10 +50,14 @@ export function registerEventStream (server: FastifyInstance, node: VGuardNode, 
     // a typo (?type=) would otherwise stream every type
     onlyQuery(req.query, ['types'])
     const types = parseTypes(req.query.types)
+    const lastEventId = req.headers['last-event-id']
+    if (lastEventId != null && (Array.isArray(lastEventId) || !EventLog.wellFormed(lastEventId))) {
+      throw new InvalidRequestError('Last-Event-ID: give one id of an event this node sent (<16 hex digits>.<number>)')
+    }
     // a stopped node sends nothing more: a stream would stay open and silent
     if (node.status !== 'started') throw new NotStartedError('the node is not running: no events would come')
     if (open.size >= MAX_EVENT_STREAMS) throw new UnavailableError(`at most ${MAX_EVENT_STREAMS} event streams at once`)
-    stream(reply, node, types, open, keepaliveMs)
+    stream(reply, node, types, open, keepaliveMs, log, lastEventId)
   })
 }
 
@@ -65,7 +70,7 @@ function parseTypes (value: string | string[] | undefined): Array<keyof VGuardNo
   return asked as Array<keyof VGuardNodeEvents>
 }
 
-function stream (reply: FastifyReply, node: VGuardNode, types: Array<keyof VGuardNodeEvents>, open: Set<() => void>, keepaliveMs: number): void {
+function stream (reply: FastifyReply, node: VGuardNode, types: Array<keyof VGuardNodeEvents>, open: Set<() => void>, keepaliveMs: number, log: EventLog, lastEventId?: string): void {
   reply.hijack()
   const res = reply.raw
   res.writeHead(200, {
@@ -79,20 +84,22 @@ function stream (reply: FastifyReply, node: VGuardNode, types: Array<keyof VGuar
     else if (res.writableLength === 0) res.write(': keepalive\n\n')
   }, keepaliveMs)
   keepalive.unref()
+  const wanted = new Set(types)
   // a listener runs inside the node's event dispatch: it must never throw, so it never writes to a finished response
-  const listener = (evt: Event): void => {
+  const send = (event: LoggedEvent): void => {
+    if (!wanted.has(event.type)) return
     if (res.writableLength > MAX_UNSENT_BYTES) cutOff()
-    else res.write(`event: ${evt.type}\ndata: ${JSON.stringify((evt as CustomEvent<unknown>).detail)}\n\n`)
+    else res.write(event.text)
   }
-  // a stopped node emits nothing more: its streams end (told so if they asked), whoever closes the server
-  const stopped = (evt: Event): void => {
-    if (types.includes('node:stopped')) listener(evt)
-    end()
+  const listener = (event: LoggedEvent): void => {
+    send(event)
+    // a stopped node emits nothing more: its streams end (told so if they asked), whoever closes the server
+    if (event.type === 'node:stopped') end()
   }
+  let unsubscribe = (): void => {}
   const detach = (): void => {
     clearInterval(keepalive)
-    for (const type of types) node.removeEventListener(type, listener)
-    node.removeEventListener('node:stopped', stopped)
+    unsubscribe()
     open.delete(end)
   }
   const end = (): void => {
@@ -106,10 +113,15 @@ function stream (reply: FastifyReply, node: VGuardNode, types: Array<keyof VGuar
     res.destroy()
   }
   open.add(end)
-  for (const type of types) if (type !== 'node:stopped') node.addEventListener(type, listener)
-  node.addEventListener('node:stopped', stopped)
   res.once('close', detach)
   res.on('error', detach)
   // the first bytes tell the client the stream is live (and which types it gets)
   res.write(`: vguard-node ${node.peerId.toString()} events: ${types.join(',')}\n\n`)
+  // a reader back after a break: what it missed first (the log and this stream are in step: nothing runs in between)
+  if (lastEventId != null) {
+    const resume = log.since(lastEventId)
+    if ('lost' in resume) res.write(`event: events:lost\ndata: ${JSON.stringify({ lastEventId, reason: resume.lost })}\n\n`)
+    else for (const event of resume.events) send(event)
+  }
+  unsubscribe = log.subscribe(listener)
 }

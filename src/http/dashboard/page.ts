@@ -136,6 +136,13 @@ function listen () {
     while (log.childElementCount > 200) log.lastChild.remove()
   }
   for (const type of TYPES) source.addEventListener(type, onEvent)
+  // back after a break (EventSource reconnects by itself, saying the last event it had): the node
+  // sends what was missed, or this when it no longer can
+  source.addEventListener('events:lost', (e) => {
+    const line = document.createElement('div')
+    line.textContent = new Date().toLocaleTimeString() + '  events missed while disconnected: ' + JSON.parse(e.data).reason
+    log.prepend(line)
+  })
 }
 
 poll()
