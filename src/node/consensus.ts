@@ -48,13 +48,13 @@ import type { VGuardNodeConfig } from './config.ts'
 import { PaxosDriver } from './paxos-driver.ts'
 import type { ChainReplica, CommitResult, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
 import { encodeWrite } from './batch.ts'
-import { checkedBlock } from './block-answer.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
 import { quorumRead } from './quorum-read.ts'
 import type { QuorumReadResult } from './quorum-read.ts'
 import { RecentWrites, memoryOwner, writeKey } from './recent-writes.ts'
 import { checkIdempotencyKey, idempotentRef } from './idempotency.ts'
 import type { HolderAnswer } from './quorum-read.ts'
+import { holderAnswer } from './holder-answer.ts'
 import { LEADER_READ_ELECTION_WAIT, LEADER_READ_TIMEOUT, QUORUM_READ_CATCHUP_WAIT, SHARED_CHAIN } from './paxos-constants.ts'
 import { recoverOwnChain } from './own-chain-recovery.ts'
 import {
@@ -709,30 +709,7 @@ export class Consensus {
     } catch (err) {
       return { peer, status: 'unavailable', error: (err as Error).message }
     }
-    const status = res.status ?? ReadResponse.Status.OK
-    // an obsolete backup not released yet says so: its copy may be old, and two such could agree on an old value
-    if ((status === ReadResponse.Status.OK || status === ReadResponse.Status.NOT_FOUND) && res.role === ReadResponse.Role.STALE) {
-      return { peer, status: 'unavailable', error: 'an obsolete backup, not released yet: its copy may be old' }
-    }
-    if (status === ReadResponse.Status.OK && request.kind === ReadRequest.Kind.BLOCK) {
-      try {
-        const block = checkedBlock(request.chainId, request.height, res.blocks)
-        return { peer, status: 'value', value: block.hash, valueHeight: block.header.height, height: res.height ?? 0, block }
-      } catch (err) {
-        return { peer, status: 'unavailable', error: `an invalid block: ${(err as Error).message}` }
-      }
-    }
-    if (status === ReadResponse.Status.OK) {
-      // a copy: the decoded field is a view into the whole answer frame (a Buffer), which it would keep alive
-      return { peer, status: 'value', value: Uint8Array.from(res.value ?? []), valueHeight: res.valueHeight ?? 0, height: res.height ?? 0 }
-    }
-    if (status === ReadResponse.Status.NOT_FOUND) {
-      return { peer, status: 'absent', height: res.height ?? 0 }
-    }
-    if (status === ReadResponse.Status.NOT_LEADER) {
-      return { peer, status: 'unavailable', error: `not the leader: ${res.message ?? ''}`, notLeader: true, ...(res.leader != null && res.leader !== '' ? { leader: res.leader } : {}) }
-    }
-    return { peer, status: 'unavailable', error: `${ReadResponse.Status[status] ?? status}: ${res.message ?? ''}` }
+    return holderAnswer(peer, request, res)
   }
 }
 

@@ -63,7 +63,13 @@ describe('http - events and dashboard', () => {
   })
 
   it('a reader back with Last-Event-ID gets what it missed, of its types, in order; one whose id is too old or of before a restart is told', async () => {
-    const { url, id } = await single()
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const listeners = node.listenerCount('chain:committed')
+    const { url } = await cluster.http(node)
+    const id = node.peerId.toString()
+    // the API's event log listens to the node once a stream opens (an API whose port was taken never does)
+    expect(node.listenerCount('chain:committed')).toBe(listeners)
     const put = async (key: string): Promise<void> => {
       expect((await fetch(`${url}/chains/${id}/kv/${key}`, { method: 'PUT', body: key })).status).toBe(200)
     }
@@ -88,10 +94,27 @@ describe('http - events and dashboard', () => {
     const ids = back.messages.map(m => Number(m.id?.split('.')[1]))
     expect([...ids].sort((x, y) => x - y)).toEqual(ids)
 
+    // a reader that had no event of its types yet has an id all the same (the stream's first one)
+    const quiet = await open(`${url}/events?types=storage:pruned,chain:committed`)
+    await waitFor(() => quiet.lastEventId != null, { message: 'an id at once' })
+    quiet.close()
+    await put('e')
+    const quietBack = await open(`${url}/events?types=storage:pruned,chain:committed`, { 'last-event-id': quiet.lastEventId ?? '' })
+    await waitFor(() => quietBack.of('chain:committed').length === 1, { message: 'the commit it missed' })
+    expect(quietBack.of('chain:committed')[0]).toMatchObject({ height: 5 })
+    quietBack.close()
+
     // an id of another run of the node (or of its API): told, then live events
-    const stranger = await open(`${url}/events?types=chain:committed`, { 'last-event-id': `0123456789abcdef.${ids[0]}` })
+    const stale = `0123456789abcdef.${ids[0]}`
+    const stranger = await open(`${url}/events?types=chain:committed`, { 'last-event-id': stale })
     await waitFor(() => stranger.messages.length === 1, { message: 'told the events are lost' })
-    expect(stranger.of('events:lost')[0]).toMatchObject({ lastEventId: `0123456789abcdef.${ids[0]}`, reason: expect.stringMatching(/restarted/) })
+    expect(stranger.of('events:lost')[0]).toMatchObject({ lastEventId: stale, reason: expect.stringMatching(/restarted/) })
+    // with an id of its own: the next break is not reported as the same loss again
+    stranger.close()
+    const again = await open(`${url}/events?types=chain:committed`, { 'last-event-id': stranger.messages[0].id ?? '' })
+    await put('f')
+    await waitFor(() => again.messages.length === 1, { message: 'a live commit' })
+    expect(again.messages.map(m => m.event)).toEqual(['chain:committed'])
     // a header of another shape is a bad request, as on every route
     const bad = await fetch(`${url}/events`, { headers: { 'last-event-id': 'yesterday' } })
     expect(bad.status).toBe(400)

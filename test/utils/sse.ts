@@ -13,6 +13,8 @@ export interface SseMessage { event: string, data: string, id?: string }
 export class SseReader {
   readonly messages: SseMessage[] = []
   ended = false
+  /** The last id the stream gave (EventSource sends it back as Last-Event-ID when it reconnects). */
+  lastEventId?: string
   readonly done: Promise<void>
   private buffer = ''
 
@@ -64,9 +66,12 @@ export class SseReader {
       const lines = block.split('\n').filter(l => !l.startsWith(':'))
       if (lines.length === 0) continue
       const event = lines.find(l => l.startsWith('event: '))?.slice(7) ?? 'message'
-      const data = lines.filter(l => l.startsWith('data: ')).map(l => l.slice(6)).join('\n')
+      const dataLines = lines.filter(l => l.startsWith('data: ')).map(l => l.slice(6))
       const id = lines.find(l => l.startsWith('id: '))?.slice(4)
-      this.messages.push({ event, data, ...(id != null ? { id } : {}) })
+      // as EventSource: an id sets the last event id, also in a block without data, which is no message
+      if (id != null) this.lastEventId = id
+      if (dataLines.length === 0) continue
+      this.messages.push({ event, data: dataLines.join('\n'), ...(id != null ? { id } : {}) })
     }
   }
 }

@@ -37,8 +37,8 @@ export function registerEventStream (server: FastifyInstance, node: VGuardNode, 
   const keepaliveMs = idleTimeout > 0 ? Math.max(10, Math.min(KEEPALIVE_MS, Math.floor(idleTimeout / 2))) : KEEPALIVE_MS
   /** How to end each open stream. */
   const open = new Set<() => void>()
+  // started by the first stream: a server that never listens (its port taken) leaves nothing on the node
   const log = new EventLog(node)
-  log.start()
   // a live stream never falls idle: end them all before the server waits for its connections
   server.addHook('preClose', (done) => {
     for (const end of open) end()
@@ -57,6 +57,7 @@ export function registerEventStream (server: FastifyInstance, node: VGuardNode, 
     // a stopped node sends nothing more: a stream would stay open and silent
     if (node.status !== 'started') throw new NotStartedError('the node is not running: no events would come')
     if (open.size >= MAX_EVENT_STREAMS) throw new UnavailableError(`at most ${MAX_EVENT_STREAMS} event streams at once`)
+    log.start()
     stream(reply, node, types, open, keepaliveMs, log, lastEventId)
   })
 }
@@ -79,9 +80,11 @@ function stream (reply: FastifyReply, node: VGuardNode, types: Array<keyof VGuar
     'cache-control': 'no-cache',
     connection: 'keep-alive'
   })
+  // with the newest id: a reader of rare types resumes from there, not from its last event's
+  // (every event of its types up to it went out before, on this one stream)
   const keepalive = setInterval(() => {
     if (res.writableLength > MAX_UNSENT_BYTES) cutOff()
-    else if (res.writableLength === 0) res.write(': keepalive\n\n')
+    else if (res.writableLength === 0) res.write(`: keepalive\nid: ${log.lastId}\n\n`)
   }, keepaliveMs)
   keepalive.unref()
   const wanted = new Set(types)
@@ -115,13 +118,17 @@ function stream (reply: FastifyReply, node: VGuardNode, types: Array<keyof VGuar
   open.add(end)
   res.once('close', detach)
   res.on('error', detach)
-  // the first bytes tell the client the stream is live (and which types it gets)
+  // the first bytes tell the client the stream is live (and which types it gets), and an id
+  // (an id-only block sets EventSource's last id): a reader that drops before any event of its
+  // types comes back with it, and gets what it missed
   res.write(`: vguard-node ${node.peerId.toString()} events: ${types.join(',')}\n\n`)
   // a reader back after a break: what it missed first (the log and this stream are in step: nothing runs in between)
   if (lastEventId != null) {
-    const resume = log.since(lastEventId)
-    if ('lost' in resume) res.write(`event: events:lost\ndata: ${JSON.stringify({ lastEventId, reason: resume.lost })}\n\n`)
+    const resume = log.since(lastEventId, wanted)
+    // with an id, or the next break would report the same loss again
+    if ('lost' in resume) res.write(`id: ${log.lastId}\nevent: events:lost\ndata: ${JSON.stringify({ lastEventId, reason: resume.lost })}\n\n`)
     else for (const event of resume.events) send(event)
   }
+  res.write(`id: ${log.lastId}\n\n`)
   unsubscribe = log.subscribe(listener)
 }

@@ -1,0 +1,38 @@
+/**
+ * What a holder's answer to a leader or quorum read counts as (quorum-read.ts
+ * HolderAnswer): a version of the key or block, "absent", or no answer.
+ *
+ * No answer: an obsolete backup not released yet (role STALE: its copy may be
+ * old, and two such could agree on an old value), a block that does not check
+ * out (block-answer.ts), a holder that is not the leader a leader read asked
+ * (with the leader it names, for the read to follow), and any other status.
+ */
+import { ReadRequest, ReadResponse } from '../protocols/read/index.ts'
+import { checkedBlock } from './block-answer.ts'
+import type { HolderAnswer } from './quorum-read.ts'
+
+export function holderAnswer (peer: string, request: ReadRequest, res: Partial<ReadResponse>): HolderAnswer {
+  const status = res.status ?? ReadResponse.Status.OK
+  if ((status === ReadResponse.Status.OK || status === ReadResponse.Status.NOT_FOUND) && res.role === ReadResponse.Role.STALE) {
+    return { peer, status: 'unavailable', error: 'an obsolete backup, not released yet: its copy may be old' }
+  }
+  if (status === ReadResponse.Status.OK && request.kind === ReadRequest.Kind.BLOCK) {
+    try {
+      const block = checkedBlock(request.chainId, request.height, res.blocks)
+      return { peer, status: 'value', value: block.hash, valueHeight: block.header.height, height: res.height ?? 0, block }
+    } catch (err) {
+      return { peer, status: 'unavailable', error: `an invalid block: ${(err as Error).message}` }
+    }
+  }
+  if (status === ReadResponse.Status.OK) {
+    // a copy: the decoded field is a view into the whole answer frame (a Buffer), which it would keep alive
+    return { peer, status: 'value', value: Uint8Array.from(res.value ?? []), valueHeight: res.valueHeight ?? 0, height: res.height ?? 0 }
+  }
+  if (status === ReadResponse.Status.NOT_FOUND) {
+    return { peer, status: 'absent', height: res.height ?? 0 }
+  }
+  if (status === ReadResponse.Status.NOT_LEADER) {
+    return { peer, status: 'unavailable', error: `not the leader: ${res.message ?? ''}`, notLeader: true, ...(res.leader != null && res.leader !== '' ? { leader: res.leader } : {}) }
+  }
+  return { peer, status: 'unavailable', error: `${ReadResponse.Status[status] ?? status}: ${res.message ?? ''}` }
+}
