@@ -22,6 +22,7 @@
  */
 import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { LinkedSignal } from '../protocols/stream.ts'
 import type { TypedEventEmitter } from 'main-event'
 import type { Candidate, ElectionConfig, Message, ProposerProofs } from '../consensus/index.ts'
 import { ownValueProofs } from './value-proofs.ts'
@@ -423,7 +424,15 @@ export class PaxosDriver {
       deps.fetchTo = async (peer, height, hash) => {
         await this.c.sync.fetch(peerIdFromString(peer), chainId, { to: height, vouch: { height, hash }, signal: this.fetches.signal })
       }
-      deps.fetchWriteIds = async (peer, from, to) => await this.c.sync.writeIds(peerIdFromString(peer), chainId, from, to, { signal: AbortSignal.any([this.fetches.signal, AbortSignal.timeout(WRITE_IDS_WAIT)]) })
+      deps.fetchWriteIds = async (peer, from, to) => {
+        // not AbortSignal.any: it would leave an entry on the long-lived stop signal (LinkedSignal)
+        const deadline = new LinkedSignal([this.fetches.signal, AbortSignal.timeout(WRITE_IDS_WAIT)])
+        try {
+          return await this.c.sync.writeIds(peerIdFromString(peer), chainId, from, to, { signal: deadline.signal })
+        } finally {
+          deadline.clear()
+        }
+      }
     }
     if (kind === 'own') {
       deps.proofs = this.proofs

@@ -397,7 +397,10 @@ export class VGuardDB {
       // already hold, and every node that holds the newer one would ignore
       // it. The members show the newest (adopted by the lookup) first; asked
       // again by the next round until one answers.
-      await this.ownChainHolders({ signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(OWN_TABLE_LOOKUP_TIMEOUT)]) }).catch(() => {})
+      // (a LinkedSignal: AbortSignal.any would leave an entry on the stop signal per round, and a
+      // vehicle no member answers asks every round)
+      const lookup = new LinkedSignal([this.stopping.signal, AbortSignal.timeout(OWN_TABLE_LOOKUP_TIMEOUT)])
+      await this.ownChainHolders({ signal: lookup.signal }).catch(() => {}).finally(() => { lookup.clear() })
     }
     const tip = await store.tip(chainId)
     const info = await store.info(chainId)
