@@ -6,6 +6,7 @@
  * old, and two such could agree on an old value), a block that does not check
  * out (block-answer.ts), a holder that is not the leader a leader read asked
  * (with the leader it names, for the read to follow), and any other status.
+ * The first two are `lasting`: a quorum read does not wait for them to change.
  */
 import { ReadRequest, ReadResponse } from '../protocols/read/index.ts'
 import { checkedBlock } from './block-answer.ts'
@@ -14,14 +15,14 @@ import type { HolderAnswer } from './quorum-read.ts'
 export function holderAnswer (peer: string, request: ReadRequest, res: Partial<ReadResponse>): HolderAnswer {
   const status = res.status ?? ReadResponse.Status.OK
   if ((status === ReadResponse.Status.OK || status === ReadResponse.Status.NOT_FOUND) && res.role === ReadResponse.Role.STALE) {
-    return { peer, status: 'unavailable', error: 'an obsolete backup, not released yet: its copy may be old' }
+    return { peer, status: 'unavailable', error: 'an obsolete backup, not released yet: its copy may be old', lasting: true }
   }
   if (status === ReadResponse.Status.OK && request.kind === ReadRequest.Kind.BLOCK) {
     try {
       const block = checkedBlock(request.chainId, request.height, res.blocks)
       return { peer, status: 'value', value: block.hash, valueHeight: block.header.height, height: res.height ?? 0, block }
     } catch (err) {
-      return { peer, status: 'unavailable', error: `an invalid block: ${(err as Error).message}` }
+      return { peer, status: 'unavailable', error: `an invalid block: ${(err as Error).message}`, lasting: true }
     }
   }
   if (status === ReadResponse.Status.OK) {

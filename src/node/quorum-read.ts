@@ -42,7 +42,8 @@ export type HolderAnswer =
   // a block read compares blocks by hash: `value` is the hash, `block` the block
   | { peer: string, status: 'value', value: Uint8Array, valueHeight: number, height: number, block?: Block }
   | { peer: string, status: 'absent', height: number }
-  | { peer: string, status: 'unavailable', error: string, notLeader?: boolean, leader?: string }
+  // `lasting`: asking again soon would get the same (an obsolete backup, a block that does not check out)
+  | { peer: string, status: 'unavailable', error: string, notLeader?: boolean, leader?: string, lasting?: boolean }
 
 export interface QuorumReadInit {
   /** Peer ids holding the chain (duplicates are ignored). */
@@ -60,7 +61,8 @@ export interface QuorumReadInit {
   /**
    * Holders that could not be asked are asked again, after those rounds,
    * until this long after the read began: one may be connecting (a vehicle
-   * that just joined knows a booth before it has met every member). @default 3000
+   * that just joined knows a booth before it has met every member). Not for
+   * answers that are `lasting`. @default 3000
    */
   unavailableWait?: number
   /** The clock `unavailableWait` is measured on, ms. @default performance.now */
@@ -189,7 +191,7 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
       next += missing
       continue
     }
-    const unreachable = [...answers.values()].some(a => a.status === 'unavailable')
+    const unreachable = [...answers.values()].some(a => a.status === 'unavailable' && a.lasting !== true)
     if (round >= maxRounds && !(unreachable && now() < waitUntil)) {
       const agreed = vs.find(v => v.answers.length >= quorum)
       if (agreed != null && !superseded(agreed, vs)) return result(agreed, answers)
