@@ -1200,8 +1200,8 @@ export class ChainReplica {
   private forgetUncertain (id: string, o: Outstanding): void {
     const err = new CommitTimeoutError(`write to ${this.chainId} was proposed, then this node caught up on the chain from a snapshot that may or may not hold it: ` +
       'whether it committed is not known here; it is not proposed again (that could commit it twice): read the key to see')
-    // the snapshot's write ids name those that committed (learnWriteIds); the others' fate is unknown
-    const marks: RememberedWrite[] = []
+    // the snapshot's write ids name those that committed (learnWriteIds); the others' fate is unknown,
+    // kept on disk with the write memory (the drive loop writes the marks): a restart within its time still refuses their retries
     const outcomes = o.writes.map((w): Error | CommitResult => {
       const ref = w.write.ref
       if (ref == null) return err
@@ -1210,11 +1210,9 @@ export class ChainReplica {
       if (landed != null) return landed
       const owner = memoryOwner(ref)
       this.uncertain.set(key, true, 0, owner)
-      marks.push({ key, owner, at: this.d.now(), height: UNCERTAIN_HEIGHT, hash: ZERO_HASH })
+      this.uncertainMarks.push({ key, owner, at: this.d.now(), height: UNCERTAIN_HEIGHT, hash: ZERO_HASH })
       return err
     })
-    // kept on disk with the write memory (the drive loop writes them): a restart within its time still refuses those retries
-    this.uncertainMarks.push(...marks)
     // after `uncertain` is filled: retries waiting on this proposal (landed()) read it
     this.forgetOutstanding([id])
     o.writes.forEach((w, i) => { this.settle(w, outcomes[i]) })
