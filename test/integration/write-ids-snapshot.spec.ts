@@ -32,6 +32,8 @@ describe('consensus - write ids across a snapshot', () => {
     await waitFor(() => fullyConnected([first, ...rest]), { timeout: 30_000, message: 'three nodes connected' })
     const best = first.peerId.toString()
     await waitFor(() => [first, ...rest].every(n => leaderOf(n) === best), { timeout: 30_000, message: 'every node follows the priority-9 leader' })
+    // the booth has grown to all three (it starts as the founder alone): without it the other two are no majority
+    await waitFor(() => [first, ...rest].every(n => n.consensus.driver.shared()?.status().booth.length === 3), { timeout: 30_000, message: 'a booth of three' })
 
     // the best-ranked vehicle goes away; the others go on
     const dataDir = first.config.dataDir
