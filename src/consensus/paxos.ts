@@ -418,6 +418,13 @@ export class Paxos {
     if (!Number.isSafeInteger(snapshot.slot) || snapshot.slot < 1) {
       throw new ReadyStateError('snapshot slot must be a positive integer')
     }
+    // decisions held here and never handed out (a slot below them was
+    // missing) reach the application only inside the snapshot: a proposal of
+    // ours among them is never decided nor dropped here, so it is reported
+    // `unknown` (its writers waited out their deadline; found by the simulation)
+    for (const e of this.log.entriesAbove(this.handedOut)) {
+      if (e.slot <= snapshot.slot && e.decided && e.value.kind === 'data') this.dropped.push({ id: e.value.id, unknown: true })
+    }
     // the application state covers ≤ slot even when commit got there meanwhile:
     // never hand those slots out again
     this.log.restore(snapshot.slot, snapshot.booths)
@@ -806,6 +813,12 @@ export class Paxos {
   }
 
   private onHeartbeat (msg: Extract<Message, { type: 'heartbeat' }>): void {
+    if (compareBallots(msg.ballot, this.acceptor.promised) < 0 && this.outranksOnlyOwnFailedCampaign(msg.ballot)) {
+      // learn from it, but no ack: this node did promise a higher ballot, so it confirms no read or quorum of it
+      this.followLeader(msg.from, msg.ballot)
+      this.learnCommit(msg.from, msg.ballot, msg.commit)
+      return
+    }
     if (compareBallots(msg.ballot, this.acceptor.promised) < 0 || compareBallots(msg.ballot, this.leaderBallot) < 0) {
       // a deposed leader: tell it, so it steps down
       const known = compareBallots(this.leaderBallot, this.acceptor.promised) > 0 ? this.leaderBallot : this.acceptor.promised
@@ -819,6 +832,22 @@ export class Paxos {
     if (this.s.mode === 'elected' || read > 0) {
       this.send({ type: 'heartbeatAck', from: this.s.id, to: msg.from, ballot: copyBallot(msg.ballot), read })
     }
+  }
+
+  /**
+   * Whether the only ballot above `ballot` this node knows is the one it
+   * promised itself in a campaign that failed (it follows no one above
+   * `ballot`): nobody took that ballot, so the heartbeat's sender may well
+   * lead. Nacked, a leader that does not count this node among its
+   * acceptors heeds nothing, and this node never learned the chain again
+   * (found by the simulation: a member outside the booth stayed behind for
+   * good). Followed, its commit is learned (a decision is one whatever the
+   * ballot), its accepts are still refused below the promise (acceptor.ts),
+   * and its heartbeats are not acknowledged: a leader that needs this node's
+   * vote learns of the promise from those refusals and campaigns above it.
+   */
+  private outranksOnlyOwnFailedCampaign (ballot: Ballot): boolean {
+    return this.role === 'follower' && this.acceptor.promised.proposer === this.s.id && compareBallots(ballot, this.leaderBallot) >= 0
   }
 
   /** A leader at `ballot` is alive: follow it (stepping down if it outranks our own ballot). */
@@ -1083,8 +1112,27 @@ export class Paxos {
     // twice the election timeout: a follower that stalls for one (a loaded host) does not cost the leadership
     this.quorumCheck = this.s.mode === 'elected' ? new QuorumCheck(this.s.id, 2 * this.s.electionTicks) : undefined
     this.takeCarried(this.leadership)
+    this.fillOrphanSlots(this.leadership)
     this.heartbeat()
     this.settleLeader()
+  }
+
+  /**
+   * An earlier leadership of ours left values in flight at slots this phase
+   * 1 found empty (their accepts were lost): each may still be chosen there
+   * by a later leader that meets a member holding it, so its writers learn
+   * its fate only once the slot is decided (settleOrphans). With no other
+   * write to take those slots, nothing would decide them, and the writers
+   * waited out their deadline on a healthy leader (found by the
+   * simulation). Noops fill them: once a slot chose one, its orphans are
+   * reported dropped and their writes proposed again.
+   */
+  private fillOrphanSlots (lead: Leadership): void {
+    let top = 0
+    for (const slot of this.orphans.keys()) top = Math.max(top, slot)
+    // the queue (recovered values, then carried ones) takes the slots from nextSlot on
+    const filled = lead.nextSlot + lead.pending - 1
+    if (top > filled) lead.enqueueNoops(top - filled)
   }
 
   /** Lets the leadership catch up with the log; steps down if a higher ballot decided one of our slots. */

@@ -148,6 +148,11 @@ export class Leadership {
     this.ids.set(id, undefined)
   }
 
+  /** Queues noops after everything queued: they fill slots no other value would take yet. */
+  enqueueNoops (count: number): void {
+    for (let i = 0; i < count; i++) this.queue.push({ value: { kind: 'noop' }, recovered: false })
+  }
+
   /**
    * Queues a booth change ahead of client values, followed by window - 1
    * noops: the change governs slot k + window, and the noops get there fast

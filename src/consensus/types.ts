@@ -148,8 +148,9 @@ export interface DroppedProposal {
   /**
    * Not known to be lost: an ended leadership of this node had it in flight,
    * and its slot was compacted here (a snapshot) before this node learned the
-   * value decided there. It may have been chosen; this node will never
-   * decide or report it again.
+   * value decided there; or it was decided here, but a snapshot covered its
+   * slot before the decision was handed out (a slot below it was missing).
+   * It may have been chosen; this node will never decide or report it again.
    */
   unknown?: true
 }

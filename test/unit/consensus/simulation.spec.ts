@@ -18,7 +18,12 @@ const DEEP_STEPS = 3000
 const CHUNK = 250
 /** [seed, what it found]: outside the default range, so replayed explicitly. */
 const REMEMBERED_SEEDS: Array<[number, string]> = [
-  [322962, 'two values at one slot: a leader proposed in a booth whose new members never promised its ballot']
+  [322962, 'two values at one slot: a leader proposed in a booth whose new members never promised its ballot'],
+  [104275, 'a proposal left open: a leader that led again never filled the slot its earlier leadership had sent it to'],
+  [107952, 'a proposal left open: chosen, but its slot was covered by a snapshot before it was handed out'],
+  [117683, 'a proposal left open: decided by its leader, then covered by a snapshot before it was handed out'],
+  [109503, 'no progress: a member outside the booth that promised its own failed ballot nacked the leader below it for good'],
+  [127002, 'no progress: a member outside the booth that promised its own failed ballot nacked the leader below it for good']
 ]
 
 function run (seed: number, deep: boolean): SimulationResult {

@@ -55,6 +55,12 @@ export interface SimNode {
   applied: Decided[]
   /** Ids reported dropped by this node's Readies. */
   dropped: string[]
+  /**
+   * Ids this incarnation of the node took (propose() did not throw) and has
+   * not yet applied or reported dropped: each must end one way or the other
+   * while the node runs (a crash forgets them, as a driver's memory would).
+   */
+  open: Set<string>
   /** Leader reads by context: `index=N` once confirmed, `failed=reason`, or `pending`. */
   reads: Map<string, string>
 }
@@ -92,6 +98,8 @@ export class Cluster {
   readonly acceptances = new Map<number, { booth: string, byBallot: Map<string, { value: string, acceptors: Set<string> }> }>()
   /** How often each id was proposed (a propose() that did not throw). */
   readonly proposals = new Map<string, number>()
+  /** Slots each data id was sent to in an accept, by any leader. */
+  readonly acceptSlots = new Map<string, Set<number>>()
   /** Ids proposed once and reported dropped: they must never be chosen. */
   readonly droppedOnce = new Set<string>()
   /** Highest ballot each acceptor sent a promise for: it must never accept below it, even after a restart. */
@@ -111,6 +119,7 @@ export class Cluster {
         store: { entries: new Map() },
         applied: [],
         dropped: [],
+        open: new Set(),
         reads: new Map()
       })
     }
@@ -174,8 +183,9 @@ export class Cluster {
     n.reads.set(ctx, 'pending')
   }
 
-  /** Notes a proposal the state machine took (a second one of an id may be chosen whatever became of the first). */
-  proposed (id: string): void {
+  /** Notes a proposal the state machine at `at` took (a second one of an id may be chosen whatever became of the first). */
+  proposed (id: string, at: string): void {
+    this.node(at).open.add(id)
     this.proposals.set(id, (this.proposals.get(id) ?? 0) + 1)
     this.droppedOnce.delete(id)
   }
@@ -233,6 +243,11 @@ export class Cluster {
           this.promisedSent.set(id, { ...msg.ballot })
         }
       }
+      if (msg.type === 'accept' && msg.value.kind === 'data') {
+        let slots = this.acceptSlots.get(msg.value.id)
+        if (slots == null) this.acceptSlots.set(msg.value.id, slots = new Set())
+        slots.add(msg.slot)
+      }
       this.net.push({ msg, seq: this.seq++ })
     }
     if (crashAfter === 'send') {
@@ -246,6 +261,7 @@ export class Cluster {
     const lost = rd.dropped.filter(d => d.unknown !== true)
     for (const d of lost) this.checkDropped(id, d.id)
     n.dropped.push(...lost.map(d => d.id))
+    for (const d of rd.dropped) n.open.delete(d.id)
     for (const r of rd.reads) {
       // linearizability: a confirmed read's index covers every value chosen
       // before the read arrived, by any leader, learned by anyone or not
@@ -314,7 +330,9 @@ export class Cluster {
   }
 
   crash (id: string): void {
-    this.node(id).paxos = undefined
+    const n = this.node(id)
+    n.paxos = undefined
+    n.open.clear()
   }
 
   /** Copies of data dirs (copyDisk), by node. */
@@ -468,6 +486,7 @@ export class Cluster {
     }
     this.checkDecision(`${n.id} applied`, d.slot, d.value)
     n.applied.push(d)
+    if (d.value.kind === 'data') n.open.delete(d.value.id)
   }
 
   /** The driver's snapshot path: copy the application state from the peer (chain sync). */

@@ -197,7 +197,7 @@ export class Scenario {
           throw new ScriptError('propose takes a data value')
         }
         this.c.paxos(pos[0]).propose({ id: v.id, data: v.data })
-        this.c.proposed(v.id)
+        this.c.proposed(v.id, pos[0])
         this.c.processAll()
         break
       }

@@ -7,9 +7,11 @@
  * partitions, forced campaigns (competing leaders), booth changes and
  * compaction. Invariants are checked by the Cluster on every Ready.
  *
- * Heal phase: every node restarts and every link works, with no loss. A
- * leader must emerge, every proposal submitted to it must be decided, and
- * every node must apply the same log up to the same slot.
+ * Heal phase: every node that is down restarts (those up run on) and every
+ * link works, with no loss. A leader must emerge, every proposal submitted
+ * to it must be decided, every node must apply the same log up to the same
+ * slot, and every proposal a node took since it last started must have
+ * ended there: applied, or reported dropped.
  */
 import { Cluster, InvariantError, valueKey } from './cluster.ts'
 import { Prng } from './prng.ts'
@@ -324,6 +326,7 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
   }
   result.reads = cluster.confirmedReads
   result.healRounds = round
+  if (round < budget) checkEveryProposalEnded(cluster, live)
   if (round >= budget) {
     const state = live.map(id => {
       const s = cluster.paxos(id).status()
@@ -332,6 +335,40 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
     throw new ProgressError(`no progress after ${budget} heal rounds (proposed ${[...wanted].map(([id, b]) => `${id}@${b}`).join(',')})\n  ${state.join('\n  ')}`)
   }
   return result
+}
+
+/**
+ * Every proposal a running node took ended there: applied, or reported
+ * dropped (a writer waiting on it hears its fate). One left open would hold
+ * its writer until a deadline, or for good. The cluster has settled, so each
+ * one has had its chance; a few more quiet rounds let reports still in a
+ * Ready (an orphan's slot learned last) come out first.
+ */
+function checkEveryProposalEnded (cluster: Cluster, live: string[]): void {
+  for (let i = 0; i < 20 && live.some(id => cluster.node(id).open.size > 0); i++) {
+    for (const id of live) cluster.paxos(id).tick()
+    cluster.stabilize()
+  }
+  const commit = Math.max(...live.map(id => cluster.paxos(id).status().commit))
+  const open = live.filter(id => [...cluster.node(id).open].some(p => !awaitsOpenSlot(cluster, p, commit))).map(id => {
+    const s = cluster.paxos(id).status()
+    return `${id} (${s.role}, commit=${s.commit}): ${[...cluster.node(id).open].join(',')}`
+  })
+  if (open.length > 0) {
+    throw new ProgressError(`proposals neither applied nor reported dropped by the node that took them:\n  ${open.join('\n  ')}`)
+  }
+}
+
+/**
+ * A value a deposed leader sent for a slot past every decision: an acceptor
+ * may hold it, and a later leader that meets it may choose it yet, so its
+ * fate is open until a write takes that slot (its writers wait for their
+ * deadline). A leader fills such slots of its own (fillOrphanSlots); one
+ * that no longer leads cannot, and nothing tells the leader about them.
+ */
+function awaitsOpenSlot (cluster: Cluster, id: string, commit: number): boolean {
+  for (const slot of cluster.acceptSlots.get(id) ?? []) if (slot > commit) return true
+  return false
 }
 
 function isDecided (cluster: Cluster, id: string): boolean {
@@ -356,7 +393,7 @@ function tryRead (cluster: Cluster, at: string, ctx: string): void {
 function tryPropose (cluster: Cluster, at: string, id: string): boolean {
   try {
     cluster.paxos(at).propose({ id, data: new TextEncoder().encode(id) })
-    cluster.proposed(id)
+    cluster.proposed(id, at)
     return true
   } catch (err) {
     const name = (err as Error).name
