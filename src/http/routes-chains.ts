@@ -99,11 +99,12 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode, 
     const { id } = req.params
     onlyQuery(req.query, ['from', 'to', 'transactions'])
     const withTransactions = parseFlag('transactions', req.query.transactions, true)
-    const info = await node.chains.info(id)
-    if (info == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
+    // a bad query is a bad query whatever the chain (it said 404 for a chain not held here)
     const from = parseHeight('from', req.query.from) ?? 1
     const asked = parseHeight('to', req.query.to)
     if (asked != null && asked < from) throw new InvalidRequestError('to must be ≥ from')
+    const info = await node.chains.info(id)
+    if (info == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
     // no `to`: up to the tip — and `from` past the tip is an empty last page, not an error
     const to = asked ?? info.height
     let last = Math.min(to, info.height, from + MAX_BLOCKS_PER_PAGE - 1)

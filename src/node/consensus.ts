@@ -58,7 +58,7 @@ import { holderAnswer } from './holder-answer.ts'
 import { LEADER_READ_ELECTION_WAIT, LEADER_READ_TIMEOUT, QUORUM_READ_CATCHUP_WAIT, SHARED_CHAIN } from './paxos-constants.ts'
 import { recoverOwnChain } from './own-chain-recovery.ts'
 import {
-  CommitTimeoutError, ConsensusStoppedError, InvalidReadError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, RefusedWriteError
+  CommitTimeoutError, ConsensusStoppedError, InvalidReadError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, QuorumReadError, RefusedWriteError
 } from './consensus-errors.ts'
 
 export type { CommitResult, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
@@ -185,6 +185,8 @@ function checkRead (chainId: string, options: ReadOptions | undefined): Consiste
 
 /** Nodes a `leader` read asks, following each one's word on who leads, before it gives up. */
 const MAX_LEADER_HOPS = 3
+/** Quorum reads of a vehicle's chain: passes with the holders of a newer table an answer or a lookup showed. */
+const MAX_QUORUM_READ_PASSES = 3
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
@@ -573,7 +575,49 @@ export class Consensus {
    * (a replica just opened knows only the genesis booth, the founder alone).
    */
   private async quorumRead (chainId: string, request: ReadRequest): Promise<QuorumReadResult> {
-    if (chainId === SHARED_CHAIN) await this.driver.shared()?.caughtUp(QUORUM_READ_CATCHUP_WAIT)
+    if (chainId === SHARED_CHAIN) {
+      await this.driver.shared()?.caughtUp(QUORUM_READ_CATCHUP_WAIT)
+      return await this.quorumReadOnce(chainId, request)
+    }
+    // A vehicle's chain: the holders are those of the newest table we know,
+    // which may be old (we were away while the chain moved to new backups),
+    // and its backups, away too, still answer as active: two of them agree
+    // on the value the chain replaced (found in review). So a table an answer
+    // shows is adopted, and unless the vehicle itself answered (it always
+    // knows its newest table), one lookup asks whether a newer one exists, as
+    // a redirect read does; the read goes again with the holders of a newer table.
+    let confirmed = false
+    for (let pass = 1; ; pass++) {
+      const epoch = this.tableEpoch(chainId)
+      const asked = new Set<string>()
+      let ownerAnswered = false
+      let result: QuorumReadResult | undefined
+      let failure: unknown
+      try {
+        result = await this.quorumReadOnce(chainId, request, async (peer, answer) => {
+          asked.add(peer)
+          if (peer === chainId && answer.status !== 'unavailable') ownerAnswered = true
+        })
+      } catch (err) {
+        if (!(err instanceof QuorumReadError)) throw err
+        failure = err
+      }
+      if (this.tableEpoch(chainId) === epoch && !ownerAnswered && !confirmed) {
+        confirmed = true
+        await this.c.vguarddb.confirmTable(chainId, asked)
+      }
+      if (this.tableEpoch(chainId) > epoch && pass < MAX_QUORUM_READ_PASSES) continue
+      if (result == null) throw failure
+      return result
+    }
+  }
+
+  private tableEpoch (chainId: string): number {
+    return this.c.vguarddb.tables.get(chainId)?.table.epoch ?? 0
+  }
+
+  /** One quorum read among the holders known now; `heard` sees each answer (after any table it showed was adopted). */
+  private async quorumReadOnce (chainId: string, request: ReadRequest, heard?: (peer: string, answer: HolderAnswer) => Promise<void>): Promise<QuorumReadResult> {
     let holders = this.holders(chainId)
     if (holders.length < this.c.config.readQuorum && chainId !== SHARED_CHAIN) {
       // a vehicle that joined after this chain's last booth never heard its table: its neighbours did,
@@ -596,7 +640,11 @@ export class Consensus {
       holders,
       quorum: this.c.config.readQuorum,
       minHeight,
-      ask: async (peer) => await this.ask(peer, request)
+      ask: async (peer) => {
+        const answer = await this.ask(peer, request)
+        await heard?.(peer, answer)
+        return answer
+      }
     })
   }
 
@@ -709,6 +757,8 @@ export class Consensus {
     } catch (err) {
       return { peer, status: 'unavailable', error: (err as Error).message }
     }
+    // any answer may show a newer table of the chain (a released backup's redirect always does)
+    if (res.table != null && res.table.byteLength > 0) await this.c.vguarddb.adoptShownTable(request.chainId, res.table)
     return holderAnswer(peer, request, res)
   }
 }

@@ -618,14 +618,7 @@ export class VGuardDB {
         // a block whose payload a holder pruned: another holder may still have it
         whole: wholeBlockAnswer,
         lookup: async (asked) => await this.lookupTable(request.chainId, asked, options),
-        confirm: async (asked) => {
-          const news = this.tableNewsAt.get(request.chainId)
-          if (news != null && performance.now() - news < TABLE_NEWS_TTL) return { path: [], holders: [] }
-          const found = await this.lookupTable(request.chainId, asked, options)
-          // members answered: what they showed is the newest there is for now
-          if (found.path.some(p => p.outcome !== 'unreachable' && p.outcome !== 'error')) this.noteTableNews(request.chainId)
-          return found
-        }
+        confirm: async (asked) => await this.confirmTable(request.chainId, asked, options)
       })
       // only stale holders answered: a fresher copy of our own is the better answer
       if (result.stale) {
@@ -666,6 +659,35 @@ export class VGuardDB {
       adopt: async (signed, id) => this.tableNews(await this.tables.adopt(signed, id, HINT)),
       random: this.c.random ?? Math.random
     })
+  }
+
+  /**
+   * Asks whether a newer table than ours exists for a chain whose proposer
+   * did not answer (a lookup, as lookupTable), unless our table was news or
+   * confirmed in the last TABLE_NEWS_TTL: a reader away while the chain moved
+   * to new backups holds an old table, and a backup of it, away too, still
+   * answers as active.
+   */
+  async confirmTable (chainId: string, asked: ReadonlySet<string>, options: { signal?: AbortSignal } = {}): Promise<TableLookupResult> {
+    const news = this.tableNewsAt.get(chainId)
+    if (news != null && performance.now() - news < TABLE_NEWS_TTL) return { path: [], holders: [] }
+    const found = await this.lookupTable(chainId, asked, options)
+    // members answered: what they showed is the newest there is for now
+    if (found.path.some(p => p.outcome !== 'unreachable' && p.outcome !== 'error')) this.noteTableNews(chainId)
+    return found
+  }
+
+  /**
+   * Adopts a table a holder's answer carried (a hint, verified; one that
+   * does not verify is ignored). True when it was newer than ours.
+   */
+  async adoptShownTable (chainId: string, signed: Uint8Array): Promise<boolean> {
+    if (chainId === this.self || chainId === 'shared' || signed.byteLength === 0) return false
+    try {
+      return this.tableNews(await this.tables.adopt(signed, chainId, HINT)).adopted
+    } catch {
+      return false
+    }
   }
 
   /** Notes an adoption that was news (a newer table), passing the result on. */
@@ -784,6 +806,8 @@ export function checkParticipants (participants: unknown, self: string): string[
 }
 
 /** A redirect read that makes no sense, from a JavaScript caller: InvalidReadError, before anyone is asked. */
+const READ_KINDS: ReadonlySet<unknown> = new Set([ReadRequest.Kind.KEY, ReadRequest.Kind.BLOCK, ReadRequest.Kind.RANGE, ReadRequest.Kind.TIP])
+
 function checkRedirectRead (request: ReadRequest): void {
   const problem = chainIdProblem(request.chainId)
   if (problem != null) throw new InvalidReadError(problem)
@@ -792,5 +816,12 @@ function checkRedirectRead (request: ReadRequest): void {
   }
   if (request.kind === ReadRequest.Kind.BLOCK && (!Number.isSafeInteger(request.height) || request.height < 1)) {
     throw new InvalidReadError(`a block height is an integer ≥ 1, got ${String(request.height)}`)
+  }
+  // every holder would refuse these (and each was asked, and called unreachable: a review)
+  if (request.kind === ReadRequest.Kind.RANGE && (!Number.isSafeInteger(request.height) || !Number.isSafeInteger(request.to) || request.height < 1 || request.to < request.height)) {
+    throw new InvalidReadError(`a range runs from an integer height ≥ 1 to one ≥ it, got ${String(request.height)}..${String(request.to)}`)
+  }
+  if (!READ_KINDS.has(request.kind)) {
+    throw new InvalidReadError(`not a kind of read: ${String(request.kind)}`)
   }
 }

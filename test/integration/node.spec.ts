@@ -10,6 +10,7 @@ import { loadOrCreateKey } from '../../src/node/identity.ts'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { fastMessageId } from '../../src/node/libp2p.ts'
 import type { PeerRejectedDetail, VGuardNode } from '../../src/node/index.ts'
+import { ReadRequest } from '../../src/protocols/read/index.ts'
 
 const bootstrapOf = (node: VGuardNode): string => node.multiaddrs[0].toString()
 
@@ -221,7 +222,11 @@ describe('node - discovery and connections', () => {
       // a redirect read alike: not a multibase decoder's complaint about an unreachable holder
       [async () => await a.vguarddb.readKey('garbage', 'k'), /^not a chain of a vehicle \(peer id\) or 'shared': garbage$/],
       [async () => await a.vguarddb.readKey(self, ''), /^a key is a non-empty string, got ""$/],
-      [async () => await a.vguarddb.readBlock(self, 1.5), /^a block height is an integer ≥ 1, got 1.5$/]
+      [async () => await a.vguarddb.readBlock(self, 1.5), /^a block height is an integer ≥ 1, got 1.5$/],
+      // ranges and kinds every holder would refuse are refused here, before anyone is asked (a review)
+      [async () => await a.vguarddb.readRemote({ kind: ReadRequest.Kind.RANGE, chainId: self, key: '', height: 5, to: 2, leader: false }), /^a range runs from an integer height ≥ 1 to one ≥ it, got 5\.\.2$/],
+      [async () => await a.vguarddb.readRemote({ kind: ReadRequest.Kind.RANGE, chainId: self, key: '', height: 0, to: 3, leader: false }), /^a range runs from/],
+      [async () => await a.vguarddb.readRemote({ kind: 7 as never, chainId: self, key: '', height: 0, to: 0, leader: false }), /^not a kind of read: 7$/]
     ]
     for (const [read, message] of bad) await expect(read()).rejects.toMatchObject({ name: 'InvalidReadError', message: expect.stringMatching(message) })
   })

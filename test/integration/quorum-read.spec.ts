@@ -5,12 +5,14 @@
  * block) that Nr holders agree on — never the stale one.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
 import type { Block } from '../../src/chain/index.ts'
 
 const utf8 = new TextEncoder()
+/** gossipsub's message cache: 5 heartbeats of 1 s (mcacheLength, heartbeatInterval), with a margin. */
+const GOSSIP_CACHE_MS = 6_500
 const text = (v?: Uint8Array): string | undefined => v == null ? undefined : new TextDecoder().decode(v)
 
 /** Four vehicles with k = 2, fully connected; the last three bootstrap to the first and take `rest` too. */
@@ -115,6 +117,47 @@ describe('consensus - quorum reads', () => {
         if (block !== 'QuorumReadError') expect(block).toEqual(written.hash)
       }
     }
+  })
+
+  it.each([
+    ['gone', 'the value the chain replaced is never the answer'],
+    ['still there', 'their redirects (the vehicle releases them) are followed, not a 503']
+  ])('a reader that was away, with backups of an old table that were away too, the vehicle %s: %s (a review)', async (vehicle) => {
+    const [a, b1, b2, d1, x, r] = await connectedSwarm(cluster, 6, { kBackups: 2 })
+    const A = a.peerId.toString()
+    const ids = (...ns: VGuardNode[]): string[] => ns.map(n => n.peerId.toString())
+    const first = await a.endOfBooth({ participants: ids(b1, b2), transactions: [{ key: 'k', value: utf8.encode('old') }, { key: 'gone', value: utf8.encode('was here') }] })
+    expect(first.active.sort()).toEqual(ids(b1, b2).sort())
+    await waitFor(() => [r, b1, b2].every(n => n.vguarddb.tables.get(A)?.table.epoch === first.epoch), { message: 'r, b1 and b2 know the first table' })
+    // r, b1 and b2 go away; the chain moves on to new backups, then its vehicle leaves too
+    const away = [r, b1, b2].map(n => n.config.dataDir)
+    for (const n of [r, b1, b2]) await cluster.stopNode(n)
+    const second = await a.endOfBooth({ participants: ids(d1, x), transactions: [{ key: 'k', value: utf8.encode('new') }, { key: 'gone', delete: true }] })
+    expect(second.active.sort()).toEqual(ids(d1, x).sort())
+    if (vehicle === 'gone') await cluster.stopNode(a)
+    // the second table must not reach the returning reader through gossip: gossipsub answers a peer
+    // that joins with messages of its last five 1-s heartbeats (mcache), so they come back after that.
+    // Time itself is the condition here: nothing observable says the cache moved on
+    await new Promise(resolve => setTimeout(resolve, GOSSIP_CACHE_MS))
+    const bootstrap = [d1.multiaddrs[0].toString(), x.multiaddrs[0].toString()]
+    const back = await Promise.all(away.map(async dataDir => await cluster.create({ dataDir, kBackups: 2, bootstrap })))
+    await Promise.all(back.map(async n => { await n.start() }))
+    const present = vehicle === 'gone' ? [...back, d1, x] : [...back, d1, x, a]
+    await waitFor(() => fullyConnected(present), { timeout: 30_000, message: 'all connected' })
+    const reader = back[0]
+    // gone, the vehicle never released b1 and b2: they answer as active backups of the first table;
+    // there, it releases them as they connect, and they answer with a redirect to the second
+    expect(reader.vguarddb.tables.get(A)?.table.epoch).toBe(first.epoch)
+
+    const read = await reader.get(A, 'k', { consistency: 'quorum' })
+    expect(text(read.value)).toBe('new')
+    expect(read.height).toBe(second.height)
+    expect(read.servedBy.length).toBeGreaterThanOrEqual(2)
+    for (const p of read.servedBy) expect(ids(a, d1, x)).toContain(p)
+    expect(reader.vguarddb.tables.get(A)?.table.epoch).toBe(second.epoch)
+    const deleted = await reader.get(A, 'gone', { consistency: 'quorum' })
+    expect(deleted.value).toBeUndefined()
+    expect(deleted.height).toBeGreaterThanOrEqual(second.height)
   })
 
   it('right after a write another vehicle reads it at quorum: the backups that took it count before anyone shows their table', async () => {

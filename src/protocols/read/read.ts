@@ -176,10 +176,13 @@ export class ReadService {
     const info = await store.info(req.chainId)
     if (info == null || info.height === 0) {
       if (table != null && req.chainId !== self) return { status: Status.REDIRECT, epoch, table: tableBytes, message: 'released: ask the active backups' }
-      if (this.components.runs?.(req.chainId) === true) {
-        // a chain we run with no block yet: nothing in it, which is an answer
-        if (req.kind === ReadRequest.Kind.TIP) return { status: Status.OK, role: Role.HOLDER, height: 0 }
-        return { status: Status.NOT_FOUND, role: Role.HOLDER, height: 0, message: req.kind === ReadRequest.Kind.KEY ? 'no such key' : `no block ${req.height}` }
+      // our own chain, or one we run, with no block yet: nothing in it, which is an answer
+      // (our own one said "not held here", and a read of it from here failed as unreachable: a review)
+      const ours = req.chainId === self
+      if (ours || this.components.runs?.(req.chainId) === true) {
+        const role = ours ? Role.PROPOSER : Role.HOLDER
+        if (req.kind === ReadRequest.Kind.TIP) return { status: Status.OK, role, height: 0 }
+        return { status: Status.NOT_FOUND, role, height: 0, message: req.kind === ReadRequest.Kind.KEY ? 'no such key' : `no block ${req.height}` }
       }
       return { status: Status.UNAVAILABLE, epoch, message: 'chain not held here' }
     }
