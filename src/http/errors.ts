@@ -31,6 +31,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   ProposerUnreachableError: 503,
   QuorumReadError: 503,
   InvalidReadError: 400,
+  // a store read with a bad argument (the routes check their own first)
+  InvalidArgumentError: 400,
   ConsensusStoppedError: 503,
   // this vehicle's backups hold more of its chain than it does, and none handed it over
   ChainRecoveryError: 503,

@@ -6,7 +6,7 @@
  */
 import { emptyTip, encodeBlock, tipOf, verifyHeader, verifyLink, verifyPayload, withoutPayload, parsePayload, HASH_BYTES, MAX_KEY_BYTES, InvalidBlockError } from '../chain/index.ts'
 import type { Block, ChainTip, PayloadEntry } from '../chain/index.ts'
-import { PayloadPrunedError, StoreClosedError, InvalidPinError } from './errors.ts'
+import { PayloadPrunedError, StoreClosedError, InvalidPinError, InvalidArgumentError } from './errors.ts'
 import type {
   AppendOptions, ChainInfo, DeleteChainOptions, ChainStore, PruneOptions, KeyValue, Pin, PruneResult, RangeOptions, RecordRun, RunOptions, StateEntry, StoredHeader, StoredRecord
 } from './index.ts'
@@ -56,6 +56,11 @@ function checkPin (pin: Pin): void {
   throw new InvalidPinError('a pin is { type: "key", key } or { type: "range", from, to }')
 }
 
+/** A key a read may name: a lone surrogate would be encoded as U+FFFD and find another key's value. */
+function checkKey (key: string): void {
+  if (typeof key !== 'string' || !key.isWellFormed()) throw new InvalidArgumentError('a key is a well-formed unicode string')
+}
+
 export abstract class AbstractChainStore implements ChainStore {
   protected readonly metas = new Map<string, ChainMeta>()
   protected readonly pinSets = new Map<string, Pin[]>()
@@ -67,6 +72,13 @@ export abstract class AbstractChainStore implements ChainStore {
   private closed = false
   /** A write failed halfway (the disk, not the caller): no write runs after it. */
   private stopped?: Error
+  /**
+   * Each chain's commit in flight. Its state pointers may be readable before
+   * its payloads are (the LevelDB store writes the batch and the segment
+   * entries side by side) and before tip() shows it: a read that finds one
+   * waits for it (readable).
+   */
+  private readonly committing = new Map<string, Promise<void>>()
 
   /** Writes blocks, their state changes and the new meta atomically. */
   protected abstract commitAppend (items: AppendItem[], meta: ChainMeta, sync: boolean): Promise<void>
@@ -147,7 +159,14 @@ export abstract class AbstractChainStore implements ChainStore {
         pruneFrom: old?.pruneFrom ?? 1,
         tipTimestamp: last.header.timestamp
       }
-      await this.commitAppend(items, meta, options.sync ?? true)
+      const commit = this.commitAppend(items, meta, options.sync ?? true)
+      this.committing.set(chainId, commit)
+      try {
+        await commit
+      } finally {
+        // in the turn the tip moves in: a read that finds no commit here finds the tip past it
+        this.committing.delete(chainId)
+      }
       this.metas.set(chainId, meta)
       return tip
     })
@@ -206,10 +225,14 @@ export abstract class AbstractChainStore implements ChainStore {
   /** The heights of a range read that the chain holds, or undefined if none. */
   protected range (chainId: string, options: RangeOptions): [number, number] | undefined {
     this.checkOpen()
+    // NaN would pass every comparison below, and each medium would read something else for it
+    for (const bound of [options.from, options.to]) {
+      if (bound != null && !Number.isInteger(bound)) throw new InvalidArgumentError(`a range bound is an integer height, got ${String(bound)}`)
+    }
     const meta = this.metas.get(chainId)
     if (meta == null) return undefined
-    const from = Math.max(1, Math.floor(options.from ?? 1))
-    const to = Math.min(meta.height, Math.floor(options.to ?? meta.height))
+    const from = Math.max(1, options.from ?? 1)
+    const to = Math.min(meta.height, options.to ?? meta.height)
     return from > to ? undefined : [from, to]
   }
 
@@ -289,15 +312,33 @@ export abstract class AbstractChainStore implements ChainStore {
 
   private async getValue (chainId: string, key: string): Promise<KeyValue | undefined> {
     this.checkOpen()
+    checkKey(key)
     if (!this.metas.has(chainId)) return undefined
     const pointer = await this.readPointer(chainId, key)
     if (pointer == null) return undefined
+    await this.readable(chainId, pointer)
     if (isUnknown(pointer)) {
-      throw new PayloadPrunedError(`the value of ${key} as of block ${pointer.height} of ${chainId} is unknown: the blocks after it were cut when a power failure lost their payloads, and no block below that still holds its payload wrote the key (a pruned one may have)`)
+      throw new PayloadPrunedError(`the value of ${key} as of block ${pointer.height} of ${chainId} is unknown: the blocks after it were cut when a power failure lost their payloads, and a pruned block below them may have written the key last`)
     }
     const value = await this.valueAt(chainId, pointer)
     if (value == null) throw new PayloadPrunedError(`the value of ${key} was written by block ${pointer.height} of ${chainId}, whose payload was pruned`)
     return { key, value, height: pointer.height }
+  }
+
+  /**
+   * Waits until the block a state pointer names is acknowledged: a pointer
+   * above the tip was written by the append in flight, whose payload may not
+   * be in place yet. The value is then read as that pointer says: the answer
+   * is the state as of some moment during the read, never past the tip.
+   */
+  private async readable (chainId: string, pointer: Pointer): Promise<void> {
+    if (pointer.height <= (this.metas.get(chainId)?.height ?? 0)) return
+    // its failure is the writer's to report
+    await this.committing.get(chainId)?.catch(() => {})
+    // the batch went in but its payloads did not (the store stopped): they may be missing or partial
+    if (pointer.height > (this.metas.get(chainId)?.height ?? 0) && this.stopped != null) {
+      throw new StoreClosedError(`the store stopped after a failed write (${this.stopped.message}); reopen it to recover`, false)
+    }
   }
 
   /** The value a pointer refers to (a copy), or undefined if that block's payload was pruned. */
@@ -312,6 +353,7 @@ export abstract class AbstractChainStore implements ChainStore {
     if (!this.metas.has(chainId)) return
     try {
       for await (const [key, pointer] of this.iteratePointers(chainId)) {
+        await this.readable(chainId, pointer)
         yield { key, height: pointer.height, value: isUnknown(pointer) ? undefined : await this.valueAt(chainId, pointer) }
       }
     } catch (err) {

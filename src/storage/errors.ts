@@ -28,6 +28,19 @@ export class InvalidPinError extends Error {
   }
 }
 
+/**
+ * A read's argument no stored data can match: a range bound that is not an
+ * integer, a key that is not well-formed unicode (a lone surrogate would be
+ * read as U+FFFD, another key).
+ */
+export class InvalidArgumentError extends Error {
+  static name = 'InvalidArgumentError'
+  constructor (message = 'Invalid argument') {
+    super(message)
+    this.name = 'InvalidArgumentError'
+  }
+}
+
 /** The chain is not held by this node. */
 export class ChainNotFoundError extends Error {
   static name = 'ChainNotFoundError'

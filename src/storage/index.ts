@@ -35,7 +35,7 @@
 import type { Block, ChainTip } from '../chain/index.ts'
 
 export type { Block, ChainTip } from '../chain/index.ts'
-export { InvalidBlockError, PayloadPrunedError, StoreClosedError, InvalidPinError, ChainNotFoundError, DiskFullError } from './errors.ts'
+export { InvalidBlockError, PayloadPrunedError, StoreClosedError, InvalidPinError, InvalidArgumentError, ChainNotFoundError, DiskFullError } from './errors.ts'
 export { ENTRY_TAG, entryOffsets, entrySize, writeEntry } from './records.ts'
 export { blockBytes } from './base.ts'
 
@@ -88,6 +88,7 @@ export interface PruneOptions {
   copy?: number
 }
 
+/** Bounds that are not integers are refused (InvalidArgumentError); integers past either end are clamped. */
 export interface RangeOptions {
   /** First height. @default 1 */
   from?: number
@@ -179,6 +180,7 @@ export interface ChainStore {
    * A key's current value, or undefined if never written or deleted.
    *
    * @throws PayloadPrunedError if the block that wrote the value was pruned
+   * @throws InvalidArgumentError if the key is not well-formed unicode (no transaction can write it)
    */
   get: (chainId: string, key: string) => Promise<KeyValue | undefined>
   /** The chain's whole state in key order. */

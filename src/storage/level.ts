@@ -22,12 +22,19 @@
  *   loses nothing (the log is written with write() before the batch resolves
  *   and the OS keeps it), but a machine crash can lose the last appends.
  *   Bulk callers pass sync once per batch of blocks, not per block.
- * - A segment entry is written and fdatasynced BEFORE the LevelDB batch that
- *   references it, whatever `sync` says: LevelDB never points at bytes a crash
- *   could lose. A crash leaves at most bytes past the last referenced entry
- *   (or a segment no batch listed), which open() cuts off. `sync` then decides
- *   only whether LevelDB's own log is flushed; without it a machine crash may
- *   lose the batch, and the chain ends before those blocks, as for inline ones.
+ * - A segment entry is written beside the LevelDB batch that references it,
+ *   not before (waiting for one before starting the other would add its whole
+ *   latency to every large append). With `sync` both are flushed, the chain's
+ *   segments written since their last flush too, before the append resolves;
+ *   without it neither is. So a crash can leave a batch pointing at bytes that
+ *   never reached the disk, but only for an append that was not acknowledged
+ *   as durable: the meta's durable height says up to where every entry is
+ *   known flushed, and open() checks the entries above it against their
+ *   headers and cuts the chain before the first that fails (checkUnflushed,
+ *   recovery.ts). A crash also leaves bytes past the last referenced entry (or
+ *   a segment no batch listed), which open() cuts off. No read reaches an
+ *   entry still being written: block reads stop at the tip, and a key read
+ *   that finds a pointer above it waits for that append (base.ts).
  * - Every append is ONE atomic LevelDB batch: block records, hash index and
  *   state pointers together (with the segment's key when a segment starts, and
  *   the chain meta every META_EVERY blocks). After any crash the records on
@@ -394,11 +401,13 @@ export class LevelChainStore extends AbstractChainStore {
   /** Writes the metas that lag their tips, so the next open need not roll forward. */
   private async saveOnClose (): Promise<void> {
     if (this.db.status === 'open') {
-      // a clean close leaves nothing for the next open to check
+      // a clean close leaves nothing for the next open to check, also where nothing was
+      // unflushed but the meta on disk still names an older durable height
       for (const [chainId, log] of this.logs) {
-        if (log.dirty.length === 0) continue
+        const height = this.metas.get(chainId)?.height ?? log.durable
+        if (log.dirty.length === 0 && log.durable >= height) continue
         for (const segment of log.dirty) await this.segments.sync(log.fileId, segment)
-        this.logs.set(chainId, { ...log, dirty: [], durable: this.metas.get(chainId)?.height ?? log.durable })
+        this.logs.set(chainId, { ...log, dirty: [], durable: height })
         this.persistedHeight.delete(chainId)
       }
       const batch = this.db.batch()
@@ -508,7 +517,10 @@ export class LevelChainStore extends AbstractChainStore {
       await written?.write()
       for (const segment of flushing) await this.segments.sync(log?.fileId ?? 0, segment)
     }
-    if (writeMeta) batch.put(this.keys.meta(chainId), this.toPb(meta))
+    // no segment of the chain holds unflushed bytes (this append wrote none): every payload up to
+    // here is durable, which the meta says whenever it is written, or the next open checks them all
+    const clean = log != null && log.dirty.length === 0
+    if (writeMeta) batch.put(this.keys.meta(chainId), clean ? this.toPbWith(meta, { ...log, durable: meta.height }) : this.toPb(meta))
     const [indexed, stored] = await Promise.allSettled([batch.write({ sync }), segmentWork()])
     if (indexed.status === 'rejected' || stored.status === 'rejected') {
       // nothing references the entries just written: the next append writes over them
@@ -524,6 +536,9 @@ export class LevelChainStore extends AbstractChainStore {
       // writeback in the background (see WRITEBACK_BYTES); a failure shows in the flush that counts
       this.segments.sync(log.fileId, log.writeSegment).catch(() => {})
     }
+    // only once the append is in: heights a failed one named may yet be appended unflushed
+    const current = this.logs.get(chainId)
+    if (clean && current != null) this.logs.set(chainId, { ...current, durable: meta.height })
     if (flushing.length > 0 && log != null) {
       this.logs.set(chainId, { ...log, durable: meta.height, dirty: [], unflushed: 0 })
       // tell the next open it need not check these payloads (losing this write only costs that check)

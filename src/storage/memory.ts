@@ -1,20 +1,34 @@
 /**
  * A chain store in memory: the default for unit tests and for anything that
  * need not survive a restart. Same contract as LevelChainStore (one suite
- * tests both). Blocks are copied in, so callers cannot change stored data by
- * mutating what they appended.
+ * tests both). Blocks are copied in and out, so callers cannot change stored
+ * data by mutating what they appended or were handed.
  */
-import { blockFromBytes, toHex } from '../chain/index.ts'
+import { BlockHeader } from '../chain/pb/chain.ts'
+import { blockFromBytes, encodeBlock, toHex } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
 import { AbstractChainStore } from './base.ts'
 import type { AppendItem, ChainMeta, Pointer } from './base.ts'
 import type { PinChange } from './pins.ts'
+import type { RangeOptions, StoredHeader, StoredRecord } from './index.ts'
 
 interface MemoryChain {
   /** blocks[h - 1] is block h */
   blocks: Block[]
   byHash: Map<string, number>
   state: Map<string, Pointer>
+}
+
+/** A stored block's header as a copy: decoding its few bytes again is the deep copy, the hash is not recomputed. */
+function headerCopy (block: Block): Block {
+  const headerBytes = block.headerBytes.slice()
+  return { header: BlockHeader.decode(headerBytes), headerBytes, hash: block.hash.slice() }
+}
+
+/** A stored block as a copy (the level store hands out fresh blocks too). */
+function blockCopy (block: Block): Block {
+  const copy = headerCopy(block)
+  return block.payload == null ? copy : { ...copy, payload: block.payload.slice() }
 }
 
 export class MemoryChainStore extends AbstractChainStore {
@@ -57,7 +71,33 @@ export class MemoryChainStore extends AbstractChainStore {
   }
 
   protected async readBlock (chainId: string, height: number): Promise<Block | undefined> {
-    return this.data.get(chainId)?.blocks[height - 1]
+    const block = this.data.get(chainId)?.blocks[height - 1]
+    return block == null ? undefined : blockCopy(block)
+  }
+
+  // the reads below copy only what they hand out, not whole payloads
+
+  protected override async readHeader (chainId: string, height: number): Promise<StoredHeader | undefined> {
+    const block = this.data.get(chainId)?.blocks[height - 1]
+    return block == null ? undefined : { block: headerCopy(block), pruned: block.payload == null }
+  }
+
+  protected override async valueAt (chainId: string, pointer: Pointer): Promise<Uint8Array | undefined> {
+    return this.data.get(chainId)?.blocks[pointer.height - 1]?.payload?.slice(pointer.valueOffset, pointer.valueOffset + pointer.valueLength)
+  }
+
+  protected override async * iterateRecords (chainId: string, from: number, to: number, signal?: AbortSignal): AsyncGenerator<StoredRecord> {
+    for (const block of this.stored(chainId, from, to, signal)) {
+      yield { height: block.header.height, record: encodeBlock(block), pruned: block.payload == null }
+    }
+  }
+
+  override async * headers (chainId: string, options: RangeOptions = {}): AsyncGenerator<StoredHeader> {
+    const range = this.range(chainId, options)
+    if (range == null) return
+    for (const block of this.stored(chainId, range[0], range[1], options.signal)) {
+      yield { block: headerCopy(block), pruned: block.payload == null }
+    }
   }
 
   protected async readHeightByHash (chainId: string, hash: Uint8Array): Promise<number | undefined> {
@@ -65,6 +105,11 @@ export class MemoryChainStore extends AbstractChainStore {
   }
 
   protected async * iterateBlocks (chainId: string, from: number, to: number, signal?: AbortSignal): AsyncGenerator<Block> {
+    for (const block of this.stored(chainId, from, to, signal)) yield blockCopy(block)
+  }
+
+  /** The stored blocks themselves: for reads that copy what they hand out. */
+  private * stored (chainId: string, from: number, to: number, signal?: AbortSignal): Generator<Block> {
     for (let h = from; h <= to; h++) {
       signal?.throwIfAborted()
       const block = this.data.get(chainId)?.blocks[h - 1]

@@ -14,10 +14,12 @@
  * The cut must also take back what the lost blocks did to the key-value state:
  * a key they wrote gets the value the newest block below the cut wrote (or
  * none). Blocks whose payload was pruned no longer say which keys they wrote:
- * when no block below the cut that still has its payload wrote the key and
- * some block below it was pruned, the key's earlier value is unknown, and it
- * gets a pointer saying so (records.ts, UNKNOWN_OFFSET): reads answer
- * PayloadPrunedError, as for any pruned value, instead of "absent".
+ * a key is known only if a block between the cut and the newest pruned block
+ * below it wrote it. Any other key may have been written last by that pruned
+ * block (or one below it), so its earlier value is unknown, and it gets a
+ * pointer saying so (records.ts, UNKNOWN_OFFSET): reads answer
+ * PayloadPrunedError, as for any pruned value, instead of "absent" or an
+ * older value the pruned block may have overwritten.
  */
 import { BlockHeader } from '../chain/pb/chain.ts'
 import { HASH_BYTES, ZERO_HASH, bytesEqual, parsePayload, sha256 } from '../chain/index.ts'
@@ -84,7 +86,8 @@ export async function cutTail (ctx: TailContext, meta: ChainMeta, log: TailLog, 
   // their values as of the block before the cut: the newest write below it, walking back
   const before = new Map<string, Pointer>()
   let tip = { hash: ZERO_HASH, timestamp: 0 }
-  // whether a block below the cut was pruned: a key found in no other may have been written by it
+  // whether the walk reached a pruned block: it may have written any key not found yet, so the
+  // walk stops there (a writer further down may have been overwritten by it)
   let sawPruned = false
   const below = ctx.db.values({ gte: ctx.keys.block(chainId, 1), lt: ctx.keys.block(chainId, cut), reverse: true })
   try {
@@ -96,7 +99,7 @@ export async function cutTail (ctx: TailContext, meta: ChainMeta, log: TailLog, 
       const payload = await payloadOf(ctx, form)
       if (payload == null) {
         sawPruned = true
-        continue
+        break
       }
       const entries = parsePayload(payload)
       for (let i = entries.length - 1; i >= 0; i--) {
@@ -124,7 +127,7 @@ export async function cutTail (ctx: TailContext, meta: ChainMeta, log: TailLog, 
   for (const key of affected) {
     const pointer = before.get(key)
     if (pointer != null) batch.put(ctx.keys.state(chainId, key), pointerBytes(pointer.height, pointer.valueOffset, pointer.valueLength))
-    // found in no block below the cut: absent before it, unless a pruned block wrote it
+    // not found above the newest pruned block: unknown; found in no block at all: absent
     else if (sawPruned) batch.put(ctx.keys.state(chainId, key), pointerBytes(cut - 1, UNKNOWN_OFFSET, UNKNOWN_OFFSET))
     else batch.del(ctx.keys.state(chainId, key))
   }

@@ -269,6 +269,59 @@ describe.each([
     expect((await store.tip(A)).hash).toEqual(b1.hash)
   })
 
+  it('hands out copies: mutating a returned block or value changes nothing stored', async () => {
+    const blocks = chainOf(A, 3)
+    await store.appendMany(blocks)
+    const spoil = (b: Block | undefined): void => {
+      if (b == null) throw new Error('no block')
+      b.payload?.fill(0)
+      b.headerBytes.fill(0)
+      b.hash.fill(0)
+      ;(b.header as { height: number }).height = 99
+      b.header.prevHash.fill(0)
+    }
+    spoil(await store.getBlock(A, 2))
+    spoil(await store.getBlockByHash(A, blocks[2].hash))
+    for await (const b of store.blocks(A)) spoil(b)
+    for await (const h of store.headers(A)) spoil(h.block)
+    ;(await store.get(A, 'k1'))?.value.fill(0)
+    for await (const e of store.entries(A)) e.value?.fill(0)
+    for await (const r of store.records(A)) r.record.fill(0)
+    for (const b of blocks) {
+      const stored = await store.getBlock(A, b.header.height)
+      expect(stored?.header).toEqual(b.header)
+      expect(stored?.headerBytes).toEqual(b.headerBytes)
+      expect(stored?.hash).toEqual(b.hash)
+      expect(stored?.payload).toEqual(b.payload)
+    }
+    expect(await store.get(A, 'k1')).toEqual({ key: 'k1', value: enc.encode('v1'), height: 1 })
+    expect((await collect(store.headers(A))).map(h => h.block.header)).toEqual(blocks.map(b => b.header))
+  })
+
+  it('refuses range bounds that are not integers with InvalidArgumentError, alike on every store', async () => {
+    await store.appendMany(chainOf(A, 3))
+    const drain = async (it: AsyncIterable<unknown>): Promise<void> => { for await (const item of it) void item }
+    for (const bounds of [{ from: NaN }, { to: NaN }, { from: 1.5 }, { to: 2.5 }, { to: Infinity }, { from: -Infinity }]) {
+      await expect(drain(store.blocks(A, bounds)), JSON.stringify(bounds)).rejects.toMatchObject({ name: 'InvalidArgumentError' })
+      await expect(drain(store.headers(A, bounds))).rejects.toMatchObject({ name: 'InvalidArgumentError' })
+      await expect(drain(store.records(A, bounds))).rejects.toMatchObject({ name: 'InvalidArgumentError' })
+      await expect(drain(store.runs(A, { ...bounds, maxBytes: 1000 }))).rejects.toMatchObject({ name: 'InvalidArgumentError' })
+      // whether the chain is held or not
+      await expect(drain(store.blocks(B, bounds))).rejects.toMatchObject({ name: 'InvalidArgumentError' })
+    }
+    // integers past either end are still clamped
+    expect((await collect(store.blocks(A, { from: -5, to: 99 }))).map(b => b.header.height)).toEqual([1, 2, 3])
+  })
+
+  it('refuses to read a key that is not well-formed unicode (as pins do), instead of another key\'s value', async () => {
+    await store.appendMany(chainOf(A, 1, () => ({ transactions: [{ key: 'x\uFFFD', value: enc.encode('replacement') }] })))
+    for (const key of ['x\uD800', '\uDC00', 'a\uD800b']) {
+      await expect(store.get(A, key)).rejects.toMatchObject({ name: 'InvalidArgumentError' })
+      await expect(store.get(B, key)).rejects.toMatchObject({ name: 'InvalidArgumentError' })
+    }
+    expect((await store.get(A, 'x\uFFFD'))?.value).toEqual(enc.encode('replacement'))
+  })
+
   it('prunes payloads but keeps headers, and never prunes a pin', async () => {
     const blocks = chainOf(A, 6)
     await store.appendMany(blocks)

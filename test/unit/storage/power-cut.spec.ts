@@ -14,10 +14,14 @@ import { createBlock, emptyTip, tipOf, transactionsOf, verifyBlock } from '../..
 import type { ChainTip, TransactionInput } from '../../../src/chain/index.ts'
 import { openDatabase } from '../../../src/storage/database.ts'
 import type { NodeDatabase } from '../../../src/storage/database.ts'
-import { LevelChainStore, SEGMENTS_DIR } from '../../../src/storage/level.ts'
+import { LevelChainStore, CHAINS_SUBLEVEL, SEGMENTS_DIR } from '../../../src/storage/level.ts'
+import { ChainKeys } from '../../../src/storage/keys.ts'
+import { parseStored } from '../../../src/storage/records.ts'
 import type { LevelChainStoreOptions } from '../../../src/storage/level.ts'
 import { dropOpenFiles } from '../../utils/chains.ts'
 import { prng } from '../../utils/random.ts'
+
+const enc = new TextEncoder()
 
 const CHAIN = 'car'
 const OPTIONS: LevelChainStoreOptions = { inlineMax: 512, segmentMin: 512, segmentBytes: 16 * 1024 }
@@ -170,6 +174,51 @@ describe('storage - power cuts on payload segments', () => {
     // a write after the repair is an ordinary value again
     await reopened.append(createBlock({ prev: await reopened.tip(CHAIN), proposer: 'p', timestamp: 1_004, transactions: [{ key: 'old', value: value(5) }] }))
     expect((await reopened.get(CHAIN, 'old'))?.value).toEqual(value(5))
+    await reopened.close()
+  })
+
+  it('answers "pruned" for a key a pruned block above its newest kept writer overwrote, never that older value', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-powercut-'))
+    database = await openDatabase(dir)
+    // every payload in a segment: block 9's entry is the one the cut loses
+    const store = await LevelChainStore.open(database, { inlineMax: 0, segmentMin: 0 })
+    const transactions: Record<number, TransactionInput[]> = {
+      // pinned (key pin on P): its payload outlives the prune
+      2: [{ key: 'P', value: enc.encode('evidence') }, { key: 'K', value: enc.encode('K@2') }, { op: 'DELETE', key: 'D' }],
+      // pruned: the newest writer of K and D below the cut
+      5: [{ key: 'K', value: enc.encode('K@5') }, { key: 'D', value: enc.encode('D@5') }],
+      // pinned (range pin): above every pruned block, so its value is known
+      8: [{ key: 'A', value: enc.encode('A@8') }],
+      9: [{ key: 'K', value: enc.encode('K@9') }, { key: 'D', value: enc.encode('D@9') }, { key: 'A', value: enc.encode('A@9') }]
+    }
+    let tip: ChainTip = emptyTip(CHAIN)
+    for (let h = 1; h <= 10; h++) {
+      const block = createBlock({ prev: tip, proposer: 'p', timestamp: 1_000 + h, transactions: transactions[h] ?? [{ key: `x${h}`, value: enc.encode('x') }] })
+      await store.append(block, { sync: false })
+      tip = tipOf(block)
+    }
+    await store.pin(CHAIN, { type: 'key', key: 'P' })
+    await store.pin(CHAIN, { type: 'range', from: 8, to: 8 })
+    expect((await store.prune(CHAIN, [1, 2, 3, 4, 5, 6, 7, 8], { watermark: 9 })).pruned).toEqual([1, 3, 4, 5, 6, 7])
+    const keys = new ChainKeys(database.sublevel(CHAINS_SUBLEVEL).prefix)
+    const at = parseStored(await database.db.get(keys.block(CHAIN, 9)) as Uint8Array).location
+    if (at == null) throw new Error('block 9 should be in a segment')
+    // the power cut: block 9's entry never reached the disk (its batch did)
+    await dropOpenFiles(store)
+    await database.close()
+    const handle = await openFile(join(dir, SEGMENTS_DIR, String(at.fileId), `${String(at.segment).padStart(16, '0')}.seg`), 'r+')
+    await handle.write(new Uint8Array(at.length), 0, at.length, at.offset)
+    await handle.close()
+
+    database = await openDatabase(dir)
+    const reopened = await LevelChainStore.open(database, { inlineMax: 0, segmentMin: 0 })
+    expect((await reopened.tip(CHAIN)).height).toBe(8)
+    // block 5 (pruned) wrote K and D after block 2 did: block 2's value (or delete) is stale
+    await expect(reopened.get(CHAIN, 'K')).rejects.toHaveProperty('name', 'PayloadPrunedError')
+    await expect(reopened.get(CHAIN, 'D')).rejects.toHaveProperty('name', 'PayloadPrunedError')
+    // found before any pruned block was passed: known
+    expect(await reopened.get(CHAIN, 'A')).toEqual({ key: 'A', value: enc.encode('A@8'), height: 8 })
+    expect((await reopened.get(CHAIN, 'P'))?.value).toEqual(enc.encode('evidence'))
     await reopened.close()
   })
 })

@@ -18,7 +18,7 @@ import type { LevelChainStoreOptions } from '../../../src/storage/level.ts'
 import { dropOpenFiles } from '../../utils/chains.ts'
 import { ChainKeys } from '../../../src/storage/keys.ts'
 import { ChainMeta } from '../../../src/storage/pb/store.ts'
-import { parseStored } from '../../../src/storage/records.ts'
+import { decodePointer, parseStored } from '../../../src/storage/records.ts'
 import { chainOf, collect, enc } from './helpers.ts'
 import type { BlockSpec } from './helpers.ts'
 
@@ -203,6 +203,89 @@ describe('storage - LevelChainStore payload segments', () => {
     expect(await durable()).toBe(0)
     await s.flush(CHAIN)
     expect(await durable()).toBe(6)
+  })
+
+  it('answers reads during an append as of the acknowledged tip, never from a segment entry not written yet', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    const s = await open()
+    const value = (h: number): Uint8Array => new Uint8Array(1200).fill(h)
+    const blocks = chainOf(CHAIN, 2, h => ({ transactions: [{ key: 'hot', value: value(h) }] }))
+    await s.append(blocks[0])
+    // the next append's segment write waits: its LevelDB batch (run beside it) goes in first
+    const segments = (s as unknown as { segments: { write: (...args: unknown[]) => Promise<void> } }).segments
+    const write = segments.write.bind(segments)
+    let release = (): void => {}
+    const held = new Promise<void>(resolve => { release = resolve })
+    segments.write = async (...args) => {
+      await held
+      await write(...args)
+    }
+    const appending = s.append(blocks[1])
+    const keys = new ChainKeys((database as NodeDatabase).sublevel(CHAINS_SUBLEVEL).prefix)
+    while (true) {
+      const pointer = await (database as NodeDatabase).db.get(keys.state(CHAIN, 'hot'))
+      if (pointer != null && decodePointer(pointer).height === 2) break
+      await new Promise(resolve => setTimeout(resolve, 1))
+    }
+    expect((await s.tip(CHAIN)).height).toBe(1)
+    // each answer with the tip when it came: its height must be acknowledged by then
+    const settle = async <T>(read: Promise<T>): Promise<{ ok: T, tip: number } | { err: unknown }> => {
+      try {
+        const ok = await read
+        return { ok, tip: (await s.tip(CHAIN)).height }
+      } catch (err) {
+        return { err }
+      }
+    }
+    const got = settle(s.get(CHAIN, 'hot'))
+    const listed = settle(collect(s.entries(CHAIN)))
+    // time for a read that does not wait to go wrong
+    await new Promise(resolve => setTimeout(resolve, 50))
+    release()
+    await appending
+    const one = await got
+    const all = await listed
+    if ('err' in one) throw one.err
+    if ('err' in all) throw all.err
+    expect(one.ok?.height).toBeLessThanOrEqual(one.tip)
+    expect(one.ok?.value).toEqual(value(one.ok?.height ?? 0))
+    expect(all.ok).toHaveLength(1)
+    expect(all.ok[0].height).toBeLessThanOrEqual(all.tip)
+    expect(all.ok[0].value).toEqual(value(all.ok[0].height))
+    expect(await s.get(CHAIN, 'hot')).toEqual({ key: 'hot', value: value(2), height: 2 })
+  })
+
+  it('records nothing left to check when nothing is unflushed: after a clean close, and with inline appends after a segment', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    let s = await open()
+    const keys = new ChainKeys((database as NodeDatabase).sublevel(CHAINS_SUBLEVEL).prefix)
+    const stored = async (): Promise<ChainMeta> => ChainMeta.decode(await (database as NodeDatabase).db.get(keys.meta(CHAIN)) ?? new Uint8Array())
+    /** The meta a close left, read with the database alone (a store's open would scan and rewrite it). */
+    const closed = async (): Promise<ChainMeta> => {
+      const db = await openDatabase(dir)
+      try {
+        return ChainMeta.decode(await db.db.get(keys.meta(CHAIN)) ?? new Uint8Array())
+      } finally {
+        await db.close()
+      }
+    }
+    // one synced segment append, then only small (inline) blocks without sync
+    const blocks = chainOf(CHAIN, 201, h => h === 1 ? big(h) : small(h))
+    await s.append(blocks[0])
+    expect(await segmentFiles()).toHaveLength(1)
+    for (const b of blocks.slice(1, 101)) await s.append(b, { sync: false })
+    // a meta written meanwhile (every 64 blocks) says its blocks need no check: no segment was left unflushed
+    const meanwhile = await stored()
+    expect(meanwhile.height).toBeGreaterThan(1)
+    expect(meanwhile.durableHeight).toBe(meanwhile.height)
+    await close()
+    expect(await closed()).toMatchObject({ height: 101, durableHeight: 101 })
+    s = await open()
+    for (const b of blocks.slice(101)) await s.append(b, { sync: false })
+    await close()
+    expect(await closed()).toMatchObject({ height: 201, durableHeight: 201 })
+    s = await open()
+    expect((await s.tip(CHAIN)).height).toBe(201)
   })
 
   it('rolls the log position forward over appends after the last meta write', async () => {
