@@ -49,6 +49,11 @@ export const BOOTHS_TOPIC_VERSION = 1
 /** A round gives up on one backup after this long and tries the next candidate. */
 const REPLICATE_TIMEOUT = 5 * 60_000
 const MAX_PARTICIPANTS = 64
+/**
+ * Previous backups a round short of k keeps in its table besides k (see
+ * round): a few more than k, as some of them may be gone for good.
+ */
+const KEPT_MARGIN = 2
 /** Owners whose newest offered epoch a backup remembers (one entry per owner that ever offered; the oldest goes first). */
 const MAX_OFFERED = 4_096
 /** How long the first round of a run waits for members to show our chain's newest table (see round). */
@@ -205,8 +210,10 @@ export class VGuardDB {
   private readonly tableNewsAt = new Map<string, number>()
   /** stop() ran: the stores are closed or closing. */
   private stopped = false
-  /** Backup side: newest epoch each owner opened a transfer for (orders releases after re-selection). */
+  /** Backup side: newest epoch each owner's accepted transfer was for (orders releases after re-selection); persisted in offeredDb. */
   private readonly offered = new Map<string, number>()
+  /** The same, on disk: a restart between a transfer's DONE and the table naming us must not forget it (see noteOffer). */
+  private readonly offeredDb: BinarySublevel
   /** A release's last check and delete, and the noting of an offer, one at a time per chain. */
   private readonly chainLock = new KeyedLock()
   /** Aborted by stop(): transfers of a round in flight end at once instead of at their backups' timeouts. */
@@ -225,16 +232,15 @@ export class VGuardDB {
       holds: (chainId) => components.store.copyId(chainId) != null
     })
     this.transfersDb = components.database.sublevel('transfers-noted')
+    this.offeredDb = components.database.sublevel('offered-epochs')
     const base = { libp2p: components.libp2p, store: components.store, logger: components.logger }
     this.replicate = new ReplicateService({
       ...base,
       isMember: components.isMember,
       freeCapacity: async () => await this.freeCapacity(),
+      onOffer: async (chainId) => { await this.c.onOffered?.(chainId) },
       // noted under the chain's lock: a release's delete under way ends first, and one not begun sees this offer
-      onOffer: async (chainId, epoch) => {
-        await this.chainLock.run(chainId, () => { setBounded(this.offered, chainId, Math.max(epoch, this.offered.get(chainId) ?? 0), MAX_OFFERED) })
-        await this.c.onOffered?.(chainId)
-      },
+      onAccepted: async (chainId, epoch) => { await this.chainLock.run(chainId, async () => { await this.noteOffer(chainId, epoch) }) },
       makeRoom: components.makeRoom,
       // the copy is durable already: the server flushed the store before calling this
       onStored: async () => { this.c.onCapacityChange?.() }
@@ -248,7 +254,7 @@ export class VGuardDB {
       onReleased: (chainId, epoch) => {
         // the table adopted with the release refuses older releases from now
         // on; an offer of a newer epoch (a transfer under way) still counts
-        if ((this.offered.get(chainId) ?? 0) <= epoch) this.offered.delete(chainId)
+        if ((this.offered.get(chainId) ?? 0) <= epoch) this.forgetOffer(chainId)
         this.c.onCapacityChange?.()
         this.c.events.safeDispatchEvent('backup:released', { detail: { chainId, epoch } })
       }
@@ -270,6 +276,11 @@ export class VGuardDB {
     for await (const key of this.transfersDb.keys()) {
       const [chainId, peer] = utf8d.decode(key).split('\n')
       this.noted.set(chainId, [...(this.noted.get(chainId) ?? []), peer])
+    }
+    this.offered.clear()
+    for await (const [key, value] of this.offeredDb.iterator()) {
+      const epoch = Number(utf8d.decode(value))
+      if (Number.isSafeInteger(epoch) && epoch > 0) setBounded(this.offered, utf8d.decode(key), epoch, MAX_OFFERED)
     }
     await this.replicate.start()
     await this.release.start()
@@ -465,7 +476,14 @@ export class VGuardDB {
     // are fewer than k fresh ones: an older copy is better than none, and the
     // next round catches it up (readers see its older height and treat its
     // answers as stale). Released, it would leave the chain on the proposer alone.
-    const kept = complete ? [] : (current?.active ?? []).filter(p => !active.includes(p))
+    // At most k + KEPT_MARGIN of them, those refreshed last first (a table
+    // lists its fresh backups first, then those it kept in the order it had
+    // them): else every round short of k while backups come and go (vehicles
+    // driving on) added one for good, until the table no longer fit
+    // MAX_TABLE_MEMBERS and every round failed after its block was committed.
+    // Those left out are obsolete below, and told to release.
+    const notRefreshed = complete ? [] : (current?.active ?? []).filter(p => !active.includes(p))
+    const kept = notRefreshed.slice(0, Math.max(0, Math.min(kBackups + KEPT_MARGIN, MAX_TABLE_MEMBERS - active.length)))
     const named = [...active, ...kept]
     // previous holders, those not yet told, failed candidates that may hold a
     // partial copy, and transfers a crash interrupted before their table
@@ -747,9 +765,39 @@ export class VGuardDB {
     }
   }
 
-  /** The newest epoch the chain's owner opened a transfer to this node for (this run; 0: none). */
+  /** The newest epoch the chain's owner had a transfer to this node accepted for (kept across restarts; 0: none). */
   offeredEpoch (chainId: string): number {
     return this.offered.get(chainId) ?? 0
+  }
+
+  /**
+   * Remembers an accepted offer of the chain for this epoch, on disk too: a
+   * backup restarted after the transfer's DONE, before the table naming it
+   * active reached it, would else let the owner's older pending release
+   * delete the copy the owner counts on, and take that copy for temporary.
+   * Written without sync: the transfer's DONE is answered only after the
+   * store's flush, a synced write of the same LevelDB, which makes this one
+   * durable with it (an fsync of its own would cost one per transfer).
+   */
+  private async noteOffer (chainId: string, epoch: number): Promise<void> {
+    const held = this.offered.get(chainId)
+    if (held != null && held >= epoch) return
+    // the map drops its oldest entry beyond MAX_OFFERED: so does the disk
+    const evicted = held == null && this.offered.size >= MAX_OFFERED ? this.offered.keys().next().value : undefined
+    setBounded(this.offered, chainId, epoch, MAX_OFFERED)
+    if (evicted != null) await this.offeredDb.del(utf8.encode(evicted))
+    await this.offeredDb.put(utf8.encode(chainId), utf8.encode(String(epoch)))
+  }
+
+  /**
+   * A release at or after the offered epoch was carried out: the table it
+   * left is durable (adopted with sync) and orders later releases itself,
+   * so the record may go without sync (one left by a crash is older than
+   * that table, and orders nothing).
+   */
+  private forgetOffer (chainId: string): void {
+    this.offered.delete(chainId)
+    this.offeredDb.del(utf8.encode(chainId)).catch((err: Error) => { this.log('offer of %s not forgotten on disk: %s', chainId, err.message) })
   }
 
   /** Tables known for chains we do not hold (forward pointers and gossip). */

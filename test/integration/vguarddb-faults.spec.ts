@@ -12,6 +12,8 @@ import type { VGuardNode } from '../../src/node/index.ts'
 import type { VGuardNodeOptions } from '../../src/node/config.ts'
 import { REPLICATE_PROTOCOL } from '../../src/protocols/replicate/index.ts'
 import { RELEASE_PROTOCOL } from '../../src/protocols/release/index.ts'
+import { signTable } from '../../src/backup/index.ts'
+import { loadOrCreateKey } from '../../src/node/identity.ts'
 import { READ_PROTOCOL } from '../../src/protocols/read/index.ts'
 
 async function swarm (cluster: TestCluster, n: number, overrides: Partial<VGuardNodeOptions> = {}): Promise<VGuardNode[]> {
@@ -250,6 +252,30 @@ describe('vguarddb - a proposer that sends a bad block', () => {
 describe('vguarddb - releases survive restarts', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
+
+  it('a backup restarted after taking a newer epoch\'s transfer still refuses the owner\'s older release: the copy the owner counts on stays', async () => {
+    const [A, B, C] = await swarm(cluster, 3, { kBackups: 1 })
+    const chainId = A.peerId.toString()
+    await A.endOfBooth({ participants: ids(B), transactions: [gpsTransaction(1)] })
+    await waitFor(() => B.vguarddb.tables.get(chainId)?.table.epoch === 1, { message: 'B holds table 1' })
+    // epoch 2 names B obsolete (its release still pending on A), and epoch 3 chooses B again: its transfer is done
+    const tip = await A.chains.tip(chainId)
+    const aKey = await loadOrCreateKey(A.config.dataDir)
+    const epoch2 = await signTable(aKey, chainId, { chainId, epoch: 2, active: ids(C), obsolete: ids(B), height: tip.height, tipHash: tip.hash, timestamp: 0 })
+    await A.vguarddb.replicate.replicateTo(peerIdFromString(B.peerId.toString()), chainId, { epoch: 3 })
+
+    // B restarts before table 3 reaches it
+    const bDir = B.config.dataDir
+    await cluster.stopNode(B)
+    const B2 = await cluster.create({ kBackups: 1, dataDir: bDir, bootstrap: [A.multiaddrs[0].toString()] })
+    await B2.start()
+    expect(B2.vguarddb.offeredEpoch(chainId)).toBe(3)
+    await waitFor(() => A.peers().some(p => p.peerId === B2.peerId.toString()), { message: 'B back' })
+    // the pending release of epoch 2 arrives now: overtaken by the offer B took
+    await expect(A.vguarddb.release.release(peerIdFromString(B2.peerId.toString()), epoch2.signed))
+      .rejects.toMatchObject({ name: 'StaleReleaseError', message: expect.stringContaining('replicating epoch 3') })
+    expect((await B2.chains.info(chainId))?.height).toBe(1)
+  })
 
   it('a release to an offline backup waits for it, across a restart of the proposer, and reaches it when it comes back: it deletes its copy', async () => {
     const [A, B, C, E] = await swarm(cluster, 4)

@@ -16,6 +16,8 @@ import { openDatabase } from '../../src/storage/database.ts'
 import { transactionsOf } from '../../src/chain/index.ts'
 import type { Block } from '../../src/chain/index.ts'
 import type { NodeProcess } from '../../src/swarm/process.ts'
+import { signTable } from '../../src/backup/index.ts'
+import { loadOrCreateKey } from '../../src/node/identity.ts'
 
 const utf8 = new TextEncoder()
 const ids = (...nodes: VGuardNode[]): string[] => nodes.map(n => n.peerId.toString())
@@ -88,6 +90,32 @@ describe('vguarddb - rounds that fall short', () => {
     // and a real participant still works after them
     const third = await A.endOfBooth({ participants: ids(B), transactions: [gps(3)] })
     expect(third).toMatchObject({ height: 3, complete: true, active: ids(B) })
+  })
+
+  it('a round short of k keeps at most k + 2 previous backups it could not refresh, refreshed last first: the others are released, and the table stays within 64', async () => {
+    const [A, B] = await connectedSwarm(cluster, 2, { kBackups: 2 })
+    const chainId = A.peerId.toString()
+    await A.endOfBooth({ participants: ids(B), transactions: [gps(1)] })
+    // the table of a chain whose rounds fell short while backups came and went (vehicles that drove on):
+    // 64 active backups, none of them reachable, the most recently refreshed listed first
+    const gone = await strangers(64)
+    const tip = await A.chains.tip(chainId)
+    const aKey = await loadOrCreateKey(A.config.dataDir)
+    const full = await signTable(aKey, chainId, { chainId, epoch: 2, active: gone, obsolete: [], height: tip.height, tipHash: tip.hash, timestamp: 0 })
+    await A.vguarddb.tables.adopt(full.signed, chainId)
+
+    // one fresh backup and one participant that does not exist: short of k again
+    const outcome = await A.endOfBooth({ participants: [...ids(B), ...await strangers(1)], transactions: [gps(2)] })
+    expect(outcome).toMatchObject({ height: 2, epoch: 3, complete: false })
+    expect(outcome.active).toEqual([...ids(B), ...gone.slice(0, 4)])
+    expect([...outcome.obsolete].sort()).toEqual(gone.slice(4).sort())
+    expect(A.vguarddb.tables.get(chainId)?.table).toMatchObject({ epoch: 3, active: outcome.active })
+    // those left out are told to release (when they come back: none is connected now)
+    expect(A.vguarddb.pendingReleases().map(p => p.peerId).sort()).toEqual(gone.slice(4).sort())
+
+    // the next round short of k keeps the same older copies, and still signs its table
+    const next = await A.endOfBooth({ participants: ids(B), transactions: [gps(3)] })
+    expect(next).toMatchObject({ height: 3, epoch: 4, complete: false, active: [...ids(B), ...gone.slice(0, 4)] })
   })
 
   it('a booth larger than a block header holds is refused before anything is appended', async () => {
@@ -252,6 +280,29 @@ describe('vguarddb - rounds that fall short', () => {
     await waitFor(() => X.vguarddb.tables.get(chainId)?.table.epoch === 3, { message: 'X holds the table naming it' })
     await X.storageMaster.run()
     expect(await X.chains.info(chainId)).toMatchObject({ height: 3, prunedBlocks: 0 })
+  })
+
+  it('a backup chosen again after its release and restarted before the table naming it active keeps the copy whole', async () => {
+    const TAU = 500
+    const options = { kBackups: 1, retention: TAU, pruneInterval: 86_400_000 }
+    const [A, X, Y] = await connectedSwarm(cluster, 3, options)
+    const chainId = A.peerId.toString()
+    await A.endOfBooth({ participants: ids(X), transactions: [gps(1)] })
+    await A.endOfBooth({ participants: ids(Y), transactions: [gps(2)] })
+    await waitFor(async () => X.vguarddb.tables.get(chainId)?.table.epoch === 2 && await X.chains.info(chainId) == null, { message: 'X released' })
+    // both blocks are older than τ when the owner's next round sends X the whole chain again
+    const born = (await A.chains.info(chainId))?.tipTimestamp ?? 0
+    await waitFor(() => Date.now() > born + TAU, { message: 'blocks older than τ' })
+    await A.vguarddb.replicate.replicateTo(X.peerId, chainId, { epoch: 3 })
+    // X restarts before table 3 reaches it: its newest table still names it obsolete
+    const xDir = X.config.dataDir
+    await cluster.stopNode(X)
+    const X2 = await cluster.create({ ...options, dataDir: xDir, bootstrap: [A.multiaddrs[0].toString()] })
+    await X2.start()
+    expect(X2.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
+    expect(X2.vguarddb.offeredEpoch(chainId)).toBe(3)
+    await X2.storageMaster.run()
+    expect(await X2.chains.info(chainId)).toMatchObject({ height: 2, prunedBlocks: 0 })
   })
 
   it('an active backup offered the next epoch, whose table never comes (its owner died mid-round), keeps its copy whole', async () => {

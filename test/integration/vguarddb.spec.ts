@@ -280,6 +280,40 @@ describe('vguarddb - replicate, release, read', () => {
     await expect(releaseB(7)).rejects.toMatchObject({ name: 'StaleReleaseError', message: expect.stringContaining('holding epoch 10') })
   })
 
+  it('an offer the backup refused (no room) does not make the owner\'s pending release stale: the release still deletes the copy', async () => {
+    const [A, C] = await swarm(cluster, 2, { kBackups: 1 })
+    const B = await cluster.create({ kBackups: 1, capacity: 200_000, bootstrap: [A.multiaddrs[0].toString()] })
+    await B.start()
+    await waitFor(() => fullyConnected([A, B, C]), { message: 'B connected' })
+    const chainId = A.peerId.toString()
+    const b = peerIdFromString(B.peerId.toString())
+    await A.endOfBooth({ participants: ids(B), transactions: [gps(1)] })
+    // the chain grows past B's room (a block appended here, no round)
+    const tip = await A.chains.tip(chainId)
+    await A.chains.append(createBlock({ prev: tip, proposer: chainId, timestamp: Date.now(), transactions: [{ key: 'big', value: new Uint8Array(300_000).fill(7) }] }), { sync: true })
+    // a later round offers B epoch 3; B has no room and refuses it at the offer
+    await expect(A.vguarddb.replicate.replicateTo(b, chainId, { epoch: 3 })).rejects.toMatchObject({ name: 'NoCapacityError' })
+    // what B remembers is still the offer it took (the first round's), not the one it refused
+    expect(B.vguarddb.offeredEpoch(chainId)).toBe(1)
+    // the release of epoch 2 (pending on the owner meanwhile) still releases B: it does not count on B
+    const aKey = await loadOrCreateKey(A.config.dataDir)
+    const table = await signTable(aKey, chainId, { chainId, epoch: 2, active: ids(C), obsolete: ids(B), height: tip.height, tipHash: tip.hash, timestamp: 0 })
+    await expect(A.vguarddb.release.release(b, table.signed)).resolves.toEqual({ epoch: 2, deleted: true })
+    expect(await B.chains.info(chainId)).toBeUndefined()
+  })
+
+  it('a release of the epoch the backup holds counts only as that very table: another table of the epoch is stale and deletes nothing', async () => {
+    const { A, B, C, chainId, releaseB } = await backedUpByB()
+    await waitFor(() => B.vguarddb.tables.get(chainId)?.table.epoch === 1, { message: 'B holds table 1' })
+    const held = A.vguarddb.tables.get(chainId)?.signed as Uint8Array
+    // epoch 1 signed again, naming B obsolete: not the table B keeps, so no ground to delete its copy
+    await expect(releaseB(1, ids(C), ids(B))).rejects.toMatchObject({ name: 'StaleReleaseError', message: expect.stringContaining('another table of epoch 1') })
+    expect((await B.chains.info(chainId))?.height).toBe(1)
+    expect(new Uint8Array(B.vguarddb.tables.get(chainId)?.signed ?? [])).toEqual(new Uint8Array(held))
+    // the table B holds, sent again (a hand-off retried), is still answered OK
+    await expect(A.vguarddb.release.release(peerIdFromString(B.peerId.toString()), held)).resolves.toEqual({ epoch: 1, deleted: false })
+  })
+
   it('a release the backup fails to carry out (its disk) is answered ERROR with why and changes nothing; tried again, it releases', async () => {
     const { B, C, chainId, releaseB } = await backedUpByB()
     const store = B.chains

@@ -4,6 +4,7 @@ import { MembershipCheck } from '../read/membership.ts'
 import type { ChainStore } from '../../storage/index.ts'
 import type { BackupTableStore } from '../../backup/index.ts'
 import { verifyTable } from '../../backup/index.ts'
+import { bytesEqual } from '../../chain/index.ts'
 import { decoderOf, handleProtocol, readBufferFor, withDeadline, withStream } from '../stream.ts'
 import { ReleaseRequest, ReleaseResponse } from './pb/release.ts'
 import { MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MEMBERSHIP_WAIT, MESSAGE_TIMEOUT, RELEASE_PROTOCOL } from './constants.ts'
@@ -29,7 +30,7 @@ export interface ReleaseComponents {
   onReleased?: (chainId: string, epoch: number) => void
   /**
    * Runs the last check of a release and its delete alone for that chain,
-   * never beside the start of a transfer of it (ReplicateComponents.onOffer
+   * never beside the start of a transfer of it (ReplicateComponents.onAccepted
    * runs under the same lock): an offer that came while the release was
    * checked would else be answered with the tip of a copy about to go, and
    * its blocks refused. @default runs it at once
@@ -145,6 +146,11 @@ export class ReleaseService {
       const held = tables.get(table.chainId)
       if (held != null && held.table.epoch > table.epoch) {
         return { status: ReleaseResponse.Status.STALE, epoch: held.table.epoch, message: `holding epoch ${held.table.epoch}` }
+      }
+      // the same epoch counts only as the very table held (a release sent again, a hand-off): another
+      // table of that epoch would not be adopted, and the copy must not go on a table we do not keep
+      if (held != null && held.table.epoch === table.epoch && !bytesEqual(held.signed, req.table)) {
+        return { status: ReleaseResponse.Status.STALE, epoch: held.table.epoch, message: `holding another table of epoch ${held.table.epoch}` }
       }
       // the owner already chose us again for a newer epoch: this release is overtaken
       const offered = this.components.offeredEpoch?.(table.chainId) ?? 0

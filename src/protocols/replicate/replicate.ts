@@ -43,12 +43,21 @@ export interface ReplicateComponents {
    */
   onStored: (chainId: string, tip: ChainTip) => Promise<void>
   /**
-   * Backup side: the owner opened a transfer for this epoch. A release of an
-   * older epoch must not delete what this transfer brings: the transfer reads
-   * what it holds of the chain only once this resolves (a release's delete
-   * under way finishes first, see ReleaseComponents.exclusive).
+   * Backup side: the owner opened a transfer for this epoch, whether or not
+   * it is accepted; the offer is measured once this resolves.
    */
   onOffer?: (chainId: string, epoch: number) => void | Promise<void>
+  /**
+   * Backup side: the offer of this epoch was accepted (its room reserved). A
+   * release of an older epoch must not delete what this transfer brings: the
+   * transfer reads what it holds of the chain only once this resolves (a
+   * release's delete under way finishes first, see
+   * ReleaseComponents.exclusive). Not called for an offer refused: the
+   * owner's release still pending for the copy must go through then. Whatever
+   * this writes unsynced is durable before DONE is answered (the store's
+   * flush is a synced write of the same database).
+   */
+  onAccepted?: (chainId: string, epoch: number) => void | Promise<void>
   /**
    * Backup side: an offer does not fit. Frees room for it if the node can
    * (temporary copies yield to backup duty): `bytes` free in all, the chain

@@ -243,6 +243,13 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
       return
     }
     const { reservation, free } = admission
+    // only now: an offer refused above must not make the owner's pending release of this copy stale
+    try {
+      await components.onAccepted?.(chainId, offer.epoch)
+    } catch (err) {
+      reservation.release()
+      throw err
+    }
     const refuse = async (err: Error): Promise<void> => {
       // the transfer is over: nothing more is appended, and the proposer may not say so before our read times out
       reservation.release()
