@@ -583,6 +583,7 @@ export class Paxos {
         if (this.leadership != null && ballotEquals(msg.ballot, this.leadership.ballot)) {
           this.quorumCheck?.heard(msg.from)
           if (msg.read > 0) this.reads.ack(msg.from, msg.read)
+          if (msg.fill != null && this.fillTo(this.leadership, msg.fill)) this.settleLeader()
         }
         break
       case 'catchup': this.onCatchup(msg); break
@@ -830,16 +831,17 @@ export class Paxos {
     // an elected leader counts the acks (check-quorum.ts); a fixed proposer asks only for its reads
     const read = msg.read ?? 0
     if (this.s.mode === 'elected' || read > 0) {
-      this.send({ type: 'heartbeatAck', from: this.s.id, to: msg.from, ballot: copyBallot(msg.ballot), read })
+      const fill = this.orphanTop()
+      this.send({ type: 'heartbeatAck', from: this.s.id, to: msg.from, ballot: copyBallot(msg.ballot), read, ...(fill > msg.commit ? { fill } : {}) })
     }
   }
 
   /**
    * Whether the only ballot above `ballot` this node knows is the one it
    * promised itself in a campaign that failed (it follows no one above
-   * `ballot`): nobody took that ballot, so the heartbeat's sender may well
-   * lead. Nacked, a leader that does not count this node among its
-   * acceptors heeds nothing, and this node never learned the chain again
+   * `ballot`), and it is no member of the booth: nobody took that ballot,
+   * so the heartbeat's sender may well lead. Nacked, a leader that does not
+   * count this node among its acceptors heeds nothing, and this node never learned the chain again
    * (found by the simulation: a member outside the booth stayed behind for
    * good). Followed, its commit is learned (a decision is one whatever the
    * ballot), its accepts are still refused below the promise (acceptor.ts),
@@ -847,7 +849,10 @@ export class Paxos {
    * vote learns of the promise from those refusals and campaigns above it.
    */
   private outranksOnlyOwnFailedCampaign (ballot: Ballot): boolean {
-    return this.role === 'follower' && this.acceptor.promised.proposer === this.s.id && compareBallots(ballot, this.leaderBallot) >= 0
+    // a member of the booth nacks as before: the leader heeds it and campaigns above the promise at
+    // once (followed silently, it kept a leader that could not use this member's vote: a review)
+    return this.role === 'follower' && this.acceptor.promised.proposer === this.s.id && compareBallots(ballot, this.leaderBallot) >= 0 &&
+      !this.log.boothFor(this.log.commit + 1).includes(this.s.id)
   }
 
   /** A leader at `ballot` is alive: follow it (stepping down if it outranks our own ballot). */
@@ -1128,11 +1133,36 @@ export class Paxos {
    * reported dropped and their writes proposed again.
    */
   private fillOrphanSlots (lead: Leadership): void {
+    this.fillTo(lead, this.orphanTop())
+  }
+
+  /**
+   * The highest slot an orphan of ours waits on (0: none). A node that does
+   * not lead again asks the leader to fill up to it (heartbeatAck.fill):
+   * else, with no write to take that slot, its writers waited out their
+   * deadline (found by the simulation).
+   */
+  private orphanTop (): number {
     let top = 0
     for (const slot of this.orphans.keys()) top = Math.max(top, slot)
+    return top
+  }
+
+  /**
+   * Queues noops so that every slot up to `slot` gets a value. Proposing
+   * anything at a slot above those phase 1 recovered is what any leader may
+   * do. Capped at a window past what this leadership holds: no leader could
+   * have proposed beyond what was chosen plus a window (the window rule), so
+   * a request past it is made up, and would queue noops without end.
+   * True when it queued some.
+   */
+  private fillTo (lead: Leadership, slot: number): boolean {
     // the queue (recovered values, then carried ones) takes the slots from nextSlot on
     const filled = lead.nextSlot + lead.pending - 1
-    if (top > filled) lead.enqueueNoops(top - filled)
+    const top = Math.min(slot, Math.max(this.log.chosen, lead.nextSlot - 1) + this.s.window)
+    if (top <= filled) return false
+    lead.enqueueNoops(top - filled)
+    return true
   }
 
   /** Lets the leadership catch up with the log; steps down if a higher ballot decided one of our slots. */

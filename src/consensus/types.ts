@@ -296,12 +296,17 @@ export interface HeartbeatMessage extends Envelope {
 /**
  * The acceptor took heartbeat `read` at `ballot` (so it had promised no
  * higher ballot when the leader's reads up to `read` had arrived); `read`
- * 0 confirms no read, only that the acceptor follows this leader.
+ * 0 confirms no read, only that the acceptor follows this leader. `fill`:
+ * an ended leadership of the sender has a value in flight at a slot up to
+ * this one, past the heartbeat's commit: the leader decides the slots up to
+ * it (noops where it has nothing to propose), so the sender learns that
+ * value's fate.
  */
 export interface HeartbeatAckMessage extends Envelope {
   type: 'heartbeatAck'
   ballot: Ballot
   read: number
+  fill?: number
 }
 
 /** A learner asks for decided values from `slot` on. */

@@ -208,6 +208,7 @@ export function validateMessage (msg: unknown, self: string): Message {
     case 'heartbeatAck':
       ballot(msg.ballot)
       count(msg.read, 'read')
+      if (msg.fill !== undefined) count(msg.fill, 'fill', 1)
       break
     case 'catchup':
       count(msg.slot, 'slot', 1)

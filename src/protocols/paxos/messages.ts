@@ -188,6 +188,8 @@ export function toWire (cm: ChainMessage): PaxosMessage {
     case 'heartbeatAck':
       pb.ballot = ballotToPb(m.ballot)
       pb.read = m.read
+      // `slot` carries the fill request (an ack has no slot of its own)
+      pb.slot = m.fill ?? 0
       break
     case 'catchup':
       pb.slot = m.slot
@@ -230,7 +232,7 @@ export function fromWire (pb: PaxosMessage, from: string, self: string): ChainMe
     case 'accept': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), slot: pb.slot, value: valueFromPb(pb.value), booth: pb.booth, commit: pb.commit, ...(pb.proof.byteLength > 0 ? { proof: pb.proof } : {}), ...commitProofFromPb(pb) }; break
     case 'accepted': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), slot: pb.slot }; break
     case 'heartbeat': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), commit: pb.commit, ...(pb.read > 0 ? { read: pb.read } : {}), ...commitProofFromPb(pb) }; break
-    case 'heartbeatAck': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), read: pb.read }; break
+    case 'heartbeatAck': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), read: pb.read, ...(pb.slot > 0 ? { fill: pb.slot } : {}) }; break
     case 'catchup': raw = { ...base, type, slot: pb.slot }; break
     case 'decided': raw = { ...base, type, entries: pb.entries.map(decidedFromPb), commit: pb.commit, ...commitProofFromPb(pb) }; break
     case 'snapshot': raw = { ...base, type, slot: pb.slot, booths: epochsFromPb(pb.booths), ...commitProofFromPb(pb) }; break

@@ -23,7 +23,9 @@ const REMEMBERED_SEEDS: Array<[number, string]> = [
   [107952, 'a proposal left open: chosen, but its slot was covered by a snapshot before it was handed out'],
   [117683, 'a proposal left open: decided by its leader, then covered by a snapshot before it was handed out'],
   [109503, 'no progress: a member outside the booth that promised its own failed ballot nacked the leader below it for good'],
-  [127002, 'no progress: a member outside the booth that promised its own failed ballot nacked the leader below it for good']
+  [127002, 'no progress: a member outside the booth that promised its own failed ballot nacked the leader below it for good'],
+  [108824, 'a proposal left open: a deposed leader that did not lead again waited on a slot past every decision (heartbeatAck.fill)'],
+  [112616, 'a proposal left open: a deposed leader that did not lead again waited on a slot past every decision (heartbeatAck.fill)']
 ]
 
 function run (seed: number, deep: boolean): SimulationResult {

@@ -21,6 +21,8 @@ const MESSAGES: Message[] = [
   { ...base, type: 'snapshot', slot: 64, booths: [{ slot: 1, members: ['A'] }] },
   { ...base, type: 'heartbeat', ballot: b(3), commit: 9, read: 12 },
   { ...base, type: 'heartbeatAck', ballot: b(3, 'B'), read: 12 },
+  // a deposed leader asks the leader to decide up to its orphans' slots
+  { ...base, type: 'heartbeatAck', ballot: b(3, 'B'), read: 0, fill: 9 },
   { ...base, type: 'prePrepare', ballot: b(5) },
   { ...base, type: 'prePromise', ballot: b(5), granted: true, promised: b(3) },
   { ...base, type: 'prePromise', ballot: b(5), granted: false, promised: b(6, 'C') },

@@ -98,8 +98,6 @@ export class Cluster {
   readonly acceptances = new Map<number, { booth: string, byBallot: Map<string, { value: string, acceptors: Set<string> }> }>()
   /** How often each id was proposed (a propose() that did not throw). */
   readonly proposals = new Map<string, number>()
-  /** Slots each data id was sent to in an accept, by any leader. */
-  readonly acceptSlots = new Map<string, Set<number>>()
   /** Ids proposed once and reported dropped: they must never be chosen. */
   readonly droppedOnce = new Set<string>()
   /** Highest ballot each acceptor sent a promise for: it must never accept below it, even after a restart. */
@@ -242,11 +240,6 @@ export class Cluster {
         if (before == null || compareBallots(msg.ballot, before) > 0) {
           this.promisedSent.set(id, { ...msg.ballot })
         }
-      }
-      if (msg.type === 'accept' && msg.value.kind === 'data') {
-        let slots = this.acceptSlots.get(msg.value.id)
-        if (slots == null) this.acceptSlots.set(msg.value.id, slots = new Set())
-        slots.add(msg.slot)
       }
       this.net.push({ msg, seq: this.seq++ })
     }
