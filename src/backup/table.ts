@@ -22,7 +22,7 @@ export const MAX_TABLE_MEMBERS = 64
 
 export interface VerifiedTable {
   table: BackupTable
-  /** The signed encoding, to forward as is (redirects, releases, gossip). */
+  /** The signed encoding, to forward as is (redirects, releases, gossip); the envelope as it encodes, whatever bytes it came in. */
   signed: Uint8Array
 }
 
@@ -94,7 +94,9 @@ export async function verifyTable (signed: Uint8Array, expectedChainId?: string)
   const key = publicKeyOf(table.proposer)
   const ok = await key.verify(signingBytes(outer.table), outer.signature)
   if (!ok) throw new InvalidBackupTableError('BadSignature')
-  return { table, signed }
+  // the envelope is not signed: anyone could add fields to it or reorder them, and the same table
+  // would then travel as other bytes (a release comparing bytes took it for another table: a review)
+  return { table, signed: SignedBackupTable.encode({ table: outer.table, signature: outer.signature }) }
 }
 
 /** True if `candidate` should replace `current` (a strictly newer epoch). */

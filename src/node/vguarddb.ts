@@ -251,10 +251,10 @@ export class VGuardDB {
       tables: this.tables,
       offeredEpoch: (chainId) => this.offeredEpoch(chainId),
       exclusive: async (chainId, task) => await this.chainLock.run(chainId, task),
-      onReleased: (chainId, epoch) => {
+      onReleased: async (chainId, epoch) => {
         // the table adopted with the release refuses older releases from now
         // on; an offer of a newer epoch (a transfer under way) still counts
-        if ((this.offered.get(chainId) ?? 0) <= epoch) this.forgetOffer(chainId)
+        if ((this.offered.get(chainId) ?? 0) <= epoch) await this.forgetOffer(chainId)
         this.c.onCapacityChange?.()
         this.c.events.safeDispatchEvent('backup:released', { detail: { chainId, epoch } })
       }
@@ -795,9 +795,11 @@ export class VGuardDB {
    * so the record may go without sync (one left by a crash is older than
    * that table, and orders nothing).
    */
-  private forgetOffer (chainId: string): void {
+  private async forgetOffer (chainId: string): Promise<void> {
     this.offered.delete(chainId)
-    this.offeredDb.del(utf8.encode(chainId)).catch((err: Error) => { this.log('offer of %s not forgotten on disk: %s', chainId, err.message) })
+    // awaited inside the release's exclusive section: an offer accepted right after writes the same
+    // key, and classic-level may apply two writes in flight in either order (a review)
+    await this.offeredDb.del(utf8.encode(chainId)).catch((err: Error) => { this.log('offer of %s not forgotten on disk: %s', chainId, err.message) })
   }
 
   /** Tables known for chains we do not hold (forward pointers and gossip). */

@@ -12,7 +12,7 @@ import type {
 } from './index.ts'
 import { applyPinChange, planPin, planUnpin } from './pins.ts'
 import type { PinChange } from './pins.ts'
-import { entrySize, isUnknown, writeEntry } from './records.ts'
+import { entrySize, isTombstone, isUnknown, writeEntry } from './records.ts'
 
 /** Where a key's current value lies: in the payload of block `height`. */
 export interface Pointer {
@@ -96,7 +96,12 @@ export abstract class AbstractChainStore implements ChainStore {
   }
   protected abstract readHeightByHash (chainId: string, hash: Uint8Array): Promise<number | undefined>
   protected abstract iterateBlocks (chainId: string, from: number, to: number, signal?: AbortSignal): AsyncIterable<Block>
+  /**
+   * A key's state pointer, a deletion's tombstone included (the base class
+   * reads it as absent only once the block that wrote it is acknowledged).
+   */
   protected abstract readPointer (chainId: string, key: string): Promise<Pointer | undefined>
+  /** Every state pointer in key order, tombstones included (as readPointer). */
   protected abstract iteratePointers (chainId: string): AsyncIterable<[string, Pointer]>
 
   protected async enqueue<T> (fn: () => Promise<T>): Promise<T> {
@@ -316,7 +321,9 @@ export abstract class AbstractChainStore implements ChainStore {
     if (!this.metas.has(chainId)) return undefined
     const pointer = await this.readPointer(chainId, key)
     if (pointer == null) return undefined
+    // a deletion in flight too: its append may yet fail (a review found "absent" answered before it was acknowledged)
     await this.readable(chainId, pointer)
+    if (isTombstone(pointer)) return undefined
     if (isUnknown(pointer)) {
       throw new PayloadPrunedError(`the value of ${key} as of block ${pointer.height} of ${chainId} is unknown: the blocks after it were cut when a power failure lost their payloads, and a pruned block below them may have written the key last`)
     }
@@ -354,6 +361,7 @@ export abstract class AbstractChainStore implements ChainStore {
     try {
       for await (const [key, pointer] of this.iteratePointers(chainId)) {
         await this.readable(chainId, pointer)
+        if (isTombstone(pointer)) continue
         yield { key, height: pointer.height, value: isUnknown(pointer) ? undefined : await this.valueAt(chainId, pointer) }
       }
     } catch (err) {

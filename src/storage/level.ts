@@ -62,7 +62,7 @@ import { AbstractChainStore, blockBytes } from './base.ts'
 import type { AppendItem, ChainMeta, Pointer } from './base.ts'
 import { ChainKeys, TYPE_BLOCK, TYPE_STATE, prefixEnd } from './keys.ts'
 import {
-  POINTER_BYTES, decodeHeight, decodePointer, encodeHeight, encodeRecord, entryOffsets, entryPieces, entryRecord, entrySize, isTombstone,
+  POINTER_BYTES, decodeHeight, decodePointer, encodeHeight, encodeRecord, entryOffsets, entryPieces, entryRecord, entrySize,
   locatedRecord, parseStored, payloadOffsetInEntry, storedBlock, wireRecord, writeEntry, writePointer, TOMBSTONE_OFFSET
 } from './records.ts'
 import type { Location, StoredForm } from './records.ts'
@@ -874,12 +874,11 @@ export class LevelChainStore extends AbstractChainStore {
   protected async readPointer (chainId: string, key: string): Promise<Pointer | undefined> {
     const bytes = await this.db.get(this.keys.state(chainId, key))
     if (bytes == null) return undefined
-    const pointer = decodePointer(bytes)
-    return isTombstone(pointer) ? undefined : pointer
+    return decodePointer(bytes)
   }
 
   protected async * iteratePointers (chainId: string): AsyncGenerator<[string, Pointer]> {
-    for await (const entry of this.allPointers(chainId)) if (!isTombstone(entry[1])) yield entry
+    yield * this.allPointers(chainId)
   }
 
   /** The chain's state index as stored, tombstones included. */

@@ -10,6 +10,7 @@ import type { Block } from '../chain/index.ts'
 import { AbstractChainStore } from './base.ts'
 import type { AppendItem, ChainMeta, Pointer } from './base.ts'
 import type { PinChange } from './pins.ts'
+import { TOMBSTONE_OFFSET } from './records.ts'
 import type { RangeOptions, StoredHeader, StoredRecord } from './index.ts'
 
 interface MemoryChain {
@@ -52,7 +53,8 @@ export class MemoryChainStore extends AbstractChainStore {
       chain.byHash.set(toHex(copy.hash), height)
       for (const e of entries) {
         if (e.op === 'PUT') chain.state.set(e.key, { height, valueOffset: e.valueOffset, valueLength: e.valueLength })
-        else chain.state.delete(e.key)
+        // a tombstone, as the level store keeps: a read during the append waits for it (base.ts readable)
+        else chain.state.set(e.key, { height, valueOffset: TOMBSTONE_OFFSET, valueLength: TOMBSTONE_OFFSET })
       }
     }
   }

@@ -27,7 +27,7 @@ export interface ReleaseComponents {
   /** The newest epoch the chain's owner has opened a transfer to us for (0 if none). */
   offeredEpoch?: (chainId: string) => number
   /** Called after a copy was deleted (for events and metrics). */
-  onReleased?: (chainId: string, epoch: number) => void
+  onReleased?: (chainId: string, epoch: number) => void | Promise<void>
   /**
    * Runs the last check of a release and its delete alone for that chain,
    * never beside the start of a transfer of it (ReplicateComponents.onAccepted
@@ -149,7 +149,7 @@ export class ReleaseService {
       }
       // the same epoch counts only as the very table held (a release sent again, a hand-off): another
       // table of that epoch would not be adopted, and the copy must not go on a table we do not keep
-      if (held != null && held.table.epoch === table.epoch && !bytesEqual(held.signed, req.table)) {
+      if (held != null && held.table.epoch === table.epoch && !bytesEqual(held.signed, verified.signed)) {
         return { status: ReleaseResponse.Status.STALE, epoch: held.table.epoch, message: `holding another table of epoch ${held.table.epoch}` }
       }
       // the owner already chose us again for a newer epoch: this release is overtaken
@@ -174,7 +174,7 @@ export class ReleaseService {
         const deleted = await store.deleteChain(table.chainId)
         if (deleted) {
           this.log('released copy of %s at epoch %d', table.chainId, table.epoch)
-          this.components.onReleased?.(table.chainId, table.epoch)
+          await this.components.onReleased?.(table.chainId, table.epoch)
         }
         return { status: ReleaseResponse.Status.OK, epoch: table.epoch, deleted }
       })

@@ -275,8 +275,10 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
     // blocks after its tip would not bring back the payloads before it, and an active backup that lacks
     // them answers reads of those keys with nothing. It is taken again whole, replacing it as a reset does.
     // (Not while the owner is behind the copy: its blocks past the owner's tip may be the only ones left, see holding.)
-    const whole = held != null && held.prunedBlocks > 0 && offer.height >= held.height
-    if (whole) log('copy of %s has %d pruned blocks: taking it again whole', chainId, held.prunedBlocks)
+    // read again: until onAccepted recorded the offer, a retention run could take the copy for temporary and prune it
+    const current = await store.info(chainId)
+    const whole = current != null && current.prunedBlocks > 0 && offer.height >= current.height
+    if (whole) log('copy of %s has %d pruned blocks: taking it again whole', chainId, current.prunedBlocks)
     try {
       const tip = whole ? emptyTip(chainId) : await holding(store, chainId, offer)
       await reply({ height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, free })

@@ -26,6 +26,16 @@ describe('backup - table', () => {
     expect(verified.table).toMatchObject({ chainId: a.id, epoch: 3, proposer: a.id, active: ['b', 'c'], obsolete: ['e', 'f'], height: 7 })
   })
 
+  it('hands out the envelope in its one encoding: fields added to it (it is not signed) change nothing (a review)', async () => {
+    const a = await identity()
+    const signed = await table(a, 2)
+    // an unknown field (number 15, varint 1) appended to the envelope
+    const padded = Uint8Array.from([...signed, 15 << 3, 1])
+    const verified = await verifyTable(padded, a.id)
+    expect(verified.table.epoch).toBe(2)
+    expect(Buffer.from(verified.signed).equals(Buffer.from(signed))).toBe(true)
+  })
+
   it('rejects a table signed by someone else, a tampered one, one for a chain the signer does not own, and garbage', async () => {
     const a = await identity()
     const m = await identity()

@@ -255,6 +255,38 @@ describe('storage - LevelChainStore payload segments', () => {
     expect(await s.get(CHAIN, 'hot')).toEqual({ key: 'hot', value: value(2), height: 2 })
   })
 
+  it('answers a deletion in flight only once it is acknowledged: a read waits, and hears of the append failing (a review)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    const s = await open()
+    const big = new Uint8Array(1200).fill(7)
+    const blocks = chainOf(CHAIN, 2, h => ({ transactions: h === 1 ? [{ key: 'hot', value: big }] : [{ op: 'DELETE', key: 'hot' }, { key: 'big', value: big }] }))
+    await s.append(blocks[0])
+    // the deleting append's segment write waits, then fails: its LevelDB batch (run beside it) goes in first
+    const segments = (s as unknown as { segments: { write: (...args: unknown[]) => Promise<void> } }).segments
+    let fail = (): void => {}
+    const held = new Promise<void>(resolve => { fail = resolve })
+    segments.write = async () => {
+      await held
+      throw new Error('EIO: the disk failed')
+    }
+    const appending = s.append(blocks[1]).then(() => 'appended', (err: Error) => err.message)
+    const keys = new ChainKeys((database as NodeDatabase).sublevel(CHAINS_SUBLEVEL).prefix)
+    while (true) {
+      const pointer = await (database as NodeDatabase).db.get(keys.state(CHAIN, 'hot'))
+      if (pointer != null && decodePointer(pointer).height === 2) break
+      await new Promise(resolve => setTimeout(resolve, 1))
+    }
+    expect((await s.tip(CHAIN)).height).toBe(1)
+    const got = s.get(CHAIN, 'hot').then(kv => kv == null ? 'absent' : `value@${kv.height}`, (err: Error) => err.name)
+    const listed = collect(s.entries(CHAIN)).then(all => all.map(e => e.key).join(','), (err: Error) => err.name)
+    // time for a read that does not wait to answer "absent" for a deletion never acknowledged
+    await new Promise(resolve => setTimeout(resolve, 50))
+    fail()
+    expect(await appending).toMatch(/EIO/)
+    expect(await got).toBe('StoreClosedError')
+    expect(await listed).toBe('StoreClosedError')
+  })
+
   it('records nothing left to check when nothing is unflushed: after a clean close, and with inline appends after a segment', async () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
     let s = await open()
