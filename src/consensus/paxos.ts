@@ -583,7 +583,8 @@ export class Paxos {
         if (this.leadership != null && ballotEquals(msg.ballot, this.leadership.ballot)) {
           this.quorumCheck?.heard(msg.from)
           if (msg.read > 0) this.reads.ack(msg.from, msg.read)
-          if (msg.fill != null && this.fillTo(this.leadership, msg.fill)) this.settleLeader()
+          // an orphan is a value of a node that led: nobody else has slots to fill
+          if (msg.fill != null && this.mayLead(msg.from) && this.fillTo(this.leadership, msg.fill)) this.settleLeader()
         }
         break
       case 'catchup': this.onCatchup(msg); break
@@ -815,9 +816,13 @@ export class Paxos {
 
   private onHeartbeat (msg: Extract<Message, { type: 'heartbeat' }>): void {
     if (compareBallots(msg.ballot, this.acceptor.promised) < 0 && this.outranksOnlyOwnFailedCampaign(msg.ballot)) {
-      // learn from it, but no ack: this node did promise a higher ballot, so it confirms no read or quorum of it
+      // learn from it, but confirm no read (this node did promise a higher ballot); outside the
+      // booth it counts for no quorum either, so an ack only to ask for a fill (else its orphans
+      // waited for good: a review)
       this.followLeader(msg.from, msg.ballot)
       this.learnCommit(msg.from, msg.ballot, msg.commit)
+      const fill = this.orphanTop()
+      if (fill > msg.commit) this.send({ type: 'heartbeatAck', from: this.s.id, to: msg.from, ballot: copyBallot(msg.ballot), read: 0, fill })
       return
     }
     if (compareBallots(msg.ballot, this.acceptor.promised) < 0 || compareBallots(msg.ballot, this.leaderBallot) < 0) {
@@ -1114,6 +1119,7 @@ export class Paxos {
     // the orphans stay: one this phase 1 did not recover may still be chosen by a later
     // leader that meets the minority holding it, as long as its slot is open
     this.leadership = new Leadership(c.ballot, plan, this.log.commit, c.promises.keys())
+    this.leadership.fillLimit = this.leadership.readIndex() + this.s.window
     // twice the election timeout: a follower that stalls for one (a loaded host) does not cost the leadership
     this.quorumCheck = this.s.mode === 'elected' ? new QuorumCheck(this.s.id, 2 * this.s.electionTicks) : undefined
     this.takeCarried(this.leadership)
@@ -1151,15 +1157,15 @@ export class Paxos {
   /**
    * Queues noops so that every slot up to `slot` gets a value. Proposing
    * anything at a slot above those phase 1 recovered is what any leader may
-   * do. Capped at a window past what this leadership holds: no leader could
-   * have proposed beyond what was chosen plus a window (the window rule), so
-   * a request past it is made up, and would queue noops without end.
-   * True when it queued some.
+   * do. Capped at lead.fillLimit, fixed when the leadership began: no
+   * earlier leader could have proposed beyond it, so a request past it is
+   * made up (capped from the leader's moving position instead, repeated
+   * requests queued noops without end: a review). True when it queued some.
    */
   private fillTo (lead: Leadership, slot: number): boolean {
     // the queue (recovered values, then carried ones) takes the slots from nextSlot on
     const filled = lead.nextSlot + lead.pending - 1
-    const top = Math.min(slot, Math.max(this.log.chosen, lead.nextSlot - 1) + this.s.window)
+    const top = Math.min(slot, lead.fillLimit)
     if (top <= filled) return false
     lead.enqueueNoops(top - filled)
     return true

@@ -117,6 +117,14 @@ export class Leadership {
   needsPhase1 = false
   /** The slot from which the leader asks the new booth's members to promise its ballot, while it does. */
   extending?: number
+  /**
+   * The highest slot noops may be queued up to for orphans (Paxos.fillTo):
+   * a window past readIndex() when the leadership began. An earlier leader
+   * proposed slot s only once s - window was chosen, and phase 1 recovered
+   * everything chosen, up to readIndex(); fixed, so that fill requests
+   * cannot push it on without end.
+   */
+  fillLimit = 0
   private readonly queue: Queued[] = []
   /** Data ids queued or in flight, with their slot once assigned. */
   private readonly ids = new Map<string, number | undefined>()
