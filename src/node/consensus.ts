@@ -589,6 +589,7 @@ export class Consensus {
     let confirmed = false
     for (let pass = 1; ; pass++) {
       const epoch = this.tableEpoch(chainId)
+      const height = this.tableHeight(chainId)
       const asked = new Set<string>()
       let ownerAnswered = false
       let result: QuorumReadResult | undefined
@@ -606,11 +607,14 @@ export class Consensus {
         confirmed = true
         await this.c.vguarddb.confirmTable(chainId, asked)
       }
-      // a newer table with holders not asked yet: every commit starts an epoch, and answers
-      // show it, but one naming the holders just asked changes nothing (reads under writes
-      // went again for nothing: a review)
-      const unasked = this.tableEpoch(chainId) > epoch && this.holders(chainId).some(p => !asked.has(p))
-      if (unasked && pass < MAX_QUORUM_READ_PASSES) continue
+      // Again with a newer table when it names holders this pass did not ask, or, the vehicle
+      // silent, a height above the one this pass judged its holders by (backups behind it
+      // agreed on the value it replaced: a review). Every commit starts an epoch, and answers
+      // show it: under writes, a newer table naming the same holders, with the vehicle
+      // answering (it holds the newest), changes nothing (reads went again for nothing: a review)
+      const newer = this.tableEpoch(chainId) > epoch &&
+        (this.holders(chainId).some(p => !asked.has(p)) || (!ownerAnswered && this.tableHeight(chainId) > height))
+      if (newer && pass < MAX_QUORUM_READ_PASSES) continue
       if (result == null) throw failure
       return result
     }
@@ -618,6 +622,10 @@ export class Consensus {
 
   private tableEpoch (chainId: string): number {
     return this.c.vguarddb.tables.get(chainId)?.table.epoch ?? 0
+  }
+
+  private tableHeight (chainId: string): number {
+    return this.c.vguarddb.tables.get(chainId)?.table.height ?? 0
   }
 
   /** One quorum read among the holders known now; `heard` sees each answer (after any table it showed was adopted). */
