@@ -30,6 +30,16 @@ const OPTIONS: LevelChainStoreOptions = { inlineMax: 1024, segmentMin: 1024, seg
 const big = (h: number): BlockSpec => ({ transactions: [{ key: `k${h}`, value: new Uint8Array(1200).fill(h % 256) }] })
 const small = (h: number): BlockSpec => ({ transactions: [{ key: `k${h}`, value: enc.encode(`v${h}`) }] })
 
+/** Waits until the LevelDB batch of an append in flight wrote `key`'s state pointer for `height` (its segment write held). */
+async function untilPointerAt (database: NodeDatabase, key: string, height: number): Promise<void> {
+  const keys = new ChainKeys(database.sublevel(CHAINS_SUBLEVEL).prefix)
+  while (true) {
+    const pointer = await database.db.get(keys.state(CHAIN, key))
+    if (pointer != null && decodePointer(pointer).height === height) return
+    await new Promise(resolve => setTimeout(resolve, 1))
+  }
+}
+
 describe('storage - LevelChainStore payload segments', () => {
   let dir: string
   let database: NodeDatabase | undefined
@@ -221,12 +231,7 @@ describe('storage - LevelChainStore payload segments', () => {
       await write(...args)
     }
     const appending = s.append(blocks[1])
-    const keys = new ChainKeys((database as NodeDatabase).sublevel(CHAINS_SUBLEVEL).prefix)
-    while (true) {
-      const pointer = await (database as NodeDatabase).db.get(keys.state(CHAIN, 'hot'))
-      if (pointer != null && decodePointer(pointer).height === 2) break
-      await new Promise(resolve => setTimeout(resolve, 1))
-    }
+    await untilPointerAt(database as NodeDatabase, 'hot', 2)
     expect((await s.tip(CHAIN)).height).toBe(1)
     // each answer with the tip when it came: its height must be acknowledged by then
     const settle = async <T>(read: Promise<T>): Promise<{ ok: T, tip: number } | { err: unknown }> => {
@@ -270,12 +275,7 @@ describe('storage - LevelChainStore payload segments', () => {
       throw new Error('EIO: the disk failed')
     }
     const appending = s.append(blocks[1]).then(() => 'appended', (err: Error) => err.message)
-    const keys = new ChainKeys((database as NodeDatabase).sublevel(CHAINS_SUBLEVEL).prefix)
-    while (true) {
-      const pointer = await (database as NodeDatabase).db.get(keys.state(CHAIN, 'hot'))
-      if (pointer != null && decodePointer(pointer).height === 2) break
-      await new Promise(resolve => setTimeout(resolve, 1))
-    }
+    await untilPointerAt(database as NodeDatabase, 'hot', 2)
     expect((await s.tip(CHAIN)).height).toBe(1)
     const got = s.get(CHAIN, 'hot').then(kv => kv == null ? 'absent' : `value@${kv.height}`, (err: Error) => err.name)
     const listed = collect(s.entries(CHAIN)).then(all => all.map(e => e.key).join(','), (err: Error) => err.name)
