@@ -846,12 +846,12 @@ export class Paxos {
    * promised itself in a campaign that failed (it follows no one above
    * `ballot`), and it is no member of the booth: nobody took that ballot,
    * so the heartbeat's sender may well lead. Nacked, a leader that does not
-   * count this node among its acceptors heeds nothing, and this node never learned the chain again
-   * (found by the simulation: a member outside the booth stayed behind for
-   * good). Followed, its commit is learned (a decision is one whatever the
-   * ballot), its accepts are still refused below the promise (acceptor.ts),
-   * and its heartbeats are not acknowledged: a leader that needs this node's
-   * vote learns of the promise from those refusals and campaigns above it.
+   * count this node among its acceptors heeds nothing, and this node never
+   * learned the chain again (found by the simulation). Followed, its commit
+   * is learned (a decision is one whatever the ballot); its heartbeats are
+   * acknowledged only to ask for a fill (read 0: no read is confirmed); and
+   * should the node join the booth, its accepts still refuse the lower
+   * ballot (acceptor.ts), and the leader campaigns above it.
    */
   private outranksOnlyOwnFailedCampaign (ballot: Ballot): boolean {
     // a member of the booth nacks as before: the leader heeds it and campaigns above the promise at
