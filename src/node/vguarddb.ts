@@ -30,7 +30,7 @@ import { prefixEnd } from '../storage/keys.ts'
 import { ReplicateService } from '../protocols/replicate/index.ts'
 import type { ReplicateProgress, ReplicateResult } from '../protocols/replicate/index.ts'
 import { ReleaseService } from '../protocols/release/index.ts'
-import { ReadService, ReadRequest, ReadResponse, readWithRedirect } from '../protocols/read/index.ts'
+import { ReadService, ReadRequest, ReadResponse, checkReadRequest, readWithRedirect } from '../protocols/read/index.ts'
 import { checkedBlockAnswer, wholeBlockAnswer } from './block-answer.ts'
 import type { LeaderCheck, NoHolderReachableError, PathEntry, RedirectReadResult } from '../protocols/read/index.ts'
 import { LinkedSignal, withDeadline } from '../protocols/stream.ts'
@@ -856,8 +856,6 @@ export function checkParticipants (participants: unknown, self: string): string[
 }
 
 /** A redirect read that makes no sense, from a JavaScript caller: InvalidReadError, before anyone is asked. */
-const READ_KINDS: ReadonlySet<unknown> = new Set([ReadRequest.Kind.KEY, ReadRequest.Kind.BLOCK, ReadRequest.Kind.RANGE, ReadRequest.Kind.TIP])
-
 function checkRedirectRead (request: ReadRequest): void {
   const problem = chainIdProblem(request.chainId)
   if (problem != null) throw new InvalidReadError(problem)
@@ -867,11 +865,7 @@ function checkRedirectRead (request: ReadRequest): void {
   if (request.kind === ReadRequest.Kind.BLOCK && (!Number.isSafeInteger(request.height) || request.height < 1)) {
     throw new InvalidReadError(`a block height is an integer ≥ 1, got ${String(request.height)}`)
   }
-  // every holder would refuse these (and each was asked, and called unreachable: a review)
-  if (request.kind === ReadRequest.Kind.RANGE && (!Number.isSafeInteger(request.height) || !Number.isSafeInteger(request.to) || request.height < 1 || request.to < request.height)) {
-    throw new InvalidReadError(`a range runs from an integer height ≥ 1 to one ≥ it, got ${String(request.height)}..${String(request.to)}`)
-  }
-  if (!READ_KINDS.has(request.kind)) {
-    throw new InvalidReadError(`not a kind of read: ${String(request.kind)}`)
-  }
+  // the rest as every holder checks it: each would refuse it (and each was asked, and called unreachable: a review)
+  const bad = checkReadRequest(request)
+  if (bad != null) throw new InvalidReadError(bad)
 }

@@ -78,11 +78,13 @@ export function checkReadRequest (req: ReadRequest): string | undefined {
     case ReadRequest.Kind.BLOCK:
       return Number.isSafeInteger(req.height) && req.height >= 1 ? undefined : 'bad height'
     case ReadRequest.Kind.RANGE:
-      return Number.isSafeInteger(req.height) && Number.isSafeInteger(req.to) && req.height >= 1 && req.to >= req.height ? undefined : 'bad range'
+      return Number.isSafeInteger(req.height) && Number.isSafeInteger(req.to) && req.height >= 1 && req.to >= req.height
+        ? undefined
+        : `a range runs from an integer height ≥ 1 to one ≥ it, got ${String(req.height)}..${String(req.to)}`
     case ReadRequest.Kind.TIP:
       return undefined
     default:
-      return 'unknown kind'
+      return `not a kind of read: ${String(req.kind)}`
   }
 }
 
