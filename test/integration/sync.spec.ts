@@ -5,10 +5,12 @@
  */
 import { describe, it, expect, afterEach, vi } from 'vitest'
 import { prefixLogger } from '@libp2p/logger'
+import { lpStream } from '@libp2p/utils'
 import { emptyTip, tipOf, verifyBlock, sha256, createBlock } from '../../src/chain/index.ts'
 import type { Block, ChainTip } from '../../src/chain/index.ts'
 import { BlockHeader } from '../../src/chain/pb/chain.ts'
 import { sync } from '../../src/protocols/sync/index.ts'
+import { response } from '../../src/protocols/sync/messages.ts'
 import { blockBytes } from '../../src/storage/index.ts'
 import type { ChainStore } from '../../src/storage/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
@@ -232,6 +234,68 @@ describe('sync - reconcile over libp2p', () => {
     } finally {
       await forger.stop()
     }
+  })
+
+  it('a peer that answers for one chain with blocks of another this node holds is dropped: neither chain changes', async () => {
+    const liar = await cluster.create()
+    await liar.start()
+    const b = await cluster.create({ bootstrap: [addr(liar)] })
+    await b.start()
+    await waitFor(() => fullyConnected([liar, b]), { message: 'two connected' })
+    // b holds CHAIN and OTHER (its own chain, a backup copy: any it holds) at height 10; the liar,
+    // asked for CHAIN from 11, serves OTHER's blocks 11..20, which link onto b's OTHER
+    const OTHER = 'vehicle-9'
+    const other = blocksAfter(emptyTip(OTHER), 20)
+    await b.chains.appendMany(other.slice(0, 10))
+    await b.chains.appendMany(blocksAfter(emptyTip(CHAIN), 10))
+    await appendInBatches(liar.chains, other)
+    await liar.sync.stop()
+    const swapped = new Proxy(liar.chains, {
+      get (target, prop) {
+        const value = Reflect.get(target, prop) as unknown
+        if (typeof value !== 'function') return value
+        return (chainId: unknown, ...rest: unknown[]) => (value as (...a: unknown[]) => unknown).call(target, chainId === CHAIN ? OTHER : chainId, ...rest)
+      }
+    })
+    const forger = sync()({ libp2p: liar.libp2p, store: swapped, logger: prefixLogger('liar'), peers: () => [] })
+    await forger.start()
+    try {
+      const [result] = await b.sync.reconcile(CHAIN, { peers: [liar.peerId] })
+      expect(result.dropped.map(d => d.peer)).toEqual([liar.peerId.toString()])
+      expect(result.dropped[0].reason).toMatch(/InvalidBlockError \(WrongChain\)/)
+      expect((await b.chains.tip(OTHER)).height).toBe(10)
+      expect(await verifiedHeight(b.chains)).toBe(10)
+    } finally {
+      await forger.stop()
+    }
+  })
+
+  it('a vouched fetch refuses a frame of headers without a header: a peer cannot hold it with padded empty frames', async () => {
+    const peer = await cluster.create()
+    await peer.start()
+    const b = await cluster.create({ bootstrap: [addr(peer)] })
+    await b.start()
+    await waitFor(() => fullyConnected([peer, b]), { message: 'two connected' })
+    const chain = blocksAfter(emptyTip(CHAIN), 5)
+    await peer.sync.stop()
+    let frames = 0
+    await peer.libp2p.handle(b.sync.protocol, async (stream) => {
+      const lp = lpStream(stream)
+      try {
+        await lp.read()
+        // credit comes back for each frame; the padding passes the progress floor
+        while (true) {
+          await lp.write(response({ message: 'x'.repeat(64 * 1024) }))
+          frames++
+          await lp.read()
+        }
+      } catch (err) {
+        stream.abort(err as Error)
+      }
+    })
+    await expect(b.sync.fetch(peer.peerId, CHAIN, { vouch: { height: 5, hash: chain[4].hash } })).rejects.toThrow(/an empty frame/)
+    expect(frames).toBe(1)
+    expect(await b.chains.info(CHAIN)).toBeUndefined()
   })
 
   it('a vehicle\'s chain is taken from others only up to the tip its owner signed: a forged extension is never stored', async () => {

@@ -34,6 +34,13 @@ function checkLink (next: Block, prev: Block): void {
   }
 }
 
+/** A block a peer sent for `chainId` must be of that chain. */
+function checkChain (block: Block, chainId: string, peer: PeerId): void {
+  if (block.header.chainId !== chainId) {
+    throw new InvalidBlockError('WrongChain', `Invalid block: WrongChain: ${peer.toString()} sent a block of ${block.header.chainId} for ${chainId}`)
+  }
+}
+
 /** A block of a vouched fetch must be the one the verified headers named at its height. */
 function checkVouched (block: Block, startHeight: number, expected: Uint8Array[]): void {
   const hash = expected[block.header.height - startHeight - 1]
@@ -50,6 +57,20 @@ interface Vouch { height: number, hash: Uint8Array }
 
 /** Fetches from one peer restarted because another writer moved the chain on. */
 const MAX_MOVED_RETRIES = 3
+
+/**
+ * The bytes of blocks (headers and payloads) a frame carries: what moves a
+ * fetch on. A frame's other fields (a long `message`) do not: padding counted
+ * let a peer meet the progress floor with a header a frame (found in review).
+ */
+function blockBytesOf (res: SyncResponse): number {
+  let n = 0
+  for (const b of res.blocks) n += b.header.byteLength + (b.payload?.byteLength ?? 0)
+  return n
+}
+
+/** libp2p's errors of a stream or connection that ended under an exchange. */
+const BROKEN_OFF = new Set(['StreamResetError', 'StreamStateError', 'StreamAbortedError', 'ConnectionClosedError', 'ConnectionClosingError', 'MuxerClosedError'])
 
 function isAbort (err: unknown): boolean {
   const name = (err as Error)?.name
@@ -172,6 +193,8 @@ export class SyncService implements Sync {
     } catch (err) {
       stream?.abort(err as Error)
       if (isAbort(err)) throw new TimeoutError(`sync with ${peer.toString()} timed out or was aborted`)
+      // the peer reset the stream or the connection closed mid-exchange: a ProtocolError as fetch documents, not libp2p's own
+      if (BROKEN_OFF.has((err as Error).name)) throw new ProtocolError(`sync with ${peer.toString()} broke off: ${(err as Error).name}: ${(err as Error).message}`)
       throw asInvalidMessage(err as Error, this.protocol, peer)
     } finally {
       scope.clear()
@@ -301,10 +324,10 @@ export class SyncService implements Sync {
     try {
       while (true) {
         const bytes = await progress.wait(async () => await lp.read({ signal: idle.signal }))
-        progress.moved(bytes.byteLength)
         idle.touch()
         if (appends.failure != null) throw appends.failure
         const res = decodeResponse(bytes)
+        progress.moved(blockBytesOf(res))
         if (res.status === SyncResponse.Status.NOT_FOUND) throw new NotFoundError(`${peer.toString()} does not hold ${chainId}`)
         if (res.status === SyncResponse.Status.PRUNED) result.complete = false
         else if (res.status !== SyncResponse.Status.OK) throw new ProtocolError(`blocks of ${chainId}: ${res.status} ${res.message}`)
@@ -325,6 +348,9 @@ export class SyncService implements Sync {
         // the answer runs on from the height asked for, block after block: anything else (blocks below
         // the range, which the store would take for another writer's, a gap, a repeat) is the peer's error
         for (const b of blocks) {
+          // the store appends a block to the chain its header names: a block of another chain this node
+          // holds at that height (its own, say) would land there (found in review)
+          checkChain(b, chainId, peer)
           if (b.header.height !== next) throw new InvalidMessageError(`${peer.toString()} sent block ${b.header.height} of ${chainId} where ${next} comes next`)
           next++
         }
@@ -363,16 +389,20 @@ export class SyncService implements Sync {
       const progress = this.progressFloor(peer, chainId)
       while (true) {
         const bytes = await progress.wait(async () => await lp.read({ signal: this.signal(this.timeout, scope) }))
-        progress.moved(bytes.byteLength)
         const res = decodeResponse(bytes)
+        progress.moved(blockBytesOf(res))
         if (res.status === SyncResponse.Status.NOT_FOUND) throw new NotFoundError(`${peer.toString()} does not hold ${chainId}`)
         // PRUNED comes only from a responder that ignored `headers` and sent payloads: what it sent still counts
         if (res.status !== SyncResponse.Status.OK && res.status !== SyncResponse.Status.PRUNED) throw new ProtocolError(`headers of ${chainId}: ${res.status} ${res.message}`)
         if (res.done) break
+        // a frame moves the fetch on by a header at least: empty ones (padded with a message to pass the
+        // progress floor) held a vouched fetch, and its chain's lock, as long as the peer liked (found in review)
+        if (res.blocks.length === 0) throw new InvalidMessageError('an empty frame')
         await lp.write(request({ type: SyncRequest.Type.CREDIT, chainId, credit: bytes.byteLength }), { signal: this.signal(this.timeout, scope) })
         for (const b of res.blocks) {
           if (prev.height >= vouch.height) throw new InvalidMessageError(`headers of ${chainId} beyond the ${vouch.height} asked for`)
           const header = blockFromBytes(b.header)
+          checkChain(header, chainId, peer)
           verifyHeader(header)
           verifyLink(header, prev)
           hashes.push(header.hash)

@@ -290,7 +290,7 @@ describe('protocols - sync', () => {
   })
 
   /** A hand-written responder on `server` for `client`: tip 60 of `long`, and the frames `frames(from)` makes, `gap` ms apart. */
-  function serveRaw (server: TestNode, client: TestNode, long: Block[], frames: (from: number) => Block[][], gap = 0): { sent: () => number } {
+  function serveRaw (server: TestNode, client: TestNode, long: Block[], frames: (from: number) => Block[][], gap = 0, pad = 0): { sent: () => number } {
     let sent = 0
     const answer = (res: Partial<SyncResponse>): Uint8Array => SyncResponse.encode({ status: SyncResponse.Status.OK, height: 0, tipHash: new Uint8Array(0), blocks: [], done: false, message: '', ...res })
     server.handlers.set(client.service.protocol, async (stream) => {
@@ -303,7 +303,7 @@ describe('protocols - sync', () => {
       }
       for (const frame of frames(req.from)) {
         if (stream.status !== 'open') return
-        await lp.write(answer({ blocks: frame.map(b => ({ header: new Uint8Array(b.headerBytes), payload: new Uint8Array(b.payload ?? []) })) }))
+        await lp.write(answer({ blocks: frame.map(b => ({ header: new Uint8Array(b.headerBytes), payload: new Uint8Array(b.payload ?? []) })), message: 'x'.repeat(pad) }))
         sent++
         if (gap > 0) await new Promise(resolve => setTimeout(resolve, gap))
       }
@@ -330,6 +330,21 @@ describe('protocols - sync', () => {
     expect(drip.sent()).toBeGreaterThan(0)
     expect(drip.sent()).toBeLessThan(10)
     expect(await expectVerifies(zombie.store)).toBe(50)
+    await expectSameChain(honest.store, zombie.store)
+  })
+
+  it('a frame\'s padding does not count as progress: a peer dripping blocks in padded frames is dropped', async () => {
+    const long = chainOf(CHAIN, 60)
+    const dripper = await net.add({}, new MemoryChainStore(), 'dripper')
+    const honest = await net.add({}, new MemoryChainStore(), 'honest')
+    await fill(honest.store, long.slice(0, 50))
+    const zombie = await net.add({ timeout: 300 }, new MemoryChainStore(), 'zombie')
+    await fill(zombie.store, long.slice(0, 10))
+    // one block every 100 ms, each frame padded with 600 KB of message: over the floor's 1 MiB every two frames
+    serveRaw(dripper, zombie, long, from => long.slice(from - 1).map(b => [b]), 100, 600 * 1024)
+    const [result] = await zombie.service.reconcile(CHAIN)
+    expect(result.dropped).toMatchObject([{ peer: dripper.peerId.toString(), error: 'SlowPeerError' }])
+    expect(result.after).toBe(50)
     await expectSameChain(honest.store, zombie.store)
   })
 
@@ -372,6 +387,20 @@ describe('protocols - sync', () => {
       await lp.write(Uint8Array.of(0x0f))
     })
     await expect(b.service.tip(a.peerId, CHAIN)).rejects.toMatchObject({ name: 'MalformedMessageError', message: expect.stringContaining('malformed sync response') })
+  })
+
+  it('a peer that resets the stream mid-answer is a ProtocolError, not libp2p\'s stream error', async () => {
+    const a = await net.add()
+    const b = await net.add()
+    const blocks = chainOf(CHAIN, 3)
+    a.handlers.set(b.service.protocol, async (stream) => {
+      const lp = lpStream(stream, { maxDataLength: 1024 * 1024 })
+      await lp.read()
+      await lp.write(SyncResponse.encode({ status: SyncResponse.Status.OK, height: 0, tipHash: new Uint8Array(0), blocks: [{ header: new Uint8Array(blocks[0].headerBytes), payload: new Uint8Array(blocks[0].payload ?? []) }], done: false, message: '', writes: [] }))
+      stream.abort(new Error('gone'))
+    })
+    await expect(b.service.fetch(a.peerId, CHAIN)).rejects.toMatchObject({ name: 'ProtocolError', message: expect.stringContaining('broke off') })
+    expect(await b.store.info(CHAIN)).toBeUndefined()
   })
 
   it('refuses to work when stopped', async () => {
