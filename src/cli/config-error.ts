@@ -21,7 +21,8 @@ const FLAG_OF_OPTION: Record<string, string> = {
   memberIdle: '--member-idle',
   retention: '--retention',
   retentionBytes: '--retention-bytes',
-  pruneInterval: '--prune-interval'
+  pruneInterval: '--prune-interval',
+  unclaimedGrace: '--unclaimed-grace'
 }
 
 // camelCase names are never words of a sentence: replaced wherever they are; the

@@ -58,6 +58,7 @@ interface StartFlags {
   retention: number
   retentionBytes?: number
   pruneInterval: number
+  unclaimedGrace?: number
 }
 
 function buildProgram (io: CliIo): Command {
@@ -86,6 +87,7 @@ function buildProgram (io: CliIo): Command {
     .addOption(new Option('--retention <ms>', 'τ: payloads of other vehicles\' chains held as temporary storage are pruned this long after their block was committed').env('VGUARD_RETENTION').argParser(parseInteger(0, MAX_RETENTION)).default(DEFAULT_RETENTION, '86400000 (24 h)'))
     .addOption(new Option('--retention-bytes <bytes>', 'size bound of that temporary storage: beyond it the oldest payloads go first [default: the capacity]').env('VGUARD_RETENTION_BYTES').argParser(parseBytes))
     .addOption(new Option('--prune-interval <ms>', 'how often retention runs').env('VGUARD_PRUNE_INTERVAL').argParser(parseInteger(100, 24 * 3_600_000)).default(DEFAULT_PRUNE_INTERVAL))
+    .addOption(new Option('--unclaimed-grace <ms>', 'how long a copy no backup table names this node active for (a fresh backup\'s table on its way) is kept whole before retention may prune it [default: the larger of --retention and 15 min]').env('VGUARD_UNCLAIMED_GRACE').argParser(parseInteger(0, MAX_RETENTION)))
     .addOption(new Option('--priority <n>', 'priority to lead the shared chain (higher first; ties: greater peer id)').env('VGUARD_PRIORITY').argParser(parseInteger(0, MAX_PRIORITY)).default(DEFAULT_PRIORITY))
     .addOption(new Option('--read-quorum <n>', 'Nr: holders a quorum read needs agreeing; Nr + Nw must exceed the booth size [default: booth size - majority + 1]').env('VGUARD_READ_QUORUM').argParser(parseInteger(1, 64)))
     .addOption(new Option('--commit-timeout <ms>', 'how long a write may take to commit before it fails (503); a committed write answers by then').env('VGUARD_COMMIT_TIMEOUT').argParser(parseInteger(1, 120_000)).default(DEFAULT_COMMIT_TIMEOUT))
@@ -123,6 +125,7 @@ function buildProgram (io: CliIo): Command {
         retention: flags.retention,
         retentionBytes: flags.retentionBytes,
         pruneInterval: flags.pruneInterval,
+        unclaimedGrace: flags.unclaimedGrace,
         http: flags.http
       }, out)
     })

@@ -45,9 +45,10 @@ export interface StatusBody {
    * than its disk has room for beyond the reserve (the figure its peers are told); overBound: the
    * last retention run found pins keeping the bytes above a bound; diskFree: bytes free on the data dir's disk (null if the
    * file system cannot tell), diskReserve: what backup duty leaves of it for this vehicle's own chain;
-   * retention and retentionBytes: the temporary storage policy in force (τ in ms, the size bound).
+   * retention, retentionBytes and unclaimedGrace: the temporary storage policy in force (τ in ms, the size bound,
+   * how long an unclaimed copy is kept whole).
    */
-  storage: { capacity: number, used: number, free: number, heldForOthers: number, diskFree: number | null, diskReserve: number, retention: number, retentionBytes: number, overBound: boolean }
+  storage: { capacity: number, used: number, free: number, heldForOthers: number, diskFree: number | null, diskReserve: number, retention: number, retentionBytes: number, unclaimedGrace: number, overBound: boolean }
   transfers: Array<{ chainId: string, peer: string, height: number, target: number, sentBytes: number }>
   pendingReleases: Array<{ chainId: string, peerId: string, attempts: number, offline: boolean }>
   consensus: ConsensusStatus[]
@@ -112,6 +113,7 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
       diskReserve: node.config.diskReserve,
       retention: node.config.retention,
       retentionBytes: node.config.retentionBytes,
+      unclaimedGrace: node.config.unclaimedGrace,
       overBound: node.storageMaster.overBound
     },
     transfers: backups.flatMap(b => b.transfers),

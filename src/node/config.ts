@@ -32,6 +32,14 @@ export const MIN_DISK_RESERVE = 32 * 1024 * 1024
 export const DEFAULT_RETENTION = 24 * 60 * 60 * 1000
 /** How often the storage master applies the retention policy. */
 export const DEFAULT_PRUNE_INTERVAL = 60_000
+/**
+ * The unclaimed grace at least, by default: a fresh backup's copy arrives
+ * before the table that names it active, which follows the round's transfers
+ * (each up to 5 min) and its signing. A grace of τ alone let a small τ (0 is
+ * allowed) prune a copy during its own transfer: the owner counted a backup
+ * that held headers only (found in review).
+ */
+export const MIN_DEFAULT_UNCLAIMED_GRACE = 15 * 60_000
 /** τ at most: 10 years (ms). */
 export const MAX_RETENTION = 10 * 365 * 24 * 3_600_000
 /** The highest shared-chain priority. */
@@ -100,6 +108,14 @@ export interface VGuardNodeOptions {
   retentionBytes?: number
   /** How often the retention policy runs, in ms. @default 60000 */
   pruneInterval?: number
+  /**
+   * How long a copy nobody claims (no table names this node its active backup:
+   * a fresh backup's table still on its way, a chain pushed unasked) is kept
+   * whole before it counts as temporary, in ms. Below the time a replication
+   * round takes, a fresh backup's copy can be pruned before its table comes.
+   * @default the larger of retention and 15 min
+   */
+  unclaimedGrace?: number
   /** If set, only these peer ids may connect (permissioned network). @default undefined (any peer of the network) */
   allowedPeers?: string[]
   /** Re-dial interval for known peers that are disconnected, in ms. @default 2000 */
@@ -146,6 +162,7 @@ export interface VGuardNodeConfig {
   retention: number
   retentionBytes: number
   pruneInterval: number
+  unclaimedGrace: number
   allowedPeers?: string[]
   reconnectInterval: number
   priority: number
@@ -194,7 +211,7 @@ function checkInteger (flag: string, value: number, min: number, max = Number.MA
 /** Every option createVGuardNode takes: any other key is a typo (`mDNS: false` would leave mDNS on). */
 const OPTION_NAMES: ReadonlySet<string> = new Set<keyof VGuardNodeOptions>([
   'dataDir', 'listen', 'announce', 'network', 'bootstrap', 'mdns', 'mdnsInterval', 'kBackups', 'boothSize', 'capacity',
-  'diskReserve', 'retention', 'retentionBytes', 'pruneInterval', 'allowedPeers', 'reconnectInterval', 'priority',
+  'diskReserve', 'retention', 'retentionBytes', 'pruneInterval', 'unclaimedGrace', 'allowedPeers', 'reconnectInterval', 'priority',
   'readQuorum', 'commitTimeout', 'memberChains', 'memberIdle'
 ])
 
@@ -245,6 +262,7 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
     retention: options.retention ?? DEFAULT_RETENTION,
     retentionBytes: options.retentionBytes ?? options.capacity ?? DEFAULT_CAPACITY,
     pruneInterval: options.pruneInterval ?? DEFAULT_PRUNE_INTERVAL,
+    unclaimedGrace: options.unclaimedGrace ?? Math.max(options.retention ?? DEFAULT_RETENTION, MIN_DEFAULT_UNCLAIMED_GRACE),
     allowedPeers: options.allowedPeers,
     reconnectInterval: options.reconnectInterval ?? DEFAULT_RECONNECT_INTERVAL,
     priority: options.priority ?? DEFAULT_PRIORITY,
@@ -270,6 +288,7 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
   checkInteger('retention', config.retention, 0, MAX_RETENTION)
   checkInteger('retentionBytes', config.retentionBytes, 0)
   checkInteger('pruneInterval', config.pruneInterval, 100, 24 * 3_600_000)
+  checkInteger('unclaimedGrace', config.unclaimedGrace, 0, MAX_RETENTION)
   checkInteger('reconnectInterval', config.reconnectInterval, 50, 3_600_000)
   checkInteger('priority', config.priority, 0, MAX_PRIORITY)
   checkInteger('commitTimeout', config.commitTimeout, 1, 120_000)

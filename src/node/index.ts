@@ -269,6 +269,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
         retention: parts.config.retention,
         maxBytes: parts.config.retentionBytes,
         capacity: parts.config.capacity,
+        unclaimedGrace: parts.config.unclaimedGrace,
         isTemporary: async (chainId) => await this.isTemporaryChain(chainId)
       }
     })

@@ -349,11 +349,13 @@ describe('vguard-node CLI', () => {
       expect(a.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       expect((await statusOf(a)).network).toBe('env-net')
       const b = await start(['--network', 'env-net', '--retention', '5000', ...LOCAL], {
-        env: { VGUARD_DATA_DIR: await tempDir(), VGUARD_NETWORK: 'ignored', VGUARD_RETENTION: '9', VGUARD_RETENTION_BYTES: '1MiB' }
+        env: { VGUARD_DATA_DIR: await tempDir(), VGUARD_NETWORK: 'ignored', VGUARD_RETENTION: '9', VGUARD_RETENTION_BYTES: '1MiB', VGUARD_UNCLAIMED_GRACE: '7000' }
       })
       expect((await statusOf(b)).network).toBe('env-net')
-      // the temporary storage policy in force, from a flag and from a variable
-      expect((await statusOf(b)).storage).toMatchObject({ retention: 5000, retentionBytes: 1024 * 1024 })
+      // the temporary storage policy in force, from a flag and from variables
+      expect((await statusOf(b)).storage).toMatchObject({ retention: 5000, retentionBytes: 1024 * 1024, unclaimedGrace: 7000 })
+      // without one, the grace is the larger of τ and 15 min
+      expect((await statusOf(a)).storage).toMatchObject({ retention: 86_400_000, unclaimedGrace: 86_400_000 })
       // several bootstrap peers, comma-separated in one variable
       const c = await start(['--network', 'env-net', ...LOCAL], {
         env: { VGUARD_DATA_DIR: await tempDir(), VGUARD_BOOTSTRAP: `${a.addresses[0]},${b.addresses[0]}` }

@@ -43,7 +43,7 @@ describe('retention - unclaimed copies', () => {
 
   it('keeps an unclaimed copy whole for τ, then prunes it; never a claimed copy or its own chain', async () => {
     // the storage master's own timer stays out of the way: runs are called below
-    const A = await cluster.create({ retention: RETENTION, pruneInterval: 24 * 3_600_000 })
+    const A = await cluster.create({ retention: RETENTION, unclaimedGrace: RETENTION, pruneInterval: 24 * 3_600_000 })
     await A.start()
     const self = A.peerId.toString()
     const [pushed, claimed] = await Promise.all([vehicle(), vehicle()])

@@ -254,7 +254,7 @@ describe('vguarddb - rounds that fall short', () => {
 
   it('a backup chosen again after its release keeps the copy whole while the table naming it active is on its way', async () => {
     const TAU = 500
-    const [A, X, Y] = await connectedSwarm(cluster, 3, { kBackups: 1, retention: TAU, pruneInterval: 86_400_000 })
+    const [A, X, Y] = await connectedSwarm(cluster, 3, { kBackups: 1, retention: TAU, unclaimedGrace: TAU, pruneInterval: 86_400_000 })
     const chainId = A.peerId.toString()
     await A.endOfBooth({ participants: ids(X), transactions: [gps(1)] })
     const second = await A.endOfBooth({ participants: ids(Y), transactions: [gps(2)] })
@@ -282,9 +282,34 @@ describe('vguarddb - rounds that fall short', () => {
     expect(await X.chains.info(chainId)).toMatchObject({ height: 3, prunedBlocks: 0 })
   })
 
+  it('with τ = 0 a fresh backup keeps its copy whole while the table naming it is on its way (the grace is not τ)', async () => {
+    const [A, X] = await connectedSwarm(cluster, 2, { kBackups: 1, retention: 0, pruneInterval: 86_400_000 })
+    const chainId = A.peerId.toString()
+    // the table is slow to reach X: no gossip, and its hand-off held back
+    X.libp2p.services.pubsub.unsubscribe(boothsTopic(`test-${process.pid}`))
+    const adopt = X.vguarddb.tables.adopt.bind(X.vguarddb.tables)
+    const handOff = Promise.withResolvers<void>()
+    X.vguarddb.tables.adopt = async (...args: Parameters<typeof adopt>) => {
+      if (args[2]?.keep === true) await handOff.promise
+      return await adopt(...args)
+    }
+    const born = Date.now()
+    const outcome = await A.endOfBooth({ participants: ids(X), transactions: [gps(1), gps(2)] })
+    expect(outcome.active).toEqual(ids(X))
+    expect(X.vguarddb.tables.get(chainId)).toBeUndefined()
+    // the blocks are older than τ = 0: before, a run pruned the copy the owner counts on
+    await waitFor(() => Date.now() > born, { message: 'blocks older than τ' })
+    await X.storageMaster.run()
+    expect(await X.chains.info(chainId)).toMatchObject({ height: 1, prunedBlocks: 0 })
+    handOff.resolve()
+    await waitFor(() => X.vguarddb.tables.get(chainId)?.table.epoch === 1, { message: 'X holds the table naming it' })
+    await X.storageMaster.run()
+    expect(await X.chains.info(chainId)).toMatchObject({ height: 1, prunedBlocks: 0 })
+  })
+
   it('a backup chosen again after its release and restarted before the table naming it active keeps the copy whole', async () => {
     const TAU = 500
-    const options = { kBackups: 1, retention: TAU, pruneInterval: 86_400_000 }
+    const options = { kBackups: 1, retention: TAU, unclaimedGrace: TAU, pruneInterval: 86_400_000 }
     const [A, X, Y] = await connectedSwarm(cluster, 3, options)
     const chainId = A.peerId.toString()
     await A.endOfBooth({ participants: ids(X), transactions: [gps(1)] })
@@ -307,7 +332,7 @@ describe('vguarddb - rounds that fall short', () => {
 
   it('an active backup offered the next epoch, whose table never comes (its owner died mid-round), keeps its copy whole', async () => {
     const TAU = 500
-    const [A, X] = await connectedSwarm(cluster, 2, { kBackups: 1, retention: TAU, pruneInterval: 86_400_000 })
+    const [A, X] = await connectedSwarm(cluster, 2, { kBackups: 1, retention: TAU, unclaimedGrace: TAU, pruneInterval: 86_400_000 })
     const chainId = A.peerId.toString()
     await A.endOfBooth({ participants: ids(X), transactions: [gps(1)] })
     await waitFor(() => X.vguarddb.tables.get(chainId)?.table.epoch === 1, { message: 'X holds table 1' })

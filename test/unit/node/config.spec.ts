@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { resolveConfig, ConfigError, DEFAULT_K_BACKUPS, DEFAULT_BOOTH_SIZE } from '../../../src/node/config.ts'
+import { resolveConfig, ConfigError, DEFAULT_K_BACKUPS, DEFAULT_BOOTH_SIZE, MIN_DEFAULT_UNCLAIMED_GRACE } from '../../../src/node/config.ts'
 import type { VGuardNodeOptions } from '../../../src/node/config.ts'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -14,6 +14,13 @@ describe('node - config', () => {
     expect(config.kBackups).toBe(DEFAULT_K_BACKUPS)
     expect(config.boothSize).toBe(DEFAULT_BOOTH_SIZE)
     expect(config.bootstrap).toEqual([])
+  })
+
+  it('keeps an unclaimed copy whole for the larger of τ and 15 min by default, or for the grace given', () => {
+    expect(resolveConfig({ dataDir: '/tmp/x' }).unclaimedGrace).toBe(86_400_000)
+    // a small τ must not prune a fresh backup's copy before its table comes (found in review)
+    expect(resolveConfig({ dataDir: '/tmp/x', retention: 0 }).unclaimedGrace).toBe(MIN_DEFAULT_UNCLAIMED_GRACE)
+    expect(resolveConfig({ dataDir: '/tmp/x', retention: 0, unclaimedGrace: 500 }).unclaimedGrace).toBe(500)
   })
 
   it.each([
@@ -34,6 +41,7 @@ describe('node - config', () => {
     [{ priority: -1 }, /^priority: must be an integer from 0 to 1000000, got -1$/],
     [{ priority: 1e12 }, /^priority: /],
     [{ retention: 1e15 }, /^retention: must be an integer from 0 to 315360000000/],
+    [{ unclaimedGrace: -1 }, /^unclaimedGrace: must be an integer from 0 to 315360000000/],
     [{ capacity: 1.5 }, /capacity/],
     // a smaller reserve let a copy fill a probe's disk and keep the database from opening again
     [{ diskReserve: 1024 * 1024 }, /^diskReserve: must be an integer of at least 33554432 \(32 MiB: LevelDB's log and compactions need that room; .*\), got 1048576$/],
