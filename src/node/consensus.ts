@@ -652,6 +652,7 @@ export class Consensus {
       holders,
       quorum: this.c.config.readQuorum,
       minHeight,
+      what: request.kind === ReadRequest.Kind.BLOCK ? `block ${request.height}` : 'the key',
       ask: async (peer) => {
         const answer = await this.ask(peer, request)
         await heard?.(peer, answer)

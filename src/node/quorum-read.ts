@@ -58,6 +58,8 @@ export interface QuorumReadInit {
   retryDelay?: number
   /** The chain is known to have reached this height: a holder below it is behind. @default 0 */
   minHeight?: number
+  /** What is read, as errors name it. @default 'the key' */
+  what?: string
   /**
    * Holders that could not be asked are asked again, after those rounds,
    * until this long after the read began: one may be connecting (a vehicle
@@ -198,7 +200,7 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
       const summary = [...answers.values()].map(a => a.status === 'unavailable'
         ? `${a.peer}: unavailable (${a.error})`
         : `${a.peer}: ${a.status === 'value' ? `value@${a.valueHeight}` : `absent@${a.height}`}${isBehind(a, minHeight) ? ` (behind: at height ${a.height} of ${minHeight})` : ''}`)
-      throw new QuorumReadError(`no version of the key is held by ${quorum} of ${holders.length} holders (${summary.join(', ')})`, { answers: summary, quorum })
+      throw new QuorumReadError(`no version of ${init.what ?? 'the key'} is held by ${quorum} of ${holders.length} holders (${summary.join(', ')})`, { answers: summary, quorum })
     }
     // everyone asked: ask again those not on the newest version (they may be catching up, or connecting)
     await new Promise(resolve => setTimeout(resolve, delay))

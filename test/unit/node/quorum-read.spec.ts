@@ -68,6 +68,11 @@ describe('node - quorum read', () => {
       }
     }).catch((e: Error) => e)
     expect((err as Error).name).toBe('QuorumReadError')
+    expect((err as Error).message).toMatch(/^no version of the key is held by 2 of 3 holders/)
+    // a block read says so (it read "the key": a review)
+    const block = await quorumRead({ holders: ['a', 'b'], quorum: 2, retryDelay: 1, maxRounds: 1, unavailableWait: 0, what: 'block 7', ask: async (p) => value(p, p, 7) })
+      .catch((e: Error) => e)
+    expect((block as Error).message).toMatch(/^no version of block 7 is held by 2 of 2 holders/)
   })
 
   it('asks a holder it cannot reach again for a while: one that connects late still makes the quorum', async () => {
