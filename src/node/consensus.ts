@@ -401,6 +401,10 @@ export class Consensus {
       case WriteResponse.Status.NO_QUORUM: throw new NoQuorumError(`${peer}: ${res.message}`)
       case WriteResponse.Status.COMMIT_TIMEOUT: throw new CommitTimeoutError(`${peer}: ${res.message}`)
       case WriteResponse.Status.INVALID: throw new InvalidTransactionError(`${peer}: ${res.message}`)
+      // the proposer's consensus stopped (its node stopping, or a save failed) before the write was decided there
+      case WriteResponse.Status.ERROR:
+        if (res.error === 'ConsensusStoppedError') throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, stopped its consensus: ${res.message}`, res.mayHaveCommitted)
+        throw new ProtocolError(`${peer} answered ERROR${res.error !== '' ? ` (${res.error})` : ''}: ${res.message}`)
       default: throw new ProtocolError(`${peer} answered ${WriteResponse.Status[res.status] ?? res.status}: ${res.message}`)
     }
   }

@@ -15,6 +15,7 @@ import { WRITE_PROTOCOL, WriteService, replicationOf } from '../../src/protocols
 import type { WriteCommitted } from '../../src/protocols/write/index.ts'
 import { WriteRequest, WriteResponse } from '../../src/protocols/write/pb/write.ts'
 import { encodeWrite } from '../../src/node/batch.ts'
+import { ConsensusStoppedError } from '../../src/node/consensus-errors.ts'
 
 const PROTOCOL = '/vguard-test/write-response/1.0.0'
 const payload = encodeWrite([{ key: 'k', value: new Uint8Array([1]) }]).payload
@@ -29,7 +30,7 @@ async function answerWith (node: VGuardNode, res: Partial<WriteResponse> | Uint8
     const pbs = pbStream(stream)
     await pbs.read(WriteRequest)
     if (res instanceof Uint8Array) pbs.unwrap().send(res)
-    else await pbs.write({ status: WriteResponse.Status.OK, height: 1, hash: new Uint8Array(32), leader: '', message: '', replication: WriteResponse.Replication.NOT_REPORTED, backups: [], ...res }, WriteResponse)
+    else await pbs.write({ status: WriteResponse.Status.OK, height: 1, hash: new Uint8Array(32), leader: '', message: '', replication: WriteResponse.Replication.NOT_REPORTED, backups: [], error: '', mayHaveCommitted: false, ...res }, WriteResponse)
     await stream.close()
   })
 }
@@ -45,6 +46,20 @@ describe('write - the replication report in a proposer\'s answer', () => {
     const res = await writeService(a).forward(b.peerId, 'chain', payload, { timeout: 5_000 })
     expect(res).toMatchObject({ status: WriteResponse.Status.OK, height: 7 })
     expect(replicationOf(res)).toEqual({ state: 'partial', backups: ['p1'], problem: 'p2: NoCapacityError: no room' })
+    await served.stop()
+  })
+
+  it('a proposer whose consensus stopped says so, and whether the write was proposed (it may still commit)', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2)
+    let proposed = true
+    const served = writeService(b, async () => { throw new ConsensusStoppedError('consensus of b stopped', proposed) })
+    await served.start()
+    const writes = writeService(a)
+    expect(await writes.forward(b.peerId, 'chain', payload, { timeout: 5_000 }))
+      .toMatchObject({ status: WriteResponse.Status.ERROR, error: 'ConsensusStoppedError', mayHaveCommitted: true, message: 'consensus of b stopped' })
+    proposed = false
+    expect(await writes.forward(b.peerId, 'chain', payload, { timeout: 5_000 }))
+      .toMatchObject({ status: WriteResponse.Status.ERROR, error: 'ConsensusStoppedError', mayHaveCommitted: false })
     await served.stop()
   })
 
@@ -86,6 +101,34 @@ describe('write - a forwarded write whose proposer answers badly, over HTTP', ()
     res = await fetch(url, { method: 'PUT', body: 'v' })
     expect(res.status).toBe(502)
     expect(await res.json()).toMatchObject({ error: 'ProtocolError', message: expect.stringMatching(/OK without a block/) })
+  })
+
+  it('a proposer that stopped its consensus under the write is 503 saying whether it may still commit, not 502', async () => {
+    const [a, m] = await connectedSwarm(cluster, 2)
+    const api = await cluster.http(a)
+    const url = `${api.url}/chains/${m.peerId.toString()}/kv/k`
+    const stopped = (mayHaveCommitted: boolean): Partial<WriteResponse> =>
+      ({ status: WriteResponse.Status.ERROR, error: 'ConsensusStoppedError', mayHaveCommitted, message: 'consensus of m stopped' })
+    await m.libp2p.unhandle(WRITE_PROTOCOL)
+    await answerWith(m, stopped(true), WRITE_PROTOCOL)
+    let res = await fetch(url, { method: 'PUT', body: 'v' })
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ error: 'ProposerUnreachableError', mayHaveCommitted: true, message: expect.stringMatching(/stopped its consensus: consensus of m stopped$/) })
+
+    await m.libp2p.unhandle(WRITE_PROTOCOL)
+    await answerWith(m, stopped(false), WRITE_PROTOCOL)
+    res = await fetch(url, { method: 'PUT', body: 'v' })
+    expect(res.status).toBe(503)
+    const body = await res.json() as Record<string, unknown>
+    expect(body.error).toBe('ProposerUnreachableError')
+    expect(body.mayHaveCommitted).toBeUndefined()
+
+    // any other failure of the proposer (or one from a peer that predates the error field) stays 502
+    await m.libp2p.unhandle(WRITE_PROTOCOL)
+    await answerWith(m, { status: WriteResponse.Status.ERROR, message: 'something else' }, WRITE_PROTOCOL)
+    res = await fetch(url, { method: 'PUT', body: 'v' })
+    expect(res.status).toBe(502)
+    expect(await res.json()).toMatchObject({ error: 'ProtocolError', message: expect.stringMatching(/answered ERROR: something else$/) })
   })
 
   it('a proposer that cannot be reached at all is 503 saying nothing was sent, not that the write may commit', async () => {

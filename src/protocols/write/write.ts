@@ -104,6 +104,9 @@ const STATUS_BY_ERROR: Record<string, WriteResponse.Status> = {
 
 const EMPTY = new Uint8Array(0) as Uint8Array<ArrayBuffer>
 
+/** An error's name as an ERROR answer carries it: names are short; a longer one is not ours. */
+const MAX_ERROR_NAME_LENGTH = 64
+
 export class WriteService {
   readonly protocol: string
   private readonly c: WriteComponents
@@ -161,7 +164,7 @@ export class WriteService {
       metered.release()
     }
     const res = await this.answer(req, connection.remotePeer.toString())
-    const full: WriteResponse = { status: WriteResponse.Status.OK, height: 0, hash: EMPTY, leader: '', message: '', replication: WriteResponse.Replication.NOT_REPORTED, backups: [], ...res }
+    const full: WriteResponse = { status: WriteResponse.Status.OK, height: 0, hash: EMPTY, leader: '', message: '', replication: WriteResponse.Replication.NOT_REPORTED, backups: [], error: '', mayHaveCommitted: false, ...res }
     await withDeadline(REQUEST_TIMEOUT, async (signal) => { await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).write(full, WriteResponse, { signal }) }, 'write answer not taken')
   }
 
@@ -192,8 +195,12 @@ export class WriteService {
           }
       return { status: WriteResponse.Status.OK, height: committed.height, hash: committed.hash as Uint8Array<ArrayBuffer>, ...replication }
     } catch (err) {
-      const e = err as Error & { leader?: string }
-      return { status: STATUS_BY_ERROR[e.name] ?? WriteResponse.Status.ERROR, leader: e.leader ?? '', message: e.message }
+      const e = err as Error & { leader?: string, mayHaveCommitted?: boolean }
+      const status = STATUS_BY_ERROR[e.name] ?? WriteResponse.Status.ERROR
+      // what the forwarder cannot tell from ERROR alone: a write proposed before the stop may still commit
+      // (its writer was told 502 "broke its protocol", with no mayHaveCommitted: a review)
+      const failure = status === WriteResponse.Status.ERROR ? { error: e.name.slice(0, MAX_ERROR_NAME_LENGTH), mayHaveCommitted: e.mayHaveCommitted === true } : {}
+      return { status, leader: e.leader ?? '', message: e.message, ...failure }
     }
   }
 }

@@ -215,6 +215,8 @@ export interface WriteResponse {
   message: string
   replication: WriteResponse.Replication
   backups: string[]
+  error: string
+  mayHaveCommitted: boolean
 }
 
 export namespace WriteResponse {
@@ -310,6 +312,16 @@ export namespace WriteResponse {
           }
         }
 
+        if ((obj.error != null && obj.error !== '')) {
+          w.uint32(66)
+          w.string(obj.error)
+        }
+
+        if ((obj.mayHaveCommitted != null && obj.mayHaveCommitted !== false)) {
+          w.uint32(72)
+          w.bool(obj.mayHaveCommitted)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -321,7 +333,9 @@ export namespace WriteResponse {
           leader: '',
           message: '',
           replication: Replication.NOT_REPORTED,
-          backups: []
+          backups: [],
+          error: '',
+          mayHaveCommitted: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -360,6 +374,14 @@ export namespace WriteResponse {
               }
 
               obj.backups.push(reader.string())
+              break
+            }
+            case 8: {
+              obj.error = reader.string()
+              break
+            }
+            case 9: {
+              obj.mayHaveCommitted = reader.bool()
               break
             }
             default: {
@@ -438,6 +460,20 @@ export namespace WriteResponse {
 
               break
             }
+            case 8: {
+              yield {
+                field: `${prefix}.error`,
+                value: reader.string()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.mayHaveCommitted`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -486,6 +522,16 @@ export namespace WriteResponse {
     value: string
   }
 
+  export interface WriteResponseErrorFieldEvent {
+    field: '$.error'
+    value: string
+  }
+
+  export interface WriteResponseMayHaveCommittedFieldEvent {
+    field: '$.mayHaveCommitted'
+    value: boolean
+  }
+
   export function encode (obj: Partial<WriteResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, WriteResponse.codec())
   }
@@ -494,7 +540,7 @@ export namespace WriteResponse {
     return decodeMessage(buf, WriteResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WriteResponse>): Generator<WriteResponseStatusFieldEvent | WriteResponseHeightFieldEvent | WriteResponseHashFieldEvent | WriteResponseLeaderFieldEvent | WriteResponseMessageFieldEvent | WriteResponseReplicationFieldEvent | WriteResponseBackupsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WriteResponse>): Generator<WriteResponseStatusFieldEvent | WriteResponseHeightFieldEvent | WriteResponseHashFieldEvent | WriteResponseLeaderFieldEvent | WriteResponseMessageFieldEvent | WriteResponseReplicationFieldEvent | WriteResponseBackupsFieldEvent | WriteResponseErrorFieldEvent | WriteResponseMayHaveCommittedFieldEvent> {
     return streamMessage(buf, WriteResponse.codec(), opts)
   }
 }
