@@ -62,6 +62,9 @@ function publicKeyOf (peerId: string): PublicKey {
   } catch {
     throw new InvalidBackupTableError('Malformed', `Invalid backup table: proposer ${peerId} is not a peer id`)
   }
+  // the same id written another way (a CID, bafz…) names no chain: its table was adopted beside the
+  // real one, reported and counted (a review)
+  if (id.toString() !== peerId) throw new InvalidBackupTableError('Malformed', `Invalid backup table: proposer ${peerId} is not written as ${id.toString()}`)
   if (id.publicKey == null) throw new InvalidBackupTableError('WrongSigner', 'Invalid backup table: proposer id carries no public key')
   return id.publicKey.type === 'Ed25519' ? publicKeyFromRaw(id.publicKey.raw) : id.publicKey
 }

@@ -299,7 +299,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       transfersInFlight: () => this.vguarddb.transfersInFlight,
       consensus: () => this.consensus.status(),
       sharedLeader: () => this.consensus.driver.shared()?.leader() ?? null,
-      retentionOverBound: () => this.storageMaster.overBound
+      retentionOverBound: () => this.storageMaster.overBound,
+      gossipDropped: () => ({ ...this.peering.gossipDropped(), 'invalid-table': this.vguarddb.gossipInvalid })
     })
   }
 

@@ -28,6 +28,8 @@ export interface MetricsSource {
   sharedLeader: () => string | null
   /** Whether the last retention run found pins keeping the bytes above a bound. */
   retentionOverBound: () => boolean
+  /** Gossip dropped so far, by why. */
+  gossipDropped: () => Record<string, number>
 }
 
 /**
@@ -140,6 +142,16 @@ export function createNodeMetrics (source: MetricsSource): Registry {
   // moving, and a message stops being offered to newcomers after a count of them (not seconds)
   const heartbeats = new Counter({ name: 'vguard_gossip_heartbeats_total', help: 'gossipsub heartbeats run (one a second on a node that keeps up)', registers: [registry] })
   source.pubsub.addEventListener('gossipsub:heartbeat', () => { heartbeats.inc() })
+  registry.registerMetric(new Counter({
+    name: 'vguard_gossip_dropped_total',
+    help: 'Gossip dropped, by why: outside (relayed or first sent by a peer that is no member), malformed-view or view-from-outside (peer views), invalid-table (a booth result malformed, oversized, or whose table does not verify)',
+    labelNames: ['reason'],
+    registers: [],
+    collect () {
+      this.reset()
+      for (const [reason, count] of Object.entries(source.gossipDropped())) this.inc({ reason }, count)
+    }
+  }))
   // every label is pre-set to 0, so a rate() sees the series before its first event
   for (const role of ['own', 'shared']) {
     blocks.inc({ role }, 0)

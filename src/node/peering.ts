@@ -97,6 +97,26 @@ const DISCOVERED_RETRY_WINDOW = 60_000
 const DISCOVERED_RETRY_AFTER = 5_000
 
 /**
+ * Peers heard of and not met yet, at most. Peer ids cost nothing to make up:
+ * one member listing thousands of them in its views (a bug, or malice) filled
+ * every node's dial queue, peer store and memory, stalled its event loop, and
+ * its writes failed (a review: 48k discoveries, 1 GB, 99k peers stored in 45 s).
+ * A fleet's vehicles are far fewer; one past the bound is heard of again later.
+ */
+export const MAX_DISCOVERED = 1_024
+
+/**
+ * Dials at once of peers not known to be members (discoveries): the rest wait
+ * for the reconnect loop. libp2p queues every dial in one queue (500 at most),
+ * and a member's redial must not wait behind a crowd of addresses that never
+ * answer.
+ */
+export const MAX_DISCOVERY_DIALS = 16
+
+/** Of MAX_DISCOVERED, what peers heard of from other members' views may take. */
+const EXCHANGED_DISCOVERED = MAX_DISCOVERED * 3 / 4
+
+/**
  * A connection this old whose peer identify never judged is identified again.
  * libp2p runs identify once, when a connection opens, with a 5 s timeout; on a
  * host running dozens of vehicles that times out now and then, and the pair
@@ -145,6 +165,10 @@ export class Peering {
   /** Connected members by id: connectedMembers() runs on every consensus and liveness round, and libp2p.getPeers() parses every peer id string anew. */
   private readonly connected = new Map<string, PeerId>()
   private readonly dialing = new Set<string>()
+  /** Gossip messages ignored as from outside the network (gossipValidator). */
+  private gossipFromOutside = 0
+  /** Dials under way of peers in `discovered` (see MAX_DISCOVERY_DIALS). */
+  private discoveryDials = 0
   /** Bootstrap addresses whose last dial failed, already reported (a failure is told once, and again after a success). */
   private readonly bootstrapDown = new Set<string>()
   /** Members we lost: when to redial each, and when to forget it. */
@@ -258,9 +282,18 @@ export class Peering {
    * and gossipsub's score would end up cutting it off.
    */
   readonly gossipValidator = (propagator: PeerId, message: Message): TopicValidatorResult => {
-    if (this.isDenied(propagator)) return TopicValidatorResult.Ignore
-    if (message.type !== 'signed' || this.isDenied(message.from)) return TopicValidatorResult.Ignore
+    // the propagator is connected to us: only a member's gossip counts (a peer that never answered
+    // identify was neither member nor refused, and its views and tables were taken: a review)
+    if (this.isDenied(propagator) || !this.isMember(propagator) || message.type !== 'signed' || this.isDenied(message.from)) {
+      this.gossipFromOutside++
+      return TopicValidatorResult.Ignore
+    }
     return TopicValidatorResult.Accept
+  }
+
+  /** Gossip and views dropped, by why (vguard_gossip_dropped_total). */
+  gossipDropped (): Record<'outside' | 'malformed-view' | 'view-from-outside', number> {
+    return { outside: this.gossipFromOutside, 'malformed-view': this.exchange.dropped, 'view-from-outside': this.exchange.refused }
   }
 
   /** Connected peers that identify as members of our network. */
@@ -306,9 +339,13 @@ export class Peering {
     }
   }
 
-  private remember (peerId: PeerId): void {
+  /** Notes a peer to meet; false (nothing noted) for a new one once `limit` are waiting. */
+  private remember (peerId: PeerId, limit = MAX_DISCOVERED): boolean {
     const id = peerId.toString()
-    if (!this.members.has(id) && !this.discovered.has(id)) this.discovered.set(id, performance.now())
+    if (this.members.has(id) || this.discovered.has(id)) return true
+    if (this.discovered.size >= limit) return false
+    this.discovered.set(id, performance.now())
+    return true
   }
 
   /** Refuses a peer from now on; the oldest refusal is forgotten past maxDenied. */
@@ -362,8 +399,7 @@ export class Peering {
       detail: { peerId: id.toString(), addresses: [...new Set(multiaddrs.map(m => m.toString()))] }
     })
     // the gater would refuse the dial; remembering it would only keep it in the peer store
-    if (this.isDenied(id)) return
-    this.remember(id)
+    if (this.isDenied(id) || !this.remember(id)) return
     this.dialOnce(id)
   }
 
@@ -415,10 +451,7 @@ export class Peering {
   private readonly onUpdate = (evt: CustomEvent<{ peer: { id: PeerId } }>): void => {
     // a known peer that restarted on a new port shows up here, not as a discovery
     const id = evt.detail.peer.id
-    if (this.libp2p.getConnections(id).length === 0 && !this.isDenied(id)) {
-      this.remember(id)
-      this.dialOnce(id)
-    }
+    if (this.libp2p.getConnections(id).length === 0 && !this.isDenied(id) && this.remember(id)) this.dialOnce(id)
   }
 
   private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId, agentVersion?: string }>): void => {
@@ -434,6 +467,8 @@ export class Peering {
       this.log('refusing %p: %s', peerId, reason)
       this.deny(id)
       this.members.delete(id)
+      // a member that identifies as another network now is no member from now on, not once we hang up
+      if (this.connected.delete(id)) this.events?.safeDispatchEvent('peer:disconnected', { detail: { peerId: id } })
       this.lost.found(id)
       this.discovered.delete(id)
       this.events?.safeDispatchEvent('peer:rejected', { detail: { peerId: id, reason, code } })
@@ -462,9 +497,11 @@ export class Peering {
   /** A peer another member told us about: remember its addresses and meet it. */
   private onExchangedPeer (peerId: PeerId, addrs: Multiaddr[]): void {
     if (this.isDenied(peerId) || this.libp2p.getConnections(peerId).length > 0) return
+    // noted before it is stored: past the bound, it is not stored either. Views fill three quarters
+    // of it at most: what mDNS finds on the LAN itself still has room during a flood of views
+    if (!this.remember(peerId, EXCHANGED_DISCOVERED)) return
     this.libp2p.peerStore.merge(peerId, { multiaddrs: addrs })
       .then(() => {
-        this.remember(peerId)
         // lists travel fast and wide: the peer has probably heard of us by now too
         this.dialOnce(peerId)
       })
@@ -506,6 +543,10 @@ export class Peering {
 
   private dial (target: PeerId | ReturnType<typeof multiaddr>, key = target.toString(), bootstrap?: string): void {
     if (!this.running || this.dialing.has(key)) return
+    // a discovery (not a member, not a bootstrap address) waits while enough of them are dialled: the reconnect loop tries it again
+    const discovery = bootstrap == null && this.discovered.has(key)
+    if (discovery && this.discoveryDials >= MAX_DISCOVERY_DIALS) return
+    if (discovery) this.discoveryDials++
     this.dialing.add(key)
     this.libp2p.dial(target, { signal: AbortSignal.timeout(this.reconnectInterval * 5) })
       .then(() => { if (bootstrap != null) this.bootstrapDown.delete(bootstrap) })
@@ -513,7 +554,10 @@ export class Peering {
         this.log.trace('dial %s failed: %s', key, err.message)
         if (bootstrap != null) this.bootstrapFailed(bootstrap, err.message)
       })
-      .finally(() => { this.dialing.delete(key) })
+      .finally(() => {
+        this.dialing.delete(key)
+        if (discovery) this.discoveryDials--
+      })
   }
 
   /** An operator's typo or a peer that is down would otherwise go unnoticed: said once, until it works. */

@@ -218,6 +218,8 @@ export class VGuardDB {
   private readonly chainLock = new KeyedLock()
   /** Aborted by stop(): transfers of a round in flight end at once instead of at their backups' timeouts. */
   private stopping = stopController()
+  /** Booth results gossiped to us that were malformed, oversized or carried a table that does not verify. */
+  gossipInvalid = 0
   /** This run asked members for our own chain's newest table (the first round does). */
   private ownTableLooked = false
 
@@ -570,11 +572,13 @@ export class VGuardDB {
   /** Gossip is a hint: adopt a newer verified table, ignore anything else. */
   private readonly onGossip = (evt: CustomEvent<Message>): void => {
     const msg = evt.detail
-    if (msg.topic !== this.topic || msg.data.byteLength > 64 * 1024) return
+    if (msg.topic !== this.topic) return
     let result: BoothResult
     try {
+      if (msg.data.byteLength > 64 * 1024) throw new Error('oversized')
       result = BoothResult.decode(msg.data, { limits: { participants: MAX_PARTICIPANTS } })
     } catch {
+      this.gossipInvalid++
       return
     }
     this.tables.adopt(result.table, result.chainId, HINT)
@@ -582,10 +586,12 @@ export class VGuardDB {
         if (adopted) this.noteTableNews(table.table.chainId)
         if (adopted) this.c.events.safeDispatchEvent('backup:table', { detail: { chainId: table.table.chainId, epoch: table.table.epoch, active: table.table.active, obsolete: table.table.obsolete, height: table.table.height } })
       })
-      .catch((err: Error) => { this.log('ignored a gossiped table: %s', err.message) })
+      .catch((err: Error) => {
+        this.gossipInvalid++
+        this.log('ignored a gossiped table: %s', err.message)
+      })
   }
 
-  /** Releases not yet acknowledged, per chain (for status and tests). */
   /** Replication transfers to backups running now. */
   get transfersInFlight (): number {
     return this.transfers.size

@@ -37,6 +37,7 @@ describe('http - metrics', () => {
     expect(sample(before, 'vguard_writes_total', { outcome: 'ok' })).toBe(0)
     expect(sample(before, 'vguard_blocks_committed_total', { role: 'own' })).toBe(0)
     expect(sample(before, 'vguard_peers_connected')).toBe(2)
+    for (const reason of ['outside', 'malformed-view', 'view-from-outside', 'invalid-table']) expect(sample(before, 'vguard_gossip_dropped_total', { reason })).toBe(0)
 
     for (let i = 0; i < 5; i++) {
       const res = await fetch(`${urls[0]}/chains/${A}/kv/gps%2F${i}`, { method: 'PUT', body: `fix ${i}` })

@@ -52,6 +52,13 @@ describe('backup - table', () => {
     await expect(verifyTable(Uint8Array.from([1, 2, 3]))).rejects.toThrow(InvalidBackupTableError)
     await expect(verifyTable(new Uint8Array(32 * 1024))).rejects.toMatchObject({ reason: 'Oversized' })
   })
+
+  it('rejects a table whose chain is its owner\'s id written another way (a CID): that names no chain', async () => {
+    const a = await identity()
+    const cid = peerIdFromPrivateKey(a.key).toCID().toString()
+    const t = await signTable(a.key, cid, { chainId: cid, epoch: 1, active: ['b'], obsolete: [], height: 1, tipHash: new Uint8Array(32), timestamp: 1 })
+    await expect(verifyTable(t.signed)).rejects.toMatchObject({ name: 'InvalidBackupTableError', reason: 'Malformed', message: expect.stringContaining(`is not written as ${a.id}`) })
+  })
 })
 
 /** The real sublevel, with each put's sync option noted in `syncs` on the way through. */

@@ -1,0 +1,138 @@
+/**
+ * What gossip a vehicle takes, on real libp2p nodes over loopback: only a
+ * member's (a peer that never answered identify is neither member nor
+ * refused, and its views were taken and relayed), and from a member's views
+ * only so many peers to meet, and so many dials of them at once (one member
+ * listing made-up peers filled every node's dial queue, peer store and
+ * memory, and writes failed: a review's flood).
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { createServer } from 'node:net'
+import type { Server, Socket } from 'node:net'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { defaultLogger } from '@libp2p/logger'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import type { PeerId } from '@libp2p/interface'
+import type { Message } from '@libp2p/gossipsub'
+import { buildLibp2p } from '../../src/node/libp2p.ts'
+import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
+import { resolveConfig } from '../../src/node/config.ts'
+import { MAX_DISCOVERED, MAX_DISCOVERY_DIALS } from '../../src/node/peering.ts'
+import type { Peering } from '../../src/node/peering.ts'
+import { peersTopic } from '../../src/protocols/peer-exchange/index.ts'
+import { PeerAnnouncement } from '../../src/protocols/peer-exchange/pb/peer-exchange.ts'
+import { MAX_PEERS_PER_ANNOUNCEMENT } from '../../src/protocols/peer-exchange/constants.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import { sample } from '../utils/prometheus.ts'
+
+const NETWORK = `test-${process.pid}`
+
+/** Peer ids nobody holds the key of: what a flood is made of. */
+async function madeUpPeers (n: number): Promise<string[]> {
+  return await Promise.all(Array.from({ length: n }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
+}
+
+/** The node's peering, which VGuardNode keeps to itself. */
+function peering (node: VGuardNode): Peering {
+  return (node as unknown as { peering: Peering }).peering
+}
+
+function discovered (node: VGuardNode): Map<string, number> {
+  return (peering(node) as unknown as { discovered: Map<string, number> }).discovered
+}
+
+/** Wraps the node's validator of the peers topic: what it answered, per propagator. */
+function watchValidator (node: VGuardNode): Array<{ propagator: string, result: TopicValidatorResult }> {
+  const seen: Array<{ propagator: string, result: TopicValidatorResult }> = []
+  const validators = node.libp2p.services.pubsub.topicValidators
+  const topic = peersTopic(NETWORK)
+  const inner = validators.get(topic)
+  if (inner == null) throw new Error('no validator on the peers topic')
+  validators.set(topic, async (propagator: PeerId, message: Message) => {
+    const result = await inner(propagator, message)
+    seen.push({ propagator: propagator.toString(), result })
+    return result
+  })
+  return seen
+}
+
+describe('gossip - only members, and bounded', () => {
+  const cluster = new TestCluster()
+  const others: VGuardLibp2p[] = []
+  const servers: Server[] = []
+  const sockets = new Set<Socket>()
+  afterEach(async () => {
+    for (const s of sockets) s.destroy()
+    sockets.clear()
+    await Promise.all(servers.splice(0).map(async s => { await new Promise(resolve => s.close(resolve)) }))
+    await Promise.all(others.splice(0).map(async n => { await n.stop() }))
+    await cluster.teardown()
+  })
+
+  it('a connected peer that never answers identify is no member: its views are ignored, their peers never met', async () => {
+    const [A] = await connectedSwarm(cluster, 2)
+    const seen = watchValidator(A)
+    // a libp2p node of our stack on our network that does not answer identify
+    const config = resolveConfig({ dataDir: 'unused', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network: NETWORK })
+    const X = await buildLibp2p({ config, privateKey: await generateKeyPair('Ed25519'), isDenied: () => false, logger: defaultLogger() })
+    others.push(X)
+    await X.start()
+    await X.unhandle('/ipfs/id/1.0.0')
+    const topic = peersTopic(NETWORK)
+    X.services.pubsub.subscribe(topic)
+    await X.dial(A.multiaddrs[0])
+    await waitFor(() => A.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(X.peerId)), { message: 'A knows X subscribes' })
+    await waitFor(() => X.services.pubsub.getSubscribers(topic).some(p => p.equals(A.libp2p.peerId)), { message: 'X knows A subscribes' })
+    const fakes = await madeUpPeers(5)
+    const view = PeerAnnouncement.encode({ peers: fakes.map((peerId, i) => ({ peerId, addrs: [`/ip4/127.0.0.1/tcp/${i + 1}`] })) })
+    await X.services.pubsub.publish(topic, view)
+    await waitFor(() => seen.some(s => s.propagator === X.peerId.toString()), { message: 'A validated X\'s view' })
+    expect(peering(A).isMember(X.peerId)).toBe(false)
+    expect(seen.filter(s => s.propagator === X.peerId.toString()).map(s => s.result)).toEqual([TopicValidatorResult.Ignore])
+    for (const id of fakes) expect(discovered(A).has(id)).toBe(false)
+    const stored = new Set((await A.libp2p.peerStore.all()).map(p => p.id.toString()))
+    expect(fakes.filter(id => stored.has(id))).toEqual([])
+    expect(sample(await A.metrics.metrics(), 'vguard_gossip_dropped_total', { reason: 'outside' })).toBeGreaterThanOrEqual(1)
+  })
+
+  it('a member\'s views name peers to meet up to a bound, dialled a few at a time', async () => {
+    const [A, B] = await connectedSwarm(cluster, 2)
+    // a tarpit: takes connections and never answers, as an address out of reach would hold a dial
+    const tarpit = createServer(socket => { sockets.add(socket); socket.on('close', () => sockets.delete(socket)) })
+    servers.push(tarpit)
+    await new Promise<void>(resolve => tarpit.listen(0, '127.0.0.1', resolve))
+    const port = (tarpit.address() as { port: number }).port
+    let inFlight = 0
+    let most = 0
+    const dial = A.libp2p.dial.bind(A.libp2p)
+    const fakes = await madeUpPeers(MAX_DISCOVERED + 100)
+    const fake = new Set(fakes)
+    A.libp2p.dial = (async (...args: Parameters<typeof dial>) => {
+      const counted = fake.has(args[0].toString())
+      if (counted) most = Math.max(most, ++inFlight)
+      try {
+        return await dial(...args)
+      } finally {
+        if (counted) inFlight--
+      }
+    }) as typeof dial
+    const topic = peersTopic(NETWORK)
+    await waitFor(() => B.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(A.libp2p.peerId)), { message: 'B knows A subscribes' })
+    for (let i = 0; i < fakes.length; i += MAX_PEERS_PER_ANNOUNCEMENT) {
+      const peers = fakes.slice(i, i + MAX_PEERS_PER_ANNOUNCEMENT).map(peerId => ({ peerId, addrs: [`/ip4/127.0.0.1/tcp/${port}`] }))
+      await B.libp2p.services.pubsub.publish(topic, PeerAnnouncement.encode({ peers }))
+    }
+    // the last view's peers are the ones past the bound: A heard every view once it noted the bound's worth
+    await waitFor(() => discovered(A).size >= MAX_DISCOVERED * 3 / 4, { message: 'A noted the views\' peers up to the bound' })
+    await waitFor(() => most >= MAX_DISCOVERY_DIALS, { message: 'A dialled some of them' })
+    expect(discovered(A).size).toBe(MAX_DISCOVERED * 3 / 4)
+    const stored = (await A.libp2p.peerStore.all()).filter(p => fake.has(p.id.toString())).length
+    expect(stored).toBeLessThanOrEqual(MAX_DISCOVERED * 3 / 4)
+    expect(most).toBe(MAX_DISCOVERY_DIALS)
+    // members are not held up behind them: A still counts B a member, and the connection stands
+    expect(peering(A).isMember(B.peerId)).toBe(true)
+  })
+})
