@@ -83,17 +83,31 @@ export class BackupTableStore {
     this.maxHints = Math.max(1, init.maxHints ?? DEFAULT_MAX_HINT_TABLES)
   }
 
-  /** Loads every persisted table; hints beyond the cap (a lower cap than the last run's) are forgotten. */
+  /**
+   * Loads every persisted table; hints beyond the cap (a lower cap than the
+   * last run's) are forgotten, and so is a table that no longer verifies: an
+   * earlier version took one this one refuses (a chain id in a CID form), and
+   * refusing to start over it kept the node from starting at all (a review).
+   */
   async open (): Promise<void> {
     if (this.keptDb != null) {
       for await (const key of this.keptDb.keys()) this.kept.add(utf8d.decode(key))
     }
-    for await (const [, value] of this.db.iterator()) {
-      const verified = await verifyTable(value)
+    const refused: Uint8Array[] = []
+    for await (const [key, value] of this.db.iterator()) {
+      let verified: VerifiedTable
+      try {
+        verified = await verifyTable(value)
+      } catch (err) {
+        if ((err as Error).name !== 'InvalidBackupTableError') throw err
+        refused.push(key)
+        continue
+      }
       const chainId = verified.table.chainId
       this.cache.set(chainId, verified)
       if (!this.keeps(verified)) this.hints.add(chainId)
     }
+    if (refused.length > 0) await this.db.batch(refused.map(key => ({ type: 'del' as const, key })))
     await this.forgetOldHints()
   }
 

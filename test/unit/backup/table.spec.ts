@@ -92,6 +92,23 @@ describe('backup - store', () => {
     return store
   }
 
+  it('opens past a stored table that no longer verifies (an earlier version took it), and forgets it', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-tables-'))
+    db = await openDatabase(dir)
+    const a = await identity()
+    const cid = peerIdFromPrivateKey(a.key).toCID().toString()
+    const old = await signTable(a.key, cid, { chainId: cid, epoch: 1, active: ['b'], obsolete: [], height: 1, tipHash: new Uint8Array(32), timestamp: 1 })
+    await db.sublevel('backup-tables').put(new TextEncoder().encode(cid), old.signed)
+    const store = new BackupTableStore(db.sublevel('backup-tables'))
+    await store.adopt(await table(a, 3))
+    const reopened = await reopenStore()
+    expect(reopened.get(cid)).toBeUndefined()
+    expect(reopened.get(a.id)?.table.epoch).toBe(3)
+    const left: Uint8Array[] = []
+    for await (const key of db!.sublevel('backup-tables').keys()) left.push(key)
+    expect(left.map(k => new TextDecoder().decode(k))).toEqual([a.id])
+  })
+
   it('keeps only strictly newer epochs, persisted across reopen', async () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-tables-'))
     db = await openDatabase(dir)
