@@ -113,6 +113,16 @@ export const MAX_DISCOVERED = 1_024
  */
 export const MAX_DISCOVERY_DIALS = 16
 
+/**
+ * How long gossip from a connected peer not judged yet waits for identify's
+ * verdict on it: libp2p's identify times out after 5 s, and the reconnect
+ * loop runs it again after 10 s.
+ */
+const GOSSIP_VERDICT_WAIT = 12_000
+/** Peers whose gossip may wait for a verdict at once, and messages per peer: a peer that never identifies holds no more. */
+const MAX_VERDICT_PEERS = 256
+const MAX_VERDICT_MESSAGES = 64
+
 /** Of MAX_DISCOVERED, what peers heard of from other members' views may take. */
 const EXCHANGED_DISCOVERED = MAX_DISCOVERED * 3 / 4
 
@@ -165,6 +175,10 @@ export class Peering {
   /** Connected members by id: connectedMembers() runs on every consensus and liveness round, and libp2p.getPeers() parses every peer id string anew. */
   private readonly connected = new Map<string, PeerId>()
   private readonly dialing = new Set<string>()
+  /** Gossip waiting for identify's verdict on the peer that relayed it, per peer (see memberVerdict). */
+  private readonly verdictWaiters = new Map<string, Set<(member: boolean) => void>>()
+  /** stop() ran (gossip may still arrive while libp2p stops: it waits for no verdict). */
+  private stopped = false
   /** Gossip messages ignored as from outside the network (gossipValidator). */
   private gossipFromOutside = 0
   /** Dials under way of peers in `discovered` (see MAX_DISCOVERY_DIALS). */
@@ -281,14 +295,54 @@ export class Peering {
    * rejected: the relaying member may be honest, only configured otherwise,
    * and gossipsub's score would end up cutting it off.
    */
-  readonly gossipValidator = (propagator: PeerId, message: Message): TopicValidatorResult => {
+  readonly gossipValidator = async (propagator: PeerId, message: Message): Promise<TopicValidatorResult> => {
     // the propagator is connected to us: only a member's gossip counts (a peer that never answered
     // identify was neither member nor refused, and its views and tables were taken: a review)
-    if (this.isDenied(propagator) || !this.isMember(propagator) || message.type !== 'signed' || this.isDenied(message.from)) {
+    if (message.type !== 'signed' || this.isDenied(message.from) || !await this.memberVerdict(propagator)) {
       this.gossipFromOutside++
       return TopicValidatorResult.Ignore
     }
     return TopicValidatorResult.Accept
+  }
+
+  /**
+   * Whether a connected peer is a member, waiting for identify's verdict on
+   * one not judged yet (GOSSIP_VERDICT_WAIT at most). gossipsub talks as soon
+   * as a stream opens, often before our identify of the peer ends, and it
+   * notes a message as seen before validating it: a member's first messages
+   * ignored then never came again (a review).
+   */
+  private async memberVerdict (peer: PeerId): Promise<boolean> {
+    if (this.isDenied(peer)) return false
+    if (this.isMember(peer)) return true
+    const id = peer.toString()
+    let waiting = this.verdictWaiters.get(id)
+    if (waiting == null) {
+      // not `running`: gossip flows from libp2p's start, before the peering starts (its first identifies settle it)
+      if (this.stopped || this.verdictWaiters.size >= MAX_VERDICT_PEERS) return false
+      this.verdictWaiters.set(id, waiting = new Set())
+    }
+    if (waiting.size >= MAX_VERDICT_MESSAGES) return false
+    const verdict = Promise.withResolvers<boolean>()
+    const settle = (member: boolean): void => {
+      clearTimeout(timer)
+      waiting.delete(settle)
+      if (waiting.size === 0 && this.verdictWaiters.get(id) === waiting) this.verdictWaiters.delete(id)
+      verdict.resolve(member)
+    }
+    const timer = setTimeout(() => { settle(false) }, GOSSIP_VERDICT_WAIT)
+    // a message waiting does not keep the process alive
+    timer.unref?.()
+    waiting.add(settle)
+    return await verdict.promise
+  }
+
+  /** Identify judged a peer (or the node stops: false for all): the gossip waiting on it goes on. */
+  private settleVerdicts (id: string | undefined, member: boolean): void {
+    for (const [peer, waiting] of [...this.verdictWaiters]) {
+      if (id != null && peer !== id) continue
+      for (const settle of [...waiting]) settle(member)
+    }
   }
 
   /** Gossip and views dropped, by why (vguard_gossip_dropped_total). */
@@ -382,6 +436,8 @@ export class Peering {
     clearInterval(this.timer)
     this.pending.forEach(clearTimeout)
     this.pending.clear()
+    this.stopped = true
+    this.settleVerdicts(undefined, false)
     this.exchange.stop()
     this.liveness.stop()
     const { libp2p } = this
@@ -472,6 +528,7 @@ export class Peering {
       this.lost.found(id)
       this.discovered.delete(id)
       this.events?.safeDispatchEvent('peer:rejected', { detail: { peerId: id, reason, code } })
+      this.settleVerdicts(id, false)
       // hang up a moment later: the other side's identify of us is usually
       // still in flight, and once we deny it cannot reconnect to learn why,
       // so it would keep dialling a vehicle of another network blindly
@@ -492,6 +549,7 @@ export class Peering {
       // a new member hears who we know (and our storage figures) at once, and only it
       this.exchange.sendTo(peerId).catch((err: Error) => { this.log('could not send our view to %p: %s', peerId, err.message) })
     }
+    this.settleVerdicts(id, true)
   }
 
   /** A peer another member told us about: remember its addresses and meet it. */
@@ -546,7 +604,15 @@ export class Peering {
     // a discovery (not a member, not a bootstrap address) waits while enough of them are dialled: the reconnect loop tries it again
     const discovery = bootstrap == null && this.discovered.has(key)
     if (discovery && this.discoveryDials >= MAX_DISCOVERY_DIALS) return
-    if (discovery) this.discoveryDials++
+    if (discovery) {
+      this.discoveryDials++
+      // to the back of the line: the reconnect loop gives the next free slots to those dialled longest
+      // ago, else peers that never answer (their dials held 10 s each) kept every slot, and a vehicle
+      // heard of after 16 of them was never dialled (a review)
+      const since = this.discovered.get(key) as number
+      this.discovered.delete(key)
+      this.discovered.set(key, since)
+    }
     this.dialing.add(key)
     this.libp2p.dial(target, { signal: AbortSignal.timeout(this.reconnectInterval * 5) })
       .then(() => { if (bootstrap != null) this.bootstrapDown.delete(bootstrap) })
@@ -642,7 +708,7 @@ export class Peering {
         this.capacities.delete(id)
       }
     }
-    for (const [id, since] of this.discovered) {
+    for (const [id, since] of [...this.discovered]) {
       if (now - since > this.discoveredRetryWindow) {
         this.discovered.delete(id)
         continue

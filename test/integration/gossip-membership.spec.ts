@@ -98,6 +98,47 @@ describe('gossip - only members, and bounded', () => {
     expect(sample(await A.metrics.metrics(), 'vguard_gossip_dropped_total', { reason: 'outside' })).toBeGreaterThanOrEqual(1)
   })
 
+  it('a member\'s gossip that comes before our identify of it ends waits for the verdict, and counts', async () => {
+    const [A, B] = await Promise.all([cluster.create(), cluster.create()])
+    await Promise.all([A.start(), B.start()])
+    // B answers identify late, as a loaded host does: B's gossip reaches A before A has judged B
+    const identify = B.libp2p.services.identify as unknown as { handleProtocol: (...args: unknown[]) => Promise<void> }
+    await B.libp2p.unhandle('/ipfs/id/1.0.0')
+    await B.libp2p.handle('/ipfs/id/1.0.0', async (...args: unknown[]) => {
+      await new Promise(resolve => setTimeout(resolve, 2_000))
+      await identify.handleProtocol(...args)
+    })
+    const topic = peersTopic(NETWORK)
+    await B.libp2p.dial(A.multiaddrs[0])
+    await waitFor(() => B.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(A.libp2p.peerId)), { message: 'B knows A subscribes' })
+    expect(peering(A).isMember(B.peerId)).toBe(false)
+    const [someone] = await madeUpPeers(1)
+    await B.libp2p.services.pubsub.publish(topic, PeerAnnouncement.encode({ peers: [{ peerId: someone, addrs: ['/ip4/127.0.0.1/tcp/1'] }] }))
+    // before, it was ignored (and noted as seen, so never taken again)
+    await waitFor(() => discovered(A).has(someone), { message: 'A took B\'s view once it judged B a member' })
+    expect(peering(A).isMember(B.peerId)).toBe(true)
+  })
+
+  it('peers that never answer do not keep the dials: one heard of after them is met', async () => {
+    const options = { reconnectInterval: 500 }
+    const [A, B] = await connectedSwarm(cluster, 2, options)
+    const C = await cluster.create(options)
+    await C.start()
+    const tarpit = createServer(socket => { sockets.add(socket); socket.on('close', () => sockets.delete(socket)) })
+    servers.push(tarpit)
+    await new Promise<void>(resolve => tarpit.listen(0, '127.0.0.1', resolve))
+    const port = (tarpit.address() as { port: number }).port
+    const topic = peersTopic(NETWORK)
+    await waitFor(() => B.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(A.libp2p.peerId)), { message: 'B knows A subscribes' })
+    // more than the dials at once, each held until its timeout
+    const silent = await madeUpPeers(MAX_DISCOVERY_DIALS + 4)
+    await B.libp2p.services.pubsub.publish(topic, PeerAnnouncement.encode({ peers: silent.map(peerId => ({ peerId, addrs: [`/ip4/127.0.0.1/tcp/${port}`] })) }))
+    await waitFor(() => silent.every(id => discovered(A).has(id)), { message: 'A heard of the silent peers' })
+    // C knows nobody: only A can meet it, as B names it
+    await B.libp2p.services.pubsub.publish(topic, PeerAnnouncement.encode({ peers: [{ peerId: C.peerId.toString(), addrs: C.multiaddrs.map(m => m.toString()) }] }))
+    await waitFor(() => A.libp2p.getConnections(C.peerId).length > 0, { timeout: 30_000, message: 'A met C' })
+  })
+
   it('a member\'s views name peers to meet up to a bound, dialled a few at a time', async () => {
     const [A, B] = await connectedSwarm(cluster, 2)
     // a tarpit: takes connections and never answers, as an address out of reach would hold a dial
