@@ -327,7 +327,11 @@ export class Consensus {
       } else {
         const leader = shared.leader()
         if (leader == null || leader === this.self) {
-          last = new NoLeaderError('the shared chain is electing a leader')
+          // no election can end while no majority of the booth is connected: that is why, not an election
+          // under way (a review); one already handed over may still commit, which NoLeaderError says
+          last = !handedOver && !shared.hasQuorum()
+            ? new NoQuorumError(`the shared chain has no leader: no majority of its booth (${shared.status().booth.length} members) is connected`)
+            : new NoLeaderError('the shared chain is electing a leader')
         } else {
           // a leader that froze (out of range, its connection still open) answers nothing: once another
           // is elected here, the write goes there (the same id: one that reached the old one commits once)

@@ -102,6 +102,17 @@ describe('consensus - shared chain', () => {
     }
   })
 
+  it('a vehicle left without a majority of the shared booth is told so (NoQuorumError), not that a leader is being elected', async () => {
+    const nodes = await prioritySwarm(cluster, [0, 5, 3])
+    const best = nodes[1].peerId.toString()
+    await waitFor(() => nodes.every(n => leaderOf(n) === best), { timeout: 30_000, message: 'every node follows the priority-5 leader' })
+    await nodes[0].put('before', utf8.encode('x'), { chainId: 'shared' })
+    await Promise.all([cluster.stopNode(nodes[1]), cluster.stopNode(nodes[2])])
+    await expect(nodes[0].put('alone', utf8.encode('x'), { chainId: 'shared', timeout: 6_000 }))
+      .rejects.toMatchObject({ name: 'NoQuorumError', message: expect.stringMatching(/no majority of its booth \(3 members\) is connected/) })
+    expect(await nodes[0].chains.get('shared', 'alone')).toBeUndefined()
+  })
+
   it('a vehicle that outranks the leader takes over when it joins (Bully); no acknowledged write is lost meanwhile', async () => {
     const nodes = await prioritySwarm(cluster, [0, 0, 0])
     const [first] = nodes
