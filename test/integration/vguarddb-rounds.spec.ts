@@ -28,6 +28,17 @@ async function strangers (n: number): Promise<string[]> {
   return await Promise.all(Array.from({ length: n }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
 }
 
+/** Keeps tables from reaching `node`: it hears no gossip, and a hand-off waits until the result's resolve(). */
+function holdTables (node: VGuardNode): PromiseWithResolvers<void> {
+  node.libp2p.services.pubsub.unsubscribe(boothsTopic(`test-${process.pid}`))
+  const adopt = node.vguarddb.tables.adopt.bind(node.vguarddb.tables)
+  const handOff = Promise.withResolvers<void>()
+  node.vguarddb.tables.adopt = async (...args: Parameters<typeof adopt>) => {
+    if (args[2]?.keep === true) await handOff.promise
+    return await adopt(...args)
+  }
+  return handOff
+}
 describe('vguarddb - rounds that fall short', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
@@ -261,13 +272,7 @@ describe('vguarddb - rounds that fall short', () => {
     expect(second.active).toEqual(ids(Y))
     await waitFor(async () => X.vguarddb.tables.get(chainId)?.table.epoch === 2 && await X.chains.info(chainId) == null, { message: 'X released' })
     // the next table is slow to reach X: no gossip, and its hand-off held back
-    X.libp2p.services.pubsub.unsubscribe(boothsTopic(`test-${process.pid}`))
-    const adopt = X.vguarddb.tables.adopt.bind(X.vguarddb.tables)
-    const handOff = Promise.withResolvers<void>()
-    X.vguarddb.tables.adopt = async (...args: Parameters<typeof adopt>) => {
-      if (args[2]?.keep === true) await handOff.promise
-      return await adopt(...args)
-    }
+    const handOff = holdTables(X)
     // both blocks are older than τ when the owner picks X again and sends it the whole chain
     const born = (await A.chains.info(chainId))?.tipTimestamp ?? 0
     await waitFor(() => Date.now() > born + TAU, { message: 'blocks older than τ' })
@@ -286,13 +291,7 @@ describe('vguarddb - rounds that fall short', () => {
     const [A, X] = await connectedSwarm(cluster, 2, { kBackups: 1, retention: 0, pruneInterval: 86_400_000 })
     const chainId = A.peerId.toString()
     // the table is slow to reach X: no gossip, and its hand-off held back
-    X.libp2p.services.pubsub.unsubscribe(boothsTopic(`test-${process.pid}`))
-    const adopt = X.vguarddb.tables.adopt.bind(X.vguarddb.tables)
-    const handOff = Promise.withResolvers<void>()
-    X.vguarddb.tables.adopt = async (...args: Parameters<typeof adopt>) => {
-      if (args[2]?.keep === true) await handOff.promise
-      return await adopt(...args)
-    }
+    const handOff = holdTables(X)
     const born = Date.now()
     const outcome = await A.endOfBooth({ participants: ids(X), transactions: [gps(1), gps(2)] })
     expect(outcome.active).toEqual(ids(X))
