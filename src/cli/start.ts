@@ -71,8 +71,11 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
 
   out(`${await stop.signal}: stopping`)
   try {
-    await http.close()
+    // the node first: its event streams then say node:stopped before they end (the API closed first
+    // ended them silently, and the dashboard never said the node stopped: a probe); requests that
+    // come meanwhile are answered that the node is stopping
     await node.stop()
+    await http.close()
   } catch (err) {
     stop.dispose()
     throw err

@@ -4,6 +4,7 @@
  * run anywhere; the LAN tests cover mDNS.
  */
 import { describe, it, expect, afterEach } from 'vitest'
+import { SseReader } from '../utils/sse.ts'
 import { spawn } from 'node:child_process'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
@@ -223,10 +224,14 @@ describe('vguard-node CLI', () => {
     it.each(['SIGTERM', 'SIGINT'] as const)('stops cleanly on %s (exit 0) and the data dir reopens at once', async (signal) => {
       const dataDir = await tempDir()
       const p = await start(['--data-dir', dataDir, ...LOCAL])
+      const events = await SseReader.open(`${p.httpUrl}/events?types=node:stopped`)
       const code = await p.stop(signal)
       expect(code, `signal ${String(p.child.signalCode)}:\n${p.output.join('\n')}`).toBe(0)
       expect(p.output).toContain(`${signal}: stopping`)
       expect(p.output[p.output.length - 1]).toBe('stopped')
+      // an event stream open at the time was told the node stopped before it ended
+      await events.done
+      expect(events.of('node:stopped')).toEqual([{ peerId: p.peerId }])
       // the database lock is released, and the key is the same
       expect(await dataDirFree(dataDir)).toBe(true)
       const again = await runCli(['id', '--data-dir', dataDir])
