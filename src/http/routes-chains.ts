@@ -9,6 +9,7 @@ import type { Consistency, VGuardNode } from '../node/index.ts'
 import { decodeTransactions, toHex } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
 import { InvalidRequestError, KeyNotFoundError } from './errors.ts'
+import { encodeValue } from './encoding.ts'
 import { checkChain, checkKey, onlyQuery, parseFlag } from './params.ts'
 import { explainQuorumError } from './quorum-holders.ts'
 import { PayloadBudget, Reservation } from './payload-budget.ts'
@@ -40,17 +41,6 @@ export class BlockNotFoundError extends Error {
   }
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
-
-/** Values are bytes: shown as text when they are valid UTF-8, else base64. */
-export function jsonValue (value: Uint8Array): { value: string, encoding: 'utf8' | 'base64' } {
-  try {
-    return { value: strictUtf8.decode(value), encoding: 'utf8' }
-  } catch {
-    return { value: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'), encoding: 'base64' }
-  }
-}
-
 export function blockJson (block: Block, withTransactions: boolean): Record<string, unknown> {
   const h = block.header
   return {
@@ -66,7 +56,7 @@ export function blockJson (block: Block, withTransactions: boolean): Record<stri
     payloadBytes: h.payloadBytes,
     pruned: block.payload == null,
     ...(withTransactions && block.payload != null
-      ? { transactions: decodeTransactions(block.payload).map(tx => tx.op === 'DELETE' ? { op: tx.op, key: tx.key } : { op: tx.op, key: tx.key, ...jsonValue(tx.value) }) }
+      ? { transactions: decodeTransactions(block.payload).map(tx => tx.op === 'DELETE' ? { op: tx.op, key: tx.key } : { op: tx.op, key: tx.key, ...encodeValue(tx.value) }) }
       : {})
   }
 }
@@ -167,14 +157,14 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode, 
       const read = await node.get(id, key, { consistency }).catch((err: unknown) => { throw explainQuorumError(node, id, err) })
       if (read.value == null) throw new KeyNotFoundError(`key ${key} has no value in chain ${id} (${consistency} read)`)
       await new Reservation(budget, reply.raw).take(read.value.byteLength)
-      return { key, ...jsonValue(read.value), height: read.height, consistency, servedBy: read.servedBy }
+      return { key, ...encodeValue(read.value), height: read.height, consistency, servedBy: read.servedBy }
     }
     await checkHeld(node, id)
     try {
       const kv = await node.chains.get(id, key)
       if (kv == null) throw new KeyNotFoundError(`key ${key} has no value in chain ${id}`)
       await new Reservation(budget, reply.raw).take(kv.value.byteLength)
-      return { key, ...jsonValue(kv.value), height: kv.height }
+      return { key, ...encodeValue(kv.value), height: kv.height }
     } catch (err) {
       // retention removed the payload that held the value: it existed, it is gone
       if ((err as Error).name === 'PayloadPrunedError') return await reply.status(410).send({ error: 'PayloadPrunedError', message: (err as Error).message })
