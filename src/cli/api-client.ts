@@ -39,6 +39,25 @@ export interface ApiRequest {
   query?: Record<string, string | number | undefined>
   headers?: Record<string, string>
   body?: Uint8Array<ArrayBuffer>
+  /**
+   * Fields a 2xx answer must have, by kind, for the command to read it: an
+   * answer without them (a node of another version, a proxy) is said so,
+   * not met with a TypeError from deep in the formatting (a probe).
+   */
+  expect?: Record<string, 'string' | 'number' | 'array' | 'object'>
+}
+
+/** The first field `body` lacks among those `expect` names, as "field (a kind)". */
+function missingField (body: unknown, expect: Record<string, 'string' | 'number' | 'array' | 'object'>): string | undefined {
+  const record = (typeof body === 'object' && body != null ? body : {}) as Record<string, unknown>
+  for (const [field, kind] of Object.entries(expect)) {
+    const value = record[field]
+    const ok = kind === 'array'
+      ? Array.isArray(value)
+      : kind === 'object' ? typeof value === 'object' && value != null && !Array.isArray(value) : kind === 'string' ? typeof value === 'string' : typeof value === 'number'
+    if (!ok) return `${field} (${kind === 'array' || kind === 'object' ? `an ${kind}` : `a ${kind}`})`
+  }
+  return undefined
 }
 
 export interface ApiClient {
@@ -115,7 +134,11 @@ export function createApiClient (address: HostPort, timeoutMs: number): ApiClien
       } catch {
         throw new NodeUnreachableError(`${url} answered HTTP ${res.status} with something that is not the vguard-node API: ${res.text.slice(0, 200)}`)
       }
-      if (res.status >= 200 && res.status < 300) return body as T
+      if (res.status >= 200 && res.status < 300) {
+        const missing = request.expect != null ? missingField(body, request.expect) : undefined
+        if (missing != null) throw new NodeUnreachableError(`${url} answered ${request.path.split('?')[0]} without ${missing}: is it a vguard-node of another version? It answered: ${res.text.slice(0, 200)}`)
+        return body as T
+      }
       const { error, message, ...details } = (body ?? {}) as { error?: unknown, message?: unknown } & Record<string, unknown>
       if (typeof error !== 'string' || typeof message !== 'string') {
         throw new NodeUnreachableError(`${url} answered HTTP ${res.status} without the API's error shape: ${res.text.slice(0, 200)}`)

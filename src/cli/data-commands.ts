@@ -37,6 +37,11 @@ interface ReadAnswer extends ValueAnswer {
 interface BlockJson { height: number, hash: string, txCount: number, payloadBytes: number, timestamp: number, booth: string[], pruned: boolean }
 interface BlocksPage { height: number, blocks: BlockJson[], next: number | null }
 
+/** What the commands read of each answer (ApiRequest.expect). */
+const STATUS_FIELDS = { peerId: 'string', network: 'string', addresses: 'array', listening: 'array', peers: 'array', chains: 'array', storage: 'object', transfers: 'array', pendingReleases: 'array' } as const
+const VALUE_FIELDS = { value: 'string', encoding: 'string' } as const
+const COMMIT_FIELDS = { height: 'number', hash: 'string' } as const
+
 export function clientCommand (name: string, description: string): Command {
   return new Command(name)
     .description(description)
@@ -56,7 +61,7 @@ export function clientOf (flags: ClientFlags): ApiClient {
 /** The chain a command is about: named, or the node's own (its peer id). */
 export async function chainOf (api: ApiClient, flags: ChainFlags): Promise<string> {
   if (flags.chain != null) return flags.chain
-  return (await api.request<{ peerId: string }>({ path: '/health' })).peerId
+  return (await api.request<{ peerId: string }>({ path: '/health', expect: { peerId: 'string' } })).peerId
 }
 
 /**
@@ -134,7 +139,7 @@ function idempotencyHeader (key: string | undefined): Record<string, string> {
 export function dataCommands (io: CliIo): Command[] {
   const status = clientCommand('status', 'show a running node: peers, chains, backups, storage, the shared chain\'s leader')
     .action(async (flags: ClientFlags) => {
-      const body = await clientOf(flags).request<StatusBody>({ path: '/status' })
+      const body = await clientOf(flags).request<StatusBody>({ path: '/status', expect: STATUS_FIELDS })
       if (flags.json) io.out(JSON.stringify(body, null, 2))
       else for (const line of formatStatus(body)) io.out(line)
     })
@@ -146,7 +151,7 @@ export function dataCommands (io: CliIo): Command[] {
     .action(async (key: string, flags: ChainFlags & { consistency: string }) => {
       const api = clientOf(flags)
       const chain = await chainOf(api, flags)
-      const answer = await api.request<ValueAnswer>({ path: `/chains/${segment(chain)}/kv/${keySegment(key)}`, query: { consistency: flags.consistency } })
+      const answer = await api.request<ValueAnswer>({ path: `/chains/${segment(chain)}/kv/${keySegment(key)}`, query: { consistency: flags.consistency }, expect: VALUE_FIELDS })
       if (flags.json) io.out(JSON.stringify(answer))
       else writeValue(io, answer)
     })
@@ -162,7 +167,7 @@ export function dataCommands (io: CliIo): Command[] {
       const body = await valueToPut(value, flags.file, io)
       const api = clientOf(flags)
       const chain = await chainOf(api, flags)
-      const answer = await api.request<CommitAnswer>({ method: 'PUT', path: `/chains/${segment(chain)}/kv/${keySegment(key)}`, body, headers: idempotencyHeader(flags.idempotencyKey) })
+      const answer = await api.request<CommitAnswer>({ method: 'PUT', path: `/chains/${segment(chain)}/kv/${keySegment(key)}`, body, headers: idempotencyHeader(flags.idempotencyKey), expect: COMMIT_FIELDS })
       printCommit(io, flags, answer)
     })
 
@@ -173,7 +178,7 @@ export function dataCommands (io: CliIo): Command[] {
     .action(async (key: string, flags: ChainFlags & { idempotencyKey?: string }) => {
       const api = clientOf(flags)
       const chain = await chainOf(api, flags)
-      const answer = await api.request<CommitAnswer>({ method: 'DELETE', path: `/chains/${segment(chain)}/kv/${keySegment(key)}`, headers: idempotencyHeader(flags.idempotencyKey) })
+      const answer = await api.request<CommitAnswer>({ method: 'DELETE', path: `/chains/${segment(chain)}/kv/${keySegment(key)}`, headers: idempotencyHeader(flags.idempotencyKey), expect: COMMIT_FIELDS })
       printCommit(io, flags, answer)
     })
 
@@ -181,7 +186,7 @@ export function dataCommands (io: CliIo): Command[] {
     .argument('<chain>', 'the vehicle\'s peer id, or shared')
     .argument('<key>')
     .action(async (chain: string, key: string, flags: ClientFlags) => {
-      const answer = await clientOf(flags).request<ReadAnswer>({ path: `/chains/${segment(chain)}/read/${keySegment(key)}` })
+      const answer = await clientOf(flags).request<ReadAnswer>({ path: `/chains/${segment(chain)}/read/${keySegment(key)}`, expect: { ...VALUE_FIELDS, path: 'array' } })
       if (flags.json) {
         io.out(JSON.stringify(answer))
         return
@@ -201,7 +206,7 @@ export function dataCommands (io: CliIo): Command[] {
       const chain = await chainOf(api, flags)
       let width = 0
       for (let from: number | null = flags.from; from != null;) {
-        const page: BlocksPage = await api.request<BlocksPage>({ path: `/chains/${segment(chain)}/blocks`, query: { from, to: flags.to, transactions: flags.json ? undefined : 'false' } })
+        const page: BlocksPage = await api.request<BlocksPage>({ path: `/chains/${segment(chain)}/blocks`, query: { from, to: flags.to, transactions: flags.json ? undefined : 'false' }, expect: { height: 'number', blocks: 'array' } })
         if (!flags.json && width === 0) {
           // pages come one at a time: the tip's height sets the column for all of them
           width = Math.max('height'.length, String(page.height).length)

@@ -414,6 +414,24 @@ describe('vguard-node CLI', () => {
       }
     })
 
+    it('a node\'s API header on an answer of another shape (another version, a proxy) is said so, not a TypeError', async () => {
+      const server = createHttpServer((_req, res) => {
+        res.setHeader('content-type', 'application/json')
+        res.setHeader('x-vguard-node', '0.0.1')
+        res.end('{"peerId":"x"}')
+      })
+      servers.push(server)
+      await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+      const { port } = server.address() as AddressInfo
+      const chain = ['--chain', 'shared']
+      for (const [args, missing] of [[['status'], 'network (a string)'], [['blocks', ...chain], 'height (a number)'], [['get', 'k', ...chain], 'value (a string)'], [['pins', ...chain], 'pins (an array)'], [['put', 'k', 'v', ...chain], 'height (a number)']] as const) {
+        const res = await runCli([...args, '--http', `127.0.0.1:${port}`])
+        expect(res.code, args.join(' ')).toBe(1)
+        expect(res.stdout, args.join(' ')).toBe('')
+        expect(res.stderr.trim(), args.join(' ')).toMatch(new RegExp(`^error: http://127\\.0\\.0\\.1:${port} answered /\\S* without ${missing.replace(/[()]/g, '\\$&')}: is it a vguard-node of another version\\?`))
+      }
+    })
+
     it('a write not answered within --timeout may still commit, and the error says how to retry it safely', async () => {
       // takes the connection, never answers
       const sockets: Socket[] = []
