@@ -38,7 +38,7 @@ interface BlockJson { height: number, hash: string, txCount: number, payloadByte
 interface BlocksPage { height: number, blocks: BlockJson[], next: number | null }
 
 /** What the commands read of each answer (ApiRequest.expect). */
-const STATUS_FIELDS = { peerId: 'string', network: 'string', addresses: 'array', listening: 'array', peers: 'array', chains: 'array', storage: 'object', transfers: 'array', pendingReleases: 'array' } as const
+const STATUS_FIELDS = { peerId: 'string', network: 'string', addresses: 'array', listening: 'array', peers: 'array', chains: 'array', storage: 'object', transfers: 'array', pendingReleases: 'array', shared: 'object' } as const
 const VALUE_FIELDS = { value: 'string', encoding: 'string' } as const
 const COMMIT_FIELDS = { height: 'number', hash: 'string' } as const
 
@@ -186,7 +186,7 @@ export function dataCommands (io: CliIo): Command[] {
     .argument('<chain>', 'the vehicle\'s peer id, or shared')
     .argument('<key>')
     .action(async (chain: string, key: string, flags: ClientFlags) => {
-      const answer = await clientOf(flags).request<ReadAnswer>({ path: `/chains/${segment(chain)}/read/${keySegment(key)}`, expect: { ...VALUE_FIELDS, path: 'array' } })
+      const answer = await clientOf(flags).request<ReadAnswer>({ path: `/chains/${segment(chain)}/read/${keySegment(key)}`, expect: { ...VALUE_FIELDS, path: 'array', servedBy: 'string', height: 'number', chainHeight: 'number', epoch: 'number' } })
       if (flags.json) {
         io.out(JSON.stringify(answer))
         return

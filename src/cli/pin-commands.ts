@@ -47,7 +47,7 @@ function pinCommand (name: 'pin' | 'unpin', io: CliIo): Command {
       const path = pinPath(flags)
       const api: ApiClient = clientOf(flags)
       const chain = await chainOf(api, flags)
-      const answer = await api.request<PinsAnswer>({ method: name === 'pin' ? 'PUT' : 'DELETE', path: `/chains/${segment(chain)}/pins/${path}`, expect: { pins: 'array' } })
+      const answer = await api.request<PinsAnswer>({ method: name === 'pin' ? 'PUT' : 'DELETE', path: `/chains/${segment(chain)}/pins/${path}`, expect: { pins: 'array', chainId: 'string' } })
       if (!flags.json) io.err(answer.changed === true ? `${name === 'pin' ? 'pinned' : 'unpinned'} in chain ${answer.chainId}` : `already ${name === 'pin' ? 'pinned' : 'not pinned'} in chain ${answer.chainId}`)
       printPins(io, flags, answer)
     })

@@ -115,8 +115,11 @@ export const MAX_DISCOVERY_DIALS = 16
 
 /**
  * How long gossip from a connected peer not judged yet waits for identify's
- * verdict on it: libp2p's identify times out after 5 s, and the reconnect
- * loop runs it again after 10 s.
+ * verdict on it: libp2p's identify answers at once or times out after 5 s.
+ * Gossip of a peer whose first identify failed is not waited for until the
+ * retry (10–12 s after the connection opened, see IDENTIFY_RETRY_AFTER): a
+ * hint lost, not worth a longer hold, which gossipsub would also count
+ * against a peer asked for the message (IWANT, 3 s).
  */
 const GOSSIP_VERDICT_WAIT = 12_000
 /** Peers whose gossip may wait for a verdict at once, and messages per peer: a peer that never identifies holds no more. */
@@ -568,6 +571,8 @@ export class Peering {
 
   private readonly onDisconnect = (evt: CustomEvent<PeerId>): void => {
     const id = evt.detail.toString()
+    // gone before identify judged it: its gossip waits no longer (a review)
+    if (!this.connected.has(id)) this.settleVerdicts(id, false)
     if (this.connected.delete(id)) {
       this.events?.safeDispatchEvent('peer:disconnected', { detail: { peerId: id } })
     }
