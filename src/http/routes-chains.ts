@@ -62,7 +62,8 @@ export function blockJson (block: Block, withTransactions: boolean): Record<stri
 }
 
 function parseHeight (name: string, raw: string | undefined): number | undefined {
-  if (raw == null || raw === '') return undefined
+  // `?from=` is a height left out by mistake, not no height (it read the chain from 1: a probe)
+  if (raw == null) return undefined
   if (!/^\d{1,15}$/.test(raw)) throw new InvalidRequestError(`${name}: a height (integer ≥ 1), got ${JSON.stringify(raw)}`)
   const n = Number(raw)
   if (n < 1) throw new InvalidRequestError(`${name}: heights start at 1`)

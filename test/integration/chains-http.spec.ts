@@ -71,7 +71,7 @@ describe('http - chain reads', () => {
     expect(deleted.body.error).toBe('KeyNotFoundError')
     expect((await get('/chains/nope/kv/x')).status).toBe(404)
     expect((await get('/chains/nope/blocks')).body.error).toBe('ChainNotFoundError')
-    for (const q of ['from=0', 'from=abc', 'from=5&to=4', 'to=-1']) {
+    for (const q of ['from=0', 'from=abc', 'from=5&to=4', 'to=-1', 'from=', 'from=&to=']) {
       const bad = await get(`/chains/${CHAIN}/blocks?${q}`)
       expect(bad.status, q).toBe(400)
       expect(bad.body.error).toBe('InvalidRequestError')
