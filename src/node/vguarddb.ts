@@ -644,10 +644,11 @@ export class VGuardDB {
         lookup: async (asked) => await this.lookupTable(request.chainId, asked, options),
         confirm: async (asked) => await this.confirmTable(request.chainId, asked, options)
       })
-      // only stale holders answered: a fresher copy of our own is the better answer
+      // only stale holders answered: a current copy of our own, as high or higher, is the better answer
+      // (at an equal height the stale answer won, and an active backup named an obsolete one as its server: a probe)
       if (result.stale) {
         const local = await this.localRead(request)
-        if (local != null && !local.stale && local.height > result.height) return { ...local, path: [...result.path, ...local.path] }
+        if (local != null && !local.stale && local.height >= result.height) return { ...local, path: [...result.path, ...local.path] }
       }
       return result
     } catch (err) {

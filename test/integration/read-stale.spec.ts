@@ -112,4 +112,24 @@ describe('read - a backup behind the reader\'s table is stale', () => {
     expect(text.decode(read.response.value)).toBe('new')
     expect(rBack.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
   })
+
+  it('an active backup whose own copy is as high as a stale holder\'s answers with its own, not the stale one', async () => {
+    const [A, C, D] = await connectedSwarm(cluster, 3, { kBackups: 1 })
+    const chainId = A.peerId.toString()
+    await A.endOfBooth({ participants: ids(C), transactions: [{ key: 'k', value: utf8.encode('old') }] })
+    // C misses its release: it keeps its copy, obsolete, and still answers reads of it
+    await C.libp2p.unhandle(C.vguarddb.release.protocol)
+    const second = await A.endOfBooth({ participants: ids(D), transactions: [{ key: 'k', value: utf8.encode('new') }] })
+    expect(second.active).toEqual(ids(D))
+    expect(second.obsolete).toEqual(ids(C))
+    await waitFor(() => C.vguarddb.tables.get(chainId)?.table.epoch === 2, { message: 'C holds the table naming it obsolete' })
+    // C's copy catches up to the signed tip: as high as D's
+    await C.sync.reconcile(chainId, { peers: [A.peerId] })
+    expect((await C.chains.tip(chainId)).height).toBe(2)
+    await cluster.stopNode(A)
+    const read = await D.vguarddb.readKey(chainId, 'k')
+    expect(text.decode(read.response.value)).toBe('new')
+    // before, the stale answer at the same height won over D's own current copy
+    expect(read).toMatchObject({ stale: false, servedBy: D.peerId.toString(), height: 2 })
+  })
 })
