@@ -41,10 +41,19 @@ import type { ReplicaDeps, ReplicaKind, ReplicaStatus, ReplicationSummary } from
 import type { ReplicationOutcome } from './vguarddb.ts'
 import { adoptableFounder, formationStep, listedChainStep, permissionedGenesis, wellFormedBooth, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
 import type { PermissionedGenesis } from './shared-formation.ts'
-import { FORMATION_DELAY, SHARED_CHAIN, TICK_MS, WRITE_IDS_WAIT } from './paxos-constants.ts'
+import { FORMATION_DELAY, PAXOS_TIMING, SHARED_CHAIN, TICK_MS, WRITE_IDS_WAIT } from './paxos-constants.ts'
 import { MemberRetirement } from './member-retirement.ts'
 import { ChainRecoveryError, ConsensusStoppedError } from './consensus-errors.ts'
 import { recoverOwnChain } from './own-chain-recovery.ts'
+import { Incarnations, INCARNATION_BYTES } from './incarnations.ts'
+
+/**
+ * Slots the shared chain decides past where it stood when a forgetful peer
+ * was noticed before its votes count again: past the window of slots a
+ * leader may have had in flight, so that the leader deciding them ran its
+ * phase 1 without the peer, or led from before it lost its votes.
+ */
+const READMIT_SLOTS = 2 * PAXOS_TIMING.window
 
 export interface PaxosDriverComponents {
   libp2p: VGuardLibp2p
@@ -121,6 +130,17 @@ export class PaxosDriver {
   private readonly retirement: MemberRetirement
   private sweep: Promise<void> = Promise.resolve()
   private readonly hellos = new Map<string, HelloInfo>()
+  /** What each peer's database made it (their hellos), and ours. */
+  private readonly incarnations: Incarnations
+  /**
+   * Peers whose hello shows another incarnation than we remember: they lost
+   * their database, and with it their votes. Their shared-chain messages are
+   * dropped (but catch-up requests) until this node's shared chain decided
+   * READMIT_SLOTS past where it stood when it noticed (`since`, set once the
+   * replica is open): by then a leader whose majority did not count them
+   * recovered and decided whatever they may have voted for.
+   */
+  private readonly forgetful = new Map<string, { incarnation: string, since?: number }>()
   /** Vehicles that disconnected, and when: after memberIdle their hello (and candidacy) is forgotten. */
   private readonly departed = new Map<string, number>()
   private readonly permissioned?: PermissionedGenesis
@@ -146,6 +166,7 @@ export class PaxosDriver {
     if (this.proofs == null) this.log('our key is %s, not Ed25519: our chain runs without value proofs (a member could write into it)', components.privateKey.type)
     this.store = new LevelPaxosStore(components.database)
     this.formationDb = components.database.sublevel('consensus')
+    this.incarnations = new Incarnations(components.database.sublevel('incarnations'))
     this.retirement = new MemberRetirement({
       self: this.self,
       replicas: this.replicas,
@@ -180,6 +201,8 @@ export class PaxosDriver {
   async start (): Promise<void> {
     if (this.running) return
     this.fetches = new AbortController()
+    await this.incarnations.open()
+    this.transport.setIncarnation(this.incarnations.self)
     await this.transport.start()
     this.running = true
     this.stableSince = this.elapsed()
@@ -478,6 +501,11 @@ export class PaxosDriver {
         this.stats.refused++
         return
       }
+      // a vote of a member that lost its database vouches for nothing it voted before: not counted
+      if (this.forgetful.has(from) && message.type !== 'catchup') {
+        this.stats.refused++
+        return
+      }
       this.deliver(chainId, cm)
       return
     }
@@ -517,6 +545,7 @@ export class PaxosDriver {
   }
 
   private onHello (from: string, announced: HelloInfo): void {
+    this.checkIncarnation(from, announced.incarnation)
     const sharedGenesis = wellFormedGenesis(announced.sharedGenesis)
     if (sharedGenesis == null) this.log.error('%s announced a shared chain id that is none: %s (taken as none)', from, JSON.stringify(announced.sharedGenesis.slice(0, 80)))
     const sharedBooth = sharedGenesis?.startsWith(PERMISSIONED_PREFIX) === true ? wellFormedBooth(sharedGenesis, announced.sharedBooth ?? []) : undefined
@@ -584,6 +613,7 @@ export class PaxosDriver {
         .finally(() => { this.forming = undefined })
     }
     if (this.ticks % 20 === 0) {
+      this.readmitForgetful()
       // says so once our shared chain has decided something (sent only when it changed)
       this.transport.setHello(this.hello())
       this.refreshMembers()
@@ -594,6 +624,42 @@ export class PaxosDriver {
         if (!this.hellos.has(id)) this.transport.greet(id, true)
       }
     }
+  }
+
+  /** Remembers a peer's first incarnation; another one later marks it forgetful (see `forgetful`). */
+  private checkIncarnation (from: string, incarnation: Uint8Array | undefined): void {
+    if (incarnation == null || incarnation.byteLength !== INCARNATION_BYTES) return
+    const shown = toHex(incarnation)
+    const known = this.incarnations.of(from)
+    if (known == null) {
+      this.incarnations.remember(from, shown).catch((err: Error) => { this.log.error('could not remember the incarnation of %s: %s', from, err.message) })
+      return
+    }
+    if (known === shown || this.forgetful.get(from)?.incarnation === shown) return
+    const since = this.shared()?.status().decided
+    this.forgetful.set(from, { incarnation: shown, ...(since != null ? { since } : {}) })
+    this.log.error('%s lost its database (another incarnation than before): its shared-chain votes are not counted until the chain has gone on without it', from)
+  }
+
+  /** Counts the votes of forgetful peers again once the shared chain went READMIT_SLOTS past where it stood. */
+  private readmitForgetful (): void {
+    const decided = this.shared()?.status().decided
+    if (decided == null) return
+    for (const [peer, f] of this.forgetful) {
+      if (f.since == null) {
+        f.since = decided
+        continue
+      }
+      if (decided < f.since + READMIT_SLOTS) continue
+      this.forgetful.delete(peer)
+      this.incarnations.remember(peer, f.incarnation).catch((err: Error) => { this.log.error('could not remember the incarnation of %s: %s', peer, err.message) })
+      this.log('%s takes part in the shared chain again: it decided slot %d without it', peer, decided)
+    }
+  }
+
+  /** Peers whose shared-chain votes are held back: they lost their database (see `forgetful`). */
+  forgetfulPeers (): string[] {
+    return [...this.forgetful.keys()]
   }
 
   private async saveFormation (f: Formation): Promise<void> {

@@ -67,6 +67,8 @@ export interface HelloInfo {
   sharedBooth?: string[]
   /** The shared chain has decided something (see Hello.sharedHeld). */
   sharedHeld?: boolean
+  /** What the sender's database made it (see Hello.incarnation; received hellos only). */
+  incarnation?: Uint8Array
 }
 
 /** How long an inbound stream from a connected peer may wait for identify to make it a member. */
@@ -178,6 +180,7 @@ export class PaxosTransport {
   private readonly notPeers = new Set<string>()
   private readonly inbound = new Set<Stream>()
   private hello: HelloInfo = { priority: 0, sharedGenesis: '' }
+  private incarnation: Uint8Array = new Uint8Array(0)
   private running = false
   readonly stats: PaxosTransportStats = { framesIn: 0, framesOut: 0, messagesIn: 0, messagesOut: 0, malformedFrames: 0, invalidMessages: 0, refusedStreams: 0, dropped: 0, suppressed: 0 }
 
@@ -213,6 +216,11 @@ export class PaxosTransport {
     this.links.clear()
     for (const stream of this.inbound) stream.abort(new NotStartedError('paxos transport stopped'))
     this.inbound.clear()
+  }
+
+  /** Our database's incarnation (Hello.incarnation), sent in every hello from now on. */
+  setIncarnation (incarnation: Uint8Array): void {
+    this.incarnation = incarnation
   }
 
   /** Our hello (Bully priority, shared chain founder); sent on every stream, again when it changes. */
@@ -416,7 +424,7 @@ export class PaxosTransport {
         this.dropQueue(link)
         return
       }
-      const hello: Hello | undefined = link.needHello ? { ...this.hello, sharedBooth: this.hello.sharedBooth ?? [], sharedHeld: this.hello.sharedHeld === true, askBack: link.askBack } : undefined
+      const hello: Hello | undefined = link.needHello ? { ...this.hello, sharedBooth: this.hello.sharedBooth ?? [], sharedHeld: this.hello.sharedHeld === true, askBack: link.askBack, incarnation: this.incarnation as Uint8Array<ArrayBuffer> } : undefined
       const messages: Uint8Array[] = []
       let bytes = 0
       while (link.queue.length > 0 && messages.length < MAX_MESSAGES_PER_FRAME) {
@@ -511,7 +519,7 @@ export class PaxosTransport {
         }
         this.stats.framesIn++
         if (frame.hello != null) {
-          this.onHello(peer, { priority: frame.hello.priority, sharedGenesis: frame.hello.sharedGenesis, sharedBooth: frame.hello.sharedBooth, sharedHeld: frame.hello.sharedHeld })
+          this.onHello(peer, { priority: frame.hello.priority, sharedGenesis: frame.hello.sharedGenesis, sharedBooth: frame.hello.sharedBooth, sharedHeld: frame.hello.sharedHeld, incarnation: frame.hello.incarnation })
           if (frame.hello.askBack) this.greet(peer)
         }
         for (const pb of frame.messages) {

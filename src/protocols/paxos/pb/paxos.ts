@@ -1483,6 +1483,7 @@ export interface Hello {
   askBack: boolean
   sharedBooth: string[]
   sharedHeld: boolean
+  incarnation: Uint8Array<ArrayBuffer>
 }
 
 export namespace Hello {
@@ -1522,6 +1523,11 @@ export namespace Hello {
           w.bool(obj.sharedHeld)
         }
 
+        if ((obj.incarnation != null && obj.incarnation.byteLength > 0)) {
+          w.uint32(50)
+          w.bytes(obj.incarnation)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1531,7 +1537,8 @@ export namespace Hello {
           sharedGenesis: '',
           askBack: false,
           sharedBooth: [],
-          sharedHeld: false
+          sharedHeld: false,
+          incarnation: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1562,6 +1569,10 @@ export namespace Hello {
             }
             case 5: {
               obj.sharedHeld = reader.bool()
+              break
+            }
+            case 6: {
+              obj.incarnation = reader.bytes()
               break
             }
             default: {
@@ -1626,6 +1637,13 @@ export namespace Hello {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.incarnation`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1664,6 +1682,11 @@ export namespace Hello {
     value: boolean
   }
 
+  export interface HelloIncarnationFieldEvent {
+    field: '$.incarnation'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Hello>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Hello.codec())
   }
@@ -1672,7 +1695,7 @@ export namespace Hello {
     return decodeMessage(buf, Hello.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloPriorityFieldEvent | HelloSharedGenesisFieldEvent | HelloAskBackFieldEvent | HelloSharedBoothFieldEvent | HelloSharedHeldFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloPriorityFieldEvent | HelloSharedGenesisFieldEvent | HelloAskBackFieldEvent | HelloSharedBoothFieldEvent | HelloSharedHeldFieldEvent | HelloIncarnationFieldEvent> {
     return streamMessage(buf, Hello.codec(), opts)
   }
 }
@@ -1814,6 +1837,11 @@ export namespace PaxosFrame {
   export interface PaxosFrameHelloSharedHeldFieldEvent {
     field: '$.hello.sharedHeld'
     value: boolean
+  }
+
+  export interface PaxosFrameHelloIncarnationFieldEvent {
+    field: '$.hello.incarnation'
+    value: Uint8Array<ArrayBuffer>
   }
 
   export interface PaxosFrameMessagesTypeFieldEvent {
@@ -2028,7 +2056,7 @@ export namespace PaxosFrame {
     return decodeMessage(buf, PaxosFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameHelloSharedHeldFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesEntriesProofRoundFieldEvent | PaxosFrameMessagesEntriesProofSignatureFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent | PaxosFrameMessagesProofFieldEvent | PaxosFrameMessagesCommitProofFieldEvent | PaxosFrameMessagesProvenCommitFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameHelloSharedHeldFieldEvent | PaxosFrameHelloIncarnationFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesEntriesProofRoundFieldEvent | PaxosFrameMessagesEntriesProofSignatureFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent | PaxosFrameMessagesProofFieldEvent | PaxosFrameMessagesCommitProofFieldEvent | PaxosFrameMessagesProvenCommitFieldEvent> {
     return streamMessage(buf, PaxosFrame.codec(), opts)
   }
 }

@@ -1,0 +1,85 @@
+/**
+ * A shared-chain booth member that restarts with its key but without its
+ * database (a wiped disk) must not vote as if it had never voted: with the
+ * member that decided the last blocks with it away, it and a member that
+ * missed those blocks elected a leader and decided other blocks at their
+ * heights (a review: acknowledged writes lost, no error). Its peers know it
+ * by the incarnation its database made; another one holds its votes back
+ * until the chain has gone on without it.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { readdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+import { toHex } from '../../src/chain/index.ts'
+
+const utf8 = new TextEncoder()
+
+function leaderOf (node: VGuardNode): string | undefined {
+  return node.consensus.driver.shared()?.leader()
+}
+
+/** Deletes everything of a stopped node's data dir but its key. */
+async function wipeDatabase (dataDir: string): Promise<void> {
+  for (const name of await readdir(dataDir)) {
+    if (name !== 'peer.key') await rm(join(dataDir, name), { recursive: true, force: true })
+  }
+}
+
+describe('consensus - a shared-chain member that lost its database', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('does not vote until the chain went on without it: no height holds two blocks, nothing acknowledged is lost', async () => {
+    const L = await cluster.create({ priority: 5 })
+    await L.start()
+    const bootstrap = [L.multiaddrs[0].toString()]
+    const [F1, F2] = await Promise.all([cluster.create({ bootstrap, priority: 3 }), cluster.create({ bootstrap, priority: 1 })])
+    await Promise.all([F1.start(), F2.start()])
+    await waitFor(() => fullyConnected([L, F1, F2]), { timeout: 30_000, message: 'three connected' })
+    const l = L.peerId.toString()
+    await waitFor(() => [L, F1, F2].every(n => leaderOf(n) === l), { timeout: 30_000, message: 'L leads' })
+    for (let i = 0; i < 3; i++) await L.put(`pre/${i}`, utf8.encode('x'), { chainId: 'shared' })
+    await waitFor(async () => (await F2.chains.tip('shared')).height >= 3, { message: 'F2 applied the first blocks' })
+
+    // F2 away: L and F1 decide five more
+    const [f1Dir, f2Dir, lDir] = [F1.config.dataDir, F2.config.dataDir, L.config.dataDir]
+    await cluster.stopNode(F2)
+    const acked: Array<{ key: string, height: number, hash: string }> = []
+    for (let i = 0; i < 5; i++) {
+      const r = await L.put(`during/${i}`, utf8.encode('y'), { chainId: 'shared' })
+      acked.push({ key: `during/${i}`, height: r.height, hash: toHex(r.hash) })
+    }
+    // L away too, and F1 comes back without its database
+    await Promise.all([cluster.stopNode(L), cluster.stopNode(F1)])
+    await wipeDatabase(f1Dir)
+    const F2b = await cluster.create({ dataDir: f2Dir, priority: 1 })
+    await F2b.start()
+    const F1b = await cluster.create({ dataDir: f1Dir, priority: 3, bootstrap: [F2b.multiaddrs[0].toString()] })
+    await F1b.start()
+    await waitFor(() => fullyConnected([F1b, F2b]), { timeout: 30_000, message: 'F1 and F2 connected' })
+    await waitFor(() => F2b.consensus.driver.forgetfulPeers().includes(F1b.peerId.toString()), { message: 'F2 knows F1 lost its database' })
+    // before, they elected a leader and wrote heights 4-8 again
+    await expect(F2b.put('after/0', utf8.encode('z'), { chainId: 'shared', timeout: 6_000 })).rejects.toThrow()
+    expect((await F2b.chains.tip('shared')).height).toBe(3)
+
+    // L back: the chain goes on from L's blocks, and F1 learns them
+    const Lb = await cluster.create({ dataDir: lDir, priority: 5, bootstrap: [F2b.multiaddrs[0].toString()] })
+    await Lb.start()
+    await waitFor(() => fullyConnected([Lb, F1b, F2b]), { timeout: 30_000, message: 'three connected again' })
+    let top = 0
+    for (let i = 0; i < 12; i++) top = (await Lb.put(`later/${i}`, utf8.encode('w'), { chainId: 'shared', timeout: 20_000 })).height
+    await waitFor(async () => (await Promise.all([Lb, F1b, F2b].map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top), { timeout: 30_000, message: 'all applied everything' })
+    for (let h = 1; h <= top; h++) {
+      const hashes = await Promise.all([Lb, F1b, F2b].map(async n => toHex((await n.chains.getBlock('shared', h))?.hash ?? new Uint8Array())))
+      expect(new Set(hashes).size, `height ${h}`).toBe(1)
+    }
+    for (const a of acked) {
+      for (const n of [Lb, F1b, F2b]) expect(toHex((await n.chains.getBlock('shared', a.height))?.hash ?? new Uint8Array()), a.key).toBe(a.hash)
+    }
+    // once the chain went on without it, F1 counts again
+    await waitFor(() => [Lb, F2b].every(n => n.consensus.driver.forgetfulPeers().length === 0), { timeout: 30_000, message: 'F1 taken back' })
+  })
+})

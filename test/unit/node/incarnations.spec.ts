@@ -1,0 +1,55 @@
+import { describe, it, expect, afterEach } from 'vitest'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openDatabase } from '../../../src/storage/database.ts'
+import type { NodeDatabase } from '../../../src/storage/database.ts'
+import { Incarnations, INCARNATION_BYTES, MAX_PEERS } from '../../../src/node/incarnations.ts'
+
+describe('node - incarnations', () => {
+  let dir: string | undefined
+  let db: NodeDatabase | undefined
+  afterEach(async () => {
+    await db?.close()
+    if (dir != null) await rm(dir, { recursive: true, force: true })
+    db = dir = undefined
+  })
+
+  async function open (): Promise<Incarnations> {
+    await db?.close()
+    db = await openDatabase(dir as string)
+    const incarnations = new Incarnations(db.sublevel('incarnations'))
+    await incarnations.open()
+    return incarnations
+  }
+
+  it('makes ours with the database and keeps it, and remembers peers\' across a reopen', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-incarnations-'))
+    const first = await open()
+    expect(first.self.byteLength).toBe(INCARNATION_BYTES)
+    await first.remember('peer-a', 'aa')
+    await first.remember('peer-b', 'bb')
+    await first.remember('peer-a', 'cc')
+    const again = await open()
+    expect([...again.self]).toEqual([...first.self])
+    expect(again.of('peer-a')).toBe('cc')
+    expect(again.of('peer-b')).toBe('bb')
+    expect(again.of('peer-c')).toBeUndefined()
+    // a new database is a new incarnation
+    await db?.close()
+    db = undefined
+    await rm(dir, { recursive: true, force: true })
+    expect([...(await open()).self]).not.toEqual([...first.self])
+  })
+
+  it('remembers MAX_PEERS peers at most, forgetting the one remembered longest ago, on disk too', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-incarnations-'))
+    const incarnations = await open()
+    for (let i = 0; i <= MAX_PEERS; i++) await incarnations.remember(`peer-${i}`, 'ab')
+    expect(incarnations.of('peer-0')).toBeUndefined()
+    expect(incarnations.of(`peer-${MAX_PEERS}`)).toBe('ab')
+    const again = await open()
+    expect(again.of('peer-0')).toBeUndefined()
+    expect(again.of('peer-1')).toBe('ab')
+  }, 60_000)
+})
