@@ -8,14 +8,19 @@
  * has gone on without it (see PaxosDriver: forgetful peers).
  *
  * Kept in the `incarnations` sublevel: ours under `self`, each peer's under
- * `peer/<id>` (MAX_PEERS at most, the oldest forgotten first; a peer
- * forgotten is taken as new when it comes back, as one never met is).
+ * `peer/<id>` (MAX_PEERS at most; the one met longest ago is forgotten
+ * first, and a peer forgotten is taken as new when it comes back, as one
+ * never met is).
  */
 import { randomBytes } from 'node:crypto'
 import type { BinarySublevel } from '../storage/database.ts'
 
-/** Peers whose incarnation is remembered at most. */
-export const MAX_PEERS = 4_096
+/**
+ * Peers whose incarnation is remembered at most (some 70 bytes each): every
+ * peer met is, since any may vote a moment later, and one forgotten is taken
+ * as new; so the bound is far above the vehicles one meets in a long while.
+ */
+export const MAX_PEERS = 65_536
 
 /** Bytes of an incarnation; a hello's other lengths are ignored (a peer of an earlier version sends none). */
 export const INCARNATION_BYTES = 16
@@ -33,7 +38,7 @@ export class Incarnations {
   self: Uint8Array = new Uint8Array(0)
   private readonly peers = new Map<string, string>()
 
-  constructor (private readonly db: BinarySublevel) {}
+  constructor (private readonly db: BinarySublevel, private readonly maxPeers = MAX_PEERS) {}
 
   async open (): Promise<void> {
     const stored = await this.db.get(SELF_KEY)
@@ -53,13 +58,21 @@ export class Incarnations {
     return this.peers.get(peer)
   }
 
+  /** A peer met again goes to the back of the line to be forgotten (in memory: a restart orders them by id). */
+  touch (peer: string): void {
+    const known = this.peers.get(peer)
+    if (known == null) return
+    this.peers.delete(peer)
+    this.peers.set(peer, known)
+  }
+
   /** Remembers a peer's incarnation (hex), durably: it is what tells its votes apart after a lost database. */
   async remember (peer: string, incarnation: string): Promise<void> {
     this.peers.delete(peer)
     this.peers.set(peer, incarnation)
     await this.db.put(peerKey(peer), utf8.encode(incarnation), SYNC)
     for (const oldest of this.peers.keys()) {
-      if (this.peers.size <= MAX_PEERS) break
+      if (this.peers.size <= this.maxPeers) break
       this.peers.delete(oldest)
       await this.db.del(peerKey(oldest))
     }

@@ -48,10 +48,10 @@ import { recoverOwnChain } from './own-chain-recovery.ts'
 import { Incarnations, INCARNATION_BYTES } from './incarnations.ts'
 
 /**
- * Slots the shared chain decides past where it stood when a forgetful peer
- * was noticed before its votes count again: past the window of slots a
- * leader may have had in flight, so that the leader deciding them ran its
- * phase 1 without the peer, or led from before it lost its votes.
+ * Slots decided past a forgetful peer's anchor before its votes count again
+ * (see PaxosDriver.forgetful): twice the window a leader may have in flight
+ * beyond its commit, which bounds how far past the anchor any slot the peer
+ * may have voted for before lies.
  */
 const READMIT_SLOTS = 2 * PAXOS_TIMING.window
 
@@ -136,11 +136,16 @@ export class PaxosDriver {
    * Peers whose hello shows another incarnation than we remember: they lost
    * their database, and with it their votes. Their shared-chain messages are
    * dropped (but catch-up requests) until this node's shared chain decided
-   * READMIT_SLOTS past where it stood when it noticed (`since`, set once the
-   * replica is open): by then a leader whose majority did not count them
-   * recovered and decided whatever they may have voted for.
+   * READMIT_SLOTS past the `anchor`: the first slot a leader other than them
+   * asked this node to accept after it noticed (or, leading, the slot after
+   * its commit then). A leader proposes only within a window past its commit,
+   * and one elected since recovered what was chosen from a majority that did
+   * not count them: so every slot they may have voted for before lies below
+   * anchor + window, decided by then. (A first version counted from this
+   * node's own commit, which a lagging node raises by catching up on slots
+   * decided with their old votes, and a review forked the chain with it.)
    */
-  private readonly forgetful = new Map<string, { incarnation: string, since?: number }>()
+  private readonly forgetful = new Map<string, { incarnation: string, anchor?: number }>()
   /** Vehicles that disconnected, and when: after memberIdle their hello (and candidacy) is forgotten. */
   private readonly departed = new Map<string, number>()
   private readonly permissioned?: PermissionedGenesis
@@ -506,6 +511,7 @@ export class PaxosDriver {
         this.stats.refused++
         return
       }
+      if (message.type === 'accept') this.anchorForgetful(message.slot)
       this.deliver(chainId, cm)
       return
     }
@@ -613,7 +619,7 @@ export class PaxosDriver {
         .finally(() => { this.forming = undefined })
     }
     if (this.ticks % 20 === 0) {
-      this.readmitForgetful()
+      this.checkForgetful()
       // says so once our shared chain has decided something (sent only when it changed)
       this.transport.setHello(this.hello())
       this.refreshMembers()
@@ -626,34 +632,40 @@ export class PaxosDriver {
     }
   }
 
-  /** Remembers a peer's first incarnation; another one later marks it forgetful (see `forgetful`). */
+  /** Notes a peer's incarnation; one that differs from what we remember marks it forgetful (see `forgetful`). */
   private checkIncarnation (from: string, incarnation: Uint8Array | undefined): void {
     if (incarnation == null || incarnation.byteLength !== INCARNATION_BYTES) return
     const shown = toHex(incarnation)
     const known = this.incarnations.of(from)
     if (known == null) {
+      // at once, not once it is in our booth: it may vote a moment later (a review saw a member that
+      // stopped a second after the booth formed hold no record, and count a wiped peer's votes)
       this.incarnations.remember(from, shown).catch((err: Error) => { this.log.error('could not remember the incarnation of %s: %s', from, err.message) })
       return
     }
+    if (known === shown) this.incarnations.touch(from)
     if (known === shown || this.forgetful.get(from)?.incarnation === shown) return
-    const since = this.shared()?.status().decided
-    this.forgetful.set(from, { incarnation: shown, ...(since != null ? { since } : {}) })
+    this.forgetful.set(from, { incarnation: shown })
     this.log.error('%s lost its database (another incarnation than before): its shared-chain votes are not counted until the chain has gone on without it', from)
   }
 
-  /** Counts the votes of forgetful peers again once the shared chain went READMIT_SLOTS past where it stood. */
-  private readmitForgetful (): void {
-    const decided = this.shared()?.status().decided
-    if (decided == null) return
+  /** The first accept after a peer was found forgetful anchors its readmission (see `forgetful`). */
+  private anchorForgetful (slot: number): void {
+    for (const f of this.forgetful.values()) f.anchor ??= slot
+  }
+
+  /** Counts the votes of forgetful peers again once the chain decided READMIT_SLOTS past their anchor. */
+  private checkForgetful (): void {
+    const shared = this.shared()
+    if (shared == null) return
+    const st = shared.status()
     for (const [peer, f] of this.forgetful) {
-      if (f.since == null) {
-        f.since = decided
-        continue
-      }
-      if (decided < f.since + READMIT_SLOTS) continue
+      // leading, this node proposes past its commit from now on
+      if (f.anchor == null && st.role === 'leader') f.anchor = st.decided + 1
+      if (f.anchor == null || st.decided < f.anchor + READMIT_SLOTS) continue
       this.forgetful.delete(peer)
       this.incarnations.remember(peer, f.incarnation).catch((err: Error) => { this.log.error('could not remember the incarnation of %s: %s', peer, err.message) })
-      this.log('%s takes part in the shared chain again: it decided slot %d without it', peer, decided)
+      this.log('%s takes part in the shared chain again: it decided slot %d without it', peer, st.decided)
     }
   }
 
