@@ -24,7 +24,8 @@ import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interf
 import { peerIdFromString } from '@libp2p/peer-id'
 import { LinkedSignal } from '../protocols/stream.ts'
 import type { TypedEventEmitter } from 'main-event'
-import type { Candidate, ElectionConfig, Message, ProposerProofs } from '../consensus/index.ts'
+import type { Ballot, Candidate, ElectionConfig, Message, ProposerProofs } from '../consensus/index.ts'
+import { ballotEquals, quorumSize } from '../consensus/index.ts'
 import { ownValueProofs } from './value-proofs.ts'
 import { toHex } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
@@ -138,14 +139,15 @@ export class PaxosDriver {
    * dropped (but catch-up requests) until this node's shared chain decided
    * READMIT_SLOTS past the `anchor`: the first slot a leader other than them
    * asked this node to accept after it noticed (or, leading, the slot after
-   * its commit then). A leader proposes only within a window past its commit,
+   * its commit once a majority acknowledged its ballot since: confirmLeading).
+   * A leader proposes only within a window past its commit,
    * and one elected since recovered what was chosen from a majority that did
    * not count them: so every slot they may have voted for before lies below
    * anchor + window, decided by then. (A first version counted from this
    * node's own commit, which a lagging node raises by catching up on slots
    * decided with their old votes, and a review forked the chain with it.)
    */
-  private readonly forgetful = new Map<string, { incarnation: string, anchor?: number }>()
+  private readonly forgetful = new Map<string, { incarnation: string, anchor?: number, confirmedBy: Set<string> }>()
   /** Vehicles that disconnected, and when: after memberIdle their hello (and candidacy) is forgotten. */
   private readonly departed = new Map<string, number>()
   private readonly permissioned?: PermissionedGenesis
@@ -512,6 +514,7 @@ export class PaxosDriver {
         return
       }
       if (message.type === 'accept') this.anchorForgetful(message.slot)
+      if (message.type === 'accepted' || message.type === 'heartbeatAck') this.confirmLeading(from, message.ballot)
       this.deliver(chainId, cm)
       return
     }
@@ -645,7 +648,7 @@ export class PaxosDriver {
     }
     if (known === shown) this.incarnations.touch(from)
     if (known === shown || this.forgetful.get(from)?.incarnation === shown) return
-    this.forgetful.set(from, { incarnation: shown })
+    this.forgetful.set(from, { incarnation: shown, confirmedBy: new Set() })
     this.log.error('%s lost its database (another incarnation than before): its shared-chain votes are not counted until the chain has gone on without it', from)
   }
 
@@ -654,14 +657,26 @@ export class PaxosDriver {
     for (const f of this.forgetful.values()) f.anchor ??= slot
   }
 
+  /**
+   * A member acknowledged our ballot: once a majority of the booth did after
+   * a peer was found forgetful, we lead now, not only believe so (a leader
+   * deposed while paused still does, with a commit far behind: a review
+   * readmitted a wiped member on such a leader's word, and forked the chain).
+   */
+  private confirmLeading (from: string, ballot: Ballot): void {
+    const st = this.shared()?.status()
+    if (st == null || st.role !== 'leader' || !ballotEquals(ballot, st.ballot)) return
+    for (const f of this.forgetful.values()) if (f.anchor == null) f.confirmedBy.add(from)
+  }
+
   /** Counts the votes of forgetful peers again once the chain decided READMIT_SLOTS past their anchor. */
   private checkForgetful (): void {
     const shared = this.shared()
     if (shared == null) return
     const st = shared.status()
     for (const [peer, f] of this.forgetful) {
-      // leading, this node proposes past its commit from now on
-      if (f.anchor == null && st.role === 'leader') f.anchor = st.decided + 1
+      // leading (a majority acknowledged our ballot since), this node proposes past its commit from now on
+      if (f.anchor == null && st.role === 'leader' && [...f.confirmedBy].filter(m => st.booth.includes(m)).length + 1 >= quorumSize(st.booth)) f.anchor = st.decided + 1
       if (f.anchor == null || st.decided < f.anchor + READMIT_SLOTS) continue
       this.forgetful.delete(peer)
       this.incarnations.remember(peer, f.incarnation).catch((err: Error) => { this.log.error('could not remember the incarnation of %s: %s', peer, err.message) })
