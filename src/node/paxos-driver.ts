@@ -664,6 +664,8 @@ export class PaxosDriver {
    * readmitted a wiped member on such a leader's word, and forked the chain).
    */
   private confirmLeading (from: string, ballot: Ballot): void {
+    // every acknowledgement passes here: nothing to do (the usual case) costs nothing
+    if (this.forgetful.size === 0) return
     const st = this.shared()?.status()
     if (st == null || st.role !== 'leader' || !ballotEquals(ballot, st.ballot)) return
     for (const f of this.forgetful.values()) if (f.anchor == null) f.confirmedBy.add(from)
