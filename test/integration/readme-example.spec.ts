@@ -31,6 +31,8 @@ describe('README', () => {
     expect(stdout).toMatch(/^height 1 backups 2$/m)
     expect(stdout).toMatch(/^quorum read 49\.01,8\.40 from 2 holders$/m)
     expect(stdout).toMatch(/^epoch 2 backups 2$/m)
-    expect(stdout).toMatch(/^served by a backup: true unreachable → served$/m)
+    // the other backup may not hold the round's table yet (it is handed over after endOfBooth answers,
+    // and a stops at once): its answer is then stale, and c, itself a backup of the new table, serves
+    expect(stdout).toMatch(/^served by a backup: true unreachable( → stale)? → served$/m)
   }, 90_000)
 })
