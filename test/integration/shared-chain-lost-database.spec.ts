@@ -10,16 +10,12 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { TestCluster, fullyConnected, sharedLeader } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import { toHex } from '../../src/chain/index.ts'
 
 const utf8 = new TextEncoder()
-
-function leaderOf (node: VGuardNode): string | undefined {
-  return node.consensus.driver.shared()?.leader()
-}
 
 /** The incarnation a node keeps on record for a peer (kept once the peer is in its shared booth). */
 function recorded (node: VGuardNode, peer: VGuardNode): string | undefined {
@@ -45,7 +41,7 @@ describe('consensus - a shared-chain member that lost its database', () => {
     await Promise.all([F1.start(), F2.start()])
     await waitFor(() => fullyConnected([L, F1, F2]), { timeout: 30_000, message: 'three connected' })
     const l = L.peerId.toString()
-    await waitFor(() => [L, F1, F2].every(n => leaderOf(n) === l), { timeout: 30_000, message: 'L leads' })
+    await waitFor(() => [L, F1, F2].every(n => sharedLeader(n) === l), { timeout: 30_000, message: 'L leads' })
     for (let i = 0; i < 3; i++) await L.put(`pre/${i}`, utf8.encode('x'), { chainId: 'shared' })
     await waitFor(async () => (await F2.chains.tip('shared')).height >= 3, { message: 'F2 applied the first blocks' })
     await waitFor(() => [L, F2].every(n => recorded(n, F1) != null), { message: 'L and F2 keep F1\'s incarnation' })
@@ -93,7 +89,7 @@ describe('consensus - a shared-chain member that lost its database', () => {
     // F1 votes again: with L away, F2 and F1 go on
     const l2 = Lb.peerId.toString()
     await cluster.stopNode(Lb)
-    await waitFor(() => [F1b, F2b].every(n => { const leader = leaderOf(n); return leader != null && leader !== l2 }), { timeout: 30_000, message: 'F1 and F2 elect a leader' })
+    await waitFor(() => [F1b, F2b].every(n => { const leader = sharedLeader(n); return leader != null && leader !== l2 }), { timeout: 30_000, message: 'F1 and F2 elect a leader' })
     const last = await F2b.put('last', utf8.encode('v'), { chainId: 'shared', timeout: 20_000 })
     expect(last.height).toBe(top + 1)
   })

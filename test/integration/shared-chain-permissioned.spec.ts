@@ -7,7 +7,7 @@
  */
 import { describe, it, expect, afterEach, vi } from 'vitest'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { TestCluster, fullyConnected, sharedLeader } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { loadOrCreateKey } from '../../src/node/identity.ts'
 import { toHex } from '../../src/chain/index.ts'
@@ -18,10 +18,6 @@ import { openDatabase } from '../../src/storage/database.ts'
 const utf8 = new TextEncoder()
 /** Long enough for several elections (a candidate campaigns after 1–2 s without a leader). */
 const MINORITY_WRITE_TIMEOUT = 4_000
-
-function leaderOf (node: VGuardNode): string | undefined {
-  return node.consensus.driver.shared()?.leader()
-}
 
 async function sharedHashes (nodes: VGuardNode[], height: number): Promise<Set<string>> {
   const hashes = new Set<string>()
@@ -69,14 +65,14 @@ describe('consensus - the shared chain of a permissioned network', () => {
 
     // two of five: no majority of the genesis booth, so no chain and no write
     await expectNoSharedWrite(b)
-    expect(leaderOf(a)).toBeUndefined()
+    expect(sharedLeader(a)).toBeUndefined()
     expect((await a.chains.tip('shared')).height).toBe(0)
 
     const c = await cluster.create({ dataDir: m[2].dataDir, allowedPeers, bootstrap })
     await c.start()
     const three = [a, b, c]
     await waitFor(() => fullyConnected(three), { timeout: 30_000, message: '3 members connected' })
-    await waitFor(() => three.every(n => leaderOf(n) != null && leaderOf(n) === leaderOf(a)), { timeout: 30_000, message: 'one leader for the three' })
+    await waitFor(() => three.every(n => sharedLeader(n) != null && sharedLeader(n) === sharedLeader(a)), { timeout: 30_000, message: 'one leader for the three' })
     const ids = new Set(three.map(n => n.consensus.driver.sharedFounder))
     expect(ids.size).toBe(1)
     expect([...ids][0]).toMatch(/^members:[0-9a-f]{32}$/)

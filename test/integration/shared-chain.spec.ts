@@ -5,7 +5,7 @@
  * shared-chain-lan.spec.ts.)
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { TestCluster, fullyConnected, sharedLeader } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
 import { toHex } from '../../src/chain/index.ts'
@@ -14,10 +14,6 @@ import type { NodeProcess } from '../../src/swarm/process.ts'
 
 const utf8 = new TextEncoder()
 const text = (bytes?: Uint8Array): string | undefined => bytes == null ? undefined : new TextDecoder().decode(bytes)
-
-function leaderOf (node: VGuardNode): string | undefined {
-  return node.consensus.driver.shared()?.leader()
-}
 
 async function sameBlocks (nodes: VGuardNode[], height: number): Promise<void> {
   for (let h = 1; h <= height; h++) {
@@ -46,7 +42,7 @@ describe('consensus - shared chain', () => {
     const nodes = await prioritySwarm(cluster, [1, 5, 3, 0, 0])
     const rest = nodes.slice(1)
     const best = rest[0].peerId.toString()
-    await waitFor(() => nodes.every(n => leaderOf(n) === best), { timeout: 30_000, message: 'every node follows the priority-5 leader' })
+    await waitFor(() => nodes.every(n => sharedLeader(n) === best), { timeout: 30_000, message: 'every node follows the priority-5 leader' })
     const founders = new Set(nodes.map(n => n.consensus.driver.sharedFounder))
     expect(founders.size).toBe(1)
 
@@ -86,7 +82,7 @@ describe('consensus - shared chain', () => {
       expect(text(read.value)).toBe('0:19')
       expect(read.servedBy).not.toEqual([best])
     }
-    await waitFor(() => survivors.every(n => leaderOf(n) === next), { timeout: 30_000, message: 'the priority-3 node leads' })
+    await waitFor(() => survivors.every(n => sharedLeader(n) === next), { timeout: 30_000, message: 'the priority-3 node leads' })
     const after = await Promise.all(survivors.map(async (n, i) => await n.put(`after/${i}`, utf8.encode('ok'), { chainId: 'shared' })))
     const top2 = Math.max(...after.map(r => r.height))
     expect(top2).toBeGreaterThan(top)
@@ -105,7 +101,7 @@ describe('consensus - shared chain', () => {
   it('a vehicle left without a majority of the shared booth is told so (NoQuorumError), not that a leader is being elected', async () => {
     const nodes = await prioritySwarm(cluster, [0, 5, 3])
     const best = nodes[1].peerId.toString()
-    await waitFor(() => nodes.every(n => leaderOf(n) === best), { timeout: 30_000, message: 'every node follows the priority-5 leader' })
+    await waitFor(() => nodes.every(n => sharedLeader(n) === best), { timeout: 30_000, message: 'every node follows the priority-5 leader' })
     await nodes[0].put('before', utf8.encode('x'), { chainId: 'shared' })
     await Promise.all([cluster.stopNode(nodes[1]), cluster.stopNode(nodes[2])])
     await expect(nodes[0].put('alone', utf8.encode('x'), { chainId: 'shared', timeout: 6_000 }))
@@ -117,7 +113,7 @@ describe('consensus - shared chain', () => {
     const nodes = await prioritySwarm(cluster, [0, 0, 0])
     const [first] = nodes
     const bootstrap = [first.multiaddrs[0].toString()]
-    await waitFor(() => { const l = leaderOf(first); return l != null && nodes.every(n => leaderOf(n) === l) }, { timeout: 30_000, message: 'one leader for the three' })
+    await waitFor(() => { const l = sharedLeader(first); return l != null && nodes.every(n => sharedLeader(n) === l) }, { timeout: 30_000, message: 'one leader for the three' })
     const before = await first.put('before', utf8.encode('1'), { chainId: 'shared' })
 
     // writers keep going while the better vehicle joins and takes over
@@ -133,7 +129,7 @@ describe('consensus - shared chain', () => {
     await best.start()
     const all = [...nodes, best]
     await waitFor(() => fullyConnected(all), { timeout: 30_000, message: '4 nodes connected' })
-    await waitFor(() => all.every(n => leaderOf(n) === best.peerId.toString()), { timeout: 30_000, message: 'every node follows the priority-9 vehicle' })
+    await waitFor(() => all.every(n => sharedLeader(n) === best.peerId.toString()), { timeout: 30_000, message: 'every node follows the priority-9 vehicle' })
     const during = acked.length
     await waitFor(() => acked.length >= during + 6, { timeout: 30_000, message: 'writes go on under the new leader' })
     run.stop = true
@@ -152,12 +148,12 @@ describe('consensus - shared chain', () => {
     const [first] = nodes
     const bootstrap = [first.multiaddrs[0].toString()]
     const best = first.peerId.toString()
-    await waitFor(() => nodes.every(n => leaderOf(n) === best), { timeout: 30_000, message: 'every node follows the priority-5 leader' })
+    await waitFor(() => nodes.every(n => sharedLeader(n) === best), { timeout: 30_000, message: 'every node follows the priority-5 leader' })
     await first.put('before', utf8.encode('1'), { chainId: 'shared' })
     const ballot = first.consensus.driver.shared()?.status().ballot
     // sampled on every tick: an election would show as a moment without a leader
     const roles = new Set<string>()
-    const sample = setInterval(() => { for (const n of nodes) roles.add(`${n === first ? 'leader' : 'follower'}:${n.consensus.driver.shared()?.status().role}:${leaderOf(n)}`) }, 10)
+    const sample = setInterval(() => { for (const n of nodes) roles.add(`${n === first ? 'leader' : 'follower'}:${n.consensus.driver.shared()?.status().role}:${sharedLeader(n)}`) }, 10)
     try {
       const joiner = await cluster.create({ bootstrap, priority: 0 })
       await joiner.start()
@@ -166,7 +162,7 @@ describe('consensus - shared chain', () => {
       // every hello arrived: each node lists the joiner as a candidate
       await waitFor(() => nodes.every(n => n.consensus.driver.sharedCandidates?.includes(joiner.peerId.toString()) === true), { message: 'the joiner is a candidate everywhere' })
       const r = await joiner.put('after', utf8.encode('2'), { chainId: 'shared' })
-      await waitFor(() => leaderOf(joiner) === best, { message: 'the joiner follows the leader' })
+      await waitFor(() => sharedLeader(joiner) === best, { message: 'the joiner follows the leader' })
       expect(r.height).toBeGreaterThan(1)
     } finally {
       clearInterval(sample)
@@ -179,7 +175,7 @@ describe('consensus - shared chain', () => {
     const nodes = await prioritySwarm(cluster, [5, 1, 0], { memberIdle: 1_000 })
     const [first, ...rest] = nodes
     const best = first.peerId.toString()
-    await waitFor(() => nodes.every(n => leaderOf(n) === best && n.consensus.driver.sharedCandidates?.length === 3), { timeout: 30_000, message: 'every node follows the priority-5 leader and knows 3 candidates' })
+    await waitFor(() => nodes.every(n => sharedLeader(n) === best && n.consensus.driver.sharedCandidates?.length === 3), { timeout: 30_000, message: 'every node follows the priority-5 leader and knows 3 candidates' })
     await first.put('before', utf8.encode('1'), { chainId: 'shared' })
     const ballot = first.consensus.driver.shared()?.status().ballot
     const gone = rest[1]
@@ -203,7 +199,7 @@ describe('consensus - shared chain', () => {
       const leader = frozen.peerId
       const nodes = await Promise.all([0, 0, 0].map(async (priority) => await cluster.create({ priority, bootstrap: [frozen?.addresses[0] ?? ''] })))
       await Promise.all(nodes.map(async n => { await n.start() }))
-      await waitFor(() => nodes.every(n => leaderOf(n) === leader), { timeout: 30_000, message: 'every node follows the process' })
+      await waitFor(() => nodes.every(n => sharedLeader(n) === leader), { timeout: 30_000, message: 'every node follows the process' })
       await nodes[0].put('road', utf8.encode('open'), { chainId: 'shared' })
       await run(frozen, nodes)
     } finally {
@@ -217,7 +213,7 @@ describe('consensus - shared chain', () => {
       // out of range: the process stops answering, its TCP connections stay open
       frozen.child.kill('SIGSTOP')
       const written = await b.put('road', utf8.encode('closed'), { chainId: 'shared', timeout: 15_000 })
-      const now = leaderOf(b)
+      const now = sharedLeader(b)
       expect(now).not.toBe(frozen.peerId)
       expect(text((await b.get('shared', 'road', { consistency: 'leader' })).value)).toBe('closed')
       expect(written.height).toBeGreaterThan(1)
@@ -254,7 +250,7 @@ describe('consensus - shared chain', () => {
   it('formed with no block yet: leader and quorum reads answer at once that there is nothing there', async () => {
     const nodes = await prioritySwarm(cluster, [9, 0, 0])
     const best = nodes[0].peerId.toString()
-    await waitFor(() => nodes.every(n => leaderOf(n) === best), { timeout: 30_000, message: 'every node follows the leader' })
+    await waitFor(() => nodes.every(n => sharedLeader(n) === best), { timeout: 30_000, message: 'every node follows the leader' })
     expect((await nodes[1].chains.tip('shared')).height).toBe(0)
     for (const consistency of ['leader', 'quorum'] as const) {
       const key = await nodes[1].get('shared', 'nokey', { consistency })
@@ -268,7 +264,7 @@ describe('consensus - shared chain', () => {
     const nodes = await prioritySwarm(cluster, [9, 0, 0])
     const [first] = nodes
     const best = first.peerId.toString()
-    await waitFor(() => nodes.every(n => leaderOf(n) === best), { timeout: 30_000, message: 'every node follows the leader' })
+    await waitFor(() => nodes.every(n => sharedLeader(n) === best), { timeout: 30_000, message: 'every node follows the leader' })
     const written = await nodes[1].put('road', utf8.encode('closed'), { chainId: 'shared' })
     expect(first.consensus.driver.shared()?.status().booth).toHaveLength(3)
 

@@ -8,16 +8,11 @@
  * (sync WRITES), and answers the retry with the first commit.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { TestCluster, fullyConnected, sharedLeader } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
-import type { VGuardNode } from '../../src/node/index.ts'
 import { toHex, transactionsOf } from '../../src/chain/index.ts'
 
 const utf8 = new TextEncoder()
-
-function leaderOf (node: VGuardNode): string | undefined {
-  return node.consensus.driver.shared()?.leader()
-}
 
 describe('consensus - write ids across a snapshot', () => {
   const cluster = new TestCluster()
@@ -31,7 +26,7 @@ describe('consensus - write ids across a snapshot', () => {
     await Promise.all(rest.map(async n => { await n.start() }))
     await waitFor(() => fullyConnected([first, ...rest]), { timeout: 30_000, message: 'three nodes connected' })
     const best = first.peerId.toString()
-    await waitFor(() => [first, ...rest].every(n => leaderOf(n) === best), { timeout: 30_000, message: 'every node follows the priority-9 leader' })
+    await waitFor(() => [first, ...rest].every(n => sharedLeader(n) === best), { timeout: 30_000, message: 'every node follows the priority-9 leader' })
     // the booth has grown to all three (it starts as the founder alone): without it the other two are no majority
     await waitFor(() => [first, ...rest].every(n => n.consensus.driver.shared()?.status().booth.length === 3), { timeout: 30_000, message: 'a booth of three' })
 
@@ -39,18 +34,18 @@ describe('consensus - write ids across a snapshot', () => {
     const dataDir = first.config.dataDir
     await cluster.stopNode(first)
     const [b, c] = rest
-    await waitFor(() => leaderOf(b) != null && leaderOf(b) !== best && leaderOf(b) === leaderOf(c), { timeout: 60_000, message: 'an interim leader' })
+    await waitFor(() => sharedLeader(b) != null && sharedLeader(b) !== best && sharedLeader(b) === sharedLeader(c), { timeout: 60_000, message: 'an interim leader' })
     const value = utf8.encode('closed')
     const written = await b.put('road', value, { chainId: 'shared', idempotencyKey: 'road-closure-1' })
     // enough slots that the interim leader compacts its log past what the returning vehicle holds
     for (let i = 0; i < 340; i++) await c.put(`fix/${i}`, utf8.encode(String(i)), { chainId: 'shared' })
-    const interim = leaderOf(b) === b.peerId.toString() ? b : c
+    const interim = sharedLeader(b) === b.peerId.toString() ? b : c
     await waitFor(() => (interim.consensus.driver.shared()?.status().compacted ?? 0) > written.height, { timeout: 30_000, message: 'the interim leader compacted past the keyed write' })
 
     // it comes back, catches up from a snapshot, and leads again
     const back = await cluster.create({ dataDir, priority: 9, bootstrap: [b.multiaddrs[0].toString()] })
     await back.start()
-    await waitFor(() => [back, b, c].every(n => leaderOf(n) === best), { timeout: 60_000, message: 'the returning vehicle leads again' })
+    await waitFor(() => [back, b, c].every(n => sharedLeader(n) === best), { timeout: 60_000, message: 'the returning vehicle leads again' })
     expect(back.consensus.driver.shared()?.status().compacted, 'it caught up by snapshot').toBeGreaterThan(written.height)
 
     // the writer's first answer was lost: it retries through the returning leader

@@ -57,6 +57,11 @@ export class TestCluster {
   }
 }
 
+/** Who a node takes for the shared chain's leader now (undefined: none known). */
+export function sharedLeader (node: VGuardNode): string | undefined {
+  return node.consensus.driver.shared()?.leader()
+}
+
 export function fullyConnected (nodes: VGuardNode[]): boolean {
   return nodes.every(n => n.peers().length === nodes.length - 1)
 }
