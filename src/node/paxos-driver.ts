@@ -24,10 +24,9 @@ import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interf
 import { peerIdFromString } from '@libp2p/peer-id'
 import { LinkedSignal } from '../protocols/stream.ts'
 import type { TypedEventEmitter } from 'main-event'
-import type { Ballot, Candidate, ElectionConfig, Message, ProposerProofs } from '../consensus/index.ts'
-import { ballotEquals, quorumSize } from '../consensus/index.ts'
+import type { Candidate, ElectionConfig, Message, ProposerProofs } from '../consensus/index.ts'
 import { ownValueProofs } from './value-proofs.ts'
-import { toHex } from '../chain/index.ts'
+import { fromHex, toHex } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase, BinarySublevel } from '../storage/database.ts'
 import { LevelPaxosStore } from '../storage/paxos-store.ts'
@@ -42,19 +41,18 @@ import type { ReplicaDeps, ReplicaKind, ReplicaStatus, ReplicationSummary } from
 import type { ReplicationOutcome } from './vguarddb.ts'
 import { adoptableFounder, formationStep, listedChainStep, permissionedGenesis, wellFormedBooth, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
 import type { PermissionedGenesis } from './shared-formation.ts'
-import { FORMATION_DELAY, PAXOS_TIMING, SHARED_CHAIN, TICK_MS, WRITE_IDS_WAIT } from './paxos-constants.ts'
+import { FORMATION_DELAY, SHARED_CHAIN, TICK_MS, WRITE_IDS_WAIT } from './paxos-constants.ts'
 import { MemberRetirement } from './member-retirement.ts'
 import { ChainRecoveryError, ConsensusStoppedError } from './consensus-errors.ts'
 import { recoverOwnChain } from './own-chain-recovery.ts'
 import { Incarnations, INCARNATION_BYTES } from './incarnations.ts'
+import { ForgetfulPeers } from './forgetful-peers.ts'
+import type { Readmission } from './forgetful-peers.ts'
 
-/**
- * Slots decided past a forgetful peer's anchor before its votes count again
- * (see PaxosDriver.forgetful): twice the window a leader may have in flight
- * beyond its commit, which bounds how far past the anchor any slot the peer
- * may have voted for before lies.
- */
-const READMIT_SLOTS = 2 * PAXOS_TIMING.window
+/** How long the leader read that readmits members which lost their database may take (tried again each second). */
+const READMIT_READ_TIMEOUT = 5_000
+/** A peer id in a hello's lists: longer is none (an Ed25519 id is 52 characters, an RSA one some 46). */
+const MAX_PEER_ID_CHARS = 128
 
 export interface PaxosDriverComponents {
   libp2p: VGuardLibp2p
@@ -134,20 +132,14 @@ export class PaxosDriver {
   /** What each peer's database made it (their hellos), and ours. */
   private readonly incarnations: Incarnations
   /**
-   * Peers whose hello shows another incarnation than we remember: they lost
-   * their database, and with it their votes. Their shared-chain messages are
-   * dropped (but catch-up requests) until this node's shared chain decided
-   * READMIT_SLOTS past the `anchor`: the first slot a leader other than them
-   * asked this node to accept after it noticed (or, leading, the slot after
-   * its commit once a majority acknowledged its ballot since: confirmLeading).
-   * A leader proposes only within a window past its commit,
-   * and one elected since recovered what was chosen from a majority that did
-   * not count them: so every slot they may have voted for before lies below
-   * anchor + window, decided by then. (A first version counted from this
-   * node's own commit, which a lagging node raises by catching up on slots
-   * decided with their old votes, and a review forked the chain with it.)
+   * Members that lost their database (their hello shows another incarnation
+   * than we remember, or a member says it holds them back): their
+   * shared-chain messages but catch-up requests are dropped until every slot
+   * they may have voted for before is decided here (see ForgetfulPeers for
+   * the rule: a leader read begun after noticing, or a member's word and our
+   * own decided slot). Made in start(), with what we announced before.
    */
-  private readonly forgetful = new Map<string, { incarnation: string, anchor?: number, confirmedBy: Set<string> }>()
+  private forgetful = new ForgetfulPeers()
   /** Vehicles that disconnected, and when: after memberIdle their hello (and candidacy) is forgotten. */
   private readonly departed = new Map<string, number>()
   private readonly permissioned?: PermissionedGenesis
@@ -210,6 +202,7 @@ export class PaxosDriver {
     this.fetches = new AbortController()
     await this.incarnations.open()
     this.transport.setIncarnation(this.incarnations.self)
+    this.forgetful = new ForgetfulPeers(this.incarnations.readmitted)
     await this.transport.start()
     this.running = true
     this.stableSince = this.elapsed()
@@ -384,11 +377,16 @@ export class PaxosDriver {
 
   private hello (): HelloInfo {
     const f = this.formation
-    if (f == null || !f.announced) return { priority: this.c.priority, sharedGenesis: '' }
+    // what we know of members that lost their database goes in every hello: a newcomer must learn it
+    const forgetful = {
+      readmitted: this.forgetful.announcements().map(r => ({ peer: r.peer, incarnation: fromHex(r.incarnation) as Uint8Array<ArrayBuffer>, slot: r.slot })),
+      heldBack: this.forgetful.heldBack().map(h => ({ peer: h.peer, incarnation: fromHex(h.incarnation) as Uint8Array<ArrayBuffer> }))
+    }
+    if (f == null || !f.announced) return { priority: this.c.priority, sharedGenesis: '', ...forgetful }
     // a permissioned chain's booth goes with its id: a member whose own chain holds nothing can join it
     const sharedBooth = f.founder.startsWith(PERMISSIONED_PREFIX) ? this.sharedGenesis() : undefined
     const sharedHeld = (this.shared()?.status().decided ?? 0) > 0
-    return { priority: this.c.priority, sharedGenesis: f.founder, sharedHeld, ...(sharedBooth == null ? {} : { sharedBooth }) }
+    return { priority: this.c.priority, sharedGenesis: f.founder, sharedHeld, ...(sharedBooth == null ? {} : { sharedBooth }), ...forgetful }
   }
 
   private sharedElection (): ElectionConfig {
@@ -508,13 +506,11 @@ export class PaxosDriver {
         this.stats.refused++
         return
       }
-      // a vote of a member that lost its database vouches for nothing it voted before: not counted
-      if (this.forgetful.has(from) && message.type !== 'catchup') {
+      // a member that lost its database vouches for nothing it voted before: not counted
+      if (!this.forgetful.admits(from, message.type)) {
         this.stats.refused++
         return
       }
-      if (message.type === 'accept') this.anchorForgetful(message.slot)
-      if (message.type === 'accepted' || message.type === 'heartbeatAck') this.confirmLeading(from, message.ballot)
       this.deliver(chainId, cm)
       return
     }
@@ -555,6 +551,7 @@ export class PaxosDriver {
 
   private onHello (from: string, announced: HelloInfo): void {
     this.checkIncarnation(from, announced.incarnation)
+    this.hearForgetful(from, announced)
     const sharedGenesis = wellFormedGenesis(announced.sharedGenesis)
     if (sharedGenesis == null) this.log.error('%s announced a shared chain id that is none: %s (taken as none)', from, JSON.stringify(announced.sharedGenesis.slice(0, 80)))
     const sharedBooth = sharedGenesis?.startsWith(PERMISSIONED_PREFIX) === true ? wellFormedBooth(sharedGenesis, announced.sharedBooth ?? []) : undefined
@@ -647,48 +644,62 @@ export class PaxosDriver {
       return
     }
     if (known === shown) this.incarnations.touch(from)
-    if (known === shown || this.forgetful.get(from)?.incarnation === shown) return
-    this.forgetful.set(from, { incarnation: shown, confirmedBy: new Set() })
-    this.log.error('%s lost its database (another incarnation than before): its shared-chain votes are not counted until the chain has gone on without it', from)
+    if (!this.forgetful.notice(from, shown, known)) return
+    this.log.error('%s lost its database (another incarnation than before): its shared-chain votes are not counted until every slot it may have voted for is decided here', from)
+    this.transport.setHello(this.hello())
   }
 
-  /** The first accept after a peer was found forgetful anchors its readmission (see `forgetful`). */
-  private anchorForgetful (slot: number): void {
-    for (const f of this.forgetful.values()) f.anchor ??= slot
+  /** What a member's hello says of members that lost their database: those it counts again, those it holds back. */
+  private hearForgetful (from: string, announced: HelloInfo): void {
+    const wellFormed = (r: { peer: string, incarnation: Uint8Array }): boolean =>
+      r.peer !== '' && r.peer.length <= MAX_PEER_ID_CHARS && r.peer !== this.self && r.incarnation.byteLength === INCARNATION_BYTES
+    const readmitted = (announced.readmitted ?? []).filter(r => wellFormed(r) && Number.isSafeInteger(r.slot))
+    this.forgetful.hear(readmitted.map(r => ({ peer: r.peer, incarnation: toHex(r.incarnation), slot: r.slot })))
+    let held = false
+    for (const h of (announced.heldBack ?? []).filter(wellFormed)) {
+      if (!this.forgetful.heldElsewhere(h.peer, toHex(h.incarnation))) continue
+      held = true
+      this.log.error('%s holds back %s (it lost its database): so do we', from, h.peer)
+    }
+    if (held) this.transport.setHello(this.hello())
+    this.countReadmitted(this.forgetful.caughtUp(this.shared()?.status().decided ?? 0))
   }
 
   /**
-   * A member acknowledged our ballot: once a majority of the booth did after
-   * a peer was found forgetful, we lead now, not only believe so (a leader
-   * deposed while paused still does, with a commit far behind: a review
-   * readmitted a wiped member on such a leader's word, and forked the chain).
+   * Counts members that lost their database again once that is safe (see
+   * `forgetful`): a member's word and our decided slot, or, leading, a leader
+   * read begun after we noticed (the acknowledgements of those held back are
+   * dropped, so the majority that confirms it is one of the others).
    */
-  private confirmLeading (from: string, ballot: Ballot): void {
-    // every acknowledgement passes here: nothing to do (the usual case) costs nothing
-    if (this.forgetful.size === 0) return
-    const st = this.shared()?.status()
-    if (st == null || st.role !== 'leader' || !ballotEquals(ballot, st.ballot)) return
-    for (const f of this.forgetful.values()) if (f.anchor == null) f.confirmedBy.add(from)
-  }
-
-  /** Counts the votes of forgetful peers again once the chain decided READMIT_SLOTS past their anchor. */
   private checkForgetful (): void {
     const shared = this.shared()
     if (shared == null) return
     const st = shared.status()
-    for (const [peer, f] of this.forgetful) {
-      // leading (a majority acknowledged our ballot since), this node proposes past its commit from now on
-      if (f.anchor == null && st.role === 'leader' && [...f.confirmedBy].filter(m => st.booth.includes(m)).length + 1 >= quorumSize(st.booth)) f.anchor = st.decided + 1
-      if (f.anchor == null || st.decided < f.anchor + READMIT_SLOTS) continue
-      this.forgetful.delete(peer)
-      this.incarnations.remember(peer, f.incarnation).catch((err: Error) => { this.log.error('could not remember the incarnation of %s: %s', peer, err.message) })
-      this.log('%s takes part in the shared chain again: it decided slot %d without it', peer, st.decided)
+    this.countReadmitted(this.forgetful.caughtUp(st.decided))
+    if (st.role !== 'leader') return
+    const token = this.forgetful.startConfirmation()
+    if (token == null) return
+    shared.confirmLeader(READMIT_READ_TIMEOUT).then(
+      () => { this.countReadmitted(this.forgetful.confirmed(token, shared.status().decided)) },
+      (err: Error) => {
+        this.forgetful.confirmationFailed(token)
+        this.log('no leader read to count members that lost their database again: %s', err.message)
+      })
+  }
+
+  private countReadmitted (readmitted: Readmission[]): void {
+    if (readmitted.length === 0) return
+    for (const r of readmitted) {
+      this.log('%s takes part in the shared chain again: every slot it may have voted for before is decided here (up to %d)', r.peer, r.slot)
+      this.incarnations.remember(r.peer, r.incarnation).catch((err: Error) => { this.log.error('could not remember the incarnation of %s: %s', r.peer, err.message) })
     }
+    this.incarnations.saveReadmitted(this.forgetful.announcements()).catch((err: Error) => { this.log.error('could not keep the members counted again: %s', err.message) })
+    this.transport.setHello(this.hello())
   }
 
   /** Peers whose shared-chain votes are held back: they lost their database (see `forgetful`). */
   forgetfulPeers (): string[] {
-    return [...this.forgetful.keys()]
+    return this.forgetful.peers()
   }
 
   private async saveFormation (f: Formation): Promise<void> {

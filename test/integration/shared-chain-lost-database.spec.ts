@@ -5,7 +5,8 @@
  * missed those blocks elected a leader and decided other blocks at their
  * heights (a review: acknowledged writes lost, no error). Its peers know it
  * by the incarnation its database made; another one holds its votes back
- * until the chain has gone on without it.
+ * until a leader confirmed by a majority of the others counts it again
+ * (ForgetfulPeers), and a newcomer learns from them to hold it back too.
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { readdir, rm } from 'node:fs/promises'
@@ -33,7 +34,7 @@ describe('consensus - a shared-chain member that lost its database', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
 
-  it('does not vote until the chain went on without it: no height holds two blocks, nothing acknowledged is lost', async () => {
+  it('does not vote until a leader confirmed by the others counts it again: no height holds two blocks, nothing acknowledged is lost', async () => {
     const L = await cluster.create({ priority: 5 })
     await L.start()
     const bootstrap = [L.multiaddrs[0].toString()]
@@ -67,29 +68,31 @@ describe('consensus - a shared-chain member that lost its database', () => {
     await expect(F2b.put('after/0', utf8.encode('z'), { chainId: 'shared', timeout: 6_000 })).rejects.toThrow()
     expect((await F2b.chains.tip('shared')).height).toBe(3)
 
+    // a newcomer that never met F1's earlier database holds it back too: F2 says it does
+    const N = await cluster.create({ priority: 0, bootstrap: [F2b.multiaddrs[0].toString()] })
+    await N.start()
+    await waitFor(() => N.consensus.driver.forgetfulPeers().includes(F1b.peerId.toString()), { timeout: 30_000, message: 'N holds F1 back' })
+
     // L back: the chain goes on from L's blocks, and F1 learns them
     const Lb = await cluster.create({ dataDir: lDir, priority: 5, bootstrap: [F2b.multiaddrs[0].toString()] })
     await Lb.start()
-    await waitFor(() => fullyConnected([Lb, F1b, F2b]), { timeout: 30_000, message: 'three connected again' })
-    // once the chain went on without it, F1 counts again
+    await waitFor(() => fullyConnected([Lb, F1b, F2b, N]), { timeout: 30_000, message: 'all four connected' })
+    // L leads again and confirms it with a majority of the others: F1 counts again, no write needed
+    await waitFor(() => [Lb, F2b, N].every(n => n.consensus.driver.forgetfulPeers().length === 0), { timeout: 30_000, message: 'F1 counted again' })
     let top = 0
-    for (let i = 0; i < 60 && [Lb, F2b].some(n => n.consensus.driver.forgetfulPeers().length > 0); i++) {
-      top = (await Lb.put(`later/${i}`, utf8.encode('w'), { chainId: 'shared', timeout: 20_000 })).height
-      await new Promise(resolve => setTimeout(resolve, 100))
-    }
-    expect([Lb, F2b].map(n => n.consensus.driver.forgetfulPeers())).toEqual([[], []])
-    await waitFor(async () => (await Promise.all([Lb, F1b, F2b].map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top), { timeout: 30_000, message: 'all applied everything' })
+    for (let i = 0; i < 3; i++) top = (await Lb.put(`later/${i}`, utf8.encode('w'), { chainId: 'shared', timeout: 20_000 })).height
+    await waitFor(async () => (await Promise.all([Lb, F1b, F2b, N].map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top), { timeout: 30_000, message: 'all applied everything' })
     for (let h = 1; h <= top; h++) {
-      const hashes = await Promise.all([Lb, F1b, F2b].map(async n => toHex((await n.chains.getBlock('shared', h))?.hash ?? new Uint8Array())))
+      const hashes = await Promise.all([Lb, F1b, F2b, N].map(async n => toHex((await n.chains.getBlock('shared', h))?.hash ?? new Uint8Array())))
       expect(new Set(hashes).size, `height ${h}`).toBe(1)
     }
     for (const a of acked) {
-      for (const n of [Lb, F1b, F2b]) expect(toHex((await n.chains.getBlock('shared', a.height))?.hash ?? new Uint8Array()), a.key).toBe(a.hash)
+      for (const n of [Lb, F1b, F2b, N]) expect(toHex((await n.chains.getBlock('shared', a.height))?.hash ?? new Uint8Array()), a.key).toBe(a.hash)
     }
-    // F1 votes again: with L away, F2 and F1 go on
+    // F1 votes again: with L away, F1, F2 and N go on (with L away, no majority without F1)
     const l2 = Lb.peerId.toString()
     await cluster.stopNode(Lb)
-    await waitFor(() => [F1b, F2b].every(n => { const leader = sharedLeader(n); return leader != null && leader !== l2 }), { timeout: 30_000, message: 'F1 and F2 elect a leader' })
+    await waitFor(() => [F1b, F2b, N].every(n => { const leader = sharedLeader(n); return leader != null && leader !== l2 }), { timeout: 30_000, message: 'F1, F2 and N elect a leader' })
     const last = await F2b.put('last', utf8.encode('v'), { chainId: 'shared', timeout: 20_000 })
     expect(last.height).toBe(top + 1)
   })

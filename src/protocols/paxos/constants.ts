@@ -29,6 +29,9 @@ export const MAX_EPOCHS_PER_MESSAGE = 1_024
 /** Repeated peer-id fields (booths, members) are bounded by the largest booth. */
 export const MAX_MEMBERS = MAX_BOOTH_SIZE
 
+/** Readmitted members a hello names at most (Hello.readmitted: the latest). */
+export const MAX_READMITTED = 16
+
 /**
  * An inbound stream that brings no frame for this long is closed: yamux has
  * no idle timeout, and a leader heartbeats far more often than this. The

@@ -269,10 +269,10 @@ function chainAtToPb (cm: ChainMessage, pb: PaxosMessage): void {
 }
 
 /** Decode limits for a frame: every repeated field is bounded. */
-export function frameLimits (maxMessages: number, maxEntries: number, maxEpochs: number, maxMembers: number): Record<string, unknown> {
+export function frameLimits (maxMessages: number, maxEntries: number, maxEpochs: number, maxMembers: number, maxReadmitted: number): Record<string, unknown> {
   const value = { members: maxMembers }
   return {
-    hello: { sharedBooth: maxMembers },
+    hello: { sharedBooth: maxMembers, readmitted: maxReadmitted, heldBack: maxReadmitted },
     messages: maxMessages,
     messages$: {
       booth: maxMembers,

@@ -26,13 +26,13 @@ import { InboundBudget } from '../inbound-budget.ts'
 import { varintLength } from '../../chain/varint.ts'
 import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
 import { PaxosFrame } from './pb/paxos.ts'
-import type { Hello } from './pb/paxos.ts'
+import type { Hello, HeldBack, Readmitted } from './pb/paxos.ts'
 import { fromWire, frameLimits } from './messages.ts'
 import type { ChainMessage } from './messages.ts'
 import { encodeWireMessage, frameBytes, lengthPrefixed } from './frame.ts'
 import {
   DIAL_TIMEOUT, IDLE_TIMEOUT, INBOUND_BUDGET, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS,
-  MAX_MEMBERS, MAX_MESSAGES_PER_FRAME, MAX_OUTBOUND_STREAMS, MAX_QUEUE_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION,
+  MAX_MEMBERS, MAX_MESSAGES_PER_FRAME, MAX_OUTBOUND_STREAMS, MAX_QUEUE_BYTES, MAX_READMITTED, PROTOCOL_NAME, PROTOCOL_VERSION,
   REDIAL_BACKOFF, TARGET_FRAME_BYTES, WRITE_TIMEOUT
 } from './constants.ts'
 
@@ -69,6 +69,10 @@ export interface HelloInfo {
   sharedHeld?: boolean
   /** What the sender's database made it (see Hello.incarnation; received hellos only). */
   incarnation?: Uint8Array
+  /** Members the sender counts again after they lost their database (see Hello.readmitted). */
+  readmitted?: Readmitted[]
+  /** Members whose votes the sender holds back (see Hello.heldBack). */
+  heldBack?: HeldBack[]
 }
 
 /** How long an inbound stream from a connected peer may wait for identify to make it a member. */
@@ -196,7 +200,7 @@ export class PaxosTransport {
     this.writeTimeout = init.writeTimeout ?? WRITE_TIMEOUT
     this.maxQueueBytes = init.maxQueueBytes ?? MAX_QUEUE_BYTES
     this.inboundBytes = new InboundBudget(init.inboundBudget ?? INBOUND_BUDGET, 'paxos frames')
-    this.limits = frameLimits(MAX_MESSAGES_PER_FRAME, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_MEMBERS)
+    this.limits = frameLimits(MAX_MESSAGES_PER_FRAME, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_MEMBERS, MAX_READMITTED)
   }
 
   async start (): Promise<void> {
@@ -227,8 +231,12 @@ export class PaxosTransport {
   setHello (hello: HelloInfo): void {
     const booth = hello.sharedBooth ?? []
     const held = hello.sharedHeld === true
-    if (hello.priority === this.hello.priority && hello.sharedGenesis === this.hello.sharedGenesis && booth.join('\n') === (this.hello.sharedBooth ?? []).join('\n') && held === (this.hello.sharedHeld === true)) return
-    this.hello = { priority: hello.priority, sharedGenesis: hello.sharedGenesis, sharedBooth: [...booth], sharedHeld: held }
+    const readmitted = (hello.readmitted ?? []).slice(-MAX_READMITTED)
+    const heldBack = (hello.heldBack ?? []).slice(0, MAX_READMITTED)
+    if (hello.priority === this.hello.priority && hello.sharedGenesis === this.hello.sharedGenesis && booth.join('\n') === (this.hello.sharedBooth ?? []).join('\n') &&
+      held === (this.hello.sharedHeld === true) && incarnationsKey(readmitted) === incarnationsKey(this.hello.readmitted ?? []) &&
+      incarnationsKey(heldBack) === incarnationsKey(this.hello.heldBack ?? [])) return
+    this.hello = { priority: hello.priority, sharedGenesis: hello.sharedGenesis, sharedBooth: [...booth], sharedHeld: held, readmitted, heldBack }
     for (const link of this.links.values()) {
       link.needHello = true
       this.flush(link)
@@ -424,7 +432,7 @@ export class PaxosTransport {
         this.dropQueue(link)
         return
       }
-      const hello: Hello | undefined = link.needHello ? { ...this.hello, sharedBooth: this.hello.sharedBooth ?? [], sharedHeld: this.hello.sharedHeld === true, askBack: link.askBack, incarnation: this.incarnation as Uint8Array<ArrayBuffer> } : undefined
+      const hello: Hello | undefined = link.needHello ? { ...this.hello, sharedBooth: this.hello.sharedBooth ?? [], sharedHeld: this.hello.sharedHeld === true, askBack: link.askBack, incarnation: this.incarnation as Uint8Array<ArrayBuffer>, readmitted: this.hello.readmitted ?? [], heldBack: this.hello.heldBack ?? [] } : undefined
       const messages: Uint8Array[] = []
       let bytes = 0
       while (link.queue.length > 0 && messages.length < MAX_MESSAGES_PER_FRAME) {
@@ -519,7 +527,7 @@ export class PaxosTransport {
         }
         this.stats.framesIn++
         if (frame.hello != null) {
-          this.onHello(peer, { priority: frame.hello.priority, sharedGenesis: frame.hello.sharedGenesis, sharedBooth: frame.hello.sharedBooth, sharedHeld: frame.hello.sharedHeld, incarnation: frame.hello.incarnation })
+          this.onHello(peer, { priority: frame.hello.priority, sharedGenesis: frame.hello.sharedGenesis, sharedBooth: frame.hello.sharedBooth, sharedHeld: frame.hello.sharedHeld, incarnation: frame.hello.incarnation, readmitted: frame.hello.readmitted, heldBack: frame.hello.heldBack })
           if (frame.hello.askBack) this.greet(peer)
         }
         for (const pb of frame.messages) {
@@ -550,4 +558,9 @@ export class PaxosTransport {
       this.inbound.delete(stream)
     }
   }
+}
+
+/** Hello.readmitted or Hello.heldBack as one string, to tell a hello that changed. */
+function incarnationsKey (list: Array<Readmitted | HeldBack>): string {
+  return list.map(r => `${r.peer}/${Buffer.from(r.incarnation).toString('hex')}/${'slot' in r ? r.slot : ''}`).join('\n')
 }

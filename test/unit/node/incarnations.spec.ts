@@ -56,4 +56,16 @@ describe('node - incarnations', () => {
     expect(again.of('peer-100')).toBe('ab')
     expect(MAX_PEERS).toBeGreaterThanOrEqual(65_536)
   })
+
+  it('keeps what it announced it readmitted across a reopen, and reads a damaged record as none', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-incarnations-'))
+    const first = await open()
+    expect(first.readmitted).toEqual([])
+    await first.saveReadmitted([{ peer: 'peer-a', incarnation: 'aa', slot: 7 }])
+    expect((await open()).readmitted).toEqual([{ peer: 'peer-a', incarnation: 'aa', slot: 7 }])
+    await db?.sublevel('incarnations').put(new TextEncoder().encode('readmitted'), new TextEncoder().encode('[{"peer":"b","incarnation":"bb","slot":-1},{"peer":"c","incarnation":"cc","slot":3}]'))
+    expect((await open()).readmitted).toEqual([{ peer: 'c', incarnation: 'cc', slot: 3 }])
+    await db?.sublevel('incarnations').put(new TextEncoder().encode('readmitted'), new TextEncoder().encode('not json'))
+    expect((await open()).readmitted).toEqual([])
+  })
 })

@@ -1484,6 +1484,8 @@ export interface Hello {
   sharedBooth: string[]
   sharedHeld: boolean
   incarnation: Uint8Array<ArrayBuffer>
+  readmitted: Readmitted[]
+  heldBack: HeldBack[]
 }
 
 export namespace Hello {
@@ -1528,6 +1530,20 @@ export namespace Hello {
           w.bytes(obj.incarnation)
         }
 
+        if (obj.readmitted != null && obj.readmitted.length > 0) {
+          for (const value of obj.readmitted) {
+            w.uint32(58)
+            Readmitted.codec().encode(value, w)
+          }
+        }
+
+        if (obj.heldBack != null && obj.heldBack.length > 0) {
+          for (const value of obj.heldBack) {
+            w.uint32(66)
+            HeldBack.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1538,7 +1554,9 @@ export namespace Hello {
           askBack: false,
           sharedBooth: [],
           sharedHeld: false,
-          incarnation: uint8ArrayAlloc(0)
+          incarnation: uint8ArrayAlloc(0),
+          readmitted: [],
+          heldBack: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1575,6 +1593,26 @@ export namespace Hello {
               obj.incarnation = reader.bytes()
               break
             }
+            case 7: {
+              if (opts.limits?.readmitted != null && obj.readmitted.length === opts.limits.readmitted) {
+                throw new MaxLengthError('Decode error - repeated field "readmitted" had too many elements')
+              }
+
+              obj.readmitted.push(Readmitted.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.readmitted$
+              }))
+              break
+            }
+            case 8: {
+              if (opts.limits?.heldBack != null && obj.heldBack.length === opts.limits.heldBack) {
+                throw new MaxLengthError('Decode error - repeated field "heldBack" had too many elements')
+              }
+
+              obj.heldBack.push(HeldBack.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.heldBack$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1585,7 +1623,9 @@ export namespace Hello {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          sharedBooth: 0
+          sharedBooth: 0,
+          readmitted: 0,
+          heldBack: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1644,6 +1684,42 @@ export namespace Hello {
               }
               break
             }
+            case 7: {
+              if (opts.limits?.readmitted != null && obj.readmitted === opts.limits.readmitted) {
+                throw new MaxLengthError('Streaming decode error - repeated field "readmitted" had too many elements')
+              }
+
+              for (const evt of Readmitted.codec().stream(reader, reader.uint32(), `${prefix}.readmitted[]`, {
+                limits: opts.limits?.readmitted$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.readmitted
+                }
+              }
+
+              obj.readmitted++
+
+              break
+            }
+            case 8: {
+              if (opts.limits?.heldBack != null && obj.heldBack === opts.limits.heldBack) {
+                throw new MaxLengthError('Streaming decode error - repeated field "heldBack" had too many elements')
+              }
+
+              for (const evt of HeldBack.codec().stream(reader, reader.uint32(), `${prefix}.heldBack[]`, {
+                limits: opts.limits?.heldBack$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.heldBack
+                }
+              }
+
+              obj.heldBack++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1687,6 +1763,36 @@ export namespace Hello {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface HelloReadmittedPeerFieldEvent {
+    field: '$.readmitted[].peer'
+    value: string
+    index: number
+  }
+
+  export interface HelloReadmittedIncarnationFieldEvent {
+    field: '$.readmitted[].incarnation'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface HelloReadmittedSlotFieldEvent {
+    field: '$.readmitted[].slot'
+    value: number
+    index: number
+  }
+
+  export interface HelloHeldBackPeerFieldEvent {
+    field: '$.heldBack[].peer'
+    value: string
+    index: number
+  }
+
+  export interface HelloHeldBackIncarnationFieldEvent {
+    field: '$.heldBack[].incarnation'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export function encode (obj: Partial<Hello>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Hello.codec())
   }
@@ -1695,8 +1801,255 @@ export namespace Hello {
     return decodeMessage(buf, Hello.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloPriorityFieldEvent | HelloSharedGenesisFieldEvent | HelloAskBackFieldEvent | HelloSharedBoothFieldEvent | HelloSharedHeldFieldEvent | HelloIncarnationFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloPriorityFieldEvent | HelloSharedGenesisFieldEvent | HelloAskBackFieldEvent | HelloSharedBoothFieldEvent | HelloSharedHeldFieldEvent | HelloIncarnationFieldEvent | HelloReadmittedPeerFieldEvent | HelloReadmittedIncarnationFieldEvent | HelloReadmittedSlotFieldEvent | HelloHeldBackPeerFieldEvent | HelloHeldBackIncarnationFieldEvent> {
     return streamMessage(buf, Hello.codec(), opts)
+  }
+}
+
+export interface HeldBack {
+  peer: string
+  incarnation: Uint8Array<ArrayBuffer>
+}
+
+export namespace HeldBack {
+  let _codec: Codec<HeldBack>
+
+  export const codec = (): Codec<HeldBack> => {
+    if (_codec == null) {
+      _codec = message<HeldBack>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.peer != null && obj.peer !== '')) {
+          w.uint32(10)
+          w.string(obj.peer)
+        }
+
+        if ((obj.incarnation != null && obj.incarnation.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.incarnation)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          peer: '',
+          incarnation: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.peer = reader.string()
+              break
+            }
+            case 2: {
+              obj.incarnation = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.peer`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.incarnation`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface HeldBackPeerFieldEvent {
+    field: '$.peer'
+    value: string
+  }
+
+  export interface HeldBackIncarnationFieldEvent {
+    field: '$.incarnation'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<HeldBack>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, HeldBack.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HeldBack>): HeldBack {
+    return decodeMessage(buf, HeldBack.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HeldBack>): Generator<HeldBackPeerFieldEvent | HeldBackIncarnationFieldEvent> {
+    return streamMessage(buf, HeldBack.codec(), opts)
+  }
+}
+
+export interface Readmitted {
+  peer: string
+  incarnation: Uint8Array<ArrayBuffer>
+  slot: number
+}
+
+export namespace Readmitted {
+  let _codec: Codec<Readmitted>
+
+  export const codec = (): Codec<Readmitted> => {
+    if (_codec == null) {
+      _codec = message<Readmitted>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.peer != null && obj.peer !== '')) {
+          w.uint32(10)
+          w.string(obj.peer)
+        }
+
+        if ((obj.incarnation != null && obj.incarnation.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.incarnation)
+        }
+
+        if ((obj.slot != null && obj.slot !== 0)) {
+          w.uint32(24)
+          w.uint64Number(obj.slot)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          peer: '',
+          incarnation: uint8ArrayAlloc(0),
+          slot: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.peer = reader.string()
+              break
+            }
+            case 2: {
+              obj.incarnation = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.slot = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.peer`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.incarnation`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.slot`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ReadmittedPeerFieldEvent {
+    field: '$.peer'
+    value: string
+  }
+
+  export interface ReadmittedIncarnationFieldEvent {
+    field: '$.incarnation'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ReadmittedSlotFieldEvent {
+    field: '$.slot'
+    value: number
+  }
+
+  export function encode (obj: Partial<Readmitted>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Readmitted.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Readmitted>): Readmitted {
+    return decodeMessage(buf, Readmitted.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Readmitted>): Generator<ReadmittedPeerFieldEvent | ReadmittedIncarnationFieldEvent | ReadmittedSlotFieldEvent> {
+    return streamMessage(buf, Readmitted.codec(), opts)
   }
 }
 
@@ -1842,6 +2195,36 @@ export namespace PaxosFrame {
   export interface PaxosFrameHelloIncarnationFieldEvent {
     field: '$.hello.incarnation'
     value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PaxosFrameHelloReadmittedPeerFieldEvent {
+    field: '$.hello.readmitted[].peer'
+    value: string
+    index: number
+  }
+
+  export interface PaxosFrameHelloReadmittedIncarnationFieldEvent {
+    field: '$.hello.readmitted[].incarnation'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PaxosFrameHelloReadmittedSlotFieldEvent {
+    field: '$.hello.readmitted[].slot'
+    value: number
+    index: number
+  }
+
+  export interface PaxosFrameHelloHeldBackPeerFieldEvent {
+    field: '$.hello.heldBack[].peer'
+    value: string
+    index: number
+  }
+
+  export interface PaxosFrameHelloHeldBackIncarnationFieldEvent {
+    field: '$.hello.heldBack[].incarnation'
+    value: Uint8Array<ArrayBuffer>
+    index: number
   }
 
   export interface PaxosFrameMessagesTypeFieldEvent {
@@ -2056,7 +2439,7 @@ export namespace PaxosFrame {
     return decodeMessage(buf, PaxosFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameHelloSharedHeldFieldEvent | PaxosFrameHelloIncarnationFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesEntriesProofRoundFieldEvent | PaxosFrameMessagesEntriesProofSignatureFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent | PaxosFrameMessagesProofFieldEvent | PaxosFrameMessagesCommitProofFieldEvent | PaxosFrameMessagesProvenCommitFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameHelloSharedHeldFieldEvent | PaxosFrameHelloIncarnationFieldEvent | PaxosFrameHelloReadmittedPeerFieldEvent | PaxosFrameHelloReadmittedIncarnationFieldEvent | PaxosFrameHelloReadmittedSlotFieldEvent | PaxosFrameHelloHeldBackPeerFieldEvent | PaxosFrameHelloHeldBackIncarnationFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesEntriesProofRoundFieldEvent | PaxosFrameMessagesEntriesProofSignatureFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent | PaxosFrameMessagesProofFieldEvent | PaxosFrameMessagesCommitProofFieldEvent | PaxosFrameMessagesProvenCommitFieldEvent> {
     return streamMessage(buf, PaxosFrame.codec(), opts)
   }
 }

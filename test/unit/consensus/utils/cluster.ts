@@ -77,6 +77,9 @@ export interface ClusterOptions {
   onReady?: (id: string) => void
 }
 
+/** A driver's say on a message about to reach its node: false drops it (see Cluster.admit). */
+export type Admit = (to: string, msg: Message) => boolean
+
 function sameAcceptance (a: Entry, b: Entry): boolean {
   return a.ballot.round === b.ballot.round && a.ballot.proposer === b.ballot.proposer && valueKey(a.value) === valueKey(b.value)
 }
@@ -103,6 +106,10 @@ export class Cluster {
   /** Highest ballot each acceptor sent a promise for: it must never accept below it, even after a restart. */
   readonly promisedSent = new Map<string, { round: number, proposer: string }>()
   private seq = 0
+  /** A driver's filter of inbound messages (the shared chain's forgetful peers, in the simulation). */
+  admit?: Admit
+  /** Databases each node has had (wipe makes a new one): what its hellos show. */
+  readonly incarnations = new Map<string, number>()
   /** "node|ctx" → the highest slot chosen anywhere when that leader read arrived. */
   private readonly chosenAtRead = new Map<string, number>()
   /** Leader reads confirmed, over the whole run. */
@@ -307,6 +314,7 @@ export class Cluster {
     if (target?.paxos == null || !this.linked(msg.from, msg.to)) {
       return
     }
+    if (this.admit != null && !this.admit(msg.to, msg)) return
     target.paxos.step(structuredClone(msg))
   }
 
@@ -314,7 +322,6 @@ export class Cluster {
     this.net.splice(index, 1)
   }
 
-  /** Loses everything not persisted: the state machine and its undelivered output. */
   /** New candidates for a node (its restarts keep them too). */
   setCandidates (id: string, candidates: Candidate[]): void {
     const n = this.node(id)
@@ -322,6 +329,7 @@ export class Cluster {
     n.paxos?.setCandidates(candidates)
   }
 
+  /** Loses everything not persisted: the state machine and its undelivered output. */
   crash (id: string): void {
     const n = this.node(id)
     n.paxos = undefined
@@ -354,6 +362,27 @@ export class Cluster {
     const promised = store.hardState?.promised
     if (promised != null) this.promisedSent.set(id, { ...promised })
     else this.promisedSent.delete(id)
+  }
+
+  /**
+   * Crashes a node and loses its data dir for good (a vehicle whose disk was
+   * replaced, its key kept): it comes back with nothing, as a new
+   * incarnation. What it promised and accepted is gone with it; what it
+   * acknowledged stays in the chosen-value oracle. Messages to and from it
+   * in flight die with its connections.
+   */
+  wipe (id: string): void {
+    const n = this.node(id)
+    this.crash(id)
+    n.store = { entries: new Map() }
+    n.applied = []
+    this.promisedSent.delete(id)
+    this.incarnations.set(id, this.incarnation(id) + 1)
+    this.net = this.net.filter(({ msg }) => msg.from !== id && msg.to !== id)
+  }
+
+  incarnation (id: string): number {
+    return this.incarnations.get(id) ?? 0
   }
 
   /** Rebuilds a node from its persisted state and its application's applied slot. */

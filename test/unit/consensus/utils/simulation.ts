@@ -16,6 +16,7 @@
 import { Cluster, InvariantError, valueKey } from './cluster.ts'
 import { Prng } from './prng.ts'
 import { testProofs } from './proofs.ts'
+import { ForgetfulDriver } from './forgetful-driver.ts'
 import type { Candidate, PaxosConfig } from '../../../../src/consensus/index.ts'
 import { compareCandidates } from '../../../../src/consensus/index.ts'
 
@@ -36,6 +37,13 @@ export interface SimulationOptions {
   healRounds?: number
   /** Proposals submitted to the leader in the heal phase. @default 3 */
   healProposals?: number
+  /**
+   * Data dirs lost now and then (nodes back with nothing, as new
+   * incarnations: the shared chain's driver holds their votes back, see
+   * ForgetfulDriver). Off for the remembered seeds, which replay what they
+   * found before wipes existed. @default true
+   */
+  wipes?: boolean
 }
 
 export interface SimulationResult {
@@ -49,6 +57,8 @@ export interface SimulationResult {
   /** Leader reads confirmed (each checked against the chosen-value oracle). */
   reads: number
   healRounds: number
+  /** Data dirs lost (Cluster.wipe). */
+  wipes: number
   /** A node left down during the heal phase. */
   keptDown?: string
 }
@@ -93,7 +103,15 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
     ...(mode === 'fixed' && id === proposer ? { proofs: testProofs(id) } : {})
   }))
   const cluster = new Cluster({ configs })
-  const result: SimulationResult = { seed, nodes: n, mode, decided: 0, crashes: 0, boothChanges: 0, reads: 0, healRounds: 0 }
+  const result: SimulationResult = { seed, nodes: n, mode, decided: 0, crashes: 0, boothChanges: 0, reads: 0, healRounds: 0, wipes: 0 }
+  // the shared chain (elected) runs the driver's rule for a member that lost its database;
+  // a vehicle's own chain (fixed) has none: its proposer holds every value it proposed
+  const forgetful = mode === 'elected' ? new ForgetfulDriver(cluster) : undefined
+  // wipes draw from their own source too (a seed without any replays as before they existed)
+  const wipeRng = new Prng(seed + 0x3195)
+  const wipeRate = opts.wipes !== false && wipeRng.chance(0.3) ? wipeRng.next() * 0.01 : 0
+  /** Every booth change asked of a leader (one may be proposed, and recovered, long after). */
+  const requestedBooths: string[][] = []
   // leader reads draw from their own source, so the chaos a seed replays
   // stays what it was before reads were added (until a read's messages change it)
   const readRng = new Prng(seed + 0x5eed)
@@ -213,7 +231,13 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
         break
       case 'booth':
         if (leader != null) {
-          cluster.paxos(leader).changeBooth(pickBooth(rng, boothIds, mode === 'fixed' ? proposer : undefined))
+          const booth = pickBooth(rng, boothIds, mode === 'fixed' ? proposer : undefined)
+          // a booth that needs a member whose votes are held back for its majority stops until
+          // they count again, and for good if it is all there is (by design): not one to explore
+          const held = forgetful?.heldAnywhere() ?? new Set<string>()
+          if (booth.filter(m => !held.has(m)).length < Math.floor(booth.length / 2) + 1) break
+          cluster.paxos(leader).changeBooth(booth)
+          requestedBooths.push(booth)
           result.boothChanges++
         }
         break
@@ -244,7 +268,16 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
       const at = leader ?? (up.length > 0 ? readRng.pick(up) : undefined)
       if (at != null) tryRead(cluster, at, `r${counter++}`)
     }
+    // one member at a time has lost its votes: two in a booth of three would stop the chain for good, rightly
+    // and never one a booth needs for its majority: the chain could not go on without its votes (by design)
+    const victim = wipeRng.chance(wipeRate) && (forgetful?.settled() ?? true) ? wipeRng.pick(ids.filter(id => !(mode === 'fixed' && id === proposer))) : undefined
+    if (victim != null && isSpare(cluster, genesis, victim) && requestedBooths.every(b => b.filter(m => m !== victim).length >= Math.floor(b.length / 2) + 1)) {
+      cluster.wipe(victim)
+      forgetful?.wiped(victim)
+      result.wipes++
+    }
     processSome(midReadyCrash)
+    forgetful?.step()
     checkIds()
   }
   result.decided = cluster.decided.size
@@ -258,7 +291,8 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
     candidates = ids.map(id => ({ id, priority: rng.int(3) }))
     for (const id of ids) cluster.setCandidates(id, candidates)
   }
-  const keepDown = reserved != null && isSpare(cluster, genesis, reserved) ? reserved : undefined
+  // with a member's votes held back, the booth may need every other one for a majority
+  const keepDown = reserved != null && result.wipes === 0 && isSpare(cluster, genesis, reserved) ? reserved : undefined
   const live = ids.filter(id => id !== keepDown)
   for (const id of ids) {
     if (id === keepDown) {
@@ -284,6 +318,7 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
       cluster.deliver(cluster.net.indexOf(item))
     }
     cluster.processAll()
+    forgetful?.step()
     checkIds()
     const leaders = live.filter(id => cluster.paxos(id).status().role === 'leader')
     if (leaders.length === 1) {
@@ -302,7 +337,7 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
       }
     }
     // Bully: once healed, the best-ranked live candidate leads (it takes over from a lower one)
-    if (wanted.size === healProposals && settled(cluster, live, new Set(wanted.keys())) && bestLeads(cluster, live, mode === 'elected' ? candidates : undefined)) {
+    if (wanted.size === healProposals && settled(cluster, live, new Set(wanted.keys())) && (forgetful?.settled() ?? true) && bestLeads(cluster, live, mode === 'elected' ? candidates : undefined)) {
       // a stable leader confirms a read at once
       const leader = live.find(id => cluster.paxos(id).status().role === 'leader')
       if (leader == null) continue
@@ -332,7 +367,8 @@ export function simulate (seed: number, opts: SimulationOptions = {}): Simulatio
       const s = cluster.paxos(id).status()
       return `${id}: ${s.role} leader=${s.leader ?? '-'} commit=${s.commit} applied=${cluster.node(id).applied.length} inflight=${s.inflight} pending=${s.pending} ballot=${s.ballot.round}.${s.ballot.proposer} promised=${s.promised.round}.${s.promised.proposer} booth=${s.booth.join(',')}`
     })
-    throw new ProgressError(`no progress after ${budget} heal rounds (proposed ${[...wanted].map(([id, b]) => `${id}@${b}`).join(',')})\n  ${state.join('\n  ')}`)
+    const held = forgetful?.settled() === false ? `\n  held back: ${forgetful.describe()}` : ''
+    throw new ProgressError(`no progress after ${budget} heal rounds (proposed ${[...wanted].map(([id, b]) => `${id}@${b}`).join(',')})\n  ${state.join('\n  ')}${held}`)
   }
   return result
 }
