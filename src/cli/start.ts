@@ -1,7 +1,7 @@
 import { createVGuardNode } from '../node/index.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../node/index.ts'
 import { formatBytes } from './status-format.ts'
-import { startHttpApi } from '../http/server.ts'
+import { DRAIN_GRACE_MS, startHttpApi } from '../http/server.ts'
 import { backupsBeyondBooth } from '../node/config.ts'
 import type { HostPort } from './options.ts'
 import { onStopSignal } from './stop-signal.ts'
@@ -71,9 +71,11 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
 
   out(`${await stop.signal}: stopping`)
   try {
-    // the node first: its event streams then say node:stopped before they end (the API closed first
-    // ended them silently, and the dashboard never said the node stopped: a probe); requests that
-    // come meanwhile are answered that the node is stopping
+    // new requests are answered that the node is stopping, and those running (a write waiting for its
+    // commit) get their answer (stopping the node under them answered 503 "may have committed" for
+    // writes that had: a review); then the node, so its event streams say node:stopped before they end
+    // (the API closed first ended them silently: a probe); then the API
+    await http.drain(DRAIN_GRACE_MS)
     await node.stop()
     await http.close()
   } catch (err) {

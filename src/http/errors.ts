@@ -132,7 +132,7 @@ const FRAMEWORK_ERROR_NAMES: Record<string, string> = {
 
 /**
  * The database's refusals once it is closed: an embedder's API that outlives
- * node.stop() answers its reads with these (the CLI closes the API first).
+ * node.stop() answers its reads with these (the CLI drains the API first, and closes it after the node).
  */
 const CLOSED_DATABASE_CODES: ReadonlySet<string> = new Set(['LEVEL_DATABASE_NOT_OPEN', 'LEVEL_DATABASE_NOT_CLOSED'])
 

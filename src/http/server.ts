@@ -18,6 +18,7 @@ import { loopbackHostCheck } from './host-check.ts'
 import { refuseContentEncoding } from './content-encoding.ts'
 import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
+import { isLongLived } from './long-lived.ts'
 
 /** The URL with the slashes of its key (after …/kv/, /read/ or /pins/keys/) encoded. */
 function keySlashHint (url: string): string {
@@ -68,8 +69,17 @@ export interface HttpApiInit {
 export interface HttpApi {
   readonly url: string
   readonly server: FastifyInstance
+  /**
+   * Answers new requests 503 (the node is stopping) and waits, `graceMs` at
+   * most, for those running to be answered (event streams aside: they end
+   * when the node stops). Then stop the node, then close().
+   */
+  drain: (graceMs: number) => Promise<void>
   close: () => Promise<void>
 }
+
+/** How long a stopping CLI node lets running requests (a write waiting for its commit) finish: within docker's 10 s. */
+export const DRAIN_GRACE_MS = 5_000
 
 export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): Promise<HttpApi> {
   const requestTimeout = init.requestTimeout ?? REQUEST_TIMEOUT_MS
@@ -116,6 +126,10 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
     })
   })
   let closing = false
+  /** When the API began to close (drain or close): a body still arriving is cut off a grace from then. */
+  let closingSince: number | undefined
+  /** Requests a handler is working on (after the closing check), until their answer is sent or cut off. */
+  const running = new Set<IncomingMessage>()
   const host = init.host ?? DEFAULT_HTTP_HOST
   // JSON bodies only (POST /booth/end): fastify also parses text/plain, which a
   // JSON route then refused as a body of the wrong shape (400), not of the wrong type (415)
@@ -138,6 +152,10 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
     void reply.header('connection', 'close')
     throw new UnavailableError('the node is stopping: ask another node, or again once it is back')
   })
+  server.addHook('onRequest', async (req, reply) => {
+    running.add(req.raw)
+    reply.raw.once('close', () => { running.delete(req.raw) })
+  })
   const hostCheck = loopbackHostCheck(host)
   if (hostCheck != null) server.addHook('onRequest', hostCheck)
   server.addHook('onRequest', refuseContentEncoding)
@@ -154,6 +172,13 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   return {
     url: `http://${urlHost}:${String(port)}`,
     server,
+    drain: async (graceMs: number) => {
+      closing = true
+      closingSince ??= Date.now()
+      const deadline = Date.now() + graceMs
+      const busy = (): boolean => [...running].some(req => !isLongLived(req))
+      while (busy() && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, IDLE_SWEEP_MS))
+    },
     close: async () => {
       closing = true
       const closed = server.close()
@@ -163,7 +188,8 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
       // shutdown: close each one as soon as it falls idle. Idle counts our way
       // (no request in flight): Node's leaves out a connection that never sent
       // a request, which held the stop until its client went away.
-      const bodyDeadline = Date.now() + (requestTimeout > 0 ? Math.min(requestTimeout, CLOSING_BODY_GRACE_MS) : CLOSING_BODY_GRACE_MS)
+      closingSince ??= Date.now()
+      const bodyDeadline = closingSince + (requestTimeout > 0 ? Math.min(requestTimeout, CLOSING_BODY_GRACE_MS) : CLOSING_BODY_GRACE_MS)
       const closeIdle = (): void => {
         for (const [socket, requests] of inFlight) if (requests === 0) socket.destroy()
         // a body that has not arrived by now never ran a handler: nothing of it was written

@@ -391,6 +391,8 @@ export class Consensus {
       if ((err as Error).name === 'WriteNotSentError') {
         throw new ProposerUnreachableError(`cannot reach ${peer}, proposer of ${chainId}: ${(err as Error).message} (nothing was sent: the write is not committed)`)
       }
+      // our own stop cut the stream: the proposer is not to blame (a review saw healthy proposers named)
+      if (!this.running) throw new ConsensusStoppedError(`this node stopped while its write was with ${peer}, proposer of ${chainId}: it may still commit, whole or not at all (a retry with the same idempotency key is answered, not committed again)`, true)
       // the answer was lost or malformed: then the write may have reached it
       throw new ProposerUnreachableError(`no answer from ${peer}, proposer of ${chainId}: ${(err as Error).message} (if the write reached it, it may still commit; a retry with the same idempotency key is answered, not committed again)`, true)
     }

@@ -6,7 +6,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { SseReader } from '../utils/sse.ts'
 import { spawn } from 'node:child_process'
-import { createServer as createHttpServer } from 'node:http'
+import { createServer as createHttpServer, request } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
 import type { AddressInfo, Socket } from 'node:net'
 import { existsSync } from 'node:fs'
@@ -239,6 +239,42 @@ describe('vguard-node CLI', () => {
       expect(again.stdout.trim()).toBe(p.peerId)
       const restarted = await start(['--data-dir', dataDir, ...LOCAL])
       expect(restarted.peerId).toBe(p.peerId)
+    })
+
+    // regression (a review): the node stopped under running requests, so writes that committed were answered 503 "may have committed"
+    it('lets a request running when it is told to stop finish, and answers new ones 503 meanwhile', async () => {
+      const p = await start(['--data-dir', await tempDir(), ...LOCAL])
+      const url = new URL(`${p.httpUrl}/chains/${p.peerId}/kv/late`)
+      const body = Buffer.from('value sent in two parts')
+      // a request whose handler has not finished: its body is still arriving
+      let reached = (): void => {}
+      const arrived = new Promise<void>((resolve) => { reached = resolve })
+      const answer = new Promise<{ status: number, body: string }>((resolve, reject) => {
+        // 100-continue: the server says it took the request's head
+        const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'content-length': body.byteLength, expect: '100-continue' } }, (res) => {
+          let text = ''
+          res.on('data', (d: Buffer) => { text += d.toString() })
+          res.on('end', () => { resolve({ status: res.statusCode ?? 0, body: text }) })
+        })
+        req.on('error', reject)
+        req.on('continue', () => {
+          req.write(body.subarray(0, 5))
+          reached()
+        })
+        void waitFor(() => p.output.includes('SIGTERM: stopping'), { message: 'stopping' }).then(async () => {
+          // meanwhile a new request is turned away
+          const refused = await fetch(`${p.httpUrl}/status`).then(async r => ({ status: r.status, name: ((await r.json()) as { error?: string }).error }), () => ({ status: 0, name: 'connection refused' }))
+          expect([503, 0]).toContain(refused.status)
+          req.end(body.subarray(5))
+        }, reject)
+      })
+      await arrived
+      p.child.kill('SIGTERM')
+      const got = await answer
+      expect(got.status, got.body).toBe(200)
+      expect(JSON.parse(got.body)).toMatchObject({ chainId: p.peerId, height: 1 })
+      expect(await p.exited).toBe(0)
+      expect(p.output[p.output.length - 1]).toBe('stopped')
     })
 
     // regression: handlers were installed after "ready" was printed, so a quick SIGTERM killed the process

@@ -14,6 +14,7 @@ import { VERSION } from '../../node/version.ts'
 import { EVENT_TYPES } from './event-types.ts'
 import { EventLog } from './event-log.ts'
 import type { LoggedEvent } from './event-log.ts'
+import { markLongLived } from '../long-lived.ts'
 
 export { EVENT_TYPES }
 
@@ -58,6 +59,7 @@ export function registerEventStream (server: FastifyInstance, node: VGuardNode, 
     if (node.status !== 'started') throw new NotStartedError('the node is not running: no events would come')
     if (open.size >= MAX_EVENT_STREAMS) throw new UnavailableError(`at most ${MAX_EVENT_STREAMS} event streams at once`)
     log.start()
+    markLongLived(req.raw)
     stream(reply, node, types, open, keepaliveMs, log, lastEventId)
   })
 }
