@@ -82,9 +82,13 @@ const PEER_STORE_SWEEP_INTERVAL = 10 * 60_000
 
 /**
  * How long a discovered peer we never managed to connect to is retried by the
- * reconnect loop. libp2p announces a peer once (when it enters the peer store),
- * and mDNS finding it again with the same addresses changes nothing there, so
- * without retries one failed first dial would keep two vehicles apart for good.
+ * reconnect loop, from its first dial. libp2p announces a peer once (when it
+ * enters the peer store), and mDNS finding it again with the same addresses
+ * changes nothing there, so without retries one failed first dial would keep
+ * two vehicles apart for good. From the first dial, not from when it was heard
+ * of: one named after a crowd of peers that never answer waits its turn for a
+ * dial slot (MAX_DISCOVERY_DIALS), and was given up before its first dial (a
+ * review: behind 128 of them, a vehicle was never met).
  */
 const DISCOVERED_RETRY_WINDOW = 60_000
 
@@ -112,6 +116,13 @@ export const MAX_DISCOVERED = 1_024
  * answer.
  */
 export const MAX_DISCOVERY_DIALS = 16
+
+/**
+ * How long a discovery's dial may take (libp2p's own default): a vehicle on
+ * the LAN answers within it, and a slot held by one that never answers frees
+ * sooner than with a member's redial timeout.
+ */
+const DISCOVERY_DIAL_TIMEOUT = 5_000
 
 /**
  * How long gossip from a connected peer not judged yet waits for identify's
@@ -173,8 +184,8 @@ export class Peering {
   /** Peers off the allow list the gater refused, with when that was last said (bounded by maxDenied). */
   private readonly notAllowedSaid = new Map<string, number>()
   private readonly members = new Set<string>()
-  /** Peers discovered but not (yet) members, with when we first heard of them. */
-  private readonly discovered = new Map<string, number>()
+  /** Peers discovered but not (yet) members: when we first heard of them, and first dialled them. */
+  private readonly discovered = new Map<string, { heard: number, dialled?: number }>()
   /** Connected members by id: connectedMembers() runs on every consensus and liveness round, and libp2p.getPeers() parses every peer id string anew. */
   private readonly connected = new Map<string, PeerId>()
   private readonly dialing = new Set<string>()
@@ -364,6 +375,8 @@ export class Peering {
 
   start (): void {
     this.running = true
+    // a start after a failed one (its stop set this): gossip of peers not judged yet waits for a verdict again
+    this.stopped = false
     this.peerStoreSweptAt = performance.now()
     const { libp2p } = this
     libp2p.addEventListener('peer:discovery', this.onDiscovery)
@@ -401,7 +414,7 @@ export class Peering {
     const id = peerId.toString()
     if (this.members.has(id) || this.discovered.has(id)) return true
     if (this.discovered.size >= limit) return false
-    this.discovered.set(id, performance.now())
+    this.discovered.set(id, { heard: performance.now() })
     return true
   }
 
@@ -614,12 +627,14 @@ export class Peering {
       // to the back of the line: the reconnect loop gives the next free slots to those dialled longest
       // ago, else peers that never answer (their dials held 10 s each) kept every slot, and a vehicle
       // heard of after 16 of them was never dialled (a review)
-      const since = this.discovered.get(key) as number
+      const entry = this.discovered.get(key) as { heard: number, dialled?: number }
+      entry.dialled ??= performance.now()
       this.discovered.delete(key)
-      this.discovered.set(key, since)
+      this.discovered.set(key, entry)
     }
     this.dialing.add(key)
-    this.libp2p.dial(target, { signal: AbortSignal.timeout(this.reconnectInterval * 5) })
+    const timeout = discovery ? Math.min(DISCOVERY_DIAL_TIMEOUT, this.reconnectInterval * 5) : this.reconnectInterval * 5
+    this.libp2p.dial(target, { signal: AbortSignal.timeout(timeout) })
       .then(() => { if (bootstrap != null) this.bootstrapDown.delete(bootstrap) })
       .catch((err: Error) => {
         this.log.trace('dial %s failed: %s', key, err.message)
@@ -713,12 +728,12 @@ export class Peering {
         this.capacities.delete(id)
       }
     }
-    for (const [id, since] of [...this.discovered]) {
-      if (now - since > this.discoveredRetryWindow) {
+    for (const [id, { heard, dialled }] of [...this.discovered]) {
+      if (dialled != null && now - dialled > this.discoveredRetryWindow) {
         this.discovered.delete(id)
         continue
       }
-      if (now - since < DISCOVERED_RETRY_AFTER) continue
+      if (now - heard < DISCOVERED_RETRY_AFTER) continue
       const peerId = peerIdFromString(id)
       if (this.libp2p.getConnections(peerId).length === 0) this.dial(peerId)
     }

@@ -72,6 +72,21 @@ describe('peering - vehicles given up on or refused leave the peer store', () =>
     expect(A.peering.isMember(D.libp2p.peerId)).toBe(true)
   })
 
+  // regression (a review): stop() set a flag start() never cleared, so after a failed start and a
+  // retry, gossip of a peer not judged yet was ignored at once (and gossipsub took it as seen)
+  it('started again after a stop, waits for identify\'s verdict on a peer not judged yet', async () => {
+    const A = await vehicle()
+    A.peering.stop()
+    A.peering.start()
+    const verdictOf = (A.peering as unknown as { memberVerdict: (peer: unknown) => Promise<boolean> }).memberVerdict.bind(A.peering)
+    const verdict = verdictOf((await vehicle()).libp2p.peerId)
+    const first = await Promise.race([verdict.then(() => 'settled'), new Promise(resolve => setImmediate(() => { resolve('waiting') }))])
+    expect(first).toBe('waiting')
+    // a stop ends the wait: not a member
+    A.peering.stop()
+    expect(await verdict).toBe(false)
+  })
+
   it('drops a peer it heard of but never met', async () => {
     const A = await vehicle()
     const C = await vehicle()
