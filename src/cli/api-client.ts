@@ -44,18 +44,40 @@ export interface ApiRequest {
    * answer without them (a node of another version, a proxy) is said so,
    * not met with a TypeError from deep in the formatting (a probe).
    */
-  expect?: Record<string, 'string' | 'number' | 'array' | 'object'>
+  expect?: Record<string, FieldKind>
+}
+
+type FieldKind = 'string' | 'number' | 'boolean' | 'array' | 'object'
+
+function isKind (value: unknown, kind: FieldKind): boolean {
+  switch (kind) {
+    case 'array': return Array.isArray(value)
+    case 'object': return typeof value === 'object' && value != null && !Array.isArray(value)
+    case 'string': return typeof value === 'string'
+    case 'number': return typeof value === 'number'
+    case 'boolean': return typeof value === 'boolean'
+  }
+}
+
+/**
+ * Whether `value` has `path` of `kind`: `a.b` is a field of a field, and
+ * `list[].f` the field of every element of a list (an element's own fields
+ * are read too: a probe met TypeErrors and "undefined" printed with exit 0).
+ */
+function hasField (value: unknown, path: string[], kind: FieldKind): boolean {
+  if (path.length === 0) return isKind(value, kind)
+  if (!isKind(value, 'object')) return false
+  const [head, ...rest] = path
+  const record = value as Record<string, unknown>
+  if (!head.endsWith('[]')) return hasField(record[head], rest, kind)
+  const list = record[head.slice(0, -2)]
+  return Array.isArray(list) && list.every(item => hasField(item, rest, kind))
 }
 
 /** The first field `body` lacks among those `expect` names, as "field (a kind)". */
-function missingField (body: unknown, expect: Record<string, 'string' | 'number' | 'array' | 'object'>): string | undefined {
-  const record = (typeof body === 'object' && body != null ? body : {}) as Record<string, unknown>
+function missingField (body: unknown, expect: Record<string, FieldKind>): string | undefined {
   for (const [field, kind] of Object.entries(expect)) {
-    const value = record[field]
-    const ok = kind === 'array'
-      ? Array.isArray(value)
-      : kind === 'object' ? typeof value === 'object' && value != null && !Array.isArray(value) : kind === 'string' ? typeof value === 'string' : typeof value === 'number'
-    if (!ok) return `${field} (${kind === 'array' || kind === 'object' ? `an ${kind}` : `a ${kind}`})`
+    if (!hasField(body, field.split('.'), kind)) return `${field} (${kind === 'array' || kind === 'object' ? `an ${kind}` : `a ${kind}`})`
   }
   return undefined
 }

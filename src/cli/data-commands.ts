@@ -38,7 +38,31 @@ interface BlockJson { height: number, hash: string, txCount: number, payloadByte
 interface BlocksPage { height: number, blocks: BlockJson[], next: number | null }
 
 /** What the commands read of each answer (ApiRequest.expect). */
-const STATUS_FIELDS = { peerId: 'string', network: 'string', addresses: 'array', listening: 'array', peers: 'array', chains: 'array', storage: 'object', transfers: 'array', pendingReleases: 'array', shared: 'object' } as const
+const STATUS_FIELDS = {
+  peerId: 'string',
+  network: 'string',
+  addresses: 'array',
+  listening: 'array',
+  peers: 'array',
+  'peers[].peerId': 'string',
+  chains: 'array',
+  'chains[].id': 'string',
+  'chains[].role': 'string',
+  'chains[].height': 'number',
+  'chains[].bytes': 'number',
+  storage: 'object',
+  'storage.used': 'number',
+  'storage.capacity': 'number',
+  'storage.heldForOthers': 'number',
+  transfers: 'array',
+  'transfers[].chainId': 'string',
+  'transfers[].peer': 'string',
+  'transfers[].height': 'number',
+  'transfers[].target': 'number',
+  pendingReleases: 'array',
+  shared: 'object',
+  'shared.conflicts': 'array'
+} as const
 const VALUE_FIELDS = { value: 'string', encoding: 'string' } as const
 const COMMIT_FIELDS = { height: 'number', hash: 'string' } as const
 
@@ -186,7 +210,7 @@ export function dataCommands (io: CliIo): Command[] {
     .argument('<chain>', 'the vehicle\'s peer id, or shared')
     .argument('<key>')
     .action(async (chain: string, key: string, flags: ClientFlags) => {
-      const answer = await clientOf(flags).request<ReadAnswer>({ path: `/chains/${segment(chain)}/read/${keySegment(key)}`, expect: { ...VALUE_FIELDS, path: 'array', servedBy: 'string', height: 'number', chainHeight: 'number', epoch: 'number' } })
+      const answer = await clientOf(flags).request<ReadAnswer>({ path: `/chains/${segment(chain)}/read/${keySegment(key)}`, expect: { ...VALUE_FIELDS, path: 'array', 'path[].peerId': 'string', 'path[].outcome': 'string', servedBy: 'string', height: 'number', chainHeight: 'number', epoch: 'number' } })
       if (flags.json) {
         io.out(JSON.stringify(answer))
         return
@@ -206,7 +230,7 @@ export function dataCommands (io: CliIo): Command[] {
       const chain = await chainOf(api, flags)
       let width = 0
       for (let from: number | null = flags.from; from != null;) {
-        const page: BlocksPage = await api.request<BlocksPage>({ path: `/chains/${segment(chain)}/blocks`, query: { from, to: flags.to, transactions: flags.json ? undefined : 'false' }, expect: { height: 'number', blocks: 'array' } })
+        const page: BlocksPage = await api.request<BlocksPage>({ path: `/chains/${segment(chain)}/blocks`, query: { from, to: flags.to, transactions: flags.json ? undefined : 'false' }, expect: { height: 'number', blocks: 'array', 'blocks[].height': 'number', 'blocks[].hash': 'string', 'blocks[].txCount': 'number', 'blocks[].payloadBytes': 'number', 'blocks[].timestamp': 'number', 'blocks[].booth': 'array' } })
         if (!flags.json && width === 0) {
           // pages come one at a time: the tip's height sets the column for all of them
           width = Math.max('height'.length, String(page.height).length)

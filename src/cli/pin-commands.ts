@@ -47,7 +47,7 @@ function pinCommand (name: 'pin' | 'unpin', io: CliIo): Command {
       const path = pinPath(flags)
       const api: ApiClient = clientOf(flags)
       const chain = await chainOf(api, flags)
-      const answer = await api.request<PinsAnswer>({ method: name === 'pin' ? 'PUT' : 'DELETE', path: `/chains/${segment(chain)}/pins/${path}`, expect: { pins: 'array', chainId: 'string' } })
+      const answer = await api.request<PinsAnswer>({ method: name === 'pin' ? 'PUT' : 'DELETE', path: `/chains/${segment(chain)}/pins/${path}`, expect: { pins: 'array', 'pins[].type': 'string', chainId: 'string' } })
       if (!flags.json) io.err(answer.changed === true ? `${name === 'pin' ? 'pinned' : 'unpinned'} in chain ${answer.chainId}` : `already ${name === 'pin' ? 'pinned' : 'not pinned'} in chain ${answer.chainId}`)
       printPins(io, flags, answer)
     })
@@ -59,7 +59,7 @@ export function pinCommands (io: CliIo): Command[] {
     .action(async (flags: ChainFlags) => {
       const api = clientOf(flags)
       const chain = await chainOf(api, flags)
-      printPins(io, flags, await api.request<PinsAnswer>({ path: `/chains/${segment(chain)}/pins`, expect: { pins: 'array' } }))
+      printPins(io, flags, await api.request<PinsAnswer>({ path: `/chains/${segment(chain)}/pins`, expect: { pins: 'array', 'pins[].type': 'string', chainId: 'string' } }))
     })
   return [pins, pinCommand('pin', io), pinCommand('unpin', io)]
 }

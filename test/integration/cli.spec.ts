@@ -468,6 +468,31 @@ describe('vguard-node CLI', () => {
       }
     })
 
+    it('an answer whose nested fields are of another shape is said so too, not a TypeError or "undefined" printed', async () => {
+      const value = { value: 'v', encoding: 'utf8', servedBy: 'x', height: 1, chainHeight: 1, epoch: 0 }
+      const bodies: Array<[RegExp, unknown]> = [
+        [/^\/status/, { peerId: 'x', network: 'n', addresses: [], listening: [], peers: [], chains: [{}], storage: { used: 1, capacity: 2, heldForOthers: 0 }, transfers: [], pendingReleases: [], shared: { conflicts: [] } }],
+        [/\/blocks/, { height: 1, blocks: [{}], next: null }],
+        [/\/pins/, { chainId: 'shared', pins: [{}] }],
+        [/\/read\//, { ...value, path: [{}] }]
+      ]
+      const server = createHttpServer((req, res) => {
+        res.setHeader('content-type', 'application/json')
+        res.setHeader('x-vguard-node', '0.0.1')
+        res.end(JSON.stringify(bodies.find(([path]) => path.test(req.url ?? ''))?.[1] ?? {}))
+      })
+      servers.push(server)
+      await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+      const { port } = server.address() as AddressInfo
+      const chain = ['--chain', 'shared']
+      for (const [args, missing] of [[['status'], 'chains[].id (a string)'], [['blocks', ...chain], 'blocks[].height (a number)'], [['pins', ...chain], 'pins[].type (a string)'], [['read', 'shared', 'k'], 'path[].peerId (a string)']] as const) {
+        const res = await runCli([...args, '--http', `127.0.0.1:${port}`])
+        expect(res.code, `${args.join(' ')}: ${res.stderr}`).toBe(1)
+        expect(res.stdout, args.join(' ')).toBe('')
+        expect(res.stderr.trim(), args.join(' ')).toMatch(new RegExp(`^error: http://127\\.0\\.0\\.1:${port} answered /\\S* without ${missing.replace(/[()[\]]/g, '\\$&')}: is it a vguard-node of another version\\?`))
+      }
+    })
+
     it('a write not answered within --timeout may still commit, and the error says how to retry it safely', async () => {
       // takes the connection, never answers
       const sockets: Socket[] = []
