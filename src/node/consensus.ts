@@ -410,6 +410,8 @@ export class Consensus {
       // the proposer's consensus stopped (its node stopping, or a save failed) before the write was decided there
       case WriteResponse.Status.ERROR:
         if (res.error === 'ConsensusStoppedError') throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, stopped its consensus: ${res.message}`, res.mayHaveCommitted)
+        // whatever the error, a proposer that says the write may have committed is believed: the client retries with its key
+        if (res.mayHaveCommitted) throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, failed the write after proposing it${res.error !== '' ? ` (${res.error})` : ''}: ${res.message}`, true)
         throw new ProtocolError(`${peer} answered ERROR${res.error !== '' ? ` (${res.error})` : ''}: ${res.message}`)
       default: throw new ProtocolError(`${peer} answered ${WriteResponse.Status[res.status] ?? res.status}: ${res.message}`)
     }

@@ -129,6 +129,13 @@ describe('write - a forwarded write whose proposer answers badly, over HTTP', ()
     res = await fetch(url, { method: 'PUT', body: 'v' })
     expect(res.status).toBe(502)
     expect(await res.json()).toMatchObject({ error: 'ProtocolError', message: expect.stringMatching(/answered ERROR: something else$/) })
+
+    // another error that may have committed is believed: 503 with the flag, so the client retries with its key
+    await m.libp2p.unhandle(WRITE_PROTOCOL)
+    await answerWith(m, { status: WriteResponse.Status.ERROR, error: 'StoreClosedError', mayHaveCommitted: true, message: 'store closed' }, WRITE_PROTOCOL)
+    res = await fetch(url, { method: 'PUT', body: 'v' })
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ error: 'ProposerUnreachableError', mayHaveCommitted: true, message: expect.stringMatching(/failed the write after proposing it \(StoreClosedError\): store closed$/) })
   })
 
   it('a proposer that cannot be reached at all is 503 saying nothing was sent, not that the write may commit', async () => {
