@@ -587,7 +587,8 @@ export class VGuardDB {
         if (adopted) this.c.events.safeDispatchEvent('backup:table', { detail: { chainId: table.table.chainId, epoch: table.table.epoch, active: table.table.active, obsolete: table.table.obsolete, height: table.table.height } })
       })
       .catch((err: Error) => {
-        this.gossipInvalid++
+        // a table that does not verify is invalid; a write that failed (the node stopping, a full disk) is not its fault
+        if (err.name === 'InvalidBackupTableError') this.gossipInvalid++
         this.log('ignored a gossiped table: %s', err.message)
       })
   }
