@@ -641,6 +641,8 @@ export class PaxosDriver {
       // at once, not once it is in our booth: it may vote a moment later (a review saw a member that
       // stopped a second after the booth formed hold no record, and count a wiped peer's votes)
       this.incarnations.remember(from, shown).catch((err: Error) => { this.log.error('could not remember the incarnation of %s: %s', from, err.message) })
+      // held back on another's word (heldBack) for another incarnation than it shows: held for this one
+      if (this.forgetful.holds(from)) this.forgetful.notice(from, shown, '')
       return
     }
     if (known === shown) this.incarnations.touch(from)

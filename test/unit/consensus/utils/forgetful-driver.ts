@@ -89,8 +89,12 @@ export class ForgetfulDriver {
     const m = this.model(to)
     const shown = this.cluster.incarnation(from)
     const known = m.known.get(from)
-    if (known == null) m.known.set(from, shown)
-    else m.peers.notice(from, String(shown), String(known))
+    if (known == null) {
+      m.known.set(from, shown)
+      if (m.peers.holds(from)) m.peers.notice(from, String(shown), '')
+    } else {
+      m.peers.notice(from, String(shown), String(known))
+    }
     return m
   }
 
