@@ -408,6 +408,19 @@ export class Paxos {
   }
 
   /**
+   * The driver learned elsewhere that `peer` decided past `slot` (a slot
+   * this node has not decided): ask it for the decided values. For a node
+   * that hears nothing from the leader it would follow (the driver drops the
+   * messages of a member that lost its database, and that member may lead).
+   */
+  catchUpFrom (peer: string, slot: number): void {
+    if (peer === this.s.id || slot <= this.log.commit) return
+    this.heardCommit = Math.max(this.heardCommit, slot)
+    this.requestCatchup(peer)
+    this.flush()
+  }
+
+  /**
    * The application now holds the state of every slot ≤ snapshot.slot
    * (fetched after a Ready's `snapshot`): skip to it.
    */

@@ -44,15 +44,17 @@ export const MAX_ANNOUNCED = MAX_READMITTED
 const MAX_HEARD = 1_024
 
 /**
- * What a member held back may still send: catch-up requests and what
- * teaches decisions (a leader's heartbeat says how far the chain went, so a
- * member behind asks for the rest). Not its votes, nor its prepares and
- * accepts: it would lead, or have a value chosen, on its empty state. A
- * first version dropped all but catch-up requests, and the simulation found
- * a member behind that never learned anything again once the member held
- * back led the chain (the others had counted it again).
+ * What a member held back may still send: catch-up requests, and decided
+ * values and snapshots (facts, answers to a catch-up). Not its votes, nor
+ * its prepares, accepts and heartbeats: it would lead, or have a value
+ * chosen, on its empty state, and a heartbeat makes a node follow it (a
+ * version that let heartbeats pass kept two members of a booth of three
+ * loyal to a wiped founder that had founded its chain again: they never
+ * elected one of them, a review). A member behind whose leader is held back
+ * here catches up from the members that announced it counted again
+ * (`behind`): the simulation found one that never learned anything again.
  */
-const LEARNING = new Set(['catchup', 'heartbeat', 'decided', 'snapshot'])
+const LEARNING = new Set(['catchup', 'decided', 'snapshot'])
 
 interface Held {
   incarnation: string
@@ -62,7 +64,8 @@ interface Held {
 
 export class ForgetfulPeers {
   private readonly held = new Map<string, Held>()
-  private readonly heard = new Map<string, number>()
+  /** "peer/incarnation" → the lowest slot announced, and who announced it. */
+  private readonly heard = new Map<string, { slot: number, from: string }>()
   private announced: Readmission[]
   /** Counts notices: a leader read started at token t covers the members noticed at or before t. */
   private seq = 0
@@ -133,13 +136,18 @@ export class ForgetfulPeers {
     return out
   }
 
-  /** Readmissions a member announced in its hello (kept, as this node may notice that member later). */
-  hear (announcements: Readmission[]): void {
+  /**
+   * Readmissions member `from` announced in its hello (kept, as this node may
+   * notice that member later). Only from a member of this node's shared
+   * chain: the slots are that chain's (a review had a member of another
+   * chain readmit one at a slot of its own chain).
+   */
+  hear (from: string, announcements: Readmission[]): void {
     for (const a of announcements) {
       const key = `${a.peer}/${a.incarnation}`
       const before = this.heard.get(key)
       this.heard.delete(key)
-      this.heard.set(key, Math.min(before ?? a.slot, a.slot))
+      this.heard.set(key, before != null && before.slot <= a.slot ? before : { slot: a.slot, from })
     }
     for (const oldest of this.heard.keys()) {
       if (this.heard.size <= MAX_HEARD) break
@@ -151,10 +159,26 @@ export class ForgetfulPeers {
   caughtUp (decided: number): Readmission[] {
     const out: Readmission[] = []
     for (const [peer, h] of this.held) {
-      const slot = this.heard.get(`${peer}/${h.incarnation}`)
+      const slot = this.heard.get(`${peer}/${h.incarnation}`)?.slot
       if (slot != null && decided >= slot) out.push(this.readmit(peer, h.incarnation, decided))
     }
     return out
+  }
+
+  /** Members that announced a readmission at a slot this node has not decided: whom to catch up from, to what slot. */
+  behind (decided: number): Array<{ from: string, slot: number }> {
+    const out: Array<{ from: string, slot: number }> = []
+    for (const [peer, h] of this.held) {
+      const heard = this.heard.get(`${peer}/${h.incarnation}`)
+      if (heard != null && heard.slot > decided) out.push(heard)
+    }
+    return out
+  }
+
+  /** This node's shared chain is another one now: what was heard and announced was about the old one. */
+  resetChain (): void {
+    this.heard.clear()
+    this.announced = []
   }
 
   /** What this node's hello says it readmitted (the latest MAX_ANNOUNCED). */

@@ -367,6 +367,9 @@ export class PaxosDriver {
     this.replicas.delete(SHARED_CHAIN)
     await this.store.storage(SHARED_CHAIN).clear()
     this.formation = undefined
+    // readmissions are about slots of the chain left
+    this.forgetful.resetChain()
+    await this.incarnations.saveReadmitted([])
   }
 
   /** Takes another shared chain in place of one this node holds nothing of. */
@@ -551,8 +554,8 @@ export class PaxosDriver {
 
   private onHello (from: string, announced: HelloInfo): void {
     this.checkIncarnation(from, announced.incarnation)
-    this.hearForgetful(from, announced)
     const sharedGenesis = wellFormedGenesis(announced.sharedGenesis)
+    this.hearForgetful(from, announced, sharedGenesis)
     if (sharedGenesis == null) this.log.error('%s announced a shared chain id that is none: %s (taken as none)', from, JSON.stringify(announced.sharedGenesis.slice(0, 80)))
     const sharedBooth = sharedGenesis?.startsWith(PERMISSIONED_PREFIX) === true ? wellFormedBooth(sharedGenesis, announced.sharedBooth ?? []) : undefined
     const hello = { priority: announced.priority, sharedGenesis: sharedGenesis ?? '', sharedHeld: announced.sharedHeld === true, ...(sharedBooth == null ? {} : { sharedBooth }) }
@@ -651,12 +654,17 @@ export class PaxosDriver {
     this.transport.setHello(this.hello())
   }
 
-  /** What a member's hello says of members that lost their database: those it counts again, those it holds back. */
-  private hearForgetful (from: string, announced: HelloInfo): void {
+  /**
+   * What a member's hello says of members that lost their database: those it
+   * counts again (taken from a member of our shared chain only: the slots are
+   * its chain's), those it holds back (from any member: holding back is safe).
+   */
+  private hearForgetful (from: string, announced: HelloInfo, sharedGenesis: string | undefined): void {
     const wellFormed = (r: { peer: string, incarnation: Uint8Array }): boolean =>
       r.peer !== '' && r.peer.length <= MAX_PEER_ID_CHARS && r.peer !== this.self && r.incarnation.byteLength === INCARNATION_BYTES
-    const readmitted = (announced.readmitted ?? []).filter(r => wellFormed(r) && Number.isSafeInteger(r.slot))
-    this.forgetful.hear(readmitted.map(r => ({ peer: r.peer, incarnation: toHex(r.incarnation), slot: r.slot })))
+    const mine = this.formation?.founder
+    const readmitted = mine != null && sharedGenesis === mine ? (announced.readmitted ?? []).filter(r => wellFormed(r) && Number.isSafeInteger(r.slot)) : []
+    this.forgetful.hear(from, readmitted.map(r => ({ peer: r.peer, incarnation: toHex(r.incarnation), slot: r.slot })))
     let held = false
     for (const h of (announced.heldBack ?? []).filter(wellFormed)) {
       if (!this.forgetful.heldElsewhere(h.peer, toHex(h.incarnation))) continue
@@ -678,6 +686,8 @@ export class PaxosDriver {
     if (shared == null) return
     const st = shared.status()
     this.countReadmitted(this.forgetful.caughtUp(st.decided))
+    // the leader may be the member held back: its decisions come from those that count it again
+    for (const { from, slot } of this.forgetful.behind(st.decided)) shared.catchUpFrom(from, slot)
     if (st.role !== 'leader') return
     const token = this.forgetful.startConfirmation()
     if (token == null) return
@@ -706,6 +716,11 @@ export class PaxosDriver {
 
   private async saveFormation (f: Formation): Promise<void> {
     await this.formationDb.put(FORMATION_KEY, utf8.encode(JSON.stringify(f)), SYNC_WRITE)
+    if (this.formation != null && this.formation.founder !== f.founder) {
+      // readmissions are about slots of a chain: those of the one left mean nothing on this one
+      this.forgetful.resetChain()
+      await this.incarnations.saveReadmitted([])
+    }
     this.formation = f
     this.transport.setHello(this.hello())
   }

@@ -481,6 +481,13 @@ export class ChainReplica {
     this.kick()
   }
 
+  /** Asks `peer`, said to have decided past `slot`, for the decided values (Paxos.catchUpFrom). */
+  catchUpFrom (peer: string, slot: number): void {
+    if (this.closed) return
+    this.paxos.catchUpFrom(peer, slot)
+    this.kick()
+  }
+
   /** Starts phase 1 now (the shared chain's founder). */
   campaign (): void {
     try {

@@ -15,6 +15,9 @@ import { TestCluster, fullyConnected, sharedLeader } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import { toHex } from '../../src/chain/index.ts'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import type { HelloInfo } from '../../src/protocols/paxos/transport.ts'
 
 const utf8 = new TextEncoder()
 
@@ -95,5 +98,30 @@ describe('consensus - a shared-chain member that lost its database', () => {
     await waitFor(() => [F1b, F2b, N].every(n => { const leader = sharedLeader(n); return leader != null && leader !== l2 }), { timeout: 30_000, message: 'F1, F2 and N elect a leader' })
     const last = await F2b.put('last', utf8.encode('v'), { chainId: 'shared', timeout: 20_000 })
     expect(last.height).toBe(top + 1)
+  })
+
+  it('takes a member\'s word that it counts one again only from a member of its own shared chain', async () => {
+    const L = await cluster.create({ priority: 5 })
+    await L.start()
+    const F = await cluster.create({ bootstrap: [L.multiaddrs[0].toString()], priority: 1 })
+    await F.start()
+    const l = L.peerId.toString()
+    await waitFor(() => [L, F].every(n => sharedLeader(n) === l), { timeout: 30_000, message: 'L leads' })
+    await L.put('k', utf8.encode('v'), { chainId: 'shared' })
+    await waitFor(async () => (await F.chains.tip('shared')).height >= 1, { message: 'F applied it' })
+    const [wiped, foreigner, foreignFounder] = await Promise.all([0, 1, 2].map(async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
+    const before = Uint8Array.from({ length: 16 }, (_, i) => i)
+    const after = Uint8Array.from({ length: 16 }, (_, i) => 100 + i)
+    const hello = (F.consensus.driver as unknown as { onHello: (from: string, info: HelloInfo) => void }).onHello.bind(F.consensus.driver)
+    hello(wiped, { priority: 0, sharedGenesis: '', incarnation: before })
+    hello(wiped, { priority: 0, sharedGenesis: '', incarnation: after })
+    expect(F.consensus.driver.forgetfulPeers()).toEqual([wiped])
+    // a member of another shared chain: its slots are its chain's (a review forked a chain so)
+    const word = { readmitted: [{ peer: wiped, incarnation: after, slot: 1 }] }
+    hello(foreigner, { priority: 0, sharedGenesis: foreignFounder, ...word })
+    expect(F.consensus.driver.forgetfulPeers()).toEqual([wiped])
+    // the leader of our own chain, at a slot we decided too
+    hello(l, { priority: 5, sharedGenesis: l, ...word })
+    expect(F.consensus.driver.forgetfulPeers()).toEqual([])
   })
 })

@@ -13,8 +13,8 @@ describe('node - forgetful peers', () => {
     expect(f.notice('w', 'i2', 'i1')).toBe(true)
     expect(f.notice('w', 'i2', 'i1')).toBe(false)
     expect(f.peers()).toEqual(['w'])
-    for (const type of ['promise', 'prePromise', 'accepted', 'heartbeatAck', 'nack', 'prepare', 'prePrepare', 'accept']) expect(f.admits('w', type), type).toBe(false)
-    for (const type of ['catchup', 'heartbeat', 'decided', 'snapshot']) expect(f.admits('w', type), type).toBe(true)
+    for (const type of ['promise', 'prePromise', 'accepted', 'heartbeatAck', 'nack', 'prepare', 'prePrepare', 'accept', 'heartbeat']) expect(f.admits('w', type), type).toBe(false)
+    for (const type of ['catchup', 'decided', 'snapshot']) expect(f.admits('w', type), type).toBe(true)
     expect(f.admits('other', 'promise')).toBe(true)
     expect(f.heldBack()).toEqual([{ peer: 'w', incarnation: 'i2' }])
   })
@@ -42,9 +42,12 @@ describe('node - forgetful peers', () => {
   it('following, counts it again once a member announced so and this node decided that far too', () => {
     const f = new ForgetfulPeers()
     // heard before noticing: kept
-    f.hear([{ peer: 'w', incarnation: 'i2', slot: 30 }, { peer: 'w', incarnation: 'i9', slot: 1 }])
+    f.hear('m', [{ peer: 'w', incarnation: 'i2', slot: 30 }, { peer: 'w', incarnation: 'i9', slot: 1 }])
+    f.hear('n', [{ peer: 'w', incarnation: 'i2', slot: 35 }])
     f.notice('w', 'i2', 'i1')
     expect(f.caughtUp(29)).toEqual([])
+    // behind: catch up from the member that announced the lowest slot
+    expect(f.behind(29)).toEqual([{ from: 'm', slot: 30 }])
     expect(f.caughtUp(30)).toEqual([{ peer: 'w', incarnation: 'i2', slot: 30 }])
     expect(f.holds('w')).toBe(false)
   })
@@ -72,5 +75,15 @@ describe('node - forgetful peers', () => {
     expect(list).toHaveLength(MAX_ANNOUNCED)
     expect(list.filter(r => r.peer === 'p19')).toEqual([{ peer: 'p19', incarnation: 'newer', slot: 99 }])
     expect(list.some(r => r.peer === 'p0')).toBe(false)
+  })
+
+  it('forgets what it heard and announced when its shared chain is another one', () => {
+    const f = new ForgetfulPeers([{ peer: 'x', incarnation: 'x2', slot: 5 }])
+    f.hear('m', [{ peer: 'w', incarnation: 'i2', slot: 3 }])
+    f.resetChain()
+    f.notice('w', 'i2', 'i1')
+    expect(f.caughtUp(100)).toEqual([])
+    expect(f.announcements()).toEqual([])
+    expect(f.holds('w')).toBe(true)
   })
 })

@@ -114,12 +114,13 @@ export class ForgetfulDriver {
         if (other !== id && this.cluster.up(other) && this.cluster.linked(id, other)) {
           this.hello(id, other)
           const theirs = this.model(other)
-          m.peers.hear(theirs.announced)
+          m.peers.hear(other, theirs.announced)
           for (const h of theirs.peers.heldBack()) if (h.peer !== id) m.peers.heldElsewhere(h.peer, h.incarnation)
         }
       }
       const st = this.cluster.paxos(id).status()
       this.note(m, m.peers.caughtUp(st.commit))
+      for (const { from, slot } of m.peers.behind(st.commit)) this.cluster.paxos(id).catchUpFrom(from, slot)
       if (m.read != null) {
         const outcome = this.cluster.node(id).reads.get(m.read.ctx)
         if (outcome?.startsWith('failed=') === true) {
