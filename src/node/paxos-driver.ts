@@ -101,6 +101,16 @@ interface Formation {
    * booth the replica saved).
    */
   booth?: string[]
+  /**
+   * The founder's incarnation when it founded the chain (hex; founded
+   * chains only, from its own database or the hello of a member that ran
+   * it). A founder that lost its database and met none of its members
+   * founded again under the same id, alone, and wrote other blocks at the
+   * same heights (a review): with it, that is another chain, refused and
+   * shown as a conflict. Undefined for records of earlier versions until a
+   * member's hello says it (any matches meanwhile).
+   */
+  founding?: string
 }
 
 const FORMATION_KEY = new TextEncoder().encode('shared-formation')
@@ -305,10 +315,16 @@ export class PaxosDriver {
 
   /** Connected members that belong to another shared chain than ours. */
   sharedConflicts (): string[] {
-    const mine = this.formation?.founder
-    if (mine == null) return []
+    if (this.formation == null) return []
     const connected = new Set(this.members)
-    return [...this.hellos.entries()].filter(([id, h]) => connected.has(id) && h.sharedGenesis !== '' && h.sharedGenesis !== mine).map(([id]) => id)
+    return [...this.hellos.entries()].filter(([id, h]) => connected.has(id) && h.sharedGenesis !== '' && !this.sameChain(h)).map(([id]) => id)
+  }
+
+  /** Whether a hello names our shared chain: its id, and its founding when both sides know it. */
+  private sameChain (h: HelloInfo | undefined): boolean {
+    const f = this.formation
+    if (f == null || h == null || h.sharedGenesis !== f.founder) return false
+    return f.founding == null || h.sharedFounding == null || toHex(h.sharedFounding) === f.founding
   }
 
   status (): ReplicaStatus[] {
@@ -324,10 +340,9 @@ export class PaxosDriver {
     const ids = this.members
     if (kind !== 'shared') return ids
     // members of our shared chain, and vehicles in none yet (they join when they hear of it)
-    const mine = this.formation?.founder
     return ids.filter(id => {
-      const genesis = this.hellos.get(id)?.sharedGenesis
-      return genesis != null && (genesis === mine || genesis === '')
+      const h = this.hellos.get(id)
+      return h != null && (h.sharedGenesis === '' || this.sameChain(h))
     })
   }
 
@@ -389,14 +404,15 @@ export class PaxosDriver {
     // a permissioned chain's booth goes with its id: a member whose own chain holds nothing can join it
     const sharedBooth = f.founder.startsWith(PERMISSIONED_PREFIX) ? this.sharedGenesis() : undefined
     const sharedHeld = (this.shared()?.status().decided ?? 0) > 0
-    return { priority: this.c.priority, sharedGenesis: f.founder, sharedHeld, ...(sharedBooth == null ? {} : { sharedBooth }), ...forgetful }
+    const founding = f.founding == null ? {} : { sharedFounding: fromHex(f.founding) }
+    return { priority: this.c.priority, sharedGenesis: f.founder, sharedHeld, ...(sharedBooth == null ? {} : { sharedBooth }), ...founding, ...forgetful }
   }
 
   private sharedElection (): ElectionConfig {
     const mine = this.formation?.founder
     const candidates: Candidate[] = [{ id: this.self, priority: this.c.priority }]
     for (const [id, h] of this.hellos) {
-      if (h.sharedGenesis === '' || h.sharedGenesis === mine) candidates.push({ id, priority: h.priority })
+      if (h.sharedGenesis === '' || this.sameChain(h)) candidates.push({ id, priority: h.priority })
     }
     // a founder (not a permissioned genesis id) is a candidate even before its hello
     if (mine != null && !mine.startsWith(PERMISSIONED_PREFIX) && !candidates.some(c => c.id === mine)) candidates.push({ id: mine, priority: 0 })
@@ -504,8 +520,7 @@ export class PaxosDriver {
     if (!this.running) return
     const { chainId, message } = cm
     if (chainId === SHARED_CHAIN) {
-      const mine = this.formation?.founder
-      if (mine == null || this.hellos.get(from)?.sharedGenesis !== mine) {
+      if (!this.sameChain(this.hellos.get(from))) {
         this.stats.refused++
         return
       }
@@ -558,10 +573,12 @@ export class PaxosDriver {
     this.hearForgetful(from, announced, sharedGenesis)
     if (sharedGenesis == null) this.log.error('%s announced a shared chain id that is none: %s (taken as none)', from, JSON.stringify(announced.sharedGenesis.slice(0, 80)))
     const sharedBooth = sharedGenesis?.startsWith(PERMISSIONED_PREFIX) === true ? wellFormedBooth(sharedGenesis, announced.sharedBooth ?? []) : undefined
-    const hello = { priority: announced.priority, sharedGenesis: sharedGenesis ?? '', sharedHeld: announced.sharedHeld === true, ...(sharedBooth == null ? {} : { sharedBooth }) }
+    // a founding only goes with a founder's chain id
+    const founding = sharedGenesis != null && adoptableFounder(sharedGenesis) && announced.sharedFounding?.byteLength === INCARNATION_BYTES ? { sharedFounding: announced.sharedFounding } : {}
+    const hello = { priority: announced.priority, sharedGenesis: sharedGenesis ?? '', sharedHeld: announced.sharedHeld === true, ...(sharedBooth == null ? {} : { sharedBooth }), ...founding }
     const before = this.hellos.get(from)
     this.hellos.set(from, hello)
-    if (before?.priority !== hello.priority || before?.sharedGenesis !== hello.sharedGenesis) {
+    if (before?.priority !== hello.priority || before?.sharedGenesis !== hello.sharedGenesis || toHex(before?.sharedFounding ?? new Uint8Array(0)) !== toHex(hello.sharedFounding ?? new Uint8Array(0))) {
       this.shared()?.updateElection(this.sharedElection())
     }
   }
@@ -662,8 +679,7 @@ export class PaxosDriver {
   private hearForgetful (from: string, announced: HelloInfo, sharedGenesis: string | undefined): void {
     const wellFormed = (r: { peer: string, incarnation: Uint8Array }): boolean =>
       r.peer !== '' && r.peer.length <= MAX_PEER_ID_CHARS && r.peer !== this.self && r.incarnation.byteLength === INCARNATION_BYTES
-    const mine = this.formation?.founder
-    const readmitted = mine != null && sharedGenesis === mine ? (announced.readmitted ?? []).filter(r => wellFormed(r) && Number.isSafeInteger(r.slot)) : []
+    const readmitted = this.sameChain({ ...announced, sharedGenesis: sharedGenesis ?? '' }) ? (announced.readmitted ?? []).filter(r => wellFormed(r) && Number.isSafeInteger(r.slot)) : []
     this.forgetful.hear(from, readmitted.map(r => ({ peer: r.peer, incarnation: toHex(r.incarnation), slot: r.slot })))
     let held = false
     for (const h of (announced.heldBack ?? []).filter(wellFormed)) {
@@ -756,6 +772,18 @@ export class PaxosDriver {
     await this.replica(SHARED_CHAIN, 'shared')
   }
 
+  /** The founding of chain `founder` as the connected members that run it say (the most of them), if any does. */
+  private foundingOf (founder: string): string | undefined {
+    const counts = new Map<string, number>()
+    for (const p of this.c.connectedMembers()) {
+      const h = this.hellos.get(p.toString())
+      if (h?.sharedGenesis !== founder || h.sharedFounding == null) continue
+      const founding = toHex(h.sharedFounding)
+      counts.set(founding, (counts.get(founding) ?? 0) + 1)
+    }
+    return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0]
+  }
+
   private async formShared (): Promise<void> {
     if (this.permissioned != null) {
       await this.joinListedChain()
@@ -763,6 +791,11 @@ export class PaxosDriver {
     }
     const f = this.formation
     if (f != null) {
+      if (f.founding == null && adoptableFounder(f.founder)) {
+        // a record of an earlier version: the founding is ours, or what a member of the chain says
+        const founding = f.founder === this.self ? toHex(this.incarnations.self) : this.foundingOf(f.founder)
+        if (founding != null) await this.saveFormation({ ...f, founding })
+      }
       if (f.announced) return
       const shared = this.shared()
       // the founder announces once its booth is more than itself
@@ -790,12 +823,13 @@ export class PaxosDriver {
     })
     if (step.action === 'wait' || this.formation != null) return
     if (step.action === 'adopt') {
-      await this.saveFormation({ founder: step.founder, announced: true })
+      const founding = this.foundingOf(step.founder)
+      await this.saveFormation({ founder: step.founder, announced: true, ...(founding == null ? {} : { founding }) })
       this.log('joined the shared chain founded by %s', step.founder)
       await this.replica(SHARED_CHAIN, 'shared')
       return
     }
-    await this.saveFormation({ founder: this.self, announced: false })
+    await this.saveFormation({ founder: this.self, announced: false, founding: toHex(this.incarnations.self) })
     this.log('founding the shared chain')
     const shared = await this.replica(SHARED_CHAIN, 'shared')
     shared.campaign()

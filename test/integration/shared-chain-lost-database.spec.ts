@@ -124,4 +124,49 @@ describe('consensus - a shared-chain member that lost its database', () => {
     hello(l, { priority: 5, sharedGenesis: l, ...word })
     expect(F.consensus.driver.forgetfulPeers()).toEqual([])
   })
+
+  it('a founder that lost its database and met none of its members founds another chain: they refuse it, go on, and show it as a conflict', async () => {
+    const W = await cluster.create({ priority: 9 })
+    await W.start()
+    const bootstrap = [W.multiaddrs[0].toString()]
+    const [A, B] = await Promise.all([cluster.create({ bootstrap, priority: 3 }), cluster.create({ bootstrap, priority: 1 })])
+    await Promise.all([A.start(), B.start()])
+    await waitFor(() => fullyConnected([W, A, B]), { timeout: 30_000, message: 'three connected' })
+    const w = W.peerId.toString()
+    await waitFor(() => [W, A, B].every(n => sharedLeader(n) === w), { timeout: 30_000, message: 'W leads' })
+    for (let i = 0; i < 3; i++) await W.put(`old/${i}`, utf8.encode('x'), { chainId: 'shared' })
+    await waitFor(async () => (await Promise.all([A, B].map(async n => (await n.chains.tip('shared')).height))).every(h => h >= 3), { message: 'A and B applied the blocks' })
+    const hashes = async (n: VGuardNode, top: number): Promise<string[]> => await Promise.all(Array.from({ length: top }, async (_, i) => toHex((await n.chains.getBlock('shared', i + 1))?.hash ?? new Uint8Array())))
+    const old = await hashes(A, 3)
+    const [wDir, aDir, bDir] = [W.config.dataDir, A.config.dataDir, B.config.dataDir]
+    await Promise.all([W, A, B].map(async n => { await cluster.stopNode(n) }))
+    await wipeDatabase(wDir)
+
+    // W comes back with a newcomer only: it founds its chain again, under the same id, and writes on it
+    const W2 = await cluster.create({ dataDir: wDir, priority: 9 })
+    await W2.start()
+    const N = await cluster.create({ bootstrap: [W2.multiaddrs[0].toString()], priority: 0 })
+    await N.start()
+    await waitFor(() => [W2, N].every(n => sharedLeader(n) === w), { timeout: 30_000, message: 'W2 leads a chain again' })
+    for (let i = 0; i < 2; i++) await W2.put(`new/${i}`, utf8.encode('y'), { chainId: 'shared', timeout: 20_000 })
+    const refounded = await hashes(W2, 2)
+    expect(refounded[0]).not.toBe(old[0])
+
+    // the old members come back: W2's chain is another one, not theirs
+    const [A2, B2] = await Promise.all([cluster.create({ dataDir: aDir, priority: 3, bootstrap: [W2.multiaddrs[0].toString()] }), cluster.create({ dataDir: bDir, priority: 1, bootstrap: [W2.multiaddrs[0].toString()] })])
+    await Promise.all([A2.start(), B2.start()])
+    await waitFor(() => fullyConnected([W2, N, A2, B2]), { timeout: 30_000, message: 'all four connected' })
+    await waitFor(() => [A2, B2].every(n => n.consensus.driver.sharedConflicts().includes(w)), { timeout: 30_000, message: 'A and B show W2 as a conflict' })
+    await waitFor(() => W2.consensus.driver.sharedConflicts().length === 2, { timeout: 30_000, message: 'W2 shows A and B as conflicts' })
+    const a = A2.peerId.toString()
+    await waitFor(() => [A2, B2].every(n => sharedLeader(n) === a), { timeout: 30_000, message: 'A leads its chain' })
+    const next = await A2.put('after', utf8.encode('z'), { chainId: 'shared', timeout: 20_000 })
+    expect(next.height).toBe(4)
+    expect(await hashes(A2, 3)).toEqual(old)
+    await waitFor(async () => (await B2.chains.tip('shared')).height >= 4, { message: 'B applied it' })
+    expect(await hashes(B2, 3)).toEqual(old)
+    // W2's chain keeps its own blocks: nothing of the other came into it
+    expect(await hashes(W2, 2)).toEqual(refounded)
+    expect((await W2.chains.tip('shared')).height).toBe(2)
+  })
 })

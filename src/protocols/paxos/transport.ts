@@ -73,6 +73,8 @@ export interface HelloInfo {
   readmitted?: Readmitted[]
   /** Members whose votes the sender holds back (see Hello.heldBack). */
   heldBack?: HeldBack[]
+  /** The founder's incarnation when it founded the sender's shared chain (see Hello.sharedFounding). */
+  sharedFounding?: Uint8Array
 }
 
 /** How long an inbound stream from a connected peer may wait for identify to make it a member. */
@@ -235,8 +237,8 @@ export class PaxosTransport {
     const heldBack = (hello.heldBack ?? []).slice(0, MAX_READMITTED)
     if (hello.priority === this.hello.priority && hello.sharedGenesis === this.hello.sharedGenesis && booth.join('\n') === (this.hello.sharedBooth ?? []).join('\n') &&
       held === (this.hello.sharedHeld === true) && incarnationsKey(readmitted) === incarnationsKey(this.hello.readmitted ?? []) &&
-      incarnationsKey(heldBack) === incarnationsKey(this.hello.heldBack ?? [])) return
-    this.hello = { priority: hello.priority, sharedGenesis: hello.sharedGenesis, sharedBooth: [...booth], sharedHeld: held, readmitted, heldBack }
+      incarnationsKey(heldBack) === incarnationsKey(this.hello.heldBack ?? []) && bytesKey(hello.sharedFounding) === bytesKey(this.hello.sharedFounding)) return
+    this.hello = { priority: hello.priority, sharedGenesis: hello.sharedGenesis, sharedBooth: [...booth], sharedHeld: held, readmitted, heldBack, ...(hello.sharedFounding != null ? { sharedFounding: hello.sharedFounding } : {}) }
     for (const link of this.links.values()) {
       link.needHello = true
       this.flush(link)
@@ -432,7 +434,7 @@ export class PaxosTransport {
         this.dropQueue(link)
         return
       }
-      const hello: Hello | undefined = link.needHello ? { ...this.hello, sharedBooth: this.hello.sharedBooth ?? [], sharedHeld: this.hello.sharedHeld === true, askBack: link.askBack, incarnation: this.incarnation as Uint8Array<ArrayBuffer>, readmitted: this.hello.readmitted ?? [], heldBack: this.hello.heldBack ?? [] } : undefined
+      const hello: Hello | undefined = link.needHello ? { ...this.hello, sharedBooth: this.hello.sharedBooth ?? [], sharedHeld: this.hello.sharedHeld === true, askBack: link.askBack, incarnation: this.incarnation as Uint8Array<ArrayBuffer>, readmitted: this.hello.readmitted ?? [], heldBack: this.hello.heldBack ?? [], sharedFounding: (this.hello.sharedFounding ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer> } : undefined
       const messages: Uint8Array[] = []
       let bytes = 0
       while (link.queue.length > 0 && messages.length < MAX_MESSAGES_PER_FRAME) {
@@ -527,7 +529,7 @@ export class PaxosTransport {
         }
         this.stats.framesIn++
         if (frame.hello != null) {
-          this.onHello(peer, { priority: frame.hello.priority, sharedGenesis: frame.hello.sharedGenesis, sharedBooth: frame.hello.sharedBooth, sharedHeld: frame.hello.sharedHeld, incarnation: frame.hello.incarnation, readmitted: frame.hello.readmitted, heldBack: frame.hello.heldBack })
+          this.onHello(peer, { priority: frame.hello.priority, sharedGenesis: frame.hello.sharedGenesis, sharedBooth: frame.hello.sharedBooth, sharedHeld: frame.hello.sharedHeld, incarnation: frame.hello.incarnation, readmitted: frame.hello.readmitted, heldBack: frame.hello.heldBack, sharedFounding: frame.hello.sharedFounding })
           if (frame.hello.askBack) this.greet(peer)
         }
         for (const pb of frame.messages) {
@@ -558,6 +560,10 @@ export class PaxosTransport {
       this.inbound.delete(stream)
     }
   }
+}
+
+function bytesKey (bytes: Uint8Array | undefined): string {
+  return Buffer.from(bytes ?? new Uint8Array(0)).toString('hex')
 }
 
 /** Hello.readmitted or Hello.heldBack as one string, to tell a hello that changed. */

@@ -1486,6 +1486,7 @@ export interface Hello {
   incarnation: Uint8Array<ArrayBuffer>
   readmitted: Readmitted[]
   heldBack: HeldBack[]
+  sharedFounding: Uint8Array<ArrayBuffer>
 }
 
 export namespace Hello {
@@ -1544,6 +1545,11 @@ export namespace Hello {
           }
         }
 
+        if ((obj.sharedFounding != null && obj.sharedFounding.byteLength > 0)) {
+          w.uint32(74)
+          w.bytes(obj.sharedFounding)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1556,7 +1562,8 @@ export namespace Hello {
           sharedHeld: false,
           incarnation: uint8ArrayAlloc(0),
           readmitted: [],
-          heldBack: []
+          heldBack: [],
+          sharedFounding: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1611,6 +1618,10 @@ export namespace Hello {
               obj.heldBack.push(HeldBack.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.heldBack$
               }))
+              break
+            }
+            case 9: {
+              obj.sharedFounding = reader.bytes()
               break
             }
             default: {
@@ -1720,6 +1731,13 @@ export namespace Hello {
 
               break
             }
+            case 9: {
+              yield {
+                field: `${prefix}.sharedFounding`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1793,6 +1811,11 @@ export namespace Hello {
     index: number
   }
 
+  export interface HelloSharedFoundingFieldEvent {
+    field: '$.sharedFounding'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Hello>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Hello.codec())
   }
@@ -1801,7 +1824,7 @@ export namespace Hello {
     return decodeMessage(buf, Hello.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloPriorityFieldEvent | HelloSharedGenesisFieldEvent | HelloAskBackFieldEvent | HelloSharedBoothFieldEvent | HelloSharedHeldFieldEvent | HelloIncarnationFieldEvent | HelloReadmittedPeerFieldEvent | HelloReadmittedIncarnationFieldEvent | HelloReadmittedSlotFieldEvent | HelloHeldBackPeerFieldEvent | HelloHeldBackIncarnationFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloPriorityFieldEvent | HelloSharedGenesisFieldEvent | HelloAskBackFieldEvent | HelloSharedBoothFieldEvent | HelloSharedHeldFieldEvent | HelloIncarnationFieldEvent | HelloReadmittedPeerFieldEvent | HelloReadmittedIncarnationFieldEvent | HelloReadmittedSlotFieldEvent | HelloHeldBackPeerFieldEvent | HelloHeldBackIncarnationFieldEvent | HelloSharedFoundingFieldEvent> {
     return streamMessage(buf, Hello.codec(), opts)
   }
 }
@@ -2227,6 +2250,11 @@ export namespace PaxosFrame {
     index: number
   }
 
+  export interface PaxosFrameHelloSharedFoundingFieldEvent {
+    field: '$.hello.sharedFounding'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface PaxosFrameMessagesTypeFieldEvent {
     field: '$.messages[].type'
     value: PaxosMessage.Type
@@ -2439,7 +2467,7 @@ export namespace PaxosFrame {
     return decodeMessage(buf, PaxosFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameHelloSharedHeldFieldEvent | PaxosFrameHelloIncarnationFieldEvent | PaxosFrameHelloReadmittedPeerFieldEvent | PaxosFrameHelloReadmittedIncarnationFieldEvent | PaxosFrameHelloReadmittedSlotFieldEvent | PaxosFrameHelloHeldBackPeerFieldEvent | PaxosFrameHelloHeldBackIncarnationFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesEntriesProofRoundFieldEvent | PaxosFrameMessagesEntriesProofSignatureFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent | PaxosFrameMessagesProofFieldEvent | PaxosFrameMessagesCommitProofFieldEvent | PaxosFrameMessagesProvenCommitFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameHelloSharedHeldFieldEvent | PaxosFrameHelloIncarnationFieldEvent | PaxosFrameHelloReadmittedPeerFieldEvent | PaxosFrameHelloReadmittedIncarnationFieldEvent | PaxosFrameHelloReadmittedSlotFieldEvent | PaxosFrameHelloHeldBackPeerFieldEvent | PaxosFrameHelloHeldBackIncarnationFieldEvent | PaxosFrameHelloSharedFoundingFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesEntriesProofRoundFieldEvent | PaxosFrameMessagesEntriesProofSignatureFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent | PaxosFrameMessagesProofFieldEvent | PaxosFrameMessagesCommitProofFieldEvent | PaxosFrameMessagesProvenCommitFieldEvent> {
     return streamMessage(buf, PaxosFrame.codec(), opts)
   }
 }
