@@ -75,7 +75,8 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
     // commit) get their answer (stopping the node under them answered 503 "may have committed" for
     // writes that had: a review); then the node, so its event streams say node:stopped before they end
     // (the API closed first ended them silently: a probe); then the API
-    await http.drain(DRAIN_GRACE_MS)
+    // writes forwarded by peers likewise (the node stopping under them answered 'may have committed' too)
+    await Promise.all([http.drain(DRAIN_GRACE_MS), node.drain(DRAIN_GRACE_MS)])
     await node.stop()
     await http.close()
   } catch (err) {

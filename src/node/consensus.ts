@@ -243,6 +243,11 @@ export class Consensus {
     this.running = true
   }
 
+  /** Before a stop: writes forwarded by peers are no longer taken, those being committed get their answer (WriteService.drain). */
+  async drain (graceMs: number): Promise<void> {
+    await this.writes.drain(graceMs)
+  }
+
   async stop (): Promise<void> {
     if (!this.running) return
     this.running = false
@@ -389,12 +394,13 @@ export class Consensus {
       })
     } catch (err) {
       if ((err as Error).name === 'WriteNotSentError') {
+        if (!this.running) throw new ConsensusStoppedError(`this node stopped before its write reached ${peer}, proposer of ${chainId}: nothing was sent, the write is not committed`)
         throw new ProposerUnreachableError(`cannot reach ${peer}, proposer of ${chainId}: ${(err as Error).message} (nothing was sent: the write is not committed)`)
       }
       // our own stop cut the stream: the proposer is not to blame (a review saw healthy proposers named)
       if (!this.running) throw new ConsensusStoppedError(`this node stopped while its write was with ${peer}, proposer of ${chainId}: it may still commit, whole or not at all (a retry with the same idempotency key is answered, not committed again)`, true)
       // the answer was lost or malformed: then the write may have reached it
-      throw new ProposerUnreachableError(`no answer from ${peer}, proposer of ${chainId}: ${(err as Error).message} (if the write reached it, it may still commit; a retry with the same idempotency key is answered, not committed again)`, true)
+      throw new ProposerUnreachableError(`no answer from ${peer}, proposer of ${chainId}: ${(err as Error).message ?? String(err)} (if the write reached it, it may still commit; a retry with the same idempotency key is answered, not committed again)`, true)
     }
     switch (res.status) {
       case WriteResponse.Status.OK: {
@@ -409,6 +415,7 @@ export class Consensus {
       case WriteResponse.Status.INVALID: throw new InvalidTransactionError(`${peer}: ${res.message}`)
       // the proposer's consensus stopped (its node stopping, or a save failed) before the write was decided there
       case WriteResponse.Status.ERROR:
+        if (res.error === 'NodeStoppingError' && !res.mayHaveCommitted) throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, is stopping: the write was not taken (nothing written; send it again once it is back)`)
         if (res.error === 'ConsensusStoppedError') throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, stopped its consensus: ${res.message}`, res.mayHaveCommitted)
         // whatever the error, a proposer that says the write may have committed is believed: the client retries with its key
         if (res.mayHaveCommitted) throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, failed the write after proposing it${res.error !== '' ? ` (${res.error})` : ''}: ${res.message}`, true)

@@ -152,6 +152,12 @@ export interface VGuardNode extends TypedEventEmitter<VGuardNodeEvents> {
   /** Connected peers of our network. */
   peers: () => ConnectedPeer[]
   start: () => Promise<void>
+  /**
+   * Before stop(): writes forwarded by peers are answered that this node is
+   * stopping (not taken), and those being committed get their answer,
+   * `graceMs` at most.
+   */
+  drain: (graceMs: number) => Promise<void>
   stop: () => Promise<void>
 }
 
@@ -474,6 +480,16 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     // reconciled with (a zombie would stay behind until the next connection)
     this.reconciler.start()
     for (const peer of this.peering.connectedMembers()) this.reconciler.peer(peer)
+  }
+
+  /**
+   * Before stop(): writes forwarded by peers are answered that this node is
+   * stopping (not taken), and those being committed get their answer,
+   * `graceMs` at most. The CLI drains its HTTP API and this together.
+   */
+  async drain (graceMs: number): Promise<void> {
+    if (this.status !== 'started') return
+    await this.consensus.drain(graceMs)
   }
 
   async stop (): Promise<void> {

@@ -63,6 +63,31 @@ describe('write - the replication report in a proposer\'s answer', () => {
     await served.stop()
   })
 
+  it('draining before a stop: a write being committed gets its answer, one that comes now is not taken', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2)
+    const release = Promise.withResolvers<void>()
+    let started = (): void => {}
+    const committing = new Promise<void>((resolve) => { started = resolve })
+    const served = writeService(b, async () => {
+      started()
+      await release.promise
+      return { height: 3, hash: new Uint8Array(32) }
+    })
+    await served.start()
+    const writes = writeService(a)
+    const first = writes.forward(b.peerId, 'chain', payload, { timeout: 10_000 })
+    await committing
+    let drained = false
+    const drain = served.drain(10_000).then(() => { drained = true })
+    expect(await writes.forward(b.peerId, 'chain', payload, { timeout: 5_000 }))
+      .toMatchObject({ status: WriteResponse.Status.ERROR, error: 'NodeStoppingError', mayHaveCommitted: false })
+    expect(drained).toBe(false)
+    release.resolve()
+    expect(await first).toMatchObject({ status: WriteResponse.Status.OK, height: 3 })
+    await drain
+    await served.stop()
+  })
+
   it('more backups than k can be is refused whole; pending names none; not reported stays undefined', async () => {
     const [a, b] = await connectedSwarm(cluster, 2)
     const writes = writeService(a)
@@ -129,6 +154,15 @@ describe('write - a forwarded write whose proposer answers badly, over HTTP', ()
     res = await fetch(url, { method: 'PUT', body: 'v' })
     expect(res.status).toBe(502)
     expect(await res.json()).toMatchObject({ error: 'ProtocolError', message: expect.stringMatching(/answered ERROR: something else$/) })
+
+    // a proposer that is stopping did not take it: 503, nothing written
+    await m.libp2p.unhandle(WRITE_PROTOCOL)
+    await answerWith(m, { status: WriteResponse.Status.ERROR, error: 'NodeStoppingError', mayHaveCommitted: false, message: 'stopping' }, WRITE_PROTOCOL)
+    res = await fetch(url, { method: 'PUT', body: 'v' })
+    expect(res.status).toBe(503)
+    const stopping = await res.json() as Record<string, unknown>
+    expect(stopping).toMatchObject({ error: 'ProposerUnreachableError', message: expect.stringMatching(/is stopping: the write was not taken/) })
+    expect(stopping.mayHaveCommitted).toBeUndefined()
 
     // another error that may have committed is believed: 503 with the flag, so the client retries with its key
     await m.libp2p.unhandle(WRITE_PROTOCOL)

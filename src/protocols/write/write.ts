@@ -104,6 +104,9 @@ const STATUS_BY_ERROR: Record<string, WriteResponse.Status> = {
 
 const EMPTY = new Uint8Array(0) as Uint8Array<ArrayBuffer>
 
+/** How often drain() looks whether the writes being committed are answered. */
+const DRAIN_POLL_MS = 50
+
 /** An error's name as an ERROR answer carries it: names are short; a longer one is not ours. */
 const MAX_ERROR_NAME_LENGTH = 64
 
@@ -112,6 +115,10 @@ export class WriteService {
   private readonly c: WriteComponents
   private readonly log: Logger
   readonly inbound: InboundBudget
+  /** Set by drain(): new writes are answered that this node is stopping. */
+  private draining = false
+  /** Writes being committed for peers now. */
+  private running = 0
 
   constructor (components: WriteComponents, init: WriteInit = {}) {
     this.c = components
@@ -129,6 +136,18 @@ export class WriteService {
 
   async stop (): Promise<void> {
     await this.c.libp2p.unhandle(this.protocol)
+  }
+
+  /**
+   * Before the node stops: writes that come now are answered ERROR
+   * `NodeStoppingError` (not taken, nothing written), and those being
+   * committed get their answer, `graceMs` at most (a stop under them
+   * answered 'may have committed' for writes that had: a review).
+   */
+  async drain (graceMs: number): Promise<void> {
+    this.draining = true
+    const deadline = Date.now() + graceMs
+    while (this.running > 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, DRAIN_POLL_MS))
   }
 
   /**
@@ -183,6 +202,8 @@ export class WriteService {
     const keyProblem = req.idempotencyKey === '' ? undefined : idempotencyKeyProblem(req.idempotencyKey)
     if (keyProblem != null) return { status: WriteResponse.Status.INVALID, message: keyProblem }
     const timeout = Math.min(Math.max(1, req.timeout), MAX_WRITE_TIMEOUT)
+    if (this.draining) return { status: WriteResponse.Status.ERROR, error: 'NodeStoppingError', mayHaveCommitted: false, message: 'the proposer is stopping: the write was not taken' }
+    this.running++
     try {
       const committed = await this.c.onWrite({ from, chainId: req.chainId, payload: req.payload, count, timeout, waitForReplication: !req.skipReplication, writeId: toHex(req.writeId), idempotencyKey: req.idempotencyKey })
       const replication = committed.replication == null
@@ -195,12 +216,15 @@ export class WriteService {
           }
       return { status: WriteResponse.Status.OK, height: committed.height, hash: committed.hash as Uint8Array<ArrayBuffer>, ...replication }
     } catch (err) {
-      const e = err as Error & { leader?: string, mayHaveCommitted?: boolean }
-      const status = STATUS_BY_ERROR[e.name] ?? WriteResponse.Status.ERROR
+      const e = (err instanceof Error ? err : new Error(String(err))) as Error & { leader?: string, mayHaveCommitted?: boolean }
+      const name = typeof e.name === 'string' ? e.name : 'Error'
+      const status = STATUS_BY_ERROR[name] ?? WriteResponse.Status.ERROR
       // what the forwarder cannot tell from ERROR alone: a write proposed before the stop may still commit
       // (its writer was told 502 "broke its protocol", with no mayHaveCommitted: a review)
-      const failure = status === WriteResponse.Status.ERROR ? { error: e.name.slice(0, MAX_ERROR_NAME_LENGTH), mayHaveCommitted: e.mayHaveCommitted === true } : {}
-      return { status, leader: e.leader ?? '', message: e.message, ...failure }
+      const failure = status === WriteResponse.Status.ERROR ? { error: name.slice(0, MAX_ERROR_NAME_LENGTH), mayHaveCommitted: e.mayHaveCommitted === true } : {}
+      return { status, leader: typeof e.leader === 'string' ? e.leader : '', message: String(e.message ?? ''), ...failure }
+    } finally {
+      this.running--
     }
   }
 }
