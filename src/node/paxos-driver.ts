@@ -570,14 +570,24 @@ export class PaxosDriver {
   private onHello (from: string, announced: HelloInfo): void {
     this.checkIncarnation(from, announced.incarnation)
     const sharedGenesis = wellFormedGenesis(announced.sharedGenesis)
-    this.hearForgetful(from, announced, sharedGenesis)
     if (sharedGenesis == null) this.log.error('%s announced a shared chain id that is none: %s (taken as none)', from, JSON.stringify(announced.sharedGenesis.slice(0, 80)))
     const sharedBooth = sharedGenesis?.startsWith(PERMISSIONED_PREFIX) === true ? wellFormedBooth(sharedGenesis, announced.sharedBooth ?? []) : undefined
     // a founding only goes with a founder's chain id
     const founding = sharedGenesis != null && adoptableFounder(sharedGenesis) && announced.sharedFounding?.byteLength === INCARNATION_BYTES ? { sharedFounding: announced.sharedFounding } : {}
-    const hello = { priority: announced.priority, sharedGenesis: sharedGenesis ?? '', sharedHeld: announced.sharedHeld === true, ...(sharedBooth == null ? {} : { sharedBooth }), ...founding }
+    const wellFormed = (r: { peer: string, incarnation: Uint8Array }): boolean =>
+      r.peer !== '' && r.peer.length <= MAX_PEER_ID_CHARS && r.peer !== this.self && r.incarnation.byteLength === INCARNATION_BYTES
+    const hello: HelloInfo = {
+      priority: announced.priority,
+      sharedGenesis: sharedGenesis ?? '',
+      sharedHeld: announced.sharedHeld === true,
+      ...(sharedBooth == null ? {} : { sharedBooth }),
+      ...founding,
+      readmitted: (announced.readmitted ?? []).filter(r => wellFormed(r) && Number.isSafeInteger(r.slot)),
+      heldBack: (announced.heldBack ?? []).filter(wellFormed)
+    }
     const before = this.hellos.get(from)
     this.hellos.set(from, hello)
+    this.hearForgetful(from, hello)
     if (before?.priority !== hello.priority || before?.sharedGenesis !== hello.sharedGenesis || toHex(before?.sharedFounding ?? new Uint8Array(0)) !== toHex(hello.sharedFounding ?? new Uint8Array(0))) {
       this.shared()?.updateElection(this.sharedElection())
     }
@@ -672,20 +682,23 @@ export class PaxosDriver {
   }
 
   /**
-   * What a member's hello says of members that lost their database: those it
-   * counts again (taken from a member of our shared chain only: the slots are
-   * its chain's), those it holds back (from any member: holding back is safe).
+   * What a member's hello says of members that lost their database: those
+   * it counts again, those it holds back. Only from a member of our shared
+   * chain (its slots are that chain's, and a member of another chain may
+   * hold back one whose votes count on ours: a review had a member of another
+   * chain readmit one at a slot of its own, and one hold back the founder
+   * of a chain it was no member of, which stopped that chain). Kept with the
+   * hello and looked at again each second: a newcomer has no chain yet when
+   * the hellos come.
    */
-  private hearForgetful (from: string, announced: HelloInfo, sharedGenesis: string | undefined): void {
-    const wellFormed = (r: { peer: string, incarnation: Uint8Array }): boolean =>
-      r.peer !== '' && r.peer.length <= MAX_PEER_ID_CHARS && r.peer !== this.self && r.incarnation.byteLength === INCARNATION_BYTES
-    const readmitted = this.sameChain({ ...announced, sharedGenesis: sharedGenesis ?? '' }) ? (announced.readmitted ?? []).filter(r => wellFormed(r) && Number.isSafeInteger(r.slot)) : []
-    this.forgetful.hear(from, readmitted.map(r => ({ peer: r.peer, incarnation: toHex(r.incarnation), slot: r.slot })))
+  private hearForgetful (from: string, h: HelloInfo | undefined): void {
+    if (h == null || !this.sameChain(h)) return
+    this.forgetful.hear(from, (h.readmitted ?? []).map(r => ({ peer: r.peer, incarnation: toHex(r.incarnation), slot: r.slot })))
     let held = false
-    for (const h of (announced.heldBack ?? []).filter(wellFormed)) {
-      if (!this.forgetful.heldElsewhere(h.peer, toHex(h.incarnation))) continue
+    for (const b of h.heldBack ?? []) {
+      if (!this.forgetful.heldElsewhere(b.peer, toHex(b.incarnation))) continue
       held = true
-      this.log.error('%s holds back %s (it lost its database): so do we', from, h.peer)
+      this.log.error('%s holds back %s (it lost its database): so do we', from, b.peer)
     }
     if (held) this.transport.setHello(this.hello())
     this.countReadmitted(this.forgetful.caughtUp(this.shared()?.status().decided ?? 0))
@@ -700,6 +713,7 @@ export class PaxosDriver {
   private checkForgetful (): void {
     const shared = this.shared()
     if (shared == null) return
+    for (const id of this.members) this.hearForgetful(id, this.hellos.get(id))
     const st = shared.status()
     this.countReadmitted(this.forgetful.caughtUp(st.decided))
     // the leader may be the member held back: its decisions come from those that count it again

@@ -100,7 +100,7 @@ describe('consensus - a shared-chain member that lost its database', () => {
     expect(last.height).toBe(top + 1)
   })
 
-  it('takes a member\'s word that it counts one again only from a member of its own shared chain', async () => {
+  it('takes a member\'s word that it counts one again, or holds one back, only from a member of its own shared chain', async () => {
     const L = await cluster.create({ priority: 5 })
     await L.start()
     const F = await cluster.create({ bootstrap: [L.multiaddrs[0].toString()], priority: 1 })
@@ -119,6 +119,9 @@ describe('consensus - a shared-chain member that lost its database', () => {
     // a member of another shared chain: its slots are its chain's (a review forked a chain so)
     const word = { readmitted: [{ peer: wiped, incarnation: after, slot: 1 }] }
     hello(foreigner, { priority: 0, sharedGenesis: foreignFounder, ...word })
+    expect(F.consensus.driver.forgetfulPeers()).toEqual([wiped])
+    // nor whom it holds back: on our chain that member's votes may well count (a review stopped a chain so)
+    hello(foreigner, { priority: 0, sharedGenesis: foreignFounder, heldBack: [{ peer: l, incarnation: after }] })
     expect(F.consensus.driver.forgetfulPeers()).toEqual([wiped])
     // the leader of our own chain, at a slot we decided too
     hello(l, { priority: 5, sharedGenesis: l, ...word })
@@ -165,8 +168,11 @@ describe('consensus - a shared-chain member that lost its database', () => {
     expect(await hashes(A2, 3)).toEqual(old)
     await waitFor(async () => (await B2.chains.tip('shared')).height >= 4, { message: 'B applied it' })
     expect(await hashes(B2, 3)).toEqual(old)
-    // W2's chain keeps its own blocks: nothing of the other came into it
+    // W2's chain keeps its own blocks, nothing of the other came into it, and it goes on: N does not
+    // hold W2 back on A's and B's word (they are no members of its chain: a review stopped it so)
     expect(await hashes(W2, 2)).toEqual(refounded)
-    expect((await W2.chains.tip('shared')).height).toBe(2)
+    const own = await W2.put('new/2', utf8.encode('y'), { chainId: 'shared', timeout: 20_000 })
+    expect(own.height).toBe(3)
+    expect(N.consensus.driver.forgetfulPeers()).toEqual([])
   })
 })
