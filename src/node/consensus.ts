@@ -775,7 +775,10 @@ export class Consensus {
       const shared = this.driver.shared()
       if (shared == null) return []
       const st = shared.status()
-      return [...new Set([...st.booth, ...(st.leader != null ? [st.leader] : [])])]
+      // not a member on another shared chain under the same id (a founder that lost its database and
+      // founded again), nor one held back: they answer with blocks of another history (a review)
+      const other = new Set([...this.driver.sharedConflicts(), ...this.driver.forgetfulPeers()])
+      return [...new Set([...st.booth, ...(st.leader != null ? [st.leader] : [])])].filter(p => !other.has(p))
     }
     return [...new Set([chainId, ...(this.c.vguarddb.tables.get(chainId)?.table.active ?? [])])]
   }

@@ -218,6 +218,14 @@ export class PaxosDriver {
     this.stableSince = this.elapsed()
     const stored = await this.formationDb.get(FORMATION_KEY)
     if (stored != null) this.formation = JSON.parse(utf8d.decode(stored)) as Formation
+    const legacy = this.formation
+    if (legacy != null && legacy.founding == null && adoptableFounder(legacy.founder)) {
+      // a record of an earlier version: the founding is our incarnation, or the founder's we have on
+      // record (met before any hello of this run: a founder that lost its database and founded again
+      // would announce another, and a review's members took that one)
+      const founding = legacy.founder === this.self ? toHex(this.incarnations.self) : this.incarnations.of(legacy.founder)
+      if (founding != null) await this.saveFormation({ ...legacy, founding })
+    }
     const permissioned = this.permissioned
     if (permissioned != null) {
       const current = { founder: permissioned.id, announced: true, booth: permissioned.booth }
@@ -499,7 +507,12 @@ export class PaxosDriver {
     if (kind === 'shared') {
       const genesis = this.sharedGenesis()
       if (genesis == null) throw new ConsensusStoppedError(`the shared chain ${this.formation?.founder ?? ''} has no genesis booth on record here`)
-      return await ChainReplica.open(deps, { genesis, election: this.sharedElection() })
+      // the chain's founder by id, but not by database: ours was lost since it founded the chain, and
+      // with it every vote it cast. Opened with nothing stored, its genesis booth is itself alone, and
+      // it decided blocks alone over the chain's (a review): its own promise counts only once it led
+      const f = this.formation
+      const forgotVotes = f?.founder === this.self && f.founding != null && f.founding !== toHex(this.incarnations.self)
+      return await ChainReplica.open(deps, { genesis, election: this.sharedElection(), forgotVotes })
     }
     // a vehicle's chain: it alone proposes, and its genesis booth is itself
     return await ChainReplica.open(deps, { genesis: [chainId], election: { mode: 'fixed', proposer: chainId } })
@@ -786,13 +799,21 @@ export class PaxosDriver {
     await this.replica(SHARED_CHAIN, 'shared')
   }
 
-  /** The founding of chain `founder` as the connected members that run it say (the most of them), if any does. */
+  /**
+   * The founding of chain `founder` as the connected members that run it say
+   * (the most of them), if any does. Not one other than the founder's
+   * incarnation we have on record: a founder that lost its database and
+   * founded again announces its new one, and a record of an earlier version
+   * took that one for its chain's (a review).
+   */
   private foundingOf (founder: string): string | undefined {
     const counts = new Map<string, number>()
+    const known = founder === this.self ? undefined : this.incarnations.of(founder)
     for (const p of this.c.connectedMembers()) {
       const h = this.hellos.get(p.toString())
       if (h?.sharedGenesis !== founder || h.sharedFounding == null) continue
       const founding = toHex(h.sharedFounding)
+      if (known != null && founding !== known) continue
       counts.set(founding, (counts.get(founding) ?? 0) + 1)
     }
     return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0]

@@ -176,6 +176,8 @@ export interface ReplicaSetup {
   /** The chain's genesis booth (the same on every replica). */
   genesis: string[]
   election: ElectionConfig
+  /** shared: a replica opened with nothing stored counts no promise of its own until it leads (PaxosConfig.forgotVotes). */
+  forgotVotes?: boolean
 }
 
 interface Meta {
@@ -183,7 +185,7 @@ interface Meta {
   compactPoint?: { slot: number, height: number, hash: string }
   /** member: the newest point its vehicle named (kept across a restart, see compactMember). */
   ownerPoint?: { slot: number, height: number, hash: string }
-  /** own: its Paxos state was lost (PaxosConfig.forgotVotes) and it has not led since. */
+  /** own (and shared, see ReplicaSetup.forgotVotes): its Paxos state was lost (PaxosConfig.forgotVotes) and it has not led since. */
   forgotVotes?: boolean
 }
 
@@ -362,6 +364,7 @@ export class ChainReplica {
         forgotVotes = true
         setup = { ...setup, genesis: start.lastBooth }
       }
+      if (persisted == null && setup.forgotVotes === true) forgotVotes = true
       await d.storage.setMeta(utf8.encode(JSON.stringify({ cursor: cursorJson(cursor), ...(forgotVotes ? { forgotVotes } : {}) } satisfies Meta)), { sync: true })
     }
     const paxos = createPaxos({ ...ChainReplica.config(d, setup, persisted, cursor), forgotVotes }, persisted)

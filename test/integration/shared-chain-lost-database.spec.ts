@@ -167,6 +167,12 @@ describe('consensus - a shared-chain member that lost its database', () => {
     expect(next.height).toBe(4)
     expect(await hashes(A2, 3)).toEqual(old)
     await waitFor(async () => (await B2.chains.tip('shared')).height >= 4, { message: 'B applied it' })
+    // a quorum read asks no member of the other chain (it answered with its own blocks: a review)
+    for (let i = 0; i < 6; i++) {
+      const read = await A2.getBlock('shared', 1, { consistency: 'quorum' })
+      expect(toHex(read.block?.hash ?? new Uint8Array())).toBe(old[0])
+      expect(read.servedBy).not.toContain(w)
+    }
     expect(await hashes(B2, 3)).toEqual(old)
     // W2's chain keeps its own blocks, nothing of the other came into it, and it goes on: N does not
     // hold W2 back on A's and B's word (they are no members of its chain: a review stopped it so)
@@ -174,5 +180,46 @@ describe('consensus - a shared-chain member that lost its database', () => {
     const own = await W2.put('new/2', utf8.encode('y'), { chainId: 'shared', timeout: 20_000 })
     expect(own.height).toBe(3)
     expect(N.consensus.driver.forgetfulPeers()).toEqual([])
+  })
+
+  it('a founder that lost its database and joins its own chain again decides nothing alone: it learns the chain first', async () => {
+    const W = await cluster.create({ priority: 9 })
+    await W.start()
+    const bootstrap = [W.multiaddrs[0].toString()]
+    const [A, B] = await Promise.all([cluster.create({ bootstrap, priority: 3 }), cluster.create({ bootstrap, priority: 1 })])
+    await Promise.all([A.start(), B.start()])
+    await waitFor(() => fullyConnected([W, A, B]), { timeout: 30_000, message: 'three connected' })
+    const w = W.peerId.toString()
+    await waitFor(() => [W, A, B].every(n => sharedLeader(n) === w), { timeout: 30_000, message: 'W leads' })
+    for (let i = 0; i < 3; i++) await W.put(`old/${i}`, utf8.encode('x'), { chainId: 'shared' })
+    await waitFor(async () => (await Promise.all([A, B].map(async n => (await n.chains.tip('shared')).height))).every(h => h >= 3), { message: 'A and B applied the blocks' })
+    const [wDir, aDir, bDir] = [W.config.dataDir, A.config.dataDir, B.config.dataDir]
+    await Promise.all([cluster.stopNode(W), cluster.stopNode(A)])
+    await wipeDatabase(wDir)
+
+    // W comes back with B only: it joins its own chain (B announces it), then B goes away too
+    const W2 = await cluster.create({ dataDir: wDir, priority: 9, bootstrap: [B.multiaddrs[0].toString()] })
+    await W2.start()
+    await waitFor(() => W2.consensus.driver.shared() != null, { timeout: 30_000, message: 'W2 joined the chain' })
+    await cluster.stopNode(B)
+    // before, its genesis booth (itself) let it lead alone and write heights 1-4 over the chain's
+    await expect(W2.put('alone', utf8.encode('y'), { chainId: 'shared', timeout: 6_000 })).rejects.toThrow()
+    expect((await W2.chains.tip('shared')).height).toBeLessThanOrEqual(3)
+
+    // A and B back: the chain goes on from their blocks, and W2 has them too
+    const [A2, B2] = await Promise.all([cluster.create({ dataDir: aDir, priority: 3, bootstrap: [W2.multiaddrs[0].toString()] }), cluster.create({ dataDir: bDir, priority: 1, bootstrap: [W2.multiaddrs[0].toString()] })])
+    await Promise.all([A2.start(), B2.start()])
+    await waitFor(() => fullyConnected([W2, A2, B2]), { timeout: 30_000, message: 'three connected again' })
+    let top = 0
+    await waitFor(async () => {
+      top = (await A2.put('after', utf8.encode('z'), { chainId: 'shared', timeout: 10_000 }).catch(() => ({ height: 0 }))).height
+      return top > 0
+    }, { timeout: 60_000, message: 'the chain takes writes again' })
+    expect(top).toBe(4)
+    await waitFor(async () => (await Promise.all([W2, A2, B2].map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top), { timeout: 30_000, message: 'all applied everything' })
+    for (let h = 1; h <= top; h++) {
+      const hashes = await Promise.all([W2, A2, B2].map(async n => toHex((await n.chains.getBlock('shared', h))?.hash ?? new Uint8Array())))
+      expect(new Set(hashes).size, `height ${h}`).toBe(1)
+    }
   })
 })
