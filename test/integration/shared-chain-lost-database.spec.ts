@@ -37,6 +37,21 @@ describe('consensus - a shared-chain member that lost its database', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
 
+  /** W founds the shared chain with A and B, and writes three blocks they all applied. */
+  async function foundedByW (): Promise<{ W: VGuardNode, A: VGuardNode, B: VGuardNode, w: string }> {
+    const W = await cluster.create({ priority: 9 })
+    await W.start()
+    const bootstrap = [W.multiaddrs[0].toString()]
+    const [A, B] = await Promise.all([cluster.create({ bootstrap, priority: 3 }), cluster.create({ bootstrap, priority: 1 })])
+    await Promise.all([A.start(), B.start()])
+    await waitFor(() => fullyConnected([W, A, B]), { timeout: 30_000, message: 'three connected' })
+    const w = W.peerId.toString()
+    await waitFor(() => [W, A, B].every(n => sharedLeader(n) === w), { timeout: 30_000, message: 'W leads' })
+    for (let i = 0; i < 3; i++) await W.put(`old/${i}`, utf8.encode('x'), { chainId: 'shared' })
+    await waitFor(async () => (await Promise.all([A, B].map(async n => (await n.chains.tip('shared')).height))).every(h => h >= 3), { message: 'A and B applied the blocks' })
+    return { W, A, B, w }
+  }
+
   it('does not vote until a leader confirmed by the others counts it again: no height holds two blocks, nothing acknowledged is lost', async () => {
     const L = await cluster.create({ priority: 5 })
     await L.start()
@@ -129,16 +144,7 @@ describe('consensus - a shared-chain member that lost its database', () => {
   })
 
   it('a founder that lost its database and met none of its members founds another chain: they refuse it, go on, and show it as a conflict', async () => {
-    const W = await cluster.create({ priority: 9 })
-    await W.start()
-    const bootstrap = [W.multiaddrs[0].toString()]
-    const [A, B] = await Promise.all([cluster.create({ bootstrap, priority: 3 }), cluster.create({ bootstrap, priority: 1 })])
-    await Promise.all([A.start(), B.start()])
-    await waitFor(() => fullyConnected([W, A, B]), { timeout: 30_000, message: 'three connected' })
-    const w = W.peerId.toString()
-    await waitFor(() => [W, A, B].every(n => sharedLeader(n) === w), { timeout: 30_000, message: 'W leads' })
-    for (let i = 0; i < 3; i++) await W.put(`old/${i}`, utf8.encode('x'), { chainId: 'shared' })
-    await waitFor(async () => (await Promise.all([A, B].map(async n => (await n.chains.tip('shared')).height))).every(h => h >= 3), { message: 'A and B applied the blocks' })
+    const { W, A, B, w } = await foundedByW()
     const hashes = async (n: VGuardNode, top: number): Promise<string[]> => await Promise.all(Array.from({ length: top }, async (_, i) => toHex((await n.chains.getBlock('shared', i + 1))?.hash ?? new Uint8Array())))
     const old = await hashes(A, 3)
     const [wDir, aDir, bDir] = [W.config.dataDir, A.config.dataDir, B.config.dataDir]
@@ -183,16 +189,7 @@ describe('consensus - a shared-chain member that lost its database', () => {
   })
 
   it('a founder that lost its database and joins its own chain again decides nothing alone: it learns the chain first', async () => {
-    const W = await cluster.create({ priority: 9 })
-    await W.start()
-    const bootstrap = [W.multiaddrs[0].toString()]
-    const [A, B] = await Promise.all([cluster.create({ bootstrap, priority: 3 }), cluster.create({ bootstrap, priority: 1 })])
-    await Promise.all([A.start(), B.start()])
-    await waitFor(() => fullyConnected([W, A, B]), { timeout: 30_000, message: 'three connected' })
-    const w = W.peerId.toString()
-    await waitFor(() => [W, A, B].every(n => sharedLeader(n) === w), { timeout: 30_000, message: 'W leads' })
-    for (let i = 0; i < 3; i++) await W.put(`old/${i}`, utf8.encode('x'), { chainId: 'shared' })
-    await waitFor(async () => (await Promise.all([A, B].map(async n => (await n.chains.tip('shared')).height))).every(h => h >= 3), { message: 'A and B applied the blocks' })
+    const { W, A, B } = await foundedByW()
     const [wDir, aDir, bDir] = [W.config.dataDir, A.config.dataDir, B.config.dataDir]
     await Promise.all([cluster.stopNode(W), cluster.stopNode(A)])
     await wipeDatabase(wDir)
