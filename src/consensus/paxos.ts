@@ -408,6 +408,19 @@ export class Paxos {
   }
 
   /**
+   * The driver learned that the booth counts this node's votes again after
+   * it lost them (config.forgotVotes): every slot it may have voted for
+   * before is decided here. Its own promise counts again, as a member's that
+   * counted it again would (else, with only a bare majority present, it could
+   * never lead, and as the best-ranked candidate no one else would: a review).
+   */
+  restoreVotes (): void {
+    if (!this.s.forgotVotes) return
+    this.s = { ...this.s, forgotVotes: false }
+    this.flush()
+  }
+
+  /**
    * The driver learned elsewhere that `peer` decided past `slot` (a slot
    * this node has not decided): ask it for the decided values. For a node
    * that hears nothing from the leader it would follow (the driver drops the

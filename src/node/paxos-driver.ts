@@ -510,9 +510,7 @@ export class PaxosDriver {
       // the chain's founder by id, but not by database: ours was lost since it founded the chain, and
       // with it every vote it cast. Opened with nothing stored, its genesis booth is itself alone, and
       // it decided blocks alone over the chain's (a review): its own promise counts only once it led
-      const f = this.formation
-      const forgotVotes = f?.founder === this.self && f.founding != null && f.founding !== toHex(this.incarnations.self)
-      return await ChainReplica.open(deps, { genesis, election: this.sharedElection(), forgotVotes })
+      return await ChainReplica.open(deps, { genesis, election: this.sharedElection(), forgotVotes: this.wipedFounder() })
     }
     // a vehicle's chain: it alone proposes, and its genesis booth is itself
     return await ChainReplica.open(deps, { genesis: [chainId], election: { mode: 'fixed', proposer: chainId } })
@@ -588,7 +586,7 @@ export class PaxosDriver {
     // a founding only goes with a founder's chain id
     const founding = sharedGenesis != null && adoptableFounder(sharedGenesis) && announced.sharedFounding?.byteLength === INCARNATION_BYTES ? { sharedFounding: announced.sharedFounding } : {}
     const wellFormed = (r: { peer: string, incarnation: Uint8Array }): boolean =>
-      r.peer !== '' && r.peer.length <= MAX_PEER_ID_CHARS && r.peer !== this.self && r.incarnation.byteLength === INCARNATION_BYTES
+      r.peer !== '' && r.peer.length <= MAX_PEER_ID_CHARS && r.incarnation.byteLength === INCARNATION_BYTES
     const hello: HelloInfo = {
       priority: announced.priority,
       sharedGenesis: sharedGenesis ?? '',
@@ -706,9 +704,14 @@ export class PaxosDriver {
    */
   private hearForgetful (from: string, h: HelloInfo | undefined): void {
     if (h == null || !this.sameChain(h)) return
-    this.forgetful.hear(from, (h.readmitted ?? []).map(r => ({ peer: r.peer, incarnation: toHex(r.incarnation), slot: r.slot })))
+    const self = toHex(this.incarnations.self)
+    const decided = this.shared()?.status().decided ?? 0
+    // we founded this chain and lost our database since (opened with forgotVotes): counted again, and
+    // caught up to where that was said, our own promise counts again too
+    if (this.wipedFounder() && h.readmitted?.some(r => r.peer === this.self && toHex(r.incarnation) === self && decided >= r.slot) === true) this.shared()?.restoreVotes()
+    this.forgetful.hear(from, (h.readmitted ?? []).filter(r => r.peer !== this.self).map(r => ({ peer: r.peer, incarnation: toHex(r.incarnation), slot: r.slot })))
     let held = false
-    for (const b of h.heldBack ?? []) {
+    for (const b of (h.heldBack ?? []).filter(b => b.peer !== this.self)) {
       if (!this.forgetful.heldElsewhere(b.peer, toHex(b.incarnation))) continue
       held = true
       this.log.error('%s holds back %s (it lost its database): so do we', from, b.peer)
@@ -797,6 +800,12 @@ export class PaxosDriver {
       await this.replaceFormation({ founder: winner, announced: true, booth })
     }
     await this.replica(SHARED_CHAIN, 'shared')
+  }
+
+  /** We founded our shared chain by id, not by database: ours was lost since (see openReplica). */
+  private wipedFounder (): boolean {
+    const f = this.formation
+    return f?.founder === this.self && f.founding != null && f.founding !== toHex(this.incarnations.self)
   }
 
   /**

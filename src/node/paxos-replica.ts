@@ -484,6 +484,13 @@ export class ChainReplica {
     this.kick()
   }
 
+  /** Our own promise counts again (Paxos.restoreVotes); saved with the next Ready. */
+  restoreVotes (): void {
+    if (this.closed) return
+    this.paxos.restoreVotes()
+    this.kick()
+  }
+
   /** Asks `peer`, said to have decided past `slot`, for the decided values (Paxos.catchUpFrom). */
   catchUpFrom (peer: string, slot: number): void {
     if (this.closed) return
