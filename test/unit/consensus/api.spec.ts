@@ -143,6 +143,33 @@ describe('consensus - Paxos API', () => {
     expect(p.status().role).toBe('leader')
   })
 
+  it('after its votes were lost, counts its own promise again once the driver says the booth counts it (restoreVotes)', () => {
+    const p = createPaxos(config({ booth: ['a', 'b', 'c'], forgotVotes: true }))
+    expect(p.votesForgotten).toBe(true)
+    p.restoreVotes()
+    expect(p.votesForgotten).toBe(false)
+    p.tick()
+    const prepare = drain(p).flatMap(rd => rd.messages).find(m => m.type === 'prepare')
+    const ballot = prepare?.ballot ?? { round: 1, proposer: 'a' }
+    const promise = (from: string): Message => ({ type: 'promise', from, to: 'a', ballot, commit: 0, booths: [{ slot: 1, members: ['a', 'b', 'c'] }], entries: [] })
+    // its own promise and b's are a majority now
+    p.step(promise('a'))
+    p.step(promise('b'))
+    drain(p)
+    expect(p.status().role).toBe('leader')
+  })
+
+  it('catchUpFrom asks the peer said to have decided further, once, and not for what is decided here', () => {
+    const p = createPaxos(config({ booth: ['a', 'b', 'c'], election: { mode: 'fixed', proposer: 'b' } }))
+    drain(p)
+    p.catchUpFrom('a', 5)
+    p.catchUpFrom('c', 0)
+    p.catchUpFrom('c', 7)
+    const asks = drain(p).flatMap(rd => rd.messages).filter(m => m.type === 'catchup')
+    expect(asks).toEqual([expect.objectContaining({ type: 'catchup', to: 'c', slot: 1 })])
+    expect(p.status().heard).toBe(7)
+  })
+
   it('a refusal naming a made-up round at the limit lifts the next campaign by MAX_ROUND_JUMP at most, and the chain goes on', () => {
     const booths = [{ slot: 1, members: ['a', 'b', 'c'] }]
     const p = createPaxos(config({ booth: ['a', 'b', 'c'] }))
