@@ -16,9 +16,10 @@
  *   applied up to that index. The member's acknowledgements are dropped, so
  *   the majority is one of the others: every majority that chose a value
  *   with the member's old vote shares one of them.
- * - following, once a member that readmitted it so says in its hello
- *   (`announcements`: incarnation and the slot it had decided then) and this
- *   node decided up to that slot too.
+ * - following, once a member of the same shared chain that readmitted it so
+ *   says in its hello (`announcements`: incarnation and the slot it had
+ *   decided then) and this node decided up to that slot too (the driver
+ *   hands over only same-chain members' lists: `hear`).
  *
  * (A first rule readmitted it once this node had decided a window past the
  * first slot any leader asked it to accept after it noticed. A review forked
@@ -27,7 +28,7 @@
  * back for as long as the chain stayed quiet; a leader read needs no writes.)
  *
  * A member's hello also names the members it holds back (`heldBack`): a node
- * that never met one's earlier database holds it back too.
+ * of the same chain that never met one's earlier database holds it back too.
  */
 import { MAX_READMITTED } from '../protocols/paxos/constants.ts'
 
