@@ -2,6 +2,8 @@ import { describe, it, expect } from 'vitest'
 import { toWire, fromWire, PaxosFrame, PaxosMessage } from '../../../src/protocols/paxos/index.ts'
 import type { Message } from '../../../src/consensus/index.ts'
 import { encodeWireMessage, frameBytes, lengthPrefixed } from '../../../src/protocols/paxos/frame.ts'
+import { frameLimits } from '../../../src/protocols/paxos/messages.ts'
+import { MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_MEMBERS, MAX_MESSAGES_PER_FRAME, MAX_READMITTED } from '../../../src/protocols/paxos/constants.ts'
 import { LengthPrefixedDecoder } from '@libp2p/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 
@@ -94,6 +96,17 @@ describe('protocols - paxos - messages', () => {
   it('bounds repeated fields when decoding a frame', () => {
     const many = PaxosFrame.encode({ messages: [toWire({ chainId: 'c', message: { ...base, type: 'promise', ballot: b(1), commit: 0, booths: [{ slot: 1, members: Array.from({ length: 65 }, (_, i) => `m${i}`) }], entries: [] } })] })
     expect(() => PaxosFrame.decode(many, { limits: { messages: 10, messages$: { booths$: { members: 64 } } } })).toThrow()
+  })
+
+  it('bounds a hello\'s readmitted and heldBack lists with the transport\'s limits (more: the frame is malformed)', () => {
+    const limits = frameLimits(MAX_MESSAGES_PER_FRAME, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_MEMBERS, MAX_READMITTED)
+    const empty = { priority: 0, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: new Uint8Array(0), readmitted: [], heldBack: [], sharedFounding: new Uint8Array(0) }
+    const entries = (n: number): Array<{ peer: string, incarnation: Uint8Array<ArrayBuffer>, slot: number }> => Array.from({ length: n }, (_, i) => ({ peer: `p${i}`, incarnation: new Uint8Array(16), slot: i }))
+    const hello = (n: number, list: 'readmitted' | 'heldBack'): Uint8Array => PaxosFrame.encode({ hello: { ...empty, [list]: entries(n) }, messages: [] })
+    for (const list of ['readmitted', 'heldBack'] as const) {
+      expect(PaxosFrame.decode(hello(MAX_READMITTED, list), { limits }).hello?.[list]).toHaveLength(MAX_READMITTED)
+      expect(() => PaxosFrame.decode(hello(MAX_READMITTED + 1, list), { limits }), list).toThrow()
+    }
   })
 
   it('assembles frames from messages encoded once: the bytes PaxosFrame.encode gives', () => {
