@@ -25,8 +25,8 @@ import { HALF_CLOSED_GRACE, IdleTimeout, readBufferFor, resetUnlessClosed } from
 import { InboundBudget } from '../inbound-budget.ts'
 import { varintLength } from '../../chain/varint.ts'
 import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
-import { PaxosFrame } from './pb/paxos.ts'
-import type { Hello, HeldBack, Readmitted } from './pb/paxos.ts'
+import { Hello, PaxosFrame } from './pb/paxos.ts'
+import type { HeldBack, Readmitted } from './pb/paxos.ts'
 import { fromWire, frameLimits } from './messages.ts'
 import type { ChainMessage } from './messages.ts'
 import { encodeWireMessage, frameBytes, lengthPrefixed } from './frame.ts'
@@ -76,6 +76,8 @@ export interface HelloInfo {
   /** The founder's incarnation when it founded the sender's shared chain (see Hello.sharedFounding). */
   sharedFounding?: Uint8Array
 }
+
+const EMPTY = new Uint8Array(0) as Uint8Array<ArrayBuffer>
 
 /** How long an inbound stream from a connected peer may wait for identify to make it a member. */
 const MEMBERSHIP_WAIT = 5_000
@@ -185,7 +187,9 @@ export class PaxosTransport {
   /** Addressees that are no peer id, said once each. */
   private readonly notPeers = new Set<string>()
   private readonly inbound = new Set<Stream>()
-  private hello: HelloInfo = { priority: 0, sharedGenesis: '' }
+  /** Our hello as sent (askBack and incarnation set per link), and its encoding without them, to tell one that changed. */
+  private hello: Hello = { priority: 0, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: EMPTY, readmitted: [], heldBack: [], sharedFounding: EMPTY }
+  private helloBytes: Uint8Array = Hello.encode(this.hello)
   private incarnation: Uint8Array = new Uint8Array(0)
   private running = false
   readonly stats: PaxosTransportStats = { framesIn: 0, framesOut: 0, messagesIn: 0, messagesOut: 0, malformedFrames: 0, invalidMessages: 0, refusedStreams: 0, dropped: 0, suppressed: 0 }
@@ -231,14 +235,21 @@ export class PaxosTransport {
 
   /** Our hello (Bully priority, shared chain founder); sent on every stream, again when it changes. */
   setHello (hello: HelloInfo): void {
-    const booth = hello.sharedBooth ?? []
-    const held = hello.sharedHeld === true
-    const readmitted = (hello.readmitted ?? []).slice(-MAX_READMITTED)
-    const heldBack = (hello.heldBack ?? []).slice(0, MAX_READMITTED)
-    if (hello.priority === this.hello.priority && hello.sharedGenesis === this.hello.sharedGenesis && booth.join('\n') === (this.hello.sharedBooth ?? []).join('\n') &&
-      held === (this.hello.sharedHeld === true) && incarnationsKey(readmitted) === incarnationsKey(this.hello.readmitted ?? []) &&
-      incarnationsKey(heldBack) === incarnationsKey(this.hello.heldBack ?? []) && bytesKey(hello.sharedFounding) === bytesKey(this.hello.sharedFounding)) return
-    this.hello = { priority: hello.priority, sharedGenesis: hello.sharedGenesis, sharedBooth: [...booth], sharedHeld: held, readmitted, heldBack, ...(hello.sharedFounding != null ? { sharedFounding: hello.sharedFounding } : {}) }
+    const next: Hello = {
+      priority: hello.priority,
+      sharedGenesis: hello.sharedGenesis,
+      sharedBooth: [...(hello.sharedBooth ?? [])],
+      sharedHeld: hello.sharedHeld === true,
+      askBack: false,
+      incarnation: EMPTY,
+      readmitted: (hello.readmitted ?? []).slice(-MAX_READMITTED),
+      heldBack: (hello.heldBack ?? []).slice(0, MAX_READMITTED),
+      sharedFounding: (hello.sharedFounding ?? EMPTY) as Uint8Array<ArrayBuffer>
+    }
+    const bytes = Hello.encode(next)
+    if (Buffer.compare(bytes, this.helloBytes) === 0) return
+    this.hello = next
+    this.helloBytes = bytes
     for (const link of this.links.values()) {
       link.needHello = true
       this.flush(link)
@@ -434,7 +445,7 @@ export class PaxosTransport {
         this.dropQueue(link)
         return
       }
-      const hello: Hello | undefined = link.needHello ? { ...this.hello, sharedBooth: this.hello.sharedBooth ?? [], sharedHeld: this.hello.sharedHeld === true, askBack: link.askBack, incarnation: this.incarnation as Uint8Array<ArrayBuffer>, readmitted: this.hello.readmitted ?? [], heldBack: this.hello.heldBack ?? [], sharedFounding: (this.hello.sharedFounding ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer> } : undefined
+      const hello: Hello | undefined = link.needHello ? { ...this.hello, askBack: link.askBack, incarnation: this.incarnation as Uint8Array<ArrayBuffer> } : undefined
       const messages: Uint8Array[] = []
       let bytes = 0
       while (link.queue.length > 0 && messages.length < MAX_MESSAGES_PER_FRAME) {
@@ -560,13 +571,4 @@ export class PaxosTransport {
       this.inbound.delete(stream)
     }
   }
-}
-
-function bytesKey (bytes: Uint8Array | undefined): string {
-  return Buffer.from(bytes ?? new Uint8Array(0)).toString('hex')
-}
-
-/** Hello.readmitted or Hello.heldBack as one string, to tell a hello that changed. */
-function incarnationsKey (list: Array<Readmitted | HeldBack>): string {
-  return list.map(r => `${r.peer}/${Buffer.from(r.incarnation).toString('hex')}/${'slot' in r ? r.slot : ''}`).join('\n')
 }
