@@ -19,6 +19,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   ChainNotFoundError: 404,
   KeyNotFoundError: 404,
   BlockNotFoundError: 404,
+  // a path the API serves, with a method it does not take there (src/http/allowed-methods.ts)
+  MethodNotAllowedError: 405,
   PayloadTooLargeError: 413,
   UnsupportedMediaTypeError: 415,
   // a Host other than loopback on a loopback-only API (DNS rebinding: src/http/host-check.ts)

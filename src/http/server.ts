@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Server as NetServer } from 'node:net'
 import type { Socket } from 'node:net'
 import type { VGuardNode } from '../node/index.ts'
+import { MethodNotAllowedError, trackAllowedMethods } from './allowed-methods.ts'
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, NotFoundError, UnavailableError } from './errors.ts'
 import { registerRoutes } from './routes.ts'
 import { registerVGuardDBRoutes } from './routes-vguarddb.ts'
@@ -136,7 +137,14 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   // JSON route then refused as a body of the wrong shape (400), not of the wrong type (415)
   server.removeContentTypeParser('text/plain')
   server.setErrorHandler(errorHandler)
-  server.setNotFoundHandler((req) => {
+  const allowedMethods = trackAllowedMethods(server)
+  server.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0]
+    const allow = allowedMethods(path)
+    if (allow.length > 0) {
+      void reply.header('allow', allow.join(', '))
+      throw new MethodNotAllowedError(`${path} takes ${allow.join(', ')}, not ${req.method}`, allow)
+    }
     // a key holding '/' (gps/1) splits into path segments no route has
     const slashed = /^\/chains\/[^/?]+\/(kv|read|pins\/keys)\/[^?]*\//.test(req.url)
     throw new NotFoundError(`no route ${req.method} ${req.url}${slashed ? ` (a key with '/' goes in the path encoded, as %2F: ${keySlashHint(req.url)})` : ''}`)

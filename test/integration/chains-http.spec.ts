@@ -365,6 +365,21 @@ describe('http - chain reads', () => {
     expect(slashed).toMatchObject({ status: 404, body: { error: 'NotFoundError', message: expect.stringContaining(`/chains/${self}/kv/gps%2F1`) } })
     expect((await ask('GET', `/chains/${self}/kv/gps%2F1`)).status).toBe(200)
 
+    // a path served with other methods: 405 naming them (Allow), not "no route", and nothing done
+    for (const [method, path, allow] of [
+      ['POST', '/status', 'GET, HEAD'],
+      ['PATCH', `/chains/${self}/kv/gps%2F1?x=1`, 'DELETE, GET, HEAD, PUT'],
+      ['GET', '/booth/end', 'POST'],
+      ['HEAD', '/events', 'GET']
+    ]) {
+      const res = await fetch(`${api?.url ?? ''}${path}`, { method, ...(method === 'PATCH' ? { body: 'x' } : {}) })
+      expect(res.status, `${method} ${path}`).toBe(405)
+      expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow)
+      if (method !== 'HEAD') expect(await res.json()).toMatchObject({ error: 'MethodNotAllowedError', message: expect.stringContaining(`takes ${allow}, not ${method}`) })
+    }
+    expect((await node.chains.get(self, 'gps/1'))?.value).toEqual(enc.encode('fix'))
+    expect((await ask('GET', '/no-such-thing')).status).toBe(404)
+
     const badType = await ask('POST', '/booth/end', { headers: { 'content-type': 'foo' }, body: '{}' })
     expect(badType).toMatchObject({ status: 415, body: { error: 'UnsupportedMediaTypeError', message: expect.stringContaining('send the body as application/json') } })
     // a value takes any type: not told to send JSON

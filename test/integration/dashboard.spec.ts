@@ -130,9 +130,10 @@ describe('http - events and dashboard', () => {
     const twice = await fetch(`${url}/events?types=chain:committed&types=write:settled`)
     expect(twice.status).toBe(400)
     expect(await twice.json()).toMatchObject({ error: 'InvalidRequestError', message: 'types: give it once, comma-separated (types=a,b)' })
-    // a HEAD has no stream to head: it is no route (it held a slot and never answered)
+    // a HEAD has no stream to head: it is no route (it held a slot and never answered), 405 saying to GET it
     const head = await fetch(`${url}/events`, { method: 'HEAD', signal: AbortSignal.timeout(5_000) })
-    expect(head.status).toBe(404)
+    expect(head.status).toBe(405)
+    expect(head.headers.get('allow')).toBe('GET')
 
     const streams = await Promise.all(Array.from({ length: MAX_EVENT_STREAMS }, async () => await open(`${url}/events`)))
     const refused = await fetch(`${url}/events`)
