@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Server as NetServer } from 'node:net'
 import type { Socket } from 'node:net'
 import type { VGuardNode } from '../node/index.ts'
+import { useExplainingJsonParser } from './json-body.ts'
 import { MethodNotAllowedError, trackAllowedMethods } from './allowed-methods.ts'
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, NotFoundError, UnavailableError } from './errors.ts'
 import { registerRoutes } from './routes.ts'
@@ -136,6 +137,7 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   // JSON bodies only (POST /booth/end): fastify also parses text/plain, which a
   // JSON route then refused as a body of the wrong shape (400), not of the wrong type (415)
   server.removeContentTypeParser('text/plain')
+  useExplainingJsonParser(server)
   server.setErrorHandler(errorHandler)
   const allowedMethods = trackAllowedMethods(server)
   server.setNotFoundHandler((req, reply) => {

@@ -45,6 +45,16 @@ describe('http - vguarddb routes', () => {
     const text = await fetch(`${api.url}/booth/end`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ participants: [b.peerId.toString()], transactions: [{ key: 'k', value: 'v' }] }) })
     expect(text.status).toBe(415)
     expect(await text.json()).toMatchObject({ error: 'UnsupportedMediaTypeError' })
+    // each says what is wrong: a typo, or a well-formed body with a prototype-poisoning key
+    for (const [body, message] of [
+      ['{"participants": [', /^the body is not valid JSON: /],
+      [`{"__proto__": {"x": 1}, "participants": ["${b.peerId.toString()}"], "transactions": [{"key": "k", "value": "v"}]}`, /holds a "__proto__" or "constructor" key/],
+      [`{"constructor": {"prototype": {}}, "participants": ["${b.peerId.toString()}"], "transactions": [{"key": "k", "value": "v"}]}`, /prototype poisoning/]
+    ] as const) {
+      const res = await post(body, true)
+      expect(res.status, body).toBe(400)
+      expect(await res.json(), body).toMatchObject({ error: 'InvalidRequestError', message: expect.stringMatching(message) })
+    }
     const empty = await post('', true)
     expect(empty.status).toBe(400)
     expect(await empty.json()).toMatchObject({ error: 'InvalidRequestError' })

@@ -1,0 +1,29 @@
+/**
+ * The JSON body parser, fastify's own (secure-json-parse: a `__proto__` or
+ * `constructor.prototype` key is refused, never merged), with refusals that
+ * say what is wrong. fastify answers both a syntax error and such a key
+ * "Body is not valid JSON", which sent a client looking for a typo in a
+ * well-formed body.
+ */
+import type { FastifyInstance } from 'fastify'
+import { InvalidRequestError } from './errors.ts'
+
+export function useExplainingJsonParser (server: FastifyInstance): void {
+  const secure = server.getDefaultJsonParser('error', 'error')
+  server.removeContentTypeParser('application/json')
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    secure(req, body as string, (err, value) => {
+      if (err == null || (err as Error & { code?: string }).code !== 'FST_ERR_CTP_INVALID_JSON_BODY') {
+        done(err ?? null, value)
+        return
+      }
+      try {
+        JSON.parse(body as string)
+      } catch (syntax) {
+        done(new InvalidRequestError(`the body is not valid JSON: ${(syntax as Error).message}`), undefined)
+        return
+      }
+      done(new InvalidRequestError('the body holds a "__proto__" or "constructor" key with a "prototype", which is refused (prototype poisoning)'), undefined)
+    })
+  })
+}
