@@ -3,7 +3,9 @@
  * errors; this turns them into `{ "error": name, "message": text }` bodies.
  */
 import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { STATUS_CODES } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
@@ -200,10 +202,26 @@ export function clientErrorHandler (err: Error & { code?: string }, socket: Sock
     : err.code === 'HPE_HEADER_OVERFLOW'
       ? ['HeadersTooLargeError', 'the request headers are too large']
       : ['InvalidRequestError', 'malformed HTTP request']
+  answerRaw(socket, name, message)
+  socket.destroy(err)
+}
+
+/**
+ * A CONNECT (a client taking this API for a proxy) never reaches fastify:
+ * Node hands its socket to a 'connect' listener, and with none closes it
+ * unanswered. It is answered 405 here, in the documented shape.
+ */
+export function connectHandler (_req: IncomingMessage, socket: Duplex): void {
+  // an empty Allow: a CONNECT names a host to tunnel to, a resource this API does not have (RFC 9110 §10.2.1)
+  answerRaw(socket, 'MethodNotAllowedError', 'this is a vguard-node API, not a proxy: CONNECT is not taken', 'Allow: \r\n')
+  socket.destroy()
+}
+
+/** An error answer written on the raw socket, for requests no handler of fastify's sees. */
+function answerRaw (socket: Duplex, name: string, message: string, headers = ''): void {
   const status = STATUS_BY_NAME[name]
   const body = JSON.stringify({ error: name, message })
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\n${API_HEADER}: ${VERSION}\r\nConnection: close\r\n\r\n${body}`)
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\n${API_HEADER}: ${VERSION}\r\nConnection: close\r\n\r\n${body}`)
   }
-  socket.destroy(err)
 }

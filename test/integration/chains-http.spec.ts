@@ -313,15 +313,20 @@ describe('http - chain reads', () => {
 
     // a request Node's HTTP parser refuses never reaches a route: same shape, on the raw socket
     const { port } = new URL(api.url)
-    const raw = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () => { socket.write('GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n') })
+    const rawAnswer = async (request: string): Promise<string> => await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => { socket.write(request) })
       let text = ''
       socket.on('data', (chunk: Buffer) => { text += chunk.toString() })
       socket.on('close', () => { resolve(text) })
       socket.on('error', reject)
     })
+    const raw = await rawAnswer('GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n')
     expect(raw).toMatch(/^HTTP\/1\.1 400 /)
     expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'InvalidRequestError', message: 'malformed HTTP request' })
+    // nor does a CONNECT (Node closed it unanswered): 405, this is no proxy
+    const tunnel = await rawAnswer('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n')
+    expect(tunnel).toMatch(/^HTTP\/1\.1 405 [^]*\r\nAllow: \r\n/)
+    expect(JSON.parse(tunnel.slice(tunnel.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: 'MethodNotAllowedError', message: expect.stringContaining('not a proxy') })
   })
 
   it('refuses what it would otherwise ignore: a query parameter the route does not take, a flag that is not true or false; says how to send a key with a slash and what body type to send', async () => {
