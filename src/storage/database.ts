@@ -3,7 +3,7 @@
  * encodings: sublevels default to utf8 whatever the parent uses, which mangles
  * binary values.
  */
-import { realpath } from 'node:fs/promises'
+import { realpath, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Level } from 'level'
 import type { AbstractSublevel } from 'abstract-level'
@@ -49,28 +49,53 @@ function isLocked (err: unknown): boolean {
   return e?.code === 'LEVEL_LOCKED' || e?.cause?.code === 'LEVEL_LOCKED'
 }
 
+/**
+ * The databases this process has open, by device and inode. LevelDB keeps
+ * them by path name, and its file lock does not stop a second open within
+ * one process: under another name of the same dir (a symlink, a bind mount)
+ * it would open it twice, two nodes on one chain, a fork on one disk (a
+ * probe lost acknowledged writes so). Real paths cover symlinks, not mounts.
+ */
+const openHere = new Set<string>()
+
+function inUse (dataDir: string): DataDirInUseError {
+  // a node object holds its data dir from createVGuardNode until stop(), also one whose start failed
+  return new DataDirInUseError(`data dir in use by another vguard-node: ${dataDir} (another process, or a node of this one not stopped: stop() releases it, also after a failed start)`)
+}
+
 export async function openDatabase (dataDir: string): Promise<NodeDatabase> {
   await makeDirs(dataDir)
-  // LevelDB keeps the databases a process holds by path name: under another
-  // name of the same dir (a symlink) it would open it twice, two nodes on one
-  // chain, a fork on one disk. The real path is one name for the dir.
   const path = join(await realpath(dataDir), DB_DIR)
   // made here, not by classic-level: its recursive mkdir says ENOENT on a read-only file system
   await makeDirs(path)
+  const { dev, ino } = await stat(path)
+  const identity = `${dev}:${ino}`
+  // taken before the first await of the open: two opens at once cannot both pass
+  if (openHere.has(identity)) throw inUse(dataDir)
+  openHere.add(identity)
   const db: BinaryLevel = new Level<Uint8Array, Uint8Array>(path, BINARY)
   try {
     await db.open()
   } catch (err) {
-    // a node object holds its data dir from createVGuardNode until stop(), also one whose start failed
-    if (isLocked(err)) throw new DataDirInUseError(`data dir in use by another vguard-node: ${dataDir} (another process, or a node of this one not stopped: stop() releases it, also after a failed start)`)
+    openHere.delete(identity)
+    if (isLocked(err)) throw inUse(dataDir)
     // classic-level says only "Database failed to open"; why is in its cause
     const cause = (err as Error & { cause?: Error }).cause
     throw new DatabaseOpenError(`the database in ${path} would not open: ${cause?.message ?? (err as Error).message}`)
   }
+  let released = false
   return {
     dataDir,
     db,
     sublevel: (name) => db.sublevel<Uint8Array, Uint8Array>(name, BINARY),
-    close: async () => { await db.close() }
+    close: async () => {
+      try {
+        await db.close()
+      } finally {
+        // once: a second close must not free the dir for whoever opened it since
+        if (!released) openHere.delete(identity)
+        released = true
+      }
+    }
   }
 }

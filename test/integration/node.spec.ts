@@ -1,10 +1,11 @@
 import { describe, it, expect, afterEach } from 'vitest'
-import { symlink } from 'node:fs/promises'
+import { mkdir, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { sample } from '../utils/prometheus.ts'
-import { IN_TEST_NETNS, SKIP_MDNS_REASON } from '../utils/env.ts'
+import { CAN_MOUNT, IN_TEST_NETNS, SKIP_MDNS_REASON, SKIP_MOUNT_REASON } from '../utils/env.ts'
+import { execFileSync } from 'node:child_process'
 import { createVGuardNode, DataDirInUseError, ListenError } from '../../src/node/index.ts'
 import { loadOrCreateKey } from '../../src/node/identity.ts'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -176,6 +177,26 @@ describe('node - discovery and connections', () => {
     const alias = join(await cluster.tempDir(), 'alias')
     await symlink(a.config.dataDir, alias)
     await expect(createVGuardNode({ dataDir: alias, mdns: false })).rejects.toThrow(DataDirInUseError)
+  })
+
+  it.skipIf(!CAN_MOUNT)(`refuses it under a bind mount of the same dir too (one dir, another path: a probe lost acknowledged writes so)${CAN_MOUNT ? '' : ` (skipped: ${SKIP_MOUNT_REASON})`}`, async () => {
+    const a = await cluster.create()
+    const mounted = join(await cluster.tempDir(), 'mounted')
+    await mkdir(mounted)
+    execFileSync('mount', ['--bind', a.config.dataDir, mounted])
+    try {
+      const second = await createVGuardNode({ dataDir: mounted, mdns: false }).catch((err: unknown) => err)
+      // opened after all: stopped, or it would hold the mount busy
+      if (!(second instanceof Error)) await second.stop()
+      expect(second).toBeInstanceOf(DataDirInUseError)
+      // released at stop: then the same dir opens under the other path
+      await cluster.stopNode(a)
+      const b = await createVGuardNode({ dataDir: mounted, mdns: false })
+      expect(b.peerId.toString()).toBe(a.peerId.toString())
+      await b.stop()
+    } finally {
+      execFileSync('umount', [mounted])
+    }
   })
 
   it('a listen address in use fails start() with a ListenError naming it and why; a retry with another address starts', async () => {
