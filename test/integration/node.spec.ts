@@ -187,7 +187,7 @@ describe('node - discovery and connections', () => {
     try {
       const second = await createVGuardNode({ dataDir: mounted, mdns: false }).catch((err: unknown) => err)
       // opened after all: stopped, or it would hold the mount busy
-      if (!(second instanceof Error)) await second.stop()
+      if (!(second instanceof Error)) await (second as VGuardNode).stop()
       expect(second).toBeInstanceOf(DataDirInUseError)
       // released at stop: then the same dir opens under the other path
       await cluster.stopNode(a)
