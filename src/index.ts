@@ -45,6 +45,11 @@ export type { RedirectReadResult, PathEntry, PathOutcome, TriedHolder } from './
 // a block as reads return it; decodeTransactions reads its payload
 export type { Block, BlockHeader, ChainTip, Transaction } from './chain/index.ts'
 export { decodeTransactions, toHex } from './chain/index.ts'
+// what decodeTransactions throws for a payload that is not one; a store read's argument no data can match
+// (a key that is not well-formed unicode); a database LevelDB would not open (corrupt, disk full)
+export { InvalidBlockError } from './chain/index.ts'
+export { InvalidArgumentError } from './storage/errors.ts'
+export { DatabaseOpenError } from './storage/database.ts'
 export type { StorageUsage } from './storage/retention.ts'
 export { startHttpApi } from './http/server.ts'
 export type { HttpApi, HttpApiInit } from './http/server.ts'

@@ -49,6 +49,7 @@ const boothSchema = {
 function decodeTransaction (tx: BoothBody['transactions'][number]): { key: string, value?: Uint8Array, delete?: boolean } {
   if (tx.delete === true) {
     if (tx.value != null) throw new InvalidRequestError(`transaction ${tx.key}: a delete has no value`)
+    if (tx.encoding != null) throw new InvalidRequestError(`transaction ${tx.key}: a delete has no value, so no encoding`)
     return { key: tx.key, delete: true }
   }
   if (tx.value == null) throw new InvalidRequestError(`transaction ${tx.key}: value required (or "delete": true)`)
@@ -90,7 +91,9 @@ export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNod
       active: outcome.active,
       obsolete: outcome.obsolete,
       complete: outcome.complete,
-      ...(outcome.complete ? {} : { warning: shortWarning(outcome, node.config.kBackups), failures: outcome.failures })
+      ...(outcome.complete ? {} : { warning: shortWarning(outcome, node.config.kBackups) }),
+      // also when others made up for them (a backup of the table before): VGuard learns whom it chose that did not take it
+      ...(outcome.failures.length > 0 ? { failures: outcome.failures } : {})
     }
   })
 

@@ -167,6 +167,8 @@ async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: Writ
 }
 
 const CONSISTENCIES: ReadonlySet<string> = new Set<Consistency>(['local', 'leader', 'quorum'])
+const READ_OPTIONS: ReadonlySet<string> = new Set<keyof ReadOptions>(['consistency'])
+const WRITE_OPTIONS: ReadonlySet<string> = new Set<keyof WriteOptions>(['chainId', 'timeout', 'waitForReplication', 'idempotencyKey'])
 
 /**
  * A read's consistency (local by default), once its chain and options make
@@ -174,6 +176,10 @@ const CONSISTENCIES: ReadonlySet<string> = new Set<Consistency>(['local', 'leade
  * other nodes needs a chain they can have (a vehicle's peer id, or shared).
  */
 function checkRead (chainId: string, options: ReadOptions | undefined): Consistency {
+  if (options != null && typeof options !== 'object') throw new InvalidReadError(`a read's options are an object ({ consistency }), got ${typeof options}`)
+  // a typo (consistancy) would else read locally, and say nothing
+  const unknown = options == null ? undefined : Object.keys(options).find(option => !READ_OPTIONS.has(option))
+  if (unknown != null) throw new InvalidReadError(`unknown read option ${JSON.stringify(unknown)}: a read takes ${[...READ_OPTIONS].join(', ')}`)
   const consistency = options?.consistency ?? 'local'
   if (!CONSISTENCIES.has(consistency)) throw new InvalidReadError(`consistency is local, leader or quorum, got ${JSON.stringify(consistency)}`)
   if (typeof chainId !== 'string' || chainId === '') throw new InvalidReadError(`a chain id is a non-empty string, got ${JSON.stringify(chainId)}`)
@@ -269,6 +275,9 @@ export class Consensus {
     if (!this.running) throw new ConsensusStoppedError('consensus is not running')
     options ??= {}
     if (typeof options !== 'object') throw new InvalidTransactionError(`a write's options are an object, got ${typeof options}`)
+    // a typo (chainID) would else write to this vehicle's own chain
+    const unknown = Object.keys(options).find(option => !WRITE_OPTIONS.has(option))
+    if (unknown != null) throw new InvalidTransactionError(`unknown write option ${JSON.stringify(unknown)}: a write takes ${[...WRITE_OPTIONS].join(', ')}`)
     if (options.waitForReplication != null && typeof options.waitForReplication !== 'boolean') {
       throw new InvalidTransactionError(`waitForReplication is true or false, got ${JSON.stringify(options.waitForReplication)}`)
     }
@@ -293,14 +302,10 @@ export class Consensus {
 
   private async appendOwn (write: EncodedWrite, timeout: number, wait: boolean, ref?: WriteRef, replicate = true): Promise<CommitResult> {
     // opening our replica (first write) must not interleave with a direct endOfBooth append
-    const open = this.ownGate.then(async () => {
-      // a stop() while this waited for the gate has closed the stores
-      if (!this.running) throw new ConsensusStoppedError('consensus is not running')
+    const own = await this.throughOwnGate(async () => {
       if (!await this.driver.ownStarted()) await this.ownChainCaughtUp()
       return await this.driver.own()
     })
-    this.ownGate = open.catch(() => {})
-    const own = await open
     return await submitOnce(own, write, ref, timeout, wait, replicate)
   }
 
@@ -453,20 +458,16 @@ export class Consensus {
    */
   async endOfBooth (input: EndOfBoothInput, direct: () => Promise<ReplicationOutcome>): Promise<ReplicationOutcome> {
     // checked before either path: a bad booth appends nothing and releases no one
-    const { participants, transactions } = checkBoothInput(input, this.self)
+    const { participants, transactions } = checkBoothInput(input, this.self, this.c.config.allowedPeers)
     const timeout = input.timeout ?? this.c.config.commitTimeout
     if (!Number.isSafeInteger(timeout) || timeout < 1 || timeout > MAX_WRITE_TIMEOUT) {
       throw new InvalidBoothError(`timeout: a whole number of ms from 1 to ${MAX_WRITE_TIMEOUT}, got ${JSON.stringify(timeout)}`)
     }
-    const decided = this.ownGate.then(async () => {
-      // a stop() while this waited for the gate has closed the stores
-      if (!this.running) throw new ConsensusStoppedError('consensus is not running')
+    const outcome = await this.throughOwnGate(async () => {
       if (await this.driver.ownStarted()) return undefined
       await this.ownChainCaughtUp()
       return await direct()
     })
-    this.ownGate = decided.catch(() => {})
-    const outcome = await decided
     if (outcome != null) return outcome
     if (!this.running) throw new ConsensusStoppedError('consensus is not running')
     // the round below is the block's: its participants choose the backups (the commit runs no round of its
@@ -488,6 +489,52 @@ export class Consensus {
    *
    * @throws ChainRecoveryError when the backups hold more and none hands it over
    */
+  /**
+   * Runs `step` once the steps queued before it are done: opening our
+   * replica (a first write), a direct endOfBooth append and the check of a
+   * first leader read must not interleave.
+   */
+  private async throughOwnGate<T> (step: () => Promise<T>): Promise<T> {
+    const done = this.ownGate.then(async () => {
+      // a stop() while this waited for the gate has closed the stores
+      if (!this.running) throw new ConsensusStoppedError('consensus is not running')
+      return await step()
+    })
+    this.ownGate = done.catch(() => {})
+    return await done
+  }
+
+  /**
+   * Where our own chain is known from: its consensus state (its replica
+   * must confirm), or, with none, our store once our backups were asked
+   * whether they hold more (and what they held fetched).
+   *
+   * @throws ChainRecoveryError: they hold more and none handed it over
+   */
+  private async ownChainChecked (): Promise<'consensus' | 'store'> {
+    return await this.throughOwnGate(async () => {
+      if (await this.driver.ownStarted()) return 'consensus'
+      await this.ownChainCaughtUp()
+      return 'store'
+    })
+  }
+
+  /**
+   * Why this node cannot answer a read of its own chain from its store, if
+   * it cannot: it lost part of it (a database lost, a data dir restored)
+   * and has not got it back from its backups. Its "no such key" would say
+   * a committed key never was (a probe); readers go on to the backups.
+   */
+  async ownChainBehind (): Promise<string | undefined> {
+    if (this.ownCaughtUp || this.driver.hasOwn()) return undefined
+    try {
+      await this.ownChainChecked()
+      return undefined
+    } catch (err) {
+      return `${this.self} is behind its own chain (its backups hold more) and has not got it back: ${(err as Error).message}`
+    }
+  }
+
   private async ownChainCaughtUp (): Promise<void> {
     if (this.ownCaughtUp) return
     const { holders, answered } = await this.c.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => ({ holders: [], answered: 0 }))
@@ -707,14 +754,17 @@ export class Consensus {
   private async askLeaderOnce (chainId: string, request: ReadRequest): Promise<{ answer: Exclude<HolderAnswer, { status: 'unavailable' }>, leader: string }> {
     let leader = chainId === SHARED_CHAIN ? this.driver.shared()?.leader() : chainId
     const tried: string[] = []
+    // why the last one asked does not lead (and named no other): a vehicle behind its own chain says so
+    let why = ''
     while (leader != null && !tried.includes(leader) && tried.length < MAX_LEADER_HOPS) {
       tried.push(leader)
       const answer = await this.askWhileLeading(chainId, leader, request)
       if (answer.status !== 'unavailable') return { answer, leader }
       if (answer.notLeader !== true) throw new ProposerUnreachableError(`the leader of ${chainId} (${leader}) could not answer: ${answer.error}`)
+      why = answer.leader == null ? `; ${leader}: ${answer.error}` : ''
       leader = answer.leader
     }
-    throw new NoLeaderError(`no node confirmed that it leads chain ${chainId} (asked ${tried.length > 0 ? tried.join(', ') : 'nobody: no leader is known'})`)
+    throw new NoLeaderError(`no node confirmed that it leads chain ${chainId} (asked ${tried.length > 0 ? tried.join(', ') : 'nobody: no leader is known'})${why}`)
   }
 
   /**
@@ -746,8 +796,11 @@ export class Consensus {
   /**
    * Serves the gate of a `leader` read of one of our chains: this node must
    * lead it, confirmed by a majority of its booth, and have applied what
-   * was chosen before. A vehicle whose chain has no consensus yet answers
-   * from its store (nothing was decided that it lacks).
+   * was chosen before. A vehicle whose chain has no consensus state answers
+   * from its store (nothing was decided that it lacks) once its backups
+   * hold no more than it does: a data dir that lost its database (a probe:
+   * "no value" for keys committed before) or was restored from an older
+   * copy must not answer for the chain (the check a first write makes).
    */
   async confirmLeader (chainId: string): Promise<LeaderCheck> {
     let replica
@@ -755,7 +808,13 @@ export class Consensus {
       replica = this.driver.shared()
       if (replica == null) return { leads: false, reason: 'this node has no shared chain' }
     } else if (chainId === this.self) {
-      if (!this.driver.hasOwn()) return { leads: true }
+      if (!this.driver.hasOwn()) {
+        try {
+          if (await this.ownChainChecked() === 'store') return { leads: true }
+        } catch (err) {
+          return { leads: false, reason: (err as Error).message }
+        }
+      }
       replica = await this.driver.own()
     } else {
       return { leads: false, leader: chainId, reason: `chain ${chainId} is led by its vehicle` }

@@ -70,6 +70,7 @@ export { peerIdOf, InvalidKeyFileError } from './identity.ts'
 export type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 export { InvalidBoothError, ReplicationStoppedError } from './vguarddb.ts'
 export { InvalidTransactionError } from '../chain/errors.ts'
+import { InvalidTransactionError } from '../chain/errors.ts'
 export type { TransactionInput } from '../chain/payload.ts'
 export { NotStartedError } from '../protocols/errors.ts'
 export { NoHolderReachableError } from '../protocols/read/errors.ts'
@@ -231,7 +232,10 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       // bound late: consensus is built after (it drives this orchestrator)
       confirmLeader: async (chainId) => await this.consensus.confirmLeader(chainId),
       runs: (chainId) => chainId === SHARED_CHAIN && this.consensus.driver.shared() != null,
-      settle: async (chainId) => { if (chainId === SHARED_CHAIN) await this.consensus.driver.shared()?.heldAccepted(QUORUM_HOLDER_WAIT) },
+      settle: async (chainId) => {
+        if (chainId === SHARED_CHAIN) await this.consensus.driver.shared()?.heldAccepted(QUORUM_HOLDER_WAIT)
+        return chainId === this.peerId.toString() ? await this.consensus.ownChainBehind() : undefined
+      },
       onCapacityChange: () => { this.peering.announceSoon() }
     })
     // what transfers in flight reserved is not free to advertise either
@@ -330,6 +334,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   }
 
   async put (key: string, value: Uint8Array, options?: WriteOptions): Promise<CommitResult> {
+    // from JavaScript: a value left undefined would be stored empty (append's { key } means that; put's value is required)
+    if (value === undefined) throw new InvalidTransactionError('put(key, value): the value is required (bytes, a Uint8Array; an empty one stores an empty value, delete(key) removes the key)')
     return await this.append([{ key, value }], options)
   }
 

@@ -165,8 +165,8 @@ export interface VGuardDBComponents {
   confirmLeader?: (chainId: string) => Promise<LeaderCheck>
   /** Chains this node takes part in before it holds a block (ReadComponents.runs). */
   runs?: (chainId: string) => boolean
-  /** Waits until the store holds what this node voted for (ReadComponents.settle). */
-  settle?: (chainId: string) => Promise<void>
+  /** Waits until the store holds what this node voted for; says why it cannot answer, if it cannot (ReadComponents.settle). */
+  settle?: (chainId: string) => Promise<string | undefined>
   /** @default Math.random */
   random?: () => number
   /** @default Date.now */
@@ -822,9 +822,15 @@ export class VGuardDB {
  *
  * @throws InvalidBoothError
  */
-export function checkBoothInput (input: EndOfBoothInput, self: string): { participants: string[], transactions: TransactionInput[] } {
+export function checkBoothInput (input: EndOfBoothInput, self: string, allowedPeers?: readonly string[]): { participants: string[], transactions: TransactionInput[] } {
   if (input == null || typeof input !== 'object') throw new InvalidBoothError('an object { participants, transactions } is required')
+  // a typo (timout) would else be dropped, and the default taken: HTTP refuses unknown fields too
+  const unknownField = Object.keys(input).find(field => field !== 'participants' && field !== 'transactions' && field !== 'timeout')
+  if (unknownField != null) throw new InvalidBoothError(`unknown field ${JSON.stringify(unknownField)} (an end of booth is { participants, transactions, timeout? })`)
   const participants = checkParticipants(input.participants, self)
+  // a vehicle the network does not admit would be bound into the block's booth for good, and could never back it up
+  const outsiders = allowedPeers == null ? [] : participants.filter(p => !allowedPeers.includes(p))
+  if (outsiders.length > 0) throw new InvalidBoothError(`participants: not allowed in this network (allowedPeers): ${outsiders.join(', ')}`)
   if (!Array.isArray(input.transactions) || input.transactions.length === 0) throw new InvalidBoothError('at least one transaction')
   const transactions: TransactionInput[] = input.transactions.map((tx, i) => {
     if (tx == null || typeof tx !== 'object') throw new InvalidBoothError(`transaction ${i}: must be an object { key, value } or { key, delete: true }`)
@@ -840,8 +846,9 @@ export function checkBoothInput (input: EndOfBoothInput, self: string): { partic
 }
 
 /**
- * The participants of a booth VGuard ended: peer ids, deduplicated, few
- * enough that the booth (with this proposer) fits in a block header.
+ * The participants of a booth VGuard ended: peer ids, deduplicated, this
+ * proposer left out (at least one other), few enough that the booth (with
+ * this proposer) fits in a block header.
  *
  * @throws InvalidBoothError
  */
@@ -859,6 +866,8 @@ export function checkParticipants (participants: unknown, self: string): string[
     seen.add(p)
   }
   seen.delete(self)
+  // this proposer alone: no one took part to back its chain up (and [] is refused alike)
+  if (seen.size === 0) throw new InvalidBoothError('participants: at least one vehicle other than this one')
   if (seen.size + 1 > MAX_BOOTH_SIZE) throw new InvalidBoothError(`participants: a booth holds at most ${MAX_BOOTH_SIZE} vehicles, this proposer included`)
   return [...seen]
 }

@@ -26,6 +26,10 @@ describe('http - vguarddb routes', () => {
       { participants: [b.peerId.toString()], transactions: [] },
       { participants: [b.peerId.toString()], transactions: [{ key: 'k', value: 'v', delete: true }] },
       { participants: [b.peerId.toString()], transactions: [{ key: 'k' }] },
+      // a delete has no value, so no encoding of one (it was taken)
+      { participants: [b.peerId.toString()], transactions: [{ key: 'k', delete: true, encoding: 'base64' }] },
+      // this vehicle alone: no one to back its chain up (it was appended with no backup)
+      { participants: [a.peerId.toString()], transactions: [{ key: 'k', value: 'v' }] },
       { participants: [b.peerId.toString()], transactions: [{ key: 'k', value: 'v', extra: 1 }] },
       // a lone surrogate has no UTF-8 (it was stored as U+FFFD)
       { participants: [b.peerId.toString()], transactions: [{ key: 'k', value: '\ud800' }] },
@@ -110,5 +114,14 @@ describe('http - vguarddb routes', () => {
     const short = await end([b.peerId.toString(), c.peerId.toString()], 'gps/2')
     expect(short).toMatchObject({ epoch: 2, complete: false, warning: 'only 1 of 2 backups could take the chain; 1 older copy stays active until a round refreshes it' })
     expect((short.active as string[]).sort()).toEqual([b.peerId.toString(), c.peerId.toString()].sort())
+    expect(short.failures).toEqual([expect.objectContaining({ peerId: c.peerId.toString() })])
+    // made up for by a backup of the table before (b, no participant now): complete, and still says whom it chose that failed
+    const d = await cluster.create({ kBackups: 2, bootstrap: [a.multiaddrs[0].toString()] })
+    await d.start()
+    await waitFor(() => fullyConnected([a, b, d]))
+    const covered = await end([c.peerId.toString(), d.peerId.toString()], 'gps/3')
+    expect(covered).toMatchObject({ epoch: 3, complete: true, failures: [expect.objectContaining({ peerId: c.peerId.toString() })] })
+    expect((covered.active as string[]).sort()).toEqual([b.peerId.toString(), d.peerId.toString()].sort())
+    expect(covered.warning).toBeUndefined()
   })
 })

@@ -236,6 +236,9 @@ describe('node - discovery and connections', () => {
     const bad: Array<[() => Promise<unknown>, RegExp]> = [
       [async () => await a.get(self, 'k', { consistency: 'strong' as never }), /^consistency is local, leader or quorum, got "strong"$/],
       [async () => await a.getBlock(self, 1, { consistency: 'bogus' as never }), /^consistency is local, leader or quorum/],
+      // a typo read locally, and said nothing; options as a string too
+      [async () => await a.get(self, 'k', { consistancy: 'quorum' } as never), /^unknown read option "consistancy": a read takes consistency$/],
+      [async () => await a.getBlock(self, 1, 'quorum' as never), /^a read's options are an object \({ consistency }\), got string$/],
       [async () => await a.get('not-a-vehicle', 'k', { consistency: 'leader' }), /^not a chain of a vehicle \(peer id\) or 'shared': not-a-vehicle$/],
       [async () => await a.get(self, ''), /^a key is a non-empty string, got ""$/],
       [async () => await a.get(self, 5 as never), /^a key is a non-empty string, got 5$/],
@@ -282,6 +285,13 @@ describe('node - discovery and connections', () => {
       [async () => await a.put('k', value, { idempotencyKey: 5 as never }), 'InvalidIdempotencyKeyError', /^an idempotency key is a string, got number$/],
       [async () => await a.put('k', value, { waitForReplication: 'no' as never }), 'InvalidTransactionError', /^waitForReplication is true or false, got "no"$/],
       [async () => await a.put('k', value, 'str' as never), 'InvalidTransactionError', /^a write's options are an object, got string$/],
+      // a typo wrote to this vehicle's own chain, not the shared one
+      [async () => await a.put('k', value, { chainID: 'shared' } as never), 'InvalidTransactionError', /^unknown write option "chainID": a write takes chainId, timeout, waitForReplication, idempotencyKey$/],
+      // an undefined value was stored empty
+      [async () => await a.put('k', undefined as never), 'InvalidTransactionError', /^put\(key, value\): the value is required/],
+      [async () => await a.endOfBooth({ participants: [b.peerId.toString()], transactions: [{ key: 'k', value }], timout: 5 } as never), 'InvalidBoothError', /^unknown field "timout"/],
+      // itself alone: a booth with no one to back its chain up (it was appended, with no backup)
+      [async () => await a.endOfBooth({ participants: [self, self], transactions: [{ key: 'k', value }] }), 'InvalidBoothError', /^participants: at least one vehicle other than this one$/],
       [async () => await a.endOfBooth(null as never), 'InvalidBoothError', /an object \{ participants, transactions \} is required/],
       [async () => await a.endOfBooth({ participants: [b.peerId.toString()], transactions: [null as never] }), 'InvalidBoothError', /^transaction 0: must be an object/],
       [async () => await a.endOfBooth({ participants: [b.peerId.toString()], transactions: [{ key: 'k', value: null as never }] }), 'InvalidTransactionError', /got null$/]
@@ -421,6 +431,11 @@ describe('node - gossip from outside the allow list', () => {
     await waitFor(() => a.vguarddb.tables.get(B) != null, { message: 'a took the table b published' })
     expect(b.vguarddb.tables.get(D)?.table.epoch).toBe(1)
     expect(a.vguarddb.tables.get(D)).toBeUndefined()
+    // nor bound into a block of a's as a participant of its booth (it was, for good, with no copy)
+    await expect(a.endOfBooth({ participants: [B, D], transactions: [{ key: 'k', value: new Uint8Array([3]) }] })).rejects.toMatchObject({
+      name: 'InvalidBoothError', message: `participants: not allowed in this network (allowedPeers): ${D}`
+    })
+    expect(await a.chains.info(A)).toBeUndefined()
   })
 })
 

@@ -129,6 +129,29 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     await expectWholeChain(await scenario(loseDatabase))
   })
 
+  it('database lost, key kept: its reads before any write never answer "no value" for what was committed', async () => {
+    const { a, nodes } = await scenario(loseDatabase, 10, 10)
+    const self = a.peerId.toString()
+    // its backups away: the member that stays knows its chain went further, and no one hands it over
+    const backups = nodes.slice(1).filter(n => nodes[1].vguarddb.tables.get(self)?.table.active.includes(n.peerId.toString()) === true)
+    expect(backups).toHaveLength(2)
+    for (const backup of backups) await cluster.stopNode(backup)
+    // it answered these from its empty store: "gps/3 has no value", though committed
+    // (its own copy does not answer: the backups are asked, and are away)
+    await expect(a.vguarddb.readKey(self, 'gps/3')).rejects.toMatchObject({ name: 'NoHolderReachableError', tried: expect.arrayContaining(backups.map(b => expect.objectContaining({ peerId: b.peerId.toString(), outcome: 'unreachable' }))) })
+    await expect(a.get(self, 'gps/3', { consistency: 'leader' })).rejects.toMatchObject({ name: 'NoLeaderError', message: expect.stringMatching(/handed over/) })
+    // they return: the first read fetches the chain from them, and answers it
+    for (const backup of backups) {
+      const back = await cluster.create({ dataDir: backup.config.dataDir, bootstrap: [a.multiaddrs[0].toString()] })
+      await back.start()
+      nodes[nodes.indexOf(backup)] = back
+    }
+    await waitFor(() => fullyConnected(nodes), { message: 'the backups back beside a' })
+    expect(text((await a.get(self, 'gps/3', { consistency: 'leader' })).value)).toBe('fix 3')
+    expect(text((await a.vguarddb.readKey(self, 'gps/17')).response.value)).toBe('fix 17')
+    expect((await a.chains.tip(self)).height).toBe(20)
+  })
+
   it('restored from an older copy after every booth member restarted: its members still name where its chain stood', async () => {
     await expectWholeChain(await scenario(restoreOlderCopy, 45, 30, true))
   })

@@ -16,7 +16,9 @@ describe('package entry', () => {
       'NoQuorumError', 'CommitTimeoutError', 'NoLeaderError', 'ProposerUnreachableError', 'NotProposerError', 'QuorumReadError',
       'ConsensusStoppedError', 'RefusedWriteError', 'InvalidReadError', 'ChainRecoveryError',
       // node.chains (the chain store): pins, pruned payloads, a full disk, a store closed (stop() under a call, a failed write)
-      'InvalidPinError', 'PayloadPrunedError', 'DiskFullError', 'StoreClosedError'
+      'InvalidPinError', 'PayloadPrunedError', 'DiskFullError', 'StoreClosedError',
+      // a key that is not well-formed unicode, a payload decodeTransactions cannot read, a database that would not open
+      'InvalidArgumentError', 'InvalidBlockError', 'DatabaseOpenError'
     ]
     const exported = entry as unknown as Record<string, new (message?: string) => Error>
     for (const name of names) {

@@ -39,9 +39,12 @@ export interface ReadComponents {
    * Called before a (non-leader) request is answered from the store: waits,
    * bounded, until the store holds what this node already voted for (see
    * ChainReplica.heldAccepted), so a quorum read's holders answer with every
-   * write a majority acknowledged. Default: answers at once.
+   * write a majority acknowledged. Resolves to why the store cannot
+   * answer for the chain, if it cannot (a vehicle that lost part of its own
+   * chain): the request is then answered UNAVAILABLE with that reason.
+   * Default: answers at once.
    */
-  settle?: (chainId: string) => Promise<void>
+  settle?: (chainId: string) => Promise<string | undefined>
 }
 
 /** Whether this node may answer a `leader` read of a chain, and if not, who may. */
@@ -169,7 +172,10 @@ export class ReadService {
       const check = await this.components.confirmLeader?.(req.chainId) ?? { leads: false, reason: 'this node runs no consensus' }
       if (!check.leads) return { status: Status.NOT_LEADER, leader: check.leader ?? '', message: check.reason }
     }
-    if (!req.leader) await this.components.settle?.(req.chainId)
+    if (!req.leader) {
+      const unsettled = await this.components.settle?.(req.chainId)
+      if (unsettled != null) return { status: Status.UNAVAILABLE, message: unsettled }
+    }
     const { store, tables, libp2p } = this.components
     const self = libp2p.peerId.toString()
     const table = tables.get(req.chainId)
