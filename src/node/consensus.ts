@@ -336,6 +336,9 @@ export class Consensus {
         }
       } else {
         const leader = shared.leader()
+        // an earlier attempt of this keyed write that this node proposed while it led, undecided: the next
+        // leader's phase 1 may choose it (a probe's retry heard "nothing written", and it committed)
+        if (shared.mayStillCommit(ref)) handedOver = true
         if (leader == null || leader === this.self) {
           // no election can end while no majority of the booth is connected: that is why, not an election
           // under way (a review); one already handed over may still commit, which NoLeaderError says
@@ -369,7 +372,7 @@ export class Consensus {
     }
     if (last.name === 'NotProposerError' || last.name === 'ProposerUnreachableError' || last.name === 'NoLeaderError') {
       // a leader may hold it (a probe's write failed so had committed): the caller must not take it for lost
-      const outcome = handedOver ? ' (a leader took it and its answer was lost: it may still commit, whole or not at all; a retry with the same idempotency key is answered, not committed again)' : ''
+      const outcome = handedOver ? ' (a leader took it, this attempt or an earlier one with the same key, and no answer came: it may still commit, whole or not at all; a retry with the same idempotency key is answered, not committed again)' : ''
       throw new NoLeaderError(`no shared-chain leader took the write within ${timeout} ms: ${last.message}${outcome}`, handedOver)
     }
     throw last

@@ -639,6 +639,17 @@ export class ChainReplica {
     })
   }
 
+  /**
+   * Whether an earlier attempt of the write `ref` names may still commit
+   * here: a proposal of this replica holds it, undecided (also one sent
+   * before this node stopped leading: phase 1 of the next leader may
+   * recover it), or its fate is unknown (see landed).
+   */
+  mayStillCommit (ref: WriteRef): boolean {
+    const key = writeKey(ref.from, this.chainId, toHex(ref.id))
+    return this.isUncertain(key) || this.holding(key) != null
+  }
+
   /** The proposal in flight that carries the write `key` names, if any. */
   private holding (key: string): Outstanding | undefined {
     for (const o of this.outstanding.values()) {

@@ -112,6 +112,11 @@ describe('write protocol - retries with a write id', () => {
     const b = rest[0].peerId.toString()
     await waitFor(() => rest.every(n => leaderOf(n) === b), { timeout: 30_000, message: 'the other two follow the priority-5 node' })
     await rest[0].put('between', utf8.encode('x'), { chainId: 'shared', timeout: 10_000 })
+    // a retry on the node cut off, once it no longer leads: its first attempt is still proposed there,
+    // undecided, and a next leader's phase 1 could choose it; not "nothing written" (a probe's retry
+    // heard NoQuorumError without mayHaveCommitted, and the write committed later)
+    await waitFor(() => first.consensus.driver.shared()?.isLeader() !== true, { timeout: 30_000, message: 'the cut-off leader steps down' })
+    await expect(first.put('lost', value, { ...options, timeout: 1_000 })).rejects.toMatchObject({ name: 'NoLeaderError', mayHaveCommitted: true })
 
     // back together: the priority-9 node takes over again (Bully), its old proposal is chosen nowhere
     cut.on = false
