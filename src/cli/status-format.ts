@@ -51,7 +51,8 @@ export function formatStatus (s: StatusBody): string[] {
   if (s.chains.length === 0) return [...lines, '', 'no chains held yet']
   const rows = s.chains.map(c => [
     c.id,
-    c.role,
+    // a copy retention prunes, or keeps whole only for the unclaimed grace, is no active backup's
+    c.heldAs != null && c.heldAs !== 'active' ? `${c.role} (${c.heldAs})` : c.role,
     String(c.height),
     formatBytes(c.bytes),
     c.backupTable == null ? '-' : String(c.backupTable.epoch),

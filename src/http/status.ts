@@ -13,6 +13,8 @@ export interface ChainStatus {
   /** This node holds a copy as a backup of another vehicle, and at what height. */
   heldAsBackup: boolean
   heldHeight: number
+  /** How such a copy is kept: active (whole), temporary (retention prunes it), unclaimed (whole for the unclaimed grace); null for a chain not held for another. */
+  heldAs: 'active' | 'temporary' | 'unclaimed' | null
   /** Consensus on this chain, when this node takes part (null otherwise). */
   booth: string[] | null
   ballot: { round: number, proposer: string } | null
@@ -77,6 +79,7 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
       backupTable: backup.backupTable ?? null,
       heldAsBackup: backup.heldAsBackup,
       heldHeight: backup.heldHeight,
+      heldAs: backup.heldAs ?? null,
       booth: null,
       ballot: null,
       leader: null,

@@ -373,14 +373,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
    */
   private async isTemporaryChain (chainId: string): Promise<boolean | 'unclaimed'> {
     if (!this.isCopy(chainId)) return false
-    const { backupTable } = await this.vguarddb.status(chainId)
-    if (backupTable == null) return 'unclaimed'
-    if (backupTable.active.includes(this.peerId.toString())) return false
-    // named obsolete, but the owner offered us a newer epoch since: a backup
-    // chosen again after a release, the table naming it active (or obsolete,
-    // if the transfer fails) still on its way; the old one would prune the
-    // copy the owner is about to count on
-    return this.vguarddb.offeredEpoch(chainId) > backupTable.epoch ? 'unclaimed' : true
+    const standing = this.vguarddb.copyStanding(chainId)
+    return standing === 'active' ? false : standing === 'unclaimed' ? 'unclaimed' : true
   }
 
   /** A chain held for another vehicle (neither ours nor the network's shared one). */

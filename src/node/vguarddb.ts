@@ -114,8 +114,20 @@ export interface BackupStatus {
   /** This node holds a copy as a backup (not its own chain). */
   heldAsBackup: boolean
   heldHeight: number
+  /** How such a copy is kept (undefined for one not held): see CopyStanding. */
+  heldAs?: CopyStanding
   transfers: ReplicateProgress[]
 }
+
+/**
+ * How a copy of another vehicle's chain is kept. active: the newest table
+ * names this node an active backup (kept whole); temporary: it does not (an
+ * obsolete backup not released yet, a copy seen as a booth member): retention
+ * prunes its payloads after τ; unclaimed: no table names this node for it
+ * yet (a fresh backup's table on its way, a push nobody asked for): kept
+ * whole for the unclaimed grace, then temporary.
+ */
+export type CopyStanding = 'active' | 'temporary' | 'unclaimed'
 
 /** A replication round cut short, or not begun, because the node stops. */
 export class ReplicationStoppedError extends Error {
@@ -765,12 +777,26 @@ export class VGuardDB {
   async status (chainId: string): Promise<BackupStatus> {
     const table = this.tables.get(chainId)?.table
     const info = await this.c.store.info(chainId)
+    const heldAsBackup = chainId !== this.self && chainId !== 'shared' && info != null
     return {
       backupTable: table != null ? { epoch: table.epoch, active: table.active, obsolete: table.obsolete, height: table.height } : undefined,
-      heldAsBackup: chainId !== this.self && chainId !== 'shared' && info != null,
+      heldAsBackup,
       heldHeight: info?.height ?? 0,
+      ...(heldAsBackup ? { heldAs: this.copyStanding(chainId) } : {}),
       transfers: [...this.transfers.values()].filter(t => t.chainId === chainId)
     }
+  }
+
+  /** How a copy of another vehicle's chain is kept here (retention's rule: CopyStanding). */
+  copyStanding (chainId: string): CopyStanding {
+    const table = this.tables.get(chainId)?.table
+    if (table == null) return 'unclaimed'
+    if (table.active.includes(this.self)) return 'active'
+    // named obsolete, but the owner offered us a newer epoch since: a backup
+    // chosen again after a release, the table naming it active (or obsolete,
+    // if the transfer fails) still on its way; the old one would prune the
+    // copy the owner is about to count on
+    return this.offeredEpoch(chainId) > table.epoch ? 'unclaimed' : 'temporary'
   }
 
   /** The newest epoch the chain's owner had a transfer to this node accepted for (kept across restarts; 0: none). */

@@ -12,7 +12,7 @@ const B = '12D3KooWBeeBeeBeeBeeBeeBeeBeeBeeBeeBeeBeeBeeBee0b02'
 const C = '12D3KooWSeeSeeSeeSeeSeeSeeSeeSeeSeeSeeSeeSeeSee0c03'
 
 function chain (c: Partial<ChainStatus> & Pick<ChainStatus, 'id' | 'role'>): ChainStatus {
-  return { height: 0, tipHash: '', bytes: 0, backupTable: null, heldAsBackup: false, heldHeight: 0, booth: null, ballot: null, leader: null, decided: null, ...c }
+  return { height: 0, tipHash: '', bytes: 0, backupTable: null, heldAsBackup: false, heldHeight: 0, heldAs: null, booth: null, ballot: null, leader: null, decided: null, ...c }
 }
 
 function status (s: Partial<StatusBody> = {}): StatusBody {
@@ -76,7 +76,9 @@ describe('cli - status for a person', () => {
       chains: [
         chain({ id: SELF, role: 'own', height: 12, bytes: 4096, backupTable: { epoch: 3, active: [B, C], obsolete: [], height: 12 }, leader: SELF }),
         chain({ id: 'shared', role: 'shared', height: 7, bytes: 700, leader: B }),
-        chain({ id: C, role: 'backup', height: 5, bytes: 512, backupTable: { epoch: 2, active: [SELF, B], obsolete: [], height: 5 } })
+        chain({ id: C, role: 'backup', height: 5, bytes: 512, backupTable: { epoch: 2, active: [SELF, B], obsolete: [], height: 5 }, heldAs: 'active' }),
+        // a copy retention may prune says so (it read as an active backup's)
+        chain({ id: B, role: 'backup', height: 3, bytes: 300, backupTable: { epoch: 4, active: [C], obsolete: [SELF], height: 3 }, heldAs: 'temporary' })
       ],
       transfers: [{ chainId: SELF, peer: C, height: 10, target: 12, sentBytes: 100 }],
       pendingReleases: [{ chainId: SELF, peerId: B, attempts: 2, offline: true }],
@@ -89,10 +91,11 @@ describe('cli - status for a person', () => {
       ''
     ])
     expect(lines.slice(10)).toEqual([
-      `chain${' '.repeat(SELF.length - 5)}  role    height    bytes  epoch  backups             leader`,
-      `${SELF}  own         12  4.0 KiB      3  …ee0b02, …ee0c03    this node`,
-      `shared${' '.repeat(SELF.length - 6)}  shared       7    700 B      -  -                   …ee0b02`,
-      `${C}  backup       5    512 B      2  this node, …ee0b02  -`
+      `chain${' '.repeat(SELF.length - 5)}  role                height    bytes  epoch  backups             leader`,
+      `${SELF}  own                     12  4.0 KiB      3  …ee0b02, …ee0c03    this node`,
+      `shared${' '.repeat(SELF.length - 6)}  shared                   7    700 B      -  -                   …ee0b02`,
+      `${C}  backup                   5    512 B      2  this node, …ee0b02  -`,
+      `${B}  backup (temporary)       3    300 B      4  …ee0c03             -`
     ])
   })
 })
