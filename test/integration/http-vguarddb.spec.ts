@@ -69,7 +69,7 @@ describe('http - vguarddb routes', () => {
     expect(await ok.json()).toMatchObject({ chainId: a.peerId.toString(), height: 1, epoch: 1, active: [b.peerId.toString()], complete: true })
 
     const status = await (await fetch(`${apiB.url}/status`)).json() as { chains: Array<{ id: string, role: string, heldAsBackup: boolean, heldHeight: number }>, storage: { heldForOthers: number } }
-    expect(status.chains.find(c => c.id === a.peerId.toString())).toMatchObject({ role: 'backup', heldAsBackup: true, heldHeight: 1 })
+    expect(status.chains.find(c => c.id === a.peerId.toString())).toMatchObject({ role: 'backup', heldAsBackup: true, heldHeight: 1, heldAs: 'active' })
     expect(status.storage.heldForOthers).toBeGreaterThan(0)
 
     const read = await (await fetch(`${apiB.url}/chains/${a.peerId.toString()}/read/gps%2F1`)).json()

@@ -76,5 +76,15 @@ describe('retention - unclaimed copies', () => {
     // the claimed copy and the node's own chain are untouched
     expect(await payloadOf(A, claimed.id)).toBeGreaterThan(0)
     expect(await payloadOf(A, self)).toBeGreaterThan(0)
+
+    // /status says how each copy is kept (heldAs), by the same rule retention follows
+    expect((await A.vguarddb.status(pushed.id)).heldAs).toBe('unclaimed')
+    expect((await A.vguarddb.status(claimed.id)).heldAs).toBe('active')
+    expect((await A.vguarddb.status(self)).heldAs).toBeUndefined()
+    const newer = await signTable(claimed.key, claimed.id, {
+      chainId: claimed.id, epoch: 2, active: [pushed.id], obsolete: [self], height: 3, tipHash: claimedBlocks[2].hash, timestamp: Date.now()
+    })
+    await A.vguarddb.tables.adopt(newer.signed, claimed.id)
+    expect((await A.vguarddb.status(claimed.id)).heldAs).toBe('temporary')
   })
 })
