@@ -5,7 +5,6 @@
 import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { Server as NetServer } from 'node:net'
 import type { Socket } from 'node:net'
 import type { VGuardNode } from '../node/index.ts'
 import { useExplainingJsonParser } from './json-body.ts'
@@ -187,10 +186,10 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
     drain: async (graceMs: number) => {
       closing = true
       closingSince ??= Date.now()
-      // no new connections: refused at once means never reached (one accepted in the last moments before
-      // close() was reset before its request was read, which a client cannot tell from a lost answer: a
-      // probe). net's close, not http's: that one also closes the connections that have not sent a request yet
-      if (server.server.listening) NetServer.prototype.close.call(server.server)
+      // Still listening: a connection that arrives now gets its 503 (the closing hook) like one open
+      // before. Closing the listener here reset the connections waiting in the kernel's accept queue,
+      // which on a busy host were many (a soak: 12 of 40 writes sent just before a SIGTERM got ECONNRESET,
+      // which a client cannot tell from a lost answer); close() stops listening once the node has stopped.
       const deadline = Date.now() + graceMs
       const busy = (): boolean => [...running].some(req => !isLongLived(req))
       while (busy() && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, IDLE_SWEEP_MS))
