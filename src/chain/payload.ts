@@ -217,6 +217,8 @@ export function parsePayload (payload: Uint8Array): PayloadEntry[] {
 
 /** Decodes a payload into transactions; values are views into the payload, not copies. */
 export function decodeTransactions (payload: Uint8Array): Transaction[] {
+  // from JavaScript: a string would parse as no bytes at all, and read as no transactions
+  if (!(payload instanceof Uint8Array)) throw bad(`a payload is bytes (a Uint8Array), got ${payload === null ? 'null' : typeof payload}`)
   return parsePayload(payload).map(({ op, key, valueOffset, valueLength }) => ({
     op,
     key,

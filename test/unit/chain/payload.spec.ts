@@ -41,6 +41,10 @@ describe('chain - payload', () => {
     expect(txs[0].value).toEqual(sample[0].value)
     expect(txs[1].value.byteLength).toBe(0)
     expect(txs[4].value).toEqual(sample[4].value)
+    // from JavaScript, what is not bytes is no payload (a string read as no transactions at all)
+    for (const notBytes of ['abc', null, 5]) {
+      expect(() => decodeTransactions(notBytes as never)).toThrow(expect.objectContaining({ name: 'InvalidBlockError', reason: 'BadPayload', message: expect.stringMatching(/a payload is bytes/) }))
+    }
   })
 
   it('refuses bad transactions with InvalidTransactionError', () => {
