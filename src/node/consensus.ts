@@ -131,6 +131,16 @@ const WRITE_ID_BYTES = 16
 
 /** How long the first own block of a run waits for members to show our chain's newest table. */
 const OWN_LOOKUP_TIMEOUT = 2_000
+/** How long a read check of our own chain that found it not behind, with no member answering (alone), stands. */
+const OWN_CHECK_REUSE_ALONE = 30_000
+/** How long one that found it behind stands (while its backups are asked for the rest). */
+const OWN_CHECK_REUSE_BEHIND = 2_000
+
+/** A check of our own chain for reads: its outcome (why it cannot be read from the store, or undefined), and until when it stands once known. */
+interface OwnCheck {
+  result: Promise<string | undefined>
+  until?: number
+}
 
 /** Pause between attempts to reach the shared chain's leader. */
 const RETRY_DELAY = 100
@@ -164,6 +174,19 @@ async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: Writ
   const earlier = replica.appliedWrite(ref)
   if (earlier != null) return earlier
   return await replica.submit({ ...write, ref }, { timeout: remainingUntil(deadline), waitForReplication: wait, replicate })
+}
+
+/**
+ * A keyed write's NoQuorumError ("nothing written") when an earlier attempt
+ * went to a leader, or was proposed here, and may still commit: that one
+ * is what a retry waits on, so the answer is CommitTimeoutError, as a
+ * retry that finds the attempt still in flight gets (a review: a new
+ * leader that lost its quorum answered NoQuorumError, and a later leader
+ * could still choose the earlier proposal).
+ */
+function earlierMayCommit (err: Error, handedOver: boolean): Error {
+  if (!handedOver || err.name !== 'NoQuorumError') return err
+  return new CommitTimeoutError(`an earlier attempt of this write reached a leader and may still commit, whole or not at all (a retry with the same idempotency key gets its outcome); this one found no quorum: ${err.message}`)
 }
 
 const CONSISTENCIES: ReadonlySet<string> = new Set<Consistency>(['local', 'leader', 'quorum'])
@@ -208,6 +231,10 @@ export class Consensus {
   private ownGate: Promise<unknown> = Promise.resolve()
   /** This run made sure our own chain is not behind what our backups hold (ownChainCaughtUp). */
   private ownCaughtUp = false
+  /** The newest check of our own chain for reads (ownChainBehind), shared by the reads made meanwhile. */
+  private ownCheck?: OwnCheck
+  /** Our own chain has consensus state (driver.ownStarted, which reads the consensus store, said so once). */
+  private ownStartedSeen = false
   private running = false
 
   constructor (components: ConsensusComponents) {
@@ -244,6 +271,7 @@ export class Consensus {
   async start (): Promise<void> {
     if (this.running) return
     this.ownCaughtUp = false
+    this.ownCheck = undefined
     await this.driver.start()
     await this.writes.start()
     this.running = true
@@ -330,7 +358,7 @@ export class Consensus {
           if (handedOver && err instanceof ConsensusStoppedError && !err.mayHaveCommitted) {
             throw new ConsensusStoppedError(`${err.message}; an earlier attempt went to another leader and may still commit (a retry with the same idempotency key is answered, not committed again)`, true)
           }
-          if ((err as Error).name !== 'NotProposerError') throw err
+          if ((err as Error).name !== 'NotProposerError') throw earlierMayCommit(err as Error, handedOver)
           last = err as Error
           continue
         }
@@ -354,7 +382,7 @@ export class Consensus {
           } catch (err) {
             const name = (err as Error).name
             // a definite outcome from the leader ends it; a moved or lost leader is retried
-            if (name === 'NoQuorumError' || name === 'CommitTimeoutError' || name === 'InvalidTransactionError') throw err
+            if (name === 'NoQuorumError' || name === 'CommitTimeoutError' || name === 'InvalidTransactionError') throw earlierMayCommit(err as Error, handedOver)
             // the leader may hold it, unless it refused it or it never left this node
             if (name !== 'NotProposerError' && !(err instanceof ProposerUnreachableError && !err.mayHaveCommitted)) handedOver = true
             last = err as Error
@@ -508,33 +536,54 @@ export class Consensus {
   }
 
   /**
-   * Where our own chain is known from: its consensus state (its replica
-   * must confirm), or, with none, our store once our backups were asked
-   * whether they hold more (and what they held fetched).
-   *
-   * @throws ChainRecoveryError: they hold more and none handed it over
-   */
-  private async ownChainChecked (): Promise<'consensus' | 'store'> {
-    return await this.throughOwnGate(async () => {
-      if (await this.driver.ownStarted()) return 'consensus'
-      await this.ownChainCaughtUp()
-      return 'store'
-    })
-  }
-
-  /**
    * Why this node cannot answer a read of its own chain from its store, if
    * it cannot: it lost part of it (a database lost, a data dir restored)
    * and has not got it back from its backups. Its "no such key" would say
    * a committed key never was (a probe); readers go on to the backups.
+   * Once this run checked (as a first write does), or with consensus state
+   * (its replica answers for the chain), nothing is asked. Else one lookup
+   * serves every read made meanwhile, and its answer stands for a while
+   * (reads queued behind a write's turn, or one 2 s lookup each while no
+   * member answered, cost a review seconds per read). The fetch of what the
+   * backups hold runs in turn with writes, which append to the chain.
    */
   async ownChainBehind (): Promise<string | undefined> {
     if (this.ownCaughtUp || this.driver.hasOwn()) return undefined
+    const now = performance.now()
+    const last = this.ownCheck
+    if (last != null && (last.until == null || now < last.until)) return await last.result
+    const check: OwnCheck = { result: this.checkOwnChain() }
+    this.ownCheck = check
+    const result = await check.result
+    check.until = performance.now() + (result == null ? OWN_CHECK_REUSE_ALONE : OWN_CHECK_REUSE_BEHIND)
+    return result
+  }
+
+  /** Whether our own chain has consensus state (once it has, it keeps it: not asked of the store again). */
+  private async ownStarted (): Promise<boolean> {
+    if (!this.ownStartedSeen) this.ownStartedSeen = await this.driver.ownStarted()
+    return this.ownStartedSeen
+  }
+
+  /** The check of ownChainBehind: never throws (a lookup that fails is nobody answering). */
+  private async checkOwnChain (): Promise<string | undefined> {
     try {
-      await this.ownChainChecked()
-      return undefined
+      if (await this.ownStarted()) return undefined
+      const { answered } = await this.c.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => ({ answered: 0 }))
+      const table = this.c.vguarddb.tables.get(this.self)?.table
+      const tip = await this.c.chains.tip(this.self)
+      if (table == null || table.height <= tip.height) {
+        if (answered > 0) this.ownCaughtUp = true
+        return undefined
+      }
+      this.throughOwnGate(async () => { if (!await this.driver.ownStarted()) await this.ownChainCaughtUp() }).catch((err: Error) => {
+        this.log('own chain not fetched for a read: %s', err.message)
+      })
+      return `${this.self} is behind its own chain: its backups hold it up to height ${table.height}, this node up to ${tip.height} (it is asking them for the rest)`
     } catch (err) {
-      return `${this.self} is behind its own chain (its backups hold more) and has not got it back: ${(err as Error).message}`
+      // the node stopping under the check: the read fails on its own
+      this.log('own chain check failed: %s', (err as Error).message)
+      return undefined
     }
   }
 
@@ -811,12 +860,9 @@ export class Consensus {
       replica = this.driver.shared()
       if (replica == null) return { leads: false, reason: 'this node has no shared chain' }
     } else if (chainId === this.self) {
-      if (!this.driver.hasOwn()) {
-        try {
-          if (await this.ownChainChecked() === 'store') return { leads: true }
-        } catch (err) {
-          return { leads: false, reason: (err as Error).message }
-        }
+      if (!this.driver.hasOwn() && !await this.ownStarted()) {
+        const behind = await this.ownChainBehind()
+        return behind == null ? { leads: true } : { leads: false, reason: behind }
       }
       replica = await this.driver.own()
     } else {
