@@ -41,6 +41,7 @@ interface StartFlags {
   listen?: string[]
   announce?: string[]
   http: HostPort
+  httpAllowHost?: string[]
   network: string
   bootstrap?: string[]
   mdns: boolean
@@ -76,6 +77,7 @@ function buildProgram (io: CliIo): Command {
     .addOption(new Option('--listen <multiaddr>', 'libp2p listen address, repeatable [default: /ip4/0.0.0.0/tcp/0]').env('VGUARD_LISTEN').argParser(collectMultiaddrs))
     .addOption(new Option('--announce <multiaddr>', 'address to announce instead of the listen addresses, repeatable').env('VGUARD_ANNOUNCE').argParser(collectMultiaddrs))
     .addOption(new Option('--http <host:port>', 'local HTTP API address; port 0 picks a free port').env('VGUARD_HTTP').argParser(parseHostPort).default({ host: DEFAULT_HTTP_HOST, port: DEFAULT_HTTP_PORT }, `${DEFAULT_HTTP_HOST}:${DEFAULT_HTTP_PORT}`))
+    .addOption(new Option('--http-allow-host <name>', 'a host name requests may name the HTTP API by, besides its addresses and localhost (others are refused: DNS rebinding), repeatable (comma-separated in the env var)').env('VGUARD_HTTP_ALLOW_HOSTS').argParser((v: string, prev?: string[]) => [...(prev ?? []), ...v.split(',').map(s => s.trim()).filter(s => s !== '')]))
     .addOption(new Option('--network <name>', 'network name (mDNS tag, topics; peers of other networks are refused)').env('VGUARD_NETWORK').default(DEFAULT_NETWORK))
     .addOption(new Option('--bootstrap <multiaddr>', 'peer to dial: with /p2p/<id>, or a bare address such as /dns4/tasks.vehicle/tcp/4001 (dialled while no peer is known); repeatable, comma-separated in the env var').env('VGUARD_BOOTSTRAP').argParser(collectMultiaddrs))
     .addOption(new Option('--no-mdns', 'disable mDNS discovery').env('VGUARD_NO_MDNS'))
@@ -126,7 +128,8 @@ function buildProgram (io: CliIo): Command {
         retentionBytes: flags.retentionBytes,
         pruneInterval: flags.pruneInterval,
         unclaimedGrace: flags.unclaimedGrace,
-        http: flags.http
+        http: flags.http,
+        httpAllowHosts: flags.httpAllowHost
       }, out)
     })
 

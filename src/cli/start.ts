@@ -9,6 +9,8 @@ import { explainLibp2pListenError, explainListenError } from './listen-error.ts'
 
 export interface StartOptions extends VGuardNodeOptions {
   http: HostPort
+  /** Host names the HTTP API answers besides addresses and localhost (--http-allow-host). */
+  httpAllowHosts?: string[]
 }
 
 /**
@@ -38,14 +40,14 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
   let live = false
   const say = (line: string): void => { if (live) out(line); else held.push(line) }
   try {
-    const { http: _, ...nodeOptions } = options
+    const { http: _, httpAllowHosts, ...nodeOptions } = options
     node = await createVGuardNode(nodeOptions)
     node.addEventListener('peer:connected', (e) => { say(`peer connected: ${e.detail.peerId}`) })
     node.addEventListener('peer:disconnected', (e) => { say(`peer disconnected: ${e.detail.peerId}`) })
     node.addEventListener('peer:rejected', (e) => { say(`peer rejected: ${e.detail.peerId} (${e.detail.reason})`) })
     node.addEventListener('peer:bootstrap-failed', (e) => { say(`bootstrap unreachable: ${e.detail.address} (${e.detail.error})`) })
     await node.start().catch((err: unknown) => { throw explainLibp2pListenError(err, '--listen (VGUARD_LISTEN)') })
-    http = await startHttpApi(node, options.http).catch((err: unknown) => {
+    http = await startHttpApi(node, { ...options.http, allowedHosts: httpAllowHosts }).catch((err: unknown) => {
       const { host, port } = options.http
       throw explainListenError(err, 'the HTTP API', `${host.includes(':') ? `[${host}]` : host}:${port}`, '--http (VGUARD_HTTP)')
     })

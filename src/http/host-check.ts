@@ -1,11 +1,18 @@
 /**
  * DNS rebinding: a web page the user opens can make its own domain resolve to
- * 127.0.0.1 and then call this API as if it were the page's own origin —
- * writes included, no CORS in the way. Every client of an API bound to
- * loopback names it by a loopback address or `localhost`, so any other Host
- * is refused. An API bound to another address (a LAN, a container) is named
- * by whatever the network calls it and is not checked.
+ * this API's address (127.0.0.1, or a container's port published there) and
+ * then call it as if it were the page's own origin — writes included, no
+ * CORS in the way. The request then names the page's domain in its Host.
+ * So a request must name the API by an address, not a domain:
+ * - bound to loopback: by a loopback address or `localhost`;
+ * - bound to any other address (all interfaces in a container, a LAN
+ *   address): by an IP address or `localhost` (the address it was reached
+ *   on, which a rebinding page cannot put in Host).
+ * Names an operator gives (`--http-allow-host`: a container's service name)
+ * are taken too. The check follows the address the socket bound, not the
+ * flag's spelling (`127.1` is loopback too: a review found it unchecked).
  */
+import { isIP } from 'node:net'
 import type { FastifyRequest } from 'fastify'
 import { MisdirectedRequestError } from './errors.ts'
 
@@ -15,10 +22,24 @@ export function isLoopbackName (hostname: string): boolean {
     /^127(\.\d{1,3}){3}$/.test(name) || name === '[::1]' || name === '::1'
 }
 
-/** The onRequest check for an API listening on `bindHost`; undefined when it is not loopback-only. */
-export function loopbackHostCheck (bindHost: string): ((req: FastifyRequest) => Promise<void>) | undefined {
-  if (!isLoopbackName(bindHost)) return undefined
+function isAddress (hostname: string): boolean {
+  return isIP(hostname.replace(/^\[(.*)\]$/, '$1')) !== 0
+}
+
+function normalize (name: string): string {
+  return name.toLowerCase().replace(/\.$/, '')
+}
+
+/**
+ * The onRequest check of an API whose socket is bound to `bound()` (the
+ * address Node reports once it listens), taking also the names in
+ * `allowedHosts`.
+ */
+export function hostCheck (bound: () => string | undefined, allowedHosts: readonly string[] = []): (req: FastifyRequest) => Promise<void> {
+  const allowed = new Set(allowedHosts.map(normalize))
   return async (req) => {
+    const address = bound()
+    if (address == null) return
     const host = req.headers.host ?? ''
     let hostname: string
     try {
@@ -26,8 +47,10 @@ export function loopbackHostCheck (bindHost: string): ((req: FastifyRequest) => 
     } catch {
       throw new MisdirectedRequestError('the Host header is not a valid host')
     }
-    if (!isLoopbackName(hostname)) {
-      throw new MisdirectedRequestError(`this API listens on ${bindHost} only and answers requests for localhost or a loopback address, not ${JSON.stringify(hostname)}`)
-    }
+    if (allowed.has(normalize(hostname))) return
+    const loopbackOnly = isLoopbackName(address)
+    if (loopbackOnly ? isLoopbackName(hostname) : isAddress(hostname) || isLoopbackName(hostname)) return
+    const expected = loopbackOnly ? 'localhost or a loopback address' : 'an IP address or localhost'
+    throw new MisdirectedRequestError(`this API (listening on ${address}) answers requests for ${expected}, not ${JSON.stringify(hostname)} (a page of another site calling it through DNS rebinding would look so): name it so, or allow the name with --http-allow-host`)
   }
 }

@@ -16,7 +16,7 @@ import { PayloadBudget } from './payload-budget.ts'
 import { registerConsensusRoutes } from './routes-consensus.ts'
 import { registerMetricsRoute } from './metrics.ts'
 import { registerDashboard } from './dashboard/index.ts'
-import { loopbackHostCheck } from './host-check.ts'
+import { hostCheck } from './host-check.ts'
 import { refuseContentEncoding } from './content-encoding.ts'
 import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
@@ -66,6 +66,12 @@ export interface HttpApiInit {
    * (src/http/payload-budget.ts). @default READ_PAYLOAD_BUDGET (32 MiB)
    */
   readPayloadBudget?: number
+  /**
+   * Host names requests may name the API by, besides addresses and
+   * localhost (src/http/host-check.ts: a domain name in Host is refused,
+   * DNS rebinding), e.g. a container's service name.
+   */
+  allowedHosts?: string[]
 }
 
 export interface HttpApi {
@@ -167,8 +173,9 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
     running.add(req.raw)
     reply.raw.once('close', () => { running.delete(req.raw) })
   })
-  const hostCheck = loopbackHostCheck(host)
-  if (hostCheck != null) server.addHook('onRequest', hostCheck)
+  // the address the socket bound (known once it listens): '127.1' binds to loopback as much as '127.0.0.1'
+  const listening: { address?: string } = {}
+  server.addHook('onRequest', hostCheck(() => listening.address, init.allowedHosts))
   server.addHook('onRequest', refuseContentEncoding)
   const budget = new PayloadBudget(init.readPayloadBudget)
   registerRoutes(server, node, budget)
@@ -179,6 +186,7 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   await server.listen({ host, port: init.port ?? DEFAULT_HTTP_PORT })
   const address = server.server.address()
   const port = typeof address === 'object' && address != null ? address.port : init.port
+  listening.address = typeof address === 'object' && address != null ? address.address : host
   const urlHost = host.includes(':') ? `[${host}]` : host
   return {
     url: `http://${urlHost}:${String(port)}`,

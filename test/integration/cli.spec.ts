@@ -71,7 +71,7 @@ describe('vguard-node CLI', () => {
       expect(help.code).toBe(0)
       for (const env of ['VGUARD_DATA_DIR', 'VGUARD_LISTEN', 'VGUARD_HTTP', 'VGUARD_NETWORK', 'VGUARD_BOOTSTRAP',
         'VGUARD_NO_MDNS', 'VGUARD_MDNS_INTERVAL', 'VGUARD_K_BACKUPS', 'VGUARD_BOOTH_SIZE', 'VGUARD_CAPACITY',
-        'VGUARD_MEMBER_CHAINS', 'VGUARD_MEMBER_IDLE', 'VGUARD_DISK_RESERVE']) {
+        'VGUARD_MEMBER_CHAINS', 'VGUARD_MEMBER_IDLE', 'VGUARD_DISK_RESERVE', 'VGUARD_HTTP_ALLOW_HOSTS']) {
         expect(help.stdout).toContain(env)
       }
     })
@@ -239,6 +239,25 @@ describe('vguard-node CLI', () => {
       expect(again.stdout.trim()).toBe(p.peerId)
       const restarted = await start(['--data-dir', dataDir, ...LOCAL])
       expect(restarted.peerId).toBe(p.peerId)
+    })
+
+    it('--http-allow-host (VGUARD_HTTP_ALLOW_HOSTS) names hosts the API answers besides its addresses; others get 421', async () => {
+      const env = { ...process.env, VGUARD_HTTP_ALLOW_HOSTS: 'fleet.lan, other' }
+      const statusFor = async (p: NodeProcess, host: string): Promise<number> => await new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: new URL(p.httpUrl).port, path: '/health', headers: { host }, agent: false }, (res) => { res.resume(); resolve(res.statusCode ?? 0) })
+        req.once('error', reject)
+        req.end()
+      })
+      // the flag wins over the variable, as for every flag
+      const flagged = await start(['--data-dir', await tempDir(), ...LOCAL, '--http-allow-host', 'vehicle'], { env })
+      expect(await statusFor(flagged, 'vehicle')).toBe(200)
+      expect(await statusFor(flagged, '127.0.0.1')).toBe(200)
+      expect(await statusFor(flagged, 'fleet.lan')).toBe(421)
+      expect(await statusFor(flagged, 'evil.example')).toBe(421)
+      const variable = await start(['--data-dir', await tempDir(), ...LOCAL], { env })
+      expect(await statusFor(variable, 'fleet.lan')).toBe(200)
+      expect(await statusFor(variable, 'other')).toBe(200)
+      expect(await statusFor(variable, 'vehicle')).toBe(421)
     })
 
     // regression (a review): the node stopped under running requests, so writes that committed were answered 503 "may have committed"

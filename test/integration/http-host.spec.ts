@@ -2,7 +2,8 @@
  * DNS rebinding: an API bound to loopback answers only requests that name it
  * by a loopback address or localhost (a page whose domain was made to
  * resolve to 127.0.0.1 is refused with 421 and writes nothing); an API bound
- * to another address is named however its network names it.
+ * to another address, only those that name it by an address or localhost,
+ * or by a name it was told to allow.
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { request } from 'node:http'
@@ -58,15 +59,35 @@ describe('http - Host check', () => {
     expect((await node.chains.tip(id)).height).toBe(1)
   })
 
-  if (!IN_TEST_NETNS) it.skip('binding 0.0.0.0 only inside the test\'s private network namespace: run the suite as root (npm test)', () => {})
-  it.skipIf(!IN_TEST_NETNS)('bound to all interfaces (a container, a LAN): any Host', async () => {
+  it('follows the address it bound, not the spelling: 127.1 is loopback too (it was not checked)', async () => {
     const node = await cluster.create({ kBackups: 0 })
     await node.start()
-    // inside the test's private network namespace: nothing outside can reach it
-    const api = await startHttpApi(node, { host: '0.0.0.0', port: 0 })
+    const api = await startHttpApi(node, { host: '127.1', port: 0 })
     try {
       const port = Number(new URL(api.url).port)
-      expect((await call(port, `vehicle:${port}`)).status).toBe(200)
+      expect((await call(port, `127.0.0.1:${port}`)).status).toBe(200)
+      expect((await call(port, `evil.example:${port}`)).status).toBe(421)
+    } finally {
+      await api.close()
+    }
+  })
+
+  if (!IN_TEST_NETNS) it.skip('binding 0.0.0.0 only inside the test\'s private network namespace: run the suite as root (npm test)', () => {})
+  it.skipIf(!IN_TEST_NETNS)('bound to all interfaces (a container, a LAN): an address or localhost, or a name it was told to allow; a domain is refused (it took any Host: a container\'s published port could be rebound)', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const id = node.peerId.toString()
+    // inside the test's private network namespace: nothing outside can reach it
+    const api = await startHttpApi(node, { host: '0.0.0.0', port: 0, allowedHosts: ['Vehicle'] })
+    try {
+      const port = Number(new URL(api.url).port)
+      for (const host of [`127.0.0.1:${port}`, `10.0.0.5:${port}`, `[::1]:${port}`, `localhost:${port}`, `vehicle:${port}`, 'VEHICLE.']) {
+        expect((await call(port, host)).status, host).toBe(200)
+      }
+      const rebound = await call(port, `evil.example:${port}`, 'PUT', `/chains/${id}/kv/k`, 'v')
+      expect(rebound).toMatchObject({ status: 421, body: { error: 'MisdirectedRequestError', message: expect.stringMatching(/an IP address or localhost, not "evil.example".*--http-allow-host/) } })
+      expect((await call(port, `other:${port}`)).status).toBe(421)
+      expect((await node.chains.tip(id)).height).toBe(0)
     } finally {
       await api.close()
     }
