@@ -111,6 +111,14 @@ interface Formation {
    * member's hello says it (any matches meanwhile).
    */
   founding?: string
+  /**
+   * Joined when no member's hello said the founding yet (this version):
+   * taken from the hellos of its members later, never from the founder's
+   * incarnation on record, which is what it is now, not what it was when
+   * it founded (a probe: a member wiped after the founder was took the
+   * founder's new incarnation at its next restart, and split the chain).
+   */
+  foundingUnknown?: boolean
 }
 
 const FORMATION_KEY = new TextEncoder().encode('shared-formation')
@@ -219,7 +227,7 @@ export class PaxosDriver {
     const stored = await this.formationDb.get(FORMATION_KEY)
     if (stored != null) this.formation = JSON.parse(utf8d.decode(stored)) as Formation
     const legacy = this.formation
-    if (legacy != null && legacy.founding == null && adoptableFounder(legacy.founder)) {
+    if (legacy != null && legacy.founding == null && legacy.foundingUnknown !== true && adoptableFounder(legacy.founder)) {
       // a record of an earlier version: the founding is our incarnation, or the founder's we have on
       // record (met before any hello of this run: a founder that lost its database and founded again
       // would announce another, and a review's members took that one)
@@ -810,14 +818,17 @@ export class PaxosDriver {
 
   /**
    * The founding of chain `founder` as the connected members that run it say
-   * (the most of them), if any does. Not one other than the founder's
-   * incarnation we have on record: a founder that lost its database and
-   * founded again announces its new one, and a record of an earlier version
-   * took that one for its chain's (a review).
+   * (the most of them), if any does. For a record of an earlier version
+   * (`onRecord`), not one other than the founder's incarnation we have on
+   * record: a founder that lost its database and founded again announces
+   * its new one, and such a record took that one for its chain's (a review).
+   * Not when joining: the incarnation on record is then the founder's now,
+   * heard this run, and after the founder lost its database it is not the
+   * founding its members announce (a probe: every one was dropped).
    */
-  private foundingOf (founder: string): string | undefined {
+  private foundingOf (founder: string, onRecord: boolean): string | undefined {
     const counts = new Map<string, number>()
-    const known = founder === this.self ? undefined : this.incarnations.of(founder)
+    const known = founder === this.self || !onRecord ? undefined : this.incarnations.of(founder)
     for (const p of this.c.connectedMembers()) {
       const h = this.hellos.get(p.toString())
       if (h?.sharedGenesis !== founder || h.sharedFounding == null) continue
@@ -836,9 +847,13 @@ export class PaxosDriver {
     const f = this.formation
     if (f != null) {
       if (f.founding == null && adoptableFounder(f.founder)) {
-        // a record of an earlier version: the founding is ours, or what a member of the chain says
-        const founding = f.founder === this.self ? toHex(this.incarnations.self) : this.foundingOf(f.founder)
-        if (founding != null) await this.saveFormation({ ...f, founding })
+        // a record of an earlier version, or one joined before a member said it: the founding is ours,
+        // or what a member of the chain says
+        const founding = f.founder === this.self ? toHex(this.incarnations.self) : this.foundingOf(f.founder, f.foundingUnknown !== true)
+        if (founding != null) {
+          const { foundingUnknown: _, ...rest } = f
+          await this.saveFormation({ ...rest, founding })
+        }
       }
       if (f.announced) return
       const shared = this.shared()
@@ -867,8 +882,8 @@ export class PaxosDriver {
     })
     if (step.action === 'wait' || this.formation != null) return
     if (step.action === 'adopt') {
-      const founding = this.foundingOf(step.founder)
-      await this.saveFormation({ founder: step.founder, announced: true, ...(founding == null ? {} : { founding }) })
+      const founding = this.foundingOf(step.founder, false)
+      await this.saveFormation({ founder: step.founder, announced: true, ...(founding == null ? { foundingUnknown: true } : { founding }) })
       this.log('joined the shared chain founded by %s', step.founder)
       await this.replica(SHARED_CHAIN, 'shared')
       return

@@ -188,6 +188,39 @@ describe('consensus - a shared-chain member that lost its database', () => {
     expect(N.consensus.driver.forgetfulPeers()).toEqual([])
   })
 
+  it('a member that lost its database after the founder did joins by the founding its members announce, and stays in the chain when it restarts', async () => {
+    const founding = (n: VGuardNode): string | undefined => (n.consensus.driver as unknown as { formation?: { founding?: string } }).formation?.founding
+    const { W, A, B } = await foundedByW()
+    const [wDir, aDir] = [W.config.dataDir, A.config.dataDir]
+    const chain = founding(B)
+    expect(chain).toBeDefined()
+    // the founder loses its database and comes back: a new incarnation, the same chain
+    await cluster.stopNode(W)
+    await wipeDatabase(wDir)
+    const W2 = await cluster.create({ dataDir: wDir, priority: 9, bootstrap: [B.multiaddrs[0].toString()] })
+    await W2.start()
+    await waitFor(() => founding(W2) === chain, { timeout: 30_000, message: 'W2 back in its chain' })
+    // counted again by A and B (with two of three held back the chain would wait: by design)
+    const w2 = W2.peerId.toString()
+    await waitFor(() => [A, B].every(n => !n.consensus.driver.forgetfulPeers().includes(w2)), { timeout: 30_000, message: 'W2 counted again' })
+    // then A does: it hears the founder's new incarnation, and took it for the founding (every member's was dropped)
+    await cluster.stopNode(A)
+    await wipeDatabase(aDir)
+    const bootstrap = [B.multiaddrs[0].toString()]
+    const A2 = await cluster.create({ dataDir: aDir, priority: 3, bootstrap })
+    await A2.start()
+    await waitFor(() => A2.consensus.driver.shared() != null, { timeout: 30_000, message: 'A2 joined the chain' })
+    expect(founding(A2)).toBe(chain)
+    // a plain restart: it split from the others for good (each took the other for another chain)
+    await cluster.stopNode(A2)
+    const A3 = await cluster.create({ dataDir: aDir, priority: 3, bootstrap })
+    await A3.start()
+    await waitFor(() => fullyConnected([W2, A3, B]), { timeout: 30_000, message: 'three connected again' })
+    expect(founding(A3)).toBe(chain)
+    await waitFor(async () => await A3.put('after', utf8.encode('z'), { chainId: 'shared', timeout: 5_000 }).then(() => true, () => false), { timeout: 60_000, message: 'A3 writes to the shared chain' })
+    for (const n of [W2, A3, B]) expect(n.consensus.driver.sharedConflicts(), n.peerId.toString()).toEqual([])
+  }, 150_000)
+
   it('a founder that lost its database and joins its own chain again decides nothing alone: it learns the chain first', async () => {
     const { W, A, B } = await foundedByW()
     const [wDir, aDir, bDir] = [W.config.dataDir, A.config.dataDir, B.config.dataDir]
