@@ -51,7 +51,7 @@ import { encodeWrite } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
 import { quorumRead } from './quorum-read.ts'
 import type { QuorumReadResult } from './quorum-read.ts'
-import { RecentWrites, memoryOwner, writeKey } from './recent-writes.ts'
+import { RecentWrites, WRITE_MEMORY, memoryOwner, writeKey } from './recent-writes.ts'
 import { checkIdempotencyKey, idempotentRef } from './idempotency.ts'
 import type { HolderAnswer } from './quorum-read.ts'
 import { holderAnswer } from './holder-answer.ts'
@@ -231,6 +231,12 @@ export class Consensus {
   private ownGate: Promise<unknown> = Promise.resolve()
   /** This run made sure our own chain is not behind what our backups hold (ownChainCaughtUp). */
   private ownCaughtUp = false
+  /**
+   * Keyed shared-chain writes whose last call ended "may have committed"
+   * (write ids, hex), the oldest dropped past WRITE_MEMORY.limit: a
+   * retry's failure then says so too, never "nothing written".
+   */
+  private readonly uncertainKeyed = new Set<string>()
   /** The newest check of our own chain for reads (ownChainBehind), shared by the reads made meanwhile. */
   private ownCheck?: OwnCheck
   /** Our own chain has consensus state (driver.ownStarted, which reads the consensus store, said so once). */
@@ -338,13 +344,33 @@ export class Consensus {
   }
 
   private async appendShared (write: EncodedWrite, timeout: number, wait: boolean, idempotencyKey?: string): Promise<CommitResult> {
+    if (idempotencyKey == null) return await this.appendSharedOnce(write, timeout, wait)
+    const ref = idempotentRef(SHARED_CHAIN, idempotencyKey, write.payload, this.self)
+    const key = toHex(ref.id)
+    try {
+      const result = await this.appendSharedOnce(write, timeout, wait, idempotencyKey, this.uncertainKeyed.has(key))
+      this.uncertainKeyed.delete(key)
+      return result
+    } catch (err) {
+      // an attempt that may still commit: a retry under the same key (a new call) must not hear
+      // "nothing written" (a soak's retry got NoQuorumError after its first attempt's leader died, and it committed)
+      if ((err as { mayHaveCommitted?: boolean }).mayHaveCommitted === true || (err as Error).name === 'CommitTimeoutError') {
+        this.uncertainKeyed.delete(key)
+        this.uncertainKeyed.add(key)
+        if (this.uncertainKeyed.size > WRITE_MEMORY.limit) this.uncertainKeyed.delete(this.uncertainKeyed.values().next().value as string)
+      }
+      throw err
+    }
+  }
+
+  private async appendSharedOnce (write: EncodedWrite, timeout: number, wait: boolean, idempotencyKey?: string, earlierUncertain = false): Promise<CommitResult> {
     const deadline = performance.now() + timeout
     // one id for every attempt: a leader that already took this write answers a retry with its outcome
     const writeId = randomBytes(WRITE_ID_BYTES)
     const ref = idempotencyKey == null ? { from: this.self, id: writeId } : idempotentRef(SHARED_CHAIN, idempotencyKey, write.payload, this.self)
     let last: Error = new NoLeaderError('no shared chain has formed yet')
-    // a leader may hold the write: an attempt whose answer was lost
-    let handedOver = false
+    // a leader may hold the write: an attempt whose answer was lost (this call's, or an earlier call's under the same key)
+    let handedOver = earlierUncertain
     while (performance.now() < deadline && this.running) {
       const shared = this.driver.shared()
       const remaining = remainingUntil(deadline)

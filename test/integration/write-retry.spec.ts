@@ -127,6 +127,35 @@ describe('write protocol - retries with a write id', () => {
     expect(first.consensus.status().find(r => r.chainId === 'shared')?.outstanding).toBe(0)
   })
 
+  it('a keyed retry, in a new call, of a write whose first call ended "may have committed" never hears "nothing written"', async () => {
+    const first = await cluster.create({ priority: 9, kBackups: 0, commitTimeout: 1_500 })
+    await first.start()
+    const bootstrap = [first.multiaddrs[0].toString()]
+    const rest = await Promise.all([5, 0].map(async priority => await cluster.create({ bootstrap, priority, kBackups: 0, commitTimeout: 1_500 })))
+    await Promise.all(rest.map(async n => { await n.start() }))
+    const nodes = [first, ...rest]
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 nodes connected' })
+    const a = first.peerId.toString()
+    await waitFor(() => nodes.every(n => n.consensus.driver.shared()?.leader() === a), { timeout: 30_000, message: 'every node follows the priority-9 leader' })
+    await first.put('warm', utf8.encode('up'), { chainId: 'shared' })
+    // the leader's booth stops hearing it: the write it takes from c is proposed, not decided
+    const [b, c] = rest
+    for (const n of rest) {
+      const transport = n.consensus.driver.transport
+      const onMessage = transport.onMessage
+      transport.onMessage = (from, cm) => { if (!(cm.chainId === 'shared' && from === a)) onMessage(from, cm) }
+    }
+    const options = { chainId: 'shared', idempotencyKey: 'gone-1', waitForReplication: false, timeout: 4_000 }
+    const firstCall = c.put('gone', utf8.encode('x'), options).catch((err: unknown) => err)
+    await waitFor(() => (first.consensus.status().find(r => r.chainId === 'shared')?.outstanding ?? 0) > 0, { message: 'the leader proposed it' })
+    // the leader and b go away: c's call may have committed (the leader took it), and c is alone
+    await Promise.all([cluster.stopNode(first), cluster.stopNode(b)])
+    expect(await firstCall).toMatchObject({ mayHaveCommitted: true })
+    // a new call under the same key: no quorum now, but the first may still be chosen (it said NoQuorumError, "nothing written")
+    const retry = await c.put('gone', utf8.encode('x'), { ...options, timeout: 1_500 }).catch((err: unknown) => err)
+    expect(retry).toMatchObject({ name: 'NoLeaderError', mayHaveCommitted: true })
+  })
+
   it('a retry that reaches the shared chain\'s next leader gets the first commit: every replica learned the write id from the log', async () => {
     const first = await cluster.create({ priority: 9, kBackups: 0 })
     await first.start()
