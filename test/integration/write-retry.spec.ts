@@ -18,6 +18,21 @@ describe('write protocol - retries with a write id', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
 
+  /** Three nodes on one shared chain led by the priority-9 one (`first`, id `a`), with a block written. */
+  async function sharedTrio (): Promise<{ first: VGuardNode, rest: VGuardNode[], nodes: VGuardNode[], a: string }> {
+    const first = await cluster.create({ priority: 9, kBackups: 0, commitTimeout: 1_500 })
+    await first.start()
+    const bootstrap = [first.multiaddrs[0].toString()]
+    const rest = await Promise.all([5, 0].map(async priority => await cluster.create({ bootstrap, priority, kBackups: 0, commitTimeout: 1_500 })))
+    await Promise.all(rest.map(async n => { await n.start() }))
+    const nodes = [first, ...rest]
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 nodes connected' })
+    const a = first.peerId.toString()
+    await waitFor(() => nodes.every(n => n.consensus.driver.shared()?.leader() === a), { timeout: 30_000, message: 'every node follows the priority-9 leader' })
+    await first.put('warm', utf8.encode('up'), { chainId: 'shared' })
+    return { first, rest, nodes, a }
+  }
+
   it('commits a write sent again with the same id once, answering every attempt with its block', async () => {
     const [a, b] = await connectedSwarm(cluster, 3, { kBackups: 0 })
     const chainId = a.peerId.toString()
@@ -84,17 +99,8 @@ describe('write protocol - retries with a write id', () => {
   })
 
   it('a shared-chain leader that leads again forgets a proposal the leader between chose nowhere: a keyed retry of it commits', async () => {
-    const first = await cluster.create({ priority: 9, kBackups: 0, commitTimeout: 1_500 })
-    await first.start()
-    const bootstrap = [first.multiaddrs[0].toString()]
-    const rest = await Promise.all([5, 0].map(async priority => await cluster.create({ bootstrap, priority, kBackups: 0, commitTimeout: 1_500 })))
-    await Promise.all(rest.map(async n => { await n.start() }))
-    const nodes = [first, ...rest]
-    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 nodes connected' })
+    const { first, rest, nodes, a } = await sharedTrio()
     const leaderOf = (n: VGuardNode): string | undefined => n.consensus.driver.shared()?.leader()
-    const a = first.peerId.toString()
-    await waitFor(() => nodes.every(n => leaderOf(n) === a), { timeout: 30_000, message: 'every node follows the priority-9 leader' })
-    await first.put('warm', utf8.encode('up'), { chainId: 'shared' })
 
     // the leader and the others stop hearing each other on the shared chain (the connections stay)
     const cut = { on: true }
@@ -128,16 +134,7 @@ describe('write protocol - retries with a write id', () => {
   })
 
   it('a keyed retry, in a new call, of a write whose first call ended "may have committed" never hears "nothing written"', async () => {
-    const first = await cluster.create({ priority: 9, kBackups: 0, commitTimeout: 1_500 })
-    await first.start()
-    const bootstrap = [first.multiaddrs[0].toString()]
-    const rest = await Promise.all([5, 0].map(async priority => await cluster.create({ bootstrap, priority, kBackups: 0, commitTimeout: 1_500 })))
-    await Promise.all(rest.map(async n => { await n.start() }))
-    const nodes = [first, ...rest]
-    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 nodes connected' })
-    const a = first.peerId.toString()
-    await waitFor(() => nodes.every(n => n.consensus.driver.shared()?.leader() === a), { timeout: 30_000, message: 'every node follows the priority-9 leader' })
-    await first.put('warm', utf8.encode('up'), { chainId: 'shared' })
+    const { first, rest, a } = await sharedTrio()
     // the leader's booth stops hearing it: the write it takes from c is proposed, not decided
     const [b, c] = rest
     for (const n of rest) {
