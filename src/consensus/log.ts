@@ -141,7 +141,6 @@ export class PaxosLog {
     return out
   }
 
-  /** Entries above `after` (for a promise). */
   /** Bytes of the data values accepted above commit and not decided, but the one at `except`. */
   undecidedDataBytes (except: number): number {
     let total = 0
@@ -151,6 +150,7 @@ export class PaxosLog {
     return total
   }
 
+  /** Entries above `after` (for a promise). */
   entriesAbove (after: number): Entry[] {
     const out: Entry[] = []
     for (const e of this.entries.values()) {

@@ -144,6 +144,11 @@ interface OwnCheck {
 
 /** Pause between attempts to reach the shared chain's leader. */
 const RETRY_DELAY = 100
+/** Whole ms left until a deadline on the monotonic clock (timers and AbortSignal.timeout take integers only). */
+function remainingUntil (deadline: number): number {
+  return Math.max(0, Math.floor(deadline - performance.now()))
+}
+
 /**
  * Submits a write; one with an id (`ref`) commits at most once across
  * leaders and restarts: the proposer first makes sure it applied what
@@ -151,13 +156,17 @@ const RETRY_DELAY = 100
  * finds there with that commit, and otherwise proposes it with its id in the
  * batch, so every replica learns it.
  */
-/** Whole ms left until a deadline on the monotonic clock (timers and AbortSignal.timeout take integers only). */
-function remainingUntil (deadline: number): number {
-  return Math.max(0, Math.floor(deadline - performance.now()))
-}
-
 async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: WriteRef | undefined, timeout: number, wait: boolean, replicate = true): Promise<CommitResult> {
   if (ref == null) return await replica.submit(write, { timeout, waitForReplication: wait, replicate })
+  try {
+    return await submitKeyed(replica, write, ref, timeout, wait, replicate)
+  } catch (err) {
+    // no quorum now, but an earlier attempt this node proposed (also before a restart) may still be chosen
+    throw earlierMayCommit(err as Error, (err as Error).name === 'NoQuorumError' && replica.mayStillCommit(ref))
+  }
+}
+
+async function submitKeyed (replica: ChainReplica, write: EncodedWrite, ref: WriteRef, timeout: number, wait: boolean, replicate: boolean): Promise<CommitResult> {
   const deadline = performance.now() + timeout
   await replica.settleLeadership(Math.min(timeout, LEADER_READ_TIMEOUT))
   // an earlier attempt that timed out may still be in flight: its outcome, never a second proposal

@@ -184,6 +184,43 @@ describe('write protocol - retries with a write id', () => {
     expect(await blocksWriting(next.chains, 'shared', 'moved')).toBe(2)
   })
 
+  it('a keyed retry on a proposer restarted while the first attempt was in flight hears "may have committed" until phase 1 recovers it, then gets its block', async () => {
+    const dir = await cluster.tempDir()
+    const a = await cluster.create({ dataDir: dir, kBackups: 0, commitTimeout: 1_500 })
+    await a.start()
+    const others = await Promise.all([0, 1].map(async () => await cluster.create({ bootstrap: [a.multiaddrs[0].toString()], kBackups: 0 })))
+    await Promise.all(others.map(async n => { await n.start() }))
+    await waitFor(() => fullyConnected([a, ...others]), { timeout: 30_000, message: '3 nodes connected' })
+    const chainId = a.peerId.toString()
+    await a.put('warm', utf8.encode('up'))
+    // the members stop hearing a's chain: its next block is accepted by a alone
+    const deaf = { on: true }
+    for (const member of others) {
+      const transport = member.consensus.driver.transport
+      const onMessage = transport.onMessage
+      transport.onMessage = (from, cm) => { if (!(deaf.on && cm.chainId === chainId)) onMessage(from, cm) }
+    }
+    const value = utf8.encode('once')
+    const options = { idempotencyKey: 'restart-1', waitForReplication: false }
+    await expect(a.put('once', value, options)).rejects.toMatchObject({ name: 'CommitTimeoutError' })
+
+    // a restarts; its phase 1 finds no majority while the members are deaf, and its log holds the first attempt
+    await cluster.stopNode(a)
+    const again = await cluster.create({ dataDir: dir, kBackups: 0, commitTimeout: 1_500, bootstrap: [others[0].multiaddrs[0].toString()] })
+    await again.start()
+    await waitFor(() => fullyConnected([again, ...others]), { timeout: 30_000, message: 'the restarted vehicle reconnected' })
+    // not "nothing was written": the first attempt may still be chosen
+    const retry = again.put('once', value, options)
+    await expect(retry).rejects.toMatchObject({ name: 'CommitTimeoutError', message: /earlier attempt/ })
+    expect(await blocksWriting(again.chains, chainId, 'once')).toBe(0)
+
+    // the members hear again: phase 1 recovers the first attempt, and a retry gets its block, written once
+    deaf.on = false
+    const done = await again.put('once', value, { ...options, timeout: 20_000 })
+    expect(await blocksWriting(again.chains, chainId, 'once')).toBe(1)
+    expect((await again.chains.getBlock(chainId, done.height))?.hash).toEqual(done.hash)
+  })
+
   it('a retry that reaches the vehicle after it restarted gets the first commit: applied write ids are kept on disk', async () => {
     const dir = await cluster.tempDir()
     const a = await cluster.create({ dataDir: dir, kBackups: 0 })
