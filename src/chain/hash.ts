@@ -19,7 +19,9 @@ export function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
+/** @throws TypeError for anything but bytes (a string's hex is not a hash's) */
 export function toHex (bytes: Uint8Array): string {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`toHex takes a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`)
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 }
 

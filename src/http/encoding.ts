@@ -28,7 +28,3 @@ export function encodeValue (value: Uint8Array): { value: string, encoding: 'utf
     return base64()
   }
 }
-
-export function toHex (bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex')
-}

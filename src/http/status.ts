@@ -1,5 +1,5 @@
 import type { VGuardNode, ReplicaStatus } from '../node/index.ts'
-import { toHex } from './encoding.ts'
+import { toHex } from '../chain/index.ts'
 
 export interface ChainStatus {
   id: string

@@ -33,6 +33,9 @@ describe('package entry', () => {
     for (const name of ['createVGuardNode', 'peerIdOf', 'startHttpApi', 'statusOf', 'decodeTransactions', 'toHex']) {
       expect(typeof (entry as unknown as Record<string, unknown>)[name], name).toBe('function')
     }
+    expect(entry.toHex(new Uint8Array([0, 171]))).toBe('00ab')
+    // a string is not bytes: said so, not Buffer's message about its own arguments
+    expect(() => entry.toHex('abc' as unknown as Uint8Array)).toThrow(/toHex takes a Uint8Array, got string/)
   })
 
   it('declares every package its code imports: an installer that does not hoist (pnpm) gives it only those', async () => {
