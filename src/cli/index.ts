@@ -103,7 +103,7 @@ function buildProgram (io: CliIo): Command {
         try {
           flags.mdns = !parseBoolean(process.env.VGUARD_NO_MDNS ?? '')
         } catch {
-          throw new UsageError(`VGUARD_NO_MDNS: expected true or false, got ${JSON.stringify(process.env.VGUARD_NO_MDNS)}`)
+          throw new UsageError(`VGUARD_NO_MDNS: expected 1, true, yes or on (mDNS off), or 0, false, no or off (mDNS on), got ${JSON.stringify(process.env.VGUARD_NO_MDNS)}`)
         }
       }
       await runStart({

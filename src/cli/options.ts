@@ -57,5 +57,5 @@ export function collectMultiaddrs (value: string, previous: string[] | undefined
 export function parseBoolean (value: string): boolean {
   if (/^(1|true|yes|on)$/i.test(value)) return true
   if (/^(0|false|no|off)$/i.test(value)) return false
-  throw new InvalidArgumentError('expected true or false')
+  throw new InvalidArgumentError('expected true or false (also 1, yes, on or 0, no, off)')
 }

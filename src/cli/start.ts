@@ -45,7 +45,7 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
     node.addEventListener('peer:connected', (e) => { say(`peer connected: ${e.detail.peerId}`) })
     node.addEventListener('peer:disconnected', (e) => { say(`peer disconnected: ${e.detail.peerId}`) })
     node.addEventListener('peer:rejected', (e) => { say(`peer rejected: ${e.detail.peerId} (${e.detail.reason})`) })
-    node.addEventListener('peer:bootstrap-failed', (e) => { say(`bootstrap unreachable: ${e.detail.address} (${e.detail.error})`) })
+    node.addEventListener('peer:bootstrap-failed', (e) => { say(`bootstrap ${e.detail.refused === true ? 'refused' : 'unreachable'}: ${e.detail.address} (${e.detail.error})`) })
     await node.start().catch((err: unknown) => { throw explainLibp2pListenError(err, '--listen (VGUARD_LISTEN)') })
     http = await startHttpApi(node, { ...options.http, allowedHosts: httpAllowHosts }).catch((err: unknown) => {
       const { host, port } = options.http

@@ -187,6 +187,8 @@ export function frameworkErrorHandler (err: FastifyError, req: FastifyRequest, r
     : err.code === 'FST_ERR_MAX_PARAM_LENGTH'
       ? 'a path parameter is too long (chain ids are peer ids or shared, keys at most 1 KiB)'
       : undefined
+  // answered before routing: the onSend hook that marks every answer does not run
+  void reply.header(API_HEADER, VERSION)
   errorHandler(message != null ? new InvalidRequestError(message) as FastifyError : err, req, reply)
 }
 

@@ -111,7 +111,8 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
     // Node 22 no longer reads (a body that trickled in was never cut off); and Node checks it every
     // 30 s, so a shorter timeout would be kept only to the next check
     // (headersTimeout too: Node takes it from requestTimeout, and a requestTimeout of 0 would turn off the slow-headers guard)
-    http: { requestTimeout, headersTimeout: requestTimeout > 0 ? Math.min(60_000, requestTimeout) : 60_000, connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(requestTimeout / 2))) }
+    // requireHostHeader: an HTTP/1.1 request without Host got Node's own empty 400; the Host check answers it (421, JSON)
+    http: { requireHostHeader: false, requestTimeout, headersTimeout: requestTimeout > 0 ? Math.min(60_000, requestTimeout) : 60_000, connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(requestTimeout / 2))) }
   })
   // requests in flight per connection: closing ends the connections that have none
   const inFlight = new Map<Socket, number>()

@@ -61,6 +61,8 @@ export interface BootstrapFailedDetail {
   address: string
   /** Why the dial failed, in the words of the transport. */
   error: string
+  /** The peer was reached and refused: it is of another network, or not on the allow list. */
+  refused?: boolean
 }
 
 /** Why a peer was refused; `reason` says it in words, `code` is fixed (for metrics and programs). */

@@ -652,9 +652,12 @@ export class Peering {
     // two vehicles that dial each other at once: one dial loses, and the pair is connected all the same
     const id = multiaddr(address).getComponents().find(c => c.name === 'p2p')?.value
     if (id != null && id !== this.libp2p.peerId.toString() && this.libp2p.getConnections(peerIdFromString(id)).length > 0) return
+    // reached, and refused (another network, off the allow list): said so, not in the connection gater's words
+    const refused = id != null && id !== this.libp2p.peerId.toString() && this.isDenied(peerIdFromString(id))
+    if (refused) error = 'not a peer of this network: another network, or not on the allow list (see the peer rejected line)'
     this.bootstrapDown.add(address)
-    this.log('bootstrap %s unreachable: %s', address, error)
-    this.events?.safeDispatchEvent('peer:bootstrap-failed', { detail: { address, error } })
+    this.log('bootstrap %s %s: %s', address, refused ? 'refused' : 'unreachable', error)
+    this.events?.safeDispatchEvent('peer:bootstrap-failed', { detail: { address, error, ...(refused ? { refused } : {}) } })
   }
 
   /**
@@ -697,7 +700,11 @@ export class Peering {
         this.bootstrapFailed(addr, 'it is this node\'s own address')
         continue
       }
-      if (this.denied.has(id)) continue
+      if (this.denied.has(id)) {
+        // not dialled again, and said once: the operator named a vehicle of another network
+        this.bootstrapFailed(addr, 'refused')
+        continue
+      }
       if (this.libp2p.getConnections(peerIdFromString(id)).length > 0) {
         this.bootstrapDown.delete(addr)
         continue

@@ -5,6 +5,7 @@
  * `unshare -n` with just `lo` up, where multicast stays on loopback.
  */
 import { spawn, spawnSync } from 'node:child_process'
+import { networkInterfaces } from 'node:os'
 import { removeListenersLater } from './signals.ts'
 
 export function canUnshareNetwork (): boolean {
@@ -12,9 +13,13 @@ export function canUnshareNetwork (): boolean {
   return spawnSync('unshare', ['-n', 'true'], { stdio: 'ignore' }).status === 0
 }
 
-/** True inside a namespace made by reexecInPrivateNetns with this marker. */
-export function inPrivateNetns (marker: string): boolean {
-  return process.env[marker] === '1'
+/**
+ * True inside a namespace made by reexecInPrivateNetns with this marker: the
+ * marker is set and loopback is all there is (the marker alone, set by hand
+ * on a host, would turn mDNS on on the host's LAN).
+ */
+export function inPrivateNetns (marker: string, interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces()): boolean {
+  return process.env[marker] === '1' && Object.values(interfaces).every(addresses => addresses?.every(a => a.internal) ?? true)
 }
 
 /**

@@ -128,6 +128,8 @@ describe('vguard-node CLI', () => {
         const res = await runCli(['start', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0'], { VGUARD_HTTP: '127.0.0.1:0', VGUARD_NO_MDNS: '1', ...env })
         expect(res.code, JSON.stringify(env)).toBe(2)
         expect(res.stderr.trim().split('\n'), JSON.stringify(env)).toHaveLength(1)
+        // the accepted spellings, all of them
+        if ('VGUARD_NO_MDNS' in env) expect(res.stderr).toMatch(/1, true, yes or on .*0, false, no or off/)
       }
     })
   })

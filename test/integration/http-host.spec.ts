@@ -7,6 +7,7 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { TestCluster } from '../utils/nodes.ts'
 import { IN_TEST_NETNS } from '../utils/env.ts'
 import { startHttpApi } from '../../src/http/server.ts'
@@ -25,6 +26,18 @@ async function call (port: number, host: string, method = 'GET', path = '/health
     })
     req.once('error', reject)
     req.end(body)
+  })
+}
+
+/** The raw answer to a request written as it is (no client fills in a Host). */
+async function raw (port: number, text: string): Promise<string> {
+  return await new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => { socket.write(text) })
+    let answer = ''
+    socket.setEncoding('utf8')
+    socket.on('data', (d: string) => { answer += d })
+    socket.once('end', () => { resolve(answer) })
+    socket.once('error', reject)
   })
 }
 
@@ -57,6 +70,21 @@ describe('http - Host check', () => {
     // the same write, naming the API as its clients do
     expect((await call(port, `127.0.0.1:${port}`, 'PUT', `/chains/${id}/kv/k`, 'v')).status).toBe(200)
     expect((await node.chains.tip(id)).height).toBe(1)
+  })
+
+  it('an HTTP/1.1 request without Host is refused like a wrong one (421, JSON, marked): it got Node\'s empty 400', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const port = Number(new URL((await cluster.http(node)).url).port)
+    const answer = await raw(port, 'GET /health HTTP/1.1\r\nConnection: close\r\n\r\n')
+    expect(answer).toMatch(/^HTTP\/1\.1 421 /)
+    expect(answer.toLowerCase()).toContain('x-vguard-node:')
+    expect(answer).toContain('"error":"MisdirectedRequestError"')
+    // the router's own refusals (before any route runs) are marked as the node's too
+    const bad = await raw(port, `GET /chains/%ZZ/kv/a HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`)
+    expect(bad).toMatch(/^HTTP\/1\.1 400 /)
+    expect(bad.toLowerCase()).toContain('x-vguard-node:')
+    expect(bad).toContain('not valid percent-encoding')
   })
 
   it('follows the address it bound, not the spelling: 127.1 is loopback too (it was not checked)', async () => {

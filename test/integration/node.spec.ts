@@ -10,7 +10,7 @@ import { createVGuardNode, DataDirInUseError, ListenError } from '../../src/node
 import { loadOrCreateKey } from '../../src/node/identity.ts'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { fastMessageId } from '../../src/node/libp2p.ts'
-import type { PeerRejectedDetail, VGuardNode } from '../../src/node/index.ts'
+import type { BootstrapFailedDetail, PeerRejectedDetail, VGuardNode } from '../../src/node/index.ts'
 import { ReadRequest } from '../../src/protocols/read/index.ts'
 
 const bootstrapOf = (node: VGuardNode): string => node.multiaddrs[0].toString()
@@ -370,12 +370,17 @@ describe('node - discovery and connections', () => {
     const rejected = new Promise<PeerRejectedDetail>((resolve) => {
       b.addEventListener('peer:rejected', (e) => { resolve(e.detail) }, { once: true })
     })
+    const bootstrapFailed = new Promise<BootstrapFailedDetail>((resolve) => {
+      b.addEventListener('peer:bootstrap-failed', (e) => { resolve(e.detail) }, { once: true })
+    })
     await b.start()
     const detail = await rejected
     expect(detail.reason).toMatch(/network fleet-a is not fleet-b/)
     expect(detail).toMatchObject({ peerId: a.peerId.toString(), code: 'other-network' })
     await waitFor(() => b.libp2p.getConnections(a.peerId).length === 0, { message: 'hang up' })
     expect(b.peers()).toHaveLength(0)
+    // its bootstrap address, dialled again, is said to be refused, not unreachable in the connection gater's words
+    expect(await bootstrapFailed).toMatchObject({ address: bootstrapOf(a), refused: true, error: expect.stringMatching(/^not a peer of this network/) })
     // and counted by why
     expect(sample(await b.metrics.metrics(), 'vguard_peers_rejected_total', { code: 'other-network' })).toBe(1)
   })
