@@ -478,21 +478,6 @@ export class Paxos {
     }
   }
 
-  /**
-   * The data values this node holds above what the application applied,
-   * accepted or decided: what may still reach the chain. A restarted leader
-   * holds every value it proposed (its own accept is persisted before any
-   * accept leaves), so a retry of a write can ask whether an earlier attempt
-   * may still be chosen before phase 1 tells.
-   */
-  unappliedData (): Uint8Array[] {
-    const out: Uint8Array[] = []
-    for (const e of this.log.entriesAbove(this.applied)) {
-      if (e.value.kind === 'data') out.push(e.value.data)
-    }
-    return out
-  }
-
   /** The highest slot this node holds a value of, accepted or decided (or compacted). */
   lastHeld (): number {
     return this.log.last()

@@ -89,15 +89,6 @@ export function encodeBatch (init: BatchInit): Uint8Array {
   return out
 }
 
-/** The ids of the writes a batch carries ([] for a malformed one). */
-export function batchWrites (data: Uint8Array): WriteRef[] {
-  try {
-    return Batch.decode(data, { limits: { writes: MAX_TXS_PER_BLOCK } }).writes
-  } catch {
-    return []
-  }
-}
-
 /** The block a decided batch makes on top of `prev`, or undefined if the batch is malformed. */
 export function blockOfBatch (data: Uint8Array, prev: ChainTip, booth: string[]): Block | undefined {
   return decodeBatch(data, prev, booth)?.block

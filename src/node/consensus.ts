@@ -158,17 +158,12 @@ function remainingUntil (deadline: number): number {
  */
 async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: WriteRef | undefined, timeout: number, wait: boolean, replicate = true): Promise<CommitResult> {
   if (ref == null) return await replica.submit(write, { timeout, waitForReplication: wait, replicate })
-  try {
-    return await submitKeyed(replica, write, ref, timeout, wait, replicate)
-  } catch (err) {
-    // no quorum now, but an earlier attempt this node proposed (also before a restart) may still be chosen
-    throw earlierMayCommit(err as Error, (err as Error).name === 'NoQuorumError' && replica.mayStillCommit(ref))
-  }
-}
-
-async function submitKeyed (replica: ChainReplica, write: EncodedWrite, ref: WriteRef, timeout: number, wait: boolean, replicate: boolean): Promise<CommitResult> {
   const deadline = performance.now() + timeout
-  await replica.settleLeadership(Math.min(timeout, LEADER_READ_TIMEOUT))
+  try {
+    await replica.settleLeadership(Math.min(timeout, LEADER_READ_TIMEOUT))
+  } catch (err) {
+    throw unsettled(err as Error, replica.chainId)
+  }
   // an earlier attempt that timed out may still be in flight: its outcome, never a second proposal
   const landing = await replica.landed(ref, remainingUntil(deadline))
   if (landing === 'in flight') {
@@ -182,7 +177,29 @@ async function submitKeyed (replica: ChainReplica, write: EncodedWrite, ref: Wri
   }
   const earlier = replica.appliedWrite(ref)
   if (earlier != null) return earlier
-  return await replica.submit({ ...write, ref }, { timeout: remainingUntil(deadline), waitForReplication: wait, replicate })
+  try {
+    return await replica.submit({ ...write, ref }, { timeout: remainingUntil(deadline), waitForReplication: wait, replicate })
+  } catch (err) {
+    // not proposed in time, but an attempt this node proposed earlier (and no longer leads for) may still be chosen
+    throw earlierMayCommit(err as Error, (err as Error).name === 'NoQuorumError' && replica.mayStillCommit(ref))
+  }
+}
+
+/**
+ * A keyed write that failed before this replica settled its leadership:
+ * what earlier leaderships proposed is not known here yet (phase 1 recovers
+ * it), and an earlier attempt of the write may be among it — one this node
+ * proposed before a restart, too, whose own acceptance the crash may have
+ * lost while its booth kept it (accepts leave while the leader's is
+ * written). So "nothing written" is not ours to say: CommitTimeoutError
+ * (a soak: a retry on a restarted proposer heard NoQuorumError "phase 1 has
+ * not completed", and the first attempt committed once it had).
+ */
+function unsettled (err: Error, chainId: string): Error {
+  const why = `${err.message}; this node has not recovered what earlier leaderships of ${chainId} proposed, so an earlier attempt of this write, if there was one, may still commit, whole or not at all (a retry with the same key gets its outcome)`
+  if (err.name === 'NoQuorumError') return new CommitTimeoutError(why)
+  if (err instanceof ConsensusStoppedError && !err.mayHaveCommitted) return new ConsensusStoppedError(why, true)
+  return err
 }
 
 /**
@@ -348,7 +365,7 @@ export class Consensus {
     const own = await this.throughOwnGate(async () => {
       if (!await this.driver.ownStarted()) await this.ownChainCaughtUp()
       return await this.driver.own()
-    })
+    }).catch((err: Error) => { throw ref == null ? err : unsettled(err, this.self) })
     return await submitOnce(own, write, ref, timeout, wait, replicate)
   }
 
@@ -545,17 +562,6 @@ export class Consensus {
   }
 
   /**
-   * Before this run's first block of our own chain, when no consensus runs on
-   * it (its blocks all came through endOfBooth, or none yet): if our backups
-   * hold more of it than we do (a data dir restored from an older copy, or
-   * its database lost), those blocks are fetched first. Consensus would not
-   * bring them back (it decided none of them), and a block appended on the
-   * shorter chain would fork it. Asked once per run; a failure is said to
-   * the writer and asked again by the next.
-   *
-   * @throws ChainRecoveryError when the backups hold more and none hands it over
-   */
-  /**
    * Runs `step` once the steps queued before it are done: opening our
    * replica (a first write), a direct endOfBooth append and the check of a
    * first leader read must not interleave.
@@ -622,6 +628,17 @@ export class Consensus {
     }
   }
 
+  /**
+   * Before this run's first block of our own chain, when no consensus runs on
+   * it (its blocks all came through endOfBooth, or none yet): if our backups
+   * hold more of it than we do (a data dir restored from an older copy, or
+   * its database lost), those blocks are fetched first. Consensus would not
+   * bring them back (it decided none of them), and a block appended on the
+   * shorter chain would fork it. Asked once per run; a failure is said to
+   * the writer and asked again by the next.
+   *
+   * @throws ChainRecoveryError when the backups hold more and none hands it over
+   */
   private async ownChainCaughtUp (): Promise<void> {
     if (this.ownCaughtUp) return
     const { holders, answered } = await this.c.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => ({ holders: [], answered: 0 }))

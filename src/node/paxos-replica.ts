@@ -32,7 +32,7 @@ import type { LevelPaxosStorage } from '../storage/paxos-store.ts'
 import type { ChainMessage, ChainPoint, SnapshotPoint } from '../protocols/paxos/index.ts'
 import type { AppliedWriteId } from '../protocols/sync/index.ts'
 import type { ReplicationReport } from '../protocols/write/index.ts'
-import { batchWrites, decodeBatch, encodeBatch } from './batch.ts'
+import { decodeBatch, encodeBatch } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
 import { AppliedWrites, WRITE_MEMORY, memoryOwner, writeKey } from './recent-writes.ts'
 import type { RememberedWrite } from '../storage/paxos-store.ts'
@@ -643,22 +643,11 @@ export class ChainReplica {
    * Whether an earlier attempt of the write `ref` names may still commit
    * here: a proposal of this replica holds it, undecided (also one sent
    * before this node stopped leading: phase 1 of the next leader may
-   * recover it), its fate is unknown (see landed), or this node's log holds
-   * it, accepted and not applied: a proposal of an earlier run of this
-   * process (killed while it was in flight), which the next phase 1 recovers
-   * (a soak: a retry on the restarted proposer heard NoQuorumError "phase 1
-   * has not completed", and the first attempt committed once it had).
+   * recover it), or its fate is unknown (see landed).
    */
   mayStillCommit (ref: WriteRef): boolean {
     const key = writeKey(ref.from, this.chainId, toHex(ref.id))
-    return this.isUncertain(key) || this.holding(key) != null || this.logHolds(key)
-  }
-
-  private logHolds (key: string): boolean {
-    for (const data of this.paxos.unappliedData()) {
-      if (batchWrites(data).some(ref => writeKey(ref.from, this.chainId, toHex(ref.id)) === key)) return true
-    }
-    return false
+    return this.isUncertain(key) || this.holding(key) != null
   }
 
   /** The proposal in flight that carries the write `key` names, if any. */

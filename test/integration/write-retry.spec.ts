@@ -213,12 +213,18 @@ describe('write protocol - retries with a write id', () => {
     const retry = again.put('once', value, options)
     await expect(retry).rejects.toMatchObject({ name: 'CommitTimeoutError', message: /earlier attempt/ })
     expect(await blocksWriting(again.chains, chainId, 'once')).toBe(0)
+    // stopped while it waits for phase 1 (or before it reaches the replica): not "nothing written" either
+    const outcome = again.put('once', value, { ...options, timeout: 20_000 }).catch((err: unknown) => err)
+    await cluster.stopNode(again)
+    expect(await outcome).toMatchObject({ name: 'ConsensusStoppedError', mayHaveCommitted: true })
 
     // the members hear again: phase 1 recovers the first attempt, and a retry gets its block, written once
+    const third = await cluster.create({ dataDir: dir, kBackups: 0, commitTimeout: 1_500, bootstrap: [others[0].multiaddrs[0].toString()] })
+    await third.start()
     deaf.on = false
-    const done = await again.put('once', value, { ...options, timeout: 20_000 })
-    expect(await blocksWriting(again.chains, chainId, 'once')).toBe(1)
-    expect((await again.chains.getBlock(chainId, done.height))?.hash).toEqual(done.hash)
+    const done = await third.put('once', value, { ...options, timeout: 20_000 })
+    expect(await blocksWriting(third.chains, chainId, 'once')).toBe(1)
+    expect((await third.chains.getBlock(chainId, done.height))?.hash).toEqual(done.hash)
   })
 
   it('a retry that reaches the vehicle after it restarted gets the first commit: applied write ids are kept on disk', async () => {
