@@ -22,6 +22,8 @@ export class NoQuorumError extends Error {
  */
 export class CommitTimeoutError extends Error {
   static name = 'CommitTimeoutError'
+  /** Always: the error says so by its name too (and the HTTP body carries it, as other errors' flag) */
+  readonly mayHaveCommitted = true
   constructor (message = 'The write was proposed but not decided in time; it may still commit') {
     super(message)
     this.name = 'CommitTimeoutError'

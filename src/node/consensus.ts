@@ -215,6 +215,25 @@ function earlierMayCommit (err: Error, handedOver: boolean): Error {
   return new CommitTimeoutError(`an earlier attempt of this write reached a leader and may still commit, whole or not at all (a retry with the same idempotency key gets its outcome); this one found no quorum: ${err.message}`)
 }
 
+/**
+ * A keyed write's failure that says nothing was written speaks for this
+ * attempt only: an earlier attempt under the same key, made through another
+ * node or before a restart (whose memory is gone), or held by a minority of
+ * a booth that a later phase 1 may still choose, is not known here. The
+ * caller asks about the key, not the attempt: "may have committed", and a
+ * retry with the key gets the outcome (soaks: retries through restarted
+ * non-leaders heard "no majority … nothing written", and the first attempt
+ * had committed).
+ */
+function keyedFailure (err: Error): Error {
+  const more = '; an earlier attempt under the same idempotency key (through another node, or before a restart) may still commit, whole or not at all: a retry with the key gets its outcome'
+  if (err.name === 'NoQuorumError') return new CommitTimeoutError(`not proposed: ${err.message}${more}`)
+  if (err instanceof ConsensusStoppedError && !err.mayHaveCommitted) return new ConsensusStoppedError(err.message + more, true)
+  if (err instanceof NoLeaderError && !err.mayHaveCommitted) return new NoLeaderError(err.message + more, true)
+  if (err instanceof ProposerUnreachableError && !err.mayHaveCommitted) return new ProposerUnreachableError(err.message + more, true)
+  return err
+}
+
 const CONSISTENCIES: ReadonlySet<string> = new Set<Consistency>(['local', 'leader', 'quorum'])
 const READ_OPTIONS: ReadonlySet<string> = new Set<keyof ReadOptions>(['consistency'])
 const WRITE_OPTIONS: ReadonlySet<string> = new Set<keyof WriteOptions>(['chainId', 'timeout', 'waitForReplication', 'idempotencyKey'])
@@ -351,13 +370,21 @@ export class Consensus {
     }
     const wait = options.waitForReplication !== false
     const key = options.idempotencyKey == null ? undefined : checkIdempotencyKey(options.idempotencyKey)
-    if (chainId === this.self) {
-      if (key == null) return await this.appendOwn(write, timeout, wait)
-      const ref = idempotentRef(chainId, key, write.payload, this.self)
-      return await this.forwarded.once(writeKey(ref.from, chainId, toHex(ref.id)), async () => await this.appendOwn(write, timeout, wait, ref), memoryOwner(ref))
+    if (key == null) {
+      if (chainId === this.self) return await this.appendOwn(write, timeout, wait)
+      if (chainId === SHARED_CHAIN) return await this.appendShared(write, timeout, wait)
+      return await this.forward(chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES))
     }
-    if (chainId === SHARED_CHAIN) return await this.appendShared(write, timeout, wait, key)
-    return await this.forward(chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES), key)
+    try {
+      if (chainId === this.self) {
+        const ref = idempotentRef(chainId, key, write.payload, this.self)
+        return await this.forwarded.once(writeKey(ref.from, chainId, toHex(ref.id)), async () => await this.appendOwn(write, timeout, wait, ref), memoryOwner(ref))
+      }
+      if (chainId === SHARED_CHAIN) return await this.appendShared(write, timeout, wait, key)
+      return await this.forward(chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES), key)
+    } catch (err) {
+      throw keyedFailure(err as Error)
+    }
   }
 
   private async appendOwn (write: EncodedWrite, timeout: number, wait: boolean, ref?: WriteRef, replicate = true): Promise<CommitResult> {

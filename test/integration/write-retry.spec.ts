@@ -151,6 +151,12 @@ describe('write protocol - retries with a write id', () => {
     // a new call under the same key: no quorum now, but the first may still be chosen (it said NoQuorumError, "nothing written")
     const retry = await c.put('gone', utf8.encode('x'), { ...options, timeout: 1_500 }).catch((err: unknown) => err)
     expect(retry).toMatchObject({ name: 'NoLeaderError', mayHaveCommitted: true })
+    // another node that never saw an attempt cannot rule one out either (a soak: a retry through a restarted
+    // node heard "no majority … nothing written", and the first attempt had committed); an unkeyed write can
+    const fresh = await c.put('other', utf8.encode('y'), { ...options, idempotencyKey: 'never-sent', timeout: 1_500 }).catch((err: unknown) => err)
+    expect(fresh).toMatchObject({ mayHaveCommitted: true, message: /earlier attempt under the same idempotency key/ })
+    const plain = await c.put('other', utf8.encode('y'), { chainId: 'shared', waitForReplication: false, timeout: 1_500 }).catch((err: unknown) => err)
+    expect(plain).toMatchObject({ name: 'NoQuorumError' })
   })
 
   it('a retry that reaches the shared chain\'s next leader gets the first commit: every replica learned the write id from the log', async () => {
