@@ -15,6 +15,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   InvalidRequestError: 400,
   // a peer's malformed or rule-breaking answer, not the HTTP client's fault (Bad Gateway)
   InvalidMessageError: 502,
+  // the peer went away mid-answer: unavailable, not a peer that broke the protocol
+  AnswerCutOffError: 503,
   MalformedMessageError: 502,
   ProtocolError: 502,
   NotFoundError: 404,

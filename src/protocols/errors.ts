@@ -25,6 +25,20 @@ export class MalformedMessageError extends InvalidMessageError {
   }
 }
 
+/**
+ * A peer's answer ended before it was whole: the peer went away (killed, its
+ * connection lost) or closed the stream mid-answer. An InvalidMessageError
+ * too, named apart: "malformed" sent operators looking for a version
+ * mismatch when a backup had simply died during a transfer (a probe).
+ */
+export class AnswerCutOffError extends InvalidMessageError {
+  static name = 'AnswerCutOffError'
+  constructor (message = 'The answer was cut off') {
+    super(message)
+    this.name = 'AnswerCutOffError'
+  }
+}
+
 /** The remote peer answered with an error status, or broke the protocol's rules. */
 export class ProtocolError extends Error {
   static name = 'ProtocolError'

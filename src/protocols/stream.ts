@@ -9,7 +9,7 @@
 import { setMaxListeners } from 'node:events'
 import type { Connection, Libp2p, PeerId, Stream, StreamHandlerOptions } from '@libp2p/interface'
 import type { ProtobufDecoder } from '@libp2p/utils'
-import { InvalidMessageError, MalformedMessageError, ProtocolError, TimeoutError } from './errors.ts'
+import { AnswerCutOffError, InvalidMessageError, MalformedMessageError, ProtocolError, TimeoutError } from './errors.ts'
 
 /**
  * One signal for a whole exchange that aborts (with a TimeoutError) once
@@ -164,6 +164,7 @@ export async function withStream<T> (
 
 /** A peer's answer that broke the framing, a size limit or ended early, as InvalidMessageError; any other error as it is. */
 export function asInvalidMessage (err: Error, protocol: string, peer: PeerId): Error {
+  if (err.name === 'UnexpectedEOFError') return new AnswerCutOffError(`${protocol}: the answer from ${peer.toString()} was cut off (it went away, or closed the stream mid-answer): ${err.message}`)
   return MALFORMED.has(err.name) ? new InvalidMessageError(`${protocol}: malformed answer from ${peer.toString()}: ${err.message}`) : err
 }
 
