@@ -5,7 +5,9 @@
  */
 import { canonicalPeerId } from '../node/peer-ids.ts'
 import { encodePayload, InvalidTransactionError } from '../chain/index.ts'
+import type { FastifyRequest } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'
+import { InvalidIdempotencyKeyError } from '../node/index.ts'
 import { InvalidRequestError } from './errors.ts'
 
 /** `:id` must be a vehicle's peer id or `shared`. @throws InvalidRequestError */
@@ -51,4 +53,16 @@ export function parseFlag (name: string, raw: unknown, fallback: boolean): boole
   if (raw === 'true') return true
   if (raw === 'false') return false
   throw new InvalidRequestError(`${name}: true or false, got ${JSON.stringify(raw)}`)
+}
+
+/**
+ * The request's Idempotency-Key, if any (checked by the node: 400
+ * InvalidIdempotencyKeyError). Two of them name two writes: Node would join
+ * them into one key ("k1, k2"), which neither retry would send again alone.
+ */
+export function idempotencyKey (req: FastifyRequest): { idempotencyKey?: string } {
+  const keys = req.raw.headersDistinct['idempotency-key']
+  if (keys == null) return {}
+  if (keys.length > 1) throw new InvalidIdempotencyKeyError(`one Idempotency-Key per write, got ${keys.length}`)
+  return { idempotencyKey: keys[0] }
 }

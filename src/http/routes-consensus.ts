@@ -12,25 +12,12 @@
  *   with the same key and body, it commits once and every attempt gets the
  *   first commit's answer (WriteOptions.idempotencyKey).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'
 import { commitJson } from '../node/consensus.ts'
-import { InvalidIdempotencyKeyError } from '../node/index.ts'
-import { checkChain, checkKey, onlyQuery } from './params.ts'
+import { checkChain, checkKey, idempotencyKey, onlyQuery } from './params.ts'
 
 interface KvParams { id: string, key: string }
-
-/**
- * The request's Idempotency-Key, if any (checked by the node: 400
- * InvalidIdempotencyKeyError). Two of them name two writes: Node would join
- * them into one key ("k1, k2"), which neither retry would send again alone.
- */
-function idempotencyKey (req: FastifyRequest): { idempotencyKey?: string } {
-  const keys = req.raw.headersDistinct['idempotency-key']
-  if (keys == null) return {}
-  if (keys.length > 1) throw new InvalidIdempotencyKeyError(`one Idempotency-Key per write, got ${keys.length}`)
-  return { idempotencyKey: keys[0] }
-}
 
 export function registerConsensusRoutes (server: FastifyInstance, node: VGuardNode): void {
   // an encapsulated scope: only these routes take raw bodies

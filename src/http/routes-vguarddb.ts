@@ -8,7 +8,7 @@ import { encodeValue } from './encoding.ts'
 import { InvalidRequestError, KeyNotFoundError } from './errors.ts'
 import { ReadResponse } from '../protocols/read/index.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { checkChain, checkKey, onlyQuery } from './params.ts'
+import { checkChain, checkKey, idempotencyKey, onlyQuery } from './params.ts'
 
 const utf8 = new TextEncoder()
 /** A read's `via` names a few holders: 1 KiB is some twenty peer ids. */
@@ -82,7 +82,9 @@ export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNod
     onlyQuery(req.query, [])
     const outcome = await node.endOfBooth({
       participants: req.body.participants,
-      transactions: req.body.transactions.map(decodeTransaction)
+      transactions: req.body.transactions.map(decodeTransaction),
+      // a retry of a request whose answer was lost appends nothing again
+      ...idempotencyKey(req)
     })
     return {
       chainId: outcome.chainId,

@@ -566,26 +566,45 @@ export class Consensus {
    * block goes through consensus like any write, so the chain keeps one
    * order. Either way the replication round uses the given participants.
    */
-  async endOfBooth (input: EndOfBoothInput, direct: () => Promise<ReplicationOutcome>): Promise<ReplicationOutcome> {
+  async endOfBooth (input: EndOfBoothInput, direct: (id?: Uint8Array) => Promise<ReplicationOutcome>): Promise<ReplicationOutcome> {
     // checked before either path: a bad booth appends nothing and releases no one
     const { participants, transactions } = checkBoothInput(input, this.self, this.c.config.allowedPeers)
     const timeout = input.timeout ?? this.c.config.commitTimeout
     if (!Number.isSafeInteger(timeout) || timeout < 1 || timeout > MAX_WRITE_TIMEOUT) {
       throw new InvalidBoothError(`timeout: a whole number of ms from 1 to ${MAX_WRITE_TIMEOUT}, got ${JSON.stringify(timeout)}`)
     }
+    const write = encodeWrite(transactions)
+    const ref = input.idempotencyKey == null ? undefined : idempotentRef(this.self, checkIdempotencyKey(input.idempotencyKey), write.payload, this.self)
     const outcome = await this.throughOwnGate(async () => {
       if (await this.driver.ownStarted()) return undefined
       await this.ownChainCaughtUp()
-      return await direct()
+      return await direct(ref?.id)
     })
     if (outcome != null) return outcome
     if (!this.running) throw new ConsensusStoppedError('consensus is not running')
     // the round below is the block's: its participants choose the backups (the commit runs no round of its
     // own), so it is a round of its own, never one a put() queued with the booth as participants
-    const committed = await this.appendOwn(encodeWrite(transactions), timeout, false, undefined, false)
+    const committed = ref == null
+      ? await this.appendOwn(write, timeout, false, undefined, false)
+      : await this.keyedBooth(write, ref, timeout)
     const round = await this.c.vguarddb.afterCommit(this.self, participants, { own: true })
     // the round's table covers this block and maybe later ones: the answer names this block
     return { ...round, height: committed.height }
+  }
+
+  /**
+   * A keyed end of booth once our chain runs consensus: one appended before
+   * that, directly (its record kept by VGuardDB), is answered with its
+   * block; else it commits as a keyed write does, once.
+   */
+  private async keyedBooth (write: EncodedWrite, ref: WriteRef, timeout: number): Promise<CommitResult> {
+    const direct = await this.c.vguarddb.boothAppended(ref.id)
+    if (direct != null) return { chainId: this.self, height: direct.height, hash: direct.hash }
+    try {
+      return await this.forwarded.once(writeKey(ref.from, this.self, toHex(ref.id)), async () => await this.appendOwn(write, timeout, false, ref, false), memoryOwner(ref))
+    } catch (err) {
+      throw keyedFailure(err as Error)
+    }
   }
 
   /**

@@ -20,7 +20,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Message } from '@libp2p/gossipsub'
 import type { TypedEventEmitter } from 'main-event'
-import { createBlock, MAX_BOOTH_SIZE, toHex } from '../chain/index.ts'
+import { bytesEqual, createBlock, MAX_BOOTH_SIZE, toHex } from '../chain/index.ts'
 import type { TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase, BinarySublevel } from '../storage/database.ts'
@@ -37,6 +37,8 @@ import { LinkedSignal, withDeadline } from '../protocols/stream.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ReleaseQueue } from './release-queue.ts'
+import { BoothMemory } from './booth-memory.ts'
+import type { BoothRecord } from './booth-memory.ts'
 import { NodeStoppedError } from './errors.ts'
 import { InvalidReadError } from './consensus-errors.ts'
 import { chainIdProblem } from './peer-ids.ts'
@@ -86,6 +88,13 @@ export interface EndOfBoothInput {
    * CommitTimeoutError past it. @default the node's commitTimeout
    */
   timeout?: number
+  /**
+   * Makes a retry safe, as a write's: the same key with the same
+   * transactions appends one block for 10 minutes (also across a restart);
+   * a retry is answered with that block's height and runs a replication
+   * round again. 1–128 printable ASCII characters.
+   */
+  idempotencyKey?: string
 }
 
 export interface ReplicationOutcome {
@@ -234,6 +243,7 @@ export class VGuardDB {
   gossipInvalid = 0
   /** This run asked members for our own chain's newest table (the first round does). */
   private ownTableLooked = false
+  private readonly booths: BoothMemory
 
   constructor (components: VGuardDBComponents) {
     this.c = components
@@ -245,6 +255,7 @@ export class VGuardDB {
       kept: components.database.sublevel('backup-tables-kept'),
       holds: (chainId) => components.store.copyId(chainId) != null
     })
+    this.booths = new BoothMemory(components.database.sublevel('booth-keys'), components.now)
     this.transfersDb = components.database.sublevel('transfers-noted')
     this.offeredDb = components.database.sublevel('offered-epochs')
     const base = { libp2p: components.libp2p, store: components.store, logger: components.logger }
@@ -367,9 +378,11 @@ export class VGuardDB {
    *
    * @throws InvalidBoothError, InvalidTransactionError
    */
-  async endOfBooth (input: EndOfBoothInput): Promise<ReplicationOutcome> {
+  async endOfBooth (input: EndOfBoothInput, id?: Uint8Array): Promise<ReplicationOutcome> {
     const { participants, transactions } = checkBoothInput(input, this.self)
     const store = this.c.store
+    const earlier = id == null ? undefined : await this.boothAppended(id)
+    if (earlier != null) return { ...await this.afterCommit(this.self, participants, { own: true }), height: earlier.height }
     const prev = await store.tip(this.self)
     const block = createBlock({
       prev,
@@ -378,11 +391,24 @@ export class VGuardDB {
       timestamp: (this.c.now ?? Date.now)(),
       transactions
     })
+    // the record first: a crash before the append leaves one whose block the chain does not hold (boothAppended)
+    if (id != null) await this.booths.remember(id, { height: block.header.height, hash: block.hash })
     await store.append(block, { sync: true })
     this.c.events.safeDispatchEvent('chain:committed', {
       detail: { chainId: this.self, role: 'own', height: block.header.height, hash: toHex(block.hash), blocks: 1, transactions: block.header.txCount, booth: block.header.booth }
     })
     return { ...await this.afterCommit(this.self, participants, { own: true }), height: block.header.height }
+  }
+
+  /**
+   * The block an end of booth with the key `id` appended to our chain (its
+   * record kept, and the chain holding that block at its height), if one did.
+   */
+  async boothAppended (id: Uint8Array): Promise<BoothRecord | undefined> {
+    const record = await this.booths.find(id)
+    if (record == null) return undefined
+    const held = await this.c.store.getBlock(this.self, record.height).catch(() => undefined)
+    return held != null && bytesEqual(held.hash, record.hash) ? record : undefined
   }
 
   /**
@@ -851,8 +877,8 @@ export class VGuardDB {
 export function checkBoothInput (input: EndOfBoothInput, self: string, allowedPeers?: readonly string[]): { participants: string[], transactions: TransactionInput[] } {
   if (input == null || typeof input !== 'object') throw new InvalidBoothError('an object { participants, transactions } is required')
   // a typo (timout) would else be dropped, and the default taken: HTTP refuses unknown fields too
-  const unknownField = Object.keys(input).find(field => field !== 'participants' && field !== 'transactions' && field !== 'timeout')
-  if (unknownField != null) throw new InvalidBoothError(`unknown field ${JSON.stringify(unknownField)} (an end of booth is { participants, transactions, timeout? })`)
+  const unknownField = Object.keys(input).find(field => field !== 'participants' && field !== 'transactions' && field !== 'timeout' && field !== 'idempotencyKey')
+  if (unknownField != null) throw new InvalidBoothError(`unknown field ${JSON.stringify(unknownField)} (an end of booth is { participants, transactions, timeout?, idempotencyKey? })`)
   const participants = checkParticipants(input.participants, self)
   // a vehicle the network does not admit would be bound into the block's booth for good, and could never back it up
   const outsiders = allowedPeers == null ? [] : participants.filter(p => !allowedPeers.includes(p))

@@ -126,4 +126,51 @@ describe('http - vguarddb routes', () => {
     expect((covered.active as string[]).sort()).toEqual([b.peerId.toString(), d.peerId.toString()].sort())
     expect(covered.warning).toBeUndefined()
   })
+
+  it('an Idempotency-Key makes /booth/end safe to retry: one block per key and transactions, also across a restart and once the chain runs consensus', async () => {
+    const dir = await cluster.tempDir()
+    const a = await cluster.create({ kBackups: 1, dataDir: dir })
+    await a.start()
+    const b = await cluster.create({ kBackups: 1, bootstrap: [a.multiaddrs[0].toString()] })
+    await b.start()
+    await waitFor(() => fullyConnected([a, b]))
+    const chainId = a.peerId.toString()
+    const end = async (node: typeof a, key: string | undefined, value: string): Promise<Response> => await fetch(`${(await cluster.http(node)).url}/booth/end`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(key == null ? {} : { 'idempotency-key': key }) },
+      body: JSON.stringify({ participants: [b.peerId.toString()], transactions: [{ key: 'gps/1', value }] })
+    })
+
+    // appended directly (no consensus on the chain yet): the retry is answered with the first block
+    const first = await end(a, 'booth-1', 'fix-1')
+    expect(first.status).toBe(200)
+    const { height } = await first.json() as { height: number }
+    const again = await end(a, 'booth-1', 'fix-1')
+    expect(again.status).toBe(200)
+    expect(await again.json()).toMatchObject({ height, complete: true })
+    expect((await a.chains.tip(chainId)).height).toBe(height)
+    // other transactions under the key are another booth; a bad key is refused, nothing appended
+    const other = await end(a, 'booth-1', 'fix-2')
+    expect(await other.json()).toMatchObject({ height: height + 1 })
+    const bad = await end(a, 'k'.repeat(129), 'fix-3')
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toMatchObject({ error: 'InvalidIdempotencyKeyError' })
+    expect((await a.chains.tip(chainId)).height).toBe(height + 1)
+
+    // after a restart, still answered, not appended again
+    await cluster.stopNode(a)
+    const a2 = await cluster.create({ kBackups: 1, dataDir: dir, bootstrap: [b.multiaddrs[0].toString()] })
+    await a2.start()
+    await waitFor(() => fullyConnected([a2, b]))
+    expect(await (await end(a2, 'booth-1', 'fix-1')).json()).toMatchObject({ height })
+    expect((await a2.chains.tip(chainId)).height).toBe(height + 1)
+
+    // once the chain runs consensus (a put), a direct booth's retry is still answered with its block, and a new
+    // keyed booth commits once
+    await a2.put('warm', new TextEncoder().encode('up'))
+    expect(await (await end(a2, 'booth-1', 'fix-1')).json()).toMatchObject({ height })
+    const viaConsensus = await (await end(a2, 'booth-2', 'fix-4')).json() as { height: number }
+    expect(await (await end(a2, 'booth-2', 'fix-4')).json()).toMatchObject({ height: viaConsensus.height })
+    expect((await a2.chains.tip(chainId)).height).toBe(viaConsensus.height)
+  })
 })
