@@ -14,6 +14,21 @@ import type { VGuardNode } from '../../src/node/index.ts'
 
 const utf8 = new TextEncoder()
 
+/**
+ * The members stop hearing `chainId` while `on` (its messages vanish, as on a
+ * LAN that drops packets; the connections stay): its next block is proposed
+ * and not decided.
+ */
+function deafen (members: VGuardNode[], chainId: string): { on: boolean } {
+  const deaf = { on: true }
+  for (const member of members) {
+    const transport = member.consensus.driver.transport
+    const onMessage = transport.onMessage
+    transport.onMessage = (from, cm) => { if (!(deaf.on && cm.chainId === chainId)) onMessage(from, cm) }
+  }
+  return deaf
+}
+
 describe('write protocol - retries with a write id', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
@@ -74,12 +89,7 @@ describe('write protocol - retries with a write id', () => {
     await a.put('warm', utf8.encode('up'))
     // the members stop hearing a's chain (its accepts vanish, as on a LAN that drops
     // packets; the connections stay): a's next block is proposed and not decided
-    const deaf = { on: true }
-    for (const member of [b, c]) {
-      const transport = member.consensus.driver.transport
-      const onMessage = transport.onMessage
-      transport.onMessage = (from, cm) => { if (!(deaf.on && cm.chainId === chainId)) onMessage(from, cm) }
-    }
+    const deaf = deafen([b, c], chainId)
     const value = utf8.encode('once')
     const options = { idempotencyKey: 'in-flight-1', waitForReplication: false }
     await expect(a.put('once', value, options)).rejects.toMatchObject({ name: 'CommitTimeoutError' })
@@ -200,12 +210,7 @@ describe('write protocol - retries with a write id', () => {
     const chainId = a.peerId.toString()
     await a.put('warm', utf8.encode('up'))
     // the members stop hearing a's chain: its next block is accepted by a alone
-    const deaf = { on: true }
-    for (const member of others) {
-      const transport = member.consensus.driver.transport
-      const onMessage = transport.onMessage
-      transport.onMessage = (from, cm) => { if (!(deaf.on && cm.chainId === chainId)) onMessage(from, cm) }
-    }
+    const deaf = deafen(others, chainId)
     const value = utf8.encode('once')
     const options = { idempotencyKey: 'restart-1', waitForReplication: false }
     await expect(a.put('once', value, options)).rejects.toMatchObject({ name: 'CommitTimeoutError' })
