@@ -51,7 +51,7 @@ import { encodeWrite } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
 import { quorumRead } from './quorum-read.ts'
 import type { QuorumReadResult } from './quorum-read.ts'
-import { RecentWrites, WRITE_MEMORY, memoryOwner, writeKey } from './recent-writes.ts'
+import { RecentWrites, memoryOwner, writeKey } from './recent-writes.ts'
 import { checkIdempotencyKey, idempotentRef } from './idempotency.ts'
 import type { HolderAnswer } from './quorum-read.ts'
 import { holderAnswer } from './holder-answer.ts'
@@ -159,11 +159,7 @@ function remainingUntil (deadline: number): number {
 async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: WriteRef | undefined, timeout: number, wait: boolean, replicate = true): Promise<CommitResult> {
   if (ref == null) return await replica.submit(write, { timeout, waitForReplication: wait, replicate })
   const deadline = performance.now() + timeout
-  try {
-    await replica.settleLeadership(Math.min(timeout, LEADER_READ_TIMEOUT))
-  } catch (err) {
-    throw unsettled(err as Error, replica.chainId)
-  }
+  await replica.settleLeadership(Math.min(timeout, LEADER_READ_TIMEOUT))
   // an earlier attempt that timed out may still be in flight: its outcome, never a second proposal
   const landing = await replica.landed(ref, remainingUntil(deadline))
   if (landing === 'in flight') {
@@ -186,23 +182,6 @@ async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: Writ
 }
 
 /**
- * A keyed write that failed before this replica settled its leadership:
- * what earlier leaderships proposed is not known here yet (phase 1 recovers
- * it), and an earlier attempt of the write may be among it — one this node
- * proposed before a restart, too, whose own acceptance the crash may have
- * lost while its booth kept it (accepts leave while the leader's is
- * written). So "nothing written" is not ours to say: CommitTimeoutError
- * (a soak: a retry on a restarted proposer heard NoQuorumError "phase 1 has
- * not completed", and the first attempt committed once it had).
- */
-function unsettled (err: Error, chainId: string): Error {
-  const why = `${err.message}; this node has not recovered what earlier leaderships of ${chainId} proposed, so an earlier attempt of this write, if there was one, may still commit, whole or not at all (a retry with the same key gets its outcome)`
-  if (err.name === 'NoQuorumError') return new CommitTimeoutError(why)
-  if (err instanceof ConsensusStoppedError && !err.mayHaveCommitted) return new ConsensusStoppedError(why, true)
-  return err
-}
-
-/**
  * A keyed write's NoQuorumError ("nothing written") when an earlier attempt
  * went to a leader, or was proposed here, and may still commit: that one
  * is what a retry waits on, so the answer is CommitTimeoutError, as a
@@ -217,20 +196,25 @@ function earlierMayCommit (err: Error, handedOver: boolean): Error {
 
 /**
  * A keyed write's failure that says nothing was written speaks for this
- * attempt only: an earlier attempt under the same key, made through another
- * node or before a restart (whose memory is gone), or held by a minority of
- * a booth that a later phase 1 may still choose, is not known here. The
- * caller asks about the key, not the attempt: "may have committed", and a
- * retry with the key gets the outcome (soaks: retries through restarted
- * non-leaders heard "no majority … nothing written", and the first attempt
- * had committed).
+ * attempt only: an earlier attempt under the same key — made through another
+ * node, or before a restart (whose memory is gone), or sent by a proposer
+ * that crashed while its own acceptance was written (accepts leave
+ * meanwhile), or held by a minority of a booth that a later phase 1 may
+ * still choose — is not known here. The caller asks about the key, not the
+ * attempt: "may have committed", and a retry with the key gets the outcome
+ * (soaks: retries on a restarted proposer and through restarted non-leaders
+ * heard "nothing written", and the first attempt had committed).
  */
-function keyedFailure (err: Error): Error {
-  const more = '; an earlier attempt under the same idempotency key (through another node, or before a restart) may still commit, whole or not at all: a retry with the key gets its outcome'
-  if (err.name === 'NoQuorumError') return new CommitTimeoutError(`not proposed: ${err.message}${more}`)
-  if (err instanceof ConsensusStoppedError && !err.mayHaveCommitted) return new ConsensusStoppedError(err.message + more, true)
-  if (err instanceof NoLeaderError && !err.mayHaveCommitted) return new NoLeaderError(err.message + more, true)
-  if (err instanceof ProposerUnreachableError && !err.mayHaveCommitted) return new ProposerUnreachableError(err.message + more, true)
+function keyedFailure (err: Error, where = 'through another node, or before a restart'): Error {
+  // the attempt's own words stay, said of the attempt
+  const attempt = err.message
+    .replace(/;? ?nothing was written( anywhere)?/, '; this attempt wrote nothing')
+    .replace('nothing was sent: the write is not committed', 'this attempt was not sent')
+  const message = `${attempt}; an earlier attempt under the same idempotency key (${where}) may still commit, whole or not at all: a retry with the key gets its outcome`
+  if (err.name === 'NoQuorumError') return new CommitTimeoutError(message)
+  if (err instanceof ConsensusStoppedError && !err.mayHaveCommitted) return new ConsensusStoppedError(message, true)
+  if (err instanceof NoLeaderError && !err.mayHaveCommitted) return new NoLeaderError(message, true)
+  if (err instanceof ProposerUnreachableError && !err.mayHaveCommitted) return new ProposerUnreachableError(message, true)
   return err
 }
 
@@ -276,12 +260,6 @@ export class Consensus {
   private ownGate: Promise<unknown> = Promise.resolve()
   /** This run made sure our own chain is not behind what our backups hold (ownChainCaughtUp). */
   private ownCaughtUp = false
-  /**
-   * Keyed shared-chain writes whose last call ended "may have committed"
-   * (write ids, hex), the oldest dropped past WRITE_MEMORY.limit: a
-   * retry's failure then says so too, never "nothing written".
-   */
-  private readonly uncertainKeyed = new Set<string>()
   /** The newest check of our own chain for reads (ownChainBehind), shared by the reads made meanwhile. */
   private ownCheck?: OwnCheck
   /** Our own chain has consensus state (driver.ownStarted, which reads the consensus store, said so once). */
@@ -347,8 +325,9 @@ export class Consensus {
   /**
    * Commits transactions as (part of) one block of a chain.
    *
-   * @throws InvalidTransactionError, InvalidIdempotencyKeyError (nothing happens), NoQuorumError (nothing written),
-   * CommitTimeoutError (proposed, may still commit whole), NoLeaderError, ProposerUnreachableError
+   * @throws InvalidTransactionError, InvalidIdempotencyKeyError (nothing happens), NoQuorumError (nothing written;
+   * never for a keyed write, see keyedFailure), CommitTimeoutError (proposed, may still commit whole), NoLeaderError,
+   * ProposerUnreachableError
    */
   async append (transactions: TransactionInput[], options: WriteOptions = {}): Promise<CommitResult> {
     if (!this.running) throw new ConsensusStoppedError('consensus is not running')
@@ -376,10 +355,7 @@ export class Consensus {
       return await this.forward(chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES))
     }
     try {
-      if (chainId === this.self) {
-        const ref = idempotentRef(chainId, key, write.payload, this.self)
-        return await this.forwarded.once(writeKey(ref.from, chainId, toHex(ref.id)), async () => await this.appendOwn(write, timeout, wait, ref), memoryOwner(ref))
-      }
+      if (chainId === this.self) return await this.appendOwnKeyed(write, timeout, wait, idempotentRef(chainId, key, write.payload, this.self))
       if (chainId === SHARED_CHAIN) return await this.appendShared(write, timeout, wait, key)
       return await this.forward(chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES), key)
     } catch (err) {
@@ -387,43 +363,28 @@ export class Consensus {
     }
   }
 
+  /** A keyed write to our own chain: attempts made meanwhile (here, or forwarded) join it. */
+  private async appendOwnKeyed (write: EncodedWrite, timeout: number, wait: boolean, ref: WriteRef, replicate = true): Promise<CommitResult> {
+    return await this.forwarded.once(writeKey(ref.from, this.self, toHex(ref.id)), async () => await this.appendOwn(write, timeout, wait, ref, replicate), memoryOwner(ref))
+  }
+
   private async appendOwn (write: EncodedWrite, timeout: number, wait: boolean, ref?: WriteRef, replicate = true): Promise<CommitResult> {
     // opening our replica (first write) must not interleave with a direct endOfBooth append
     const own = await this.throughOwnGate(async () => {
       if (!await this.driver.ownStarted()) await this.ownChainCaughtUp()
       return await this.driver.own()
-    }).catch((err: Error) => { throw ref == null ? err : unsettled(err, this.self) })
+    })
     return await submitOnce(own, write, ref, timeout, wait, replicate)
   }
 
   private async appendShared (write: EncodedWrite, timeout: number, wait: boolean, idempotencyKey?: string): Promise<CommitResult> {
-    if (idempotencyKey == null) return await this.appendSharedOnce(write, timeout, wait)
-    const ref = idempotentRef(SHARED_CHAIN, idempotencyKey, write.payload, this.self)
-    const key = toHex(ref.id)
-    try {
-      const result = await this.appendSharedOnce(write, timeout, wait, idempotencyKey, this.uncertainKeyed.has(key))
-      this.uncertainKeyed.delete(key)
-      return result
-    } catch (err) {
-      // an attempt that may still commit: a retry under the same key (a new call) must not hear
-      // "nothing written" (a soak's retry got NoQuorumError after its first attempt's leader died, and it committed)
-      if ((err as { mayHaveCommitted?: boolean }).mayHaveCommitted === true || (err as Error).name === 'CommitTimeoutError') {
-        this.uncertainKeyed.delete(key)
-        this.uncertainKeyed.add(key)
-        if (this.uncertainKeyed.size > WRITE_MEMORY.limit) this.uncertainKeyed.delete(this.uncertainKeyed.values().next().value as string)
-      }
-      throw err
-    }
-  }
-
-  private async appendSharedOnce (write: EncodedWrite, timeout: number, wait: boolean, idempotencyKey?: string, earlierUncertain = false): Promise<CommitResult> {
     const deadline = performance.now() + timeout
     // one id for every attempt: a leader that already took this write answers a retry with its outcome
     const writeId = randomBytes(WRITE_ID_BYTES)
     const ref = idempotencyKey == null ? { from: this.self, id: writeId } : idempotentRef(SHARED_CHAIN, idempotencyKey, write.payload, this.self)
     let last: Error = new NoLeaderError('no shared chain has formed yet')
     // a leader may hold the write: an attempt whose answer was lost (this call's, or an earlier call's under the same key)
-    let handedOver = earlierUncertain
+    let handedOver = false
     while (performance.now() < deadline && this.running) {
       const shared = this.driver.shared()
       const remaining = remainingUntil(deadline)
@@ -574,7 +535,17 @@ export class Consensus {
       throw new InvalidBoothError(`timeout: a whole number of ms from 1 to ${MAX_WRITE_TIMEOUT}, got ${JSON.stringify(timeout)}`)
     }
     const write = encodeWrite(transactions)
-    const ref = input.idempotencyKey == null ? undefined : idempotentRef(this.self, checkIdempotencyKey(input.idempotencyKey), write.payload, this.self)
+    if (input.idempotencyKey == null) return await this.endOfBoothOnce(participants, write, timeout, direct)
+    const ref = idempotentRef(this.self, checkIdempotencyKey(input.idempotencyKey), write.payload, this.self)
+    try {
+      return await this.endOfBoothOnce(participants, write, timeout, direct, ref)
+    } catch (err) {
+      // an earlier attempt under the key (its answer lost) may have appended the block
+      throw keyedFailure(err as Error, 'before a restart, or still running')
+    }
+  }
+
+  private async endOfBoothOnce (participants: string[], write: EncodedWrite, timeout: number, direct: (id?: Uint8Array) => Promise<ReplicationOutcome>, ref?: WriteRef): Promise<ReplicationOutcome> {
     const outcome = await this.throughOwnGate(async () => {
       if (await this.driver.ownStarted()) return undefined
       await this.ownChainCaughtUp()
@@ -582,29 +553,16 @@ export class Consensus {
     })
     if (outcome != null) return outcome
     if (!this.running) throw new ConsensusStoppedError('consensus is not running')
+    // a keyed booth appended directly before our chain ran consensus is answered with its block
+    const earlier = ref == null ? undefined : await this.c.vguarddb.boothAppended(ref.id)
     // the round below is the block's: its participants choose the backups (the commit runs no round of its
     // own), so it is a round of its own, never one a put() queued with the booth as participants
-    const committed = ref == null
+    const committed = earlier ?? (ref == null
       ? await this.appendOwn(write, timeout, false, undefined, false)
-      : await this.keyedBooth(write, ref, timeout)
+      : await this.appendOwnKeyed(write, timeout, false, ref, false))
     const round = await this.c.vguarddb.afterCommit(this.self, participants, { own: true })
     // the round's table covers this block and maybe later ones: the answer names this block
     return { ...round, height: committed.height }
-  }
-
-  /**
-   * A keyed end of booth once our chain runs consensus: one appended before
-   * that, directly (its record kept by VGuardDB), is answered with its
-   * block; else it commits as a keyed write does, once.
-   */
-  private async keyedBooth (write: EncodedWrite, ref: WriteRef, timeout: number): Promise<CommitResult> {
-    const direct = await this.c.vguarddb.boothAppended(ref.id)
-    if (direct != null) return { chainId: this.self, height: direct.height, hash: direct.hash }
-    try {
-      return await this.forwarded.once(writeKey(ref.from, this.self, toHex(ref.id)), async () => await this.appendOwn(write, timeout, false, ref, false), memoryOwner(ref))
-    } catch (err) {
-      throw keyedFailure(err as Error)
-    }
   }
 
   /**

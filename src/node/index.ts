@@ -121,7 +121,8 @@ export interface VGuardNode extends TypedEventEmitter<VGuardNodeEvents> {
    * with what the round reached in `replication` (complete, partial, or
    * pending: committed, the round still running).
    *
-   * @throws InvalidTransactionError, NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError
+   * @throws InvalidTransactionError, NoQuorumError (nothing written; a keyed write gets CommitTimeoutError
+   * instead: an earlier attempt under its key may still commit), CommitTimeoutError, NoLeaderError, ProposerUnreachableError
    */
   append: (transactions: TransactionInput[], options?: WriteOptions) => Promise<CommitResult>
   /** `append([{ key, value }])`. */

@@ -106,7 +106,7 @@ export async function withDeadline<T> (ms: number, fn: (signal: AbortSignal) => 
  * What a peer's malformed or oversized frame surfaces as, from @libp2p/utils
  * and protons (StreamBufferError: more unread bytes than the reader buffers).
  */
-const MALFORMED = new Set(['RangeError', 'MaxLengthError', 'InvalidDataLengthError', 'InvalidDataLengthLengthError', 'InvalidMessageLengthError', 'UnexpectedEOFError', 'StreamBufferError'])
+const MALFORMED = new Set(['RangeError', 'MaxLengthError', 'InvalidDataLengthError', 'InvalidDataLengthLengthError', 'InvalidMessageLengthError', 'StreamBufferError'])
 
 /** A varint length prefix of any frame we allow (< 2^35 bytes). */
 const MAX_LENGTH_PREFIX_BYTES = 5
