@@ -1,6 +1,10 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
+import { openDatabase } from '../../src/storage/database.ts'
+import { BoothMemory } from '../../src/node/booth-memory.ts'
+import { idempotentRef } from '../../src/node/idempotency.ts'
+import { encodeWrite } from '../../src/node/batch.ts'
 
 describe('http - vguarddb routes', () => {
   const cluster = new TestCluster()
@@ -191,5 +195,38 @@ describe('http - vguarddb routes', () => {
     if (typeof outcome === 'number') expect(outcome).toBe(height)
     else expect(outcome).toMatchObject({ mayHaveCommitted: true })
     await second
+  })
+
+  it('a keyed booth whose record was kept and whose block never reached the chain (a crash between the two) is appended on retry', async () => {
+    const dir = await cluster.tempDir()
+    const a = await cluster.create({ kBackups: 1, dataDir: dir })
+    await a.start()
+    const b = await cluster.create({ kBackups: 1, bootstrap: [a.multiaddrs[0].toString()] })
+    await b.start()
+    await waitFor(() => fullyConnected([a, b]))
+    const chainId = a.peerId.toString()
+    const participants = [b.peerId.toString()]
+    await a.endOfBooth({ participants, transactions: [{ key: 'gps/0', value: new TextEncoder().encode('fix-0') }] })
+    const tip = (await a.chains.tip(chainId)).height
+    await cluster.stopNode(a)
+    // what a crash after the record was synced and before the block was appended leaves behind
+    const transactions = [{ key: 'gps/1', value: new TextEncoder().encode('fix-1') }]
+    const id = idempotentRef(chainId, 'crashed-1', encodeWrite(transactions.map(t => ({ op: 'PUT' as const, ...t }))).payload, chainId).id
+    const db = await openDatabase(dir)
+    try {
+      await new BoothMemory(db.sublevel('booth-keys')).remember(id, { height: tip + 1, hash: new Uint8Array(32).fill(1) })
+    } finally {
+      await db.close()
+    }
+    const again = await cluster.create({ kBackups: 1, dataDir: dir, bootstrap: [b.multiaddrs[0].toString()] })
+    await again.start()
+    await waitFor(() => fullyConnected([again, b]))
+    const outcome = await again.endOfBooth({ participants, transactions, idempotencyKey: 'crashed-1' })
+    expect(outcome.height).toBe(tip + 1)
+    expect((await again.chains.tip(chainId)).height).toBe(tip + 1)
+    expect((await again.get(chainId, 'gps/1')).value).toEqual(transactions[0].value)
+    // and now it is the block a retry is answered with
+    expect((await again.endOfBooth({ participants, transactions, idempotencyKey: 'crashed-1' })).height).toBe(tip + 1)
+    expect((await again.chains.tip(chainId)).height).toBe(tip + 1)
   })
 })

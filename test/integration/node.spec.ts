@@ -392,7 +392,12 @@ describe('node - discovery and connections', () => {
     const b = await cluster.create({ allowedPeers: [c.peerId.toString()], bootstrap: [bootstrapOf(a)] })
     const rejected: PeerRejectedDetail[] = []
     b.addEventListener('peer:rejected', (e) => { rejected.push(e.detail) })
+    const bootstrapFailed = new Promise<BootstrapFailedDetail>((resolve) => {
+      b.addEventListener('peer:bootstrap-failed', (e) => { resolve(e.detail) }, { once: true })
+    })
     await b.start()
+    // its bootstrap address is said refused (our own allow list), not unreachable
+    expect(await bootstrapFailed).toMatchObject({ address: bootstrapOf(a), refused: true })
     // the gater denies the dial outright: no connection ever forms
     await expect(b.libp2p.dial(a.multiaddrs[0])).rejects.toThrow()
     expect(b.libp2p.getConnections(a.peerId)).toHaveLength(0)
