@@ -790,6 +790,12 @@ export class Paxos {
     const plan = c.replan(this.log)
     if (!plan.satisfied) {
       this.sendPrepares(c.unasked())
+      // a promiser that decided further hands its decided values over now, not a promise's few per
+      // campaign: a candidate short of a majority (its own vote forgotten until it catches up) climbed
+      // 4 slots per election timeout, while members that defer to its rank elected no one (a probe:
+      // over a minute without a leader). Decided values are facts whatever the campaign's outcome.
+      const ahead = [...c.promises.values()].find(m => m.commit > this.log.commit)
+      if (ahead != null) this.requestCatchup(ahead.from)
       return
     }
     if (plan.chosen > this.log.commit) {

@@ -143,6 +143,18 @@ describe('consensus - Paxos API', () => {
     expect(p.status().role).toBe('leader')
   })
 
+  it('a candidate short of a majority fetches the decided values a promiser holds beyond its own, not only those the promise carries', () => {
+    const p = createPaxos(config({ booth: ['a', 'b', 'c'], forgotVotes: true }))
+    p.tick()
+    const prepare = drain(p).flatMap(rd => rd.messages).find(m => m.type === 'prepare')
+    const ballot = prepare?.ballot ?? { round: 1, proposer: 'a' }
+    // b decided up to 40: its promise alone is no majority (a's own does not count), but a asks b for the rest
+    p.step({ type: 'promise', from: 'b', to: 'a', ballot, commit: 40, booths: [{ slot: 1, members: ['a', 'b', 'c'] }], entries: [] })
+    const asks = drain(p).flatMap(rd => rd.messages).filter(m => m.type === 'catchup')
+    expect(asks).toEqual([expect.objectContaining({ type: 'catchup', to: 'b', slot: 1 })])
+    expect(p.status().role).toBe('candidate')
+  })
+
   it('after its votes were lost, counts its own promise again once the driver says the booth counts it (restoreVotes)', () => {
     const p = createPaxos(config({ booth: ['a', 'b', 'c'], forgotVotes: true }))
     expect(p.votesForgotten).toBe(true)
