@@ -383,7 +383,7 @@ export class Consensus {
     const writeId = randomBytes(WRITE_ID_BYTES)
     const ref = idempotencyKey == null ? { from: this.self, id: writeId } : idempotentRef(SHARED_CHAIN, idempotencyKey, write.payload, this.self)
     let last: Error = new NoLeaderError('no shared chain has formed yet')
-    // a leader may hold the write: an attempt whose answer was lost (this call's, or an earlier call's under the same key)
+    // a leader may hold the write: an attempt of this call whose answer was lost (an earlier call's: keyedFailure)
     let handedOver = false
     while (performance.now() < deadline && this.running) {
       const shared = this.driver.shared()
