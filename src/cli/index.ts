@@ -190,8 +190,13 @@ export async function main (argv: string[], io: CliIo = processIo({ warnOnStdout
   } catch (e) {
     if (e instanceof CommanderError) {
       // 'commander.help' with a non-zero code is the usage shown for a missing command
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0
-      if (e.code === 'commander.help' && e.exitCode === 0) return 0
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || (e.code === 'commander.help' && e.exitCode === 0)) {
+        // --version or --help into a full disk printed nothing and said ok
+        const failure = await io.stdoutFailure()
+        if (failure == null) return 0
+        err(`error: the output is incomplete: ${failure.message}`)
+        return 1
+      }
       if (e.code === 'commander.unknownOption' && argv[0] === 'put') err(VALUE_AFTER_DASHES)
       return EXIT_USAGE
     }

@@ -259,8 +259,10 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     const [a] = nodes
     const full = await open('/dev/full', 'w')
     try {
-      for (const args of [['get', 'gps/1'], ['status'], ['blocks']]) {
-        const child = spawn(process.execPath, [BIN_PATH, args[0], ...api(a), ...args.slice(1)], { stdio: ['ignore', full.fd, 'pipe'] })
+      // --version and --help too: they said ok with nothing written
+      for (const args of [['get', 'gps/1'], ['status'], ['blocks'], ['--version'], ['status', '--help']]) {
+        const argv = args[0].startsWith('--') || args.includes('--help') ? args : [args[0], ...api(a), ...args.slice(1)]
+        const child = spawn(process.execPath, [BIN_PATH, ...argv], { stdio: ['ignore', full.fd, 'pipe'] })
         let stderr = ''
         child.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
         const code = await new Promise<number | null>((resolve) => { child.once('close', resolve) })
