@@ -5,10 +5,21 @@ import { openDatabase } from '../../src/storage/database.ts'
 import { BoothMemory } from '../../src/node/booth-memory.ts'
 import { idempotentRef } from '../../src/node/idempotency.ts'
 import { encodeWrite } from '../../src/node/batch.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
 
 describe('http - vguarddb routes', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
+
+  /** A vehicle (on `dataDir` if given) and the other one its booths name, connected. */
+  async function pair (dataDir?: string): Promise<{ a: VGuardNode, b: VGuardNode }> {
+    const a = await cluster.create({ kBackups: 1, ...(dataDir == null ? {} : { dataDir }) })
+    await a.start()
+    const b = await cluster.create({ kBackups: 1, bootstrap: [a.multiaddrs[0].toString()] })
+    await b.start()
+    await waitFor(() => fullyConnected([a, b]))
+    return { a, b }
+  }
 
   it('POST /booth/end commits, replicates and answers; bad bodies change nothing; GET read follows holders', async () => {
     const a = await cluster.create({ kBackups: 1 })
@@ -133,11 +144,7 @@ describe('http - vguarddb routes', () => {
 
   it('an Idempotency-Key makes /booth/end safe to retry: one block per key and transactions, also across a restart and once the chain runs consensus', async () => {
     const dir = await cluster.tempDir()
-    const a = await cluster.create({ kBackups: 1, dataDir: dir })
-    await a.start()
-    const b = await cluster.create({ kBackups: 1, bootstrap: [a.multiaddrs[0].toString()] })
-    await b.start()
-    await waitFor(() => fullyConnected([a, b]))
+    const { a, b } = await pair(dir)
     const chainId = a.peerId.toString()
     const end = async (node: typeof a, key: string | undefined, value: string): Promise<Response> => await fetch(`${(await cluster.http(node)).url}/booth/end`, {
       method: 'POST',
@@ -179,11 +186,7 @@ describe('http - vguarddb routes', () => {
   })
 
   it('a keyed end of booth cut off by a stop never says nothing was written: its block may be there', async () => {
-    const a = await cluster.create({ kBackups: 1 })
-    await a.start()
-    const b = await cluster.create({ kBackups: 1, bootstrap: [a.multiaddrs[0].toString()] })
-    await b.start()
-    await waitFor(() => fullyConnected([a, b]))
+    const { a, b } = await pair()
     const booth = { participants: [b.peerId.toString()], transactions: [{ key: 'gps/1', value: new TextEncoder().encode('fix') }], idempotencyKey: 'stop-1' }
     const { height } = await a.endOfBooth(booth)
     // the retry and a stop at once: answered with the block, or failed saying it may be there (the retry is
@@ -199,11 +202,7 @@ describe('http - vguarddb routes', () => {
 
   it('a keyed booth whose record was kept and whose block never reached the chain (a crash between the two) is appended on retry', async () => {
     const dir = await cluster.tempDir()
-    const a = await cluster.create({ kBackups: 1, dataDir: dir })
-    await a.start()
-    const b = await cluster.create({ kBackups: 1, bootstrap: [a.multiaddrs[0].toString()] })
-    await b.start()
-    await waitFor(() => fullyConnected([a, b]))
+    const { a, b } = await pair(dir)
     const chainId = a.peerId.toString()
     const participants = [b.peerId.toString()]
     await a.endOfBooth({ participants, transactions: [{ key: 'gps/0', value: new TextEncoder().encode('fix-0') }] })
