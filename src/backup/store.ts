@@ -17,11 +17,10 @@ import type { BinarySublevel } from '../storage/database.ts'
 import { verifyTable, isNewer } from './table.ts'
 import type { VerifiedTable } from './table.ts'
 import { bytesEqual } from '../chain/index.ts'
+import { SYNC_WRITE } from '../storage/database.ts'
 
 const utf8 = new TextEncoder()
 const utf8d = new TextDecoder()
-/** classic-level honours `sync` (sublevels pass options to the root); abstract-level's types omit it. */
-const SYNC_WRITE = { sync: true } as Record<string, unknown>
 const EMPTY = new Uint8Array(0)
 
 /** Tables of other vehicles' chains kept as hints (about 0.3–1 KiB each with its signature). */

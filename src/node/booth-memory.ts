@@ -15,16 +15,22 @@
 import type { BinarySublevel } from '../storage/database.ts'
 import { toHex } from '../chain/index.ts'
 import { WRITE_MEMORY } from './recent-writes.ts'
+import { SYNC_WRITE } from '../storage/database.ts'
 
 export interface BoothRecord {
   height: number
   hash: Uint8Array
 }
 
-/** classic-level honours `sync` (sublevels pass options to the root); abstract-level's types omit it. */
-const SYNC_WRITE = { sync: true } as Record<string, unknown>
-const HASH_BYTES = 32
+/** A record: when it was kept (ms, float64), the block's height (float64), the block's 32-byte hash. */
+const RECORD_BYTES = 16 + 32
 const utf8 = new TextEncoder()
+
+/** When a record was kept; a damaged one counts as long expired. */
+function keptAt (value: Uint8Array): number {
+  if (value.byteLength !== RECORD_BYTES) return Number.NEGATIVE_INFINITY
+  return new DataView(value.buffer, value.byteOffset, value.byteLength).getFloat64(0)
+}
 
 export class BoothMemory {
   private readonly db: BinarySublevel
@@ -38,15 +44,13 @@ export class BoothMemory {
   /** The record kept for the booth `id`, if it is recent enough to answer for. */
   async find (id: Uint8Array): Promise<BoothRecord | undefined> {
     const value = await this.db.get(utf8.encode(toHex(id)))
-    if (value == null || value.byteLength !== 16 + HASH_BYTES) return undefined
-    const view = new DataView(value.buffer, value.byteOffset, value.byteLength)
-    if (this.now() - view.getFloat64(0) > WRITE_MEMORY.ttl) return undefined
-    return { height: view.getFloat64(8), hash: new Uint8Array(value.subarray(16)) }
+    if (value == null || this.now() - keptAt(value) > WRITE_MEMORY.ttl) return undefined
+    return { height: new DataView(value.buffer, value.byteOffset, value.byteLength).getFloat64(8), hash: new Uint8Array(value.subarray(16)) }
   }
 
   /** Keeps `record` for the booth `id`, durably (before its block is appended), and drops expired ones. */
   async remember (id: Uint8Array, record: BoothRecord): Promise<void> {
-    const value = new Uint8Array(16 + HASH_BYTES)
+    const value = new Uint8Array(RECORD_BYTES)
     const view = new DataView(value.buffer)
     const now = this.now()
     view.setFloat64(0, now)
@@ -61,7 +65,7 @@ export class BoothMemory {
     const drop: Uint8Array[] = []
     const kept: Array<{ key: Uint8Array, at: number }> = []
     for await (const [key, value] of this.db.iterator()) {
-      const at = value.byteLength === 16 + HASH_BYTES ? new DataView(value.buffer, value.byteOffset, value.byteLength).getFloat64(0) : Number.NEGATIVE_INFINITY
+      const at = keptAt(value)
       if (now - at > WRITE_MEMORY.ttl) drop.push(key)
       else kept.push({ key, at })
     }

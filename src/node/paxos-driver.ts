@@ -48,6 +48,7 @@ import { recoverOwnChain } from './own-chain-recovery.ts'
 import { Incarnations, INCARNATION_BYTES } from './incarnations.ts'
 import { ForgetfulPeers } from './forgetful-peers.ts'
 import type { Readmission } from './forgetful-peers.ts'
+import { SYNC_WRITE } from '../storage/database.ts'
 
 /** How long the leader read that readmits members which lost their database may take (tried again each second). */
 const READMIT_READ_TIMEOUT = 5_000
@@ -124,7 +125,6 @@ interface Formation {
 const FORMATION_KEY = new TextEncoder().encode('shared-formation')
 const utf8 = new TextEncoder()
 const utf8d = new TextDecoder()
-const SYNC_WRITE = { sync: true } as Record<string, unknown>
 
 /** Messages about a vehicle's chain that only its proposer may send. */
 const OWNER_ONLY = new Set<Message['type']>(['prePrepare', 'prepare', 'accept', 'heartbeat', 'decided', 'snapshot'])

@@ -23,12 +23,11 @@ import type { Logger } from '@libp2p/interface'
 import type { BinarySublevel } from '../storage/database.ts'
 import type { BackupTableStore } from '../backup/index.ts'
 import type { ReleaseService } from '../protocols/release/index.ts'
+import { SYNC_WRITE } from '../storage/database.ts'
 
 /** First retry of an unacknowledged release; doubles up to the maximum. */
 const RETRY_MIN = 500
 const RETRY_MAX = 30_000
-/** classic-level honours `sync` (sublevels pass options to the root); abstract-level's types omit it. */
-const SYNC_WRITE = { sync: true } as Record<string, unknown>
 const utf8 = new TextEncoder()
 const utf8d = new TextDecoder()
 

@@ -46,6 +46,7 @@ import { setBounded } from './bounded.ts'
 import { KeyedLock } from '../protocols/keyed-lock.ts'
 import { lookupTable } from './table-lookup.ts'
 import type { TableLookupResult } from './table-lookup.ts'
+import { SYNC_WRITE } from '../storage/database.ts'
 
 export const BOOTHS_TOPIC_VERSION = 1
 /** A round gives up on one backup after this long and tries the next candidate. */
@@ -196,8 +197,6 @@ export interface VGuardDBComponents {
 
 const utf8 = new TextEncoder()
 const utf8d = new TextDecoder()
-/** classic-level honours `sync` (sublevels pass options to the root); abstract-level's types omit it. */
-const SYNC_WRITE = { sync: true } as Record<string, unknown>
 
 const EMPTY_RESPONSE: ReadResponse = {
   status: ReadResponse.Status.OK, role: ReadResponse.Role.HOLDER, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: '', leader: ''
@@ -380,9 +379,15 @@ export class VGuardDB {
    */
   async endOfBooth (input: EndOfBoothInput, id?: Uint8Array): Promise<ReplicationOutcome> {
     const { participants, transactions } = checkBoothInput(input, this.self)
-    const store = this.c.store
+    // a keyed booth appended before (its answer lost) is answered with its block, and runs its round again
     const earlier = id == null ? undefined : await this.boothAppended(id)
-    if (earlier != null) return { ...await this.afterCommit(this.self, participants, { own: true }), height: earlier.height }
+    const height = earlier?.height ?? await this.appendBooth(participants, transactions, id)
+    return { ...await this.afterCommit(this.self, participants, { own: true }), height }
+  }
+
+  /** Appends VGuard's block to our chain, durably; keyed, its record first. Returns its height. */
+  private async appendBooth (participants: string[], transactions: TransactionInput[], id?: Uint8Array): Promise<number> {
+    const store = this.c.store
     const prev = await store.tip(this.self)
     const block = createBlock({
       prev,
@@ -397,7 +402,7 @@ export class VGuardDB {
     this.c.events.safeDispatchEvent('chain:committed', {
       detail: { chainId: this.self, role: 'own', height: block.header.height, hash: toHex(block.hash), blocks: 1, transactions: block.header.txCount, booth: block.header.booth }
     })
-    return { ...await this.afterCommit(this.self, participants, { own: true }), height: block.header.height }
+    return block.header.height
   }
 
   /**

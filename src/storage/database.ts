@@ -44,6 +44,9 @@ export interface NodeDatabase {
 
 export const BINARY = { keyEncoding: 'view', valueEncoding: 'view' } as const
 
+/** A write durable once it resolves: classic-level honours `sync` (sublevels pass options to the root); abstract-level's types omit it. */
+export const SYNC_WRITE = { sync: true } as Record<string, unknown>
+
 function isLocked (err: unknown): boolean {
   const e = err as { code?: string, cause?: { code?: string } }
   return e?.code === 'LEVEL_LOCKED' || e?.cause?.code === 'LEVEL_LOCKED'

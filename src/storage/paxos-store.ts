@@ -38,6 +38,7 @@ import { PAXOS_VALUES_DIR, PaxosValueLog, VALUE_LOG_MIN_BYTES } from './paxos-va
 import type { ValueRef } from './paxos-values.ts'
 import { Segments } from './segments.ts'
 import { join } from 'node:path'
+import { SYNC_WRITE } from './database.ts'
 
 export const PAXOS_SUBLEVEL = 'paxos'
 
@@ -48,8 +49,6 @@ const TYPE_ENTRY = 0x65 // e
 const TYPE_DECIDED = 0x64 // d
 const TYPE_WRITE = 0x77 // w
 
-/** classic-level honours `sync` (sublevels pass options to the root); abstract-level's types omit it. */
-const SYNC_WRITE = { sync: true } as Record<string, unknown>
 const NO_SYNC = { sync: false } as Record<string, unknown>
 
 const utf8 = new TextEncoder()
