@@ -111,6 +111,11 @@ export class ForgetfulPeers {
     return !this.held.has(peer) || LEARNING.has(type)
   }
 
+  /** Whether any member is held back. */
+  get holdsAny (): boolean {
+    return this.held.size > 0
+  }
+
   peers (): string[] {
     return [...this.held.keys()]
   }

@@ -171,6 +171,8 @@ export class PaxosDriver {
   private stableSince = 0
   private ticks = 0
   private timer?: ReturnType<typeof setInterval>
+  /** A failed read to count members held back again is retried from this tick on, not every tick. */
+  private confirmRetryTick = 0
   private running = false
   /** Aborted by stop(): chain fetches (snapshots, a vehicle's chain from its holders). */
   private fetches = new AbortController()
@@ -657,6 +659,8 @@ export class PaxosDriver {
     if (!this.running) return
     this.ticks++
     for (const r of this.replicas.values()) r.tick()
+    // a leader just elected with members held back counts them again at once (see confirmReadmissions)
+    if (this.forgetful.holdsAny && this.ticks >= this.confirmRetryTick) this.confirmReadmissions()
     if (this.ticks % 20 === 10) {
       this.retirement.retireQuiet()
       this.forgetDeparted()
@@ -698,6 +702,7 @@ export class PaxosDriver {
     if (!this.forgetful.notice(from, shown, known)) return
     this.log.error('%s lost its database (another incarnation than before): its shared-chain votes are not counted until every slot it may have voted for is decided here', from)
     this.transport.setHello(this.hello())
+    this.confirmReadmissions()
   }
 
   /**
@@ -724,7 +729,10 @@ export class PaxosDriver {
       held = true
       this.log.error('%s holds back %s (it lost its database): so do we', from, b.peer)
     }
-    if (held) this.transport.setHello(this.hello())
+    if (held) {
+      this.transport.setHello(this.hello())
+      this.confirmReadmissions()
+    }
     this.countReadmitted(this.forgetful.caughtUp(this.shared()?.status().decided ?? 0))
   }
 
@@ -742,13 +750,26 @@ export class PaxosDriver {
     this.countReadmitted(this.forgetful.caughtUp(st.decided))
     // the leader may be the member held back: its decisions come from those that count it again
     for (const { from, slot } of this.forgetful.behind(st.decided)) shared.catchUpFrom(from, slot)
-    if (st.role !== 'leader') return
+    this.confirmReadmissions()
+  }
+
+  /**
+   * Leading with members held back: begins the leader read that counts them
+   * again (one at a time). Called as soon as one is held back, not only on
+   * the 1 s cadence: until it is readmitted, the booth's majority is one of
+   * the others, and a leader lost meanwhile may leave too few of them to
+   * elect another.
+   */
+  private confirmReadmissions (): void {
+    const shared = this.shared()
+    if (shared == null || shared.status().role !== 'leader') return
     const token = this.forgetful.startConfirmation()
     if (token == null) return
     shared.confirmLeader(READMIT_READ_TIMEOUT).then(
       () => { this.countReadmitted(this.forgetful.confirmed(token, shared.status().decided)) },
       (err: Error) => {
         this.forgetful.confirmationFailed(token)
+        this.confirmRetryTick = this.ticks + 20
         this.log('no leader read to count members that lost their database again: %s', err.message)
       })
   }
