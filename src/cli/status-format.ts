@@ -46,6 +46,11 @@ export function formatStatus (s: StatusBody): string[] {
   ]
   // two shared chains in one network: the operator must see it without --json
   if (s.shared.conflicts.length > 0) lines.push(`           ${s.shared.conflicts.length} connected ${s.shared.conflicts.length === 1 ? 'peer runs' : 'peers run'} another shared chain: ${s.shared.conflicts.map(short).join(', ')}`)
+  // a node of an earlier version sends none
+  const heldBack: unknown = s.shared.heldBack
+  if (Array.isArray(heldBack) && heldBack.length > 0) {
+    lines.push(`           votes held back (lost ${heldBack.length === 1 ? 'its database' : 'their databases'}): ${heldBack.map(id => short(String(id))).join(', ')}`)
+  }
   if (s.transfers.length > 0) lines.push(`replicating ${s.transfers.map(t => `${short(t.chainId)} to ${short(t.peer)} (${t.height}/${t.target})`).join(', ')}`)
   if (s.pendingReleases.length > 0) lines.push(`releases   ${s.pendingReleases.length} waiting to be confirmed`)
   if (s.chains.length === 0) return [...lines, '', 'no chains held yet']

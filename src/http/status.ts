@@ -58,9 +58,10 @@ export interface StatusBody {
    * The network's shared chain: who founded it (a permissioned network's: `members:` and a digest
    * of its allow list), the members its genesis booth holds (permissioned only: a majority of them
    * must be connected before it has a leader), who leads it now, who this node accepts as its
-   * leader (itself and the members whose hello named the same chain), members of another shared chain seen.
+   * leader (itself and the members whose hello named the same chain), members of another shared chain seen,
+   * members whose votes this node holds back because they lost their database (`heldBack`).
    */
-  shared: { founder: string | null, members: string[] | null, leader: string | null, candidates: string[] | null, conflicts: string[] }
+  shared: { founder: string | null, members: string[] | null, leader: string | null, candidates: string[] | null, conflicts: string[], heldBack: string[] }
 }
 
 export async function statusOf (node: VGuardNode): Promise<StatusBody> {
@@ -127,7 +128,8 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
       members: node.consensus.driver.sharedMembers ?? null,
       leader: node.consensus.driver.shared()?.leader() ?? null,
       candidates: node.consensus.driver.sharedCandidates ?? null,
-      conflicts: node.consensus.driver.sharedConflicts()
+      conflicts: node.consensus.driver.sharedConflicts(),
+      heldBack: node.consensus.driver.forgetfulPeers()
     }
   }
 }

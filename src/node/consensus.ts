@@ -410,8 +410,8 @@ export class Consensus {
         if (leader == null || leader === this.self) {
           // no election can end while no majority of the booth is connected: that is why, not an election
           // under way (a review); one already handed over may still commit, which NoLeaderError says
-          last = !handedOver && !shared.hasQuorum()
-            ? new NoQuorumError(`the shared chain has no leader: no majority of its booth (${shared.status().booth.length} members) is connected`)
+          last = !handedOver && !shared.hasQuorum(undefined, this.driver.forgetfulPeers())
+            ? new NoQuorumError(`the shared chain has no leader: ${this.noMajorityReason(shared.status().booth)}`)
             : new NoLeaderError('the shared chain is electing a leader')
         } else {
           // a leader that froze (out of range, its connection still open) answers nothing: once another
@@ -931,6 +931,19 @@ export class Consensus {
       const e = err as Error & { leader?: string }
       return { leads: false, reason: e.message, ...(e.leader != null && e.leader !== this.self ? { leader: e.leader } : {}) }
     }
+  }
+
+  /**
+   * Why a shared-chain booth has no majority: too few connected, or members
+   * connected that lost their database and do not count yet (an operator
+   * waiting on a leader sees whom the chain waits for).
+   */
+  private noMajorityReason (booth: string[]): string {
+    const held = this.driver.forgetfulPeers().filter(p => booth.includes(p))
+    const base = `no majority of its booth (${booth.length} members) is connected`
+    if (held.length === 0) return base
+    return `${base} and counted: ${held.join(', ')} lost ${held.length === 1 ? 'its database' : 'their databases'} and ${held.length === 1 ? 'does' : 'do'} not vote until ` +
+      'a leader confirmed by a majority of the others counts them again (members that decided the latest blocks must come back)'
   }
 
   /** Who holds a chain's data: the vehicle and its active backups; the shared chain's booth and leader. */

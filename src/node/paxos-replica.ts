@@ -742,9 +742,13 @@ export class ChainReplica {
     return this.paxos.status().role === 'leader'
   }
 
-  /** True when a majority of the booth in force is this node or connected. */
-  hasQuorum (booth = this.paxos.status().booth): boolean {
+  /**
+   * True when a majority of the booth in force is this node or connected
+   * (not counting `uncounted`: members whose votes are held back).
+   */
+  hasQuorum (booth = this.paxos.status().booth, uncounted: string[] = []): boolean {
     const connected = new Set(this.d.connected())
+    for (const m of uncounted) connected.delete(m)
     const live = booth.filter(m => m === this.d.self || connected.has(m)).length
     return live >= quorumSize(booth)
   }

@@ -18,6 +18,7 @@ import { toHex } from '../../src/chain/index.ts'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { HelloInfo } from '../../src/protocols/paxos/transport.ts'
+import { statusOf } from '../../src/http/status.ts'
 
 const utf8 = new TextEncoder()
 
@@ -83,7 +84,12 @@ describe('consensus - a shared-chain member that lost its database', () => {
     await waitFor(() => fullyConnected([F1b, F2b]), { timeout: 30_000, message: 'F1 and F2 connected' })
     await waitFor(() => F2b.consensus.driver.forgetfulPeers().includes(F1b.peerId.toString()), { message: 'F2 knows F1 lost its database' })
     // before, they elected a leader and wrote heights 4-8 again
-    await expect(F2b.put('after/0', utf8.encode('z'), { chainId: 'shared', timeout: 6_000 })).rejects.toThrow()
+    // and the write says why there is no leader: F1 is connected but does not count
+    const f1 = F1b.peerId.toString()
+    const refused = await F2b.put('after/0', utf8.encode('z'), { chainId: 'shared', timeout: 6_000 }).then(() => undefined, (err: Error) => err)
+    expect(refused?.name).toBe('NoQuorumError')
+    expect(refused?.message).toContain(`${f1} lost its database`)
+    expect((await statusOf(F2b)).shared.heldBack).toEqual([f1])
     expect((await F2b.chains.tip('shared')).height).toBe(3)
 
     // a newcomer that never met F1's earlier database holds it back too: F2 says it does
@@ -97,6 +103,7 @@ describe('consensus - a shared-chain member that lost its database', () => {
     await waitFor(() => fullyConnected([Lb, F1b, F2b, N]), { timeout: 30_000, message: 'all four connected' })
     // L leads again and confirms it with a majority of the others: F1 counts again, no write needed
     await waitFor(() => [Lb, F2b, N].every(n => n.consensus.driver.forgetfulPeers().length === 0), { timeout: 30_000, message: 'F1 counted again' })
+    expect((await statusOf(F2b)).shared.heldBack).toEqual([])
     let top = 0
     for (let i = 0; i < 3; i++) top = (await Lb.put(`later/${i}`, utf8.encode('w'), { chainId: 'shared', timeout: 20_000 })).height
     await waitFor(async () => (await Promise.all([Lb, F1b, F2b, N].map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top), { timeout: 30_000, message: 'all applied everything' })

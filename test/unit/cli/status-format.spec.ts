@@ -28,7 +28,7 @@ function status (s: Partial<StatusBody> = {}): StatusBody {
     transfers: [],
     pendingReleases: [],
     consensus: [],
-    shared: { founder: SELF, members: null, leader: B, candidates: null, conflicts: [] },
+    shared: { founder: SELF, members: null, leader: B, candidates: null, conflicts: [], heldBack: [] },
     ...s
   }
 }
@@ -58,6 +58,15 @@ describe('cli - status for a person', () => {
     expect(lines[lines.indexOf('shared     leader …ee0b02') + 1]).toBe('           2 connected peers run another shared chain: …ee0b02, …ee0c03')
   })
 
+  it('names the members whose shared-chain votes are held back: a leaderless chain says whom it waits for', () => {
+    const base = status()
+    const lines = formatStatus({ ...base, shared: { ...base.shared, leader: null, heldBack: [C] } })
+    expect(lines[lines.indexOf('shared     no leader known') + 1]).toBe('           votes held back (lost its database): …ee0c03')
+    // a node of an earlier version sends no heldBack
+    const older = { ...base, shared: { founder: SELF, members: null, leader: B, candidates: null, conflicts: [] } } as unknown as Parameters<typeof formatStatus>[0]
+    expect(formatStatus(older).some(l => l.includes('held back'))).toBe(false)
+  })
+
   it('says when pins keep storage above its bound', () => {
     const base = status()
     expect(formatStatus({ ...base, storage: { ...base.storage, overBound: true } }).find(l => l.startsWith('storage'))).toBe('storage    1.5 KiB used of 1.0 GiB, 512 B of it held for others; pins keep it above its bound')
@@ -82,7 +91,7 @@ describe('cli - status for a person', () => {
       ],
       transfers: [{ chainId: SELF, peer: C, height: 10, target: 12, sentBytes: 100 }],
       pendingReleases: [{ chainId: SELF, peerId: B, attempts: 2, offline: true }],
-      shared: { founder: SELF, members: null, leader: SELF, candidates: null, conflicts: [] }
+      shared: { founder: SELF, members: null, leader: SELF, candidates: null, conflicts: [], heldBack: [] }
     }))
     expect(lines.slice(6, 10)).toEqual([
       'shared     leader this node',
