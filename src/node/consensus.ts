@@ -35,6 +35,7 @@ import type { NodeDatabase } from '../storage/database.ts'
 import { ANSWER_SLACK, MAX_WRITE_TIMEOUT, replicationOf, WriteService, WriteResponse } from '../protocols/write/index.ts'
 import type { ForwardedWrite, WriteCommitted } from '../protocols/write/index.ts'
 import { ProtocolError } from '../protocols/errors.ts'
+import { LinkedSignal, stopController } from '../protocols/stream.ts'
 import { NodeStoppedError } from './errors.ts'
 import { ReadRequest, ReadResponse } from '../protocols/read/index.ts'
 import type { LeaderCheck } from '../protocols/read/index.ts'
@@ -265,6 +266,8 @@ export class Consensus {
   /** Our own chain has consensus state (driver.ownStarted, which reads the consensus store, said so once). */
   private ownStartedSeen = false
   private running = false
+  /** Aborted by stop(): the questions to holders in flight end at once (a quorum read waited out its timeout on a frozen holder after stop: a probe). */
+  private stopping = stopController()
 
   constructor (components: ConsensusComponents) {
     this.c = components
@@ -299,6 +302,7 @@ export class Consensus {
 
   async start (): Promise<void> {
     if (this.running) return
+    this.stopping = stopController()
     this.ownCaughtUp = false
     this.ownCheck = undefined
     await this.driver.start()
@@ -314,6 +318,7 @@ export class Consensus {
   async stop (): Promise<void> {
     if (!this.running) return
     this.running = false
+    this.stopping.abort(new NodeStoppedError('the node is stopping'))
     await this.writes.stop()
     await this.driver.stop()
   }
@@ -779,7 +784,7 @@ export class Consensus {
       }
       if (this.tableEpoch(chainId) === epoch && !ownerAnswered && !confirmed) {
         confirmed = true
-        await this.c.vguarddb.confirmTable(chainId, asked)
+        await this.c.vguarddb.confirmTable(chainId, asked, { signal: this.stopping.signal })
       }
       // Again with a newer table when it names holders this pass did not ask, or, the vehicle
       // silent, a height above the one this pass judged its holders by (backups behind it
@@ -810,7 +815,7 @@ export class Consensus {
       // and its owner, asked first, always shows it. Right after a round the backups may show none yet
       // (it is gossiped and handed to them after the write is answered), but hold their copies: members
       // that answer the tip with one count
-      const found = await this.c.vguarddb.lookupTable(chainId, new Set(), { owner: true })
+      const found = await this.c.vguarddb.lookupTable(chainId, new Set(), { owner: true, signal: this.stopping.signal })
       holders = this.holders(chainId)
       if (holders.length < this.c.config.readQuorum) {
         // and a copy of our own (we may be a backup the round's table, on its way, names); copies count
@@ -826,6 +831,7 @@ export class Consensus {
       holders,
       quorum: this.c.config.readQuorum,
       minHeight,
+      signal: this.stopping.signal,
       what: request.kind === ReadRequest.Kind.BLOCK ? `block ${request.height}` : 'the key',
       ask: async (peer) => {
         const answer = await this.ask(peer, request)
@@ -962,12 +968,15 @@ export class Consensus {
 
   private async ask (peer: string, request: ReadRequest, signal?: AbortSignal): Promise<HolderAnswer> {
     let res: Partial<ReadResponse>
+    const linked = new LinkedSignal([signal, this.stopping.signal])
     try {
       res = peer === this.self
         ? await this.c.vguarddb.read.answer(request)
-        : await this.c.vguarddb.read.ask(peerIdFromString(peer), request, signal != null ? { signal } : {})
+        : await this.c.vguarddb.read.ask(peerIdFromString(peer), request, { signal: linked.signal })
     } catch (err) {
       return { peer, status: 'unavailable', error: (err as Error).message }
+    } finally {
+      linked.clear()
     }
     // any answer may show a newer table of the chain (a released backup's redirect always does)
     if (res.table != null && res.table.byteLength > 0) await this.c.vguarddb.adoptShownTable(request.chainId, res.table)

@@ -34,6 +34,7 @@
  * A block a holder shows is the same at every holder (hash-chained): the
  * guards are for answers of "which value", and "no such block".
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { bytesEqual } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
 import { QuorumReadError } from './consensus-errors.ts'
@@ -69,6 +70,8 @@ export interface QuorumReadInit {
   unavailableWait?: number
   /** The clock `unavailableWait` is measured on, ms. @default performance.now */
   now?: () => number
+  /** Ends the read with its reason (the node stops): it asks nobody again and waits no more. */
+  signal?: AbortSignal
 }
 
 export interface QuorumReadResult {
@@ -183,6 +186,7 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
   const maxRounds = init.maxRounds ?? 5
   let delay = init.retryDelay ?? 100
   for (let round = 0; ; round++) {
+    init.signal?.throwIfAborted()
     const vs = versions(answers.values(), minHeight)
     const newest = vs[0]
     if (newest != null && newest.answers.length >= quorum) return result(newest, answers)
@@ -203,7 +207,8 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
       throw new QuorumReadError(`no version of ${init.what ?? 'the key'} is held by ${quorum} of ${holders.length} holders (${summary.join(', ')})`, { answers: summary, quorum })
     }
     // everyone asked: ask again those not on the newest version (they may be catching up, or connecting)
-    await new Promise(resolve => setTimeout(resolve, delay))
+    await sleep(delay, undefined, init.signal != null ? { signal: init.signal } : {}).catch(() => {})
+    init.signal?.throwIfAborted()
     if (round >= maxRounds) delay = Math.min(delay * 2, MAX_RETRY_DELAY)
     const again = holders.filter(p => newest == null || !newest.answers.some(a => a.peer === p))
     await ask(again)

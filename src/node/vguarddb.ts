@@ -15,7 +15,6 @@
  * Rounds of one chain never overlap: a commit that arrives while a round runs
  * is covered by the next round, which replicates up to the tip at its start.
  */
-import { setMaxListeners } from 'node:events'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Message } from '@libp2p/gossipsub'
@@ -33,7 +32,7 @@ import { ReleaseService } from '../protocols/release/index.ts'
 import { ReadService, ReadRequest, ReadResponse, checkReadRequest, readWithRedirect } from '../protocols/read/index.ts'
 import { checkedBlockAnswer, wholeBlockAnswer } from './block-answer.ts'
 import type { LeaderCheck, NoHolderReachableError, PathEntry, RedirectReadResult } from '../protocols/read/index.ts'
-import { LinkedSignal, withDeadline } from '../protocols/stream.ts'
+import { LinkedSignal, stopController, withDeadline } from '../protocols/stream.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ReleaseQueue } from './release-queue.ts'
@@ -200,13 +199,6 @@ const utf8d = new TextDecoder()
 
 const EMPTY_RESPONSE: ReadResponse = {
   status: ReadResponse.Status.OK, role: ReadResponse.Role.HOLDER, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: '', leader: ''
-}
-
-/** The controller stop() aborts: every transfer and read in flight listens to its signal, however many. */
-function stopController (): AbortController {
-  const controller = new AbortController()
-  setMaxListeners(Infinity, controller.signal)
-  return controller
 }
 
 export class VGuardDB {

@@ -43,6 +43,13 @@ export class IdleTimeout {
   }
 }
 
+/** The controller a service's stop() aborts: every exchange in flight listens to its signal (LinkedSignal), however many. */
+export function stopController (): AbortController {
+  const controller = new AbortController()
+  setMaxListeners(Infinity, controller.signal)
+  return controller
+}
+
 /**
  * A signal that aborts when any of `parents` does (or on abort()), linked
  * until clear(). Not AbortSignal.any: Node keeps an entry per call in a

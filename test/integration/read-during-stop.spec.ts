@@ -7,6 +7,8 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import { READ_PROTOCOL } from '../../src/protocols/read/constants.ts'
 
 describe('reads under way when their node stops', () => {
   const cluster = new TestCluster()
@@ -49,5 +51,22 @@ describe('reads under way when their node stops', () => {
     await stopping
     const outcomes = await Promise.all([...reads, ...blocks])
     expect(outcomes.filter(o => o !== 'served' && o !== 'NodeStoppedError'), outcomes.join(', ')).toEqual([])
+  })
+
+  it('a quorum read waiting on holders that never answer ends when its node stops, not after its timeout', async () => {
+    const nodes = await connectedSwarm(cluster, 3, { kBackups: 2 })
+    const [a, b, reader] = nodes
+    const chainId = a.peerId.toString()
+    await a.put('gps/0', new TextEncoder().encode('0'))
+    // a and b take the question and answer nothing (frozen, their connections open): only the reader's own copy answers
+    for (const frozen of [a, b]) frozen.vguarddb.read.answer = async () => await new Promise(() => {})
+    let outcome: string | undefined
+    const read = reader.get(chainId, 'gps/0', { consistency: 'quorum' }).then(() => 'served', (err: Error) => err.name)
+    void read.then(o => { outcome = o })
+    await waitFor(() => reader.libp2p.getConnections().some(c => c.streams.some(s => s.protocol === READ_PROTOCOL)), { message: 'the reader asks' })
+    await cluster.stopNode(reader)
+    await new Promise(resolve => setImmediate(resolve))
+    // it waited out the read's timeout (seconds) after stop() had resolved, keeping the process alive
+    expect(outcome).toBe('NodeStoppedError')
   })
 })
