@@ -39,6 +39,7 @@ import { ReleaseQueue } from './release-queue.ts'
 import { BoothMemory } from './booth-memory.ts'
 import type { BoothRecord } from './booth-memory.ts'
 import { NodeStoppedError } from './errors.ts'
+import { NotStartedError } from '../protocols/errors.ts'
 import { InvalidReadError } from './consensus-errors.ts'
 import { chainIdProblem } from './peer-ids.ts'
 import { setBounded } from './bounded.ts'
@@ -222,6 +223,8 @@ export class VGuardDB {
   private readonly tableNewsAt = new Map<string, number>()
   /** stop() ran: the stores are closed or closing. */
   private stopped = false
+  /** start() ran: a redirect read before it would find no holder ("Not started"), as if they were down. */
+  private started = false
   /** Backup side: newest epoch each owner's accepted transfer was for (orders releases after re-selection); persisted in offeredDb. */
   private readonly offered = new Map<string, number>()
   /** The same, on disk: a restart between a transfer's DONE and the table naming us must not forget it (see noteOffer). */
@@ -286,6 +289,7 @@ export class VGuardDB {
   }
 
   async start (): Promise<void> {
+    this.started = true
     this.stopping = stopController()
     this.ownTableLooked = false
     await this.tables.open()
@@ -651,6 +655,7 @@ export class VGuardDB {
   async readRemote (request: ReadRequest, options: ReadOptions = {}): Promise<RedirectReadResult> {
     // the stores close with the node: a read after that says so, not LevelDB's "Database is not open"
     if (this.stopped) throw new NodeStoppedError('the node was stopped: redirect reads go through a running node')
+    if (!this.started) throw new NotStartedError('node is not started: redirect reads go through a running node')
     checkRedirectRead(request)
     // our own chain (we are its proposer, the first holder any reader asks)
     // and the shared chain (every member applies every block of it): our copy

@@ -227,6 +227,10 @@ describe('node - discovery and connections', () => {
     // the data dir is free: a new node on it has the data
     const again = await cluster.create({ dataDir: a.config.dataDir })
     expect((await again.get(self, 'k')).value).toEqual(new Uint8Array([1]))
+    // not started yet: a redirect read says so, as put does (it said the holders were unreachable: "Not started")
+    for (const call of [async () => await again.vguarddb.readKey(self, 'k'), async () => await again.vguarddb.readBlock(self, 1), async () => await again.put('k', new Uint8Array([3]))]) {
+      await expect(call()).rejects.toMatchObject({ name: 'NotStartedError' })
+    }
   })
 
   it('a read that makes no sense is InvalidReadError, not a failed quorum or a stack of libp2p', async () => {
