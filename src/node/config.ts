@@ -204,7 +204,8 @@ function checkListenAddress (value: string): void {
 
 function checkInteger (flag: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${flag}: must be an integer from ${min} to ${max}, got ${String(value)}`)
+    // JSON: a string '2' shown as 2 read as if 2 itself were refused (library probe)
+    throw new ConfigError(`${flag}: must be an integer from ${min} to ${max}, got ${typeof value === 'number' ? String(value) : `${JSON.stringify(value) ?? String(value)} (${typeof value})`}`)
   }
 }
 
@@ -236,7 +237,8 @@ function checkShape (options: VGuardNodeOptions): void {
  * @throws ConfigError for no dir or ''
  */
 export function resolveDataDir (dataDir: unknown): string {
-  if (typeof dataDir !== 'string' || dataDir === '') throw new ConfigError('dataDir: required')
+  if (dataDir == null || dataDir === '') throw new ConfigError('dataDir: required')
+  if (typeof dataDir !== 'string') throw new ConfigError(`dataDir: must be a path (a string), got ${JSON.stringify(dataDir) ?? String(dataDir)} (${typeof dataDir})`)
   const path = resolve(dataDir)
   // Node hands over a path's bytes that are not UTF-8 (an argument, the working directory) as U+FFFD: the
   // path it names is another dir, where a new vehicle's identity would be made next to the real one

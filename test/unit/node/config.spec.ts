@@ -58,7 +58,10 @@ describe('node - config', () => {
     [{ listen: '/ip4/127.0.0.1/tcp/0' }, /^listen: must be an array of strings/],
     [{ bootstrap: [42] }, /^bootstrap: must be an array of strings/],
     [{ mdns: 'false' }, /^mdns: must be true or false, got "false"$/],
-    [{ network: 123 }, /^network: must be a string, got 123$/]
+    [{ network: 123 }, /^network: must be a string, got 123$/],
+    // "got 2" for the string '2' read as if 2 itself were refused
+    [{ kBackups: '2' }, /^kBackups: must be an integer from 0 to 64, got "2" \(string\)$/],
+    [{ dataDir: 5 }, /^dataDir: must be a path \(a string\), got 5 \(number\)$/]
   ] as Array<[object, RegExp]>)('rejects %j with a ConfigError', (bad, message) => {
     const options = { dataDir: '/tmp/x', ...bad } as VGuardNodeOptions
     expect(() => resolveConfig(options)).toThrow(ConfigError)
