@@ -21,6 +21,7 @@ import { refuseContentEncoding } from './content-encoding.ts'
 import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
 import { isLongLived } from './long-lived.ts'
+import { checkHttpInit } from './init-check.ts'
 
 /** The URL with the slashes of its key (after …/kv/, /read/ or /pins/keys/) encoded. */
 function keySlashHint (url: string): string {
@@ -89,7 +90,9 @@ export interface HttpApi {
 /** How long a stopping CLI node lets running requests (a write waiting for its commit) finish: within docker's 10 s. */
 export const DRAIN_GRACE_MS = 5_000
 
+/** @throws ConfigError for options it does not take (checkHttpInit); what listen throws (the address in use, not allowed) */
 export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): Promise<HttpApi> {
+  checkHttpInit(init)
   const requestTimeout = init.requestTimeout ?? REQUEST_TIMEOUT_MS
   const server = Fastify({
     logger: false,

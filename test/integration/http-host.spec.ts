@@ -11,6 +11,7 @@ import { connect } from 'node:net'
 import { TestCluster } from '../utils/nodes.ts'
 import { IN_TEST_NETNS } from '../utils/env.ts'
 import { startHttpApi } from '../../src/http/server.ts'
+import type { HttpApiInit } from '../../src/http/server.ts'
 import { isLoopbackName } from '../../src/http/host-check.ts'
 
 interface Answer { status: number, body: Record<string, unknown> }
@@ -85,6 +86,14 @@ describe('http - Host check', () => {
     expect(bad).toMatch(/^HTTP\/1\.1 400 /)
     expect(bad.toLowerCase()).toContain('x-vguard-node:')
     expect(bad).toContain('not valid percent-encoding')
+  })
+
+  it('refuses options it does not take before binding anything: a typo of host bound the default address (library probe)', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const typo = { hots: '0.0.0.0', port: 0 } as unknown as HttpApiInit
+    await expect(startHttpApi(node, typo)).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringMatching(/^hots: not an option of startHttpApi/) })
+    await expect(startHttpApi(node, { port: '0' } as unknown as HttpApiInit)).rejects.toMatchObject({ name: 'ConfigError' })
   })
 
   it('follows the address it bound, not the spelling: 127.1 is loopback too (it was not checked)', async () => {
