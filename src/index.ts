@@ -22,11 +22,13 @@
  * ```
  */
 export {
-  createVGuardNode, peerIdOf, ConfigError, DataDirError, DataDirInUseError, InvalidKeyFileError, NodeStoppedError, NotStartedError,
+  createVGuardNode, peerIdOf, ConfigError, DataDirError, DataDirInUseError, InvalidKeyFileError, NodeStoppedError, NotStartedError, UnsupportedRuntimeError,
   InvalidTransactionError, InvalidBoothError, InvalidIdempotencyKeyError, ReplicationStoppedError, NoHolderReachableError,
   InvalidPinError, DiskFullError, PayloadPrunedError, ChainNotFoundError, StoreClosedError, ListenError
 } from './node/index.ts'
 export { VERSION } from './node/version.ts'
+// a peer's answer that broke its protocol (put, reads): 502 over HTTP, 503 for one cut off
+export { InvalidMessageError, MalformedMessageError, AnswerCutOffError, ProtocolError } from './protocols/errors.ts'
 export type { VGuardNode, VGuardNodeOptions, VGuardNodeConfig, VGuardNodeEvents, ConnectedPeer } from './node/index.ts'
 export type {
   PeerDetail, PeerInfoDetail, PeerRejectedDetail, PeerRejectedCode, BootstrapFailedDetail, ChainCommittedDetail, WriteSettledDetail, StoragePrunedDetail,

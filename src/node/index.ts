@@ -37,7 +37,7 @@ import { VGuardDB, boothsTopic } from './vguarddb.ts'
 import { peersTopic } from '../protocols/peer-exchange/index.ts'
 import type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 import { NotStartedError } from '../protocols/errors.ts'
-import { NodeStoppedError } from './errors.ts'
+import { checkRuntime, NodeStoppedError } from './errors.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { sync } from '../protocols/sync/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
@@ -64,7 +64,7 @@ export { DataDirError } from '../storage/dirs.ts'
 export { InvalidPinError, DiskFullError, ChainNotFoundError, StoreClosedError } from '../storage/errors.ts'
 export { PayloadPrunedError } from '../chain/errors.ts'
 export type { Pin } from '../storage/index.ts'
-export { NodeStoppedError } from './errors.ts'
+export { NodeStoppedError, UnsupportedRuntimeError } from './errors.ts'
 export { ListenError } from './listen-error.ts'
 export { peerIdOf, InvalidKeyFileError } from './identity.ts'
 export type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
@@ -557,6 +557,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
  * Networking begins with start(); stop() closes connections and the database.
  */
 export async function createVGuardNode (options: VGuardNodeOptions, extras: CreateVGuardNodeExtras = {}): Promise<VGuardNode> {
+  checkRuntime()
   const config = resolveConfig(options)
   // open the database first: its lock is what tells us another node owns the dir
   const store = await openDatabase(config.dataDir)
