@@ -58,3 +58,11 @@ export type { HttpApi, HttpApiInit } from './http/server.ts'
 // what GET /status answers, for an embedder without the HTTP API
 export { statusOf } from './http/status.ts'
 export type { StatusBody } from './http/status.ts'
+// the types of VGuardNode's parts (node.vguarddb, node.consensus, …): an embedder's declarations may name them
+export type { VGuardDB, ReadOptions as RedirectReadOptions } from './node/vguarddb.ts'
+export type { Consensus } from './node/consensus.ts'
+export type { ChainStore } from './storage/index.ts'
+export type { NodeDatabase } from './storage/database.ts'
+export type { Sync } from './protocols/sync/index.ts'
+export type { StorageMaster } from './storage/retention.ts'
+export type { VGuardLibp2p } from './node/libp2p.ts'

@@ -40,6 +40,21 @@ describe('package entry', () => {
     expect(() => entry.toHex('abc' as unknown as Uint8Array)).toThrow(/toHex takes a Uint8Array, got string/)
   })
 
+  it('names the type of every part of a node: an embedder\'s declarations that name one failed with TS2742 (library probe)', () => {
+    // checked by the type checker (npm test runs it): each line is false if the entry's type is not the member's
+    const same: Array<true> = [
+      true satisfies (entry.VGuardNode['vguarddb'] extends entry.VGuardDB ? true : false),
+      true satisfies (entry.VGuardNode['consensus'] extends entry.Consensus ? true : false),
+      true satisfies (entry.VGuardNode['chains'] extends entry.ChainStore ? true : false),
+      true satisfies (entry.VGuardNode['store'] extends entry.NodeDatabase ? true : false),
+      true satisfies (entry.VGuardNode['sync'] extends entry.Sync ? true : false),
+      true satisfies (entry.VGuardNode['storageMaster'] extends entry.StorageMaster ? true : false),
+      true satisfies (entry.VGuardNode['libp2p'] extends entry.VGuardLibp2p ? true : false),
+      true satisfies (Parameters<entry.VGuardDB['readKey']>[2] extends entry.RedirectReadOptions | undefined ? true : false)
+    ]
+    expect(same).toHaveLength(8)
+  })
+
   it('declares every package its code imports: an installer that does not hoist (pnpm) gives it only those', async () => {
     const root = join(import.meta.dirname, '../..')
     const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { name: string, dependencies: Record<string, string> }
