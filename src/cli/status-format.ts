@@ -41,7 +41,7 @@ export function formatStatus (s: StatusBody): string[] {
     // with --announce, peers are given other addresses than those it listens on
     ...(sameList(s.listening, s.addresses) ? [] : s.listening.map((a, i) => `${i === 0 ? 'listening' : '         '}  ${a}`)),
     `peers      ${s.peers.length} connected${s.peers.length > 0 ? `: ${s.peers.map(p => short(p.peerId)).join(', ')}` : ''}`,
-    `storage    ${formatBytes(s.storage.used)} used of ${formatBytes(s.storage.capacity)}, ${formatBytes(s.storage.heldForOthers)} of it held for others${s.storage.overBound ? '; pins keep it above its bound' : ''}`,
+    `storage    ${formatBytes(s.storage.used)} used of ${formatBytes(s.storage.capacity)}, ${formatBytes(s.storage.heldForOthers)} of it held for others${s.storage.overBound ? '; what retention keeps (pins, its own and the shared chain) holds it above its bound' : ''}`,
     `shared     ${s.shared.leader == null ? 'no leader known' : `leader ${who(s.shared.leader)}`}`
   ]
   // two shared chains in one network: the operator must see it without --json

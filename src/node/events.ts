@@ -36,7 +36,7 @@ export interface VGuardNodeEvents {
   'chain:committed': CustomEvent<ChainCommittedDetail>
   /** A write through `append`, `put` or `delete` on this node ended: committed or failed. */
   'write:settled': CustomEvent<WriteSettledDetail>
-  /** Retention pruned payloads of temporary chains, or pins keep them above a bound (see StoragePrunedDetail). */
+  /** Retention pruned payloads of temporary chains, or found what it may not prune above a bound, newly (see StoragePrunedDetail). */
   'storage:pruned': CustomEvent<StoragePrunedDetail>
   /**
    * stop() ended this node's services (its storage closes next): nothing more is emitted, and

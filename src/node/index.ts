@@ -191,6 +191,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   status: 'stopped' | 'started' = 'stopped'
   private readonly peering: Peering
   private readonly reconciler: ReconcileOnConnect
+  /** The last retention report was over its bound: a run over it again with nothing freed is no news (storage:pruned). */
+  private reportedOverBound = false
   private readonly log: Logger
 
   /** Listeners get a copy of each detail (detailCopy): none can edit the node's state through it. */
@@ -272,7 +274,12 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       interval: parts.config.pruneInterval,
       log: parts.logger.forComponent('vguard:retention'),
       onReport: (report, forRoom) => {
-        if (report.freedBytes === 0 && !report.overBound) return
+        // peers choose backups by the room we advertise: freed bytes are room now, not at the next announce
+        if (report.freedBytes > 0) this.peering.announceSoon()
+        // over its bound with nothing freed, run after run (a vehicle whose own chain outgrew its capacity): said once
+        const overBoundNews = report.overBound && !this.reportedOverBound
+        this.reportedOverBound = report.overBound
+        if (report.freedBytes === 0 && !overBoundNews) return
         const chains = Object.entries(report.pruned).map(([chainId, heights]) => ({ chainId, blocks: heights.length }))
         this.safeDispatchEvent('storage:pruned', { detail: { freedBytes: report.freedBytes, chains, overBound: report.overBound, reason: forRoom ? 'room' : 'policy' } })
       },

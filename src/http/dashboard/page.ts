@@ -116,7 +116,7 @@ function describe (type, d) {
     case 'peer:rejected': return short(d.peerId) + ': ' + d.reason
     case 'peer:bootstrap-failed': return d.address + ': ' + d.error
     case 'node:stopped': return 'the node stopped: no more events'
-    case 'storage:pruned': return bytes(d.freedBytes) + ' pruned' + (d.reason === 'room' ? ' for a backup copy' : '') + (d.overBound ? '; pins keep storage above its bound' : '')
+    case 'storage:pruned': return bytes(d.freedBytes) + ' pruned' + (d.reason === 'room' ? ' for a backup copy' : '') + (d.overBound ? '; what retention keeps (pins, own and shared chain) holds storage above its bound' : '')
     default: return JSON.stringify(d)
   }
 }

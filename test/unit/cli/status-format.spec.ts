@@ -69,7 +69,7 @@ describe('cli - status for a person', () => {
 
   it('says when pins keep storage above its bound', () => {
     const base = status()
-    expect(formatStatus({ ...base, storage: { ...base.storage, overBound: true } }).find(l => l.startsWith('storage'))).toBe('storage    1.5 KiB used of 1.0 GiB, 512 B of it held for others; pins keep it above its bound')
+    expect(formatStatus({ ...base, storage: { ...base.storage, overBound: true } }).find(l => l.startsWith('storage'))).toBe('storage    1.5 KiB used of 1.0 GiB, 512 B of it held for others; what retention keeps (pins, its own and the shared chain) holds it above its bound')
   })
 
   it('with announced addresses, also the ones it listens on', () => {
