@@ -91,9 +91,12 @@ export class KeyNotFoundError extends Error {
 /** The node cannot take this request now (e.g. too many live event streams); try again later. */
 export class UnavailableError extends Error {
   static name = 'UnavailableError'
-  constructor (message = 'Unavailable') {
+  /** A keyed write refused here: this attempt ran nothing, an earlier one under its key may commit (see keyedFailure). */
+  readonly mayHaveCommitted?: boolean
+  constructor (message = 'Unavailable', mayHaveCommitted?: boolean) {
     super(message)
     this.name = 'UnavailableError'
+    if (mayHaveCommitted === true) this.mayHaveCommitted = true
   }
 }
 

@@ -168,9 +168,13 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   })
   // a request that reaches a closing server (pipelined, or on a keep-alive
   // connection not yet closed) does not start: the node is going away
-  server.addHook('onRequest', async (_req, reply) => {
+  server.addHook('onRequest', async (req, reply) => {
     if (!closing) return
     void reply.header('connection', 'close')
+    // a keyed write never hears "nothing written" without the flag: its key may be a retry of an attempt that commits (a soak)
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.headers['idempotency-key'] != null) {
+      throw new UnavailableError('the node is stopping: this attempt ran nothing here, and an earlier attempt under the same idempotency key may still commit; retry it with the same key on another node, or here once it is back', true)
+    }
     throw new UnavailableError('the node is stopping: ask another node, or again once it is back')
   })
   server.addHook('onRequest', async (req, reply) => {
