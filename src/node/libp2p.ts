@@ -127,7 +127,12 @@ export async function buildLibp2p ({ config, privateKey, isDenied, logger }: Lib
       maxIncomingPendingConnections: 100,
       maxParallelDials: 100,
       dialTimeout: 5_000,
-      reconnectRetries: 10
+      // libp2p redials a member (KEEP_ALIVE) that disconnects, 5 at a time, in a queue with no
+      // bound; with 10 retries (1 s doubling: ~17 min a member that left for good) a vehicle meeting
+      // more than one leaver every ~3.4 min kept a growing queue (a memory probe). Two retries (~3 s
+      // plus dial timeouts) keep the quick redial; the peering's own loop (every reconnectInterval,
+      // until LOST_MEMBER_FORGET_AFTER) redials members that stay away longer
+      reconnectRetries: 2
     },
     connectionMonitor: {
       // Liveness (src/node/liveness.ts) pings every member and closes its

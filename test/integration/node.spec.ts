@@ -125,6 +125,20 @@ describe('node - discovery and connections', () => {
     await waitFor(() => fullyConnected([a, b]), { message: 'reconnect after restart' })
   })
 
+  it('libp2p\'s own redial of a member that left for good ends within seconds: its queue held one job per leaver for ~17 minutes', async () => {
+    const a = await cluster.create()
+    await a.start()
+    const b = await cluster.create({ bootstrap: [bootstrapOf(a)] })
+    await b.start()
+    await waitFor(() => fullyConnected([a, b]))
+    const queue = (a.libp2p as unknown as { components: { connectionManager: { reconnectQueue: { queue: { size: number, has: (p: unknown) => boolean } } } } })
+      .components.connectionManager.reconnectQueue.queue
+    await cluster.stopNode(b)
+    // the member is redialled (the quick redial stays), then given up: the peering's loop takes over
+    await waitFor(() => queue.has(b.peerId), { message: 'a redials b' })
+    await waitFor(() => queue.size === 0, { timeout: 60_000, message: 'the redial of b ended' })
+  })
+
   // regression: libp2p announces a discovered peer once; when that first dial
   // failed (the peer was not up yet) the two vehicles never met (flaky LAN test)
   it('keeps dialling a discovered peer whose first dial failed until it answers', async () => {
