@@ -554,6 +554,8 @@ export class Consensus {
     const outcome = await this.throughOwnGate(async () => {
       if (await this.driver.ownStarted()) return undefined
       await this.ownChainCaughtUp()
+      // consensus ran on it before this node lost that state: the block goes through it again
+      if (await this.driver.ownDecidedByConsensus()) return undefined
       return await direct(ref?.id)
     })
     if (outcome != null) return outcome

@@ -316,6 +316,22 @@ export class PaxosDriver {
     return (await this.store.chains()).includes(this.self)
   }
 
+  /**
+   * Whether our consensus decided blocks of our own chain, whatever this
+   * node's consensus state says: its tip carries a ballot (VGuard's direct
+   * endOfBooth blocks carry none, and once consensus runs on a chain every
+   * block goes through it). A node that lost its database fetches such a
+   * chain back from its backups with no consensus state; a block appended
+   * directly on it would stand beside the slots its booth decided (a soak
+   * forked a chain so).
+   */
+  async ownDecidedByConsensus (): Promise<boolean> {
+    const tip = await this.c.chains.tip(this.self)
+    if (tip.height === 0) return false
+    const block = await this.c.chains.getBlock(this.self, tip.height)
+    return block?.header.ballot != null
+  }
+
   get sharedFounder (): string | undefined {
     return this.formation?.founder
   }

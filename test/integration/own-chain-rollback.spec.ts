@@ -71,10 +71,14 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     return { a, nodes: [a, ...nodes.slice(1)], epoch, written: first + more, copies }
   }
 
-  async function expectWholeChain ({ a, nodes, epoch, written: count, copies }: Restarted): Promise<void> {
+  /** The first write after the restart: a put, or VGuard's end of booth. */
+  type FirstWrite = (a: VGuardNode, others: VGuardNode[]) => Promise<{ height: number, replication?: { state: string } }>
+  const putAfter: FirstWrite = async (a) => await a.put('after', value(99), { timeout: 30_000 })
+
+  async function expectWholeChain ({ a, nodes, epoch, written: count, copies }: Restarted, first: FirstWrite = putAfter): Promise<void> {
     const self = a.peerId.toString()
     // the first write after the restart waits for phase 1, which waits for the chain from the backups
-    const written = await a.put('after', value(99), { timeout: 30_000 })
+    const written = await first(a, nodes.slice(1))
     // one block per write, each once: a replay of what its booth decided did not build them again on top
     expect(written.height).toBe(count + 1)
     // its backups took it: the table it signed follows the newest one they held, not the lost one
@@ -127,6 +131,16 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
 
   it('database lost, key kept: fetches its chain from its backups and writes on', async () => {
     await expectWholeChain(await scenario(loseDatabase))
+  })
+
+  it('database lost, key kept, then VGuard ends a booth: the block goes through the consensus its booth ran, not beside it (soak: a direct append forked the chain)', async () => {
+    await expectWholeChain(await scenario(loseDatabase, 10, 10), async (a, others) => {
+      const round = await a.endOfBooth({ participants: others.map(n => n.peerId.toString()), transactions: [{ key: 'after', value: value(99) }], timeout: 30_000 })
+      // a later put continues the same chain: it stopped on a height the booth had decided otherwise
+      const next = await a.put('later', value(100), { timeout: 30_000 })
+      expect(next.height).toBe(round.height + 1)
+      return { height: round.height, replication: { state: round.complete ? 'complete' : 'partial' } }
+    })
   })
 
   it('database lost, key kept: its reads before any write never answer "no value" for what was committed', async () => {
