@@ -146,3 +146,14 @@ export class InvalidReadError extends Error {
     this.name = 'InvalidReadError'
   }
 }
+
+/**
+ * What a write that may still commit tells its caller about a retry: a
+ * keyed one is answered, an unkeyed one may commit twice (a soak's unkeyed
+ * write was told to retry with "the same idempotency key" it never had).
+ */
+export function retryAdvice (keyed: boolean): string {
+  return keyed
+    ? '(a retry with the same idempotency key is answered, not committed again)'
+    : '(a retry may commit it twice: an idempotency key makes a retry safe)'
+}

@@ -59,7 +59,8 @@ import { holderAnswer } from './holder-answer.ts'
 import { LEADER_READ_ELECTION_WAIT, LEADER_READ_TIMEOUT, QUORUM_READ_CATCHUP_WAIT, SHARED_CHAIN } from './paxos-constants.ts'
 import { recoverOwnChain } from './own-chain-recovery.ts'
 import {
-  CommitTimeoutError, ConsensusStoppedError, InvalidReadError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, QuorumReadError, RefusedWriteError
+  CommitTimeoutError, ConsensusStoppedError, InvalidReadError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, QuorumReadError, RefusedWriteError,
+  retryAdvice
 } from './consensus-errors.ts'
 
 export type { CommitResult, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
@@ -160,17 +161,19 @@ function remainingUntil (deadline: number): number {
 async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: WriteRef | undefined, timeout: number, wait: boolean, replicate = true): Promise<CommitResult> {
   if (ref == null) return await replica.submit(write, { timeout, waitForReplication: wait, replicate })
   const deadline = performance.now() + timeout
+  // a client's key (idempotentRef names a carrier), not the id one call's attempts share
+  const keyed = ref.carrier != null
   await replica.settleLeadership(Math.min(timeout, LEADER_READ_TIMEOUT))
   // an earlier attempt that timed out may still be in flight: its outcome, never a second proposal
   const landing = await replica.landed(ref, remainingUntil(deadline))
   if (landing === 'in flight') {
-    throw new CommitTimeoutError(`an earlier attempt of this write to ${replica.chainId} is proposed and not decided yet; it commits whole or not at all (a retry with the same key gets its outcome)`)
+    throw new CommitTimeoutError(`an earlier attempt of this write to ${replica.chainId} is proposed and not decided yet; it commits whole or not at all ${retryAdvice(keyed)}`)
   }
   if (landing === 'unknown') {
     throw new CommitTimeoutError(`an earlier attempt of this write to ${replica.chainId} was proposed, and this node caught up on the chain from a snapshot that may or may not hold it: it is not proposed again here (that could commit it twice); read the key to see whether it committed`)
   }
   if (landing === 'stopped') {
-    throw new ConsensusStoppedError(`consensus of ${replica.chainId} stopped while an earlier attempt of this write was proposed and not decided: it may still commit, whole or not at all (a retry with the same key gets its outcome)`, true)
+    throw new ConsensusStoppedError(`consensus of ${replica.chainId} stopped while an earlier attempt of this write was proposed and not decided: it may still commit, whole or not at all ${retryAdvice(keyed)}`, true)
   }
   const earlier = replica.appliedWrite(ref)
   if (earlier != null) return earlier
@@ -178,7 +181,7 @@ async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: Writ
     return await replica.submit({ ...write, ref }, { timeout: remainingUntil(deadline), waitForReplication: wait, replicate })
   } catch (err) {
     // not proposed in time, but an attempt this node proposed earlier (and no longer leads for) may still be chosen
-    throw earlierMayCommit(err as Error, (err as Error).name === 'NoQuorumError' && replica.mayStillCommit(ref))
+    throw earlierMayCommit(err as Error, (err as Error).name === 'NoQuorumError' && replica.mayStillCommit(ref), keyed)
   }
 }
 
@@ -190,9 +193,9 @@ async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: Writ
  * leader that lost its quorum answered NoQuorumError, and a later leader
  * could still choose the earlier proposal).
  */
-function earlierMayCommit (err: Error, handedOver: boolean): Error {
+function earlierMayCommit (err: Error, handedOver: boolean, keyed: boolean): Error {
   if (!handedOver || err.name !== 'NoQuorumError') return err
-  return new CommitTimeoutError(`an earlier attempt of this write reached a leader and may still commit, whole or not at all (a retry with the same idempotency key gets its outcome); this one found no quorum: ${err.message}`)
+  return new CommitTimeoutError(`an earlier attempt of this write reached a leader and may still commit, whole or not at all ${retryAdvice(keyed)}; this one found no quorum: ${err.message}`)
 }
 
 /**
@@ -401,9 +404,9 @@ export class Consensus {
         } catch (err) {
           // an earlier leader may hold it: what we proposed (or not) is not all there is
           if (handedOver && err instanceof ConsensusStoppedError && !err.mayHaveCommitted) {
-            throw new ConsensusStoppedError(`${err.message}; an earlier attempt went to another leader and may still commit (a retry with the same idempotency key is answered, not committed again)`, true)
+            throw new ConsensusStoppedError(`${err.message}; an earlier attempt went to another leader and may still commit ${retryAdvice(idempotencyKey != null)}`, true)
           }
-          if ((err as Error).name !== 'NotProposerError') throw earlierMayCommit(err as Error, handedOver)
+          if ((err as Error).name !== 'NotProposerError') throw earlierMayCommit(err as Error, handedOver, idempotencyKey != null)
           last = err as Error
           continue
         }
@@ -427,7 +430,7 @@ export class Consensus {
           } catch (err) {
             const name = (err as Error).name
             // a definite outcome from the leader ends it; a moved or lost leader is retried
-            if (name === 'NoQuorumError' || name === 'CommitTimeoutError' || name === 'InvalidTransactionError') throw earlierMayCommit(err as Error, handedOver)
+            if (name === 'NoQuorumError' || name === 'CommitTimeoutError' || name === 'InvalidTransactionError') throw earlierMayCommit(err as Error, handedOver, idempotencyKey != null)
             // the leader may hold it, unless it refused it or it never left this node
             if (name !== 'NotProposerError' && !(err instanceof ProposerUnreachableError && !err.mayHaveCommitted)) handedOver = true
             last = err as Error
@@ -440,12 +443,12 @@ export class Consensus {
     }
     if (!this.running) {
       throw handedOver
-        ? new ConsensusStoppedError(`this node stopped while its write was with the shared chain's leader (${last.message}): it may still commit, whole or not at all (a retry with the same idempotency key is answered, not committed again)`, true)
+        ? new ConsensusStoppedError(`this node stopped while its write was with the shared chain's leader (${last.message}): it may still commit, whole or not at all ${retryAdvice(idempotencyKey != null)}`, true)
         : new ConsensusStoppedError(`this node stopped before a shared-chain leader took the write (${last.message}): nothing was written`)
     }
     if (last.name === 'NotProposerError' || last.name === 'ProposerUnreachableError' || last.name === 'NoLeaderError') {
       // a leader may hold it (a probe's write failed so had committed): the caller must not take it for lost
-      const outcome = handedOver ? ' (a leader took it, this attempt or an earlier one with the same key, and no answer came: it may still commit, whole or not at all; a retry with the same idempotency key is answered, not committed again)' : ''
+      const outcome = handedOver ? ` (a leader took it, this attempt or an earlier one${idempotencyKey != null ? ' with the same key' : ''}, and no answer came: it may still commit, whole or not at all) ${retryAdvice(idempotencyKey != null)}` : ''
       throw new NoLeaderError(`no shared-chain leader took the write within ${timeout} ms: ${last.message}${outcome}`, handedOver)
     }
     throw last
@@ -479,9 +482,9 @@ export class Consensus {
         throw new ProposerUnreachableError(`cannot reach ${peer}, proposer of ${chainId}: ${(err as Error).message} (nothing was sent: the write is not committed)`)
       }
       // our own stop cut the stream: the proposer is not to blame (a review saw healthy proposers named)
-      if (!this.running) throw new ConsensusStoppedError(`this node stopped while its write was with ${peer}, proposer of ${chainId}: it may still commit, whole or not at all (a retry with the same idempotency key is answered, not committed again)`, true)
+      if (!this.running) throw new ConsensusStoppedError(`this node stopped while its write was with ${peer}, proposer of ${chainId}: it may still commit, whole or not at all ${retryAdvice(idempotencyKey != null)}`, true)
       // the answer was lost or malformed: then the write may have reached it
-      throw new ProposerUnreachableError(`no answer from ${peer}, proposer of ${chainId}: ${(err as Error).message ?? String(err)} (if the write reached it, it may still commit; a retry with the same idempotency key is answered, not committed again)`, true)
+      throw new ProposerUnreachableError(`no answer from ${peer}, proposer of ${chainId}: ${(err as Error).message ?? String(err)} (if the write reached it, it may still commit) ${retryAdvice(idempotencyKey != null)}`, true)
     }
     switch (res.status) {
       case WriteResponse.Status.OK: {

@@ -37,7 +37,7 @@ import type { EncodedWrite, WriteRef } from './batch.ts'
 import { AppliedWrites, WRITE_MEMORY, memoryOwner, writeKey } from './recent-writes.ts'
 import type { RememberedWrite } from '../storage/paxos-store.ts'
 import { sameBooth, selectBooth } from './booth-select.ts'
-import { ChainDivergedError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError } from './consensus-errors.ts'
+import { ChainDivergedError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, retryAdvice } from './consensus-errors.ts'
 import { PAXOS_TIMING } from './paxos-constants.ts'
 import { LeaderReadWaiters } from './leader-reads.ts'
 
@@ -768,8 +768,8 @@ export class ChainReplica {
     await this.applying
     // proposed writes: the round and the apply under way answer those they decide; the
     // rest may still be decided by the booth without us, so they are not said to have failed
-    const undecided = new ConsensusStoppedError(`consensus of ${this.chainId} stopped while the write was proposed but not decided: it may still commit, whole or not at all (a retry with the same idempotency key is answered, not committed again)`, true)
-    for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, undecided) })
+    const undecided = (w: PendingWrite): Error => new ConsensusStoppedError(`consensus of ${this.chainId} stopped while the write was proposed but not decided: it may still commit, whole or not at all ${retryAdvice(w.write.ref?.carrier != null)}`, true)
+    for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, undecided(w)) })
     this.stopOutstanding()
     // the round under way put back what a dropped or lost proposal held: never sent, or never chosen
     for (const w of this.buffer.splice(0)) this.settle(w, unproposed)

@@ -32,6 +32,8 @@ describe('node - a replica closing with proposals in flight', () => {
 
     await n1.close()
     expect(first).toMatchObject({ name: 'ConsensusStoppedError', mayHaveCommitted: true })
+    // its ref is no client's key (no carrier): a retry is not said to be answered
+    expect(first?.message).toMatch(/a retry may commit it twice/)
     expect(queued).toMatchObject({ name: 'ConsensusStoppedError', mayHaveCommitted: false })
     expect(queued?.message).toMatch(/nothing was written/)
     expect(await retry).toBe('stopped')
