@@ -43,6 +43,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   // this vehicle's backups hold more of its chain than it does, and none handed it over
   ChainRecoveryError: 503,
   RefusedWriteError: 403,
+  // our chain went another way than the one our backups hold: a round would replace their copies
+  OwnChainConflictError: 409,
   NoHolderReachableError: 503,
   InvalidBoothError: 400,
   InvalidTransactionError: 400,

@@ -148,6 +148,21 @@ export class ReplicationStoppedError extends Error {
   }
 }
 
+/**
+ * Our own chain does not hold the block our newest table names (the one our
+ * backups hold): it went another way, so a round would replace their copies
+ * with it (HTTP 409). A vehicle that lost its database and wrote alone, with
+ * none of its backups reachable, did so (a probe: acknowledged blocks gone
+ * from every copy).
+ */
+export class OwnChainConflictError extends Error {
+  static name = 'OwnChainConflictError'
+  constructor (message = 'our chain does not hold what our backups hold') {
+    super(message)
+    this.name = 'OwnChainConflictError'
+  }
+}
+
 /** Invalid input to endOfBooth (HTTP 400). */
 export class InvalidBoothError extends Error {
   static name = 'InvalidBoothError'
@@ -436,6 +451,25 @@ export class VGuardDB {
     }
   }
 
+  /**
+   * Our chain must hold the block our newest table names before a round
+   * replaces the copies it names: the backups reset a copy that is not a
+   * prefix of what they are sent, so a chain that went another way (its
+   * database lost while no backup was reachable: it wrote on alone from
+   * height 0) would overwrite acknowledged blocks on every copy. They keep
+   * theirs; the operator gets the chain back from them (see operations.md).
+   *
+   * @throws OwnChainConflictError
+   */
+  private async checkHoldsTableTip (table: BackupTableInfo): Promise<void> {
+    if (table.height === 0) return
+    const held = await this.c.store.getBlock(this.self, table.height)
+    if (held != null && bytesEqual(held.hash, table.tipHash)) return
+    throw new OwnChainConflictError(`${this.self} does not hold the block its newest backup table (epoch ${table.epoch}, held by ${table.active.join(', ') || 'no backup'}) names at height ${table.height}: ` +
+      (held == null ? `its chain ends at ${(await this.c.store.tip(this.self)).height}` : `its block there is ${toHex(held.hash)}, not ${toHex(table.tipHash)}`) +
+      '; its chain went another way (its database lost while no backup was reachable?): the backups keep their copies, none is replaced')
+  }
+
   private async round (chainId: string, participants: string[]): Promise<ReplicationOutcome> {
     const { store, kBackups } = this.c
     if (this.stopping.signal.aborted) {
@@ -458,6 +492,7 @@ export class VGuardDB {
     const info = await store.info(chainId)
     const chainBytes = info?.bytes ?? 0
     const current = this.tables.get(chainId)?.table
+    if (chainId === this.self && current != null) await this.checkHoldsTableTip(current)
     const failures: Array<{ peerId: string, error: string }> = []
     const candidates = participants.map(peerId => {
       const hint = this.c.capacityHint?.(peerId)

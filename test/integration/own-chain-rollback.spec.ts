@@ -143,6 +143,46 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     })
   })
 
+  it('database lost while every other vehicle is away: what it writes alone does not replace its backups\' copies (a probe: acknowledged blocks gone from every copy)', async () => {
+    const nodes = await connectedSwarm(cluster, 3)
+    let a = nodes[0]
+    const self = a.peerId.toString()
+    const others = nodes.slice(1)
+    // VGuard's blocks (no consensus of ours): no booth member holds a vote that would tell on it
+    for (let i = 0; i < 5; i++) await a.endOfBooth({ participants: others.map(n => n.peerId.toString()), transactions: [{ key: `gps/${i}`, value: value(i) }] })
+    const copies = others.map(n => ({ dataDir: n.config.dataDir, copy: n.chains.copyId(self) }))
+    expect(copies.every(c => c.copy != null)).toBe(true)
+    const held = await others[0].chains.tip(self)
+    expect(held.height).toBe(5)
+    const away = others[0].multiaddrs[0].toString()
+    for (const node of nodes) await cluster.stopNode(node)
+    await (await loseDatabase(a.config.dataDir))()
+    // alone, its bootstrap peers down: nothing tells it its chain went further, so it writes on (a new vehicle alone does)
+    a = await cluster.create({ dataDir: a.config.dataDir, bootstrap: [away] })
+    await a.start()
+    const alone = await a.put('alone', value(50), { timeout: 30_000 })
+    expect(alone.height).toBe(1)
+    // its backups return: its next round finds their table naming a block its chain does not hold
+    const back: VGuardNode[] = []
+    for (const c of copies) {
+      const node = await cluster.create({ dataDir: c.dataDir, bootstrap: [a.multiaddrs[0].toString()] })
+      await node.start()
+      back.push(node)
+    }
+    await waitFor(() => fullyConnected([a, ...back]), { message: 'its backups back' })
+    const next = await a.put('next', value(51), { timeout: 30_000 })
+    expect(next.replication?.state).toBe('partial')
+    expect(next.replication?.problem).toMatch(/OwnChainConflictError|does not hold the block its newest backup table .* names at height 5/)
+    // every copy is the chain they held: not reset, not replaced
+    for (const [i, node] of back.entries()) {
+      expect(node.chains.copyId(self), node.peerId.toString()).toBe(copies[i].copy)
+      const tip = await node.chains.tip(self)
+      expect(tip.height).toBe(5)
+      expect(tip.hash).toEqual(held.hash)
+      expect(text((await node.chains.get(self, 'gps/4'))?.value)).toBe('fix 4')
+    }
+  })
+
   it('database lost, key kept: its reads before any write never answer "no value" for what was committed', async () => {
     const { a, nodes } = await scenario(loseDatabase, 10, 10)
     const self = a.peerId.toString()
