@@ -457,7 +457,7 @@ export class VGuardDB {
    * prefix of what they are sent, so a chain that went another way (its
    * database lost while no backup was reachable: it wrote on alone from
    * height 0) would overwrite acknowledged blocks on every copy. They keep
-   * theirs; the operator gets the chain back from them (see operations.md).
+   * theirs; the operator gets the chain back from them (docs/consensus.md, errors).
    *
    * @throws OwnChainConflictError
    */
