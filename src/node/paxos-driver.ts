@@ -28,6 +28,7 @@ import type { Candidate, ElectionConfig, Message, ProposerProofs } from '../cons
 import { ownValueProofs } from './value-proofs.ts'
 import { fromHex, toHex } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
+import { headerAt } from '../storage/header-at.ts'
 import type { NodeDatabase, BinarySublevel } from '../storage/database.ts'
 import { LevelPaxosStore } from '../storage/paxos-store.ts'
 import { PaxosTransport } from '../protocols/paxos/index.ts'
@@ -327,9 +328,7 @@ export class PaxosDriver {
    */
   async ownDecidedByConsensus (): Promise<boolean> {
     const tip = await this.c.chains.tip(this.self)
-    if (tip.height === 0) return false
-    const block = await this.c.chains.getBlock(this.self, tip.height)
-    return block?.header.ballot != null
+    return (await headerAt(this.c.chains, this.self, tip.height))?.header.ballot != null
   }
 
   get sharedFounder (): string | undefined {

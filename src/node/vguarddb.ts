@@ -22,6 +22,7 @@ import type { TypedEventEmitter } from 'main-event'
 import { bytesEqual, createBlock, MAX_BOOTH_SIZE, toHex } from '../chain/index.ts'
 import type { TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
+import { headerAt } from '../storage/header-at.ts'
 import type { NodeDatabase, BinarySublevel } from '../storage/database.ts'
 import { BackupTableStore, BoothResult, MAX_TABLE_MEMBERS, rankBackupCandidates, signTable } from '../backup/index.ts'
 import type { BackupTable as BackupTableInfo, VerifiedTable } from '../backup/index.ts'
@@ -463,7 +464,8 @@ export class VGuardDB {
    */
   private async checkHoldsTableTip (table: BackupTableInfo): Promise<void> {
     if (table.height === 0) return
-    const held = await this.c.store.getBlock(this.self, table.height)
+    // once per round, after each commit: the header only
+    const held = await headerAt(this.c.store, this.self, table.height)
     if (held != null && bytesEqual(held.hash, table.tipHash)) return
     throw new OwnChainConflictError(`${this.self} does not hold the block its newest backup table (epoch ${table.epoch}, held by ${table.active.join(', ') || 'no backup'}) names at height ${table.height}: ` +
       (held == null ? `its chain ends at ${(await this.c.store.tip(this.self)).height}` : `its block there is ${toHex(held.hash)}, not ${toHex(table.tipHash)}`) +
