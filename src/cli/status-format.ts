@@ -51,6 +51,8 @@ export function formatStatus (s: StatusBody): string[] {
   if (Array.isArray(heldBack) && heldBack.length > 0) {
     lines.push(`           votes held back (lost ${heldBack.length === 1 ? 'its database' : 'their databases'}): ${heldBack.map(id => short(String(id))).join(', ')}`)
   }
+  // a node of an earlier version sends none
+  if (typeof s.ownChainLost === 'string') lines.push(`own chain  lost its database: its writes wait until a vehicle holding the chain hands it back (${s.ownChainLost})`)
   if (s.transfers.length > 0) lines.push(`replicating ${s.transfers.map(t => `${short(t.chainId)} to ${short(t.peer)} (${t.height}/${t.target})`).join(', ')}`)
   if (s.pendingReleases.length > 0) lines.push(`releases   ${s.pendingReleases.length} waiting to be confirmed`)
   if (s.chains.length === 0) return [...lines, '', 'no chains held yet']

@@ -62,6 +62,11 @@ export interface StatusBody {
    * members whose votes this node holds back because they lost their database (`heldBack`).
    */
   shared: { founder: string | null, members: string[] | null, leader: string | null, candidates: string[] | null, conflicts: string[], heldBack: string[] }
+  /**
+   * Why this vehicle takes its own chain as lost (its database lost, the chain not back from its
+   * holders yet: its own writes fail until it is), else null. See docs/consensus.md, own-chain.json.
+   */
+  ownChainLost: string | null
 }
 
 export async function statusOf (node: VGuardNode): Promise<StatusBody> {
@@ -130,6 +135,7 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
       candidates: node.consensus.driver.sharedCandidates ?? null,
       conflicts: node.consensus.driver.sharedConflicts(),
       heldBack: node.consensus.driver.forgetfulPeers()
-    }
+    },
+    ownChainLost: (await node.consensus.ownChainLost()) ?? null
   }
 }

@@ -58,8 +58,9 @@ import type { HolderAnswer } from './quorum-read.ts'
 import { holderAnswer } from './holder-answer.ts'
 import { LEADER_READ_ELECTION_WAIT, LEADER_READ_TIMEOUT, QUORUM_READ_CATCHUP_WAIT, SHARED_CHAIN } from './paxos-constants.ts'
 import { recoverOwnChain } from './own-chain-recovery.ts'
+import { OwnChainMarker } from './own-chain-marker.ts'
 import {
-  CommitTimeoutError, ConsensusStoppedError, InvalidReadError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, QuorumReadError, RefusedWriteError,
+  ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, InvalidReadError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, QuorumReadError, RefusedWriteError,
   retryAdvice
 } from './consensus-errors.ts'
 
@@ -268,6 +269,8 @@ export class Consensus {
   private ownCheck?: OwnCheck
   /** Our own chain has consensus state (driver.ownStarted, which reads the consensus store, said so once). */
   private ownStartedSeen = false
+  /** Which database wrote our own chain: tells a lost database from a new vehicle (set by start()). */
+  private ownMarker?: OwnChainMarker
   private running = false
   /** Aborted by stop(): the questions to holders in flight end at once (a quorum read waited out its timeout on a frozen holder after stop: a probe). */
   private stopping = stopController()
@@ -309,6 +312,14 @@ export class Consensus {
     this.ownCaughtUp = false
     this.ownCheck = undefined
     await this.driver.start()
+    this.ownMarker = await OwnChainMarker.open({
+      dataDir: this.c.config.dataDir,
+      chainId: this.self,
+      database: this.driver.incarnation(),
+      ownHeight: (await this.c.chains.tip(this.self)).height,
+      onWriteError: (err) => { this.log.error('could not record which database writes our chain: %s', err.message) }
+    })
+    if (this.ownMarker.lost) this.log.error('this node lost its database (%s): its own chain is written again only once it is back from its holders', this.ownMarker.describe())
     await this.writes.start()
     this.running = true
   }
@@ -382,7 +393,9 @@ export class Consensus {
       if (!await this.driver.ownStarted()) await this.ownChainCaughtUp()
       return await this.driver.own()
     })
-    return await submitOnce(own, write, ref, timeout, wait, replicate)
+    const committed = await submitOnce(own, write, ref, timeout, wait, replicate)
+    await this.ownMarker?.claim()
+    return committed
   }
 
   private async appendShared (write: EncodedWrite, timeout: number, wait: boolean, idempotencyKey?: string): Promise<CommitResult> {
@@ -559,7 +572,9 @@ export class Consensus {
       await this.ownChainCaughtUp()
       // consensus ran on it before this node lost that state: the block goes through it again
       if (await this.driver.ownDecidedByConsensus()) return undefined
-      return await direct(ref?.id)
+      const appended = await direct(ref?.id)
+      await this.ownMarker?.claim()
+      return appended
     })
     if (outcome != null) return outcome
     if (!this.running) throw new ConsensusStoppedError('consensus is not running')
@@ -627,6 +642,9 @@ export class Consensus {
       const { answered } = await this.c.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => ({ answered: 0 }))
       const table = this.c.vguarddb.tables.get(this.self)?.table
       const tip = await this.c.chains.tip(this.self)
+      if ((table == null || table.height <= tip.height) && this.ownLost(tip.height)) {
+        return `${this.self} lost its database and has not got its chain back from the vehicles that hold it (${this.ownMarker?.describe() ?? ''})`
+      }
       if (table == null || table.height <= tip.height) {
         if (answered > 0) this.ownCaughtUp = true
         return undefined
@@ -668,8 +686,35 @@ export class Consensus {
       })
       this.log('own chain fetched up to height %d from %s (this node held %d)', table.height, from, tip.height)
     }
+    if (this.ownMarker?.lost === true) {
+      const now = await this.c.chains.tip(this.self)
+      // a new vehicle alone writes on; one that lost its database would begin its chain again beside the one its backups hold
+      if (this.ownLost(now.height)) throw new ChainRecoveryError(this.lostChainMessage(answered))
+      await this.ownMarker.claim()
+    }
     // nobody answered (none connected yet, or all slow): the next block asks again (a vehicle alone writes on)
     this.ownCaughtUp = answered > 0
+  }
+
+  /** Why our own chain counts as lost (our database lost, none of the chain back yet), if it does: for /status. */
+  async ownChainLost (): Promise<string | undefined> {
+    if (this.ownMarker?.lost !== true) return undefined
+    return this.ownLost((await this.c.chains.tip(this.self)).height) ? this.ownMarker.describe() : undefined
+  }
+
+  /** Our database was lost and this one holds none of our chain yet (see OwnChainMarker). */
+  private ownLost (height: number): boolean {
+    return this.ownMarker?.lost === true && height === 0
+  }
+
+  private lostChainMessage (answered: number): string {
+    const marker = this.ownMarker as OwnChainMarker
+    const heard = answered === 0
+      ? 'no vehicle answered (none connected, or none in time)'
+      : `${answered} ${answered === 1 ? 'vehicle' : 'vehicles'} answered and none knows a backup table of it`
+    return `this vehicle lost its database (${marker.describe()}): nothing was written; it writes its chain again only once it has ` +
+      `it back from the vehicles that hold it, and ${heard}. The next write asks again. If its chain is lost for good (it never ` +
+      `reached a backup), stop the node, delete ${marker.path} and start it: it begins its chain anew at height 1`
   }
 
   // ------------------------------------------------------------ reads

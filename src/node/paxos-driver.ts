@@ -306,6 +306,11 @@ export class PaxosDriver {
     return this.replicas.get(SHARED_CHAIN)
   }
 
+  /** This node's database's incarnation (hex), once started: what tells it from the database it replaced. */
+  incarnation (): string {
+    return toHex(this.incarnations.self)
+  }
+
   /** Runs consensus for this chain already (own chain only). */
   hasOwn (): boolean {
     return this.replicas.has(this.self) || this.opening.has(this.self)

@@ -7,11 +7,14 @@
  * nothing acknowledged is lost, and no height gets a second block.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { cp, readdir, rm } from 'node:fs/promises'
+import { cp, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { KEY_FILE } from '../../src/node/identity.ts'
+import { DB_DIR } from '../../src/storage/database.ts'
+import { OWN_CHAIN_FILE } from '../../src/node/own-chain-marker.ts'
+import { statusOf } from '../../src/http/status.ts'
 import { verifyBlock, ZERO_HASH } from '../../src/chain/index.ts'
 import type { ChainTip } from '../../src/chain/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
@@ -123,7 +126,13 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     await expectWholeChain(await scenario(restoreOlderCopy))
   })
 
+  /** The database gone, the rest of the data dir (its key, its own-chain file) kept. */
   const loseDatabase = async (dataDir: string): Promise<() => Promise<void>> => async () => {
+    await rm(join(dataDir, DB_DIR), { recursive: true })
+  }
+
+  /** Everything of the data dir but its key gone: nothing says a database wrote its chain before. */
+  const loseAllButKey = async (dataDir: string): Promise<() => Promise<void>> => async () => {
     for (const entry of await readdir(dataDir)) {
       if (entry !== KEY_FILE) await rm(join(dataDir, entry), { recursive: true, force: true })
     }
@@ -131,6 +140,10 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
 
   it('database lost, key kept: fetches its chain from its backups and writes on', async () => {
     await expectWholeChain(await scenario(loseDatabase))
+  })
+
+  it('everything but its key lost: fetches its chain from its backups and writes on', async () => {
+    await expectWholeChain(await scenario(loseAllButKey))
   })
 
   it('database lost, key kept, then VGuard ends a booth: the block goes through the consensus its booth ran, not beside it (soak: a direct append forked the chain)', async () => {
@@ -143,7 +156,7 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     })
   })
 
-  it('database lost while every other vehicle is away: what it writes alone does not replace its backups\' copies (a probe: acknowledged blocks gone from every copy)', async () => {
+  it('everything but its key lost while every other vehicle is away: what it writes alone does not replace its backups\' copies (a probe: acknowledged blocks gone from every copy)', async () => {
     const nodes = await connectedSwarm(cluster, 3)
     let a = nodes[0]
     const self = a.peerId.toString()
@@ -156,8 +169,8 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     expect(held.height).toBe(5)
     const away = others[0].multiaddrs[0].toString()
     for (const node of nodes) await cluster.stopNode(node)
-    await (await loseDatabase(a.config.dataDir))()
-    // alone, its bootstrap peers down: nothing tells it its chain went further, so it writes on (a new vehicle alone does)
+    await (await loseAllButKey(a.config.dataDir))()
+    // alone, its bootstrap peers down, its own-chain file gone too: nothing tells it its chain went further, so it writes on (a new vehicle alone does)
     a = await cluster.create({ dataDir: a.config.dataDir, bootstrap: [away] })
     await a.start()
     const alone = await a.put('alone', value(50), { timeout: 30_000 })
@@ -181,6 +194,63 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
       expect(tip.hash).toEqual(held.hash)
       expect(text((await node.chains.get(self, 'gps/4'))?.value)).toBe('fix 4')
     }
+  })
+
+  it.each(['endOfBooth', 'put'] as const)('database lost (written by %s) while every other vehicle is away: it writes nothing alone, then writes on from the chain its backups return with (a probe: its alone-writes conflicted with theirs)', async (written) => {
+    const nodes = await connectedSwarm(cluster, 3)
+    let a = nodes[0]
+    const self = a.peerId.toString()
+    const others = nodes.slice(1)
+    const participants = others.map(n => n.peerId.toString())
+    for (let i = 0; i < 5; i++) {
+      if (written === 'put') await a.put(`gps/${i}`, value(i))
+      else await a.endOfBooth({ participants, transactions: [{ key: `gps/${i}`, value: value(i) }] })
+    }
+    const copies = others.map(n => ({ dataDir: n.config.dataDir, copy: n.chains.copyId(self) }))
+    expect(copies.every(c => c.copy != null)).toBe(true)
+    const held = await others[0].chains.tip(self)
+    expect(held.height).toBe(5)
+    const away = others[0].multiaddrs[0].toString()
+    for (const node of nodes) await cluster.stopNode(node)
+    const marker = join(a.config.dataDir, OWN_CHAIN_FILE)
+    const before = await readFile(marker, 'utf8')
+    // its key and its own-chain file stay
+    await (await loseDatabase(a.config.dataDir))()
+    a = await cluster.create({ dataDir: a.config.dataDir, bootstrap: [away] })
+    await a.start()
+
+    // it cannot tell its chain went further from what it holds, but its own-chain file can
+    const lost = { name: 'ChainRecoveryError', message: expect.stringMatching(/lost its database .*nothing was written.*no vehicle answered/) }
+    await expect(a.put('alone', value(50), { timeout: 5_000 })).rejects.toMatchObject(lost)
+    await expect(a.endOfBooth({ participants, transactions: [{ key: 'alone', value: value(50) }] })).rejects.toMatchObject(lost)
+    // nor does it answer for its chain as if it had none
+    await expect(a.get(self, 'gps/1', { consistency: 'leader' })).rejects.toMatchObject({ name: 'NoLeaderError', message: expect.stringMatching(/lost its database/) })
+    expect((await a.chains.tip(self)).height).toBe(0)
+    expect(await readFile(marker, 'utf8')).toBe(before)
+    expect((await statusOf(a)).ownChainLost).toContain(`${marker} says database`)
+
+    // its backups return: the next write fetches the chain from them and continues it
+    const back: VGuardNode[] = []
+    for (const c of copies) {
+      const node = await cluster.create({ dataDir: c.dataDir, bootstrap: [a.multiaddrs[0].toString()] })
+      await node.start()
+      back.push(node)
+    }
+    await waitFor(() => fullyConnected([a, ...back]), { message: 'its backups back' })
+    const next = await a.put('next', value(51), { timeout: 30_000 })
+    expect(next.height).toBe(6)
+    expect(next.replication?.state).toBe('complete')
+    for (let i = 0; i < 5; i++) expect(text((await a.get(self, `gps/${i}`)).value), `gps/${i}`).toBe(`fix ${i}`)
+    expect((await a.chains.getBlock(self, 5))?.hash).toEqual(held.hash)
+    // every copy continued the chain it held: none was reset
+    for (const [i, node] of back.entries()) {
+      expect(node.chains.copyId(self), node.peerId.toString()).toBe(copies[i].copy)
+      expect((await node.chains.getBlock(self, 5))?.hash).toEqual(held.hash)
+    }
+    // the file now names the database that got the chain back
+    expect(await readFile(marker, 'utf8')).toContain(a.consensus.driver.incarnation())
+    expect(await readFile(marker, 'utf8')).not.toBe(before)
+    expect((await statusOf(a)).ownChainLost).toBeNull()
   })
 
   it('database lost, key kept: its reads before any write never answer "no value" for what was committed', async () => {

@@ -29,6 +29,7 @@ function status (s: Partial<StatusBody> = {}): StatusBody {
     pendingReleases: [],
     consensus: [],
     shared: { founder: SELF, members: null, leader: B, candidates: null, conflicts: [], heldBack: [] },
+    ownChainLost: null,
     ...s
   }
 }
@@ -65,6 +66,12 @@ describe('cli - status for a person', () => {
     // a node of an earlier version sends no heldBack
     const older = { ...base, shared: { founder: SELF, members: null, leader: B, candidates: null, conflicts: [] } } as unknown as Parameters<typeof formatStatus>[0]
     expect(formatStatus(older).some(l => l.includes('held back'))).toBe(false)
+  })
+
+  it('says when its own chain waits for its holders after its database was lost', () => {
+    const lines = formatStatus(status({ ownChainLost: '/data/own-chain.json says database aa wrote its chain' }))
+    expect(lines[lines.indexOf('shared     leader …ee0b02') + 1]).toBe('own chain  lost its database: its writes wait until a vehicle holding the chain hands it back (/data/own-chain.json says database aa wrote its chain)')
+    expect(formatStatus(status()).some(l => l.startsWith('own chain'))).toBe(false)
   })
 
   it('says when pins keep storage above its bound', () => {

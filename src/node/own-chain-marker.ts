@@ -1,0 +1,143 @@
+/**
+ * What tells a vehicle that lost its database from a new one.
+ *
+ * A vehicle whose database is gone (its key kept) and that meets none of the
+ * vehicles holding its chain looks exactly like a new vehicle: an empty
+ * chain, no consensus state, nobody to say otherwise. Writing on, it began
+ * its chain again at height 1, and those acknowledged blocks conflicted with
+ * the chain its backups held when they returned (a probe: one of the two
+ * had to lose). So the data dir keeps, beside `peer.key` and outside the
+ * database, a small file naming the database that wrote this vehicle's
+ * chain (its incarnation: random bytes made with the database). At start,
+ * a file naming another database while the chain is empty means the
+ * database was lost: own writes then wait until the chain is back from its
+ * holders (Consensus.ownChainCaughtUp), instead of forking it.
+ *
+ * The file is written once per database, after its first block of the chain
+ * was acknowledged (or found on disk), so a vehicle whose first write failed
+ * is still new if it loses its database. Deleting the file is how an operator
+ * says the chain is lost for good (it never reached a backup).
+ */
+import { open, readFile, rename, rm } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { syncDirectory } from '../storage/segments.ts'
+
+export const OWN_CHAIN_FILE = 'own-chain.json'
+
+interface MarkerRecord {
+  /** The vehicle (its peer id): a file left by another key names another chain. */
+  chain: string
+  /** The incarnation (hex) of the database that wrote the chain. */
+  database: string
+}
+
+export interface OwnChainMarkerInit {
+  dataDir: string
+  chainId: string
+  /** This database's incarnation (hex). */
+  database: string
+  /** How far this database holds the chain now. */
+  ownHeight: number
+  /** Told when the file cannot be written (the write it follows stands; the next one tries again). */
+  onWriteError: (err: Error) => void
+}
+
+/** What the file said at start, for the logs and the errors. */
+export type MarkerFinding =
+  | { kind: 'none' }
+  | { kind: 'ours' }
+  /** Another database wrote the chain; this one holds none of it. */
+  | { kind: 'lost', database: string }
+  /** The file cannot be read as a marker: taken as naming another database. */
+  | { kind: 'unreadable', reason: string }
+
+export class OwnChainMarker {
+  readonly path: string
+  readonly finding: MarkerFinding
+  private held: boolean
+  private claiming?: Promise<void>
+
+  private constructor (private readonly init: OwnChainMarkerInit, finding: MarkerFinding) {
+    this.path = join(init.dataDir, OWN_CHAIN_FILE)
+    this.finding = finding
+    this.held = finding.kind === 'ours'
+  }
+
+  static async open (init: OwnChainMarkerInit): Promise<OwnChainMarker> {
+    const marker = new OwnChainMarker(init, await readFinding(join(init.dataDir, OWN_CHAIN_FILE), init))
+    // a database holding blocks of the chain is the one that writes it from now on (one written
+    // before this file existed, or one that got the chain back and stopped before saying so)
+    if (!marker.held && init.ownHeight > 0) await marker.claim()
+    return marker
+  }
+
+  /** The database that wrote this vehicle's chain is gone and this one holds none of it yet. */
+  get lost (): boolean {
+    return !this.held && this.finding.kind !== 'none'
+  }
+
+  /** Why the chain counts as lost, for an error. */
+  describe (): string {
+    const f = this.finding
+    if (f.kind === 'lost') return `${this.path} says database ${f.database} wrote its chain, and this database (${this.init.database}) holds none of it`
+    if (f.kind === 'unreadable') return `${this.path} cannot be read (${f.reason}), so it is taken as naming another database than this one, which holds none of the chain`
+    return `${this.path} names this database`
+  }
+
+  /**
+   * Records that this database writes the chain (once; later calls cost
+   * nothing). Written whole under a temporary name, synced, then renamed:
+   * a crash leaves the old file or the new one. Never throws: a file that
+   * cannot be written is told to onWriteError and tried again next time.
+   */
+  async claim (): Promise<void> {
+    if (this.held) return
+    this.claiming ??= this.write().then(
+      () => { this.held = true },
+      (err: Error) => { this.init.onWriteError(err) }
+    ).finally(() => { this.claiming = undefined })
+    await this.claiming
+  }
+
+  private async write (): Promise<void> {
+    const record: MarkerRecord = { chain: this.init.chainId, database: this.init.database }
+    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+    try {
+      const file = await open(tmp, 'wx', 0o644)
+      try {
+        await file.writeFile(`${JSON.stringify(record)}\n`)
+        await file.sync()
+      } finally {
+        await file.close()
+      }
+      await rename(tmp, this.path)
+      await syncDirectory(this.init.dataDir)
+    } finally {
+      await rm(tmp, { force: true })
+    }
+  }
+}
+
+async function readFinding (path: string, init: OwnChainMarkerInit): Promise<MarkerFinding> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'none' }
+    return { kind: 'unreadable', reason: (err as Error).message }
+  }
+  let record: Partial<MarkerRecord>
+  try {
+    record = JSON.parse(text) as Partial<MarkerRecord>
+  } catch (err) {
+    return { kind: 'unreadable', reason: `not JSON: ${(err as Error).message}` }
+  }
+  if (typeof record !== 'object' || record == null || typeof record.chain !== 'string' || typeof record.database !== 'string') {
+    return { kind: 'unreadable', reason: 'not {"chain", "database"}' }
+  }
+  // left by another key (a new identity in an old dir): not this chain's
+  if (record.chain !== init.chainId) return { kind: 'none' }
+  if (record.database === init.database) return { kind: 'ours' }
+  return { kind: 'lost', database: record.database }
+}

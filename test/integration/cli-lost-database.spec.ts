@@ -1,0 +1,71 @@
+/**
+ * A vehicle that lost its database, as its operator meets it: a real
+ * `vguard-node start` process whose `db/` went, its key and `own-chain.json`
+ * kept, with no other vehicle around. It must not begin its chain again (its
+ * backups, when they return, hold the one it acknowledged): its writes fail
+ * with a clear error, `status` says why and what to do, and deleting the
+ * file is how the operator says the chain is lost for good.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { spawnNode } from '../../src/swarm/process.ts'
+import type { NodeProcess } from '../../src/swarm/process.ts'
+import type { StatusBody } from '../../src/http/routes.ts'
+import { DB_DIR } from '../../src/storage/database.ts'
+import { OWN_CHAIN_FILE } from '../../src/node/own-chain-marker.ts'
+import { runCli, LOCAL } from '../utils/cli.ts'
+
+describe('vguard-node CLI - a vehicle that lost its database', () => {
+  let dir: string | undefined
+  let node: NodeProcess | undefined
+  afterEach(async () => {
+    await node?.stop('SIGKILL')
+    if (dir != null) await rm(dir, { recursive: true, force: true })
+  })
+
+  const start = async (dataDir: string): Promise<NodeProcess> =>
+    await spawnNode({ args: ['--data-dir', dataDir, '--network', 'cli-lost', ...LOCAL], readyTimeout: 30_000 })
+  const cli = async (p: NodeProcess, [command, ...args]: string[]): Promise<Awaited<ReturnType<typeof runCli>>> =>
+    await runCli([command, '--http', new URL(p.httpUrl).host, ...args])
+  const put = async (p: NodeProcess, key: string, value: string): Promise<Response> =>
+    await fetch(`${p.httpUrl}/chains/${p.peerId}/kv/${encodeURIComponent(key)}`, { method: 'PUT', body: value })
+
+  it('writes nothing until its chain is back, says so in status, and begins anew only once its operator deletes own-chain.json', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-cli-lost-'))
+    const dataDir = join(dir, 'v0')
+    node = await start(dataDir)
+    const first = await cli(node, ['put', 'gps/1', '--', '-27.71,-51.09'])
+    expect(first.code).toBe(0)
+    expect(first.stdout).toMatch(/^committed: chain \w+ height 1 /)
+    expect(await node.stop('SIGTERM')).toBe(0)
+
+    await rm(join(dataDir, DB_DIR), { recursive: true })
+    node = await start(dataDir)
+    const refused = await put(node, 'gps/2', '-27.72,-51.10')
+    expect(refused.status, await refused.clone().text()).toBe(503)
+    const body = await refused.json() as { error: string, message: string }
+    expect(body.error).toBe('ChainRecoveryError')
+    expect(body.message).toContain('this vehicle lost its database')
+    expect(body.message).toContain(`delete ${join(dataDir, OWN_CHAIN_FILE)}`)
+    const viaCli = await cli(node, ['put', 'gps/2', '--', '-27.72,-51.10'])
+    expect(viaCli.code).toBe(1)
+    expect(viaCli.stderr).toContain('ChainRecoveryError')
+    const status = JSON.parse((await cli(node, ['status', '--json'])).stdout) as StatusBody
+    expect(status.ownChainLost).toContain(`${join(dataDir, OWN_CHAIN_FILE)} says database`)
+    expect(status.chains.find(c => c.id === node?.peerId)).toBeUndefined()
+    expect((await cli(node, ['status'])).stdout).toContain('own chain  lost its database: its writes wait until a vehicle holding the chain hands it back')
+    expect(await node.stop('SIGTERM')).toBe(0)
+
+    // the operator says the chain is lost for good: it begins again at height 1
+    await rm(join(dataDir, OWN_CHAIN_FILE))
+    node = await start(dataDir)
+    const again = await put(node, 'gps/2', '-27.72,-51.10')
+    expect(again.status).toBe(200)
+    expect(await again.json()).toMatchObject({ chainId: node.peerId, height: 1 })
+    const after = JSON.parse((await cli(node, ['status', '--json'])).stdout) as StatusBody
+    expect(after.ownChainLost).toBeNull()
+    expect((await cli(node, ['status'])).stdout).not.toContain('own chain')
+  })
+})

@@ -1,0 +1,99 @@
+/**
+ * The own-chain file: what tells a vehicle that lost its database (its key
+ * and data dir kept) from a new one, which an empty chain cannot.
+ */
+import { describe, it, expect, afterEach, beforeEach } from 'vitest'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { OWN_CHAIN_FILE, OwnChainMarker } from '../../../src/node/own-chain-marker.ts'
+import type { OwnChainMarkerInit } from '../../../src/node/own-chain-marker.ts'
+
+const CHAIN = '12D3KooWvehicle'
+const FIRST = 'aa'.repeat(16)
+const SECOND = 'bb'.repeat(16)
+
+describe('node - own-chain marker', () => {
+  let dir: string
+  const errors: Error[] = []
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-marker-'))
+    errors.length = 0
+  })
+  afterEach(async () => { await rm(dir, { recursive: true, force: true }) })
+
+  const open = async (init: Partial<OwnChainMarkerInit> = {}): Promise<OwnChainMarker> =>
+    await OwnChainMarker.open({ dataDir: dir, chainId: CHAIN, database: FIRST, ownHeight: 0, onWriteError: (err) => { errors.push(err) }, ...init })
+  const record = async (): Promise<unknown> => JSON.parse(await readFile(join(dir, OWN_CHAIN_FILE), 'utf8'))
+
+  it('a new vehicle is not lost, and writes nothing before its first block is acknowledged', async () => {
+    const marker = await open()
+    expect(marker.lost).toBe(false)
+    expect(await readdir(dir)).toEqual([])
+  })
+
+  it('claimed, it names this database; the same database reopened holds the chain', async () => {
+    await (await open()).claim()
+    expect(await record()).toEqual({ chain: CHAIN, database: FIRST })
+    const again = await open({ ownHeight: 3 })
+    expect(again.finding).toEqual({ kind: 'ours' })
+    expect(again.lost).toBe(false)
+    // written whole under a temporary name: nothing else stays
+    expect(await readdir(dir)).toEqual([OWN_CHAIN_FILE])
+  })
+
+  it('another database holding none of the chain is lost until it claims, and says which database wrote it', async () => {
+    await (await open()).claim()
+    const marker = await open({ database: SECOND })
+    expect(marker.lost).toBe(true)
+    expect(marker.describe()).toContain(`database ${FIRST} wrote its chain, and this database (${SECOND}) holds none of it`)
+    await marker.claim()
+    expect(marker.lost).toBe(false)
+    expect(await record()).toEqual({ chain: CHAIN, database: SECOND })
+  })
+
+  it('another database that holds blocks of the chain takes it over at open (written before this file existed, or got back and stopped)', async () => {
+    await (await open()).claim()
+    const marker = await open({ database: SECOND, ownHeight: 7 })
+    expect(marker.lost).toBe(false)
+    expect(await record()).toEqual({ chain: CHAIN, database: SECOND })
+  })
+
+  it('a chain with blocks and no file gets one at open (a data dir of an earlier version)', async () => {
+    await open({ ownHeight: 2 })
+    expect(await record()).toEqual({ chain: CHAIN, database: FIRST })
+  })
+
+  it('a file another key left names another chain: a new vehicle', async () => {
+    await writeFile(join(dir, OWN_CHAIN_FILE), JSON.stringify({ chain: '12D3KooWother', database: FIRST }))
+    const marker = await open({ database: SECOND })
+    expect(marker.finding).toEqual({ kind: 'none' })
+    expect(marker.lost).toBe(false)
+  })
+
+  it.each([
+    ['not JSON', '{"chain": '],
+    ['not the record', JSON.stringify({ chain: CHAIN, database: 7 })],
+    ['null', 'null']
+  ])('a file that is %s is taken as naming another database, and the error says so', async (_, text) => {
+    await writeFile(join(dir, OWN_CHAIN_FILE), text)
+    const marker = await open()
+    expect(marker.finding.kind).toBe('unreadable')
+    expect(marker.lost).toBe(true)
+    expect(marker.describe()).toMatch(/cannot be read/)
+  })
+
+  it('a file that cannot be written is told, never thrown: the write it follows stands, and the next claim tries again', async () => {
+    // a directory where the file goes: the rename fails
+    await mkdir(join(dir, OWN_CHAIN_FILE))
+    const marker = await open()
+    await expect(marker.claim()).resolves.toBeUndefined()
+    expect(errors).toHaveLength(1)
+    expect(marker.lost).toBe(true)
+    await rm(join(dir, OWN_CHAIN_FILE), { recursive: true })
+    await marker.claim()
+    expect(marker.lost).toBe(false)
+    expect(await record()).toEqual({ chain: CHAIN, database: FIRST })
+    expect(errors).toHaveLength(1)
+  })
+})
