@@ -219,7 +219,7 @@ export function verifyLink (block: Block, prev: ChainTip): void {
     throw new InvalidBlockError('WrongHeight', `Invalid block: WrongHeight: height ${header.height} does not follow tip ${prev.height}`)
   }
   if (!bytesEqual(header.prevHash, prev.hash)) {
-    throw new InvalidBlockError('WrongPrevHash', `Invalid block: WrongPrevHash: block ${header.height} does not point to the tip's hash`)
+    throw new InvalidBlockError('WrongPrevHash', `Invalid block: WrongPrevHash: block ${header.height} does not point to the tip's hash`, header.height)
   }
 }
 

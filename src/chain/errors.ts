@@ -30,10 +30,13 @@ export type InvalidBlockReason =
 export class InvalidBlockError extends Error {
   static name = 'InvalidBlockError'
   readonly reason: InvalidBlockReason
-  constructor (reason: InvalidBlockReason, message = `Invalid block: ${reason}`) {
+  /** The height of the block refused, where the check knows it (a link to the tip). */
+  readonly height?: number
+  constructor (reason: InvalidBlockReason, message = `Invalid block: ${reason}`, height?: number) {
     super(message)
     this.name = 'InvalidBlockError'
     this.reason = reason
+    if (height != null) this.height = height
   }
 }
 

@@ -156,7 +156,7 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     })
   })
 
-  it('everything but its key lost while every other vehicle is away: what it writes alone does not replace its backups\' copies (a probe: acknowledged blocks gone from every copy)', async () => {
+  it.each(['put', 'endOfBooth'] as const)('everything but its key lost while every other vehicle is away, then a %s alone: what it wrote alone does not replace its backups\' copies (a probe: acknowledged blocks gone from every copy)', async (aloneBy) => {
     const nodes = await connectedSwarm(cluster, 3)
     let a = nodes[0]
     const self = a.peerId.toString()
@@ -173,9 +173,11 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     // alone, its bootstrap peers down, its own-chain file gone too: nothing tells it its chain went further, so it writes on (a new vehicle alone does)
     a = await cluster.create({ dataDir: a.config.dataDir, bootstrap: [away] })
     await a.start()
-    const alone = await a.put('alone', value(50), { timeout: 30_000 })
+    const alone = aloneBy === 'put'
+      ? await a.put('alone', value(50), { timeout: 30_000 })
+      : await a.endOfBooth({ participants: others.map(n => n.peerId.toString()), transactions: [{ key: 'alone', value: value(50) }] })
     expect(alone.height).toBe(1)
-    // its backups return: its next round finds their table naming a block its chain does not hold
+    // its backups return
     const back: VGuardNode[] = []
     for (const c of copies) {
       const node = await cluster.create({ dataDir: c.dataDir, bootstrap: [a.multiaddrs[0].toString()] })
@@ -183,9 +185,19 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
       back.push(node)
     }
     await waitFor(() => fullyConnected([a, ...back]), { message: 'its backups back' })
-    const next = await a.put('next', value(51), { timeout: 30_000 })
-    expect(next.replication?.state).toBe('partial')
-    expect(next.replication?.problem).toMatch(/OwnChainConflictError|does not hold the block its newest backup table .* names at height 5/)
+    if (aloneBy === 'put') {
+      // consensus runs on its chain: its next round finds their table naming a block its chain does not hold
+      const next = await a.put('next', value(51), { timeout: 30_000 })
+      expect(next.replication?.state).toBe('partial')
+      expect(next.replication?.problem).toMatch(/OwnChainConflictError|does not hold the block its newest backup table .* names at height 5/)
+    } else {
+      // no consensus yet: its next write fetches what its backups hold first, and finds it does not follow its block 1
+      // (it failed as a ChainRecoveryError, WrongPrevHash, which reads as "try again")
+      const conflict = { name: 'OwnChainConflictError', message: expect.stringMatching(/went another way than the one its backups hold .*their block 2 does not follow its block 1 .*Nothing was written/) }
+      await expect(a.endOfBooth({ participants: back.map(n => n.peerId.toString()), transactions: [{ key: 'next', value: value(51) }] })).rejects.toMatchObject(conflict)
+      await expect(a.put('next', value(51), { timeout: 30_000 })).rejects.toMatchObject(conflict)
+      expect((await a.chains.tip(self)).height).toBe(1)
+    }
     // every copy is the chain they held: not reset, not replaced
     for (const [i, node] of back.entries()) {
       expect(node.chains.copyId(self), node.peerId.toString()).toBe(copies[i].copy)
