@@ -43,6 +43,7 @@ import { sync } from '../protocols/sync/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
 import { StorageMaster } from '../storage/retention.ts'
 import { diskFreeBytes } from '../storage/disk.ts'
+import { InvalidArgumentError } from '../storage/errors.ts'
 import type { StorageUsage } from '../storage/retention.ts'
 import { Consensus } from './consensus.ts'
 import { QUORUM_HOLDER_WAIT, SHARED_CHAIN } from './paxos-constants.ts'
@@ -494,8 +495,13 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
    * Before stop(): writes forwarded by peers are answered that this node is
    * stopping (not taken), and those being committed get their answer,
    * `graceMs` at most. The CLI drains its HTTP API and this together.
+   *
+   * @throws InvalidArgumentError for a grace that is not a number of ms from 0 (it drained nothing: a probe)
    */
   async drain (graceMs: number): Promise<void> {
+    if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
+      throw new InvalidArgumentError(`drain(graceMs): a number of ms from 0, got ${typeof graceMs === 'number' ? String(graceMs) : JSON.stringify(graceMs) ?? typeof graceMs}`)
+    }
     if (this.status !== 'started') return
     await this.consensus.drain(graceMs)
   }

@@ -86,6 +86,10 @@ describe('write - the replication report in a proposer\'s answer', () => {
     expect(await first).toMatchObject({ status: WriteResponse.Status.OK, height: 3 })
     await drain
     await served.stop()
+    // a grace that is no number of ms drained nothing and said nothing
+    for (const grace of [-1, Number.NaN, Infinity, '5000' as unknown as number]) {
+      await expect(a.drain(grace), String(grace)).rejects.toMatchObject({ name: 'InvalidArgumentError', message: expect.stringMatching(/^drain\(graceMs\): a number of ms from 0, got/) })
+    }
   })
 
   it('more backups than k can be is refused whole; pending names none; not reported stays undefined', async () => {
