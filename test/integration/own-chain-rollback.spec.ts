@@ -156,28 +156,42 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     })
   })
 
-  it.each(['put', 'endOfBooth'] as const)('everything but its key lost while every other vehicle is away, then a %s alone: what it wrote alone does not replace its backups\' copies (a probe: acknowledged blocks gone from every copy)', async (aloneBy) => {
+  interface Alone {
+    a: VGuardNode
+    self: string
+    participants: string[]
+    /** The others' data dirs and the copies of a's chain they held. */
+    copies: Array<{ dataDir: string, copy: number | undefined }>
+    /** Their tip of a's chain: height 5. */
+    held: ChainTip
+  }
+
+  /** Five blocks of a's (by `written`), all three stopped, `lose` applied to a's data dir, a restarted alone. */
+  async function aloneAfterLoss (lose: (dataDir: string) => Promise<() => Promise<void>>, written: 'put' | 'endOfBooth'): Promise<Alone> {
     const nodes = await connectedSwarm(cluster, 3)
-    let a = nodes[0]
+    const a = nodes[0]
     const self = a.peerId.toString()
     const others = nodes.slice(1)
-    // VGuard's blocks (no consensus of ours): no booth member holds a vote that would tell on it
-    for (let i = 0; i < 5; i++) await a.endOfBooth({ participants: others.map(n => n.peerId.toString()), transactions: [{ key: `gps/${i}`, value: value(i) }] })
+    const participants = others.map(n => n.peerId.toString())
+    for (let i = 0; i < 5; i++) {
+      if (written === 'put') await a.put(`gps/${i}`, value(i))
+      else await a.endOfBooth({ participants, transactions: [{ key: `gps/${i}`, value: value(i) }] })
+    }
     const copies = others.map(n => ({ dataDir: n.config.dataDir, copy: n.chains.copyId(self) }))
     expect(copies.every(c => c.copy != null)).toBe(true)
     const held = await others[0].chains.tip(self)
     expect(held.height).toBe(5)
     const away = others[0].multiaddrs[0].toString()
     for (const node of nodes) await cluster.stopNode(node)
-    await (await loseAllButKey(a.config.dataDir))()
-    // alone, its bootstrap peers down, its own-chain file gone too: nothing tells it its chain went further, so it writes on (a new vehicle alone does)
-    a = await cluster.create({ dataDir: a.config.dataDir, bootstrap: [away] })
-    await a.start()
-    const alone = aloneBy === 'put'
-      ? await a.put('alone', value(50), { timeout: 30_000 })
-      : await a.endOfBooth({ participants: others.map(n => n.peerId.toString()), transactions: [{ key: 'alone', value: value(50) }] })
-    expect(alone.height).toBe(1)
-    // its backups return
+    await (await lose(a.config.dataDir))()
+    // alone: its bootstrap peer is down
+    const restarted = await cluster.create({ dataDir: a.config.dataDir, bootstrap: [away] })
+    await restarted.start()
+    return { a: restarted, self, participants, copies, held }
+  }
+
+  /** a's backups (every other vehicle) start again beside it. */
+  async function backupsReturn ({ a, copies }: Alone): Promise<VGuardNode[]> {
     const back: VGuardNode[] = []
     for (const c of copies) {
       const node = await cluster.create({ dataDir: c.dataDir, bootstrap: [a.multiaddrs[0].toString()] })
@@ -185,6 +199,19 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
       back.push(node)
     }
     await waitFor(() => fullyConnected([a, ...back]), { message: 'its backups back' })
+    return back
+  }
+
+  it.each(['put', 'endOfBooth'] as const)('everything but its key lost while every other vehicle is away, then a %s alone: what it wrote alone does not replace its backups\' copies (a probe: acknowledged blocks gone from every copy)', async (aloneBy) => {
+    // VGuard's blocks (no consensus of ours): no booth member holds a vote that would tell on it
+    const alone = await aloneAfterLoss(loseAllButKey, 'endOfBooth')
+    const { a, self, participants, copies, held } = alone
+    // its own-chain file gone too: nothing tells it its chain went further, so it writes on (a new vehicle alone does)
+    const first = aloneBy === 'put'
+      ? await a.put('alone', value(50), { timeout: 30_000 })
+      : await a.endOfBooth({ participants, transactions: [{ key: 'alone', value: value(50) }] })
+    expect(first.height).toBe(1)
+    const back = await backupsReturn(alone)
     if (aloneBy === 'put') {
       // consensus runs on its chain: its next round finds their table naming a block its chain does not hold
       const next = await a.put('next', value(51), { timeout: 30_000 })
@@ -194,7 +221,7 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
       // no consensus yet: its next write fetches what its backups hold first, and finds it does not follow its block 1
       // (it failed as a ChainRecoveryError, WrongPrevHash, which reads as "try again")
       const conflict = { name: 'OwnChainConflictError', message: expect.stringMatching(/went another way than the one its backups hold .*their block 2 does not follow its block 1 .*Nothing was written/) }
-      await expect(a.endOfBooth({ participants: back.map(n => n.peerId.toString()), transactions: [{ key: 'next', value: value(51) }] })).rejects.toMatchObject(conflict)
+      await expect(a.endOfBooth({ participants, transactions: [{ key: 'next', value: value(51) }] })).rejects.toMatchObject(conflict)
       await expect(a.put('next', value(51), { timeout: 30_000 })).rejects.toMatchObject(conflict)
       expect((await a.chains.tip(self)).height).toBe(1)
     }
@@ -209,27 +236,15 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
   })
 
   it.each(['endOfBooth', 'put'] as const)('database lost (written by %s) while every other vehicle is away: it writes nothing alone, then writes on from the chain its backups return with (a probe: its alone-writes conflicted with theirs)', async (written) => {
-    const nodes = await connectedSwarm(cluster, 3)
-    let a = nodes[0]
-    const self = a.peerId.toString()
-    const others = nodes.slice(1)
-    const participants = others.map(n => n.peerId.toString())
-    for (let i = 0; i < 5; i++) {
-      if (written === 'put') await a.put(`gps/${i}`, value(i))
-      else await a.endOfBooth({ participants, transactions: [{ key: `gps/${i}`, value: value(i) }] })
-    }
-    const copies = others.map(n => ({ dataDir: n.config.dataDir, copy: n.chains.copyId(self) }))
-    expect(copies.every(c => c.copy != null)).toBe(true)
-    const held = await others[0].chains.tip(self)
-    expect(held.height).toBe(5)
-    const away = others[0].multiaddrs[0].toString()
-    for (const node of nodes) await cluster.stopNode(node)
-    const marker = join(a.config.dataDir, OWN_CHAIN_FILE)
-    const before = await readFile(marker, 'utf8')
-    // its key and its own-chain file stay
-    await (await loseDatabase(a.config.dataDir))()
-    a = await cluster.create({ dataDir: a.config.dataDir, bootstrap: [away] })
-    await a.start()
+    let marker = ''
+    let before = ''
+    const alone = await aloneAfterLoss(async (dataDir) => {
+      marker = join(dataDir, OWN_CHAIN_FILE)
+      before = await readFile(marker, 'utf8')
+      // its key and its own-chain file stay
+      return await loseDatabase(dataDir)
+    }, written)
+    const { a, self, participants, copies, held } = alone
 
     // it cannot tell its chain went further from what it holds, but its own-chain file can
     const lost = { name: 'ChainRecoveryError', message: expect.stringMatching(/lost its database .*nothing was written.*no vehicle answered/) }
@@ -242,13 +257,7 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     expect((await statusOf(a)).ownChainLost).toContain(`${marker} says database`)
 
     // its backups return: the next write fetches the chain from them and continues it
-    const back: VGuardNode[] = []
-    for (const c of copies) {
-      const node = await cluster.create({ dataDir: c.dataDir, bootstrap: [a.multiaddrs[0].toString()] })
-      await node.start()
-      back.push(node)
-    }
-    await waitFor(() => fullyConnected([a, ...back]), { message: 'its backups back' })
+    const back = await backupsReturn(alone)
     const next = await a.put('next', value(51), { timeout: 30_000 })
     expect(next.height).toBe(6)
     expect(next.replication?.state).toBe('complete')
