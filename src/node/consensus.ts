@@ -699,7 +699,7 @@ export class Consensus {
         if (tried === 0 || diverged.length < tried) throw err
         throw new OwnChainConflictError(`${this.self}'s chain went another way than the one its backups hold (epoch ${table.epoch}, up to height ${table.height}): ` +
           `their block ${tip.height + 1} does not follow its block ${tip.height} (${diverged.join(', ')}); its database lost while none of them was reachable? ` +
-          'Nothing was written, and the backups keep their copies. To go on with theirs, stop the node, move its data dir aside (keep peer.key) and start it with them reachable')
+          'Nothing was written, and the backups keep their copies. To go on with theirs, stop the node, move its data dir aside but peer.key and own-chain.json, and start it: it then writes nothing before it has their chain')
       })
       this.log('own chain fetched up to height %d from %s (this node held %d)', table.height, from, tip.height)
     }
