@@ -271,6 +271,11 @@ export class Consensus {
   private ownStartedSeen = false
   /** Which database wrote our own chain: tells a lost database from a new vehicle (set by start()). */
   private ownMarker?: OwnChainMarker
+  /** A table of our chain signed or adopted: its epoch goes in the marker (what a lost database must be brought back to). */
+  private readonly onTable = (evt: CustomEvent<{ chainId: string, epoch: number }>): void => {
+    if (evt.detail.chainId === this.self) this.ownMarker?.noteEpoch(evt.detail.epoch)
+  }
+
   private running = false
   /** Aborted by stop(): the questions to holders in flight end at once (a quorum read waited out its timeout on a frozen holder after stop: a probe). */
   private stopping = stopController()
@@ -320,6 +325,8 @@ export class Consensus {
       onWriteError: (err) => { this.log.error('could not record which database writes our chain: %s', err.message) }
     })
     if (this.ownMarker.lost) this.log.error('this node lost its database (%s): its own chain is written again only once it is back from its holders', this.ownMarker.describe())
+    this.ownMarker.noteEpoch(this.c.vguarddb.tables.get(this.self)?.table.epoch ?? 0)
+    this.c.events.addEventListener('backup:table', this.onTable)
     await this.writes.start()
     this.running = true
   }
@@ -333,8 +340,10 @@ export class Consensus {
     if (!this.running) return
     this.running = false
     this.stopping.abort(new NodeStoppedError('the node is stopping'))
+    this.c.events.removeEventListener('backup:table', this.onTable)
     await this.writes.stop()
     await this.driver.stop()
+    await this.ownMarker?.settled()
   }
 
   status (): ReplicaStatus[] {
@@ -642,9 +651,8 @@ export class Consensus {
       const { answered } = await this.c.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => ({ answered: 0 }))
       const table = this.c.vguarddb.tables.get(this.self)?.table
       const tip = await this.c.chains.tip(this.self)
-      if ((table == null || table.height <= tip.height) && this.ownLost(tip.height)) {
-        return `${this.self} lost its database and has not got its chain back from the vehicles that hold it (${this.ownMarker?.describe() ?? ''})`
-      }
+      const lost = (table == null || table.height <= tip.height) ? this.ownLostReason(tip.height) : undefined
+      if (lost != null) return `${this.self} lost its database and ${lost} (${this.ownMarker?.describe() ?? ''})`
       if (table == null || table.height <= tip.height) {
         if (answered > 0) this.ownCaughtUp = true
         return undefined
@@ -704,9 +712,10 @@ export class Consensus {
       this.log('own chain fetched up to height %d from %s (this node held %d)', table.height, from, tip.height)
     }
     if (this.ownMarker?.lost === true) {
-      const now = await this.c.chains.tip(this.self)
-      // a new vehicle alone writes on; one that lost its database would begin its chain again beside the one its backups hold
-      if (this.ownLost(now.height)) throw new ChainRecoveryError(this.lostChainMessage(answered))
+      // a new vehicle alone writes on; one that lost its database would begin its chain again beside the
+      // one its backups hold, or go on from an obsolete backup's older copy beside the newer one
+      const lost = this.ownLostReason((await this.c.chains.tip(this.self)).height)
+      if (lost != null) throw new ChainRecoveryError(this.lostChainMessage(answered, lost))
       await this.ownMarker.claim()
     }
     // nobody answered (none connected yet, or all slow): the next block asks again (a vehicle alone writes on)
@@ -716,22 +725,34 @@ export class Consensus {
   /** Why our own chain counts as lost (our database lost, none of the chain back yet), if it does: for /status. */
   async ownChainLost (): Promise<string | undefined> {
     if (this.ownMarker?.lost !== true) return undefined
-    return this.ownLost((await this.c.chains.tip(this.self)).height) ? this.ownMarker.describe() : undefined
+    const lost = this.ownLostReason((await this.c.chains.tip(this.self)).height)
+    return lost == null ? undefined : `${this.ownMarker.describe()}: it ${lost}`
   }
 
-  /** Our database was lost and this one holds none of our chain yet (see OwnChainMarker). */
-  private ownLost (height: number): boolean {
-    return this.ownMarker?.lost === true && height === 0
+  /**
+   * Why our chain is not back yet, if our database was lost (OwnChainMarker):
+   * none of it fetched, or only up to a table older than the one the lost
+   * database had reached (an obsolete backup answered, its newer ones away).
+   * Undefined once it is back (the next write claims it).
+   */
+  private ownLostReason (height: number): string | undefined {
+    const marker = this.ownMarker
+    if (marker?.lost !== true) return undefined
+    if (height === 0) return 'has not got its chain back from the vehicles that hold it'
+    const table = this.c.vguarddb.tables.get(this.self)?.table
+    if ((table?.epoch ?? 0) >= marker.lostEpoch && (table == null || table.height <= height)) return undefined
+    return `has its chain back only up to height ${height} (backup table epoch ${table?.epoch ?? 0}), older than epoch ${marker.lostEpoch} its database had reached: ` +
+      'the backups that hold the newer chain are away'
   }
 
-  private lostChainMessage (answered: number): string {
+  private lostChainMessage (answered: number, lost: string): string {
     const marker = this.ownMarker as OwnChainMarker
     const heard = answered === 0
       ? 'no vehicle answered (none connected, or none in time)'
-      : `${answered} ${answered === 1 ? 'vehicle' : 'vehicles'} answered and none knows a backup table of it`
+      : `${answered} ${answered === 1 ? 'vehicle' : 'vehicles'} answered`
     return `this vehicle lost its database (${marker.describe()}): nothing was written; it writes its chain again only once it has ` +
-      `it back from the vehicles that hold it, and ${heard}. The next write asks again. If its chain is lost for good (it never ` +
-      `reached a backup), stop the node, delete ${marker.path} and start it: it begins its chain anew at height 1`
+      `it back from the vehicles that hold it, and it ${lost} (${heard}). The next write asks again. If its chain is lost for good ` +
+      `(it never reached a backup), stop the node, delete ${marker.path} and start it: it begins its chain anew at height 1`
   }
 
   // ------------------------------------------------------------ reads

@@ -15,8 +15,13 @@
  *
  * The file is written once per database, after its first block of the chain
  * was acknowledged (or found on disk), so a vehicle whose first write failed
- * is still new if it loses its database. Deleting the file is how an operator
- * says the chain is lost for good (it never reached a backup).
+ * is still new if it loses its database. It also keeps the newest backup
+ * table epoch the database signed or adopted (rewritten as it grows, off the
+ * write's path): an obsolete backup that comes back first shows an older
+ * table, and a chain fetched from it alone must not count as the chain back
+ * (a probe: the vehicle wrote on from its copy, and later replaced the newer
+ * one). Deleting the file is how an operator says the chain is lost for good
+ * (it never reached a backup).
  */
 import { open, readFile, rename, rm } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
@@ -30,6 +35,8 @@ interface MarkerRecord {
   chain: string
   /** The incarnation (hex) of the database that wrote the chain. */
   database: string
+  /** The newest backup table epoch of the chain that database signed or adopted (0: none yet). */
+  epoch?: number
 }
 
 export interface OwnChainMarkerInit {
@@ -46,9 +53,9 @@ export interface OwnChainMarkerInit {
 /** What the file said at start, for the logs and the errors. */
 export type MarkerFinding =
   | { kind: 'none' }
-  | { kind: 'ours' }
-  /** Another database wrote the chain; this one holds none of it. */
-  | { kind: 'lost', database: string }
+  | { kind: 'ours', epoch: number }
+  /** Another database wrote the chain, up to backup table `epoch`; this one has not got it back. */
+  | { kind: 'lost', database: string, epoch: number }
   /** The file cannot be read as a marker: taken as naming another database. */
   | { kind: 'unreadable', reason: string }
 
@@ -57,30 +64,41 @@ export class OwnChainMarker {
   readonly finding: MarkerFinding
   private held: boolean
   private claiming?: Promise<void>
+  /** The newest table epoch recorded (or to be): what a chain fetched back must reach (lost) or what the file keeps (held). */
+  private epochSeen: number
+  private epochWritten: number
+  private epochWrite?: Promise<void>
 
   private constructor (private readonly init: OwnChainMarkerInit, finding: MarkerFinding) {
     this.path = join(init.dataDir, OWN_CHAIN_FILE)
     this.finding = finding
     this.held = finding.kind === 'ours'
+    this.epochSeen = this.epochWritten = finding.kind === 'lost' || finding.kind === 'ours' ? finding.epoch : 0
   }
 
   static async open (init: OwnChainMarkerInit): Promise<OwnChainMarker> {
     const marker = new OwnChainMarker(init, await readFinding(join(init.dataDir, OWN_CHAIN_FILE), init))
-    // a database holding blocks of the chain is the one that writes it from now on (one written
-    // before this file existed, or one that got the chain back and stopped before saying so)
-    if (!marker.held && init.ownHeight > 0) await marker.claim()
+    // a database holding blocks of the chain, with no file or one it cannot read (a data dir of an
+    // earlier version), writes it from now on. Not one the file says lost its chain: a fetch from an
+    // obsolete backup cut short by a stop must not count as the chain back (Consensus decides that)
+    if (!marker.held && marker.finding.kind !== 'lost' && init.ownHeight > 0) await marker.claim()
     return marker
   }
 
-  /** The database that wrote this vehicle's chain is gone and this one holds none of it yet. */
+  /** The database that wrote this vehicle's chain is gone and this one has not got it back yet (claim()). */
   get lost (): boolean {
     return !this.held && this.finding.kind !== 'none'
+  }
+
+  /** The newest backup table epoch the lost database had signed or adopted: a chain fetched back must reach it. */
+  get lostEpoch (): number {
+    return this.finding.kind === 'lost' ? this.finding.epoch : 0
   }
 
   /** Why the chain counts as lost, for an error. */
   describe (): string {
     const f = this.finding
-    if (f.kind === 'lost') return `${this.path} says database ${f.database} wrote its chain, and this database (${this.init.database}) holds none of it`
+    if (f.kind === 'lost') return `${this.path} says database ${f.database} wrote its chain${f.epoch > 0 ? ` up to backup table epoch ${f.epoch}` : ''}, and this database (${this.init.database}) has not got it back`
     if (f.kind === 'unreadable') return `${this.path} cannot be read (${f.reason}), so it is taken as naming another database than this one, which holds none of the chain`
     return `${this.path} names this database`
   }
@@ -100,8 +118,32 @@ export class OwnChainMarker {
     await this.claiming
   }
 
+  /**
+   * Notes the newest backup table epoch of the chain (signed or adopted)
+   * while this database holds it: written in the background, the newest
+   * value once another write is done; never throws (onWriteError).
+   */
+  noteEpoch (epoch: number): void {
+    if (!this.held || epoch <= this.epochSeen) return
+    this.epochSeen = epoch
+    if (this.epochWrite != null) return
+    const loop = async (): Promise<void> => {
+      while (this.epochWritten < this.epochSeen) {
+        const target = this.epochSeen
+        await this.write()
+        this.epochWritten = target
+      }
+    }
+    this.epochWrite = loop().catch((err: Error) => { this.init.onWriteError(err) }).finally(() => { this.epochWrite = undefined })
+  }
+
+  /** Waits for a background epoch write (a stop, and tests). */
+  async settled (): Promise<void> {
+    await this.epochWrite
+  }
+
   private async write (): Promise<void> {
-    const record: MarkerRecord = { chain: this.init.chainId, database: this.init.database }
+    const record: MarkerRecord = { chain: this.init.chainId, database: this.init.database, epoch: this.epochSeen }
     const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
     try {
       const file = await open(tmp, 'wx', 0o644)
@@ -138,6 +180,7 @@ async function readFinding (path: string, init: OwnChainMarkerInit): Promise<Mar
   }
   // left by another key (a new identity in an old dir): not this chain's
   if (record.chain !== init.chainId) return { kind: 'none' }
-  if (record.database === init.database) return { kind: 'ours' }
-  return { kind: 'lost', database: record.database }
+  const epoch = Number.isSafeInteger(record.epoch) && (record.epoch as number) > 0 ? record.epoch as number : 0
+  if (record.database === init.database) return { kind: 'ours', epoch }
+  return { kind: 'lost', database: record.database, epoch }
 }

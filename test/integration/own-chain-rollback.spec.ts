@@ -274,6 +274,52 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     expect((await statusOf(a)).ownChainLost).toBeNull()
   })
 
+  it('database lost while only an obsolete backup is up: its older copy is not the chain back; the writes wait for the newer one (a probe: it wrote on from the old copy, then replaced the newer one)', async () => {
+    const nodes = await connectedSwarm(cluster, 3, { kBackups: 1 })
+    let a = nodes[0]
+    const [, b, c] = nodes
+    const self = a.peerId.toString()
+    const endWith = async (node: VGuardNode, key: string): Promise<void> => {
+      await a.endOfBooth({ participants: [node.peerId.toString()], transactions: [{ key, value: value(Number(key.slice(1))) }] })
+    }
+    await endWith(b, 'k1')
+    await cluster.stopNode(b)
+    // b obsolete from here on, and away: never told
+    await endWith(c, 'k2')
+    await endWith(c, 'k3')
+    const copy = c.chains.copyId(self)
+    const held = await c.chains.tip(self)
+    expect(held.height).toBe(3)
+    const { dataDir } = a.config
+    await cluster.stopNode(a)
+    await (await loseDatabase(dataDir))()
+    await cluster.stopNode(c)
+    const oldB = await cluster.create({ dataDir: b.config.dataDir, kBackups: 1 })
+    await oldB.start()
+    a = await cluster.create({ dataDir, kBackups: 1, bootstrap: [oldB.multiaddrs[0].toString()] })
+    await a.start()
+    await waitFor(() => fullyConnected([a, oldB]), { message: 'a and the obsolete backup connected' })
+
+    await expect(a.put('k4', value(4), { timeout: 5_000 })).rejects.toMatchObject({
+      name: 'ChainRecoveryError',
+      message: expect.stringMatching(/has its chain back only up to height 1 \(backup table epoch 1\), older than epoch 3 its database had reached/)
+    })
+    await expect(a.get(self, 'k3', { consistency: 'leader' })).rejects.toMatchObject({ name: 'NoLeaderError', message: expect.stringMatching(/lost its database/) })
+    expect((await statusOf(a)).ownChainLost).toMatch(/older than epoch 3/)
+
+    // the backup that holds the newer chain returns: the chain comes back whole, and the write continues it
+    const newC = await cluster.create({ dataDir: c.config.dataDir, kBackups: 1, bootstrap: [a.multiaddrs[0].toString()] })
+    await newC.start()
+    await waitFor(() => fullyConnected([a, oldB, newC]), { message: 'the newer backup back' })
+    const next = await a.put('k4', value(4), { timeout: 30_000 })
+    expect(next.height).toBe(4)
+    expect(text((await a.get(self, 'k3')).value)).toBe('fix 3')
+    expect((await a.chains.getBlock(self, 3))?.hash).toEqual(held.hash)
+    expect(newC.chains.copyId(self)).toBe(copy)
+    expect((await newC.chains.getBlock(self, 3))?.hash).toEqual(held.hash)
+    expect((await statusOf(a)).ownChainLost).toBeNull()
+  })
+
   it('database lost, key kept: its reads before any write never answer "no value" for what was committed', async () => {
     const { a, nodes } = await scenario(loseDatabase, 10, 10)
     const self = a.peerId.toString()
@@ -349,7 +395,12 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     }
   }
 
-  it('database lost while the member that decided its last blocks with it is away: its writes wait for that member instead of deciding others', async () => {
+  it.each([
+    // its own-chain file tells it that m2's copy is older than what its database had reached
+    ['database', 'ChainRecoveryError'],
+    // nothing outside the database says so: its booth does (m2's promise cannot vouch for the slots it missed)
+    ['everything but its key', 'NoQuorumError']
+  ] as const)('%s lost while the member that decided its last blocks with it is away: its writes wait for that member instead of deciding others (%s)', async (lost, refusal) => {
     const nodes = await connectedSwarm(cluster, 3, { boothSize: 3 })
     let [a, m1, m2] = nodes
     for (let i = 0; i < 5; i++) await a.put(`gps/${i}`, value(i))
@@ -358,14 +409,14 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     for (let i = 5; i < 10; i++) await a.put(`gps/${i}`, value(i))
     await cluster.stopNode(a)
     await cluster.stopNode(m1)
-    await (await loseDatabase(a.config.dataDir))()
+    await (await (lost === 'database' ? loseDatabase : loseAllButKey)(a.config.dataDir))()
     m2 = await back(m2.config.dataDir, [])
     a = await back(a.config.dataDir, [m2])
     await waitFor(() => fullyConnected([a, m2]), { message: 'a and m2 connected' })
 
     // a's votes are gone and m2 missed those blocks: a majority without a must promise, and m1 is away
     const attempt = await a.put('after', value(99), { timeout: 3_000 }).then(r => r, (err: Error) => err)
-    expect((attempt as Error).name).toBe('NoQuorumError')
+    expect((attempt as Error).name).toBe(refusal)
     m1 = await back(m1.config.dataDir, [a])
     await waitFor(() => fullyConnected([a, m1, m2]), { message: 'm1 back' })
     const written = await a.put('after', value(99), { timeout: 30_000 })

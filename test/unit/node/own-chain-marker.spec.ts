@@ -34,9 +34,9 @@ describe('node - own-chain marker', () => {
 
   it('claimed, it names this database; the same database reopened holds the chain', async () => {
     await (await open()).claim()
-    expect(await record()).toEqual({ chain: CHAIN, database: FIRST })
+    expect(await record()).toEqual({ chain: CHAIN, database: FIRST, epoch: 0 })
     const again = await open({ ownHeight: 3 })
-    expect(again.finding).toEqual({ kind: 'ours' })
+    expect(again.finding).toEqual({ kind: 'ours', epoch: 0 })
     expect(again.lost).toBe(false)
     // written whole under a temporary name: nothing else stays
     expect(await readdir(dir)).toEqual([OWN_CHAIN_FILE])
@@ -46,22 +46,41 @@ describe('node - own-chain marker', () => {
     await (await open()).claim()
     const marker = await open({ database: SECOND })
     expect(marker.lost).toBe(true)
-    expect(marker.describe()).toContain(`database ${FIRST} wrote its chain, and this database (${SECOND}) holds none of it`)
+    expect(marker.describe()).toContain(`database ${FIRST} wrote its chain, and this database (${SECOND}) has not got it back`)
     await marker.claim()
     expect(marker.lost).toBe(false)
-    expect(await record()).toEqual({ chain: CHAIN, database: SECOND })
+    expect(await record()).toEqual({ chain: CHAIN, database: SECOND, epoch: 0 })
   })
 
-  it('another database that holds blocks of the chain takes it over at open (written before this file existed, or got back and stopped)', async () => {
+  it('another database that holds blocks of the chain stays lost at open: blocks fetched from an obsolete backup are not the chain back (a probe)', async () => {
     await (await open()).claim()
     const marker = await open({ database: SECOND, ownHeight: 7 })
-    expect(marker.lost).toBe(false)
-    expect(await record()).toEqual({ chain: CHAIN, database: SECOND })
+    expect(marker.lost).toBe(true)
+    expect(await record()).toEqual({ chain: CHAIN, database: FIRST, epoch: 0 })
+  })
+
+  it('keeps the newest table epoch while it holds the chain, in the background: a lost database must be brought back to it', async () => {
+    const marker = await open()
+    marker.noteEpoch(4)
+    await marker.settled()
+    // not held yet (no block acknowledged): nothing to keep
+    expect(await readdir(dir)).toEqual([])
+    await marker.claim()
+    for (const epoch of [3, 5, 6, 6]) marker.noteEpoch(epoch)
+    await marker.settled()
+    expect(await record()).toEqual({ chain: CHAIN, database: FIRST, epoch: 6 })
+    expect((await open()).finding).toEqual({ kind: 'ours', epoch: 6 })
+    const lost = await open({ database: SECOND })
+    expect(lost.lostEpoch).toBe(6)
+    expect(lost.describe()).toContain(`database ${FIRST} wrote its chain up to backup table epoch 6`)
+    // a file of an earlier version has no epoch
+    await writeFile(join(dir, OWN_CHAIN_FILE), JSON.stringify({ chain: CHAIN, database: FIRST }))
+    expect((await open({ database: SECOND })).lostEpoch).toBe(0)
   })
 
   it('a chain with blocks and no file gets one at open (a data dir of an earlier version)', async () => {
     await open({ ownHeight: 2 })
-    expect(await record()).toEqual({ chain: CHAIN, database: FIRST })
+    expect(await record()).toEqual({ chain: CHAIN, database: FIRST, epoch: 0 })
   })
 
   it('a file another key left names another chain: a new vehicle', async () => {
@@ -93,7 +112,7 @@ describe('node - own-chain marker', () => {
     await rm(join(dir, OWN_CHAIN_FILE), { recursive: true })
     await marker.claim()
     expect(marker.lost).toBe(false)
-    expect(await record()).toEqual({ chain: CHAIN, database: FIRST })
+    expect(await record()).toEqual({ chain: CHAIN, database: FIRST, epoch: 0 })
     expect(errors).toHaveLength(1)
   })
 })
