@@ -131,15 +131,16 @@ export class BackupTableStore {
 
   /**
    * Verifies a signed table and keeps it if its epoch is newer than ours.
-   * Resolves to the table now held for that chain and whether it changed.
+   * Resolves to the table now held for that chain, whether it changed, and
+   * the table given, verified (older than the one held, perhaps).
    *
    * @throws InvalidBackupTableError if the table is malformed or forged
    */
-  async adopt (signed: Uint8Array, expectedChainId?: string, options: AdoptOptions = {}): Promise<{ table: VerifiedTable, adopted: boolean }> {
+  async adopt (signed: Uint8Array, expectedChainId?: string, options: AdoptOptions = {}): Promise<{ table: VerifiedTable, adopted: boolean, shown: VerifiedTable }> {
     const durable = options.durable !== false
     // the table we already hold, byte for byte (every answer of a holder carries it): nothing to verify
     const held = expectedChainId != null ? this.cache.get(expectedChainId) : undefined
-    if (held != null && options.keep !== true && !(durable && this.volatile.has(expectedChainId as string)) && bytesEqual(held.signed, signed)) return { table: held, adopted: false }
+    if (held != null && options.keep !== true && !(durable && this.volatile.has(expectedChainId as string)) && bytesEqual(held.signed, signed)) return { table: held, adopted: false, shown: held }
     const verified = await verifyTable(signed, expectedChainId)
     const run = this.queue.then(async () => {
       const chainId = verified.table.chainId
@@ -148,7 +149,7 @@ export class BackupTableStore {
       if (!isNewer(verified.table, current?.table)) {
         // what we hold came as a hint: the caller counts on it now
         if (durable && current != null && this.volatile.has(chainId)) await this.write(chainId, current.signed, true)
-        return { table: current ?? verified, adopted: false }
+        return { table: current ?? verified, adopted: false, shown: verified }
       }
       // sync unless a hint about others: a table we adopted may be the only
       // forward pointer to a released chain, or what claims our copy
@@ -160,7 +161,7 @@ export class BackupTableStore {
         this.hints.add(chainId)
         await this.forgetOldHints()
       }
-      return { table: verified, adopted: true }
+      return { table: verified, adopted: true, shown: verified }
     })
     this.queue = run.catch(() => {})
     return await run

@@ -16,7 +16,7 @@
  * vehicle held it (seen in the soak).
  */
 import type { PeerId } from '@libp2p/interface'
-import type { VerifiedTable } from '../backup/index.ts'
+import type { BackupTable, VerifiedTable } from '../backup/index.ts'
 import { ReadRequest, ReadResponse } from '../protocols/read/pb/read.ts'
 import { failedAsk } from '../protocols/read/index.ts'
 import type { LookupResult, PathEntry } from '../protocols/read/index.ts'
@@ -31,15 +31,20 @@ export interface TableLookupInit {
   /** Peers not to ask (already asked by the read). */
   exclude: Set<string>
   ask: (peer: PeerId, request: ReadRequest) => Promise<ReadResponse>
-  adopt: (signed: Uint8Array, chainId: string) => Promise<{ table: VerifiedTable, adopted: boolean }>
+  /** Verifies and adopts a table: the one now held, and the one given (`shown`; the held one if not given). */
+  adopt: (signed: Uint8Array, chainId: string) => Promise<{ table: VerifiedTable, adopted: boolean, shown?: VerifiedTable }>
   random: () => number
   limit?: number
   /** Peers asked first if connected (the chain's owner, which always shows its newest table). */
   first?: string[]
 }
 
-/** One path entry per member asked (`redirect` when it showed a table, `holder` when it holds a copy but knows no table, else what it answered), and the members that hold a copy. */
-export type TableLookupResult = LookupResult
+/**
+ * One path entry per member asked (`redirect` when it showed a table, `holder` when it holds a copy but
+ * knows no table, else what it answered), the members that hold a copy, and the tables shown, verified
+ * (older ones than the newest too: a vehicle checks its own chain holds the tip of each, see VGuardDB).
+ */
+export type TableLookupResult = LookupResult & { shown: BackupTable[] }
 
 /**
  * Asks up to `limit` members (a random choice) for the chain's tip and adopts
@@ -55,6 +60,7 @@ export async function lookupTable (init: TableLookupInit): Promise<TableLookupRe
   candidates.sort((x, y) => Number(first.has(y.toString())) - Number(first.has(x.toString())))
   const request: ReadRequest = { kind: ReadRequest.Kind.TIP, chainId: init.chainId, key: '', height: 0, to: 0, leader: false }
   const holders: string[] = []
+  const shown: BackupTable[] = []
   const path = await Promise.all(candidates.slice(0, init.limit ?? TABLE_LOOKUP_PEERS).map(async (peer): Promise<PathEntry> => {
     const peerId = peer.toString()
     let res: ReadResponse
@@ -71,11 +77,12 @@ export async function lookupTable (init: TableLookupInit): Promise<TableLookupRe
       return { peerId, outcome: res.status === ReadResponse.Status.FORBIDDEN ? 'refused' : 'unavailable', error: res.message !== '' ? res.message : 'knows no table of this chain' }
     }
     try {
-      const { table } = await init.adopt(res.table, init.chainId)
+      const { table, shown: given } = await init.adopt(res.table, init.chainId)
+      shown.push((given ?? table).table)
       return { peerId, outcome: 'redirect', epoch: table.table.epoch, height: table.table.height }
     } catch (err) {
       return { peerId, outcome: 'invalid', error: `bad table: ${(err as Error).message}` }
     }
   }))
-  return { path, holders }
+  return { path, holders, shown }
 }

@@ -62,6 +62,8 @@ const KEPT_MARGIN = 2
 const MAX_OFFERED = 4_096
 /** How long the first round of a run waits for members to show our chain's newest table (see round). */
 const OWN_TABLE_LOOKUP_TIMEOUT = 2_000
+/** Tables of our own chain kept for the check of the next rounds (ownShown): as many as a lookup asks. */
+const MAX_OWN_SHOWN = 8
 /** Tables from gossip and from reads' answers: adopted without an fsync (see AdoptOptions.durable). */
 const HINT = { durable: false }
 /**
@@ -253,6 +255,15 @@ export class VGuardDB {
   gossipInvalid = 0
   /** This run asked members for our own chain's newest table (the first round does). */
   private ownTableLooked = false
+  /**
+   * Tables of our own chain members showed that our chain does not hold the
+   * tip of (checked, and kept while they fail, at every round): a vehicle
+   * that lost its whole data dir but its key and wrote alone past its
+   * backups' epoch signs newer tables than theirs, so the newest one names
+   * its own chain, and only their older ones tell (a probe: every copy
+   * replaced, acknowledged blocks gone).
+   */
+  private ownShown: BackupTableInfo[] = []
   private readonly booths: BoothMemory
 
   constructor (components: VGuardDBComponents) {
@@ -462,14 +473,30 @@ export class VGuardDB {
    *
    * @throws OwnChainConflictError
    */
-  private async checkHoldsTableTip (table: BackupTableInfo): Promise<void> {
+  private async checkHoldsTableTip (table: BackupTableInfo, which = 'newest'): Promise<void> {
     if (table.height === 0) return
     // once per round, after each commit: the header only
     const held = await headerAt(this.c.store, this.self, table.height)
     if (held != null && bytesEqual(held.hash, table.tipHash)) return
-    throw new OwnChainConflictError(`${this.self} does not hold the block its newest backup table (epoch ${table.epoch}, held by ${table.active.join(', ') || 'no backup'}) names at height ${table.height}: ` +
+    throw new OwnChainConflictError(`${this.self} does not hold the block its ${which} backup table (epoch ${table.epoch}, held by ${table.active.join(', ') || 'no backup'}) names at height ${table.height}: ` +
       (held == null ? `its chain ends at ${(await this.c.store.tip(this.self)).height}` : `its block there is ${toHex(held.hash)}, not ${toHex(table.tipHash)}`) +
       '; its chain went another way (its database lost while no backup was reachable?): the backups keep their copies, none is replaced')
+  }
+
+  /** Every table of ours a member showed must name a block our chain holds (ownShown); those that do are dropped. */
+  private async checkShownTables (): Promise<void> {
+    const failing: BackupTableInfo[] = []
+    let first: unknown
+    for (const table of this.ownShown) {
+      try {
+        await this.checkHoldsTableTip(table, 'own older')
+      } catch (err) {
+        failing.push(table)
+        first ??= err
+      }
+    }
+    this.ownShown = failing
+    if (first != null) throw first
   }
 
   private async round (chainId: string, participants: string[]): Promise<ReplicationOutcome> {
@@ -494,7 +521,10 @@ export class VGuardDB {
     const info = await store.info(chainId)
     const chainBytes = info?.bytes ?? 0
     const current = this.tables.get(chainId)?.table
-    if (chainId === this.self && current != null) await this.checkHoldsTableTip(current)
+    if (chainId === this.self) {
+      if (current != null) await this.checkHoldsTableTip(current)
+      await this.checkShownTables()
+    }
     const failures: Array<{ peerId: string, error: string }> = []
     const candidates = participants.map(peerId => {
       const hint = this.c.capacityHint?.(peerId)
@@ -751,7 +781,7 @@ export class VGuardDB {
    * table to find.
    */
   async lookupTable (chainId: string, exclude: ReadonlySet<string> = new Set(), options: { signal?: AbortSignal, owner?: boolean } = {}): Promise<TableLookupResult> {
-    if (chainId === this.self || chainId === 'shared') return { path: [], holders: [] }
+    if (chainId === this.self || chainId === 'shared') return { path: [], holders: [], shown: [] }
     return await lookupTable({
       chainId,
       peers: this.c.members?.() ?? [],
@@ -773,7 +803,7 @@ export class VGuardDB {
    */
   async confirmTable (chainId: string, asked: ReadonlySet<string>, options: { signal?: AbortSignal } = {}): Promise<TableLookupResult> {
     const news = this.tableNewsAt.get(chainId)
-    if (news != null && performance.now() - news < TABLE_NEWS_TTL) return { path: [], holders: [] }
+    if (news != null && performance.now() - news < TABLE_NEWS_TTL) return { path: [], holders: [], shown: [] }
     const found = await this.lookupTable(chainId, asked, options)
     // members answered: what they showed is the newest there is for now
     if (found.path.some(p => p.outcome !== 'unreachable' && p.outcome !== 'error')) this.noteTableNews(chainId)
@@ -824,6 +854,12 @@ export class VGuardDB {
     // members that said anything: what they show is all there is to know (the first round need not ask again)
     const answered = found.path.filter(p => p.outcome !== 'unreachable' && p.outcome !== 'error').length
     if (answered > 0) this.ownTableLooked = true
+    // bounded: tables of ours as old as the newest we hold or older, the ones we already keep aside
+    const newest = table?.epoch ?? 0
+    for (const shown of found.shown) {
+      const kept = this.ownShown.some(t => t.epoch === shown.epoch && bytesEqual(t.tipHash, shown.tipHash))
+      if (shown.epoch <= newest && !kept && this.ownShown.length < MAX_OWN_SHOWN) this.ownShown.push(shown)
+    }
     return { holders, answered }
   }
 

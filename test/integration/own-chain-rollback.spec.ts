@@ -202,21 +202,27 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     return back
   }
 
-  it.each(['put', 'endOfBooth'] as const)('everything but its key lost while every other vehicle is away, then a %s alone: what it wrote alone does not replace its backups\' copies (a probe: acknowledged blocks gone from every copy)', async (aloneBy) => {
+  it.each(['put', 'endOfBooth', 'put past their epoch'] as const)('everything but its key lost while every other vehicle is away, then a %s alone: what it wrote alone does not replace its backups\' copies (a probe: acknowledged blocks gone from every copy)', async (aloneBy) => {
     // VGuard's blocks (no consensus of ours): no booth member holds a vote that would tell on it
     const alone = await aloneAfterLoss(loseAllButKey, 'endOfBooth')
     const { a, self, participants, copies, held } = alone
     // its own-chain file gone too: nothing tells it its chain went further, so it writes on (a new vehicle alone does)
-    const first = aloneBy === 'put'
-      ? await a.put('alone', value(50), { timeout: 30_000 })
-      : await a.endOfBooth({ participants, transactions: [{ key: 'alone', value: value(50) }] })
+    const first = aloneBy === 'endOfBooth'
+      ? await a.endOfBooth({ participants, transactions: [{ key: 'alone', value: value(50) }] })
+      : await a.put('alone', value(50), { timeout: 30_000 })
     expect(first.height).toBe(1)
+    // six blocks alone: its own tables (a round each, no backup) reach epoch 6, past the 5 its backups hold,
+    // so theirs is not the newest it knows; only their older table tells (a probe: every copy replaced)
+    if (aloneBy === 'put past their epoch') for (let i = 2; i <= 6; i++) await a.put(`alone/${i}`, value(50 + i), { timeout: 30_000 })
+    expect(a.vguarddb.tables.get(self)?.table.epoch).toBe(aloneBy === 'put past their epoch' ? 6 : 1)
     const back = await backupsReturn(alone)
-    if (aloneBy === 'put') {
+    if (aloneBy !== 'endOfBooth') {
       // consensus runs on its chain: its next round finds their table naming a block its chain does not hold
       const next = await a.put('next', value(51), { timeout: 30_000 })
       expect(next.replication?.state).toBe('partial')
-      expect(next.replication?.problem).toMatch(/OwnChainConflictError|does not hold the block its newest backup table .* names at height 5/)
+      expect(next.replication?.problem).toMatch(aloneBy === 'put'
+        ? /does not hold the block its newest backup table .* names at height 5/
+        : /does not hold the block its own older backup table \(epoch 5, .*\) names at height 5: its block there is/)
     } else {
       // no consensus yet: its next write fetches what its backups hold first, and finds it does not follow its block 1
       // (it failed as a ChainRecoveryError, WrongPrevHash, which reads as "try again")
