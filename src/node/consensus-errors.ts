@@ -157,3 +157,18 @@ export function retryAdvice (keyed: boolean): string {
     ? '(a retry with the same idempotency key is answered, not committed again)'
     : '(a retry may commit it twice: an idempotency key makes a retry safe)'
 }
+
+/**
+ * Our own chain does not hold the block our newest table names (the one our
+ * backups hold): it went another way, so a round would replace their copies
+ * with it (HTTP 409). A vehicle that lost its database and wrote alone, with
+ * none of its backups reachable, did so (a probe: acknowledged blocks gone
+ * from every copy).
+ */
+export class OwnChainConflictError extends Error {
+  static name = 'OwnChainConflictError'
+  constructor (message = 'our chain does not hold what our backups hold') {
+    super(message)
+    this.name = 'OwnChainConflictError'
+  }
+}

@@ -28,7 +28,7 @@ import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interf
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { TypedEventEmitter } from 'main-event'
 import { fromHex, HASH_BYTES, InvalidTransactionError, toHex } from '../chain/index.ts'
-import type { Block, InvalidBlockError, TransactionInput } from '../chain/index.ts'
+import type { Block, TransactionInput } from '../chain/index.ts'
 import { ChainNotFoundError } from '../storage/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase } from '../storage/database.ts'
@@ -42,7 +42,7 @@ import type { LeaderCheck } from '../protocols/read/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
-import { checkBoothInput, InvalidBoothError, OwnChainConflictError } from './vguarddb.ts'
+import { checkBoothInput, InvalidBoothError } from './vguarddb.ts'
 import { chainIdProblem } from './peer-ids.ts'
 import type { VGuardDB, EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 import type { VGuardNodeConfig } from './config.ts'
@@ -685,29 +685,13 @@ export class Consensus {
     const table = this.c.vguarddb.tables.get(this.self)?.table
     const tip = await this.c.chains.tip(this.self)
     if (table != null && table.height > tip.height) {
-      // holders whose next block does not follow our tip: our chain went another way than theirs
-      const diverged: string[] = []
-      let tried = 0
       const from = await recoverOwnChain({
         chainId: this.self,
         height: table.height,
         hash: table.tipHash,
         holders: async () => holders,
-        fetch: async (peer, vouch) => {
-          tried++
-          try {
-            await this.driver.fetchVouched(peer, this.self, vouch)
-          } catch (err) {
-            const e = err as InvalidBlockError
-            if (tip.height > 0 && e.name === 'InvalidBlockError' && e.reason === 'WrongPrevHash' && e.height === tip.height + 1) diverged.push(peer)
-            throw err
-          }
-        }
-      }).catch((err: Error) => {
-        if (tried === 0 || diverged.length < tried) throw err
-        throw new OwnChainConflictError(`${this.self}'s chain went another way than the one its backups hold (epoch ${table.epoch}, up to height ${table.height}): ` +
-          `their block ${tip.height + 1} does not follow its block ${tip.height} (${diverged.join(', ')}); its database lost while none of them was reachable? ` +
-          'Nothing was written, and the backups keep their copies. To go on with theirs, stop the node, move its data dir aside but peer.key and own-chain.json, and start it: it then writes nothing before it has their chain')
+        fetch: async (peer, vouch) => { await this.driver.fetchVouched(peer, this.self, vouch) },
+        tipHeight: tip.height
       })
       this.log('own chain fetched up to height %d from %s (this node held %d)', table.height, from, tip.height)
     }

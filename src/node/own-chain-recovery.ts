@@ -10,7 +10,8 @@
  * whose headers do not end on it is dropped with nothing stored, and the
  * next one is tried.
  */
-import { ChainRecoveryError } from './consensus-errors.ts'
+import type { InvalidBlockError } from '../chain/index.ts'
+import { ChainRecoveryError, OwnChainConflictError } from './consensus-errors.ts'
 
 export interface OwnChainRecoveryInit {
   chainId: string
@@ -23,25 +24,41 @@ export interface OwnChainRecoveryInit {
   holders: () => Promise<string[]>
   /** Fetches the chain from `peer` up to the vouched block; throws if it cannot. */
   fetch: (peer: string, vouch: { height: number, hash: Uint8Array }) => Promise<void>
+  /** How far this node holds the chain: a holder whose next block does not follow it holds another chain. */
+  tipHeight?: number
 }
 
 /**
  * Fetches the chain up to the point from the first holder that has it.
  * Resolves to that holder.
  *
- * @throws ChainRecoveryError naming every vehicle tried and why it failed
+ * @throws OwnChainConflictError when every holder tried holds another chain
+ * (its block after our tip does not follow it: we lost our database and
+ * wrote alone, say); ChainRecoveryError naming every vehicle tried and why
+ * it failed
  */
 export async function recoverOwnChain (init: OwnChainRecoveryInit): Promise<string> {
   const candidates = [...new Set([...await init.holders(), ...(init.hint != null ? [init.hint] : [])])]
   const vouch = { height: init.height, hash: init.hash }
   const failed: string[] = []
+  const diverged: string[] = []
   for (const peer of candidates) {
     try {
       await init.fetch(peer, vouch)
       return peer
     } catch (err) {
+      const e = err as InvalidBlockError
+      if (init.tipHeight != null && init.tipHeight > 0 && e.name === 'InvalidBlockError' && e.reason === 'WrongPrevHash' && e.height === init.tipHeight + 1) diverged.push(peer)
       failed.push(`${peer}: ${(err as Error).name}: ${(err as Error).message}`)
     }
+  }
+  // one that holds another chain tells enough (the others may be away); nothing was stored either way
+  if (diverged.length > 0) {
+    const tip = init.tipHeight as number
+    throw new OwnChainConflictError(`${init.chainId}'s chain went another way than the one its backups hold (up to height ${init.height}): ` +
+      `their block ${tip + 1} does not follow its block ${tip} (${diverged.join(', ')}); its database lost while none of them was reachable? ` +
+      'Nothing was written, and the backups keep their copies. To go on with theirs, stop the node, move its data dir aside but peer.key and own-chain.json, ' +
+      'and start it: it then writes nothing before it has their chain')
   }
   throw new ChainRecoveryError(`no vehicle handed over ${init.chainId} up to height ${init.height}` +
     (failed.length > 0 ? ` (tried ${failed.join('; ')})` : ' (no holder known and none connected)'))

@@ -529,7 +529,8 @@ export class PaxosDriver {
           hash,
           hint: peer,
           holders: async () => await this.c.ownChainHolders(),
-          fetch: async (holder, vouch) => { await this.fetchVouched(holder, chainId, vouch) }
+          fetch: async (holder, vouch) => { await this.fetchVouched(holder, chainId, vouch) },
+          tipHeight: (await this.c.chains.tip(chainId)).height
         })
         this.log('%s: chain fetched up to height %d from %s', chainId, height, from)
       }

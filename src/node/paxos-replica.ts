@@ -304,7 +304,7 @@ export class ChainReplica {
   private closed = false
   private broken?: Error
   /** A catch-up this replica waits on that no member can give: a snapshot of its own chain without a chain point (see phase1Reason). */
-  private snapshotStall?: { slot: number, from: string, fetchFailed?: string, fetching?: number }
+  private snapshotStall?: { slot: number, from: string, fetchFailed?: string, fetching?: number, conflict?: Error }
   /** own: its votes were lost and it has not led since (PaxosConfig.forgotVotes; saved in the meta until it leads). */
   private forgotVotes = false
   /** own: no fetch of the chain from its holders before this time (a failed one waits OWN_FETCH_RETRY). */
@@ -522,6 +522,9 @@ export class ChainReplica {
       const st = this.paxos.status()
       if (st.role !== 'leader') throw new NotProposerError(`not the leader of the shared chain${st.leader != null ? `; ${st.leader} is` : ''}`, st.leader)
     }
+    // its holders hold another chain than ours (fetchTo): waiting changes nothing
+    const conflict = this.kind === 'own' && !this.isLeader() ? this.snapshotStall?.conflict : undefined
+    if (conflict != null) throw conflict
     return await new Promise<CommitResult>((resolve, reject) => {
       this.buffer.push({
         write,
@@ -1121,6 +1124,13 @@ export class ChainReplica {
       'cannot hand the chain over (was the data dir restored from an older copy, or its database lost?); the chain\'s backups hold it'
   }
 
+  /** Writes not proposed yet fail with `err` (nothing of them was written): a conflict no wait resolves. */
+  private failWaitingWrites (err: Error): void {
+    for (const w of this.buffer.splice(0)) {
+      if (!w.settled) this.settle(w, err)
+    }
+  }
+
   /** Writers past their deadline: never proposed → NoQuorumError; proposed → CommitTimeoutError. */
   private expire (): void {
     const now = this.elapsed()
@@ -1141,8 +1151,9 @@ export class ChainReplica {
       const w = this.buffer[i]
       if (w.settled || now < w.deadline) continue
       this.buffer.splice(i--, 1)
+      const conflict = this.isLeader() ? undefined : this.snapshotStall?.conflict
       const reason = this.isLeader() ? (this.hasQuorum() ? 'the booth did not take it in time' : 'no majority of its booth is connected') : this.phase1Reason()
-      this.settle(w, new NoQuorumError(`write to ${this.chainId} not proposed: ${reason}; nothing was written`))
+      this.settle(w, conflict ?? new NoQuorumError(`write to ${this.chainId} not proposed: ${reason}; nothing was written`))
     }
     for (const o of this.outstanding.values()) {
       for (const w of o.writes) {
@@ -1442,8 +1453,11 @@ export class ChainReplica {
     } catch (err) {
       this.d.log('%s: fetching the snapshot from %s failed: %s', this.chainId, snapshot.from, (err as Error).message)
       if (this.kind === 'own') {
-        this.snapshotStall = { slot: snapshot.slot, from: snapshot.from, fetchFailed: (err as Error).message }
+        // its holders hold another chain than ours: no retry helps, so the writes waiting are told at once
+        const conflict = (err as Error).name === 'OwnChainConflictError' ? err as Error : undefined
+        this.snapshotStall = { slot: snapshot.slot, from: snapshot.from, fetchFailed: (err as Error).message, conflict }
         this.ownFetchNotBefore = this.elapsed() + OWN_FETCH_RETRY
+        if (conflict != null) this.failWaitingWrites(conflict)
       }
       return
     }

@@ -41,7 +41,9 @@ import { BoothMemory } from './booth-memory.ts'
 import type { BoothRecord } from './booth-memory.ts'
 import { NodeStoppedError } from './errors.ts'
 import { NotStartedError } from '../protocols/errors.ts'
-import { InvalidReadError } from './consensus-errors.ts'
+import { InvalidReadError, OwnChainConflictError } from './consensus-errors.ts'
+
+export { OwnChainConflictError }
 import { chainIdProblem } from './peer-ids.ts'
 import { setBounded } from './bounded.ts'
 import { KeyedLock } from '../protocols/keyed-lock.ts'
@@ -148,21 +150,6 @@ export class ReplicationStoppedError extends Error {
   constructor (message = 'the node is stopping') {
     super(message)
     this.name = 'ReplicationStoppedError'
-  }
-}
-
-/**
- * Our own chain does not hold the block our newest table names (the one our
- * backups hold): it went another way, so a round would replace their copies
- * with it (HTTP 409). A vehicle that lost its database and wrote alone, with
- * none of its backups reachable, did so (a probe: acknowledged blocks gone
- * from every copy).
- */
-export class OwnChainConflictError extends Error {
-  static name = 'OwnChainConflictError'
-  constructor (message = 'our chain does not hold what our backups hold') {
-    super(message)
-    this.name = 'OwnChainConflictError'
   }
 }
 

@@ -241,6 +241,21 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     }
   })
 
+  it('everything but its key lost after writes its booth decided, a put alone, its booth back: the next put fails as a conflict (it waited out its timeout for a NoQuorumError that read as "try again")', async () => {
+    const alone = await aloneAfterLoss(loseAllButKey, 'put')
+    const { a, self, copies, held } = alone
+    expect((await a.put('alone', value(50), { timeout: 30_000 })).height).toBe(1)
+    const back = await backupsReturn(alone)
+    // its booth decided slots past its block 1; the chain fetched from its holders does not follow that block
+    const attempt = await a.put('next', value(51), { timeout: 30_000 }).then(r => r, (err: Error) => err)
+    expect(attempt).toMatchObject({ name: 'OwnChainConflictError', message: expect.stringMatching(/went another way than the one its backups hold .*their block 2 does not follow its block 1 .*Nothing was written/) })
+    expect((await a.chains.tip(self)).height).toBe(1)
+    for (const [i, node] of back.entries()) {
+      expect(node.chains.copyId(self), node.peerId.toString()).toBe(copies[i].copy)
+      expect((await node.chains.tip(self)).hash).toEqual(held.hash)
+    }
+  })
+
   it.each(['endOfBooth', 'put'] as const)('database lost (written by %s) while every other vehicle is away: it writes nothing alone, then writes on from the chain its backups return with (a probe: its alone-writes conflicted with theirs)', async (written) => {
     let marker = ''
     let before = ''

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { recoverOwnChain } from '../../../src/node/own-chain-recovery.ts'
+import { InvalidBlockError } from '../../../src/chain/index.ts'
 
 const hash = new Uint8Array(32).fill(1)
 
@@ -38,5 +39,16 @@ describe('node - own chain recovery', () => {
       fetch: async (peer) => { throw Object.assign(new Error(`${peer} holds up to 12`), { name: 'InvalidBlockError' }) }
     })
     await expect(attempt).rejects.toMatchObject({ name: 'ChainRecoveryError', message: 'no vehicle handed over V up to height 40 (tried B1: InvalidBlockError: B1 holds up to 12; M: InvalidBlockError: M holds up to 12)' })
+  })
+
+  it('a holder whose block after our tip does not follow it holds another chain: OwnChainConflictError, however many others were away', async () => {
+    const brokenLink = (height: number): InvalidBlockError => new InvalidBlockError('WrongPrevHash', `Invalid block: WrongPrevHash: block ${height} does not point to the tip's hash`, height)
+    const fetch = async (peer: string): Promise<void> => { throw peer === 'B2' ? brokenLink(4) : new Error('gone') }
+    await expect(recoverOwnChain({ chainId: 'V', height: 40, hash, holders: async () => ['B1', 'B2'], fetch, tipHeight: 3 }))
+      .rejects.toMatchObject({ name: 'OwnChainConflictError', message: expect.stringMatching(/^V's chain went another way .*their block 4 does not follow its block 3 \(B2\)/) })
+    // a broken link further on is a bad holder, not another chain; nor is one when we hold nothing
+    const further = async (): Promise<void> => { throw brokenLink(9) }
+    await expect(recoverOwnChain({ chainId: 'V', height: 40, hash, holders: async () => ['B1'], fetch: further, tipHeight: 3 })).rejects.toMatchObject({ name: 'ChainRecoveryError' })
+    await expect(recoverOwnChain({ chainId: 'V', height: 40, hash, holders: async () => ['B1'], fetch: async () => { throw brokenLink(1) }, tipHeight: 0 })).rejects.toMatchObject({ name: 'ChainRecoveryError' })
   })
 })
