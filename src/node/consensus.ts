@@ -397,6 +397,7 @@ export class Consensus {
   }
 
   private async appendOwn (write: EncodedWrite, timeout: number, wait: boolean, ref?: WriteRef, replicate = true): Promise<CommitResult> {
+    await this.c.vguarddb.checkOwnConflict()
     // opening our replica (first write) must not interleave with a direct endOfBooth append
     const own = await this.throughOwnGate(async () => {
       if (!await this.driver.ownStarted()) await this.ownChainCaughtUp()
@@ -576,6 +577,7 @@ export class Consensus {
   }
 
   private async endOfBoothOnce (participants: string[], write: EncodedWrite, timeout: number, direct: (id?: Uint8Array) => Promise<ReplicationOutcome>, ref?: WriteRef): Promise<ReplicationOutcome> {
+    await this.c.vguarddb.checkOwnConflict()
     const outcome = await this.throughOwnGate(async () => {
       if (await this.driver.ownStarted()) return undefined
       await this.ownChainCaughtUp()

@@ -251,6 +251,8 @@ export class VGuardDB {
    * replaced, acknowledged blocks gone).
    */
   private ownShown: BackupTableInfo[] = []
+  /** The conflict the last round of our own chain found, if it found one (checkOwnConflict). */
+  private ownConflict?: Error
   private readonly booths: BoothMemory
 
   constructor (components: VGuardDBComponents) {
@@ -470,6 +472,30 @@ export class VGuardDB {
       '; its chain went another way (its database lost while no backup was reachable?): the backups keep their copies, none is replaced')
   }
 
+  /**
+   * Before a write of our own chain: if the last round found that our chain
+   * went another way than our backups', and it still has, the write is
+   * refused (nothing written): each block it committed would be one more
+   * acknowledged beside their chain (a probe: puts answered 200 while every
+   * round failed).
+   *
+   * @throws OwnChainConflictError
+   */
+  async checkOwnConflict (): Promise<void> {
+    if (this.ownConflict == null) return
+    const current = this.tables.get(this.self)?.table
+    try {
+      if (current != null) await this.checkHoldsTableTip(current)
+      await this.checkShownTables()
+    } catch (err) {
+      if ((err as Error).name !== 'OwnChainConflictError') throw err
+      this.ownConflict = err as Error
+      throw new OwnChainConflictError(`nothing was written: ${(err as Error).message}. To go on with the backups' chain, stop the node, move its data dir aside ` +
+        'but peer.key and own-chain.json, and start it: it then writes nothing before it has their chain')
+    }
+    this.ownConflict = undefined
+  }
+
   /** Every table of ours a member showed must name a block our chain holds (ownShown); those that do are dropped. */
   private async checkShownTables (): Promise<void> {
     const failing: BackupTableInfo[] = []
@@ -509,8 +535,15 @@ export class VGuardDB {
     const chainBytes = info?.bytes ?? 0
     const current = this.tables.get(chainId)?.table
     if (chainId === this.self) {
-      if (current != null) await this.checkHoldsTableTip(current)
-      await this.checkShownTables()
+      try {
+        if (current != null) await this.checkHoldsTableTip(current)
+        await this.checkShownTables()
+      } catch (err) {
+        // our next writes are refused before they add to the conflict (checkOwnConflict)
+        if ((err as Error).name === 'OwnChainConflictError') this.ownConflict = err as Error
+        throw err
+      }
+      this.ownConflict = undefined
     }
     const failures: Array<{ peerId: string, error: string }> = []
     const candidates = participants.map(peerId => {
