@@ -32,10 +32,10 @@ export interface OwnChainRecoveryInit {
  * Fetches the chain up to the point from the first holder that has it.
  * Resolves to that holder.
  *
- * @throws OwnChainConflictError when every holder tried holds another chain
- * (its block after our tip does not follow it: we lost our database and
- * wrote alone, say); ChainRecoveryError naming every vehicle tried and why
- * it failed
+ * @throws OwnChainConflictError when none handed it over and a holder holds
+ * another chain (its block after our tip does not follow it: we lost our
+ * database and wrote alone, say); ChainRecoveryError naming every vehicle
+ * tried and why it failed
  */
 export async function recoverOwnChain (init: OwnChainRecoveryInit): Promise<string> {
   const candidates = [...new Set([...await init.holders(), ...(init.hint != null ? [init.hint] : [])])]

@@ -42,14 +42,15 @@ import type { BoothRecord } from './booth-memory.ts'
 import { NodeStoppedError } from './errors.ts'
 import { NotStartedError } from '../protocols/errors.ts'
 import { InvalidReadError, OwnChainConflictError } from './consensus-errors.ts'
-
-export { OwnChainConflictError }
 import { chainIdProblem } from './peer-ids.ts'
 import { setBounded } from './bounded.ts'
 import { KeyedLock } from '../protocols/keyed-lock.ts'
 import { lookupTable } from './table-lookup.ts'
 import type { TableLookupResult } from './table-lookup.ts'
 import { SYNC_WRITE } from '../storage/database.ts'
+
+// defined beside the other write errors (own-chain-recovery.ts raises it too); exported from here as before
+export { OwnChainConflictError }
 
 export const BOOTHS_TOPIC_VERSION = 1
 /** A round gives up on one backup after this long and tries the next candidate. */
