@@ -996,6 +996,9 @@ export class Consensus {
       replica = this.driver.shared()
       if (replica == null) return { leads: false, reason: 'this node has no shared chain' }
     } else if (chainId === this.self) {
+      // our chain went another way than our backups': what it answers is not what was acknowledged before
+      const conflict = await this.c.vguarddb.checkOwnConflict().then(() => undefined, (err: Error) => err.message)
+      if (conflict != null) return { leads: false, reason: conflict }
       if (!this.driver.hasOwn() && !await this.ownStarted()) {
         const behind = await this.ownChainBehind()
         return behind == null ? { leads: true } : { leads: false, reason: behind }

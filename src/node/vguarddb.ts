@@ -468,9 +468,12 @@ export class VGuardDB {
     // once per round, after each commit: the header only
     const held = await headerAt(this.c.store, this.self, table.height)
     if (held != null && bytesEqual(held.hash, table.tipHash)) return
-    throw new OwnChainConflictError(`${this.self} does not hold the block its ${which} backup table (epoch ${table.epoch}, held by ${table.active.join(', ') || 'no backup'}) names at height ${table.height}: ` +
+    const err = new OwnChainConflictError(`${this.self} does not hold the block its ${which} backup table (epoch ${table.epoch}, held by ${table.active.join(', ') || 'no backup'}) names at height ${table.height}: ` +
       (held == null ? `its chain ends at ${(await this.c.store.tip(this.self)).height}` : `its block there is ${toHex(held.hash)}, not ${toHex(table.tipHash)}`) +
       '; its chain went another way (its database lost while no backup was reachable?): the backups keep their copies, none is replaced')
+    // another block at that height, not a chain still short of it (a data dir restored from an older copy, before its catch-up)
+    if (held != null) this.ownConflict = err
+    throw err
   }
 
   /**
@@ -478,23 +481,23 @@ export class VGuardDB {
    * went another way than our backups', and it still has, the write is
    * refused (nothing written): each block it committed would be one more
    * acknowledged beside their chain (a probe: puts answered 200 while every
-   * round failed).
+   * round failed). A leader read of it is refused the same way (it answered
+   * "no value" for a key committed in the chain the backups hold).
    *
    * @throws OwnChainConflictError
    */
   async checkOwnConflict (): Promise<void> {
     if (this.ownConflict == null) return
     const current = this.tables.get(this.self)?.table
-    try {
-      if (current != null) await this.checkHoldsTableTip(current)
-      await this.checkShownTables()
-    } catch (err) {
-      if ((err as Error).name !== 'OwnChainConflictError') throw err
-      this.ownConflict = err as Error
-      throw new OwnChainConflictError(`nothing was written: ${(err as Error).message}. To go on with the backups' chain, stop the node, move its data dir aside ` +
+    this.ownConflict = undefined
+    // each check on its own: a chain merely short of a table is not refused here (its write catches it up first)
+    await (current != null ? this.checkHoldsTableTip(current) : Promise.resolve()).catch(() => {})
+    await this.checkShownTables().catch(() => {})
+    const conflict = this.ownConflict as Error | undefined
+    if (conflict != null) {
+      throw new OwnChainConflictError(`nothing was written: ${conflict.message}. To go on with the backups' chain, stop the node, move its data dir aside ` +
         'but peer.key and own-chain.json, and start it: it then writes nothing before it has their chain')
     }
-    this.ownConflict = undefined
   }
 
   /** Every table of ours a member showed must name a block our chain holds (ownShown); those that do are dropped. */
@@ -536,15 +539,10 @@ export class VGuardDB {
     const chainBytes = info?.bytes ?? 0
     const current = this.tables.get(chainId)?.table
     if (chainId === this.self) {
-      try {
-        if (current != null) await this.checkHoldsTableTip(current)
-        await this.checkShownTables()
-      } catch (err) {
-        // our next writes are refused before they add to the conflict (checkOwnConflict)
-        if ((err as Error).name === 'OwnChainConflictError') this.ownConflict = err as Error
-        throw err
-      }
+      // a conflict with another block there is kept: our next writes are refused before they add to it (checkOwnConflict)
       this.ownConflict = undefined
+      if (current != null) await this.checkHoldsTableTip(current)
+      await this.checkShownTables()
     }
     const failures: Array<{ peerId: string, error: string }> = []
     const candidates = participants.map(peerId => {

@@ -223,12 +223,16 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
       expect(next.replication?.problem).toMatch(aloneBy === 'put'
         ? /does not hold the block its newest backup table .* names at height 5/
         : /does not hold the block its own older backup table \(epoch 5, .*\) names at height 5: its block there is/)
-      // committed here, but it is the last: the writes after it are refused before they add to the conflict (they answered 200)
+    }
+    if (aloneBy === 'put past their epoch') {
+      // another block at height 5 than theirs: committed here, but the last one; the writes after it are refused before they add to the conflict (they answered 200)
       const tip = await a.chains.tip(self)
       await expect(a.put('more', value(52), { timeout: 30_000 })).rejects.toMatchObject({ name: 'OwnChainConflictError', message: expect.stringMatching(/^nothing was written: /) })
       await expect(a.endOfBooth({ participants, transactions: [{ key: 'more', value: value(52) }] })).rejects.toMatchObject({ name: 'OwnChainConflictError' })
+      // nor does it answer for its chain: gps/4 was committed in the chain its backups hold
+      await expect(a.get(self, 'gps/4', { consistency: 'leader' })).rejects.toMatchObject({ name: 'NoLeaderError', message: expect.stringMatching(/does not hold the block its/) })
       expect((await a.chains.tip(self)).height).toBe(tip.height)
-    } else {
+    } else if (aloneBy === 'endOfBooth') {
       // no consensus yet: its next write fetches what its backups hold first, and finds it does not follow its block 1
       // (it failed as a ChainRecoveryError, WrongPrevHash, which reads as "try again")
       const conflict = { name: 'OwnChainConflictError', message: expect.stringMatching(/went another way than the one its backups hold .*their block 2 does not follow its block 1 .*Nothing was written/) }
