@@ -165,6 +165,10 @@ export function retryAdvice (keyed: boolean): string {
  * none of its backups reachable, did so (a probe: acknowledged blocks gone
  * from every copy).
  */
+/** What an OwnChainConflictError tells the operator to do (docs/consensus.md, errors). */
+export const OWN_CONFLICT_RECOVERY = 'To go on with the backups\' chain, stop the node, move its data dir aside but peer.key and own-chain.json, ' +
+  'and start it: it then writes nothing before it has their chain'
+
 export class OwnChainConflictError extends Error {
   static name = 'OwnChainConflictError'
   constructor (message = 'our chain does not hold what our backups hold') {

@@ -11,7 +11,7 @@
  * next one is tried.
  */
 import type { InvalidBlockError } from '../chain/index.ts'
-import { ChainRecoveryError, OwnChainConflictError } from './consensus-errors.ts'
+import { ChainRecoveryError, OWN_CONFLICT_RECOVERY, OwnChainConflictError } from './consensus-errors.ts'
 
 export interface OwnChainRecoveryInit {
   chainId: string
@@ -57,8 +57,7 @@ export async function recoverOwnChain (init: OwnChainRecoveryInit): Promise<stri
     const tip = init.tipHeight as number
     throw new OwnChainConflictError(`${init.chainId}'s chain went another way than the one its backups hold (up to height ${init.height}): ` +
       `their block ${tip + 1} does not follow its block ${tip} (${diverged.join(', ')}); its database lost while none of them was reachable? ` +
-      'Nothing was written, and the backups keep their copies. To go on with theirs, stop the node, move its data dir aside but peer.key and own-chain.json, ' +
-      'and start it: it then writes nothing before it has their chain')
+      `Nothing was written, and the backups keep their copies. ${OWN_CONFLICT_RECOVERY}`)
   }
   throw new ChainRecoveryError(`no vehicle handed over ${init.chainId} up to height ${init.height}` +
     (failed.length > 0 ? ` (tried ${failed.join('; ')})` : ' (no holder known and none connected)'))

@@ -41,7 +41,7 @@ import { BoothMemory } from './booth-memory.ts'
 import type { BoothRecord } from './booth-memory.ts'
 import { NodeStoppedError } from './errors.ts'
 import { NotStartedError } from '../protocols/errors.ts'
-import { InvalidReadError, OwnChainConflictError } from './consensus-errors.ts'
+import { InvalidReadError, OWN_CONFLICT_RECOVERY, OwnChainConflictError } from './consensus-errors.ts'
 import { chainIdProblem } from './peer-ids.ts'
 import { setBounded } from './bounded.ts'
 import { KeyedLock } from '../protocols/keyed-lock.ts'
@@ -495,8 +495,7 @@ export class VGuardDB {
     await this.checkShownTables().catch(() => {})
     const conflict = this.ownConflict as Error | undefined
     if (conflict != null) {
-      throw new OwnChainConflictError(`nothing was written: ${conflict.message}. To go on with the backups' chain, stop the node, move its data dir aside ` +
-        'but peer.key and own-chain.json, and start it: it then writes nothing before it has their chain')
+      throw new OwnChainConflictError(`nothing was written: ${conflict.message}. ${OWN_CONFLICT_RECOVERY}`)
     }
   }
 
