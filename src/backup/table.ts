@@ -41,14 +41,34 @@ export interface TableInit {
   height: number
   tipHash: Uint8Array
   timestamp: number
+  /** The newest point a backup the table names holds, when below `height` (a round that refreshed none). */
+  held?: HeldPoint
+}
+
+/** A block of a chain a backup holds, by height and hash. */
+export interface HeldPoint {
+  height: number
+  hash: Uint8Array
+}
+
+/**
+ * How far a backup the table names is known to hold the chain: its tip,
+ * unless the round that signed it refreshed no backup (then the point the
+ * backups it kept held). A vehicle fetching its own chain back can get it
+ * from them up to there, not further.
+ */
+export function heldPoint (table: BackupTable): HeldPoint {
+  return table.heldHeight != null ? { height: table.heldHeight, hash: table.heldTipHash ?? new Uint8Array(0) } : { height: table.height, hash: table.tipHash }
 }
 
 /** Signs a new table with the proposer's key. */
 export async function signTable (privateKey: PrivateKey, proposer: string, init: TableInit): Promise<VerifiedTable> {
+  const { held, ...fields } = init
   const table: BackupTable = {
-    ...init,
+    ...fields,
     proposer,
-    tipHash: init.tipHash as Uint8Array<ArrayBuffer>
+    tipHash: init.tipHash as Uint8Array<ArrayBuffer>,
+    ...(held != null && held.height < init.height ? { heldHeight: held.height, heldTipHash: held.hash as Uint8Array<ArrayBuffer> } : {})
   }
   const tableBytes = BackupTable.encode(table)
   const signature = await privateKey.sign(signingBytes(tableBytes))
@@ -90,6 +110,9 @@ export async function verifyTable (signed: Uint8Array, expectedChainId?: string)
   }
   if (expectedChainId != null && table.chainId !== expectedChainId) {
     throw new InvalidBackupTableError('Malformed', `Invalid backup table: for chain ${table.chainId}, expected ${expectedChainId}`)
+  }
+  if (table.heldHeight != null && (!Number.isSafeInteger(table.heldHeight) || table.heldHeight >= table.height || (table.heldHeight > 0) !== ((table.heldTipHash?.byteLength ?? 0) > 0))) {
+    throw new InvalidBackupTableError('Malformed', `Invalid backup table: Malformed: held height ${table.heldHeight} is not below height ${table.height} with a tip hash`)
   }
   if (table.chainId !== table.proposer) {
     throw new InvalidBackupTableError('NotOwner', `Invalid backup table: ${table.proposer} does not own chain ${table.chainId}`)

@@ -24,7 +24,7 @@ import type { TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import { headerAt } from '../storage/header-at.ts'
 import type { NodeDatabase, BinarySublevel } from '../storage/database.ts'
-import { BackupTableStore, BoothResult, MAX_TABLE_MEMBERS, rankBackupCandidates, signTable } from '../backup/index.ts'
+import { BackupTableStore, BoothResult, heldPoint, MAX_TABLE_MEMBERS, rankBackupCandidates, signTable } from '../backup/index.ts'
 import type { BackupTable as BackupTableInfo, VerifiedTable } from '../backup/index.ts'
 import { prefixEnd } from '../storage/keys.ts'
 import { ReplicateService } from '../protocols/replicate/index.ts'
@@ -618,8 +618,13 @@ export class VGuardDB {
     // the table names at most MAX_TABLE_MEMBERS obsolete backups (newest
     // first: they are the likeliest to be asked); all of them are still told
     const obsolete = obsoleteAll.slice(0, MAX_TABLE_MEMBERS)
+    // A round that refreshed no backup names the chain's new tip all the same (readers must see that
+    // what the backups serve is older, and a quorum read that it is short), with the point the backups
+    // it kept hold: signing only the tip, a vehicle that lost its database then found no holder that
+    // led to it, and every write failed for good (docs/consensus.md)
+    const held = active.length === 0 ? (current != null ? heldPoint(current) : { height: 0, hash: new Uint8Array(0) }) : undefined
     const signed = await signTable(this.c.privateKey, this.self, {
-      chainId, epoch, active: named, obsolete, height: tip.height, tipHash: tip.hash, timestamp: (this.c.now ?? Date.now)()
+      chainId, epoch, active: named, obsolete, height: tip.height, tipHash: tip.hash, timestamp: (this.c.now ?? Date.now)(), held
     })
     await this.releases.prepare(chainId, obsoleteAll)
     await this.tables.adopt(signed.signed, chainId)

@@ -12,6 +12,8 @@ export interface BackupTable {
   height: number
   tipHash: Uint8Array<ArrayBuffer>
   timestamp: number
+  heldHeight?: number
+  heldTipHash?: Uint8Array<ArrayBuffer>
 }
 
 export namespace BackupTable {
@@ -66,6 +68,16 @@ export namespace BackupTable {
         if ((obj.timestamp != null && obj.timestamp !== 0)) {
           w.uint32(64)
           w.uint64Number(obj.timestamp)
+        }
+
+        if (obj.heldHeight != null) {
+          w.uint32(72)
+          w.uint64Number(obj.heldHeight)
+        }
+
+        if (obj.heldTipHash != null) {
+          w.uint32(82)
+          w.bytes(obj.heldTipHash)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -127,6 +139,14 @@ export namespace BackupTable {
             }
             case 8: {
               obj.timestamp = reader.uint64Number()
+              break
+            }
+            case 9: {
+              obj.heldHeight = reader.uint64Number()
+              break
+            }
+            case 10: {
+              obj.heldTipHash = reader.bytes()
               break
             }
             default: {
@@ -221,6 +241,20 @@ export namespace BackupTable {
               }
               break
             }
+            case 9: {
+              yield {
+                field: `${prefix}.heldHeight`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.heldTipHash`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -275,6 +309,16 @@ export namespace BackupTable {
     value: number
   }
 
+  export interface BackupTableHeldHeightFieldEvent {
+    field: '$.heldHeight'
+    value: number
+  }
+
+  export interface BackupTableHeldTipHashFieldEvent {
+    field: '$.heldTipHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<BackupTable>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, BackupTable.codec())
   }
@@ -283,7 +327,7 @@ export namespace BackupTable {
     return decodeMessage(buf, BackupTable.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BackupTable>): Generator<BackupTableChainIdFieldEvent | BackupTableEpochFieldEvent | BackupTableProposerFieldEvent | BackupTableActiveFieldEvent | BackupTableObsoleteFieldEvent | BackupTableHeightFieldEvent | BackupTableTipHashFieldEvent | BackupTableTimestampFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BackupTable>): Generator<BackupTableChainIdFieldEvent | BackupTableEpochFieldEvent | BackupTableProposerFieldEvent | BackupTableActiveFieldEvent | BackupTableObsoleteFieldEvent | BackupTableHeightFieldEvent | BackupTableTipHashFieldEvent | BackupTableTimestampFieldEvent | BackupTableHeldHeightFieldEvent | BackupTableHeldTipHashFieldEvent> {
     return streamMessage(buf, BackupTable.codec(), opts)
   }
 }

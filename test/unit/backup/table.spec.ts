@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
-import { signTable, verifyTable, BackupTableStore, InvalidBackupTableError, SignedBackupTable, BackupTable, rankBackupCandidates } from '../../../src/backup/index.ts'
+import { heldPoint, signTable, verifyTable, BackupTableStore, InvalidBackupTableError, SignedBackupTable, BackupTable, rankBackupCandidates } from '../../../src/backup/index.ts'
 import { openDatabase } from '../../../src/storage/database.ts'
 import type { BinarySublevel, NodeDatabase } from '../../../src/storage/database.ts'
 
@@ -51,6 +51,28 @@ describe('backup - table', () => {
     await expect(verifyTable(tampered)).rejects.toMatchObject({ reason: 'BadSignature' })
     await expect(verifyTable(Uint8Array.from([1, 2, 3]))).rejects.toThrow(InvalidBackupTableError)
     await expect(verifyTable(new Uint8Array(32 * 1024))).rejects.toMatchObject({ reason: 'Oversized' })
+  })
+
+  it('names how far its backups hold the chain when a round refreshed none, below its tip; a held point not below it is malformed', async () => {
+    const a = await identity()
+    const tip = new Uint8Array(32).fill(7)
+    const before = new Uint8Array(32).fill(5)
+    const fresh = await signTable(a.key, a.id, { chainId: a.id, epoch: 2, active: ['b'], obsolete: [], height: 9, tipHash: tip, timestamp: 1 })
+    expect(heldPoint((await verifyTable(fresh.signed)).table)).toEqual({ height: 9, hash: tip })
+    const kept = await signTable(a.key, a.id, { chainId: a.id, epoch: 3, active: ['b'], obsolete: [], height: 12, tipHash: tip, timestamp: 1, held: { height: 9, hash: before } })
+    expect(heldPoint((await verifyTable(kept.signed)).table)).toEqual({ height: 9, hash: before })
+    // no backup ever: held at the chain's start
+    const none = await signTable(a.key, a.id, { chainId: a.id, epoch: 1, active: [], obsolete: [], height: 3, tipHash: tip, timestamp: 1, held: { height: 0, hash: new Uint8Array(0) } })
+    expect(heldPoint((await verifyTable(none.signed)).table)).toEqual({ height: 0, hash: new Uint8Array(0) })
+    // a held point at the tip is no held point: not written
+    const same = await signTable(a.key, a.id, { chainId: a.id, epoch: 4, active: ['b'], obsolete: [], height: 9, tipHash: tip, timestamp: 1, held: { height: 9, hash: tip } })
+    expect(same.table.heldHeight).toBeUndefined()
+    for (const bad of [{ heldHeight: 12, heldTipHash: before }, { heldHeight: 13, heldTipHash: before }, { heldHeight: 4 }, { heldHeight: 0, heldTipHash: before }]) {
+      const inner = BackupTable.encode({ chainId: a.id, epoch: 5, proposer: a.id, active: ['b'], obsolete: [], height: 12, tipHash: tip, timestamp: 1, ...bad })
+      const prefix = new TextEncoder().encode('vguard-backup-table/1:')
+      const signature = await a.key.sign(Uint8Array.from([...prefix, ...inner]))
+      await expect(verifyTable(SignedBackupTable.encode({ table: inner, signature: signature as Uint8Array<ArrayBuffer> }))).rejects.toMatchObject({ reason: 'Malformed', message: expect.stringMatching(/held height/) })
+    }
   })
 
   it('rejects a table whose chain is its owner\'s id written another way (a CID): that names no chain', async () => {
