@@ -58,7 +58,9 @@ import type { HolderAnswer } from './quorum-read.ts'
 import { holderAnswer } from './holder-answer.ts'
 import { LEADER_READ_ELECTION_WAIT, LEADER_READ_TIMEOUT, QUORUM_READ_CATCHUP_WAIT, SHARED_CHAIN } from './paxos-constants.ts'
 import { recoverOwnChain } from './own-chain-recovery.ts'
+import { heldPoint } from '../backup/index.ts'
 import { OwnChainMarker } from './own-chain-marker.ts'
+import type { ConsensusRecord } from './own-chain-marker.ts'
 import {
   ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, InvalidReadError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, QuorumReadError, RefusedWriteError,
   retryAdvice
@@ -271,6 +273,8 @@ export class Consensus {
   private ownStartedSeen = false
   /** Which database wrote our own chain: tells a lost database from a new vehicle (set by start()). */
   private ownMarker?: OwnChainMarker
+  /** Resolves to the marker once start() opened it: our replica, reopened before that, records its booth through it. */
+  private ownMarkerOpened = Promise.withResolvers<OwnChainMarker>()
   /** A table of our chain signed or adopted: its epoch goes in the marker (what a lost database must be brought back to). */
   private readonly onTable = (evt: CustomEvent<{ chainId: string, epoch: number }>): void => {
     if (evt.detail.chainId === this.self) this.ownMarker?.noteEpoch(evt.detail.epoch)
@@ -316,6 +320,13 @@ export class Consensus {
     this.stopping = stopController()
     this.ownCaughtUp = false
     this.ownCheck = undefined
+    const opened = this.ownMarkerOpened = Promise.withResolvers<OwnChainMarker>()
+    // a stop before the marker opened: a booth record waiting for it fails (its replica stops anyway)
+    opened.promise.catch(() => {})
+    this.driver.ownConsensusRecord = {
+      get: () => this.ownMarker?.consensus,
+      note: async (record: ConsensusRecord) => { await (await opened.promise).noteConsensus(record) }
+    }
     await this.driver.start()
     this.ownMarker = await OwnChainMarker.open({
       dataDir: this.c.config.dataDir,
@@ -324,6 +335,7 @@ export class Consensus {
       ownHeight: (await this.c.chains.tip(this.self)).height,
       onWriteError: (err) => { this.log.error('could not record which database writes our chain: %s', err.message) }
     })
+    opened.resolve(this.ownMarker)
     if (this.ownMarker.lost) this.log.error('this node lost its database (%s): its own chain is written again only once it is back from its holders', this.ownMarker.describe())
     this.ownMarker.noteEpoch(this.c.vguarddb.tables.get(this.self)?.table.epoch ?? 0)
     this.c.events.addEventListener('backup:table', this.onTable)
@@ -340,6 +352,7 @@ export class Consensus {
     if (!this.running) return
     this.running = false
     this.stopping.abort(new NodeStoppedError('the node is stopping'))
+    this.ownMarkerOpened.reject(new NodeStoppedError('the node is stopping'))
     this.c.events.removeEventListener('backup:table', this.onTable)
     await this.writes.stop()
     await this.driver.stop()
@@ -582,7 +595,7 @@ export class Consensus {
       if (await this.driver.ownStarted()) return undefined
       await this.ownChainCaughtUp()
       // consensus ran on it before this node lost that state: the block goes through it again
-      if (await this.driver.ownDecidedByConsensus()) return undefined
+      if (await this.ownConsensusRan()) return undefined
       const appended = await direct(ref?.id)
       await this.ownMarker?.claim()
       return appended
@@ -659,10 +672,18 @@ export class Consensus {
         if (answered > 0) this.ownCaughtUp = true
         return undefined
       }
-      this.throughOwnGate(async () => { if (!await this.driver.ownStarted()) await this.ownChainCaughtUp() }).catch((err: Error) => {
+      this.throughOwnGate(async () => {
+        if (await this.driver.ownStarted()) return
+        await this.ownChainCaughtUp()
+        // what no backup took comes back through the booth that decided it (checkUnheldBlocks)
+        if ((await this.c.chains.tip(this.self)).height < table.height) await this.driver.own()
+      }).catch((err: Error) => {
         this.log('own chain not fetched for a read: %s', err.message)
       })
-      return `${this.self} is behind its own chain: its backups hold it up to height ${table.height}, this node up to ${tip.height} (it is asking them for the rest)`
+      const held = heldPoint(table).height
+      return `${this.self} is behind its own chain: ` + (held > tip.height
+        ? `its backups hold it up to height ${held}, this node up to ${tip.height} (it is asking them for the rest)`
+        : `it was written up to height ${table.height} (its backups took it up to ${held}), this node holds it up to ${tip.height} (it is asking its booth for the rest)`)
     } catch (err) {
       // the node stopping under the check: the read fails on its own
       this.log('own chain check failed: %s', (err as Error).message)
@@ -686,26 +707,61 @@ export class Consensus {
     const { holders, answered } = await this.c.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => ({ holders: [], answered: 0 }))
     const table = this.c.vguarddb.tables.get(this.self)?.table
     const tip = await this.c.chains.tip(this.self)
-    if (table != null && table.height > tip.height) {
+    // as far as a backup holds it: the tip, unless rounds since refreshed none
+    const held = table != null ? heldPoint(table) : undefined
+    if (held != null && held.height > tip.height) {
       const from = await recoverOwnChain({
         chainId: this.self,
-        height: table.height,
-        hash: table.tipHash,
+        height: held.height,
+        hash: held.hash,
         holders: async () => holders,
         fetch: async (peer, vouch) => { await this.driver.fetchVouched(peer, this.self, vouch) },
         tipHeight: tip.height
       })
-      this.log('own chain fetched up to height %d from %s (this node held %d)', table.height, from, tip.height)
+      this.log('own chain fetched up to height %d from %s (this node held %d)', held.height, from, tip.height)
     }
     if (this.ownMarker?.lost === true) {
       // a new vehicle alone writes on; one that lost its database would begin its chain again beside the
       // one its backups hold, or go on from an obsolete backup's older copy beside the newer one
       const lost = this.ownLostReason((await this.c.chains.tip(this.self)).height)
       if (lost != null) throw new ChainRecoveryError(this.lostChainMessage(answered, lost))
-      await this.ownMarker.claim()
     }
+    await this.checkUnheldBlocks()
+    if (this.ownMarker?.lost === true) await this.ownMarker.claim()
     // nobody answered (none connected yet, or all slow): the next block asks again (a vehicle alone writes on)
     this.ownCaughtUp = answered > 0
+  }
+
+  /**
+   * Blocks our newest table names that no backup took (rounds that
+   * refreshed none: the backups away, the other members without room) and
+   * this node does not hold (its database lost, or restored from an older
+   * copy). If consensus decided the chain, the booth that decided them holds
+   * them still (members keep the recent decided values): the replica's
+   * phase 1 brings them back before it decides anything new. Otherwise they
+   * were in the lost store only; a block appended now would take the height
+   * of one that was acknowledged.
+   *
+   * @throws ChainRecoveryError
+   */
+  private async checkUnheldBlocks (): Promise<void> {
+    const table = this.c.vguarddb.tables.get(this.self)?.table
+    const tip = await this.c.chains.tip(this.self)
+    if (table == null || table.height <= tip.height || await this.ownConsensusRan()) return
+    throw new ChainRecoveryError(`${this.self}'s backup table (epoch ${table.epoch}) names its chain up to height ${table.height}, ` +
+      `but its backups took it up to height ${heldPoint(table).height} only (the rounds after refreshed none) and this node holds it up to ${tip.height}: ` +
+      `blocks ${tip.height + 1} to ${table.height} were acknowledged, and our consensus never ran on the chain (no block here carries a ballot, and the data dir records none), so no booth holds them. ` +
+      'Nothing was written; the next write asks again')
+  }
+
+  /**
+   * Whether our consensus ran on our own chain, whatever this database
+   * holds of it: a block it decided (a ballot), or the record outside the
+   * database (OwnChainMarker.consensus; a database lost before any such
+   * block reached a backup).
+   */
+  private async ownConsensusRan (): Promise<boolean> {
+    return this.ownMarker?.consensus != null || await this.driver.ownDecidedByConsensus()
   }
 
   /** Why our own chain counts as lost (our database lost, none of the chain back yet), if it does: for /status. */
@@ -724,9 +780,10 @@ export class Consensus {
   private ownLostReason (height: number): string | undefined {
     const marker = this.ownMarker
     if (marker?.lost !== true) return undefined
-    if (height === 0) return 'has not got its chain back from the vehicles that hold it'
+    // with consensus run on it, what no backup holds comes back from its booth (phase 1)
+    if (height === 0 && marker.consensus == null) return 'has not got its chain back from the vehicles that hold it'
     const table = this.c.vguarddb.tables.get(this.self)?.table
-    if ((table?.epoch ?? 0) >= marker.lostEpoch && (table == null || table.height <= height)) return undefined
+    if ((table?.epoch ?? 0) >= marker.lostEpoch && (table == null || heldPoint(table).height <= height)) return undefined
     return `has its chain back only up to height ${height} (backup table epoch ${table?.epoch ?? 0}), older than epoch ${marker.lostEpoch} its database had reached: ` +
       'the backups that hold the newer chain are away'
   }

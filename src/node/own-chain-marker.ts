@@ -22,11 +22,21 @@
  * (a probe: the vehicle wrote on from its copy, and later replaced the newer
  * one). Deleting the file is how an operator says the chain is lost for good
  * (it never reached a backup).
+ *
+ * Once our consensus runs on the chain, the file also says where it began
+ * (the block before its first slot) and which booth decides it now, written
+ * before the booth is sent anything to accept. The blocks it decided since
+ * the last round that gave a backup a fresh copy are held by that booth
+ * alone (its members keep the recent decided values): a vehicle that lost its
+ * database asks that booth for them (phase 1), where the chain it fetched
+ * back from its backups could not tell it (no block there a ballot, or the
+ * last ones decided by an older booth) and it began consensus again alone.
  */
 import { open, readFile, rename, rm } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { syncDirectory } from '../storage/segments.ts'
+import { fromHex, toHex } from '../chain/index.ts'
 
 export const OWN_CHAIN_FILE = 'own-chain.json'
 
@@ -37,6 +47,15 @@ interface MarkerRecord {
   database: string
   /** The newest backup table epoch of the chain that database signed or adopted (0: none yet). */
   epoch?: number
+  /** Our consensus on the chain: where it began (height, hash hex) and the booth deciding it now. */
+  consensus?: { start: { height: number, hash: string }, booth: string[] }
+}
+
+/** Where our consensus began on our chain and which booth decides it now (OwnChainMarker.noteConsensus). */
+export interface ConsensusRecord {
+  /** The block before consensus decided its first one (height 0: the chain's start). */
+  start: { height: number, hash: Uint8Array }
+  booth: string[]
 }
 
 export interface OwnChainMarkerInit {
@@ -68,16 +87,22 @@ export class OwnChainMarker {
   private epochSeen: number
   private epochWritten: number
   private epochWrite?: Promise<void>
+  /** What the file says of our consensus, or will once written. */
+  private consensusRecord?: ConsensusRecord
+  /** Writes of the file, one after the other: each writes what is known when it runs, so the last has it all. */
+  private writes: Promise<void> = Promise.resolve()
 
-  private constructor (private readonly init: OwnChainMarkerInit, finding: MarkerFinding) {
+  private constructor (private readonly init: OwnChainMarkerInit, finding: MarkerFinding, consensus?: ConsensusRecord) {
     this.path = join(init.dataDir, OWN_CHAIN_FILE)
     this.finding = finding
+    this.consensusRecord = consensus
     this.held = finding.kind === 'ours'
     this.epochSeen = this.epochWritten = finding.kind === 'lost' || finding.kind === 'ours' ? finding.epoch : 0
   }
 
   static async open (init: OwnChainMarkerInit): Promise<OwnChainMarker> {
-    const marker = new OwnChainMarker(init, await readFinding(join(init.dataDir, OWN_CHAIN_FILE), init))
+    const { finding, consensus } = await readFinding(join(init.dataDir, OWN_CHAIN_FILE), init)
+    const marker = new OwnChainMarker(init, finding, consensus)
     // a database holding blocks of the chain, with no file or one it cannot read (a data dir of an
     // earlier version), writes it from now on. Not one the file says lost its chain: a fetch from an
     // obsolete backup cut short by a stop must not count as the chain back (Consensus decides that)
@@ -137,13 +162,42 @@ export class OwnChainMarker {
     this.epochWrite = loop().catch((err: Error) => { this.init.onWriteError(err) }).finally(() => { this.epochWrite = undefined })
   }
 
+  /** Where our consensus began on the chain and the booth deciding it, as the file says (this database's or the lost one's). */
+  get consensus (): ConsensusRecord | undefined {
+    return this.consensusRecord
+  }
+
+  /**
+   * Records where our consensus began and the booth that decides the chain
+   * now, synced before it resolves (the booth must not be sent a value to
+   * accept before). The file then names this database: it is the one that
+   * writes the chain. Throws if the file cannot be written.
+   */
+  async noteConsensus (record: ConsensusRecord): Promise<void> {
+    this.consensusRecord = { start: { ...record.start }, booth: [...record.booth] }
+    await this.write()
+    this.held = true
+  }
+
   /** Waits for a background epoch write (a stop, and tests). */
   async settled (): Promise<void> {
     await this.epochWrite
   }
 
   private async write (): Promise<void> {
-    const record: MarkerRecord = { chain: this.init.chainId, database: this.init.database, epoch: this.epochSeen }
+    const next = this.writes.then(async () => { await this.writeNow() })
+    this.writes = next.catch(() => {})
+    await next
+  }
+
+  private async writeNow (): Promise<void> {
+    const c = this.consensusRecord
+    const record: MarkerRecord = {
+      chain: this.init.chainId,
+      database: this.init.database,
+      epoch: this.epochSeen,
+      ...(c != null ? { consensus: { start: { height: c.start.height, hash: toHex(c.start.hash) }, booth: c.booth } } : {})
+    }
     const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
     try {
       const file = await open(tmp, 'wx', 0o644)
@@ -161,26 +215,37 @@ export class OwnChainMarker {
   }
 }
 
-async function readFinding (path: string, init: OwnChainMarkerInit): Promise<MarkerFinding> {
+async function readFinding (path: string, init: OwnChainMarkerInit): Promise<{ finding: MarkerFinding, consensus?: ConsensusRecord }> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'none' }
-    return { kind: 'unreadable', reason: (err as Error).message }
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { finding: { kind: 'none' } }
+    return { finding: { kind: 'unreadable', reason: (err as Error).message } }
   }
   let record: Partial<MarkerRecord>
   try {
     record = JSON.parse(text) as Partial<MarkerRecord>
   } catch (err) {
-    return { kind: 'unreadable', reason: `not JSON: ${(err as Error).message}` }
+    return { finding: { kind: 'unreadable', reason: `not JSON: ${(err as Error).message}` } }
   }
   if (typeof record !== 'object' || record == null || typeof record.chain !== 'string' || typeof record.database !== 'string') {
-    return { kind: 'unreadable', reason: 'not {"chain", "database"}' }
+    return { finding: { kind: 'unreadable', reason: 'not {"chain", "database"}' } }
   }
   // left by another key (a new identity in an old dir): not this chain's
-  if (record.chain !== init.chainId) return { kind: 'none' }
+  if (record.chain !== init.chainId) return { finding: { kind: 'none' } }
   const epoch = Number.isSafeInteger(record.epoch) && (record.epoch as number) > 0 ? record.epoch as number : 0
-  if (record.database === init.database) return { kind: 'ours', epoch }
-  return { kind: 'lost', database: record.database, epoch }
+  const consensus = consensusOf(record.consensus)
+  if (consensus === null) return { finding: { kind: 'unreadable', reason: '"consensus" is not { start: { height, hash }, booth: [peer ids] }' } }
+  if (record.database === init.database) return { finding: { kind: 'ours', epoch }, consensus }
+  return { finding: { kind: 'lost', database: record.database, epoch }, consensus }
+}
+
+/** The file's consensus record: undefined when it has none, null when it is not one. */
+function consensusOf (c: unknown): ConsensusRecord | undefined | null {
+  if (c == null) return undefined
+  const { start, booth } = c as { start?: { height?: unknown, hash?: unknown }, booth?: unknown }
+  if (start == null || !Number.isSafeInteger(start.height) || (start.height as number) < 0 || typeof start.hash !== 'string' || !/^([0-9a-f]{2})*$/.test(start.hash)) return null
+  if (!Array.isArray(booth) || booth.length === 0 || !booth.every(m => typeof m === 'string')) return null
+  return { start: { height: start.height as number, hash: fromHex(start.hash) }, booth: booth as string[] }
 }

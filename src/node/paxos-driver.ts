@@ -38,7 +38,7 @@ import { MAX_PROBLEM_LENGTH } from '../protocols/write/index.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ChainReplica } from './paxos-replica.ts'
-import type { ReplicaDeps, ReplicaKind, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
+import type { ConsensusRecordStore, ReplicaDeps, ReplicaKind, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
 import type { ReplicationOutcome } from './vguarddb.ts'
 import { adoptableFounder, formationStep, listedChainStep, permissionedGenesis, wellFormedBooth, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
 import type { PermissionedGenesis } from './shared-formation.ts'
@@ -306,6 +306,9 @@ export class PaxosDriver {
     return this.replicas.get(SHARED_CHAIN)
   }
 
+  /** Where our own chain's consensus record lives outside the database (set at start, before our replica opens). */
+  ownConsensusRecord?: ConsensusRecordStore
+
   /** This node's database's incarnation (hex), once started: what tells it from the database it replaced. */
   incarnation (): string {
     return toHex(this.incarnations.self)
@@ -521,6 +524,7 @@ export class PaxosDriver {
     }
     if (kind === 'own') {
       deps.proofs = this.proofs
+      deps.consensusRecord = this.ownConsensusRecord
       // our data dir lost part of our chain: its holders have it
       deps.fetchTo = async (peer, height, hash) => {
         const from = await recoverOwnChain({

@@ -37,7 +37,8 @@ import type { EncodedWrite, WriteRef } from './batch.ts'
 import { AppliedWrites, WRITE_MEMORY, memoryOwner, writeKey } from './recent-writes.ts'
 import type { RememberedWrite } from '../storage/paxos-store.ts'
 import { sameBooth, selectBooth } from './booth-select.ts'
-import { ChainDivergedError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, retryAdvice } from './consensus-errors.ts'
+import { ChainDivergedError, ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, retryAdvice } from './consensus-errors.ts'
+import type { ConsensusRecord } from './own-chain-marker.ts'
 import { PAXOS_TIMING } from './paxos-constants.ts'
 import { LeaderReadWaiters } from './leader-reads.ts'
 
@@ -162,6 +163,15 @@ export interface ReplicaDeps {
   onApplied?: (run: AppliedRun) => void
   /** own: signs our accepts and checks the values members report (value-proofs.ts). */
   proofs?: ProposerProofs
+  /** own: where our consensus began and the booth deciding the chain, kept outside the database (OwnChainMarker). */
+  consensusRecord?: ConsensusRecordStore
+}
+
+/** Where a vehicle's consensus record is read and written (OwnChainMarker.consensus / noteConsensus). */
+export interface ConsensusRecordStore {
+  get: () => ConsensusRecord | undefined
+  /** Synced before it resolves; throws if it cannot be written. */
+  note: (record: ConsensusRecord) => Promise<void>
 }
 
 /** Decided blocks just applied: the tip they reached, how many, and who decided the last one. */
@@ -318,6 +328,10 @@ export class ChainReplica {
   private metaSavedAt = 0
   /** When remembered writes past their time were last deleted from disk (open() deletes them too). */
   private writesForgottenAt: number
+  /** own: the booth the consensus record outside the database names (noteBooth). */
+  private boothRecorded?: string[]
+  /** own: the block before consensus decided its first one here, once known (consensusStart, or the chain). */
+  private startPoint?: { height: number, hash: Uint8Array }
 
   private constructor (d: ReplicaDeps, setup: ReplicaSetup, paxos: Paxos, cursor: Cursor, compactPoint?: Cursor) {
     this.d = d
@@ -333,6 +347,7 @@ export class ChainReplica {
     this.nonce = Math.floor(d.random() * 2 ** 32).toString(36)
     this.reads = new LeaderReadWaiters(`${this.nonce}:read`)
     this.writesForgottenAt = d.now()
+    this.boothRecorded = d.consensusRecord?.get()?.booth
   }
 
   /**
@@ -348,6 +363,7 @@ export class ChainReplica {
     let compactPoint: Cursor | undefined
     let ownerPoint: Cursor | undefined
     let forgotVotes = false
+    let startPoint: { height: number, hash: Uint8Array } | undefined
     if (metaBytes != null) {
       const meta = JSON.parse(utf8d.decode(metaBytes)) as Meta
       cursor = cursorOf(meta.cursor)
@@ -357,6 +373,7 @@ export class ChainReplica {
     } else {
       const start = d.kind === 'own' ? await ChainReplica.consensusStart(d) : { cursor: { slot: 0, height: 0, hash: ZERO_HASH } }
       cursor = start.cursor
+      startPoint = { height: cursor.height, hash: cursor.hash }
       // consensus decided blocks of this chain, and this replica holds no state of it: its
       // votes were lost (a wiped data dir). Its phase 1 then counts no promise of its own, and
       // asks the booth that decided its last block (the genesis booth is itself alone)
@@ -370,6 +387,7 @@ export class ChainReplica {
     const paxos = createPaxos({ ...ChainReplica.config(d, setup, persisted, cursor), forgotVotes }, persisted)
     const replica = new ChainReplica(d, setup, paxos, cursor, compactPoint)
     replica.forgotVotes = forgotVotes
+    replica.startPoint = startPoint
     if (d.kind === 'member' && ownerPoint != null) {
       replica.ownerPoints = [ownerPoint]
       replica.ownerPointSaved = true
@@ -396,19 +414,61 @@ export class ChainReplica {
    * booth built the same blocks again on top of it.
    */
   private static async consensusStart (d: ReplicaDeps): Promise<{ cursor: Cursor, lastBooth?: string[] }> {
-    let cursor: Cursor | undefined
-    for await (const { block } of d.store.headers(d.chainId)) {
-      if (block.header.ballot != null) {
-        cursor = { slot: 0, height: block.header.height - 1, hash: block.header.prevHash }
-        break
-      }
-    }
+    const cursor = await ChainReplica.firstBallotCursor(d)
     const tip = await d.store.tip(d.chainId)
+    // no block here shows that consensus ran: what the data dir keeps outside the database may (a database
+    // lost before a backup took any block consensus decided, or with VGuard's blocks first)
+    const record = cursor == null ? d.consensusRecord?.get() : undefined
+    if (record != null) {
+      if (tip.height < record.start.height) {
+        // begun again from here, slot 1 would be another block than the one its booth decided there
+        throw new ChainRecoveryError(`${d.chainId}: its consensus began after block ${record.start.height} (its data dir says so), and this node holds the chain up to ${tip.height} only: ` +
+          'the blocks before are with its backups, none of which handed them over; nothing was written (if that chain was given up for its backups\' one, delete own-chain.json)')
+      }
+      if (tip.height === record.start.height && bytesEqual(tip.hash, record.start.hash)) {
+        // the booth that decides the chain holds what it decided since (none of it reached a backup)
+        return { cursor: { slot: 0, height: tip.height, hash: tip.hash }, lastBooth: [...record.booth] }
+      }
+      d.log('%s: the consensus record outside the database names block %d, not on this chain (one given up for its backups\'?): not used', d.chainId, record.start.height)
+    }
     if (cursor == null) return { cursor: { slot: 0, height: tip.height, hash: tip.hash } }
     // the booth that decided the chain's last block (it holds a consensus block)
     let lastBooth: string[] | undefined
     for await (const { block } of d.store.headers(d.chainId, { from: tip.height, to: tip.height })) lastBooth = [...block.header.booth]
     return { cursor, lastBooth }
+  }
+
+  /** Before the first block consensus decided (it carries a ballot; VGuard's endOfBooth blocks carry none), if any. */
+  private static async firstBallotCursor (d: ReplicaDeps): Promise<Cursor | undefined> {
+    for await (const { block } of d.store.headers(d.chainId)) {
+      if (block.header.ballot != null) return { slot: 0, height: block.header.height - 1, hash: block.header.prevHash }
+    }
+    return undefined
+  }
+
+  /**
+   * Records the booth that decides our chain now outside the database
+   * (OwnChainMarker), before anything of this Ready leaves: a booth change
+   * is decided before any slot it governs is proposed, so the record names
+   * a booth before it is sent a value to accept. A booth of ourselves alone
+   * (the genesis) is not recorded: what it decided is in our database only.
+   */
+  private async noteBooth (booths: Array<{ members: string[] }>): Promise<void> {
+    const record = this.d.consensusRecord
+    const booth = booths[booths.length - 1]?.members
+    if (record == null || booth == null || (booth.length === 1 && booth[0] === this.d.self)) return
+    if (this.boothRecorded != null && sameBooth(this.boothRecorded, booth)) return
+    this.startPoint ??= await this.findStartPoint()
+    await record.note({ start: this.startPoint, booth })
+    this.boothRecorded = [...booth]
+  }
+
+  /** Where consensus began on a chain whose replica was reopened from its state: before its first ballot, else where its cursor stands (it decided no block yet). */
+  private async findStartPoint (): Promise<{ height: number, hash: Uint8Array }> {
+    const recorded = this.d.consensusRecord?.get()?.start
+    const cursor = await ChainReplica.firstBallotCursor(this.d) ?? this.cursor
+    if (recorded != null && recorded.height === cursor.height && bytesEqual(recorded.hash, cursor.hash)) return recorded
+    return { height: cursor.height, hash: cursor.hash }
   }
 
   private static config (d: ReplicaDeps, setup: ReplicaSetup, persisted: PersistedState | undefined, cursor: Cursor): PaxosConfig {
@@ -862,6 +922,7 @@ export class ChainReplica {
       // writes its own acceptance in parallel with its followers, as in
       // Raft's §10.2.1). Every decision they lead to shows only in a later
       // Ready, handed out after this one is durable.
+      if (rd.persist.hardState != null && this.kind === 'own') await this.noteBooth(rd.persist.hardState.booths)
       const early = rd.messages.filter(m => EARLY.has(m.type))
       if (early.length > 0) this.d.send(early.map(m => this.wrap(m)))
       // Decided values whose acceptance is already durable here (written by

@@ -480,6 +480,79 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     await expectTenWritten(a, [m1, m2])
   })
 
+  it('database lost after rounds that made no fresh copy (its backup away, its other members without room): the chain comes back from that backup and its booth (it stayed refused for good)', async () => {
+    const first = await cluster.create({ kBackups: 1 })
+    await first.start()
+    const bootstrap = [first.multiaddrs[0].toString()]
+    const b = await cluster.create({ kBackups: 1, bootstrap })
+    // booth members with no room: never backups
+    const full = await Promise.all([0, 1].map(async () => await cluster.create({ kBackups: 1, capacity: 0, bootstrap })))
+    await Promise.all([b, ...full].map(async n => { await n.start() }))
+    let a = first
+    await waitFor(() => fullyConnected([a, b, ...full]), { message: 'four vehicles connected' })
+    const self = a.peerId.toString()
+    for (let i = 0; i < 5; i++) await a.put(`gps/${i}`, value(i))
+    expect(a.vguarddb.tables.get(self)?.table.active).toEqual([b.peerId.toString()])
+    const held = await b.chains.tip(self)
+    expect(held.height).toBe(5)
+    const { dataDir: bDir } = b.config
+    await cluster.stopNode(b)
+    // its booth still decides (three of four), but no vehicle can take a fresh copy
+    for (let i = 5; i < 8; i++) {
+      const put = await a.put(`gps/${i}`, value(i))
+      expect(put.replication?.state).toBe('partial')
+    }
+    const table = a.vguarddb.tables.get(self)?.table
+    // it names the new tip (readers see the backup's copy is older), and what the backup holds
+    expect(table).toMatchObject({ height: 8, heldHeight: 5, heldTipHash: held.hash, active: [b.peerId.toString()] })
+    const { dataDir } = a.config
+    await cluster.stopNode(a)
+    await (await loseDatabase(dataDir))()
+    const back = await cluster.create({ dataDir: bDir, kBackups: 1, bootstrap: [full[0].multiaddrs[0].toString()] })
+    await back.start()
+    a = await cluster.create({ dataDir, kBackups: 1, bootstrap: [full[0].multiaddrs[0].toString()] })
+    await a.start()
+    await waitFor(() => fullyConnected([a, back, ...full]), { message: 'a and its backup back' })
+
+    const next = await a.put('after', value(99), { timeout: 30_000 })
+    // blocks 6 to 8 came back from the booth that decided them, not built again
+    expect(next.height).toBe(9)
+    for (let i = 0; i < 8; i++) expect(text((await a.get(self, `gps/${i}`)).value), `gps/${i}`).toBe(`fix ${i}`)
+    expect((await a.chains.getBlock(self, 5))?.hash).toEqual(held.hash)
+    // the backup took the whole chain on from its copy
+    await waitFor(async () => (await back.chains.tip(self)).height === 9, { message: 'the backup holds the chain again' })
+    expect((await statusOf(a)).ownChainLost).toBeNull()
+  })
+
+  it('database lost when no backup ever took its chain (its members without room): its booth gives back what it decided, from the record beside its key (it began consensus again alone, over them)', async () => {
+    let a = await cluster.create({ kBackups: 1 })
+    await a.start()
+    const full = await Promise.all([0, 1].map(async () => await cluster.create({ kBackups: 1, capacity: 0, bootstrap: [a.multiaddrs[0].toString()] })))
+    await Promise.all(full.map(async n => { await n.start() }))
+    await waitFor(() => fullyConnected([a, ...full]), { message: 'three vehicles connected' })
+    const self = a.peerId.toString()
+    const written = []
+    for (let i = 0; i < 3; i++) written.push(await a.put(`gps/${i}`, value(i)))
+    expect(written.map(w => w.replication?.state)).toEqual(['partial', 'partial', 'partial'])
+    expect(a.vguarddb.tables.get(self)?.table).toMatchObject({ height: 3, heldHeight: 0, active: [] })
+    const marker = JSON.parse(await readFile(join(a.config.dataDir, OWN_CHAIN_FILE), 'utf8')) as { consensus?: { start: { height: number }, booth: string[] } }
+    expect(marker.consensus?.start.height).toBe(0)
+    expect([...marker.consensus?.booth ?? []].sort()).toEqual([self, ...full.map(n => n.peerId.toString())].sort())
+    const blocks = await Promise.all([1, 2, 3].map(async h => (await a.chains.getBlock(self, h))?.hash))
+    const { dataDir } = a.config
+    await cluster.stopNode(a)
+    await (await loseDatabase(dataDir))()
+    a = await cluster.create({ dataDir, kBackups: 1, bootstrap: [full[0].multiaddrs[0].toString()] })
+    await a.start()
+    await waitFor(() => fullyConnected([a, ...full]), { message: 'a back' })
+
+    const next = await a.put('after', value(99), { timeout: 30_000 })
+    expect(next.height).toBe(4)
+    for (let h = 1; h <= 3; h++) expect((await a.chains.getBlock(self, h))?.hash, `block ${h}`).toEqual(blocks[h - 1])
+    for (let i = 0; i < 3; i++) expect(text((await a.get(self, `gps/${i}`)).value), `gps/${i}`).toBe(`fix ${i}`)
+    expect((await statusOf(a)).ownChainLost).toBeNull()
+  })
+
   it('database lost, key kept, while its booth still holds every decided value: writes on from them', async () => {
     // 9 writes: no member compacted its log yet
     await expectWholeChain(await scenario(loseDatabase, 4, 5))

@@ -102,6 +102,34 @@ describe('node - own-chain marker', () => {
     expect(marker.describe()).toMatch(/cannot be read/)
   })
 
+  it('records where our consensus began and the booth deciding the chain, synced, beside the epoch; a database that lost the chain reads it back', async () => {
+    const marker = await open()
+    marker.noteEpoch(0)
+    await marker.claim()
+    marker.noteEpoch(4)
+    // written one after the other, whatever finishes first: the last write holds both
+    await marker.noteConsensus({ start: { height: 2, hash: Uint8Array.from([1, 2]) }, booth: ['a', 'b', 'c'] })
+    await marker.settled()
+    expect(await record()).toEqual({ chain: CHAIN, database: FIRST, epoch: 4, consensus: { start: { height: 2, hash: '0102' }, booth: ['a', 'b', 'c'] } })
+    const lost = await open({ database: SECOND })
+    expect(lost.lost).toBe(true)
+    expect(lost.consensus).toEqual({ start: { height: 2, hash: Uint8Array.from([1, 2]) }, booth: ['a', 'b', 'c'] })
+    // recording names the database that now writes the chain
+    await lost.noteConsensus({ start: { height: 2, hash: Uint8Array.from([1, 2]) }, booth: ['a', 'd', 'c'] })
+    expect(lost.lost).toBe(false)
+    expect(await record()).toMatchObject({ database: SECOND, epoch: 4, consensus: { booth: ['a', 'd', 'c'] } })
+  })
+
+  it('a consensus record that is not one makes the file unreadable (taken as naming another database), and a record that cannot be written throws', async () => {
+    await writeFile(join(dir, OWN_CHAIN_FILE), JSON.stringify({ chain: CHAIN, database: FIRST, epoch: 1, consensus: { start: { height: -1, hash: 'zz' }, booth: [] } }))
+    const marker = await open()
+    expect(marker.finding).toMatchObject({ kind: 'unreadable', reason: expect.stringMatching(/consensus/) })
+    expect(marker.consensus).toBeUndefined()
+    await rm(join(dir, OWN_CHAIN_FILE))
+    await mkdir(join(dir, OWN_CHAIN_FILE))
+    await expect(marker.noteConsensus({ start: { height: 0, hash: new Uint8Array(32) }, booth: ['a', 'b'] })).rejects.toThrow()
+  })
+
   it('a file that cannot be written is told, never thrown: the write it follows stands, and the next claim tries again', async () => {
     // a directory where the file goes: the rename fails
     await mkdir(join(dir, OWN_CHAIN_FILE))
