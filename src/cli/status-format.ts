@@ -63,8 +63,18 @@ export function formatStatus (s: StatusBody): string[] {
     String(c.height),
     formatBytes(c.bytes),
     c.backupTable == null ? '-' : String(c.backupTable.epoch),
-    c.backupTable == null || c.backupTable.active.length === 0 ? '-' : c.backupTable.active.map(who).join(', '),
+    backupsCell(c.backupTable, who),
     who(c.leader)
   ])
   return [...lines, '', ...formatColumns(CHAIN_COLUMNS, rows)]
+}
+
+/**
+ * The backups a chain's table names; when its round refreshed none, how far
+ * they hold it (a node of an earlier version sends no heldHeight).
+ */
+function backupsCell (table: { active: string[], height: number, heldHeight?: number } | null, who: (id: string | null) => string): string {
+  if (table == null || table.active.length === 0) return '-'
+  const names = table.active.map(who).join(', ')
+  return typeof table.heldHeight === 'number' && table.heldHeight < table.height ? `${names} (hold ${table.heldHeight})` : names
 }

@@ -1,5 +1,6 @@
 import type { VGuardNode, ReplicaStatus } from '../node/index.ts'
 import { toHex } from '../chain/index.ts'
+import { heldPoint } from '../backup/index.ts'
 
 export interface ChainStatus {
   id: string
@@ -9,7 +10,7 @@ export interface ChainStatus {
   tipHash: string
   bytes: number
   /** The newest backup table this node knows for the chain. */
-  backupTable: { epoch: number, active: string[], obsolete: string[], height: number } | null
+  backupTable: { epoch: number, active: string[], obsolete: string[], height: number, heldHeight: number } | null
   /** This node holds a copy as a backup of another vehicle, and at what height. */
   heldAsBackup: boolean
   heldHeight: number
@@ -40,7 +41,7 @@ export interface StatusBody {
   peers: Array<{ peerId: string, addresses: string[] }>
   chains: ChainStatus[]
   /** Tables of chains this node does not hold (forward pointers after a release, gossip). */
-  backupTables: Array<{ chainId: string, epoch: number, active: string[], obsolete: string[], height: number }>
+  backupTables: Array<{ chainId: string, epoch: number, active: string[], obsolete: string[], height: number, heldHeight: number }>
   /**
    * free: what this node can still take, the capacity less what it holds and what transfers in
    * flight reserved, plus the temporary payloads an offer would prune for room, and never more
@@ -112,7 +113,7 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
     chains,
     backupTables: node.vguarddb.knownTables()
       .filter(t => !heldIds.has(t.table.chainId))
-      .map(({ table }) => ({ chainId: table.chainId, epoch: table.epoch, active: table.active, obsolete: table.obsolete, height: table.height })),
+      .map(({ table }) => ({ chainId: table.chainId, epoch: table.epoch, active: table.active, obsolete: table.obsolete, height: table.height, heldHeight: heldPoint(table).height })),
     storage: {
       capacity: node.config.capacity,
       used,

@@ -59,7 +59,7 @@ import { holderAnswer } from './holder-answer.ts'
 import { LEADER_READ_ELECTION_WAIT, LEADER_READ_TIMEOUT, QUORUM_READ_CATCHUP_WAIT, SHARED_CHAIN } from './paxos-constants.ts'
 import { recoverOwnChain } from './own-chain-recovery.ts'
 import { heldPoint } from '../backup/index.ts'
-import { OwnChainMarker } from './own-chain-marker.ts'
+import { OWN_CHAIN_FILE, OwnChainMarker } from './own-chain-marker.ts'
 import type { ConsensusRecord } from './own-chain-marker.ts'
 import {
   ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, InvalidReadError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, QuorumReadError, RefusedWriteError,
@@ -748,10 +748,17 @@ export class Consensus {
     const table = this.c.vguarddb.tables.get(this.self)?.table
     const tip = await this.c.chains.tip(this.self)
     if (table == null || table.height <= tip.height || await this.ownConsensusRan()) return
-    throw new ChainRecoveryError(`${this.self}'s backup table (epoch ${table.epoch}) names its chain up to height ${table.height}, ` +
+    const missing = `${this.self}'s backup table (epoch ${table.epoch}) names its chain up to height ${table.height}, ` +
       `but its backups took it up to height ${heldPoint(table).height} only (the rounds after refreshed none) and this node holds it up to ${tip.height}: ` +
-      `blocks ${tip.height + 1} to ${table.height} were acknowledged, and our consensus never ran on the chain (no block here carries a ballot, and the data dir records none), so no booth holds them. ` +
-      'Nothing was written; the next write asks again')
+      `blocks ${tip.height + 1} to ${table.height} were acknowledged, and our consensus never ran on the chain (no block here carries a ballot, and the data dir records none), so no booth holds them`
+    // no own-chain file: the operator said the chain is lost for good (or the data dir went whole but
+    // its key, which nothing can tell): it writes on from what its backups hold
+    if (this.ownMarker?.finding.kind === 'none') {
+      this.log.error('%s; writing on from height %d (%s names no database)', missing, tip.height, OWN_CHAIN_FILE)
+      return
+    }
+    throw new ChainRecoveryError(`${missing}. Nothing was written; the next write asks again. If those blocks are lost for good, stop the node, ` +
+      `delete ${this.ownMarker?.path ?? OWN_CHAIN_FILE} and start it: it writes on from height ${tip.height}`)
   }
 
   /**

@@ -126,7 +126,8 @@ export interface ReadOptions {
 }
 
 export interface BackupStatus {
-  backupTable?: { epoch: number, active: string[], obsolete: string[], height: number }
+  /** `heldHeight`: how far the backups it names hold the chain (below `height` when its round refreshed none). */
+  backupTable?: { epoch: number, active: string[], obsolete: string[], height: number, heldHeight: number }
   /** This node holds a copy as a backup (not its own chain). */
   heldAsBackup: boolean
   heldHeight: number
@@ -464,12 +465,15 @@ export class VGuardDB {
    * @throws OwnChainConflictError
    */
   private async checkHoldsTableTip (table: BackupTableInfo, which = 'newest'): Promise<void> {
-    if (table.height === 0) return
+    // what the backups it names hold: its tip, or less when its round refreshed none (those blocks went
+    // nowhere: a chain that lost them and wrote on, the operator saying so, replaces no copy)
+    const point = heldPoint(table)
+    if (point.height === 0) return
     // once per round, after each commit: the header only
-    const held = await headerAt(this.c.store, this.self, table.height)
-    if (held != null && bytesEqual(held.hash, table.tipHash)) return
-    const err = new OwnChainConflictError(`${this.self} does not hold the block its ${which} backup table (epoch ${table.epoch}, held by ${table.active.join(', ') || 'no backup'}) names at height ${table.height}: ` +
-      (held == null ? `its chain ends at ${(await this.c.store.tip(this.self)).height}` : `its block there is ${toHex(held.hash)}, not ${toHex(table.tipHash)}`) +
+    const held = await headerAt(this.c.store, this.self, point.height)
+    if (held != null && bytesEqual(held.hash, point.hash)) return
+    const err = new OwnChainConflictError(`${this.self} does not hold the block its ${which} backup table (epoch ${table.epoch}, held by ${table.active.join(', ') || 'no backup'}) names at height ${point.height}: ` +
+      (held == null ? `its chain ends at ${(await this.c.store.tip(this.self)).height}` : `its block there is ${toHex(held.hash)}, not ${toHex(point.hash)}`) +
       '; its chain went another way (its database lost while no backup was reachable?): the backups keep their copies, none is replaced')
     // another block at that height, not a chain still short of it (a data dir restored from an older copy, before its catch-up)
     if (held != null) this.ownConflict = err
@@ -903,7 +907,7 @@ export class VGuardDB {
     const info = await this.c.store.info(chainId)
     const heldAsBackup = chainId !== this.self && chainId !== 'shared' && info != null
     return {
-      backupTable: table != null ? { epoch: table.epoch, active: table.active, obsolete: table.obsolete, height: table.height } : undefined,
+      backupTable: table != null ? { epoch: table.epoch, active: table.active, obsolete: table.obsolete, height: table.height, heldHeight: heldPoint(table).height } : undefined,
       heldAsBackup,
       heldHeight: info?.height ?? 0,
       ...(heldAsBackup ? { heldAs: this.copyStanding(chainId) } : {}),

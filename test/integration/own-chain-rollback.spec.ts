@@ -553,6 +553,48 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     expect((await statusOf(a)).ownChainLost).toBeNull()
   })
 
+  it('a chain VGuard wrote, database lost after rounds that made no fresh copy: the blocks no backup took are named, nothing is written; the operator gives them up by deleting own-chain.json', async () => {
+    let a = await cluster.create({ kBackups: 1 })
+    await a.start()
+    const bootstrap = [a.multiaddrs[0].toString()]
+    const b = await cluster.create({ kBackups: 1, bootstrap })
+    const full = await cluster.create({ kBackups: 1, capacity: 0, bootstrap })
+    await Promise.all([b.start(), full.start()])
+    await waitFor(() => fullyConnected([a, b, full]), { message: 'three vehicles connected' })
+    const self = a.peerId.toString()
+    const end = async (key: string, participants: VGuardNode[]): Promise<{ height: number, complete: boolean }> =>
+      await a.endOfBooth({ participants: participants.map(n => n.peerId.toString()), transactions: [{ key, value: value(Number(key.slice(1))) }] })
+    await end('k1', [b, full])
+    await end('k2', [b, full])
+    const { dataDir: bDir } = b.config
+    await cluster.stopNode(b)
+    expect(await end('k3', [full])).toMatchObject({ height: 3, complete: false })
+    expect(await end('k4', [full])).toMatchObject({ height: 4, complete: false })
+    expect(a.vguarddb.tables.get(self)?.table).toMatchObject({ height: 4, heldHeight: 2 })
+    const { dataDir } = a.config
+    await cluster.stopNode(a)
+    await (await loseDatabase(dataDir))()
+    const back = await cluster.create({ dataDir: bDir, kBackups: 1, bootstrap: [full.multiaddrs[0].toString()] })
+    await back.start()
+    a = await cluster.create({ dataDir, kBackups: 1, bootstrap: [full.multiaddrs[0].toString()] })
+    await a.start()
+    await waitFor(() => fullyConnected([a, back, full]), { message: 'a and its backup back' })
+
+    // blocks 3 and 4 were in the lost database only: a block appended now would take 3's height
+    await expect(end('k5', [back, full])).rejects.toMatchObject({ name: 'ChainRecoveryError', message: expect.stringMatching(/blocks 3 to 4 were acknowledged.*delete .*own-chain\.json/) })
+    expect((await a.chains.tip(self)).height).toBe(2)
+    expect(text((await a.get(self, 'k2')).value)).toBe('fix 2')
+
+    // the operator gives them up: the vehicle writes on from what its backup holds, and the backup takes it
+    await cluster.stopNode(a)
+    await rm(join(dataDir, OWN_CHAIN_FILE))
+    a = await cluster.create({ dataDir, kBackups: 1, bootstrap: [full.multiaddrs[0].toString()] })
+    await a.start()
+    await waitFor(() => fullyConnected([a, back, full]), { message: 'a back again' })
+    expect(await end('k5', [back, full])).toMatchObject({ height: 3, complete: true })
+    expect((await back.chains.getBlock(self, 3))?.hash).toEqual((await a.chains.getBlock(self, 3))?.hash)
+  })
+
   it('database lost, key kept, while its booth still holds every decided value: writes on from them', async () => {
     // 9 writes: no member compacted its log yet
     await expectWholeChain(await scenario(loseDatabase, 4, 5))

@@ -90,11 +90,11 @@ describe('cli - status for a person', () => {
   it('a row per chain: its backups and leader, this node by name; transfers and releases in progress', () => {
     const lines = formatStatus(status({
       chains: [
-        chain({ id: SELF, role: 'own', height: 12, bytes: 4096, backupTable: { epoch: 3, active: [B, C], obsolete: [], height: 12 }, leader: SELF }),
+        chain({ id: SELF, role: 'own', height: 12, bytes: 4096, backupTable: { epoch: 3, active: [B, C], obsolete: [], height: 12, heldHeight: 12 }, leader: SELF }),
         chain({ id: 'shared', role: 'shared', height: 7, bytes: 700, leader: B }),
-        chain({ id: C, role: 'backup', height: 5, bytes: 512, backupTable: { epoch: 2, active: [SELF, B], obsolete: [], height: 5 }, heldAs: 'active' }),
+        chain({ id: C, role: 'backup', height: 5, bytes: 512, backupTable: { epoch: 2, active: [SELF, B], obsolete: [], height: 5, heldHeight: 5 }, heldAs: 'active' }),
         // a copy retention may prune says so (it read as an active backup's)
-        chain({ id: B, role: 'backup', height: 3, bytes: 300, backupTable: { epoch: 4, active: [C], obsolete: [SELF], height: 3 }, heldAs: 'temporary' })
+        chain({ id: B, role: 'backup', height: 3, bytes: 300, backupTable: { epoch: 4, active: [C], obsolete: [SELF], height: 3, heldHeight: 1 }, heldAs: 'temporary' })
       ],
       transfers: [{ chainId: SELF, peer: C, height: 10, target: 12, sentBytes: 100 }],
       pendingReleases: [{ chainId: SELF, peerId: B, attempts: 2, offline: true }],
@@ -111,7 +111,7 @@ describe('cli - status for a person', () => {
       `${SELF}  own                     12  4.0 KiB      3  …ee0b02, …ee0c03    this node`,
       `shared${' '.repeat(SELF.length - 6)}  shared                   7    700 B      -  -                   …ee0b02`,
       `${C}  backup                   5    512 B      2  this node, …ee0b02  -`,
-      `${B}  backup (temporary)       3    300 B      4  …ee0c03             -`
+      `${B}  backup (temporary)       3    300 B      4  …ee0c03 (hold 1)    -`
     ])
   })
 })
