@@ -514,6 +514,12 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     await a.start()
     await waitFor(() => fullyConnected([a, back, ...full]), { message: 'a and its backup back' })
 
+    // a leader read before any write: never "no value" for a key only its booth holds; the check that
+    // refuses it fetches what the backup holds and asks the booth for the rest meanwhile
+    const leaderRead = async (): Promise<string | undefined> => text((await a.get(self, 'gps/7', { consistency: 'leader' })).value)
+    await expect(leaderRead()).rejects.toMatchObject({ message: expect.stringMatching(/behind its own chain: its backups hold it up to height 5, this node up to 0/) })
+    await waitFor(async () => await leaderRead().catch(() => undefined) === 'fix 7', { message: 'the leader read answers once the booth gave the blocks back' })
+
     const next = await a.put('after', value(99), { timeout: 30_000 })
     // blocks 6 to 8 came back from the booth that decided them, not built again
     expect(next.height).toBe(9)
