@@ -28,6 +28,7 @@ import type {
 import { bytesEqual, fromHex, MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, toHex, ZERO_HASH } from '../chain/index.ts'
 import type { Block, ChainTip } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
+import { headerAt } from '../storage/header-at.ts'
 import type { LevelPaxosStorage } from '../storage/paxos-store.ts'
 import type { ChainMessage, ChainPoint, SnapshotPoint } from '../protocols/paxos/index.ts'
 import type { AppliedWriteId } from '../protocols/sync/index.ts'
@@ -465,10 +466,21 @@ export class ChainReplica {
 
   /** Where consensus began on a chain whose replica was reopened from its state: before its first ballot, else where its cursor stands (it decided no block yet). */
   private async findStartPoint (): Promise<{ height: number, hash: Uint8Array }> {
+    // the record checked at its point (two headers): the scan reads every header VGuard wrote before
     const recorded = this.d.consensusRecord?.get()?.start
+    if (recorded != null && await this.beginsAt(recorded)) return recorded
     const cursor = await ChainReplica.firstBallotCursor(this.d) ?? this.cursor
-    if (recorded != null && recorded.height === cursor.height && bytesEqual(recorded.hash, cursor.hash)) return recorded
     return { height: cursor.height, hash: cursor.hash }
+  }
+
+  /** Whether consensus began on this chain right after `point`: a block there without a ballot (or the start), the next one with a ballot following it (or none yet, the cursor there). */
+  private async beginsAt (point: { height: number, hash: Uint8Array }): Promise<boolean> {
+    const at = await headerAt(this.d.store, this.chainId, point.height)
+    if (point.height > 0 && (at == null || at.header.ballot != null || !bytesEqual(at.hash, point.hash))) return false
+    if (point.height === 0 && !bytesEqual(point.hash, ZERO_HASH)) return false
+    const next = await headerAt(this.d.store, this.chainId, point.height + 1)
+    if (next == null) return this.cursor.height === point.height
+    return next.header.ballot != null && bytesEqual(next.header.prevHash, point.hash)
   }
 
   private static config (d: ReplicaDeps, setup: ReplicaSetup, persisted: PersistedState | undefined, cursor: Cursor): PaxosConfig {

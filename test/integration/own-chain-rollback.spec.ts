@@ -15,7 +15,7 @@ import { KEY_FILE } from '../../src/node/identity.ts'
 import { DB_DIR } from '../../src/storage/database.ts'
 import { OWN_CHAIN_FILE } from '../../src/node/own-chain-marker.ts'
 import { statusOf } from '../../src/http/status.ts'
-import { verifyBlock, ZERO_HASH } from '../../src/chain/index.ts'
+import { toHex, verifyBlock, ZERO_HASH } from '../../src/chain/index.ts'
 import type { ChainTip } from '../../src/chain/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 
@@ -537,15 +537,22 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     await Promise.all(full.map(async n => { await n.start() }))
     await waitFor(() => fullyConnected([a, ...full]), { message: 'three vehicles connected' })
     const self = a.peerId.toString()
+    const { dataDir } = a.config
+    const recorded = async (): Promise<unknown> => (JSON.parse(await readFile(join(dataDir, OWN_CHAIN_FILE), 'utf8')) as { consensus?: unknown }).consensus
+    const booth = [self, ...full.map(n => n.peerId.toString())].sort()
     const written = []
-    for (let i = 0; i < 3; i++) written.push(await a.put(`gps/${i}`, value(i)))
+    for (let i = 0; i < 2; i++) written.push(await a.put(`gps/${i}`, value(i)))
+    expect(await recorded()).toEqual({ start: { height: 0, hash: toHex(ZERO_HASH) }, booth: expect.arrayContaining(booth) })
+    // a restart (nothing lost) records the same point where consensus began
+    await cluster.stopNode(a)
+    a = await cluster.create({ dataDir, kBackups: 1, bootstrap: [full[0].multiaddrs[0].toString()] })
+    await a.start()
+    await waitFor(() => fullyConnected([a, ...full]), { message: 'a restarted' })
+    written.push(await a.put('gps/2', value(2)))
     expect(written.map(w => w.replication?.state)).toEqual(['partial', 'partial', 'partial'])
     expect(a.vguarddb.tables.get(self)?.table).toMatchObject({ height: 3, heldHeight: 0, active: [] })
-    const marker = JSON.parse(await readFile(join(a.config.dataDir, OWN_CHAIN_FILE), 'utf8')) as { consensus?: { start: { height: number }, booth: string[] } }
-    expect(marker.consensus?.start.height).toBe(0)
-    expect([...marker.consensus?.booth ?? []].sort()).toEqual([self, ...full.map(n => n.peerId.toString())].sort())
+    expect(await recorded()).toEqual({ start: { height: 0, hash: toHex(ZERO_HASH) }, booth: expect.arrayContaining(booth) })
     const blocks = await Promise.all([1, 2, 3].map(async h => (await a.chains.getBlock(self, h))?.hash))
-    const { dataDir } = a.config
     await cluster.stopNode(a)
     await (await loseDatabase(dataDir))()
     a = await cluster.create({ dataDir, kBackups: 1, bootstrap: [full[0].multiaddrs[0].toString()] })
