@@ -642,7 +642,16 @@ export class Consensus {
    * backups hold runs in turn with writes, which append to the chain.
    */
   async ownChainBehind (): Promise<string | undefined> {
-    if (this.ownCaughtUp || this.driver.hasOwn()) return undefined
+    if (this.ownCaughtUp || this.driver.hasOwn()) {
+      // checked, or its replica opened: still short of our newest table while the booth hands over what
+      // no backup took (phase 1), or for good if it cannot (a probe: "no value" for an acknowledged key)
+      const table = this.c.vguarddb.tables.get(this.self)?.table
+      if (table == null) return undefined
+      const tip = await this.c.chains.tip(this.self)
+      return tip.height >= table.height
+        ? undefined
+        : `${this.self} is behind its own chain: it was written up to height ${table.height}, this node holds it up to ${tip.height} (its booth and backups are asked for the rest)`
+    }
     const now = performance.now()
     const last = this.ownCheck
     if (last != null && (last.until == null || now < last.until)) return await last.result

@@ -15,6 +15,7 @@ import { KEY_FILE } from '../../src/node/identity.ts'
 import { DB_DIR } from '../../src/storage/database.ts'
 import { OWN_CHAIN_FILE } from '../../src/node/own-chain-marker.ts'
 import { statusOf } from '../../src/http/status.ts'
+import { ReadResponse } from '../../src/protocols/read/index.ts'
 import { toHex, verifyBlock, ZERO_HASH } from '../../src/chain/index.ts'
 import type { ChainTip } from '../../src/chain/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
@@ -518,7 +519,16 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     // refuses it fetches what the backup holds and asks the booth for the rest meanwhile
     const leaderRead = async (): Promise<string | undefined> => text((await a.get(self, 'gps/7', { consistency: 'leader' })).value)
     await expect(leaderRead()).rejects.toMatchObject({ message: expect.stringMatching(/behind its own chain: its backups hold it up to height 5, this node up to 0/) })
+    // a read with redirect never has this node say "no value" for it while its chain is short of its table
+    // (a probe: served by a itself at height 5, not stale); the backup's older copy may, marked stale
+    const redirectRead = async (): Promise<void> => {
+      const read = await a.vguarddb.readKey(self, 'gps/7')
+      if (read.response.status === ReadResponse.Status.OK) expect(text(read.response.value)).toBe('fix 7')
+      else expect(read, JSON.stringify({ servedBy: read.servedBy, height: read.height })).toMatchObject({ stale: true, servedBy: back.peerId.toString() })
+    }
+    await redirectRead()
     await waitFor(async () => await leaderRead().catch(() => undefined) === 'fix 7', { message: 'the leader read answers once the booth gave the blocks back' })
+    await redirectRead()
 
     const next = await a.put('after', value(99), { timeout: 30_000 })
     // blocks 6 to 8 came back from the booth that decided them, not built again
