@@ -1209,7 +1209,7 @@ export class ChainReplica {
     const now = this.elapsed()
     this.leaderWaiters = this.leaderWaiters.filter(w => {
       if (now < w.deadline) return true
-      w.reject(new NoQuorumError(`${this.chainId}: ${this.phase1Reason()}`))
+      w.reject(this.snapshotStall?.fetchFailed != null ? new ChainRecoveryError(`${this.chainId}: ${this.phase1Reason()}`) : new NoQuorumError(`${this.chainId}: ${this.phase1Reason()}`))
       return false
     })
     this.landWaiters = this.landWaiters.filter(w => {
@@ -1226,7 +1226,10 @@ export class ChainReplica {
       this.buffer.splice(i--, 1)
       const conflict = this.isLeader() ? undefined : this.snapshotStall?.conflict
       const reason = this.isLeader() ? (this.hasQuorum() ? 'the booth did not take it in time' : 'no majority of its booth is connected') : this.phase1Reason()
-      this.settle(w, conflict ?? new NoQuorumError(`write to ${this.chainId} not proposed: ${reason}; nothing was written`))
+      const message = `write to ${this.chainId} not proposed: ${reason}; nothing was written`
+      // its booth answered, and the chain it decided is what no holder handed over: no quorum is missing
+      const unfetched = !this.isLeader() && this.snapshotStall?.fetchFailed != null
+      this.settle(w, conflict ?? (unfetched ? new ChainRecoveryError(message) : new NoQuorumError(message)))
     }
     for (const o of this.outstanding.values()) {
       for (const w of o.writes) {
