@@ -809,9 +809,12 @@ export class Consensus {
     const heard = answered === 0
       ? 'no vehicle answered (none connected, or none in time)'
       : `${answered} ${answered === 1 ? 'vehicle' : 'vehicles'} answered`
-    return `this vehicle lost its database (${marker.describe()}): nothing was written; it writes its chain again only once it has ` +
-      `it back from the vehicles that hold it, and it ${lost} (${heard}). The next write asks again. If its chain is lost for good ` +
-      `(it never reached a backup), stop the node, delete ${marker.path} and start it: it begins its chain anew at height 1`
+    const head = `this vehicle lost its database (${marker.describe()}): nothing was written; it writes its chain again only once it has ` +
+      `it back from the vehicles that hold it, and it ${lost} (${heard}). The next write asks again.`
+    const start = marker.consensus?.start.height ?? 0
+    // its booth's decided blocks follow VGuard's first ones: begun anew without those, a probe had the booth's blocks land at other heights
+    if (start > 0) return `${head} Its blocks 1 to ${start} came from VGuard before our consensus ran, and the blocks its booth decided follow them: only a vehicle that holds them brings the chain back`
+    return `${head} If its chain is lost for good (it never reached a backup), stop the node, delete ${marker.path} and start it: it begins its chain anew at height 1`
   }
 
   // ------------------------------------------------------------ reads

@@ -424,7 +424,8 @@ export class ChainReplica {
       if (tip.height < record.start.height) {
         // begun again from here, slot 1 would be another block than the one its booth decided there
         throw new ChainRecoveryError(`${d.chainId}: its consensus began after block ${record.start.height} (its data dir says so), and this node holds the chain up to ${tip.height} only: ` +
-          'the blocks before are with its backups, none of which handed them over; nothing was written (if that chain was given up for its backups\' one, delete own-chain.json)')
+          `blocks ${tip.height + 1} to ${record.start.height} came from VGuard before it, and no vehicle that answered handed them over (its backups may not hold them); ` +
+          'the blocks its booth decided follow them, so nothing is written before a vehicle that holds them brings them back')
       }
       if (tip.height === record.start.height && bytesEqual(tip.hash, record.start.hash)) {
         // the booth that decides the chain holds what it decided since (none of it reached a backup)
