@@ -300,6 +300,10 @@ export class Consensus {
       afterCommit: async (chainId, participants) => await components.vguarddb.afterCommit(chainId, participants),
       sync: components.sync,
       ownChainHolders: async () => (await components.vguarddb.ownChainHolders()).holders,
+      ownHeldHeight: () => {
+        const table = components.vguarddb.tables.get(this.self)?.table
+        return table == null ? undefined : heldPoint(table).height
+      },
       boothSize: components.config.boothSize,
       priority: components.config.priority,
       kBackups: components.config.kBackups,

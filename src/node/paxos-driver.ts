@@ -72,6 +72,8 @@ export interface PaxosDriverComponents {
   sync: Pick<Sync, 'fetch' | 'writeIds'>
   /** Who may hold our own chain, likeliest first (VGuardDB.ownChainHolders). */
   ownChainHolders: () => Promise<string[]>
+  /** How far our backups hold our chain (our newest table's held point), told to our booth; undefined: no table. */
+  ownHeldHeight?: () => number | undefined
   boothSize: number
   priority: number
   /** Backups per chain: 0 means no replication round after commits. */
@@ -474,7 +476,7 @@ export class PaxosDriver {
           this.replicas.set(chainId, r)
           // hellos that came while it opened found no replica to tell: the election it opened with may miss their senders
           if (kind === 'shared') r.updateElection(this.sharedElection())
-          for (const cm of this.early.get(chainId) ?? []) r.step(cm.message, cm.point, cm.chainAt)
+          for (const cm of this.early.get(chainId) ?? []) r.step(cm.message, cm.point, cm.chainAt, cm.held)
         })
         .catch((err: Error) => { this.log.error('cannot open consensus for %s: %e', chainId, err) })
         .finally(() => {
@@ -525,6 +527,7 @@ export class PaxosDriver {
     if (kind === 'own') {
       deps.proofs = this.proofs
       deps.consensusRecord = this.ownConsensusRecord
+      deps.heldHeight = this.c.ownHeldHeight
       // our data dir lost part of our chain: its holders have it
       deps.fetchTo = async (peer, height, hash) => {
         const from = await recoverOwnChain({
@@ -601,7 +604,7 @@ export class PaxosDriver {
   private deliver (chainId: string, cm: ChainMessage): void {
     const r = this.replicas.get(chainId)
     if (r != null) {
-      r.step(cm.message, cm.point, cm.chainAt)
+      r.step(cm.message, cm.point, cm.chainAt, cm.held)
       return
     }
     if (this.opening.has(chainId)) {

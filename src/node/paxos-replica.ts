@@ -166,6 +166,8 @@ export interface ReplicaDeps {
   proofs?: ProposerProofs
   /** own: where our consensus began and the booth deciding the chain, kept outside the database (OwnChainMarker). */
   consensusRecord?: ConsensusRecordStore
+  /** own: how far our backups hold the chain (our newest table's held point), told to the booth; undefined: no table yet. */
+  heldHeight?: () => number | undefined
 }
 
 /** Where a vehicle's consensus record is read and written (OwnChainMarker.consensus / noteConsensus). */
@@ -198,6 +200,8 @@ interface Meta {
   ownerPoint?: { slot: number, height: number, hash: string }
   /** own (and shared, see ReplicaSetup.forgotVotes): its Paxos state was lost (PaxosConfig.forgotVotes) and it has not led since. */
   forgotVotes?: boolean
+  /** member: how far its vehicle said its backups hold the chain (ChainMessage.held): the log above it is kept. */
+  ownerHeld?: number
 }
 
 const utf8 = new TextEncoder()
@@ -234,6 +238,9 @@ function decidedBytes (decided: Decided[]): number {
   for (const d of decided) n += d.value.kind === 'data' ? d.value.data.byteLength : 0
   return n
 }
+
+/** A member keeps at most this many slots of a vehicle's chain above what its backups hold (compactLimit). */
+const MEMBER_HOLD_SLOTS = 4096
 
 /** Chain points a member keeps of what its vehicle told it (noteOwnerPoint): one per slot at most, so they span ≥ this many slots. */
 const OWNER_POINTS_KEPT = 64
@@ -324,6 +331,9 @@ export class ChainReplica {
   private ownerPoints: ChainPoint[] = []
   /** member: its vehicle's points are on disk (in the meta) since it named its first, or this run saved one. */
   private ownerPointSaved = false
+  /** member: how far the vehicle's backups hold its chain, as it said last (ChainMessage.held); saved with the meta. */
+  private ownerHeld?: number
+  private ownerHeldSaved = true
   private idle: Promise<void> = Promise.resolve()
   /** When the cursor was last written (it is written at most every META_INTERVAL; a replay from an older one is harmless). */
   private metaSavedAt = 0
@@ -365,11 +375,13 @@ export class ChainReplica {
     let ownerPoint: Cursor | undefined
     let forgotVotes = false
     let startPoint: { height: number, hash: Uint8Array } | undefined
+    let ownerHeld: number | undefined
     if (metaBytes != null) {
       const meta = JSON.parse(utf8d.decode(metaBytes)) as Meta
       cursor = cursorOf(meta.cursor)
       compactPoint = meta.compactPoint != null ? cursorOf(meta.compactPoint) : undefined
       ownerPoint = meta.ownerPoint != null ? cursorOf(meta.ownerPoint) : undefined
+      ownerHeld = meta.ownerHeld
       forgotVotes = meta.forgotVotes === true
     } else {
       const start = d.kind === 'own' ? await ChainReplica.consensusStart(d) : { cursor: { slot: 0, height: 0, hash: ZERO_HASH } }
@@ -393,6 +405,7 @@ export class ChainReplica {
       replica.ownerPoints = [ownerPoint]
       replica.ownerPointSaved = true
     }
+    if (d.kind === 'member') replica.ownerHeld = ownerHeld
     if (d.kind !== 'member') {
       const remembered = await d.storage.recentWrites(d.now() - WRITE_MEMORY.ttl, WRITE_MEMORY.total)
       for (const w of remembered) {
@@ -526,13 +539,14 @@ export class ChainReplica {
   }
 
   /** A message from the network (already authenticated and shape-checked by the transport). */
-  step (message: Message, point?: SnapshotPoint, chainAt?: ChainPoint): void {
+  step (message: Message, point?: SnapshotPoint, chainAt?: ChainPoint, held?: number): void {
     if (this.closed || this.broken != null) return
     if (message.type === 'snapshot' && point != null) {
       this.snapshotPoints.set(`${message.from}\n${message.slot}`, point)
       if (this.snapshotPoints.size > 64) this.snapshotPoints.delete(this.snapshotPoints.keys().next().value as string)
     }
     if (chainAt != null) this.noteOwnerPoint(message.from, chainAt)
+    if (held != null) this.noteOwnerHeld(message.from, held)
     try {
       this.paxos.step(message)
     } catch (err) {
@@ -978,7 +992,11 @@ export class ChainReplica {
       await this.maybeCompact()
       if (this.kind === 'member' && !this.ownerPointSaved && this.ownerPoints.length > 0) {
         this.ownerPointSaved = true
+        this.ownerHeldSaved = true
         await this.saveMeta(true)
+      } else if (this.kind === 'member' && !this.ownerHeldSaved) {
+        this.ownerHeldSaved = true
+        await this.saveMeta(false)
       }
     }
   }
@@ -1018,8 +1036,10 @@ export class ChainReplica {
       return { chainId: this.chainId, message, point: { height: this.compactPoint.height, hash: this.compactPoint.hash } }
     }
     // our own chain: tell the booth where it stands, for the snapshots its members answer (noteOwnerPoint)
-    if (this.kind === 'own' && this.cursor.slot > 0 && (message.type === 'accept' || message.type === 'heartbeat')) {
-      return { chainId: this.chainId, message, chainAt: { ...this.cursor } }
+    if (this.kind === 'own' && (message.type === 'accept' || message.type === 'heartbeat')) {
+      const held = this.d.heldHeight?.()
+      if (this.cursor.slot > 0) return { chainId: this.chainId, message, chainAt: { ...this.cursor }, ...(held != null ? { held } : {}) }
+      if (held != null) return { chainId: this.chainId, message, held }
     }
     return { chainId: this.chainId, message }
   }
@@ -1042,14 +1062,57 @@ export class ChainReplica {
   }
 
   /**
+   * What no backup of the vehicle holds (the blocks decided since its last
+   * round that refreshed one) is in its booth's logs only: a member keeps
+   * its log above the height the vehicle says its backups hold, so that a
+   * vehicle that lost its database gets those blocks back (phase 1) after
+   * fetching the rest from its backups. Saved with the meta: a restart
+   * retires the chain, and must not compact them away either.
+   */
+  private noteOwnerHeld (from: string, held: number): void {
+    if (this.kind !== 'member' || from !== this.chainId || held === this.ownerHeld) return
+    this.ownerHeld = held
+    // saved (unsynced: an older value lost keeps more) only while the backups lag what the vehicle named:
+    // otherwise nothing is held back, and a write per round would be for nothing
+    const newest = this.ownerPoints[this.ownerPoints.length - 1]
+    if (newest != null && held >= newest.height) return
+    this.ownerHeldSaved = false
+    this.kick()
+  }
+
+  /**
+   * The highest slot a member may compact to: one whose chain point it
+   * knows at a height the vehicle's backups hold, or anything up to `upTo`
+   * when the vehicle never said (older software, no backups), or when the
+   * log above the held point passed MEMBER_HOLD_SLOTS (a bound on what a
+   * member keeps for a vehicle whose backups stay away: past it, what only
+   * the booth held is given up, as before).
+   */
+  private compactLimit (upTo: number, compacted: number): number {
+    const held = this.ownerHeld
+    if (held == null) return upTo
+    let limit = compacted
+    for (const p of [...this.ownerPoints, ...(this.compactPoint != null ? [this.compactPoint] : [])]) {
+      if (p.height <= held && p.slot <= upTo && p.slot > limit) limit = p.slot
+    }
+    if (upTo - limit > MEMBER_HOLD_SLOTS) {
+      this.d.log('%s: its log holds %d slots above what the vehicle\'s backups hold (height %d): compacted past it', this.chainId, upTo - limit, held)
+      return upTo
+    }
+    return limit
+  }
+
+  /**
    * Compacts a member's log up to `upTo` at most, at a point where it can say
    * where the chain stood (saved first: a snapshot we answer after a restart
    * must still name it). It starts from the newest point the vehicle named
    * there, or the one it compacted at last, and rolls it forward through the
    * decided values it holds: each batch makes the same block on every replica.
    */
-  private async compactMember (upTo: number): Promise<void> {
+  private async compactMember (wanted: number): Promise<void> {
     const compacted = this.paxos.status().compacted
+    const upTo = this.compactLimit(wanted, compacted)
+    if (upTo <= compacted) return
     let from: ChainPoint | undefined = this.compactPoint?.slot === compacted ? this.compactPoint : undefined
     for (const p of this.ownerPoints) if (p.slot >= compacted && p.slot <= upTo && (from == null || p.slot > from.slot)) from = p
     if (from == null) {
@@ -1492,6 +1555,7 @@ export class ChainReplica {
     const ownerPoint = this.ownerPoints[this.ownerPoints.length - 1]
     if (ownerPoint != null) meta.ownerPoint = cursorJson(ownerPoint)
     if (this.forgotVotes) meta.forgotVotes = true
+    if (this.ownerHeld != null) meta.ownerHeld = this.ownerHeld
     await this.d.storage.setMeta(utf8.encode(JSON.stringify(meta)), { sync })
   }
 

@@ -540,6 +540,45 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     expect((await statusOf(a)).ownChainLost).toBeNull()
   })
 
+  it('database lost after rounds that made no fresh copy, its booth members restarted and idle while its backup stays away: they keep what no backup holds (a probe: compacted away, acknowledged blocks lost for good)', async () => {
+    // members retire a quiet vehicle's chain after memberIdle, and on a restart: each compacts its log
+    const options = { kBackups: 1, memberIdle: 1_000 }
+    let a = await cluster.create(options)
+    await a.start()
+    const bootstrap = [a.multiaddrs[0].toString()]
+    const b = await cluster.create({ ...options, bootstrap })
+    const full = await Promise.all([0, 1].map(async () => await cluster.create({ ...options, capacity: 0, bootstrap })))
+    await Promise.all([b, ...full].map(async n => { await n.start() }))
+    await waitFor(() => fullyConnected([a, b, ...full]), { message: 'four vehicles connected' })
+    const self = a.peerId.toString()
+    for (let i = 0; i < 5; i++) await a.put(`gps/${i}`, value(i))
+    const { dataDir: bDir } = b.config
+    await cluster.stopNode(b)
+    for (let i = 5; i < 8; i++) expect((await a.put(`gps/${i}`, value(i))).replication?.state).toBe('partial')
+    const { dataDir } = a.config
+    await cluster.stopNode(a)
+    await (await loseDatabase(dataDir))()
+    for (const [i, member] of full.entries()) {
+      await cluster.stopNode(member)
+      full[i] = await cluster.create({ ...options, capacity: 0, dataDir: member.config.dataDir, bootstrap: i === 0 ? [] : [full[0].multiaddrs[0].toString()] })
+      await full[i].start()
+    }
+    a = await cluster.create({ ...options, dataDir, bootstrap: [full[0].multiaddrs[0].toString()] })
+    await a.start()
+    await waitFor(() => fullyConnected([a, ...full]), { message: 'a back beside its members, its backup away' })
+    // nothing to fetch the chain from: refused, and a sends its booth nothing while it waits
+    await expect(a.put('after', value(99), { timeout: 5_000 })).rejects.toMatchObject({ name: 'ChainRecoveryError' })
+    const open = (m: VGuardNode): boolean => m.consensus.driver.replicaOf(self) != null
+    await waitFor(() => !full.some(open), { message: 'the members retired the quiet chain', timeout: 15_000 })
+    const back = await cluster.create({ ...options, dataDir: bDir, bootstrap: [full[0].multiaddrs[0].toString()] })
+    await back.start()
+    await waitFor(() => fullyConnected([a, back, ...full]), { message: 'the backup back' })
+
+    const next = await a.put('after', value(99), { timeout: 30_000 })
+    expect(next.height).toBe(9)
+    for (let i = 0; i < 8; i++) expect(text((await a.get(self, `gps/${i}`)).value), `gps/${i}`).toBe(`fix ${i}`)
+  })
+
   it('database lost when no backup ever took its chain (its members without room): its booth gives back what it decided, from the record beside its key (it began consensus again alone, over them)', async () => {
     let a = await cluster.create({ kBackups: 1 })
     await a.start()

@@ -35,6 +35,8 @@ export interface ChainMessage {
    * proposer that lost its chain fetches it from its backups up to there.
    */
   chainAt?: ChainPoint
+  /** accept, heartbeat of a vehicle's own chain: the height its backups hold (PaxosMessage.heldHeight). */
+  held?: number
 }
 
 const TYPE_TO_PB: Record<Message['type'], PaxosMessage.Type> = {
@@ -249,6 +251,7 @@ export function fromWire (pb: PaxosMessage, from: string, self: string): ChainMe
   if ((type === 'accept' || type === 'heartbeat') && pb.pointSlot > 0 && pb.pointSlot <= pb.commit && pb.hash.byteLength === 32) {
     out.chainAt = { slot: pb.pointSlot, height: pb.height, hash: pb.hash }
   }
+  if ((type === 'accept' || type === 'heartbeat') && pb.heldHeight != null && Number.isSafeInteger(pb.heldHeight)) out.held = pb.heldHeight
   return out
 }
 
@@ -262,6 +265,7 @@ function commitProofFromPb (pb: PaxosMessage): { commitProof?: Uint8Array } {
 }
 
 function chainAtToPb (cm: ChainMessage, pb: PaxosMessage): void {
+  if (cm.held != null) pb.heldHeight = cm.held
   if (cm.chainAt == null) return
   pb.pointSlot = cm.chainAt.slot
   pb.height = cm.chainAt.height

@@ -61,6 +61,17 @@ describe('protocols - paxos - messages', () => {
     expect(back.message).toEqual(message)
   })
 
+  it.each([[MESSAGES[3]], [MESSAGES[5]]])('carries how far a vehicle\'s backups hold its chain with its %# accept or heartbeat, 0 included; none when it has no table', (message) => {
+    const roundTrip = (held?: number): number | undefined =>
+      fromWire(PaxosMessage.decode(PaxosMessage.encode(toWire({ chainId: 'c', message, ...(held != null ? { held } : {}) }))), 'A', 'B').held
+    expect(roundTrip(5)).toBe(5)
+    // no backup ever took the chain: its members keep everything
+    expect(roundTrip(0)).toBe(0)
+    expect(roundTrip()).toBeUndefined()
+    // other messages carry none
+    expect(fromWire(PaxosMessage.decode(PaxosMessage.encode({ ...toWire({ chainId: 'c', message: MESSAGES[8] }), heldHeight: 3 })), 'A', 'B').held).toBeUndefined()
+  })
+
   it('drops a chain point past the commit its message states (no proposer applied it), and keeps the message', () => {
     const pb = toWire({ chainId: 'c', message: MESSAGES[5], chainAt: { slot: 10, height: 4, hash: new Uint8Array(32) } })
     const back = fromWire(pb, 'A', 'B')
