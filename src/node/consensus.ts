@@ -750,7 +750,7 @@ export class Consensus {
    * refreshed none: the backups away, the other members without room) and
    * this node does not hold (its database lost, or restored from an older
    * copy). If consensus decided the chain, the booth that decided them holds
-   * them still (members keep the recent decided values): the replica's
+   * them still (members keep their log above what the backups hold): the replica's
    * phase 1 brings them back before it decides anything new. Otherwise they
    * were in the lost store only; a block appended now would take the height
    * of one that was acknowledged.

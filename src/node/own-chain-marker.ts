@@ -27,7 +27,7 @@
  * (the block before its first slot) and which booth decides it now, written
  * before the booth is sent anything to accept. The blocks it decided since
  * the last round that gave a backup a fresh copy are held by that booth
- * alone (its members keep the recent decided values): a vehicle that lost its
+ * alone (its members keep their log above what the backups hold): a vehicle that lost its
  * database asks that booth for them (phase 1), where the chain it fetched
  * back from its backups could not tell it (no block there a ballot, or the
  * last ones decided by an older booth) and it began consensus again alone.

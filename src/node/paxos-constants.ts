@@ -55,10 +55,11 @@ export const PAXOS_TIMING = {
   /**
    * A booth member of another vehicle's chain keeps far less: it holds no
    * copy of the chain (that is the owner's and its k backups'), nobody
-   * catches up from it but that owner, and the owner never needs its
-   * decided values (it decides a slot only after its own acceptance is
-   * durable). What it keeps is temporary storage, so it is compacted every
-   * 32 applied slots down to the last 8 (two windows, a margin).
+   * catches up from it but that owner, and the owner needs its decided
+   * values only if it lost its database before a backup took them. What it
+   * keeps is temporary storage, so it is compacted every 32 applied slots
+   * down to the last 8 (two windows, a margin), but never above what the
+   * owner says its backups hold (ChainReplica.compactLimit).
    */
   memberCompactEvery: 32,
   memberCompactKeep: 8
