@@ -239,8 +239,13 @@ function decidedBytes (decided: Decided[]): number {
   return n
 }
 
-/** A member keeps at most this many slots of a vehicle's chain above what its backups hold (compactLimit). */
-const MEMBER_HOLD_SLOTS = 4096
+/**
+ * A member keeps at most this many slots of a vehicle's chain above what its
+ * backups hold (compactLimit). Its decided values stay in memory until they
+ * are compacted, so this bounds what a vehicle whose backups stay away costs
+ * each of its members (a bound in bytes would be closer).
+ */
+const MEMBER_HOLD_SLOTS = 1024
 
 /** Chain points a member keeps of what its vehicle told it (noteOwnerPoint): one per slot at most, so they span ≥ this many slots. */
 const OWNER_POINTS_KEPT = 64
