@@ -311,6 +311,8 @@ export class Consensus {
       memberChains: components.config.memberChains,
       memberIdle: components.config.memberIdle
     })
+    // the chain that recorded its booth went another way than its backups': the recovery keeps the file
+    components.vguarddb.onOwnConflict = async () => { await this.ownMarker?.clearConsensus() }
     this.writes = new WriteService({
       libp2p: components.libp2p,
       logger: components.logger,
@@ -329,7 +331,8 @@ export class Consensus {
     opened.promise.catch(() => {})
     this.driver.ownConsensusRecord = {
       get: () => this.ownMarker?.consensus,
-      note: async (record: ConsensusRecord) => { await (await opened.promise).noteConsensus(record) }
+      note: async (record: ConsensusRecord) => { await (await opened.promise).noteConsensus(record) },
+      clear: async () => { await this.ownMarker?.clearConsensus() }
     }
     await this.driver.start()
     this.ownMarker = await OwnChainMarker.open({
@@ -730,6 +733,9 @@ export class Consensus {
         holders: async () => holders,
         fetch: async (peer, vouch) => { await this.driver.fetchVouched(peer, this.self, vouch) },
         tipHeight: tip.height
+      }).catch(async (err: Error) => {
+        if (err.name === 'OwnChainConflictError') await this.ownMarker?.clearConsensus()
+        throw err
       })
       this.log('own chain fetched up to height %d from %s (this node held %d)', held.height, from, tip.height)
     }

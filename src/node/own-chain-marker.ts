@@ -179,6 +179,18 @@ export class OwnChainMarker {
     this.held = true
   }
 
+  /**
+   * Drops the consensus record: the chain it belongs to went another way
+   * than its backups' (OwnChainConflictError), and the operator's recovery
+   * keeps this file while the chain comes back from them; its booth would
+   * name the diverged chain's. Never throws (onWriteError).
+   */
+  async clearConsensus (): Promise<void> {
+    if (this.consensusRecord == null) return
+    this.consensusRecord = undefined
+    await this.write().catch((err: Error) => { this.init.onWriteError(err) })
+  }
+
   /** Waits for a background epoch write (a stop, and tests). */
   async settled (): Promise<void> {
     await this.epochWrite

@@ -538,6 +538,10 @@ export class PaxosDriver {
           holders: async () => await this.c.ownChainHolders(),
           fetch: async (holder, vouch) => { await this.fetchVouched(holder, chainId, vouch) },
           tipHeight: (await this.c.chains.tip(chainId)).height
+        }).catch(async (err: Error) => {
+          // another chain than its backups': its record names that chain's booth (OwnChainMarker.clearConsensus)
+          if (err.name === 'OwnChainConflictError') await this.ownConsensusRecord?.clear()
+          throw err
         })
         this.log('%s: chain fetched up to height %d from %s', chainId, height, from)
       }

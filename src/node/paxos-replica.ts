@@ -175,6 +175,8 @@ export interface ConsensusRecordStore {
   get: () => ConsensusRecord | undefined
   /** Synced before it resolves; throws if it cannot be written. */
   note: (record: ConsensusRecord) => Promise<void>
+  /** Drops it: the chain went another way than its backups' (OwnChainConflictError). */
+  clear: () => Promise<void>
 }
 
 /** Decided blocks just applied: the tip they reached, how many, and who decided the last one. */
@@ -435,10 +437,17 @@ export class ChainReplica {
   private static async consensusStart (d: ReplicaDeps): Promise<{ cursor: Cursor, lastBooth?: string[] }> {
     const cursor = await ChainReplica.firstBallotCursor(d)
     const tip = await d.store.tip(d.chainId)
-    // no block here shows that consensus ran: what the data dir keeps outside the database may (a database
-    // lost before a backup took any block consensus decided, or with VGuard's blocks first)
-    const record = cursor == null ? d.consensusRecord?.get() : undefined
-    if (record != null) {
+    // what the data dir keeps outside the database (OwnChainMarker): where consensus began, and its booth now
+    const record = d.consensusRecord?.get()
+    if (record != null && cursor != null) {
+      // the booth deciding the chain now, also when the blocks fetched back end on an older booth's
+      // (the booth changed since the last copy a backup took: that older booth may be gone)
+      if (cursor.height === record.start.height && bytesEqual(cursor.hash, record.start.hash)) return { cursor, lastBooth: [...record.booth] }
+      d.log('%s: the consensus record outside the database begins at %d, the chain at %d: the chain decides', d.chainId, record.start.height, cursor.height)
+    }
+    if (record != null && cursor == null) {
+      // no block here shows that consensus ran (a database lost before a backup took any block it
+      // decided, or with VGuard's blocks first): the record does
       if (tip.height < record.start.height) {
         // begun again from here, slot 1 would be another block than the one its booth decided there
         throw new ChainRecoveryError(`${d.chainId}: its consensus began after block ${record.start.height} (its data dir says so), and this node holds the chain up to ${tip.height} only: ` +

@@ -255,6 +255,8 @@ export class VGuardDB {
   private ownShown: BackupTableInfo[] = []
   /** The conflict the last round of our own chain found, if it found one (checkOwnConflict). */
   private ownConflict?: Error
+  /** Told when a conflict of our chain with its backups' is found (Consensus drops the diverged chain's consensus record). */
+  onOwnConflict?: () => Promise<void>
   private readonly booths: BoothMemory
 
   constructor (components: VGuardDBComponents) {
@@ -476,7 +478,10 @@ export class VGuardDB {
       (held == null ? `its chain ends at ${(await this.c.store.tip(this.self)).height}` : `its block there is ${toHex(held.hash)}, not ${toHex(point.hash)}`) +
       '; its chain went another way (its database lost while no backup was reachable?): the backups keep their copies, none is replaced')
     // another block at that height, not a chain still short of it (a data dir restored from an older copy, before its catch-up)
-    if (held != null) this.ownConflict = err
+    if (held != null) {
+      this.ownConflict = err
+      await this.onOwnConflict?.()
+    }
     throw err
   }
 

@@ -579,6 +579,48 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     for (let i = 0; i < 8; i++) expect(text((await a.get(self, `gps/${i}`)).value), `gps/${i}`).toBe(`fix ${i}`)
   })
 
+  it('database lost after its booth changed past the last fresh copy, the booth that decided the copy gone: phase 1 asks the booth own-chain.json records (it waited for the old one)', async () => {
+    const options = { kBackups: 1, boothSize: 3 }
+    let a = await cluster.create(options)
+    await a.start()
+    const bootstrap = [a.multiaddrs[0].toString()]
+    const b = await cluster.create({ ...options, bootstrap })
+    const m1 = await cluster.create({ ...options, capacity: 0, bootstrap })
+    await Promise.all([b.start(), m1.start()])
+    await waitFor(() => fullyConnected([a, b, m1]), { message: 'three vehicles connected' })
+    const self = a.peerId.toString()
+    let n = 0
+    const put = async (): Promise<void> => { await a.put(`gps/${n}`, value(n)); n++ }
+    for (let i = 0; i < 5; i++) await put()
+    const held = await b.chains.tip(self)
+    const inBooth = (node: VGuardNode): boolean => a.consensus.driver.replicaOf(self)?.status().booth.includes(node.peerId.toString()) === true
+    // every member of the booth that decided the backup's copy is replaced, one at a time
+    const { dataDir: bDir } = b.config
+    await cluster.stopNode(b)
+    const m3 = await cluster.create({ ...options, capacity: 0, bootstrap })
+    await m3.start()
+    await waitFor(async () => { await put(); return inBooth(m3) }, { message: 'm3 in the booth' })
+    await cluster.stopNode(m1)
+    const m4 = await cluster.create({ ...options, capacity: 0, bootstrap: [m3.multiaddrs[0].toString()] })
+    await m4.start()
+    await waitFor(async () => { await put(); return inBooth(m4) }, { message: 'm4 in the booth' })
+    for (let i = 0; i < 3; i++) await put()
+    expect(a.vguarddb.tables.get(self)?.table).toMatchObject({ height: n, heldHeight: 5 })
+    const { dataDir } = a.config
+    await cluster.stopNode(a)
+    await (await loseDatabase(dataDir))()
+    const back = await cluster.create({ ...options, dataDir: bDir, bootstrap: [m3.multiaddrs[0].toString()] })
+    await back.start()
+    a = await cluster.create({ ...options, dataDir, bootstrap: [m3.multiaddrs[0].toString()] })
+    await a.start()
+    await waitFor(() => fullyConnected([a, back, m3, m4]), { message: 'a and its backup back beside its booth' })
+
+    const next = await a.put('after', value(99), { timeout: 30_000 })
+    expect(next.height).toBe(n + 1)
+    for (let i = 0; i < n; i++) expect(text((await a.get(self, `gps/${i}`)).value), `gps/${i}`).toBe(`fix ${i}`)
+    expect((await a.chains.getBlock(self, 5))?.hash).toEqual(held.hash)
+  })
+
   it('database lost when no backup ever took its chain (its members without room): its booth gives back what it decided, from the record beside its key (it began consensus again alone, over them)', async () => {
     let a = await cluster.create({ kBackups: 1 })
     await a.start()

@@ -120,6 +120,20 @@ describe('node - own-chain marker', () => {
     expect(await record()).toMatchObject({ database: SECOND, epoch: 4, consensus: { booth: ['a', 'd', 'c'] } })
   })
 
+  it('drops the consensus record when the chain that wrote it went another way than its backups\' (the recovery keeps the file)', async () => {
+    const marker = await open()
+    await marker.noteConsensus({ start: { height: 0, hash: new Uint8Array(32) }, booth: ['a', 'b'] })
+    marker.noteEpoch(3)
+    await marker.clearConsensus()
+    await marker.settled()
+    expect(marker.consensus).toBeUndefined()
+    expect(await record()).toEqual({ chain: CHAIN, database: FIRST, epoch: 3 })
+    expect((await open({ database: SECOND })).consensus).toBeUndefined()
+    // nothing to drop: no write
+    await marker.clearConsensus()
+    expect(errors).toEqual([])
+  })
+
   it('a consensus record that is not one makes the file unreadable (taken as naming another database), and a record that cannot be written throws', async () => {
     await writeFile(join(dir, OWN_CHAIN_FILE), JSON.stringify({ chain: CHAIN, database: FIRST, epoch: 1, consensus: { start: { height: -1, hash: 'zz' }, booth: [] } }))
     const marker = await open()

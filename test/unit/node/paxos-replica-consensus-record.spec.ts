@@ -22,7 +22,8 @@ function recordStore (initial?: ConsensusRecord): ConsensusRecordStore & { notes
     note: async (record) => {
       notes.push(record)
       current = record
-    }
+    },
+    clear: async () => { current = undefined }
   }
 }
 
