@@ -18,7 +18,7 @@ import { statusOf } from '../../src/http/status.ts'
 import { ReadResponse } from '../../src/protocols/read/index.ts'
 import { toHex, verifyBlock, ZERO_HASH } from '../../src/chain/index.ts'
 import type { ChainTip } from '../../src/chain/index.ts'
-import type { VGuardNode } from '../../src/node/index.ts'
+import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
 
 const value = (i: number): Uint8Array => new TextEncoder().encode(`fix ${i}`)
 const text = (v: Uint8Array | undefined): string | undefined => v == null ? undefined : new TextDecoder().decode(v)
@@ -481,16 +481,24 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     await expectTenWritten(a, [m1, m2])
   })
 
-  it('database lost after rounds that made no fresh copy (its backup away, its other members without room): the chain comes back from that backup and its booth (it stayed refused for good)', async () => {
-    const first = await cluster.create({ kBackups: 1 })
-    await first.start()
-    const bootstrap = [first.multiaddrs[0].toString()]
-    const b = await cluster.create({ kBackups: 1, bootstrap })
-    // booth members with no room: never backups
-    const full = await Promise.all([0, 1].map(async () => await cluster.create({ kBackups: 1, capacity: 0, bootstrap })))
+  /**
+   * Vehicle `a`, a backup with room `b` and `members` booth members without room (never
+   * backups), all connected: once `b` is away, a round of a's chain refreshes no backup.
+   */
+  async function noRoomSwarm (options: Partial<VGuardNodeOptions>, members: number): Promise<{ a: VGuardNode, b: VGuardNode, full: VGuardNode[] }> {
+    const a = await cluster.create(options)
+    await a.start()
+    const bootstrap = [a.multiaddrs[0].toString()]
+    const b = await cluster.create({ ...options, bootstrap })
+    const full = await Promise.all(Array.from({ length: members }, async () => await cluster.create({ ...options, capacity: 0, bootstrap })))
     await Promise.all([b, ...full].map(async n => { await n.start() }))
+    await waitFor(() => fullyConnected([a, b, ...full]), { message: `${members + 2} vehicles connected` })
+    return { a, b, full }
+  }
+
+  it('database lost after rounds that made no fresh copy (its backup away, its other members without room): the chain comes back from that backup and its booth (it stayed refused for good)', async () => {
+    const { a: first, b, full } = await noRoomSwarm({ kBackups: 1 }, 2)
     let a = first
-    await waitFor(() => fullyConnected([a, b, ...full]), { message: 'four vehicles connected' })
     const self = a.peerId.toString()
     for (let i = 0; i < 5; i++) await a.put(`gps/${i}`, value(i))
     expect(a.vguarddb.tables.get(self)?.table.active).toEqual([b.peerId.toString()])
@@ -543,13 +551,9 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
   it('database lost after rounds that made no fresh copy, its booth members restarted and idle while its backup stays away: they keep what no backup holds (a probe: compacted away, acknowledged blocks lost for good)', async () => {
     // members retire a quiet vehicle's chain after memberIdle, and on a restart: each compacts its log
     const options = { kBackups: 1, memberIdle: 1_000 }
-    let a = await cluster.create(options)
-    await a.start()
-    const bootstrap = [a.multiaddrs[0].toString()]
-    const b = await cluster.create({ ...options, bootstrap })
-    const full = await Promise.all([0, 1].map(async () => await cluster.create({ ...options, capacity: 0, bootstrap })))
-    await Promise.all([b, ...full].map(async n => { await n.start() }))
-    await waitFor(() => fullyConnected([a, b, ...full]), { message: 'four vehicles connected' })
+    const swarm = await noRoomSwarm(options, 2)
+    const { b, full } = swarm
+    let a = swarm.a
     const self = a.peerId.toString()
     for (let i = 0; i < 5; i++) await a.put(`gps/${i}`, value(i))
     const { dataDir: bDir } = b.config
@@ -581,13 +585,10 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
 
   it('database lost after its booth changed past the last fresh copy, the booth that decided the copy gone: phase 1 asks the booth own-chain.json records (it waited for the old one)', async () => {
     const options = { kBackups: 1, boothSize: 3 }
-    let a = await cluster.create(options)
-    await a.start()
+    const swarm = await noRoomSwarm(options, 1)
+    const { b, full: [m1] } = swarm
+    let a = swarm.a
     const bootstrap = [a.multiaddrs[0].toString()]
-    const b = await cluster.create({ ...options, bootstrap })
-    const m1 = await cluster.create({ ...options, capacity: 0, bootstrap })
-    await Promise.all([b.start(), m1.start()])
-    await waitFor(() => fullyConnected([a, b, m1]), { message: 'three vehicles connected' })
     const self = a.peerId.toString()
     let n = 0
     const put = async (): Promise<void> => { await a.put(`gps/${n}`, value(n)); n++ }
@@ -658,13 +659,9 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
   })
 
   it('a chain VGuard wrote, database lost after rounds that made no fresh copy: the blocks no backup took are named, nothing is written; the operator gives them up by deleting own-chain.json', async () => {
-    let a = await cluster.create({ kBackups: 1 })
-    await a.start()
-    const bootstrap = [a.multiaddrs[0].toString()]
-    const b = await cluster.create({ kBackups: 1, bootstrap })
-    const full = await cluster.create({ kBackups: 1, capacity: 0, bootstrap })
-    await Promise.all([b.start(), full.start()])
-    await waitFor(() => fullyConnected([a, b, full]), { message: 'three vehicles connected' })
+    const swarm = await noRoomSwarm({ kBackups: 1 }, 1)
+    const { b, full: [full] } = swarm
+    let a = swarm.a
     const self = a.peerId.toString()
     const end = async (key: string, participants: VGuardNode[]): Promise<{ height: number, complete: boolean }> =>
       await a.endOfBooth({ participants: participants.map(n => n.peerId.toString()), transactions: [{ key, value: value(Number(key.slice(1))) }] })
