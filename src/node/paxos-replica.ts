@@ -1105,10 +1105,10 @@ export class ChainReplica {
   private compactLimit (upTo: number, compacted: number): number {
     const held = this.ownerHeld
     if (held == null) return upTo
-    let limit = compacted
-    for (const p of [...this.ownerPoints, ...(this.compactPoint != null ? [this.compactPoint] : [])]) {
-      if (p.height <= held && p.slot <= upTo && p.slot > limit) limit = p.slot
-    }
+    // run on every loop of a member whose log is held back: no list built for it
+    const heldAt = (p: ChainPoint | Cursor | undefined, limit: number): number => p != null && p.height <= held && p.slot <= upTo && p.slot > limit ? p.slot : limit
+    let limit = heldAt(this.compactPoint, compacted)
+    for (const p of this.ownerPoints) limit = heldAt(p, limit)
     if (upTo - limit > MEMBER_HOLD_SLOTS) {
       this.d.log('%s: its log holds %d slots above what the vehicle\'s backups hold (height %d): compacted past it', this.chainId, upTo - limit, held)
       return upTo
