@@ -313,6 +313,7 @@ export class Consensus {
     })
     // the chain that recorded its booth went another way than its backups': the recovery keeps the file
     components.vguarddb.onOwnConflict = async () => { await this.ownMarker?.clearConsensus() }
+    components.vguarddb.ownEpochFloor = () => this.ownMarker?.lostEpoch ?? 0
     this.writes = new WriteService({
       libp2p: components.libp2p,
       logger: components.logger,

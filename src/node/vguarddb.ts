@@ -257,6 +257,12 @@ export class VGuardDB {
   private ownConflict?: Error
   /** Told when a conflict of our chain with its backups' is found (Consensus drops the diverged chain's consensus record). */
   onOwnConflict?: () => Promise<void>
+  /**
+   * The backup table epoch our own chain is known to have reached when this
+   * node holds no table of it (Consensus: what own-chain.json kept of a lost
+   * database). A redirect read of our chain calls an older answer stale.
+   */
+  ownEpochFloor?: () => number
   private readonly booths: BoothMemory
 
   constructor (components: VGuardDBComponents) {
@@ -774,6 +780,7 @@ export class VGuardDB {
         self: this.self,
         proposer: request.chainId === 'shared' ? undefined : request.chainId,
         via: options.via,
+        floorEpoch: request.chainId === this.self ? this.ownEpochFloor?.() : undefined,
         tables: { get: (id) => this.tables.get(id), adopt: async (signed, id) => this.tableNews(await this.tables.adopt(signed, id, HINT)) },
         ask: async (peer, req) => await this.read.ask(peerIdFromString(peer), req, options),
         // blocks are checked before they count, against the newest table we hold once the answer's own is adopted:

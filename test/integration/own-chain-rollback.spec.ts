@@ -337,6 +337,12 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     })
     await expect(a.get(self, 'k3', { consistency: 'leader' })).rejects.toMatchObject({ name: 'NoLeaderError', message: expect.stringMatching(/lost its database/) })
     expect((await statusOf(a)).ownChainLost).toMatch(/older than epoch 3/)
+    // the obsolete backup still names itself active and lacks k3: its answer is below the epoch
+    // own-chain.json kept, so it is flagged stale (it read as the chain's word: k3 has no value)
+    const read = await a.vguarddb.readKey(self, 'k3')
+    expect(read.response.status).toBe(ReadResponse.Status.NOT_FOUND)
+    expect(read.stale).toBe(true)
+    expect(read.path.at(-1)).toMatchObject({ peerId: oldB.peerId.toString(), outcome: 'not-found', error: expect.stringMatching(/epoch the chain is known to have reached: 1 < 3/) })
 
     // the backup that holds the newer chain returns: the chain comes back whole, and the write continues it
     const newC = await cluster.create({ dataDir: c.config.dataDir, kBackups: 1, bootstrap: [a.multiaddrs[0].toString()] })

@@ -108,6 +108,13 @@ export interface RedirectReadInit {
    * table was news or confirmed a moment ago.
    */
   confirm?: (asked: ReadonlySet<string>) => Promise<LookupResult>
+  /**
+   * An epoch the chain is known to have reached although the reader holds
+   * no table of it (a vehicle that lost its database reading its own chain:
+   * own-chain.json keeps the epoch it had reached). An answer from an older
+   * epoch is behind, whatever role the holder claims. @default 0
+   */
+  floorEpoch?: number
   /** ms after which no further holder is asked (the read ends with what it has). @default READ_TIMEOUT */
   timeout?: number
   /** Aborted, the read stops asking at once and throws its reason (the reader is stopping: holders that fail then are not out of reach). */
@@ -144,9 +151,10 @@ const OUTCOME_BY_STATUS: Partial<Record<ReadResponse.Status, PathOutcome>> = {
   [ReadResponse.Status.ERROR]: 'error'
 }
 
-/** Why an answer is behind the newest table the reader holds, if it is. */
-function behind (res: ReadResponse, newest: VerifiedTable | undefined): string | undefined {
+/** Why an answer is behind the newest table the reader holds (or the epoch it knows the chain reached), if it is. */
+function behind (res: ReadResponse, newest: VerifiedTable | undefined, floorEpoch = 0): string | undefined {
   if (res.role === ReadResponse.Role.STALE) return 'obsolete backup, not released yet'
+  if (res.epoch < floorEpoch && (newest == null || newest.table.epoch < floorEpoch)) return `behind the epoch the chain is known to have reached: ${res.epoch} < ${floorEpoch}`
   if (newest == null) return undefined
   const { epoch, height } = newest.table
   if (res.epoch < epoch) return `behind the newest table: epoch ${res.epoch} < ${epoch}`
@@ -245,7 +253,7 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
   let confirmed = init.proposer == null || init.confirm == null
   /** Why the answer `entry` records is behind the newest table, looking that table up first if nothing confirmed ours. */
   const lagOf = async (res: ReadResponse, entry: PathEntry): Promise<string | undefined> => {
-    const lag = behind(res, tables.get(chainId))
+    const lag = behind(res, tables.get(chainId), init.floorEpoch)
     if (lag != null || confirmed || init.confirm == null || lookupRounds >= MAX_LOOKUP_ROUNDS) return lag
     confirmed = true
     if (await lookupRound(init.confirm)) {
@@ -253,7 +261,7 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
       path.splice(path.indexOf(entry), 1)
       path.push(entry)
     }
-    return behind(res, tables.get(chainId))
+    return behind(res, tables.get(chainId), init.floorEpoch)
   }
   /**
    * Whether the answer `entry` records fails against `newest`, the newest
@@ -341,7 +349,7 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
         if (fails(res, entry, known, adopted)) break
         entry.outcome = 'not-found'
         const authority = speaksFor(res, peer, chainId, known)
-        const lag = authority ? await lagOf(res, entry) : behind(res, tables.get(chainId))
+        const lag = authority ? await lagOf(res, entry) : behind(res, tables.get(chainId), init.floorEpoch)
         if (tables.get(chainId) !== known && fails(res, entry, tables.get(chainId), adopted)) break
         if (lag == null && authority) {
           return { response: res, servedBy: peer, height: res.height, epoch: res.epoch, stale: false, path }
@@ -369,7 +377,7 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
   const newest = tables.get(chainId)
   if (partial != null && !fails(partial.response, partial.entry, newest, undefined)) {
     const { response, entry } = partial
-    return { response, servedBy: entry.peerId, height: response.height, epoch: response.epoch, stale: behind(response, newest) != null, path }
+    return { response, servedBy: entry.peerId, height: response.height, epoch: response.epoch, stale: behind(response, newest, init.floorEpoch) != null, path }
   }
   const backed = kept.filter(k => k.checked === newest || !fails(k.response, k.entry, newest, undefined))
   const fallback = backed.reduce<typeof kept[number] | undefined>((best, k) => best == null || fresher(k.response, best.response) ? k : best, undefined)

@@ -786,4 +786,33 @@ describe('protocols - read - redirect - answers a holder cannot back', () => {
     expect(err).toBeInstanceOf(NoHolderReachableError)
     expect((err as NoHolderReachableError).tried.map(t => [t.peerId, t.outcome])).toEqual([['E', 'error'], ['X', 'redirect'], ['F', 'unreachable']])
   })
+
+  it('a vehicle that lost its database reads its own chain: an answer below the epoch it had reached is stale, whatever role the holder claims', async () => {
+    const { a, sign } = await setup()
+    // E was away when the chain moved on: its table of epoch 1 still names it active, and it lacks the key
+    const old = await sign(1, ['E'], [])
+    const read = async (floorEpoch?: number, status = Status.NOT_FOUND): Promise<RedirectReadResult> => await readWithRedirect({
+      request: keyRequest(a),
+      self: a,
+      proposer: a,
+      tables: memoryTables(),
+      via: ['E'],
+      floorEpoch,
+      ask: async (peer) => {
+        if (peer !== 'E') throw new Error(`unexpected ${peer}`)
+        return response({ status, role: Role.ACTIVE, height: 5, epoch: 1, table: old as Uint8Array<ArrayBuffer>, ...(status === Status.OK ? { value: Uint8Array.of(1), valueHeight: 5 } : {}) })
+      }
+    })
+    // without the floor, E's absence speaks for the chain
+    expect((await read()).stale).toBe(false)
+    const absent = await read(3)
+    expect(absent.stale).toBe(true)
+    expect(absent.response.status).toBe(Status.NOT_FOUND)
+    expect(absent.path).toEqual([expect.objectContaining({ peerId: 'E', outcome: 'not-found', error: 'behind the epoch the chain is known to have reached: 1 < 3' })])
+    const value = await read(3, Status.OK)
+    expect(value.stale).toBe(true)
+    expect(value.path).toEqual([expect.objectContaining({ peerId: 'E', outcome: 'stale' })])
+    // a floor the holder's epoch reaches changes nothing
+    expect((await read(1)).stale).toBe(false)
+  })
 })
