@@ -29,7 +29,7 @@ export {
 export { VERSION } from './node/version.ts'
 // a peer's answer that broke its protocol (put, reads): 502 over HTTP, 503 for one cut off
 export { InvalidMessageError, MalformedMessageError, AnswerCutOffError, ProtocolError } from './protocols/errors.ts'
-export type { VGuardNode, VGuardNodeOptions, VGuardNodeConfig, VGuardNodeEvents, ConnectedPeer } from './node/index.ts'
+export type { VGuardNode, VGuardNodeOptions, VGuardNodeConfig, VGuardNodeEvents, ConnectedPeer, PinOutcome } from './node/index.ts'
 export type {
   PeerDetail, PeerInfoDetail, PeerRejectedDetail, PeerRejectedCode, BootstrapFailedDetail, ChainCommittedDetail, WriteSettledDetail, StoragePrunedDetail,
   ReplicateFinishedDetail, BackupTableDetail, ReplicateProgressDetail

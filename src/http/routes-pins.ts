@@ -7,7 +7,8 @@
  * - PUT /chains/:id/pins/heights/:range, DELETE …: heights N or N-M
  *
  * PUT and DELETE answer { chainId, pins, changed } (false: those blocks were
- * already so; both are idempotent). Heights are what counts, not list entries:
+ * already so; both are idempotent); PUT adds alreadyPruned, the blocks it
+ * names whose payload retention pruned before (a pin cannot bring them back). Heights are what counts, not list entries:
  * pinning heights inside a pinned range changes nothing, a new range merges
  * with the ranges it overlaps or touches, and unpinning heights takes them out
  * of every pinned range (splitting it). Key pins match exactly. A pin keeps payloads from retention, not a copy from
@@ -20,7 +21,7 @@ import type { Pin } from '../node/index.ts'
 import { InvalidRequestError } from './errors.ts'
 import { checkChain, checkKey, onlyQuery } from './params.ts'
 
-interface PinAnswer { chainId: string, pins: Pin[], changed?: boolean }
+interface PinAnswer { chainId: string, pins: Pin[], changed?: boolean, alreadyPruned?: number }
 
 /** `N` or `N-M`, heights ≥ 1. @throws InvalidRequestError */
 export function parseHeights (raw: string): Pin {
@@ -36,8 +37,8 @@ export function registerPinRoutes (server: FastifyInstance, node: VGuardNode): v
   const answer = (chainId: string): PinAnswer => ({ chainId, pins: node.chains.pins(chainId) })
   const change = async (chainId: string, pin: Pin, op: 'pin' | 'unpin'): Promise<PinAnswer> => {
     checkChain(node, chainId)
-    const changed = op === 'pin' ? await node.chains.pin(chainId, pin) : await node.chains.unpin(chainId, pin)
-    return { ...answer(chainId), changed }
+    const outcome = op === 'pin' ? await node.pin(chainId, pin) : await node.unpin(chainId, pin)
+    return { ...answer(chainId), ...outcome }
   }
   const keyPin = (key: string): Pin => {
     checkKey(key)

@@ -32,7 +32,8 @@ import { detailCopy } from './events.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { listenErrorOf } from './listen-error.ts'
 import { LevelChainStore } from '../storage/level.ts'
-import type { ChainStore } from '../storage/index.ts'
+import type { ChainStore, Pin } from '../storage/index.ts'
+import { prunedUnder } from '../storage/pruned-pins.ts'
 import { VGuardDB, boothsTopic } from './vguarddb.ts'
 import { peersTopic } from '../protocols/peer-exchange/index.ts'
 import type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
@@ -81,6 +82,17 @@ export {
   NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError, NotProposerError, QuorumReadError, ConsensusStoppedError, RefusedWriteError, InvalidReadError,
   ChainRecoveryError
 } from './consensus-errors.ts'
+
+/** What `pin` did. */
+export interface PinOutcome {
+  /** False: those blocks were pinned already. */
+  changed: boolean
+  /**
+   * Blocks the pin names whose payload retention pruned before (heights up
+   * to the tip; for a key, the block that wrote its current value).
+   */
+  alreadyPruned: number
+}
 
 export interface ConnectedPeer {
   peerId: string
@@ -140,6 +152,18 @@ export interface VGuardNode extends TypedEventEmitter<VGuardNodeEvents> {
    * @throws InvalidReadError, QuorumReadError, NoLeaderError, ProposerUnreachableError
    */
   getBlock: (chainId: string, height: number, options?: ReadOptions) => Promise<BlockRead>
+  /**
+   * Keeps blocks of a chain this node holds from retention: every block that
+   * writes a key, or a range of heights (idempotent). `alreadyPruned` counts
+   * the blocks it names whose payload was pruned before (a pin cannot bring
+   * them back). Pinning a chain held for another vehicle lowers the room this
+   * node advertises: it is announced at once.
+   *
+   * @throws InvalidPinError
+   */
+  pin: (chainId: string, pin: Pin) => Promise<PinOutcome>
+  /** Lets retention prune those blocks again (they leave every pin that holds them; idempotent). @throws InvalidPinError */
+  unpin: (chainId: string, pin: Pin) => Promise<{ changed: boolean }>
   /** Capacity and bytes held. */
   storageUsage: () => Promise<StorageUsage>
   /** Bytes still free on the data dir's disk (Infinity where the file system cannot tell). */
@@ -389,6 +413,19 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   /** A chain held for another vehicle (neither ours nor the network's shared one). */
   private isCopy (chainId: string): boolean {
     return chainId !== this.peerId.toString() && chainId !== SHARED_CHAIN
+  }
+
+  async pin (chainId: string, pin: Pin): Promise<PinOutcome> {
+    const changed = await this.chains.pin(chainId, pin)
+    // a pinned copy is no longer room a size run can surely free (retention.ts, surelyPrunable)
+    if (changed && this.isCopy(chainId)) this.peering.announceSoon()
+    return { changed, alreadyPruned: await prunedUnder(this.chains, chainId, pin) }
+  }
+
+  async unpin (chainId: string, pin: Pin): Promise<{ changed: boolean }> {
+    const changed = await this.chains.unpin(chainId, pin)
+    if (changed && this.isCopy(chainId)) this.peering.announceSoon()
+    return { changed }
   }
 
   async storageUsage (): Promise<StorageUsage> {

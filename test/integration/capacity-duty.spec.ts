@@ -4,7 +4,7 @@
  * advertises that copy's payload as room, and an offer that needs it prunes
  * it, oldest first, instead of being refused.
  */
-import { describe, it, expect, afterEach } from 'vitest'
+import { describe, it, expect, afterEach, vi } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
@@ -50,6 +50,24 @@ describe('storage - temporary copies yield to backup duty', () => {
     expect(storage.used).toBe(copy?.bytes)
     expect(storage.free).toBeGreaterThan(storage.capacity - storage.used + 780 * KiB)
     await waitFor(() => (v1.peers().find(p => p.peerId === idx)?.storage?.free ?? 0) > 600 * KiB, { timeout: 15_000, message: 'V1 hears the room X advertises' })
+
+    // pinned, the copy is no room: X says so at once (not at its next periodic check), and says so again unpinned
+    const announce = vi.spyOn((x as unknown as { peering: { announceSoon: () => void } }).peering, 'announceSoon')
+    const all = { type: 'range', from: 1, to: 21 } as const
+    expect(await x.pin(id2, all)).toEqual({ changed: true, alreadyPruned: 0 })
+    expect(announce).toHaveBeenCalledTimes(1)
+    expect((await statusOf(x)).storage.free).toBeLessThan(storage.capacity - storage.used + 1)
+    await waitFor(() => (v1.peers().find(p => p.peerId === idx)?.storage?.free ?? Infinity) < 300 * KiB, { timeout: 15_000, message: 'V1 hears X has no room once the copy is pinned' })
+    // nothing changed: nothing to say
+    expect(await x.pin(id2, { type: 'range', from: 2, to: 3 })).toEqual({ changed: false, alreadyPruned: 0 })
+    expect(announce).toHaveBeenCalledTimes(1)
+    expect(await x.unpin(id2, all)).toEqual({ changed: true })
+    expect(announce).toHaveBeenCalledTimes(2)
+    await waitFor(() => (v1.peers().find(p => p.peerId === idx)?.storage?.free ?? 0) > 600 * KiB, { timeout: 15_000, message: 'V1 hears the room again once unpinned' })
+    // our own chain is never room: pinning it has nothing to announce
+    expect((await x.pin(idx, { type: 'range', from: 1, to: 1 })).changed).toBe(true)
+    expect(announce).toHaveBeenCalledTimes(2)
+    announce.mockRestore()
 
     // V1's chain (~600 KiB) does not fit beside the copy; the offer prunes the copy's oldest payloads
     await grow(v1, 15)

@@ -6,6 +6,7 @@ import { emptyTip } from '../../src/chain/index.ts'
 import { startHttpApi } from '../../src/http/server.ts'
 import type { HttpApi } from '../../src/http/server.ts'
 import { TestCluster } from '../utils/nodes.ts'
+import { runCli } from '../utils/cli.ts'
 import { buildChain, enc } from '../unit/storage/helpers.ts'
 
 describe('http - pins', () => {
@@ -30,7 +31,7 @@ describe('http - pins', () => {
     }
 
     expect(await call('GET', `/chains/${chain}/pins`)).toEqual({ status: 200, body: { chainId: chain, pins: [] } })
-    expect(await call('PUT', `/chains/${chain}/pins/keys/gps%2F2`)).toEqual({ status: 200, body: { chainId: chain, pins: [{ type: 'key', key: 'gps/2' }], changed: true } })
+    expect(await call('PUT', `/chains/${chain}/pins/keys/gps%2F2`)).toEqual({ status: 200, body: { chainId: chain, pins: [{ type: 'key', key: 'gps/2' }], changed: true, alreadyPruned: 0 } })
     expect((await call('PUT', `/chains/${chain}/pins/keys/gps%2F2`)).body.changed).toBe(false)
     expect((await call('PUT', `/chains/${chain}/pins/heights/4-5`)).body).toMatchObject({ changed: true, pins: [{ type: 'key', key: 'gps/2' }, { type: 'range', from: 4, to: 5 }] })
     // a range next to a pinned one joins it
@@ -64,5 +65,21 @@ describe('http - pins', () => {
     expect(pruned).toEqual([true, false, true, false, false, true])
     expect((await call('GET', `/chains/${chain}/kv/gps%2F2`)).body.value).toBe('fix 2')
     expect((await call('DELETE', `/chains/${chain}/pins/keys/gps%2F2`)).body).toEqual({ chainId: chain, pins: [{ type: 'range', from: 4, to: 5 }], changed: true })
+
+    // pinning what retention already pruned keeps what is left and says what is gone:
+    // heights 1, 3 and 6 (heights past the tip are not blocks), a key whose block went
+    expect((await call('PUT', `/chains/${chain}/pins/heights/1-10`)).body).toMatchObject({ changed: true, alreadyPruned: 3 })
+    expect((await call('PUT', `/chains/${chain}/pins/keys/gps%2F3`)).body).toMatchObject({ changed: true, alreadyPruned: 1 })
+    expect((await call('PUT', `/chains/${chain}/pins/keys/gps%2F4`)).body).toMatchObject({ changed: true, alreadyPruned: 0 })
+    expect((await call('PUT', `/chains/${chain}/pins/keys/never-written`)).body).toMatchObject({ changed: true, alreadyPruned: 0 })
+    expect((await call('PUT', `/chains/${chain}/pins/heights/1-10`)).body).toMatchObject({ changed: false, alreadyPruned: 3 })
+    // the CLI says it on stderr; its answer stays the pins
+    const http = ['--http', new URL(api.url).host, '--chain', chain]
+    expect(await runCli(['pin', ...http, '--heights', '1-10'])).toMatchObject({
+      code: 0,
+      stdout: 'heights 1-10\nkey gps/3\nkey gps/4\nkey never-written\n',
+      stderr: `already pinned in chain ${chain}\nwarning: 3 of these blocks were pruned before: their payloads are gone from this node (a pin keeps what is left)\n`
+    })
+    expect((await runCli(['pin', ...http, '--key', 'gps/4'])).stderr).toBe(`already pinned in chain ${chain}\n`)
   })
 })

@@ -3,6 +3,7 @@ import { createBlock, emptyTip, tipOf, verifyBlock, ZERO_HASH, sha256, blockFrom
 import { ENTRY_TAG, entryOffsets, entryRecord } from '../../../src/storage/records.ts'
 import type { Block, ChainTip, InvalidBlockReason } from '../../../src/chain/index.ts'
 import type { ChainStore } from '../../../src/storage/index.ts'
+import { prunedUnder } from '../../../src/storage/pruned-pins.ts'
 import { memoryHarness, levelHarness, segmentedHarness, chainOf, buildChain, nextBlock, collect, enc, dec } from './helpers.ts'
 import type { StoreHarness } from './helpers.ts'
 
@@ -361,6 +362,18 @@ describe.each([
     // appending after pruning still works
     await store.append(nextBlock(await store.tip(A)))
     expect((await store.tip(A)).height).toBe(7)
+  })
+
+  it('counts what a pin names that was pruned before it: heights up to the tip, the block of a key\'s current value', async () => {
+    await store.appendMany(chainOf(A, 6))
+    await store.prune(A, [1, 4, 6], { watermark: 7 })
+    expect(await prunedUnder(store, A, { type: 'range', from: 1, to: 100 })).toBe(3)
+    expect(await prunedUnder(store, A, { type: 'range', from: 2, to: 5 })).toBe(1)
+    expect(await prunedUnder(store, A, { type: 'range', from: 7, to: 9 })).toBe(0)
+    expect(await prunedUnder(store, A, { type: 'key', key: 'k4' })).toBe(1)
+    expect(await prunedUnder(store, A, { type: 'key', key: 'k5' })).toBe(0)
+    expect(await prunedUnder(store, A, { type: 'key', key: 'never' })).toBe(0)
+    expect(await prunedUnder(store, B, { type: 'range', from: 1, to: 3 })).toBe(0)
   })
 
   it('a scan that began before an unpin does not lift the watermark back over the blocks the unpin freed', async () => {
