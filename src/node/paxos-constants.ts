@@ -53,6 +53,13 @@ export const PAXOS_TIMING = {
   /** … keeping this many behind the applied point for laggards (no snapshot needed). */
   compactKeep: 64,
   /**
+   * The log holds its decided values in memory until compacted: it is
+   * compacted also once they come to this many bytes, keeping at most
+   * `compactKeepBytes` of them (320 slots of 4 MiB blocks were 1.3 GiB).
+   */
+  compactBytes: 64 * 1024 * 1024,
+  compactKeepBytes: 16 * 1024 * 1024,
+  /**
    * A booth member of another vehicle's chain keeps far less: it holds no
    * copy of the chain (that is the owner's and its k backups'), nobody
    * catches up from it but that owner, and the owner needs its decided
@@ -62,8 +69,21 @@ export const PAXOS_TIMING = {
    * owner says its backups hold (ChainReplica.compactLimit).
    */
   memberCompactEvery: 32,
-  memberCompactKeep: 8
+  memberCompactKeep: 8,
+  /** The same in bytes of values, per vehicle a member serves (up to 256 of them, `--member-chains`). */
+  memberCompactBytes: 16 * 1024 * 1024,
+  memberCompactKeepBytes: 4 * 1024 * 1024
 } as const
+
+/**
+ * A member keeps at most this many slots, and this many bytes of values, of
+ * a vehicle's chain above what its backups hold (ChainReplica.compactLimit).
+ * Its decided values stay in memory until they are compacted, so this bounds
+ * what a vehicle whose backups stay away costs each of its members; past it,
+ * what only the booth held is given up.
+ */
+export const MEMBER_HOLD_SLOTS = 1024
+export const MEMBER_HOLD_BYTES = 64 * 1024 * 1024
 
 /** Id of the network's shared chain. */
 export const SHARED_CHAIN = 'shared'

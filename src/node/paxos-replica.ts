@@ -40,8 +40,9 @@ import type { RememberedWrite } from '../storage/paxos-store.ts'
 import { sameBooth, selectBooth } from './booth-select.ts'
 import { ChainDivergedError, ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, retryAdvice } from './consensus-errors.ts'
 import type { ConsensusRecord } from './own-chain-marker.ts'
-import { PAXOS_TIMING } from './paxos-constants.ts'
+import { MEMBER_HOLD_BYTES, MEMBER_HOLD_SLOTS, PAXOS_TIMING } from './paxos-constants.ts'
 import { LeaderReadWaiters } from './leader-reads.ts'
+import { HeldValues } from './held-values.ts'
 
 export type ReplicaKind = 'own' | 'member' | 'shared'
 
@@ -241,14 +242,6 @@ function decidedBytes (decided: Decided[]): number {
   return n
 }
 
-/**
- * A member keeps at most this many slots of a vehicle's chain above what its
- * backups hold (compactLimit). Its decided values stay in memory until they
- * are compacted, so this bounds what a vehicle whose backups stay away costs
- * each of its members (a bound in bytes would be closer).
- */
-const MEMBER_HOLD_SLOTS = 1024
-
 /** Chain points a member keeps of what its vehicle told it (noteOwnerPoint): one per slot at most, so they span ≥ this many slots. */
 const OWNER_POINTS_KEPT = 64
 
@@ -323,6 +316,8 @@ export class ChainReplica {
   private settled?: { ballot: string, done: Promise<void> }
   private draining = false
   private again = false
+  /** Bytes of the decided values the log holds in memory until compacted (maybeCompact). */
+  private readonly heldValues = new HeldValues()
   /** Decided values waiting to be applied, in slot order, and the run applying them. */
   private readonly applyQueue: Decided[] = []
   private applying?: Promise<void>
@@ -362,6 +357,9 @@ export class ChainReplica {
     this.storedSlot = cursor.slot
     this.compactPoint = compactPoint
     this.history = [cursor]
+    // the decided values a reopened log brought back into memory (from disk)
+    const st = paxos.status()
+    this.heldValues.note(paxos.decided(st.compacted + 1, st.commit - st.compacted))
     this.nonce = Math.floor(d.random() * 2 ** 32).toString(36)
     this.reads = new LeaderReadWaiters(`${this.nonce}:read`)
     this.writesForgottenAt = d.now()
@@ -971,6 +969,7 @@ export class ChainReplica {
       // one, and it can be learned again) are chosen by a durable majority:
       // they are applied while this Ready is written. A value accepted in
       // this very Ready (a booth of one decides at once) waits for the save.
+      if (rd.decided.length > 0) this.heldValues.note(rd.decided)
       const applyNow = rd.decided.length > 0 && this.d.storage.holdsDurably(rd.persist, rd.decided.map(d => d.slot))
       if (applyNow) {
         this.enqueueApply(rd.decided)
@@ -1100,7 +1099,7 @@ export class ChainReplica {
    * when the vehicle never said (older software, no backups), or when the
    * log above the held point passed MEMBER_HOLD_SLOTS (a bound on what a
    * member keeps for a vehicle whose backups stay away: past it, what only
-   * the booth held is given up, as before).
+   * the booth held is given up, as before), or its values MEMBER_HOLD_BYTES.
    */
   private compactLimit (upTo: number, compacted: number): number {
     const held = this.ownerHeld
@@ -1109,8 +1108,10 @@ export class ChainReplica {
     const heldAt = (p: ChainPoint | Cursor | undefined, limit: number): number => p != null && p.height <= held && p.slot <= upTo && p.slot > limit ? p.slot : limit
     let limit = heldAt(this.compactPoint, compacted)
     for (const p of this.ownerPoints) limit = heldAt(p, limit)
-    if (upTo - limit > MEMBER_HOLD_SLOTS) {
-      this.d.log('%s: its log holds %d slots above what the vehicle\'s backups hold (height %d): compacted past it', this.chainId, upTo - limit, held)
+    // the bytes are counted only once the log could hold that many at all
+    const bytes = this.heldValues.bytes > MEMBER_HOLD_BYTES ? this.heldValues.between(limit, upTo) : 0
+    if (upTo - limit > MEMBER_HOLD_SLOTS || bytes > MEMBER_HOLD_BYTES) {
+      this.d.log('%s: its log holds %d slots (%d bytes of values) above what the vehicle\'s backups hold (height %d): compacted past it', this.chainId, upTo - limit, bytes, held)
       return upTo
     }
     return limit
@@ -1705,19 +1706,29 @@ export class ChainReplica {
     if (at != null) this.compactPoint = { slot, height: at.height, hash: at.hash }
   }
 
+  /** Whether the values in slots (compacted, target] reach `bytes`: compacting to `target` is due whatever their count. */
+  private dueByBytes (compacted: number, target: number, bytes: number): boolean {
+    return target > compacted && this.heldValues.bytes >= bytes && this.heldValues.between(compacted, target) >= bytes
+  }
+
   /**
-   * Forgets applied slots once enough piled up. own/shared: first the chain
+   * Forgets applied slots once enough piled up, by count or by the bytes of
+   * their values (HeldValues). own/shared: first the chain
    * store's flush (blocks are applied without sync) and a synced meta write,
    * so the slots dropped are durably in the chain store.
    */
   private async maybeCompact (): Promise<void> {
     const st = this.paxos.status()
+    this.heldValues.dropTo(st.compacted)
     if (this.kind === 'member') {
-      if (st.applied - st.compacted > PAXOS_TIMING.memberCompactEvery) await this.compactMember(st.applied - PAXOS_TIMING.memberCompactKeep)
+      const wanted = this.heldValues.keepWithin(st.applied, PAXOS_TIMING.memberCompactKeepBytes, st.applied - PAXOS_TIMING.memberCompactKeep)
+      if (st.applied - st.compacted > PAXOS_TIMING.memberCompactEvery || this.dueByBytes(st.compacted, wanted, PAXOS_TIMING.memberCompactBytes)) await this.compactMember(wanted)
       return
     }
-    const target = Math.min(this.cursor.slot, st.applied) - PAXOS_TIMING.compactKeep
-    if (target - st.compacted < PAXOS_TIMING.compactEvery) return
+    const applied = Math.min(this.cursor.slot, st.applied)
+    // big values: what is kept for laggards is bounded in bytes too (past it they get a snapshot)
+    const target = this.heldValues.keepWithin(applied, PAXOS_TIMING.compactKeepBytes, applied - PAXOS_TIMING.compactKeep)
+    if (target - st.compacted < PAXOS_TIMING.compactEvery && !this.dueByBytes(st.compacted, target, PAXOS_TIMING.compactBytes)) return
     // where the chain stood at `target`: the last DATA slot at or below it
     let at: Cursor | undefined
     for (const c of this.history) {

@@ -148,6 +148,31 @@ describe('consensus - booth members retire', () => {
     }
   })
 
+  it('a member keeps big values by bytes too: a few MiB, not 40 slots of them (their data stays in its memory until compacted)', async () => {
+    const xDir = await cluster.tempDir()
+    const x = await cluster.create({ dataDir: xDir, kBackups: 0 })
+    await x.start()
+    const p1 = await vehicle(x)
+    const p1id = p1.peerId.toString()
+    const MiB = 1024 * 1024
+    // 24 slots of 1 MiB: below memberCompactEvery, so a count alone compacted nothing
+    const writes = PAXOS_TIMING.memberCompactBytes / MiB + 8
+    expect(writes).toBeLessThan(PAXOS_TIMING.memberCompactEvery)
+    for (let i = 0; i < writes; i++) await commitWithX(p1, x, `k${i}`, randomBytes(MiB))
+    const member = (): { compacted: number, decided: number } | undefined => x.consensus.driver.status().find(s => s.chainId === p1id)
+    await waitFor(() => (member()?.compacted ?? 0) > 0, { message: 'x compacted by bytes' })
+    await cluster.stopNode(x)
+    const db = await openDatabase(xDir)
+    try {
+      const state = await new LevelPaxosStore(db).storage(p1id).load()
+      const held = state?.entries.filter(e => e.value.kind === 'data' && e.slot > (state?.hardState.compacted ?? 0)).length ?? Infinity
+      // what it kept, plus what was decided since it last compacted (under memberCompactBytes)
+      expect(held).toBeLessThanOrEqual((PAXOS_TIMING.memberCompactKeepBytes + PAXOS_TIMING.memberCompactBytes) / MiB + PAXOS_TIMING.window)
+    } finally {
+      await db.close()
+    }
+  })
+
   it('a member of a live booth keeps only the last few decided values: it holds no copy of the chain', async () => {
     const xDir = await cluster.tempDir()
     const x = await cluster.create({ dataDir: xDir, kBackups: 0 })

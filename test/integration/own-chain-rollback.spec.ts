@@ -19,6 +19,7 @@ import { ReadResponse } from '../../src/protocols/read/index.ts'
 import { toHex, verifyBlock, ZERO_HASH } from '../../src/chain/index.ts'
 import type { ChainTip } from '../../src/chain/index.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
+import { MEMBER_HOLD_BYTES, PAXOS_TIMING } from '../../src/node/paxos-constants.ts'
 
 const value = (i: number): Uint8Array => new TextEncoder().encode(`fix ${i}`)
 const text = (v: Uint8Array | undefined): string | undefined => v == null ? undefined : new TextDecoder().decode(v)
@@ -587,6 +588,30 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     const next = await a.put('after', value(99), { timeout: 30_000 })
     expect(next.height).toBe(9)
     for (let i = 0; i < 8; i++) expect(text((await a.get(self, `gps/${i}`)).value), `gps/${i}`).toBe(`fix ${i}`)
+  })
+
+  it('its backup away, its members hold what no backup took up to MEMBER_HOLD_BYTES of values, then compact past it (their memory holds them)', async () => {
+    const { a, b, full } = await noRoomSwarm({ kBackups: 1 }, 2)
+    const self = a.peerId.toString()
+    await a.put('gps/0', value(0))
+    await cluster.stopNode(b)
+    const MiB = 1024 * 1024
+    const big = new Uint8Array(MiB).fill(7)
+    const slotsOf = (m: VGuardNode): { applied: number, compacted: number } | undefined => m.consensus.driver.status().find(s => s.chainId === self)
+    // well past memberCompactEvery, but below MEMBER_HOLD_BYTES: held (the count alone would have compacted)
+    for (let i = 1; i <= PAXOS_TIMING.memberCompactEvery + 8; i++) await a.put(`big/${i}`, big)
+    const heldAt = full.map(m => slotsOf(m)?.compacted ?? 0)
+    for (const m of full) {
+      const st = slotsOf(m)
+      expect((st?.applied ?? 0) - (st?.compacted ?? 0), m.peerId.toString()).toBeGreaterThan(PAXOS_TIMING.memberCompactEvery)
+    }
+    // past MEMBER_HOLD_BYTES: given up, so a member's memory stays bounded
+    for (let i = PAXOS_TIMING.memberCompactEvery + 9; i <= MEMBER_HOLD_BYTES / MiB + 8; i++) await a.put(`big/${i}`, big)
+    await waitFor(() => full.every((m, i) => (slotsOf(m)?.compacted ?? 0) > heldAt[i] + PAXOS_TIMING.memberCompactEvery), { message: 'the members compacted past the hold' })
+    for (const m of full) {
+      const st = slotsOf(m)
+      expect(((st?.applied ?? 0) - (st?.compacted ?? 0)) * MiB, m.peerId.toString()).toBeLessThanOrEqual(PAXOS_TIMING.memberCompactKeepBytes + PAXOS_TIMING.memberCompactBytes + PAXOS_TIMING.window * MiB)
+    }
   })
 
   it('database lost after its booth changed past the last fresh copy, the booth that decided the copy gone: phase 1 asks the booth own-chain.json records (it waited for the old one)', async () => {

@@ -40,4 +40,22 @@ describe('node - an own-chain replica compacting its Paxos log', () => {
     const first = events.indexOf('compact')
     expect(events.slice(0, first)).toContain(`flush ${SELF}`)
   }, 60_000)
+
+  it('compacts by the bytes of its values too: big blocks are not held in memory for compactEvery slots', async () => {
+    const r = await fixture.open({ store: new MemoryChainStore() })
+    const value = new Uint8Array(2 * 1024 * 1024)
+    const perSlot = value.byteLength
+    // enough slots for the bytes to call for a compaction twice, far fewer than compactEvery
+    const slots = Math.ceil((PAXOS_TIMING.compactBytes + PAXOS_TIMING.compactKeepBytes) / perSlot) * 2
+    expect(slots).toBeLessThan(PAXOS_TIMING.compactEvery)
+    let most = 0
+    for (let i = 0; i < slots; i++) {
+      await r.submit(encodeWrite([{ key: `big/${i}`, value }]), { timeout: 10_000, waitForReplication: false })
+      const st = r.status()
+      most = Math.max(most, st.applied - st.compacted)
+    }
+    expect(r.status().compacted).toBeGreaterThan(0)
+    // held at most: what it keeps, what piled up to the next compaction, and the slot in hand
+    expect(most * perSlot).toBeLessThanOrEqual(PAXOS_TIMING.compactKeepBytes + PAXOS_TIMING.compactBytes + 2 * perSlot)
+  }, 60_000)
 })
