@@ -37,6 +37,8 @@ export interface SpawnNodeInit {
   env?: NodeJS.ProcessEnv
   /** How long to wait for "ready". @default 20000 */
   readyTimeout?: number
+  /** The CLI entry to run (e.g. an installed copy's). @default BIN_PATH */
+  bin?: string
 }
 
 export class NodeProcessError extends Error {
@@ -48,7 +50,7 @@ export class NodeProcessError extends Error {
 }
 
 export async function spawnNode (init: SpawnNodeInit): Promise<NodeProcess> {
-  const command = [...(init.wrapper ?? []), process.execPath, ...NODE_FLAGS, BIN_PATH, 'start', ...init.args]
+  const command = [...(init.wrapper ?? []), process.execPath, ...NODE_FLAGS, init.bin ?? BIN_PATH, 'start', ...init.args]
   const child = spawn(command[0], command.slice(1), {
     env: { ...process.env, ...init.env },
     stdio: ['ignore', 'pipe', 'pipe']
