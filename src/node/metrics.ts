@@ -126,6 +126,17 @@ export function createNodeMetrics (source: MetricsSource): Registry {
   }
   perKind('vguard_consensus_replicas', 'Chains this node runs consensus for: own, shared, and as a booth member of other vehicles\' chains', () => true)
   perKind('vguard_consensus_failed_replicas', 'Chains whose consensus stopped because a save failed (a full disk, say): they take nothing until the node restarts', r => r.failed != null)
+  registry.registerMetric(new Gauge({
+    name: 'vguard_consensus_log_value_bytes',
+    help: 'Bytes of decided values the consensus logs hold in memory until compacted, by kind of chain',
+    labelNames: ['kind'],
+    registers: [],
+    collect () {
+      const n = { own: 0, member: 0, shared: 0 }
+      for (const r of source.consensus()) n[r.kind] += r.valueBytes
+      for (const [kind, bytes] of Object.entries(n)) this.set({ kind }, bytes)
+    }
+  }))
   gauge('vguard_shared_leader', '1 while this node leads the shared chain', () => source.sharedLeader() === source.self ? 1 : 0)
 
   const blocks = new Counter({ name: 'vguard_blocks_committed_total', help: 'Blocks committed and applied to this node\'s own chain and to the shared chain', labelNames: ['role'], registers: [registry] })

@@ -122,6 +122,8 @@ export interface ReplicaStatus {
   compacted: number
   /** Chain height the applied slots reached. */
   height: number
+  /** Bytes of the decided values its log holds in memory until they are compacted. */
+  valueBytes: number
   /** Writes waiting for a batch, and batches proposed but not decided. */
   pending: number
   outstanding: number
@@ -812,6 +814,7 @@ export class ChainReplica {
       applied: this.kind === 'member' ? st.applied : this.cursor.slot,
       compacted: st.compacted,
       height: this.cursor.height,
+      valueBytes: this.heldValues.bytes,
       pending: this.buffer.length,
       outstanding: this.outstanding.size,
       ...(this.broken != null ? { failed: this.broken.message } : {})

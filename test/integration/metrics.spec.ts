@@ -103,6 +103,10 @@ describe('http - metrics', () => {
       expect(committed, `node ${i}`).toBeGreaterThanOrEqual(1)
       expect(sample(now, 'vguard_shared_leader'), `node ${i}`).toBe(i === 0 ? 1 : 0)
       expect(sample(now, 'vguard_consensus_replicas', { kind: 'shared' })).toBe(1)
+      // the decided write is held in the log's memory until compacted: counted there and in /status
+      const held = sample(now, 'vguard_consensus_log_value_bytes', { kind: 'shared' })
+      expect(held, `node ${i}`).toBeGreaterThan('road closed'.length)
+      expect(held).toBe(nodes[i].consensus.status().find(r => r.kind === 'shared')?.valueBytes)
     }
   })
 
