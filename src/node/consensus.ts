@@ -990,6 +990,8 @@ export class Consensus {
     const minHeight = Math.max(this.c.vguarddb.tables.get(chainId)?.table.height ?? 0, (await this.c.chains.tip(chainId)).height)
     return await quorumRead({
       holders,
+      // a vehicle holds every write of its chain it acknowledged; its backups may lag (quorum-read.ts)
+      first: chainId === SHARED_CHAIN ? undefined : chainId,
       quorum: this.c.config.readQuorum,
       minHeight,
       signal: this.stopping.signal,

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { quorumRead, TooFewHoldersError } from '../../../src/node/quorum-read.ts'
-import type { HolderAnswer } from '../../../src/node/quorum-read.ts'
+import type { HolderAnswer, QuorumReadResult } from '../../../src/node/quorum-read.ts'
 
 const utf8 = new TextEncoder()
 const value = (peer: string, v: string, valueHeight: number, height = valueHeight): HolderAnswer => ({ peer, status: 'value', value: utf8.encode(v), valueHeight, height })
@@ -135,6 +135,46 @@ describe('node - quorum read', () => {
     expect(await read({ v: value('v', 'new', 6), b1: value('b1', 'old', 1, 4), b2: value('b2', 'old', 1, 4) })).toBe('QuorumReadError')
     // a block they lack: not "no such block"
     expect(await read({ v: value('v', 'block 6', 6), b1: absent('b1', 4), b2: absent('b2', 4) })).toBe('QuorumReadError')
+  })
+
+  it('the vehicle of its own chain is among the first asked: its backups, behind a write it answered before they took it, never agree it away (a probe)', async () => {
+    // the vehicle acknowledged "5" at height 5 without waiting for its replication round; no table says so yet
+    for (let i = 0; i < 10; i++) {
+      const asked: string[] = []
+      let rounds = 0
+      const read = async (first?: string): Promise<QuorumReadResult> => await quorumRead({
+        holders: ['b1', 'b2', 'v'],
+        first,
+        quorum: 2,
+        retryDelay: 1,
+        random: seq(i / 10, ((i * 3) % 10) / 10),
+        ask: async (p) => {
+          asked.push(p)
+          if (p === 'v') return value('v', '5', 5)
+          // the backups take block 5 after a few asks
+          return rounds++ < 4 ? value(p, '4', 4) : value(p, '5', 5)
+        }
+      })
+      const r = await read('v')
+      expect(asked[0]).toBe('v')
+      expect(new TextDecoder().decode(r.value)).toBe('5')
+    }
+    // without: asking the two backups first, they agree on the value the write replaced
+    const stale = await quorumRead({ holders: ['b1', 'b2', 'v'], quorum: 2, random: seq(0.99), ask: async (p) => p === 'v' ? value('v', '5', 5) : value(p, '4', 4) })
+    expect(new TextDecoder().decode(stale.value)).toBe('4')
+  })
+
+  it('says so when Nr agree on a version a newer one replaced (it said no version was held by Nr)', async () => {
+    const err = await quorumRead({
+      holders: ['v', 'b1', 'b2'],
+      first: 'v',
+      quorum: 2,
+      retryDelay: 1,
+      maxRounds: 1,
+      unavailableWait: 0,
+      ask: async (p) => p === 'v' ? value('v', '91', 91) : value(p, '90', 90)
+    }).catch((e: Error) => e)
+    expect(err).toMatchObject({ name: 'QuorumReadError', message: expect.stringMatching(/^value@90 of the key is held by 2 of 3 holders, but a newer version \(value@91\) was seen, which fewer than 2 hold \(v: value@91, b\d: value@90, b\d: value@90\)/) })
   })
 
   it('holders below the height the chain is known to have reached are no vote on their own', async () => {
