@@ -32,7 +32,9 @@
  * agreed version never stands against a newer one seen at a height its
  * holders have not read up to (every version a holder shows is committed).
  * A block a holder shows is the same at every holder (hash-chained): the
- * guards are for answers of "which value", and "no such block".
+ * guards are for answers of "which value", and "no such block". The second
+ * guard needs the newer version to be seen: the vehicle, which holds every
+ * write of its chain it acknowledged, is asked first (`first`).
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { bytesEqual } from '../chain/index.ts'
