@@ -252,15 +252,24 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     }
   })
 
-  it('everything but its key lost after writes its booth decided, a put alone, its booth back: the next put fails as a conflict (it waited out its timeout for a NoQuorumError that read as "try again")', async () => {
+  it('everything but its key lost after writes its booth decided, a put alone, its booth back: the next put says the chain conflicts, and the backups keep their copies (it waited out its timeout for a NoQuorumError that read as "try again")', async () => {
     const alone = await aloneAfterLoss(loseAllButKey, 'put')
     const { a, self, copies, held } = alone
     expect((await a.put('alone', value(50), { timeout: 30_000 })).height).toBe(1)
     const back = await backupsReturn(alone)
-    // its booth decided slots past its block 1; the chain fetched from its holders does not follow that block
+    // its booth decided slots past its block 1. Mostly its phase 1 meets them first: the chain fetched
+    // from its holders does not follow that block, and nothing is written. Under load (1 CI run; 1 in 3
+    // with three runs at once) phase 1 recovers its members' decided values instead and they are applied
+    // on top of its block 1 (a batch names no block it extends): the write commits, and its round
+    // reports the conflict (docs/consensus.md, "What this cannot see"). Either way: said at once (it
+    // waited out its timeout for a NoQuorumError), and no copy of its backups is touched
     const attempt = await a.put('next', value(51), { timeout: 30_000 }).then(r => r, (err: Error) => err)
-    expect(attempt).toMatchObject({ name: 'OwnChainConflictError', message: expect.stringMatching(/went another way than the one its backups hold .*their block 2 does not follow its block 1 .*Nothing was written/) })
-    expect((await a.chains.tip(self)).height).toBe(1)
+    if (attempt instanceof Error) {
+      expect(attempt).toMatchObject({ name: 'OwnChainConflictError', message: expect.stringMatching(/went another way than the one its backups hold .*their block 2 does not follow its block 1 .*Nothing was written/) })
+      expect((await a.chains.tip(self)).height).toBe(1)
+    } else {
+      expect(attempt.replication).toMatchObject({ state: 'partial', problem: expect.stringMatching(/does not hold the block its newest backup table .* names at height 5.*its chain went another way .*the backups keep their copies, none is replaced/) })
+    }
     for (const [i, node] of back.entries()) {
       expect(node.chains.copyId(self), node.peerId.toString()).toBe(copies[i].copy)
       expect((await node.chains.tip(self)).hash).toEqual(held.hash)
