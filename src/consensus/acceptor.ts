@@ -5,7 +5,8 @@
  * - promise a ballot only if it is ≥ every ballot promised before; refuse
  *   lower ones with a nack that names the promise;
  * - accept at a ballot only if it is ≥ the promise (and raise the promise to it);
- * - a promise reports every value accepted at a slot the candidate asked about.
+ * - a promise reports every value accepted at a slot the candidate asked about
+ *   (and the decided value just below them, for the candidate to compare).
  *
  * Replies are only returned here; the Paxos node queues them in the next
  * Ready, whose persist part (the new promise, the accepted entry) the driver
@@ -46,8 +47,10 @@ export class Acceptor {
     this.raise(msg.ballot)
     const after = Math.max(this.log.commit, msg.slot - 1)
     // decided values the candidate lacks come along (bounded), so it can
-    // serve them without a catch-up round trip
-    const known = this.log.decidedFrom(msg.slot, this.maxCatchup, this.maxCatchupBytes).map((d): Entry => {
+    // serve them without a catch-up round trip; and the last one it holds
+    // (prepare.slot - 1): one that differs tells it that one of our two
+    // histories was lost (Divergence)
+    const known = this.log.decidedFrom(Math.max(1, msg.slot - 1), this.maxCatchup, this.maxCatchupBytes).map((d): Entry => {
       const e: Entry = { slot: d.slot, ballot: ZERO_BALLOT, value: d.value, booth: d.booth, decided: true }
       if (d.proof != null) e.proof = d.proof
       return e

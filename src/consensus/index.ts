@@ -81,7 +81,7 @@ export {
   InvalidMessageError, ElectionDisabledError, PaxosConfigError, ReadyStateError
 } from './errors.ts'
 export type {
-  Ballot, Proposal, Value, BoothEpoch, Entry, Decided, HardState, Persist, PersistedState, DroppedProposal,
+  Ballot, Proposal, Value, BoothEpoch, Entry, Decided, HardState, Persist, PersistedState, DroppedProposal, Divergence,
   SnapshotRequest, Ready, Message, MessageType, PrepareMessage, PromiseMessage, NackMessage, AcceptMessage,
   AcceptedMessage, HeartbeatMessage, HeartbeatAckMessage, CatchupMessage, DecidedMessage, SnapshotMessage, Candidate, ElectionConfig,
   PaxosConfig, Role, PaxosStatus, PaxosStorage, ReadState, FailedRead, ValueProof, CommitProof, ProposerProofs

@@ -30,10 +30,11 @@ import { QuorumCheck } from './check-quorum.ts'
 import { PreVote } from './pre-vote.ts'
 import { MAX_ID_LENGTH, MAX_ROUND_JUMP, validateMessage, validateProposal } from './validate.ts'
 import { CommitProofs, checkReported } from './proofs.ts'
+import { valuesEqual } from './values.ts'
 import type { Settings } from './config.ts'
 import type { ProposerContext } from './proposer.ts'
 import type {
-  Ballot, Candidate, Decided, DroppedProposal, HardState, Message, PaxosConfig, PaxosStatus,
+  Ballot, Candidate, Decided, Divergence, DroppedProposal, HardState, Message, PaxosConfig, PaxosStatus,
   PersistedState, PromiseMessage, Proposal, ProposerProofs, Ready, Role, SnapshotRequest
 } from './types.ts'
 
@@ -91,6 +92,8 @@ export class Paxos {
   private outbox: Message[] = []
   private local: Message[] = []
   private dropped: DroppedProposal[] = []
+  /** Promises not counted since the last Ready: their peer's history and ours went two ways. */
+  private diverged: Divergence[] = []
   private snapshotRequest?: SnapshotRequest
   private outstanding?: Ready
   private readonly reads = new LeaderReads()
@@ -313,7 +316,7 @@ export class Paxos {
 
   hasReady (): boolean {
     return this.outstanding == null && (
-      this.outbox.length > 0 || this.dropped.length > 0 || this.snapshotRequest != null || this.reads.hasOutput() ||
+      this.outbox.length > 0 || this.dropped.length > 0 || this.diverged.length > 0 || this.snapshotRequest != null || this.reads.hasOutput() ||
       this.hardDirty() || this.log.hasDirty() || this.log.commit > this.handedOut)
   }
 
@@ -345,6 +348,10 @@ export class Paxos {
     const ready: Ready = { persist, messages: this.outbox, decided, dropped: this.dropped, ...this.reads.take() }
     if (this.snapshotRequest != null) {
       ready.snapshot = this.snapshotRequest
+    }
+    if (this.diverged.length > 0) {
+      ready.diverged = this.diverged
+      this.diverged = []
     }
     this.outbox = []
     this.dropped = []
@@ -747,6 +754,7 @@ export class Paxos {
     const lead = this.leadership
     if (this.role === 'leader' && lead?.extending != null && ballotEquals(msg.ballot, lead.ballot)) {
       if (!this.log.boothFor(lead.extending).includes(msg.from)) return
+      if (this.divergesFrom(msg)) return
       this.quorumCheck?.heard(msg.from)
       this.onExtensionPromise(lead, lead.extending, msg)
       return
@@ -756,6 +764,7 @@ export class Paxos {
     if (this.role !== 'candidate' || c == null || !ballotEquals(msg.ballot, c.ballot) || !c.asked.has(msg.from)) {
       return
     }
+    if (this.divergesFrom(msg)) return
     if (msg.from !== this.s.id && this.showsForgottenVotes(msg, c)) this.forgetOwnVotes()
     // our own, after our votes were lost: it vouches for nothing we voted before (config.forgotVotes)
     if (msg.from === this.s.id && this.s.forgotVotes) {
@@ -774,6 +783,27 @@ export class Paxos {
       }
     }
     this.tryLead()
+  }
+
+  /**
+   * Whether the promise names a value decided at a slot where we decided
+   * another (Divergence): then it is reported, and not counted. Only a lost
+   * history makes one; counted, its decided values would be applied on top
+   * of what we decided instead (a probe: a vehicle that lost its database
+   * and wrote alone built its old booth's batches on its new block 1).
+   */
+  private divergesFrom (msg: PromiseMessage): boolean {
+    for (const e of msg.entries) {
+      if (!e.decided) continue
+      const mine = this.log.get(e.slot)
+      if (mine?.decided === true && !valuesEqual(mine.value, e.value)) {
+        this.diverged.push({ slot: e.slot, peer: msg.from })
+        // a chain with one proposer cannot go on from here: what it queued is dropped, never sent
+        if (this.s.mode === 'fixed') this.stepDown()
+        return true
+      }
+    }
+    return false
   }
 
   /**

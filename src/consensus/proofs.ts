@@ -9,9 +9,10 @@
  * of an open network) could make those up: a made-up decided value became a
  * block of the vehicle's chain, and made-up evidence of lost votes had the
  * vehicle wait on every member. So above its commit (below, a report changes
- * nothing) it believes a reported value only with its own signature of that
- * slot, round and value, or when it is the value it holds there (a member's
- * vote from before proofs existed), at no round it has not used.
+ * nothing, but a value decided other than ours: that ends a campaign) it
+ * believes a reported value only with its own signature of that slot, round
+ * and value, or when it is the value it holds there (a member's vote from
+ * before proofs existed), at no round it has not used.
  */
 import { InvalidMessageError } from './errors.ts'
 import { valuesEqual } from './values.ts'
@@ -53,8 +54,9 @@ export function checkReported (msg: PromiseMessage | DecidedMessage, log: PaxosL
     : msg.entries
   let verdict: Verdict = 'ok'
   for (const r of reported) {
-    // below our commit a report changes nothing, unless it is a vote at a round we did not use (lost votes)
-    if (r.slot <= log.commit && (r.ballot == null || r.ballot.proposer !== self || r.ballot.round < round)) continue
+    // below our commit a report changes nothing, unless it is a vote at a round we did not use (lost votes),
+    // or another value decided than the one we decided there (a lost history: it ends our campaign, see Divergence)
+    if (r.slot <= log.commit && (r.ballot == null || r.ballot.proposer !== self || r.ballot.round < round) && !decidedOtherwise(r, log)) continue
     const shown = vouched(r, log, self, proofs)
     if (shown === 'forged') throw new InvalidMessageError(`${msg.type} from ${msg.from} shows a signature of ours that does not check, at slot ${r.slot}`)
     if (shown === 'unsigned') verdict = 'unsigned'
@@ -67,6 +69,12 @@ export function checkReported (msg: PromiseMessage | DecidedMessage, log: PaxosL
     msg.commit = Math.min(msg.commit, Math.max(proven, log.commit))
   }
   return verdict
+}
+
+/** A decided value other than the one we decided at its slot. */
+function decidedOtherwise (r: Reported, log: PaxosLog): boolean {
+  const held = log.get(r.slot)
+  return r.ballot == null && held?.decided === true && !valuesEqual(held.value, r.value)
 }
 
 function provenCommit (msg: PromiseMessage, proofs: ProposerProofs): number {

@@ -198,6 +198,22 @@ export interface Ready {
   reads: ReadState[]
   failedReads: FailedRead[]
   snapshot?: SnapshotRequest
+  /** Promises not counted: their peer decided other values than this node at slots both decided (Divergence). */
+  diverged?: Divergence[]
+}
+
+/**
+ * A promise named a value decided at `slot` other than the one this node
+ * decided there. Paxos never decides two values at a slot, so one of the two
+ * histories was lost: a vehicle that lost its database (its key kept) and
+ * decided its own chain alone from slot 1, while its old booth still holds
+ * what it decided before. The promise is not counted, and none of its
+ * decided values is taken: applied on top of this node's chain, they would
+ * build blocks that were never proposed there.
+ */
+export interface Divergence {
+  slot: number
+  peer: string
 }
 
 interface Envelope {
@@ -216,6 +232,8 @@ export interface PrepareMessage extends Envelope {
  * Phase 1b: the acceptor promised `ballot`. It reports its `commit` (all
  * slots ≤ commit decided, values held), the booth epochs known at that
  * commit, and every entry it holds above max(commit, prepare.slot - 1).
+ * Decided values come along from prepare.slot - 1 on: the candidate holds
+ * that one decided too, so the two can be compared (Divergence).
  */
 export interface PromiseMessage extends Envelope {
   type: 'promise'

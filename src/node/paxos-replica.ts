@@ -23,7 +23,7 @@
 import type { Logger } from '@libp2p/interface'
 import { createPaxos, PaxosConfigError, quorumSize } from '../consensus/index.ts'
 import type {
-  Candidate, Decided, DroppedProposal, ElectionConfig, Message, Paxos, PaxosConfig, PaxosStatus, PersistedState, Ready, SnapshotRequest, ProposerProofs
+  Candidate, Decided, Divergence, DroppedProposal, ElectionConfig, Message, Paxos, PaxosConfig, PaxosStatus, PersistedState, Ready, SnapshotRequest, ProposerProofs
 } from '../consensus/index.ts'
 import { bytesEqual, fromHex, MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, toHex, ZERO_HASH } from '../chain/index.ts'
 import type { Block, ChainTip } from '../chain/index.ts'
@@ -38,7 +38,7 @@ import type { EncodedWrite, WriteRef } from './batch.ts'
 import { AppliedWrites, WRITE_MEMORY, memoryOwner, writeKey } from './recent-writes.ts'
 import type { RememberedWrite } from '../storage/paxos-store.ts'
 import { sameBooth, selectBooth } from './booth-select.ts'
-import { ChainDivergedError, ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, retryAdvice } from './consensus-errors.ts'
+import { ChainDivergedError, ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, OWN_CONFLICT_RECOVERY, OwnChainConflictError, retryAdvice } from './consensus-errors.ts'
 import type { ConsensusRecord } from './own-chain-marker.ts'
 import { MEMBER_HOLD_BYTES, MEMBER_HOLD_SLOTS, PAXOS_TIMING } from './paxos-constants.ts'
 import { LeaderReadWaiters } from './leader-reads.ts'
@@ -946,8 +946,10 @@ export class ChainReplica {
     this.reads.rejectAll(failure)
   }
 
-  /** Why writes and reads fail once a save failed, and what brings the chain back. */
-  private stoppedBy (err: Error, proposed = false): ConsensusStoppedError {
+  /** Why writes and reads fail once a save failed or the chain diverged, and what brings the chain back. */
+  private stoppedBy (err: Error, proposed = false): Error {
+    // its booth decided another chain (onDiverged): a write not proposed was not written, and says why
+    if (err.name === 'OwnChainConflictError' && !proposed) return err
     const outcome = proposed ? '; the write was proposed and may still commit, whole or not at all' : ''
     if (err.name === 'ChainDivergedError') return new ConsensusStoppedError(`consensus of ${this.chainId} stopped: ${err.message}${outcome}`, proposed)
     return new ConsensusStoppedError(`consensus of ${this.chainId} failed: ${err.message}${outcome} (restart the node once that is fixed: nothing acknowledged was lost)`, proposed)
@@ -997,6 +999,7 @@ export class ChainReplica {
       // compaction and restarts go by the cursor
       if (rd.decided.length > 0 && !applyNow) this.enqueueApply(rd.decided)
       for (const p of rd.dropped) this.onDropped(p)
+      if (rd.diverged != null) await this.onDiverged(rd.diverged)
       // unsynced, as the writes applied are: a crash that loses a mark leaves the gap it closes
       if (this.uncertainMarks.length > 0) await this.d.storage.rememberWrites(this.uncertainMarks.splice(0))
       this.settleReads(rd)
@@ -1277,6 +1280,32 @@ export class ChainReplica {
     // the booth answers: it is ahead, and hands over only what it keeps (booth members keep no chain)
     return `phase 1 has not completed: its booth decided this chain up to slot ${stall.slot}, past what this node holds, and ${stall.from} ` +
       'cannot hand the chain over (was the data dir restored from an older copy, or its database lost?); the chain\'s backups hold it'
+  }
+
+  /**
+   * Booth members decided other values of this chain than we did at slots
+   * both decided (Divergence): one side's history was lost. Ours, on our own
+   * chain: we lost our database (own-chain.json too, or it would have said
+   * so) while none of them was reachable, and wrote alone from slot 1. The
+   * state machine took none of their values; this replica stops, so nothing
+   * more is acknowledged beside the chain they decided (it is on our
+   * backups), until the operator's recovery. On another chain it is a
+   * member's lost history: logged, its promise not counted.
+   */
+  private async onDiverged (found: Divergence[]): Promise<void> {
+    const peers = [...new Set(found.map(d => d.peer))].join(', ')
+    const slot = Math.min(...found.map(d => d.slot))
+    if (this.kind !== 'own') {
+      this.d.log.error('%s: %s decided other values than this node at slot %d (a lost database?): its promise is not counted', this.chainId, peers, slot)
+      return
+    }
+    const err = new OwnChainConflictError(`${this.chainId}'s chain went another way than the one its booth decided: ${peers} decided another value at slot ${slot} ` +
+      'than this vehicle did (its database lost while none of them was reachable, and it wrote alone?). Nothing of this write was written, ' +
+      `and its booth and backups keep what they hold. ${OWN_CONFLICT_RECOVERY}`)
+    // the recovery keeps own-chain.json: its record must not name this chain's booth (OwnChainMarker.clearConsensus)
+    await this.d.consensusRecord?.clear()
+    this.failWaitingWrites(err)
+    this.halt(err)
   }
 
   /** Writes not proposed yet fail with `err` (nothing of them was written): a conflict no wait resolves. */

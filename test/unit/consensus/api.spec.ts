@@ -4,7 +4,7 @@ import {
   InvalidProposalError, NotLeaderError, PaxosConfigError, ProposalDroppedError, ReadyStateError
 } from '../../../src/consensus/index.ts'
 import { MAX_ROUND_JUMP } from '../../../src/consensus/validate.ts'
-import type { Message, Paxos, PaxosConfig, Ready } from '../../../src/consensus/index.ts'
+import type { Ballot, Message, Paxos, PaxosConfig, Ready, Value } from '../../../src/consensus/index.ts'
 
 function config (over: Partial<PaxosConfig> = {}): PaxosConfig {
   return {
@@ -421,5 +421,64 @@ describe('consensus - Paxos API', () => {
     })
     drain(b)
     expect(b.status()).toMatchObject({ commit: 3, heard: 3 })
+  })
+
+  describe('a history lost on one side (a vehicle that lost its database and decided its chain alone)', () => {
+    const data = (id: string): Value => ({ kind: 'data', id, data: new TextEncoder().encode(id) })
+    const booths = [{ slot: 1, members: ['a', 'b', 'c'] }]
+    /** a decided x1, x2 (after its database was lost: b and c decided y1..y3 of the same chain before). */
+    function restarted (): Paxos {
+      const entries = ['x1', 'x2'].map((id, i) => ({ slot: i + 1, ballot: { round: 1, proposer: 'a' }, value: data(id), booth: ['a', 'b', 'c'], decided: true }))
+      return createPaxos(config({ booth: ['a', 'b', 'c'] }), { hardState: { promised: { round: 1, proposer: 'a' }, round: 1, commit: 2, compacted: 0, booths }, entries })
+    }
+    const promise = (from: string, ballot: Ballot, ids: string[]): Message => ({
+      type: 'promise',
+      from,
+      to: 'a',
+      ballot,
+      commit: 3,
+      booths,
+      entries: ids.map((id, i) => ({ slot: i + 2, ballot: { round: 0, proposer: '' }, value: data(id), booth: ['a', 'b', 'c'], decided: true }))
+    })
+
+    it('an acceptor\'s promise carries the decided value just below the slots asked about, for the candidate to compare', () => {
+      const b = createPaxos(config({ id: 'b', booth: ['a', 'b', 'c'] }), {
+        hardState: { promised: { round: 1, proposer: 'a' }, round: 0, commit: 3, compacted: 0, booths },
+        entries: ['y1', 'y2', 'y3'].map((id, i) => ({ slot: i + 1, ballot: { round: 1, proposer: 'a' }, value: data(id), booth: ['a', 'b', 'c'], decided: true }))
+      })
+      b.step({ type: 'prepare', from: 'a', to: 'b', ballot: { round: 2, proposer: 'a' }, slot: 3 })
+      const answer = drain(b).flatMap(rd => rd.messages).find(m => m.type === 'promise')
+      expect(answer?.type === 'promise' ? answer.entries.map(e => [e.slot, e.value.kind === 'data' ? e.value.id : e.value.kind, e.decided]) : []).toEqual([[2, 'y2', true], [3, 'y3', true]])
+    })
+
+    it('a promise naming another value decided at a slot it decided is reported and not counted, none of its values is taken, and a fixed proposer ends its campaign', () => {
+      const p = restarted()
+      p.tick()
+      const prepares = drain(p).flatMap(rd => rd.messages).filter(m => m.type === 'prepare')
+      expect(prepares.map(m => m.type === 'prepare' ? m.slot : 0)).toEqual([3, 3])
+      const ballot = prepares[0].type === 'prepare' ? prepares[0].ballot : { round: 0, proposer: '' }
+      p.step({ type: 'promise', from: 'a', to: 'a', ballot, commit: 2, booths, entries: [] })
+      p.step(promise('b', ballot, ['y2', 'y3']))
+      p.step(promise('c', ballot, ['y2', 'y3']))
+      const readies = drain(p)
+      expect(readies.flatMap(rd => rd.diverged ?? [])).toEqual([{ slot: 2, peer: 'b' }])
+      // its campaign ends at the first (one proposer: nothing goes on from here), c's answers none; y3 is not decided on top of x2
+      expect(p.status()).toMatchObject({ role: 'follower', commit: 2 })
+      expect(readies.flatMap(rd => rd.decided)).toEqual([])
+    })
+
+    it('a promise whose decided value there is the same counts as before', () => {
+      const p = restarted()
+      p.tick()
+      const prepare = drain(p).flatMap(rd => rd.messages).find(m => m.type === 'prepare')
+      const ballot = prepare?.type === 'prepare' ? prepare.ballot : { round: 0, proposer: '' }
+      p.step({ type: 'promise', from: 'a', to: 'a', ballot, commit: 2, booths, entries: [] })
+      p.step(promise('b', ballot, ['x2', 'x3']))
+      p.step(promise('c', ballot, ['x2', 'x3']))
+      const readies = drain(p)
+      expect(readies.flatMap(rd => rd.diverged ?? [])).toEqual([])
+      expect(p.status()).toMatchObject({ role: 'leader', commit: 3 })
+      expect(readies.flatMap(rd => rd.decided).map(d => d.value.kind === 'data' ? d.value.id : d.value.kind)).toEqual(['x3'])
+    })
   })
 })

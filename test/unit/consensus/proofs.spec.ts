@@ -179,6 +179,43 @@ describe('consensus - value proofs (a vehicle\'s own chain)', () => {
     expect(p.status().commit).toBe(1)
   })
 
+  describe('a value decided other than the one the vehicle decided at that slot (it lost its database and decided alone)', () => {
+    const other: Value = { kind: 'data', id: 'before', data: Uint8Array.of(1) }
+    const reported = (proof?: { round: number, signature: Uint8Array }): Entry =>
+      ({ slot: 1, ballot: { round: 0, proposer: '' }, value: other, booth, decided: true, ...(proof != null ? { proof } : {}) })
+
+    it('with the vehicle\'s signature (its key outlived the database): reported diverged, not counted, and that campaign ends', () => {
+      const p = restored()
+      p.tick()
+      const round = sent(drain(p), 'prepare')[0].ballot.round
+      p.step(promise('b', round, { commit: 1, entries: [reported(signed(1, 1, other))] }))
+      const rds = drain(p)
+      expect(rds.flatMap(rd => rd.diverged ?? [])).toEqual([{ slot: 1, peer: 'b' }])
+      expect(p.status()).toMatchObject({ role: 'follower', commit: 1 })
+    })
+
+    it.each<[string, { round: number, signature: Uint8Array } | undefined]>([
+      ['unsigned', undefined],
+      ['with a signature that does not check', { round: 1, signature: testSignature('b', 1, 1, other) }]
+    ])('%s: refused, no divergence is reported (a member cannot stop the vehicle\'s chain so), and the campaign leads with honest members', (_, proof) => {
+      const p = restored()
+      p.tick()
+      const round = sent(drain(p), 'prepare')[0].ballot.round
+      expect(() => { p.step(promise('b', round, { commit: 1, entries: [reported(proof)] })) }).toThrow(InvalidMessageError)
+      let rds = drain(p)
+      expect(rds.flatMap(rd => rd.diverged ?? [])).toEqual([])
+      expect(p.status().role).toBe('candidate')
+      if (proof == null) {
+        // unsigned may be a member of an earlier version telling the truth: that campaign does not lead; the next one, without b, does
+        for (let i = 0; i < 40 && p.status().ballot.round === round; i++) rds = rds.concat(tickDrain(p))
+      }
+      p.step(promise('c', p.status().ballot.round, { commit: 1 }))
+      for (let i = 0; i < 20 && p.status().role !== 'leader'; i++) rds = rds.concat(tickDrain(p))
+      expect(p.status().role).toBe('leader')
+      expect(rds.flatMap(rd => rd.diverged ?? [])).toEqual([])
+    })
+  })
+
   describe('evidence that the vehicle lost votes', () => {
     const held: Value = { kind: 'data', id: 'held', data: Uint8Array.of(2) }
 
