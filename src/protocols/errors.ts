@@ -57,6 +57,19 @@ export class TimeoutError extends Error {
   }
 }
 
+/**
+ * No address of the peer is known: it is not connected, and no peer told
+ * this node where it is. libp2p says only "The dial request has no valid
+ * addresses", which read as a bad configuration inside a write's error.
+ */
+export class PeerAddressUnknownError extends Error {
+  static name = 'PeerAddressUnknownError'
+  constructor (message = 'no address of the peer is known') {
+    super(message)
+    this.name = 'PeerAddressUnknownError'
+  }
+}
+
 /** The remote peer does not have what was asked for. */
 export class NotFoundError extends Error {
   static name = 'NotFoundError'

@@ -9,7 +9,7 @@
 import { setMaxListeners } from 'node:events'
 import type { Connection, Libp2p, PeerId, Stream, StreamHandlerOptions } from '@libp2p/interface'
 import type { ProtobufDecoder } from '@libp2p/utils'
-import { AnswerCutOffError, InvalidMessageError, MalformedMessageError, ProtocolError, TimeoutError } from './errors.ts'
+import { AnswerCutOffError, InvalidMessageError, MalformedMessageError, PeerAddressUnknownError, ProtocolError, TimeoutError } from './errors.ts'
 
 /**
  * One signal for a whole exchange that aborts (with a TimeoutError) once
@@ -165,6 +165,9 @@ export async function withStream<T> (
   } catch (err) {
     stream?.abort(err as Error)
     if (isAbort(err)) throw new TimeoutError(`${protocol} with ${peer.toString()} timed out`)
+    if (stream == null && (err as Error).name === 'NoValidAddressesError') {
+      throw new PeerAddressUnknownError(`no address of ${peer.toString()} is known: it is not connected, and no peer told this node where it is`)
+    }
     throw asInvalidMessage(err as Error, protocol, peer)
   }
 }

@@ -8,6 +8,8 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { defaultLogger } from '@libp2p/logger'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { pbStream } from '@libp2p/utils'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
@@ -191,5 +193,18 @@ describe('write - a forwarded write whose proposer answers badly, over HTTP', ()
     const body = await res.json() as { error: string, message: string }
     expect(body.error).toBe('ProposerUnreachableError')
     expect(body.message).toMatch(new RegExp(`^cannot reach ${gone}, proposer of ${gone}: no stream to ${gone}: .*\\(nothing was sent: the write is not committed\\)$`))
+  })
+
+  it('a proposer never met says no address of it is known (it said libp2p\'s "The dial request has no valid addresses")', async () => {
+    const a = await cluster.create()
+    await a.start()
+    const api = await cluster.http(a)
+    const stranger = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const res = await fetch(`${api.url}/chains/${stranger}/kv/k`, { method: 'PUT', body: 'v' })
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({
+      error: 'ProposerUnreachableError',
+      message: `cannot reach ${stranger}, proposer of ${stranger}: no stream to ${stranger}: no address of ${stranger} is known: it is not connected, and no peer told this node where it is (nothing was sent: the write is not committed)`
+    })
   })
 })
