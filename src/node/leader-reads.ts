@@ -7,6 +7,8 @@ import type { FailedRead, ReadState } from '../consensus/index.ts'
 
 interface Waiter {
   deadline: number
+  /** What waits, for its error: "leader read of <chain>", or a write that waits on its new leader's confirmation. */
+  what: string
   /** Set once the state machine confirmed the read. */
   index?: number
   resolve: () => void
@@ -28,16 +30,16 @@ export class LeaderReadWaiters {
   }
 
   /** Resolves when `ctx` is confirmed and applied; rejects when it fails or its deadline passes. */
-  async wait (ctx: string, deadline: number): Promise<void> {
+  async wait (ctx: string, deadline: number, what: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      this.waiting.set(ctx, { deadline, resolve, reject })
+      this.waiting.set(ctx, { deadline, what, resolve, reject })
     })
   }
 
   /** Resolves when the chain store applied every slot ≤ `index` (release); rejects at `deadline` (expire). */
   async waitApplied (index: number, deadline: number): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      this.waiting.set(this.nextContext(), { deadline, index, resolve, reject })
+      this.waiting.set(this.nextContext(), { deadline, what: `apply up to slot ${index}`, index, resolve, reject })
     })
   }
 
@@ -51,12 +53,12 @@ export class LeaderReadWaiters {
   }
 
   /** Reads the state machine gave up on: each gets the error `why` makes of it. */
-  failed (reads: FailedRead[], why: (read: FailedRead) => Error): void {
+  failed (reads: FailedRead[], why: (read: FailedRead, what: string) => Error): void {
     for (const r of reads) {
       const w = this.waiting.get(r.ctx)
       if (w == null || w.index != null) continue
       this.waiting.delete(r.ctx)
-      w.reject(why(r))
+      w.reject(why(r, w.what))
     }
   }
 
@@ -71,11 +73,11 @@ export class LeaderReadWaiters {
   }
 
   /** Fails the reads past their deadline with the error `why` makes (whether each was confirmed decides which). */
-  expire (now: number, why: (confirmed: boolean) => Error): void {
+  expire (now: number, why: (confirmed: boolean, what: string) => Error): void {
     for (const [ctx, w] of this.waiting) {
       if (now < w.deadline) continue
       this.waiting.delete(ctx)
-      w.reject(why(w.index != null))
+      w.reject(why(w.index != null, w.what))
     }
   }
 

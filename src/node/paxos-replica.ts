@@ -648,7 +648,7 @@ export class ChainReplica {
    *
    * @throws NotProposerError (not the leader; names it when known), NoQuorumError (no majority confirmed in time), ConsensusStoppedError
    */
-  async confirmLeader (timeout: number): Promise<void> {
+  async confirmLeader (timeout: number, what = `leader read of ${this.chainId}`): Promise<void> {
     if (this.closed) throw new ConsensusStoppedError(`consensus of ${this.chainId} is stopped`)
     if (this.broken != null) throw this.stoppedBy(this.broken)
     const deadline = this.elapsed() + timeout
@@ -661,10 +661,10 @@ export class ChainReplica {
     } catch (err) {
       const e = err as Error & { leader?: string }
       if (e.name === 'NotLeaderError') throw new NotProposerError(`${this.d.self} does not lead chain ${this.chainId}${e.leader != null ? `; ${e.leader} does` : ''}`, e.leader)
-      if (e.name === 'ProposalDroppedError') throw new NoQuorumError(`leader read of ${this.chainId} not started: ${e.message}`)
+      if (e.name === 'ProposalDroppedError') throw new NoQuorumError(`${what}: not started: ${e.message}`)
       throw err
     }
-    const done = this.reads.wait(ctx, deadline)
+    const done = this.reads.wait(ctx, deadline, what)
     this.kick()
     await done
   }
@@ -793,7 +793,11 @@ export class ChainReplica {
     const ballot = this.paxos.status()
     const key = `${ballot.ballot.round}.${ballot.ballot.proposer}`
     if (ballot.role !== 'leader' || this.settled?.ballot !== key) {
-      const done = this.confirmLeader(timeout)
+      // the caller's write hears why it waited (it heard of a "leader read" it never asked for)
+      const done = this.confirmLeader(timeout, `write to ${this.chainId} not proposed (as the chain's new leader, this node first confirms its leadership ` +
+        'with its booth and applies what earlier leaders chose)').catch((err: Error) => {
+        throw err.name === 'NoQuorumError' ? new NoQuorumError(`${err.message}; nothing was written`) : err
+      })
       this.settled = { ballot: key, done }
       // a failed confirmation is asked again by the next write
       done.catch(() => { if (this.settled?.done === done) this.settled = undefined })
@@ -1039,8 +1043,8 @@ export class ChainReplica {
 
   private settleReads (rd: Ready): void {
     if (rd.reads.length > 0) this.reads.confirmed(rd.reads, this.appliedSlot())
-    this.reads.failed(rd.failedReads, (r) => r.reason === 'timeout'
-      ? new NoQuorumError(`leader read of ${this.chainId}: no majority of the booth confirmed this node's leadership in time`)
+    this.reads.failed(rd.failedReads, (r, what) => r.reason === 'timeout'
+      ? new NoQuorumError(`${what}: no majority of the booth confirmed this node's leadership in time`)
       : new NotProposerError(`${this.d.self} no longer leads chain ${this.chainId}`, this.paxos.status().leader))
   }
 
@@ -1328,9 +1332,9 @@ export class ChainReplica {
       w.resolve('in flight')
       return false
     })
-    this.reads.expire(now, (confirmed) => new NoQuorumError(confirmed
-      ? `leader read of ${this.chainId}: confirmed, but the chain store did not apply the read index in time`
-      : `leader read of ${this.chainId}: no majority of the booth confirmed this node's leadership in time`))
+    this.reads.expire(now, (confirmed, what) => new NoQuorumError(confirmed
+      ? `${what}: confirmed, but the chain store did not apply the read index in time`
+      : `${what}: no majority of the booth confirmed this node's leadership in time`))
     for (let i = 0; i < this.buffer.length; i++) {
       const w = this.buffer[i]
       if (w.settled || now < w.deadline) continue

@@ -73,6 +73,24 @@ describe('node - leader reads (read index)', () => {
     expect((redirected.error as Error & { leader?: string }).leader).toBe(leader.status().leader)
   })
 
+  it('a write that waits on its new leader\'s confirmation, which no majority gives, says so of the write, not of a leader read it never asked for', async () => {
+    const { n1, cut, connected, tick } = await set.open()
+    for (const other of ['n2', 'n3']) {
+      cut.add(`n1>${other}`)
+      cut.add(`${other}>n1`)
+    }
+    connected.n1 = []
+    const settled = await whileTicking(n1.settleLeadership(60_000), tick)
+    expect(settled.error).toMatchObject({
+      name: 'NoQuorumError',
+      message: 'write to shared not proposed (as the chain\'s new leader, this node first confirms its leadership with its booth and applies what earlier leaders chose): ' +
+        'no majority of the booth confirmed this node\'s leadership in time; nothing was written'
+    })
+    // a leader read says it of itself
+    const read = await whileTicking(n1.confirmLeader(60_000), tick)
+    expect(read.error?.message).toMatch(/^leader read of shared: |does not lead|no longer leads/)
+  })
+
   it('a new leader\'s first read waits for the values it recovered: a write the old leader acknowledged is seen', async () => {
     const { n1, byId, stores, cut, dropIf, connected, tick, tickUntil, newLeader } = await set.open()
     // n2 and n3 accept the write but never hear that it was decided
