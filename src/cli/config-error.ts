@@ -18,6 +18,7 @@ const FLAG_OF_OPTION: Record<string, string> = {
   readQuorum: '--read-quorum',
   commitTimeout: '--commit-timeout',
   memberChains: '--member-chains',
+  memberUndecidedBytes: '--member-undecided-bytes',
   memberIdle: '--member-idle',
   retention: '--retention',
   retentionBytes: '--retention-bytes',

@@ -11,7 +11,7 @@ import { peerIdOf } from '../node/index.ts'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../http/server.ts'
 import {
   DEFAULT_BOOTH_SIZE, DEFAULT_CAPACITY, DEFAULT_DISK_RESERVE, DEFAULT_K_BACKUPS, DEFAULT_MDNS_INTERVAL, DEFAULT_NETWORK,
-  DEFAULT_PRIORITY, DEFAULT_COMMIT_TIMEOUT, DEFAULT_MEMBER_CHAINS, DEFAULT_MEMBER_IDLE, DEFAULT_RETENTION, DEFAULT_PRUNE_INTERVAL, MAX_PRIORITY, MAX_RETENTION
+  DEFAULT_PRIORITY, DEFAULT_COMMIT_TIMEOUT, DEFAULT_MEMBER_CHAINS, DEFAULT_MEMBER_UNDECIDED_BYTES, DEFAULT_MEMBER_IDLE, DEFAULT_RETENTION, DEFAULT_PRUNE_INTERVAL, MAX_PRIORITY, MAX_RETENTION
 } from '../node/config.ts'
 import { collectMultiaddrs, parseBoolean, parseBytes, parseHostPort, parseInteger } from './options.ts'
 import type { HostPort } from './options.ts'
@@ -55,6 +55,7 @@ interface StartFlags {
   readQuorum?: number
   commitTimeout: number
   memberChains: number
+  memberUndecidedBytes: number
   memberIdle: number
   retention: number
   retentionBytes?: number
@@ -94,6 +95,7 @@ function buildProgram (io: CliIo): Command {
     .addOption(new Option('--read-quorum <n>', 'Nr: holders a quorum read needs agreeing; Nr + Nw must exceed the booth size [default: booth size - majority + 1]').env('VGUARD_READ_QUORUM').argParser(parseInteger(1, 64)))
     .addOption(new Option('--commit-timeout <ms>', 'how long a write may take to commit before it fails (503); a committed write answers by then').env('VGUARD_COMMIT_TIMEOUT').argParser(parseInteger(1, 120_000)).default(DEFAULT_COMMIT_TIMEOUT))
     .addOption(new Option('--member-chains <n>', 'other vehicles\' booths this node serves at once (the quietest gives way to a new one)').env('VGUARD_MEMBER_CHAINS').argParser(parseInteger(0, 65_536)).default(DEFAULT_MEMBER_CHAINS))
+    .addOption(new Option('--member-undecided-bytes <bytes>', 'undecided values those booths may hold together (past it, each gets what one vehicle has in flight at most)').env('VGUARD_MEMBER_UNDECIDED_BYTES').argParser(parseBytes).default(DEFAULT_MEMBER_UNDECIDED_BYTES, '256MiB'))
     .addOption(new Option('--member-idle <ms>', 'how long a vehicle that left is remembered: a booth member whose proposer is silent this long drops the values it kept; a vehicle disconnected this long stops being a shared-chain candidate').env('VGUARD_MEMBER_IDLE').argParser(parseInteger(100, 24 * 3_600_000)).default(DEFAULT_MEMBER_IDLE))
     .addOption(new Option('--allow <peer-id>', 'only these peers may take part, repeatable (comma-separated in the env var)').env('VGUARD_ALLOW').argParser((v: string, prev?: string[]) => [...(prev ?? []), ...v.split(',').map(s => s.trim()).filter(s => s !== '')]))
     .action(async (flags: StartFlags, command: Command) => {
@@ -123,6 +125,7 @@ function buildProgram (io: CliIo): Command {
         readQuorum: flags.readQuorum,
         commitTimeout: flags.commitTimeout,
         memberChains: flags.memberChains,
+        memberUndecidedBytes: flags.memberUndecidedBytes,
         memberIdle: flags.memberIdle,
         retention: flags.retention,
         retentionBytes: flags.retentionBytes,

@@ -26,7 +26,10 @@ export class Acceptor {
   private readonly log: PaxosLog
   private readonly maxCatchup: number
   private readonly maxCatchupBytes: number
-  private readonly maxUndecidedBytes: number
+  /** Changed in place by Paxos.setMaxUndecidedBytes (a node shares one budget among chains). */
+  maxUndecidedBytes: number
+  /** Accepts that got no vote for want of room (hasRoomFor), since this node started. */
+  withheld = 0
   promised: Ballot
   /** Set when promised changed since the hard state was last persisted. */
   dirty = false
@@ -71,7 +74,10 @@ export class Acceptor {
     if (compareBallots(msg.ballot, this.promised) < 0) {
       return this.nack(msg.from, msg.ballot)
     }
-    if (!this.hasRoomFor(msg)) return undefined
+    if (!this.hasRoomFor(msg)) {
+      this.withheld++
+      return undefined
+    }
     this.raise(msg.ballot)
     // A decided or compacted slot keeps its value; by safety it equals msg.value,
     // so acknowledging is harmless and lets a recovering leader finish.

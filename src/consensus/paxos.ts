@@ -485,6 +485,29 @@ export class Paxos {
     }
   }
 
+  /** Bytes of the data values accepted here and not decided: what maxUndecidedBytes bounds. */
+  undecidedBytes (): number {
+    return this.log.undecidedDataBytes(0)
+  }
+
+  /** Accepts that got no vote because they would pass maxUndecidedBytes, since this node started. */
+  get votesWithheld (): number {
+    return this.acceptor.withheld
+  }
+
+  /**
+   * Changes the bound on undecided values (PaxosConfig.maxUndecidedBytes) in
+   * place: a driver shares one budget among the chains it is a member of. A
+   * lower bound drops nothing held; it only withholds votes, which is never
+   * unsafe.
+   *
+   * @throws PaxosConfigError for a bound that is not a positive number
+   */
+  setMaxUndecidedBytes (bytes: number): void {
+    if (!(bytes > 0)) throw new PaxosConfigError('maxUndecidedBytes must be a positive number')
+    this.acceptor.maxUndecidedBytes = bytes
+  }
+
   /** The highest slot this node holds a value of, accepted or decided (or compacted). */
   lastHeld (): number {
     return this.log.last()

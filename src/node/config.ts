@@ -52,6 +52,8 @@ export const DEFAULT_PRIORITY = 0
 export const DEFAULT_COMMIT_TIMEOUT = 10_000
 /** Other vehicles' booths this node serves at once (each holds consensus state in memory and ticks). */
 export const DEFAULT_MEMBER_CHAINS = 256
+/** Bytes of undecided values all member chains together may hold (UndecidedBudget). */
+export const DEFAULT_MEMBER_UNDECIDED_BYTES = 256 * 1024 * 1024
 /** How long (ms) a vehicle that left is remembered: as a booth's proposer (see memberIdle), as a shared-chain candidate. */
 export const DEFAULT_MEMBER_IDLE = 60_000
 
@@ -138,6 +140,15 @@ export interface VGuardNodeOptions {
    */
   memberChains?: number
   /**
+   * Bytes of undecided values (accepted, not yet decided) this node holds
+   * for all the booths it serves together, in memory and on disk. Past it,
+   * each booth still gets what an honest vehicle has in flight at most (5
+   * slots of the largest block, about 20 MiB), so a few vehicles that never
+   * decide what they send cannot take every vote from the others; each
+   * booth is bounded at 64 MiB besides. @default 268435456 (256 MiB)
+   */
+  memberUndecidedBytes?: number
+  /**
    * How long a vehicle that left is remembered, in ms: a booth member whose
    * proposer has been silent this long forgets the decided values it kept
    * for laggards and leaves memory (what it promised and accepted for
@@ -169,6 +180,7 @@ export interface VGuardNodeConfig {
   readQuorum: number
   commitTimeout: number
   memberChains: number
+  memberUndecidedBytes: number
   memberIdle: number
 }
 
@@ -213,7 +225,7 @@ function checkInteger (flag: string, value: number, min: number, max = Number.MA
 const OPTION_NAMES: ReadonlySet<string> = new Set<keyof VGuardNodeOptions>([
   'dataDir', 'listen', 'announce', 'network', 'bootstrap', 'mdns', 'mdnsInterval', 'kBackups', 'boothSize', 'capacity',
   'diskReserve', 'retention', 'retentionBytes', 'pruneInterval', 'unclaimedGrace', 'allowedPeers', 'reconnectInterval', 'priority',
-  'readQuorum', 'commitTimeout', 'memberChains', 'memberIdle'
+  'readQuorum', 'commitTimeout', 'memberChains', 'memberUndecidedBytes', 'memberIdle'
 ])
 
 /** What TypeScript checks for a typed caller, checked for a JavaScript one (or one that reads JSON). */
@@ -271,6 +283,7 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
     readQuorum: options.readQuorum ?? defaultReadQuorum(options.boothSize ?? DEFAULT_BOOTH_SIZE),
     commitTimeout: options.commitTimeout ?? DEFAULT_COMMIT_TIMEOUT,
     memberChains: options.memberChains ?? DEFAULT_MEMBER_CHAINS,
+    memberUndecidedBytes: options.memberUndecidedBytes ?? DEFAULT_MEMBER_UNDECIDED_BYTES,
     memberIdle: options.memberIdle ?? DEFAULT_MEMBER_IDLE
   }
   if (!NETWORK_NAME.test(config.network)) {
@@ -295,6 +308,7 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
   checkInteger('priority', config.priority, 0, MAX_PRIORITY)
   checkInteger('commitTimeout', config.commitTimeout, 1, 120_000)
   checkInteger('memberChains', config.memberChains, 0, 65_536)
+  checkInteger('memberUndecidedBytes', config.memberUndecidedBytes, 0)
   checkInteger('memberIdle', config.memberIdle, 100, 24 * 3_600_000)
   checkInteger('readQuorum', config.readQuorum, 1, config.boothSize)
   const nw = writeQuorumOf(config.boothSize)

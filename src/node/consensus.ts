@@ -309,6 +309,7 @@ export class Consensus {
       kBackups: components.config.kBackups,
       allowedPeers: components.config.allowedPeers,
       memberChains: components.config.memberChains,
+      memberUndecidedBytes: components.config.memberUndecidedBytes,
       memberIdle: components.config.memberIdle
     })
     // the chain that recorded its booth went another way than its backups': the recovery keeps the file

@@ -137,6 +137,17 @@ export function createNodeMetrics (source: MetricsSource): Registry {
       for (const [kind, bytes] of Object.entries(n)) this.set({ kind }, bytes)
     }
   }))
+  registry.registerMetric(new Gauge({
+    name: 'vguard_consensus_undecided_bytes',
+    help: 'Bytes of values accepted and not yet decided, by kind of chain (member: bounded together by --member-undecided-bytes)',
+    labelNames: ['kind'],
+    registers: [],
+    collect () {
+      const n = { own: 0, member: 0, shared: 0 }
+      for (const r of source.consensus()) n[r.kind] += r.undecidedBytes
+      for (const [kind, bytes] of Object.entries(n)) this.set({ kind }, bytes)
+    }
+  }))
   gauge('vguard_shared_leader', '1 while this node leads the shared chain', () => source.sharedLeader() === source.self ? 1 : 0)
 
   const blocks = new Counter({ name: 'vguard_blocks_committed_total', help: 'Blocks committed and applied to this node\'s own chain and to the shared chain', labelNames: ['role'], registers: [registry] })

@@ -47,6 +47,7 @@ import { MemberRetirement } from './member-retirement.ts'
 import { ChainRecoveryError, ConsensusStoppedError } from './consensus-errors.ts'
 import { recoverOwnChain } from './own-chain-recovery.ts'
 import { Incarnations, INCARNATION_BYTES } from './incarnations.ts'
+import { UndecidedBudget } from './undecided-budget.ts'
 import { ForgetfulPeers } from './forgetful-peers.ts'
 import type { Readmission } from './forgetful-peers.ts'
 import { SYNC_WRITE } from '../storage/database.ts'
@@ -82,6 +83,8 @@ export interface PaxosDriverComponents {
   allowedPeers?: string[]
   /** Other vehicles' chains served as a booth member at once. */
   memberChains: number
+  /** Bytes of undecided values all member chains together may hold (UndecidedBudget). */
+  memberUndecidedBytes: number
   /** ms after which a vehicle that left is let go: a member replica whose proposer went silent, a disconnected candidate. */
   memberIdle: number
   random?: () => number
@@ -152,6 +155,8 @@ export class PaxosDriver {
   private readonly hellos = new Map<string, HelloInfo>()
   /** What each peer's database made it (their hellos), and ours. */
   private readonly incarnations: Incarnations
+  /** What the member chains hold undecided, together (UndecidedBudget). */
+  private readonly undecided: UndecidedBudget
   /**
    * Members that lost their database (their hello shows another incarnation
    * than we remember, or a member says it holds them back): their
@@ -189,6 +194,7 @@ export class PaxosDriver {
     this.store = new LevelPaxosStore(components.database)
     this.formationDb = components.database.sublevel('consensus')
     this.incarnations = new Incarnations(components.database.sublevel('incarnations'))
+    this.undecided = new UndecidedBudget(components.memberUndecidedBytes)
     this.retirement = new MemberRetirement({
       self: this.self,
       replicas: this.replicas,
@@ -501,6 +507,7 @@ export class PaxosDriver {
       random: this.c.random ?? Math.random,
       now: () => this.now()
     }
+    if (kind === 'member') deps.undecided = this.undecided
     if (kind !== 'member') {
       deps.onApplied = (run) => {
         this.c.events.safeDispatchEvent('chain:committed', {

@@ -43,6 +43,7 @@ import type { ConsensusRecord } from './own-chain-marker.ts'
 import { MEMBER_HOLD_BYTES, MEMBER_HOLD_SLOTS, PAXOS_TIMING } from './paxos-constants.ts'
 import { LeaderReadWaiters } from './leader-reads.ts'
 import { HeldValues } from './held-values.ts'
+import type { UndecidedBudget } from './undecided-budget.ts'
 
 export type ReplicaKind = 'own' | 'member' | 'shared'
 
@@ -124,6 +125,10 @@ export interface ReplicaStatus {
   height: number
   /** Bytes of the decided values its log holds in memory until they are compacted. */
   valueBytes: number
+  /** Bytes of the values accepted and not decided (a member: bounded per chain and node-wide, UndecidedBudget). */
+  undecidedBytes: number
+  /** Accepts that got no vote for want of room for another undecided value, since the replica opened. */
+  votesWithheld: number
   /** Writes waiting for a batch, and batches proposed but not decided. */
   pending: number
   outstanding: number
@@ -165,6 +170,8 @@ export interface ReplicaDeps {
   fetchWriteIds?: (peer: string, from: number, to: number) => Promise<AppliedWriteId[]>
   /** Told once per run of decided blocks applied to the chain store (events, metrics). */
   onApplied?: (run: AppliedRun) => void
+  /** member: the node's one budget for undecided values, shared with its other member chains. */
+  undecided?: UndecidedBudget
   /** own: signs our accepts and checks the values members report (value-proofs.ts). */
   proofs?: ProposerProofs
   /** own: where our consensus began and the booth deciding the chain, kept outside the database (OwnChainMarker). */
@@ -561,6 +568,8 @@ export class ChainReplica {
     }
     if (chainAt != null) this.noteOwnerPoint(message.from, chainAt)
     if (held != null) this.noteOwnerHeld(message.from, held)
+    // what the node's other member chains left of its budget (what this one holds counts as its own)
+    if (this.d.undecided != null && message.type === 'accept' && message.value.kind === 'data') this.paxos.setMaxUndecidedBytes(this.d.undecided.limitFor(this.chainId))
     try {
       this.paxos.step(message)
     } catch (err) {
@@ -819,6 +828,8 @@ export class ChainReplica {
       compacted: st.compacted,
       height: this.cursor.height,
       valueBytes: this.heldValues.bytes,
+      undecidedBytes: this.paxos.undecidedBytes(),
+      votesWithheld: this.paxos.votesWithheld,
       pending: this.buffer.length,
       outstanding: this.outstanding.size,
       ...(this.broken != null ? { failed: this.broken.message } : {})
@@ -865,6 +876,7 @@ export class ChainReplica {
   /** Stops the loop and fails every waiting writer; resolves when the loop is idle. */
   async close (): Promise<void> {
     this.closed = true
+    this.d.undecided?.forget(this.chainId)
     const err = new ConsensusStoppedError(`consensus of ${this.chainId} stopped`)
     const unproposed = new ConsensusStoppedError(`consensus of ${this.chainId} stopped before the write was proposed: nothing was written`)
     for (const w of this.buffer.splice(0)) this.settle(w, unproposed)
@@ -1010,6 +1022,7 @@ export class ChainReplica {
       if (this.leaderWaiters.length > 0 && this.isLeader()) for (const w of this.leaderWaiters.splice(0)) w.resolve()
       // 4. advance
       this.paxos.advance(rd)
+      this.d.undecided?.note(this.chainId, this.paxos.undecidedBytes())
       if (rd.snapshot != null) await this.installSnapshot(rd.snapshot)
       this.settleCatchup()
       await this.maybeCompact()

@@ -106,6 +106,7 @@ describe('vguard-node CLI', () => {
       [['--http', 'nonsense'], /expected HOST:PORT/],
       [['--k-backups', 'x'], /--k-backups.*expected an integer/],
       [['--member-idle', '5'], /--member-idle/],
+      [['--member-undecided-bytes', '1x'], /--member-undecided-bytes/],
       [['--retention', '-1'], /--retention/],
       [['--retention-bytes', '1x'], /--retention-bytes/],
       [['--prune-interval', '10'], /--prune-interval/],

@@ -107,6 +107,9 @@ describe('http - metrics', () => {
       const held = sample(now, 'vguard_consensus_log_value_bytes', { kind: 'shared' })
       expect(held, `node ${i}`).toBeGreaterThan('road closed'.length)
       expect(held).toBe(nodes[i].consensus.status().find(r => r.kind === 'shared')?.valueBytes)
+      // what booth members hold undecided, node-wide (--member-undecided-bytes bounds it): as /status counts it
+      const undecided = nodes[i].consensus.status().filter(r => r.kind === 'member').reduce((sum, r) => sum + r.undecidedBytes, 0)
+      expect(sample(now, 'vguard_consensus_undecided_bytes', { kind: 'member' })).toBe(undecided)
     }
   })
 

@@ -372,6 +372,21 @@ describe('consensus - Paxos API', () => {
     expect(f.status().leader).toBe('b')
   })
 
+  it('changes its bound on undecided values in place, and refuses one that is not a positive number', () => {
+    const p = createPaxos(config({ id: 'b', booth: ['a', 'b'], maxUndecidedBytes: 8 }))
+    const accept = (slot: number, id: string): Message => ({ type: 'accept', from: 'a', to: 'b', ballot: { round: 1, proposer: 'a' }, slot, value: { kind: 'data', id, data: new Uint8Array(6) }, booth: ['a', 'b'], commit: 0 })
+    p.step(accept(1, 'x'))
+    p.step(accept(2, 'y'))
+    drain(p)
+    expect(p.undecidedBytes()).toBe(6)
+    expect(p.votesWithheld).toBe(1)
+    p.setMaxUndecidedBytes(12)
+    p.step(accept(2, 'y'))
+    expect(drain(p).flatMap(rd => rd.messages)).toEqual([expect.objectContaining({ type: 'accepted', slot: 2 })])
+    expect(p.undecidedBytes()).toBe(12)
+    for (const bad of [0, -1, Number.NaN]) expect(() => { p.setMaxUndecidedBytes(bad) }).toThrow(PaxosConfigError)
+  })
+
   it('enforces the Ready cycle', () => {
     const p = leader()
     p.propose({ id: 'x', data: new Uint8Array() })

@@ -11,7 +11,7 @@ describe('node - consensus config', () => {
       expect(config.kBackups).toBe(Math.min(2, n - 1))
     }
     const config = resolveConfig({ dataDir: '/tmp/x' })
-    expect(config).toMatchObject({ boothSize: 4, readQuorum: 2, priority: 0, commitTimeout: 10_000, memberChains: 256, memberIdle: 60_000 })
+    expect(config).toMatchObject({ boothSize: 4, readQuorum: 2, priority: 0, commitTimeout: 10_000, memberChains: 256, memberUndecidedBytes: 256 * 1024 * 1024, memberIdle: 60_000 })
   })
 
   it.each([
@@ -22,7 +22,8 @@ describe('node - consensus config', () => {
     [{ commitTimeout: 0 }, /commitTimeout/],
     [{ priority: 1.5 }, /priority/],
     [{ memberChains: -1 }, /memberChains/],
-    [{ memberIdle: 10 }, /memberIdle/]
+    [{ memberIdle: 10 }, /memberIdle/],
+    [{ memberUndecidedBytes: -1 }, /memberUndecidedBytes/]
   ])('refuses %j at start with a ConfigError', (bad, message) => {
     expect(() => resolveConfig({ dataDir: '/tmp/x', ...bad })).toThrow(ConfigError)
     expect(() => resolveConfig({ dataDir: '/tmp/x', ...bad })).toThrow(message)

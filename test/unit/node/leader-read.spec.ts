@@ -81,11 +81,16 @@ describe('node - leader reads (read index)', () => {
     }
     connected.n1 = []
     const settled = await whileTicking(n1.settleLeadership(60_000), tick)
-    expect(settled.error).toMatchObject({
-      name: 'NoQuorumError',
-      message: 'write to shared not proposed (as the chain\'s new leader, this node first confirms its leadership with its booth and applies what earlier leaders chose): ' +
-        'no majority of the booth confirmed this node\'s leadership in time; nothing was written'
-    })
+    // the read times out after two election timeouts, when check-quorum steps the leader down too: either comes first
+    if (settled.error?.name === 'NotProposerError') {
+      expect(settled.error.message).toMatch(/^n1 no longer leads chain shared$/)
+    } else {
+      expect(settled.error).toMatchObject({
+        name: 'NoQuorumError',
+        message: 'write to shared not proposed (as the chain\'s new leader, this node first confirms its leadership with its booth and applies what earlier leaders chose): ' +
+          'no majority of the booth confirmed this node\'s leadership in time; nothing was written'
+      })
+    }
     // a leader read says it of itself
     const read = await whileTicking(n1.confirmLeader(60_000), tick)
     expect(read.error?.message).toMatch(/^leader read of shared: |does not lead|no longer leads/)
