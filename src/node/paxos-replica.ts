@@ -1022,7 +1022,8 @@ export class ChainReplica {
       if (this.leaderWaiters.length > 0 && this.isLeader()) for (const w of this.leaderWaiters.splice(0)) w.resolve()
       // 4. advance
       this.paxos.advance(rd)
-      this.d.undecided?.note(this.chainId, this.paxos.undecidedBytes())
+      // what it holds undecided changes only with entries accepted, decided or compacted
+      if (this.d.undecided != null && (rd.persist.entries.length > 0 || rd.persist.compactTo != null)) this.d.undecided.note(this.chainId, this.paxos.undecidedBytes())
       if (rd.snapshot != null) await this.installSnapshot(rd.snapshot)
       this.settleCatchup()
       await this.maybeCompact()
