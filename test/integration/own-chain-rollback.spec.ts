@@ -299,6 +299,10 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     await expect(a.put('more', value(52), { timeout: 30_000 })).rejects.toMatchObject(conflict)
     expect((await a.chains.tip(self)).height).toBe(1)
     expect((await statusOf(a)).consensus.find(c => c.chainId === self)?.failed).toMatch(/went another way than the one its booth decided/)
+    // the recovery keeps own-chain.json: it no longer names the booth of what it wrote alone
+    const marker = JSON.parse(await readFile(join(dataDir, OWN_CHAIN_FILE), 'utf8')) as Record<string, unknown>
+    expect(marker.chain).toBe(self)
+    expect(marker.consensus).toBeUndefined()
     for (const other of others) expect((await other.chains.tip(self)).hash).toEqual(held.hash)
 
     // the recovery it names: its data dir aside but peer.key and own-chain.json, then a start
