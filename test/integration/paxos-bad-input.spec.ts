@@ -135,6 +135,39 @@ describe('consensus - bad paxos input', () => {
     expect(replica?.status().role).toBe('leader')
   })
 
+  it('vehicles that send accepts they never decide hold no more of a member\'s room than its budget allows (--member-undecided-bytes), past it a window each', async () => {
+    // m's budget is nothing: each vehicle's booth gets its floor only (5 slots of the largest block)
+    const first = await cluster.create({ memberUndecidedBytes: 0 })
+    await first.start()
+    const rest = await Promise.all([0, 1].map(async () => await cluster.create({ bootstrap: [first.multiaddrs[0].toString()] })))
+    await Promise.all(rest.map(async r => { await r.start() }))
+    const nodes = [first, ...rest]
+    await waitFor(() => fullyConnected(nodes), { message: 'swarm of 3' })
+    const [m, ...vehicles] = nodes
+    const M = m.peerId.toString()
+    const big = new Uint8Array(4 * 1024 * 1024)
+    for (const e of vehicles) {
+      const E = e.peerId.toString()
+      await e.put('k', utf8.encode('v'))
+      const st = e.consensus.driver.replicaOf(E)?.status()
+      if (st == null || !st.booth.includes(M)) throw new Error(`m is not in ${E}'s booth`)
+      // ten 4 MiB values at the slots after its commit, at its own ballot, that it never decides
+      for (let i = 1; i <= 10; i++) {
+        const accept: Message = { type: 'accept', from: E, to: M, ballot: st.ballot, slot: st.decided + i, value: { kind: 'data', id: `never-${i}`, data: big }, booth: st.booth, commit: st.decided }
+        await sendRaw(e, m, [PaxosFrame.encode({ messages: [toWire({ chainId: E, message: accept })] })])
+      }
+    }
+    const members = (): Array<{ undecidedBytes: number, votesWithheld: number }> => m.consensus.status().filter(r => r.kind === 'member')
+    await waitFor(() => members().length === 2 && members().every(r => r.undecidedBytes + r.votesWithheld * big.byteLength >= 10 * big.byteLength), { message: 'm took every accept' })
+    for (const r of members()) {
+      // five values of the ten (20 MiB); without the budget, all ten (40 MiB, within a chain's 64 MiB)
+      expect(r.undecidedBytes).toBe(5 * big.byteLength)
+      expect(r.votesWithheld).toBe(5)
+    }
+    // and the vehicles' own chains go on (their next writes are decided at those slots or past them)
+    for (const e of vehicles) expect((await e.put('after', utf8.encode('v'), { timeout: 30_000 })).height).toBeGreaterThan(1)
+  })
+
   it('a peer of another network cannot open a paxos stream', async () => {
     const a = await cluster.create()
     await a.start()
