@@ -787,7 +787,7 @@ export class Paxos {
     if (this.role !== 'candidate' || c == null || !ballotEquals(msg.ballot, c.ballot) || !c.asked.has(msg.from)) {
       return
     }
-    if (this.divergesFrom(msg)) return
+    if (this.divergesFrom(msg, c)) return
     if (msg.from !== this.s.id && this.showsForgottenVotes(msg, c)) this.forgetOwnVotes()
     // our own, after our votes were lost: it vouches for nothing we voted before (config.forgotVotes)
     if (msg.from === this.s.id && this.s.forgotVotes) {
@@ -814,19 +814,32 @@ export class Paxos {
    * history makes one; counted, its decided values would be applied on top
    * of what we decided instead (a probe: a vehicle that lost its database
    * and wrote alone built its old booth's batches on its new block 1).
+   * Fatal on a chain with one proposer: its proposer cannot tell its own
+   * history from the member's, and goes no further (a chain that only
+   * waited for a majority of the others let writes commit alone meanwhile,
+   * in the slots its old booth still governed). On an elected chain the
+   * campaign goes on with the others, unless those that went another way
+   * leave a booth it needs no majority.
    */
-  private divergesFrom (msg: PromiseMessage): boolean {
+  private divergesFrom (msg: PromiseMessage, c?: Campaign): boolean {
+    const slot = this.divergedAt(msg)
+    if (slot == null) return false
+    c?.diverged.add(msg.from)
+    const fatal = this.s.mode === 'fixed' || (c?.lostToDivergence() ?? false)
+    this.diverged.push({ slot, peer: msg.from, fatal })
+    // what it queued is dropped, never sent
+    if (fatal) this.stepDown()
+    return true
+  }
+
+  /** The first slot where the promise names a value decided other than ours, if any. */
+  private divergedAt (msg: PromiseMessage): number | undefined {
     for (const e of msg.entries) {
       if (!e.decided) continue
       const mine = this.log.get(e.slot)
-      if (mine?.decided === true && !valuesEqual(mine.value, e.value)) {
-        this.diverged.push({ slot: e.slot, peer: msg.from })
-        // a chain with one proposer cannot go on from here: what it queued is dropped, never sent
-        if (this.s.mode === 'fixed') this.stepDown()
-        return true
-      }
+      if (mine?.decided === true && !valuesEqual(mine.value, e.value)) return e.slot
     }
-    return false
+    return undefined
   }
 
   /**

@@ -40,6 +40,8 @@ export class Campaign {
   answeredTicks = 0
   /** Members whose promise showed, without our signature, votes we may have lost (proofs.ts): this campaign does not lead. */
   readonly unsigned = new Set<string>()
+  /** Members whose promise showed another value decided where we decided one (Divergence): not counted. */
+  readonly diverged = new Set<string>()
 
   constructor (ballot: Ballot, log: PaxosLog) {
     this.ballot = ballot
@@ -60,6 +62,11 @@ export class Campaign {
     return planRecovery(recoveryBase(log), others).satisfied
   }
 
+  /** Whether some booth the campaign needs has no majority left without the members that went another way. */
+  lostToDivergence (): boolean {
+    return this.plan.required.some(members => !hasMajority(members, new Set(members.filter(m => !this.diverged.has(m)))))
+  }
+
   /** Members of required booths that were not asked yet. */
   unasked (): string[] {
     const out: string[] = []
@@ -73,12 +80,12 @@ export class Campaign {
     return out
   }
 
-  /** Members of required booths that have not promised (for retransmission). */
+  /** Members of required booths that have not answered (for retransmission): a promise not counted for another history is an answer. */
   silent (): string[] {
     const out: string[] = []
     for (const members of this.plan.required) {
       for (const m of members) {
-        if (!this.promises.has(m) && !out.includes(m)) {
+        if (!this.promises.has(m) && !this.diverged.has(m) && !out.includes(m)) {
           out.push(m)
         }
       }

@@ -207,13 +207,21 @@ export interface Ready {
  * decided there. Paxos never decides two values at a slot, so one of the two
  * histories was lost: a vehicle that lost its database (its key kept) and
  * decided its own chain alone from slot 1, while its old booth still holds
- * what it decided before. The promise is not counted, and none of its
- * decided values is taken: applied on top of this node's chain, they would
- * build blocks that were never proposed there.
+ * what it decided before (or a member that decided in such a vehicle's booth
+ * while it wrote alone). The promise is not counted, and none of its decided
+ * values is taken: applied on top of this node's chain, they would build
+ * blocks that were never proposed there.
  */
 export interface Divergence {
   slot: number
   peer: string
+  /**
+   * The campaign ended: always on a chain with one proposer (a vehicle's
+   * own, which cannot tell its history from the member's), and on an
+   * elected chain once the members that went another way leave a booth it
+   * needs no majority. Not fatal, it goes on with the others.
+   */
+  fatal: boolean
 }
 
 interface Envelope {

@@ -332,6 +332,8 @@ export class ChainReplica {
   private applying?: Promise<void>
   private closed = false
   private broken?: Error
+  /** Members whose promises showed another history than ours (onDiverged), with the first slot where. */
+  private readonly divergedPeers = new Map<string, number>()
   /** A catch-up this replica waits on that no member can give: a snapshot of its own chain without a chain point (see phase1Reason). */
   private snapshotStall?: { slot: number, from: string, fetchFailed?: string, fetching?: number, conflict?: Error }
   /** own: its votes were lost and it has not led since (PaxosConfig.forgotVotes; saved in the meta until it leads). */
@@ -1302,21 +1304,22 @@ export class ChainReplica {
 
   /**
    * Booth members decided other values of this chain than we did at slots
-   * both decided (Divergence): one side's history was lost. Ours, on our own
-   * chain: we lost our database (own-chain.json too, or it would have said
-   * so) while none of them was reachable, and wrote alone from slot 1. The
-   * state machine took none of their values; this replica stops, so nothing
-   * more is acknowledged beside the chain they decided (it is on our
-   * backups), until the operator's recovery. On another chain it is a
-   * member's lost history: logged, its promise not counted.
+   * both decided (Divergence): one side's history was lost. The state
+   * machine took none of their values. On our own chain it is fatal: most
+   * likely we lost our database (own-chain.json too, or it would have said
+   * so) while none of them was reachable, and wrote alone from slot 1. This
+   * replica stops, so nothing more is acknowledged beside the chain they
+   * decided (it is on our backups), until the operator's recovery. On the
+   * shared chain it is logged, their promises not counted.
    */
   private async onDiverged (found: Divergence[]): Promise<void> {
-    const peers = [...new Set(found.map(d => d.peer))].join(', ')
-    const slot = Math.min(...found.map(d => d.slot))
-    if (this.kind !== 'own') {
-      this.d.log.error('%s: %s decided other values than this node at slot %d (a lost database?): its promise is not counted', this.chainId, peers, slot)
-      return
+    for (const d of found) {
+      this.d.log.error('%s: %s decided another value than this node at slot %d (a lost database?): its promise is not counted', this.chainId, d.peer, d.slot)
+      if (!this.divergedPeers.has(d.peer)) this.divergedPeers.set(d.peer, d.slot)
     }
+    if (this.kind !== 'own' || !found.some(d => d.fatal)) return
+    const peers = [...this.divergedPeers.keys()].join(', ')
+    const slot = Math.min(...this.divergedPeers.values())
     const err = new OwnChainConflictError(`${this.chainId}'s chain went another way than the one its booth decided: ${peers} decided another value at slot ${slot} ` +
       'than this vehicle did (its database lost while none of them was reachable, and it wrote alone?). Nothing of this write was written, ' +
       `and its booth and backups keep what they hold. ${OWN_CONFLICT_RECOVERY}`)

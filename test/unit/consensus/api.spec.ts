@@ -446,12 +446,12 @@ describe('consensus - Paxos API', () => {
       const entries = ['x1', 'x2'].map((id, i) => ({ slot: i + 1, ballot: { round: 1, proposer: 'a' }, value: data(id), booth: ['a', 'b', 'c'], decided: true }))
       return createPaxos(config({ booth: ['a', 'b', 'c'] }), { hardState: { promised: { round: 1, proposer: 'a' }, round: 1, commit: 2, compacted: 0, booths }, entries })
     }
-    const promise = (from: string, ballot: Ballot, ids: string[]): Message => ({
+    const promise = (from: string, ballot: Ballot, ids: string[], commit = 3): Message => ({
       type: 'promise',
       from,
       to: 'a',
       ballot,
-      commit: 3,
+      commit,
       booths,
       entries: ids.map((id, i) => ({ slot: i + 2, ballot: { round: 0, proposer: '' }, value: data(id), booth: ['a', 'b', 'c'], decided: true }))
     })
@@ -476,9 +476,27 @@ describe('consensus - Paxos API', () => {
       p.step(promise('b', ballot, ['y2', 'y3']))
       p.step(promise('c', ballot, ['y2', 'y3']))
       const readies = drain(p)
-      expect(readies.flatMap(rd => rd.diverged ?? [])).toEqual([{ slot: 2, peer: 'b' }])
-      // its campaign ends at the first (one proposer: nothing goes on from here), c's answers none; y3 is not decided on top of x2
+      // one proposer: its campaign ends at the first (it cannot tell whose history is lost); c's answers none
+      expect(readies.flatMap(rd => rd.diverged ?? [])).toEqual([{ slot: 2, peer: 'b', fatal: true }])
       expect(p.status()).toMatchObject({ role: 'follower', commit: 2 })
+      // y3 is not decided on top of x2
+      expect(readies.flatMap(rd => rd.decided)).toEqual([])
+    })
+
+    it('on an elected chain a member that went another way is not counted, and the campaign leads with the others', () => {
+      const entries = ['x1', 'x2'].map((id, i) => ({ slot: i + 1, ballot: { round: 1, proposer: 'a' }, value: data(id), booth: ['a', 'b', 'c'], decided: true }))
+      const candidates = ['a', 'b', 'c'].map((id, i) => ({ id, priority: 3 - i }))
+      const p = createPaxos(config({ booth: ['a', 'b', 'c'], election: { mode: 'elected', candidates } }), { hardState: { promised: { round: 1, proposer: 'a' }, round: 1, commit: 2, compacted: 0, booths }, entries })
+      p.campaign()
+      const prepare = drain(p).flatMap(rd => rd.messages).find(m => m.type === 'prepare')
+      const ballot = prepare?.type === 'prepare' ? prepare.ballot : { round: 0, proposer: '' }
+      p.step(promise('b', ballot, ['y2', 'y3']))
+      let readies = drain(p)
+      expect(readies.flatMap(rd => rd.diverged ?? [])).toEqual([{ slot: 2, peer: 'b', fatal: false }])
+      expect(p.status().role).toBe('candidate')
+      p.step(promise('c', ballot, ['x2'], 2))
+      readies = drain(p)
+      expect(p.status()).toMatchObject({ role: 'leader', commit: 2, ballot })
       expect(readies.flatMap(rd => rd.decided)).toEqual([])
     })
 

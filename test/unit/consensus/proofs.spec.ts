@@ -190,7 +190,7 @@ describe('consensus - value proofs (a vehicle\'s own chain)', () => {
       const round = sent(drain(p), 'prepare')[0].ballot.round
       p.step(promise('b', round, { commit: 1, entries: [reported(signed(1, 1, other))] }))
       const rds = drain(p)
-      expect(rds.flatMap(rd => rd.diverged ?? [])).toEqual([{ slot: 1, peer: 'b' }])
+      expect(rds.flatMap(rd => rd.diverged ?? [])).toEqual([{ slot: 1, peer: 'b', fatal: true }])
       expect(p.status()).toMatchObject({ role: 'follower', commit: 1 })
     })
 
