@@ -371,6 +371,8 @@ export class ChainReplica {
     // the decided values a reopened log brought back into memory (from disk)
     const st = paxos.status()
     this.heldValues.note(paxos.decided(st.compacted + 1, st.commit - st.compacted))
+    // and the undecided ones a member reopened (retired, or after a restart) holds again
+    d.undecided?.note(d.chainId, paxos.undecidedBytes())
     this.nonce = Math.floor(d.random() * 2 ** 32).toString(36)
     this.reads = new LeaderReadWaiters(`${this.nonce}:read`)
     this.writesForgottenAt = d.now()

@@ -97,6 +97,10 @@ describe('node - the budget for undecided values of member chains', () => {
       await v1.close()
       await waitFor(() => budget.bytes === 1000, { message: 'v1 forgotten' })
       expect(await acceptsFrom(v2, 'v2', 5, 4, votes2)).toEqual([5, 6, 7])
+      // v1 reopened (its vehicle spoke again): what it held undecided is counted again from its log
+      replicas.splice(replicas.indexOf(v1), 1)
+      await member('v1', budget, votes1)
+      expect(budget.bytes).toBe(2500 + 2500)
     })
   })
 })
