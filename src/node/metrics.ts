@@ -110,8 +110,8 @@ export function createNodeMetrics (source: MetricsSource): Registry {
       for (const r of source.consensus()) if (r.kind !== 'member') this.set({ role: r.kind }, r.decided)
     }
   }))
-  /** Replicas by kind (all kinds always present, 0 included) that `counts` picks. */
-  const perKind = (name: string, help: string, counts: (r: ReplicaStatus) => boolean): void => {
+  /** A sum over the replicas by kind (all kinds always present, 0 included) of what `value` gives each. */
+  const perKind = (name: string, help: string, value: (r: ReplicaStatus) => number): void => {
     registry.registerMetric(new Gauge({
       name,
       help,
@@ -119,35 +119,15 @@ export function createNodeMetrics (source: MetricsSource): Registry {
       registers: [],
       collect () {
         const n = { own: 0, member: 0, shared: 0 }
-        for (const r of source.consensus()) if (counts(r)) n[r.kind]++
-        for (const [kind, count] of Object.entries(n)) this.set({ kind }, count)
+        for (const r of source.consensus()) n[r.kind] += value(r)
+        for (const [kind, sum] of Object.entries(n)) this.set({ kind }, sum)
       }
     }))
   }
-  perKind('vguard_consensus_replicas', 'Chains this node runs consensus for: own, shared, and as a booth member of other vehicles\' chains', () => true)
-  perKind('vguard_consensus_failed_replicas', 'Chains whose consensus stopped because a save failed (a full disk, say): they take nothing until the node restarts', r => r.failed != null)
-  registry.registerMetric(new Gauge({
-    name: 'vguard_consensus_log_value_bytes',
-    help: 'Bytes of decided values the consensus logs hold in memory until compacted, by kind of chain',
-    labelNames: ['kind'],
-    registers: [],
-    collect () {
-      const n = { own: 0, member: 0, shared: 0 }
-      for (const r of source.consensus()) n[r.kind] += r.valueBytes
-      for (const [kind, bytes] of Object.entries(n)) this.set({ kind }, bytes)
-    }
-  }))
-  registry.registerMetric(new Gauge({
-    name: 'vguard_consensus_undecided_bytes',
-    help: 'Bytes of values accepted and not yet decided, by kind of chain (member: bounded together by --member-undecided-bytes)',
-    labelNames: ['kind'],
-    registers: [],
-    collect () {
-      const n = { own: 0, member: 0, shared: 0 }
-      for (const r of source.consensus()) n[r.kind] += r.undecidedBytes
-      for (const [kind, bytes] of Object.entries(n)) this.set({ kind }, bytes)
-    }
-  }))
+  perKind('vguard_consensus_replicas', 'Chains this node runs consensus for: own, shared, and as a booth member of other vehicles\' chains', () => 1)
+  perKind('vguard_consensus_failed_replicas', 'Chains whose consensus stopped because a save failed (a full disk, say): they take nothing until the node restarts', r => r.failed != null ? 1 : 0)
+  perKind('vguard_consensus_log_value_bytes', 'Bytes of decided values the consensus logs hold in memory until compacted, by kind of chain', r => r.valueBytes)
+  perKind('vguard_consensus_undecided_bytes', 'Bytes of values accepted and not yet decided, by kind of chain (member: bounded together by --member-undecided-bytes)', r => r.undecidedBytes)
   gauge('vguard_shared_leader', '1 while this node leads the shared chain', () => source.sharedLeader() === source.self ? 1 : 0)
 
   const blocks = new Counter({ name: 'vguard_blocks_committed_total', help: 'Blocks committed and applied to this node\'s own chain and to the shared chain', labelNames: ['role'], registers: [registry] })
