@@ -338,5 +338,5 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
  */
 export function backupsBeyondBooth (config: Pick<VGuardNodeConfig, 'kBackups' | 'boothSize'>): string | undefined {
   if (config.kBackups < config.boothSize) return undefined
-  return `${config.kBackups} backups cannot come from booths of ${config.boothSize} (the proposer and ${config.boothSize - 1} others): rounds after our own commits stay partial; only VGuard's endOfBooth participants can make up more`
+  return `${config.kBackups} backups cannot come from booths of ${config.boothSize} (the proposer and ${config.boothSize - 1} ${config.boothSize === 2 ? 'other' : 'others'}): rounds after our own commits stay partial; only VGuard's endOfBooth participants can make up more`
 }

@@ -48,6 +48,7 @@ import { ChainRecoveryError, ConsensusStoppedError } from './consensus-errors.ts
 import { recoverOwnChain } from './own-chain-recovery.ts'
 import { Incarnations, INCARNATION_BYTES } from './incarnations.ts'
 import { UndecidedBudget } from './undecided-budget.ts'
+import { backupsBeyondBooth } from './config.ts'
 import { ForgetfulPeers } from './forgetful-peers.ts'
 import type { Readmission } from './forgetful-peers.ts'
 import { SYNC_WRITE } from '../storage/database.ts'
@@ -516,7 +517,11 @@ export class PaxosDriver {
       }
     }
     // with k = 0 there is nothing to replicate: no round (no table to sign and gossip per commit)
-    if (kind === 'own' && this.c.kBackups > 0) deps.afterCommit = async (participants) => replicationSummary(await this.c.afterCommit(chainId, participants))
+    if (kind === 'own' && this.c.kBackups > 0) {
+      // a k no booth of ours can meet: the library's caller hears why in every partial round (the CLI warns at start)
+      const beyond = backupsBeyondBooth({ kBackups: this.c.kBackups, boothSize: this.c.boothSize })
+      deps.afterCommit = async (participants) => replicationSummary(await this.c.afterCommit(chainId, participants), beyond)
+    }
     if (kind === 'shared') {
       deps.fetchTo = async (peer, height, hash) => {
         await this.c.sync.fetch(peerIdFromString(peer), chainId, { to: height, vouch: { height, hash }, signal: this.fetches.signal })
@@ -956,10 +961,15 @@ export class PaxosDriver {
   }
 }
 
-/** What the writers of a round hear: the backups that took the chain this round (older copies the table keeps are not named). */
-function replicationSummary (outcome: ReplicationOutcome): ReplicationSummary {
+/**
+ * What the writers of a round hear: the backups that took the chain this
+ * round (older copies the table keeps are not named). `beyond`: why k cannot
+ * be met by our booths at all (backupsBeyondBooth), said when no candidate is left.
+ */
+function replicationSummary (outcome: ReplicationOutcome, beyond?: string): ReplicationSummary {
   const backups = outcome.transfers.map(t => t.peerId)
   if (outcome.complete) return { state: 'complete', backups }
-  const why = outcome.failures.length === 0 ? 'no other candidate among the booth and the previous backups' : outcome.failures.map(f => `${f.peerId}: ${f.error}`).join('; ')
+  const none = `no other candidate among the booth and the previous backups${beyond != null ? ` (${beyond})` : ''}`
+  const why = outcome.failures.length === 0 ? none : outcome.failures.map(f => `${f.peerId}: ${f.error}`).join('; ')
   return { state: 'partial', backups, problem: `${backups.length} fresh ${backups.length === 1 ? 'copy' : 'copies'}: ${why}`.slice(0, MAX_PROBLEM_LENGTH) }
 }

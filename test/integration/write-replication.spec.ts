@@ -80,6 +80,17 @@ describe('writes and their replication round', () => {
     expect(forwardedAfter.replication?.backups).toHaveLength(2)
   })
 
+  it('a k no booth can meet (kBackups 2, booth of 2): each round is partial and says why, for a library caller too (the CLI only warned at start)', async () => {
+    const nodes = await connectedSwarm(cluster, 3, { kBackups: 2, boothSize: 2 })
+    const written = await nodes[0].put('k', utf8.encode('v'), { timeout: 30_000 })
+    expect(written.replication).toMatchObject({
+      state: 'partial',
+      backups: [expect.any(String)],
+      problem: '1 fresh copy: no other candidate among the booth and the previous backups (2 backups cannot come from booths of 2 (the proposer and 1 other): ' +
+        'rounds after our own commits stay partial; only VGuard\'s endOfBooth participants can make up more)'
+    })
+  })
+
   it('a stopping proposer answers a write waiting for its round as committed, pending', async () => {
     const nodes = await connectedSwarm(cluster, 4, { kBackups: 2 })
     const [a, ...others] = nodes
