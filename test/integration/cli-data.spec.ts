@@ -35,6 +35,16 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     for (const i of [1, 2]) nodes.push(await spawnNode({ args: [...args(i), '--bootstrap', nodes[0].addresses[0]], readyTimeout: 30_000 }))
     await waitFor(async () => (await Promise.all(nodes.map(status))).every(s => s.peers.length === 2 && s.shared.leader != null), {
       timeout: 30_000, message: 'three vehicles connected, with a shared-chain leader'
+    }).catch(async (err: Error) => {
+      // a CI run under load timed out here twice in three sessions, never alone: say where each vehicle stood
+      const seen = await Promise.all(nodes.map(async p => await status(p).then(s => ({
+        peers: s.peers.length,
+        founder: s.shared.founder,
+        leader: s.shared.leader,
+        candidates: s.shared.candidates,
+        shared: s.consensus.find(c => c.kind === 'shared') ?? null
+      }), (e: Error) => e.message)))
+      throw new Error(`${err.message}: ${JSON.stringify(seen)}`)
     })
   }, 90_000)
 
