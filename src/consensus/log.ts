@@ -20,6 +20,13 @@ export class PaxosLog {
   private readonly ids = new Map<string, number>()
   private dirty = new Map<number, Entry>()
   private compactTo?: number
+  /**
+   * Bytes of the data values of entries not decided, kept as entries come
+   * and go: asked on every accept and after every Ready of a member (the
+   * acceptor's bound, UndecidedBudget), it was a pass over the log each time.
+   * Every such entry lies above commit (commit only passes decided slots).
+   */
+  private undecided = 0
   commit: number
   chosen: number
   compacted: number
@@ -143,11 +150,8 @@ export class PaxosLog {
 
   /** Bytes of the data values accepted above commit and not decided, but the one at `except`. */
   undecidedDataBytes (except: number): number {
-    let total = 0
-    for (const e of this.entries.values()) {
-      if (e.slot > this.commit && !e.decided && e.slot !== except && e.value.kind === 'data') total += e.value.data.byteLength
-    }
-    return total
+    const e = this.entries.get(except)
+    return this.undecided - (e != null ? undecidedBytesOf(e) : 0)
   }
 
   /** Entries above `after` (for a promise). */
@@ -173,6 +177,7 @@ export class PaxosLog {
     }
     for (const [slot, e] of this.entries) {
       if (slot <= upTo) {
+        this.undecided -= undecidedBytesOf(e)
         this.entries.delete(slot)
         this.dirty.delete(slot)
         if (e.value.kind === 'data' && this.ids.get(e.value.id) === slot) {
@@ -215,6 +220,7 @@ export class PaxosLog {
     if (old?.value.kind === 'data' && this.ids.get(old.value.id) === e.slot) {
       this.ids.delete(old.value.id)
     }
+    this.undecided += undecidedBytesOf(e) - (old != null ? undecidedBytesOf(old) : 0)
     this.entries.set(e.slot, e)
     if (e.value.kind === 'data') {
       this.ids.set(e.value.id, e.slot)
@@ -243,4 +249,9 @@ export class PaxosLog {
 function withProof (e: Entry, proof: ValueProof | undefined): Entry {
   if (proof != null) e.proof = proof
   return e
+}
+
+/** What an entry adds to PaxosLog.undecided: its data bytes while it is not decided. */
+function undecidedBytesOf (e: Entry): number {
+  return !e.decided && e.value.kind === 'data' ? e.value.data.byteLength : 0
 }
