@@ -332,8 +332,6 @@ export class ChainReplica {
   private applying?: Promise<void>
   private closed = false
   private broken?: Error
-  /** Members whose promises showed another history than ours (onDiverged), with the first slot where. */
-  private readonly divergedPeers = new Map<string, number>()
   /** A catch-up this replica waits on that no member can give: a snapshot of its own chain without a chain point (see phase1Reason). */
   private snapshotStall?: { slot: number, from: string, fetchFailed?: string, fetching?: number, conflict?: Error }
   /** own: its votes were lost and it has not led since (PaxosConfig.forgotVotes; saved in the meta until it leads). */
@@ -1317,11 +1315,11 @@ export class ChainReplica {
   private async onDiverged (found: Divergence[]): Promise<void> {
     for (const d of found) {
       this.d.log.error('%s: %s decided another value than this node at slot %d (a lost database?): its promise is not counted', this.chainId, d.peer, d.slot)
-      if (!this.divergedPeers.has(d.peer)) this.divergedPeers.set(d.peer, d.slot)
     }
+    // our own chain's first divergence is fatal (one proposer), and the replica stops on it: these name them all
     if (this.kind !== 'own' || !found.some(d => d.fatal)) return
-    const peers = [...this.divergedPeers.keys()].join(', ')
-    const slot = Math.min(...this.divergedPeers.values())
+    const peers = [...new Set(found.map(d => d.peer))].join(', ')
+    const slot = Math.min(...found.map(d => d.slot))
     const err = new OwnChainConflictError(`${this.chainId}'s chain went another way than the one its booth decided: ${peers} decided another value at slot ${slot} ` +
       'than this vehicle did (its database lost while none of them was reachable, and it wrote alone?). Nothing of this write was written, ' +
       `and its booth and backups keep what they hold. ${OWN_CONFLICT_RECOVERY}`)
