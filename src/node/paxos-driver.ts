@@ -40,7 +40,7 @@ import type { VGuardNodeEvents } from './events.ts'
 import { ChainReplica } from './paxos-replica.ts'
 import type { ConsensusRecordStore, ReplicaDeps, ReplicaKind, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
 import type { ReplicationOutcome } from './vguarddb.ts'
-import { adoptableFounder, formationStep, listedChainStep, permissionedGenesis, wellFormedBooth, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
+import { adoptableFounder, bestCandidate, formationStep, listedChainStep, permissionedGenesis, wellFormedBest, wellFormedBooth, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
 import type { PermissionedGenesis } from './shared-formation.ts'
 import { FORMATION_DELAY, SHARED_CHAIN, TICK_MS, WRITE_IDS_WAIT } from './paxos-constants.ts'
 import { MemberRetirement } from './member-retirement.ts'
@@ -443,6 +443,16 @@ export class PaxosDriver {
     await this.saveFormation(f)
   }
 
+  /** The best-ranked of us and the connected members that said hello (see Hello.formingBest). */
+  private formingBest (): { peer: string, priority: number } {
+    const members = this.c.connectedMembers().flatMap(p => {
+      const h = this.hellos.get(p.toString())
+      return h == null ? [] : [{ id: p.toString(), priority: h.priority }]
+    })
+    const best = bestCandidate(this.self, this.c.priority, members)
+    return { peer: best.id, priority: best.priority }
+  }
+
   private hello (): HelloInfo {
     const f = this.formation
     // what we know of members that lost their database goes in every hello: a newcomer must learn it
@@ -450,7 +460,7 @@ export class PaxosDriver {
       readmitted: this.forgetful.announcements().map(r => ({ peer: r.peer, incarnation: fromHex(r.incarnation) as Uint8Array<ArrayBuffer>, slot: r.slot })),
       heldBack: this.forgetful.heldBack().map(h => ({ peer: h.peer, incarnation: fromHex(h.incarnation) as Uint8Array<ArrayBuffer> }))
     }
-    if (f == null || !f.announced) return { priority: this.c.priority, sharedGenesis: '', ...forgetful }
+    if (f == null || !f.announced) return { priority: this.c.priority, sharedGenesis: '', formingBest: this.formingBest(), ...forgetful }
     // a permissioned chain's booth goes with its id: a member whose own chain holds nothing can join it
     const sharedBooth = f.founder.startsWith(PERMISSIONED_PREFIX) ? this.sharedGenesis() : undefined
     const sharedHeld = (this.shared()?.status().decided ?? 0) > 0
@@ -641,7 +651,10 @@ export class PaxosDriver {
     const founding = sharedGenesis != null && adoptableFounder(sharedGenesis) && announced.sharedFounding?.byteLength === INCARNATION_BYTES ? { sharedFounding: announced.sharedFounding } : {}
     const wellFormed = (r: { peer: string, incarnation: Uint8Array }): boolean =>
       r.peer !== '' && r.peer.length <= MAX_PEER_ID_CHARS && r.incarnation.byteLength === INCARNATION_BYTES
+    const best = announced.formingBest == null ? undefined : wellFormedBest(announced.formingBest)
+    const formingBest = best == null ? {} : { formingBest: best }
     const hello: HelloInfo = {
+      ...formingBest,
       priority: announced.priority,
       sharedGenesis: sharedGenesis ?? '',
       sharedHeld: announced.sharedHeld === true,
@@ -653,6 +666,12 @@ export class PaxosDriver {
     const before = this.hellos.get(from)
     this.hellos.set(from, hello)
     this.hearForgetful(from, hello)
+    if (this.formation?.announced !== true) {
+      // what founding ranks changed: its view must stand still FORMATION_DELAY again, and our own best may have changed
+      const rank = (h?: HelloInfo): string => JSON.stringify([h?.priority, h?.formingBest?.peer, h?.formingBest?.priority])
+      if (rank(before) !== rank(hello)) this.stableSince = this.elapsed()
+      this.transport.setHello(this.hello())
+    }
     if (before?.priority !== hello.priority || before?.sharedGenesis !== hello.sharedGenesis || toHex(before?.sharedFounding ?? new Uint8Array(0)) !== toHex(hello.sharedFounding ?? new Uint8Array(0))) {
       this.shared()?.updateElection(this.sharedElection())
     }
@@ -675,6 +694,8 @@ export class PaxosDriver {
     this.stableSince = this.elapsed()
     this.departed.set(evt.detail.peerId, this.elapsed())
     this.transport.forget(evt.detail.peerId)
+    // it may have been the best we announce while forming
+    this.transport.setHello(this.hello())
     this.shared()?.checkBooth()
   }
 

@@ -9,13 +9,19 @@
  * founder they hear of.
  *
  * Who founds: the best-ranked vehicle (priority, then peer id — Bully) among
- * itself and its connected peers, once it has at least one peer, every peer
- * has said hello, nobody reports a shared chain, and its view has not changed
- * for FORMATION_DELAY. Two groups that cannot see each other for that long
- * while forming would found two chains; when they meet, each keeps its own
- * (messages of the other chain are refused, and /status shows the conflict).
- * Form the network connected (a LAN does within a second), or give one
- * vehicle a higher --priority.
+ * itself, its connected peers and the best each of them sees (its hello's
+ * formingBest: two hops), once it has at least one peer, every peer has said
+ * hello, nobody reports a shared chain, and its view has not changed for
+ * FORMATION_DELAY. The two hops matter where vehicles meet through one
+ * bootstrap peer: each saw only that peer, ranked itself first, and both
+ * founded (a CI run had the second one's chain stay without a leader for
+ * good). The best in a connected group is the best within two hops of
+ * itself, so someone always founds. Vehicles three hops apart that cannot
+ * see each other for that long while forming, or two groups, would found
+ * two chains; when they meet, each keeps its own (messages of the other
+ * chain are refused, and /status shows the conflict). Form the network
+ * connected (a LAN does within a second), or give one vehicle a higher
+ * --priority.
  *
  * A permissioned network (an allow list) needs no founder, and so has no such
  * window: its members are known, so every one of them starts the chain from
@@ -37,6 +43,8 @@ export interface PeerHello {
   sharedBooth?: string[]
   /** Its shared chain has decided something. */
   sharedHeld?: boolean
+  /** The best-ranked vehicle it sees while it has no shared chain (itself or a connected member). */
+  formingBest?: { peer: string, priority: number }
 }
 
 export interface FormationView {
@@ -67,9 +75,20 @@ export function formationStep (v: FormationView): FormationAction {
   }
   if (v.peers.length === 0 || v.peers.some(p => p.hello == null)) return { action: 'wait' }
   if (v.now - v.stableSince < v.delay) return { action: 'wait' }
-  const candidates = [{ id: v.self, priority: v.priority }, ...v.peers.map(p => ({ id: p.id, priority: p.hello?.priority ?? 0 }))]
-  candidates.sort(compareCandidates)
-  return candidates[0].id === v.self ? { action: 'found' } : { action: 'wait' }
+  const twoHops = v.peers.flatMap(p => p.hello?.formingBest == null ? [] : [{ id: p.hello.formingBest.peer, priority: p.hello.formingBest.priority }])
+  return bestCandidate(v.self, v.priority, [...v.peers.map(p => ({ id: p.id, priority: p.hello?.priority ?? 0 })), ...twoHops]).id === v.self
+    ? { action: 'found' }
+    : { action: 'wait' }
+}
+
+/**
+ * The best-ranked of this node and `others`: what a node without a shared
+ * chain announces as its formingBest (its connected members' own ranks, never
+ * what they announce: a best that left would otherwise echo between its
+ * neighbours for good, and nobody would found).
+ */
+export function bestCandidate (self: string, priority: number, others: Array<{ id: string, priority: number }>): { id: string, priority: number } {
+  return [{ id: self, priority }, ...others].sort(compareCandidates)[0]
 }
 
 /** The shared chain of a permissioned network: its genesis booth, and the id its members announce in their hello. */
@@ -109,6 +128,16 @@ const PERMISSIONED_ID = /^members:[0-9a-f]{32}$/
 export function wellFormedGenesis (genesis: string): string | undefined {
   if (genesis === '' || PERMISSIONED_ID.test(genesis)) return genesis
   return canonicalPeerId(genesis) === genesis ? genesis : undefined
+}
+
+/**
+ * A hello's formingBest, if it is one: a peer id in its one form and a
+ * priority a vehicle can have. Another would be a candidate no vehicle is,
+ * and nobody within two hops of the sender would ever found.
+ */
+export function wellFormedBest (best: { peer: string, priority: number }): { peer: string, priority: number } | undefined {
+  if (!Number.isSafeInteger(best.priority) || canonicalPeerId(best.peer) !== best.peer) return undefined
+  return { peer: best.peer, priority: best.priority }
 }
 
 /**

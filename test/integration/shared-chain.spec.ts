@@ -4,7 +4,7 @@
  * (The same with real processes and kill -9 on a namespaced LAN:
  * shared-chain-lan.spec.ts.)
  */
-import { describe, it, expect, afterEach } from 'vitest'
+import { describe, it, expect, afterEach, vi } from 'vitest'
 import { TestCluster, fullyConnected, sharedLeader } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
@@ -245,6 +245,32 @@ describe('consensus - shared chain', () => {
       expect((await v.put('alive', utf8.encode(bogus))).height).toBeGreaterThan(0)
       await cluster.stopNode(v)
     }
+  })
+
+  it('two vehicles that met through one bootstrap peer, not yet each other, found one chain: the better one (a CI run had both found)', async () => {
+    const hub = await cluster.create({ priority: 0 })
+    await hub.start()
+    const bootstrap = [hub.multiaddrs[0].toString()]
+    const [second, best] = await Promise.all([1, 2].map(async priority => await cluster.create({ bootstrap, priority })))
+    // the two refuse each other until both have a shared chain: each sees the hub alone, and ranks itself first
+    const blocked = { on: true }
+    const refuse = (node: VGuardNode, other: VGuardNode): void => {
+      const peering = (node as unknown as { peering: { gate: (peerId: VGuardNode['peerId']) => boolean } }).peering
+      const gate = peering.gate.bind(peering)
+      vi.spyOn(peering, 'gate').mockImplementation(peerId => (blocked.on && peerId.equals(other.peerId)) || gate(peerId))
+    }
+    refuse(second, best)
+    refuse(best, second)
+    await Promise.all([second, best].map(async n => { await n.start() }))
+    const nodes = [hub, second, best]
+    await waitFor(() => nodes.every(n => n.consensus.driver.sharedFounder != null), { timeout: 30_000, message: 'all three have a shared chain' })
+    expect(nodes.map(n => n.consensus.driver.sharedFounder)).toEqual(nodes.map(() => best.peerId.toString()))
+    expect(second.peers().map(p => p.peerId)).toEqual([hub.peerId.toString()])
+
+    // once the two meet, the chain runs on all three: a write from the second commits through the leader
+    blocked.on = false
+    await waitFor(() => fullyConnected(nodes) && nodes.every(n => sharedLeader(n) === best.peerId.toString()), { timeout: 30_000, message: 'all three connected, following the best' })
+    expect((await second.put('met', utf8.encode('yes'), { chainId: 'shared' })).height).toBe(1)
   })
 
   it('formed with no block yet: leader and quorum reads answer at once that there is nothing there', async () => {

@@ -75,6 +75,8 @@ export interface HelloInfo {
   heldBack?: HeldBack[]
   /** The founder's incarnation when it founded the sender's shared chain (see Hello.sharedFounding). */
   sharedFounding?: Uint8Array
+  /** The best-ranked vehicle the sender sees while it has no shared chain (see Hello.formingBest). */
+  formingBest?: { peer: string, priority: number }
 }
 
 const EMPTY = new Uint8Array(0) as Uint8Array<ArrayBuffer>
@@ -244,7 +246,8 @@ export class PaxosTransport {
       incarnation: EMPTY,
       readmitted: (hello.readmitted ?? []).slice(-MAX_READMITTED),
       heldBack: (hello.heldBack ?? []).slice(0, MAX_READMITTED),
-      sharedFounding: (hello.sharedFounding ?? EMPTY) as Uint8Array<ArrayBuffer>
+      sharedFounding: (hello.sharedFounding ?? EMPTY) as Uint8Array<ArrayBuffer>,
+      ...(hello.formingBest == null ? {} : { formingBest: { ...hello.formingBest } })
     }
     const bytes = Hello.encode(next)
     if (Buffer.compare(bytes, this.helloBytes) === 0) return
@@ -540,7 +543,8 @@ export class PaxosTransport {
         }
         this.stats.framesIn++
         if (frame.hello != null) {
-          this.onHello(peer, { priority: frame.hello.priority, sharedGenesis: frame.hello.sharedGenesis, sharedBooth: frame.hello.sharedBooth, sharedHeld: frame.hello.sharedHeld, incarnation: frame.hello.incarnation, readmitted: frame.hello.readmitted, heldBack: frame.hello.heldBack, sharedFounding: frame.hello.sharedFounding })
+          const { askBack: _, ...hello } = frame.hello
+          this.onHello(peer, hello)
           if (frame.hello.askBack) this.greet(peer)
         }
         for (const pb of frame.messages) {

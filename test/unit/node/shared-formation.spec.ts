@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { formationStep, listedChainStep, permissionedGenesis, wellFormedBooth, wellFormedGenesis } from '../../../src/node/shared-formation.ts'
+import { bestCandidate, formationStep, listedChainStep, permissionedGenesis, wellFormedBest, wellFormedBooth, wellFormedGenesis } from '../../../src/node/shared-formation.ts'
 import { MAX_BOOTH_SIZE } from '../../../src/consensus/index.ts'
 
 const base = { self: 'm', priority: 0, now: 10_000, stableSince: 0, delay: 3_000 }
@@ -11,6 +11,21 @@ describe('node - shared chain formation', () => {
     expect(formationStep({ ...base, peers: [{ id: 'z', hello: { priority: 0, sharedGenesis: '' } }] })).toEqual({ action: 'wait' })
     // priority first
     expect(formationStep({ ...base, priority: 1, peers: [{ id: 'z', hello: { priority: 0, sharedGenesis: '' } }] })).toEqual({ action: 'found' })
+  })
+
+  it('waits for a better vehicle two hops away: the best its peers see (vehicles that met through one bootstrap peer)', () => {
+    // our one peer 'a' sees 'z' too, which outranks us: 'z' founds, not we
+    expect(formationStep({ ...base, peers: [{ id: 'a', hello: { priority: 0, sharedGenesis: '', formingBest: { peer: 'z', priority: 0 } } }] })).toEqual({ action: 'wait' })
+    expect(formationStep({ ...base, peers: [{ id: 'a', hello: { priority: 0, sharedGenesis: '', formingBest: { peer: 'b', priority: 2 } } }] })).toEqual({ action: 'wait' })
+    // 'a' sees us as its best, or one we outrank: we found
+    expect(formationStep({ ...base, peers: [{ id: 'a', hello: { priority: 0, sharedGenesis: '', formingBest: { peer: 'm', priority: 0 } } }] })).toEqual({ action: 'found' })
+    expect(formationStep({ ...base, priority: 3, peers: [{ id: 'a', hello: { priority: 0, sharedGenesis: '', formingBest: { peer: 'z', priority: 2 } } }] })).toEqual({ action: 'found' })
+  })
+
+  it('announces the best of itself and its peers by their own ranks', () => {
+    expect(bestCandidate('m', 0, [])).toEqual({ id: 'm', priority: 0 })
+    expect(bestCandidate('m', 0, [{ id: 'a', priority: 0 }, { id: 'z', priority: 0 }])).toEqual({ id: 'z', priority: 0 })
+    expect(bestCandidate('m', 1, [{ id: 'a', priority: 0 }, { id: 'z', priority: 0 }])).toEqual({ id: 'm', priority: 1 })
   })
 
   it('waits: alone, a peer without hello, or a view that changed recently', () => {
@@ -41,6 +56,14 @@ describe('node - shared chain formation', () => {
     const peer = '12D3KooWBvaTfKjQ1YYu7UHgiLLGXDWNaxdK3NWdcB9kk6TN6K6f'
     for (const good of ['', peer, permissionedGenesis([peer], peer).id]) expect(wellFormedGenesis(good)).toBe(good)
     for (const bad of ['members:00', 'members:' + '0'.repeat(31) + 'G', 'not a peer id', ' ' + peer, 'bafzaajaiaejca' + 'a'.repeat(40)]) expect(wellFormedGenesis(bad)).toBeUndefined()
+  })
+
+  it('takes a hello\'s formingBest only if it names a peer id in its one form with a whole priority', () => {
+    const peer = '12D3KooWBvaTfKjQ1YYu7UHgiLLGXDWNaxdK3NWdcB9kk6TN6K6f'
+    expect(wellFormedBest({ peer, priority: -3 })).toEqual({ peer, priority: -3 })
+    for (const bad of [{ peer: '', priority: 0 }, { peer: 'z', priority: 0 }, { peer: ' ' + peer, priority: 0 }, { peer, priority: 1.5 }, { peer, priority: 2 ** 60 }]) {
+      expect(wellFormedBest(bad), JSON.stringify(bad)).toBeUndefined()
+    }
   })
 
   it('a member whose own permissioned chain holds nothing runs the one most members run, if its list covers that chain\'s booth', () => {
