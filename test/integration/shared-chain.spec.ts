@@ -297,7 +297,10 @@ describe('consensus - shared chain', () => {
     const late = await cluster.create({ bootstrap: [first.multiaddrs[0].toString()], priority: 0 })
     await late.start()
     // the newcomer's replica starts from the genesis booth (the founder alone): one holder, fewer than Nr = 2
-    await waitFor(() => late.consensus.driver.shared() != null, { interval: 1, timeout: 30_000, message: 'the newcomer joined the shared chain' })
+    // and knows where the booth is: peer exchange tells it (a CI run under load read before it had, and the
+    // two it could not dial were "unavailable: no address known" past the read's 3 s wait; that is discovery)
+    const addressed = async (n: VGuardNode): Promise<boolean> => ((await late.libp2p.peerStore.get(n.libp2p.peerId).catch(() => undefined))?.addresses.length ?? 0) > 0
+    await waitFor(async () => late.consensus.driver.shared() != null && (await Promise.all(nodes.map(addressed))).every(Boolean), { interval: 1, timeout: 30_000, message: 'the newcomer joined the shared chain and knows where its members are' })
     const boothAtRead = late.consensus.driver.shared()?.status().booth
     const read = await late.get('shared', 'road', { consistency: 'quorum' })
     expect(text(read.value), `booth known when the read began: ${JSON.stringify(boothAtRead)}`).toBe('closed')
