@@ -95,6 +95,15 @@ export const SHARED_CHAIN = 'shared'
 export const FORMATION_DELAY = 3_000
 
 /**
+ * How long a shared chain must stay stranded here (no block, no leader, no
+ * connected member running it while some run another) before this node
+ * leaves it for theirs (strandedStep): twice the founding delay, so a
+ * member that is only reconnecting, or a hello on its way, is not taken
+ * for gone.
+ */
+export const STRANDED_DELAY = 2 * FORMATION_DELAY
+
+/**
  * How long a `leader` read may wait for a majority to confirm the leader
  * and for the store to apply the read index: below the read protocol's
  * 5 s message timeout, so the reader hears NOT_LEADER rather than nothing.

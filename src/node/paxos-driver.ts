@@ -40,9 +40,11 @@ import type { VGuardNodeEvents } from './events.ts'
 import { ChainReplica } from './paxos-replica.ts'
 import type { ConsensusRecordStore, ReplicaDeps, ReplicaKind, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
 import type { ReplicationOutcome } from './vguarddb.ts'
-import { adoptableFounder, bestCandidate, formationStep, listedChainStep, permissionedGenesis, wellFormedBest, wellFormedBooth, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
+import type { PeerHello } from './shared-formation.ts'
+import { adoptableFounder, bestCandidate, formationStep, listedChainStep, permissionedGenesis, strandedStep, wellFormedBest, wellFormedBooth, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
 import type { PermissionedGenesis } from './shared-formation.ts'
-import { FORMATION_DELAY, SHARED_CHAIN, TICK_MS, WRITE_IDS_WAIT } from './paxos-constants.ts'
+import { FORMATION_DELAY, SHARED_CHAIN, STRANDED_DELAY, TICK_MS, WRITE_IDS_WAIT } from './paxos-constants.ts'
+import { LeftChains } from './left-chains.ts'
 import { MemberRetirement } from './member-retirement.ts'
 import { ChainRecoveryError, ConsensusStoppedError } from './consensus-errors.ts'
 import { recoverOwnChain } from './own-chain-recovery.ts'
@@ -148,6 +150,10 @@ export class PaxosDriver {
   private readonly proofs?: ProposerProofs
   private readonly store: LevelPaxosStore
   private readonly formationDb: BinarySublevel
+  /** Shared chains left while stranded (strandedStep): never taken again. */
+  private readonly left: LeftChains
+  /** Since when our shared chain has been stranded here (elapsed ms), while it is. */
+  private strandedSince?: number
   private readonly replicas = new Map<string, ChainReplica>()
   private readonly opening = new Map<string, Promise<ChainReplica>>()
   private readonly early = new Map<string, ChainMessage[]>()
@@ -194,6 +200,7 @@ export class PaxosDriver {
     if (this.proofs == null) this.log('our key is %s, not Ed25519: our chain runs without value proofs (a member could write into it)', components.privateKey.type)
     this.store = new LevelPaxosStore(components.database)
     this.formationDb = components.database.sublevel('consensus')
+    this.left = new LeftChains(this.formationDb)
     this.incarnations = new Incarnations(components.database.sublevel('incarnations'))
     this.undecided = new UndecidedBudget(components.memberUndecidedBytes)
     this.retirement = new MemberRetirement({
@@ -238,6 +245,14 @@ export class PaxosDriver {
     this.stableSince = this.elapsed()
     const stored = await this.formationDb.get(FORMATION_KEY)
     if (stored != null) this.formation = JSON.parse(utf8d.decode(stored)) as Formation
+    await this.left.load()
+    const was = this.formation
+    if (was != null && adoptableFounder(was.founder) && this.left.has(was.founder, was.founding)) {
+      // a crash while leaving a stranded chain (leaveStranded records it first): finish leaving it
+      this.log.error('the shared chain %s was being left (stranded here) when the node stopped: its state goes', was.founder)
+      await this.dropSharedChain()
+      await this.formationDb.del(FORMATION_KEY, SYNC_WRITE)
+    }
     const legacy = this.formation
     if (legacy != null && legacy.founding == null && legacy.foundingUnknown !== true && adoptableFounder(legacy.founder)) {
       // a record of an earlier version: the founding is our incarnation, or the founder's we have on
@@ -441,6 +456,14 @@ export class PaxosDriver {
   private async replaceFormation (f: Formation): Promise<void> {
     await this.dropSharedChain()
     await this.saveFormation(f)
+  }
+
+  /** A peer's hello as the founding rules read it (shared-formation.ts). */
+  private peerHello (id: string): PeerHello | undefined {
+    const h = this.hellos.get(id)
+    if (h == null) return undefined
+    const { sharedFounding, incarnation: _, readmitted: __, heldBack: ___, ...rest } = h
+    return sharedFounding == null ? rest : { ...rest, founding: toHex(sharedFounding) }
   }
 
   /** The best-ranked of us and the connected members that said hello (see Hello.formingBest). */
@@ -879,7 +902,7 @@ export class PaxosDriver {
     if (f == null || permissioned == null) return
     const { id: winner, booth } = listedChainStep({
       mine: { id: f.founder, booth: this.sharedGenesis() ?? [] },
-      peers: this.c.connectedMembers().map(p => this.hellos.get(p.toString())).filter(h => h != null),
+      peers: this.c.connectedMembers().flatMap(p => this.peerHello(p.toString()) ?? []),
       allowed: new Set([...permissioned.booth, ...(this.c.allowedPeers ?? []), this.self])
     })
     if (winner === f.founder || this.sharedHeld) return
@@ -925,6 +948,41 @@ export class PaxosDriver {
     return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0]
   }
 
+  /**
+   * Leaves our shared chain for the one our connected members run when ours
+   * is stranded here (strandedStep): no block of it here, no leader, and
+   * none of them runs it, for STRANDED_DELAY. Recorded as left first, then
+   * its state cleared, then the other taken: a crash at any point never runs
+   * it again with its votes forgotten (start() finishes a leave cut short).
+   */
+  private async leaveStranded (f: Formation): Promise<void> {
+    const status = this.shared()?.status()
+    const idle = adoptableFounder(f.founder) && status?.leader == null && (status?.height ?? 0) === 0
+    const target = idle
+      ? strandedStep({
+        mine: { founder: f.founder, founding: f.founding },
+        peers: this.c.connectedMembers().flatMap(p => {
+          const h = this.hellos.get(p.toString())
+          if (h == null || !adoptableFounder(h.sharedGenesis)) return []
+          return [{ founder: h.sharedGenesis, ...(h.sharedFounding == null ? {} : { founding: toHex(h.sharedFounding) }) }]
+        }),
+        left: (chain) => this.left.has(chain.founder, chain.founding)
+      })
+      : undefined
+    if (target == null) {
+      this.strandedSince = undefined
+      return
+    }
+    this.strandedSince ??= this.elapsed()
+    if (this.elapsed() - this.strandedSince < STRANDED_DELAY || (await this.c.chains.tip(SHARED_CHAIN)).height > 0) return
+    this.strandedSince = undefined
+    this.log.error('our shared chain %s is stranded here (no block, no leader, and no connected member runs it): leaving it for %s, which they run', f.founder, target.founder)
+    await this.left.add({ founder: f.founder, ...(f.founding == null ? {} : { founding: f.founding }) })
+    await this.dropSharedChain()
+    await this.saveFormation({ founder: target.founder, announced: true, ...(target.founding == null ? { foundingUnknown: true } : { founding: target.founding }) })
+    await this.replica(SHARED_CHAIN, 'shared')
+  }
+
   private async formShared (): Promise<void> {
     if (this.permissioned != null) {
       await this.joinListedChain()
@@ -941,7 +999,10 @@ export class PaxosDriver {
           await this.saveFormation({ ...rest, founding })
         }
       }
-      if (f.announced) return
+      if (f.announced) {
+        await this.leaveStranded(f)
+        return
+      }
       const shared = this.shared()
       // the founder announces once its booth is more than itself
       if (shared != null && shared.status().booth.length > 1) {
@@ -961,12 +1022,17 @@ export class PaxosDriver {
     const step = formationStep({
       self: this.self,
       priority: this.c.priority,
-      peers: this.c.connectedMembers().map(p => ({ id: p.toString(), hello: this.hellos.get(p.toString()) })),
+      peers: this.c.connectedMembers().map(p => ({ id: p.toString(), hello: this.peerHello(p.toString()) })),
       now: this.elapsed(),
       stableSince: this.stableSince,
-      delay: FORMATION_DELAY
+      delay: FORMATION_DELAY,
+      left: (chain) => this.left.has(chain.founder, chain.founding)
     })
     if (step.action === 'wait' || this.formation != null) return
+    if (step.action === 'found' && this.left.has(this.self, toHex(this.incarnations.self))) {
+      // we founded a chain with this database and left it: founding again would be that chain, our votes forgotten
+      return
+    }
     if (step.action === 'adopt') {
       const founding = this.foundingOf(step.founder, false)
       await this.saveFormation({ founder: step.founder, announced: true, ...(founding == null ? { foundingUnknown: true } : { founding }) })

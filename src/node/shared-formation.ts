@@ -45,6 +45,8 @@ export interface PeerHello {
   sharedHeld?: boolean
   /** The best-ranked vehicle it sees while it has no shared chain (itself or a connected member). */
   formingBest?: { peer: string, priority: number }
+  /** The founding of its shared chain (hex), if it says one. */
+  founding?: string
 }
 
 export interface FormationView {
@@ -56,6 +58,8 @@ export interface FormationView {
   /** When the set of connected members last changed (or the node started). */
   stableSince: number
   delay: number
+  /** Chains this node left (LeftChains): never adopted again. */
+  left?: (chain: FoundedChain) => boolean
 }
 
 export type FormationAction =
@@ -65,7 +69,10 @@ export type FormationAction =
 
 /** What a node without a shared chain should do now. */
 export function formationStep (v: FormationView): FormationAction {
-  const announced = v.peers.map(p => p.hello?.sharedGenesis ?? '').filter(adoptableFounder)
+  const named = v.peers.flatMap(p => p.hello != null && adoptableFounder(p.hello.sharedGenesis) ? [p.hello] : [])
+  const announced = named.filter(h => v.left?.({ founder: h.sharedGenesis, founding: h.founding }) !== true).map(h => h.sharedGenesis)
+  // peers run only chains we left: founding another beside theirs would make a conflict
+  if (announced.length === 0 && named.length > 0) return { action: 'wait' }
   if (announced.length > 0) {
     // several chains on offer (a conflict elsewhere): the one most peers are in, then the greater founder id
     const counts = new Map<string, number>()
@@ -89,6 +96,53 @@ export function formationStep (v: FormationView): FormationAction {
  */
 export function bestCandidate (self: string, priority: number, others: Array<{ id: string, priority: number }>): { id: string, priority: number } {
   return [{ id: self, priority }, ...others].sort(compareCandidates)[0]
+}
+
+/** A founded shared chain as a hello or the formation record names it. */
+export interface FoundedChain {
+  founder: string
+  /** hex; undefined: unknown (any matches) */
+  founding?: string
+}
+
+export interface StrandedView {
+  /** Our shared chain. */
+  mine: FoundedChain
+  /** The chain each connected member runs (members that run none are left out). */
+  peers: FoundedChain[]
+  /** Chains this node left (LeftChains): never taken again. */
+  left: (chain: FoundedChain) => boolean
+}
+
+const sameFounded = (a: FoundedChain, b: FoundedChain): boolean =>
+  a.founder === b.founder && (a.founding == null || b.founding == null || a.founding === b.founding)
+
+/**
+ * The chain a node should take instead of its own, stranded one: none of its
+ * connected members runs ours, and some run another (the one most of them
+ * run, then the greater founder id, as formationStep adopts). The driver
+ * asks only while our chain has no block here and no leader, and acts once
+ * that has held a while (STRANDED_DELAY).
+ *
+ * How a chain strands: a founder that moved its booth to members that
+ * adopted another founder's chain at the same moment (two founded at once:
+ * vehicles three hops apart, or a neighbour of an earlier version that sends
+ * no formingBest). Its booth's majority runs the other chain, so it can never
+ * elect a leader, change its booth or commit a write. Leaving loses nothing:
+ * no block of it is here, and one decided elsewhere stays with the members
+ * that run it; this node, which cleared its votes, never takes it again.
+ */
+export function strandedStep (v: StrandedView): FoundedChain | undefined {
+  if (v.peers.some(p => sameFounded(p, v.mine))) return undefined
+  const others = v.peers.filter(p => adoptableFounder(p.founder) && !v.left(p))
+  if (others.length === 0) return undefined
+  const counts = new Map<string, number>()
+  for (const p of others) counts.set(p.founder, (counts.get(p.founder) ?? 0) + 1)
+  const founder = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : -1))[0][0]
+  const foundings = new Map<string, number>()
+  for (const p of others) if (p.founder === founder && p.founding != null) foundings.set(p.founding, (foundings.get(p.founding) ?? 0) + 1)
+  const founding = [...foundings.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0]
+  return founding == null ? { founder } : { founder, founding }
 }
 
 /** The shared chain of a permissioned network: its genesis booth, and the id its members announce in their hello. */

@@ -10,6 +10,7 @@ import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
 import { toHex } from '../../src/chain/index.ts'
 import { spawnNode } from '../../src/swarm/process.ts'
+import type { HelloInfo } from '../../src/protocols/paxos/transport.ts'
 import type { NodeProcess } from '../../src/swarm/process.ts'
 
 const utf8 = new TextEncoder()
@@ -271,6 +272,39 @@ describe('consensus - shared chain', () => {
     blocked.on = false
     await waitFor(() => fullyConnected(nodes) && nodes.every(n => sharedLeader(n) === best.peerId.toString()), { timeout: 30_000, message: 'all three connected, following the best' })
     expect((await second.put('met', utf8.encode('yes'), { chainId: 'shared' })).height).toBe(1)
+  })
+
+  it('a chain stranded by a second founder (its booth\'s other member runs the other chain) is left for that chain: one chain, every vehicle writes', async () => {
+    const hub = await cluster.create({ priority: 0 })
+    // a hub of an earlier version: its hello says no formingBest, so each of the two sees itself best and founds
+    const driver = hub.consensus.driver as unknown as { hello: () => HelloInfo }
+    const hello = driver.hello.bind(driver)
+    vi.spyOn(driver, 'hello').mockImplementation(() => {
+      const { formingBest: _, ...rest } = hello()
+      return rest
+    })
+    await hub.start()
+    const bootstrap = [hub.multiaddrs[0].toString()]
+    const [second, best] = await Promise.all([1, 2].map(async priority => await cluster.create({ bootstrap, priority })))
+    const blocked = { on: true }
+    for (const [node, other] of [[second, best], [best, second]]) {
+      const peering = (node as unknown as { peering: { gate: (peerId: VGuardNode['peerId']) => boolean } }).peering
+      const gate = peering.gate.bind(peering)
+      vi.spyOn(peering, 'gate').mockImplementation(peerId => (blocked.on && peerId.equals(other.peerId)) || gate(peerId))
+    }
+    await Promise.all([second, best].map(async n => { await n.start() }))
+    const nodes = [hub, second, best]
+    const founders = (): Array<string | undefined> => nodes.map(n => n.consensus.driver.sharedFounder)
+    await waitFor(() => second.consensus.driver.sharedFounder === second.peerId.toString() && best.consensus.driver.sharedFounder === best.peerId.toString(), { timeout: 30_000, message: 'both founded' })
+    // the hub runs one of them; the other's booth is its founder and the hub: no majority, for good, until it leaves
+    await waitFor(() => new Set(founders()).size === 1, { timeout: 30_000, message: 'one shared chain on all three' })
+    const chain = founders()[0] as string
+    // led by its founder (the one that left cannot reach it yet)
+    await waitFor(() => [hub, ...nodes.filter(n => n.peerId.toString() === chain)].every(n => sharedLeader(n) === chain), { timeout: 30_000, message: 'its founder leads it' })
+
+    blocked.on = false
+    await waitFor(() => fullyConnected(nodes) && nodes.every(n => sharedLeader(n) === best.peerId.toString() && n.consensus.driver.sharedConflicts().length === 0), { timeout: 30_000, message: 'all three connected, following the best, no conflict' })
+    for (const [i, n] of nodes.entries()) expect((await n.put(`v${i}`, utf8.encode('w'), { chainId: 'shared' })).height).toBe(i + 1)
   })
 
   it('formed with no block yet: leader and quorum reads answer at once that there is nothing there', async () => {

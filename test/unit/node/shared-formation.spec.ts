@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { bestCandidate, formationStep, listedChainStep, permissionedGenesis, wellFormedBest, wellFormedBooth, wellFormedGenesis } from '../../../src/node/shared-formation.ts'
+import { bestCandidate, formationStep, strandedStep, listedChainStep, permissionedGenesis, wellFormedBest, wellFormedBooth, wellFormedGenesis } from '../../../src/node/shared-formation.ts'
 import { MAX_BOOTH_SIZE } from '../../../src/consensus/index.ts'
 
 const base = { self: 'm', priority: 0, now: 10_000, stableSince: 0, delay: 3_000 }
@@ -20,6 +20,33 @@ describe('node - shared chain formation', () => {
     // 'a' sees us as its best, or one we outrank: we found
     expect(formationStep({ ...base, peers: [{ id: 'a', hello: { priority: 0, sharedGenesis: '', formingBest: { peer: 'm', priority: 0 } } }] })).toEqual({ action: 'found' })
     expect(formationStep({ ...base, priority: 3, peers: [{ id: 'a', hello: { priority: 0, sharedGenesis: '', formingBest: { peer: 'z', priority: 2 } } }] })).toEqual({ action: 'found' })
+  })
+
+  it('adopts no chain it left, and founds none beside peers that run only such chains', () => {
+    const left = (c: { founder: string, founding?: string }): boolean => c.founder === 'f' && (c.founding == null || c.founding === 'aa')
+    const running = (founding: string): { priority: number, sharedGenesis: string, founding: string } => ({ priority: 0, sharedGenesis: 'f', founding })
+    expect(formationStep({ ...base, left, peers: [{ id: 'a', hello: running('aa') }] })).toEqual({ action: 'wait' })
+    expect(formationStep({ ...base, left, peers: [{ id: 'a', hello: running('aa') }, { id: 'b', hello: { priority: 0, sharedGenesis: 'g' } }] })).toEqual({ action: 'adopt', founder: 'g' })
+    // the founder's other founding is another chain
+    expect(formationStep({ ...base, left, peers: [{ id: 'a', hello: running('bb') }] })).toEqual({ action: 'adopt', founder: 'f' })
+  })
+
+  it('a stranded chain is left for the one connected members run, only when none of them runs ours', () => {
+    const none = (): boolean => false
+    const mine = { founder: 's', founding: 'aa' }
+    expect(strandedStep({ mine, peers: [], left: none })).toBeUndefined()
+    expect(strandedStep({ mine, peers: [{ founder: 's', founding: 'aa' }, { founder: 'j', founding: 'bb' }], left: none })).toBeUndefined()
+    // a member that does not know our founding yet may run ours
+    expect(strandedStep({ mine, peers: [{ founder: 's' }, { founder: 'j' }], left: none })).toBeUndefined()
+    expect(strandedStep({ mine, peers: [{ founder: 'j', founding: 'bb' }], left: none })).toEqual({ founder: 'j', founding: 'bb' })
+    // the founder's chain of another founding is not ours
+    expect(strandedStep({ mine, peers: [{ founder: 's', founding: 'cc' }], left: none })).toEqual({ founder: 's', founding: 'cc' })
+    // the one most run, then the greater founder id; its founding as most of them say
+    expect(strandedStep({ mine, peers: [{ founder: 'j' }, { founder: 'k', founding: 'dd' }, { founder: 'k', founding: 'dd' }, { founder: 'k', founding: 'ee' }], left: none })).toEqual({ founder: 'k', founding: 'dd' })
+    expect(strandedStep({ mine, peers: [{ founder: 'j' }, { founder: 'k' }], left: none })).toEqual({ founder: 'k' })
+    // never a chain left before, nor a permissioned one
+    expect(strandedStep({ mine, peers: [{ founder: 'j', founding: 'bb' }], left: c => c.founder === 'j' })).toBeUndefined()
+    expect(strandedStep({ mine, peers: [{ founder: 'members:' + '0'.repeat(32) }], left: none })).toBeUndefined()
   })
 
   it('announces the best of itself and its peers by their own ranks', () => {
