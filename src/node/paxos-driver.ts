@@ -1035,6 +1035,8 @@ export class PaxosDriver {
     }
     if (step.action === 'adopt') {
       const founding = this.foundingOf(step.founder, false)
+      // the founding most of them say may be the one we left (others run the founder's next one)
+      if (this.left.has(step.founder, founding)) return
       await this.saveFormation({ founder: step.founder, announced: true, ...(founding == null ? { foundingUnknown: true } : { founding }) })
       this.log('joined the shared chain founded by %s', step.founder)
       await this.replica(SHARED_CHAIN, 'shared')
