@@ -50,10 +50,15 @@ export class Acceptor {
     this.raise(msg.ballot)
     const after = Math.max(this.log.commit, msg.slot - 1)
     // decided values the candidate lacks come along (bounded), so it can
-    // serve them without a catch-up round trip; and the last one it holds
-    // (prepare.slot - 1): one that differs tells it that one of our two
-    // histories was lost (Divergence)
-    const known = this.log.decidedFrom(Math.max(1, msg.slot - 1), this.maxCatchup, this.maxCatchupBytes).map((d): Entry => {
+    // serve them without a catch-up round trip; and one it decided too: at
+    // prepare.slot - 1, or our last decided slot when the candidate decided
+    // past it. One that differs tells it that one of our two histories was
+    // lost (Divergence). Not only prepare.slot - 1: a vehicle that lost its
+    // database and decided more slots alone than its old booth had asked past
+    // their last one, saw no value, and committed alone on top of its block
+    // (a CI run under load)
+    const overlap = Math.min(msg.slot - 1, this.log.commit)
+    const known = this.log.decidedFrom(Math.max(1, overlap), this.maxCatchup, this.maxCatchupBytes).map((d): Entry => {
       const e: Entry = { slot: d.slot, ballot: ZERO_BALLOT, value: d.value, booth: d.booth, decided: true }
       if (d.proof != null) e.proof = d.proof
       return e

@@ -466,6 +466,38 @@ describe('consensus - Paxos API', () => {
       expect(answer?.type === 'promise' ? answer.entries.map(e => [e.slot, e.value.kind === 'data' ? e.value.id : e.value.kind, e.decided]) : []).toEqual([[2, 'y2', true], [3, 'y3', true]])
     })
 
+    it('an acceptor whose decided history ends below the slots asked about carries its last decided value: the candidate decided that slot too', () => {
+      const b = createPaxos(config({ id: 'b', booth: ['a', 'b', 'c'] }), {
+        hardState: { promised: { round: 1, proposer: 'a' }, round: 0, commit: 2, compacted: 0, booths },
+        entries: ['y1', 'y2'].map((id, i) => ({ slot: i + 1, ballot: { round: 1, proposer: 'a' }, value: data(id), booth: ['a', 'b', 'c'], decided: true }))
+      })
+      b.step({ type: 'prepare', from: 'a', to: 'b', ballot: { round: 2, proposer: 'a' }, slot: 6 })
+      const answer = drain(b).flatMap(rd => rd.messages).find(m => m.type === 'promise')
+      expect(answer?.type === 'promise' ? answer.entries.map(e => [e.slot, e.value.kind === 'data' ? e.value.id : e.value.kind, e.decided]) : []).toEqual([[2, 'y2', true]])
+    })
+
+    it('a candidate that decided more slots alone than the member\'s history has sees the divergence at the member\'s last decided slot', () => {
+      // a decided x1..x5 alone; b decided y1, y2 of the old history and nothing past them
+      const entries = ['x1', 'x2', 'x3', 'x4', 'x5'].map((id, i) => ({ slot: i + 1, ballot: { round: 1, proposer: 'a' }, value: data(id), booth: ['a', 'b', 'c'], decided: true }))
+      const p = createPaxos(config({ booth: ['a', 'b', 'c'] }), { hardState: { promised: { round: 1, proposer: 'a' }, round: 1, commit: 5, compacted: 0, booths }, entries })
+      p.tick()
+      const prepare = drain(p).flatMap(rd => rd.messages).find(m => m.type === 'prepare')
+      expect(prepare?.type === 'prepare' ? prepare.slot : 0).toBe(6)
+      const ballot = prepare?.type === 'prepare' ? prepare.ballot : { round: 0, proposer: '' }
+      const b = createPaxos(config({ id: 'b', booth: ['a', 'b', 'c'] }), {
+        hardState: { promised: { round: 1, proposer: 'a' }, round: 0, commit: 2, compacted: 0, booths },
+        entries: ['y1', 'y2'].map((id, i) => ({ slot: i + 1, ballot: { round: 1, proposer: 'a' }, value: data(id), booth: ['a', 'b', 'c'], decided: true }))
+      })
+      b.step({ type: 'prepare', from: 'a', to: 'b', ballot, slot: 6 })
+      const answer = drain(b).flatMap(rd => rd.messages).find(m => m.type === 'promise')
+      expect(answer).toBeDefined()
+      p.step({ type: 'promise', from: 'a', to: 'a', ballot, commit: 5, booths, entries: [] })
+      p.step(answer as Message)
+      const readies = drain(p)
+      expect(readies.flatMap(rd => rd.diverged ?? [])).toEqual([{ slot: 2, peer: 'b', fatal: true }])
+      expect(p.status()).toMatchObject({ role: 'follower', commit: 5 })
+    })
+
     it('a promise naming another value decided at a slot it decided is reported and not counted, none of its values is taken, and a fixed proposer ends its campaign', () => {
       const p = restarted()
       p.tick()
