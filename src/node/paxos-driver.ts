@@ -154,6 +154,8 @@ export class PaxosDriver {
   private readonly left: LeftChains
   /** Since when our shared chain has been stranded here (elapsed ms), while it is. */
   private strandedSince?: number
+  /** Said once a run: the connected members run only chains we left. */
+  private saidOnlyLeft = false
   private readonly replicas = new Map<string, ChainReplica>()
   private readonly opening = new Map<string, Promise<ChainReplica>>()
   private readonly early = new Map<string, ChainMessage[]>()
@@ -1028,6 +1030,10 @@ export class PaxosDriver {
       delay: FORMATION_DELAY,
       left: (chain) => this.left.has(chain.founder, chain.founding)
     })
+    if (step.action === 'wait' && step.left === true && !this.saidOnlyLeft) {
+      this.saidOnlyLeft = true
+      this.log.error('the connected members run only shared chains this node left (stranded here before): it takes none of them, and has no shared chain until a member of another connects')
+    }
     if (step.action === 'wait' || this.formation != null) return
     if (step.action === 'found' && this.left.has(this.self, toHex(this.incarnations.self))) {
       // we founded a chain with this database and left it: founding again would be that chain, our votes forgotten

@@ -63,7 +63,8 @@ export interface FormationView {
 }
 
 export type FormationAction =
-  | { action: 'wait' }
+  /** `left`: every chain connected members run is one this node left (it takes none of them). */
+  | { action: 'wait', left?: true }
   | { action: 'adopt', founder: string }
   | { action: 'found' }
 
@@ -72,7 +73,7 @@ export function formationStep (v: FormationView): FormationAction {
   const named = v.peers.flatMap(p => p.hello != null && adoptableFounder(p.hello.sharedGenesis) ? [p.hello] : [])
   const announced = named.filter(h => v.left?.({ founder: h.sharedGenesis, founding: h.founding }) !== true).map(h => h.sharedGenesis)
   // peers run only chains we left: founding another beside theirs would make a conflict
-  if (announced.length === 0 && named.length > 0) return { action: 'wait' }
+  if (announced.length === 0 && named.length > 0) return { action: 'wait', left: true }
   if (announced.length > 0) {
     // several chains on offer (a conflict elsewhere): the one most peers are in, then the greater founder id
     const counts = new Map<string, number>()

@@ -11,6 +11,8 @@ import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
 import { toHex } from '../../src/chain/index.ts'
 import { spawnNode } from '../../src/swarm/process.ts'
 import type { HelloInfo } from '../../src/protocols/paxos/transport.ts'
+import { openDatabase } from '../../src/storage/database.ts'
+import { LeftChains } from '../../src/node/left-chains.ts'
 import type { NodeProcess } from '../../src/swarm/process.ts'
 
 const utf8 = new TextEncoder()
@@ -305,6 +307,31 @@ describe('consensus - shared chain', () => {
     blocked.on = false
     await waitFor(() => fullyConnected(nodes) && nodes.every(n => sharedLeader(n) === best.peerId.toString() && n.consensus.driver.sharedConflicts().length === 0), { timeout: 30_000, message: 'all three connected, following the best, no conflict' })
     for (const [i, n] of nodes.entries()) expect((await n.put(`v${i}`, utf8.encode('w'), { chainId: 'shared' })).height).toBe(i + 1)
+  })
+
+  it('a node that stopped while it left a stranded chain (recorded as left, state not yet cleared) finishes leaving it at its next start', async () => {
+    const nodes = await prioritySwarm(cluster, [2, 1, 0])
+    const best = nodes[0].peerId.toString()
+    await waitFor(() => nodes.every(n => sharedLeader(n) === best), { timeout: 30_000, message: 'every node follows the leader' })
+    let n = nodes[2]
+    const { dataDir } = n.config
+    await cluster.stopNode(n)
+    // the first step of a leave: the chain recorded as left, synced
+    const db = await openDatabase(dataDir)
+    const formation = JSON.parse(new TextDecoder().decode(await db.sublevel('consensus').get(new TextEncoder().encode('shared-formation')))) as { founder: string, founding?: string }
+    expect(formation.founder).toBe(best)
+    await new LeftChains(db.sublevel('consensus')).add(formation)
+    await db.close()
+
+    n = await cluster.create({ dataDir, bootstrap: [nodes[0].multiaddrs[0].toString()] })
+    await n.start()
+    // it runs that chain no more: no formation, no replica; its own chain goes on
+    expect(n.consensus.driver.sharedFounder).toBeUndefined()
+    expect(n.consensus.driver.shared()).toBeUndefined()
+    expect((await n.put('own', utf8.encode('still'))).height).toBeGreaterThan(0)
+    // the others go on with their majority
+    expect((await nodes[0].put('shared-on', utf8.encode('yes'), { chainId: 'shared' })).height).toBe(1)
+    expect(n.consensus.driver.sharedFounder).toBeUndefined()
   })
 
   it('formed with no block yet: leader and quorum reads answer at once that there is nothing there', async () => {

@@ -25,7 +25,7 @@ describe('node - shared chain formation', () => {
   it('adopts no chain it left, and founds none beside peers that run only such chains', () => {
     const left = (c: { founder: string, founding?: string }): boolean => c.founder === 'f' && (c.founding == null || c.founding === 'aa')
     const running = (founding: string): { priority: number, sharedGenesis: string, founding: string } => ({ priority: 0, sharedGenesis: 'f', founding })
-    expect(formationStep({ ...base, left, peers: [{ id: 'a', hello: running('aa') }] })).toEqual({ action: 'wait' })
+    expect(formationStep({ ...base, left, peers: [{ id: 'a', hello: running('aa') }] })).toEqual({ action: 'wait', left: true })
     expect(formationStep({ ...base, left, peers: [{ id: 'a', hello: running('aa') }, { id: 'b', hello: { priority: 0, sharedGenesis: 'g' } }] })).toEqual({ action: 'adopt', founder: 'g' })
     // the founder's other founding is another chain
     expect(formationStep({ ...base, left, peers: [{ id: 'a', hello: running('bb') }] })).toEqual({ action: 'adopt', founder: 'f' })
