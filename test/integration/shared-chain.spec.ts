@@ -278,12 +278,14 @@ describe('consensus - shared chain', () => {
 
   it('a chain stranded by a second founder (its booth\'s other member runs the other chain) is left for that chain: one chain, every vehicle writes', async () => {
     const hub = await cluster.create({ priority: 0 })
-    // a hub of an earlier version: its hello says no formingBest, so each of the two sees itself best and founds
+    // a hub of an earlier version: its hello says no formingBest, so each of the two sees itself best and founds.
+    // Until both have, it also says no chain: else the slower one, under load, adopted the chain the hub took
     const driver = hub.consensus.driver as unknown as { hello: () => HelloInfo }
     const hello = driver.hello.bind(driver)
+    const hidden = { on: true }
     vi.spyOn(driver, 'hello').mockImplementation(() => {
-      const { formingBest: _, ...rest } = hello()
-      return rest
+      const { formingBest: _, sharedFounding, ...rest } = hello()
+      return hidden.on ? { ...rest, sharedGenesis: '' } : { ...rest, ...(sharedFounding == null ? {} : { sharedFounding }) }
     })
     await hub.start()
     const bootstrap = [hub.multiaddrs[0].toString()]
@@ -298,6 +300,7 @@ describe('consensus - shared chain', () => {
     const nodes = [hub, second, best]
     const founders = (): Array<string | undefined> => nodes.map(n => n.consensus.driver.sharedFounder)
     await waitFor(() => second.consensus.driver.sharedFounder === second.peerId.toString() && best.consensus.driver.sharedFounder === best.peerId.toString(), { timeout: 30_000, message: 'both founded' })
+    hidden.on = false
     // the hub runs one of them; the other's booth is its founder and the hub: no majority, for good, until it leaves
     await waitFor(() => new Set(founders()).size === 1, { timeout: 30_000, message: 'one shared chain on all three' })
     const chain = founders()[0] as string
