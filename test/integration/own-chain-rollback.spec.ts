@@ -273,19 +273,29 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     }
   })
 
-  it('everything but its key lost while its booth stays up, a put alone, then it meets them: their decided values are not built on its block (a CI run: the next put committed on top of them), and the recovery the error names brings the chain back', async () => {
+  /**
+   * Three vehicles; the first writes `written` fixes, loses all but its key,
+   * and starts alone (no bootstrap; they do not know its new address): its
+   * booth is itself, while the others stay up and keep its chain's member state.
+   */
+  async function lostWhileBoothStaysUp (written: number): Promise<{ a: VGuardNode, self: string, others: VGuardNode[], dataDir: string, held: ChainTip }> {
     const nodes = await connectedSwarm(cluster, 3)
-    let a = nodes[0]
-    const self = a.peerId.toString()
+    const self = nodes[0].peerId.toString()
     const others = nodes.slice(1)
-    for (let i = 0; i < 5; i++) await a.put(`gps/${i}`, value(i))
+    for (let i = 0; i < written; i++) await nodes[0].put(`gps/${i}`, value(i))
     const held = await others[0].chains.tip(self)
-    const { dataDir } = a.config
-    await cluster.stopNode(a)
+    const { dataDir } = nodes[0].config
+    await cluster.stopNode(nodes[0])
     await (await loseAllButKey(dataDir))()
-    // alone (no bootstrap; they do not know its new address): its booth is itself
-    a = await cluster.create({ dataDir })
+    const a = await cluster.create({ dataDir })
     await a.start()
+    return { a, self, others, dataDir, held }
+  }
+
+  it('everything but its key lost while its booth stays up, a put alone, then it meets them: their decided values are not built on its block (a CI run: the next put committed on top of them), and the recovery the error names brings the chain back', async () => {
+    const lost = await lostWhileBoothStaysUp(5)
+    const { self, others, dataDir, held } = lost
+    let a = lost.a
     expect((await a.put('alone', value(50), { timeout: 30_000 })).height).toBe(1)
     // they are up, and hold what they decided of its chain (their member state is not retired)
     for (const other of others) await a.libp2p.dial(other.multiaddrs[0])
@@ -321,17 +331,7 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
   })
 
   it('everything but its key lost while its booth stays up, more puts alone than its booth decided: the next put still fails as a conflict (a CI run: its booth had nothing at the slots it asked past, and the put committed)', async () => {
-    const nodes = await connectedSwarm(cluster, 3)
-    let a = nodes[0]
-    const self = a.peerId.toString()
-    const others = nodes.slice(1)
-    for (let i = 0; i < 2; i++) await a.put(`gps/${i}`, value(i))
-    const held = await others[0].chains.tip(self)
-    const { dataDir } = a.config
-    await cluster.stopNode(a)
-    await (await loseAllButKey(dataDir))()
-    a = await cluster.create({ dataDir })
-    await a.start()
+    const { a, self, others, held } = await lostWhileBoothStaysUp(2)
     // more slots decided alone than the booth decided of the old chain
     for (let i = 0; i < 8; i++) expect((await a.put(`alone/${i}`, value(60 + i), { timeout: 30_000 })).height).toBe(i + 1)
     for (const other of others) await a.libp2p.dial(other.multiaddrs[0])

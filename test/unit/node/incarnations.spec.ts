@@ -1,30 +1,18 @@
 import { describe, it, expect, afterEach } from 'vitest'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { openDatabase } from '../../../src/storage/database.ts'
-import type { NodeDatabase } from '../../../src/storage/database.ts'
 import { Incarnations, INCARNATION_BYTES, MAX_PEERS } from '../../../src/node/incarnations.ts'
+import { ReopenedDatabase } from './helpers/reopened-database.ts'
 
 describe('node - incarnations', () => {
-  let dir: string | undefined
-  let db: NodeDatabase | undefined
-  afterEach(async () => {
-    await db?.close()
-    if (dir != null) await rm(dir, { recursive: true, force: true })
-    db = dir = undefined
-  })
+  const db = new ReopenedDatabase('vguard-incarnations-')
+  afterEach(async () => { await db.cleanup() })
 
   async function open (maxPeers?: number): Promise<Incarnations> {
-    await db?.close()
-    db = await openDatabase(dir as string)
-    const incarnations = new Incarnations(db.sublevel('incarnations'), maxPeers)
+    const incarnations = new Incarnations((await db.reopen()).sublevel('incarnations'), maxPeers)
     await incarnations.open()
     return incarnations
   }
 
   it('makes ours with the database and keeps it, and remembers peers\' across a reopen', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vguard-incarnations-'))
     const first = await open()
     expect(first.self.byteLength).toBe(INCARNATION_BYTES)
     await first.remember('peer-a', 'aa')
@@ -36,14 +24,11 @@ describe('node - incarnations', () => {
     expect(again.of('peer-b')).toBe('bb')
     expect(again.of('peer-c')).toBeUndefined()
     // a new database is a new incarnation
-    await db?.close()
-    db = undefined
-    await rm(dir, { recursive: true, force: true })
+    await db.lose()
     expect([...(await open()).self]).not.toEqual([...first.self])
   })
 
   it('remembers a bounded number of peers, forgetting the one met longest ago, on disk too', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vguard-incarnations-'))
     const incarnations = await open(100)
     for (let i = 0; i < 100; i++) await incarnations.remember(`peer-${i}`, 'ab')
     // met again: not the next to go
@@ -58,14 +43,13 @@ describe('node - incarnations', () => {
   })
 
   it('keeps what it announced it readmitted across a reopen, and reads a damaged record as none', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vguard-incarnations-'))
     const first = await open()
     expect(first.readmitted).toEqual([])
     await first.saveReadmitted([{ peer: 'peer-a', incarnation: 'aa', slot: 7 }])
     expect((await open()).readmitted).toEqual([{ peer: 'peer-a', incarnation: 'aa', slot: 7 }])
-    await db?.sublevel('incarnations').put(new TextEncoder().encode('readmitted'), new TextEncoder().encode('[{"peer":"b","incarnation":"bb","slot":-1},{"peer":"c","incarnation":"cc","slot":3}]'))
+    await db.current.sublevel('incarnations').put(new TextEncoder().encode('readmitted'), new TextEncoder().encode('[{"peer":"b","incarnation":"bb","slot":-1},{"peer":"c","incarnation":"cc","slot":3}]'))
     expect((await open()).readmitted).toEqual([{ peer: 'c', incarnation: 'cc', slot: 3 }])
-    await db?.sublevel('incarnations').put(new TextEncoder().encode('readmitted'), new TextEncoder().encode('not json'))
+    await db.current.sublevel('incarnations').put(new TextEncoder().encode('readmitted'), new TextEncoder().encode('not json'))
     expect((await open()).readmitted).toEqual([])
   })
 })

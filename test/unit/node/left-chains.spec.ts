@@ -1,30 +1,18 @@
 import { describe, it, expect, afterEach } from 'vitest'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { openDatabase } from '../../../src/storage/database.ts'
-import type { NodeDatabase } from '../../../src/storage/database.ts'
 import { LeftChains } from '../../../src/node/left-chains.ts'
+import { ReopenedDatabase } from './helpers/reopened-database.ts'
 
 describe('node - shared chains left', () => {
-  let dir: string | undefined
-  let db: NodeDatabase | undefined
-  afterEach(async () => {
-    await db?.close()
-    if (dir != null) await rm(dir, { recursive: true, force: true })
-    db = dir = undefined
-  })
+  const db = new ReopenedDatabase('vguard-left-')
+  afterEach(async () => { await db.cleanup() })
 
   async function open (): Promise<LeftChains> {
-    await db?.close()
-    db = await openDatabase(dir as string)
-    const left = new LeftChains(db.sublevel('consensus'))
+    const left = new LeftChains((await db.reopen()).sublevel('consensus'))
     await left.load()
     return left
   }
 
   it('remembers a chain left across a reopen, by founder and founding; an unknown founding matches any', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vguard-left-'))
     const left = await open()
     expect(left.has('f')).toBe(false)
     await left.add({ founder: 'f', founding: 'aa' })
