@@ -929,7 +929,7 @@ export class PaxosDriver {
 
   /**
    * The founding of chain `founder` as the connected members that run it say
-   * (the most of them), if any does. For a record of an earlier version
+   * (the most of them), if any does, never one of a chain we left. For a record of an earlier version
    * (`onRecord`), not one other than the founder's incarnation we have on
    * record: a founder that lost its database and founded again announces
    * its new one, and such a record took that one for its chain's (a review).
@@ -944,7 +944,7 @@ export class PaxosDriver {
       const h = this.hellos.get(p.toString())
       if (h?.sharedGenesis !== founder || h.sharedFounding == null) continue
       const founding = toHex(h.sharedFounding)
-      if (known != null && founding !== known) continue
+      if ((known != null && founding !== known) || this.left.has(founder, founding)) continue
       counts.set(founding, (counts.get(founding) ?? 0) + 1)
     }
     return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0]
@@ -1041,7 +1041,7 @@ export class PaxosDriver {
     }
     if (step.action === 'adopt') {
       const founding = this.foundingOf(step.founder, false)
-      // the founding most of them say may be the one we left (others run the founder's next one)
+      // none of them says a founding we did not leave: an unknown one would match the one we left
       if (this.left.has(step.founder, founding)) return
       await this.saveFormation({ founder: step.founder, announced: true, ...(founding == null ? { foundingUnknown: true } : { founding }) })
       this.log('joined the shared chain founded by %s', step.founder)
