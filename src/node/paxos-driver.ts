@@ -41,7 +41,7 @@ import { ChainReplica } from './paxos-replica.ts'
 import type { ConsensusRecordStore, ReplicaDeps, ReplicaKind, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
 import type { ReplicationOutcome } from './vguarddb.ts'
 import type { PeerHello } from './shared-formation.ts'
-import { adoptableFounder, bestCandidate, formationStep, listedChainStep, permissionedGenesis, strandedStep, wellFormedBest, wellFormedBooth, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
+import { adoptableFounder, bestCandidate, formationStep, listedChainStep, mostNamed, permissionedGenesis, strandedStep, wellFormedBest, wellFormedBooth, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
 import type { PermissionedGenesis } from './shared-formation.ts'
 import { FORMATION_DELAY, SHARED_CHAIN, STRANDED_DELAY, TICK_MS, WRITE_IDS_WAIT } from './paxos-constants.ts'
 import { LeftChains } from './left-chains.ts'
@@ -938,16 +938,12 @@ export class PaxosDriver {
    * founding its members announce (a probe: every one was dropped).
    */
   private foundingOf (founder: string, onRecord: boolean): string | undefined {
-    const counts = new Map<string, number>()
     const known = founder === this.self || !onRecord ? undefined : this.incarnations.of(founder)
-    for (const p of this.c.connectedMembers()) {
-      const h = this.hellos.get(p.toString())
-      if (h?.sharedGenesis !== founder || h.sharedFounding == null) continue
-      const founding = toHex(h.sharedFounding)
-      if ((known != null && founding !== known) || this.left.has(founder, founding)) continue
-      counts.set(founding, (counts.get(founding) ?? 0) + 1)
-    }
-    return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0]
+    const said = this.c.connectedMembers().flatMap(p => {
+      const h = this.peerHello(p.toString())
+      return h?.sharedGenesis === founder && h.founding != null ? [h.founding] : []
+    })
+    return mostNamed(said.filter(founding => (known == null || founding === known) && !this.left.has(founder, founding)), 'smaller')
   }
 
   /**
@@ -964,9 +960,8 @@ export class PaxosDriver {
       ? strandedStep({
         mine: { founder: f.founder, founding: f.founding },
         peers: this.c.connectedMembers().flatMap(p => {
-          const h = this.hellos.get(p.toString())
-          if (h == null || !adoptableFounder(h.sharedGenesis)) return []
-          return [{ founder: h.sharedGenesis, ...(h.sharedFounding == null ? {} : { founding: toHex(h.sharedFounding) }) }]
+          const h = this.peerHello(p.toString())
+          return h == null || !adoptableFounder(h.sharedGenesis) ? [] : [{ founder: h.sharedGenesis, founding: h.founding }]
         }),
         left: (chain) => this.left.has(chain.founder, chain.founding)
       })

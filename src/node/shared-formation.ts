@@ -76,10 +76,7 @@ export function formationStep (v: FormationView): FormationAction {
   if (announced.length === 0 && named.length > 0) return { action: 'wait', left: true }
   if (announced.length > 0) {
     // several chains on offer (a conflict elsewhere): the one most peers are in, then the greater founder id
-    const counts = new Map<string, number>()
-    for (const g of announced) counts.set(g, (counts.get(g) ?? 0) + 1)
-    const founder = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : -1))[0][0]
-    return { action: 'adopt', founder }
+    return { action: 'adopt', founder: mostNamed(announced, 'greater') as string }
   }
   if (v.peers.length === 0 || v.peers.some(p => p.hello == null)) return { action: 'wait' }
   if (v.now - v.stableSince < v.delay) return { action: 'wait' }
@@ -137,13 +134,21 @@ export function strandedStep (v: StrandedView): FoundedChain | undefined {
   if (v.peers.some(p => sameFounded(p, v.mine))) return undefined
   const others = v.peers.filter(p => adoptableFounder(p.founder) && !v.left(p))
   if (others.length === 0) return undefined
-  const counts = new Map<string, number>()
-  for (const p of others) counts.set(p.founder, (counts.get(p.founder) ?? 0) + 1)
-  const founder = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : -1))[0][0]
-  const foundings = new Map<string, number>()
-  for (const p of others) if (p.founder === founder && p.founding != null) foundings.set(p.founding, (foundings.get(p.founding) ?? 0) + 1)
-  const founding = [...foundings.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0]
+  const founder = mostNamed(others.map(p => p.founder), 'greater') as string
+  const founding = mostNamed(others.flatMap(p => p.founder === founder && p.founding != null ? [p.founding] : []), 'smaller')
   return founding == null ? { founder } : { founder, founding }
+}
+
+/**
+ * The value named most often, ties going to the `greater` or `smaller` one,
+ * so that nodes seeing the same names settle on the same one; undefined for
+ * none. (A founder: the greater id; a founding: the smaller.)
+ */
+export function mostNamed (names: string[], tie: 'greater' | 'smaller'): string | undefined {
+  const counts = new Map<string, number>()
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1)
+  const first = tie === 'greater' ? 1 : -1
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? first : -first))[0]?.[0]
 }
 
 /** The shared chain of a permissioned network: its genesis booth, and the id its members announce in their hello. */
