@@ -40,7 +40,8 @@ import type { RememberedWrite } from '../storage/paxos-store.ts'
 import { sameBooth, selectBooth } from './booth-select.ts'
 import { ChainDivergedError, ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, OWN_CONFLICT_RECOVERY, OwnChainConflictError, retryAdvice } from './consensus-errors.ts'
 import type { ConsensusRecord } from './own-chain-marker.ts'
-import { MEMBER_HOLD_BYTES, MEMBER_HOLD_SLOTS, PAXOS_TIMING } from './paxos-constants.ts'
+import { PAXOS_TIMING } from './paxos-constants.ts'
+import { MemberHold } from './member-hold.ts'
 import { LeaderReadWaiters } from './leader-reads.ts'
 import { HeldValues } from './held-values.ts'
 import type { UndecidedBudget } from './undecided-budget.ts'
@@ -251,9 +252,6 @@ function decidedBytes (decided: Decided[]): number {
   return n
 }
 
-/** Chain points a member keeps of what its vehicle told it (noteOwnerPoint): one per slot at most, so they span ≥ this many slots. */
-const OWNER_POINTS_KEPT = 64
-
 /**
  * A vehicle that failed to fetch its own chain from its holders tries again
  * after this long (ms), not at every snapshot its booth answers meanwhile.
@@ -338,13 +336,8 @@ export class ChainReplica {
   private forgotVotes = false
   /** own: no fetch of the chain from its holders before this time (a failed one waits OWN_FETCH_RETRY). */
   private ownFetchNotBefore = 0
-  /** member: where the proposer said its chain stood, newest last (ChainMessage.chainAt): what our snapshots name. */
-  private ownerPoints: ChainPoint[] = []
-  /** member: its vehicle's points are on disk (in the meta) since it named its first, or this run saved one. */
-  private ownerPointSaved = false
-  /** member: how far the vehicle's backups hold its chain, as it said last (ChainMessage.held); saved with the meta. */
-  private ownerHeld?: number
-  private ownerHeldSaved = true
+  /** member: where the vehicle said its chain stood (ChainMessage.chainAt: what our snapshots name) and how far its backups hold it. */
+  private hold = new MemberHold()
   private idle: Promise<void> = Promise.resolve()
   /** When the cursor was last written (it is written at most every META_INTERVAL; a replay from an older one is harmless). */
   private metaSavedAt = 0
@@ -417,11 +410,7 @@ export class ChainReplica {
     const replica = new ChainReplica(d, setup, paxos, cursor, compactPoint)
     replica.forgotVotes = forgotVotes
     replica.startPoint = startPoint
-    if (d.kind === 'member' && ownerPoint != null) {
-      replica.ownerPoints = [ownerPoint]
-      replica.ownerPointSaved = true
-    }
-    if (d.kind === 'member') replica.ownerHeld = ownerHeld
+    if (d.kind === 'member') replica.hold = MemberHold.restored(ownerPoint, ownerHeld)
     if (d.kind !== 'member') {
       const remembered = await d.storage.recentWrites(d.now() - WRITE_MEMORY.ttl, WRITE_MEMORY.total)
       for (const w of remembered) {
@@ -896,7 +885,7 @@ export class ChainReplica {
     this.stopOutstanding()
     // the round under way put back what a dropped or lost proposal held: never sent, or never chosen
     for (const w of this.buffer.splice(0)) this.settle(w, unproposed)
-    if ((this.kind !== 'member' || this.ownerPoints.length > 0) && this.broken == null) await this.saveMeta(false).catch(() => {})
+    if ((this.kind !== 'member' || this.hold.toMeta().point != null) && this.broken == null) await this.saveMeta(false).catch(() => {})
   }
 
   /**
@@ -1029,14 +1018,8 @@ export class ChainReplica {
       if (rd.snapshot != null) await this.installSnapshot(rd.snapshot)
       this.settleCatchup()
       await this.maybeCompact()
-      if (this.kind === 'member' && !this.ownerPointSaved && this.ownerPoints.length > 0) {
-        this.ownerPointSaved = true
-        this.ownerHeldSaved = true
-        await this.saveMeta(true)
-      } else if (this.kind === 'member' && !this.ownerHeldSaved) {
-        this.ownerHeldSaved = true
-        await this.saveMeta(false)
-      }
+      const save = this.kind === 'member' ? this.hold.takeSave() : undefined
+      if (save != null) await this.saveMeta(save === 'synced')
     }
   }
 
@@ -1092,83 +1075,39 @@ export class ChainReplica {
    */
   private noteOwnerPoint (from: string, at: ChainPoint): void {
     if (this.kind !== 'member' || from !== this.chainId) return
-    const last = this.ownerPoints[this.ownerPoints.length - 1]
-    if (last != null && at.slot <= last.slot) return
-    this.ownerPoints.push({ slot: at.slot, height: at.height, hash: at.hash })
-    if (this.ownerPoints.length > OWNER_POINTS_KEPT) this.ownerPoints.shift()
-    // the first point it names is saved at once (in the loop): that it names points at all must survive a restart
-    if (!this.ownerPointSaved) this.kick()
+    if (this.hold.notePoint(at)) this.kick()
   }
 
-  /**
-   * What no backup of the vehicle holds (the blocks decided since its last
-   * round that refreshed one) is in its booth's logs only: a member keeps
-   * its log above the height the vehicle says its backups hold, so that a
-   * vehicle that lost its database gets those blocks back (phase 1) after
-   * fetching the rest from its backups. Saved with the meta: a restart
-   * retires the chain, and must not compact them away either.
-   */
+  /** What no backup of the vehicle holds is kept in this member's log (MemberHold). */
   private noteOwnerHeld (from: string, held: number): void {
-    if (this.kind !== 'member' || from !== this.chainId || held === this.ownerHeld) return
-    this.ownerHeld = held
-    // saved (unsynced: an older value lost keeps more) only while the backups lag what the vehicle named:
-    // otherwise nothing is held back, and a write per round would be for nothing
-    const newest = this.ownerPoints[this.ownerPoints.length - 1]
-    if (newest != null && held >= newest.height) return
-    this.ownerHeldSaved = false
-    this.kick()
+    if (this.kind !== 'member' || from !== this.chainId) return
+    if (this.hold.noteHeld(held)) this.kick()
   }
 
   /**
-   * The highest slot a member may compact to: one whose chain point it
-   * knows at a height the vehicle's backups hold, or anything up to `upTo`
-   * when the vehicle never said (older software, no backups), or when the
-   * log above the held point passed MEMBER_HOLD_SLOTS (a bound on what a
-   * member keeps for a vehicle whose backups stay away: past it, what only
-   * the booth held is given up, as before), or its values MEMBER_HOLD_BYTES.
-   */
-  private compactLimit (upTo: number, compacted: number): number {
-    const held = this.ownerHeld
-    if (held == null) return upTo
-    // run on every loop of a member whose log is held back: no list built for it
-    const heldAt = (p: ChainPoint | Cursor | undefined, limit: number): number => p != null && p.height <= held && p.slot <= upTo && p.slot > limit ? p.slot : limit
-    let limit = heldAt(this.compactPoint, compacted)
-    for (const p of this.ownerPoints) limit = heldAt(p, limit)
-    // the bytes are counted only once the log could hold that many at all
-    const bytes = this.heldValues.bytes > MEMBER_HOLD_BYTES ? this.heldValues.between(limit, upTo) : 0
-    if (upTo - limit > MEMBER_HOLD_SLOTS || bytes > MEMBER_HOLD_BYTES) {
-      this.d.log('%s: its log holds %d slots (%d bytes of values) above what the vehicle\'s backups hold (height %d): compacted past it', this.chainId, upTo - limit, bytes, held)
-      return upTo
-    }
-    return limit
-  }
-
-  /**
-   * Compacts a member's log up to `upTo` at most, at a point where it can say
-   * where the chain stood (saved first: a snapshot we answer after a restart
-   * must still name it). It starts from the newest point the vehicle named
-   * there, or the one it compacted at last, and rolls it forward through the
-   * decided values it holds: each batch makes the same block on every replica.
+   * Compacts a member's log up to `wanted` at most (as far as what the
+   * vehicle's backups hold allows, MemberHold.limit), at a point where it can
+   * say where the chain stood (saved first: a snapshot we answer after a
+   * restart must still name it). It starts from the newest point the vehicle
+   * named there, or the one it compacted at last, and rolls it forward
+   * through the decided values it holds: each batch makes the same block on
+   * every replica.
    */
   private async compactMember (wanted: number): Promise<void> {
     const compacted = this.paxos.status().compacted
-    const upTo = this.compactLimit(wanted, compacted)
+    const { slot: upTo, gaveUp } = this.hold.limit(wanted, compacted, this.compactPoint, this.heldValues)
+    if (gaveUp != null) this.d.log('%s: its log holds %d slots (%d bytes of values) above what the vehicle\'s backups hold (height %d): compacted past it', this.chainId, gaveUp.slots, gaveUp.bytes, gaveUp.held)
     if (upTo <= compacted) return
-    let from: ChainPoint | undefined = this.compactPoint?.slot === compacted ? this.compactPoint : undefined
-    for (const p of this.ownerPoints) if (p.slot >= compacted && p.slot <= upTo && (from == null || p.slot > from.slot)) from = p
-    if (from == null) {
-      // a vehicle that names its points (we hold or held one) names newer ones as it goes on:
-      // wait for them. Compacted past where we can name the chain, our snapshot would name none,
-      // and a vehicle that lost its chain could never get it back. One that never named a point
-      // (older software) is compacted without.
-      if (this.compactPoint != null || this.ownerPointSaved || this.ownerPoints.length > 0) return
+    const from = this.hold.compactFrom(compacted, upTo, this.compactPoint)
+    if (from === 'wait') return
+    if (from === 'unnamed') {
       this.paxos.compact(upTo)
       return
     }
     const at = this.rollForward(from, upTo)
     if (at.slot <= compacted) return
     this.compactPoint = { slot: at.slot, height: at.height, hash: at.hash }
-    this.ownerPoints = this.ownerPoints.filter(p => p.slot > at.slot)
+    this.hold.compactedTo(at.slot)
     await this.saveMeta(true)
     this.paxos.compact(at.slot)
   }
@@ -1620,10 +1559,10 @@ export class ChainReplica {
     this.metaSavedAt = this.elapsed()
     const meta: Meta = { cursor: cursorJson(this.cursor) }
     if (this.compactPoint != null) meta.compactPoint = cursorJson(this.compactPoint)
-    const ownerPoint = this.ownerPoints[this.ownerPoints.length - 1]
-    if (ownerPoint != null) meta.ownerPoint = cursorJson(ownerPoint)
+    const { point, held } = this.hold.toMeta()
+    if (point != null) meta.ownerPoint = cursorJson(point)
     if (this.forgotVotes) meta.forgotVotes = true
-    if (this.ownerHeld != null) meta.ownerHeld = this.ownerHeld
+    if (held != null) meta.ownerHeld = held
     await this.d.storage.setMeta(utf8.encode(JSON.stringify(meta)), { sync })
   }
 
