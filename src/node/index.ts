@@ -291,6 +291,9 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     this.reconciler = new ReconcileOnConnect({
       sync: this.sync,
       isConnected: (peer) => this.peering.isMember(peer),
+      // temporary copies keep what they hold until retention prunes it; active and unclaimed
+      // ones (a fresh backup whose table is on its way) catch up like our own chains
+      include: (chainId) => !this.isCopy(chainId) || this.vguarddb.copyStanding(chainId) !== 'temporary',
       log: this.log
     })
     this.storageMaster = new StorageMaster({

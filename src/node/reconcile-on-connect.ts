@@ -20,6 +20,13 @@ export interface ReconcileOnConnectDeps {
   sync: Pick<Sync, 'reconcile'>
   /** Whether the peer is still a connected member (asked before each retry). */
   isConnected: (peer: PeerId) => boolean
+  /**
+   * Which chains held to catch up (default: every one). A node keeps some
+   * copies only as temporary storage (what it validated in a booth): growing
+   * them with every connection would make it a holder of chains it was never
+   * asked to keep.
+   */
+  include?: (chainId: string) => boolean
   log: Logger
   delays?: readonly number[]
 }
@@ -46,7 +53,7 @@ export class ReconcileOnConnect {
   /** Reconciles every chain held with `peer` now, and again later if the peer failed us. */
   peer (peer: PeerId, attempt = 0): void {
     if (!this.running) return
-    this.d.sync.reconcile(undefined, { peers: [peer] })
+    this.d.sync.reconcile(undefined, { peers: [peer], include: this.d.include })
       .then(results => {
         for (const r of results) {
           if (r.after > r.before) this.d.log('reconciled %s: %d → %d', r.chainId, r.before, r.after)

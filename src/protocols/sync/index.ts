@@ -171,6 +171,8 @@ export interface FetchResult {
 export interface ReconcileOptions extends AbortOptions {
   /** Ask these peers instead of every connected member. */
   peers?: PeerId[]
+  /** With no chain named: which of the chains held to reconcile (default: every one). */
+  include?: (chainId: string) => boolean
 }
 
 export interface ReconcileResult {

@@ -431,7 +431,9 @@ export class SyncService implements Sync {
   }
 
   async reconcile (chainId?: string, options: ReconcileOptions = {}): Promise<ReconcileResult[]> {
-    const chainIds = chainId != null ? [chainId] : (await this.components.store.chains()).map(c => c.chainId)
+    const chainIds = chainId != null
+      ? [chainId]
+      : (await this.components.store.chains()).map(c => c.chainId).filter(id => options.include?.(id) ?? true)
     const results: ReconcileResult[] = []
     // a chain released (deleted) since the list was taken is not fetched back
     // again: only a reconcile asked for by name starts from nothing
