@@ -1,6 +1,6 @@
 /**
- * Writing and reading chains through consensus — what `node.append`,
- * `node.put`, `node.delete` and `node.get` do.
+ * Writing chains through consensus — what `node.append`, `node.put` and
+ * `node.delete` do.
  *
  * Writes:
  * - this vehicle's own chain: batched into blocks by its own Paxos instance
@@ -17,56 +17,49 @@
  * round has not ended by then is answered with `replication.state` pending
  * (committed, acknowledged; the round goes on), never with an error.
  *
- * Reads: `local` (this node's copy), `leader` (the chain's proposer: the
- * vehicle, or the shared chain's leader) and `quorum` (Nr holders agree; see
- * quorum-read.ts). Holders of a vehicle's chain are the vehicle and the
- * active backups of its backup table; of the shared chain, its booth and
- * leader.
+ * Reads (`local`, `leader`, `quorum`) are chain-reads.ts; this file keeps
+ * the gate a `leader` read of our chains passes (confirmLeader).
  */
 import { randomBytes } from 'node:crypto'
 import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { TypedEventEmitter } from 'main-event'
 import { fromHex, HASH_BYTES, InvalidTransactionError, toHex } from '../chain/index.ts'
-import type { Block, TransactionInput } from '../chain/index.ts'
-import { ChainNotFoundError } from '../storage/index.ts'
+import type { TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase } from '../storage/database.ts'
 import { ANSWER_SLACK, MAX_WRITE_TIMEOUT, replicationOf, WriteService, WriteResponse } from '../protocols/write/index.ts'
 import type { ForwardedWrite, WriteCommitted } from '../protocols/write/index.ts'
 import { ProtocolError } from '../protocols/errors.ts'
-import { LinkedSignal, stopController } from '../protocols/stream.ts'
+import { stopController } from '../protocols/stream.ts'
 import { NodeStoppedError } from './errors.ts'
-import { ReadRequest, ReadResponse } from '../protocols/read/index.ts'
 import type { LeaderCheck } from '../protocols/read/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { checkBoothInput, InvalidBoothError } from './vguarddb.ts'
-import { chainIdProblem } from './peer-ids.ts'
 import type { VGuardDB, EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 import type { VGuardNodeConfig } from './config.ts'
 import { PaxosDriver } from './paxos-driver.ts'
 import type { ChainReplica, CommitResult, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
 import { encodeWrite } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
-import { quorumRead } from './quorum-read.ts'
-import type { QuorumReadResult } from './quorum-read.ts'
+import { ChainReads, leaderMoved } from './chain-reads.ts'
+import type { BlockRead, KeyRead, ReadOptions } from './chain-reads.ts'
 import { RecentWrites, memoryOwner, writeKey } from './recent-writes.ts'
 import { checkIdempotencyKey, idempotentRef } from './idempotency.ts'
-import type { HolderAnswer } from './quorum-read.ts'
-import { holderAnswer } from './holder-answer.ts'
-import { LEADER_READ_ELECTION_WAIT, LEADER_READ_TIMEOUT, QUORUM_READ_CATCHUP_WAIT, SHARED_CHAIN } from './paxos-constants.ts'
+import { LEADER_READ_TIMEOUT, LEADER_RETRY_DELAY, SHARED_CHAIN } from './paxos-constants.ts'
 import { recoverOwnChain } from './own-chain-recovery.ts'
 import { heldPoint } from '../backup/index.ts'
 import { OWN_CHAIN_FILE, OwnChainMarker } from './own-chain-marker.ts'
 import type { ConsensusRecord } from './own-chain-marker.ts'
 import {
-  ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, InvalidReadError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, QuorumReadError, RefusedWriteError,
+  ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, RefusedWriteError,
   retryAdvice
 } from './consensus-errors.ts'
 
 export type { CommitResult, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
+export type { BlockRead, Consistency, KeyRead, ReadOptions } from './chain-reads.ts'
 
 export interface WriteOptions {
   /** The chain: this vehicle's peer id (default), 'shared', or another vehicle's peer id (forwarded to it). */
@@ -86,35 +79,6 @@ export interface WriteOptions {
    * transactions under the same key are a write of their own.
    */
   idempotencyKey?: string
-}
-
-export type Consistency = 'local' | 'leader' | 'quorum'
-
-export interface ReadOptions {
-  /** @default 'local' */
-  consistency?: Consistency
-}
-
-/** A block read with a consistency: what the holders agreed the chain has at that height. */
-export interface BlockRead {
-  chainId: string
-  height: number
-  /** undefined: the chain has no block at that height (yet). Without payload where every agreeing holder pruned it. */
-  block?: Block
-  consistency: Consistency
-  /** Holders whose answer this is (the agreeing ones, for a quorum read). */
-  servedBy: string[]
-}
-
-export interface KeyRead {
-  key: string
-  /** undefined: no value (never written, or deleted). */
-  value?: Uint8Array
-  /** Height of the block that wrote the value (absent: the height read up to). */
-  height: number
-  consistency: Consistency
-  /** Holders whose answer this is (the agreeing ones, for a quorum read). */
-  servedBy: string[]
 }
 
 export interface ConsensusComponents {
@@ -147,8 +111,6 @@ interface OwnCheck {
   until?: number
 }
 
-/** Pause between attempts to reach the shared chain's leader. */
-const RETRY_DELAY = 100
 /** Whole ms left until a deadline on the monotonic clock (timers and AbortSignal.timeout take integers only). */
 function remainingUntil (deadline: number): number {
   return Math.max(0, Math.floor(deadline - performance.now()))
@@ -225,39 +187,14 @@ function keyedFailure (err: Error, where = 'through another node, or before a re
   return err
 }
 
-const CONSISTENCIES: ReadonlySet<string> = new Set<Consistency>(['local', 'leader', 'quorum'])
-const READ_OPTIONS: ReadonlySet<string> = new Set<keyof ReadOptions>(['consistency'])
 const WRITE_OPTIONS: ReadonlySet<string> = new Set<keyof WriteOptions>(['chainId', 'timeout', 'waitForReplication', 'idempotencyKey'])
-
-/**
- * A read's consistency (local by default), once its chain and options make
- * sense: an unknown level is not taken for quorum, and a read that asks
- * other nodes needs a chain they can have (a vehicle's peer id, or shared).
- */
-function checkRead (chainId: string, options: ReadOptions | undefined): Consistency {
-  if (options != null && typeof options !== 'object') throw new InvalidReadError(`a read's options are an object ({ consistency }), got ${typeof options}`)
-  // a typo (consistancy) would else read locally, and say nothing
-  const unknown = options == null ? undefined : Object.keys(options).find(option => !READ_OPTIONS.has(option))
-  if (unknown != null) throw new InvalidReadError(`unknown read option ${JSON.stringify(unknown)}: a read takes ${[...READ_OPTIONS].join(', ')}`)
-  const consistency = options?.consistency ?? 'local'
-  if (!CONSISTENCIES.has(consistency)) throw new InvalidReadError(`consistency is local, leader or quorum, got ${JSON.stringify(consistency)}`)
-  if (typeof chainId !== 'string' || chainId === '') throw new InvalidReadError(`a chain id is a non-empty string, got ${JSON.stringify(chainId)}`)
-  // a local read of any name answers "not held"; asking others needs a chain some node can hold
-  const problem = consistency === 'local' ? undefined : chainIdProblem(chainId)
-  if (problem != null) throw new InvalidReadError(problem)
-  return consistency
-}
-
-/** Nodes a `leader` read asks, following each one's word on who leads, before it gives up. */
-const MAX_LEADER_HOPS = 3
-/** Quorum reads of a vehicle's chain: passes with the holders of a newer table an answer or a lookup showed. */
-const MAX_QUORUM_READ_PASSES = 3
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 export class Consensus {
   readonly driver: PaxosDriver
   readonly writes: WriteService
+  readonly reads: ChainReads
   private readonly c: ConsensusComponents
   private readonly log: Logger
   private readonly self: string
@@ -315,6 +252,15 @@ export class Consensus {
     // the chain that recorded its booth went another way than its backups': the recovery keeps the file
     components.vguarddb.onOwnConflict = async () => { await this.ownMarker?.clearConsensus() }
     components.vguarddb.ownEpochFloor = () => this.ownMarker?.lostEpoch ?? 0
+    this.reads = new ChainReads({
+      chains: components.chains,
+      vguarddb: components.vguarddb,
+      driver: this.driver,
+      self: this.self,
+      readQuorum: components.config.readQuorum,
+      running: () => this.running,
+      stopSignal: () => this.stopping.signal
+    })
     this.writes = new WriteService({
       libp2p: components.libp2p,
       logger: components.logger,
@@ -469,7 +415,7 @@ export class Consensus {
         } else {
           // a leader that froze (out of range, its connection still open) answers nothing: once another
           // is elected here, the write goes there (the same id: one that reached the old one commits once)
-          const moved = this.leaderMoved(leader)
+          const moved = leaderMoved(this.driver, leader)
           try {
             return await this.forward(leader, SHARED_CHAIN, write, remaining, wait, writeId, idempotencyKey, moved.signal)
           } catch (err) {
@@ -484,7 +430,7 @@ export class Consensus {
           }
         }
       }
-      await sleep(Math.min(RETRY_DELAY, remainingUntil(deadline)))
+      await sleep(Math.min(LEADER_RETRY_DELAY, remainingUntil(deadline)))
     }
     if (!this.running) {
       throw handedOver
@@ -831,244 +777,14 @@ export class Consensus {
 
   // ------------------------------------------------------------ reads
 
-  /**
-   * Reads a key of any chain with the given consistency.
-   *
-   * @throws QuorumReadError, NoLeaderError, ProposerUnreachableError, PayloadPrunedError and ChainNotFoundError (local)
-   */
+  /** @see ChainReads.readKey */
   async readKey (chainId: string, key: string, options?: ReadOptions): Promise<KeyRead> {
-    const consistency = checkRead(chainId, options)
-    if (typeof key !== 'string' || key === '') throw new InvalidReadError(`a key is a non-empty string, got ${JSON.stringify(key)}`)
-    const request: ReadRequest = { kind: ReadRequest.Kind.KEY, chainId, key, height: 0, to: 0, leader: false }
-    if (consistency === 'local') {
-      await this.checkHeld(chainId)
-      const kv = await this.c.chains.get(chainId, key)
-      const tip = await this.c.chains.tip(chainId)
-      return { key, value: kv?.value, height: kv?.height ?? tip.height, consistency, servedBy: [this.self] }
-    }
-    return await this.whileRunning(chainId, consistency, async () => {
-      if (consistency === 'leader') {
-        const { answer, leader } = await this.askLeader(chainId, { ...request, leader: true })
-        return { key, value: answer.status === 'value' ? answer.value : undefined, height: answer.status === 'value' ? answer.valueHeight : answer.height, consistency, servedBy: [leader] }
-      }
-      const result = await this.quorumRead(chainId, request)
-      return { key, value: result.value, height: result.height, consistency, servedBy: result.agreed }
-    })
+    return await this.reads.readKey(chainId, key, options)
   }
 
-  /**
-   * Reads the block at a height of any chain with the given consistency. A
-   * holder's block counts only if it checks out (block-answer.ts); a quorum
-   * is Nr holders with the same block hash, and the answer is a copy with its
-   * payload when any of them still has it.
-   *
-   * @throws InvalidReadError, QuorumReadError, NoLeaderError, ProposerUnreachableError, ChainNotFoundError (local)
-   */
+  /** @see ChainReads.readBlock */
   async readBlock (chainId: string, height: number, options?: ReadOptions): Promise<BlockRead> {
-    const consistency = checkRead(chainId, options)
-    if (!Number.isSafeInteger(height) || height < 1) throw new InvalidReadError(`a block height is an integer ≥ 1, got ${String(height)}`)
-    const request: ReadRequest = { kind: ReadRequest.Kind.BLOCK, chainId, key: '', height, to: 0, leader: false }
-    if (consistency === 'local') {
-      await this.checkHeld(chainId)
-      return { chainId, height, block: await this.c.chains.getBlock(chainId, height), consistency, servedBy: [this.self] }
-    }
-    return await this.whileRunning(chainId, consistency, async () => {
-      if (consistency === 'leader') {
-        const { answer, leader } = await this.askLeader(chainId, { ...request, leader: true })
-        return { chainId, height, block: answer.status === 'value' ? answer.block : undefined, consistency, servedBy: [leader] }
-      }
-      const result = await this.quorumRead(chainId, request)
-      // the same hash from every agreeing holder; retention may have pruned the payload at some of them
-      const copies = result.answers.flatMap(a => a.status === 'value' && a.block != null && result.agreed.includes(a.peer) ? [a.block] : [])
-      const block = copies.find(b => b.payload != null) ?? copies[0]
-      return { chainId, height, block, consistency, servedBy: result.agreed }
-    })
-  }
-
-  /**
-   * A leader or quorum read the node's stop cut short says so: the holders
-   * that fail as this node's connections close are not out of reach, and a
-   * QuorumReadError or a proposer "unreachable" told a probe's user they were.
-   */
-  private async whileRunning<T> (chainId: string, consistency: Consistency, read: () => Promise<T>): Promise<T> {
-    try {
-      return await read()
-    } catch (err) {
-      if (!this.running) throw new NodeStoppedError(`the node stopped during the ${consistency} read of ${chainId} (${(err as Error).message})`)
-      throw err
-    }
-  }
-
-  /**
-   * A local read of a chain this node holds no copy of would answer "no
-   * value", as if the chain had none: it says so instead. This node's own
-   * chain is always held, if only empty.
-   */
-  private async checkHeld (chainId: string): Promise<void> {
-    if (chainId === this.self || await this.c.chains.info(chainId) != null) return
-    throw new ChainNotFoundError(`chain ${chainId} is not held here (a local read reads only this node's copy: consistency leader or quorum asks its holders)`)
-  }
-
-  /**
-   * Asks Nr holders of the chain (see quorum-read.ts). Whom to ask is what
-   * this node knows: a reader of the shared chain first follows its leader
-   * and decides what it heard was decided, or its booth may be an old one
-   * (a replica just opened knows only the genesis booth, the founder alone).
-   */
-  private async quorumRead (chainId: string, request: ReadRequest): Promise<QuorumReadResult> {
-    if (chainId === SHARED_CHAIN) {
-      await this.driver.shared()?.caughtUp(QUORUM_READ_CATCHUP_WAIT)
-      return await this.quorumReadOnce(chainId, request)
-    }
-    // A vehicle's chain: the holders are those of the newest table we know,
-    // which may be old (we were away while the chain moved to new backups),
-    // and its backups, away too, still answer as active: two of them agree
-    // on the value the chain replaced (found in review). So a table an answer
-    // shows is adopted, and unless the vehicle itself answered (it always
-    // knows its newest table), one lookup asks whether a newer one exists, as
-    // a redirect read does; the read goes again with the holders of a newer table.
-    let confirmed = false
-    for (let pass = 1; ; pass++) {
-      const epoch = this.tableEpoch(chainId)
-      const height = this.tableHeight(chainId)
-      const asked = new Set<string>()
-      let ownerAnswered = false
-      let result: QuorumReadResult | undefined
-      let failure: unknown
-      try {
-        result = await this.quorumReadOnce(chainId, request, async (peer, answer) => {
-          asked.add(peer)
-          if (peer === chainId && answer.status !== 'unavailable') ownerAnswered = true
-        })
-      } catch (err) {
-        if (!(err instanceof QuorumReadError)) throw err
-        failure = err
-      }
-      if (this.tableEpoch(chainId) === epoch && !ownerAnswered && !confirmed) {
-        confirmed = true
-        await this.c.vguarddb.confirmTable(chainId, asked, { signal: this.stopping.signal })
-      }
-      // Again with a newer table when it names holders this pass did not ask, or, the vehicle
-      // silent, a height above the one this pass judged its holders by (backups behind it
-      // agreed on the value it replaced: a review). Every commit starts an epoch, and answers
-      // show it: under writes, a newer table naming the same holders, with the vehicle
-      // answering (it holds the newest), changes nothing (reads went again for nothing: a review)
-      const newer = this.tableEpoch(chainId) > epoch &&
-        (this.holders(chainId).some(p => !asked.has(p)) || (!ownerAnswered && this.tableHeight(chainId) > height))
-      if (newer && pass < MAX_QUORUM_READ_PASSES) continue
-      if (result == null) throw failure
-      return result
-    }
-  }
-
-  private tableEpoch (chainId: string): number {
-    return this.c.vguarddb.tables.get(chainId)?.table.epoch ?? 0
-  }
-
-  private tableHeight (chainId: string): number {
-    return this.c.vguarddb.tables.get(chainId)?.table.height ?? 0
-  }
-
-  /** One quorum read among the holders known now; `heard` sees each answer (after any table it showed was adopted). */
-  private async quorumReadOnce (chainId: string, request: ReadRequest, heard?: (peer: string, answer: HolderAnswer) => Promise<void>): Promise<QuorumReadResult> {
-    let holders = this.holders(chainId)
-    if (holders.length < this.c.config.readQuorum && chainId !== SHARED_CHAIN) {
-      // a vehicle that joined after this chain's last booth never heard its table: its neighbours did,
-      // and its owner, asked first, always shows it. Right after a round the backups may show none yet
-      // (it is gossiped and handed to them after the write is answered), but hold their copies: members
-      // that answer the tip with one count
-      const found = await this.c.vguarddb.lookupTable(chainId, new Set(), { owner: true, signal: this.stopping.signal })
-      holders = this.holders(chainId)
-      if (holders.length < this.c.config.readQuorum) {
-        // and a copy of our own (we may be a backup the round's table, on its way, names); copies count
-        // unless the newest table we know names them obsolete (older copies that would agree on an old value)
-        const obsolete = new Set(this.c.vguarddb.tables.get(chainId)?.table.obsolete ?? [])
-        const ours = (await this.c.chains.info(chainId)) != null ? [this.self] : []
-        holders = [...new Set([...holders, ...[...found.holders, ...ours].filter(p => !obsolete.has(p))])]
-      }
-    }
-    // what the chain is known to have reached: a holder below it is behind (quorum-read.ts)
-    const minHeight = Math.max(this.c.vguarddb.tables.get(chainId)?.table.height ?? 0, (await this.c.chains.tip(chainId)).height)
-    return await quorumRead({
-      holders,
-      // a vehicle holds every write of its chain it acknowledged; its backups may lag (quorum-read.ts)
-      first: chainId === SHARED_CHAIN ? undefined : chainId,
-      quorum: this.c.config.readQuorum,
-      minHeight,
-      signal: this.stopping.signal,
-      what: request.kind === ReadRequest.Kind.BLOCK ? `block ${request.height}` : 'the key',
-      ask: async (peer) => {
-        const answer = await this.ask(peer, request)
-        await heard?.(peer, answer)
-        return answer
-      }
-    })
-  }
-
-  /**
-   * A linearizable read: asks the node this one believes leads the chain,
-   * which answers only once a majority of its booth confirmed it still
-   * leads (see consensus/reads.ts); a node that does not lead names who
-   * does, and the read follows (a few hops at most, never in a circle).
-   * Between two leaders of the shared chain (none known, or the one asked
-   * gone) it asks again until LEADER_READ_ELECTION_WAIT, as a write waits.
-   */
-  private async askLeader (chainId: string, request: ReadRequest): Promise<{ answer: Exclude<HolderAnswer, { status: 'unavailable' }>, leader: string }> {
-    const deadline = performance.now() + LEADER_READ_ELECTION_WAIT
-    while (true) {
-      try {
-        return await this.askLeaderOnce(chainId, request)
-      } catch (err) {
-        // the shared chain between two leaders: asked again until one answers, as a write would be
-        const name = (err as Error).name
-        const between = name === 'NoLeaderError' || name === 'ProposerUnreachableError'
-        const waits = chainId === SHARED_CHAIN && this.driver.shared() != null
-        if (!waits || !between || !this.running || performance.now() + RETRY_DELAY >= deadline) throw err
-        await sleep(RETRY_DELAY)
-      }
-    }
-  }
-
-  private async askLeaderOnce (chainId: string, request: ReadRequest): Promise<{ answer: Exclude<HolderAnswer, { status: 'unavailable' }>, leader: string }> {
-    let leader = chainId === SHARED_CHAIN ? this.driver.shared()?.leader() : chainId
-    const tried: string[] = []
-    // why the last one asked does not lead (and named no other): a vehicle behind its own chain says so
-    let why = ''
-    while (leader != null && !tried.includes(leader) && tried.length < MAX_LEADER_HOPS) {
-      tried.push(leader)
-      const answer = await this.askWhileLeading(chainId, leader, request)
-      if (answer.status !== 'unavailable') return { answer, leader }
-      if (answer.notLeader !== true) throw new ProposerUnreachableError(`the leader of ${chainId} (${leader}) could not answer: ${answer.error}`)
-      why = answer.leader == null ? `; ${leader}: ${answer.error}` : ''
-      leader = answer.leader
-    }
-    throw new NoLeaderError(`no node confirmed that it leads chain ${chainId} (asked ${tried.length > 0 ? tried.join(', ') : 'nobody: no leader is known'})${why}`)
-  }
-
-  /**
-   * Asks the node believed to lead; on the shared chain, gives up on it as
-   * soon as another is elected here (a leader that froze, out of range with
-   * its connection open, answers nothing: a probe's reads waited out their
-   * whole 5 s on it while the next leader led after 1.5), as writes do.
-   */
-  private async askWhileLeading (chainId: string, leader: string, request: ReadRequest): Promise<HolderAnswer> {
-    if (chainId !== SHARED_CHAIN || leader === this.self) return await this.ask(leader, request)
-    const moved = this.leaderMoved(leader)
-    try {
-      return await this.ask(leader, request, moved.signal)
-    } finally {
-      moved.stop()
-    }
-  }
-
-  /** Aborts once this node knows another shared-chain leader than `leader` (checked every RETRY_DELAY); stop() ends the watch. */
-  private leaderMoved (leader: string): { signal: AbortSignal, stop: () => void } {
-    const moved = new AbortController()
-    const watch = setInterval(() => {
-      const now = this.driver.shared()?.leader()
-      if (now != null && now !== leader) moved.abort(new NoLeaderError(`the shared chain's leader moved from ${leader} to ${now}`))
-    }, RETRY_DELAY)
-    return { signal: moved.signal, stop: () => { clearInterval(watch) } }
+    return await this.reads.readBlock(chainId, height, options)
   }
 
   /**
@@ -1121,33 +837,7 @@ export class Consensus {
 
   /** Who holds a chain's data: the vehicle and its active backups; the shared chain's booth and leader. */
   holders (chainId: string): string[] {
-    if (chainId === SHARED_CHAIN) {
-      const shared = this.driver.shared()
-      if (shared == null) return []
-      const st = shared.status()
-      // not a member on another shared chain under the same id (a founder that lost its database and
-      // founded again), nor one held back: they answer with blocks of another history (a review)
-      const other = new Set([...this.driver.sharedConflicts(), ...this.driver.forgetfulPeers()])
-      return [...new Set([...st.booth, ...(st.leader != null ? [st.leader] : [])])].filter(p => !other.has(p))
-    }
-    return [...new Set([chainId, ...(this.c.vguarddb.tables.get(chainId)?.table.active ?? [])])]
-  }
-
-  private async ask (peer: string, request: ReadRequest, signal?: AbortSignal): Promise<HolderAnswer> {
-    let res: Partial<ReadResponse>
-    const linked = new LinkedSignal([signal, this.stopping.signal])
-    try {
-      res = peer === this.self
-        ? await this.c.vguarddb.read.answer(request)
-        : await this.c.vguarddb.read.ask(peerIdFromString(peer), request, { signal: linked.signal })
-    } catch (err) {
-      return { peer, status: 'unavailable', error: (err as Error).message }
-    } finally {
-      linked.clear()
-    }
-    // any answer may show a newer table of the chain (a released backup's redirect always does)
-    if (res.table != null && res.table.byteLength > 0) await this.c.vguarddb.adoptShownTable(request.chainId, res.table)
-    return holderAnswer(peer, request, res)
+    return this.reads.holders(chainId)
   }
 }
 

@@ -120,6 +120,9 @@ export const LEADER_READ_TIMEOUT = 3_000
  */
 export const LEADER_READ_ELECTION_WAIT = 5_000
 
+/** Pause between attempts to reach the shared chain's leader (writes and leader reads). */
+export const LEADER_RETRY_DELAY = 100
+
 /**
  * How long a quorum read of the shared chain waits for this node to decide
  * what it has heard was decided elsewhere: until then its booth (whom it
