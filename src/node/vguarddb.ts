@@ -37,6 +37,7 @@ import { LinkedSignal, stopController, withDeadline } from '../protocols/stream.
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ReleaseQueue } from './release-queue.ts'
+import { OfferedEpochs } from './offered-epochs.ts'
 import { BoothMemory } from './booth-memory.ts'
 import type { BoothRecord } from './booth-memory.ts'
 import { NodeStoppedError } from './errors.ts'
@@ -61,8 +62,6 @@ const MAX_PARTICIPANTS = 64
  * round): a few more than k, as some of them may be gone for good.
  */
 const KEPT_MARGIN = 2
-/** Owners whose newest offered epoch a backup remembers (one entry per owner that ever offered; the oldest goes first). */
-const MAX_OFFERED = 4_096
 /** How long the first round of a run waits for members to show our chain's newest table (see round). */
 const OWN_TABLE_LOOKUP_TIMEOUT = 2_000
 /** Tables of our own chain kept for the check of the next rounds (ownShown): as many as a lookup asks. */
@@ -232,10 +231,8 @@ export class VGuardDB {
   private stopped = false
   /** start() ran: a redirect read before it would find no holder ("Not started"), as if they were down. */
   private started = false
-  /** Backup side: newest epoch each owner's accepted transfer was for (orders releases after re-selection); persisted in offeredDb. */
-  private readonly offered = new Map<string, number>()
-  /** The same, on disk: a restart between a transfer's DONE and the table naming us must not forget it (see noteOffer). */
-  private readonly offeredDb: BinarySublevel
+  /** Backup side: newest epoch each owner's accepted transfer was for (orders releases after re-selection), on disk too. */
+  private readonly offers: OfferedEpochs
   /** A release's last check and delete, and the noting of an offer, one at a time per chain. */
   private readonly chainLock = new KeyedLock()
   /** Aborted by stop(): transfers of a round in flight end at once instead of at their backups' timeouts. */
@@ -277,7 +274,7 @@ export class VGuardDB {
     })
     this.booths = new BoothMemory(components.database.sublevel('booth-keys'), components.now)
     this.transfersDb = components.database.sublevel('transfers-noted')
-    this.offeredDb = components.database.sublevel('offered-epochs')
+    this.offers = new OfferedEpochs(components.database.sublevel('offered-epochs'))
     const base = { libp2p: components.libp2p, store: components.store, logger: components.logger }
     this.replicate = new ReplicateService({
       ...base,
@@ -285,7 +282,7 @@ export class VGuardDB {
       freeCapacity: async () => await this.freeCapacity(),
       onOffer: async (chainId) => { await this.c.onOffered?.(chainId) },
       // noted under the chain's lock: a release's delete under way ends first, and one not begun sees this offer
-      onAccepted: async (chainId, epoch) => { await this.chainLock.run(chainId, async () => { await this.noteOffer(chainId, epoch) }) },
+      onAccepted: async (chainId, epoch) => { await this.chainLock.run(chainId, async () => { await this.offers.note(chainId, epoch) }) },
       makeRoom: components.makeRoom,
       // the copy is durable already: the server flushed the store before calling this
       onStored: async () => { this.c.onCapacityChange?.() }
@@ -299,7 +296,7 @@ export class VGuardDB {
       onReleased: async (chainId, epoch) => {
         // the table adopted with the release refuses older releases from now
         // on; an offer of a newer epoch (a transfer under way) still counts
-        if ((this.offered.get(chainId) ?? 0) <= epoch) await this.forgetOffer(chainId)
+        if (this.offers.get(chainId) <= epoch) await this.forgetOffer(chainId)
         this.c.onCapacityChange?.()
         this.c.events.safeDispatchEvent('backup:released', { detail: { chainId, epoch } })
       }
@@ -323,11 +320,7 @@ export class VGuardDB {
       const [chainId, peer] = utf8d.decode(key).split('\n')
       this.noted.set(chainId, [...(this.noted.get(chainId) ?? []), peer])
     }
-    this.offered.clear()
-    for await (const [key, value] of this.offeredDb.iterator()) {
-      const epoch = Number(utf8d.decode(value))
-      if (Number.isSafeInteger(epoch) && epoch > 0) setBounded(this.offered, utf8d.decode(key), epoch, MAX_OFFERED)
-    }
+    await this.offers.load()
     await this.replicate.start()
     await this.release.start()
     await this.read.start()
@@ -941,39 +934,12 @@ export class VGuardDB {
 
   /** The newest epoch the chain's owner had a transfer to this node accepted for (kept across restarts; 0: none). */
   offeredEpoch (chainId: string): number {
-    return this.offered.get(chainId) ?? 0
+    return this.offers.get(chainId)
   }
 
-  /**
-   * Remembers an accepted offer of the chain for this epoch, on disk too: a
-   * backup restarted after the transfer's DONE, before the table naming it
-   * active reached it, would else let the owner's older pending release
-   * delete the copy the owner counts on, and take that copy for temporary.
-   * Written without sync: the transfer's DONE is answered only after the
-   * store's flush, a synced write of the same LevelDB, which makes this one
-   * durable with it (an fsync of its own would cost one per transfer).
-   */
-  private async noteOffer (chainId: string, epoch: number): Promise<void> {
-    const held = this.offered.get(chainId)
-    if (held != null && held >= epoch) return
-    // the map drops its oldest entry beyond MAX_OFFERED: so does the disk
-    const evicted = held == null && this.offered.size >= MAX_OFFERED ? this.offered.keys().next().value : undefined
-    setBounded(this.offered, chainId, epoch, MAX_OFFERED)
-    if (evicted != null) await this.offeredDb.del(utf8.encode(evicted))
-    await this.offeredDb.put(utf8.encode(chainId), utf8.encode(String(epoch)))
-  }
-
-  /**
-   * A release at or after the offered epoch was carried out: the table it
-   * left is durable (adopted with sync) and orders later releases itself,
-   * so the record may go without sync (one left by a crash is older than
-   * that table, and orders nothing).
-   */
+  /** The offer's record goes once a release at or after its epoch was carried out (OfferedEpochs.forget). */
   private async forgetOffer (chainId: string): Promise<void> {
-    this.offered.delete(chainId)
-    // awaited inside the release's exclusive section: an offer accepted right after writes the same
-    // key, and classic-level may apply two writes in flight in either order (a review)
-    await this.offeredDb.del(utf8.encode(chainId)).catch((err: Error) => { this.log('offer of %s not forgotten on disk: %s', chainId, err.message) })
+    await this.offers.forget(chainId).catch((err: Error) => { this.log('offer of %s not forgotten on disk: %s', chainId, err.message) })
   }
 
   /** Tables known for chains we do not hold (forward pointers and gossip). */
