@@ -50,7 +50,7 @@ export class ReconcileOnConnect {
     this.timers.clear()
   }
 
-  /** Reconciles every chain held with `peer` now, and again later if the peer failed us. */
+  /** Reconciles the chains held that `include` takes with `peer` now, and again later if the peer failed us. */
   peer (peer: PeerId, attempt = 0): void {
     if (!this.running) return
     this.d.sync.reconcile(undefined, { peers: [peer], include: this.d.include })
