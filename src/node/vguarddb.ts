@@ -9,7 +9,7 @@
  *    persist it, gossip it with the booth result, and tell every obsolete
  *    backup that it may delete its copy — retried until acknowledged, also
  *    across restarts (pending releases are persisted).
- * 3. Read with redirect: proposer first, then the backups of the newest
+ * 3. Read with redirect (redirect-reads.ts): proposer first, then the backups of the newest
  *    table, following redirects (see protocols/read/redirect.ts).
  *
  * Rounds of one chain never overlap: a commit that arrives while a round runs
@@ -30,9 +30,8 @@ import { prefixEnd } from '../storage/keys.ts'
 import { ReplicateService } from '../protocols/replicate/index.ts'
 import type { ReplicateProgress, ReplicateResult } from '../protocols/replicate/index.ts'
 import { ReleaseService } from '../protocols/release/index.ts'
-import { ReadService, ReadRequest, ReadResponse, checkReadRequest, readWithRedirect } from '../protocols/read/index.ts'
-import { checkedBlockAnswer, wholeBlockAnswer } from './block-answer.ts'
-import type { LeaderCheck, NoHolderReachableError, PathEntry, RedirectReadResult } from '../protocols/read/index.ts'
+import { ReadService } from '../protocols/read/index.ts'
+import type { LeaderCheck, ReadRequest, RedirectReadResult } from '../protocols/read/index.ts'
 import { LinkedSignal, stopController, withDeadline } from '../protocols/stream.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
@@ -40,13 +39,11 @@ import { ReleaseQueue } from './release-queue.ts'
 import { OfferedEpochs } from './offered-epochs.ts'
 import { BoothMemory } from './booth-memory.ts'
 import type { BoothRecord } from './booth-memory.ts'
-import { NodeStoppedError } from './errors.ts'
-import { NotStartedError } from '../protocols/errors.ts'
-import { InvalidReadError, OWN_CONFLICT_RECOVERY, OwnChainConflictError } from './consensus-errors.ts'
-import { chainIdProblem } from './peer-ids.ts'
-import { setBounded } from './bounded.ts'
+import { OWN_CONFLICT_RECOVERY, OwnChainConflictError } from './consensus-errors.ts'
 import { KeyedLock } from '../protocols/keyed-lock.ts'
 import { lookupTable } from './table-lookup.ts'
+import { HINT, RedirectReads } from './redirect-reads.ts'
+import type { ReadOptions } from './redirect-reads.ts'
 import type { TableLookupResult } from './table-lookup.ts'
 import { SYNC_WRITE } from '../storage/database.ts'
 
@@ -54,6 +51,7 @@ import { SYNC_WRITE } from '../storage/database.ts'
 export { OwnChainConflictError }
 
 export const BOOTHS_TOPIC_VERSION = 1
+export type { ReadOptions } from './redirect-reads.ts'
 /** A round gives up on one backup after this long and tries the next candidate. */
 const REPLICATE_TIMEOUT = 5 * 60_000
 const MAX_PARTICIPANTS = 64
@@ -66,19 +64,6 @@ const KEPT_MARGIN = 2
 const OWN_TABLE_LOOKUP_TIMEOUT = 2_000
 /** Tables of our own chain kept for the check of the next rounds (ownShown): as many as a lookup asks. */
 const MAX_OWN_SHOWN = 8
-/** Tables from gossip and from reads' answers: adopted without an fsync (see AdoptOptions.durable). */
-const HINT = { durable: false }
-/**
- * How long a chain's table counts as current after it was news (a newer one
- * adopted: gossip, a redirect, a lookup) or a lookup found nothing newer: a
- * read whose proposer does not answer looks it up again after that (see
- * readWithRedirect's confirm). A node that was away and missed newer tables
- * heard nothing since; one that keeps up hears each booth's.
- */
-const TABLE_NEWS_TTL = 10_000
-/** Chains whose table news time is kept (bounded like every map peers feed). */
-const MAX_TABLE_NEWS = 4_096
-
 export function boothsTopic (network: string): string {
   return `vguard/${network}/booths/${BOOTHS_TOPIC_VERSION}`
 }
@@ -116,12 +101,6 @@ export interface ReplicationOutcome {
   failures: Array<{ peerId: string, error: string }>
   /** What each active backup was sent: resumedFrom is the height it already held. */
   transfers: Array<{ peerId: string, resumedFrom: number, sentBlocks: number, sentBytes: number }>
-}
-
-export interface ReadOptions {
-  signal?: AbortSignal
-  /** Holders to ask right after the proposer (before the table's backups). */
-  via?: string[]
 }
 
 export interface BackupStatus {
@@ -204,15 +183,13 @@ export interface VGuardDBComponents {
 const utf8 = new TextEncoder()
 const utf8d = new TextDecoder()
 
-const EMPTY_RESPONSE: ReadResponse = {
-  status: ReadResponse.Status.OK, role: ReadResponse.Role.HOLDER, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: '', leader: ''
-}
-
 export class VGuardDB {
   readonly tables: BackupTableStore
   readonly replicate: ReplicateService
   readonly release: ReleaseService
   readonly read: ReadService
+  /** Reads with redirect, and the table lookups they lean on. */
+  readonly redirects: RedirectReads
   private readonly c: VGuardDBComponents
   private readonly log: Logger
   private readonly self: string
@@ -225,8 +202,6 @@ export class VGuardDB {
   private readonly rounds = new Map<string, Promise<ReplicationOutcome>>()
   private readonly queued = new Map<string, Promise<ReplicationOutcome>>()
   private readonly transfers = new Map<string, ReplicateProgress>()
-  /** When each chain's table was last news or confirmed (TABLE_NEWS_TTL). */
-  private readonly tableNewsAt = new Map<string, number>()
   /** stop() ran: the stores are closed or closing. */
   private stopped = false
   /** start() ran: a redirect read before it would find no holder ("Not started"), as if they were down. */
@@ -302,6 +277,17 @@ export class VGuardDB {
       }
     })
     this.read = new ReadService({ ...base, tables: this.tables, isMember: components.isMember, confirmLeader: components.confirmLeader, runs: components.runs, settle: components.settle })
+    this.redirects = new RedirectReads({
+      self: this.self,
+      tables: this.tables,
+      read: this.read,
+      members: () => components.members?.() ?? [],
+      random: components.random ?? Math.random,
+      started: () => this.started,
+      stopped: () => this.stopped,
+      stopSignal: () => this.stopping.signal,
+      ownEpochFloor: () => this.ownEpochFloor?.()
+    })
     this.releases = new ReleaseQueue({
       db: components.database.sublevel('pending-releases'),
       tables: this.tables,
@@ -720,7 +706,7 @@ export class VGuardDB {
     }
     this.tables.adopt(result.table, result.chainId, HINT)
       .then(({ adopted, table }) => {
-        if (adopted) this.noteTableNews(table.table.chainId)
+        if (adopted) this.redirects.noteNews(table.table.chainId)
         if (adopted) this.c.events.safeDispatchEvent('backup:table', { detail: { chainId: table.table.chainId, epoch: table.table.epoch, active: table.table.active, obsolete: table.table.obsolete, height: table.table.height } })
       })
       .catch((err: Error) => {
@@ -739,130 +725,34 @@ export class VGuardDB {
     return this.releases.list()
   }
 
-  // --- reads ----------------------------------------------------------------
+  // --- reads (redirect-reads.ts) ---------------------------------------------
 
   /** Reads a key of any chain: locally if we hold it, else proposer first, then backups, following redirects. */
   async readKey (chainId: string, key: string, options: ReadOptions = {}): Promise<RedirectReadResult> {
-    return await this.readRemote({ kind: ReadRequest.Kind.KEY, chainId, key, height: 0, to: 0, leader: false }, options)
+    return await this.redirects.readKey(chainId, key, options)
   }
 
   async readBlock (chainId: string, height: number, options: ReadOptions = {}): Promise<RedirectReadResult> {
-    return await this.readRemote({ kind: ReadRequest.Kind.BLOCK, chainId, key: '', height, to: 0, leader: false }, options)
+    return await this.redirects.readBlock(chainId, height, options)
   }
 
   async readRemote (request: ReadRequest, options: ReadOptions = {}): Promise<RedirectReadResult> {
-    // the stores close with the node: a read after that says so, not LevelDB's "Database is not open"
-    if (this.stopped) throw new NodeStoppedError('the node was stopped: redirect reads go through a running node')
-    if (!this.started) throw new NotStartedError('node is not started: redirect reads go through a running node')
-    checkRedirectRead(request)
-    // our own chain (we are its proposer, the first holder any reader asks)
-    // and the shared chain (every member applies every block of it): our copy
-    if (request.chainId === this.self || request.chainId === 'shared') {
-      const local = await this.localRead(request)
-      if (local != null) return local
-    }
-    // a stop cuts the read: the holders that fail as connections close are not out of reach
-    // (a LinkedSignal, cleared when the read ends: AbortSignal.any would leave an entry on the stop signal per read)
-    const linked = new LinkedSignal([options.signal, this.stopping.signal])
-    const signal = linked.signal
-    options = { ...options, signal }
-    try {
-      const result = await readWithRedirect({
-        request,
-        signal,
-        self: this.self,
-        proposer: request.chainId === 'shared' ? undefined : request.chainId,
-        via: options.via,
-        floorEpoch: request.chainId === this.self ? this.ownEpochFloor?.() : undefined,
-        tables: { get: (id) => this.tables.get(id), adopt: async (signed, id) => this.tableNews(await this.tables.adopt(signed, id, HINT)) },
-        ask: async (peer, req) => await this.read.ask(peerIdFromString(peer), req, options),
-        // blocks are checked before they count, against the newest table we hold once the answer's own is adopted:
-        // a holder whose blocks do not verify, or whose block at that table's height is not its tip, is an error
-        check: (req, res, newest) => checkedBlockAnswer(req, res, newest?.table),
-        // a block whose payload a holder pruned: another holder may still have it
-        whole: wholeBlockAnswer,
-        lookup: async (asked) => await this.lookupTable(request.chainId, asked, options),
-        confirm: async (asked) => await this.confirmTable(request.chainId, asked, options)
-      })
-      // only stale holders answered: a current copy of our own, as high or higher, is the better answer
-      // (at an equal height the stale answer won, and an active backup named an obsolete one as its server: a probe)
-      if (result.stale) {
-        const local = await this.localRead(request)
-        if (local != null && !local.stale && local.height >= result.height) return { ...local, path: [...result.path, ...local.path] }
-      }
-      return result
-    } catch (err) {
-      if (this.stopped) throw new NodeStoppedError(`the node stopped during the read of ${request.chainId}: its holders were not asked to the end (${(err as Error).message})`)
-      // nobody else answered: a copy we hold (as a backup, or not yet
-      // released) is better than no answer; it says its height and epoch,
-      // and is stale if older than the newest table we know
-      if ((err as Error).name !== 'NoHolderReachableError') throw err
-      const local = await this.localRead(request)
-      if (local == null) throw err
-      const tried = (err as NoHolderReachableError).tried.map(t => ({ peerId: t.peerId, outcome: t.outcome as PathEntry['outcome'], ...(t.error != null ? { error: t.error } : {}) }))
-      return { ...local, path: [...tried, ...local.path] }
-    } finally {
-      linked.clear()
-    }
+    return await this.redirects.readRemote(request, options)
   }
 
-  /**
-   * Asks a few connected members for a chain's newest table and adopts what
-   * they show (table-lookup.ts): how a vehicle that joined after the chain's
-   * proposer left finds its backups. Our own chain and the shared one have no
-   * table to find.
-   */
+  /** @see RedirectReads.lookupTable */
   async lookupTable (chainId: string, exclude: ReadonlySet<string> = new Set(), options: { signal?: AbortSignal, owner?: boolean } = {}): Promise<TableLookupResult> {
-    if (chainId === this.self || chainId === 'shared') return { path: [], holders: [], shown: [] }
-    return await lookupTable({
-      chainId,
-      peers: this.c.members?.() ?? [],
-      // a read asked the chain's owner already; a quorum read that knows too few holders asks it first (owner)
-      exclude: new Set([...exclude, ...(options.owner === true ? [] : [chainId]), this.self]),
-      first: options.owner === true ? [chainId] : [],
-      ask: async (peer, req) => await this.read.ask(peer, req, options),
-      adopt: async (signed, id) => this.tableNews(await this.tables.adopt(signed, id, HINT)),
-      random: this.c.random ?? Math.random
-    })
+    return await this.redirects.lookupTable(chainId, exclude, options)
   }
 
-  /**
-   * Asks whether a newer table than ours exists for a chain whose proposer
-   * did not answer (a lookup, as lookupTable), unless our table was news or
-   * confirmed in the last TABLE_NEWS_TTL: a reader away while the chain moved
-   * to new backups holds an old table, and a backup of it, away too, still
-   * answers as active.
-   */
+  /** @see RedirectReads.confirmTable */
   async confirmTable (chainId: string, asked: ReadonlySet<string>, options: { signal?: AbortSignal } = {}): Promise<TableLookupResult> {
-    const news = this.tableNewsAt.get(chainId)
-    if (news != null && performance.now() - news < TABLE_NEWS_TTL) return { path: [], holders: [], shown: [] }
-    const found = await this.lookupTable(chainId, asked, options)
-    // members answered: what they showed is the newest there is for now
-    if (found.path.some(p => p.outcome !== 'unreachable' && p.outcome !== 'error')) this.noteTableNews(chainId)
-    return found
+    return await this.redirects.confirmTable(chainId, asked, options)
   }
 
-  /**
-   * Adopts a table a holder's answer carried (a hint, verified; one that
-   * does not verify is ignored). True when it was newer than ours.
-   */
+  /** @see RedirectReads.adoptShownTable */
   async adoptShownTable (chainId: string, signed: Uint8Array): Promise<boolean> {
-    if (chainId === this.self || chainId === 'shared' || signed.byteLength === 0) return false
-    try {
-      return this.tableNews(await this.tables.adopt(signed, chainId, HINT)).adopted
-    } catch {
-      return false
-    }
-  }
-
-  /** Notes an adoption that was news (a newer table), passing the result on. */
-  private tableNews <T extends { table: VerifiedTable, adopted: boolean }>(result: T): T {
-    if (result.adopted) this.noteTableNews(result.table.table.chainId)
-    return result
-  }
-
-  private noteTableNews (chainId: string): void {
-    setBounded(this.tableNewsAt, chainId, performance.now(), MAX_TABLE_NEWS)
+    return await this.redirects.adoptShownTable(chainId, signed)
   }
 
   /**
@@ -893,17 +783,6 @@ export class VGuardDB {
       if (shown.epoch <= newest && !kept && this.ownShown.length < MAX_OWN_SHOWN) this.ownShown.push(shown)
     }
     return { holders, answered }
-  }
-
-  /** This node's own copy as a read result, if it holds the chain. */
-  private async localRead (request: ReadRequest): Promise<RedirectReadResult | undefined> {
-    const local = await this.read.answer(request)
-    if (local.status !== ReadResponse.Status.OK && local.status !== ReadResponse.Status.NOT_FOUND) return undefined
-    const response = { ...EMPTY_RESPONSE, ...local }
-    const table = this.tables.get(request.chainId)?.table
-    const stale = request.chainId !== this.self && request.chainId !== 'shared' && table != null && response.height < table.height
-    const outcome = stale ? 'stale' : local.status === ReadResponse.Status.OK ? 'served' : 'not-found'
-    return { response, servedBy: this.self, height: response.height, epoch: response.epoch, stale, path: [{ peerId: this.self, outcome, height: response.height, epoch: response.epoch }] }
   }
 
   /** Per-chain backup view for /status. */
@@ -1002,19 +881,4 @@ export function checkParticipants (participants: unknown, self: string): string[
   if (seen.size === 0) throw new InvalidBoothError('participants: at least one vehicle other than this one')
   if (seen.size + 1 > MAX_BOOTH_SIZE) throw new InvalidBoothError(`participants: a booth holds at most ${MAX_BOOTH_SIZE} vehicles, this proposer included`)
   return [...seen]
-}
-
-/** A redirect read that makes no sense, from a JavaScript caller: InvalidReadError, before anyone is asked. */
-function checkRedirectRead (request: ReadRequest): void {
-  const problem = chainIdProblem(request.chainId)
-  if (problem != null) throw new InvalidReadError(problem)
-  if (request.kind === ReadRequest.Kind.KEY && (typeof request.key !== 'string' || request.key === '')) {
-    throw new InvalidReadError(`a key is a non-empty string, got ${JSON.stringify(request.key)}`)
-  }
-  if (request.kind === ReadRequest.Kind.BLOCK && (!Number.isSafeInteger(request.height) || request.height < 1)) {
-    throw new InvalidReadError(`a block height is an integer ≥ 1, got ${String(request.height)}`)
-  }
-  // the rest as every holder checks it: each would refuse it (and each was asked, and called unreachable: a review)
-  const bad = checkReadRequest(request)
-  if (bad != null) throw new InvalidReadError(bad)
 }

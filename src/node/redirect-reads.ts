@@ -1,0 +1,221 @@
+/**
+ * VGuardDB's reads with redirect: proposer first, then the backups of the
+ * newest table, following redirects (protocols/read/redirect.ts); the table
+ * lookups they lean on when the proposer does not answer (table-lookup.ts);
+ * and when a chain's table counts as current (table news).
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { PeerId } from '@libp2p/interface'
+import type { BackupTableStore, VerifiedTable } from '../backup/index.ts'
+import { ReadRequest, ReadResponse, checkReadRequest, readWithRedirect } from '../protocols/read/index.ts'
+import type { NoHolderReachableError, PathEntry, RedirectReadResult, ReadService } from '../protocols/read/index.ts'
+import { LinkedSignal } from '../protocols/stream.ts'
+import { NotStartedError } from '../protocols/errors.ts'
+import { checkedBlockAnswer, wholeBlockAnswer } from './block-answer.ts'
+import { NodeStoppedError } from './errors.ts'
+import { InvalidReadError } from './consensus-errors.ts'
+import { chainIdProblem } from './peer-ids.ts'
+import { setBounded } from './bounded.ts'
+import { lookupTable } from './table-lookup.ts'
+import type { TableLookupResult } from './table-lookup.ts'
+
+/** Tables from gossip and from reads' answers: adopted without an fsync (see AdoptOptions.durable). */
+export const HINT = { durable: false }
+/**
+ * How long a chain's table counts as current after it was news (a newer one
+ * adopted: gossip, a redirect, a lookup) or a lookup found nothing newer: a
+ * read whose proposer does not answer looks it up again after that (see
+ * readWithRedirect's confirm). A node that was away and missed newer tables
+ * heard nothing since; one that keeps up hears each booth's.
+ */
+const TABLE_NEWS_TTL = 10_000
+/** Chains whose table news time is kept (bounded like every map peers feed). */
+const MAX_TABLE_NEWS = 4_096
+
+export interface ReadOptions {
+  signal?: AbortSignal
+  /** Holders to ask right after the proposer (before the table's backups). */
+  via?: string[]
+}
+
+const EMPTY_RESPONSE: ReadResponse = {
+  status: ReadResponse.Status.OK, role: ReadResponse.Role.HOLDER, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: '', leader: ''
+}
+
+export interface RedirectReadsDeps {
+  self: string
+  tables: BackupTableStore
+  read: Pick<ReadService, 'ask' | 'answer'>
+  /** Connected members of the network: whom a lookup asks. */
+  members: () => PeerId[]
+  random: () => number
+  /** start() ran: a read before it would find no holder ("Not started"), as if they were down. */
+  started: () => boolean
+  /** stop() ran: the stores are closed or closing. */
+  stopped: () => boolean
+  /** Aborted by stop(): a read's questions in flight end at once. */
+  stopSignal: () => AbortSignal
+  /** The epoch our own chain is known to have reached when no table of it is held (VGuardDB.ownEpochFloor). */
+  ownEpochFloor: () => number | undefined
+}
+
+export class RedirectReads {
+  private readonly d: RedirectReadsDeps
+  /** When each chain's table was last news or confirmed (TABLE_NEWS_TTL). */
+  private readonly newsAt = new Map<string, number>()
+
+  constructor (deps: RedirectReadsDeps) {
+    this.d = deps
+  }
+
+  /** Reads a key of any chain: locally if we hold it, else proposer first, then backups, following redirects. */
+  async readKey (chainId: string, key: string, options: ReadOptions = {}): Promise<RedirectReadResult> {
+    return await this.readRemote({ kind: ReadRequest.Kind.KEY, chainId, key, height: 0, to: 0, leader: false }, options)
+  }
+
+  async readBlock (chainId: string, height: number, options: ReadOptions = {}): Promise<RedirectReadResult> {
+    return await this.readRemote({ kind: ReadRequest.Kind.BLOCK, chainId, key: '', height, to: 0, leader: false }, options)
+  }
+
+  async readRemote (request: ReadRequest, options: ReadOptions = {}): Promise<RedirectReadResult> {
+    // the stores close with the node: a read after that says so, not LevelDB's "Database is not open"
+    if (this.d.stopped()) throw new NodeStoppedError('the node was stopped: redirect reads go through a running node')
+    if (!this.d.started()) throw new NotStartedError('node is not started: redirect reads go through a running node')
+    checkRedirectRead(request)
+    // our own chain (we are its proposer, the first holder any reader asks)
+    // and the shared chain (every member applies every block of it): our copy
+    if (request.chainId === this.d.self || request.chainId === 'shared') {
+      const local = await this.localRead(request)
+      if (local != null) return local
+    }
+    // a stop cuts the read: the holders that fail as connections close are not out of reach
+    // (a LinkedSignal, cleared when the read ends: AbortSignal.any would leave an entry on the stop signal per read)
+    const linked = new LinkedSignal([options.signal, this.d.stopSignal()])
+    const signal = linked.signal
+    options = { ...options, signal }
+    try {
+      const result = await readWithRedirect({
+        request,
+        signal,
+        self: this.d.self,
+        proposer: request.chainId === 'shared' ? undefined : request.chainId,
+        via: options.via,
+        floorEpoch: request.chainId === this.d.self ? this.d.ownEpochFloor() : undefined,
+        tables: { get: (id) => this.d.tables.get(id), adopt: async (signed, id) => this.tableNews(await this.d.tables.adopt(signed, id, HINT)) },
+        ask: async (peer, req) => await this.d.read.ask(peerIdFromString(peer), req, options),
+        // blocks are checked before they count, against the newest table we hold once the answer's own is adopted:
+        // a holder whose blocks do not verify, or whose block at that table's height is not its tip, is an error
+        check: (req, res, newest) => checkedBlockAnswer(req, res, newest?.table),
+        // a block whose payload a holder pruned: another holder may still have it
+        whole: wholeBlockAnswer,
+        lookup: async (asked) => await this.lookupTable(request.chainId, asked, options),
+        confirm: async (asked) => await this.confirmTable(request.chainId, asked, options)
+      })
+      // only stale holders answered: a current copy of our own, as high or higher, is the better answer
+      // (at an equal height the stale answer won, and an active backup named an obsolete one as its server: a probe)
+      if (result.stale) {
+        const local = await this.localRead(request)
+        if (local != null && !local.stale && local.height >= result.height) return { ...local, path: [...result.path, ...local.path] }
+      }
+      return result
+    } catch (err) {
+      if (this.d.stopped()) throw new NodeStoppedError(`the node stopped during the read of ${request.chainId}: its holders were not asked to the end (${(err as Error).message})`)
+      // nobody else answered: a copy we hold (as a backup, or not yet
+      // released) is better than no answer; it says its height and epoch,
+      // and is stale if older than the newest table we know
+      if ((err as Error).name !== 'NoHolderReachableError') throw err
+      const local = await this.localRead(request)
+      if (local == null) throw err
+      const tried = (err as NoHolderReachableError).tried.map(t => ({ peerId: t.peerId, outcome: t.outcome as PathEntry['outcome'], ...(t.error != null ? { error: t.error } : {}) }))
+      return { ...local, path: [...tried, ...local.path] }
+    } finally {
+      linked.clear()
+    }
+  }
+
+  /**
+   * Asks a few connected members for a chain's newest table and adopts what
+   * they show (table-lookup.ts): how a vehicle that joined after the chain's
+   * proposer left finds its backups. Our own chain and the shared one have no
+   * table to find.
+   */
+  async lookupTable (chainId: string, exclude: ReadonlySet<string> = new Set(), options: { signal?: AbortSignal, owner?: boolean } = {}): Promise<TableLookupResult> {
+    if (chainId === this.d.self || chainId === 'shared') return { path: [], holders: [], shown: [] }
+    return await lookupTable({
+      chainId,
+      peers: this.d.members(),
+      // a read asked the chain's owner already; a quorum read that knows too few holders asks it first (owner)
+      exclude: new Set([...exclude, ...(options.owner === true ? [] : [chainId]), this.d.self]),
+      first: options.owner === true ? [chainId] : [],
+      ask: async (peer, req) => await this.d.read.ask(peer, req, options),
+      adopt: async (signed, id) => this.tableNews(await this.d.tables.adopt(signed, id, HINT)),
+      random: this.d.random
+    })
+  }
+
+  /**
+   * Asks whether a newer table than ours exists for a chain whose proposer
+   * did not answer (a lookup, as lookupTable), unless our table was news or
+   * confirmed in the last TABLE_NEWS_TTL: a reader away while the chain moved
+   * to new backups holds an old table, and a backup of it, away too, still
+   * answers as active.
+   */
+  async confirmTable (chainId: string, asked: ReadonlySet<string>, options: { signal?: AbortSignal } = {}): Promise<TableLookupResult> {
+    const news = this.newsAt.get(chainId)
+    if (news != null && performance.now() - news < TABLE_NEWS_TTL) return { path: [], holders: [], shown: [] }
+    const found = await this.lookupTable(chainId, asked, options)
+    // members answered: what they showed is the newest there is for now
+    if (found.path.some(p => p.outcome !== 'unreachable' && p.outcome !== 'error')) this.noteNews(chainId)
+    return found
+  }
+
+  /**
+   * Adopts a table a holder's answer carried (a hint, verified; one that
+   * does not verify is ignored). True when it was newer than ours.
+   */
+  async adoptShownTable (chainId: string, signed: Uint8Array): Promise<boolean> {
+    if (chainId === this.d.self || chainId === 'shared' || signed.byteLength === 0) return false
+    try {
+      return this.tableNews(await this.d.tables.adopt(signed, chainId, HINT)).adopted
+    } catch {
+      return false
+    }
+  }
+
+  /** Notes an adoption that was news (a newer table), passing the result on. */
+  private tableNews <T extends { table: VerifiedTable, adopted: boolean }>(result: T): T {
+    if (result.adopted) this.noteNews(result.table.table.chainId)
+    return result
+  }
+
+  /** A chain's table was news (a newer one adopted, e.g. by gossip): it counts as current for TABLE_NEWS_TTL. */
+  noteNews (chainId: string): void {
+    setBounded(this.newsAt, chainId, performance.now(), MAX_TABLE_NEWS)
+  }
+
+  /** This node's own copy as a read result, if it holds the chain. */
+  private async localRead (request: ReadRequest): Promise<RedirectReadResult | undefined> {
+    const local = await this.d.read.answer(request)
+    if (local.status !== ReadResponse.Status.OK && local.status !== ReadResponse.Status.NOT_FOUND) return undefined
+    const response = { ...EMPTY_RESPONSE, ...local }
+    const table = this.d.tables.get(request.chainId)?.table
+    const stale = request.chainId !== this.d.self && request.chainId !== 'shared' && table != null && response.height < table.height
+    const outcome = stale ? 'stale' : local.status === ReadResponse.Status.OK ? 'served' : 'not-found'
+    return { response, servedBy: this.d.self, height: response.height, epoch: response.epoch, stale, path: [{ peerId: this.d.self, outcome, height: response.height, epoch: response.epoch }] }
+  }
+}
+
+/** A redirect read that makes no sense, from a JavaScript caller: InvalidReadError, before anyone is asked. */
+function checkRedirectRead (request: ReadRequest): void {
+  const problem = chainIdProblem(request.chainId)
+  if (problem != null) throw new InvalidReadError(problem)
+  if (request.kind === ReadRequest.Kind.KEY && (typeof request.key !== 'string' || request.key === '')) {
+    throw new InvalidReadError(`a key is a non-empty string, got ${JSON.stringify(request.key)}`)
+  }
+  if (request.kind === ReadRequest.Kind.BLOCK && (!Number.isSafeInteger(request.height) || request.height < 1)) {
+    throw new InvalidReadError(`a block height is an integer ≥ 1, got ${String(request.height)}`)
+  }
+  // the rest as every holder checks it: each would refuse it (and each was asked, and called unreachable: a review)
+  const bad = checkReadRequest(request)
+  if (bad != null) throw new InvalidReadError(bad)
+}
