@@ -21,6 +21,7 @@
  * the gate a `leader` read of our chains passes (confirmLeader).
  */
 import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { TypedEventEmitter } from 'main-event'
@@ -188,8 +189,6 @@ function keyedFailure (err: Error, where = 'through another node, or before a re
 }
 
 const WRITE_OPTIONS: ReadonlySet<string> = new Set<keyof WriteOptions>(['chainId', 'timeout', 'waitForReplication', 'idempotencyKey'])
-
-const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 export class Consensus {
   readonly driver: PaxosDriver

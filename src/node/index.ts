@@ -293,7 +293,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       isConnected: (peer) => this.peering.isMember(peer),
       // temporary copies keep what they hold until retention prunes it; active and unclaimed
       // ones (a fresh backup whose table is on its way) catch up like our own chains
-      include: (chainId) => !this.isCopy(chainId) || this.vguarddb.copyStanding(chainId) !== 'temporary',
+      include: (chainId) => this.temporaryStanding(chainId) !== true,
       log: this.log
     })
     this.storageMaster = new StorageMaster({
@@ -316,7 +316,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
         maxBytes: parts.config.retentionBytes,
         capacity: parts.config.capacity,
         unclaimedGrace: parts.config.unclaimedGrace,
-        isTemporary: async (chainId) => await this.isTemporaryChain(chainId)
+        isTemporary: async (chainId) => this.temporaryStanding(chainId)
       }
     })
     this.consensus = new Consensus({
@@ -407,7 +407,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
    * nobody asked for. The storage master keeps it whole for τ, then prunes it
    * like any temporary chain — else any peer could fill this node for good.
    */
-  private async isTemporaryChain (chainId: string): Promise<boolean | 'unclaimed'> {
+  private temporaryStanding (chainId: string): boolean | 'unclaimed' {
     if (!this.isCopy(chainId)) return false
     const standing = this.vguarddb.copyStanding(chainId)
     return standing === 'active' ? false : standing === 'unclaimed' ? 'unclaimed' : true
