@@ -441,6 +441,19 @@ export class Paxos {
   }
 
   /**
+   * The driver found, by what it holds beside the values, that `peer`'s
+   * history and ours went apart at or below `slot`, and proved it: a member
+   * compacted its log at exactly the slot a promise's values are compared
+   * at, so they show nothing, but the chain point it names there is not
+   * ours. Reported as a Divergence, as one a promise's values show (fatal on
+   * a chain with one proposer: what it queued is dropped, never sent).
+   */
+  reportDivergence (peer: string, slot: number): void {
+    this.noteDivergence(peer, slot, this.role === 'candidate' ? this.campaignState : undefined)
+    this.flush()
+  }
+
+  /**
    * The application now holds the state of every slot ≤ snapshot.slot
    * (fetched after a Ready's `snapshot`): skip to it.
    */
@@ -824,12 +837,16 @@ export class Paxos {
   private divergesFrom (msg: PromiseMessage, c?: Campaign): boolean {
     const slot = this.divergedAt(msg)
     if (slot == null) return false
-    c?.diverged.add(msg.from)
+    this.noteDivergence(msg.from, slot, c)
+    return true
+  }
+
+  private noteDivergence (peer: string, slot: number, c?: Campaign): void {
+    c?.diverged.add(peer)
     const fatal = this.s.mode === 'fixed' || (c?.lostToDivergence() ?? false)
-    this.diverged.push({ slot, peer: msg.from, fatal })
+    this.diverged.push({ slot, peer, fatal })
     // what it queued is dropped, never sent
     if (fatal) this.stepDown()
-    return true
   }
 
   /** The first slot where the promise names a value decided other than ours, if any. */

@@ -55,7 +55,7 @@ import { heldPoint } from '../backup/index.ts'
 import { OWN_CHAIN_FILE, OwnChainMarker } from './own-chain-marker.ts'
 import type { ConsensusRecord } from './own-chain-marker.ts'
 import {
-  ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, RefusedWriteError,
+  ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, OWN_CONFLICT_RECOVERY, OwnChainConflictError, ProposerUnreachableError, RefusedWriteError,
   retryAdvice
 } from './consensus-errors.ts'
 
@@ -236,6 +236,7 @@ export class Consensus {
       afterCommit: async (chainId, participants) => await components.vguarddb.afterCommit(chainId, participants),
       sync: components.sync,
       ownChainHolders: async () => (await components.vguarddb.ownChainHolders()).holders,
+      ownTableConflict: async () => await this.ownChainAgainstTables(),
       ownHeldHeight: () => {
         const table = components.vguarddb.tables.get(this.self)?.table
         return table == null ? undefined : heldPoint(table).height
@@ -655,6 +656,55 @@ export class Consensus {
   }
 
   /**
+   * Fetches our chain from `holders` up to what our newest table says its
+   * backups hold (its tip, unless rounds since refreshed none), when that is
+   * past our tip.
+   *
+   * @throws OwnChainConflictError when a holder's next block does not follow our tip; ChainRecoveryError when none hands it over
+   */
+  private async fetchOwnToTable (holders: string[]): Promise<void> {
+    const table = this.c.vguarddb.tables.get(this.self)?.table
+    const tip = await this.c.chains.tip(this.self)
+    const held = table != null ? heldPoint(table) : undefined
+    if (held == null || held.height <= tip.height) return
+    const from = await recoverOwnChain({
+      chainId: this.self,
+      height: held.height,
+      hash: held.hash,
+      holders: async () => holders,
+      fetch: async (peer, vouch) => { await this.driver.fetchVouched(peer, this.self, vouch) },
+      tipHeight: tip.height
+    }).catch(async (err: Error) => {
+      if (err.name === 'OwnChainConflictError') await this.ownMarker?.clearConsensus()
+      throw err
+    })
+    this.log('own chain fetched up to height %d from %s (this node held %d)', held.height, from, tip.height)
+  }
+
+  /**
+   * Our consensus asks, a booth member's compact point not being where our
+   * chain stood (ChainReplica.checkDivergedPoint): whether our own tables
+   * prove our chain went another way than its backups' — one naming another
+   * block where ours holds one, or, our chain short of the newest, a holder
+   * whose next block does not follow our tip (an OwnChainConflictError to
+   * fail writes with). Undefined: nothing proven.
+   */
+  private async ownChainAgainstTables (): Promise<Error | undefined> {
+    const { holders } = await this.c.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => ({ holders: [] }))
+    const conflict = await this.c.vguarddb.ownTableConflict()
+    if (conflict != null) {
+      return new OwnChainConflictError(`${this.self}'s chain went another way than the one its backups hold: ${conflict.message}. Nothing was written. ${OWN_CONFLICT_RECOVERY}`)
+    }
+    try {
+      await this.fetchOwnToTable(holders)
+    } catch (err) {
+      if ((err as Error).name === 'OwnChainConflictError') return err as Error
+      this.log('own chain not checked against its backups: %s', (err as Error).message)
+    }
+    return undefined
+  }
+
+  /**
    * Before this run's first block of our own chain, when no consensus runs on
    * it (its blocks all came through endOfBooth, or none yet): if our backups
    * hold more of it than we do (a data dir restored from an older copy, or
@@ -668,24 +718,7 @@ export class Consensus {
   private async ownChainCaughtUp (): Promise<void> {
     if (this.ownCaughtUp) return
     const { holders, answered } = await this.c.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => ({ holders: [], answered: 0 }))
-    const table = this.c.vguarddb.tables.get(this.self)?.table
-    const tip = await this.c.chains.tip(this.self)
-    // as far as a backup holds it: the tip, unless rounds since refreshed none
-    const held = table != null ? heldPoint(table) : undefined
-    if (held != null && held.height > tip.height) {
-      const from = await recoverOwnChain({
-        chainId: this.self,
-        height: held.height,
-        hash: held.hash,
-        holders: async () => holders,
-        fetch: async (peer, vouch) => { await this.driver.fetchVouched(peer, this.self, vouch) },
-        tipHeight: tip.height
-      }).catch(async (err: Error) => {
-        if (err.name === 'OwnChainConflictError') await this.ownMarker?.clearConsensus()
-        throw err
-      })
-      this.log('own chain fetched up to height %d from %s (this node held %d)', held.height, from, tip.height)
-    }
+    await this.fetchOwnToTable(holders)
     if (this.ownMarker?.lost === true) {
       // a new vehicle alone writes on; one that lost its database would begin its chain again beside the
       // one its backups hold, or go on from an obsolete backup's older copy beside the newer one

@@ -76,6 +76,8 @@ export interface PaxosDriverComponents {
   sync: Pick<Sync, 'fetch' | 'writeIds'>
   /** Who may hold our own chain, likeliest first (VGuardDB.ownChainHolders). */
   ownChainHolders: () => Promise<string[]>
+  /** Whether a backup table of ours names a block where our chain holds another (VGuardDB.ownTableConflict). */
+  ownTableConflict?: () => Promise<Error | undefined>
   /** How far our backups hold our chain (our newest table's held point), told to our booth; undefined: no table. */
   ownHeldHeight?: () => number | undefined
   boothSize: number
@@ -575,6 +577,7 @@ export class PaxosDriver {
       deps.proofs = this.proofs
       deps.consensusRecord = this.ownConsensusRecord
       deps.heldHeight = this.c.ownHeldHeight
+      deps.tableConflict = this.c.ownTableConflict
       // our data dir lost part of our chain: its holders have it
       deps.fetchTo = async (peer, height, hash) => {
         const from = await recoverOwnChain({

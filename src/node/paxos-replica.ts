@@ -165,6 +165,12 @@ export interface ReplicaDeps {
    */
   fetchTo?: (peer: string, height: number, hash: Uint8Array) => Promise<void>
   /**
+   * own: whether our own backup tables (signed with our key) prove that our
+   * chain went another way than its backups' (see checkDivergedPoint): the
+   * OwnChainConflictError to stop with, or undefined.
+   */
+  tableConflict?: () => Promise<Error | undefined>
+  /**
    * shared: the write ids `peer` applied in blocks `from`..`to` (what a
    * snapshot covers: blocks carry no write ids), within WRITE_IDS_WAIT.
    */
@@ -336,6 +342,10 @@ export class ChainReplica {
   private forgotVotes = false
   /** own: no fetch of the chain from its holders before this time (a failed one waits OWN_FETCH_RETRY). */
   private ownFetchNotBefore = 0
+  /** own: a member's compact point that is not where our chain stood (divergesAt), for checkDivergedPoint to prove. */
+  private pointCheck?: { from: string, point: ChainPoint }
+  /** own: the proof that our chain went another way than a member's point says (checkDivergedPoint): the error onDiverged stops with. */
+  private provenConflict?: Error
   /** member: where the vehicle said its chain stood (ChainMessage.chainAt: what our snapshots name) and how far its backups hold it. */
   private hold = new MemberHold()
   private idle: Promise<void> = Promise.resolve()
@@ -556,6 +566,10 @@ export class ChainReplica {
     if (message.type === 'snapshot' && point != null) {
       this.snapshotPoints.set(`${message.from}\n${message.slot}`, point)
       if (this.snapshotPoints.size > 64) this.snapshotPoints.delete(this.snapshotPoints.keys().next().value as string)
+    }
+    if (message.type === 'promise' && chainAt != null && this.divergesAt(chainAt)) {
+      this.onPointDiverged(message.from, chainAt)
+      return
     }
     if (chainAt != null) this.noteOwnerPoint(message.from, chainAt)
     if (held != null) this.noteOwnerHeld(message.from, held)
@@ -965,6 +979,8 @@ export class ChainReplica {
   private async drain (): Promise<void> {
     while (!this.closed) {
       this.again = false
+      if (this.pointCheck != null) await this.checkDivergedPoint(this.pointCheck)
+      if (this.broken != null) return
       this.pump()
       const rd = this.paxos.ready()
       if (rd == null) return
@@ -1056,6 +1072,11 @@ export class ChainReplica {
   private wrap (message: Message): ChainMessage {
     if (message.type === 'snapshot' && this.compactPoint != null && this.compactPoint.slot === message.slot) {
       return { chainId: this.chainId, message, point: { height: this.compactPoint.height, hash: this.compactPoint.hash } }
+    }
+    // a member: where the vehicle's chain stood at the slot our log is compacted at, which holds no
+    // value to show its divergence check (its proposer compares it: divergesAt)
+    if (this.kind === 'member' && message.type === 'promise' && this.compactPoint != null) {
+      return { chainId: this.chainId, message, chainAt: { ...this.compactPoint } }
     }
     // our own chain: tell the booth where it stands, for the snapshots its members answer (noteOwnerPoint)
     if (this.kind === 'own' && (message.type === 'accept' || message.type === 'heartbeat')) {
@@ -1248,24 +1269,97 @@ export class ChainReplica {
    * likely we lost our database (own-chain.json too, or it would have said
    * so) while none of them was reachable, and wrote alone from slot 1. This
    * replica stops, so nothing more is acknowledged beside the chain they
-   * decided (it is on our backups), until the operator's recovery. On the
-   * shared chain it is logged, their promises not counted.
+   * decided (it is on our backups), until the operator's recovery (also
+   * when a member's compact point was proven another chain's:
+   * checkDivergedPoint). On the shared chain it is logged, their promises
+   * not counted.
    */
   private async onDiverged (found: Divergence[]): Promise<void> {
-    for (const d of found) {
-      this.d.log.error('%s: %s decided another value than this node at slot %d (a lost database?): its promise is not counted', this.chainId, d.peer, d.slot)
+    // a point its holders proved (checkDivergedPoint) was logged there
+    if (this.provenConflict == null) {
+      for (const d of found) {
+        this.d.log.error('%s: %s decided another value than this node at slot %d (a lost database?): its promise is not counted', this.chainId, d.peer, d.slot)
+      }
     }
     // our own chain's first divergence is fatal (one proposer), and the replica stops on it: these name them all
     if (this.kind !== 'own' || !found.some(d => d.fatal)) return
     const peers = [...new Set(found.map(d => d.peer))].join(', ')
     const slot = Math.min(...found.map(d => d.slot))
-    const err = new OwnChainConflictError(`${this.chainId}'s chain went another way than the one its booth decided: ${peers} decided another value at slot ${slot} ` +
+    const err = this.provenConflict ?? new OwnChainConflictError(`${this.chainId}'s chain went another way than the one its booth decided: ${peers} decided another value at slot ${slot} ` +
       'than this vehicle did (its database lost while none of them was reachable, and it wrote alone?). Nothing of this write was written, ' +
       `and its booth and backups keep what they hold. ${OWN_CONFLICT_RECOVERY}`)
     // the recovery keeps own-chain.json: its record must not name this chain's booth (OwnChainMarker.clearConsensus)
     await this.d.consensusRecord?.clear()
     this.failWaitingWrites(err)
     this.halt(err)
+  }
+
+  /**
+   * Our own chain: whether a member's promise names a point its log is
+   * compacted at (ChainMessage.chainAt) where our chain did not stand. Such
+   * a member holds no value at the slot the divergence check compares (a
+   * CI run: both members of a vehicle that lost its database and wrote
+   * alone had compacted at exactly its commit on their restart, so their
+   * promises showed nothing, counted, and its put committed on the block it
+   * wrote alone). Told only for a slot we applied and still know the
+   * position of.
+   */
+  private divergesAt (point: ChainPoint): boolean {
+    if (this.kind !== 'own' || point.slot > this.cursor.slot) return false
+    const ours = positionAt(this.history, point.slot)
+    return ours != null && (ours.height !== point.height || !bytesEqual(ours.hash, point.hash))
+  }
+
+  /**
+   * The promise is not counted (its member's history and ours went apart at
+   * or below `point.slot`), and a proof is asked for (the loop runs it:
+   * checkDivergedPoint), at most every OWN_FETCH_RETRY: a member repeats its
+   * promise at every prepare. A point that is not proven stops nothing: a
+   * member cannot halt its vehicle's chain by naming a point it made up.
+   */
+  private onPointDiverged (from: string, point: ChainPoint): void {
+    if (this.pointCheck != null || this.d.fetchTo == null || this.elapsed() < this.ownFetchNotBefore) return
+    this.d.log.error('%s: %s compacted its log at slot %d, where the chain stood at height %d by its account, not where this node\'s chain did (a lost database?): its promise is not counted',
+      this.chainId, from, point.slot, point.height)
+    this.pointCheck = { from, point }
+    this.kick()
+  }
+
+  /**
+   * Asks for a proof that our chain went another way than the one a
+   * member's point names: past our tip, a holder of our chain whose next
+   * block does not follow our tip (fetchTo throws OwnChainConflictError, as
+   * for a snapshot); else a backup table of ours naming a block where our
+   * chain holds another (tableConflict). Proven, this replica stops as on a
+   * Divergence, nothing more written beside that chain. Otherwise the
+   * promise stays uncounted, and a later one may ask again after
+   * OWN_FETCH_RETRY.
+   */
+  private async checkDivergedPoint ({ from, point }: { from: string, point: ChainPoint }): Promise<void> {
+    try {
+      if ((await this.d.store.tip(this.chainId)).height < point.height) await this.d.fetchTo?.(from, point.height, point.hash)
+      const tables = await this.d.tableConflict?.()
+      if (tables == null) {
+        this.d.log('%s: nothing proves the point %s named (height %d at slot %d) another chain\'s: its promise stays uncounted', this.chainId, from, point.height, point.slot)
+        return
+      }
+      this.stopOnProvenConflict(from, point, tables)
+    } catch (err) {
+      if ((err as Error).name === 'OwnChainConflictError') {
+        this.stopOnProvenConflict(from, point, err as Error)
+        return
+      }
+      this.d.log('%s: checking the point %s named against the chain\'s holders failed: %s', this.chainId, from, (err as Error).message)
+    } finally {
+      this.pointCheck = undefined
+      this.ownFetchNotBefore = this.elapsed() + OWN_FETCH_RETRY
+    }
+  }
+
+  /** The state machine drops what it queued (never sent), and the loop stops on it with `err` (onDiverged). */
+  private stopOnProvenConflict (from: string, point: ChainPoint, err: Error): void {
+    this.provenConflict = err
+    this.paxos.reportDivergence(from, point.slot)
   }
 
   /** Writes not proposed yet fail with `err` (nothing of them was written): a conflict no wait resolves. */
@@ -1691,10 +1785,7 @@ export class ChainReplica {
    */
   private pointAt (slot: number): void {
     if (this.compactPoint != null && this.compactPoint.slot >= slot) return
-    let at: Cursor | undefined
-    for (const c of this.history) {
-      if (c.slot <= slot) at = c
-    }
+    const at = positionAt(this.history, slot)
     if (at != null) this.compactPoint = { slot, height: at.height, hash: at.hash }
   }
 
@@ -1721,17 +1812,23 @@ export class ChainReplica {
     // big values: what is kept for laggards is bounded in bytes too (past it they get a snapshot)
     const target = this.heldValues.keepWithin(applied, PAXOS_TIMING.compactKeepBytes, applied - PAXOS_TIMING.compactKeep)
     if (target - st.compacted < PAXOS_TIMING.compactEvery && !this.dueByBytes(st.compacted, target, PAXOS_TIMING.compactBytes)) return
-    // where the chain stood at `target`: the last DATA slot at or below it
-    let at: Cursor | undefined
-    for (const c of this.history) {
-      if (c.slot <= target) at = c
-    }
+    const at = positionAt(this.history, target)
     if (at == null) return
     this.compactPoint = { slot: target, height: at.height, hash: at.hash }
     await this.d.store.flush(this.chainId)
     await this.saveMeta(true)
     this.paxos.compact(target)
   }
+}
+
+/** Where the chain stood at `slot` by `history` (cursors after DATA slots, oldest first): the last at or below it; undefined when history starts above it. */
+function positionAt (history: Cursor[], slot: number): Cursor | undefined {
+  let at: Cursor | undefined
+  for (const c of history) {
+    if (c.slot > slot) break
+    at = c
+  }
+  return at
 }
 
 export type { Candidate }

@@ -493,6 +493,21 @@ export class VGuardDB {
     }
   }
 
+  /**
+   * Whether a backup table of ours (the newest known, or an older one a
+   * member showed) names a block where our chain holds another one: signed
+   * with our key, it proves our chain went another way than the one its
+   * backups hold. A chain merely short of a table is none (the caller
+   * fetches up to it to tell). Call ownChainHolders first for the newest.
+   */
+  async ownTableConflict (): Promise<Error | undefined> {
+    const current = this.tables.get(this.self)?.table
+    // each check on its own, as checkOwnConflict does; a conflict sets ownConflict
+    await (current != null ? this.checkHoldsTableTip(current) : Promise.resolve()).catch(() => {})
+    await this.checkShownTables().catch(() => {})
+    return this.ownConflict
+  }
+
   /** Every table of ours a member showed must name a block our chain holds (ownShown); those that do are dropped. */
   private async checkShownTables (): Promise<void> {
     const failing: BackupTableInfo[] = []

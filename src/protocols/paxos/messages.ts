@@ -33,6 +33,9 @@ export interface ChainMessage {
    * the proposer's last applied slot. Its booth members keep no blocks; with
    * it they can say where the chain stood at the slot they compact to, and a
    * proposer that lost its chain fetches it from its backups up to there.
+   * PROMISE from a member of a vehicle's own chain: where the chain stood at
+   * the slot its log is compacted at (it holds no value there to show): the
+   * vehicle compares it with its own history (a lost one goes another way).
    */
   chainAt?: ChainPoint
   /** accept, heartbeat of a vehicle's own chain: the height its backups hold (PaxosMessage.heldHeight). */
@@ -161,6 +164,7 @@ export function toWire (cm: ChainMessage): PaxosMessage {
         pb.provenCommit = m.commitProof.commit
         pb.commitProof = m.commitProof.signature as Uint8Array<ArrayBuffer>
       }
+      chainAtToPb(cm, pb)
       break
     case 'nack':
       pb.ballot = ballotToPb(m.ballot)
@@ -247,8 +251,8 @@ export function fromWire (pb: PaxosMessage, from: string, self: string): ChainMe
   }
   const out: ChainMessage = { chainId: pb.chainId, message }
   if (type === 'snapshot' && pb.height > 0 && pb.hash.byteLength === 32) out.point = { height: pb.height, hash: pb.hash }
-  // a point past the commit the sender states is not one it applied: dropped, the message still counts
-  if ((type === 'accept' || type === 'heartbeat') && pb.pointSlot > 0 && pb.pointSlot <= pb.commit && pb.hash.byteLength === 32) {
+  // a point past the commit the sender states is not one it applied (or compacted at): dropped, the message still counts
+  if ((type === 'accept' || type === 'heartbeat' || type === 'promise') && pb.pointSlot > 0 && pb.pointSlot <= pb.commit && pb.hash.byteLength === 32) {
     out.chainAt = { slot: pb.pointSlot, height: pb.height, hash: pb.hash }
   }
   if ((type === 'accept' || type === 'heartbeat') && pb.heldHeight != null && Number.isSafeInteger(pb.heldHeight)) out.held = pb.heldHeight

@@ -515,6 +515,21 @@ describe('consensus - Paxos API', () => {
       expect(readies.flatMap(rd => rd.decided)).toEqual([])
     })
 
+    it('a divergence the driver found beside the values (a member compacted at the slot compared) is reported as one, and a fixed proposer ends its campaign', () => {
+      const p = restarted()
+      p.tick()
+      const prepare = drain(p).flatMap(rd => rd.messages).find(m => m.type === 'prepare')
+      const ballot = prepare?.type === 'prepare' ? prepare.ballot : { round: 0, proposer: '' }
+      p.step({ type: 'promise', from: 'a', to: 'a', ballot, commit: 2, booths, entries: [] })
+      p.reportDivergence('b', 2)
+      const readies = drain(p)
+      expect(readies.flatMap(rd => rd.diverged ?? [])).toEqual([{ slot: 2, peer: 'b', fatal: true }])
+      // c's promise, counted otherwise, leads nowhere now
+      p.step(promise('c', ballot, ['x2', 'x3']))
+      expect(drain(p).flatMap(rd => rd.messages).filter(m => m.type === 'accept')).toEqual([])
+      expect(p.status()).toMatchObject({ role: 'follower', commit: 2 })
+    })
+
     it('on an elected chain a member that went another way is not counted, and the campaign leads with the others', () => {
       const entries = ['x1', 'x2'].map((id, i) => ({ slot: i + 1, ballot: { round: 1, proposer: 'a' }, value: data(id), booth: ['a', 'b', 'c'], decided: true }))
       const candidates = ['a', 'b', 'c'].map((id, i) => ({ id, priority: 3 - i }))

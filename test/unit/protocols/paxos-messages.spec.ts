@@ -72,6 +72,15 @@ describe('protocols - paxos - messages', () => {
     expect(fromWire(PaxosMessage.decode(PaxosMessage.encode({ ...toWire({ chainId: 'c', message: MESSAGES[8] }), heldHeight: 3 })), 'A', 'B').held).toBeUndefined()
   })
 
+  it('carries the chain point a member compacted at with its promise, not past the commit it states', () => {
+    const promise = MESSAGES.find(m => m.type === 'promise') as Message
+    const chainAt = { slot: 4, height: 3, hash: new Uint8Array(32).fill(7) }
+    const back = fromWire(PaxosMessage.decode(PaxosMessage.encode(toWire({ chainId: 'c', message: promise, chainAt }))), 'A', 'B')
+    expect(back.chainAt).toEqual(chainAt)
+    expect(back.message).toEqual(promise)
+    expect(fromWire(toWire({ chainId: 'c', message: promise, chainAt: { ...chainAt, slot: 5 } }), 'A', 'B').chainAt).toBeUndefined()
+  })
+
   it('drops a chain point past the commit its message states (no proposer applied it), and keeps the message', () => {
     const pb = toWire({ chainId: 'c', message: MESSAGES[5], chainAt: { slot: 10, height: 4, hash: new Uint8Array(32) } })
     const back = fromWire(pb, 'A', 'B')

@@ -1,0 +1,122 @@
+/**
+ * A vehicle's phase 1 meets booth members whose logs are compacted at exactly
+ * the slot its divergence check compares: they hold no value there to show.
+ * Their promises name instead where the chain stood at the slot they
+ * compacted at; one that is not where the vehicle's chain stood there is not
+ * counted, and the chain's holders are asked to prove the conflict (a CI run:
+ * a vehicle that lost its database and wrote alone committed on top of that
+ * block once its members' promises, showing nothing, were counted).
+ */
+import { describe, it, expect } from 'vitest'
+import { randomBytes } from 'node:crypto'
+import type { Message, PrepareMessage } from '../../../src/consensus/index.ts'
+import type { ChainMessage, ChainPoint } from '../../../src/protocols/paxos/index.ts'
+import { OwnChainConflictError } from '../../../src/node/consensus-errors.ts'
+import { encodeWrite } from '../../../src/node/batch.ts'
+import { MemoryChainStore } from '../../../src/storage/index.ts'
+import type { ChainReplica } from '../../../src/node/paxos-replica.ts'
+import { enc } from '../storage/helpers.ts'
+import { waitFor } from '../../utils/wait.ts'
+import { SELF, useOwnReplica } from './helpers/own-replica.ts'
+
+const MEMBERS = ['m1', 'm2']
+const WRITE = { timeout: 10_000, waitForReplication: false }
+
+interface Booth {
+  r: ChainReplica
+  store: MemoryChainStore
+  sent: ChainMessage[]
+  fetches: Array<{ peer: string, height: number }>
+  /** Members answer accepts with accepted (as a booth that votes would). */
+  voting: { on: boolean }
+}
+
+describe('node - a vehicle\'s phase 1 and the points its members compacted at', () => {
+  const fixture = useOwnReplica()
+
+  /** The vehicle writes block 1 alone, then its members connect: its next write waits for their phase 1. */
+  async function boothGrows (fetchTo: (peer: string, height: number) => Promise<void>, tableConflict?: () => Promise<Error | undefined>): Promise<Booth & { next: Promise<unknown>, prepare: PrepareMessage }> {
+    const store = new MemoryChainStore()
+    const sent: ChainMessage[] = []
+    const fetches: Array<{ peer: string, height: number }> = []
+    const voting = { on: false }
+    let connected: string[] = []
+    // the members' replies go to r: assigned before any accept (votes start once its booth grew)
+    const r: ChainReplica = await fixture.open({
+      store,
+      boothSize: 3,
+      connected: () => connected,
+      send: (messages) => {
+        sent.push(...messages)
+        for (const { message } of messages) {
+          if (!voting.on || message.type !== 'accept') continue
+          const reply: Message = { type: 'accepted', from: message.to, to: SELF, ballot: message.ballot, slot: message.slot }
+          setImmediate(() => { r.step(reply) })
+        }
+      },
+      fetchTo: async (peer, height) => {
+        fetches.push({ peer, height })
+        await fetchTo(peer, height)
+      },
+      ...(tableConflict != null ? { tableConflict } : {})
+    })
+    expect((await r.submit(encodeWrite([{ key: 'alone', value: enc.encode('1') }]), WRITE)).height).toBe(1)
+    connected = MEMBERS
+    const next = r.submit(encodeWrite([{ key: 'next', value: enc.encode('2') }]), WRITE)
+    next.catch(() => {})
+    await waitFor(() => sent.some(m => m.message.type === 'prepare'), { message: 'a prepare to its new booth' })
+    const prepare = sent.find(m => m.message.type === 'prepare')?.message as PrepareMessage
+    return { r, store, sent, fetches, voting, next, prepare }
+  }
+
+  /** A member's promise: it decided up to `commit`, under the booth the vehicle runs now, and holds nothing above. */
+  function promise (from: string, prepare: PrepareMessage, r: ChainReplica): Message {
+    const st = r.status()
+    return { type: 'promise', from, to: SELF, ballot: prepare.ballot, commit: st.decided, booths: [{ slot: st.decided, members: st.booth }], entries: [] }
+  }
+
+  it('a promise naming another point at a slot it applied is not counted; the conflict its holders prove stops the chain, nothing written', async () => {
+    const conflict = new OwnChainConflictError(`${SELF}'s chain went another way than the one its backups hold (up to height 5): their block 2 does not follow its block 1. Nothing was written`)
+    const b = await boothGrows(async () => { throw conflict })
+    const st = b.r.status()
+    // where its members compacted: slot `applied`, but at height 5 of another chain
+    const elsewhere: ChainPoint = { slot: st.applied, height: 5, hash: randomBytes(32) }
+    for (const m of MEMBERS) b.r.step(promise(m, b.prepare, b.r), undefined, elsewhere)
+    await expect(b.next).rejects.toBe(conflict)
+    expect(b.fetches).toEqual([{ peer: 'm1', height: 5 }])
+    // stopped: later writes fail the same way, and nothing was proposed or stored
+    await expect(b.r.submit(encodeWrite([{ key: 'later', value: enc.encode('3') }]), WRITE)).rejects.toBe(conflict)
+    expect(b.sent.filter(m => m.message.type === 'accept')).toEqual([])
+    expect((await b.store.tip(SELF)).height).toBe(1)
+    expect(b.r.status().failed).toMatch(/went another way/)
+  })
+
+  it('a point at a height its chain holds: a table of its own naming another block there is the proof (nothing to fetch)', async () => {
+    const conflict = new OwnChainConflictError(`${SELF}'s chain went another way than the one its backups hold: ${SELF} does not hold the block its newest backup table names at height 1. Nothing was written`)
+    let asked = 0
+    const b = await boothGrows(async () => { throw new Error('not asked') }, async () => { asked++; return conflict })
+    const st = b.r.status()
+    b.r.step(promise('m1', b.prepare, b.r), undefined, { slot: st.applied, height: 1, hash: randomBytes(32) })
+    await expect(b.next).rejects.toBe(conflict)
+    expect(b.fetches).toEqual([])
+    expect(asked).toBe(1)
+    expect((await b.store.tip(SELF)).height).toBe(1)
+  })
+
+  it('a point its holders do not prove stops nothing: the promise stays uncounted (a member cannot halt its vehicle with a made-up point)', async () => {
+    const b = await boothGrows(async (peer) => { throw new Error(`${peer} holds no such chain`) })
+    const st = b.r.status()
+    const made: ChainPoint = { slot: st.applied, height: 7, hash: randomBytes(32) }
+    b.voting.on = true
+    b.r.step(promise('m1', b.prepare, b.r), undefined, made)
+    await waitFor(() => b.fetches.length === 1, { message: 'its holders asked' })
+    await new Promise(resolve => setImmediate(resolve))
+    // m1 alone is not counted: no majority of the booth of three has answered
+    expect(b.sent.filter(m => m.message.type === 'accept')).toEqual([])
+    expect(b.r.status().failed).toBeUndefined()
+    // m2's promise names where its chain stood: counted, and the write commits
+    const tip = await b.store.tip(SELF)
+    b.r.step(promise('m2', b.prepare, b.r), undefined, { slot: st.applied, height: tip.height, hash: tip.hash })
+    expect(await b.next).toMatchObject({ height: 2 })
+  })
+})
