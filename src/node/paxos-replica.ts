@@ -1301,13 +1301,16 @@ export class ChainReplica {
    * CI run: both members of a vehicle that lost its database and wrote
    * alone had compacted at exactly its commit on their restart, so their
    * promises showed nothing, counted, and its put committed on the block it
-   * wrote alone). Told only for a slot we applied and still know the
-   * position of.
+   * wrote alone). Told only for a slot we applied: where we still know
+   * our position there, by it; below that (after a restart we know our
+   * tip's), by height alone, as a chain's height never falls from slot to
+   * slot.
    */
   private divergesAt (point: ChainPoint): boolean {
     if (this.kind !== 'own' || point.slot > this.cursor.slot) return false
     const ours = positionAt(this.history, point.slot)
-    return ours != null && (ours.height !== point.height || !bytesEqual(ours.hash, point.hash))
+    if (ours == null) return this.history.length > 0 && point.height > this.history[0].height
+    return ours.height !== point.height || !bytesEqual(ours.hash, point.hash)
   }
 
   /**

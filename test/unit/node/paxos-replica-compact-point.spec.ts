@@ -17,7 +17,7 @@ import { MemoryChainStore } from '../../../src/storage/index.ts'
 import type { ChainReplica } from '../../../src/node/paxos-replica.ts'
 import { enc } from '../storage/helpers.ts'
 import { waitFor } from '../../utils/wait.ts'
-import { SELF, useOwnReplica } from './helpers/own-replica.ts'
+import { SELF, openOwnReplica, useOwnReplica } from './helpers/own-replica.ts'
 
 const MEMBERS = ['m1', 'm2']
 const WRITE = { timeout: 10_000, waitForReplication: false }
@@ -35,8 +35,14 @@ describe('node - a vehicle\'s phase 1 and the points its members compacted at', 
   const fixture = useOwnReplica()
 
   /** The vehicle writes block 1 alone, then its members connect: its next write waits for their phase 1. */
-  async function boothGrows (fetchTo: (peer: string, height: number) => Promise<void>, tableConflict?: () => Promise<Error | undefined>): Promise<Booth & { next: Promise<unknown>, prepare: PrepareMessage }> {
+  async function boothGrows (fetchTo: (peer: string, height: number) => Promise<void>, tableConflict?: () => Promise<Error | undefined>, restarted = false): Promise<Booth & { next: Promise<unknown>, prepare: PrepareMessage }> {
     const store = new MemoryChainStore()
+    if (restarted) {
+      // two blocks, then a restart: it knows where its chain stood from its tip on only
+      const first = await openOwnReplica(await fixture.database(), { store })
+      for (const key of ['before/1', 'before/2']) await first.replica.submit(encodeWrite([{ key, value: enc.encode(key) }]), WRITE)
+      await first.stop()
+    }
     const sent: ChainMessage[] = []
     const fetches: Array<{ peer: string, height: number }> = []
     const voting = { on: false }
@@ -60,7 +66,7 @@ describe('node - a vehicle\'s phase 1 and the points its members compacted at', 
       },
       ...(tableConflict != null ? { tableConflict } : {})
     })
-    expect((await r.submit(encodeWrite([{ key: 'alone', value: enc.encode('1') }]), WRITE)).height).toBe(1)
+    if (!restarted) expect((await r.submit(encodeWrite([{ key: 'alone', value: enc.encode('1') }]), WRITE)).height).toBe(1)
     connected = MEMBERS
     const next = r.submit(encodeWrite([{ key: 'next', value: enc.encode('2') }]), WRITE)
     next.catch(() => {})
@@ -101,6 +107,25 @@ describe('node - a vehicle\'s phase 1 and the points its members compacted at', 
     expect(b.fetches).toEqual([])
     expect(asked).toBe(1)
     expect((await b.store.tip(SELF)).height).toBe(1)
+  })
+
+  it('after a restart, a point below the slot it knows its position from: told by height (a chain\'s height never falls from slot to slot)', async () => {
+    const conflict = new OwnChainConflictError(`${SELF}'s chain went another way than the one its backups hold. Nothing was written`)
+    const b = await boothGrows(async () => { throw conflict }, undefined, true)
+    const { applied } = b.r.status()
+    expect(applied).toBeGreaterThan(1)
+    // below its tip's slot, at a height its chain never had there: not counted, and the proof asked for
+    b.r.step(promise('m1', b.prepare, b.r), undefined, { slot: 1, height: 5, hash: randomBytes(32) })
+    await expect(b.next).rejects.toBe(conflict)
+    expect(b.fetches).toEqual([{ peer: 'm1', height: 5 }])
+  })
+
+  it('after a restart, a point below the slot it knows its position from, at a height it may have had there: counted as before', async () => {
+    const b = await boothGrows(async () => { throw new Error('not asked') }, undefined, true)
+    b.voting.on = true
+    for (const m of MEMBERS) b.r.step(promise(m, b.prepare, b.r), undefined, { slot: 1, height: 1, hash: randomBytes(32) })
+    expect(await b.next).toMatchObject({ height: 3 })
+    expect(b.fetches).toEqual([])
   })
 
   it('a point its holders do not prove stops nothing: the promise stays uncounted (a member cannot halt its vehicle with a made-up point)', async () => {
