@@ -454,6 +454,15 @@ export class Paxos {
   }
 
   /**
+   * The first slot where a promise names a value decided other than the one
+   * decided here (a Divergence its step would report), if any. Reads only:
+   * for a driver that checks the promise beside its values.
+   */
+  divergenceIn (msg: PromiseMessage): number | undefined {
+    return this.divergedAt(msg)
+  }
+
+  /**
    * The application now holds the state of every slot ≤ snapshot.slot
    * (fetched after a Ready's `snapshot`): skip to it.
    */

@@ -91,6 +91,19 @@ export class MemberHold {
     return this.pointSaved || this.points.length > 0
   }
 
+  /**
+   * The newest chain point known at or below `commit`: one the vehicle
+   * named, or the one the log is compacted at. A promise carries it, and the
+   * vehicle compares it with where its own chain stood there: the values a
+   * promise shows may not tell a lost history (compacted away, or the same
+   * no-op or booth at the slot compared).
+   */
+  newestUpTo (commit: number, compactPoint: HoldPoint | undefined): HoldPoint | undefined {
+    let best = compactPoint != null && compactPoint.slot <= commit ? compactPoint : undefined
+    for (const p of this.points) if (p.slot <= commit && (best == null || p.slot > best.slot)) best = p
+    return best
+  }
+
   /** What the meta keeps: the newest point and the held height. */
   toMeta (): { point?: HoldPoint, held?: number } {
     return { point: this.points[this.points.length - 1], held: this.held }

@@ -567,7 +567,8 @@ export class ChainReplica {
       this.snapshotPoints.set(`${message.from}\n${message.slot}`, point)
       if (this.snapshotPoints.size > 64) this.snapshotPoints.delete(this.snapshotPoints.keys().next().value as string)
     }
-    if (message.type === 'promise' && chainAt != null && this.divergesAt(chainAt)) {
+    // a promise its values show to diverge goes to the state machine, which stops on it at once
+    if (message.type === 'promise' && chainAt != null && this.divergesAt(chainAt) && this.paxos.divergenceIn(message) == null) {
       this.onPointDiverged(message.from, chainAt)
       return
     }
@@ -1073,10 +1074,11 @@ export class ChainReplica {
     if (message.type === 'snapshot' && this.compactPoint != null && this.compactPoint.slot === message.slot) {
       return { chainId: this.chainId, message, point: { height: this.compactPoint.height, hash: this.compactPoint.hash } }
     }
-    // a member: where the vehicle's chain stood at the slot our log is compacted at, which holds no
-    // value to show its divergence check (its proposer compares it: divergesAt)
-    if (this.kind === 'member' && message.type === 'promise' && this.compactPoint != null) {
-      return { chainId: this.chainId, message, chainAt: { ...this.compactPoint } }
+    // a member: the newest point it knows where the vehicle's chain stood (its proposer compares it:
+    // divergesAt), for a lost history the values shown cannot tell (compacted away, or the same no-op)
+    if (this.kind === 'member' && message.type === 'promise') {
+      const at = this.hold.newestUpTo(message.commit, this.compactPoint)
+      if (at != null) return { chainId: this.chainId, message, chainAt: { slot: at.slot, height: at.height, hash: at.hash } }
     }
     // our own chain: tell the booth where it stands, for the snapshots its members answer (noteOwnerPoint)
     if (this.kind === 'own' && (message.type === 'accept' || message.type === 'heartbeat')) {

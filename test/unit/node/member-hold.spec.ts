@@ -103,4 +103,17 @@ describe('node - member hold', () => {
     saved.compactedTo(3)
     expect(saved.compactFrom(4, 12, undefined)).toBe('wait')
   })
+
+  it('names for a promise the newest point at or below its commit: one the vehicle named, or the one it compacted at', () => {
+    const hold = new MemberHold()
+    expect(hold.newestUpTo(10, undefined)).toBeUndefined()
+    expect(hold.newestUpTo(10, point(4))).toEqual(point(4))
+    // a compact point past the commit stated is not one to name with it
+    expect(hold.newestUpTo(3, point(4))).toBeUndefined()
+    hold.notePoint(point(6))
+    hold.notePoint(point(9))
+    expect(hold.newestUpTo(10, point(4))).toEqual(point(9))
+    expect(hold.newestUpTo(8, point(4))).toEqual(point(6))
+    expect(hold.newestUpTo(5, point(4))).toEqual(point(4))
+  })
 })

@@ -14,7 +14,9 @@ import type { ChainMessage, ChainPoint } from '../../../src/protocols/paxos/inde
 import { OwnChainConflictError } from '../../../src/node/consensus-errors.ts'
 import { encodeWrite } from '../../../src/node/batch.ts'
 import { MemoryChainStore } from '../../../src/storage/index.ts'
-import type { ChainReplica } from '../../../src/node/paxos-replica.ts'
+import { prefixLogger } from '@libp2p/logger'
+import { ChainReplica } from '../../../src/node/paxos-replica.ts'
+import { LevelPaxosStore } from '../../../src/storage/paxos-store.ts'
 import { enc } from '../storage/helpers.ts'
 import { waitFor } from '../../utils/wait.ts'
 import { SELF, openOwnReplica, useOwnReplica } from './helpers/own-replica.ts'
@@ -30,6 +32,44 @@ interface Booth {
   /** Members answer accepts with accepted (as a booth that votes would). */
   voting: { on: boolean }
 }
+
+describe('node - a booth member\'s promise names where its vehicle\'s chain stood', () => {
+  const fixture = useOwnReplica()
+
+  it('the newest point the vehicle named at or below its commit', async () => {
+    const sent: ChainMessage[] = []
+    const r = await ChainReplica.open({
+      chainId: SELF,
+      self: 'm1',
+      kind: 'member',
+      storage: new LevelPaxosStore(await fixture.database()).storage(SELF),
+      store: new MemoryChainStore(),
+      send: (messages) => { sent.push(...messages) },
+      connected: () => [SELF],
+      boothSize: 3,
+      log: prefixLogger('m1').forComponent('replica'),
+      random: () => 0.5,
+      now: () => Date.now()
+    }, { genesis: [SELF], election: { mode: 'fixed', proposer: SELF } })
+    try {
+      const ballot = { round: 1, proposer: SELF }
+      const booth = [SELF, 'm1', 'm2']
+      r.step({ type: 'decided', from: SELF, to: 'm1', entries: [1, 2, 3].map(slot => ({ slot, value: { kind: 'noop' }, booth })), commit: 3 })
+      const named = { slot: 3, height: 2, hash: randomBytes(32) }
+      r.step({ type: 'heartbeat', from: SELF, to: 'm1', ballot, commit: 3 }, undefined, { slot: 2, height: 1, hash: randomBytes(32) })
+      r.step({ type: 'heartbeat', from: SELF, to: 'm1', ballot, commit: 3 }, undefined, named)
+      // a point past its commit is none it may name
+      r.step({ type: 'heartbeat', from: SELF, to: 'm1', ballot, commit: 5 }, undefined, { slot: 5, height: 3, hash: randomBytes(32) })
+      r.step({ type: 'prepare', from: SELF, to: 'm1', ballot: { round: 2, proposer: SELF }, slot: 4 })
+      await waitFor(() => sent.some(m => m.message.type === 'promise'), { message: 'its promise' })
+      const answer = sent.find(m => m.message.type === 'promise')
+      expect(answer?.message).toMatchObject({ commit: 3 })
+      expect(answer?.chainAt).toEqual(named)
+    } finally {
+      await r.close()
+    }
+  })
+})
 
 describe('node - a vehicle\'s phase 1 and the points its members compacted at', () => {
   const fixture = useOwnReplica()
@@ -95,6 +135,18 @@ describe('node - a vehicle\'s phase 1 and the points its members compacted at', 
     expect(b.sent.filter(m => m.message.type === 'accept')).toEqual([])
     expect((await b.store.tip(SELF)).height).toBe(1)
     expect(b.r.status().failed).toMatch(/went another way/)
+  })
+
+  it('a promise whose values already show another history goes to the state machine: it stops at once, nothing fetched', async () => {
+    const b = await boothGrows(async () => { throw new Error('not asked') })
+    const st = b.r.status()
+    const shown = promise('m1', b.prepare, b.r)
+    if (shown.type !== 'promise') throw new Error('a promise')
+    // another value decided at the last slot it decided
+    shown.entries = [{ slot: st.decided, ballot: { round: 0, proposer: '' }, value: { kind: 'data', id: 'other', data: enc.encode('other') }, booth: st.booth, decided: true }]
+    b.r.step(shown, undefined, { slot: st.applied, height: 5, hash: randomBytes(32) })
+    await expect(b.next).rejects.toMatchObject({ name: 'OwnChainConflictError', message: expect.stringMatching(/m1 decided another value at slot \d+ than this vehicle did/) })
+    expect(b.fetches).toEqual([])
   })
 
   it('a point at a height its chain holds: a table of its own naming another block there is the proof (nothing to fetch)', async () => {
