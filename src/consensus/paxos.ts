@@ -442,10 +442,10 @@ export class Paxos {
 
   /**
    * The driver found, by what it holds beside the values, that `peer`'s
-   * history and ours went apart at or below `slot`, and proved it: a member
-   * compacted its log at exactly the slot a promise's values are compared
-   * at, so they show nothing, but the chain point it names there is not
-   * ours. Reported as a Divergence, as one a promise's values show (fatal on
+   * history and ours went apart at or below `slot`, and proved it: the values
+   * its promise shows tell nothing (compacted away at the slot compared, or
+   * the same no-op there), but the chain point it names is not ours.
+   * Reported as a Divergence, as one a promise's values show (fatal on
    * a chain with one proposer: what it queued is dropped, never sent).
    */
   reportDivergence (peer: string, slot: number): void {

@@ -682,7 +682,7 @@ export class Consensus {
   }
 
   /**
-   * Our consensus asks, a booth member's compact point not being where our
+   * Our consensus asks, a booth member's chain point not being where our
    * chain stood (ChainReplica.checkDivergedPoint): whether our own tables
    * prove our chain went another way than its backups' — one naming another
    * block where ours holds one, or, our chain short of the newest, a holder

@@ -342,7 +342,7 @@ export class ChainReplica {
   private forgotVotes = false
   /** own: no fetch of the chain from its holders before this time (a failed one waits OWN_FETCH_RETRY). */
   private ownFetchNotBefore = 0
-  /** own: a member's compact point that is not where our chain stood (divergesAt), for checkDivergedPoint to prove. */
+  /** own: a member's chain point that is not where our chain stood (divergesAt), for checkDivergedPoint to prove. */
   private pointCheck?: { from: string, point: ChainPoint }
   /** own: the proof that our chain went another way than a member's point says (checkDivergedPoint): the error onDiverged stops with. */
   private provenConflict?: Error
@@ -1272,7 +1272,7 @@ export class ChainReplica {
    * so) while none of them was reachable, and wrote alone from slot 1. This
    * replica stops, so nothing more is acknowledged beside the chain they
    * decided (it is on our backups), until the operator's recovery (also
-   * when a member's compact point was proven another chain's:
+   * when a member's chain point was proven another chain's:
    * checkDivergedPoint). On the shared chain it is logged, their promises
    * not counted.
    */
@@ -1297,13 +1297,15 @@ export class ChainReplica {
   }
 
   /**
-   * Our own chain: whether a member's promise names a point its log is
-   * compacted at (ChainMessage.chainAt) where our chain did not stand. Such
-   * a member holds no value at the slot the divergence check compares (a
-   * CI run: both members of a vehicle that lost its database and wrote
+   * Our own chain: whether a member's promise names a chain point
+   * (ChainMessage.chainAt: one we named to it, or the one its log is
+   * compacted at) where our chain did not stand. The values a promise shows
+   * may not tell: a member compacted at the slot compared holds none there
+   * (a CI run: both members of a vehicle that lost its database and wrote
    * alone had compacted at exactly its commit on their restart, so their
    * promises showed nothing, counted, and its put committed on the block it
-   * wrote alone). Told only for a slot we applied: where we still know
+   * wrote alone), and two histories may hold the same no-op or booth there.
+   * Told only for a slot we applied: where we still know
    * our position there, by it; below that (after a restart we know our
    * tip's), by height alone, as a chain's height never falls from slot to
    * slot.
@@ -1324,8 +1326,8 @@ export class ChainReplica {
    */
   private onPointDiverged (from: string, point: ChainPoint): void {
     if (this.pointCheck != null || this.d.fetchTo == null || this.elapsed() < this.ownFetchNotBefore) return
-    this.d.log.error('%s: %s compacted its log at slot %d, where the chain stood at height %d by its account, not where this node\'s chain did (a lost database?): its promise is not counted',
-      this.chainId, from, point.slot, point.height)
+    this.d.log.error('%s: %s says the chain stood at height %d at slot %d, not where this node\'s chain did (a lost database?): its promise is not counted',
+      this.chainId, from, point.height, point.slot)
     this.pointCheck = { from, point }
     this.kick()
   }

@@ -1,11 +1,12 @@
 /**
- * A vehicle's phase 1 meets booth members whose logs are compacted at exactly
- * the slot its divergence check compares: they hold no value there to show.
- * Their promises name instead where the chain stood at the slot they
- * compacted at; one that is not where the vehicle's chain stood there is not
- * counted, and the chain's holders are asked to prove the conflict (a CI run:
- * a vehicle that lost its database and wrote alone committed on top of that
- * block once its members' promises, showing nothing, were counted).
+ * A vehicle's phase 1 meets booth members whose values cannot show a lost
+ * history: compacted at exactly the slot its divergence check compares, they
+ * hold none there (a CI run: a vehicle that lost its database and wrote alone
+ * committed on top of that block once its members' promises, showing
+ * nothing, were counted). Their promises name where the chain stood (a point
+ * the vehicle named to them, or the one they compacted at); one that is not
+ * where the vehicle's chain stood there is not counted, and the vehicle's own
+ * data is asked to prove the conflict.
  */
 import { describe, it, expect } from 'vitest'
 import { randomBytes } from 'node:crypto'
@@ -71,7 +72,7 @@ describe('node - a booth member\'s promise names where its vehicle\'s chain stoo
   })
 })
 
-describe('node - a vehicle\'s phase 1 and the points its members compacted at', () => {
+describe('node - a vehicle\'s phase 1 and the chain points its members name', () => {
   const fixture = useOwnReplica()
 
   /** The vehicle writes block 1 alone, then its members connect: its next write waits for their phase 1. */
