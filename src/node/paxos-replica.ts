@@ -572,6 +572,13 @@ export class ChainReplica {
       this.onPointDiverged(message.from, chainAt)
       return
     }
+    if (message.type === 'catchup' && chainAt != null && this.divergesAt(chainAt)) {
+      // what we decided would be applied on top of another history: the member's log then ran on
+      // with ours, its promise showed our values at the slot compared, and was counted (a CI run:
+      // a vehicle that lost its database and wrote alone committed beside its old chain)
+      this.d.log('%s: %s asks to catch up on a history where the chain stood at height %d at slot %d, not ours: not taught', this.chainId, message.from, chainAt.height, chainAt.slot)
+      return
+    }
     if (chainAt != null) this.noteOwnerPoint(message.from, chainAt)
     if (held != null) this.noteOwnerHeld(message.from, held)
     // what the node's other member chains left of its budget (what this one holds counts as its own)
@@ -1075,9 +1082,10 @@ export class ChainReplica {
       return { chainId: this.chainId, message, point: { height: this.compactPoint.height, hash: this.compactPoint.hash } }
     }
     // a member: the newest point it knows where the vehicle's chain stood (its proposer compares it:
-    // divergesAt), for a lost history the values shown cannot tell (compacted away, or the same no-op)
-    if (this.kind === 'member' && message.type === 'promise') {
-      const at = this.hold.newestUpTo(message.commit, this.compactPoint)
+    // divergesAt), for a lost history the values shown cannot tell (compacted away, or the same no-op);
+    // with a catch-up, below the slot asked from: no history is taught on top of another (step)
+    if (this.kind === 'member' && (message.type === 'promise' || message.type === 'catchup')) {
+      const at = this.hold.newestUpTo(message.type === 'promise' ? message.commit : message.slot - 1, this.compactPoint)
       if (at != null) return { chainId: this.chainId, message, chainAt: { slot: at.slot, height: at.height, hash: at.hash } }
     }
     // our own chain: tell the booth where it stands, for the snapshots its members answer (noteOwnerPoint)

@@ -33,9 +33,11 @@ export interface ChainMessage {
    * the proposer's last applied slot. Its booth members keep no blocks; with
    * it they can say where the chain stood at the slot they compact to, and a
    * proposer that lost its chain fetches it from its backups up to there.
-   * PROMISE from a member of a vehicle's own chain: where the chain stood at
-   * the slot its log is compacted at (it holds no value there to show): the
-   * vehicle compares it with its own history (a lost one goes another way).
+   * PROMISE from a member of a vehicle's own chain: the newest point it
+   * knows where the chain stood (one the vehicle named, or the one its log
+   * is compacted at); CATCHUP from such a member: the newest below the slot
+   * asked from. The vehicle compares it with its own history (a lost one
+   * goes another way).
    */
   chainAt?: ChainPoint
   /** accept, heartbeat of a vehicle's own chain: the height its backups hold (PaxosMessage.heldHeight). */
@@ -199,6 +201,7 @@ export function toWire (cm: ChainMessage): PaxosMessage {
       break
     case 'catchup':
       pb.slot = m.slot
+      chainAtToPb(cm, pb)
       break
     case 'decided':
       pb.entries = m.entries.map(decidedToPb)
@@ -253,6 +256,10 @@ export function fromWire (pb: PaxosMessage, from: string, self: string): ChainMe
   if (type === 'snapshot' && pb.height > 0 && pb.hash.byteLength === 32) out.point = { height: pb.height, hash: pb.hash }
   // a point past the commit the sender states is not one it applied (or compacted at): dropped, the message still counts
   if ((type === 'accept' || type === 'heartbeat' || type === 'promise') && pb.pointSlot > 0 && pb.pointSlot <= pb.commit && pb.hash.byteLength === 32) {
+    out.chainAt = { slot: pb.pointSlot, height: pb.height, hash: pb.hash }
+  }
+  // a member's catch-up: the newest point it knows below the slot it asks from
+  if (type === 'catchup' && pb.pointSlot > 0 && pb.pointSlot < pb.slot && pb.hash.byteLength === 32) {
     out.chainAt = { slot: pb.pointSlot, height: pb.height, hash: pb.hash }
   }
   if ((type === 'accept' || type === 'heartbeat') && pb.heldHeight != null && Number.isSafeInteger(pb.heldHeight)) out.held = pb.heldHeight

@@ -66,9 +66,39 @@ describe('node - a booth member\'s promise names where its vehicle\'s chain stoo
       const answer = sent.find(m => m.message.type === 'promise')
       expect(answer?.message).toMatchObject({ commit: 3 })
       expect(answer?.chainAt).toEqual(named)
+      // it heard of commit 5: its catch-up from slot 4 names the newest point below it
+      await waitFor(() => sent.some(m => m.message.type === 'catchup'), { message: 'its catch-up' })
+      const ask = sent.find(m => m.message.type === 'catchup')
+      expect(ask?.message).toMatchObject({ slot: 4 })
+      expect(ask?.chainAt).toEqual(named)
     } finally {
       await r.close()
     }
+  })
+})
+
+describe('node - a vehicle teaching a member what it decided', () => {
+  const fixture = useOwnReplica()
+
+  it('not on top of another history: a catch-up naming a point where its chain did not stand gets no answer (a CI run: the member ran on with its values, and its promise showed nothing to compare)', async () => {
+    const sent: ChainMessage[] = []
+    const store = new MemoryChainStore()
+    const r = await fixture.open({ store, send: (messages) => { sent.push(...messages) } })
+    await r.submit(encodeWrite([{ key: 'a', value: enc.encode('1') }]), WRITE)
+    const first = { slot: r.status().applied, ...(await store.tip(SELF)) }
+    await r.submit(encodeWrite([{ key: 'b', value: enc.encode('2') }]), WRITE)
+    const asked = first.slot + 1
+    const taught = (): number => sent.filter(m => m.message.type === 'decided' && m.message.to === 'm1').length
+    // where the member's history has the chain at that slot: another block there, nothing taught
+    r.step({ type: 'catchup', from: 'm1', to: SELF, slot: asked }, undefined, { slot: first.slot, height: 1, hash: randomBytes(32) })
+    await new Promise(resolve => setTimeout(resolve, 50))
+    expect(taught()).toBe(0)
+    // its own history there: taught
+    r.step({ type: 'catchup', from: 'm1', to: SELF, slot: asked }, undefined, { slot: first.slot, height: 1, hash: first.hash })
+    await waitFor(() => taught() === 1, { message: 'taught' })
+    // no point, as a member of an earlier version asks: taught as before
+    r.step({ type: 'catchup', from: 'm1', to: SELF, slot: asked })
+    await waitFor(() => taught() === 2, { message: 'taught again' })
   })
 })
 

@@ -81,6 +81,16 @@ describe('protocols - paxos - messages', () => {
     expect(fromWire(toWire({ chainId: 'c', message: promise, chainAt: { ...chainAt, slot: 5 } }), 'A', 'B').chainAt).toBeUndefined()
   })
 
+  it('carries the chain point a member knows below the slot it asks from with its catch-up, none at or past it', () => {
+    const catchup: Message = { type: 'catchup', from: 'A', to: 'B', slot: 5 }
+    const chainAt = { slot: 4, height: 3, hash: new Uint8Array(32).fill(7) }
+    const back = fromWire(PaxosMessage.decode(PaxosMessage.encode(toWire({ chainId: 'c', message: catchup, chainAt }))), 'A', 'B')
+    expect(back.chainAt).toEqual(chainAt)
+    expect(back.message).toEqual(catchup)
+    expect(fromWire(toWire({ chainId: 'c', message: catchup, chainAt: { ...chainAt, slot: 5 } }), 'A', 'B').chainAt).toBeUndefined()
+    expect(fromWire(toWire({ chainId: 'c', message: catchup }), 'A', 'B').chainAt).toBeUndefined()
+  })
+
   it('drops a chain point past the commit its message states (no proposer applied it), and keeps the message', () => {
     const pb = toWire({ chainId: 'c', message: MESSAGES[5], chainAt: { slot: 10, height: 4, hash: new Uint8Array(32) } })
     const back = fromWire(pb, 'A', 'B')
