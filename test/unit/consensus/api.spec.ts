@@ -446,6 +446,15 @@ describe('consensus - Paxos API', () => {
       const entries = ['x1', 'x2'].map((id, i) => ({ slot: i + 1, ballot: { round: 1, proposer: 'a' }, value: data(id), booth: ['a', 'b', 'c'], decided: true }))
       return createPaxos(config({ booth: ['a', 'b', 'c'] }), { hardState: { promised: { round: 1, proposer: 'a' }, round: 1, commit: 2, compacted: 0, booths }, entries })
     }
+    /** `restarted()` campaigning: its ballot, and its own promise (commit 2) already counted. */
+    function campaigning (): { p: Paxos, ballot: Ballot } {
+      const p = restarted()
+      p.tick()
+      const prepare = drain(p).flatMap(rd => rd.messages).find(m => m.type === 'prepare')
+      const ballot = prepare?.type === 'prepare' ? prepare.ballot : { round: 0, proposer: '' }
+      p.step({ type: 'promise', from: 'a', to: 'a', ballot, commit: 2, booths, entries: [] })
+      return { p, ballot }
+    }
     const promise = (from: string, ballot: Ballot, ids: string[], commit = 3): Message => ({
       type: 'promise',
       from,
@@ -516,11 +525,7 @@ describe('consensus - Paxos API', () => {
     })
 
     it('a divergence the driver found beside the values (a member compacted at the slot compared) is reported as one, and a fixed proposer ends its campaign', () => {
-      const p = restarted()
-      p.tick()
-      const prepare = drain(p).flatMap(rd => rd.messages).find(m => m.type === 'prepare')
-      const ballot = prepare?.type === 'prepare' ? prepare.ballot : { round: 0, proposer: '' }
-      p.step({ type: 'promise', from: 'a', to: 'a', ballot, commit: 2, booths, entries: [] })
+      const { p, ballot } = campaigning()
       p.reportDivergence('b', 2)
       const readies = drain(p)
       expect(readies.flatMap(rd => rd.diverged ?? [])).toEqual([{ slot: 2, peer: 'b', fatal: true }])
@@ -548,11 +553,7 @@ describe('consensus - Paxos API', () => {
     })
 
     it('a promise whose decided value there is the same counts as before', () => {
-      const p = restarted()
-      p.tick()
-      const prepare = drain(p).flatMap(rd => rd.messages).find(m => m.type === 'prepare')
-      const ballot = prepare?.type === 'prepare' ? prepare.ballot : { round: 0, proposer: '' }
-      p.step({ type: 'promise', from: 'a', to: 'a', ballot, commit: 2, booths, entries: [] })
+      const { p, ballot } = campaigning()
       p.step(promise('b', ballot, ['x2', 'x3']))
       p.step(promise('c', ballot, ['x2', 'x3']))
       const readies = drain(p)
