@@ -482,12 +482,9 @@ export class VGuardDB {
    */
   async checkOwnConflict (): Promise<void> {
     if (this.ownConflict == null) return
-    const current = this.tables.get(this.self)?.table
     this.ownConflict = undefined
-    // each check on its own: a chain merely short of a table is not refused here (its write catches it up first)
-    await (current != null ? this.checkHoldsTableTip(current) : Promise.resolve()).catch(() => {})
-    await this.checkShownTables().catch(() => {})
-    const conflict = this.ownConflict as Error | undefined
+    // a chain merely short of a table is not refused here (its write catches it up first)
+    const conflict = await this.ownTableConflict()
     if (conflict != null) {
       throw new OwnChainConflictError(`nothing was written: ${conflict.message}. ${OWN_CONFLICT_RECOVERY}`)
     }
@@ -502,7 +499,7 @@ export class VGuardDB {
    */
   async ownTableConflict (): Promise<Error | undefined> {
     const current = this.tables.get(this.self)?.table
-    // each check on its own, as checkOwnConflict does; a conflict sets ownConflict
+    // each check on its own; a conflict sets ownConflict
     await (current != null ? this.checkHoldsTableTip(current) : Promise.resolve()).catch(() => {})
     await this.checkShownTables().catch(() => {})
     return this.ownConflict
