@@ -17,7 +17,7 @@
  */
 import type { Logger } from '@libp2p/interface'
 import type { LevelPaxosStore } from '../storage/paxos-store.ts'
-import type { ChainReplica } from './paxos-replica.ts'
+import { ChainReplica } from './paxos-replica.ts'
 import { MEMBER_EVICT_SILENCE, SHARED_CHAIN } from './paxos-constants.ts'
 
 export interface MemberRetirementInit {
@@ -103,8 +103,7 @@ export class MemberRetirement {
       if (!this.c.running()) return
       if (chainId === this.c.self || chainId === SHARED_CHAIN || this.c.replicas.has(chainId) || this.c.opening.has(chainId) || this.retiring.has(chainId)) continue
       await this.track(chainId, async () => {
-        const hs = await this.c.store.storage(chainId).hardState()
-        if (hs != null && hs.commit > hs.compacted && this.c.running()) await (await this.c.openMember(chainId)).retire()
+        if (await ChainReplica.retirable(this.c.store.storage(chainId)) && this.c.running()) await (await this.c.openMember(chainId)).retire()
         await this.c.store.release(chainId)
       })
     }

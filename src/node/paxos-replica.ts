@@ -381,6 +381,21 @@ export class ChainReplica {
   }
 
   /**
+   * Whether a member's stored state holds values its retirement drops:
+   * decided slots above the compacted one, or slots below a point its
+   * vehicle named above its commit (skipUnfilledGap).
+   */
+  static async retirable (storage: LevelPaxosStorage): Promise<boolean> {
+    const hs = await storage.hardState()
+    if (hs == null) return false
+    if (hs.commit > hs.compacted) return true
+    const metaBytes = await storage.getMeta()
+    if (metaBytes == null) return false
+    const named = (JSON.parse(utf8d.decode(metaBytes)) as Meta).ownerPoint
+    return named != null && named.slot > hs.commit
+  }
+
+  /**
    * Opens a replica from its stored state (a restart), or creates it. A new
    * own chain starts its cursor where consensus began on it (consensusStart):
    * at the tip when VGuard appended its blocks (endOfBooth) alone, which stay,
@@ -920,13 +935,39 @@ export class ChainReplica {
    */
   async retire (): Promise<void> {
     await this.untilDrained()
-    const st = this.paxos.status()
-    if (this.kind === 'member' && this.broken == null && !this.closed && st.applied > st.compacted) {
-      await this.compactMember(st.applied)
+    if (this.kind === 'member' && this.broken == null && !this.closed) {
+      await this.skipUnfilledGap()
+      const st = this.paxos.status()
+      if (st.applied > st.compacted) await this.compactMember(st.applied)
       this.kick()
       await this.untilDrained()
     }
     await this.close()
+  }
+
+  /**
+   * A member that came into the booth after the chain began asks its
+   * proposer for the slots decided before it (a catch-up). A proposer gone
+   * before it answered leaves what the member accepted since above its
+   * commit, where compaction never reaches: it would keep those values for
+   * good (a CI run: a big value's segment outlived the retirement). The
+   * vehicle named where its chain stood at slots it had applied, so every
+   * slot up to one of them was decided: the member takes the newest such
+   * point (as far as the vehicle's backups hold the chain, as compaction
+   * would) as the snapshot its proposer would have sent.
+   */
+  private async skipUnfilledGap (): Promise<void> {
+    const st = this.paxos.status()
+    const named = this.hold.newestUpTo(Number.MAX_SAFE_INTEGER, undefined)
+    if (named == null || named.slot <= st.commit) return
+    const { slot: upTo } = this.hold.limit(named.slot, st.commit, this.compactPoint, this.heldValues)
+    const at = this.hold.compactFrom(st.commit, upTo, this.compactPoint)
+    if (typeof at === 'string' || at.slot <= st.commit) return
+    this.d.log('%s: its proposer went silent before teaching it the slots up to %d: retired from the point it named at slot %d', this.chainId, st.commit, at.slot)
+    this.compactPoint = { slot: at.slot, height: at.height, hash: at.hash }
+    this.hold.compactedTo(at.slot)
+    await this.saveMeta(true)
+    this.paxos.installSnapshot({ from: this.chainId, slot: at.slot, booths: [] })
   }
 
   // ------------------------------------------------------------ the loop

@@ -114,7 +114,11 @@ describe('consensus - booth members retire', () => {
     await commitBig(p1, x, 'a')
     await cluster.stopNode(p1)
     // silent for memberIdle: retired, its value log gone
-    await waitFor(() => memberChains(x).length === 0 && !existsSync(valueLog(xDir, p1id)), { timeout: 15_000, message: 'p1 retired on x' })
+    await waitFor(() => memberChains(x).length === 0 && !existsSync(valueLog(xDir, p1id)), {
+      timeout: 15_000,
+      message: 'p1 retired on x',
+      state: async () => ({ members: x.consensus.driver.status().filter(s => s.kind === 'member'), segments: await segmentsIn(valueLog(xDir, p1id)) })
+    })
 
     // p1 back: x takes part again from what it kept; then x stops while still in p1's booth
     p1 = await vehicle(x, { dataDir: p1Dir })

@@ -1,11 +1,17 @@
-/** Polls a condition until it holds; fails with the message after the timeout. */
-export async function waitFor (condition: () => boolean | Promise<boolean>, options: { timeout?: number, interval?: number, message?: string } = {}): Promise<void> {
+/**
+ * Polls a condition until it holds; fails with the message after the
+ * timeout, followed by what `state` says (for a flake seen only in CI).
+ */
+export async function waitFor (condition: () => boolean | Promise<boolean>, options: { timeout?: number, interval?: number, message?: string, state?: () => unknown } = {}): Promise<void> {
   const timeout = options.timeout ?? 20_000
   const interval = options.interval ?? 50
   const deadline = Date.now() + timeout
   while (true) {
     if (await condition()) return
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${options.message ?? 'condition'}`)
+    if (Date.now() > deadline) {
+      const state = options.state == null ? '' : `; state: ${JSON.stringify(await options.state())}`
+      throw new Error(`timed out after ${timeout} ms waiting for ${options.message ?? 'condition'}${state}`)
+    }
     await new Promise(resolve => setTimeout(resolve, interval))
   }
 }

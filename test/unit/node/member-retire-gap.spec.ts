@@ -1,0 +1,114 @@
+/**
+ * A member that came into a vehicle's booth after its chain began holds the
+ * slots accepted since, above a gap its catch-up asks the vehicle to fill.
+ * A vehicle gone before it answered left them above the member's commit,
+ * where compaction never reached: the retirement kept a big value's segment
+ * for good (a CI run). The points the vehicle named say where its chain stood
+ * at slots it had applied: the retirement skips to the newest one its
+ * backups hold, as a snapshot from the vehicle would.
+ */
+import { describe, it, expect } from 'vitest'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { prefixLogger } from '@libp2p/logger'
+import type { ChainMessage, ChainPoint } from '../../../src/protocols/paxos/index.ts'
+import { MemoryChainStore } from '../../../src/storage/index.ts'
+import type { NodeDatabase } from '../../../src/storage/database.ts'
+import { ChainReplica } from '../../../src/node/paxos-replica.ts'
+import { LevelPaxosStore } from '../../../src/storage/paxos-store.ts'
+import { PAXOS_VALUES_DIR, valueLogDir } from '../../../src/storage/paxos-values.ts'
+import { waitFor } from '../../utils/wait.ts'
+import { SELF, useOwnReplica } from './helpers/own-replica.ts'
+
+/** Above the value log's 64 KiB threshold: kept in a segment file. */
+const BIG = 100 * 1024
+const BOOTH = [SELF, 'm1']
+const BALLOT = { round: 1, proposer: SELF }
+
+interface Member {
+  r: ChainReplica
+  paxos: LevelPaxosStore
+  sent: ChainMessage[]
+  valueLog: string
+}
+
+async function openMember (db: NodeDatabase, paxos = new LevelPaxosStore(db)): Promise<Member> {
+  const sent: ChainMessage[] = []
+  const r = await ChainReplica.open({
+    chainId: SELF,
+    self: 'm1',
+    kind: 'member',
+    storage: paxos.storage(SELF),
+    store: new MemoryChainStore(),
+    send: (messages) => { sent.push(...messages) },
+    connected: () => [SELF],
+    boothSize: 2,
+    log: prefixLogger('m1').forComponent('replica'),
+    random: () => 0.5,
+    now: () => Date.now()
+  }, { genesis: [SELF], election: { mode: 'fixed', proposer: SELF } })
+  return { r, paxos, sent, valueLog: join(db.dataDir, PAXOS_VALUES_DIR, valueLogDir(SELF)) }
+}
+
+/**
+ * The vehicle decided slots 1–3 alone, then took m1 into its booth: m1
+ * accepts slot 4 (a big value), hears it decided with the point the vehicle
+ * names after applying it, and asks for slots 1–3, which nobody answers.
+ */
+async function joinedLate (m: Member, held?: number): Promise<ChainPoint> {
+  m.r.step({ type: 'accept', from: SELF, to: 'm1', ballot: BALLOT, slot: 4, value: { kind: 'data', id: 'big', data: randomBytes(BIG) }, booth: BOOTH, commit: 3 }, undefined, { slot: 3, height: 2, hash: randomBytes(32) }, held)
+  await waitFor(() => m.sent.some(s => s.message.type === 'accepted'), { message: 'm1 accepted slot 4' })
+  const applied = { slot: 4, height: 3, hash: randomBytes(32) }
+  m.r.step({ type: 'heartbeat', from: SELF, to: 'm1', ballot: BALLOT, commit: 4 }, undefined, applied, held)
+  await waitFor(() => m.sent.some(s => s.message.type === 'catchup' && s.message.slot === 1), { message: 'm1 asked for slots 1-3' })
+  expect(m.r.status()).toMatchObject({ decided: 0, compacted: 0 })
+  expect(existsSync(m.valueLog)).toBe(true)
+  return applied
+}
+
+describe('node - a booth member retired before its proposer taught it the slots it joined after', () => {
+  const fixture = useOwnReplica()
+
+  it('drops what it held up to the newest point the vehicle named, and its value log leaves the disk', async () => {
+    const db = await fixture.database()
+    const m = await openMember(db)
+    await joinedLate(m)
+    await m.r.retire()
+    await m.paxos.release(SELF)
+    expect(existsSync(m.valueLog)).toBe(false)
+    const hs = await m.paxos.storage(SELF).hardState()
+    expect(hs).toMatchObject({ commit: 4, compacted: 4 })
+    // its promise stays: the vehicle back finds the vote it was given
+    expect(hs?.promised).toEqual(BALLOT)
+    expect(await ChainReplica.retirable(m.paxos.storage(SELF))).toBe(false)
+  })
+
+  it('after a restart, the state a run left that way is retirable, and retired the same way', async () => {
+    const db = await fixture.database()
+    const first = await openMember(db)
+    const applied = await joinedLate(first)
+    // stopped while in the booth (not retired): its meta keeps the point the vehicle named
+    await first.r.close()
+    await first.paxos.release(SELF)
+    const paxos = new LevelPaxosStore(db)
+    expect(await ChainReplica.retirable(paxos.storage(SELF))).toBe(true)
+    const again = await openMember(db, paxos)
+    await again.r.retire()
+    await paxos.release(SELF)
+    expect(existsSync(again.valueLog)).toBe(false)
+    expect(await paxos.storage(SELF).hardState()).toMatchObject({ commit: applied.slot, compacted: applied.slot })
+  })
+
+  it('keeps what the vehicle\'s backups do not hold yet: a vehicle that lost its chain may need it', async () => {
+    const db = await fixture.database()
+    const m = await openMember(db)
+    // its backups hold height 2, where the chain stood at slot 3, below the big value
+    await joinedLate(m, 2)
+    await m.r.retire()
+    await m.paxos.release(SELF)
+    expect(existsSync(m.valueLog)).toBe(true)
+    // slot 4 was heard decided: with the gap below it gone, it is committed, and kept
+    expect(await m.paxos.storage(SELF).hardState()).toMatchObject({ commit: 4, compacted: 3 })
+  })
+})
