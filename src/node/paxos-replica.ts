@@ -963,7 +963,7 @@ export class ChainReplica {
     const { slot: upTo } = this.hold.limit(named.slot, st.commit, this.compactPoint, this.heldValues)
     const at = this.hold.compactFrom(st.commit, upTo, this.compactPoint)
     if (typeof at === 'string' || at.slot <= st.commit) return
-    this.d.log('%s: its proposer went silent before teaching it the slots up to %d: retired from the point it named at slot %d', this.chainId, st.commit, at.slot)
+    this.d.log('%s: its proposer went silent before teaching it the slots after %d: retired from the point it named at slot %d', this.chainId, st.commit, at.slot)
     this.compactPoint = { slot: at.slot, height: at.height, hash: at.hash }
     this.hold.compactedTo(at.slot)
     await this.saveMeta(true)
