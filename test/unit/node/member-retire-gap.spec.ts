@@ -11,15 +11,13 @@ import { describe, it, expect } from 'vitest'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { prefixLogger } from '@libp2p/logger'
 import type { ChainMessage, ChainPoint } from '../../../src/protocols/paxos/index.ts'
-import { MemoryChainStore } from '../../../src/storage/index.ts'
 import type { NodeDatabase } from '../../../src/storage/database.ts'
 import { ChainReplica } from '../../../src/node/paxos-replica.ts'
 import { LevelPaxosStore } from '../../../src/storage/paxos-store.ts'
 import { PAXOS_VALUES_DIR, valueLogDir } from '../../../src/storage/paxos-values.ts'
 import { waitFor } from '../../utils/wait.ts'
-import { SELF, useOwnReplica } from './helpers/own-replica.ts'
+import { SELF, openMemberReplica, useOwnReplica } from './helpers/own-replica.ts'
 
 /** Above the value log's 64 KiB threshold: kept in a segment file. */
 const BIG = 100 * 1024
@@ -35,19 +33,7 @@ interface Member {
 
 async function openMember (db: NodeDatabase, paxos = new LevelPaxosStore(db)): Promise<Member> {
   const sent: ChainMessage[] = []
-  const r = await ChainReplica.open({
-    chainId: SELF,
-    self: 'm1',
-    kind: 'member',
-    storage: paxos.storage(SELF),
-    store: new MemoryChainStore(),
-    send: (messages) => { sent.push(...messages) },
-    connected: () => [SELF],
-    boothSize: 2,
-    log: prefixLogger('m1').forComponent('replica'),
-    random: () => 0.5,
-    now: () => Date.now()
-  }, { genesis: [SELF], election: { mode: 'fixed', proposer: SELF } })
+  const r = await openMemberReplica(paxos.storage(SELF), { self: 'm1', boothSize: 2, send: (messages) => { sent.push(...messages) } })
   return { r, paxos, sent, valueLog: join(db.dataDir, PAXOS_VALUES_DIR, valueLogDir(SELF)) }
 }
 

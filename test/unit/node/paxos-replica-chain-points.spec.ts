@@ -15,12 +15,11 @@ import type { ChainMessage, ChainPoint } from '../../../src/protocols/paxos/inde
 import { OwnChainConflictError } from '../../../src/node/consensus-errors.ts'
 import { encodeWrite } from '../../../src/node/batch.ts'
 import { MemoryChainStore } from '../../../src/storage/index.ts'
-import { prefixLogger } from '@libp2p/logger'
 import { ChainReplica } from '../../../src/node/paxos-replica.ts'
 import { LevelPaxosStore } from '../../../src/storage/paxos-store.ts'
 import { enc } from '../storage/helpers.ts'
 import { waitFor } from '../../utils/wait.ts'
-import { SELF, openOwnReplica, useOwnReplica } from './helpers/own-replica.ts'
+import { SELF, openMemberReplica, openOwnReplica, useOwnReplica } from './helpers/own-replica.ts'
 
 const MEMBERS = ['m1', 'm2']
 const WRITE = { timeout: 10_000, waitForReplication: false }
@@ -39,19 +38,7 @@ describe('node - a booth member\'s promise names where its vehicle\'s chain stoo
 
   it('the newest point the vehicle named at or below its commit', async () => {
     const sent: ChainMessage[] = []
-    const r = await ChainReplica.open({
-      chainId: SELF,
-      self: 'm1',
-      kind: 'member',
-      storage: new LevelPaxosStore(await fixture.database()).storage(SELF),
-      store: new MemoryChainStore(),
-      send: (messages) => { sent.push(...messages) },
-      connected: () => [SELF],
-      boothSize: 3,
-      log: prefixLogger('m1').forComponent('replica'),
-      random: () => 0.5,
-      now: () => Date.now()
-    }, { genesis: [SELF], election: { mode: 'fixed', proposer: SELF } })
+    const r = await openMemberReplica(new LevelPaxosStore(await fixture.database()).storage(SELF), { self: 'm1', send: (messages) => { sent.push(...messages) } })
     try {
       const ballot = { round: 1, proposer: SELF }
       const booth = [SELF, 'm1', 'm2']

@@ -11,6 +11,7 @@ import { prefixLogger } from '@libp2p/logger'
 import { openDatabase } from '../../../../src/storage/database.ts'
 import type { NodeDatabase } from '../../../../src/storage/database.ts'
 import { LevelPaxosStore } from '../../../../src/storage/paxos-store.ts'
+import type { LevelPaxosStorage } from '../../../../src/storage/paxos-store.ts'
 import { MemoryChainStore } from '../../../../src/storage/index.ts'
 import { ChainReplica } from '../../../../src/node/paxos-replica.ts'
 import type { ReplicaDeps } from '../../../../src/node/paxos-replica.ts'
@@ -46,6 +47,23 @@ export async function openOwnReplica (db: NodeDatabase, overrides: Partial<Repli
       await replica.close()
     }
   }
+}
+
+/** Booth member `self` of the vehicle SELF's chain (fixed proposer SELF), untouched by ticks. */
+export async function openMemberReplica (storage: LevelPaxosStorage, overrides: Partial<ReplicaDeps> & { self: string }): Promise<ChainReplica> {
+  return await ChainReplica.open({
+    chainId: SELF,
+    kind: 'member',
+    storage,
+    store: new MemoryChainStore(),
+    send: () => {},
+    connected: () => [SELF],
+    boothSize: 3,
+    log: prefixLogger(overrides.self).forComponent('replica'),
+    random: () => 0.5,
+    now: () => Date.now(),
+    ...overrides
+  }, { genesis: [SELF], election: { mode: 'fixed', proposer: SELF } })
 }
 
 /**
