@@ -936,7 +936,11 @@ export class ChainReplica {
   async retire (): Promise<void> {
     await this.untilDrained()
     if (this.kind === 'member' && this.broken == null && !this.closed) {
-      await this.skipUnfilledGap()
+      // the slots above the gap it knew decided are committed now: handed out before compacting
+      if (await this.skipUnfilledGap()) {
+        this.kick()
+        await this.untilDrained()
+      }
       const st = this.paxos.status()
       if (st.applied > st.compacted) await this.compactMember(st.applied)
       this.kick()
@@ -956,18 +960,19 @@ export class ChainReplica {
    * point (as far as the vehicle's backups hold the chain, as compaction
    * would) as the snapshot its proposer would have sent.
    */
-  private async skipUnfilledGap (): Promise<void> {
+  private async skipUnfilledGap (): Promise<boolean> {
     const st = this.paxos.status()
     const named = this.hold.newestUpTo(Number.MAX_SAFE_INTEGER, undefined)
-    if (named == null || named.slot <= st.commit) return
+    if (named == null || named.slot <= st.commit) return false
     const { slot: upTo } = this.hold.limit(named.slot, st.commit, this.compactPoint, this.heldValues)
     const at = this.hold.compactFrom(st.commit, upTo, this.compactPoint)
-    if (typeof at === 'string' || at.slot <= st.commit) return
+    if (typeof at === 'string' || at.slot <= st.commit) return false
     this.d.log('%s: its proposer went silent before teaching it the slots after %d: retired from the point it named at slot %d', this.chainId, st.commit, at.slot)
     this.compactPoint = { slot: at.slot, height: at.height, hash: at.hash }
     this.hold.compactedTo(at.slot)
     await this.saveMeta(true)
     this.paxos.installSnapshot({ from: this.chainId, slot: at.slot, booths: [] })
+    return true
   }
 
   // ------------------------------------------------------------ the loop

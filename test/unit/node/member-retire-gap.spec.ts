@@ -42,11 +42,11 @@ async function openMember (db: NodeDatabase, paxos = new LevelPaxosStore(db)): P
  * accepts slot 4 (a big value), hears it decided with the point the vehicle
  * names after applying it, and asks for slots 1–3, which nobody answers.
  */
-async function joinedLate (m: Member, held?: number): Promise<ChainPoint> {
+async function joinedLate (m: Member, held?: number, namesSlot4 = true): Promise<ChainPoint> {
   m.r.step({ type: 'accept', from: SELF, to: 'm1', ballot: BALLOT, slot: 4, value: { kind: 'data', id: 'big', data: randomBytes(BIG) }, booth: BOOTH, commit: 3 }, undefined, { slot: 3, height: 2, hash: randomBytes(32) }, held)
   await waitFor(() => m.sent.some(s => s.message.type === 'accepted'), { message: 'm1 accepted slot 4' })
   const applied = { slot: 4, height: 3, hash: randomBytes(32) }
-  m.r.step({ type: 'heartbeat', from: SELF, to: 'm1', ballot: BALLOT, commit: 4 }, undefined, applied, held)
+  m.r.step({ type: 'heartbeat', from: SELF, to: 'm1', ballot: BALLOT, commit: 4 }, undefined, namesSlot4 ? applied : undefined, held)
   await waitFor(() => m.sent.some(s => s.message.type === 'catchup' && s.message.slot === 1), { message: 'm1 asked for slots 1-3' })
   expect(m.r.status()).toMatchObject({ decided: 0, compacted: 0 })
   expect(existsSync(m.valueLog)).toBe(true)
@@ -68,6 +68,16 @@ describe('node - a booth member retired before its proposer taught it the slots 
     // its promise stays: the vehicle back finds the vote it was given
     expect(hs?.promised).toEqual(BALLOT)
     expect(await ChainReplica.retirable(m.paxos.storage(SELF))).toBe(false)
+  })
+
+  it('a vehicle gone before it named the slot it applied last: from the point below, the slots it then knows committed are compacted too', async () => {
+    const db = await fixture.database()
+    const m = await openMember(db)
+    await joinedLate(m, undefined, false)
+    await m.r.retire()
+    await m.paxos.release(SELF)
+    expect(existsSync(m.valueLog)).toBe(false)
+    expect(await m.paxos.storage(SELF).hardState()).toMatchObject({ commit: 4, compacted: 4 })
   })
 
   it('after a restart, the state a run left that way is retirable, and retired the same way', async () => {
