@@ -103,8 +103,11 @@ export class MemberRetirement {
       if (!this.c.running()) return
       if (chainId === this.c.self || chainId === SHARED_CHAIN || this.c.replicas.has(chainId) || this.c.opening.has(chainId) || this.retiring.has(chainId)) continue
       await this.track(chainId, async () => {
-        if (await ChainReplica.retirable(this.c.store.storage(chainId)) && this.c.running()) await (await this.c.openMember(chainId)).retire()
-        await this.c.store.release(chainId)
+        try {
+          if (await ChainReplica.retirable(this.c.store.storage(chainId)) && this.c.running()) await (await this.c.openMember(chainId)).retire()
+        } finally {
+          await this.c.store.release(chainId)
+        }
       })
     }
   }
@@ -133,8 +136,12 @@ export class MemberRetirement {
     this.c.replicas.delete(chainId)
     this.heard.delete(chainId)
     void this.track(chainId, async () => {
-      await r.retire()
-      await this.c.store.release(chainId)
+      try {
+        await r.retire()
+      } finally {
+        // closed even when a save failed on the way: its value log's open file is let go too
+        await this.c.store.release(chainId)
+      }
     })
   }
 

@@ -934,19 +934,22 @@ export class ChainReplica {
    * vote it was given when the replica is reopened.
    */
   async retire (): Promise<void> {
-    await this.untilDrained()
-    if (this.kind === 'member' && this.broken == null && !this.closed) {
+    try {
+      await this.untilDrained()
+      if (this.kind !== 'member' || this.broken != null || this.closed) return
       // the slots above the gap it knew decided are committed now: handed out before compacting
       if (await this.skipUnfilledGap()) {
         this.kick()
         await this.untilDrained()
       }
       const st = this.paxos.status()
-      if (st.applied > st.compacted) await this.compactMember(st.applied)
+      if (this.broken == null && st.applied > st.compacted) await this.compactMember(st.applied)
       this.kick()
       await this.untilDrained()
+    } finally {
+      // a save that failed on the way (a full disk) still leaves the replica closed, its files let go
+      await this.close()
     }
-    await this.close()
   }
 
   /**

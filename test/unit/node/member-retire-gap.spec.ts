@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto'
 import type { ChainMessage, ChainPoint } from '../../../src/protocols/paxos/index.ts'
 import type { NodeDatabase } from '../../../src/storage/database.ts'
 import { ChainReplica } from '../../../src/node/paxos-replica.ts'
+import { UndecidedBudget } from '../../../src/node/undecided-budget.ts'
 import { LevelPaxosStore } from '../../../src/storage/paxos-store.ts'
 import { PAXOS_VALUES_DIR, valueLogDir } from '../../../src/storage/paxos-values.ts'
 import { waitFor } from '../../utils/wait.ts'
@@ -31,9 +32,9 @@ interface Member {
   valueLog: string
 }
 
-async function openMember (db: NodeDatabase, paxos = new LevelPaxosStore(db)): Promise<Member> {
+async function openMember (db: NodeDatabase, paxos = new LevelPaxosStore(db), undecided?: UndecidedBudget): Promise<Member> {
   const sent: ChainMessage[] = []
-  const r = await openMemberReplica(paxos.storage(SELF), { self: 'm1', boothSize: 2, send: (messages) => { sent.push(...messages) } })
+  const r = await openMemberReplica(paxos.storage(SELF), { self: 'm1', boothSize: 2, send: (messages) => { sent.push(...messages) }, ...(undecided != null ? { undecided } : {}) })
   return { r, paxos, sent, valueLog: join(db.dataDir, PAXOS_VALUES_DIR, valueLogDir(SELF)) }
 }
 
@@ -78,6 +79,20 @@ describe('node - a booth member retired before its proposer taught it the slots 
     await m.paxos.release(SELF)
     expect(existsSync(m.valueLog)).toBe(false)
     expect(await m.paxos.storage(SELF).hardState()).toMatchObject({ commit: 4, compacted: 4 })
+  })
+
+  it('a save that fails while it retires (a full disk) still leaves the replica closed', async () => {
+    const db = await fixture.database()
+    const budget = new UndecidedBudget(2 ** 30)
+    const m = await openMember(db, undefined, budget)
+    // slot 4 accepted and not heard decided: held undecided, in the node's budget until the replica closes
+    m.r.step({ type: 'accept', from: SELF, to: 'm1', ballot: BALLOT, slot: 4, value: { kind: 'data', id: 'big', data: randomBytes(BIG) }, booth: BOOTH, commit: 3 }, undefined, { slot: 3, height: 2, hash: randomBytes(32) })
+    await waitFor(() => m.sent.some(s => s.message.type === 'catchup'), { message: 'm1 asked for slots 1-3' })
+    expect(budget.bytes).toBeGreaterThanOrEqual(BIG)
+    m.paxos.storage(SELF).setMeta = async () => { throw new Error('ENOSPC: no space left on device') }
+    await expect(m.r.retire()).rejects.toThrow(/ENOSPC/)
+    // closed: it holds nothing in memory any more
+    expect(budget.bytes).toBe(0)
   })
 
   it('after a restart, the state a run left that way is retirable, and retired the same way', async () => {
