@@ -271,6 +271,11 @@ function cursorJson (c: Cursor): Meta['cursor'] {
   return { slot: c.slot, height: c.height, hash: toHex(c.hash) }
 }
 
+async function storedMeta (storage: LevelPaxosStorage): Promise<Meta | undefined> {
+  const bytes = await storage.getMeta()
+  return bytes == null ? undefined : JSON.parse(utf8d.decode(bytes)) as Meta
+}
+
 function cursorOf (j: Meta['cursor']): Cursor {
   return { slot: j.slot, height: j.height, hash: fromHex(j.hash) }
 }
@@ -389,9 +394,7 @@ export class ChainReplica {
     const hs = await storage.hardState()
     if (hs == null) return false
     if (hs.commit > hs.compacted) return true
-    const metaBytes = await storage.getMeta()
-    if (metaBytes == null) return false
-    const named = (JSON.parse(utf8d.decode(metaBytes)) as Meta).ownerPoint
+    const named = (await storedMeta(storage))?.ownerPoint
     return named != null && named.slot > hs.commit
   }
 
@@ -403,15 +406,14 @@ export class ChainReplica {
    */
   static async open (d: ReplicaDeps, setup: ReplicaSetup): Promise<ChainReplica> {
     const persisted = await d.storage.load()
-    const metaBytes = await d.storage.getMeta()
+    const meta = await storedMeta(d.storage)
     let cursor: Cursor
     let compactPoint: Cursor | undefined
     let ownerPoint: Cursor | undefined
     let forgotVotes = false
     let startPoint: { height: number, hash: Uint8Array } | undefined
     let ownerHeld: number | undefined
-    if (metaBytes != null) {
-      const meta = JSON.parse(utf8d.decode(metaBytes)) as Meta
+    if (meta != null) {
       cursor = cursorOf(meta.cursor)
       compactPoint = meta.compactPoint != null ? cursorOf(meta.compactPoint) : undefined
       ownerPoint = meta.ownerPoint != null ? cursorOf(meta.ownerPoint) : undefined
@@ -971,9 +973,7 @@ export class ChainReplica {
     const at = this.hold.compactFrom(st.commit, upTo, this.compactPoint)
     if (typeof at === 'string' || at.slot <= st.commit) return false
     this.d.log('%s: its proposer went silent before teaching it the slots after %d: retired from the point it named at slot %d', this.chainId, st.commit, at.slot)
-    this.compactPoint = { slot: at.slot, height: at.height, hash: at.hash }
-    this.hold.compactedTo(at.slot)
-    await this.saveMeta(true)
+    await this.compactPointAt(at)
     this.paxos.installSnapshot({ from: this.chainId, slot: at.slot, booths: [] })
     return true
   }
@@ -1186,10 +1186,15 @@ export class ChainReplica {
     }
     const at = this.rollForward(from, upTo)
     if (at.slot <= compacted) return
+    await this.compactPointAt(at)
+    this.paxos.compact(at.slot)
+  }
+
+  /** A member's log is about to leave everything up to `at`: where the chain stood there, durably first (our snapshots name it). */
+  private async compactPointAt (at: ChainPoint): Promise<void> {
     this.compactPoint = { slot: at.slot, height: at.height, hash: at.hash }
     this.hold.compactedTo(at.slot)
     await this.saveMeta(true)
-    this.paxos.compact(at.slot)
   }
 
   /** Where the chain stood after the decided values from `point` up to `upTo` (as far as they are held in a row). */
