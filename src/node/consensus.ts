@@ -42,7 +42,8 @@ import { checkBoothInput, InvalidBoothError } from './vguarddb.ts'
 import type { VGuardDB, EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 import type { VGuardNodeConfig } from './config.ts'
 import { PaxosDriver } from './paxos-driver.ts'
-import type { ChainReplica, CommitResult, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
+import type { ChainReplica } from './paxos-replica.ts'
+import type { CommitResult, ReplicaStatus, ReplicationSummary } from './replica-types.ts'
 import { encodeWrite } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
 import { ChainReads, leaderMoved } from './chain-reads.ts'
@@ -59,7 +60,7 @@ import {
   retryAdvice
 } from './consensus-errors.ts'
 
-export type { CommitResult, ReplicaStatus, ReplicationSummary } from './paxos-replica.ts'
+export type { CommitResult, ReplicaStatus, ReplicationSummary } from './replica-types.ts'
 export type { BlockRead, Consistency, KeyRead, ReadOptions } from './chain-reads.ts'
 
 export interface WriteOptions {

@@ -8,7 +8,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { TypedEventEmitter } from 'main-event'
 import type { VGuardNodeEvents } from './events.ts'
 import type { ChainInfo, ChainStore } from '../storage/index.ts'
-import type { ReplicaStatus } from './paxos-replica.ts'
+import type { ReplicaStatus } from './replica-types.ts'
 
 /** What the metrics read from a node when scraped. */
 export interface MetricsSource {

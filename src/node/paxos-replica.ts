@@ -20,80 +20,31 @@
  * slots after a crash is harmless: a block already in the store is
  * recognised by its hash.
  */
-import type { Logger } from '@libp2p/interface'
 import { createPaxos, PaxosConfigError, quorumSize } from '../consensus/index.ts'
 import type {
-  Candidate, Decided, Divergence, DroppedProposal, ElectionConfig, Message, Paxos, PaxosConfig, PaxosStatus, PersistedState, Ready, SnapshotRequest, ProposerProofs
+  Decided, Divergence, DroppedProposal, ElectionConfig, Message, Paxos, PaxosStatus, Ready, SnapshotRequest
 } from '../consensus/index.ts'
-import { bytesEqual, fromHex, MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, toHex, ZERO_HASH } from '../chain/index.ts'
+import { bytesEqual, MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, toHex, ZERO_HASH } from '../chain/index.ts'
 import type { Block, ChainTip } from '../chain/index.ts'
-import type { ChainStore } from '../storage/index.ts'
-import { headerAt } from '../storage/header-at.ts'
 import type { LevelPaxosStorage } from '../storage/paxos-store.ts'
 import type { ChainMessage, ChainPoint, SnapshotPoint } from '../protocols/paxos/index.ts'
 import type { AppliedWriteId } from '../protocols/sync/index.ts'
-import type { ReplicationReport } from '../protocols/write/index.ts'
 import { decodeBatch, encodeBatch } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
 import { AppliedWrites, WRITE_MEMORY, memoryOwner, writeKey } from './recent-writes.ts'
 import type { RememberedWrite } from '../storage/paxos-store.ts'
 import { sameBooth, selectBooth } from './booth-select.ts'
 import { ChainDivergedError, ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, OWN_CONFLICT_RECOVERY, OwnChainConflictError, retryAdvice } from './consensus-errors.ts'
-import type { ConsensusRecord } from './own-chain-marker.ts'
 import { PAXOS_TIMING } from './paxos-constants.ts'
 import { MemberHold } from './member-hold.ts'
 import { LeaderReadWaiters } from './leader-reads.ts'
 import { HeldValues } from './held-values.ts'
-import type { UndecidedBudget } from './undecided-budget.ts'
-
-export type ReplicaKind = 'own' | 'member' | 'shared'
+import { readMeta, writeMeta } from './replica-meta.ts'
+import { consensusStart, findStartPoint, paxosConfig } from './replica-start.ts'
+import type { AppliedRun, CommitResult, Cursor, Landing, ReplicaDeps, ReplicaKind, ReplicaSetup, ReplicaStatus, ReplicationSummary, SubmitOptions } from './replica-types.ts'
 
 /** A committed write whose replication round had not ended when it was answered. */
 const pending = (): ReplicationSummary => ({ state: 'pending', backups: [] })
-
-/**
- * Where an earlier attempt of a write stands (ChainReplica.landed): out of
- * flight (decided, or never to be chosen), still in flight at the deadline,
- * or in flight when the replica stopped (it may still commit), or unknown
- * here for good (its slot was learned through a snapshot).
- */
-export type Landing = 'landed' | 'in flight' | 'stopped' | 'unknown'
-
-export interface Cursor {
-  slot: number
-  height: number
-  hash: Uint8Array
-}
-
-export interface CommitResult {
-  chainId: string
-  height: number
-  hash: Uint8Array
-  /**
-   * A write to a vehicle's own chain that waited for replication: what the
-   * round after its commit reached. Absent when the write did not wait (the
-   * shared chain, `waitForReplication: false`, k = 0) or repeated an earlier
-   * write (idempotency).
-   */
-  replication?: ReplicationSummary
-}
-
-/** What a write learns of the replication round after its commit (the shape /vguard/write carries). */
-export type ReplicationSummary = ReplicationReport
-
-export interface SubmitOptions {
-  /** ms from now. */
-  timeout: number
-  /** Resolve once applied, without waiting for replication to the backups. @default true (wait) */
-  waitForReplication?: boolean
-  /**
-   * Own chain: false when the caller runs the replication round after the
-   * commit itself (VGuard's endOfBooth: its participants choose the
-   * backups). The commit then runs none of its own, unless another write of
-   * its batch needs one. @default true
-   */
-  replicate?: boolean
-}
 
 interface PendingWrite {
   write: EncodedWrite
@@ -108,123 +59,6 @@ interface PendingWrite {
 interface Outstanding {
   writes: PendingWrite[]
 }
-
-export interface ReplicaStatus {
-  chainId: string
-  kind: ReplicaKind
-  role: PaxosStatus['role']
-  booth: string[]
-  ballot: { round: number, proposer: string }
-  leader: string | null
-  /** Last decided slot (every slot up to it is decided). */
-  decided: number
-  /** Last slot applied to the chain store (own and shared chains). */
-  applied: number
-  /** Slots up to it left the log, applied (or brought by a snapshot): a peer asking for them gets a snapshot. */
-  compacted: number
-  /** Chain height the applied slots reached. */
-  height: number
-  /** Bytes of the decided values its log holds in memory until they are compacted. */
-  valueBytes: number
-  /** Bytes of the values accepted and not decided (a member: bounded per chain and node-wide, UndecidedBudget). */
-  undecidedBytes: number
-  /** Accepts that got no vote for want of room for another undecided value, since the replica opened. */
-  votesWithheld: number
-  /** Writes waiting for a batch, and batches proposed but not decided. */
-  pending: number
-  outstanding: number
-  /**
-   * Set once a save of its consensus state failed (a full disk, say): the
-   * replica takes nothing more until the node restarts; why, in words.
-   */
-  failed?: string
-}
-
-export interface ReplicaDeps {
-  chainId: string
-  self: string
-  kind: ReplicaKind
-  storage: LevelPaxosStorage
-  store: ChainStore
-  send: (messages: ChainMessage[]) => void
-  /** Connected, allowed members of the network, without self. */
-  connected: () => string[]
-  boothSize: number
-  log: Logger
-  random: () => number
-  /** Wall-clock ms: block timestamps, and when remembered writes were applied (kept on disk). */
-  now: () => number
-  /** Monotonic ms for deadlines and intervals, which a step of the wall clock must not move. @default performance.now */
-  clock?: () => number
-  /** own: replicate → table → release after a commit (VGuardDB.afterCommit). */
-  afterCommit?: (participants: string[]) => Promise<ReplicationSummary>
-  /**
-   * Fetch the chain up to `height`, whose block has `hash` (a snapshot that
-   * `peer` answered). shared: from `peer`; own: from the chain's holders
-   * (its backups), `peer` among them if it holds it.
-   */
-  fetchTo?: (peer: string, height: number, hash: Uint8Array) => Promise<void>
-  /**
-   * own: whether our own backup tables (signed with our key) prove that our
-   * chain went another way than its backups' (see checkDivergedPoint): the
-   * OwnChainConflictError to stop with, or undefined.
-   */
-  tableConflict?: () => Promise<Error | undefined>
-  /**
-   * shared: the write ids `peer` applied in blocks `from`..`to` (what a
-   * snapshot covers: blocks carry no write ids), within WRITE_IDS_WAIT.
-   */
-  fetchWriteIds?: (peer: string, from: number, to: number) => Promise<AppliedWriteId[]>
-  /** Told once per run of decided blocks applied to the chain store (events, metrics). */
-  onApplied?: (run: AppliedRun) => void
-  /** member: the node's one budget for undecided values, shared with its other member chains. */
-  undecided?: UndecidedBudget
-  /** own: signs our accepts and checks the values members report (value-proofs.ts). */
-  proofs?: ProposerProofs
-  /** own: where our consensus began and the booth deciding the chain, kept outside the database (OwnChainMarker). */
-  consensusRecord?: ConsensusRecordStore
-  /** own: how far our backups hold the chain (our newest table's held point), told to the booth; undefined: no table yet. */
-  heldHeight?: () => number | undefined
-}
-
-/** Where a vehicle's consensus record is read and written (OwnChainMarker.consensus / noteConsensus). */
-export interface ConsensusRecordStore {
-  get: () => ConsensusRecord | undefined
-  /** Synced before it resolves; throws if it cannot be written. */
-  note: (record: ConsensusRecord) => Promise<void>
-  /** Drops it: the chain went another way than its backups' (OwnChainConflictError). */
-  clear: () => Promise<void>
-}
-
-/** Decided blocks just applied: the tip they reached, how many, and who decided the last one. */
-export interface AppliedRun {
-  tip: ChainTip
-  blocks: number
-  transactions: number
-  booth: string[]
-}
-
-export interface ReplicaSetup {
-  /** The chain's genesis booth (the same on every replica). */
-  genesis: string[]
-  election: ElectionConfig
-  /** shared: a replica opened with nothing stored counts no promise of its own until it leads (PaxosConfig.forgotVotes). */
-  forgotVotes?: boolean
-}
-
-interface Meta {
-  cursor: { slot: number, height: number, hash: string }
-  compactPoint?: { slot: number, height: number, hash: string }
-  /** member: the newest point its vehicle named (kept across a restart, see compactMember). */
-  ownerPoint?: { slot: number, height: number, hash: string }
-  /** own (and shared, see ReplicaSetup.forgotVotes): its Paxos state was lost (PaxosConfig.forgotVotes) and it has not led since. */
-  forgotVotes?: boolean
-  /** member: how far its vehicle said its backups hold the chain (ChainMessage.held): the log above it is kept. */
-  ownerHeld?: number
-}
-
-const utf8 = new TextEncoder()
-const utf8d = new TextDecoder()
 
 /**
  * The cursor is written at most this often while blocks are applied (and
@@ -266,19 +100,6 @@ const OWN_FETCH_RETRY = 2_000
 
 /** Messages that may leave before their Ready is persisted (see drain); a pre-vote changes and vouches for nothing. */
 const EARLY = new Set<Message['type']>(['accept', 'heartbeat', 'decided', 'catchup', 'snapshot', 'prePrepare', 'prePromise'])
-
-function cursorJson (c: Cursor): Meta['cursor'] {
-  return { slot: c.slot, height: c.height, hash: toHex(c.hash) }
-}
-
-async function storedMeta (storage: LevelPaxosStorage): Promise<Meta | undefined> {
-  const bytes = await storage.getMeta()
-  return bytes == null ? undefined : JSON.parse(utf8d.decode(bytes)) as Meta
-}
-
-function cursorOf (j: Meta['cursor']): Cursor {
-  return { slot: j.slot, height: j.height, hash: fromHex(j.hash) }
-}
 
 /** A caller of caughtUp: waits for `slot` (set once a leader is known) to be decided here, or its deadline. */
 interface CatchupWaiter {
@@ -394,7 +215,7 @@ export class ChainReplica {
     const hs = await storage.hardState()
     if (hs == null) return false
     if (hs.commit > hs.compacted) return true
-    const named = (await storedMeta(storage))?.ownerPoint
+    const named = (await readMeta(storage))?.ownerPoint
     return named != null && named.slot > hs.commit
   }
 
@@ -406,7 +227,7 @@ export class ChainReplica {
    */
   static async open (d: ReplicaDeps, setup: ReplicaSetup): Promise<ChainReplica> {
     const persisted = await d.storage.load()
-    const meta = await storedMeta(d.storage)
+    const meta = await readMeta(d.storage)
     let cursor: Cursor
     let compactPoint: Cursor | undefined
     let ownerPoint: Cursor | undefined
@@ -414,13 +235,13 @@ export class ChainReplica {
     let startPoint: { height: number, hash: Uint8Array } | undefined
     let ownerHeld: number | undefined
     if (meta != null) {
-      cursor = cursorOf(meta.cursor)
-      compactPoint = meta.compactPoint != null ? cursorOf(meta.compactPoint) : undefined
-      ownerPoint = meta.ownerPoint != null ? cursorOf(meta.ownerPoint) : undefined
+      cursor = meta.cursor
+      compactPoint = meta.compactPoint
+      ownerPoint = meta.ownerPoint
       ownerHeld = meta.ownerHeld
       forgotVotes = meta.forgotVotes === true
     } else {
-      const start = d.kind === 'own' ? await ChainReplica.consensusStart(d) : { cursor: { slot: 0, height: 0, hash: ZERO_HASH } }
+      const start = d.kind === 'own' ? await consensusStart(d) : { cursor: { slot: 0, height: 0, hash: ZERO_HASH } }
       cursor = start.cursor
       startPoint = { height: cursor.height, hash: cursor.hash }
       // consensus decided blocks of this chain, and this replica holds no state of it: its
@@ -431,9 +252,9 @@ export class ChainReplica {
         setup = { ...setup, genesis: start.lastBooth }
       }
       if (persisted == null && setup.forgotVotes === true) forgotVotes = true
-      await d.storage.setMeta(utf8.encode(JSON.stringify({ cursor: cursorJson(cursor), ...(forgotVotes ? { forgotVotes } : {}) } satisfies Meta)), { sync: true })
+      await writeMeta(d.storage, { cursor, ...(forgotVotes ? { forgotVotes } : {}) }, { sync: true })
     }
-    const paxos = createPaxos({ ...ChainReplica.config(d, setup, persisted, cursor), forgotVotes }, persisted)
+    const paxos = createPaxos({ ...paxosConfig(d, setup, persisted, cursor), forgotVotes }, persisted)
     const replica = new ChainReplica(d, setup, paxos, cursor, compactPoint)
     replica.forgotVotes = forgotVotes
     replica.startPoint = startPoint
@@ -452,55 +273,6 @@ export class ChainReplica {
   }
 
   /**
-   * Where a vehicle's consensus began on its chain, for a replica with no
-   * state of its own (a new one, or one whose data dir lost it): before the
-   * first block consensus decided (it carries a ballot; VGuard's endOfBooth
-   * blocks carry none), else at the tip. Started at the tip of a chain
-   * fetched back from its backups, the replay of slot 1 onwards from the
-   * booth built the same blocks again on top of it.
-   */
-  private static async consensusStart (d: ReplicaDeps): Promise<{ cursor: Cursor, lastBooth?: string[] }> {
-    const cursor = await ChainReplica.firstBallotCursor(d)
-    const tip = await d.store.tip(d.chainId)
-    // what the data dir keeps outside the database (OwnChainMarker): where consensus began, and its booth now
-    const record = d.consensusRecord?.get()
-    if (record != null && cursor != null) {
-      // the booth deciding the chain now, also when the blocks fetched back end on an older booth's
-      // (the booth changed since the last copy a backup took: that older booth may be gone)
-      if (cursor.height === record.start.height && bytesEqual(cursor.hash, record.start.hash)) return { cursor, lastBooth: [...record.booth] }
-      d.log('%s: the consensus record outside the database begins at %d, the chain at %d: the chain decides', d.chainId, record.start.height, cursor.height)
-    }
-    if (record != null && cursor == null) {
-      // no block here shows that consensus ran (a database lost before a backup took any block it
-      // decided, or with VGuard's blocks first): the record does
-      if (tip.height < record.start.height) {
-        // begun again from here, slot 1 would be another block than the one its booth decided there
-        throw new ChainRecoveryError(`${d.chainId}: its consensus began after block ${record.start.height} (its data dir says so), and this node holds the chain up to ${tip.height} only: ` +
-          `blocks ${tip.height + 1} to ${record.start.height} came from VGuard before it, and no vehicle that answered handed them over (its backups may not hold them); ` +
-          'the blocks its booth decided follow them, so nothing is written before a vehicle that holds them brings them back')
-      }
-      if (tip.height === record.start.height && bytesEqual(tip.hash, record.start.hash)) {
-        // the booth that decides the chain holds what it decided since (none of it reached a backup)
-        return { cursor: { slot: 0, height: tip.height, hash: tip.hash }, lastBooth: [...record.booth] }
-      }
-      d.log('%s: the consensus record outside the database names block %d, not on this chain (one given up for its backups\'?): not used', d.chainId, record.start.height)
-    }
-    if (cursor == null) return { cursor: { slot: 0, height: tip.height, hash: tip.hash } }
-    // the booth that decided the chain's last block (it holds a consensus block)
-    let lastBooth: string[] | undefined
-    for await (const { block } of d.store.headers(d.chainId, { from: tip.height, to: tip.height })) lastBooth = [...block.header.booth]
-    return { cursor, lastBooth }
-  }
-
-  /** Before the first block consensus decided (it carries a ballot; VGuard's endOfBooth blocks carry none), if any. */
-  private static async firstBallotCursor (d: ReplicaDeps): Promise<Cursor | undefined> {
-    for await (const { block } of d.store.headers(d.chainId)) {
-      if (block.header.ballot != null) return { slot: 0, height: block.header.height - 1, hash: block.header.prevHash }
-    }
-    return undefined
-  }
-
-  /**
    * Records the booth that decides our chain now outside the database
    * (OwnChainMarker), before anything of this Ready leaves: a booth change
    * is decided before any slot it governs is proposed, so the record names
@@ -512,58 +284,9 @@ export class ChainReplica {
     const booth = booths[booths.length - 1]?.members
     if (record == null || booth == null || (booth.length === 1 && booth[0] === this.d.self)) return
     if (this.boothRecorded != null && sameBooth(this.boothRecorded, booth)) return
-    this.startPoint ??= await this.findStartPoint()
+    this.startPoint ??= await findStartPoint(this.d, this.cursor)
     await record.note({ start: this.startPoint, booth })
     this.boothRecorded = [...booth]
-  }
-
-  /** Where consensus began on a chain whose replica was reopened from its state: before its first ballot, else where its cursor stands (it decided no block yet). */
-  private async findStartPoint (): Promise<{ height: number, hash: Uint8Array }> {
-    // the record checked at its point (two headers): the scan reads every header VGuard wrote before
-    const recorded = this.d.consensusRecord?.get()?.start
-    if (recorded != null && await this.beginsAt(recorded)) return recorded
-    const cursor = await ChainReplica.firstBallotCursor(this.d) ?? this.cursor
-    return { height: cursor.height, hash: cursor.hash }
-  }
-
-  /** Whether consensus began on this chain right after `point`: a block there without a ballot (or the start), the next one with a ballot following it (or none yet, the cursor there). */
-  private async beginsAt (point: { height: number, hash: Uint8Array }): Promise<boolean> {
-    const at = await headerAt(this.d.store, this.chainId, point.height)
-    if (point.height > 0 && (at == null || at.header.ballot != null || !bytesEqual(at.hash, point.hash))) return false
-    if (point.height === 0 && !bytesEqual(point.hash, ZERO_HASH)) return false
-    const next = await headerAt(this.d.store, this.chainId, point.height + 1)
-    if (next == null) return this.cursor.height === point.height
-    return next.header.ballot != null && bytesEqual(next.header.prevHash, point.hash)
-  }
-
-  private static config (d: ReplicaDeps, setup: ReplicaSetup, persisted: PersistedState | undefined, cursor: Cursor): PaxosConfig {
-    const hs = persisted?.hardState
-    // the last slot applied durably: replayed slots above it are recognised by hash
-    let applied = 0
-    if (hs != null) {
-      applied = d.kind === 'member' ? hs.commit : Math.min(Math.max(cursor.slot, hs.compacted), hs.commit)
-    }
-    return {
-      id: d.self,
-      booth: setup.genesis,
-      election: setup.election,
-      electionTicks: PAXOS_TIMING.electionTicks,
-      heartbeatTicks: PAXOS_TIMING.heartbeatTicks,
-      idleHeartbeatTicks: PAXOS_TIMING.idleHeartbeatTicks,
-      rankTicks: PAXOS_TIMING.rankTicks,
-      jitterTicks: PAXOS_TIMING.jitterTicks,
-      window: PAXOS_TIMING.window,
-      maxInflight: PAXOS_TIMING.maxInflight,
-      maxPending: PAXOS_TIMING.maxPending,
-      maxCatchup: PAXOS_TIMING.maxCatchup,
-      maxUndecidedBytes: PAXOS_TIMING.maxUndecidedBytes,
-      random: d.random,
-      applied,
-      // members of a vehicle's booth apply nothing: commit reaches them on the
-      // next accept or heartbeat, not in a message of its own per decision
-      announceToBooth: d.kind === 'shared',
-      ...(d.kind === 'own' && d.proofs != null ? { proofs: d.proofs } : {})
-    }
   }
 
   // ------------------------------------------------------------ inputs
@@ -1720,13 +1443,14 @@ export class ChainReplica {
 
   private async saveMeta (sync: boolean): Promise<void> {
     this.metaSavedAt = this.elapsed()
-    const meta: Meta = { cursor: cursorJson(this.cursor) }
-    if (this.compactPoint != null) meta.compactPoint = cursorJson(this.compactPoint)
     const { point, held } = this.hold.toMeta()
-    if (point != null) meta.ownerPoint = cursorJson(point)
-    if (this.forgotVotes) meta.forgotVotes = true
-    if (held != null) meta.ownerHeld = held
-    await this.d.storage.setMeta(utf8.encode(JSON.stringify(meta)), { sync })
+    await writeMeta(this.d.storage, {
+      cursor: this.cursor,
+      ...(this.compactPoint != null ? { compactPoint: this.compactPoint } : {}),
+      ...(point != null ? { ownerPoint: point } : {}),
+      ...(this.forgotVotes ? { forgotVotes: true } : {}),
+      ...(held != null ? { ownerHeld: held } : {})
+    }, { sync })
   }
 
   private async installSnapshot (snapshot: SnapshotRequest): Promise<void> {
@@ -1899,5 +1623,3 @@ function positionAt (history: Cursor[], slot: number): Cursor | undefined {
   }
   return at
 }
-
-export type { Candidate }

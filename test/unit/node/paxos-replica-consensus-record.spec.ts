@@ -9,7 +9,7 @@ import { encodeWrite } from '../../../src/node/batch.ts'
 import { createBlock, ZERO_HASH } from '../../../src/chain/index.ts'
 import { MemoryChainStore } from '../../../src/storage/index.ts'
 import type { ConsensusRecord } from '../../../src/node/own-chain-marker.ts'
-import type { ConsensusRecordStore } from '../../../src/node/paxos-replica.ts'
+import type { ConsensusRecordStore } from '../../../src/node/replica-types.ts'
 import { enc } from '../storage/helpers.ts'
 import { SELF, useOwnReplica } from './helpers/own-replica.ts'
 

@@ -6,7 +6,8 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { encodeWrite } from '../../../src/node/batch.ts'
-import type { ChainReplica, CommitResult } from '../../../src/node/paxos-replica.ts'
+import type { ChainReplica } from '../../../src/node/paxos-replica.ts'
+import type { CommitResult } from '../../../src/node/replica-types.ts'
 import type { MemoryChainStore } from '../../../src/storage/index.ts'
 import { blocksWriting } from '../../utils/chains.ts'
 import { enc } from '../storage/helpers.ts'

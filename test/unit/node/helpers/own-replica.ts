@@ -14,7 +14,7 @@ import { LevelPaxosStore } from '../../../../src/storage/paxos-store.ts'
 import type { LevelPaxosStorage } from '../../../../src/storage/paxos-store.ts'
 import { MemoryChainStore } from '../../../../src/storage/index.ts'
 import { ChainReplica } from '../../../../src/node/paxos-replica.ts'
-import type { ReplicaDeps } from '../../../../src/node/paxos-replica.ts'
+import type { ReplicaDeps } from '../../../../src/node/replica-types.ts'
 
 export const SELF = 'car'
 

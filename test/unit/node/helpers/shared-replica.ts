@@ -8,7 +8,7 @@ import type { NodeDatabase } from '../../../../src/storage/database.ts'
 import { LevelPaxosStore } from '../../../../src/storage/paxos-store.ts'
 import type { MemoryChainStore } from '../../../../src/storage/index.ts'
 import { ChainReplica } from '../../../../src/node/paxos-replica.ts'
-import type { ReplicaDeps } from '../../../../src/node/paxos-replica.ts'
+import type { ReplicaDeps } from '../../../../src/node/replica-types.ts'
 import type { ChainMessage } from '../../../../src/protocols/paxos/index.ts'
 
 export const SHARED = 'shared'
