@@ -24,14 +24,14 @@ import { createPaxos, PaxosConfigError, quorumSize } from '../consensus/index.ts
 import type {
   Decided, Divergence, DroppedProposal, ElectionConfig, Message, Paxos, PaxosStatus, Ready, SnapshotRequest
 } from '../consensus/index.ts'
-import { bytesEqual, MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, toHex, ZERO_HASH } from '../chain/index.ts'
+import { bytesEqual, MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, ZERO_HASH } from '../chain/index.ts'
 import type { Block, ChainTip } from '../chain/index.ts'
 import type { LevelPaxosStorage } from '../storage/paxos-store.ts'
 import type { ChainMessage, ChainPoint, SnapshotPoint } from '../protocols/paxos/index.ts'
 import type { AppliedWriteId } from '../protocols/sync/index.ts'
 import { decodeBatch, encodeBatch } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
-import { AppliedWrites, WRITE_MEMORY, memoryOwner, writeKey } from './recent-writes.ts'
+import { WRITE_MEMORY } from './recent-writes.ts'
 import type { RememberedWrite } from '../storage/paxos-store.ts'
 import { sameBooth, selectBooth } from './booth-select.ts'
 import { ChainDivergedError, ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, OWN_CONFLICT_RECOVERY, OwnChainConflictError, retryAdvice } from './consensus-errors.ts'
@@ -40,25 +40,10 @@ import { MemberHold } from './member-hold.ts'
 import { LeaderReadWaiters } from './leader-reads.ts'
 import { HeldValues } from './held-values.ts'
 import { readMeta, writeMeta } from './replica-meta.ts'
+import { pendingReplication, settle, WriteLedger } from './write-ledger.ts'
+import type { Outstanding, PendingWrite } from './write-ledger.ts'
 import { consensusStart, findStartPoint, paxosConfig } from './replica-start.ts'
 import type { AppliedRun, CommitResult, Cursor, Landing, ReplicaDeps, ReplicaKind, ReplicaSetup, ReplicaStatus, ReplicationSummary, SubmitOptions } from './replica-types.ts'
-
-/** A committed write whose replication round had not ended when it was answered. */
-const pending = (): ReplicationSummary => ({ state: 'pending', backups: [] })
-
-interface PendingWrite {
-  write: EncodedWrite
-  deadline: number
-  waitForReplication: boolean
-  replicate: boolean
-  settled: boolean
-  resolve: (r: CommitResult) => void
-  reject: (err: Error) => void
-}
-
-interface Outstanding {
-  writes: PendingWrite[]
-}
 
 /**
  * The cursor is written at most this often while blocks are applied (and
@@ -108,9 +93,6 @@ interface CatchupWaiter {
   resolve: () => void
 }
 
-/** The height a remembered write is kept at when its fate is unknown here (forgetUncertain): no block has height 0. */
-const UNCERTAIN_HEIGHT = 0
-
 export class ChainReplica {
   readonly chainId: string
   readonly kind: ReplicaKind
@@ -123,10 +105,8 @@ export class ChainReplica {
   private compactPoint?: Cursor
   /** Cursors after recent DATA slots: where the chain stood at a slot we may compact to. */
   private history: Cursor[] = []
-  private readonly buffer: PendingWrite[] = []
-  private readonly outstanding = new Map<string, Outstanding>()
-  /** Committed writes waiting for their replication round: answered `pending` at their deadline. */
-  private readonly replicating = new Set<{ w: PendingWrite, result: CommitResult }>()
+  /** Every write given to this replica, until answered, and the write ids it applied. */
+  private readonly writes: WriteLedger
   private readonly snapshotPoints = new Map<string, SnapshotPoint>()
   private boothTarget?: string[]
   private boothCheckDue = false
@@ -135,22 +115,10 @@ export class ChainReplica {
   private readonly reads: LeaderReadWaiters
   /** Callers waiting for this replica to lead (own chain: its phase 1). */
   private leaderWaiters: Array<{ deadline: number, resolve: () => void, reject: (err: Error) => void }> = []
-  /** Retries waiting for an earlier attempt's proposal to leave flight (landed): true once it has, false at the deadline. */
-  private landWaiters: Array<{ key: string, deadline: number, resolve: (landing: Landing) => void }> = []
-  /**
-   * Writes of proposals whose fate this node cannot learn (see
-   * forgetUncertain), by key: a retry is refused for them as long as write
-   * ids are remembered anywhere.
-   */
-  private readonly uncertain = new AppliedWrites<true>()
-  /** Keys just put in `uncertain`, for the drive loop to keep on disk. */
-  private readonly uncertainMarks: RememberedWrite[] = []
   /** Callers of caughtUp: each waits for a slot to be decided here, or its deadline. */
   private catchupWaiters: CatchupWaiter[] = []
   /** The last slot whose block the chain store holds (the cursor runs ahead of it while a run is written). */
   private storedSlot: number
-  /** Writes with an id that this replica applied, and the block each went into. */
-  private readonly appliedWrites = new AppliedWrites<CommitResult>()
   /** The leadership (ballot) whose earlier values are known applied here, once confirmed. */
   private settled?: { ballot: string, done: Promise<void> }
   private draining = false
@@ -195,6 +163,7 @@ export class ChainReplica {
     this.storedSlot = cursor.slot
     this.compactPoint = compactPoint
     this.history = [cursor]
+    this.writes = new WriteLedger(d.chainId)
     // the decided values a reopened log brought back into memory (from disk)
     const st = paxos.status()
     this.heldValues.note(paxos.decided(st.compacted + 1, st.commit - st.compacted))
@@ -260,14 +229,7 @@ export class ChainReplica {
     replica.startPoint = startPoint
     if (d.kind === 'member') replica.hold = MemberHold.restored(ownerPoint, ownerHeld)
     if (d.kind !== 'member') {
-      const remembered = await d.storage.recentWrites(d.now() - WRITE_MEMORY.ttl, WRITE_MEMORY.total)
-      for (const w of remembered) {
-        if (w.height !== UNCERTAIN_HEIGHT) replica.appliedWrites.set(w.key, { chainId: d.chainId, height: w.height, hash: w.hash }, Math.max(0, d.now() - w.at), w.owner)
-      }
-      // a write whose fate was unknown here and that this node learned applied since (whenever it was applied) is known
-      for (const w of remembered) {
-        if (w.height === UNCERTAIN_HEIGHT && replica.appliedWrites.get(w.key) == null) replica.uncertain.set(w.key, true, Math.max(0, d.now() - w.at), w.owner)
-      }
+      replica.writes.restore(await d.storage.recentWrites(d.now() - WRITE_MEMORY.ttl, WRITE_MEMORY.total), d.now())
     }
     return replica
   }
@@ -389,7 +351,7 @@ export class ChainReplica {
     const conflict = this.kind === 'own' && !this.isLeader() ? this.snapshotStall?.conflict : undefined
     if (conflict != null) throw conflict
     return await new Promise<CommitResult>((resolve, reject) => {
-      this.buffer.push({
+      this.writes.buffer.push({
         write,
         deadline: this.elapsed() + options.timeout,
         waitForReplication: options.waitForReplication !== false,
@@ -497,12 +459,7 @@ export class ChainReplica {
    * are joined before they get here, by RecentWrites.once.)
    */
   async landed (ref: WriteRef, timeout: number): Promise<Landing> {
-    const key = writeKey(ref.from, this.chainId, toHex(ref.id))
-    if (this.isUncertain(key)) return 'unknown'
-    if (this.holding(key) == null) return 'landed'
-    return await new Promise<Landing>((resolve) => {
-      this.landWaiters.push({ key, deadline: this.elapsed() + timeout, resolve })
-    })
+    return await this.writes.landed(ref, this.elapsed() + timeout)
   }
 
   /**
@@ -512,16 +469,7 @@ export class ChainReplica {
    * recover it), or its fate is unknown (see landed).
    */
   mayStillCommit (ref: WriteRef): boolean {
-    const key = writeKey(ref.from, this.chainId, toHex(ref.id))
-    return this.isUncertain(key) || this.holding(key) != null
-  }
-
-  /** The proposal in flight that carries the write `key` names, if any. */
-  private holding (key: string): Outstanding | undefined {
-    for (const o of this.outstanding.values()) {
-      if (o.writes.some(w => w.write.ref != null && writeKey(w.write.ref.from, this.chainId, toHex(w.write.ref.id)) === key)) return o
-    }
-    return undefined
+    return this.writes.mayStillCommit(ref)
   }
 
   /**
@@ -530,17 +478,12 @@ export class ChainReplica {
    * what earlier leaders got chosen has been applied here.
    */
   appliedWrite (ref: WriteRef): CommitResult | undefined {
-    return this.appliedWrites.get(writeKey(ref.from, this.chainId, toHex(ref.id)))
+    return this.writes.appliedWrite(ref)
   }
 
   /** The write ids this replica applied (or learned with a snapshot) in blocks `from`..`to` and remembers, oldest first. */
   writeIdsBetween (from: number, to: number): AppliedWriteId[] {
-    const out: AppliedWriteId[] = []
-    for (const { key, value, age, owner } of this.appliedWrites.entries()) {
-      if (value.height < from || value.height > to) continue
-      out.push({ key, ...(key.startsWith(`${owner}\n`) ? {} : { owner }), age: Math.round(age), height: value.height, hash: value.hash })
-    }
-    return out.sort((a, b) => b.age - a.age)
+    return this.writes.writeIdsBetween(from, to)
   }
 
   /**
@@ -583,8 +526,8 @@ export class ChainReplica {
       valueBytes: this.heldValues.bytes,
       undecidedBytes: this.paxos.undecidedBytes(),
       votesWithheld: this.paxos.votesWithheld,
-      pending: this.buffer.length,
-      outstanding: this.outstanding.size,
+      pending: this.writes.buffer.length,
+      outstanding: this.writes.outstanding.size,
       ...(this.broken != null ? { failed: this.broken.message } : {})
     }
   }
@@ -632,9 +575,9 @@ export class ChainReplica {
     this.d.undecided?.forget(this.chainId)
     const err = new ConsensusStoppedError(`consensus of ${this.chainId} stopped`)
     const unproposed = new ConsensusStoppedError(`consensus of ${this.chainId} stopped before the write was proposed: nothing was written`)
-    for (const w of this.buffer.splice(0)) this.settle(w, unproposed)
+    this.writes.failWaiting(unproposed)
     // committed already: stopping only ends their wait for the round
-    for (const x of [...this.replicating]) this.answerReplicated(x, pending())
+    this.writes.endReplicationWaits()
     this.reads.rejectAll(err)
     for (const w of this.leaderWaiters.splice(0)) w.reject(err)
     this.settleCatchup()
@@ -643,10 +586,9 @@ export class ChainReplica {
     // proposed writes: the round and the apply under way answer those they decide; the
     // rest may still be decided by the booth without us, so they are not said to have failed
     const undecided = (w: PendingWrite): Error => new ConsensusStoppedError(`consensus of ${this.chainId} stopped while the write was proposed but not decided: it may still commit, whole or not at all ${retryAdvice(w.write.ref?.carrier != null)}`, true)
-    for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, undecided(w)) })
-    this.stopOutstanding()
+    this.writes.failProposed(undecided)
     // the round under way put back what a dropped or lost proposal held: never sent, or never chosen
-    for (const w of this.buffer.splice(0)) this.settle(w, unproposed)
+    this.writes.failWaiting(unproposed)
     if ((this.kind !== 'member' || this.hold.toMeta().point != null) && this.broken == null) await this.saveMeta(false).catch(() => {})
   }
 
@@ -739,11 +681,10 @@ export class ChainReplica {
     // failed while closing: close() settles the waiters, and must not save a cursor ahead of the store
     if (this.closed) return
     const failure = this.stoppedBy(err)
-    for (const w of this.buffer.splice(0)) this.settle(w, failure)
+    this.writes.failWaiting(failure)
     // a proposal already out may be decided by the rest of the booth
     const proposed = this.stoppedBy(err, true)
-    for (const o of this.outstanding.values()) o.writes.forEach(w => { this.settle(w, proposed) })
-    this.stopOutstanding()
+    this.writes.failProposed(() => proposed)
     this.reads.rejectAll(failure)
   }
 
@@ -804,7 +745,8 @@ export class ChainReplica {
       for (const p of rd.dropped) this.onDropped(p)
       if (rd.diverged != null) await this.onDiverged(rd.diverged)
       // unsynced, as the writes applied are: a crash that loses a mark leaves the gap it closes
-      if (this.uncertainMarks.length > 0) await this.d.storage.rememberWrites(this.uncertainMarks.splice(0))
+      const marks = this.writes.takeUncertainMarks()
+      if (marks.length > 0) await this.d.storage.rememberWrites(marks)
       this.settleReads(rd)
       if (this.leaderWaiters.length > 0 && this.isLeader()) for (const w of this.leaderWaiters.splice(0)) w.resolve()
       // 4. advance
@@ -939,7 +881,7 @@ export class ChainReplica {
   /** Booth upkeep, then new batches while the pipeline has room. */
   private pump (): void {
     if (this.kind === 'member') return
-    if (this.buffer.length === 0 && !this.boothCheckDue) return
+    if (this.writes.buffer.length === 0 && !this.boothCheckDue) return
     const st = this.paxos.status()
     if (st.role !== 'leader') {
       this.boothTarget = undefined
@@ -965,13 +907,13 @@ export class ChainReplica {
     }
     if (!this.hasQuorum(st.booth)) return
     let buffered = 0
-    for (const w of this.buffer) buffered += w.settled ? 0 : w.write.payload.byteLength
+    for (const w of this.writes.buffer) buffered += w.settled ? 0 : w.write.payload.byteLength
     // Group commit: while a batch of small writes is in flight, the next
     // ones gather into one batch instead of a slot (a block, a synced write
     // on every acceptor, a message to each) per arrival; a big backlog
     // fills the pipeline (see proposeBatch)
     const limit = buffered >= SPLIT_BYTES ? PAXOS_TIMING.maxInflight : SMALL_INFLIGHT
-    while (this.outstanding.size < limit && this.buffer.length > 0) {
+    while (this.writes.outstanding.size < limit && this.writes.buffer.length > 0) {
       const size = this.proposeBatch(st, buffered)
       if (size === 0) return
       buffered -= size
@@ -987,9 +929,9 @@ export class ChainReplica {
    * dropped proposal fails them, see onDropped.)
    */
   private redirectBuffered (leader: string | undefined): void {
-    if (this.buffer.length === 0) return
+    if (this.writes.buffer.length === 0) return
     const err = new NotProposerError(`no longer the leader of ${this.chainId}${leader != null && leader !== this.d.self ? `; ${leader} is` : ''}`, leader === this.d.self ? undefined : leader)
-    for (const w of this.buffer.splice(0)) this.settle(w, err)
+    this.writes.failWaiting(err)
   }
 
   /** Proposes the next batch; returns its payload bytes (0: nothing proposed). */
@@ -1000,17 +942,17 @@ export class ChainReplica {
     // big writes are spread over the free slots, so several blocks move
     // through disk, network and apply at once instead of one huge block
     // (small writes still share a block: a slot costs a block of its own)
-    const free = Math.max(1, PAXOS_TIMING.maxInflight - this.outstanding.size)
+    const free = Math.max(1, PAXOS_TIMING.maxInflight - this.writes.outstanding.size)
     const target = Math.max(SPLIT_BYTES, Math.ceil(buffered / free))
-    while (this.buffer.length > 0) {
-      const w = this.buffer[0]
+    while (this.writes.buffer.length > 0) {
+      const w = this.writes.buffer[0]
       if (w.settled) {
-        this.buffer.shift()
+        this.writes.buffer.shift()
         continue
       }
       const size = w.write.payload.byteLength
       if (writes.length > 0 && (bytes + size > MAX_PAYLOAD_BYTES || count + w.write.count > MAX_TXS_PER_BLOCK || bytes + size > target)) break
-      this.buffer.shift()
+      this.writes.buffer.shift()
       writes.push(w)
       bytes += size
       count += w.write.count
@@ -1024,11 +966,11 @@ export class ChainReplica {
       this.paxos.propose({ id, data })
     } catch (err) {
       // not the leader any more, or its queue is full: the writes wait for the next try
-      this.buffer.unshift(...writes)
+      this.writes.buffer.unshift(...writes)
       this.d.log.trace('%s: proposal deferred: %s', this.chainId, (err as Error).message)
       return 0
     }
-    this.outstanding.set(id, { writes })
+    this.writes.outstanding.set(id, { writes })
     return bytes
   }
 
@@ -1077,7 +1019,7 @@ export class ChainReplica {
       `and its booth and backups keep what they hold. ${OWN_CONFLICT_RECOVERY}`)
     // the recovery keeps own-chain.json: its record must not name this chain's booth (OwnChainMarker.clearConsensus)
     await this.d.consensusRecord?.clear()
-    this.failWaitingWrites(err)
+    this.writes.failWaiting(err)
     this.halt(err)
   }
 
@@ -1154,13 +1096,6 @@ export class ChainReplica {
     this.paxos.reportDivergence(from, point.slot)
   }
 
-  /** Writes not proposed yet fail with `err` (nothing of them was written): a conflict no wait resolves. */
-  private failWaitingWrites (err: Error): void {
-    for (const w of this.buffer.splice(0)) {
-      if (!w.settled) this.settle(w, err)
-    }
-  }
-
   /** Writers past their deadline: never proposed → NoQuorumError; proposed → CommitTimeoutError. */
   private expire (): void {
     const now = this.elapsed()
@@ -1169,69 +1104,23 @@ export class ChainReplica {
       w.reject(this.snapshotStall?.fetchFailed != null ? new ChainRecoveryError(`${this.chainId}: ${this.phase1Reason()}`) : new NoQuorumError(`${this.chainId}: ${this.phase1Reason()}`))
       return false
     })
-    this.landWaiters = this.landWaiters.filter(w => {
-      if (now < w.deadline) return true
-      w.resolve('in flight')
-      return false
-    })
     this.reads.expire(now, (confirmed, what) => new NoQuorumError(confirmed
       ? `${what}: confirmed, but the chain store did not apply the read index in time`
       : `${what}: no majority of the booth confirmed this node's leadership in time`))
-    for (let i = 0; i < this.buffer.length; i++) {
-      const w = this.buffer[i]
+    const buffer = this.writes.buffer
+    for (let i = 0; i < buffer.length; i++) {
+      const w = buffer[i]
       if (w.settled || now < w.deadline) continue
-      this.buffer.splice(i--, 1)
+      buffer.splice(i--, 1)
       const conflict = this.isLeader() ? undefined : this.snapshotStall?.conflict
       const reason = this.isLeader() ? (this.hasQuorum() ? 'the booth did not take it in time' : 'no majority of its booth is connected') : this.phase1Reason()
       const message = `write to ${this.chainId} not proposed: ${reason}; nothing was written`
       // its booth answered, and the chain it decided is what no holder handed over: no quorum is missing
       const unfetched = !this.isLeader() && this.snapshotStall?.fetchFailed != null
-      this.settle(w, conflict ?? (unfetched ? new ChainRecoveryError(message) : new NoQuorumError(message)))
+      settle(w, conflict ?? (unfetched ? new ChainRecoveryError(message) : new NoQuorumError(message)))
     }
-    for (const o of this.outstanding.values()) {
-      for (const w of o.writes) {
-        if (!w.settled && now >= w.deadline) {
-          this.settle(w, new CommitTimeoutError(`write to ${this.chainId} proposed but not decided in time (booth ${this.paxos.status().booth.join(',')}); it commits whole or not at all`))
-        }
-      }
-    }
-    // committed: a slow replication round does not hold the answer past the write's deadline
-    for (const x of this.replicating) {
-      if (now >= x.w.deadline) this.answerReplicated(x, pending())
-    }
-  }
-
-  private answerReplicated (x: { w: PendingWrite, result: CommitResult }, replication: ReplicationSummary): void {
-    this.replicating.delete(x)
-    this.settle(x.w, { ...x.result, replication })
-  }
-
-  private settle (w: PendingWrite, outcome: Error | CommitResult): void {
-    if (w.settled) return
-    w.settled = true
-    if (outcome instanceof Error) w.reject(outcome)
-    else w.resolve(outcome)
-  }
-
-  /** Proposals out of flight: decided, dropped or lost; retries waiting on them (landed) go on. */
-  private forgetOutstanding (ids: string[]): void {
-    for (const id of ids) this.outstanding.delete(id)
-    if (this.landWaiters.length === 0) return
-    this.landWaiters = this.landWaiters.filter(w => {
-      if (this.holding(w.key) != null) return true
-      w.resolve(this.isUncertain(w.key) ? 'unknown' : 'landed')
-      return false
-    })
-  }
-
-  private isUncertain (key: string): boolean {
-    return this.uncertain.get(key) === true
-  }
-
-  /** The replica stopped with proposals in flight: retries waiting on them learn that theirs may still commit. */
-  private stopOutstanding (): void {
-    for (const w of this.landWaiters.splice(0)) w.resolve('stopped')
-    this.outstanding.clear()
+    // proposed: CommitTimeoutError; committed: a slow replication round does not hold the answer past the write's deadline
+    this.writes.expire(now, () => this.paxos.status().booth)
   }
 
   /**
@@ -1244,20 +1133,20 @@ export class ChainReplica {
    * review: scenario 36).
    */
   private onDropped (p: DroppedProposal): void {
-    const o = this.outstanding.get(p.id)
+    const o = this.writes.outstanding.get(p.id)
     if (o == null) return
     if (p.unknown === true) {
       this.forgetUncertain(p.id, o)
       return
     }
-    this.forgetOutstanding([p.id])
+    this.writes.forgetOutstanding([p.id])
     if (this.kind === 'shared' && !this.isLeader()) {
       // the leadership moved: the caller forwards to the new leader
       const err = new NotProposerError(`leadership of ${this.chainId} moved${p.leader != null ? ` to ${p.leader}` : ''}`, p.leader)
-      o.writes.forEach(w => { this.settle(w, err) })
+      o.writes.forEach(w => { settle(w, err) })
       return
     }
-    this.buffer.unshift(...o.writes.filter(w => !w.settled))
+    this.writes.buffer.unshift(...o.writes.filter(w => !w.settled))
   }
 
   /**
@@ -1270,28 +1159,14 @@ export class ChainReplica {
    * it leads is refused, not proposed again (that could commit it twice),
    * as long as write ids are remembered, unless this node applies it
    * meanwhile, also after a restart (the keys are kept with the write
-   * memory, at height UNCERTAIN_HEIGHT). A write the snapshot's write ids
+   * memory, at a height no block has). A write the snapshot's write ids
    * name (learnWriteIds) is answered with its block instead.
    */
   private forgetUncertain (id: string, o: Outstanding): void {
     const err = new CommitTimeoutError(`write to ${this.chainId} was proposed, then this node caught up on the chain from a snapshot that may or may not hold it: ` +
       'whether it committed is not known here; it is not proposed again (that could commit it twice): read the key to see')
-    // the snapshot's write ids name those that committed (learnWriteIds); the others' fate is unknown,
-    // kept on disk with the write memory (the drive loop writes the marks): a restart within its time still refuses their retries
-    const outcomes = o.writes.map((w): Error | CommitResult => {
-      const ref = w.write.ref
-      if (ref == null) return err
-      const key = writeKey(ref.from, this.chainId, toHex(ref.id))
-      const landed = this.appliedWrites.get(key)
-      if (landed != null) return landed
-      const owner = memoryOwner(ref)
-      this.uncertain.set(key, true, 0, owner)
-      this.uncertainMarks.push({ key, owner, at: this.d.now(), height: UNCERTAIN_HEIGHT, hash: ZERO_HASH })
-      return err
-    })
-    // after `uncertain` is filled: retries waiting on this proposal (landed()) read it
-    this.forgetOutstanding([id])
-    o.writes.forEach((w, i) => { this.settle(w, outcomes[i]) })
+    // the others' fate is kept on disk with the write memory (the drive loop writes the marks): a restart within its time still refuses their retries
+    this.writes.forgetUncertain(id, o, err, this.d.now())
   }
 
   // ------------------------------------------------------------ apply
@@ -1356,14 +1231,7 @@ export class ChainReplica {
       this.cursor = { slot: d.slot, height: block.header.height, hash: block.hash }
       this.history.push(this.cursor)
       const result = { chainId: this.chainId, height: block.header.height, hash: block.hash }
-      for (const ref of decoded.writes) {
-        const key = writeKey(ref.from, this.chainId, toHex(ref.id))
-        const owner = memoryOwner(ref)
-        this.appliedWrites.set(key, result, 0, owner)
-        // its outcome is known now: a retry gets it (another leader committed a retry of it)
-        this.uncertain.delete(key)
-        remembered.push({ key, owner, at: this.d.now(), height: result.height, hash: result.hash })
-      }
+      for (const ref of decoded.writes) remembered.push(this.writes.noteApplied(ref, result, this.d.now()))
       committed.push({ id: d.value.id, result, booth: d.booth })
       applied = {
         tip: { chainId: this.chainId, height: block.header.height, hash: block.hash },
@@ -1413,17 +1281,14 @@ export class ChainReplica {
     if (committed.length === 0) return
     const done: Array<{ w: PendingWrite, result: CommitResult }> = []
     for (const c of committed) {
-      const o = this.outstanding.get(c.id)
-      if (o == null) continue
-      this.forgetOutstanding([c.id])
-      for (const w of o.writes) done.push({ w, result: c.result })
+      for (const w of this.writes.decided(c.id)) done.push({ w, result: c.result })
     }
     const now = done.filter(x => !x.w.waitForReplication || this.d.afterCommit == null)
-    for (const x of now) this.settle(x.w, x.result)
+    for (const x of now) settle(x.w, x.result)
     const later = done.filter(x => x.w.waitForReplication && this.d.afterCommit != null)
     if (this.closed) {
       // decided while stopping: no replication round starts now (the next run's first one covers it)
-      for (const x of later) this.settle(x.w, { ...x.result, replication: pending() })
+      for (const x of later) settle(x.w, { ...x.result, replication: pendingReplication() })
       return
     }
     if (later.length === 0 && this.kind !== 'own') return
@@ -1432,13 +1297,13 @@ export class ChainReplica {
     if (done.length > 0 && done.every(x => !x.w.replicate)) return
     // replication is synchronous at the end of each booth: the writers hear back after it
     const booth = committed[committed.length - 1].booth.filter(m => m !== this.d.self)
-    for (const x of later) this.replicating.add(x)
+    const waiting = later.map(x => this.writes.awaitReplication(x.w, x.result))
     void this.d.afterCommit(booth)
       .catch((err: Error): ReplicationSummary => {
         this.d.log('%s: replication after commit failed: %s', this.chainId, err.message)
         return { state: 'partial', backups: [], problem: `the replication round failed: ${err.message}` }
       })
-      .then(summary => { for (const x of later) this.answerReplicated(x, summary) })
+      .then(summary => { for (const x of waiting) this.writes.replicated(x, summary) })
   }
 
   private async saveMeta (sync: boolean): Promise<void> {
@@ -1492,7 +1357,7 @@ export class ChainReplica {
         const conflict = (err as Error).name === 'OwnChainConflictError' ? err as Error : undefined
         this.snapshotStall = { slot: snapshot.slot, from: snapshot.from, fetchFailed: (err as Error).message, conflict }
         this.ownFetchNotBefore = this.elapsed() + OWN_FETCH_RETRY
-        if (conflict != null) this.failWaitingWrites(conflict)
+        if (conflict != null) this.writes.failWaiting(conflict)
       }
       return
     }
@@ -1563,8 +1428,7 @@ export class ChainReplica {
       const held = hashes.get(w.height)
       if (held == null || !bytesEqual(held, w.hash)) continue
       const result = { chainId: this.chainId, height: w.height, hash: held }
-      this.appliedWrites.set(w.key, result, w.age, w.owner)
-      this.uncertain.delete(w.key)
+      this.writes.learnApplied(w.key, result, w.age, w.owner)
       remembered.push({ key: w.key, ...(w.owner != null ? { owner: w.owner } : {}), at: now - w.age, height: w.height, hash: held })
     }
     await this.d.storage.rememberWrites(remembered)

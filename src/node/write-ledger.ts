@@ -1,0 +1,258 @@
+/**
+ * What a chain's replica knows of each write it was given, and of the write
+ * ids it applied: waiting for a batch (`buffer`), proposed and not decided
+ * (`outstanding`, by proposal id), committed and waiting for its
+ * replication round, applied (the block it went into, remembered by write id
+ * so that a retry is answered with it, not committed twice), or of a fate
+ * this node cannot learn (`uncertain`: its slot came through a snapshot).
+ * Each writer is answered once (settle); the replica's drive loop decides
+ * when, this keeps the books.
+ */
+import { toHex, ZERO_HASH } from '../chain/index.ts'
+import type { RememberedWrite } from '../storage/paxos-store.ts'
+import type { AppliedWriteId } from '../protocols/sync/index.ts'
+import type { EncodedWrite, WriteRef } from './batch.ts'
+import { AppliedWrites, memoryOwner, writeKey } from './recent-writes.ts'
+import { CommitTimeoutError } from './consensus-errors.ts'
+import type { CommitResult, Landing, ReplicationSummary } from './replica-types.ts'
+
+export interface PendingWrite {
+  write: EncodedWrite
+  /** On the replica's monotonic clock. */
+  deadline: number
+  waitForReplication: boolean
+  replicate: boolean
+  settled: boolean
+  resolve: (r: CommitResult) => void
+  reject: (err: Error) => void
+}
+
+/** A proposal in flight: the writes its batch carries. */
+export interface Outstanding {
+  writes: PendingWrite[]
+}
+
+/** A committed write waiting for the replication round after its commit. */
+interface Replicating {
+  w: PendingWrite
+  result: CommitResult
+}
+
+/** The height a remembered write is kept at when its fate is unknown here (forgetUncertain): no block has height 0. */
+const UNCERTAIN_HEIGHT = 0
+
+/** A committed write whose replication round had not ended when it was answered. */
+export const pendingReplication = (): ReplicationSummary => ({ state: 'pending', backups: [] })
+
+/** Answers a writer, once: later outcomes (a deadline after the commit, say) are dropped. */
+export function settle (w: PendingWrite, outcome: Error | CommitResult): void {
+  if (w.settled) return
+  w.settled = true
+  if (outcome instanceof Error) w.reject(outcome)
+  else w.resolve(outcome)
+}
+
+export class WriteLedger {
+  /** Writes waiting for a batch, in order. */
+  readonly buffer: PendingWrite[] = []
+  /** Proposals in flight, by proposal id. */
+  readonly outstanding = new Map<string, Outstanding>()
+  /** Committed writes waiting for their replication round: answered `pending` at their deadline. */
+  private readonly replicating = new Set<Replicating>()
+  /** Retries waiting for an earlier attempt's proposal to leave flight (landed): true once it has, false at the deadline. */
+  private landWaiters: Array<{ key: string, deadline: number, resolve: (landing: Landing) => void }> = []
+  /**
+   * Writes of proposals whose fate this node cannot learn (see
+   * forgetUncertain), by key: a retry is refused for them as long as write
+   * ids are remembered anywhere.
+   */
+  private readonly uncertain = new AppliedWrites<true>()
+  /** Keys just put in `uncertain`, for the drive loop to keep on disk. */
+  private uncertainMarks: RememberedWrite[] = []
+  /** Writes with an id that this replica applied, and the block each went into. */
+  private readonly applied = new AppliedWrites<CommitResult>()
+
+  constructor (private readonly chainId: string) {}
+
+  /** The writes remembered on disk (a restart): applied ones, then those of unknown fate not applied since. */
+  restore (remembered: RememberedWrite[], now: number): void {
+    for (const w of remembered) {
+      if (w.height !== UNCERTAIN_HEIGHT) this.applied.set(w.key, { chainId: this.chainId, height: w.height, hash: w.hash }, Math.max(0, now - w.at), w.owner)
+    }
+    // a write whose fate was unknown here and that this node learned applied since (whenever it was applied) is known
+    for (const w of remembered) {
+      if (w.height === UNCERTAIN_HEIGHT && this.applied.get(w.key) == null) this.uncertain.set(w.key, true, Math.max(0, now - w.at), w.owner)
+    }
+  }
+
+  private keyOf (ref: WriteRef): string {
+    return writeKey(ref.from, this.chainId, toHex(ref.id))
+  }
+
+  /** See ChainReplica.landed: resolves when no proposal holds the write `ref` names any more, or at `deadline`. */
+  async landed (ref: WriteRef, deadline: number): Promise<Landing> {
+    const key = this.keyOf(ref)
+    if (this.isUncertain(key)) return 'unknown'
+    if (this.holding(key) == null) return 'landed'
+    return await new Promise<Landing>((resolve) => {
+      this.landWaiters.push({ key, deadline, resolve })
+    })
+  }
+
+  /** See ChainReplica.mayStillCommit. */
+  mayStillCommit (ref: WriteRef): boolean {
+    const key = this.keyOf(ref)
+    return this.isUncertain(key) || this.holding(key) != null
+  }
+
+  /** The block the write `ref` names went into, if this replica applied it (or learned it with a snapshot). */
+  appliedWrite (ref: WriteRef): CommitResult | undefined {
+    return this.applied.get(this.keyOf(ref))
+  }
+
+  /** The write ids applied in blocks `from`..`to` and remembered, oldest first. */
+  writeIdsBetween (from: number, to: number): AppliedWriteId[] {
+    const out: AppliedWriteId[] = []
+    for (const { key, value, age, owner } of this.applied.entries()) {
+      if (value.height < from || value.height > to) continue
+      out.push({ key, ...(key.startsWith(`${owner}\n`) ? {} : { owner }), age: Math.round(age), height: value.height, hash: value.hash })
+    }
+    return out.sort((a, b) => b.age - a.age)
+  }
+
+  /** A write applied in `result`'s block: its outcome is known now (a retry gets it). Returns the record to keep on disk. */
+  noteApplied (ref: WriteRef, result: CommitResult, now: number): RememberedWrite {
+    const key = this.keyOf(ref)
+    const owner = memoryOwner(ref)
+    this.applied.set(key, result, 0, owner)
+    // another leader committed a retry of it, say
+    this.uncertain.delete(key)
+    return { key, owner, at: now, height: result.height, hash: result.hash }
+  }
+
+  /** A write id a snapshot's sender applied in a block this node's copy holds (ChainReplica.learnWriteIds). */
+  learnApplied (key: string, result: CommitResult, age: number, owner?: string): void {
+    this.applied.set(key, result, age, owner)
+    this.uncertain.delete(key)
+  }
+
+  /** The keys of unknown fate noted since the last call, for the drive loop to keep on disk. */
+  takeUncertainMarks (): RememberedWrite[] {
+    const marks = this.uncertainMarks
+    this.uncertainMarks = []
+    return marks
+  }
+
+  /** The proposal in flight that carries the write `key` names, if any. */
+  private holding (key: string): Outstanding | undefined {
+    for (const o of this.outstanding.values()) {
+      if (o.writes.some(w => w.write.ref != null && this.keyOf(w.write.ref) === key)) return o
+    }
+    return undefined
+  }
+
+  private isUncertain (key: string): boolean {
+    return this.uncertain.get(key) === true
+  }
+
+  /** Proposals out of flight: decided, dropped or lost; retries waiting on them (landed) go on. */
+  forgetOutstanding (ids: string[]): void {
+    for (const id of ids) this.outstanding.delete(id)
+    if (this.landWaiters.length === 0) return
+    this.landWaiters = this.landWaiters.filter(w => {
+      if (this.holding(w.key) != null) return true
+      w.resolve(this.isUncertain(w.key) ? 'unknown' : 'landed')
+      return false
+    })
+  }
+
+  /** A proposal decided: its writes (none if it was not ours, or was forgotten). */
+  decided (id: string): PendingWrite[] {
+    const o = this.outstanding.get(id)
+    if (o == null) return []
+    this.forgetOutstanding([id])
+    return o.writes
+  }
+
+  /** The replica stopped with proposals in flight: retries waiting on them learn that theirs may still commit. */
+  stopOutstanding (): void {
+    for (const w of this.landWaiters.splice(0)) w.resolve('stopped')
+    this.outstanding.clear()
+  }
+
+  /**
+   * A proposal whose slot this node learned only through a snapshot (see
+   * ChainReplica.onDropped): writes the snapshot's write ids name are
+   * answered with their block; the others hear `err`, and their keys are
+   * kept as of unknown fate (on disk too: takeUncertainMarks), so that a
+   * retry is not proposed again.
+   */
+  forgetUncertain (id: string, o: Outstanding, err: Error, now: number): void {
+    const outcomes = o.writes.map((w): Error | CommitResult => {
+      const ref = w.write.ref
+      if (ref == null) return err
+      const key = this.keyOf(ref)
+      const landed = this.applied.get(key)
+      if (landed != null) return landed
+      const owner = memoryOwner(ref)
+      this.uncertain.set(key, true, 0, owner)
+      this.uncertainMarks.push({ key, owner, at: now, height: UNCERTAIN_HEIGHT, hash: ZERO_HASH })
+      return err
+    })
+    // after `uncertain` is filled: retries waiting on this proposal (landed()) read it
+    this.forgetOutstanding([id])
+    o.writes.forEach((w, i) => { settle(w, outcomes[i]) })
+  }
+
+  /** Writes not proposed yet fail with `err` (nothing of them was written). */
+  failWaiting (err: Error): void {
+    for (const w of this.buffer.splice(0)) settle(w, err)
+  }
+
+  /** Proposed writes fail with what `err` says of each: their proposals may still be chosen. */
+  failProposed (err: (w: PendingWrite) => Error): void {
+    for (const o of this.outstanding.values()) o.writes.forEach(w => { settle(w, err(w)) })
+    this.stopOutstanding()
+  }
+
+  /** A committed write waits for the replication round after its commit (answered by replicated, or `pending` at its deadline). */
+  awaitReplication (w: PendingWrite, result: CommitResult): Replicating {
+    const x = { w, result }
+    this.replicating.add(x)
+    return x
+  }
+
+  replicated (x: Replicating, replication: ReplicationSummary): void {
+    this.replicating.delete(x)
+    settle(x.w, { ...x.result, replication })
+  }
+
+  /** Committed writes stop waiting for their round (the replica stops): answered `pending`. */
+  endReplicationWaits (): void {
+    for (const x of [...this.replicating]) this.replicated(x, pendingReplication())
+  }
+
+  /**
+   * Deadlines of what was proposed or committed: retries waiting on a
+   * proposal hear 'in flight'; proposed writes CommitTimeoutError (naming
+   * the booth in force); committed ones stop waiting for a slow replication
+   * round.
+   */
+  expire (now: number, booth: () => string[]): void {
+    this.landWaiters = this.landWaiters.filter(w => {
+      if (now < w.deadline) return true
+      w.resolve('in flight')
+      return false
+    })
+    for (const o of this.outstanding.values()) {
+      for (const w of o.writes) {
+        if (!w.settled && now >= w.deadline) {
+          settle(w, new CommitTimeoutError(`write to ${this.chainId} proposed but not decided in time (booth ${booth().join(',')}); it commits whole or not at all`))
+        }
+      }
+    }
+    for (const x of this.replicating) {
+      if (now >= x.w.deadline) this.replicated(x, pendingReplication())
+    }
+  }
+}
