@@ -684,7 +684,7 @@ export class Consensus {
 
   /**
    * Our consensus asks, a booth member's chain point not being where our
-   * chain stood (ChainReplica.checkDivergedPoint): whether our own tables
+   * chain stood (PointProof.run, chain-points.ts): whether our own tables
    * prove our chain went another way than its backups' — one naming another
    * block where ours holds one, or, our chain short of the newest, a holder
    * whose next block does not follow our tip (an OwnChainConflictError to

@@ -40,6 +40,8 @@ import { MemberHold } from './member-hold.ts'
 import { LeaderReadWaiters } from './leader-reads.ts'
 import { HeldValues } from './held-values.ts'
 import { readMeta, writeMeta } from './replica-meta.ts'
+import { OWN_FETCH_RETRY, PointProof, pointDiverges, positionAt } from './chain-points.ts'
+import type { FetchGate } from './chain-points.ts'
 import { pendingReplication, settle, WriteLedger } from './write-ledger.ts'
 import type { Outstanding, PendingWrite } from './write-ledger.ts'
 import { consensusStart, findStartPoint, paxosConfig } from './replica-start.ts'
@@ -76,12 +78,6 @@ function decidedBytes (decided: Decided[]): number {
   for (const d of decided) n += d.value.kind === 'data' ? d.value.data.byteLength : 0
   return n
 }
-
-/**
- * A vehicle that failed to fetch its own chain from its holders tries again
- * after this long (ms), not at every snapshot its booth answers meanwhile.
- */
-const OWN_FETCH_RETRY = 2_000
 
 /** Messages that may leave before their Ready is persisted (see drain); a pre-vote changes and vouches for nothing. */
 const EARLY = new Set<Message['type']>(['accept', 'heartbeat', 'decided', 'catchup', 'snapshot', 'prePrepare', 'prePromise'])
@@ -135,11 +131,9 @@ export class ChainReplica {
   /** own: its votes were lost and it has not led since (PaxosConfig.forgotVotes; saved in the meta until it leads). */
   private forgotVotes = false
   /** own: no fetch of the chain from its holders before this time (a failed one waits OWN_FETCH_RETRY). */
-  private ownFetchNotBefore = 0
-  /** own: a member's chain point that is not where our chain stood (divergesAt), for checkDivergedPoint to prove. */
-  private pointCheck?: { from: string, point: ChainPoint }
-  /** own: the proof that our chain went another way than a member's point says (checkDivergedPoint): the error onDiverged stops with. */
-  private provenConflict?: Error
+  private readonly fetchGate: FetchGate = { notBefore: 0 }
+  /** own: proofs that a member's chain point is another history's than ours (divergesAt). */
+  private readonly pointProof: PointProof
   /** member: where the vehicle said its chain stood (ChainMessage.chainAt: what our snapshots name) and how far its backups hold it. */
   private hold = new MemberHold()
   private idle: Promise<void> = Promise.resolve()
@@ -164,6 +158,7 @@ export class ChainReplica {
     this.compactPoint = compactPoint
     this.history = [cursor]
     this.writes = new WriteLedger(d.chainId)
+    this.pointProof = new PointProof(d, this.fetchGate, this.elapsed)
     // the decided values a reopened log brought back into memory (from disk)
     const st = paxos.status()
     this.heldValues.note(paxos.decided(st.compacted + 1, st.commit - st.compacted))
@@ -700,7 +695,11 @@ export class ChainReplica {
   private async drain (): Promise<void> {
     while (!this.closed) {
       this.again = false
-      if (this.pointCheck != null) await this.checkDivergedPoint(this.pointCheck)
+      if (this.pointProof.due) {
+        const proven = await this.pointProof.run()
+        // the state machine drops what it queued (never sent), and the loop stops on it (onDiverged)
+        if (proven != null) this.paxos.reportDivergence(proven.from, proven.slot)
+      }
       if (this.broken != null) return
       this.pump()
       const rd = this.paxos.ready()
@@ -1000,12 +999,12 @@ export class ChainReplica {
    * replica stops, so nothing more is acknowledged beside the chain they
    * decided (it is on our backups), until the operator's recovery (also
    * when a member's chain point was proven another chain's:
-   * checkDivergedPoint). On the shared chain it is logged, their promises
+   * PointProof). On the shared chain it is logged, their promises
    * not counted.
    */
   private async onDiverged (found: Divergence[]): Promise<void> {
-    // a point its holders proved (checkDivergedPoint) was logged there
-    if (this.provenConflict == null) {
+    // a point its holders proved (PointProof) was logged there
+    if (this.pointProof.proven == null) {
       for (const d of found) {
         this.d.log.error('%s: %s decided another value than this node at slot %d (a lost database?): its promise is not counted', this.chainId, d.peer, d.slot)
       }
@@ -1014,7 +1013,7 @@ export class ChainReplica {
     if (this.kind !== 'own' || !found.some(d => d.fatal)) return
     const peers = [...new Set(found.map(d => d.peer))].join(', ')
     const slot = Math.min(...found.map(d => d.slot))
-    const err = this.provenConflict ?? new OwnChainConflictError(`${this.chainId}'s chain went another way than the one its booth decided: ${peers} decided another value at slot ${slot} ` +
+    const err = this.pointProof.proven ?? new OwnChainConflictError(`${this.chainId}'s chain went another way than the one its booth decided: ${peers} decided another value at slot ${slot} ` +
       'than this vehicle did (its database lost while none of them was reachable, and it wrote alone?). Nothing of this write was written, ' +
       `and its booth and backups keep what they hold. ${OWN_CONFLICT_RECOVERY}`)
     // the recovery keeps own-chain.json: its record must not name this chain's booth (OwnChainMarker.clearConsensus)
@@ -1023,77 +1022,14 @@ export class ChainReplica {
     this.halt(err)
   }
 
-  /**
-   * Our own chain: whether a member's promise names a chain point
-   * (ChainMessage.chainAt: one we named to it, or the one its log is
-   * compacted at) where our chain did not stand. The values a promise shows
-   * may not tell: a member compacted at the slot compared holds none there
-   * (a CI run: both members of a vehicle that lost its database and wrote
-   * alone had compacted at exactly its commit on their restart, so their
-   * promises showed nothing, counted, and its put committed on the block it
-   * wrote alone), and two histories may hold the same no-op or booth there.
-   * Told only for a slot we applied: where we still know
-   * our position there, by it; below that (after a restart we know our
-   * tip's), by height alone, as a chain's height never falls from slot to
-   * slot.
-   */
+  /** Our own chain: whether a member's chain point is not where our chain stood at its slot (chain-points.ts). */
   private divergesAt (point: ChainPoint): boolean {
-    if (this.kind !== 'own' || point.slot > this.cursor.slot) return false
-    const ours = positionAt(this.history, point.slot)
-    if (ours == null) return this.history.length > 0 && point.height > this.history[0].height
-    return ours.height !== point.height || !bytesEqual(ours.hash, point.hash)
+    return this.kind === 'own' && pointDiverges(point, this.cursor.slot, this.history)
   }
 
-  /**
-   * The promise is not counted (its member's history and ours went apart at
-   * or below `point.slot`), and a proof is asked for (the loop runs it:
-   * checkDivergedPoint), at most every OWN_FETCH_RETRY: a member repeats its
-   * promise at every prepare. A point that is not proven stops nothing: a
-   * member cannot halt its vehicle's chain by naming a point it made up.
-   */
+  /** The promise is not counted, and a proof is asked for (the loop runs it). */
   private onPointDiverged (from: string, point: ChainPoint): void {
-    if (this.pointCheck != null || this.d.fetchTo == null || this.elapsed() < this.ownFetchNotBefore) return
-    this.d.log.error('%s: %s says the chain stood at height %d at slot %d, not where this node\'s chain did (a lost database?): its promise is not counted',
-      this.chainId, from, point.height, point.slot)
-    this.pointCheck = { from, point }
-    this.kick()
-  }
-
-  /**
-   * Asks for a proof that our chain went another way than the one a
-   * member's point names: past our tip, a holder of our chain whose next
-   * block does not follow our tip (fetchTo throws OwnChainConflictError, as
-   * for a snapshot); else a backup table of ours naming a block where our
-   * chain holds another (tableConflict). Proven, this replica stops as on a
-   * Divergence, nothing more written beside that chain. Otherwise the
-   * promise stays uncounted, and a later one may ask again after
-   * OWN_FETCH_RETRY.
-   */
-  private async checkDivergedPoint ({ from, point }: { from: string, point: ChainPoint }): Promise<void> {
-    try {
-      if ((await this.d.store.tip(this.chainId)).height < point.height) await this.d.fetchTo?.(from, point.height, point.hash)
-      const tables = await this.d.tableConflict?.()
-      if (tables == null) {
-        this.d.log('%s: nothing proves the point %s named (height %d at slot %d) another chain\'s: its promise stays uncounted', this.chainId, from, point.height, point.slot)
-        return
-      }
-      this.stopOnProvenConflict(from, point, tables)
-    } catch (err) {
-      if ((err as Error).name === 'OwnChainConflictError') {
-        this.stopOnProvenConflict(from, point, err as Error)
-        return
-      }
-      this.d.log('%s: checking the point %s named against the chain\'s holders failed: %s', this.chainId, from, (err as Error).message)
-    } finally {
-      this.pointCheck = undefined
-      this.ownFetchNotBefore = this.elapsed() + OWN_FETCH_RETRY
-    }
-  }
-
-  /** The state machine drops what it queued (never sent), and the loop stops on it with `err` (onDiverged). */
-  private stopOnProvenConflict (from: string, point: ChainPoint, err: Error): void {
-    this.provenConflict = err
-    this.paxos.reportDivergence(from, point.slot)
+    if (this.pointProof.ask(from, point)) this.kick()
   }
 
   /** Writers past their deadline: never proposed → NoQuorumError; proposed → CommitTimeoutError. */
@@ -1345,7 +1281,7 @@ export class ChainReplica {
       if (this.kind === 'own') this.snapshotStall = { slot: snapshot.slot, from: snapshot.from }
       return
     }
-    if (this.kind === 'own' && this.elapsed() < this.ownFetchNotBefore) return
+    if (this.kind === 'own' && this.elapsed() < this.fetchGate.notBefore) return
     // a write that gives up meanwhile says what it waited for
     if (this.kind === 'own') this.snapshotStall = { slot: snapshot.slot, from: snapshot.from, fetching: point.height }
     try {
@@ -1356,7 +1292,7 @@ export class ChainReplica {
         // its holders hold another chain than ours: no retry helps, so the writes waiting are told at once
         const conflict = (err as Error).name === 'OwnChainConflictError' ? err as Error : undefined
         this.snapshotStall = { slot: snapshot.slot, from: snapshot.from, fetchFailed: (err as Error).message, conflict }
-        this.ownFetchNotBefore = this.elapsed() + OWN_FETCH_RETRY
+        this.fetchGate.notBefore = this.elapsed() + OWN_FETCH_RETRY
         if (conflict != null) this.writes.failWaiting(conflict)
       }
       return
@@ -1476,14 +1412,4 @@ export class ChainReplica {
     await this.saveMeta(true)
     this.paxos.compact(target)
   }
-}
-
-/** Where the chain stood at `slot` by `history` (cursors after DATA slots, oldest first): the last at or below it; undefined when history starts above it. */
-function positionAt (history: Cursor[], slot: number): Cursor | undefined {
-  let at: Cursor | undefined
-  for (const c of history) {
-    if (c.slot > slot) break
-    at = c
-  }
-  return at
 }

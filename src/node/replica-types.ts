@@ -117,7 +117,7 @@ export interface ReplicaDeps {
   fetchTo?: (peer: string, height: number, hash: Uint8Array) => Promise<void>
   /**
    * own: whether our own backup tables (signed with our key) prove that our
-   * chain went another way than its backups' (see checkDivergedPoint): the
+   * chain went another way than its backups' (see PointProof, chain-points.ts): the
    * OwnChainConflictError to stop with, or undefined.
    */
   tableConflict?: () => Promise<Error | undefined>
