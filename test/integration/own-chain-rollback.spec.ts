@@ -91,7 +91,16 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     expect(a.vguarddb.tables.get(self)?.table.epoch).toBeGreaterThan(epoch)
     // no backup dropped its copy to fetch it again (a vehicle behind its backups made them reset it)
     expect(copies.length).toBeGreaterThan(0)
-    for (const { node, copy } of copies) expect(node.chains.copyId(self), node.peerId.toString()).toBe(copy)
+    const active = a.vguarddb.tables.get(self)?.table.active ?? []
+    for (const { node, copy } of copies) {
+      const held = node.chains.copyId(self)
+      // an obsolete backup lets its copy go once its release arrives: one owed when a stopped (a
+      // transfer that timed out under load had replaced it; a CI run) is delivered after the restart
+      if (held === undefined && !active.includes(node.peerId.toString())) continue
+      expect(held, node.peerId.toString()).toBe(copy)
+    }
+    // the backups it keeps are those that held the chain
+    expect(copies.filter(c => active.includes(c.node.peerId.toString())).length).toBeGreaterThan(0)
     for (let i = 0; i < count; i++) expect(text((await a.get(self, `gps/${i}`)).value), `gps/${i}`).toBe(`fix ${i}`)
     expect(text((await a.get(self, 'after')).value)).toBe('fix 99')
     // the chain verifies end to end, one block per height
