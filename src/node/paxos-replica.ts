@@ -19,6 +19,10 @@
  * one onto the other; it is stored with the consensus state, and replaying
  * slots after a crash is harmless: a block already in the store is
  * recognised by its hash.
+ *
+ * Beside it: where a replica starts (replica-start.ts), its meta record
+ * (replica-meta.ts), the books of its writes (write-ledger.ts), and the
+ * proof that a member's chain point is another history's (chain-points.ts).
  */
 import { createPaxos, PaxosConfigError, quorumSize } from '../consensus/index.ts'
 import type {

@@ -1,7 +1,7 @@
 /**
- * The shapes a chain's replica (paxos-replica.ts) shows the node: what it is
- * told it depends on (ReplicaDeps, ReplicaSetup), what a write asks and gets
- * (SubmitOptions, CommitResult), and what it reports (ReplicaStatus).
+ * The shapes of a chain's replica (paxos-replica.ts): what it depends on
+ * (ReplicaDeps, ReplicaSetup), what a write asks and gets (SubmitOptions,
+ * CommitResult), and what it reports (ReplicaStatus).
  */
 import type { Logger } from '@libp2p/interface'
 import type { ElectionConfig, PaxosStatus, ProposerProofs } from '../consensus/index.ts'
