@@ -124,6 +124,8 @@ describe.skipIf(!CAN_NETNS)(`nemesis on a LAN of network namespaces (NEMESIS_SEE
     const acks: Ack[] = []
     const run = { over: false }
     const sent = { writes: 0, attempts: 0 }
+    /** Each writer's last answer that was not an acknowledgement, while it retries (for a liveness failure). */
+    const lastRefusal = new Map<number, string>()
     const writer = async (h: LanHost): Promise<void> => {
       for (let j = 0; !run.over; j++) {
         const chainId = j % 3 === 2 ? 'shared' : ids[h.index]
@@ -140,12 +142,15 @@ describe.skipIf(!CAN_NETNS)(`nemesis on a LAN of network namespaces (NEMESIS_SEE
             if (res.status === 200) {
               const answer = res.json<{ chainId: string, height: number, hash: string, replication?: { state: string } }>()
               acks.push({ host: h.index, chainId, key, value, height: answer.height, hash: answer.hash, replicated: answer.replication?.state === 'complete' })
+              lastRefusal.delete(h.index)
               break
             }
+            lastRefusal.set(h.index, `${key}: HTTP ${res.status} ${res.body.slice(0, 400)}`)
             // 503 (no quorum, no leader, proposer unreachable), 502: retried; anything else is a bug
             if (res.status !== 503 && res.status !== 502) failures.push(`PUT ${key} on host ${h.index}: HTTP ${res.status} ${res.body}`)
-          } catch {
+          } catch (err) {
             // the host is stopped, or the request timed out: retried once the host answers
+            lastRefusal.set(h.index, `${key}: ${(err as Error).message}`)
           }
           await sleep(100)
         }
@@ -207,8 +212,17 @@ describe.skipIf(!CAN_NETNS)(`nemesis on a LAN of network namespaces (NEMESIS_SEE
       const leaders = await Promise.all(hosts.map(leaderOf))
       return leaders[0] != null && leaders.every(l => l === leaders[0])
     }, { timeout: 60_000, interval: 250, message: `all hosts follow one leader after the faults\n${context()}` })
-    await waitFor(() => hosts.every(h => ['s', 'o'].every(kind => acks.slice(acked).some(a => a.host === h.index && a.key.includes(`/${kind}/`)))), {
-      timeout: 60_000, message: `every host writes to both chains after the faults\n${context()}`
+    const wrote = (h: LanHost, kind: string): boolean => acks.slice(acked).some(a => a.host === h.index && a.key.includes(`/${kind}/`))
+    await waitFor(() => hosts.every(h => ['s', 'o'].every(kind => wrote(h, kind))), {
+      timeout: 60_000,
+      message: `every host writes to both chains after the faults\n${context()}`,
+      // who waits for which chain, what it was last told, and where its consensus stands
+      state: async () => await Promise.all(hosts.map(async h => ({
+        host: h.index,
+        waiting: ['s', 'o'].filter(kind => !wrote(h, kind)).map(kind => kind === 's' ? 'shared' : 'own'),
+        lastRefusal: lastRefusal.get(h.index),
+        consensus: await h.status().then(st => st.consensus.filter(c => c.kind !== 'member').map(c => ({ chain: c.chainId === ids[h.index] ? 'own' : c.chainId, kind: c.kind, role: c.role, leader: c.leader, booth: c.booth, decided: c.decided, pending: c.pending, outstanding: c.outstanding, failed: c.failed })), (err: Error) => err.message)
+      })))
     })
     run.over = true
     await Promise.all(writers)
