@@ -270,7 +270,8 @@ export class ChainReplica {
     }
     // a promise its values show to diverge goes to the state machine, which stops on it at once
     if (message.type === 'promise' && chainAt != null && this.divergesAt(chainAt) && this.paxos.divergenceIn(message) == null) {
-      this.onPointDiverged(message.from, chainAt)
+      // not counted; a proof is asked for (the loop runs it: PointProof)
+      if (this.pointProof.ask(message.from, chainAt)) this.kick()
       return
     }
     if (message.type === 'catchup' && chainAt != null && this.divergesAt(chainAt)) {
@@ -1029,11 +1030,6 @@ export class ChainReplica {
   /** Our own chain: whether a member's chain point is not where our chain stood at its slot (chain-points.ts). */
   private divergesAt (point: ChainPoint): boolean {
     return this.kind === 'own' && pointDiverges(point, this.cursor.slot, this.history)
-  }
-
-  /** The promise is not counted, and a proof is asked for (the loop runs it). */
-  private onPointDiverged (from: string, point: ChainPoint): void {
-    if (this.pointProof.ask(from, point)) this.kick()
   }
 
   /** Writers past their deadline: never proposed → NoQuorumError; proposed → CommitTimeoutError. */

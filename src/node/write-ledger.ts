@@ -175,7 +175,7 @@ export class WriteLedger {
   }
 
   /** The replica stopped with proposals in flight: retries waiting on them learn that theirs may still commit. */
-  stopOutstanding (): void {
+  private stopOutstanding (): void {
     for (const w of this.landWaiters.splice(0)) w.resolve('stopped')
     this.outstanding.clear()
   }
