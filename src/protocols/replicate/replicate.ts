@@ -272,9 +272,10 @@ export class ReplicateService {
       const head = (first: boolean): Uint8Array => ReplicateRequest.encode({
         type: ReplicateRequest.Type.BLOCKS, chainId, height: 0, tipHash: new Uint8Array(0), bytes: 0, epoch: options.epoch ?? 0, reset: first && reset, blocks: []
       })
-      const sent = await this.sendBlocks(writeFrame, head, read, chainId, from, tip.height, signal, progress)
-
-      await write({ type: ReplicateRequest.Type.DONE, height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer> })
+      // DONE follows the last frame at once, not after its acknowledgement: the backup takes it
+      // once every frame is appended, so waiting here would only add a round trip to each round
+      const finish = async (): Promise<void> => { await write({ type: ReplicateRequest.Type.DONE, height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer> }) }
+      const sent = await this.sendBlocks(writeFrame, head, read, finish, chainId, from, tip.height, signal, progress)
       const done = await read()
       this.checkStatus(done, peer)
       if (done.height !== tip.height || !bytesEqual(done.tipHash, tip.hash)) {
@@ -309,13 +310,18 @@ export class ReplicateService {
     writeFrame: (frame: Uint8ArrayList) => Promise<void>,
     head: (first: boolean) => Uint8Array,
     read: () => Promise<ReplicateResponse>,
+    /** Writes DONE: after the last frame, before its acknowledgements are read. */
+    finish: () => Promise<void>,
     chainId: string,
     from: number,
     to: number,
     signal: AbortSignal,
     progress: (height: number, sentBytes: number) => void
   ): Promise<{ sentBlocks: number, sentBytes: number }> {
-    if (from > to) return { sentBlocks: 0, sentBytes: 0 }
+    if (from > to) {
+      await finish()
+      return { sentBlocks: 0, sentBytes: 0 }
+    }
     const window = new Window(this.windowBytes)
     const pending: Frame[] = []
     let sentBlocks = 0
@@ -366,6 +372,8 @@ export class ReplicateService {
         sentBytes += bytes
         first = false
       }
+      if (failure != null) throw failure
+      await finish()
     } catch (err) {
       writerDone = true
       wakeReader()
