@@ -234,7 +234,7 @@ export class Consensus {
       events: components.events,
       connectedMembers: components.connectedMembers,
       isMember: components.isMember,
-      afterCommit: async (chainId, participants) => await components.vguarddb.afterCommit(chainId, participants),
+      afterCommit: async (chainId, participants, height) => await components.vguarddb.afterCommit(chainId, participants, { covering: height }),
       sync: components.sync,
       ownChainHolders: async () => (await components.vguarddb.ownChainHolders()).holders,
       ownTableConflict: async () => await this.ownChainAgainstTables(),

@@ -72,7 +72,7 @@ export interface PaxosDriverComponents {
   connectedMembers: () => PeerId[]
   isMember: (peer: PeerId) => boolean
   /** Replicate → table → release after a commit of our own chain. */
-  afterCommit: (chainId: string, participants: string[]) => Promise<ReplicationOutcome>
+  afterCommit: (chainId: string, participants: string[], height: number) => Promise<ReplicationOutcome>
   sync: Pick<Sync, 'fetch' | 'writeIds'>
   /** Who may hold our own chain, likeliest first (VGuardDB.ownChainHolders). */
   ownChainHolders: () => Promise<string[]>
@@ -557,7 +557,7 @@ export class PaxosDriver {
     if (kind === 'own' && this.c.kBackups > 0) {
       // a k no booth of ours can meet: the library's caller hears why in every partial round (the CLI warns at start)
       const beyond = backupsBeyondBooth({ kBackups: this.c.kBackups, boothSize: this.c.boothSize })
-      deps.afterCommit = async (participants) => replicationSummary(await this.c.afterCommit(chainId, participants), beyond)
+      deps.afterCommit = async (participants, height) => replicationSummary(await this.c.afterCommit(chainId, participants, height), beyond)
     }
     if (kind === 'shared') {
       deps.fetchTo = async (peer, height, hash) => {

@@ -1234,7 +1234,8 @@ export class ChainReplica {
     // replication is synchronous at the end of each booth: the writers hear back after it
     const booth = committed[committed.length - 1].booth.filter(m => m !== this.d.self)
     const waiting = later.map(x => this.writes.awaitReplication(x.w, x.result))
-    void this.d.afterCommit(booth)
+    const height = Math.max(...committed.map(c => c.result.height))
+    void this.d.afterCommit(booth, height)
       .catch((err: Error): ReplicationSummary => {
         this.d.log('%s: replication after commit failed: %s', this.chainId, err.message)
         return { state: 'partial', backups: [], problem: `the replication round failed: ${err.message}` }

@@ -107,8 +107,11 @@ export interface ReplicaDeps {
   now: () => number
   /** Monotonic ms for deadlines and intervals, which a step of the wall clock must not move. @default performance.now */
   clock?: () => number
-  /** own: replicate → table → release after a commit (VGuardDB.afterCommit). */
-  afterCommit?: (participants: string[]) => Promise<ReplicationSummary>
+  /**
+   * own: replicate → table → release after a commit (VGuardDB.afterCommit);
+   * `height`: the highest block committed, which the answer's round covers.
+   */
+  afterCommit?: (participants: string[], height: number) => Promise<ReplicationSummary>
   /**
    * Fetch the chain up to `height`, whose block has `hash` (a snapshot that
    * `peer` answered). shared: from `peer`; own: from the chain's holders

@@ -20,7 +20,7 @@ import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interf
 import type { Message } from '@libp2p/gossipsub'
 import type { TypedEventEmitter } from 'main-event'
 import { bytesEqual, createBlock, MAX_BOOTH_SIZE, toHex } from '../chain/index.ts'
-import type { TransactionInput } from '../chain/index.ts'
+import type { ChainTip, TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import { headerAt } from '../storage/header-at.ts'
 import type { NodeDatabase, BinarySublevel } from '../storage/database.ts'
@@ -86,6 +86,13 @@ export interface EndOfBoothInput {
    * round again. 1–128 printable ASCII characters.
    */
   idempotencyKey?: string
+}
+
+/** The lowest tip the fresh backups reached (each at least `start`), or `start` when none was refreshed. */
+function reachedByAll (start: ChainTip, reached: ChainTip[]): ChainTip {
+  let low: ChainTip | undefined
+  for (const r of reached) if (low == null || r.height < low.height) low = r
+  return low != null && low.height > start.height ? low : start
 }
 
 export interface ReplicationOutcome {
@@ -201,6 +208,8 @@ export class VGuardDB {
   private readonly noted = new Map<string, string[]>()
   private readonly rounds = new Map<string, Promise<ReplicationOutcome>>()
   private readonly queued = new Map<string, Promise<ReplicationOutcome>>()
+  /** The round under way per chain (started, not ended). */
+  private readonly running = new Map<string, Promise<ReplicationOutcome>>()
   private readonly transfers = new Map<string, ReplicateProgress>()
   /** stop() ran: the stores are closed or closing. */
   private stopped = false
@@ -423,22 +432,41 @@ export class VGuardDB {
    * `own`: the round is this caller's (VGuard's endOfBooth: its participants
    * choose the backups), queued after any other, never joined to one queued
    * with other participants; later callers may share it.
+   * `covering`: the height of the caller's block. The round running when it
+   * arrives tops its transfers up with the blocks committed meanwhile
+   * (ReplicateOptions.topUp): if it ends complete with every fresh backup
+   * holding that height, the caller has its answer then, a round earlier.
    */
-  async afterCommit (chainId: string, participants: string[], options: { own?: boolean } = {}): Promise<ReplicationOutcome> {
-    const queued = this.queued.get(chainId)
-    if (queued != null && options.own !== true) return await queued
+  async afterCommit (chainId: string, participants: string[], options: { own?: boolean, covering?: number } = {}): Promise<ReplicationOutcome> {
+    const running = this.running.get(chainId)
+    const queued = options.own === true ? undefined : this.queued.get(chainId)
+    const next = queued ?? this.queue(chainId, participants)
+    if (running != null && options.covering != null) {
+      const outcome = await running.catch(() => undefined)
+      if (outcome?.complete === true && outcome.height >= options.covering) return outcome
+    }
+    return await next
+  }
+
+  /** A round after those queued: it starts once the one before it ended, however it ended. */
+  private queue (chainId: string, participants: string[]): Promise<ReplicationOutcome> {
     const previous = this.rounds.get(chainId) ?? Promise.resolve()
     const next: Promise<ReplicationOutcome> = previous.catch(() => {}).then(async () => {
       if (this.queued.get(chainId) === next) this.queued.delete(chainId)
-      return await this.round(chainId, participants)
+      this.running.set(chainId, next)
+      try {
+        return await this.round(chainId, participants)
+      } finally {
+        if (this.running.get(chainId) === next) this.running.delete(chainId)
+        // the next round chains on this one as long as it is the last one queued
+        if (this.rounds.get(chainId) === next) this.rounds.delete(chainId)
+      }
     })
     this.queued.set(chainId, next)
     this.rounds.set(chainId, next)
-    try {
-      return await next
-    } finally {
-      if (this.rounds.get(chainId) === next) this.rounds.delete(chainId)
-    }
+    // observed by its callers; a caller answered by the round before it leaves it unobserved
+    next.catch(() => {})
+    return next
   }
 
   /**
@@ -570,6 +598,8 @@ export class VGuardDB {
     // failed candidates that may have stored part of the chain before failing
     const partial: string[] = []
     const transfers: ReplicationOutcome['transfers'] = []
+    /** Where each fresh backup's transfer ended (at the tip above, or past it: see topUp). */
+    const reached: ChainTip[] = []
     let next = 0
     let inflight = 0
     // at most k transfers at a time, and never more than k successes: a copy
@@ -586,6 +616,7 @@ export class VGuardDB {
           await this.noteTransfer(chainId, peer, current)
           const result = await this.replicateOne(peer, chainId, epoch, () => { started = true })
           active.push(peer)
+          reached.push({ chainId, height: result.height, hash: result.tipHash })
           transfers.push({ peerId: peer, resumedFrom: result.resumedFrom, sentBlocks: result.sentBlocks, sentBytes: result.sentBytes })
         } catch (err) {
           const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
@@ -629,8 +660,10 @@ export class VGuardDB {
     // it kept hold: signing only the tip, a vehicle that lost its database then found no holder that
     // led to it, and every write failed for good (docs/consensus.md)
     const held = active.length === 0 ? (current != null ? heldPoint(current) : { height: 0, hash: new Uint8Array(0) }) : undefined
+    // the transfers topped up to the blocks committed while they ran: the table names what every fresh backup holds
+    const covered = reachedByAll(tip, reached)
     const signed = await signTable(this.c.privateKey, this.self, {
-      chainId, epoch, active: named, obsolete, height: tip.height, tipHash: tip.hash, timestamp: (this.c.now ?? Date.now)(), held
+      chainId, epoch, active: named, obsolete, height: covered.height, tipHash: covered.hash, timestamp: (this.c.now ?? Date.now)(), held
     })
     await this.releases.prepare(chainId, obsoleteAll)
     await this.tables.adopt(signed.signed, chainId)
@@ -639,10 +672,10 @@ export class VGuardDB {
     // even if the gossip is lost (an unclaimed copy falls under retention)
     await this.releases.update(chainId, obsoleteAll, named)
     await this.transfersRecorded(chainId)
-    this.publish({ chainId, height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, participants, table: signed.signed as Uint8Array<ArrayBuffer> })
-    this.c.events.safeDispatchEvent('backup:table', { detail: { chainId, epoch, active: named, obsolete, height: tip.height } })
+    this.publish({ chainId, height: covered.height, tipHash: covered.hash as Uint8Array<ArrayBuffer>, participants, table: signed.signed as Uint8Array<ArrayBuffer> })
+    this.c.events.safeDispatchEvent('backup:table', { detail: { chainId, epoch, active: named, obsolete, height: covered.height } })
     if (!complete) this.log('only %d of %d backups for %s at epoch %d (%d older copies kept)', active.length, kBackups, chainId, epoch, kept.length)
-    return { chainId, height: tip.height, epoch, active: named, obsolete, complete, failures, transfers }
+    return { chainId, height: covered.height, epoch, active: named, obsolete, complete, failures, transfers }
   }
 
   private isConnected (peer: string): boolean {
@@ -682,6 +715,8 @@ export class VGuardDB {
       const result = await withDeadline(REPLICATE_TIMEOUT, async (signal) => await this.replicate.replicateTo(peerIdFromString(peer), chainId, {
         epoch,
         signal,
+        // a write committed while the round runs is covered by it, not by the next one (see afterCommit)
+        topUp: true,
         onProgress: (p) => {
           onStarted()
           reached = { sentBytes: p.sentBytes, height: p.height }

@@ -9,6 +9,7 @@ import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import { REPLICATE_PROTOCOL } from '../../src/protocols/replicate/index.ts'
+import { createBlock } from '../../src/chain/index.ts'
 
 const utf8 = new TextEncoder()
 
@@ -101,5 +102,30 @@ describe('writes and their replication round', () => {
     await a.stop()
     expect(await waiting).toMatchObject({ height: 2, replication: { state: 'pending' } })
     await stall.restore()
+  })
+
+  it('a commit made while a round runs is answered by that round, whose transfers topped up to its block, not by the next one', async () => {
+    const [a, b, c] = await connectedSwarm(cluster, 3, { kBackups: 2 })
+    const chainId = a.peerId.toString()
+    const backups = [b, c].map(n => n.peerId.toString())
+    // 24 blocks of 1 MiB: three times the 8 MiB a transfer keeps unacknowledged, so it is still sending long after its first acknowledgement
+    for (let i = 0; i < 24; i++) {
+      const transactions = Array.from({ length: 256 }, (_, j) => ({ key: `big/${i}/${j}`, value: new Uint8Array(4096).fill(j) }))
+      await a.chains.append(createBlock({ prev: await a.chains.tip(chainId), proposer: chainId, timestamp: Date.now(), transactions }), { sync: false })
+    }
+    const acknowledged = Promise.withResolvers<void>()
+    const onProgress = (): void => { acknowledged.resolve() }
+    a.addEventListener('replicate:progress', onProgress)
+    const running = a.vguarddb.afterCommit(chainId, backups)
+    await acknowledged.promise
+    a.removeEventListener('replicate:progress', onProgress)
+    // unsynced: no fsync of a loaded machine stands between it and the transfers' last pass
+    await a.chains.append(createBlock({ prev: await a.chains.tip(chainId), proposer: chainId, timestamp: Date.now(), transactions: [{ key: 'gps/1', value: utf8.encode('-27.7,-51.1') }] }), { sync: false })
+    const height = (await a.chains.tip(chainId)).height
+    const answer = await a.vguarddb.afterCommit(chainId, backups, { covering: height })
+    const first = await running
+    expect(first).toMatchObject({ complete: true, height: 25 })
+    expect(answer.epoch).toBe(first.epoch)
+    for (const backup of [b, c]) expect((await backup.chains.tip(chainId)).height).toBeGreaterThanOrEqual(height)
   })
 })

@@ -40,6 +40,14 @@ export const MESSAGE_TIMEOUT = 10 * second
  * as it liked, and honest vehicles found no backup there.
  */
 export const PROGRESS_BYTES = 1 * MiB
+/**
+ * A transfer asked to top up (ReplicateOptions.topUp) sends, after the blocks
+ * up to the tip it offered, those committed while it ran: at most this many
+ * passes and bytes, and never more than the backup said it had free beyond
+ * the offer. Bounded, so a chain written without pause still ends its round.
+ */
+export const TOP_UP_PASSES = 8
+export const TOP_UP_BYTES = 4 * MiB
 /** A whole transfer, when the caller sets no deadline of its own: a chain of GiBs to a slow backup still fits. */
 export const TRANSFER_TIMEOUT = 10 * 60 * second
 /**

@@ -14,7 +14,7 @@ import { Reservations } from './reservations.ts'
 import type { Reservation } from './reservations.ts'
 import {
   MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_WINDOW_BYTES, MEMBERSHIP_WAIT, MESSAGE_TIMEOUT, PROGRESS_BYTES, REPLICATE_PROTOCOL, TARGET_FRAME_BYTES,
-  TRANSFER_TIMEOUT, WINDOW_BYTES, OFFER_BUDGET
+  TRANSFER_TIMEOUT, WINDOW_BYTES, OFFER_BUDGET, TOP_UP_BYTES, TOP_UP_PASSES
 } from './constants.ts'
 import { InboundBudget } from '../inbound-budget.ts'
 import { NoCapacityError, ReplicateRefusedError } from './errors.ts'
@@ -109,9 +109,34 @@ export interface ReplicateOptions {
   epoch?: number
   signal?: AbortSignal
   onProgress?: (progress: ReplicateProgress) => void
+  /**
+   * Also send the blocks committed while the transfer runs, before DONE
+   * (bounded: TOP_UP_PASSES, TOP_UP_BYTES, and the room the backup said it
+   * had): the result's height says how far the backup holds the chain.
+   * @default false (up to the tip read when the transfer starts)
+   */
+  topUp?: boolean
 }
 
 interface Frame { last: number, bytes: number }
+
+/** What sendBlocks needs of replicateTo. */
+interface Sending {
+  writeFrame: (frame: Uint8ArrayList) => Promise<void>
+  head: (first: boolean) => Uint8Array
+  read: () => Promise<ReplicateResponse>
+  /** Writes DONE for the tip sent: after the last frame, before its acknowledgements are read. */
+  finish: (tip: ChainTip) => Promise<void>
+  /** Given the tip sent so far, the tip to go on to (see ReplicateService.topUps). */
+  extend?: (sent: ChainTip) => Promise<ChainTip | undefined>
+  chainId: string
+  /** First height to send (the backup holds those below). */
+  from: number
+  /** The tip read at the start: sent up to it at least. */
+  tip: ChainTip
+  signal: AbortSignal
+  progress: (height: number, sentBytes: number) => void
+}
 
 /** ReplicateRequest.blocks: field 8, length-delimited. */
 const TAG_BLOCKS = (8 << 3) | 2
@@ -265,23 +290,36 @@ export class ReplicateService {
       const offer = await read()
       this.checkStatus(offer, peer)
       const { from, reset } = await this.startingPoint(chainId, tip, offer)
+      let target = tip
       const progress = (height: number, sentBytes: number): void => {
-        options.onProgress?.({ chainId, peer: peer.toString(), height, target: tip.height, sentBytes })
+        options.onProgress?.({ chainId, peer: peer.toString(), height, target: target.height, sentBytes })
       }
       const writeFrame = async (frame: Uint8ArrayList): Promise<void> => { await pbs.write(frame, ENCODED, { signal }) }
       const head = (first: boolean): Uint8Array => ReplicateRequest.encode({
         type: ReplicateRequest.Type.BLOCKS, chainId, height: 0, tipHash: new Uint8Array(0), bytes: 0, epoch: options.epoch ?? 0, reset: first && reset, blocks: []
       })
+      // the backup's room beyond the offer: it reserved what the offer needs (at most the offer's bytes)
+      const topUp = options.topUp === true ? this.topUps(chainId, offer.free - (info?.bytes ?? 0), info?.bytes ?? 0) : undefined
+      const extend = topUp == null
+        ? undefined
+        : async (sent: ChainTip): Promise<ChainTip | undefined> => {
+          const more = await topUp(sent)
+          if (more != null) target = more
+          return more
+        }
       // DONE follows the last frame at once, not after its acknowledgement: the backup takes it
       // once every frame is appended, so waiting here would only add a round trip to each round
-      const finish = async (): Promise<void> => { await write({ type: ReplicateRequest.Type.DONE, height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer> }) }
-      const sent = await this.sendBlocks(writeFrame, head, read, finish, chainId, from, tip.height, signal, progress)
+      const finish = async (last: ChainTip): Promise<void> => {
+        target = last
+        await write({ type: ReplicateRequest.Type.DONE, height: last.height, tipHash: last.hash as Uint8Array<ArrayBuffer> })
+      }
+      const sent = await this.sendBlocks({ writeFrame, head, read, finish, extend, chainId, from, tip, signal, progress })
       const done = await read()
       this.checkStatus(done, peer)
-      if (done.height !== tip.height || !bytesEqual(done.tipHash, tip.hash)) {
-        throw new ProtocolError(`backup ${peer.toString()} holds height ${done.height}, expected ${tip.height}`)
+      if (done.height !== target.height || !bytesEqual(done.tipHash, target.hash)) {
+        throw new ProtocolError(`backup ${peer.toString()} holds height ${done.height}, expected ${target.height}`)
       }
-      return { peer: peer.toString(), height: tip.height, tipHash: tip.hash, resumedFrom: from - 1, ...sent }
+      return { peer: peer.toString(), height: target.height, tipHash: target.hash, resumedFrom: from - 1, ...sent }
     }, { signal })
   }
 
@@ -291,6 +329,29 @@ export class ReplicateService {
       throw new NoCapacityError(`backup ${peer.toString()} has ${res.free} bytes free: ${res.message}`)
     }
     throw new ReplicateRefusedError(`backup ${peer.toString()} refused: ${ReplicateResponse.Status[res.status] ?? res.status}: ${res.message}`)
+  }
+
+  /**
+   * The top-ups of one transfer: called with the tip sent so far, it gives the
+   * tip to go on to, or undefined to end with DONE. Only blocks that extend
+   * what was sent (our chain did not change under the transfer), within the
+   * passes and bytes allowed.
+   */
+  private topUps (chainId: string, room: number, offeredBytes: number): (sent: ChainTip) => Promise<ChainTip | undefined> {
+    let passes = 0
+    const allowed = Math.min(TOP_UP_BYTES, Math.max(0, room))
+    return async (sent) => {
+      if (passes >= TOP_UP_PASSES) return undefined
+      const { store } = this.components
+      const now = await store.tip(chainId)
+      if (now.height <= sent.height) return undefined
+      if (((await store.info(chainId))?.bytes ?? 0) - offeredBytes > allowed) return undefined
+      for await (const { block } of store.headers(chainId, { from: sent.height, to: sent.height })) {
+        if (!bytesEqual(block.hash, sent.hash)) return undefined
+      }
+      passes++
+      return now
+    }
   }
 
   /** Where to resume: after the backup's tip if it is a prefix of our chain, else from scratch. */
@@ -306,20 +367,10 @@ export class ReplicateService {
     return { from: 1, reset: true }
   }
 
-  private async sendBlocks (
-    writeFrame: (frame: Uint8ArrayList) => Promise<void>,
-    head: (first: boolean) => Uint8Array,
-    read: () => Promise<ReplicateResponse>,
-    /** Writes DONE: after the last frame, before its acknowledgements are read. */
-    finish: () => Promise<void>,
-    chainId: string,
-    from: number,
-    to: number,
-    signal: AbortSignal,
-    progress: (height: number, sentBytes: number) => void
-  ): Promise<{ sentBlocks: number, sentBytes: number }> {
-    if (from > to) {
-      await finish()
+  private async sendBlocks (t: Sending): Promise<{ sentBlocks: number, sentBytes: number }> {
+    const { writeFrame, head, read, finish, extend, chainId, signal, progress } = t
+    if (t.from > t.tip.height && extend == null) {
+      await finish(t.tip)
       return { sentBlocks: 0, sentBytes: 0 }
     }
     const window = new Window(this.windowBytes)
@@ -359,21 +410,29 @@ export class ReplicateService {
     acks.catch(() => {})
 
     let first = true
+    let from = t.from
+    let to = t.tip
     try {
-      // runs of stored entries are frames of blocks but for the tag byte: sent as they are read
-      for await (const run of this.components.store.runs(chainId, { from, to, signal, maxBytes: this.targetFrameBytes, maxBlocks: MAX_BLOCKS_PER_FRAME })) {
-        const bytes = run.bytes.byteLength
-        await window.reserve(bytes)
+      while (true) {
+        // runs of stored entries are frames of blocks but for the tag byte: sent as they are read
+        for await (const run of this.components.store.runs(chainId, { from, to: to.height, signal, maxBytes: this.targetFrameBytes, maxBlocks: MAX_BLOCKS_PER_FRAME })) {
+          const bytes = run.bytes.byteLength
+          await window.reserve(bytes)
+          if (failure != null) throw failure
+          await writeFrame(blocksFrame(head(first), run))
+          pending.push({ last: run.to, bytes })
+          wakeReader()
+          sentBlocks += run.to - run.from + 1
+          sentBytes += bytes
+          first = false
+        }
         if (failure != null) throw failure
-        await writeFrame(blocksFrame(head(first), run))
-        pending.push({ last: run.to, bytes })
-        wakeReader()
-        sentBlocks += run.to - run.from + 1
-        sentBytes += bytes
-        first = false
+        const more = await extend?.(to)
+        if (more == null) break
+        from = Math.max(from, to.height + 1)
+        to = more
       }
-      if (failure != null) throw failure
-      await finish()
+      await finish(to)
     } catch (err) {
       writerDone = true
       wakeReader()
