@@ -22,84 +22,72 @@ async function grow (node: VGuardNode, blocks: number, tag: string): Promise<voi
   }
 }
 
-interface Pair { proposer: ReplicateService, backup: ReplicateService }
+interface Transfer {
+  A: VGuardNode
+  B: VGuardNode
+  chainId: string
+  /** The proposer's service; the backup's runs a real service that commits 3 more blocks on A while it answers the first offer. */
+  proposer: ReplicateService
+}
 
-/** The proposer's service and a backup's, on a test protocol; the backup calls `duringOffer` before it answers an offer. */
-async function services (A: VGuardNode, B: VGuardNode, protocol: string, free: () => Promise<number>, duringOffer: () => Promise<void>): Promise<Pair> {
-  const proposer = new ReplicateService({ libp2p: A.libp2p, store: A.chains, logger: defaultLogger(), freeCapacity: async () => 0, onStored: async () => {} }, { protocol })
+/**
+ * A with 5 blocks and B a backup on a test protocol, whose free capacity is
+ * `free` (given A's chain bytes). B's service stops with the test (its stop
+ * is pushed on `stops`).
+ */
+async function setUp (cluster: TestCluster, name: string, free: (offered: number) => number, stops: Array<() => Promise<void>>): Promise<Transfer> {
+  const [A, B] = await connectedSwarm(cluster, 2)
+  const chainId = A.peerId.toString()
+  await grow(A, 5, 'before')
+  const offered = (await A.chains.info(chainId))?.bytes ?? 0
+  const protocol = `/test/replicate-top-up/${process.pid}/${name}`
+  let once = false
   const backup = new ReplicateService({
     libp2p: B.libp2p,
     store: B.chains,
     logger: defaultLogger(),
-    freeCapacity: free,
+    freeCapacity: async () => free(offered),
     onStored: async () => {},
-    onOffer: duringOffer
+    onOffer: async () => {
+      if (once) return
+      once = true
+      await grow(A, 3, 'during')
+    }
   }, { protocol })
   await backup.start()
-  return { proposer, backup }
+  stops.push(async () => { await backup.stop() })
+  const proposer = new ReplicateService({ libp2p: A.libp2p, store: A.chains, logger: defaultLogger(), freeCapacity: async () => 0, onStored: async () => {} }, { protocol })
+  return { A, B, chainId, proposer }
 }
 
 describe('replicate - topping a transfer up with the blocks committed while it runs', () => {
   const cluster = new TestCluster()
-  afterEach(async () => { await cluster.teardown() })
+  const stops: Array<() => Promise<void>> = []
+  afterEach(async () => {
+    for (const stop of stops.splice(0)) await stop()
+    await cluster.teardown()
+  })
 
   it('with topUp the backup gets the blocks committed mid-transfer before DONE, and the result names the tip it holds', async () => {
-    const [A, B] = await connectedSwarm(cluster, 2)
-    const chainId = A.peerId.toString()
-    await grow(A, 5, 'before')
-    let once = false
-    const { proposer, backup } = await services(A, B, `/test/replicate-top-up/${process.pid}/on`, async () => GIB, async () => {
-      if (once) return
-      once = true
-      await grow(A, 3, 'during')
-    })
-    try {
-      const result = await proposer.replicateTo(B.peerId, chainId, { topUp: true })
-      const tip = await A.chains.tip(chainId)
-      expect(tip.height).toBe(8)
-      expect(result).toMatchObject({ height: 8, sentBlocks: 8, resumedFrom: 0 })
-      expect(result.tipHash).toEqual(tip.hash)
-      expect(await B.chains.tip(chainId)).toEqual(tip)
-    } finally {
-      await backup.stop()
-    }
+    const { A, B, chainId, proposer } = await setUp(cluster, 'on', () => GIB, stops)
+    const result = await proposer.replicateTo(B.peerId, chainId, { topUp: true })
+    const tip = await A.chains.tip(chainId)
+    expect(tip.height).toBe(8)
+    expect(result).toMatchObject({ height: 8, sentBlocks: 8, resumedFrom: 0 })
+    expect(result.tipHash).toEqual(tip.hash)
+    expect(await B.chains.tip(chainId)).toEqual(tip)
   })
 
   it('without topUp the transfer ends at the tip it read at the start; the next one brings the rest', async () => {
-    const [A, B] = await connectedSwarm(cluster, 2)
-    const chainId = A.peerId.toString()
-    await grow(A, 5, 'before')
-    let once = false
-    const { proposer, backup } = await services(A, B, `/test/replicate-top-up/${process.pid}/off`, async () => GIB, async () => {
-      if (once) return
-      once = true
-      await grow(A, 3, 'during')
-    })
-    try {
-      expect(await proposer.replicateTo(B.peerId, chainId)).toMatchObject({ height: 5, sentBlocks: 5 })
-      expect((await B.chains.tip(chainId)).height).toBe(5)
-      expect(await proposer.replicateTo(B.peerId, chainId)).toMatchObject({ height: 8, sentBlocks: 3, resumedFrom: 5 })
-    } finally {
-      await backup.stop()
-    }
+    const { B, chainId, proposer } = await setUp(cluster, 'off', () => GIB, stops)
+    expect(await proposer.replicateTo(B.peerId, chainId)).toMatchObject({ height: 5, sentBlocks: 5 })
+    expect((await B.chains.tip(chainId)).height).toBe(5)
+    expect(await proposer.replicateTo(B.peerId, chainId)).toMatchObject({ height: 8, sentBlocks: 3, resumedFrom: 5 })
   })
 
   it('a backup with room for the offer only is not topped up: it gets what was offered, and the transfer succeeds', async () => {
-    const [A, B] = await connectedSwarm(cluster, 2)
-    const chainId = A.peerId.toString()
-    await grow(A, 5, 'before')
-    const offered = (await A.chains.info(chainId))?.bytes ?? 0
-    let once = false
-    const { proposer, backup } = await services(A, B, `/test/replicate-top-up/${process.pid}/full`, async () => offered + 100, async () => {
-      if (once) return
-      once = true
-      await grow(A, 3, 'during')
-    })
-    try {
-      expect(await proposer.replicateTo(B.peerId, chainId, { topUp: true })).toMatchObject({ height: 5, sentBlocks: 5 })
-      expect((await B.chains.tip(chainId)).height).toBe(5)
-    } finally {
-      await backup.stop()
-    }
+    const { B, chainId, proposer } = await setUp(cluster, 'full', (offered) => offered + 100, stops)
+    expect(await proposer.replicateTo(B.peerId, chainId, { topUp: true })).toMatchObject({ height: 5, sentBlocks: 5 })
+    expect((await B.chains.tip(chainId)).height).toBe(5)
   })
 })
