@@ -13,6 +13,9 @@
  * - the proposer's DONE is answered only once the copy is durable (a sync
  *   write), so "k backups hold the chain" means durably;
  * - an interrupted transfer resumes from the backup's tip;
+ * - asked to (`topUp`), the proposer also sends the blocks committed while
+ *   the transfer runs before DONE, within bounds and the room the backup
+ *   said it had; the result names the tip the backup holds;
  * - a backup refuses a chain that does not fit its free capacity, counting
  *   the room that transfers in flight have reserved (concurrent offers cannot
  *   together overfill it; a reservation ends with its transfer, however it ends);

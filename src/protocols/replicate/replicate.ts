@@ -90,7 +90,7 @@ export interface ReplicateProgress {
   peer: string
   /** Height the backup has appended so far. */
   height: number
-  /** Height it will hold when done. */
+  /** Height it will hold when done (raised when the transfer tops up: ReplicateOptions.topUp). */
   target: number
   sentBytes: number
 }
