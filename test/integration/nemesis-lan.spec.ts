@@ -148,6 +148,14 @@ describe.skipIf(!CAN_NETNS)(`nemesis on a LAN of network namespaces (NEMESIS_SEE
             lastRefusal.set(h.index, `${key}: HTTP ${res.status} ${res.body.slice(0, 400)}`)
             // 503 (no quorum, no leader, proposer unreachable), 502: retried; anything else is a bug
             if (res.status !== 503 && res.status !== 502) failures.push(`PUT ${key} on host ${h.index}: HTTP ${res.status} ${res.body}`)
+            // an attempt proposed before the node caught up from a snapshot, whose fate it cannot tell: its
+            // retries are refused for as long as write ids are remembered (docs/consensus.md), and the answer
+            // says to read the key. Never acknowledged, it is not checked as kept; it must not commit twice,
+            // which the block check below still asserts. The writer goes on with its next key.
+            if (res.status === 503 && res.body.includes('read the key to see')) {
+              note(`host ${h.index}: ${key} of unknown fate (caught up from a snapshot), left for the next key`)
+              break
+            }
           } catch (err) {
             // the host is stopped, or the request timed out: retried once the host answers
             lastRefusal.set(h.index, `${key}: ${(err as Error).message}`)
