@@ -206,6 +206,15 @@ export class VGuardDB {
   private readonly transfersDb: BinarySublevel
   /** Notes a previous run left behind, per chain: transfers a crash interrupted. */
   private readonly noted = new Map<string, string[]>()
+  /** Chains whose transfer notes may be on disk (loaded, or noted since): a round clears them, the others have none. */
+  private readonly notesOnDisk = new Set<string>()
+  /**
+   * A point of our own chain this process read from its own store when it
+   * signed a table naming it: our chain holds it for as long as we run (no
+   * path rewrites our own blocks in a running node), so the next round's
+   * check of that table (checkHoldsTableTip) needs no read.
+   */
+  private ownPointHeld?: { height: number, hash: Uint8Array }
   private readonly rounds = new Map<string, Promise<ReplicationOutcome>>()
   private readonly queued = new Map<string, Promise<ReplicationOutcome>>()
   /** The round under way per chain (started, not ended). */
@@ -314,6 +323,7 @@ export class VGuardDB {
     for await (const key of this.transfersDb.keys()) {
       const [chainId, peer] = utf8d.decode(key).split('\n')
       this.noted.set(chainId, [...(this.noted.get(chainId) ?? []), peer])
+      this.notesOnDisk.add(chainId)
     }
     await this.offers.load()
     await this.replicate.start()
@@ -484,6 +494,7 @@ export class VGuardDB {
     // nowhere: a chain that lost them and wrote on, the operator saying so, replaces no copy)
     const point = heldPoint(table)
     if (point.height === 0) return
+    if (this.ownPointHeld != null && this.ownPointHeld.height === point.height && bytesEqual(this.ownPointHeld.hash, point.hash)) return
     // once per round, after each commit: the header only
     const held = await headerAt(this.c.store, this.self, point.height)
     if (held != null && bytesEqual(held.hash, point.hash)) return
@@ -665,6 +676,8 @@ export class VGuardDB {
     const signed = await signTable(this.c.privateKey, this.self, {
       chainId, epoch, active: named, obsolete, height: covered.height, tipHash: covered.hash, timestamp: (this.c.now ?? Date.now)(), held
     })
+    // read from our store (its transfers sent up to it) and named by the table: the next round's check needs no read
+    if (chainId === this.self && active.length > 0) this.ownPointHeld = { height: covered.height, hash: covered.hash }
     await this.releases.prepare(chainId, obsoleteAll)
     await this.tables.adopt(signed.signed, chainId)
     // gossip is a hint: the backups the table names get it straight away too,
@@ -693,6 +706,7 @@ export class VGuardDB {
    */
   private async noteTransfer (chainId: string, peer: string, current: BackupTableInfo | undefined): Promise<void> {
     if (current?.active.includes(peer) === true || this.releases.peers(chainId).includes(peer)) return
+    this.notesOnDisk.add(chainId)
     await this.transfersDb.put(utf8.encode(`${chainId}\n${peer}`), new Uint8Array(0), SYNC_WRITE)
   }
 
@@ -704,8 +718,11 @@ export class VGuardDB {
   /** The round's table and releases are durable: its notes are no longer needed. */
   private async transfersRecorded (chainId: string): Promise<void> {
     this.noted.delete(chainId)
+    // a LevelDB range delete per round otherwise, for the rounds that noted nothing (those to current backups)
+    if (!this.notesOnDisk.has(chainId)) return
     const prefix = utf8.encode(`${chainId}\n`)
     await this.transfersDb.clear({ gte: prefix, lt: prefixEnd(prefix) })
+    this.notesOnDisk.delete(chainId)
   }
 
   private async replicateOne (peer: string, chainId: string, epoch: number, onStarted: () => void): Promise<ReplicateResult> {

@@ -380,6 +380,22 @@ describe('vguarddb - rounds that fall short', () => {
     expect(failures).toBe(-1)
   })
 
+  it('rounds leave no transfer note on disk, those that noted a new backup and those that noted none (a restart would take one for an interrupted transfer)', async () => {
+    const [A, B, C] = await connectedSwarm(cluster, 3, { kBackups: 1 })
+    // B new (noted), B again (a current backup: not noted), C new (noted; B is released)
+    for (const [i, backup] of [B, B, C].entries()) {
+      const outcome = await A.endOfBooth({ participants: ids(backup), transactions: [gps(i)] })
+      expect(outcome.active).toEqual(ids(backup))
+    }
+    await cluster.stopNode(A)
+    const database = await openDatabase(A.config.dataDir)
+    try {
+      expect(await database.sublevel('transfers-noted').keys().all()).toEqual([])
+    } finally {
+      await database.close()
+    }
+  })
+
   it('a proposer restarted hands its table again to the backups it names, which may have missed it', async () => {
     const [A, B] = await connectedSwarm(cluster, 2, { kBackups: 1 })
     const chainId = A.peerId.toString()
