@@ -135,7 +135,8 @@ interface Sending {
   /** The tip read at the start: sent up to it at least. */
   tip: ChainTip
   signal: AbortSignal
-  progress: (height: number, sentBytes: number) => void
+  /** The backup's height after a frame, the bytes sent, and the tip the transfer goes to now. */
+  progress: (height: number, sentBytes: number, target: number) => void
 }
 
 /** ReplicateRequest.blocks: field 8, length-delimited. */
@@ -291,22 +292,15 @@ export class ReplicateService {
       this.checkStatus(offer, peer)
       const { from, reset } = await this.startingPoint(chainId, tip, offer)
       let target = tip
-      const progress = (height: number, sentBytes: number): void => {
-        options.onProgress?.({ chainId, peer: peer.toString(), height, target: target.height, sentBytes })
+      const progress = (height: number, sentBytes: number, to: number): void => {
+        options.onProgress?.({ chainId, peer: peer.toString(), height, target: to, sentBytes })
       }
       const writeFrame = async (frame: Uint8ArrayList): Promise<void> => { await pbs.write(frame, ENCODED, { signal }) }
       const head = (first: boolean): Uint8Array => ReplicateRequest.encode({
         type: ReplicateRequest.Type.BLOCKS, chainId, height: 0, tipHash: new Uint8Array(0), bytes: 0, epoch: options.epoch ?? 0, reset: first && reset, blocks: []
       })
       // the backup's room beyond the offer: it reserved what the offer needs (at most the offer's bytes)
-      const topUp = options.topUp === true ? this.topUps(chainId, offer.free - (info?.bytes ?? 0), info?.bytes ?? 0) : undefined
-      const extend = topUp == null
-        ? undefined
-        : async (sent: ChainTip): Promise<ChainTip | undefined> => {
-          const more = await topUp(sent)
-          if (more != null) target = more
-          return more
-        }
+      const extend = options.topUp === true ? this.topUps(chainId, offer.free - (info?.bytes ?? 0), info?.bytes ?? 0) : undefined
       // DONE follows the last frame at once, not after its acknowledgement: the backup takes it
       // once every frame is appended, so waiting here would only add a round trip to each round
       const finish = async (last: ChainTip): Promise<void> => {
@@ -374,6 +368,9 @@ export class ReplicateService {
       return { sentBlocks: 0, sentBytes: 0 }
     }
     const window = new Window(this.windowBytes)
+    // what is being sent now: past the start's tip once the transfer tops up
+    let from = t.from
+    let to = t.tip
     const pending: Frame[] = []
     let sentBlocks = 0
     let sentBytes = 0
@@ -398,7 +395,7 @@ export class ReplicateService {
         // the backup may be ahead of the frame (a reconcile ran beside us), never behind it
         if (frame == null || res.height < frame.last) throw new InvalidMessageError(`unexpected ack for height ${res.height}`)
         window.release(frame.bytes)
-        progress(res.height, sentBytes)
+        progress(res.height, sentBytes, to.height)
       }
     })().catch((err: Error) => {
       failure = err
@@ -410,8 +407,6 @@ export class ReplicateService {
     acks.catch(() => {})
 
     let first = true
-    let from = t.from
-    let to = t.tip
     try {
       while (true) {
         // runs of stored entries are frames of blocks but for the tag byte: sent as they are read
