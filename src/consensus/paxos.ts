@@ -16,7 +16,7 @@
  */
 import { Acceptor } from './acceptor.ts'
 import { ZERO_BALLOT, ballotEquals, compareBallots, copyBallot } from './ballot.ts'
-import { epochsAt, hasMajority, sameMembers, validateBooth } from './booth.ts'
+import { hasMajority, sameMembers, validateBooth } from './booth.ts'
 import { electionTimeout, outranks, rankOf } from './election.ts'
 import {
   DuplicateProposalError, ElectionDisabledError, InvalidMessageError, InvalidProposalError, NotLeaderError,
@@ -28,9 +28,12 @@ import { LeaderReads } from './reads.ts'
 import { Campaign, Leadership } from './proposer.ts'
 import { QuorumCheck } from './check-quorum.ts'
 import { PreVote } from './pre-vote.ts'
+import { Orphans } from './orphans.ts'
+import { CatchupAsks, answerCatchup } from './catchup.ts'
+import { announce, audience } from './announce.ts'
+import { divergedAt, showsForgottenVotes } from './promise-checks.ts'
 import { MAX_ID_LENGTH, MAX_ROUND_JUMP, validateMessage, validateProposal } from './validate.ts'
 import { CommitProofs, checkReported } from './proofs.ts'
-import { valuesEqual } from './values.ts'
 import type { Settings } from './config.ts'
 import type { ProposerContext } from './proposer.ts'
 import type {
@@ -40,9 +43,6 @@ import type {
 
 /** Messages only a node that may lead the chain sends (checkSender): their ballots count whoever we know. */
 const LEADER_TYPES = new Set<Message['type']>(['prePrepare', 'prepare', 'accept', 'heartbeat'])
-
-/** Peers remembered as asked for a catch-up (mayTeach). */
-const MAX_CATCHUP_ASKED = 256
 
 /**
  * An acceptor takes accepts at most this many windows above the slots it
@@ -85,10 +85,8 @@ export class Paxos {
   private applied: number
   /** Highest slot handed to the application in a Ready not yet advanced. */
   private handedOut: number
-  private catchupWait = 0
-  private catchupSlot = 0
   /** Peers this node asked to catch it up: their decided values and snapshots are answers (see mayTeach). */
-  private readonly catchupAsked = new Set<string>()
+  private readonly catchup = new CatchupAsks()
   private outbox: Message[] = []
   private local: Message[] = []
   private dropped: DroppedProposal[] = []
@@ -97,12 +95,7 @@ export class Paxos {
   private snapshotRequest?: SnapshotRequest
   private outstanding?: Ready
   private readonly reads = new LeaderReads()
-  /**
-   * Data values ended leaderships of this node had in flight (or recovered
-   * and queued), by slot (see settleOrphans): their fate is told once their
-   * slot is decided.
-   */
-  private readonly orphans = new Map<number, Set<string>>()
+  private readonly orphans = new Orphans()
   /** Client proposals a leader took into its second phase 1 (see phase1IfNeeded): proposed once it leads again. */
   private carried: Proposal[] = []
   /** An elected leader's check that a majority of its booth is still there (check-quorum.ts). */
@@ -194,9 +187,7 @@ export class Paxos {
       return
     }
     this.electionElapsed++
-    if (this.catchupWait > 0) {
-      this.catchupWait--
-    }
+    this.catchup.tick()
     if (this.role === 'candidate') {
       const c = this.campaignState
       if (c != null && [...c.promises.keys()].some(id => id !== this.s.id)) c.answeredTicks++
@@ -205,7 +196,7 @@ export class Paxos {
       } else if (this.heartbeatElapsed >= this.s.heartbeatTicks) {
         this.heartbeatElapsed = 0
         this.sendPrepares(this.campaignState?.silent() ?? [])
-        this.catchupWait = 0
+        this.catchup.rearm()
         this.tryLead()
       }
     } else if (this.mayCampaign()) {
@@ -459,7 +450,7 @@ export class Paxos {
    * for a driver that checks the promise beside its values.
    */
   divergenceIn (msg: PromiseMessage): number | undefined {
-    return this.divergedAt(msg)
+    return divergedAt(this.log, msg)
   }
 
   /**
@@ -580,10 +571,10 @@ export class Paxos {
       const msg = this.local.shift() as Message
       this.handle(msg)
     }
-    this.settleOrphans()
+    this.orphans.settle(this.log, this.leaderId, this.dropped)
     const lead = this.leadership
     if (this.role === 'leader' && lead != null && this.log.commit > lead.announced) {
-      this.announce(lead)
+      announce(this.log, this.s, lead, this.ctx.send)
     }
   }
 
@@ -665,7 +656,11 @@ export class Paxos {
           if (msg.fill != null && this.mayLead(msg.from) && this.fillTo(this.leadership, msg.fill)) this.settleLeader()
         }
         break
-      case 'catchup': this.onCatchup(msg); break
+      case 'catchup': {
+        const answer = answerCatchup(this.log, this.s, msg)
+        if (answer != null) this.send(answer)
+        break
+      }
       case 'decided':
         if (this.mayTeach(msg.from)) this.onDecided(msg)
         break
@@ -687,7 +682,7 @@ export class Paxos {
    * takes messages about it from any member).
    */
   private mayTeach (from: string): boolean {
-    return from === this.leaderId || this.mayLead(from) || this.catchupAsked.has(from)
+    return from === this.leaderId || this.mayLead(from) || this.catchup.has(from)
   }
 
   /** A peer that may lead this chain (a leader pushes decided values to learners that do not follow it yet). */
@@ -810,7 +805,7 @@ export class Paxos {
       return
     }
     if (this.divergesFrom(msg, c)) return
-    if (msg.from !== this.s.id && this.showsForgottenVotes(msg, c)) this.forgetOwnVotes()
+    if (msg.from !== this.s.id && this.alone() && showsForgottenVotes(this.log, this.s.id, msg, c.ballot)) this.forgetOwnVotes()
     // our own, after our votes were lost: it vouches for nothing we voted before (config.forgotVotes)
     if (msg.from === this.s.id && this.s.forgotVotes) {
       return
@@ -844,7 +839,7 @@ export class Paxos {
    * leave a booth it needs no majority.
    */
   private divergesFrom (msg: PromiseMessage, c?: Campaign): boolean {
-    const slot = this.divergedAt(msg)
+    const slot = divergedAt(this.log, msg)
     if (slot == null) return false
     this.noteDivergence(msg.from, slot, c)
     return true
@@ -856,16 +851,6 @@ export class Paxos {
     this.diverged.push({ slot, peer, fatal })
     // what it queued is dropped, never sent
     if (fatal) this.stepDown()
-  }
-
-  /** The first slot where the promise names a value decided other than ours, if any. */
-  private divergedAt (msg: PromiseMessage): number | undefined {
-    for (const e of msg.entries) {
-      if (!e.decided) continue
-      const mine = this.log.get(e.slot)
-      if (mine?.decided === true && !valuesEqual(mine.value, e.value)) return e.slot
-    }
-    return undefined
   }
 
   /**
@@ -945,7 +930,7 @@ export class Paxos {
       // waited for good: a review)
       this.followLeader(msg.from, msg.ballot)
       this.learnCommit(msg.from, msg.ballot, msg.commit)
-      const fill = this.orphanTop()
+      const fill = this.orphans.top()
       if (fill > msg.commit) this.send({ type: 'heartbeatAck', from: this.s.id, to: msg.from, ballot: copyBallot(msg.ballot), read: 0, fill })
       return
     }
@@ -960,7 +945,7 @@ export class Paxos {
     // an elected leader counts the acks (check-quorum.ts); a fixed proposer asks only for its reads
     const read = msg.read ?? 0
     if (this.s.mode === 'elected' || read > 0) {
-      const fill = this.orphanTop()
+      const fill = this.orphans.top()
       this.send({ type: 'heartbeatAck', from: this.s.id, to: msg.from, ballot: copyBallot(msg.ballot), read, ...(fill > msg.commit ? { fill } : {}) })
     }
   }
@@ -1027,34 +1012,7 @@ export class Paxos {
 
   private requestCatchup (from: string): void {
     const slot = this.log.commit + 1
-    if (this.catchupWait > 0 && this.catchupSlot === slot) {
-      return
-    }
-    this.catchupSlot = slot
-    this.catchupWait = 2 * this.s.heartbeatTicks
-    if (!this.catchupAsked.has(from)) {
-      // bounded: the oldest ask goes first (a late answer from it is asked for again)
-      if (this.catchupAsked.size >= MAX_CATCHUP_ASKED) this.catchupAsked.delete(this.catchupAsked.values().next().value as string)
-      this.catchupAsked.add(from)
-    }
-    this.send({ type: 'catchup', from: this.s.id, to: from, slot })
-  }
-
-  private onCatchup (msg: Extract<Message, { type: 'catchup' }>): void {
-    if (msg.slot <= this.log.compacted) {
-      this.send({
-        type: 'snapshot',
-        from: this.s.id,
-        to: msg.from,
-        slot: this.log.compacted,
-        booths: epochsAt(this.log.epochs, this.log.compacted, this.s.window)
-      })
-      return
-    }
-    const entries = this.log.decidedFrom(msg.slot, this.s.maxCatchup, this.s.maxCatchupBytes)
-    if (entries.length > 0) {
-      this.send({ type: 'decided', from: this.s.id, to: msg.from, entries, commit: this.log.commit })
-    }
+    if (this.catchup.ask(from, slot, 2 * this.s.heartbeatTicks)) this.send({ type: 'catchup', from: this.s.id, to: from, slot })
   }
 
   private onDecided (msg: Extract<Message, { type: 'decided' }>): void {
@@ -1066,7 +1024,7 @@ export class Paxos {
     this.settleLeader()
     if (this.log.commit < msg.commit && (this.log.commit > before || msg.entries.length === 0 || msg.entries[0].slot > this.log.commit + 1)) {
       // more to fetch from the same peer
-      this.catchupWait = 0
+      this.catchup.rearm()
       this.requestCatchup(msg.from)
     }
     this.tryLead()
@@ -1179,23 +1137,6 @@ export class Paxos {
   }
 
   /**
-   * Whether a promise shows votes this node cast and no longer holds (its
-   * data dir was restored from an older copy). A vehicle alone proposes on
-   * its chain and takes its own vote on a value before any accept of it
-   * leaves (messages to itself are handled within the same step, and the
-   * driver persists before it sends). So a slot a member saw decided, or
-   * accepted at a ballot of ours, past the last slot we hold, or an
-   * acceptance at a round of ours we have not used yet, is one whose vote
-   * we lost.
-   */
-  private showsForgottenVotes (p: PromiseMessage, c: Campaign): boolean {
-    if (!this.alone()) return false
-    const last = this.log.last()
-    if (p.commit > last) return true
-    return p.entries.some(e => !e.decided && e.ballot.proposer === this.s.id && (e.slot > last || e.ballot.round >= c.ballot.round))
-  }
-
-  /**
    * Our own acceptor state is older than votes we cast: from now on our
    * promise counts for nothing until we lead again, as for a data dir that
    * lost it (config.forgotVotes). Else our stale promise and a member that
@@ -1256,26 +1197,14 @@ export class Paxos {
    * An earlier leadership of ours left values in flight at slots this phase
    * 1 found empty (their accepts were lost): each may still be chosen there
    * by a later leader that meets a member holding it, so its writers learn
-   * its fate only once the slot is decided (settleOrphans). With no other
+   * its fate only once the slot is decided (orphans.ts). With no other
    * write to take those slots, nothing would decide them, and the writers
    * waited out their deadline on a healthy leader (found by the
    * simulation). Noops fill them: once a slot chose one, its orphans are
    * reported dropped and their writes proposed again.
    */
   private fillOrphanSlots (lead: Leadership): void {
-    this.fillTo(lead, this.orphanTop())
-  }
-
-  /**
-   * The highest slot an orphan of ours waits on (0: none). A node that does
-   * not lead again asks the leader to fill up to it (heartbeatAck.fill):
-   * else, with no write to take that slot, its writers waited out their
-   * deadline (found by the simulation).
-   */
-  private orphanTop (): number {
-    let top = 0
-    for (const slot of this.orphans.keys()) top = Math.max(top, slot)
-    return top
+    this.fillTo(lead, this.orphans.top())
   }
 
   /**
@@ -1357,7 +1286,7 @@ export class Paxos {
   private rephase (lead: Leadership): void {
     // learners hear what this leadership decided before it ends
     if (this.log.commit > lead.announced) {
-      this.announce(lead)
+      announce(this.log, this.s, lead, this.ctx.send)
     }
     const carried = lead.takeClientValues()
     this.startCampaign()
@@ -1373,41 +1302,10 @@ export class Paxos {
     }
   }
 
-  /**
-   * Reports dropped the values an ended leadership had in flight whose slot
-   * was decided with another value. Each went to one slot only (phase 1
-   * recovers every value at the slot it was accepted at, and a leadership
-   * carries only values it never sent), so such a value can never be
-   * chosen: its writers need not wait for their deadline to hear that it
-   * may still commit (a leader taken over just after it proposed kept its
-   * writes until then). One whose slot this node learns only through a
-   * snapshot is reported `unknown`: its fate is not known here, and nothing
-   * here would ever tell it (its writers were held for good).
-   */
-  private settleOrphans (): void {
-    for (const [slot, ids] of this.orphans) {
-      const e = this.log.get(slot)
-      if (e?.decided === true) {
-        this.orphans.delete(slot)
-        for (const id of ids) {
-          if (e.value.kind === 'data' && e.value.id === id) continue
-          this.dropped.push(this.leaderId != null ? { id, leader: this.leaderId } : { id })
-        }
-      } else if (slot <= this.log.compacted) {
-        this.orphans.delete(slot)
-        for (const id of ids) this.dropped.push({ id, unknown: true })
-      }
-    }
-  }
-
   /** Stops campaigning or leading; queued client proposals are reported dropped. */
   private stepDown (): void {
     if (this.leadership != null) {
-      for (const [slot, id] of this.leadership.proposedData()) {
-        let ids = this.orphans.get(slot)
-        if (ids == null) this.orphans.set(slot, ids = new Set())
-        ids.add(id)
-      }
+      this.orphans.adopt(this.leadership.proposedData())
       for (const id of this.leadership.drain()) {
         this.dropped.push({ id })
       }
@@ -1427,21 +1325,6 @@ export class Paxos {
       this.electionElapsed = 0
       this.timeout = this.newTimeout()
     }
-  }
-
-  /** Everyone who should hear from the leader: booth members, learners, candidates. */
-  private peers (): string[] {
-    const set = new Set<string>()
-    for (const e of this.log.epochs) {
-      const next = this.log.epochs[this.log.epochs.indexOf(e) + 1]
-      if (next == null || next.slot > this.log.commit + 1) {
-        e.members.forEach(m => set.add(m))
-      }
-    }
-    this.s.learners.forEach(l => set.add(l))
-    this.s.candidates.forEach(c => set.add(c.id))
-    set.delete(this.s.id)
-    return [...set]
   }
 
   /**
@@ -1471,51 +1354,8 @@ export class Paxos {
     }
     this.heartbeatCommit = this.log.commit
     const read = this.reads.waiting()
-    for (const to of this.peers()) {
+    for (const to of audience(this.log, this.s)) {
       this.send({ type: 'heartbeat', from: this.s.id, to, ballot: lead.ballot, commit: this.log.commit, ...(read > 0 ? { read } : {}) })
-    }
-  }
-
-  /**
-   * Commit moved: acceptors of the new slots hear it in a heartbeat (they
-   * hold the values); everyone else gets the decided values themselves.
-   */
-  private announce (lead: Leadership): void {
-    const entries = this.log.decidedFrom(lead.announced + 1, this.s.maxCatchup, this.s.maxCatchupBytes)
-    const members = new Set<string>()
-    for (const e of entries) {
-      e.booth.forEach(m => members.add(m))
-    }
-    const audience = this.peers()
-    for (const to of audience) {
-      if (members.has(to)) {
-        if (this.s.announceToBooth) {
-          this.send({ type: 'heartbeat', from: this.s.id, to, ballot: lead.ballot, commit: this.log.commit })
-        }
-      } else {
-        this.send({ type: 'decided', from: this.s.id, to, entries, commit: this.log.commit })
-      }
-    }
-    this.farewell(lead, new Set(audience))
-    lead.announced = this.log.commit
-  }
-
-  /**
-   * The members of a booth whose last slot the commit just passed, and that
-   * the next booth left out, hear that commit once: peers() stops reaching
-   * them from here on, and without it they would hold their last votes
-   * undecided for good (a vehicle's booth member retires by dropping
-   * decided values only). The commit it carries stops at that booth's last
-   * slot, so they do not fetch the next booth's values.
-   */
-  private farewell (lead: Leadership, audience: Set<string>): void {
-    const epochs = this.log.epochs
-    for (let i = 0; i + 1 < epochs.length; i++) {
-      const last = epochs[i + 1].slot - 1
-      if (last <= lead.announced || last > this.log.commit) continue
-      for (const to of epochs[i].members) {
-        if (to !== this.s.id && !audience.has(to)) this.send({ type: 'heartbeat', from: this.s.id, to, ballot: lead.ballot, commit: last })
-      }
     }
   }
 }
