@@ -181,7 +181,7 @@ export class Paxos {
         this.heartbeatElapsed = 0
         this.heartbeat()
         this.leadership?.retransmit(this.ctx)
-        if (this.leadership != null) this.askExtension(this.leadership)
+        if (this.leadership != null) this.leadership.askExtension(this.ctx)
       }
       this.flush()
       return
@@ -653,7 +653,7 @@ export class Paxos {
           this.quorumCheck?.heard(msg.from)
           if (msg.read > 0) this.reads.ack(msg.from, msg.read)
           // an orphan is a value of a node that led: nobody else has slots to fill
-          if (msg.fill != null && this.mayLead(msg.from) && this.fillTo(this.leadership, msg.fill)) this.settleLeader()
+          if (msg.fill != null && this.mayLead(msg.from) && this.leadership.fillTo(msg.fill)) this.settleLeader()
         }
         break
       case 'catchup': {
@@ -1187,7 +1187,7 @@ export class Paxos {
     this.leadership.fillLimit = this.leadership.readIndex() + this.s.window
     // twice the election timeout: a follower that stalls for one (a loaded host) does not cost the leadership
     this.quorumCheck = this.s.mode === 'elected' ? new QuorumCheck(this.s.id, 2 * this.s.electionTicks) : undefined
-    this.takeCarried(this.leadership)
+    this.leadership.takeCarried(this.carried.splice(0), this.log)
     this.fillOrphanSlots(this.leadership)
     this.heartbeat()
     this.settleLeader()
@@ -1204,24 +1204,7 @@ export class Paxos {
    * reported dropped and their writes proposed again.
    */
   private fillOrphanSlots (lead: Leadership): void {
-    this.fillTo(lead, this.orphans.top())
-  }
-
-  /**
-   * Queues noops so that every slot up to `slot` gets a value. Proposing
-   * anything at a slot above those phase 1 recovered is what any leader may
-   * do. Capped at lead.fillLimit, fixed when the leadership began: no
-   * earlier leader could have proposed beyond it, so a request past it is
-   * made up (capped from the leader's moving position instead, repeated
-   * requests queued noops without end: a review). True when it queued some.
-   */
-  private fillTo (lead: Leadership, slot: number): boolean {
-    // the queue (recovered values, then carried ones) takes the slots from nextSlot on
-    const filled = lead.nextSlot + lead.pending - 1
-    const top = Math.min(slot, lead.fillLimit)
-    if (top <= filled) return false
-    lead.enqueueNoops(top - filled)
-    return true
+    lead.fillTo(this.orphans.top())
   }
 
   /** Lets the leadership catch up with the log; steps down if a higher ballot decided one of our slots. */
@@ -1253,18 +1236,7 @@ export class Paxos {
       // nextSlot are unproposed by this leadership; if a member reports
       // anything there, the full recovery of a new campaign takes over.
       lead.extending = lead.nextSlot
-      this.askExtension(lead)
-    }
-  }
-
-  private askExtension (lead: Leadership): void {
-    if (lead.extending == null) {
-      return
-    }
-    for (const to of this.log.boothFor(lead.extending)) {
-      if (to !== this.s.id && !lead.promisers.has(to)) {
-        this.send({ type: 'prepare', from: this.s.id, to, ballot: lead.ballot, slot: lead.extending })
-      }
+      lead.askExtension(this.ctx)
     }
   }
 
@@ -1291,15 +1263,6 @@ export class Paxos {
     const carried = lead.takeClientValues()
     this.startCampaign()
     this.carried = carried
-  }
-
-  /** A new leadership takes the proposals carried into its phase 1 (those not chosen meanwhile). */
-  private takeCarried (lead: Leadership): void {
-    for (const p of this.carried.splice(0)) {
-      if (!lead.lookup(p.id).known && this.log.slotOfId(p.id) == null) {
-        lead.enqueue(p.id, p.data)
-      }
-    }
   }
 
   /** Stops campaigning or leading; queued client proposals are reported dropped. */

@@ -125,7 +125,7 @@ export class Leadership {
   /** The slot from which the leader asks the new booth's members to promise its ballot, while it does. */
   extending?: number
   /**
-   * The highest slot noops may be queued up to for orphans (Paxos.fillTo):
+   * The highest slot noops may be queued up to for orphans (fillTo):
    * a window past readIndex() when the leadership began. An earlier leader
    * proposed slot s only once s - window was chosen, and phase 1 recovered
    * everything chosen, up to readIndex(); fixed, so that fill requests
@@ -183,6 +183,44 @@ export class Leadership {
       items.push({ value: { kind: 'noop' }, recovered: false })
     }
     this.queue.splice(at, 0, ...items)
+  }
+
+  /**
+   * Queues noops so that every slot up to `slot` gets a value (orphans.ts).
+   * Proposing anything at a slot above those phase 1 recovered is what any
+   * leader may do. Capped at fillLimit, fixed when the leadership began: no
+   * earlier leader could have proposed beyond it, so a request past it is
+   * made up (capped from the leader's moving position instead, repeated
+   * requests queued noops without end: a review). True when it queued some.
+   */
+  fillTo (slot: number): boolean {
+    // the queue (recovered values, then carried ones) takes the slots from nextSlot on
+    const filled = this.nextSlot + this.pending - 1
+    const top = Math.min(slot, this.fillLimit)
+    if (top <= filled) return false
+    this.enqueueNoops(top - filled)
+    return true
+  }
+
+  /** Takes the proposals carried into its phase 1 (Paxos.rephase), those not chosen meanwhile. */
+  takeCarried (carried: Proposal[], log: PaxosLog): void {
+    for (const p of carried) {
+      if (!this.lookup(p.id).known && log.slotOfId(p.id) == null) {
+        this.enqueue(p.id, p.data)
+      }
+    }
+  }
+
+  /** While extending: asks the members of the new booth that have not promised this ballot yet. */
+  askExtension (ctx: ProposerContext): void {
+    if (this.extending == null) {
+      return
+    }
+    for (const to of ctx.log.boothFor(this.extending)) {
+      if (to !== ctx.id && !this.promisers.has(to)) {
+        ctx.send({ type: 'prepare', from: ctx.id, to, ballot: this.ballot, slot: this.extending })
+      }
+    }
   }
 
   /**
