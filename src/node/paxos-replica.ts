@@ -49,6 +49,7 @@ import type { FetchGate } from './chain-points.ts'
 import { pendingReplication, settle, WriteLedger } from './write-ledger.ts'
 import type { Outstanding, PendingWrite } from './write-ledger.ts'
 import { consensusStart, findStartPoint, paxosConfig } from './replica-start.ts'
+import { learnWriteIds } from './snapshot-write-ids.ts'
 import type { AppliedRun, CommitResult, Cursor, Landing, ReplicaDeps, ReplicaKind, ReplicaSetup, ReplicaStatus, ReplicationSummary, SubmitOptions } from './replica-types.ts'
 
 /**
@@ -1304,7 +1305,7 @@ export class ChainReplica {
       if (this.kind === 'own') this.snapshotStall = { slot: snapshot.slot, from: snapshot.from, fetchFailed: `the chain fetched does not hold the block its booth named at height ${point.height}` }
       return
     }
-    if (this.kind === 'shared') await this.learnWriteIds(snapshot.from, this.cursor.height + 1, point.height)
+    if (this.kind === 'shared') await learnWriteIds(this.d, this.writes, this.paxos.status().booth, snapshot.from, this.cursor.height + 1, point.height)
     this.cursor = { slot: snapshot.slot, height: point.height, hash: point.hash }
     this.history = [this.cursor]
     this.snapshotStall = undefined
@@ -1318,58 +1319,6 @@ export class ChainReplica {
     this.paxos.installSnapshot(snapshot)
     this.storedSlot = this.cursor.slot
     this.reads.release(this.cursor.slot)
-  }
-
-  /**
-   * The write ids of the blocks a snapshot brought (`from`..`to`), from the
-   * member that answered it: blocks do not carry them, and without them a
-   * retry of a write in those blocks, reaching this node once it leads, was
-   * proposed again and committed twice; and a write of ours whose slot the
-   * snapshot covered could not be told committed (forgetUncertain). Each is
-   * taken only if its block is the one this node's copy holds at its height
-   * (a check against a member confused about the chain; a member is trusted
-   * to say what its consensus applied, as Paxos trusts its votes). If that
-   * member cannot answer, the other connected members of the booth are asked
-   * (each applied those blocks, or learned their ids so): one more at most.
-   * Best effort: it runs in the drive loop, so each ask is bounded
-   * (WRITE_IDS_WAIT, paxos-constants.ts), and the snapshot is installed either way; what this
-   * could not learn stays as unknown as before.
-   */
-  private async learnWriteIds (peer: string, from: number, to: number): Promise<void> {
-    if (this.d.fetchWriteIds == null || from > to) return
-    const connected = new Set(this.d.connected())
-    const others = this.paxos.status().booth.filter(m => m !== peer && m !== this.d.self && connected.has(m))
-    let ids: AppliedWriteId[] | undefined
-    let answered = peer
-    const failures: string[] = []
-    for (const source of [peer, ...others].slice(0, 2)) {
-      try {
-        ids = await this.d.fetchWriteIds(source, from, to)
-        answered = source
-        break
-      } catch (err) {
-        failures.push(`${source}: ${(err as Error).message}`)
-      }
-    }
-    if (ids == null) {
-      this.d.log('%s: no member gave the write ids of blocks %d..%d (%s): retries of their writes here may commit again', this.chainId, from, to, failures.join('; '))
-      return
-    }
-    const hashes = new Map<number, Uint8Array | undefined>()
-    const remembered: RememberedWrite[] = []
-    const now = this.d.now()
-    // oldest first: the write memory evicts in the order entries went in
-    for (const w of [...ids].sort((a, b) => b.age - a.age)) {
-      if (w.age > WRITE_MEMORY.ttl) continue
-      if (!hashes.has(w.height)) hashes.set(w.height, (await this.d.store.getBlock(this.chainId, w.height))?.hash)
-      const held = hashes.get(w.height)
-      if (held == null || !bytesEqual(held, w.hash)) continue
-      const result = { chainId: this.chainId, height: w.height, hash: held }
-      this.writes.learnApplied(w.key, result, w.age, w.owner)
-      remembered.push({ key: w.key, ...(w.owner != null ? { owner: w.owner } : {}), at: now - w.age, height: w.height, hash: held })
-    }
-    await this.d.storage.rememberWrites(remembered)
-    this.d.log('%s: learned %d write ids of blocks %d..%d from %s', this.chainId, remembered.length, from, to, answered)
   }
 
   /**
