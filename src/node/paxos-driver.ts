@@ -3,7 +3,7 @@
  * transport and one ChainReplica per chain this node takes part in — its own
  * chain (proposer), other vehicles' chains (booth member), the shared chain
  * (elected leader or follower) — ticks them every TICK_MS, routes inbound
- * messages to them, and founds or adopts the shared chain.
+ * messages to them; which shared chain it runs is shared-chain-choice.ts's.
  *
  * Who may say what (the transport already guarantees the sender is an
  * authenticated, connected member of our network):
@@ -29,7 +29,7 @@ import { ownValueProofs } from './value-proofs.ts'
 import { fromHex, toHex } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import { headerAt } from '../storage/header-at.ts'
-import type { NodeDatabase, BinarySublevel } from '../storage/database.ts'
+import type { NodeDatabase } from '../storage/database.ts'
 import { LevelPaxosStore } from '../storage/paxos-store.ts'
 import { PaxosTransport } from '../protocols/paxos/index.ts'
 import type { ChainMessage, HelloInfo } from '../protocols/paxos/index.ts'
@@ -40,11 +40,10 @@ import type { VGuardNodeEvents } from './events.ts'
 import { ChainReplica } from './paxos-replica.ts'
 import type { ConsensusRecordStore, ReplicaDeps, ReplicaKind, ReplicaStatus, ReplicationSummary } from './replica-types.ts'
 import type { ReplicationOutcome } from './vguarddb.ts'
-import type { PeerHello } from './shared-formation.ts'
-import { adoptableFounder, bestCandidate, formationStep, listedChainStep, mostNamed, permissionedGenesis, strandedStep, wellFormedBest, wellFormedBooth, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
+import { adoptableFounder, permissionedGenesis, wellFormedBest, wellFormedBooth, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
 import type { PermissionedGenesis } from './shared-formation.ts'
-import { FORMATION_DELAY, SHARED_CHAIN, STRANDED_DELAY, TICK_MS, WRITE_IDS_WAIT } from './paxos-constants.ts'
-import { LeftChains } from './left-chains.ts'
+import { SHARED_CHAIN, TICK_MS, WRITE_IDS_WAIT } from './paxos-constants.ts'
+import { SharedChainChoice } from './shared-chain-choice.ts'
 import { MemberRetirement } from './member-retirement.ts'
 import { ChainRecoveryError, ConsensusStoppedError } from './consensus-errors.ts'
 import { recoverOwnChain } from './own-chain-recovery.ts'
@@ -53,7 +52,6 @@ import { UndecidedBudget } from './undecided-budget.ts'
 import { backupsBeyondBooth } from './config.ts'
 import { ForgetfulPeers } from './forgetful-peers.ts'
 import type { Readmission } from './forgetful-peers.ts'
-import { SYNC_WRITE } from '../storage/database.ts'
 
 /** How long the leader read that readmits members which lost their database may take (tried again each second). */
 const READMIT_READ_TIMEOUT = 5_000
@@ -101,42 +99,6 @@ export interface DriverStats {
   refused: number
 }
 
-interface Formation {
-  /** The founder's peer id, or a permissioned network's genesis id (PERMISSIONED_PREFIX…). */
-  founder: string
-  /** The founder announced it (its first booth change is decided); always true for adopters. */
-  announced: boolean
-  /**
-   * A permissioned chain's genesis booth, kept with it: the chain goes on
-   * if the allow list is later dropped or changed (records written before
-   * it was kept lack it, and take it from a matching allow list or from the
-   * booth the replica saved).
-   */
-  booth?: string[]
-  /**
-   * The founder's incarnation when it founded the chain (hex; founded
-   * chains only, from its own database or the hello of a member that ran
-   * it). A founder that lost its database and met none of its members
-   * founded again under the same id, alone, and wrote other blocks at the
-   * same heights (a review): with it, that is another chain, refused and
-   * shown as a conflict. Undefined for records of earlier versions until a
-   * member's hello says it (any matches meanwhile).
-   */
-  founding?: string
-  /**
-   * Joined when no member's hello said the founding yet (this version):
-   * taken from the hellos of its members later, never from the founder's
-   * incarnation on record, which is what it is now, not what it was when
-   * it founded (a probe: a member wiped after the founder was took the
-   * founder's new incarnation at its next restart, and split the chain).
-   */
-  foundingUnknown?: boolean
-}
-
-const FORMATION_KEY = new TextEncoder().encode('shared-formation')
-const utf8 = new TextEncoder()
-const utf8d = new TextDecoder()
-
 /** Messages about a vehicle's chain that only its proposer may send. */
 const OWNER_ONLY = new Set<Message['type']>(['prePrepare', 'prepare', 'accept', 'heartbeat', 'decided', 'snapshot'])
 /** Messages by which a vehicle enlists us in its booth. */
@@ -151,13 +113,8 @@ export class PaxosDriver {
   /** Our own chain's value proofs (none with a key that is not Ed25519). */
   private readonly proofs?: ProposerProofs
   private readonly store: LevelPaxosStore
-  private readonly formationDb: BinarySublevel
-  /** Shared chains left while stranded (strandedStep): never taken again. */
-  private readonly left: LeftChains
-  /** Since when our shared chain has been stranded here (elapsed ms), while it is. */
-  private strandedSince?: number
-  /** Said once a run: the connected members run only chains we left. */
-  private saidOnlyLeft = false
+  /** Which shared chain we run, and its record. */
+  private readonly choice: SharedChainChoice
   private readonly replicas = new Map<string, ChainReplica>()
   private readonly opening = new Map<string, Promise<ChainReplica>>()
   private readonly early = new Map<string, ChainMessage[]>()
@@ -184,10 +141,6 @@ export class PaxosDriver {
   private members: string[] = []
   /** A formation step running now (tick starts one at a time). */
   private forming?: Promise<void>
-  /** Our permissioned shared chain is known to hold something here: it is never left (joinListedChain). */
-  private sharedHeld = false
-  private formation?: Formation
-  private stableSince = 0
   private ticks = 0
   private timer?: ReturnType<typeof setInterval>
   /** A failed read to count members held back again is retried from this tick on, not every tick. */
@@ -203,8 +156,6 @@ export class PaxosDriver {
     this.proofs = ownValueProofs(this.self, components.privateKey)
     if (this.proofs == null) this.log('our key is %s, not Ed25519: our chain runs without value proofs (a member could write into it)', components.privateKey.type)
     this.store = new LevelPaxosStore(components.database)
-    this.formationDb = components.database.sublevel('consensus')
-    this.left = new LeftChains(this.formationDb)
     this.incarnations = new Incarnations(components.database.sublevel('incarnations'))
     this.undecided = new UndecidedBudget(components.memberUndecidedBytes)
     this.retirement = new MemberRetirement({
@@ -220,6 +171,32 @@ export class PaxosDriver {
       log: this.log
     })
     if (components.allowedPeers != null) this.permissioned = permissionedGenesis(components.allowedPeers, this.self)
+    this.choice = new SharedChainChoice({
+      self: this.self,
+      log: this.log,
+      priority: components.priority,
+      permissioned: this.permissioned,
+      allowedPeers: components.allowedPeers,
+      store: this.store,
+      chains: components.chains,
+      db: components.database.sublevel('consensus'),
+      connectedMembers: () => this.c.connectedMembers().map(p => p.toString()),
+      hello: (peer) => this.hellos.get(peer),
+      elapsed: () => this.elapsed(),
+      incarnation: () => toHex(this.incarnations.self),
+      incarnationOf: (peer) => this.incarnations.of(peer),
+      shared: () => this.shared(),
+      openShared: async () => await this.replica(SHARED_CHAIN, 'shared'),
+      closeShared: async () => {
+        await this.shared()?.close()
+        this.replicas.delete(SHARED_CHAIN)
+      },
+      chainChanged: async () => {
+        this.forgetful.resetChain()
+        await this.incarnations.saveReadmitted([])
+      },
+      announce: () => { this.transport.setHello(this.hello()) }
+    })
     this.transport = new PaxosTransport({
       libp2p: components.libp2p,
       logger: components.logger,
@@ -246,56 +223,11 @@ export class PaxosDriver {
     this.forgetful = new ForgetfulPeers(this.incarnations.readmitted)
     await this.transport.start()
     this.running = true
-    this.stableSince = this.elapsed()
-    const stored = await this.formationDb.get(FORMATION_KEY)
-    if (stored != null) this.formation = JSON.parse(utf8d.decode(stored)) as Formation
-    await this.left.load()
-    const was = this.formation
-    if (was != null && adoptableFounder(was.founder) && this.left.has(was.founder, was.founding)) {
-      // a crash while leaving a stranded chain (leaveStranded records it first): finish leaving it
-      this.log.error('the shared chain %s was being left (stranded here) when the node stopped: its state goes', was.founder)
-      await this.dropSharedChain()
-      await this.formationDb.del(FORMATION_KEY, SYNC_WRITE)
-    }
-    const legacy = this.formation
-    if (legacy != null && legacy.founding == null && legacy.foundingUnknown !== true && adoptableFounder(legacy.founder)) {
-      // a record of an earlier version: the founding is our incarnation, or the founder's we have on
-      // record (met before any hello of this run: a founder that lost its database and founded again
-      // would announce another, and a review's members took that one)
-      const founding = legacy.founder === this.self ? toHex(this.incarnations.self) : this.incarnations.of(legacy.founder)
-      if (founding != null) await this.saveFormation({ ...legacy, founding })
-    }
-    const permissioned = this.permissioned
-    if (permissioned != null) {
-      const current = { founder: permissioned.id, announced: true, booth: permissioned.booth }
-      if (this.formation == null) {
-        await this.saveFormation(current)
-      } else if (this.formation.founder === permissioned.id) {
-        if (this.formation.booth == null) await this.saveFormation(current)
-      } else if (!await this.sharedChainHeld()) {
-        // formed under another list (a typo, a member added since) but nothing of it is here: no vote
-        // of ours counts in it, so this node takes the chain of the list it has now (and drops the
-        // genesis booth that chain's replica saved: reopened, a replica keeps its stored booth)
-        this.log('the shared chain formed here under another allow list holds nothing: taking the current list\'s')
-        await this.replaceFormation(current)
-      } else {
-        // its replicas persisted state under that chain's genesis: it cannot become another chain
-        this.log.error('the shared chain here was formed %s; it is kept (members with the current allow list run another, shown as conflicts in /status)',
-          this.formation.founder.startsWith(PERMISSIONED_PREFIX) ? 'under another allow list' : 'before the allow list was set')
-      }
-    }
+    await this.choice.load()
     this.transport.setHello(this.hello())
     // a restarted proposer runs phase 1 before it proposes again
     if ((await this.store.chains()).includes(this.self)) await this.replica(this.self, 'own')
-    if (this.formation != null && this.sharedGenesis() == null) {
-      // a record from before the booth was kept with it: the replica saved its genesis booth
-      const booth = await this.storedGenesis()
-      if (booth != null) await this.saveFormation({ ...this.formation, booth })
-    }
-    if (this.formation != null) {
-      if (this.sharedGenesis() != null) await this.replica(SHARED_CHAIN, 'shared')
-      else this.log.error('the shared chain here (%s) was formed under an allow list this node no longer has, and its members are not on record: it is not run', this.formation.founder)
-    }
+    await this.choice.resume()
     this.refreshMembers()
     this.c.events.addEventListener('peer:connected', this.onConnected)
     this.c.events.addEventListener('peer:disconnected', this.onDisconnected)
@@ -368,13 +300,18 @@ export class PaxosDriver {
   }
 
   get sharedFounder (): string | undefined {
-    return this.formation?.founder
+    return this.choice.formation?.founder
+  }
+
+  /** The founder's incarnation (hex) when it founded our shared chain, once known (a permissioned chain has none). */
+  get sharedFounding (): string | undefined {
+    return this.choice.formation?.founding
   }
 
   /** A permissioned network's shared chain: the members its genesis booth holds (a majority of them starts it). */
   get sharedMembers (): string[] | undefined {
     const p = this.permissioned
-    return p != null && this.formation?.founder === p.id ? [...p.booth] : undefined
+    return p != null && this.choice.formation?.founder === p.id ? [...p.booth] : undefined
   }
 
   /** Who this node accepts as the shared chain's leader now: itself and the members whose hello names our shared chain. */
@@ -384,16 +321,9 @@ export class PaxosDriver {
 
   /** Connected members that belong to another shared chain than ours. */
   sharedConflicts (): string[] {
-    if (this.formation == null) return []
+    if (this.choice.formation == null) return []
     const connected = new Set(this.members)
-    return [...this.hellos.entries()].filter(([id, h]) => connected.has(id) && h.sharedGenesis !== '' && !this.sameChain(h)).map(([id]) => id)
-  }
-
-  /** Whether a hello names our shared chain: its id, and its founding when both sides know it. */
-  private sameChain (h: HelloInfo | undefined): boolean {
-    const f = this.formation
-    if (f == null || h == null || h.sharedGenesis !== f.founder) return false
-    return f.founding == null || h.sharedFounding == null || toHex(h.sharedFounding) === f.founding
+    return [...this.hellos.entries()].filter(([id, h]) => connected.has(id) && h.sharedGenesis !== '' && !this.choice.sameChain(h)).map(([id]) => id)
   }
 
   status (): ReplicaStatus[] {
@@ -411,95 +341,30 @@ export class PaxosDriver {
     // members of our shared chain, and vehicles in none yet (they join when they hear of it)
     return ids.filter(id => {
       const h = this.hellos.get(id)
-      return h != null && (h.sharedGenesis === '' || this.sameChain(h))
+      return h != null && (h.sharedGenesis === '' || this.choice.sameChain(h))
     })
-  }
-
-  /** The shared chain's genesis booth: its founder alone, or a permissioned chain's members; undefined if not known here. */
-  private sharedGenesis (): string[] | undefined {
-    const f = this.formation
-    if (f == null) return [this.self]
-    if (!f.founder.startsWith(PERMISSIONED_PREFIX)) return [f.founder]
-    return f.founder === this.permissioned?.id ? this.permissioned.booth : f.booth
-  }
-
-  /**
-   * Whether this node holds anything of its shared chain: a block, or a vote
-   * (a promise, an accepted value, a decided slot). A replica opened and
-   * never asked anything saves its genesis alone: that holds nothing.
-   */
-  private async sharedChainHeld (): Promise<boolean> {
-    if ((await this.c.chains.tip(SHARED_CHAIN)).height > 0) return true
-    if (!(await this.store.chains()).includes(SHARED_CHAIN)) return false
-    // the hard state and one key: load() would index the live replica's entries under it
-    const storage = this.store.storage(SHARED_CHAIN)
-    const hard = await storage.hardState()
-    if (hard != null && (hard.promised.round > 0 || hard.round > 0 || hard.commit > 0 || hard.compacted > 0)) return true
-    return await storage.hasEntries()
-  }
-
-  /** The shared chain's genesis booth as its replica saved it (its first booth epoch), if any. */
-  private async storedGenesis (): Promise<string[] | undefined> {
-    if (!(await this.store.chains()).includes(SHARED_CHAIN)) return undefined
-    const first = (await this.store.storage(SHARED_CHAIN).hardState())?.booths[0]
-    return first?.slot === 1 && first.members.length > 0 ? [...first.members] : undefined
-  }
-
-  /** Leaves the shared chain this node holds nothing of: its replica closes, and what it saved goes. */
-  private async dropSharedChain (): Promise<void> {
-    await this.shared()?.close()
-    this.replicas.delete(SHARED_CHAIN)
-    await this.store.storage(SHARED_CHAIN).clear()
-    this.formation = undefined
-    // readmissions are about slots of the chain left
-    this.forgetful.resetChain()
-    await this.incarnations.saveReadmitted([])
-  }
-
-  /** Takes another shared chain in place of one this node holds nothing of. */
-  private async replaceFormation (f: Formation): Promise<void> {
-    await this.dropSharedChain()
-    await this.saveFormation(f)
-  }
-
-  /** A peer's hello as the founding rules read it (shared-formation.ts). */
-  private peerHello (id: string): PeerHello | undefined {
-    const h = this.hellos.get(id)
-    if (h == null) return undefined
-    const { sharedFounding, incarnation: _, readmitted: __, heldBack: ___, ...rest } = h
-    return sharedFounding == null ? rest : { ...rest, founding: toHex(sharedFounding) }
-  }
-
-  /** The best-ranked of us and the connected members that said hello (see Hello.formingBest). */
-  private formingBest (): { peer: string, priority: number } {
-    const members = this.c.connectedMembers().flatMap(p => {
-      const h = this.hellos.get(p.toString())
-      return h == null ? [] : [{ id: p.toString(), priority: h.priority }]
-    })
-    const best = bestCandidate(this.self, this.c.priority, members)
-    return { peer: best.id, priority: best.priority }
   }
 
   private hello (): HelloInfo {
-    const f = this.formation
+    const f = this.choice.formation
     // what we know of members that lost their database goes in every hello: a newcomer must learn it
     const forgetful = {
       readmitted: this.forgetful.announcements().map(r => ({ peer: r.peer, incarnation: fromHex(r.incarnation) as Uint8Array<ArrayBuffer>, slot: r.slot })),
       heldBack: this.forgetful.heldBack().map(h => ({ peer: h.peer, incarnation: fromHex(h.incarnation) as Uint8Array<ArrayBuffer> }))
     }
-    if (f == null || !f.announced) return { priority: this.c.priority, sharedGenesis: '', formingBest: this.formingBest(), ...forgetful }
+    if (f == null || !f.announced) return { priority: this.c.priority, sharedGenesis: '', formingBest: this.choice.formingBest(), ...forgetful }
     // a permissioned chain's booth goes with its id: a member whose own chain holds nothing can join it
-    const sharedBooth = f.founder.startsWith(PERMISSIONED_PREFIX) ? this.sharedGenesis() : undefined
+    const sharedBooth = f.founder.startsWith(PERMISSIONED_PREFIX) ? this.choice.genesis() : undefined
     const sharedHeld = (this.shared()?.status().decided ?? 0) > 0
     const founding = f.founding == null ? {} : { sharedFounding: fromHex(f.founding) }
     return { priority: this.c.priority, sharedGenesis: f.founder, sharedHeld, ...(sharedBooth == null ? {} : { sharedBooth }), ...founding, ...forgetful }
   }
 
   private sharedElection (): ElectionConfig {
-    const mine = this.formation?.founder
+    const mine = this.choice.formation?.founder
     const candidates: Candidate[] = [{ id: this.self, priority: this.c.priority }]
     for (const [id, h] of this.hellos) {
-      if (h.sharedGenesis === '' || this.sameChain(h)) candidates.push({ id, priority: h.priority })
+      if (h.sharedGenesis === '' || this.choice.sameChain(h)) candidates.push({ id, priority: h.priority })
     }
     // a founder (not a permissioned genesis id) is a candidate even before its hello
     if (mine != null && !mine.startsWith(PERMISSIONED_PREFIX) && !candidates.some(c => c.id === mine)) candidates.push({ id: mine, priority: 0 })
@@ -597,12 +462,12 @@ export class PaxosDriver {
       }
     }
     if (kind === 'shared') {
-      const genesis = this.sharedGenesis()
-      if (genesis == null) throw new ConsensusStoppedError(`the shared chain ${this.formation?.founder ?? ''} has no genesis booth on record here`)
+      const genesis = this.choice.genesis()
+      if (genesis == null) throw new ConsensusStoppedError(`the shared chain ${this.choice.formation?.founder ?? ''} has no genesis booth on record here`)
       // the chain's founder by id, but not by database: ours was lost since it founded the chain, and
       // with it every vote it cast. Opened with nothing stored, its genesis booth is itself alone, and
       // it decided blocks alone over the chain's (a review): its own promise counts only once it led
-      return await ChainReplica.open(deps, { genesis, election: this.sharedElection(), forgotVotes: this.wipedFounder() })
+      return await ChainReplica.open(deps, { genesis, election: this.sharedElection(), forgotVotes: this.choice.wipedFounder() })
     }
     // a vehicle's chain: it alone proposes, and its genesis booth is itself
     return await ChainReplica.open(deps, { genesis: [chainId], election: { mode: 'fixed', proposer: chainId } })
@@ -623,7 +488,7 @@ export class PaxosDriver {
     if (!this.running) return
     const { chainId, message } = cm
     if (chainId === SHARED_CHAIN) {
-      if (!this.sameChain(this.hellos.get(from))) {
+      if (!this.choice.sameChain(this.hellos.get(from))) {
         this.stats.refused++
         return
       }
@@ -694,10 +559,10 @@ export class PaxosDriver {
     const before = this.hellos.get(from)
     this.hellos.set(from, hello)
     this.hearForgetful(from, hello)
-    if (this.formation?.announced !== true) {
+    if (this.choice.formation?.announced !== true) {
       // what founding ranks changed: its view must stand still FORMATION_DELAY again, and our own best may have changed
       const rank = (h?: HelloInfo): string => JSON.stringify([h?.priority, h?.formingBest?.peer, h?.formingBest?.priority])
-      if (rank(before) !== rank(hello)) this.stableSince = this.elapsed()
+      if (rank(before) !== rank(hello)) this.choice.viewChanged()
       this.transport.setHello(this.hello())
     }
     if (before?.priority !== hello.priority || before?.sharedGenesis !== hello.sharedGenesis || toHex(before?.sharedFounding ?? new Uint8Array(0)) !== toHex(hello.sharedFounding ?? new Uint8Array(0))) {
@@ -711,7 +576,7 @@ export class PaxosDriver {
 
   private readonly onConnected = (evt: CustomEvent<{ peerId: string }>): void => {
     this.refreshMembers()
-    this.stableSince = this.elapsed()
+    this.choice.viewChanged()
     this.departed.delete(evt.detail.peerId)
     this.transport.greet(evt.detail.peerId)
     this.shared()?.checkBooth()
@@ -719,7 +584,7 @@ export class PaxosDriver {
 
   private readonly onDisconnected = (evt: CustomEvent<{ peerId: string }>): void => {
     this.refreshMembers()
-    this.stableSince = this.elapsed()
+    this.choice.viewChanged()
     this.departed.set(evt.detail.peerId, this.elapsed())
     this.transport.forget(evt.detail.peerId)
     // it may have been the best we announce while forming
@@ -760,7 +625,7 @@ export class PaxosDriver {
     }
     if (this.ticks % 10 === 0 && this.forming == null) {
       // one at a time: a step closes and reopens replicas, and saves with fsync
-      this.forming = this.formShared()
+      this.forming = this.choice.step()
         .catch((err: Error) => { this.log.error('shared chain formation: %e', err) })
         .finally(() => { this.forming = undefined })
     }
@@ -809,12 +674,12 @@ export class PaxosDriver {
    * the hellos come.
    */
   private hearForgetful (from: string, h: HelloInfo | undefined): void {
-    if (h == null || !this.sameChain(h)) return
+    if (h == null || !this.choice.sameChain(h)) return
     const self = toHex(this.incarnations.self)
     const decided = this.shared()?.status().decided ?? 0
     // we founded this chain and lost our database since (opened with forgotVotes): counted again, and
     // caught up to where that was said, our own promise counts again too
-    if (this.wipedFounder() && h.readmitted?.some(r => r.peer === this.self && toHex(r.incarnation) === self && decided >= r.slot) === true) this.shared()?.restoreVotes()
+    if (this.choice.wipedFounder() && h.readmitted?.some(r => r.peer === this.self && toHex(r.incarnation) === self && decided >= r.slot) === true) this.shared()?.restoreVotes()
     this.forgetful.hear(from, (h.readmitted ?? []).filter(r => r.peer !== this.self).map(r => ({ peer: r.peer, incarnation: toHex(r.incarnation), slot: r.slot })))
     let held = false
     for (const b of (h.heldBack ?? []).filter(b => b.peer !== this.self)) {
@@ -880,177 +745,6 @@ export class PaxosDriver {
   /** Peers whose shared-chain votes are held back: they lost their database (see `forgetful`). */
   forgetfulPeers (): string[] {
     return this.forgetful.peers()
-  }
-
-  private async saveFormation (f: Formation): Promise<void> {
-    await this.formationDb.put(FORMATION_KEY, utf8.encode(JSON.stringify(f)), SYNC_WRITE)
-    if (this.formation != null && this.formation.founder !== f.founder) {
-      // readmissions are about slots of a chain: those of the one left mean nothing on this one
-      this.forgetful.resetChain()
-      await this.incarnations.saveReadmitted([])
-    }
-    this.formation = f
-    this.transport.setHello(this.hello())
-  }
-
-  /**
-   * A permissioned member whose shared chain holds nothing here (no vote, no
-   * block) joins the chain its connected members run, when it is another
-   * (listedChainStep: it was added to the allow lists after that chain
-   * began, and its own list makes another genesis id). Its chain holding
-   * anything, it keeps it: a member that forgot a promise must never vote in
-   * that chain again.
-   */
-  private async joinListedChain (): Promise<void> {
-    const f = this.formation
-    const permissioned = this.permissioned
-    if (f == null || permissioned == null) return
-    const { id: winner, booth } = listedChainStep({
-      mine: { id: f.founder, booth: this.sharedGenesis() ?? [] },
-      peers: this.c.connectedMembers().flatMap(p => this.peerHello(p.toString()) ?? []),
-      allowed: new Set([...permissioned.booth, ...(this.c.allowedPeers ?? []), this.self])
-    })
-    if (winner === f.founder || this.sharedHeld) return
-    // closed before the check: a replica still running could vote between the check and the clear
-    await this.shared()?.close()
-    this.replicas.delete(SHARED_CHAIN)
-    if (await this.sharedChainHeld()) {
-      this.sharedHeld = true
-      this.log('the connected members run the shared chain %s; ours, %s, holds state here and is kept', winner, f.founder)
-    } else {
-      this.log('joining the shared chain %s that the connected members run (ours, %s, holds nothing)', winner, f.founder)
-      await this.replaceFormation({ founder: winner, announced: true, booth })
-    }
-    await this.replica(SHARED_CHAIN, 'shared')
-  }
-
-  /** We founded our shared chain by id, not by database: ours was lost since (see openReplica). */
-  private wipedFounder (): boolean {
-    const f = this.formation
-    return f?.founder === this.self && f.founding != null && f.founding !== toHex(this.incarnations.self)
-  }
-
-  /**
-   * The founding of chain `founder` as the connected members that run it say
-   * (the most of them), if any does, never one of a chain we left. For a record of an earlier version
-   * (`onRecord`), not one other than the founder's incarnation we have on
-   * record: a founder that lost its database and founded again announces
-   * its new one, and such a record took that one for its chain's (a review).
-   * Not when joining: the incarnation on record is then the founder's now,
-   * heard this run, and after the founder lost its database it is not the
-   * founding its members announce (a probe: every one was dropped).
-   */
-  private foundingOf (founder: string, onRecord: boolean): string | undefined {
-    const known = founder === this.self || !onRecord ? undefined : this.incarnations.of(founder)
-    const said = this.c.connectedMembers().flatMap(p => {
-      const h = this.peerHello(p.toString())
-      return h?.sharedGenesis === founder && h.founding != null ? [h.founding] : []
-    })
-    return mostNamed(said.filter(founding => (known == null || founding === known) && !this.left.has(founder, founding)), 'smaller')
-  }
-
-  /**
-   * Leaves our shared chain for the one our connected members run when ours
-   * is stranded here (strandedStep): no block of it here, no leader, and
-   * none of them runs it, for STRANDED_DELAY. Recorded as left first, then
-   * its state cleared, then the other taken: a crash at any point never runs
-   * it again with its votes forgotten (start() finishes a leave cut short).
-   */
-  private async leaveStranded (f: Formation): Promise<void> {
-    const status = this.shared()?.status()
-    const idle = adoptableFounder(f.founder) && status?.leader == null && (status?.height ?? 0) === 0
-    const target = idle
-      ? strandedStep({
-        mine: { founder: f.founder, founding: f.founding },
-        peers: this.c.connectedMembers().flatMap(p => {
-          const h = this.peerHello(p.toString())
-          return h == null || !adoptableFounder(h.sharedGenesis) ? [] : [{ founder: h.sharedGenesis, founding: h.founding }]
-        }),
-        left: (chain) => this.left.has(chain.founder, chain.founding)
-      })
-      : undefined
-    if (target == null) {
-      this.strandedSince = undefined
-      return
-    }
-    this.strandedSince ??= this.elapsed()
-    if (this.elapsed() - this.strandedSince < STRANDED_DELAY || (await this.c.chains.tip(SHARED_CHAIN)).height > 0) return
-    this.strandedSince = undefined
-    this.log.error('our shared chain %s is stranded here (no block, no leader, and no connected member runs it): leaving it for %s, which they run', f.founder, target.founder)
-    await this.left.add({ founder: f.founder, ...(f.founding == null ? {} : { founding: f.founding }) })
-    await this.dropSharedChain()
-    await this.saveFormation({ founder: target.founder, announced: true, ...(target.founding == null ? { foundingUnknown: true } : { founding: target.founding }) })
-    await this.replica(SHARED_CHAIN, 'shared')
-  }
-
-  private async formShared (): Promise<void> {
-    if (this.permissioned != null) {
-      await this.joinListedChain()
-      return
-    }
-    const f = this.formation
-    if (f != null) {
-      if (f.founding == null && adoptableFounder(f.founder)) {
-        // a record of an earlier version, or one joined before a member said it: the founding is ours,
-        // or what a member of the chain says
-        const founding = f.founder === this.self ? toHex(this.incarnations.self) : this.foundingOf(f.founder, f.foundingUnknown !== true)
-        if (founding != null) {
-          const { foundingUnknown: _, ...rest } = f
-          await this.saveFormation({ ...rest, founding })
-        }
-      }
-      if (f.announced) {
-        await this.leaveStranded(f)
-        return
-      }
-      const shared = this.shared()
-      // the founder announces once its booth is more than itself
-      if (shared != null && shared.status().booth.length > 1) {
-        await this.saveFormation({ ...f, announced: true })
-        this.log('shared chain founded and announced')
-        return
-      }
-      // an unannounced founding lost to a chain others already run: join theirs (ours holds nothing)
-      const others = this.c.connectedMembers().map(p => this.hellos.get(p.toString())?.sharedGenesis ?? '').filter(adoptableFounder)
-      if (others.length > 0 && (shared == null || shared.status().height === 0)) {
-        this.log('dropping our unannounced shared chain for the one peers run')
-        await this.dropSharedChain()
-      } else {
-        return
-      }
-    }
-    const step = formationStep({
-      self: this.self,
-      priority: this.c.priority,
-      peers: this.c.connectedMembers().map(p => ({ id: p.toString(), hello: this.peerHello(p.toString()) })),
-      now: this.elapsed(),
-      stableSince: this.stableSince,
-      delay: FORMATION_DELAY,
-      left: (chain) => this.left.has(chain.founder, chain.founding)
-    })
-    if (step.action === 'wait' && step.left === true && !this.saidOnlyLeft) {
-      this.saidOnlyLeft = true
-      this.log.error('the connected members run only shared chains this node left (stranded here before): it takes none of them, and has no shared chain until a member of another connects')
-    }
-    if (step.action === 'wait' || this.formation != null) return
-    if (step.action === 'found' && this.left.has(this.self, toHex(this.incarnations.self))) {
-      // we founded a chain with this database and left it: founding again would be that chain, our votes forgotten
-      return
-    }
-    if (step.action === 'adopt') {
-      const founding = this.foundingOf(step.founder, false)
-      // none of them says a founding we did not leave: an unknown one would match the one we left
-      if (this.left.has(step.founder, founding)) return
-      await this.saveFormation({ founder: step.founder, announced: true, ...(founding == null ? { foundingUnknown: true } : { founding }) })
-      this.log('joined the shared chain founded by %s', step.founder)
-      await this.replica(SHARED_CHAIN, 'shared')
-      return
-    }
-    await this.saveFormation({ founder: this.self, announced: false, founding: toHex(this.incarnations.self) })
-    this.log('founding the shared chain')
-    const shared = await this.replica(SHARED_CHAIN, 'shared')
-    shared.campaign()
-    shared.checkBooth()
   }
 }
 

@@ -196,7 +196,7 @@ describe('consensus - a shared-chain member that lost its database', () => {
   })
 
   it('a member that lost its database after the founder did joins by the founding its members announce, and stays in the chain when it restarts', async () => {
-    const founding = (n: VGuardNode): string | undefined => (n.consensus.driver as unknown as { formation?: { founding?: string } }).formation?.founding
+    const founding = (n: VGuardNode): string | undefined => n.consensus.driver.sharedFounding
     const { W, A, B } = await foundedByW()
     const [wDir, aDir] = [W.config.dataDir, A.config.dataDir]
     const chain = founding(B)
