@@ -50,11 +50,8 @@ import { recoverOwnChain } from './own-chain-recovery.ts'
 import { Incarnations, INCARNATION_BYTES } from './incarnations.ts'
 import { UndecidedBudget } from './undecided-budget.ts'
 import { backupsBeyondBooth } from './config.ts'
-import { ForgetfulPeers } from './forgetful-peers.ts'
-import type { Readmission } from './forgetful-peers.ts'
+import { ForgetfulMembers } from './forgetful-members.ts'
 
-/** How long the leader read that readmits members which lost their database may take (tried again each second). */
-const READMIT_READ_TIMEOUT = 5_000
 /** A peer id in a hello's lists: longer is none (an Ed25519 id is 52 characters, an RSA one some 46). */
 const MAX_PEER_ID_CHARS = 128
 
@@ -129,11 +126,9 @@ export class PaxosDriver {
    * Members that lost their database (their hello shows another incarnation
    * than we remember, or a member says it holds them back): their
    * shared-chain messages but catch-up requests are dropped until every slot
-   * they may have voted for before is decided here (see ForgetfulPeers for
-   * the rule: a leader read begun after noticing, or a member's word and our
-   * own decided slot). Made in start(), with what we announced before.
+   * they may have voted for before is decided here (forgetful-members.ts).
    */
-  private forgetful = new ForgetfulPeers()
+  private readonly forgetful: ForgetfulMembers
   /** Vehicles that disconnected, and when: after memberIdle their hello (and candidacy) is forgotten. */
   private readonly departed = new Map<string, number>()
   private readonly permissioned?: PermissionedGenesis
@@ -143,8 +138,6 @@ export class PaxosDriver {
   private forming?: Promise<void>
   private ticks = 0
   private timer?: ReturnType<typeof setInterval>
-  /** A failed read to count members held back again is retried from this tick on, not every tick. */
-  private confirmRetryTick = 0
   private running = false
   /** Aborted by stop(): chain fetches (snapshots, a vehicle's chain from its holders). */
   private fetches = new AbortController()
@@ -191,11 +184,20 @@ export class PaxosDriver {
         await this.shared()?.close()
         this.replicas.delete(SHARED_CHAIN)
       },
-      chainChanged: async () => {
-        this.forgetful.resetChain()
-        await this.incarnations.saveReadmitted([])
-      },
+      chainChanged: async () => { await this.forgetful.resetChain() },
       announce: () => { this.transport.setHello(this.hello()) }
+    })
+    this.forgetful = new ForgetfulMembers({
+      self: this.self,
+      log: this.log,
+      incarnations: this.incarnations,
+      shared: () => this.shared(),
+      sameChain: (h) => this.choice.sameChain(h),
+      wipedFounder: () => this.choice.wipedFounder(),
+      members: () => this.members,
+      hello: (peer) => this.hellos.get(peer),
+      announce: () => { this.transport.setHello(this.hello()) },
+      ticks: () => this.ticks
     })
     this.transport = new PaxosTransport({
       libp2p: components.libp2p,
@@ -220,7 +222,7 @@ export class PaxosDriver {
     this.fetches = new AbortController()
     await this.incarnations.open()
     this.transport.setIncarnation(this.incarnations.self)
-    this.forgetful = new ForgetfulPeers(this.incarnations.readmitted)
+    this.forgetful.start()
     await this.transport.start()
     this.running = true
     await this.choice.load()
@@ -348,10 +350,7 @@ export class PaxosDriver {
   private hello (): HelloInfo {
     const f = this.choice.formation
     // what we know of members that lost their database goes in every hello: a newcomer must learn it
-    const forgetful = {
-      readmitted: this.forgetful.announcements().map(r => ({ peer: r.peer, incarnation: fromHex(r.incarnation) as Uint8Array<ArrayBuffer>, slot: r.slot })),
-      heldBack: this.forgetful.heldBack().map(h => ({ peer: h.peer, incarnation: fromHex(h.incarnation) as Uint8Array<ArrayBuffer> }))
-    }
+    const forgetful = this.forgetful.helloFields()
     if (f == null || !f.announced) return { priority: this.c.priority, sharedGenesis: '', formingBest: this.choice.formingBest(), ...forgetful }
     // a permissioned chain's booth goes with its id: a member whose own chain holds nothing can join it
     const sharedBooth = f.founder.startsWith(PERMISSIONED_PREFIX) ? this.choice.genesis() : undefined
@@ -536,7 +535,7 @@ export class PaxosDriver {
   }
 
   private onHello (from: string, announced: HelloInfo): void {
-    this.checkIncarnation(from, announced.incarnation)
+    this.forgetful.checkIncarnation(from, announced.incarnation)
     const sharedGenesis = wellFormedGenesis(announced.sharedGenesis)
     if (sharedGenesis == null) this.log.error('%s announced a shared chain id that is none: %s (taken as none)', from, JSON.stringify(announced.sharedGenesis.slice(0, 80)))
     const sharedBooth = sharedGenesis?.startsWith(PERMISSIONED_PREFIX) === true ? wellFormedBooth(sharedGenesis, announced.sharedBooth ?? []) : undefined
@@ -558,7 +557,7 @@ export class PaxosDriver {
     }
     const before = this.hellos.get(from)
     this.hellos.set(from, hello)
-    this.hearForgetful(from, hello)
+    this.forgetful.hear(from, hello)
     if (this.choice.formation?.announced !== true) {
       // what founding ranks changed: its view must stand still FORMATION_DELAY again, and our own best may have changed
       const rank = (h?: HelloInfo): string => JSON.stringify([h?.priority, h?.formingBest?.peer, h?.formingBest?.priority])
@@ -617,8 +616,7 @@ export class PaxosDriver {
     if (!this.running) return
     this.ticks++
     for (const r of this.replicas.values()) r.tick()
-    // a leader just elected with members held back counts them again at once (see confirmReadmissions)
-    if (this.forgetful.holdsAny && this.ticks >= this.confirmRetryTick) this.confirmReadmissions()
+    this.forgetful.tick()
     if (this.ticks % 20 === 10) {
       this.retirement.retireQuiet()
       this.forgetDeparted()
@@ -630,7 +628,7 @@ export class PaxosDriver {
         .finally(() => { this.forming = undefined })
     }
     if (this.ticks % 20 === 0) {
-      this.checkForgetful()
+      this.forgetful.check()
       // says so once our shared chain has decided something (sent only when it changed)
       this.transport.setHello(this.hello())
       this.refreshMembers()
@@ -643,108 +641,9 @@ export class PaxosDriver {
     }
   }
 
-  /** Notes a peer's incarnation; one that differs from what we remember marks it forgetful (see `forgetful`). */
-  private checkIncarnation (from: string, incarnation: Uint8Array | undefined): void {
-    if (incarnation == null || incarnation.byteLength !== INCARNATION_BYTES) return
-    const shown = toHex(incarnation)
-    const known = this.incarnations.of(from)
-    if (known == null) {
-      // at once, not once it is in our booth: it may vote a moment later (a review saw a member that
-      // stopped a second after the booth formed hold no record, and count a wiped peer's votes)
-      this.incarnations.remember(from, shown).catch((err: Error) => { this.log.error('could not remember the incarnation of %s: %s', from, err.message) })
-      // held back on another's word (heldBack) for another incarnation than it shows: held for this one
-      if (this.forgetful.holds(from)) this.forgetful.notice(from, shown, '')
-      return
-    }
-    if (known === shown) this.incarnations.touch(from)
-    if (!this.forgetful.notice(from, shown, known)) return
-    this.log.error('%s lost its database (another incarnation than before): its shared-chain votes are not counted until every slot it may have voted for is decided here', from)
-    this.transport.setHello(this.hello())
-    this.confirmReadmissions()
-  }
-
-  /**
-   * What a member's hello says of members that lost their database: those
-   * it counts again, those it holds back. Only from a member of our shared
-   * chain (its slots are that chain's, and a member of another chain may
-   * hold back one whose votes count on ours: a review had a member of another
-   * chain readmit one at a slot of its own, and one hold back the founder
-   * of a chain it was no member of, which stopped that chain). Kept with the
-   * hello and looked at again each second: a newcomer has no chain yet when
-   * the hellos come.
-   */
-  private hearForgetful (from: string, h: HelloInfo | undefined): void {
-    if (h == null || !this.choice.sameChain(h)) return
-    const self = toHex(this.incarnations.self)
-    const decided = this.shared()?.status().decided ?? 0
-    // we founded this chain and lost our database since (opened with forgotVotes): counted again, and
-    // caught up to where that was said, our own promise counts again too
-    if (this.choice.wipedFounder() && h.readmitted?.some(r => r.peer === this.self && toHex(r.incarnation) === self && decided >= r.slot) === true) this.shared()?.restoreVotes()
-    this.forgetful.hear(from, (h.readmitted ?? []).filter(r => r.peer !== this.self).map(r => ({ peer: r.peer, incarnation: toHex(r.incarnation), slot: r.slot })))
-    let held = false
-    for (const b of (h.heldBack ?? []).filter(b => b.peer !== this.self)) {
-      if (!this.forgetful.heldElsewhere(b.peer, toHex(b.incarnation))) continue
-      held = true
-      this.log.error('%s holds back %s (it lost its database): so do we', from, b.peer)
-    }
-    if (held) {
-      this.transport.setHello(this.hello())
-      this.confirmReadmissions()
-    }
-    this.countReadmitted(this.forgetful.caughtUp(this.shared()?.status().decided ?? 0))
-  }
-
-  /**
-   * Counts members that lost their database again once that is safe (see
-   * `forgetful`): a member's word and our decided slot, or, leading, a leader
-   * read begun after we noticed (the acknowledgements of those held back are
-   * dropped, so the majority that confirms it is one of the others).
-   */
-  private checkForgetful (): void {
-    const shared = this.shared()
-    if (shared == null) return
-    for (const id of this.members) this.hearForgetful(id, this.hellos.get(id))
-    const st = shared.status()
-    this.countReadmitted(this.forgetful.caughtUp(st.decided))
-    // the leader may be the member held back: its decisions come from those that count it again
-    for (const { from, slot } of this.forgetful.behind(st.decided)) shared.catchUpFrom(from, slot)
-    this.confirmReadmissions()
-  }
-
-  /**
-   * Leading with members held back: begins the leader read that counts them
-   * again (one at a time). Called as soon as one is held back, not only on
-   * the 1 s cadence: until it is readmitted, the booth's majority is one of
-   * the others, and a leader lost meanwhile may leave too few of them to
-   * elect another.
-   */
-  private confirmReadmissions (): void {
-    const shared = this.shared()
-    if (shared == null || shared.status().role !== 'leader') return
-    const token = this.forgetful.startConfirmation()
-    if (token == null) return
-    shared.confirmLeader(READMIT_READ_TIMEOUT).then(
-      () => { this.countReadmitted(this.forgetful.confirmed(token, shared.status().decided)) },
-      (err: Error) => {
-        this.forgetful.confirmationFailed(token)
-        this.confirmRetryTick = this.ticks + 20
-        this.log('no leader read to count members that lost their database again: %s', err.message)
-      })
-  }
-
-  private countReadmitted (readmitted: Readmission[]): void {
-    if (readmitted.length === 0) return
-    for (const r of readmitted) {
-      this.log('%s takes part in the shared chain again: every slot it may have voted for before is decided here (up to %d)', r.peer, r.slot)
-      this.incarnations.remember(r.peer, r.incarnation).catch((err: Error) => { this.log.error('could not remember the incarnation of %s: %s', r.peer, err.message) })
-    }
-    this.incarnations.saveReadmitted(this.forgetful.announcements()).catch((err: Error) => { this.log.error('could not keep the members counted again: %s', err.message) })
-    this.transport.setHello(this.hello())
-  }
-
-  /** Peers whose shared-chain votes are held back: they lost their database (see `forgetful`). */
+  /** Peers whose shared-chain votes are held back: they lost their database (forgetful-members.ts). */
   forgetfulPeers (): string[] {
-    return this.forgetful.peers()
+    return this.forgetful.heldPeers()
   }
 }
 
