@@ -1,6 +1,6 @@
 /**
  * Which shared-chain members lost their database, and when their votes count
- * again: the rule the driver applies (PaxosDriver) and the consensus
+ * again: the rule the driver applies (forgetful-members.ts) and the consensus
  * simulation replays with its "wipe" nemesis. No I/O here: the driver
  * persists what it readmits and sends `announcements()` and `heldBack()` in its hello.
  *

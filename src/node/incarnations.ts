@@ -5,7 +5,7 @@
  * voted, it and a member that missed the last blocks could decide others at
  * their heights (a review forked the shared chain so, with acknowledged
  * writes lost). Peers that remember it hold its votes back until the chain
- * has gone on without it (see PaxosDriver: forgetful peers).
+ * has gone on without it (see forgetful-members.ts).
  *
  * Kept in the `incarnations` sublevel: ours under `self`, the members this
  * node counted again after they lost theirs under `readmitted` (what its

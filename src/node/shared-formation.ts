@@ -1,5 +1,5 @@
 /**
- * How a network gets its shared chain (pure decisions; the driver acts).
+ * How a network gets its shared chain (pure decisions; shared-chain-choice.ts acts on them).
  *
  * Every replica of a chain must start from the same genesis booth, and for
  * the shared chain nobody knows the network's members in advance. So one

@@ -1,5 +1,5 @@
 /**
- * Orphans' slots get decided (heartbeatAck.fill, Paxos.fillTo): a deposed
+ * Orphans' slots get decided (heartbeatAck.fill, Leadership.fillTo): a deposed
  * leader's value sent past every decision learns its fate on an idle chain,
  * and nobody else can make the leader propose noops without end.
  */
