@@ -51,12 +51,12 @@ import type { BlockRead, KeyRead, ReadOptions } from './chain-reads.ts'
 import { RecentWrites, memoryOwner, writeKey } from './recent-writes.ts'
 import { checkIdempotencyKey, idempotentRef } from './idempotency.ts'
 import { LEADER_READ_TIMEOUT, LEADER_RETRY_DELAY, SHARED_CHAIN } from './paxos-constants.ts'
-import { recoverOwnChain } from './own-chain-recovery.ts'
+import { OwnChainReturn } from './own-chain-return.ts'
 import { heldPoint } from '../backup/index.ts'
-import { OWN_CHAIN_FILE, OwnChainMarker } from './own-chain-marker.ts'
+import { OwnChainMarker } from './own-chain-marker.ts'
 import type { ConsensusRecord } from './own-chain-marker.ts'
 import {
-  ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, OWN_CONFLICT_RECOVERY, OwnChainConflictError, ProposerUnreachableError, RefusedWriteError,
+  CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, RefusedWriteError,
   retryAdvice
 } from './consensus-errors.ts'
 
@@ -99,19 +99,6 @@ export interface ConsensusComponents {
 
 /** Bytes of the id a forwarded write carries (the same on every retry). */
 const WRITE_ID_BYTES = 16
-
-/** How long the first own block of a run waits for members to show our chain's newest table. */
-const OWN_LOOKUP_TIMEOUT = 2_000
-/** How long a read check of our own chain that found it not behind, with no member answering (alone), stands. */
-const OWN_CHECK_REUSE_ALONE = 30_000
-/** How long one that found it behind stands (while its backups are asked for the rest). */
-const OWN_CHECK_REUSE_BEHIND = 2_000
-
-/** A check of our own chain for reads: its outcome (why it cannot be read from the store, or undefined), and until when it stands once known. */
-interface OwnCheck {
-  result: Promise<string | undefined>
-  until?: number
-}
 
 /** Whole ms left until a deadline on the monotonic clock (timers and AbortSignal.timeout take integers only). */
 function remainingUntil (deadline: number): number {
@@ -202,12 +189,8 @@ export class Consensus {
   private readonly forwarded = new RecentWrites<CommitResult>()
   /** Serializes the choice between VGuard's direct endOfBooth and our consensus on our own chain. */
   private ownGate: Promise<unknown> = Promise.resolve()
-  /** This run made sure our own chain is not behind what our backups hold (ownChainCaughtUp). */
-  private ownCaughtUp = false
-  /** The newest check of our own chain for reads (ownChainBehind), shared by the reads made meanwhile. */
-  private ownCheck?: OwnCheck
-  /** Our own chain has consensus state (driver.ownStarted, which reads the consensus store, said so once). */
-  private ownStartedSeen = false
+  /** Whether our own chain is back after a database loss, or behind what its backups hold (own-chain-return.ts). */
+  private readonly ownReturn: OwnChainReturn
   /** Which database wrote our own chain: tells a lost database from a new vehicle (set by start()). */
   private ownMarker?: OwnChainMarker
   /** Resolves to the marker once start() opened it: our replica, reopened before that, records its booth through it. */
@@ -237,7 +220,7 @@ export class Consensus {
       afterCommit: async (chainId, participants, height) => await components.vguarddb.afterCommit(chainId, participants, { covering: height }),
       sync: components.sync,
       ownChainHolders: async () => (await components.vguarddb.ownChainHolders()).holders,
-      ownTableConflict: async () => await this.ownChainAgainstTables(),
+      ownTableConflict: async () => await this.ownReturn.againstTables(),
       ownHeldHeight: () => {
         const table = components.vguarddb.tables.get(this.self)?.table
         return table == null ? undefined : heldPoint(table).height
@@ -253,6 +236,15 @@ export class Consensus {
     // the chain that recorded its booth went another way than its backups': the recovery keeps the file
     components.vguarddb.onOwnConflict = async () => { await this.ownMarker?.clearConsensus() }
     components.vguarddb.ownEpochFloor = () => this.ownMarker?.lostEpoch ?? 0
+    this.ownReturn = new OwnChainReturn({
+      self: this.self,
+      log: this.log,
+      chains: components.chains,
+      vguarddb: components.vguarddb,
+      driver: this.driver,
+      marker: () => this.ownMarker,
+      throughOwnGate: async (step) => await this.throughOwnGate(step)
+    })
     this.reads = new ChainReads({
       chains: components.chains,
       vguarddb: components.vguarddb,
@@ -273,8 +265,7 @@ export class Consensus {
   async start (): Promise<void> {
     if (this.running) return
     this.stopping = stopController()
-    this.ownCaughtUp = false
-    this.ownCheck = undefined
+    this.ownReturn.reset()
     const opened = this.ownMarkerOpened = Promise.withResolvers<OwnChainMarker>()
     // a stop before the marker opened: a booth record waiting for it fails (its replica stops anyway)
     opened.promise.catch(() => {})
@@ -369,7 +360,7 @@ export class Consensus {
     await this.c.vguarddb.checkOwnConflict()
     // opening our replica (first write) must not interleave with a direct endOfBooth append
     const own = await this.throughOwnGate(async () => {
-      if (!await this.driver.ownStarted()) await this.ownChainCaughtUp()
+      if (!await this.driver.ownStarted()) await this.ownReturn.caughtUp()
       return await this.driver.own()
     })
     const committed = await submitOnce(own, write, ref, timeout, wait, replicate)
@@ -549,9 +540,9 @@ export class Consensus {
     await this.c.vguarddb.checkOwnConflict()
     const outcome = await this.throughOwnGate(async () => {
       if (await this.driver.ownStarted()) return undefined
-      await this.ownChainCaughtUp()
+      await this.ownReturn.caughtUp()
       // consensus ran on it before this node lost that state: the block goes through it again
-      if (await this.ownConsensusRan()) return undefined
+      if (await this.ownReturn.consensusRan()) return undefined
       const appended = await direct(ref?.id)
       await this.ownMarker?.claim()
       return appended
@@ -585,227 +576,14 @@ export class Consensus {
     return await done
   }
 
-  /**
-   * Why this node cannot answer a read of its own chain from its store, if
-   * it cannot: it lost part of it (a database lost, a data dir restored)
-   * and has not got it back from its backups. Its "no such key" would say
-   * a committed key never was (a probe); readers go on to the backups.
-   * Once this run checked (as a first write does), or with consensus state
-   * (its replica answers for the chain), nothing is asked. Else one lookup
-   * serves every read made meanwhile, and its answer stands for a while
-   * (reads queued behind a write's turn, or one 2 s lookup each while no
-   * member answered, cost a review seconds per read). The fetch of what the
-   * backups hold runs in turn with writes, which append to the chain.
-   */
+  /** @see OwnChainReturn.behind */
   async ownChainBehind (): Promise<string | undefined> {
-    if (this.ownCaughtUp || this.driver.hasOwn()) {
-      // checked, or its replica opened: still short of our newest table while the booth hands over what
-      // no backup took (phase 1), or for good if it cannot (a probe: "no value" for an acknowledged key)
-      const table = this.c.vguarddb.tables.get(this.self)?.table
-      if (table == null) return undefined
-      const tip = await this.c.chains.tip(this.self)
-      return tip.height >= table.height
-        ? undefined
-        : `${this.self} is behind its own chain: it was written up to height ${table.height}, this node holds it up to ${tip.height} (its booth and backups are asked for the rest)`
-    }
-    const now = performance.now()
-    const last = this.ownCheck
-    if (last != null && (last.until == null || now < last.until)) return await last.result
-    const check: OwnCheck = { result: this.checkOwnChain() }
-    this.ownCheck = check
-    const result = await check.result
-    check.until = performance.now() + (result == null ? OWN_CHECK_REUSE_ALONE : OWN_CHECK_REUSE_BEHIND)
-    return result
+    return await this.ownReturn.behind()
   }
 
-  /** Whether our own chain has consensus state (once it has, it keeps it: not asked of the store again). */
-  private async ownStarted (): Promise<boolean> {
-    if (!this.ownStartedSeen) this.ownStartedSeen = await this.driver.ownStarted()
-    return this.ownStartedSeen
-  }
-
-  /** The check of ownChainBehind: never throws (a lookup that fails is nobody answering). */
-  private async checkOwnChain (): Promise<string | undefined> {
-    try {
-      if (await this.ownStarted()) return undefined
-      const { answered } = await this.c.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => ({ answered: 0 }))
-      const table = this.c.vguarddb.tables.get(this.self)?.table
-      const tip = await this.c.chains.tip(this.self)
-      const lost = (table == null || table.height <= tip.height) ? this.ownLostReason(tip.height) : undefined
-      if (lost != null) return `${this.self} lost its database and ${lost} (${this.ownMarker?.describe() ?? ''})`
-      if (table == null || table.height <= tip.height) {
-        if (answered > 0) this.ownCaughtUp = true
-        return undefined
-      }
-      this.throughOwnGate(async () => {
-        if (await this.driver.ownStarted()) return
-        await this.ownChainCaughtUp()
-        // what no backup took comes back through the booth that decided it (checkUnheldBlocks)
-        if ((await this.c.chains.tip(this.self)).height < table.height) await this.driver.own()
-      }).catch((err: Error) => {
-        this.log('own chain not fetched for a read: %s', err.message)
-      })
-      const held = heldPoint(table).height
-      return `${this.self} is behind its own chain: ` + (held > tip.height
-        ? `its backups hold it up to height ${held}, this node up to ${tip.height} (it is asking them for the rest)`
-        : `it was written up to height ${table.height} (its backups took it up to ${held}), this node holds it up to ${tip.height} (it is asking its booth for the rest)`)
-    } catch (err) {
-      // the node stopping under the check: the read fails on its own
-      this.log('own chain check failed: %s', (err as Error).message)
-      return undefined
-    }
-  }
-
-  /**
-   * Fetches our chain from `holders` up to what our newest table says its
-   * backups hold (its tip, unless rounds since refreshed none), when that is
-   * past our tip.
-   *
-   * @throws OwnChainConflictError when a holder's next block does not follow our tip; ChainRecoveryError when none hands it over
-   */
-  private async fetchOwnToTable (holders: string[]): Promise<void> {
-    const table = this.c.vguarddb.tables.get(this.self)?.table
-    const tip = await this.c.chains.tip(this.self)
-    const held = table != null ? heldPoint(table) : undefined
-    if (held == null || held.height <= tip.height) return
-    const from = await recoverOwnChain({
-      chainId: this.self,
-      height: held.height,
-      hash: held.hash,
-      holders: async () => holders,
-      fetch: async (peer, vouch) => { await this.driver.fetchVouched(peer, this.self, vouch) },
-      tipHeight: tip.height
-    }).catch(async (err: Error) => {
-      if (err.name === 'OwnChainConflictError') await this.ownMarker?.clearConsensus()
-      throw err
-    })
-    this.log('own chain fetched up to height %d from %s (this node held %d)', held.height, from, tip.height)
-  }
-
-  /**
-   * Our consensus asks, a booth member's chain point not being where our
-   * chain stood (PointProof.run, chain-points.ts): whether our own tables
-   * prove our chain went another way than its backups' — one naming another
-   * block where ours holds one, or, our chain short of the newest, a holder
-   * whose next block does not follow our tip (an OwnChainConflictError to
-   * fail writes with). Undefined: nothing proven.
-   */
-  private async ownChainAgainstTables (): Promise<Error | undefined> {
-    const { holders } = await this.c.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => ({ holders: [] }))
-    const conflict = await this.c.vguarddb.ownTableConflict()
-    if (conflict != null) {
-      return new OwnChainConflictError(`${this.self}'s chain went another way than the one its backups hold: ${conflict.message}. Nothing was written. ${OWN_CONFLICT_RECOVERY}`)
-    }
-    try {
-      await this.fetchOwnToTable(holders)
-    } catch (err) {
-      if ((err as Error).name === 'OwnChainConflictError') return err as Error
-      this.log('own chain not checked against its backups: %s', (err as Error).message)
-    }
-    return undefined
-  }
-
-  /**
-   * Before this run's first block of our own chain, when no consensus runs on
-   * it (its blocks all came through endOfBooth, or none yet): if our backups
-   * hold more of it than we do (a data dir restored from an older copy, or
-   * its database lost), those blocks are fetched first. Consensus would not
-   * bring them back (it decided none of them), and a block appended on the
-   * shorter chain would fork it. Asked once per run; a failure is said to
-   * the writer and asked again by the next.
-   *
-   * @throws ChainRecoveryError when the backups hold more and none hands it over
-   */
-  private async ownChainCaughtUp (): Promise<void> {
-    if (this.ownCaughtUp) return
-    const { holders, answered } = await this.c.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => ({ holders: [], answered: 0 }))
-    await this.fetchOwnToTable(holders)
-    if (this.ownMarker?.lost === true) {
-      // a new vehicle alone writes on; one that lost its database would begin its chain again beside the
-      // one its backups hold, or go on from an obsolete backup's older copy beside the newer one
-      const lost = this.ownLostReason((await this.c.chains.tip(this.self)).height)
-      if (lost != null) throw new ChainRecoveryError(this.lostChainMessage(answered, lost))
-    }
-    await this.checkUnheldBlocks()
-    if (this.ownMarker?.lost === true) await this.ownMarker.claim()
-    // nobody answered (none connected yet, or all slow): the next block asks again (a vehicle alone writes on)
-    this.ownCaughtUp = answered > 0
-  }
-
-  /**
-   * Blocks our newest table names that no backup took (rounds that
-   * refreshed none: the backups away, the other members without room) and
-   * this node does not hold (its database lost, or restored from an older
-   * copy). If consensus decided the chain, the booth that decided them holds
-   * them still (members keep their log above what the backups hold): the replica's
-   * phase 1 brings them back before it decides anything new. Otherwise they
-   * were in the lost store only; a block appended now would take the height
-   * of one that was acknowledged.
-   *
-   * @throws ChainRecoveryError
-   */
-  private async checkUnheldBlocks (): Promise<void> {
-    const table = this.c.vguarddb.tables.get(this.self)?.table
-    const tip = await this.c.chains.tip(this.self)
-    if (table == null || table.height <= tip.height || await this.ownConsensusRan()) return
-    const missing = `${this.self}'s backup table (epoch ${table.epoch}) names its chain up to height ${table.height}, ` +
-      `but its backups took it up to height ${heldPoint(table).height} only (the rounds after refreshed none) and this node holds it up to ${tip.height}: ` +
-      `blocks ${tip.height + 1} to ${table.height} were acknowledged, and our consensus never ran on the chain (no block here carries a ballot, and the data dir records none), so no booth holds them`
-    // no own-chain file: the operator said the chain is lost for good (or the data dir went whole but
-    // its key, which nothing can tell): it writes on from what its backups hold
-    if (this.ownMarker?.finding.kind === 'none') {
-      this.log.error('%s; writing on from height %d (%s names no database)', missing, tip.height, OWN_CHAIN_FILE)
-      return
-    }
-    throw new ChainRecoveryError(`${missing}. Nothing was written; the next write asks again. If those blocks are lost for good, stop the node, ` +
-      `delete ${this.ownMarker?.path ?? OWN_CHAIN_FILE} and start it: it writes on from height ${tip.height}`)
-  }
-
-  /**
-   * Whether our consensus ran on our own chain, whatever this database
-   * holds of it: a block it decided (a ballot), or the record outside the
-   * database (OwnChainMarker.consensus; a database lost before any such
-   * block reached a backup).
-   */
-  private async ownConsensusRan (): Promise<boolean> {
-    return this.ownMarker?.consensus != null || await this.driver.ownDecidedByConsensus()
-  }
-
-  /** Why our own chain counts as lost (our database lost, none of the chain back yet), if it does: for /status. */
+  /** @see OwnChainReturn.lost */
   async ownChainLost (): Promise<string | undefined> {
-    if (this.ownMarker?.lost !== true) return undefined
-    const lost = this.ownLostReason((await this.c.chains.tip(this.self)).height)
-    return lost == null ? undefined : `${this.ownMarker.describe()}: it ${lost}`
-  }
-
-  /**
-   * Why our chain is not back yet, if our database was lost (OwnChainMarker):
-   * none of it fetched, or only up to a table older than the one the lost
-   * database had reached (an obsolete backup answered, its newer ones away).
-   * Undefined once it is back (the next write claims it).
-   */
-  private ownLostReason (height: number): string | undefined {
-    const marker = this.ownMarker
-    if (marker?.lost !== true) return undefined
-    // with consensus run on it, what no backup holds comes back from its booth (phase 1)
-    if (height === 0 && marker.consensus == null) return 'has not got its chain back from the vehicles that hold it'
-    const table = this.c.vguarddb.tables.get(this.self)?.table
-    if ((table?.epoch ?? 0) >= marker.lostEpoch && (table == null || heldPoint(table).height <= height)) return undefined
-    return `has its chain back only up to height ${height} (backup table epoch ${table?.epoch ?? 0}), older than epoch ${marker.lostEpoch} its database had reached: ` +
-      'the backups that hold the newer chain are away'
-  }
-
-  private lostChainMessage (answered: number, lost: string): string {
-    const marker = this.ownMarker as OwnChainMarker
-    const heard = answered === 0
-      ? 'no vehicle answered (none connected, or none in time)'
-      : `${answered} ${answered === 1 ? 'vehicle' : 'vehicles'} answered`
-    const head = `this vehicle lost its database (${marker.describe()}): nothing was written; it writes its chain again only once it has ` +
-      `it back from the vehicles that hold it, and it ${lost} (${heard}). The next write asks again.`
-    const start = marker.consensus?.start.height ?? 0
-    // its booth's decided blocks follow VGuard's first ones: begun anew without those, a probe had the booth's blocks land at other heights
-    if (start > 0) return `${head} Its blocks 1 to ${start} came from VGuard before our consensus ran, and the blocks its booth decided follow them: only a vehicle that holds them brings the chain back`
-    return `${head} If its chain is lost for good (it never reached a backup), stop the node, delete ${marker.path} and start it: it begins its chain anew at height 1`
+    return await this.ownReturn.lost()
   }
 
   // ------------------------------------------------------------ reads
@@ -838,7 +616,7 @@ export class Consensus {
       // our chain went another way than our backups': what it answers is not what was acknowledged before
       const conflict = await this.c.vguarddb.checkOwnConflict().then(() => undefined, (err: Error) => err.message)
       if (conflict != null) return { leads: false, reason: conflict }
-      if (!this.driver.hasOwn() && !await this.ownStarted()) {
+      if (!this.driver.hasOwn() && !await this.ownReturn.started()) {
         const behind = await this.ownChainBehind()
         return behind == null ? { leads: true } : { leads: false, reason: behind }
       }

@@ -11,7 +11,7 @@
  * chain (its incarnation: random bytes made with the database). At start,
  * a file naming another database while the chain is empty means the
  * database was lost: own writes then wait until the chain is back from its
- * holders (Consensus.ownChainCaughtUp), instead of forking it.
+ * holders (OwnChainReturn.caughtUp), instead of forking it.
  *
  * The file is written once per database, after its first block of the chain
  * was acknowledged (or found on disk), so a vehicle whose first write failed

@@ -71,7 +71,7 @@ export interface PaxosDriverComponents {
   sync: Pick<Sync, 'fetch' | 'writeIds'>
   /** Who may hold our own chain, likeliest first (VGuardDB.ownChainHolders). */
   ownChainHolders: () => Promise<string[]>
-  /** Whether our own tables prove our chain went another way than its backups' (Consensus.ownChainAgainstTables): the error to stop with. */
+  /** Whether our own tables prove our chain went another way than its backups' (OwnChainReturn.againstTables): the error to stop with. */
   ownTableConflict?: () => Promise<Error | undefined>
   /** How far our backups hold our chain (our newest table's held point), told to our booth; undefined: no table. */
   ownHeldHeight?: () => number | undefined
