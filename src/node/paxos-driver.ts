@@ -185,7 +185,7 @@ export class PaxosDriver {
         this.replicas.delete(SHARED_CHAIN)
       },
       chainChanged: async () => { await this.forgetful.resetChain() },
-      announce: () => { this.transport.setHello(this.hello()) }
+      announce: () => { this.sayHello() }
     })
     this.forgetful = new ForgetfulMembers({
       self: this.self,
@@ -196,7 +196,7 @@ export class PaxosDriver {
       wipedFounder: () => this.choice.wipedFounder(),
       members: () => this.members,
       hello: (peer) => this.hellos.get(peer),
-      announce: () => { this.transport.setHello(this.hello()) },
+      announce: () => { this.sayHello() },
       ticks: () => this.ticks
     })
     this.transport = new PaxosTransport({
@@ -226,7 +226,7 @@ export class PaxosDriver {
     await this.transport.start()
     this.running = true
     await this.choice.load()
-    this.transport.setHello(this.hello())
+    this.sayHello()
     // a restarted proposer runs phase 1 before it proposes again
     if ((await this.store.chains()).includes(this.self)) await this.replica(this.self, 'own')
     await this.choice.resume()
@@ -345,6 +345,11 @@ export class PaxosDriver {
       const h = this.hellos.get(id)
       return h != null && (h.sharedGenesis === '' || this.choice.sameChain(h))
     })
+  }
+
+  /** Hands the transport our hello as it stands now (sent on every stream, again when it changes). */
+  private sayHello (): void {
+    this.transport.setHello(this.hello())
   }
 
   private hello (): HelloInfo {
@@ -562,7 +567,7 @@ export class PaxosDriver {
       // what founding ranks changed: its view must stand still FORMATION_DELAY again, and our own best may have changed
       const rank = (h?: HelloInfo): string => JSON.stringify([h?.priority, h?.formingBest?.peer, h?.formingBest?.priority])
       if (rank(before) !== rank(hello)) this.choice.viewChanged()
-      this.transport.setHello(this.hello())
+      this.sayHello()
     }
     if (before?.priority !== hello.priority || before?.sharedGenesis !== hello.sharedGenesis || toHex(before?.sharedFounding ?? new Uint8Array(0)) !== toHex(hello.sharedFounding ?? new Uint8Array(0))) {
       this.shared()?.updateElection(this.sharedElection())
@@ -587,7 +592,7 @@ export class PaxosDriver {
     this.departed.set(evt.detail.peerId, this.elapsed())
     this.transport.forget(evt.detail.peerId)
     // it may have been the best we announce while forming
-    this.transport.setHello(this.hello())
+    this.sayHello()
     this.shared()?.checkBooth()
   }
 
@@ -630,7 +635,7 @@ export class PaxosDriver {
     if (this.ticks % 20 === 0) {
       this.forgetful.check()
       // says so once our shared chain has decided something (sent only when it changed)
-      this.transport.setHello(this.hello())
+      this.sayHello()
       this.refreshMembers()
       this.shared()?.checkBooth()
       // a hello can be lost (a stream reset while identify was finishing): ask again
