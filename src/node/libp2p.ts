@@ -18,8 +18,7 @@ import type { GossipSub } from '@libp2p/gossipsub'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { VGuardNodeConfig } from './config.ts'
 import { VERSION } from './version.ts'
-
-export const AGENT_PREFIX = `vguard-node/${VERSION}`
+import { agentVersion } from '../protocols/agent.ts'
 
 /**
  * The addresses the node's listeners are bound to (wildcards expanded to the
@@ -65,16 +64,6 @@ export function mdnsServiceTag (network: string): string {
   return `_vguard-${network.toLowerCase().replace(/[^a-z0-9-]/g, '-')}._udp.local`
 }
 
-/** identify's agent string carries the network; peers of another network are dropped. */
-export function agentVersion (network: string): string {
-  return `${AGENT_PREFIX} network=${network}`
-}
-
-export function networkOfAgent (agent: string | undefined): string | undefined {
-  const match = agent?.match(/^vguard-node\/[^ ]+ network=(\S+)$/)
-  return match?.[1]
-}
-
 export interface Libp2pInit {
   config: VGuardNodeConfig
   privateKey: PrivateKey
@@ -99,7 +88,7 @@ export async function buildLibp2p ({ config, privateKey, isDenied, logger }: Lib
     privateKey,
     start: false,
     logger,
-    nodeInfo: { userAgent: agentVersion(config.network) },
+    nodeInfo: { userAgent: agentVersion(VERSION, config.network) },
     addresses: {
       listen: config.listen,
       announce: config.announce.length > 0 ? config.announce : undefined

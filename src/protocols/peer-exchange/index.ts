@@ -32,9 +32,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { lpStream } from '@libp2p/utils'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { Connection, Logger, PeerId, Stream } from '@libp2p/interface'
-import type { Message } from '@libp2p/gossipsub'
-import type { VGuardLibp2p } from '../../node/libp2p.ts'
+import type { Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+import type { GossipSub, Message } from '@libp2p/gossipsub'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, ProtocolError } from '../errors.ts'
 import { MembershipCheck } from '../read/membership.ts'
@@ -58,7 +57,7 @@ export function peersTopic (network: string): string {
 }
 
 export interface PeerExchangeInit {
-  libp2p: VGuardLibp2p
+  libp2p: Libp2p<{ pubsub: GossipSub }>
   network: string
   /** Connected members of our network to advertise. */
   members: () => PeerId[]

@@ -12,7 +12,7 @@
  * finished, before ours of it did.
  */
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
-import { networkOfAgent } from '../../node/libp2p.ts'
+import { networkOfAgent } from '../agent.ts'
 
 /** What is known of a peer now: a member, a peer we must refuse, or not identified yet. */
 export type Membership = 'member' | 'outsider' | 'unknown'

@@ -4,7 +4,8 @@ import type { VGuardNodeOptions } from '../../../src/node/config.ts'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { mdnsServiceTag, networkOfAgent, agentVersion } from '../../../src/node/libp2p.ts'
+import { mdnsServiceTag } from '../../../src/node/libp2p.ts'
+import { networkOfAgent, agentVersion } from '../../../src/protocols/agent.ts'
 
 describe('node - config', () => {
   it('fills safe defaults', () => {
@@ -86,7 +87,7 @@ describe('node - config', () => {
   it('derives distinct mDNS tags and agents per network', () => {
     expect(mdnsServiceTag('fleet-a')).not.toBe(mdnsServiceTag('fleet-b'))
     expect(mdnsServiceTag('Fleet.A')).toMatch(/^_vguard-[a-z0-9-]+\._udp\.local$/)
-    expect(networkOfAgent(agentVersion('fleet-a'))).toBe('fleet-a')
+    expect(networkOfAgent(agentVersion('0.1.0', 'fleet-a'))).toBe('fleet-a')
     expect(networkOfAgent('js-libp2p/3.0.0')).toBeUndefined()
   })
 })
