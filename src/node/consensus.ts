@@ -481,6 +481,8 @@ export class Consensus {
       case WriteResponse.Status.NO_QUORUM: throw new NoQuorumError(`${peer}: ${res.message}`)
       case WriteResponse.Status.COMMIT_TIMEOUT: throw new CommitTimeoutError(`${peer}: ${res.message}`)
       case WriteResponse.Status.INVALID: throw new InvalidTransactionError(`${peer}: ${res.message}`)
+      // the peer does not write this chain: nothing was committed, and asking it again changes nothing
+      case WriteResponse.Status.REFUSED: throw new RefusedWriteError(`${peer} refused the write to ${chainId}: ${res.message}`)
       // the proposer's consensus stopped (its node stopping, or a save failed) before the write was decided there
       case WriteResponse.Status.ERROR:
         if (res.error === 'NodeStoppingError' && !res.mayHaveCommitted) throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, is stopping: the write was not taken (nothing written; send it again once it is back)`)

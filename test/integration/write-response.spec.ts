@@ -3,8 +3,8 @@
  * replication round: real libp2p nodes, a proposer side that answers what the
  * test makes it answer. More backups than k can be is refused whole; a
  * pending round names no backups whatever the answer lists. Over HTTP, a
- * malformed answer is 503 (the write may still have committed) and an OK
- * without a block 502.
+ * malformed answer is 503 (the write may still have committed), an OK
+ * without a block 502, a refusal 403.
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { defaultLogger } from '@libp2p/logger'
@@ -181,6 +181,24 @@ describe('write - a forwarded write whose proposer answers badly, over HTTP', ()
     res = await fetch(url, { method: 'PUT', body: 'v' })
     expect(res.status).toBe(503)
     expect(await res.json()).toMatchObject({ error: 'ProposerUnreachableError', mayHaveCommitted: true, message: expect.stringMatching(/failed the write after proposing it \(StoreClosedError\): store closed$/) })
+  })
+
+  it('a peer that refuses the write (it does not write that chain) is 403 RefusedWriteError, and invalid is 400', async () => {
+    const [a, m] = await connectedSwarm(cluster, 2)
+    const api = await cluster.http(a)
+    const url = `${api.url}/chains/${m.peerId.toString()}/kv/k`
+    await m.libp2p.unhandle(WRITE_PROTOCOL)
+    await answerWith(m, { status: WriteResponse.Status.REFUSED, height: 0, hash: new Uint8Array(), message: 'not mine' }, WRITE_PROTOCOL)
+    let res = await fetch(url, { method: 'PUT', body: 'v' })
+    expect(res.status).toBe(403)
+    expect(await res.json()).toMatchObject({ error: 'RefusedWriteError', message: `${m.peerId.toString()} refused the write to ${m.peerId.toString()}: not mine` })
+    await expect(a.put('k', new Uint8Array([1]), { chainId: m.peerId.toString() })).rejects.toMatchObject({ name: 'RefusedWriteError' })
+
+    await m.libp2p.unhandle(WRITE_PROTOCOL)
+    await answerWith(m, { status: WriteResponse.Status.INVALID, height: 0, hash: new Uint8Array(), message: 'bad payload: 0 transactions' }, WRITE_PROTOCOL)
+    res = await fetch(url, { method: 'PUT', body: 'v' })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({ error: 'InvalidTransactionError', message: expect.stringMatching(/bad payload: 0 transactions$/) })
   })
 
   it('a proposer that cannot be reached at all is 503 saying nothing was sent, not that the write may commit', async () => {
