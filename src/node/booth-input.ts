@@ -69,8 +69,8 @@ export function checkBoothInput (input: EndOfBoothInput, self: string, allowedPe
 }
 
 /**
- * The participants of a booth VGuard ended: peer ids, deduplicated, this
- * proposer left out (at least one other), few enough that the booth (with
+ * The participants of a booth VGuard ended: peer ids in their usual form,
+ * deduplicated, this proposer left out (at least one other), few enough that the booth (with
  * this proposer) fits in a block header.
  *
  * @throws InvalidBoothError
@@ -81,12 +81,16 @@ export function checkParticipants (participants: unknown, self: string): string[
   const seen = new Set<string>()
   for (const p of participants) {
     if (typeof p !== 'string') throw new InvalidBoothError('participants: peer ids are strings')
+    let id: string
     try {
-      peerIdFromString(p)
+      // the usual form (12D3KooW…), the one tables, booths and connections name peers by: a
+      // participant given as a CID (bafz…) was kept as sent, could be this proposer, could be
+      // counted twice, and went into the block's booth and its backup table unreachable
+      id = peerIdFromString(p).toString()
     } catch {
       throw new InvalidBoothError(`participants: not a peer id: ${p}`)
     }
-    seen.add(p)
+    seen.add(id)
   }
   seen.delete(self)
   // this proposer alone: no one took part to back its chain up (and [] is refused alike)

@@ -14,7 +14,7 @@ import { NotStartedError } from '../protocols/errors.ts'
 import { checkedBlockAnswer, wholeBlockAnswer } from './block-answer.ts'
 import { NodeStoppedError } from './errors.ts'
 import { InvalidReadError } from './consensus-errors.ts'
-import { chainIdProblem } from './peer-ids.ts'
+import { canonicalPeerId, chainIdProblem } from './peer-ids.ts'
 import { setBounded } from './bounded.ts'
 import { lookupTable } from './table-lookup.ts'
 import type { TableLookupResult } from './table-lookup.ts'
@@ -59,6 +59,23 @@ export interface RedirectReadsDeps {
   ownEpochFloor: () => number | undefined
 }
 
+/**
+ * `via` in the usual form of a peer id, once each: holders are told apart by
+ * that form (a CID form of a backup was asked twice, and never matched the
+ * table's entry for it).
+ *
+ * @throws InvalidReadError for an entry that is not a peer id
+ */
+function viaHolders (via: unknown): string[] {
+  if (!Array.isArray(via)) throw new InvalidReadError('via: a list of peer ids')
+  const ids = via.map((id: unknown) => {
+    const canonical = typeof id === 'string' ? canonicalPeerId(id) : undefined
+    if (canonical == null) throw new InvalidReadError(`via: not a peer id: ${String(id)}`)
+    return canonical
+  })
+  return [...new Set(ids)]
+}
+
 export class RedirectReads {
   private readonly d: RedirectReadsDeps
   /** When each chain's table was last news or confirmed (TABLE_NEWS_TTL). */
@@ -82,6 +99,7 @@ export class RedirectReads {
     if (this.d.stopped()) throw new NodeStoppedError('the node was stopped: redirect reads go through a running node')
     if (!this.d.started()) throw new NotStartedError('node is not started: redirect reads go through a running node')
     checkRedirectRead(request)
+    if (options.via != null) options = { ...options, via: viaHolders(options.via) }
     // our own chain (we are its proposer, the first holder any reader asks)
     // and the shared chain (every member applies every block of it): our copy
     if (request.chainId === this.d.self || request.chainId === 'shared') {

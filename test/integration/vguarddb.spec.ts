@@ -78,6 +78,11 @@ describe('vguarddb - replicate, release, read', () => {
     expect(viaE.path.map(p => [p.peerId, p.outcome])).toEqual([[chainId, 'unreachable'], [E.peerId.toString(), 'redirect'], [viaE.servedBy, 'served']])
     expect(second.active).toContain(viaE.servedBy)
     expect(text.decode(viaE.response.value)).toBe('-27.712,-51.092')
+    // E named as a CID, twice: one holder, named in its usual form (a CID form was a stranger asked twice)
+    const cidOfE = E.peerId.toCID().toString()
+    const viaCid = await G.vguarddb.readKey(chainId, 'gps/2', { via: [cidOfE, cidOfE] })
+    expect(viaCid.path.map(p => [p.peerId, p.outcome])).toEqual([[chainId, 'unreachable'], [E.peerId.toString(), 'redirect'], [viaCid.servedBy, 'served']])
+    await expect(G.vguarddb.readKey(chainId, 'gps/2', { via: ['notapeer'] })).rejects.toMatchObject({ name: 'InvalidReadError', message: 'via: not a peer id: notapeer' })
     // the deleted key is gone on the backup too
     const deleted = await G.vguarddb.readKey(chainId, 'gps/1')
     expect(deleted.response.status).toBe(ReadResponse.Status.NOT_FOUND)

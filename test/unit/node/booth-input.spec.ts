@@ -4,7 +4,7 @@
  * with InvalidBoothError saying why.
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { MAX_BOOTH_SIZE } from '../../../src/chain/index.ts'
 import { checkBoothInput, checkParticipants, InvalidBoothError, MAX_PARTICIPANTS } from '../../../src/node/booth-input.ts'
@@ -48,6 +48,13 @@ describe('booth input', () => {
       { op: 'DELETE', key: 'k3' },
       { op: 'PUT', key: 'k4', value }
     ])
+  })
+
+  it('takes a participant in any form of a peer id as its usual form: this proposer as a CID is still this proposer, a peer named twice is one', () => {
+    const cid = (id: string): string => peerIdFromString(id).toCID().toString()
+    expect(cid(a)).not.toBe(a)
+    refused({ participants: [cid(self)], transactions: [{ key: 'k' }] }, /at least one vehicle other than this one/)
+    expect(checkParticipants([cid(a), a, cid(self), b], self).sort()).toEqual([a, b].sort())
   })
 
   it('refuses what is not an object, and unknown fields (a typo would else be dropped and a default taken)', () => {
