@@ -202,7 +202,19 @@ function checkMultiaddr (flag: string, value: string): void {
   } catch {
     throw new ConfigError(`${flag}: not a multiaddr: ${value}`)
   }
-  if (ma.getComponents().length === 0) throw new ConfigError(`${flag}: empty multiaddr`)
+  const components = ma.getComponents()
+  if (components.length === 0) throw new ConfigError(`${flag}: empty multiaddr`)
+  // the multiaddr parser takes any text after /p2p/; libp2p's bootstrap threw on it once started
+  // (a new key and database already made), and announced it as it was
+  for (const { name, value: id } of components) {
+    if (name !== 'p2p') continue
+    if (flag === 'announce') throw new ConfigError(`announce: ${value}: leave out /p2p/ (the node adds its own peer id to what it announces)`)
+    try {
+      peerIdFromString(id ?? '')
+    } catch {
+      throw new ConfigError(`${flag}: ${value}: ${JSON.stringify(id ?? '')} is not a peer id`)
+    }
+  }
 }
 
 /** The node's one transport is TCP: an address of another (QUIC, WebSockets, bare IP) cannot be listened on. */
@@ -251,6 +263,9 @@ function checkShape (options: VGuardNodeOptions): void {
 export function resolveDataDir (dataDir: unknown): string {
   if (dataDir == null || dataDir === '') throw new ConfigError('dataDir: required')
   if (typeof dataDir !== 'string') throw new ConfigError(`dataDir: must be a path (a string), got ${JSON.stringify(dataDir) ?? String(dataDir)} (${typeof dataDir})`)
+  // a shell expands ~ only at a word's start; from an env file or a unit it arrives as it is, and
+  // would make a dir named '~' in the working directory with a new vehicle's identity in it
+  if (/^~($|\/)/.test(dataDir)) throw new ConfigError(`dataDir: ${JSON.stringify(dataDir)} starts with '~', which no shell expanded here: give the path with the home directory written out`)
   const path = resolve(dataDir)
   // Node hands over a path's bytes that are not UTF-8 (an argument, the working directory) as U+FFFD: the
   // path it names is another dir, where a new vehicle's identity would be made next to the real one
@@ -291,6 +306,9 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
   }
   if (config.listen.length === 0) throw new ConfigError('listen: at least one address')
   config.listen.forEach(checkListenAddress)
+  // one fixed port given twice made the node fail on its own second listener ('the address is in use');
+  // port 0 twice asks for two ports, and gets them
+  config.listen = config.listen.filter((a, i, all) => multiaddr(a).toString().endsWith('/tcp/0') || all.findIndex(b => multiaddr(b).equals(multiaddr(a))) === i)
   config.announce.forEach(a => { checkMultiaddr('announce', a) })
   config.bootstrap.forEach(a => { checkMultiaddr('bootstrap', a) })
   checkInteger('mdnsInterval', config.mdnsInterval, 100, 3_600_000)

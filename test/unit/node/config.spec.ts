@@ -36,6 +36,12 @@ describe('node - config', () => {
     [{ listen: ['/ip4/127.0.0.1'] }, /listen: .* is not a TCP address to listen on/],
     [{ listen: ['/dns4/example.com/tcp/1'] }, /listen: .* is not a TCP address to listen on/],
     [{ bootstrap: ['garbage'] }, /bootstrap/],
+    // the parser takes any text after /p2p/: libp2p threw on it once started, with a key and database made
+    [{ bootstrap: ['/ip4/127.0.0.1/tcp/1/p2p/notapeer'] }, /^bootstrap: \/ip4\/127\.0\.0\.1\/tcp\/1\/p2p\/notapeer: "notapeer" is not a peer id$/],
+    [{ announce: ['/ip4/1.2.3.4/tcp/1/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'] }, /^announce: .*: leave out \/p2p\/ \(the node adds its own peer id/],
+    // an env file's ~ that no shell expanded: a dir named '~' in the working directory
+    [{ dataDir: '~/vg' }, /^dataDir: "~\/vg" starts with '~', which no shell expanded here/],
+    [{ dataDir: '~' }, /^dataDir: "~" starts with '~'/],
     [{ kBackups: -1 }, /kBackups/],
     [{ boothSize: 0 }, /boothSize/],
     // the ranges the CLI documents
@@ -74,6 +80,15 @@ describe('node - config', () => {
       expect(() => resolveConfig(none as unknown as VGuardNodeOptions)).toThrow(/^options: an object is required/)
     }
     expect(resolveConfig({ dataDir: 'vehicle-1' }).dataDir).toBe(join(process.cwd(), 'vehicle-1'))
+  })
+
+  it('takes a bootstrap address with a valid peer id, a dir named ~x, and one fixed listen port given twice once (port 0 twice asks for two ports)', () => {
+    const id = '12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'
+    expect(resolveConfig({ dataDir: '/tmp/x', bootstrap: [`/ip4/127.0.0.1/tcp/1/p2p/${id}`] }).bootstrap).toHaveLength(1)
+    expect(resolveConfig({ dataDir: '~x' }).dataDir).toBe(join(process.cwd(), '~x'))
+    expect(resolveConfig({ dataDir: '/tmp/x', listen: ['/ip4/127.0.0.1/tcp/7411', '/ip4/127.0.0.1/tcp/7411', '/ip4/127.0.0.1/tcp/7412'] }).listen)
+      .toEqual(['/ip4/127.0.0.1/tcp/7411', '/ip4/127.0.0.1/tcp/7412'])
+    expect(resolveConfig({ dataDir: '/tmp/x', listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0'] }).listen).toHaveLength(2)
   })
 
   it('takes allowed peers in any form of a peer id, as the form peers are known by (a CID form was refused, unsaid), once each', async () => {
