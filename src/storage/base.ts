@@ -10,7 +10,7 @@ import { PayloadPrunedError, StoreClosedError, InvalidPinError, InvalidArgumentE
 import type {
   AppendOptions, ChainInfo, DeleteChainOptions, ChainStore, PruneOptions, KeyValue, Pin, PruneResult, RangeOptions, RecordRun, RunOptions, StateEntry, StoredHeader, StoredRecord
 } from './index.ts'
-import { applyPinChange, planPin, planUnpin } from './pins.ts'
+import { applyPinChange, MAX_PINNED_CHAINS, MAX_PINS_PER_CHAIN, overPinLimit, planPin, planUnpin } from './pins.ts'
 import type { PinChange } from './pins.ts'
 import { entrySize, isTombstone, isUnknown, writeEntry } from './records.ts'
 
@@ -453,6 +453,8 @@ export abstract class AbstractChainStore implements ChainStore {
       const pins = this.pinSets.get(chainId) ?? []
       const change = planPin(pins, copy)
       if (change == null) return false
+      if (overPinLimit(pins, change)) throw new InvalidPinError(`chain ${chainId} has ${pins.length} pins, the most a chain takes is ${MAX_PINS_PER_CHAIN}: pin a range of heights (one pin), or unpin some`)
+      if (pins.length === 0 && this.pinSets.size >= MAX_PINNED_CHAINS) throw new InvalidPinError(`pins are kept for ${MAX_PINNED_CHAINS} chains, the most a node takes: unpin a chain's pins first`)
       await this.commitPins(chainId, change)
       this.pinSets.set(chainId, applyPinChange(pins, change))
       return true
@@ -471,7 +473,10 @@ export abstract class AbstractChainStore implements ChainStore {
       const next = meta != null && meta.pruneFrom > from ? { ...meta, pruneFrom: from } : undefined
       await this.commitPins(chainId, change, next)
       if (next != null) this.metas.set(chainId, next)
-      this.pinSets.set(chainId, applyPinChange(pins, change))
+      const left = applyPinChange(pins, change)
+      // a chain with no pins left no longer counts against MAX_PINNED_CHAINS
+      if (left.length === 0) this.pinSets.delete(chainId)
+      else this.pinSets.set(chainId, left)
       return true
     })
   }

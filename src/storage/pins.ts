@@ -51,9 +51,28 @@ export function planUnpin (pins: Pin[], pin: Pin): PinChange | undefined {
   return { remove: hit, add, from: Math.min(...hit.map(r => Math.max(r.from, pin.from))) }
 }
 
+/**
+ * Pins one chain may have. Each pin is checked on every prune of the chain and
+ * listed whole by GET …/pins; a list of single heights grew without bound
+ * (20k pins took a second to merge, the event loop stalled). A range pins any
+ * number of heights as one pin.
+ */
+export const MAX_PINS_PER_CHAIN = 4_096
+
+/** Chains with pins: pins may name a chain not held (yet), so the ids come from callers. */
+export const MAX_PINNED_CHAINS = 4_096
+
+/** Whether a change leaves more pins than a chain may have. */
+export function overPinLimit (pins: Pin[], change: PinChange): boolean {
+  return pins.length - change.remove.length + change.add.length > MAX_PINS_PER_CHAIN
+}
+
+const pinId = (p: Pin): string => p.type === 'key' ? `k${p.key}` : `r${p.from}-${p.to}`
+
 /** The list after a change: what replaces removed pins takes the place of the first of them. */
 export function applyPinChange (pins: Pin[], change: PinChange): Pin[] {
-  const removed = (p: Pin): boolean => change.remove.some(r => pinEquals(p, r))
+  const gone = new Set(change.remove.map(pinId))
+  const removed = (p: Pin): boolean => gone.has(pinId(p))
   const at = pins.findIndex(removed)
   const rest = pins.filter(p => !removed(p))
   // every pin before the first removed one is kept: `at` is its place in `rest` too
