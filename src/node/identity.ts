@@ -23,21 +23,34 @@ export class InvalidKeyFileError extends Error {
   }
 }
 
-export async function loadOrCreateKey (dataDir: string): Promise<PrivateKey> {
+/**
+ * The key in the data dir, or undefined if there is none yet. Reads only: a
+ * start checks it before it makes anything in a dir it would then refuse.
+ *
+ * @throws InvalidKeyFileError, and the read's own errors (EACCES, EISDIR, …)
+ */
+export async function readKey (dataDir: string): Promise<PrivateKey | undefined> {
   const path = join(dataDir, KEY_FILE)
-  let bytes: Uint8Array | undefined
+  let bytes: Uint8Array
   try {
     bytes = await readFile(path)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    const code = (err as NodeJS.ErrnoException).code
+    // the data dir not made yet, or a part of its path that is a file (the database's open says which)
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
+    throw err
   }
-  if (bytes != null) {
-    try {
-      return privateKeyFromProtobuf(bytes)
-    } catch (err) {
-      throw new InvalidKeyFileError(`${path} is not a valid private key: ${(err as Error).message}`)
-    }
+  try {
+    return privateKeyFromProtobuf(bytes)
+  } catch (err) {
+    throw new InvalidKeyFileError(`${path} is not a valid private key: ${(err as Error).message}`)
   }
+}
+
+export async function loadOrCreateKey (dataDir: string): Promise<PrivateKey> {
+  const path = join(dataDir, KEY_FILE)
+  const existing = await readKey(dataDir)
+  if (existing != null) return existing
   const key = await generateKeyPair('Ed25519')
   await makeDirs(dataDir)
   // Written whole and synced under a temporary name, then linked into place:

@@ -22,7 +22,7 @@ import type { PeerId, ComponentLogger, Logger, PrivateKey } from '@libp2p/interf
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { resolveConfig } from './config.ts'
 import type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
-import { loadOrCreateKey } from './identity.ts'
+import { loadOrCreateKey, readKey } from './identity.ts'
 import { buildLibp2p } from './libp2p.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import { Peering } from './peering.ts'
@@ -612,7 +612,9 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
 export async function createVGuardNode (options: VGuardNodeOptions, extras: CreateVGuardNodeExtras = {}): Promise<VGuardNode> {
   checkRuntime()
   const config = resolveConfig(options)
-  // open the database first: its lock is what tells us another node owns the dir
+  // a key file that cannot be used refuses the dir before anything is made in it (a database was)
+  await readKey(config.dataDir)
+  // then the database: its lock is what tells us another node owns the dir
   const store = await openDatabase(config.dataDir)
   try {
     const privateKey = await loadOrCreateKey(config.dataDir)

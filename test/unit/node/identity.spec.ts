@@ -7,6 +7,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KEY_FILE, loadOrCreateKey, peerIdOf } from '../../../src/node/identity.ts'
+import { createVGuardNode } from '../../../src/node/index.ts'
 
 describe('node - identity', () => {
   let dir: string | undefined
@@ -30,6 +31,9 @@ describe('node - identity', () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-identity-'))
     await writeFile(join(dir, KEY_FILE), 'not a key')
     await expect(loadOrCreateKey(dir)).rejects.toMatchObject({ name: 'InvalidKeyFileError' })
+    await expect(readdir(dir)).resolves.toEqual([KEY_FILE])
+    // a node on that dir is refused before it makes its database there
+    await expect(createVGuardNode({ dataDir: dir, mdns: false })).rejects.toMatchObject({ name: 'InvalidKeyFileError' })
     await expect(readdir(dir)).resolves.toEqual([KEY_FILE])
   })
 })
