@@ -13,7 +13,7 @@ import {
   DEFAULT_BOOTH_SIZE, DEFAULT_CAPACITY, DEFAULT_DISK_RESERVE, DEFAULT_K_BACKUPS, DEFAULT_MDNS_INTERVAL, DEFAULT_NETWORK,
   DEFAULT_PRIORITY, DEFAULT_COMMIT_TIMEOUT, DEFAULT_MEMBER_CHAINS, DEFAULT_MEMBER_UNDECIDED_BYTES, DEFAULT_MEMBER_IDLE, DEFAULT_RETENTION, DEFAULT_PRUNE_INTERVAL, MAX_PRIORITY, MAX_RETENTION
 } from '../node/config.ts'
-import { collectMultiaddrs, parseBoolean, parseBytes, parseHostPort, parseInteger } from './options.ts'
+import { collectHostNames, collectMultiaddrs, parseBoolean, parseBytes, parseHostPort, parseInteger } from './options.ts'
 import type { HostPort } from './options.ts'
 import { runStart } from './start.ts'
 import { runDemo } from './demo.ts'
@@ -78,7 +78,7 @@ function buildProgram (io: CliIo): Command {
     .addOption(new Option('--listen <multiaddr>', 'libp2p listen address, repeatable [default: /ip4/0.0.0.0/tcp/0]').env('VGUARD_LISTEN').argParser(collectMultiaddrs))
     .addOption(new Option('--announce <multiaddr>', 'address to announce instead of the listen addresses, repeatable').env('VGUARD_ANNOUNCE').argParser(collectMultiaddrs))
     .addOption(new Option('--http <host:port>', 'local HTTP API address; port 0 picks a free port').env('VGUARD_HTTP').argParser(parseHostPort).default({ host: DEFAULT_HTTP_HOST, port: DEFAULT_HTTP_PORT }, `${DEFAULT_HTTP_HOST}:${DEFAULT_HTTP_PORT}`))
-    .addOption(new Option('--http-allow-host <name>', 'a host name requests may name the HTTP API by, besides its addresses and localhost (others are refused: DNS rebinding), repeatable (comma-separated in the env var)').env('VGUARD_HTTP_ALLOW_HOSTS').argParser((v: string, prev?: string[]) => [...(prev ?? []), ...v.split(',').map(s => s.trim()).filter(s => s !== '')]))
+    .addOption(new Option('--http-allow-host <name>', 'a host name requests may name the HTTP API by, besides its addresses and localhost (others are refused: DNS rebinding), repeatable (comma-separated in the env var)').env('VGUARD_HTTP_ALLOW_HOSTS').argParser(collectHostNames))
     .addOption(new Option('--network <name>', 'network name (mDNS tag, topics; peers of other networks are refused)').env('VGUARD_NETWORK').default(DEFAULT_NETWORK))
     .addOption(new Option('--bootstrap <multiaddr>', 'peer to dial: with /p2p/<id>, or a bare address such as /dns4/tasks.vehicle/tcp/4001 (dialled while no peer is known); repeatable, comma-separated in the env var').env('VGUARD_BOOTSTRAP').argParser(collectMultiaddrs))
     .addOption(new Option('--no-mdns', 'disable mDNS discovery').env('VGUARD_NO_MDNS'))
@@ -97,7 +97,7 @@ function buildProgram (io: CliIo): Command {
     .addOption(new Option('--member-chains <n>', 'other vehicles\' booths this node serves at once (the quietest gives way to a new one)').env('VGUARD_MEMBER_CHAINS').argParser(parseInteger(0, 65_536)).default(DEFAULT_MEMBER_CHAINS))
     .addOption(new Option('--member-undecided-bytes <bytes>', 'undecided values those booths may hold together (past it, each gets what one vehicle has in flight at most)').env('VGUARD_MEMBER_UNDECIDED_BYTES').argParser(parseBytes).default(DEFAULT_MEMBER_UNDECIDED_BYTES, '256MiB'))
     .addOption(new Option('--member-idle <ms>', 'how long a vehicle that left is remembered: a booth member whose proposer is silent this long drops the values it kept; a vehicle disconnected this long stops being a shared-chain candidate').env('VGUARD_MEMBER_IDLE').argParser(parseInteger(100, 24 * 3_600_000)).default(DEFAULT_MEMBER_IDLE))
-    .addOption(new Option('--allow <peer-id>', 'only these peers may take part, repeatable (comma-separated in the env var)').env('VGUARD_ALLOW').argParser((v: string, prev?: string[]) => [...(prev ?? []), ...v.split(',').map(s => s.trim()).filter(s => s !== '')]))
+    .addOption(new Option('--allow <peer-id>', 'only these peers may take part, repeatable (comma-separated in the env var)').env('VGUARD_ALLOW').argParser(collectHostNames))
     .action(async (flags: StartFlags, command: Command) => {
       // commander treats a boolean flag's env var as set whatever its value:
       // VGUARD_NO_MDNS=0 would disable mDNS, so read the value ourselves

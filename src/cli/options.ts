@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError } from 'commander'
 import { multiaddr } from '@multiformats/multiaddr'
+import { hostNameProblem } from '../http/init-check.ts'
 
 export function parseInteger (min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -52,6 +53,16 @@ function parseMultiaddr (value: string): string {
 export function collectMultiaddrs (value: string, previous: string[] | undefined): string[] {
   const parsed = value.split(',').map(v => v.trim()).filter(v => v !== '').map(parseMultiaddr)
   return [...(previous ?? []), ...parsed]
+}
+
+/** Repeatable host name flag (--http-allow-host); an environment variable may hold several, comma-separated. */
+export function collectHostNames (value: string, previous: string[] | undefined): string[] {
+  const names = value.split(',').map(v => v.trim()).filter(v => v !== '')
+  for (const name of names) {
+    const problem = hostNameProblem(name)
+    if (problem != null) throw new InvalidArgumentError(problem)
+  }
+  return [...(previous ?? []), ...names]
 }
 
 export function parseBoolean (value: string): boolean {

@@ -1,4 +1,7 @@
+import { lookup } from 'node:dns/promises'
 import { createVGuardNode } from '../node/index.ts'
+import { LISTEN_FAILURES } from '../node/listen-error.ts'
+import { UsageError } from './usage-error.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../node/index.ts'
 import { formatBytes } from './status-format.ts'
 import { DRAIN_GRACE_MS, startHttpApi } from '../http/server.ts'
@@ -26,6 +29,20 @@ async function capacityShortfall (node: VGuardNode): Promise<string | undefined>
     `${formatBytes(diskReserve)} of which stays for this vehicle's own chain (--disk-reserve); copies of other vehicles' chains stop at ${formatBytes(reachable)}`
 }
 
+/**
+ * The API's host must resolve before anything starts: a name that does not
+ * failed only once the node was up (its key and database made), as a bare
+ * `getaddrinfo ENOTFOUND`.
+ */
+async function checkHttpHost (host: string): Promise<void> {
+  try {
+    await lookup(host)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? ''
+    throw new UsageError(`--http: ${host}: ${LISTEN_FAILURES[code] ?? (err as Error).message}`)
+  }
+}
+
 /** Runs a node until SIGINT/SIGTERM; resolves once it has stopped cleanly. */
 export async function runStart (options: StartOptions, out: (line: string) => void): Promise<void> {
   // listen before starting: a signal that comes while we start, or the moment
@@ -41,6 +58,7 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
   const say = (line: string): void => { if (live) out(line); else held.push(line) }
   try {
     const { http: _, httpAllowHosts, ...nodeOptions } = options
+    await checkHttpHost(options.http.host)
     node = await createVGuardNode(nodeOptions)
     node.addEventListener('peer:connected', (e) => { say(`peer connected: ${e.detail.peerId}`) })
     node.addEventListener('peer:disconnected', (e) => { say(`peer disconnected: ${e.detail.peerId}`) })

@@ -12,8 +12,11 @@ export interface StopSignal {
   settle: () => void
 }
 
+/** The signals that stop a node cleanly. */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
 /**
- * Resolves with the first SIGINT or SIGTERM. It goes on listening until
+ * Resolves with the first SIGINT, SIGTERM or SIGHUP. It goes on listening until
  * dispose() or settle(): a signal sent to a process group (npm, timeout, a
  * service manager) can come twice, and the second must not kill the node
  * while it stops with its database open, nor turn a clean stop's exit code 0
@@ -31,14 +34,12 @@ export function onStopSignal (again: (signal: string) => void): StopSignal {
       first = name
       resolve(name)
     }
-    const onInt = on('SIGINT')
-    const onTerm = on('SIGTERM')
+    // SIGHUP: the terminal the node was started from closed; by default it killed the node with its database open
+    const handlers = STOP_SIGNALS.map(name => [name, on(name)] as const)
     dispose = () => {
-      process.off('SIGINT', onInt)
-      process.off('SIGTERM', onTerm)
+      for (const [name, handler] of handlers) process.off(name, handler)
     }
-    process.on('SIGINT', onInt)
-    process.on('SIGTERM', onTerm)
+    for (const [name, handler] of handlers) process.on(name, handler)
   })
   const settle = (): void => {
     settled = true

@@ -36,4 +36,21 @@ export function checkHttpInit (init: unknown): void {
   if (hosts !== undefined && (!Array.isArray(hosts) || hosts.some(h => typeof h !== 'string' || h === ''))) {
     throw new ConfigError(`allowedHosts: must be an array of host names, got ${shown(hosts)}`)
   }
+  for (const host of (hosts ?? []) as string[]) {
+    const problem = hostNameProblem(host)
+    if (problem != null) throw new ConfigError(`allowedHosts: ${problem}`)
+  }
+}
+
+/** A DNS name: labels of letters, digits and '-' (not at either end), 253 characters at most. */
+const HOST_NAME = /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i
+
+/**
+ * Why `name` can never match a request's Host as an allowed name, or
+ * undefined. The check compares the Host's name alone: 'vehicle:7400' or
+ * 'http://vehicle' was taken and never matched anything (a probe).
+ */
+export function hostNameProblem (name: string): string | undefined {
+  if (HOST_NAME.test(name)) return undefined
+  return `${JSON.stringify(name)} is not a host name: give the name alone (no port, scheme or path: the Host header's port is not compared), e.g. vehicle-1 or vehicle-1.lan`
 }

@@ -9,7 +9,9 @@
 export const LISTEN_FAILURES: Readonly<Record<string, string>> = {
   EADDRINUSE: 'the address is in use (another vguard-node, or another program)',
   EACCES: 'not allowed (ports below 1024 need privileges)',
-  EADDRNOTAVAIL: 'no interface of this machine has that address'
+  EADDRNOTAVAIL: 'no interface of this machine has that address',
+  ENOTFOUND: 'the host name does not resolve to an address',
+  EAI_AGAIN: 'the host name could not be resolved now (no DNS answer)'
 }
 
 /** start() could not listen on some of the `listen` addresses: which, and why. */

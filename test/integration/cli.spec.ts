@@ -19,6 +19,7 @@ import type { StatusBody } from '../../src/http/routes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { sample } from '../utils/prometheus.ts'
 import { runCli, LOCAL } from '../utils/cli.ts'
+import { IN_TEST_NETNS } from '../utils/env.ts'
 import { openDatabase } from '../../src/storage/database.ts'
 
 /** Whether no process holds the data dir's database: a node that stopped released its lock. */
@@ -111,16 +112,31 @@ describe('vguard-node CLI', () => {
       [['--retention-bytes', '1x'], /--retention-bytes/],
       [['--prune-interval', '10'], /--prune-interval/],
       [['--network', 'bad name'], /network: .*"bad name"/],
-      [['--listen', 'not-a-multiaddr'], /not a multiaddr/]
-    ])('bad value %j exits 2 with a one-line message', async (bad, message) => {
+      [['--listen', 'not-a-multiaddr'], /not a multiaddr/],
+      // each of these was taken, and failed only once the node was up (or never matched anything)
+      [['--bootstrap', '/ip4/127.0.0.1/tcp/1/p2p/notapeer'], /^error: --bootstrap: \/ip4\/127\.0\.0\.1\/tcp\/1\/p2p\/notapeer: "notapeer" is not a peer id$/],
+      [['--announce', '/ip4/10.0.0.1/tcp/7000/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'], /^error: --announce: .*: leave out \/p2p\//],
+      [['--http-allow-host', 'vehicle:7400'], /--http-allow-host.*"vehicle:7400" is not a host name: give the name alone/],
+      [['--http-allow-host', 'http://vehicle'], /"http:\/\/vehicle" is not a host name/]
+    ])('bad value %j exits 2 with a one-line message, and makes nothing in the data dir', async (bad, message) => {
       const dir = await tempDir()
-      const res = await runCli(['start', '--data-dir', dir, ...LOCAL, ...bad])
+      const res = await runCli(['start', '--data-dir', join(dir, 'node'), ...LOCAL, ...bad])
       expect(res.code).toBe(2)
       const lines = res.stderr.trim().split('\n')
       expect(lines).toHaveLength(1)
       expect(lines[0]).toMatch(/^error: /)
       expect(lines[0]).toMatch(message)
       expect(res.stdout).toBe('')
+      expect(existsSync(join(dir, 'node'))).toBe(false)
+    })
+
+    // a name lookup: only where no query can leave the machine (the suite's own network namespace)
+    it.runIf(IN_TEST_NETNS)('an --http host that does not resolve exits 2 naming --http, before anything is made', async () => {
+      const dir = await tempDir()
+      const res = await runCli(['start', '--data-dir', join(dir, 'node'), '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--http', 'no-such-host.invalid:0'])
+      expect(res.code).toBe(2)
+      expect(res.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: --http: no-such-host\.invalid: the host name (does not resolve to an address|could not be resolved now \(no DNS answer\))$/)])
+      expect(existsSync(join(dir, 'node'))).toBe(false)
     })
 
     it('a bad value in an environment variable exits 2 too', async () => {
@@ -224,7 +240,7 @@ describe('vguard-node CLI', () => {
       expect(q.output.filter(l => l.startsWith('warning:'))).toEqual([])
     })
 
-    it.each(['SIGTERM', 'SIGINT'] as const)('stops cleanly on %s (exit 0) and the data dir reopens at once', async (signal) => {
+    it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('stops cleanly on %s (exit 0) and the data dir reopens at once', async (signal) => {
       const dataDir = await tempDir()
       const p = await start(['--data-dir', dataDir, ...LOCAL])
       const events = await SseReader.open(`${p.httpUrl}/events?types=node:stopped`)
