@@ -14,7 +14,7 @@
  */
 import { isIP } from 'node:net'
 import type { FastifyRequest } from 'fastify'
-import { MisdirectedRequestError } from './errors.ts'
+import { InvalidRequestError, MisdirectedRequestError } from './errors.ts'
 
 export function isLoopbackName (hostname: string): boolean {
   const name = hostname.toLowerCase().replace(/\.$/, '')
@@ -30,6 +30,21 @@ function normalize (name: string): string {
   return name.toLowerCase().replace(/\.$/, '')
 }
 
+function hostHeaders (raw: string[]): number {
+  let count = 0
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'host') count++
+  return count
+}
+
+/** The authority (host and port) of an absolute URL, as written: `http://a:1/x` → `a:1`. */
+function authorityOf (target: string): string {
+  const rest = target.replace(/^https?:\/\//i, '')
+  const end = rest.search(/[/?#]/)
+  const authority = end < 0 ? rest : rest.slice(0, end)
+  // userinfo is not part of the host (and has no place in a request target)
+  return authority.slice(authority.lastIndexOf('@') + 1)
+}
+
 /**
  * The onRequest check of an API whose socket is bound to `bound()` (the
  * address Node reports once it listens), taking also the names in
@@ -38,14 +53,21 @@ function normalize (name: string): string {
 export function hostCheck (bound: () => string | undefined, allowedHosts: readonly string[] = []): (req: FastifyRequest) => Promise<void> {
   const allowed = new Set(allowedHosts.map(normalize))
   return async (req) => {
+    const target = req.raw.url ?? ''
+    const absolute = /^https?:\/\//i.test(target)
+    // '*' (OPTIONS *, or a GET *, which was redirected to the dashboard) and other forms name no path here
+    if (!target.startsWith('/') && !absolute) throw new InvalidRequestError(`the request target must be a path (/status) or an absolute URL, got ${JSON.stringify(target.slice(0, 64))}`)
+    // RFC 9112 §3.2: exactly one Host; Node keeps the first of several, which could be checked while a proxy routed by another
+    if (hostHeaders(req.raw.rawHeaders) > 1) throw new InvalidRequestError('more than one Host header')
     const address = bound()
     if (address == null) return
-    const host = req.headers.host ?? ''
+    // an absolute target's authority names the host, not the Host header (RFC 9112 §3.2.2): it is what gets checked
+    const host = absolute ? authorityOf(target) : req.headers.host ?? ''
     let hostname: string
     try {
       hostname = new URL(`http://${host}`).hostname
     } catch {
-      throw new MisdirectedRequestError('the Host header is not a valid host')
+      throw new MisdirectedRequestError(absolute ? 'the request target\'s host is not a valid host' : 'the Host header is not a valid host')
     }
     if (allowed.has(normalize(hostname))) return
     const loopbackOnly = isLoopbackName(address)

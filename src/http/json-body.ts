@@ -6,12 +6,18 @@
  * well-formed body.
  */
 import type { FastifyInstance } from 'fastify'
-import { InvalidRequestError } from './errors.ts'
+import { InvalidRequestError, UnsupportedMediaTypeError } from './errors.ts'
 
 export function useExplainingJsonParser (server: FastifyInstance): void {
   const secure = server.getDefaultJsonParser('error', 'error')
   server.removeContentTypeParser('application/json')
   server.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    // the body is read as UTF-8 whatever charset it names: one in UTF-16 parsed as garbage, or as another text
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]
+    if (charset != null && !/^utf-?8$/i.test(charset)) {
+      done(new UnsupportedMediaTypeError(`a JSON body is read as UTF-8: charset ${charset} is not taken (send it as UTF-8, or name no charset)`), undefined)
+      return
+    }
     secure(req, body as string, (err, value) => {
       if (err == null || (err as Error & { code?: string }).code !== 'FST_ERR_CTP_INVALID_JSON_BODY') {
         done(err ?? null, value)

@@ -391,6 +391,12 @@ describe('http - chain reads', () => {
 
     const badType = await ask('POST', '/booth/end', { headers: { 'content-type': 'foo' }, body: '{}' })
     expect(badType).toMatchObject({ status: 415, body: { error: 'UnsupportedMediaTypeError', message: expect.stringContaining('send the body as application/json') } })
+    // a JSON body is read as UTF-8: another charset was parsed as UTF-8 all the same
+    const utf16 = await ask('POST', '/booth/end', { headers: { 'content-type': 'application/json; charset=utf-16' }, body: '{}' })
+    expect(utf16).toMatchObject({ status: 415, body: { error: 'UnsupportedMediaTypeError', message: 'a JSON body is read as UTF-8: charset utf-16 is not taken (send it as UTF-8, or name no charset)' } })
+    const utf8 = await ask('POST', '/booth/end', { headers: { 'content-type': 'application/json; charset="UTF-8"' }, body: '{}' })
+    // parsed, then refused by the route's schema (no participants): not a 415
+    expect(utf8).toMatchObject({ status: 400, body: { error: 'InvalidRequestError' } })
     // a value takes any type: not told to send JSON
     const badValueType = await ask('PUT', `/chains/${self}/kv/typed`, { headers: { 'content-type': 'foo' }, body: 'x' })
     expect(badValueType).toMatchObject({ status: 415, body: { error: 'UnsupportedMediaTypeError', message: expect.stringContaining('a Content-Type is type/subtype (any') } })

@@ -48,12 +48,17 @@ describe('http - events and dashboard', () => {
     const { url, id } = await single()
     const all = await open(`${url}/events`)
     const commits = await open(`${url}/events?types=chain:committed`)
+    // empty entries name no type: ',,' is every type, as '' is (it was 400 'unknown event type ""')
+    const spaced = await open(`${url}/events?types=,chain:committed,,chain:committed`)
+    const blank = await open(`${url}/events?types=,,`)
     expect(all.header('content-type')).toMatch(/^text\/event-stream/)
 
     for (let i = 1; i <= 3; i++) {
       expect((await fetch(`${url}/chains/${id}/kv/k${i}`, { method: 'PUT', body: `v${i}` })).status).toBe(200)
     }
     await waitFor(() => all.of('write:settled').length === 3 && commits.of('chain:committed').length === 3, { message: 'three writes streamed' })
+    await waitFor(() => blank.of('write:settled').length === 3 && spaced.of('chain:committed').length === 3, { message: 'three writes streamed to the streams of types with empty entries' })
+    expect(spaced.of('write:settled')).toEqual([])
     expect(all.of('chain:committed').map(c => c.height)).toEqual([1, 2, 3])
     expect(all.of('chain:committed')[0]).toMatchObject({ chainId: id, role: 'own', blocks: 1, transactions: 1, booth: [id] })
     expect(all.of('write:settled').map(w => w.height)).toEqual([1, 2, 3])

@@ -88,6 +88,23 @@ describe('http - Host check', () => {
     expect(bad).toContain('not valid percent-encoding')
   })
 
+  it('checks the host an absolute request target names (not the Host header beside it), refuses two Host headers and a target that is no path', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const port = Number(new URL((await cluster.http(node)).url).port)
+    const ask = async (line: string, headers: string): Promise<string> => await raw(port, `${line} HTTP/1.1\r\n${headers}Connection: close\r\n\r\n`)
+    // RFC 9112: the target's authority names the host; both got 200, whatever the target said
+    expect(await ask('GET http://evil.example/health', `Host: 127.0.0.1:${port}\r\n`)).toMatch(/^HTTP\/1\.1 421 [^]*not \\"evil\.example\\"/)
+    expect(await ask(`GET http://127.0.0.1:${port}/health`, 'Host: evil.example\r\n')).toMatch(/^HTTP\/1\.1 200 /)
+    expect(await ask(`GET http://user@evil.example:${port}/health`, `Host: 127.0.0.1:${port}\r\n`)).toMatch(/^HTTP\/1\.1 421 /)
+    // Node keeps the first of two Host headers: a proxy in front may route by the other
+    expect(await ask('GET /health', `Host: 127.0.0.1:${port}\r\nHost: evil.example\r\n`)).toMatch(/^HTTP\/1\.1 400 [^]*"error":"InvalidRequestError","message":"more than one Host header"/)
+    // GET * was redirected to the dashboard, OPTIONS * was 'no route'
+    for (const line of ['GET *', 'OPTIONS *']) {
+      expect(await ask(line, `Host: 127.0.0.1:${port}\r\n`), line).toMatch(/^HTTP\/1\.1 400 [^]*the request target must be a path/)
+    }
+  })
+
   it('refuses options it does not take before binding anything: a typo of host bound the default address (library probe)', async () => {
     const node = await cluster.create({ kBackups: 0 })
     await node.start()

@@ -66,8 +66,9 @@ export function registerEventStream (server: FastifyInstance, node: VGuardNode, 
 
 function parseTypes (value: string | string[] | undefined): Array<keyof VGuardNodeEvents> {
   if (Array.isArray(value)) throw new InvalidRequestError('types: give it once, comma-separated (types=a,b)')
-  if (value == null || value === '') return [...EVENT_TYPES]
-  const asked = value.split(',')
+  // empty entries are no types (',,' as '': every type; it was 'unknown event type ""')
+  const asked = [...new Set((value ?? '').split(',').map(t => t.trim()).filter(t => t !== ''))]
+  if (asked.length === 0) return [...EVENT_TYPES]
   const unknown = asked.filter(t => !(EVENT_TYPES as readonly string[]).includes(t))
   if (unknown.length > 0) throw new InvalidRequestError(`unknown event type ${JSON.stringify(unknown[0])}; known: ${EVENT_TYPES.join(', ')}`)
   return asked as Array<keyof VGuardNodeEvents>
