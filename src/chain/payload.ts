@@ -102,15 +102,26 @@ function readVarint (buf: Uint8Array, pos: number, end: number): [number, number
   throw bad('varint too long')
 }
 
+/**
+ * Why no write could store `key`, or undefined: a key is a non-empty,
+ * well-formed unicode string of at most MAX_KEY_BYTES in UTF-8. Reads check
+ * it too, so a key no write takes is refused, not looked up.
+ */
+export function keyProblem (key: unknown): string | undefined {
+  if (typeof key !== 'string' || key === '') return 'key must be a non-empty string'
+  if (!key.isWellFormed()) return 'key is not well-formed unicode'
+  if (utf8Encoder.encode(key).byteLength > MAX_KEY_BYTES) return `key longer than ${MAX_KEY_BYTES} bytes`
+  return undefined
+}
+
 /** Checks one transaction given to createBlock and returns its key as UTF-8. */
 function checkInput (tx: TransactionInput, index: number): { op: TxOp, keyBytes: Uint8Array, value: Uint8Array } {
   if (tx == null || typeof tx !== 'object') throw new InvalidTransactionError(`transaction ${index}: must be an object { key, value?, op? }, got ${String(tx)}`)
   const op = tx.op ?? 'PUT'
   if (op !== 'PUT' && op !== 'DELETE') throw new InvalidTransactionError(`transaction ${index}: op must be PUT or DELETE`)
-  if (typeof tx.key !== 'string' || tx.key === '') throw new InvalidTransactionError(`transaction ${index}: key must be a non-empty string`)
-  if (!tx.key.isWellFormed()) throw new InvalidTransactionError(`transaction ${index}: key is not well-formed unicode`)
+  const problem = keyProblem(tx.key)
+  if (problem != null) throw new InvalidTransactionError(`transaction ${index}: ${problem}`)
   const keyBytes = utf8Encoder.encode(tx.key)
-  if (keyBytes.byteLength > MAX_KEY_BYTES) throw new InvalidTransactionError(`transaction ${index}: key longer than ${MAX_KEY_BYTES} bytes`)
   // left out, a value is empty; null is a mistake (put(key, null) must not store an empty value)
   const value = tx.value === undefined ? EMPTY : tx.value
   if (!(value instanceof Uint8Array)) throw new InvalidTransactionError(`transaction ${index}: value must be bytes (a Uint8Array), got ${value === null ? 'null' : typeof value}`)

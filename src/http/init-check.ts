@@ -4,13 +4,13 @@
  * was ignored and the API bound elsewhere than asked, a port given as a
  * string was taken, and `allowedHosts: 'x'` failed with a bare TypeError.
  */
-import { ConfigError } from '../node/config.ts'
+import { ConfigError, shownValue } from '../node/config.ts'
 import type { HttpApiInit } from './server.ts'
 
 const INIT_NAMES: ReadonlySet<string> = new Set<keyof HttpApiInit>(['host', 'port', 'requestTimeout', 'idleTimeout', 'readPayloadBudget', 'allowedHosts'])
 
 function shown (value: unknown): string {
-  return `${JSON.stringify(value) ?? String(value)} (${typeof value})`
+  return `${shownValue(value)} (${typeof value})`
 }
 
 function checkInteger (name: string, value: unknown, min: number, max: number): void {
@@ -18,6 +18,20 @@ function checkInteger (name: string, value: unknown, min: number, max: number): 
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
     throw new ConfigError(`${name}: must be an integer from ${min} to ${max}, got ${typeof value === 'number' ? String(value) : shown(value)}`)
   }
+}
+
+/**
+ * A node from createVGuardNode, by what the API uses of it: anything else
+ * (null, {}) was served, every route answering 500 TypeError, and close()
+ * threw one too.
+ *
+ * @throws ConfigError
+ */
+export function checkHttpNode (node: unknown): void {
+  const n = node as Record<string, unknown> | null
+  const usable = n != null && typeof n === 'object' && n.peerId != null && n.chains != null && n.vguarddb != null &&
+    typeof n.addEventListener === 'function' && typeof n.removeEventListener === 'function' && typeof n.put === 'function'
+  if (!usable) throw new ConfigError(`node: startHttpApi(node, init) takes a node made by createVGuardNode, got ${n === null ? 'null' : typeof n === 'object' ? 'an object of another shape' : typeof n}`)
 }
 
 /** @throws ConfigError naming the first option that is not what startHttpApi takes */

@@ -21,7 +21,7 @@ import { refuseContentEncoding } from './content-encoding.ts'
 import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
 import { isLongLived } from './long-lived.ts'
-import { checkHttpInit } from './init-check.ts'
+import { checkHttpInit, checkHttpNode } from './init-check.ts'
 
 /** The URL with the slashes of its key (after …/kv/, /read/ or /pins/keys/) encoded. */
 function keySlashHint (url: string): string {
@@ -90,8 +90,9 @@ export interface HttpApi {
 /** How long a stopping CLI node lets running requests (a write waiting for its commit) finish: within docker's 10 s. */
 export const DRAIN_GRACE_MS = 5_000
 
-/** @throws ConfigError for options it does not take (checkHttpInit); what listen throws (the address in use, not allowed) */
+/** @throws ConfigError for a node or options it does not take (checkHttpInit); what listen throws (the address in use, not allowed) */
 export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): Promise<HttpApi> {
+  checkHttpNode(node)
   checkHttpInit(init)
   const requestTimeout = init.requestTimeout ?? REQUEST_TIMEOUT_MS
   const server = Fastify({
@@ -173,9 +174,10 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
     void reply.header('connection', 'close')
     // a keyed write never hears "nothing written" without the flag: its key may be a retry of an attempt that commits (a soak)
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.headers['idempotency-key'] != null) {
-      throw new UnavailableError('the node is stopping: this attempt ran nothing here, and an earlier attempt under the same idempotency key may still commit; retry it with the same key on another node, or here once it is back', true)
+      // another node forwards a write to this vehicle's own chain here: 'retry on another node' only held for the shared chain
+      throw new UnavailableError('the node is stopping: this attempt ran nothing here, and an earlier attempt under the same idempotency key may still commit; retry it with the same key once this node is back (a write to the shared chain may also go through another node)', true)
     }
-    throw new UnavailableError('the node is stopping: ask another node, or again once it is back')
+    throw new UnavailableError('the node is stopping: ask again once it is back (reads, and writes to the shared chain, may also go through another node)')
   })
   server.addHook('onRequest', async (req, reply) => {
     running.add(req.raw)

@@ -36,7 +36,8 @@ export interface WriteRef {
  * @throws InvalidTransactionError
  */
 export function encodeWrite (transactions: TransactionInput[]): EncodedWrite {
-  if (!Array.isArray(transactions) || transactions.length === 0) throw new InvalidTransactionError('a write needs at least one transaction')
+  if (!Array.isArray(transactions)) throw new InvalidTransactionError(`a write is a list of transactions ([{ key, value }]), got ${transactions === null ? 'null' : typeof transactions}`)
+  if (transactions.length === 0) throw new InvalidTransactionError('a write needs at least one transaction')
   const { payload } = encodePayload(transactions)
   return { payload, count: transactions.length }
 }

@@ -226,10 +226,24 @@ function checkListenAddress (value: string): void {
   if (!TCP_LISTEN.test(text)) throw new ConfigError(`listen: ${text} is not a TCP address to listen on (this node speaks TCP only): /ip4/HOST/tcp/PORT or /ip6/HOST/tcp/PORT`)
 }
 
+/**
+ * A caller's value as an error message shows it: JSON where it has one (a
+ * BigInt, a cycle or an object without a prototype has none, and the message
+ * itself threw a TypeError).
+ */
+export function shownValue (value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    if (typeof value === 'bigint') return `${String(value)}n`
+    return Array.isArray(value) ? `[${value.map(v => typeof v).join(', ')}]` : typeof value
+  }
+}
+
 function checkInteger (flag: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     // JSON: a string '2' shown as 2 read as if 2 itself were refused (library probe)
-    throw new ConfigError(`${flag}: must be an integer from ${min} to ${max}, got ${typeof value === 'number' ? String(value) : `${JSON.stringify(value) ?? String(value)} (${typeof value})`}`)
+    throw new ConfigError(`${flag}: must be an integer from ${min} to ${max}, got ${typeof value === 'number' ? String(value) : `${shownValue(value)} (${typeof value})`}`)
   }
 }
 
@@ -245,13 +259,15 @@ function checkShape (options: VGuardNodeOptions): void {
   if (options == null || typeof options !== 'object' || Array.isArray(options)) throw new ConfigError('options: an object is required, at least { dataDir }')
   for (const key of Object.keys(options)) {
     if (!OPTION_NAMES.has(key)) throw new ConfigError(`${key}: not an option (a typo?); the options are ${[...OPTION_NAMES].join(', ')}`)
+    // null was the default for numbers and refused for mdns and network: one rule for all
+    if ((options as unknown as Record<string, unknown>)[key] === null) throw new ConfigError(`${key}: null is no value; leave the option out (or undefined) for its default`)
   }
   for (const key of ['listen', 'announce', 'bootstrap', 'allowedPeers'] as const) {
     const value: unknown = options[key]
-    if (value !== undefined && (!Array.isArray(value) || value.some(v => typeof v !== 'string'))) throw new ConfigError(`${key}: must be an array of strings, got ${JSON.stringify(value)}`)
+    if (value !== undefined && (!Array.isArray(value) || value.some(v => typeof v !== 'string'))) throw new ConfigError(`${key}: must be an array of strings, got ${shownValue(value)}`)
   }
-  if (options.mdns !== undefined && typeof options.mdns !== 'boolean') throw new ConfigError(`mdns: must be true or false, got ${JSON.stringify(options.mdns)}`)
-  if (options.network !== undefined && typeof options.network !== 'string') throw new ConfigError(`network: must be a string, got ${JSON.stringify(options.network)}`)
+  if (options.mdns !== undefined && typeof options.mdns !== 'boolean') throw new ConfigError(`mdns: must be true or false, got ${shownValue(options.mdns)}`)
+  if (options.network !== undefined && typeof options.network !== 'string') throw new ConfigError(`network: must be a string, got ${shownValue(options.network)}`)
 }
 
 /**
@@ -262,9 +278,11 @@ function checkShape (options: VGuardNodeOptions): void {
  */
 export function resolveDataDir (dataDir: unknown): string {
   if (dataDir == null || dataDir === '') throw new ConfigError('dataDir: required')
-  if (typeof dataDir !== 'string') throw new ConfigError(`dataDir: must be a path (a string), got ${JSON.stringify(dataDir) ?? String(dataDir)} (${typeof dataDir})`)
+  if (typeof dataDir !== 'string') throw new ConfigError(`dataDir: must be a path (a string), got ${shownValue(dataDir)} (${typeof dataDir})`)
   // a shell expands ~ only at a word's start; from an env file or a unit it arrives as it is, and
   // would make a dir named '~' in the working directory with a new vehicle's identity in it
+  // fs refuses a path with a NUL byte with a TypeError of its own
+  if (dataDir.includes('\0')) throw new ConfigError(`dataDir: ${JSON.stringify(dataDir)} holds a NUL byte, which no path may`)
   if (/^~($|\/)/.test(dataDir)) throw new ConfigError(`dataDir: ${JSON.stringify(dataDir)} starts with '~', which no shell expanded here: give the path with the home directory written out`)
   const path = resolve(dataDir)
   // Node hands over a path's bytes that are not UTF-8 (an argument, the working directory) as U+FFFD: the

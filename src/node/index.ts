@@ -44,7 +44,8 @@ import { sync } from '../protocols/sync/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
 import { StorageMaster } from '../storage/retention.ts'
 import { diskFreeBytes } from '../storage/disk.ts'
-import { InvalidArgumentError } from '../storage/errors.ts'
+import { InvalidArgumentError, InvalidPinError } from '../storage/errors.ts'
+import { chainIdProblem } from './peer-ids.ts'
 import type { StorageUsage } from '../storage/retention.ts'
 import { Consensus } from './consensus.ts'
 import { QUORUM_HOLDER_WAIT, SHARED_CHAIN } from './paxos-constants.ts'
@@ -419,6 +420,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   }
 
   async pin (chainId: string, pin: Pin): Promise<PinOutcome> {
+    checkPinnedChain(chainId)
     const changed = await this.chains.pin(chainId, pin)
     // a pinned copy is no longer room a size run can surely free (retention.ts, surelyPrunable)
     if (changed && this.isCopy(chainId)) this.peering.announceSoon()
@@ -426,6 +428,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   }
 
   async unpin (chainId: string, pin: Pin): Promise<{ changed: boolean }> {
+    checkPinnedChain(chainId)
     const changed = await this.chains.unpin(chainId, pin)
     if (changed && this.isCopy(chainId)) this.peering.announceSoon()
     return { changed }
@@ -602,6 +605,18 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       await this.store.close()
     }
   }
+}
+
+/**
+ * Pins name a chain as the HTTP routes do: a vehicle's peer id in its usual
+ * form, or 'shared' (undefined, 5 or '' were stored, each as a chain of its
+ * own, and 100k characters threw a RangeError).
+ *
+ * @throws InvalidPinError
+ */
+function checkPinnedChain (chainId: unknown): void {
+  const problem = chainIdProblem(chainId)
+  if (problem != null) throw new InvalidPinError(`a pin's chain: ${problem}`)
 }
 
 /**

@@ -15,7 +15,7 @@ export function canonicalPeerId (id: string): string | undefined {
 
 /** Why `chainId` names no chain any node can hold (a vehicle's peer id in its usual form, or 'shared'), or undefined. */
 export function chainIdProblem (chainId: unknown): string | undefined {
-  if (typeof chainId !== 'string' || chainId === '') return `a chain id is a non-empty string, got ${JSON.stringify(chainId)}`
+  if (typeof chainId !== 'string' || chainId === '') return `a chain id is a non-empty string, got ${typeof chainId === 'string' ? '""' : typeof chainId}`
   if (chainId === 'shared') return undefined
   const canonical = canonicalPeerId(chainId)
   if (canonical == null) return `not a chain of a vehicle (peer id) or 'shared': ${chainId}`

@@ -15,6 +15,8 @@ import { checkedBlockAnswer, wholeBlockAnswer } from './block-answer.ts'
 import { NodeStoppedError } from './errors.ts'
 import { InvalidReadError } from './consensus-errors.ts'
 import { canonicalPeerId, chainIdProblem } from './peer-ids.ts'
+import { checkReadKey } from './read-key.ts'
+import { shownValue } from './config.ts'
 import { setBounded } from './bounded.ts'
 import { lookupTable } from './table-lookup.ts'
 import type { TableLookupResult } from './table-lookup.ts'
@@ -227,11 +229,9 @@ export class RedirectReads {
 function checkRedirectRead (request: ReadRequest): void {
   const problem = chainIdProblem(request.chainId)
   if (problem != null) throw new InvalidReadError(problem)
-  if (request.kind === ReadRequest.Kind.KEY && (typeof request.key !== 'string' || request.key === '')) {
-    throw new InvalidReadError(`a key is a non-empty string, got ${JSON.stringify(request.key)}`)
-  }
+  if (request.kind === ReadRequest.Kind.KEY) checkReadKey(request.key)
   if (request.kind === ReadRequest.Kind.BLOCK && (!Number.isSafeInteger(request.height) || request.height < 1)) {
-    throw new InvalidReadError(`a block height is an integer ≥ 1, got ${String(request.height)}`)
+    throw new InvalidReadError(`a block height is an integer ≥ 1, got ${typeof request.height === 'number' ? String(request.height) : `${shownValue(request.height)} (${typeof request.height})`}`)
   }
   // the rest as every holder checks it: each would refuse it (and each was asked, and called unreachable: a review)
   const bad = checkReadRequest(request)

@@ -39,6 +39,7 @@ export function blockBytes (block: Block): number {
 const utf8 = new TextEncoder()
 
 function checkPin (pin: Pin): void {
+  if (pin == null || typeof pin !== 'object') throw new InvalidPinError('a pin is { type: "key", key } or { type: "range", from, to }')
   if (pin.type === 'key') {
     if (typeof pin.key !== 'string' || pin.key === '' || utf8.encode(pin.key).byteLength > MAX_KEY_BYTES) {
       throw new InvalidPinError('a key pin needs a non-empty key of at most 1 KiB')

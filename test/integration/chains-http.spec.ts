@@ -178,7 +178,7 @@ describe('http - chain reads', () => {
   })
 
   it.each([
-    ['unkeyed', '', { error: 'UnavailableError', message: 'the node is stopping: ask another node, or again once it is back' }],
+    ['unkeyed', '', { error: 'UnavailableError', message: 'the node is stopping: ask again once it is back (reads, and writes to the shared chain, may also go through another node)' }],
     // a keyed write never hears "nothing written" unflagged: its key may retry an attempt that commits (a soak)
     ['keyed', 'Idempotency-Key: fix-1\r\n', { error: 'UnavailableError', message: expect.stringContaining('an earlier attempt under the same idempotency key may still commit') as unknown, mayHaveCommitted: true }]
   ])('a request that reaches it while it closes (pipelined behind one in flight) is refused in the documented shape, and not run (%s)', async (_label, header, body) => {

@@ -1,6 +1,6 @@
 import { pbStream } from '@libp2p/utils'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
-import { encodeBlock, MAX_CHAIN_ID_BYTES, MAX_KEY_BYTES } from '../../chain/index.ts'
+import { encodeBlock, keyProblem, MAX_CHAIN_ID_BYTES } from '../../chain/index.ts'
 import type { ChainStore } from '../../storage/index.ts'
 import type { BackupTableStore } from '../../backup/index.ts'
 import { decoderOf, handleProtocol, readBufferFor, withDeadline, withStream } from '../stream.ts'
@@ -76,7 +76,8 @@ export function checkReadRequest (req: ReadRequest): string | undefined {
   if (req.chainId === '' || utf8.encode(req.chainId).byteLength > MAX_CHAIN_ID_BYTES) return 'bad chain id'
   switch (req.kind) {
     case ReadRequest.Kind.KEY:
-      if (req.key === '' || utf8.encode(req.key).byteLength > MAX_KEY_BYTES) return 'bad key'
+      // a lone surrogate too: no write stored one, and the store refused it as a read failure ('read failed on this holder')
+      if (keyProblem(req.key) != null) return 'bad key'
       return undefined
     case ReadRequest.Kind.BLOCK:
       return Number.isSafeInteger(req.height) && req.height >= 1 ? undefined : 'bad height'

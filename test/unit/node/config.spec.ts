@@ -42,6 +42,11 @@ describe('node - config', () => {
     // an env file's ~ that no shell expanded: a dir named '~' in the working directory
     [{ dataDir: '~/vg' }, /^dataDir: "~\/vg" starts with '~', which no shell expanded here/],
     [{ dataDir: '~' }, /^dataDir: "~" starts with '~'/],
+    // fs threw its own TypeError for it
+    [{ dataDir: '/tmp/a\0b' }, /^dataDir: "\/tmp\/a\\u0000b" holds a NUL byte/],
+    // null was the default for numbers and refused for mdns: one rule
+    [{ kBackups: null }, /^kBackups: null is no value; leave the option out/],
+    [{ mdns: null }, /^mdns: null is no value/],
     [{ kBackups: -1 }, /kBackups/],
     [{ boothSize: 0 }, /boothSize/],
     // the ranges the CLI documents
@@ -73,6 +78,11 @@ describe('node - config', () => {
     const options = { dataDir: '/tmp/x', ...bad } as VGuardNodeOptions
     expect(() => resolveConfig(options)).toThrow(ConfigError)
     expect(() => resolveConfig(options)).toThrow(message)
+  })
+
+  it('shows a value JSON cannot in its message (the message itself threw a TypeError for a BigInt)', () => {
+    expect(() => resolveConfig({ dataDir: '/tmp/x', capacity: 10n } as unknown as VGuardNodeOptions)).toThrow(/^capacity: must be an integer from 0 to \d+, got 10n \(bigint\)$/)
+    expect(() => resolveConfig({ dataDir: '/tmp/x', listen: [1n] } as unknown as VGuardNodeOptions)).toThrow(/^listen: must be an array of strings, got \[bigint\]$/)
   })
 
   it('refuses no options at all with a ConfigError, and makes a relative data dir absolute', () => {

@@ -1,0 +1,72 @@
+/**
+ * What an embedder hands the library that it must refuse with a typed error
+ * before anything happens (a probe of the public API found each of these
+ * taken, or failing as something else): a key no write could store, read
+ * from peers (it came back as every holder failing, worth a retry); pins on
+ * no chain; a node startHttpApi cannot serve; values an error message could
+ * not show. Real nodes over TCP, real LevelDB.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
+import { startHttpApi } from '../../src/http/server.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+import type { Pin } from '../../src/storage/index.ts'
+
+const value = new TextEncoder().encode('fix')
+
+describe('library - input refused before anything happens', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('a key no write could store is InvalidReadError for every consistency and for redirect reads, before any peer is asked', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2)
+    const A = a.peerId.toString()
+    await a.put('k', value)
+    for (const key of ['k'.repeat(2_000), 'a\uD800']) {
+      for (const consistency of ['local', 'leader', 'quorum'] as const) {
+        await expect(b.get(A, key, { consistency }), `${consistency} ${key.length}`).rejects.toMatchObject({ name: 'InvalidReadError' })
+        await expect(a.get(A, key, { consistency }), `own ${consistency} ${key.length}`).rejects.toMatchObject({ name: 'InvalidReadError' })
+      }
+      await expect(b.vguarddb.readKey(A, key)).rejects.toMatchObject({ name: 'InvalidReadError' })
+    }
+    await expect(b.get(A, 'a\uD800', { consistency: 'quorum' })).rejects.toThrow(/^key is not well-formed unicode: "a\\ud800"$/)
+    await expect(b.get(A, 'k'.repeat(2_000))).rejects.toThrow(/^key longer than 1024 bytes: "k{64}"… \(2000 characters\)$/)
+    // the key that is there is read as before
+    expect((await b.get(A, 'k', { consistency: 'quorum' })).value).toEqual(value)
+  })
+
+  it('a pin on no chain, or no pin, is InvalidPinError and stores nothing', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const self = node.peerId.toString()
+    const pin: Pin = { type: 'key', key: 'x' }
+    for (const chainId of [undefined, 5, '', 'c'.repeat(100_000), 'not-a-peer-id', node.peerId.toCID().toString()]) {
+      await expect(node.pin(chainId as unknown as string, pin), String(chainId).slice(0, 20)).rejects.toMatchObject({ name: 'InvalidPinError', message: expect.stringMatching(/^a pin's chain: /) })
+      await expect(node.unpin(chainId as unknown as string, pin)).rejects.toMatchObject({ name: 'InvalidPinError' })
+    }
+    for (const bad of [null, undefined, 'x']) {
+      await expect(node.pin(self, bad as unknown as Pin)).rejects.toMatchObject({ name: 'InvalidPinError' })
+    }
+    expect(node.chains.pins('5')).toEqual([])
+    expect(node.chains.pins('')).toEqual([])
+    // a vehicle's chain and the shared one take pins as before
+    expect((await node.pin(self, pin)).changed).toBe(true)
+    expect((await node.pin('shared', pin)).changed).toBe(true)
+  })
+
+  it('startHttpApi refuses what is not a node before binding (every route answered 500 TypeError)', async () => {
+    for (const bogus of [null, {}, { peerId: 'x' }, 'node']) {
+      await expect(startHttpApi(bogus as unknown as VGuardNode, { port: 0 })).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringMatching(/^node: startHttpApi\(node, init\) takes a node made by createVGuardNode/) })
+    }
+  })
+
+  it('says what it was given: a timeout of NaN, a height given as a string, a write that is not a list', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const self = node.peerId.toString()
+    await expect(node.put('k', value, { timeout: Number.NaN })).rejects.toThrow(/got NaN$/)
+    await expect(node.getBlock(self, '1' as unknown as number)).rejects.toThrow(/^a block height is an integer ≥ 1, got "1" \(string\)$/)
+    await expect(node.append({ key: 'a' } as unknown as [])).rejects.toThrow(/^a write is a list of transactions \(\[\{ key, value \}\]\), got object$/)
+    expect((await node.chains.tip(self)).height).toBe(0)
+  })
+})
