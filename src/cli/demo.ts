@@ -142,6 +142,8 @@ async function runStory (processes: NodeProcess[], flags: DemoFlags, state: { st
   const tty = process.stdout.isTTY === true
   const notes: string[] = []
   let last = ''
+  /** Notes a log has been given (not a terminal). */
+  let printed = 0
   let left: Vehicle | undefined
   let round = 0
   while (!state.stopping) {
@@ -163,11 +165,15 @@ async function runStory (processes: NodeProcess[], flags: DemoFlags, state: { st
         const reader = vehicles.find(v => v !== left) as Vehicle
         notes.push(...await offlineRead(reader, left, vehicles, statuses))
       }
-      const table = [renderTable(rows, notes.slice(-8)), '', ...renderConsensus(rows)].join('\n')
+      // a terminal redraws one screen with the latest notes; a log (a file, a pipe) gets each note
+      // once, after the table (with the notes in each table, every event read as if it happened again)
+      const table = [renderTable(rows, tty ? notes.slice(-8) : []), '', ...renderConsensus(rows)].join('\n')
       if (table !== last) {
         out(tty ? `\x1b[2J\x1b[H${table}` : table)
         last = table
       }
+      if (!tty) for (const note of notes.slice(printed)) out(note)
+      printed = notes.length
     } catch (err) {
       // a signal to the process group (Ctrl-C, timeout, npm) reaches the vehicles
       // too: one may stop before this process hears it, and a request to it

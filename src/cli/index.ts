@@ -201,6 +201,9 @@ export async function main (argv: string[], io: CliIo = processIo({ warnOnStdout
         return 1
       }
       if (e.code === 'commander.unknownOption' && argv[0] === 'put') err(VALUE_AFTER_DASHES)
+      // everything after -- is an argument: a flag there is taken for a value
+      const dashes = argv.indexOf('--')
+      if (e.code === 'commander.excessArguments' && dashes >= 0 && argv.slice(dashes + 1).some(a => a.startsWith('--'))) err('Flags go before --: everything after it is an argument (vguard-node put --http HOST:PORT gps/1 -- -27.71,-51.09)')
       return EXIT_USAGE
     }
     const error = e as Error

@@ -71,6 +71,10 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     expect(forgot.code).toBe(2)
     expect(forgot.stderr).toContain("unknown option '-27.72,-51.10'")
     expect(forgot.stderr).toContain('goes after --')
+    // a flag after -- is taken for an argument: said so, not only 'too many arguments'
+    const late = await cli(a, ['put', 'gps/3', '--', '-27.73,-51.11', '--json'])
+    expect(late.code).toBe(2)
+    expect(late.stderr).toContain('Flags go before --')
   })
 
   it('binary values round-trip through --file and stdin; --json answers as the API does', async () => {
