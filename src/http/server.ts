@@ -22,6 +22,7 @@ import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
 import { isLongLived } from './long-lived.ts'
 import { checkHttpInit, checkHttpNode } from './init-check.ts'
+import { ListenError, LISTEN_FAILURES } from '../node/listen-error.ts'
 
 /** The URL with the slashes of its key (after …/kv/, /read/ or /pins/keys/) encoded. */
 function keySlashHint (url: string): string {
@@ -90,7 +91,20 @@ export interface HttpApi {
 /** How long a stopping CLI node lets running requests (a write waiting for its commit) finish: within docker's 10 s. */
 export const DRAIN_GRACE_MS = 5_000
 
-/** @throws ConfigError for a node or options it does not take (checkHttpInit); what listen throws (the address in use, not allowed) */
+/**
+ * A failed listen as the node's own ListenError (the address, why in words),
+ * keeping the socket's `code`: an embedder got `listen EADDRINUSE` or
+ * `getaddrinfo ENOTFOUND` as plain Errors. Other errors pass through.
+ */
+function apiListenError (err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code ?? ''
+  const reason = LISTEN_FAILURES[code]
+  if (reason == null) return err
+  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`
+  return Object.assign(new ListenError(`the HTTP API cannot listen on ${address}: ${reason}`, [{ address, reason }], { cause: err }), { code })
+}
+
+/** @throws ConfigError for a node or options it does not take (checkHttpInit); ListenError when it cannot listen (the address in use, not allowed, a host name that does not resolve) */
 export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): Promise<HttpApi> {
   checkHttpNode(node)
   checkHttpInit(init)
@@ -193,7 +207,13 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   registerConsensusRoutes(server, node)
   registerMetricsRoute(server, node)
   registerDashboard(server, node, init.idleTimeout ?? CONNECTION_IDLE_MS)
-  await server.listen({ host, port: init.port ?? DEFAULT_HTTP_PORT })
+  try {
+    await server.listen({ host, port: init.port ?? DEFAULT_HTTP_PORT })
+  } catch (err) {
+    // the routes' hooks let go of the node (the event log listens to it)
+    await server.close().catch(() => {})
+    throw apiListenError(err, host, init.port ?? DEFAULT_HTTP_PORT)
+  }
   const address = server.server.address()
   const port = typeof address === 'object' && address != null ? address.port : init.port
   listening.address = typeof address === 'object' && address != null ? address.address : host

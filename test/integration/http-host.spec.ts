@@ -113,6 +113,21 @@ describe('http - Host check', () => {
     await expect(startHttpApi(node, { port: '0' } as unknown as HttpApiInit)).rejects.toMatchObject({ name: 'ConfigError' })
   })
 
+  it('a port in use is a ListenError naming the address and why (it was a plain Error from listen), and the node is left as it was', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const first = await cluster.http(node)
+    const port = Number(new URL(first.url).port)
+    const failed = await startHttpApi(node, { port }).catch((err: unknown) => err)
+    expect(failed).toMatchObject({
+      name: 'ListenError',
+      code: 'EADDRINUSE',
+      message: `the HTTP API cannot listen on 127.0.0.1:${port}: the address is in use (another vguard-node, or another program)`,
+      failures: [{ address: `127.0.0.1:${port}`, reason: 'the address is in use (another vguard-node, or another program)' }]
+    })
+    expect((await fetch(`${first.url}/health`)).status).toBe(200)
+  })
+
   it('follows the address it bound, not the spelling: 127.1 is loopback too (it was not checked)', async () => {
     const node = await cluster.create({ kBackups: 0 })
     await node.start()
