@@ -97,7 +97,7 @@ function buildProgram (io: CliIo): Command {
     .addOption(new Option('--member-chains <n>', 'other vehicles\' booths this node serves at once (the quietest gives way to a new one)').env('VGUARD_MEMBER_CHAINS').argParser(parseInteger(0, 65_536)).default(DEFAULT_MEMBER_CHAINS))
     .addOption(new Option('--member-undecided-bytes <bytes>', 'undecided values those booths may hold together (past it, each gets what one vehicle has in flight at most)').env('VGUARD_MEMBER_UNDECIDED_BYTES').argParser(parseBytes).default(DEFAULT_MEMBER_UNDECIDED_BYTES, '256MiB'))
     .addOption(new Option('--member-idle <ms>', 'how long a vehicle that left is remembered: a booth member whose proposer is silent this long drops the values it kept; a vehicle disconnected this long stops being a shared-chain candidate').env('VGUARD_MEMBER_IDLE').argParser(parseInteger(100, 24 * 3_600_000)).default(DEFAULT_MEMBER_IDLE))
-    .addOption(new Option('--allow <peer-id>', 'only these peers may take part, repeatable (comma-separated in the env var)').env('VGUARD_ALLOW').argParser(collectHostNames))
+    .addOption(new Option('--allow <peer-id>', 'only these peers may take part, repeatable (comma-separated in the env var)').env('VGUARD_ALLOW').argParser((v: string, prev?: string[]) => [...(prev ?? []), ...v.split(',').map(s => s.trim()).filter(s => s !== '')]))
     .action(async (flags: StartFlags, command: Command) => {
       // commander treats a boolean flag's env var as set whatever its value:
       // VGUARD_NO_MDNS=0 would disable mDNS, so read the value ourselves

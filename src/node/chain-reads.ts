@@ -17,7 +17,7 @@ import type { ReadResponse } from '../protocols/read/index.ts'
 import { NodeStoppedError } from './errors.ts'
 import { chainIdProblem } from './peer-ids.ts'
 import { checkReadKey } from './read-key.ts'
-import { shownValue } from './config.ts'
+import { shownNumber } from './config.ts'
 import type { VGuardDB } from './vguarddb.ts'
 import type { PaxosDriver } from './paxos-driver.ts'
 import { quorumRead } from './quorum-read.ts'
@@ -152,7 +152,7 @@ export class ChainReads {
    */
   async readBlock (chainId: string, height: number, options?: ReadOptions): Promise<BlockRead> {
     const consistency = checkRead(chainId, options)
-    if (!Number.isSafeInteger(height) || height < 1) throw new InvalidReadError(`a block height is an integer ≥ 1, got ${typeof height === 'number' ? String(height) : `${shownValue(height)} (${typeof height})`}`)
+    if (!Number.isSafeInteger(height) || height < 1) throw new InvalidReadError(`a block height is an integer ≥ 1, got ${shownNumber(height)}`)
     const request: ReadRequest = { kind: ReadRequest.Kind.BLOCK, chainId, key: '', height, to: 0, leader: false }
     if (consistency === 'local') {
       await this.checkHeld(chainId)

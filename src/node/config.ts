@@ -240,10 +240,14 @@ export function shownValue (value: unknown): string {
   }
 }
 
+/** A value that should have been a number, shown with its type unless it is one ('2' shown as 2 read as if 2 itself were refused). */
+export function shownNumber (value: unknown): string {
+  return typeof value === 'number' ? String(value) : `${shownValue(value)} (${typeof value})`
+}
+
 function checkInteger (flag: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    // JSON: a string '2' shown as 2 read as if 2 itself were refused (library probe)
-    throw new ConfigError(`${flag}: must be an integer from ${min} to ${max}, got ${typeof value === 'number' ? String(value) : `${shownValue(value)} (${typeof value})`}`)
+    throw new ConfigError(`${flag}: must be an integer from ${min} to ${max}, got ${shownNumber(value)}`)
   }
 }
 
@@ -279,10 +283,10 @@ function checkShape (options: VGuardNodeOptions): void {
 export function resolveDataDir (dataDir: unknown): string {
   if (dataDir == null || dataDir === '') throw new ConfigError('dataDir: required')
   if (typeof dataDir !== 'string') throw new ConfigError(`dataDir: must be a path (a string), got ${shownValue(dataDir)} (${typeof dataDir})`)
-  // a shell expands ~ only at a word's start; from an env file or a unit it arrives as it is, and
-  // would make a dir named '~' in the working directory with a new vehicle's identity in it
   // fs refuses a path with a NUL byte with a TypeError of its own
   if (dataDir.includes('\0')) throw new ConfigError(`dataDir: ${JSON.stringify(dataDir)} holds a NUL byte, which no path may`)
+  // a shell expands ~ only at a word's start; from an env file or a unit it arrives as it is, and
+  // would make a dir named '~' in the working directory with a new vehicle's identity in it
   if (/^~($|\/)/.test(dataDir)) throw new ConfigError(`dataDir: ${JSON.stringify(dataDir)} starts with '~', which no shell expanded here: give the path with the home directory written out`)
   const path = resolve(dataDir)
   // Node hands over a path's bytes that are not UTF-8 (an argument, the working directory) as U+FFFD: the

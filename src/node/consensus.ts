@@ -42,7 +42,7 @@ import { checkBoothInput, InvalidBoothError } from './booth-input.ts'
 import type { EndOfBoothInput } from './booth-input.ts'
 import type { VGuardDB, ReplicationOutcome } from './vguarddb.ts'
 import type { VGuardNodeConfig } from './config.ts'
-import { shownValue } from './config.ts'
+import { shownNumber } from './config.ts'
 import { PaxosDriver } from './paxos-driver.ts'
 import type { ChainReplica } from './paxos-replica.ts'
 import type { CommitResult, ReplicaStatus, ReplicationSummary } from './replica-types.ts'
@@ -335,7 +335,7 @@ export class Consensus {
     const timeout = options.timeout ?? this.c.config.commitTimeout
     // NaN would give up at once or never, depending on the path the write takes
     if (!Number.isSafeInteger(timeout) || timeout < 1 || timeout > MAX_WRITE_TIMEOUT) {
-      throw new InvalidTransactionError(`a write's timeout is a whole number of ms from 1 to ${MAX_WRITE_TIMEOUT}, got ${typeof timeout === 'number' ? String(timeout) : `${shownValue(timeout)} (${typeof timeout})`}`)
+      throw new InvalidTransactionError(`a write's timeout is a whole number of ms from 1 to ${MAX_WRITE_TIMEOUT}, got ${shownNumber(timeout)}`)
     }
     const wait = options.waitForReplication !== false
     const key = options.idempotencyKey == null ? undefined : checkIdempotencyKey(options.idempotencyKey)
@@ -527,7 +527,7 @@ export class Consensus {
     const { participants, transactions } = checkBoothInput(input, this.self, this.c.config.allowedPeers)
     const timeout = input.timeout ?? this.c.config.commitTimeout
     if (!Number.isSafeInteger(timeout) || timeout < 1 || timeout > MAX_WRITE_TIMEOUT) {
-      throw new InvalidBoothError(`timeout: a whole number of ms from 1 to ${MAX_WRITE_TIMEOUT}, got ${typeof timeout === 'number' ? String(timeout) : `${shownValue(timeout)} (${typeof timeout})`}`)
+      throw new InvalidBoothError(`timeout: a whole number of ms from 1 to ${MAX_WRITE_TIMEOUT}, got ${shownNumber(timeout)}`)
     }
     const write = encodeWrite(transactions)
     if (input.idempotencyKey == null) return await this.endOfBoothOnce(participants, write, timeout, direct)

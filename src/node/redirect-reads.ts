@@ -16,7 +16,7 @@ import { NodeStoppedError } from './errors.ts'
 import { InvalidReadError } from './consensus-errors.ts'
 import { canonicalPeerId, chainIdProblem } from './peer-ids.ts'
 import { checkReadKey } from './read-key.ts'
-import { shownValue } from './config.ts'
+import { shownNumber } from './config.ts'
 import { setBounded } from './bounded.ts'
 import { lookupTable } from './table-lookup.ts'
 import type { TableLookupResult } from './table-lookup.ts'
@@ -231,7 +231,7 @@ function checkRedirectRead (request: ReadRequest): void {
   if (problem != null) throw new InvalidReadError(problem)
   if (request.kind === ReadRequest.Kind.KEY) checkReadKey(request.key)
   if (request.kind === ReadRequest.Kind.BLOCK && (!Number.isSafeInteger(request.height) || request.height < 1)) {
-    throw new InvalidReadError(`a block height is an integer ≥ 1, got ${typeof request.height === 'number' ? String(request.height) : `${shownValue(request.height)} (${typeof request.height})`}`)
+    throw new InvalidReadError(`a block height is an integer ≥ 1, got ${shownNumber(request.height)}`)
   }
   // the rest as every holder checks it: each would refuse it (and each was asked, and called unreachable: a review)
   const bad = checkReadRequest(request)
