@@ -258,12 +258,12 @@ describe('node - discovery and connections', () => {
       [async () => await a.get(self, 'k', { consistancy: 'quorum' } as never), /^unknown read option "consistancy": a read takes consistency$/],
       [async () => await a.getBlock(self, 1, 'quorum' as never), /^a read's options are an object \({ consistency }\), got string$/],
       [async () => await a.get('not-a-vehicle', 'k', { consistency: 'leader' }), /^not a chain of a vehicle \(peer id\) or 'shared': not-a-vehicle$/],
-      [async () => await a.get(self, ''), /^a key is a non-empty string, got ""$/],
-      [async () => await a.get(self, 5 as never), /^a key is a non-empty string, got 5$/],
+      [async () => await a.get(self, ''), /^key must be a non-empty string: ""$/],
+      [async () => await a.get(self, 5 as never), /^key must be a non-empty string: number$/],
       [async () => await a.getBlock(self, 0), /^a block height is an integer ≥ 1, got 0$/],
       // a redirect read alike: not a multibase decoder's complaint about an unreachable holder
       [async () => await a.vguarddb.readKey('garbage', 'k'), /^not a chain of a vehicle \(peer id\) or 'shared': garbage$/],
-      [async () => await a.vguarddb.readKey(self, ''), /^a key is a non-empty string, got ""$/],
+      [async () => await a.vguarddb.readKey(self, ''), /^key must be a non-empty string: ""$/],
       [async () => await a.vguarddb.readBlock(self, 1.5), /^a block height is an integer ≥ 1, got 1.5$/],
       // ranges and kinds every holder would refuse are refused here, before anyone is asked (a review)
       [async () => await a.vguarddb.readRemote({ kind: ReadRequest.Kind.RANGE, chainId: self, key: '', height: 5, to: 2, leader: false }), /^a range runs from an integer height ≥ 1 to one ≥ it, got 5\.\.2$/],
@@ -295,7 +295,7 @@ describe('node - discovery and connections', () => {
       [async () => await a.append([null as never]), 'InvalidTransactionError', /^transaction 0: must be an object/],
       [async () => await a.put('k', null as never), 'InvalidTransactionError', /^transaction 0: value must be bytes \(a Uint8Array\), got null$/],
       [async () => await a.put('k', 'text' as never), 'InvalidTransactionError', /got string$/],
-      [async () => await a.put('k', value, { timeout: Number.NaN }), 'InvalidTransactionError', /^a write's timeout is a whole number of ms from 1 to 120000, got null$/],
+      [async () => await a.put('k', value, { timeout: Number.NaN }), 'InvalidTransactionError', /^a write's timeout is a whole number of ms from 1 to 120000, got NaN$/],
       [async () => await a.put('k', value, { chainId: 'shared', timeout: 0 }), 'InvalidTransactionError', /timeout/],
       // a hole of a sparse array is no transaction to skip
       // eslint-disable-next-line no-sparse-arrays
