@@ -16,11 +16,13 @@ describe('node - identity', () => {
   })
 
   it('callers racing to make the key all get the same one, and no temporary file stays', async () => {
-    dir = join(await mkdtemp(join(tmpdir(), 'vguard-identity-')), 'vehicle')
-    const ids = await Promise.all(Array.from({ length: 16 }, async () => await peerIdOf(dir as string)))
+    // the temp dir is what teardown removes; the data dir does not exist yet
+    dir = await mkdtemp(join(tmpdir(), 'vguard-identity-'))
+    const vehicle = join(dir, 'vehicle')
+    const ids = await Promise.all(Array.from({ length: 16 }, async () => await peerIdOf(vehicle)))
     expect(new Set(ids).size).toBe(1)
-    expect(await peerIdOf(dir)).toBe(ids[0])
-    expect(await readdir(dir)).toEqual([KEY_FILE])
+    expect(await peerIdOf(vehicle)).toBe(ids[0])
+    expect(await readdir(vehicle)).toEqual([KEY_FILE])
   })
 
   it('no data dir is a ConfigError, as for createVGuardNode', async () => {
