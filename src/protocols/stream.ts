@@ -218,6 +218,18 @@ export function resetUnlessClosed (stream: Stream, ms: number, why: string, log?
 }
 
 /** Registers a handler whose stream is always closed (success) or aborted (failure). */
+/**
+ * Ends an inbound exchange whose answer is out: what the peer sends now is
+ * dropped, not buffered for nobody (a probe's member held 3.5 MiB on each of
+ * its streams after their answers), and a peer that does not end its side is
+ * reset after HALF_CLOSED_GRACE.
+ */
+export async function finishExchange (stream: Stream): Promise<void> {
+  if (stream.readStatus === 'readable') await stream.closeRead().catch(() => {})
+  if (stream.status === 'open') await withDeadline(5_000, async (signal) => { await stream.close({ signal }) }, 'stream not closed')
+  resetUnlessClosed(stream, HALF_CLOSED_GRACE, 'the peer kept its end of a finished exchange open')
+}
+
 export async function handleProtocol (
   libp2p: Pick<Libp2p, 'handle'>,
   protocol: string,
@@ -228,12 +240,7 @@ export async function handleProtocol (
   await libp2p.handle(protocol, async (stream, connection) => {
     try {
       await handler(stream, connection)
-      // the exchange is over: what the peer sends now is dropped, not buffered for nobody (a probe's
-      // member held 3.5 MiB on each of its streams after their answers), and a peer that does not
-      // end its side is reset
-      if (stream.readStatus === 'readable') await stream.closeRead().catch(() => {})
-      if (stream.status === 'open') await withDeadline(5_000, async (signal) => { await stream.close({ signal }) }, 'stream not closed')
-      resetUnlessClosed(stream, HALF_CLOSED_GRACE, 'the peer kept its end of a finished exchange open')
+      await finishExchange(stream)
     } catch (err) {
       onError(err as Error, connection)
       stream.abort(err as Error)

@@ -13,7 +13,11 @@ import { waitFor } from '../utils/wait.ts'
 import { WriteService } from '../../src/protocols/write/index.ts'
 import { WriteRequest, WriteResponse } from '../../src/protocols/write/pb/write.ts'
 import { HALF_CLOSED_GRACE } from '../../src/protocols/stream.ts'
-import { pbStream } from '@libp2p/utils'
+import { lpStream, pbStream } from '@libp2p/utils'
+import { protocolId } from '../../src/protocols/constants.ts'
+import { PROTOCOL_NAME as SYNC_NAME, PROTOCOL_VERSION as SYNC_VERSION } from '../../src/protocols/sync/index.ts'
+import { SyncRequest, SyncResponse } from '../../src/protocols/sync/pb/sync.ts'
+import { decodeResponse as decodeSyncResponse, request as syncRequest } from '../../src/protocols/sync/messages.ts'
 import { PaxosTransport } from '../../src/protocols/paxos/index.ts'
 import { ReplicateService } from '../../src/protocols/replicate/index.ts'
 import { createBlock } from '../../src/chain/index.ts'
@@ -100,6 +104,27 @@ describe('protocols - a node-wide budget for frames partly received', () => {
     const held = (): Stream[] => b.libp2p.getConnections(a.peerId).flatMap(c => c.streams).filter(s => s.protocol === protocol && s.status === 'open')
     await waitFor(() => held().length === 0, { timeout: HALF_CLOSED_GRACE + 5_000, interval: 50, message: 'the node let go of every finished stream' })
     for (const s of streams) s.abort(new Error('done'))
+  })
+
+  it('sync too: a finished exchange drops what the peer sends on and is reset if the peer keeps its end open (sync streams stayed half-open for good, 4 MiB buffered each)', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2)
+    const protocol = protocolId(SYNC_NAME, SYNC_VERSION)
+    await b.put('k', new Uint8Array([1]))
+    const streams: Stream[] = []
+    for (let i = 0; i < 8; i++) {
+      const stream = await a.libp2p.dialProtocol(b.peerId, protocol)
+      const lp = lpStream(stream)
+      await lp.write(syncRequest({ type: SyncRequest.Type.TIP, chainId: b.peerId.toString() }))
+      expect(decodeSyncResponse(await lp.read()).status).toBe(SyncResponse.Status.OK)
+      const raw = lp.unwrap()
+      raw.send(new Uint8Array(1024 * KiB))
+      streams.push(raw)
+    }
+    const held = (): Stream[] => b.libp2p.getConnections(a.peerId).flatMap(c => c.streams).filter(s => s.protocol === protocol && s.status === 'open')
+    await waitFor(() => held().length === 0, { timeout: HALF_CLOSED_GRACE + 5_000, interval: 50, message: 'the node let go of every finished sync stream' })
+    for (const s of streams) s.abort(new Error('done'))
+    // and it still serves
+    await a.sync.fetch(b.peerId, b.peerId.toString())
   })
 
   it('replicate: offers partly received count until read whole; the fullest streams are reset past the budget', async () => {

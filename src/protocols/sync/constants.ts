@@ -40,6 +40,14 @@ export const MAX_MESSAGE_BYTES = MAX_PAYLOAD_BYTES + MAX_HEADER_BYTES + 1024
 /** Frames are filled with whole blocks up to about this size: large enough to amortise framing, small enough to pipeline. */
 export const FRAME_BYTES = 1024 * 1024
 
+/**
+ * What a responder buffers of a requester's messages: a request, then the
+ * CREDITs it has not read yet (one per frame sent, ~200 bytes each, a window
+ * of 16 MiB in frames of ~1 MiB: a few KiB). The reader's 4 MiB default let a
+ * member that went on sending hold that much on each of its 32 streams.
+ */
+export const RESPONDER_READ_BUFFER_BYTES = 64 * 1024
+
 /** Bounds the decoder's work on one frame (and the repeated field, as every repeated field should be). */
 export const MAX_BLOCKS_PER_FRAME = 16_384
 

@@ -12,14 +12,14 @@ import { blockBytes } from '../../storage/index.ts'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
 import { ChainGoneError, ChainMovedError, NoRoomError, NotVouchedError, SlowPeerError } from './errors.ts'
-import { asInvalidMessage, IdleTimeout, LinkedSignal } from '../stream.ts'
+import { asInvalidMessage, finishExchange, IdleTimeout, LinkedSignal } from '../stream.ts'
 import { BatchQueue } from '../batch-queue.ts'
 import { KeyedLock } from '../keyed-lock.ts'
 import { ProgressFloor } from '../progress.ts'
 import { admit, serve } from './handler.ts'
 import { SyncRequest, SyncResponse, checkReportedTip, checkedWriteId, decodeResponse, request } from './messages.ts'
 import {
-  FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_WRITES, MAX_WRITES_PER_FRAME, WRITES_INTERVAL,
+  FRAME_BYTES, RESPONDER_READ_BUFFER_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_WRITES, MAX_WRITES_PER_FRAME, WRITES_INTERVAL,
   PROGRESS_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION, TIMEOUT, TIP_TIMEOUT, WINDOW_BYTES
 } from './constants.ts'
 import type { AppliedWriteId, FetchOptions, FetchResult, ReconcileOptions, ReconcileResult, Sync, SyncAuthority, SyncComponents, SyncInit, SyncRoom } from './index.ts'
@@ -138,10 +138,11 @@ export class SyncService implements Sync {
       stream.abort(new ProtocolError('not allowed to sync'))
       return
     }
-    const lp = lpStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
+    const lp = lpStream(stream, { maxDataLength: MAX_REQUEST_BYTES, maxBufferSize: RESPONDER_READ_BUFFER_BYTES })
     try {
       await serve(lp, { store: this.components.store, timeout: this.timeout, frameBytes: this.frameBytes, log, peer: connection.remotePeer, writes: this.components.writes, mayAskWrites: () => this.mayAskWrites(connection.remotePeer) })
-      await stream.close({ signal: AbortSignal.timeout(this.timeout) })
+      // as every other protocol's exchange ends (handleProtocol): sync's streams stayed half-open for good
+      await finishExchange(stream)
     } catch (err) {
       log('sync with %p ended: %e', connection.remotePeer, err)
       stream.abort(err as Error)
