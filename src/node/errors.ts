@@ -28,3 +28,16 @@ export function checkRuntime (version = process.version): void {
   const major = Number(/^v?(\d+)\./.exec(version)?.[1] ?? 0)
   if (major < 22) throw new UnsupportedRuntimeError(`vguard-node needs Node.js 22 or newer (libp2p 3 uses Promise.withResolvers); this is ${version}`)
 }
+
+/**
+ * An error as events and metric labels name it: its class name, or for a
+ * plain Error (a stream reset, a socket's) its code, such as ECONNRESET; a
+ * label of 'Error' said nothing. Codes are short upper-case words, so the
+ * labels stay few.
+ */
+export function errorLabel (err: unknown): string {
+  if (!(err instanceof Error)) return 'Error'
+  if (err.name !== 'Error') return err.name
+  const code = (err as { code?: unknown }).code
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,39}$/.test(code) ? code : 'Error'
+}

@@ -38,7 +38,7 @@ import { VGuardDB, boothsTopic } from './vguarddb.ts'
 import { peersTopic } from '../protocols/peer-exchange/index.ts'
 import type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 import { NotStartedError } from '../protocols/errors.ts'
-import { checkRuntime, NodeStoppedError } from './errors.ts'
+import { checkRuntime, errorLabel, NodeStoppedError } from './errors.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { sync } from '../protocols/sync/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
@@ -365,7 +365,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       settled({ height: result.height })
       return result
     } catch (err) {
-      settled({ error: err instanceof Error ? err.name : 'Error' })
+      settled({ error: errorLabel(err) })
       throw err
     }
   }

@@ -48,6 +48,7 @@ import type { TableLookupResult } from './table-lookup.ts'
 import { SYNC_WRITE } from '../storage/database.ts'
 import { checkBoothInput, MAX_PARTICIPANTS } from './booth-input.ts'
 import type { EndOfBoothInput } from './booth-input.ts'
+import { errorLabel } from './errors.ts'
 
 // defined beside the other write errors (own-chain-recovery.ts raises it too); exported from here as before
 export { OwnChainConflictError }
@@ -718,7 +719,7 @@ export class VGuardDB {
       this.c.events.safeDispatchEvent('replicate:finished', { detail: { chainId, peer, sentBytes: result.sentBytes, height: result.height } })
       return result
     } catch (err) {
-      this.c.events.safeDispatchEvent('replicate:finished', { detail: { chainId, peer, ...reached, error: err instanceof Error ? err.name : 'Error' } })
+      this.c.events.safeDispatchEvent('replicate:finished', { detail: { chainId, peer, ...reached, error: errorLabel(err) } })
       throw err
     } finally {
       this.transfers.delete(key)
