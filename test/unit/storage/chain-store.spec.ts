@@ -435,22 +435,6 @@ describe.each([
     }
   })
 
-  // the limits are checked above the stores (base.ts): the memory store meets them without 8k synced batches
-  it.runIf(!persistent)('bounds the pins of a chain, and the chains with pins: a range takes any number of heights as one pin', async () => {
-    for (let i = 0; i < MAX_PINS_PER_CHAIN; i++) await store.pin(A, { type: 'range', from: 2 * i + 1, to: 2 * i + 1 })
-    await expect(store.pin(A, { type: 'key', key: 'one more' })).rejects.toMatchObject({ name: 'InvalidPinError', message: `chain ${A} has ${MAX_PINS_PER_CHAIN} pins, the most a chain takes is ${MAX_PINS_PER_CHAIN}: pin a range of heights (one pin), or unpin some` })
-    expect(store.pins(A)).toHaveLength(MAX_PINS_PER_CHAIN)
-    // one range over all of them replaces them
-    expect(await store.pin(A, { type: 'range', from: 1, to: 2 * MAX_PINS_PER_CHAIN })).toBe(true)
-    expect(store.pins(A)).toEqual([{ type: 'range', from: 1, to: 2 * MAX_PINS_PER_CHAIN }])
-    for (let i = 1; i < MAX_PINNED_CHAINS; i++) await store.pin(`chain-${i}`, { type: 'key', key: 'k' })
-    await expect(store.pin(B, { type: 'key', key: 'k' })).rejects.toMatchObject({ name: 'InvalidPinError', message: expect.stringMatching(new RegExp(`^pins are kept for ${MAX_PINNED_CHAINS} chains`)) })
-    // a chain already pinned takes more; one whose last pin goes frees its place
-    expect(await store.pin('chain-1', { type: 'key', key: 'k2' })).toBe(true)
-    expect(await store.unpin(A, { type: 'range', from: 1, to: 2 * MAX_PINS_PER_CHAIN })).toBe(true)
-    expect(await store.pin(B, { type: 'key', key: 'k' })).toBe(true)
-  })
-
   it('refuses malformed pins with InvalidPinError', async () => {
     for (const pin of [{ type: 'key', key: '' }, { type: 'key', key: '\uD800' }, { type: 'range', from: 0, to: 3 }, { type: 'range', from: 5, to: 4 }, { type: 'other' }]) {
       await expect(store.pin(A, pin as never)).rejects.toMatchObject({ name: 'InvalidPinError' })
@@ -510,4 +494,32 @@ describe.each([
       expect((await store.tip(A)).height).toBe(6)
     })
   }
+})
+
+// The pin limits are checked above the stores (base.ts), the same for both: the memory store
+// meets them without 8k synced LevelDB batches.
+describe('storage - pin limits (memory store)', () => {
+  let harness: StoreHarness
+  let store: ChainStore
+
+  beforeEach(async () => {
+    harness = memoryHarness()
+    store = await harness.create()
+  })
+  afterEach(async () => { await harness.cleanup() })
+
+  it('bounds the pins of a chain, and the chains with pins: a range takes any number of heights as one pin', async () => {
+    for (let i = 0; i < MAX_PINS_PER_CHAIN; i++) await store.pin(A, { type: 'range', from: 2 * i + 1, to: 2 * i + 1 })
+    await expect(store.pin(A, { type: 'key', key: 'one more' })).rejects.toMatchObject({ name: 'InvalidPinError', message: `chain ${A} has ${MAX_PINS_PER_CHAIN} pins, the most a chain takes is ${MAX_PINS_PER_CHAIN}: pin a range of heights (one pin), or unpin some` })
+    expect(store.pins(A)).toHaveLength(MAX_PINS_PER_CHAIN)
+    // one range over all of them replaces them
+    expect(await store.pin(A, { type: 'range', from: 1, to: 2 * MAX_PINS_PER_CHAIN })).toBe(true)
+    expect(store.pins(A)).toEqual([{ type: 'range', from: 1, to: 2 * MAX_PINS_PER_CHAIN }])
+    for (let i = 1; i < MAX_PINNED_CHAINS; i++) await store.pin(`chain-${i}`, { type: 'key', key: 'k' })
+    await expect(store.pin(B, { type: 'key', key: 'k' })).rejects.toMatchObject({ name: 'InvalidPinError', message: expect.stringMatching(new RegExp(`^pins are kept for ${MAX_PINNED_CHAINS} chains`)) })
+    // a chain already pinned takes more; one whose last pin goes frees its place
+    expect(await store.pin('chain-1', { type: 'key', key: 'k2' })).toBe(true)
+    expect(await store.unpin(A, { type: 'range', from: 1, to: 2 * MAX_PINS_PER_CHAIN })).toBe(true)
+    expect(await store.pin(B, { type: 'key', key: 'k' })).toBe(true)
+  })
 })
