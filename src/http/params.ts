@@ -4,7 +4,7 @@
  * it into a 503 about an unreachable "proposer" named by garbage).
  */
 import { canonicalPeerId } from '../node/peer-ids.ts'
-import { encodePayload, InvalidTransactionError } from '../chain/index.ts'
+import { InvalidTransactionError, keyProblem } from '../chain/index.ts'
 import type { FastifyRequest } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'
 import { InvalidIdempotencyKeyError } from '../node/index.ts'
@@ -25,13 +25,9 @@ export function checkChain (node: VGuardNode, id: string): void {
  * @throws InvalidTransactionError (empty, not well-formed, over 1 KiB)
  */
 export function checkKey (key: string): void {
-  try {
-    encodePayload([{ op: 'DELETE', key }])
-  } catch (err) {
-    if (!(err instanceof InvalidTransactionError)) throw err
-    // the chain's message is about "transaction 0" of a block; here it is the key in the URL
-    throw new InvalidTransactionError(`key: ${err.message.replace(/^transaction 0: (key )?/, '')}`)
-  }
+  const problem = keyProblem(key)
+  // the chain says "key must be …"; here it is the key in the URL
+  if (problem != null) throw new InvalidTransactionError(`key: ${problem.replace(/^key /, '')}`)
 }
 
 /**
