@@ -295,11 +295,17 @@ export abstract class AbstractChainStore implements ChainStore {
     for await (const record of this.iterateRecords(chainId, from, to, options.signal)) {
       const entry = entrySize(record.record.byteLength)
       const full = size + entry > options.maxBytes || pieces.length >= (options.maxBlocks ?? Infinity)
-      if (pieces.length > 0 && (record.pruned || pieces[0].pruned || full)) yield run()
+      if (pieces.length > 0 && (record.pruned || pieces[0].pruned || full)) {
+        await options.beforeRead?.(size)
+        yield run()
+      }
       pieces.push(record)
       size += entry
     }
-    if (pieces.length > 0) yield run()
+    if (pieces.length > 0) {
+      await options.beforeRead?.(size)
+      yield run()
+    }
   }
 
   async * headers (chainId: string, options: RangeOptions = {}): AsyncGenerator<StoredHeader> {

@@ -131,6 +131,13 @@ export interface RunOptions extends RangeOptions {
   maxBytes: number
   /** And at most this many blocks. @default unbounded */
   maxBlocks?: number
+  /**
+   * Awaited with a run's size before its bytes are read (the run's buffer is
+   * that size). A caller that answers for what it holds against a budget takes
+   * its room here, so a run the store reads ahead is counted before it exists;
+   * a rejection ends the iteration with it.
+   */
+  beforeRead?: (bytes: number) => Promise<void>
 }
 
 export interface PruneResult {

@@ -761,14 +761,17 @@ export class LevelChainStore extends AbstractChainStore {
    * segment with one read, straight into the run's buffer. The next run is
    * read while the caller handles the current one.
    */
-  private async * runsOf (chainId: string, from: number, to: number, maxBytes: number, signal?: AbortSignal, maxBlocks = Infinity): AsyncGenerator<RecordRun> {
+  private async * runsOf (chainId: string, from: number, to: number, options: Omit<RunOptions, 'from' | 'to'>): AsyncGenerator<RecordRun> {
+    const { maxBytes, signal, maxBlocks = Infinity, beforeRead } = options
     // held before the records are read: the entries they locate stay readable until the runs end
     const fileId = this.holdFiles(chainId)
     const planned = this.plannedRuns(chainId, from, to, maxBytes, maxBlocks, signal)
     let pending: Promise<RecordRun | undefined> | undefined
     const readNext = async (): Promise<RecordRun | undefined> => {
       const plan = await planned.next()
-      return plan.done === true ? undefined : await this.fillRun(chainId, plan.value)
+      if (plan.done === true) return undefined
+      await beforeRead?.(plan.value.bytes)
+      return await this.fillRun(chainId, plan.value)
     }
     try {
       pending = readNext()
@@ -839,7 +842,7 @@ export class LevelChainStore extends AbstractChainStore {
   }
 
   protected override async * iterateRuns (chainId: string, from: number, to: number, options: RunOptions): AsyncGenerator<RecordRun> {
-    yield * this.runsOf(chainId, from, to, options.maxBytes, options.signal, options.maxBlocks)
+    yield * this.runsOf(chainId, from, to, options)
   }
 
   protected async * iterateBlocks (chainId: string, from: number, to: number, signal?: AbortSignal): AsyncGenerator<Block> {
@@ -848,7 +851,7 @@ export class LevelChainStore extends AbstractChainStore {
 
   protected override async * iterateRecords (chainId: string, from: number, to: number, signal?: AbortSignal): AsyncGenerator<StoredRecord> {
     let height = from
-    for await (const run of this.runsOf(chainId, from, to, SPAN_BYTES, signal)) {
+    for await (const run of this.runsOf(chainId, from, to, { maxBytes: SPAN_BYTES, signal })) {
       const offsets = entryOffsets(run.bytes)
       for (let i = 0; i < offsets.length; i++) {
         const record = entryRecord(run.bytes.subarray(offsets[i], offsets[i + 1] ?? run.bytes.byteLength))

@@ -10,15 +10,19 @@
  *
  * Every frame also takes its size from the node's serve budget (ServeBudget)
  * until the requester credits it back: a requester's credit bounds one
- * stream, the budget bounds all of them together.
+ * stream, the budget bounds all of them together. A run of blocks takes it
+ * before the store reads it, so the run the store reads ahead while the
+ * current one waits to be sent is counted too (it was not: 32 streams of a
+ * peer that never read held ~8 MiB each outside the budget).
  */
 import type { Connection, Logger, PeerId } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import { encodeBlock } from '../../chain/index.ts'
-import type { ChainStore, RangeOptions, StoredRecord } from '../../storage/index.ts'
-import { ProtocolError, TimeoutError } from '../errors.ts'
+import type { ChainStore, RangeOptions, RecordRun, StoredRecord } from '../../storage/index.ts'
+import { TimeoutError } from '../errors.ts'
+import { Credits } from './credits.ts'
 import { SyncRequest, SyncResponse, blocksFrame, decodeRequest, framedSize, requestProblem, response } from './messages.ts'
-import { MAX_BLOCKS_PER_FRAME, MAX_WINDOW_BYTES, MAX_WRITES, MAX_WRITES_PER_FRAME, MEMBERSHIP_WAIT, PEER_SERVE_BUDGET_BYTES, SERVE_BUDGET_BYTES } from './constants.ts'
+import { MAX_BLOCKS_PER_FRAME, MAX_WRITES, MAX_WRITES_PER_FRAME, MEMBERSHIP_WAIT, PEER_SERVE_BUDGET_BYTES, SERVE_BUDGET_BYTES } from './constants.ts'
 import type { AppliedWriteId } from './index.ts'
 
 /**
@@ -223,78 +227,43 @@ async function serveWrites (lp: LengthPrefixedStream, req: SyncRequest, options:
   options.log.trace('served %d write ids of %s in %d..%d', wire.length, req.chainId, req.from, req.to)
 }
 
-/** Settles like `promise`, or rejects with a TimeoutError after `ms`. */
-async function within<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const expired = new Promise<never>((resolve, reject) => {
-    timer = setTimeout(() => { reject(new TimeoutError(`no ${what} within ${ms} ms`)) }, ms)
-  })
-  try {
-    return await Promise.race([promise, expired])
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
 async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options: ServeOptions): Promise<void> {
   const { store, log } = options
   const budget = options.budget ?? serveBudget(store)
   const peer = options.peer?.toString() ?? ''
-  let credit = Math.min(req.credit, MAX_WINDOW_BYTES)
-  // our share of the budget: sent, not yet credited back
+  // our share of the budget: taken for runs read (or being read) and not sent yet, and sent but not credited back
+  let reserved = 0
   let unacked = 0
+  const credits = new Credits(lp, req.credit, credited => {
+    const acked = Math.min(credited, unacked)
+    unacked -= acked
+    budget.release(acked, peer)
+  })
+  // ends a wait for room of a run read ahead when the exchange ends (else closing the runs waits out its timeout)
+  const ended = new AbortController()
   let frame: Uint8Array[] = []
   let frameSize = 0
   let sent = 0
 
-  // At most one read of the requester's next message is outstanding. It has
-  // no timeout of its own: it also runs while we wait for the budget, when
-  // the requester, having nothing to credit, rightly sends nothing. A wait
-  // for credit gets the per-message timeout instead (within()).
-  const reading = new AbortController()
-  let next: Promise<SyncRequest> | undefined
-  const read = async (): Promise<SyncRequest> => {
-    next ??= lp.read({ signal: reading.signal }).then(bytes => decodeRequest(bytes))
-    return await next
-  }
-  const onCredit = (msg: SyncRequest): void => {
-    next = undefined
-    if (msg.type !== SyncRequest.Type.CREDIT || !Number.isSafeInteger(msg.credit) || msg.credit < 1) {
-      throw new ProtocolError('expected a CREDIT message')
-    }
-    credit = Math.min(credit + msg.credit, MAX_WINDOW_BYTES)
-    const acked = Math.min(msg.credit, unacked)
-    unacked -= acked
-    budget.release(acked, peer)
-  }
-
-  /** Room in the budget; credits that arrive meanwhile give back our own share (else two streams could wait on each other). */
-  const reserve = async (bytes: number): Promise<void> => {
-    const cancel = new AbortController()
-    const granted = budget.acquire(bytes, peer, AbortSignal.any([cancel.signal, AbortSignal.timeout(options.timeout)]))
+  const take = async (bytes: number): Promise<void> => {
     try {
-      while (true) {
-        const msg = await Promise.race([granted.then(() => undefined), read()])
-        if (msg == null) return
-        onCredit(msg)
-      }
+      await budget.acquire(bytes, peer, AbortSignal.any([ended.signal, AbortSignal.timeout(options.timeout)]))
     } catch (err) {
-      cancel.abort()
-      // granted just before the failure: give it back
-      granted.then(() => { budget.release(bytes, peer) }, () => {})
       if ((err as Error).name === 'TimeoutError') throw new TimeoutError(`no room to send within ${options.timeout} ms`)
       throw err
     }
   }
-
-  const send = async (bytes: Uint8Array): Promise<void> => {
-    // no credit left: wait for the requester to consume what it has
-    // eslint-disable-next-line no-unmodified-loop-condition -- onCredit() raises it
-    while (credit <= 0) onCredit(await within(read(), options.timeout, 'CREDIT message'))
-    await reserve(bytes.byteLength)
+  /** Sends a frame whose room in the budget is taken (see take). */
+  const sendTaken = async (bytes: Uint8Array): Promise<void> => {
+    await credits.available(options.timeout)
     unacked += bytes.byteLength
-    credit -= bytes.byteLength
+    credits.spend(bytes.byteLength)
     await lp.write(bytes, { signal: timeout(options.timeout) })
+  }
+  const send = async (bytes: Uint8Array): Promise<void> => {
+    await credits.available(options.timeout)
+    await take(bytes.byteLength)
+    await sendTaken(bytes)
   }
   const flush = async (): Promise<void> => {
     if (frame.length === 0) return
@@ -304,9 +273,9 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
     frameSize = 0
   }
 
+  const range = { from: req.from, to: req.to === 0 ? undefined : req.to }
+  let runs: AsyncIterator<RecordRun> | undefined
   try {
-    const to = req.to === 0 ? undefined : req.to
-    const range = { from: req.from, to }
     if (req.headers) {
       for await (const { record } of headerRecords(store, req.chainId, range)) {
         const size = framedSize(record)
@@ -316,16 +285,29 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
       }
       await flush()
     } else {
-      // a run of stored entries is a frame of blocks as it stands (see RecordRun): sent as read
-      for await (const run of store.runs(req.chainId, { ...range, maxBytes: options.frameBytes, maxBlocks: MAX_BLOCKS_PER_FRAME })) {
+      // a run of stored entries is a frame of blocks as it stands (see RecordRun): sent as read. It takes its
+      // room in the budget before it is read, so what the store reads ahead is counted too
+      runs = store.runs(req.chainId, {
+        ...range,
+        maxBytes: options.frameBytes,
+        maxBlocks: MAX_BLOCKS_PER_FRAME,
+        beforeRead: async bytes => {
+          await take(bytes)
+          reserved += bytes
+        }
+      })[Symbol.asyncIterator]()
+      for (let next = await runs.next(); next.done !== true; next = await runs.next()) {
+        const run = next.value
+        reserved -= run.bytes.byteLength
         if (run.pruned) {
+          budget.release(run.bytes.byteLength, peer)
           // we pruned it: the requester cannot verify or apply a block without payload
           const info = await store.info(req.chainId)
           await send(response({ status: SyncResponse.Status.PRUNED, height: info?.height ?? 0, tipHash: info?.tipHash as Uint8Array<ArrayBuffer>, message: `payload of block ${run.from} pruned`, done: true }))
           log('served %d blocks of %s, stopped at pruned block %d', sent, req.chainId, run.from)
           return
         }
-        await send(run.bytes)
+        await sendTaken(run.bytes)
         sent += run.to - run.from + 1
       }
     }
@@ -334,9 +316,10 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
     log.trace('served %d blocks of %s from %d', sent, req.chainId, req.from)
   } finally {
     // the exchange is over (done, failed or timed out): nothing of it is in flight any more
-    budget.release(unacked, peer)
-    reading.abort()
-    next?.catch(() => {})
+    ended.abort()
+    credits.close()
+    await runs?.return?.(undefined).catch(() => {})
+    budget.release(reserved + unacked, peer)
   }
 }
 

@@ -2,11 +2,12 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest'
 import { createBlock, emptyTip, tipOf, verifyBlock, ZERO_HASH, sha256, blockFromBytes, withoutPayload, decodeBlock } from '../../../src/chain/index.ts'
 import { ENTRY_TAG, entryOffsets, entryRecord } from '../../../src/storage/records.ts'
 import type { Block, ChainTip, InvalidBlockReason } from '../../../src/chain/index.ts'
-import type { ChainStore } from '../../../src/storage/index.ts'
+import type { ChainStore, RecordRun } from '../../../src/storage/index.ts'
 import { prunedUnder } from '../../../src/storage/pruned-pins.ts'
 import { MAX_PINNED_CHAINS, MAX_PINS_PER_CHAIN } from '../../../src/storage/pins.ts'
 import { memoryHarness, levelHarness, segmentedHarness, chainOf, buildChain, nextBlock, collect, enc, dec } from './helpers.ts'
 import type { StoreHarness } from './helpers.ts'
+import { waitFor } from '../../utils/wait.ts'
 
 const A = 'chain-a'
 const B = 'chain-b'
@@ -129,6 +130,34 @@ describe.each([
     expect(await heightsOf({ maxBytes: 1000 })).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map(h => [h, h === 3]))
     expect(await heightsOf({ from: 4, to: 6, maxBytes: 1 })).toEqual([[4, false], [5, false], [6, false]])
     expect(await heightsOf({ from: 9, maxBytes: 1000 })).toEqual([])
+  })
+
+  it('awaits beforeRead with each run\'s size before reading it, a read ahead included; a rejection ends the runs', async () => {
+    await store.appendMany(chainOf(A, 6, h => ({ transactions: [{ key: `k${h}`, value: new Uint8Array(300).fill(h) }] })))
+    const asked: number[] = []
+    const gates: Array<PromiseWithResolvers<void>> = []
+    const runs = store.runs(A, {
+      maxBytes: 1,
+      beforeRead: async bytes => {
+        asked.push(bytes)
+        const gate = Promise.withResolvers<void>()
+        gates.push(gate)
+        await gate.promise
+      }
+    })[Symbol.asyncIterator]()
+    const first = runs.next()
+    await waitFor(() => gates.length === 1, { message: 'the first run to ask' })
+    gates[0].resolve()
+    const run = await first
+    expect(run.done).toBe(false)
+    expect(asked[0]).toBe((run.value as RecordRun).bytes.byteLength)
+    // a store may read the next run ahead, but only once it is allowed to: one ask at a time
+    const second = runs.next()
+    await waitFor(() => gates.length === 2, { message: 'the second run to ask' })
+    expect(gates).toHaveLength(2)
+    gates[1].reject(new Error('no room'))
+    await expect(second).rejects.toThrow('no room')
+    expect(gates).toHaveLength(2)
   })
 
   it('rejects a block at the wrong height and changes nothing', async () => {

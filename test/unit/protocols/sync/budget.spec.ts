@@ -13,7 +13,9 @@ import { serveBudget, ServeBudget } from '../../../../src/protocols/sync/handler
 import { MAX_INBOUND_STREAMS, MAX_WINDOW_BYTES, PEER_SERVE_BUDGET_BYTES, SERVE_BUDGET_BYTES } from '../../../../src/protocols/sync/constants.ts'
 import { TestNetwork } from './network.ts'
 import type { TestNode } from './network.ts'
-import { chainOf, enc } from '../../storage/helpers.ts'
+import { chainOf, enc, levelHarness } from '../../storage/helpers.ts'
+import type { StoreHarness } from '../../storage/helpers.ts'
+import type { ChainStore } from '../../../../src/storage/index.ts'
 import { waitFor } from '../../../utils/wait.ts'
 
 const CHAIN = 'vehicle-1'
@@ -34,14 +36,36 @@ async function rogueStream (victim: TestNode, rogue: PeerId, streams: Stream[]):
   await lpStream(outbound).write(SyncRequest.encode({ type: SyncRequest.Type.BLOCKS, chainId: CHAIN, from: 1, to: 0, credit: 64 * MiB, headers: false }))
 }
 
+/** `inner`, counting the bytes of every run it reads (once the caller's beforeRead let it). */
+function countingRuns (inner: ChainStore, onRead: (bytes: number) => void): ChainStore {
+  return new Proxy(inner, {
+    get (target, prop) {
+      if (prop === 'runs') {
+        return (chainId: string, options: Parameters<ChainStore['runs']>[1]) => target.runs(chainId, {
+          ...options,
+          beforeRead: async bytes => {
+            await options.beforeRead?.(bytes)
+            onRead(bytes)
+          }
+        })
+      }
+      const value = Reflect.get(target, prop) as unknown
+      return typeof value === 'function' ? value.bind(target) : value
+    }
+  })
+}
+
 describe('protocols - sync serve budget', () => {
   const net = new TestNetwork()
   const streams: Stream[] = []
+  const harnesses: StoreHarness[] = []
   afterEach(async () => {
     for (const s of streams) s.abort(new Error('test over'))
     streams.length = 0
     await net.teardown()
     net.nodes.length = 0
+    for (const h of harnesses) await h.cleanup()
+    harnesses.length = 0
   })
 
   it('many streams that never read hold at most the budget; an honest fetch completes meanwhile', async () => {
@@ -71,6 +95,25 @@ describe('protocols - sync serve budget', () => {
     // the rogues' streams time out and give their share back
     await waitFor(() => budget.inFlight() === 0 && budget.waiting === 0, { message: 'the budget to drain' })
   }, 60_000)
+
+  it('a run read ahead takes its room before it is read: streams that never read hold no blocks outside the budget', async () => {
+    // LevelDB: its runs are read ahead, from segment files
+    const harness = levelHarness()
+    harnesses.push(harness)
+    const inner = await harness.create()
+    await inner.appendMany(chainOf(CHAIN, BLOCKS, h => ({ transactions: [{ key: `k${h}`, value: enc.encode(String(h).padEnd(MiB - 1024, 'x')) }] })))
+    let read = 0
+    const victim = await net.add({}, countingRuns(inner, bytes => { read += bytes }))
+    const budget = serveBudget(victim.store)
+    const rogue = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    for (let i = 0; i < MAX_INBOUND_STREAMS; i++) await rogueStream(victim, rogue, streams)
+    // the rogue's share fills, and every stream then waits for room
+    await waitFor(() => budget.waiting === MAX_INBOUND_STREAMS, { message: 'every stream to wait for room' })
+    expect(budget.inFlight(rogue.toString())).toBeGreaterThan(PEER_SERVE_BUDGET_BYTES - 2 * MiB)
+    // each stream read what it sent, and nothing more: a stream waiting for room had read its next run (8 MiB
+    // with the largest blocks) before it asked
+    expect(read).toBeLessThanOrEqual(budget.inFlight(rogue.toString()))
+  })
 
   it('requesters whose windows exceed their share of the budget are served (a stream\'s own credits give its room back)', async () => {
     const victim = await net.add({ frameBytes: 64 * 1024 })
