@@ -77,7 +77,10 @@ const PRUNE_CHUNK = 256
  * A block dated further ahead of the clock than this does not end an age
  * scan (pruneByAge): a proposer's clock set wrong, or a chain pushed with a
  * block dated years ahead, would otherwise keep every older block after it
- * from being pruned by age until that date.
+ * from being pruned by age until that date. Nor is it itself kept past an
+ * old block after it: timestamps grow along a chain, so that block dates it
+ * as older still (kept, it held the watermark, and with it the segment files
+ * of every pruned block after it, on disk but counted as free).
  */
 export const FUTURE_SKEW = 10 * 60_000
 
@@ -104,8 +107,9 @@ async function pruneByAge (store: ChainStore, chainId: string, cutoff: number, n
   let watermark = scannedFrom
   // the copy scanned: one taken meanwhile (deleted and fetched again, an active backup perhaps) is not pruned by this scan
   const copy = store.copyId(chainId)
-  // a block dated ahead of the clock holds the watermark below it, and the scan goes on past it
-  let held = false
+  // blocks dated ahead of the clock since the last old block: they hold the watermark below them, and the scan
+  // goes on past them; an old block after them dates them as old too
+  let ahead: number[] = []
   let heights: number[] = []
   const flush = async (): Promise<void> => {
     const result = await store.prune(chainId, heights, { watermark, scannedFrom, copy })
@@ -119,14 +123,16 @@ async function pruneByAge (store: ChainStore, chainId: string, cutoff: number, n
     const { timestamp, height } = block.header
     if (timestamp >= cutoff) {
       if (timestamp > now + FUTURE_SKEW) {
-        held = true
+        if (!pruned) ahead.push(height)
         continue
       }
       // timestamps grow along a chain as its proposer's clock runs: the first young block ends the scan
       break
     }
+    heights.push(...ahead)
+    ahead = []
     if (!pruned) heights.push(height)
-    if (!held) watermark = height + 1
+    watermark = height + 1
     if (heights.length >= PRUNE_CHUNK) await flush()
   }
   await flush()

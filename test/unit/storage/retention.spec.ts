@@ -115,14 +115,25 @@ describe.each([
     expect(await prunedHeights(store, 'own')).toEqual([])
   })
 
-  it('a block dated ahead of the clock does not keep older blocks after it from being pruned by age', async () => {
+  it('a block dated ahead of the clock keeps neither older blocks after it, nor itself past them, from being pruned by age', async () => {
     const times = [1_000, 2_000, 10_000_000, 4_000, 5_000, 6_000, 19_000]
     await store.appendMany(chainOf('car', times.length, h => ({ timestamp: times[h - 1], transactions: [{ key: `k${h}`, value: value(h) }] })))
-    // cutoff 10000: every block but 3 (dated hours ahead) and 7 (young) is old
-    expect((await applyRetention(store, { retention: 10_000 }, 20_000)).pruned).toEqual({ car: [1, 2, 4, 5, 6] })
-    // and again later: nothing is skipped for good once the clock passes that date
-    expect((await applyRetention(store, { retention: 10_000 }, 10_020_000)).pruned).toEqual({ car: [3, 7] })
+    // cutoff 10000: every block but 3 (dated hours ahead) and 7 (young) is old, and 3 is older than 4 (chain order)
+    expect((await applyRetention(store, { retention: 10_000 }, 20_000)).pruned).toEqual({ car: [1, 2, 3, 4, 5, 6] })
+    expect(store.pruneFrom('car')).toBe(7)
+    expect((await applyRetention(store, { retention: 10_000 }, 30_000)).pruned).toEqual({ car: [7] })
     expect(store.pruneFrom('car')).toBe(8)
+    await expectVerifies(store, 'car')
+  })
+
+  it('blocks dated ahead of the clock with no old block after them are kept until the clock passes their date', async () => {
+    const times = [1_000, 2_000, 10_000_000, 10_000_001]
+    await store.appendMany(chainOf('car', times.length, h => ({ timestamp: times[h - 1], transactions: [{ key: `k${h}`, value: value(h) }] })))
+    expect((await applyRetention(store, { retention: 10_000 }, 20_000)).pruned).toEqual({ car: [1, 2] })
+    expect(store.pruneFrom('car')).toBe(3)
+    // nothing is skipped for good once the clock passes that date
+    expect((await applyRetention(store, { retention: 10_000 }, 10_020_000)).pruned).toEqual({ car: [3, 4] })
+    expect(store.pruneFrom('car')).toBe(5)
     await expectVerifies(store, 'car')
   })
 

@@ -20,6 +20,7 @@ import { ChainKeys } from '../../../src/storage/keys.ts'
 import { ChainMeta } from '../../../src/storage/pb/store.ts'
 import { decodePointer, parseStored } from '../../../src/storage/records.ts'
 import { chainOf, collect, enc } from './helpers.ts'
+import { applyRetention } from '../../../src/storage/retention.ts'
 import type { BlockSpec } from './helpers.ts'
 
 const CHAIN = 'car'
@@ -361,6 +362,19 @@ describe('storage - LevelChainStore payload segments', () => {
     expect((await reopened.get(CHAIN, 'k5'))?.value).toEqual(new Uint8Array(1200).fill(5))
     expect((await reopened.info(CHAIN))?.prunedBlocks).toBe(6)
     await verifyAll(reopened)
+  })
+
+  it('frees the segments of blocks pruned by age after a block dated ahead of the clock (it held them on disk, counted free)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    const s = await open()
+    const now = Date.now()
+    // block 1 dated a year ahead, the rest two hours old: one pushed copy, in segment files
+    const blocks = chainOf(CHAIN, 9, h => ({ ...big(h), timestamp: h === 1 ? now + 365 * 86_400_000 : now - 7_200_000 + h }))
+    for (let i = 0; i < 9; i += 3) await s.appendMany(blocks.slice(i, i + 3))
+    expect(await segmentFiles()).toHaveLength(3)
+    expect((await applyRetention(s, { retention: 60_000 }, now)).pruned).toEqual({ [CHAIN]: [1, 2, 3, 4, 5, 6, 7, 8, 9] })
+    expect(await segmentFiles()).toEqual([])
+    await verifyAll(s)
   })
 
   it('deletes the last segment too once every block of the chain is pruned; the next append starts a new one', async () => {
