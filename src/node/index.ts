@@ -26,6 +26,7 @@ import { loadOrCreateKey, readKey } from './identity.ts'
 import { buildLibp2p } from './libp2p.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import { Peering } from './peering.ts'
+import { CapacityNews } from './capacity-news.ts'
 import { openDatabase } from '../storage/database.ts'
 import type { NodeDatabase } from '../storage/database.ts'
 import { detailCopy } from './events.ts'
@@ -165,7 +166,10 @@ export interface VGuardNode extends TypedEventEmitter<VGuardNodeEvents> {
   pin: (chainId: string, pin: Pin) => Promise<PinOutcome>
   /** Lets retention prune those blocks again (they leave every pin that holds them; idempotent). @throws InvalidPinError */
   unpin: (chainId: string, pin: Pin) => Promise<{ changed: boolean }>
-  /** Capacity and bytes held. */
+  /**
+   * Capacity and bytes held. `free` is what this node can still take, the
+   * figure /status shows and its peers are told (see StatusResponse.storage).
+   */
   storageUsage: () => Promise<StorageUsage>
   /** Bytes still free on the data dir's disk (Infinity where the file system cannot tell). */
   diskFree: () => Promise<number>
@@ -217,6 +221,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   status: 'stopped' | 'started' = 'stopped'
   private readonly peering: Peering
   private readonly reconciler: ReconcileOnConnect
+  private readonly capacityNews: CapacityNews
   /** The last retention report was over its bound: a run over it again with nothing freed is no news (storage:pruned). */
   private reportedOverBound = false
   private readonly log: Logger
@@ -268,10 +273,13 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       onCapacityChange: () => { this.peering.announceSoon() }
     })
     // what transfers in flight reserved is not free to advertise either
-    this.peering.setCapacitySource(async () => ({
-      free: await this.vguarddb.offerableCapacity(),
-      held: await this.vguarddb.heldForOthers()
-    }))
+    const offerable = async (): Promise<number> => await this.vguarddb.offerableCapacity()
+    this.capacityNews = new CapacityNews({ free: offerable, capacity: parts.config.capacity, announce: () => { this.peering.announceSoon() } })
+    this.peering.setCapacitySource(async () => {
+      const free = await offerable()
+      this.capacityNews.advertise(free)
+      return { free, held: await this.vguarddb.heldForOthers() }
+    })
     this.log = parts.logger.forComponent('vguard:node')
     this.sync = sync()({
       libp2p: parts.libp2p,
@@ -435,7 +443,10 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   }
 
   async storageUsage (): Promise<StorageUsage> {
-    return await this.storageMaster.usage()
+    // free as /status and the peers have it: storageMaster's own figure (capacity less used) left out the
+    // temporary payloads an offer would prune, the disk and the transfers in flight
+    const [usage, free] = await Promise.all([this.storageMaster.usage(), this.vguarddb.offerableCapacity()])
+    return { ...usage, free }
   }
 
   async diskFree (): Promise<number> {
@@ -453,6 +464,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
    * with data thus reconciles as its peers come back; one that held nothing
    * (a baby) asks for nothing. Reconnecting after a partition does the same.
    */
+  private readonly onCommitted = (): void => { void this.capacityNews.grew() }
+
   private readonly onPeerConnected = (evt: CustomEvent<{ peerId: string }>): void => {
     if (this.status !== 'started') return
     this.reconciler.peer(peerIdFromString(evt.detail.peerId))
@@ -517,6 +530,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       const held = await this.chains.chains()
       this.log(held.length > 0 ? 'zombie: %d chains on disk, reconciling as peers connect' : 'baby: no chains on disk', held.length)
       this.addEventListener('peer:connected', this.onPeerConnected)
+      this.addEventListener('chain:committed', this.onCommitted)
       this.storageMaster.start()
       // peering first: identify results that arrive before it listens are lost
       // (a peer would never count as a member), and consensus start awaits disk
@@ -577,6 +591,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     this.peering.stop()
     this.reconciler.stop()
     this.removeEventListener('peer:connected', this.onPeerConnected)
+    this.removeEventListener('chain:committed', this.onCommitted)
     const steps = [
       // first: a leaving vehicle must not become a fresh backup while the rest stops
       async () => { await this.vguarddb.replicate.stop() },

@@ -1,0 +1,61 @@
+import { describe, it, expect } from 'vitest'
+import { CapacityNews } from '../../../src/node/capacity-news.ts'
+
+/** A CapacityNews over a figure and a clock the test sets. */
+function harness (capacity = 800): { news: CapacityNews, announced: () => number, set: (free: number) => void, asked: () => number, tick: (ms: number) => void } {
+  let free = capacity
+  let announcements = 0
+  let asks = 0
+  let now = 0
+  const news = new CapacityNews({
+    free: async () => { asks++; return free },
+    capacity,
+    announce: () => { announcements++ },
+    interval: 1_000,
+    now: () => now
+  })
+  return { news, announced: () => announcements, set: f => { free = f }, asked: () => asks, tick: ms => { now += ms } }
+}
+
+describe('node - capacity news after commits', () => {
+  it('announces once the free room moved by an eighth of the capacity since it was advertised', async () => {
+    const h = harness()
+    h.news.advertise(800)
+    h.set(750)
+    await h.news.grew()
+    expect(h.announced()).toBe(0)
+    h.tick(1_000)
+    h.set(700)
+    await h.news.grew()
+    expect(h.announced()).toBe(1)
+  })
+
+  it('announces reaching zero (and leaving it), however small the move', async () => {
+    const h = harness()
+    h.news.advertise(10)
+    h.set(0)
+    await h.news.grew()
+    expect(h.announced()).toBe(1)
+    h.news.advertise(0)
+    h.tick(1_000)
+    h.set(5)
+    await h.news.grew()
+    expect(h.announced()).toBe(2)
+  })
+
+  it('works the figure out at most once per interval, and says nothing before anything was advertised', async () => {
+    const h = harness()
+    h.set(0)
+    await h.news.grew()
+    expect(h.announced()).toBe(0)
+    h.news.advertise(800)
+    await Promise.all([h.news.grew(), h.news.grew()])
+    h.tick(999)
+    await h.news.grew()
+    expect(h.asked()).toBe(1)
+    h.tick(1)
+    await h.news.grew()
+    expect(h.asked()).toBe(2)
+    expect(h.announced()).toBe(1)
+  })
+})
