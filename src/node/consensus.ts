@@ -266,6 +266,18 @@ export class Consensus {
 
   async start (): Promise<void> {
     if (this.running) return
+    try {
+      await this.startParts()
+    } catch (err) {
+      // undo what started (a driver left running made a retried start a no-op, its writes hung for good),
+      // but leave the value logs' files open for that retry
+      this.running = true
+      await this.stopParts({ retry: true }).catch(() => {})
+      throw err
+    }
+  }
+
+  private async startParts (): Promise<void> {
     this.stopping = stopController()
     this.ownReturn.reset()
     const opened = this.ownMarkerOpened = Promise.withResolvers<OwnChainMarker>()
@@ -298,13 +310,17 @@ export class Consensus {
   }
 
   async stop (): Promise<void> {
+    await this.stopParts({ retry: false })
+  }
+
+  private async stopParts ({ retry }: { retry: boolean }): Promise<void> {
     if (!this.running) return
     this.running = false
     this.stopping.abort(new NodeStoppedError('the node is stopping'))
     this.ownMarkerOpened.reject(new NodeStoppedError('the node is stopping'))
     this.c.events.removeEventListener('backup:table', this.onTable)
     await this.writes.stop()
-    await this.driver.stop()
+    await (retry ? this.driver.pause() : this.driver.stop())
     await this.ownMarker?.settled()
   }
 

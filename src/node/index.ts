@@ -615,6 +615,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   /** The chain store first (it waits for queued writes), then the database under it. */
   private async closeStorage (): Promise<void> {
     try {
+      // a start that failed left them open for a retry
+      await this.consensus.driver.closeFiles()
       await this.chains.close()
     } finally {
       await this.store.close()

@@ -219,6 +219,18 @@ export class PaxosDriver {
 
   async start (): Promise<void> {
     if (this.running) return
+    try {
+      await this.startParts()
+    } catch (err) {
+      // undo what started (a retried start found running set and did nothing: its writes hung for good),
+      // all but closing the value logs' files: a start may be retried, the store is not opened again
+      this.running = true
+      await this.pause().catch(() => {})
+      throw err
+    }
+  }
+
+  private async startParts (): Promise<void> {
     this.fetches = new AbortController()
     await this.incarnations.open()
     this.transport.setIncarnation(this.incarnations.self)
@@ -240,6 +252,19 @@ export class PaxosDriver {
 
   async stop (): Promise<void> {
     if (!this.running) return
+    await this.pause()
+    // the value logs' files (the node closes the database after us)
+    await this.store.close()
+  }
+
+  /** Closes the value logs' files (idempotent): after stop(), or for good after a start that failed. */
+  async closeFiles (): Promise<void> {
+    await this.store.close()
+  }
+
+  /** Ends what start() started but leaves the value logs' files open: a start may follow (a failed one's retry). */
+  async pause (): Promise<void> {
+    if (!this.running) return
     this.running = false
     // a fetch of a chain runs inside a replica's loop, which close() waits for
     this.fetches.abort(new ConsensusStoppedError('the node is stopping'))
@@ -253,8 +278,6 @@ export class PaxosDriver {
     await Promise.allSettled([...this.replicas.values()].map(async r => { await r.close() }))
     this.replicas.clear()
     await this.transport.stop()
-    // the value logs' files (the node closes the database after us)
-    await this.store.close()
   }
 
   /** This vehicle's own chain (created on first use: consensus continues the chain from its tip). */

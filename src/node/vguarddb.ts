@@ -292,6 +292,8 @@ export class VGuardDB {
 
   async start (): Promise<void> {
     this.started = true
+    // a start after a failed one (stop() ran): redirect reads had gone on saying the node was stopped
+    this.stopped = false
     this.stopping = stopController()
     this.ownTableLooked = false
     await this.tables.open()
