@@ -102,6 +102,19 @@ export interface ConsensusComponents {
 /** Bytes of the id a forwarded write carries (the same on every retry). */
 const WRITE_ID_BYTES = 16
 
+/** Settles like `promise`, or rejects with `late()` once the monotonic clock passes `deadline`. */
+async function beforeDeadline<T> (promise: Promise<T>, deadline: number, late: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expired = new Promise<never>((resolve, reject) => {
+    timer = setTimeout(() => { reject(late()) }, remainingUntil(deadline))
+  })
+  try {
+    return await Promise.race([promise, expired])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** Whole ms left until a deadline on the monotonic clock (timers and AbortSignal.timeout take integers only). */
 function remainingUntil (deadline: number): number {
   return Math.max(0, Math.floor(deadline - performance.now()))
@@ -375,13 +388,16 @@ export class Consensus {
   }
 
   private async appendOwn (write: EncodedWrite, timeout: number, wait: boolean, ref?: WriteRef, replicate = true): Promise<CommitResult> {
+    const deadline = performance.now() + timeout
     await this.c.vguarddb.checkOwnConflict()
-    // opening our replica (first write) must not interleave with a direct endOfBooth append
-    const own = await this.throughOwnGate(async () => {
+    // opening our replica (first write) must not interleave with a direct endOfBooth append; the wait for it
+    // counts against the write's timeout (a write waited out a whole end of booth's round past it: a probe)
+    const gate = this.throughOwnGate(async () => {
       if (!await this.driver.ownStarted()) await this.ownReturn.caughtUp()
       return await this.driver.own()
     })
-    const committed = await submitOnce(own, write, ref, timeout, wait, replicate)
+    const own = await beforeDeadline(gate, deadline, () => new NoQuorumError(`this vehicle's chain was not ready for the write within ${timeout} ms (an end of booth ahead of it, or its catch-up from its backups): nothing written, it may be retried`))
+    const committed = await submitOnce(own, write, ref, remainingUntil(deadline), wait, replicate)
     await this.ownMarker?.claim()
     return committed
   }
@@ -538,7 +554,7 @@ export class Consensus {
    * block goes through consensus like any write, so the chain keeps one
    * order. Either way the replication round uses the given participants.
    */
-  async endOfBooth (input: EndOfBoothInput, direct: (id?: Uint8Array) => Promise<ReplicationOutcome>): Promise<ReplicationOutcome> {
+  async endOfBooth (input: EndOfBoothInput, direct: (id?: Uint8Array) => Promise<number>): Promise<ReplicationOutcome> {
     // checked before either path: a bad booth appends nothing and releases no one
     const { participants, transactions } = checkBoothInput(input, this.self, this.c.config.allowedPeers)
     const timeout = input.timeout ?? this.c.config.commitTimeout
@@ -556,18 +572,24 @@ export class Consensus {
     }
   }
 
-  private async endOfBoothOnce (participants: string[], write: EncodedWrite, timeout: number, direct: (id?: Uint8Array) => Promise<ReplicationOutcome>, ref?: WriteRef): Promise<ReplicationOutcome> {
+  private async endOfBoothOnce (participants: string[], write: EncodedWrite, timeout: number, direct: (id?: Uint8Array) => Promise<number>, ref?: WriteRef): Promise<ReplicationOutcome> {
     await this.c.vguarddb.checkOwnConflict()
-    const outcome = await this.throughOwnGate(async () => {
+    // only the append goes through the gate: the round after it (minutes, with a backup frozen) held up every
+    // write and first read of our chain behind it
+    const appended = await this.throughOwnGate(async () => {
       if (await this.driver.ownStarted()) return undefined
       await this.ownReturn.caughtUp()
       // consensus ran on it before this node lost that state: the block goes through it again
       if (await this.ownReturn.consensusRan()) return undefined
-      const appended = await direct(ref?.id)
+      // a stop meanwhile closes the stores: nothing is appended (it surfaced as the store's StoreClosedError)
+      if (!this.running) throw new ConsensusStoppedError('consensus stopped before the end of booth\'s block was appended: nothing written')
+      const height = await direct(ref?.id).catch((err: Error) => {
+        throw this.running ? err : new ConsensusStoppedError(`consensus stopped while the end of booth's block was appended (${err.message}): nothing written`)
+      })
       await this.ownMarker?.claim()
-      return appended
+      return height
     })
-    if (outcome != null) return outcome
+    if (appended != null) return { ...await this.c.vguarddb.afterCommit(this.self, participants, { own: true }), height: appended }
     if (!this.running) throw new ConsensusStoppedError('consensus is not running')
     // a keyed booth appended directly before our chain ran consensus is answered with its block
     const earlier = ref == null ? undefined : await this.c.vguarddb.boothAppended(ref.id)

@@ -368,18 +368,18 @@ export class VGuardDB {
   }
 
   /**
-   * VGuard's hook: append the block its consensus agreed on to our own chain,
-   * bound to the participants, then replicate → table → release (the round's
-   * own: see afterCommit).
+   * VGuard's hook, its first half: append the block its consensus agreed on
+   * to our own chain, bound to the participants, and return its height. The
+   * caller runs replicate → table → release next (afterCommit, the round's
+   * own), outside the gate our chain's appends go through.
    *
    * @throws InvalidBoothError, InvalidTransactionError
    */
-  async endOfBooth (input: EndOfBoothInput, id?: Uint8Array): Promise<ReplicationOutcome> {
+  async appendEndOfBooth (input: EndOfBoothInput, id?: Uint8Array): Promise<number> {
     const { participants, transactions } = checkBoothInput(input, this.self)
     // a keyed booth appended before (its answer lost) is answered with its block, and runs its round again
     const earlier = id == null ? undefined : await this.boothAppended(id)
-    const height = earlier?.height ?? await this.appendBooth(participants, transactions, id)
-    return { ...await this.afterCommit(this.self, participants, { own: true }), height }
+    return earlier?.height ?? await this.appendBooth(participants, transactions, id)
   }
 
   /** Appends VGuard's block to our chain, durably; keyed, its record first. Returns its height. */

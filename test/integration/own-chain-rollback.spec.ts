@@ -433,6 +433,8 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
       await a.endOfBooth({ participants: [node.peerId.toString()], transactions: [{ key, value: value(Number(key.slice(1))) }] })
     }
     await endWith(b, 'k1')
+    // the table goes to its active backup after the round (a hand-off, retried): b holds it before it leaves
+    await waitFor(() => b.vguarddb.tables.get(self)?.table.epoch === 1, { message: 'b to hold table 1' })
     await cluster.stopNode(b)
     // b obsolete from here on, and away: never told
     await endWith(c, 'k2')
