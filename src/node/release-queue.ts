@@ -183,7 +183,13 @@ export class ReleaseQueue {
         continue
       }
       entry.sending = true
-      void this.send(entry).finally(() => {
+      void this.send(entry).catch((err: Error) => {
+        // the database under the queue failed (a full disk): the vehicle goes on (an unhandled rejection ended its
+        // process). An entry cleared from memory but not from disk is sent again after a restart (releases are
+        // idempotent); one still pending is tried again later
+        this.init.log.error('release of %s to %s: %s', entry.chainId, entry.peerId, err.message)
+        entry.nextAt = performance.now() + RETRY_MIN
+      }).finally(() => {
         entry.sending = false
         this.scheduleNext()
       })

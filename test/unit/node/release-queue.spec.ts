@@ -83,6 +83,56 @@ describe('node - release queue', () => {
     expect(sent.filter(p => p === away)).toHaveLength(1)
   })
 
+  it('a database failure as a refused release is cleared is logged, not an unhandled rejection; the release is owed again after a restart', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-releases-'))
+    db = await openDatabase(dir)
+    const key = await generateKeyPair('Ed25519')
+    const owner = peerIdFromPrivateKey(key).toString()
+    const [gone, active] = [await peer(), await peer()]
+    const tables = new BackupTableStore(db.sublevel('tables'), { self: owner, kept: db.sublevel('kept') })
+    await tables.open()
+    await tables.adopt((await signTable(key, owner, { chainId: owner, epoch: 2, active: [active], obsolete: [gone], height: 1, tipHash: new Uint8Array(32), timestamp: 0 })).signed)
+    const pending = db.sublevel('pending')
+    // the disk fails as the acknowledged release's record is removed
+    const failing = new Proxy(pending, {
+      get (target, prop) {
+        if (prop === 'del') return async () => { throw new Error('IO error: No space left on device') }
+        const value = Reflect.get(target, prop) as unknown
+        return typeof value === 'function' ? value.bind(target) : value
+      }
+    })
+    const errors: string[] = []
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      const log = Object.assign(prefixLogger('test').forComponent('releases'), { error: (...args: unknown[]) => { errors.push(args.map(String).join(' ')) } })
+      let acknowledged = 0
+      // the backup refuses it for good: the entry is cleared
+      const release = async (to: PeerId): Promise<{ epoch: number, deleted: boolean }> => {
+        acknowledged++
+        if (to.toString() === gone) throw Object.assign(new Error('not yours'), { name: 'ReleaseRejectedError' })
+        return { epoch: 2, deleted: false }
+      }
+      const queue = new ReleaseQueue({ db: failing, tables, release: { release }, log })
+      queues.push(queue)
+      await queue.start()
+      await queue.update(owner, [gone], [active])
+      await waitFor(() => errors.some(e => e.includes('No space left')), { message: 'the failure logged' })
+      await new Promise(resolve => setImmediate(resolve))
+      expect(unhandled).toEqual([])
+      expect(acknowledged).toBe(2)
+      queue.stop()
+      // its record stayed on disk: a restarted queue owes that release still (sent again, harmlessly)
+      const again = new ReleaseQueue({ db: pending, tables, release: { release: async () => ({ epoch: 2, deleted: false }) }, log: prefixLogger('test').forComponent('releases') })
+      queues.push(again)
+      await again.start()
+      await waitFor(() => again.list().length === 0, { message: 'the release sent again after the restart' })
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+
   it('a release a newer table overtook on its way (the backup answers STALE) goes again with that table', async () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-releases-'))
     db = await openDatabase(dir)
