@@ -537,13 +537,16 @@ export class VGuardDB {
     if (first != null) throw first
   }
 
+  /** The node is stopping: no round, or no more of this one. The blocks are committed all the same. */
+  private async stoppedRound (chainId: string): Promise<ReplicationStoppedError> {
+    // a caller must not take this for a failed write and append it again
+    const held = await this.c.store.tip(chainId).catch(() => undefined)
+    return new ReplicationStoppedError(`no replication round for ${chainId}: the node is stopping${held != null && held.height > 0 ? `; its blocks up to height ${held.height} are committed (backups get them with a later round)` : ''}`)
+  }
+
   private async round (chainId: string, participants: string[]): Promise<ReplicationOutcome> {
     const { store, kBackups } = this.c
-    if (this.stopping.signal.aborted) {
-      // the block before it is committed all the same: a caller must not take this for a failed write and append it again
-      const held = await store.tip(chainId).catch(() => undefined)
-      throw new ReplicationStoppedError(`no replication round for ${chainId}: the node is stopping${held != null && held.height > 0 ? `; its blocks up to height ${held.height} are committed (backups get them with a later round)` : ''}`)
-    }
+    if (this.stopping.signal.aborted) throw await this.stoppedRound(chainId)
     if (chainId === this.self && !this.ownTableLooked) {
       // A data dir restored from an older copy holds an older table than its
       // backups do: signed after it, this round's epoch would be one they
@@ -621,6 +624,9 @@ export class VGuardDB {
     await Promise.all(Array.from({ length: Math.max(1, kBackups) }, worker))
     if (kBackups === 0) active.length = 0
     const complete = active.length >= kBackups
+    // cut short by the stop, the round signs no table: it would say the candidates fell short (a probe's answer
+    // read "only 0 of 2 backups could take the chain"); its transfers are noted, the next run's round settles them
+    if (!complete && this.stopping.signal.aborted) throw await this.stoppedRound(chainId)
     if (!complete) failures.push(...skipped)
 
     // Previous backups this round could not refresh stay active while there

@@ -31,6 +31,25 @@ describe('own chain - endOfBooth beside writes and stops', () => {
     void booth.catch(() => {})
   })
 
+  it('a round a stop cuts short signs no table: the end of booth ends in ReplicationStoppedError, its block committed', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    const self = a.peerId.toString()
+    // b takes the round's transfer and never answers: the round waits for it until the stop
+    let offered = false
+    await b.libp2p.unhandle(REPLICATE_PROTOCOL)
+    await b.libp2p.handle(REPLICATE_PROTOCOL, () => { offered = true })
+    const booth = a.endOfBooth({ participants: [b.peerId.toString()], transactions: [{ key: 'k', value: utf8.encode('v1') }] })
+    await waitFor(() => offered, { message: 'the transfer to b under way' })
+    const { dataDir } = a.config
+    await cluster.stopNode(a)
+    await expect(booth).rejects.toMatchObject({ name: 'ReplicationStoppedError', message: expect.stringMatching(/blocks up to height 1 are committed/) })
+    // no table was signed for the round
+    const again = await cluster.create({ dataDir })
+    await again.start()
+    expect(again.vguarddb.tables.get(self)).toBeUndefined()
+    expect((await again.chains.tip(self)).height).toBe(1)
+  })
+
   it.each([0, 3, 8])('ends of booth a stop overtakes (after %i ms) end in a stop error, and what was acknowledged stays', async (delay) => {
     const [a, b, c] = await connectedSwarm(cluster, 3)
     const participants = [b.peerId.toString(), c.peerId.toString()]
