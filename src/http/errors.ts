@@ -52,6 +52,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   InvalidIdempotencyKeyError: 400,
   NotStartedError: 503,
   NodeStoppedError: 503,
+  // a replication round the node's stop cut short (its block committed: the message says so)
+  ReplicationStoppedError: 503,
   // the chain store closed under a read (stop() while the API still answers, a failed write)
   StoreClosedError: 503,
   UnavailableError: 503,
