@@ -32,8 +32,22 @@ function printRow (r: BenchResult): void {
   console.log(`${r.bench.padEnd(12)} ${r.figure.padEnd(52)} ${`${formatNumber(r.value)} ${r.unit}`.padStart(16)}  ${ratio.padEnd(22)} ${r.target ?? ''}`)
 }
 
+const USAGE = 'usage: npm run bench [-- [--only NAME] [--json] [--list] [--help]]'
+
 async function main (): Promise<void> {
-  const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, only: { type: 'string' }, list: { type: 'boolean', default: false } } })
+  let values: { json?: boolean, only?: string, list?: boolean, help?: boolean }
+  try {
+    values = parseArgs({ options: { json: { type: 'boolean', default: false }, only: { type: 'string' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } }).values
+  } catch (err) {
+    // a flag it does not take was a stack trace
+    console.error(`${(err as Error).message}\n${USAGE}`)
+    process.exitCode = 2
+    return
+  }
+  if (values.help === true) {
+    console.log(`${USAGE}\n  --only NAME  run one benchmark (--list names them)\n  --json       one JSON object per figure\n  --list       the benchmarks and what each measures`)
+    return
+  }
   if (values.list === true) {
     for (const b of registry) console.log(`${b.name.padEnd(14)} ${b.description}`)
     return
