@@ -15,6 +15,8 @@ export class Credits {
   private credit: number
   /** Why no more credit will come (the requester's end closed, a bad message, the exchange ended). */
   private failure: Error | undefined
+  /** The requester sent what is not a CREDIT: the exchange ends at the next frame, credit or not. */
+  private broken = false
   private changed = quietDeferred()
   private readonly reading = new AbortController()
 
@@ -33,6 +35,7 @@ export class Credits {
    * or with why none will come.
    */
   async available (timeout: number): Promise<void> {
+    if (this.broken && this.failure != null) throw this.failure
     while (this.credit <= 0) {
       if (this.failure != null) throw this.failure
       await within(this.changed.promise, timeout)
@@ -52,8 +55,16 @@ export class Credits {
   private async read (): Promise<void> {
     try {
       while (true) {
-        const msg = decodeRequest(await this.lp.read({ signal: this.reading.signal }))
+        const bytes = await this.lp.read({ signal: this.reading.signal })
+        let msg: SyncRequest
+        try {
+          msg = decodeRequest(bytes)
+        } catch (err) {
+          this.broken = true
+          throw err
+        }
         if (msg.type !== SyncRequest.Type.CREDIT || !Number.isSafeInteger(msg.credit) || msg.credit < 1) {
+          this.broken = true
           throw new ProtocolError('expected a CREDIT message')
         }
         this.credit = Math.min(this.credit + msg.credit, MAX_WINDOW_BYTES)

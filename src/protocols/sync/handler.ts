@@ -245,6 +245,7 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
   let frameSize = 0
   let sent = 0
 
+  /** Room in the budget for a frame (reserved until it is sent). */
   const take = async (bytes: number): Promise<void> => {
     try {
       await budget.acquire(bytes, peer, AbortSignal.any([ended.signal, AbortSignal.timeout(options.timeout)]))
@@ -252,10 +253,12 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
       if ((err as Error).name === 'TimeoutError') throw new TimeoutError(`no room to send within ${options.timeout} ms`)
       throw err
     }
+    reserved += bytes
   }
   /** Sends a frame whose room in the budget is taken (see take). */
   const sendTaken = async (bytes: Uint8Array): Promise<void> => {
     await credits.available(options.timeout)
+    reserved -= bytes.byteLength
     unacked += bytes.byteLength
     credits.spend(bytes.byteLength)
     await lp.write(bytes, { signal: timeout(options.timeout) })
@@ -291,15 +294,12 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
         ...range,
         maxBytes: options.frameBytes,
         maxBlocks: MAX_BLOCKS_PER_FRAME,
-        beforeRead: async bytes => {
-          await take(bytes)
-          reserved += bytes
-        }
+        beforeRead: take
       })[Symbol.asyncIterator]()
       for (let next = await runs.next(); next.done !== true; next = await runs.next()) {
         const run = next.value
-        reserved -= run.bytes.byteLength
         if (run.pruned) {
+          reserved -= run.bytes.byteLength
           budget.release(run.bytes.byteLength, peer)
           // we pruned it: the requester cannot verify or apply a block without payload
           const info = await store.info(req.chainId)

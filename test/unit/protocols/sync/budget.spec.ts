@@ -115,6 +115,49 @@ describe('protocols - sync serve budget', () => {
     expect(read).toBeLessThanOrEqual(budget.inFlight(rogue.toString()))
   })
 
+  it('a requester that sends what is not a CREDIT is served no further, whatever credit it has left; its room goes back', async () => {
+    const victim = await net.add()
+    await victim.store.appendMany(chainOf(CHAIN, BLOCKS, h => ({ transactions: [{ key: `k${h}`, value: enc.encode(String(h).padEnd(MiB - 1024, 'x')) }] })))
+    const protocol = victim.service.protocol
+    const handler = victim.handlers.get(protocol)
+    if (handler == null) throw new Error('no sync handler')
+    const [outbound, inbound] = await streamPair({ protocol, outbound: { maxReadBufferLength: 1024 * MiB } })
+    streams.push(outbound, inbound)
+    const rogue = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const served = Promise.resolve(handler(inbound, { remotePeer: rogue, status: 'open' } as unknown as Connection))
+    const lp = lpStream(outbound)
+    await lp.write(SyncRequest.encode({ type: SyncRequest.Type.BLOCKS, chainId: CHAIN, from: 1, to: 0, credit: MAX_WINDOW_BYTES, headers: false }))
+    // a TIP request where a CREDIT belongs
+    await lp.write(SyncRequest.encode({ type: SyncRequest.Type.TIP, chainId: CHAIN, from: 0, to: 0, credit: 0, headers: false }))
+    let received = 0
+    try {
+      while (true) received += (await lp.read({ signal: AbortSignal.timeout(10_000) })).byteLength
+    } catch {
+      // the responder ended the exchange
+    }
+    await served.catch(() => {})
+    const budget = serveBudget(victim.store)
+    await waitFor(() => budget.inFlight() === 0, { message: 'its room back' })
+    // a window of 16 MiB would have let 16 frames of 1 MiB go before any credit was due
+    expect(received).toBeLessThan(2 * MiB)
+  })
+
+  it('a stream that times out waiting for credit gives back the room of the run it had read for it', async () => {
+    const victim = await net.add({ timeout: 500 })
+    await victim.store.appendMany(chainOf(CHAIN, 4, h => ({ transactions: [{ key: `k${h}`, value: enc.encode(String(h).padEnd(MiB - 1024, 'x')) }] })))
+    const protocol = victim.service.protocol
+    const handler = victim.handlers.get(protocol)
+    if (handler == null) throw new Error('no sync handler')
+    const [outbound, inbound] = await streamPair({ protocol, outbound: { maxReadBufferLength: 1024 * MiB } })
+    streams.push(outbound, inbound)
+    const requester = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const served = Promise.resolve(handler(inbound, { remotePeer: requester, status: 'open' } as unknown as Connection))
+    // credit for about one frame, and never a CREDIT after it: the next run is read, then waits for credit in vain
+    await lpStream(outbound).write(SyncRequest.encode({ type: SyncRequest.Type.BLOCKS, chainId: CHAIN, from: 1, to: 0, credit: MiB, headers: false }))
+    await served.catch(() => {})
+    await waitFor(() => serveBudget(victim.store).inFlight() === 0, { message: 'its room back' })
+  })
+
   it('requesters whose windows exceed their share of the budget are served (a stream\'s own credits give its room back)', async () => {
     const victim = await net.add({ frameBytes: 64 * 1024 })
     await victim.store.appendMany(chainOf(CHAIN, 400, h => ({ transactions: [{ key: `k${h}`, value: enc.encode(String(h).padEnd(16 * 1024, 'x')) }] })))
