@@ -13,7 +13,8 @@ export function formatBytes (bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
   let value = bytes
   let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
+  // as shown, not as held: 1 GiB less 1.5 KiB is 1.0 GiB, not 1024.0 MiB
+  while (Number(value.toFixed(1)) >= 1024 && unit < units.length - 1) {
     value /= 1024
     unit++
   }
@@ -41,7 +42,9 @@ export function formatStatus (s: StatusBody): string[] {
     // with --announce, peers are given other addresses than those it listens on
     ...(sameList(s.listening, s.addresses) ? [] : s.listening.map((a, i) => `${i === 0 ? 'listening' : '         '}  ${a}`)),
     `peers      ${s.peers.length} connected${s.peers.length > 0 ? `: ${s.peers.map(p => short(p.peerId)).join(', ')}` : ''}`,
-    `storage    ${formatBytes(s.storage.used)} used of ${formatBytes(s.storage.capacity)}, ${formatBytes(s.storage.heldForOthers)} of it held for others${s.storage.overBound ? '; what retention keeps (pins, its own and the shared chain) holds it above its bound' : ''}`,
+    `storage    ${formatBytes(s.storage.used)} used of ${formatBytes(s.storage.capacity)}, ${formatBytes(s.storage.heldForOthers)} of it held for others, ${formatBytes(s.storage.free)} free${s.storage.diskFree == null ? '' : `; disk ${formatBytes(s.storage.diskFree)} free`}${s.storage.overBound ? '; what retention keeps (pins, its own and the shared chain) holds it above its bound' : ''}`,
+    // the disk below its reserve: copies of other chains stop, and our own writes are next
+    ...(s.storage.diskFree != null && s.storage.diskFree <= s.storage.diskReserve ? [`           disk full: ${formatBytes(s.storage.diskFree)} free, the reserve is ${formatBytes(s.storage.diskReserve)}`] : []),
     `shared     ${s.shared.leader == null ? 'no leader known' : `leader ${who(s.shared.leader)}`}`
   ]
   // two shared chains in one network: the operator must see it without --json
@@ -50,6 +53,10 @@ export function formatStatus (s: StatusBody): string[] {
   const heldBack: unknown = s.shared.heldBack
   if (Array.isArray(heldBack) && heldBack.length > 0) {
     lines.push(`           votes held back (lost ${heldBack.length === 1 ? 'its database' : 'their databases'}): ${heldBack.map(id => short(String(id))).join(', ')}`)
+  }
+  // a replica whose state could not be saved takes no write until a restart: every write to it is a 503
+  for (const c of s.consensus ?? []) {
+    if (typeof c.failed === 'string') lines.push(`consensus  STOPPED on ${c.chainId === s.peerId ? 'its own chain' : c.chainId === 'shared' ? 'the shared chain' : short(c.chainId)}: ${c.failed} (restart the node once that is fixed)`)
   }
   // a node of an earlier version sends none
   if (typeof s.ownChainLost === 'string') lines.push(`own chain  lost its database: its writes wait until a vehicle holding the chain hands it back (${s.ownChainLost})`)

@@ -92,7 +92,7 @@ export interface ReplicateFinishedDetail {
   peer: string
   /** Bytes of blocks sent in this transfer (so far, when it failed). */
   sentBytes: number
-  /** The height the backup holds: the chain's, or as far as it got. */
+  /** The height this transfer brought the backup to: the chain's, or as far as it got (0 when it sent nothing: the backup may hold an older copy). */
   height: number
   /** The error's name when the transfer failed. */
   error?: string

@@ -36,7 +36,7 @@ function status (s: Partial<StatusBody> = {}): StatusBody {
 
 describe('cli - status for a person', () => {
   it('formats bytes in binary units with one decimal', () => {
-    expect([0, 1023, 1024, 1536, 64 * 1024 ** 2, 1024 ** 3, 2 ** 50].map(formatBytes)).toEqual(['0 B', '1023 B', '1.0 KiB', '1.5 KiB', '64.0 MiB', '1.0 GiB', '1024.0 TiB'])
+    expect([0, 1023, 1024, 1536, 64 * 1024 ** 2, 1024 ** 3, 1024 ** 3 - 1536, 2 ** 50].map(formatBytes)).toEqual(['0 B', '1023 B', '1.0 KiB', '1.5 KiB', '64.0 MiB', '1.0 GiB', '1.0 GiB', '1024.0 TiB'])
   })
 
   it('a node with no chains says so', () => {
@@ -46,11 +46,24 @@ describe('cli - status for a person', () => {
       'addresses  /ip4/10.0.0.1/tcp/4001',
       '           /ip4/127.0.0.1/tcp/4001',
       'peers      2 connected: …ee0b02, …ee0c03',
-      'storage    1.5 KiB used of 1.0 GiB, 512 B of it held for others',
+      'storage    1.5 KiB used of 1.0 GiB, 512 B of it held for others, 1.0 GiB free; disk 10.0 GiB free',
       'shared     leader …ee0b02',
       '',
       'no chains held yet'
     ])
+  })
+
+  it('says when consensus stopped on a chain, and when the disk is down to its reserve (every write a 503, the status otherwise healthy)', () => {
+    const base = status()
+    const lines = formatStatus({
+      ...base,
+      storage: { ...base.storage, free: 0, diskFree: 0 },
+      consensus: [{ chainId: SELF, failed: 'no space left for segment 3' }, { chainId: 'shared' }] as unknown as StatusBody['consensus']
+    })
+    expect(lines).toContain('storage    1.5 KiB used of 1.0 GiB, 512 B of it held for others, 0 B free; disk 0 B free')
+    expect(lines).toContain('           disk full: 0 B free, the reserve is 64.0 MiB')
+    expect(lines).toContain('consensus  STOPPED on its own chain: no space left for segment 3 (restart the node once that is fixed)')
+    expect(lines.filter(l => l.includes('STOPPED'))).toHaveLength(1)
   })
 
   it('names the connected peers that run another shared chain', () => {
@@ -76,7 +89,7 @@ describe('cli - status for a person', () => {
 
   it('says when pins keep storage above its bound', () => {
     const base = status()
-    expect(formatStatus({ ...base, storage: { ...base.storage, overBound: true } }).find(l => l.startsWith('storage'))).toBe('storage    1.5 KiB used of 1.0 GiB, 512 B of it held for others; what retention keeps (pins, its own and the shared chain) holds it above its bound')
+    expect(formatStatus({ ...base, storage: { ...base.storage, overBound: true } }).find(l => l.startsWith('storage'))).toBe('storage    1.5 KiB used of 1.0 GiB, 512 B of it held for others, 1.0 GiB free; disk 10.0 GiB free; what retention keeps (pins, its own and the shared chain) holds it above its bound')
   })
 
   it('with announced addresses, also the ones it listens on', () => {
