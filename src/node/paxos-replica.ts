@@ -37,6 +37,7 @@ import { decodeBatch, encodeBatch } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
 import { WRITE_MEMORY } from './recent-writes.ts'
 import type { RememberedWrite } from '../storage/paxos-store.ts'
+import { DiskFullError } from '../storage/errors.ts'
 import { sameBooth, selectBooth } from './booth-select.ts'
 import { ChainDivergedError, ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, OWN_CONFLICT_RECOVERY, OwnChainConflictError, retryAdvice } from './consensus-errors.ts'
 import { PAXOS_TIMING } from './paxos-constants.ts'
@@ -681,10 +682,15 @@ export class ChainReplica {
     this.d.log.error('%s: consensus stopped: %e', this.chainId, err)
     // failed while closing: close() settles the waiters, and must not save a cursor ahead of the store
     if (this.closed) return
-    const failure = this.stoppedBy(err)
+    // the writes that found the disk full say so (507, as the chain store's appends do); later ones that consensus stopped
+    const diskFull = err.name === 'DiskFullError'
+    const restart = `consensus of ${this.chainId} stopped (restart the node once there is room: nothing acknowledged was lost)`
+    const failure = diskFull ? new DiskFullError(`${err.message}: the write was not proposed; ${restart}`) : this.stoppedBy(err)
     this.writes.failWaiting(failure)
     // a proposal already out may be decided by the rest of the booth
-    const proposed = this.stoppedBy(err, true)
+    const proposed = diskFull
+      ? new DiskFullError(`${err.message}: the write was proposed and may still commit, whole or not at all; ${restart}`, true)
+      : this.stoppedBy(err, true)
     this.writes.failProposed(() => proposed)
     this.reads.rejectAll(failure)
   }

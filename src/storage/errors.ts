@@ -57,9 +57,12 @@ export class ChainNotFoundError extends Error {
  */
 export class DiskFullError extends Error {
   static name = 'DiskFullError'
-  constructor (message = 'No space left on the device of the data dir') {
+  /** Set for a write consensus had proposed when the disk filled: the rest of its booth may still decide it. */
+  readonly mayHaveCommitted?: boolean
+  constructor (message = 'No space left on the device of the data dir', mayHaveCommitted?: boolean) {
     super(message)
     this.name = 'DiskFullError'
+    if (mayHaveCommitted === true) this.mayHaveCommitted = true
   }
 }
 
