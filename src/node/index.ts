@@ -262,6 +262,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       onOffered: async (chainId) => { await this.storageMaster.restartGrace(chainId) },
       capacityHint: (peerId) => this.peering.capacityOf(peerId),
       isMember: (peer) => this.peering.isMember(peer),
+      isAllowed: (peerId) => this.peering.isAllowed(peerId),
       members: () => this.peering.connectedMembers(),
       // bound late: consensus is built after (it drives this orchestrator)
       confirmLeader: async (chainId) => await this.consensus.confirmLeader(chainId),

@@ -271,6 +271,11 @@ export class Peering {
     this.events = events
   }
 
+  /** Whether a peer id may take part at all: on the allow list of a permissioned network (any, on an open one). */
+  isAllowed (id: string): boolean {
+    return this.allowed == null || this.allowed.has(id)
+  }
+
   /** Refuses peers known to be outside the network (gossip, discovery and the connection gater). */
   isDenied (peerId: PeerId): boolean {
     const id = peerId.toString()

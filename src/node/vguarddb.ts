@@ -148,6 +148,8 @@ export interface VGuardDBComponents {
   onCapacityChange?: () => void
   /** Connected members of our network (the peering's view): only they may read from us or push us a chain. */
   isMember?: (peer: PeerId) => boolean
+  /** Whether a vehicle may take part (a permissioned network: its allow list). Gossiped tables of others' chains are not kept. @default all */
+  isAllowed?: (peerId: string) => boolean
   /** The connected members themselves: asked for a chain's table when no holder the reader knows answers. */
   members?: () => PeerId[]
   /** Gate of `leader` reads served here (consensus's read index); without it they are refused. */
@@ -749,6 +751,12 @@ export class VGuardDB {
       result = BoothResult.decode(msg.data, { limits: { participants: MAX_PARTICIPANTS } })
     } catch {
       this.gossipInvalid++
+      return
+    }
+    // a member may relay tables it signed with made-up keys: kept, they would push out the hints redirect reads use
+    if (this.c.isAllowed?.(result.chainId) === false) {
+      this.gossipInvalid++
+      this.log('ignored a gossiped table of %s: not on the allow list', result.chainId)
       return
     }
     this.tables.adopt(result.table, result.chainId, HINT)

@@ -12,6 +12,10 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { fastMessageId } from '../../src/node/libp2p.ts'
 import type { BootstrapFailedDetail, PeerRejectedDetail, VGuardNode } from '../../src/node/index.ts'
 import { ReadRequest } from '../../src/protocols/read/index.ts'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { PrivateKey } from '@libp2p/interface'
+import { BoothResult, signTable } from '../../src/backup/index.ts'
+import { boothsTopic } from '../../src/node/vguarddb.ts'
 
 const bootstrapOf = (node: VGuardNode): string => node.multiaddrs[0].toString()
 
@@ -464,6 +468,41 @@ describe('node - gossip from outside the allow list', () => {
       name: 'InvalidBoothError', message: `participants: not allowed in this network (allowedPeers): ${D}`
     })
     expect(await a.chains.info(A)).toBeUndefined()
+  })
+})
+
+describe('node - backup tables of chains off the allow list', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('a member relaying a table signed with a key off the list (one it made up) is not kept: it would push out real hints', async () => {
+    const dirs = await Promise.all([0, 1].map(async () => await cluster.tempDir()))
+    const keys = await Promise.all(dirs.map(async d => await loadOrCreateKey(d)))
+    const [A, B] = keys.map(k => peerIdFromPrivateKey(k).toString())
+    const a = await cluster.create({ dataDir: dirs[0], allowedPeers: [A, B] })
+    await a.start()
+    const b = await cluster.create({ dataDir: dirs[1], allowedPeers: [A, B], bootstrap: [bootstrapOf(a)] })
+    await b.start()
+    await waitFor(() => fullyConnected([a, b]), { message: 'a and b connected' })
+    const made = await generateKeyPair('Ed25519')
+    const X = peerIdFromPrivateKey(made).toString()
+    const result = async (key: PrivateKey, chainId: string): Promise<Uint8Array> => BoothResult.encode({
+      chainId,
+      height: 1,
+      tipHash: new Uint8Array(32),
+      participants: [A],
+      table: (await signTable(key, chainId, { chainId, epoch: 1, active: [A], obsolete: [], height: 1, tipHash: new Uint8Array(32), timestamp: Date.now() })).signed as Uint8Array<ArrayBuffer>
+    })
+    const forged = await result(made, X)
+    const real = await result(keys[1], B)
+    // the mesh forms within a heartbeat or two: published until b's own table arrives, the made-up one first each time
+    await waitFor(async () => {
+      await b.libp2p.services.pubsub.publish(boothsTopic(a.config.network), forged).catch(() => {})
+      await b.libp2p.services.pubsub.publish(boothsTopic(a.config.network), real).catch(() => {})
+      return a.vguarddb.tables.get(B) != null
+    }, { timeout: 30_000, message: 'a to take b\'s table' })
+    expect(a.vguarddb.tables.get(X)).toBeUndefined()
+    expect(a.vguarddb.gossipInvalid).toBeGreaterThan(0)
   })
 })
 
