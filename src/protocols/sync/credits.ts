@@ -15,8 +15,13 @@ export class Credits {
   private credit: number
   /** Why no more credit will come (the requester's end closed, a bad message, the exchange ended). */
   private failure: Error | undefined
-  /** The requester sent what is not a CREDIT: the exchange ends at the next frame, credit or not. */
-  private broken = false
+  /**
+   * Aborted once the requester broke the exchange (sent what is not a CREDIT,
+   * or reset the stream): it ends at the next frame, credit or not, and a
+   * wait for room in the budget ends too. Its closing its write side does
+   * not break it: the credit it gave may still be spent.
+   */
+  private readonly broke = new AbortController()
   private changed = quietDeferred()
   private readonly reading = new AbortController()
 
@@ -35,11 +40,19 @@ export class Credits {
    * or with why none will come.
    */
   async available (timeout: number): Promise<void> {
-    if (this.broken && this.failure != null) throw this.failure
+    if (this.broke.signal.aborted) throw this.broke.signal.reason
+    // one deadline for the whole wait: a CREDIT of a byte now and then (never enough to send on) restarted it, and
+    // a requester that read nothing held its stream's room in the budget for good (a probe: three held 45 of 48 MiB)
+    const deadline = performance.now() + timeout
     while (this.credit <= 0) {
       if (this.failure != null) throw this.failure
-      await within(this.changed.promise, timeout)
+      await within(this.changed.promise, Math.max(0, deadline - performance.now()), timeout)
     }
+  }
+
+  /** Aborted once the requester broke the exchange (see broke). */
+  get broken (): AbortSignal {
+    return this.broke.signal
   }
 
   /** Spends credit on a frame about to be sent (it may go below zero: a frame is sent whole). */
@@ -56,15 +69,8 @@ export class Credits {
     try {
       while (true) {
         const bytes = await this.lp.read({ signal: this.reading.signal })
-        let msg: SyncRequest
-        try {
-          msg = decodeRequest(bytes)
-        } catch (err) {
-          this.broken = true
-          throw err
-        }
+        const msg = decodeRequest(bytes)
         if (msg.type !== SyncRequest.Type.CREDIT || !Number.isSafeInteger(msg.credit) || msg.credit < 1) {
-          this.broken = true
           throw new ProtocolError('expected a CREDIT message')
         }
         this.credit = Math.min(this.credit + msg.credit, MAX_WINDOW_BYTES)
@@ -73,6 +79,9 @@ export class Credits {
       }
     } catch (err) {
       this.failure = err as Error
+      // the requester closed its write side (it may still read what its credit asked for), or we closed the reading
+      const quiet = this.failure.name === 'UnexpectedEOFError' || this.reading.signal.aborted
+      if (!quiet) this.broke.abort(this.failure)
       this.changed.reject(this.failure)
     }
   }
@@ -91,11 +100,11 @@ function quietDeferred (): PromiseWithResolvers<void> {
   return deferred
 }
 
-/** Settles like `promise`, or rejects with a TimeoutError after `ms`. */
-async function within (promise: Promise<void>, ms: number): Promise<void> {
+/** Settles like `promise`, or rejects with a TimeoutError after `ms` (of a wait of `total` ms). */
+async function within (promise: Promise<void>, ms: number, total: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined
   const expired = new Promise<never>((resolve, reject) => {
-    timer = setTimeout(() => { reject(new TimeoutError(`no CREDIT message within ${ms} ms`)) }, ms)
+    timer = setTimeout(() => { reject(new TimeoutError(`no credit to send on within ${total} ms`)) }, ms)
   })
   try {
     await Promise.race([promise, expired])

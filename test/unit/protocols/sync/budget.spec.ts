@@ -158,6 +158,42 @@ describe('protocols - sync serve budget', () => {
     await waitFor(() => serveBudget(victim.store).inFlight() === 0, { message: 'its room back' })
   })
 
+  it('a requester that credits a byte now and then, never enough to send on, times out like one that credits nothing', async () => {
+    const victim = await net.add({ timeout: 1_000 })
+    await victim.store.appendMany(chainOf(CHAIN, 4, h => ({ transactions: [{ key: `k${h}`, value: enc.encode(String(h).padEnd(MiB - 1024, 'x')) }] })))
+    const protocol = victim.service.protocol
+    const handler = victim.handlers.get(protocol)
+    if (handler == null) throw new Error('no sync handler')
+    const [outbound, inbound] = await streamPair({ protocol, outbound: { maxReadBufferLength: 1024 * MiB } })
+    streams.push(outbound, inbound)
+    const trickler = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    let ended = false
+    void Promise.resolve(handler(inbound, { remotePeer: trickler, status: 'open' } as unknown as Connection)).catch(() => {}).finally(() => { ended = true })
+    const lp = lpStream(outbound)
+    // a byte of credit: one frame goes, and the credit is about -1 MiB after it
+    await lp.write(SyncRequest.encode({ type: SyncRequest.Type.BLOCKS, chainId: CHAIN, from: 1, to: 0, credit: 1, headers: false }))
+    const byte = SyncRequest.encode({ type: SyncRequest.Type.CREDIT, chainId: CHAIN, from: 0, to: 0, credit: 1, headers: false })
+    // a byte every 200 ms: each restarted the 1 s wait for credit, and the stream held its room for good
+    const trickle = setInterval(() => { lp.write(byte).catch(() => {}) }, 200)
+    try {
+      await waitFor(() => ended && serveBudget(victim.store).inFlight() === 0, { timeout: 10_000, message: 'the exchange to time out and give its room back' })
+    } finally {
+      clearInterval(trickle)
+    }
+  })
+
+  it('streams their requester resets give their room back at once, also those waiting for room', async () => {
+    // the timeout would give it back only after 30 s
+    const victim = await net.add({ timeout: 30_000 })
+    await victim.store.appendMany(chainOf(CHAIN, BLOCKS, h => ({ transactions: [{ key: `k${h}`, value: enc.encode(String(h).padEnd(MiB - 1024, 'x')) }] })))
+    const budget = serveBudget(victim.store)
+    const rogue = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    for (let i = 0; i < MAX_INBOUND_STREAMS; i++) await rogueStream(victim, rogue, streams)
+    await waitFor(() => budget.waiting === MAX_INBOUND_STREAMS, { message: 'every stream to wait for room' })
+    for (const s of streams) if (s.direction === 'outbound') s.abort(new Error('the requester went away'))
+    await waitFor(() => budget.inFlight() === 0 && budget.waiting === 0, { timeout: 5_000, message: 'the room back' })
+  })
+
   it('requesters whose windows exceed their share of the budget are served (a stream\'s own credits give its room back)', async () => {
     const victim = await net.add({ frameBytes: 64 * 1024 })
     await victim.store.appendMany(chainOf(CHAIN, 400, h => ({ transactions: [{ key: `k${h}`, value: enc.encode(String(h).padEnd(16 * 1024, 'x')) }] })))
