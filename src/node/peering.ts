@@ -24,6 +24,7 @@ import type { CapacityHint } from '../protocols/peer-exchange/index.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { Liveness } from './liveness.ts'
 import { LOST_MEMBER_FORGET_AFTER, LostMembers } from './lost-members.ts'
+import { ReportLimit } from './report-limit.ts'
 
 /** Our half of a crossed pair of dials, closed as it opens (the peer's connection stays). */
 export class DuplicateConnectionError extends Error {
@@ -183,6 +184,8 @@ export class Peering {
   private readonly denied = new Set<string>()
   /** Peers off the allow list the gater refused, with when that was last said (bounded by maxDenied). */
   private readonly notAllowedSaid = new Map<string, number>()
+  /** Refusals said in all, however many peer ids they come from. */
+  private readonly rejections = new ReportLimit({ onSuppressed: (count) => { this.log('refused %d more peers in the last minute (not reported one by one)', count) } })
   private readonly members = new Set<string>()
   /** Peers discovered but not (yet) members: when we first heard of them, and first dialled them. */
   private readonly discovered = new Map<string, { heard: number, dialled?: number }>()
@@ -300,8 +303,10 @@ export class Peering {
         if (this.notAllowedSaid.size <= this.maxDenied) break
         this.notAllowedSaid.delete(oldest)
       }
-      this.log('refusing %p: not on the allow list', peerId)
-      this.events?.safeDispatchEvent('peer:rejected', { detail: { peerId: id, reason: 'not on the allow list', code: 'not-allowed' } })
+      if (this.rejections.allow()) {
+        this.log('refusing %p: not on the allow list', peerId)
+        this.events?.safeDispatchEvent('peer:rejected', { detail: { peerId: id, reason: 'not on the allow list', code: 'not-allowed' } })
+      }
     }
     return true
   }
@@ -541,14 +546,15 @@ export class Peering {
     else if (network !== this.network) [reason, code] = [`network ${network} is not ${this.network}`, 'other-network']
     else if (this.allowed != null && !this.allowed.has(id)) [reason, code] = ['not on the allow list', 'not-allowed']
     if (reason != null) {
-      this.log('refusing %p: %s', peerId, reason)
+      const say = this.rejections.allow()
+      if (say) this.log('refusing %p: %s', peerId, reason)
       this.deny(id)
       this.members.delete(id)
       // a member that identifies as another network now is no member from now on, not once we hang up
       if (this.connected.delete(id)) this.events?.safeDispatchEvent('peer:disconnected', { detail: { peerId: id } })
       this.lost.found(id)
       this.discovered.delete(id)
-      this.events?.safeDispatchEvent('peer:rejected', { detail: { peerId: id, reason, code } })
+      if (say) this.events?.safeDispatchEvent('peer:rejected', { detail: { peerId: id, reason, code } })
       this.settleVerdicts(id, false)
       // hang up a moment later: the other side's identify of us is usually
       // still in flight, and once we deny it cannot reconnect to learn why,
