@@ -71,6 +71,12 @@ const MAX_DENIED = 4_096
  * peer (it redials every few seconds).
  */
 const NOT_ALLOWED_REPORT_INTERVAL = 60_000
+
+/** A bootstrap peer that hung up before identify this many times in a row is said to refuse us (peer:bootstrap-failed). */
+const HANG_UPS_SAID = 3
+
+/** The longest wait between dials of a bootstrap peer that keeps hanging up before identify. */
+const MAX_HANG_UP_BACKOFF = 60_000
 /**
  * Storage figures kept at most: one per vehicle that announced its own (peer
  * exchange relays the announcements of vehicles further away, and a member
@@ -202,6 +208,15 @@ export class Peering {
   private discoveryDials = 0
   /** Bootstrap addresses whose last dial failed, already reported (a failure is told once, and again after a success). */
   private readonly bootstrapDown = new Set<string>()
+  /**
+   * Bootstrap peers that hung up on us before identify, so many times in a
+   * row, and when to dial them next. A peer whose allow list leaves us out
+   * says nothing: its connection gater closes the connection once it is set
+   * up, and our dial counts as a success. We redialled it every reconnect
+   * interval for good (a probe: 62 connections in 30 s, each a full
+   * handshake for the member), and nothing told the operator why.
+   */
+  private readonly hungUp = new Map<string, { times: number, nextAt: number }>()
   /** Members we lost: when to redial each, and when to forget it. */
   private readonly lost: LostMembers
   private readonly reconnectInterval: number
@@ -567,6 +582,7 @@ export class Peering {
       return
     }
     this.members.add(id)
+    this.hungUp.delete(id)
     this.lost.found(id)
     this.discovered.delete(id)
     void this.libp2p.peerStore.merge(peerId, { tags: { [KEEP_ALIVE]: { value: 1 } } }).catch(() => {})
@@ -596,7 +612,10 @@ export class Peering {
   private readonly onDisconnect = (evt: CustomEvent<PeerId>): void => {
     const id = evt.detail.toString()
     // gone before identify judged it: its gossip waits no longer (a review)
-    if (!this.connected.has(id)) this.settleVerdicts(id, false)
+    if (!this.connected.has(id)) {
+      this.settleVerdicts(id, false)
+      if (this.running && !this.denied.has(id)) this.noteHangUp(id)
+    }
     if (this.connected.delete(id)) {
       this.events?.safeDispatchEvent('peer:disconnected', { detail: { peerId: id } })
     }
@@ -657,15 +676,30 @@ export class Peering {
       })
   }
 
+  /** A bootstrap peer left before identify: counted, redialled less often, and said once it happened HANG_UPS_SAID times in a row. */
+  private noteHangUp (id: string): void {
+    const addresses = this.bootstrap.filter(a => multiaddr(a).getComponents().find(c => c.name === 'p2p')?.value === id)
+    if (addresses.length === 0) return
+    const entry = this.hungUp.get(id) ?? { times: 0, nextAt: 0 }
+    entry.times++
+    entry.nextAt = performance.now() + Math.min(MAX_HANG_UP_BACKOFF, this.reconnectInterval * 2 ** entry.times)
+    this.hungUp.set(id, entry)
+    if (entry.times !== HANG_UPS_SAID) return
+    for (const address of addresses) {
+      this.bootstrapFailed(address, `it hung up before identify ${HANG_UPS_SAID} times in a row: this node is likely not on its --allow list; dialled less often from now on`, true)
+    }
+  }
+
   /** An operator's typo or a peer that is down would otherwise go unnoticed: said once, until it works. */
-  private bootstrapFailed (address: string, error: string): void {
+  private bootstrapFailed (address: string, error: string, refusedUs = false): void {
     if (this.bootstrapDown.has(address) || !this.running) return
     // two vehicles that dial each other at once: one dial loses, and the pair is connected all the same
     const id = multiaddr(address).getComponents().find(c => c.name === 'p2p')?.value
     if (id != null && id !== this.libp2p.peerId.toString() && this.libp2p.getConnections(peerIdFromString(id)).length > 0) return
     // reached, and refused (another network, off the allow list): said so, not in the connection gater's words
-    const refused = id != null && id !== this.libp2p.peerId.toString() && this.isDenied(peerIdFromString(id))
-    if (refused) error = 'not a peer of this network: another network, or not on the allow list (see the peer rejected line)'
+    const denied = id != null && id !== this.libp2p.peerId.toString() && this.isDenied(peerIdFromString(id))
+    if (denied) error = 'not a peer of this network: another network, or not on the allow list (see the peer rejected line)'
+    const refused = denied || refusedUs
     this.bootstrapDown.add(address)
     this.log('bootstrap %s %s: %s', address, refused ? 'refused' : 'unreachable', error)
     this.events?.safeDispatchEvent('peer:bootstrap-failed', { detail: { address, error, ...(refused ? { refused } : {}) } })
@@ -720,6 +754,7 @@ export class Peering {
         this.bootstrapDown.delete(addr)
         continue
       }
+      if ((this.hungUp.get(id)?.nextAt ?? 0) > performance.now()) continue
       this.dial(ma, id, addr)
     }
   }

@@ -436,10 +436,15 @@ describe('node - discovery and connections', () => {
     a.addEventListener('peer:rejected', (e) => { rejected.push(e.detail) })
     await a.start()
     const b = await cluster.create({ bootstrap: [bootstrapOf(a)] })
+    const hungUp = new Promise<BootstrapFailedDetail>((resolve) => {
+      b.addEventListener('peer:bootstrap-failed', (e) => { resolve(e.detail) }, { once: true })
+    })
     await b.start()
     await waitFor(() => rejected.length > 0, { message: 'a said it refused b' })
     expect(rejected[0]).toEqual({ peerId: b.peerId.toString(), reason: 'not on the allow list', code: 'not-allowed' })
     expect(a.peers()).toHaveLength(0)
+    // b's dials succeed and a hangs up before identify: b says a refuses it (it said nothing, and redialled forever)
+    expect(await hungUp).toMatchObject({ address: bootstrapOf(a), refused: true, error: expect.stringMatching(/hung up before identify 3 times in a row: this node is likely not on its --allow list/) })
   })
 })
 
