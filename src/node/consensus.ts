@@ -144,7 +144,10 @@ async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: Writ
   if (landing === 'stopped') {
     throw new ConsensusStoppedError(`consensus of ${replica.chainId} stopped while an earlier attempt of this write was proposed and not decided: it may still commit, whole or not at all ${retryAdvice(keyed)}`, true)
   }
-  const earlier = replica.appliedWrite(ref)
+  const earlier = await replica.rememberedWrite(ref)
+  if (earlier === 'unknown') {
+    throw new CommitTimeoutError(`an earlier attempt of this write to ${replica.chainId} was proposed, and this node could not learn whether it was chosen: it is not proposed again here (that could commit it twice); read the key to see whether it committed`)
+  }
   if (earlier != null) return earlier
   try {
     return await replica.submit({ ...write, ref }, { timeout: remainingUntil(deadline), waitForReplication: wait, replicate })

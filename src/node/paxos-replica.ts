@@ -483,6 +483,20 @@ export class ChainReplica {
     return this.writes.appliedWrite(ref)
   }
 
+  /**
+   * As appliedWrite, and past it what the disk remembers: memory keeps 4,096
+   * writes per writer (a keyed write's is the node that carried it), so a
+   * retry that came after that many other writes through the same node (12 s
+   * at a busy gateway: a probe) was proposed again, and committed twice. The
+   * disk keeps every write for the ttl (10 minutes), found by its key.
+   * 'unknown': its fate could not be learned here (see landed).
+   */
+  async rememberedWrite (ref: WriteRef): Promise<CommitResult | 'unknown' | undefined> {
+    const inMemory = this.writes.appliedWrite(ref)
+    if (inMemory != null) return inMemory
+    return this.writes.outcomeOf(await this.d.storage.findWrite(this.writes.keyOf(ref)), this.d.now())
+  }
+
   /** The write ids this replica applied (or learned with a snapshot) in blocks `from`..`to` and remembers, oldest first. */
   writeIdsBetween (from: number, to: number): AppliedWriteId[] {
     return this.writes.writeIdsBetween(from, to)

@@ -12,7 +12,7 @@ import { toHex, ZERO_HASH } from '../chain/index.ts'
 import type { RememberedWrite } from '../storage/paxos-store.ts'
 import type { AppliedWriteId } from '../protocols/sync/index.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
-import { AppliedWrites, memoryOwner, writeKey } from './recent-writes.ts'
+import { AppliedWrites, memoryOwner, WRITE_MEMORY, writeKey } from './recent-writes.ts'
 import { CommitTimeoutError } from './consensus-errors.ts'
 import type { CommitResult, Landing, ReplicationSummary } from './replica-types.ts'
 
@@ -85,8 +85,19 @@ export class WriteLedger {
     }
   }
 
-  private keyOf (ref: WriteRef): string {
+  /** The key the write `ref` names is remembered under, in memory and on disk. */
+  keyOf (ref: WriteRef): string {
     return writeKey(ref.from, this.chainId, toHex(ref.id))
+  }
+
+  /**
+   * What the disk remembers of a write (ChainReplica.rememberedWrite) as its
+   * outcome: the block it went into, 'unknown' if its fate could not be
+   * learned here, or undefined if nothing is remembered within the ttl.
+   */
+  outcomeOf (remembered: RememberedWrite | undefined, now: number): CommitResult | 'unknown' | undefined {
+    if (remembered == null || remembered.at < now - WRITE_MEMORY.ttl) return undefined
+    return remembered.height === UNCERTAIN_HEIGHT ? 'unknown' : { chainId: this.chainId, height: remembered.height, hash: remembered.hash }
   }
 
   /** See ChainReplica.landed: resolves when no proposal holds the write `ref` names any more, or at `deadline`. */

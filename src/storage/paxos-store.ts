@@ -48,6 +48,8 @@ const TYPE_ENTRY = 0x65 // e
 /** A slot's entry, already stored at the same ballot, was decided: the marker spares rewriting its value. */
 const TYPE_DECIDED = 0x64 // d
 const TYPE_WRITE = 0x77 // w
+/** A remembered write's key → when it was remembered: finds it by key, past what the replica keeps in memory. */
+const TYPE_WRITE_BY_KEY = 0x6b // k
 
 const NO_SYNC = { sync: false } as Record<string, unknown>
 
@@ -423,21 +425,58 @@ export class LevelPaxosStorage implements PaxosStorage {
    */
   async rememberWrites (writes: RememberedWrite[]): Promise<void> {
     if (writes.length === 0) return
-    await this.db.batch(writes.map(w => {
+    await this.db.batch(writes.flatMap(w => {
       // height, the 32-byte hash, then the owner where it is not the key's sender
       const owner = w.owner == null || w.key.startsWith(`${w.owner}\n`) ? new Uint8Array(0) : utf8.encode(w.owner)
       const value = new Uint8Array(8 + HASH_BYTES + owner.byteLength)
       writeU64(value, 0, w.height)
       value.set(w.hash, 8)
       value.set(owner, 8 + HASH_BYTES)
-      return { type: 'put' as const, key: this.writeKey(w.at, w.key), value }
+      const at = new Uint8Array(8)
+      writeU64(at, 0, w.at)
+      return [
+        { type: 'put' as const, key: this.writeKey(w.at, w.key), value },
+        { type: 'put' as const, key: this.writeByKey(w.key), value: at }
+      ]
     }), NO_SYNC)
   }
 
   /** Deletes the writes remembered before `since` (ms). */
   async forgetWrites (since: number): Promise<void> {
     const base = concat([this.prefix, Uint8Array.of(TYPE_WRITE)])
-    await this.db.clear({ gte: base, lt: this.writeKey(Math.max(0, since), '') })
+    const end = this.writeKey(Math.max(0, since), '')
+    // their index entries too, unless the key was remembered again since (a write whose fate was unknown, then applied)
+    const unindex: Uint8Array[] = []
+    for await (const k of this.db.keys({ gte: base, lt: end })) {
+      const key = plain(k)
+      const writeKey = utf8d.decode(key.subarray(base.byteLength + 8))
+      const indexed = await this.db.get(this.writeByKey(writeKey))
+      if (indexed != null && readU64(plain(indexed), 0) === readU64(key, base.byteLength)) unindex.push(this.writeByKey(writeKey))
+    }
+    if (unindex.length > 0) await this.db.batch(unindex.map(key => ({ type: 'del' as const, key })), NO_SYNC)
+    await this.db.clear({ gte: base, lt: end })
+  }
+
+  /**
+   * The write remembered under `key` (its newest record), found by key: a
+   * replica keeps only so many in memory (WRITE_MEMORY), and a retry that
+   * came after thousands of other writes was proposed again. Undefined if
+   * none is remembered (forgotten, or remembered before this index existed).
+   */
+  async findWrite (key: string): Promise<RememberedWrite | undefined> {
+    const indexed = await this.db.get(this.writeByKey(key))
+    if (indexed == null) return undefined
+    const at = readU64(plain(indexed), 0)
+    const stored = await this.db.get(this.writeKey(at, key))
+    if (stored == null) return undefined
+    const value = plain(stored)
+    if (value.byteLength < 8 + HASH_BYTES) return undefined
+    const owner = value.byteLength > 8 + HASH_BYTES ? utf8d.decode(value.subarray(8 + HASH_BYTES)) : undefined
+    return { key, ...(owner == null ? {} : { owner }), at, height: readU64(value, 0), hash: value.slice(8, 8 + HASH_BYTES) }
+  }
+
+  private writeByKey (key: string): Uint8Array {
+    return concat([this.prefix, Uint8Array.of(TYPE_WRITE_BY_KEY), utf8.encode(key)])
   }
 
   /** The newest `limit` writes remembered since `since` (ms), oldest first; older ones are deleted. */

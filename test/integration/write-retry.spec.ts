@@ -143,6 +143,25 @@ describe('write protocol - retries with a write id', () => {
     expect(first.consensus.status().find(r => r.chainId === 'shared')?.outstanding).toBe(0)
   })
 
+  it('a keyed retry through a node that carried 4,096 more writes since commits once (memory forgot it; the disk did not)', async () => {
+    const { first, rest } = await sharedTrio()
+    const carrier = rest[1]
+    const value = utf8.encode('paid')
+    const options = { chainId: 'shared', idempotencyKey: 'payment-42', waitForReplication: false, timeout: 10_000 }
+    const once = await carrier.put('payment-42', value, options)
+    // more writes through the same node than the leader keeps in memory for it (4,096): the keyed one's id counts there too
+    const total = 4_200
+    for (let sent = 0; sent < total; sent += 64) {
+      await Promise.all(Array.from({ length: Math.min(64, total - sent) }, async (_, i) => await carrier.put(`flood/${sent + i}`, utf8.encode('x'), { chainId: 'shared', waitForReplication: false, timeout: 20_000 })))
+    }
+    const again = await carrier.put('payment-42', value, options)
+    expect(again.height).toBe(once.height)
+    expect(again.hash).toEqual(once.hash)
+    // through another node too
+    expect((await first.put('payment-42', value, options)).height).toBe(once.height)
+    expect(await blocksWriting(first.chains, 'shared', 'payment-42')).toBe(1)
+  }, 120_000)
+
   it('a keyed retry, in a new call, of a write whose first call ended "may have committed" never hears "nothing written"', async () => {
     const { first, rest, a } = await sharedTrio()
     // the leader's booth stops hearing it: the write it takes from c is proposed, not decided

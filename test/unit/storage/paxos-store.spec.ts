@@ -160,6 +160,31 @@ describe('storage - LevelPaxosStore', () => {
     expect(await again.recentWrites(0, 10)).toEqual([])
   })
 
+  it('finds a remembered write by its key (its newest record) until it is forgotten', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vguard-paxos-'))
+    dirs.push(dir)
+    const db = await openDatabase(dir)
+    dbs.push(db)
+    const hash = (n: number): Uint8Array => new Uint8Array(32).fill(n)
+    const x = new LevelPaxosStore(db).storage('x')
+    await x.save({ hardState: hard(), entries: [] })
+    // a write whose fate was unknown here (height 0), then learned applied
+    await x.rememberWrites([{ key: '\nx\n04', at: 1_000, height: 0, hash: hash(0), owner: 'carrier' }, { key: 'w\nx\n01', at: 1_500, height: 1, hash: hash(1) }])
+    await x.rememberWrites([{ key: '\nx\n04', at: 2_000, height: 4, hash: hash(4), owner: 'carrier' }])
+    expect(await x.findWrite('\nx\n04')).toEqual({ key: '\nx\n04', at: 2_000, height: 4, hash: hash(4), owner: 'carrier' })
+    expect(await x.findWrite('w\nx\n01')).toEqual({ key: 'w\nx\n01', at: 1_500, height: 1, hash: hash(1) })
+    expect(await x.findWrite('w\nx\n99')).toBeUndefined()
+    // forgetting what is older than 1,800 ms drops 01 and 04's older record, not 04's newer one
+    await x.forgetWrites(1_800)
+    expect(await x.findWrite('w\nx\n01')).toBeUndefined()
+    expect((await x.findWrite('\nx\n04'))?.height).toBe(4)
+    await x.forgetWrites(3_000)
+    expect(await x.findWrite('\nx\n04')).toBeUndefined()
+    // nothing of the index stays behind
+    await x.clear()
+    expect(await x.findWrite('\nx\n04')).toBeUndefined()
+  })
+
   it('compacts a reopened chain without leaving an entry or a decided marker behind', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vguard-paxos-'))
     dirs.push(dir)
