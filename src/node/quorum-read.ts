@@ -77,7 +77,15 @@ export interface QuorumReadInit {
    * answers that are `lasting`. @default 3000
    */
   unavailableWait?: number
-  /** The clock `unavailableWait` is measured on, ms. @default performance.now */
+  /**
+   * The whole read's time limit, ms from its start: an ask still out then
+   * counts as unavailable, and the read ends with what it has. Each round
+   * asked the holders it could not reach again, and an ask of a holder cut
+   * off silently takes the read protocol's 5 s: a partition probe's reads
+   * took 14–25 s to fail. @default 8000 (one such ask and unavailableWait)
+   */
+  deadline?: number
+  /** The clock `unavailableWait` and `deadline` are measured on, ms. @default performance.now */
   now?: () => number
   /** Ends the read with its reason (the node stops): it asks nobody again and waits no more. */
   signal?: AbortSignal
@@ -112,6 +120,8 @@ export class TooFewHoldersError extends QuorumReadError {
 
 /** How long holders that could not be asked are asked again (QuorumReadInit.unavailableWait). */
 const UNAVAILABLE_WAIT = 3_000
+/** A whole quorum read's time limit (QuorumReadInit.deadline). */
+const READ_DEADLINE = 8_000
 /** The longest pause between those later rounds: a holder that connects is asked soon after. */
 const MAX_RETRY_DELAY = 500
 
@@ -181,17 +191,25 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
   if (holders.length < quorum) throw new TooFewHoldersError([...new Set(init.holders)], quorum)
   const answers = new Map<string, HolderAnswer>()
   const minHeight = init.minHeight ?? 0
+  const now = init.now ?? (() => performance.now())
+  const started = now()
+  const waitUntil = started + (init.unavailableWait ?? UNAVAILABLE_WAIT)
+  const endsAt = started + (init.deadline ?? READ_DEADLINE)
   const ask = async (peers: string[]): Promise<void> => {
     await Promise.all(peers.map(async (peer) => {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const late = new Promise<never>((resolve, reject) => {
+        timer = setTimeout(() => { reject(new Error('no answer within the read\'s time limit')) }, Math.max(0, endsAt - now()))
+      })
       try {
-        answers.set(peer, await init.ask(peer))
+        answers.set(peer, await Promise.race([init.ask(peer), late]))
       } catch (err) {
         answers.set(peer, { peer, status: 'unavailable', error: (err as Error).message })
+      } finally {
+        clearTimeout(timer)
       }
     }))
   }
-  const now = init.now ?? (() => performance.now())
-  const waitUntil = now() + (init.unavailableWait ?? UNAVAILABLE_WAIT)
   await ask(holders.slice(0, quorum))
   let next = quorum
   const maxRounds = init.maxRounds ?? 5
@@ -201,7 +219,8 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
     const vs = versions(answers.values(), minHeight)
     const newest = vs[0]
     if (newest != null && newest.answers.length >= quorum) return result(newest, answers)
-    if (next < holders.length) {
+    const over = now() >= endsAt
+    if (next < holders.length && !over) {
       // not enough agreement yet: widen to as many more holders as are missing
       const missing = quorum - (newest?.answers.length ?? 0)
       await ask(holders.slice(next, next + missing))
@@ -209,7 +228,7 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
       continue
     }
     const unreachable = [...answers.values()].some(a => a.status === 'unavailable' && a.lasting !== true)
-    if (round >= maxRounds && !(unreachable && now() < waitUntil)) {
+    if (over || (round >= maxRounds && !(unreachable && now() < waitUntil))) {
       const agreed = vs.find(v => v.answers.length >= quorum)
       if (agreed != null && !superseded(agreed, vs)) return result(agreed, answers)
       const label = (a: Exclude<HolderAnswer, { status: 'unavailable' }>): string => a.status === 'value' ? `value@${a.valueHeight}` : `absent@${a.height}`

@@ -75,6 +75,22 @@ describe('node - quorum read', () => {
     expect((block as Error).message).toMatch(/^no version of block 7 is held by 2 of 2 holders/)
   })
 
+  it('ends at its time limit when holders never answer (cut off silently: each ask held the read for the protocol\'s timeout)', async () => {
+    const started = performance.now()
+    const err = await quorumRead({
+      holders: ['a', 'b', 'c'],
+      quorum: 2,
+      retryDelay: 1,
+      deadline: 300,
+      // b and c never answer; a does
+      ask: async (p) => p === 'a' ? value('a', 'v', 3) : await new Promise<HolderAnswer>(() => {})
+    }).catch((e: Error) => e)
+    expect(err).toMatchObject({ name: 'QuorumReadError' })
+    expect((err as Error).message).toMatch(/b: unavailable \(no answer within the read's time limit\)/)
+    // the 3 s it waits for unreachable holders is cut short too
+    expect(performance.now() - started).toBeLessThan(2_000)
+  })
+
   it('asks a holder it cannot reach again for a while: one that connects late still makes the quorum', async () => {
     // a vehicle that just joined knows its booth before it has met every member (a CI failure).
     // Holders a, b, c; a always answers; the others as `other` says; each ask takes 50 ms of the clock
