@@ -23,8 +23,16 @@ export class CapacityNews {
   private advertised: number | undefined
   private lastCheck = -Infinity
   private checking = false
+  /** A check put off to the end of the interval: commits within it are checked then, not forgotten. */
+  private deferred: ReturnType<typeof setTimeout> | undefined
 
   constructor (private readonly init: CapacityNewsInit) {}
+
+  /** No more checks (the node stops). */
+  stop (): void {
+    clearTimeout(this.deferred)
+    this.deferred = undefined
+  }
 
   /** The figure an announcement is going out with. */
   advertise (free: number): void {
@@ -34,7 +42,17 @@ export class CapacityNews {
   /** A chain of ours grew: peers hear of it if what they were told is now far off. Resolves once checked (never rejects). */
   async grew (): Promise<void> {
     const now = this.init.now?.() ?? performance.now()
-    if (this.checking || now - this.lastCheck < (this.init.interval ?? 1_000)) return
+    const interval = this.init.interval ?? 1_000
+    if (this.checking || now - this.lastCheck < interval) {
+      // the commits of a burst after a check are checked once it is over (they could cross the line unheard)
+      this.deferred ??= setTimeout(() => {
+        this.deferred = undefined
+        void this.grew()
+      }, Math.max(1, this.lastCheck + interval - now))
+      // nothing to wait for at exit: the periodic announcement carries on
+      this.deferred.unref?.()
+      return
+    }
     this.lastCheck = now
     this.checking = true
     try {

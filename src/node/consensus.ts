@@ -29,6 +29,7 @@ import { fromHex, HASH_BYTES, InvalidTransactionError, toHex } from '../chain/in
 import type { TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase } from '../storage/database.ts'
+import { DiskFullError } from '../storage/errors.ts'
 import { ANSWER_SLACK, MAX_WRITE_TIMEOUT, replicationOf, WriteService, WriteResponse } from '../protocols/write/index.ts'
 import type { ForwardedWrite, WriteCommitted } from '../protocols/write/index.ts'
 import { ProtocolError } from '../protocols/errors.ts'
@@ -189,6 +190,7 @@ function keyedFailure (err: Error, where = 'through another node, or before a re
   const message = `${attempt}; an earlier attempt under the same idempotency key (${where}) may still commit, whole or not at all: a retry with the key gets its outcome`
   if (err.name === 'NoQuorumError') return new CommitTimeoutError(message)
   if (err instanceof ConsensusStoppedError && !err.mayHaveCommitted) return new ConsensusStoppedError(message, true)
+  if (err instanceof DiskFullError && err.mayHaveCommitted !== true) return new DiskFullError(message, true)
   if (err instanceof NoLeaderError && !err.mayHaveCommitted) return new NoLeaderError(message, true)
   if (err instanceof ProposerUnreachableError && !err.mayHaveCommitted) return new ProposerUnreachableError(message, true)
   return err
@@ -523,6 +525,8 @@ export class Consensus {
       case WriteResponse.Status.ERROR:
         if (res.error === 'NodeStoppingError' && !res.mayHaveCommitted) throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, is stopping: the write was not taken (nothing written; send it again once it is back)`)
         if (res.error === 'ConsensusStoppedError') throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, stopped its consensus: ${res.message}`, res.mayHaveCommitted)
+        // its disk filled under its consensus, which stopped: as above, in the disk's words (not "broke its protocol")
+        if (res.error === 'DiskFullError') throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, has a full disk: ${res.message}`, res.mayHaveCommitted)
         // whatever the error, a proposer that says the write may have committed is believed: the client retries with its key
         if (res.mayHaveCommitted) throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, failed the write after proposing it${res.error !== '' ? ` (${res.error})` : ''}: ${res.message}`, true)
         throw new ProtocolError(`${peer} answered ERROR${res.error !== '' ? ` (${res.error})` : ''}: ${res.message}`)

@@ -593,6 +593,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     this.reconciler.stop()
     this.removeEventListener('peer:connected', this.onPeerConnected)
     this.removeEventListener('chain:committed', this.onCommitted)
+    this.capacityNews.stop()
     const steps = [
       // first: a leaving vehicle must not become a fresh backup while the rest stops
       async () => { await this.vguarddb.replicate.stop() },

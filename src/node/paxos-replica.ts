@@ -706,7 +706,8 @@ export class ChainReplica {
       ? new DiskFullError(`${err.message}: the write was proposed and may still commit, whole or not at all; ${restart}`, true)
       : this.stoppedBy(err, true)
     this.writes.failProposed(() => proposed)
-    this.reads.rejectAll(failure)
+    // a read waiting on it is no write: it hears that consensus stopped, and why
+    this.reads.rejectAll(this.stoppedBy(err))
   }
 
   /** Why writes and reads fail once a save failed or the chain diverged, and what brings the chain back. */

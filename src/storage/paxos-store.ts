@@ -53,6 +53,9 @@ const TYPE_WRITE_BY_KEY = 0x6b // k
 
 const NO_SYNC = { sync: false } as Record<string, unknown>
 
+/** Index entries read at once when remembered writes are forgotten. */
+const FORGET_CHUNK = 1_000
+
 const utf8 = new TextEncoder()
 const utf8d = new TextDecoder()
 const EMPTY = new Uint8Array(0)
@@ -225,6 +228,8 @@ export class LevelPaxosStorage implements PaxosStorage {
   private readonly db: BinarySublevel
   private readonly values: PaxosValueLog
   private readonly prefix: Uint8Array
+  /** The write-id steps (rememberWrites, forgetWrites) in the order they came. */
+  private writeSteps: Promise<void> = Promise.resolve()
   private readonly hardKey: Uint8Array
   private readonly metaKey: Uint8Array
   /** What the last synced hard state vouched for. */
@@ -425,7 +430,7 @@ export class LevelPaxosStorage implements PaxosStorage {
    */
   async rememberWrites (writes: RememberedWrite[]): Promise<void> {
     if (writes.length === 0) return
-    await this.db.batch(writes.flatMap(w => {
+    await this.inOrder(async () => await this.db.batch(writes.flatMap(w => {
       // height, the 32-byte hash, then the owner where it is not the key's sender
       const owner = w.owner == null || w.key.startsWith(`${w.owner}\n`) ? new Uint8Array(0) : utf8.encode(w.owner)
       const value = new Uint8Array(8 + HASH_BYTES + owner.byteLength)
@@ -438,23 +443,39 @@ export class LevelPaxosStorage implements PaxosStorage {
         { type: 'put' as const, key: this.writeKey(w.at, w.key), value },
         { type: 'put' as const, key: this.writeByKey(w.key), value: at }
       ]
-    }), NO_SYNC)
+    }), NO_SYNC))
   }
 
   /** Deletes the writes remembered before `since` (ms). */
   async forgetWrites (since: number): Promise<void> {
-    const base = concat([this.prefix, Uint8Array.of(TYPE_WRITE)])
-    const end = this.writeKey(Math.max(0, since), '')
-    // their index entries too, unless the key was remembered again since (a write whose fate was unknown, then applied)
-    const unindex: Uint8Array[] = []
-    for await (const k of this.db.keys({ gte: base, lt: end })) {
-      const key = plain(k)
-      const writeKey = utf8d.decode(key.subarray(base.byteLength + 8))
-      const indexed = await this.db.get(this.writeByKey(writeKey))
-      if (indexed != null && readU64(plain(indexed), 0) === readU64(key, base.byteLength)) unindex.push(this.writeByKey(writeKey))
-    }
-    if (unindex.length > 0) await this.db.batch(unindex.map(key => ({ type: 'del' as const, key })), NO_SYNC)
-    await this.db.clear({ gte: base, lt: end })
+    // one at a time with rememberWrites: an index entry read here for a key remembered again meanwhile would go
+    await this.inOrder(async () => {
+      const base = concat([this.prefix, Uint8Array.of(TYPE_WRITE)])
+      const end = this.writeKey(Math.max(0, since), '')
+      // their index entries too, unless the key was remembered again since (a write whose fate was unknown,
+      // then applied): read in chunks (a minute of writes at 1k/s is 60k records, once a minute)
+      let chunk: Array<{ at: number, key: string }> = []
+      const unindex = async (): Promise<void> => {
+        const indexed = await this.db.getMany(chunk.map(c => this.writeByKey(c.key)))
+        const gone = chunk.filter((c, i) => indexed[i] != null && readU64(plain(indexed[i] as Uint8Array), 0) === c.at)
+        if (gone.length > 0) await this.db.batch(gone.map(c => ({ type: 'del' as const, key: this.writeByKey(c.key) })), NO_SYNC)
+        chunk = []
+      }
+      for await (const k of this.db.keys({ gte: base, lt: end })) {
+        const key = plain(k)
+        chunk.push({ at: readU64(key, base.byteLength), key: utf8d.decode(key.subarray(base.byteLength + 8)) })
+        if (chunk.length >= FORGET_CHUNK) await unindex()
+      }
+      if (chunk.length > 0) await unindex()
+      await this.db.clear({ gte: base, lt: end })
+    })
+  }
+
+  /** Runs `step` after the write-id steps before it (rememberWrites, forgetWrites). */
+  private async inOrder (step: () => Promise<void>): Promise<void> {
+    const done = this.writeSteps.then(step)
+    this.writeSteps = done.catch(() => {})
+    await done
   }
 
   /**

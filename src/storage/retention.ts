@@ -129,7 +129,11 @@ async function pruneByAge (store: ChainStore, chainId: string, cutoff: number, n
       // timestamps grow along a chain as its proposer's clock runs: the first young block ends the scan
       break
     }
-    heights.push(...ahead)
+    for (const h of ahead) {
+      heights.push(h)
+      // a long run of them: pruned in chunks, the watermark still below them (flush takes it as it is)
+      if (heights.length >= PRUNE_CHUNK) await flush()
+    }
     ahead = []
     if (!pruned) heights.push(height)
     watermark = height + 1

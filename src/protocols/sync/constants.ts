@@ -76,7 +76,9 @@ export const SERVE_BUDGET_BYTES = 48 * 1024 * 1024
 
 /**
  * One peer's share of the budget, over all its streams: two rogue peers still
- * leave others a third of it. Two streams at the default window fit.
+ * leave others a third of it. One stream at the default window fits with the
+ * run it reads ahead; a second one of the same peer waits now and then for
+ * the first one's credits.
  */
 export const PEER_SERVE_BUDGET_BYTES = 16 * 1024 * 1024
 

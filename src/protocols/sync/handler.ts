@@ -240,7 +240,10 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
   let writing = 0
   let early = 0
   let unacked = 0
+  // the exchange is over and its share given back: a CREDIT read just before gives back nothing more
+  let finished = false
   const credits = new Credits(lp, req.credit, credited => {
+    if (finished) return
     const acked = Math.min(credited, unacked)
     unacked -= acked
     budget.release(acked, peer)
@@ -333,6 +336,7 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
     ended.abort()
     credits.close()
     await runs?.return?.(undefined).catch(() => {})
+    finished = true
     budget.release(reserved + writing + unacked, peer)
   }
 }

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { CapacityNews } from '../../../src/node/capacity-news.ts'
+import { waitFor } from '../../utils/wait.ts'
 
 /** A CapacityNews over a figure and a clock the test sets. */
 function harness (capacity = 800): { news: CapacityNews, announced: () => number, set: (free: number) => void, asked: () => number, tick: (ms: number) => void } {
@@ -57,5 +58,24 @@ describe('node - capacity news after commits', () => {
     await h.news.grew()
     expect(h.asked()).toBe(2)
     expect(h.announced()).toBe(1)
+    h.news.stop()
+  })
+
+  it('checks the commits of a burst once the interval after the last check is over (they were forgotten)', async () => {
+    let free = 800
+    let asks = 0
+    let announcements = 0
+    const news = new CapacityNews({ free: async () => { asks++; return free }, capacity: 800, announce: () => { announcements++ }, interval: 20 })
+    news.advertise(800)
+    await news.grew()
+    expect(asks).toBe(1)
+    // the burst goes on within the interval, and crosses the line
+    free = 0
+    await news.grew()
+    await news.grew()
+    expect(asks).toBe(1)
+    await waitFor(() => announcements === 1, { message: 'the put-off check to announce' })
+    expect(asks).toBe(2)
+    news.stop()
   })
 })
