@@ -23,18 +23,31 @@ const MiB = 1024 * 1024
 /** 24 blocks of 1 MiB: more than one peer may have in flight, less than the budget. */
 const BLOCKS = 24
 
-/** Opens a BLOCKS stream to `victim` asking for everything with the largest credit, and never reads it. */
-async function rogueStream (victim: TestNode, rogue: PeerId, streams: Stream[]): Promise<void> {
+/**
+ * A raw requester's stream to `victim`, its BLOCKS request (everything, with
+ * `credit`) sent: `served` settles when the victim's handler is done.
+ */
+async function rawRequest (victim: TestNode, requester: PeerId, streams: Stream[], credit: number): Promise<{ outbound: Stream, lp: ReturnType<typeof lpStream>, served: Promise<void> }> {
   const protocol = victim.service.protocol
   const handler = victim.handlers.get(protocol)
   if (handler == null) throw new Error('no sync handler')
-  // a read buffer large enough that the rogue's side never resets: what it holds is what the victim sent
+  // a read buffer large enough that the requester's side never resets: what it holds is what the victim sent
   const [outbound, inbound] = await streamPair({ protocol, outbound: { maxReadBufferLength: 1024 * MiB } })
   streams.push(outbound, inbound)
-  const connection = { remotePeer: rogue, status: 'open' } as unknown as Connection
-  void Promise.resolve(handler(inbound, connection)).catch(() => {})
-  await lpStream(outbound).write(SyncRequest.encode({ type: SyncRequest.Type.BLOCKS, chainId: CHAIN, from: 1, to: 0, credit: 64 * MiB, headers: false }))
+  const connection = { remotePeer: requester, status: 'open' } as unknown as Connection
+  const served = Promise.resolve(handler(inbound, connection))
+  served.catch(() => {})
+  const lp = lpStream(outbound)
+  await lp.write(SyncRequest.encode({ type: SyncRequest.Type.BLOCKS, chainId: CHAIN, from: 1, to: 0, credit, headers: false }))
+  return { outbound, lp, served }
 }
+
+/** Opens a BLOCKS stream to `victim` asking for everything with the largest credit, and never reads it. */
+async function rogueStream (victim: TestNode, rogue: PeerId, streams: Stream[]): Promise<void> {
+  await rawRequest(victim, rogue, streams, 64 * MiB)
+}
+
+const newPeer = async (): Promise<PeerId> => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
 
 /** `inner`, counting the bytes of every run it reads (once the caller's beforeRead let it). */
 function countingRuns (inner: ChainStore, onRead: (bytes: number) => void): ChainStore {
@@ -76,7 +89,7 @@ describe('protocols - sync serve budget', () => {
     const budget = serveBudget(victim.store)
 
     // two rogue peers, each with a connection's worth of streams
-    const rogues = await Promise.all([0, 1].map(async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
+    const rogues = await Promise.all([0, 1].map(newPeer))
     for (const rogue of rogues) {
       for (let i = 0; i < MAX_INBOUND_STREAMS; i++) await rogueStream(victim, rogue, streams)
     }
@@ -105,7 +118,7 @@ describe('protocols - sync serve budget', () => {
     let read = 0
     const victim = await net.add({}, countingRuns(inner, bytes => { read += bytes }))
     const budget = serveBudget(victim.store)
-    const rogue = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const rogue = await newPeer()
     for (let i = 0; i < MAX_INBOUND_STREAMS; i++) await rogueStream(victim, rogue, streams)
     // the rogue's share fills, and every stream then waits for room
     await waitFor(() => budget.waiting === MAX_INBOUND_STREAMS, { message: 'every stream to wait for room' })
@@ -118,15 +131,7 @@ describe('protocols - sync serve budget', () => {
   it('a requester that sends what is not a CREDIT is served no further, whatever credit it has left; its room goes back', async () => {
     const victim = await net.add()
     await victim.store.appendMany(chainOf(CHAIN, BLOCKS, h => ({ transactions: [{ key: `k${h}`, value: enc.encode(String(h).padEnd(MiB - 1024, 'x')) }] })))
-    const protocol = victim.service.protocol
-    const handler = victim.handlers.get(protocol)
-    if (handler == null) throw new Error('no sync handler')
-    const [outbound, inbound] = await streamPair({ protocol, outbound: { maxReadBufferLength: 1024 * MiB } })
-    streams.push(outbound, inbound)
-    const rogue = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
-    const served = Promise.resolve(handler(inbound, { remotePeer: rogue, status: 'open' } as unknown as Connection))
-    const lp = lpStream(outbound)
-    await lp.write(SyncRequest.encode({ type: SyncRequest.Type.BLOCKS, chainId: CHAIN, from: 1, to: 0, credit: MAX_WINDOW_BYTES, headers: false }))
+    const { lp, served } = await rawRequest(victim, await newPeer(), streams, MAX_WINDOW_BYTES)
     // a TIP request where a CREDIT belongs
     await lp.write(SyncRequest.encode({ type: SyncRequest.Type.TIP, chainId: CHAIN, from: 0, to: 0, credit: 0, headers: false }))
     let received = 0
@@ -145,15 +150,8 @@ describe('protocols - sync serve budget', () => {
   it('a stream that times out waiting for credit gives back the room of the run it had read for it', async () => {
     const victim = await net.add({ timeout: 500 })
     await victim.store.appendMany(chainOf(CHAIN, 4, h => ({ transactions: [{ key: `k${h}`, value: enc.encode(String(h).padEnd(MiB - 1024, 'x')) }] })))
-    const protocol = victim.service.protocol
-    const handler = victim.handlers.get(protocol)
-    if (handler == null) throw new Error('no sync handler')
-    const [outbound, inbound] = await streamPair({ protocol, outbound: { maxReadBufferLength: 1024 * MiB } })
-    streams.push(outbound, inbound)
-    const requester = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
-    const served = Promise.resolve(handler(inbound, { remotePeer: requester, status: 'open' } as unknown as Connection))
     // credit for about one frame, and never a CREDIT after it: the next run is read, then waits for credit in vain
-    await lpStream(outbound).write(SyncRequest.encode({ type: SyncRequest.Type.BLOCKS, chainId: CHAIN, from: 1, to: 0, credit: MiB, headers: false }))
+    const { served } = await rawRequest(victim, await newPeer(), streams, MiB)
     await served.catch(() => {})
     await waitFor(() => serveBudget(victim.store).inFlight() === 0, { message: 'its room back' })
   })
@@ -161,17 +159,10 @@ describe('protocols - sync serve budget', () => {
   it('a requester that credits a byte now and then, never enough to send on, times out like one that credits nothing', async () => {
     const victim = await net.add({ timeout: 1_000 })
     await victim.store.appendMany(chainOf(CHAIN, 4, h => ({ transactions: [{ key: `k${h}`, value: enc.encode(String(h).padEnd(MiB - 1024, 'x')) }] })))
-    const protocol = victim.service.protocol
-    const handler = victim.handlers.get(protocol)
-    if (handler == null) throw new Error('no sync handler')
-    const [outbound, inbound] = await streamPair({ protocol, outbound: { maxReadBufferLength: 1024 * MiB } })
-    streams.push(outbound, inbound)
-    const trickler = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
-    let ended = false
-    void Promise.resolve(handler(inbound, { remotePeer: trickler, status: 'open' } as unknown as Connection)).catch(() => {}).finally(() => { ended = true })
-    const lp = lpStream(outbound)
     // a byte of credit: one frame goes, and the credit is about -1 MiB after it
-    await lp.write(SyncRequest.encode({ type: SyncRequest.Type.BLOCKS, chainId: CHAIN, from: 1, to: 0, credit: 1, headers: false }))
+    const { lp, served } = await rawRequest(victim, await newPeer(), streams, 1)
+    let ended = false
+    void served.catch(() => {}).finally(() => { ended = true })
     const byte = SyncRequest.encode({ type: SyncRequest.Type.CREDIT, chainId: CHAIN, from: 0, to: 0, credit: 1, headers: false })
     // a byte every 200 ms: each restarted the 1 s wait for credit, and the stream held its room for good
     const trickle = setInterval(() => { lp.write(byte).catch(() => {}) }, 200)
@@ -187,7 +178,7 @@ describe('protocols - sync serve budget', () => {
     const victim = await net.add({ timeout: 30_000 })
     await victim.store.appendMany(chainOf(CHAIN, BLOCKS, h => ({ transactions: [{ key: `k${h}`, value: enc.encode(String(h).padEnd(MiB - 1024, 'x')) }] })))
     const budget = serveBudget(victim.store)
-    const rogue = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const rogue = await newPeer()
     for (let i = 0; i < MAX_INBOUND_STREAMS; i++) await rogueStream(victim, rogue, streams)
     await waitFor(() => budget.waiting === MAX_INBOUND_STREAMS, { message: 'every stream to wait for room' })
     for (const s of streams) if (s.direction === 'outbound') s.abort(new Error('the requester went away'))
