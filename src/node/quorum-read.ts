@@ -85,6 +85,8 @@ export interface QuorumReadInit {
    * took 14–25 s to fail. @default 8000 (one such ask and unavailableWait)
    */
   deadline?: number
+  /** A holder that has not answered after this long gets a spare holder asked beside it, ms. @default 500 */
+  hedgeAfter?: number
   /** The clock `unavailableWait` and `deadline` are measured on, ms. @default performance.now */
   now?: () => number
   /** Ends the read with its reason (the node stops): it asks nobody again and waits no more. */
@@ -120,6 +122,8 @@ export class TooFewHoldersError extends QuorumReadError {
 
 /** How long holders that could not be asked are asked again (QuorumReadInit.unavailableWait). */
 const UNAVAILABLE_WAIT = 3_000
+/** When a silent holder gets a spare asked beside it (QuorumReadInit.hedgeAfter). */
+const HEDGE_AFTER = 500
 /** A whole quorum read's time limit (QuorumReadInit.deadline). */
 const READ_DEADLINE = 8_000
 /** The longest pause between those later rounds: a holder that connects is asked soon after. */
@@ -195,23 +199,47 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
   const started = now()
   const waitUntil = started + (init.unavailableWait ?? UNAVAILABLE_WAIT)
   const endsAt = started + (init.deadline ?? READ_DEADLINE)
-  const ask = async (peers: string[]): Promise<void> => {
-    await Promise.all(peers.map(async (peer) => {
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const late = new Promise<never>((resolve, reject) => {
-        timer = setTimeout(() => { reject(new Error('no answer within the read\'s time limit')) }, Math.max(0, endsAt - now()))
-      })
-      try {
-        answers.set(peer, await Promise.race([init.ask(peer), late]))
-      } catch (err) {
-        answers.set(peer, { peer, status: 'unavailable', error: (err as Error).message })
-      } finally {
-        clearTimeout(timer)
-      }
-    }))
+  const askOne = async (peer: string): Promise<void> => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const late = new Promise<never>((resolve, reject) => {
+      timer = setTimeout(() => { reject(new Error('no answer within the read\'s time limit')) }, Math.max(0, endsAt - now()))
+    })
+    try {
+      answers.set(peer, await Promise.race([init.ask(peer), late]))
+    } catch (err) {
+      answers.set(peer, { peer, status: 'unavailable', error: (err as Error).message })
+    } finally {
+      clearTimeout(timer)
+    }
   }
-  await ask(holders.slice(0, quorum))
+  const quorumAgrees = (): boolean => (versions(answers.values(), minHeight)[0]?.answers.length ?? 0) >= quorum
+  // Asks `peers`; done once all answered, or once Nr agree. A holder silent for
+  // hedgeAfter gets a spare asked beside it (one not asked yet): a holder cut
+  // off without a word held every read for the read protocol's 5 s (a probe).
+  const ask = async (peers: string[]): Promise<void> => {
+    if (peers.length === 0) return
+    let hedge: ReturnType<typeof setTimeout> | undefined
+    await new Promise<void>((resolve) => {
+      let left = 0
+      const start = (peer: string): void => {
+        left++
+        void askOne(peer).finally(() => {
+          left--
+          if (left === 0 || quorumAgrees()) resolve()
+        })
+      }
+      for (const peer of peers) start(peer)
+      hedge = setTimeout(() => {
+        const silent = peers.filter(p => !answers.has(p)).length
+        const spares = holders.slice(next, next + silent)
+        next += spares.length
+        for (const spare of spares) start(spare)
+      }, init.hedgeAfter ?? HEDGE_AFTER)
+    })
+    clearTimeout(hedge)
+  }
   let next = quorum
+  await ask(holders.slice(0, quorum))
   const maxRounds = init.maxRounds ?? 5
   let delay = init.retryDelay ?? 100
   for (let round = 0; ; round++) {
@@ -223,8 +251,9 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
     if (next < holders.length && !over) {
       // not enough agreement yet: widen to as many more holders as are missing
       const missing = quorum - (newest?.answers.length ?? 0)
-      await ask(holders.slice(next, next + missing))
-      next += missing
+      const more = holders.slice(next, next + missing)
+      next += more.length
+      await ask(more)
       continue
     }
     const unreachable = [...answers.values()].some(a => a.status === 'unavailable' && a.lasting !== true)

@@ -75,6 +75,26 @@ describe('node - quorum read', () => {
     expect((block as Error).message).toMatch(/^no version of block 7 is held by 2 of 2 holders/)
   })
 
+  it('asks a spare holder beside one that stays silent, and answers once Nr agree (a holder cut off held every read 5 s)', async () => {
+    const started = performance.now()
+    const asked: string[] = []
+    const r = await quorumRead({
+      holders: ['a', 'b', 'c'],
+      quorum: 2,
+      // no shuffle: a and b are asked first
+      random: () => 0.999,
+      hedgeAfter: 50,
+      deadline: 30_000,
+      ask: async (p) => {
+        asked.push(p)
+        return p === 'b' ? await new Promise<HolderAnswer>(() => {}) : value(p, 'v', 3)
+      }
+    })
+    expect(r.agreed.sort()).toEqual(['a', 'c'])
+    expect(asked).toEqual(['a', 'b', 'c'])
+    expect(performance.now() - started).toBeLessThan(5_000)
+  })
+
   it('ends at its time limit when holders never answer (cut off silently: each ask held the read for the protocol\'s timeout)', async () => {
     const started = performance.now()
     const err = await quorumRead({
