@@ -33,6 +33,7 @@ import { DiskFullError } from '../storage/errors.ts'
 import { ANSWER_SLACK, MAX_WRITE_TIMEOUT, replicationOf, WriteService, WriteResponse } from '../protocols/write/index.ts'
 import type { ForwardedWrite, WriteCommitted } from '../protocols/write/index.ts'
 import { ProtocolError } from '../protocols/errors.ts'
+import { withinMs } from '../protocols/time-limit.ts'
 import { stopController } from '../protocols/stream.ts'
 import { NodeStoppedError } from './errors.ts'
 import type { LeaderCheck } from '../protocols/read/index.ts'
@@ -102,19 +103,6 @@ export interface ConsensusComponents {
 
 /** Bytes of the id a forwarded write carries (the same on every retry). */
 const WRITE_ID_BYTES = 16
-
-/** Settles like `promise`, or rejects with `late()` once the monotonic clock passes `deadline`. */
-async function beforeDeadline<T> (promise: Promise<T>, deadline: number, late: () => Error): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const expired = new Promise<never>((resolve, reject) => {
-    timer = setTimeout(() => { reject(late()) }, remainingUntil(deadline))
-  })
-  try {
-    return await Promise.race([promise, expired])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 /** Whole ms left until a deadline on the monotonic clock (timers and AbortSignal.timeout take integers only). */
 function remainingUntil (deadline: number): number {
@@ -401,7 +389,7 @@ export class Consensus {
       if (!await this.driver.ownStarted()) await this.ownReturn.caughtUp()
       return await this.driver.own()
     })
-    const own = await beforeDeadline(gate, deadline, () => new NoQuorumError(`this vehicle's chain was not ready for the write within ${timeout} ms (an end of booth ahead of it, or its catch-up from its backups): nothing written, it may be retried`))
+    const own = await withinMs(gate, remainingUntil(deadline), () => new NoQuorumError(`this vehicle's chain was not ready for the write within ${timeout} ms (an end of booth ahead of it, or its catch-up from its backups): nothing written, it may be retried`))
     const committed = await submitOnce(own, write, ref, remainingUntil(deadline), wait, replicate)
     await this.ownMarker?.claim()
     return committed

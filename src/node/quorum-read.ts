@@ -40,6 +40,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { bytesEqual } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
 import { QuorumReadError } from './consensus-errors.ts'
+import { withinMs } from '../protocols/time-limit.ts'
 
 export type HolderAnswer =
   // a block read compares blocks by hash: `value` is the hash, `block` the block
@@ -200,18 +201,14 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
   const waitUntil = started + (init.unavailableWait ?? UNAVAILABLE_WAIT)
   const endsAt = started + (init.deadline ?? READ_DEADLINE)
   const askOne = async (peer: string): Promise<void> => {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const late = new Promise<never>((resolve, reject) => {
-      timer = setTimeout(() => { reject(new Error('no answer within the read\'s time limit')) }, Math.max(0, endsAt - now()))
-    })
     try {
-      answers.set(peer, await Promise.race([init.ask(peer), late]))
+      answers.set(peer, await withinMs(init.ask(peer), endsAt - now(), () => new Error('no answer within the read\'s time limit')))
     } catch (err) {
       answers.set(peer, { peer, status: 'unavailable', error: (err as Error).message })
-    } finally {
-      clearTimeout(timer)
     }
   }
+  // the next holder not asked yet (the first Nr are asked at once)
+  let next = quorum
   const quorumAgrees = (): boolean => (versions(answers.values(), minHeight)[0]?.answers.length ?? 0) >= quorum
   // Asks `peers`; done once all answered, or once Nr agree. A holder silent for
   // hedgeAfter gets a spare asked beside it (one not asked yet): a holder cut
@@ -238,7 +235,6 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
     })
     clearTimeout(hedge)
   }
-  let next = quorum
   await ask(holders.slice(0, quorum))
   const maxRounds = init.maxRounds ?? 5
   let delay = init.retryDelay ?? 100

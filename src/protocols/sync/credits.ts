@@ -10,6 +10,7 @@ import type { LengthPrefixedStream } from '@libp2p/utils'
 import { ProtocolError, TimeoutError } from '../errors.ts'
 import { SyncRequest, decodeRequest } from './messages.ts'
 import { MAX_WINDOW_BYTES } from './constants.ts'
+import { withinMs } from '../time-limit.ts'
 
 export class Credits {
   private credit: number
@@ -46,7 +47,7 @@ export class Credits {
     const deadline = performance.now() + timeout
     while (this.credit <= 0) {
       if (this.failure != null) throw this.failure
-      await within(this.changed.promise, Math.max(0, deadline - performance.now()), timeout)
+      await withinMs(this.changed.promise, deadline - performance.now(), () => new TimeoutError(`no credit to send on within ${timeout} ms`))
     }
   }
 
@@ -98,17 +99,4 @@ function quietDeferred (): PromiseWithResolvers<void> {
   const deferred = Promise.withResolvers<void>()
   deferred.promise.catch(() => {})
   return deferred
-}
-
-/** Settles like `promise`, or rejects with a TimeoutError after `ms` (of a wait of `total` ms). */
-async function within (promise: Promise<void>, ms: number, total: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const expired = new Promise<never>((resolve, reject) => {
-    timer = setTimeout(() => { reject(new TimeoutError(`no credit to send on within ${total} ms`)) }, ms)
-  })
-  try {
-    await Promise.race([promise, expired])
-  } finally {
-    clearTimeout(timer)
-  }
 }
