@@ -87,3 +87,12 @@ export class NotStartedError extends Error {
     this.name = 'NotStartedError'
   }
 }
+
+/** The stream ended (closed or reset) while a write waited for it to take more bytes. */
+export class StreamEndedError extends Error {
+  static name = 'StreamEndedError'
+  constructor (message = 'the stream ended while a write waited for room') {
+    super(message)
+    this.name = 'StreamEndedError'
+  }
+}

@@ -9,6 +9,7 @@
 import { setMaxListeners } from 'node:events'
 import type { Connection, Libp2p, PeerId, Stream, StreamHandlerOptions } from '@libp2p/interface'
 import type { ProtobufDecoder } from '@libp2p/utils'
+import { asError } from './framing.ts'
 import { AnswerCutOffError, InvalidMessageError, MalformedMessageError, PeerAddressUnknownError, ProtocolError, TimeoutError } from './errors.ts'
 
 /**
@@ -162,13 +163,15 @@ export async function withStream<T> (
     const result = await fn(stream, exchange)
     await stream.close({ signal: exchange })
     return result
-  } catch (err) {
-    stream?.abort(err as Error)
+  } catch (thrown) {
+    // close() waits for the stream to take what is queued, and rejects with its close event if it ends first
+    const err = asError(thrown)
+    stream?.abort(err)
     if (isAbort(err)) throw new TimeoutError(`${protocol} with ${peer.toString()} timed out`)
-    if (stream == null && (err as Error).name === 'NoValidAddressesError') {
+    if (stream == null && err.name === 'NoValidAddressesError') {
       throw new PeerAddressUnknownError(`no address of ${peer.toString()} is known: it is not connected, and no peer told this node where it is`)
     }
-    throw asInvalidMessage(err as Error, protocol, peer)
+    throw asInvalidMessage(err, protocol, peer)
   }
 }
 
@@ -217,7 +220,6 @@ export function resetUnlessClosed (stream: Stream, ms: number, why: string, log?
   stream.addEventListener('close', () => { clearTimeout(timer) }, { once: true })
 }
 
-/** Registers a handler whose stream is always closed (success) or aborted (failure). */
 /**
  * Ends an inbound exchange whose answer is out: what the peer sends now is
  * dropped, not buffered for nobody (a probe's member held 3.5 MiB on each of
@@ -230,6 +232,7 @@ export async function finishExchange (stream: Stream): Promise<void> {
   resetUnlessClosed(stream, HALF_CLOSED_GRACE, 'the peer kept its end of a finished exchange open')
 }
 
+/** Registers a handler whose stream is always closed (success) or aborted (failure). */
 export async function handleProtocol (
   libp2p: Pick<Libp2p, 'handle'>,
   protocol: string,
@@ -241,9 +244,10 @@ export async function handleProtocol (
     try {
       await handler(stream, connection)
       await finishExchange(stream)
-    } catch (err) {
-      onError(err as Error, connection)
-      stream.abort(err as Error)
+    } catch (thrown) {
+      const err = asError(thrown)
+      onError(err, connection)
+      stream.abort(err)
     }
   }, options)
 }

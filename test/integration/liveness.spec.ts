@@ -7,8 +7,6 @@
  * it answers a ping late.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { createServer, connect } from 'node:net'
-import type { Server, Socket, AddressInfo } from 'node:net'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -18,59 +16,9 @@ import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
 import { resolveConfig } from '../../src/node/config.ts'
 import { Liveness, pingingMuxer } from '../../src/node/liveness.ts'
 import { waitFor } from '../utils/wait.ts'
+import { Relay } from '../utils/relay.ts'
 
 const PING_PROTOCOL = '/ipfs/ping/1.0.0'
-
-/**
- * Carries bytes between a dialer and `target` until cut(); then carries nothing and closes nothing.
- * pause() holds what arrives (a peer whose process stalls) until resume() delivers it, in order.
- */
-class Relay {
-  private readonly sockets: Socket[] = []
-  private cutOff = false
-  private held?: Array<() => void>
-  readonly server: Server
-
-  constructor (target: number) {
-    this.server = createServer((inbound) => {
-      const outbound = connect(target, '127.0.0.1')
-      this.sockets.push(inbound, outbound)
-      const carry = (to: Socket) => (chunk: Buffer): void => {
-        if (this.cutOff) return
-        if (this.held != null) this.held.push(() => { to.write(chunk) })
-        else to.write(chunk)
-      }
-      inbound.on('data', carry(outbound))
-      outbound.on('data', carry(inbound))
-      inbound.on('error', () => {})
-      outbound.on('error', () => {})
-    })
-  }
-
-  pause (): void {
-    this.held ??= []
-  }
-
-  resume (): void {
-    const held = this.held ?? []
-    this.held = undefined
-    for (const deliver of held) deliver()
-  }
-
-  async listen (): Promise<number> {
-    await new Promise<void>(resolve => this.server.listen(0, '127.0.0.1', resolve))
-    return (this.server.address() as AddressInfo).port
-  }
-
-  cut (): void {
-    this.cutOff = true
-  }
-
-  async close (): Promise<void> {
-    for (const s of this.sockets) s.destroy()
-    await new Promise(resolve => this.server.close(resolve))
-  }
-}
 
 describe('liveness - hangs up on a silent peer, not on one that answers', () => {
   const nodes: VGuardLibp2p[] = []

@@ -16,7 +16,7 @@
  *   alone. A stream idle for IDLE_TIMEOUT is closed.
  */
 import { setMaxListeners } from 'node:events'
-import { lpStream } from '@libp2p/utils'
+import { lpStream } from '../framing.ts'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'

@@ -30,7 +30,7 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { lpStream } from '@libp2p/utils'
+import { lpStream } from '../framing.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import type { GossipSub, Message } from '@libp2p/gossipsub'

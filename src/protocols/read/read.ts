@@ -1,4 +1,4 @@
-import { pbStream } from '@libp2p/utils'
+import { pbStream } from '../framing.ts'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { encodeBlock, keyProblem, MAX_CHAIN_ID_BYTES } from '../../chain/index.ts'
 import type { ChainStore } from '../../storage/index.ts'

@@ -1,4 +1,4 @@
-import { pbStream } from '@libp2p/utils'
+import { pbStream } from '../framing.ts'
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { ComponentLogger, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { bytesEqual } from '../../chain/index.ts'
@@ -6,7 +6,7 @@ import type { ChainTip } from '../../chain/index.ts'
 import { entryOffsets } from '../../storage/index.ts'
 import type { ChainStore, RecordRun } from '../../storage/index.ts'
 import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
-import { decoderOf, handleProtocol, withDeadline, withStream } from '../stream.ts'
+import { LinkedSignal, decoderOf, handleProtocol, withDeadline, withStream } from '../stream.ts'
 import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
 import { MembershipCheck } from '../read/membership.ts'
 import { OwnerTransfers, serveReplicate } from './server.ts'
@@ -135,6 +135,8 @@ interface Sending {
   /** The tip read at the start: sent up to it at least. */
   tip: ChainTip
   signal: AbortSignal
+  /** Ends the writes under way: the backup failed (see sendBlocks). */
+  halt: (err: Error) => void
   /** The backup's height after a frame, the bytes sent, and the tip the transfer goes to now. */
   progress: (height: number, sentBytes: number, target: number) => void
 }
@@ -281,40 +283,52 @@ export class ReplicateService {
     const tip = await store.tip(chainId)
     const info = await store.info(chainId)
     return await withStream(this.components.libp2p, peer, this.protocol, async (stream) => {
-      const pbs = pbStream(stream, { maxDataLength: this.maxMessageBytes })
-      const write = async (req: Partial<ReplicateRequest> & Pick<ReplicateRequest, 'type'>): Promise<void> => {
-        await pbs.write({ chainId, height: 0, tipHash: new Uint8Array(0), bytes: 0, epoch: options.epoch ?? 0, reset: false, blocks: [], ...req }, ReplicateRequest, { signal })
+      // a backup cut off without a reset stops taking bytes too: the write waiting for room ends with its failure
+      const writes = new LinkedSignal([signal])
+      try {
+        return await this.transfer(stream, peer, { chainId, tip, chainBytes: info?.bytes ?? 0, writes }, { ...options, signal })
+      } finally {
+        writes.clear()
       }
-      const read = async (): Promise<ReplicateResponse> => await withDeadline(this.messageTimeout, async (s) => await pbs.read(RESPONSE, { signal: s }), 'the backup did not answer', signal)
-
-      await write({ type: ReplicateRequest.Type.OFFER, height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, bytes: info?.bytes ?? 0 })
-      const offer = await read()
-      this.checkStatus(offer, peer)
-      const { from, reset } = await this.startingPoint(chainId, tip, offer)
-      let target = tip
-      const progress = (height: number, sentBytes: number, to: number): void => {
-        options.onProgress?.({ chainId, peer: peer.toString(), height, target: to, sentBytes })
-      }
-      const writeFrame = async (frame: Uint8ArrayList): Promise<void> => { await pbs.write(frame, ENCODED, { signal }) }
-      const head = (first: boolean): Uint8Array => ReplicateRequest.encode({
-        type: ReplicateRequest.Type.BLOCKS, chainId, height: 0, tipHash: new Uint8Array(0), bytes: 0, epoch: options.epoch ?? 0, reset: first && reset, blocks: []
-      })
-      // the backup's room beyond the offer: it reserved what the offer needs (at most the offer's bytes)
-      const extend = options.topUp === true ? this.topUps(chainId, offer.free - (info?.bytes ?? 0), info?.bytes ?? 0) : undefined
-      // DONE follows the last frame at once, not after its acknowledgement: the backup takes it
-      // once every frame is appended, so waiting here would only add a round trip to each round
-      const finish = async (last: ChainTip): Promise<void> => {
-        target = last
-        await write({ type: ReplicateRequest.Type.DONE, height: last.height, tipHash: last.hash as Uint8Array<ArrayBuffer> })
-      }
-      const sent = await this.sendBlocks({ writeFrame, head, read, finish, extend, chainId, from, tip, signal, progress })
-      const done = await read()
-      this.checkStatus(done, peer)
-      if (done.height !== target.height || !bytesEqual(done.tipHash, target.hash)) {
-        throw new ProtocolError(`backup ${peer.toString()} holds height ${done.height}, expected ${target.height}`)
-      }
-      return { peer: peer.toString(), height: target.height, tipHash: target.hash, resumedFrom: from - 1, ...sent }
     }, { signal })
+  }
+
+  private async transfer (stream: Stream, peer: PeerId, t: { chainId: string, tip: ChainTip, chainBytes: number, writes: LinkedSignal }, options: ReplicateOptions & { signal: AbortSignal }): Promise<ReplicateResult> {
+    const { chainId, tip, chainBytes, writes } = t
+    const { signal } = options
+    const pbs = pbStream(stream, { maxDataLength: this.maxMessageBytes })
+    const write = async (req: Partial<ReplicateRequest> & Pick<ReplicateRequest, 'type'>): Promise<void> => {
+      await pbs.write({ chainId, height: 0, tipHash: new Uint8Array(0), bytes: 0, epoch: options.epoch ?? 0, reset: false, blocks: [], ...req }, ReplicateRequest, { signal: writes.signal })
+    }
+    const read = async (): Promise<ReplicateResponse> => await withDeadline(this.messageTimeout, async (s) => await pbs.read(RESPONSE, { signal: s }), 'the backup did not answer', signal)
+
+    await write({ type: ReplicateRequest.Type.OFFER, height: tip.height, tipHash: tip.hash as Uint8Array<ArrayBuffer>, bytes: chainBytes })
+    const offer = await read()
+    this.checkStatus(offer, peer)
+    const { from, reset } = await this.startingPoint(chainId, tip, offer)
+    let target = tip
+    const progress = (height: number, sentBytes: number, to: number): void => {
+      options.onProgress?.({ chainId, peer: peer.toString(), height, target: to, sentBytes })
+    }
+    const writeFrame = async (frame: Uint8ArrayList): Promise<void> => { await pbs.write(frame, ENCODED, { signal: writes.signal }) }
+    const head = (first: boolean): Uint8Array => ReplicateRequest.encode({
+      type: ReplicateRequest.Type.BLOCKS, chainId, height: 0, tipHash: new Uint8Array(0), bytes: 0, epoch: options.epoch ?? 0, reset: first && reset, blocks: []
+    })
+    // the backup's room beyond the offer: it reserved what the offer needs (at most the offer's bytes)
+    const extend = options.topUp === true ? this.topUps(chainId, offer.free - chainBytes, chainBytes) : undefined
+    // DONE follows the last frame at once, not after its acknowledgement: the backup takes it
+    // once every frame is appended, so waiting here would only add a round trip to each round
+    const finish = async (last: ChainTip): Promise<void> => {
+      target = last
+      await write({ type: ReplicateRequest.Type.DONE, height: last.height, tipHash: last.hash as Uint8Array<ArrayBuffer> })
+    }
+    const sent = await this.sendBlocks({ writeFrame, head, read, finish, extend, chainId, from, tip, signal, halt: (err) => { writes.abort(err) }, progress })
+    const done = await read()
+    this.checkStatus(done, peer)
+    if (done.height !== target.height || !bytesEqual(done.tipHash, target.hash)) {
+      throw new ProtocolError(`backup ${peer.toString()} holds height ${done.height}, expected ${target.height}`)
+    }
+    return { peer: peer.toString(), height: target.height, tipHash: target.hash, resumedFrom: from - 1, ...sent }
   }
 
   private checkStatus (res: ReplicateResponse, peer: PeerId): void {
@@ -362,7 +376,7 @@ export class ReplicateService {
   }
 
   private async sendBlocks (t: Sending): Promise<{ sentBlocks: number, sentBytes: number }> {
-    const { writeFrame, head, read, finish, extend, chainId, signal, progress } = t
+    const { writeFrame, head, read, finish, extend, chainId, signal, halt, progress } = t
     if (t.from > t.tip.height && extend == null) {
       await finish(t.tip)
       return { sentBlocks: 0, sentBytes: 0 }
@@ -400,6 +414,8 @@ export class ReplicateService {
     })().catch((err: Error) => {
       failure = err
       window.release(Infinity)
+      // the writer may be waiting for the stream to take a frame, which a backup that stopped reading never lets it
+      halt(err)
       throw err
     })
     // observed below (await acks or the writer's catch); this only keeps a
@@ -431,7 +447,8 @@ export class ReplicateService {
     } catch (err) {
       writerDone = true
       wakeReader()
-      throw err
+      // a write the acknowledgements' failure halted: that failure is the cause
+      throw failure ?? err
     }
     writerDone = true
     wakeReader()

@@ -8,7 +8,7 @@
  * Only members of our network may push a chain, and an accepted offer
  * reserves the room it needs until the transfer ends (see reservations.ts).
  */
-import { pbStream } from '@libp2p/utils'
+import { pbStream } from '../framing.ts'
 import type { Connection, Logger, Stream } from '@libp2p/interface'
 import { bytesEqual, decodeBlock, emptyTip, InvalidBlockError, tipOf, verifyBlock } from '../../chain/index.ts'
 import type { Block, ChainTip } from '../../chain/index.ts'

@@ -3,7 +3,7 @@
  * fetch and reconcile. See index.ts for its guarantees.
  */
 import { setMaxListeners } from 'node:events'
-import { lpStream } from '@libp2p/utils'
+import { lpStream } from '../framing.ts'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { AbortOptions, Connection, Logger, PeerId, Stream } from '@libp2p/interface'
 import { blockFromBytes, bytesEqual, emptyTip, InvalidBlockError, tipOf, verifyHeader, verifyLink } from '../../chain/index.ts'

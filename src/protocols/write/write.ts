@@ -2,7 +2,7 @@
  * Forwarded writes: a vehicle that is not a chain's proposer hands the write
  * to the one that is, and waits for the commit on the same stream.
  */
-import { pbStream } from '@libp2p/utils'
+import { pbStream } from '../framing.ts'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, parsePayload, toHex } from '../../chain/index.ts'
 import { WriteNotSentError } from './errors.ts'

@@ -1,0 +1,54 @@
+/** A TCP relay between two test nodes that can cut the link off silently or hold what crosses it. */
+import { createServer, connect } from 'node:net'
+import type { Server, Socket, AddressInfo } from 'node:net'
+
+/**
+ * Carries bytes between a dialer and `target` until cut(); then carries nothing and closes nothing.
+ * pause() holds what arrives (a peer whose process stalls) until resume() delivers it, in order.
+ */
+export class Relay {
+  private readonly sockets: Socket[] = []
+  private cutOff = false
+  private held?: Array<() => void>
+  readonly server: Server
+
+  constructor (target: number) {
+    this.server = createServer((inbound) => {
+      const outbound = connect(target, '127.0.0.1')
+      this.sockets.push(inbound, outbound)
+      const carry = (to: Socket) => (chunk: Buffer): void => {
+        if (this.cutOff) return
+        if (this.held != null) this.held.push(() => { to.write(chunk) })
+        else to.write(chunk)
+      }
+      inbound.on('data', carry(outbound))
+      outbound.on('data', carry(inbound))
+      inbound.on('error', () => {})
+      outbound.on('error', () => {})
+    })
+  }
+
+  pause (): void {
+    this.held ??= []
+  }
+
+  resume (): void {
+    const held = this.held ?? []
+    this.held = undefined
+    for (const deliver of held) deliver()
+  }
+
+  async listen (): Promise<number> {
+    await new Promise<void>(resolve => this.server.listen(0, '127.0.0.1', resolve))
+    return (this.server.address() as AddressInfo).port
+  }
+
+  cut (): void {
+    this.cutOff = true
+  }
+
+  async close (): Promise<void> {
+    for (const s of this.sockets) s.destroy()
+    await new Promise(resolve => this.server.close(resolve))
+  }
+}
