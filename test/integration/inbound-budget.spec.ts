@@ -8,6 +8,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { defaultLogger } from '@libp2p/logger'
 import type { Stream } from '@libp2p/interface'
+import { proposerService } from '../utils/replicate.ts'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { WriteService } from '../../src/protocols/write/index.ts'
@@ -137,7 +138,7 @@ describe('protocols - a node-wide budget for frames partly received', () => {
     expect(backup.offers.usedBytes).toBeLessThanOrEqual(BUDGET)
     // an honest owner's transfer goes through meanwhile
     await a.chains.append(createBlock({ prev: await a.chains.tip(a.peerId.toString()), proposer: a.peerId.toString(), timestamp: Date.now(), transactions: [{ key: 'k', value: new Uint8Array(100) }] }))
-    const owner = new ReplicateService({ libp2p: a.libp2p, store: a.chains, logger: defaultLogger(), freeCapacity: async () => 0, onStored: async () => {} }, { protocol })
+    const owner = proposerService(a, { protocol })
     expect((await owner.replicateTo(b.peerId, a.peerId.toString())).sentBlocks).toBe(1)
     for (const s of streams) s.abort(new Error('done'))
     await waitFor(() => backup.offers.usedBytes === 0, { message: 'every stream gave its bytes back' })

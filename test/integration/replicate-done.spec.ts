@@ -7,12 +7,12 @@
  * DONE arrived still fails the transfer.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { defaultLogger } from '@libp2p/logger'
 import { pbStream } from '@libp2p/utils'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
+import { proposerService } from '../utils/replicate.ts'
 import { createBlock, decodeBlock } from '../../src/chain/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
-import { ReplicateService, ReplicateRefusedError } from '../../src/protocols/replicate/index.ts'
+import { ReplicateRefusedError } from '../../src/protocols/replicate/index.ts'
 import { ReplicateRequest, ReplicateResponse } from '../../src/protocols/replicate/pb/replicate.ts'
 
 const BLOCKS = 6
@@ -24,16 +24,6 @@ async function grow (node: VGuardNode): Promise<void> {
     const transactions = Array.from({ length: 3 }, (_, j) => ({ key: `k${i}-${j}`, value: new Uint8Array(100 * 1024).fill(i) }))
     await node.chains.append(createBlock({ prev: await node.chains.tip(chainId), proposer: chainId, timestamp: Date.now(), transactions }))
   }
-}
-
-function proposerService (node: VGuardNode, protocol: string): ReplicateService {
-  return new ReplicateService({
-    libp2p: node.libp2p,
-    store: node.chains,
-    logger: defaultLogger(),
-    freeCapacity: async () => 0,
-    onStored: async () => {}
-  }, { protocol, messageTimeout: 2_000 })
 }
 
 type Verdict = (frames: number) => Partial<ReplicateResponse>
@@ -75,7 +65,7 @@ describe('replicate - DONE follows the last frame at once', () => {
     await grow(A)
     const protocol = `/test/replicate-done/${process.pid}/ok`
     const backup = await scriptedBackup(B, protocol, () => ({}))
-    const result = await proposerService(A, protocol).replicateTo(B.peerId, A.peerId.toString())
+    const result = await proposerService(A, { protocol, messageTimeout: 2_000 }).replicateTo(B.peerId, A.peerId.toString())
     expect(await backup.sawDone).toBe(true)
     expect(backup.frames()).toBeGreaterThan(1)
     expect(result).toMatchObject({ height: BLOCKS, sentBlocks: BLOCKS, resumedFrom: 0 })
@@ -86,7 +76,7 @@ describe('replicate - DONE follows the last frame at once', () => {
     await grow(A)
     const protocol = `/test/replicate-done/${process.pid}/refused`
     const backup = await scriptedBackup(B, protocol, (frame) => frame === backup.frames() ? { status: ReplicateResponse.Status.INVALID, message: 'bad block' } : {})
-    await expect(proposerService(A, protocol).replicateTo(B.peerId, A.peerId.toString())).rejects.toThrow(ReplicateRefusedError)
+    await expect(proposerService(A, { protocol, messageTimeout: 2_000 }).replicateTo(B.peerId, A.peerId.toString())).rejects.toThrow(ReplicateRefusedError)
     expect(await backup.sawDone).toBe(true)
   })
 })

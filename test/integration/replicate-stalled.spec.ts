@@ -11,15 +11,14 @@
  * the backup is scripted.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { defaultLogger } from '@libp2p/logger'
 import { pbStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { TestCluster } from '../utils/nodes.ts'
 import { Relay } from '../utils/relay.ts'
+import { proposerService } from '../utils/replicate.ts'
 import { waitFor } from '../utils/wait.ts'
 import { createBlock } from '../../src/chain/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
-import { ReplicateService } from '../../src/protocols/replicate/index.ts'
 import { pbStream as framedStream } from '../../src/protocols/framing.ts'
 import { ReplicateRequest, ReplicateResponse } from '../../src/protocols/replicate/pb/replicate.ts'
 
@@ -33,16 +32,6 @@ async function grow (node: VGuardNode): Promise<void> {
     const transactions = [{ key: `k${i}`, value: new Uint8Array(MiB - 1024).fill(i) }]
     await node.chains.append(createBlock({ prev: await node.chains.tip(chainId), proposer: chainId, timestamp: Date.now(), transactions }))
   }
-}
-
-function proposerService (node: VGuardNode, protocol: string, messageTimeout: number): ReplicateService {
-  return new ReplicateService({
-    libp2p: node.libp2p,
-    store: node.chains,
-    logger: defaultLogger(),
-    freeCapacity: async () => 0,
-    onStored: async () => {}
-  }, { protocol, messageTimeout })
 }
 
 describe('replicate - a backup that stops taking bytes', () => {
@@ -78,7 +67,7 @@ describe('replicate - a backup that stops taking bytes', () => {
   it('fails the transfer once the backup\'s acknowledgements are overdue, though the proposer is blocked writing to it', async () => {
     const { A, B, protocol, cutOff } = await stalledPair()
     // no deadline of the caller's: the transfer's own is 10 minutes, far past this test's timeout
-    const transfer = proposerService(A, protocol, 1_000).replicateTo(B.peerId, A.peerId.toString())
+    const transfer = proposerService(A, { protocol, messageTimeout: 1_000 }).replicateTo(B.peerId, A.peerId.toString())
     await cutOff
     // its first acknowledgement is overdue after 1 s; the connection's liveness would hang up after ~15 s
     await expect(transfer).rejects.toMatchObject({ name: 'TimeoutError', message: expect.stringMatching(/replicate-stalled.* timed out$/) })

@@ -7,6 +7,7 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { defaultLogger } from '@libp2p/logger'
+import { proposerService } from '../utils/replicate.ts'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { createBlock } from '../../src/chain/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
@@ -56,7 +57,7 @@ async function setUp (cluster: TestCluster, name: string, free: (offered: number
   }, { protocol })
   await backup.start()
   stops.push(async () => { await backup.stop() })
-  const proposer = new ReplicateService({ libp2p: A.libp2p, store: A.chains, logger: defaultLogger(), freeCapacity: async () => 0, onStored: async () => {} }, { protocol })
+  const proposer = proposerService(A, { protocol })
   return { A, B, chainId, proposer }
 }
 
