@@ -68,10 +68,7 @@ export class ServeBudget {
    * aborts first.
    */
   async acquire (bytes: number, peer: string, signal: AbortSignal): Promise<void> {
-    if (this.waiters.length === 0 && this.fitsTotal(bytes) && this.fitsPeer(bytes, peer)) {
-      this.take(bytes, peer)
-      return
-    }
+    if (this.tryAcquire(bytes, peer)) return
     signal.throwIfAborted()
     await new Promise<void>((resolve, reject) => {
       const waiter = {
@@ -93,6 +90,13 @@ export class ServeBudget {
       this.waiters.push(waiter)
       this.grant()
     })
+  }
+
+  /** Takes `bytes` if they fit now, with nobody waiting ahead. */
+  tryAcquire (bytes: number, peer: string): boolean {
+    if (this.waiters.length > 0 || !this.fitsTotal(bytes) || !this.fitsPeer(bytes, peer)) return false
+    this.take(bytes, peer)
+    return true
   }
 
   release (bytes: number, peer: string): void {
@@ -257,12 +261,15 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
 
   /** Room in the budget for a frame (reserved until it is sent). */
   const take = async (bytes: number): Promise<void> => {
-    try {
-      // a requester that reset the stream gives its room back now, not after the timeout
-      await budget.acquire(bytes, peer, AbortSignal.any([ended.signal, credits.broken, AbortSignal.timeout(options.timeout)]))
-    } catch (err) {
-      if ((err as Error).name === 'TimeoutError') throw new TimeoutError(`no room to send within ${options.timeout} ms`)
-      throw err
+    // room free now needs no timer and no signal (a frame of headers takes its room header by header)
+    if (!budget.tryAcquire(bytes, peer)) {
+      try {
+        // a requester that reset the stream gives its room back now, not after the timeout
+        await budget.acquire(bytes, peer, AbortSignal.any([ended.signal, credits.broken, AbortSignal.timeout(options.timeout)]))
+      } catch (err) {
+        if ((err as Error).name === 'TimeoutError') throw new TimeoutError(`no room to send within ${options.timeout} ms`)
+        throw err
+      }
     }
     reserved += bytes
   }
@@ -285,9 +292,10 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
     await take(bytes.byteLength)
     await sendTaken(bytes)
   }
-  const flush = async (): Promise<void> => {
+  /** Sends the frame of headers, whose room each header took. */
+  const flushTaken = async (): Promise<void> => {
     if (frame.length === 0) return
-    await send(blocksFrame(frame, frameSize))
+    await sendTaken(blocksFrame(frame, frameSize))
     sent += frame.length
     frame = []
     frameSize = 0
@@ -299,11 +307,14 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
     if (req.headers) {
       for await (const { record } of headerRecords(store, req.chainId, range)) {
         const size = framedSize(record)
-        if (frame.length > 0 && (frameSize + size > options.frameBytes || frame.length >= MAX_BLOCKS_PER_FRAME)) await flush()
+        if (frame.length > 0 && (frameSize + size > options.frameBytes || frame.length >= MAX_BLOCKS_PER_FRAME)) await flushTaken()
+        // each header takes its room before the frame holds it: a stream waiting for room held a whole frame
+        // (a MiB) outside the budget, and a peer's streams as many
+        await take(size)
         frame.push(record)
         frameSize += size
       }
-      await flush()
+      await flushTaken()
     } else {
       // a run of stored entries is a frame of blocks as it stands (see RecordRun): sent as read. It takes its
       // room in the budget before it is read, so what the store reads ahead is counted too

@@ -15,7 +15,10 @@ import { TestNetwork } from './network.ts'
 import type { TestNode } from './network.ts'
 import { chainOf, enc, levelHarness } from '../../storage/helpers.ts'
 import type { StoreHarness } from '../../storage/helpers.ts'
+import { MemoryChainStore } from '../../../../src/storage/index.ts'
 import type { ChainStore } from '../../../../src/storage/index.ts'
+import { encodeBlock } from '../../../../src/chain/index.ts'
+import { framedSize } from '../../../../src/protocols/sync/messages.ts'
 import { waitFor } from '../../../utils/wait.ts'
 
 const CHAIN = 'vehicle-1'
@@ -27,7 +30,7 @@ const BLOCKS = 24
  * A raw requester's stream to `victim`, its BLOCKS request (everything, with
  * `credit`) sent: `served` settles when the victim's handler is done.
  */
-async function rawRequest (victim: TestNode, requester: PeerId, streams: Stream[], credit: number): Promise<{ outbound: Stream, lp: ReturnType<typeof lpStream>, served: Promise<void> }> {
+async function rawRequest (victim: TestNode, requester: PeerId, streams: Stream[], credit: number, headers = false): Promise<{ outbound: Stream, lp: ReturnType<typeof lpStream>, served: Promise<void> }> {
   const protocol = victim.service.protocol
   const handler = victim.handlers.get(protocol)
   if (handler == null) throw new Error('no sync handler')
@@ -38,7 +41,7 @@ async function rawRequest (victim: TestNode, requester: PeerId, streams: Stream[
   const served = Promise.resolve(handler(inbound, connection))
   served.catch(() => {})
   const lp = lpStream(outbound)
-  await lp.write(SyncRequest.encode({ type: SyncRequest.Type.BLOCKS, chainId: CHAIN, from: 1, to: 0, credit, headers: false }))
+  await lp.write(SyncRequest.encode({ type: SyncRequest.Type.BLOCKS, chainId: CHAIN, from: 1, to: 0, credit, headers }))
   return { outbound, lp, served }
 }
 
@@ -48,6 +51,24 @@ async function rogueStream (victim: TestNode, rogue: PeerId, streams: Stream[]):
 }
 
 const newPeer = async (): Promise<PeerId> => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+
+/** `inner`, telling the framed size of every header it reads. */
+function countingHeaders (inner: ChainStore, onRead: (bytes: number) => void): ChainStore {
+  return new Proxy(inner, {
+    get (target, prop) {
+      if (prop === 'headers') {
+        return async function * (chainId: string, options: Parameters<ChainStore['headers']>[1]) {
+          for await (const entry of target.headers(chainId, options)) {
+            onRead(framedSize(encodeBlock(entry.block)))
+            yield entry
+          }
+        }
+      }
+      const value = Reflect.get(target, prop) as unknown
+      return typeof value === 'function' ? value.bind(target) : value
+    }
+  })
+}
 
 /** `inner`, counting the bytes of every run it reads (once the caller's beforeRead let it). */
 function countingRuns (inner: ChainStore, onRead: (bytes: number) => void): ChainStore {
@@ -126,6 +147,22 @@ describe('protocols - sync serve budget', () => {
     // each stream read what it sent, and nothing more: a stream waiting for room had read its next run (8 MiB
     // with the largest blocks) before it asked
     expect(read).toBeLessThanOrEqual(budget.inFlight(rogue.toString()))
+  })
+
+  it('a frame of headers takes its room header by header: streams that never read hold no headers outside the budget', async () => {
+    const inner = new MemoryChainStore()
+    // ~2.5 MiB of headers: two frames and more for each stream, where a peer's share is a MiB per stream
+    await inner.appendMany(chainOf(CHAIN, 12_000))
+    let read = 0
+    let largest = 0
+    const victim = await net.add({}, countingHeaders(inner, bytes => { read += bytes; largest = Math.max(largest, bytes) }))
+    const budget = serveBudget(victim.store)
+    const rogue = await newPeer()
+    for (let i = 0; i < MAX_INBOUND_STREAMS; i++) await rawRequest(victim, rogue, streams, 64 * MiB, true)
+    await waitFor(() => budget.waiting === MAX_INBOUND_STREAMS, { message: 'every stream to wait for room' })
+    expect(budget.inFlight(rogue.toString())).toBeGreaterThan(PEER_SERVE_BUDGET_BYTES - MiB)
+    // each stream read what it took room for, and the one header it waits for room for
+    expect(read - budget.inFlight(rogue.toString())).toBeLessThanOrEqual(MAX_INBOUND_STREAMS * largest)
   })
 
   it('a requester that sends what is not a CREDIT is served no further, whatever credit it has left; its room goes back', async () => {
