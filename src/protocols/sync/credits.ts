@@ -7,6 +7,7 @@
  * hold, which may be the very room it waits for.
  */
 import type { LengthPrefixedStream } from '@libp2p/utils'
+import type { MessageStream } from '@libp2p/interface'
 import { ProtocolError, TimeoutError } from '../errors.ts'
 import { SyncRequest, decodeRequest } from './messages.ts'
 import { MAX_WINDOW_BYTES } from './constants.ts'
@@ -29,8 +30,9 @@ export class Credits {
   /**
    * @param initial the request's credit
    * @param onCredit called with each CREDIT's bytes, as it arrives
+   * @param stream the stream `lp` reads: once the requester closed its write side, its reset is seen there
    */
-  constructor (private readonly lp: LengthPrefixedStream, initial: number, private readonly onCredit: (bytes: number) => void) {
+  constructor (private readonly lp: LengthPrefixedStream, initial: number, private readonly onCredit: (bytes: number) => void, private readonly stream?: Pick<MessageStream, 'status' | 'addEventListener'>) {
     this.credit = Math.min(initial, MAX_WINDOW_BYTES)
     this.read().catch(() => {})
   }
@@ -83,8 +85,27 @@ export class Credits {
       // the requester closed its write side (it may still read what its credit asked for), or we closed the reading
       const quiet = this.failure.name === 'UnexpectedEOFError' || this.reading.signal.aborted
       if (!quiet) this.broke.abort(this.failure)
+      else if (!this.reading.signal.aborted) this.watchReset()
       this.changed.reject(this.failure)
     }
+  }
+
+  /**
+   * The requester closed its write side: no more reads see it go, so its
+   * reset (or our connection's end) is taken from the stream's close event.
+   * Else a stream waiting for room in the budget held its share until its
+   * timeout.
+   */
+  private watchReset (): void {
+    const stream = this.stream
+    if (stream == null) return
+    if (stream.status === 'reset' || stream.status === 'aborted') {
+      this.broke.abort(new ProtocolError('the requester reset the stream'))
+      return
+    }
+    stream.addEventListener('close', (evt) => {
+      if (evt.error != null) this.broke.abort(evt.error)
+    }, { once: true })
   }
 
   private announce (): void {

@@ -15,7 +15,7 @@
  * current one waits to be sent is counted too (it was not: 32 streams of a
  * peer that never read held ~8 MiB each outside the budget).
  */
-import type { Connection, Logger, PeerId } from '@libp2p/interface'
+import type { Connection, Logger, MessageStream, PeerId } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import { encodeBlock } from '../../chain/index.ts'
 import type { ChainStore, RangeOptions, RecordRun, StoredRecord } from '../../storage/index.ts'
@@ -179,6 +179,8 @@ export interface ServeOptions {
   writes?: (chainId: string, from: number, to: number) => AppliedWriteId[] | undefined
   /** Whether the asker may have a WRITES answer now (a rate limit). @default always */
   mayAskWrites?: () => boolean
+  /** The stream `lp` reads, watched for a reset once the requester closed its write side (see Credits). */
+  stream?: Pick<MessageStream, 'status' | 'addEventListener'>
 }
 
 /** A fresh per-message timeout signal (reset for every message). */
@@ -252,7 +254,7 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
     unacked -= acked
     budget.release(acked, peer)
     early = Math.min(early + credited - acked, writing)
-  })
+  }, options.stream)
   // ends a wait for room of a run read ahead when the exchange ends (else closing the runs waits out its timeout)
   const ended = new AbortController()
   let frame: Uint8Array[] = []

@@ -140,7 +140,7 @@ export class SyncService implements Sync {
     }
     const lp = lpStream(stream, { maxDataLength: MAX_REQUEST_BYTES, maxBufferSize: RESPONDER_READ_BUFFER_BYTES })
     try {
-      await serve(lp, { store: this.components.store, timeout: this.timeout, frameBytes: this.frameBytes, log, peer: connection.remotePeer, writes: this.components.writes, mayAskWrites: () => this.mayAskWrites(connection.remotePeer) })
+      await serve(lp, { store: this.components.store, timeout: this.timeout, frameBytes: this.frameBytes, log, peer: connection.remotePeer, writes: this.components.writes, mayAskWrites: () => this.mayAskWrites(connection.remotePeer), stream })
       // as every other protocol's exchange ends (handleProtocol): sync's streams stayed half-open for good
       await finishExchange(stream)
     } catch (err) {
