@@ -125,6 +125,12 @@ async function send (target: HostPort, path: string, request: ApiRequest, timeou
   })
 }
 
+/** How to retry a write that may have committed: with its key it commits once; without one, a retry may write it twice. */
+function retryAdvice (request: ApiRequest): string {
+  if (request.headers?.['idempotency-key'] != null) return 'retried with the same --idempotency-key it commits once'
+  return 'it had no --idempotency-key, so a retry may write it a second time (read the key first; give writes a key to retry them safely)'
+}
+
 export function createApiClient (address: HostPort, timeoutMs: number): ApiClient {
   const target = reachable(address)
   const url = urlOf(target)
@@ -144,7 +150,7 @@ export function createApiClient (address: HostPort, timeoutMs: number): ApiClien
         // a write the node took may commit after we stopped waiting
         const write = request.method === 'PUT' || request.method === 'DELETE'
         if (e.name === 'AbortError' || e.name === 'TimeoutError') {
-          throw new NodeUnreachableError(`the node at ${url} did not answer within ${timeoutMs} ms (--timeout)${write ? ': the write may still commit; retried with the same --idempotency-key it commits once' : ''}`)
+          throw new NodeUnreachableError(`the node at ${url} did not answer within ${timeoutMs} ms (--timeout)${write ? `: the write may still commit; ${retryAdvice(request)}` : ''}`)
         }
         throw new NodeUnreachableError(`no vguard-node answers at ${url} (${e.code ?? e.message}): is it started, and does --http (VGUARD_HTTP) name its API?`)
       }

@@ -540,9 +540,13 @@ describe('vguard-node CLI', () => {
       await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
       const { port } = server.address() as AddressInfo
       const http = ['--http', `127.0.0.1:${port}`, '--timeout', '300', '--chain', 'shared']
-      const put = await runCli(['put', 'k', 'v', ...http])
+      const put = await runCli(['put', 'k', 'v', ...http, '--idempotency-key', 'trip-1'])
       expect(put.code).toBe(1)
       expect(put.stderr.trim()).toBe(`error: the node at http://127.0.0.1:${port} did not answer within 300 ms (--timeout): the write may still commit; retried with the same --idempotency-key it commits once`)
+      // without a key there is no safe retry, and the error does not offer one
+      const unkeyed = await runCli(['delete', 'k', ...http])
+      expect(unkeyed.code).toBe(1)
+      expect(unkeyed.stderr.trim()).toBe(`error: the node at http://127.0.0.1:${port} did not answer within 300 ms (--timeout): the write may still commit; it had no --idempotency-key, so a retry may write it a second time (read the key first; give writes a key to retry them safely)`)
       const get = await runCli(['get', 'k', ...http])
       expect(get.stderr.trim()).toBe(`error: the node at http://127.0.0.1:${port} did not answer within 300 ms (--timeout)`)
     })

@@ -1,0 +1,45 @@
+/**
+ * The docker image's HEALTHCHECK (docker/healthcheck.mjs) against a real
+ * node's HTTP API: healthy is exit 0, also on a port the Fetch standard calls
+ * bad (an operator may put the API on 6000; fetch refuses to ask it), and a
+ * node that does not answer is exit 1. Real processes for the check.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { TestCluster } from '../utils/nodes.ts'
+
+const SCRIPT = fileURLToPath(new URL('../../docker/healthcheck.mjs', import.meta.url))
+/** On the Fetch standard's list of bad ports. */
+const BAD_PORT = 6000
+
+async function check (bind: string): Promise<number> {
+  return await new Promise<number>((resolve) => {
+    execFile(process.execPath, [SCRIPT], { env: { ...process.env, VGUARD_HTTP: bind }, timeout: 20_000 }, (err) => {
+      resolve(err == null ? 0 : typeof err.code === 'number' ? err.code : -1)
+    })
+  })
+}
+
+describe('docker health check', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('a node whose API is on a port fetch refuses is healthy; one that is gone is not', async (ctx) => {
+    const node = await cluster.create()
+    await node.start()
+    let api
+    try {
+      api = await cluster.http(node, { port: BAD_PORT })
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EADDRINUSE') throw err
+      ctx.skip(`port ${BAD_PORT} is in use on this host (the suite runs in a network namespace of its own only as root)`)
+      return
+    }
+    expect(new URL(api.url).port).toBe(String(BAD_PORT))
+    expect(await check(`0.0.0.0:${BAD_PORT}`)).toBe(0)
+    expect(await check(`127.0.0.1:${BAD_PORT}`)).toBe(0)
+    await api.close()
+    expect(await check(`127.0.0.1:${BAD_PORT}`)).toBe(1)
+  })
+})
