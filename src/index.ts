@@ -36,7 +36,7 @@ export type {
 } from './node/index.ts'
 export {
   NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError, NotProposerError, QuorumReadError, ConsensusStoppedError,
-  RefusedWriteError, InvalidReadError, ChainRecoveryError
+  RefusedWriteError, InvalidReadError, ChainRecoveryError, OwnChainNotBackError
 } from './node/index.ts'
 export type {
   CommitResult, KeyRead, BlockRead, ReadOptions, WriteOptions, Consistency, ReplicationSummary, EndOfBoothInput, ReplicationOutcome, TransactionInput, Pin

@@ -85,6 +85,11 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
   if (short != null) out(short)
   const beyond = backupsBeyondBooth(node.config)
   if (beyond != null) out(`warning: --k-backups ${node.config.kBackups}, --booth-size ${node.config.boothSize}: ${beyond}`)
+  const lost = await node.consensus.ownChainLost()
+  if (lost != null) {
+    out(`warning: this node lost its database (${lost}): it fetches its own chain back from the vehicles that hold it as they connect; ` +
+      'until then its writes and local reads of it fail (vguard-node status says when it is back)')
+  }
   for (const line of held.splice(0)) out(line)
   live = true
   out('ready')

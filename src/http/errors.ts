@@ -42,6 +42,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   ConsensusStoppedError: 503,
   // this vehicle's backups hold more of its chain than it does, and none handed it over
   ChainRecoveryError: 503,
+  // a local read of our own chain while it is not back after our database was lost
+  OwnChainNotBackError: 503,
   RefusedWriteError: 403,
   // our chain went another way than the one our backups hold: a round would replace their copies
   OwnChainConflictError: 409,

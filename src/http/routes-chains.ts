@@ -81,8 +81,9 @@ function parseConsistency (raw: string | undefined): Consistency {
 }
 
 /** A local read of a chain not held here says so; a vehicle's own chain is held, if only empty (as node.get has it). */
+/** A local read's chain must be held here, and our own must not be short of what we acknowledged (a database lost). */
 async function checkHeld (node: VGuardNode, id: string): Promise<void> {
-  if (id !== node.peerId.toString() && await node.chains.info(id) == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
+  await node.consensus.checkHeldLocally(id)
 }
 
 export function registerChainRoutes (server: FastifyInstance, node: VGuardNode, budget = new PayloadBudget()): void {
@@ -94,6 +95,7 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode, 
     const from = parseHeight('from', req.query.from) ?? 1
     const asked = parseHeight('to', req.query.to)
     if (asked != null && asked < from) throw new InvalidRequestError('to must be ≥ from')
+    await checkHeld(node, id)
     const info = await node.chains.info(id)
     if (info == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
     // no `to`: up to the tip — and `from` past the tip is an empty last page, not an error

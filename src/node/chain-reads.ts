@@ -24,7 +24,7 @@ import { quorumRead } from './quorum-read.ts'
 import type { HolderAnswer, QuorumReadResult } from './quorum-read.ts'
 import { holderAnswer } from './holder-answer.ts'
 import { LEADER_READ_ELECTION_WAIT, LEADER_RETRY_DELAY, QUORUM_READ_CATCHUP_WAIT, SHARED_CHAIN } from './paxos-constants.ts'
-import { InvalidReadError, NoLeaderError, ProposerUnreachableError, QuorumReadError } from './consensus-errors.ts'
+import { InvalidReadError, NoLeaderError, OwnChainNotBackError, ProposerUnreachableError, QuorumReadError } from './consensus-errors.ts'
 
 export type Consistency = 'local' | 'leader' | 'quorum'
 
@@ -108,6 +108,8 @@ export interface ChainReadsDeps {
   running: () => boolean
   /** Aborted by the node's stop: the questions to holders in flight end at once. */
   stopSignal: () => AbortSignal
+  /** Why our own chain counts as lost (OwnChainReturn.lost), if it does. */
+  ownChainLost: () => Promise<string | undefined>
 }
 
 export class ChainReads {
@@ -188,10 +190,20 @@ export class ChainReads {
   /**
    * A local read of a chain this node holds no copy of would answer "no
    * value", as if the chain had none: it says so instead. This node's own
-   * chain is always held, if only empty.
+   * chain is always held, if only empty, but not all of it while it is not
+   * back after our database was lost (a probe: "no value" for acknowledged
+   * keys, with the backups that hold them connected).
    */
-  private async checkHeld (chainId: string): Promise<void> {
-    if (chainId === this.d.self || await this.d.chains.info(chainId) != null) return
+  async checkHeld (chainId: string): Promise<void> {
+    if (chainId === this.d.self) {
+      const lost = await this.d.ownChainLost()
+      if (lost != null) {
+        throw new OwnChainNotBackError(`this node lost its database (${lost}); its copy would answer that keys it acknowledged have no value. ` +
+          'It fetches its chain from the vehicles that hold it as they connect: read with consistency quorum (its backups answer), or again once it is back')
+      }
+      return
+    }
+    if (await this.d.chains.info(chainId) != null) return
     throw new ChainNotFoundError(`chain ${chainId} is not held here (a local read reads only this node's copy: consistency leader or quorum asks its holders)`)
   }
 

@@ -129,6 +129,19 @@ export class ChainRecoveryError extends Error {
   }
 }
 
+/**
+ * A local read of this vehicle's own chain while it lost its database and
+ * its chain is not back from the vehicles that hold it: the store would
+ * answer that keys it acknowledged have no value (HTTP 503).
+ */
+export class OwnChainNotBackError extends Error {
+  static name = 'OwnChainNotBackError'
+  constructor (message = 'this node lost its database and its own chain is not back yet') {
+    super(message)
+    this.name = 'OwnChainNotBackError'
+  }
+}
+
 /** A forwarded write for a chain this node does not propose (another vehicle's). */
 export class RefusedWriteError extends Error {
   static name = 'RefusedWriteError'

@@ -56,6 +56,7 @@ import { RecentWrites, memoryOwner, writeKey } from './recent-writes.ts'
 import { checkIdempotencyKey, idempotentRef } from './idempotency.ts'
 import { LEADER_READ_TIMEOUT, LEADER_RETRY_DELAY, SHARED_CHAIN } from './paxos-constants.ts'
 import { OwnChainReturn } from './own-chain-return.ts'
+import { OwnChainRecall } from './own-chain-recall.ts'
 import { heldPoint } from '../backup/index.ts'
 import { OwnChainMarker } from './own-chain-marker.ts'
 import type { ConsensusRecord } from './own-chain-marker.ts'
@@ -199,6 +200,9 @@ export class Consensus {
   private ownGate: Promise<unknown> = Promise.resolve()
   /** Whether our own chain is back after a database loss, or behind what its backups hold (own-chain-return.ts). */
   private readonly ownReturn: OwnChainReturn
+  /** Gets our own chain back after our database was lost, without waiting for a write. */
+  private readonly ownRecall: OwnChainRecall
+  private readonly onMemberConnected = (): void => { this.ownRecall.poke() }
   /** Which database wrote our own chain: tells a lost database from a new vehicle (set by start()). */
   private ownMarker?: OwnChainMarker
   /** Resolves to the marker once start() opened it: our replica, reopened before that, records its booth through it. */
@@ -253,6 +257,7 @@ export class Consensus {
       marker: () => this.ownMarker,
       throughOwnGate: async (step) => await this.throughOwnGate(step)
     })
+    this.ownRecall = new OwnChainRecall({ attempt: async () => await this.recallOwnChain(), log: this.log })
     this.reads = new ChainReads({
       chains: components.chains,
       vguarddb: components.vguarddb,
@@ -260,7 +265,8 @@ export class Consensus {
       self: this.self,
       readQuorum: components.config.readQuorum,
       running: () => this.running,
-      stopSignal: () => this.stopping.signal
+      stopSignal: () => this.stopping.signal,
+      ownChainLost: async () => await this.ownReturn.lost()
     })
     this.writes = new WriteService({
       libp2p: components.libp2p,
@@ -303,11 +309,15 @@ export class Consensus {
       onWriteError: (err) => { this.log.error('could not record which database writes our chain: %s', err.message) }
     })
     opened.resolve(this.ownMarker)
-    if (this.ownMarker.lost) this.log.error('this node lost its database (%s): its own chain is written again only once it is back from its holders', this.ownMarker.describe())
+    if (this.ownMarker.lost) {
+      this.log.error('this node lost its database (%s): its own chain is written again only once it is back from its holders', this.ownMarker.describe())
+      this.c.events.addEventListener('peer:connected', this.onMemberConnected)
+    }
     this.ownMarker.noteEpoch(this.c.vguarddb.tables.get(this.self)?.table.epoch ?? 0)
     this.c.events.addEventListener('backup:table', this.onTable)
     await this.writes.start()
     this.running = true
+    if (this.ownMarker.lost) this.ownRecall.start()
   }
 
   /** Before a stop: writes forwarded by peers are no longer taken, those being committed get their answer (WriteService.drain). */
@@ -325,6 +335,8 @@ export class Consensus {
     this.stopping.abort(new NodeStoppedError('the node is stopping'))
     this.ownMarkerOpened.reject(new NodeStoppedError('the node is stopping'))
     this.c.events.removeEventListener('backup:table', this.onTable)
+    this.c.events.removeEventListener('peer:connected', this.onMemberConnected)
+    this.ownRecall.stop()
     await this.writes.stop()
     await (retry ? this.driver.pause() : this.driver.stop())
     await this.ownMarker?.settled()
@@ -613,6 +625,24 @@ export class Consensus {
     return await done
   }
 
+  /**
+   * One try at getting our own chain back after our database was lost (OwnChainRecall): what a first
+   * write does before it proposes, without the write. True once it is back.
+   */
+  private async recallOwnChain (): Promise<boolean> {
+    if (!this.running || await this.ownReturn.lost() == null) return true
+    // nobody to ask: a member that connects pokes the next try
+    if (this.c.connectedMembers().length === 0) return false
+    await this.throughOwnGate(async () => {
+      if (!await this.driver.ownStarted()) await this.ownReturn.caughtUp()
+      // what no backup took comes back through the booth that decided it (its phase 1)
+      if (await this.ownReturn.consensusRan()) await this.driver.own()
+    })
+    const back = await this.ownReturn.lost() == null
+    if (back) this.log('own chain back after the database was lost: height %d', (await this.c.chains.tip(this.self)).height)
+    return back
+  }
+
   /** @see OwnChainReturn.behind */
   async ownChainBehind (): Promise<string | undefined> {
     return await this.ownReturn.behind()
@@ -628,6 +658,11 @@ export class Consensus {
   /** @see ChainReads.readKey */
   async readKey (chainId: string, key: string, options?: ReadOptions): Promise<KeyRead> {
     return await this.reads.readKey(chainId, key, options)
+  }
+
+  /** @see ChainReads.checkHeld */
+  async checkHeldLocally (chainId: string): Promise<void> {
+    await this.reads.checkHeld(chainId)
   }
 
   /** @see ChainReads.readBlock */

@@ -82,7 +82,7 @@ export { InvalidIdempotencyKeyError, checkIdempotencyKey } from './idempotency.t
 export type { BlockRead, CommitResult, KeyRead, ReadOptions, WriteOptions, Consistency, ReplicaStatus, ReplicationSummary } from './consensus.ts'
 export {
   NoQuorumError, CommitTimeoutError, NoLeaderError, ProposerUnreachableError, NotProposerError, QuorumReadError, ConsensusStoppedError, RefusedWriteError, InvalidReadError,
-  ChainRecoveryError
+  ChainRecoveryError, OwnChainNotBackError
 } from './consensus-errors.ts'
 
 /** What `pin` did. */

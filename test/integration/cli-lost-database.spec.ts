@@ -43,6 +43,10 @@ describe('vguard-node CLI - a vehicle that lost its database', () => {
 
     await rm(join(dataDir, DB_DIR), { recursive: true })
     node = await start(dataDir)
+    expect(node.output.join('\n')).toMatch(/^warning: this node lost its database \(.* says database .*\): it fetches its own chain back from the vehicles that hold it as they connect; until then its writes and local reads of it fail/m)
+    const local = await fetch(`${node.httpUrl}/chains/${node.peerId}/kv/gps%2F1`)
+    expect(local.status).toBe(503)
+    expect(await local.json()).toMatchObject({ error: 'OwnChainNotBackError' })
     const refused = await put(node, 'gps/2', '-27.72,-51.10')
     expect(refused.status, await refused.clone().text()).toBe(503)
     const body = await refused.json() as { error: string, message: string }
