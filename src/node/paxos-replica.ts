@@ -1062,9 +1062,14 @@ export class ChainReplica {
       w.reject(this.snapshotStall?.fetchFailed != null ? new ChainRecoveryError(`${this.chainId}: ${this.phase1Reason()}`) : new NoQuorumError(`${this.chainId}: ${this.phase1Reason()}`))
       return false
     })
-    this.reads.expire(now, (confirmed, what) => new NoQuorumError(confirmed
-      ? `${what}: confirmed, but the chain store did not apply the read index in time`
-      : `${what}: no majority of the booth confirmed this node's leadership in time`))
+    // a read's index covers the writes proposed before it (one may be chosen already): with no majority to decide
+    // them, it waits for them, and "the chain store did not apply" sent a probe's operator looking at the disk
+    const undecided = this.paxos.status().inflight
+    this.reads.expire(now, (confirmed, what) => new NoQuorumError(!confirmed
+      ? `${what}: no majority of the booth confirmed this node's leadership in time`
+      : undecided > 0
+        ? `${what}: ${undecided} ${undecided === 1 ? 'write' : 'writes'} proposed before it ${undecided === 1 ? 'is' : 'are'} not decided yet (${this.hasQuorum() ? 'its booth is slow to answer' : 'no majority of its booth is connected'}), and the read must see ${undecided === 1 ? 'it' : 'them'} if chosen: try again, or read with consistency local or quorum`
+        : `${what}: confirmed, but the chain store did not apply the read index in time`))
     const buffer = this.writes.buffer
     for (let i = 0; i < buffer.length; i++) {
       const w = buffer[i]
