@@ -215,6 +215,7 @@ export class ChainReads {
    */
   private async quorumRead (chainId: string, request: ReadRequest): Promise<QuorumReadResult> {
     if (chainId === SHARED_CHAIN) {
+      await this.sharedFormed()
       await this.d.driver.shared()?.caughtUp(QUORUM_READ_CATCHUP_WAIT)
       return await this.quorumReadOnce(chainId, request)
     }
@@ -320,11 +321,19 @@ export class ChainReads {
         // the shared chain between two leaders: asked again until one answers, as a write would be
         const name = (err as Error).name
         const between = name === 'NoLeaderError' || name === 'ProposerUnreachableError'
-        const waits = chainId === SHARED_CHAIN && this.d.driver.shared() != null
+        // also before the chain formed here (a node just started, the first write elsewhere on its way): a
+        // library user's read failed at once where a write from the same node waited and committed
+        const waits = chainId === SHARED_CHAIN
         if (!waits || !between || !this.d.running() || performance.now() + LEADER_RETRY_DELAY >= deadline) throw err
         await sleep(LEADER_RETRY_DELAY)
       }
     }
+  }
+
+  /** Waits, as a write would, up to LEADER_READ_ELECTION_WAIT for the shared chain to form here, if it has not. */
+  private async sharedFormed (): Promise<void> {
+    const deadline = performance.now() + LEADER_READ_ELECTION_WAIT
+    while (this.d.driver.shared() == null && this.d.running() && performance.now() + LEADER_RETRY_DELAY < deadline) await sleep(LEADER_RETRY_DELAY)
   }
 
   private async askLeaderOnce (chainId: string, request: ReadRequest): Promise<{ answer: Exclude<HolderAnswer, { status: 'unavailable' }>, leader: string }> {
