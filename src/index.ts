@@ -29,7 +29,8 @@ export {
 export { VERSION } from './node/version.ts'
 // a peer's answer that broke its protocol (put, reads): 502 over HTTP, 503 for one cut off
 export { InvalidMessageError, MalformedMessageError, AnswerCutOffError, ProtocolError } from './protocols/errors.ts'
-export type { VGuardNode, VGuardNodeOptions, VGuardNodeConfig, VGuardNodeEvents, ConnectedPeer, PinOutcome } from './node/index.ts'
+export type { VGuardNode, VGuardNodeOptions, VGuardNodeConfig, VGuardNodeEvents, ConnectedPeer, PinOutcome, CreateVGuardNodeExtras } from './node/index.ts'
+export type { ListenFailure } from './node/listen-error.ts'
 export type {
   PeerDetail, PeerInfoDetail, PeerRejectedDetail, PeerRejectedCode, BootstrapFailedDetail, ChainCommittedDetail, WriteSettledDetail, StoragePrunedDetail,
   ReplicateFinishedDetail, BackupTableDetail, ReplicateProgressDetail
@@ -42,10 +43,17 @@ export type {
   CommitResult, KeyRead, BlockRead, ReadOptions, WriteOptions, Consistency, ReplicationSummary, EndOfBoothInput, ReplicationOutcome, TransactionInput, Pin
 } from './node/index.ts'
 export type { ReplicaStatus } from './node/index.ts'
+export type { ReplicationState } from './protocols/write/index.ts'
+// a quorum read that knew too few holders to ask (a QuorumReadError)
+export { TooFewHoldersError } from './node/quorum-read.ts'
+// what node.sync's fetch and reconcile throw besides the errors above
+export { ChainGoneError, ChainMovedError, NoRoomError, NotVouchedError, SlowPeerError } from './protocols/sync/index.ts'
 // a redirect read's answer (node.vguarddb.readKey / readBlock) and whom a failed one tried
 export type { RedirectReadResult, PathEntry, PathOutcome, TriedHolder } from './protocols/read/index.ts'
+// its `response`: ReadResponse.Status tells a value from a redirect or an error
+export { ReadResponse } from './protocols/read/index.ts'
 // a block as reads return it; decodeTransactions reads its payload
-export type { Block, BlockHeader, ChainTip, Transaction } from './chain/index.ts'
+export type { Block, BlockHeader, ChainTip, Transaction, TxOp } from './chain/index.ts'
 export { decodeTransactions, toHex } from './chain/index.ts'
 // what decodeTransactions throws for a payload that is not one; a store read's argument no data can match
 // (a key that is not well-formed unicode); a database LevelDB would not open (corrupt, disk full)

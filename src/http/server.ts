@@ -101,7 +101,7 @@ function apiListenError (err: unknown, host: string, port: number): unknown {
   const reason = LISTEN_FAILURES[code]
   if (reason == null) return err
   const address = `${host.includes(':') ? `[${host}]` : host}:${port}`
-  return Object.assign(new ListenError(`the HTTP API cannot listen on ${address}: ${reason}`, [{ address, reason }], { cause: err }), { code })
+  return new ListenError(`the HTTP API cannot listen on ${address}: ${reason}`, [{ address, reason, code }], { cause: err })
 }
 
 /** @throws ConfigError for a node or options it does not take (checkHttpInit); ListenError when it cannot listen (the address in use, not allowed, a host name that does not resolve) */

@@ -14,15 +14,27 @@ export const LISTEN_FAILURES: Readonly<Record<string, string>> = {
   EAI_AGAIN: 'the host name could not be resolved now (no DNS answer)'
 }
 
-/** start() could not listen on some of the `listen` addresses: which, and why. */
+/** An address that could not be bound: why in words, and the socket's error code (EADDRINUSE, …) when it had one. */
+export interface ListenFailure {
+  address: string
+  reason: string
+  code?: string
+}
+
+/** start() (or startHttpApi) could not listen on some of its addresses: which, and why. */
 export class ListenError extends Error {
   static name = 'ListenError'
-  readonly failures: ReadonlyArray<{ address: string, reason: string }>
+  readonly failures: readonly ListenFailure[]
+  /** The socket's error code, when every address failed with the same one (EADDRINUSE, …). */
+  readonly code?: string
 
-  constructor (message = 'cannot listen', failures: Array<{ address: string, reason: string }> = [], options?: ErrorOptions) {
+  constructor (message = 'cannot listen', failures: ListenFailure[] = [], options?: ErrorOptions) {
     super(message, options)
     this.name = 'ListenError'
     this.failures = failures
+    const codes = new Set(failures.map(f => f.code))
+    const [code] = codes
+    if (codes.size === 1 && code != null) this.code = code
   }
 }
 
@@ -34,12 +46,12 @@ export class ListenError extends Error {
  */
 export function listenErrorOf (err: unknown): unknown {
   if ((err as Error)?.name !== 'UnsupportedListenAddressesError') return err
-  const failures: Array<{ address: string, reason: string }> = []
+  const failures: ListenFailure[] = []
   for (const line of (err as Error).message.split('\n')) {
     const match = /^\s+(\/\S+): .*?\b(E[A-Z]+)\b/.exec(line)
     if (match == null) continue
     const [, address, code] = match
-    failures.push({ address, reason: LISTEN_FAILURES[code] ?? code })
+    failures.push({ address, reason: LISTEN_FAILURES[code] ?? code, code })
   }
   if (failures.length === 0) return err
   const list = failures.map(f => `${f.address}: ${f.reason}`).join('; ')

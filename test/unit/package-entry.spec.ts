@@ -20,7 +20,11 @@ describe('package entry', () => {
       // a key that is not well-formed unicode, a payload decodeTransactions cannot read, a database that would not open
       'InvalidArgumentError', 'InvalidBlockError', 'DatabaseOpenError',
       // a peer that broke its protocol (a forwarded write's proposer, a holder); a Node.js older than 22
-      'InvalidMessageError', 'MalformedMessageError', 'AnswerCutOffError', 'ProtocolError', 'UnsupportedRuntimeError'
+      'InvalidMessageError', 'MalformedMessageError', 'AnswerCutOffError', 'ProtocolError', 'UnsupportedRuntimeError',
+      // a local read of our own chain while it is not back
+      'OwnChainNotBackError',
+      // node.sync's fetch and reconcile (docs/protocols.md): a library probe could not catch them by class
+      'ChainGoneError', 'ChainMovedError', 'NoRoomError', 'NotVouchedError', 'SlowPeerError'
     ]
     const exported = entry as unknown as Record<string, new (message?: string) => Error>
     for (const name of names) {
@@ -53,6 +57,24 @@ describe('package entry', () => {
       true satisfies (Parameters<entry.VGuardDB['readKey']>[2] extends entry.RedirectReadOptions | undefined ? true : false)
     ]
     expect(same).toHaveLength(8)
+  })
+
+  it('names the types the public signatures reach (a library probe found them unreachable), and ListenError\'s code', () => {
+    const reached: Array<true> = [
+      true satisfies (Parameters<typeof entry.createVGuardNode>[1] extends entry.CreateVGuardNodeExtras | undefined ? true : false),
+      true satisfies (entry.ReplicationSummary['state'] extends entry.ReplicationState ? true : false),
+      true satisfies (entry.Transaction['op'] extends entry.TxOp ? true : false),
+      true satisfies (entry.RedirectReadResult['response'] extends entry.ReadResponse ? true : false)
+    ]
+    expect(reached).toHaveLength(4)
+    expect(entry.ReadResponse.Status.REDIRECT).toBe('REDIRECT')
+    // a quorum read that knew too few holders: a QuorumReadError by name and class, with whom it knew
+    const few = new entry.TooFewHoldersError(['a'], 2)
+    expect(few).toBeInstanceOf(entry.QuorumReadError)
+    expect(few).toMatchObject({ name: 'QuorumReadError', holders: ['a'], quorum: 2 })
+    const failures: entry.ListenFailure[] = [{ address: '/ip4/127.0.0.1/tcp/1', reason: 'in use', code: 'EADDRINUSE' }, { address: '/ip4/127.0.0.1/tcp/2', reason: 'in use', code: 'EADDRINUSE' }]
+    expect(new entry.ListenError('x', failures).code).toBe('EADDRINUSE')
+    expect(new entry.ListenError('x', [...failures, { address: '/ip4/10.0.0.1/tcp/3', reason: 'no interface', code: 'EADDRNOTAVAIL' }]).code).toBeUndefined()
   })
 
   it('declares every package its code imports: an installer that does not hoist (pnpm) gives it only those', async () => {
