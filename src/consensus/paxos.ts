@@ -256,7 +256,14 @@ export class Paxos {
     if (this.reads.size >= this.s.maxPending) {
       throw new ProposalDroppedError(`${this.reads.size} leader reads already waiting`)
     }
-    const index = Math.max(this.log.commit, lead.readIndex())
+    // A fixed proposer is its chain's only leader: what it proposed and has not decided was acknowledged
+    // to nobody, and nobody else can have decided anything, so the index is what it decided and what
+    // phase 1 recovered. The slots in flight would make a read wait for writes a booth that lost its
+    // majority cannot decide (a probe's own-chain leader read failed so, its booth frozen). An elected
+    // leader keeps the stricter index: every slot it assigned, chosen or not
+    const index = this.s.mode === 'fixed'
+      ? Math.max(this.log.commit, lead.recoveredThrough)
+      : Math.max(this.log.commit, lead.readIndex())
     // every booth that could decide a slot above the index: the epochs in
     // force from index + 1 on, and whatever this leadership has in play. A
     // fixed proposer needs none: nobody else can lead its chain, so nobody

@@ -132,6 +132,11 @@ export class Leadership {
    * cannot push it on without end.
    */
   fillLimit = 0
+  /**
+   * The last slot phase 1 left to this leadership: every value chosen before
+   * it began is at or below it (decided, or recovered and re-proposed).
+   */
+  readonly recoveredThrough: number
   private readonly queue: Queued[] = []
   /** Data ids queued or in flight, with their slot once assigned. */
   private readonly ids = new Map<string, number | undefined>()
@@ -139,6 +144,7 @@ export class Leadership {
   constructor (ballot: Ballot, plan: RecoveryPlan, announced: number, promisers: Iterable<string>) {
     this.ballot = ballot
     this.nextSlot = plan.chosen + 1
+    this.recoveredThrough = plan.chosen + plan.values.length
     this.announced = announced
     this.promisers = new Set(promisers)
     for (const value of plan.values) {

@@ -112,6 +112,10 @@ export class Cluster {
   readonly incarnations = new Map<string, number>()
   /** "node|ctx" → the highest slot chosen anywhere when that leader read arrived. */
   private readonly chosenAtRead = new Map<string, number>()
+  /** "node|ctx" → the highest slot applied anywhere (acknowledged) when that leader read arrived. */
+  private readonly appliedAtRead = new Map<string, number>()
+  /** The highest slot any node applied, over the whole run (crashes included). */
+  private highestApplied = 0
   /** Leader reads confirmed, over the whole run. */
   confirmedReads = 0
 
@@ -185,6 +189,7 @@ export class Cluster {
     const n = this.node(id)
     n.paxos?.readIndex(ctx)
     this.chosenAtRead.set(`${id}|${ctx}`, Math.max(0, ...this.decided.keys()))
+    this.appliedAtRead.set(`${id}|${ctx}`, this.highestApplied)
     n.reads.set(ctx, 'pending')
   }
 
@@ -264,10 +269,15 @@ export class Cluster {
     for (const d of rd.dropped) n.open.delete(d.id)
     for (const r of rd.reads) {
       // linearizability: a confirmed read's index covers every value chosen
-      // before the read arrived, by any leader, learned by anyone or not
-      const chosen = this.chosenAtRead.get(`${id}|${r.ctx}`) ?? 0
+      // before the read arrived, by any leader, learned by anyone or not. A
+      // fixed proposer is its chain's only leader: a value it proposed and has
+      // not decided was acknowledged to nobody, so its reads must cover every
+      // value applied anywhere (every acknowledged one), and may leave out
+      // what is in flight (a booth that lost its majority cannot decide it)
+      const fixed = n.config.election.mode === 'fixed'
+      const chosen = (fixed ? this.appliedAtRead : this.chosenAtRead).get(`${id}|${r.ctx}`) ?? 0
       if (r.index < chosen) {
-        throw new InvariantError(`${id}: leader read ${r.ctx} confirmed at index ${r.index}, but slot ${chosen} was chosen before it arrived`)
+        throw new InvariantError(`${id}: leader read ${r.ctx} confirmed at index ${r.index}, but slot ${chosen} was ${fixed ? 'applied' : 'chosen'} before it arrived`)
       }
       n.reads.set(r.ctx, `index=${r.index}`)
       this.confirmedReads++
@@ -508,6 +518,7 @@ export class Cluster {
     }
     this.checkDecision(`${n.id} applied`, d.slot, d.value)
     n.applied.push(d)
+    this.highestApplied = Math.max(this.highestApplied, d.slot)
     if (d.value.kind === 'data') n.open.delete(d.value.id)
   }
 
