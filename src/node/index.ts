@@ -113,9 +113,14 @@ export interface VGuardNode extends TypedEventEmitter<VGuardNodeEvents> {
   readonly multiaddrs: Multiaddr[]
   /** The addresses the node listens on, as bound (with /p2p/<peer id>), announced or not. After start(). */
   readonly listenAddrs: Multiaddr[]
-  /** The open LevelDB database of this node. */
+  /**
+   * The open LevelDB database of this node. The parts below (store, chains, vguarddb, sync,
+   * storageMaster, consensus) are the node's own components, exposed for reading and for tools:
+   * what changes data through them (an append, a deleteChain) bypasses consensus, replication and
+   * their checks. Write with put, delete, append and endOfBooth.
+   */
   readonly store: NodeDatabase
-  /** Every chain this node holds: its own, the shared one, and backup copies. */
+  /** Every chain this node holds: its own, the shared one, and backup copies (read them here; see store on writing). */
   readonly chains: ChainStore
   /** The storage layer: replicate, backup tables, release, read with redirect. */
   readonly vguarddb: VGuardDB
