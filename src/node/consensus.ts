@@ -56,7 +56,7 @@ import { RecentWrites, memoryOwner, writeKey } from './recent-writes.ts'
 import { checkIdempotencyKey, idempotentRef } from './idempotency.ts'
 import { LEADER_READ_TIMEOUT, LEADER_RETRY_DELAY, SHARED_CHAIN } from './paxos-constants.ts'
 import { OwnChainReturn } from './own-chain-return.ts'
-import { OwnChainRecall } from './own-chain-recall.ts'
+import { BackoffTask } from './backoff-task.ts'
 import { heldPoint } from '../backup/index.ts'
 import { OwnChainMarker } from './own-chain-marker.ts'
 import type { ConsensusRecord } from './own-chain-marker.ts'
@@ -201,7 +201,7 @@ export class Consensus {
   /** Whether our own chain is back after a database loss, or behind what its backups hold (own-chain-return.ts). */
   private readonly ownReturn: OwnChainReturn
   /** Gets our own chain back after our database was lost, without waiting for a write. */
-  private readonly ownRecall: OwnChainRecall
+  private readonly ownRecall: BackoffTask
   private readonly onMemberConnected = (): void => { this.ownRecall.poke() }
   /** Which database wrote our own chain: tells a lost database from a new vehicle (set by start()). */
   private ownMarker?: OwnChainMarker
@@ -257,7 +257,7 @@ export class Consensus {
       marker: () => this.ownMarker,
       throughOwnGate: async (step) => await this.throughOwnGate(step)
     })
-    this.ownRecall = new OwnChainRecall({ attempt: async () => await this.recallOwnChain(), log: this.log })
+    this.ownRecall = new BackoffTask({ attempt: async () => await this.recallOwnChain(), what: 'own chain back after the database was lost', log: this.log })
     this.reads = new ChainReads({
       chains: components.chains,
       vguarddb: components.vguarddb,
@@ -626,7 +626,7 @@ export class Consensus {
   }
 
   /**
-   * One try at getting our own chain back after our database was lost (OwnChainRecall): what a first
+   * One try at getting our own chain back after our database was lost (ownRecall): what a first
    * write does before it proposes, without the write. True once it is back.
    */
   private async recallOwnChain (): Promise<boolean> {

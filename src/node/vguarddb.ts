@@ -49,6 +49,7 @@ import { SYNC_WRITE } from '../storage/database.ts'
 import { checkBoothInput, MAX_PARTICIPANTS } from './booth-input.ts'
 import type { EndOfBoothInput } from './booth-input.ts'
 import { errorLabel } from './errors.ts'
+import { BackoffTask } from './backoff-task.ts'
 
 // defined beside the other write errors (own-chain-recovery.ts raises it too); exported from here as before
 export { OwnChainConflictError }
@@ -186,6 +187,13 @@ export class VGuardDB {
   /** Chains whose transfer notes may be on disk (loaded, or noted since): a round clears them, the others have none. */
   private readonly notesOnDisk = new Set<string>()
   /**
+   * A round of our own chain for the transfers a previous run noted and never
+   * settled (it crashed mid-round): without it, their copies waited for our
+   * next commit, for good if we never wrote again, and reconcile grew a
+   * partial one into the whole chain meanwhile (a crash probe).
+   */
+  private readonly settleNoted: BackoffTask
+  /**
    * A point of our own chain this process read from its own store when it
    * signed a table naming it: our chain holds it for as long as we run (no
    * path rewrites our own blocks in a running node), so the next round's
@@ -290,6 +298,7 @@ export class VGuardDB {
       log: this.log,
       isConnected: (peer) => components.libp2p.getConnections(peerIdFromString(peer)).length > 0
     })
+    this.settleNoted = new BackoffTask({ attempt: async () => await this.settleNotedTransfers(), what: 'transfers a previous run left', log: this.log })
   }
 
   async start (): Promise<void> {
@@ -317,14 +326,28 @@ export class VGuardDB {
     // its backups get it again as they connect (holding it, they just say so)
     const own = this.tables.get(this.self)?.table
     if (own != null) this.releases.handOff(this.self, own.active)
+    if (this.interrupted(this.self).length > 0) this.settleNoted.start()
   }
 
   private readonly onPeerConnect = (evt: CustomEvent<PeerId>): void => {
     this.releases.peerConnected(evt.detail.toString())
+    this.settleNoted.poke()
+  }
+
+  /** One try of settleNoted: a round with the members connected now. True once no note is left. */
+  private async settleNotedTransfers (): Promise<boolean> {
+    if (this.stopped || this.interrupted(this.self).length === 0) return true
+    const members = (this.c.members?.() ?? []).map(p => p.toString())
+    // nobody to take the copy or be told to release it: a member that connects pokes the next try
+    if (members.length === 0) return false
+    const outcome = await this.afterCommit(this.self, members)
+    this.log('settled the transfers a previous run left: epoch %d, active %s, obsolete %s', outcome.epoch, outcome.active.join(', '), outcome.obsolete.join(', '))
+    return this.interrupted(this.self).length === 0
   }
 
   async stop (): Promise<void> {
     this.stopped = true
+    this.settleNoted.stop()
     this.releases.stop()
     this.c.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     const { pubsub } = this.c.libp2p.services
@@ -575,7 +598,10 @@ export class VGuardDB {
       const hint = this.c.capacityHint?.(peerId)
       return { peerId, free: hint?.free, load: hint?.held }
     })
-    const ranked = rankBackupCandidates({ candidates, self: this.self, chainBytes, current: current?.active, random: this.c.random ?? Math.random })
+    // vehicles a transfer a crash cut short wrote to hold part of the chain, maybe all of it: kept as
+    // current backups are (a probe's first round after the crash sent the whole chain to an empty one)
+    const holding = [...(current?.active ?? []), ...this.interrupted(chainId)]
+    const ranked = rankBackupCandidates({ candidates, self: this.self, chainBytes, current: holding, random: this.c.random ?? Math.random })
     // participants ruled out by the free space they advertise: reported if the round falls short
     const skipped = candidates
       .filter(c => c.peerId !== this.self && !ranked.includes(c.peerId))

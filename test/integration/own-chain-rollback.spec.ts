@@ -651,7 +651,7 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     await waitFor(() => fullyConnected([a, back, ...full]), { message: 'a and its backup back' })
 
     // a leader read before any write: never "no value" for a key only its booth holds. The node fetches
-    // what the backup holds and asks the booth for the rest as its members connect (OwnChainRecall): the
+    // what the backup holds and asks the booth for the rest as its members connect (Consensus.recallOwnChain): the
     // read answers the value, or refuses while the chain is not back
     const leaderRead = async (): Promise<string | undefined> => text((await a.get(self, 'gps/7', { consistency: 'leader' })).value)
     const early = await leaderRead().then(value => ({ value }), (err: Error) => ({ refused: err.message }))

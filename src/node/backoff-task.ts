@@ -1,11 +1,12 @@
 /**
- * A vehicle that lost its database gets its own chain back as soon as the
- * vehicles that hold it are around, not at its first write. Until then its
- * store holds none of the chain: a probe's node answered "no value" for
- * acknowledged keys (local reads now refuse instead) and its status said
- * the backups were away while both were connected, for as long as nobody
- * wrote. This schedules the attempts: one at start, one whenever a member
- * connects, and retries with backoff while the chain is not back.
+ * Work a node must finish on its own, without a write to carry it, once
+ * other vehicles are around: one try at start, one whenever a member
+ * connects (poke), and retries with backoff until a try says it is done.
+ * Used for a vehicle that lost its database getting its chain back (a
+ * probe's node answered "no value" for acknowledged keys, and said its
+ * backups were away while both were connected, for as long as nobody
+ * wrote), and for settling the copies a round that crashed left (a probe:
+ * kept until the owner's next commit, for good if it never wrote again).
  */
 import type { Logger } from '@libp2p/interface'
 
@@ -13,19 +14,21 @@ import type { Logger } from '@libp2p/interface'
 const FIRST_RETRY_MS = 1_000
 const MAX_RETRY_MS = 30_000
 
-export interface OwnChainRecallDeps {
-  /** One try: true once the chain is back (nothing more to do). */
+export interface BackoffTaskDeps {
+  /** One try: true once the work is done (nothing more to do). */
   attempt: () => Promise<boolean>
+  /** What the task does, for the log. */
+  what: string
   log: Logger
 }
 
-export class OwnChainRecall {
+export class BackoffTask {
   private timer?: ReturnType<typeof setTimeout>
   private trying = false
   private active = false
   private delay = FIRST_RETRY_MS
 
-  constructor (private readonly d: OwnChainRecallDeps) {}
+  constructor (private readonly d: BackoffTaskDeps) {}
 
   start (): void {
     this.active = true
@@ -33,7 +36,7 @@ export class OwnChainRecall {
     this.soon(0)
   }
 
-  /** A member connected: it may hold the chain, so the next try is now (after one under way). */
+  /** A member connected: the next try is now (after one under way). */
   poke (): void {
     if (!this.active) return
     this.delay = FIRST_RETRY_MS
@@ -57,7 +60,7 @@ export class OwnChainRecall {
     try {
       back = await this.d.attempt()
     } catch (err) {
-      this.d.log('own chain not back yet: %s', (err as Error).message)
+      this.d.log('%s: not done yet: %s', this.d.what, (err as Error).message)
     } finally {
       this.trying = false
     }
