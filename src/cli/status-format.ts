@@ -42,7 +42,7 @@ export function formatStatus (s: StatusBody): string[] {
     // with --announce, peers are given other addresses than those it listens on
     ...(sameList(s.listening, s.addresses) ? [] : s.listening.map((a, i) => `${i === 0 ? 'listening' : '         '}  ${a}`)),
     `peers      ${s.peers.length} connected${s.peers.length > 0 ? `: ${s.peers.map(p => short(p.peerId)).join(', ')}` : ''}`,
-    `storage    ${formatBytes(s.storage.used)} used of ${formatBytes(s.storage.capacity)}, ${formatBytes(s.storage.heldForOthers)} of it held for others, ${formatBytes(s.storage.free)} free${s.storage.diskFree == null ? '' : `; disk ${formatBytes(s.storage.diskFree)} free`}${s.storage.overBound ? '; what retention keeps (pins, its own and the shared chain) holds it above its bound' : ''}`,
+    `storage    ${formatBytes(s.storage.used)} used of ${formatBytes(s.storage.capacity)}, ${formatBytes(s.storage.heldForOthers)} of it held for others, ${formatBytes(s.storage.free)} free${s.storage.consensusLog > 0 ? `; consensus log ${formatBytes(s.storage.consensusLog)}` : ''}${s.storage.diskFree == null ? '' : `; disk ${formatBytes(s.storage.diskFree)} free`}${s.storage.overBound ? '; what retention keeps (pins, its own and the shared chain) holds it above its bound' : ''}`,
     // the disk below its reserve: copies of other chains stop, and our own writes are next
     ...(s.storage.diskFree != null && s.storage.diskFree <= s.storage.diskReserve ? [`           disk full: ${formatBytes(s.storage.diskFree)} free, the reserve is ${formatBytes(s.storage.diskReserve)}`] : []),
     `shared     ${s.shared.leader == null ? 'no leader known' : `leader ${who(s.shared.leader)}`}`

@@ -49,9 +49,10 @@ export interface StatusBody {
    * last retention run found pins keeping the bytes above a bound; diskFree: bytes free on the data dir's disk (null if the
    * file system cannot tell), diskReserve: what backup duty leaves of it for this vehicle's own chain;
    * retention, retentionBytes and unclaimedGrace: the temporary storage policy in force (τ in ms, the size bound,
-   * how long an unclaimed copy is kept whole).
+   * how long an unclaimed copy is kept whole); consensusLog: bytes the consensus value logs take on disk
+   * (large values this node voted on as a booth member), beside `used`, which counts chains only.
    */
-  storage: { capacity: number, used: number, free: number, heldForOthers: number, diskFree: number | null, diskReserve: number, retention: number, retentionBytes: number, unclaimedGrace: number, overBound: boolean }
+  storage: { capacity: number, used: number, free: number, heldForOthers: number, diskFree: number | null, diskReserve: number, retention: number, retentionBytes: number, unclaimedGrace: number, overBound: boolean, consensusLog: number }
   transfers: Array<{ chainId: string, peer: string, height: number, target: number, sentBytes: number }>
   pendingReleases: Array<{ chainId: string, peerId: string, attempts: number, offline: boolean }>
   consensus: ConsensusStatus[]
@@ -103,7 +104,7 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
   }
   const heldIds = new Set(held.map(c => c.chainId))
   const used = held.reduce((n, c) => n + c.bytes, 0)
-  const [free, diskFree] = await Promise.all([node.vguarddb.offerableCapacity(), node.diskFree()])
+  const [free, diskFree, consensusLog] = await Promise.all([node.vguarddb.offerableCapacity(), node.diskFree(), node.consensusLogBytes()])
   return {
     peerId: self,
     addresses: node.multiaddrs.map(m => m.toString()),
@@ -124,7 +125,8 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
       retention: node.config.retention,
       retentionBytes: node.config.retentionBytes,
       unclaimedGrace: node.config.unclaimedGrace,
-      overBound: node.storageMaster.overBound
+      overBound: node.storageMaster.overBound,
+      consensusLog
     },
     transfers: backups.flatMap(b => b.transfers),
     pendingReleases: node.vguarddb.pendingReleases(),

@@ -45,6 +45,7 @@ import { sync } from '../protocols/sync/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
 import { StorageMaster } from '../storage/retention.ts'
 import { diskFreeBytes } from '../storage/disk.ts'
+import { valueLogBytes } from '../storage/paxos-values.ts'
 import { InvalidArgumentError, InvalidPinError } from '../storage/errors.ts'
 import { chainIdProblem } from './peer-ids.ts'
 import type { StorageUsage } from '../storage/retention.ts'
@@ -178,6 +179,8 @@ export interface VGuardNode extends TypedEventEmitter<VGuardNodeEvents> {
   storageUsage: () => Promise<StorageUsage>
   /** Bytes still free on the data dir's disk (Infinity where the file system cannot tell). */
   diskFree: () => Promise<number>
+  /** Bytes the consensus value logs take on disk (large values this node voted on as a booth member); not part of `used`. */
+  consensusLogBytes: () => Promise<number>
   /**
    * VGuard's hook: append the block its consensus agreed on to this vehicle's
    * chain, bound to the participants, then replicate → table → release.
@@ -457,6 +460,10 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
 
   async diskFree (): Promise<number> {
     return await diskFreeBytes(this.config.dataDir)
+  }
+
+  async consensusLogBytes (): Promise<number> {
+    return await valueLogBytes(this.config.dataDir)
   }
 
   /** What the disk can take for other vehicles: its free space less the reserve for our own chain. */

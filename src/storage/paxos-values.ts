@@ -23,12 +23,34 @@
  */
 import { createHash } from 'node:crypto'
 import { crc32 } from 'node:zlib'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
+import { readdir, stat } from 'node:fs/promises'
 import { syncDirectory } from './segments.ts'
 import type { Segments } from './segments.ts'
 
 /** The value logs' directory in the node's data dir. */
 export const PAXOS_VALUES_DIR = 'paxos-values'
+
+/**
+ * Bytes the value logs of a data dir take on disk: a booth member's log of
+ * the chains it votes on, which `used` (chains held) does not count. A crash
+ * probe's members held as much there as the chain itself: a segment goes
+ * only once no entry points into it.
+ */
+export async function valueLogBytes (dataDir: string): Promise<number> {
+  const root = join(dataDir, PAXOS_VALUES_DIR)
+  let total = 0
+  const chains = await readdir(root, { withFileTypes: true }).catch(() => [])
+  for (const chain of chains) {
+    if (!chain.isDirectory()) continue
+    const files = await readdir(join(root, chain.name)).catch(() => [])
+    for (const file of files) {
+      // a segment deleted between the listing and its stat counts as nothing
+      total += (await stat(join(root, chain.name, file)).catch(() => undefined))?.size ?? 0
+    }
+  }
+  return total
+}
 
 /** Values at least this large go to the log; smaller ones stay inline (a segment write and fdatasync cost more than LevelDB for them). */
 export const VALUE_LOG_MIN_BYTES = 64 * 1024

@@ -24,7 +24,7 @@ function status (s: Partial<StatusBody> = {}): StatusBody {
     peers: [{ peerId: B, addresses: [] }, { peerId: C, addresses: [] }],
     chains: [],
     backupTables: [],
-    storage: { capacity: 1024 ** 3, used: 1536, free: 1024 ** 3 - 1536, heldForOthers: 512, diskFree: 10 * 1024 ** 3, diskReserve: 64 * 1024 ** 2, retention: 86_400_000, retentionBytes: 1024 ** 3, unclaimedGrace: 86_400_000, overBound: false },
+    storage: { capacity: 1024 ** 3, used: 1536, free: 1024 ** 3 - 1536, heldForOthers: 512, diskFree: 10 * 1024 ** 3, diskReserve: 64 * 1024 ** 2, retention: 86_400_000, retentionBytes: 1024 ** 3, unclaimedGrace: 86_400_000, overBound: false, consensusLog: 0 },
     transfers: [],
     pendingReleases: [],
     consensus: [],
@@ -51,6 +51,12 @@ describe('cli - status for a person', () => {
       '',
       'no chains held yet'
     ])
+  })
+
+  it('names the bytes the consensus log takes on disk beside the chains (a crash probe found members holding as much again as the chain)', () => {
+    const base = status()
+    const [line] = formatStatus({ ...base, storage: { ...base.storage, consensusLog: 58 * 1024 ** 2 } }).filter(l => l.startsWith('storage'))
+    expect(line).toBe('storage    1.5 KiB used of 1.0 GiB, 512 B of it held for others, 1.0 GiB free; consensus log 58.0 MiB; disk 10.0 GiB free')
   })
 
   it('says when consensus stopped on a chain, and when the disk is down to its reserve (every write a 503, the status otherwise healthy)', () => {
