@@ -9,7 +9,7 @@ import { gpsTransaction } from '../workload/gps.ts'
 import type { StatusBody } from '../http/status.ts'
 
 /** GPS fixes per booth (one fix per transaction). */
-const FIXES_PER_BOOTH = 5
+export const FIXES_PER_BOOTH = 5
 
 export interface Vehicle {
   name: string
@@ -17,6 +17,8 @@ export interface Vehicle {
   /** Next fix of the replay. */
   next: number
   lastKey?: string
+  /** Its first release of obsolete backups was told (later ones are not). */
+  releaseShown?: boolean
 }
 
 async function json<T> (url: string, init?: RequestInit): Promise<{ status: number, body: T }> {
@@ -40,13 +42,23 @@ export async function endBooth (v: Vehicle, all: Vehicle[], random: () => number
     v.lastKey = tx.key
     return { key: tx.key, value: new TextDecoder().decode(tx.value) }
   })
-  const res = await json<{ epoch: number, active: string[], complete: boolean, warning?: string, message?: string }>(`${v.process.httpUrl}/booth/end`, {
+  const res = await json<{ epoch: number, active: string[], obsolete?: string[], complete: boolean, warning?: string, message?: string }>(`${v.process.httpUrl}/booth/end`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ participants, transactions })
   })
   if (res.status !== 200) return `${v.name}: booth failed: ${res.body.message ?? res.status}`
-  return res.body.warning != null ? `${v.name}: ${res.body.warning}` : undefined
+  if (res.body.warning != null) return `${v.name}: ${res.body.warning}`
+  // the first release of each vehicle is told (then every booth would): the third phase, seen once
+  const released = res.body.obsolete ?? []
+  if (released.length > 0 && !v.releaseShown) {
+    v.releaseShown = true
+    const name = (id: string): string => all.find(o => o.process.peerId === id)?.name ?? id.slice(-6)
+    const one = released.length === 1
+    return `${v.name}: backups now ${res.body.active.map(name).join(', ')}; told ${released.map(name).join(', ')} to release ${one ? 'its copy' : 'their copies'} ` +
+      `(${one ? 'it keeps' : 'they keep'} a forward pointer, and ${one ? 'redirects' : 'redirect'} readers to the new backups)`
+  }
+  return undefined
 }
 
 interface ReadBody {

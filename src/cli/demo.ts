@@ -9,16 +9,17 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { spawnNode } from '../swarm/process.ts'
 import type { NodeProcess } from '../swarm/process.ts'
 import { removeListenersLater } from '../swarm/signals.ts'
 import { fetchStatus, renderTable } from './table.ts'
-import { endBooth, offlineRead } from './demo-story.ts'
+import { endBooth, FIXES_PER_BOOTH, offlineRead } from './demo-story.ts'
 import { consensusRound, renderConsensus } from './demo-consensus.ts'
 import type { Vehicle } from './demo-story.ts'
 import type { StatusBody } from '../http/status.ts'
 import { canUnshareNetwork, inPrivateNetns, reexecInPrivateNetns } from '../swarm/netns.ts'
+import { GPS_DATASET, loadGpsFixes } from '../workload/gps.ts'
 
 export interface DemoFlags {
   vehicles: number
@@ -28,6 +29,10 @@ export interface DemoFlags {
 
 const IN_NETNS_ENV = 'VGUARD_DEMO_IN_NETNS'
 const K_BACKUPS = 2
+/** A note said again within this long is not printed again. */
+const REPEAT_NOTE_MS = 30_000
+/** Output to a log (not a terminal): the table at most this often. */
+const LOG_TABLE_MS = 10_000
 /** Seconds before one vehicle leaves, when no --duration says otherwise. */
 const DEFAULT_LEAVE_AFTER = 12
 /** A vehicle still running this long after SIGTERM is killed (graceful stops take ~1-2 s). */
@@ -83,6 +88,7 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
       vehicles.push(await spawnNode({ args }))
     }
     out(`demo: ${vehicles.length} vehicles started on network "${network}" (${useMdns ? 'mDNS' : 'bootstrap'}), k = ${K_BACKUPS}; Ctrl-C to stop${flags.duration != null ? `, or after ${flags.duration} s` : ''}`)
+    out(`demo: each vehicle replays the GPS trip in ${relative(process.cwd(), GPS_DATASET) || GPS_DATASET} (${loadGpsFixes().fixes.length} fixes), ${FIXES_PER_BOOTH} per booth`)
     // inside the private namespace their loopback is not the host's: no browser could reach them
     if (!inNetns) out(`demo: live dashboards: ${vehicles.map(v => `${v.httpUrl}/dashboard`).join('  ')}`)
     await runStory(vehicles, flags, state, stopSignal, out)
@@ -141,7 +147,18 @@ async function runStory (processes: NodeProcess[], flags: DemoFlags, state: { st
   const random = (): number => { seed = (seed * 16807) % 2147483647; return seed / 2147483647 }
   const tty = process.stdout.isTTY === true
   const notes: string[] = []
+  // the same note round after round (a swarm too small for k backups warns on every booth) is told
+  // once per REPEAT_NOTE_MS: a probe's three vehicles printed 44 such lines in 10 s
+  const told = new Map<string, number>()
+  const note = (text: string | undefined): void => {
+    if (text == null) return
+    const at = told.get(text)
+    if (at != null && Date.now() - at < REPEAT_NOTE_MS) return
+    told.set(text, Date.now())
+    notes.push(text)
+  }
   let last = ''
+  let lastShown = 0
   /** Notes a log has been given (not a terminal). */
   let printed = 0
   let left: Vehicle | undefined
@@ -152,10 +169,10 @@ async function runStory (processes: NodeProcess[], flags: DemoFlags, state: { st
       const meshed = rows.filter(r => r.status != null).every(r => (r.status?.peers.length ?? 0) >= vehicles.filter(v => v !== left).length - 1)
       if (meshed) {
         // GPS fixes through consensus (and now and then the shared chain), then the booth story
-        notes.push(...await consensusRound(vehicles.filter(v => v !== left), round++))
+        for (const text of await consensusRound(vehicles.filter(v => v !== left), round++)) note(text)
         // every vehicle still driving ends one booth per round
         const results = await Promise.all(vehicles.filter(v => v !== left).map(async v => await endBooth(v, vehicles.filter(o => o !== left), random)))
-        for (const r of results) if (r != null) notes.push(r)
+        for (const r of results) note(r)
       }
       if (left == null && Date.now() >= leaveAt && meshed) {
         left = vehicles[2 % vehicles.length]
@@ -168,9 +185,11 @@ async function runStory (processes: NodeProcess[], flags: DemoFlags, state: { st
       // a terminal redraws one screen with the latest notes; a log (a file, a pipe) gets each note
       // once, after the table (with the notes in each table, every event read as if it happened again)
       const table = [renderTable(rows, tty ? notes.slice(-8) : []), '', ...renderConsensus(rows)].join('\n')
-      if (table !== last) {
+      // a log gets the table every LOG_TABLE_MS, not on every change (a probe's 2 minutes were 1,105 lines of tables)
+      if (table !== last && (tty || Date.now() - lastShown >= LOG_TABLE_MS)) {
         out(tty ? `\x1b[2J\x1b[H${table}` : table)
         last = table
+        lastShown = Date.now()
       }
       if (!tty) for (const note of notes.slice(printed)) out(note)
       printed = notes.length

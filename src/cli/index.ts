@@ -73,7 +73,7 @@ function buildProgram (io: CliIo): Command {
     .showHelpAfterError(false)
 
   program.command('start')
-    .description('start a vehicle node and its local HTTP API (stops on SIGINT/SIGTERM)')
+    .description('start a vehicle node and its local HTTP API (stops cleanly on SIGINT, SIGTERM or SIGHUP)')
     .addOption(dataDirOption())
     .addOption(new Option('--listen <multiaddr>', 'libp2p listen address, repeatable [default: /ip4/0.0.0.0/tcp/0]').env('VGUARD_LISTEN').argParser(collectMultiaddrs))
     .addOption(new Option('--announce <multiaddr>', 'address to announce instead of the listen addresses, repeatable').env('VGUARD_ANNOUNCE').argParser(collectMultiaddrs))

@@ -37,6 +37,14 @@ function expectTheStory (output: string, vehicles: number): void {
   expect(output.match(/vehicle-\d leaves \(its process stops\)/g)).toHaveLength(1)
   expect(output).toMatch(/vehicle-\d reads vehicle-\d's \S+ while vehicle-\d is offline:\n\s+path: .+\n\s+served by vehicle-\d at height [1-9]/)
   expect(output).not.toContain('booth failed')
+  // where its data comes from, and the third phase seen (a probe: "never announced"), each once per vehicle
+  expect(output).toMatch(/demo: each vehicle replays the GPS trip in \S*gps-dataset\.csv \(1467 fixes\), 5 per booth/)
+  const releases = output.match(/^vehicle-\d: backups now .+; told .+ to release (its copy|their copies)/gm) ?? []
+  expect(releases.length).toBeGreaterThan(0)
+  expect(new Set(releases.map(r => r.slice(0, r.indexOf(':')))).size).toBe(releases.length)
+  // a log is not a wall of tables (a probe's two minutes: 1,105 lines), nor of the same warning
+  const lines = output.split('\n').filter(l => l.trim() !== '')
+  expect(new Set(lines.filter(l => /^vehicle-\d: /.test(l))).size).toBe(lines.filter(l => /^vehicle-\d: /.test(l)).length)
   expect(output.trimEnd().split('\n').pop()).toBe('demo: stopped cleanly')
 }
 
