@@ -269,7 +269,9 @@ export class OwnChainReturn {
     if (height === 0 && marker.consensus == null) return 'has not got its chain back from the vehicles that hold it'
     const table = this.d.vguarddb.tables.get(this.d.self)?.table
     if ((table?.epoch ?? 0) >= marker.lostEpoch && (table == null || heldPoint(table).height <= height)) return undefined
-    return `has its chain back only up to height ${height} (backup table epoch ${table?.epoch ?? 0}), older than epoch ${marker.lostEpoch} its database had reached: ` +
+    // no table at all: nobody was asked yet (a probe's status said its backups were away, both connected)
+    if (table == null) return `has not got its chain back yet: no vehicle has shown it its chain's backup table (it asks its members as they connect; its database had reached epoch ${marker.lostEpoch})`
+    return `has its chain back only up to height ${height} (backup table epoch ${table.epoch}), older than epoch ${marker.lostEpoch} its database had reached: ` +
       'the backups that hold the newer chain are away'
   }
 
