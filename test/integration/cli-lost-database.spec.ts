@@ -58,8 +58,7 @@ describe('vguard-node CLI - a vehicle that lost its database', () => {
     expect(viaCli.stderr).toContain('ChainRecoveryError')
     const status = JSON.parse((await cli(node, ['status', '--json'])).stdout) as StatusBody
     expect(status.ownChainLost).toContain(`${join(dataDir, OWN_CHAIN_FILE)} says database`)
-    // alone, nobody has shown it a table: not "its backups are away" (a probe's status said so, both connected)
-    expect(status.ownChainLost).toContain('no vehicle has shown it its chain\'s backup table')
+    expect(status.ownChainLost).not.toContain('are away')
     expect(status.chains.find(c => c.id === node?.peerId)).toBeUndefined()
     expect((await cli(node, ['status'])).stdout).toContain('own chain  lost its database: its writes wait until a vehicle holding the chain hands it back')
     expect(await node.stop('SIGTERM')).toBe(0)
