@@ -59,6 +59,8 @@ export type { EndOfBoothInput } from './booth-input.ts'
 export const BOOTHS_TOPIC_VERSION = 1
 export type { ReadOptions } from './redirect-reads.ts'
 /** A round gives up on one backup after this long and tries the next candidate. */
+/** How long settleNoted waits for k members to connect before it runs its round with fewer. */
+const SETTLE_NOTED_WAIT = 10_000
 const REPLICATE_TIMEOUT = 5 * 60_000
 /**
  * Previous backups a round short of k keeps in its table besides k (see
@@ -193,6 +195,8 @@ export class VGuardDB {
    * partial one into the whole chain meanwhile (a crash probe).
    */
   private readonly settleNoted: BackoffTask
+  /** When start() ran (performance.now()): settleNoted waits a while for k members to connect. */
+  private startedAt = 0
   /**
    * A point of our own chain this process read from its own store when it
    * signed a table naming it: our chain holds it for as long as we run (no
@@ -303,6 +307,7 @@ export class VGuardDB {
 
   async start (): Promise<void> {
     this.started = true
+    this.startedAt = performance.now()
     // a start after a failed one (stop() ran): redirect reads had gone on saying the node was stopped
     this.stopped = false
     this.stopping = stopController()
@@ -338,8 +343,11 @@ export class VGuardDB {
   private async settleNotedTransfers (): Promise<boolean> {
     if (this.stopped || this.interrupted(this.self).length === 0) return true
     const members = (this.c.members?.() ?? []).map(p => p.toString())
-    // nobody to take the copy or be told to release it: a member that connects pokes the next try
+    // nobody to take the copy or be told to release it: a member that connects pokes the next try. With
+    // fewer than k, the others may still be connecting (a bootstrap peer first, the rest through it): run
+    // now, the round would fall short of k and spend an epoch on a partial table, so it waits a while
     if (members.length === 0) return false
+    if (members.length < this.c.kBackups && performance.now() - this.startedAt < SETTLE_NOTED_WAIT) return false
     const outcome = await this.afterCommit(this.self, members)
     this.log('settled the transfers a previous run left: epoch %d, active %s, obsolete %s', outcome.epoch, outcome.active.join(', '), outcome.obsolete.join(', '))
     return this.interrupted(this.self).length === 0

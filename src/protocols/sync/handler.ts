@@ -263,17 +263,22 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
 
   /** Room in the budget for a frame (reserved until it is sent). */
   const take = async (bytes: number): Promise<void> => {
-    // room free now needs no timer and no signal (a frame of headers takes its room header by header)
-    if (!budget.tryAcquire(bytes, peer)) {
-      try {
-        // a requester that reset the stream gives its room back now, not after the timeout
-        await budget.acquire(bytes, peer, AbortSignal.any([ended.signal, credits.broken, AbortSignal.timeout(options.timeout)]))
-      } catch (err) {
-        if ((err as Error).name === 'TimeoutError') throw new TimeoutError(`no room to send within ${options.timeout} ms`)
-        throw err
-      }
+    // room free now needs no timer and no signal
+    if (takeNow(bytes)) return
+    try {
+      // a requester that reset the stream gives its room back now, not after the timeout
+      await budget.acquire(bytes, peer, AbortSignal.any([ended.signal, credits.broken, AbortSignal.timeout(options.timeout)]))
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError') throw new TimeoutError(`no room to send within ${options.timeout} ms`)
+      throw err
     }
     reserved += bytes
+  }
+  /** Takes room for `bytes` if the budget has it now, without waiting. */
+  const takeNow = (bytes: number): boolean => {
+    if (!budget.tryAcquire(bytes, peer)) return false
+    reserved += bytes
+    return true
   }
   /** Sends a frame whose room in the budget is taken (see take). */
   const sendTaken = async (bytes: Uint8Array): Promise<void> => {
@@ -311,8 +316,12 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
         const size = framedSize(record)
         if (frame.length > 0 && (frameSize + size > options.frameBytes || frame.length >= MAX_BLOCKS_PER_FRAME)) await flushTaken()
         // each header takes its room before the frame holds it: a stream waiting for room held a whole frame
-        // (a MiB) outside the budget, and a peer's streams as many
-        await take(size)
+        // (a MiB) outside the budget, and a peer's streams as many. One that must wait sends what it has first:
+        // streams each holding room for a frame not full yet, none sent, waited on each other for good (a review)
+        if (!takeNow(size)) {
+          await flushTaken()
+          await take(size)
+        }
         frame.push(record)
         frameSize += size
       }

@@ -18,7 +18,7 @@ import type { StoreHarness } from '../../storage/helpers.ts'
 import { MemoryChainStore } from '../../../../src/storage/index.ts'
 import type { ChainStore } from '../../../../src/storage/index.ts'
 import { encodeBlock } from '../../../../src/chain/index.ts'
-import { framedSize } from '../../../../src/protocols/sync/messages.ts'
+import { decodeResponse, framedSize } from '../../../../src/protocols/sync/messages.ts'
 import { waitFor } from '../../../utils/wait.ts'
 
 const CHAIN = 'vehicle-1'
@@ -164,6 +164,31 @@ describe('protocols - sync serve budget', () => {
     // each stream read what it took room for, and the one header it waits for room for
     expect(read - budget.inFlight(rogue.toString())).toBeLessThanOrEqual(MAX_INBOUND_STREAMS * largest)
   })
+
+  it('many streams of headers from one peer, more than its share holds frames of, are all served: a stream that must wait sends its frame first', async () => {
+    const STREAMS = 17
+    const HEADER_BLOCKS = 6_000
+    const victim = await net.add({ timeout: 30_000 })
+    // ~1.2 MiB of headers: more than a peer's share split over 17 streams (~0.94 MiB each) holds
+    await victim.store.appendMany(chainOf(CHAIN, HEADER_BLOCKS))
+    const requester = await newPeer()
+    // an honest requester: reads every frame and credits it back
+    const fetchHeaders = async (): Promise<number> => {
+      const { lp } = await rawRequest(victim, requester, streams, MiB, true)
+      let blocks = 0
+      while (true) {
+        const bytes = await lp.read()
+        const res = decodeResponse(bytes)
+        blocks += res.blocks.length
+        if (res.done) return blocks
+        await lp.write(SyncRequest.encode({ type: SyncRequest.Type.CREDIT, chainId: CHAIN, from: 0, to: 0, credit: bytes.byteLength, headers: false }))
+      }
+    }
+    // 17 streams, each with a frame (up to 1 MiB) of headers under way: more than the peer's 16 MiB share
+    const served = await Promise.all(Array.from({ length: STREAMS }, fetchHeaders))
+    expect(served).toEqual(Array.from({ length: STREAMS }, () => HEADER_BLOCKS))
+    await waitFor(() => serveBudget(victim.store).inFlight() === 0, { message: 'the room back' })
+  }, 30_000)
 
   it('a requester that sends what is not a CREDIT is served no further, whatever credit it has left; its room goes back', async () => {
     const victim = await net.add()
