@@ -42,8 +42,12 @@ describe('replicate - a backup that stops taking bytes', () => {
     await cluster.teardown()
   })
 
-  /** A connected to B through a relay; B's scripted backup takes the offer and one frame, then the relay carries nothing more. */
-  async function stalledPair (): Promise<{ A: VGuardNode, B: VGuardNode, protocol: string, cutOff: Promise<void> }> {
+  /**
+   * A connected to B through a relay; B's scripted backup takes the offer and then (`after`) one frame, or
+   * nothing more: then the relay carries nothing more (`after: 'frame'`), or nothing to B (`after: 'offer'`:
+   * B's answer to the offer still reaches A, which then writes frames B never takes).
+   */
+  async function stalledPair (after: 'frame' | 'offer' = 'frame'): Promise<{ A: VGuardNode, B: VGuardNode, protocol: string, cutOff: Promise<void> }> {
     const [A, B] = [await cluster.create(), await cluster.create()]
     await Promise.all([A.start(), B.start()])
     await grow(A)
@@ -55,10 +59,13 @@ describe('replicate - a backup that stops taking bytes', () => {
     await B.libp2p.handle(protocol, async (stream) => {
       const pbs = pbStream(stream, { maxDataLength: 8 * MiB })
       await pbs.read(ReplicateRequest)
+      if (after === 'offer') relay.pause('to-target')
       await pbs.write({ status: ReplicateResponse.Status.OK, height: 0, tipHash: new Uint8Array(0), free: 1 << 30, message: '' }, ReplicateResponse)
-      // the proposer took the offer's answer (it sends blocks): from now on the link carries nothing either way
-      await pbs.read(ReplicateRequest, { limits: { blocks: 65_536 } })
-      relay.pause()
+      if (after === 'frame') {
+        // the proposer took the offer's answer (it sends blocks): from now on the link carries nothing either way
+        await pbs.read(ReplicateRequest, { limits: { blocks: 65_536 } })
+        relay.pause()
+      }
       resolve()
     })
     return { A, B, protocol, cutOff }
@@ -70,6 +77,15 @@ describe('replicate - a backup that stops taking bytes', () => {
     const transfer = proposerService(A, { protocol, messageTimeout: 1_000 }).replicateTo(B.peerId, A.peerId.toString())
     await cutOff
     // its first acknowledgement is overdue after 1 s; the connection's liveness would hang up after ~15 s
+    await expect(transfer).rejects.toMatchObject({ name: 'TimeoutError', message: expect.stringMatching(/replicate-stalled.* timed out$/) })
+  })
+
+  it('fails the transfer too when the link goes silent right after the offer, before any frame reached the backup', async () => {
+    const { A, B, protocol, cutOff } = await stalledPair('offer')
+    const transfer = proposerService(A, { protocol, messageTimeout: 1_000 }).replicateTo(B.peerId, A.peerId.toString())
+    await cutOff
+    // a write waits for room only once the one before it could not all be sent: that frame is unacknowledged, and its
+    // acknowledgement's timeout ends the write waiting behind it (a review asked about a write blocked with none pending)
     await expect(transfer).rejects.toMatchObject({ name: 'TimeoutError', message: expect.stringMatching(/replicate-stalled.* timed out$/) })
   })
 
