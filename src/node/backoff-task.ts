@@ -24,6 +24,8 @@ export interface BackoffTaskDeps {
 
 export class BackoffTask {
   private timer?: ReturnType<typeof setTimeout>
+  /** The try under way, if one is. */
+  private current?: Promise<void>
   private trying = false
   private active = false
   private delay = FIRST_RETRY_MS
@@ -43,28 +45,32 @@ export class BackoffTask {
     if (!this.trying) this.soon(0)
   }
 
-  stop (): void {
+  /** No more tries; resolves once the one under way, if any, has ended. */
+  async stop (): Promise<void> {
     this.active = false
     clearTimeout(this.timer)
+    await this.current
   }
 
   private soon (ms: number): void {
     clearTimeout(this.timer)
-    this.timer = setTimeout(() => { void this.run() }, ms)
+    this.timer = setTimeout(() => {
+      if (!this.active || this.trying) return
+      this.current = this.run().finally(() => { this.current = undefined })
+    }, ms)
   }
 
   private async run (): Promise<void> {
-    if (!this.active || this.trying) return
     this.trying = true
-    let back = false
+    let done = false
     try {
-      back = await this.d.attempt()
+      done = await this.d.attempt()
     } catch (err) {
       this.d.log('%s: not done yet: %s', this.d.what, (err as Error).message)
     } finally {
       this.trying = false
     }
-    if (back) {
+    if (done) {
       this.active = false
       return
     }

@@ -336,9 +336,12 @@ export class Consensus {
     this.ownMarkerOpened.reject(new NodeStoppedError('the node is stopping'))
     this.c.events.removeEventListener('backup:table', this.onTable)
     this.c.events.removeEventListener('peer:connected', this.onMemberConnected)
-    this.ownRecall.stop()
+    // no new try; one under way (a fetch from the holders) ends once the driver stopped its fetches, and
+    // before the record of which database writes the chain is settled (a review: it claimed it after)
+    const recalling = this.ownRecall.stop()
     await this.writes.stop()
     await (retry ? this.driver.pause() : this.driver.stop())
+    await recalling
     await this.ownMarker?.settled()
   }
 

@@ -549,6 +549,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       // (a peer would never count as a member), and consensus start awaits disk
       this.peering.start()
       await this.consensus.start()
+      this.vguarddb.settleInterrupted()
     } catch (err) {
       // nothing half started stays behind (a listener would keep the process alive)
       await this.stopServices().catch(() => {})
@@ -607,6 +608,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     this.removeEventListener('chain:committed', this.onCommitted)
     this.capacityNews.stop()
     const steps = [
+      // no background round starts while the node stops (one under way is cut with the others by vguarddb.stop)
+      async () => { void this.vguarddb.stopBackground() },
       // first: a leaving vehicle must not become a fresh backup while the rest stops
       async () => { await this.vguarddb.replicate.stop() },
       async () => { await this.consensus.stop() },

@@ -1062,9 +1062,10 @@ export class ChainReplica {
       w.reject(this.snapshotStall?.fetchFailed != null ? new ChainRecoveryError(`${this.chainId}: ${this.phase1Reason()}`) : new NoQuorumError(`${this.chainId}: ${this.phase1Reason()}`))
       return false
     })
-    // a read's index covers the writes proposed before it (one may be chosen already): with no majority to decide
-    // them, it waits for them, and "the chain store did not apply" sent a probe's operator looking at the disk
-    const undecided = this.paxos.status().inflight
+    // an elected leader's read index covers the writes proposed before it (one may be chosen already): with no
+    // majority to decide them, it waits for them, and "the chain store did not apply" sent a probe's operator
+    // looking at the disk. A fixed proposer's index leaves them out (paxos.ts readIndex)
+    const undecided = this.kind === 'own' ? 0 : this.paxos.status().inflight
     this.reads.expire(now, (confirmed, what) => new NoQuorumError(!confirmed
       ? `${what}: no majority of the booth confirmed this node's leadership in time`
       : undecided > 0

@@ -331,7 +331,19 @@ export class VGuardDB {
     // its backups get it again as they connect (holding it, they just say so)
     const own = this.tables.get(this.self)?.table
     if (own != null) this.releases.handOff(this.self, own.active)
-    if (this.interrupted(this.self).length > 0) this.settleNoted.start()
+  }
+
+  /**
+   * Settles the transfers a previous run noted (settleNoted): called once
+   * consensus runs, so our chain replayed what it decided first (a review).
+   */
+  settleInterrupted (): void {
+    if (this.started && !this.stopped && this.interrupted(this.self).length > 0) this.settleNoted.start()
+  }
+
+  /** Starts no more background rounds: the node is leaving (it must not begin transfers while the rest stops). */
+  async stopBackground (): Promise<void> {
+    await this.settleNoted.stop()
   }
 
   private readonly onPeerConnect = (evt: CustomEvent<PeerId>): void => {
@@ -343,11 +355,13 @@ export class VGuardDB {
   private async settleNotedTransfers (): Promise<boolean> {
     if (this.stopped || this.interrupted(this.self).length === 0) return true
     const members = (this.c.members?.() ?? []).map(p => p.toString())
-    // nobody to take the copy or be told to release it: a member that connects pokes the next try. With
-    // fewer than k, the others may still be connecting (a bootstrap peer first, the rest through it): run
-    // now, the round would fall short of k and spend an epoch on a partial table, so it waits a while
+    // nobody to take the copy or be told to release it: a member that connects pokes the next try. The
+    // vehicles the notes name, and k members, may still be connecting (a bootstrap peer first, the rest
+    // through it): run now, the round would fall short of k, or pass over the vehicle that holds part of
+    // the chain, which it takes first (a test's round sent the whole chain to another). So it waits a while
     if (members.length === 0) return false
-    if (members.length < this.c.kBackups && performance.now() - this.startedAt < SETTLE_NOTED_WAIT) return false
+    const missing = this.interrupted(this.self).some(p => !members.includes(p)) || members.length < this.c.kBackups
+    if (missing && performance.now() - this.startedAt < SETTLE_NOTED_WAIT) return false
     const outcome = await this.afterCommit(this.self, members)
     this.log('settled the transfers a previous run left: epoch %d, active %s, obsolete %s', outcome.epoch, outcome.active.join(', '), outcome.obsolete.join(', '))
     return this.interrupted(this.self).length === 0
@@ -355,7 +369,8 @@ export class VGuardDB {
 
   async stop (): Promise<void> {
     this.stopped = true
-    this.settleNoted.stop()
+    // a round of it under way is cut by the stop signal below, and awaited with the others
+    void this.settleNoted.stop()
     this.releases.stop()
     this.c.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     const { pubsub } = this.c.libp2p.services

@@ -485,10 +485,20 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     const backups = nodes.slice(1).filter(n => nodes[1].vguarddb.tables.get(self)?.table.active.includes(n.peerId.toString()) === true)
     expect(backups).toHaveLength(2)
     for (const backup of backups) await cluster.stopNode(backup)
-    // it answered these from its empty store: "gps/3 has no value", though committed
-    // (its own copy does not answer: the backups are asked, and are away)
-    await expect(a.vguarddb.readKey(self, 'gps/3')).rejects.toMatchObject({ name: 'NoHolderReachableError', tried: expect.arrayContaining(backups.map(b => expect.objectContaining({ peerId: b.peerId.toString(), outcome: 'unreachable' }))) })
-    await expect(a.get(self, 'gps/3', { consistency: 'leader' })).rejects.toMatchObject({ name: 'NoLeaderError', message: expect.stringMatching(/behind its own chain: its backups hold it up to height 20, this node up to 0/) })
+    // it answered these from its empty store: "gps/3 has no value", though committed. It got its chain back
+    // at start if its backups were quick (OwnChainRecall): then it answers the value; else its own copy does
+    // not answer, the backups are asked, and are away
+    const back = (await a.chains.tip(self)).height === 20
+    if (back) {
+      expect(text((await a.vguarddb.readKey(self, 'gps/3')).response.value)).toBe('fix 3')
+      // its replica, opened on the chain fetched back, re-decides what its phase 1 recovered before a leader
+      // read is served, and half its booth is away: it answers the value, or no read at all
+      const leader = await a.get(self, 'gps/3', { consistency: 'leader' }).then(r => text(r.value), (err: Error) => err.name)
+      expect(['fix 3', 'NoLeaderError']).toContain(leader)
+    } else {
+      await expect(a.vguarddb.readKey(self, 'gps/3')).rejects.toMatchObject({ name: 'NoHolderReachableError', tried: expect.arrayContaining(backups.map(b => expect.objectContaining({ peerId: b.peerId.toString(), outcome: 'unreachable' }))) })
+      await expect(a.get(self, 'gps/3', { consistency: 'leader' })).rejects.toMatchObject({ name: 'NoLeaderError', message: expect.stringMatching(/behind its own chain: its backups hold it up to height 20, this node up to 0|lost its database/) })
+    }
     // they return: the reads' check fetches the chain from them, and then they answer it
     for (const backup of backups) {
       const back = await cluster.create({ dataDir: backup.config.dataDir, bootstrap: [a.multiaddrs[0].toString()] })
