@@ -43,6 +43,25 @@ async function checkHttpHost (host: string): Promise<void> {
   }
 }
 
+/** How often a node that lost its database looks whether its chain is back, to say so. */
+const OWN_CHAIN_BACK_POLL_MS = 1_000
+
+/** Says once when the node's own chain is back after its database was lost. */
+function watchOwnChainBack (node: VGuardNode, say: (line: string) => void): ReturnType<typeof setInterval> {
+  let asking = false
+  const timer = setInterval(() => {
+    if (asking) return
+    asking = true
+    void (async () => {
+      if (await node.consensus.ownChainLost() != null) return
+      clearInterval(timer)
+      const { height } = await node.chains.tip(node.peerId.toString())
+      say(`own chain back from the vehicles that hold it: height ${height}; its writes and reads go on`)
+    })().catch(() => {}).finally(() => { asking = false })
+  }, OWN_CHAIN_BACK_POLL_MS)
+  return timer
+}
+
 /** Runs a node until SIGINT/SIGTERM; resolves once it has stopped cleanly. */
 export async function runStart (options: StartOptions, out: (line: string) => void): Promise<void> {
   // listen before starting: a signal that comes while we start, or the moment
@@ -90,11 +109,14 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
     out(`warning: this node lost its database (${lost}): it fetches its own chain back from the vehicles that hold it as they connect; ` +
       'until then its writes and local reads of it fail (vguard-node status says when it is back)')
   }
+  // the warning's other half: a chaos probe's log said the chain was lost, and never that it came back
+  const watch = lost == null ? undefined : watchOwnChainBack(node, say)
   for (const line of held.splice(0)) out(line)
   live = true
   out('ready')
 
   out(`${await stop.signal}: stopping`)
+  clearInterval(watch)
   try {
     // new requests are answered that the node is stopping, and those running (a write waiting for its
     // commit) get their answer (stopping the node under them answered 503 "may have committed" for

@@ -16,12 +16,16 @@ import type { StatusBody } from '../../src/http/routes.ts'
 import { DB_DIR } from '../../src/storage/database.ts'
 import { OWN_CHAIN_FILE } from '../../src/node/own-chain-marker.ts'
 import { runCli, LOCAL } from '../utils/cli.ts'
+import { waitFor } from '../utils/wait.ts'
 
 describe('vguard-node CLI - a vehicle that lost its database', () => {
   let dir: string | undefined
   let node: NodeProcess | undefined
+  let other: NodeProcess | undefined
   afterEach(async () => {
     await node?.stop('SIGKILL')
+    await other?.stop('SIGKILL')
+    other = undefined
     if (dir != null) await rm(dir, { recursive: true, force: true })
   })
 
@@ -31,6 +35,27 @@ describe('vguard-node CLI - a vehicle that lost its database', () => {
     await runCli([command, '--http', new URL(p.httpUrl).host, ...args])
   const put = async (p: NodeProcess, key: string, value: string): Promise<Response> =>
     await fetch(`${p.httpUrl}/chains/${p.peerId}/kv/${encodeURIComponent(key)}`, { method: 'PUT', body: value })
+
+  it('beside a vehicle that holds its chain, gets it back at once and says so in its log', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-cli-lost-'))
+    other = await start(join(dir, 'backup'))
+    const dataDir = join(dir, 'v0')
+    const startBeside = async (): Promise<NodeProcess> =>
+      await spawnNode({ args: ['--data-dir', dataDir, '--network', 'cli-lost', ...LOCAL, '--bootstrap', other?.addresses[0] ?? ''], readyTimeout: 30_000 })
+    node = await startBeside()
+    // the backup is connected when the write's round runs: it takes the chain
+    await waitFor(async () => (JSON.parse((await cli(node as NodeProcess, ['status', '--json'])).stdout) as StatusBody).peers.length === 1, { message: 'the two connected' })
+    const put = await cli(node, ['put', 'gps/1', '--', '-27.71,-51.09'])
+    expect(put.code, put.stderr).toBe(0)
+    await waitFor(async () => (JSON.parse((await cli(other as NodeProcess, ['status', '--json'])).stdout) as StatusBody).chains.some(c => c.id === node?.peerId && c.height === 1), { message: 'the backup holds the chain' })
+    expect(await node.stop('SIGTERM')).toBe(0)
+
+    await rm(join(dataDir, DB_DIR), { recursive: true })
+    node = await startBeside()
+    await waitFor(() => node?.output.some(l => l.startsWith('own chain back from the vehicles that hold it: height 1')) === true, { timeout: 30_000, message: 'the log says the chain is back' })
+    const got = await cli(node, ['get', 'gps/1'])
+    expect(got.stdout.trim()).toBe('-27.71,-51.09')
+  })
 
   it('writes nothing until its chain is back, says so in status, and begins anew only once its operator deletes own-chain.json', async () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-cli-lost-'))
