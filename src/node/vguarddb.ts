@@ -59,9 +59,9 @@ export type { EndOfBoothInput } from './booth-input.ts'
 export const BOOTHS_TOPIC_VERSION = 1
 export type { ReadOptions } from './redirect-reads.ts'
 /** A round gives up on one backup after this long and tries the next candidate. */
-/** How long settleNoted waits for k members to connect before it runs its round with fewer. */
-const SETTLE_NOTED_WAIT = 10_000
 const REPLICATE_TIMEOUT = 5 * 60_000
+/** How long settleNoted waits for the vehicles its notes name, and k members, to connect before it runs its round without them. */
+const SETTLE_NOTED_WAIT = 10_000
 /**
  * Previous backups a round short of k keeps in its table besides k (see
  * round): a few more than k, as some of them may be gone for good.
