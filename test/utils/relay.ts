@@ -5,24 +5,27 @@ import type { Server, Socket, AddressInfo } from 'node:net'
 /**
  * Carries bytes between a dialer and `target` until cut(); then carries nothing and closes nothing.
  * pause() holds what arrives (a peer whose process stalls) until resume() delivers it, in order:
- * both ways, or only what goes to the target (`'to-target'`: the target stops taking bytes while
- * what it sends still arrives).
+ * both ways, or one way only: what goes to the target (`'to-target'`: the target stops taking bytes
+ * while what it sends still arrives), or what comes from it (`'from-target'`).
  */
 export class Relay {
   private readonly sockets: Socket[] = []
+  /** The relay's sockets to the target, one per connection. */
+  private readonly toTarget: Socket[] = []
   private cutOff = false
   private held?: Array<() => void>
-  /** Only what goes to the target is held. */
-  private oneWay = false
+  /** Which way pause() holds bytes. */
+  private holding: 'both' | 'to-target' | 'from-target' = 'both'
   readonly server: Server
 
   constructor (target: number) {
     this.server = createServer((inbound) => {
       const outbound = connect(target, '127.0.0.1')
       this.sockets.push(inbound, outbound)
+      this.toTarget.push(outbound)
       const carry = (to: Socket, toTarget: boolean) => (chunk: Buffer): void => {
         if (this.cutOff) return
-        if (this.held != null && (toTarget || !this.oneWay)) this.held.push(() => { to.write(chunk) })
+        if (this.held != null && (this.holding === 'both' || (this.holding === 'to-target') === toTarget)) this.held.push(() => { to.write(chunk) })
         else to.write(chunk)
       }
       inbound.on('data', carry(outbound, true))
@@ -32,16 +35,25 @@ export class Relay {
     })
   }
 
-  pause (direction: 'both' | 'to-target' = 'both'): void {
+  pause (direction: 'both' | 'to-target' | 'from-target' = 'both'): void {
     this.held ??= []
-    this.oneWay = direction === 'to-target'
+    this.holding = direction
   }
 
   resume (): void {
     const held = this.held ?? []
     this.held = undefined
-    this.oneWay = false
+    this.holding = 'both'
     for (const deliver of held) deliver()
+  }
+
+  /**
+   * Stops reading what the target sends, holding nothing: its socket's send
+   * buffer fills and its writes wait (a peer that stopped reading, with the
+   * connection open), where pause() takes the bytes in.
+   */
+  stopReadingTarget (): void {
+    for (const s of this.toTarget) s.pause()
   }
 
   async listen (): Promise<number> {

@@ -179,8 +179,8 @@ export interface ServeOptions {
   writes?: (chainId: string, from: number, to: number) => AppliedWriteId[] | undefined
   /** Whether the asker may have a WRITES answer now (a rate limit). @default always */
   mayAskWrites?: () => boolean
-  /** The stream `lp` reads, watched for a reset once the requester closed its write side (see Credits). */
-  stream?: Pick<MessageStream, 'status' | 'addEventListener'>
+  /** The stream `lp` reads and writes: watched for a reset once the requester closed its write side (see Credits); what its buffer holds is not credited back. */
+  stream?: Pick<MessageStream, 'status' | 'addEventListener' | 'removeEventListener' | 'writeBufferLength'>
 }
 
 /** A fresh per-message timeout signal (reset for every message). */
@@ -239,22 +239,37 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
   const peer = options.peer?.toString() ?? ''
   // Our share of the budget: taken for runs read (or being read) and not sent yet; of the frame being written (its
   // write waits while the stream's buffer is full: the frame is still in our memory); and written, not credited back.
-  // A CREDIT gives back written bytes only: a requester that credits what it never read (a probe: 16 MiB every
-  // 300 ms on 32 streams) had its frames' room released while they sat in the write buffer (+130 MiB of RSS).
-  // Credit that comes while the frame is written (an honest requester may read it first) waits for the write.
+  // A CREDIT gives back bytes that left the stream only: a requester that credits what it never read (a probe:
+  // 16 MiB every 300 ms on 32 streams) had its frames' room released while they sat in the write buffer (+130 MiB
+  // of RSS). A write resolves once the stream took the frame into its buffer, not once the frame left it (a
+  // session's relay test: 16 MiB buffered on four streams, 8 MiB of it counted), so what the buffer still holds of
+  // written frames is not given back either. Credit that comes for bytes not out yet (an honest requester may read a
+  // frame before its write resolves here) waits for them: it is settled after each write.
   let reserved = 0
   let writing = 0
   let early = 0
   let unacked = 0
   // the exchange is over and its share given back: a CREDIT read just before gives back nothing more
   let finished = false
-  const credits = new Credits(lp, req.credit, credited => {
-    if (finished) return
-    const acked = Math.min(credited, unacked)
+  /** Written bytes, not credited back, that left the stream's buffer (the buffer holds the frame being written first). */
+  const outOfBuffer = (): number => Math.max(0, unacked - Math.max(0, (options.stream?.writeBufferLength ?? 0) - writing))
+  /** Gives back the credit held for bytes that have left by now. */
+  const settleCredit = (): void => {
+    const acked = Math.min(early, outOfBuffer())
+    if (acked <= 0) return
+    early -= acked
     unacked -= acked
     budget.release(acked, peer)
-    early = Math.min(early + credited - acked, writing)
+  }
+  const credits = new Credits(lp, req.credit, credited => {
+    if (finished) return
+    // more than is out (the frame being written, and what was written) is credit for nothing: not kept
+    early = Math.min(early + credited, unacked + writing)
+    settleCredit()
   }, options.stream)
+  // what the buffer held leaves it: the credit held for it is given back then, not at the next write (the
+  // buffer counts each frame's few length-prefix bytes too, so some credit may wait for it)
+  options.stream?.addEventListener('drain', settleCredit)
   // ends a wait for room of a run read ahead when the exchange ends (else closing the runs waits out its timeout)
   const ended = new AbortController()
   let frame: Uint8Array[] = []
@@ -264,6 +279,9 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
   /** Room in the budget for a frame (reserved until it is sent). */
   const take = async (bytes: number): Promise<void> => {
     // room free now needs no timer and no signal
+    if (takeNow(bytes)) return
+    // our own credit held for bytes that have left by now is room too
+    settleCredit()
     if (takeNow(bytes)) return
     try {
       // a requester that reset the stream gives its room back now, not after the timeout
@@ -289,10 +307,8 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
     credits.spend(size)
     await lp.write(bytes, { signal: timeout(options.timeout) })
     writing -= size
-    const credited = Math.min(early, size)
-    early -= credited
-    budget.release(credited, peer)
-    unacked += size - credited
+    unacked += size
+    settleCredit()
   }
   const send = async (bytes: Uint8Array): Promise<void> => {
     await credits.available(options.timeout)
@@ -359,6 +375,7 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
     credits.close()
     await runs?.return?.(undefined).catch(() => {})
     finished = true
+    options.stream?.removeEventListener('drain', settleCredit)
     budget.release(reserved + writing + unacked, peer)
   }
 }
