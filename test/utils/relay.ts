@@ -5,8 +5,8 @@ import type { Server, Socket, AddressInfo } from 'node:net'
 /**
  * Carries bytes between a dialer and `target` until cut(); then carries nothing and closes nothing.
  * pause() holds what arrives (a peer whose process stalls) until resume() delivers it, in order:
- * both ways, or one way only: what goes to the target (`'to-target'`: the target stops taking bytes
- * while what it sends still arrives), or what comes from it (`'from-target'`).
+ * both ways, or only what goes to the target (`'to-target'`: the target stops taking bytes while
+ * what it sends still arrives).
  */
 export class Relay {
   private readonly sockets: Socket[] = []
@@ -15,7 +15,7 @@ export class Relay {
   private cutOff = false
   private held?: Array<() => void>
   /** Which way pause() holds bytes. */
-  private holding: 'both' | 'to-target' | 'from-target' = 'both'
+  private holding: 'both' | 'to-target' = 'both'
   readonly server: Server
 
   constructor (target: number) {
@@ -25,7 +25,7 @@ export class Relay {
       this.toTarget.push(outbound)
       const carry = (to: Socket, toTarget: boolean) => (chunk: Buffer): void => {
         if (this.cutOff) return
-        if (this.held != null && (this.holding === 'both' || (this.holding === 'to-target') === toTarget)) this.held.push(() => { to.write(chunk) })
+        if (this.held != null && (this.holding === 'both' || toTarget)) this.held.push(() => { to.write(chunk) })
         else to.write(chunk)
       }
       inbound.on('data', carry(outbound, true))
@@ -35,7 +35,7 @@ export class Relay {
     })
   }
 
-  pause (direction: 'both' | 'to-target' | 'from-target' = 'both'): void {
+  pause (direction: 'both' | 'to-target' = 'both'): void {
     this.held ??= []
     this.holding = direction
   }
