@@ -1049,6 +1049,22 @@ export class ChainReplica {
     this.halt(err)
   }
 
+  /**
+   * Why a confirmed read's index was not applied in time. An elected leader's
+   * index covers the writes proposed before the read (one may be chosen
+   * already): with no majority to decide them, the read waits for them, and
+   * "the chain store did not apply" sent a probe's operator looking at the
+   * disk. A fixed proposer's index leaves them out (paxos.ts readIndex).
+   * Worked out only for a read that expired: expire runs every tick.
+   */
+  private unappliedReason (what: string): string {
+    const undecided = this.kind === 'own' ? 0 : this.paxos.status().inflight
+    if (undecided === 0) return `${what}: confirmed, but the chain store did not apply the read index in time`
+    const one = undecided === 1
+    return `${what}: ${undecided} ${one ? 'write' : 'writes'} proposed before it ${one ? 'is' : 'are'} not decided yet (${this.hasQuorum() ? 'its booth is slow to answer' : 'no majority of its booth is connected'}), ` +
+      `and the read must see ${one ? 'it' : 'them'} if chosen: try again, or read with consistency local or quorum`
+  }
+
   /** Our own chain: whether a member's chain point is not where our chain stood at its slot (chain-points.ts). */
   private divergesAt (point: ChainPoint): boolean {
     return this.kind === 'own' && pointDiverges(point, this.cursor.slot, this.history)
@@ -1062,15 +1078,7 @@ export class ChainReplica {
       w.reject(this.snapshotStall?.fetchFailed != null ? new ChainRecoveryError(`${this.chainId}: ${this.phase1Reason()}`) : new NoQuorumError(`${this.chainId}: ${this.phase1Reason()}`))
       return false
     })
-    // an elected leader's read index covers the writes proposed before it (one may be chosen already): with no
-    // majority to decide them, it waits for them, and "the chain store did not apply" sent a probe's operator
-    // looking at the disk. A fixed proposer's index leaves them out (paxos.ts readIndex)
-    const undecided = this.kind === 'own' ? 0 : this.paxos.status().inflight
-    this.reads.expire(now, (confirmed, what) => new NoQuorumError(!confirmed
-      ? `${what}: no majority of the booth confirmed this node's leadership in time`
-      : undecided > 0
-        ? `${what}: ${undecided} ${undecided === 1 ? 'write' : 'writes'} proposed before it ${undecided === 1 ? 'is' : 'are'} not decided yet (${this.hasQuorum() ? 'its booth is slow to answer' : 'no majority of its booth is connected'}), and the read must see ${undecided === 1 ? 'it' : 'them'} if chosen: try again, or read with consistency local or quorum`
-        : `${what}: confirmed, but the chain store did not apply the read index in time`))
+    this.reads.expire(now, (confirmed, what) => new NoQuorumError(confirmed ? this.unappliedReason(what) : `${what}: no majority of the booth confirmed this node's leadership in time`))
     const buffer = this.writes.buffer
     for (let i = 0; i < buffer.length; i++) {
       const w = buffer[i]

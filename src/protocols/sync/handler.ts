@@ -244,7 +244,8 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
   // of RSS). A write resolves once the stream took the frame into its buffer, not once the frame left it (a
   // session's relay test: 16 MiB buffered on four streams, 8 MiB of it counted), so what the buffer still holds of
   // written frames is not given back either. Credit that comes for bytes not out yet (an honest requester may read a
-  // frame before its write resolves here) waits for them: it is settled after each write.
+  // frame before its write resolves here) waits for them: it is settled after each write, when the buffer drains,
+  // and before a wait for room.
   let reserved = 0
   let writing = 0
   let early = 0
@@ -278,9 +279,7 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
 
   /** Room in the budget for a frame (reserved until it is sent). */
   const take = async (bytes: number): Promise<void> => {
-    // room free now needs no timer and no signal
-    if (takeNow(bytes)) return
-    // our own credit held for bytes that have left by now is room too
+    // our own credit held for bytes that have left by now is room too; room free now needs no timer and no signal
     settleCredit()
     if (takeNow(bytes)) return
     try {
