@@ -159,6 +159,19 @@ function buildProgram (io: CliIo): Command {
   return program
 }
 
+/** Commander's errors about what the command line holds (not a value's): the list of flags answers them. */
+const NEEDS_HELP_POINTER = new Set(['commander.unknownOption', 'commander.unknownCommand', 'commander.missingArgument', 'commander.optionMissingArgument', 'commander.excessArguments'])
+
+/** Where a usage error's reader finds the usage: the command's own help when one was named. */
+function helpPointer (program: Command, argv: string[]): string {
+  const named = program.commands.find(c => c.name() === argv[0] || c.aliases().includes(argv[0] ?? ''))
+  // the demo's users run it as the README says
+  if (named?.name() === 'demo' && process.env.npm_lifecycle_event === 'demo') return '(npm run demo -- --help lists its flags)'
+  return named != null
+    ? `(vguard-node ${named.name()} --help lists its arguments and flags)`
+    : '(vguard-node --help lists the commands)'
+}
+
 /** Statuses of the API that mean the request itself was bad: a usage error of the CLI's. */
 const BAD_REQUEST_STATUSES = new Set([400, 413, 415])
 
@@ -204,6 +217,8 @@ export async function main (argv: string[], io: CliIo = processIo({ warnOnStdout
       // everything after -- is an argument: a flag there is taken for a value
       const dashes = argv.indexOf('--')
       if (e.code === 'commander.excessArguments' && dashes >= 0 && argv.slice(dashes + 1).some(a => a.startsWith('--'))) err('Flags go before --: everything after it is an argument (vguard-node put --http HOST:PORT gps/1 -- -27.71,-51.09)')
+      // a bad value's message says what it takes; a flag or argument that is not there, or not known, points at the list
+      if (NEEDS_HELP_POINTER.has(e.code)) err(helpPointer(program, argv))
       return EXIT_USAGE
     }
     const error = e as Error

@@ -97,9 +97,22 @@ describe('vguard-node CLI', () => {
       const res = await runCli(['start', '--data-dir', join(dir, 'node'), '--bogus', ...LOCAL])
       expect(res.code).toBe(2)
       expect(res.stdout).toBe('')
-      expect(res.stderr.trim().split('\n')).toEqual(["error: unknown option '--bogus'"])
+      expect(res.stderr.trim().split('\n')).toEqual(["error: unknown option '--bogus'", '(vguard-node start --help lists its arguments and flags)'])
       // flags are checked before anything is created
       expect(existsSync(join(dir, 'node'))).toBe(false)
+    })
+
+    it('a usage error points at the help that lists what was wrong', async () => {
+      const command = await runCli(['frob'])
+      expect(command.code).toBe(2)
+      expect(command.stderr.trim().split('\n')).toEqual(["error: unknown command 'frob'", '(vguard-node --help lists the commands)'])
+      const argument = await runCli(['get'])
+      expect(argument.code).toBe(2)
+      expect(argument.stderr.trim().split('\n')).toEqual(["error: missing required argument 'key'", '(vguard-node get --help lists its arguments and flags)'])
+      // run as the README says, through npm
+      const demo = await runCli(['demo', '--vehicle', '3'], { npm_lifecycle_event: 'demo' })
+      expect(demo.code).toBe(2)
+      expect(demo.stderr).toContain('(npm run demo -- --help lists its flags)')
     })
 
     it.each([
