@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { Level } from 'level'
 import type { AbstractSublevel } from 'abstract-level'
 import { makeDirs } from './dirs.ts'
+import { checkDataFormat } from './format.ts'
 
 export type BinaryLevel = Level<Uint8Array, Uint8Array>
 export type BinarySublevel = AbstractSublevel<BinaryLevel, string | Uint8Array, Uint8Array, Uint8Array>
@@ -85,6 +86,13 @@ export async function openDatabase (dataDir: string): Promise<NodeDatabase> {
     // classic-level says only "Database failed to open"; why is in its cause
     const cause = (err as Error & { cause?: Error }).cause
     throw new DatabaseOpenError(`the database in ${path} would not open: ${cause?.message ?? (err as Error).message}`)
+  }
+  try {
+    await checkDataFormat(db, path)
+  } catch (err) {
+    await db.close().catch(() => {})
+    openHere.delete(identity)
+    throw err
   }
   let released = false
   return {

@@ -19,6 +19,8 @@ describe('package entry', () => {
       'InvalidPinError', 'PayloadPrunedError', 'DiskFullError', 'StoreClosedError',
       // a key that is not well-formed unicode, a payload decodeTransactions cannot read, a database that would not open
       'InvalidArgumentError', 'InvalidBlockError', 'DatabaseOpenError',
+      // a data dir a newer build wrote in a format this one does not read
+      'DataFormatError',
       // a peer that broke its protocol (a forwarded write's proposer, a holder); a Node.js older than 22
       'InvalidMessageError', 'MalformedMessageError', 'AnswerCutOffError', 'ProtocolError', 'UnsupportedRuntimeError',
       // a local read of our own chain while it is not back
