@@ -100,6 +100,8 @@ export interface ConsensusComponents {
   vguarddb: VGuardDB
   sync: Pick<Sync, 'fetch' | 'writeIds'>
   config: VGuardNodeConfig
+  /** What remembered writes are stamped and aged by (MemoryClock). @default Date.now */
+  memoryNow?: () => number
 }
 
 /** Bytes of the id a forwarded write carries (the same on every retry). */
@@ -243,7 +245,8 @@ export class Consensus {
       allowedPeers: components.config.allowedPeers,
       memberChains: components.config.memberChains,
       memberUndecidedBytes: components.config.memberUndecidedBytes,
-      memberIdle: components.config.memberIdle
+      memberIdle: components.config.memberIdle,
+      ...(components.memoryNow != null ? { memoryNow: components.memoryNow } : {})
     })
     // the chain that recorded its booth went another way than its backups': the recovery keeps the file
     components.vguarddb.onOwnConflict = async () => { await this.ownMarker?.clearConsensus() }

@@ -56,6 +56,7 @@ import { syncAuthority } from './sync-authority.ts'
 import type { CommitResult, BlockRead, KeyRead, ReadOptions, WriteOptions } from './consensus.ts'
 import type { TransactionInput } from '../chain/index.ts'
 import { createNodeMetrics } from './metrics.ts'
+import { MemoryClock, MEMORY_CLOCK_SUBLEVEL } from './memory-clock.ts'
 import type { Registry } from 'prom-client'
 
 export type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
@@ -213,6 +214,7 @@ interface NodeParts {
   peering: Peering
   privateKey: PrivateKey
   logger: ComponentLogger
+  memoryClock: MemoryClock
 }
 
 class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGuardNode {
@@ -228,6 +230,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   readonly metrics: Registry
   status: 'stopped' | 'started' = 'stopped'
   private readonly peering: Peering
+  private readonly memoryClock: MemoryClock
   private readonly reconciler: ReconcileOnConnect
   private readonly capacityNews: CapacityNews
   /** The last retention report was over its bound: a run over it again with nothing freed is no news (storage:pruned). */
@@ -248,6 +251,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     this.libp2p = parts.libp2p
     this.peerId = parts.libp2p.peerId
     this.peering = parts.peering
+    this.memoryClock = parts.memoryClock
     this.peering.setEventTarget(this)
     this.vguarddb = new VGuardDB({
       libp2p: parts.libp2p,
@@ -279,7 +283,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
         if (chainId === SHARED_CHAIN) await this.consensus.driver.shared()?.heldAccepted(QUORUM_HOLDER_WAIT)
         return chainId === this.peerId.toString() ? await this.consensus.ownChainBehind() : undefined
       },
-      onCapacityChange: () => { this.peering.announceSoon() }
+      onCapacityChange: () => { this.peering.announceSoon() },
+      memoryNow: parts.memoryClock.now
     })
     // what transfers in flight reserved is not free to advertise either
     const offerable = async (): Promise<number> => await this.vguarddb.offerableCapacity()
@@ -348,7 +353,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       isMember: (peer) => this.peering.isMember(peer),
       vguarddb: this.vguarddb,
       sync: this.sync,
-      config: parts.config
+      config: parts.config,
+      memoryNow: parts.memoryClock.now
     })
     this.metrics = createNodeMetrics({
       events: this,
@@ -545,6 +551,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       this.addEventListener('peer:connected', this.onPeerConnected)
       this.addEventListener('chain:committed', this.onCommitted)
       this.storageMaster.start()
+      this.memoryClock.start()
       // peering first: identify results that arrive before it listens are lost
       // (a peer would never count as a member), and consensus start awaits disk
       this.peering.start()
@@ -632,6 +639,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   /** The chain store first (it waits for queued writes), then the database under it. */
   private async closeStorage (): Promise<void> {
     try {
+      // its last reading, for the next run to go on from
+      await this.memoryClock.close()
       // a start that failed left them open for a retry
       await this.consensus.driver.closeFiles()
       await this.chains.close()
@@ -685,7 +694,8 @@ export async function createVGuardNode (options: VGuardNodeOptions, extras: Crea
       logger
     })
     const chains = await LevelChainStore.open(store)
-    return new VGuardNodeImpl({ config, store, chains, libp2p, peering, privateKey, logger })
+    const memoryClock = await MemoryClock.open(store.sublevel(MEMORY_CLOCK_SUBLEVEL))
+    return new VGuardNodeImpl({ config, store, chains, libp2p, peering, privateKey, logger, memoryClock })
   } catch (err) {
     await store.close()
     throw err

@@ -88,7 +88,10 @@ export interface PaxosDriverComponents {
   /** ms after which a vehicle that left is let go: a member replica whose proposer went silent, a disconnected candidate. */
   memberIdle: number
   random?: () => number
+  /** Wall-clock ms, for block timestamps. @default Date.now */
   now?: () => number
+  /** What remembered writes are stamped and aged by (MemoryClock). @default now */
+  memoryNow?: () => number
 }
 
 export interface DriverStats {
@@ -159,7 +162,8 @@ export class PaxosDriver {
       openMember: async (chainId) => await this.openReplica(chainId, 'member'),
       limit: components.memberChains,
       idle: components.memberIdle,
-      now: () => this.now(),
+      // how long a proposer went silent: a step of the wall clock let a live booth go (a probe)
+      now: () => this.elapsed(),
       running: () => this.running,
       log: this.log
     })
@@ -435,7 +439,8 @@ export class PaxosDriver {
       boothSize: this.c.boothSize,
       log: this.c.logger.forComponent(`vguard:consensus:${chainId === this.self ? 'own' : chainId === SHARED_CHAIN ? 'shared' : chainId.slice(-8)}`),
       random: this.c.random ?? Math.random,
-      now: () => this.now()
+      now: () => this.now(),
+      memoryNow: this.c.memoryNow ?? (() => this.now())
     }
     if (kind === 'member') deps.undecided = this.undecided
     if (kind !== 'member') {

@@ -172,7 +172,7 @@ export class ChainReplica {
     d.undecided?.note(d.chainId, paxos.undecidedBytes())
     this.nonce = Math.floor(d.random() * 2 ** 32).toString(36)
     this.reads = new LeaderReadWaiters(`${this.nonce}:read`)
-    this.writesForgottenAt = d.now()
+    this.writesForgottenAt = (d.memoryNow ?? d.now)()
     this.boothRecorded = d.consensusRecord?.get()?.booth
   }
 
@@ -230,7 +230,8 @@ export class ChainReplica {
     replica.startPoint = startPoint
     if (d.kind === 'member') replica.hold = MemberHold.restored(ownerPoint, ownerHeld)
     if (d.kind !== 'member') {
-      replica.writes.restore(await d.storage.recentWrites(d.now() - WRITE_MEMORY.ttl, WRITE_MEMORY.total), d.now())
+      const now = (d.memoryNow ?? d.now)()
+      replica.writes.restore(await d.storage.recentWrites(now - WRITE_MEMORY.ttl, WRITE_MEMORY.total), now)
     }
     return replica
   }
@@ -494,7 +495,7 @@ export class ChainReplica {
   async rememberedWrite (ref: WriteRef): Promise<CommitResult | 'unknown' | undefined> {
     const inMemory = this.writes.appliedWrite(ref)
     if (inMemory != null) return inMemory
-    return this.writes.outcomeOf(await this.d.storage.findWrite(this.writes.keyOf(ref)), this.d.now())
+    return this.writes.outcomeOf(await this.d.storage.findWrite(this.writes.keyOf(ref)), this.memoryNow())
   }
 
   /** The write ids this replica applied (or learned with a snapshot) in blocks `from`..`to` and remembers, oldest first. */
@@ -664,6 +665,11 @@ export class ChainReplica {
   /** Waits out the loop, including the rounds it re-runs for what came meanwhile. */
   private async untilDrained (): Promise<void> {
     while (this.draining) await this.idle
+  }
+
+  /** What remembered writes are stamped and aged by (ReplicaDeps.memoryNow). */
+  private memoryNow (): number {
+    return (this.d.memoryNow ?? this.d.now)()
   }
 
   private kick (): void {
@@ -1138,7 +1144,7 @@ export class ChainReplica {
     const err = new CommitTimeoutError(`write to ${this.chainId} was proposed, then this node caught up on the chain from a snapshot that may or may not hold it: ` +
       'whether it committed is not known here; it is not proposed again (that could commit it twice): read the key to see')
     // the others' fate is kept on disk with the write memory (the drive loop writes the marks): a restart within its time still refuses their retries
-    this.writes.forgetUncertain(id, o, err, this.d.now())
+    this.writes.forgetUncertain(id, o, err, this.memoryNow())
   }
 
   // ------------------------------------------------------------ apply
@@ -1203,7 +1209,7 @@ export class ChainReplica {
       this.cursor = { slot: d.slot, height: block.header.height, hash: block.hash }
       this.history.push(this.cursor)
       const result = { chainId: this.chainId, height: block.header.height, hash: block.hash }
-      for (const ref of decoded.writes) remembered.push(this.writes.noteApplied(ref, result, this.d.now()))
+      for (const ref of decoded.writes) remembered.push(this.writes.noteApplied(ref, result, this.memoryNow()))
       committed.push({ id: d.value.id, result, booth: d.booth })
       applied = {
         tip: { chainId: this.chainId, height: block.header.height, hash: block.hash },
@@ -1216,8 +1222,8 @@ export class ChainReplica {
     this.storedSlot = this.cursor.slot
     if (applied != null) this.d.onApplied?.(applied)
     await this.d.storage.rememberWrites(remembered)
-    if (this.d.now() - this.writesForgottenAt >= FORGET_WRITES_INTERVAL) {
-      this.writesForgottenAt = this.d.now()
+    if (this.memoryNow() - this.writesForgottenAt >= FORGET_WRITES_INTERVAL) {
+      this.writesForgottenAt = this.memoryNow()
       await this.d.storage.forgetWrites(this.writesForgottenAt - WRITE_MEMORY.ttl)
     }
     this.reads.release(this.cursor.slot)

@@ -103,8 +103,13 @@ export interface ReplicaDeps {
   boothSize: number
   log: Logger
   random: () => number
-  /** Wall-clock ms: block timestamps, and when remembered writes were applied (kept on disk). */
+  /** Wall-clock ms: block timestamps (and, without memoryNow, the ages of remembered writes). */
   now: () => number
+  /**
+   * The clock remembered writes are stamped and aged by, on disk too
+   * (MemoryClock): a step of the wall clock must not forget them. @default now
+   */
+  memoryNow?: () => number
   /** Monotonic ms for deadlines and intervals, which a step of the wall clock must not move. @default performance.now */
   clock?: () => number
   /**

@@ -10,7 +10,7 @@ import { WRITE_MEMORY } from './recent-writes.ts'
 import type { WriteLedger } from './write-ledger.ts'
 import type { ReplicaDeps } from './replica-types.ts'
 
-type WriteIdDeps = Pick<ReplicaDeps, 'chainId' | 'self' | 'connected' | 'fetchWriteIds' | 'store' | 'storage' | 'now' | 'log'>
+type WriteIdDeps = Pick<ReplicaDeps, 'chainId' | 'self' | 'connected' | 'fetchWriteIds' | 'store' | 'storage' | 'now' | 'memoryNow' | 'log'>
 
 /**
  * The write ids of the blocks a snapshot brought (`from`..`to`), from the
@@ -49,7 +49,7 @@ export async function learnWriteIds (d: WriteIdDeps, writes: WriteLedger, booth:
   }
   const hashes = new Map<number, Uint8Array | undefined>()
   const remembered: RememberedWrite[] = []
-  const now = d.now()
+  const now = (d.memoryNow ?? d.now)()
   // oldest first: the write memory evicts in the order entries went in
   for (const w of [...ids].sort((a, b) => b.age - a.age)) {
     if (w.age > WRITE_MEMORY.ttl) continue

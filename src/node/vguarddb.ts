@@ -165,6 +165,8 @@ export interface VGuardDBComponents {
   random?: () => number
   /** @default Date.now */
   now?: () => number
+  /** What the booths kept for retries are stamped and aged by (MemoryClock). @default now */
+  memoryNow?: () => number
 }
 
 const utf8 = new TextEncoder()
@@ -254,7 +256,7 @@ export class VGuardDB {
       kept: components.database.sublevel('backup-tables-kept'),
       holds: (chainId) => components.store.copyId(chainId) != null
     })
-    this.booths = new BoothMemory(components.database.sublevel('booth-keys'), components.now)
+    this.booths = new BoothMemory(components.database.sublevel('booth-keys'), components.memoryNow ?? components.now)
     this.transfersDb = components.database.sublevel('transfers-noted')
     this.offers = new OfferedEpochs(components.database.sublevel('offered-epochs'))
     const base = { libp2p: components.libp2p, store: components.store, logger: components.logger }
