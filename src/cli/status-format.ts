@@ -59,6 +59,11 @@ export function formatStatus (s: StatusBody): string[] {
     if (typeof c.failed === 'string') lines.push(`consensus  STOPPED on ${c.chainId === s.peerId ? 'its own chain' : c.chainId === 'shared' ? 'the shared chain' : short(c.chainId)}: ${c.failed} (restart the node once that is fixed)`)
   }
   // a node of an earlier version sends none
+  const cloned: unknown = s.clonedPeers
+  if (Array.isArray(cloned) && cloned.length > 0) {
+    lines.push(`clones     two processes run the identity of ${cloned.map(id => short(String(id))).join(', ')} (a data dir copied with its peer.key?): no member here until one of them stops`)
+  }
+  // a node of an earlier version sends none
   if (typeof s.ownChainLost === 'string') lines.push(`own chain  lost its database: its writes wait until a vehicle holding the chain hands it back (${s.ownChainLost})`)
   if (s.transfers.length > 0) lines.push(`replicating ${s.transfers.map(t => `${short(t.chainId)} to ${short(t.peer)} (${t.height}/${t.target})`).join(', ')}`)
   if (s.pendingReleases.length > 0) lines.push(`releases   ${s.pendingReleases.length} waiting to be confirmed`)

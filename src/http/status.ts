@@ -69,6 +69,11 @@ export interface StatusBody {
    * holders yet: its own writes fail until it is), else null. See docs/consensus.md, own-chain.json.
    */
   ownChainLost: string | null
+  /**
+   * Peers two processes run the identity of (a data dir copied with its peer.key): this node drops
+   * what they say in consensus and counts them as no member until one of them stops.
+   */
+  clonedPeers: string[]
 }
 
 export async function statusOf (node: VGuardNode): Promise<StatusBody> {
@@ -139,6 +144,7 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
       conflicts: node.consensus.driver.sharedConflicts(),
       heldBack: node.consensus.driver.forgetfulPeers()
     },
-    ownChainLost: (await node.consensus.ownChainLost()) ?? null
+    ownChainLost: (await node.consensus.ownChainLost()) ?? null,
+    clonedPeers: node.consensus.driver.clonedPeers()
   }
 }

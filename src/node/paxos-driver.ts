@@ -210,6 +210,13 @@ export class PaxosDriver {
     })
     this.transport.onMessage = (from, cm) => { this.onMessage(from, cm) }
     this.transport.onHello = (from, hello) => { this.onHello(from, hello) }
+    // a peer two processes run counts as no member: no booth, vote or election of ours counts it
+    this.transport.onClonesChanged = () => {
+      this.refreshMembers()
+      this.choice.viewChanged()
+      this.shared()?.updateElection(this.sharedElection())
+      this.shared()?.checkBooth()
+    }
   }
 
   private now (): number {
@@ -603,7 +610,7 @@ export class PaxosDriver {
   }
 
   private refreshMembers (): void {
-    this.members = this.c.connectedMembers().map(p => p.toString())
+    this.members = this.c.connectedMembers().map(p => p.toString()).filter(p => !this.transport.clones.held(p))
   }
 
   private readonly onConnected = (evt: CustomEvent<{ peerId: string }>): void => {
@@ -651,6 +658,8 @@ export class PaxosDriver {
     for (const r of this.replicas.values()) r.tick()
     this.forgetful.tick()
     if (this.ticks % 20 === 10) {
+      // a held peer whose other process stopped is a member again once the window passes without it
+      this.transport.checkClones()
       this.retirement.retireQuiet()
       this.forgetDeparted()
     }
@@ -675,6 +684,11 @@ export class PaxosDriver {
   }
 
   /** Peers whose shared-chain votes are held back: they lost their database (forgetful-members.ts). */
+  /** Peers whose identity two processes run (a copied data dir): no member until one of them stops (clones.ts). */
+  clonedPeers (): string[] {
+    return this.transport.clones.heldPeers()
+  }
+
   forgetfulPeers (): string[] {
     return this.forgetful.heldPeers()
   }

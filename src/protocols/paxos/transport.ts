@@ -16,6 +16,8 @@
  *   alone. A stream idle for IDLE_TIMEOUT is closed.
  */
 import { setMaxListeners } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import { toHex } from '../../chain/index.ts'
 import { lpStream } from '../framing.ts'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
@@ -28,6 +30,7 @@ import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.t
 import { Hello, PaxosFrame } from './pb/paxos.ts'
 import type { HeldBack, Readmitted } from './pb/paxos.ts'
 import { fromWire, frameLimits } from './messages.ts'
+import { CloneWatch, CLONE_WINDOW } from './clones.ts'
 import type { ChainMessage } from './messages.ts'
 import { encodeWireMessage, frameBytes, lengthPrefixed } from './frame.ts'
 import {
@@ -117,6 +120,8 @@ export interface PaxosTransportStats {
   dropped: number
   /** Retransmitted accepts held back (the same accept went out on the same stream moments ago). */
   suppressed: number
+  /** Messages dropped because two processes run their sender's identity (clones.ts). */
+  cloneDropped: number
 }
 
 interface Queued {
@@ -190,11 +195,19 @@ export class PaxosTransport {
   private readonly notPeers = new Set<string>()
   private readonly inbound = new Set<Stream>()
   /** Our hello as sent (askBack and incarnation set per link), and its encoding without them, to tell one that changed. */
-  private hello: Hello = { priority: 0, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: EMPTY, readmitted: [], heldBack: [], sharedFounding: EMPTY }
+  private hello: Hello = { priority: 0, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: EMPTY, readmitted: [], heldBack: [], sharedFounding: EMPTY, instance: EMPTY }
   private helloBytes: Uint8Array = Hello.encode(this.hello)
   private incarnation: Uint8Array = new Uint8Array(0)
+  /** This process's instance (Hello.instance): drawn at start, never stored. */
+  private readonly instance = randomBytes(16) as Uint8Array<ArrayBuffer>
+  /** Peers whose identity two processes run (clones.ts): what they say is dropped. */
+  readonly clones = new CloneWatch()
+  /** Peers held by the clone watch when it was last looked at, to tell a change. */
+  private heldBefore = new Set<string>()
+  /** Called when the peers held by the clone watch change (each peer held now). */
+  onClonesChanged: (held: string[]) => void = () => {}
   private running = false
-  readonly stats: PaxosTransportStats = { framesIn: 0, framesOut: 0, messagesIn: 0, messagesOut: 0, malformedFrames: 0, invalidMessages: 0, refusedStreams: 0, dropped: 0, suppressed: 0 }
+  readonly stats: PaxosTransportStats = { framesIn: 0, framesOut: 0, messagesIn: 0, messagesOut: 0, malformedFrames: 0, invalidMessages: 0, refusedStreams: 0, dropped: 0, suppressed: 0, cloneDropped: 0 }
 
   constructor (components: PaxosTransportComponents, init: PaxosTransportInit = {}) {
     this.c = components
@@ -244,6 +257,7 @@ export class PaxosTransport {
       sharedHeld: hello.sharedHeld === true,
       askBack: false,
       incarnation: EMPTY,
+      instance: EMPTY,
       readmitted: (hello.readmitted ?? []).slice(-MAX_READMITTED),
       heldBack: (hello.heldBack ?? []).slice(0, MAX_READMITTED),
       sharedFounding: (hello.sharedFounding ?? EMPTY) as Uint8Array<ArrayBuffer>,
@@ -448,7 +462,7 @@ export class PaxosTransport {
         this.dropQueue(link)
         return
       }
-      const hello: Hello | undefined = link.needHello ? { ...this.hello, askBack: link.askBack, incarnation: this.incarnation as Uint8Array<ArrayBuffer> } : undefined
+      const hello: Hello | undefined = link.needHello ? { ...this.hello, askBack: link.askBack, incarnation: this.incarnation as Uint8Array<ArrayBuffer>, instance: this.instance } : undefined
       const messages: Uint8Array[] = []
       let bytes = 0
       while (link.queue.length > 0 && messages.length < MAX_MESSAGES_PER_FRAME) {
@@ -511,6 +525,8 @@ export class PaxosTransport {
     const lp = lpStream(stream, { maxDataLength: this.maxFrameBytes, maxBufferSize: this.maxBufferBytes })
     // one idle timer per stream, pushed back after every frame (not a timer and a signal per frame)
     const idle = new IdleTimeout(this.idleTimeout, undefined, `no paxos frame from ${peer}`)
+    /** The instance the stream's first hello named ('' for none: a build that sends none). */
+    let instance: string | undefined
     try {
       while (this.running) {
         let bytes
@@ -542,8 +558,19 @@ export class PaxosTransport {
           throw new InvalidMessageError(`paxos: malformed frame from ${peer}: ${(err as Error).message}`)
         }
         this.stats.framesIn++
+        if (instance == null) {
+          instance = frame.hello != null ? toHex(frame.hello.instance) : ''
+          this.clones.opened(peer, instance)
+        }
+        this.clones.heard(peer, instance)
+        if (this.clones.held(peer)) {
+          this.stats.cloneDropped += frame.messages.length
+          this.checkClones()
+          continue
+        }
+        if (this.heldBefore.has(peer)) this.checkClones()
         if (frame.hello != null) {
-          const { askBack: _, ...hello } = frame.hello
+          const { askBack: _, instance: __, ...hello } = frame.hello
           this.onHello(peer, hello)
           if (frame.hello.askBack) this.greet(peer)
         }
@@ -573,6 +600,30 @@ export class PaxosTransport {
       idle.clear()
       metered.release()
       this.inbound.delete(stream)
+      if (instance != null) {
+        this.clones.closed(peer, instance)
+        if (this.heldBefore.has(peer)) this.checkClones()
+      }
     }
+  }
+
+  /**
+   * Looks at the clone watch again (after a frame from a held peer, on a
+   * stream's end, and now and then: the driver's ticks): says which peers it
+   * holds when that changed, and forgets instances long silent.
+   */
+  checkClones (): void {
+    this.clones.prune()
+    const held = new Set(this.clones.heldPeers())
+    const changed = held.size !== this.heldBefore.size || [...held].some(p => !this.heldBefore.has(p))
+    for (const peer of held) {
+      if (this.heldBefore.has(peer)) continue
+      this.log.error('paxos: two processes run the identity of %s (a data dir copied with its peer.key?): what it says is dropped, and it counts as no member, until only one of them is heard for %d s', peer, CLONE_WINDOW / 1000)
+    }
+    for (const peer of this.heldBefore) {
+      if (!held.has(peer)) this.log('paxos: %s is heard as one process again: a member again', peer)
+    }
+    this.heldBefore = held
+    if (changed) this.onClonesChanged([...held])
   }
 }

@@ -30,6 +30,7 @@ function status (s: Partial<StatusBody> = {}): StatusBody {
     consensus: [],
     shared: { founder: SELF, members: null, leader: B, candidates: null, conflicts: [], heldBack: [] },
     ownChainLost: null,
+    clonedPeers: [],
     ...s
   }
 }
@@ -91,6 +92,13 @@ describe('cli - status for a person', () => {
     const lines = formatStatus(status({ ownChainLost: '/data/own-chain.json says database aa wrote its chain' }))
     expect(lines[lines.indexOf('shared     leader …ee0b02') + 1]).toBe('own chain  lost its database: its writes wait until a vehicle holding the chain hands it back (/data/own-chain.json says database aa wrote its chain)')
     expect(formatStatus(status()).some(l => l.startsWith('own chain'))).toBe(false)
+  })
+
+  it('says which peers two processes run the identity of, and nothing for a node that sends none', () => {
+    const lines = formatStatus(status({ clonedPeers: [B] }))
+    expect(lines).toContain('clones     two processes run the identity of …ee0b02 (a data dir copied with its peer.key?): no member here until one of them stops')
+    const { clonedPeers: _, ...older } = status()
+    expect(formatStatus(older as StatusBody).some(l => l.startsWith('clones'))).toBe(false)
   })
 
   it('says when pins keep storage above its bound', () => {

@@ -1510,6 +1510,7 @@ export interface Hello {
   heldBack: HeldBack[]
   sharedFounding: Uint8Array<ArrayBuffer>
   formingBest?: Candidate
+  instance: Uint8Array<ArrayBuffer>
 }
 
 export namespace Hello {
@@ -1578,6 +1579,11 @@ export namespace Hello {
           Candidate.codec().encode(obj.formingBest, w)
         }
 
+        if ((obj.instance != null && obj.instance.byteLength > 0)) {
+          w.uint32(90)
+          w.bytes(obj.instance)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1591,7 +1597,8 @@ export namespace Hello {
           incarnation: uint8ArrayAlloc(0),
           readmitted: [],
           heldBack: [],
-          sharedFounding: uint8ArrayAlloc(0)
+          sharedFounding: uint8ArrayAlloc(0),
+          instance: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1656,6 +1663,10 @@ export namespace Hello {
               obj.formingBest = Candidate.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.formingBest
               })
+              break
+            }
+            case 11: {
+              obj.instance = reader.bytes()
               break
             }
             default: {
@@ -1779,6 +1790,13 @@ export namespace Hello {
 
               break
             }
+            case 11: {
+              yield {
+                field: `${prefix}.instance`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1867,6 +1885,11 @@ export namespace Hello {
     value: number
   }
 
+  export interface HelloInstanceFieldEvent {
+    field: '$.instance'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Hello>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Hello.codec())
   }
@@ -1875,7 +1898,7 @@ export namespace Hello {
     return decodeMessage(buf, Hello.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloPriorityFieldEvent | HelloSharedGenesisFieldEvent | HelloAskBackFieldEvent | HelloSharedBoothFieldEvent | HelloSharedHeldFieldEvent | HelloIncarnationFieldEvent | HelloReadmittedPeerFieldEvent | HelloReadmittedIncarnationFieldEvent | HelloReadmittedSlotFieldEvent | HelloHeldBackPeerFieldEvent | HelloHeldBackIncarnationFieldEvent | HelloSharedFoundingFieldEvent | HelloFormingBestPeerFieldEvent | HelloFormingBestPriorityFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloPriorityFieldEvent | HelloSharedGenesisFieldEvent | HelloAskBackFieldEvent | HelloSharedBoothFieldEvent | HelloSharedHeldFieldEvent | HelloIncarnationFieldEvent | HelloReadmittedPeerFieldEvent | HelloReadmittedIncarnationFieldEvent | HelloReadmittedSlotFieldEvent | HelloHeldBackPeerFieldEvent | HelloHeldBackIncarnationFieldEvent | HelloSharedFoundingFieldEvent | HelloFormingBestPeerFieldEvent | HelloFormingBestPriorityFieldEvent | HelloInstanceFieldEvent> {
     return streamMessage(buf, Hello.codec(), opts)
   }
 }
@@ -2428,6 +2451,11 @@ export namespace PaxosFrame {
     value: number
   }
 
+  export interface PaxosFrameHelloInstanceFieldEvent {
+    field: '$.hello.instance'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface PaxosFrameMessagesTypeFieldEvent {
     field: '$.messages[].type'
     value: PaxosMessage.Type
@@ -2646,7 +2674,7 @@ export namespace PaxosFrame {
     return decodeMessage(buf, PaxosFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameHelloSharedHeldFieldEvent | PaxosFrameHelloIncarnationFieldEvent | PaxosFrameHelloReadmittedPeerFieldEvent | PaxosFrameHelloReadmittedIncarnationFieldEvent | PaxosFrameHelloReadmittedSlotFieldEvent | PaxosFrameHelloHeldBackPeerFieldEvent | PaxosFrameHelloHeldBackIncarnationFieldEvent | PaxosFrameHelloSharedFoundingFieldEvent | PaxosFrameHelloFormingBestPeerFieldEvent | PaxosFrameHelloFormingBestPriorityFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesEntriesProofRoundFieldEvent | PaxosFrameMessagesEntriesProofSignatureFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent | PaxosFrameMessagesProofFieldEvent | PaxosFrameMessagesCommitProofFieldEvent | PaxosFrameMessagesProvenCommitFieldEvent | PaxosFrameMessagesHeldHeightFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameHelloSharedHeldFieldEvent | PaxosFrameHelloIncarnationFieldEvent | PaxosFrameHelloReadmittedPeerFieldEvent | PaxosFrameHelloReadmittedIncarnationFieldEvent | PaxosFrameHelloReadmittedSlotFieldEvent | PaxosFrameHelloHeldBackPeerFieldEvent | PaxosFrameHelloHeldBackIncarnationFieldEvent | PaxosFrameHelloSharedFoundingFieldEvent | PaxosFrameHelloFormingBestPeerFieldEvent | PaxosFrameHelloFormingBestPriorityFieldEvent | PaxosFrameHelloInstanceFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesEntriesProofRoundFieldEvent | PaxosFrameMessagesEntriesProofSignatureFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent | PaxosFrameMessagesProofFieldEvent | PaxosFrameMessagesCommitProofFieldEvent | PaxosFrameMessagesProvenCommitFieldEvent | PaxosFrameMessagesHeldHeightFieldEvent> {
     return streamMessage(buf, PaxosFrame.codec(), opts)
   }
 }

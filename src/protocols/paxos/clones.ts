@@ -1,0 +1,120 @@
+/**
+ * Two processes that run one identity: a vehicle's data dir copied, its
+ * peer.key with it (a docker volume or a VM image cloned to make another
+ * vehicle). Both are the proposer of one chain and one acceptor in others'
+ * booths, under the same ballots; a probe had both acknowledge different
+ * blocks at one height, replicated "complete", and the shared chain fork
+ * three ways. Nothing in Paxos can tell them apart: a third node can, by the
+ * random instance each process sends in its hellos (Hello.instance, drawn at
+ * start).
+ *
+ * A peer is a clone while two of its instances speak: one that another took
+ * over from speaks again (a restarted process never does), within `window`.
+ * A new instance while an older one still has a stream open is held too, until
+ * that stream closes (a restart: the kernel closes a killed process's
+ * sockets) or the older one speaks (a clone). The transport drops what a
+ * held peer says and the node stops counting it as a member, so neither
+ * process gets a vote here; once one of them stops, the other is heard alone
+ * for `window` and counts again.
+ */
+
+/** How long (ms) an instance that stopped speaking still counts. */
+export const CLONE_WINDOW = 30_000
+/** Peers and instances tracked at most (a peer's newest ones are kept). */
+const MAX_INSTANCES = 4
+
+interface Instance {
+  /** When it first spoke (ms). */
+  first: number
+  /** When it last spoke (ms). */
+  last: number
+  /** Its inbound streams open now. */
+  open: number
+}
+
+export class CloneWatch {
+  private readonly peers = new Map<string, Map<string, Instance>>()
+  private readonly now: () => number
+  private readonly window: number
+
+  constructor (now: () => number = performance.now.bind(performance), window = CLONE_WINDOW) {
+    this.now = now
+    this.window = window
+  }
+
+  /** An inbound stream from `peer` that began with `instance` (hex; '' for a build that sends none: not tracked). */
+  opened (peer: string, instance: string): void {
+    if (instance === '') return
+    const i = this.instance(peer, instance)
+    i.open++
+  }
+
+  /** That stream closed. */
+  closed (peer: string, instance: string): void {
+    const i = this.peers.get(peer)?.get(instance)
+    if (i != null) i.open = Math.max(0, i.open - 1)
+  }
+
+  /** `peer` spoke on a stream that began with `instance`. */
+  heard (peer: string, instance: string): void {
+    if (instance === '') return
+    this.instance(peer, instance).last = this.now()
+  }
+
+  /** Whether what `peer` says is to be dropped now: two of its instances speak, or a new one while an older one's stream is open. */
+  held (peer: string): boolean {
+    return this.cloned(peer) || this.overlapping(peer)
+  }
+
+  /** Whether two of `peer`'s instances spoke within the window, the older one after the newer appeared. */
+  cloned (peer: string): boolean {
+    const all = this.live(peer)
+    return all.some(a => all.some(b => a !== b && a.first < b.first && a.last >= b.first))
+  }
+
+  /** Peers held now. */
+  heldPeers (): string[] {
+    return [...this.peers.keys()].filter(p => this.held(p))
+  }
+
+  /** Forgets a peer's instances that have not spoken within the window, and peers left with none. */
+  prune (): void {
+    const since = this.now() - this.window
+    for (const [peer, instances] of this.peers) {
+      for (const [id, i] of instances) if (i.last < since && i.open === 0) instances.delete(id)
+      if (instances.size === 0) this.peers.delete(peer)
+    }
+  }
+
+  /** A newer instance speaks while an older one, silent since, still has a stream open. */
+  private overlapping (peer: string): boolean {
+    const all = this.live(peer)
+    const newest = all.reduce<Instance | undefined>((n, i) => n == null || i.first > n.first ? i : n, undefined)
+    return newest != null && all.some(i => i !== newest && i.open > 0)
+  }
+
+  private live (peer: string): Instance[] {
+    const since = this.now() - this.window
+    return [...(this.peers.get(peer)?.values() ?? [])].filter(i => i.last >= since || i.open > 0)
+  }
+
+  private instance (peer: string, id: string): Instance {
+    let instances = this.peers.get(peer)
+    if (instances == null) {
+      instances = new Map()
+      this.peers.set(peer, instances)
+    }
+    let i = instances.get(id)
+    if (i == null) {
+      const now = this.now()
+      i = { first: now, last: now, open: 0 }
+      instances.set(id, i)
+      // a peer's oldest instances go first (a peer cannot grow the map without bound)
+      while (instances.size > MAX_INSTANCES) {
+        const oldest = [...instances.entries()].reduce((o, e) => e[1].first < o[1].first ? e : o)
+        instances.delete(oldest[0])
+      }
+    }
+    return i
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Two processes that run one vehicle's identity: its data dir copied,
+ * peer.key with it (a docker volume or a VM image cloned to make another
+ * vehicle). A probe with booths of 3 had both clones acknowledge different
+ * blocks at one height of the vehicle's chain, replicated "complete". Real
+ * nodes (libp2p over TCP on 127.0.0.1, LevelDB in temp dirs): the members
+ * see two instances of one peer, count it as no member and drop what it
+ * says, so neither clone commits once they see both (in runs: at most one
+ * write got through before), and no height holds two blocks; once one
+ * clone stops, the other is a member again.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { cp } from 'node:fs/promises'
+import { join } from 'node:path'
+import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import { toHex } from '../../src/chain/index.ts'
+import { CLONE_WINDOW } from '../../src/protocols/paxos/clones.ts'
+import { statusOf } from '../../src/http/status.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+
+const utf8 = new TextEncoder()
+
+describe('a vehicle\'s identity run by two processes', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  /** Height → block hash of `chainId` as `node` holds it. */
+  async function blocksOf (node: VGuardNode, chainId: string): Promise<Map<number, string>> {
+    const held = new Map<number, string>()
+    const tip = await node.chains.tip(chainId)
+    for (let h = 1; h <= tip.height; h++) {
+      const block = await node.chains.getBlock(chainId, h).catch(() => undefined)
+      if (block != null) held.set(h, toHex(block.hash))
+    }
+    return held
+  }
+
+  it('the members count it as no member while both run: no height holds two blocks, and the one left is a member again', async () => {
+    const options = { boothSize: 3, kBackups: 1 }
+    const dir = await cluster.tempDir()
+    const a = await cluster.create({ ...options, dataDir: join(dir, 'a') })
+    await a.start()
+    const b = await cluster.create({ ...options, bootstrap: [a.multiaddrs[0].toString()] })
+    const c = await cluster.create({ ...options, bootstrap: [a.multiaddrs[0].toString()] })
+    await Promise.all([b.start(), c.start()])
+    await waitFor(() => fullyConnected([a, b, c]))
+    const chainId = a.peerId.toString()
+    for (let i = 0; i < 3; i++) await a.put(`gps/${i}`, utf8.encode(`fix-${i}`))
+    await cluster.stopNode(a)
+
+    // the copy: the same key, the same consensus state
+    await cp(join(dir, 'a'), join(dir, 'a2'), { recursive: true })
+    const bootstrap = [b.multiaddrs[0].toString(), c.multiaddrs[0].toString()]
+    const one = await cluster.create({ ...options, dataDir: join(dir, 'a'), bootstrap })
+    const two = await cluster.create({ ...options, dataDir: join(dir, 'a2'), bootstrap })
+    expect(two.peerId.toString()).toBe(chainId)
+    await Promise.all([one.start(), two.start()])
+    await waitFor(() => [one, two].every(n => n.peers().length === 2), { message: 'both clones connected to b and c' })
+
+    // both write at once, four writes in flight on each, for a while (without the members' watch, one run in two
+    // acknowledged both clones' writes, and two blocks at one height)
+    const acknowledged: Array<{ height: number, hash: string }> = []
+    const writes = async (node: VGuardNode, name: string): Promise<void> => {
+      for (let i = 0; i < 10; i++) {
+        const result = await node.put(`${name}/${i}`, utf8.encode(`${name}-${i}`), { timeout: 1_500, waitForReplication: false }).catch(() => undefined)
+        if (result != null) acknowledged.push({ height: result.height, hash: toHex(result.hash) })
+      }
+    }
+    await Promise.all([0, 1, 2, 3].flatMap(w => [writes(one, `one${w}`), writes(two, `two${w}`)]))
+    await waitFor(() => [b, c].every(n => n.consensus.driver.clonedPeers().includes(chainId)), { message: 'b and c see two processes of one identity' })
+    expect((await statusOf(b)).clonedPeers).toEqual([chainId])
+
+    // no height holds two blocks: not among the answers, not between the clones' chains and the members' copies
+    const byHeight = new Map<number, string>()
+    for (const { height, hash } of acknowledged) {
+      expect(byHeight.get(height) ?? hash, `height ${height}`).toBe(hash)
+      byHeight.set(height, hash)
+    }
+    const holders = [one, two, b, c]
+    const chains = await Promise.all(holders.map(async n => await blocksOf(n, chainId)))
+    for (const held of chains) {
+      for (const [height, hash] of held) {
+        expect(byHeight.get(height) ?? hash, `height ${height}`).toBe(hash)
+        byHeight.set(height, hash)
+      }
+    }
+
+    // one of them stops: once the window passes without it, the other is a member again and commits
+    await cluster.stopNode(two)
+    let last: { height: number, hash: Uint8Array } | undefined
+    await waitFor(async () => {
+      last = await one.put('after', utf8.encode('one alone'), { timeout: 2_000, waitForReplication: false, idempotencyKey: 'after-1' }).catch(() => undefined)
+      return last != null
+    }, { timeout: CLONE_WINDOW + 30_000, interval: 500, message: 'the clone left commits again' })
+    expect(last?.height).toBeGreaterThan(3)
+    expect([b, c].map(n => n.consensus.driver.clonedPeers())).toEqual([[], []])
+    expect((await statusOf(b)).clonedPeers).toEqual([])
+    // and every block of the chain, as each of them holds it, is the one the others hold
+    const after = await Promise.all([one, b, c].map(async n => await blocksOf(n, chainId)))
+    for (const held of after) {
+      for (const [height, hash] of held) {
+        expect(byHeight.get(height) ?? hash, `height ${height}`).toBe(hash)
+        byHeight.set(height, hash)
+      }
+    }
+  }, 120_000)
+})

@@ -1,0 +1,87 @@
+import { describe, it, expect } from 'vitest'
+import { CloneWatch } from '../../../src/protocols/paxos/clones.ts'
+
+describe('paxos - two processes that run one identity', () => {
+  function watch (): { w: CloneWatch, at: (ms: number) => void } {
+    let now = 0
+    return { w: new CloneWatch(() => now, 30_000), at: (ms) => { now = ms } }
+  }
+
+  it('a restart is no clone: the old instance\'s stream is closed, or it never speaks again', () => {
+    const { w, at } = watch()
+    w.opened('p', 'x')
+    w.heard('p', 'x')
+    w.closed('p', 'x')
+    at(1_000)
+    w.opened('p', 'y')
+    w.heard('p', 'y')
+    expect(w.held('p')).toBe(false)
+    expect(w.cloned('p')).toBe(false)
+  })
+
+  it('a new instance while the old one\'s stream is open is held until that stream closes (a killed process\'s socket)', () => {
+    const { w, at } = watch()
+    w.opened('p', 'x')
+    w.heard('p', 'x')
+    at(1_000)
+    w.opened('p', 'y')
+    w.heard('p', 'y')
+    expect(w.held('p')).toBe(true)
+    expect(w.heldPeers()).toEqual(['p'])
+    w.closed('p', 'x')
+    expect(w.held('p')).toBe(false)
+  })
+
+  it('an instance that speaks after another took over is a clone, until one of them is silent for the window', () => {
+    const { w, at } = watch()
+    w.opened('p', 'x')
+    w.heard('p', 'x')
+    w.closed('p', 'x')
+    at(1_000)
+    w.opened('p', 'y')
+    w.heard('p', 'y')
+    expect(w.held('p')).toBe(false)
+    at(2_000)
+    // x again, on a new stream: two processes
+    w.opened('p', 'x')
+    w.heard('p', 'x')
+    expect(w.cloned('p')).toBe(true)
+    at(20_000)
+    w.heard('p', 'y')
+    w.closed('p', 'x')
+    expect(w.held('p')).toBe(true)
+    // x stopped: y alone for the window
+    at(32_001)
+    w.heard('p', 'y')
+    expect(w.held('p')).toBe(false)
+    w.prune()
+    expect(w.heldPeers()).toEqual([])
+  })
+
+  it('tracks nothing for a peer that names no instance (an earlier build), and forgets silent peers', () => {
+    const { w, at } = watch()
+    w.opened('old', '')
+    w.heard('old', '')
+    w.opened('p', 'x')
+    w.heard('p', 'x')
+    w.closed('p', 'x')
+    expect(w.held('old')).toBe(false)
+    at(40_000)
+    w.prune()
+    // a peer that comes back with another instance after a long silence: a restart
+    w.opened('p', 'z')
+    w.heard('p', 'z')
+    expect(w.held('p')).toBe(false)
+  })
+
+  it('keeps a few instances per peer: one that floods them cannot grow the watch', () => {
+    const { w } = watch()
+    for (let i = 0; i < 100; i++) {
+      w.opened('p', `i${i}`)
+      w.heard('p', `i${i}`)
+      w.closed('p', `i${i}`)
+    }
+    expect(w.held('p')).toBe(false)
+    expect((w as unknown as { peers: Map<string, Map<string, unknown>> }).peers.get('p')?.size).toBeLessThanOrEqual(4)
+  })
+})
