@@ -4,7 +4,8 @@
  * Rules (Lamport, "Paxos Made Simple"):
  * - promise a ballot only if it is ≥ every ballot promised before; refuse
  *   lower ones with a nack that names the promise;
- * - accept at a ballot only if it is ≥ the promise (and raise the promise to it);
+ * - accept at a ballot only if it is ≥ the promise (and raise the promise to it),
+ *   and never a second value at one slot under one ballot;
  * - a promise reports every value accepted at a slot the candidate asked about
  *   (and the decided value just below them, for the candidate to compare).
  *
@@ -14,6 +15,7 @@
  * vouches for is durable.
  */
 import { ZERO_BALLOT, compareBallots, copyBallot } from './ballot.ts'
+import { valuesEqual } from './values.ts'
 import type { PaxosLog } from './log.ts'
 import type { AcceptMessage, Ballot, Entry, Message, PrepareMessage, Value } from './types.ts'
 
@@ -30,6 +32,8 @@ export class Acceptor {
   maxUndecidedBytes: number
   /** Accepts that got no vote for want of room (hasRoomFor), since this node started. */
   withheld = 0
+  /** Accepts that got no vote: another value under the ballot this acceptor accepted one under at that slot. */
+  conflicting = 0
   promised: Ballot
   /** Set when promised changed since the hard state was last persisted. */
   dirty = false
@@ -81,6 +85,14 @@ export class Acceptor {
     }
     if (!this.hasRoomFor(msg)) {
       this.withheld++
+      return undefined
+    }
+    // A ballot proposes one value per slot. Another under the same one is a
+    // second process that runs the proposer's identity (a copied data dir:
+    // protocols/paxos/clones.ts): voting for both could let both be chosen
+    const held = this.log.get(msg.slot)
+    if (held != null && compareBallots(held.ballot, msg.ballot) === 0 && !valuesEqual(held.value, msg.value)) {
+      this.conflicting++
       return undefined
     }
     this.raise(msg.ballot)
