@@ -216,6 +216,8 @@ export interface PaxosStoreOptions {
   valueLogMinBytes?: number
   /** A value-log segment takes values until it holds this much. @default 64 MiB */
   valueSegmentBytes?: number
+  /** A value-log segment nothing points into is left for a new one once it holds this much. @default 4 MiB */
+  valueSegmentRollEmptyBytes?: number
 }
 
 function ballotKey (b: Ballot): string {
@@ -566,7 +568,7 @@ export class LevelPaxosStore {
   storage (chainId: string): LevelPaxosStorage {
     let storage = this.storages.get(chainId)
     if (storage == null) {
-      storage = new LevelPaxosStorage(this.db, chainId, new PaxosValueLog(this.segments, chainId, { segmentBytes: this.options.valueSegmentBytes }), this.options)
+      storage = new LevelPaxosStorage(this.db, chainId, new PaxosValueLog(this.segments, chainId, { segmentBytes: this.options.valueSegmentBytes, rollEmptyBytes: this.options.valueSegmentRollEmptyBytes }), this.options)
       this.storages.set(chainId, storage)
     }
     return storage

@@ -57,6 +57,14 @@ export const VALUE_LOG_MIN_BYTES = 64 * 1024
 
 /** A segment takes values until it holds this much, then the next one starts. */
 export const VALUE_SEGMENT_BYTES = 64 * 1024 * 1024
+/**
+ * A segment nothing points into any more is left for a new one once it holds
+ * this much: otherwise a chain whose large values come now and then (each
+ * compacted before the next) kept every one of them on disk until 64 MiB
+ * were written (a soak probe: 40 MB of dead values on a vehicle, not counted
+ * in its storage, up to 64 MiB for each chain it votes on).
+ */
+export const VALUE_SEGMENT_ROLL_EMPTY_BYTES = 4 * 1024 * 1024
 
 /** Where a value lives in its chain's log. */
 export interface ValueRef {
@@ -84,6 +92,7 @@ export class PaxosValueLog {
   private readonly segments: Segments
   private readonly dir: string
   private readonly segmentBytes: number
+  private readonly rollEmptyBytes: number
   /** Live references per segment (entries of the LevelDB state that point into it). */
   private readonly refs = new Map<number, number>()
   /** The segment being appended to and its size; undefined: the next append starts a new one. */
@@ -91,10 +100,11 @@ export class PaxosValueLog {
   /** The next segment's number; undefined until the directory was listed. */
   private next?: number
 
-  constructor (segments: Segments, chainId: string, options: { segmentBytes?: number } = {}) {
+  constructor (segments: Segments, chainId: string, options: { segmentBytes?: number, rollEmptyBytes?: number } = {}) {
     this.segments = segments
     this.dir = valueLogDir(chainId)
     this.segmentBytes = options.segmentBytes ?? VALUE_SEGMENT_BYTES
+    this.rollEmptyBytes = options.rollEmptyBytes ?? VALUE_SEGMENT_ROLL_EMPTY_BYTES
   }
 
   /**
@@ -103,7 +113,9 @@ export class PaxosValueLog {
    */
   async append (values: Uint8Array[]): Promise<ValueRef[]> {
     const total = values.reduce((n, v) => n + v.byteLength, 0)
-    if (this.current == null || (this.current.size > 0 && this.current.size + total > this.segmentBytes)) {
+    // full, or holding only values nothing points into (a synced batch dropped them: emptiedBy) and enough of them
+    const emptied = this.current != null && this.current.size >= this.rollEmptyBytes && !this.refs.has(this.current.segment)
+    if (this.current == null || emptied || (this.current.size > 0 && this.current.size + total > this.segmentBytes)) {
       const full = this.current?.segment
       this.current = { segment: await this.newSegment(), size: 0 }
       // emptied while it was being appended to (a synced batch did that, see emptiedBy), or never referenced

@@ -106,6 +106,33 @@ describe('storage - consensus value log', () => {
     expect(await segmentFiles(dir)).toEqual([])
   })
 
+  it('leaves a segment nothing points into for a new one once it holds enough: values that come now and then are not all kept until it fills', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vguard-paxos-values-'))
+    dirs.push(dir)
+    const db = await openDatabase(dir)
+    dbs.push(db)
+    // segments of 64 KiB, left once emptied and 4 KiB or more
+    const store = new LevelPaxosStore(db, { valueLogMinBytes: 1024, valueSegmentBytes: 64 * 1024, valueSegmentRollEmptyBytes: 4 * 1024 })
+    closers.push(store)
+    const reference = new MemoryPaxosStorage()
+    const s = store.storage(CHAIN)
+    await saveBoth(s, reference, { hardState: hard(), entries: [] })
+    // a 3 KiB value decided and compacted: its segment holds 3 KiB that nothing points into, below the bound
+    await saveBoth(s, reference, { entries: [entry(1, 3 * 1024, 1, { decided: true })] })
+    await saveBoth(s, reference, { hardState: hard({ commit: 1, compacted: 1 }), entries: [], compactTo: 1 })
+    await saveBoth(s, reference, { entries: [entry(2, 3 * 1024, 2, { decided: true })] })
+    expect(await segmentFiles(dir)).toEqual(['0000000000000001.seg'])
+    // compacted too: 6 KiB dead, past the bound: the next value starts a new segment and the old one goes
+    await saveBoth(s, reference, { hardState: hard({ commit: 2, compacted: 2 }), entries: [], compactTo: 2 })
+    await saveBoth(s, reference, { entries: [entry(3, 3 * 1024, 3)] })
+    expect(await segmentFiles(dir)).toEqual(['0000000000000002.seg'])
+    // a segment with a live value is kept however much of it is dead
+    await saveBoth(s, reference, { entries: [entry(4, 3 * 1024, 4, { decided: true })] })
+    await saveBoth(s, reference, { hardState: hard({ commit: 2, compacted: 2 }), entries: [entry(5, 3 * 1024, 5)] })
+    expect(await segmentFiles(dir)).toEqual(['0000000000000002.seg'])
+    expect(await s.load()).toEqual(await reference.load())
+  })
+
   it('release() after a retiring compaction deletes the segment being written and the chain\'s directory; with live values it keeps them', async () => {
     const { dir, store } = await open()
     const reference = new MemoryPaxosStorage()
