@@ -63,6 +63,8 @@ export class CloneWatch {
 
   /** Whether what `peer` says is to be dropped now: two of its instances speak, or a new one while an older one's stream is open. */
   held (peer: string): boolean {
+    // every frame asks: one instance (every honest peer) is no clone
+    if ((this.peers.get(peer)?.size ?? 0) < 2) return false
     return this.cloned(peer) || this.overlapping(peer)
   }
 
