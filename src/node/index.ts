@@ -273,7 +273,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       },
       onOffered: async (chainId) => { await this.storageMaster.restartGrace(chainId) },
       capacityHint: (peerId) => this.peering.capacityOf(peerId),
-      isMember: (peer) => this.peering.isMember(peer),
+      // two processes that run one identity take no copy from us nor give us theirs (bound late: consensus watches for them)
+      isMember: (peer) => this.peering.isMember(peer) && this.consensus?.driver.isClone(peer.toString()) !== true,
       isAllowed: (peerId) => this.peering.isAllowed(peerId),
       members: () => this.peering.connectedMembers(),
       // bound late: consensus is built after (it drives this orchestrator)
@@ -300,7 +301,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       store: parts.chains,
       logger: parts.logger,
       peers: () => this.peering.connectedMembers(),
-      allowPeer: (peer) => this.peering.isMember(peer),
+      allowPeer: (peer) => this.peering.isMember(peer) && this.consensus?.driver.isClone(peer.toString()) !== true,
       authority: syncAuthority({
         newestTable: (chainId) => this.vguarddb.tables.get(chainId),
         sharedTip: () => this.consensus.driver.shared()?.appliedTip()

@@ -689,6 +689,11 @@ export class PaxosDriver {
     return this.transport.clones.heldPeers()
   }
 
+  /** Whether two processes run `peer`'s identity now (clones.ts). */
+  isClone (peer: string): boolean {
+    return this.transport.clones.held(peer)
+  }
+
   forgetfulPeers (): string[] {
     return this.forgetful.heldPeers()
   }

@@ -105,4 +105,35 @@ describe('a vehicle\'s identity run by two processes', () => {
       }
     }
   }, 120_000)
+
+  it('the members take no copy of its chain from it while both run (a chain VGuard appends directly runs no consensus to stop them)', async () => {
+    const options = { kBackups: 1 }
+    const dir = await cluster.tempDir()
+    const a = await cluster.create({ ...options, dataDir: join(dir, 'a') })
+    await a.start()
+    const b = await cluster.create({ ...options, bootstrap: [a.multiaddrs[0].toString()] })
+    await b.start()
+    await waitFor(() => fullyConnected([a, b]))
+    const chainId = a.peerId.toString()
+    const participants = [b.peerId.toString()]
+    const first = await a.endOfBooth({ participants, transactions: [{ key: 'gps/1', value: utf8.encode('fix-1') }] })
+    expect(first.active).toEqual(participants)
+    const held = await b.chains.tip(chainId)
+    await cluster.stopNode(a)
+
+    await cp(join(dir, 'a'), join(dir, 'a2'), { recursive: true })
+    const bootstrap = [b.multiaddrs[0].toString()]
+    const one = await cluster.create({ ...options, dataDir: join(dir, 'a'), bootstrap })
+    const two = await cluster.create({ ...options, dataDir: join(dir, 'a2'), bootstrap })
+    await Promise.all([one.start(), two.start()])
+    await waitFor(() => b.consensus.driver.clonedPeers().includes(chainId), { message: 'b sees two processes of one identity' })
+    // each appends its own block at the same height: b takes neither
+    const [fromOne, fromTwo] = await Promise.all([one, two].map(async (n, i) => await n.endOfBooth({ participants, transactions: [{ key: 'gps/2', value: utf8.encode(`fix-2-${i}`) }] })))
+    for (const outcome of [fromOne, fromTwo]) {
+      expect(outcome.complete).toBe(false)
+      expect(outcome.failures.map(f => f.peerId)).toContain(b.peerId.toString())
+    }
+    const tip = await b.chains.tip(chainId)
+    expect([tip.height, toHex(tip.hash)]).toEqual([held.height, toHex(held.hash)])
+  }, 60_000)
 })
