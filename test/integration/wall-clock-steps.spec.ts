@@ -13,17 +13,10 @@ import { describe, it, expect, afterEach, vi } from 'vitest'
 import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
+import { steppingWallClock } from '../utils/wall-clock.ts'
 
 const DAY = 86_400_000
 const utf8 = new TextEncoder()
-
-/** Date.now() answers the real time plus what the returned function sets (as in a process whose clock steps). */
-function steppingWallClock (): (offset: number) => void {
-  const real = Date.now.bind(Date)
-  let offset = 0
-  vi.spyOn(Date, 'now').mockImplementation(() => real() + offset)
-  return (to) => { offset = to }
-}
 
 describe('a step of the wall clock, on real nodes', () => {
   const cluster = new TestCluster()

@@ -18,16 +18,9 @@ import { ChainReplica } from '../../../src/node/paxos-replica.ts'
 import { encodeWrite } from '../../../src/node/batch.ts'
 import { RecentWrites, writeKey } from '../../../src/node/recent-writes.ts'
 import { enc } from '../storage/helpers.ts'
+import { steppingWallClock } from '../../utils/wall-clock.ts'
 
 const HOUR = 3_600_000
-
-/** Date.now() answers the real time plus what the returned function sets (as a process whose clock steps sees it). */
-function steppingWallClock (): (offset: number) => void {
-  const real = Date.now.bind(Date)
-  let offset = 0
-  vi.spyOn(Date, 'now').mockImplementation(() => real() + offset)
-  return (to) => { offset = to }
-}
 
 describe('node - a step of the wall clock', () => {
   let dir: string | undefined
