@@ -63,6 +63,10 @@ export function formatStatus (s: StatusBody): string[] {
   if (Array.isArray(cloned) && cloned.length > 0) {
     lines.push(`clones     two processes run the identity of ${cloned.map(id => short(String(id))).join(', ')} (a data dir copied with its peer.key?): no member here until one of them stops`)
   }
+  const seenBy: unknown = s.identityClonedSeenBy
+  if (Array.isArray(seenBy) && seenBy.length > 0) {
+    lines.push(`identity   ${seenBy.map(id => short(String(id))).join(', ')} ${seenBy.length === 1 ? 'says' : 'say'} two processes run this vehicle's identity (its data dir copied with peer.key?): stop one of them; members count neither until then`)
+  }
   // a node of an earlier version sends none
   if (typeof s.ownChainLost === 'string') lines.push(`own chain  lost its database: its writes wait until a vehicle holding the chain hands it back (${s.ownChainLost})`)
   if (s.transfers.length > 0) lines.push(`replicating ${s.transfers.map(t => `${short(t.chainId)} to ${short(t.peer)} (${t.height}/${t.target})`).join(', ')}`)

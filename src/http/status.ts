@@ -74,6 +74,8 @@ export interface StatusBody {
    * what they say in consensus and counts them as no member until one of them stops.
    */
   clonedPeers: string[]
+  /** Members that say two processes run this node's own identity: this one, or a copy of its data dir, is to be stopped. */
+  identityClonedSeenBy: string[]
 }
 
 export async function statusOf (node: VGuardNode): Promise<StatusBody> {
@@ -145,6 +147,7 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
       heldBack: node.consensus.driver.forgetfulPeers()
     },
     ownChainLost: (await node.consensus.ownChainLost()) ?? null,
-    clonedPeers: node.consensus.driver.clonedPeers()
+    clonedPeers: node.consensus.driver.clonedPeers(),
+    identityClonedSeenBy: node.consensus.driver.clonedSelfSeenBy()
   }
 }

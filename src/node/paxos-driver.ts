@@ -212,6 +212,8 @@ export class PaxosDriver {
     this.transport.onHello = (from, hello) => { this.onHello(from, hello) }
     // a peer two processes run counts as no member: no booth, vote or election of ours counts it
     this.transport.onClonesChanged = () => {
+      // the clones hear it from us: one that finds its own id in a hello knows
+      this.sayHello()
       this.refreshMembers()
       this.choice.viewChanged()
       this.shared()?.updateElection(this.sharedElection())
@@ -389,7 +391,8 @@ export class PaxosDriver {
   private hello (): HelloInfo {
     const f = this.choice.formation
     // what we know of members that lost their database goes in every hello: a newcomer must learn it
-    const forgetful = this.forgetful.helloFields()
+    const clones = this.clonedPeers()
+    const forgetful = { ...this.forgetful.helloFields(), ...(clones.length > 0 ? { clones } : {}) }
     if (f == null || !f.announced) return { priority: this.c.priority, sharedGenesis: '', formingBest: this.choice.formingBest(), ...forgetful }
     // a permissioned chain's booth goes with its id: a member whose own chain holds nothing can join it
     const sharedBooth = f.founder.startsWith(PERMISSIONED_PREFIX) ? this.choice.genesis() : undefined
@@ -593,9 +596,13 @@ export class PaxosDriver {
       ...(sharedBooth == null ? {} : { sharedBooth }),
       ...founding,
       readmitted: (announced.readmitted ?? []).filter(r => wellFormed(r) && Number.isSafeInteger(r.slot)),
-      heldBack: (announced.heldBack ?? []).filter(wellFormed)
+      heldBack: (announced.heldBack ?? []).filter(wellFormed),
+      ...((announced.clones ?? []).includes(this.self) ? { clones: [this.self] } : {})
     }
     const before = this.hellos.get(from)
+    if (hello.clones != null && before?.clones == null) {
+      this.log.error('%s says two processes run this vehicle\'s identity (%s): was this data dir copied with its peer.key? Stop one of them; the members count neither until then', from, this.self)
+    }
     this.hellos.set(from, hello)
     this.forgetful.hear(from, hello)
     if (this.choice.formation?.announced !== true) {
@@ -687,6 +694,12 @@ export class PaxosDriver {
   /** Peers whose identity two processes run (a copied data dir): no member until one of them stops (clones.ts). */
   clonedPeers (): string[] {
     return this.transport.clones.heldPeers()
+  }
+
+  /** Connected members that say two processes run this node's own identity (Hello.clones). */
+  clonedSelfSeenBy (): string[] {
+    const connected = new Set(this.c.connectedMembers().map(p => p.toString()))
+    return [...this.hellos].filter(([peer, h]) => h.clones != null && connected.has(peer)).map(([peer]) => peer)
   }
 
   /** Whether two processes run `peer`'s identity now (clones.ts). */

@@ -70,6 +70,9 @@ describe('a vehicle\'s identity run by two processes', () => {
     await Promise.all([0, 1, 2, 3].flatMap(w => [writes(one, `one${w}`), writes(two, `two${w}`)]))
     await waitFor(() => [b, c].every(n => n.consensus.driver.clonedPeers().includes(chainId)), { message: 'b and c see two processes of one identity' })
     expect((await statusOf(b)).clonedPeers).toEqual([chainId])
+    // and the members tell them (a hello goes to one of the two: at least one hears it)
+    await waitFor(() => [one, two].some(n => n.consensus.driver.clonedSelfSeenBy().length > 0), { message: 'a clone hears it is one' })
+    expect((await statusOf(one)).identityClonedSeenBy.concat((await statusOf(two)).identityClonedSeenBy).every(p => [b, c].map(n => n.peerId.toString()).includes(p))).toBe(true)
 
     // no height holds two blocks: not among the answers, not between the clones' chains and the members' copies
     const byHeight = new Map<number, string>()
@@ -96,6 +99,7 @@ describe('a vehicle\'s identity run by two processes', () => {
     expect(last?.height).toBeGreaterThan(3)
     expect([b, c].map(n => n.consensus.driver.clonedPeers())).toEqual([[], []])
     expect((await statusOf(b)).clonedPeers).toEqual([])
+    await waitFor(() => one.consensus.driver.clonedSelfSeenBy().length === 0, { message: 'the members no longer tell the one left it is a clone' })
     // and every block of the chain, as each of them holds it, is the one the others hold
     const after = await Promise.all([one, b, c].map(async n => await blocksOf(n, chainId)))
     for (const held of after) {

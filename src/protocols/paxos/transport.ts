@@ -80,6 +80,8 @@ export interface HelloInfo {
   sharedFounding?: Uint8Array
   /** The best-ranked vehicle the sender sees while it has no shared chain (see Hello.formingBest). */
   formingBest?: { peer: string, priority: number }
+  /** Peers the sender holds as two processes of one identity (see Hello.clones). */
+  clones?: string[]
 }
 
 const EMPTY = new Uint8Array(0) as Uint8Array<ArrayBuffer>
@@ -195,7 +197,7 @@ export class PaxosTransport {
   private readonly notPeers = new Set<string>()
   private readonly inbound = new Set<Stream>()
   /** Our hello as sent (askBack and incarnation set per link), and its encoding without them, to tell one that changed. */
-  private hello: Hello = { priority: 0, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: EMPTY, readmitted: [], heldBack: [], sharedFounding: EMPTY, instance: EMPTY }
+  private hello: Hello = { priority: 0, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: EMPTY, readmitted: [], heldBack: [], sharedFounding: EMPTY, instance: EMPTY, clones: [] }
   private helloBytes: Uint8Array = Hello.encode(this.hello)
   private incarnation: Uint8Array = new Uint8Array(0)
   /** This process's instance (Hello.instance): drawn at start, never stored. */
@@ -261,6 +263,7 @@ export class PaxosTransport {
       readmitted: (hello.readmitted ?? []).slice(-MAX_READMITTED),
       heldBack: (hello.heldBack ?? []).slice(0, MAX_READMITTED),
       sharedFounding: (hello.sharedFounding ?? EMPTY) as Uint8Array<ArrayBuffer>,
+      clones: (hello.clones ?? []).slice(0, MAX_READMITTED),
       ...(hello.formingBest == null ? {} : { formingBest: { ...hello.formingBest } })
     }
     const bytes = Hello.encode(next)

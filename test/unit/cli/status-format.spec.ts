@@ -31,6 +31,7 @@ function status (s: Partial<StatusBody> = {}): StatusBody {
     shared: { founder: SELF, members: null, leader: B, candidates: null, conflicts: [], heldBack: [] },
     ownChainLost: null,
     clonedPeers: [],
+    identityClonedSeenBy: [],
     ...s
   }
 }
@@ -99,6 +100,7 @@ describe('cli - status for a person', () => {
     expect(lines).toContain('clones     two processes run the identity of …ee0b02 (a data dir copied with its peer.key?): no member here until one of them stops')
     const { clonedPeers: _, ...older } = status()
     expect(formatStatus(older as StatusBody).some(l => l.startsWith('clones'))).toBe(false)
+    expect(formatStatus(status({ identityClonedSeenBy: [B, C] }))).toContain('identity   …ee0b02, …ee0c03 say two processes run this vehicle\'s identity (its data dir copied with peer.key?): stop one of them; members count neither until then')
   })
 
   it('says when pins keep storage above its bound', () => {

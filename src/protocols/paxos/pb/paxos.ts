@@ -1511,6 +1511,7 @@ export interface Hello {
   sharedFounding: Uint8Array<ArrayBuffer>
   formingBest?: Candidate
   instance: Uint8Array<ArrayBuffer>
+  clones: string[]
 }
 
 export namespace Hello {
@@ -1584,6 +1585,13 @@ export namespace Hello {
           w.bytes(obj.instance)
         }
 
+        if (obj.clones != null && obj.clones.length > 0) {
+          for (const value of obj.clones) {
+            w.uint32(98)
+            w.string(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1598,7 +1606,8 @@ export namespace Hello {
           readmitted: [],
           heldBack: [],
           sharedFounding: uint8ArrayAlloc(0),
-          instance: uint8ArrayAlloc(0)
+          instance: uint8ArrayAlloc(0),
+          clones: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1669,6 +1678,14 @@ export namespace Hello {
               obj.instance = reader.bytes()
               break
             }
+            case 12: {
+              if (opts.limits?.clones != null && obj.clones.length === opts.limits.clones) {
+                throw new MaxLengthError('Decode error - repeated field "clones" had too many elements')
+              }
+
+              obj.clones.push(reader.string())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1681,7 +1698,8 @@ export namespace Hello {
         const obj = {
           sharedBooth: 0,
           readmitted: 0,
-          heldBack: 0
+          heldBack: 0,
+          clones: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1797,6 +1815,21 @@ export namespace Hello {
               }
               break
             }
+            case 12: {
+              if (opts.limits?.clones != null && obj.clones === opts.limits.clones) {
+                throw new MaxLengthError('Streaming decode error - repeated field "clones" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.clones[]`,
+                index: obj.clones,
+                value: reader.string()
+              }
+
+              obj.clones++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1890,6 +1923,12 @@ export namespace Hello {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface HelloClonesFieldEvent {
+    field: '$.clones[]'
+    index: number
+    value: string
+  }
+
   export function encode (obj: Partial<Hello>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Hello.codec())
   }
@@ -1898,7 +1937,7 @@ export namespace Hello {
     return decodeMessage(buf, Hello.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloPriorityFieldEvent | HelloSharedGenesisFieldEvent | HelloAskBackFieldEvent | HelloSharedBoothFieldEvent | HelloSharedHeldFieldEvent | HelloIncarnationFieldEvent | HelloReadmittedPeerFieldEvent | HelloReadmittedIncarnationFieldEvent | HelloReadmittedSlotFieldEvent | HelloHeldBackPeerFieldEvent | HelloHeldBackIncarnationFieldEvent | HelloSharedFoundingFieldEvent | HelloFormingBestPeerFieldEvent | HelloFormingBestPriorityFieldEvent | HelloInstanceFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloPriorityFieldEvent | HelloSharedGenesisFieldEvent | HelloAskBackFieldEvent | HelloSharedBoothFieldEvent | HelloSharedHeldFieldEvent | HelloIncarnationFieldEvent | HelloReadmittedPeerFieldEvent | HelloReadmittedIncarnationFieldEvent | HelloReadmittedSlotFieldEvent | HelloHeldBackPeerFieldEvent | HelloHeldBackIncarnationFieldEvent | HelloSharedFoundingFieldEvent | HelloFormingBestPeerFieldEvent | HelloFormingBestPriorityFieldEvent | HelloInstanceFieldEvent | HelloClonesFieldEvent> {
     return streamMessage(buf, Hello.codec(), opts)
   }
 }
@@ -2456,6 +2495,12 @@ export namespace PaxosFrame {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface PaxosFrameHelloClonesFieldEvent {
+    field: '$.hello.clones[]'
+    index: number
+    value: string
+  }
+
   export interface PaxosFrameMessagesTypeFieldEvent {
     field: '$.messages[].type'
     value: PaxosMessage.Type
@@ -2674,7 +2719,7 @@ export namespace PaxosFrame {
     return decodeMessage(buf, PaxosFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameHelloSharedHeldFieldEvent | PaxosFrameHelloIncarnationFieldEvent | PaxosFrameHelloReadmittedPeerFieldEvent | PaxosFrameHelloReadmittedIncarnationFieldEvent | PaxosFrameHelloReadmittedSlotFieldEvent | PaxosFrameHelloHeldBackPeerFieldEvent | PaxosFrameHelloHeldBackIncarnationFieldEvent | PaxosFrameHelloSharedFoundingFieldEvent | PaxosFrameHelloFormingBestPeerFieldEvent | PaxosFrameHelloFormingBestPriorityFieldEvent | PaxosFrameHelloInstanceFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesEntriesProofRoundFieldEvent | PaxosFrameMessagesEntriesProofSignatureFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent | PaxosFrameMessagesProofFieldEvent | PaxosFrameMessagesCommitProofFieldEvent | PaxosFrameMessagesProvenCommitFieldEvent | PaxosFrameMessagesHeldHeightFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameHelloSharedHeldFieldEvent | PaxosFrameHelloIncarnationFieldEvent | PaxosFrameHelloReadmittedPeerFieldEvent | PaxosFrameHelloReadmittedIncarnationFieldEvent | PaxosFrameHelloReadmittedSlotFieldEvent | PaxosFrameHelloHeldBackPeerFieldEvent | PaxosFrameHelloHeldBackIncarnationFieldEvent | PaxosFrameHelloSharedFoundingFieldEvent | PaxosFrameHelloFormingBestPeerFieldEvent | PaxosFrameHelloFormingBestPriorityFieldEvent | PaxosFrameHelloInstanceFieldEvent | PaxosFrameHelloClonesFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesEntriesProofRoundFieldEvent | PaxosFrameMessagesEntriesProofSignatureFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent | PaxosFrameMessagesProofFieldEvent | PaxosFrameMessagesCommitProofFieldEvent | PaxosFrameMessagesProvenCommitFieldEvent | PaxosFrameMessagesHeldHeightFieldEvent> {
     return streamMessage(buf, PaxosFrame.codec(), opts)
   }
 }
