@@ -82,6 +82,14 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
     node.addEventListener('peer:connected', (e) => { say(`peer connected: ${e.detail.peerId}`) })
     node.addEventListener('peer:disconnected', (e) => { say(`peer disconnected: ${e.detail.peerId}`) })
     node.addEventListener('peer:rejected', (e) => { say(`peer rejected: ${e.detail.peerId} (${e.detail.reason})`) })
+    node.addEventListener('peer:cloned', (e) => {
+      say(e.detail.cloned
+        ? `warning: two processes run the identity of ${e.detail.peerId} (a data dir copied with its peer.key?): it counts as no member here until one of them stops`
+        : `peer ${e.detail.peerId} is heard as one process again: a member again`)
+    })
+    node.addEventListener('identity:cloned', (e) => {
+      say(`warning: ${e.detail.seenBy} says two processes run this vehicle's identity (this data dir copied with its peer.key?): stop one of them; the members count neither until then`)
+    })
     node.addEventListener('peer:bootstrap-failed', (e) => { say(`bootstrap ${e.detail.refused === true ? 'refused' : 'unreachable'}: ${e.detail.address} (${e.detail.error})`) })
     await node.start().catch((err: unknown) => { throw explainLibp2pListenError(err, '--listen (VGUARD_LISTEN)') })
     http = await startHttpApi(node, { ...options.http, allowedHosts: httpAllowHosts }).catch((err: unknown) => {

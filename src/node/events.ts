@@ -24,6 +24,13 @@ export interface VGuardNodeEvents {
   'peer:rejected': CustomEvent<PeerRejectedDetail>
   /** A bootstrap address could not be dialled (told once; again only after a dial of it worked). It is retried. */
   'peer:bootstrap-failed': CustomEvent<BootstrapFailedDetail>
+  /**
+   * Two processes run a member's identity (a data dir copied with its peer.key): it counts as no
+   * member here (`cloned: true`), or it is heard as one process again (`cloned: false`).
+   */
+  'peer:cloned': CustomEvent<{ peerId: string, cloned: boolean }>
+  /** A member says two processes run this node's own identity: this one or the copy is to be stopped. */
+  'identity:cloned': CustomEvent<{ seenBy: string }>
   /** A newer backup table was made (by us) or adopted (gossip, redirect, release). */
   'backup:table': CustomEvent<BackupTableDetail>
   /** This node deleted its copy of another vehicle's chain on a verified release. */

@@ -121,6 +121,8 @@ export class PaxosDriver {
   private readonly retirement: MemberRetirement
   private sweep: Promise<void> = Promise.resolve()
   private readonly hellos = new Map<string, HelloInfo>()
+  /** Peers the last peer:cloned events said two processes run. */
+  private toldClones = new Set<string>()
   /** What each peer's database made it (their hellos), and ours. */
   private readonly incarnations: Incarnations
   /** What the member chains hold undecided, together (UndecidedBudget). */
@@ -211,7 +213,11 @@ export class PaxosDriver {
     this.transport.onMessage = (from, cm) => { this.onMessage(from, cm) }
     this.transport.onHello = (from, hello) => { this.onHello(from, hello) }
     // a peer two processes run counts as no member: no booth, vote or election of ours counts it
-    this.transport.onClonesChanged = () => {
+    this.transport.onClonesChanged = (held) => {
+      const now = new Set(held)
+      for (const peerId of now) if (!this.toldClones.has(peerId)) this.c.events.safeDispatchEvent('peer:cloned', { detail: { peerId, cloned: true } })
+      for (const peerId of this.toldClones) if (!now.has(peerId)) this.c.events.safeDispatchEvent('peer:cloned', { detail: { peerId, cloned: false } })
+      this.toldClones = now
       // the clones hear it from us: one that finds its own id in a hello knows
       this.sayHello()
       this.refreshMembers()
@@ -601,6 +607,7 @@ export class PaxosDriver {
     }
     const before = this.hellos.get(from)
     if (hello.clones != null && before?.clones == null) {
+      this.c.events.safeDispatchEvent('identity:cloned', { detail: { seenBy: from } })
       this.log.error('%s says two processes run this vehicle\'s identity (%s): was this data dir copied with its peer.key? Stop one of them; the members count neither until then', from, this.self)
     }
     this.hellos.set(from, hello)

@@ -46,6 +46,8 @@ describe('a vehicle\'s identity run by two processes', () => {
     await Promise.all([b.start(), c.start()])
     await waitFor(() => fullyConnected([a, b, c]))
     const chainId = a.peerId.toString()
+    const told: Array<{ peerId: string, cloned: boolean }> = []
+    b.addEventListener('peer:cloned', (e) => { told.push(e.detail) })
     for (let i = 0; i < 3; i++) await a.put(`gps/${i}`, utf8.encode(`fix-${i}`))
     await cluster.stopNode(a)
 
@@ -55,6 +57,8 @@ describe('a vehicle\'s identity run by two processes', () => {
     const one = await cluster.create({ ...options, dataDir: join(dir, 'a'), bootstrap })
     const two = await cluster.create({ ...options, dataDir: join(dir, 'a2'), bootstrap })
     expect(two.peerId.toString()).toBe(chainId)
+    const seenBy: string[] = []
+    for (const n of [one, two]) n.addEventListener('identity:cloned', (e) => { seenBy.push(e.detail.seenBy) })
     await Promise.all([one.start(), two.start()])
     await waitFor(() => [one, two].every(n => n.peers().length === 2), { message: 'both clones connected to b and c' })
 
@@ -72,6 +76,8 @@ describe('a vehicle\'s identity run by two processes', () => {
     expect((await statusOf(b)).clonedPeers).toEqual([chainId])
     // and the members tell them (a hello goes to one of the two: at least one hears it)
     await waitFor(() => [one, two].some(n => n.consensus.driver.clonedSelfSeenBy().length > 0), { message: 'a clone hears it is one' })
+    expect(seenBy.length).toBeGreaterThan(0)
+    expect(told[0]).toEqual({ peerId: chainId, cloned: true })
     expect((await statusOf(one)).identityClonedSeenBy.concat((await statusOf(two)).identityClonedSeenBy).every(p => [b, c].map(n => n.peerId.toString()).includes(p))).toBe(true)
 
     // no height holds two blocks: not among the answers, not between the clones' chains and the members' copies
@@ -100,6 +106,7 @@ describe('a vehicle\'s identity run by two processes', () => {
     expect([b, c].map(n => n.consensus.driver.clonedPeers())).toEqual([[], []])
     expect((await statusOf(b)).clonedPeers).toEqual([])
     await waitFor(() => one.consensus.driver.clonedSelfSeenBy().length === 0, { message: 'the members no longer tell the one left it is a clone' })
+    expect(told.at(-1)).toEqual({ peerId: chainId, cloned: false })
     // and every block of the chain, as each of them holds it, is the one the others hold
     const after = await Promise.all([one, b, c].map(async n => await blocksOf(n, chainId)))
     for (const held of after) {

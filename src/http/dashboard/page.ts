@@ -115,13 +115,15 @@ function describe (type, d) {
     case 'replicate:finished': return short(d.chainId) + ' → ' + short(d.peer) + ' ' + bytes(d.sentBytes) + (d.error ? ' failed: ' + d.error : '')
     case 'peer:rejected': return short(d.peerId) + ': ' + d.reason
     case 'peer:bootstrap-failed': return d.address + ': ' + d.error
+    case 'peer:cloned': return short(d.peerId) + (d.cloned ? ': two processes run its identity (a copied data dir?), no member until one stops' : ': one process again, a member again')
+    case 'identity:cloned': return short(d.seenBy) + ' says two processes run the identity of this vehicle: stop one of them'
     case 'node:stopped': return 'the node stopped: no more events'
     case 'storage:pruned': return bytes(d.freedBytes) + ' pruned' + (d.reason === 'room' ? ' for a backup copy' : '') + (d.overBound ? '; what retention keeps (pins, own and shared chain) holds storage above its bound' : '')
     default: return JSON.stringify(d)
   }
 }
 
-const TYPES = ['peer:connected', 'peer:disconnected', 'peer:rejected', 'peer:bootstrap-failed', 'chain:committed', 'write:settled', 'replicate:finished', 'backup:table', 'backup:released', 'storage:pruned', 'node:stopped']
+const TYPES = ['peer:connected', 'peer:disconnected', 'peer:rejected', 'peer:bootstrap-failed', 'peer:cloned', 'identity:cloned', 'chain:committed', 'write:settled', 'replicate:finished', 'backup:table', 'backup:released', 'storage:pruned', 'node:stopped']
 
 function listen () {
   const source = new EventSource('/events?types=' + TYPES.join(','))
