@@ -7,25 +7,32 @@ describe('paxos - two processes that run one identity', () => {
     return { w: new CloneWatch(() => now, 30_000), at: (ms) => { now = ms } }
   }
 
+  /** A stream of `instance` that spoke and stays open. */
+  function speaks (w: CloneWatch, peer: string, instance: string): void {
+    w.opened(peer, instance)
+    w.heard(peer, instance)
+  }
+
+  /** A stream of `instance` that spoke and closed. */
+  function spoke (w: CloneWatch, peer: string, instance: string): void {
+    speaks(w, peer, instance)
+    w.closed(peer, instance)
+  }
+
   it('a restart is no clone: the old instance\'s stream is closed, or it never speaks again', () => {
     const { w, at } = watch()
-    w.opened('p', 'x')
-    w.heard('p', 'x')
-    w.closed('p', 'x')
+    spoke(w, 'p', 'x')
     at(1_000)
-    w.opened('p', 'y')
-    w.heard('p', 'y')
+    speaks(w, 'p', 'y')
     expect(w.held('p')).toBe(false)
     expect(w.cloned('p')).toBe(false)
   })
 
   it('a new instance while the old one\'s stream is open is held until that stream closes (a killed process\'s socket)', () => {
     const { w, at } = watch()
-    w.opened('p', 'x')
-    w.heard('p', 'x')
+    speaks(w, 'p', 'x')
     at(1_000)
-    w.opened('p', 'y')
-    w.heard('p', 'y')
+    speaks(w, 'p', 'y')
     expect(w.held('p')).toBe(true)
     expect(w.heldPeers()).toEqual(['p'])
     w.closed('p', 'x')
@@ -34,17 +41,13 @@ describe('paxos - two processes that run one identity', () => {
 
   it('an instance that speaks after another took over is a clone, until one of them is silent for the window', () => {
     const { w, at } = watch()
-    w.opened('p', 'x')
-    w.heard('p', 'x')
-    w.closed('p', 'x')
+    spoke(w, 'p', 'x')
     at(1_000)
-    w.opened('p', 'y')
-    w.heard('p', 'y')
+    speaks(w, 'p', 'y')
     expect(w.held('p')).toBe(false)
     at(2_000)
     // x again, on a new stream: two processes
-    w.opened('p', 'x')
-    w.heard('p', 'x')
+    speaks(w, 'p', 'x')
     expect(w.cloned('p')).toBe(true)
     at(20_000)
     w.heard('p', 'y')
@@ -60,26 +63,20 @@ describe('paxos - two processes that run one identity', () => {
 
   it('tracks nothing for a peer that names no instance (an earlier build), and forgets silent peers', () => {
     const { w, at } = watch()
-    w.opened('old', '')
-    w.heard('old', '')
-    w.opened('p', 'x')
-    w.heard('p', 'x')
-    w.closed('p', 'x')
+    speaks(w, 'old', '')
+    spoke(w, 'p', 'x')
     expect(w.held('old')).toBe(false)
     at(40_000)
     w.prune()
     // a peer that comes back with another instance after a long silence: a restart
-    w.opened('p', 'z')
-    w.heard('p', 'z')
+    speaks(w, 'p', 'z')
     expect(w.held('p')).toBe(false)
   })
 
   it('keeps a few instances per peer: one that floods them cannot grow the watch', () => {
     const { w } = watch()
     for (let i = 0; i < 100; i++) {
-      w.opened('p', `i${i}`)
-      w.heard('p', `i${i}`)
-      w.closed('p', `i${i}`)
+      spoke(w, 'p', `i${i}`)
     }
     expect(w.held('p')).toBe(false)
     expect((w as unknown as { peers: Map<string, Map<string, unknown>> }).peers.get('p')?.size).toBeLessThanOrEqual(4)
