@@ -121,8 +121,6 @@ export class PaxosDriver {
   private readonly retirement: MemberRetirement
   private sweep: Promise<void> = Promise.resolve()
   private readonly hellos = new Map<string, HelloInfo>()
-  /** Peers the last peer:cloned events said two processes run. */
-  private toldClones = new Set<string>()
   /** What each peer's database made it (their hellos), and ours. */
   private readonly incarnations: Incarnations
   /** What the member chains hold undecided, together (UndecidedBudget). */
@@ -213,11 +211,8 @@ export class PaxosDriver {
     this.transport.onMessage = (from, cm) => { this.onMessage(from, cm) }
     this.transport.onHello = (from, hello) => { this.onHello(from, hello) }
     // a peer two processes run counts as no member: no booth, vote or election of ours counts it
-    this.transport.onClonesChanged = (held) => {
-      const now = new Set(held)
-      for (const peerId of now) if (!this.toldClones.has(peerId)) this.c.events.safeDispatchEvent('peer:cloned', { detail: { peerId, cloned: true } })
-      for (const peerId of this.toldClones) if (!now.has(peerId)) this.c.events.safeDispatchEvent('peer:cloned', { detail: { peerId, cloned: false } })
-      this.toldClones = now
+    this.transport.onClonesChanged = (changes) => {
+      for (const { peer, cloned } of changes) this.c.events.safeDispatchEvent('peer:cloned', { detail: { peerId: peer, cloned } })
       // the clones hear it from us: one that finds its own id in a hello knows
       this.sayHello()
       this.refreshMembers()

@@ -206,8 +206,8 @@ export class PaxosTransport {
   readonly clones = new CloneWatch()
   /** Peers held by the clone watch when it was last looked at, to tell a change. */
   private heldBefore = new Set<string>()
-  /** Called when the peers held by the clone watch change (each peer held now). */
-  onClonesChanged: (held: string[]) => void = () => {}
+  /** Called when the peers held by the clone watch change: each peer newly held (`cloned` true) or let go. */
+  onClonesChanged: (changes: Array<{ peer: string, cloned: boolean }>) => void = () => {}
   private running = false
   readonly stats: PaxosTransportStats = { framesIn: 0, framesOut: 0, messagesIn: 0, messagesOut: 0, malformedFrames: 0, invalidMessages: 0, refusedStreams: 0, dropped: 0, suppressed: 0, cloneDropped: 0 }
 
@@ -618,15 +618,16 @@ export class PaxosTransport {
   checkClones (): void {
     this.clones.prune()
     const held = new Set(this.clones.heldPeers())
-    const changed = held.size !== this.heldBefore.size || [...held].some(p => !this.heldBefore.has(p))
-    for (const peer of held) {
-      if (this.heldBefore.has(peer)) continue
-      this.log.error('paxos: two processes run the identity of %s (a data dir copied with its peer.key?): what it says is dropped, and it counts as no member, until only one of them is heard for %d s', peer, CLONE_WINDOW / 1000)
-    }
-    for (const peer of this.heldBefore) {
-      if (!held.has(peer)) this.log('paxos: %s is heard as one process again: a member again', peer)
-    }
+    const changes = [
+      ...[...held].filter(peer => !this.heldBefore.has(peer)).map(peer => ({ peer, cloned: true })),
+      ...[...this.heldBefore].filter(peer => !held.has(peer)).map(peer => ({ peer, cloned: false }))
+    ]
     this.heldBefore = held
-    if (changed) this.onClonesChanged([...held])
+    if (changes.length === 0) return
+    for (const { peer, cloned } of changes) {
+      if (cloned) this.log.error('paxos: two processes run the identity of %s (a data dir copied with its peer.key?): what it says is dropped, and it counts as no member, until only one of them is heard for %d s', peer, CLONE_WINDOW / 1000)
+      else this.log('paxos: %s is heard as one process again: a member again', peer)
+    }
+    this.onClonesChanged(changes)
   }
 }
