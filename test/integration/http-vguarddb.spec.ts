@@ -1,5 +1,5 @@
 import { describe, it, expect, afterEach } from 'vitest'
-import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { TestCluster, fullyConnected, vehiclePair } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { openDatabase } from '../../src/storage/database.ts'
 import { BoothMemory } from '../../src/node/booth-memory.ts'
@@ -11,15 +11,7 @@ describe('http - vguarddb routes', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
 
-  /** A vehicle (on `dataDir` if given) and the other one its booths name, connected. */
-  async function pair (dataDir?: string): Promise<{ a: VGuardNode, b: VGuardNode }> {
-    const a = await cluster.create({ kBackups: 1, ...(dataDir == null ? {} : { dataDir }) })
-    await a.start()
-    const b = await cluster.create({ kBackups: 1, bootstrap: [a.multiaddrs[0].toString()] })
-    await b.start()
-    await waitFor(() => fullyConnected([a, b]))
-    return { a, b }
-  }
+  const pair = async (dataDir?: string): Promise<{ a: VGuardNode, b: VGuardNode }> => await vehiclePair(cluster, dataDir)
 
   it('POST /booth/end commits, replicates and answers; bad bodies change nothing; GET read follows holders', async () => {
     const a = await cluster.create({ kBackups: 1 })

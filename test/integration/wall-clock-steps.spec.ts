@@ -10,9 +10,8 @@
  * forward let a live booth go (the same probe).
  */
 import { describe, it, expect, afterEach, vi } from 'vitest'
-import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { TestCluster, fullyConnected, vehiclePair } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
-import type { VGuardNode } from '../../src/node/index.ts'
 import { steppingWallClock } from '../utils/wall-clock.ts'
 
 const DAY = 86_400_000
@@ -25,19 +24,10 @@ describe('a step of the wall clock, on real nodes', () => {
     vi.restoreAllMocks()
   })
 
-  async function pair (dataDir: string): Promise<{ a: VGuardNode, b: VGuardNode }> {
-    const a = await cluster.create({ kBackups: 1, dataDir })
-    await a.start()
-    const b = await cluster.create({ kBackups: 1, bootstrap: [a.multiaddrs[0].toString()] })
-    await b.start()
-    await waitFor(() => fullyConnected([a, b]))
-    return { a, b }
-  }
-
   it('a day forward, in the running node and across a restart: a keyed booth and a keyed write are answered, not appended again', async () => {
     const step = steppingWallClock()
     const dir = await cluster.tempDir()
-    const { a, b } = await pair(dir)
+    const { a, b } = await vehiclePair(cluster, dir)
     const chainId = a.peerId.toString()
     const booth = { participants: [b.peerId.toString()], transactions: [{ key: 'gps/1', value: utf8.encode('fix-1') }], idempotencyKey: 'booth-1' }
     const appended = await a.endOfBooth(booth)

@@ -5,6 +5,7 @@ import { createVGuardNode } from '../../src/node/index.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
 import { startHttpApi } from '../../src/http/server.ts'
 import type { HttpApi, HttpApiInit } from '../../src/http/server.ts'
+import { waitFor } from './wait.ts'
 
 /** Shared options for real-socket tests: loopback, port 0, mDNS off, fast reconnects. */
 export function createBaseOptions (overrides: Partial<VGuardNodeOptions> & { dataDir: string }): VGuardNodeOptions {
@@ -79,4 +80,14 @@ export async function connectedSwarm (cluster: TestCluster, n: number, overrides
     await new Promise(resolve => setTimeout(resolve, 50))
   }
   return nodes
+}
+
+/** A vehicle A (on `dataDir` if given) and a vehicle B its booths can name, k = 1, started and connected. */
+export async function vehiclePair (cluster: TestCluster, dataDir?: string): Promise<{ a: VGuardNode, b: VGuardNode }> {
+  const a = await cluster.create({ kBackups: 1, ...(dataDir == null ? {} : { dataDir }) })
+  await a.start()
+  const b = await cluster.create({ kBackups: 1, bootstrap: [a.multiaddrs[0].toString()] })
+  await b.start()
+  await waitFor(() => fullyConnected([a, b]))
+  return { a, b }
 }
