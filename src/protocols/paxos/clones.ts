@@ -22,6 +22,13 @@
 export const CLONE_WINDOW = 30_000
 /** Peers and instances tracked at most (a peer's newest ones are kept). */
 const MAX_INSTANCES = 4
+/** An instance is 16 random bytes (Hello.instance), in hex. */
+const INSTANCE_HEX = 32
+
+/** Another length is none: a build that sends none (''), or a peer whose ids would only take memory here. */
+function tracked (instance: string): boolean {
+  return instance.length === INSTANCE_HEX
+}
 
 interface Instance {
   /** When it first spoke (ms). */
@@ -42,9 +49,9 @@ export class CloneWatch {
     this.window = window
   }
 
-  /** An inbound stream from `peer` that began with `instance` (hex; '' for a build that sends none: not tracked). */
+  /** An inbound stream from `peer` that began with `instance` (hex; '' for a build that sends none, or of another length: not tracked). */
   opened (peer: string, instance: string): void {
-    if (instance === '') return
+    if (!tracked(instance)) return
     const i = this.instance(peer, instance)
     i.open++
   }
@@ -57,7 +64,7 @@ export class CloneWatch {
 
   /** `peer` spoke on a stream that began with `instance`. */
   heard (peer: string, instance: string): void {
-    if (instance === '') return
+    if (!tracked(instance)) return
     this.instance(peer, instance).last = this.now()
   }
 

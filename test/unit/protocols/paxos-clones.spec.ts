@@ -7,16 +7,19 @@ describe('paxos - two processes that run one identity', () => {
     return { w: new CloneWatch(() => now, 30_000), at: (ms) => { now = ms } }
   }
 
+  /** An instance id as the transport gives it (16 bytes in hex), named `name`; '' stays none. */
+  const id = (name: string): string => name === '' ? '' : name.padEnd(32, '0')
+
   /** A stream of `instance` that spoke and stays open. */
   function speaks (w: CloneWatch, peer: string, instance: string): void {
-    w.opened(peer, instance)
-    w.heard(peer, instance)
+    w.opened(peer, id(instance))
+    w.heard(peer, id(instance))
   }
 
   /** A stream of `instance` that spoke and closed. */
   function spoke (w: CloneWatch, peer: string, instance: string): void {
     speaks(w, peer, instance)
-    w.closed(peer, instance)
+    w.closed(peer, id(instance))
   }
 
   it('a restart is no clone: the old instance\'s stream is closed, or it never speaks again', () => {
@@ -35,7 +38,7 @@ describe('paxos - two processes that run one identity', () => {
     speaks(w, 'p', 'y')
     expect(w.held('p')).toBe(true)
     expect(w.heldPeers()).toEqual(['p'])
-    w.closed('p', 'x')
+    w.closed('p', id('x'))
     expect(w.held('p')).toBe(false)
   })
 
@@ -50,12 +53,12 @@ describe('paxos - two processes that run one identity', () => {
     speaks(w, 'p', 'x')
     expect(w.cloned('p')).toBe(true)
     at(20_000)
-    w.heard('p', 'y')
-    w.closed('p', 'x')
+    w.heard('p', id('y'))
+    w.closed('p', id('x'))
     expect(w.held('p')).toBe(true)
     // x stopped: y alone for the window
     at(32_001)
-    w.heard('p', 'y')
+    w.heard('p', id('y'))
     expect(w.held('p')).toBe(false)
     w.prune()
     expect(w.heldPeers()).toEqual([])
@@ -71,6 +74,17 @@ describe('paxos - two processes that run one identity', () => {
     // a peer that comes back with another instance after a long silence: a restart
     speaks(w, 'p', 'z')
     expect(w.held('p')).toBe(false)
+  })
+
+  it('tracks no instance id of another length than 16 bytes: a peer cannot fill the watch with long ones', () => {
+    const { w } = watch()
+    for (const long of ['ab'.repeat(17), 'c'.repeat(2 * 1024 * 1024)]) {
+      w.opened('p', long)
+      w.heard('p', long)
+    }
+    speaks(w, 'p', 'x')
+    expect(w.held('p')).toBe(false)
+    expect((w as unknown as { peers: Map<string, Map<string, unknown>> }).peers.get('p')?.size).toBe(1)
   })
 
   it('keeps a few instances per peer: one that floods them cannot grow the watch', () => {

@@ -128,7 +128,7 @@ describe('protocols - paxos - messages', () => {
     expect(() => PaxosFrame.decode(many, { limits: { messages: 10, messages$: { booths$: { members: 64 } } } })).toThrow()
   })
 
-  it('bounds a hello\'s readmitted and heldBack lists with the transport\'s limits (more: the frame is malformed)', () => {
+  it('bounds a hello\'s readmitted, heldBack and clones lists with the transport\'s limits (more: the frame is malformed)', () => {
     const limits = frameLimits(MAX_MESSAGES_PER_FRAME, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_MEMBERS, MAX_READMITTED)
     const empty = { priority: 0, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: new Uint8Array(0), readmitted: [], heldBack: [], sharedFounding: new Uint8Array(0), instance: new Uint8Array(0), clones: [] }
     const entries = (n: number): Array<{ peer: string, incarnation: Uint8Array<ArrayBuffer>, slot: number }> => Array.from({ length: n }, (_, i) => ({ peer: `p${i}`, incarnation: new Uint8Array(16), slot: i }))
@@ -137,6 +137,10 @@ describe('protocols - paxos - messages', () => {
       expect(PaxosFrame.decode(hello(MAX_READMITTED, list), { limits }).hello?.[list]).toHaveLength(MAX_READMITTED)
       expect(() => PaxosFrame.decode(hello(MAX_READMITTED + 1, list), { limits }), list).toThrow()
     }
+    // the peers a sender holds as clones, alike
+    const clones = (n: number): Uint8Array => PaxosFrame.encode({ hello: { ...empty, clones: Array.from({ length: n }, (_, i) => `p${i}`) }, messages: [] })
+    expect(PaxosFrame.decode(clones(MAX_READMITTED), { limits }).hello?.clones).toHaveLength(MAX_READMITTED)
+    expect(() => PaxosFrame.decode(clones(MAX_READMITTED + 1), { limits })).toThrow()
   })
 
   it('assembles frames from messages encoded once: the bytes PaxosFrame.encode gives', () => {
