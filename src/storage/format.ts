@@ -10,6 +10,7 @@
  * A dir without the record (a new one, or one an earlier build wrote) is
  * format 1 and gets the record.
  */
+import { SYNC_WRITE } from './database.ts'
 import type { BinaryLevel } from './database.ts'
 
 /** The newest format this build reads and the one it writes. */
@@ -36,7 +37,7 @@ export class DataFormatError extends Error {
 export async function checkDataFormat (db: BinaryLevel, path: string): Promise<void> {
   const value = await db.get(FORMAT_KEY)
   if (value == null) {
-    await db.put(FORMAT_KEY, new TextEncoder().encode(String(DATA_FORMAT)), { sync: true } as Record<string, unknown>)
+    await db.put(FORMAT_KEY, new TextEncoder().encode(String(DATA_FORMAT)), SYNC_WRITE)
     return
   }
   const text = new TextDecoder().decode(value)
