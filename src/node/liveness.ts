@@ -19,9 +19,10 @@
  * vehicle's CPU in a swarm of thirty (docs/benchmarks.md, "Thirty idle
  * vehicles: muxer pings"). A muxer without ping falls back to /ipfs/ping.
  */
-import type { AbortOptions, Connection, Logger, PeerId } from '@libp2p/interface'
+import type { Connection, Logger, PeerId } from '@libp2p/interface'
 import type { VGuardLibp2p } from './libp2p.ts'
 import { withDeadline } from '../protocols/stream.ts'
+import { pingingMuxer, untilAborted } from '../protocols/muxer-ping.ts'
 
 /** How often each connection of a connected member is pinged. */
 export const LIVENESS_INTERVAL = 5_000
@@ -58,41 +59,6 @@ export interface LivenessCounts {
   missed: number
   /** Peers hung up on for missing maxMissed pings in a row. */
   hungUp: number
-}
-
-interface PingingMuxer { ping: (options?: AbortOptions) => Promise<number> }
-
-/** The connection's muxer if it can ping (yamux can); libp2p keeps it on a field its Connection interface does not name. */
-export function pingingMuxer (connection: Connection): PingingMuxer | undefined {
-  const muxer = (connection as Connection & { muxer?: Partial<PingingMuxer> }).muxer
-  return typeof muxer?.ping === 'function' ? muxer as PingingMuxer : undefined
-}
-
-/**
- * Waits for `pong` until `signal`, but leaves the ping itself alone: yamux
- * aborts the whole connection when a pong arrives for a ping it no longer
- * waits for ("ping doesn't match our id", or "ping not requested"), so a ping
- * given up on at our deadline killed every connection of a peer that was only
- * slow, at its first late answer, not after the misses this class allows (a
- * vehicle frozen for 10 s lost all its connections when it woke, and the
- * shared chain's interim leader could not hear the next one for seconds).
- * The ping stays the muxer's active one until its pong comes; the next ones
- * wait on it (yamux runs one at a time).
- */
-async function untilAborted (pong: Promise<number>, signal: AbortSignal): Promise<number> {
-  // its end, whatever it is, comes after we stopped listening
-  pong.catch(() => {})
-  signal.throwIfAborted()
-  let onAbort = (): void => {}
-  const aborted = new Promise<never>((resolve, reject) => {
-    onAbort = () => { reject(signal.reason) }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-  try {
-    return await Promise.race([pong, aborted])
-  } finally {
-    signal.removeEventListener('abort', onAbort)
-  }
 }
 
 export class Liveness {

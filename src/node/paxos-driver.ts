@@ -214,7 +214,7 @@ export class PaxosDriver {
     this.transport.onClonesChanged = (changes) => {
       for (const { peer, cloned } of changes) this.c.events.safeDispatchEvent('peer:cloned', { detail: { peerId: peer, cloned } })
       // the clones hear it from us: one that finds its own id in a hello knows
-      this.sayHello()
+      if (changes.length > 0) this.sayHello()
       this.refreshMembers()
       this.choice.viewChanged()
       this.shared()?.updateElection(this.sharedElection())
@@ -692,10 +692,9 @@ export class PaxosDriver {
     }
   }
 
-  /** Peers whose shared-chain votes are held back: they lost their database (forgetful-members.ts). */
-  /** Peers whose identity two processes run (a copied data dir): no member until one of them stops (clones.ts). */
+  /** Peers whose identity two processes run for certain (a copied data dir): no member until one of them stops (clones.ts). */
   clonedPeers (): string[] {
-    return this.transport.clones.heldPeers()
+    return this.transport.clones.confirmedPeers()
   }
 
   /** Connected members that say two processes run this node's own identity (Hello.clones). */
@@ -704,11 +703,12 @@ export class PaxosDriver {
     return [...this.hellos].filter(([peer, h]) => h.clones != null && connected.has(peer)).map(([peer]) => peer)
   }
 
-  /** Whether two processes run `peer`'s identity now (clones.ts). */
+  /** Whether `peer` is held as two processes may run its identity now, for certain or until it is known (clones.ts): no member meanwhile. */
   isClone (peer: string): boolean {
     return this.transport.clones.held(peer)
   }
 
+  /** Peers whose shared-chain votes are held back: they lost their database (forgetful-members.ts). */
   forgetfulPeers (): string[] {
     return this.forgetful.heldPeers()
   }

@@ -14,6 +14,9 @@ import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
+import { LOCAL } from '../utils/cli.ts'
+import { spawnNode } from '../../src/swarm/process.ts'
+import type { NodeProcess } from '../../src/swarm/process.ts'
 import { toHex } from '../../src/chain/index.ts'
 import { CLONE_WINDOW } from '../../src/protocols/paxos/clones.ts'
 import { statusOf } from '../../src/http/status.ts'
@@ -23,7 +26,12 @@ const utf8 = new TextEncoder()
 
 describe('a vehicle\'s identity run by two processes', () => {
   const cluster = new TestCluster()
-  afterEach(async () => { await cluster.teardown() })
+  const processes: NodeProcess[] = []
+  afterEach(async () => {
+    for (const p of processes) p.child.kill('SIGCONT')
+    await Promise.all(processes.splice(0).map(async p => { await p.stop('SIGKILL') }))
+    await cluster.teardown()
+  })
 
   /** Height → block hash of `chainId` as `node` holds it. */
   async function blocksOf (node: VGuardNode, chainId: string): Promise<Map<number, string>> {
@@ -147,4 +155,52 @@ describe('a vehicle\'s identity run by two processes', () => {
     const tip = await b.chains.tip(chainId)
     expect([tip.height, toHex(tip.hash)]).toEqual([held.height, toHex(held.hash)])
   }, 60_000)
+
+  it('a vehicle back from a host crash (its old connections left open) is a member again once they do not answer, and is reported as no clone', async () => {
+    const options = { boothSize: 3, kBackups: 1 }
+    const b = await cluster.create(options)
+    await b.start()
+    const c = await cluster.create({ ...options, bootstrap: [b.multiaddrs[0].toString()] })
+    await c.start()
+    await waitFor(() => fullyConnected([b, c]))
+    const dir = await cluster.tempDir()
+    const members = [b, c].flatMap(n => ['--bootstrap', n.multiaddrs[0].toString()])
+    const crashed = await spawnNode({
+      args: ['--data-dir', join(dir, 'a'), ...LOCAL, '--network', b.config.network, '--booth-size', '3', '--k-backups', '1', ...members]
+    })
+    processes.push(crashed)
+    const chainId = crashed.peerId
+    await waitFor(() => [b, c].every(n => n.peers().some(p => p.peerId === chainId)), { timeout: 30_000, message: 'b and c connected to the vehicle' })
+    // a write: its paxos streams to both members open
+    const put = await fetch(`${crashed.httpUrl}/chains/${chainId}/kv/gps%2F1`, { method: 'PUT', body: 'fix-1' })
+    expect(put.status).toBe(200)
+    await waitFor(() => [b, c].every(n => (n.consensus.status().find(r => r.chainId === chainId)?.decided ?? 0) >= 1), { message: 'both members decided its first block' })
+    const told: Array<{ peerId: string, cloned: boolean }> = []
+    for (const n of [b, c]) n.addEventListener('peer:cloned', (e) => { told.push(e.detail) })
+
+    // the host stops dead (no FIN, no RST: its connections stay open at the members), and comes back from its disk
+    crashed.child.kill('SIGSTOP')
+    await cp(join(dir, 'a'), join(dir, 'a2'), { recursive: true })
+    const back = await cluster.create({ ...options, dataDir: join(dir, 'a2'), bootstrap: [b.multiaddrs[0].toString(), c.multiaddrs[0].toString()] })
+    expect(back.peerId.toString()).toBe(chainId)
+    const seenBy: string[] = []
+    back.addEventListener('identity:cloned', (e) => { seenBy.push(e.detail.seenBy) })
+    await back.start()
+
+    // its members ask the old connections, hang them up, and count it again: it commits while the old process is still frozen
+    let written: { height: number } | undefined
+    await waitFor(async () => {
+      written = await back.put('gps/2', utf8.encode('fix-2'), { timeout: 2_000, waitForReplication: false, idempotencyKey: 'back-2' }).catch(() => undefined)
+      return written != null
+    }, { timeout: 30_000, interval: 250, message: 'the vehicle back commits' })
+    expect(written?.height).toBe(2)
+    expect(crashed.child.exitCode).toBeNull()
+    // a restart is no clone: nobody says so, to the members' listeners or to the vehicle
+    expect(told).toEqual([])
+    expect(seenBy).toEqual([])
+    expect([b, c].map(n => n.consensus.driver.clonedPeers())).toEqual([[], []])
+    // the members' question did it (liveness alone would hang up after 15–20 s)
+    const hungUp = [b, c].reduce((n, m) => n + m.consensus.driver.transport.stats.olderProcessHungUp, 0)
+    expect(hungUp).toBeGreaterThan(0)
+  }, 90_000)
 })

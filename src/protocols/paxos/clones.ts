@@ -16,6 +16,16 @@
  * held peer says and the node stops counting it as a member, so neither
  * process gets a vote here; once one of them stops, the other is heard alone
  * for `window` and counts again.
+ *
+ * A host that crashed or lost power closes nothing: its connections stay open
+ * here until liveness gives up on them (~15–20 s), and a vehicle back from
+ * such a restart was held, and reported as a clone, all that time. So the
+ * transport asks each connection that carries an older instance's stream
+ * (olderConnections) with a muxer ping: no answer, and it hangs that
+ * connection up (its streams close, the hold ends); an answer means a
+ * process runs behind it, a clone (answered). Only then, or once two
+ * instances speak, is the peer *confirmed*: reported in logs, events,
+ * /status and hellos. A held peer that is not confirmed is only waited on.
  */
 
 /** How long (ms) an instance that stopped speaking still counts. */
@@ -35,8 +45,10 @@ interface Instance {
   first: number
   /** When it last spoke (ms). */
   last: number
-  /** Its inbound streams open now. */
-  open: number
+  /** Its inbound streams open now, by the id of the connection that carries them. */
+  open: Map<string, number>
+  /** A ping on a connection that carries one of its streams was answered while a newer instance spoke: a process runs behind it. */
+  answered: boolean
 }
 
 export class CloneWatch {
@@ -49,17 +61,32 @@ export class CloneWatch {
     this.window = window
   }
 
-  /** An inbound stream from `peer` that began with `instance` (hex; '' for a build that sends none, or of another length: not tracked). */
-  opened (peer: string, instance: string): void {
+  /** An inbound stream from `peer` over `connection` (its id) that began with `instance` (hex; '' for a build that sends none, or of another length: not tracked). */
+  opened (peer: string, instance: string, connection: string): void {
     if (!tracked(instance)) return
     const i = this.instance(peer, instance)
-    i.open++
+    i.open.set(connection, (i.open.get(connection) ?? 0) + 1)
   }
 
   /** That stream closed. */
-  closed (peer: string, instance: string): void {
+  closed (peer: string, instance: string, connection: string): void {
     const i = this.peers.get(peer)?.get(instance)
-    if (i != null) i.open = Math.max(0, i.open - 1)
+    const open = i?.open.get(connection)
+    if (i == null || open == null) return
+    if (open > 1) i.open.set(connection, open - 1)
+    else i.open.delete(connection)
+  }
+
+  /** A ping on `connection` answered: the instance whose stream it carries runs (see the top of this file). */
+  answered (peer: string, connection: string): void {
+    for (const i of this.peers.get(peer)?.values() ?? []) if (i.open.has(connection)) i.answered = true
+  }
+
+  /** The connections that carry an older instance's streams while a newer one speaks, not answered yet: each is to be asked whether a process runs behind it. */
+  olderConnections (peer: string): string[] {
+    const newest = this.newest(peer)
+    if (newest == null) return []
+    return this.live(peer).filter(i => i !== newest && !i.answered).flatMap(i => [...i.open.keys()])
   }
 
   /** `peer` spoke on a stream that began with `instance`. */
@@ -81,30 +108,48 @@ export class CloneWatch {
     return all.some(a => all.some(b => a !== b && a.first < b.first && a.last >= b.first))
   }
 
+  /** Whether `peer` is held as two processes for certain: two of its instances spoke, or an older one whose stream is open answered a ping (the top of this file). */
+  confirmed (peer: string): boolean {
+    if ((this.peers.get(peer)?.size ?? 0) < 2) return false
+    if (this.cloned(peer)) return true
+    const newest = this.newest(peer)
+    return newest != null && this.live(peer).some(i => i !== newest && i.answered && i.open.size > 0)
+  }
+
   /** Peers held now. */
   heldPeers (): string[] {
     return [...this.peers.keys()].filter(p => this.held(p))
+  }
+
+  /** Peers held now for certain (see confirmed). */
+  confirmedPeers (): string[] {
+    return [...this.peers.keys()].filter(p => this.confirmed(p))
   }
 
   /** Forgets a peer's instances that have not spoken within the window, and peers left with none. */
   prune (): void {
     const since = this.now() - this.window
     for (const [peer, instances] of this.peers) {
-      for (const [id, i] of instances) if (i.last < since && i.open === 0) instances.delete(id)
+      for (const [id, i] of instances) if (i.last < since && i.open.size === 0) instances.delete(id)
       if (instances.size === 0) this.peers.delete(peer)
     }
   }
 
   /** A newer instance speaks while an older one, silent since, still has a stream open. */
   private overlapping (peer: string): boolean {
+    return this.newest(peer) != null
+  }
+
+  /** The newest live instance of `peer`, if an older one still has a stream open. */
+  private newest (peer: string): Instance | undefined {
     const all = this.live(peer)
     const newest = all.reduce<Instance | undefined>((n, i) => n == null || i.first > n.first ? i : n, undefined)
-    return newest != null && all.some(i => i !== newest && i.open > 0)
+    return newest != null && all.some(i => i !== newest && i.open.size > 0) ? newest : undefined
   }
 
   private live (peer: string): Instance[] {
     const since = this.now() - this.window
-    return [...(this.peers.get(peer)?.values() ?? [])].filter(i => i.last >= since || i.open > 0)
+    return [...(this.peers.get(peer)?.values() ?? [])].filter(i => i.last >= since || i.open.size > 0)
   }
 
   private instance (peer: string, id: string): Instance {
@@ -116,7 +161,7 @@ export class CloneWatch {
     let i = instances.get(id)
     if (i == null) {
       const now = this.now()
-      i = { first: now, last: now, open: 0 }
+      i = { first: now, last: now, open: new Map(), answered: false }
       instances.set(id, i)
       // a peer's oldest instances go first (a peer cannot grow the map without bound)
       while (instances.size > MAX_INSTANCES) {

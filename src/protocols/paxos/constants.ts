@@ -41,6 +41,14 @@ export const IDLE_TIMEOUT = 60 * second
 /** How long a sender may keep its end of an idle inbound stream open once we ended ours: HALF_CLOSED_GRACE (../stream.ts). */
 export { HALF_CLOSED_GRACE } from '../stream.ts'
 
+/**
+ * How long a connection that carries an older process of a peer has to
+ * answer a ping once a newer process of that peer speaks (clones.ts): no
+ * pong, and it is hung up. A round trip on a LAN takes milliseconds; a
+ * process that answers later still counts as a clone once it speaks.
+ */
+export const OLDER_PROCESS_PING_TIMEOUT = 3 * second
+
 /** Opening a stream to a peer. */
 export const DIAL_TIMEOUT = 5 * second
 

@@ -35,6 +35,7 @@ export type { ChainMessage, ChainPoint, SnapshotPoint } from './messages.ts'
 export { toWire, fromWire } from './messages.ts'
 export { PaxosFrame, PaxosMessage, Batch } from './pb/paxos.ts'
 export { PROTOCOL_NAME, PROTOCOL_VERSION, MAX_FRAME_BYTES } from './constants.ts'
+export { OlderProcessGoneError } from './errors.ts'
 
 export function paxosTransport (init: PaxosTransportInit = {}): (components: PaxosTransportComponents) => PaxosTransport {
   return (components) => new PaxosTransport(components, init)

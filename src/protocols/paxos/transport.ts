@@ -23,10 +23,12 @@ import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
-import { HALF_CLOSED_GRACE, IdleTimeout, readBufferFor, resetUnlessClosed } from '../stream.ts'
+import { HALF_CLOSED_GRACE, IdleTimeout, readBufferFor, resetUnlessClosed, withDeadline } from '../stream.ts'
+import { pingingMuxer, untilAborted } from '../muxer-ping.ts'
 import { InboundBudget } from '../inbound-budget.ts'
 import { varintLength } from '../../chain/varint.ts'
 import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
+import { OlderProcessGoneError } from './errors.ts'
 import { Hello, PaxosFrame } from './pb/paxos.ts'
 import type { HeldBack, Readmitted } from './pb/paxos.ts'
 import { fromWire, frameLimits } from './messages.ts'
@@ -35,7 +37,7 @@ import type { ChainMessage } from './messages.ts'
 import { encodeWireMessage, frameBytes, lengthPrefixed } from './frame.ts'
 import {
   DIAL_TIMEOUT, IDLE_TIMEOUT, INBOUND_BUDGET, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS,
-  MAX_MEMBERS, MAX_MESSAGES_PER_FRAME, MAX_OUTBOUND_STREAMS, MAX_QUEUE_BYTES, MAX_READMITTED, PROTOCOL_NAME, PROTOCOL_VERSION,
+  MAX_MEMBERS, MAX_MESSAGES_PER_FRAME, MAX_OUTBOUND_STREAMS, OLDER_PROCESS_PING_TIMEOUT, MAX_QUEUE_BYTES, MAX_READMITTED, PROTOCOL_NAME, PROTOCOL_VERSION,
   REDIAL_BACKOFF, TARGET_FRAME_BYTES, WRITE_TIMEOUT
 } from './constants.ts'
 
@@ -124,6 +126,9 @@ export interface PaxosTransportStats {
   suppressed: number
   /** Messages dropped because two processes run their sender's identity (clones.ts). */
   cloneDropped: number
+  /** Connections of an older process of a peer, asked once a newer one spoke, that answered (a clone) or were hung up (gone: clones.ts). */
+  olderProcessAnswered: number
+  olderProcessHungUp: number
 }
 
 interface Queued {
@@ -206,10 +211,18 @@ export class PaxosTransport {
   readonly clones = new CloneWatch()
   /** Peers held by the clone watch when it was last looked at, to tell a change. */
   private heldBefore = new Set<string>()
-  /** Called when the peers held by the clone watch change: each peer newly held (`cloned` true) or let go. */
+  /** Peers held for certain (clones.ts: confirmed) when it was last looked at. */
+  private confirmedBefore = new Set<string>()
+  /** Connections askOlder is asking now (by id). */
+  private readonly asking = new Set<string>()
+  /**
+   * Called when the peers the clone watch holds change: `changes` names each
+   * peer newly held for certain (`cloned` true) or no longer (false); it is
+   * empty when only a hold that was not certain began or ended.
+   */
   onClonesChanged: (changes: Array<{ peer: string, cloned: boolean }>) => void = () => {}
   private running = false
-  readonly stats: PaxosTransportStats = { framesIn: 0, framesOut: 0, messagesIn: 0, messagesOut: 0, malformedFrames: 0, invalidMessages: 0, refusedStreams: 0, dropped: 0, suppressed: 0, cloneDropped: 0 }
+  readonly stats: PaxosTransportStats = { framesIn: 0, framesOut: 0, messagesIn: 0, messagesOut: 0, malformedFrames: 0, invalidMessages: 0, refusedStreams: 0, dropped: 0, suppressed: 0, cloneDropped: 0, olderProcessAnswered: 0, olderProcessHungUp: 0 }
 
   constructor (components: PaxosTransportComponents, init: PaxosTransportInit = {}) {
     this.c = components
@@ -563,7 +576,8 @@ export class PaxosTransport {
         this.stats.framesIn++
         if (instance == null) {
           instance = frame.hello != null ? toHex(frame.hello.instance) : ''
-          this.clones.opened(peer, instance)
+          this.clones.opened(peer, instance, connection.id)
+          this.askOlder(from)
         }
         this.clones.heard(peer, instance)
         if (this.clones.held(peer)) {
@@ -604,26 +618,69 @@ export class PaxosTransport {
       metered.release()
       this.inbound.delete(stream)
       if (instance != null) {
-        this.clones.closed(peer, instance)
+        this.clones.closed(peer, instance, connection.id)
         if (this.heldBefore.has(peer)) this.checkClones()
       }
     }
   }
 
   /**
+   * Asks each connection that carries a stream of an older instance of
+   * `peer`, while a newer one speaks, whether a process still runs behind it
+   * (clones.ts): a host that crashed left it open. No pong within
+   * OLDER_PROCESS_PING_TIMEOUT: it is hung up, its streams close and the hold
+   * ends. A pong: a second process runs this identity.
+   */
+  private askOlder (peer: PeerId): void {
+    const id = peer.toString()
+    for (const connectionId of this.clones.olderConnections(id)) {
+      if (this.asking.has(connectionId)) continue
+      const connection = this.c.libp2p.getConnections(peer).find(c => c.id === connectionId)
+      // gone already: its streams are closing, and the hold ends with them
+      if (connection == null) continue
+      const muxer = pingingMuxer(connection)
+      if (muxer == null) {
+        // no way to ask: a process may run behind it (held until its streams close, as before)
+        this.clones.answered(id, connectionId)
+        this.checkClones()
+        continue
+      }
+      this.asking.add(connectionId)
+      withDeadline(OLDER_PROCESS_PING_TIMEOUT, async (signal) => await untilAborted(muxer.ping(), signal), 'no pong')
+        .then(() => {
+          this.stats.olderProcessAnswered++
+          this.clones.answered(id, connectionId)
+          this.checkClones()
+        }, (err: Error) => {
+          this.stats.olderProcessHungUp++
+          this.log('paxos: a new process of %s speaks, and the connection of its older one did not answer a ping (%s): hung up, the older one is gone (a host restarted)', id, err.message)
+          connection.abort(new OlderProcessGoneError(`${id}'s older process did not answer once a new one spoke`))
+        })
+        .finally(() => { this.asking.delete(connectionId) })
+    }
+  }
+
+  /**
    * Looks at the clone watch again (after a frame from a held peer, on a
-   * stream's end, and now and then: the driver's ticks): says which peers it
-   * holds when that changed, and forgets instances long silent.
+   * stream's end, after a ping of askOlder, and now and then: the driver's
+   * ticks): says which peers it holds, and which for certain, when that
+   * changed, and forgets instances long silent.
    */
   checkClones (): void {
     this.clones.prune()
     const held = new Set(this.clones.heldPeers())
+    const confirmed = new Set(this.clones.confirmedPeers())
     const changes = [
-      ...[...held].filter(peer => !this.heldBefore.has(peer)).map(peer => ({ peer, cloned: true })),
-      ...[...this.heldBefore].filter(peer => !held.has(peer)).map(peer => ({ peer, cloned: false }))
+      ...[...confirmed].filter(peer => !this.confirmedBefore.has(peer)).map(peer => ({ peer, cloned: true })),
+      ...[...this.confirmedBefore].filter(peer => !confirmed.has(peer)).map(peer => ({ peer, cloned: false }))
     ]
+    const heldChanged = held.size !== this.heldBefore.size || [...held].some(peer => !this.heldBefore.has(peer))
+    for (const peer of held) {
+      if (!this.heldBefore.has(peer) && !confirmed.has(peer)) this.log('paxos: a new process of %s speaks while a stream of its older one is open: held until it is known whether the older one still runs', peer)
+    }
     this.heldBefore = held
-    if (changes.length === 0) return
+    this.confirmedBefore = confirmed
+    if (changes.length === 0 && !heldChanged) return
     for (const { peer, cloned } of changes) {
       if (cloned) this.log.error('paxos: two processes run the identity of %s (a data dir copied with its peer.key?): what it says is dropped, and it counts as no member, until only one of them is heard for %d s', peer, CLONE_WINDOW / 1000)
       else this.log('paxos: %s is heard as one process again: a member again', peer)

@@ -10,16 +10,19 @@ describe('paxos - two processes that run one identity', () => {
   /** An instance id as the transport gives it (16 bytes in hex), named `name`; '' stays none. */
   const id = (name: string): string => name === '' ? '' : name.padEnd(32, '0')
 
+  /** The connection a process's streams come over (one per instance here). */
+  const conn = (instance: string): string => `conn-${instance}`
+
   /** A stream of `instance` that spoke and stays open. */
   function speaks (w: CloneWatch, peer: string, instance: string): void {
-    w.opened(peer, id(instance))
+    w.opened(peer, id(instance), conn(instance))
     w.heard(peer, id(instance))
   }
 
   /** A stream of `instance` that spoke and closed. */
   function spoke (w: CloneWatch, peer: string, instance: string): void {
     speaks(w, peer, instance)
-    w.closed(peer, id(instance))
+    w.closed(peer, id(instance), conn(instance))
   }
 
   it('a restart is no clone: the old instance\'s stream is closed, or it never speaks again', () => {
@@ -38,7 +41,44 @@ describe('paxos - two processes that run one identity', () => {
     speaks(w, 'p', 'y')
     expect(w.held('p')).toBe(true)
     expect(w.heldPeers()).toEqual(['p'])
-    w.closed('p', id('x'))
+    // held, not confirmed: whether x still runs is asked on its connection
+    expect(w.confirmed('p')).toBe(false)
+    expect(w.confirmedPeers()).toEqual([])
+    expect(w.olderConnections('p')).toEqual([conn('x')])
+    w.closed('p', id('x'), conn('x'))
+    expect(w.held('p')).toBe(false)
+    expect(w.olderConnections('p')).toEqual([])
+  })
+
+  it('an older instance whose connection answers a ping while a newer one speaks is a clone for certain', () => {
+    const { w, at } = watch()
+    speaks(w, 'p', 'x')
+    at(1_000)
+    speaks(w, 'p', 'y')
+    w.answered('p', conn('x'))
+    expect(w.confirmed('p')).toBe(true)
+    expect(w.confirmedPeers()).toEqual(['p'])
+    // asked once: it is not asked again
+    expect(w.olderConnections('p')).toEqual([])
+    // a ping answered on the newer one's connection says nothing of the older one
+    const other = watch()
+    speaks(other.w, 'q', 'x')
+    other.at(1_000)
+    speaks(other.w, 'q', 'y')
+    other.w.answered('q', conn('y'))
+    expect(other.w.confirmed('q')).toBe(false)
+    expect(other.w.olderConnections('q')).toEqual([conn('x')])
+  })
+
+  it('counts the streams of one connection: the instance stays open until the last of them closes', () => {
+    const { w, at } = watch()
+    speaks(w, 'p', 'x')
+    speaks(w, 'p', 'x')
+    at(1_000)
+    speaks(w, 'p', 'y')
+    w.closed('p', id('x'), conn('x'))
+    expect(w.held('p')).toBe(true)
+    w.closed('p', id('x'), conn('x'))
     expect(w.held('p')).toBe(false)
   })
 
@@ -54,8 +94,9 @@ describe('paxos - two processes that run one identity', () => {
     expect(w.cloned('p')).toBe(true)
     at(20_000)
     w.heard('p', id('y'))
-    w.closed('p', id('x'))
+    w.closed('p', id('x'), conn('x'))
     expect(w.held('p')).toBe(true)
+    expect(w.confirmed('p')).toBe(true)
     // x stopped: y alone for the window
     at(32_001)
     w.heard('p', id('y'))
@@ -79,7 +120,7 @@ describe('paxos - two processes that run one identity', () => {
   it('tracks no instance id of another length than 16 bytes: a peer cannot fill the watch with long ones', () => {
     const { w } = watch()
     for (const long of ['ab'.repeat(17), 'c'.repeat(2 * 1024 * 1024)]) {
-      w.opened('p', long)
+      w.opened('p', long, 'conn')
       w.heard('p', long)
     }
     speaks(w, 'p', 'x')
