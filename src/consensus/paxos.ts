@@ -28,6 +28,7 @@ import { LeaderReads } from './reads.ts'
 import { Campaign, Leadership } from './proposer.ts'
 import { QuorumCheck } from './check-quorum.ts'
 import { PreVote } from './pre-vote.ts'
+import { TakeoverDamping } from './takeover-damping.ts'
 import { Orphans } from './orphans.ts'
 import { CatchupAsks, answerCatchup } from './catchup.ts'
 import { announce, audience } from './announce.ts'
@@ -53,6 +54,12 @@ const LEADER_TYPES = new Set<Message['type']>(['prePrepare', 'prepare', 'accept'
  */
 const ACCEPT_AHEAD_WINDOWS = 16
 
+/** An elected leader steps down once no majority of its booth answered for this many election timeouts (check-quorum.ts). */
+const QUORUM_CHECK_TIMEOUTS = 2
+
+/** A takeover's added wait grows to at most this many election timeouts (takeover-damping.ts). */
+const MAX_TAKEOVER_DAMPING_TIMEOUTS = 32
+
 /** Creates a node: brand new without `persisted`, else restarted from exactly that state. */
 export function createPaxos (config: PaxosConfig, persisted?: PersistedState): Paxos {
   return new Paxos(config, persisted)
@@ -76,6 +83,8 @@ export class Paxos {
   private electionElapsed = 0
   /** Ticks this node has followed the same live leader (see mayTakeOver). */
   private followedTicks = 0
+  /** A longer wait before a takeover after a leadership this node could not keep (takeover-damping.ts). */
+  private readonly damping: TakeoverDamping
   private heartbeatElapsed = 0
   /** The commit the leader's last heartbeat round carried. */
   private heartbeatCommit = 0
@@ -111,6 +120,7 @@ export class Paxos {
 
   constructor (config: PaxosConfig, persisted?: PersistedState) {
     this.s = settings(config)
+    this.damping = new TakeoverDamping(2 * this.s.electionTicks, MAX_TAKEOVER_DAMPING_TIMEOUTS * this.s.electionTicks, QUORUM_CHECK_TIMEOUTS * this.s.electionTicks)
     let genesis: string[]
     try {
       genesis = validateBooth(config.booth, 'booth')
@@ -170,11 +180,13 @@ export class Paxos {
         this.quorumCheck.tick()
         const current = this.log.boothFor(this.leadership.nextSlot)
         if (this.quorumCheck.lost([current, this.leadership.lastBooth(current)])) {
+          this.damping.lost()
           this.stepDown()
           this.flush()
           return
         }
       }
+      this.damping.ledTick()
       // a read no majority confirms in this time fails (the driver may retry)
       this.reads.tick(2 * this.s.electionTicks)
       if (this.heartbeatElapsed >= this.heartbeatInterval()) {
@@ -301,12 +313,13 @@ export class Paxos {
     this.flush()
   }
 
-  /** Starts phase 1 now with a fresh ballot. Throws ElectionDisabledError when this node may not lead. */
+  /** Starts phase 1 now with a fresh ballot; it may displace a live leader this node outranks (a takeover). Throws ElectionDisabledError when this node may not lead. */
   campaign (): void {
     if (!this.mayCampaign()) {
       throw new ElectionDisabledError(`${this.s.id} may not campaign`)
     }
-    this.startCampaign()
+    // asked for: it displaces a live leader it outranks, as a takeover does
+    this.startCampaign(true)
     this.flush()
   }
 
@@ -709,7 +722,7 @@ export class Paxos {
 
   /** Answers whether we would promise the ballot now; changes nothing (pre-vote.ts). */
   private onPrePrepare (msg: Extract<Message, { type: 'prePrepare' }>): void {
-    const granted = !this.sticksToLeaderAgainst(msg.from) && compareBallots(msg.ballot, this.acceptor.promised) > 0
+    const granted = !this.sticksToLeaderAgainst(msg.from, msg.takeover === true) && compareBallots(msg.ballot, this.acceptor.promised) > 0
     // a better candidate is asking: ours would only compete with it (Bully defers)
     if (outranks(this.s.candidates, msg.from, this.s.id)) this.followedTicks = 0
     this.send({ type: 'prePromise', from: this.s.id, to: msg.from, ballot: copyBallot(msg.ballot), granted, promised: copyBallot(this.acceptor.promised) })
@@ -739,10 +752,15 @@ export class Paxos {
 
   /**
    * Stickiness, but for Bully's rule: a live leader is kept against anyone
-   * except a candidate that outranks it (see mayTakeOver), who may take over.
+   * except a candidate that outranks it and asks as a takeover (see
+   * mayTakeOver: it followed that leader steadily). One that asks because it
+   * heard no leader, a vehicle just back in range, is refused like any
+   * other: it follows the leader it now hears, and takes over only once it
+   * has stayed (a flapping best vehicle took the chain back at every
+   * return: takeover-damping.ts).
    */
-  private sticksToLeaderAgainst (candidate: string): boolean {
-    return this.hearsLeaderOtherThan(candidate) && !outranks(this.s.candidates, candidate, this.leaderId as string)
+  private sticksToLeaderAgainst (candidate: string, takeover: boolean): boolean {
+    return this.hearsLeaderOtherThan(candidate) && !(takeover && outranks(this.s.candidates, candidate, this.leaderId as string))
   }
 
   /**
@@ -755,12 +773,13 @@ export class Paxos {
    * pre-vote (members grant it although they hear their leader, since it
    * outranks that leader) and campaigns once a majority would promise. Until
    * then nothing changes; its asks repeat every heartbeat interval, a new
-   * round of them after each wait.
+   * round of them after each wait. A node that lost a leadership it could
+   * not keep waits longer (takeover-damping.ts).
    */
   private mayTakeOver (): boolean {
     return this.s.mode === 'elected' && (this.preVote == null || this.preVote.challenging != null) &&
       this.leaderId != null && this.leaderId !== this.s.id &&
-      this.followedTicks >= 2 * this.s.electionTicks + rankOf(this.s.candidates, this.s.id) * this.s.rankTicks &&
+      this.followedTicks >= 2 * this.s.electionTicks + rankOf(this.s.candidates, this.s.id) * this.s.rankTicks + this.damping.extraTicks &&
       outranks(this.s.candidates, this.s.id, this.leaderId)
   }
 
@@ -777,7 +796,7 @@ export class Paxos {
     }
     const held = this.commitProofs.held
     // refusing a promise is always safe
-    if (this.sticksToLeaderAgainst(msg.from)) {
+    if (this.sticksToLeaderAgainst(msg.from, msg.takeover === true)) {
       return
     }
     const reply = this.acceptor.onPrepare(msg)
@@ -787,6 +806,7 @@ export class Paxos {
       return
     }
     if (own != null && compareBallots(msg.ballot, own) > 0) {
+      this.deposedBy(msg.from)
       this.stepDown()
     }
     // defer to a live candidate that outranks us (Bully); a lower one we let
@@ -903,8 +923,19 @@ export class Paxos {
     const own = this.ownBallot()
     this.noteRound(msg.promised.round)
     if (own != null && ballotEquals(msg.ballot, own) && compareBallots(msg.promised, own) > 0) {
+      this.deposedBy(msg.promised.proposer)
       this.stepDown()
     }
+  }
+
+  /**
+   * Our leadership ends for a ballot of `by`'s. Members only take a lower
+   * candidate's ballot once they stopped hearing us for an election timeout,
+   * so unless `by` outranks us (a Bully takeover) we could not keep our booth:
+   * our next takeover waits longer (takeover-damping.ts).
+   */
+  private deposedBy (by: string): void {
+    if (this.role === 'leader' && this.s.mode === 'elected' && !outranks(this.s.candidates, by, this.s.id)) this.damping.lost()
   }
 
   private onAccept (msg: Extract<Message, { type: 'accept' }>): void {
@@ -986,6 +1017,7 @@ export class Paxos {
       if (compareBallots(ballot, own) <= 0) {
         return
       }
+      this.deposedBy(from)
       this.stepDown()
     }
     if (compareBallots(ballot, this.leaderBallot) >= 0) {
@@ -1100,17 +1132,18 @@ export class Paxos {
       return
     }
     for (const peer of to) {
-      this.send({ type: 'prePrepare', from: this.s.id, to: peer, ballot: copyBallot(pv.ballot) })
+      this.send({ type: 'prePrepare', from: this.s.id, to: peer, ballot: copyBallot(pv.ballot), ...(pv.challenging != null ? { takeover: true } : {}) })
     }
   }
 
   private campaignIfPreVoteWon (): void {
     if (this.preVote?.won(this.preVoteBooth()) === true) {
-      this.startCampaign()
+      // a campaign a takeover's pre-vote won asks as a takeover too (sticksToLeaderAgainst)
+      this.startCampaign(this.preVote.challenging != null)
     }
   }
 
-  private startCampaign (): void {
+  private startCampaign (takeover = false): void {
     // booths the last campaign found it needed: ask them at once this time
     const known = this.campaignState?.plan.required.flat() ?? []
     this.stepDown()
@@ -1119,7 +1152,7 @@ export class Paxos {
     const ballot: Ballot = { round: this.round, proposer: this.s.id }
     this.role = 'candidate'
     this.leaderId = undefined
-    this.campaignState = new Campaign(ballot, this.log)
+    this.campaignState = new Campaign(ballot, this.log, takeover)
     this.electionElapsed = 0
     this.heartbeatElapsed = 0
     this.timeout = this.newTimeout()
@@ -1134,7 +1167,7 @@ export class Paxos {
     }
     for (const peer of to) {
       c.asked.add(peer)
-      this.send({ type: 'prepare', from: this.s.id, to: peer, ballot: c.ballot, slot: c.fromSlot })
+      this.send({ type: 'prepare', from: this.s.id, to: peer, ballot: c.ballot, slot: c.fromSlot, ...(c.takeover ? { takeover: true } : {}) })
     }
   }
 
@@ -1182,6 +1215,7 @@ export class Paxos {
       this.log.decide(slot, e.ballot, e.value, e.booth, e.proof)
     }
     this.role = 'leader'
+    this.damping.began()
     this.restarted = false
     this.leaderId = this.s.id
     this.leaderBallot = copyBallot(c.ballot)
@@ -1193,7 +1227,7 @@ export class Paxos {
     this.leadership = new Leadership(c.ballot, plan, this.log.commit, c.promises.keys())
     this.leadership.fillLimit = this.leadership.readIndex() + this.s.window
     // twice the election timeout: a follower that stalls for one (a loaded host) does not cost the leadership
-    this.quorumCheck = this.s.mode === 'elected' ? new QuorumCheck(this.s.id, 2 * this.s.electionTicks) : undefined
+    this.quorumCheck = this.s.mode === 'elected' ? new QuorumCheck(this.s.id, QUORUM_CHECK_TIMEOUTS * this.s.electionTicks) : undefined
     this.leadership.takeCarried(this.carried.splice(0), this.log)
     this.fillOrphanSlots(this.leadership)
     this.heartbeat()

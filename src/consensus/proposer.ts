@@ -43,8 +43,12 @@ export class Campaign {
   /** Members whose promise showed another value decided where we decided one (Divergence): not counted. */
   readonly diverged = new Set<string>()
 
-  constructor (ballot: Ballot, log: PaxosLog) {
+  /** A Bully takeover's campaign (PrepareMessage.takeover). */
+  readonly takeover: boolean
+
+  constructor (ballot: Ballot, log: PaxosLog, takeover = false) {
     this.ballot = ballot
+    this.takeover = takeover
     this.fromSlot = log.chosen + 1
     this.plan = this.replan(log)
   }

@@ -234,6 +234,8 @@ export interface PrepareMessage extends Envelope {
   type: 'prepare'
   ballot: Ballot
   slot: number
+  /** A Bully takeover (elected chains): see PrePrepareMessage.takeover. */
+  takeover?: boolean
 }
 
 /**
@@ -262,6 +264,13 @@ export interface PromiseMessage extends Envelope {
 export interface PrePrepareMessage extends Envelope {
   type: 'prePrepare'
   ballot: Ballot
+  /**
+   * A Bully takeover: the candidate outranks the leader it followed steadily
+   * (Paxos.mayTakeOver). Only such an ask may displace a live leader; one
+   * made because the candidate heard no leader is refused by members that
+   * still hear theirs, whatever its rank.
+   */
+  takeover?: boolean
 }
 
 /**

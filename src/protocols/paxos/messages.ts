@@ -142,11 +142,13 @@ export function toWire (cm: ChainMessage): PaxosMessage {
     pointSlot: 0,
     proof: EMPTY,
     commitProof: EMPTY,
-    provenCommit: 0
+    provenCommit: 0,
+    takeover: false
   }
   switch (m.type) {
     case 'prePrepare':
       pb.ballot = ballotToPb(m.ballot)
+      pb.takeover = m.takeover === true
       break
     case 'prePromise':
       pb.ballot = ballotToPb(m.ballot)
@@ -156,6 +158,7 @@ export function toWire (cm: ChainMessage): PaxosMessage {
     case 'prepare':
       pb.ballot = ballotToPb(m.ballot)
       pb.slot = m.slot
+      pb.takeover = m.takeover === true
       break
     case 'promise':
       pb.ballot = ballotToPb(m.ballot)
@@ -233,9 +236,9 @@ export function fromWire (pb: PaxosMessage, from: string, self: string): ChainMe
   const base = { from, to: self }
   let raw: Record<string, unknown>
   switch (type) {
-    case 'prePrepare': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot') }; break
+    case 'prePrepare': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), ...(pb.takeover ? { takeover: true } : {}) }; break
     case 'prePromise': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), granted: pb.granted, promised: ballotFromPb(pb.promised, 'promised') }; break
-    case 'prepare': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), slot: pb.slot }; break
+    case 'prepare': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), slot: pb.slot, ...(pb.takeover ? { takeover: true } : {}) }; break
     case 'promise': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), commit: pb.commit, booths: epochsFromPb(pb.booths), entries: pb.entries.map(entryFromPb), ...(pb.provenCommit > 0 || pb.commitProof.byteLength > 0 ? { commitProof: { commit: pb.provenCommit, signature: pb.commitProof } } : {}) }; break
     case 'nack': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), promised: ballotFromPb(pb.promised, 'promised') }; break
     case 'accept': raw = { ...base, type, ballot: ballotFromPb(pb.ballot, 'ballot'), slot: pb.slot, value: valueFromPb(pb.value), booth: pb.booth, commit: pb.commit, ...(pb.proof.byteLength > 0 ? { proof: pb.proof } : {}), ...commitProofFromPb(pb) }; break

@@ -825,6 +825,7 @@ export interface PaxosMessage {
   commitProof: Uint8Array<ArrayBuffer>
   provenCommit: number
   heldHeight?: number
+  takeover: boolean
 }
 
 export namespace PaxosMessage {
@@ -974,6 +975,11 @@ export namespace PaxosMessage {
           w.uint64Number(obj.heldHeight)
         }
 
+        if ((obj.takeover != null && obj.takeover !== false)) {
+          w.uint32(160)
+          w.bool(obj.takeover)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -993,7 +999,8 @@ export namespace PaxosMessage {
           pointSlot: 0,
           proof: uint8ArrayAlloc(0),
           commitProof: uint8ArrayAlloc(0),
-          provenCommit: 0
+          provenCommit: 0,
+          takeover: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1098,6 +1105,10 @@ export namespace PaxosMessage {
             }
             case 19: {
               obj.heldHeight = reader.uint64Number()
+              break
+            }
+            case 20: {
+              obj.takeover = reader.bool()
               break
             }
             default: {
@@ -1281,6 +1292,13 @@ export namespace PaxosMessage {
               yield {
                 field: `${prefix}.heldHeight`,
                 value: reader.uint64Number()
+              }
+              break
+            }
+            case 20: {
+              yield {
+                field: `${prefix}.takeover`,
+                value: reader.bool()
               }
               break
             }
@@ -1486,6 +1504,11 @@ export namespace PaxosMessage {
     value: number
   }
 
+  export interface PaxosMessageTakeoverFieldEvent {
+    field: '$.takeover'
+    value: boolean
+  }
+
   export function encode (obj: Partial<PaxosMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PaxosMessage.codec())
   }
@@ -1494,7 +1517,7 @@ export namespace PaxosMessage {
     return decodeMessage(buf, PaxosMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosMessage>): Generator<PaxosMessageTypeFieldEvent | PaxosMessageChainIdFieldEvent | PaxosMessageBallotRoundFieldEvent | PaxosMessageBallotProposerFieldEvent | PaxosMessageSlotFieldEvent | PaxosMessageCommitFieldEvent | PaxosMessageValueKindFieldEvent | PaxosMessageValueIdFieldEvent | PaxosMessageValueDataFieldEvent | PaxosMessageValueMembersFieldEvent | PaxosMessageBoothFieldEvent | PaxosMessagePromisedRoundFieldEvent | PaxosMessagePromisedProposerFieldEvent | PaxosMessageEntriesSlotFieldEvent | PaxosMessageEntriesBallotRoundFieldEvent | PaxosMessageEntriesBallotProposerFieldEvent | PaxosMessageEntriesValueKindFieldEvent | PaxosMessageEntriesValueIdFieldEvent | PaxosMessageEntriesValueDataFieldEvent | PaxosMessageEntriesValueMembersFieldEvent | PaxosMessageEntriesBoothFieldEvent | PaxosMessageEntriesDecidedFieldEvent | PaxosMessageEntriesProofRoundFieldEvent | PaxosMessageEntriesProofSignatureFieldEvent | PaxosMessageBoothsSlotFieldEvent | PaxosMessageBoothsMembersFieldEvent | PaxosMessageHeightFieldEvent | PaxosMessageHashFieldEvent | PaxosMessageReadFieldEvent | PaxosMessageGrantedFieldEvent | PaxosMessagePointSlotFieldEvent | PaxosMessageProofFieldEvent | PaxosMessageCommitProofFieldEvent | PaxosMessageProvenCommitFieldEvent | PaxosMessageHeldHeightFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosMessage>): Generator<PaxosMessageTypeFieldEvent | PaxosMessageChainIdFieldEvent | PaxosMessageBallotRoundFieldEvent | PaxosMessageBallotProposerFieldEvent | PaxosMessageSlotFieldEvent | PaxosMessageCommitFieldEvent | PaxosMessageValueKindFieldEvent | PaxosMessageValueIdFieldEvent | PaxosMessageValueDataFieldEvent | PaxosMessageValueMembersFieldEvent | PaxosMessageBoothFieldEvent | PaxosMessagePromisedRoundFieldEvent | PaxosMessagePromisedProposerFieldEvent | PaxosMessageEntriesSlotFieldEvent | PaxosMessageEntriesBallotRoundFieldEvent | PaxosMessageEntriesBallotProposerFieldEvent | PaxosMessageEntriesValueKindFieldEvent | PaxosMessageEntriesValueIdFieldEvent | PaxosMessageEntriesValueDataFieldEvent | PaxosMessageEntriesValueMembersFieldEvent | PaxosMessageEntriesBoothFieldEvent | PaxosMessageEntriesDecidedFieldEvent | PaxosMessageEntriesProofRoundFieldEvent | PaxosMessageEntriesProofSignatureFieldEvent | PaxosMessageBoothsSlotFieldEvent | PaxosMessageBoothsMembersFieldEvent | PaxosMessageHeightFieldEvent | PaxosMessageHashFieldEvent | PaxosMessageReadFieldEvent | PaxosMessageGrantedFieldEvent | PaxosMessagePointSlotFieldEvent | PaxosMessageProofFieldEvent | PaxosMessageCommitProofFieldEvent | PaxosMessageProvenCommitFieldEvent | PaxosMessageHeldHeightFieldEvent | PaxosMessageTakeoverFieldEvent> {
     return streamMessage(buf, PaxosMessage.codec(), opts)
   }
 }
@@ -2711,6 +2734,12 @@ export namespace PaxosFrame {
     index: number
   }
 
+  export interface PaxosFrameMessagesTakeoverFieldEvent {
+    field: '$.messages[].takeover'
+    value: boolean
+    index: number
+  }
+
   export function encode (obj: Partial<PaxosFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PaxosFrame.codec())
   }
@@ -2719,7 +2748,7 @@ export namespace PaxosFrame {
     return decodeMessage(buf, PaxosFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameHelloSharedHeldFieldEvent | PaxosFrameHelloIncarnationFieldEvent | PaxosFrameHelloReadmittedPeerFieldEvent | PaxosFrameHelloReadmittedIncarnationFieldEvent | PaxosFrameHelloReadmittedSlotFieldEvent | PaxosFrameHelloHeldBackPeerFieldEvent | PaxosFrameHelloHeldBackIncarnationFieldEvent | PaxosFrameHelloSharedFoundingFieldEvent | PaxosFrameHelloFormingBestPeerFieldEvent | PaxosFrameHelloFormingBestPriorityFieldEvent | PaxosFrameHelloInstanceFieldEvent | PaxosFrameHelloClonesFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesEntriesProofRoundFieldEvent | PaxosFrameMessagesEntriesProofSignatureFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent | PaxosFrameMessagesProofFieldEvent | PaxosFrameMessagesCommitProofFieldEvent | PaxosFrameMessagesProvenCommitFieldEvent | PaxosFrameMessagesHeldHeightFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameHelloSharedHeldFieldEvent | PaxosFrameHelloIncarnationFieldEvent | PaxosFrameHelloReadmittedPeerFieldEvent | PaxosFrameHelloReadmittedIncarnationFieldEvent | PaxosFrameHelloReadmittedSlotFieldEvent | PaxosFrameHelloHeldBackPeerFieldEvent | PaxosFrameHelloHeldBackIncarnationFieldEvent | PaxosFrameHelloSharedFoundingFieldEvent | PaxosFrameHelloFormingBestPeerFieldEvent | PaxosFrameHelloFormingBestPriorityFieldEvent | PaxosFrameHelloInstanceFieldEvent | PaxosFrameHelloClonesFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesEntriesProofRoundFieldEvent | PaxosFrameMessagesEntriesProofSignatureFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent | PaxosFrameMessagesProofFieldEvent | PaxosFrameMessagesCommitProofFieldEvent | PaxosFrameMessagesProvenCommitFieldEvent | PaxosFrameMessagesHeldHeightFieldEvent | PaxosFrameMessagesTakeoverFieldEvent> {
     return streamMessage(buf, PaxosFrame.codec(), opts)
   }
 }

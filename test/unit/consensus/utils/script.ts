@@ -191,6 +191,15 @@ export class Scenario {
           this.c.processAll()
         }
         break
+      case 'run':
+        // `run N`: N times tick-all 1 and stabilize (every message delivered after each tick)
+        for (let i = 0; i < int(pos[0], 1); i++) {
+          for (const id of this.c.ids()) {
+            if (this.c.up(id)) this.c.paxos(id).tick()
+          }
+          this.c.stabilize()
+        }
+        break
       case 'propose': {
         const v = parseValue(pos[1])
         if (v.kind !== 'data') {
@@ -306,10 +315,10 @@ export class Scenario {
     let msg: Message
     switch (type) {
       case 'prePrepare':
-        msg = { type, from, to, ballot }
+        msg = { type, from, to, ballot, ...(args.get('takeover') === 'true' ? { takeover: true } : {}) }
         break
       case 'prepare':
-        msg = { type, from, to, ballot, slot: int(args.get('slot'), 1) }
+        msg = { type, from, to, ballot, slot: int(args.get('slot'), 1), ...(args.get('takeover') === 'true' ? { takeover: true } : {}) }
         break
       case 'accept':
         msg = {
