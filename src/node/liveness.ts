@@ -18,6 +18,14 @@
  * update. Ping streams to 29 members every 5 s were about 40% of an idle
  * vehicle's CPU in a swarm of thirty (docs/benchmarks.md, "Thirty idle
  * vehicles: muxer pings"). A muxer without ping falls back to /ipfs/ping.
+ *
+ * A ping waits its turn behind whatever the connection already carries: on
+ * a slow link (a few Mbit/s of radio) a backup's copy of a chain queued
+ * megabytes ahead of every ping and every pong, and a bandwidth probe saw
+ * liveness hang up on a peer whose bytes were arriving the whole time, which
+ * cut the copy short, again at every retry. So a ping not answered in time
+ * while bytes kept arriving on its connection counts as no miss (`busy`):
+ * the peer is there, its pong is queued.
  */
 import type { Connection, Logger, PeerId } from '@libp2p/interface'
 import type { VGuardLibp2p } from './libp2p.ts'
@@ -57,8 +65,16 @@ export interface LivenessInit {
 export interface LivenessCounts {
   answered: number
   missed: number
+  /** Pings not answered in time while the peer's bytes kept arriving on the connection: no miss. */
+  busy: number
   /** Peers hung up on for missing maxMissed pings in a row. */
   hungUp: number
+}
+
+/** Bytes received so far on the connection's socket (TCP), if it says: libp2p keeps the socket on fields its interfaces do not name. */
+function bytesReceived (connection: Connection): number | undefined {
+  const read = (connection as Connection & { maConn?: { socket?: { bytesRead?: unknown } } }).maConn?.socket?.bytesRead
+  return typeof read === 'number' ? read : undefined
 }
 
 export class Liveness {
@@ -71,7 +87,7 @@ export class Liveness {
   /** Misses in a row, per connection id. */
   private readonly missed = new Map<string, number>()
   private readonly inFlight = new Set<string>()
-  private readonly seen: LivenessCounts = { answered: 0, missed: 0, hungUp: 0 }
+  private readonly seen: LivenessCounts = { answered: 0, missed: 0, busy: 0, hungUp: 0 }
   private timer?: ReturnType<typeof setInterval>
   private controller?: AbortController
 
@@ -120,6 +136,7 @@ export class Liveness {
     const id = connection.id
     this.inFlight.add(id)
     const muxer = pingingMuxer(connection)
+    const received = bytesReceived(connection)
     withDeadline(this.timeout, async (signal) => {
       if (muxer != null) await untilAborted(muxer.ping(), signal)
       else await this.libp2p.services.ping.ping(peerId, { signal })
@@ -130,6 +147,12 @@ export class Liveness {
       })
       .catch((err: Error) => {
         if (stopped.aborted) return
+        const now = bytesReceived(connection)
+        if (received != null && now != null && now > received) {
+          this.seen.busy++
+          this.missed.delete(id)
+          return
+        }
         this.seen.missed++
         const missed = (this.missed.get(id) ?? 0) + 1
         if (missed < this.maxMissed) {

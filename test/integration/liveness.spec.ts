@@ -16,10 +16,12 @@ import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
 import { resolveConfig } from '../../src/node/config.ts'
 import { Liveness } from '../../src/node/liveness.ts'
 import { pingingMuxer } from '../../src/protocols/muxer-ping.ts'
+import { lpStream } from '../../src/protocols/framing.ts'
 import { waitFor } from '../utils/wait.ts'
 import { Relay } from '../utils/relay.ts'
 
 const PING_PROTOCOL = '/ipfs/ping/1.0.0'
+const BULK_PROTOCOL = '/vguard-test/bulk/1.0.0'
 
 describe('liveness - hangs up on a silent peer, not on one that answers', () => {
   const nodes: VGuardLibp2p[] = []
@@ -94,6 +96,34 @@ describe('liveness - hangs up on a silent peer, not on one that answers', () => 
     expect(connection.status).toBe('open')
     expect(liveness.counts.hungUp).toBe(0)
     expect(a.getConnections(b.peerId)).toHaveLength(1)
+  })
+
+  it('a peer whose pongs queue behind the bytes it sends on a slow link keeps its connection', async () => {
+    const { a, b, relay, connection, liveness } = await throughRelay()
+    // b sends a bulk stream to a (a backup's copy of a chain), over a link that carries 256 KiB/s:
+    // its pongs wait behind megabytes, far past a ping's timeout, while its bytes keep arriving
+    await a.handle(BULK_PROTOCOL, (stream) => { stream.addEventListener('message', () => { /* drained */ }) })
+    relay.throttle(256 * 1024)
+    const bulk = await b.dialProtocol(a.peerId, BULK_PROTOCOL)
+    const chunk = new Uint8Array(64 * 1024)
+    const lp = lpStream(bulk)
+    const stop = new AbortController()
+    const sender = (async () => {
+      while (!stop.signal.aborted) await lp.write(chunk, { signal: stop.signal })
+    })().catch(() => {})
+    try {
+      await waitFor(() => liveness.counts.busy >= 5, { timeout: 20_000, message: 'pings late while bytes kept arriving' })
+      expect(liveness.counts.hungUp).toBe(0)
+      expect(connection.status).toBe('open')
+      // once the peer's bytes stop too, it is hung up on as before
+      relay.cut()
+      await waitFor(() => connection.status !== 'open', { timeout: 20_000, message: 'a hung up on the silent peer' })
+      expect(liveness.counts.hungUp).toBe(1)
+    } finally {
+      stop.abort()
+      bulk.abort(new Error('test over'))
+      await sender
+    }
   })
 
   it('one silent connection beside a live one takes all of the peer\'s connections down (gossip must not hang on it)', async () => {

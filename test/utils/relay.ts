@@ -14,6 +14,11 @@ export class Relay {
   private readonly toTarget: Socket[] = []
   private cutOff = false
   private held?: Array<() => void>
+  /** What the target sends is carried at this rate (bytes per second), queued in order: a slow link. */
+  private rate?: number
+  /** Chunks waiting for the throttled link, in order. */
+  private readonly queue: Array<{ to: Socket, chunk: Buffer }> = []
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>()
   /** Which way pause() holds bytes. */
   private holding: 'both' | 'to-target' = 'both'
   readonly server: Server
@@ -26,6 +31,7 @@ export class Relay {
       const carry = (to: Socket, toTarget: boolean) => (chunk: Buffer): void => {
         if (this.cutOff) return
         if (this.held != null && (this.holding === 'both' || toTarget)) this.held.push(() => { to.write(chunk) })
+        else if (this.rate != null && !toTarget) this.throttled(to, chunk, this.rate)
         else to.write(chunk)
       }
       inbound.on('data', carry(outbound, true))
@@ -56,6 +62,29 @@ export class Relay {
     for (const s of this.toTarget) s.pause()
   }
 
+  /** Carries what the target sends at `bytesPerSecond`, in order (bytes queue here, as at a slow link's sender). */
+  throttle (bytesPerSecond: number): void {
+    this.rate = bytesPerSecond
+  }
+
+  /** Queues `chunk` for `to` and carries the queue, one chunk after another, at `rate` bytes per second. */
+  private throttled (to: Socket, chunk: Buffer, rate: number): void {
+    this.queue.push({ to, chunk })
+    if (this.queue.length === 1) this.carryNext(rate)
+  }
+
+  private carryNext (rate: number): void {
+    const next = this.queue[0]
+    if (next == null || this.cutOff) return
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      this.queue.shift()
+      if (!this.cutOff) next.to.write(next.chunk)
+      this.carryNext(rate)
+    }, 1000 * next.chunk.byteLength / rate)
+    this.timers.add(timer)
+  }
+
   async listen (): Promise<number> {
     await new Promise<void>(resolve => this.server.listen(0, '127.0.0.1', resolve))
     return (this.server.address() as AddressInfo).port
@@ -66,6 +95,8 @@ export class Relay {
   }
 
   async close (): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
     for (const s of this.sockets) s.destroy()
     await new Promise(resolve => this.server.close(resolve))
   }
