@@ -641,6 +641,8 @@ export class VGuardDB {
     const active: string[] = []
     // failed candidates that may have stored part of the chain before failing
     const partial: string[] = []
+    // of those, the ones whose transfer began: they hold part of the chain
+    const begun: string[] = []
     const transfers: ReplicationOutcome['transfers'] = []
     /** Where each fresh backup's transfer ended (at the tip above, or past it: see topUp). */
     const reached: ChainTip[] = []
@@ -669,6 +671,7 @@ export class VGuardDB {
           // a backup that refused at the offer (no room, not allowed) stored nothing
           const refusedAtOffer = err instanceof Error && (err.name === 'NoCapacityError' || err.message.includes('FORBIDDEN'))
           if (started || (connected && !refusedAtOffer)) partial.push(peer)
+          if (started) begun.push(peer)
         } finally {
           inflight--
         }
@@ -695,10 +698,18 @@ export class VGuardDB {
     const notRefreshed = complete ? [] : (current?.active ?? []).filter(p => !active.includes(p))
     const kept = notRefreshed.slice(0, Math.max(0, Math.min(kBackups + KEPT_MARGIN, MAX_TABLE_MEMBERS - active.length)))
     const named = [...active, ...kept]
+    // A round short of k leaves the part of the chain a failed candidate got
+    // where it is, noted as a transfer a round began (interrupted): the next
+    // round tries it first and resumes from its tip. Released, every retry
+    // began from nothing, and on a slow link (a bandwidth probe: 42 MB at
+    // 4 Mbit/s) a copy that failed near its end was never made. Meanwhile it
+    // is an unclaimed copy there (retention's grace); the next round that
+    // does not name it releases it. A complete round needs none of them.
+    const resumable = complete ? [] : begun.filter(p => !named.includes(p))
     // previous holders, those not yet told, failed candidates that may hold a
     // partial copy, and transfers a crash interrupted before their table
     const previous = new Set([...(current?.active ?? []), ...this.releases.peers(chainId), ...partial, ...this.interrupted(chainId)])
-    const obsoleteAll = [...previous].filter(p => !named.includes(p))
+    const obsoleteAll = [...previous].filter(p => !named.includes(p) && !resumable.includes(p))
     // the table names at most MAX_TABLE_MEMBERS obsolete backups (newest
     // first: they are the likeliest to be asked); all of them are still told
     const obsolete = obsoleteAll.slice(0, MAX_TABLE_MEMBERS)
@@ -720,7 +731,7 @@ export class VGuardDB {
     // until each acknowledges it (release-queue.ts), so their copy is claimed
     // even if the gossip is lost (an unclaimed copy falls under retention)
     await this.releases.update(chainId, obsoleteAll, named)
-    await this.transfersRecorded(chainId)
+    await this.transfersRecorded(chainId, resumable)
     this.publish({ chainId, height: covered.height, tipHash: covered.hash as Uint8Array<ArrayBuffer>, participants, table: signed.signed as Uint8Array<ArrayBuffer> })
     this.c.events.safeDispatchEvent('backup:table', { detail: { chainId, epoch, active: named, obsolete, height: covered.height } })
     if (!complete) this.log('only %d of %d backups for %s at epoch %d (%d older copies kept)', active.length, kBackups, chainId, epoch, kept.length)
@@ -751,14 +762,19 @@ export class VGuardDB {
     return this.noted.get(chainId) ?? []
   }
 
-  /** The round's table and releases are durable: its notes are no longer needed. */
-  private async transfersRecorded (chainId: string): Promise<void> {
+  /** The round's table and releases are durable: its notes are no longer needed, but for the copies it left to resume (`keep`). */
+  private async transfersRecorded (chainId: string, keep: string[]): Promise<void> {
     this.noted.delete(chainId)
     // a LevelDB range delete per round otherwise, for the rounds that noted nothing (those to current backups)
-    if (!this.notesOnDisk.has(chainId)) return
-    const prefix = utf8.encode(`${chainId}\n`)
-    await this.transfersDb.clear({ gte: prefix, lt: prefixEnd(prefix) })
-    this.notesOnDisk.delete(chainId)
+    if (this.notesOnDisk.has(chainId)) {
+      const prefix = utf8.encode(`${chainId}\n`)
+      await this.transfersDb.clear({ gte: prefix, lt: prefixEnd(prefix) })
+      this.notesOnDisk.delete(chainId)
+    }
+    if (keep.length === 0) return
+    this.noted.set(chainId, [...keep])
+    this.notesOnDisk.add(chainId)
+    await this.transfersDb.batch(keep.map(peer => ({ type: 'put' as const, key: utf8.encode(`${chainId}\n${peer}`), value: new Uint8Array(0) })), SYNC_WRITE)
   }
 
   private async replicateOne (peer: string, chainId: string, epoch: number, onStarted: () => void): Promise<ReplicateResult> {

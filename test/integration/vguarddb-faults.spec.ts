@@ -132,6 +132,42 @@ describe('vguarddb - duty, faults and bad input', () => {
     expect((await back.chains.tip(chainId)).height).toBe(13)
   })
 
+  it('a round short of k leaves a failed candidate the part of the chain it got: the next round resumes it from its tip', async () => {
+    const [A, B] = await swarm(cluster, 2, { kBackups: 1 })
+    const chainId = A.peerId.toString()
+    for (let i = 0; i < 12; i++) {
+      await A.chains.append(createBlock({
+        prev: await A.chains.tip(chainId), proposer: chainId, timestamp: Date.now(), transactions: bigBatch(i * 1000, 1024 * 1024)
+      }))
+    }
+    // B, the only candidate, stops once part of the chain is there (a link lost mid-transfer)
+    let stopping: Promise<void> | undefined
+    const onProgress = (e: CustomEvent<{ peer: string, height: number, target: number }>): void => {
+      if (e.detail.height >= 3 && e.detail.height < e.detail.target) stopping ??= cluster.stopNode(B)
+    }
+    A.addEventListener('replicate:progress', onProgress)
+    const short = await A.endOfBooth({ participants: ids(B), transactions: [gpsTransaction(99_999)] })
+    A.removeEventListener('replicate:progress', onProgress)
+    await stopping
+    expect(short.complete).toBe(false)
+    expect(short.failures.map(f => f.peerId)).toEqual(ids(B))
+    // not told to release it: released, every retry began from nothing
+    expect(short.obsolete).not.toContain(B.peerId.toString())
+    expect(A.vguarddb.pendingReleases().map(r => r.peerId)).not.toContain(B.peerId.toString())
+
+    const back = await cluster.create({ kBackups: 1, dataDir: B.config.dataDir, bootstrap: [A.multiaddrs[0].toString()] })
+    await back.start()
+    const partial = (await back.chains.tip(chainId)).height
+    expect(partial).toBeGreaterThanOrEqual(3)
+    await waitFor(() => back.peers().some(p => p.peerId === chainId), { message: 'B reconnected to A' })
+    const next = await A.endOfBooth({ participants: ids(back), transactions: [gpsTransaction(100_000)] })
+    expect(next.complete).toBe(true)
+    expect(next.active).toEqual(ids(back))
+    // from its tip, not from scratch (a zombie reconcile may have advanced the copy meanwhile)
+    expect(next.transfers[0].resumedFrom).toBeGreaterThanOrEqual(partial)
+    expect((await back.chains.tip(chainId)).height).toBe((await A.chains.tip(chainId)).height)
+  })
+
   it('a backup that stops cuts the transfers coming in: it is not left counted as a fresh backup', async () => {
     const [A, B] = await swarm(cluster, 2)
     const chainId = A.peerId.toString()
