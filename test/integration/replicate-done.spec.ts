@@ -20,8 +20,10 @@ const BLOCKS = 6
 async function grow (node: VGuardNode): Promise<void> {
   const chainId = node.peerId.toString()
   for (let i = 0; i < BLOCKS; i++) {
-    // 300 KiB blocks: one per frame (frames are about 512 KiB), so the transfer has several
-    const transactions = Array.from({ length: 3 }, (_, j) => ({ key: `k${i}-${j}`, value: new Uint8Array(100 * 1024).fill(i) }))
+    // 150 KiB blocks: three per frame (frames are about 512 KiB), so the transfer has several
+    // frames, and all of them fit the window a transfer starts with (1 MiB, window.ts): the
+    // scripted backup acknowledges none before DONE
+    const transactions = Array.from({ length: 3 }, (_, j) => ({ key: `k${i}-${j}`, value: new Uint8Array(50 * 1024).fill(i) }))
     await node.chains.append(createBlock({ prev: await node.chains.tip(chainId), proposer: chainId, timestamp: Date.now(), transactions }))
   }
 }

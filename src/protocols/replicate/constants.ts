@@ -13,7 +13,7 @@ export const MAX_MESSAGE_BYTES = 6 * MiB
 /** Blocks are batched into frames of about this size. */
 export const TARGET_FRAME_BYTES = 512 * KiB
 /**
- * Bytes sent but not yet acknowledged as appended. libp2p's send()/onDrain()
+ * Bytes sent but not yet acknowledged as appended, at most. libp2p's send()/onDrain()
  * did not bound a writer's queue in our tests (64 MiB sat queued locally), so
  * the window is ours: it bounds memory on both ends and lets the network
  * overlap the backup's disk writes. With 1 MiB blocks a 3 MiB window kept
@@ -21,6 +21,13 @@ export const TARGET_FRAME_BYTES = 512 * KiB
  * 8 MiB keeps the pipeline full.
  */
 export const WINDOW_BYTES = 8 * MiB
+/**
+ * The window a transfer starts with and never goes below: two frames. It
+ * grows to about a second of the throughput acknowledged, up to the window
+ * above (window.ts), so a slow link does not queue many seconds of blocks
+ * ahead of everything else the two vehicles say.
+ */
+export const MIN_WINDOW_BYTES = 2 * TARGET_FRAME_BYTES
 /**
  * The largest window a proposer uses, and what a backup's stream reader
  * buffers for (MAX_WINDOW_BYTES plus two messages): a proposer never has more

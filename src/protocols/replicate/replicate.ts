@@ -14,10 +14,11 @@ import { Reservations } from './reservations.ts'
 import type { Reservation } from './reservations.ts'
 import {
   MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_WINDOW_BYTES, MEMBERSHIP_WAIT, MESSAGE_TIMEOUT, PROGRESS_BYTES, REPLICATE_PROTOCOL, TARGET_FRAME_BYTES,
-  TRANSFER_TIMEOUT, WINDOW_BYTES, OFFER_BUDGET, TOP_UP_BYTES, TOP_UP_PASSES
+  TRANSFER_TIMEOUT, WINDOW_BYTES, MIN_WINDOW_BYTES, OFFER_BUDGET, TOP_UP_BYTES, TOP_UP_PASSES
 } from './constants.ts'
 import { InboundBudget } from '../inbound-budget.ts'
 import { NoCapacityError, ReplicateRefusedError } from './errors.ts'
+import { TransferWindow } from './window.ts'
 
 const RESPONSE = decoderOf(ReplicateResponse, 'replicate answer')
 
@@ -159,32 +160,6 @@ function blocksFrame (head: Uint8Array, run: RecordRun): Uint8ArrayList {
 
 /** Writes frames already encoded (lpStream prefixes their length and sends the list without joining it). */
 const ENCODED = { encode: (frame: Uint8ArrayList): Uint8Array => frame as unknown as Uint8Array }
-
-/** Tracks bytes in flight; the writer waits while the window is full. */
-class Window {
-  inflight = 0
-  private readonly size: number
-  private waiter?: () => void
-
-  constructor (size: number) {
-    this.size = size
-  }
-
-  async reserve (bytes: number): Promise<void> {
-    // a frame larger than the window still goes, alone
-    while (this.inflight > 0 && this.inflight + bytes > this.size) {
-      await new Promise<void>((resolve) => { this.waiter = resolve })
-    }
-    this.inflight += bytes
-  }
-
-  release (bytes: number): void {
-    this.inflight -= bytes
-    const waiter = this.waiter
-    this.waiter = undefined
-    waiter?.()
-  }
-}
 
 export class ReplicateService {
   readonly protocol: string
@@ -381,7 +356,7 @@ export class ReplicateService {
       await finish(t.tip)
       return { sentBlocks: 0, sentBytes: 0 }
     }
-    const window = new Window(this.windowBytes)
+    const window = new TransferWindow(Math.min(MIN_WINDOW_BYTES, this.windowBytes), this.windowBytes)
     // what is being sent now: past the start's tip once the transfer tops up
     let from = t.from
     let to = t.tip
@@ -413,7 +388,7 @@ export class ReplicateService {
       }
     })().catch((err: Error) => {
       failure = err
-      window.release(Infinity)
+      window.abandon()
       // the writer may be waiting for the stream to take a frame, which a backup that stopped reading never lets it
       halt(err)
       throw err
