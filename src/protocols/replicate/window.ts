@@ -13,8 +13,7 @@
  * `max` from the first acknowledgement on.
  */
 
-/** The throughput a window holds in flight: about a second's worth. */
-export const WINDOW_SECONDS = 1
+import { throughputWindow } from '../throughput.ts'
 
 export class TransferWindow {
   inflight = 0
@@ -35,9 +34,7 @@ export class TransferWindow {
 
   /** The window now: a second of the throughput acknowledged so far, within [min, max]; `min` before any acknowledgement. */
   get size (): number {
-    if (this.started == null || this.acked === 0) return this.min
-    const seconds = Math.max(this.now() - this.started, 1) / 1000
-    return Math.min(this.max, Math.max(this.min, Math.round(WINDOW_SECONDS * this.acked / seconds)))
+    return throughputWindow(this.acked, this.started == null ? 0 : this.now() - this.started, this.min, this.max)
   }
 
   async reserve (bytes: number): Promise<void> {

@@ -59,6 +59,14 @@ export const MAX_BLOCKS_PER_FRAME = 16_384
 export const WINDOW_BYTES = 8 * 1024 * 1024
 
 /**
+ * The credit a BLOCKS request gives and never goes below: two frames. It
+ * grows to about a second of the exchange's throughput, up to WINDOW_BYTES
+ * (credit-window.ts), so a slow link does not queue many seconds of blocks
+ * ahead of everything else the two vehicles say.
+ */
+export const MIN_WINDOW_BYTES = 2 * FRAME_BYTES
+
+/**
  * A requester cannot ask us to stream more than this ahead of its credits (on
  * one stream). Twice the default window: an honest requester is never slowed.
  */

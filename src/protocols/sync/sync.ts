@@ -20,8 +20,9 @@ import { admit, serve } from './handler.ts'
 import { SyncRequest, SyncResponse, checkReportedTip, checkedWriteId, decodeResponse, request } from './messages.ts'
 import {
   FRAME_BYTES, RESPONDER_READ_BUFFER_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_WRITES, MAX_WRITES_PER_FRAME, WRITES_INTERVAL,
-  PROGRESS_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION, TIMEOUT, TIP_TIMEOUT, WINDOW_BYTES
+  MIN_WINDOW_BYTES, PROGRESS_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION, TIMEOUT, TIP_TIMEOUT, WINDOW_BYTES
 } from './constants.ts'
+import { CreditWindow } from './credit-window.ts'
 import type { AppliedWriteId, FetchOptions, FetchResult, ReconcileOptions, ReconcileResult, Sync, SyncAuthority, SyncComponents, SyncInit, SyncRoom } from './index.ts'
 
 /** The successor's link to a block: what vouches for a block received but not yet stored. */
@@ -272,8 +273,9 @@ export class SyncService implements Sync {
   private async receiveBlocks (lp: LengthPrefixedStream<Stream>, idle: IdleTimeout, f: { chainId: string, peer: PeerId, start: ChainTip, to?: number, expected?: Uint8Array[], result: FetchResult, onlyIfHeld: boolean, room?: SyncRoom }): Promise<FetchResult> {
     const { store } = this.components
     const { chainId, peer, start, to, expected, result, onlyIfHeld, room } = f
+    const credit = new CreditWindow(MIN_WINDOW_BYTES, this.windowBytes)
     await lp.write(request({
-      type: SyncRequest.Type.BLOCKS, chainId, from: start.height + 1, to: to ?? 0, credit: this.windowBytes
+      type: SyncRequest.Type.BLOCKS, chainId, from: start.height + 1, to: to ?? 0, credit: credit.initial
     }), { signal: idle.signal })
     // The last block received is held back until its successor arrives and
     // links to it: a forged block that is consistent in itself (payload,
@@ -342,9 +344,11 @@ export class SyncService implements Sync {
           return result
         }
         if (res.blocks.length === 0) throw new InvalidMessageError('an empty frame')
-        // the frame left the stream's buffer: the responder may send that much more.
-        // At most the window is buffered, plus what waits for the appender (below).
-        await lp.write(request({ type: SyncRequest.Type.CREDIT, chainId, credit: bytes.byteLength }), { signal: idle.signal })
+        // the frame left the stream's buffer: the responder may send that much more, or more or less
+        // as the throughput says (credit-window.ts). At most the window is buffered, plus what waits
+        // for the appender (below).
+        const grant = credit.frame(bytes.byteLength)
+        if (grant > 0) await lp.write(request({ type: SyncRequest.Type.CREDIT, chainId, credit: grant }), { signal: idle.signal })
         const blocks: Block[] = res.blocks.map(b => blockFromBytes(b.header, b.payload))
         // the answer runs on from the height asked for, block after block: anything else (blocks below
         // the range, which the store would take for another writer's, a gap, a repeat) is the peer's error
