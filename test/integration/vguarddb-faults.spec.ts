@@ -125,10 +125,13 @@ describe('vguarddb - duty, faults and bad input', () => {
     expect(partial).toBeGreaterThanOrEqual(3)
     expect(partial).toBeLessThan(13)
     await waitFor(() => back.peers().some(p => p.peerId === chainId), { message: 'E reconnected to A' })
-    const result = await A.vguarddb.replicate.replicateTo(e, chainId)
+    const seen: Array<{ height: number, sentBytes: number }> = []
+    const result = await A.vguarddb.replicate.replicateTo(e, chainId, { onProgress: (p) => { seen.push(p) } })
     // from its tip, not from scratch (a zombie reconcile may have advanced the copy meanwhile)
     expect(result.resumedFrom).toBeGreaterThanOrEqual(partial)
     expect(result.sentBlocks).toBe(13 - result.resumedFrom)
+    // under way (and in /status) from the offer's answer on, before any frame was acknowledged
+    expect(seen[0]).toMatchObject({ height: result.resumedFrom, sentBytes: 0 })
     expect((await back.chains.tip(chainId)).height).toBe(13)
   })
 

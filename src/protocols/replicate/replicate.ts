@@ -285,6 +285,9 @@ export class ReplicateService {
     const progress = (height: number, sentBytes: number, to: number): void => {
       options.onProgress?.({ chainId, peer: peer.toString(), height, target: to, sentBytes })
     }
+    // under way from the offer's answer on: on a slow link the first acknowledgement comes seconds
+    // later, and /status showed no transfer to a backup that was taking megabytes (a bandwidth probe)
+    progress(from - 1, 0, tip.height)
     const writeFrame = async (frame: Uint8ArrayList): Promise<void> => { await pbs.write(frame, ENCODED, { signal: writes.signal }) }
     const head = (first: boolean): Uint8Array => ReplicateRequest.encode({
       type: ReplicateRequest.Type.BLOCKS, chainId, height: 0, tipHash: new Uint8Array(0), bytes: 0, epoch: options.epoch ?? 0, reset: first && reset, blocks: []
