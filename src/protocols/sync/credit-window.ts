@@ -13,7 +13,13 @@ export class CreditWindow {
   private readonly max: number
   private readonly now: () => number
   private readonly started: number
-  /** Credit granted and not yet used by a frame. */
+  /**
+   * Credit granted less the frames received: the responder's credit, less
+   * what it sent that is still on its way. Below zero when a frame passed its
+   * credit (the responder sends while it has any). Kept exact, never clamped:
+   * a requester that thought more was outstanding than the responder had
+   * could wait for a frame the responder would never send.
+   */
   private outstanding: number
   private received = 0
 
@@ -33,7 +39,7 @@ export class CreditWindow {
   /** A frame of `bytes` arrived: the credit to grant back now (0: none, the window shrinks). */
   frame (bytes: number): number {
     this.received += bytes
-    this.outstanding = Math.max(0, this.outstanding - bytes)
+    this.outstanding -= bytes
     const target = throughputWindow(this.received, this.now() - this.started, this.min, this.max)
     const grant = Math.max(0, target - this.outstanding)
     this.outstanding += grant

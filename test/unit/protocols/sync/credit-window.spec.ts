@@ -26,6 +26,17 @@ describe('sync - a requester grants credit as the exchange\'s throughput says', 
     expect(w.frame(1 * MiB)).toBe(1 * MiB)
   })
 
+  it('a frame past the credit is made up at the next grant: the responder is left with the window exactly', () => {
+    let now = 0
+    const w = new CreditWindow(2 * MiB, 2 * MiB, () => now)
+    // the responder had 2 MiB and sent a 3 MiB frame (it sends while it has any credit): it is 1 MiB below zero
+    now = 10
+    expect(w.frame(3 * MiB)).toBe(3 * MiB)
+    // and the next frame's credit comes back as before
+    now = 20
+    expect(w.frame(1 * MiB)).toBe(1 * MiB)
+  })
+
   it('grants nothing while more is outstanding than the throughput keeps (the window shrinks)', () => {
     let now = 0
     const w = new CreditWindow(1 * MiB, 8 * MiB, () => now)
