@@ -137,4 +137,32 @@ describe('consensus - paxos transport idle timeout', () => {
     expect(ta.linkCount).toBe(0)
     expect(ta.stats.dropped).toBe(dropped + 1)
   })
+
+  it('asks a peer it held as two processes for its hello again once it lets it go: the hello it dropped is not lost', async () => {
+    const { a, b, ta, tb } = await connectedPair()
+    const A = a.peerId.toString()
+    // a's own transport has a hello to give, and says nothing unless asked
+    ta.setHello({ priority: 5, sharedGenesis: '' })
+    const hellos: number[] = []
+    tb.onHello = (from, hello) => { if (from === A) hellos.push(hello.priority) }
+    const protocol = '/vguard-idle-test/paxos/1.0.0'
+    const instance = (byte: number): Uint8Array<ArrayBuffer> => new Uint8Array(16).fill(byte)
+    const helloFrame = (byte: number, priority: number): Uint8Array => PaxosFrame.encode({
+      messages: [],
+      hello: { priority, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: new Uint8Array(0), readmitted: [], heldBack: [], sharedFounding: new Uint8Array(0), instance: instance(byte), clones: [] }
+    })
+    // an older process's stream, open; then a newer process's first frame, its hello: held and dropped
+    const older = await a.libp2p.dialProtocol(b.peerId, protocol)
+    await lpStream(older).write(helloFrame(1, 1))
+    await waitFor(() => hellos.length === 1, { message: 'the older process\'s hello' })
+    const newer = await a.libp2p.dialProtocol(b.peerId, protocol)
+    await lpStream(newer).write(helloFrame(2, 2))
+    await waitFor(() => tb.clones.held(A), { message: 'b holds a' })
+    expect(hellos).toEqual([1])
+    // both go: b lets a go, and asks for its hello again (a's transport answers with its own)
+    await newer.close()
+    await older.close()
+    await waitFor(() => !tb.clones.held(A), { message: 'b lets a go' })
+    await waitFor(() => hellos.includes(5), { message: 'a\'s hello asked for again' })
+  })
 })

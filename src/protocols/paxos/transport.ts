@@ -678,7 +678,12 @@ export class PaxosTransport {
     for (const peer of held) {
       if (!this.heldBefore.has(peer) && !confirmed.has(peer)) this.log('paxos: a new process of %s speaks while a stream of its older one is open: held until it is known whether the older one still runs', peer)
     }
+    const released = [...this.heldBefore].filter(peer => !held.has(peer))
     this.heldBefore = held
+    // the hello a held peer sent was dropped with its frame, and a new process sends its hello once
+    // per stream: what we keep is its older process's (another incarnation, after a lost database).
+    // Ask it for its hello again
+    for (const peer of released) this.greet(peer, true)
     this.confirmedBefore = confirmed
     if (changes.length === 0 && !heldChanged) return
     for (const { peer, cloned } of changes) {
