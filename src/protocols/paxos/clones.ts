@@ -84,9 +84,7 @@ export class CloneWatch {
 
   /** The connections that carry an older instance's streams while a newer one speaks, not answered yet: each is to be asked whether a process runs behind it. */
   olderConnections (peer: string): string[] {
-    const newest = this.newest(peer)
-    if (newest == null) return []
-    return this.live(peer).filter(i => i !== newest && !i.answered).flatMap(i => [...i.open.keys()])
+    return this.olderOpen(peer).filter(i => !i.answered).flatMap(i => [...i.open.keys()])
   }
 
   /** `peer` spoke on a stream that began with `instance`. */
@@ -111,9 +109,7 @@ export class CloneWatch {
   /** Whether `peer` is held as two processes for certain: two of its instances spoke, or an older one whose stream is open answered a ping (the top of this file). */
   confirmed (peer: string): boolean {
     if ((this.peers.get(peer)?.size ?? 0) < 2) return false
-    if (this.cloned(peer)) return true
-    const newest = this.newest(peer)
-    return newest != null && this.live(peer).some(i => i !== newest && i.answered && i.open.size > 0)
+    return this.cloned(peer) || this.olderOpen(peer).some(i => i.answered)
   }
 
   /** Peers held now. */
@@ -137,14 +133,14 @@ export class CloneWatch {
 
   /** A newer instance speaks while an older one, silent since, still has a stream open. */
   private overlapping (peer: string): boolean {
-    return this.newest(peer) != null
+    return this.olderOpen(peer).length > 0
   }
 
-  /** The newest live instance of `peer`, if an older one still has a stream open. */
-  private newest (peer: string): Instance | undefined {
+  /** The live instances of `peer` older than its newest that still have a stream open. */
+  private olderOpen (peer: string): Instance[] {
     const all = this.live(peer)
     const newest = all.reduce<Instance | undefined>((n, i) => n == null || i.first > n.first ? i : n, undefined)
-    return newest != null && all.some(i => i !== newest && i.open.size > 0) ? newest : undefined
+    return all.filter(i => i !== newest && i.open.size > 0)
   }
 
   private live (peer: string): Instance[] {

@@ -674,18 +674,18 @@ export class PaxosTransport {
       ...[...confirmed].filter(peer => !this.confirmedBefore.has(peer)).map(peer => ({ peer, cloned: true })),
       ...[...this.confirmedBefore].filter(peer => !confirmed.has(peer)).map(peer => ({ peer, cloned: false }))
     ]
-    const heldChanged = held.size !== this.heldBefore.size || [...held].some(peer => !this.heldBefore.has(peer))
-    for (const peer of held) {
-      if (!this.heldBefore.has(peer) && !confirmed.has(peer)) this.log('paxos: a new process of %s speaks while a stream of its older one is open: held until it is known whether the older one still runs', peer)
-    }
+    const newlyHeld = [...held].filter(peer => !this.heldBefore.has(peer))
     const released = [...this.heldBefore].filter(peer => !held.has(peer))
+    for (const peer of newlyHeld) {
+      if (!confirmed.has(peer)) this.log('paxos: a new process of %s speaks while a stream of its older one is open: held until it is known whether the older one still runs', peer)
+    }
     this.heldBefore = held
     // the hello a held peer sent was dropped with its frame, and a new process sends its hello once
     // per stream: what we keep is its older process's (another incarnation, after a lost database).
     // Ask it for its hello again
     for (const peer of released) this.greet(peer, true)
     this.confirmedBefore = confirmed
-    if (changes.length === 0 && !heldChanged) return
+    if (changes.length === 0 && newlyHeld.length === 0 && released.length === 0) return
     for (const { peer, cloned } of changes) {
       if (cloned) this.log.error('paxos: two processes run the identity of %s (a data dir copied with its peer.key?): what it says is dropped, and it counts as no member, until only one of them is heard for %d s', peer, CLONE_WINDOW / 1000)
       else this.log('paxos: %s is heard as one process again: a member again', peer)
