@@ -26,6 +26,9 @@ const MESSAGES: Message[] = [
   // a deposed leader asks the leader to decide up to its orphans' slots
   { ...base, type: 'heartbeatAck', ballot: b(3, 'B'), read: 0, fill: 9 },
   { ...base, type: 'prePrepare', ballot: b(5) },
+  // a Bully takeover (docs/consensus.md, "Takeover"); false travels as absent
+  { ...base, type: 'prePrepare', ballot: b(5), takeover: true },
+  { ...base, type: 'prepare', ballot: b(5), slot: 3, takeover: true },
   { ...base, type: 'prePromise', ballot: b(5), granted: true, promised: b(3) },
   { ...base, type: 'prePromise', ballot: b(5), granted: false, promised: b(6, 'C') },
   // a vehicle's own chain: its signatures of what it proposed travel with the values (value-proofs.ts)
