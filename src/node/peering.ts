@@ -60,6 +60,9 @@ const CROSSED_DIAL_WINDOW = 10_000
  */
 const REJECT_GRACE = 2_000
 
+/** ms before each new try of a view the peer's node did not take yet (sendView). */
+const VIEW_RETRY_DELAYS = [200, 500, 1_000, 2_000, 4_000]
+
 /**
  * Peers refused (another network, not allowed) remembered at most, the oldest
  * forgotten first: one forgotten and met again is identified and refused again.
@@ -501,6 +504,26 @@ export class Peering {
   }
 
   /**
+   * Sends our view to a new member. One that is starting takes views only
+   * once its node registered the protocol, a moment after its libp2p dialled
+   * us: refused then, it met the others we know only at the next periodic
+   * announcement (~10 s, a vehicle's whole restart in a test that waited
+   * for it). So a refusal of the protocol is tried again a few times.
+   */
+  private sendView (peerId: PeerId, attempt = 0): void {
+    this.exchange.sendTo(peerId).catch((err: Error) => {
+      const retry = err.name === 'UnsupportedProtocolError' && attempt < VIEW_RETRY_DELAYS.length
+      this.log('could not send our view to %p: %s%s', peerId, err.message, retry ? ' (a node starting? tried again shortly)' : '')
+      if (!retry) return
+      const timer = setTimeout(() => {
+        this.pending.delete(timer)
+        if (this.running && this.connected.has(peerId.toString())) this.sendView(peerId, attempt + 1)
+      }, VIEW_RETRY_DELAYS[attempt])
+      this.pending.add(timer)
+    })
+  }
+
+  /**
    * Two vehicles usually discover each other at the same moment (one mDNS
    * response reaches both). If both dialled, every pair would pay two Noise
    * handshakes and keep a duplicate connection, which on a busy host doubles
@@ -590,7 +613,7 @@ export class Peering {
       this.connected.set(id, peerId)
       this.events?.safeDispatchEvent('peer:connected', { detail: { peerId: id } })
       // a new member hears who we know (and our storage figures) at once, and only it
-      this.exchange.sendTo(peerId).catch((err: Error) => { this.log('could not send our view to %p: %s', peerId, err.message) })
+      this.sendView(peerId)
     }
     this.settleVerdicts(id, true)
   }
