@@ -26,11 +26,16 @@
  * cut the copy short, again at every retry. So a ping not answered in time
  * while bytes kept arriving on its connection counts as no miss (`busy`):
  * the peer is there, its pong is queued.
+ *
+ * A connection whose stream muxer closed while the connection stays open (the
+ * peer's GoAway came, its TCP close did not) carries nothing any more, yet
+ * libp2p hands it out for new streams first: it is closed at once, alone,
+ * not after missed pings (which closed the peer's live connections with it).
  */
 import type { Connection, Logger, PeerId } from '@libp2p/interface'
 import type { VGuardLibp2p } from './libp2p.ts'
 import { withDeadline } from '../protocols/stream.ts'
-import { pingingMuxer, untilAborted } from '../protocols/muxer-ping.ts'
+import { muxerClosed, pingingMuxer, untilAborted } from '../protocols/muxer-ping.ts'
 
 /** How often each connection of a connected member is pinged. */
 export const LIVENESS_INTERVAL = 5_000
@@ -45,6 +50,15 @@ export class PeerUnresponsiveError extends Error {
   constructor (message = 'Peer stopped answering pings') {
     super(message)
     this.name = 'PeerUnresponsiveError'
+  }
+}
+
+/** A connection's stream muxer closed while the connection stayed open; it was aborted. */
+export class StaleConnectionError extends Error {
+  static name = 'StaleConnectionError'
+  constructor (message = 'The connection\'s stream muxer closed while the connection stayed open') {
+    super(message)
+    this.name = 'StaleConnectionError'
   }
 }
 
@@ -69,6 +83,8 @@ export interface LivenessCounts {
   busy: number
   /** Peers hung up on for missing maxMissed pings in a row. */
   hungUp: number
+  /** Connections closed because their stream muxer had closed while they stayed open (see the top of this file). */
+  stale: number
 }
 
 /** Bytes received so far on the connection's socket (TCP), if it says: libp2p keeps the socket on fields its interfaces do not name. */
@@ -87,7 +103,7 @@ export class Liveness {
   /** Misses in a row, per connection id. */
   private readonly missed = new Map<string, number>()
   private readonly inFlight = new Set<string>()
-  private readonly seen: LivenessCounts = { answered: 0, missed: 0, busy: 0, hungUp: 0 }
+  private readonly seen: LivenessCounts = { answered: 0, missed: 0, busy: 0, hungUp: 0, stale: 0 }
   private timer?: ReturnType<typeof setInterval>
   private controller?: AbortController
 
@@ -124,6 +140,12 @@ export class Liveness {
       // stream it carries (gossip, a transfer) hanging for good
       for (const connection of this.libp2p.getConnections(peerId)) {
         if (connection.status !== 'open') continue
+        if (muxerClosed(connection)) {
+          this.seen.stale++
+          this.log('a connection to %p stays open with its stream muxer closed (the peer\'s GoAway came, its TCP close did not): closed', peerId)
+          connection.abort(new StaleConnectionError(`${peerId.toString()}'s connection ${connection.id} stayed open with its stream muxer closed`))
+          continue
+        }
         open.add(connection.id)
         if (!this.inFlight.has(connection.id)) this.ping(peerId, connection, stopped)
       }

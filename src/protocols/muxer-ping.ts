@@ -16,6 +16,19 @@ export function pingingMuxer (connection: Connection): PingingMuxer | undefined 
 }
 
 /**
+ * Whether the connection is open while its stream muxer is not: the peer's
+ * yamux GoAway arrived (its node stopping) and closed our muxer, and its TCP
+ * close has not come. Such a connection can carry no stream, yet libp2p's
+ * dialProtocol may hand it out (it looks at the connection's status only):
+ * a member's replies to a restarted proposer could fail on its old
+ * connection, each retry 500 ms later, while the new one was up.
+ */
+export function muxerClosed (connection: Connection): boolean {
+  const status = (connection as Connection & { muxer?: { status?: string } }).muxer?.status
+  return connection.status === 'open' && status != null && status !== 'open'
+}
+
+/**
  * Waits for `pong` until `signal`, but leaves the ping itself alone: yamux
  * aborts the whole connection when a pong arrives for a ping it no longer
  * waits for ("ping doesn't match our id", or "ping not requested"), so a ping

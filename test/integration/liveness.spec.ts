@@ -15,10 +15,11 @@ import { buildLibp2p } from '../../src/node/libp2p.ts'
 import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
 import { resolveConfig } from '../../src/node/config.ts'
 import { Liveness } from '../../src/node/liveness.ts'
-import { pingingMuxer } from '../../src/protocols/muxer-ping.ts'
+import { muxerClosed, pingingMuxer } from '../../src/protocols/muxer-ping.ts'
 import { lpStream } from '../../src/protocols/framing.ts'
 import { waitFor } from '../utils/wait.ts'
 import { Relay } from '../utils/relay.ts'
+import { leaveHalfClosed } from '../utils/stale-connection.ts'
 
 const PING_PROTOCOL = '/ipfs/ping/1.0.0'
 const BULK_PROTOCOL = '/vguard-test/bulk/1.0.0'
@@ -140,5 +141,21 @@ describe('liveness - hangs up on a silent peer, not on one that answers', () => 
     relay.cut()
     await waitFor(() => direct.status !== 'open' && relayed.status !== 'open', { message: 'both connections closed' })
     expect(liveness.counts.hungUp).toBe(1)
+  })
+
+  it('a connection left open with its muxer closed (the peer\'s GoAway came, its TCP close not yet) is closed at once and alone, not after missed pings with the live one', async () => {
+    const [a, b] = [await node(), await node()]
+    const live = await a.dial(b.getMultiaddrs()[0])
+    const stale = await a.dial(b.getMultiaddrs()[0], { force: true })
+    expect(stale.id).not.toBe(live.id)
+    await leaveHalfClosed(a, b, stale)
+    expect(muxerClosed(stale)).toBe(true)
+    const liveness = watch(a)
+
+    await waitFor(() => stale.status !== 'open', { message: 'the stale connection closed' })
+    expect(liveness.counts).toMatchObject({ stale: 1, missed: 0, hungUp: 0 })
+    await waitFor(() => liveness.counts.answered >= 3, { message: 'the live connection pinged on' })
+    expect(live.status).toBe('open')
+    expect(a.getConnections(b.peerId).map(c => c.id)).toEqual([live.id])
   })
 })

@@ -17,6 +17,13 @@ import { PaxosFrame, PaxosTransport, toWire } from '../../src/protocols/paxos/in
 import { HALF_CLOSED_GRACE } from '../../src/protocols/paxos/constants.ts'
 import type { ChainMessage } from '../../src/protocols/paxos/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { defaultLogger } from '@libp2p/logger'
+import { buildLibp2p } from '../../src/node/libp2p.ts'
+import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
+import { resolveConfig } from '../../src/node/config.ts'
+import { muxerClosed } from '../../src/protocols/muxer-ping.ts'
+import { leaveHalfClosed } from '../utils/stale-connection.ts'
 
 const IDLE = 400
 
@@ -164,5 +171,47 @@ describe('consensus - paxos transport idle timeout', () => {
     await older.close()
     await waitFor(() => !tb.clones.held(A), { message: 'b lets a go' })
     await waitFor(() => hellos.includes(5), { message: 'a\'s hello asked for again' })
+  })
+})
+
+describe('consensus - paxos transport over a peer\'s connections', () => {
+  const nodes: VGuardLibp2p[] = []
+  const transports: PaxosTransport[] = []
+  afterEach(async () => {
+    await Promise.all(transports.splice(0).map(async t => { await t.stop() }))
+    await Promise.all(nodes.splice(0).map(async n => { await n.stop() }))
+  })
+
+  async function node (): Promise<VGuardLibp2p> {
+    const config = resolveConfig({ dataDir: 'unused', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network: `transport-${process.pid}` })
+    const libp2p = await buildLibp2p({ config, privateKey: await generateKeyPair('Ed25519'), isDenied: () => false, logger: defaultLogger() })
+    nodes.push(libp2p)
+    await libp2p.start()
+    return libp2p
+  }
+
+  it('writes on a connection that can carry a stream, passing over one left open with its muxer closed (the peer\'s GoAway came, its TCP close not yet), the older or the newer', async () => {
+    for (const stale of ['older', 'newer']) {
+      const [a, b] = [await node(), await node()]
+      const ta = new PaxosTransport({ libp2p: a, logger: a.logger, isMember: () => true }, { protocolPrefix: 'vguard-conn-test' })
+      const tb = new PaxosTransport({ libp2p: b, logger: b.logger, isMember: () => true }, { protocolPrefix: 'vguard-conn-test' })
+      transports.push(ta, tb)
+      await Promise.all([ta.start(), tb.start()])
+      const received: ChainMessage[] = []
+      tb.onMessage = (_from, cm) => { received.push(cm) }
+      const older = await a.dial(b.getMultiaddrs()[0])
+      const newer = await a.dial(b.getMultiaddrs()[0], { force: true })
+      expect(newer.id).not.toBe(older.id)
+      // what b's GoAway does to a's muxer of that connection (the TCP close comes later)
+      const closed = stale === 'older' ? older : newer
+      await leaveHalfClosed(a, b, closed)
+      expect(muxerClosed(closed)).toBe(true)
+      expect(a.getConnections(b.peerId).map(c => c.id)).toContain(closed.id)
+
+      const A = a.peerId.toString()
+      ta.send([{ chainId: 'c', message: { type: 'heartbeat', from: A, to: b.peerId.toString(), ballot: { round: 1, proposer: A }, commit: 1 } }])
+      await waitFor(() => received.length === 1, { timeout: 5_000, message: `b to receive the heartbeat, the ${stale} connection's muxer closed` })
+      expect(ta.stats.dropped, stale).toBe(0)
+    }
   })
 })

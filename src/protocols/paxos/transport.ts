@@ -24,7 +24,7 @@ import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from
 import { peerIdFromString } from '@libp2p/peer-id'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { HALF_CLOSED_GRACE, IdleTimeout, readBufferFor, resetUnlessClosed, withDeadline } from '../stream.ts'
-import { pingingMuxer, untilAborted } from '../muxer-ping.ts'
+import { muxerClosed, pingingMuxer, untilAborted } from '../muxer-ping.ts'
 import { InboundBudget } from '../inbound-budget.ts'
 import { varintLength } from '../../chain/varint.ts'
 import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
@@ -418,10 +418,15 @@ export class PaxosTransport {
     if (open != null) return open
     this.reset(link)
     const peerId = peerIdFromString(link.peer)
-    if (this.c.libp2p.getConnections(peerId).length === 0) return undefined
+    // the newest connection that can carry a stream: libp2p's dialProtocol looks at a connection's
+    // status only, and one whose peer stopped may linger open with its muxer closed (muxerClosed)
+    const connection = this.c.libp2p.getConnections(peerId)
+      .filter(c => c.status === 'open' && !muxerClosed(c))
+      .reduce<Connection | undefined>((newest, c) => newest == null || c.timeline.open > newest.timeline.open ? c : newest, undefined)
+    if (connection == null) return undefined
     const signal = AbortSignal.timeout(this.dialTimeout)
     setMaxListeners(Infinity, signal)
-    const stream = await this.c.libp2p.dialProtocol(peerId, this.protocol, { signal, negotiateFully: false })
+    const stream = await connection.newStream(this.protocol, { signal, negotiateFully: false })
     if (stream.status !== 'open') {
       stream.abort(new ProtocolError('stream closed while opening'))
       return undefined
