@@ -5,11 +5,9 @@
  * node past 1 GiB. Real libp2p nodes as the node builds them, on loopback.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { defaultLogger } from '@libp2p/logger'
-import { buildLibp2p, MAX_CONNECTIONS_PER_PEER } from '../../src/node/libp2p.ts'
+import { MAX_CONNECTIONS_PER_PEER } from '../../src/node/libp2p.ts'
 import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
-import { resolveConfig } from '../../src/node/config.ts'
+import { startedLibp2p } from '../utils/libp2p.ts'
 
 describe('libp2p - connections per peer', () => {
   const nodes: VGuardLibp2p[] = []
@@ -18,10 +16,8 @@ describe('libp2p - connections per peer', () => {
   })
 
   async function node (): Promise<VGuardLibp2p> {
-    const config = resolveConfig({ dataDir: 'unused', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network: `conns-${process.pid}` })
-    const libp2p = await buildLibp2p({ config, privateKey: await generateKeyPair('Ed25519'), isDenied: () => false, logger: defaultLogger() })
+    const libp2p = await startedLibp2p(`conns-${process.pid}`)
     nodes.push(libp2p)
-    await libp2p.start()
     return libp2p
   }
 

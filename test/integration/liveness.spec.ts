@@ -7,13 +7,11 @@
  * it answers a ping late.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Connection } from '@libp2p/interface'
-import { buildLibp2p } from '../../src/node/libp2p.ts'
 import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
-import { resolveConfig } from '../../src/node/config.ts'
+import { startedLibp2p } from '../utils/libp2p.ts'
 import { Liveness } from '../../src/node/liveness.ts'
 import { muxerClosed, pingingMuxer } from '../../src/protocols/muxer-ping.ts'
 import { lpStream } from '../../src/protocols/framing.ts'
@@ -35,10 +33,8 @@ describe('liveness - hangs up on a silent peer, not on one that answers', () => 
   })
 
   async function node (): Promise<VGuardLibp2p> {
-    const config = resolveConfig({ dataDir: 'unused', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network: `liveness-${process.pid}` })
-    const libp2p = await buildLibp2p({ config, privateKey: await generateKeyPair('Ed25519'), isDenied: () => false, logger: defaultLogger() })
+    const libp2p = await startedLibp2p(`liveness-${process.pid}`)
     nodes.push(libp2p)
-    await libp2p.start()
     return libp2p
   }
 

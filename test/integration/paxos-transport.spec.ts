@@ -17,11 +17,8 @@ import { PaxosFrame, PaxosTransport, toWire } from '../../src/protocols/paxos/in
 import { HALF_CLOSED_GRACE } from '../../src/protocols/paxos/constants.ts'
 import type { ChainMessage } from '../../src/protocols/paxos/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { defaultLogger } from '@libp2p/logger'
-import { buildLibp2p } from '../../src/node/libp2p.ts'
 import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
-import { resolveConfig } from '../../src/node/config.ts'
+import { startedLibp2p } from '../utils/libp2p.ts'
 import { muxerClosed } from '../../src/protocols/muxer-ping.ts'
 import { leaveHalfClosed } from '../utils/stale-connection.ts'
 
@@ -183,10 +180,8 @@ describe('consensus - paxos transport over a peer\'s connections', () => {
   })
 
   async function node (): Promise<VGuardLibp2p> {
-    const config = resolveConfig({ dataDir: 'unused', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network: `transport-${process.pid}` })
-    const libp2p = await buildLibp2p({ config, privateKey: await generateKeyPair('Ed25519'), isDenied: () => false, logger: defaultLogger() })
+    const libp2p = await startedLibp2p(`transport-${process.pid}`)
     nodes.push(libp2p)
-    await libp2p.start()
     return libp2p
   }
 

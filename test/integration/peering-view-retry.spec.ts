@@ -6,17 +6,14 @@
  * at the next periodic announcement (~10 s). A refused view is sent again.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { defaultLogger } from '@libp2p/logger'
 import { lpStream } from '@libp2p/utils'
 import type { PeerId } from '@libp2p/interface'
 import { TestCluster, createBaseOptions } from '../utils/nodes.ts'
 import { capturingLogger } from '../utils/log-capture.ts'
 import { waitFor } from '../utils/wait.ts'
+import { startedLibp2p } from '../utils/libp2p.ts'
 import { createVGuardNode } from '../../src/node/index.ts'
-import { buildLibp2p } from '../../src/node/libp2p.ts'
 import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
-import { resolveConfig } from '../../src/node/config.ts'
 import { protocolId } from '../../src/protocols/constants.ts'
 import { PROTOCOL_NAME, PROTOCOL_VERSION, MAX_ANNOUNCEMENT_BYTES } from '../../src/protocols/peer-exchange/constants.ts'
 import { PeerAnnouncement } from '../../src/protocols/peer-exchange/pb/peer-exchange.ts'
@@ -42,9 +39,7 @@ describe('peering - a view refused by a vehicle still starting', () => {
     await waitFor(() => hub.peers().length === 1, { message: 'the hub and an old member connected' })
 
     // a vehicle of the network whose node has not registered the protocol yet (libp2p alone, not on the peers topic)
-    const config = resolveConfig(createBaseOptions({ dataDir: 'unused' }))
-    starting = await buildLibp2p({ config, privateKey: await generateKeyPair('Ed25519'), isDenied: () => false, logger: defaultLogger() })
-    await starting.start()
+    starting = await startedLibp2p(createBaseOptions({ dataDir: 'unused' }).network ?? '')
     const id = starting.peerId
     const refused = (): boolean => messages.some(m => m.format.startsWith('could not send our view') && (m.args[0] as PeerId).equals(id))
     await starting.dial(hub.multiaddrs[0])
