@@ -43,3 +43,17 @@ export async function gossipAgedOut (nodes: GossipNode[], beats = 5, timeout = 2
     }
   }))
 }
+
+/**
+ * The outcome of `work`; if it fails, its error's message is followed by what
+ * `state` says at that moment (for a flake seen only in CI).
+ */
+export async function withState<T> (work: Promise<T>, state: () => unknown): Promise<T> {
+  try {
+    return await work
+  } catch (err) {
+    const e = err as Error
+    e.message = `${e.message}; state: ${JSON.stringify(state())}`
+    throw e
+  }
+}
