@@ -29,8 +29,8 @@
  *
  * A connection whose stream muxer closed while the connection stays open (the
  * peer's GoAway came, its TCP close did not) carries nothing any more, yet
- * libp2p hands it out for new streams first: it is closed at once, alone,
- * not after missed pings (which closed the peer's live connections with it).
+ * libp2p may hand it out for new streams: it is closed at once, alone, not
+ * after missed pings (which closed the peer's live connections with it).
  */
 import type { Connection, Logger, PeerId } from '@libp2p/interface'
 import type { VGuardLibp2p } from './libp2p.ts'
