@@ -10,6 +10,7 @@ import { setMaxListeners } from 'node:events'
 import type { Connection, Libp2p, PeerId, Stream, StreamHandlerOptions } from '@libp2p/interface'
 import type { ProtobufDecoder } from '@libp2p/utils'
 import { asError } from './framing.ts'
+import { openStream } from './muxer-ping.ts'
 import { AnswerCutOffError, InvalidMessageError, MalformedMessageError, PeerAddressUnknownError, ProtocolError, TimeoutError } from './errors.ts'
 
 /**
@@ -144,7 +145,7 @@ function isAbort (err: unknown): boolean {
  * and timeouts surface as TimeoutError.
  */
 export async function withStream<T> (
-  libp2p: Pick<Libp2p, 'dialProtocol'>,
+  libp2p: Pick<Libp2p, 'dialProtocol'> & Partial<Pick<Libp2p, 'getConnections'>>,
   peer: PeerId,
   protocol: string,
   fn: (stream: Stream, signal: AbortSignal) => Promise<T>,
@@ -159,7 +160,7 @@ export async function withStream<T> (
   try {
     // the client speaks first in every exchange, so protocol negotiation can ride
     // along with the first message instead of costing a round trip of its own
-    stream = await libp2p.dialProtocol(peer, protocol, { signal: exchange, negotiateFully: false })
+    stream = await openStream(libp2p, peer, protocol, { signal: exchange, negotiateFully: false })
     const result = await fn(stream, exchange)
     await stream.close({ signal: exchange })
     return result

@@ -24,7 +24,7 @@ import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from
 import { peerIdFromString } from '@libp2p/peer-id'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { HALF_CLOSED_GRACE, IdleTimeout, readBufferFor, resetUnlessClosed, withDeadline } from '../stream.ts'
-import { muxerClosed, pingingMuxer, untilAborted } from '../muxer-ping.ts'
+import { pingingMuxer, untilAborted, usableConnection } from '../muxer-ping.ts'
 import { InboundBudget } from '../inbound-budget.ts'
 import { varintLength } from '../../chain/varint.ts'
 import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
@@ -420,9 +420,7 @@ export class PaxosTransport {
     const peerId = peerIdFromString(link.peer)
     // the newest connection that can carry a stream: libp2p's dialProtocol looks at a connection's
     // status only, and one whose peer stopped may linger open with its muxer closed (muxerClosed)
-    const connection = this.c.libp2p.getConnections(peerId)
-      .filter(c => c.status === 'open' && !muxerClosed(c))
-      .reduce<Connection | undefined>((newest, c) => newest == null || c.timeline.open > newest.timeline.open ? c : newest, undefined)
+    const connection = usableConnection(this.c.libp2p.getConnections(peerId))
     if (connection == null) return undefined
     const signal = AbortSignal.timeout(this.dialTimeout)
     setMaxListeners(Infinity, signal)

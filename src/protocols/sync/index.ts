@@ -71,7 +71,8 @@ export interface SyncInit {
 }
 
 export interface SyncComponents {
-  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>
+  /** getConnections: streams open on a connection that can carry one (openStream); without it, dialProtocol picks */
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'> & Partial<Pick<Libp2p, 'getConnections'>>
   store: ChainStore
   logger: ComponentLogger
   /** Peers to reconcile with when none are given: the connected members of our network. */

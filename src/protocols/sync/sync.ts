@@ -13,6 +13,7 @@ import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
 import { ChainGoneError, ChainMovedError, NoRoomError, NotVouchedError, SlowPeerError } from './errors.ts'
 import { asInvalidMessage, finishExchange, IdleTimeout, LinkedSignal } from '../stream.ts'
+import { openStream } from '../muxer-ping.ts'
 import { BatchQueue } from '../batch-queue.ts'
 import { KeyedLock } from '../keyed-lock.ts'
 import { ProgressFloor } from '../progress.ts'
@@ -186,7 +187,7 @@ export class SyncService implements Sync {
     const scope = new LinkedSignal([this.shutdown.signal, options.signal])
     let stream: Stream | undefined
     try {
-      stream = await this.components.libp2p.dialProtocol(peer, this.protocol, { signal: this.signal(this.timeout, scope.signal) })
+      stream = await openStream(this.components.libp2p, peer, this.protocol, { signal: this.signal(this.timeout, scope.signal) })
       // room for the whole window plus the frame being read
       const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES, maxBufferSize: this.windowBytes + 2 * MAX_MESSAGE_BYTES })
       const result = await fn(lp, scope.signal)
