@@ -35,7 +35,8 @@
 import type { Connection, Logger, PeerId } from '@libp2p/interface'
 import type { VGuardLibp2p } from './libp2p.ts'
 import { withDeadline } from '../protocols/stream.ts'
-import { muxerClosed, pingingMuxer, untilAborted } from '../protocols/muxer-ping.ts'
+import { pingingMuxer, untilAborted } from '../protocols/muxer-ping.ts'
+import { muxerClosed } from '../protocols/open-stream.ts'
 
 /** How often each connection of a connected member is pinged. */
 export const LIVENESS_INTERVAL = 5_000

@@ -10,7 +10,7 @@ import { setMaxListeners } from 'node:events'
 import type { Connection, Libp2p, PeerId, Stream, StreamHandlerOptions } from '@libp2p/interface'
 import type { ProtobufDecoder } from '@libp2p/utils'
 import { asError } from './framing.ts'
-import { openStream } from './muxer-ping.ts'
+import { openStream } from './open-stream.ts'
 import { AnswerCutOffError, InvalidMessageError, MalformedMessageError, PeerAddressUnknownError, ProtocolError, TimeoutError } from './errors.ts'
 
 /**

@@ -19,7 +19,7 @@ import type { ChainMessage } from '../../src/protocols/paxos/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
 import { startedLibp2p } from '../utils/libp2p.ts'
-import { muxerClosed } from '../../src/protocols/muxer-ping.ts'
+import { muxerClosed } from '../../src/protocols/open-stream.ts'
 import { leaveHalfClosed } from '../utils/stale-connection.ts'
 
 const IDLE = 400

@@ -9,7 +9,7 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { lpStream } from '@libp2p/utils'
 import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
 import { withStream } from '../../src/protocols/stream.ts'
-import { muxerClosed } from '../../src/protocols/muxer-ping.ts'
+import { muxerClosed } from '../../src/protocols/open-stream.ts'
 import { startedLibp2p } from '../utils/libp2p.ts'
 import { leaveHalfClosed } from '../utils/stale-connection.ts'
 
