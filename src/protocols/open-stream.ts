@@ -9,10 +9,8 @@ import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 /**
  * Whether the connection is open while its stream muxer is not: the peer's
  * yamux GoAway arrived (its node stopping) and closed our muxer, and its TCP
- * close has not come. Such a connection can carry no stream, yet libp2p's
- * dialProtocol may hand it out (it looks at the connection's status only):
- * a member's replies to a restarted proposer could fail on its old
- * connection, each retry 500 ms later, while the new one was up.
+ * close has not come. A member's replies to a restarted proposer failed on
+ * such a connection, each retry 500 ms later, while the new one was up.
  */
 export function muxerClosed (connection: Connection): boolean {
   const status = (connection as Connection & { muxer?: { status?: string } }).muxer?.status
@@ -28,9 +26,7 @@ export function usableConnection (connections: Connection[]): Connection | undef
 
 /**
  * Opens a stream to `peer` for `protocol` on its newest connection that can
- * carry one (usableConnection), dialling only when it has none: libp2p's
- * dialProtocol looks at a connection's status only, and one whose peer
- * stopped may linger open with its muxer closed (muxerClosed). A libp2p
+ * carry one (usableConnection), dialling only when it has none. A libp2p
  * that lists no connections (a test's) dials.
  */
 export async function openStream (

@@ -419,8 +419,7 @@ export class PaxosTransport {
     if (open != null) return open
     this.reset(link)
     const peerId = peerIdFromString(link.peer)
-    // the newest connection that can carry a stream: libp2p's dialProtocol looks at a connection's
-    // status only, and one whose peer stopped may linger open with its muxer closed (muxerClosed)
+    // Paxos never dials: the newest connection that can carry a stream (open-stream.ts)
     const connection = usableConnection(this.c.libp2p.getConnections(peerId))
     if (connection == null) return undefined
     const signal = AbortSignal.timeout(this.dialTimeout)
