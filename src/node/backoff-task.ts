@@ -5,8 +5,10 @@
  * Used for a vehicle that lost its database getting its chain back (a
  * probe's node answered "no value" for acknowledged keys, and said its
  * backups were away while both were connected, for as long as nobody
- * wrote), and for settling the copies a round that crashed left (a probe:
- * kept until the owner's next commit, for good if it never wrote again).
+ * wrote), and for the rounds of a vehicle's chain no commit carries:
+ * settling the copies a round that crashed left (a probe: kept until the
+ * owner's next commit, for good if it never wrote again), and making up a
+ * round that fell short of k backups.
  */
 import type { Logger } from '@libp2p/interface'
 
@@ -36,6 +38,11 @@ export class BackoffTask {
     this.active = true
     this.delay = FIRST_RETRY_MS
     this.soon(0)
+  }
+
+  /** Starts unless it runs already (its backoff then goes on as it was). */
+  ensure (): void {
+    if (!this.active) this.start()
   }
 
   /** A member connected: the next try is now (after one under way). */

@@ -50,6 +50,7 @@ import { checkBoothInput, MAX_PARTICIPANTS } from './booth-input.ts'
 import type { EndOfBoothInput } from './booth-input.ts'
 import { errorLabel } from './errors.ts'
 import { BackoffTask } from './backoff-task.ts'
+import { BackupShortfall } from './backup-shortfall.ts'
 
 // defined beside the other write errors (own-chain-recovery.ts raises it too); exported from here as before
 export { OwnChainConflictError }
@@ -60,7 +61,7 @@ export const BOOTHS_TOPIC_VERSION = 1
 export type { ReadOptions } from './redirect-reads.ts'
 /** A round gives up on one backup after this long and tries the next candidate. */
 const REPLICATE_TIMEOUT = 5 * 60_000
-/** How long settleNoted waits for the vehicles its notes name, and k members, to connect before it runs its round without them. */
+/** How long idleRound waits for the vehicles transfer notes name, and k members, to connect before it runs its round without them. */
 const SETTLE_NOTED_WAIT = 10_000
 /**
  * Previous backups a round short of k keeps in its table besides k (see
@@ -191,13 +192,17 @@ export class VGuardDB {
   /** Chains whose transfer notes may be on disk (loaded, or noted since): a round clears them, the others have none. */
   private readonly notesOnDisk = new Set<string>()
   /**
-   * A round of our own chain for the transfers a previous run noted and never
-   * settled (it crashed mid-round): without it, their copies waited for our
-   * next commit, for good if we never wrote again, and reconcile grew a
-   * partial one into the whole chain meanwhile (a crash probe).
+   * Rounds of our own chain that no commit carries (idleRound): for the
+   * transfers a previous run noted and never settled (it crashed mid-round:
+   * without it, their copies waited for our next commit, for good if we
+   * never wrote again, and reconcile grew a partial one into the whole chain
+   * meanwhile, a crash probe), and for a last round that fell short of k
+   * backups (shortfall), once a member that could take the chain is there.
    */
-  private readonly settleNoted: BackoffTask
-  /** When start() ran (performance.now()): settleNoted waits a while for k members to connect. */
+  private readonly idleRounds: BackoffTask
+  /** Whom our own chain's last round left fresh, if it fell short of k, and who failed lately. */
+  private readonly shortfall = new BackupShortfall()
+  /** When start() ran (performance.now()): idleRound waits a while for k members to connect. */
   private startedAt = 0
   /**
    * A point of our own chain this process read from its own store when it
@@ -304,7 +309,7 @@ export class VGuardDB {
       log: this.log,
       isConnected: (peer) => components.libp2p.getConnections(peerIdFromString(peer)).length > 0
     })
-    this.settleNoted = new BackoffTask({ attempt: async () => await this.settleNotedTransfers(), what: 'transfers a previous run left', log: this.log })
+    this.idleRounds = new BackoffTask({ attempt: async () => await this.idleRound(), what: 'a round of our chain without a write', log: this.log })
   }
 
   async start (): Promise<void> {
@@ -336,43 +341,72 @@ export class VGuardDB {
   }
 
   /**
-   * Settles the transfers a previous run noted (settleNoted): called once
-   * consensus runs, so our chain replayed what it decided first (a review).
+   * Starts the rounds no commit carries (idleRounds): called once consensus
+   * runs, so our chain replayed what it decided first (a review). A table of
+   * ours naming fewer than k backups (a previous run's last round fell short)
+   * counts as a shortfall.
    */
   settleInterrupted (): void {
-    if (this.started && !this.stopped && this.interrupted(this.self).length > 0) this.settleNoted.start()
+    if (!this.started || this.stopped) return
+    const own = this.tables.get(this.self)?.table
+    if (own != null && own.active.length < this.c.kBackups) this.shortfall.assumeShort(own.heldHeight != null ? [] : own.active)
+    if (this.idleRoundNeeded()) this.idleRounds.start()
   }
 
   /** Starts no more background rounds: the node is leaving (it must not begin transfers while the rest stops). */
   async stopBackground (): Promise<void> {
-    await this.settleNoted.stop()
+    await this.idleRounds.stop()
   }
 
   private readonly onPeerConnect = (evt: CustomEvent<PeerId>): void => {
-    this.releases.peerConnected(evt.detail.toString())
-    this.settleNoted.poke()
+    const peer = evt.detail.toString()
+    this.releases.peerConnected(peer)
+    this.shortfall.peerConnected(peer)
+    this.idleRounds.poke()
   }
 
-  /** One try of settleNoted: a round with the members connected now. True once no note is left. */
-  private async settleNotedTransfers (): Promise<boolean> {
-    if (this.stopped || this.interrupted(this.self).length === 0) return true
+  private idleRoundNeeded (): boolean {
+    return this.interrupted(this.self).length > 0 || this.shortfall.short
+  }
+
+  /**
+   * One try of idleRounds: a round of our chain with the members connected
+   * now, if one is needed and could do better than the last. True once none
+   * is needed.
+   */
+  private async idleRound (): Promise<boolean> {
+    if (this.stopped || !this.idleRoundNeeded()) return true
     const members = (this.c.members?.() ?? []).map(p => p.toString())
-    // nobody to take the copy or be told to release it: a member that connects pokes the next try. The
-    // vehicles the notes name, and k members, may still be connecting (a bootstrap peer first, the rest
-    // through it): run now, the round would fall short of k, or pass over the vehicle that holds part of
-    // the chain, which it takes first (a test's round sent the whole chain to another). So it waits a while
+    // nobody to take the copy or be told to release it: a member that connects pokes the next try
     if (members.length === 0) return false
-    const missing = this.interrupted(this.self).some(p => !members.includes(p)) || members.length < this.c.kBackups
-    if (missing && performance.now() - this.startedAt < SETTLE_NOTED_WAIT) return false
+    if (this.interrupted(this.self).length > 0) {
+      // The vehicles the notes name, and k members, may still be connecting (a bootstrap peer first, the
+      // rest through it): run now, the round would fall short of k, or pass over the vehicle that holds part
+      // of the chain, which it takes first (a test's round sent the whole chain to another). So it waits a while
+      const missing = this.interrupted(this.self).some(p => !members.includes(p)) || members.length < this.c.kBackups
+      if (missing && performance.now() - this.startedAt < SETTLE_NOTED_WAIT) return false
+    } else if (this.shortfall.candidates(members, await this.roomFor()).length === 0) {
+      // only the members the last round had, or that failed lately: the same round again would sign a new epoch for nothing
+      return false
+    }
     const outcome = await this.afterCommit(this.self, members)
-    this.log('settled the transfers a previous run left: epoch %d, active %s, obsolete %s', outcome.epoch, outcome.active.join(', '), outcome.obsolete.join(', '))
-    return this.interrupted(this.self).length === 0
+    this.log('round of our chain without a write: epoch %d, %s, active %s, obsolete %s', outcome.epoch, outcome.complete ? 'complete' : 'still short of k', outcome.active.join(', '), outcome.obsolete.join(', '))
+    return !this.idleRoundNeeded()
+  }
+
+  /** Whether a member may have room for our chain, as far as what it advertises tells (unknown: it may). */
+  private async roomFor (): Promise<(peer: string) => boolean> {
+    const bytes = (await this.c.store.info(this.self))?.bytes ?? 0
+    return (peer) => {
+      const free = this.c.capacityHint?.(peer)?.free
+      return free == null || free >= bytes
+    }
   }
 
   async stop (): Promise<void> {
     this.stopped = true
     // a round of it under way is cut by the stop signal below, and awaited with the others
-    void this.settleNoted.stop()
+    void this.idleRounds.stop()
     this.releases.stop()
     this.c.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     const { pubsub } = this.c.libp2p.services
@@ -735,7 +769,14 @@ export class VGuardDB {
     this.publish({ chainId, height: covered.height, tipHash: covered.hash as Uint8Array<ArrayBuffer>, participants, table: signed.signed as Uint8Array<ArrayBuffer> })
     this.c.events.safeDispatchEvent('backup:table', { detail: { chainId, epoch, active: named, obsolete, height: covered.height } })
     if (!complete) this.log('only %d of %d backups for %s at epoch %d (%d older copies kept)', active.length, kBackups, chainId, epoch, kept.length)
+    if (chainId === this.self) this.noteOwnRound({ complete, failures, transfers })
     return { chainId, height: covered.height, epoch, active: named, obsolete, complete, failures, transfers }
+  }
+
+  /** A round of our chain that fell short of k is tried again without a write once a member could do better (idleRound). */
+  private noteOwnRound (round: { complete: boolean, failures: Array<{ peerId: string }>, transfers: Array<{ peerId: string }> }): void {
+    this.shortfall.noteRound(round)
+    if (!round.complete && this.started && !this.stopped) this.idleRounds.ensure()
   }
 
   private isConnected (peer: string): boolean {

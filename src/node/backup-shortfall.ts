@@ -1,0 +1,75 @@
+/**
+ * Our own chain's last round fell short of k fresh backups (a candidate
+ * down, out of room, or too few in its booth). The next commit's round
+ * would make up for it, but a vehicle that stops writing kept its chain on
+ * fewer than k up-to-date copies for as long as it stayed idle, while the
+ * vehicle that had been down came back or a new one arrived. This keeps
+ * what a round without a write needs to know: whom the last round left
+ * fresh, and which members failed lately, so that such a round runs only
+ * when some connected member could do better (each round signs a new epoch
+ * and gossips it: rounds tried again and again with the same candidates
+ * would churn tables for nothing).
+ */
+
+/** A member whose transfer failed is not counted on again for this long, unless it reconnects first. */
+export const FAILED_CANDIDATE_PAUSE_MS = 2 * 60_000
+
+export interface RoundSummary {
+  complete: boolean
+  /** The backups it brought up to its tip. */
+  transfers: ReadonlyArray<{ peerId: string }>
+  failures: ReadonlyArray<{ peerId: string }>
+}
+
+export class BackupShortfall {
+  /** Backups at the tip of the last round that fell short; undefined: none fell short. */
+  private fresh?: Set<string>
+  /** Members whose transfer failed, and when (monotonic ms). */
+  private readonly failed = new Map<string, number>()
+
+  constructor (private readonly now: () => number = () => performance.now()) {}
+
+  /** The chain is held by fewer than k fresh backups, as far as this run knows. */
+  get short (): boolean {
+    return this.fresh != null
+  }
+
+  /** What a round of our chain came to. */
+  noteRound (round: RoundSummary): void {
+    const at = this.now()
+    // members that failed long ago and never came back would pile up
+    for (const [peer, failedAt] of this.failed) if (at - failedAt >= FAILED_CANDIDATE_PAUSE_MS) this.failed.delete(peer)
+    for (const f of round.failures) this.failed.set(f.peerId, at)
+    for (const t of round.transfers) this.failed.delete(t.peerId)
+    this.fresh = round.complete ? undefined : new Set(round.transfers.map(t => t.peerId))
+  }
+
+  /**
+   * A table of ours names fewer than k backups, and this run has had no
+   * round yet (a restart): those it names are taken as fresh, which is the
+   * most they can be.
+   */
+  assumeShort (named: readonly string[]): void {
+    this.fresh ??= new Set(named)
+  }
+
+  /** A member reconnected: it may take the chain now (a vehicle back from a restart, its room freed). */
+  peerConnected (peer: string): void {
+    this.failed.delete(peer)
+  }
+
+  /**
+   * The connected members a round could add as fresh backups: not fresh
+   * already, not failed lately, and with room as far as `fits` knows.
+   */
+  candidates (members: readonly string[], fits: (peer: string) => boolean): string[] {
+    if (this.fresh == null) return []
+    const at = this.now()
+    return members.filter(peer => {
+      if (this.fresh?.has(peer) === true) return false
+      const failedAt = this.failed.get(peer)
+      if (failedAt != null && at - failedAt < FAILED_CANDIDATE_PAUSE_MS) return false
+      return fits(peer)
+    })
+  }
+}

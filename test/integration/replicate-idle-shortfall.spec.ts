@@ -1,0 +1,74 @@
+/**
+ * A round of a vehicle's chain that fell short of k backups is made up
+ * without a write, once a member that could take the chain is there: before,
+ * a vehicle that stopped writing kept its chain on fewer than k up-to-date
+ * copies until its next commit, for good if it never wrote again. Real nodes
+ * over TCP on 127.0.0.1, real LevelDB.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+
+const ids = (...nodes: VGuardNode[]): string[] => nodes.map(n => n.peerId.toString()).sort()
+
+describe('replicate - a round short of k, made up without a write', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('a backup that was down during the last round is brought up to the tip when it comes back', async () => {
+    const [a, b, c] = await connectedSwarm(cluster, 3, { kBackups: 2 })
+    const self = a.peerId.toString()
+    await a.put('gps/1', new TextEncoder().encode('-27.7101,-51.0901'))
+    expect(await activeAt(a, 1)).toEqual(ids(b, c))
+
+    const { dataDir } = c.config
+    await cluster.stopNode(c)
+    await waitFor(() => a.peers().length === 1, { message: 'a sees c gone' })
+    const written = await a.put('gps/2', new TextEncoder().encode('-27.7102,-51.0902'))
+    // c could not be refreshed: named still, at its older height, and the round says it fell short
+    expect(written.replication).toMatchObject({ state: 'partial', backups: ids(b) })
+    const short = a.vguarddb.tables.get(self)?.table
+    expect(short?.active.slice().sort()).toEqual(ids(b, c))
+
+    const back = await cluster.create({ dataDir, kBackups: 2, bootstrap: [a.multiaddrs[0].toString()] })
+    await back.start()
+    await waitFor(() => fullyConnected([a, b, back]), { message: 'c back among the others' })
+    // no write: a round of the chain as it stands brings c up to the tip
+    await waitFor(() => (a.vguarddb.tables.get(self)?.table.epoch ?? 0) > (short?.epoch ?? 0), { timeout: 30_000, message: 'a round after c came back' })
+    const table = a.vguarddb.tables.get(self)?.table
+    expect(table?.active.slice().sort()).toEqual(ids(b, back))
+    // every backup it names holds the tip: no older held point
+    expect(table).toMatchObject({ height: 2 })
+    expect(table?.heldHeight).toBeUndefined()
+    expect((await back.chains.info(self))?.height).toBe(2)
+    expect((await a.chains.tip(self)).height).toBe(2)
+  })
+
+  it('a vehicle alone with one other takes a new arrival as its second backup, and runs no round before one arrives', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2, { kBackups: 2 })
+    const self = a.peerId.toString()
+    const written = await a.put('gps/1', new TextEncoder().encode('-27.7101,-51.0901'))
+    expect(written.replication).toMatchObject({ state: 'partial', backups: ids(b) })
+    const epoch = a.vguarddb.tables.get(self)?.table.epoch ?? 0
+    const rounds: number[] = []
+    a.addEventListener('backup:table', (e) => { if (e.detail.chainId === self) rounds.push(e.detail.epoch) })
+
+    const d = await cluster.create({ kBackups: 2, bootstrap: [a.multiaddrs[0].toString()] })
+    await d.start()
+    await waitFor(() => fullyConnected([a, b, d]), { message: 'd among the others' })
+    await waitFor(() => rounds.length > 0, { timeout: 30_000, message: 'a round after d arrived' })
+    // one round, the one d made possible: none with b alone (each would have signed an epoch for nothing)
+    expect(rounds).toEqual([epoch + 1])
+    const table = a.vguarddb.tables.get(self)?.table
+    expect(table?.active.slice().sort()).toEqual(ids(b, d))
+    expect((await d.chains.info(self))?.height).toBe(1)
+  })
+})
+
+/** The backups a's newest table names, once it covers `height`. */
+async function activeAt (a: VGuardNode, height: number): Promise<string[]> {
+  const self = a.peerId.toString()
+  await waitFor(() => (a.vguarddb.tables.get(self)?.table.height ?? 0) >= height, { message: `a table at height ${height}` })
+  return (a.vguarddb.tables.get(self)?.table.active ?? []).slice().sort()
+}

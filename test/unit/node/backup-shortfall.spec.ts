@@ -1,0 +1,68 @@
+import { describe, it, expect } from 'vitest'
+import { BackupShortfall, FAILED_CANDIDATE_PAUSE_MS } from '../../../src/node/backup-shortfall.ts'
+
+const anyRoom = (): boolean => true
+
+function at (start = 0): { now: () => number, advance: (ms: number) => void } {
+  let t = start
+  return { now: () => t, advance: (ms) => { t += ms } }
+}
+
+describe('node - backup shortfall', () => {
+  it('no shortfall until a round falls short, and none once one completes', () => {
+    const s = new BackupShortfall(at().now)
+    expect(s.short).toBe(false)
+    expect(s.candidates(['B', 'C'], anyRoom)).toEqual([])
+    s.noteRound({ complete: false, transfers: [{ peerId: 'B' }], failures: [{ peerId: 'C' }] })
+    expect(s.short).toBe(true)
+    s.noteRound({ complete: true, transfers: [{ peerId: 'B' }, { peerId: 'D' }], failures: [] })
+    expect(s.short).toBe(false)
+    expect(s.candidates(['B', 'C', 'D', 'E'], anyRoom)).toEqual([])
+  })
+
+  it('a member the last round left fresh, or one that failed lately, is no candidate; one it never tried is', () => {
+    const s = new BackupShortfall(at().now)
+    s.noteRound({ complete: false, transfers: [{ peerId: 'B' }], failures: [{ peerId: 'C' }] })
+    expect(s.candidates(['B', 'C'], anyRoom)).toEqual([])
+    expect(s.candidates(['B', 'C', 'D'], anyRoom)).toEqual(['D'])
+  })
+
+  it('a failed member is a candidate again once it reconnects, or once the pause is over', () => {
+    const clock = at()
+    const s = new BackupShortfall(clock.now)
+    s.noteRound({ complete: false, transfers: [], failures: [{ peerId: 'C' }, { peerId: 'D' }] })
+    s.peerConnected('C')
+    expect(s.candidates(['C', 'D'], anyRoom)).toEqual(['C'])
+    clock.advance(FAILED_CANDIDATE_PAUSE_MS - 1)
+    expect(s.candidates(['C', 'D'], anyRoom)).toEqual(['C'])
+    clock.advance(1)
+    expect(s.candidates(['C', 'D'], anyRoom)).toEqual(['C', 'D'])
+  })
+
+  it('a member that advertises too little room is no candidate', () => {
+    const s = new BackupShortfall(at().now)
+    s.noteRound({ complete: false, transfers: [], failures: [] })
+    expect(s.candidates(['B', 'C'], (peer) => peer === 'C')).toEqual(['C'])
+  })
+
+  it('a later round that refreshed a member that had failed counts it fresh, not failed', () => {
+    const s = new BackupShortfall(at().now)
+    s.noteRound({ complete: false, transfers: [], failures: [{ peerId: 'C' }] })
+    s.noteRound({ complete: false, transfers: [{ peerId: 'C' }], failures: [{ peerId: 'D' }] })
+    expect(s.candidates(['C', 'D', 'E'], anyRoom)).toEqual(['E'])
+    // a member refreshed later and failed after that is failed again
+    s.noteRound({ complete: false, transfers: [{ peerId: 'E' }], failures: [{ peerId: 'C' }] })
+    expect(s.candidates(['C', 'D', 'E'], anyRoom)).toEqual([])
+  })
+
+  it('a table of a previous run that names fewer than k backups is a shortfall; a round of this run says more', () => {
+    const s = new BackupShortfall(at().now)
+    s.assumeShort(['B'])
+    expect(s.short).toBe(true)
+    expect(s.candidates(['B', 'C'], anyRoom)).toEqual(['C'])
+    s.noteRound({ complete: false, transfers: [{ peerId: 'C' }], failures: [] })
+    // assumed once: it does not replace what this run's round found
+    s.assumeShort(['B'])
+    expect(s.candidates(['B', 'C'], anyRoom)).toEqual(['B'])
+  })
+})
