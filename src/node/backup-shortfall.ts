@@ -44,15 +44,6 @@ export class BackupShortfall {
     this.fresh = round.complete ? undefined : new Set(round.transfers.map(t => t.peerId))
   }
 
-  /**
-   * A table of ours names fewer than k backups, and this run has had no
-   * round yet (a restart): those it names are taken as fresh, which is the
-   * most they can be.
-   */
-  assumeShort (named: readonly string[]): void {
-    this.fresh ??= new Set(named)
-  }
-
   /** A member reconnected: it may take the chain now (a vehicle back from a restart, its room freed). */
   peerConnected (peer: string): void {
     this.failed.delete(peer)

@@ -213,6 +213,8 @@ export class VGuardDB {
   private ownPointHeld?: { height: number, hash: Uint8Array }
   private readonly rounds = new Map<string, Promise<ReplicationOutcome>>()
   private readonly queued = new Map<string, Promise<ReplicationOutcome>>()
+  /** Rounds queued or running that no commit carries (see afterCommit). */
+  private readonly idleQueued = new Set<Promise<ReplicationOutcome>>()
   /** The round under way per chain (started, not ended). */
   private readonly running = new Map<string, Promise<ReplicationOutcome>>()
   private readonly transfers = new Map<string, ReplicateProgress>()
@@ -341,16 +343,11 @@ export class VGuardDB {
   }
 
   /**
-   * Starts the rounds no commit carries (idleRounds): called once consensus
-   * runs, so our chain replayed what it decided first (a review). A table of
-   * ours naming fewer than k backups (a previous run's last round fell short)
-   * counts as a shortfall.
+   * Settles the transfers a previous run noted (idleRounds): called once
+   * consensus runs, so our chain replayed what it decided first (a review).
    */
   settleInterrupted (): void {
-    if (!this.started || this.stopped) return
-    const own = this.tables.get(this.self)?.table
-    if (own != null && own.active.length < this.c.kBackups) this.shortfall.assumeShort(own.heldHeight != null ? [] : own.active)
-    if (this.idleRoundNeeded()) this.idleRounds.start()
+    if (this.started && !this.stopped && this.interrupted(this.self).length > 0) this.idleRounds.start()
   }
 
   /** Starts no more background rounds: the node is leaving (it must not begin transfers while the rest stops). */
@@ -385,11 +382,16 @@ export class VGuardDB {
       // of the chain, which it takes first (a test's round sent the whole chain to another). So it waits a while
       const missing = this.interrupted(this.self).some(p => !members.includes(p)) || members.length < this.c.kBackups
       if (missing && performance.now() - this.startedAt < SETTLE_NOTED_WAIT) return false
+    } else if (!this.ownTableLooked) {
+      // No member has been asked about our chain since we started (we wrote alone): it may have gone
+      // another way than the one they hold (a database lost), which a write's consensus asks the booth
+      // first. The round after that write makes up the shortfall instead
+      return false
     } else if (this.shortfall.candidates(members, await this.roomFor()).length === 0) {
       // only the members the last round had, or that failed lately: the same round again would sign a new epoch for nothing
       return false
     }
-    const outcome = await this.afterCommit(this.self, members)
+    const outcome = await this.afterCommit(this.self, members, { idle: true })
     this.log('round of our chain without a write: epoch %d, %s, active %s, obsolete %s', outcome.epoch, outcome.complete ? 'complete' : 'still short of k', outcome.active.join(', '), outcome.obsolete.join(', '))
     return !this.idleRoundNeeded()
   }
@@ -507,11 +509,14 @@ export class VGuardDB {
    * arrives tops its transfers up with the blocks committed meanwhile
    * (ReplicateOptions.topUp): if it ends complete with every fresh backup
    * holding that height, the caller has its answer then, a round earlier.
+   * `idle`: no commit carries the round (idleRound); it joins any round
+   * queued, but a commit never joins it (see round).
    */
-  async afterCommit (chainId: string, participants: string[], options: { own?: boolean, covering?: number } = {}): Promise<ReplicationOutcome> {
+  async afterCommit (chainId: string, participants: string[], options: { own?: boolean, covering?: number, idle?: boolean } = {}): Promise<ReplicationOutcome> {
     const running = this.running.get(chainId)
+    const idle = options.idle === true
     const queued = options.own === true ? undefined : this.queued.get(chainId)
-    const next = queued ?? this.queue(chainId, participants)
+    const next = queued != null && (idle || !this.idleQueued.has(queued)) ? queued : this.queue(chainId, participants, idle)
     if (running != null && options.covering != null) {
       const outcome = await running.catch(() => undefined)
       if (outcome?.complete === true && outcome.height >= options.covering) return outcome
@@ -520,14 +525,15 @@ export class VGuardDB {
   }
 
   /** A round after those queued: it starts once the one before it ended, however it ended. */
-  private queue (chainId: string, participants: string[]): Promise<ReplicationOutcome> {
+  private queue (chainId: string, participants: string[], idle: boolean): Promise<ReplicationOutcome> {
     const previous = this.rounds.get(chainId) ?? Promise.resolve()
     const next: Promise<ReplicationOutcome> = previous.catch(() => {}).then(async () => {
       if (this.queued.get(chainId) === next) this.queued.delete(chainId)
       this.running.set(chainId, next)
       try {
-        return await this.round(chainId, participants)
+        return await this.round(chainId, participants, idle)
       } finally {
+        this.idleQueued.delete(next)
         if (this.running.get(chainId) === next) this.running.delete(chainId)
         // the next round chains on this one as long as it is the last one queued
         if (this.rounds.get(chainId) === next) this.rounds.delete(chainId)
@@ -535,6 +541,7 @@ export class VGuardDB {
     })
     this.queued.set(chainId, next)
     this.rounds.set(chainId, next)
+    if (idle) this.idleQueued.add(next)
     // observed by its callers; a caller answered by the round before it leaves it unobserved
     next.catch(() => {})
     return next
@@ -628,7 +635,12 @@ export class VGuardDB {
     return new ReplicationStoppedError(`no replication round for ${chainId}: the node is stopping${held != null && held.height > 0 ? `; its blocks up to height ${held.height} are committed (backups get them with a later round)` : ''}`)
   }
 
-  private async round (chainId: string, participants: string[]): Promise<ReplicationOutcome> {
+  /**
+   * `idle`: no commit carries this round (idleRound). It replaces no copy
+   * that went another way (keepDiverged): only a write's round does, after
+   * its consensus asked the booth whether our chain is the one they hold.
+   */
+  private async round (chainId: string, participants: string[], idle = false): Promise<ReplicationOutcome> {
     const { store, kBackups } = this.c
     if (this.stopping.signal.aborted) throw await this.stoppedRound(chainId)
     if (chainId === this.self && !this.ownTableLooked) {
@@ -694,7 +706,7 @@ export class VGuardDB {
         let started = false
         try {
           await this.noteTransfer(chainId, peer, current)
-          const result = await this.replicateOne(peer, chainId, epoch, () => { started = true })
+          const result = await this.replicateOne(peer, chainId, epoch, idle, () => { started = true })
           active.push(peer)
           reached.push({ chainId, height: result.height, hash: result.tipHash })
           transfers.push({ peerId: peer, resumedFrom: result.resumedFrom, sentBlocks: result.sentBlocks, sentBytes: result.sentBytes })
@@ -702,8 +714,8 @@ export class VGuardDB {
           const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
           this.log('backup %s failed for %s: %s', peer, chainId, message)
           failures.push({ peerId: peer, error: message })
-          // a backup that refused at the offer (no room, not allowed) stored nothing
-          const refusedAtOffer = err instanceof Error && (err.name === 'NoCapacityError' || err.message.includes('FORBIDDEN'))
+          // a backup that refused at the offer (no room, not allowed), or whose diverged copy an idle round left, stored nothing
+          const refusedAtOffer = err instanceof Error && (err.name === 'NoCapacityError' || err.name === 'DivergedCopyError' || err.message.includes('FORBIDDEN'))
           if (started || (connected && !refusedAtOffer)) partial.push(peer)
           if (started) begun.push(peer)
         } finally {
@@ -818,7 +830,7 @@ export class VGuardDB {
     await this.transfersDb.batch(keep.map(peer => ({ type: 'put' as const, key: utf8.encode(`${chainId}\n${peer}`), value: new Uint8Array(0) })), SYNC_WRITE)
   }
 
-  private async replicateOne (peer: string, chainId: string, epoch: number, onStarted: () => void): Promise<ReplicateResult> {
+  private async replicateOne (peer: string, chainId: string, epoch: number, keepDiverged: boolean, onStarted: () => void): Promise<ReplicateResult> {
     const key = `${chainId}\n${peer}`
     let reached = { sentBytes: 0, height: 0 }
     try {
@@ -827,6 +839,7 @@ export class VGuardDB {
         signal,
         // a write committed while the round runs is covered by it, not by the next one (see afterCommit)
         topUp: true,
+        keepDiverged,
         onProgress: (p) => {
           onStarted()
           reached = { sentBytes: p.sentBytes, height: p.height }

@@ -124,12 +124,14 @@ describe('http - vguarddb routes', () => {
     expect(short).toMatchObject({ epoch: 2, complete: false, warning: 'only 1 of 2 backups could take the chain; 1 older copy stays active until a round refreshes it' })
     expect((short.active as string[]).sort()).toEqual([b.peerId.toString(), c.peerId.toString()].sort())
     expect(short.failures).toEqual([expect.objectContaining({ peerId: c.peerId.toString() })])
-    // made up for by a backup of the table before (b, no participant now): complete, and still says whom it chose that failed
+    // d arrives: the round no write carries makes up for c (epoch 3, b and d)
     const d = await cluster.create({ kBackups: 2, bootstrap: [a.multiaddrs[0].toString()] })
     await d.start()
     await waitFor(() => fullyConnected([a, b, d]))
+    await waitFor(() => a.vguarddb.tables.get(a.peerId.toString())?.table.epoch === 3, { message: 'a round after d arrived' })
+    // made up for by a backup of the table before (b, no participant now): complete, and still says whom it chose that failed
     const covered = await end([c.peerId.toString(), d.peerId.toString()], 'gps/3')
-    expect(covered).toMatchObject({ epoch: 3, complete: true, failures: [expect.objectContaining({ peerId: c.peerId.toString() })] })
+    expect(covered).toMatchObject({ epoch: 4, complete: true, failures: [expect.objectContaining({ peerId: c.peerId.toString() })] })
     expect((covered.active as string[]).sort()).toEqual([b.peerId.toString(), d.peerId.toString()].sort())
     expect(covered.warning).toBeUndefined()
   })

@@ -9,6 +9,11 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
+import { pbStream } from '@libp2p/utils'
+import { createBlock, emptyTip, encodeBlock, tipOf } from '../../src/chain/index.ts'
+import { gpsTransaction } from '../../src/workload/gps.ts'
+import { ReplicateRequest, ReplicateResponse } from '../../src/protocols/replicate/pb/replicate.ts'
+import { REPLICATE_PROTOCOL } from '../../src/protocols/replicate/index.ts'
 
 const ids = (...nodes: VGuardNode[]): string[] => nodes.map(n => n.peerId.toString()).sort()
 
@@ -63,6 +68,37 @@ describe('replicate - a round short of k, made up without a write', () => {
     const table = a.vguarddb.tables.get(self)?.table
     expect(table?.active.slice().sort()).toEqual(ids(b, d))
     expect((await d.chains.info(self))?.height).toBe(1)
+  })
+})
+
+describe('replicate - a transfer asked to keep a diverged copy', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('fails with DivergedCopyError and sends nothing: the backup keeps its copy; asked without, the copy is replaced', async () => {
+    const [m, b] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    const chainId = m.peerId.toString()
+    // b holds two blocks of m's chain that m's store does not: its own block 1 is another
+    const b1 = createBlock({ prev: emptyTip(chainId), proposer: chainId, timestamp: 1, transactions: [gpsTransaction(1)] })
+    const b2 = createBlock({ prev: tipOf(b1), proposer: chainId, timestamp: 2, transactions: [gpsTransaction(2)] })
+    const stream = await m.libp2p.dialProtocol(b.peerId, REPLICATE_PROTOCOL)
+    const pbs = pbStream(stream, { maxDataLength: 8 * 1024 * 1024 })
+    const request = (r: Partial<ReplicateRequest>): ReplicateRequest => ({ type: ReplicateRequest.Type.OFFER, chainId, height: 2, tipHash: b2.hash as Uint8Array<ArrayBuffer>, bytes: 1000, epoch: 1, reset: false, blocks: [], ...r })
+    for (const r of [request({}), request({ type: ReplicateRequest.Type.BLOCKS, blocks: [b1, b2].map(x => encodeBlock(x) as Uint8Array<ArrayBuffer>) }), request({ type: ReplicateRequest.Type.DONE })]) {
+      await pbs.write(r, ReplicateRequest)
+      expect(await pbs.read(ReplicateResponse)).toMatchObject({ status: ReplicateResponse.Status.OK })
+    }
+    stream.abort(new Error('done'))
+    const other = createBlock({ prev: emptyTip(chainId), proposer: chainId, timestamp: 9, transactions: [gpsTransaction(9)] })
+    await m.chains.append(other, { sync: true })
+
+    await expect(m.vguarddb.replicate.replicateTo(b.peerId, chainId, { epoch: 2, keepDiverged: true }))
+      .rejects.toMatchObject({ name: 'DivergedCopyError', message: expect.stringContaining('went another way at height 2') })
+    expect((await b.chains.tip(chainId)).hash).toEqual(b2.hash)
+    // asked without it, the transfer replaces the copy from block 1
+    const replaced = await m.vguarddb.replicate.replicateTo(b.peerId, chainId, { epoch: 3 })
+    expect(replaced).toMatchObject({ height: 1, resumedFrom: 0 })
+    expect((await b.chains.tip(chainId)).hash).toEqual(other.hash)
   })
 })
 

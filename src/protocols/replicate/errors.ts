@@ -15,3 +15,16 @@ export class ReplicateRefusedError extends Error {
     this.name = 'ReplicateRefusedError'
   }
 }
+
+/**
+ * The backup holds a copy of the chain that went another way than ours, and
+ * the transfer was asked not to replace it (ReplicateOptions.keepDiverged):
+ * nothing was sent.
+ */
+export class DivergedCopyError extends Error {
+  static name = 'DivergedCopyError'
+  constructor (message = 'The backup holds a copy of the chain that went another way') {
+    super(message)
+    this.name = 'DivergedCopyError'
+  }
+}

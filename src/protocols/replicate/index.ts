@@ -6,7 +6,8 @@
  * Guarantees:
  * - only the chain's owner (the peer whose id is the chain id) may push it;
  * - the backup says its tip first and receives only what it lacks; a copy
- *   that diverged is replaced from the start;
+ *   that diverged is replaced from the start (asked to, `keepDiverged`,
+ *   the proposer leaves it and fails with DivergedCopyError instead);
  * - every block is verified against the hash chain before it is stored
  *   (the chain store refuses anything else), and a bad frame ends the transfer
  *   with nothing of that frame stored;
@@ -33,4 +34,4 @@
 export { ReplicateService } from './replicate.ts'
 export type { ReplicateComponents, ReplicateInit, ReplicateResult, ReplicateProgress } from './replicate.ts'
 export { REPLICATE_PROTOCOL, MAX_MESSAGE_BYTES } from './constants.ts'
-export { NoCapacityError, ReplicateRefusedError } from './errors.ts'
+export { DivergedCopyError, NoCapacityError, ReplicateRefusedError } from './errors.ts'

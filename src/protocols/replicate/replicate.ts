@@ -17,7 +17,7 @@ import {
   TRANSFER_TIMEOUT, WINDOW_BYTES, MIN_WINDOW_BYTES, OFFER_BUDGET, TOP_UP_BYTES, TOP_UP_PASSES
 } from './constants.ts'
 import { InboundBudget } from '../inbound-budget.ts'
-import { NoCapacityError, ReplicateRefusedError } from './errors.ts'
+import { DivergedCopyError, NoCapacityError, ReplicateRefusedError } from './errors.ts'
 import { TransferWindow } from './window.ts'
 
 const RESPONSE = decoderOf(ReplicateResponse, 'replicate answer')
@@ -117,6 +117,12 @@ export interface ReplicateOptions {
    * @default false (up to the tip read when the transfer starts)
    */
   topUp?: boolean
+  /**
+   * A backup whose copy went another way than our chain keeps it: the
+   * transfer fails with DivergedCopyError before it sends a block, instead
+   * of replacing the copy from height 1. @default false (replaced)
+   */
+  keepDiverged?: boolean
 }
 
 interface Frame { last: number, bytes: number }
@@ -281,6 +287,7 @@ export class ReplicateService {
     const offer = await read()
     this.checkStatus(offer, peer)
     const { from, reset } = await this.startingPoint(chainId, tip, offer)
+    if (reset && options.keepDiverged === true) throw new DivergedCopyError(`${peer.toString()} holds a copy of ${chainId} that went another way at height ${offer.height}: kept, nothing sent`)
     let target = tip
     const progress = (height: number, sentBytes: number, to: number): void => {
       options.onProgress?.({ chainId, peer: peer.toString(), height, target: to, sentBytes })
@@ -349,7 +356,7 @@ export class ReplicateService {
         if (bytesEqual(ours.hash, offer.tipHash)) return { from: offer.height + 1, reset: false }
       }
     }
-    this.log('backup copy of %s diverged at height %d: replacing it', chainId, offer.height)
+    this.log('backup copy of %s diverged at height %d', chainId, offer.height)
     return { from: 1, reset: true }
   }
 
