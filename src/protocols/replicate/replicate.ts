@@ -255,7 +255,7 @@ export class ReplicateService {
    * Brings `peer`'s copy of our chain up to our tip and waits until it is
    * durable there.
    *
-   * @throws NoCapacityError, ReplicateRefusedError, TimeoutError, InvalidMessageError
+   * @throws NoCapacityError, ReplicateRefusedError, DivergedCopyError (keepDiverged), TimeoutError, InvalidMessageError
    */
   async replicateTo (peer: PeerId, chainId: string, options: ReplicateOptions = {}): Promise<ReplicateResult> {
     const signal = options.signal
