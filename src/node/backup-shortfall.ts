@@ -44,6 +44,11 @@ export class BackupShortfall {
     this.fresh = round.complete ? undefined : new Set(round.transfers.map(t => t.peerId))
   }
 
+  /** No round is to make up for the last one (it found our chain in conflict with its backups': a write must settle that first). */
+  forget (): void {
+    this.fresh = undefined
+  }
+
   /** A member reconnected: it may take the chain now (a vehicle back from a restart, its room freed). */
   peerConnected (peer: string): void {
     this.failed.delete(peer)

@@ -391,7 +391,12 @@ export class VGuardDB {
       // only the members the last round had, or that failed lately: the same round again would sign a new epoch for nothing
       return false
     }
-    const outcome = await this.afterCommit(this.self, members, { idle: true })
+    const outcome = await this.afterCommit(this.self, members, { idle: true }).catch((err: Error) => {
+      // our chain went another way than its backups': the writes are refused until the operator acts
+      // (checkOwnConflict), and a round again every 30 s would only find it again
+      if (err.name === 'OwnChainConflictError') this.shortfall.forget()
+      throw err
+    })
     this.log('round of our chain without a write: epoch %d, %s, active %s, obsolete %s', outcome.epoch, outcome.complete ? 'complete' : 'still short of k', outcome.active.join(', '), outcome.obsolete.join(', '))
     return !this.idleRoundNeeded()
   }

@@ -54,4 +54,14 @@ describe('node - backup shortfall', () => {
     s.noteRound({ complete: false, transfers: [{ peerId: 'E' }], failures: [{ peerId: 'C' }] })
     expect(s.candidates(['C', 'D', 'E'], anyRoom)).toEqual([])
   })
+
+  it('a shortfall forgotten needs another round short of k to count again', () => {
+    const s = new BackupShortfall(at().now)
+    s.noteRound({ complete: false, transfers: [], failures: [] })
+    s.forget()
+    expect(s.short).toBe(false)
+    expect(s.candidates(['B'], anyRoom)).toEqual([])
+    s.noteRound({ complete: false, transfers: [], failures: [] })
+    expect(s.candidates(['B'], anyRoom)).toEqual(['B'])
+  })
 })
