@@ -1,9 +1,10 @@
 /**
  * Our own chain's last round fell short of k fresh backups (a candidate
- * down, out of room, or too few in its booth). The next commit's round
- * would make up for it, but a vehicle that stops writing kept its chain on
- * fewer than k up-to-date copies for as long as it stayed idle, while the
- * vehicle that had been down came back or a new one arrived. This keeps
+ * down, out of room, or too few in its booth), or a backup it made has been
+ * gone since for longer than a vehicle that left is remembered. The next
+ * commit's round would make up for it, but a vehicle that stops writing kept
+ * its chain on fewer than k up-to-date copies for as long as it stayed idle,
+ * while the vehicle that had been down came back or a new one arrived. This keeps
  * what a round without a write needs to know: whom the last round left
  * fresh, and which members failed lately, so that such a round runs only
  * when some connected member could do better (each round signs a new epoch
@@ -22,8 +23,9 @@ export interface RoundSummary {
 }
 
 export class BackupShortfall {
-  /** Backups at the tip of the last round that fell short; undefined: none fell short. */
-  private fresh?: Set<string>
+  /** Backups the last round of this run brought up to its tip, less those gone since. */
+  private readonly fresh = new Set<string>()
+  private isShort = false
   /** Members whose transfer failed, and when (monotonic ms). */
   private readonly failed = new Map<string, number>()
 
@@ -31,7 +33,7 @@ export class BackupShortfall {
 
   /** The chain is held by fewer than k fresh backups, as far as this run knows. */
   get short (): boolean {
-    return this.fresh != null
+    return this.isShort
   }
 
   /** What a round of our chain came to. */
@@ -40,13 +42,29 @@ export class BackupShortfall {
     // members that failed long ago and never came back would pile up
     for (const [peer, failedAt] of this.failed) if (at - failedAt >= FAILED_CANDIDATE_PAUSE_MS) this.failed.delete(peer)
     for (const f of round.failures) this.failed.set(f.peerId, at)
-    for (const t of round.transfers) this.failed.delete(t.peerId)
-    this.fresh = round.complete ? undefined : new Set(round.transfers.map(t => t.peerId))
+    this.fresh.clear()
+    for (const t of round.transfers) {
+      this.failed.delete(t.peerId)
+      this.fresh.add(t.peerId)
+    }
+    this.isShort = !round.complete
+  }
+
+  /**
+   * A backup the last round made has been disconnected for as long as a
+   * vehicle that left is remembered: the chain is one fresh copy short.
+   * Whether it held one is all that counts: a vehicle gone before the round
+   * was no backup of it.
+   */
+  backupGone (peer: string): boolean {
+    if (!this.fresh.delete(peer)) return false
+    this.isShort = true
+    return true
   }
 
   /** No round is to make up for the last one (it found our chain in conflict with its backups': a write must settle that first). */
   forget (): void {
-    this.fresh = undefined
+    this.isShort = false
   }
 
   /** A member reconnected: it may take the chain now (a vehicle back from a restart, its room freed). */
@@ -59,10 +77,10 @@ export class BackupShortfall {
    * already, not failed lately, and with room as far as `fits` knows.
    */
   candidates (members: readonly string[], fits: (peer: string) => boolean): string[] {
-    if (this.fresh == null) return []
+    if (!this.isShort) return []
     const at = this.now()
     return members.filter(peer => {
-      if (this.fresh?.has(peer) === true) return false
+      if (this.fresh.has(peer)) return false
       const failedAt = this.failed.get(peer)
       if (failedAt != null && at - failedAt < FAILED_CANDIDATE_PAUSE_MS) return false
       return fits(peer)

@@ -152,8 +152,10 @@ export interface VGuardNodeOptions {
    * How long a vehicle that left is remembered, in ms: a booth member whose
    * proposer has been silent this long forgets the decided values it kept
    * for laggards and leaves memory (what it promised and accepted for
-   * undecided slots stays on disk), and a vehicle disconnected this long
-   * stops being a candidate to lead the shared chain. @default 60000
+   * undecided slots stays on disk), a vehicle disconnected this long
+   * stops being a candidate to lead the shared chain, and a backup of our
+   * chain disconnected this long is replaced (a round without a write).
+   * @default 60000
    */
   memberIdle?: number
 }

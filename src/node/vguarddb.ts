@@ -68,6 +68,8 @@ const SETTLE_NOTED_WAIT = 10_000
  * round): a few more than k, as some of them may be gone for good.
  */
 const KEPT_MARGIN = 2
+/** How long a backup of our chain may stay away before a round without a write replaces it (VGuardDBComponents.backupAwayMs). */
+const DEFAULT_BACKUP_AWAY_MS = 60_000
 /** How long the first round of a run waits for members to show our chain's newest table (see round). */
 const OWN_TABLE_LOOKUP_TIMEOUT = 2_000
 /** Tables of our own chain kept for the check of the next rounds (ownShown): as many as a lookup asks. */
@@ -162,6 +164,12 @@ export interface VGuardDBComponents {
   runs?: (chainId: string) => boolean
   /** Waits until the store holds what this node voted for; says why it cannot answer, if it cannot (ReadComponents.settle). */
   settle?: (chainId: string) => Promise<string | undefined>
+  /**
+   * How long (ms) a backup of our chain may stay disconnected before it is
+   * taken for gone and replaced by a round without a write (the node's
+   * memberIdle: how long a vehicle that left is remembered). @default 60000
+   */
+  backupAwayMs?: number
   /** @default Math.random */
   random?: () => number
   /** @default Date.now */
@@ -200,8 +208,10 @@ export class VGuardDB {
    * backups (shortfall), once a member that could take the chain is there.
    */
   private readonly idleRounds: BackoffTask
-  /** Whom our own chain's last round left fresh, if it fell short of k, and who failed lately. */
+  /** Whom our own chain's last round left fresh, whether it is short of k, and who failed lately. */
   private readonly shortfall = new BackupShortfall()
+  /** Backups of our chain that disconnected: when each has been away backupAwayMs, it is taken for gone. */
+  private readonly awayTimers = new Map<string, ReturnType<typeof setTimeout>>()
   /** When start() ran (performance.now()): idleRound waits a while for k members to connect. */
   private startedAt = 0
   /**
@@ -335,6 +345,7 @@ export class VGuardDB {
     pubsub.subscribe(this.topic)
     pubsub.addEventListener('message', this.onGossip)
     this.c.libp2p.addEventListener('peer:connect', this.onPeerConnect)
+    this.c.libp2p.addEventListener('peer:disconnect', this.onPeerDisconnect)
     await this.releases.start()
     // a crash may have come between our last round's table and its hand-off:
     // its backups get it again as they connect (holding it, they just say so)
@@ -357,9 +368,32 @@ export class VGuardDB {
 
   private readonly onPeerConnect = (evt: CustomEvent<PeerId>): void => {
     const peer = evt.detail.toString()
+    clearTimeout(this.awayTimers.get(peer))
+    this.awayTimers.delete(peer)
     this.releases.peerConnected(peer)
     this.shortfall.peerConnected(peer)
     this.idleRounds.poke()
+  }
+
+  /**
+   * A backup of our chain that stays away is replaced without waiting for a
+   * write: a vehicle that stopped writing kept its chain on one copy fewer
+   * for as long as it stayed idle, on none once all of its backups had
+   * driven off. A short absence (a restart) is no reason to move the chain.
+   */
+  private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => {
+    const peer = evt.detail.toString()
+    if (this.stopped || this.tables.get(this.self)?.table.active.includes(peer) !== true) return
+    clearTimeout(this.awayTimers.get(peer))
+    const timer = setTimeout(() => {
+      this.awayTimers.delete(peer)
+      if (this.stopped || this.isConnected(peer) || !this.shortfall.backupGone(peer)) return
+      this.log('backup %s of our chain has been away %d ms: a round without a write replaces it', peer, this.c.backupAwayMs ?? DEFAULT_BACKUP_AWAY_MS)
+      this.idleRounds.ensure()
+    }, this.c.backupAwayMs ?? DEFAULT_BACKUP_AWAY_MS)
+    // no reason to keep a stopping process alive
+    timer.unref?.()
+    this.awayTimers.set(peer, timer)
   }
 
   private idleRoundNeeded (): boolean {
@@ -416,6 +450,9 @@ export class VGuardDB {
     void this.idleRounds.stop()
     this.releases.stop()
     this.c.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
+    this.c.libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
+    for (const timer of this.awayTimers.values()) clearTimeout(timer)
+    this.awayTimers.clear()
     const { pubsub } = this.c.libp2p.services
     pubsub.removeEventListener('message', this.onGossip)
     pubsub.unsubscribe(this.topic)

@@ -71,6 +71,42 @@ describe('replicate - a round short of k, made up without a write', () => {
   })
 })
 
+describe('replicate - a backup gone for good, replaced without a write', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('a backup away longer than memberIdle is replaced by another member and named obsolete; one back in time is kept', async () => {
+    // memberIdle: how long a vehicle that left is remembered (short here, 60 s by default)
+    const nodes = await connectedSwarm(cluster, 4, { kBackups: 2, memberIdle: 4_000 })
+    const [a] = nodes
+    const self = a.peerId.toString()
+    await a.put('gps/1', new TextEncoder().encode('-27.7101,-51.0901'))
+    const first = a.vguarddb.tables.get(self)?.table
+    if (first == null) throw new Error('no table')
+    const [stays, leaves] = first.active.map(id => nodes.find(n => n.peerId.toString() === id) as VGuardNode)
+    const spare = nodes.find(n => n !== a && n !== stays && n !== leaves) as VGuardNode
+
+    // a restart shorter than memberIdle moves nothing
+    const { dataDir } = stays.config
+    await cluster.stopNode(stays)
+    const back = await cluster.create({ dataDir, kBackups: 2, memberIdle: 4_000, bootstrap: [a.multiaddrs[0].toString()] })
+    await back.start()
+    await waitFor(() => fullyConnected([a, back, leaves, spare]), { message: 'the backup back' })
+
+    // a backup that stays away is replaced: no write, the chain is on k fresh copies again
+    await cluster.stopNode(leaves)
+    await waitFor(() => (a.vguarddb.tables.get(self)?.table.epoch ?? 0) > first.epoch, { timeout: 30_000, message: 'a round after the backup left' })
+    const table = a.vguarddb.tables.get(self)?.table
+    expect(table?.active.slice().sort()).toEqual(ids(back, spare))
+    expect(table?.obsolete).toEqual(ids(leaves))
+    expect(table?.epoch).toBe(first.epoch + 1)
+    expect((await spare.chains.info(self))?.height).toBe(1)
+    expect((await a.chains.tip(self)).height).toBe(1)
+    // it is told to let its copy go when it comes back
+    expect(a.vguarddb.pendingReleases()).toMatchObject([{ chainId: self, peerId: leaves.peerId.toString(), offline: true }])
+  })
+})
+
 describe('replicate - a transfer asked to keep a diverged copy', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })

@@ -64,4 +64,19 @@ describe('node - backup shortfall', () => {
     s.noteRound({ complete: false, transfers: [], failures: [] })
     expect(s.candidates(['B'], anyRoom)).toEqual(['B'])
   })
+
+  it('a fresh backup gone makes a complete round short; a vehicle that was no fresh backup does not', () => {
+    const s = new BackupShortfall(at().now)
+    s.noteRound({ complete: true, transfers: [{ peerId: 'B' }, { peerId: 'C' }], failures: [] })
+    expect(s.backupGone('D')).toBe(false)
+    expect(s.short).toBe(false)
+    expect(s.backupGone('C')).toBe(true)
+    expect(s.short).toBe(true)
+    // C may come back and take it again; B holds it already
+    expect(s.candidates(['B', 'C', 'D'], anyRoom)).toEqual(['C', 'D'])
+    // gone twice is counted once
+    expect(s.backupGone('C')).toBe(false)
+    s.noteRound({ complete: true, transfers: [{ peerId: 'B' }, { peerId: 'D' }], failures: [{ peerId: 'C' }] })
+    expect(s.short).toBe(false)
+  })
 })
