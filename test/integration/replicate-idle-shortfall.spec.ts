@@ -102,8 +102,9 @@ describe('replicate - a backup gone for good, replaced without a write', () => {
     expect(table?.epoch).toBe(first.epoch + 1)
     expect((await spare.chains.info(self))?.height).toBe(1)
     expect((await a.chains.tip(self)).height).toBe(1)
-    // it is told to let its copy go when it comes back
-    expect(a.vguarddb.pendingReleases()).toMatchObject([{ chainId: self, peerId: leaves.peerId.toString(), offline: true }])
+    // it is told to let its copy go when it comes back: the release waits for it
+    expect(a.vguarddb.pendingReleases()).toMatchObject([{ chainId: self, peerId: leaves.peerId.toString() }])
+    await waitFor(() => a.vguarddb.pendingReleases().every(p => p.offline), { message: 'the release waits for the vehicle that left' })
   })
 })
 
