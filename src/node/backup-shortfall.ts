@@ -12,8 +12,15 @@
  * would churn tables for nothing).
  */
 
-/** A member whose transfer failed is not counted on again for this long, unless it reconnects first. */
+/**
+ * A member whose transfer failed is not counted on again for this long,
+ * unless it reconnects first; each failure after that doubles the pause, up
+ * to MAX_FAILED_CANDIDATE_PAUSE_MS (a member that fails every time, its disk
+ * broken, say, would otherwise cost a round, an epoch and a release every few
+ * minutes for as long as the vehicle stays idle).
+ */
 export const FAILED_CANDIDATE_PAUSE_MS = 2 * 60_000
+export const MAX_FAILED_CANDIDATE_PAUSE_MS = 60 * 60_000
 
 export interface RoundSummary {
   complete: boolean
@@ -26,8 +33,8 @@ export class BackupShortfall {
   /** Backups the last round of this run brought up to its tip, less those gone since. */
   private readonly fresh = new Set<string>()
   private isShort = false
-  /** Members whose transfer failed, and when (monotonic ms). */
-  private readonly failed = new Map<string, number>()
+  /** Members whose transfer failed: when (monotonic ms), and for how long they are not counted on. */
+  private readonly failed = new Map<string, { at: number, pause: number }>()
 
   constructor (private readonly now: () => number = () => performance.now()) {}
 
@@ -40,8 +47,11 @@ export class BackupShortfall {
   noteRound (round: RoundSummary): void {
     const at = this.now()
     // members that failed long ago and never came back would pile up
-    for (const [peer, failedAt] of this.failed) if (at - failedAt >= FAILED_CANDIDATE_PAUSE_MS) this.failed.delete(peer)
-    for (const f of round.failures) this.failed.set(f.peerId, at)
+    for (const [peer, f] of this.failed) if (at - f.at >= 2 * MAX_FAILED_CANDIDATE_PAUSE_MS) this.failed.delete(peer)
+    for (const { peerId } of round.failures) {
+      const before = this.failed.get(peerId)
+      this.failed.set(peerId, { at, pause: before == null ? FAILED_CANDIDATE_PAUSE_MS : Math.min(2 * before.pause, MAX_FAILED_CANDIDATE_PAUSE_MS) })
+    }
     this.fresh.clear()
     for (const t of round.transfers) {
       this.failed.delete(t.peerId)
@@ -81,8 +91,8 @@ export class BackupShortfall {
     const at = this.now()
     return members.filter(peer => {
       if (this.fresh.has(peer)) return false
-      const failedAt = this.failed.get(peer)
-      if (failedAt != null && at - failedAt < FAILED_CANDIDATE_PAUSE_MS) return false
+      const failed = this.failed.get(peer)
+      if (failed != null && at - failed.at < failed.pause) return false
       return fits(peer)
     })
   }

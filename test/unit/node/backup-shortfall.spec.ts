@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { BackupShortfall, FAILED_CANDIDATE_PAUSE_MS } from '../../../src/node/backup-shortfall.ts'
+import { BackupShortfall, FAILED_CANDIDATE_PAUSE_MS, MAX_FAILED_CANDIDATE_PAUSE_MS } from '../../../src/node/backup-shortfall.ts'
 
 const anyRoom = (): boolean => true
 
@@ -78,5 +78,27 @@ describe('node - backup shortfall', () => {
     expect(s.backupGone('C')).toBe(false)
     s.noteRound({ complete: true, transfers: [{ peerId: 'B' }, { peerId: 'D' }], failures: [{ peerId: 'C' }] })
     expect(s.short).toBe(false)
+  })
+
+  it('a member that fails again waits twice as long each time, up to the longest pause; reconnected, it is counted on at once', () => {
+    const clock = at()
+    const s = new BackupShortfall(clock.now)
+    const fail = (): void => { s.noteRound({ complete: false, transfers: [], failures: [{ peerId: 'C' }] }) }
+    fail()
+    clock.advance(FAILED_CANDIDATE_PAUSE_MS)
+    expect(s.candidates(['C'], anyRoom)).toEqual(['C'])
+    fail()
+    clock.advance(FAILED_CANDIDATE_PAUSE_MS)
+    expect(s.candidates(['C'], anyRoom)).toEqual([])
+    clock.advance(FAILED_CANDIDATE_PAUSE_MS)
+    expect(s.candidates(['C'], anyRoom)).toEqual(['C'])
+    for (let i = 0; i < 10; i++) fail()
+    clock.advance(MAX_FAILED_CANDIDATE_PAUSE_MS - 1)
+    expect(s.candidates(['C'], anyRoom)).toEqual([])
+    clock.advance(1)
+    expect(s.candidates(['C'], anyRoom)).toEqual(['C'])
+    fail()
+    s.peerConnected('C')
+    expect(s.candidates(['C'], anyRoom)).toEqual(['C'])
   })
 })
