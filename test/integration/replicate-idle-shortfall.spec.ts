@@ -11,6 +11,7 @@ import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import { pbStream } from '@libp2p/utils'
 import { createBlock, emptyTip, encodeBlock, tipOf } from '../../src/chain/index.ts'
+import type { Block } from '../../src/chain/index.ts'
 import { gpsTransaction } from '../../src/workload/gps.ts'
 import { ReplicateRequest, ReplicateResponse } from '../../src/protocols/replicate/pb/replicate.ts'
 import { REPLICATE_PROTOCOL } from '../../src/protocols/replicate/index.ts'
@@ -116,16 +117,7 @@ describe('replicate - a transfer asked to keep a diverged copy', () => {
     const [m, b] = await connectedSwarm(cluster, 2, { kBackups: 1 })
     const chainId = m.peerId.toString()
     // b holds two blocks of m's chain that m's store does not: its own block 1 is another
-    const b1 = createBlock({ prev: emptyTip(chainId), proposer: chainId, timestamp: 1, transactions: [gpsTransaction(1)] })
-    const b2 = createBlock({ prev: tipOf(b1), proposer: chainId, timestamp: 2, transactions: [gpsTransaction(2)] })
-    const stream = await m.libp2p.dialProtocol(b.peerId, REPLICATE_PROTOCOL)
-    const pbs = pbStream(stream, { maxDataLength: 8 * 1024 * 1024 })
-    const request = (r: Partial<ReplicateRequest>): ReplicateRequest => ({ type: ReplicateRequest.Type.OFFER, chainId, height: 2, tipHash: b2.hash as Uint8Array<ArrayBuffer>, bytes: 1000, epoch: 1, reset: false, blocks: [], ...r })
-    for (const r of [request({}), request({ type: ReplicateRequest.Type.BLOCKS, blocks: [b1, b2].map(x => encodeBlock(x) as Uint8Array<ArrayBuffer>) }), request({ type: ReplicateRequest.Type.DONE })]) {
-      await pbs.write(r, ReplicateRequest)
-      expect(await pbs.read(ReplicateResponse)).toMatchObject({ status: ReplicateResponse.Status.OK })
-    }
-    stream.abort(new Error('done'))
+    const b2 = await pushOtherCopy(m, b)
     const other = createBlock({ prev: emptyTip(chainId), proposer: chainId, timestamp: 9, transactions: [gpsTransaction(9)] })
     await m.chains.append(other, { sync: true })
 
@@ -138,6 +130,58 @@ describe('replicate - a transfer asked to keep a diverged copy', () => {
     expect((await b.chains.tip(chainId)).hash).toEqual(other.hash)
   })
 })
+
+describe('replicate - a round without a write and a diverged copy', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('leaves the copy where it is: the member fails as a candidate, is not named obsolete and is told nothing', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2, { kBackups: 1, memberIdle: 1_000 })
+    const self = a.peerId.toString()
+    await a.put('gps/1', new TextEncoder().encode('-27.7101,-51.0901'))
+    expect(await activeAt(a, 1)).toEqual(ids(b))
+    // c arrives holding a copy of a's chain that went another way
+    const c = await cluster.create({ kBackups: 1, memberIdle: 1_000, bootstrap: [a.multiaddrs[0].toString()] })
+    await c.start()
+    await waitFor(() => fullyConnected([a, b, c]), { message: 'c among the others' })
+    const held = await pushOtherCopy(a, c)
+    const epoch = a.vguarddb.tables.get(self)?.table.epoch ?? 0
+    const transfers: Array<{ peer: string, error?: string }> = []
+    a.addEventListener('replicate:finished', (e) => { if (e.detail.chainId === self) transfers.push({ peer: e.detail.peer, error: e.detail.error }) })
+
+    // b leaves for good: the round that would replace it finds c's copy another chain
+    await cluster.stopNode(b)
+    await waitFor(() => (a.vguarddb.tables.get(self)?.table.epoch ?? 0) > epoch, { timeout: 30_000, message: 'a round after b left' })
+    expect(transfers).toContainEqual({ peer: c.peerId.toString(), error: 'DivergedCopyError' })
+    const table = a.vguarddb.tables.get(self)?.table
+    // b, not refreshed, stays named (better than no copy); c is neither backup nor obsolete
+    expect(table?.active).toEqual(ids(b))
+    expect(table?.obsolete).toEqual([])
+    expect(a.vguarddb.pendingReleases()).toEqual([])
+    expect((await c.chains.tip(self)).hash).toEqual(held.hash)
+    expect((await a.chains.tip(self)).height).toBe(1)
+  })
+})
+
+/**
+ * Pushes `to` a copy of `owner`'s chain that its store does not hold (two
+ * blocks of another history), over the replicate protocol as the owner.
+ * Returns the copy's tip block.
+ */
+async function pushOtherCopy (owner: VGuardNode, to: VGuardNode): Promise<Block> {
+  const chainId = owner.peerId.toString()
+  const b1 = createBlock({ prev: emptyTip(chainId), proposer: chainId, timestamp: 1, transactions: [gpsTransaction(1)] })
+  const b2 = createBlock({ prev: tipOf(b1), proposer: chainId, timestamp: 2, transactions: [gpsTransaction(2)] })
+  const stream = await owner.libp2p.dialProtocol(to.peerId, REPLICATE_PROTOCOL)
+  const pbs = pbStream(stream, { maxDataLength: 8 * 1024 * 1024 })
+  const request = (r: Partial<ReplicateRequest>): ReplicateRequest => ({ type: ReplicateRequest.Type.OFFER, chainId, height: 2, tipHash: b2.hash as Uint8Array<ArrayBuffer>, bytes: 1000, epoch: 1, reset: false, blocks: [], ...r })
+  for (const r of [request({}), request({ type: ReplicateRequest.Type.BLOCKS, blocks: [b1, b2].map(x => encodeBlock(x) as Uint8Array<ArrayBuffer>) }), request({ type: ReplicateRequest.Type.DONE })]) {
+    await pbs.write(r, ReplicateRequest)
+    expect(await pbs.read(ReplicateResponse)).toMatchObject({ status: ReplicateResponse.Status.OK })
+  }
+  stream.abort(new Error('done'))
+  return b2
+}
 
 /** The backups a's newest table names, once it covers `height`. */
 async function activeAt (a: VGuardNode, height: number): Promise<string[]> {
