@@ -33,6 +33,10 @@ export class BackupShortfall {
   /** Backups the last round of this run brought up to its tip, less those gone since. */
   private readonly fresh = new Set<string>()
   private isShort = false
+  /** What `fresh` holds came from the table a previous run signed (assumeFromTable), not from a round of this run. */
+  private fromTable = false
+  /** A round of this run was noted: the table of a previous run says nothing more. */
+  private roundNoted = false
   /** Members whose transfer failed: when (monotonic ms), and for how long they are not counted on. */
   private readonly failed = new Map<string, { at: number, pause: number }>()
 
@@ -43,8 +47,28 @@ export class BackupShortfall {
     return this.isShort
   }
 
+  /** The shortfall was carried over from the previous run (its table), not found by a round of this one. */
+  get carriedOver (): boolean {
+    return this.isShort && this.fromTable
+  }
+
+  /**
+   * Before any round of this run: the backups the newest table of ours
+   * names at its tip (none when it says they hold less), and whether that is
+   * short of k. A restarted vehicle that stays idle has nothing else to go by.
+   */
+  assumeFromTable (fresh: readonly string[], short: boolean): void {
+    if (this.roundNoted) return
+    this.fresh.clear()
+    for (const peer of fresh) this.fresh.add(peer)
+    this.isShort = short
+    this.fromTable = true
+  }
+
   /** What a round of our chain came to. */
   noteRound (round: RoundSummary): void {
+    this.roundNoted = true
+    this.fromTable = false
     const at = this.now()
     // members that failed long ago and never came back would pile up
     for (const [peer, f] of this.failed) if (at - f.at >= 2 * MAX_FAILED_CANDIDATE_PAUSE_MS) this.failed.delete(peer)

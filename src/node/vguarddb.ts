@@ -354,11 +354,22 @@ export class VGuardDB {
   }
 
   /**
-   * Settles the transfers a previous run noted (idleRounds): called once
-   * consensus runs, so our chain replayed what it decided first (a review).
+   * Starts the rounds no commit carries (idleRounds) that the previous run
+   * left: the transfers it noted, and a table of ours short of k fresh
+   * backups. Its backups that do not come back within backupAwayMs are taken
+   * for gone. Called once consensus runs, so our chain replayed what it
+   * decided first (a review).
    */
   settleInterrupted (): void {
-    if (this.started && !this.stopped && this.interrupted(this.self).length > 0) this.idleRounds.start()
+    if (!this.started || this.stopped) return
+    const own = this.tables.get(this.self)?.table
+    if (own != null) {
+      // a table whose round refreshed none says what its backups hold below its tip: none is fresh
+      const fresh = own.heldHeight != null ? [] : own.active.filter(p => p !== this.self)
+      this.shortfall.assumeFromTable(fresh, fresh.length < this.c.kBackups)
+      for (const peer of fresh) if (!this.isConnected(peer)) this.watchAway(peer)
+    }
+    if (this.idleRoundNeeded()) this.idleRounds.start()
   }
 
   /** Starts no more background rounds: the node is leaving (it must not begin transfers while the rest stops). */
@@ -384,6 +395,11 @@ export class VGuardDB {
   private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => {
     const peer = evt.detail.toString()
     if (this.stopped || this.tables.get(this.self)?.table.active.includes(peer) !== true) return
+    this.watchAway(peer)
+  }
+
+  /** A backup of our chain that is away: once away backupAwayMs, it is taken for gone (see onPeerDisconnect). */
+  private watchAway (peer: string): void {
     clearTimeout(this.awayTimers.get(peer))
     const timer = setTimeout(() => {
       this.awayTimers.delete(peer)
@@ -416,10 +432,12 @@ export class VGuardDB {
       // of the chain, which it takes first (a test's round sent the whole chain to another). So it waits a while
       const missing = this.interrupted(this.self).some(p => !members.includes(p)) || members.length < this.c.kBackups
       if (missing && performance.now() - this.startedAt < SETTLE_NOTED_WAIT) return false
-    } else if (!this.ownTableLooked) {
+    } else if (!this.ownTableLooked && !this.shortfall.carriedOver) {
       // No member has been asked about our chain since we started (we wrote alone): it may have gone
       // another way than the one they hold (a database lost), which a write's consensus asks the booth
       // first. The round after that write makes up the shortfall instead
+      return false
+    } else if (!await this.readyAfterRestart()) {
       return false
     } else if (this.shortfall.candidates(members, await this.roomFor()).length === 0) {
       // only the members the last round had, or that failed lately: the same round again would sign a new epoch for nothing
@@ -433,6 +451,26 @@ export class VGuardDB {
     })
     this.log('round of our chain without a write: epoch %d, %s, active %s, obsolete %s', outcome.epoch, outcome.complete ? 'complete' : 'still short of k', outcome.active.join(', '), outcome.obsolete.join(', '))
     return !this.idleRoundNeeded()
+  }
+
+  /**
+   * A shortfall carried over from the previous run, before any round of this
+   * one: our chain must hold what we voted for (a data dir restored from an
+   * older copy catches up first), and the members must have shown what they
+   * hold of it (the lookup a first round makes: tables newer than ours are
+   * adopted, and one our chain conflicts with ends the idle rounds).
+   */
+  private async readyAfterRestart (): Promise<boolean> {
+    if (this.ownTableLooked) return true
+    if (await this.c.settle?.(this.self) != null) return false
+    const lookup = new LinkedSignal([this.stopping.signal, AbortSignal.timeout(OWN_TABLE_LOOKUP_TIMEOUT)])
+    await this.ownChainHolders({ signal: lookup.signal }).catch(() => {}).finally(() => { lookup.clear() })
+    if (!this.ownTableLooked) return false
+    if (await this.ownTableConflict() != null) {
+      this.shortfall.forget()
+      return false
+    }
+    return true
   }
 
   /** Whether a member may have room for our chain, as far as what it advertises tells (unknown: it may). */

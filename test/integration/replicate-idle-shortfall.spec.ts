@@ -109,6 +109,37 @@ describe('replicate - a backup gone for good, replaced without a write', () => {
   })
 })
 
+describe('replicate - a restarted vehicle whose backup does not come back', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('replaces it without a write once it has been away memberIdle since the start', async () => {
+    const options = { kBackups: 2, memberIdle: 1_500 }
+    const nodes = await connectedSwarm(cluster, 4, options)
+    let a = nodes[0]
+    const self = a.peerId.toString()
+    await a.put('gps/1', new TextEncoder().encode('-27.7101,-51.0901'))
+    const first = a.vguarddb.tables.get(self)?.table
+    if (first == null) throw new Error('no table')
+    const [stays, leaves] = first.active.map(id => nodes.find(n => n.peerId.toString() === id) as VGuardNode)
+    const spare = nodes.find(n => n !== a && n !== stays && n !== leaves) as VGuardNode
+
+    const { dataDir } = a.config
+    await cluster.stopNode(a)
+    await cluster.stopNode(leaves)
+    a = await cluster.create({ ...options, dataDir, bootstrap: [stays.multiaddrs[0].toString()] })
+    await a.start()
+    await waitFor(() => fullyConnected([a, stays, spare]), { message: 'a back beside two of the others' })
+    // no write: the backup that never came back is replaced
+    await waitFor(() => (a.vguarddb.tables.get(self)?.table.epoch ?? 0) > first.epoch, { timeout: 30_000, message: 'a round after the restart' })
+    const table = a.vguarddb.tables.get(self)?.table
+    expect(table?.active.slice().sort()).toEqual(ids(stays, spare))
+    expect(table?.obsolete).toEqual(ids(leaves))
+    expect((await spare.chains.info(self))?.height).toBe(1)
+    expect((await a.chains.tip(self)).height).toBe(1)
+  })
+})
+
 describe('replicate - a transfer asked to keep a diverged copy', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })

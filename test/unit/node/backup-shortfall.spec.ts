@@ -101,4 +101,22 @@ describe('node - backup shortfall', () => {
     s.peerConnected('C')
     expect(s.candidates(['C'], anyRoom)).toEqual(['C'])
   })
+
+  it('a table of the previous run says who is fresh until a round of this run says more', () => {
+    const s = new BackupShortfall(at().now)
+    s.assumeFromTable(['B'], true)
+    expect(s.carriedOver).toBe(true)
+    expect(s.candidates(['B', 'C'], anyRoom)).toEqual(['C'])
+    s.noteRound({ complete: false, transfers: [{ peerId: 'C' }], failures: [] })
+    expect(s.carriedOver).toBe(false)
+    // a round noted: the table says nothing more
+    s.assumeFromTable(['B'], true)
+    expect(s.candidates(['B', 'C'], anyRoom)).toEqual(['B'])
+    // not short, but its backups may go
+    const t = new BackupShortfall(at().now)
+    t.assumeFromTable(['B', 'C'], false)
+    expect(t.short).toBe(false)
+    expect(t.backupGone('C')).toBe(true)
+    expect(t.carriedOver).toBe(true)
+  })
 })
