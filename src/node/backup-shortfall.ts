@@ -9,7 +9,8 @@
  * fresh, and which members failed lately, so that such a round runs only
  * when some connected member could do better (each round signs a new epoch
  * and gossips it: rounds tried again and again with the same candidates
- * would churn tables for nothing).
+ * would churn tables for nothing). A restarted vehicle starts from the
+ * newest table it signed (assumeFromTable) until a round of its own says more.
  */
 
 /**
