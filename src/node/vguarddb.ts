@@ -440,7 +440,7 @@ export class VGuardDB {
     } else if (!await this.readyAfterRestart()) {
       return false
     } else if (this.shortfall.candidates(members, await this.roomFor()).length === 0) {
-      // only the members the last round had, or that failed lately: the same round again would sign a new epoch for nothing
+      // every member is a fresh backup already, failed lately or has no room: the round would sign an epoch for nothing
       return false
     }
     const outcome = await this.afterCommit(this.self, members, { idle: true }).catch((err: Error) => {
