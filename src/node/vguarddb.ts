@@ -473,10 +473,17 @@ export class VGuardDB {
     return true
   }
 
-  /** Whether a member may have room for our chain, as far as what it advertises tells (unknown: it may). */
+  /**
+   * Whether a member may have room for our chain, as far as what it
+   * advertises tells (unknown: it may). A backup our table names needs room
+   * only for what it lacks (what it advertises excludes its copy), as
+   * rankBackupCandidates has it.
+   */
   private async roomFor (): Promise<(peer: string) => boolean> {
     const bytes = (await this.c.store.info(this.self))?.bytes ?? 0
+    const named = new Set(this.tables.get(this.self)?.table.active ?? [])
     return (peer) => {
+      if (named.has(peer)) return true
       const free = this.c.capacityHint?.(peer)?.free
       return free == null || free >= bytes
     }
