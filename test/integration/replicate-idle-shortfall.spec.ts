@@ -8,7 +8,8 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
-import type { VGuardNode } from '../../src/node/index.ts'
+import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
+import type { BackupTable } from '../../src/backup/index.ts'
 import { pbStream } from '@libp2p/utils'
 import { createBlock, emptyTip, encodeBlock, tipOf } from '../../src/chain/index.ts'
 import type { Block } from '../../src/chain/index.ts'
@@ -78,14 +79,7 @@ describe('replicate - a backup gone for good, replaced without a write', () => {
 
   it('a backup away longer than memberIdle is replaced by another member and named obsolete; one back in time is kept', async () => {
     // memberIdle: how long a vehicle that left is remembered (short here, 60 s by default)
-    const nodes = await connectedSwarm(cluster, 4, { kBackups: 2, memberIdle: 4_000 })
-    const [a] = nodes
-    const self = a.peerId.toString()
-    await a.put('gps/1', new TextEncoder().encode('-27.7101,-51.0901'))
-    const first = a.vguarddb.tables.get(self)?.table
-    if (first == null) throw new Error('no table')
-    const [stays, leaves] = first.active.map(id => nodes.find(n => n.peerId.toString() === id) as VGuardNode)
-    const spare = nodes.find(n => n !== a && n !== stays && n !== leaves) as VGuardNode
+    const { a, self, first, stays, leaves, spare } = await oneWriteInFour(cluster, { kBackups: 2, memberIdle: 4_000 })
 
     // a restart shorter than memberIdle moves nothing
     const { dataDir } = stays.config
@@ -115,14 +109,9 @@ describe('replicate - a restarted vehicle whose backup does not come back', () =
 
   it('replaces it without a write once it has been away memberIdle since the start', async () => {
     const options = { kBackups: 2, memberIdle: 1_500 }
-    const nodes = await connectedSwarm(cluster, 4, options)
-    let a = nodes[0]
-    const self = a.peerId.toString()
-    await a.put('gps/1', new TextEncoder().encode('-27.7101,-51.0901'))
-    const first = a.vguarddb.tables.get(self)?.table
-    if (first == null) throw new Error('no table')
-    const [stays, leaves] = first.active.map(id => nodes.find(n => n.peerId.toString() === id) as VGuardNode)
-    const spare = nodes.find(n => n !== a && n !== stays && n !== leaves) as VGuardNode
+    const four = await oneWriteInFour(cluster, options)
+    const { self, first, stays, leaves, spare } = four
+    let a = four.a
 
     const { dataDir } = a.config
     await cluster.stopNode(a)
@@ -193,6 +182,22 @@ describe('replicate - a round without a write and a diverged copy', () => {
     expect((await a.chains.tip(self)).height).toBe(1)
   })
 })
+
+/**
+ * Four vehicles; a writes one fix: `stays` and `leaves` are the backups its
+ * table names, `spare` the other vehicle.
+ */
+async function oneWriteInFour (cluster: TestCluster, options: Partial<VGuardNodeOptions>): Promise<{ a: VGuardNode, self: string, first: BackupTable, stays: VGuardNode, leaves: VGuardNode, spare: VGuardNode }> {
+  const nodes = await connectedSwarm(cluster, 4, options)
+  const [a] = nodes
+  const self = a.peerId.toString()
+  await a.put('gps/1', new TextEncoder().encode('-27.7101,-51.0901'))
+  const first = a.vguarddb.tables.get(self)?.table
+  if (first == null) throw new Error('no table')
+  const [stays, leaves] = first.active.map(id => nodes.find(n => n.peerId.toString() === id) as VGuardNode)
+  const spare = nodes.find(n => n !== a && n !== stays && n !== leaves) as VGuardNode
+  return { a, self, first, stays, leaves, spare }
+}
 
 /**
  * Pushes `to` a copy of `owner`'s chain that its store does not hold (two
