@@ -49,8 +49,7 @@ import { SYNC_WRITE } from '../storage/database.ts'
 import { checkBoothInput, MAX_PARTICIPANTS } from './booth-input.ts'
 import type { EndOfBoothInput } from './booth-input.ts'
 import { errorLabel } from './errors.ts'
-import { BackoffTask } from './backoff-task.ts'
-import { BackupShortfall } from './backup-shortfall.ts'
+import { IdleRounds } from './idle-rounds.ts'
 
 // defined beside the other write errors (own-chain-recovery.ts raises it too); exported from here as before
 export { OwnChainConflictError }
@@ -61,15 +60,11 @@ export const BOOTHS_TOPIC_VERSION = 1
 export type { ReadOptions } from './redirect-reads.ts'
 /** A round gives up on one backup after this long and tries the next candidate. */
 const REPLICATE_TIMEOUT = 5 * 60_000
-/** How long idleRound waits for the vehicles transfer notes name, and k members, to connect before it runs its round without them. */
-const SETTLE_NOTED_WAIT = 10_000
 /**
  * Previous backups a round short of k keeps in its table besides k (see
  * round): a few more than k, as some of them may be gone for good.
  */
 const KEPT_MARGIN = 2
-/** How long a backup of our chain may stay away before a round without a write replaces it (VGuardDBComponents.backupAwayMs). */
-const DEFAULT_BACKUP_AWAY_MS = 60_000
 /** How long the first round of a run waits for members to show our chain's newest table (see round). */
 const OWN_TABLE_LOOKUP_TIMEOUT = 2_000
 /** Tables of our own chain kept for the check of the next rounds (ownShown): as many as a lookup asks. */
@@ -199,21 +194,8 @@ export class VGuardDB {
   private readonly noted = new Map<string, string[]>()
   /** Chains whose transfer notes may be on disk (loaded, or noted since): a round clears them, the others have none. */
   private readonly notesOnDisk = new Set<string>()
-  /**
-   * Rounds of our own chain that no commit carries (idleRound): for the
-   * transfers a previous run noted and never settled (it crashed mid-round:
-   * without it, their copies waited for our next commit, for good if we
-   * never wrote again, and reconcile grew a partial one into the whole chain
-   * meanwhile, a crash probe), and for a last round that fell short of k
-   * backups (shortfall), once a member that could take the chain is there.
-   */
-  private readonly idleRounds: BackoffTask
-  /** Whom our own chain's last round left fresh, whether it is short of k, and who failed lately. */
-  private readonly shortfall = new BackupShortfall()
-  /** Backups of our chain that disconnected: when each has been away backupAwayMs, it is taken for gone. */
-  private readonly awayTimers = new Map<string, ReturnType<typeof setTimeout>>()
-  /** When start() ran (performance.now()): idleRound waits a while for k members to connect. */
-  private startedAt = 0
+  /** Rounds of our own chain that no commit carries (idle-rounds.ts). */
+  private readonly idleRounds: IdleRounds
   /**
    * A point of our own chain this process read from its own store when it
    * signed a table naming it: our chain holds it for as long as we run (no
@@ -321,16 +303,33 @@ export class VGuardDB {
       log: this.log,
       isConnected: (peer) => components.libp2p.getConnections(peerIdFromString(peer)).length > 0
     })
-    this.idleRounds = new BackoffTask({ attempt: async () => await this.idleRound(), what: 'a round of our chain without a write', log: this.log })
+    this.idleRounds = new IdleRounds({
+      kBackups: components.kBackups,
+      backupAwayMs: components.backupAwayMs,
+      log: this.log,
+      ownTable: () => this.tables.get(this.self)?.table,
+      members: () => (components.members?.() ?? []).map(p => p.toString()),
+      isConnected: (peer) => this.isConnected(peer),
+      interrupted: () => this.interrupted(this.self),
+      looked: () => this.ownTableLooked,
+      lookUp: async () => {
+        const lookup = new LinkedSignal([this.stopping.signal, AbortSignal.timeout(OWN_TABLE_LOOKUP_TIMEOUT)])
+        await this.ownChainHolders({ signal: lookup.signal }).catch(() => {}).finally(() => { lookup.clear() })
+      },
+      conflict: async () => await this.ownTableConflict(),
+      behind: async () => await components.settle?.(this.self),
+      roomFor: async () => await this.roomFor(),
+      round: async (participants) => await this.afterCommit(this.self, participants, { idle: true })
+    })
   }
 
   async start (): Promise<void> {
     this.started = true
-    this.startedAt = performance.now()
     // a start after a failed one (stop() ran): redirect reads had gone on saying the node was stopped
     this.stopped = false
     this.stopping = stopController()
     this.ownTableLooked = false
+    this.idleRounds.start()
     await this.tables.open()
     for await (const key of this.transfersDb.keys()) {
       const [chainId, peer] = utf8d.decode(key).split('\n')
@@ -353,23 +352,9 @@ export class VGuardDB {
     if (own != null) this.releases.handOff(this.self, own.active)
   }
 
-  /**
-   * Starts the rounds no commit carries (idleRounds) that the previous run
-   * left: the transfers it noted, and a table of ours short of k fresh
-   * backups. Its backups that do not come back within backupAwayMs are taken
-   * for gone. Called once consensus runs, so our chain replayed what it
-   * decided first (a review).
-   */
+  /** Starts the rounds no commit carries that the previous run left (IdleRounds.resume): called once consensus runs. */
   settleInterrupted (): void {
-    if (!this.started || this.stopped) return
-    const own = this.tables.get(this.self)?.table
-    if (own != null) {
-      // a table whose round refreshed none says what its backups hold below its tip: none is fresh
-      const fresh = own.heldHeight != null ? [] : own.active.filter(p => p !== this.self)
-      this.shortfall.assumeFromTable(fresh, fresh.length < this.c.kBackups)
-      for (const peer of fresh) if (!this.isConnected(peer)) this.watchAway(peer)
-    }
-    if (this.idleRoundNeeded()) this.idleRounds.start()
+    if (this.started && !this.stopped) this.idleRounds.resume()
   }
 
   /** Starts no more background rounds: the node is leaving (it must not begin transfers while the rest stops). */
@@ -379,98 +364,12 @@ export class VGuardDB {
 
   private readonly onPeerConnect = (evt: CustomEvent<PeerId>): void => {
     const peer = evt.detail.toString()
-    clearTimeout(this.awayTimers.get(peer))
-    this.awayTimers.delete(peer)
     this.releases.peerConnected(peer)
-    this.shortfall.peerConnected(peer)
-    this.idleRounds.poke()
+    this.idleRounds.peerConnected(peer)
   }
 
-  /**
-   * A backup of our chain that stays away is replaced without waiting for a
-   * write: a vehicle that stopped writing kept its chain on one copy fewer
-   * for as long as it stayed idle, on none once all of its backups had
-   * driven off. A short absence (a restart) is no reason to move the chain.
-   */
   private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => {
-    const peer = evt.detail.toString()
-    if (this.stopped || this.tables.get(this.self)?.table.active.includes(peer) !== true) return
-    this.watchAway(peer)
-  }
-
-  /** A backup of our chain that is away: once away backupAwayMs, it is taken for gone (see onPeerDisconnect). */
-  private watchAway (peer: string): void {
-    clearTimeout(this.awayTimers.get(peer))
-    const timer = setTimeout(() => {
-      this.awayTimers.delete(peer)
-      if (this.stopped || this.isConnected(peer) || !this.shortfall.backupGone(peer)) return
-      this.log('backup %s of our chain has been away %d ms: a round without a write replaces it', peer, this.c.backupAwayMs ?? DEFAULT_BACKUP_AWAY_MS)
-      this.idleRounds.ensure()
-    }, this.c.backupAwayMs ?? DEFAULT_BACKUP_AWAY_MS)
-    // no reason to keep a stopping process alive
-    timer.unref?.()
-    this.awayTimers.set(peer, timer)
-  }
-
-  private idleRoundNeeded (): boolean {
-    return this.interrupted(this.self).length > 0 || this.shortfall.short
-  }
-
-  /**
-   * One try of idleRounds: a round of our chain with the members connected
-   * now, if one is needed and could do better than the last. True once none
-   * is needed.
-   */
-  private async idleRound (): Promise<boolean> {
-    if (this.stopped || !this.idleRoundNeeded()) return true
-    const members = (this.c.members?.() ?? []).map(p => p.toString())
-    // nobody to take the copy or be told to release it: a member that connects pokes the next try
-    if (members.length === 0) return false
-    if (this.interrupted(this.self).length > 0) {
-      // The vehicles the notes name, and k members, may still be connecting (a bootstrap peer first, the
-      // rest through it): run now, the round would fall short of k, or pass over the vehicle that holds part
-      // of the chain, which it takes first (a test's round sent the whole chain to another). So it waits a while
-      const missing = this.interrupted(this.self).some(p => !members.includes(p)) || members.length < this.c.kBackups
-      if (missing && performance.now() - this.startedAt < SETTLE_NOTED_WAIT) return false
-    } else if (!this.ownTableLooked && !this.shortfall.carriedOver) {
-      // No member has been asked about our chain since we started (we wrote alone): it may have gone
-      // another way than the one they hold (a database lost), which a write's consensus asks the booth
-      // first. The round after that write makes up the shortfall instead
-      return false
-    } else if (!await this.readyAfterRestart()) {
-      return false
-    } else if (this.shortfall.candidates(members, await this.roomFor()).length === 0) {
-      // every member is a fresh backup already, failed lately or has no room: the round would sign an epoch for nothing
-      return false
-    }
-    const outcome = await this.afterCommit(this.self, members, { idle: true }).catch((err: Error) => {
-      // our chain went another way than its backups': the writes are refused until the operator acts
-      // (checkOwnConflict), and a round again every 30 s would only find it again
-      if (err.name === 'OwnChainConflictError') this.shortfall.forget()
-      throw err
-    })
-    this.log('round of our chain without a write: epoch %d, %s, active %s, obsolete %s', outcome.epoch, outcome.complete ? 'complete' : 'still short of k', outcome.active.join(', '), outcome.obsolete.join(', '))
-    return !this.idleRoundNeeded()
-  }
-
-  /**
-   * A shortfall carried over from the previous run, before any round of this
-   * one: our chain must hold what we voted for (a data dir restored from an
-   * older copy catches up first), and the members must have shown what they
-   * hold of it (the lookup a first round makes: tables newer than ours are
-   * adopted, and one our chain conflicts with ends the idle rounds).
-   */
-  private async readyAfterRestart (): Promise<boolean> {
-    if (this.ownTableLooked) return true
-    if (await this.c.settle?.(this.self) != null) return false
-    const lookup = new LinkedSignal([this.stopping.signal, AbortSignal.timeout(OWN_TABLE_LOOKUP_TIMEOUT)])
-    await this.ownChainHolders({ signal: lookup.signal }).catch(() => {}).finally(() => { lookup.clear() })
-    if (!this.ownTableLooked) return false
-    if (await this.ownTableConflict() != null) {
-      this.shortfall.forget()
-      return false
-    }
-    return true
+    this.idleRounds.peerDisconnected(evt.detail.toString())
   }
 
   /**
@@ -496,8 +395,6 @@ export class VGuardDB {
     this.releases.stop()
     this.c.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     this.c.libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
-    for (const timer of this.awayTimers.values()) clearTimeout(timer)
-    this.awayTimers.clear()
     const { pubsub } = this.c.libp2p.services
     pubsub.removeEventListener('message', this.onGossip)
     pubsub.unsubscribe(this.topic)
@@ -596,7 +493,7 @@ export class VGuardDB {
    * arrives tops its transfers up with the blocks committed meanwhile
    * (ReplicateOptions.topUp): if it ends complete with every fresh backup
    * holding that height, the caller has its answer then, a round earlier.
-   * `idle`: no commit carries the round (idleRound); it joins any round
+   * `idle`: no commit carries the round (idle-rounds.ts); it joins any round
    * queued, but a commit never joins it (see round).
    */
   async afterCommit (chainId: string, participants: string[], options: { own?: boolean, covering?: number, idle?: boolean } = {}): Promise<ReplicationOutcome> {
@@ -723,7 +620,7 @@ export class VGuardDB {
   }
 
   /**
-   * `idle`: no commit carries this round (idleRound). It replaces no copy
+   * `idle`: no commit carries this round (idle-rounds.ts). It replaces no copy
    * that went another way (keepDiverged): only a write's round does, after
    * its consensus asked the booth whether our chain is the one they hold.
    */
@@ -868,14 +765,8 @@ export class VGuardDB {
     this.publish({ chainId, height: covered.height, tipHash: covered.hash as Uint8Array<ArrayBuffer>, participants, table: signed.signed as Uint8Array<ArrayBuffer> })
     this.c.events.safeDispatchEvent('backup:table', { detail: { chainId, epoch, active: named, obsolete, height: covered.height } })
     if (!complete) this.log('only %d of %d backups for %s at epoch %d (%d older copies kept)', active.length, kBackups, chainId, epoch, kept.length)
-    if (chainId === this.self) this.noteOwnRound({ complete, failures, transfers })
+    if (chainId === this.self) this.idleRounds.noteRound({ complete, failures, transfers })
     return { chainId, height: covered.height, epoch, active: named, obsolete, complete, failures, transfers }
-  }
-
-  /** A round of our chain that fell short of k is tried again without a write once a member could do better (idleRound). */
-  private noteOwnRound (round: { complete: boolean, failures: Array<{ peerId: string }>, transfers: Array<{ peerId: string }> }): void {
-    this.shortfall.noteRound(round)
-    if (!round.complete && this.started && !this.stopped) this.idleRounds.ensure()
   }
 
   private isConnected (peer: string): boolean {

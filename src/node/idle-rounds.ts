@@ -1,0 +1,191 @@
+/**
+ * Replication rounds of our own chain that no commit carries (VGuardDB runs
+ * them; docs/architecture.md, "Made up without a write"):
+ *
+ * - the transfers a previous run noted and never settled (it crashed
+ *   mid-round): without a round, their copies waited for our next commit,
+ *   for good if we never wrote again, and reconcile grew a partial one into
+ *   the whole chain meanwhile (a crash probe);
+ * - a last round short of k fresh backups, or a backup it made that has
+ *   been away for backupAwayMs (BackupShortfall): a vehicle that stopped
+ *   writing kept its chain on fewer than k up-to-date copies, on none but
+ *   its own once all of its backups had driven off.
+ *
+ * One try when a member connects, retries with backoff (BackoffTask) until
+ * no round is needed.
+ */
+import type { Logger } from '@libp2p/interface'
+import type { BackupTable } from '../backup/index.ts'
+import { BackoffTask } from './backoff-task.ts'
+import { BackupShortfall } from './backup-shortfall.ts'
+import type { RoundSummary } from './backup-shortfall.ts'
+
+/** How long a try waits for the vehicles transfer notes name, and k members, to connect before it runs its round without them. */
+const SETTLE_NOTED_WAIT = 10_000
+/** How long a backup of our chain may stay away before a round without a write replaces it (IdleRoundsDeps.backupAwayMs). */
+export const DEFAULT_BACKUP_AWAY_MS = 60_000
+
+export interface IdleRoundsDeps {
+  kBackups: number
+  /** How long (ms) a backup may stay disconnected before it is taken for gone. @default DEFAULT_BACKUP_AWAY_MS */
+  backupAwayMs?: number
+  log: Logger
+  /** The newest table of our own chain. */
+  ownTable: () => BackupTable | undefined
+  /** The connected members of our network. */
+  members: () => string[]
+  isConnected: (peer: string) => boolean
+  /** Vehicles a transfer of our chain was noted for that no round settled (a crash cut it short). */
+  interrupted: () => string[]
+  /** A member answered this run's lookup of our chain's newest table. */
+  looked: () => boolean
+  /** The lookup a first round makes (newer tables adopted, older ones of ours noted). */
+  lookUp: () => Promise<void>
+  /** A table of ours our chain conflicts with, if any (VGuardDB.ownTableConflict). */
+  conflict: () => Promise<Error | undefined>
+  /** Why our chain does not hold what we voted for yet, if it does not. */
+  behind: () => Promise<string | undefined>
+  /** Whether a member may have room for our chain, as far as it advertises. */
+  roomFor: () => Promise<(peer: string) => boolean>
+  /** Runs the round with these participants (VGuardDB.afterCommit, idle). */
+  round: (participants: string[]) => Promise<RoundSummary & { epoch: number, active: string[], obsolete: string[] }>
+}
+
+export class IdleRounds {
+  private readonly task: BackoffTask
+  /** Whom our chain's last round left fresh, whether it is short of k, and who failed lately. */
+  private readonly shortfall = new BackupShortfall()
+  /** Backups of our chain that are away: when each has been away backupAwayMs, it is taken for gone. */
+  private readonly awayTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  /** When start() ran (performance.now()): a try for noted transfers waits a while for k members to connect. */
+  private startedAt = 0
+  private running = false
+
+  constructor (private readonly d: IdleRoundsDeps) {
+    this.task = new BackoffTask({ attempt: async () => await this.attempt(), what: 'a round of our chain without a write', log: d.log })
+  }
+
+  /** The node starts: nothing runs before resume(). */
+  start (): void {
+    this.startedAt = performance.now()
+    this.running = true
+  }
+
+  /**
+   * Starts the rounds the previous run left: its noted transfers, and a
+   * table of ours short of k fresh backups; its backups that do not come
+   * back within backupAwayMs are taken for gone. Called once consensus runs,
+   * so our chain replayed what it decided first (a review).
+   */
+  resume (): void {
+    if (!this.running) return
+    const own = this.d.ownTable()
+    if (own != null) {
+      // a table whose round refreshed none says what its backups hold below its tip: none is fresh
+      const fresh = own.heldHeight != null ? [] : own.active
+      this.shortfall.assumeFromTable(fresh, fresh.length < this.d.kBackups)
+      for (const peer of fresh) if (!this.d.isConnected(peer)) this.watchAway(peer)
+    }
+    if (this.needed()) this.task.start()
+  }
+
+  /** No more tries; resolves once the one under way, if any, has ended. */
+  async stop (): Promise<void> {
+    this.running = false
+    for (const timer of this.awayTimers.values()) clearTimeout(timer)
+    this.awayTimers.clear()
+    await this.task.stop()
+  }
+
+  peerConnected (peer: string): void {
+    clearTimeout(this.awayTimers.get(peer))
+    this.awayTimers.delete(peer)
+    this.shortfall.peerConnected(peer)
+    this.task.poke()
+  }
+
+  /**
+   * A backup of our chain that stays away is replaced without waiting for a
+   * write. A short absence (a restart) is no reason to move the chain.
+   */
+  peerDisconnected (peer: string): void {
+    if (this.running && this.d.ownTable()?.active.includes(peer) === true) this.watchAway(peer)
+  }
+
+  /** What a round of our chain came to: one short of k is made up once a member could do better. */
+  noteRound (round: RoundSummary): void {
+    this.shortfall.noteRound(round)
+    if (!round.complete && this.running) this.task.ensure()
+  }
+
+  private watchAway (peer: string): void {
+    clearTimeout(this.awayTimers.get(peer))
+    const awayMs = this.d.backupAwayMs ?? DEFAULT_BACKUP_AWAY_MS
+    const timer = setTimeout(() => {
+      this.awayTimers.delete(peer)
+      if (!this.running || this.d.isConnected(peer) || !this.shortfall.backupGone(peer)) return
+      this.d.log('backup %s of our chain has been away %d ms: a round without a write replaces it', peer, awayMs)
+      this.task.ensure()
+    }, awayMs)
+    // no reason to keep a stopping process alive
+    timer.unref?.()
+    this.awayTimers.set(peer, timer)
+  }
+
+  private needed (): boolean {
+    return this.d.interrupted().length > 0 || this.shortfall.short
+  }
+
+  /** One try: a round with the members connected now, if one is needed and could do better than the last. True once none is needed. */
+  private async attempt (): Promise<boolean> {
+    if (!this.running || !this.needed()) return true
+    const members = this.d.members()
+    // nobody to take the copy or be told to release it: a member that connects pokes the next try
+    if (members.length === 0) return false
+    const noted = this.d.interrupted()
+    if (noted.length > 0) {
+      // The vehicles the notes name, and k members, may still be connecting (a bootstrap peer first, the
+      // rest through it): run now, the round would fall short of k, or pass over the vehicle that holds part
+      // of the chain, which it takes first (a test's round sent the whole chain to another). So it waits a while
+      const missing = noted.some(p => !members.includes(p)) || members.length < this.d.kBackups
+      if (missing && performance.now() - this.startedAt < SETTLE_NOTED_WAIT) return false
+    } else if (!this.d.looked() && !this.shortfall.carriedOver) {
+      // No member has been asked about our chain since we started (we wrote alone): it may have gone
+      // another way than the one they hold (a database lost), which a write's consensus asks the booth
+      // first. The round after that write makes up the shortfall instead
+      return false
+    } else if (!await this.readyAfterRestart()) {
+      return false
+    } else if (this.shortfall.candidates(members, await this.d.roomFor()).length === 0) {
+      // every member is a fresh backup already, failed lately or has no room: the round would sign an epoch for nothing
+      return false
+    }
+    const outcome = await this.d.round(members).catch((err: Error) => {
+      // our chain went another way than its backups': the writes are refused until the operator acts
+      // (VGuardDB.checkOwnConflict), and a round again every 30 s would only find it again
+      if (err.name === 'OwnChainConflictError') this.shortfall.forget()
+      throw err
+    })
+    this.d.log('round of our chain without a write: epoch %d, %s, active %s, obsolete %s', outcome.epoch, outcome.complete ? 'complete' : 'still short of k', outcome.active.join(', '), outcome.obsolete.join(', '))
+    return !this.needed()
+  }
+
+  /**
+   * A shortfall carried over from the previous run, before any round of this
+   * one: our chain must hold what we voted for (a data dir restored from an
+   * older copy catches up first), and the members must have shown what they
+   * hold of it (the lookup a first round makes: tables newer than ours are
+   * adopted, and one our chain conflicts with ends the idle rounds).
+   */
+  private async readyAfterRestart (): Promise<boolean> {
+    if (this.d.looked()) return true
+    if (await this.d.behind() != null) return false
+    await this.d.lookUp()
+    if (!this.d.looked()) return false
+    if (await this.d.conflict() != null) {
+      this.shortfall.forget()
+      return false
+    }
+    return true
+  }
+}
