@@ -45,8 +45,8 @@ export interface IdleRoundsDeps {
   conflict: () => Promise<Error | undefined>
   /** Why our chain does not hold what we voted for yet, if it does not. */
   behind: () => Promise<string | undefined>
-  /** Whether a member may have room for our chain, as far as it advertises. */
-  roomFor: () => Promise<(peer: string) => boolean>
+  /** The members a round could take as backups: with room for our chain as far as they advertise (a backup our table names needs room only for what it lacks). */
+  eligible: (members: string[]) => Promise<Set<string>>
   /** Runs the round with these participants (VGuardDB.afterCommit, idle). */
   round: (participants: string[]) => Promise<RoundSummary & { epoch: number, active: string[], obsolete: string[] }>
 }
@@ -156,7 +156,7 @@ export class IdleRounds {
       return false
     } else if (!await this.readyAfterRestart()) {
       return false
-    } else if (this.shortfall.candidates(members, await this.d.roomFor()).length === 0) {
+    } else if (!await this.couldDoBetter(members)) {
       // every member is a fresh backup already, failed lately or has no room: the round would sign an epoch for nothing
       return false
     }
@@ -168,6 +168,12 @@ export class IdleRounds {
     })
     this.d.log('round of our chain without a write: epoch %d, %s, active %s, obsolete %s', outcome.epoch, outcome.complete ? 'complete' : 'still short of k', outcome.active.join(', '), outcome.obsolete.join(', '))
     return !this.needed()
+  }
+
+  /** Some connected member could be a fresh backup the last round did not make. */
+  private async couldDoBetter (members: string[]): Promise<boolean> {
+    const eligible = await this.d.eligible(members)
+    return this.shortfall.candidates(members, peer => eligible.has(peer)).length > 0
   }
 
   /**

@@ -25,7 +25,7 @@ import type { ChainStore } from '../storage/index.ts'
 import { headerAt } from '../storage/header-at.ts'
 import type { NodeDatabase, BinarySublevel } from '../storage/database.ts'
 import { BackupTableStore, BoothResult, heldPoint, MAX_TABLE_MEMBERS, rankBackupCandidates, signTable } from '../backup/index.ts'
-import type { BackupTable as BackupTableInfo, VerifiedTable } from '../backup/index.ts'
+import type { BackupTable as BackupTableInfo, Candidate, VerifiedTable } from '../backup/index.ts'
 import { prefixEnd } from '../storage/keys.ts'
 import { ReplicateService } from '../protocols/replicate/index.ts'
 import type { ReplicateProgress, ReplicateResult } from '../protocols/replicate/index.ts'
@@ -318,7 +318,7 @@ export class VGuardDB {
       },
       conflict: async () => await this.ownTableConflict(),
       behind: async () => await components.settle?.(this.self),
-      roomFor: async () => await this.roomFor(),
+      eligible: async (members) => await this.eligible(members),
       round: async (participants) => await this.afterCommit(this.self, participants, { idle: true })
     })
   }
@@ -372,20 +372,20 @@ export class VGuardDB {
     this.idleRounds.peerDisconnected(evt.detail.toString())
   }
 
-  /**
-   * Whether a member may have room for our chain, as far as what it
-   * advertises tells (unknown: it may). A backup our table names needs room
-   * only for what it lacks (what it advertises excludes its copy), as
-   * rankBackupCandidates has it.
-   */
-  private async roomFor (): Promise<(peer: string) => boolean> {
-    const bytes = (await this.c.store.info(this.self))?.bytes ?? 0
-    const named = new Set(this.tables.get(this.self)?.table.active ?? [])
-    return (peer) => {
-      if (named.has(peer)) return true
-      const free = this.c.capacityHint?.(peer)?.free
-      return free == null || free >= bytes
-    }
+  /** The members a round of our chain could take as backups, by what they advertise (rankBackupCandidates). */
+  private async eligible (members: string[]): Promise<Set<string>> {
+    const chainBytes = (await this.c.store.info(this.self))?.bytes ?? 0
+    const current = this.tables.get(this.self)?.table.active
+    // which ones, not in what order: no draw from the random source
+    return new Set(rankBackupCandidates({ candidates: this.hinted(members), self: this.self, chainBytes, current, random: () => 0 }))
+  }
+
+  /** Backup candidates with the free space and load they advertised (peer exchange). */
+  private hinted (participants: string[]): Candidate[] {
+    return participants.map(peerId => {
+      const hint = this.c.capacityHint?.(peerId)
+      return { peerId, free: hint?.free, load: hint?.held }
+    })
   }
 
   async stop (): Promise<void> {
@@ -649,10 +649,7 @@ export class VGuardDB {
       await this.checkShownTables()
     }
     const failures: Array<{ peerId: string, error: string }> = []
-    const candidates = participants.map(peerId => {
-      const hint = this.c.capacityHint?.(peerId)
-      return { peerId, free: hint?.free, load: hint?.held }
-    })
+    const candidates = this.hinted(participants)
     // vehicles a transfer a crash cut short wrote to hold part of the chain, maybe all of it: kept as
     // current backups are (a probe's first round after the crash sent the whole chain to an empty one)
     const holding = [...(current?.active ?? []), ...this.interrupted(chainId)]
