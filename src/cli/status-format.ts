@@ -3,7 +3,7 @@
  * one row per chain it holds. Peer ids in lists are shortened to their last
  * six characters (as in the demo's table); `--json` has them whole.
  */
-import type { StatusBody } from '../http/status.ts'
+import type { StatusBody, ChainStatus } from '../http/status.ts'
 import { formatColumns } from './columns.ts'
 import type { Column } from './columns.ts'
 
@@ -69,6 +69,9 @@ export function formatStatus (s: StatusBody): string[] {
   }
   // a node of an earlier version sends none
   if (typeof s.ownChainLost === 'string') lines.push(`own chain  lost its database: its writes wait until a vehicle holding the chain hands it back (${s.ownChainLost})`)
+  const own = s.chains.find(c => c.id === s.peerId)?.replication
+  // a node of an earlier version sends none
+  if (own != null && typeof own === 'object') lines.push(...ownBackupsLines(own, who))
   if (s.transfers.length > 0) lines.push(`replicating ${s.transfers.map(t => `${short(t.chainId)} to ${short(t.peer)} (${t.height}/${t.target})`).join(', ')}`)
   if (s.pendingReleases.length > 0) lines.push(`releases   ${s.pendingReleases.length} waiting to be confirmed`)
   if (s.chains.length === 0) return [...lines, '', 'no chains held yet']
@@ -93,4 +96,23 @@ function backupsCell (table: { active: string[], height: number, heldHeight?: nu
   if (table == null || table.active.length === 0) return '-'
   const names = table.active.map(who).join(', ')
   return typeof table.heldHeight === 'number' && table.heldHeight < table.height ? `${names} (hold ${table.heldHeight})` : names
+}
+
+const seconds = (ms: number): string => ms < 60_000 ? `${Math.ceil(ms / 1000)} s` : `${Math.ceil(ms / 60_000)} min`
+
+/**
+ * Our own chain on fewer than k fresh copies, or a backup of it away: said
+ * without --json, since the table's backups column names the table's backups
+ * whether or not they are up to date or connected. Nothing when all is well.
+ */
+function ownBackupsLines (r: NonNullable<ChainStatus['replication']>, who: (id: string | null) => string): string[] {
+  const away = r.away.map(a => `${who(a.peerId)} (replaced in ${seconds(a.goneInMs)} unless it returns)`).join(', ')
+  if (!r.shortOfK) return away === '' ? [] : [`backups    away: ${away}`]
+  const fresh = r.fresh.length > 0 ? ` (${r.fresh.map(who).join(', ')})` : ''
+  return [
+    `backups    own chain on ${r.fresh.length} of ${r.k} up-to-date backups${fresh}: a round makes up the rest once a connected member can take it`,
+    ...(away === '' ? [] : [`           away: ${away}`]),
+    // members a round does not count on yet: while the chain is not short, nobody waits for them
+    ...(r.paused.length === 0 ? [] : [`           failed lately: ${r.paused.map(p => `${who(p.peerId)} (tried again in ${seconds(p.retryInMs)})`).join(', ')}`])
+  ]
 }

@@ -1,4 +1,4 @@
-import type { VGuardNode, ReplicaStatus } from '../node/index.ts'
+import type { VGuardNode, ReplicaStatus, OwnReplicationStatus } from '../node/index.ts'
 import { toHex } from '../chain/index.ts'
 import { heldPoint } from '../backup/index.ts'
 
@@ -22,6 +22,12 @@ export interface ChainStatus {
   leader: string | null
   /** Last decided slot (slots count booth changes and gaps too; heights count blocks). */
   decided: number | null
+  /**
+   * This vehicle's own chain only (null on the others): its fresh backups as this run knows them,
+   * whether that is short of k (a round without a write makes it up once a member could do better),
+   * its backups away now and when each is taken for gone, members whose transfer failed lately.
+   */
+  replication: OwnReplicationStatus | null
 }
 
 /**
@@ -98,7 +104,8 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
       booth: null,
       ballot: null,
       leader: null,
-      decided: null
+      decided: null,
+      replication: role === 'own' ? node.vguarddb.ownReplication() : null
     }
   })
   const consensus = node.consensus.status()

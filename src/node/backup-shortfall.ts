@@ -30,6 +30,14 @@ export interface RoundSummary {
   failures: ReadonlyArray<{ peerId: string }>
 }
 
+/** What a round without a write goes by, as /status shows it (times in ms from now). */
+export interface ShortfallView {
+  short: boolean
+  fresh: string[]
+  /** Members whose transfer failed lately, and in how long each is counted on again (sooner if it reconnects). */
+  paused: Array<{ peerId: string, retryInMs: number }>
+}
+
 export class BackupShortfall {
   /** Backups the last round of this run brought up to its tip, less those gone since. */
   private readonly fresh = new Set<string>()
@@ -105,6 +113,14 @@ export class BackupShortfall {
   /** A member reconnected: it may take the chain now (a vehicle back from a restart, its room freed). */
   peerConnected (peer: string): void {
     this.failed.delete(peer)
+  }
+
+  view (): ShortfallView {
+    const at = this.now()
+    const paused = [...this.failed]
+      .map(([peerId, f]) => ({ peerId, retryInMs: Math.ceil(f.at + f.pause - at) }))
+      .filter(p => p.retryInMs > 0)
+    return { short: this.isShort, fresh: [...this.fresh], paused }
   }
 
   /**

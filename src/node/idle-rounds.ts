@@ -51,12 +51,26 @@ export interface IdleRoundsDeps {
   round: (participants: string[]) => Promise<RoundSummary & { epoch: number, active: string[], obsolete: string[] }>
 }
 
+/** Our own chain's backups as this run knows them (VGuardNode's /status shows it on the chain's row). */
+export interface OwnReplicationStatus {
+  /** How many up-to-date copies a round is to make (--k). */
+  k: number
+  /** Backups the last round brought up to our chain's tip, less those taken for gone since (a restarted vehicle: those its newest table names). */
+  fresh: string[]
+  /** Fewer than k are fresh: a round without a write makes it up once a connected member could do better. */
+  shortOfK: boolean
+  /** Backups of our chain disconnected now, and in how long each is taken for gone and replaced (--member-idle after it left). */
+  away: Array<{ peerId: string, goneInMs: number }>
+  /** Members whose transfer of our chain failed lately: not counted on again until then (or until they reconnect). */
+  paused: Array<{ peerId: string, retryInMs: number }>
+}
+
 export class IdleRounds {
   private readonly task: BackoffTask
   /** Whom our chain's last round left fresh, whether it is short of k, and who failed lately. */
   private readonly shortfall = new BackupShortfall()
-  /** Backups of our chain that are away: when each has been away backupAwayMs, it is taken for gone. */
-  private readonly awayTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  /** Backups of our chain that are away, since when (performance.now()): when each has been away backupAwayMs, it is taken for gone. */
+  private readonly awayTimers = new Map<string, { timer: ReturnType<typeof setTimeout>, since: number }>()
   /** When start() ran (performance.now()): a try for noted transfers waits a while for k members to connect. */
   private startedAt = 0
   private running = false
@@ -92,13 +106,13 @@ export class IdleRounds {
   /** No more tries; resolves once the one under way, if any, has ended. */
   async stop (): Promise<void> {
     this.running = false
-    for (const timer of this.awayTimers.values()) clearTimeout(timer)
+    for (const { timer } of this.awayTimers.values()) clearTimeout(timer)
     this.awayTimers.clear()
     await this.task.stop()
   }
 
   peerConnected (peer: string): void {
-    clearTimeout(this.awayTimers.get(peer))
+    clearTimeout(this.awayTimers.get(peer)?.timer)
     this.awayTimers.delete(peer)
     this.shortfall.peerConnected(peer)
     this.task.poke()
@@ -118,8 +132,21 @@ export class IdleRounds {
     if (!round.complete && this.running) this.task.ensure()
   }
 
+  /**
+   * How our chain stands with its backups, as far as this run knows: an
+   * operator sees a chain short of k, who is away, and who failed lately,
+   * without waiting for the log (/status, the metrics).
+   */
+  status (): OwnReplicationStatus {
+    const { short, fresh, paused } = this.shortfall.view()
+    const at = performance.now()
+    const awayMs = this.d.backupAwayMs ?? DEFAULT_BACKUP_AWAY_MS
+    const away = [...this.awayTimers].map(([peerId, { since }]) => ({ peerId, goneInMs: Math.max(0, Math.ceil(since + awayMs - at)) }))
+    return { k: this.d.kBackups, fresh, shortOfK: short, away, paused }
+  }
+
   private watchAway (peer: string): void {
-    clearTimeout(this.awayTimers.get(peer))
+    clearTimeout(this.awayTimers.get(peer)?.timer)
     const awayMs = this.d.backupAwayMs ?? DEFAULT_BACKUP_AWAY_MS
     const timer = setTimeout(() => {
       this.awayTimers.delete(peer)
@@ -129,7 +156,7 @@ export class IdleRounds {
     }, awayMs)
     // no reason to keep a stopping process alive
     timer.unref?.()
-    this.awayTimers.set(peer, timer)
+    this.awayTimers.set(peer, { timer, since: performance.now() })
   }
 
   private needed (): boolean {

@@ -74,6 +74,7 @@ export { NodeStoppedError, UnsupportedRuntimeError } from './errors.ts'
 export { ListenError } from './listen-error.ts'
 export { peerIdOf, InvalidKeyFileError } from './identity.ts'
 export type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
+export type { OwnReplicationStatus } from './idle-rounds.ts'
 export { InvalidBoothError, OwnChainConflictError, ReplicationStoppedError } from './vguarddb.ts'
 export { InvalidTransactionError } from '../chain/errors.ts'
 import { InvalidTransactionError } from '../chain/errors.ts'
@@ -373,6 +374,10 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       consensus: () => this.consensus.status(),
       sharedLeader: () => this.consensus.driver.shared()?.leader() ?? null,
       retentionOverBound: () => this.storageMaster.overBound,
+      ownReplication: () => {
+        const r = this.vguarddb.ownReplication()
+        return { fresh: r.fresh.length, shortOfK: r.shortOfK }
+      },
       gossipDropped: () => ({ ...this.peering.gossipDropped(), 'invalid-table': this.vguarddb.gossipInvalid })
     })
   }

@@ -28,6 +28,8 @@ export interface MetricsSource {
   sharedLeader: () => string | null
   /** Whether the last retention run found pins keeping the bytes above a bound. */
   retentionOverBound: () => boolean
+  /** Our own chain's backups up to date as of its last round, and whether that is short of k (IdleRounds.status). */
+  ownReplication: () => { fresh: number, shortOfK: boolean }
   /** Gossip dropped so far, by why. */
   gossipDropped: () => Record<string, number>
 }
@@ -99,6 +101,8 @@ export function createNodeMetrics (source: MetricsSource): Registry {
     }
   }))
   gauge('vguard_replication_transfers', 'Replication transfers to backups in flight', source.transfersInFlight)
+  gauge('vguard_own_chain_fresh_backups', 'Backups holding this vehicle\'s own chain up to its tip as of its last replication round, less those taken for gone since', () => source.ownReplication().fresh)
+  gauge('vguard_own_chain_short_of_k', '1 while fewer than k backups hold this vehicle\'s own chain up to date (a round without a write makes it up once a member can take it)', () => source.ownReplication().shortOfK ? 1 : 0)
   gauge('vguard_releases_pending', 'Release orders not yet confirmed by their obsolete backup', source.pendingReleases)
   registry.registerMetric(new Gauge({
     name: 'vguard_consensus_decided_slot',

@@ -50,6 +50,7 @@ import { checkBoothInput, MAX_PARTICIPANTS } from './booth-input.ts'
 import type { EndOfBoothInput } from './booth-input.ts'
 import { errorLabel } from './errors.ts'
 import { IdleRounds } from './idle-rounds.ts'
+import type { OwnReplicationStatus } from './idle-rounds.ts'
 
 // defined beside the other write errors (own-chain-recovery.ts raises it too); exported from here as before
 export { OwnChainConflictError }
@@ -948,6 +949,11 @@ export class VGuardDB {
       ...(heldAsBackup ? { heldAs: this.copyStanding(chainId) } : {}),
       transfers: [...this.transfers.values()].filter(t => t.chainId === chainId)
     }
+  }
+
+  /** Our own chain's backups as this run knows them: fresh ones, short of k, away, failed lately (IdleRounds.status). */
+  ownReplication (): OwnReplicationStatus {
+    return this.idleRounds.status()
   }
 
   /** How a copy of another vehicle's chain is kept here (retention's rule: CopyStanding). */

@@ -247,6 +247,8 @@ describe('http - events and dashboard', () => {
       expect((await fetch(`${url}/chains/${id}/kv/gps`, { method: 'PUT', body: '-27.7,-51.1' })).status).toBe(200)
       await waitFor(() => page.element('log').text().includes('chain:committed'), { message: 'the page logged the commit' })
       await waitFor(() => page.element('cards').text().includes('1 own chain height'), { timeout: 10_000, message: 'the page shows height 1' })
+      // k = 0: none wanted, none short
+      expect(page.element('cards').text()).toContain('0 of 0 own chain backups up to date')
       expect(page.element('peer').textContent).toBe(id)
       expect(page.element('state').className).toBe('ok')
       expect(page.element('chains').text()).toContain(id)

@@ -16,6 +16,9 @@ import type { Block } from '../../src/chain/index.ts'
 import { gpsTransaction } from '../../src/workload/gps.ts'
 import { ReplicateRequest, ReplicateResponse } from '../../src/protocols/replicate/pb/replicate.ts'
 import { REPLICATE_PROTOCOL } from '../../src/protocols/replicate/index.ts'
+import { statusOf } from '../../src/http/routes.ts'
+import type { OwnReplicationStatus } from '../../src/node/index.ts'
+import { sample } from '../utils/prometheus.ts'
 
 const ids = (...nodes: VGuardNode[]): string[] => nodes.map(n => n.peerId.toString()).sort()
 
@@ -37,6 +40,10 @@ describe('replicate - a round short of k, made up without a write', () => {
     expect(written.replication).toMatchObject({ state: 'partial', backups: ids(b) })
     const short = a.vguarddb.tables.get(self)?.table
     expect(short?.active.slice().sort()).toEqual(ids(b, c))
+    // the operator sees it: one of two up to date, and c (of the table) away
+    expect(await ownReplication(a)).toMatchObject({ k: 2, fresh: ids(b), shortOfK: true, away: [{ peerId: c.peerId.toString() }] })
+    expect(sample(await a.metrics.metrics(), 'vguard_own_chain_short_of_k')).toBe(1)
+    expect(sample(await a.metrics.metrics(), 'vguard_own_chain_fresh_backups')).toBe(1)
 
     const back = await cluster.create({ dataDir, kBackups: 2, bootstrap: [a.multiaddrs[0].toString()] })
     await back.start()
@@ -50,6 +57,9 @@ describe('replicate - a round short of k, made up without a write', () => {
     expect(table?.heldHeight).toBeUndefined()
     expect((await back.chains.info(self))?.height).toBe(2)
     expect((await a.chains.tip(self)).height).toBe(2)
+    expect(await ownReplication(a)).toMatchObject({ fresh: ids(b, back), shortOfK: false, away: [] })
+    expect(sample(await a.metrics.metrics(), 'vguard_own_chain_short_of_k')).toBe(0)
+    expect(sample(await a.metrics.metrics(), 'vguard_own_chain_fresh_backups')).toBe(2)
   })
 
   it('a vehicle alone with one other takes a new arrival as its second backup, and runs no round before one arrives', async () => {
@@ -90,11 +100,19 @@ describe('replicate - a backup gone for good, replaced without a write', () => {
 
     // a backup that stays away is replaced: no write, the chain is on k fresh copies again
     await cluster.stopNode(leaves)
+    // meanwhile /status says when it is taken for gone (the replacement may come first: both are checked)
+    const away = await ownReplication(a)
+    if (away.away.length > 0) {
+      expect(away.away).toEqual([{ peerId: leaves.peerId.toString(), goneInMs: expect.any(Number) }])
+      expect(away.away[0].goneInMs).toBeLessThanOrEqual(4_000)
+      expect(away).toMatchObject({ shortOfK: false, fresh: ids(back, leaves) })
+    }
     await waitFor(() => (a.vguarddb.tables.get(self)?.table.epoch ?? 0) > first.epoch, { timeout: 30_000, message: 'a round after the backup left' })
     const table = a.vguarddb.tables.get(self)?.table
     expect(table?.active.slice().sort()).toEqual(ids(back, spare))
     expect(table?.obsolete).toEqual(ids(leaves))
     expect(table?.epoch).toBe(first.epoch + 1)
+    expect(await ownReplication(a)).toMatchObject({ fresh: ids(back, spare), shortOfK: false, away: [] })
     expect((await spare.chains.info(self))?.height).toBe(1)
     expect((await a.chains.tip(self)).height).toBe(1)
     // it is told to let its copy go when it comes back: the release waits for it
@@ -182,6 +200,15 @@ describe('replicate - a round without a write and a diverged copy', () => {
     expect((await a.chains.tip(self)).height).toBe(1)
   })
 })
+
+/** The own chain's row of the node's /status: its backups as the node knows them. */
+async function ownReplication (node: VGuardNode): Promise<OwnReplicationStatus> {
+  const status = await statusOf(node)
+  const own = status.chains.find(c => c.role === 'own')
+  if (own?.replication == null) throw new Error('no replication on the own chain\'s row')
+  expect(status.chains.filter(c => c.role !== 'own').every(c => c.replication == null)).toBe(true)
+  return { ...own.replication, fresh: own.replication.fresh.slice().sort() }
+}
 
 /**
  * Four vehicles; a writes one fix: `stays` and `leaves` are the backups its

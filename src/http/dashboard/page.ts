@@ -65,6 +65,8 @@ function render (s) {
   $('cards').replaceChildren(
     card('peers connected', String(s.peers.length)),
     card('own chain height', own ? String(own.height) : '0'),
+    // its row's backups column names the table's backups, up to date or not
+    card('own chain backups up to date', own && own.replication ? own.replication.fresh.length + ' of ' + own.replication.k + (own.replication.shortOfK ? ' (short)' : '') : '-'),
     card('shared chain leader', s.shared.leader === self ? 'this node' : short(s.shared.leader)),
     card('storage used / capacity', bytes(s.storage.used) + ' / ' + bytes(s.storage.capacity)),
     card('held for others', bytes(s.storage.heldForOthers)),

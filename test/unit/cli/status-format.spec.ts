@@ -12,7 +12,7 @@ const B = '12D3KooWBeeBeeBeeBeeBeeBeeBeeBeeBeeBeeBeeBeeBee0b02'
 const C = '12D3KooWSeeSeeSeeSeeSeeSeeSeeSeeSeeSeeSeeSeeSee0c03'
 
 function chain (c: Partial<ChainStatus> & Pick<ChainStatus, 'id' | 'role'>): ChainStatus {
-  return { height: 0, tipHash: '', bytes: 0, backupTable: null, heldAsBackup: false, heldHeight: 0, heldAs: null, booth: null, ballot: null, leader: null, decided: null, ...c }
+  return { height: 0, tipHash: '', bytes: 0, backupTable: null, heldAsBackup: false, heldHeight: 0, heldAs: null, booth: null, ballot: null, leader: null, decided: null, replication: null, ...c }
 }
 
 function status (s: Partial<StatusBody> = {}): StatusBody {
@@ -93,6 +93,21 @@ describe('cli - status for a person', () => {
     const lines = formatStatus(status({ ownChainLost: '/data/own-chain.json says database aa wrote its chain' }))
     expect(lines[lines.indexOf('shared     leader …ee0b02') + 1]).toBe('own chain  lost its database: its writes wait until a vehicle holding the chain hands it back (/data/own-chain.json says database aa wrote its chain)')
     expect(formatStatus(status()).some(l => l.startsWith('own chain'))).toBe(false)
+  })
+
+  it('says when its own chain is on fewer than k up-to-date backups, who is away and who failed lately; nothing when all is well', () => {
+    const own = (replication: ChainStatus['replication']): StatusBody => status({ chains: [chain({ id: SELF, role: 'own', height: 3, replication })] })
+    const short = formatStatus(own({ k: 2, fresh: [B], shortOfK: true, away: [{ peerId: C, goneInMs: 42_300 }], paused: [{ peerId: C, retryInMs: 90_000 }] }))
+    expect(short.slice(short.indexOf('shared     leader …ee0b02') + 1, -3)).toEqual([
+      'backups    own chain on 1 of 2 up-to-date backups (…ee0b02): a round makes up the rest once a connected member can take it',
+      '           away: …ee0c03 (replaced in 43 s unless it returns)',
+      '           failed lately: …ee0c03 (tried again in 2 min)'
+    ])
+    // not short, a backup away (a restart, so far): one line; all well: none
+    expect(formatStatus(own({ k: 2, fresh: [B, C], shortOfK: false, away: [{ peerId: C, goneInMs: 5_000 }], paused: [] })).filter(l => l.includes('away'))).toEqual(['backups    away: …ee0c03 (replaced in 5 s unless it returns)'])
+    for (const all of [own({ k: 2, fresh: [B, C], shortOfK: false, away: [], paused: [{ peerId: C, retryInMs: 1_000 }] }), own(null)]) {
+      expect(formatStatus(all).some(l => l.startsWith('backups'))).toBe(false)
+    }
   })
 
   it('says which peers two processes run the identity of, and nothing for a node that sends none', () => {

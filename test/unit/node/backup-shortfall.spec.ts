@@ -27,6 +27,20 @@ describe('node - backup shortfall', () => {
     expect(s.candidates(['B', 'C', 'D'], anyRoom)).toEqual(['D'])
   })
 
+  it('shows whom it counts fresh, whether that is short, and how long each failed member is paused', () => {
+    const clock = at()
+    const s = new BackupShortfall(clock.now)
+    expect(s.view()).toEqual({ short: false, fresh: [], paused: [] })
+    s.noteRound({ complete: false, transfers: [{ peerId: 'B' }], failures: [{ peerId: 'C' }, { peerId: 'D' }] })
+    clock.advance(1_000)
+    s.peerConnected('D')
+    expect(s.view()).toEqual({ short: true, fresh: ['B'], paused: [{ peerId: 'C', retryInMs: FAILED_CANDIDATE_PAUSE_MS - 1_000 }] })
+    clock.advance(FAILED_CANDIDATE_PAUSE_MS)
+    expect(s.view().paused).toEqual([])
+    s.backupGone('B')
+    expect(s.view()).toMatchObject({ short: true, fresh: [] })
+  })
+
   it('a failed member is a candidate again once it reconnects, or once the pause is over', () => {
     const clock = at()
     const s = new BackupShortfall(clock.now)
