@@ -71,6 +71,28 @@ interface ReadBody {
   tried?: Array<{ peerId: string, outcome: string }>
 }
 
+/** The vehicle that reads the one that left: the first other one. */
+export function readerOf (owner: Vehicle, all: Vehicle[]): Vehicle {
+  return all.find(v => v !== owner) as Vehicle
+}
+
+/** A running vehicle, neither the owner nor the reader, released from the owner's chain: it keeps a forward pointer, no copy. */
+function releasedFrom (owner: Vehicle, reader: Vehicle, all: Vehicle[], statuses: Map<string, StatusBody>): Vehicle | undefined {
+  const chainId = owner.process.peerId
+  return all.find(v => v !== owner && v !== reader && running(v) && (statuses.get(v.process.peerId)?.backupTables.some(t => t.chainId === chainId) ?? false))
+}
+
+/**
+ * The vehicle that leaves midway: the third, unless it has no released
+ * vehicle to show the redirect through and another has (a run whose third
+ * vehicle's booths kept the same backups printed a read with no redirect).
+ */
+export function leavingVehicle (all: Vehicle[], statuses: Map<string, StatusBody>): { vehicle: Vehicle, redirect: boolean } {
+  const order = all.map((_, i) => all[(i + 2) % all.length])
+  const vehicle = order.find(v => releasedFrom(v, readerOf(v, all), all, statuses) != null)
+  return vehicle != null ? { vehicle, redirect: true } : { vehicle: order[0], redirect: false }
+}
+
 /**
  * The paper's read: `reader` reads the last fix of the stopped `owner`. If some
  * vehicle was released from the owner's chain, the read goes through it first,
@@ -79,11 +101,7 @@ interface ReadBody {
 export async function offlineRead (reader: Vehicle, owner: Vehicle, all: Vehicle[], statuses: Map<string, StatusBody>): Promise<string[]> {
   const name = (id: string): string => all.find(v => v.process.peerId === id)?.name ?? id.slice(-6)
   const chainId = owner.process.peerId
-  // a vehicle that holds a forward pointer for the chain but no copy: it was released
-  const released = all.find(v => v !== owner && v !== reader && running(v) && (() => {
-    const s = statuses.get(v.process.peerId)
-    return s != null && s.backupTables.some(t => t.chainId === chainId)
-  })())
+  const released = releasedFrom(owner, reader, all, statuses)
   const via = released != null ? `?via=${released.process.peerId}` : ''
   const key = owner.lastKey ?? ''
   const res = await json<ReadBody>(`${reader.process.httpUrl}/chains/${chainId}/read/${encodeURIComponent(key)}${via}`)

@@ -14,7 +14,7 @@ import { spawnNode } from '../swarm/process.ts'
 import type { NodeProcess } from '../swarm/process.ts'
 import { removeListenersLater } from '../swarm/signals.ts'
 import { fetchStatus, renderTable } from './table.ts'
-import { endBooth, FIXES_PER_BOOTH, offlineRead } from './demo-story.ts'
+import { endBooth, FIXES_PER_BOOTH, leavingVehicle, offlineRead, readerOf } from './demo-story.ts'
 import { consensusRound, renderConsensus } from './demo-consensus.ts'
 import type { Vehicle } from './demo-story.ts'
 import type { StatusBody } from '../http/status.ts'
@@ -107,6 +107,25 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
   out('demo: stopped cleanly')
 }
 
+/** How long the vehicle that leaves waits for a released vehicle to show the redirect through. */
+const REDIRECT_WAIT_MS = 3_000
+
+/**
+ * The vehicles' statuses as they are now (the round's were read before its
+ * booths): a release told in the last booth reaches its vehicle a moment after
+ * the booth's answer, so they are read again, for a while, until some vehicle
+ * keeps a forward pointer the read after the leave can go through.
+ */
+async function releasedPointers (vehicles: Vehicle[], stopSignal: Promise<void>): Promise<Map<string, StatusBody>> {
+  const until = Date.now() + REDIRECT_WAIT_MS
+  for (;;) {
+    const rows = await Promise.all(vehicles.map(async v => await fetchStatus(v.name, v.process)))
+    const statuses = new Map(rows.flatMap(r => r.status != null ? [[r.peerId, r.status] as [string, StatusBody]] : []))
+    if (leavingVehicle(vehicles, statuses).redirect || Date.now() >= until) return statuses
+    if (await requestedWithin(stopSignal, 250)) return statuses
+  }
+}
+
 /** How long after a failed request to wait for the stop signal that may explain it. */
 const SIGNAL_GRACE = 2_000
 
@@ -175,12 +194,11 @@ async function runStory (processes: NodeProcess[], flags: DemoFlags, state: { st
         for (const r of results) note(r)
       }
       if (left == null && Date.now() >= leaveAt && meshed) {
-        left = vehicles[2 % vehicles.length]
+        const statuses = await releasedPointers(vehicles, stopSignal)
+        left = leavingVehicle(vehicles, statuses).vehicle
         notes.push(`${left.name} leaves (its process stops); its chain stays readable through its backups`)
         await left.process.stop()
-        const statuses = new Map(rows.flatMap(r => r.status != null ? [[r.peerId, r.status] as [string, StatusBody]] : []))
-        const reader = vehicles.find(v => v !== left) as Vehicle
-        notes.push(...await offlineRead(reader, left, vehicles, statuses))
+        notes.push(...await offlineRead(readerOf(left, vehicles), left, vehicles, statuses))
       }
       // a terminal redraws one screen with the latest notes; a log (a file, a pipe) gets each note
       // once, after the table (with the notes in each table, every event read as if it happened again)
