@@ -20,6 +20,7 @@ const FLAG_OF_OPTION: Record<string, string> = {
   memberChains: '--member-chains',
   memberUndecidedBytes: '--member-undecided-bytes',
   memberIdle: '--member-idle',
+  backupAway: '--backup-away',
   retention: '--retention',
   retentionBytes: '--retention-bytes',
   pruneInterval: '--prune-interval',

@@ -11,7 +11,7 @@ import { peerIdOf } from '../node/index.ts'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../http/server.ts'
 import {
   DEFAULT_BOOTH_SIZE, DEFAULT_CAPACITY, DEFAULT_DISK_RESERVE, DEFAULT_K_BACKUPS, DEFAULT_MDNS_INTERVAL, DEFAULT_NETWORK,
-  DEFAULT_PRIORITY, DEFAULT_COMMIT_TIMEOUT, DEFAULT_MEMBER_CHAINS, DEFAULT_MEMBER_UNDECIDED_BYTES, DEFAULT_MEMBER_IDLE, DEFAULT_RETENTION, DEFAULT_PRUNE_INTERVAL, MAX_PRIORITY, MAX_RETENTION
+  DEFAULT_PRIORITY, DEFAULT_COMMIT_TIMEOUT, DEFAULT_MEMBER_CHAINS, DEFAULT_MEMBER_UNDECIDED_BYTES, DEFAULT_MEMBER_IDLE, MAX_BACKUP_AWAY, DEFAULT_RETENTION, DEFAULT_PRUNE_INTERVAL, MAX_PRIORITY, MAX_RETENTION
 } from '../node/config.ts'
 import { collectHostNames, collectMultiaddrs, parseBoolean, parseBytes, parseHostPort, parseInteger } from './options.ts'
 import type { HostPort } from './options.ts'
@@ -57,6 +57,7 @@ interface StartFlags {
   memberChains: number
   memberUndecidedBytes: number
   memberIdle: number
+  backupAway?: number
   retention: number
   retentionBytes?: number
   pruneInterval: number
@@ -96,7 +97,8 @@ function buildProgram (io: CliIo): Command {
     .addOption(new Option('--commit-timeout <ms>', 'how long a write may take to commit before it fails (503); a committed write answers by then').env('VGUARD_COMMIT_TIMEOUT').argParser(parseInteger(1, 120_000)).default(DEFAULT_COMMIT_TIMEOUT))
     .addOption(new Option('--member-chains <n>', 'other vehicles\' booths this node serves at once (the quietest gives way to a new one)').env('VGUARD_MEMBER_CHAINS').argParser(parseInteger(0, 65_536)).default(DEFAULT_MEMBER_CHAINS))
     .addOption(new Option('--member-undecided-bytes <bytes>', 'undecided values those booths may hold together (past it, each gets what one vehicle has in flight at most)').env('VGUARD_MEMBER_UNDECIDED_BYTES').argParser(parseBytes).default(DEFAULT_MEMBER_UNDECIDED_BYTES, '256MiB'))
-    .addOption(new Option('--member-idle <ms>', 'how long a vehicle that left is remembered: a booth member whose proposer is silent this long drops the values it kept; a vehicle disconnected this long stops being a shared-chain candidate and, if it backs up our chain, is replaced').env('VGUARD_MEMBER_IDLE').argParser(parseInteger(100, 24 * 3_600_000)).default(DEFAULT_MEMBER_IDLE))
+    .addOption(new Option('--member-idle <ms>', 'how long a vehicle that left is remembered: a booth member whose proposer is silent this long drops the values it kept; a vehicle disconnected this long stops being a shared-chain candidate and, if it backs up our chain, is replaced (see --backup-away)').env('VGUARD_MEMBER_IDLE').argParser(parseInteger(100, 24 * 3_600_000)).default(DEFAULT_MEMBER_IDLE))
+    .addOption(new Option('--backup-away <ms>', 'how long a backup of this vehicle\'s chain may stay disconnected before another member is sent the chain in its place (the whole chain, to one that holds none); 0: only this vehicle\'s writes replace backups [default: --member-idle]').env('VGUARD_BACKUP_AWAY').argParser(parseInteger(0, MAX_BACKUP_AWAY)))
     .addOption(new Option('--allow <peer-id>', 'only these peers may take part, repeatable (comma-separated in the env var)').env('VGUARD_ALLOW').argParser((v: string, prev?: string[]) => [...(prev ?? []), ...v.split(',').map(s => s.trim()).filter(s => s !== '')]))
     .action(async (flags: StartFlags, command: Command) => {
       // commander treats a boolean flag's env var as set whatever its value:
@@ -127,6 +129,7 @@ function buildProgram (io: CliIo): Command {
         memberChains: flags.memberChains,
         memberUndecidedBytes: flags.memberUndecidedBytes,
         memberIdle: flags.memberIdle,
+        backupAway: flags.backupAway,
         retention: flags.retention,
         retentionBytes: flags.retentionBytes,
         pruneInterval: flags.pruneInterval,

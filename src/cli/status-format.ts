@@ -106,7 +106,7 @@ const seconds = (ms: number): string => ms < 60_000 ? `${Math.ceil(ms / 1000)} s
  * whether or not they are up to date or connected. Nothing when all is well.
  */
 function ownBackupsLines (r: NonNullable<ChainStatus['replication']>, who: (id: string | null) => string): string[] {
-  const away = r.away.map(a => `${who(a.peerId)} (replaced in ${seconds(a.goneInMs)} unless it returns)`).join(', ')
+  const away = r.away.map(a => `${who(a.peerId)} (${a.goneInMs == null ? 'kept: --backup-away 0' : `replaced in ${seconds(a.goneInMs)} unless it returns`})`).join(', ')
   if (!r.shortOfK) return away === '' ? [] : [`backups    away: ${away}`]
   const fresh = r.fresh.length > 0 ? ` (${r.fresh.map(who).join(', ')})` : ''
   return [

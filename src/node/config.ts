@@ -54,6 +54,8 @@ export const DEFAULT_COMMIT_TIMEOUT = 10_000
 export const DEFAULT_MEMBER_CHAINS = 256
 /** Bytes of undecided values all member chains together may hold (UndecidedBudget). */
 export const DEFAULT_MEMBER_UNDECIDED_BYTES = 256 * 1024 * 1024
+/** The longest --backup-away (7 days; a timer of Node's holds at most 24.8): a backup away longer is best left to the writes' rounds (0). */
+export const MAX_BACKUP_AWAY = 7 * 24 * 3_600_000
 /** How long (ms) a vehicle that left is remembered: as a booth's proposer (see memberIdle), as a shared-chain candidate. */
 export const DEFAULT_MEMBER_IDLE = 60_000
 
@@ -153,11 +155,22 @@ export interface VGuardNodeOptions {
    * proposer has been silent this long forgets the decided values it kept
    * for laggards and leaves memory (what it promised and accepted for
    * undecided slots stays on disk), a vehicle disconnected this long
-   * stops being a candidate to lead the shared chain, and a backup of our
-   * chain disconnected this long is replaced (a round without a write).
+   * stops being a candidate to lead the shared chain, and (unless
+   * backupAway says otherwise) a backup of our chain disconnected this long
+   * is replaced (a round without a write).
    * @default 60000
    */
   memberIdle?: number
+  /**
+   * How long (ms) a backup of our own chain may stay disconnected before a
+   * round without a write takes it for gone and sends the chain to another
+   * member (the whole chain, for one that held none of it): longer for
+   * vehicles that are often away a while and come back (parked overnight),
+   * 0 to replace backups only on our writes. The chain stays on fewer than k
+   * reachable copies meanwhile.
+   * @default memberIdle
+   */
+  backupAway?: number
 }
 
 export interface VGuardNodeConfig {
@@ -184,6 +197,7 @@ export interface VGuardNodeConfig {
   memberChains: number
   memberUndecidedBytes: number
   memberIdle: number
+  backupAway: number
 }
 
 /** A configuration value is missing or malformed. */
@@ -257,7 +271,7 @@ function checkInteger (flag: string, value: number, min: number, max = Number.MA
 const OPTION_NAMES: ReadonlySet<string> = new Set<keyof VGuardNodeOptions>([
   'dataDir', 'listen', 'announce', 'network', 'bootstrap', 'mdns', 'mdnsInterval', 'kBackups', 'boothSize', 'capacity',
   'diskReserve', 'retention', 'retentionBytes', 'pruneInterval', 'unclaimedGrace', 'allowedPeers', 'reconnectInterval', 'priority',
-  'readQuorum', 'commitTimeout', 'memberChains', 'memberUndecidedBytes', 'memberIdle'
+  'readQuorum', 'commitTimeout', 'memberChains', 'memberUndecidedBytes', 'memberIdle', 'backupAway'
 ])
 
 /** What TypeScript checks for a typed caller, checked for a JavaScript one (or one that reads JSON). */
@@ -323,7 +337,8 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
     commitTimeout: options.commitTimeout ?? DEFAULT_COMMIT_TIMEOUT,
     memberChains: options.memberChains ?? DEFAULT_MEMBER_CHAINS,
     memberUndecidedBytes: options.memberUndecidedBytes ?? DEFAULT_MEMBER_UNDECIDED_BYTES,
-    memberIdle: options.memberIdle ?? DEFAULT_MEMBER_IDLE
+    memberIdle: options.memberIdle ?? DEFAULT_MEMBER_IDLE,
+    backupAway: options.backupAway ?? options.memberIdle ?? DEFAULT_MEMBER_IDLE
   }
   if (!NETWORK_NAME.test(config.network)) {
     throw new ConfigError(`network: 1-63 letters, digits, '.', '_' or '-', the first a letter or digit, got ${JSON.stringify(config.network)}`)
@@ -352,6 +367,7 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
   checkInteger('memberChains', config.memberChains, 0, 65_536)
   checkInteger('memberUndecidedBytes', config.memberUndecidedBytes, 0)
   checkInteger('memberIdle', config.memberIdle, 100, 24 * 3_600_000)
+  checkInteger('backupAway', config.backupAway, 0, MAX_BACKUP_AWAY)
   checkInteger('readQuorum', config.readQuorum, 1, config.boothSize)
   const nw = writeQuorumOf(config.boothSize)
   if (config.readQuorum + nw <= config.boothSize) {

@@ -27,7 +27,7 @@ export const DEFAULT_BACKUP_AWAY_MS = 60_000
 
 export interface IdleRoundsDeps {
   kBackups: number
-  /** How long (ms) a backup may stay disconnected before it is taken for gone. @default DEFAULT_BACKUP_AWAY_MS */
+  /** How long (ms) a backup may stay disconnected before it is taken for gone; 0: never (replaced by our writes' rounds only). @default DEFAULT_BACKUP_AWAY_MS */
   backupAwayMs?: number
   log: Logger
   /** The newest table of our own chain. */
@@ -59,8 +59,8 @@ export interface OwnReplicationStatus {
   fresh: string[]
   /** Fewer than k are fresh: a round without a write makes it up once a connected member could do better. */
   shortOfK: boolean
-  /** Backups of our chain disconnected now, and in how long each is taken for gone and replaced (--member-idle after it left). */
-  away: Array<{ peerId: string, goneInMs: number }>
+  /** Backups of our chain disconnected now, and in how long each is taken for gone and replaced (--backup-away after it left; null: never, --backup-away 0). */
+  away: Array<{ peerId: string, goneInMs: number | null }>
   /** Members whose transfer of our chain failed lately: not counted on again until then (or until they reconnect). */
   paused: Array<{ peerId: string, retryInMs: number }>
 }
@@ -70,7 +70,7 @@ export class IdleRounds {
   /** Whom our chain's last round left fresh, whether it is short of k, and who failed lately. */
   private readonly shortfall = new BackupShortfall()
   /** Backups of our chain that are away, since when (performance.now()): when each has been away backupAwayMs, it is taken for gone. */
-  private readonly awayTimers = new Map<string, { timer: ReturnType<typeof setTimeout>, since: number }>()
+  private readonly awayTimers = new Map<string, { timer?: ReturnType<typeof setTimeout>, since: number }>()
   /** When start() ran (performance.now()): a try for noted transfers waits a while for k members to connect. */
   private startedAt = 0
   private running = false
@@ -141,13 +141,18 @@ export class IdleRounds {
     const { short, fresh, paused } = this.shortfall.view()
     const at = performance.now()
     const awayMs = this.d.backupAwayMs ?? DEFAULT_BACKUP_AWAY_MS
-    const away = [...this.awayTimers].map(([peerId, { since }]) => ({ peerId, goneInMs: Math.max(0, Math.ceil(since + awayMs - at)) }))
+    const away = [...this.awayTimers].map(([peerId, { since }]) => ({ peerId, goneInMs: awayMs === 0 ? null : Math.max(0, Math.ceil(since + awayMs - at)) }))
     return { k: this.d.kBackups, fresh, shortOfK: short, away, paused }
   }
 
   private watchAway (peer: string): void {
     clearTimeout(this.awayTimers.get(peer)?.timer)
     const awayMs = this.d.backupAwayMs ?? DEFAULT_BACKUP_AWAY_MS
+    // 0: an absence replaces no backup; it is only shown (status)
+    if (awayMs === 0) {
+      this.awayTimers.set(peer, { since: performance.now() })
+      return
+    }
     const timer = setTimeout(() => {
       this.awayTimers.delete(peer)
       if (!this.running || this.d.isConnected(peer) || !this.shortfall.backupGone(peer)) return

@@ -265,7 +265,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       kBackups: parts.config.kBackups,
       capacity: parts.config.capacity,
       // a backup away as long as a vehicle that left is remembered is replaced
-      backupAwayMs: parts.config.memberIdle,
+      backupAwayMs: parts.config.backupAway,
       diskRoom: async () => await this.diskRoom(),
       // bound late: the storage master is built after
       reclaimable: async () => await this.storageMaster.reclaimable(),

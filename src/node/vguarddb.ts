@@ -163,7 +163,7 @@ export interface VGuardDBComponents {
   /**
    * How long (ms) a backup of our chain may stay disconnected before it is
    * taken for gone and replaced by a round without a write (the node's
-   * memberIdle: how long a vehicle that left is remembered). @default 60000
+   * backupAway, by default its memberIdle); 0: never. @default 60000
    */
   backupAwayMs?: number
   /** @default Math.random */

@@ -120,6 +120,9 @@ describe('vguard-node CLI', () => {
       [['--http', 'nonsense'], /expected HOST:PORT/],
       [['--k-backups', 'x'], /--k-backups.*expected an integer/],
       [['--member-idle', '5'], /--member-idle/],
+      [['--backup-away', '-1'], /--backup-away/],
+      // past a week: Node's timers hold at most 24.8 days, and 0 says "never"
+      [['--backup-away', String(8 * 24 * 3_600_000)], /--backup-away/],
       [['--member-undecided-bytes', '1x'], /--member-undecided-bytes/],
       [['--retention', '-1'], /--retention/],
       [['--retention-bytes', '1x'], /--retention-bytes/],

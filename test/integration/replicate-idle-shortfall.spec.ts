@@ -125,8 +125,9 @@ describe('replicate - a restarted vehicle whose backup does not come back', () =
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
 
-  it('replaces it without a write once it has been away memberIdle since the start', async () => {
-    const options = { kBackups: 2, memberIdle: 1_500 }
+  it('replaces it without a write once it has been away backupAway since the start', async () => {
+    // backupAway on its own: a vehicle that left is remembered 60 s still
+    const options = { kBackups: 2, backupAway: 1_500 }
     const four = await oneWriteInFour(cluster, options)
     const { self, first, stays, leaves, spare } = four
     let a = four.a

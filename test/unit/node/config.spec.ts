@@ -24,6 +24,13 @@ describe('node - config', () => {
     expect(resolveConfig({ dataDir: '/tmp/x', retention: 0, unclaimedGrace: 500 }).unclaimedGrace).toBe(500)
   })
 
+  it('takes a backup away for as long as a vehicle that left is remembered, unless told otherwise (0: never)', () => {
+    expect(resolveConfig({ dataDir: '/tmp/x' }).backupAway).toBe(60_000)
+    expect(resolveConfig({ dataDir: '/tmp/x', memberIdle: 5_000 }).backupAway).toBe(5_000)
+    expect(resolveConfig({ dataDir: '/tmp/x', memberIdle: 5_000, backupAway: 0 }).backupAway).toBe(0)
+    expect(resolveConfig({ dataDir: '/tmp/x', backupAway: 3_600_000 })).toMatchObject({ memberIdle: 60_000, backupAway: 3_600_000 })
+  })
+
   it.each([
     [{ network: 'bad name' }, /network/],
     // the rule docs/operations.md gives: the message says all of it (".x" broke no rule it named)
@@ -54,6 +61,9 @@ describe('node - config', () => {
     [{ priority: 1e12 }, /^priority: /],
     [{ retention: 1e15 }, /^retention: must be an integer from 0 to 315360000000/],
     [{ unclaimedGrace: -1 }, /^unclaimedGrace: must be an integer from 0 to 315360000000/],
+    [{ backupAway: -1 }, /^backupAway: must be an integer from 0 to 604800000/],
+    // Node's timers hold 24.8 days: a longer one would fire at once
+    [{ backupAway: 30 * 24 * 3_600_000 }, /^backupAway: must be an integer from 0 to 604800000/],
     [{ capacity: 1.5 }, /capacity/],
     // a smaller reserve let a copy fill a probe's disk and keep the database from opening again
     [{ diskReserve: 1024 * 1024 }, /^diskReserve: must be an integer of at least 33554432 \(32 MiB: LevelDB's log and compactions need that room; .*\), got 1048576$/],
