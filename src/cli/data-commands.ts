@@ -26,6 +26,7 @@ export interface ClientFlags { http: HostPort, timeout: number, json: boolean }
 export interface ChainFlags extends ClientFlags { chain?: string }
 
 interface ValueAnswer { key: string, value: string, encoding: 'utf8' | 'base64', height: number }
+interface WriteFlags { idempotencyKey?: string, replicationWait?: boolean }
 interface CommitAnswer { chainId: string, height: number, hash: string, replication?: { state: string, backups: string[], problem?: string } }
 interface ReadAnswer extends ValueAnswer {
   chainHeight: number
@@ -151,6 +152,12 @@ export const VALUE_AFTER_DASHES = 'A value that starts with "-" goes after --: v
 const idempotencyOption = (): Option => new Option('--idempotency-key <key>', 'names the write: sent again with the same key (to any node), it commits once')
 
 /** The header naming a write; a key that is not one is a usage error here (one HTTP cannot carry would not even be sent). */
+/** Off: the answer comes once committed, without the replication round's (a slow link to a backup). */
+const replicationWaitOption = (): Option => new Option('--no-replication-wait', 'answer once committed, without waiting for the replication round to the backups (own chain; the block is as durable)')
+
+/** The write's query: whether it waits for its replication round (only said when it does not: the API's default). */
+const writeQuery = (flags: { replicationWait?: boolean }): Record<string, string | undefined> => ({ waitForReplication: flags.replicationWait === false ? 'false' : undefined })
+
 function idempotencyHeader (key: string | undefined): Record<string, string> {
   if (key == null) return {}
   try {
@@ -186,12 +193,13 @@ export function dataCommands (io: CliIo): Command[] {
     .addOption(chainOption())
     .addOption(new Option('--file <path>', 'read the value from a file, - for stdin'))
     .addOption(idempotencyOption())
+    .addOption(replicationWaitOption())
     .addHelpText('after', `\n${VALUE_AFTER_DASHES}`)
-    .action(async (key: string, value: string | undefined, flags: ChainFlags & { file?: string, idempotencyKey?: string }) => {
+    .action(async (key: string, value: string | undefined, flags: ChainFlags & WriteFlags & { file?: string }) => {
       const body = await valueToPut(value, flags.file, io)
       const api = clientOf(flags)
       const chain = await chainOf(api, flags)
-      const answer = await api.request<CommitAnswer>({ method: 'PUT', path: `/chains/${segment(chain)}/kv/${keySegment(key)}`, body, headers: idempotencyHeader(flags.idempotencyKey), expect: COMMIT_FIELDS })
+      const answer = await api.request<CommitAnswer>({ method: 'PUT', path: `/chains/${segment(chain)}/kv/${keySegment(key)}`, query: writeQuery(flags), body, headers: idempotencyHeader(flags.idempotencyKey), expect: COMMIT_FIELDS })
       printCommit(io, flags, answer)
     })
 
@@ -199,10 +207,11 @@ export function dataCommands (io: CliIo): Command[] {
     .argument('<key>')
     .addOption(chainOption())
     .addOption(idempotencyOption())
-    .action(async (key: string, flags: ChainFlags & { idempotencyKey?: string }) => {
+    .addOption(replicationWaitOption())
+    .action(async (key: string, flags: ChainFlags & WriteFlags) => {
       const api = clientOf(flags)
       const chain = await chainOf(api, flags)
-      const answer = await api.request<CommitAnswer>({ method: 'DELETE', path: `/chains/${segment(chain)}/kv/${keySegment(key)}`, headers: idempotencyHeader(flags.idempotencyKey), expect: COMMIT_FIELDS })
+      const answer = await api.request<CommitAnswer>({ method: 'DELETE', path: `/chains/${segment(chain)}/kv/${keySegment(key)}`, query: writeQuery(flags), headers: idempotencyHeader(flags.idempotencyKey), expect: COMMIT_FIELDS })
       printCommit(io, flags, answer)
     })
 

@@ -8,6 +8,10 @@
  *   stored exactly as sent); an empty body stores an empty value;
  * - the answer comes once the block is committed: `{ chainId, height, hash }`;
  *   without a quorum 503 with a JSON error, and nothing is written;
+ * - a vehicle's own chain also waits for the replication round after the
+ *   commit (`replication` in the answer) unless `?waitForReplication=false`:
+ *   the block is as durable either way (its booth's majority holds it), the
+ *   answer just does not wait for the copies (a slow link to a backup);
  * - an `Idempotency-Key` header names the write: sent again (to any node)
  *   with the same key and body, it commits once and every attempt gets the
  *   first commit's answer (WriteOptions.idempotencyKey).
@@ -15,9 +19,16 @@
 import type { FastifyInstance } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'
 import { commitJson } from '../node/consensus.ts'
-import { checkChain, checkKey, idempotencyKey, onlyQuery } from './params.ts'
+import { checkChain, checkKey, idempotencyKey, onlyQuery, parseFlag } from './params.ts'
 
 interface KvParams { id: string, key: string }
+interface WriteQuery { waitForReplication?: unknown }
+
+/** What a write may ask in its query: whether to wait for its replication round. @throws InvalidRequestError */
+function writeOptions (query: WriteQuery): { waitForReplication: boolean } {
+  onlyQuery(query, ['waitForReplication'])
+  return { waitForReplication: parseFlag('waitForReplication', query.waitForReplication, true) }
+}
 
 export function registerConsensusRoutes (server: FastifyInstance, node: VGuardNode): void {
   // an encapsulated scope: only these routes take raw bodies
@@ -25,24 +36,24 @@ export function registerConsensusRoutes (server: FastifyInstance, node: VGuardNo
     scope.removeAllContentTypeParsers()
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => { done(null, body) })
 
-    scope.put<{ Params: KvParams, Body: Buffer | undefined }>('/chains/:id/kv/:key', async (req) => {
+    scope.put<{ Params: KvParams, Body: Buffer | undefined, Querystring: WriteQuery }>('/chains/:id/kv/:key', async (req) => {
       const { id, key } = req.params
-      // a write has no consistency, nor anything else to ask in its query
-      onlyQuery(req.query, [])
+      // a write has no consistency: its query says only whether it waits for its copies
+      const options = writeOptions(req.query)
       // as reads and pins do: a bad key is about the key in the URL, not "transaction 0" of a block
       checkChain(node, id)
       checkKey(key)
       const body = req.body
       const value = body == null ? new Uint8Array(0) : new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
-      return commitJson(await node.put(key, value, { chainId: id, ...idempotencyKey(req) }))
+      return commitJson(await node.put(key, value, { chainId: id, ...options, ...idempotencyKey(req) }))
     })
 
-    scope.delete<{ Params: KvParams }>('/chains/:id/kv/:key', async (req) => {
+    scope.delete<{ Params: KvParams, Querystring: WriteQuery }>('/chains/:id/kv/:key', async (req) => {
       const { id, key } = req.params
-      onlyQuery(req.query, [])
+      const options = writeOptions(req.query)
       checkChain(node, id)
       checkKey(key)
-      return commitJson(await node.delete(key, { chainId: id, ...idempotencyKey(req) }))
+      return commitJson(await node.delete(key, { chainId: id, ...options, ...idempotencyKey(req) }))
     })
   })
 }

@@ -350,8 +350,10 @@ describe('http - chain reads', () => {
       ['GET', `/chains/${self}/blocks/1?transactions=0`, /transactions: true or false, got "0"/],
       ['GET', `/chains/${self}/kv/gps%2F1?consistancy=quorum`, /unknown query parameter "consistancy": this route takes consistency/],
       // a write has no consistency
-      ['PUT', `/chains/${self}/kv/k?consistency=quorum`, /unknown query parameter "consistency": this route takes no query parameters/],
-      ['DELETE', `/chains/${self}/kv/k?x=1`, /this route takes no query parameters/],
+      ['PUT', `/chains/${self}/kv/k?consistency=quorum`, /unknown query parameter "consistency": this route takes waitForReplication/],
+      ['DELETE', `/chains/${self}/kv/k?x=1`, /this route takes waitForReplication/],
+      ['PUT', `/chains/${self}/kv/k?waitForReplication=1`, /waitForReplication: true or false, got "1"/],
+      ['DELETE', `/chains/${self}/kv/k?waitForReplication=true&waitForReplication=false`, /waitForReplication: true or false, got \["true","false"\]/],
       // nor does a pin, or the end of a booth
       ['PUT', `/chains/${self}/pins/heights/1?foo=bar`, /unknown query parameter "foo": this route takes no query parameters/],
       ['DELETE', `/chains/${self}/pins/keys/gps%2F1?x=1`, /this route takes no query parameters/],

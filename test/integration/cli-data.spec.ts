@@ -66,6 +66,12 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     expect(get.code).toBe(0)
     expect(get.stdout).toBe('-27.71,-51.09')
 
+    // answered at the commit: no line for a round it did not wait for
+    const quick = await cli(a, ['put', '--no-replication-wait', 'gps/quick', 'fix'])
+    expect(quick.code).toBe(0)
+    expect(quick.stdout).toMatch(new RegExp(`^committed: chain ${a.peerId} height \\d+ hash [0-9a-f]{64}\\n$`))
+    expect((await cli(a, ['get', 'gps/quick'])).stdout).toBe('fix')
+
     // forgetting the -- is a usage error that says how
     const forgot = await cli(a, ['put', 'gps/2', '-27.72,-51.10'])
     expect(forgot.code).toBe(2)

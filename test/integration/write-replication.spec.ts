@@ -79,6 +79,25 @@ describe('writes and their replication round', () => {
     const forwardedAfter = await b.put('from-b', utf8.encode('again'), { chainId: A })
     expect(forwardedAfter).toMatchObject({ height: 6, replication: { state: 'complete' } })
     expect(forwardedAfter.replication?.backups).toHaveLength(2)
+
+    // over HTTP, sent to the proposer or forwarded: ?waitForReplication=false answers at the commit,
+    // nothing of the round (one that waits says `complete`, as above); a value not true or false is refused
+    const apis = [await cluster.http(a), await cluster.http(b)]
+    for (const [i, api] of apis.entries()) {
+      for (const method of ['PUT', 'DELETE']) {
+        const res = await fetch(`${api.url}/chains/${A}/kv/quick?waitForReplication=false`, { method, body: method === 'PUT' ? 'now' : undefined })
+        expect(res.status).toBe(200)
+        const body = await res.json() as Record<string, unknown>
+        expect(body, `${method} through ${i === 0 ? 'a' : 'b'}`).toMatchObject({ chainId: A })
+        expect(body).not.toHaveProperty('replication')
+      }
+    }
+    const waited = await (await fetch(`${apis[1].url}/chains/${A}/kv/quick?waitForReplication=true`, { method: 'PUT', body: 'again' })).json() as Record<string, unknown>
+    expect(waited).toMatchObject({ height: 11, replication: { state: 'complete' } })
+    const bad = await fetch(`${apis[0].url}/chains/${A}/kv/quick?waitForReplication=no`, { method: 'PUT', body: 'x' })
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toMatchObject({ error: 'InvalidRequestError', message: 'waitForReplication: true or false, got "no"' })
+    expect((await a.chains.tip(A)).height).toBe(11)
   })
 
   it('a k no booth can meet (kBackups 2, booth of 2): each round is partial and says why, for a library caller too (the CLI only warned at start)', async () => {
