@@ -53,7 +53,7 @@ export interface IdleRoundsDeps {
 
 /** Our own chain's backups as this run knows them (VGuardNode's /status shows it on the chain's row). */
 export interface OwnReplicationStatus {
-  /** How many up-to-date copies a round is to make (--k). */
+  /** How many up-to-date copies a round is to make (--k-backups). */
   k: number
   /** Backups the last round brought up to our chain's tip, less those taken for gone since (a restarted vehicle: those its newest table names). */
   fresh: string[]
@@ -70,7 +70,7 @@ export class IdleRounds {
   /** Whom our chain's last round left fresh, whether it is short of k, and who failed lately. */
   private readonly shortfall = new BackupShortfall()
   /** Backups of our chain that are away, since when (performance.now()): when each has been away backupAwayMs, it is taken for gone. */
-  private readonly awayTimers = new Map<string, { timer?: ReturnType<typeof setTimeout>, since: number }>()
+  private readonly away = new Map<string, { timer?: ReturnType<typeof setTimeout>, since: number }>()
   /** When start() ran (performance.now()): a try for noted transfers waits a while for k members to connect. */
   private startedAt = 0
   private running = false
@@ -106,14 +106,14 @@ export class IdleRounds {
   /** No more tries; resolves once the one under way, if any, has ended. */
   async stop (): Promise<void> {
     this.running = false
-    for (const { timer } of this.awayTimers.values()) clearTimeout(timer)
-    this.awayTimers.clear()
+    for (const { timer } of this.away.values()) clearTimeout(timer)
+    this.away.clear()
     await this.task.stop()
   }
 
   peerConnected (peer: string): void {
-    clearTimeout(this.awayTimers.get(peer)?.timer)
-    this.awayTimers.delete(peer)
+    clearTimeout(this.away.get(peer)?.timer)
+    this.away.delete(peer)
     this.shortfall.peerConnected(peer)
     this.task.poke()
   }
@@ -141,27 +141,33 @@ export class IdleRounds {
     const { short, fresh, paused } = this.shortfall.view()
     const at = performance.now()
     const awayMs = this.d.backupAwayMs ?? DEFAULT_BACKUP_AWAY_MS
-    const away = [...this.awayTimers].map(([peerId, { since }]) => ({ peerId, goneInMs: awayMs === 0 ? null : Math.max(0, Math.ceil(since + awayMs - at)) }))
+    // one a write's round has replaced since is no backup away any more (with backupAwayMs 0 it stays here until it returns)
+    const named = this.d.ownTable()?.active ?? []
+    const away = [...this.away]
+      .filter(([peerId]) => named.includes(peerId))
+      .map(([peerId, { since }]) => ({ peerId, goneInMs: awayMs === 0 ? null : Math.max(0, Math.ceil(since + awayMs - at)) }))
     return { k: this.d.kBackups, fresh, shortOfK: short, away, paused }
   }
 
   private watchAway (peer: string): void {
-    clearTimeout(this.awayTimers.get(peer)?.timer)
+    clearTimeout(this.away.get(peer)?.timer)
     const awayMs = this.d.backupAwayMs ?? DEFAULT_BACKUP_AWAY_MS
-    // 0: an absence replaces no backup; it is only shown (status)
+    // 0: an absence replaces no backup; it is only shown (status), as long as the table names it
     if (awayMs === 0) {
-      this.awayTimers.set(peer, { since: performance.now() })
+      const named = this.d.ownTable()?.active ?? []
+      for (const [p, { timer }] of this.away) if (timer == null && !named.includes(p)) this.away.delete(p)
+      this.away.set(peer, { since: performance.now() })
       return
     }
     const timer = setTimeout(() => {
-      this.awayTimers.delete(peer)
+      this.away.delete(peer)
       if (!this.running || this.d.isConnected(peer) || !this.shortfall.backupGone(peer)) return
       this.d.log('backup %s of our chain has been away %d ms: a round without a write replaces it', peer, awayMs)
       this.task.ensure()
     }, awayMs)
     // no reason to keep a stopping process alive
     timer.unref?.()
-    this.awayTimers.set(peer, { timer, since: performance.now() })
+    this.away.set(peer, { timer, since: performance.now() })
   }
 
   private needed (): boolean {

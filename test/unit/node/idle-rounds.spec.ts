@@ -12,14 +12,15 @@ import type { BackupTable } from '../../../src/backup/index.ts'
 
 const table = { chainId: 'A', epoch: 1, active: ['B', 'C'], obsolete: [], height: 1 } as unknown as BackupTable
 
-function rounds (backupAwayMs: number | undefined): { idle: IdleRounds, connected: Set<string>, ran: string[][] } {
+function rounds (backupAwayMs: number | undefined): { idle: IdleRounds, connected: Set<string>, ran: string[][], newTable: (t: BackupTable) => void } {
+  let own = table
   const connected = new Set(['B', 'C', 'D'])
   const ran: string[][] = []
   const deps: IdleRoundsDeps = {
     kBackups: 2,
     backupAwayMs,
     log: logger('test:idle-rounds'),
-    ownTable: () => table,
+    ownTable: () => own,
     members: () => [...connected],
     isConnected: (peer) => connected.has(peer),
     interrupted: () => [],
@@ -39,7 +40,7 @@ function rounds (backupAwayMs: number | undefined): { idle: IdleRounds, connecte
   const idle: IdleRounds = new IdleRounds(deps)
   idle.start()
   idle.noteRound({ complete: true, transfers: [{ peerId: 'B' }, { peerId: 'C' }], failures: [] })
-  return { idle, connected, ran }
+  return { idle, connected, ran, newTable: (t) => { own = t } }
 }
 
 describe('node - rounds without a write, a backup away', () => {
@@ -73,7 +74,7 @@ describe('node - rounds without a write, a backup away', () => {
   })
 
   it('backupAwayMs 0: a backup away for days is shown away, never replaced', async () => {
-    const { idle, connected, ran } = rounds(0)
+    const { idle, connected, ran, newTable } = rounds(0)
     connected.delete('C')
     idle.peerDisconnected('C')
     await vi.advanceTimersByTimeAsync(3 * 24 * 3_600_000)
@@ -81,6 +82,11 @@ describe('node - rounds without a write, a backup away', () => {
     expect(idle.status()).toEqual({ k: 2, fresh: ['B', 'C'], shortOfK: false, away: [{ peerId: 'C', goneInMs: null }], paused: [] })
     // back, it is no longer away
     idle.peerConnected('C')
+    expect(idle.status().away).toEqual([])
+    // away again, then replaced by a write's round: no backup away any more
+    idle.peerDisconnected('C')
+    expect(idle.status().away).toEqual([{ peerId: 'C', goneInMs: null }])
+    newTable({ ...table, epoch: 2, active: ['B', 'D'], obsolete: ['C'] })
     expect(idle.status().away).toEqual([])
     await idle.stop()
   })
