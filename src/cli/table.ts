@@ -3,7 +3,7 @@
  * GET /status (the same JSON any operator sees).
  */
 import type { NodeProcess } from '../swarm/process.ts'
-import type { StatusBody } from '../http/status.ts'
+import type { ChainStatus, StatusBody } from '../http/status.ts'
 import { formatColumns } from './columns.ts'
 import type { Column, Row } from './columns.ts'
 
@@ -53,7 +53,7 @@ export function renderTable (rows: VehicleStatus[], lines: string[] = []): strin
       String(s.peers.length),
       String(own?.height ?? 0),
       String(table?.epoch ?? 0),
-      table?.active.map(name).join(' ') ?? '',
+      backupsOf(table?.active ?? [], own?.replication, name),
       s.chains.filter(c => c.role === 'backup').map(c => `${name(c.id)}@${c.heldHeight}`).join(' '),
       kib(s.storage.heldForOthers)
     ]
@@ -63,4 +63,11 @@ export function renderTable (rows: VehicleStatus[], lines: string[] = []): strin
   const meshed = live.every(r => (r.status?.peers.length ?? 0) >= live.length - 1)
   out.push('', meshed ? `${live.length} vehicles connected to each other` : 'discovering…', ...lines)
   return out.join('\n')
+}
+
+/** The backups its table names; a chain on fewer than k up-to-date ones says how many (a round makes up the rest). */
+function backupsOf (active: string[], replication: ChainStatus['replication'] | undefined, name: (id: string) => string): string {
+  const names = active.map(name).join(' ')
+  if (replication == null || !replication.shortOfK) return names
+  return `${names}${names === '' ? '' : ' '}(${replication.fresh.length} of ${replication.k} up to date)`
 }
