@@ -47,6 +47,13 @@ export interface IdleRoundsDeps {
   behind: () => Promise<string | undefined>
   /** The members a round could take as backups: with room for our chain as far as they advertise (a backup our table names needs room only for what it lacks). */
   eligible: (members: string[]) => Promise<Set<string>>
+  /**
+   * The members the next write's round would offer our chain to (its next
+   * booth), if known: a round without a write offers it to them first. Taken
+   * from all members instead, a backup the next write's round passes over
+   * (it is not in that booth) is replaced at once, and the whole chain sent twice.
+   */
+  preferred?: () => string[]
   /** Runs the round with these participants (VGuardDB.afterCommit, idle). */
   round: (participants: string[]) => Promise<RoundSummary & { epoch: number, active: string[], obsolete: string[] }>
 }
@@ -198,7 +205,7 @@ export class IdleRounds {
       // every member is a fresh backup already, failed lately or has no room: the round would sign an epoch for nothing
       return false
     }
-    const outcome = await this.d.round(members).catch((err: Error) => {
+    const outcome = await this.d.round(await this.participants(members, noted.length > 0)).catch((err: Error) => {
       // our chain went another way than its backups': the writes are refused until the operator acts
       // (VGuardDB.checkOwnConflict), and a round again every 30 s would only find it again
       if (err.name === 'OwnChainConflictError') this.shortfall.forget()
@@ -206,6 +213,19 @@ export class IdleRounds {
     })
     this.d.log('round of our chain without a write: epoch %d, %s, active %s, obsolete %s', outcome.epoch, outcome.complete ? 'complete' : 'still short of k', outcome.active.join(', '), outcome.obsolete.join(', '))
     return !this.needed()
+  }
+
+  /**
+   * Whom the round offers our chain to: the members of our chain's next
+   * booth when one of them could be a fresh backup, else every member. A
+   * round for noted transfers offers it to all (it must reach those the
+   * notes name, which hold part of it).
+   */
+  private async participants (members: string[], noted: boolean): Promise<string[]> {
+    if (noted) return members
+    const booth = this.d.preferred?.() ?? []
+    const preferred = members.filter(p => booth.includes(p))
+    return preferred.length > 0 && await this.couldDoBetter(preferred) ? preferred : members
   }
 
   /** Some connected member could be a fresh backup the last round did not make. */

@@ -266,6 +266,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       capacity: parts.config.capacity,
       // a backup away as long as a vehicle that left is remembered is replaced
       backupAwayMs: parts.config.backupAway,
+      // bound late: consensus is built after
+      ownBooth: () => this.consensus?.driver.ownNextBooth(),
       diskRoom: async () => await this.diskRoom(),
       // bound late: the storage master is built after
       reclaimable: async () => await this.storageMaster.reclaimable(),

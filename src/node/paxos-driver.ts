@@ -300,6 +300,11 @@ export class PaxosDriver {
     return await this.replica(this.self, 'own')
   }
 
+  /** The booth our own chain's next write would get, if our chain runs consensus in this run (ChainReplica.nextBooth). */
+  ownNextBooth (): string[] | undefined {
+    return this.replicas.get(this.self)?.nextBooth()
+  }
+
   /** The shared chain, once founded or adopted. */
   shared (): ChainReplica | undefined {
     return this.replicas.get(SHARED_CHAIN)

@@ -911,6 +911,15 @@ export class ChainReplica {
   }
 
   /** Booth upkeep, then new batches while the pipeline has room. */
+  /**
+   * The booth the next batch would get (pump's choice, from the vehicles
+   * connected now): a replication round of our chain without a write offers
+   * it to these first, since the next write's round offers it to them.
+   */
+  nextBooth (): string[] {
+    return selectBooth({ chainId: this.chainId, self: this.d.self, current: this.paxos.status().booth, connected: this.d.connected(), size: this.d.boothSize })
+  }
+
   private pump (): void {
     if (this.kind === 'member') return
     if (this.writes.buffer.length === 0 && !this.boothCheckDue) return
@@ -925,7 +934,7 @@ export class ChainReplica {
       if (!sameBooth(st.booth, this.boothTarget)) return
       this.boothTarget = undefined
     }
-    const desired = selectBooth({ chainId: this.chainId, self: this.d.self, current: st.booth, connected: this.d.connected(), size: this.d.boothSize })
+    const desired = this.nextBooth()
     if (!sameBooth(desired, st.booth)) {
       // the change is decided by the booth in force; the next block gets the new one
       try {

@@ -166,6 +166,8 @@ export interface VGuardDBComponents {
    * backupAway, by default its memberIdle); 0: never. @default 60000
    */
   backupAwayMs?: number
+  /** The members our own chain's next write would have as its booth, if it runs our consensus (a round without a write offers the chain to them first). */
+  ownBooth?: () => string[] | undefined
   /** @default Math.random */
   random?: () => number
   /** @default Date.now */
@@ -320,6 +322,7 @@ export class VGuardDB {
       conflict: async () => await this.ownTableConflict(),
       behind: async () => await components.settle?.(this.self),
       eligible: async (members) => await this.eligible(members),
+      preferred: () => (components.ownBooth?.() ?? []).filter(p => p !== this.self),
       round: async (participants) => await this.afterCommit(this.self, participants, { idle: true })
     })
   }

@@ -121,6 +121,42 @@ describe('replicate - a backup gone for good, replaced without a write', () => {
   })
 })
 
+describe('replicate - a backup replaced without a write, in a swarm larger than the booth', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('takes a member of the next booth, whom the next write\'s round keeps: the chain is not sent a second time', async () => {
+    // six vehicles, a booth of four: two are outside a's booth. Offered to every member, the round took
+    // one of those about one time in three, and the next write's round sent the chain to a booth member
+    // and released it (test/unit/node/idle-rounds.spec.ts checks the choice itself)
+    const nodes = await connectedSwarm(cluster, 6, { kBackups: 2, backupAway: 1_500 })
+    const [a] = nodes
+    const self = a.peerId.toString()
+    await a.put('gps/1', new TextEncoder().encode('-27.7101,-51.0901'))
+    const first = a.vguarddb.tables.get(self)?.table
+    if (first == null) throw new Error('no table')
+    const leaves = nodes.find(n => n.peerId.toString() === first.active[1]) as VGuardNode
+    await cluster.stopNode(leaves)
+    await waitFor(() => (a.vguarddb.tables.get(self)?.table.epoch ?? 0) > first.epoch, { timeout: 30_000, message: 'a round after the backup left' })
+    const replaced = a.vguarddb.tables.get(self)?.table
+    expect(replaced?.obsolete).toEqual([leaves.peerId.toString()])
+    const taken = replaced?.active.find(p => !first.active.includes(p)) as string
+    // the member taken is one the next write's booth holds (the booth that write is about to get)
+    expect((await a.consensus.driver.own()).nextBooth()).toContain(taken)
+
+    const transfers: string[] = []
+    a.addEventListener('replicate:finished', (e) => { if (e.detail.chainId === self) transfers.push(e.detail.peer) })
+    const written = await a.put('gps/2', new TextEncoder().encode('-27.7102,-51.0902'))
+    expect(written.replication).toMatchObject({ state: 'complete' })
+    expect(written.replication?.backups.slice().sort()).toEqual(replaced?.active.slice().sort())
+    const after = a.vguarddb.tables.get(self)?.table
+    expect(after?.active.slice().sort()).toEqual(replaced?.active.slice().sort())
+    expect(after?.obsolete).not.toContain(taken)
+    // both backups took only the new block
+    expect(transfers.sort()).toEqual(replaced?.active.slice().sort())
+  })
+})
+
 describe('replicate - a restarted vehicle whose backup does not come back', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })

@@ -12,9 +12,9 @@ import type { BackupTable } from '../../../src/backup/index.ts'
 
 const table = { chainId: 'A', epoch: 1, active: ['B', 'C'], obsolete: [], height: 1 } as unknown as BackupTable
 
-function rounds (backupAwayMs: number | undefined): { idle: IdleRounds, connected: Set<string>, ran: string[][], newTable: (t: BackupTable) => void } {
+function rounds (backupAwayMs: number | undefined, others: { connected?: string[], booth?: string[], fails?: string[] } = {}): { idle: IdleRounds, connected: Set<string>, ran: string[][], newTable: (t: BackupTable) => void } {
   let own = table
-  const connected = new Set(['B', 'C', 'D'])
+  const connected = new Set(['B', 'C', 'D', ...(others.connected ?? [])])
   const ran: string[][] = []
   const deps: IdleRoundsDeps = {
     kBackups: 2,
@@ -29,9 +29,13 @@ function rounds (backupAwayMs: number | undefined): { idle: IdleRounds, connecte
     conflict: async () => undefined,
     behind: async () => undefined,
     eligible: async (members) => new Set(members),
+    ...(others.booth != null ? { preferred: () => others.booth ?? [] } : {}),
     round: async (participants) => {
       ran.push(participants)
-      const outcome = { complete: true, transfers: [{ peerId: 'B' }, { peerId: 'D' }], failures: [], epoch: 2, active: ['B', 'D'], obsolete: ['C'] }
+      // B stays; the first other participant that does not fail takes C's place
+      const taken = participants.find(p => p !== 'B' && p !== 'C' && !(others.fails ?? []).includes(p))
+      const failures = participants.filter(p => (others.fails ?? []).includes(p)).map(peerId => ({ peerId }))
+      const outcome = { complete: taken != null, transfers: [{ peerId: 'B' }, ...(taken != null ? [{ peerId: taken }] : [])], failures, epoch: 2, active: ['B', ...(taken != null ? [taken] : [])], obsolete: ['C'] }
       // as VGuardDB's round does: every round of our chain is noted
       idle.noteRound(outcome)
       return outcome
@@ -58,6 +62,27 @@ describe('node - rounds without a write, a backup away', () => {
     await vi.waitFor(() => { expect(ran).toEqual([['B', 'D']]) })
     expect(idle.status()).toMatchObject({ fresh: ['B', 'D'], shortOfK: false, away: [] })
     await idle.stop()
+  })
+
+  it('the chain goes to a member of our next booth first (the next write\'s round offers it to them), else to any member', async () => {
+    // E is connected but outside the booth: taken, the next write's round would pass it over and send the chain again
+    const inBooth = rounds(1_000, { connected: ['E'], booth: ['B', 'D'] })
+    inBooth.connected.delete('C')
+    inBooth.idle.peerDisconnected('C')
+    await vi.advanceTimersByTimeAsync(1_000)
+    await vi.waitFor(() => { expect(inBooth.ran).toEqual([['B', 'D']]) })
+    await inBooth.idle.stop()
+
+    // D, the one booth member that could take it, fails: the next try offers it to every member
+    const failing = rounds(1_000, { connected: ['E'], booth: ['B', 'D'], fails: ['D'] })
+    failing.connected.delete('C')
+    failing.idle.peerDisconnected('C')
+    await vi.advanceTimersByTimeAsync(1_000)
+    await vi.waitFor(() => { expect(failing.ran).toEqual([['B', 'D']]) })
+    await vi.advanceTimersByTimeAsync(1_000)
+    await vi.waitFor(() => { expect(failing.ran).toEqual([['B', 'D'], ['B', 'D', 'E']]) })
+    expect(failing.idle.status()).toMatchObject({ fresh: ['B', 'E'], shortOfK: false, paused: [{ peerId: 'D' }] })
+    await failing.idle.stop()
   })
 
   it('back before then, it stays a backup: nothing runs', async () => {
