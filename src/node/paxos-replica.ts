@@ -916,8 +916,8 @@ export class ChainReplica {
    * connected now): a replication round of our chain without a write offers
    * it to these first, since the next write's round offers it to them.
    */
-  nextBooth (): string[] {
-    return selectBooth({ chainId: this.chainId, self: this.d.self, current: this.paxos.status().booth, connected: this.d.connected(), size: this.d.boothSize })
+  nextBooth (current: readonly string[] = this.paxos.status().booth): string[] {
+    return selectBooth({ chainId: this.chainId, self: this.d.self, current, connected: this.d.connected(), size: this.d.boothSize })
   }
 
   private pump (): void {
@@ -934,7 +934,7 @@ export class ChainReplica {
       if (!sameBooth(st.booth, this.boothTarget)) return
       this.boothTarget = undefined
     }
-    const desired = this.nextBooth()
+    const desired = this.nextBooth(st.booth)
     if (!sameBooth(desired, st.booth)) {
       // the change is decided by the booth in force; the next block gets the new one
       try {
