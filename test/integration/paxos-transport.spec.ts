@@ -112,6 +112,60 @@ describe('consensus - paxos transport idle timeout', () => {
     await waitFor(() => stream.status !== 'open' && streams(b, a, tb.protocol) === 0, { timeout: HALF_CLOSED_GRACE + 5_000, interval: 50, message: 'b reset the stream' })
   })
 
+  it('sends again at once to a peer that registered the protocol after a stream to it failed: once it opens one to us, or once a hello opened ours', async () => {
+    const a = await cluster.create()
+    await a.start()
+    const b = await cluster.create({ bootstrap: [a.multiaddrs[0].toString()] })
+    await b.start()
+    await waitFor(() => fullyConnected([a, b]), { message: 'a and b connected' })
+    const A = a.peerId.toString()
+    const B = b.peerId.toString()
+    // a backoff no test outlasts: a message that goes out came through the fix, not the backoff's end
+    const slow = (node: VGuardNode): PaxosTransport => new PaxosTransport({ libp2p: node.libp2p, logger: node.libp2p.logger, isMember: () => true }, { protocolPrefix: 'vguard-backoff-test', redialBackoff: 600_000 })
+    const accept = (from: string, to: string, slot: number): ChainMessage => ({ chainId: 'c', message: { type: 'accept', from, to, ballot: { round: 1, proposer: from }, slot, commit: 0, booth: [from, to], value: { kind: 'noop' } } })
+    const ta = slow(a)
+    transports.push(ta)
+    await ta.start()
+    const atA: ChainMessage[] = []
+    ta.onMessage = (_from, cm) => { atA.push(cm) }
+
+    // b's node has not registered the protocol yet (its consensus still starting): the stream fails, a backs off
+    ta.send([accept(A, B, 1)])
+    await waitFor(() => ta.stats.dropped === 1, { message: 'a gave up on b for now' })
+    const tb = slow(b)
+    transports.push(tb)
+    await tb.start()
+    const atB: ChainMessage[] = []
+    tb.onMessage = (_from, cm) => { atB.push(cm) }
+    ta.send([accept(A, B, 2)])
+    // dropped: a backs off still
+    await waitFor(() => ta.stats.dropped >= 2, { message: 'a still backing off' })
+
+    // b speaks to a: a's next message to b goes out
+    tb.send([accept(B, A, 1)])
+    await waitFor(() => atA.length === 1, { message: 'a heard b' })
+    ta.send([accept(A, B, 3)])
+    await waitFor(() => atB.some(m => m.message.type === 'accept' && m.message.slot === 3), { message: 'b received slot 3' })
+
+    // and the other way: c's first stream fails, then a hello (greet) opens one, and messages follow it
+    const c = await cluster.create({ bootstrap: [a.multiaddrs[0].toString()] })
+    await c.start()
+    await waitFor(() => fullyConnected([a, b, c]), { message: 'c connected' })
+    const C = c.peerId.toString()
+    const dropped = ta.stats.dropped
+    ta.send([accept(A, C, 1)])
+    await waitFor(() => ta.stats.dropped > dropped, { message: 'a gave up on c for now' })
+    const tc = slow(c)
+    transports.push(tc)
+    await tc.start()
+    const atC: ChainMessage[] = []
+    tc.onMessage = (_from, cm) => { atC.push(cm) }
+    ta.greet(C)
+    await waitFor(() => streams(a, c, '/vguard-backoff-test/paxos/1.0.0') === 1, { message: 'the hello opened a stream to c' })
+    ta.send([accept(A, C, 2)])
+    await waitFor(() => atC.some(m => m.message.type === 'accept' && m.message.slot === 2), { message: 'c received slot 2' })
+  })
+
   it('keeps no link to a peer it is not connected to: a booth member that drove off leaves nothing behind', async () => {
     const { a, b, ta, received } = await connectedPair()
     const A = a.peerId.toString()

@@ -62,6 +62,8 @@ export interface PaxosTransportInit {
   writeTimeout?: number
   /** @default 64 MiB */
   maxQueueBytes?: number
+  /** After a stream to a peer could not be opened, messages to it are dropped this long (ms), unless it opens one to us first. @default 500 (REDIAL_BACKOFF) */
+  redialBackoff?: number
   /** Bytes of frames partly received at once, over every inbound stream. @default 128 MiB (INBOUND_BUDGET) */
   inboundBudget?: number
 }
@@ -195,6 +197,7 @@ export class PaxosTransport {
   private readonly dialTimeout: number
   private readonly writeTimeout: number
   private readonly maxQueueBytes: number
+  private readonly redialBackoff: number
   /** Frames partly received over every inbound stream (see InboundBudget). */
   readonly inboundBytes: InboundBudget
   private readonly limits: Record<string, unknown>
@@ -236,6 +239,7 @@ export class PaxosTransport {
     this.dialTimeout = init.dialTimeout ?? DIAL_TIMEOUT
     this.writeTimeout = init.writeTimeout ?? WRITE_TIMEOUT
     this.maxQueueBytes = init.maxQueueBytes ?? MAX_QUEUE_BYTES
+    this.redialBackoff = init.redialBackoff ?? REDIAL_BACKOFF
     this.inboundBytes = new InboundBudget(init.inboundBudget ?? INBOUND_BUDGET, 'paxos frames')
     this.limits = frameLimits(MAX_MESSAGES_PER_FRAME, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_MEMBERS, MAX_READMITTED)
   }
@@ -400,7 +404,7 @@ export class PaxosTransport {
       // flushed again at once, forever (a loop of microtasks starves the node's timers and I/O)
       this.log.error('paxos link to %s failed, %d messages dropped: %s', link.peer, link.queue.length, err.message)
       this.dropQueue(link)
-      link.backoffUntil = performance.now() + REDIAL_BACKOFF
+      link.backoffUntil = performance.now() + this.redialBackoff
     }).finally(() => {
       link.writing = false
       if (this.running && this.links.get(link.peer) === link && (link.queue.length > 0 || link.needHello) && performance.now() >= link.backoffUntil) {
@@ -470,13 +474,15 @@ export class PaxosTransport {
       if (stream == null) {
         try {
           stream = await this.open(link)
+          // a hello that opened it (greet) ends a backoff an earlier failure began: messages go out again at once
+          link.backoffUntil = 0
         } catch (err) {
           this.log.trace('no paxos stream to %s: %s', link.peer, (err as Error).message)
           stream = undefined
         }
       }
       if (stream == null) {
-        link.backoffUntil = performance.now() + REDIAL_BACKOFF
+        link.backoffUntil = performance.now() + this.redialBackoff
         link.needHello = true
         this.dropQueue(link)
         return
@@ -537,6 +543,10 @@ export class PaxosTransport {
       return
     }
     const peer = from.toString()
+    // it speaks the protocol now (a stream to it failed while its node started, before it registered
+    // the protocol): what we send it goes out at once, not after the backoff (each retransmission dropped)
+    const link = this.links.get(peer)
+    if (link != null) link.backoffUntil = 0
     this.inbound.add(stream)
     // a frame carries whole values (a 4 MiB block's batch, catch-up answers of several):
     // with @libp2p/utils' default 4 MiB read buffer such a frame reset the stream on every try
