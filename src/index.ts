@@ -42,7 +42,7 @@ export {
 export type {
   CommitResult, KeyRead, BlockRead, ReadOptions, WriteOptions, Consistency, ReplicationSummary, EndOfBoothInput, ReplicationOutcome, TransactionInput, Pin
 } from './node/index.ts'
-export type { ReplicaStatus } from './node/index.ts'
+export type { ReplicaStatus, OwnReplicationStatus } from './node/index.ts'
 export type { ReplicationState } from './protocols/write/index.ts'
 // a quorum read that knew too few holders to ask (a QuorumReadError)
 export { TooFewHoldersError } from './node/quorum-read.ts'
