@@ -4,7 +4,7 @@
  * and yamux (and gossipsub), as every vguard-node runs them. Each test fails
  * on the unpatched package.
  */
-import { describe, it, expect, beforeEach, afterEach } from 'vitest'
+import { describe, it, expect, beforeEach, afterEach, vi } from 'vitest'
 import net from 'node:net'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
@@ -15,6 +15,8 @@ import { identify } from '@libp2p/identify'
 import { LengthPrefixedDecoder } from '@libp2p/utils'
 import { createHook } from 'node:async_hooks'
 import type { Libp2p, Stream } from '@libp2p/interface'
+import type { GossipSub } from '@libp2p/gossipsub'
+import { waitFor } from '../utils/wait.ts'
 
 const PROTOCOL = '/vguard-test/small-messages/1.0.0'
 const MESSAGES = 50
@@ -203,5 +205,45 @@ describe('patched libp2p stack - stopping', () => {
     // unpatched: gossipsub's next heartbeat (up to 1 s) and the address manager's debounced update (1 s)
     const ours = pending.filter(t => /gossipsub|address-manager/.test(t.stack))
     expect(ours.map(t => t.stack.split('\n').find(l => /gossipsub|address-manager/.test(l)))).toEqual([])
+  })
+})
+
+describe('patched libp2p stack - gossipsub and the wall clock', () => {
+  const TOPIC = 'vguard-test/clock'
+  let nodes: Array<Libp2p<{ pubsub: GossipSub }>> = []
+  afterEach(async () => {
+    vi.useRealTimers()
+    await Promise.all(nodes.map(async n => { await n.stop() }))
+    nodes = []
+  })
+
+  it('forgets the messages it saw once seenTTL passed, also after the wall clock was set back (a vehicle\'s clock corrected by GPS)', async () => {
+    const make = async (): Promise<Libp2p<{ pubsub: GossipSub }>> => await createLibp2p({
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      services: { identify: identify(), pubsub: gossipsub({ seenTTL: 200, heartbeatInterval: 100, floodPublish: true, allowPublishToZeroTopicPeers: true }) }
+    })
+    nodes = [await make(), await make()]
+    const [a, b] = nodes
+    for (const n of nodes) n.services.pubsub.subscribe(TOPIC)
+    let received = 0
+    b.services.pubsub.addEventListener('message', () => { received++ })
+    await a.dial(b.getMultiaddrs()[0])
+    await waitFor(() => a.services.pubsub.getSubscribers(TOPIC).length === 1, { message: 'a knows b subscribed' })
+    // what b saw, and keeps for seenTTL to drop repeats
+    const seen = (): number => (b.services.pubsub as unknown as { seenCache: { size: number } }).seenCache.size
+    const publish = async (from: number): Promise<void> => {
+      for (let i = from; i < from + 5; i++) await a.services.pubsub.publish(TOPIC, new Uint8Array([i]))
+      await waitFor(() => received === from + 5, { message: `b received ${from + 5} messages` })
+    }
+    await publish(0)
+    expect(seen()).toBeGreaterThanOrEqual(5)
+    // the wall clock goes back an hour, and stays there (timers and performance.now() run on)
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 3_600_000 })
+    await publish(5)
+    // unpatched: the first five count as an hour from expiry, and the cache is pruned in order, so none goes
+    await waitFor(() => seen() === 0, { timeout: 5_000, message: 'b forgot what it saw' })
   })
 })

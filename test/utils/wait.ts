@@ -5,10 +5,11 @@
 export async function waitFor (condition: () => boolean | Promise<boolean>, options: { timeout?: number, interval?: number, message?: string, state?: () => unknown } = {}): Promise<void> {
   const timeout = options.timeout ?? 20_000
   const interval = options.interval ?? 50
-  const deadline = Date.now() + timeout
+  // monotonic: a test that sets the wall clock (Date faked) still times out
+  const deadline = performance.now() + timeout
   while (true) {
     if (await condition()) return
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       const state = options.state == null ? '' : `; state: ${JSON.stringify(await options.state())}`
       throw new Error(`timed out after ${timeout} ms waiting for ${options.message ?? 'condition'}${state}`)
     }
