@@ -120,23 +120,22 @@ describe('consensus - paxos transport idle timeout', () => {
     await waitFor(() => fullyConnected([a, b]), { message: 'a and b connected' })
     const A = a.peerId.toString()
     const B = b.peerId.toString()
-    // a backoff no test outlasts: a message that goes out came through the fix, not the backoff's end
-    const slow = (node: VGuardNode): PaxosTransport => new PaxosTransport({ libp2p: node.libp2p, logger: node.libp2p.logger, isMember: () => true }, { protocolPrefix: 'vguard-backoff-test', redialBackoff: 600_000 })
+    /** A node's transport once it registers the protocol, and what it receives; a backoff no test outlasts (a message that goes out came through the fix, not the backoff's end). */
+    const registered = async (node: VGuardNode): Promise<{ t: PaxosTransport, got: ChainMessage[] }> => {
+      const t = new PaxosTransport({ libp2p: node.libp2p, logger: node.libp2p.logger, isMember: () => true }, { protocolPrefix: 'vguard-backoff-test', redialBackoff: 600_000 })
+      transports.push(t)
+      await t.start()
+      const got: ChainMessage[] = []
+      t.onMessage = (_from, cm) => { got.push(cm) }
+      return { t, got }
+    }
     const accept = (from: string, to: string, slot: number): ChainMessage => ({ chainId: 'c', message: { type: 'accept', from, to, ballot: { round: 1, proposer: from }, slot, commit: 0, booth: [from, to], value: { kind: 'noop' } } })
-    const ta = slow(a)
-    transports.push(ta)
-    await ta.start()
-    const atA: ChainMessage[] = []
-    ta.onMessage = (_from, cm) => { atA.push(cm) }
+    const { t: ta, got: atA } = await registered(a)
 
     // b's node has not registered the protocol yet (its consensus still starting): the stream fails, a backs off
     ta.send([accept(A, B, 1)])
     await waitFor(() => ta.stats.dropped === 1, { message: 'a gave up on b for now' })
-    const tb = slow(b)
-    transports.push(tb)
-    await tb.start()
-    const atB: ChainMessage[] = []
-    tb.onMessage = (_from, cm) => { atB.push(cm) }
+    const { t: tb, got: atB } = await registered(b)
     ta.send([accept(A, B, 2)])
     // dropped: a backs off still
     await waitFor(() => ta.stats.dropped >= 2, { message: 'a still backing off' })
@@ -155,11 +154,7 @@ describe('consensus - paxos transport idle timeout', () => {
     const dropped = ta.stats.dropped
     ta.send([accept(A, C, 1)])
     await waitFor(() => ta.stats.dropped > dropped, { message: 'a gave up on c for now' })
-    const tc = slow(c)
-    transports.push(tc)
-    await tc.start()
-    const atC: ChainMessage[] = []
-    tc.onMessage = (_from, cm) => { atC.push(cm) }
+    const { got: atC } = await registered(c)
     ta.greet(C)
     await waitFor(() => streams(a, c, '/vguard-backoff-test/paxos/1.0.0') === 1, { message: 'the hello opened a stream to c' })
     ta.send([accept(A, C, 2)])
