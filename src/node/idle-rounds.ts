@@ -81,8 +81,11 @@ export class IdleRounds {
   /** When start() ran (performance.now()): a try for noted transfers waits a while for k members to connect. */
   private startedAt = 0
   private running = false
+  /** How long a backup may stay away before it is taken for gone (0: never). */
+  private readonly awayMs: number
 
   constructor (private readonly d: IdleRoundsDeps) {
+    this.awayMs = d.backupAwayMs ?? DEFAULT_BACKUP_AWAY_MS
     this.task = new BackoffTask({ attempt: async () => await this.attempt(), what: 'a round of our chain without a write', log: d.log })
   }
 
@@ -147,20 +150,18 @@ export class IdleRounds {
   status (): OwnReplicationStatus {
     const { short, fresh, paused } = this.shortfall.view()
     const at = performance.now()
-    const awayMs = this.d.backupAwayMs ?? DEFAULT_BACKUP_AWAY_MS
     // one a write's round has replaced since is no backup away any more (with backupAwayMs 0 it stays here until it returns)
     const named = this.d.ownTable()?.active ?? []
     const away = [...this.away]
       .filter(([peerId]) => named.includes(peerId))
-      .map(([peerId, { since }]) => ({ peerId, goneInMs: awayMs === 0 ? null : Math.max(0, Math.ceil(since + awayMs - at)) }))
+      .map(([peerId, { since }]) => ({ peerId, goneInMs: this.awayMs === 0 ? null : Math.max(0, Math.ceil(since + this.awayMs - at)) }))
     return { k: this.d.kBackups, fresh, shortOfK: short, away, paused }
   }
 
   private watchAway (peer: string): void {
     clearTimeout(this.away.get(peer)?.timer)
-    const awayMs = this.d.backupAwayMs ?? DEFAULT_BACKUP_AWAY_MS
     // 0: an absence replaces no backup; it is only shown (status), as long as the table names it
-    if (awayMs === 0) {
+    if (this.awayMs === 0) {
       const named = this.d.ownTable()?.active ?? []
       for (const [p, { timer }] of this.away) if (timer == null && !named.includes(p)) this.away.delete(p)
       this.away.set(peer, { since: performance.now() })
@@ -169,9 +170,9 @@ export class IdleRounds {
     const timer = setTimeout(() => {
       this.away.delete(peer)
       if (!this.running || this.d.isConnected(peer) || !this.shortfall.backupGone(peer)) return
-      this.d.log('backup %s of our chain has been away %d ms: a round without a write replaces it', peer, awayMs)
+      this.d.log('backup %s of our chain has been away %d ms: a round without a write replaces it', peer, this.awayMs)
       this.task.ensure()
-    }, awayMs)
+    }, this.awayMs)
     // no reason to keep a stopping process alive
     timer.unref?.()
     this.away.set(peer, { timer, since: performance.now() })
