@@ -41,14 +41,19 @@ const { values } = parseArgs({
     vehicles: { type: 'string', default: '7' },
     churn: { type: 'string', default: '12' },
     'member-idle': { type: 'string', default: '8000' },
+    'booth-size': { type: 'string' },
+    'k-backups': { type: 'string' },
     keep: { type: 'boolean', default: false }
   }
 })
 const DURATION_MS = Number(values.duration) * 1000
 const VEHICLES = Number(values.vehicles)
 const CHURN_MS = Number(values.churn) * 1000
-if (![DURATION_MS, VEHICLES, CHURN_MS].every(n => Number.isFinite(n) && n > 0) || VEHICLES < 3) {
-  console.error('usage: npm run soak -- [--duration SECONDS] [--vehicles N (≥ 3)] [--churn SECONDS] [--member-idle MS] [--keep]')
+/** Booth size and k as the vehicles' own flags take them (their defaults when not given). */
+const SHAPE = (['booth-size', 'k-backups'] as const).flatMap(name => values[name] == null ? [] : [`--${name}`, values[name]])
+const shapeOk = (['booth-size', 'k-backups'] as const).every(name => values[name] == null || /^\d+$/.test(values[name]))
+if (![DURATION_MS, VEHICLES, CHURN_MS].every(n => Number.isFinite(n) && n > 0) || VEHICLES < 3 || !shapeOk) {
+  console.error('usage: npm run soak -- [--duration SECONDS] [--vehicles N (≥ 3)] [--churn SECONDS] [--member-idle MS] [--booth-size N] [--k-backups K] [--keep]')
   process.exit(2)
 }
 const NETWORK = `soak-${process.pid}`
@@ -88,7 +93,7 @@ async function start (v: Vehicle): Promise<void> {
   const bootstrap = vehicles.filter(o => o !== v && o.alive && o.proc != null).flatMap(o => ['--bootstrap', o.proc?.addresses[0] ?? ''])
   const proc = await spawnNode({
     args: ['--data-dir', v.dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--no-mdns', '--network', NETWORK,
-      '--member-idle', String(values['member-idle']), '--commit-timeout', '5000', ...bootstrap]
+      '--member-idle', String(values['member-idle']), '--commit-timeout', '5000', ...SHAPE, ...bootstrap]
   })
   v.proc = proc
   v.alive = true
