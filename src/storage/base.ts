@@ -8,7 +8,7 @@ import { emptyTip, encodeBlock, tipOf, verifyHeader, verifyLink, verifyPayload, 
 import type { Block, ChainTip, PayloadEntry } from '../chain/index.ts'
 import { PayloadPrunedError, StoreClosedError, InvalidPinError, InvalidArgumentError } from './errors.ts'
 import type {
-  AppendOptions, ChainInfo, DeleteChainOptions, ChainStore, PruneOptions, KeyValue, Pin, PruneResult, RangeOptions, RecordRun, RunOptions, StateEntry, StoredHeader, StoredRecord
+  AppendOptions, ChainInfo, DeleteChainOptions, ChainStore, EntriesOptions, PruneOptions, KeyValue, Pin, PruneResult, RangeOptions, RecordRun, RunOptions, StateEntry, StoredHeader, StoredRecord
 } from './index.ts'
 import { applyPinChange, MAX_PINNED_CHAINS, MAX_PINS_PER_CHAIN, overPinLimit, planPin, planUnpin } from './pins.ts'
 import type { PinChange } from './pins.ts'
@@ -62,6 +62,24 @@ function checkKey (key: string): void {
   if (typeof key !== 'string' || !key.isWellFormed()) throw new InvalidArgumentError('a key is a well-formed unicode string')
 }
 
+/** Which keys of a chain's state a scan covers: those under `prefix`, after `after`. */
+export interface KeyRange {
+  prefix?: string
+  after?: string
+}
+
+function keyRange (options: EntriesOptions): KeyRange {
+  const range: KeyRange = {}
+  for (const name of ['prefix', 'after'] as const) {
+    const bound = options[name]
+    if (bound == null) continue
+    // encoded with a U+FFFD in place of a lone surrogate, it would scan other keys than the ones asked for
+    if (typeof bound !== 'string' || !bound.isWellFormed()) throw new InvalidArgumentError(`${name}: a well-formed unicode string`)
+    range[name] = bound
+  }
+  return range
+}
+
 export abstract class AbstractChainStore implements ChainStore {
   protected readonly metas = new Map<string, ChainMeta>()
   protected readonly pinSets = new Map<string, Pin[]>()
@@ -103,7 +121,8 @@ export abstract class AbstractChainStore implements ChainStore {
    */
   protected abstract readPointer (chainId: string, key: string): Promise<Pointer | undefined>
   /** Every state pointer in key order, tombstones included (as readPointer). */
-  protected abstract iteratePointers (chainId: string): AsyncIterable<[string, Pointer]>
+  /** The state index in key order, tombstones included, within the range. */
+  protected abstract iteratePointers (chainId: string, range?: KeyRange): AsyncIterable<[string, Pointer]>
 
   protected async enqueue<T> (fn: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreClosedError()
@@ -362,14 +381,17 @@ export abstract class AbstractChainStore implements ChainStore {
     return block.payload.slice(pointer.valueOffset, pointer.valueOffset + pointer.valueLength)
   }
 
-  async * entries (chainId: string): AsyncGenerator<StateEntry> {
+  async * entries (chainId: string, options: EntriesOptions = {}): AsyncGenerator<StateEntry> {
+    const range = keyRange(options)
+    const values = options.values !== false
     this.checkOpen()
     if (!this.metas.has(chainId)) return
     try {
-      for await (const [key, pointer] of this.iteratePointers(chainId)) {
+      for await (const [key, pointer] of this.iteratePointers(chainId, range)) {
         await this.readable(chainId, pointer)
         if (isTombstone(pointer)) continue
-        yield { key, height: pointer.height, value: isUnknown(pointer) ? undefined : await this.valueAt(chainId, pointer) }
+        if (!values) yield { key, height: pointer.height }
+        else yield { key, height: pointer.height, value: isUnknown(pointer) ? undefined : await this.valueAt(chainId, pointer) }
       }
     } catch (err) {
       throw this.readFailed(err)

@@ -66,6 +66,15 @@ export interface StateEntry {
   value?: Uint8Array
 }
 
+export interface EntriesOptions {
+  /** Only keys that start with it. */
+  prefix?: string
+  /** Only keys after it (exclusive): where the next page starts. */
+  after?: string
+  /** Read each value (default true); false: `value` is left out and nothing but the index is read. */
+  values?: boolean
+}
+
 /** Never pruned: every block that writes the key, or every block in the range (inclusive). */
 export type Pin = { type: 'key', key: string } | { type: 'range', from: number, to: number }
 
@@ -190,8 +199,14 @@ export interface ChainStore {
    * @throws InvalidArgumentError if the key is not well-formed unicode (no transaction can write it)
    */
   get: (chainId: string, key: string) => Promise<KeyValue | undefined>
-  /** The chain's whole state in key order. */
-  entries: (chainId: string) => AsyncIterable<StateEntry>
+  /**
+   * The chain's state in key order (UTF-8 byte order): all of it, or the keys
+   * under `prefix`, after `after` (a page's last key). Without `values` the
+   * entries carry keys and heights only, and no block is read.
+   *
+   * @throws InvalidArgumentError if `prefix` or `after` is not well-formed unicode
+   */
+  entries: (chainId: string, options?: EntriesOptions) => AsyncIterable<StateEntry>
   /**
    * Removes a chain, its state and its pins (release-and-forward). Resolves
    * true if it was held. `keepPins`: the pins stay (a copy replaced by a new

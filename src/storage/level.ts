@@ -59,7 +59,7 @@ import { readVarint, varintLength, writeVarint } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
 import type { NodeDatabase, BinaryLevel } from './database.ts'
 import { AbstractChainStore, blockBytes } from './base.ts'
-import type { AppendItem, ChainMeta, Pointer } from './base.ts'
+import type { AppendItem, ChainMeta, KeyRange, Pointer } from './base.ts'
 import { ChainKeys, TYPE_BLOCK, TYPE_STATE, prefixEnd } from './keys.ts'
 import {
   POINTER_BYTES, decodeHeight, decodePointer, encodeHeight, encodeRecord, entryOffsets, entryPieces, entryRecord, entrySize,
@@ -880,14 +880,25 @@ export class LevelChainStore extends AbstractChainStore {
     return decodePointer(bytes)
   }
 
-  protected async * iteratePointers (chainId: string): AsyncGenerator<[string, Pointer]> {
-    yield * this.allPointers(chainId)
+  protected async * iteratePointers (chainId: string, range: KeyRange = {}): AsyncGenerator<[string, Pointer]> {
+    yield * this.allPointers(chainId, range)
   }
 
-  /** The chain's state index as stored, tombstones included. */
-  private async * allPointers (chainId: string): AsyncGenerator<[string, Pointer]> {
+  /** The chain's state index as stored, tombstones included (within `range`: bounds on the keys' UTF-8 bytes). */
+  private async * allPointers (chainId: string, range: KeyRange = {}): AsyncGenerator<[string, Pointer]> {
     const start = this.keys.chainPrefix(TYPE_STATE, chainId)
-    for await (const [key, value] of this.db.iterator({ gt: start, lt: prefixEnd(start) })) {
+    let lower: { gt: Uint8Array } | { gte: Uint8Array } = { gt: start }
+    let upper = prefixEnd(start)
+    if (range.prefix != null && range.prefix !== '') {
+      const under = this.keys.state(chainId, range.prefix)
+      lower = { gte: under }
+      upper = prefixEnd(under)
+    }
+    if (range.after != null) {
+      const after = this.keys.state(chainId, range.after)
+      if (Buffer.compare(after, 'gte' in lower ? lower.gte : lower.gt) >= 0) lower = { gt: after }
+    }
+    for await (const [key, value] of this.db.iterator({ ...lower, lt: upper })) {
       yield [this.keys.stateKeyOf(chainId, plain(key)), decodePointer(plain(value))]
     }
   }

@@ -8,7 +8,7 @@ import { BlockHeader } from '../chain/pb/chain.ts'
 import { blockFromBytes, encodeBlock, toHex } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
 import { AbstractChainStore } from './base.ts'
-import type { AppendItem, ChainMeta, Pointer } from './base.ts'
+import type { AppendItem, ChainMeta, KeyRange, Pointer } from './base.ts'
 import type { PinChange } from './pins.ts'
 import { TOMBSTONE_OFFSET } from './records.ts'
 import type { RangeOptions, StoredHeader, StoredRecord } from './index.ts'
@@ -124,11 +124,14 @@ export class MemoryChainStore extends AbstractChainStore {
     return this.data.get(chainId)?.state.get(key)
   }
 
-  protected async * iteratePointers (chainId: string): AsyncGenerator<[string, Pointer]> {
+  protected async * iteratePointers (chainId: string, range: KeyRange = {}): AsyncGenerator<[string, Pointer]> {
     const state = this.data.get(chainId)?.state
     if (state == null) return
+    const after = range.after == null ? undefined : Buffer.from(range.after)
     // key order, like LevelDB (UTF-8 byte order equals code point order)
-    const keys = [...state.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    const keys = [...state.keys()]
+      .filter(key => (range.prefix == null || key.startsWith(range.prefix)) && (after == null || Buffer.compare(Buffer.from(key), after) > 0))
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
     for (const key of keys) {
       const pointer = state.get(key)
       if (pointer != null) yield [key, pointer]

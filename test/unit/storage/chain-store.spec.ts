@@ -229,6 +229,43 @@ describe.each([
     ])
   })
 
+  it('scans the state: under a prefix, after a key, with or without values, deleted keys left out', async () => {
+    const put = (key: string, value = key): { key: string, value: Uint8Array } => ({ key, value: enc.encode(value) })
+    const specs = [
+      [put('gps/0002'), put('gps/0001'), put('gps/'), put('gpsx'), put('car/speed', '10')],
+      [put('gps/0003'), { op: 'DELETE' as const, key: 'gps/0002' }, put('é/accent'), put('z/last'), put('\u{1F697}/car')],
+      [put('gps/0001', 'again')]
+    ]
+    await store.appendMany(chainOf(A, specs.length, h => ({ transactions: specs[h - 1] })))
+    await store.appendMany(chainOf(B, 1, () => ({ transactions: [put('gps/0009')] })))
+    const keys = async (options?: Parameters<ChainStore['entries']>[1]): Promise<string[]> => (await collect(store.entries(A, options))).map(e => e.key)
+
+    // UTF-8 byte order: ASCII, then é (C3 A9), then the emoji (F0 …)
+    expect(await keys()).toEqual(['car/speed', 'gps/', 'gps/0001', 'gps/0003', 'gpsx', 'z/last', 'é/accent', '\u{1F697}/car'])
+    // the prefix itself is under it; gpsx is not under gps/; the other chain's key is not this chain's
+    expect(await keys({ prefix: 'gps/' })).toEqual(['gps/', 'gps/0001', 'gps/0003'])
+    expect(await keys({ prefix: 'gps/0' })).toEqual(['gps/0001', 'gps/0003'])
+    expect(await keys({ prefix: 'é' })).toEqual(['é/accent'])
+    expect(await keys({ prefix: 'nothing' })).toEqual([])
+    expect(await keys({ prefix: '' })).toEqual(await keys())
+    // after: exclusive, whether or not the key exists, and bounded by the prefix on both sides
+    expect(await keys({ after: 'gps/0001' })).toEqual(['gps/0003', 'gpsx', 'z/last', 'é/accent', '\u{1F697}/car'])
+    expect(await keys({ after: 'gps/0002' })).toEqual(['gps/0003', 'gpsx', 'z/last', 'é/accent', '\u{1F697}/car'])
+    expect(await keys({ prefix: 'gps/', after: 'gps/0001' })).toEqual(['gps/0003'])
+    expect(await keys({ prefix: 'gps/', after: 'a' })).toEqual(['gps/', 'gps/0001', 'gps/0003'])
+    expect(await keys({ prefix: 'gps/', after: 'h' })).toEqual([])
+    expect(await keys({ after: '\u{1F697}/car' })).toEqual([])
+
+    const withValues = await collect(store.entries(A, { prefix: 'gps/0' }))
+    expect(withValues.map(e => [e.key, dec.decode(e.value ?? new Uint8Array()), e.height])).toEqual([['gps/0001', 'again', 3], ['gps/0003', 'gps/0003', 2]])
+    expect(await collect(store.entries(A, { prefix: 'gps/0', values: false }))).toEqual([{ key: 'gps/0001', height: 3 }, { key: 'gps/0003', height: 2 }])
+
+    // a bound that is not well-formed unicode would be encoded as another one: refused, before anything is read
+    await expect(collect(store.entries(A, { prefix: 'gps/\uD800' }))).rejects.toMatchObject({ name: 'InvalidArgumentError' })
+    await expect(collect(store.entries(A, { after: '\uDC00' }))).rejects.toMatchObject({ name: 'InvalidArgumentError' })
+    expect(await collect(store.entries('not-held', { prefix: 'gps/' }))).toEqual([])
+  })
+
   it('holds several chains apart and lists them with their bytes', async () => {
     await store.appendMany(chainOf(B, 3))
     await store.appendMany(chainOf(A, 2))
