@@ -62,3 +62,33 @@ export function idempotencyKey (req: FastifyRequest): { idempotencyKey?: string 
   if (keys.length > 1) throw new InvalidIdempotencyKeyError(`one Idempotency-Key per write, got ${keys.length}`)
   return { idempotencyKey: keys[0] }
 }
+
+/**
+ * A query parameter's text, percent-decoding it strictly. The query parser
+ * leaves an escape that is not UTF-8 (`%ED%A0%80`, a lone surrogate) as it
+ * was typed, so a key bound would be taken as that literal text: refused
+ * instead. Undefined when absent. @throws InvalidRequestError
+ */
+export function strictQueryText (req: FastifyRequest, name: string): string | undefined {
+  const url = req.raw.url ?? ''
+  const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : ''
+  let found: string | undefined
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=')
+    const rawName = eq === -1 ? pair : pair.slice(0, eq)
+    if (decodeQueryPart(rawName) !== name) continue
+    if (found != null) throw new InvalidRequestError(`${name}: one value, given more than once`)
+    const text = decodeQueryPart(eq === -1 ? '' : pair.slice(eq + 1))
+    if (text == null) throw new InvalidRequestError(`${name}: its percent-encoded bytes are not UTF-8`)
+    found = text
+  }
+  return found
+}
+
+function decodeQueryPart (part: string): string | undefined {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '))
+  } catch {
+    return undefined
+  }
+}

@@ -1,16 +1,17 @@
 /**
- * Read-only views of the chains: GET /chains/:id/blocks?from&to (this node's
- * copy), and GET /chains/:id/blocks/:height and GET /chains/:id/kv/:key, from
+ * Read-only views of the chains: GET /chains/:id/blocks?from&to and
+ * GET /chains/:id/kv?prefix&after (this node's copy), and
+ * GET /chains/:id/blocks/:height and GET /chains/:id/kv/:key, from
  * this node's copy or, with ?consistency=leader|quorum, from the chain's
  * leader or Nr of its holders. (The redirect read is routes-vguarddb's.)
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Consistency, VGuardNode } from '../node/index.ts'
-import { decodeTransactions, toHex } from '../chain/index.ts'
+import { decodeTransactions, MAX_KEY_BYTES, toHex } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
 import { InvalidRequestError, KeyNotFoundError } from './errors.ts'
 import { encodeValue } from './encoding.ts'
-import { checkChain, checkKey, onlyQuery, parseFlag } from './params.ts'
+import { checkChain, checkKey, onlyQuery, parseFlag, strictQueryText } from './params.ts'
 import { explainQuorumError } from './quorum-holders.ts'
 import { PayloadBudget, Reservation } from './payload-budget.ts'
 
@@ -22,6 +23,10 @@ export const MAX_BLOCKS_PER_PAGE = 100
  * string: a 500 (RangeError) after some 600 MiB of memory.
  */
 export const MAX_PAGE_PAYLOAD_BYTES = 16 * 1024 * 1024
+
+/** One page of a key scan at most; 100 unless the request asks for fewer or more. */
+export const MAX_KEYS_PER_PAGE = 1000
+export const DEFAULT_KEYS_PER_PAGE = 100
 
 /** The chain is not held by this node. */
 export class ChainNotFoundError extends Error {
@@ -71,6 +76,23 @@ function parseHeight (name: string, raw: string | undefined): number | undefined
 }
 
 interface BlocksQuery { from?: string, to?: string, transactions?: string }
+interface KeysQuery { prefix?: string, after?: string, limit?: string, values?: string }
+
+/** `prefix` and `after` bound the keys' UTF-8 bytes: text no key could start with is a mistake. */
+function parseKeyBound (req: FastifyRequest, name: string): string | undefined {
+  const text = strictQueryText(req, name)
+  if (text == null) return undefined
+  if (Buffer.byteLength(text) > MAX_KEY_BYTES) throw new InvalidRequestError(`${name}: longer than a key (${MAX_KEY_BYTES} bytes)`)
+  return text
+}
+
+function parseLimit (raw: unknown): number {
+  if (raw == null) return DEFAULT_KEYS_PER_PAGE
+  if (typeof raw !== 'string' || !/^\d{1,7}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_KEYS_PER_PAGE) {
+    throw new InvalidRequestError(`limit: keys per page, 1 to ${MAX_KEYS_PER_PAGE}, got ${JSON.stringify(raw)}`)
+  }
+  return Number(raw)
+}
 
 function parseConsistency (raw: string | undefined): Consistency {
   const consistency = raw ?? 'local'
@@ -126,6 +148,44 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode, 
       blocks,
       // where the next page starts, if the range asked for goes on
       next: last < Math.min(to, info.height) ? last + 1 : null
+    }
+  })
+
+  server.get<{ Params: { id: string }, Querystring: KeysQuery }>('/chains/:id/kv', async (req, reply) => {
+    const { id } = req.params
+    onlyQuery(req.query, ['prefix', 'after', 'limit', 'values'])
+    const prefix = parseKeyBound(req, 'prefix')
+    const after = parseKeyBound(req, 'after')
+    const limit = parseLimit(req.query.limit)
+    const values = parseFlag('values', req.query.values, true)
+    await checkHeld(node, id)
+    const info = await node.chains.info(id)
+    if (info == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
+    const entries: Array<Record<string, unknown>> = []
+    let payloadBytes = 0
+    let more = false
+    const reservation = new Reservation(budget, reply.raw)
+    for await (const e of node.chains.entries(id, { prefix, after, values })) {
+      const bytes = e.value?.byteLength ?? 0
+      // a page ends at its limit, or before a value that would pass the page's bytes (or the budget other reads hold)
+      if (entries.length === limit || (entries.length > 0 && (payloadBytes + bytes > MAX_PAGE_PAYLOAD_BYTES || !reservation.tryTake(bytes)))) {
+        more = true
+        break
+      }
+      if (entries.length === 0) await reservation.take(bytes)
+      payloadBytes += bytes
+      if (!values) entries.push({ key: e.key, height: e.height })
+      // the block that wrote it was pruned (retention): the key is there, its value is gone
+      else if (e.value == null) entries.push({ key: e.key, height: e.height, pruned: true })
+      else entries.push({ key: e.key, ...encodeValue(e.value), height: e.height })
+    }
+    return {
+      chainId: id,
+      height: info.height,
+      prefix: prefix ?? '',
+      entries,
+      // the key the next page starts after, if there are more
+      next: more ? entries[entries.length - 1].key : null
     }
   })
 

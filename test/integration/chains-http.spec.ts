@@ -92,6 +92,57 @@ describe('http - chain reads', () => {
     expect((await get(`/chains/${CHAIN}/blocks?from=150`)).body.blocks[0]).toMatchObject({ height: 150, pruned: true })
   })
 
+  it('scans keys: under a prefix, page by page after the last key, values or keys only; pruned values and bad queries said so', async () => {
+    const node = await cluster.create()
+    await node.start()
+    // 250 fixes, gps/0001 deleted, one binary value and a key outside gps/
+    await node.chains.appendMany(buildChain(emptyTip(CHAIN), 250, h => ({
+      transactions: [
+        { key: `gps/${String(h).padStart(4, '0')}`, value: enc.encode(`fix ${h}`) },
+        ...(h === 2 ? [{ op: 'DELETE' as const, key: 'gps/0001' }, { key: 'bin', value: Uint8Array.of(0xff, 0x00) }] : [])
+      ]
+    })))
+    api = await startHttpApi(node, { port: 0 })
+    const get = async (path: string): Promise<{ status: number, body: any }> => {
+      const res = await fetch(`${api?.url ?? ''}${path}`)
+      return { status: res.status, body: await res.json() }
+    }
+
+    const first = await get(`/chains/${CHAIN}/kv?prefix=gps%2F`)
+    expect(first.status).toBe(200)
+    expect(first.body).toMatchObject({ chainId: CHAIN, height: 250, prefix: 'gps/', next: 'gps/0101' })
+    expect(first.body.entries).toHaveLength(100)
+    expect(first.body.entries[0]).toEqual({ key: 'gps/0002', value: 'fix 2', encoding: 'utf8', height: 2 })
+    // page after page until next is null: every live key once, in order
+    const keys: string[] = first.body.entries.map((e: { key: string }) => e.key)
+    for (let next = first.body.next; next != null;) {
+      const page = await get(`/chains/${CHAIN}/kv?prefix=gps%2F&limit=70&values=false&after=${encodeURIComponent(next as string)}`)
+      expect(page.body.entries.length).toBeLessThanOrEqual(70)
+      expect(page.body.entries.every((e: object) => !('value' in e))).toBe(true)
+      keys.push(...page.body.entries.map((e: { key: string }) => e.key))
+      next = page.body.next
+    }
+    expect(keys).toEqual(Array.from({ length: 249 }, (_, i) => `gps/${String(i + 2).padStart(4, '0')}`))
+    // the whole chain's state, a binary value in base64; a limit that ends exactly at the last key has no next
+    const all = await get(`/chains/${CHAIN}/kv?limit=1000`)
+    expect(all.body.entries).toHaveLength(250)
+    expect(all.body.entries[0]).toEqual({ key: 'bin', value: '/wA=', encoding: 'base64', height: 2 })
+    expect(all.body.next).toBeNull()
+    expect((await get(`/chains/${CHAIN}/kv?prefix=bin&limit=1`)).body).toMatchObject({ entries: [{ key: 'bin' }], next: null })
+    expect((await get(`/chains/${CHAIN}/kv?prefix=nothing`)).body).toMatchObject({ entries: [], next: null })
+
+    // a key whose block was pruned is listed without its value
+    await node.chains.prune(CHAIN, [250])
+    expect((await get(`/chains/${CHAIN}/kv?prefix=gps%2F0250`)).body.entries).toEqual([{ key: 'gps/0250', height: 250, pruned: true }])
+
+    expect((await get('/chains/nope/kv')).body.error).toBe('ChainNotFoundError')
+    for (const q of ['limit=0', 'limit=1001', 'limit=abc', 'limit=', 'values=yes', 'prefix=a&prefix=b', `after=${'x'.repeat(1025)}`, 'prefix=%ED%A0%80', 'consistency=quorum']) {
+      const bad = await get(`/chains/${CHAIN}/kv?${q}`)
+      expect(bad.status, q).toBe(400)
+      expect(bad.body.error, q).toBe('InvalidRequestError')
+    }
+  })
+
   // regression: a page of 100 blocks of 4 MiB was one JSON string over V8's
   // limit, a 500 (RangeError: Invalid string length) after ~600 MiB of memory
   it('ends a page of blocks at 16 MiB of payload (one block at least); next says where it goes on', async () => {
