@@ -1,5 +1,5 @@
 /**
- * The CLI's client commands: status, get, put, delete, read and blocks talk to
+ * The CLI's client commands: status, get, put, delete, read, blocks and keys talk to
  * a running node through its local HTTP API (`--http`, the same flag and
  * VGUARD_HTTP variable `start` takes, so one setting serves both). A chain is
  * this node's own unless `--chain` names `shared` or another vehicle.
@@ -37,6 +37,11 @@ interface ReadAnswer extends ValueAnswer {
 }
 interface BlockJson { height: number, hash: string, txCount: number, payloadBytes: number, timestamp: number, booth: string[], pruned: boolean }
 interface BlocksPage { height: number, blocks: BlockJson[], next: number | null }
+interface KeyEntry { key: string, height: number, value?: string, encoding?: 'utf8' | 'base64', pruned?: boolean }
+interface KeysPage { entries: KeyEntry[], next: string | null }
+
+/** Keys a page of `keys` asks for: the API's most. */
+const KEYS_PAGE = 1000
 
 /** What the commands read of each answer (ApiRequest.expect). */
 const STATUS_FIELDS = {
@@ -253,5 +258,35 @@ export function dataCommands (io: CliIo): Command[] {
       }
     })
 
-  return [status, get, put, del, read, blocks]
+  const keys = clientCommand('keys', 'list the keys of a chain held by the node, in key order (one JSON object a line with --json)')
+    .addOption(chainOption())
+    .addOption(new Option('--prefix <text>', 'only keys that start with it'))
+    .addOption(new Option('--after <key>', 'only keys after it (where a listing cut short goes on)'))
+    .addOption(new Option('--limit <n>', 'list at most this many [default: all]').argParser(parseInteger(1)))
+    .addOption(new Option('--values', 'print each value after its key and a tab (binary ones as base64:…)').default(false))
+    .action(async (flags: ChainFlags & { prefix?: string, after?: string, limit?: number, values: boolean }) => {
+      const prefix = flags.prefix == null ? undefined : checkText('--prefix', flags.prefix)
+      let after = flags.after == null ? undefined : checkText('--after', flags.after)
+      const api = clientOf(flags)
+      const chain = await chainOf(api, flags)
+      const values = flags.values || flags.json
+      let left = flags.limit ?? Number.POSITIVE_INFINITY
+      while (left > 0 && !io.stdoutClosed()) {
+        const page = await api.request<KeysPage>({
+          path: `/chains/${segment(chain)}/kv`,
+          query: { prefix, after, limit: Math.min(left, KEYS_PAGE), values: values ? undefined : 'false' },
+          expect: { entries: 'array', 'entries[].key': 'string', 'entries[].height': 'number' }
+        })
+        for (const e of page.entries) {
+          if (flags.json) io.out(JSON.stringify(e))
+          else if (!flags.values) io.out(e.key)
+          else io.out(`${e.key}\t${e.pruned === true ? '(pruned)' : e.encoding === 'base64' ? `base64:${e.value ?? ''}` : e.value ?? ''}`)
+        }
+        left -= page.entries.length
+        if (page.next == null) break
+        after = page.next
+      }
+    })
+
+  return [status, get, put, del, read, blocks, keys]
 }

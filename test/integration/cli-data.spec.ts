@@ -1,11 +1,13 @@
 /**
- * The CLI's client commands (status, put, get, delete, read, blocks) as real
+ * The CLI's client commands (status, put, get, delete, read, blocks, keys) as real
  * child processes against three real `vguard-node start` processes on
  * loopback (mDNS off, bootstrap to the first; booth of 3, k = 1). Runs last in
  * its file: vehicle A leaves and B reads A's chain through its backup.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { randomBytes } from 'node:crypto'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { spawn } from 'node:child_process'
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -186,6 +188,35 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     const bad = await cli(a, ['blocks', '--from', '3', '--to', '2'])
     expect(bad.code).toBe(2)
     expect(bad.stderr.trim()).toBe('error: --to must be ≥ --from')
+  })
+
+  it('keys lists a chain\'s keys under a prefix, across pages of the API, with values or as JSON; --limit and --after cut it', async () => {
+    const [a, b] = nodes
+    // more than one page of the API (1,000 keys), written by many writers at once (they share blocks)
+    const names = Array.from({ length: 1005 }, (_, i) => `scan/${String(i).padStart(4, '0')}`)
+    for (let i = 0; i < names.length; i += 100) {
+      await Promise.all(names.slice(i, i + 100).map(async (key) => {
+        const res = await fetch(`${a.httpUrl}/chains/${a.peerId}/kv/${encodeURIComponent(key)}`, { method: 'PUT', body: key === 'scan/0003' ? Uint8Array.of(0xff, 0x00) : `v ${key}` })
+        expect(res.status, key).toBe(200)
+      }))
+    }
+    const all = await cli(a, ['keys', '--prefix', 'scan/'])
+    expect(all.code, all.stderr).toBe(0)
+    expect(all.stdout.trim().split('\n')).toEqual(names)
+
+    const some = await cli(a, ['keys', '--prefix', 'scan/', '--after', 'scan/0001', '--limit', '3', '--values'])
+    expect(some.stdout.trim().split('\n')).toEqual(['scan/0002\tv scan/0002', 'scan/0003\tbase64:/wA=', 'scan/0004\tv scan/0004'])
+    const json = (await cli(a, ['keys', '--prefix', 'scan/100', '--json'])).stdout.trim().split('\n').map(l => JSON.parse(l) as { key: string, value: string, height: number })
+    expect(json.map(e => [e.key, e.value])).toEqual([['scan/1000', 'v scan/1000'], ['scan/1001', 'v scan/1001'], ['scan/1002', 'v scan/1002'], ['scan/1003', 'v scan/1003'], ['scan/1004', 'v scan/1004']])
+    expect(json.every(e => e.height > 0)).toBe(true)
+
+    // a chain the node does not hold: the API's 404, exit 1; a bad flag: exit 2
+    const stranger = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const missing = await cli(b, ['keys', '--chain', stranger])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(/ChainNotFoundError/)
+    const bad = await cli(a, ['keys', '--limit', '0'])
+    expect(bad.code).toBe(2)
   })
 
   it('pin, pins and unpin keep blocks from retention: by key or heights, idempotent, bad pins exit 2', async () => {
