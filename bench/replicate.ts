@@ -9,7 +9,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { percentile, withRatio } from './types.ts'
 import type { Benchmark, BenchResult } from './types.ts'
 import { benchSwarm, growOwnChain, median, MIB, rawIntoFile, rawIntoLevel, rawRoundTrip, rawTransfer, serveBaselines, settle } from './support.ts'
-import { readWithRedirect, ReadRequest } from '../src/protocols/read/index.ts'
+import { readWithRedirect, ReadRequest, readRequest } from '../src/protocols/read/index.ts'
 import { gpsTransaction } from '../src/workload/gps.ts'
 
 const CHAIN_BYTES = 64 * MIB
@@ -99,7 +99,7 @@ async function reads (report: (r: BenchResult) => void): Promise<void> {
     await r.vguarddb.tables.adopt(table.signed)
     const released = ids(e, b).find(id => !table.table.active.includes(id)) as string
     const backup = table.table.active[0]
-    const request: ReadRequest = { kind: ReadRequest.Kind.KEY, chainId, key: gpsTransaction(1).key, height: 0, to: 0, leader: false }
+    const request: ReadRequest = readRequest({ kind: ReadRequest.Kind.KEY, chainId, key: gpsTransaction(1).key })
     const ask = async (peer: string, req: ReadRequest): Promise<Awaited<ReturnType<typeof r.vguarddb.read.ask>>> => await r.vguarddb.read.ask(peerIdFromString(peer), req)
     // The four kinds of read take turns, so load drift on a shared machine
     // (GC, the other nodes' timers) falls on each of them alike

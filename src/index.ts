@@ -68,7 +68,7 @@ export type { HttpApi, HttpApiInit } from './http/server.ts'
 export { statusOf } from './http/status.ts'
 export type { StatusBody } from './http/status.ts'
 // the types of VGuardNode's parts (node.vguarddb, node.consensus, …): an embedder's declarations may name them
-export type { VGuardDB, ReadOptions as RedirectReadOptions } from './node/vguarddb.ts'
+export type { VGuardDB, KeysPage, ReadOptions as RedirectReadOptions } from './node/vguarddb.ts'
 export type { Consensus } from './node/consensus.ts'
 export type { ChainStore } from './storage/index.ts'
 export type { NodeDatabase } from './storage/database.ts'

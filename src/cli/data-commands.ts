@@ -38,7 +38,7 @@ interface ReadAnswer extends ValueAnswer {
 interface BlockJson { height: number, hash: string, txCount: number, payloadBytes: number, timestamp: number, booth: string[], pruned: boolean }
 interface BlocksPage { height: number, blocks: BlockJson[], next: number | null }
 interface KeyEntry { key: string, height: number, value?: string, encoding?: 'utf8' | 'base64', pruned?: boolean }
-interface KeysPage { entries: KeyEntry[], next: string | null }
+interface KeysPage { entries: KeyEntry[], next: string | null, servedBy?: string, chainHeight?: number, epoch?: number, stale?: boolean, path?: Array<{ peerId: string, outcome: string }> }
 
 /** Keys a page of `keys` asks for: the API's most. */
 const KEYS_PAGE = 1000
@@ -264,16 +264,18 @@ export function dataCommands (io: CliIo): Command[] {
     .addOption(new Option('--after <key>', 'only keys after it (where a listing cut short goes on)'))
     .addOption(new Option('--limit <n>', 'list at most this many [default: all]').argParser(parseInteger(1)))
     .addOption(new Option('--values', 'print each value after its key and a tab (binary ones as base64:…)').default(false))
-    .action(async (flags: ChainFlags & { prefix?: string, after?: string, limit?: number, values: boolean }) => {
+    .addOption(new Option('--redirect', 'read the chain as `read` does, for one this node does not hold: its proposer first, then its backups (who served each page, and the path, on stderr)').default(false))
+    .action(async (flags: ChainFlags & { prefix?: string, after?: string, limit?: number, values: boolean, redirect: boolean }) => {
       const prefix = flags.prefix == null ? undefined : checkText('--prefix', flags.prefix)
       let after = flags.after == null ? undefined : checkText('--after', flags.after)
       const api = clientOf(flags)
       const chain = await chainOf(api, flags)
       const values = flags.values || flags.json
       let left = flags.limit ?? Number.POSITIVE_INFINITY
+      let servedBy: string | undefined
       while (left > 0 && !io.stdoutClosed()) {
         const page = await api.request<KeysPage>({
-          path: `/chains/${segment(chain)}/kv`,
+          path: `/chains/${segment(chain)}/${flags.redirect ? 'read' : 'kv'}`,
           query: { prefix, after, limit: Math.min(left, KEYS_PAGE), values: values ? undefined : 'false' },
           expect: { entries: 'array', 'entries[].key': 'string', 'entries[].height': 'number' }
         })
@@ -281,6 +283,12 @@ export function dataCommands (io: CliIo): Command[] {
           if (flags.json) io.out(JSON.stringify(e))
           else if (!flags.values) io.out(e.key)
           else io.out(`${e.key}\t${e.pruned === true ? '(pruned)' : e.encoding === 'base64' ? `base64:${e.value ?? ''}` : e.value ?? ''}`)
+        }
+        // a redirect read says who served it: once, and again when a later page comes from another holder
+        if (flags.redirect && !flags.json && page.servedBy != null && page.servedBy !== servedBy) {
+          servedBy = page.servedBy
+          const path = (page.path ?? []).map(p => `${p.peerId} ${p.outcome}`).join(' → ')
+          io.err(`served by ${page.servedBy} (chain height ${String(page.chainHeight)}, epoch ${String(page.epoch)}${page.stale === true ? ', stale copy' : ''}): ${path}`)
         }
         left -= page.entries.length
         if (page.next == null) break

@@ -28,3 +28,10 @@ export function encodeValue (value: Uint8Array): { value: string, encoding: 'utf
     return base64()
   }
 }
+
+/** A key of a scan as JSON: with its value (as encodeValue shows it), without (`values=false`), or `pruned` when retention took the block that wrote it. */
+export function keyEntryJson (entry: { key: string, height: number, value?: Uint8Array, pruned?: boolean }, values: boolean): Record<string, unknown> {
+  if (!values) return { key: entry.key, height: entry.height }
+  if (entry.pruned === true || entry.value == null) return { key: entry.key, height: entry.height, pruned: true }
+  return { key: entry.key, ...encodeValue(entry.value), height: entry.height }
+}

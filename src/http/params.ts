@@ -4,7 +4,7 @@
  * it into a 503 about an unreachable "proposer" named by garbage).
  */
 import { canonicalPeerId } from '../node/peer-ids.ts'
-import { InvalidTransactionError, keyProblem } from '../chain/index.ts'
+import { InvalidTransactionError, keyProblem, MAX_KEY_BYTES } from '../chain/index.ts'
 import type { FastifyRequest } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'
 import { InvalidIdempotencyKeyError } from '../node/index.ts'
@@ -61,6 +61,39 @@ export function idempotencyKey (req: FastifyRequest): { idempotencyKey?: string 
   if (keys == null) return {}
   if (keys.length > 1) throw new InvalidIdempotencyKeyError(`one Idempotency-Key per write, got ${keys.length}`)
   return { idempotencyKey: keys[0] }
+}
+
+/** A page of a key scan holds at most this many keys; 100 unless the request says. */
+export const MAX_KEYS_PER_PAGE = 1000
+export const DEFAULT_KEYS_PER_PAGE = 100
+
+export interface KeysQuery { prefix?: string, after?: string, limit: number, values: boolean }
+
+/** `prefix`, `after`, `limit` and `values` of a key scan (local or with redirect). @throws InvalidRequestError */
+export function parseKeysQuery (req: FastifyRequest): KeysQuery {
+  const query = req.query as Record<string, unknown>
+  return {
+    prefix: parseKeyBound(req, 'prefix'),
+    after: parseKeyBound(req, 'after'),
+    limit: parseLimit(query.limit),
+    values: parseFlag('values', query.values, true)
+  }
+}
+
+/** `prefix` and `after` bound the keys' UTF-8 bytes: text no key could start with is a mistake. */
+function parseKeyBound (req: FastifyRequest, name: string): string | undefined {
+  const text = strictQueryText(req, name)
+  if (text == null) return undefined
+  if (Buffer.byteLength(text) > MAX_KEY_BYTES) throw new InvalidRequestError(`${name}: longer than a key (${MAX_KEY_BYTES} bytes)`)
+  return text
+}
+
+function parseLimit (raw: unknown): number {
+  if (raw == null) return DEFAULT_KEYS_PER_PAGE
+  if (typeof raw !== 'string' || !/^\d{1,7}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_KEYS_PER_PAGE) {
+    throw new InvalidRequestError(`limit: keys per page, 1 to ${MAX_KEYS_PER_PAGE}, got ${JSON.stringify(raw)}`)
+  }
+  return Number(raw)
 }
 
 /**

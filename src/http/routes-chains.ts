@@ -5,13 +5,13 @@
  * this node's copy or, with ?consistency=leader|quorum, from the chain's
  * leader or Nr of its holders. (The redirect read is routes-vguarddb's.)
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { Consistency, VGuardNode } from '../node/index.ts'
-import { decodeTransactions, MAX_KEY_BYTES, toHex } from '../chain/index.ts'
+import { decodeTransactions, toHex } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
 import { InvalidRequestError, KeyNotFoundError } from './errors.ts'
-import { encodeValue } from './encoding.ts'
-import { checkChain, checkKey, onlyQuery, parseFlag, strictQueryText } from './params.ts'
+import { encodeValue, keyEntryJson } from './encoding.ts'
+import { checkChain, checkKey, onlyQuery, parseFlag, parseKeysQuery } from './params.ts'
 import { explainQuorumError } from './quorum-holders.ts'
 import { PayloadBudget, Reservation } from './payload-budget.ts'
 
@@ -23,10 +23,6 @@ export const MAX_BLOCKS_PER_PAGE = 100
  * string: a 500 (RangeError) after some 600 MiB of memory.
  */
 export const MAX_PAGE_PAYLOAD_BYTES = 16 * 1024 * 1024
-
-/** One page of a key scan at most; 100 unless the request asks for fewer or more. */
-export const MAX_KEYS_PER_PAGE = 1000
-export const DEFAULT_KEYS_PER_PAGE = 100
 
 /** The chain is not held by this node. */
 export class ChainNotFoundError extends Error {
@@ -76,23 +72,6 @@ function parseHeight (name: string, raw: string | undefined): number | undefined
 }
 
 interface BlocksQuery { from?: string, to?: string, transactions?: string }
-interface KeysQuery { prefix?: string, after?: string, limit?: string, values?: string }
-
-/** `prefix` and `after` bound the keys' UTF-8 bytes: text no key could start with is a mistake. */
-function parseKeyBound (req: FastifyRequest, name: string): string | undefined {
-  const text = strictQueryText(req, name)
-  if (text == null) return undefined
-  if (Buffer.byteLength(text) > MAX_KEY_BYTES) throw new InvalidRequestError(`${name}: longer than a key (${MAX_KEY_BYTES} bytes)`)
-  return text
-}
-
-function parseLimit (raw: unknown): number {
-  if (raw == null) return DEFAULT_KEYS_PER_PAGE
-  if (typeof raw !== 'string' || !/^\d{1,7}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_KEYS_PER_PAGE) {
-    throw new InvalidRequestError(`limit: keys per page, 1 to ${MAX_KEYS_PER_PAGE}, got ${JSON.stringify(raw)}`)
-  }
-  return Number(raw)
-}
 
 function parseConsistency (raw: string | undefined): Consistency {
   const consistency = raw ?? 'local'
@@ -151,13 +130,10 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode, 
     }
   })
 
-  server.get<{ Params: { id: string }, Querystring: KeysQuery }>('/chains/:id/kv', async (req, reply) => {
+  server.get<{ Params: { id: string } }>('/chains/:id/kv', async (req, reply) => {
     const { id } = req.params
     onlyQuery(req.query, ['prefix', 'after', 'limit', 'values'])
-    const prefix = parseKeyBound(req, 'prefix')
-    const after = parseKeyBound(req, 'after')
-    const limit = parseLimit(req.query.limit)
-    const values = parseFlag('values', req.query.values, true)
+    const { prefix, after, limit, values } = parseKeysQuery(req)
     await checkHeld(node, id)
     const info = await node.chains.info(id)
     if (info == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
@@ -174,10 +150,7 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode, 
       }
       if (entries.length === 0) await reservation.take(bytes)
       payloadBytes += bytes
-      if (!values) entries.push({ key: e.key, height: e.height })
-      // the block that wrote it was pruned (retention): the key is there, its value is gone
-      else if (e.value == null) entries.push({ key: e.key, height: e.height, pruned: true })
-      else entries.push({ key: e.key, ...encodeValue(e.value), height: e.height })
+      entries.push(keyEntryJson(e, values))
     }
     return {
       chainId: id,

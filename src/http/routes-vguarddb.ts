@@ -1,14 +1,16 @@
 /**
- * VGuardDB over HTTP: VGuard's end-of-booth hook and the redirect read.
+ * VGuardDB over HTTP: VGuard's end-of-booth hook and the redirect reads (a
+ * key, or a page of keys).
  */
 import type { FastifyInstance } from 'fastify'
 import { PayloadBudget, Reservation } from './payload-budget.ts'
 import type { ReplicationOutcome, VGuardNode } from '../node/index.ts'
-import { encodeValue } from './encoding.ts'
+import { encodeValue, keyEntryJson } from './encoding.ts'
 import { InvalidRequestError, KeyNotFoundError } from './errors.ts'
 import { ReadResponse } from '../protocols/read/index.ts'
+import type { PathEntry } from '../protocols/read/index.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { checkChain, checkKey, idempotencyKey, onlyQuery } from './params.ts'
+import { checkChain, checkKey, idempotencyKey, onlyQuery, parseKeysQuery } from './params.ts'
 
 const utf8 = new TextEncoder()
 /** A read's `via` names a few holders: 1 KiB is some twenty peer ids. */
@@ -103,20 +105,8 @@ export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNod
     onlyQuery(req.query, ['via'])
     checkChain(node, req.params.id)
     checkKey(req.params.key)
-    // ?via=ID[,ID…]: ask these holders right after the proposer (e.g. a backup you know was released)
-    const raw = req.query.via
-    if (Array.isArray(raw)) throw new InvalidRequestError('via: give it once, comma-separated (via=ID,ID)')
-    if (raw != null && raw.length > MAX_VIA_CHARS) throw new InvalidRequestError(`via: at most ${MAX_VIA_CHARS} characters (a few peer ids), got ${raw.length}`)
-    const via = raw?.split(',').map(v => v.trim()).filter(v => v !== '')
-    for (const id of via ?? []) {
-      try {
-        peerIdFromString(id)
-      } catch {
-        throw new InvalidRequestError(`via: not a peer id: ${id}`)
-      }
-    }
-    const result = await node.vguarddb.readKey(req.params.id, req.params.key, { via })
-    const path = result.path.map(p => ({ peerId: p.peerId, outcome: p.outcome, ...(p.epoch != null ? { epoch: p.epoch } : {}), ...(p.height != null ? { height: p.height } : {}), ...(p.error != null ? { error: p.error } : {}) }))
+    const result = await node.vguarddb.readKey(req.params.id, req.params.key, { via: parseVia(req.query.via) })
+    const path = pathJson(result.path)
     if (result.response.status !== ReadResponse.Status.OK) {
       throw Object.assign(new KeyNotFoundError(`key ${req.params.key} has no value in chain ${req.params.id}`), { details: { path, servedBy: result.servedBy, stale: result.stale } })
     }
@@ -132,4 +122,45 @@ export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNod
       path
     }
   })
+
+  // a page of another vehicle's keys, read as a key is: proposer first, then its backups
+  server.get<{ Params: { id: string }, Querystring: { via?: string | string[] } }>('/chains/:id/read', async (req, reply) => {
+    onlyQuery(req.query, ['prefix', 'after', 'limit', 'values', 'via'])
+    checkChain(node, req.params.id)
+    const { prefix, after, limit, values } = parseKeysQuery(req)
+    const result = await node.vguarddb.readKeys(req.params.id, { prefix, after, limit, values }, { via: parseVia(req.query.via) })
+    const { entries, more } = result.response
+    await new Reservation(budget, reply.raw).take(entries.reduce((n, e) => n + e.value.byteLength, 0))
+    return {
+      chainId: req.params.id,
+      prefix: prefix ?? '',
+      entries: entries.map(e => keyEntryJson(e, values)),
+      next: more && entries.length > 0 ? entries[entries.length - 1].key : null,
+      chainHeight: result.height,
+      epoch: result.epoch,
+      servedBy: result.servedBy,
+      stale: result.stale,
+      path: pathJson(result.path)
+    }
+  })
+}
+
+/** `?via=ID[,ID…]`: holders to ask right after the proposer (e.g. a backup you know was released). @throws InvalidRequestError */
+function parseVia (raw: string | string[] | undefined): string[] | undefined {
+  if (Array.isArray(raw)) throw new InvalidRequestError('via: give it once, comma-separated (via=ID,ID)')
+  if (raw != null && raw.length > MAX_VIA_CHARS) throw new InvalidRequestError(`via: at most ${MAX_VIA_CHARS} characters (a few peer ids), got ${raw.length}`)
+  const via = raw?.split(',').map(v => v.trim()).filter(v => v !== '')
+  for (const id of via ?? []) {
+    try {
+      peerIdFromString(id)
+    } catch {
+      throw new InvalidRequestError(`via: not a peer id: ${id}`)
+    }
+  }
+  return via
+}
+
+/** A read's path as JSON: each holder asked, how it answered, and what it reported. */
+function pathJson (path: PathEntry[]): Array<Record<string, unknown>> {
+  return path.map(p => ({ peerId: p.peerId, outcome: p.outcome, ...(p.epoch != null ? { epoch: p.epoch } : {}), ...(p.height != null ? { height: p.height } : {}), ...(p.error != null ? { error: p.error } : {}) }))
 }

@@ -12,7 +12,7 @@ import type { Block } from '../chain/index.ts'
 import { ChainNotFoundError } from '../storage/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import { LinkedSignal } from '../protocols/stream.ts'
-import { ReadRequest } from '../protocols/read/index.ts'
+import { ReadRequest, readRequest } from '../protocols/read/index.ts'
 import type { ReadResponse } from '../protocols/read/index.ts'
 import { NodeStoppedError } from './errors.ts'
 import { chainIdProblem } from './peer-ids.ts'
@@ -127,7 +127,7 @@ export class ChainReads {
   async readKey (chainId: string, key: string, options?: ReadOptions): Promise<KeyRead> {
     const consistency = checkRead(chainId, options)
     checkReadKey(key)
-    const request: ReadRequest = { kind: ReadRequest.Kind.KEY, chainId, key, height: 0, to: 0, leader: false }
+    const request: ReadRequest = readRequest({ kind: ReadRequest.Kind.KEY, chainId, key })
     if (consistency === 'local') {
       await this.checkHeld(chainId)
       const kv = await this.d.chains.get(chainId, key)
@@ -155,7 +155,7 @@ export class ChainReads {
   async readBlock (chainId: string, height: number, options?: ReadOptions): Promise<BlockRead> {
     const consistency = checkRead(chainId, options)
     if (!Number.isSafeInteger(height) || height < 1) throw new InvalidReadError(`a block height is an integer ≥ 1, got ${shownNumber(height)}`)
-    const request: ReadRequest = { kind: ReadRequest.Kind.BLOCK, chainId, key: '', height, to: 0, leader: false }
+    const request: ReadRequest = readRequest({ kind: ReadRequest.Kind.BLOCK, chainId, height })
     if (consistency === 'local') {
       await this.checkHeld(chainId)
       return { chainId, height, block: await this.d.chains.getBlock(chainId, height), consistency, servedBy: [this.d.self] }

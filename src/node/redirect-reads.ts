@@ -7,7 +7,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
 import type { BackupTableStore, VerifiedTable } from '../backup/index.ts'
-import { ReadRequest, ReadResponse, checkReadRequest, readWithRedirect } from '../protocols/read/index.ts'
+import { ReadRequest, ReadResponse, checkReadRequest, readRequest, readResponse, readWithRedirect } from '../protocols/read/index.ts'
 import type { NoHolderReachableError, PathEntry, RedirectReadResult, ReadService } from '../protocols/read/index.ts'
 import { LinkedSignal } from '../protocols/stream.ts'
 import { NotStartedError } from '../protocols/errors.ts'
@@ -34,14 +34,25 @@ const TABLE_NEWS_TTL = 10_000
 /** Chains whose table news time is kept (bounded like every map peers feed). */
 const MAX_TABLE_NEWS = 4_096
 
+/** Which page of a chain's keys a read asks for (KEYS). */
+export interface KeysPage {
+  /** Only keys that start with it. */
+  prefix?: string
+  /** Only keys after it: the previous page's last key. */
+  after?: string
+  /** Keys in the page at most, 1 to 1000. @default 100 */
+  limit?: number
+  /** With each key's value. @default true */
+  values?: boolean
+}
+
+/** Keys a page holds when the caller does not say. */
+export const DEFAULT_KEYS_PAGE = 100
+
 export interface ReadOptions {
   signal?: AbortSignal
   /** Holders to ask right after the proposer (before the table's backups). */
   via?: string[]
-}
-
-const EMPTY_RESPONSE: ReadResponse = {
-  status: ReadResponse.Status.OK, role: ReadResponse.Role.HOLDER, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: '', leader: ''
 }
 
 export interface RedirectReadsDeps {
@@ -89,11 +100,23 @@ export class RedirectReads {
 
   /** Reads a key of any chain: locally if we hold it, else proposer first, then backups, following redirects. */
   async readKey (chainId: string, key: string, options: ReadOptions = {}): Promise<RedirectReadResult> {
-    return await this.readRemote({ kind: ReadRequest.Kind.KEY, chainId, key, height: 0, to: 0, leader: false }, options)
+    return await this.readRemote(readRequest({ kind: ReadRequest.Kind.KEY, chainId, key }), options)
   }
 
   async readBlock (chainId: string, height: number, options: ReadOptions = {}): Promise<RedirectReadResult> {
-    return await this.readRemote({ kind: ReadRequest.Kind.BLOCK, chainId, key: '', height, to: 0, leader: false }, options)
+    return await this.readRemote(readRequest({ kind: ReadRequest.Kind.BLOCK, chainId, height }), options)
+  }
+
+  /** Reads a page of a chain's keys (response.entries, response.more) the way readKey reads a key. */
+  async readKeys (chainId: string, page: KeysPage = {}, options: ReadOptions = {}): Promise<RedirectReadResult> {
+    return await this.readRemote(readRequest({
+      kind: ReadRequest.Kind.KEYS,
+      chainId,
+      prefix: page.prefix ?? '',
+      after: page.after ?? '',
+      limit: page.limit ?? DEFAULT_KEYS_PAGE,
+      keysOnly: page.values === false
+    }), options)
   }
 
   async readRemote (request: ReadRequest, options: ReadOptions = {}): Promise<RedirectReadResult> {
@@ -126,8 +149,8 @@ export class RedirectReads {
         // blocks are checked before they count, against the newest table we hold once the answer's own is adopted:
         // a holder whose blocks do not verify, or whose block at that table's height is not its tip, is an error
         check: (req, res, newest) => checkedBlockAnswer(req, res, newest?.table),
-        // a block whose payload a holder pruned: another holder may still have it
-        whole: wholeBlockAnswer,
+        // a block whose payload a holder pruned, or a key's value: another holder may still have it
+        whole: (req, res) => wholeBlockAnswer(req, res) && res.entries.every(e => !e.pruned),
         lookup: async (asked) => await this.lookupTable(request.chainId, asked, options),
         confirm: async (asked) => await this.confirmTable(request.chainId, asked, options)
       })
@@ -217,9 +240,12 @@ export class RedirectReads {
   private async localRead (request: ReadRequest): Promise<RedirectReadResult | undefined> {
     const local = await this.d.read.answer(request)
     if (local.status !== ReadResponse.Status.OK && local.status !== ReadResponse.Status.NOT_FOUND) return undefined
-    const response = { ...EMPTY_RESPONSE, ...local }
+    const response = readResponse(local)
     const table = this.d.tables.get(request.chainId)?.table
-    const stale = request.chainId !== this.d.self && request.chainId !== 'shared' && table != null && response.height < table.height
+    const behind = table != null && response.height < table.height
+    // a page of keys speaks for the chain only from an active backup (redirect.ts): a copy held otherwise may lack keys
+    const incomplete = request.kind === ReadRequest.Kind.KEYS && table?.active.includes(this.d.self) !== true
+    const stale = request.chainId !== this.d.self && request.chainId !== 'shared' && (behind || incomplete)
     const outcome = stale ? 'stale' : local.status === ReadResponse.Status.OK ? 'served' : 'not-found'
     return { response, servedBy: this.d.self, height: response.height, epoch: response.epoch, stale, path: [{ peerId: this.d.self, outcome, height: response.height, epoch: response.epoch }] }
   }

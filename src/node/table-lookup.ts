@@ -18,6 +18,7 @@
 import type { PeerId } from '@libp2p/interface'
 import type { BackupTable, VerifiedTable } from '../backup/index.ts'
 import { ReadRequest, ReadResponse } from '../protocols/read/pb/read.ts'
+import { readRequest } from '../protocols/read/messages.ts'
 import { failedAsk } from '../protocols/read/index.ts'
 import type { LookupResult, PathEntry } from '../protocols/read/index.ts'
 
@@ -58,7 +59,7 @@ export async function lookupTable (init: TableLookupInit): Promise<TableLookupRe
   }
   const first = new Set(init.first ?? [])
   candidates.sort((x, y) => Number(first.has(y.toString())) - Number(first.has(x.toString())))
-  const request: ReadRequest = { kind: ReadRequest.Kind.TIP, chainId: init.chainId, key: '', height: 0, to: 0, leader: false }
+  const request: ReadRequest = readRequest({ kind: ReadRequest.Kind.TIP, chainId: init.chainId })
   const holders: string[] = []
   const shown: BackupTable[] = []
   const path = await Promise.all(candidates.slice(0, init.limit ?? TABLE_LOOKUP_PEERS).map(async (peer): Promise<PathEntry> => {

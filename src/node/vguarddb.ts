@@ -43,7 +43,7 @@ import { OWN_CONFLICT_RECOVERY, OwnChainConflictError } from './consensus-errors
 import { KeyedLock } from '../protocols/keyed-lock.ts'
 import { lookupTable } from './table-lookup.ts'
 import { HINT, RedirectReads } from './redirect-reads.ts'
-import type { ReadOptions } from './redirect-reads.ts'
+import type { KeysPage, ReadOptions } from './redirect-reads.ts'
 import type { TableLookupResult } from './table-lookup.ts'
 import { SYNC_WRITE } from '../storage/database.ts'
 import { checkBoothInput, MAX_PARTICIPANTS } from './booth-input.ts'
@@ -58,7 +58,7 @@ export { InvalidBoothError } from './booth-input.ts'
 export type { EndOfBoothInput } from './booth-input.ts'
 
 export const BOOTHS_TOPIC_VERSION = 1
-export type { ReadOptions } from './redirect-reads.ts'
+export type { KeysPage, ReadOptions } from './redirect-reads.ts'
 /** A round gives up on one backup after this long and tries the next candidate. */
 const REPLICATE_TIMEOUT = 5 * 60_000
 /**
@@ -889,6 +889,11 @@ export class VGuardDB {
 
   async readBlock (chainId: string, height: number, options: ReadOptions = {}): Promise<RedirectReadResult> {
     return await this.redirects.readBlock(chainId, height, options)
+  }
+
+  /** A page of a chain's keys, read with redirect as readKey reads a key (result.response.entries and .more). */
+  async readKeys (chainId: string, page: KeysPage = {}, options: ReadOptions = {}): Promise<RedirectReadResult> {
+    return await this.redirects.readKeys(chainId, page, options)
   }
 
   async readRemote (request: ReadRequest, options: ReadOptions = {}): Promise<RedirectReadResult> {

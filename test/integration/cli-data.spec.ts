@@ -351,5 +351,11 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     expect(answer.servedBy).not.toBe(a.peerId)
     expect(answer.path[0]).toMatchObject({ peerId: a.peerId, outcome: 'unreachable' })
     expect(answer.path.at(-1)).toMatchObject({ peerId: answer.servedBy, outcome: 'served' })
+
+    // its keys too (written by the keys test above), a page at a time from the backup
+    const listed = await cli(b, ['keys', '--chain', a.peerId, '--prefix', 'scan/100', '--redirect'])
+    expect(listed.code, listed.stderr).toBe(0)
+    expect(listed.stdout.trim().split('\n')).toEqual(['scan/1000', 'scan/1001', 'scan/1002', 'scan/1003', 'scan/1004'])
+    expect(listed.stderr.trim()).toMatch(new RegExp(`^served by ${answer.servedBy} \\(chain height \\d+, epoch \\d+\\): ${a.peerId} unreachable → .*${answer.servedBy} served$`))
   })
 })

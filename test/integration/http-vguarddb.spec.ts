@@ -105,6 +105,25 @@ describe('http - vguarddb routes', () => {
     const unknown = await fetch(`${apiB.url}/chains/12D3KooWRBhwfeP2Y4TCx1SM6s3rUWmrZSaoKD8r3pwUHyREoJRV/read/x`)
     expect(unknown.status).toBe(503)
     expect(await unknown.json()).toMatchObject({ error: 'NoHolderReachableError' })
+
+    // a page of a's keys, read the same way: the proposer serves it
+    const keys = async (query: string): Promise<{ status: number, body: any }> => {
+      const res = await fetch(`${apiB.url}/chains/${A}/read${query}`)
+      return { status: res.status, body: await res.json() }
+    }
+    expect((await keys('?prefix=gps%2F')).body).toEqual({
+      chainId: A, prefix: 'gps/', entries: [{ key: 'gps/1', value: '-27.7,-51.1', encoding: 'utf8', height: 1 }], next: null, chainHeight: 1, epoch: 1, servedBy: A, stale: false, path: [{ peerId: A, outcome: 'served', epoch: 1, height: 1 }]
+    })
+    const first = await keys('?values=false&limit=1')
+    expect(first.body).toMatchObject({ entries: [{ key: 'bin', height: 1 }], next: 'bin' })
+    expect(first.body.entries[0]).not.toHaveProperty('value')
+    expect((await keys('?after=bin')).body).toMatchObject({ entries: [{ key: 'gps/1' }], next: null })
+    for (const [query, message] of [['?limit=0', /^limit: keys per page, 1 to 1000/], ['?prefix=%ED%A0%80', /^prefix: its percent-encoded bytes are not UTF-8$/], ['?foo=1', /this route takes prefix, after, limit, values, via$/], ['?via=x', /^via: not a peer id/]] as const) {
+      const res = await keys(query)
+      expect(res.status, query).toBe(400)
+      expect(res.body, query).toMatchObject({ error: 'InvalidRequestError', message: expect.stringMatching(message) })
+    }
+    expect((await fetch(`${apiB.url}/chains/12D3KooWRBhwfeP2Y4TCx1SM6s3rUWmrZSaoKD8r3pwUHyREoJRV/read?prefix=x`)).status).toBe(503)
   })
 
   it('a round short of k says how many backups took the chain now and how many older copies stay active', async () => {

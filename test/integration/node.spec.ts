@@ -11,7 +11,7 @@ import { loadOrCreateKey } from '../../src/node/identity.ts'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { fastMessageId } from '../../src/node/libp2p.ts'
 import type { BootstrapFailedDetail, PeerRejectedDetail, VGuardNode } from '../../src/node/index.ts'
-import { ReadRequest } from '../../src/protocols/read/index.ts'
+import { ReadRequest, readRequest } from '../../src/protocols/read/index.ts'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { BoothResult, signTable } from '../../src/backup/index.ts'
@@ -270,9 +270,13 @@ describe('node - discovery and connections', () => {
       [async () => await a.vguarddb.readKey(self, ''), /^key must be a non-empty string: ""$/],
       [async () => await a.vguarddb.readBlock(self, 1.5), /^a block height is an integer ≥ 1, got 1.5$/],
       // ranges and kinds every holder would refuse are refused here, before anyone is asked (a review)
-      [async () => await a.vguarddb.readRemote({ kind: ReadRequest.Kind.RANGE, chainId: self, key: '', height: 5, to: 2, leader: false }), /^a range runs from an integer height ≥ 1 to one ≥ it, got 5\.\.2$/],
-      [async () => await a.vguarddb.readRemote({ kind: ReadRequest.Kind.RANGE, chainId: self, key: '', height: 0, to: 3, leader: false }), /^a range runs from/],
-      [async () => await a.vguarddb.readRemote({ kind: 7 as never, chainId: self, key: '', height: 0, to: 0, leader: false }), /^not a kind of read: 7$/]
+      [async () => await a.vguarddb.readRemote(readRequest({ kind: ReadRequest.Kind.RANGE, chainId: self, height: 5, to: 2 })), /^a range runs from an integer height ≥ 1 to one ≥ it, got 5\.\.2$/],
+      [async () => await a.vguarddb.readRemote(readRequest({ kind: ReadRequest.Kind.RANGE, chainId: self, to: 3 })), /^a range runs from/],
+      [async () => await a.vguarddb.readRemote(readRequest({ kind: 7 as never, chainId: self })), /^not a kind of read: 7$/],
+      [async () => await a.vguarddb.readKeys(self, { limit: 0 }), /^a page of keys holds 1 to 1000, got 0$/],
+      [async () => await a.vguarddb.readKeys(self, { limit: 2.5 }), /^a page of keys holds 1 to 1000, got 2.5$/],
+      [async () => await a.vguarddb.readKeys(self, { prefix: 'k'.repeat(1025) }), /^prefix longer than a key$/],
+      [async () => await a.vguarddb.readKeys(self, { after: '\uDC00' }), /^bad after$/]
     ]
     for (const [read, message] of bad) await expect(read()).rejects.toMatchObject({ name: 'InvalidReadError', message: expect.stringMatching(message) })
   })

@@ -14,7 +14,7 @@ import type { Stream } from '@libp2p/interface'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
-import { ReadService, ReadRequest, ReadResponse } from '../../src/protocols/read/index.ts'
+import { ReadService, ReadRequest, readRequest, ReadResponse } from '../../src/protocols/read/index.ts'
 import { ReleaseService, ReleaseRejectedError } from '../../src/protocols/release/index.ts'
 import { WriteService } from '../../src/protocols/write/index.ts'
 import { WriteResponse } from '../../src/protocols/write/pb/write.ts'
@@ -39,7 +39,7 @@ function writeService (node: VGuardNode, protocol: string): WriteService {
   }, { protocol })
 }
 
-const readRequest: ReadRequest = { kind: ReadRequest.Kind.TIP, chainId: 'no-such-chain', key: '', height: 0, to: 0, leader: false }
+const tipRequest: ReadRequest = readRequest({ kind: ReadRequest.Kind.TIP, chainId: 'no-such-chain' })
 
 /**
  * Every timer our request/response protocols made while `fn` ran that is still
@@ -92,7 +92,7 @@ describe('protocols - every exchange has a deadline that ends with it', () => {
       const left = await timersLeftBy(async () => {
         for (let i = 0; i < 5; i++) {
           // a chain b does not hold: whatever it answers, the exchange is complete
-          expect(Object.values(ReadResponse.Status)).toContain((await read.ask(b.libp2p.peerId, readRequest)).status)
+          expect(Object.values(ReadResponse.Status)).toContain((await read.ask(b.libp2p.peerId, tipRequest)).status)
           // an unsigned table is refused: still a whole exchange
           await expect(release.release(b.libp2p.peerId, new Uint8Array([1, 2, 3]))).rejects.toThrow(ReleaseRejectedError)
           // an empty payload is refused as INVALID: answered all the same
@@ -111,14 +111,14 @@ describe('protocols - every exchange has a deadline that ends with it', () => {
     const read = readService(a, SILENT)
     const release = releaseService(a, SILENT)
     const write = writeService(a, SILENT)
-    await expect(read.ask(b.libp2p.peerId, readRequest)).rejects.toMatchObject({ name: 'TimeoutError' })
+    await expect(read.ask(b.libp2p.peerId, tipRequest)).rejects.toMatchObject({ name: 'TimeoutError' })
     await expect(release.release(b.libp2p.peerId, new Uint8Array([1]))).rejects.toMatchObject({ name: 'TimeoutError' })
     // the write waits for its own timeout plus the time an answer needs to travel back
     await expect(write.forward(b.libp2p.peerId, 'chain', new Uint8Array(0), { timeout: 1 })).rejects.toMatchObject({ name: 'TimeoutError' })
 
     // a read that would wait a minute, cut by its caller after 100 ms (the test would time out first)
     const patient = readService(a, SILENT, 120_000)
-    await expect(patient.ask(b.libp2p.peerId, readRequest, { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({ name: 'TimeoutError' })
+    await expect(patient.ask(b.libp2p.peerId, tipRequest, { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({ name: 'TimeoutError' })
   })
 
   it('a server cuts off a peer that opens a stream and says nothing', async () => {

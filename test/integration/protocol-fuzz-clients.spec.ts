@@ -28,7 +28,7 @@ import type { RedirectReadResult } from '../../src/protocols/read/redirect.ts'
 import { protocolId } from '../../src/protocols/constants.ts'
 import { PROTOCOL_NAME as SYNC_NAME, PROTOCOL_VERSION as SYNC_VERSION } from '../../src/protocols/sync/index.ts'
 import { SyncResponse } from '../../src/protocols/sync/pb/sync.ts'
-import { READ_PROTOCOL, ReadRequest, ReadResponse } from '../../src/protocols/read/index.ts'
+import { READ_PROTOCOL, ReadRequest, readRequest, ReadResponse } from '../../src/protocols/read/index.ts'
 import { REPLICATE_PROTOCOL } from '../../src/protocols/replicate/index.ts'
 import { ReplicateResponse } from '../../src/protocols/replicate/pb/replicate.ts'
 import { WRITE_PROTOCOL, WriteResponse } from '../../src/protocols/write/index.ts'
@@ -125,7 +125,7 @@ describe(`protocols - clients under randomized bad answers (FUZZ_SEED=${SEED})`,
         ],
         calls: [
           async (r) => checkedRead(await A.vguarddb.readBlock(m, 1 + Math.floor(r() * 3)), m),
-          async (r) => checkedRead(await A.vguarddb.readRemote({ kind: ReadRequest.Kind.RANGE, chainId: m, key: '', height: 1, to: 1 + Math.floor(r() * 3), leader: false }), m),
+          async (r) => checkedRead(await A.vguarddb.readRemote(readRequest({ kind: ReadRequest.Kind.RANGE, chainId: m, height: 1, to: 1 + Math.floor(r() * 3) })), m),
           async () => checkedRead(await A.vguarddb.readKey(m, 'own/1'), m)
         ]
       },

@@ -28,7 +28,7 @@ import { encodeWrite } from '../../src/node/batch.ts'
 import { protocolId } from '../../src/protocols/constants.ts'
 import { PROTOCOL_NAME as SYNC_NAME, PROTOCOL_VERSION as SYNC_VERSION } from '../../src/protocols/sync/index.ts'
 import { SyncRequest, SyncResponse } from '../../src/protocols/sync/pb/sync.ts'
-import { READ_PROTOCOL, ReadRequest, ReadResponse } from '../../src/protocols/read/index.ts'
+import { READ_PROTOCOL, ReadRequest, readRequest, ReadResponse } from '../../src/protocols/read/index.ts'
 import { RELEASE_PROTOCOL } from '../../src/protocols/release/index.ts'
 import { ReleaseRequest, ReleaseResponse } from '../../src/protocols/release/pb/release.ts'
 import { REPLICATE_PROTOCOL } from '../../src/protocols/replicate/index.ts'
@@ -185,11 +185,12 @@ describe(`protocols - randomized bad input (FUZZ_SEED=${SEED})`, () => {
         response: ReadResponse,
         refusals: ['INVALID', 'NOT_FOUND'],
         requests: [
-          { kind: ReadRequest.Kind.KEY, chainId: a, key: 'gps/1', height: 0, to: 0, leader: false },
-          { kind: ReadRequest.Kind.BLOCK, chainId: a, key: '', height: 2, to: 0, leader: false },
-          { kind: ReadRequest.Kind.RANGE, chainId: a, key: '', height: 1, to: 3, leader: false },
-          { kind: ReadRequest.Kind.TIP, chainId: a, key: '', height: 0, to: 0, leader: false },
-          { kind: ReadRequest.Kind.KEY, chainId: 'shared', key: 's/1', height: 0, to: 0, leader: true }
+          readRequest({ kind: ReadRequest.Kind.KEY, chainId: a, key: 'gps/1' }),
+          readRequest({ kind: ReadRequest.Kind.BLOCK, chainId: a, height: 2 }),
+          readRequest({ kind: ReadRequest.Kind.RANGE, chainId: a, height: 1, to: 3 }),
+          readRequest({ kind: ReadRequest.Kind.TIP, chainId: a }),
+          readRequest({ kind: ReadRequest.Kind.KEYS, chainId: a, prefix: 'gps/', after: 'gps/1', limit: 10 }),
+          readRequest({ kind: ReadRequest.Kind.KEY, chainId: 'shared', key: 's/1', leader: true })
         ]
       },
       {

@@ -10,7 +10,7 @@ import type { PeerId } from '@libp2p/interface'
 import { TestCluster } from '../utils/nodes.ts'
 import { createBlock } from '../../src/chain/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
-import { ReadService, ReadRequest, ReadResponse } from '../../src/protocols/read/index.ts'
+import { ReadService, ReadRequest, readRequest, ReadResponse } from '../../src/protocols/read/index.ts'
 
 const utf8 = new TextEncoder()
 const text = new TextDecoder()
@@ -24,7 +24,7 @@ async function holder (cluster: TestCluster): Promise<VGuardNode> {
   return A
 }
 
-const keyOf = (chain: VGuardNode): ReadRequest => ({ kind: ReadRequest.Kind.KEY, chainId: chain.peerId.toString(), key: 'k', height: 0, to: 0, leader: false })
+const keyOf = (chain: VGuardNode): ReadRequest => (readRequest({ kind: ReadRequest.Kind.KEY, chainId: chain.peerId.toString(), key: 'k' }))
 
 /** What a refusal must look like: the status and nothing about the chain. */
 function expectRefused (res: ReadResponse): void {

@@ -106,6 +106,50 @@ describe('vguarddb - replicate, release, read', () => {
     }
   })
 
+  it('lists a departed vehicle\'s keys page by page from its backups; a booth member\'s copy is passed over for an active backup', async () => {
+    const nodes = await swarm(cluster, 6)
+    const [A, , , , , R] = nodes
+    const chainId = A.peerId.toString()
+    // 25 keys over 5 blocks, one deleted, and one key outside gps/
+    let outcome
+    for (let b = 0; b < 5; b++) {
+      const transactions: Array<{ key: string, value?: Uint8Array, delete?: boolean }> = Array.from({ length: 5 }, (_, i) => gps(b * 5 + i + 1))
+      if (b === 4) transactions.push({ key: 'gps/2', delete: true }, { key: 'speed', value: utf8.encode('88') })
+      outcome = await A.endOfBooth({ participants: ids(...nodes.slice(1, 5)), transactions })
+    }
+    await waitFor(() => R.vguarddb.tables.get(chainId)?.table.epoch === 5, { message: 'reader has the table' })
+    const active = outcome?.active as string[]
+    const member = ids(...nodes.slice(1, 5)).find(id => !active.includes(id)) as string
+    await cluster.stopNode(A)
+
+    // R holds no copy: the proposer is out of reach, and the booth member named first is passed over
+    const keys: string[] = []
+    const servers = new Set<string>()
+    let after: string | undefined
+    for (;;) {
+      const page = await R.vguarddb.readKeys(chainId, { prefix: 'gps/', after, limit: 10 }, { via: [member] })
+      expect(page.stale).toBe(false)
+      servers.add(page.servedBy)
+      keys.push(...page.response.entries.map(e => e.key))
+      if (after == null) {
+        expect(page.path.map(p => p.peerId).slice(0, 2)).toEqual([chainId, member])
+        expect(page.path[0].outcome).toBe('unreachable')
+        expect(text.decode(page.response.entries[0].value)).toBe('-27.711,-51.091')
+      }
+      if (!page.response.more) break
+      after = page.response.entries.at(-1)?.key
+    }
+    expect([...servers].every(s => active.includes(s))).toBe(true)
+    // key order: gps/1, gps/10…gps/19, gps/20…, gps/3…; gps/2 deleted, speed not under gps/
+    const expected = Array.from({ length: 25 }, (_, i) => `gps/${i + 1}`).filter(k => k !== 'gps/2').sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)))
+    expect(keys).toEqual(expected)
+    const keysOnly = await R.vguarddb.readKeys(chainId, { values: false, limit: 1000 })
+    expect(keysOnly.response.entries.map(e => e.key)).toEqual([...expected, 'speed'])
+    expect(keysOnly.response.entries.every(e => e.value.byteLength === 0 && !e.pruned)).toBe(true)
+    await expect(R.vguarddb.readKeys(chainId, { limit: 1001 })).rejects.toMatchObject({ name: 'InvalidReadError' })
+    await expect(R.vguarddb.readKeys(chainId, { prefix: '\uD800' })).rejects.toMatchObject({ name: 'InvalidReadError' })
+  })
+
   /** A chain of 3 blocks backed by two of five vehicles, the reader R holding its table: one backup to make lie, one honest. */
   async function withLiar (): Promise<{ A: VGuardNode, R: VGuardNode, chainId: string, liar: VGuardNode, liarId: string, honestId: string }> {
     const nodes = await swarm(cluster, 5)

@@ -9,6 +9,10 @@ export const MAX_REQUEST_BYTES = 4 * KiB
 export const MAX_RESPONSE_BYTES = 6 * MiB
 /** A RANGE answer stops adding blocks past this size; the reader asks again from there. */
 export const RANGE_RESPONSE_BYTES = 1 * MiB
+/** Keys a KEYS answer carries at most (its request's `limit`). */
+export const MAX_KEYS_PER_READ = 1000
+/** A KEYS answer stops adding values past this size (one entry at least); the reader asks again after its last key. */
+export const KEYS_RESPONSE_BYTES = 1 * MiB
 export const MESSAGE_TIMEOUT = 5_000
 /**
  * How long an inbound stream from a peer not identified yet may wait to become

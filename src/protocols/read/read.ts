@@ -1,13 +1,15 @@
 import { pbStream } from '../framing.ts'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
-import { encodeBlock, keyProblem, MAX_CHAIN_ID_BYTES } from '../../chain/index.ts'
+import { encodeBlock, keyProblem, MAX_CHAIN_ID_BYTES, MAX_KEY_BYTES } from '../../chain/index.ts'
 import type { ChainStore } from '../../storage/index.ts'
 import type { BackupTableStore } from '../../backup/index.ts'
 import { decoderOf, handleProtocol, readBufferFor, withDeadline, withStream } from '../stream.ts'
 import { ReadRequest, ReadResponse } from './pb/read.ts'
+import type { KeyEntry } from './pb/read.ts'
+import { readResponse } from './messages.ts'
 import { MembershipCheck } from './membership.ts'
 import {
-  MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MEMBERSHIP_WAIT, MESSAGE_TIMEOUT, RANGE_RESPONSE_BYTES, READ_PROTOCOL
+  KEYS_RESPONSE_BYTES, MAX_INBOUND_STREAMS, MAX_KEYS_PER_READ, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MEMBERSHIP_WAIT, MESSAGE_TIMEOUT, RANGE_RESPONSE_BYTES, READ_PROTOCOL
 } from './constants.ts'
 
 const REQUEST = decoderOf(ReadRequest, 'read request')
@@ -87,9 +89,19 @@ export function checkReadRequest (req: ReadRequest): string | undefined {
         : `a range runs from an integer height ≥ 1 to one ≥ it, got ${String(req.height)}..${String(req.to)}`
     case ReadRequest.Kind.TIP:
       return undefined
+    case ReadRequest.Kind.KEYS:
+      if (!Number.isSafeInteger(req.limit) || req.limit < 1 || req.limit > MAX_KEYS_PER_READ) return `a page of keys holds 1 to ${MAX_KEYS_PER_READ}, got ${String(req.limit)}`
+      return keyBoundProblem('prefix', req.prefix) ?? keyBoundProblem('after', req.after)
     default:
       return `not a kind of read: ${String(req.kind)}`
   }
+}
+
+/** A KEYS bound ("" for none) is text a key could start with: encoded with a U+FFFD in place of a lone surrogate, it would bound other keys. */
+function keyBoundProblem (name: string, bound: string): string | undefined {
+  if (typeof bound !== 'string' || !bound.isWellFormed()) return `bad ${name}`
+  if (utf8.encode(bound).byteLength > MAX_KEY_BYTES) return `${name} longer than a key`
+  return undefined
 }
 
 export class ReadService {
@@ -153,9 +165,7 @@ export class ReadService {
       }
       this.stats.answered++
     }
-    const full: ReadResponse = {
-      status: Status.OK, role: Role.HOLDER, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: '', leader: '', ...res
-    }
+    const full = readResponse(res)
     // the request limit bounds what we read; responses may be larger
     await withDeadline(this.timeout, async (signal) => { await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).write(full, ReadResponse, { signal }) }, 'read answer not taken')
   }
@@ -190,7 +200,7 @@ export class ReadService {
       const ours = req.chainId === self
       if (ours || this.components.runs?.(req.chainId) === true) {
         const role = ours ? Role.PROPOSER : Role.HOLDER
-        if (req.kind === ReadRequest.Kind.TIP) return { status: Status.OK, role, height: 0 }
+        if (req.kind === ReadRequest.Kind.TIP || req.kind === ReadRequest.Kind.KEYS) return { status: Status.OK, role, height: 0 }
         return { status: Status.NOT_FOUND, role, height: 0, message: req.kind === ReadRequest.Kind.KEY ? 'no such key' : `no block ${req.height}` }
       }
       return { status: Status.UNAVAILABLE, epoch, message: 'chain not held here' }
@@ -221,6 +231,8 @@ export class ReadService {
         if (block == null) return { ...base, status: Status.NOT_FOUND, message: `no block ${req.height}` }
         return { ...base, status: Status.OK, blocks: [encodeBlock(block) as Uint8Array<ArrayBuffer>] }
       }
+      case ReadRequest.Kind.KEYS:
+        return { ...base, status: Status.OK, ...await this.keysPage(req) }
       default: {
         const blocks: Array<Uint8Array<ArrayBuffer>> = []
         let bytes = 0
@@ -234,5 +246,21 @@ export class ReadService {
         return { ...base, status: Status.OK, blocks }
       }
     }
+  }
+
+  /** A KEYS answer's page: up to `limit` keys and KEYS_RESPONSE_BYTES of values (one entry at least), and whether more follow. */
+  private async keysPage (req: ReadRequest): Promise<{ entries: KeyEntry[], more: boolean }> {
+    const entries: KeyEntry[] = []
+    let bytes = 0
+    const scan = this.components.store.entries(req.chainId, { prefix: req.prefix, after: req.after === '' ? undefined : req.after, values: !req.keysOnly })
+    for await (const e of scan) {
+      const size = e.value?.byteLength ?? 0
+      if (entries.length === req.limit || (entries.length > 0 && bytes + size > KEYS_RESPONSE_BYTES)) return { entries, more: true }
+      bytes += size
+      // values asked for and none here: the block that wrote it was pruned (retention)
+      const pruned = !req.keysOnly && e.value == null
+      entries.push({ key: e.key, height: e.height, value: (e.value ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, pruned })
+    }
+    return { entries, more: false }
   }
 }

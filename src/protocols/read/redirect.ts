@@ -31,7 +31,9 @@
  * An up-to-date answer that lacks part of what was asked (`whole`: a block
  * whose payload the holder pruned) does not end the read either: another
  * holder may have it all. It is returned (outcome "pruned") only if none does,
- * before any stale answer.
+ * before any stale answer. A page of keys (KEYS) is served only by the
+ * proposer or an active backup of the newest table, as an absence is: any
+ * other holder's is kept as a stale answer.
  */
 import { bytesEqual } from '../../chain/index.ts'
 import type { VerifiedTable } from '../../backup/index.ts'
@@ -328,6 +330,14 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
         const lag = await lagOf(res, entry)
         // a lookup before calling it fresh may have shown a newer table: the answer must hold against that one too
         if (tables.get(chainId) !== known && fails(res, entry, tables.get(chainId), adopted)) break
+        // a page of keys counts only from a holder that speaks for the chain (as an absence does): another
+        // one's copy may lack keys, of blocks it was sent without the payloads its source had pruned
+        if (lag == null && request.kind === ReadRequest.Kind.KEYS && !speaksFor(res, peer, chainId, tables.get(chainId))) {
+          entry.outcome = 'stale'
+          entry.error = 'neither the proposer nor an active backup of the newest table: its keys may be incomplete'
+          keep(res, entry)
+          break
+        }
         if (lag == null && init.whole?.(request, res) === false) {
           entry.outcome = 'pruned'
           entry.error = 'payload pruned here (retention): another holder may have it'

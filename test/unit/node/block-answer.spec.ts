@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest'
 import { encodeBlock, tipOf, withoutPayload } from '../../../src/chain/index.ts'
 import type { Block } from '../../../src/chain/index.ts'
 import { checkedBlock, checkedBlockAnswer, checkedRun } from '../../../src/node/block-answer.ts'
-import { ReadRequest, ReadResponse } from '../../../src/protocols/read/index.ts'
+import { ReadRequest, readRequest, readResponse, ReadResponse } from '../../../src/protocols/read/index.ts'
 import type { BackupTable } from '../../../src/backup/index.ts'
 import { chainOf, enc as utf8, nextBlock } from '../storage/helpers.ts'
 
@@ -52,20 +52,8 @@ describe('node - blocks answered to a read', () => {
   })
 
   it('turns an answer whose blocks do not verify into an error, and leaves other answers as they are', () => {
-    const request: ReadRequest = { kind: ReadRequest.Kind.BLOCK, chainId: 'vehicle-a', key: '', height: 2, to: 0, leader: false }
-    const ok: ReadResponse = {
-      status: ReadResponse.Status.OK,
-      role: ReadResponse.Role.ACTIVE,
-      height: 2,
-      epoch: 1,
-      value: new Uint8Array(0),
-      valueHeight: 0,
-      blocks: [record(b2)],
-      table: new Uint8Array(0),
-      tipHash: b2.hash as Uint8Array<ArrayBuffer>,
-      message: '',
-      leader: ''
-    }
+    const request: ReadRequest = readRequest({ kind: ReadRequest.Kind.BLOCK, chainId: 'vehicle-a', height: 2 })
+    const ok: ReadResponse = readResponse({ role: ReadResponse.Role.ACTIVE, height: 2, epoch: 1, blocks: [record(b2)], tipHash: b2.hash as Uint8Array<ArrayBuffer> })
     expect(checkedBlockAnswer(request, ok)).toBe(ok)
     const forged = checkedBlockAnswer(request, { ...ok, blocks: [record({ ...b2, payload: b1.payload })] })
     expect(forged).toMatchObject({ status: ReadResponse.Status.ERROR, blocks: [] })
@@ -81,11 +69,9 @@ describe('node - blocks answered to a read', () => {
   it('refuses a block at the height of the reader\'s table that is not the tip the table names', () => {
     const forgedTwo = nextBlock(tipOf(b1), { transactions: [{ key: 'k2', value: utf8.encode('made up') }] })
     const table: BackupTable = { chainId: 'vehicle-a', epoch: 3, proposer: 'vehicle-a', active: ['B'], obsolete: [], height: 2, tipHash: b2.hash as Uint8Array<ArrayBuffer>, timestamp: 0 }
-    const block: ReadRequest = { kind: ReadRequest.Kind.BLOCK, chainId: 'vehicle-a', key: '', height: 2, to: 0, leader: false }
+    const block: ReadRequest = readRequest({ kind: ReadRequest.Kind.BLOCK, chainId: 'vehicle-a', height: 2 })
     const range: ReadRequest = { ...block, kind: ReadRequest.Kind.RANGE, height: 1, to: 2 }
-    const answer = (blocks: Block[]): ReadResponse => ({
-      status: ReadResponse.Status.OK, role: ReadResponse.Role.ACTIVE, height: 2, epoch: 3, value: new Uint8Array(0), valueHeight: 0, blocks: blocks.map(record), table: new Uint8Array(0), tipHash: blocks.at(-1)?.hash as Uint8Array<ArrayBuffer>, message: '', leader: ''
-    })
+    const answer = (blocks: Block[]): ReadResponse => readResponse({ role: ReadResponse.Role.ACTIVE, height: 2, epoch: 3, blocks: blocks.map(record), tipHash: blocks.at(-1)?.hash as Uint8Array<ArrayBuffer> })
     // it checks out on its own: only the table shows it is not the chain's
     expect(checkedBlockAnswer(block, answer([forgedTwo])).status).toBe(ReadResponse.Status.OK)
     for (const [request, blocks] of [[block, [forgedTwo]], [range, [b1, forgedTwo]]] as const) {

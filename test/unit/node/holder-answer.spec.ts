@@ -8,11 +8,11 @@ import { describe, it, expect } from 'vitest'
 import { encodeBlock } from '../../../src/chain/index.ts'
 import { holderAnswer } from '../../../src/node/holder-answer.ts'
 import { quorumRead } from '../../../src/node/quorum-read.ts'
-import { ReadRequest, ReadResponse } from '../../../src/protocols/read/index.ts'
+import { ReadRequest, readRequest, ReadResponse } from '../../../src/protocols/read/index.ts'
 import { chainOf, enc } from '../storage/helpers.ts'
 
 const CHAIN = 'vehicle-a'
-const keyRequest: ReadRequest = { kind: ReadRequest.Kind.KEY, chainId: CHAIN, key: 'k', height: 0, to: 0, leader: false }
+const keyRequest: ReadRequest = readRequest({ kind: ReadRequest.Kind.KEY, chainId: CHAIN, key: 'k' })
 const blockRequest: ReadRequest = { ...keyRequest, kind: ReadRequest.Kind.BLOCK, key: '', height: 2 }
 const { Status, Role } = ReadResponse
 

@@ -5,13 +5,13 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
 import { signTable, verifyTable, isNewer } from '../../../src/backup/index.ts'
 import type { VerifiedTable } from '../../../src/backup/index.ts'
-import { ReadRequest, ReadResponse } from '../../../src/protocols/read/index.ts'
+import { ReadRequest, ReadResponse, readResponse } from '../../../src/protocols/read/index.ts'
 import { lookupTable } from '../../../src/node/table-lookup.ts'
 
 const { Status, Role } = ReadResponse
 
 function response (r: Partial<ReadResponse>): ReadResponse {
-  return { status: Status.OK, role: Role.HOLDER, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: new Uint8Array(0), message: '', leader: '', ...r }
+  return readResponse(r)
 }
 
 async function peer (): Promise<{ id: PeerId, key: Awaited<ReturnType<typeof generateKeyPair>> }> {

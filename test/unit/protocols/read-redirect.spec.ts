@@ -3,7 +3,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { signTable, verifyTable, isNewer } from '../../../src/backup/index.ts'
 import type { VerifiedTable } from '../../../src/backup/index.ts'
-import { readWithRedirect, ReadRequest, ReadResponse, NoHolderReachableError } from '../../../src/protocols/read/index.ts'
+import { readWithRedirect, ReadRequest, readRequest, readResponse, ReadResponse, NoHolderReachableError } from '../../../src/protocols/read/index.ts'
 import type { PathEntry, RedirectReadResult } from '../../../src/protocols/read/index.ts'
 import { MAX_LOOKUP_ROUNDS } from '../../../src/protocols/read/constants.ts'
 import { encodeBlock, tipOf } from '../../../src/chain/index.ts'
@@ -31,7 +31,7 @@ function memoryTables (): { get: (c: string) => VerifiedTable | undefined, adopt
 const TIP = new Uint8Array(32)
 
 function response (r: Partial<ReadResponse>): ReadResponse {
-  return { status: Status.OK, role: Role.ACTIVE, height: 0, epoch: 0, value: new Uint8Array(0), valueHeight: 0, blocks: [], table: new Uint8Array(0), tipHash: TIP, message: '', leader: '', ...r }
+  return readResponse({ role: Role.ACTIVE, tipHash: TIP, ...r })
 }
 
 async function setup (): Promise<{ a: string, sign: (epoch: number, active: string[], obsolete: string[]) => Promise<Uint8Array> }> {
@@ -43,7 +43,7 @@ async function setup (): Promise<{ a: string, sign: (epoch: number, active: stri
   }
 }
 
-const keyRequest = (chainId: string): ReadRequest => ({ kind: ReadRequest.Kind.KEY, chainId, key: 'gps', height: 0, to: 0, leader: false })
+const keyRequest = (chainId: string): ReadRequest => readRequest({ kind: ReadRequest.Kind.KEY, chainId, key: 'gps' })
 
 describe('protocols - read - redirect', () => {
   it('the paper\'s figure 1: proposer offline, E redirects to B, B serves', async () => {
@@ -68,6 +68,51 @@ describe('protocols - read - redirect', () => {
     expect(result.servedBy).toBe('B')
     expect(result.epoch).toBe(2)
     expect(tables.get(a)?.table.epoch).toBe(2)
+  })
+
+  it('a page of keys counts from the proposer or an active backup of the newest table; another holder\'s is a stale fallback', async () => {
+    const { a, sign } = await setup()
+    const keysRequest = readRequest({ kind: ReadRequest.Kind.KEYS, chainId: a, prefix: 'gps/', limit: 10 })
+    const page = (keys: string[]): Partial<ReadResponse> => ({ height: 5, epoch: 2, entries: keys.map(key => ({ key, value: Uint8Array.of(1), height: 5, pruned: false })) })
+    const tables = memoryTables()
+    await tables.adopt(await sign(2, ['B'], []))
+    // H holds a copy (a booth member, say) at the table's height: up to date, but its keys may be incomplete
+    const answers: Record<string, ReadResponse> = {
+      H: response({ role: Role.HOLDER, ...page(['gps/1']) }),
+      B: response({ role: Role.ACTIVE, ...page(['gps/1', 'gps/2']) })
+    }
+    const read = async (order: string[], proposerUp: boolean): Promise<RedirectReadResult> => await readWithRedirect({
+      request: keysRequest,
+      self: 'G',
+      proposer: a,
+      via: order,
+      tables,
+      ask: async (peer) => {
+        if (peer === a) {
+          if (!proposerUp) throw new Error('offline')
+          return response({ role: Role.PROPOSER, ...page(['gps/1', 'gps/2', 'gps/3']) })
+        }
+        const answer = answers[peer]
+        if (answer == null) throw new Error(`unexpected ${peer}`)
+        return answer
+      }
+    })
+    const fromProposer = await read(['H'], true)
+    expect(fromProposer.servedBy).toBe(a)
+    expect(fromProposer.response.entries.map(e => e.key)).toEqual(['gps/1', 'gps/2', 'gps/3'])
+    // H is asked first, and passed over for B, which the table names active
+    const fromBackup = await read(['H'], false)
+    expect(fromBackup.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['H', 'stale'], ['B', 'served']])
+    expect(fromBackup).toMatchObject({ servedBy: 'B', stale: false })
+    expect(fromBackup.path[1].error).toMatch(/neither the proposer nor an active backup/)
+    // with B gone too, H's page is all there is: returned, flagged stale
+    delete answers.B
+    const fallback = await read(['H'], false)
+    expect(fallback).toMatchObject({ servedBy: 'H', stale: true })
+    expect(fallback.response.entries.map(e => e.key)).toEqual(['gps/1'])
+    // a key (not a page of keys) from the same holder is served as before
+    const key = await readWithRedirect({ request: keyRequest(a), self: 'G', via: ['H'], tables, ask: async () => response({ role: Role.HOLDER, height: 5, epoch: 2, value: Uint8Array.of(1), valueHeight: 5 }) })
+    expect(key).toMatchObject({ servedBy: 'H', stale: false })
   })
 
   it('serves from an obsolete backup that was not released yet, marked stale', async () => {
@@ -584,7 +629,7 @@ describe('protocols - read - redirect - staleness judged by the reader', () => {
 
 // the probe's lying backup: what it reports is checked against the tables the reader verified
 describe('protocols - read - redirect - answers a holder cannot back', () => {
-  const blockRequest = (chainId: string, height: number): ReadRequest => ({ kind: ReadRequest.Kind.BLOCK, chainId, key: '', height, to: 0, leader: false })
+  const blockRequest = (chainId: string, height: number): ReadRequest => readRequest({ kind: ReadRequest.Kind.BLOCK, chainId, height })
   const blockAnswer = (block: Block, r: Partial<ReadResponse> = {}): ReadResponse =>
     response({ height: block.header.height, blocks: [encodeBlock(block) as Uint8Array<ArrayBuffer>], tipHash: block.hash as Uint8Array<ArrayBuffer>, ...r })
   // the node's check (VGuardDB.readRemote)

@@ -10,6 +10,10 @@ export interface ReadRequest {
   height: number
   to: number
   leader: boolean
+  prefix: string
+  after: string
+  limit: number
+  keysOnly: boolean
 }
 
 export namespace ReadRequest {
@@ -17,14 +21,16 @@ export namespace ReadRequest {
     KEY = 'KEY',
     BLOCK = 'BLOCK',
     RANGE = 'RANGE',
-    TIP = 'TIP'
+    TIP = 'TIP',
+    KEYS = 'KEYS'
   }
 
   enum __KindValues {
     KEY = 0,
     BLOCK = 1,
     RANGE = 2,
-    TIP = 3
+    TIP = 3,
+    KEYS = 4
   }
 
   export namespace Kind {
@@ -72,6 +78,26 @@ export namespace ReadRequest {
           w.bool(obj.leader)
         }
 
+        if ((obj.prefix != null && obj.prefix !== '')) {
+          w.uint32(58)
+          w.string(obj.prefix)
+        }
+
+        if ((obj.after != null && obj.after !== '')) {
+          w.uint32(66)
+          w.string(obj.after)
+        }
+
+        if ((obj.limit != null && obj.limit !== 0)) {
+          w.uint32(72)
+          w.uint32(obj.limit)
+        }
+
+        if ((obj.keysOnly != null && obj.keysOnly !== false)) {
+          w.uint32(80)
+          w.bool(obj.keysOnly)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -82,7 +108,11 @@ export namespace ReadRequest {
           key: '',
           height: 0,
           to: 0,
-          leader: false
+          leader: false,
+          prefix: '',
+          after: '',
+          limit: 0,
+          keysOnly: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -113,6 +143,22 @@ export namespace ReadRequest {
             }
             case 6: {
               obj.leader = reader.bool()
+              break
+            }
+            case 7: {
+              obj.prefix = reader.string()
+              break
+            }
+            case 8: {
+              obj.after = reader.string()
+              break
+            }
+            case 9: {
+              obj.limit = reader.uint32()
+              break
+            }
+            case 10: {
+              obj.keysOnly = reader.bool()
               break
             }
             default: {
@@ -172,6 +218,34 @@ export namespace ReadRequest {
               }
               break
             }
+            case 7: {
+              yield {
+                field: `${prefix}.prefix`,
+                value: reader.string()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.after`,
+                value: reader.string()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.limit`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.keysOnly`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -214,6 +288,26 @@ export namespace ReadRequest {
     value: boolean
   }
 
+  export interface ReadRequestPrefixFieldEvent {
+    field: '$.prefix'
+    value: string
+  }
+
+  export interface ReadRequestAfterFieldEvent {
+    field: '$.after'
+    value: string
+  }
+
+  export interface ReadRequestLimitFieldEvent {
+    field: '$.limit'
+    value: number
+  }
+
+  export interface ReadRequestKeysOnlyFieldEvent {
+    field: '$.keysOnly'
+    value: boolean
+  }
+
   export function encode (obj: Partial<ReadRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ReadRequest.codec())
   }
@@ -222,8 +316,166 @@ export namespace ReadRequest {
     return decodeMessage(buf, ReadRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReadRequest>): Generator<ReadRequestKindFieldEvent | ReadRequestChainIdFieldEvent | ReadRequestKeyFieldEvent | ReadRequestHeightFieldEvent | ReadRequestToFieldEvent | ReadRequestLeaderFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReadRequest>): Generator<ReadRequestKindFieldEvent | ReadRequestChainIdFieldEvent | ReadRequestKeyFieldEvent | ReadRequestHeightFieldEvent | ReadRequestToFieldEvent | ReadRequestLeaderFieldEvent | ReadRequestPrefixFieldEvent | ReadRequestAfterFieldEvent | ReadRequestLimitFieldEvent | ReadRequestKeysOnlyFieldEvent> {
     return streamMessage(buf, ReadRequest.codec(), opts)
+  }
+}
+
+export interface KeyEntry {
+  key: string
+  value: Uint8Array<ArrayBuffer>
+  height: number
+  pruned: boolean
+}
+
+export namespace KeyEntry {
+  let _codec: Codec<KeyEntry>
+
+  export const codec = (): Codec<KeyEntry> => {
+    if (_codec == null) {
+      _codec = message<KeyEntry>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.key != null && obj.key !== '')) {
+          w.uint32(10)
+          w.string(obj.key)
+        }
+
+        if ((obj.value != null && obj.value.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.value)
+        }
+
+        if ((obj.height != null && obj.height !== 0)) {
+          w.uint32(24)
+          w.uint64Number(obj.height)
+        }
+
+        if ((obj.pruned != null && obj.pruned !== false)) {
+          w.uint32(32)
+          w.bool(obj.pruned)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          key: '',
+          value: uint8ArrayAlloc(0),
+          height: 0,
+          pruned: false
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.key = reader.string()
+              break
+            }
+            case 2: {
+              obj.value = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.height = reader.uint64Number()
+              break
+            }
+            case 4: {
+              obj.pruned = reader.bool()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.key`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.value`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.height`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.pruned`,
+                value: reader.bool()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface KeyEntryKeyFieldEvent {
+    field: '$.key'
+    value: string
+  }
+
+  export interface KeyEntryValueFieldEvent {
+    field: '$.value'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface KeyEntryHeightFieldEvent {
+    field: '$.height'
+    value: number
+  }
+
+  export interface KeyEntryPrunedFieldEvent {
+    field: '$.pruned'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<KeyEntry>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, KeyEntry.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<KeyEntry>): KeyEntry {
+    return decodeMessage(buf, KeyEntry.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<KeyEntry>): Generator<KeyEntryKeyFieldEvent | KeyEntryValueFieldEvent | KeyEntryHeightFieldEvent | KeyEntryPrunedFieldEvent> {
+    return streamMessage(buf, KeyEntry.codec(), opts)
   }
 }
 
@@ -239,6 +491,8 @@ export interface ReadResponse {
   tipHash: Uint8Array<ArrayBuffer>
   message: string
   leader: string
+  entries: KeyEntry[]
+  more: boolean
 }
 
 export namespace ReadResponse {
@@ -356,6 +610,18 @@ export namespace ReadResponse {
           w.string(obj.leader)
         }
 
+        if (obj.entries != null && obj.entries.length > 0) {
+          for (const value of obj.entries) {
+            w.uint32(98)
+            KeyEntry.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.more != null && obj.more !== false)) {
+          w.uint32(104)
+          w.bool(obj.more)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -371,7 +637,9 @@ export namespace ReadResponse {
           table: uint8ArrayAlloc(0),
           tipHash: uint8ArrayAlloc(0),
           message: '',
-          leader: ''
+          leader: '',
+          entries: [],
+          more: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -428,6 +696,20 @@ export namespace ReadResponse {
               obj.leader = reader.string()
               break
             }
+            case 12: {
+              if (opts.limits?.entries != null && obj.entries.length === opts.limits.entries) {
+                throw new MaxLengthError('Decode error - repeated field "entries" had too many elements')
+              }
+
+              obj.entries.push(KeyEntry.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.entries$
+              }))
+              break
+            }
+            case 13: {
+              obj.more = reader.bool()
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -438,7 +720,8 @@ export namespace ReadResponse {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          blocks: 0
+          blocks: 0,
+          entries: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -532,6 +815,31 @@ export namespace ReadResponse {
               }
               break
             }
+            case 12: {
+              if (opts.limits?.entries != null && obj.entries === opts.limits.entries) {
+                throw new MaxLengthError('Streaming decode error - repeated field "entries" had too many elements')
+              }
+
+              for (const evt of KeyEntry.codec().stream(reader, reader.uint32(), `${prefix}.entries[]`, {
+                limits: opts.limits?.entries$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.entries
+                }
+              }
+
+              obj.entries++
+
+              break
+            }
+            case 13: {
+              yield {
+                field: `${prefix}.more`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -600,6 +908,35 @@ export namespace ReadResponse {
     value: string
   }
 
+  export interface ReadResponseEntriesKeyFieldEvent {
+    field: '$.entries[].key'
+    value: string
+    index: number
+  }
+
+  export interface ReadResponseEntriesValueFieldEvent {
+    field: '$.entries[].value'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface ReadResponseEntriesHeightFieldEvent {
+    field: '$.entries[].height'
+    value: number
+    index: number
+  }
+
+  export interface ReadResponseEntriesPrunedFieldEvent {
+    field: '$.entries[].pruned'
+    value: boolean
+    index: number
+  }
+
+  export interface ReadResponseMoreFieldEvent {
+    field: '$.more'
+    value: boolean
+  }
+
   export function encode (obj: Partial<ReadResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ReadResponse.codec())
   }
@@ -608,7 +945,7 @@ export namespace ReadResponse {
     return decodeMessage(buf, ReadResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReadResponse>): Generator<ReadResponseStatusFieldEvent | ReadResponseRoleFieldEvent | ReadResponseHeightFieldEvent | ReadResponseEpochFieldEvent | ReadResponseValueFieldEvent | ReadResponseValueHeightFieldEvent | ReadResponseBlocksFieldEvent | ReadResponseTableFieldEvent | ReadResponseTipHashFieldEvent | ReadResponseMessageFieldEvent | ReadResponseLeaderFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReadResponse>): Generator<ReadResponseStatusFieldEvent | ReadResponseRoleFieldEvent | ReadResponseHeightFieldEvent | ReadResponseEpochFieldEvent | ReadResponseValueFieldEvent | ReadResponseValueHeightFieldEvent | ReadResponseBlocksFieldEvent | ReadResponseTableFieldEvent | ReadResponseTipHashFieldEvent | ReadResponseMessageFieldEvent | ReadResponseLeaderFieldEvent | ReadResponseEntriesKeyFieldEvent | ReadResponseEntriesValueFieldEvent | ReadResponseEntriesHeightFieldEvent | ReadResponseEntriesPrunedFieldEvent | ReadResponseMoreFieldEvent> {
     return streamMessage(buf, ReadResponse.codec(), opts)
   }
 }
