@@ -103,3 +103,22 @@ export class Reservation {
     this.held = 0
   }
 }
+
+/**
+ * The items of one page, in order: at most `limit`, and at most `maxBytes`
+ * of payload while the read budget has room (the first item whatever its
+ * size, waiting for room). `next` is the first item left out, if the page
+ * ended before the items did.
+ */
+export async function takePage<T> (items: AsyncIterable<T>, bytesOf: (item: T) => number, reservation: Reservation, limits: { limit?: number, maxBytes: number }): Promise<{ page: T[], next?: T }> {
+  const page: T[] = []
+  let bytes = 0
+  for await (const item of items) {
+    const size = bytesOf(item)
+    if (page.length === (limits.limit ?? Number.POSITIVE_INFINITY) || (page.length > 0 && (bytes + size > limits.maxBytes || !reservation.tryTake(size)))) return { page, next: item }
+    if (page.length === 0) await reservation.take(size)
+    bytes += size
+    page.push(item)
+  }
+  return { page }
+}

@@ -13,7 +13,7 @@ import { InvalidRequestError, KeyNotFoundError } from './errors.ts'
 import { encodeValue, keyEntryJson } from './encoding.ts'
 import { checkChain, checkKey, onlyQuery, parseFlag, parseKeysQuery } from './params.ts'
 import { explainQuorumError } from './quorum-holders.ts'
-import { PayloadBudget, Reservation } from './payload-budget.ts'
+import { PayloadBudget, Reservation, takePage } from './payload-budget.ts'
 
 /** One page of blocks: JSON of 100 blocks is already plenty for a browser. */
 export const MAX_BLOCKS_PER_PAGE = 100
@@ -104,19 +104,10 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode, 
     let last = Math.min(to, info.height, from + MAX_BLOCKS_PER_PAGE - 1)
     const blocks: Array<Record<string, unknown>> = []
     if (from <= last) {
-      let payloadBytes = 0
-      const reservation = new Reservation(budget, reply.raw)
-      for await (const block of node.chains.blocks(id, { from, to: last })) {
-        const bytes = withTransactions ? block.payload?.byteLength ?? 0 : 0
-        if (blocks.length > 0 && (payloadBytes + bytes > MAX_PAGE_PAYLOAD_BYTES || !reservation.tryTake(bytes))) {
-          // the page ends before this block (full, or other reads hold the budget); `next` points at it
-          last = block.header.height - 1
-          break
-        }
-        if (blocks.length === 0) await reservation.take(bytes)
-        payloadBytes += bytes
-        blocks.push(blockJson(block, withTransactions))
-      }
+      const { page, next } = await takePage(node.chains.blocks(id, { from, to: last }), b => withTransactions ? b.payload?.byteLength ?? 0 : 0, new Reservation(budget, reply.raw), { maxBytes: MAX_PAGE_PAYLOAD_BYTES })
+      blocks.push(...page.map(b => blockJson(b, withTransactions)))
+      // the page ends before that block (full, or other reads hold the budget); `next` points at it
+      if (next != null) last = next.header.height - 1
     }
     return {
       chainId: id,
@@ -137,28 +128,15 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode, 
     await checkHeld(node, id)
     const info = await node.chains.info(id)
     if (info == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
-    const entries: Array<Record<string, unknown>> = []
-    let payloadBytes = 0
-    let more = false
-    const reservation = new Reservation(budget, reply.raw)
-    for await (const e of node.chains.entries(id, { prefix, after, values })) {
-      const bytes = e.value?.byteLength ?? 0
-      // a page ends at its limit, or before a value that would pass the page's bytes (or the budget other reads hold)
-      if (entries.length === limit || (entries.length > 0 && (payloadBytes + bytes > MAX_PAGE_PAYLOAD_BYTES || !reservation.tryTake(bytes)))) {
-        more = true
-        break
-      }
-      if (entries.length === 0) await reservation.take(bytes)
-      payloadBytes += bytes
-      entries.push(keyEntryJson(e, values))
-    }
+    // a page ends at its limit, or before a value that would pass the page's bytes (or the budget other reads hold)
+    const { page, next } = await takePage(node.chains.entries(id, { prefix, after, values }), e => e.value?.byteLength ?? 0, new Reservation(budget, reply.raw), { limit, maxBytes: MAX_PAGE_PAYLOAD_BYTES })
     return {
       chainId: id,
       height: info.height,
       prefix: prefix ?? '',
-      entries,
+      entries: page.map(e => keyEntryJson(e, values)),
       // the key the next page starts after, if there are more
-      next: more ? entries[entries.length - 1].key : null
+      next: next != null ? page[page.length - 1].key : null
     }
   })
 
