@@ -15,6 +15,7 @@ import type { ChainReplica } from './paxos-replica.ts'
 import { ForgetfulPeers } from './forgetful-peers.ts'
 import type { Readmission } from './forgetful-peers.ts'
 import { INCARNATION_BYTES } from './incarnations.ts'
+import { MAX_MEMBERS } from '../protocols/paxos/constants.ts'
 import type { Incarnations } from './incarnations.ts'
 
 /** How long the leader read that readmits members which lost their database may take (tried again each second). */
@@ -40,7 +41,10 @@ export interface ForgetfulHost {
 }
 
 /** What a hello says of members that lost their database. */
-export type ForgetfulHello = Pick<HelloInfo, 'readmitted' | 'heldBack'>
+export type ForgetfulHello = Pick<HelloInfo, 'readmitted' | 'heldBack' | 'recorded'>
+
+/** Incarnations a hello names at most (Hello.recorded): a booth of the largest size. */
+const MAX_RECORDED = MAX_MEMBERS
 
 export class ForgetfulMembers {
   private readonly h: ForgetfulHost
@@ -74,12 +78,30 @@ export class ForgetfulMembers {
     if (this.forgetful.holdsAny && this.h.ticks() >= this.confirmRetryTick) this.confirmReadmissions()
   }
 
-  /** What our hello says: members we count again (and from which slot), members we hold back. */
+  /** What our hello says: members we count again (and from which slot), members we hold back, and the incarnations we have on record. */
   helloFields (): Required<ForgetfulHello> {
     return {
       readmitted: this.forgetful.announcements().map(r => ({ peer: r.peer, incarnation: fromHex(r.incarnation) as Uint8Array<ArrayBuffer>, slot: r.slot })),
-      heldBack: this.forgetful.heldBack().map(h => ({ peer: h.peer, incarnation: fromHex(h.incarnation) as Uint8Array<ArrayBuffer> }))
+      heldBack: this.forgetful.heldBack().map(h => ({ peer: h.peer, incarnation: fromHex(h.incarnation) as Uint8Array<ArrayBuffer> })),
+      recorded: this.recorded()
     }
+  }
+
+  /**
+   * The incarnations on record for our shared chain's booth, then its other
+   * connected members (MAX_RECORDED at most): the booth's, also those away,
+   * are the ones whose earlier votes a member must not count as new.
+   */
+  private recorded (): Array<{ peer: string, incarnation: Uint8Array<ArrayBuffer> }> {
+    const peers = new Set([...(this.h.shared()?.status().booth ?? []), ...this.h.members()])
+    peers.delete(this.h.self)
+    const out: Array<{ peer: string, incarnation: Uint8Array<ArrayBuffer> }> = []
+    for (const peer of peers) {
+      const known = this.h.incarnations.of(peer)
+      if (known != null) out.push({ peer, incarnation: fromHex(known) as Uint8Array<ArrayBuffer> })
+      if (out.length === MAX_RECORDED) break
+    }
+    return out
   }
 
   /** Notes a peer's incarnation; one that differs from what we remember marks it forgetful. */
@@ -120,6 +142,7 @@ export class ForgetfulMembers {
     // caught up to where that was said, our own promise counts again too
     if (this.h.wipedFounder() && h.readmitted?.some(r => r.peer === this.h.self && toHex(r.incarnation) === self && decided >= r.slot) === true) this.h.shared()?.restoreVotes()
     this.forgetful.hear(from, (h.readmitted ?? []).filter(r => r.peer !== this.h.self).map(r => ({ peer: r.peer, incarnation: toHex(r.incarnation), slot: r.slot })))
+    this.adoptRecords(from, h.recorded ?? [])
     let held = false
     for (const b of (h.heldBack ?? []).filter(b => b.peer !== this.h.self)) {
       if (!this.forgetful.heldElsewhere(b.peer, toHex(b.incarnation))) continue
@@ -131,6 +154,23 @@ export class ForgetfulMembers {
       this.confirmReadmissions()
     }
     this.countReadmitted(this.forgetful.caughtUp(this.h.shared()?.status().decided ?? 0))
+  }
+
+  /**
+   * Takes a member's record of the incarnation of a member we have none of
+   * (we never met it, or our database is newer than our last meeting): when
+   * that member shows another one, it lost its database since, and it is
+   * held back here as by the members that remember it. Without it, a vehicle
+   * that lost its own database counted a member that lost its database after
+   * as new, and the two elected a leader that knew none of the slots chosen
+   * with the other's earlier votes (the simulation, seed 2000184, deep). Our
+   * own record is never replaced: one taken first-hand beats a word.
+   */
+  private adoptRecords (from: string, recorded: Array<{ peer: string, incarnation: Uint8Array }>): void {
+    for (const r of recorded) {
+      if (r.peer === this.h.self || r.peer === from || r.incarnation.byteLength !== INCARNATION_BYTES || this.h.incarnations.of(r.peer) != null) continue
+      this.h.incarnations.remember(r.peer, toHex(r.incarnation)).catch((err: Error) => { this.h.log.error('could not remember the incarnation of %s: %s', r.peer, err.message) })
+    }
   }
 
   /**

@@ -603,6 +603,7 @@ export class PaxosDriver {
       ...founding,
       readmitted: (announced.readmitted ?? []).filter(r => wellFormed(r) && Number.isSafeInteger(r.slot)),
       heldBack: (announced.heldBack ?? []).filter(wellFormed),
+      recorded: (announced.recorded ?? []).filter(wellFormed),
       ...((announced.clones ?? []).includes(this.self) ? { clones: [this.self] } : {})
     }
     const before = this.hellos.get(from)

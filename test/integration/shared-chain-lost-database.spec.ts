@@ -150,6 +150,33 @@ describe('consensus - a shared-chain member that lost its database', () => {
     expect(F.consensus.driver.forgetfulPeers()).toEqual([])
   })
 
+  it('takes a member\'s record of an incarnation it has none of: a member that shows another one later is held back, as by those that remember it', async () => {
+    const L = await cluster.create({ priority: 5 })
+    await L.start()
+    const F = await cluster.create({ bootstrap: [L.multiaddrs[0].toString()], priority: 1 })
+    await F.start()
+    const l = L.peerId.toString()
+    await waitFor(() => [L, F].every(n => sharedLeader(n) === l), { timeout: 30_000, message: 'L leads' })
+    const [ghost, known, foreigner] = await Promise.all([0, 1, 2].map(async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
+    const before = Uint8Array.from({ length: 16 }, (_, i) => i)
+    const after = Uint8Array.from({ length: 16 }, (_, i) => 100 + i)
+    const hello = (F.consensus.driver as unknown as { onHello: (from: string, info: HelloInfo) => void }).onHello.bind(F.consensus.driver)
+    // F met `known` itself
+    hello(known, { priority: 0, sharedGenesis: l, incarnation: after })
+    // a member of another shared chain: its records are of its own chain's members, not taken
+    hello(foreigner, { priority: 0, sharedGenesis: foreigner, recorded: [{ peer: ghost, incarnation: before }] })
+    // L has `ghost` on record from before it lost its database (F never met that one); L's record of
+    // `known` does not replace F's own, and one that is no incarnation is not taken
+    hello(l, { priority: 5, sharedGenesis: l, recorded: [{ peer: ghost, incarnation: before }, { peer: known, incarnation: before }, { peer: foreigner, incarnation: Uint8Array.of(1) }] })
+    hello(ghost, { priority: 0, sharedGenesis: l, incarnation: after })
+    hello(known, { priority: 0, sharedGenesis: l, incarnation: after })
+    hello(foreigner, { priority: 0, sharedGenesis: l, incarnation: after })
+    expect(F.consensus.driver.forgetfulPeers()).toEqual([ghost])
+    // F's own hello names what it has on record for its chain's members: L's incarnation, as L shows it
+    const hellos = (L.consensus.driver as unknown as { hellos: Map<string, HelloInfo> }).hellos
+    await waitFor(() => (hellos.get(F.peerId.toString())?.recorded ?? []).some(r => r.peer === l), { message: 'F\'s hello names its record of L' })
+  })
+
   it('a founder that lost its database and met none of its members founds another chain: they refuse it, go on, and show it as a conflict', async () => {
     const { W, A, B, w } = await foundedByW()
     const hashes = async (n: VGuardNode, top: number): Promise<string[]> => await Promise.all(Array.from({ length: top }, async (_, i) => toHex((await n.chains.getBlock('shared', i + 1))?.hash ?? new Uint8Array())))

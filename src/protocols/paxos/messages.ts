@@ -290,7 +290,7 @@ function chainAtToPb (cm: ChainMessage, pb: PaxosMessage): void {
 export function frameLimits (maxMessages: number, maxEntries: number, maxEpochs: number, maxMembers: number, maxReadmitted: number): Record<string, unknown> {
   const value = { members: maxMembers }
   return {
-    hello: { sharedBooth: maxMembers, readmitted: maxReadmitted, heldBack: maxReadmitted, clones: maxReadmitted },
+    hello: { sharedBooth: maxMembers, readmitted: maxReadmitted, heldBack: maxReadmitted, clones: maxReadmitted, recorded: maxMembers },
     messages: maxMessages,
     messages$: {
       booth: maxMembers,

@@ -31,7 +31,7 @@ import { varintLength } from '../../chain/varint.ts'
 import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
 import { OlderProcessGoneError } from './errors.ts'
 import { Hello, PaxosFrame } from './pb/paxos.ts'
-import type { HeldBack, Readmitted } from './pb/paxos.ts'
+import type { HeldBack, Readmitted, Recorded } from './pb/paxos.ts'
 import { fromWire, frameLimits } from './messages.ts'
 import { CloneWatch, CLONE_WINDOW } from './clones.ts'
 import type { ChainMessage } from './messages.ts'
@@ -87,6 +87,8 @@ export interface HelloInfo {
   formingBest?: { peer: string, priority: number }
   /** Peers the sender holds as two processes of one identity (see Hello.clones). */
   clones?: string[]
+  /** The incarnations the sender has on record for members of its shared chain (see Hello.recorded). */
+  recorded?: Recorded[]
 }
 
 const EMPTY = new Uint8Array(0) as Uint8Array<ArrayBuffer>
@@ -206,7 +208,7 @@ export class PaxosTransport {
   private readonly notPeers = new Set<string>()
   private readonly inbound = new Set<Stream>()
   /** Our hello as sent (askBack and incarnation set per link), and its encoding without them, to tell one that changed. */
-  private hello: Hello = { priority: 0, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: EMPTY, readmitted: [], heldBack: [], sharedFounding: EMPTY, instance: EMPTY, clones: [] }
+  private hello: Hello = { priority: 0, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: EMPTY, readmitted: [], heldBack: [], sharedFounding: EMPTY, instance: EMPTY, clones: [], recorded: [] }
   private helloBytes: Uint8Array = Hello.encode(this.hello)
   private incarnation: Uint8Array = new Uint8Array(0)
   /** This process's instance (Hello.instance): drawn at start, never stored. */
@@ -282,6 +284,7 @@ export class PaxosTransport {
       heldBack: (hello.heldBack ?? []).slice(0, MAX_READMITTED),
       sharedFounding: (hello.sharedFounding ?? EMPTY) as Uint8Array<ArrayBuffer>,
       clones: (hello.clones ?? []).slice(0, MAX_READMITTED),
+      recorded: (hello.recorded ?? []).slice(0, MAX_MEMBERS),
       ...(hello.formingBest == null ? {} : { formingBest: { ...hello.formingBest } })
     }
     const bytes = Hello.encode(next)

@@ -28,6 +28,11 @@ const REMEMBERED_SEEDS: Array<[number, string]> = [
   [112616, 'a proposal left open: a deposed leader that did not lead again waited on a slot past every decision (heartbeatAck.fill)']
 ]
 
+/** [seed, what it found]: deep runs (with wipes) outside the default range, replayed explicitly. */
+const REMEMBERED_DEEP_SEEDS: Array<[number, string]> = [
+  [2000184, 'a stale leader read: two members that lost their database counted each other as new (one never met the other\'s earlier database), the one that remembered cut off']
+]
+
 function run (seed: number, deep: boolean, wipes = true): SimulationResult {
   const opts: SimulationOptions = { ...(deep ? { chaosSteps: DEEP_STEPS } : {}), wipes }
   try {
@@ -69,6 +74,10 @@ describe('consensus - randomized simulation', () => {
   // seeds that once broke an invariant, kept so CI replays them on every run
   it.each(REMEMBERED_SEEDS)('remembered seed %i: %s', (seed) => {
     run(seed, false, false)
+  })
+
+  it.each(REMEMBERED_DEEP_SEEDS)('remembered deep seed %i: %s', (seed) => {
+    run(seed, true)
   })
 
   it.each(chunks(base, Number(process.env.PAXOS_DEEP_SEEDS ?? DEFAULT_DEEP_SEEDS)))(`deep runs (${DEEP_STEPS} chaos steps), seeds %i..%i`, (from, to) => {

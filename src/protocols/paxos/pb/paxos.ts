@@ -1535,6 +1535,7 @@ export interface Hello {
   formingBest?: Candidate
   instance: Uint8Array<ArrayBuffer>
   clones: string[]
+  recorded: Recorded[]
 }
 
 export namespace Hello {
@@ -1615,6 +1616,13 @@ export namespace Hello {
           }
         }
 
+        if (obj.recorded != null && obj.recorded.length > 0) {
+          for (const value of obj.recorded) {
+            w.uint32(106)
+            Recorded.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1630,7 +1638,8 @@ export namespace Hello {
           heldBack: [],
           sharedFounding: uint8ArrayAlloc(0),
           instance: uint8ArrayAlloc(0),
-          clones: []
+          clones: [],
+          recorded: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1709,6 +1718,16 @@ export namespace Hello {
               obj.clones.push(reader.string())
               break
             }
+            case 13: {
+              if (opts.limits?.recorded != null && obj.recorded.length === opts.limits.recorded) {
+                throw new MaxLengthError('Decode error - repeated field "recorded" had too many elements')
+              }
+
+              obj.recorded.push(Recorded.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.recorded$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1722,7 +1741,8 @@ export namespace Hello {
           sharedBooth: 0,
           readmitted: 0,
           heldBack: 0,
-          clones: 0
+          clones: 0,
+          recorded: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1853,6 +1873,24 @@ export namespace Hello {
 
               break
             }
+            case 13: {
+              if (opts.limits?.recorded != null && obj.recorded === opts.limits.recorded) {
+                throw new MaxLengthError('Streaming decode error - repeated field "recorded" had too many elements')
+              }
+
+              for (const evt of Recorded.codec().stream(reader, reader.uint32(), `${prefix}.recorded[]`, {
+                limits: opts.limits?.recorded$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.recorded
+                }
+              }
+
+              obj.recorded++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1952,6 +1990,18 @@ export namespace Hello {
     value: string
   }
 
+  export interface HelloRecordedPeerFieldEvent {
+    field: '$.recorded[].peer'
+    value: string
+    index: number
+  }
+
+  export interface HelloRecordedIncarnationFieldEvent {
+    field: '$.recorded[].incarnation'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export function encode (obj: Partial<Hello>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Hello.codec())
   }
@@ -1960,8 +2010,120 @@ export namespace Hello {
     return decodeMessage(buf, Hello.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloPriorityFieldEvent | HelloSharedGenesisFieldEvent | HelloAskBackFieldEvent | HelloSharedBoothFieldEvent | HelloSharedHeldFieldEvent | HelloIncarnationFieldEvent | HelloReadmittedPeerFieldEvent | HelloReadmittedIncarnationFieldEvent | HelloReadmittedSlotFieldEvent | HelloHeldBackPeerFieldEvent | HelloHeldBackIncarnationFieldEvent | HelloSharedFoundingFieldEvent | HelloFormingBestPeerFieldEvent | HelloFormingBestPriorityFieldEvent | HelloInstanceFieldEvent | HelloClonesFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloPriorityFieldEvent | HelloSharedGenesisFieldEvent | HelloAskBackFieldEvent | HelloSharedBoothFieldEvent | HelloSharedHeldFieldEvent | HelloIncarnationFieldEvent | HelloReadmittedPeerFieldEvent | HelloReadmittedIncarnationFieldEvent | HelloReadmittedSlotFieldEvent | HelloHeldBackPeerFieldEvent | HelloHeldBackIncarnationFieldEvent | HelloSharedFoundingFieldEvent | HelloFormingBestPeerFieldEvent | HelloFormingBestPriorityFieldEvent | HelloInstanceFieldEvent | HelloClonesFieldEvent | HelloRecordedPeerFieldEvent | HelloRecordedIncarnationFieldEvent> {
     return streamMessage(buf, Hello.codec(), opts)
+  }
+}
+
+export interface Recorded {
+  peer: string
+  incarnation: Uint8Array<ArrayBuffer>
+}
+
+export namespace Recorded {
+  let _codec: Codec<Recorded>
+
+  export const codec = (): Codec<Recorded> => {
+    if (_codec == null) {
+      _codec = message<Recorded>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.peer != null && obj.peer !== '')) {
+          w.uint32(10)
+          w.string(obj.peer)
+        }
+
+        if ((obj.incarnation != null && obj.incarnation.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.incarnation)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          peer: '',
+          incarnation: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.peer = reader.string()
+              break
+            }
+            case 2: {
+              obj.incarnation = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.peer`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.incarnation`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RecordedPeerFieldEvent {
+    field: '$.peer'
+    value: string
+  }
+
+  export interface RecordedIncarnationFieldEvent {
+    field: '$.incarnation'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<Recorded>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Recorded.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Recorded>): Recorded {
+    return decodeMessage(buf, Recorded.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Recorded>): Generator<RecordedPeerFieldEvent | RecordedIncarnationFieldEvent> {
+    return streamMessage(buf, Recorded.codec(), opts)
   }
 }
 
@@ -2524,6 +2686,18 @@ export namespace PaxosFrame {
     value: string
   }
 
+  export interface PaxosFrameHelloRecordedPeerFieldEvent {
+    field: '$.hello.recorded[].peer'
+    value: string
+    index: number
+  }
+
+  export interface PaxosFrameHelloRecordedIncarnationFieldEvent {
+    field: '$.hello.recorded[].incarnation'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export interface PaxosFrameMessagesTypeFieldEvent {
     field: '$.messages[].type'
     value: PaxosMessage.Type
@@ -2748,7 +2922,7 @@ export namespace PaxosFrame {
     return decodeMessage(buf, PaxosFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameHelloSharedHeldFieldEvent | PaxosFrameHelloIncarnationFieldEvent | PaxosFrameHelloReadmittedPeerFieldEvent | PaxosFrameHelloReadmittedIncarnationFieldEvent | PaxosFrameHelloReadmittedSlotFieldEvent | PaxosFrameHelloHeldBackPeerFieldEvent | PaxosFrameHelloHeldBackIncarnationFieldEvent | PaxosFrameHelloSharedFoundingFieldEvent | PaxosFrameHelloFormingBestPeerFieldEvent | PaxosFrameHelloFormingBestPriorityFieldEvent | PaxosFrameHelloInstanceFieldEvent | PaxosFrameHelloClonesFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesEntriesProofRoundFieldEvent | PaxosFrameMessagesEntriesProofSignatureFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent | PaxosFrameMessagesProofFieldEvent | PaxosFrameMessagesCommitProofFieldEvent | PaxosFrameMessagesProvenCommitFieldEvent | PaxosFrameMessagesHeldHeightFieldEvent | PaxosFrameMessagesTakeoverFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameHelloSharedHeldFieldEvent | PaxosFrameHelloIncarnationFieldEvent | PaxosFrameHelloReadmittedPeerFieldEvent | PaxosFrameHelloReadmittedIncarnationFieldEvent | PaxosFrameHelloReadmittedSlotFieldEvent | PaxosFrameHelloHeldBackPeerFieldEvent | PaxosFrameHelloHeldBackIncarnationFieldEvent | PaxosFrameHelloSharedFoundingFieldEvent | PaxosFrameHelloFormingBestPeerFieldEvent | PaxosFrameHelloFormingBestPriorityFieldEvent | PaxosFrameHelloInstanceFieldEvent | PaxosFrameHelloClonesFieldEvent | PaxosFrameHelloRecordedPeerFieldEvent | PaxosFrameHelloRecordedIncarnationFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesEntriesProofRoundFieldEvent | PaxosFrameMessagesEntriesProofSignatureFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent | PaxosFrameMessagesProofFieldEvent | PaxosFrameMessagesCommitProofFieldEvent | PaxosFrameMessagesProvenCommitFieldEvent | PaxosFrameMessagesHeldHeightFieldEvent | PaxosFrameMessagesTakeoverFieldEvent> {
     return streamMessage(buf, PaxosFrame.codec(), opts)
   }
 }

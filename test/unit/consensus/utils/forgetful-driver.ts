@@ -4,8 +4,12 @@
  * simulated cluster: what the driver keeps durably (the incarnation it
  * remembers of each peer, the readmissions it announced) survives a crash
  * and dies with a wipe; the rest is memory. Hellos are modelled as each
- * node's announcements reaching the nodes it is linked to, and a peer's
- * incarnation as noticed with its first message (a hello comes first).
+ * node's announcements, holds and records of incarnations reaching the nodes
+ * it is linked to, and a peer's incarnation as noticed with its first
+ * message (a hello comes first). The model passes on every record a node
+ * holds; the driver those of its booth and its connected members (64 at
+ * most): a record of a member neither in the booth nor linked is more than
+ * the driver sends.
  */
 import { ForgetfulPeers } from '../../../../src/node/forgetful-peers.ts'
 import type { Readmission } from '../../../../src/node/forgetful-peers.ts'
@@ -115,6 +119,9 @@ export class ForgetfulDriver {
           this.hello(id, other)
           const theirs = this.model(other)
           m.peers.hear(other, theirs.announced)
+          // its records of members this node has none of (ForgetfulMembers.adoptRecords): one that shows
+          // another incarnation later is held back here too
+          for (const [p, inc] of theirs.known) if (p !== id && p !== other && !m.known.has(p)) m.known.set(p, inc)
           for (const h of theirs.peers.heldBack()) if (h.peer !== id) m.peers.heldElsewhere(h.peer, h.incarnation)
         }
       }
