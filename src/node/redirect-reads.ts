@@ -12,6 +12,7 @@ import type { NoHolderReachableError, PathEntry, RedirectReadResult, ReadService
 import { LinkedSignal } from '../protocols/stream.ts'
 import { NotStartedError } from '../protocols/errors.ts'
 import { checkedBlockAnswer, wholeBlockAnswer } from './block-answer.ts'
+import { checkedKeysAnswer } from './keys-answer.ts'
 import { NodeStoppedError } from './errors.ts'
 import { InvalidReadError } from './consensus-errors.ts'
 import { canonicalPeerId, chainIdProblem } from './peer-ids.ts'
@@ -148,7 +149,8 @@ export class RedirectReads {
         ask: async (peer, req) => await this.d.read.ask(peerIdFromString(peer), req, options),
         // blocks are checked before they count, against the newest table we hold once the answer's own is adopted:
         // a holder whose blocks do not verify, or whose block at that table's height is not its tip, is an error
-        check: (req, res, newest) => checkedBlockAnswer(req, res, newest?.table),
+        // and a page of keys must be the keys asked for, in order
+        check: (req, res, newest) => checkedKeysAnswer(req, checkedBlockAnswer(req, res, newest?.table)),
         // a block whose payload a holder pruned, or a key's value: another holder may still have it
         whole: (req, res) => wholeBlockAnswer(req, res) && res.entries.every(e => !e.pruned),
         lookup: async (asked) => await this.lookupTable(request.chainId, asked, options),

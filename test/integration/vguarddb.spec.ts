@@ -181,6 +181,23 @@ describe('vguarddb - replicate, release, read', () => {
     expect(lie?.error).toMatch(/^blocks that do not verify: .*BadPayloadHash/)
   })
 
+  it('a backup whose page of keys is not the keys asked for is passed over: the page is served by the other, and says why', async () => {
+    const { A, R, chainId, liar, liarId, honestId } = await withLiar()
+    const answer = liar.vguarddb.read.answer.bind(liar.vguarddb.read)
+    liar.vguarddb.read.answer = async (req) => {
+      const res = await answer(req)
+      // a key outside the prefix asked for, put first
+      return req.kind === ReadRequest.Kind.KEYS ? { ...res, entries: [{ key: 'made/up', value: utf8.encode('x') as Uint8Array<ArrayBuffer>, height: 1, pruned: false }, ...(res.entries ?? [])] } : res
+    }
+    await cluster.stopNode(A)
+    const page = await R.vguarddb.readKeys(chainId, { prefix: 'gps/' }, { via: [liarId] })
+    expect(page).toMatchObject({ servedBy: honestId, stale: false })
+    expect(page.response.entries.map(e => e.key)).toEqual(['gps/1', 'gps/2', 'gps/3'])
+    const lie = page.path.find(p => p.peerId === liarId)
+    expect(lie).toMatchObject({ outcome: 'error' })
+    expect(lie?.error).toMatch(/^keys that do not answer the request: key "made\/up" is not under the prefix "gps\/"/)
+  })
+
   // a lying backup's answers hash right and link up; only the table the reader verified shows they are made up
   it('a backup that makes up the tip the table names, or an epoch nobody signed, is passed over: the read is served by the other, and says why', async () => {
     const { A, R, chainId, liar, liarId, honestId } = await withLiar()

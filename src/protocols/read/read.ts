@@ -141,7 +141,7 @@ export class ReadService {
     return await withStream(this.components.libp2p, peer, this.protocol, async (stream, signal) => {
       const pbs = pbStream(stream, { maxDataLength: MAX_RESPONSE_BYTES, maxBufferSize: readBufferFor(MAX_RESPONSE_BYTES) })
       await pbs.write(req, ReadRequest, { signal })
-      return await pbs.read(RESPONSE, { signal, limits: { blocks: 65_536 } })
+      return await pbs.read(RESPONSE, { signal, limits: { blocks: 65_536, entries: MAX_KEYS_PER_READ } })
     }, { timeout: this.timeout, signal: options.signal })
   }
 
