@@ -113,5 +113,22 @@ export async function offlineRead (reader: Vehicle, owner: Vehicle, all: Vehicle
   const path = (res.body.path ?? []).map(p => `${name(p.peerId)} ${p.outcome}`).join(' → ')
   lines.push(`  path: ${path}`)
   lines.push(`  served by ${name(res.body.servedBy ?? '')} at height ${res.body.height ?? 0}, epoch ${res.body.epoch ?? 0}: ${(res.body.value ?? '').split(',').slice(0, 3).join(',')}`)
+  // and the keys of its fixes, a page of them read the same way
+  const prefix = key.includes('/') ? key.slice(0, key.indexOf('/') + 1) : ''
+  const keys = await json<KeysBody>(`${reader.process.httpUrl}/chains/${chainId}/read?prefix=${encodeURIComponent(prefix)}&values=false&limit=${KEYS_SHOWN}`)
+  if (keys.status === 200 && keys.body.entries != null && keys.body.entries.length > 0) {
+    const entries = keys.body.entries
+    const count = keys.body.next != null ? `the first ${entries.length}` : `all ${entries.length}`
+    lines.push(`  ${reader.name} lists ${owner.name}'s keys the same way: ${count} under ${prefix} (${entries[0].key} … ${entries[entries.length - 1].key}), from ${name(keys.body.servedBy ?? '')}`)
+  }
   return lines
+}
+
+/** Keys the demo's listing of a departed vehicle's chain asks for (one page). */
+const KEYS_SHOWN = 1000
+
+interface KeysBody {
+  entries?: Array<{ key: string }>
+  next?: string | null
+  servedBy?: string
 }

@@ -35,7 +35,7 @@ function expectTheStory (output: string, vehicles: number): void {
   expect(output).toContain(`demo: ${vehicles} vehicles started`)
   // a log (not a terminal) tells each event once: the notes in every frame read as if it happened again
   expect(output.match(/vehicle-\d leaves \(its process stops\)/g)).toHaveLength(1)
-  expect(output).toMatch(/vehicle-\d reads vehicle-\d's \S+ while vehicle-\d is offline:\n\s+path: .+\n\s+served by vehicle-\d at height [1-9]/)
+  expect(output).toMatch(/vehicle-\d reads vehicle-\d's \S+ while vehicle-\d is offline:\n\s+path: .+\n\s+served by vehicle-\d at height [1-9].*\n\s+vehicle-\d lists vehicle-\d's keys the same way: (all|the first) [1-9]\d* under \S+\/ \(\S+ … \S+\), from vehicle-\d/)
   expect(output).not.toContain('booth failed')
   // where its data comes from, and the third phase seen (a probe: "never announced"), each once per vehicle
   expect(output).toMatch(/demo: each vehicle replays the GPS trip in \S*gps-dataset\.csv \(1467 fixes\), 5 per booth/)
