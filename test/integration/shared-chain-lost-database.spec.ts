@@ -53,6 +53,17 @@ describe('consensus - a shared-chain member that lost its database', () => {
     return { W, A, B, w }
   }
 
+  /** L leads the shared chain (priority 5), F follows it. */
+  async function leaderAndFollower (): Promise<{ L: VGuardNode, F: VGuardNode, l: string }> {
+    const L = await cluster.create({ priority: 5 })
+    await L.start()
+    const F = await cluster.create({ bootstrap: [L.multiaddrs[0].toString()], priority: 1 })
+    await F.start()
+    const l = L.peerId.toString()
+    await waitFor(() => [L, F].every(n => sharedLeader(n) === l), { timeout: 30_000, message: 'L leads' })
+    return { L, F, l }
+  }
+
   it('does not vote until a leader confirmed by the others counts it again: no height holds two blocks, nothing acknowledged is lost', async () => {
     const L = await cluster.create({ priority: 5 })
     await L.start()
@@ -123,12 +134,7 @@ describe('consensus - a shared-chain member that lost its database', () => {
   })
 
   it('takes a member\'s word that it counts one again, or holds one back, only from a member of its own shared chain', async () => {
-    const L = await cluster.create({ priority: 5 })
-    await L.start()
-    const F = await cluster.create({ bootstrap: [L.multiaddrs[0].toString()], priority: 1 })
-    await F.start()
-    const l = L.peerId.toString()
-    await waitFor(() => [L, F].every(n => sharedLeader(n) === l), { timeout: 30_000, message: 'L leads' })
+    const { L, F, l } = await leaderAndFollower()
     await L.put('k', utf8.encode('v'), { chainId: 'shared' })
     await waitFor(async () => (await F.chains.tip('shared')).height >= 1, { message: 'F applied it' })
     const [wiped, foreigner, foreignFounder] = await Promise.all([0, 1, 2].map(async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
@@ -151,12 +157,7 @@ describe('consensus - a shared-chain member that lost its database', () => {
   })
 
   it('takes a member\'s record of an incarnation it has none of: a member that shows another one later is held back, as by those that remember it', async () => {
-    const L = await cluster.create({ priority: 5 })
-    await L.start()
-    const F = await cluster.create({ bootstrap: [L.multiaddrs[0].toString()], priority: 1 })
-    await F.start()
-    const l = L.peerId.toString()
-    await waitFor(() => [L, F].every(n => sharedLeader(n) === l), { timeout: 30_000, message: 'L leads' })
+    const { L, F, l } = await leaderAndFollower()
     const [ghost, known, foreigner] = await Promise.all([0, 1, 2].map(async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
     const before = Uint8Array.from({ length: 16 }, (_, i) => i)
     const after = Uint8Array.from({ length: 16 }, (_, i) => 100 + i)
