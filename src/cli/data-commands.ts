@@ -258,7 +258,7 @@ export function dataCommands (io: CliIo): Command[] {
       }
     })
 
-  const keys = clientCommand('keys', 'list the keys of a chain held by the node, in key order (one JSON object a line with --json)')
+  const keys = clientCommand('keys', 'list a chain\'s keys in key order from the node\'s copy, or with --redirect from its holders (one JSON object a line with --json)')
     .addOption(chainOption())
     .addOption(new Option('--prefix <text>', 'only keys that start with it'))
     .addOption(new Option('--after <key>', 'only keys after it (where a listing cut short goes on)'))
