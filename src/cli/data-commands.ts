@@ -8,6 +8,8 @@ import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { Command, Option } from 'commander'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, MAX_BODY_BYTES } from '../http/server.ts'
+// a page of `keys` asks for the API's most
+import { MAX_KEYS_PER_PAGE } from '../http/params.ts'
 import type { StatusBody } from '../http/status.ts'
 import { createApiClient, segment } from './api-client.ts'
 import type { ApiClient } from './api-client.ts'
@@ -39,9 +41,6 @@ interface BlockJson { height: number, hash: string, txCount: number, payloadByte
 interface BlocksPage { height: number, blocks: BlockJson[], next: number | null }
 interface KeyEntry { key: string, height: number, value?: string, encoding?: 'utf8' | 'base64', pruned?: boolean }
 interface KeysPage { entries: KeyEntry[], next: string | null, servedBy?: string, chainHeight?: number, epoch?: number, stale?: boolean, path?: Array<{ peerId: string, outcome: string }> }
-
-/** Keys a page of `keys` asks for: the API's most. */
-const KEYS_PAGE = 1000
 
 /** What the commands read of each answer (ApiRequest.expect). */
 const STATUS_FIELDS = {
@@ -276,7 +275,7 @@ export function dataCommands (io: CliIo): Command[] {
       while (left > 0 && !io.stdoutClosed()) {
         const page = await api.request<KeysPage>({
           path: `/chains/${segment(chain)}/${flags.redirect ? 'read' : 'kv'}`,
-          query: { prefix, after, limit: Math.min(left, KEYS_PAGE), values: values ? undefined : 'false' },
+          query: { prefix, after, limit: Math.min(left, MAX_KEYS_PER_PAGE), values: values ? undefined : 'false' },
           expect: { entries: 'array', 'entries[].key': 'string', 'entries[].height': 'number' }
         })
         for (const e of page.entries) {

@@ -8,6 +8,7 @@ import { InvalidTransactionError, keyProblem, MAX_KEY_BYTES } from '../chain/ind
 import type { FastifyRequest } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'
 import { InvalidIdempotencyKeyError } from '../node/index.ts'
+import { DEFAULT_KEYS_PER_READ, MAX_KEYS_PER_READ } from '../protocols/read/index.ts'
 import { InvalidRequestError } from './errors.ts'
 
 /** `:id` must be a vehicle's peer id or `shared`. @throws InvalidRequestError */
@@ -63,9 +64,8 @@ export function idempotencyKey (req: FastifyRequest): { idempotencyKey?: string 
   return { idempotencyKey: keys[0] }
 }
 
-/** A page of a key scan holds at most this many keys; 100 unless the request says. */
-export const MAX_KEYS_PER_PAGE = 1000
-export const DEFAULT_KEYS_PER_PAGE = 100
+/** A page of a key scan, local or read with redirect, holds at most as many keys as a KEYS read. */
+export const MAX_KEYS_PER_PAGE = MAX_KEYS_PER_READ
 
 export interface KeysQuery { prefix?: string, after?: string, limit: number, values: boolean }
 
@@ -89,7 +89,7 @@ function parseKeyBound (req: FastifyRequest, name: string): string | undefined {
 }
 
 function parseLimit (raw: unknown): number {
-  if (raw == null) return DEFAULT_KEYS_PER_PAGE
+  if (raw == null) return DEFAULT_KEYS_PER_READ
   if (typeof raw !== 'string' || !/^\d{1,7}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_KEYS_PER_PAGE) {
     throw new InvalidRequestError(`limit: keys per page, 1 to ${MAX_KEYS_PER_PAGE}, got ${JSON.stringify(raw)}`)
   }

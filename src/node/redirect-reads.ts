@@ -7,7 +7,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
 import type { BackupTableStore, VerifiedTable } from '../backup/index.ts'
-import { ReadRequest, ReadResponse, checkReadRequest, readRequest, readResponse, readWithRedirect } from '../protocols/read/index.ts'
+import { DEFAULT_KEYS_PER_READ, ReadRequest, ReadResponse, checkReadRequest, readRequest, readResponse, readWithRedirect } from '../protocols/read/index.ts'
 import type { NoHolderReachableError, PathEntry, RedirectReadResult, ReadService } from '../protocols/read/index.ts'
 import { LinkedSignal } from '../protocols/stream.ts'
 import { NotStartedError } from '../protocols/errors.ts'
@@ -46,9 +46,6 @@ export interface KeysPage {
   /** With each key's value. @default true */
   values?: boolean
 }
-
-/** Keys a page holds when the caller does not say. */
-export const DEFAULT_KEYS_PAGE = 100
 
 export interface ReadOptions {
   signal?: AbortSignal
@@ -115,7 +112,7 @@ export class RedirectReads {
       chainId,
       prefix: page.prefix ?? '',
       after: page.after ?? '',
-      limit: page.limit ?? DEFAULT_KEYS_PAGE,
+      limit: page.limit ?? DEFAULT_KEYS_PER_READ,
       keysOnly: page.values === false
     }), options)
   }

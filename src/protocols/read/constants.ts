@@ -11,6 +11,8 @@ export const MAX_RESPONSE_BYTES = 6 * MiB
 export const RANGE_RESPONSE_BYTES = 1 * MiB
 /** Keys a KEYS answer carries at most (its request's `limit`). */
 export const MAX_KEYS_PER_READ = 1000
+/** Keys a page holds when its reader does not say. */
+export const DEFAULT_KEYS_PER_READ = 100
 /** A KEYS answer stops adding values past this size (one entry at least); the reader asks again after its last key. */
 export const KEYS_RESPONSE_BYTES = 1 * MiB
 export const MESSAGE_TIMEOUT = 5_000
