@@ -17,6 +17,8 @@
  */
 import { bytesEqual } from '../chain/index.ts'
 import type { ChainPoint } from '../protocols/paxos/index.ts'
+import type { Decided } from '../consensus/index.ts'
+import { blockOfBatch } from './batch.ts'
 import type { Cursor, ReplicaDeps } from './replica-types.ts'
 
 /**
@@ -118,4 +120,23 @@ export class PointProof {
     }
     return { from, slot: point.slot }
   }
+}
+
+/**
+ * Where the chain stood after `decided` (values from the slot after
+ * `point` on, as far as they run in a row): each batch makes the same block
+ * on every replica, and one that does not decode makes none on any.
+ */
+export function rollForward (decided: Decided[], point: ChainPoint, chainId: string): ChainPoint {
+  let at: ChainPoint = point
+  for (const d of decided) {
+    if (d.slot !== at.slot + 1) break
+    if (d.value.kind !== 'data') {
+      at = { ...at, slot: d.slot }
+      continue
+    }
+    const block = blockOfBatch(d.value.data, { chainId, height: at.height, hash: at.hash }, d.booth)
+    at = block == null ? { ...at, slot: d.slot } : { slot: d.slot, height: block.header.height, hash: block.hash }
+  }
+  return at
 }

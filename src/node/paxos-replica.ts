@@ -28,7 +28,7 @@ import { createPaxos, PaxosConfigError, quorumSize } from '../consensus/index.ts
 import type {
   Decided, Divergence, DroppedProposal, ElectionConfig, Message, Paxos, PaxosStatus, Ready, SnapshotRequest
 } from '../consensus/index.ts'
-import { bytesEqual, MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, ZERO_HASH } from '../chain/index.ts'
+import { bytesEqual, ZERO_HASH } from '../chain/index.ts'
 import type { Block, ChainTip } from '../chain/index.ts'
 import type { LevelPaxosStorage } from '../storage/paxos-store.ts'
 import type { ChainMessage, ChainPoint, SnapshotPoint } from '../protocols/paxos/index.ts'
@@ -39,13 +39,17 @@ import { WRITE_MEMORY } from './recent-writes.ts'
 import type { RememberedWrite } from '../storage/paxos-store.ts'
 import { DiskFullError } from '../storage/errors.ts'
 import { sameBooth, selectBooth } from './booth-select.ts'
-import { ChainDivergedError, ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, OWN_CONFLICT_RECOVERY, OwnChainConflictError, retryAdvice } from './consensus-errors.ts'
+import { ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, OWN_CONFLICT_RECOVERY, OwnChainConflictError, retryAdvice } from './consensus-errors.ts'
 import { PAXOS_TIMING } from './paxos-constants.ts'
 import { MemberHold } from './member-hold.ts'
 import { LeaderReadWaiters } from './leader-reads.ts'
+import { ReplicaWaiters } from './replica-waiters.ts'
+import { phase1Reason, stoppedBy, unappliedReason } from './replica-reasons.ts'
+import type { SnapshotStall } from './replica-reasons.ts'
 import { HeldValues } from './held-values.ts'
 import { readMeta, writeMeta } from './replica-meta.ts'
-import { OWN_FETCH_RETRY, PointProof, pointDiverges, positionAt } from './chain-points.ts'
+import { OWN_FETCH_RETRY, PointProof, pointDiverges, positionAt, rollForward } from './chain-points.ts'
+import { storeDecidedBlock, storeDecidedRun } from './decided-blocks.ts'
 import type { FetchGate } from './chain-points.ts'
 import { pendingReplication, settle, WriteLedger } from './write-ledger.ts'
 import type { Outstanding, PendingWrite } from './write-ledger.ts'
@@ -88,13 +92,6 @@ function decidedBytes (decided: Decided[]): number {
 /** Messages that may leave before their Ready is persisted (see drain); a pre-vote changes and vouches for nothing. */
 const EARLY = new Set<Message['type']>(['accept', 'heartbeat', 'decided', 'catchup', 'snapshot', 'prePrepare', 'prePromise'])
 
-/** A caller of caughtUp: waits for `slot` (set once a leader is known) to be decided here, or its deadline. */
-interface CatchupWaiter {
-  deadline: number
-  slot?: number
-  resolve: () => void
-}
-
 export class ChainReplica {
   readonly chainId: string
   readonly kind: ReplicaKind
@@ -115,10 +112,8 @@ export class ChainReplica {
   private seq = 0
   private readonly nonce: string
   private readonly reads: LeaderReadWaiters
-  /** Callers waiting for this replica to lead (own chain: its phase 1). */
-  private leaderWaiters: Array<{ deadline: number, resolve: () => void, reject: (err: Error) => void }> = []
-  /** Callers of caughtUp: each waits for a slot to be decided here, or its deadline. */
-  private catchupWaiters: CatchupWaiter[] = []
+  /** Callers waiting for this replica to lead (own chain: its phase 1) or to catch up. */
+  private readonly waiters = new ReplicaWaiters()
   /** The last slot whose block the chain store holds (the cursor runs ahead of it while a run is written). */
   private storedSlot: number
   /** The leadership (ballot) whose earlier values are known applied here, once confirmed. */
@@ -133,7 +128,7 @@ export class ChainReplica {
   private closed = false
   private broken?: Error
   /** A catch-up this replica waits on that no member can give: a snapshot of its own chain without a chain point (see phase1Reason). */
-  private snapshotStall?: { slot: number, from: string, fetchFailed?: string, fetching?: number, conflict?: Error }
+  private snapshotStall?: SnapshotStall
   /** own: its votes were lost and it has not led since (PaxosConfig.forgotVotes; saved in the meta until it leads). */
   private forgotVotes = false
   /** own: no fetch of the chain from its holders before this time (a failed one waits OWN_FETCH_RETRY). */
@@ -398,10 +393,9 @@ export class ChainReplica {
 
   /** Resolves once this replica leads; NoQuorumError at the deadline. */
   private async untilLeader (deadline: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.leaderWaiters.push({ deadline, resolve, reject })
-      this.kick()
-    })
+    const leading = this.waiters.untilLeader(deadline)
+    this.kick()
+    await leading
   }
 
   /**
@@ -413,24 +407,13 @@ export class ChainReplica {
    */
   async caughtUp (timeout: number): Promise<void> {
     if (this.closed) return
-    const waiter: CatchupWaiter = { deadline: this.elapsed() + timeout, resolve: () => {} }
-    const done = new Promise<void>((resolve) => { waiter.resolve = resolve })
-    this.catchupWaiters.push(waiter)
+    const done = this.waiters.caughtUp(this.elapsed() + timeout)
     this.settleCatchup()
     await done
   }
 
   private settleCatchup (): void {
-    if (this.catchupWaiters.length === 0) return
-    const st = this.paxos.status()
-    const now = this.elapsed()
-    this.catchupWaiters = this.catchupWaiters.filter(w => {
-      // the target is fixed once a leader is known: under steady writes what is heard keeps moving
-      if (w.slot == null && st.leader != null) w.slot = st.heard
-      if (!this.closed && (w.slot == null || st.commit < w.slot) && now < w.deadline) return true
-      w.resolve()
-      return false
-    })
+    this.waiters.settle(() => this.paxos.status(), this.elapsed(), this.closed)
   }
 
   /**
@@ -596,7 +579,7 @@ export class ChainReplica {
     // committed already: stopping only ends their wait for the round
     this.writes.endReplicationWaits()
     this.reads.rejectAll(err)
-    for (const w of this.leaderWaiters.splice(0)) w.reject(err)
+    this.waiters.rejectLeaders(err)
     this.settleCatchup()
     await this.idle
     await this.applying
@@ -716,13 +699,9 @@ export class ChainReplica {
     this.reads.rejectAll(this.stoppedBy(err))
   }
 
-  /** Why writes and reads fail once a save failed or the chain diverged, and what brings the chain back. */
+  /** Why writes and reads fail once a save failed or the chain diverged (stoppedBy, replica-reasons.ts). */
   private stoppedBy (err: Error, proposed = false): Error {
-    // its booth decided another chain (onDiverged): a write not proposed was not written, and says why
-    if (err.name === 'OwnChainConflictError' && !proposed) return err
-    const outcome = proposed ? '; the write was proposed and may still commit, whole or not at all' : ''
-    if (err.name === 'ChainDivergedError') return new ConsensusStoppedError(`consensus of ${this.chainId} stopped: ${err.message}${outcome}`, proposed)
-    return new ConsensusStoppedError(`consensus of ${this.chainId} failed: ${err.message}${outcome} (restart the node once that is fixed: nothing acknowledged was lost)`, proposed)
+    return stoppedBy(this.chainId, err, proposed)
   }
 
   private async drain (): Promise<void> {
@@ -780,7 +759,7 @@ export class ChainReplica {
       const marks = this.writes.takeUncertainMarks()
       if (marks.length > 0) await this.d.storage.rememberWrites(marks)
       this.settleReads(rd)
-      if (this.leaderWaiters.length > 0 && this.isLeader()) for (const w of this.leaderWaiters.splice(0)) w.resolve()
+      if (this.waiters.awaitLeader && this.isLeader()) this.waiters.leading()
       // 4. advance
       this.paxos.advance(rd)
       // what it holds undecided changes only with entries accepted, decided or compacted
@@ -881,7 +860,7 @@ export class ChainReplica {
       this.paxos.compact(upTo)
       return
     }
-    const at = this.rollForward(from, upTo)
+    const at = rollForward(this.paxos.decided(from.slot + 1, upTo - from.slot), from, this.chainId)
     if (at.slot <= compacted) return
     await this.compactPointAt(at)
     this.paxos.compact(at.slot)
@@ -894,23 +873,6 @@ export class ChainReplica {
     await this.saveMeta(true)
   }
 
-  /** Where the chain stood after the decided values from `point` up to `upTo` (as far as they are held in a row). */
-  private rollForward (point: ChainPoint, upTo: number): ChainPoint {
-    let at: ChainPoint = point
-    for (const d of this.paxos.decided(point.slot + 1, upTo - point.slot)) {
-      if (d.slot !== at.slot + 1) break
-      if (d.value.kind !== 'data') {
-        at = { ...at, slot: d.slot }
-        continue
-      }
-      // a batch that does not decode makes no block, on every replica alike
-      const block = decodeBatch(d.value.data, { chainId: this.chainId, height: at.height, hash: at.hash }, d.booth)?.block
-      at = block == null ? { ...at, slot: d.slot } : { slot: d.slot, height: block.header.height, hash: block.hash }
-    }
-    return at
-  }
-
-  /** Booth upkeep, then new batches while the pipeline has room. */
   /**
    * The booth the next batch would get (pump's choice, from the vehicles
    * connected now): a replication round of our chain without a write offers
@@ -920,6 +882,7 @@ export class ChainReplica {
     return selectBooth({ chainId: this.chainId, self: this.d.self, current, connected: this.d.connected(), size: this.d.boothSize })
   }
 
+  /** Booth upkeep, then new batches while the pipeline has room. */
   private pump (): void {
     if (this.kind === 'member') return
     if (this.writes.buffer.length === 0 && !this.boothCheckDue) return
@@ -977,27 +940,11 @@ export class ChainReplica {
 
   /** Proposes the next batch; returns its payload bytes (0: nothing proposed). */
   private proposeBatch (st: PaxosStatus, buffered: number): number {
-    const writes: PendingWrite[] = []
-    let bytes = 0
-    let count = 0
     // big writes are spread over the free slots, so several blocks move
     // through disk, network and apply at once instead of one huge block
     // (small writes still share a block: a slot costs a block of its own)
     const free = Math.max(1, PAXOS_TIMING.maxInflight - this.writes.outstanding.size)
-    const target = Math.max(SPLIT_BYTES, Math.ceil(buffered / free))
-    while (this.writes.buffer.length > 0) {
-      const w = this.writes.buffer[0]
-      if (w.settled) {
-        this.writes.buffer.shift()
-        continue
-      }
-      const size = w.write.payload.byteLength
-      if (writes.length > 0 && (bytes + size > MAX_PAYLOAD_BYTES || count + w.write.count > MAX_TXS_PER_BLOCK || bytes + size > target)) break
-      this.writes.buffer.shift()
-      writes.push(w)
-      bytes += size
-      count += w.write.count
-    }
+    const { writes, bytes } = this.writes.takeBatch(Math.max(SPLIT_BYTES, Math.ceil(buffered / free)))
     if (writes.length === 0) return 0
     const id = `${this.d.self.slice(-8)}.${this.nonce}.${++this.seq}`
     const refs: WriteRef[] = []
@@ -1013,23 +960,6 @@ export class ChainReplica {
     }
     this.writes.outstanding.set(id, { writes })
     return bytes
-  }
-
-  /** Why this replica does not lead yet, for a write or read that waited for it. */
-  private phase1Reason (): string {
-    const stall = this.snapshotStall
-    if (stall == null) return 'phase 1 has not completed (no majority of the booth answered)'
-    if (stall.fetching != null) {
-      return `phase 1 has not completed: its booth decided this chain up to slot ${stall.slot}, past what this node holds, ` +
-        `and the chain is being fetched from its holders up to height ${stall.fetching}`
-    }
-    if (stall.fetchFailed != null) {
-      return `phase 1 has not completed: its booth decided this chain up to slot ${stall.slot}, past what this node holds ` +
-        `(was the data dir restored from an older copy, or its database lost?), and fetching the chain from its holders failed: ${stall.fetchFailed}`
-    }
-    // the booth answers: it is ahead, and hands over only what it keeps (booth members keep no chain)
-    return `phase 1 has not completed: its booth decided this chain up to slot ${stall.slot}, past what this node holds, and ${stall.from} ` +
-      'cannot hand the chain over (was the data dir restored from an older copy, or its database lost?); the chain\'s backups hold it'
   }
 
   /**
@@ -1064,22 +994,6 @@ export class ChainReplica {
     this.halt(err)
   }
 
-  /**
-   * Why a confirmed read's index was not applied in time. An elected leader's
-   * index covers the writes proposed before the read (one may be chosen
-   * already): with no majority to decide them, the read waits for them, and
-   * "the chain store did not apply" sent a probe's operator looking at the
-   * disk. A fixed proposer's index leaves them out (paxos.ts readIndex).
-   * Worked out only for a read that expired: expire runs every tick.
-   */
-  private unappliedReason (what: string): string {
-    const undecided = this.kind === 'own' ? 0 : this.paxos.status().inflight
-    if (undecided === 0) return `${what}: confirmed, but the chain store did not apply the read index in time`
-    const one = undecided === 1
-    return `${what}: ${undecided} ${one ? 'write' : 'writes'} proposed before it ${one ? 'is' : 'are'} not decided yet (${this.hasQuorum() ? 'its booth is slow to answer' : 'no majority of its booth is connected'}), ` +
-      `and the read must see ${one ? 'it' : 'them'} if chosen: try again, or read with consistency local or quorum`
-  }
-
   /** Our own chain: whether a member's chain point is not where our chain stood at its slot (chain-points.ts). */
   private divergesAt (point: ChainPoint): boolean {
     return this.kind === 'own' && pointDiverges(point, this.cursor.slot, this.history)
@@ -1088,19 +1002,15 @@ export class ChainReplica {
   /** Writers past their deadline: never proposed → NoQuorumError; proposed → CommitTimeoutError. */
   private expire (): void {
     const now = this.elapsed()
-    this.leaderWaiters = this.leaderWaiters.filter(w => {
-      if (now < w.deadline) return true
-      w.reject(this.snapshotStall?.fetchFailed != null ? new ChainRecoveryError(`${this.chainId}: ${this.phase1Reason()}`) : new NoQuorumError(`${this.chainId}: ${this.phase1Reason()}`))
-      return false
-    })
-    this.reads.expire(now, (confirmed, what) => new NoQuorumError(confirmed ? this.unappliedReason(what) : `${what}: no majority of the booth confirmed this node's leadership in time`))
+    this.waiters.expire(now, () => this.snapshotStall?.fetchFailed != null ? new ChainRecoveryError(`${this.chainId}: ${phase1Reason(this.snapshotStall)}`) : new NoQuorumError(`${this.chainId}: ${phase1Reason(this.snapshotStall)}`))
+    this.reads.expire(now, (confirmed, what) => new NoQuorumError(confirmed ? unappliedReason(what, this.kind === 'own' ? 0 : this.paxos.status().inflight, this.hasQuorum()) : `${what}: no majority of the booth confirmed this node's leadership in time`))
     const buffer = this.writes.buffer
     for (let i = 0; i < buffer.length; i++) {
       const w = buffer[i]
       if (w.settled || now < w.deadline) continue
       buffer.splice(i--, 1)
       const conflict = this.isLeader() ? undefined : this.snapshotStall?.conflict
-      const reason = this.isLeader() ? (this.hasQuorum() ? 'the booth did not take it in time' : 'no majority of its booth is connected') : this.phase1Reason()
+      const reason = this.isLeader() ? (this.hasQuorum() ? 'the booth did not take it in time' : 'no majority of its booth is connected') : phase1Reason(this.snapshotStall)
       const message = `write to ${this.chainId} not proposed: ${reason}; nothing was written`
       // its booth answered, and the chain it decided is what no holder handed over: no quorum is missing
       const unfetched = !this.isLeader() && this.snapshotStall?.fetchFailed != null
@@ -1179,21 +1089,8 @@ export class ChainReplica {
   private async applyInto (decided: Decided[], committed: Array<{ id: string, result: CommitResult, booth: string[] }>): Promise<void> {
     const remembered: RememberedWrite[] = []
     let applied: AppliedRun | undefined
-    let run: Block[] = []
+    const run: Block[] = []
     let storeTip: ChainTip | undefined
-    const flush = async (): Promise<void> => {
-      if (run.length === 0) return
-      const blocks = run
-      run = []
-      try {
-        await this.d.store.appendMany(blocks, { sync: false })
-      } catch (err) {
-        if ((err as Error).name !== 'InvalidBlockError') throw err
-        // something else (sync, replication) appended meanwhile: one by one
-        for (const b of blocks) await this.storeOne(b)
-      }
-      storeTip = undefined
-    }
     for (const d of decided) {
       if (d.slot <= this.cursor.slot) continue
       if (d.value.kind !== 'data') {
@@ -1213,7 +1110,7 @@ export class ChainReplica {
       } else {
         storeTip ??= await this.d.store.tip(this.chainId)
         if (storeTip.height === prev.height && bytesEqual(storeTip.hash, prev.hash)) run.push(block)
-        else await this.storeOne(block, storeTip)
+        else await storeDecidedBlock(this.d.store, block, storeTip)
       }
       this.cursor = { slot: d.slot, height: block.header.height, hash: block.hash }
       this.history.push(this.cursor)
@@ -1227,7 +1124,7 @@ export class ChainReplica {
         booth: d.booth
       }
     }
-    await flush()
+    await storeDecidedRun(this.d.store, run)
     this.storedSlot = this.cursor.slot
     if (applied != null) this.d.onApplied?.(applied)
     await this.d.storage.rememberWrites(remembered)
@@ -1239,29 +1136,6 @@ export class ChainReplica {
     if (this.history.length > 2 * PAXOS_TIMING.compactEvery) this.history = this.history.slice(-PAXOS_TIMING.compactEvery)
     if (this.elapsed() - this.metaSavedAt >= META_INTERVAL) await this.saveMeta(false)
     this.resolve(committed)
-  }
-
-  /**
-   * Stores a block unless the store already holds it.
-   *
-   * @throws ChainDivergedError when the store holds another block at its height
-   */
-  private async storeOne (block: Block, tip?: ChainTip): Promise<void> {
-    const current = tip ?? await this.d.store.tip(this.chainId)
-    const height = block.header.height
-    if (current.height >= height) {
-      const existing = await this.d.store.getBlock(this.chainId, height)
-      if (existing != null && !bytesEqual(existing.hash, block.hash)) {
-        throw new ChainDivergedError(`the chain on disk holds another block at height ${height} than its booth decided ` +
-          '(was the data dir restored from an older copy, or its database lost?): no write of this chain is acknowledged from here on, ' +
-          'as its blocks could not be stored; the chain its booth decided is on its backups')
-      }
-      return
-    }
-    if (current.height === height - 1 && bytesEqual(current.hash, block.header.prevHash)) {
-      await this.d.store.append(block, { sync: false })
-    }
-    // else the store lacks the blocks before it (released or never fetched): reconcile fills it in
   }
 
   private resolve (committed: Array<{ id: string, result: CommitResult, booth: string[] }>): void {

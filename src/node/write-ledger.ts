@@ -8,7 +8,7 @@
  * Each writer is answered once (settle); the replica's drive loop decides
  * when, this keeps the books.
  */
-import { toHex, ZERO_HASH } from '../chain/index.ts'
+import { MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, toHex, ZERO_HASH } from '../chain/index.ts'
 import type { RememberedWrite } from '../storage/paxos-store.ts'
 import type { AppliedWriteId } from '../protocols/sync/index.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
@@ -73,6 +73,31 @@ export class WriteLedger {
   private readonly applied = new AppliedWrites<CommitResult>()
 
   constructor (private readonly chainId: string) {}
+
+  /**
+   * The writes of the next batch, from the front of the buffer (those
+   * answered already are dropped): as many as a block holds, and no more
+   * than `target` bytes unless the first alone is bigger.
+   */
+  takeBatch (target: number): { writes: PendingWrite[], bytes: number } {
+    const writes: PendingWrite[] = []
+    let bytes = 0
+    let count = 0
+    while (this.buffer.length > 0) {
+      const w = this.buffer[0]
+      if (w.settled) {
+        this.buffer.shift()
+        continue
+      }
+      const size = w.write.payload.byteLength
+      if (writes.length > 0 && (bytes + size > MAX_PAYLOAD_BYTES || count + w.write.count > MAX_TXS_PER_BLOCK || bytes + size > target)) break
+      this.buffer.shift()
+      writes.push(w)
+      bytes += size
+      count += w.write.count
+    }
+    return { writes, bytes }
+  }
 
   /** The writes remembered on disk (a restart): applied ones, then those of unknown fate not applied since. */
   restore (remembered: RememberedWrite[], now: number): void {
