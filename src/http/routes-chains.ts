@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { Consistency, VGuardNode } from '../node/index.ts'
-import { decodeTransactions, toHex } from '../chain/index.ts'
+import { decodeTransactions, toHex, ZERO_HASH } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
 import { InvalidRequestError, KeyNotFoundError } from './errors.ts'
 import { encodeValue, keyEntryJson } from './encoding.ts'
@@ -23,15 +23,6 @@ export const MAX_BLOCKS_PER_PAGE = 100
  * string: a 500 (RangeError) after some 600 MiB of memory.
  */
 export const MAX_PAGE_PAYLOAD_BYTES = 16 * 1024 * 1024
-
-/** The chain is not held by this node. */
-export class ChainNotFoundError extends Error {
-  static name = 'ChainNotFoundError'
-  constructor (message = 'Chain not found') {
-    super(message)
-    this.name = 'ChainNotFoundError'
-  }
-}
 
 /** The chain has no block at that height (yet), as far as the read could tell. */
 export class BlockNotFoundError extends Error {
@@ -87,6 +78,16 @@ async function checkHeld (node: VGuardNode, id: string): Promise<void> {
   await node.consensus.checkHeldLocally(id)
 }
 
+/**
+ * A held chain's height and tip, for a page of it: one held with no block
+ * yet (our own, or the shared chain we run) is empty, not missing (it said
+ * 404 "not held here" while the read protocol answered an empty page, a review).
+ */
+async function heldChainTip (node: VGuardNode, id: string): Promise<{ height: number, tipHash: Uint8Array }> {
+  await checkHeld(node, id)
+  return await node.chains.info(id) ?? { height: 0, tipHash: ZERO_HASH }
+}
+
 export function registerChainRoutes (server: FastifyInstance, node: VGuardNode, budget = new PayloadBudget()): void {
   server.get<{ Params: { id: string }, Querystring: BlocksQuery }>('/chains/:id/blocks', async (req, reply) => {
     const { id } = req.params
@@ -96,9 +97,7 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode, 
     const from = parseHeight('from', req.query.from) ?? 1
     const asked = parseHeight('to', req.query.to)
     if (asked != null && asked < from) throw new InvalidRequestError('to must be ≥ from')
-    await checkHeld(node, id)
-    const info = await node.chains.info(id)
-    if (info == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
+    const info = await heldChainTip(node, id)
     // no `to`: up to the tip — and `from` past the tip is an empty last page, not an error
     const to = asked ?? info.height
     let last = Math.min(to, info.height, from + MAX_BLOCKS_PER_PAGE - 1)
@@ -125,9 +124,7 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode, 
     const { id } = req.params
     onlyQuery(req.query, ['prefix', 'after', 'limit', 'values'])
     const { prefix, after, limit, values } = parseKeysQuery(req)
-    await checkHeld(node, id)
-    const info = await node.chains.info(id)
-    if (info == null) throw new ChainNotFoundError(`chain ${id} is not held here`)
+    const info = await heldChainTip(node, id)
     // a page ends at its limit, or before a value that would pass the page's bytes (or the budget other reads hold)
     const { page, next } = await takePage(node.chains.entries(id, { prefix, after, values }), e => e.value?.byteLength ?? 0, new Reservation(budget, reply.raw), { limit, maxBytes: MAX_PAGE_PAYLOAD_BYTES })
     return {

@@ -192,7 +192,8 @@ export class ChainReads {
    * value", as if the chain had none: it says so instead. This node's own
    * chain is always held, if only empty, but not all of it while it is not
    * back after our database was lost (a probe: "no value" for acknowledged
-   * keys, with the backups that hold them connected).
+   * keys, with the backups that hold them connected). So is the shared chain
+   * once this node runs it, blocks or none (the read protocol answers it so).
    */
   async checkHeld (chainId: string): Promise<void> {
     if (chainId === this.d.self) {
@@ -204,6 +205,7 @@ export class ChainReads {
       return
     }
     if (await this.d.chains.info(chainId) != null) return
+    if (chainId === SHARED_CHAIN && this.d.driver.shared() != null) return
     throw new ChainNotFoundError(`chain ${chainId} is not held here (a local read reads only this node's copy: consistency leader or quorum asks its holders)`)
   }
 

@@ -6,7 +6,7 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { emptyTip } from '../../src/chain/index.ts'
 import { CLOSING_BODY_GRACE_MS, startHttpApi } from '../../src/http/server.ts'
 import type { HttpApi } from '../../src/http/server.ts'
-import { TestCluster } from '../utils/nodes.ts'
+import { TestCluster, vehiclePair } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { buildChain, enc } from '../unit/storage/helpers.ts'
 
@@ -484,8 +484,34 @@ describe('http - chain reads', () => {
       expect(res.status, path).toBe(404)
       expect(await res.json(), path).toMatchObject({ error })
     }
+    // a page of its keys or blocks is an empty one, locally as through the read protocol (/kv and /blocks said 404 "not held here": a review)
+    for (const path of [`/chains/${self}/kv`, `/chains/${self}/read`]) {
+      const res = await fetch(`${http.url}${path}`)
+      expect(res.status, path).toBe(200)
+      expect(await res.json(), path).toMatchObject({ chainId: self, entries: [], next: null })
+    }
+    const blocks = await fetch(`${http.url}/chains/${self}/blocks`)
+    expect(blocks.status).toBe(200)
+    expect(await blocks.json()).toMatchObject({ chainId: self, height: 0, tipHash: '00'.repeat(32), blocks: [], next: null })
     // another vehicle's chain held nowhere here is still not held
     const other = (await cluster.create()).peerId.toString()
-    expect(await (await fetch(`${http.url}/chains/${other}/kv/nokey`)).json()).toMatchObject({ error: 'ChainNotFoundError' })
+    for (const path of [`/chains/${other}/kv/nokey`, `/chains/${other}/kv`, `/chains/${other}/blocks`]) {
+      expect(await (await fetch(`${http.url}${path}`)).json(), path).toMatchObject({ error: 'ChainNotFoundError' })
+    }
+  })
+
+  it('the shared chain a vehicle runs is held from its forming on: a page of it with no block yet is empty, not missing', async () => {
+    const { a } = await vehiclePair(cluster)
+    const http = await cluster.http(a)
+    // not run yet: not held
+    const before = await fetch(`${http.url}/chains/shared/kv`)
+    if (a.consensus.driver.shared() == null) expect(await before.json()).toMatchObject({ error: 'ChainNotFoundError' })
+    await waitFor(() => a.consensus.driver.shared() != null, { timeout: 30_000, message: 'the pair formed a shared chain' })
+    const kv = await fetch(`${http.url}/chains/shared/kv`)
+    expect(kv.status).toBe(200)
+    expect(await kv.json()).toMatchObject({ chainId: 'shared', height: 0, entries: [], next: null })
+    const blocks = await fetch(`${http.url}/chains/shared/blocks`)
+    expect(blocks.status).toBe(200)
+    expect(await blocks.json()).toMatchObject({ chainId: 'shared', height: 0, blocks: [], next: null })
   })
 })
