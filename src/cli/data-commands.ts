@@ -284,7 +284,8 @@ export function dataCommands (io: CliIo): Command[] {
           else io.out(`${e.key}\t${e.pruned === true ? '(pruned)' : e.encoding === 'base64' ? `base64:${e.value ?? ''}` : e.value ?? ''}`)
         }
         // a redirect read says who served it: once, and again when a later page comes from another holder
-        if (flags.redirect && !flags.json && page.servedBy != null && page.servedBy !== servedBy) {
+        // (on stderr, with --json too: the entries on stdout do not say whether the copy listed was stale)
+        if (flags.redirect && page.servedBy != null && page.servedBy !== servedBy) {
           servedBy = page.servedBy
           const path = (page.path ?? []).map(p => `${p.peerId} ${p.outcome}`).join(' → ')
           io.err(`served by ${page.servedBy} (chain height ${String(page.chainHeight)}, epoch ${String(page.epoch)}${page.stale === true ? ', stale copy' : ''}): ${path}`)

@@ -111,7 +111,9 @@ export function strictQueryText (req: FastifyRequest, name: string): string | un
     const rawName = eq === -1 ? pair : pair.slice(0, eq)
     if (decodeQueryPart(rawName) !== name) continue
     if (found != null) throw new InvalidRequestError(`${name}: one value, given more than once`)
-    const text = decodeQueryPart(eq === -1 ? '' : pair.slice(eq + 1))
+    const raw = eq === -1 ? '' : pair.slice(eq + 1)
+    const text = decodeQueryPart(raw)
+    if (text == null && /%(?![0-9A-Fa-f]{2})/.test(raw)) throw new InvalidRequestError(`${name}: a % that is no escape (%25 is a % itself)`)
     if (text == null) throw new InvalidRequestError(`${name}: its percent-encoded bytes are not UTF-8`)
     found = text
   }

@@ -6,6 +6,7 @@
  * must not be served, nor make the reader go on after a key it invented.
  * Values are the holder's word, as a KEY answer's value is.
  */
+import { keyProblem } from '../chain/index.ts'
 import { ReadRequest, ReadResponse } from '../protocols/read/index.ts'
 
 const utf8 = new TextEncoder()
@@ -16,6 +17,9 @@ function keysProblem (request: ReadRequest, response: ReadResponse): string | un
   if (response.more && response.entries.length === 0) return 'more keys said to follow an empty page'
   let before = request.after === '' ? undefined : utf8.encode(request.after)
   for (const e of response.entries) {
+    // no write stores such a key (an empty one, with more said to follow, made the reader ask the same page for good)
+    const bad = keyProblem(e.key)
+    if (bad != null) return `${JSON.stringify(e.key.slice(0, 64))}: ${bad}`
     const key = utf8.encode(e.key)
     if (!e.key.startsWith(request.prefix)) return `key ${JSON.stringify(e.key)} is not under the prefix ${JSON.stringify(request.prefix)}`
     if (before != null && Buffer.compare(key, before) <= 0) return `key ${JSON.stringify(e.key)} is out of order (not after the one before it, or the request's after)`

@@ -107,6 +107,8 @@ export class RedirectReads {
 
   /** Reads a page of a chain's keys (response.entries, response.more) the way readKey reads a key. */
   async readKeys (chainId: string, page: KeysPage = {}, options: ReadOptions = {}): Promise<RedirectReadResult> {
+    // only false turns values off: any other value, a string 'false' too, asked for them unsaid (a review)
+    if (page.values != null && typeof page.values !== 'boolean') throw new InvalidReadError(`values: true or false, got ${JSON.stringify(page.values)}`)
     return await this.readRemote(readRequest({
       kind: ReadRequest.Kind.KEYS,
       chainId,

@@ -118,7 +118,7 @@ describe('http - vguarddb routes', () => {
     expect(first.body).toMatchObject({ entries: [{ key: 'bin', height: 1 }], next: 'bin' })
     expect(first.body.entries[0]).not.toHaveProperty('value')
     expect((await keys('?after=bin')).body).toMatchObject({ entries: [{ key: 'gps/1' }], next: null })
-    for (const [query, message] of [['?limit=0', /^limit: keys per page, 1 to 1000/], ['?prefix=%ED%A0%80', /^prefix: its percent-encoded bytes are not UTF-8$/], ['?foo=1', /this route takes prefix, after, limit, values, via$/], ['?via=x', /^via: not a peer id/]] as const) {
+    for (const [query, message] of [['?limit=0', /^limit: keys per page, 1 to 1000/], ['?prefix=%ED%A0%80', /^prefix: its percent-encoded bytes are not UTF-8$/], ['?after=a%2', /^after: a % that is no escape \(%25 is a % itself\)$/], ['?foo=1', /this route takes prefix, after, limit, values, via$/], ['?via=x', /^via: not a peer id/]] as const) {
       const res = await keys(query)
       expect(res.status, query).toBe(400)
       expect(res.body, query).toMatchObject({ error: 'InvalidRequestError', message: expect.stringMatching(message) })

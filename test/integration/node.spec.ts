@@ -276,7 +276,9 @@ describe('node - discovery and connections', () => {
       [async () => await a.vguarddb.readKeys(self, { limit: 0 }), /^a page of keys holds 1 to 1000, got 0$/],
       [async () => await a.vguarddb.readKeys(self, { limit: 2.5 }), /^a page of keys holds 1 to 1000, got 2.5$/],
       [async () => await a.vguarddb.readKeys(self, { prefix: 'k'.repeat(1025) }), /^prefix longer than a key$/],
-      [async () => await a.vguarddb.readKeys(self, { after: '\uDC00' }), /^bad after$/]
+      [async () => await a.vguarddb.readKeys(self, { after: '\uDC00' }), /^bad after$/],
+      // only false turned values off: the string 'false' asked for them unsaid (a review)
+      [async () => await a.vguarddb.readKeys(self, { values: 'false' as never }), /^values: true or false, got "false"$/]
     ]
     for (const [read, message] of bad) await expect(read()).rejects.toMatchObject({ name: 'InvalidReadError', message: expect.stringMatching(message) })
   })

@@ -29,7 +29,9 @@ describe('node - a page of keys a holder answers', () => {
       [[entry('gps/1')], false, /key "gps\/1" is out of order/],
       [[entry('gps/3'), entry('gps/2')], false, /key "gps\/2" is out of order/],
       [[entry('gps/2'), entry('gps/2')], false, /key "gps\/2" is out of order/],
-      [[{ ...entry('gps/2'), pruned: true }], false, /key "gps\/2" carries a value it says it has not/]
+      [[{ ...entry('gps/2'), pruned: true }], false, /key "gps\/2" carries a value it says it has not/],
+      // keys no write stores: an empty one with more to follow had the reader ask for the same page for good (a review)
+      [[entry('gps/2'), entry('gps/' + 'x'.repeat(1_100))], true, /"gps\/x+": key longer than 1024 bytes/]
     ]
     for (const [entries, more, why] of cases) {
       const checked = checkedKeysAnswer(request, readResponse({ entries, more }))
@@ -37,6 +39,8 @@ describe('node - a page of keys a holder answers', () => {
       expect(checked.message, String(why)).toMatch(why)
       expect(checked.entries).toEqual([])
     }
+    const first = readRequest({ kind: ReadRequest.Kind.KEYS, chainId: 'vehicle-a', limit: 3 })
+    expect(checkedKeysAnswer(first, readResponse({ entries: [entry('')], more: true })).message).toMatch(/"": key must be a non-empty string/)
     // keys only: no values
     const keysOnly = { ...request, keysOnly: true }
     expect(checkedKeysAnswer(keysOnly, readResponse({ entries: [entry('gps/2')] })).message).toMatch(/carries a value/)
