@@ -330,8 +330,8 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
         const lag = await lagOf(res, entry)
         // a lookup before calling it fresh may have shown a newer table: the answer must hold against that one too
         if (tables.get(chainId) !== known && fails(res, entry, tables.get(chainId), adopted)) break
-        // a page of keys counts only from a holder that speaks for the chain (as an absence does): another
-        // one's copy may lack keys, of blocks it was sent without the payloads its source had pruned
+        // a page of keys counts only from a holder that speaks for the chain, as an absence does: a page says
+        // that no key it does not list is there, and another holder's word on that is only its word
         if (lag == null && request.kind === ReadRequest.Kind.KEYS && !speaksFor(res, peer, chainId, tables.get(chainId))) {
           entry.outcome = 'stale'
           entry.error = 'neither the proposer nor an active backup of the newest table: its keys may be incomplete'
