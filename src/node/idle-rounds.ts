@@ -32,10 +32,19 @@ export interface IdleRoundsDeps {
   log: Logger
   /** The newest table of our own chain. */
   ownTable: () => BackupTable | undefined
+  /**
+   * The backups the round that signed our newest table brought to its tip;
+   * undefined when not known here (a table adopted from a member, or signed
+   * by an earlier version). A table also names the older copies a round
+   * short of k kept, so its active list alone overstates what is fresh.
+   */
+  ownFresh: () => string[] | undefined
+  /** The height of our own chain's tip in our store. */
+  ownTipHeight: () => Promise<number>
   /** The connected members of our network. */
   members: () => string[]
   isConnected: (peer: string) => boolean
-  /** Vehicles a transfer of our chain was noted for that no round settled (a crash cut it short). */
+  /** Vehicles a transfer of our chain was noted for that no round settled (a crash cut it short), or whose partial copy the last round left to resume. */
   interrupted: () => string[]
   /** A member answered this run's lookup of our chain's newest table. */
   looked: () => boolean
@@ -76,13 +85,26 @@ export class IdleRounds {
   private readonly task: BackoffTask
   /** Whom our chain's last round left fresh, whether it is short of k, and who failed lately. */
   private readonly shortfall = new BackupShortfall()
-  /** Backups of our chain that are away, since when (performance.now()): when each has been away backupAwayMs, it is taken for gone. */
+  /**
+   * Backups of our chain that are away, since when (performance.now()): when
+   * each has been away backupAwayMs, it is taken for gone (its timer ends, and
+   * it stays listed while the table names it: no round may have replaced it).
+   */
   private readonly away = new Map<string, { timer?: ReturnType<typeof setTimeout>, since: number }>()
   /** When start() ran (performance.now()): a try for noted transfers waits a while for k members to connect. */
   private startedAt = 0
   private running = false
   /** How long a backup may stay away before it is taken for gone (0: never). */
   private readonly awayMs: number
+  /**
+   * The transfer notes are the previous run's (a crash cut its round short):
+   * until a round of this run settles them, they alone call for a round. The
+   * notes a round of this run leaves are partial copies of failed candidates,
+   * tried again as any failed candidate is (after its pause): taken for crash
+   * leftovers, they made a round, an epoch and a doubled pause every few
+   * seconds for as long as the candidate kept failing (a review).
+   */
+  private notesCarried = true
 
   constructor (private readonly d: IdleRoundsDeps) {
     this.awayMs = d.backupAwayMs ?? DEFAULT_BACKUP_AWAY_MS
@@ -101,14 +123,19 @@ export class IdleRounds {
    * back within backupAwayMs are taken for gone. Called once consensus runs,
    * so our chain replayed what it decided first (a review).
    */
-  resume (): void {
+  async resume (): Promise<void> {
     if (!this.running) return
     const own = this.d.ownTable()
     if (own != null) {
-      // a table whose round refreshed none says what its backups hold below its tip: none is fresh
-      const fresh = own.heldHeight != null ? [] : own.active
+      const tip = await this.d.ownTipHeight()
+      if (!this.running) return
+      // None is fresh when the table's round refreshed none (it says what its backups hold below its tip), or
+      // when we committed past what it names (its round never signed a table: a crash, a stop). Else those its
+      // round refreshed, which a table does not tell from the older copies a round short of k kept: unknown, none
+      const fresh = own.heldHeight != null || tip > own.height ? [] : (this.d.ownFresh() ?? [])
       this.shortfall.assumeFromTable(fresh, fresh.length < this.d.kBackups)
-      for (const peer of fresh) if (!this.d.isConnected(peer)) this.watchAway(peer)
+      // all it names, for /status: one not fresh is no shortfall more when it stays away (backupGone)
+      for (const peer of own.active) if (!this.d.isConnected(peer)) this.watchAway(peer)
     }
     if (this.needed()) this.task.start()
   }
@@ -138,6 +165,7 @@ export class IdleRounds {
 
   /** What a round of our chain came to: one short of k is made up once a member could do better. */
   noteRound (round: RoundSummary): void {
+    this.notesCarried = false
     this.shortfall.noteRound(round)
     if (!round.complete && this.running) this.task.ensure()
   }
@@ -160,26 +188,45 @@ export class IdleRounds {
 
   private watchAway (peer: string): void {
     clearTimeout(this.away.get(peer)?.timer)
+    // those no timer watches any more (taken for gone, or never with 0) stay only while the table names them
+    const named = this.d.ownTable()?.active ?? []
+    for (const [p, { timer }] of this.away) if (timer == null && !named.includes(p)) this.away.delete(p)
     // 0: an absence replaces no backup; it is only shown (status), as long as the table names it
     if (this.awayMs === 0) {
-      const named = this.d.ownTable()?.active ?? []
-      for (const [p, { timer }] of this.away) if (timer == null && !named.includes(p)) this.away.delete(p)
       this.away.set(peer, { since: performance.now() })
       return
     }
+    const since = performance.now()
     const timer = setTimeout(() => {
-      this.away.delete(peer)
-      if (!this.running || this.d.isConnected(peer) || !this.shortfall.backupGone(peer)) return
+      if (!this.running) return
+      if (this.d.isConnected(peer)) {
+        this.away.delete(peer)
+        return
+      }
+      // still shown away (gone in 0) until it returns or a round replaces it: it had vanished from /status while the table named it (a review)
+      this.away.set(peer, { since })
+      if (!this.shortfall.backupGone(peer)) return
       this.d.log('backup %s of our chain has been away %d ms: a round without a write replaces it', peer, this.awayMs)
       this.task.ensure()
     }, this.awayMs)
     // no reason to keep a stopping process alive
     timer.unref?.()
-    this.away.set(peer, { timer, since: performance.now() })
+    this.away.set(peer, { timer, since })
   }
 
   private needed (): boolean {
-    return this.d.interrupted().length > 0 || this.shortfall.short
+    return this.carriedNotes().length > 0 || this.shortfall.short
+  }
+
+  /** The previous run's transfer notes, until a round of this run settles them (see notesCarried). */
+  private carriedNotes (): string[] {
+    return this.notesCarried ? this.d.interrupted() : []
+  }
+
+  /** Our chain went another way than its backups': no round settles that (a write must), so none is needed. */
+  private conflicted (): void {
+    this.notesCarried = false
+    this.shortfall.forget()
   }
 
   /** One try: a round with the members connected now, if one is needed and could do better than the last. True once none is needed. */
@@ -188,7 +235,7 @@ export class IdleRounds {
     const members = this.d.members()
     // nobody to take the copy or be told to release it: a member that connects pokes the next try
     if (members.length === 0) return false
-    const noted = this.d.interrupted()
+    const noted = this.carriedNotes()
     if (noted.length > 0) {
       // The vehicles the notes name, and k members, may still be connecting (a bootstrap peer first, the
       // rest through it): run now, the round would fall short of k, or pass over the vehicle that holds part
@@ -209,7 +256,7 @@ export class IdleRounds {
     const outcome = await this.d.round(await this.participants(members, noted.length > 0)).catch((err: Error) => {
       // our chain went another way than its backups': the writes are refused until the operator acts
       // (VGuardDB.checkOwnConflict), and a round again every 30 s would only find it again
-      if (err.name === 'OwnChainConflictError') this.shortfall.forget()
+      if (err.name === 'OwnChainConflictError') this.conflicted()
       throw err
     })
     this.d.log('round of our chain without a write: epoch %d, %s, active %s, obsolete %s', outcome.epoch, outcome.complete ? 'complete' : 'still short of k', outcome.active.join(', '), outcome.obsolete.join(', '))
@@ -248,7 +295,7 @@ export class IdleRounds {
     await this.d.lookUp()
     if (!this.d.looked()) return false
     if (await this.d.conflict() != null) {
-      this.shortfall.forget()
+      this.conflicted()
       return false
     }
     return true

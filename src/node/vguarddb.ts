@@ -50,6 +50,7 @@ import { checkBoothInput, MAX_PARTICIPANTS } from './booth-input.ts'
 import type { EndOfBoothInput } from './booth-input.ts'
 import { errorLabel } from './errors.ts'
 import { IdleRounds } from './idle-rounds.ts'
+import { OwnFresh } from './own-fresh.ts'
 import type { OwnReplicationStatus } from './idle-rounds.ts'
 
 // defined beside the other write errors (own-chain-recovery.ts raises it too); exported from here as before
@@ -199,6 +200,8 @@ export class VGuardDB {
   private readonly notesOnDisk = new Set<string>()
   /** Rounds of our own chain that no commit carries (idle-rounds.ts). */
   private readonly idleRounds: IdleRounds
+  /** Which backups the round of our newest table left fresh (own-fresh.ts). */
+  private readonly ownFresh: OwnFresh
   /**
    * A point of our own chain this process read from its own store when it
    * signed a table naming it: our chain holds it for as long as we run (no
@@ -260,6 +263,7 @@ export class VGuardDB {
     })
     this.booths = new BoothMemory(components.database.sublevel('booth-keys'), components.memoryNow ?? components.now)
     this.transfersDb = components.database.sublevel('transfers-noted')
+    this.ownFresh = new OwnFresh(components.database.sublevel('own-fresh'))
     this.offers = new OfferedEpochs(components.database.sublevel('offered-epochs'))
     const base = { libp2p: components.libp2p, store: components.store, logger: components.logger }
     this.replicate = new ReplicateService({
@@ -311,6 +315,11 @@ export class VGuardDB {
       backupAwayMs: components.backupAwayMs,
       log: this.log,
       ownTable: () => this.tables.get(this.self)?.table,
+      ownFresh: () => {
+        const epoch = this.tables.get(this.self)?.table.epoch
+        return epoch == null ? undefined : this.ownFresh.of(epoch)
+      },
+      ownTipHeight: async () => (await this.c.store.tip(this.self)).height,
       members: () => (components.members?.() ?? []).map(p => p.toString()),
       isConnected: (peer) => this.isConnected(peer),
       interrupted: () => this.interrupted(this.self),
@@ -341,6 +350,7 @@ export class VGuardDB {
       this.notesOnDisk.add(chainId)
     }
     await this.offers.load()
+    await this.ownFresh.load()
     await this.replicate.start()
     await this.release.start()
     await this.read.start()
@@ -358,7 +368,8 @@ export class VGuardDB {
 
   /** Starts the rounds no commit carries that the previous run left (IdleRounds.resume): called once consensus runs. */
   settleInterrupted (): void {
-    if (this.started && !this.stopped) this.idleRounds.resume()
+    if (!this.started || this.stopped) return
+    this.idleRounds.resume().catch((err: Error) => { this.log.error('rounds of our chain without a write do not start: %s', err.message) })
   }
 
   /** Starts no more background rounds: the node is leaving (it must not begin transfers while the rest stops). */
@@ -756,6 +767,8 @@ export class VGuardDB {
     })
     // read from our store (its transfers sent up to it) and named by the table: the next round's check needs no read
     if (chainId === this.self && active.length > 0) this.ownPointHeld = { height: covered.height, hash: covered.hash }
+    // which of the backups it names are fresh, which the table cannot say: a restart starts from it (own-fresh.ts)
+    if (chainId === this.self) await this.ownFresh.note(epoch, active)
     await this.releases.prepare(chainId, obsoleteAll)
     await this.tables.adopt(signed.signed, chainId)
     // gossip is a hint: the backups the table names get it straight away too,
@@ -766,7 +779,9 @@ export class VGuardDB {
     this.publish({ chainId, height: covered.height, tipHash: covered.hash as Uint8Array<ArrayBuffer>, participants, table: signed.signed as Uint8Array<ArrayBuffer> })
     this.c.events.safeDispatchEvent('backup:table', { detail: { chainId, epoch, active: named, obsolete, height: covered.height } })
     if (!complete) this.log('only %d of %d backups for %s at epoch %d (%d older copies kept)', active.length, kBackups, chainId, epoch, kept.length)
-    if (chainId === this.self) this.idleRounds.noteRound({ complete, failures, transfers })
+    // a member ruled out by the room it advertises was not tried: not paused as one that failed (it said so on
+    // /status, and a member that freed room waited out a pause doubled by every round short of k: a review)
+    if (chainId === this.self) this.idleRounds.noteRound({ complete, failures: failures.filter(f => !skipped.some(s => s.peerId === f.peerId)), transfers })
     return { chainId, height: covered.height, epoch, active: named, obsolete, complete, failures, transfers }
   }
 

@@ -62,6 +62,17 @@ describe('replicate - a round short of k, made up without a write', () => {
     expect(sample(await a.metrics.metrics(), 'vguard_own_chain_fresh_backups')).toBe(2)
   })
 
+  it('a member ruled out by the room it advertises was not tried: it is not paused as one that failed', async () => {
+    const [a, c] = await connectedSwarm(cluster, 2, { kBackups: 2 })
+    // b keeps its whole disk for itself: it advertises no room for others
+    const b = await cluster.create({ kBackups: 2, diskReserve: 2 ** 50, bootstrap: [a.multiaddrs[0].toString()] })
+    await b.start()
+    await waitFor(() => a.peers().find(p => p.peerId === b.peerId.toString())?.storage?.free === 0, { timeout: 15_000, message: 'a hears that b has no room' })
+    expect((await a.put('gps/1', new TextEncoder().encode('-27.7101,-51.0901'))).replication).toMatchObject({ state: 'partial', backups: ids(c) })
+    // listed as failed lately, its pause doubled by every round short of k, though never offered the chain (a review)
+    expect(await ownReplication(a)).toMatchObject({ fresh: ids(c), shortOfK: true, paused: [] })
+  })
+
   it('a vehicle alone with one other takes a new arrival as its second backup, and runs no round before one arrives', async () => {
     const [a, b] = await connectedSwarm(cluster, 2, { kBackups: 2 })
     const self = a.peerId.toString()
@@ -181,6 +192,36 @@ describe('replicate - a restarted vehicle whose backup does not come back', () =
     expect(table?.obsolete).toEqual(ids(leaves))
     expect((await spare.chains.info(self))?.height).toBe(1)
     expect((await a.chains.tip(self)).height).toBe(1)
+  })
+
+  it('counts fresh only the backups its last round brought to the tip, and makes up the rest without a write', async () => {
+    // a long backupAway: only the shortfall the restart carries over calls for a round
+    const options = { kBackups: 2, backupAway: 3_600_000 }
+    const [first, b, c] = await connectedSwarm(cluster, 3, options)
+    let a = first
+    const self = a.peerId.toString()
+    const fix = new TextEncoder().encode('-27.7101,-51.0901')
+    await a.put('gps/1', fix)
+    await cluster.stopNode(c)
+    await waitFor(() => a.peers().length === 1, { message: 'c gone' })
+    // short of k: the table names b (at the tip) and c's older copy, kept
+    expect((await a.put('gps/2', fix)).replication).toMatchObject({ state: 'partial', backups: ids(b) })
+    expect(a.vguarddb.tables.get(self)?.table.active.slice().sort()).toEqual(ids(b, c))
+    const { dataDir } = a.config
+    await cluster.stopNode(a)
+    a = await cluster.create({ ...options, dataDir, bootstrap: [b.multiaddrs[0].toString()] })
+    await a.start()
+    await waitFor(() => fullyConnected([a, b]), { message: 'a back beside b' })
+    // it counted c's copy fresh: k up to date, said /status and the gauges, and nothing was made up (a review)
+    await waitFor(async () => (await ownReplication(a)).shortOfK, { message: 'a short of k after its restart' })
+    expect(await ownReplication(a)).toMatchObject({ fresh: ids(b), shortOfK: true })
+    expect(sample(await a.metrics.metrics(), 'vguard_own_chain_fresh_backups')).toBe(1)
+    const d = await cluster.create({ ...options, bootstrap: [b.multiaddrs[0].toString()] })
+    await d.start()
+    await waitFor(() => fullyConnected([a, b, d]), { message: 'd arrived' })
+    await waitFor(async () => (await d.chains.info(self))?.height === 2, { timeout: 30_000, message: 'd given the chain without a write' })
+    await waitFor(async () => !(await ownReplication(a)).shortOfK, { message: 'a holds k fresh backups' })
+    expect((await ownReplication(a)).fresh).toEqual(ids(b, d))
   })
 })
 
