@@ -39,13 +39,19 @@ export class InvalidBoothError extends Error {
   }
 }
 
+/** An end of booth as checkBoothInput leaves it: the participants in their usual form, the values copied. */
+export interface CheckedBooth {
+  participants: string[]
+  transactions: TransactionInput[]
+}
+
 /**
  * What VGuard hands over at the end of a booth, checked (a bad booth appends
  * nothing and releases no one) and as the transactions of one block.
  *
  * @throws InvalidBoothError
  */
-export function checkBoothInput (input: EndOfBoothInput, self: string, allowedPeers?: readonly string[]): { participants: string[], transactions: TransactionInput[] } {
+export function checkBoothInput (input: EndOfBoothInput, self: string, allowedPeers?: readonly string[]): CheckedBooth {
   if (input == null || typeof input !== 'object') throw new InvalidBoothError('an object { participants, transactions } is required')
   // a typo (timout) would else be dropped, and the default taken: HTTP refuses unknown fields too
   const unknownField = Object.keys(input).find(field => field !== 'participants' && field !== 'transactions' && field !== 'timeout' && field !== 'idempotencyKey')
@@ -62,8 +68,10 @@ export function checkBoothInput (input: EndOfBoothInput, self: string, allowedPe
     if (unknown != null) throw new InvalidBoothError(`transaction ${i}: unknown field ${JSON.stringify(unknown)} (a transaction is { key, value } or { key, delete: true })`)
     if (tx.delete !== undefined && typeof tx.delete !== 'boolean') throw new InvalidBoothError(`transaction ${i}: delete is true or false`)
     if (tx.delete === true && tx.value !== undefined) throw new InvalidBoothError(`transaction ${i}: a delete carries no value`)
-    // left out, a value is empty; null is refused by the payload's checks
-    return tx.delete === true ? { op: 'DELETE', key: tx.key } : { op: 'PUT', key: tx.key, value: tx.value === undefined ? new Uint8Array(0) : tx.value }
+    // left out, a value is empty; null is refused by the payload's checks. A copy: the block is built after
+    // awaits, and a buffer the caller reused meanwhile went into it (a review)
+    const value = tx.value === undefined ? new Uint8Array(0) : tx.value instanceof Uint8Array ? tx.value.slice() : tx.value
+    return tx.delete === true ? { op: 'DELETE', key: tx.key } : { op: 'PUT', key: tx.key, value }
   })
   return { participants, transactions }
 }

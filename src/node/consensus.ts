@@ -41,7 +41,7 @@ import type { Sync } from '../protocols/sync/index.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { checkBoothInput, InvalidBoothError } from './booth-input.ts'
-import type { EndOfBoothInput } from './booth-input.ts'
+import type { CheckedBooth, EndOfBoothInput } from './booth-input.ts'
 import type { VGuardDB, ReplicationOutcome } from './vguarddb.ts'
 import type { VGuardNodeConfig } from './config.ts'
 import { shownNumber } from './config.ts'
@@ -408,6 +408,10 @@ export class Consensus {
       return await this.driver.own()
     })
     const own = await withinMs(gate, remainingUntil(deadline), () => new NoQuorumError(`this vehicle's chain was not ready for the write within ${timeout} ms (an end of booth ahead of it, or its catch-up from its backups): nothing written, it may be retried`))
+    // a keyed end of booth appended directly (before consensus ran, so never after the gate) is the same write
+    // as a keyed one of its transactions: answered with its block (it was appended a second time: a review)
+    const booth = ref == null ? undefined : await this.c.vguarddb.boothAppended(ref.id)
+    if (booth != null) return { chainId: this.self, height: booth.height, hash: booth.hash }
     const committed = await submitOnce(own, write, ref, remainingUntil(deadline), wait, replicate)
     await this.ownMarker?.claim()
     return committed
@@ -567,18 +571,21 @@ export class Consensus {
    * block goes through consensus like any write, so the chain keeps one
    * order. Either way the replication round uses the given participants.
    */
-  async endOfBooth (input: EndOfBoothInput, direct: (id?: Uint8Array) => Promise<number>): Promise<ReplicationOutcome> {
-    // checked before either path: a bad booth appends nothing and releases no one
-    const { participants, transactions } = checkBoothInput(input, this.self, this.c.config.allowedPeers)
+  async endOfBooth (input: EndOfBoothInput, direct: (booth: CheckedBooth, id?: Uint8Array) => Promise<number>): Promise<ReplicationOutcome> {
+    // checked before either path: a bad booth appends nothing and releases no one; the direct path
+    // appends what was checked (it read the caller's objects again after awaits: a review)
+    const booth = checkBoothInput(input, this.self, this.c.config.allowedPeers)
+    const { participants, transactions } = booth
+    const append = async (id?: Uint8Array): Promise<number> => await direct(booth, id)
     const timeout = input.timeout ?? this.c.config.commitTimeout
     if (!Number.isSafeInteger(timeout) || timeout < 1 || timeout > MAX_WRITE_TIMEOUT) {
       throw new InvalidBoothError(`timeout: a whole number of ms from 1 to ${MAX_WRITE_TIMEOUT}, got ${shownNumber(timeout)}`)
     }
     const write = encodeWrite(transactions)
-    if (input.idempotencyKey == null) return await this.endOfBoothOnce(participants, write, timeout, direct)
+    if (input.idempotencyKey == null) return await this.endOfBoothOnce(participants, write, timeout, append)
     const ref = idempotentRef(this.self, checkIdempotencyKey(input.idempotencyKey), write.payload, this.self)
     try {
-      return await this.endOfBoothOnce(participants, write, timeout, direct, ref)
+      return await this.endOfBoothOnce(participants, write, timeout, append, ref)
     } catch (err) {
       // an earlier attempt under the key (its answer lost) may have appended the block
       throw keyedFailure(err as Error, 'before a restart, or still running')

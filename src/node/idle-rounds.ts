@@ -136,6 +136,11 @@ export class IdleRounds {
       this.shortfall.assumeFromTable(fresh, fresh.length < this.d.kBackups)
       // all it names, for /status: one not fresh is no shortfall more when it stays away (backupGone)
       for (const peer of own.active) if (!this.d.isConnected(peer)) this.watchAway(peer)
+    } else if (this.d.kBackups > 0 && await this.d.ownTipHeight() > 0) {
+      if (!this.running) return
+      // blocks and no table: the round of our first commit never signed one (a crash, a stop), and no backup
+      // may hold any of it; with no write after, it stayed on this vehicle alone (a review)
+      this.shortfall.assumeFromTable([], true)
     }
     if (this.needed()) this.task.start()
   }

@@ -504,7 +504,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     this.checkOpen()
     if (this.status !== 'started') throw new NotStartedError('node is not started')
     // once our own consensus runs on this chain, VGuard's blocks go through it too (one order)
-    return await this.consensus.endOfBooth(input, async (id) => await this.vguarddb.appendEndOfBooth(input, id))
+    return await this.consensus.endOfBooth(input, async (booth, id) => await this.vguarddb.appendEndOfBooth(booth, id))
   }
 
   get multiaddrs (): Multiaddr[] {

@@ -46,8 +46,8 @@ import { HINT, RedirectReads } from './redirect-reads.ts'
 import type { KeysPage, ReadOptions } from './redirect-reads.ts'
 import type { TableLookupResult } from './table-lookup.ts'
 import { SYNC_WRITE } from '../storage/database.ts'
-import { checkBoothInput, MAX_PARTICIPANTS } from './booth-input.ts'
-import type { EndOfBoothInput } from './booth-input.ts'
+import { MAX_PARTICIPANTS } from './booth-input.ts'
+import type { CheckedBooth } from './booth-input.ts'
 import { errorLabel } from './errors.ts'
 import { IdleRounds } from './idle-rounds.ts'
 import { OwnFresh } from './own-fresh.ts'
@@ -458,10 +458,13 @@ export class VGuardDB {
    * caller runs replicate → table → release next (afterCommit, the round's
    * own), outside the gate our chain's appends go through.
    *
-   * @throws InvalidBoothError, InvalidTransactionError
+   * `booth` is checked already (checkBoothInput): its participants are not
+   * looked at again, and its values are the checker's copies.
+   *
+   * @throws InvalidTransactionError
    */
-  async appendEndOfBooth (input: EndOfBoothInput, id?: Uint8Array): Promise<number> {
-    const { participants, transactions } = checkBoothInput(input, this.self)
+  async appendEndOfBooth (booth: CheckedBooth, id?: Uint8Array): Promise<number> {
+    const { participants, transactions } = booth
     // a keyed booth appended before (its answer lost) is answered with its block, and runs its round again
     const earlier = id == null ? undefined : await this.boothAppended(id)
     return earlier?.height ?? await this.appendBooth(participants, transactions, id)
@@ -776,7 +779,9 @@ export class VGuardDB {
     // even if the gossip is lost (an unclaimed copy falls under retention)
     await this.releases.update(chainId, obsoleteAll, named)
     await this.transfersRecorded(chainId, resumable)
-    this.publish({ chainId, height: covered.height, tipHash: covered.hash as Uint8Array<ArrayBuffer>, participants, table: signed.signed as Uint8Array<ArrayBuffer> })
+    // a round without a write takes every connected member as a participant: past the bound receivers decode
+    // (MAX_PARTICIPANTS), its gossip was dropped as invalid in a fleet of more than 64 (a review)
+    this.publish({ chainId, height: covered.height, tipHash: covered.hash as Uint8Array<ArrayBuffer>, participants: participants.slice(0, MAX_PARTICIPANTS), table: signed.signed as Uint8Array<ArrayBuffer> })
     this.c.events.safeDispatchEvent('backup:table', { detail: { chainId, epoch, active: named, obsolete, height: covered.height } })
     if (!complete) this.log('only %d of %d backups for %s at epoch %d (%d older copies kept)', active.length, kBackups, chainId, epoch, kept.length)
     // a member ruled out by the room it advertises was not tried: not paused as one that failed (it said so on

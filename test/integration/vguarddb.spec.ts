@@ -1,5 +1,6 @@
 import { describe, it, expect, afterEach } from 'vitest'
-import { peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { TestCluster, fullyConnected, connectedSwarm } from '../utils/nodes.ts'
 import { gossipAgedOut, waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
@@ -421,6 +422,27 @@ describe('vguarddb - a round the stop cuts off', () => {
       name: 'ReplicationStoppedError',
       message: `no replication round for ${chainId}: the node is stopping; its blocks up to height 1 are committed (backups get them with a later round)`
     })
+  })
+})
+
+describe('vguarddb - a round with more participants than a booth holds', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('gossips its table all the same (the participants a receiver decodes are bounded)', async () => {
+    const [a, b, c] = await swarm(cluster, 3, { kBackups: 1 })
+    const self = a.peerId.toString()
+    // b its one participant, so its backup: c hears of the table only by gossip
+    await a.endOfBooth({ participants: [b.peerId.toString()], transactions: [gps(1)] })
+    await waitFor(() => c.vguarddb.tables.get(self) != null, { message: 'c heard the first table' })
+    const epoch = c.vguarddb.tables.get(self)?.table.epoch ?? 0
+    // a round without a write takes every connected member: here b and 70 more (none reachable, so b is the backup)
+    const others = await Promise.all(Array.from({ length: 70 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
+    const outcome = await a.vguarddb.afterCommit(self, [b.peerId.toString(), ...others])
+    expect(outcome.epoch).toBe(epoch + 1)
+    // c is no backup and no participant: only the gossip tells it (dropped as invalid with 71 participants: a review)
+    await waitFor(() => c.vguarddb.tables.get(self)?.table.epoch === epoch + 1, { message: 'c heard the new table' })
+    expect(c.vguarddb.gossipInvalid).toBe(0)
   })
 })
 

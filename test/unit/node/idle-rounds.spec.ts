@@ -20,12 +20,12 @@ interface Others {
   fails?: string[]
   /** The transfer notes VGuardDB keeps (a crash's, or the partial copies a round left to resume). */
   notes?: string[]
-  /** A restarted vehicle: what its record says the table's round left fresh, and its chain's tip; no round of this run yet. */
-  restart?: { fresh?: string[], tip: number }
+  /** A restarted vehicle: what its record says the table's round left fresh, and its chain's tip (and no table: none signed yet); no round of this run yet. */
+  restart?: { fresh?: string[], tip: number, noTable?: true }
 }
 
 async function rounds (backupAwayMs: number | undefined, others: Others = {}): Promise<{ idle: IdleRounds, connected: Set<string>, ran: string[][], newTable: (t: BackupTable) => void }> {
-  let own = table
+  let own: BackupTable | undefined = others.restart?.noTable === true ? undefined : table
   const connected = new Set(['B', 'C', 'D', ...(others.connected ?? [])].filter(p => !(others.disconnected ?? []).includes(p)))
   const ran: string[][] = []
   const deps: IdleRoundsDeps = {
@@ -52,7 +52,7 @@ async function rounds (backupAwayMs: number | undefined, others: Others = {}): P
       // short of k, C's older copy is kept, as VGuardDB's round keeps one
       const outcome = { complete: taken != null, transfers: [{ peerId: 'B' }, ...(taken != null ? [{ peerId: taken }] : [])], failures, epoch: 2, active: ['B', taken ?? 'C'], obsolete: taken != null ? ['C'] : [] }
       // as VGuardDB's round does: every round of our chain is noted, and its table adopted
-      own = { ...table, epoch: own.epoch + 1, active: outcome.active }
+      own = { ...table, epoch: (own?.epoch ?? 0) + 1, active: outcome.active }
       idle.noteRound(outcome)
       return outcome
     }
@@ -183,7 +183,7 @@ describe('node - rounds without a write, a backup away', () => {
     await whole.idle.stop()
 
     // our chain went past the table (a block whose round never signed one: a crash), or the record is not the table's: none is fresh
-    for (const restart of [{ fresh: ['B', 'C'], tip: 2 }, { tip: 1 }]) {
+    for (const restart of [{ fresh: ['B', 'C'], tip: 2 }, { tip: 1 }, { tip: 1, noTable: true as const }]) {
       const behind = await rounds(60_000, { restart })
       expect(behind.idle.status(), JSON.stringify(restart)).toMatchObject({ fresh: [], shortOfK: true })
       await behind.idle.stop()
