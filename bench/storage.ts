@@ -6,7 +6,10 @@
  *   the same compactions, after untimed warm-up rounds of both; both durable
  *   (`sync: true`, what a commit needs), and both unsynced for reference;
  * - time to reopen a store holding 100,000 blocks (open the database, load
- *   the chain metadata, read the tip block and a key).
+ *   the chain metadata, read the tip block and a key);
+ * - a size run of the retention policy over 300 temporary chains that prunes
+ *   two blocks: its time and how far the process's RSS rises (it opens one
+ *   cursor per temporary chain at once; read whole, they took some 1.5 MB each).
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -16,6 +19,7 @@ import { createBlock, emptyTip, tipOf } from '../src/chain/index.ts'
 import type { Block, ChainTip, TransactionInput } from '../src/chain/index.ts'
 import { openDatabase } from '../src/storage/database.ts'
 import { LevelChainStore } from '../src/storage/level.ts'
+import { applyRetention } from '../src/storage/retention.ts'
 import { withRatio } from './types.ts'
 import type { Benchmark, BenchResult } from './types.ts'
 
@@ -127,15 +131,57 @@ async function reopenTime (report: (r: BenchResult) => void): Promise<void> {
   }
 }
 
+async function retentionRun (report: (r: BenchResult) => void): Promise<void> {
+  const CHAINS = 300
+  const BLOCKS = 2_000
+  const dir = await mkdtemp(join(tmpdir(), 'vguard-bench-retention-'))
+  const database = await openDatabase(dir)
+  const store = await LevelChainStore.open(database)
+  try {
+    const value = randomBytes(50)
+    for (let c = 0; c < CHAINS; c++) {
+      let tip: ChainTip = emptyTip(`temporary-${c}`)
+      for (let done = 0; done < BLOCKS; done += 500) {
+        const blocks: Block[] = []
+        for (let i = 0; i < 500; i++) {
+          const block = createBlock({ prev: tip, proposer: 'bench', timestamp: 1_000 * (tip.height + 1) + c, transactions: [{ key: `gps/${tip.height + 1}`, value }] })
+          blocks.push(block)
+          tip = tipOf(block)
+        }
+        await store.appendMany(blocks, { sync: false })
+      }
+    }
+    const payload = (await store.chains()).reduce((n, c) => n + c.payloadBytes, 0)
+    const before = process.memoryUsage().rss
+    let peak = before
+    const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss) }, 5)
+    const started = performance.now()
+    // a bound just below what they hold: the two oldest blocks go
+    const run = await applyRetention(store, { maxBytes: payload - 100 }, 0)
+    const ms = performance.now() - started
+    clearInterval(sampler)
+    peak = Math.max(peak, process.memoryUsage().rss)
+    if (Object.values(run.pruned).flat().length !== 2) throw new Error('the size run pruned another number of blocks than two')
+    const what = `size run over ${CHAINS} temporary chains of ${BLOCKS.toLocaleString('en')} blocks, pruning 2`
+    report({ bench: 'storage', figure: `${what}: time`, value: ms, unit: 'ms' })
+    report({ bench: 'storage', figure: `${what}: RSS rise`, value: (peak - before) / 2 ** 20, unit: 'MiB' })
+  } finally {
+    await store.close()
+    await database.close()
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
 export const benchmarks: Benchmark[] = [
   {
     name: 'storage',
-    description: 'chain store: append throughput (1/100/1000 × 1 KiB txs) vs raw LevelDB batch, reopen time of 100k blocks',
+    description: 'chain store: append throughput (1/100/1000 × 1 KiB txs) vs raw LevelDB batch, reopen time of 100k blocks, a retention size run over 300 chains',
     run: async (report) => {
       for (const sync of [true, false]) {
         for (const txs of [1, 100, 1_000]) await appendThroughput(report, txs, sync)
       }
       await reopenTime(report)
+      await retentionRun(report)
     }
   }
 ]

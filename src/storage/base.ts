@@ -496,6 +496,8 @@ export abstract class AbstractChainStore implements ChainStore {
       const pins = this.pinSets.get(chainId) ?? []
       const change = planUnpin(pins, pin)
       if (change == null) return false
+      // a height unpinned out of a range splits it in two: unpins one at a time grew the list past the bound (a review)
+      if (overPinLimit(pins, change)) throw new InvalidPinError(`chain ${chainId} has ${pins.length} pins, the most a chain takes is ${MAX_PINS_PER_CHAIN}, and this unpin would split a range pin in two: unpin a wider range (the whole pin, or up to one of its ends)`)
       // blocks the pin kept are below the retention watermark: scan them again
       const meta = this.metas.get(chainId)
       const from = change.from ?? 1

@@ -588,4 +588,19 @@ describe('storage - pin limits (memory store)', () => {
     expect(await store.unpin(A, { type: 'range', from: 1, to: 2 * MAX_PINS_PER_CHAIN })).toBe(true)
     expect(await store.pin(B, { type: 'key', key: 'k' })).toBe(true)
   })
+
+  it('an unpin that would split a range past the bound is refused, saying how to unpin instead', async () => {
+    await store.pin(A, { type: 'range', from: 1, to: 3 * MAX_PINS_PER_CHAIN })
+    // each height unpinned inside the range splits it: one pin more (they grew past the bound: a review)
+    for (let h = 2; h < 2 * MAX_PINS_PER_CHAIN; h += 2) await store.unpin(A, { type: 'range', from: h, to: h })
+    expect(store.pins(A)).toHaveLength(MAX_PINS_PER_CHAIN)
+    await expect(store.unpin(A, { type: 'range', from: 2 * MAX_PINS_PER_CHAIN, to: 2 * MAX_PINS_PER_CHAIN })).rejects.toMatchObject({
+      name: 'InvalidPinError',
+      message: `chain ${A} has ${MAX_PINS_PER_CHAIN} pins, the most a chain takes is ${MAX_PINS_PER_CHAIN}, and this unpin would split a range pin in two: unpin a wider range (the whole pin, or up to one of its ends)`
+    })
+    expect(store.pins(A)).toHaveLength(MAX_PINS_PER_CHAIN)
+    // up to an end of the last range: no split
+    expect(await store.unpin(A, { type: 'range', from: 2 * MAX_PINS_PER_CHAIN, to: 3 * MAX_PINS_PER_CHAIN })).toBe(true)
+    expect(store.pins(A)).toHaveLength(MAX_PINS_PER_CHAIN)
+  })
 })

@@ -126,6 +126,21 @@ describe.each([
     await expectVerifies(store, 'car')
   })
 
+  it('a size run dates a block ahead of the clock by the block after it: it does not hold its chain\'s older blocks back', async () => {
+    const ta = [1_000, 9e12, 2_000, 3_000]
+    await store.appendMany(chainOf('a', 4, h => ({ timestamp: ta[h - 1], transactions: [{ key: `k${h}`, value: value(h) }] })))
+    await store.appendMany(chainOf('b', 4, h => ({ timestamp: 1_000 * h + 500, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    const size = (await store.getBlock('a', 1))?.header.payloadBytes ?? 0
+    // room for 4 of 8: a1 (1000), b1 (1500), then a2 with a3 (2000: a2 is older still, chain order); b2 (2500) and on stay.
+    // Taken at its own date, a2 held a3 back, and b2 and b3 went first (a review)
+    const report = await applyRetention(store, { maxBytes: 4 * size }, 10_000)
+    expect(report.pruned).toEqual({ a: [1, 2, 3], b: [1] })
+    await expectVerifies(store, 'a')
+    // with no block after it, one ahead of the clock goes last
+    const late = await applyRetention(store, { maxBytes: 0 }, 10_000)
+    expect(late.pruned).toEqual({ a: [4], b: [2, 3, 4] })
+  })
+
   it('blocks dated ahead of the clock with no old block after them are kept until the clock passes their date', async () => {
     const times = [1_000, 2_000, 10_000_000, 10_000_001]
     await store.appendMany(chainOf('car', times.length, h => ({ timestamp: times[h - 1], transactions: [{ key: `k${h}`, value: value(h) }] })))
