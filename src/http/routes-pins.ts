@@ -26,6 +26,8 @@ interface PinAnswer { chainId: string, pins: Pin[], changed?: boolean, alreadyPr
 /** `N` or `N-M`, heights ≥ 1. @throws InvalidRequestError */
 export function parseHeights (raw: string): Pin {
   const m = /^(\d{1,15})(?:-(\d{1,15}))?$/.exec(raw)
+  // a height of 16 digits or more is no integer a chain reaches (it read as "not an integer": a review)
+  if (m == null && /^\d{16,}(?:-\d+)?$|^\d+-\d{16,}$/.test(raw)) throw new InvalidRequestError(`heights: at most 15 digits each, got ${JSON.stringify(raw)}`)
   if (m == null) throw new InvalidRequestError(`heights: N or N-M (integers ≥ 1), got ${JSON.stringify(raw)}`)
   const from = Number(m[1])
   const to = m[2] != null ? Number(m[2]) : from

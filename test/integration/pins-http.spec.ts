@@ -56,6 +56,8 @@ describe('http - pins', () => {
       expect(res.status, path).toBe(400)
       expect(res.body.error, path).toBe(error)
     }
+    // a height no chain reaches says why it is refused (it read as "not an integer")
+    expect((await call('PUT', `/chains/${chain}/pins/heights/1-9999999999999999`)).body).toMatchObject({ error: 'InvalidRequestError', message: 'heights: at most 15 digits each, got "1-9999999999999999"' })
     const pins = [{ type: 'key', key: 'gps/2' }, { type: 'range', from: 4, to: 5 }]
     expect(node.chains.pins(chain)).toEqual(pins)
 
