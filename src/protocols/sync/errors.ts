@@ -66,3 +66,16 @@ export class NotVouchedError extends Error {
     this.name = 'NotVouchedError'
   }
 }
+
+/**
+ * A chain id no request can carry: empty, or longer than MAX_CHAIN_ID_BYTES.
+ * Refused before anything is sent (sent, it went past the request's size
+ * bound, the responder reset the stream, and the caller read "broke off").
+ */
+export class InvalidChainIdError extends Error {
+  static name = 'InvalidChainIdError'
+  constructor (message = 'Invalid chain id') {
+    super(message)
+    this.name = 'InvalidChainIdError'
+  }
+}

@@ -47,7 +47,7 @@ import type { ChainStore } from '../../storage/index.ts'
 import { SyncService } from './sync.ts'
 
 export { PROTOCOL_NAME, PROTOCOL_VERSION } from './constants.ts'
-export { ChainGoneError, ChainMovedError, NoRoomError, NotVouchedError, SlowPeerError } from './errors.ts'
+export { ChainGoneError, ChainMovedError, InvalidChainIdError, NoRoomError, NotVouchedError, SlowPeerError } from './errors.ts'
 
 export interface SyncInit {
   /** @default 'vguard' */
@@ -58,7 +58,7 @@ export interface SyncInit {
   tipTimeout?: number
   /** Target frame size in bytes (frames hold whole blocks). @default 1 MiB */
   frameBytes?: number
-  /** Bytes a requester lets a responder send ahead of its credits. @default 8 MiB */
+  /** Bytes a requester lets a responder send ahead of its credits; 16 MiB at most (what a responder grants: MAX_WINDOW_BYTES). @default 8 MiB */
   windowBytes?: number
   /** Bytes a fetch must receive per `timeout` spent waiting on the peer, or drop it (SlowPeerError). @default 1 MiB */
   progressBytes?: number

@@ -6,12 +6,12 @@ import { setMaxListeners } from 'node:events'
 import { lpStream } from '../framing.ts'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { AbortOptions, Connection, Logger, PeerId, Stream } from '@libp2p/interface'
-import { blockFromBytes, bytesEqual, emptyTip, InvalidBlockError, tipOf, verifyHeader, verifyLink } from '../../chain/index.ts'
+import { blockFromBytes, bytesEqual, emptyTip, InvalidBlockError, MAX_CHAIN_ID_BYTES, tipOf, verifyHeader, verifyLink } from '../../chain/index.ts'
 import type { Block, ChainTip } from '../../chain/index.ts'
 import { blockBytes } from '../../storage/index.ts'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
-import { ChainGoneError, ChainMovedError, NoRoomError, NotVouchedError, SlowPeerError } from './errors.ts'
+import { ChainGoneError, ChainMovedError, InvalidChainIdError, NoRoomError, NotVouchedError, SlowPeerError } from './errors.ts'
 import { asInvalidMessage, finishExchange, IdleTimeout, LinkedSignal } from '../stream.ts'
 import { openStream } from '../open-stream.ts'
 import { BatchQueue } from '../batch-queue.ts'
@@ -21,9 +21,10 @@ import { admit, serve } from './handler.ts'
 import { SyncRequest, SyncResponse, checkReportedTip, checkedWriteId, decodeResponse, request } from './messages.ts'
 import {
   FRAME_BYTES, RESPONDER_READ_BUFFER_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_WRITES, MAX_WRITES_PER_FRAME, WRITES_INTERVAL,
-  MIN_WINDOW_BYTES, PROGRESS_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION, TIMEOUT, TIP_TIMEOUT, WINDOW_BYTES
+  MAX_WINDOW_BYTES, MIN_WINDOW_BYTES, PROGRESS_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION, TIMEOUT, TIP_TIMEOUT, WINDOW_BYTES
 } from './constants.ts'
 import { CreditWindow } from './credit-window.ts'
+import { HashList } from './hash-list.ts'
 import type { AppliedWriteId, FetchOptions, FetchResult, ReconcileOptions, ReconcileResult, Sync, SyncAuthority, SyncComponents, SyncInit, SyncRoom } from './index.ts'
 
 /** The successor's link to a block: what vouches for a block received but not yet stored. */
@@ -44,10 +45,17 @@ function checkChain (block: Block, chainId: string, peer: PeerId): void {
 }
 
 /** A block of a vouched fetch must be the one the verified headers named at its height. */
-function checkVouched (block: Block, startHeight: number, expected: Uint8Array[]): void {
-  const hash = expected[block.header.height - startHeight - 1]
+function checkVouched (block: Block, startHeight: number, expected: HashList): void {
+  const hash = expected.at(block.header.height - startHeight - 1)
   if (hash == null || !bytesEqual(block.hash, hash)) {
     throw new InvalidBlockError('Unvouched', `Invalid block: Unvouched: block ${block.header.height} is not on the signed chain`)
+  }
+}
+
+/** A chain id a request can carry, before anything is sent. @throws InvalidChainIdError */
+function checkChainId (chainId: string): void {
+  if (typeof chainId !== 'string' || chainId === '' || new TextEncoder().encode(chainId).byteLength > MAX_CHAIN_ID_BYTES) {
+    throw new InvalidChainIdError(`a chain id is 1 to ${MAX_CHAIN_ID_BYTES} bytes of UTF-8, got ${typeof chainId === 'string' ? `${new TextEncoder().encode(chainId).byteLength} bytes` : typeof chainId}`)
   }
 }
 
@@ -105,7 +113,9 @@ export class SyncService implements Sync {
     this.timeout = init.timeout ?? TIMEOUT
     this.tipTimeout = init.tipTimeout ?? TIP_TIMEOUT
     this.frameBytes = Math.min(init.frameBytes ?? FRAME_BYTES, MAX_MESSAGE_BYTES)
-    this.windowBytes = init.windowBytes ?? WINDOW_BYTES
+    // no more than the responder grants (credits.ts): above it, this side counted credit the responder
+    // did not hold, stopped granting as throughput fell, and both waited out the timeout (a review)
+    this.windowBytes = Math.min(init.windowBytes ?? WINDOW_BYTES, MAX_WINDOW_BYTES)
     this.progressBytes = init.progressBytes ?? PROGRESS_BYTES
     this.writesInterval = init.writesInterval ?? WRITES_INTERVAL
     this.maxInboundStreams = init.maxInboundStreams ?? MAX_INBOUND_STREAMS
@@ -205,6 +215,7 @@ export class SyncService implements Sync {
   }
 
   async tip (peer: PeerId, chainId: string, options: AbortOptions = {}): Promise<ChainTip> {
+    checkChainId(chainId)
     return await this.exchange(peer, options, async (lp, scope) => {
       const signal = this.signal(this.tipTimeout, scope)
       await lp.write(request({ type: SyncRequest.Type.TIP, chainId }), { signal })
@@ -217,6 +228,7 @@ export class SyncService implements Sync {
   }
 
   async writeIds (peer: PeerId, chainId: string, from: number, to: number, options: AbortOptions = {}): Promise<AppliedWriteId[]> {
+    checkChainId(chainId)
     return await this.exchange(peer, options, async (lp, scope) => {
       await lp.write(request({ type: SyncRequest.Type.WRITES, chainId, from, to }), { signal: this.signal(this.timeout, scope) })
       const out: AppliedWriteId[] = []
@@ -241,6 +253,7 @@ export class SyncService implements Sync {
   }
 
   async fetch (peer: PeerId, chainId: string, options: FetchOptions = {}): Promise<FetchResult> {
+    checkChainId(chainId)
     const { store } = this.components
     const start = await store.tip(chainId)
     const result: FetchResult = { chainId, peer: peer.toString(), fetched: 0, tip: start, remoteHeight: 0, complete: true }
@@ -271,7 +284,7 @@ export class SyncService implements Sync {
   }
 
   /** The BLOCKS exchange of a fetch: request, then frames until done, each verified and appended. */
-  private async receiveBlocks (lp: LengthPrefixedStream<Stream>, idle: IdleTimeout, f: { chainId: string, peer: PeerId, start: ChainTip, to?: number, expected?: Uint8Array[], result: FetchResult, onlyIfHeld: boolean, room?: SyncRoom }): Promise<FetchResult> {
+  private async receiveBlocks (lp: LengthPrefixedStream<Stream>, idle: IdleTimeout, f: { chainId: string, peer: PeerId, start: ChainTip, to?: number, expected?: HashList, result: FetchResult, onlyIfHeld: boolean, room?: SyncRoom }): Promise<FetchResult> {
     const { store } = this.components
     const { chainId, peer, start, to, expected, result, onlyIfHeld, room } = f
     const credit = new CreditWindow(MIN_WINDOW_BYTES, this.windowBytes)
@@ -385,12 +398,12 @@ export class SyncService implements Sync {
    *
    * @throws InvalidBlockError (reason Unvouched) if the headers do not end on the vouched tip
    */
-  private async vouchedHashes (peer: PeerId, chainId: string, start: ChainTip, vouch: Vouch, options: AbortOptions): Promise<Uint8Array[]> {
+  private async vouchedHashes (peer: PeerId, chainId: string, start: ChainTip, vouch: Vouch, options: AbortOptions): Promise<HashList> {
     return await this.exchange(peer, options, async (lp, scope) => {
       await lp.write(request({
         type: SyncRequest.Type.BLOCKS, chainId, from: start.height + 1, to: vouch.height, credit: this.windowBytes, headers: true
       }), { signal: this.signal(this.timeout, scope) })
-      const hashes: Uint8Array[] = []
+      const hashes = new HashList()
       let prev = start
       const progress = this.progressFloor(peer, chainId)
       while (true) {
@@ -437,6 +450,7 @@ export class SyncService implements Sync {
   }
 
   async reconcile (chainId?: string, options: ReconcileOptions = {}): Promise<ReconcileResult[]> {
+    if (chainId != null) checkChainId(chainId)
     const chainIds = chainId != null
       ? [chainId]
       : (await this.components.store.chains()).map(c => c.chainId).filter(id => options.include?.(id) ?? true)

@@ -34,6 +34,25 @@ async function expectVerifies (store: ChainStore, chainId = CHAIN): Promise<numb
   return prev.height
 }
 
+/** The store's runs of `chainId`, each after the first `fast` of a listing `gap` ms late: a responder whose disk slows down. */
+function slowingRuns (inner: ChainStore, fast: number, gap: number): ChainStore {
+  return new Proxy(inner, {
+    get (target, property) {
+      if (property === 'runs') {
+        return async function * (chainId: string, options: Parameters<ChainStore['runs']>[1]) {
+          let n = 0
+          for await (const run of target.runs(chainId, options)) {
+            if (++n > fast) await new Promise(resolve => setTimeout(resolve, gap))
+            yield run
+          }
+        }
+      }
+      const value: unknown = Reflect.get(target, property)
+      return typeof value === 'function' ? value.bind(target) : value
+    }
+  })
+}
+
 /** A forged copy of a block: the payload changes and payloadHash and hash are recomputed, so it verifies on its own. */
 function forge (block: Block): Block {
   const payload = createBlock({ prev: emptyTip('x'), proposer: 'x', timestamp: 0, transactions: [{ key: 'forged', value: enc.encode('evil') }] }).payload ?? new Uint8Array()
@@ -92,6 +111,28 @@ describe('protocols - sync', () => {
     expect(await collect(b.store.entries(CHAIN))).toEqual(await collect(a.store.entries(CHAIN)))
     // fetching again moves nothing
     expect((await b.service.fetch(a.peerId, CHAIN)).fetched).toBe(0)
+  })
+
+  it('holds a window asked above what a responder grants to it: a transfer that slows down does not stall', async () => {
+    const MiB = 1024 * 1024
+    const inner = new MemoryChainStore()
+    await fill(inner, chainOf(CHAIN, 60, h => ({ transactions: [{ key: `k${h}`, value: new Uint8Array(MiB - 2048).fill(h % 256) }] })))
+    // the responder's disk slows down after 24 blocks
+    const a = await net.add({ timeout: 2_000 }, slowingRuns(inner, 24, 150), 'responder')
+    // 64 MiB asked: this side counted credit the responder (16 MiB at most) never held, stopped granting, and both timed out (a review)
+    const b = await net.add({ windowBytes: 64 * MiB, timeout: 2_000, progressBytes: 1 }, new MemoryChainStore(), 'requester')
+    expect((await b.service.fetch(a.peerId, CHAIN)).fetched).toBe(60)
+  }, 60_000)
+
+  it('refuses a chain id no request can carry before anything is sent', async () => {
+    const a = await net.add()
+    const b = await net.add()
+    const long = 'x'.repeat(300)
+    // sent, it passed the request's size bound: the responder reset the stream, read as "broke off" (a review)
+    for (const call of [async () => await b.service.tip(a.peerId, long), async () => await b.service.fetch(a.peerId, long), async () => await b.service.tip(a.peerId, '')]) {
+      await expect(call()).rejects.toMatchObject({ name: 'InvalidChainIdError', message: expect.stringMatching(/^a chain id is 1 to 128 bytes of UTF-8, got (300|0) bytes$/) })
+    }
+    expect(b.opened).toEqual([])
   })
 
   it('fetches only up to `to`, and continues from its own tip', async () => {
