@@ -6,7 +6,7 @@ import { link, open, readFile, rename, rm } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { makeDirs } from '../storage/dirs.ts'
 import { resolveDataDir } from './config.ts'
@@ -40,11 +40,18 @@ export async function readKey (dataDir: string): Promise<PrivateKey | undefined>
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
     throw err
   }
+  let key: PrivateKey
   try {
-    return privateKeyFromProtobuf(bytes)
+    key = privateKeyFromProtobuf(bytes)
   } catch (err) {
     throw new InvalidKeyFileError(`${path} is not a valid private key: ${(err as Error).message}`)
   }
+  // Backup tables are verified with the key the chain's id (the peer id) carries: an RSA peer id carries none,
+  // and such a vehicle committed every write, then failed every replication round (a review)
+  if (peerIdFromString(peerIdFromPrivateKey(key).toString()).publicKey == null) {
+    throw new InvalidKeyFileError(`${path} is a ${key.type} key, whose peer id does not carry its public key: the backup tables this vehicle signs could not be verified. Use an Ed25519 key (move the file aside: start makes one)`)
+  }
+  return key
 }
 
 export async function loadOrCreateKey (dataDir: string): Promise<PrivateKey> {

@@ -804,7 +804,9 @@ export class VGuardDB {
    * obsolete (and released) by our next round instead of being forgotten.
    */
   private async noteTransfer (chainId: string, peer: string, current: BackupTableInfo | undefined): Promise<void> {
-    if (current?.active.includes(peer) === true || this.releases.peers(chainId).includes(peer)) return
+    // a vehicle with a release pending is noted too: that release may end STALE on this very offer (a newer epoch
+    // it took), and a round cut meanwhile then left its copy unnamed for good (a review)
+    if (current?.active.includes(peer) === true) return
     this.notesOnDisk.add(chainId)
     await this.transfersDb.put(utf8.encode(`${chainId}\n${peer}`), new Uint8Array(0), SYNC_WRITE)
   }

@@ -349,3 +349,46 @@ describe('vguarddb - releases survive restarts', () => {
     expect(E2.vguarddb.tables.get(chainId)?.table.epoch).toBe(outcome.epoch)
   })
 })
+
+describe('vguarddb - a release pending when a round offers that backup the chain again', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('a round cut after the offer leaves the vehicle noted: a later round still tells it to release its copy', async () => {
+    const [A, B, C] = await connectedSwarm(cluster, 3, { kBackups: 1 })
+    const chainId = A.peerId.toString()
+    const tx = (i: number): { key: string, value: Uint8Array } => ({ key: `k${i}`, value: new Uint8Array([i]) })
+    await A.endOfBooth({ participants: ids(B), transactions: [tx(1)] })
+    // B's disk fails deletes for a while: its release (epoch 2 names it obsolete) stays pending
+    const store = B.chains as unknown as { deleteChain: (...args: unknown[]) => Promise<unknown>, appendMany: (...args: unknown[]) => Promise<unknown> }
+    const deleteChain = store.deleteChain.bind(B.chains)
+    let failDeletes = true
+    store.deleteChain = async (...args) => {
+      if (failDeletes) throw new Error('EIO: the disk failed')
+      return await deleteChain(...args)
+    }
+    expect((await A.endOfBooth({ participants: ids(C), transactions: [tx(2)] })).obsolete).toEqual(ids(B))
+    await waitFor(() => A.vguarddb.pendingReleases().some(p => p.peerId === B.peerId.toString() && p.attempts >= 1), { message: 'the release tried' })
+    // the next round picks B again: B takes the offer (epoch 3), its transfer is slow, and A stops mid-round
+    const appendMany = store.appendMany.bind(B.chains)
+    store.appendMany = async (...args) => {
+      await new Promise(resolve => setTimeout(resolve, 4_000))
+      return await appendMany(...args)
+    }
+    const cut = A.endOfBooth({ participants: ids(B), transactions: [tx(3)] }).catch((err: Error) => err)
+    await waitFor(() => B.vguarddb.offeredEpoch(chainId) === 3, { message: 'B took the offer' })
+    const { dataDir } = A.config
+    await cluster.stopNode(A)
+    expect(await cut).toMatchObject({ name: 'ReplicationStoppedError' })
+    failDeletes = false
+    store.appendMany = appendMany
+    // back, A sends the pending release: B answers STALE (it took epoch 3), and A drops it. Its copy was in no
+    // note (a pending release was thought to cover it), so no later round named it: B kept it for good (a review)
+    const A2 = await cluster.create({ kBackups: 1, dataDir, bootstrap: [B.multiaddrs[0].toString()] })
+    await A2.start()
+    await waitFor(() => A2.peers().length === 2, { message: 'A back' })
+    await waitFor(() => A2.vguarddb.pendingReleases().length === 0, { message: 'the release settled' })
+    expect((await A2.endOfBooth({ participants: ids(C), transactions: [tx(4)] })).active).toEqual(ids(C))
+    await waitFor(async () => (await B.chains.info(chainId)) == null, { timeout: 15_000, message: 'B released its copy' })
+  }, 90_000)
+})

@@ -6,6 +6,7 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { KEY_FILE, loadOrCreateKey, peerIdOf } from '../../../src/node/identity.ts'
 import { createVGuardNode } from '../../../src/node/index.ts'
 
@@ -38,4 +39,15 @@ describe('node - identity', () => {
     await expect(createVGuardNode({ dataDir: dir, mdns: false })).rejects.toMatchObject({ name: 'InvalidKeyFileError' })
     await expect(readdir(dir)).resolves.toEqual([KEY_FILE])
   })
+
+  it('an RSA key, whose peer id carries no public key, is refused before anything is made: its backup tables could not be verified', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-identity-'))
+    await writeFile(join(dir, KEY_FILE), privateKeyToProtobuf(await generateKeyPair('RSA', 2048)))
+    // it committed every write, then failed every replication round (a review)
+    await expect(createVGuardNode({ dataDir: dir, mdns: false })).rejects.toMatchObject({ name: 'InvalidKeyFileError', message: expect.stringContaining('is a RSA key, whose peer id does not carry its public key') })
+    await expect(readdir(dir)).resolves.toEqual([KEY_FILE])
+    // a secp256k1 id carries its key: taken
+    await writeFile(join(dir, KEY_FILE), privateKeyToProtobuf(await generateKeyPair('secp256k1')))
+    expect((await loadOrCreateKey(dir)).type).toBe('secp256k1')
+  }, 30_000)
 })
