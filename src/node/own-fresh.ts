@@ -13,13 +13,13 @@ import type { BinarySublevel } from '../storage/database.ts'
 
 const KEY = new TextEncoder().encode('own')
 
-interface Record {
+interface FreshRecord {
   epoch: number
   fresh: string[]
 }
 
 export class OwnFresh {
-  private record?: Record
+  private record?: FreshRecord
 
   constructor (private readonly db: BinarySublevel) {}
 
@@ -39,10 +39,10 @@ export class OwnFresh {
   }
 }
 
-function parse (bytes: Uint8Array | undefined): Record | undefined {
+function parse (bytes: Uint8Array | undefined): FreshRecord | undefined {
   if (bytes == null) return undefined
   try {
-    const r = JSON.parse(new TextDecoder().decode(bytes)) as Partial<Record>
+    const r = JSON.parse(new TextDecoder().decode(bytes)) as Partial<FreshRecord>
     if (Number.isSafeInteger(r.epoch) && Array.isArray(r.fresh) && r.fresh.every(p => typeof p === 'string')) return { epoch: r.epoch as number, fresh: r.fresh }
   } catch {}
   // unreadable: as if none (a restarted vehicle then counts no backup fresh, and makes them up)
