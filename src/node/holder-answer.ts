@@ -8,7 +8,7 @@
  * (with the leader it names, for the read to follow), and any other status.
  * The first two are `lasting`: a quorum read does not wait for them to change.
  */
-import { ReadRequest, ReadResponse } from '../protocols/read/index.ts'
+import { ReadRequest, ReadResponse, valueHeightProblem } from '../protocols/read/index.ts'
 import { checkedBlock } from './block-answer.ts'
 import type { HolderAnswer } from './quorum-read.ts'
 
@@ -26,6 +26,8 @@ export function holderAnswer (peer: string, request: ReadRequest, res: Partial<R
     }
   }
   if (status === ReadResponse.Status.OK) {
+    const contradiction = valueHeightProblem({ valueHeight: res.valueHeight ?? 0, height: res.height ?? 0 })
+    if (contradiction != null) return { peer, status: 'unavailable', error: `an answer that contradicts itself: ${contradiction}`, lasting: true }
     // a copy: the decoded field is a view into the whole answer frame (a Buffer), which it would keep alive
     return { peer, status: 'value', value: Uint8Array.from(res.value ?? []), valueHeight: res.valueHeight ?? 0, height: res.height ?? 0 }
   }

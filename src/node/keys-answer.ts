@@ -24,6 +24,7 @@ function keysProblem (request: ReadRequest, response: ReadResponse): string | un
     if (!e.key.startsWith(request.prefix)) return `key ${JSON.stringify(e.key)} is not under the prefix ${JSON.stringify(request.prefix)}`
     if (before != null && Buffer.compare(key, before) <= 0) return `key ${JSON.stringify(e.key)} is out of order (not after the one before it, or the request's after)`
     if ((request.keysOnly || e.pruned) && e.value.byteLength > 0) return `key ${JSON.stringify(e.key)} carries a value it says it has not`
+    if (e.height < 1 || e.height > response.height) return `key ${JSON.stringify(e.key)} written at height ${e.height} of a chain held up to ${response.height}`
     before = key
   }
   return undefined

@@ -34,7 +34,7 @@ export type { ReadComponents, ReadInit, ReadStats, LeaderCheck } from './read.ts
 export { failedAsk, readWithRedirect } from './redirect.ts'
 export type { RedirectReadResult, RedirectReadInit, PathEntry, PathOutcome, LookupResult } from './redirect.ts'
 export { KeyEntry, ReadRequest, ReadResponse } from './pb/read.ts'
-export { readRequest, readResponse } from './messages.ts'
+export { readRequest, readResponse, valueHeightProblem } from './messages.ts'
 export { DEFAULT_KEYS_PER_READ, MAX_KEYS_PER_READ, READ_PROTOCOL } from './constants.ts'
 export { NoHolderReachableError } from './errors.ts'
 export type { TriedHolder } from './errors.ts'

@@ -24,3 +24,15 @@ export function readResponse (fields: Partial<ReadResponse> = {}): ReadResponse 
     ...fields
   }
 }
+
+/**
+ * Why a key's answer contradicts itself, if it does: the block that wrote
+ * the value lies at height 1 up to the chain height the same holder reports
+ * (read.ts reports both as of one moment). A made-up value height was served
+ * as fresh, and a quorum read took it for a newer version than the honest
+ * holders had reached and failed every time (a review).
+ */
+export function valueHeightProblem (res: Pick<ReadResponse, 'valueHeight' | 'height'>): string | undefined {
+  if (res.valueHeight >= 1 && res.valueHeight <= res.height) return undefined
+  return `value written at height ${res.valueHeight} of a chain held up to ${res.height}`
+}

@@ -224,15 +224,18 @@ export class ReadService {
           return { ...base, status: Status.UNAVAILABLE, message: 'value pruned here (retention): another holder may have it' }
         }
         if (kv == null) return { ...base, status: Status.NOT_FOUND, message: 'no such key' }
-        return { ...base, status: Status.OK, value: kv.value as Uint8Array<ArrayBuffer>, valueHeight: kv.height }
+        // a block appended since the chain's height was read: both as of now (a reader refuses a value above the height)
+        return { ...base, ...await this.heightAtLeast(req.chainId, base, kv.height), status: Status.OK, value: kv.value as Uint8Array<ArrayBuffer>, valueHeight: kv.height }
       }
       case ReadRequest.Kind.BLOCK: {
         const block = await store.getBlock(req.chainId, req.height)
         if (block == null) return { ...base, status: Status.NOT_FOUND, message: `no block ${req.height}` }
         return { ...base, status: Status.OK, blocks: [encodeBlock(block) as Uint8Array<ArrayBuffer>] }
       }
-      case ReadRequest.Kind.KEYS:
-        return { ...base, status: Status.OK, ...await this.keysPage(req) }
+      case ReadRequest.Kind.KEYS: {
+        const page = await this.keysPage(req)
+        return { ...base, ...await this.heightAtLeast(req.chainId, base, Math.max(0, ...page.entries.map(e => e.height))), status: Status.OK, ...page }
+      }
       default: {
         const blocks: Array<Uint8Array<ArrayBuffer>> = []
         let bytes = 0
@@ -249,6 +252,13 @@ export class ReadService {
   }
 
   /** A KEYS answer's page: up to `limit` keys and KEYS_RESPONSE_BYTES of values (one entry at least), and whether more follow. */
+  /** The chain's height and tip read again if what was read after them lies above them (a block appended meanwhile). */
+  private async heightAtLeast (chainId: string, base: { height: number, tipHash: Uint8Array<ArrayBuffer> }, height: number): Promise<{ height: number, tipHash: Uint8Array<ArrayBuffer> }> {
+    if (height <= base.height) return { height: base.height, tipHash: base.tipHash }
+    const info = await this.components.store.info(chainId)
+    return info == null ? { height: base.height, tipHash: base.tipHash } : { height: info.height, tipHash: info.tipHash as Uint8Array<ArrayBuffer> }
+  }
+
   private async keysPage (req: ReadRequest): Promise<{ entries: KeyEntry[], more: boolean }> {
     const entries: KeyEntry[] = []
     let bytes = 0

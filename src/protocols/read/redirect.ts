@@ -40,6 +40,7 @@ import type { VerifiedTable } from '../../backup/index.ts'
 import { ReadRequest, ReadResponse } from './pb/read.ts'
 import { MAX_HOPS, MAX_LOOKUP_ROUNDS, READ_TIMEOUT } from './constants.ts'
 import { NoHolderReachableError } from './errors.ts'
+import { valueHeightProblem } from './messages.ts'
 
 /** How a peer answered; `holder` only in a table lookup: it holds a copy but knows no table (asked for the data next). */
 export type PathOutcome = 'served' | 'stale' | 'pruned' | 'redirect' | 'holder' | 'not-found' | 'unreachable' | 'unavailable' | 'invalid' | 'refused' | 'error' | 'loop'
@@ -277,7 +278,7 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
       entry.error = checked.message
       return true
     }
-    const why = unbacked(res, newest, shown)
+    const why = unbacked(res, newest, shown) ?? (request.kind === ReadRequest.Kind.KEY && res.status === ReadResponse.Status.OK ? valueHeightProblem(res) : undefined)
     if (why == null) return false
     entry.outcome = 'invalid'
     entry.error = why

@@ -59,4 +59,16 @@ describe('node - holder answers', () => {
     expect(asks).toBeLessThanOrEqual(3 + 2)
     expect(await read(['owner', 'E', 'F', 'B'])).toBe('new')
   })
+
+  it('a value written above the chain height its holder reports is no vote: what Nr honest holders agree on is returned', async () => {
+    // C made up the height: taken for a newer version than A and B had reached, it failed every quorum read (a review)
+    const answers: Record<string, Partial<ReadResponse>> = {
+      A: { status: Status.OK, role: Role.ACTIVE, value: enc.encode('fix'), valueHeight: 4, height: 5 },
+      B: { status: Status.OK, role: Role.ACTIVE, value: enc.encode('fix'), valueHeight: 4, height: 5 },
+      C: { status: Status.OK, role: Role.ACTIVE, value: enc.encode('made up'), valueHeight: 1_000_000, height: 5 }
+    }
+    expect(holderAnswer('C', keyRequest, answers.C)).toMatchObject({ status: 'unavailable', lasting: true, error: 'an answer that contradicts itself: value written at height 1000000 of a chain held up to 5' })
+    const result = await quorumRead({ holders: ['C', 'A', 'B'], first: 'C', quorum: 2, retryDelay: 1, maxRounds: 2, ask: async (p) => holderAnswer(p, keyRequest, answers[p]) })
+    expect(new TextDecoder().decode(result.value)).toBe('fix')
+  })
 })

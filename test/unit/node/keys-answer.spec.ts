@@ -10,7 +10,7 @@ describe('node - a page of keys a holder answers', () => {
   const request = readRequest({ kind: ReadRequest.Kind.KEYS, chainId: 'vehicle-a', prefix: 'gps/', after: 'gps/1', limit: 3 })
 
   it('passes the keys asked for, in order, and answers of other kinds or statuses as they are', () => {
-    const ok = readResponse({ entries: [entry('gps/2'), entry('gps/3'), entry('gps/é')], more: true })
+    const ok = readResponse({ entries: [entry('gps/2'), entry('gps/3'), entry('gps/é')], more: true, height: 5 })
     expect(checkedKeysAnswer(request, ok)).toBe(ok)
     const empty = readResponse({ entries: [] })
     expect(checkedKeysAnswer(request, empty)).toBe(empty)
@@ -31,10 +31,13 @@ describe('node - a page of keys a holder answers', () => {
       [[entry('gps/2'), entry('gps/2')], false, /key "gps\/2" is out of order/],
       [[{ ...entry('gps/2'), pruned: true }], false, /key "gps\/2" carries a value it says it has not/],
       // keys no write stores: an empty one with more to follow had the reader ask for the same page for good (a review)
-      [[entry('gps/2'), entry('gps/' + 'x'.repeat(1_100))], true, /"gps\/x+": key longer than 1024 bytes/]
+      [[entry('gps/2'), entry('gps/' + 'x'.repeat(1_100))], true, /"gps\/x+": key longer than 1024 bytes/],
+      // a height the holder's own chain height contradicts (a made-up one was served as it stood: a review)
+      [[{ ...entry('gps/2'), height: 9 }], false, /key "gps\/2" written at height 9 of a chain held up to 5/],
+      [[{ ...entry('gps/2'), height: 0 }], false, /key "gps\/2" written at height 0 of a chain held up to 5/]
     ]
     for (const [entries, more, why] of cases) {
-      const checked = checkedKeysAnswer(request, readResponse({ entries, more }))
+      const checked = checkedKeysAnswer(request, readResponse({ entries, more, height: 5 }))
       expect(checked.status, String(why)).toBe(ReadResponse.Status.ERROR)
       expect(checked.message, String(why)).toMatch(why)
       expect(checked.entries).toEqual([])
@@ -44,6 +47,6 @@ describe('node - a page of keys a holder answers', () => {
     // keys only: no values
     const keysOnly = { ...request, keysOnly: true }
     expect(checkedKeysAnswer(keysOnly, readResponse({ entries: [entry('gps/2')] })).message).toMatch(/carries a value/)
-    expect(checkedKeysAnswer(keysOnly, readResponse({ entries: [entry('gps/2', '')] })).status).toBe(ReadResponse.Status.OK)
+    expect(checkedKeysAnswer(keysOnly, readResponse({ entries: [entry('gps/2', '')], height: 5 })).status).toBe(ReadResponse.Status.OK)
   })
 })

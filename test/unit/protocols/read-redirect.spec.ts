@@ -231,7 +231,7 @@ describe('protocols - read - redirect', () => {
       ask: async (peer) => {
         asked.push(peer)
         if (peer !== 'P19') throw new Error('down')
-        return response({ status: Status.OK, epoch: 3, height: 5, value: utf8.encode('fix') })
+        return response({ status: Status.OK, epoch: 3, height: 5, value: utf8.encode('fix'), valueHeight: 5 })
       }
     })
     expect(result).toMatchObject({ servedBy: 'P19', stale: false })
@@ -777,6 +777,26 @@ describe('protocols - read - redirect - answers a holder cannot back', () => {
     })
     expect(result).toMatchObject({ servedBy: 'B', stale: false, epoch: 2 })
     expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([['L', 'invalid'], ['B', 'served']])
+  })
+
+  it('a value written above the chain height its holder reports contradicts itself: invalid, the next holder serves', async () => {
+    const { a, sign } = await owner()
+    const tables = memoryTables()
+    await tables.adopt(await sign(2, 5, ['B', 'C'], []))
+    // B reports its epoch and tip truthfully, and a value height of its own making: served as fresh, that height went to the user (a review)
+    const result = await readWithRedirect({
+      request: keyRequest(a),
+      self: 'G',
+      proposer: a,
+      tables,
+      ask: async (peer) => {
+        if (peer === a) throw new Error('offline')
+        if (peer === 'B') return response({ role: Role.ACTIVE, height: 5, epoch: 2, value: Uint8Array.of(9), valueHeight: 1_000_000 })
+        return response({ role: Role.ACTIVE, height: 5, epoch: 2, value: Uint8Array.of(1), valueHeight: 4 })
+      }
+    })
+    expect(result).toMatchObject({ servedBy: 'C', stale: false })
+    expect(result.path.find(p => p.peerId === 'B')).toMatchObject({ outcome: 'invalid', error: 'value written at height 1000000 of a chain held up to 5' })
   })
 
   it('a NOT_FOUND counts as the chain\'s only from its proposer or a backup the reader\'s table names active, with an epoch it can back', async () => {
