@@ -5,6 +5,7 @@
 import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { isIP } from 'node:net'
 import type { Socket } from 'node:net'
 import type { VGuardNode } from '../node/index.ts'
 import { useExplainingJsonParser } from './json-body.ts'
@@ -21,7 +22,7 @@ import { refuseContentEncoding } from './content-encoding.ts'
 import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
 import { isLongLived } from './long-lived.ts'
-import { checkHttpInit, checkHttpNode } from './init-check.ts'
+import { checkHttpInit, checkHttpNode, hostNameProblem } from './init-check.ts'
 import { ListenError, LISTEN_FAILURES } from '../node/listen-error.ts'
 
 /** The URL with the slashes of its key (after …/kv/, /read/ or /pins/keys/) encoded. */
@@ -199,7 +200,10 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   })
   // the address the socket bound (known once it listens): '127.1' binds to loopback as much as '127.0.0.1'
   const listening: { address?: string } = {}
-  server.addHook('onRequest', hostCheck(() => listening.address, init.allowedHosts))
+  // The name the operator bound the API by is allowed too: the URL start prints, and clients given the same
+  // --http, got 421 (a review). No rebinding hole: a page can put a name in Host only if it controls its DNS
+  const boundName = isIP(host) === 0 && hostNameProblem(host) == null ? [host] : []
+  server.addHook('onRequest', hostCheck(() => listening.address, [...(init.allowedHosts ?? []), ...boundName]))
   server.addHook('onRequest', refuseContentEncoding)
   const budget = new PayloadBudget(init.readPayloadBudget)
   registerRoutes(server, node, budget)

@@ -8,6 +8,8 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { request } from 'node:http'
 import { connect } from 'node:net'
+import { hostname } from 'node:os'
+import { lookup } from 'node:dns/promises'
 import { TestCluster } from '../utils/nodes.ts'
 import { IN_TEST_NETNS } from '../utils/env.ts'
 import { startHttpApi } from '../../src/http/server.ts'
@@ -135,6 +137,28 @@ describe('http - Host check', () => {
     try {
       const port = Number(new URL(api.url).port)
       expect((await call(port, `127.0.0.1:${port}`)).status).toBe(200)
+      expect((await call(port, `evil.example:${port}`)).status).toBe(421)
+    } finally {
+      await api.close()
+    }
+  })
+
+  it('bound by a name, answers requests that name it: the URL start prints, and clients given the same --http', async () => {
+    // a name of this machine that resolves to loopback (/etc/hosts): the name the API is bound by is not an address
+    const name = hostname()
+    const address = await lookup(name).then(r => r.address, () => undefined)
+    if (address == null || !address.startsWith('127.') || isLoopbackName(name)) {
+      console.warn(`skipped: this machine's name ${JSON.stringify(name)} does not resolve to a loopback address (${String(address)}), or is a loopback name already`)
+      return
+    }
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const api = await startHttpApi(node, { host: name, port: 0 })
+    try {
+      const port = Number(new URL(api.url).port)
+      expect(api.url).toBe(`http://${name}:${port}`)
+      // it answered 421 to its own URL (a review)
+      expect((await call(port, `${name}:${port}`)).status).toBe(200)
       expect((await call(port, `evil.example:${port}`)).status).toBe(421)
     } finally {
       await api.close()
