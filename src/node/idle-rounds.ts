@@ -126,9 +126,9 @@ export class IdleRounds {
   async resume (): Promise<void> {
     if (!this.running) return
     const own = this.d.ownTable()
+    const tip = await this.d.ownTipHeight()
+    if (!this.running) return
     if (own != null) {
-      const tip = await this.d.ownTipHeight()
-      if (!this.running) return
       // None is fresh when the table's round refreshed none (it says what its backups hold below its tip), or
       // when we committed past what it names (its round never signed a table: a crash, a stop). Else those its
       // round refreshed, which a table does not tell from the older copies a round short of k kept: unknown, none
@@ -136,8 +136,7 @@ export class IdleRounds {
       this.shortfall.assumeFromTable(fresh, fresh.length < this.d.kBackups)
       // all it names, for /status: one not fresh is no shortfall more when it stays away (backupGone)
       for (const peer of own.active) if (!this.d.isConnected(peer)) this.watchAway(peer)
-    } else if (this.d.kBackups > 0 && await this.d.ownTipHeight() > 0) {
-      if (!this.running) return
+    } else if (this.d.kBackups > 0 && tip > 0) {
       // blocks and no table: the round of our first commit never signed one (a crash, a stop), and no backup
       // may hold any of it; with no write after, it stayed on this vehicle alone (a review)
       this.shortfall.assumeFromTable([], true)

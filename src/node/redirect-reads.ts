@@ -244,7 +244,7 @@ export class RedirectReads {
     const response = readResponse(local)
     const table = this.d.tables.get(request.chainId)?.table
     const behind = table != null && response.height < table.height
-    // a page of keys speaks for the chain only from an active backup (redirect.ts): a copy held otherwise may lack keys
+    // a page of keys speaks for the chain only from an active backup (redirect.ts): it says the keys it omits are absent
     const incomplete = request.kind === ReadRequest.Kind.KEYS && table?.active.includes(this.d.self) !== true
     const stale = request.chainId !== this.d.self && request.chainId !== 'shared' && (behind || incomplete)
     const outcome = stale ? 'stale' : local.status === ReadResponse.Status.OK ? 'served' : 'not-found'

@@ -54,8 +54,9 @@ function checkVouched (block: Block, startHeight: number, expected: HashList): v
 
 /** A chain id a request can carry, before anything is sent. @throws InvalidChainIdError */
 function checkChainId (chainId: string): void {
-  if (typeof chainId !== 'string' || chainId === '' || new TextEncoder().encode(chainId).byteLength > MAX_CHAIN_ID_BYTES) {
-    throw new InvalidChainIdError(`a chain id is 1 to ${MAX_CHAIN_ID_BYTES} bytes of UTF-8, got ${typeof chainId === 'string' ? `${new TextEncoder().encode(chainId).byteLength} bytes` : typeof chainId}`)
+  const bytes = typeof chainId === 'string' ? new TextEncoder().encode(chainId).byteLength : undefined
+  if (bytes == null || bytes === 0 || bytes > MAX_CHAIN_ID_BYTES) {
+    throw new InvalidChainIdError(`a chain id is 1 to ${MAX_CHAIN_ID_BYTES} bytes of UTF-8, got ${bytes == null ? typeof chainId : `${bytes} bytes`}`)
   }
 }
 
