@@ -90,6 +90,18 @@ export const SERVE_BUDGET_BYTES = 48 * 1024 * 1024
  */
 export const PEER_SERVE_BUDGET_BYTES = 16 * 1024 * 1024
 
+/**
+ * BLOCKS streams of one peer that read our store at once; its others wait
+ * their turn (first come, first served, within the per-message timeout). A
+ * stream waiting for room in the budget still holds what its store read ahead
+ * (with inline blocks up to ~3 MiB: the run it waits to take room for and the
+ * iterator's next batches), outside the budget: 32 streams of a peer that
+ * never reads held ~113 MiB past its 16 MiB share. Four take that to ~14 MiB,
+ * and a node fetches a handful of chains of one peer at a time (reconcile
+ * goes chain by chain).
+ */
+export const PEER_READERS = 4
+
 /** Concurrent syncs per connection; a node syncs a handful of chains at a time. */
 export const MAX_INBOUND_STREAMS = 32
 export const MAX_OUTBOUND_STREAMS = 64

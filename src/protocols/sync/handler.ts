@@ -13,7 +13,10 @@
  * stream, the budget bounds all of them together. A run of blocks takes it
  * before the store reads it, so the run the store reads ahead while the
  * current one waits to be sent is counted too (it was not: 32 streams of a
- * peer that never read held ~8 MiB each outside the budget).
+ * peer that never read held ~8 MiB each outside the budget). What the store
+ * reads ahead of that run is not, so only a few streams of a peer read at
+ * once (PEER_READERS); each keeps its turn and its room until its exchange
+ * has ended.
  */
 import type { Connection, Logger, MessageStream, PeerId } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
@@ -22,7 +25,7 @@ import type { ChainStore, RangeOptions, RecordRun, StoredRecord } from '../../st
 import { TimeoutError } from '../errors.ts'
 import { Credits } from './credits.ts'
 import { SyncRequest, SyncResponse, blocksFrame, decodeRequest, framedSize, requestProblem, response } from './messages.ts'
-import { MAX_BLOCKS_PER_FRAME, MAX_WRITES, MAX_WRITES_PER_FRAME, MEMBERSHIP_WAIT, PEER_SERVE_BUDGET_BYTES, SERVE_BUDGET_BYTES } from './constants.ts'
+import { MAX_BLOCKS_PER_FRAME, MAX_WRITES, MAX_WRITES_PER_FRAME, MEMBERSHIP_WAIT, PEER_READERS, PEER_SERVE_BUDGET_BYTES, SERVE_BUDGET_BYTES } from './constants.ts'
 import type { AppliedWriteId } from './index.ts'
 
 /**
@@ -37,15 +40,75 @@ import type { AppliedWriteId } from './index.ts'
 export class ServeBudget {
   readonly limit: number
   readonly peerLimit: number
+  /** Streams of one peer that may read the store at once (see PEER_READERS). */
+  readonly peerReaders: number
   private used = 0
+  private readonly readers = new Map<string, number>()
+  private readonly turnWaiters: Array<{ peer: string, grant: () => void }> = []
   private readonly byPeer = new Map<string, number>()
   /** The most ever in flight at once (for tests and status). */
   private highest = 0
   private readonly waiters: Array<{ bytes: number, peer: string, grant: () => void }> = []
 
-  constructor (limit: number = SERVE_BUDGET_BYTES, peerLimit: number = PEER_SERVE_BUDGET_BYTES) {
+  constructor (limit: number = SERVE_BUDGET_BYTES, peerLimit: number = PEER_SERVE_BUDGET_BYTES, peerReaders: number = PEER_READERS) {
     this.limit = limit
     this.peerLimit = Math.min(peerLimit, limit)
+    this.peerReaders = Math.max(1, peerReaders)
+  }
+
+  /** Streams of `peer` reading the store now (of every peer, if none is named). */
+  reading (peer?: string): number {
+    if (peer != null) return this.readers.get(peer) ?? 0
+    let n = 0
+    for (const count of this.readers.values()) n += count
+    return n
+  }
+
+  /** Streams waiting for their turn to read. */
+  get waitingToRead (): number {
+    return this.turnWaiters.length
+  }
+
+  /**
+   * Resolves once a stream of `peer` may read the store (fewer than
+   * peerReaders of its streams do), first come, first served; rejects if
+   * `signal` aborts first. Each call that resolves is ended by endReading.
+   */
+  async beginReading (peer: string, signal: AbortSignal): Promise<void> {
+    if (!this.turnWaiters.some(w => w.peer === peer) && this.reading(peer) < this.peerReaders) {
+      this.readers.set(peer, this.reading(peer) + 1)
+      return
+    }
+    signal.throwIfAborted()
+    await new Promise<void>((resolve, reject) => {
+      const waiter = {
+        peer,
+        grant: () => {
+          signal.removeEventListener('abort', onAbort)
+          resolve()
+        }
+      }
+      const onAbort = (): void => {
+        const i = this.turnWaiters.indexOf(waiter)
+        if (i >= 0) this.turnWaiters.splice(i, 1)
+        reject(signal.reason)
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      this.turnWaiters.push(waiter)
+    })
+  }
+
+  /** A stream of `peer` is done reading: the next of its waiting streams takes its turn. */
+  endReading (peer: string): void {
+    const left = this.reading(peer) - 1
+    const next = this.turnWaiters.findIndex(w => w.peer === peer)
+    if (next >= 0) {
+      // the turn passes on: the count stays
+      this.turnWaiters.splice(next, 1)[0].grant()
+      return
+    }
+    if (left > 0) this.readers.set(peer, left)
+    else this.readers.delete(peer)
   }
 
   /** Bytes sent and not yet credited back (of one peer, if named). */
@@ -179,6 +242,13 @@ export interface ServeOptions {
   writes?: (chainId: string, from: number, to: number) => AppliedWriteId[] | undefined
   /** Whether the asker may have a WRITES answer now (a rate limit). @default always */
   mayAskWrites?: () => boolean
+  /**
+   * Ends the exchange once the answer is out (finishExchange: the stream
+   * closed, what its buffer held delivered). A BLOCKS answer keeps its turn
+   * to read and its share of the budget until this returns: a stream whose
+   * requester never takes what it was sent holds it in our buffer until then.
+   */
+  finish?: () => Promise<void>
   /** The stream `lp` reads and writes: watched for a reset once the requester closed its write side (see Credits); what its buffer holds is not credited back. */
   stream?: Pick<MessageStream, 'status' | 'addEventListener' | 'removeEventListener' | 'writeBufferLength'>
 }
@@ -189,28 +259,37 @@ function timeout (ms: number): AbortSignal {
 }
 
 export async function serve (lp: LengthPrefixedStream, options: ServeOptions): Promise<void> {
-  const { store, log } = options
   const req = decodeRequest(await lp.read({ signal: timeout(options.timeout) }))
-  const problem = requestProblem(req)
-  if (problem != null) {
-    log('bad request: %s', problem)
-    await lp.write(response({ status: SyncResponse.Status.BAD_REQUEST, message: problem, done: true }), { signal: timeout(options.timeout) })
+  if (await answeredAtOnce(lp, req, options)) {
+    await options.finish?.()
     return
   }
-  const info = await store.info(req.chainId)
+  // it ends the exchange itself, within its turn to read (see ServeOptions.finish)
+  await serveBlocks(lp, req, options)
+}
+
+/** Answers a request that is not for blocks (or cannot be served): whether it did. */
+async function answeredAtOnce (lp: LengthPrefixedStream, req: SyncRequest, options: ServeOptions): Promise<boolean> {
+  const problem = requestProblem(req)
+  if (problem != null) {
+    options.log('bad request: %s', problem)
+    await lp.write(response({ status: SyncResponse.Status.BAD_REQUEST, message: problem, done: true }), { signal: timeout(options.timeout) })
+    return true
+  }
+  const info = await options.store.info(req.chainId)
   if (info == null) {
     await lp.write(response({ status: SyncResponse.Status.NOT_FOUND, message: `chain ${req.chainId} not held`, done: true }), { signal: timeout(options.timeout) })
-    return
+    return true
   }
   if (req.type === SyncRequest.Type.TIP) {
     await lp.write(response({ height: info.height, tipHash: info.tipHash as Uint8Array<ArrayBuffer>, done: true }), { signal: timeout(options.timeout) })
-    return
+    return true
   }
   if (req.type === SyncRequest.Type.WRITES) {
     await serveWrites(lp, req, options)
-    return
+    return true
   }
-  await serveBlocks(lp, req, options)
+  return false
 }
 
 /** The write ids asked for, in frames of MAX_WRITES_PER_FRAME, the last one done (at most MAX_WRITES: what a node remembers). */
@@ -323,9 +402,26 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
     frameSize = 0
   }
 
+  /** Ends the exchange, our turn and share still held: until then what the stream's buffer holds is ours. */
+  const finish = async (): Promise<void> => {
+    // a CREDIT now gives back nothing: all of it is given back once the exchange is over
+    credits.close()
+    await options.finish?.()
+  }
+
   const range = { from: req.from, to: req.to === 0 ? undefined : req.to }
   let runs: AsyncIterator<RecordRun> | undefined
+  let turn = false
   try {
+    // what the store reads ahead is held outside the budget while a stream waits for room: only a few streams of
+    // a peer read at once (see PEER_READERS); a requester that resets gives its place in the line up at once
+    try {
+      await budget.beginReading(peer, AbortSignal.any([credits.broken, AbortSignal.timeout(options.timeout)]))
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError') throw new TimeoutError(`no turn to read within ${options.timeout} ms (${budget.peerReaders} streams of this peer read at once)`)
+      throw err
+    }
+    turn = true
     if (req.headers) {
       for await (const { record } of headerRecords(store, req.chainId, range)) {
         const size = framedSize(record)
@@ -359,6 +455,7 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
           const info = await store.info(req.chainId)
           await send(response({ status: SyncResponse.Status.PRUNED, height: info?.height ?? 0, tipHash: info?.tipHash as Uint8Array<ArrayBuffer>, message: `payload of block ${run.from} pruned`, done: true }))
           log('served %d blocks of %s, stopped at pruned block %d', sent, req.chainId, run.from)
+          await finish()
           return
         }
         await sendTaken(run.bytes)
@@ -368,11 +465,13 @@ async function serveBlocks (lp: LengthPrefixedStream, req: SyncRequest, options:
     const info = await store.info(req.chainId)
     await send(response({ height: info?.height ?? 0, tipHash: info?.tipHash as Uint8Array<ArrayBuffer>, done: true }))
     log.trace('served %d blocks of %s from %d', sent, req.chainId, req.from)
+    await finish()
   } finally {
     // the exchange is over (done, failed or timed out): nothing of it is in flight any more
     ended.abort()
     credits.close()
     await runs?.return?.(undefined).catch(() => {})
+    if (turn) budget.endReading(peer)
     finished = true
     options.stream?.removeEventListener('drain', settleCredit)
     budget.release(reserved + writing + unacked, peer)

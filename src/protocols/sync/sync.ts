@@ -153,9 +153,9 @@ export class SyncService implements Sync {
     }
     const lp = lpStream(stream, { maxDataLength: MAX_REQUEST_BYTES, maxBufferSize: RESPONDER_READ_BUFFER_BYTES })
     try {
-      await serve(lp, { store: this.components.store, timeout: this.timeout, frameBytes: this.frameBytes, log, peer: connection.remotePeer, writes: this.components.writes, mayAskWrites: () => this.mayAskWrites(connection.remotePeer), stream })
-      // as every other protocol's exchange ends (handleProtocol): sync's streams stayed half-open for good
-      await finishExchange(stream)
+      // ends as every other protocol's exchange does (handleProtocol): sync's streams stayed half-open for good
+      const finish = async (): Promise<void> => { await finishExchange(stream) }
+      await serve(lp, { store: this.components.store, timeout: this.timeout, frameBytes: this.frameBytes, log, peer: connection.remotePeer, writes: this.components.writes, mayAskWrites: () => this.mayAskWrites(connection.remotePeer), stream, finish })
     } catch (err) {
       log('sync with %p ended: %e', connection.remotePeer, err)
       stream.abort(err as Error)

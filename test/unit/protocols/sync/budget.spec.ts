@@ -10,7 +10,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { SyncRequest } from '../../../../src/protocols/sync/pb/sync.ts'
 import { serveBudget, ServeBudget } from '../../../../src/protocols/sync/handler.ts'
-import { MAX_INBOUND_STREAMS, MAX_WINDOW_BYTES, PEER_SERVE_BUDGET_BYTES, SERVE_BUDGET_BYTES } from '../../../../src/protocols/sync/constants.ts'
+import { MAX_INBOUND_STREAMS, MAX_WINDOW_BYTES, PEER_READERS, PEER_SERVE_BUDGET_BYTES, SERVE_BUDGET_BYTES } from '../../../../src/protocols/sync/constants.ts'
 import { TestNetwork } from './network.ts'
 import type { TestNode } from './network.ts'
 import { chainOf, enc, levelHarness } from '../../storage/helpers.ts'
@@ -40,7 +40,8 @@ async function rawRequest (victim: TestNode, requester: PeerId, streams: Stream[
   const connection = { remotePeer: requester, status: 'open' } as unknown as Connection
   const served = Promise.resolve(handler(inbound, connection))
   served.catch(() => {})
-  const lp = lpStream(outbound)
+  // nor its reader's buffer (4 MiB by default: it reset a stream that held more)
+  const lp = lpStream(outbound, { maxBufferSize: 1024 * MiB, maxDataLength: 64 * MiB })
   await lp.write(SyncRequest.encode({ type: SyncRequest.Type.BLOCKS, chainId: CHAIN, from: 1, to: 0, credit, headers }))
   return { outbound, lp, served }
 }
@@ -52,12 +53,16 @@ async function rogueStream (victim: TestNode, rogue: PeerId, streams: Stream[]):
 
 const newPeer = async (): Promise<PeerId> => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
 
-/** `inner`, telling the framed size of every header it reads. */
-function countingHeaders (inner: ChainStore, onRead: (bytes: number) => void): ChainStore {
+/** Store reads begun: what a store reads ahead is held outside the budget, so only PEER_READERS streams of a peer may read. */
+interface Opened { count: number }
+
+/** `inner`, telling the framed size of every header it reads, and counting the reads of headers begun in `opened`. */
+function countingHeaders (inner: ChainStore, onRead: (bytes: number) => void, opened: Opened = { count: 0 }): ChainStore {
   return new Proxy(inner, {
     get (target, prop) {
       if (prop === 'headers') {
         return async function * (chainId: string, options: Parameters<ChainStore['headers']>[1]) {
+          opened.count++
           for await (const entry of target.headers(chainId, options)) {
             onRead(framedSize(encodeBlock(entry.block)))
             yield entry
@@ -70,18 +75,21 @@ function countingHeaders (inner: ChainStore, onRead: (bytes: number) => void): C
   })
 }
 
-/** `inner`, counting the bytes of every run it reads (once the caller's beforeRead let it). */
-function countingRuns (inner: ChainStore, onRead: (bytes: number) => void): ChainStore {
+/** `inner`, counting the bytes of every run it reads (once the caller's beforeRead let it), and the reads of runs begun in `opened`. */
+function countingRuns (inner: ChainStore, onRead: (bytes: number) => void, opened: Opened = { count: 0 }): ChainStore {
   return new Proxy(inner, {
     get (target, prop) {
       if (prop === 'runs') {
-        return (chainId: string, options: Parameters<ChainStore['runs']>[1]) => target.runs(chainId, {
-          ...options,
-          beforeRead: async bytes => {
-            await options.beforeRead?.(bytes)
-            onRead(bytes)
-          }
-        })
+        return (chainId: string, options: Parameters<ChainStore['runs']>[1]) => {
+          opened.count++
+          return target.runs(chainId, {
+            ...options,
+            beforeRead: async bytes => {
+              await options.beforeRead?.(bytes)
+              onRead(bytes)
+            }
+          })
+        }
       }
       const value = Reflect.get(target, prop) as unknown
       return typeof value === 'function' ? value.bind(target) : value
@@ -137,32 +145,41 @@ describe('protocols - sync serve budget', () => {
     const inner = await harness.create()
     await inner.appendMany(chainOf(CHAIN, BLOCKS, h => ({ transactions: [{ key: `k${h}`, value: enc.encode(String(h).padEnd(MiB - 1024, 'x')) }] })))
     let read = 0
-    const victim = await net.add({}, countingRuns(inner, bytes => { read += bytes }))
+    const opened: Opened = { count: 0 }
+    const victim = await net.add({}, countingRuns(inner, bytes => { read += bytes }, opened))
     const budget = serveBudget(victim.store)
     const rogue = await newPeer()
     for (let i = 0; i < MAX_INBOUND_STREAMS; i++) await rogueStream(victim, rogue, streams)
-    // the rogue's share fills, and every stream then waits for room
-    await waitFor(() => budget.waiting === MAX_INBOUND_STREAMS, { message: 'every stream to wait for room' })
+    // the rogue's share fills, its reading streams then wait for room, and the others for their turn to read
+    await waitFor(() => budget.waiting === PEER_READERS && budget.waitingToRead === MAX_INBOUND_STREAMS - PEER_READERS, { message: 'every stream to wait' })
     expect(budget.inFlight(rogue.toString())).toBeGreaterThan(PEER_SERVE_BUDGET_BYTES - 2 * MiB)
     // each stream read what it sent, and nothing more: a stream waiting for room had read its next run (8 MiB
     // with the largest blocks) before it asked
     expect(read).toBeLessThanOrEqual(budget.inFlight(rogue.toString()))
+    // and only a few began to read: the store's read-ahead (~3 MiB a stream with inline blocks) lies outside the
+    // budget, and 32 streams waiting for room held ~113 MiB past the rogue's 16 MiB share
+    expect(opened.count).toBe(PEER_READERS)
+    expect(budget.reading(rogue.toString())).toBe(PEER_READERS)
   })
 
   it('a frame of headers takes its room header by header: streams that never read hold no headers outside the budget', async () => {
     const inner = new MemoryChainStore()
-    // ~2.5 MiB of headers: two frames and more for each stream, where a peer's share is a MiB per stream
-    await inner.appendMany(chainOf(CHAIN, 12_000))
+    // ~18 MiB of headers for each stream: more than a peer's whole share, so none of its streams can finish
+    await inner.appendMany(chainOf(CHAIN, 120_000))
     let read = 0
     let largest = 0
-    const victim = await net.add({}, countingHeaders(inner, bytes => { read += bytes; largest = Math.max(largest, bytes) }))
+    const opened: Opened = { count: 0 }
+    const victim = await net.add({}, countingHeaders(inner, bytes => { read += bytes; largest = Math.max(largest, bytes) }, opened))
     const budget = serveBudget(victim.store)
     const rogue = await newPeer()
     for (let i = 0; i < MAX_INBOUND_STREAMS; i++) await rawRequest(victim, rogue, streams, 64 * MiB, true)
-    await waitFor(() => budget.waiting === MAX_INBOUND_STREAMS, { message: 'every stream to wait for room' })
+    // (one of them may wait for credit, not room, having taken the whole share alone)
+    await waitFor(() => budget.waiting > 0 && budget.reading(rogue.toString()) === PEER_READERS && budget.waitingToRead === MAX_INBOUND_STREAMS - PEER_READERS, { message: 'every stream to wait' })
     expect(budget.inFlight(rogue.toString())).toBeGreaterThan(PEER_SERVE_BUDGET_BYTES - MiB)
-    // each stream read what it took room for, and the one header it waits for room for
-    expect(read - budget.inFlight(rogue.toString())).toBeLessThanOrEqual(MAX_INBOUND_STREAMS * largest)
+    // each reading stream read what it took room for, and the one header it waits for room for
+    expect(read - budget.inFlight(rogue.toString())).toBeLessThanOrEqual(PEER_READERS * largest)
+    // the others read nothing yet (a store reads headers ahead too, outside the budget)
+    expect(opened.count).toBe(MAX_INBOUND_STREAMS - budget.waitingToRead)
   })
 
   it('many streams of headers from one peer, more than its share holds frames of, are all served: a stream that must wait sends its frame first', async () => {
@@ -243,15 +260,16 @@ describe('protocols - sync serve budget', () => {
       const budget = serveBudget(victim.store)
       const rogue = await newPeer()
       for (let i = 0; i < MAX_INBOUND_STREAMS; i++) await rogueStream(victim, rogue, streams)
-      await waitFor(() => budget.waiting === MAX_INBOUND_STREAMS, { message: 'every stream to wait for room' })
+      const everyStreamWaits = (): boolean => budget.waiting === PEER_READERS && budget.waitingToRead === MAX_INBOUND_STREAMS - PEER_READERS
+      await waitFor(everyStreamWaits, { message: 'every stream to wait for room or its turn' })
       const outbound = streams.filter(s => s.direction === 'outbound')
       if (halfClosed) {
         // its credit may still be spent after a half-close: that alone ends nothing
         await Promise.all(outbound.map(async s => { await s.close() }))
-        expect(budget.waiting).toBe(MAX_INBOUND_STREAMS)
+        expect(everyStreamWaits()).toBe(true)
       }
       for (const s of outbound) s.abort(new Error('the requester went away'))
-      await waitFor(() => budget.inFlight() === 0 && budget.waiting === 0, { timeout: 5_000, message: 'the room back' })
+      await waitFor(() => budget.inFlight() === 0 && budget.waiting === 0 && budget.waitingToRead === 0 && budget.reading() === 0, { timeout: 5_000, message: 'the room and the turns back' })
     })
   }
 
@@ -292,5 +310,44 @@ describe('protocols - sync serve budget', () => {
     budget.release(1, 'a')
     await budget.acquire(50, 'd', never)
     expect(budget.peak).toBe(50)
+  })
+
+  it('lets a few streams of a peer read at once, the others in turn, first come, first served; an abandoned wait gives up its place', async () => {
+    const budget = new ServeBudget(10, 6, 2)
+    const never = new AbortController().signal
+    await budget.beginReading('a', never)
+    await budget.beginReading('a', never)
+    // another peer has turns of its own
+    await budget.beginReading('b', never)
+    const order: string[] = []
+    const third = budget.beginReading('a', never).then(() => { order.push('third') })
+    const gaveUp = new AbortController()
+    const abandoned = budget.beginReading('a', gaveUp.signal)
+    const fifth = budget.beginReading('a', never).then(() => { order.push('fifth') })
+    expect(budget.waitingToRead).toBe(3)
+    gaveUp.abort(new Error('timed out'))
+    await expect(abandoned).rejects.toThrow('timed out')
+    expect(budget.waitingToRead).toBe(2)
+    budget.endReading('a')
+    await third
+    budget.endReading('a')
+    await fifth
+    expect(order).toEqual(['third', 'fifth'])
+    expect(budget.reading('a')).toBe(2)
+    expect(budget.reading()).toBe(3)
+    budget.endReading('a')
+    budget.endReading('a')
+    budget.endReading('b')
+    expect(budget.reading()).toBe(0)
+    // a stream that comes while others wait does not overtake them
+    await budget.beginReading('a', never)
+    await budget.beginReading('a', never)
+    const waiting = budget.beginReading('a', never).then(() => { order.push('waiting') })
+    budget.endReading('a')
+    const late = budget.beginReading('a', never).then(() => { order.push('late') })
+    await waiting
+    budget.endReading('a')
+    await late
+    expect(order.slice(2)).toEqual(['waiting', 'late'])
   })
 })
