@@ -473,6 +473,11 @@ export class Paxos {
     return divergedAt(this.log, msg)
   }
 
+  /** Whether a promise or refusal of `peer` would count here (see isAcceptor). Reads only. */
+  countsVotesOf (peer: string): boolean {
+    return this.isAcceptor(peer)
+  }
+
   /**
    * The application now holds the state of every slot ≤ snapshot.slot
    * (fetched after a Ready's `snapshot`): skip to it.

@@ -18,7 +18,7 @@ export interface OwnChainRecoveryInit {
   /** Where the booth says the chain stood: the fetch ends on this block. */
   height: number
   hash: Uint8Array
-  /** The member that answered the snapshot (a backup too, perhaps): asked after the holders, unless among them. */
+  /** The member that answered the snapshot (a backup too, perhaps): asked after the holders, unless among them; its chain proves no conflict unless it is one. */
   hint?: string
   /** Vehicles that may hold the chain, likeliest first (VGuardDB.ownChainHolders). */
   holders: () => Promise<string[]>
@@ -38,7 +38,8 @@ export interface OwnChainRecoveryInit {
  * tried and why it failed
  */
 export async function recoverOwnChain (init: OwnChainRecoveryInit): Promise<string> {
-  const candidates = [...new Set([...await init.holders(), ...(init.hint != null ? [init.hint] : [])])]
+  const holders = new Set(await init.holders())
+  const candidates = [...new Set([...holders, ...(init.hint != null ? [init.hint] : [])])]
   const vouch = { height: init.height, hash: init.hash }
   const failed: string[] = []
   const diverged: string[] = []
@@ -48,7 +49,10 @@ export async function recoverOwnChain (init: OwnChainRecoveryInit): Promise<stri
       return peer
     } catch (err) {
       const e = err as InvalidBlockError
-      if (init.tipHeight != null && init.tipHeight > 0 && e.name === 'InvalidBlockError' && e.reason === 'WrongPrevHash' && e.height === init.tipHeight + 1) diverged.push(peer)
+      // only a vehicle our own tables named tells: blocks carry no signature, and any member can make up a chain
+      // of our id and serve it (a review: one promise naming such a chain's block stopped our chain for good)
+      const anotherChain = init.tipHeight != null && init.tipHeight > 0 && e.name === 'InvalidBlockError' && e.reason === 'WrongPrevHash' && e.height === init.tipHeight + 1
+      if (anotherChain && holders.has(peer)) diverged.push(peer)
       failed.push(`${peer}: ${(err as Error).name}: ${(err as Error).message}`)
     }
   }

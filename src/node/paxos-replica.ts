@@ -266,8 +266,10 @@ export class ChainReplica {
       this.snapshotPoints.set(`${message.from}\n${message.slot}`, point)
       if (this.snapshotPoints.size > 64) this.snapshotPoints.delete(this.snapshotPoints.keys().next().value as string)
     }
-    // a promise its values show to diverge goes to the state machine, which stops on it at once
+    // a promise its values show to diverge goes to the state machine, which stops on it at once. One whose vote would
+    // not count here asks no proof: a member outside the booth had us fetch the chain it made up (a review)
     if (message.type === 'promise' && chainAt != null && this.divergesAt(chainAt) && this.paxos.divergenceIn(message) == null) {
+      if (!this.paxos.countsVotesOf(message.from)) return
       // not counted; a proof is asked for (the loop runs it: PointProof)
       if (this.pointProof.ask(message.from, chainAt)) this.kick()
       return

@@ -51,4 +51,16 @@ describe('node - own chain recovery', () => {
     await expect(recoverOwnChain({ chainId: 'V', height: 40, hash, holders: async () => ['B1'], fetch: further, tipHeight: 3 })).rejects.toMatchObject({ name: 'ChainRecoveryError' })
     await expect(recoverOwnChain({ chainId: 'V', height: 40, hash, holders: async () => ['B1'], fetch: async () => { throw brokenLink(1) }, tipHeight: 0 })).rejects.toMatchObject({ name: 'ChainRecoveryError' })
   })
+
+  it('the member that named the point proves no conflict unless our tables name it: blocks carry no signature, any member can make up a chain of our id', async () => {
+    const brokenLink = new InvalidBlockError('WrongPrevHash', 'Invalid block: WrongPrevHash: block 4 does not point to the tip\'s hash', 4)
+    const fetch = async (peer: string): Promise<void> => { throw peer === 'M' ? brokenLink : new Error('gone') }
+    await expect(recoverOwnChain({ chainId: 'V', height: 40, hash, hint: 'M', holders: async () => ['B1'], fetch, tipHeight: 3 }))
+      .rejects.toMatchObject({ name: 'ChainRecoveryError', message: expect.stringMatching(/M: InvalidBlockError/) })
+    await expect(recoverOwnChain({ chainId: 'V', height: 40, hash, hint: 'M', holders: async () => [], fetch, tipHeight: 3 }))
+      .rejects.toMatchObject({ name: 'ChainRecoveryError' })
+    // one of our backups that holds another chain does tell
+    await expect(recoverOwnChain({ chainId: 'V', height: 40, hash, hint: 'M', holders: async () => ['M'], fetch, tipHeight: 3 }))
+      .rejects.toMatchObject({ name: 'OwnChainConflictError' })
+  })
 })

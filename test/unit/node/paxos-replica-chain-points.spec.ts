@@ -155,6 +155,19 @@ describe('node - a vehicle\'s phase 1 and the chain points its members name', ()
     expect(b.r.status().failed).toMatch(/went another way/)
   })
 
+  it('a promise of a peer whose vote would not count (outside the booth) naming another point asks no proof of it: nothing fetched, nothing stopped', async () => {
+    const b = await boothGrows(async () => { throw new OwnChainConflictError('made up') })
+    const st = b.r.status()
+    // a member of the network outside the booth, naming a block of a chain it made up under our id
+    b.r.step(promise('outsider', b.prepare, b.r), undefined, { slot: st.applied, height: 5, hash: randomBytes(32) })
+    // the booth's own promises then count, and the write goes through
+    b.voting.on = true
+    for (const m of MEMBERS) b.r.step(promise(m, b.prepare, b.r))
+    await expect(b.next).resolves.toMatchObject({ height: 2 })
+    expect(b.fetches).toEqual([])
+    expect(b.r.status().failed).toBeUndefined()
+  })
+
   it('a promise whose values already show another history goes to the state machine: it stops at once, nothing fetched', async () => {
     const b = await boothGrows(async () => { throw new Error('not asked') })
     const st = b.r.status()
