@@ -53,6 +53,46 @@ export class CatchupAsks {
   }
 }
 
+/** Askers remembered with the last answer they got (an asker forgotten is answered again: only its pace is lost). */
+const MAX_CATCHUP_ANSWERED = 256
+
+/**
+ * The answering side's pace: a peer gets the values of a slot once per
+ * `wait` ticks. An answer carries up to maxCatchupBytes and is encoded anew
+ * for each ask: one frame of 64 asks of ~60 bytes each had a vehicle copy
+ * 384 MiB on its event loop (a review; a full frame of 4,096, minutes). An
+ * honest asker asks for the slot after the last answer at once, and that is
+ * answered at once.
+ */
+export class CatchupAnswers {
+  private now = 0
+  private readonly given = new Map<string, { to: number, at: number }>()
+
+  tick (): void {
+    this.now++
+  }
+
+  /** Whether `peer`'s ask for the values from `slot` on is answered now: not if the last answer, `wait` ticks ago or less, covered that slot. */
+  mayAnswer (peer: string, slot: number, wait: number): boolean {
+    const last = this.given.get(peer)
+    return last == null || this.now - last.at >= wait || slot > last.to
+  }
+
+  /** `peer` was sent the values (or the snapshot) up to slot `to`. */
+  answered (peer: string, to: number): void {
+    this.given.delete(peer)
+    if (this.given.size >= MAX_CATCHUP_ANSWERED) this.given.delete(this.given.keys().next().value as string)
+    this.given.set(peer, { to, at: this.now })
+  }
+}
+
+/** The slot up to which an answer to a catch-up brings its asker. */
+export function answeredTo (answer: Message): number {
+  if (answer.type === 'snapshot') return answer.slot
+  if (answer.type === 'decided') return answer.entries.at(-1)?.slot ?? 0
+  return 0
+}
+
 /** The answer to a peer's catch-up from `log`: decided values, a snapshot below the compacted point, or nothing. */
 export function answerCatchup (log: PaxosLog, s: Settings, msg: Extract<Message, { type: 'catchup' }>): Message | undefined {
   if (msg.slot <= log.compacted) {

@@ -30,7 +30,7 @@ import { QuorumCheck } from './check-quorum.ts'
 import { PreVote } from './pre-vote.ts'
 import { TakeoverDamping } from './takeover-damping.ts'
 import { Orphans } from './orphans.ts'
-import { CatchupAsks, answerCatchup } from './catchup.ts'
+import { CatchupAnswers, CatchupAsks, answerCatchup, answeredTo } from './catchup.ts'
 import { announce, audience } from './announce.ts'
 import { divergedAt, showsForgottenVotes } from './promise-checks.ts'
 import { MAX_ID_LENGTH, MAX_ROUND_JUMP, validateMessage, validateProposal } from './validate.ts'
@@ -96,6 +96,7 @@ export class Paxos {
   private handedOut: number
   /** Peers this node asked to catch it up: their decided values and snapshots are answers (see mayTeach). */
   private readonly catchup = new CatchupAsks()
+  private readonly catchupAnswers = new CatchupAnswers()
   private outbox: Message[] = []
   private local: Message[] = []
   private dropped: DroppedProposal[] = []
@@ -174,6 +175,7 @@ export class Paxos {
 
   /** Advances logical time by one tick. */
   tick (): void {
+    this.catchupAnswers.tick()
     this.heartbeatElapsed++
     if (this.role === 'leader') {
       if (this.leadership != null && this.quorumCheck != null) {
@@ -682,8 +684,12 @@ export class Paxos {
         }
         break
       case 'catchup': {
+        // half the pace askers keep (requestCatchup): an ask repeated because its answer was lost is answered
+        if (!this.catchupAnswers.mayAnswer(msg.from, msg.slot, this.s.heartbeatTicks)) break
         const answer = answerCatchup(this.log, this.s, msg)
-        if (answer != null) this.send(answer)
+        if (answer == null) break
+        this.catchupAnswers.answered(msg.from, answeredTo(answer))
+        this.send(answer)
         break
       }
       case 'decided':

@@ -5,11 +5,12 @@
  * decided (orphans.ts).
  */
 import { describe, expect, it } from 'vitest'
-import { answerCatchup, CatchupAsks } from '../../../src/consensus/catchup.ts'
+import { answerCatchup, CatchupAnswers, CatchupAsks } from '../../../src/consensus/catchup.ts'
+import { createPaxos } from '../../../src/consensus/index.ts'
 import { settings } from '../../../src/consensus/config.ts'
 import { PaxosLog } from '../../../src/consensus/log.ts'
 import { Orphans } from '../../../src/consensus/orphans.ts'
-import type { DroppedProposal, Value } from '../../../src/consensus/types.ts'
+import type { DroppedProposal, Message, Value } from '../../../src/consensus/types.ts'
 
 const booth = ['a', 'b', 'c']
 const ballot = { round: 1, proposer: 'a' }
@@ -56,6 +57,48 @@ describe('catch-up asks', () => {
     expect(answerCatchup(log, s, { type: 'catchup', from: 'b', to: 'a', slot: 6 })).toBeUndefined()
     log.compact(3)
     expect(answerCatchup(log, s, { type: 'catchup', from: 'b', to: 'a', slot: 3 })).toMatchObject({ type: 'snapshot', to: 'b', slot: 3 })
+  })
+})
+
+describe('catch-up answers', () => {
+  it('answers a peer\'s ask for a slot its last answer covered once per wait, at once for the slot after it', () => {
+    const answers = new CatchupAnswers()
+    expect(answers.mayAnswer('b', 1, 2)).toBe(true)
+    answers.answered('b', 4)
+    // the same ask again, or another within what went: not before the wait
+    expect(answers.mayAnswer('b', 1, 2)).toBe(false)
+    expect(answers.mayAnswer('b', 4, 2)).toBe(false)
+    // the next batch, and other peers, at once
+    expect(answers.mayAnswer('b', 5, 2)).toBe(true)
+    expect(answers.mayAnswer('c', 1, 2)).toBe(true)
+    answers.tick()
+    expect(answers.mayAnswer('b', 1, 2)).toBe(false)
+    answers.tick()
+    // its answer may have been lost: asked again after the wait, answered again
+    expect(answers.mayAnswer('b', 1, 2)).toBe(true)
+  })
+
+  it('a frame of 64 identical asks gets one answer (each answer is up to maxCatchupBytes, encoded anew)', () => {
+    const p = createPaxos({ id: 'a', booth: ['a'], election: { mode: 'fixed', proposer: 'a' }, electionTicks: 10, heartbeatTicks: 1, random: () => 0 })
+    const drain = (): Message[] => {
+      const out: Message[] = []
+      for (let rd = p.ready(); rd != null; rd = p.ready()) {
+        out.push(...rd.messages)
+        p.advance(rd)
+      }
+      return out
+    }
+    p.tick()
+    drain()
+    for (let i = 0; i < 3; i++) {
+      p.propose({ id: `v${i}`, data: new Uint8Array([i]) })
+      drain()
+    }
+    expect(p.status().commit).toBeGreaterThanOrEqual(3)
+    for (let i = 0; i < 64; i++) p.step({ type: 'catchup', from: 'b', to: 'a', slot: 1 })
+    const answers = drain().filter(m => m.type === 'decided')
+    expect(answers).toHaveLength(1)
+    expect(answers[0]).toMatchObject({ to: 'b', entries: expect.arrayContaining([expect.objectContaining({ slot: 1 })]) })
   })
 })
 
