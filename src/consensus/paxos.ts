@@ -480,6 +480,11 @@ export class Paxos {
     return this.isAcceptor(peer)
   }
 
+  /** Whether decided values and snapshots of `peer` would be taken here (see mayTeach). Reads only. */
+  learnsFrom (peer: string): boolean {
+    return this.mayTeach(peer)
+  }
+
   /**
    * The application now holds the state of every slot ≤ snapshot.slot
    * (fetched after a Ready's `snapshot`): skip to it.

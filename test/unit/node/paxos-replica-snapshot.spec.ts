@@ -33,6 +33,26 @@ describe('node - a shared-chain replica catching up by snapshot', () => {
     if (dir != null) await rm(dir, { recursive: true, force: true })
   })
 
+  it('snapshots of a peer it takes none from do not push out the point of the one it takes', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-replica-'))
+    db = await openDatabase(dir)
+    const store = new MemoryChainStore()
+    const chain = chainOf(SHARED, 3)
+    let fetched = 0
+    replica = await openShared(db, store, [], async (_peer, height) => {
+      fetched = height
+      await store.appendMany(chain.slice(0, height))
+    })
+    replica.step({ type: 'heartbeat', from: 'n1', to: 'n3', ballot: BALLOT, commit: 3 })
+    replica.step({ type: 'snapshot', from: 'n1', to: 'n3', slot: 3, booths: [{ slot: 1, members: BOOTH }] }, { height: 3, hash: chain[2].hash })
+    // in the same turn, before the replica installs it: 64 made-up ones of a member that is no leader
+    for (let slot = 10; slot < 74; slot++) {
+      replica.step({ type: 'snapshot', from: 'n9', to: 'n3', slot, booths: [{ slot: 1, members: BOOTH }] }, { height: slot, hash: chain[0].hash })
+    }
+    await waitFor(() => replica?.status().applied === 3, { message: 'the leader\'s snapshot installed' })
+    expect(fetched).toBe(3)
+  })
+
   it('a snapshot repeated while the chain is fetched does not skip the next decided block', async () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-replica-'))
     db = await openDatabase(dir)
