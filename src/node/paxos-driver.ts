@@ -40,7 +40,7 @@ import type { VGuardNodeEvents } from './events.ts'
 import { ChainReplica } from './paxos-replica.ts'
 import type { ConsensusRecordStore, ReplicaDeps, ReplicaKind, ReplicaStatus, ReplicationSummary } from './replica-types.ts'
 import type { ReplicationOutcome } from './vguarddb.ts'
-import { adoptableFounder, permissionedGenesis, wellFormedBest, wellFormedBooth, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
+import { adoptableFounder, heardPriority, permissionedGenesis, wellFormedBest, wellFormedBooth, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
 import type { PermissionedGenesis } from './shared-formation.ts'
 import { SHARED_CHAIN, TICK_MS, WRITE_IDS_WAIT } from './paxos-constants.ts'
 import { SharedChainChoice } from './shared-chain-choice.ts'
@@ -596,7 +596,7 @@ export class PaxosDriver {
     const formingBest = best == null ? {} : { formingBest: best }
     const hello: HelloInfo = {
       ...formingBest,
-      priority: announced.priority,
+      priority: heardPriority(announced.priority),
       sharedGenesis: sharedGenesis ?? '',
       sharedHeld: announced.sharedHeld === true,
       ...(sharedBooth == null ? {} : { sharedBooth }),

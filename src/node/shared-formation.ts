@@ -35,6 +35,7 @@ import { compareCandidates } from '../consensus/election.ts'
 import { MAX_BOOTH_SIZE } from '../consensus/index.ts'
 import { sha256, toHex } from '../chain/index.ts'
 import { canonicalPeerId } from './peer-ids.ts'
+import { MAX_PRIORITY } from './config.ts'
 
 export interface PeerHello {
   priority: number
@@ -197,7 +198,17 @@ export function wellFormedGenesis (genesis: string): string | undefined {
  */
 export function wellFormedBest (best: { peer: string, priority: number }): { peer: string, priority: number } | undefined {
   if (!Number.isSafeInteger(best.priority) || canonicalPeerId(best.peer) !== best.peer) return undefined
-  return { peer: best.peer, priority: best.priority }
+  return { peer: best.peer, priority: heardPriority(best.priority) }
+}
+
+/**
+ * A hello's priority as a vehicle can have it (0 to MAX_PRIORITY, as --priority takes): a peer's bug or malice
+ * sent any 64-bit value, and one past 2^53 we passed on in our formingBest was dropped by every receiver (a
+ * review). Higher is still higher: a claim of more than any vehicle can have ranks as the most one can.
+ */
+export function heardPriority (priority: number): number {
+  if (Number.isNaN(priority) || priority <= 0) return 0
+  return Math.min(Math.floor(priority), MAX_PRIORITY)
 }
 
 /**

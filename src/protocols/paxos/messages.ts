@@ -256,13 +256,15 @@ export function fromWire (pb: PaxosMessage, from: string, self: string): ChainMe
     throw new InvalidMessageError((err as Error).message)
   }
   const out: ChainMessage = { chainId: pb.chainId, message }
-  if (type === 'snapshot' && pb.height > 0 && pb.hash.byteLength === 32) out.point = { height: pb.height, hash: pb.hash }
+  // a height no chain reaches (past 2^53 it is not even the number sent) makes no point: dropped, the message still counts
+  const point = pb.hash.byteLength === 32 && Number.isSafeInteger(pb.height)
+  if (type === 'snapshot' && pb.height > 0 && point) out.point = { height: pb.height, hash: pb.hash }
   // a point past the commit the sender states is not one it applied (or compacted at): dropped, the message still counts
-  if ((type === 'accept' || type === 'heartbeat' || type === 'promise') && pb.pointSlot > 0 && pb.pointSlot <= pb.commit && pb.hash.byteLength === 32) {
+  if ((type === 'accept' || type === 'heartbeat' || type === 'promise') && pb.pointSlot > 0 && pb.pointSlot <= pb.commit && point) {
     out.chainAt = { slot: pb.pointSlot, height: pb.height, hash: pb.hash }
   }
   // a member's catch-up: the newest point it knows below the slot it asks from
-  if (type === 'catchup' && pb.pointSlot > 0 && pb.pointSlot < pb.slot && pb.hash.byteLength === 32) {
+  if (type === 'catchup' && pb.pointSlot > 0 && pb.pointSlot < pb.slot && point) {
     out.chainAt = { slot: pb.pointSlot, height: pb.height, hash: pb.hash }
   }
   if ((type === 'accept' || type === 'heartbeat') && pb.heldHeight != null && Number.isSafeInteger(pb.heldHeight)) out.held = pb.heldHeight

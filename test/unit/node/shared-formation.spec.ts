@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
-import { bestCandidate, formationStep, strandedStep, listedChainStep, permissionedGenesis, wellFormedBest, wellFormedBooth, wellFormedGenesis } from '../../../src/node/shared-formation.ts'
+import { bestCandidate, formationStep, heardPriority, strandedStep, listedChainStep, permissionedGenesis, wellFormedBest, wellFormedBooth, wellFormedGenesis } from '../../../src/node/shared-formation.ts'
+import { MAX_PRIORITY } from '../../../src/node/config.ts'
 import { MAX_BOOTH_SIZE } from '../../../src/consensus/index.ts'
 
 const base = { self: 'm', priority: 0, now: 10_000, stableSince: 0, delay: 3_000 }
@@ -87,10 +88,16 @@ describe('node - shared chain formation', () => {
 
   it('takes a hello\'s formingBest only if it names a peer id in its one form with a whole priority', () => {
     const peer = '12D3KooWBvaTfKjQ1YYu7UHgiLLGXDWNaxdK3NWdcB9kk6TN6K6f'
-    expect(wellFormedBest({ peer, priority: -3 })).toEqual({ peer, priority: -3 })
+    // a priority no vehicle can have is taken as the nearest one can
+    expect(wellFormedBest({ peer, priority: -3 })).toEqual({ peer, priority: 0 })
+    expect(wellFormedBest({ peer, priority: 5_000_000 })).toEqual({ peer, priority: MAX_PRIORITY })
     for (const bad of [{ peer: '', priority: 0 }, { peer: 'z', priority: 0 }, { peer: ' ' + peer, priority: 0 }, { peer, priority: 1.5 }, { peer, priority: 2 ** 60 }]) {
       expect(wellFormedBest(bad), JSON.stringify(bad)).toBeUndefined()
     }
+  })
+
+  it('takes a hello\'s priority as a vehicle can have it: 0 to MAX_PRIORITY, higher still higher', () => {
+    expect([-5, 0, 7, MAX_PRIORITY, MAX_PRIORITY + 1, 2 ** 60, Number.NaN].map(heardPriority)).toEqual([0, 0, 7, MAX_PRIORITY, MAX_PRIORITY, MAX_PRIORITY, 0])
   })
 
   it('a member whose own permissioned chain holds nothing runs the one most members run, if its list covers that chain\'s booth', () => {

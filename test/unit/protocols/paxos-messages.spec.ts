@@ -84,6 +84,17 @@ describe('protocols - paxos - messages', () => {
     expect(fromWire(toWire({ chainId: 'c', message: promise, chainAt: { ...chainAt, slot: 5 } }), 'A', 'B').chainAt).toBeUndefined()
   })
 
+  it('takes no chain point at a height past 2^53 (not the number sent): the message still counts', () => {
+    const promise = MESSAGES.find(m => m.type === 'promise') as Message
+    const far = 2 ** 56
+    // as decoded from a uint64 past 2^53 (protons cannot encode one from a number)
+    const back = fromWire({ ...toWire({ chainId: 'c', message: promise, chainAt: { slot: 4, height: 3, hash: new Uint8Array(32).fill(7) } }), height: far }, 'A', 'B')
+    expect(back.chainAt).toBeUndefined()
+    expect(back.message).toEqual(promise)
+    const snapshot = fromWire({ ...toWire({ chainId: 'c', message: MESSAGES[8], point: { height: 3, hash: new Uint8Array(32).fill(7) } }), height: far }, 'A', 'B')
+    expect(snapshot.point).toBeUndefined()
+  })
+
   it('carries the chain point a member knows below the slot it asks from with its catch-up, none at or past it', () => {
     const catchup: Message = { type: 'catchup', from: 'A', to: 'B', slot: 5 }
     const chainAt = { slot: 4, height: 3, hash: new Uint8Array(32).fill(7) }
