@@ -103,6 +103,10 @@ function buildProgram (io: CliIo): Command {
     .action(async (flags: StartFlags, command: Command) => {
       // commander treats a boolean flag's env var as set whatever its value:
       // VGUARD_NO_MDNS=0 would disable mDNS, so read the value ourselves
+      // an empty VGUARD_LISTEN gives no address: said of the variable, not of a flag nobody typed
+      if (command.getOptionValueSource('listen') === 'env' && flags.listen?.length === 0) {
+        throw new UsageError(`VGUARD_LISTEN: expected one or more multiaddrs (comma-separated), got ${JSON.stringify(process.env.VGUARD_LISTEN)}`)
+      }
       if (command.getOptionValueSource('mdns') === 'env') {
         try {
           flags.mdns = !parseBoolean(process.env.VGUARD_NO_MDNS ?? '')
@@ -197,6 +201,12 @@ function apiErrorLines (e: ApiError): string[] {
 export async function main (argv: string[], io: CliIo = processIo({ warnOnStdoutFailure: argv[0] === 'start' })): Promise<number> {
   const program = buildProgram(io)
   const { err } = io
+  // commander's own help command shows the list for a command it does not know, and says nothing of it
+  if (argv[0] === 'help' && argv[1] != null && argv[1] !== 'help' && !program.commands.some(c => c.name() === argv[1] || c.aliases().includes(argv[1]))) {
+    err(`error: unknown command '${argv[1]}'`)
+    err(helpPointer(program, []))
+    return EXIT_USAGE
+  }
   try {
     await program.parseAsync(argv, { from: 'user' })
     // a client's answer that did not reach its file is a failure; a node (start) lived on without its log

@@ -66,7 +66,9 @@ export function collectHostNames (value: string, previous: string[] | undefined)
 }
 
 export function parseBoolean (value: string): boolean {
-  if (/^(1|true|yes|on)$/i.test(value)) return true
-  if (/^(0|false|no|off)$/i.test(value)) return false
+  // as every other value: `VGUARD_NO_MDNS= 1` (an env file's spacing) is 1
+  const word = value.trim()
+  if (/^(1|true|yes|on)$/i.test(word)) return true
+  if (/^(0|false|no|off)$/i.test(word)) return false
   throw new InvalidArgumentError('expected true or false (also 1, yes, on or 0, no, off)')
 }

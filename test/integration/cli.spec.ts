@@ -106,6 +106,12 @@ describe('vguard-node CLI', () => {
       const command = await runCli(['frob'])
       expect(command.code).toBe(2)
       expect(command.stderr.trim().split('\n')).toEqual(["error: unknown command 'frob'", '(vguard-node --help lists the commands)'])
+      // asked for its help: commander showed the list and said nothing of it
+      const help = await runCli(['help', 'frob'])
+      expect(help.code).toBe(2)
+      expect(help.stdout).toBe('')
+      expect(help.stderr.trim().split('\n')).toEqual(["error: unknown command 'frob'", '(vguard-node --help lists the commands)'])
+      expect((await runCli(['help', 'get'])).stdout).toMatch(/^Usage: vguard-node get/)
       const argument = await runCli(['get'])
       expect(argument.code).toBe(2)
       expect(argument.stderr.trim().split('\n')).toEqual(["error: missing required argument 'key'", '(vguard-node get --help lists its arguments and flags)'])
@@ -164,6 +170,10 @@ describe('vguard-node CLI', () => {
         // the accepted spellings, all of them
         if ('VGUARD_NO_MDNS' in env) expect(res.stderr).toMatch(/1, true, yes or on .*0, false, no or off/)
       }
+      // an empty list of addresses is the variable's, not a flag nobody typed
+      const listen = await runCli(['start', '--data-dir', dir], { VGUARD_HTTP: '127.0.0.1:0', VGUARD_NO_MDNS: '1', VGUARD_LISTEN: '' })
+      expect(listen.code).toBe(2)
+      expect(listen.stderr.trim().split('\n')).toEqual(['error: VGUARD_LISTEN: expected one or more multiaddrs (comma-separated), got ""'])
     })
   })
 

@@ -1,8 +1,14 @@
 import { describe, it, expect } from 'vitest'
 import { InvalidArgumentError } from 'commander'
-import { parseBytes, parseHostPort, parseInteger, collectMultiaddrs } from '../../../src/cli/options.ts'
+import { parseBoolean, parseBytes, parseHostPort, parseInteger, collectMultiaddrs } from '../../../src/cli/options.ts'
 
 describe('cli - options', () => {
+  it('takes a boolean in any of its spellings, with the spaces an env file leaves around it', () => {
+    expect([' 1 ', 'TRUE', 'yes\t', 'on'].map(parseBoolean)).toEqual([true, true, true, true])
+    expect(['0', ' false', 'No', 'off '].map(parseBoolean)).toEqual([false, false, false, false])
+    for (const bad of ['', ' ', 'maybe', '1 0']) expect(() => parseBoolean(bad), JSON.stringify(bad)).toThrow(InvalidArgumentError)
+  })
+
   it('parses HOST:PORT forms', () => {
     expect(parseHostPort('127.0.0.1:7400')).toEqual({ host: '127.0.0.1', port: 7400 })
     expect(parseHostPort('0.0.0.0:0')).toEqual({ host: '0.0.0.0', port: 0 })
