@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
-import { Command, Option } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, MAX_BODY_BYTES } from '../http/server.ts'
 // a page of `keys` asks for the API's most
 import { MAX_KEYS_PER_PAGE } from '../http/params.ts'
@@ -80,6 +80,11 @@ export function clientCommand (name: string, description: string): Command {
 }
 
 export const chainOption = (): Option => new Option('-c, --chain <id>', 'a vehicle\'s peer id or `shared` [default: this node\'s own chain]')
+  // an empty id was sent, and a local read said 404 "not held here" of a chain nobody named
+  .argParser((id: string) => {
+    if (id.trim() === '') throw new InvalidArgumentError('expected a vehicle\'s peer id or `shared`, got nothing')
+    return id
+  })
 
 export function clientOf (flags: ClientFlags): ApiClient {
   // `start --http HOST:0` picks a free port; a client must be given the one the node printed

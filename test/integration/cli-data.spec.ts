@@ -258,6 +258,9 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
       [['put', 'k', 'v', '--file', '-'], /not both/],
       [['put', 'k', '--file', join(dir, 'no-such-file')], /--file .*no-such-file: ENOENT/],
       [['put', 'k', 'v', '--chain', 'not-a-peer-id'], /InvalidRequestError, HTTP 400/],
+      // an empty id: a local read said 404 "not held here" of a chain nobody named
+      [['get', 'k', '--chain', ''], /--chain <id>.*expected a vehicle's peer id or `shared`, got nothing/],
+      [['keys', '--chain', ' '], /--chain <id>.*got nothing/],
       // bytes that are not UTF-8 reach the CLI as U+FFFD: other keys, other values than typed
       [['put', 'k\uFFFD', 'v'], /^error: the key is not valid UTF-8 \(or holds U\+FFFD\)$/],
       [['get', '\uFFFD'], /^error: the key is not valid UTF-8/],
