@@ -128,7 +128,7 @@ async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: Writ
   // an earlier attempt that timed out may still be in flight: its outcome, never a second proposal
   const landing = await replica.landed(ref, remainingUntil(deadline))
   if (landing === 'in flight') {
-    throw new CommitTimeoutError(`an earlier attempt of this write to ${replica.chainId} is proposed and not decided yet; it commits whole or not at all ${retryAdvice(keyed)}`)
+    throw new CommitTimeoutError(`an earlier attempt of this write to ${replica.chainId} is queued or proposed and not decided yet; it commits whole or not at all ${retryAdvice(keyed)}`)
   }
   if (landing === 'unknown') {
     throw new CommitTimeoutError(`an earlier attempt of this write to ${replica.chainId} was proposed, and this node caught up on the chain from a snapshot that may or may not hold it: it is not proposed again here (that could commit it twice); read the key to see whether it committed`)

@@ -351,7 +351,7 @@ export class ChainReplica {
     const conflict = this.kind === 'own' && !this.isLeader() ? this.snapshotStall?.conflict : undefined
     if (conflict != null) throw conflict
     return await new Promise<CommitResult>((resolve, reject) => {
-      this.writes.buffer.push({
+      this.writes.enqueue({
         write,
         deadline: this.elapsed() + options.timeout,
         waitForReplication: options.waitForReplication !== false,
@@ -438,9 +438,12 @@ export class ChainReplica {
    * A retry of a write with an id (`ref`) whose earlier attempt this
    * replica proposed and has not seen decided: that attempt was answered
    * CommitTimeoutError at its deadline, but its proposal may still be
-   * chosen, and proposing the write again could commit it twice. Resolves
-   * 'landed' once no proposal of this replica holds the write any more (it
-   * was decided and applied, see appliedWrite, or it can never be chosen),
+   * chosen, and proposing the write again could commit it twice. Or whose
+   * earlier attempt still waits here to be proposed (the write memory,
+   * RecentWrites, let it go before it was answered). Resolves 'landed' once
+   * neither the buffer nor a proposal of this replica holds the write any
+   * more (it was decided and applied, see appliedWrite, or answered
+   * unproposed, or it can never be chosen),
    * 'in flight' if one still does after `timeout` ms, 'stopped' if the
    * replica stopped meanwhile, 'unknown' if this replica cannot learn
    * whether it was chosen (see onDropped). (Attempts that overlap in time
@@ -452,7 +455,7 @@ export class ChainReplica {
 
   /**
    * Whether an earlier attempt of the write `ref` names may still commit
-   * here: a proposal of this replica holds it, undecided (also one sent
+   * here: it waits to be proposed, or a proposal of this replica holds it, undecided (also one sent
    * before this node stopped leading: phase 1 of the next leader may
    * recover it), or its fate is unknown (see landed).
    */

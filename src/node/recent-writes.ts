@@ -10,7 +10,8 @@
  * forgotten at once, so a retry tries again: NOT_LEADER, NO_QUORUM and INVALID
  * wrote nothing; after COMMIT_TIMEOUT the first may still commit, and the
  * retry waits for it on the replica (ChainReplica.landed) instead of
- * proposing the write again.
+ * proposing the write again. The replica also holds a write memory let go
+ * of while it still waited to be proposed (WriteLedger.enqueue).
  */
 export interface RecentWritesInit {
   /** Writes remembered at most per writer (its oldest go first). @default 4096 */

@@ -18,7 +18,7 @@ export type ReplicaKind = 'own' | 'member' | 'shared'
 
 /**
  * Where an earlier attempt of a write stands (ChainReplica.landed): out of
- * flight (decided, or never to be chosen), still in flight at the deadline,
+ * flight (decided, or never to be chosen), still queued or in flight at the deadline,
  * or in flight when the replica stopped (it may still commit), or unknown
  * here for good (its slot was learned through a snapshot).
  */

@@ -71,8 +71,44 @@ export class WriteLedger {
   private uncertainMarks: RememberedWrite[] = []
   /** Writes with an id that this replica applied, and the block each went into. */
   private readonly applied = new AppliedWrites<CommitResult>()
+  /**
+   * Writes with an id given to this replica and neither answered nor
+   * decided (waiting in the buffer, or proposed), by key: a retry waits for
+   * them (landed). The buffer is not searched: a booth that stalls holds
+   * thousands there, and each keyed write asks.
+   */
+  private readonly queued = new Map<string, Set<PendingWrite>>()
 
   constructor (private readonly chainId: string) {}
+
+  /**
+   * Queues a write for a batch. One with an id holds its key until it is
+   * answered or decided: the node's write memory (RecentWrites) forgets
+   * the oldest attempt past 4,096 a carrier, also one still waiting here,
+   * and a retry that found nothing proposed queued the write again: both
+   * committed (a review).
+   */
+  enqueue (w: PendingWrite): void {
+    this.buffer.push(w)
+    const ref = w.write.ref
+    if (ref == null) return
+    const key = this.keyOf(ref)
+    const held = this.queued.get(key) ?? new Set<PendingWrite>()
+    this.queued.set(key, held)
+    held.add(w)
+    const { resolve, reject } = w
+    w.resolve = (r) => { this.release(key, w); resolve(r) }
+    w.reject = (err) => { this.release(key, w); reject(err) }
+  }
+
+  /** The write `w` no longer holds `key` (answered, or decided): retries waiting on it (landed) go on once nothing else does. */
+  private release (key: string, w: PendingWrite): void {
+    const held = this.queued.get(key)
+    if (held?.delete(w) !== true) return
+    if (held.size > 0) return
+    this.queued.delete(key)
+    this.wakeLanded()
+  }
 
   /**
    * The writes of the next batch, from the front of the buffer (those
@@ -129,7 +165,7 @@ export class WriteLedger {
   async landed (ref: WriteRef, deadline: number): Promise<Landing> {
     const key = this.keyOf(ref)
     if (this.isUncertain(key)) return 'unknown'
-    if (this.holding(key) == null) return 'landed'
+    if (!this.holding(key)) return 'landed'
     return await new Promise<Landing>((resolve) => {
       this.landWaiters.push({ key, deadline, resolve })
     })
@@ -138,7 +174,7 @@ export class WriteLedger {
   /** See ChainReplica.mayStillCommit. */
   mayStillCommit (ref: WriteRef): boolean {
     const key = this.keyOf(ref)
-    return this.isUncertain(key) || this.holding(key) != null
+    return this.isUncertain(key) || this.holding(key)
   }
 
   /** The block the write `ref` names went into, if this replica applied it (or learned it with a snapshot). */
@@ -179,12 +215,13 @@ export class WriteLedger {
     return marks
   }
 
-  /** The proposal in flight that carries the write `key` names, if any. */
-  private holding (key: string): Outstanding | undefined {
+  /** Whether a write `key` names may still be proposed or chosen here: queued and not answered, or carried by a proposal in flight. */
+  private holding (key: string): boolean {
+    if (this.queued.has(key)) return true
     for (const o of this.outstanding.values()) {
-      if (o.writes.some(w => w.write.ref != null && this.keyOf(w.write.ref) === key)) return o
+      if (o.writes.some(w => w.write.ref != null && this.keyOf(w.write.ref) === key)) return true
     }
-    return undefined
+    return false
   }
 
   private isUncertain (key: string): boolean {
@@ -194,18 +231,24 @@ export class WriteLedger {
   /** Proposals out of flight: decided, dropped or lost; retries waiting on them (landed) go on. */
   forgetOutstanding (ids: string[]): void {
     for (const id of ids) this.outstanding.delete(id)
+    this.wakeLanded()
+  }
+
+  /** Retries waiting (landed) whose write nothing holds any more go on. */
+  private wakeLanded (): void {
     if (this.landWaiters.length === 0) return
     this.landWaiters = this.landWaiters.filter(w => {
-      if (this.holding(w.key) != null) return true
+      if (this.holding(w.key)) return true
       w.resolve(this.isUncertain(w.key) ? 'unknown' : 'landed')
       return false
     })
   }
 
-  /** A proposal decided: its writes (none if it was not ours, or was forgotten). */
+  /** A proposal decided: its writes (none if it was not ours, or was forgotten). Applied already (noteApplied): a retry finds them there. */
   decided (id: string): PendingWrite[] {
     const o = this.outstanding.get(id)
     if (o == null) return []
+    for (const w of o.writes) if (w.write.ref != null) this.release(this.keyOf(w.write.ref), w)
     this.forgetOutstanding([id])
     return o.writes
   }

@@ -10,6 +10,7 @@ import { waitFor } from '../utils/wait.ts'
 import { encodeWrite } from '../../src/node/batch.ts'
 import { blocksWriting } from '../utils/chains.ts'
 import { WriteResponse } from '../../src/protocols/write/index.ts'
+import { transactionsOf } from '../../src/chain/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 
 const utf8 = new TextEncoder()
@@ -27,6 +28,13 @@ function deafen (members: VGuardNode[], chainId: string): { on: boolean } {
     transport.onMessage = (from, cm) => { if (!(deaf.on && cm.chainId === chainId)) onMessage(from, cm) }
   }
   return deaf
+}
+
+/** Transactions of `chainId` that write `key` (two copies of one write may share a block). */
+async function transactionsWriting (node: VGuardNode, chainId: string, key: string): Promise<number> {
+  let n = 0
+  for await (const block of node.chains.blocks(chainId)) n += transactionsOf(block).filter(tx => tx.key === key).length
+  return n
 }
 
 describe('write protocol - retries with a write id', () => {
@@ -161,6 +169,51 @@ describe('write protocol - retries with a write id', () => {
     expect((await first.put('payment-42', value, options)).height).toBe(once.height)
     expect(await blocksWriting(first.chains, 'shared', 'payment-42')).toBe(1)
   }, 120_000)
+
+  it('a keyed retry of a write still waiting to be proposed, after 4,096 more keyed writes through the node, joins it: the write commits once', async () => {
+    const [a, b, c] = await connectedSwarm(cluster, 3, { kBackups: 0 })
+    const chainId = a.peerId.toString()
+    const opts = (key: string): { idempotencyKey: string, waitForReplication: boolean, timeout: number } => ({ idempotencyKey: key, waitForReplication: false, timeout: 90_000 })
+    // a keyed write settles a's leadership (settleLeadership) while its booth hears it
+    await a.put('warm', utf8.encode('up'), opts('warm'))
+    const status = (): { pending: number, outstanding: number } | undefined => a.consensus.status().find(r => r.chainId === chainId)
+
+    const deaf = deafen([b, c], chainId)
+    const settled: Array<Promise<unknown>> = []
+    const track = (p: Promise<unknown>): void => { settled.push(p.catch((err: Error) => err)) }
+    // the pipeline's one slot for small writes: proposed, not decided
+    track(a.put('filler', utf8.encode('x'), opts('filler')))
+    await waitFor(() => status()?.outstanding === 1, { message: 'filler proposed' })
+    // the write a client will retry: queued behind it
+    const value = utf8.encode('paid')
+    const first = a.put('victim', value, opts('order-1'))
+    track(first)
+    await waitFor(() => status()?.pending === 1, { message: 'victim queued' })
+    // 4,096 more keyed writes through this node: its share of the write memory forgets the first attempt
+    for (let i = 0; i < 4_096; i++) track(a.put(`flood/${i}`, utf8.encode('x'), opts(`flood-${i}`)))
+    await waitFor(() => status()?.pending === 1 + 4_096, { timeout: 60_000, message: 'flood queued', state: status })
+    // the client's answer was lost: it sends the write again, same key, same body; the replica
+    // tells it where the first attempt stands (landed): out of flight, it would be queued again
+    const replica = a.consensus.driver.replicaOf(chainId)
+    if (replica == null) throw new Error('no replica of a\'s chain')
+    const landed = replica.landed.bind(replica)
+    const retryLanding = { asked: false, answered: false }
+    replica.landed = async (ref, timeout) => {
+      retryLanding.asked = true
+      return await landed(ref, timeout).finally(() => { retryLanding.answered = true })
+    }
+    const retry = a.put('victim', value, opts('order-1'))
+    track(retry)
+    // it waits there for the first attempt, or (before the fix) heard that nothing held it and queued the write again
+    await waitFor(() => (retryLanding.asked && !retryLanding.answered) || (status()?.pending ?? 0) > 1 + 4_096, { message: 'the retry asked where the first attempt stands' })
+    expect(status()?.pending, 'the retry queued nothing').toBe(1 + 4_096)
+
+    deaf.on = false
+    const [once, again] = await Promise.all([first, retry])
+    await Promise.all(settled)
+    expect(again.height).toBe(once.height)
+    expect(await transactionsWriting(a, chainId, 'victim'), 'the keyed write committed once').toBe(1)
+  }, 180_000)
 
   it('a keyed retry, in a new call, of a write whose first call ended "may have committed" never hears "nothing written"', async () => {
     const { first, rest, a } = await sharedTrio()
