@@ -64,7 +64,9 @@ const STATUS_BY_NAME: Record<string, number> = {
   DiskFullError: 507,
   // the HTTP parser's own refusals (clientErrorHandler below)
   RequestTimeoutError: 408,
-  HeadersTooLargeError: 431
+  HeadersTooLargeError: 431,
+  // a transfer coding other than chunked (src/http/content-encoding.ts; RFC 9112 §6.1)
+  NotImplementedError: 501
 }
 
 /** A request's parameters or body are malformed. */
@@ -112,6 +114,15 @@ export class UnsupportedMediaTypeError extends Error {
   constructor (message = 'Unsupported media type') {
     super(message)
     this.name = 'UnsupportedMediaTypeError'
+  }
+}
+
+/** The request's body comes with a transfer coding this API does not implement (anything but chunked: src/http/content-encoding.ts). */
+export class NotImplementedError extends Error {
+  static name = 'NotImplementedError'
+  constructor (message = 'Not implemented') {
+    super(message)
+    this.name = 'NotImplementedError'
   }
 }
 

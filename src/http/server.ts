@@ -18,7 +18,7 @@ import { registerConsensusRoutes } from './routes-consensus.ts'
 import { registerMetricsRoute } from './metrics.ts'
 import { registerDashboard } from './dashboard/index.ts'
 import { hostCheck } from './host-check.ts'
-import { refuseContentEncoding } from './content-encoding.ts'
+import { refuseContentEncoding, refuseTransferCoding } from './content-encoding.ts'
 import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
 import { isLongLived } from './long-lived.ts'
@@ -205,6 +205,7 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   const boundName = isIP(host) === 0 && hostNameProblem(host) == null ? [host] : []
   server.addHook('onRequest', hostCheck(() => listening.address, [...(init.allowedHosts ?? []), ...boundName]))
   server.addHook('onRequest', refuseContentEncoding)
+  server.addHook('onRequest', refuseTransferCoding)
   const budget = new PayloadBudget(init.readPayloadBudget)
   registerRoutes(server, node, budget)
   registerVGuardDBRoutes(server, node, budget)
