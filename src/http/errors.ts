@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { STATUS_CODES } from 'node:http'
-import type { IncomingMessage } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
@@ -65,6 +65,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   // the HTTP parser's own refusals (clientErrorHandler below)
   RequestTimeoutError: 408,
   HeadersTooLargeError: 431,
+  // an Expect the API does not meet (anything but 100-continue: expectationHandler below)
+  ExpectationFailedError: 417,
   // a transfer coding other than chunked (src/http/content-encoding.ts; RFC 9112 §6.1)
   NotImplementedError: 501
 }
@@ -239,6 +241,24 @@ export function connectHandler (_req: IncomingMessage, socket: Duplex): void {
   // an empty Allow: a CONNECT names a host to tunnel to, a resource this API does not have (RFC 9110 §10.2.1)
   answerRaw(socket, 'MethodNotAllowedError', 'this is a vguard-node API, not a proxy: CONNECT is not taken', 'Allow: \r\n')
   socket.destroy()
+}
+
+/**
+ * A request with an Expect other than 100-continue never reaches fastify:
+ * Node answers it 417 itself, with no body and without the API header, unless
+ * a 'checkExpectation' listener does. This one answers in the documented shape.
+ */
+export function expectationHandler (req: IncomingMessage, res: ServerResponse): void {
+  const expectation = String(req.headers.expect ?? '').slice(0, 200)
+  const body = JSON.stringify({ error: 'ExpectationFailedError', message: `Expect: ${expectation} is not met: this API meets 100-continue alone (send the request without the header)` })
+  // the body may follow without waiting for an answer: the connection ends with this one
+  res.writeHead(STATUS_BY_NAME.ExpectationFailedError, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    [API_HEADER]: VERSION,
+    connection: 'close'
+  })
+  res.end(body)
 }
 
 /** An error answer written on the raw socket, for requests no handler of fastify's sees. */

@@ -10,7 +10,7 @@ import type { Socket } from 'node:net'
 import type { VGuardNode } from '../node/index.ts'
 import { useExplainingJsonParser } from './json-body.ts'
 import { MethodNotAllowedError, trackAllowedMethods } from './allowed-methods.ts'
-import { clientErrorHandler, connectHandler, errorHandler, frameworkErrorHandler, NotFoundError, UnavailableError } from './errors.ts'
+import { clientErrorHandler, connectHandler, errorHandler, expectationHandler, frameworkErrorHandler, NotFoundError, UnavailableError } from './errors.ts'
 import { registerRoutes } from './routes.ts'
 import { registerVGuardDBRoutes } from './routes-vguarddb.ts'
 import { PayloadBudget } from './payload-budget.ts'
@@ -136,6 +136,7 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   // requests in flight per connection: closing ends the connections that have none
   const inFlight = new Map<Socket, number>()
   server.server.on('connect', connectHandler)
+  server.server.on('checkExpectation', expectationHandler)
   server.server.on('connection', (socket: Socket) => {
     inFlight.set(socket, 0)
     socket.once('close', () => { inFlight.delete(socket) })

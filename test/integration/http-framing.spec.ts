@@ -1,8 +1,9 @@
 /**
  * Request framing the API refuses in its documented shape, on the raw
- * socket (fetch does not send it): a transfer coding other than chunked
- * (Node's parser undoes only the chunking, so a PUT stored the gzip bytes
- * as the value).
+ * socket (fetch sends neither of these): a transfer coding other than
+ * chunked (Node's parser undoes only the chunking, so a PUT stored the gzip
+ * bytes as the value), and an Expect other than 100-continue (Node answered
+ * 417 itself, with an empty body and without the API header).
  */
 import { connect } from 'node:net'
 import { gzipSync } from 'node:zlib'
@@ -57,5 +58,24 @@ describe('http - request framing', () => {
     const plain = parse(await raw(api.url, put('plain', 'chunked', Buffer.from('a value'))))
     expect(plain.status).toBe(200)
     expect(Buffer.from((await node.chains.get(self, 'plain'))?.value ?? []).toString()).toBe('a value')
+  })
+
+  it('an Expect the API does not meet is 417 in the documented error shape; 100-continue is met', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const api = await cluster.http(node)
+    const self = node.peerId.toString()
+    const put = (expectation: string): string => `PUT /chains/${self}/kv/k HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: ${expectation}\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx`
+    const answer = parse(await raw(api.url, put('200-ok')))
+    expect(answer.status).toBe(417)
+    expect(answer.headers).toContain(API_HEADER.toLowerCase())
+    expect(answer.headers).toContain('content-type: application/json')
+    expect(JSON.parse(answer.body)).toEqual({ error: 'ExpectationFailedError', message: expect.stringContaining('200-ok') })
+    expect(await node.chains.get(self, 'k')).toBeUndefined()
+
+    // the one expectation HTTP defines: met (Node answers 100 Continue), the write goes through
+    const met = await raw(api.url, put('100-continue'))
+    expect(met).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /)
+    expect(Buffer.from((await node.chains.get(self, 'k'))?.value ?? []).toString()).toBe('x')
   })
 })
