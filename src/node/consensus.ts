@@ -53,7 +53,7 @@ import type { EncodedWrite, WriteRef } from './batch.ts'
 import { ChainReads, leaderMoved } from './chain-reads.ts'
 import type { BlockRead, KeyRead, ReadOptions } from './chain-reads.ts'
 import { RecentWrites, memoryOwner, writeKey } from './recent-writes.ts'
-import { checkIdempotencyKey, idempotentRef } from './idempotency.ts'
+import { checkIdempotencyKey, idempotentRef, isIdempotencyKey } from './idempotency.ts'
 import { LEADER_READ_TIMEOUT, LEADER_RETRY_DELAY, SHARED_CHAIN } from './paxos-constants.ts'
 import { OwnChainReturn } from './own-chain-return.ts'
 import { BackoffTask } from './backoff-task.ts'
@@ -360,7 +360,11 @@ export class Consensus {
    * ProposerUnreachableError
    */
   async append (transactions: TransactionInput[], options: WriteOptions = {}): Promise<CommitResult> {
-    if (!this.running) throw new ConsensusStoppedError('consensus is not running')
+    if (!this.running) {
+      const stopped = new ConsensusStoppedError('consensus is not running')
+      // before the checks below, as keyedFailure says of every keyed write (a review: this one said nothing of it)
+      throw isIdempotencyKey(options?.idempotencyKey) ? keyedFailure(stopped) : stopped
+    }
     options ??= {}
     if (typeof options !== 'object') throw new InvalidTransactionError(`a write's options are an object, got ${typeof options}`)
     // a typo (chainID) would else write to this vehicle's own chain

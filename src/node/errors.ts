@@ -4,9 +4,12 @@
  */
 export class NodeStoppedError extends Error {
   static name = 'NodeStoppedError'
-  constructor (message = 'the node was stopped') {
+  /** A keyed write refused here: this attempt ran nothing, an earlier one under its key may commit (VGuardNode.append). */
+  readonly mayHaveCommitted?: boolean
+  constructor (message = 'the node was stopped', mayHaveCommitted?: boolean) {
     super(message)
     this.name = 'NodeStoppedError'
+    if (mayHaveCommitted === true) this.mayHaveCommitted = true
   }
 }
 

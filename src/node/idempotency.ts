@@ -31,6 +31,11 @@ const DOMAIN = utf8.encode('vguard idempotency key\0')
 /** Bytes of a derived write id (as many as a writer's random one). */
 const ID_BYTES = 16
 
+/** Whether `key` is a well-formed idempotency key (from JavaScript anything comes): a write under it may retry one that commits. */
+export function isIdempotencyKey (key: unknown): key is string {
+  return typeof key === 'string' && idempotencyKeyProblem(key) == null
+}
+
 /** @throws InvalidIdempotencyKeyError */
 export function checkIdempotencyKey (key: string): string {
   // from JavaScript anything comes: a number or an object would be keyed by its string form

@@ -78,6 +78,7 @@ export type { OwnReplicationStatus } from './idle-rounds.ts'
 export { InvalidBoothError, OwnChainConflictError, ReplicationStoppedError } from './vguarddb.ts'
 export { InvalidTransactionError } from '../chain/errors.ts'
 import { InvalidTransactionError } from '../chain/errors.ts'
+import { isIdempotencyKey } from './idempotency.ts'
 export type { TransactionInput } from '../chain/payload.ts'
 export { NotStartedError } from '../protocols/errors.ts'
 export { NoHolderReachableError } from '../protocols/read/errors.ts'
@@ -385,8 +386,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   }
 
   async append (transactions: TransactionInput[], options?: WriteOptions): Promise<CommitResult> {
-    this.checkOpen()
-    if (this.status !== 'started') throw new NotStartedError('node is not started')
+    this.checkWritable(options)
     const started = performance.now()
     const settled = (outcome: { error: string } | { height: number }): void => {
       this.safeDispatchEvent('write:settled', {
@@ -411,6 +411,23 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
 
   async delete (key: string, options?: WriteOptions): Promise<CommitResult> {
     return await this.append([{ op: 'DELETE', key }], options)
+  }
+
+  /**
+   * A write needs a started node. A keyed one refused here ran nothing, but an
+   * earlier attempt under its key (through another node, before a restart)
+   * may still commit: like every keyed write's 503 (Consensus's keyedFailure),
+   * it says so (a review: a stopped node's said nothing of it).
+   */
+  private checkWritable (options?: WriteOptions): void {
+    try {
+      this.checkOpen()
+      if (this.status !== 'started') throw new NotStartedError('node is not started')
+    } catch (err) {
+      if (!isIdempotencyKey(options?.idempotencyKey)) throw err
+      const message = `${(err as Error).message}: this attempt ran nothing, and an earlier attempt under the same idempotency key (through another node, or before a restart) may still commit, whole or not at all: a retry with the key gets its outcome`
+      throw err instanceof NotStartedError ? new NotStartedError(message, true) : new NodeStoppedError(message, true)
+    }
   }
 
   /** Local reads work before start(); from stop() on, nothing does (the database is being closed). */

@@ -82,9 +82,12 @@ export class NotFoundError extends Error {
 /** The service is not running (stopped, or not started yet). */
 export class NotStartedError extends Error {
   static name = 'NotStartedError'
-  constructor (message = 'Service not started') {
+  /** A keyed write refused by a node not started: this attempt ran nothing, an earlier one under its key may commit (VGuardNode.append). */
+  readonly mayHaveCommitted?: boolean
+  constructor (message = 'Service not started', mayHaveCommitted?: boolean) {
     super(message)
     this.name = 'NotStartedError'
+    if (mayHaveCommitted === true) this.mayHaveCommitted = true
   }
 }
 

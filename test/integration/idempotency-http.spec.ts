@@ -78,4 +78,29 @@ describe('http - Idempotency-Key', () => {
     expect(JSON.parse(two.body)).toMatchObject({ error: 'InvalidIdempotencyKeyError', message: 'one Idempotency-Key per write, got 2' })
     expect((await first.chains.tip(A)).height).toBe(tip.height)
   })
+
+  it('a keyed write to a node not started, or stopped, carries mayHaveCommitted, as every other 503 of a keyed write; an unkeyed one does not', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    const value = new TextEncoder().encode('v')
+    // an earlier attempt under the key may have gone through another node, or before a restart
+    await expect(node.put('k', value, { idempotencyKey: 'order-1' })).rejects.toMatchObject({ name: 'NotStartedError', mayHaveCommitted: true })
+    expect(await node.put('k', value).catch((err: Error & { mayHaveCommitted?: boolean }) => err)).toMatchObject({ name: 'NotStartedError', mayHaveCommitted: undefined })
+    await node.start()
+    const api = await cluster.http(node)
+    const A = node.peerId.toString()
+    const put = async (headers: Record<string, string>): Promise<Response> => await fetch(`${api.url}/chains/${A}/kv/k`, { method: 'PUT', body: 'v', headers })
+    expect((await put({ 'Idempotency-Key': 'order-1' })).status).toBe(200)
+
+    // an embedder's API outlives the node: the node refuses the write itself
+    await cluster.stopNode(node)
+    const keyed = await put({ 'Idempotency-Key': 'order-1' })
+    expect(keyed.status).toBe(503)
+    expect(await keyed.json()).toMatchObject({ error: 'NodeStoppedError', mayHaveCommitted: true, message: expect.stringContaining('may still commit') })
+    const unkeyed = await put({})
+    expect(unkeyed.status).toBe(503)
+    expect(await unkeyed.json()).not.toHaveProperty('mayHaveCommitted')
+    // consensus stopped under a node still taking writes says the same
+    await expect(node.consensus.append([{ key: 'k', value }], { idempotencyKey: 'order-1' })).rejects.toMatchObject({ name: 'ConsensusStoppedError', mayHaveCommitted: true })
+    await expect(node.consensus.append([{ key: 'k', value }])).rejects.toMatchObject({ name: 'ConsensusStoppedError', mayHaveCommitted: false })
+  })
 })
