@@ -164,8 +164,17 @@ const FRAMEWORK_ERROR_NAMES: Record<string, string> = {
  */
 const CLOSED_DATABASE_CODES: ReadonlySet<string> = new Set(['LEVEL_DATABASE_NOT_OPEN', 'LEVEL_DATABASE_NOT_CLOSED'])
 
-function isKvWrite (req: FastifyRequest): boolean {
-  return req.method === 'PUT' && /^\/chains\/[^/]+\/kv\//.test(req.url)
+/**
+ * What a 415 for a Content-Type that is no type/subtype tells the client to
+ * send: the kv writes take a body of any type (a DELETE's was told to send
+ * JSON, which it ignores: a review), the other routes JSON.
+ */
+function mediaTypeAdvice (req: FastifyRequest): string {
+  if (!/^\/chains\/[^/]+\/kv\//.test(req.url)) return 'send the body as application/json'
+  // a value is stored as the bytes sent, whatever its type: only a type that is no type/subtype is refused
+  if (req.method === 'PUT') return 'a Content-Type is type/subtype (any, the value is stored as the bytes sent)'
+  if (req.method === 'DELETE') return 'a Content-Type is type/subtype (any: a DELETE\'s body is ignored), or send none'
+  return 'send the body as application/json'
 }
 
 export function errorHandler (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
@@ -183,12 +192,7 @@ export function errorHandler (err: FastifyError, req: FastifyRequest, reply: Fas
   const extra = err as FastifyError & { details?: Record<string, unknown>, tried?: unknown[], mayHaveCommitted?: boolean }
   // fastify says only "Unsupported Media Type: foo": the routes that parse bodies here take JSON
   // (a value written with PUT /chains/:id/kv/:key is taken as bytes, whatever its type)
-  const message = err.code !== 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-    ? err.message
-    : isKvWrite(req)
-      // a value is stored as the bytes sent, whatever its type: only a type that is no type/subtype is refused
-      ? `${err.message}: a Content-Type is type/subtype (any, the value is stored as the bytes sent)`
-      : `${err.message}: send the body as application/json`
+  const message = err.code !== 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? err.message : `${err.message}: ${mediaTypeAdvice(req)}`
   void reply.status(status).send({
     error: name,
     message,

@@ -453,6 +453,14 @@ describe('http - chain reads', () => {
     // a value takes any type: not told to send JSON
     const badValueType = await ask('PUT', `/chains/${self}/kv/typed`, { headers: { 'content-type': 'foo' }, body: 'x' })
     expect(badValueType).toMatchObject({ status: 415, body: { error: 'UnsupportedMediaTypeError', message: expect.stringContaining('a Content-Type is type/subtype (any') } })
+    // nor a DELETE of a key, whose body is ignored: not told to send JSON (it was), and nothing deleted
+    const badDeleteType = await ask('DELETE', `/chains/${self}/kv/gps%2F1`, { headers: { 'content-type': 'foo' }, body: 'x' })
+    expect(badDeleteType).toMatchObject({ status: 415, body: { error: 'UnsupportedMediaTypeError', message: expect.stringContaining('a Content-Type is type/subtype (any: a DELETE\'s body is ignored)') } })
+    expect(badDeleteType.body.message).not.toContain('application/json')
+    expect((await node.chains.get(self, 'gps/1'))?.value).toEqual(enc.encode('fix'))
+    // a body of any real type is ignored: the key is deleted
+    expect((await ask('DELETE', `/chains/${self}/kv/gps%2F1`, { headers: { 'content-type': 'image/png' }, body: 'x' })).status).toBe(200)
+    expect(await node.chains.get(self, 'gps/1')).toBeUndefined()
   })
 
   it('names a chain by its peer id\'s one string form: the same id as a CID is refused, saying which form to give', async () => {
