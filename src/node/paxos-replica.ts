@@ -262,7 +262,8 @@ export class ChainReplica {
   /** A message from the network (already authenticated and shape-checked by the transport). */
   step (message: Message, point?: SnapshotPoint, chainAt?: ChainPoint, held?: number): void {
     if (this.closed || this.broken != null) return
-    if (message.type === 'snapshot' && point != null) {
+    // only the point of a snapshot the state machine would take: any member's 64 made-up ones pushed out the real one
+    if (message.type === 'snapshot' && point != null && this.paxos.learnsFrom(message.from)) {
       this.snapshotPoints.set(`${message.from}\n${message.slot}`, point)
       if (this.snapshotPoints.size > 64) this.snapshotPoints.delete(this.snapshotPoints.keys().next().value as string)
     }
