@@ -95,7 +95,12 @@ export async function appendFresh (store: ChainStore, chainId: string, blocks: B
 
 interface QueuedFrame { blocks: Block[], bytes: number }
 
-/** Appends queued frames in merged batches (see BatchQueue) and acknowledges each frame, in order. */
+/**
+ * Appends queued frames in merged batches (see BatchQueue) and acknowledges
+ * each frame, in order. Waits on it from the read loop end with a
+ * TimeoutError after `timeout`: an acknowledgement the proposer does not take
+ * holds its batch, and whatever waits on it, for as long as the proposer likes.
+ */
 class Appender {
   private readonly batches: BatchQueue<QueuedFrame>
   private busyTotal = 0
@@ -104,29 +109,29 @@ class Appender {
   constructor (
     store: ChainStore,
     chainId: string,
+    /** Sends one frame's acknowledgement; fails (the stream ended) if the proposer does not take it in time. */
     ack: (tip: ChainTip) => Promise<void>,
     /** Told at once, so the proposer learns of a bad block without waiting for a timeout. */
     fail: (err: Error) => Promise<void>,
     /** The frames' bytes are in the store now (counted as used from here on). */
-    written: (bytes: number) => void
+    written: (bytes: number) => void,
+    private readonly timeout: number
   ) {
     this.batches = new BatchQueue(async (frames) => {
+      let tip: ChainTip
       try {
         // the store's time only: acknowledgements the proposer does not take are its own delay
         this.runStart = performance.now()
-        let tip: ChainTip
-        try {
-          tip = await appendFresh(store, chainId, frames.flatMap(f => f.blocks))
-        } finally {
-          this.busyTotal += performance.now() - this.runStart
-          this.runStart = undefined
-        }
-        written(frames.reduce((n, f) => n + f.bytes, 0))
-        for (let i = 0; i < frames.length; i++) await ack(tip)
+        tip = await appendFresh(store, chainId, frames.flatMap(f => f.blocks))
       } catch (err) {
         await fail(err as Error).catch(() => {})
         throw err
+      } finally {
+        if (this.runStart != null) this.busyTotal += performance.now() - this.runStart
+        this.runStart = undefined
       }
+      written(frames.reduce((n, f) => n + f.bytes, 0))
+      for (let i = 0; i < frames.length; i++) await ack(tip)
     })
   }
 
@@ -143,9 +148,32 @@ class Appender {
     this.batches.push({ blocks, bytes })
   }
 
-  /** Resolves once every queued frame is appended (or the first failure). */
+  /**
+   * Resolves once every queued frame is appended and acknowledged (or the first failure).
+   * @throws TimeoutError if that takes longer than the timeout
+   */
   async idle (): Promise<void> {
+    await this.within(this.batches.idle())
+  }
+
+  /**
+   * Resolves once every queued frame is appended (or failed), however long
+   * the store takes: the transfer is over, its acknowledgements fail at once.
+   */
+  async drained (): Promise<void> {
     await this.batches.idle()
+  }
+
+  private async within (wait: Promise<void>): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const overdue = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => { reject(new TimeoutError(`the frames received were not appended and acknowledged within ${this.timeout} ms`)) }, this.timeout)
+    })
+    try {
+      await Promise.race([wait, overdue])
+    } finally {
+      clearTimeout(timer)
+    }
   }
 }
 
@@ -193,8 +221,12 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
     signal,
     limits: { blocks: 65_536 }
   }), 'the proposer sent nothing')
+  // every answer must go out within the message timeout: a proposer that stops reading them held
+  // the transfer, its room and its owner's slot for as long as its connection stayed up (a review)
   const reply = async (res: Partial<ReplicateResponse>): Promise<void> => {
-    await pbs.write({ status: ReplicateResponse.Status.OK, height: 0, tipHash: new Uint8Array(0), free: 0, message: '', ...res }, ReplicateResponse)
+    await withDeadline(options.messageTimeout, async (signal) => {
+      await pbs.write({ status: ReplicateResponse.Status.OK, height: 0, tipHash: new Uint8Array(0), free: 0, message: '', ...res }, ReplicateResponse, { signal })
+    }, 'the proposer took no answer')
   }
   if (!await isMember(connection, options)) {
     log('refusing a replicate stream from %p: not a member of this network', connection.remotePeer)
@@ -253,24 +285,30 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
     const refuse = async (err: Error): Promise<void> => {
       // the transfer is over: nothing more is appended, and the proposer may not say so before our read times out
       reservation.release()
-      if (err.name === 'InvalidBlockError') {
-        log('rejected blocks of %s from %p: %s', chainId, connection.remotePeer, err.message)
-        await reply({ status: ReplicateResponse.Status.INVALID, message: err.message })
-        return
-      }
-      // this node failed to store good blocks (a full disk, say): the proposer
-      // hears why and picks another backup; a stream that cannot carry that
-      // (an acknowledgement failed to go out) is ended
-      log.error('could not store blocks of %s from %p: %s', chainId, connection.remotePeer, err.message)
+      const invalid = err.name === 'InvalidBlockError'
+      // else this node failed to store good blocks (a full disk, say): the proposer hears why and picks another backup
+      if (invalid) log('rejected blocks of %s from %p: %s', chainId, connection.remotePeer, err.message)
+      else log.error('could not store blocks of %s from %p: %s', chainId, connection.remotePeer, err.message)
       try {
         if (stream.status !== 'open') throw err
-        await reply({ status: ReplicateResponse.Status.ERROR, message: `could not store the copy: ${err.message}` })
-      } catch {
-        stream.abort(err)
+        await reply(invalid
+          ? { status: ReplicateResponse.Status.INVALID, message: err.message }
+          : { status: ReplicateResponse.Status.ERROR, message: `could not store the copy: ${err.message}` })
+      } catch (cause) {
+        // a stream that cannot carry that (the proposer takes no answer) is ended
+        stream.abort(cause as Error)
       }
     }
-    const ack = async (now: ChainTip): Promise<void> => { await reply({ height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer> }) }
-    const appender = new Appender(store, chainId, ack, refuse, (bytes) => { reservation.written(bytes) })
+    const ack = async (now: ChainTip): Promise<void> => {
+      try {
+        await reply({ height: now.height, tipHash: now.hash as Uint8Array<ArrayBuffer> })
+      } catch (err) {
+        // an acknowledgement that did not go out in time may still be queued: the stream can say nothing more
+        stream.abort(err as Error)
+        throw err
+      }
+    }
+    const appender = new Appender(store, chainId, ack, refuse, (bytes) => { reservation.written(bytes) }, options.messageTimeout)
     // A copy retention pruned (it was temporary: no table named us active) cannot back the chain: the
     // blocks after its tip would not bring back the payloads before it, and an active backup that lacks
     // them answers reads of those keys with nothing. It is taken again whole, replacing it as a reset does.
@@ -289,7 +327,7 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
       throw err
     } finally {
       // frames being appended keep their room until the store counts them
-      await appender.idle()
+      await appender.drained()
       reservation.release()
     }
   } finally {
