@@ -20,8 +20,11 @@ import type { Stream } from '@libp2p/interface'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { createBlock, emptyTip, encodeBlock, tipOf } from '../../src/chain/index.ts'
+import type { Block } from '../../src/chain/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
+import type { ChainStore } from '../../src/storage/index.ts'
 import { ReplicateService } from '../../src/protocols/replicate/index.ts'
+import { MAX_WINDOW_BYTES } from '../../src/protocols/replicate/constants.ts'
 import { ReplicateRequest, ReplicateResponse } from '../../src/protocols/replicate/pb/replicate.ts'
 
 const MiB = 1024 * 1024
@@ -39,6 +42,25 @@ function service (node: VGuardNode, protocol: string): ReplicateService {
     freeCapacity: async () => Math.max(0, ROOM - (await node.chains.chains()).reduce((n, c) => n + c.bytes, 0)),
     onStored: async () => {}
   }, { protocol, messageTimeout: MESSAGE_TIMEOUT })
+}
+
+/** The store, but its appends wait until `open` is called (a disk far slower than the link). */
+function slowStore (store: ChainStore): { store: ChainStore, open: () => void } {
+  let open: () => void = () => {}
+  const gate = new Promise<void>(resolve => { open = resolve })
+  const slowed = new Proxy(store, {
+    get (target, prop, receiver) {
+      if (prop === 'appendMany') {
+        return async (blocks: Block[], options?: { sync?: boolean }) => {
+          await gate
+          return await target.appendMany(blocks, options)
+        }
+      }
+      const value = Reflect.get(target, prop, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    }
+  })
+  return { store: slowed, open }
 }
 
 function request (chainId: string, req: Partial<ReplicateRequest> & Pick<ReplicateRequest, 'type'>): ReplicateRequest {
@@ -99,4 +121,53 @@ describe('replicate - a proposer that stops reading the backup\'s answers', () =
       await backup.stop()
     }
   }, 120_000)
+
+  it('is not read past the largest window: the backup holds no more decoded frames than that, and resets the stream once its reader is full', async () => {
+    const [B, R] = await connectedSwarm(cluster, 2)
+    const protocol = `/test/replicate-unread-acks/${process.pid}`
+    const { store, open } = slowStore(B.chains)
+    const backup = new ReplicateService({
+      libp2p: B.libp2p,
+      store,
+      logger: defaultLogger(),
+      freeCapacity: async () => 1024 * MiB,
+      onStored: async () => {}
+    }, { protocol })
+    await backup.start()
+    let stream: Stream | undefined
+    try {
+      const chainId = R.peerId.toString()
+      // 64 blocks of ~1 MiB, made in memory: more than the backup's reader and its window of decoded frames together
+      const blocks: Block[] = []
+      let prev = emptyTip(chainId)
+      for (let i = 0; i < 64; i++) {
+        const block = createBlock({ prev, proposer: chainId, timestamp: Date.now(), transactions: [{ key: `k${i}`, value: new Uint8Array(MiB - 1024).fill(i) }] })
+        blocks.push(block)
+        prev = tipOf(block)
+      }
+      stream = await R.libp2p.dialProtocol(B.peerId, protocol)
+      const sent = stream
+      const pbs = pbStream(sent, { maxDataLength: 8 * MiB })
+      // bytes 0: what the backup reserves is then exactly what the frames it took claimed, and it has not written yet
+      await pbs.write(request(chainId, { type: ReplicateRequest.Type.OFFER, height: prev.height, tipHash: prev.hash as Uint8Array<ArrayBuffer> }), ReplicateRequest)
+      expect((await pbs.read(ReplicateResponse)).status).toBe(ReplicateResponse.Status.OK)
+      // every frame at once, no acknowledgement read: the window is ignored
+      try {
+        for (const block of blocks) {
+          await pbs.write(request(chainId, { type: ReplicateRequest.Type.BLOCKS, blocks: [encodeBlock(block) as Uint8Array<ArrayBuffer>] }), ReplicateRequest)
+        }
+      } catch {
+        // the backup resets the stream before it takes them all
+      }
+      await waitFor(() => sent.status !== 'open', { message: 'the backup to reset the stream', state: () => ({ status: sent.status, reserved: backup.reservedBytes }) })
+      // the room claimed by frames taken and not written: the window (a block takes its hash more in the store than on the wire)
+      expect(backup.reservedBytes).toBeLessThanOrEqual(MAX_WINDOW_BYTES + 64 * 32)
+      open()
+      await waitFor(() => backup.reservedBytes === 0, { message: 'the room to be given back', state: () => backup.reservedBytes })
+    } finally {
+      open()
+      stream?.abort(new Error('test over'))
+      await backup.stop()
+    }
+  }, 60_000)
 })

@@ -34,7 +34,10 @@ export const MIN_WINDOW_BYTES = 2 * TARGET_FRAME_BYTES
  * than its window unacknowledged, so a busy backup's unread frames stay below
  * that. @libp2p/utils' reader resets the stream past its limit, 4 MiB by
  * default (measured: an 8 MiB window against that default reset 64 MiB
- * transfers). Bounds a backup's memory per inbound transfer.
+ * transfers). Also what a backup keeps decoded and not yet acknowledged
+ * (server.ts receive: a proposer that sends past it is not read meanwhile),
+ * so a backup holds ~28 MiB per inbound transfer at most, whatever the
+ * proposer does.
  */
 export const MAX_WINDOW_BYTES = 8 * MiB
 /** A peer that says nothing for this long is given up on (per message, not per transfer). */

@@ -144,8 +144,9 @@ class Appender {
     return this.busyTotal + (this.runStart != null ? performance.now() - this.runStart : 0)
   }
 
-  push (blocks: Block[], bytes: number): void {
-    this.batches.push({ blocks, bytes })
+  /** `bytes`: what the blocks take in the store; `received`: the frame's blocks as they came (what waits in memory). */
+  push (blocks: Block[], bytes: number, received: number): void {
+    this.batches.push({ blocks, bytes }, received)
   }
 
   /**
@@ -154,6 +155,14 @@ class Appender {
    */
   async idle (): Promise<void> {
     await this.within(this.batches.idle())
+  }
+
+  /**
+   * Resolves once at most `bytes` of frames wait to be appended or acknowledged (or the first failure).
+   * @throws TimeoutError if that takes longer than the timeout
+   */
+  async below (bytes: number): Promise<void> {
+    await this.within(this.batches.below(bytes))
   }
 
   /**
@@ -426,6 +435,14 @@ async function receive (t: Transfer): Promise<void> {
     // the copy dropped below frees its room for this transfer: reserved before it is freed, so no other offer takes it
     if (reset) reservation.grow((await store.info(chainId))?.bytes ?? 0)
     const frameBytes = blocks.reduce((n, b) => n + blockBytes(b), 0)
+    // frames decoded and not yet acknowledged stay within the largest window a proposer may have
+    // unacknowledged, this one included: one that sends past its window is not read meanwhile (its
+    // stream is reset once the reader's buffer is full). A backup queued every frame sent as it
+    // arrived: 48 MiB held for a proposer that ignored its window, against a slow disk (a review).
+    // Counted as sent, which is at most what the proposer's window counts: an honest one never waits here
+    const received = req.blocks.reduce((n, b) => n + b.byteLength, 0)
+    await appender.below(Math.max(0, MAX_WINDOW_BYTES - received))
+    if (appender.failure != null) return
     if (!await reservation.claim(frameBytes)) {
       await appender.idle()
       await reply({ status: ReplicateResponse.Status.NO_CAPACITY, free: await t.options.reservations.unreserved(), message: 'transfer exceeds free capacity' })
@@ -437,7 +454,7 @@ async function receive (t: Transfer): Promise<void> {
       await store.deleteChain(chainId, { keepPins: true })
     }
     first = false
-    appender.push(blocks, frameBytes)
+    appender.push(blocks, frameBytes, received)
     for (const b of blocks) {
       if (b.header.height <= highest) continue
       highest = b.header.height
