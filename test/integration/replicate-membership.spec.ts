@@ -2,7 +2,10 @@
  * /vguard/replicate/1.0.0 takes chains from members of our network only: a
  * vehicle of another network is refused FORBIDDEN and nothing of its chain
  * is stored, while a member that offers the moment it connects (before
- * identify has told us it is a member) is waited for and accepted.
+ * identify has told us it is a member) is waited for and accepted. Nothing
+ * a peer sends is read while it is waited for: the backup's reader, made
+ * before the check, took in all of it (found in review: ~16 MiB a stream,
+ * outside the offer budget).
  *
  * The node does not pass its peering's view to the service here (that is
  * VGuardDB's wiring): each test runs a backup service of its own, on a test
@@ -10,8 +13,8 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { defaultLogger } from '@libp2p/logger'
-import type { PeerId } from '@libp2p/interface'
-import { TestCluster } from '../utils/nodes.ts'
+import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { createBlock } from '../../src/chain/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
@@ -99,6 +102,66 @@ describe('replicate - only members of our network may push a chain', () => {
       expect((await B.chains.tip(chainId)).height).toBe(1)
     } finally {
       await Promise.all([short.stop(), long.stop()])
+    }
+  })
+
+  it('a peer waited for gets no more than its streams\' windows in: nothing it sends is read before it counts', async () => {
+    const MiB = 1024 * 1024
+    const STREAMS = 4
+    const [B, P] = await connectedSwarm(cluster, 2)
+    const protocol = `/vguard-test/replicate-unread-until-admitted/${process.pid}`
+    // what B's inbound streams hold of what P sent: taken in (dispatched to a reader) or waiting in the stream
+    const streams: Stream[] = []
+    let dispatched = 0
+    const held = (): number => dispatched + streams.reduce((n, s) => n + s.readBufferLength, 0)
+    let served = 0
+    const libp2p = new Proxy(B.libp2p, {
+      get (target, prop, receiver) {
+        if (prop === 'handle') {
+          return async (proto: string, handler: (stream: Stream, connection: unknown) => Promise<void>, options: unknown) => {
+            await (target.handle as (...args: unknown[]) => Promise<void>)(proto, async (stream: Stream, connection: unknown) => {
+              streams.push(stream)
+              stream.addEventListener('message', (evt) => { dispatched += evt.data.byteLength })
+              try {
+                await handler(stream, connection)
+              } finally {
+                served++
+              }
+            }, options)
+          }
+        }
+        const value = Reflect.get(target, prop, receiver)
+        return typeof value === 'function' ? value.bind(target) : value
+      }
+    }) as Libp2p
+    // P runs our network, but the peering does not count it (not on the allow list, say): waited for,
+    // and what B holds of it looked at every time B asks
+    let peak = 0
+    const isMember = (): boolean => { peak = Math.max(peak, held()); return false }
+    const backup = service(B, protocol, { libp2p, isMember }, 2_000)
+    const sending: Stream[] = []
+    const writes: Array<Promise<void>> = []
+    try {
+      await backup.start()
+      for (let i = 0; i < STREAMS; i++) {
+        const stream = await P.libp2p.dialProtocol(B.peerId, protocol)
+        sending.push(stream)
+        // raw bytes, 16 MiB a stream, as fast as the stream takes them (a length prefix of an OFFER that never ends would do the same)
+        const chunk = new Uint8Array(MiB).fill(1)
+        writes.push((async () => {
+          for (let n = 0; n < 16; n++) {
+            if (!stream.send(chunk)) await stream.onDrain()
+          }
+        })().catch(() => {}))
+      }
+      await waitFor(() => served === STREAMS, { message: 'the backup to refuse every stream' })
+      // a stream's yamux window each (256 KiB; twice that allowed): the reader took in all 16 MiB of each
+      expect(peak).toBeLessThanOrEqual(STREAMS * MiB / 2)
+      expect(peak).toBeGreaterThan(0)
+    } finally {
+      for (const stream of sending) stream.abort(new Error('test over'))
+      await backup.stop()
+      await Promise.allSettled(writes)
     }
   })
 })

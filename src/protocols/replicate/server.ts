@@ -224,6 +224,12 @@ export class OwnerTransfers {
 export async function serveReplicate (stream: Stream, connection: Connection, components: ReplicateComponents, options: ServeOptions): Promise<void> {
   const { store, libp2p } = components
   const { log, reservations } = options
+  // Nothing of a peer is read before it is admitted: paused, its stream takes no more than its
+  // yamux window (256 KiB) and the peer's writes wait. The reader below takes in all that comes
+  // once it reads, and it was made before the check: a peer waited for had each of its streams
+  // hold up to the reader's limit, ~20 MiB, outside the offer budget (a review: 64 MiB over 4
+  // streams, with a budget of 1 MiB). Resumed once admitted, what waited is read as it came
+  if (stream.readStatus === 'readable') stream.pause()
   // room for every frame a proposer may have unacknowledged (its window), plus the one being read
   const pbs = pbStream(stream, { maxDataLength: options.maxMessageBytes, maxBufferSize: MAX_WINDOW_BYTES + 2 * options.maxMessageBytes })
   const read = async (): Promise<ReplicateRequest> => await withDeadline(options.messageTimeout, async (signal) => await pbs.read(REQUEST, {
@@ -241,10 +247,14 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
     log('refusing a replicate stream from %p: not a member of this network', connection.remotePeer)
     // its OFFER is not even read: nothing an outsider sends is looked at
     if (stream.status === 'open') await reply({ status: ReplicateResponse.Status.FORBIDDEN, message: 'not a member of this network' })
+    // what it sent while it waited goes unread
+    if (stream.readStatus === 'paused') await stream.closeRead().catch(() => {})
     return
   }
   // the offer counts against the node's budget until it is read whole: after it, one transfer per owner
   const metered = options.offers?.meter(stream)
+  // metered first: what waited while the stream was paused counts too
+  if (stream.readStatus === 'paused') stream.resume()
   let offer: ReplicateRequest
   try {
     offer = await read()
