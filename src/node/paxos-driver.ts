@@ -40,6 +40,7 @@ import type { VGuardNodeEvents } from './events.ts'
 import { ChainReplica } from './paxos-replica.ts'
 import type { ConsensusRecordStore, ReplicaDeps, ReplicaKind, ReplicaStatus, ReplicationSummary } from './replica-types.ts'
 import type { ReplicationOutcome } from './vguarddb.ts'
+import { EarlyMessages } from './early-messages.ts'
 import { adoptableFounder, heardPriority, permissionedGenesis, wellFormedBest, wellFormedBooth, wellFormedGenesis, PERMISSIONED_PREFIX } from './shared-formation.ts'
 import type { PermissionedGenesis } from './shared-formation.ts'
 import { SHARED_CHAIN, TICK_MS, WRITE_IDS_WAIT } from './paxos-constants.ts'
@@ -117,7 +118,7 @@ export class PaxosDriver {
   private readonly choice: SharedChainChoice
   private readonly replicas = new Map<string, ChainReplica>()
   private readonly opening = new Map<string, Promise<ChainReplica>>()
-  private readonly early = new Map<string, ChainMessage[]>()
+  private readonly early = new EarlyMessages()
   private readonly retirement: MemberRetirement
   private sweep: Promise<void> = Promise.resolve()
   private readonly hellos = new Map<string, HelloInfo>()
@@ -432,12 +433,12 @@ export class PaxosDriver {
           this.replicas.set(chainId, r)
           // hellos that came while it opened found no replica to tell: the election it opened with may miss their senders
           if (kind === 'shared') r.updateElection(this.sharedElection())
-          for (const cm of this.early.get(chainId) ?? []) r.step(cm.message, cm.point, cm.chainAt, cm.held)
+          for (const cm of this.early.take(chainId)) r.step(cm.message, cm.point, cm.chainAt, cm.held)
         })
         .catch((err: Error) => { this.log.error('cannot open consensus for %s: %e', chainId, err) })
         .finally(() => {
           this.opening.delete(chainId)
-          this.early.delete(chainId)
+          this.early.take(chainId)
         })
     }
     return await opening
@@ -575,9 +576,7 @@ export class PaxosDriver {
       return
     }
     if (this.opening.has(chainId)) {
-      const queue = this.early.get(chainId) ?? []
-      if (queue.length < 1_024) queue.push(cm)
-      this.early.set(chainId, queue)
+      if (!this.early.hold(chainId, cm)) this.stats.refused++
       return
     }
     this.stats.refused++
