@@ -79,23 +79,7 @@ export class ServeBudget {
       this.readers.set(peer, this.reading(peer) + 1)
       return
     }
-    signal.throwIfAborted()
-    await new Promise<void>((resolve, reject) => {
-      const waiter = {
-        peer,
-        grant: () => {
-          signal.removeEventListener('abort', onAbort)
-          resolve()
-        }
-      }
-      const onAbort = (): void => {
-        const i = this.turnWaiters.indexOf(waiter)
-        if (i >= 0) this.turnWaiters.splice(i, 1)
-        reject(signal.reason)
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
-      this.turnWaiters.push(waiter)
-    })
+    await waitInLine(this.turnWaiters, { peer }, signal)
   }
 
   /** A stream of `peer` is done reading: the next of its waiting streams takes its turn. */
@@ -132,27 +116,8 @@ export class ServeBudget {
    */
   async acquire (bytes: number, peer: string, signal: AbortSignal): Promise<void> {
     if (this.tryAcquire(bytes, peer)) return
-    signal.throwIfAborted()
-    await new Promise<void>((resolve, reject) => {
-      const waiter = {
-        bytes,
-        peer,
-        grant: () => {
-          signal.removeEventListener('abort', onAbort)
-          resolve()
-        }
-      }
-      const onAbort = (): void => {
-        const i = this.waiters.indexOf(waiter)
-        if (i >= 0) this.waiters.splice(i, 1)
-        // it may have held up the ones behind it
-        this.grant()
-        reject(signal.reason)
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
-      this.waiters.push(waiter)
-      this.grant()
-    })
+    // an abandoned wait may have held up the ones behind it
+    await waitInLine(this.waiters, { bytes, peer }, signal, () => { this.grant() }, () => { this.grant() })
   }
 
   /** Takes `bytes` if they fit now, with nobody waiting ahead. */
@@ -200,6 +165,34 @@ export class ServeBudget {
       waiter.grant()
     }
   }
+}
+
+/**
+ * Joins `line` as `fields` and resolves once granted (the line's owner takes
+ * the waiter out and calls its grant); rejects if `signal` aborts first (the
+ * waiter leaves the line, then `onLeave` runs). `joined` runs once the waiter
+ * is in line.
+ */
+async function waitInLine<T extends object> (line: Array<T & { grant: () => void }>, fields: T, signal: AbortSignal, onLeave?: () => void, joined?: () => void): Promise<void> {
+  signal.throwIfAborted()
+  await new Promise<void>((resolve, reject) => {
+    const waiter = {
+      ...fields,
+      grant: () => {
+        signal.removeEventListener('abort', onAbort)
+        resolve()
+      }
+    }
+    const onAbort = (): void => {
+      const i = line.indexOf(waiter)
+      if (i >= 0) line.splice(i, 1)
+      onLeave?.()
+      reject(signal.reason)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    line.push(waiter)
+    joined?.()
+  })
 }
 
 /** One budget per node: everything a node serves comes from its one chain store. */
