@@ -475,7 +475,8 @@ export class Consensus {
           }
         }
       }
-      await sleep(Math.min(LEADER_RETRY_DELAY, remainingUntil(deadline)))
+      // a stop ends the pause: the write settled up to 100 ms after stop() resolved (a review)
+      await sleep(Math.min(LEADER_RETRY_DELAY, remainingUntil(deadline)), undefined, { signal: this.stopping.signal }).catch(() => {})
     }
     if (!this.running) {
       throw handedOver

@@ -20,7 +20,7 @@ import { TypedEventEmitter } from 'main-event'
 import { defaultLogger } from '@libp2p/logger'
 import type { PeerId, ComponentLogger, Logger, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { resolveConfig } from './config.ts'
+import { ConfigError, resolveConfig } from './config.ts'
 import type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
 import { loadOrCreateKey, readKey } from './identity.ts'
 import { buildLibp2p } from './libp2p.ts'
@@ -208,6 +208,26 @@ export interface CreateVGuardNodeExtras {
   logger?: ComponentLogger
 }
 
+/** As the options are: JavaScript's null, or a misspelt key, was a TypeError after the database opened, or ignored (a review). */
+function checkExtras (extras: unknown): void {
+  if (extras == null || typeof extras !== 'object' || Array.isArray(extras)) throw new ConfigError(`extras: expected an object ({ logger }), got ${extras === null ? 'null' : Array.isArray(extras) ? 'an array' : typeof extras}`)
+  const unknown = Object.keys(extras).filter(k => k !== 'logger')
+  if (unknown.length > 0) throw new ConfigError(`extras: unknown ${unknown.length === 1 ? 'key' : 'keys'} ${unknown.map(k => JSON.stringify(k)).join(', ')} (it takes logger)`)
+  const { logger } = extras as { logger?: unknown }
+  if (logger !== undefined && (logger == null || typeof (logger as { forComponent?: unknown }).forComponent !== 'function')) throw new ConfigError('extras.logger: expected a ComponentLogger (with forComponent)')
+}
+
+/** How long stop() waits for the writes under way to have their outcome once consensus stopped. */
+const WRITES_SETTLE_ON_STOP = 5_000
+
+/** Waits for `promises` to settle, `ms` at most. */
+async function settledWithin (promises: Array<Promise<unknown>>, ms: number): Promise<void> {
+  if (promises.length === 0) return
+  let timer: ReturnType<typeof setTimeout> | undefined
+  await Promise.race([Promise.allSettled(promises), new Promise(resolve => { timer = setTimeout(resolve, ms) })])
+  clearTimeout(timer)
+}
+
 interface NodeParts {
   config: VGuardNodeConfig
   store: NodeDatabase
@@ -387,6 +407,18 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
 
   async append (transactions: TransactionInput[], options?: WriteOptions): Promise<CommitResult> {
     this.checkWritable(options)
+    const write = this.appendAndTell(transactions, options)
+    // node:stopped is the last event: stop() waits for the outcome of every write it finds under way
+    this.writesUnderWay.add(write)
+    try {
+      return await write
+    } finally {
+      this.writesUnderWay.delete(write)
+    }
+  }
+
+  /** Commits the write, then tells its outcome (write:settled). */
+  private async appendAndTell (transactions: TransactionInput[], options?: WriteOptions): Promise<CommitResult> {
     const started = performance.now()
     const settled = (outcome: { error: string } | { height: number }): void => {
       this.safeDispatchEvent('write:settled', {
@@ -470,6 +502,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   }
 
   async pin (chainId: string, pin: Pin): Promise<PinOutcome> {
+    // as every read and write: a closing store answered StoreClosedError (a review)
+    this.checkOpen()
     checkPinnedChain(chainId)
     const changed = await this.chains.pin(chainId, pin)
     // a pinned copy is no longer room a size run can surely free (retention.ts, surelyPrunable)
@@ -478,6 +512,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   }
 
   async unpin (chainId: string, pin: Pin): Promise<{ changed: boolean }> {
+    this.checkOpen()
     checkPinnedChain(chainId)
     const changed = await this.chains.unpin(chainId, pin)
     if (changed && this.isCopy(chainId)) this.peering.announceSoon()
@@ -548,6 +583,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   private closed = false
   private starting?: Promise<void>
   private stopping?: Promise<void>
+  /** Writes taken and not yet settled (append): stop() waits for their outcome before node:stopped. */
+  private readonly writesUnderWay = new Set<Promise<CommitResult>>()
 
   async start (): Promise<void> {
     // checked first: a stop() under way leaves the status 'started' until it ends
@@ -625,6 +662,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
         try {
           await this.stopServices()
         } finally {
+          // consensus stopped: every write under way has its outcome at once (bounded all the same: stop never hangs)
+          await settledWithin([...this.writesUnderWay], WRITES_SETTLE_ON_STOP)
           this.safeDispatchEvent('node:stopped', { detail: { peerId: this.peerId.toString() } })
         }
       }
@@ -697,6 +736,7 @@ function checkPinnedChain (chainId: unknown): void {
 export async function createVGuardNode (options: VGuardNodeOptions, extras: CreateVGuardNodeExtras = {}): Promise<VGuardNode> {
   checkRuntime()
   const config = resolveConfig(options)
+  checkExtras(extras)
   // a key file that cannot be used refuses the dir before anything is made in it (a database was)
   await readKey(config.dataDir)
   // then the database: its lock is what tells us another node owns the dir

@@ -160,6 +160,8 @@ export class PeerExchange {
 
   /** Publishes our view on the topic soon (several triggers in a burst become one message). */
   scheduleAnnounce (): void {
+    // a pin made while the node stopped left a timer behind (a review)
+    if (!this.running) return
     // at most one announcement per ANNOUNCE_DEBOUNCE: the first trigger goes out
     // at once (backup candidates learn our storage figures without delay), a
     // burst of later ones (copies taken one after another) becomes one more at

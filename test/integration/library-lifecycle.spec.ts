@@ -1,0 +1,76 @@
+/**
+ * An embedder's node around stop(): node:stopped is the last event (the HTTP
+ * API's event streams end on it), so the writes under way settle before it
+ * and before stop() resolves; pins on a stopped node are refused as every
+ * other call is; and createVGuardNode's second argument is checked as its
+ * options are. Real nodes over TCP, real LevelDB.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { createVGuardNode } from '../../src/node/index.ts'
+import { TestCluster, connectedSwarm, createBaseOptions, sharedLeader } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+
+describe('library - a node\'s lifecycle', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('a write under way when stop() comes settles (event and promise) before node:stopped and before stop() resolves', async () => {
+    const a = await cluster.create()
+    await a.start()
+    const order: string[] = []
+    a.addEventListener('write:settled', (e) => { order.push(`write:settled ${e.detail.error ?? 'ok'}`) })
+    a.addEventListener('node:stopped', () => { order.push('node:stopped') })
+    // a lone vehicle: no shared chain forms, and the write keeps looking for a leader (every 100 ms)
+    const write = a.put('road/closed', new Uint8Array([1]), { chainId: 'shared', timeout: 10_000 })
+    write.then(() => { order.push('write resolved') }, (err: Error) => { order.push(`write rejected ${err.name}`) })
+    await a.stop()
+    order.push('stop() resolved')
+    await write.catch(() => {})
+    expect(order).toEqual(['write:settled ConsensusStoppedError', 'write rejected ConsensusStoppedError', 'node:stopped', 'stop() resolved'])
+  })
+
+  it('writes of its own and the shared chain under way when a vehicle of a swarm stops settle before node:stopped', async () => {
+    const nodes = await connectedSwarm(cluster, 3, { kBackups: 2, boothSize: 3 })
+    await waitFor(() => nodes.every(n => sharedLeader(n) != null), { timeout: 20_000, message: 'a shared-chain leader' })
+    const victim = nodes[0]
+    const after: string[] = []
+    let stopped = false
+    victim.addEventListener('write:settled', (e) => { if (stopped) after.push(`${e.detail.chainId} ${e.detail.error ?? 'ok'}`) })
+    victim.addEventListener('node:stopped', () => { stopped = true })
+    const writes: Array<Promise<unknown>> = []
+    for (let i = 0; i < 10; i++) {
+      writes.push(victim.put(`k${i}`, new Uint8Array(50_000).fill(i)))
+      writes.push(victim.put(`s${i}`, new Uint8Array([i]), { chainId: 'shared' }))
+      writes.push(nodes[1].put(`o${i}`, new Uint8Array(50_000).fill(i)))
+    }
+    for (const w of writes) w.catch(() => {})
+    await victim.stop()
+    expect(stopped).toBe(true)
+    await Promise.allSettled(writes)
+    expect(after).toEqual([])
+  })
+
+  it('pin and unpin after stop() throw NodeStoppedError like every other call', async () => {
+    const a = await cluster.create()
+    await a.start()
+    await a.put('k', new Uint8Array([1]))
+    await a.stop()
+    const self = a.peerId.toString()
+    await expect(a.get(self, 'k')).rejects.toMatchObject({ name: 'NodeStoppedError' })
+    // they reached the closed store: StoreClosedError
+    await expect(a.pin(self, { type: 'key', key: 'k' })).rejects.toMatchObject({ name: 'NodeStoppedError' })
+    await expect(a.unpin(self, { type: 'key', key: 'k' })).rejects.toMatchObject({ name: 'NodeStoppedError' })
+  })
+
+  it('null extras, an unknown extra or a logger that is none is a ConfigError, before anything is made', async () => {
+    const dataDir = await cluster.tempDir()
+    // null was a TypeError from inside, once the database had opened
+    await expect(createVGuardNode(createBaseOptions({ dataDir }), null as never)).rejects.toMatchObject({ name: 'ConfigError', message: 'extras: expected an object ({ logger }), got null' })
+    // a misspelt key was ignored
+    await expect(createVGuardNode(createBaseOptions({ dataDir }), { loger: {} } as never)).rejects.toMatchObject({ name: 'ConfigError', message: 'extras: unknown key "loger" (it takes logger)' })
+    await expect(createVGuardNode(createBaseOptions({ dataDir }), { logger: 5 } as never)).rejects.toMatchObject({ name: 'ConfigError', message: /^extras\.logger:/ })
+    // the data dir is usable: nothing of it was held
+    const made = await createVGuardNode(createBaseOptions({ dataDir }))
+    await made.stop()
+  })
+})
