@@ -125,9 +125,11 @@ export class Segments {
       // a failed open is not cached
       opened.handle.catch(() => { if (this.handles.get(key) === opened) this.handles.delete(key) })
       this.handles.set(key, cached)
-      this.evictIdle()
     }
+    // counted before evicting: the handle just opened is idle until then, and eviction closed it
+    // under this caller ("file closed", EBADF) whenever 64 other cached files were in use (a review)
     cached.users++
+    this.evictIdle()
     try {
       return await fn(await cached.handle)
     } finally {

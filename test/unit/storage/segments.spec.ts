@@ -15,6 +15,7 @@ import { openDatabase } from '../../../src/storage/database.ts'
 import type { NodeDatabase } from '../../../src/storage/database.ts'
 import { LevelChainStore, CHAINS_SUBLEVEL, SEGMENTS_DIR } from '../../../src/storage/level.ts'
 import type { LevelChainStoreOptions } from '../../../src/storage/level.ts'
+import { Segments } from '../../../src/storage/segments.ts'
 import { dropOpenFiles } from '../../utils/chains.ts'
 import { ChainKeys } from '../../../src/storage/keys.ts'
 import { ChainMeta } from '../../../src/storage/pb/store.ts'
@@ -455,5 +456,63 @@ describe('storage - LevelChainStore payload segments', () => {
     expect(runs.map(r => [r.from, r.to])).toEqual([[1, 2], [3, 4], [5, 6], [7, 8], [9, 9]])
     expect((await collect(s.blocks(CHAIN))).map(b => b.payload)).toEqual(blocks.map(b => b.payload))
     await verifyAll(s)
+  })
+
+  // the file cache keeps 64 idle files open; it closed the one it had just opened for a caller whenever
+  // 64 others were in use ("file closed", EBADF), and an append failing so after its batch stopped the store (a review)
+  it('reads segments with 64 other segment operations in flight: none is handed a file the cache closed', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    // one block per segment: 200 segment files of one chain
+    const s = await open({ inlineMax: 0, segmentMin: 0, segmentBytes: 1 })
+    const blocks = chainOf(CHAIN, 200)
+    for (const b of blocks) await s.append(b, { sync: false })
+    // 200 readers at once (a sync server answering several peers, HTTP range reads...)
+    const results = await Promise.allSettled(blocks.map(async b => await s.getBlock(CHAIN, b.header.height)))
+    const failures = results.flatMap(r => r.status === 'rejected' ? [String(r.reason)] : [])
+    expect(failures.slice(0, 3)).toEqual([])
+    expect(results.map(r => r.status === 'fulfilled' ? r.value?.payload : undefined)).toEqual(blocks.map(b => b.payload))
+  })
+
+  it('writes a segment with 64 other segment operations in flight: the write is not handed a closed file', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    const segments = new Segments(join(dir, 'segs'))
+    await segments.init()
+    await segments.createChain(7)
+    for (let i = 1; i <= 65; i++) await segments.createSegment(7, i)
+    await segments.write(7, 1, 0, [enc.encode('x')])
+    // 64 operations in flight on other segments (datasyncs of 64 chains' appends, say)
+    const busy = Array.from({ length: 64 }, async (_, i) => { await segments.sync(7, i + 1) })
+    // the 65th: an append's write
+    const write = segments.write(7, 65, 0, [enc.encode('payload')]).then(() => 'written', (err: Error) => `${err.message} (${String((err as NodeJS.ErrnoException).code)})`)
+    await Promise.all(busy)
+    expect(await write).toBe('written')
+    await segments.close()
+  })
+
+  it('appends a block whose segment write lands while 64 segment reads are in flight, and goes on taking appends', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    const s = await open({ inlineMax: 0, segmentMin: 0, segmentBytes: 1 })
+    const blocks = chainOf(CHAIN, 70)
+    for (const b of blocks.slice(0, 64)) await s.append(b, { sync: false })
+    // the write of the next append starts while 64 reads of the chain's other segments are under way
+    const segs = (s as unknown as { segments: Segments }).segments
+    const write = segs.write.bind(segs)
+    let reads: Array<Promise<unknown>> = []
+    segs.write = async (...args: Parameters<Segments['write']>) => {
+      reads = blocks.slice(0, 64).map(async b => await s.getBlock(CHAIN, b.header.height).catch(() => undefined))
+      // the reads' records are fetched (LevelDB) before they open their segments: let them get there
+      await new Promise(resolve => setTimeout(resolve, 50))
+      const concurrent = Array.from({ length: 64 }, async (_, i) => await segs.read(Number(args[0]), i + 1, 0, 1))
+      const done = write(...args)
+      done.catch(() => {})
+      await Promise.allSettled(concurrent)
+      await done
+    }
+    const appended = await s.append(blocks[64]).then(tip => tip.height, (err: Error) => `${err.name}: ${err.message}`)
+    await Promise.all(reads)
+    segs.write = write
+    // an append failed (EBADF) after its LevelDB batch went in stops the store: every later write is refused
+    const next = await s.append(blocks[65]).then(tip => tip.height, (err: Error) => `${err.name}: ${err.message}`)
+    expect([appended, next]).toEqual([65, 66])
   })
 })
