@@ -345,11 +345,11 @@ export abstract class AbstractChainStore implements ChainStore {
     this.checkOpen()
     checkKey(key)
     if (!this.metas.has(chainId)) return undefined
-    const pointer = await this.readPointer(chainId, key)
-    if (pointer == null) return undefined
+    const found = await this.readPointer(chainId, key)
+    if (found == null) return undefined
     // a deletion in flight too: its append may yet fail (a review found "absent" answered before it was acknowledged)
-    await this.readable(chainId, pointer)
-    if (isTombstone(pointer)) return undefined
+    const pointer = await this.readable(chainId, key, found)
+    if (pointer == null || isTombstone(pointer)) return undefined
     if (isUnknown(pointer)) {
       throw new PayloadPrunedError(`the value of ${key} as of block ${pointer.height} of ${chainId} is unknown: the blocks after it were cut when a power failure lost their payloads, and a pruned block below them may have written the key last`)
     }
@@ -359,19 +359,23 @@ export abstract class AbstractChainStore implements ChainStore {
   }
 
   /**
-   * Waits until the block a state pointer names is acknowledged: a pointer
-   * above the tip was written by the append in flight, whose payload may not
-   * be in place yet. The value is then read as that pointer says: the answer
-   * is the state as of some moment during the read, never past the tip.
+   * The pointer to read `key` by, once the block it names is acknowledged: a
+   * pointer above the tip was written by the append in flight, whose payload
+   * may not be in place yet. The value is then read as that pointer says: the
+   * answer is the state as of some moment during the read, never past the tip.
    */
-  private async readable (chainId: string, pointer: Pointer): Promise<void> {
-    if (pointer.height <= (this.metas.get(chainId)?.height ?? 0)) return
+  private async readable (chainId: string, key: string, pointer: Pointer): Promise<Pointer | undefined> {
+    const height = (): number => this.metas.get(chainId)?.height ?? 0
+    if (pointer.height <= height()) return pointer
     // its failure is the writer's to report
     await this.committing.get(chainId)?.catch(() => {})
-    // the batch went in but its payloads did not (the store stopped): they may be missing or partial
-    if (pointer.height > (this.metas.get(chainId)?.height ?? 0) && this.stopped != null) {
-      throw new StoreClosedError(`the store stopped after a failed write (${this.stopped.message}); reopen it to recover`, false)
-    }
+    if (pointer.height <= height()) return pointer
+    // the append failed after its batch went in; the store took the batch back (LevelChainStore's
+    // takeBack): the key's pointer now is the acknowledged one (a review found such keys unreadable)
+    const now = await this.readPointer(chainId, key)
+    if (now == null || now.height <= height() || this.stopped == null) return now
+    // not taken back: its payloads may be missing or partial
+    throw new StoreClosedError(`the store stopped after a failed write (${this.stopped.message}); reopen it to recover`, false)
   }
 
   /** The value a pointer refers to (a copy), or undefined if that block's payload was pruned. */
@@ -387,9 +391,9 @@ export abstract class AbstractChainStore implements ChainStore {
     this.checkOpen()
     if (!this.metas.has(chainId)) return
     try {
-      for await (const [key, pointer] of this.iteratePointers(chainId, range)) {
-        await this.readable(chainId, pointer)
-        if (isTombstone(pointer)) continue
+      for await (const [key, found] of this.iteratePointers(chainId, range)) {
+        const pointer = await this.readable(chainId, key, found)
+        if (pointer == null || isTombstone(pointer)) continue
         if (!values) yield { key, height: pointer.height }
         else yield { key, height: pointer.height, value: isUnknown(pointer) ? undefined : await this.valueAt(chainId, pointer) }
       }

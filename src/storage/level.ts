@@ -34,7 +34,10 @@
  *   recovery.ts). A crash also leaves bytes past the last referenced entry (or
  *   a segment no batch listed), which open() cuts off. No read reaches an
  *   entry still being written: block reads stop at the tip, and a key read
- *   that finds a pointer above it waits for that append (base.ts).
+ *   that finds a pointer above it waits for that append (base.ts). A segment
+ *   write that fails under a stored batch stops the store, and the append is
+ *   taken back at once (takeBack), so such a read then finds the acknowledged
+ *   pointer again.
  * - Every append is ONE atomic LevelDB batch: block records, hash index and
  *   state pointers together (with the segment's key when a segment starts, and
  *   the chain meta every META_EVERY blocks). After any crash the records on
@@ -526,8 +529,11 @@ export class LevelChainStore extends AbstractChainStore {
       // nothing references the entries just written: the next append writes over them
       if (written != null) this.logs.set(chainId, written.before)
       const err = (indexed.status === 'rejected' ? indexed.reason : (stored as PromiseRejectedResult).reason) as Error
-      // the batch is in LevelDB but its payloads may not be in their segment: only open() may go on from here
-      if (indexed.status === 'fulfilled') this.stop(err)
+      if (indexed.status === 'fulfilled') {
+        // the batch is in LevelDB but its payloads may not be in their segment: only open() may go on from here
+        this.stop(err)
+        if (log != null) await this.takeBack(items[0].block.header.height, meta, written ?? { before: log, log })
+      }
       throw err
     }
     if (writeMeta) this.persistedHeight.set(chainId, meta.height)
@@ -544,6 +550,39 @@ export class LevelChainStore extends AbstractChainStore {
       // tell the next open it need not check these payloads (losing this write only costs that check)
       await this.db.put(this.keys.meta(chainId), this.toPb(meta))
       this.persistedHeight.set(chainId, meta.height)
+    }
+  }
+
+  /**
+   * Takes back an append whose batch went in but whose segment write or
+   * flush failed (a full disk, say), as open() would cut it (cutTail), at once: its
+   * records, hash index and segment key go, its state pointers get back
+   * the acknowledged values. Until then the pointers named payloads that are
+   * not there, and every key the failed block wrote read as a stopped store
+   * until a restart, though docs/storage.md promises what was acknowledged
+   * stays readable on a full disk (a review). If this cannot be written
+   * either, the store stays as it was: stopped, reads above the tip refused.
+   */
+  private async takeBack (cut: number, meta: ChainMeta, written: { before: ChainLog, log: ChainLog }): Promise<void> {
+    const { chainId } = meta
+    const { before } = written
+    // the log as the batch listed it, moved back to where the failed entries began
+    const listed = { segments: [...written.log.segments], writeSegment: written.log.writeSegment, writeEnd: written.log.writeEnd }
+    const at: Location = { fileId: before.fileId, segment: before.writeSegment, offset: before.writeEnd, length: 0 }
+    try {
+      const back = await cutTail(this.tailContext(before), meta, listed, cut, at)
+      this.persistedHeight.set(chainId, back.height)
+      if (back.height === 0) {
+        // the chain's first append: no chain is left, as if it had never been asked for
+        await this.db.del(this.keys.meta(chainId))
+        this.persistedHeight.delete(chainId)
+      }
+    } catch {
+      return
+    }
+    // a segment the failed append started holds nothing referenced (best effort: open() deletes it too)
+    for (const segment of written.log.segments) {
+      if (!before.segments.includes(segment)) await this.segments.remove(before.fileId, segment).catch(() => {})
     }
   }
 

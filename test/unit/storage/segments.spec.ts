@@ -16,6 +16,7 @@ import type { NodeDatabase } from '../../../src/storage/database.ts'
 import { LevelChainStore, CHAINS_SUBLEVEL, SEGMENTS_DIR } from '../../../src/storage/level.ts'
 import type { LevelChainStoreOptions } from '../../../src/storage/level.ts'
 import { Segments } from '../../../src/storage/segments.ts'
+import { DiskFullError } from '../../../src/storage/errors.ts'
 import { dropOpenFiles } from '../../utils/chains.ts'
 import { ChainKeys } from '../../../src/storage/keys.ts'
 import { ChainMeta } from '../../../src/storage/pb/store.ts'
@@ -205,6 +206,89 @@ describe('storage - LevelChainStore payload segments', () => {
     await verifyAll(s)
   })
 
+  // docs/storage.md, "A full disk": "what was acknowledged before stays readable". The failed block's
+  // state pointers had overwritten the acknowledged ones, so its keys read StoreClosedError until a restart (a review)
+  it('takes back a block whose segment write found the disk full under a stored batch: the keys it rewrote read their acknowledged values', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    let s = await open()
+    const spec = (h: number): BlockSpec => ({ transactions: [{ key: 'speed', value: new Uint8Array(1200).fill(h) }, { key: `k${h}`, value: new Uint8Array(1200).fill(h) }] })
+    const blocks = chainOf(CHAIN, 4, spec)
+    await s.appendMany(blocks.slice(0, 2))
+    expect((await s.get(CHAIN, 'speed'))?.height).toBe(2)
+    // the disk fills under the next append's (large) segment write; LevelDB's small batch still fits
+    const segments = (s as unknown as { segments: { write: () => Promise<void> } }).segments
+    segments.write = async () => { throw new DiskFullError('no space left for segment (test)') }
+    await expect(s.append(blocks[2])).rejects.toMatchObject({ name: 'DiskFullError' })
+    expect((await s.tip(CHAIN)).height).toBe(2)
+    const acknowledged = async (): Promise<void> => {
+      expect(await s.get(CHAIN, 'speed')).toEqual({ key: 'speed', value: new Uint8Array(1200).fill(2), height: 2 })
+      expect(await s.get(CHAIN, 'k3')).toBeUndefined()
+      expect(await s.getBlockByHash(CHAIN, blocks[2].hash)).toBeUndefined()
+      expect((await collect(s.entries(CHAIN, { values: false }))).map(e => [e.key, e.height])).toEqual([['k1', 1], ['k2', 2], ['speed', 2]])
+    }
+    await acknowledged()
+    // writes stay refused until a reopen
+    await expect(s.append(blocks[2])).rejects.toMatchObject({ name: 'StoreClosedError' })
+    await crash()
+    s = await open()
+    expect(await s.tip(CHAIN)).toEqual(tipOf(blocks[1]))
+    await acknowledged()
+    await s.appendMany(blocks.slice(2))
+    expect((await s.get(CHAIN, 'speed'))?.height).toBe(4)
+    await verifyAll(s)
+  })
+
+  it('takes back a chain\'s first block whose segment write failed under a stored batch: no chain is left of it', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    let s = await open()
+    const blocks = chainOf(CHAIN, 2, big)
+    const segments = (s as unknown as { segments: { write: () => Promise<void> } }).segments
+    segments.write = async () => { throw new DiskFullError('no space left for segment (test)') }
+    await expect(s.append(blocks[0])).rejects.toMatchObject({ name: 'DiskFullError' })
+    expect(await s.info(CHAIN)).toBeUndefined()
+    expect(await s.get(CHAIN, 'k1')).toBeUndefined()
+    await crash()
+    s = await open()
+    expect(await s.chains()).toEqual([])
+    expect(await segmentFiles()).toEqual([])
+    await s.appendMany(blocks)
+    await verifyAll(s)
+  })
+
+  it('takes back an inline block whose flush of the chain\'s earlier segment writes failed under a stored batch', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    const s = await open()
+    const blocks = chainOf(CHAIN, 3, h => h === 1 ? { transactions: [{ key: 'speed', value: new Uint8Array(1200).fill(1) }] } : { transactions: [{ key: 'speed', value: enc.encode(`v${h}`) }] })
+    // a large block not flushed, then a small (inline) synced one whose flush of that segment fails
+    await s.append(blocks[0], { sync: false })
+    const segments = (s as unknown as { segments: { sync: () => Promise<void> } }).segments
+    const sync = segments.sync
+    segments.sync = async () => { throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }) }
+    await expect(s.append(blocks[1])).rejects.toThrow('EIO')
+    segments.sync = sync
+    expect(await s.get(CHAIN, 'speed')).toEqual({ key: 'speed', value: new Uint8Array(1200).fill(1), height: 1 })
+    expect(await s.getBlockByHash(CHAIN, blocks[1].hash)).toBeUndefined()
+  })
+
+  it('refuses a key the failed block wrote as a stopped store when the take-back cannot be written either', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    let s = await open()
+    const blocks = chainOf(CHAIN, 2, h => ({ transactions: [{ key: 'speed', value: new Uint8Array(1200).fill(h) }] }))
+    await s.append(blocks[0])
+    // the segment write fails, and so does the read of the acknowledged value the take-back needs
+    const segments = (s as unknown as { segments: { write: () => Promise<void>, read: () => Promise<Uint8Array> } }).segments
+    segments.write = async () => { throw new DiskFullError('no space left for segment (test)') }
+    const read = segments.read
+    segments.read = async () => { throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }) }
+    await expect(s.append(blocks[1])).rejects.toMatchObject({ name: 'DiskFullError' })
+    segments.read = read
+    // never the value of a block not acknowledged, nor "absent"
+    await expect(s.get(CHAIN, 'speed')).rejects.toMatchObject({ name: 'StoreClosedError' })
+    await crash()
+    s = await open()
+    expect(await s.get(CHAIN, 'speed')).toEqual({ key: 'speed', value: new Uint8Array(1200).fill(1), height: 1 })
+  })
+
   it('counts unsynced appends durable once flushed, so the next open checks nothing', async () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
     const s = await open()
@@ -262,7 +346,7 @@ describe('storage - LevelChainStore payload segments', () => {
     expect(await s.get(CHAIN, 'hot')).toEqual({ key: 'hot', value: value(2), height: 2 })
   })
 
-  it('answers a deletion in flight only once it is acknowledged: a read waits, and hears of the append failing (a review)', async () => {
+  it('answers a deletion in flight only once it is acknowledged: a read waits, and when the append fails answers the acknowledged value (a review)', async () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
     const s = await open()
     const big = new Uint8Array(1200).fill(7)
@@ -285,8 +369,9 @@ describe('storage - LevelChainStore payload segments', () => {
     await new Promise(resolve => setTimeout(resolve, 50))
     fail()
     expect(await appending).toMatch(/EIO/)
-    expect(await got).toBe('StoreClosedError')
-    expect(await listed).toBe('StoreClosedError')
+    // the failed append was taken back: neither its deletion nor its new key shows
+    expect(await got).toBe('value@1')
+    expect(await listed).toBe('hot')
   })
 
   it('records nothing left to check when nothing is unflushed: after a clean close, and with inline appends after a segment', async () => {
