@@ -154,8 +154,9 @@ interface ChainLog {
   unflushed: number
 }
 
-function emptyLog (fileId: number): ChainLog {
-  return { fileId, segments: [], writeSegment: 0, writeEnd: 0, durable: 0, dirty: [], unflushed: 0 }
+/** A chain's log before its first segment: no segment payload exists at or below `durable` (the chain's height). */
+function emptyLog (fileId: number, durable = 0): ChainLog {
+  return { fileId, segments: [], writeSegment: 0, writeEnd: 0, durable, dirty: [], unflushed: 0 }
 }
 
 type Op = { type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }
@@ -263,7 +264,12 @@ export class LevelChainStore extends AbstractChainStore {
       id = readVarint(plain(value), 0)?.[0] ?? id
     }
     const writeSegment = segments[segments.length - 1] ?? 0
-    return { ...emptyLog(id), segments, writeSegment, writeEnd: writeSegment !== 0 && writeSegment === logSegment ? logEnd : 0, durable }
+    // A segment is named by the first height it holds, and a block below the first listed one
+    // holds its payload inline (or pruned): nothing below can be unflushed. A meta written before
+    // the chain's first segment says durable 0, and open() after a crash read the whole (inline)
+    // history of such a chain to check it (a review).
+    const belowSegments = segments.length > 0 ? segments[0] - 1 : 0
+    return { ...emptyLog(id), segments, writeSegment, writeEnd: writeSegment !== 0 && writeSegment === logSegment ? logEnd : 0, durable: Math.max(durable, belowSegments) }
   }
 
   /**
@@ -436,7 +442,8 @@ export class LevelChainStore extends AbstractChainStore {
   private async logFor (chainId: string, firstHeight: number): Promise<{ before: ChainLog, log: ChainLog, started: boolean }> {
     let before = this.logs.get(chainId)
     if (before == null) {
-      before = emptyLog(await this.newFileId())
+      // every payload so far is inline: none can be unflushed (a review found open() re-reading them all)
+      before = emptyLog(await this.newFileId(), this.metas.get(chainId)?.height ?? 0)
       await this.segments.createChain(before.fileId)
       // kept even if this append fails: an empty directory of ours, not a stray
       this.logs.set(chainId, before)

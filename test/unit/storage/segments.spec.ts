@@ -301,6 +301,36 @@ describe('storage - LevelChainStore payload segments', () => {
     expect(await durable()).toBe(6)
   })
 
+  // a chain's metas written before its first segment said durable height 0, so a crash after its first
+  // (unsynced) segment append had open() read every record of the chain, inline payloads included (a review)
+  it('open() after a crash checks only the payloads that may be unflushed, not a chain\'s inline history before its first segment', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
+    let s = await open()
+    // a long history of small (inline) blocks, durable (sync: true, the default)...
+    const blocks = chainOf(CHAIN, 301, h => h <= 300 ? small(h) : big(h))
+    for (let i = 0; i < 300; i += 50) await s.appendMany(blocks.slice(i, i + 50))
+    // ...then one large block through a segment, without sync (a bulk writer's batch), and kill -9
+    await s.append(blocks[300], { sync: false })
+    await crash()
+    // which heights open() reads records of to check payloads (checkUnflushed)
+    const proto = LevelChainStore.prototype as unknown as { forms: (chainId: string, from: number, to: number) => AsyncGenerator<unknown> }
+    const forms = proto.forms
+    const scanned: Array<[number, number]> = []
+    proto.forms = function (this: unknown, chainId: string, from: number, to: number) {
+      scanned.push([from, to])
+      return forms.call(this, chainId, from, to)
+    }
+    try {
+      s = await open()
+    } finally {
+      proto.forms = forms
+    }
+    expect((await s.tip(CHAIN)).height).toBe(301)
+    // heights 1..300 hold no segment payload: nothing of them can be unflushed; 301 is checked
+    expect(scanned).toEqual([[301, 301]])
+    await verifyAll(s)
+  })
+
   it('answers reads during an append as of the acknowledged tip, never from a segment entry not written yet', async () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-segments-'))
     const s = await open()
