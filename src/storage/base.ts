@@ -4,7 +4,7 @@
  * chain metadata and pins. Subclasses only read and write their medium, and
  * each commit* call must be atomic.
  */
-import { emptyTip, encodeBlock, tipOf, verifyHeader, verifyLink, verifyPayload, withoutPayload, parsePayload, HASH_BYTES, MAX_KEY_BYTES, InvalidBlockError } from '../chain/index.ts'
+import { emptyTip, encodeBlock, tipOf, verifyHeader, verifyLink, verifyPayload, withoutPayload, parsePayload, HASH_BYTES, MAX_CHAIN_ID_BYTES, MAX_KEY_BYTES, InvalidBlockError } from '../chain/index.ts'
 import type { Block, ChainTip, PayloadEntry } from '../chain/index.ts'
 import { PayloadPrunedError, StoreClosedError, InvalidPinError, InvalidArgumentError } from './errors.ts'
 import type {
@@ -55,6 +55,17 @@ function checkPin (pin: Pin): void {
     return
   }
   throw new InvalidPinError('a pin is { type: "key", key } or { type: "range", from, to }')
+}
+
+/**
+ * Whether a chain could be held under this id: no block names a longer one
+ * (verifyHeader). The LevelDB store cannot even form the keys of a longer one
+ * (keys.ts), and answered deleteChain and pin with a RangeError where the
+ * memory store answered false and true (a review): such an id is an unknown
+ * chain to every store.
+ */
+function holdableChainId (chainId: string): boolean {
+  return typeof chainId === 'string' && utf8.encode(chainId).byteLength <= MAX_CHAIN_ID_BYTES
 }
 
 /** A key a read may name: a lone surrogate would be encoded as U+FFFD and find another key's value. */
@@ -405,6 +416,8 @@ export abstract class AbstractChainStore implements ChainStore {
   async deleteChain (chainId: string, options: DeleteChainOptions = {}): Promise<boolean> {
     const keepPins = options.keepPins === true
     return await this.enqueue(async () => {
+      // nothing can be stored under it, pins included (pin refuses it)
+      if (!holdableChainId(chainId)) return false
       const held = this.metas.has(chainId)
       await this.commitDelete(chainId, keepPins)
       this.metas.delete(chainId)
@@ -481,6 +494,7 @@ export abstract class AbstractChainStore implements ChainStore {
 
   async pin (chainId: string, pin: Pin): Promise<boolean> {
     checkPin(pin)
+    if (!holdableChainId(chainId)) throw new InvalidPinError(`a pin names a chain id of at most ${MAX_CHAIN_ID_BYTES} bytes`)
     const copy: Pin = pin.type === 'key' ? { type: 'key', key: pin.key } : { type: 'range', from: pin.from, to: pin.to }
     return await this.enqueue(async () => {
       const pins = this.pinSets.get(chainId) ?? []

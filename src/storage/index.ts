@@ -212,6 +212,7 @@ export interface ChainStore {
    * true if it was held. `keepPins`: the pins stay (a copy replaced by a new
    * one of the same chain: what a user asked this node to keep is not the
    * copy's to drop); a crash midway finishes the delete with them kept too.
+   * A chain id over 128 bytes names no chain (false), here as in prune and flush.
    */
   deleteChain: (chainId: string, options?: DeleteChainOptions) => Promise<boolean>
   /**
@@ -235,6 +236,8 @@ export interface ChainStore {
    * Keeps these blocks from retention. Resolves false if they were pinned
    * already (a range inside a pinned one changes nothing); a new range absorbs
    * the ranges it overlaps or touches.
+   *
+   * @throws InvalidPinError for a malformed pin, or a chain id over 128 bytes (no chain has one)
    */
   pin: (chainId: string, pin: Pin) => Promise<boolean>
   /**

@@ -508,6 +508,28 @@ describe.each([
     expect(store.pins(A)).toEqual([])
   })
 
+  // the LevelDB store cannot form keys for a longer id: it threw RangeError where the memory store answered (a review)
+  it('takes a chain id longer than 128 bytes for an unknown chain, and refuses a pin on it with InvalidPinError', async () => {
+    const long = 'x'.repeat(129)
+    await store.append(chainOf(A, 1)[0])
+    expect(await store.deleteChain(long)).toBe(false)
+    expect(await store.deleteChain(long, { keepPins: true })).toBe(false)
+    expect(await store.prune(long, [1])).toEqual({ pruned: [], pinned: [], freed: 0, pruneFrom: 0 })
+    await store.flush(long)
+    await expect(store.pin(long, { type: 'key', key: 'a' })).rejects.toMatchObject({ name: 'InvalidPinError' })
+    await expect(store.pin(long, { type: 'range', from: 1, to: 2 })).rejects.toMatchObject({ name: 'InvalidPinError' })
+    expect(await store.unpin(long, { type: 'key', key: 'a' })).toBe(false)
+    expect(store.pins(long)).toEqual([])
+    expect(await store.info(long)).toBeUndefined()
+    expect(await store.get(long, 'k1')).toBeUndefined()
+    expect(await store.getBlock(long, 1)).toBeUndefined()
+    expect(await collect(store.entries(long))).toEqual([])
+    // 128 bytes is a chain id like any other
+    expect(await store.pin('y'.repeat(128), { type: 'key', key: 'a' })).toBe(true)
+    expect(await store.deleteChain('y'.repeat(128))).toBe(false)
+    expect((await store.chains()).map(c => c.chainId)).toEqual([A])
+  })
+
   it('refuses writes once closed', async () => {
     await store.close()
     await expect(store.append(chainOf(A, 1)[0])).rejects.toMatchObject({ name: 'StoreClosedError' })
