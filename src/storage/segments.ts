@@ -19,9 +19,9 @@
  * what may be deleted is the store's business (level.ts, records.ts).
  */
 import { constants } from 'node:fs'
-import { open, readdir, rm, unlink } from 'node:fs/promises'
+import { open, readdir, rm, stat, unlink } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { DiskFullError } from './errors.ts'
 import { makeDirs } from './dirs.ts'
 
@@ -73,9 +73,13 @@ export class Segments {
     this.root = root
   }
 
-  /** Creates the root directory if needed. */
+  /** Creates the root directory if needed, durably: its entry in the parent too. */
   async init (): Promise<void> {
+    const existed = await stat(this.root).then(() => true, () => false)
     await makeDirs(this.root)
+    // without this a power cut could lose the root's entry, and with it every chain's
+    // synced payloads (the consensus value log did it already; the chain store did not)
+    if (!existed) await syncDirectory(dirname(this.root))
   }
 
   private chainDir (fileId: FileId): string {
