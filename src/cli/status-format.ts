@@ -33,7 +33,20 @@ const CHAIN_COLUMNS: Column[] = [
 
 const sameList = (a: string[], b: string[]): boolean => a.length === b.length && a.every(x => b.includes(x))
 
-export function formatStatus (s: StatusBody): string[] {
+/**
+ * `text` with every control character written as an escape (\u001b): what
+ * peers chose (a backup table's names, signed by another vehicle, are any
+ * strings) went raw to the terminal, and ESC[8m hid every row after it (a
+ * review).
+ */
+export function visible (text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+export function formatStatus (status: StatusBody): string[] {
+  // every string of it, before any width is measured
+  const s = JSON.parse(JSON.stringify(status), (_key, value: unknown) => typeof value === 'string' ? visible(value) : value) as StatusBody
   const who = (id: string | null): string => id == null ? '-' : id === s.peerId ? 'this node' : short(id)
   const lines = [
     `peer id    ${s.peerId}`,

@@ -96,8 +96,9 @@ export function createNodeMetrics (source: MetricsSource): Registry {
     help: 'Bytes free on the data dir\'s disk; backup duty stops when only the disk reserve is left',
     registers: [],
     async collect () {
+      // unknown (statfs failed): NaN, as /status says null; the last figure went on, or 0 (a full disk) if none (a review)
       const free = await source.diskFree()
-      if (Number.isFinite(free)) this.set(free)
+      this.set(Number.isFinite(free) ? free : Number.NaN)
     }
   }))
   gauge('vguard_replication_transfers', 'Replication transfers to backups in flight', source.transfersInFlight)

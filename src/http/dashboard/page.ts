@@ -93,8 +93,29 @@ function render (s) {
     cell(tr, p.storage ? bytes(p.storage.free) + ' free, ' + bytes(p.storage.held) + ' held' : '-')
     return tr
   }))
-  $('state').textContent = 'updated ' + new Date().toLocaleTimeString()
-  $('state').className = 'ok'
+  // what the CLI's status says in words: a node that takes no writes looked like any other here (a review)
+  const problems = problemsOf(s)
+  $('problems').replaceChildren(...problems.map((text) => {
+    const li = document.createElement('li')
+    li.textContent = text
+    return li
+  }))
+  $('state').textContent = (problems.length > 0 ? problems.length + (problems.length === 1 ? ' problem · ' : ' problems · ') : '') + 'updated ' + new Date().toLocaleTimeString()
+  $('state').className = problems.length > 0 ? 'bad' : 'ok'
+}
+
+function problemsOf (s) {
+  const out = []
+  const which = (id) => id === s.peerId ? 'its own chain' : id === 'shared' ? 'the shared chain' : short(id)
+  for (const c of s.consensus || []) {
+    if (typeof c.failed === 'string') out.push('consensus STOPPED on ' + which(c.chainId) + ': ' + c.failed + ' (restart the node once that is fixed)')
+  }
+  if (typeof s.ownChainLost === 'string') out.push('own chain: ' + s.ownChainLost)
+  if (s.shared && Array.isArray(s.shared.conflicts) && s.shared.conflicts.length > 0) out.push('another shared chain runs on ' + s.shared.conflicts.map(short).join(', '))
+  if (Array.isArray(s.clonedPeers) && s.clonedPeers.length > 0) out.push('two processes run the identity of ' + s.clonedPeers.map(short).join(', ') + ': no member here until one of them stops')
+  if (Array.isArray(s.identityClonedSeenBy) && s.identityClonedSeenBy.length > 0) out.push(s.identityClonedSeenBy.map(short).join(', ') + ' say two processes run the identity of this vehicle: stop one of them')
+  if (s.storage && s.storage.diskFree != null && s.storage.diskFree <= s.storage.diskReserve) out.push('the disk is down to its reserve (' + bytes(s.storage.diskFree) + ' free): no backup duty for others')
+  return out
 }
 
 async function poll () {
@@ -165,6 +186,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <h1>vguard-node <span id="state"></span></h1>
 <div class="sub" id="peer"></div>
 <div class="sub" id="network"></div>
+<ul class="bad" id="problems"></ul>
 <div class="cards" id="cards"></div>
 <h2>Chains held</h2>
 <table>

@@ -158,4 +158,13 @@ describe('cli - status for a person', () => {
       `${B}  backup (temporary)       3    300 B      4  …ee0c03 (hold 1)    -`
     ])
   })
+  it('writes no control character a peer chose to the terminal: a backup table (signed by another vehicle) may name any string', () => {
+    const table = { epoch: 1, active: ['xx\u001b[8m'], obsolete: [], height: 3, heldHeight: 3 }
+    const lines = formatStatus(status({ chains: [chain({ id: B, role: 'backup', height: 3, backupTable: table }), chain({ id: C, role: 'backup', height: 3 })] }))
+    // eslint-disable-next-line no-control-regex
+    expect(lines.filter(l => /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(l))).toEqual([])
+    // ESC[8m hid every row after it: each shows, the escape written out (its last six characters, as every id)
+    expect(lines.join('\n')).toContain('…01b[8m')
+    expect(lines.some(l => l.startsWith(C))).toBe(true)
+  })
 })
