@@ -29,3 +29,9 @@ export const MAX_PROBLEM_LENGTH = 2_048
  * connection with requests all but their last byte sent took a node past 1 GiB.
  */
 export const INBOUND_BUDGET = 64 * 1024 * 1024
+/**
+ * How long a forwarded write from a peer not judged yet waits for identify's
+ * verdict on it (as read and release do): a writer that dialled us for the
+ * write opens its stream before our identify of it ends.
+ */
+export const MEMBERSHIP_WAIT = 3_000

@@ -7,14 +7,14 @@ import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from
 import { MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, parsePayload, toHex } from '../../chain/index.ts'
 import { WriteNotSentError } from './errors.ts'
 import { decoderOf, handleProtocol, readBufferFor, withDeadline, withStream } from '../stream.ts'
-import { ProtocolError } from '../errors.ts'
 import { WriteRequest, WriteResponse } from './pb/write.ts'
+import { MembershipCheck } from '../read/membership.ts'
 
 const REQUEST = decoderOf(WriteRequest, 'write request')
 const RESPONSE = decoderOf(WriteResponse, 'write answer')
 import { idempotencyKeyProblem } from './idempotency-key.ts'
 import {
-  ANSWER_SLACK, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REPORTED_BACKUPS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_WRITE_ID_BYTES, MAX_WRITE_TIMEOUT, REQUEST_TIMEOUT, WRITE_PROTOCOL, MAX_PROBLEM_LENGTH, INBOUND_BUDGET
+  ANSWER_SLACK, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REPORTED_BACKUPS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_WRITE_ID_BYTES, MAX_WRITE_TIMEOUT, REQUEST_TIMEOUT, WRITE_PROTOCOL, MAX_PROBLEM_LENGTH, INBOUND_BUDGET, MEMBERSHIP_WAIT
 } from './constants.ts'
 import { InboundBudget } from '../inbound-budget.ts'
 
@@ -76,7 +76,7 @@ export function replicationOf (res: WriteResponse): ReplicationReport | undefine
 }
 
 export interface WriteComponents {
-  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId'>
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId' | 'peerStore'>
   logger: ComponentLogger
   /** Only connected members of our network may forward writes. */
   isMember: (peer: PeerId) => boolean
@@ -90,6 +90,8 @@ export interface WriteComponents {
 
 export interface WriteInit {
   protocol?: string
+  /** How long a stream from a peer not judged yet waits for identify's verdict on it. @default MEMBERSHIP_WAIT (3 s) */
+  membershipWait?: number
   /** Bytes of requests partly received at once, over every inbound stream. @default 64 MiB (INBOUND_BUDGET) */
   inboundBudget?: number
 }
@@ -115,6 +117,8 @@ export class WriteService {
   private readonly c: WriteComponents
   private readonly log: Logger
   readonly inbound: InboundBudget
+  private readonly membership: MembershipCheck
+  private readonly membershipWait: number
   /** Set by drain(): new writes are answered that this node is stopping. */
   private draining = false
   /** Writes being committed for peers now. */
@@ -125,6 +129,8 @@ export class WriteService {
     this.protocol = init.protocol ?? WRITE_PROTOCOL
     this.inbound = new InboundBudget(init.inboundBudget ?? INBOUND_BUDGET, 'write requests')
     this.log = components.logger.forComponent('vguard:write')
+    this.membership = new MembershipCheck({ libp2p: components.libp2p, isMember: components.isMember })
+    this.membershipWait = init.membershipWait ?? MEMBERSHIP_WAIT
   }
 
   async start (): Promise<void> {
@@ -171,7 +177,16 @@ export class WriteService {
   }
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
-    if (!this.c.isMember(connection.remotePeer)) throw new ProtocolError('not a member of this network')
+    // a writer that dialled us for this write opens its stream as soon as the connection is up, before
+    // our identify of it ends: waited for, as read, release and replicate do (refused at once, the stream
+    // was reset and the writer told the write "may still commit", though it was never taken: a review)
+    if (!await this.membership.admit(connection, this.membershipWait)) {
+      this.log('refusing a write from %p: not a member of this network', connection.remotePeer)
+      // answered, not reset: the writer learns nothing was taken (the request is not even read)
+      const refused: WriteResponse = { status: WriteResponse.Status.ERROR, height: 0, hash: EMPTY, leader: '', message: 'not a member of this network: the write was not taken', replication: WriteResponse.Replication.NOT_REPORTED, backups: [], error: 'NotMemberError', mayHaveCommitted: false }
+      await withDeadline(REQUEST_TIMEOUT, async (signal) => { await pbStream(stream, { maxDataLength: MAX_RESPONSE_BYTES }).write(refused, WriteResponse, { signal }) }, 'write refusal not taken')
+      return
+    }
     // a request carries a whole block's payload (4 MiB and more): past the reader's default buffer
     const metered = this.inbound.meter(stream)
     const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES, maxBufferSize: readBufferFor(MAX_REQUEST_BYTES) })
