@@ -750,7 +750,8 @@ export async function createVGuardNode (options: VGuardNodeOptions, extras: Crea
       config,
       privateKey,
       logger,
-      isDenied: (peerId) => late.peering?.gate(peerId) ?? false
+      isDenied: (peerId) => late.peering?.gate(peerId) ?? false,
+      dialDenied: (peerId) => late.peering?.isDenied(peerId) ?? false
     })
     const peering = late.peering = new Peering({
       libp2p,

@@ -67,12 +67,17 @@ export function mdnsServiceTag (network: string): string {
 export interface Libp2pInit {
   config: VGuardNodeConfig
   privateKey: PrivateKey
-  /** Peers refused at dial and at connection time (other network, not allowed). */
+  /** Peers refused at dial and at connection time, both ways (off the allow list). */
   isDenied: (peerId: PeerId) => boolean
+  /**
+   * Peers not dialled either (identify refused them a little while ago: another
+   * network). Their inbound connections are let in, to be identified anew.
+   */
+  dialDenied?: (peerId: PeerId) => boolean
   logger?: ComponentLogger
 }
 
-export async function buildLibp2p ({ config, privateKey, isDenied, logger }: Libp2pInit): Promise<VGuardLibp2p> {
+export async function buildLibp2p ({ config, privateKey, isDenied, dialDenied = () => false, logger }: Libp2pInit): Promise<VGuardLibp2p> {
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
   if (config.mdns) {
     peerDiscovery.push(mdns({ serviceTag: mdnsServiceTag(config.network), interval: config.mdnsInterval }))
@@ -100,13 +105,13 @@ export async function buildLibp2p ({ config, privateKey, isDenied, logger }: Lib
     connectionGater: {
       // loopback and private LAN addresses are exactly where vehicles are
       denyDialMultiaddr: () => false,
-      denyDialPeer: (peerId) => isDenied(peerId),
+      denyDialPeer: (peerId) => isDenied(peerId) || dialDenied(peerId),
       // a peer needs one connection (two while crossed dials settle, one more
       // while a dead one awaits its liveness check); a probe opened 40 from one
       // peer id, each with every protocol's inbound stream limit, and pushed a
       // node's memory past 1 GiB with partly sent frames
       denyInboundEncryptedConnection: (peerId) => isDenied(peerId) || (built.node?.getConnections(peerId).length ?? 0) >= MAX_CONNECTIONS_PER_PEER,
-      denyOutboundEncryptedConnection: (peerId) => isDenied(peerId)
+      denyOutboundEncryptedConnection: (peerId) => isDenied(peerId) || dialDenied(peerId)
     },
     connectionManager: {
       maxConnections: 300,

@@ -6,7 +6,9 @@
  * would be lost. So we dial on discovery, re-dial on address updates, and run a
  * reconnect loop over the peers we have met and the bootstrap list. A peer is a
  * member once identify says it runs our network (and it is allowed); others are
- * hung up on and refused from then on.
+ * hung up on, and not dialled for a few minutes (DENIED_FOR). Only peers off
+ * the allow list are refused at the connection gater: a peer's network is
+ * known only once identify ran, and may change (a typo fixed and restarted).
  */
 import { setBounded } from './bounded.ts'
 import { KEEP_ALIVE } from '@libp2p/interface'
@@ -68,6 +70,17 @@ const VIEW_RETRY_DELAYS = [200, 500, 1_000, 2_000, 4_000]
  * forgotten first: one forgotten and met again is identified and refused again.
  */
 const MAX_DENIED = 4_096
+
+/**
+ * How long a peer identify refused (another network, not a vguard-node) is not
+ * dialled by us. Not for good, and not at the connection gater: a vehicle
+ * started with a mistyped --network, fixed and restarted (the same peer id)
+ * was refused by everyone that had met it until they restarted, and was told
+ * it is "likely not on their --allow list" (a review). Its connections are
+ * let in and identified anew; this only spares redialling one that answers
+ * from another network every reconnect interval.
+ */
+export const DENIED_FOR = 5 * 60_000
 /**
  * A peer off the allow list is refused at the connection gater, before
  * identify (onIdentify never sees it): said there, once a minute at most per
@@ -180,6 +193,8 @@ export interface PeeringInit {
   discoveredRetryWindow?: number
   /** Refused peers remembered at most (default MAX_DENIED). */
   maxDenied?: number
+  /** How long (ms) a peer identify refused is not dialled (default DENIED_FOR). */
+  deniedFor?: number
   /** How often peers given up on leave the peer store, in ms (default PEER_STORE_SWEEP_INTERVAL). */
   peerStoreSweepInterval?: number
 }
@@ -190,7 +205,8 @@ export class Peering {
   private readonly network: string
   private readonly bootstrap: string[]
   private readonly allowed?: Set<string>
-  private readonly denied = new Set<string>()
+  /** Peers identify refused, and until when (performance.now()) we do not dial them (see DENIED_FOR). */
+  private readonly denied = new Map<string, number>()
   /** Peers off the allow list the gater refused, with when that was last said (bounded by maxDenied). */
   private readonly notAllowedSaid = new Map<string, number>()
   /** Refusals said in all, however many peer ids they come from. */
@@ -226,6 +242,7 @@ export class Peering {
   private readonly discoveredRetryWindow: number
   private readonly forgetLostAfter: number
   private readonly maxDenied: number
+  private readonly deniedFor: number
   private readonly peerStoreSweepInterval: number
   private peerStoreSweptAt = 0
   private sweeping?: Promise<void>
@@ -253,6 +270,7 @@ export class Peering {
     this.lost = new LostMembers(init.reconnectInterval, this.forgetLostAfter)
     this.discoveredRetryWindow = init.discoveredRetryWindow ?? DISCOVERED_RETRY_WINDOW
     this.maxDenied = init.maxDenied ?? MAX_DENIED
+    this.deniedFor = init.deniedFor ?? DENIED_FOR
     this.peerStoreSweepInterval = init.peerStoreSweepInterval ?? PEER_STORE_SWEEP_INTERVAL
     this.log = init.logger.forComponent('vguard:peering')
     this.exchange = new PeerExchange({
@@ -297,21 +315,32 @@ export class Peering {
     return this.allowed == null || this.allowed.has(id)
   }
 
-  /** Refuses peers known to be outside the network (gossip, discovery and the connection gater). */
+  /** Peers known to be outside the network: their gossip is ignored, and we do not dial them (discovery, the gater's dial checks). */
   isDenied (peerId: PeerId): boolean {
     const id = peerId.toString()
     if (this.allowed != null && !this.allowed.has(id)) return true
-    return this.denied.has(id)
+    return this.deniedNow(id)
+  }
+
+  /** Whether identify refused the peer within the last deniedFor ms (an expired refusal is forgotten). */
+  private deniedNow (id: string): boolean {
+    const until = this.denied.get(id)
+    if (until == null) return false
+    if (until > performance.now()) return true
+    this.denied.delete(id)
+    return false
   }
 
   /**
-   * The connection gater's check: isDenied, and a peer off the allow list is
-   * reported (peer:rejected, code not-allowed) — it never gets as far as
-   * identify, where other refusals are said, and went unreported.
+   * The connection gater's check of an inbound connection: a peer off the
+   * allow list, reported (peer:rejected, code not-allowed) — it never gets as
+   * far as identify, where other refusals are said, and went unreported. A
+   * peer identify refused is let in: its new connection is identified again,
+   * and hung up on again if it still runs another network.
    */
   gate (peerId: PeerId): boolean {
     const id = peerId.toString()
-    if (this.allowed == null || this.allowed.has(id)) return this.denied.has(id)
+    if (this.allowed == null || this.allowed.has(id)) return false
     const now = Date.now()
     const said = this.notAllowedSaid.get(id)
     if (said == null || now - said >= NOT_ALLOWED_REPORT_INTERVAL) {
@@ -446,14 +475,9 @@ export class Peering {
     return true
   }
 
-  /** Refuses a peer from now on; the oldest refusal is forgotten past maxDenied. */
+  /** Leaves a peer undialled for deniedFor ms; the oldest refusal is forgotten past maxDenied. */
   private deny (id: string): void {
-    this.denied.delete(id)
-    this.denied.add(id)
-    for (const oldest of this.denied) {
-      if (this.denied.size <= this.maxDenied) break
-      this.denied.delete(oldest)
-    }
+    setBounded(this.denied, id, performance.now() + this.deniedFor, this.maxDenied)
   }
 
   /**
@@ -605,6 +629,8 @@ export class Peering {
       return
     }
     this.members.add(id)
+    // once of another network, now of ours (a typo fixed): dialled again like any member
+    this.denied.delete(id)
     this.hungUp.delete(id)
     this.lost.found(id)
     this.discovered.delete(id)
@@ -637,7 +663,10 @@ export class Peering {
     // gone before identify judged it: its gossip waits no longer (a review)
     if (!this.connected.has(id)) {
       this.settleVerdicts(id, false)
-      if (this.running && !this.denied.has(id)) this.noteHangUp(id)
+      // what identify said of a refused peer (another network) goes: the protocols judge a peer not counted
+      // a member by its stored agent, and its next connection may run ours (restarted with a typo fixed)
+      if (this.deniedNow(id)) void this.libp2p.peerStore.merge(evt.detail, { metadata: { AgentVersion: undefined } }).catch(() => {})
+      else if (this.running) this.noteHangUp(id)
     }
     if (this.connected.delete(id)) {
       this.events?.safeDispatchEvent('peer:disconnected', { detail: { peerId: id } })
@@ -650,7 +679,7 @@ export class Peering {
     for (const connection of this.libp2p.getConnections()) {
       open.add(connection.id)
       const id = connection.remotePeer.toString()
-      if (connection.status !== 'open' || this.connected.has(id) || this.denied.has(id) || this.reidentifying.has(connection.id)) continue
+      if (connection.status !== 'open' || this.connected.has(id) || this.deniedNow(id) || this.reidentifying.has(connection.id)) continue
       // a connection's timeline is on the wall clock
       if (Date.now() - connection.timeline.open < IDENTIFY_RETRY_AFTER) continue
       const retries = this.identifyRetries.get(connection.id) ?? 0
@@ -768,8 +797,8 @@ export class Peering {
         this.bootstrapFailed(addr, 'it is this node\'s own address')
         continue
       }
-      if (this.denied.has(id)) {
-        // not dialled again, and said once: the operator named a vehicle of another network
+      if (this.deniedNow(id)) {
+        // not dialled again for a while, and said once: the operator named a vehicle of another network
         this.bootstrapFailed(addr, 'refused')
         continue
       }

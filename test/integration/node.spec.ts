@@ -16,6 +16,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { BoothResult, signTable } from '../../src/backup/index.ts'
 import { boothsTopic } from '../../src/node/vguarddb.ts'
+import { startedLibp2p } from '../utils/libp2p.ts'
 
 const bootstrapOf = (node: VGuardNode): string => node.multiaddrs[0].toString()
 
@@ -411,6 +412,52 @@ describe('node - discovery and connections', () => {
     expect(await bootstrapFailed).toMatchObject({ address: bootstrapOf(a), refused: true, error: expect.stringMatching(/^not a peer of this network/) })
     // and counted by why
     expect(sample(await b.metrics.metrics(), 'vguard_peers_rejected_total', { code: 'other-network' })).toBe(1)
+  })
+
+  it('a vehicle refused for another network joins once restarted in ours (the same peer id), told nothing of an allow list', async () => {
+    const a = await cluster.create({ network: 'fleet' })
+    await a.start()
+    const rejected: PeerRejectedDetail[] = []
+    a.addEventListener('peer:rejected', (e) => { rejected.push(e.detail) })
+    const dataDir = await cluster.tempDir()
+    // the operator's typo
+    let b = await cluster.create({ dataDir, network: 'flete', bootstrap: [bootstrapOf(a)] })
+    await b.start()
+    await waitFor(() => rejected.length > 0 && a.libp2p.getConnections(b.peerId).length === 0 && b.libp2p.getConnections(a.peerId).length === 0,
+      { timeout: 15_000, message: 'a refuses b (another network) and hangs up' })
+    expect(rejected).toEqual([expect.objectContaining({ peerId: b.peerId.toString(), code: 'other-network' })])
+    await cluster.stopNode(b)
+
+    // fixed and restarted: the same data dir, so the same peer id. It was refused for good at a's
+    // connection gater, and told a "likely" left it off its allow list (a review)
+    b = await cluster.create({ dataDir, network: 'fleet', bootstrap: [bootstrapOf(a)] })
+    const said: BootstrapFailedDetail[] = []
+    b.addEventListener('peer:bootstrap-failed', (e) => { said.push(e.detail) })
+    await b.start()
+    await waitFor(() => a.peers().length === 1 && b.peers().length === 1, { timeout: 15_000, message: 'a and b to count each other members' })
+    expect(a.peers().map(p => p.peerId)).toEqual([b.peerId.toString()])
+    expect(said).toEqual([])
+  })
+
+  it('a peer of another network that connects again is identified again and hung up on again', async () => {
+    const a = await cluster.create({ network: 'fleet' })
+    const rejected: PeerRejectedDetail[] = []
+    a.addEventListener('peer:rejected', (e) => { rejected.push(e.detail) })
+    await a.start()
+    const x = await startedLibp2p('other')
+    try {
+      for (let round = 1; round <= 2; round++) {
+        // let in (not refused at the gater by a refusal of before): identified, then hung up on
+        await x.dial(a.multiaddrs[0])
+        await waitFor(() => rejected.length === round, { message: `a refuses x (${round})` })
+        expect(rejected[round - 1]).toMatchObject({ peerId: x.peerId.toString(), code: 'other-network' })
+        // on both sides: a dial while x still holds its end would return that connection, not open one
+        await waitFor(() => a.libp2p.getConnections(x.peerId).length === 0 && x.getConnections(a.peerId).length === 0, { timeout: 10_000, message: 'a hangs up on x' })
+        expect(a.peers()).toHaveLength(0)
+      }
+    } finally {
+      await x.stop()
+    }
   })
 
   it('refuses peers not on the allow list', async () => {
