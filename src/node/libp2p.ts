@@ -19,6 +19,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { VGuardNodeConfig } from './config.ts'
 import { VERSION } from './version.ts'
 import { agentVersion } from '../protocols/agent.ts'
+import { sha256, toHex } from '../chain/hash.ts'
 
 /**
  * The addresses the node's listeners are bound to (wildcards expanded to the
@@ -59,9 +60,25 @@ export function fastMessageId (msg: { from?: Uint8Array, seqno?: Uint8Array }): 
   return `${Buffer.from(msg.from.buffer, msg.from.byteOffset, msg.from.byteLength).toString('base64')}/${Buffer.from(msg.seqno.buffer, msg.seqno.byteOffset, msg.seqno.byteLength).toString('base64')}`
 }
 
-/** mDNS service tag per network so that two networks on one LAN do not mix. */
+/** A DNS label's most bytes (RFC 1035): the service tag's first label must fit. */
+const MAX_DNS_LABEL = 63
+
+/** Hex digits of the network name's sha-256 a long name's tag ends with (64 bits: no two fleets share one by chance). */
+const TAG_HASH_DIGITS = 16
+
+/**
+ * mDNS service tag per network so that two networks on one LAN do not mix.
+ * A name too long for one DNS label with the `_vguard-` prefix (56–63
+ * characters) is cut, and ends with a hash of the whole name: dns-packet
+ * writes a longer label all the same, every receiver failed to decode the
+ * packet, and mDNS found nobody, unsaid (a review). Shorter names keep their
+ * tag, so vehicles of different versions still find each other.
+ */
 export function mdnsServiceTag (network: string): string {
-  return `_vguard-${network.toLowerCase().replace(/[^a-z0-9-]/g, '-')}._udp.local`
+  const label = `_vguard-${network.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`
+  if (label.length <= MAX_DNS_LABEL) return `${label}._udp.local`
+  const hash = toHex(sha256(new TextEncoder().encode(network))).slice(0, TAG_HASH_DIGITS)
+  return `${label.slice(0, MAX_DNS_LABEL - TAG_HASH_DIGITS - 1)}-${hash}._udp.local`
 }
 
 export interface Libp2pInit {

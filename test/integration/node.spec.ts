@@ -103,6 +103,16 @@ describe('node - discovery and connections', () => {
     await waitFor(() => fullyConnected(nodes), { message: 'mDNS full mesh' })
     expect(new Set(discovered)).toEqual(new Set([nodes[1].peerId.toString(), nodes[2].peerId.toString()]))
   })
+  // a name of 56–63 characters made a service tag label past DNS's 63 bytes: every receiver
+  // failed to decode the packet, and mDNS found nobody (a review)
+  for (const length of [56, 63]) {
+    it.skipIf(!IN_TEST_NETNS)(`two nodes find each other via mDNS alone with a network name of ${length} characters`, async () => {
+      const network = `m${process.pid}-`.padEnd(length, 'x')
+      const nodes = await Promise.all([0, 1].map(async () => await cluster.create({ network, mdns: true, mdnsInterval: 500 })))
+      await Promise.all(nodes.map(async n => { await n.start() }))
+      await waitFor(() => fullyConnected(nodes), { message: 'mDNS mesh' })
+    })
+  }
   if (!IN_TEST_NETNS) it.skip(`mDNS: ${SKIP_MDNS_REASON}`, () => {})
 
   it('keeps its peer id across restarts and peers reconnect to it on a new port', async () => {

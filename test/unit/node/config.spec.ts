@@ -125,4 +125,18 @@ describe('node - config', () => {
     expect(networkOfAgent(agentVersion('0.1.0', 'fleet-a'))).toBe('fleet-a')
     expect(networkOfAgent('js-libp2p/3.0.0')).toBeUndefined()
   })
+
+  it('keeps the mDNS tag\'s first label within a DNS label (63 bytes) for every network name, distinct per name; names that fit keep their tag', () => {
+    const firstLabel = (network: string): string => mdnsServiceTag(network).split('.')[0]
+    // as before: existing networks find vehicles of earlier versions
+    expect(mdnsServiceTag('fleet-a')).toBe('_vguard-fleet-a._udp.local')
+    expect(mdnsServiceTag('x'.repeat(55))).toBe(`_vguard-${'x'.repeat(55)}._udp.local`)
+    const names = [56, 57, 62, 63].map(n => 'x'.repeat(n)).concat([`${'x'.repeat(62)}y`, `${'x'.repeat(62)}Y`])
+    for (const network of names) {
+      resolveConfig({ dataDir: '/tmp/x', network })
+      expect(firstLabel(network).length).toBeLessThanOrEqual(63)
+      expect(mdnsServiceTag(network)).toMatch(/^_vguard-x+-[0-9a-f]{16}\._udp\.local$/)
+    }
+    expect(new Set(names.map(mdnsServiceTag)).size).toBe(names.length)
+  })
 })
