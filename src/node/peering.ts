@@ -701,6 +701,10 @@ export class Peering {
 
   private dial (target: PeerId | ReturnType<typeof multiaddr>, key = target.toString(), bootstrap?: string): void {
     if (!this.running || this.dialing.has(key)) return
+    // a bootstrap peer that keeps hanging up before identify waits out its backoff whatever dials it: as a
+    // discovery (@libp2p/bootstrap announces it) the reconnect loop redialled it every interval for a
+    // minute after we said it would be dialled less often (a review)
+    if ((this.hungUp.get(key)?.nextAt ?? 0) > performance.now()) return
     // a discovery (not a member, not a bootstrap address) waits while enough of them are dialled: the reconnect loop tries it again
     const discovery = bootstrap == null && this.discovered.has(key)
     if (discovery && this.discoveryDials >= MAX_DISCOVERY_DIALS) return

@@ -509,6 +509,25 @@ describe('node - discovery and connections', () => {
     // b's dials succeed and a hangs up before identify: b says a refuses it (it said nothing, and redialled forever)
     expect(await hungUp).toMatchObject({ address: bootstrapOf(a), refused: true, error: expect.stringMatching(/hung up before identify 3 times in a row: this node is likely not on its --allow list/) })
   })
+
+  it('dials a bootstrap peer that hangs up before identify less often once it said so, also as a discovery', async () => {
+    const a = await cluster.create({ allowedPeers: [(await cluster.create()).peerId.toString()] })
+    await a.start()
+    const interval = 250
+    const b = await cluster.create({ bootstrap: [bootstrapOf(a)], reconnectInterval: interval })
+    const opened: number[] = []
+    b.libp2p.addEventListener('connection:open', (e) => { if (e.detail.remotePeer.equals(a.peerId)) opened.push(performance.now()) })
+    const said = new Promise<number>((resolve) => {
+      b.addEventListener('peer:bootstrap-failed', (e) => { if (e.detail.refused === true) resolve(performance.now()) }, { once: true })
+    })
+    await b.start()
+    const saidAt = await said
+    // the backoff after the 3rd hang-up is 8 intervals, then 16, then 32: two or three dials in the next
+    // 32; the reconnect loop redialled it (a discovery: @libp2p/bootstrap announces it) every interval
+    // from 5 s after it was heard of, ~20 times (a review)
+    await new Promise(resolve => setTimeout(resolve, 32 * interval))
+    expect(opened.filter(t => t > saidAt).length).toBeLessThanOrEqual(3)
+  })
 })
 
 describe('node - gossip from outside the allow list', () => {
