@@ -233,6 +233,18 @@ function checkMultiaddr (flag: string, value: string): void {
   }
 }
 
+/**
+ * A checked address with its /p2p/ peer id in the usual form (12D3KooW…), as
+ * peers are compared: a bootstrap peer named by its CID (bafz…) was dialled by
+ * an address libp2p dropped as naming "the wrong peer", and its hang-ups and
+ * refusals went uncounted (a review). Other addresses are kept as given.
+ */
+function usualPeerIdForm (value: string): string {
+  const components = multiaddr(value).getComponents()
+  if (!components.some(c => c.name === 'p2p')) return value
+  return multiaddr(components.map(c => c.name === 'p2p' ? { code: c.code, name: c.name, value: peerIdFromString(c.value ?? '').toString() } : c)).toString()
+}
+
 /** The node's one transport is TCP: an address of another (QUIC, WebSockets, bare IP) cannot be listened on. */
 const TCP_LISTEN = /^\/ip[46]\/[^/]+\/tcp\/\d+$/
 
@@ -350,6 +362,7 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
   config.listen = config.listen.filter((a, i, all) => multiaddr(a).toString().endsWith('/tcp/0') || all.findIndex(b => multiaddr(b).equals(multiaddr(a))) === i)
   config.announce.forEach(a => { checkMultiaddr('announce', a) })
   config.bootstrap.forEach(a => { checkMultiaddr('bootstrap', a) })
+  config.bootstrap = config.bootstrap.map(usualPeerIdForm)
   checkInteger('mdnsInterval', config.mdnsInterval, 100, 3_600_000)
   checkInteger('boothSize', config.boothSize, 1, 64)
   checkInteger('kBackups', config.kBackups, 0, 64)

@@ -510,6 +510,20 @@ describe('node - discovery and connections', () => {
     expect(await hungUp).toMatchObject({ address: bootstrapOf(a), refused: true, error: expect.stringMatching(/hung up before identify 3 times in a row: this node is likely not on its --allow list/) })
   })
 
+  it('says a bootstrap peer named by the CID form of its peer id (bafz…) refuses us, as it does for the usual form', async () => {
+    const a = await cluster.create({ allowedPeers: [(await cluster.create()).peerId.toString()] })
+    await a.start()
+    const address = bootstrapOf(a).replace(a.peerId.toString(), a.peerId.toCID().toString())
+    const b = await cluster.create({ bootstrap: [address] })
+    const said: BootstrapFailedDetail[] = []
+    b.addEventListener('peer:bootstrap-failed', (e) => { said.push(e.detail) })
+    await b.start()
+    // compared with peer ids in their usual form, the CID's hang-ups went uncounted, and libp2p dropped
+    // its dials as naming "the wrong peer": said unreachable (no valid addresses), redialled for good (a review)
+    await waitFor(() => said.some(d => d.refused === true), { timeout: 20_000, message: 'b to say a refuses it' })
+    expect(said).toEqual([{ address: bootstrapOf(a), refused: true, error: expect.stringMatching(/hung up before identify 3 times in a row/) }])
+  })
+
   it('dials a bootstrap peer that hangs up before identify less often once it said so, also as a discovery', async () => {
     const a = await cluster.create({ allowedPeers: [(await cluster.create()).peerId.toString()] })
     await a.start()

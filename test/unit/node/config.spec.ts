@@ -119,6 +119,12 @@ describe('node - config', () => {
     expect(config.allowedPeers).toEqual([id.toString()])
   })
 
+  it('takes a bootstrap address naming its peer in any form of a peer id, as the form peers are known by (a CID form went uncompared)', async () => {
+    const id = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const config = resolveConfig({ dataDir: '/tmp/x', bootstrap: [`/ip4/127.0.0.1/tcp/1/p2p/${id.toCID().toString()}`, `/dns4/vehicle.lan/tcp/2/p2p/${id.toString()}`, '/dns4/tasks.vehicle/tcp/7000'] })
+    expect(config.bootstrap).toEqual([`/ip4/127.0.0.1/tcp/1/p2p/${id.toString()}`, `/dns4/vehicle.lan/tcp/2/p2p/${id.toString()}`, '/dns4/tasks.vehicle/tcp/7000'])
+  })
+
   it('derives distinct mDNS tags and agents per network', () => {
     expect(mdnsServiceTag('fleet-a')).not.toBe(mdnsServiceTag('fleet-b'))
     expect(mdnsServiceTag('Fleet.A')).toMatch(/^_vguard-[a-z0-9-]+\._udp\.local$/)
