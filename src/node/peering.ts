@@ -628,6 +628,12 @@ export class Peering {
       this.pending.add(timer)
       return
     }
+    // libp2p writes the peer store between the peer's identify answer and this event: a peer that hung
+    // up meanwhile had its peer:disconnect first, and counted as a connected member for good (a review)
+    if (this.libp2p.getConnections(peerId).length === 0) {
+      this.settleVerdicts(id, false)
+      return
+    }
     this.members.add(id)
     // once of another network, now of ours (a typo fixed): dialled again like any member
     this.denied.delete(id)
@@ -835,6 +841,8 @@ export class Peering {
         this.log('forgetting %s: unreachable for %d s', id, Math.round(this.forgetLostAfter / 1000))
         this.members.delete(id)
         this.capacities.delete(id)
+        // no connection for forgetLostAfter: no connected member either, whatever event went missing
+        if (this.connected.delete(id)) this.events?.safeDispatchEvent('peer:disconnected', { detail: { peerId: id } })
       }
     }
     for (const [id, { heard, dialled }] of [...this.discovered]) {

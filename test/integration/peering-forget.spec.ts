@@ -4,7 +4,8 @@
  * when something lists the store six hours later, so a node meeting thousands
  * of vehicles a week kept every one of them. Real libp2p nodes on loopback,
  * the peering as the node builds it, with its give-up times and sweep interval
- * shortened.
+ * shortened. A peer gone is no member either, whatever order libp2p's events
+ * of it come in.
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -14,6 +15,9 @@ import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
 import { resolveConfig } from '../../src/node/config.ts'
 import { Peering } from '../../src/node/peering.ts'
 import { waitFor } from '../utils/wait.ts'
+import { agentVersion } from '../../src/protocols/agent.ts'
+import { VERSION } from '../../src/node/version.ts'
+import type { IdentifyResult } from '@libp2p/interface'
 
 const NETWORK = `forget-${process.pid}`
 
@@ -85,6 +89,26 @@ describe('peering - vehicles given up on or refused leave the peer store', () =>
     // a stop ends the wait: not a member
     A.peering.stop()
     expect(await verdict).toBe(false)
+  })
+
+  // libp2p writes the peer store between a peer's identify answer and its peer:identify event: a peer
+  // that hung up meanwhile had its peer:disconnect first, and stayed a connected member for good (a review)
+  it('does not count a peer a member on an identify that lands after the peer hung up', async () => {
+    const A = await vehicle()
+    const X = await vehicle()
+    await X.libp2p.dial(A.libp2p.getMultiaddrs()[0])
+    await waitFor(() => A.peering.isMember(X.libp2p.peerId), { message: 'A to count X a member' })
+    const gone = new Promise<void>((resolve) => { A.libp2p.addEventListener('peer:disconnect', () => { resolve() }, { once: true }) })
+    vehicles.splice(vehicles.indexOf(X), 1)
+    await stop(X)
+    await gone
+    expect(A.peering.isMember(X.libp2p.peerId)).toBe(false)
+    // the identify A ran of X's last connection, dispatched as libp2p does once the peer store was written
+    const late = { peerId: X.libp2p.peerId, agentVersion: agentVersion(VERSION, NETWORK) }
+    A.libp2p.safeDispatchEvent('peer:identify', { detail: late as unknown as IdentifyResult })
+    expect(A.libp2p.getConnections(X.libp2p.peerId)).toHaveLength(0)
+    expect(A.peering.isMember(X.libp2p.peerId)).toBe(false)
+    expect(A.peering.connectedMembers()).toEqual([])
   })
 
   it('drops a peer it heard of but never met', async () => {
