@@ -401,7 +401,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
         const r = this.vguarddb.ownReplication()
         return { fresh: r.fresh.length, shortOfK: r.shortOfK }
       },
-      gossipDropped: () => ({ ...this.peering.gossipDropped(), 'invalid-table': this.vguarddb.gossipInvalid })
+      gossipDropped: () => ({ ...this.peering.gossipDropped(), 'invalid-table': this.vguarddb.gossipInvalid }),
+      peersRejected: () => this.peering.peersRejected()
     })
   }
 

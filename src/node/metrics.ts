@@ -32,6 +32,8 @@ export interface MetricsSource {
   ownReplication: () => { fresh: number, shortOfK: boolean }
   /** Gossip dropped so far, by why. */
   gossipDropped: () => Record<string, number>
+  /** Peers refused so far, by why (every one: the peer:rejected events are capped). */
+  peersRejected: () => Record<string, number>
 }
 
 /**
@@ -144,7 +146,17 @@ export function createNodeMetrics (source: MetricsSource): Registry {
   const tables = new Counter({ name: 'vguard_backup_tables_total', help: 'Backup tables made here or adopted (gossip, redirect, release)', registers: [registry] })
   const pruned = new Counter({ name: 'vguard_retention_pruned_bytes_total', help: 'Payload bytes of temporary chains retention pruned, by reason: policy (τ, the size bound, the capacity) or room (made for an incoming backup copy)', labelNames: ['reason'], registers: [registry] })
   const released = new Counter({ name: 'vguard_backup_releases_total', help: 'Copies of other vehicles\' chains this node deleted on a verified release', registers: [registry] })
-  const rejected = new Counter({ name: 'vguard_peers_rejected_total', help: 'Peers refused, by why', labelNames: ['code'], registers: [registry] })
+  // read from the peering, not counted from peer:rejected: those are said 10 a minute at most (a review)
+  registry.registerMetric(new Counter({
+    name: 'vguard_peers_rejected_total',
+    help: 'Peers refused, by why',
+    labelNames: ['code'],
+    registers: [],
+    collect () {
+      this.reset()
+      for (const [code, count] of Object.entries(source.peersRejected())) this.inc({ code }, count)
+    }
+  }))
   // gossipsub runs one a second: a rate below that is an event loop too busy to keep gossip
   // moving, and a message stops being offered to newcomers after a count of them (not seconds)
   const heartbeats = new Counter({ name: 'vguard_gossip_heartbeats_total', help: 'gossipsub heartbeats run (one a second on a node that keeps up)', registers: [registry] })
@@ -166,7 +178,6 @@ export function createNodeMetrics (source: MetricsSource): Registry {
   }
   writes.inc({ outcome: 'ok' }, 0)
   for (const reason of ['policy', 'room']) pruned.inc({ reason }, 0)
-  for (const code of ['not-vguard-node', 'other-network', 'not-allowed']) rejected.inc({ code }, 0)
 
   const listeners: { [E in keyof VGuardNodeEvents]?: (evt: VGuardNodeEvents[E]) => void } = {
     'chain:committed': (evt) => {
@@ -184,8 +195,7 @@ export function createNodeMetrics (source: MetricsSource): Registry {
     },
     'backup:table': () => { tables.inc() },
     'backup:released': () => { released.inc() },
-    'storage:pruned': (evt) => { pruned.inc({ reason: evt.detail.reason }, evt.detail.freedBytes) },
-    'peer:rejected': (evt) => { rejected.inc({ code: evt.detail.code }) }
+    'storage:pruned': (evt) => { pruned.inc({ reason: evt.detail.reason }, evt.detail.freedBytes) }
   }
   for (const [type, listener] of Object.entries(listeners) as Array<[keyof VGuardNodeEvents, (evt: Event) => void]>) {
     source.events.addEventListener(type, listener)

@@ -209,6 +209,8 @@ export class Peering {
   private readonly denied = new Map<string, number>()
   /** Peers off the allow list the gater refused, with when that was last said (bounded by maxDenied). */
   private readonly notAllowedSaid = new Map<string, number>()
+  /** Refusals by why, each counted, said or not (vguard_peers_rejected_total). */
+  private readonly refusals: Record<PeerRejectedCode, number> = { 'not-vguard-node': 0, 'other-network': 0, 'not-allowed': 0 }
   /** Refusals said in all, however many peer ids they come from. */
   private readonly rejections = new ReportLimit({ onSuppressed: (count) => { this.log('refused %d more peers in the last minute (not reported one by one)', count) } })
   private readonly members = new Set<string>()
@@ -350,6 +352,8 @@ export class Peering {
         if (this.notAllowedSaid.size <= this.maxDenied) break
         this.notAllowedSaid.delete(oldest)
       }
+      // a peer's redials (every few seconds) are one refusal a minute
+      this.refusals['not-allowed']++
       if (this.rejections.allow()) {
         this.log('refusing %p: not on the allow list', peerId)
         this.events?.safeDispatchEvent('peer:rejected', { detail: { peerId: id, reason: 'not on the allow list', code: 'not-allowed' } })
@@ -414,6 +418,16 @@ export class Peering {
       if (id != null && peer !== id) continue
       for (const settle of [...waiting]) settle(member)
     }
+  }
+
+  /**
+   * Peers refused so far, by why (vguard_peers_rejected_total): every one,
+   * where peer:rejected says 10 a minute at most (a metric that counted the
+   * events missed the rest: a review). A peer off the allow list counts once
+   * a minute however often it redials.
+   */
+  peersRejected (): Record<PeerRejectedCode, number> {
+    return { ...this.refusals }
   }
 
   /** Gossip and views dropped, by why (vguard_gossip_dropped_total). */
@@ -608,6 +622,7 @@ export class Peering {
     else if (network !== this.network) [reason, code] = [`network ${network} is not ${this.network}`, 'other-network']
     else if (this.allowed != null && !this.allowed.has(id)) [reason, code] = ['not on the allow list', 'not-allowed']
     if (reason != null) {
+      this.refusals[code]++
       const say = this.rejections.allow()
       if (say) this.log('refusing %p: %s', peerId, reason)
       this.deny(id)

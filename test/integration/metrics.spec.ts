@@ -9,7 +9,9 @@ import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { sample, scrape } from '../utils/prometheus.ts'
 import type { StatusBody } from '../../src/http/routes.ts'
-import type { VGuardNode } from '../../src/node/index.ts'
+import type { PeerRejectedDetail, VGuardNode } from '../../src/node/index.ts'
+import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
+import { startedLibp2p } from '../utils/libp2p.ts'
 
 describe('http - metrics', () => {
   const cluster = new TestCluster()
@@ -110,6 +112,28 @@ describe('http - metrics', () => {
       // what booth members hold undecided, node-wide (--member-undecided-bytes bounds it): as /status counts it
       const undecided = nodes[i].consensus.status().filter(r => r.kind === 'member').reduce((sum, r) => sum + r.undecidedBytes, 0)
       expect(sample(now, 'vguard_consensus_undecided_bytes', { kind: 'member' })).toBe(undecided)
+    }
+  })
+
+  // the metric counted peer:rejected events, which are said 10 a minute at most (peer ids cost
+  // nothing to make): past that, refusals went uncounted (a review)
+  it('counts every peer refused, also past the 10 a minute that are said', async () => {
+    const a = await cluster.create({ network: 'fleet' })
+    const said: PeerRejectedDetail[] = []
+    a.addEventListener('peer:rejected', (e) => { said.push(e.detail) })
+    await a.start()
+    const outsiders: VGuardLibp2p[] = []
+    try {
+      for (let i = 0; i < 15; i++) {
+        const o = await startedLibp2p('elsewhere')
+        outsiders.push(o)
+        await o.dial(a.multiaddrs[0])
+      }
+      const counted = async (): Promise<number | undefined> => sample(await a.metrics.metrics(), 'vguard_peers_rejected_total', { code: 'other-network' })
+      await waitFor(async () => await counted() === 15, { timeout: 15_000, message: 'all 15 refusals counted', state: counted })
+      expect(said.length).toBe(10)
+    } finally {
+      await Promise.all(outsiders.map(async o => { await o.stop() }))
     }
   })
 
