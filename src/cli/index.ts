@@ -201,9 +201,11 @@ function apiErrorLines (e: ApiError): string[] {
 export async function main (argv: string[], io: CliIo = processIo({ warnOnStdoutFailure: argv[0] === 'start' })): Promise<number> {
   const program = buildProgram(io)
   const { err } = io
-  // commander's own help command shows the list for a command it does not know, and says nothing of it
-  if (argv[0] === 'help' && argv[1] != null && argv[1] !== 'help' && !program.commands.some(c => c.name() === argv[1] || c.aliases().includes(argv[1]))) {
-    err(`error: unknown command '${argv[1]}'`)
+  // commander shows the list for a command it does not know asked for its help (help frob, frob --help), and
+  // says nothing of it
+  const named = argv[0] === 'help' ? argv[1] : argv[0]
+  if (named != null && !named.startsWith('-') && named !== 'help' && !program.commands.some(c => c.name() === named || c.aliases().includes(named))) {
+    err(`error: unknown command '${named}'`)
     err(helpPointer(program, []))
     return EXIT_USAGE
   }
