@@ -65,6 +65,9 @@ export function hostCheck (bound: () => string | undefined, allowedHosts: readon
     const host = absolute ? authorityOf(target) : req.headers.host ?? ''
     let hostname: string
     try {
+      // a Host is host[:port] (RFC 9110 §7.2): the URL parser took what comes before an @ for userinfo, and
+      // `evil.example@127.0.0.1` was checked as 127.0.0.1 (a review)
+      if (host.includes('@')) throw new Error('userinfo')
       hostname = new URL(`http://${host}`).hostname
     } catch {
       throw new MisdirectedRequestError(absolute ? 'the request target\'s host is not a valid host' : 'the Host header is not a valid host')
