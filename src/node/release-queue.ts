@@ -25,6 +25,15 @@ import type { BackupTableStore } from '../backup/index.ts'
 import type { ReleaseService } from '../protocols/release/index.ts'
 import { SYNC_WRITE } from '../storage/database.ts'
 
+/**
+ * Releases owed at most: one is added for each backup a round replaces, and
+ * a vehicle that meets many drives past most of them for good. Past it the
+ * oldest owed to a backup not connected now is given up (then the oldest):
+ * its copy is an unclaimed one there, which retention prunes after its grace,
+ * as for a backup that never heard its table.
+ */
+export const MAX_RELEASES = 4_096
+
 /** First retry of an unacknowledged release; doubles up to the maximum. */
 const RETRY_MIN = 500
 const RETRY_MAX = 30_000
@@ -46,6 +55,8 @@ export interface ReleaseQueueInit {
   log: Logger
   /** Whether this node is connected to the peer now. @default always */
   isConnected?: (peerId: string) => boolean
+  /** @default MAX_RELEASES */
+  maxReleases?: number
 }
 
 export class ReleaseQueue {
@@ -66,6 +77,7 @@ export class ReleaseQueue {
       const [chainId, peerId] = utf8d.decode(key).split('\n')
       this.pending.set(keyOf(chainId, peerId), { chainId, peerId, attempts: 0, nextAt: 0, handOff: false })
     }
+    await this.bound()
     this.running = true
     this.schedule(0)
   }
@@ -151,7 +163,22 @@ export class ReleaseQueue {
       this.prepared.delete(key)
     }
     if (ops.length > 0) await this.init.db.batch(ops, SYNC_WRITE)
+    await this.bound()
     this.schedule(0)
+  }
+
+  /** Gives up the oldest releases past maxReleases, those owed to backups not connected now first (see MAX_RELEASES). */
+  private async bound (): Promise<void> {
+    const releases = this.releases()
+    const excess = releases.length - (this.init.maxReleases ?? MAX_RELEASES)
+    if (excess <= 0) return
+    const connected = this.init.isConnected ?? (() => true)
+    const away = releases.filter(p => p.sending !== true && !connected(p.peerId))
+    const rest = releases.filter(p => p.sending !== true && connected(p.peerId))
+    const dropped = [...away, ...rest].slice(0, excess)
+    for (const p of dropped) this.pending.delete(keyOf(p.chainId, p.peerId))
+    await this.init.db.batch(dropped.map(p => ({ type: 'del' as const, key: utf8.encode(keyOf(p.chainId, p.peerId)) })), SYNC_WRITE)
+    this.init.log('%d releases given up (more than %d owed): their copies are unclaimed, pruned after their grace', dropped.length, this.init.maxReleases ?? MAX_RELEASES)
   }
 
   /** Done with this entry, unless a newer one of the same chain and peer took its place meanwhile. */

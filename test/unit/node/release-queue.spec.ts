@@ -83,6 +83,42 @@ describe('node - release queue', () => {
     expect(sent.filter(p => p === away)).toHaveLength(1)
   })
 
+  it('owes at most maxReleases: past it the oldest owed to a backup not connected now are given up, on disk too', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-releases-'))
+    db = await openDatabase(dir)
+    const key = await generateKeyPair('Ed25519')
+    const owner = peerIdFromPrivateKey(key).toString()
+    const gone = await Promise.all([0, 1, 2, 3].map(peer))
+    const near = await peer()
+    const tables = new BackupTableStore(db.sublevel('tables'), { self: owner, kept: db.sublevel('kept') })
+    await tables.open()
+    await tables.adopt((await signTable(key, owner, { chainId: owner, epoch: 2, active: [], obsolete: [...gone, near], height: 1, tipHash: new Uint8Array(32), timestamp: 0 })).signed)
+    // the connected one never answers: it stays owed
+    const release = async (): Promise<{ epoch: number, deleted: boolean }> => { throw Object.assign(new Error('no answer'), { name: 'TimeoutError' }) }
+    const open = async (): Promise<ReleaseQueue> => {
+      const q = new ReleaseQueue({
+        db: (db as NodeDatabase).sublevel('pending'),
+        tables,
+        release: { release },
+        log: prefixLogger('test').forComponent('releases'),
+        isConnected: (p) => p === near,
+        maxReleases: 3
+      })
+      queues.push(q)
+      await q.start()
+      return q
+    }
+    let queue = await open()
+    // one round named two, the next three more: five owed
+    await queue.update(owner, gone.slice(0, 2), [])
+    await queue.update(owner, [...gone.slice(2), near], [])
+    expect(queue.peers(owner).sort()).toEqual([gone[3], near].concat(gone[2]).sort())
+    // a restart owes the same
+    queue.stop()
+    queue = await open()
+    expect(queue.peers(owner).sort()).toEqual([gone[2], gone[3], near].sort())
+  })
+
   it('a database failure as a refused release is cleared is logged, not an unhandled rejection; the release is owed again after a restart', async () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-releases-'))
     db = await openDatabase(dir)
