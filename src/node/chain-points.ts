@@ -101,7 +101,7 @@ export class PointProof {
     if (queued == null) return undefined
     const { from, point } = queued
     try {
-      if ((await this.d.store.tip(this.d.chainId)).height < point.height) await this.d.fetchTo?.(from, point.height, point.hash)
+      if ((await this.d.store.tip(this.d.chainId)).height < point.height) await this.d.fetchTo?.(from, point.height, point.hash, { proof: true })
       const tables = await this.d.tableConflict?.()
       if (tables == null) {
         this.d.log('%s: nothing proves the point %s named (height %d at slot %d) another chain\'s: its promise stays uncounted', this.d.chainId, from, point.height, point.slot)

@@ -233,7 +233,7 @@ export class Consensus {
       isMember: components.isMember,
       afterCommit: async (chainId, participants, height) => await components.vguarddb.afterCommit(chainId, participants, { covering: height }),
       sync: components.sync,
-      ownChainHolders: async () => (await components.vguarddb.ownChainHolders()).holders,
+      ownChainHolders: async () => await components.vguarddb.ownChainHolders(),
       ownTableConflict: async () => await this.ownReturn.againstTables(),
       ownHeldHeight: () => {
         const table = components.vguarddb.tables.get(this.self)?.table

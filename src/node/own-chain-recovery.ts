@@ -22,6 +22,12 @@ export interface OwnChainRecoveryInit {
   hint?: string
   /** Vehicles that may hold the chain, likeliest first (VGuardDB.ownChainHolders). */
   holders: () => Promise<string[]>
+  /**
+   * Of them, those our own signed tables name: only their chains prove a
+   * conflict (a member that merely answered a tip request for our chain may
+   * hold one it made up). @default every holder
+   */
+  named?: () => Promise<string[]>
   /** Fetches the chain from `peer` up to the vouched block; throws if it cannot. */
   fetch: (peer: string, vouch: { height: number, hash: Uint8Array }) => Promise<void>
   /** How far this node holds the chain: a holder whose next block does not follow it holds another chain. */
@@ -38,8 +44,9 @@ export interface OwnChainRecoveryInit {
  * tried and why it failed
  */
 export async function recoverOwnChain (init: OwnChainRecoveryInit): Promise<string> {
-  const holders = new Set(await init.holders())
-  const candidates = [...new Set([...holders, ...(init.hint != null ? [init.hint] : [])])]
+  const tried = await init.holders()
+  const named = new Set(init.named == null ? tried : await init.named())
+  const candidates = [...new Set([...tried, ...(init.hint != null ? [init.hint] : [])])]
   const vouch = { height: init.height, hash: init.hash }
   const failed: string[] = []
   const diverged: string[] = []
@@ -52,7 +59,7 @@ export async function recoverOwnChain (init: OwnChainRecoveryInit): Promise<stri
       // only a vehicle our own tables named tells: blocks carry no signature, and any member can make up a chain
       // of our id and serve it (a review: one promise naming such a chain's block stopped our chain for good)
       const anotherChain = init.tipHeight != null && init.tipHeight > 0 && e.name === 'InvalidBlockError' && e.reason === 'WrongPrevHash' && e.height === init.tipHeight + 1
-      if (anotherChain && holders.has(peer)) diverged.push(peer)
+      if (anotherChain && named.has(peer)) diverged.push(peer)
       failed.push(`${peer}: ${(err as Error).name}: ${(err as Error).message}`)
     }
   }
@@ -65,4 +72,23 @@ export async function recoverOwnChain (init: OwnChainRecoveryInit): Promise<stri
   }
   throw new ChainRecoveryError(`no vehicle handed over ${init.chainId} up to height ${init.height}` +
     (failed.length > 0 ? ` (tried ${failed.join('; ')})` : ' (no holder known and none connected)'))
+}
+
+/** Who may hold our own chain (VGuardDB.ownChainHolders): every candidate, and those our own tables name. */
+export interface KnownHolders { holders: string[], named: string[] }
+
+/**
+ * Whom a fetch of our own chain asks, for `peer`'s snapshot or point:
+ * every holder, then `peer`; for a point a member named (`proof`), the
+ * holders our own tables name only. The member chose the point's hash: a
+ * chain it made up that ends on it (served by itself, or by any member that
+ * answered a tip request for our chain) was fetched and stored, forged blocks
+ * on top of our acknowledged ones (a review).
+ */
+export function fetchPlan (known: KnownHolders, peer: string, proof: boolean): Pick<OwnChainRecoveryInit, 'holders' | 'named' | 'hint'> {
+  return {
+    holders: async () => proof ? known.named : known.holders,
+    named: async () => known.named,
+    ...(proof ? {} : { hint: peer })
+  }
 }

@@ -139,7 +139,7 @@ export class OwnChainReturn {
    *
    * @throws OwnChainConflictError when a holder's next block does not follow our tip; ChainRecoveryError when none hands it over
    */
-  private async fetchToTable (holders: string[]): Promise<void> {
+  private async fetchToTable ({ holders, named }: { holders: string[], named: string[] }): Promise<void> {
     const table = this.d.vguarddb.tables.get(this.d.self)?.table
     const tip = await this.d.chains.tip(this.d.self)
     const held = table != null ? heldPoint(table) : undefined
@@ -149,6 +149,7 @@ export class OwnChainReturn {
       height: held.height,
       hash: held.hash,
       holders: async () => holders,
+      named: async () => named,
       fetch: async (peer, vouch) => { await this.d.driver.fetchVouched(peer, this.d.self, vouch) },
       tipHeight: tip.height
     }).catch(async (err: Error) => {
@@ -167,13 +168,13 @@ export class OwnChainReturn {
    * fail writes with). Undefined: nothing proven.
    */
   async againstTables (): Promise<Error | undefined> {
-    const { holders } = await this.d.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => ({ holders: [] }))
+    const known = await this.d.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => ({ holders: [], named: [] }))
     const conflict = await this.d.vguarddb.ownTableConflict()
     if (conflict != null) {
       return new OwnChainConflictError(`${this.d.self}'s chain went another way than the one its backups hold: ${conflict.message}. Nothing was written. ${OWN_CONFLICT_RECOVERY}`)
     }
     try {
-      await this.fetchToTable(holders)
+      await this.fetchToTable(known)
     } catch (err) {
       if ((err as Error).name === 'OwnChainConflictError') return err as Error
       this.d.log('own chain not checked against its backups: %s', (err as Error).message)
@@ -194,8 +195,8 @@ export class OwnChainReturn {
    */
   async caughtUp (): Promise<void> {
     if (this.isCaughtUp) return
-    const { holders, answered } = await this.d.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => ({ holders: [], answered: 0 }))
-    await this.fetchToTable(holders)
+    const { holders, named, answered } = await this.d.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => ({ holders: [], named: [], answered: 0 }))
+    await this.fetchToTable({ holders, named })
     if (this.d.marker()?.lost === true) {
       // a new vehicle alone writes on; one that lost its database would begin its chain again beside the
       // one its backups hold, or go on from an obsolete backup's older copy beside the newer one

@@ -47,7 +47,7 @@ import { SHARED_CHAIN, TICK_MS, WRITE_IDS_WAIT } from './paxos-constants.ts'
 import { SharedChainChoice } from './shared-chain-choice.ts'
 import { MemberRetirement } from './member-retirement.ts'
 import { ChainRecoveryError, ConsensusStoppedError } from './consensus-errors.ts'
-import { recoverOwnChain } from './own-chain-recovery.ts'
+import { fetchPlan, recoverOwnChain } from './own-chain-recovery.ts'
 import { Incarnations, INCARNATION_BYTES } from './incarnations.ts'
 import { UndecidedBudget } from './undecided-budget.ts'
 import { backupsBeyondBooth } from './config.ts'
@@ -70,8 +70,8 @@ export interface PaxosDriverComponents {
   /** Replicate → table → release after a commit of our own chain. */
   afterCommit: (chainId: string, participants: string[], height: number) => Promise<ReplicationOutcome>
   sync: Pick<Sync, 'fetch' | 'writeIds'>
-  /** Who may hold our own chain, likeliest first (VGuardDB.ownChainHolders). */
-  ownChainHolders: () => Promise<string[]>
+  /** Who may hold our own chain, likeliest first, and which of them our own tables name (VGuardDB.ownChainHolders). */
+  ownChainHolders: () => Promise<{ holders: string[], named: string[] }>
   /** Whether our own tables prove our chain went another way than its backups' (OwnChainReturn.againstTables): the error to stop with. */
   ownTableConflict?: () => Promise<Error | undefined>
   /** How far our backups hold our chain (our newest table's held point), told to our booth; undefined: no table. */
@@ -493,13 +493,12 @@ export class PaxosDriver {
       deps.heldHeight = this.c.ownHeldHeight
       deps.tableConflict = this.c.ownTableConflict
       // our data dir lost part of our chain: its holders have it
-      deps.fetchTo = async (peer, height, hash) => {
+      deps.fetchTo = async (peer, height, hash, options) => {
         const from = await recoverOwnChain({
           chainId,
           height,
           hash,
-          hint: peer,
-          holders: async () => await this.c.ownChainHolders(),
+          ...fetchPlan(await this.c.ownChainHolders(), peer, options?.proof === true),
           fetch: async (holder, vouch) => { await this.fetchVouched(holder, chainId, vouch) },
           tipHeight: (await this.c.chains.tip(chainId)).height
         }).catch(async (err: Error) => {

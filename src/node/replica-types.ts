@@ -120,9 +120,12 @@ export interface ReplicaDeps {
   /**
    * Fetch the chain up to `height`, whose block has `hash` (a snapshot that
    * `peer` answered). shared: from `peer`; own: from the chain's holders
-   * (its backups), `peer` among them if it holds it.
+   * (its backups), `peer` among them if it holds it. `proof` (own: a point
+   * a member named, PointProof): from the holders our own tables name only,
+   * never from `peer` — the member chose the hash, and a chain it made up
+   * that ends on it would be stored (a review).
    */
-  fetchTo?: (peer: string, height: number, hash: Uint8Array) => Promise<void>
+  fetchTo?: (peer: string, height: number, hash: Uint8Array, options?: { proof?: boolean }) => Promise<void>
   /**
    * own: whether our own backup tables (signed with our key) prove that our
    * chain went another way than its backups' (see PointProof, chain-points.ts): the

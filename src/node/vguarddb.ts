@@ -944,7 +944,7 @@ export class VGuardDB {
    * newest table we signed. Tables they show are adopted: the next round's
    * epoch then follows the newest one, not the one a restored copy held.
    */
-  async ownChainHolders (options: { signal?: AbortSignal } = {}): Promise<{ holders: string[], answered: number }> {
+  async ownChainHolders (options: { signal?: AbortSignal } = {}): Promise<{ holders: string[], named: string[], answered: number }> {
     const found = await lookupTable({
       chainId: this.self,
       peers: this.c.members?.() ?? [],
@@ -955,6 +955,10 @@ export class VGuardDB {
     })
     const table = this.tables.get(this.self)?.table
     const holders = [...new Set([...found.holders, ...(table?.active ?? []), ...(table?.obsolete ?? [])])].filter(p => p !== this.self)
+    // those a table we signed names (the newest, and older ones members showed): a member that only answered
+    // a tip request for our chain may hold one it made up, and its word proves no conflict (a review)
+    const named = new Set([...(table?.active ?? []), ...(table?.obsolete ?? [])])
+    for (const shown of [...found.shown, ...this.ownShown]) for (const p of [...shown.active, ...shown.obsolete]) named.add(p)
     // members that said anything: what they show is all there is to know (the first round need not ask again)
     const answered = found.path.filter(p => p.outcome !== 'unreachable' && p.outcome !== 'error').length
     if (answered > 0) this.ownTableLooked = true
@@ -964,7 +968,7 @@ export class VGuardDB {
       const kept = this.ownShown.some(t => t.epoch === shown.epoch && bytesEqual(t.tipHash, shown.tipHash))
       if (shown.epoch <= newest && !kept && this.ownShown.length < MAX_OWN_SHOWN) this.ownShown.push(shown)
     }
-    return { holders, answered }
+    return { holders, named: [...named].filter(p => p !== this.self), answered }
   }
 
   /** Per-chain backup view for /status. */

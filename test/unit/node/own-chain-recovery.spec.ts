@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { recoverOwnChain } from '../../../src/node/own-chain-recovery.ts'
+import { fetchPlan, recoverOwnChain } from '../../../src/node/own-chain-recovery.ts'
 import { InvalidBlockError } from '../../../src/chain/index.ts'
 
 const hash = new Uint8Array(32).fill(1)
@@ -62,5 +62,30 @@ describe('node - own chain recovery', () => {
     // one of our backups that holds another chain does tell
     await expect(recoverOwnChain({ chainId: 'V', height: 40, hash, hint: 'M', holders: async () => ['M'], fetch, tipHeight: 3 }))
       .rejects.toMatchObject({ name: 'OwnChainConflictError' })
+  })
+  it('a holder our tables do not name (it only answered a tip request for our chain) proves no conflict either', async () => {
+    const brokenLink = new InvalidBlockError('WrongPrevHash', 'Invalid block: WrongPrevHash: block 4 does not point to the tip\'s hash', 4)
+    const fetch = async (peer: string): Promise<void> => { throw peer === 'A' ? brokenLink : new Error('gone') }
+    await expect(recoverOwnChain({ chainId: 'V', height: 40, hash, holders: async () => ['A', 'B1'], named: async () => ['B1'], fetch, tipHeight: 3 }))
+      .rejects.toMatchObject({ name: 'ChainRecoveryError' })
+    await expect(recoverOwnChain({ chainId: 'V', height: 40, hash, holders: async () => ['A', 'B1'], named: async () => ['A', 'B1'], fetch, tipHeight: 3 }))
+      .rejects.toMatchObject({ name: 'OwnChainConflictError' })
+  })
+
+  it('a point a member named is fetched from the holders our tables name only, never from that member or a mere answerer', async () => {
+    const known = { holders: ['A', 'B1', 'M'], named: ['B1'] }
+    const asked: string[] = []
+    const fetch = async (peer: string): Promise<void> => {
+      asked.push(peer)
+      // the member (and a member that answered for our chain) would hand over a chain it made up, ending on its point
+      if (peer !== 'B1') return
+      throw new Error('B1 does not lead to that point')
+    }
+    await expect(recoverOwnChain({ chainId: 'V', height: 40, hash, ...fetchPlan(known, 'M', true), fetch, tipHeight: 3 })).rejects.toMatchObject({ name: 'ChainRecoveryError' })
+    expect(asked).toEqual(['B1'])
+    // a snapshot's point (its teacher's): every holder, then the one that answered it
+    asked.length = 0
+    await recoverOwnChain({ chainId: 'V', height: 40, hash, ...fetchPlan({ holders: ['B1'], named: ['B1'] }, 'M', false), fetch, tipHeight: 3 })
+    expect(asked).toEqual(['B1', 'M'])
   })
 })

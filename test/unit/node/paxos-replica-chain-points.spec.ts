@@ -28,7 +28,7 @@ interface Booth {
   r: ChainReplica
   store: MemoryChainStore
   sent: ChainMessage[]
-  fetches: Array<{ peer: string, height: number }>
+  fetches: Array<{ peer: string, height: number, proof?: boolean }>
   /** Members answer accepts with accepted (as a booth that votes would). */
   voting: { on: boolean }
 }
@@ -102,7 +102,7 @@ describe('node - a vehicle\'s phase 1 and the chain points its members name', ()
       await first.stop()
     }
     const sent: ChainMessage[] = []
-    const fetches: Array<{ peer: string, height: number }> = []
+    const fetches: Array<{ peer: string, height: number, proof?: boolean }> = []
     const voting = { on: false }
     let connected: string[] = []
     // the members' replies go to r: assigned before any accept (votes start once its booth grew)
@@ -118,8 +118,8 @@ describe('node - a vehicle\'s phase 1 and the chain points its members name', ()
           setImmediate(() => { r.step(reply) })
         }
       },
-      fetchTo: async (peer, height) => {
-        fetches.push({ peer, height })
+      fetchTo: async (peer, height, _hash, options) => {
+        fetches.push({ peer, height, ...(options?.proof === true ? { proof: true } : {}) })
         await fetchTo(peer, height)
       },
       ...(tableConflict != null ? { tableConflict } : {})
@@ -147,7 +147,8 @@ describe('node - a vehicle\'s phase 1 and the chain points its members name', ()
     const elsewhere: ChainPoint = { slot: st.applied, height: 5, hash: randomBytes(32) }
     for (const m of MEMBERS) b.r.step(promise(m, b.prepare, b.r), undefined, elsewhere)
     await expect(b.next).rejects.toBe(conflict)
-    expect(b.fetches).toEqual([{ peer: 'm1', height: 5 }])
+    // from the holders our tables name, not from m1 (fetchPlan): it chose the point
+    expect(b.fetches).toEqual([{ peer: 'm1', height: 5, proof: true }])
     // stopped: later writes fail the same way, and nothing was proposed or stored
     await expect(b.r.submit(encodeWrite([{ key: 'later', value: enc.encode('3') }]), WRITE)).rejects.toBe(conflict)
     expect(b.sent.filter(m => m.message.type === 'accept')).toEqual([])
@@ -200,7 +201,7 @@ describe('node - a vehicle\'s phase 1 and the chain points its members name', ()
     // below its tip's slot, at a height its chain never had there: not counted, and the proof asked for
     b.r.step(promise('m1', b.prepare, b.r), undefined, { slot: 1, height: 5, hash: randomBytes(32) })
     await expect(b.next).rejects.toBe(conflict)
-    expect(b.fetches).toEqual([{ peer: 'm1', height: 5 }])
+    expect(b.fetches).toEqual([{ peer: 'm1', height: 5, proof: true }])
   })
 
   it('after a restart, a point below the slot it knows its position from, at a height it may have had there: counted as before', async () => {
