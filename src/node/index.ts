@@ -21,6 +21,7 @@ import { defaultLogger } from '@libp2p/logger'
 import type { PeerId, ComponentLogger, Logger, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { ConfigError, resolveConfig } from './config.ts'
+import { withinMs } from '../protocols/time-limit.ts'
 import type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
 import { loadOrCreateKey, readKey } from './identity.ts'
 import { buildLibp2p } from './libp2p.ts'
@@ -219,14 +220,6 @@ function checkExtras (extras: unknown): void {
 
 /** How long stop() waits for the writes under way to have their outcome once consensus stopped. */
 const WRITES_SETTLE_ON_STOP = 5_000
-
-/** Waits for `promises` to settle, `ms` at most. */
-async function settledWithin (promises: Array<Promise<unknown>>, ms: number): Promise<void> {
-  if (promises.length === 0) return
-  let timer: ReturnType<typeof setTimeout> | undefined
-  await Promise.race([Promise.allSettled(promises), new Promise(resolve => { timer = setTimeout(resolve, ms) })])
-  clearTimeout(timer)
-}
 
 interface NodeParts {
   config: VGuardNodeConfig
@@ -664,7 +657,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
           await this.stopServices()
         } finally {
           // consensus stopped: every write under way has its outcome at once (bounded all the same: stop never hangs)
-          await settledWithin([...this.writesUnderWay], WRITES_SETTLE_ON_STOP)
+          await withinMs(Promise.allSettled([...this.writesUnderWay]), WRITES_SETTLE_ON_STOP, () => new Error('writes still under way')).catch(() => {})
           this.safeDispatchEvent('node:stopped', { detail: { peerId: this.peerId.toString() } })
         }
       }

@@ -15,6 +15,7 @@ import type { Block, ChainTip } from '../../chain/index.ts'
 import { blockBytes } from '../../storage/index.ts'
 import type { ChainStore } from '../../storage/index.ts'
 import { InvalidMessageError, TimeoutError } from '../errors.ts'
+import { withinMs } from '../time-limit.ts'
 import { ProgressFloor } from '../progress.ts'
 import type { MembershipCheck } from '../read/membership.ts'
 import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
@@ -174,15 +175,7 @@ class Appender {
   }
 
   private async within (wait: Promise<void>): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const overdue = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => { reject(new TimeoutError(`the frames received were not appended and acknowledged within ${this.timeout} ms`)) }, this.timeout)
-    })
-    try {
-      await Promise.race([wait, overdue])
-    } finally {
-      clearTimeout(timer)
-    }
+    await withinMs(wait, this.timeout, () => new TimeoutError(`the frames received were not appended and acknowledged within ${this.timeout} ms`))
   }
 }
 

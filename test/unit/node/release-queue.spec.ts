@@ -16,6 +16,7 @@ import { openDatabase } from '../../../src/storage/database.ts'
 import type { NodeDatabase } from '../../../src/storage/database.ts'
 import { BackupTableStore, signTable } from '../../../src/backup/index.ts'
 import { ReleaseQueue } from '../../../src/node/release-queue.ts'
+import type { ReleaseQueueInit } from '../../../src/node/release-queue.ts'
 import { waitFor } from '../../utils/wait.ts'
 
 async function peer (): Promise<string> {
@@ -31,6 +32,14 @@ describe('node - release queue', () => {
     await db?.close()
     if (dir != null) await rm(dir, { recursive: true, force: true })
   })
+
+  /** A queue over the test's database (its pending sublevel, as the node's), started; stopped in teardown. */
+  async function startQueue (init: Omit<ReleaseQueueInit, 'db' | 'log'>): Promise<ReleaseQueue> {
+    const q = new ReleaseQueue({ db: (db as NodeDatabase).sublevel('pending'), log: prefixLogger('test').forComponent('releases'), ...init })
+    queues.push(q)
+    await q.start()
+    return q
+  }
 
   it('tells connected backups at once, retrying until they answer; waits for the others to connect, across a restart', async () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-releases-'))
@@ -50,18 +59,7 @@ describe('node - release queue', () => {
       if (failNext-- > 0) throw Object.assign(new Error('no answer'), { name: 'TimeoutError' })
       return { epoch: 2, deleted: true }
     }
-    const open = async (): Promise<ReleaseQueue> => {
-      const q = new ReleaseQueue({
-        db: (db as NodeDatabase).sublevel('pending'),
-        tables,
-        release: { release },
-        log: prefixLogger('test').forComponent('releases'),
-        isConnected: (p) => connected.has(p)
-      })
-      queues.push(q)
-      await q.start()
-      return q
-    }
+    const open = async (): Promise<ReleaseQueue> => await startQueue({ tables, release: { release }, isConnected: (p) => connected.has(p) })
     let queue = await open()
     await queue.update(owner, [near, away], [active])
     // near: a lost answer, then the retry is acknowledged
@@ -95,19 +93,7 @@ describe('node - release queue', () => {
     await tables.adopt((await signTable(key, owner, { chainId: owner, epoch: 2, active: [], obsolete: [...gone, near], height: 1, tipHash: new Uint8Array(32), timestamp: 0 })).signed)
     // the connected one never answers: it stays owed
     const release = async (): Promise<{ epoch: number, deleted: boolean }> => { throw Object.assign(new Error('no answer'), { name: 'TimeoutError' }) }
-    const open = async (): Promise<ReleaseQueue> => {
-      const q = new ReleaseQueue({
-        db: (db as NodeDatabase).sublevel('pending'),
-        tables,
-        release: { release },
-        log: prefixLogger('test').forComponent('releases'),
-        isConnected: (p) => p === near,
-        maxReleases: 3
-      })
-      queues.push(q)
-      await q.start()
-      return q
-    }
+    const open = async (): Promise<ReleaseQueue> => await startQueue({ tables, release: { release }, isConnected: (p) => p === near, maxReleases: 3 })
     let queue = await open()
     // one round named two, the next three more: five owed
     await queue.update(owner, gone.slice(0, 2), [])
@@ -222,12 +208,7 @@ describe('node - release queue', () => {
       if (lost-- > 0) throw Object.assign(new Error('no answer'), { name: 'TimeoutError' })
       return { epoch, deleted: false }
     }
-    const open = async (): Promise<ReleaseQueue> => {
-      const q = new ReleaseQueue({ db: (db as NodeDatabase).sublevel('pending'), tables, release: { release }, log: prefixLogger('test').forComponent('releases'), isConnected: (p) => connected.has(p) })
-      queues.push(q)
-      await q.start()
-      return q
-    }
+    const open = async (): Promise<ReleaseQueue> => await startQueue({ tables, release: { release }, isConnected: (p) => connected.has(p) })
     let queue = await open()
     await queue.update(owner, [], [b, c])
     await waitFor(() => queue.handOffs(owner).length === 0, { message: 'both acknowledged the table' })
@@ -293,12 +274,7 @@ describe('node - release queue', () => {
       sent.push(to.toString())
       return { epoch: 3, deleted: true }
     }
-    const open = async (): Promise<ReleaseQueue> => {
-      const q = new ReleaseQueue({ db: (db as NodeDatabase).sublevel('pending'), tables, release: { release }, log: prefixLogger('test').forComponent('releases') })
-      queues.push(q)
-      await q.start()
-      return q
-    }
+    const open = async (): Promise<ReleaseQueue> => await startQueue({ tables, release: { release } })
     const before = await open()
     // the round of epoch 4 would have made both obsolete; it died before adopting its table
     await before.prepare(owner, [still, gone])
