@@ -90,6 +90,27 @@ function publicKeyOf (peerId: string): PublicKey {
 }
 
 /**
+ * Every backup a table names is a peer id written the one way a peer writes
+ * its own, named once across both lists, and never the chain's owner: readers
+ * dial these names, releases are sent to them and retention compares them with
+ * connected peers' ids. A table naming 'B', a CID or a backup twice verified
+ * before, and what followed it failed far from the table (a review).
+ */
+function checkBackupNames (table: BackupTable): void {
+  const seen = new Set<string>()
+  for (const name of [...table.active, ...table.obsolete]) {
+    let canonical: string | undefined
+    try {
+      canonical = peerIdFromString(name).toString()
+    } catch {}
+    if (canonical !== name) throw new InvalidBackupTableError('Malformed', `Invalid backup table: Malformed: backup ${JSON.stringify(name.slice(0, 80))} is not a peer id as its peer writes it`)
+    if (name === table.proposer) throw new InvalidBackupTableError('Malformed', 'Invalid backup table: Malformed: the chain\'s owner names itself a backup')
+    if (seen.has(name)) throw new InvalidBackupTableError('Malformed', `Invalid backup table: Malformed: backup ${name} is named twice`)
+    seen.add(name)
+  }
+}
+
+/**
  * Decodes and checks a signed table: well formed, bounded, signed by the
  * proposer it names, and that proposer owns the chain (its own chain id).
  *
@@ -117,6 +138,7 @@ export async function verifyTable (signed: Uint8Array, expectedChainId?: string)
   if (table.chainId !== table.proposer) {
     throw new InvalidBackupTableError('NotOwner', `Invalid backup table: ${table.proposer} does not own chain ${table.chainId}`)
   }
+  checkBackupNames(table)
   const key = publicKeyOf(table.proposer)
   const ok = await key.verify(signingBytes(outer.table), outer.signature)
   if (!ok) throw new InvalidBackupTableError('BadSignature')

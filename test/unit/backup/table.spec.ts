@@ -3,11 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { heldPoint, signTable, verifyTable, BackupTableStore, InvalidBackupTableError, SignedBackupTable, BackupTable, rankBackupCandidates } from '../../../src/backup/index.ts'
 import { openDatabase } from '../../../src/storage/database.ts'
 import type { BinarySublevel, NodeDatabase } from '../../../src/storage/database.ts'
+
+/** Backups a table names: peer ids as their peers write them (nothing else verifies). */
+const [bId, cId, dId, eId, fId, mId] = await Promise.all(Array.from({ length: 6 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
 
 async function identity (): Promise<{ key: PrivateKey, id: string }> {
   const key = await generateKeyPair('Ed25519')
@@ -15,7 +18,7 @@ async function identity (): Promise<{ key: PrivateKey, id: string }> {
 }
 
 async function table (owner: { key: PrivateKey, id: string }, epoch: number, chainId = owner.id): Promise<Uint8Array> {
-  const t = await signTable(owner.key, owner.id, { chainId, epoch, active: ['b', 'c'], obsolete: ['e', 'f'], height: 7, tipHash: new Uint8Array(32), timestamp: 1 })
+  const t = await signTable(owner.key, owner.id, { chainId, epoch, active: [bId, cId], obsolete: [eId, fId], height: 7, tipHash: new Uint8Array(32), timestamp: 1 })
   return t.signed
 }
 
@@ -23,7 +26,7 @@ describe('backup - table', () => {
   it('verifies a table signed by the chain owner', async () => {
     const a = await identity()
     const verified = await verifyTable(await table(a, 3))
-    expect(verified.table).toMatchObject({ chainId: a.id, epoch: 3, proposer: a.id, active: ['b', 'c'], obsolete: ['e', 'f'], height: 7 })
+    expect(verified.table).toMatchObject({ chainId: a.id, epoch: 3, proposer: a.id, active: [bId, cId], obsolete: [eId, fId], height: 7 })
   })
 
   it('hands out the envelope in its one encoding: fields added to it (it is not signed) change nothing (a review)', async () => {
@@ -40,7 +43,7 @@ describe('backup - table', () => {
     const a = await identity()
     const m = await identity()
     // m signs but claims to be a
-    const forged = await signTable(m.key, a.id, { chainId: a.id, epoch: 9, active: ['m'], obsolete: [], height: 1, tipHash: new Uint8Array(32), timestamp: 1 })
+    const forged = await signTable(m.key, a.id, { chainId: a.id, epoch: 9, active: [mId], obsolete: [], height: 1, tipHash: new Uint8Array(32), timestamp: 1 })
     await expect(verifyTable(forged.signed)).rejects.toMatchObject({ name: 'InvalidBackupTableError', reason: 'BadSignature' })
     // m signs honestly, for a's chain
     await expect(verifyTable(await table(m, 9, a.id))).rejects.toMatchObject({ reason: 'NotOwner' })
@@ -57,28 +60,44 @@ describe('backup - table', () => {
     const a = await identity()
     const tip = new Uint8Array(32).fill(7)
     const before = new Uint8Array(32).fill(5)
-    const fresh = await signTable(a.key, a.id, { chainId: a.id, epoch: 2, active: ['b'], obsolete: [], height: 9, tipHash: tip, timestamp: 1 })
+    const fresh = await signTable(a.key, a.id, { chainId: a.id, epoch: 2, active: [bId], obsolete: [], height: 9, tipHash: tip, timestamp: 1 })
     expect(heldPoint((await verifyTable(fresh.signed)).table)).toEqual({ height: 9, hash: tip })
-    const kept = await signTable(a.key, a.id, { chainId: a.id, epoch: 3, active: ['b'], obsolete: [], height: 12, tipHash: tip, timestamp: 1, held: { height: 9, hash: before } })
+    const kept = await signTable(a.key, a.id, { chainId: a.id, epoch: 3, active: [bId], obsolete: [], height: 12, tipHash: tip, timestamp: 1, held: { height: 9, hash: before } })
     expect(heldPoint((await verifyTable(kept.signed)).table)).toEqual({ height: 9, hash: before })
     // no backup ever: held at the chain's start
     const none = await signTable(a.key, a.id, { chainId: a.id, epoch: 1, active: [], obsolete: [], height: 3, tipHash: tip, timestamp: 1, held: { height: 0, hash: new Uint8Array(0) } })
     expect(heldPoint((await verifyTable(none.signed)).table)).toEqual({ height: 0, hash: new Uint8Array(0) })
     // a held point at the tip is no held point: not written
-    const same = await signTable(a.key, a.id, { chainId: a.id, epoch: 4, active: ['b'], obsolete: [], height: 9, tipHash: tip, timestamp: 1, held: { height: 9, hash: tip } })
+    const same = await signTable(a.key, a.id, { chainId: a.id, epoch: 4, active: [bId], obsolete: [], height: 9, tipHash: tip, timestamp: 1, held: { height: 9, hash: tip } })
     expect(same.table.heldHeight).toBeUndefined()
     for (const bad of [{ heldHeight: 12, heldTipHash: before }, { heldHeight: 13, heldTipHash: before }, { heldHeight: 4 }, { heldHeight: 0, heldTipHash: before }]) {
-      const inner = BackupTable.encode({ chainId: a.id, epoch: 5, proposer: a.id, active: ['b'], obsolete: [], height: 12, tipHash: tip, timestamp: 1, ...bad })
+      const inner = BackupTable.encode({ chainId: a.id, epoch: 5, proposer: a.id, active: [bId], obsolete: [], height: 12, tipHash: tip, timestamp: 1, ...bad })
       const prefix = new TextEncoder().encode('vguard-backup-table/1:')
       const signature = await a.key.sign(Uint8Array.from([...prefix, ...inner]))
       await expect(verifyTable(SignedBackupTable.encode({ table: inner, signature: signature as Uint8Array<ArrayBuffer> }))).rejects.toMatchObject({ reason: 'Malformed', message: expect.stringMatching(/held height/) })
     }
   })
 
+  it('rejects a table naming a backup that is no peer id as its peer writes it, one named twice, or its own owner (a review)', async () => {
+    const a = await identity()
+    const asCid = peerIdFromString(bId).toCID().toString()
+    const cases: Array<[string[], string[], RegExp]> = [
+      [['B'], [], /backup "B" is not a peer id/],
+      [[bId, asCid], [], /is not a peer id as its peer writes it/],
+      [[bId], [bId], /named twice/],
+      [[bId, bId], [], /named twice/],
+      [[a.id], [], /owner names itself/]
+    ]
+    for (const [active, obsolete, message] of cases) {
+      const t = await signTable(a.key, a.id, { chainId: a.id, epoch: 1, active, obsolete, height: 1, tipHash: new Uint8Array(32), timestamp: 1 })
+      await expect(verifyTable(t.signed)).rejects.toMatchObject({ name: 'InvalidBackupTableError', reason: 'Malformed', message: expect.stringMatching(message) })
+    }
+  })
+
   it('rejects a table whose chain is its owner\'s id written another way (a CID): that names no chain', async () => {
     const a = await identity()
     const cid = peerIdFromPrivateKey(a.key).toCID().toString()
-    const t = await signTable(a.key, cid, { chainId: cid, epoch: 1, active: ['b'], obsolete: [], height: 1, tipHash: new Uint8Array(32), timestamp: 1 })
+    const t = await signTable(a.key, cid, { chainId: cid, epoch: 1, active: [bId], obsolete: [], height: 1, tipHash: new Uint8Array(32), timestamp: 1 })
     await expect(verifyTable(t.signed)).rejects.toMatchObject({ name: 'InvalidBackupTableError', reason: 'Malformed', message: expect.stringContaining(`is not written as ${a.id}`) })
   })
 })
@@ -119,7 +138,7 @@ describe('backup - store', () => {
     db = await openDatabase(dir)
     const a = await identity()
     const cid = peerIdFromPrivateKey(a.key).toCID().toString()
-    const old = await signTable(a.key, cid, { chainId: cid, epoch: 1, active: ['b'], obsolete: [], height: 1, tipHash: new Uint8Array(32), timestamp: 1 })
+    const old = await signTable(a.key, cid, { chainId: cid, epoch: 1, active: [bId], obsolete: [], height: 1, tipHash: new Uint8Array(32), timestamp: 1 })
     await db.sublevel('backup-tables').put(new TextEncoder().encode(cid), old.signed)
     const store = new BackupTableStore(db.sublevel('backup-tables'))
     await store.adopt(await table(a, 3))
@@ -176,9 +195,9 @@ describe('backup - store', () => {
     const syncs: boolean[] = []
     const store = new BackupTableStore(recordingSyncs(db.sublevel('backup-tables'), syncs), { self: self.id })
     await store.open()
-    await store.adopt(await named(a, 1, ['b', 'c']), a.id, { durable: false })
-    await store.adopt(await named(a, 2, [self.id, 'c']), a.id, { durable: false })
-    await store.adopt(await named(a, 3, ['b', 'c'], [self.id]), a.id, { durable: false })
+    await store.adopt(await named(a, 1, [bId, cId]), a.id, { durable: false })
+    await store.adopt(await named(a, 2, [self.id, cId]), a.id, { durable: false })
+    await store.adopt(await named(a, 3, [bId, cId], [self.id]), a.id, { durable: false })
     expect(syncs).toEqual([false, true, true])
   })
 
@@ -194,16 +213,16 @@ describe('backup - store', () => {
     const store = new BackupTableStore(db.sublevel('backup-tables'), init)
     await store.open()
     const owners = await Promise.all([0, 1, 2, 3, 4].map(async () => await identity()))
-    for (const o of owners.slice(0, 3)) await store.adopt(await named(o, 1, ['b']))
+    for (const o of owners.slice(0, 3)) await store.adopt(await named(o, 1, [bId]))
     // owners[0]'s chain moves on: now owners[1]'s table is the oldest adopted
-    expect((await store.adopt(await named(owners[0], 2, ['c']))).adopted).toBe(true)
-    const fourth = await store.adopt(await named(owners[3], 1, ['b']))
+    expect((await store.adopt(await named(owners[0], 2, [cId]))).adopted).toBe(true)
+    const fourth = await store.adopt(await named(owners[3], 1, [bId]))
     expect(fourth.adopted).toBe(true)
     expect(store.get(owners[1].id)).toBeUndefined()
     expect(store.all().map(t => t.table.chainId).sort()).toEqual([owners[0], owners[2], owners[3]].map(o => o.id).sort())
     expect(store.hintCount).toBe(3)
     // a forgotten hint is adopted again as new
-    expect((await store.adopt(await named(owners[1], 1, ['b']))).adopted).toBe(true)
+    expect((await store.adopt(await named(owners[1], 1, [bId]))).adopted).toBe(true)
     expect(store.get(owners[2].id)).toBeUndefined()
 
     await db.close()
@@ -234,14 +253,14 @@ describe('backup - store', () => {
       return store
     }
     let store = await open()
-    await store.adopt(await named(self, 1, ['b', 'c']))
-    await store.adopt(await named(backedUp, 1, [self.id, 'c']))
-    await store.adopt(await named(releasedUs, 1, ['b'], [self.id]))
+    await store.adopt(await named(self, 1, [bId, cId]))
+    await store.adopt(await named(backedUp, 1, [self.id, cId]))
+    await store.adopt(await named(releasedUs, 1, [bId], [self.id]))
     // a release from the owner whose table does not list us (more obsolete backups than a table names)
-    await store.adopt(await named(releasedUnnamed, 3, ['b']), releasedUnnamed.id, { keep: true })
+    await store.adopt(await named(releasedUnnamed, 3, [bId]), releasedUnnamed.id, { keep: true })
     // a later epoch that no longer names us: the chain stays kept (we hold its copy or its forward pointer)
-    await store.adopt(await named(backedUp, 2, ['b', 'c'], ['d']))
-    for (const o of others) await store.adopt(await named(o, 1, ['b']))
+    await store.adopt(await named(backedUp, 2, [bId, cId], [dId]))
+    for (const o of others) await store.adopt(await named(o, 1, [bId]))
     const keptIds = [self, backedUp, releasedUs, releasedUnnamed].map(o => o.id)
     const held = (s: BackupTableStore): string[] => s.all().map(t => t.table.chainId).sort()
     expect(held(store)).toEqual([...keptIds, others[2].id, others[3].id].sort())
@@ -253,7 +272,7 @@ describe('backup - store', () => {
     store = await open()
     expect(held(store)).toEqual([...keptIds, others[2].id, others[3].id].sort())
     // more hints after the restart push out hints only
-    for (const o of others.slice(0, 2)) await store.adopt(await named(o, 1, ['b']))
+    for (const o of others.slice(0, 2)) await store.adopt(await named(o, 1, [bId]))
     expect(held(store)).toEqual([...keptIds, others[0].id, others[1].id].sort())
   })
 
@@ -266,7 +285,7 @@ describe('backup - store', () => {
     await store.open()
     await store.adopt(await named(held, 1, [self.id]))
     const forged = await Promise.all([0, 1, 2, 3].map(async () => await identity()))
-    for (const [i, o] of forged.entries()) await store.adopt(await named(o, 1, i % 2 === 0 ? [self.id] : ['b'], i % 2 === 0 ? [] : [self.id]))
+    for (const [i, o] of forged.entries()) await store.adopt(await named(o, 1, i % 2 === 0 ? [self.id] : [bId], i % 2 === 0 ? [] : [self.id]))
     expect(store.all().map(t => t.table.chainId).sort()).toEqual([held.id, forged[2].id, forged[3].id].sort())
     expect(store.hintCount).toBe(2)
   })

@@ -25,7 +25,7 @@ describe('node - table lookup', () => {
     const chainId = owner.id.toString()
     const [old, fresh, forger, quiet, refusing, gone, keeper, excluded] = await Promise.all(Array.from({ length: 8 }, async () => (await peer()).id))
     const table = async (key: typeof owner.key, epoch: number): Promise<Uint8Array> =>
-      (await signTable(key, chainId, { chainId, epoch, active: ['B', 'C'], obsolete: [], height: epoch, tipHash: new Uint8Array(32), timestamp: 0 })).signed
+      (await signTable(key, chainId, { chainId, epoch, active: [keeper.toString(), excluded.toString()], obsolete: [], height: epoch, tipHash: new Uint8Array(32), timestamp: 0 })).signed
     const answers = new Map<string, ReadResponse | Error>([
       [old.toString(), response({ status: Status.REDIRECT, table: await table(owner.key, 1) as Uint8Array<ArrayBuffer> })],
       // a backup: it holds the chain and shows its table

@@ -13,6 +13,22 @@ import { chainOf, nextBlock } from '../storage/helpers.ts'
 
 const { Status, Role } = ReadResponse
 
+/**
+ * Real peer ids for the letters the scenarios name their vehicles by: a
+ * backup table names peers as they write their ids, nothing else verifies.
+ */
+const spareIds = await Promise.all(Array.from({ length: 160 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
+const idsByName = new Map<string, string>()
+function P (name: string): string {
+  let id = idsByName.get(name)
+  if (id == null) {
+    id = spareIds[idsByName.size]
+    if (id == null) throw new Error('read-redirect.spec: more vehicles named than spare ids')
+    idsByName.set(name, id)
+  }
+  return id
+}
+
 function memoryTables (): { get: (c: string) => VerifiedTable | undefined, adopt: (s: Uint8Array, c?: string) => Promise<{ table: VerifiedTable, adopted: boolean }> } {
   const held = new Map<string, VerifiedTable>()
   return {
@@ -48,24 +64,24 @@ const keyRequest = (chainId: string): ReadRequest => readRequest({ kind: ReadReq
 describe('protocols - read - redirect', () => {
   it('the paper\'s figure 1: proposer offline, E redirects to B, B serves', async () => {
     const { a, sign } = await setup()
-    const old = await sign(1, ['E', 'F'], [])
-    const current = await sign(2, ['B', 'C'], ['E', 'F'])
+    const old = await sign(1, [P('E'), P('F')], [])
+    const current = await sign(2, [P('B'), P('C')], [P('E'), P('F')])
     const tables = memoryTables()
     await tables.adopt(old)
     const result = await readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
+      self: P('G'),
       proposer: a,
       tables,
       ask: async (peer) => {
         if (peer === a) throw new Error('connection refused')
-        if (peer === 'E') return response({ status: Status.REDIRECT, epoch: 2, table: current as Uint8Array<ArrayBuffer> })
-        if (peer === 'B') return response({ role: Role.ACTIVE, height: 5, epoch: 2, value: Uint8Array.of(1), valueHeight: 5 })
+        if (peer === P('E')) return response({ status: Status.REDIRECT, epoch: 2, table: current as Uint8Array<ArrayBuffer> })
+        if (peer === P('B')) return response({ role: Role.ACTIVE, height: 5, epoch: 2, value: Uint8Array.of(1), valueHeight: 5 })
         throw new Error(`unexpected ${peer}`)
       }
     })
-    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['E', 'redirect'], ['B', 'served']])
-    expect(result.servedBy).toBe('B')
+    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], [P('E'), 'redirect'], [P('B'), 'served']])
+    expect(result.servedBy).toBe(P('B'))
     expect(result.epoch).toBe(2)
     expect(tables.get(a)?.table.epoch).toBe(2)
   })
@@ -75,15 +91,15 @@ describe('protocols - read - redirect', () => {
     const keysRequest = readRequest({ kind: ReadRequest.Kind.KEYS, chainId: a, prefix: 'gps/', limit: 10 })
     const page = (keys: string[]): Partial<ReadResponse> => ({ height: 5, epoch: 2, entries: keys.map(key => ({ key, value: Uint8Array.of(1), height: 5, pruned: false })) })
     const tables = memoryTables()
-    await tables.adopt(await sign(2, ['B'], []))
+    await tables.adopt(await sign(2, [P('B')], []))
     // H holds a copy (a booth member, say) at the table's height: up to date, but its keys may be incomplete
     const answers: Record<string, ReadResponse> = {
-      H: response({ role: Role.HOLDER, ...page(['gps/1']) }),
-      B: response({ role: Role.ACTIVE, ...page(['gps/1', 'gps/2']) })
+      [P('H')]: response({ role: Role.HOLDER, ...page(['gps/1']) }),
+      [P('B')]: response({ role: Role.ACTIVE, ...page(['gps/1', 'gps/2']) })
     }
     const read = async (order: string[], proposerUp: boolean): Promise<RedirectReadResult> => await readWithRedirect({
       request: keysRequest,
-      self: 'G',
+      self: P('G'),
       proposer: a,
       via: order,
       tables,
@@ -97,31 +113,31 @@ describe('protocols - read - redirect', () => {
         return answer
       }
     })
-    const fromProposer = await read(['H'], true)
+    const fromProposer = await read([P('H')], true)
     expect(fromProposer.servedBy).toBe(a)
     expect(fromProposer.response.entries.map(e => e.key)).toEqual(['gps/1', 'gps/2', 'gps/3'])
     // H is asked first, and passed over for B, which the table names active
-    const fromBackup = await read(['H'], false)
-    expect(fromBackup.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['H', 'stale'], ['B', 'served']])
-    expect(fromBackup).toMatchObject({ servedBy: 'B', stale: false })
+    const fromBackup = await read([P('H')], false)
+    expect(fromBackup.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], [P('H'), 'stale'], [P('B'), 'served']])
+    expect(fromBackup).toMatchObject({ servedBy: P('B'), stale: false })
     expect(fromBackup.path[1].error).toMatch(/neither the proposer nor an active backup/)
     // with B gone too, H's page is all there is: returned, flagged stale
-    delete answers.B
-    const fallback = await read(['H'], false)
-    expect(fallback).toMatchObject({ servedBy: 'H', stale: true })
+    delete answers[P('B')]
+    const fallback = await read([P('H')], false)
+    expect(fallback).toMatchObject({ servedBy: P('H'), stale: true })
     expect(fallback.response.entries.map(e => e.key)).toEqual(['gps/1'])
     // a key (not a page of keys) from the same holder is served as before
-    const key = await readWithRedirect({ request: keyRequest(a), self: 'G', via: ['H'], tables, ask: async () => response({ role: Role.HOLDER, height: 5, epoch: 2, value: Uint8Array.of(1), valueHeight: 5 }) })
-    expect(key).toMatchObject({ servedBy: 'H', stale: false })
+    const key = await readWithRedirect({ request: keyRequest(a), self: P('G'), via: [P('H')], tables, ask: async () => response({ role: Role.HOLDER, height: 5, epoch: 2, value: Uint8Array.of(1), valueHeight: 5 }) })
+    expect(key).toMatchObject({ servedBy: P('H'), stale: false })
   })
 
   it('serves from an obsolete backup that was not released yet, marked stale', async () => {
     const { a, sign } = await setup()
     const tables = memoryTables()
-    await tables.adopt(await sign(1, ['E'], []))
+    await tables.adopt(await sign(1, [P('E')], []))
     const result = await readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
+      self: P('G'),
       proposer: a,
       tables,
       ask: async (peer) => {
@@ -130,18 +146,18 @@ describe('protocols - read - redirect', () => {
       }
     })
     expect(result.stale).toBe(true)
-    expect(result.path.at(-1)).toMatchObject({ peerId: 'E', outcome: 'stale', height: 3, epoch: 1 })
+    expect(result.path.at(-1)).toMatchObject({ peerId: P('E'), outcome: 'stale', height: 3, epoch: 1 })
   })
 
   it('ignores a forged redirect table and fails listing whom it tried', async () => {
     const { a, sign } = await setup()
-    const forged = (await signTable(await generateKeyPair('Ed25519'), a, { chainId: a, epoch: 9, active: ['M'], obsolete: [], height: 1, tipHash: new Uint8Array(32), timestamp: 0 })).signed
+    const forged = (await signTable(await generateKeyPair('Ed25519'), a, { chainId: a, epoch: 9, active: [P('M')], obsolete: [], height: 1, tipHash: new Uint8Array(32), timestamp: 0 })).signed
     const tables = memoryTables()
-    await tables.adopt(await sign(1, ['E'], []))
+    await tables.adopt(await sign(1, [P('E')], []))
     const asked: string[] = []
     const err = await readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
+      self: P('G'),
       proposer: a,
       tables,
       ask: async (peer) => {
@@ -151,20 +167,20 @@ describe('protocols - read - redirect', () => {
       }
     }).catch((e: Error) => e)
     expect(err).toBeInstanceOf(NoHolderReachableError)
-    expect((err as NoHolderReachableError).tried.map(t => t.peerId)).toEqual([a, 'E'])
-    expect(asked).not.toContain('M')
+    expect((err as NoHolderReachableError).tried.map(t => t.peerId)).toEqual([a, P('E')])
+    expect(asked).not.toContain(P('M'))
     expect(tables.get(a)?.table.epoch).toBe(1)
   })
 
   it('detects redirect loops and bounds hops', async () => {
     const { a, sign } = await setup()
     const tables = memoryTables()
-    const t2 = await sign(2, ['E'], ['F'])
-    await tables.adopt(await sign(1, ['F'], []))
+    const t2 = await sign(2, [P('E')], [P('F')])
+    await tables.adopt(await sign(1, [P('F')], []))
     const asked: string[] = []
     await expect(readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
+      self: P('G'),
       tables,
       ask: async (peer) => {
         asked.push(peer)
@@ -172,28 +188,28 @@ describe('protocols - read - redirect', () => {
         return response({ status: Status.REDIRECT, epoch: 2, table: t2 as Uint8Array<ArrayBuffer> })
       }
     })).rejects.toThrow(NoHolderReachableError)
-    expect(asked).toEqual(['F', 'E'])
+    expect(asked).toEqual([P('F'), P('E')])
 
     // a chain of released backups, each redirecting to the next with a newer table: 4 answers followed at most
-    const chain = Array.from({ length: 10 }, (_, i) => `R${i}`)
-    const redirects = await Promise.all(chain.map(async (_, i) => await sign(10 + i, [chain[i + 1] ?? 'R0'], [])))
+    const chain = Array.from({ length: 10 }, (_, i) => P(`R${i}`))
+    const redirects = await Promise.all(chain.map(async (_, i) => await sign(10 + i, [chain[i + 1] ?? P('R0')], [])))
     const tables2 = memoryTables()
-    await tables2.adopt(await sign(9, ['R0'], []))
+    await tables2.adopt(await sign(9, [P('R0')], []))
     const asked2: string[] = []
     await expect(readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
+      self: P('G'),
       tables: tables2,
       maxHops: 4,
       ask: async (peer) => { asked2.push(peer); return response({ status: Status.REDIRECT, epoch: 10, table: redirects[chain.indexOf(peer)] as Uint8Array<ArrayBuffer> }) }
     })).rejects.toThrow(/tried/)
-    expect(asked2).toEqual(['R0', 'R1', 'R2', 'R3'])
+    expect(asked2).toEqual([P('R0'), P('R1'), P('R2'), P('R3')])
   })
 
   /** A reader whose table names 20 backups. */
   async function manyBackups (): Promise<{ a: string, many: string[], tables: ReturnType<typeof memoryTables> }> {
     const { a, sign } = await setup()
-    const many = Array.from({ length: 20 }, (_, i) => `P${i}`)
+    const many = Array.from({ length: 20 }, (_, i) => P(`P${i}`))
     const tables = memoryTables()
     await tables.adopt(await sign(3, many, []))
     return { a, many, tables }
@@ -204,7 +220,7 @@ describe('protocols - read - redirect', () => {
     const asked: string[] = []
     const err = await readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
+      self: P('G'),
       tables,
       timeout: 200,
       ask: async (peer) => {
@@ -224,17 +240,17 @@ describe('protocols - read - redirect', () => {
     const asked: string[] = []
     const result = await readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
+      self: P('G'),
       tables,
       maxHops: 4,
       proposer: a,
       ask: async (peer) => {
         asked.push(peer)
-        if (peer !== 'P19') throw new Error('down')
+        if (peer !== P('P19')) throw new Error('down')
         return response({ status: Status.OK, epoch: 3, height: 5, value: utf8.encode('fix'), valueHeight: 5 })
       }
     })
-    expect(result).toMatchObject({ servedBy: 'P19', stale: false })
+    expect(result).toMatchObject({ servedBy: P('P19'), stale: false })
     expect(asked).toEqual([a, ...many])
     expect(result.path.filter(p => p.outcome === 'unreachable')).toHaveLength(20)
   })
@@ -255,30 +271,30 @@ const utf8 = new TextEncoder()
 describe('protocols - read - redirect - a reader that knows no live holder', () => {
   it('looks the table up once the proposer fails, then asks its backups; the lookup is not a hop', async () => {
     const { a, sign } = await setup()
-    const current = await sign(3, ['B', 'C'], ['E'])
+    const current = await sign(3, [P('B'), P('C')], [P('E')])
     const tables = memoryTables()
     const lookups: Array<ReadonlySet<string>> = []
     const result = await readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
+      self: P('G'),
       proposer: a,
       tables,
       maxHops: 2,
       lookup: async (asked) => {
         lookups.push(new Set(asked))
         await tables.adopt(current)
-        return { path: [{ peerId: 'H', outcome: 'unavailable' }, { peerId: 'E', outcome: 'redirect', epoch: 3 }, { peerId: 'B', outcome: 'redirect', epoch: 3 }], holders: [] }
+        return { path: [{ peerId: P('H'), outcome: 'unavailable' }, { peerId: P('E'), outcome: 'redirect', epoch: 3 }, { peerId: P('B'), outcome: 'redirect', epoch: 3 }], holders: [] }
       },
       ask: async (peer) => {
-        if (peer === a || peer === 'C') throw new Error('connection refused')
-        if (peer === 'B') return response({ role: Role.ACTIVE, height: 5, epoch: 3, value: Uint8Array.of(7), valueHeight: 5 })
+        if (peer === a || peer === P('C')) throw new Error('connection refused')
+        if (peer === P('B')) return response({ role: Role.ACTIVE, height: 5, epoch: 3, value: Uint8Array.of(7), valueHeight: 5 })
         throw new Error(`unexpected ${peer}`)
       }
     })
-    expect(lookups).toEqual([new Set(['G', a])])
+    expect(lookups).toEqual([new Set([P('G'), a])])
     // B showed the table in the lookup and is a backup: it is still asked for the data
-    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['H', 'unavailable'], ['E', 'redirect'], ['B', 'redirect'], ['B', 'served']])
-    expect(result).toMatchObject({ servedBy: 'B', epoch: 3, stale: false })
+    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], [P('H'), 'unavailable'], [P('E'), 'redirect'], [P('B'), 'redirect'], [P('B'), 'served']])
+    expect(result).toMatchObject({ servedBy: P('B'), epoch: 3, stale: false })
   })
 
   it('does not look up when a holder it knows serves; looks up again only among members not asked yet, until none is left', async () => {
@@ -287,7 +303,7 @@ describe('protocols - read - redirect - a reader that knows no live holder', () 
     let calls = 0
     const served = await readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
+      self: P('G'),
       proposer: a,
       tables,
       lookup: async () => { calls++; return { path: [], holders: [] } },
@@ -296,17 +312,17 @@ describe('protocols - read - redirect - a reader that knows no live holder', () 
     expect(served.servedBy).toBe(a)
     expect(calls).toBe(0)
 
-    const useless = await sign(1, ['X'], [])
+    const useless = await sign(1, [P('X')], [])
     const err = await readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
+      self: P('G'),
       proposer: a,
       tables,
       lookup: async (exclude) => {
         calls++
-        if (exclude.has('H')) return { path: [], holders: [] }
+        if (exclude.has(P('H'))) return { path: [], holders: [] }
         await tables.adopt(useless)
-        return { path: [{ peerId: 'H', outcome: 'redirect', epoch: 1 }], holders: [] }
+        return { path: [{ peerId: P('H'), outcome: 'redirect', epoch: 1 }], holders: [] }
       },
       ask: async (peer) => { throw new Error(`${peer} refused`) }
     }).catch((e: Error) => e)
@@ -314,7 +330,7 @@ describe('protocols - read - redirect - a reader that knows no live holder', () 
     expect(calls).toBe(2)
     expect(err).toBeInstanceOf(NoHolderReachableError)
     // whom it tried, the lookup included
-    expect((err as NoHolderReachableError).tried.map(t => [t.peerId, t.outcome])).toEqual([[a, 'unreachable'], ['H', 'redirect'], ['X', 'unreachable']])
+    expect((err as NoHolderReachableError).tried.map(t => [t.peerId, t.outcome])).toEqual([[a, 'unreachable'], [P('H'), 'redirect'], [P('X'), 'unreachable']])
   })
 })
 
@@ -323,62 +339,62 @@ describe('protocols - read - redirect - the last copy', () => {
   it('asks a holder the lookup found when the table\'s backups are gone: its copy comes back, flagged stale', async () => {
     const { a, sign } = await setup()
     const tables = memoryTables()
-    await tables.adopt(await sign(3, ['B', 'C'], ['E']))
+    await tables.adopt(await sign(3, [P('B'), P('C')], [P('E')]))
     const asked: string[] = []
     const result = await readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
+      self: P('G'),
       proposer: a,
       tables,
-      lookup: async (exclude) => exclude.has('H') ? { path: [], holders: [] } : { path: [{ peerId: 'H', outcome: 'unavailable' }, { peerId: 'E', outcome: 'redirect', epoch: 3, height: 5 }], holders: ['E'] },
+      lookup: async (exclude) => exclude.has(P('H')) ? { path: [], holders: [] } : { path: [{ peerId: P('H'), outcome: 'unavailable' }, { peerId: P('E'), outcome: 'redirect', epoch: 3, height: 5 }], holders: [P('E')] },
       ask: async (peer) => {
         asked.push(peer)
         // E heard the newest table (epoch 3, where it is obsolete) but was never released: its copy is at the table's height
-        if (peer === 'E') return response({ role: Role.STALE, height: 5, epoch: 3, value: Uint8Array.of(9), valueHeight: 5 })
+        if (peer === P('E')) return response({ role: Role.STALE, height: 5, epoch: 3, value: Uint8Array.of(9), valueHeight: 5 })
         throw new Error('connection refused')
       }
     })
-    expect(asked).toEqual([a, 'B', 'C', 'E'])
+    expect(asked).toEqual([a, P('B'), P('C'), P('E')])
     // an obsolete backup says its copy may be old: the answer comes back flagged, but it comes back
-    expect(result).toMatchObject({ servedBy: 'E', stale: true, height: 5 })
+    expect(result).toMatchObject({ servedBy: P('E'), stale: true, height: 5 })
     expect(result.response.value).toEqual(Uint8Array.of(9))
-    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['B', 'unreachable'], ['C', 'unreachable'], ['H', 'unavailable'], ['E', 'redirect'], ['E', 'stale']])
+    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], [P('B'), 'unreachable'], [P('C'), 'unreachable'], [P('H'), 'unavailable'], [P('E'), 'redirect'], [P('E'), 'stale']])
   })
 
   it('looks up among the next members while the ones asked know only departed backups, at most MAX_LOOKUP_ROUNDS times', async () => {
     const { a, sign } = await setup()
     const tables = memoryTables()
-    const table = await sign(3, ['B', 'C'], ['E'])
+    const table = await sign(3, [P('B'), P('C')], [P('E')])
     // eight members a round; the holder K is in the second eight
-    const members = [...Array.from({ length: 8 }, (_, i) => `M${i}`), 'K', ...Array.from({ length: 7 }, (_, i) => `N${i}`)]
+    const members = [...Array.from({ length: 8 }, (_, i) => P(`M${i}`)), P('K'), ...Array.from({ length: 7 }, (_, i) => P(`N${i}`))]
     const excluded: Array<ReadonlySet<string>> = []
     const lookup = async (exclude: ReadonlySet<string>): Promise<{ path: PathEntry[], holders: string[] }> => {
       excluded.push(exclude)
       const round = members.filter(m => !exclude.has(m)).slice(0, 8)
       await tables.adopt(table)
-      return { path: round.map(peerId => ({ peerId, outcome: 'redirect' as const, epoch: 3 })), holders: round.filter(m => m === 'K') }
+      return { path: round.map(peerId => ({ peerId, outcome: 'redirect' as const, epoch: 3 })), holders: round.filter(m => m === P('K')) }
     }
     const result = await readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
+      self: P('G'),
       proposer: a,
       tables,
       lookup,
       ask: async (peer) => {
-        if (peer === 'K') return response({ role: Role.ACTIVE, height: 5, epoch: 3, value: Uint8Array.of(2), valueHeight: 5 })
+        if (peer === P('K')) return response({ role: Role.ACTIVE, height: 5, epoch: 3, value: Uint8Array.of(2), valueHeight: 5 })
         throw new Error('connection refused')
       }
     })
     expect(excluded).toHaveLength(2)
-    expect(excluded[1].has('M0') && excluded[1].has('B')).toBe(true)
-    expect(result).toMatchObject({ servedBy: 'K', epoch: 3 })
+    expect(excluded[1].has(P('M0')) && excluded[1].has(P('B'))).toBe(true)
+    expect(result).toMatchObject({ servedBy: P('K'), epoch: 3 })
 
     // nobody holds it: the read stops after MAX_LOOKUP_ROUNDS lookups, however many members there are
-    const many = Array.from({ length: 100 }, (_, i) => `P${i}`)
+    const many = Array.from({ length: 100 }, (_, i) => P(`P${i}`))
     let rounds = 0
     const err = await readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
+      self: P('G'),
       proposer: a,
       tables,
       lookup: async (exclude) => {
@@ -395,17 +411,17 @@ describe('protocols - read - redirect - the last copy', () => {
     const { a } = await setup()
     const result = await readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
+      self: P('G'),
       proposer: a,
       tables: memoryTables(),
-      lookup: async (exclude) => exclude.has('K') ? { path: [], holders: [] } : { path: [{ peerId: 'K', outcome: 'holder', height: 2 }], holders: ['K'] },
+      lookup: async (exclude) => exclude.has(P('K')) ? { path: [], holders: [] } : { path: [{ peerId: P('K'), outcome: 'holder', height: 2 }], holders: [P('K')] },
       ask: async (peer) => {
-        if (peer === 'K') return response({ role: Role.HOLDER, height: 2, value: Uint8Array.of(4), valueHeight: 2 })
+        if (peer === P('K')) return response({ role: Role.HOLDER, height: 2, value: Uint8Array.of(4), valueHeight: 2 })
         throw new Error('connection refused')
       }
     })
-    expect(result).toMatchObject({ servedBy: 'K', stale: false, height: 2 })
-    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['K', 'holder'], ['K', 'served']])
+    expect(result).toMatchObject({ servedBy: P('K'), stale: false, height: 2 })
+    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], [P('K'), 'holder'], [P('K'), 'served']])
   })
 })
 
@@ -413,9 +429,9 @@ describe('protocols - read - redirect - staleness judged by the reader', () => {
   // QA's case: N4 was an active backup at epoch 1, was down while epoch 2 moved the chain to N5 and N6
   async function qa (): Promise<{ a: string, tables: ReturnType<typeof memoryTables>, epoch1: Uint8Array<ArrayBuffer> }> {
     const { a, sign } = await owner()
-    const epoch1 = await sign(1, 1, ['N3', 'N4'], [])
+    const epoch1 = await sign(1, 1, [P('N3'), P('N4')], [])
     const tables = memoryTables()
-    await tables.adopt(await sign(2, 2, ['N5', 'N6'], ['N3', 'N4']))
+    await tables.adopt(await sign(2, 2, [P('N5'), P('N6')], [P('N3'), P('N4')]))
     return { a, tables, epoch1 }
   }
   // N4 answers from its own (epoch 1) table: it believes it is active
@@ -425,19 +441,19 @@ describe('protocols - read - redirect - staleness judged by the reader', () => {
     const { a, tables, epoch1 } = await qa()
     const result = await readWithRedirect({
       request: keyRequest(a),
-      self: 'N7',
+      self: P('N7'),
       proposer: a,
-      via: ['N4'],
+      via: [P('N4')],
       tables,
       ask: async (peer) => {
-        if (peer === 'N4') return fromN4(epoch1)
-        if (peer === 'N5') return response({ role: Role.ACTIVE, height: 2, epoch: 2, value: utf8.encode('new'), valueHeight: 2 })
+        if (peer === P('N4')) return fromN4(epoch1)
+        if (peer === P('N5')) return response({ role: Role.ACTIVE, height: 2, epoch: 2, value: utf8.encode('new'), valueHeight: 2 })
         throw new Error('down')
       }
     })
-    expect(result).toMatchObject({ servedBy: 'N5', stale: false, epoch: 2, height: 2 })
+    expect(result).toMatchObject({ servedBy: P('N5'), stale: false, epoch: 2, height: 2 })
     expect(new TextDecoder().decode(result.response.value)).toBe('new')
-    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['N4', 'stale'], ['N5', 'served']])
+    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], [P('N4'), 'stale'], [P('N5'), 'served']])
     expect(result.path[1].error).toMatch(/epoch 1 < 2/)
     // the old table it showed changes nothing here
     expect(tables.get(a)?.table.epoch).toBe(2)
@@ -447,43 +463,43 @@ describe('protocols - read - redirect - staleness judged by the reader', () => {
     // R holds epoch 1 (N4 active), as does N4, which believes it is active; members heard epoch 2 (N5)
     async function away (): Promise<{ a: string, tables: ReturnType<typeof memoryTables>, epoch1: Uint8Array<ArrayBuffer>, epoch2: Uint8Array<ArrayBuffer> }> {
       const { a, sign } = await owner()
-      const epoch1 = await sign(1, 1, ['N4'], [])
+      const epoch1 = await sign(1, 1, [P('N4')], [])
       const tables = memoryTables()
       await tables.adopt(epoch1)
-      return { a, tables, epoch1, epoch2: await sign(2, 2, ['N5'], ['N4']) }
+      return { a, tables, epoch1, epoch2: await sign(2, 2, [P('N5')], [P('N4')]) }
     }
     const ask = (epoch1: Uint8Array<ArrayBuffer>) => async (peer: string): Promise<ReadResponse> => {
-      if (peer === 'N4') return fromN4(epoch1)
-      if (peer === 'N5') return response({ role: Role.ACTIVE, height: 2, epoch: 2, value: utf8.encode('new'), valueHeight: 2 })
+      if (peer === P('N4')) return fromN4(epoch1)
+      if (peer === P('N5')) return response({ role: Role.ACTIVE, height: 2, epoch: 2, value: utf8.encode('new'), valueHeight: 2 })
       throw new Error('down')
     }
 
     /** R reads the key, its proposer out of reach. */
     const readAway = async (a: string, tables: ReturnType<typeof memoryTables>, rest: Pick<Parameters<typeof readWithRedirect>[0], 'ask' | 'confirm'>): Promise<RedirectReadResult> =>
-      await readWithRedirect({ request: keyRequest(a), self: 'R', proposer: a, tables, ...rest })
+      await readWithRedirect({ request: keyRequest(a), self: P('R'), proposer: a, tables, ...rest })
 
     it('with the proposer out of reach, it looks the table up before it calls the backup\'s answer fresh, and reads the new one', async () => {
       const { a, tables, epoch1, epoch2 } = await away()
       const result = await readAway(a, tables, {
         confirm: async () => {
           await tables.adopt(epoch2)
-          return { path: [{ peerId: 'X', outcome: 'redirect', epoch: 2 }], holders: [] }
+          return { path: [{ peerId: P('X'), outcome: 'redirect', epoch: 2 }], holders: [] }
         },
         ask: ask(epoch1)
       })
-      expect(result).toMatchObject({ servedBy: 'N5', stale: false, epoch: 2, height: 2 })
+      expect(result).toMatchObject({ servedBy: P('N5'), stale: false, epoch: 2, height: 2 })
       expect(new TextDecoder().decode(result.response.value)).toBe('new')
-      expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['X', 'redirect'], ['N4', 'stale'], ['N5', 'served']])
+      expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], [P('X'), 'redirect'], [P('N4'), 'stale'], [P('N5'), 'served']])
     })
 
     it('a lookup that finds nothing newer confirms its table: the backup\'s answer is fresh, and one lookup was enough', async () => {
       const { a, tables, epoch1 } = await away()
       let lookups = 0
       const result = await readAway(a, tables, {
-        confirm: async () => { lookups++; return { path: [{ peerId: 'X', outcome: 'redirect', epoch: 1 }], holders: [] } },
+        confirm: async () => { lookups++; return { path: [{ peerId: P('X'), outcome: 'redirect', epoch: 1 }], holders: [] } },
         ask: ask(epoch1)
       })
-      expect(result).toMatchObject({ servedBy: 'N4', stale: false, epoch: 1 })
+      expect(result).toMatchObject({ servedBy: P('N4'), stale: false, epoch: 1 })
       expect(lookups).toBe(1)
     })
 
@@ -492,11 +508,11 @@ describe('protocols - read - redirect - staleness judged by the reader', () => {
       const result = await readAway(a, tables, {
         confirm: async () => {
           await tables.adopt(epoch2)
-          return { path: [{ peerId: 'X', outcome: 'redirect', epoch: 2 }], holders: [] }
+          return { path: [{ peerId: P('X'), outcome: 'redirect', epoch: 2 }], holders: [] }
         },
         ask: async (peer) => peer === a ? response({ status: Status.UNAVAILABLE, message: 'chain not held here' }) : await ask(epoch1)(peer)
       })
-      expect(result).toMatchObject({ servedBy: 'N5', stale: false, epoch: 2 })
+      expect(result).toMatchObject({ servedBy: P('N5'), stale: false, epoch: 2 })
     })
 
     it('a redirect that shows a newer table is news enough: no lookup', async () => {
@@ -504,9 +520,9 @@ describe('protocols - read - redirect - staleness judged by the reader', () => {
       let lookups = 0
       const result = await readAway(a, tables, {
         confirm: async () => { lookups++; return { path: [], holders: [] } },
-        ask: async (peer) => peer === 'N4' ? response({ status: Status.REDIRECT, epoch: 2, table: epoch2 }) : await ask(epoch2)(peer)
+        ask: async (peer) => peer === P('N4') ? response({ status: Status.REDIRECT, epoch: 2, table: epoch2 }) : await ask(epoch2)(peer)
       })
-      expect(result).toMatchObject({ servedBy: 'N5', stale: false })
+      expect(result).toMatchObject({ servedBy: P('N5'), stale: false })
       expect(lookups).toBe(0)
     })
   })
@@ -515,37 +531,37 @@ describe('protocols - read - redirect - staleness judged by the reader', () => {
     const { a, tables, epoch1 } = await qa()
     const result = await readWithRedirect({
       request: keyRequest(a),
-      self: 'N7',
+      self: P('N7'),
       proposer: a,
-      via: ['N4'],
+      via: [P('N4')],
       tables,
       ask: async (peer) => {
-        if (peer === 'N4') return fromN4(epoch1)
+        if (peer === P('N4')) return fromN4(epoch1)
         throw new Error('down')
       }
     })
-    expect(result).toMatchObject({ servedBy: 'N4', stale: true, epoch: 1, height: 1 })
+    expect(result).toMatchObject({ servedBy: P('N4'), stale: true, epoch: 1, height: 1 })
     expect(new TextDecoder().decode(result.response.value)).toBe('old')
-    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['N4', 'stale'], ['N5', 'unreachable'], ['N6', 'unreachable']])
+    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], [P('N4'), 'stale'], [P('N5'), 'unreachable'], [P('N6'), 'unreachable']])
   })
 
   it('an answer at the current epoch but below the table\'s height is stale (a backup the round could not refresh)', async () => {
     const { a, sign } = await owner()
     const tables = memoryTables()
-    const t = await sign(3, 7, ['B', 'C'], [])
+    const t = await sign(3, 7, [P('B'), P('C')], [])
     await tables.adopt(t)
     const result = await readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
+      self: P('G'),
       proposer: a,
       tables,
       ask: async (peer) => {
-        if (peer === 'B') return response({ role: Role.ACTIVE, height: 5, epoch: 3, value: Uint8Array.of(5), valueHeight: 5, table: t })
-        if (peer === 'C') return response({ role: Role.ACTIVE, height: 7, epoch: 3, value: Uint8Array.of(7), valueHeight: 7, table: t })
+        if (peer === P('B')) return response({ role: Role.ACTIVE, height: 5, epoch: 3, value: Uint8Array.of(5), valueHeight: 5, table: t })
+        if (peer === P('C')) return response({ role: Role.ACTIVE, height: 7, epoch: 3, value: Uint8Array.of(7), valueHeight: 7, table: t })
         throw new Error('down')
       }
     })
-    expect(result).toMatchObject({ servedBy: 'C', stale: false, height: 7 })
+    expect(result).toMatchObject({ servedBy: P('C'), stale: false, height: 7 })
     expect(result.path.map(p => p.outcome)).toEqual(['unreachable', 'stale', 'served'])
     expect(result.path[1].error).toMatch(/height 5 < 7/)
   })
@@ -554,66 +570,66 @@ describe('protocols - read - redirect - staleness judged by the reader', () => {
     const { a, tables, epoch1 } = await qa()
     const result = await readWithRedirect({
       request: keyRequest(a),
-      self: 'N7',
+      self: P('N7'),
       proposer: a,
-      via: ['N4'],
+      via: [P('N4')],
       tables,
       ask: async (peer) => {
-        if (peer === 'N4') return response({ status: Status.NOT_FOUND, role: Role.ACTIVE, height: 1, epoch: 1, table: epoch1 })
-        if (peer === a || peer === 'N5') throw new Error('down')
+        if (peer === P('N4')) return response({ status: Status.NOT_FOUND, role: Role.ACTIVE, height: 1, epoch: 1, table: epoch1 })
+        if (peer === a || peer === P('N5')) throw new Error('down')
         return response({ role: Role.ACTIVE, height: 2, epoch: 2, value: Uint8Array.of(2), valueHeight: 2 })
       }
     })
-    expect(result).toMatchObject({ servedBy: 'N6', stale: false })
+    expect(result).toMatchObject({ servedBy: P('N6'), stale: false })
     expect(result.path.map(p => p.outcome)).toEqual(['unreachable', 'not-found', 'unreachable', 'served'])
   })
 
   it('an unreleased obsolete backup no longer ends the read when a current backup answers', async () => {
     const { a, sign } = await owner()
     const tables = memoryTables()
-    await tables.adopt(await sign(2, 4, ['B'], ['E']))
+    await tables.adopt(await sign(2, 4, [P('B')], [P('E')]))
     const result = await readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
-      via: ['E'],
+      self: P('G'),
+      via: [P('E')],
       tables,
       ask: async (peer) => {
-        if (peer === 'E') return response({ role: Role.STALE, height: 4, epoch: 2, value: Uint8Array.of(1), valueHeight: 4 })
+        if (peer === P('E')) return response({ role: Role.STALE, height: 4, epoch: 2, value: Uint8Array.of(1), valueHeight: 4 })
         return response({ role: Role.ACTIVE, height: 4, epoch: 2, value: Uint8Array.of(2), valueHeight: 4 })
       }
     })
-    expect(result).toMatchObject({ servedBy: 'B', stale: false })
-    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([['E', 'stale'], ['B', 'served']])
+    expect(result).toMatchObject({ servedBy: P('B'), stale: false })
+    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[P('E'), 'stale'], [P('B'), 'served']])
   })
 
   it('of several stale answers it returns the freshest', async () => {
     const { a, sign } = await owner()
     const tables = memoryTables()
-    await tables.adopt(await sign(5, 9, ['B', 'C', 'D'], []))
-    const heights: Record<string, number> = { B: 3, C: 8, D: 6 }
+    await tables.adopt(await sign(5, 9, [P('B'), P('C'), P('D')], []))
+    const heights: Record<string, number> = { [P('B')]: 3, [P('C')]: 8, [P('D')]: 6 }
     const result = await readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
+      self: P('G'),
       tables,
       ask: async (peer) => response({ role: Role.ACTIVE, height: heights[peer], epoch: 5, value: Uint8Array.of(heights[peer]), valueHeight: heights[peer] })
     })
-    expect(result).toMatchObject({ servedBy: 'C', stale: true, height: 8 })
+    expect(result).toMatchObject({ servedBy: P('C'), stale: true, height: 8 })
     expect(result.path.map(p => p.outcome)).toEqual(['stale', 'stale', 'stale'])
   })
 
   it('a reader without a table takes the first answer as it is (nothing to compare with)', async () => {
     const { a, epoch1 } = await qa()
     const result = await readWithRedirect({
-      request: keyRequest(a), self: 'N7', via: ['N4'], tables: memoryTables(), ask: async () => fromN4(epoch1)
+      request: keyRequest(a), self: P('N7'), via: [P('N4')], tables: memoryTables(), ask: async () => fromN4(epoch1)
     })
-    expect(result).toMatchObject({ servedBy: 'N4', stale: false, epoch: 1 })
+    expect(result).toMatchObject({ servedBy: P('N4'), stale: false, epoch: 1 })
   })
 
   it('a FORBIDDEN answer is a refusal, listed when the read fails', async () => {
     const { a, tables } = await qa()
     const err = await readWithRedirect({
       request: keyRequest(a),
-      self: 'N7',
+      self: P('N7'),
       proposer: a,
       tables,
       ask: async () => response({ status: Status.FORBIDDEN, message: 'not a member of this network' })
@@ -621,8 +637,8 @@ describe('protocols - read - redirect - staleness judged by the reader', () => {
     expect(err).toBeInstanceOf(NoHolderReachableError)
     expect((err as NoHolderReachableError).tried).toEqual([
       { peerId: a, outcome: 'refused', error: 'not a member of this network' },
-      { peerId: 'N5', outcome: 'refused', error: 'not a member of this network' },
-      { peerId: 'N6', outcome: 'refused', error: 'not a member of this network' }
+      { peerId: P('N5'), outcome: 'refused', error: 'not a member of this network' },
+      { peerId: P('N6'), outcome: 'refused', error: 'not a member of this network' }
     ])
   })
 })
@@ -646,24 +662,24 @@ describe('protocols - read - redirect - answers a holder cannot back', () => {
   it('a block at the height of the reader\'s table that is not the tip it names is an error, and the next holder serves', async () => {
     const { a, sign, b2, forged } = await twoBlocks()
     const tables = memoryTables()
-    await tables.adopt(await sign(3, 2, ['B', 'C'], [], b2.hash))
+    await tables.adopt(await sign(3, 2, [P('B'), P('C')], [], b2.hash))
     for (const tipHash of [forged.hash, b2.hash]) {
       const result = await readWithRedirect({
         request: blockRequest(a, 2),
-        self: 'G',
+        self: P('G'),
         proposer: a,
         tables,
         check,
         ask: async (peer) => {
           // B reports its own tip, or the table's to pass for current: its block gives it away either way
-          if (peer === 'B') return blockAnswer(forged, { epoch: 3, tipHash: tipHash as Uint8Array<ArrayBuffer> })
-          if (peer === 'C') return blockAnswer(b2, { epoch: 3 })
+          if (peer === P('B')) return blockAnswer(forged, { epoch: 3, tipHash: tipHash as Uint8Array<ArrayBuffer> })
+          if (peer === P('C')) return blockAnswer(b2, { epoch: 3 })
           throw new Error('down')
         }
       })
-      expect(result).toMatchObject({ servedBy: 'C', stale: false })
+      expect(result).toMatchObject({ servedBy: P('C'), stale: false })
       expect(result.response.blocks).toEqual([encodeBlock(b2)])
-      expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['B', 'error'], ['C', 'served']])
+      expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], [P('B'), 'error'], [P('C'), 'served']])
       expect(result.path[1].error).toMatch(/^blocks that do not verify: block 2 of .* is not the tip its signed table names \(epoch 3/)
     }
   })
@@ -672,81 +688,81 @@ describe('protocols - read - redirect - answers a holder cannot back', () => {
     const { a, sign, b2 } = await twoBlocks()
     const pruned: Block = { ...b2, payload: undefined }
     const tables = memoryTables()
-    await tables.adopt(await sign(3, 2, ['X', 'Z'], [], b2.hash))
+    await tables.adopt(await sign(3, 2, [P('X'), P('Z')], [], b2.hash))
     const read = async (zUp: boolean): Promise<RedirectReadResult> => await readWithRedirect({
       request: blockRequest(a, 2),
-      self: 'G',
+      self: P('G'),
       proposer: a,
       tables,
       check,
       whole: wholeBlockAnswer,
       ask: async (peer) => {
-        if (peer === 'X') return blockAnswer(pruned, { epoch: 3 })
-        if (peer === 'Z' && zUp) return blockAnswer(b2, { epoch: 3 })
+        if (peer === P('X')) return blockAnswer(pruned, { epoch: 3 })
+        if (peer === P('Z') && zUp) return blockAnswer(b2, { epoch: 3 })
         throw new Error('down')
       }
     })
     const whole = await read(true)
-    expect(whole).toMatchObject({ servedBy: 'Z', stale: false })
+    expect(whole).toMatchObject({ servedBy: P('Z'), stale: false })
     expect(whole.response.blocks).toEqual([encodeBlock(b2)])
-    expect(whole.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['X', 'pruned'], ['Z', 'served']])
+    expect(whole.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], [P('X'), 'pruned'], [P('Z'), 'served']])
     // nobody has it whole: the header X kept (it still verifies) is the answer, not an error
     const header = await read(false)
-    expect(header).toMatchObject({ servedBy: 'X', stale: false })
+    expect(header).toMatchObject({ servedBy: P('X'), stale: false })
     expect(header.response.blocks).toEqual([encodeBlock(pruned)])
-    expect(header.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], ['X', 'pruned'], ['Z', 'unreachable']])
+    expect(header.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], [P('X'), 'pruned'], [P('Z'), 'unreachable']])
   })
 
   it('judges the blocks against the newer table the same answer carries', async () => {
     const { a, sign, b2, forged } = await twoBlocks()
     const tables = memoryTables()
     // the reader's table is older than block 2; the liar shows the real newer table, which names block 2
-    await tables.adopt(await sign(2, 1, ['B'], []))
-    const current = await sign(3, 2, ['B', 'C'], [], b2.hash)
+    await tables.adopt(await sign(2, 1, [P('B')], []))
+    const current = await sign(3, 2, [P('B'), P('C')], [], b2.hash)
     const err = await readWithRedirect({
       request: blockRequest(a, 2),
-      self: 'G',
+      self: P('G'),
       proposer: a,
       tables,
       check,
       ask: async (peer) => {
-        if (peer === 'B') return blockAnswer(forged, { epoch: 3, table: current })
+        if (peer === P('B')) return blockAnswer(forged, { epoch: 3, table: current })
         throw new Error('down')
       }
     }).catch((e: Error) => e)
     expect(err).toBeInstanceOf(NoHolderReachableError)
-    expect((err as NoHolderReachableError).tried.map(t => [t.peerId, t.outcome])).toEqual([[a, 'unreachable'], ['B', 'error'], ['C', 'unreachable']])
+    expect((err as NoHolderReachableError).tried.map(t => [t.peerId, t.outcome])).toEqual([[a, 'unreachable'], [P('B'), 'error'], [P('C'), 'unreachable']])
     expect(tables.get(a)?.table.epoch).toBe(3)
   })
 
   it('a holder at the table\'s height with another tip answers from another chain: invalid, neither served nor kept', async () => {
     const { a, sign } = await owner()
     const tables = memoryTables()
-    const t = await sign(3, 2, ['B', 'C'], [])
+    const t = await sign(3, 2, [P('B'), P('C')], [])
     await tables.adopt(t)
     const other = Uint8Array.from({ length: 32 }, () => 7)
     const ask = (c: ReadResponse | Error) => async (peer: string): Promise<ReadResponse> => {
-      if (peer === 'B') return response({ height: 2, epoch: 3, tipHash: other, value: utf8.encode('forked'), valueHeight: 2, table: t })
-      if (peer === 'C' && !(c instanceof Error)) return c
+      if (peer === P('B')) return response({ height: 2, epoch: 3, tipHash: other, value: utf8.encode('forked'), valueHeight: 2, table: t })
+      if (peer === P('C') && !(c instanceof Error)) return c
       throw c instanceof Error ? c : new Error('down')
     }
-    const result = await readWithRedirect({ request: keyRequest(a), self: 'G', proposer: a, tables, ask: ask(response({ height: 2, epoch: 3, value: utf8.encode('real'), valueHeight: 2 })) })
-    expect(result).toMatchObject({ servedBy: 'C', stale: false })
-    expect(result.path[1]).toMatchObject({ peerId: 'B', outcome: 'invalid' })
+    const result = await readWithRedirect({ request: keyRequest(a), self: P('G'), proposer: a, tables, ask: ask(response({ height: 2, epoch: 3, value: utf8.encode('real'), valueHeight: 2 })) })
+    expect(result).toMatchObject({ servedBy: P('C'), stale: false })
+    expect(result.path[1]).toMatchObject({ peerId: P('B'), outcome: 'invalid' })
     expect(result.path[1].error).toMatch(/tip at height 2 is not the one the signed table of epoch 3 names/)
     // nobody else: the forked answer is no fallback either (an absence from it neither)
     for (const status of [Status.OK, Status.NOT_FOUND]) {
       const err = await readWithRedirect({
-        request: keyRequest(a), self: 'G', proposer: a, tables, ask: async (peer) => peer === 'B' ? response({ status, height: 2, epoch: 3, tipHash: other, table: t }) : await Promise.reject(new Error('down'))
+        request: keyRequest(a), self: P('G'), proposer: a, tables, ask: async (peer) => peer === P('B') ? response({ status, height: 2, epoch: 3, tipHash: other, table: t }) : await Promise.reject(new Error('down'))
       }).catch((e: Error) => e)
       expect(err).toBeInstanceOf(NoHolderReachableError)
-      expect((err as NoHolderReachableError).tried.find(p => p.peerId === 'B')?.outcome).toBe('invalid')
+      expect((err as NoHolderReachableError).tried.find(p => p.peerId === P('B'))?.outcome).toBe('invalid')
     }
   })
 
   it('an epoch claimed without its signed table is invalid, never served nor kept as a fallback', async () => {
     const { a, sign } = await owner()
-    const epoch2 = await sign(2, 2, ['B', 'C'], [])
+    const epoch2 = await sign(2, 2, [P('B'), P('C')], [])
     const made = (r: Partial<ReadResponse>): ReadResponse => response({ height: 99, epoch: 99, value: utf8.encode('made up'), valueHeight: 99, ...r })
     // no table, a table of a lower epoch, a table that does not verify; a reader that holds epoch 2, or none
     for (const [claim, held] of [[made({}), epoch2], [made({ table: epoch2 }), epoch2], [made({ table: epoch2 }), undefined], [made({}), undefined], [made({ table: Uint8Array.of(1, 2, 3) }), epoch2]] as const) {
@@ -754,14 +770,14 @@ describe('protocols - read - redirect - answers a holder cannot back', () => {
       if (held != null) await tables.adopt(held)
       const err = await readWithRedirect({
         request: keyRequest(a),
-        self: 'G',
+        self: P('G'),
         proposer: a,
-        via: ['L'],
+        via: [P('L')],
         tables,
-        ask: async (peer) => peer === 'L' ? claim : await Promise.reject(new Error('down'))
+        ask: async (peer) => peer === P('L') ? claim : await Promise.reject(new Error('down'))
       }).catch((e: Error) => e)
       expect(err).toBeInstanceOf(NoHolderReachableError)
-      const liar = (err as NoHolderReachableError).tried.find(p => p.peerId === 'L')
+      const liar = (err as NoHolderReachableError).tried.find(p => p.peerId === P('L'))
       expect(liar).toMatchObject({ outcome: 'invalid' })
       expect(liar?.error).toMatch(/epoch 99 claimed without its signed table \(the reader's newest is (epoch 2|none)\)/)
     }
@@ -770,61 +786,61 @@ describe('protocols - read - redirect - answers a holder cannot back', () => {
     await tables.adopt(epoch2)
     const result = await readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
-      via: ['L'],
+      self: P('G'),
+      via: [P('L')],
       tables,
-      ask: async (peer) => peer === 'L' ? made({}) : response({ height: 2, epoch: 2, value: utf8.encode('real'), valueHeight: 2, table: epoch2 })
+      ask: async (peer) => peer === P('L') ? made({}) : response({ height: 2, epoch: 2, value: utf8.encode('real'), valueHeight: 2, table: epoch2 })
     })
-    expect(result).toMatchObject({ servedBy: 'B', stale: false, epoch: 2 })
-    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([['L', 'invalid'], ['B', 'served']])
+    expect(result).toMatchObject({ servedBy: P('B'), stale: false, epoch: 2 })
+    expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[P('L'), 'invalid'], [P('B'), 'served']])
   })
 
   it('a value written above the chain height its holder reports contradicts itself: invalid, the next holder serves', async () => {
     const { a, sign } = await owner()
     const tables = memoryTables()
-    await tables.adopt(await sign(2, 5, ['B', 'C'], []))
+    await tables.adopt(await sign(2, 5, [P('B'), P('C')], []))
     // B reports its epoch and tip truthfully, and a value height of its own making: served as fresh, that height went to the user (a review)
     const result = await readWithRedirect({
       request: keyRequest(a),
-      self: 'G',
+      self: P('G'),
       proposer: a,
       tables,
       ask: async (peer) => {
         if (peer === a) throw new Error('offline')
-        if (peer === 'B') return response({ role: Role.ACTIVE, height: 5, epoch: 2, value: Uint8Array.of(9), valueHeight: 1_000_000 })
+        if (peer === P('B')) return response({ role: Role.ACTIVE, height: 5, epoch: 2, value: Uint8Array.of(9), valueHeight: 1_000_000 })
         return response({ role: Role.ACTIVE, height: 5, epoch: 2, value: Uint8Array.of(1), valueHeight: 4 })
       }
     })
-    expect(result).toMatchObject({ servedBy: 'C', stale: false })
-    expect(result.path.find(p => p.peerId === 'B')).toMatchObject({ outcome: 'invalid', error: 'value written at height 1000000 of a chain held up to 5' })
+    expect(result).toMatchObject({ servedBy: P('C'), stale: false })
+    expect(result.path.find(p => p.peerId === P('B'))).toMatchObject({ outcome: 'invalid', error: 'value written at height 1000000 of a chain held up to 5' })
   })
 
   it('a NOT_FOUND counts as the chain\'s only from its proposer or a backup the reader\'s table names active, with an epoch it can back', async () => {
     const { a, sign } = await owner()
     const tables = memoryTables()
-    const t = await sign(2, 2, ['B', 'C'], [])
+    const t = await sign(2, 2, [P('B'), P('C')], [])
     await tables.adopt(t)
     const absent = (r: Partial<ReadResponse>): ReadResponse => response({ status: Status.NOT_FOUND, role: Role.ACTIVE, height: 2, epoch: 2, ...r })
     const liars: Array<[string, ReadResponse, string]> = [
       // an "active" backup with a made-up epoch, one the table does not name, a "proposer" that is not the chain's
-      ['L', absent({ epoch: 99, height: 99 }), 'invalid'],
-      ['M', absent({ table: t }), 'not-found'],
-      ['N', absent({ role: Role.PROPOSER }), 'not-found']
+      [P('L'), absent({ epoch: 99, height: 99 }), 'invalid'],
+      [P('M'), absent({ table: t }), 'not-found'],
+      [P('N'), absent({ role: Role.PROPOSER }), 'not-found']
     ]
     for (const [liar, answer, outcome] of liars) {
       const result = await readWithRedirect({
         request: keyRequest(a),
-        self: 'G',
+        self: P('G'),
         via: [liar],
         tables,
         ask: async (peer) => peer === liar ? answer : response({ height: 2, epoch: 2, value: utf8.encode('there'), valueHeight: 2 })
       })
-      expect(result).toMatchObject({ servedBy: 'B', stale: false })
-      expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[liar, outcome], ['B', 'served']])
+      expect(result).toMatchObject({ servedBy: P('B'), stale: false })
+      expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[liar, outcome], [P('B'), 'served']])
     }
     // the backup the table names and the proposer itself still speak for the chain
-    for (const [peer, role] of [['B', Role.ACTIVE], [a, Role.PROPOSER]] as const) {
-      const result = await readWithRedirect({ request: keyRequest(a), self: 'G', via: [peer], tables, ask: async () => absent({ role }) })
+    for (const [peer, role] of [[P('B'), Role.ACTIVE], [a, Role.PROPOSER]] as const) {
+      const result = await readWithRedirect({ request: keyRequest(a), self: P('G'), via: [peer], tables, ask: async () => absent({ role }) })
       expect(result).toMatchObject({ servedBy: peer, stale: false })
       expect(result.response.status).toBe(Status.NOT_FOUND)
     }
@@ -833,38 +849,38 @@ describe('protocols - read - redirect - answers a holder cannot back', () => {
   it('a stale answer kept for later is checked again against a newer table shown after it', async () => {
     const { a, sign, b1, b2, forged } = await twoBlocks()
     const tables = memoryTables()
-    await tables.adopt(await sign(1, 1, ['E'], [], b1.hash))
-    const epoch2 = await sign(2, 2, ['F'], ['E'], b2.hash)
+    await tables.adopt(await sign(1, 1, [P('E')], [], b1.hash))
+    const epoch2 = await sign(2, 2, [P('F')], [P('E')], b2.hash)
     const err = await readWithRedirect({
       request: blockRequest(a, 2),
-      self: 'G',
-      via: ['E', 'X'],
+      self: P('G'),
+      via: [P('E'), P('X')],
       tables,
       check,
       ask: async (peer) => {
         // E, obsolete, says so: kept; X then shows the newer table, whose tip is not E's block 2
-        if (peer === 'E') return blockAnswer(forged, { role: Role.STALE, epoch: 1 })
-        if (peer === 'X') return response({ status: Status.REDIRECT, epoch: 2, table: epoch2 })
+        if (peer === P('E')) return blockAnswer(forged, { role: Role.STALE, epoch: 1 })
+        if (peer === P('X')) return response({ status: Status.REDIRECT, epoch: 2, table: epoch2 })
         throw new Error('down')
       }
     }).catch((e: Error) => e)
     expect(err).toBeInstanceOf(NoHolderReachableError)
-    expect((err as NoHolderReachableError).tried.map(t => [t.peerId, t.outcome])).toEqual([['E', 'error'], ['X', 'redirect'], ['F', 'unreachable']])
+    expect((err as NoHolderReachableError).tried.map(t => [t.peerId, t.outcome])).toEqual([[P('E'), 'error'], [P('X'), 'redirect'], [P('F'), 'unreachable']])
   })
 
   it('a vehicle that lost its database reads its own chain: an answer below the epoch it had reached is stale, whatever role the holder claims', async () => {
     const { a, sign } = await setup()
     // E was away when the chain moved on: its table of epoch 1 still names it active, and it lacks the key
-    const old = await sign(1, ['E'], [])
+    const old = await sign(1, [P('E')], [])
     const read = async (floorEpoch?: number, status = Status.NOT_FOUND): Promise<RedirectReadResult> => await readWithRedirect({
       request: keyRequest(a),
       self: a,
       proposer: a,
       tables: memoryTables(),
-      via: ['E'],
+      via: [P('E')],
       floorEpoch,
       ask: async (peer) => {
-        if (peer !== 'E') throw new Error(`unexpected ${peer}`)
+        if (peer !== P('E')) throw new Error(`unexpected ${peer}`)
         return response({ status, role: Role.ACTIVE, height: 5, epoch: 1, table: old as Uint8Array<ArrayBuffer>, ...(status === Status.OK ? { value: Uint8Array.of(1), valueHeight: 5 } : {}) })
       }
     })
@@ -873,10 +889,10 @@ describe('protocols - read - redirect - answers a holder cannot back', () => {
     const absent = await read(3)
     expect(absent.stale).toBe(true)
     expect(absent.response.status).toBe(Status.NOT_FOUND)
-    expect(absent.path).toEqual([expect.objectContaining({ peerId: 'E', outcome: 'not-found', error: 'behind the epoch the chain is known to have reached: 1 < 3' })])
+    expect(absent.path).toEqual([expect.objectContaining({ peerId: P('E'), outcome: 'not-found', error: 'behind the epoch the chain is known to have reached: 1 < 3' })])
     const value = await read(3, Status.OK)
     expect(value.stale).toBe(true)
-    expect(value.path).toEqual([expect.objectContaining({ peerId: 'E', outcome: 'stale' })])
+    expect(value.path).toEqual([expect.objectContaining({ peerId: P('E'), outcome: 'stale' })])
     // a floor the holder's epoch reaches changes nothing
     expect((await read(1)).stale).toBe(false)
   })
