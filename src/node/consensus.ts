@@ -651,11 +651,19 @@ export class Consensus {
     if (!this.running || await this.ownReturn.lost() == null) return true
     // nobody to ask: a member that connects pokes the next try
     if (this.c.connectedMembers().length === 0) return false
-    await this.throughOwnGate(async () => {
+    // owed before the fetch: its booth hands it back (or its backups did, which the check after the gate tells)
+    const owed = await this.ownReturn.owedByBooth()
+    const replica = await this.throughOwnGate(async () => {
       if (!await this.driver.ownStarted()) await this.ownReturn.caughtUp()
       // what no backup took comes back through the booth that decided it (its phase 1)
-      if (await this.ownReturn.consensusRan()) await this.driver.own()
+      return await this.ownReturn.consensusRan() ? await this.driver.own() : undefined
     })
+    if (replica != null && owed && await this.ownReturn.owedByBooth()) {
+      // led, and what its phase 1 recovered applied (a fixed proposer's read index): until then, with no
+      // backup table to say the chain holds more, our store's "no value" was taken for the chain's (a review)
+      await replica.confirmLeader(LEADER_READ_TIMEOUT, 'own chain back from its booth')
+      await this.ownReturn.ledAgain()
+    }
     const back = await this.ownReturn.lost() == null
     if (back) this.log('own chain back after the database was lost: height %d', (await this.c.chains.tip(this.self)).height)
     return back

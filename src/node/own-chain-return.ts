@@ -50,6 +50,10 @@ export class OwnChainReturn {
   private lastCheck?: OwnCheck
   /** Our own chain has consensus state (driver.ownStarted, which reads the consensus store, said so once). */
   private startedSeen = false
+  /** This run's replica of our own chain led it and applied what its phase 1 recovered (ledAgain). */
+  private led = false
+  /** This run found our chain owed by its booth (unbackedByBooth): with no table, it stays so until led. */
+  private owing = false
 
   constructor (deps: OwnChainReturnDeps) {
     this.d = deps
@@ -59,6 +63,26 @@ export class OwnChainReturn {
   reset (): void {
     this.isCaughtUp = false
     this.lastCheck = undefined
+    this.led = false
+    this.owing = false
+  }
+
+  /**
+   * Our replica of our own chain leads it and its store applied what its
+   * phase 1 recovered (a confirmed leader read's index): what its booth
+   * decided is back, and the database that lost it is replaced.
+   */
+  async ledAgain (): Promise<void> {
+    this.led = true
+    this.lastCheck = undefined
+    const marker = this.d.marker()
+    // not while the chain is short of what its backups hold for another reason (caughtUp claims it then)
+    if (marker?.lost === true && this.lostReason((await this.d.chains.tip(this.d.self)).height) == null) await marker.claim()
+  }
+
+  /** Whether our chain waits for its booth to hand back what it decided (unbackedByBooth): our replica must lead it again. */
+  async owedByBooth (): Promise<boolean> {
+    return this.unbackedByBooth((await this.d.chains.tip(this.d.self)).height) != null
   }
 
   /**
@@ -75,8 +99,12 @@ export class OwnChainReturn {
    */
   async behind (): Promise<string | undefined> {
     if (this.isCaughtUp || this.d.driver.hasOwn()) {
-      // checked, or its replica opened: still short of our newest table while the booth hands over what
-      // no backup took (phase 1), or for good if it cannot (a probe: "no value" for an acknowledged key)
+      // checked, or its replica opened: not back while lost (a review: with no table, as no backup ever
+      // took the chain, its replica opening answered "no value" for acknowledged keys), then short of our
+      // newest table while the booth hands over what no backup took (phase 1), or for good if it cannot
+      // (a probe: "no value" for an acknowledged key)
+      const lost = await this.lost()
+      if (lost != null) return `${this.d.self} lost its database and ${lost}`
       const table = this.d.vguarddb.tables.get(this.d.self)?.table
       if (table == null) return undefined
       const tip = await this.d.chains.tip(this.d.self)
@@ -103,6 +131,9 @@ export class OwnChainReturn {
   /** The check of behind(): never throws (a lookup that fails is nobody answering). */
   private async check (): Promise<string | undefined> {
     try {
+      // before its consensus state: a restart while its booth hands the chain back has that state already
+      const owed = this.unbackedByBooth((await this.d.chains.tip(this.d.self)).height)
+      if (owed != null) return `${this.d.self} lost its database and ${owed} (${this.d.marker()?.describe() ?? ''})`
       if (await this.started()) return undefined
       const { answered } = await this.d.vguarddb.ownChainHolders({ signal: AbortSignal.timeout(OWN_LOOKUP_TIMEOUT) }).catch(() => ({ answered: 0 }))
       const table = this.d.vguarddb.tables.get(this.d.self)?.table
@@ -205,7 +236,8 @@ export class OwnChainReturn {
     }
     await this.checkUnheldBlocks()
     const marker = this.d.marker()
-    if (marker?.lost === true) await marker.claim()
+    // not while its booth owes it blocks (ledAgain claims it then): a restart meanwhile must still know it was lost
+    if (marker?.lost === true && this.unbackedByBooth((await this.d.chains.tip(this.d.self)).height) == null) await marker.claim()
     // nobody answered (none connected yet, or all slow): the next block asks again (a vehicle alone writes on)
     this.isCaughtUp = answered > 0
   }
@@ -252,9 +284,39 @@ export class OwnChainReturn {
   /** Why our own chain counts as lost (our database lost, none of the chain back yet), if it does: for /status. */
   async lost (): Promise<string | undefined> {
     const marker = this.d.marker()
-    if (marker?.lost !== true) return undefined
-    const lost = this.lostReason((await this.d.chains.tip(this.d.self)).height)
+    if (marker == null) return undefined
+    const height = (await this.d.chains.tip(this.d.self)).height
+    const lost = this.notBack(height)
     return lost == null ? undefined : `${marker.describe()}: it ${lost}`
+  }
+
+  /** Why our chain is not back after our database was lost (lostReason, then unbackedByBooth), if it is not. */
+  private notBack (height: number): string | undefined {
+    return (this.d.marker()?.lost === true ? this.lostReason(height) : undefined) ?? this.unbackedByBooth(height)
+  }
+
+  /**
+   * Why our chain is not back yet when our consensus ran on it before our
+   * database was lost and this node holds nothing past where it began: the
+   * blocks its booth decided come back only through the phase 1 of our
+   * replica (with no backup table, nothing else says they exist: a review's
+   * node answered "no value" for acknowledged keys, with k = 0). Until this
+   * run's replica leads (ledAgain). Not a reason to refuse a write: the
+   * write's replica runs that phase 1 first.
+   */
+  private unbackedByBooth (height: number): string | undefined {
+    const marker = this.d.marker()
+    const consensus = marker?.consensus
+    // the file named another database at start: whether this one claimed it since (a booth recorded
+    // while phase 1 re-decides a booth change) does not tell that the chain is back
+    if (this.led || marker?.finding.kind !== 'lost' || consensus == null) return undefined
+    // once owed, until led while no table says how far the chain goes: phase 1 applies what it recovered a few
+    // blocks at a time (with a table, what the backups took counts, and behind() names what is short of it)
+    const tabled = this.d.vguarddb.tables.get(this.d.self) != null
+    if (height > consensus.start.height && (tabled || !this.owing)) return undefined
+    this.owing = true
+    return `has not got its chain back yet: its booth (${consensus.booth.join(', ')}) holds the blocks our consensus decided past height ${consensus.start.height}, ` +
+      'handed back once this node leads the chain again (a majority of that booth connected)'
   }
 
   /**
