@@ -5,8 +5,9 @@
  * No answer: an obsolete backup not released yet (role STALE: its copy may be
  * old, and two such could agree on an old value), a block that does not check
  * out (block-answer.ts), a holder that is not the leader a leader read asked
- * (with the leader it names, for the read to follow), and any other status.
- * The first two are `lasting`: a quorum read does not wait for them to change.
+ * (with the leader it names, for the read to follow), "no such block" at a
+ * height the holder says its chain reached, and any other status.
+ * The first two and the contradiction are `lasting`: a quorum read does not wait for them to change.
  */
 import { ReadRequest, ReadResponse, valueHeightProblem } from '../protocols/read/index.ts'
 import { checkedBlock } from './block-answer.ts'
@@ -32,6 +33,11 @@ export function holderAnswer (peer: string, request: ReadRequest, res: Partial<R
     return { peer, status: 'value', value: Uint8Array.from(res.value ?? []), valueHeight: res.valueHeight ?? 0, height: res.height ?? 0 }
   }
   if (status === ReadResponse.Status.NOT_FOUND) {
+    // a chain that reached the height holds its block there (retention prunes payloads, never blocks): one
+    // liar's "no block 2" at height 1,000,000 failed quorum block reads (a review)
+    if (request.kind === ReadRequest.Kind.BLOCK && (res.height ?? 0) >= request.height) {
+      return { peer, status: 'unavailable', error: `an answer that contradicts itself: no block ${request.height} in a chain at height ${res.height ?? 0}`, lasting: true }
+    }
     return { peer, status: 'absent', height: res.height ?? 0 }
   }
   if (status === ReadResponse.Status.NOT_LEADER) {

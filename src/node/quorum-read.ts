@@ -35,6 +35,18 @@
  * guards are for answers of "which value", and "no such block". The second
  * guard needs the newer version to be seen: the vehicle, which holds every
  * write of its chain it acknowledged, is asked first (`first`).
+ *
+ * A holder's height is its own word: one that claims a height past what the
+ * chain is known to have reached made every read fail (a review: one lying
+ * backup showed a "newer version" at height 1,000,000 that overrode what the
+ * vehicle and an honest backup agreed on). Once the vehicle answered, the
+ * chain's height is at most the higher of its height and `minHeight` (a
+ * signed table, this node's copy): an answer above that (`ceiling`) is no
+ * vote, and no newer version. A holder that took a write after the vehicle
+ * answered is left out with it: that write came after the read's answer
+ * was read, so the read may return what was before. Without the vehicle's
+ * answer (it is away), nothing bounds them (a round's table this node has
+ * not heard may name a height past its own).
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { bytesEqual } from '../chain/index.ts'
@@ -140,10 +152,10 @@ function sameVersion (a: Exclude<HolderAnswer, { status: 'unavailable' }>, b: Ex
   return a.valueHeight === b.valueHeight && bytesEqual(a.value, b.value)
 }
 
-function versions (answers: Iterable<HolderAnswer>, minHeight = 0): Version[] {
+function versions (answers: Iterable<HolderAnswer>, minHeight = 0, ceiling = Infinity): Version[] {
   const groups: Array<Array<Exclude<HolderAnswer, { status: 'unavailable' }>>> = []
   for (const a of answers) {
-    if (a.status === 'unavailable') continue
+    if (a.status === 'unavailable' || a.height > ceiling) continue
     const group = groups.find(g => sameVersion(g[0], a))
     if (group == null) groups.push([a])
     else group.push(a)
@@ -163,6 +175,16 @@ function versions (answers: Iterable<HolderAnswer>, minHeight = 0): Version[] {
 /** An answer about a value, or about no such block, from a holder below `minHeight` (a block it shows is the same everywhere). */
 function isBehind (answer: Exclude<HolderAnswer, { status: 'unavailable' }>, minHeight: number): boolean {
   return answer.height < minHeight && !(answer.status === 'value' && answer.block != null)
+}
+
+/**
+ * The highest chain height an answer may claim (see the file's comment): the
+ * vehicle's answered height or `minHeight`, the higher; unbounded until the
+ * vehicle answered.
+ */
+function ceilingOf (answers: Map<string, HolderAnswer>, first: string | undefined, minHeight: number): number {
+  const own = first == null ? undefined : answers.get(first)
+  return own == null || own.status === 'unavailable' ? Infinity : Math.max(own.height, minHeight)
 }
 
 /** A newer version was seen at a height some holder of `v` has not read up to: `v` may be one it replaced. */
@@ -209,7 +231,8 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
   }
   // the next holder not asked yet (the first Nr are asked at once)
   let next = quorum
-  const quorumAgrees = (): boolean => (versions(answers.values(), minHeight)[0]?.answers.length ?? 0) >= quorum
+  const counted = (): Version[] => versions(answers.values(), minHeight, ceilingOf(answers, init.first, minHeight))
+  const quorumAgrees = (): boolean => (counted()[0]?.answers.length ?? 0) >= quorum
   // Asks `peers`; done once all answered, or once Nr agree. A holder silent for
   // hedgeAfter gets a spare asked beside it (one not asked yet): a holder cut
   // off without a word held every read for the read protocol's 5 s (a probe).
@@ -240,7 +263,7 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
   let delay = init.retryDelay ?? 100
   for (let round = 0; ; round++) {
     init.signal?.throwIfAborted()
-    const vs = versions(answers.values(), minHeight)
+    const vs = counted()
     const newest = vs[0]
     if (newest != null && newest.answers.length >= quorum) return result(newest, answers)
     const over = now() >= endsAt
@@ -257,9 +280,11 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
       const agreed = vs.find(v => v.answers.length >= quorum)
       if (agreed != null && !superseded(agreed, vs)) return result(agreed, answers)
       const label = (a: Exclude<HolderAnswer, { status: 'unavailable' }>): string => a.status === 'value' ? `value@${a.valueHeight}` : `absent@${a.height}`
+      const ceiling = ceilingOf(answers, init.first, minHeight)
       const summary = [...answers.values()].map(a => a.status === 'unavailable'
         ? `${a.peer}: unavailable (${a.error})`
-        : `${a.peer}: ${label(a)}${isBehind(a, minHeight) ? ` (behind: at height ${a.height} of ${minHeight})` : ''}`)
+        : `${a.peer}: ${label(a)}${isBehind(a, minHeight) ? ` (behind: at height ${a.height} of ${minHeight})` : ''}` +
+          (a.height > ceiling ? ` (not counted: claims height ${a.height}, past the chain's ${ceiling})` : ''))
       // Nr agreeing on a version a newer one replaced is no answer either: say so, not that none agreed
       const why = agreed == null
         ? `no version of ${init.what ?? 'the key'} is held by ${quorum} of ${holders.length} holders`

@@ -2,13 +2,15 @@
  * Quorum reads on real nodes: a vehicle's chain is held by the vehicle and
  * its k active backups; one backup's copy is made stale (rolled back to an
  * older height), and quorum reads still return only the newest value (or
- * block) that Nr holders agree on — never the stale one.
+ * block) that Nr holders agree on — never the stale one. One backup that
+ * lies about its height cannot make them fail either.
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
 import type { Block } from '../../src/chain/index.ts'
+import { ReadRequest, ReadResponse } from '../../src/protocols/read/index.ts'
 
 const utf8 = new TextEncoder()
 /** gossipsub's message cache: 5 heartbeats of 1 s (mcacheLength, heartbeatInterval), with a margin. */
@@ -222,5 +224,40 @@ describe('consensus - quorum reads', () => {
       expect(text(read.value), `write ${i}`).toBe(String(i))
       expect(read.height).toBe(written.height)
     }
+  })
+
+  it('one backup claiming a made-up height (a newer value, or no such block) fails no read: what the vehicle and the honest backup agree on is the answer (a review)', async () => {
+    const nodes = await vehicles(cluster)
+    const a = nodes[0]
+    const A = a.peerId.toString()
+    await a.put('speed', utf8.encode('50'))
+    await a.put('speed', utf8.encode('80'))
+    const holders = a.consensus.holders(A)
+    expect(holders).toHaveLength(3)
+    const liar = nodes.find(n => n.peerId.toString() === holders[1]) as VGuardNode
+    const reader = nodes.find(n => !holders.includes(n.peerId.toString())) as VGuardNode
+    await waitFor(() => reader.vguarddb.tables.get(A)?.table.active.length === 2, { message: 'the reader knows the backup table' })
+    expect(reader.config.readQuorum).toBe(2)
+    // every answer about A's keys is a value "written" at a height it claims to hold (consistent: valueHeight <= height),
+    // and about its blocks "no such block" at that height
+    const honest = liar.vguarddb.read.answer.bind(liar.vguarddb.read)
+    let lies = 0
+    liar.vguarddb.read.answer = async (req: ReadRequest) => {
+      const res = await honest(req)
+      if (req.chainId !== A) return res
+      if (req.kind === ReadRequest.Kind.KEY) {
+        lies++
+        return { ...res, status: ReadResponse.Status.OK, value: utf8.encode('forged'), valueHeight: 1_000_000, height: 1_000_000 }
+      }
+      if (req.kind !== ReadRequest.Kind.BLOCK) return res
+      lies++
+      return { ...res, status: ReadResponse.Status.NOT_FOUND, blocks: [], height: 1_000_000, message: 'no block' }
+    }
+    // many reads, so the liar is among the first asked in some (it made 5 of 8 key reads fail)
+    for (let i = 0; i < 8; i++) {
+      expect(text((await reader.get(A, 'speed', { consistency: 'quorum' })).value)).toBe('80')
+      expect((await reader.getBlock(A, 2, { consistency: 'quorum' })).block?.header.height).toBe(2)
+    }
+    expect(lies).toBeGreaterThan(0)
   })
 })

@@ -71,4 +71,20 @@ describe('node - holder answers', () => {
     const result = await quorumRead({ holders: ['C', 'A', 'B'], first: 'C', quorum: 2, retryDelay: 1, maxRounds: 2, ask: async (p) => holderAnswer(p, keyRequest, answers[p]) })
     expect(new TextDecoder().decode(result.value)).toBe('fix')
   })
+
+  it('"no such block" from a holder at or past that height contradicts itself: no vote; below it, the block is not there yet', async () => {
+    // one liar's "no block 2" at height 1,000,000 failed quorum block reads (a review)
+    expect(holderAnswer('L', blockRequest, { status: Status.NOT_FOUND, role: Role.ACTIVE, height: 1_000_000 }))
+      .toMatchObject({ status: 'unavailable', lasting: true, error: 'an answer that contradicts itself: no block 2 in a chain at height 1000000' })
+    expect(holderAnswer('L', blockRequest, { status: Status.NOT_FOUND, role: Role.ACTIVE, height: 2 })).toMatchObject({ status: 'unavailable', lasting: true })
+    expect(holderAnswer('h', blockRequest, { status: Status.NOT_FOUND, role: Role.ACTIVE, height: 1 })).toEqual({ peer: 'h', status: 'absent', height: 1 })
+    const answers: Record<string, Partial<ReadResponse>> = {
+      v: { status: Status.OK, role: Role.PROPOSER, blocks: [encodeBlock(b2) as Uint8Array<ArrayBuffer>], height: 2 },
+      L: { status: Status.NOT_FOUND, role: Role.ACTIVE, height: 1_000_000 },
+      B: { status: Status.OK, role: Role.ACTIVE, blocks: [encodeBlock(b2) as Uint8Array<ArrayBuffer>], height: 2 }
+    }
+    // the liar among the first two asked
+    const result = await quorumRead({ holders: ['v', 'L', 'B'], first: 'v', quorum: 2, retryDelay: 1, maxRounds: 1, random: () => 0.99, ask: async (p) => holderAnswer(p, blockRequest, answers[p]) })
+    expect(result.agreed.sort()).toEqual(['B', 'v'])
+  })
 })

@@ -244,4 +244,24 @@ describe('node - quorum read', () => {
     expect(asked).toEqual([])
     expect(await quorumRead({ holders: ['a', 'b'], quorum: 2, ask })).toMatchObject({ status: 'value' })
   })
+
+  it('a holder claiming a height past the vehicle\'s and the known one is no vote and no newer version: the agreed value stands (a review)', async () => {
+    // L answers a value "written" at 1,000,000, consistently with the height it claims; it made 5 of 8 reads fail
+    const answers: Record<string, HolderAnswer> = { v: value('v', '80', 2), L: value('L', 'forged', 1_000_000), b: value('b', '80', 2) }
+    for (const order of [seq(0.99, 0.99), seq(0, 0.99), seq(0.5, 0)]) {
+      const r = await quorumRead({ holders: ['v', 'L', 'b'], first: 'v', quorum: 2, retryDelay: 1, maxRounds: 1, unavailableWait: 0, random: order, ask: async (p) => answers[p] })
+      expect(new TextDecoder().decode(r.value)).toBe('80')
+      expect(r.agreed.sort()).toEqual(['b', 'v'])
+    }
+    // asked among the first two: then, too
+    const first = await quorumRead({ holders: ['v', 'L', 'b'], first: 'v', quorum: 2, retryDelay: 1, maxRounds: 1, unavailableWait: 0, random: () => 0.99, ask: async (p) => answers[p] })
+    expect(first.answers.map(a => a.peer)).toContain('L')
+    // a height the chain is known to have reached (a signed table, the reader's copy) is within bounds
+    const known = await quorumRead({ holders: ['v', 'L', 'b'], first: 'v', quorum: 2, retryDelay: 1, maxRounds: 1, unavailableWait: 0, minHeight: 1_000_000, ask: async (p) => answers[p] }).catch((e: Error) => e.name)
+    expect(known).toBe('QuorumReadError')
+    // the vehicle away, nothing bounds it: a backup ahead of the table the reader knows may be honest, and its newer version stands
+    const away: Record<string, HolderAnswer> = { ...answers, v: { peer: 'v', status: 'unavailable', error: 'down' } as HolderAnswer, c: value('c', '80', 2) }
+    const alone = await quorumRead({ holders: ['v', 'L', 'b', 'c'], first: 'v', quorum: 2, retryDelay: 1, maxRounds: 1, unavailableWait: 0, random: () => 0.99, ask: async (p) => away[p] }).catch((e: Error) => e.message)
+    expect(alone).toMatch(/but a newer version \(value@1000000\) was seen/)
+  })
 })
