@@ -85,7 +85,9 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
         // without multicast, vehicles bootstrap to the first; peer exchange does the rest
         if (vehicles.length > 0) args.push('--bootstrap', vehicles[0].addresses[0])
       }
-      vehicles.push(await spawnNode({ args }))
+      // set by these flags alone: a VGUARD_* variable (the docker image's, the compose file's) would
+      // have them dial out (VGUARD_BOOTSTRAP), never meet (VGUARD_NO_MDNS) or refuse each other (VGUARD_ALLOW)
+      vehicles.push(await spawnNode({ args, inheritVguardEnv: false }))
     }
     out(`demo: ${vehicles.length} vehicles started on network "${network}" (${useMdns ? 'mDNS' : 'bootstrap'}), k = ${K_BACKUPS}; Ctrl-C to stop${flags.duration != null ? `, or after ${flags.duration} s` : ''}`)
     out(`demo: each vehicle replays the GPS trip in ${relative(process.cwd(), GPS_DATASET) || GPS_DATASET} (${loadGpsFixes().fixes.length} fixes), ${FIXES_PER_BOOTH} per booth`)

@@ -8,6 +8,8 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import type { Server } from 'node:net'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -48,22 +50,38 @@ function expectTheStory (output: string, vehicles: number): void {
   expect(output.trimEnd().split('\n').pop()).toBe('demo: stopped cleanly')
 }
 
+/** A peer id no vehicle of a demo has (another test's key). */
+const STRANGER = '12D3KooWRBhwfeP2Y4TCx1SM6s3rUWmrZSaoKD8r3pwUHyREoJRV'
+
+/** A listener standing for a host outside the demo; it records who connects. */
+async function outsider (): Promise<{ server: Server, address: string, dials: string[] }> {
+  const dials: string[] = []
+  const server = createServer((socket) => { dials.push(String(socket.remoteAddress)); socket.destroy() })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  return { server, address: `/ip4/127.0.0.1/tcp/${(server.address() as { port: number }).port}`, dials }
+}
+
 /** The demo unshares a network namespace of its own only as root on Linux. */
 const ROOT = process.platform === 'linux' && process.getuid?.() === 0
 
 describe('cli - demo', () => {
   if (!ROOT) it.skip('the demo in its private network namespace needs root on Linux (run npm test as root)', () => {})
   const running: DemoRun[] = []
+  const servers: Server[] = []
   afterEach(async () => {
+    for (const server of servers.splice(0)) server.close()
     for (const run of running.splice(0)) {
       if (run.child.exitCode == null) run.child.kill('SIGINT')
       await run.exit
     }
   })
 
-  it('runs a swarm on 127.0.0.1, serves each vehicle\'s dashboard and metrics, and stops cleanly', async () => {
-    const run = runDemo(['--vehicles', '4', '--duration', '20', '--no-netns'])
+  it('runs a swarm on 127.0.0.1, serves each vehicle\'s dashboard and metrics, and stops cleanly; a VGUARD_BOOTSTRAP in the environment does not make its vehicles dial out', async () => {
+    // the compose file sets VGUARD_BOOTSTRAP: `docker compose exec vehicle vguard-node demo` had vehicle-1 dial the real fleet
+    const { server, address, dials } = await outsider()
+    const run = runDemo(['--vehicles', '4', '--duration', '20', '--no-netns'], { ...process.env, VGUARD_BOOTSTRAP: address })
     running.push(run)
+    servers.push(server)
     await waitFor(() => run.output().includes('demo: live dashboards: '), { timeout: 60_000, message: 'the demo lists its dashboards' })
     const line = run.output().split('\n').find(l => l.startsWith('demo: live dashboards: ')) ?? ''
     const dashboards = line.slice('demo: live dashboards: '.length).trim().split(/\s+/)
@@ -78,10 +96,12 @@ describe('cli - demo', () => {
     expectTheStory(run.output(), 4)
     // why there is no namespace: asked, not for want of root
     expect(run.output()).toContain('demo: no private network namespace (--no-netns): mDNS off')
+    expect(dials, 'connections from the demo\'s vehicles to the address in VGUARD_BOOTSTRAP').toEqual([])
   }, 120_000)
 
-  it.skipIf(!ROOT)('as root: runs the vehicles in a private network namespace with mDNS, and stops cleanly', async () => {
-    const run = runDemo(['--vehicles', '4', '--duration', '20'])
+  it.skipIf(!ROOT)('as root: runs the vehicles in a private network namespace with mDNS, and stops cleanly, whatever VGUARD_NO_MDNS and VGUARD_ALLOW say', async () => {
+    // with them the vehicles never met ("discovering…" for good) or refused each other
+    const run = runDemo(['--vehicles', '4', '--duration', '20'], { ...process.env, VGUARD_NO_MDNS: '1', VGUARD_ALLOW: STRANGER })
     running.push(run)
     expect(await run.exit).toBe(0)
     const output = run.output()
