@@ -37,7 +37,7 @@ import { openDatabase } from '../src/storage/database.ts'
 import type { NodeProcess } from '../src/swarm/process.ts'
 import type { StatusBody } from '../src/http/status.ts'
 import { percentile, withRatio } from './types.ts'
-import { cpuMs } from './support.ts'
+import { cpuMs, spawnNodes } from './support.ts'
 import type { Benchmark, BenchResult } from './types.ts'
 
 const KIB = 1024
@@ -189,7 +189,7 @@ async function boothOfFour (report: (r: BenchResult) => void): Promise<void> {
     a = await createVGuardNode({ dataDir: join(root, 'proposer'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network, kBackups: 0, commitTimeout: 60_000 })
     await a.start()
     const bootstrap = a.multiaddrs[0].toString()
-    members.push(...await Promise.all([1, 2, 3].map(async i => await spawnNode({
+    members.push(...await spawnNodes([1, 2, 3].map(i => ({
       args: ['--data-dir', join(root, `m${i}`), '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--network', network, '--no-mdns', '--bootstrap', bootstrap]
     }))))
     const proposer = a
@@ -256,7 +256,7 @@ async function election (report: (r: BenchResult) => void): Promise<void> {
   try {
     const args = (i: number): string[] => ['--data-dir', join(root, `v${i}`), '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--network', network, '--no-mdns', '--priority', String(10 - i)]
     processes.push(await spawnNode({ args: args(0) }))
-    processes.push(...await Promise.all([1, 2, 3, 4].map(async i => await spawnNode({ args: [...args(i), '--bootstrap', processes[0].addresses[0]] }))))
+    processes.push(...await spawnNodes([1, 2, 3, 4].map(i => ({ args: [...args(i), '--bootstrap', processes[0].addresses[0]] }))))
     const times: number[] = []
     const killed: string[] = []
     // two rounds: with a booth of 4 out of 5 vehicles, a third leader lost would leave no majority

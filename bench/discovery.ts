@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { spawnNode } from '../src/swarm/process.ts'
 import type { NodeProcess } from '../src/swarm/process.ts'
 import type { Benchmark, BenchResult } from './types.ts'
-import { cpuMs } from './support.ts'
+import { cpuMs, spawnNodes } from './support.ts'
 
 const VEHICLES = 10
 
@@ -105,7 +105,7 @@ async function dozens (report: (r: BenchResult) => void): Promise<void> {
     while (vehicles.length < DOZENS) {
       const group = Math.min(DOZENS_START_GROUP, DOZENS - vehicles.length)
       const from = vehicles.length
-      vehicles.push(...await Promise.all(Array.from({ length: group }, async (_, i) => await spawnNode({ args: [...args(from + i), '--bootstrap', first] }))))
+      vehicles.push(...await spawnNodes(Array.from({ length: group }, (_, i) => ({ args: [...args(from + i), '--bootstrap', first] }))))
     }
     const { meshed, links } = await waitFullMesh(vehicles, DOZENS_MESH_TIMEOUT)
     if (!meshed) {
@@ -132,11 +132,11 @@ async function swarm (mode: 'mdns' | 'bootstrap', report: (r: BenchResult) => vo
   try {
     const started = performance.now()
     if (mode === 'mdns') {
-      vehicles.push(...await Promise.all(Array.from({ length: VEHICLES }, async (_, i) => await spawnNode({ args: base(i) }))))
+      vehicles.push(...await spawnNodes(Array.from({ length: VEHICLES }, (_, i) => ({ args: base(i) }))))
     } else {
       vehicles.push(await spawnNode({ args: [...base(0), '--no-mdns'] }))
       const first = vehicles[0].addresses[0]
-      vehicles.push(...await Promise.all(Array.from({ length: VEHICLES - 1 }, async (_, i) => await spawnNode({ args: [...base(i + 1), '--no-mdns', '--bootstrap', first] }))))
+      vehicles.push(...await spawnNodes(Array.from({ length: VEHICLES - 1 }, (_, i) => ({ args: [...base(i + 1), '--no-mdns', '--bootstrap', first] }))))
     }
     const allReady = performance.now()
     if (!(await waitFullMesh(vehicles, 30_000)).meshed) throw new Error(`not all ${vehicles.length} vehicles connected within 30 s`)

@@ -298,11 +298,17 @@ async function verifyBlocks (byChain: Map<string, Array<{ v: Vehicle, height: nu
 }
 
 log(`${VEHICLES} vehicles for ${DURATION_MS / 1000} s, one leaves or is killed every ${CHURN_MS / 1000} s; data in ${root}`)
-for (let i = 0; i < VEHICLES; i++) await addVehicle()
-void monitor()
 let slowestStop = 0
 try {
+  for (let i = 0; i < VEHICLES; i++) await addVehicle()
+  void monitor()
   slowestStop = await churn()
+} catch (err) {
+  // a vehicle that failed to start or restart (spawnNode's ready limit) ends the soak: the others
+  // are stopped first, not left running after it exits (a review)
+  run.over = true
+  await Promise.all(vehicles.filter(v => v.alive).map(async v => { v.stopping = true; await v.proc?.stop() }))
+  throw err
 } finally {
   run.over = true
 }

@@ -11,6 +11,8 @@ import type { Block } from '../src/chain/index.ts'
 import { createVGuardNode } from '../src/node/index.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../src/node/index.ts'
 import type { PeerId } from '@libp2p/interface'
+import { spawnNode } from '../src/swarm/process.ts'
+import type { NodeProcess, SpawnNodeInit } from '../src/swarm/process.ts'
 
 export const MIB = 1024 * 1024
 export const RAW_PROTOCOL = '/vguard-bench/raw/1.0.0'
@@ -30,6 +32,22 @@ export async function cpuMs (pid: number): Promise<number | undefined> {
   } catch {
     return undefined
   }
+}
+
+/**
+ * Starts vehicle processes in parallel. If one fails (a start past spawnNode's
+ * ready limit, as on a busy two-core machine), the others are waited for and
+ * stopped before the error is thrown: with Promise.all they never reached the
+ * caller's list, so its `finally` left them running and deleted their data
+ * dir under them (a review).
+ */
+export async function spawnNodes (inits: SpawnNodeInit[]): Promise<NodeProcess[]> {
+  const settled = await Promise.allSettled(inits.map(async init => await spawnNode(init)))
+  const started = settled.flatMap(s => s.status === 'fulfilled' ? [s.value] : [])
+  const failed = settled.find(s => s.status === 'rejected')
+  if (failed == null) return started
+  await Promise.all(started.map(async p => await p.stop()))
+  throw failed.reason
 }
 
 export function median (xs: number[]): number {
