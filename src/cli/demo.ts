@@ -52,6 +52,8 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
     out(`demo: no private network namespace (${why}): mDNS off, vehicles bootstrap over 127.0.0.1`)
   }
 
+  // read before any vehicle starts: a data set missing or holding no fix fails the demo at once
+  const gps = loadGpsFixes()
   const network = `demo-${process.pid}`
   const root = await mkdtemp(join(tmpdir(), 'vguard-demo-'))
   const vehicles: NodeProcess[] = []
@@ -90,7 +92,7 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
       vehicles.push(await spawnNode({ args, inheritVguardEnv: false }))
     }
     out(`demo: ${vehicles.length} vehicles started on network "${network}" (${useMdns ? 'mDNS' : 'bootstrap'}), k = ${K_BACKUPS}; Ctrl-C to stop${flags.duration != null ? `, or after ${flags.duration} s` : ''}`)
-    out(`demo: each vehicle replays the GPS trip in ${relative(process.cwd(), GPS_DATASET) || GPS_DATASET} (${loadGpsFixes().fixes.length} fixes), ${FIXES_PER_BOOTH} per booth`)
+    out(`demo: each vehicle replays the GPS trip in ${relative(process.cwd(), GPS_DATASET) || GPS_DATASET} (${gps.fixes.length} fixes${gps.skipped > 0 ? `, ${gps.skipped} malformed line(s) skipped` : ''}), ${FIXES_PER_BOOTH} per booth`)
     // inside the private namespace their loopback is not the host's: no browser could reach them
     if (!inNetns) out(`demo: live dashboards: ${vehicles.map(v => `${v.httpUrl}/dashboard`).join('  ')}`)
     await runStory(vehicles, flags, state, stopSignal, out)

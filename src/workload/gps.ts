@@ -18,19 +18,42 @@ export interface GpsFix {
   line: string
 }
 
-let cache: { header: string, fixes: GpsFix[] } | undefined
+export interface GpsDataSet {
+  header: string
+  fixes: GpsFix[]
+  /** Lines that were no fix (a timestamp, latitude or longitude that is no finite number, a cut line), skipped. */
+  skipped: number
+}
 
-export function loadGpsFixes (path = GPS_DATASET): { header: string, fixes: GpsFix[] } {
+/** A data set that holds no fix: every transaction would be a TypeError later. */
+export class GpsDataSetError extends Error {
+  static name = 'GpsDataSetError'
+  constructor (message = 'the GPS data set holds no fix') {
+    super(message)
+    this.name = 'GpsDataSetError'
+  }
+}
+
+let cache: GpsDataSet | undefined
+
+export function loadGpsFixes (path = GPS_DATASET): GpsDataSet {
   if (path === GPS_DATASET && cache != null) return cache
-  const lines = readFileSync(path, 'utf8').split('\n').filter(l => l.trim() !== '')
-  const header = lines[0]
-  const fixes = lines.slice(1).map((line) => {
-    const [ts, lat, lon] = line.split(',')
-    return { timestamp: Number(ts), latitude: Number(lat), longitude: Number(lon), line }
-  }).filter(f => Number.isFinite(f.timestamp))
-  const loaded = { header, fixes }
+  // the bundled data set ends its lines in CRLF: split on \n alone, every value committed ended in \r (a review)
+  const [header, ...rows] = readFileSync(path, 'utf8').split(/\r?\n/).filter(l => l.trim() !== '')
+  const fixes = rows.flatMap(line => parseFix(line) ?? [])
+  if (header == null || fixes.length === 0) {
+    throw new GpsDataSetError(`the GPS data set ${path} holds no fix (${header == null ? 'empty' : `${rows.length} line(s) after the header, none a fix`})`)
+  }
+  const loaded = { header, fixes, skipped: rows.length - fixes.length }
   if (path === GPS_DATASET) cache = loaded
   return loaded
+}
+
+/** A line with a finite timestamp, latitude and longitude; a malformed or cut one (NaN coordinates) is none. */
+function parseFix (line: string): GpsFix | undefined {
+  const [timestamp, latitude, longitude] = line.split(',', 3).map(field => field.trim() === '' ? NaN : Number(field))
+  if (![timestamp, latitude, longitude].every(Number.isFinite)) return undefined
+  return { timestamp, latitude, longitude, line }
 }
 
 const utf8 = new TextEncoder()
