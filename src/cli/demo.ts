@@ -87,15 +87,17 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
         // without multicast, vehicles bootstrap to the first; peer exchange does the rest
         if (vehicles.length > 0) args.push('--bootstrap', vehicles[0].addresses[0])
       }
-      // set by these flags alone: a VGUARD_* variable (the docker image's, the compose file's) would
-      // have them dial out (VGUARD_BOOTSTRAP), never meet (VGUARD_NO_MDNS) or refuse each other (VGUARD_ALLOW)
-      vehicles.push(await spawnNode({ args, inheritVguardEnv: false }))
+      const vehicle = await startVehicle(args, state, stopSignal)
+      if (vehicle == null) break
+      vehicles.push(vehicle)
     }
-    out(`demo: ${vehicles.length} vehicles started on network "${network}" (${useMdns ? 'mDNS' : 'bootstrap'}), k = ${K_BACKUPS}; Ctrl-C to stop${flags.duration != null ? `, or after ${flags.duration} s` : ''}`)
-    out(`demo: each vehicle replays the GPS trip in ${relative(process.cwd(), GPS_DATASET) || GPS_DATASET} (${gps.fixes.length} fixes${gps.skipped > 0 ? `, ${gps.skipped} malformed line(s) skipped` : ''}), ${FIXES_PER_BOOTH} per booth`)
-    // inside the private namespace their loopback is not the host's: no browser could reach them
-    if (!inNetns) out(`demo: live dashboards: ${vehicles.map(v => `${v.httpUrl}/dashboard`).join('  ')}`)
-    await runStory(vehicles, flags, state, stopSignal, out)
+    if (!state.stopping) {
+      out(`demo: ${vehicles.length} vehicles started on network "${network}" (${useMdns ? 'mDNS' : 'bootstrap'}), k = ${K_BACKUPS}; Ctrl-C to stop${flags.duration != null ? `, or after ${flags.duration} s` : ''}`)
+      out(`demo: each vehicle replays the GPS trip in ${relative(process.cwd(), GPS_DATASET) || GPS_DATASET} (${gps.fixes.length} fixes${gps.skipped > 0 ? `, ${gps.skipped} malformed line(s) skipped` : ''}), ${FIXES_PER_BOOTH} per booth`)
+      // inside the private namespace their loopback is not the host's: no browser could reach them
+      if (!inNetns) out(`demo: live dashboards: ${vehicles.map(v => `${v.httpUrl}/dashboard`).join('  ')}`)
+      await runStory(vehicles, flags, state, stopSignal, out)
+    }
     out('demo: stopping vehicles')
   } finally {
     try {
@@ -140,6 +142,23 @@ async function requestedWithin (stopSignal: Promise<void>, ms: number): Promise<
     return await Promise.race([stopSignal.then(() => true), late])
   } finally {
     clearTimeout(timer)
+  }
+}
+
+/**
+ * Starts one vehicle; undefined when the stop explains why it did not start.
+ * Ctrl-C reaches the process group, so the vehicle being spawned too, before
+ * it has its handlers: it dies, and its "exited before ready" was an error
+ * and exit 1 (a review), or came a moment before this process heard the signal.
+ */
+async function startVehicle (args: string[], state: { stopping: boolean }, stopSignal: Promise<void>): Promise<NodeProcess | undefined> {
+  try {
+    // set by these flags alone: a VGUARD_* variable (the docker image's, the compose file's) would
+    // have them dial out (VGUARD_BOOTSTRAP), never meet (VGUARD_NO_MDNS) or refuse each other (VGUARD_ALLOW)
+    return await spawnNode({ args, inheritVguardEnv: false })
+  } catch (err) {
+    if (state.stopping || await requestedWithin(stopSignal, SIGNAL_GRACE)) return undefined
+    throw err
   }
 }
 
