@@ -113,6 +113,16 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
   out('demo: stopped cleanly')
 }
 
+/** Lines of a crashed vehicle's output its note shows. */
+const CRASH_OUTPUT_LINES = 5
+
+function crashNote (v: Vehicle): string {
+  const { child, output } = v.process
+  const how = child.exitCode != null ? `exited with ${child.exitCode}` : `was killed (${child.signalCode ?? 'by a signal'})`
+  const last = output.slice(-CRASH_OUTPUT_LINES).map(line => `  | ${line}`)
+  return [`${v.name} ${how}, unasked: the story goes on without it${last.length > 0 ? '; its last output:' : ''}`, ...last].join('\n')
+}
+
 /** How long the vehicle that leaves waits for a released vehicle to show the redirect through. */
 const REDIRECT_WAIT_MS = 3_000
 
@@ -204,24 +214,38 @@ async function runStory (processes: NodeProcess[], flags: DemoFlags, state: { st
   /** Notes a log has been given (not a terminal). */
   let printed = 0
   let left: Vehicle | undefined
+  // a vehicle that exits unasked (a crash, kill -9) leaves the story as the one that left does: the
+  // others waited for it to mesh for good, at height 0, and nothing said why (a review)
+  const crashed = new Set<Vehicle>()
+  for (const v of vehicles) {
+    void v.process.exited.then(() => {
+      if (state.stopping || v === left) return
+      crashed.add(v)
+      notes.push(crashNote(v))
+    })
+  }
+  const driving = (): Vehicle[] => vehicles.filter(v => v !== left && !crashed.has(v))
   let round = 0
   while (!state.stopping) {
+    const crashes = crashed.size
     try {
       const rows = await Promise.all(vehicles.map(async v => await fetchStatus(v.name, v.process)))
-      const meshed = rows.filter(r => r.status != null).every(r => (r.status?.peers.length ?? 0) >= vehicles.filter(v => v !== left).length - 1)
+      const meshed = rows.filter(r => r.status != null).every(r => (r.status?.peers.length ?? 0) >= driving().length - 1)
       if (meshed) {
         // GPS fixes through consensus (and now and then the shared chain), then the booth story
-        for (const text of await consensusRound(vehicles.filter(v => v !== left), round++)) note(text)
+        for (const text of await consensusRound(driving(), round++)) note(text)
         // every vehicle still driving ends one booth per round
-        const results = await Promise.all(vehicles.filter(v => v !== left).map(async v => await endBooth(v, vehicles.filter(o => o !== left), random)))
+        const results = await Promise.all(driving().map(async v => await endBooth(v, driving(), random)))
         for (const r of results) note(r)
       }
-      if (left == null && Date.now() >= leaveAt && meshed) {
-        const statuses = await releasedPointers(vehicles, stopSignal)
-        left = leavingVehicle(vehicles, statuses).vehicle
+      // one leaves only while another can read it
+      if (left == null && Date.now() >= leaveAt && meshed && driving().length >= 2) {
+        const stillDriving = driving()
+        const statuses = await releasedPointers(stillDriving, stopSignal)
+        left = leavingVehicle(stillDriving, statuses).vehicle
         notes.push(`${left.name} leaves (its process stops); its chain stays readable through its backups`)
         await left.process.stop()
-        notes.push(...await offlineRead(readerOf(left, vehicles), left, vehicles, statuses))
+        notes.push(...await offlineRead(readerOf(left, stillDriving), left, vehicles, statuses))
       }
       // a terminal redraws one screen with the latest notes; a log (a file, a pipe) gets each note
       // once, after the table (with the notes in each table, every event read as if it happened again)
@@ -239,6 +263,8 @@ async function runStory (processes: NodeProcess[], flags: DemoFlags, state: { st
       // too: one may stop before this process hears it, and a request to it
       // fails. That is the stop, not an error of the demo
       if (await requestedWithin(stopSignal, SIGNAL_GRACE)) return
+      // nor is a request to a vehicle that crashed under it: the note says so, the story goes on
+      if (crashed.size > crashes) continue
       throw err
     }
     await Promise.race([done, new Promise(resolve => setTimeout(resolve, 700))])

@@ -1,8 +1,7 @@
 /**
  * The demo (`vguard-node demo`) interrupted or disturbed as a user's machine
- * does it: Ctrl-C while the vehicles start, a SIGINT sent to its pid alone (as
- * root, where it re-runs itself in a namespace), the terminal closing
- * (SIGHUP), a vehicle that crashes. Real processes: the demo, its vehicles.
+ * does it: Ctrl-C while the vehicles start, a vehicle that crashes. Real
+ * processes: the demo, its vehicles.
  * (A clean run, and Ctrl-C or SIGTERM mid-story: demo.spec.ts.)
  */
 import { describe, it, expect, afterEach } from 'vitest'
@@ -88,4 +87,32 @@ describe('cli - demo interrupted', () => {
     expect(await run.exit, run.output()).toBe(0)
     expect(run.output()).not.toContain('error:')
   }, 60_000)
+})
+
+describe('cli - demo disturbed', () => {
+  // the others waited for the crashed one to mesh: height 0 for good, no booth, nothing said (a review)
+  it('a vehicle that crashes is told, with its last output, and left out of the story: the others go on committing; Ctrl-C then stops it cleanly', async () => {
+    const run = await runDemo(['--vehicles', '3', '--no-netns'])
+    await waitFor(() => /consensus +height/.test(run.output()), { timeout: 60_000, message: 'the demo runs its story' })
+    const line = run.output().split('\n').find(l => l.startsWith('demo: live dashboards: ')) ?? ''
+    const urls = line.slice('demo: live dashboards: '.length).trim().split(/\s+/).map(u => u.replace(/\/dashboard$/, ''))
+    const heightOf = async (url: string): Promise<number> => {
+      const status = await (await fetch(`${url}/status`)).json() as { chains: Array<{ id: string, height: number }> }
+      return Math.max(0, ...status.chains.filter(c => c.id !== 'shared').map(c => c.height))
+    }
+    const [pid] = vehiclePids(run, '1')
+    expect(pid).toBeGreaterThan(0)
+    process.kill(pid, 'SIGKILL')
+    const before = await heightOf(urls[1])
+    await waitFor(async () => run.code() !== undefined || (await heightOf(urls[1])) > before + 2, { timeout: 40_000, message: 'vehicle-2 to go on committing after vehicle-1 crashed' })
+    expect(run.code(), run.output()).toBeUndefined()
+    await waitFor(() => run.output().includes('vehicle-1 was killed (SIGKILL), unasked: the story goes on without it; its last output:'), { timeout: 20_000, message: 'the crash told' })
+    // its last lines follow (it printed "ready" and more)
+    expect(run.output()).toMatch(/the story goes on without it; its last output:\n {2}\| \S/)
+    process.kill(-(run.child.pid as number), 'SIGINT')
+    expect(await run.exit, run.output()).toBe(0)
+    expect(run.output()).not.toContain('error:')
+    expect(run.output().trimEnd().split('\n').pop()).toBe('demo: stopped cleanly')
+    expect(await demoDirs(run)).toEqual([])
+  }, 120_000)
 })
