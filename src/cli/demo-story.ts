@@ -30,9 +30,14 @@ function running (v: Vehicle): boolean {
   return v.process.child.exitCode == null && v.process.child.signalCode == null
 }
 
-/** One booth of `v`: a few vehicles in range agree on its next fixes, then replicate → table → release. */
-export async function endBooth (v: Vehicle, all: Vehicle[], random: () => number): Promise<string | undefined> {
-  const others = all.filter(o => o !== v && running(o))
+/**
+ * One booth of `v`: a few vehicles in range agree on its next fixes, then
+ * replicate → table → release. Its participants come from `driving`; the note
+ * names vehicles from `all`, which holds those that left too: a release of
+ * one that left was told by a peer id fragment ("told MoRjut": a review).
+ */
+export async function endBooth (v: Vehicle, driving: Vehicle[], random: () => number, all: Vehicle[] = driving): Promise<string | undefined> {
+  const others = driving.filter(o => o !== v && running(o))
   if (others.length === 0) return undefined
   // vehicles come and go: each booth has a different, random part of the swarm
   const size = Math.min(others.length, 2 + Math.floor(random() * 2))

@@ -235,7 +235,7 @@ async function runStory (processes: NodeProcess[], flags: DemoFlags, state: { st
         // GPS fixes through consensus (and now and then the shared chain), then the booth story
         for (const text of await consensusRound(driving(), round++)) note(text)
         // every vehicle still driving ends one booth per round
-        const results = await Promise.all(driving().map(async v => await endBooth(v, driving(), random)))
+        const results = await Promise.all(driving().map(async v => await endBooth(v, driving(), random, vehicles)))
         for (const r of results) note(r)
       }
       // one leaves only while another can read it
