@@ -13,6 +13,7 @@ import { join, relative } from 'node:path'
 import { spawnNode } from '../swarm/process.ts'
 import type { NodeProcess } from '../swarm/process.ts'
 import { removeListenersLater } from '../swarm/signals.ts'
+import { STOP_SIGNALS } from './stop-signal.ts'
 import { fetchStatus, renderTable } from './table.ts'
 import { endBooth, FIXES_PER_BOOTH, leavingVehicle, offlineRead, readerOf } from './demo-story.ts'
 import { consensusRound, renderConsensus } from './demo-consensus.ts'
@@ -66,8 +67,9 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
   let stopRequested = (): void => {}
   const stopSignal = new Promise<void>((resolve) => { stopRequested = resolve })
   const onSignal = (): void => { state.stopping = true; stopRequested() }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  // SIGHUP too, as `vguard-node start` takes it: the terminal closing left the data dirs behind
+  // (the demo died with 129), and one sent to this pid alone left the vehicles running (a review)
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal)
   const stopAll = async (): Promise<void> => {
     await Promise.all(vehicles.map(async v => await stopWithin(v, VEHICLE_STOP_TIMEOUT)))
     await rm(root, { recursive: true, force: true })
@@ -105,8 +107,7 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
     } finally {
       // a repeat that comes as the process exits must not turn its exit code 0 into 130 or 143
       removeListenersLater(() => {
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
+        for (const signal of STOP_SIGNALS) process.off(signal, onSignal)
       })
     }
   }

@@ -1,6 +1,7 @@
 /**
  * The demo (`vguard-node demo`) interrupted or disturbed as a user's machine
- * does it: Ctrl-C while the vehicles start, a vehicle that crashes. Real
+ * does it: Ctrl-C while the vehicles start, a vehicle that crashes, the
+ * terminal closing (SIGHUP), a signal sent to its pid alone. Real
  * processes: the demo, its vehicles.
  * (A clean run, and Ctrl-C or SIGTERM mid-story: demo.spec.ts.)
  */
@@ -91,7 +92,9 @@ describe('cli - demo interrupted', () => {
 
 describe('cli - demo disturbed', () => {
   // the others waited for the crashed one to mesh: height 0 for good, no booth, nothing said (a review)
-  it('a vehicle that crashes is told, with its last output, and left out of the story: the others go on committing; Ctrl-C then stops it cleanly', async () => {
+  // (and one demo run for two checks) the terminal closing: the demo died of its SIGHUP (129) and
+  // left every vehicle's data dir and key behind (a review)
+  it('a vehicle that crashes is told, with its last output, and left out of the story: the others go on committing; the terminal closing (SIGHUP to the group) then stops it cleanly, no data dir left', async () => {
     const run = await runDemo(['--vehicles', '3', '--no-netns'])
     await waitFor(() => /consensus +height/.test(run.output()), { timeout: 60_000, message: 'the demo runs its story' })
     const line = run.output().split('\n').find(l => l.startsWith('demo: live dashboards: ')) ?? ''
@@ -109,10 +112,23 @@ describe('cli - demo disturbed', () => {
     await waitFor(() => run.output().includes('vehicle-1 was killed (SIGKILL), unasked: the story goes on without it; its last output:'), { timeout: 20_000, message: 'the crash told' })
     // its last lines follow (it printed "ready" and more)
     expect(run.output()).toMatch(/the story goes on without it; its last output:\n {2}\| \S/)
-    process.kill(-(run.child.pid as number), 'SIGINT')
+    process.kill(-(run.child.pid as number), 'SIGHUP')
     expect(await run.exit, run.output()).toBe(0)
     expect(run.output()).not.toContain('error:')
     expect(run.output().trimEnd().split('\n').pop()).toBe('demo: stopped cleanly')
+    expect(vehiclePids(run)).toEqual([])
     expect(await demoDirs(run)).toEqual([])
   }, 120_000)
+
+  // as root through the namespace's parent, which passes it on; else the demo's own handler
+  it(`a SIGHUP sent to the demo's pid alone stops it and its vehicles cleanly${ROOT ? ' (as root: in its namespace)' : ''}`, async () => {
+    const run = await runDemo(['--vehicles', '2', ...(ROOT ? [] : ['--no-netns'])])
+    await waitFor(() => run.output().includes('demo: 2 vehicles started'), { timeout: 60_000, message: 'the vehicles started' })
+    run.child.kill('SIGHUP')
+    // it died of it (129); its vehicles ran on as orphans (a review)
+    expect(await run.exit, run.output()).toBe(0)
+    expect(run.output().trimEnd().split('\n').pop()).toBe('demo: stopped cleanly')
+    expect(vehiclePids(run)).toEqual([])
+    expect(await demoDirs(run)).toEqual([])
+  }, 60_000)
 })
