@@ -8,8 +8,11 @@ import { spawn, spawnSync } from 'node:child_process'
 import { networkInterfaces } from 'node:os'
 import { removeListenersLater } from './signals.ts'
 
-/** Signals passed on to the child in the namespace, which stops on each. */
-const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP']
+/**
+ * Signals passed on to the child in the namespace, which stops on each. Ctrl-C
+ * reaches it from the terminal's process group as well: it takes repeats.
+ */
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 export function canUnshareNetwork (): boolean {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return false
@@ -27,8 +30,7 @@ export function inPrivateNetns (marker: string, interfaces: ReturnType<typeof ne
 
 /**
  * Re-runs this very command inside `unshare -n` (lo up), stdio inherited;
- * resolves with its exit code. Ctrl-C reaches the child through the terminal's
- * process group; SIGTERM and SIGHUP are forwarded.
+ * resolves with its exit code. SIGINT, SIGTERM and SIGHUP are forwarded.
  */
 export async function reexecInPrivateNetns (marker: string): Promise<number> {
   const script = 'ip link set lo up && exec "$0" "$@"'
@@ -36,17 +38,16 @@ export async function reexecInPrivateNetns (marker: string): Promise<number> {
     stdio: 'inherit',
     env: { ...process.env, [marker]: '1' }
   })
-  const ignore = (): void => {}
   const forward = (signal: NodeJS.Signals): void => { child.kill(signal) }
-  process.on('SIGINT', ignore)
-  // SIGHUP as well: one to this pid alone killed it (129) and left the child and its vehicles running (a review)
+  // SIGINT was ignored, as if only a terminal's Ctrl-C (the whole group) sent it: one to this pid
+  // alone (kill -INT, a supervisor) stopped nothing; SIGHUP killed this process (129) and left the
+  // child and its vehicles running (a review)
   for (const signal of FORWARDED) process.on(signal, forward)
   try {
     return await new Promise((resolve) => { child.once('exit', (code) => { resolve(code ?? 1) }) })
   } finally {
     // a repeat that comes as this process exits must not turn the child's exit code into 130 or 143
     removeListenersLater(() => {
-      process.off('SIGINT', ignore)
       for (const signal of FORWARDED) process.off(signal, forward)
     })
   }

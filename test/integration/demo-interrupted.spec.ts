@@ -131,4 +131,16 @@ describe('cli - demo disturbed', () => {
     expect(vehiclePids(run)).toEqual([])
     expect(await demoDirs(run)).toEqual([])
   }, 60_000)
+
+  // the parent outside the namespace ignored SIGINT, as if only a terminal's Ctrl-C (the whole group) sent one (a review)
+  it.skipIf(!ROOT)('as root: a SIGINT sent to the demo\'s pid alone (kill -INT, a supervisor) stops it and its vehicles cleanly', async () => {
+    const run = await runDemo(['--vehicles', '2'])
+    await waitFor(() => run.output().includes('demo: 2 vehicles started'), { timeout: 60_000, message: 'the vehicles started' })
+    run.child.kill('SIGINT')
+    await waitFor(() => run.code() !== undefined, { timeout: 30_000, message: 'the demo to stop after SIGINT to its pid' })
+    expect(run.code(), run.output()).toBe(0)
+    expect(run.output().trimEnd().split('\n').pop()).toBe('demo: stopped cleanly')
+    expect(vehiclePids(run)).toEqual([])
+    expect(await demoDirs(run)).toEqual([])
+  }, 60_000)
 })
