@@ -24,8 +24,7 @@
  * (the proposer's and the acceptors' accepted values): see
  * docs/benchmarks.md.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { PeerId } from '@libp2p/interface'
@@ -37,7 +36,7 @@ import { openDatabase } from '../src/storage/database.ts'
 import type { NodeProcess } from '../src/swarm/process.ts'
 import type { StatusBody } from '../src/http/status.ts'
 import { percentile, withRatio } from './types.ts'
-import { cpuMs, spawnNodes } from './support.ts'
+import { benchDir, cpuMs, spawnNodes } from './support.ts'
 import type { Benchmark, BenchResult } from './types.ts'
 
 const KIB = 1024
@@ -73,7 +72,7 @@ async function streamRoundTrips (from: VGuardNode, to: PeerId, samples: number):
 
 /** The disk's floor: a synced 1 KiB LevelDB put (each decision waits for at least two, in sequence). */
 async function syncedPut (): Promise<number[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'vguard-bench-fsync-'))
+  const dir = await benchDir('vguard-bench-fsync-')
   const db = await openDatabase(dir)
   try {
     const times: number[] = []
@@ -180,7 +179,7 @@ async function openLoop (node: VGuardNode, report: (r: BenchResult) => void, rtt
 }
 
 async function boothOfFour (report: (r: BenchResult) => void): Promise<void> {
-  const root = await mkdtemp(join(tmpdir(), 'vguard-bench-consensus-'))
+  const root = await benchDir('vguard-bench-consensus-')
   const network = `bench-consensus-${process.pid}`
   const members: NodeProcess[] = []
   let a: VGuardNode | undefined
@@ -250,7 +249,7 @@ async function until (cond: () => Promise<boolean>, timeout: number, what: strin
 }
 
 async function election (report: (r: BenchResult) => void): Promise<void> {
-  const root = await mkdtemp(join(tmpdir(), 'vguard-bench-election-'))
+  const root = await benchDir('vguard-bench-election-')
   const network = `bench-election-${process.pid}`
   const processes: NodeProcess[] = []
   try {

@@ -4,13 +4,12 @@
  * the idle resident memory and CPU of a node. `dozens`: the same for 30
  * vehicles bootstrapping to one ("a laptop should host dozens of vehicles").
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { spawnNode } from '../src/swarm/process.ts'
 import type { NodeProcess } from '../src/swarm/process.ts'
 import type { Benchmark, BenchResult } from './types.ts'
-import { cpuMs, spawnNodes } from './support.ts'
+import { benchDir, cpuMs, spawnNodes } from './support.ts'
 
 const VEHICLES = 10
 
@@ -94,7 +93,7 @@ const DOZENS_START_GROUP = 5
  * protocols; a swarm that does not mesh in time reports how far it got.
  */
 async function dozens (report: (r: BenchResult) => void): Promise<void> {
-  const root = await mkdtemp(join(tmpdir(), 'vguard-bench-dozens-'))
+  const root = await benchDir('vguard-bench-dozens-')
   const network = `bench-${process.pid}-dozens`
   const vehicles: NodeProcess[] = []
   const args = (i: number): string[] => ['--data-dir', join(root, `v${i}`), '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--network', network, '--no-mdns']
@@ -125,7 +124,7 @@ async function dozens (report: (r: BenchResult) => void): Promise<void> {
 }
 
 async function swarm (mode: 'mdns' | 'bootstrap', report: (r: BenchResult) => void): Promise<void> {
-  const root = await mkdtemp(join(tmpdir(), 'vguard-bench-'))
+  const root = await benchDir('vguard-bench-')
   const network = `bench-${process.pid}-${mode}`
   const vehicles: NodeProcess[] = []
   const base = (i: number): string[] => ['--data-dir', join(root, `v${i}`), '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--network', network, '--mdns-interval', '5000']

@@ -11,9 +11,7 @@
  *   two blocks: its time and how far the process's RSS rises (it opens one
  *   cursor per temporary chain at once; read whole, they took some 1.5 MB each).
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { createBlock, emptyTip, tipOf } from '../src/chain/index.ts'
 import type { Block, ChainTip, TransactionInput } from '../src/chain/index.ts'
@@ -22,6 +20,7 @@ import { LevelChainStore } from '../src/storage/level.ts'
 import { applyRetention } from '../src/storage/retention.ts'
 import { withRatio } from './types.ts'
 import type { Benchmark, BenchResult } from './types.ts'
+import { benchDir } from './support.ts'
 
 const KIB = 1024
 const utf8 = new TextEncoder()
@@ -52,7 +51,7 @@ function makeBlocks (chainId: string, txsPerBlock: number, count: number, prev: 
 }
 
 async function appendThroughput (report: (r: BenchResult) => void, txsPerBlock: number, sync: boolean): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'vguard-bench-store-'))
+  const dir = await benchDir('vguard-bench-store-')
   const database = await openDatabase(dir)
   try {
     const store = await LevelChainStore.open(database)
@@ -96,7 +95,7 @@ async function appendThroughput (report: (r: BenchResult) => void, txsPerBlock: 
 
 async function reopenTime (report: (r: BenchResult) => void): Promise<void> {
   const BLOCKS = 100_000
-  const dir = await mkdtemp(join(tmpdir(), 'vguard-bench-reopen-'))
+  const dir = await benchDir('vguard-bench-reopen-')
   try {
     let database = await openDatabase(dir)
     let store = await LevelChainStore.open(database)
@@ -134,7 +133,7 @@ async function reopenTime (report: (r: BenchResult) => void): Promise<void> {
 async function retentionRun (report: (r: BenchResult) => void): Promise<void> {
   const CHAINS = 300
   const BLOCKS = 2_000
-  const dir = await mkdtemp(join(tmpdir(), 'vguard-bench-retention-'))
+  const dir = await benchDir('vguard-bench-retention-')
   const database = await openDatabase(dir)
   const store = await LevelChainStore.open(database)
   try {

@@ -50,6 +50,23 @@ export async function spawnNodes (inits: SpawnNodeInit[]): Promise<NodeProcess[]
   throw failed.reason
 }
 
+/** The run's root dir (bench/index.ts makes it): every benchmark's dirs go under it. */
+let benchRoot: string | undefined
+
+/** Sets the dir benchDir makes dirs under; undefined: the OS temp dir. */
+export function setBenchRoot (dir: string | undefined): void {
+  benchRoot = dir
+}
+
+/**
+ * A fresh temp dir for a benchmark, under the run's root: a Ctrl-C, which
+ * runs no benchmark's `finally`, removes that one root (every interrupted
+ * run left its dirs of 64 MiB chains and more behind: a review).
+ */
+export async function benchDir (prefix: string): Promise<string> {
+  return await mkdtemp(join(benchRoot ?? tmpdir(), prefix))
+}
+
 export function median (xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.floor(s.length / 2)]
@@ -62,7 +79,7 @@ export interface BenchSwarm {
 
 /** n nodes on 127.0.0.1, mDNS off, all connected (bootstrap + peer exchange). */
 export async function benchSwarm (n: number, name: string, overrides: Partial<VGuardNodeOptions> = {}): Promise<BenchSwarm> {
-  const root = await mkdtemp(join(tmpdir(), `vguard-bench-${name}-`))
+  const root = await benchDir(`vguard-bench-${name}-`)
   const nodes: VGuardNode[] = []
   const stop = async (): Promise<void> => {
     await Promise.allSettled(nodes.map(async n => { await n.stop() }))
@@ -213,7 +230,7 @@ export async function rawIntoLevel (from: PeerId, to: VGuardNode, bytes: number,
  * reach at best on this machine, measured in the same run.
  */
 export async function rawIntoFile (from: PeerId, to: VGuardNode, bytes: number): Promise<number> {
-  const dir = await mkdtemp(join(tmpdir(), 'vguard-bench-file-'))
+  const dir = await benchDir('vguard-bench-file-')
   const file = await open(join(dir, 'received'), 'w')
   try {
     const hash = createHash('sha256')

@@ -11,8 +11,7 @@
  * file append with one fdatasync: rawIntoFile), which is as far as any store
  * can go on this machine.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { createBlock, emptyTip, tipOf } from '../src/chain/index.ts'
@@ -20,7 +19,7 @@ import type { Block, ChainTip } from '../src/chain/index.ts'
 import { createVGuardNode } from '../src/node/index.ts'
 import type { VGuardNode } from '../src/node/index.ts'
 import { withRatio } from './types.ts'
-import { median, MIB, rawIntoFile, rawIntoLevel, rawTransfer, serveBaselines, settle } from './support.ts'
+import { benchDir, median, MIB, rawIntoFile, rawIntoLevel, rawTransfer, serveBaselines, settle } from './support.ts'
 import type { Benchmark, BenchResult } from './types.ts'
 
 const CHAIN_BYTES = 64 * MIB
@@ -51,7 +50,7 @@ async function buildChain (node: VGuardNode): Promise<number> {
 }
 
 async function run (report: (r: BenchResult) => void): Promise<void> {
-  const root = await mkdtemp(join(tmpdir(), 'vguard-bench-sync-'))
+  const root = await benchDir('vguard-bench-sync-')
   const nodes: VGuardNode[] = []
   try {
     const network = `bench-sync-${process.pid}`

@@ -5,7 +5,7 @@
  * `unshare -n` with just `lo` up, where multicast stays on loopback.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { networkInterfaces } from 'node:os'
+import { constants, networkInterfaces } from 'node:os'
 import { removeListenersLater } from './signals.ts'
 
 /**
@@ -44,7 +44,8 @@ export async function reexecInPrivateNetns (marker: string): Promise<number> {
   // child and its vehicles running (a review)
   for (const signal of FORWARDED) process.on(signal, forward)
   try {
-    return await new Promise((resolve) => { child.once('exit', (code) => { resolve(code ?? 1) }) })
+    // a child killed by a signal exits as a shell says it (128 + the signal's number), not 1
+    return await new Promise((resolve) => { child.once('exit', (code, signal) => { resolve(code ?? 128 + (signal != null ? constants.signals[signal] : 0)) }) })
   } finally {
     // a repeat that comes as this process exits must not turn the child's exit code into 130 or 143
     removeListenersLater(() => {
