@@ -22,6 +22,7 @@ import type { VGuardLibp2p } from './libp2p.ts'
 import { networkOfAgent } from '../protocols/agent.ts'
 import type { PeerRejectedCode, VGuardNodeEvents } from './events.ts'
 import { PeerExchange } from '../protocols/peer-exchange/index.ts'
+import { MAX_ADDRS_PER_PEER } from '../protocols/peer-exchange/constants.ts'
 import type { CapacityHint } from '../protocols/peer-exchange/index.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { Liveness } from './liveness.ts'
@@ -665,13 +666,28 @@ export class Peering {
     this.settleVerdicts(id, true)
   }
 
-  /** A peer another member told us about: remember its addresses and meet it. */
+  /**
+   * A peer another member told us about: remember its addresses and meet it.
+   * A member's addresses are left as identify told them: a view's are only a
+   * member's word. Views used to merge into the peer store with no bound: one
+   * member listing 32 made-up addresses for a member we lost kept us from ever
+   * redialling it (libp2p dials 25 addresses of a peer at most, loopback and
+   * private ones last), and 1,024 addresses for one peer stalled the event
+   * loop (each merge re-encodes the whole record: a review). A discovery's
+   * addresses are the last view's, at most MAX_ADDRS_PER_PEER.
+   */
   private onExchangedPeer (peerId: PeerId, addrs: Multiaddr[]): void {
     if (this.isDenied(peerId) || this.libp2p.getConnections(peerId).length > 0) return
+    const id = peerId.toString()
+    if (this.members.has(id)) {
+      // a member we lost, back as far as someone else can tell: dialled at the addresses identify gave
+      this.dialOnce(peerId)
+      return
+    }
     // noted before it is stored: past the bound, it is not stored either. Views fill three quarters
     // of it at most: what mDNS finds on the LAN itself still has room during a flood of views
     if (!this.remember(peerId, EXCHANGED_DISCOVERED)) return
-    this.libp2p.peerStore.merge(peerId, { multiaddrs: addrs })
+    this.libp2p.peerStore.patch(peerId, { multiaddrs: addrs.slice(0, MAX_ADDRS_PER_PEER) })
       .then(() => {
         // lists travel fast and wide: the peer has probably heard of us by now too
         this.dialOnce(peerId)

@@ -4,14 +4,16 @@
  * refused, and its views were taken and relayed), and from a member's views
  * only so many peers to meet, and so many dials of them at once (one member
  * listing made-up peers filled every node's dial queue, peer store and
- * memory, and writes failed: a review's flood).
+ * memory, and writes failed: a review's flood), and for each so many
+ * addresses (a member's views buried a lost member's real address, and grew
+ * one peer's record without bound: a review).
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { createServer } from 'node:net'
 import type { Server, Socket } from 'node:net'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
 import type { Message } from '@libp2p/gossipsub'
@@ -57,6 +59,23 @@ function watchValidator (node: VGuardNode): Array<{ propagator: string, result: 
     return result
   })
   return seen
+}
+
+/** A member that publishes views of its own making: our stack and network, so it answers identify; stopped by the test's teardown. */
+async function viewMaker (A: VGuardNode, others: VGuardLibp2p[]): Promise<VGuardLibp2p> {
+  const config = resolveConfig({ dataDir: 'unused', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network: NETWORK })
+  const M = await buildLibp2p({ config, privateKey: await generateKeyPair('Ed25519'), isDenied: () => false, logger: defaultLogger() })
+  others.push(M)
+  await M.start()
+  await M.dial(A.multiaddrs[0])
+  await waitFor(() => peering(A).isMember(M.peerId), { message: 'A counts M a member' })
+  await waitFor(() => M.services.pubsub.getSubscribers(peersTopic(NETWORK)).some(p => p.equals(A.peerId)), { message: 'M knows A subscribes' })
+  return M
+}
+
+async function storedAddrs (node: VGuardNode, peerId: PeerId): Promise<string[]> {
+  const peer = await node.libp2p.peerStore.get(peerId).catch(() => undefined)
+  return (peer?.addresses ?? []).map(a => a.multiaddr.toString())
 }
 
 describe('gossip - only members, and bounded', () => {
@@ -183,5 +202,57 @@ describe('gossip - only members, and bounded', () => {
     expect(most).toBe(MAX_DISCOVERY_DIALS)
     // members are not held up behind them: A still counts B a member, and the connection stands
     expect(peering(A).isMember(B.peerId)).toBe(true)
+  })
+
+  it('a member\'s views leave no peer more addresses than one view lists, and a view listing a peer twice is dropped whole', async () => {
+    const A = await cluster.create()
+    await A.start()
+    const M = await viewMaker(A, others)
+    const topic = peersTopic(NETWORK)
+    const [listed] = await madeUpPeers(1)
+    const listedId = peerIdFromString(listed)
+    let port = 1
+    const addrs = (): string[] => Array.from({ length: 8 }, () => `/ip4/203.0.113.${port % 250 + 1}/tcp/${port++}`)
+    // 128 records of one peer, 8 new addresses each (~7 KiB): 1,024 addresses on it, merged one record at a time
+    await M.services.pubsub.publish(topic, PeerAnnouncement.encode({ peers: Array.from({ length: 128 }, () => ({ peerId: listed, addrs: addrs() })) }))
+    await waitFor(async () => peering(A).gossipDropped()['malformed-view'] > 0 || (await storedAddrs(A, listedId)).length > 0, { message: 'A took the view' })
+    expect({ dropped: peering(A).gossipDropped()['malformed-view'], stored: (await storedAddrs(A, listedId)).length }).toEqual({ dropped: 1, stored: 0 })
+    // views one after another, each naming the peer with 8 new addresses: the last one's replace the others'
+    for (let view = 0; view < 3; view++) {
+      const sent = addrs()
+      await M.services.pubsub.publish(topic, PeerAnnouncement.encode({ peers: [{ peerId: listed, addrs: sent }] }))
+      await waitFor(async () => { const stored = await storedAddrs(A, listedId); return sent.every(a => stored.includes(a)) }, { message: `A stored view ${view}'s addresses` })
+    }
+    expect((await storedAddrs(A, listedId)).length).toBe(8)
+  })
+
+  it('a member\'s views cannot bury the address of a member we lost: A redials it when it is back', async () => {
+    const A = await cluster.create()
+    const bDir = await cluster.tempDir()
+    let B = await cluster.create({ dataDir: bDir })
+    await Promise.all([A.start(), B.start()])
+    const bAddr = B.multiaddrs[0]
+    // a plain dial, no bootstrap address: only A's peer store knows where B is
+    await A.libp2p.dial(bAddr)
+    await waitFor(() => peering(A).isMember(B.peerId) && peering(B).isMember(A.peerId), { message: 'A and B members of each other' })
+    const M = await viewMaker(A, others)
+    const bId = B.peerId
+    const before = await storedAddrs(A, bId)
+    await cluster.stopNode(B)
+    await waitFor(() => A.libp2p.getConnections(bId).length === 0, { message: 'A lost B' })
+    // four views, each naming B with 8 made-up public addresses (32 in all: libp2p dials 25 of a peer at most,
+    // loopback last), and a made-up peer whose record in A's peer store shows A acted on the view
+    const marks = await madeUpPeers(4)
+    for (const [v, mark] of marks.entries()) {
+      const made = Array.from({ length: 8 }, (_, i) => `/ip4/192.0.2.2/tcp/${v * 8 + i + 1}`)
+      await M.services.pubsub.publish(peersTopic(NETWORK), PeerAnnouncement.encode({ peers: [{ peerId: bId.toString(), addrs: made }, { peerId: mark, addrs: ['/ip4/127.0.0.1/tcp/1'] }] }))
+    }
+    await waitFor(async () => (await Promise.all(marks.map(async m => (await storedAddrs(A, peerIdFromString(m))).length > 0))).every(Boolean), { message: 'A took the four views' })
+    expect((await storedAddrs(A, bId)).sort()).toEqual(before.sort())
+    // B is back at the same address, knowing nobody (its peer store lives in memory): A must redial it
+    const bPort = bAddr.toString().match(/\/tcp\/(\d+)/)?.[1] as string
+    B = await cluster.create({ dataDir: bDir, listen: [`/ip4/127.0.0.1/tcp/${bPort}`] })
+    await B.start()
+    await waitFor(() => A.libp2p.getConnections(bId).length > 0, { message: 'A reconnected to B' })
   })
 })

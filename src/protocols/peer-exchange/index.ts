@@ -256,16 +256,22 @@ export class PeerExchange {
   }
 }
 
-/** Parses an announcement; undefined if it is oversized or any entry is malformed. */
+/**
+ * Parses an announcement; undefined if it is oversized, any entry is
+ * malformed, or it lists a peer twice (no vehicle sends that: 128 records
+ * naming one peer gave it 1,024 addresses in our peer store, a review).
+ */
 export function decodeAnnouncement (data: Uint8Array): AnnouncedPeer[] | undefined {
   if (data.byteLength > MAX_ANNOUNCEMENT_BYTES) return undefined
   try {
     const decoded = PeerAnnouncement.decode(data, { limits: { peers: MAX_PEERS_PER_ANNOUNCEMENT, peers$: { addrs: MAX_ADDRS_PER_PEER } } })
-    return decoded.peers.map(p => ({
+    const peers = decoded.peers.map(p => ({
       peerId: peerIdFromString(p.peerId),
       addrs: p.addrs.map(a => multiaddr(a)),
       capacity: p.free != null && p.held != null ? { free: p.free, held: p.held } : undefined
     }))
+    // compared in their usual form: a peer id also parses from its CID spelling
+    return new Set(peers.map(p => p.peerId.toString())).size === peers.length ? peers : undefined
   } catch {
     return undefined
   }

@@ -29,6 +29,13 @@ describe('protocols - peer-exchange', () => {
     expect(decodeAnnouncement(PeerAnnouncement.encode({ peers: many }))).toBeUndefined()
   })
 
+  it('drops a view that lists a peer twice, however its id is spelled', async () => {
+    const peerId = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const twice = [{ peerId: peerId.toString(), addrs: [] }, { peerId: peerId.toCID().toString(), addrs: ['/ip4/127.0.0.1/tcp/4001'] }]
+    expect(decodeAnnouncement(PeerAnnouncement.encode({ peers: twice }))).toBeUndefined()
+    expect(decodeAnnouncement(PeerAnnouncement.encode({ peers: twice.slice(1) }))?.[0].peerId.equals(peerId)).toBe(true)
+  })
+
   it('versions the topic per network', () => {
     expect(peersTopic('fleet')).toBe('vguard/fleet/peers/1')
   })
