@@ -881,9 +881,13 @@ export class VGuardDB {
       this.log('ignored a gossiped table of %s: not on the allow list', result.chainId)
       return
     }
+    // news (a reader skips the table lookup for TABLE_NEWS_TTL) only from the chain's proposer, which publishes
+    // its own booth results; gossipsub keeps the first publisher through relays. Any member can replay an old
+    // signed table: taken for news, a reader that held none served an obsolete backup's value as fresh (a review)
+    const fromOwner = msg.type === 'signed' && msg.from.toString() === result.chainId
     this.tables.adopt(result.table, result.chainId, HINT)
       .then(({ adopted, table }) => {
-        if (adopted) this.redirects.noteNews(table.table.chainId)
+        if (adopted && fromOwner) this.redirects.noteNews(table.table.chainId)
         if (adopted) this.c.events.safeDispatchEvent('backup:table', { detail: { chainId: table.table.chainId, epoch: table.table.epoch, active: table.table.active, obsolete: table.table.obsolete, height: table.table.height } })
       })
       .catch((err: Error) => {

@@ -3,10 +3,13 @@
  * comes back believing it is still active. A reader that holds the newer
  * table must not take its old copy as current: it goes on to a holder at the
  * current epoch, and returns the old value (flagged stale) only if none is up.
+ * A reader that heard an old table replayed by a member (not its proposer)
+ * does not take it for news either (a review: it served the old value as fresh).
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
-import { waitFor } from '../utils/wait.ts'
+import { gossipAgedOut, waitFor } from '../utils/wait.ts'
+import { boothsTopic } from '../../src/node/vguarddb.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 
 const utf8 = new TextEncoder()
@@ -82,12 +85,16 @@ describe('read - a backup behind the reader\'s table is stale', () => {
     expect(n7.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
   })
 
-  it('a reader that was away with that backup, both believing its table current, looks the table up before it takes the backup\'s answer', async () => {
+  it('a reader that was away with that backup, or only heard the old table replayed by a member, looks the table up before it takes the backup\'s answer', async () => {
     const [a, b, d, x, r] = await connectedSwarm(cluster, 5, { kBackups: 1 })
     const chainId = a.peerId.toString()
+    // x keeps what it hears: epoch 1's booth result, signed by a, to replay later
+    const topic = boothsTopic(`test-${process.pid}`)
+    const heard: Uint8Array[] = []
+    x.libp2p.services.pubsub.addEventListener('message', (evt) => { if (evt.detail.topic === topic) heard.push(evt.detail.data) })
     const first = await a.endOfBooth({ participants: ids(b), transactions: [{ key: 'k', value: utf8.encode('old') }] })
     expect(first.active).toEqual(ids(b))
-    await waitFor(() => r.vguarddb.tables.get(chainId)?.table.epoch === 1, { message: 'r holds epoch 1' })
+    await waitFor(() => r.vguarddb.tables.get(chainId)?.table.epoch === 1 && heard.length === 1, { message: 'r holds epoch 1, x heard it' })
     // r and b go away; the chain moves to d; its proposer leaves before it could release b
     const away = [r, b].map(n => n.config.dataDir)
     await cluster.stopNode(r)
@@ -97,20 +104,32 @@ describe('read - a backup behind the reader\'s table is stale', () => {
     await waitFor(() => x.vguarddb.tables.get(chainId)?.table.epoch === 2, { message: 'x holds epoch 2' })
     await cluster.stopNode(a)
     // gossipsub offers a peer that joins its mesh the messages of its last few heartbeats (1 s each, 5 kept):
-    // epoch 2's would reach r as it comes back. No event says they are gone; they are after this long.
-    await new Promise(resolve => setTimeout(resolve, 6_000))
-    const [rBack, bBack] = await Promise.all(away.map(async (dataDir) => {
+    // epoch 2's would reach r (and the newcomer) as they come in
+    await gossipAgedOut([d, x])
+    // back, and a newcomer that never heard of a's chain
+    const [rBack, bBack, newcomer] = await Promise.all([...away, undefined].map(async (dataDir) => {
       const node = await cluster.create({ dataDir, kBackups: 1, bootstrap: [x.multiaddrs[0].toString(), d.multiaddrs[0].toString()] })
       await node.start()
       return node
     }))
-    await waitFor(() => rBack.peers().some(p => p.peerId === bBack.peerId.toString()) && rBack.peers().length >= 3, { message: 'r and b back' })
+    const metAll = (n: VGuardNode): boolean => n.peers().length >= 3 && [bBack, x].every(o => n.peers().some(p => p.peerId === o.peerId.toString()))
+    await waitFor(() => metAll(rBack) && metAll(newcomer), { message: 'r and b back, the newcomer in' })
 
     // the proposer does not answer and r learned nothing newer: it asks its neighbours before it believes b
     const read = await rBack.vguarddb.readKey(chainId, 'k')
     expect(read).toMatchObject({ stale: false, epoch: 2, servedBy: d.peerId.toString() })
     expect(text.decode(read.response.value)).toBe('new')
     expect(rBack.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
+
+    // x, a member, publishes a's epoch-1 booth result anew: the newcomer adopts the table, as a hint
+    // that is not news (only a's own would be), so it looks the table up before it believes b
+    expect(newcomer.vguarddb.tables.get(chainId)).toBeUndefined()
+    await waitFor(() => x.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(newcomer.peerId)), { message: 'x knows the newcomer subscribes' })
+    await x.libp2p.services.pubsub.publish(topic, heard[0])
+    await waitFor(() => newcomer.vguarddb.tables.get(chainId)?.table.epoch === 1, { message: 'the newcomer adopted the replayed epoch 1' })
+    const replayed = await newcomer.vguarddb.readKey(chainId, 'k')
+    expect(replayed).toMatchObject({ stale: false, epoch: 2, servedBy: d.peerId.toString() })
+    expect(text.decode(replayed.response.value)).toBe('new')
   })
 
   it('an active backup whose own copy is as high as a stale holder\'s answers with its own, not the stale one', async () => {
