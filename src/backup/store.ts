@@ -141,7 +141,17 @@ export class BackupTableStore {
     // the table we already hold, byte for byte (every answer of a holder carries it): nothing to verify
     const held = expectedChainId != null ? this.cache.get(expectedChainId) : undefined
     if (held != null && options.keep !== true && !(durable && this.volatile.has(expectedChainId as string)) && bytesEqual(held.signed, signed)) return { table: held, adopted: false, shown: held }
-    const verified = await verifyTable(signed, expectedChainId)
+    return await this.adoptVerified(await verifyTable(signed, expectedChainId), options)
+  }
+
+  /**
+   * adopt() of a table the caller verified already (verifyTable): gossip's
+   * validator verifies a booth result's table before gossipsub relays it,
+   * and verifying it again to keep it would double the cost of every table
+   * heard.
+   */
+  async adoptVerified (verified: VerifiedTable, options: AdoptOptions = {}): Promise<{ table: VerifiedTable, adopted: boolean, shown: VerifiedTable }> {
+    const durable = options.durable !== false
     const run = this.queue.then(async () => {
       const chainId = verified.table.chainId
       const current = this.cache.get(chainId)

@@ -599,9 +599,10 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       } catch (err) {
         throw listenErrorOf(err)
       }
-      for (const topic of [boothsTopic(this.config.network), peersTopic(this.config.network)]) {
-        this.libp2p.services.pubsub.topicValidators.set(topic, this.peering.gossipValidator)
-      }
+      // who sent it, then what it holds: junk a member publishes goes no further than us (a review)
+      const { topicValidators } = this.libp2p.services.pubsub
+      topicValidators.set(boothsTopic(this.config.network), this.peering.validatorFor(this.vguarddb.judgeGossip))
+      topicValidators.set(peersTopic(this.config.network), this.peering.viewValidator)
       await this.vguarddb.start()
       await this.sync.start()
       const held = await this.chains.chains()

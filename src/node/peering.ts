@@ -382,6 +382,22 @@ export class Peering {
   }
 
   /**
+   * A topic's validator: who sent the message (gossipValidator: Ignore),
+   * then what it holds (`content`: Reject for junk a member signed).
+   */
+  validatorFor (content: (message: Message) => TopicValidatorResult | Promise<TopicValidatorResult>): (propagator: PeerId, message: Message) => Promise<TopicValidatorResult> {
+    return async (propagator, message) => {
+      const sender = await this.gossipValidator(propagator, message)
+      return sender === TopicValidatorResult.Accept ? await content(message) : sender
+    }
+  }
+
+  /** The peers topic's validator: a member's view, within peer exchange's limits. */
+  get viewValidator (): (propagator: PeerId, message: Message) => Promise<TopicValidatorResult> {
+    return this.validatorFor(this.exchange.judge)
+  }
+
+  /**
    * Whether a connected peer is a member, waiting for identify's verdict on
    * one not judged yet (GOSSIP_VERDICT_WAIT at most). gossipsub talks as soon
    * as a stream opens, often before our identify of the peer ends, and it

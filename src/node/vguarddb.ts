@@ -17,6 +17,7 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { Message } from '@libp2p/gossipsub'
 import type { TypedEventEmitter } from 'main-event'
 import { bytesEqual, createBlock, toHex } from '../chain/index.ts'
@@ -24,7 +25,7 @@ import type { ChainTip, TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import { headerAt } from '../storage/header-at.ts'
 import type { NodeDatabase, BinarySublevel } from '../storage/database.ts'
-import { BackupTableStore, BoothResult, heldPoint, MAX_TABLE_MEMBERS, rankBackupCandidates, signTable } from '../backup/index.ts'
+import { BackupTableStore, BoothResult, heldPoint, MAX_TABLE_MEMBERS, rankBackupCandidates, signTable, verifyTable } from '../backup/index.ts'
 import type { BackupTable as BackupTableInfo, Candidate, VerifiedTable } from '../backup/index.ts'
 import { prefixEnd } from '../storage/keys.ts'
 import { ReplicateService } from '../protocols/replicate/index.ts'
@@ -71,6 +72,15 @@ const KEPT_MARGIN = 2
 const OWN_TABLE_LOOKUP_TIMEOUT = 2_000
 /** Tables of our own chain kept for the check of the next rounds (ownShown): as many as a lookup asks. */
 const MAX_OWN_SHOWN = 8
+/** A gossiped booth result is dropped (and not relayed) past this: a signed table is 16 KiB at most, 64 participants a few KiB. */
+const MAX_BOOTH_RESULT_BYTES = 64 * 1024
+
+/** A gossiped booth result, decoded, with its table verified. */
+interface CheckedBoothResult {
+  result: BoothResult
+  verified: VerifiedTable
+}
+
 export function boothsTopic (network: string): string {
   return `vguard/${network}/booths/${BOOTHS_TOPIC_VERSION}`
 }
@@ -228,6 +238,8 @@ export class VGuardDB {
   private stopping = stopController()
   /** Booth results gossiped to us that were malformed, oversized or carried a table that does not verify. */
   gossipInvalid = 0
+  /** What judgeGossip checked of each message it let through, for onGossip (gossipsub hands both the same object). */
+  private readonly judged = new WeakMap<Message, CheckedBoothResult>()
   /** This run asked members for our own chain's newest table (the first round does). */
   private ownTableLooked = false
   /**
@@ -863,36 +875,76 @@ export class VGuardDB {
       .catch((err: Error) => { this.log.trace('booth result not gossiped: %s', err.message) })
   }
 
-  /** Gossip is a hint: adopt a newer verified table, ignore anything else. */
-  private readonly onGossip = (evt: CustomEvent<Message>): void => {
-    const msg = evt.detail
-    if (msg.topic !== this.topic) return
+  /**
+   * gossipsub's check of a booth result, after the peering's check of who
+   * sent it and before the message is taken or relayed: oversized, malformed
+   * or a table that does not verify is Reject (junk a member signed), a table
+   * of a chain off the allow list is Ignore (a member whose list is wider
+   * relays it in good faith).
+   * Accepting anything a member published, every node relayed junk it then
+   * dropped, to vehicles the member was not even connected to (a review).
+   * What it checked goes to onGossip with the message: verified once.
+   */
+  readonly judgeGossip = async (msg: Message): Promise<TopicValidatorResult> => {
+    const checked = await this.checkBoothResult(msg.data)
+    if (checked === 'invalid') return TopicValidatorResult.Reject
+    if (checked === 'not-allowed') return TopicValidatorResult.Ignore
+    this.judged.set(msg, checked)
+    return TopicValidatorResult.Accept
+  }
+
+  /** A booth result decoded and its table verified; why not, counted in gossipInvalid. */
+  private async checkBoothResult (data: Uint8Array): Promise<CheckedBoothResult | 'invalid' | 'not-allowed'> {
     let result: BoothResult
     try {
-      if (msg.data.byteLength > 64 * 1024) throw new Error('oversized')
-      result = BoothResult.decode(msg.data, { limits: { participants: MAX_PARTICIPANTS } })
+      if (data.byteLength > MAX_BOOTH_RESULT_BYTES) throw new Error('oversized')
+      result = BoothResult.decode(data, { limits: { participants: MAX_PARTICIPANTS } })
     } catch {
       this.gossipInvalid++
-      return
+      return 'invalid'
     }
     // a member may relay tables it signed with made-up keys: kept, they would push out the hints redirect reads use
     if (this.c.isAllowed?.(result.chainId) === false) {
       this.gossipInvalid++
       this.log('ignored a gossiped table of %s: not on the allow list', result.chainId)
-      return
+      return 'not-allowed'
     }
+    // the table we hold, byte for byte (gossip repeats it): nothing to verify
+    const held = this.tables.get(result.chainId)
+    if (held != null && bytesEqual(held.signed, result.table)) return { result, verified: held }
+    try {
+      return { result, verified: await verifyTable(result.table, result.chainId) }
+    } catch (err) {
+      this.gossipInvalid++
+      this.log('ignored a gossiped table: %s', (err as Error).message)
+      return 'invalid'
+    }
+  }
+
+  /** Gossip is a hint: adopt a newer verified table (judgeGossip let only those through). */
+  private readonly onGossip = (evt: CustomEvent<Message>): void => {
+    const msg = evt.detail
+    if (msg.topic !== this.topic) return
+    const judged = this.judged.get(msg)
+    this.judged.delete(msg)
+    // no validator ran (libp2p without ours): checked here instead
+    void (judged != null ? Promise.resolve(judged) : this.checkBoothResult(msg.data)).then((checked) => {
+      if (typeof checked !== 'string') this.adoptGossiped(msg, checked)
+    })
+  }
+
+  private adoptGossiped (msg: Message, { result, verified }: CheckedBoothResult): void {
     // news (a reader skips the table lookup for TABLE_NEWS_TTL) only from the chain's proposer, which publishes
     // its own booth results; gossipsub keeps the first publisher through relays. Any member can replay an old
     // signed table: taken for news, a reader that held none served an obsolete backup's value as fresh (a review)
     const fromOwner = msg.type === 'signed' && msg.from.toString() === result.chainId
-    this.tables.adopt(result.table, result.chainId, HINT)
+    this.tables.adoptVerified(verified, HINT)
       .then(({ adopted, table }) => {
         if (adopted && fromOwner) this.redirects.noteNews(table.table.chainId)
         if (adopted) this.c.events.safeDispatchEvent('backup:table', { detail: { chainId: table.table.chainId, epoch: table.table.epoch, active: table.table.active, obsolete: table.table.obsolete, height: table.table.height } })
       })
       .catch((err: Error) => {
-        // a table that does not verify is invalid; a write that failed (the node stopping, a full disk) is not its fault
-        if (err.name === 'InvalidBackupTableError') this.gossipInvalid++
+        // a write that failed (the node stopping, a full disk) is not the table's fault
         this.log('ignored a gossiped table: %s', err.message)
       })
   }

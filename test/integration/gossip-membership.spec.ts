@@ -23,6 +23,8 @@ import { resolveConfig } from '../../src/node/config.ts'
 import { MAX_DISCOVERED, MAX_DISCOVERY_DIALS } from '../../src/node/peering.ts'
 import type { Peering } from '../../src/node/peering.ts'
 import { peersTopic } from '../../src/protocols/peer-exchange/index.ts'
+import { boothsTopic } from '../../src/node/vguarddb.ts'
+import { BoothResult, signTable } from '../../src/backup/index.ts'
 import { PeerAnnouncement } from '../../src/protocols/peer-exchange/pb/peer-exchange.ts'
 import { MAX_PEERS_PER_ANNOUNCEMENT } from '../../src/protocols/peer-exchange/constants.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
@@ -254,5 +256,44 @@ describe('gossip - only members, and bounded', () => {
     B = await cluster.create({ dataDir: bDir, listen: [`/ip4/127.0.0.1/tcp/${bPort}`] })
     await B.start()
     await waitFor(() => A.libp2p.getConnections(bId).length > 0, { message: 'A reconnected to B' })
+  })
+
+  it('junk a member publishes (an oversized or forged booth result, a view listing a peer twice) is rejected by the member it reached and relayed no further', async () => {
+    const A = await cluster.create()
+    const C = await cluster.create()
+    await Promise.all([A.start(), C.start()])
+    await A.libp2p.dial(C.multiaddrs[0])
+    await waitFor(() => peering(A).isMember(C.peerId) && peering(C).isMember(A.peerId), { message: 'A and C members' })
+    // M reaches C only through A: C is on neither of M's topics' meshes but through A
+    const M = await viewMaker(A, others)
+    const booths = boothsTopic(NETWORK)
+    const views = peersTopic(NETWORK)
+    const mesh = A.libp2p.services.pubsub as unknown as { getMeshPeers: (topic: string) => string[] }
+    await waitFor(() => [booths, views].every(t => mesh.getMeshPeers(t).includes(C.peerId.toString())), { message: 'C in A\'s meshes' })
+    await waitFor(() => M.services.pubsub.getSubscribers(booths).some(p => p.equals(A.peerId)), { message: 'M knows A takes booth results' })
+    const validator = watchValidator(A)
+
+    const ownerKey = await generateKeyPair('Ed25519')
+    const owner = peerIdFromPrivateKey(ownerKey).toString()
+    const boothResult = async (epoch: number, forge = false): Promise<Uint8Array> => {
+      const table = (await signTable(ownerKey, owner, { chainId: owner, epoch, active: [], obsolete: [], height: 1, tipHash: new Uint8Array(32), timestamp: 0 })).signed.slice()
+      if (forge) table[table.length - 1] ^= 1
+      return BoothResult.encode({ chainId: owner, height: 1, tipHash: new Uint8Array(32), participants: [], table })
+    }
+    // 1 MiB of nothing (gossipsub takes frames up to 4 MiB), a table whose signature does not verify, a view naming one peer twice
+    const [twice] = await madeUpPeers(1)
+    await M.services.pubsub.publish(booths, new Uint8Array(1024 * 1024).fill(7))
+    await M.services.pubsub.publish(booths, await boothResult(9, true))
+    await M.services.pubsub.publish(views, PeerAnnouncement.encode({ peers: [{ peerId: twice, addrs: [] }, { peerId: twice, addrs: [] }] }))
+    await waitFor(() => A.vguarddb.gossipInvalid === 2 && peering(A).gossipDropped()['malformed-view'] === 1, { message: 'A dropped all three' })
+    // then what is sound, on each topic: once C holds it, C would have had the junk before it (A relays in order)
+    const [listed] = await madeUpPeers(1)
+    await M.services.pubsub.publish(booths, await boothResult(1))
+    await M.services.pubsub.publish(views, PeerAnnouncement.encode({ peers: [{ peerId: listed, addrs: ['/ip4/127.0.0.1/tcp/1'] }] }))
+    await waitFor(async () => C.vguarddb.tables.get(owner)?.table.epoch === 1 && (await storedAddrs(C, peerIdFromString(listed))).length > 0, { message: 'C heard the sound ones' })
+    expect(C.libp2p.getConnections(M.peerId)).toHaveLength(0)
+    expect({ booths: C.vguarddb.gossipInvalid, views: peering(C).gossipDropped()['malformed-view'] }).toEqual({ booths: 0, views: 0 })
+    // rejected as junk, not ignored as gossip from outside would be
+    expect(validator.filter(v => v.propagator === M.peerId.toString()).map(v => v.result)).toEqual([TopicValidatorResult.Reject, TopicValidatorResult.Accept])
   })
 })

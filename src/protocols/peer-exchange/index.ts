@@ -33,6 +33,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { lpStream } from '../framing.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, ProtocolError } from '../errors.ts'
@@ -104,6 +105,8 @@ export class PeerExchange {
   dropped = 0
   /** Direct announcements refused because the sender is not a member of our network. */
   refused = 0
+  /** What judge decoded of each view it let through, for onMessage (gossipsub hands both the same object). */
+  private readonly judged = new WeakMap<Message, AnnouncedPeer[]>()
 
   constructor (init: PeerExchangeInit) {
     this.init = init
@@ -209,15 +212,31 @@ export class PeerExchange {
     return PeerAnnouncement.encode({ peers })
   }
 
-  private readonly onMessage = (evt: CustomEvent<Message>): void => {
-    const msg = evt.detail
-    if (msg.topic !== this.topic) return
+  /**
+   * gossipsub's check of a view on the topic, after the peering's check of
+   * who sent it: one that breaks a limit, lists a peer twice or is malformed
+   * is Reject, neither taken nor relayed (accepted, every node relayed to the
+   * whole mesh what each then dropped: a review). What it decoded goes to
+   * onMessage with the message.
+   */
+  readonly judge = (msg: Message): TopicValidatorResult => {
     const announcement = decodeAnnouncement(msg.data)
     if (announcement == null) {
       this.dropped++
       this.init.log('dropped a malformed peer announcement from %s', msg.type === 'signed' ? msg.from.toString() : 'unsigned')
-      return
+      return TopicValidatorResult.Reject
     }
+    this.judged.set(msg, announcement)
+    return TopicValidatorResult.Accept
+  }
+
+  private readonly onMessage = (evt: CustomEvent<Message>): void => {
+    const msg = evt.detail
+    if (msg.topic !== this.topic) return
+    // no validator ran (libp2p without ours): judged here instead
+    if (!this.judged.has(msg) && this.judge(msg) !== TopicValidatorResult.Accept) return
+    const announcement = this.judged.get(msg) as AnnouncedPeer[]
+    this.judged.delete(msg)
     this.accept(announcement, msg.type === 'signed' ? msg.from : undefined)
   }
 
