@@ -11,14 +11,16 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
 import { lpStream } from '@libp2p/utils'
 import type { PeerId } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { buildLibp2p } from '../../src/node/libp2p.ts'
 import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
 import { resolveConfig } from '../../src/node/config.ts'
 import { PeerExchange } from '../../src/protocols/peer-exchange/index.ts'
 import type { CapacityHint } from '../../src/protocols/peer-exchange/index.ts'
 import { PeerAnnouncement } from '../../src/protocols/peer-exchange/pb/peer-exchange.ts'
-import { MAX_ANNOUNCEMENT_BYTES } from '../../src/protocols/peer-exchange/constants.ts'
+import { MAX_ADDRS_PER_PEER, MAX_ANNOUNCEMENT_BYTES, MAX_PEERS_PER_ANNOUNCEMENT } from '../../src/protocols/peer-exchange/constants.ts'
 import { waitFor } from '../utils/wait.ts'
 
 const NETWORK = `px-${process.pid}`
@@ -45,14 +47,15 @@ describe('peer exchange - a view sent straight to a new member', () => {
     }
   })
 
-  async function vehicle (network = NETWORK, capacity: CapacityHint = { free: 1000, held: 0 }): Promise<Vehicle> {
+  /** `members` replaces who the vehicle advertises (its connected members, by default). */
+  async function vehicle (network = NETWORK, capacity: CapacityHint = { free: 1000, held: 0 }, members?: () => PeerId[]): Promise<Vehicle> {
     const config = resolveConfig({ dataDir: 'unused', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network })
     const libp2p = await buildLibp2p({ config, privateKey: await generateKeyPair('Ed25519'), isDenied: () => false, logger: defaultLogger() })
     const v: Vehicle = { libp2p, heard: new Map(), capacities: new Map(), gossiped: 0, members: new Set(), px: undefined as unknown as PeerExchange }
     v.px = new PeerExchange({
       libp2p,
       network,
-      members: () => libp2p.getPeers().filter(p => v.members.has(p.toString())),
+      members: members ?? (() => libp2p.getPeers().filter(p => v.members.has(p.toString()))),
       isMember: (peer) => v.members.has(peer.toString()),
       onPeer: (peer, addrs) => { v.heard.set(peer.toString(), addrs) },
       capacity: async () => capacity,
@@ -155,5 +158,20 @@ describe('peer exchange - a view sent straight to a new member', () => {
     // and the next good one is taken as usual
     await sendRaw(b, a.libp2p.peerId, PeerAnnouncement.encode({ peers: [{ peerId: listed, addrs: ['/ip4/127.0.0.1/tcp/9'] }] }))
     await waitFor(() => a.heard.has(listed))
+  })
+
+  it('a view of 127 members announcing 8 DNS names each still reaches the newcomer, every member in it, with our storage figures', async () => {
+    const members = await Promise.all(Array.from({ length: MAX_PEERS_PER_ANNOUNCEMENT - 1 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
+    const hub = await vehicle(NETWORK, { free: 2 ** 40, held: 2 ** 38 }, () => members)
+    // what identify reports of vehicles started with --announce: a depot's DNS names (a 73 KB view, untrimmed)
+    await Promise.all(members.map(async (id, m) => await hub.libp2p.peerStore.merge(id, {
+      multiaddrs: Array.from({ length: MAX_ADDRS_PER_PEER }, (_, i) => multiaddr(`/dns4/vehicle-${String(m).padStart(4, '0')}-if${i}.depot-north.fleet.example.com/tcp/40001`))
+    })))
+    const newcomer = await vehicle()
+    await meet(newcomer, hub)
+    await hub.px.sendTo(newcomer.libp2p.peerId)
+    await waitFor(() => newcomer.heard.size > 0 || newcomer.px.dropped > 0, { message: 'the newcomer took the view' })
+    expect({ dropped: newcomer.px.dropped, heard: newcomer.heard.size }).toEqual({ dropped: 0, heard: MAX_PEERS_PER_ANNOUNCEMENT })
+    expect(newcomer.capacities.get(hub.libp2p.peerId.toString())).toEqual({ free: 2 ** 40, held: 2 ** 38 })
   })
 })

@@ -40,6 +40,7 @@ import { InvalidMessageError, ProtocolError } from '../errors.ts'
 import { MembershipCheck } from '../read/membership.ts'
 import { handleProtocol, readBufferFor, withDeadline, withStream } from '../stream.ts'
 import { PeerAnnouncement } from './pb/peer-exchange.ts'
+import type { PeerRecord } from './pb/peer-exchange.ts'
 import { RepeatFilter } from './repeat-filter.ts'
 import {
   ANNOUNCE_DEBOUNCE, ANNOUNCE_INTERVAL, ANNOUNCE_REFRESH, DIRECT_TIMEOUT, MAX_ADDRS_PER_PEER, MAX_ANNOUNCEMENT_BYTES, MAX_INBOUND_STREAMS,
@@ -209,7 +210,9 @@ export class PeerExchange {
     const peers = [{ peerId: libp2p.peerId.toString(), addrs: libp2p.getMultiaddrs().map(a => a.toString()), ...capacity }, ...members]
       .filter(p => p.addrs.length > 0)
       .map(p => ({ ...p, addrs: p.addrs.slice(0, MAX_ADDRS_PER_PEER) }))
-    return PeerAnnouncement.encode({ peers })
+    if (peers.length === 0) return PeerAnnouncement.encode({ peers })
+    const [own, ...others] = peers
+    return PeerAnnouncement.encode({ peers: fitAnnouncement(own, others) })
   }
 
   /**
@@ -273,6 +276,36 @@ export class PeerExchange {
       if (capacity != null && sender?.equals(peerId) === true) this.init.onCapacity?.(peerId, capacity)
     }
   }
+}
+
+/** A record's bytes in an announcement (its field's tag and length too: the message has no other field). */
+function recordBytes (record: PeerRecord): number {
+  return PeerAnnouncement.encode({ peers: [record] }).byteLength
+}
+
+/**
+ * The records of a view that fit MAX_ANNOUNCEMENT_BYTES, which every receiver
+ * enforces: ours whole (the sender's own, with its storage figures), then
+ * every member with as many of its first addresses as lets them all fit; if
+ * even one each is too much, as many members as fit. 127 members announcing
+ * 8 DNS names each made a 73 KB view, dropped whole by every receiver: peer
+ * exchange and our storage figures reached nobody (a review).
+ */
+export function fitAnnouncement (own: PeerRecord, members: PeerRecord[]): PeerRecord[] {
+  const budget = MAX_ANNOUNCEMENT_BYTES - recordBytes(own)
+  for (let n = MAX_ADDRS_PER_PEER; n >= 1; n--) {
+    const trimmed = members.map(m => ({ ...m, addrs: m.addrs.slice(0, n) }))
+    if (trimmed.reduce((total, m) => total + recordBytes(m), 0) <= budget) return [own, ...trimmed]
+  }
+  const kept: PeerRecord[] = []
+  let left = budget
+  for (const member of members) {
+    const record = { ...member, addrs: member.addrs.slice(0, 1) }
+    left -= recordBytes(record)
+    if (left < 0) break
+    kept.push(record)
+  }
+  return [own, ...kept]
 }
 
 /**
