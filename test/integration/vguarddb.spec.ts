@@ -326,7 +326,7 @@ describe('vguarddb - replicate, release, read', () => {
     await expect(releaseB(7, ids(B), ids(C))).resolves.toEqual({ epoch: 7, deleted: false })
     expect((await B.chains.info(chainId))?.height).toBe(1)
     // the table lists 64 other obsolete backups and not B: the release still releases B
-    const others = Array.from({ length: 64 }, (_, i) => `obsolete-${i}`)
+    const others = await Promise.all(Array.from({ length: 64 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
     await expect(releaseB(8, ids(C), others)).resolves.toEqual({ epoch: 8, deleted: true })
     expect(await B.chains.info(chainId)).toBeUndefined()
     // it keeps the table as its forward pointer
