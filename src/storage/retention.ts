@@ -342,11 +342,23 @@ export interface StorageMasterInit {
   onReport?: (report: RetentionReport, forRoom: boolean) => void
 }
 
-/** Applies the retention policy now and then, one run at a time. */
+/**
+ * Applies the retention policy now and then, one run at a time: runs go in
+ * the order they were asked for, each after the one before has ended.
+ */
 export class StorageMaster {
   private readonly init: StorageMasterInit
   private timer?: ReturnType<typeof setInterval>
-  private running?: Promise<RetentionReport>
+  /**
+   * Settles once every run asked for so far has ended. A run is queued on it
+   * in the same step that asks for it: two callers that each waited for "no
+   * run going" and then started one both saw none, and ran beside each other
+   * (a review: a room run pruned what another had already freed, and a copy
+   * was pruned after restartGrace had let its offer read it whole).
+   */
+  private tail: Promise<void> = Promise.resolve()
+  /** The periodic run asked for and not yet ended, which run() joins. */
+  private periodic?: Promise<RetentionReport>
   /** In memory: a restart starts every grace again (keeps copies longer, never shorter). */
   private readonly unclaimed: UnclaimedSince = new Map()
   private last?: RetentionReport
@@ -363,44 +375,54 @@ export class StorageMaster {
     this.timer.unref?.()
   }
 
+  /** Resolves once no run is going, also none asked for while it waited. */
   async stop (): Promise<void> {
     clearInterval(this.timer)
     this.timer = undefined
-    await this.running?.catch(() => {})
+    let tail: Promise<void>
+    do {
+      tail = this.tail
+      await tail
+    } while (tail !== this.tail)
   }
 
-  /** Runs the policy now (joins a run in progress). */
+  /**
+   * Runs the policy now, after any run asked for before; joins a periodic run
+   * asked for and not yet ended (a run for room is no substitute: its report
+   * says nothing of the bounds).
+   */
   async run (): Promise<RetentionReport> {
-    if (this.running != null) return await this.running
-    return await this.runOnce()
+    if (this.periodic == null) {
+      const run = this.queue()
+      this.periodic = run
+      const done = (): void => { if (this.periodic === run) this.periodic = undefined }
+      run.then(done, done)
+    }
+    return await this.periodic
   }
 
   /**
    * Temporary storage yields to backup duty: prunes temporary payloads,
    * oldest first, until `room` bytes are free below the capacity — if they
    * can free that much (else nothing). The chain `except` (the one offered)
-   * is left alone. Runs after any run in progress, never beside it.
+   * is left alone. Runs after every run asked for before it, never beside
+   * one: a second offer finds the room the first made.
    */
   async makeRoom (room: number, except?: string): Promise<RetentionReport> {
-    await this.idle()
-    return await this.runOnce({ room, except })
+    return await this.queue({ room, except })
   }
 
   /**
    * The chain's owner is sending it again: an unclaimed copy's grace starts
    * over (its table follows the transfer), so room made for another offer
    * does not prune a copy while it is being brought up to date. Resolves once
-   * no run that chose what to prune before the restart is still pruning: the
-   * offer reads how whole its copy is only then.
+   * every run asked for before the restart (any of which may have chosen to
+   * prune it) has ended: the offer reads how whole its copy is only then.
+   * Runs asked for later see the grace restarted.
    */
   async restartGrace (chainId: string): Promise<void> {
     this.unclaimed.delete(chainId)
-    await this.idle()
-  }
-
-  /** Resolves once no run is going (runs never overlap: one that waited here starts next, synchronously). */
-  private async idle (): Promise<void> {
-    while (this.running != null) await this.running.catch(() => {})
+    await this.tail
   }
 
   /** Payload bytes that temporary storage could give up now (see reclaimableBytes). */
@@ -408,20 +430,23 @@ export class StorageMaster {
     return await reclaimableBytes(this.init.store, this.init.policy, this.unclaimed, this.init.elapsed?.() ?? performance.now())
   }
 
+  /** Asks for a run: it starts once the runs asked for before have ended. */
+  private async queue (request?: RoomRequest): Promise<RetentionReport> {
+    // no await before the tail is moved: the next caller queues behind this run
+    const run = this.tail.then(async () => await this.runOnce(request))
+    this.tail = run.then(() => {}, () => {})
+    return await run
+  }
+
   private async runOnce (request?: RoomRequest): Promise<RetentionReport> {
     const now = (this.init.now ?? Date.now)()
     const elapsed = this.init.elapsed?.() ?? performance.now()
-    this.running = applyRetention(this.init.store, this.init.policy, now, this.unclaimed, elapsed, request)
-    try {
-      const report = await this.running
-      if (report.freedBytes > 0) this.init.log?.('retention pruned %d bytes%s', report.freedBytes, request != null ? ' to make room for backup duty' : '')
-      // a run for room says nothing of the bounds: it prunes below them, or not at all
-      if (request == null) this.last = report
-      this.init.onReport?.(report, request != null)
-      return report
-    } finally {
-      this.running = undefined
-    }
+    const report = await applyRetention(this.init.store, this.init.policy, now, this.unclaimed, elapsed, request)
+    if (report.freedBytes > 0) this.init.log?.('retention pruned %d bytes%s', report.freedBytes, request != null ? ' to make room for backup duty' : '')
+    // a run for room says nothing of the bounds: it prunes below them, or not at all
+    if (request == null) this.last = report
+    this.init.onReport?.(report, request != null)
+    return report
   }
 
   /** Whether the last periodic run found pins keeping the bytes above a bound (false before the first). */

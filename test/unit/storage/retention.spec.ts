@@ -269,6 +269,84 @@ describe.each([
     await master.stop()
   })
 
+  it('two offers that wait for the same run get room one after the other: the second finds the room the first made', async () => {
+    await store.appendMany(chainOf('released', 10, h => ({ timestamp: 1_000 * h, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    const size = (await store.getBlock('released', 1))?.header.payloadBytes ?? 0
+    // exactly full: room for 2 payloads means 2 blocks pruned
+    const capacity = (await store.chains()).reduce((n, c) => n + c.bytes, 0)
+    const master = new StorageMaster({ store, policy: { capacity, retention: 1e12, isTemporary: () => true }, capacity, now: () => 0, elapsed: () => 0 })
+    // prunes take a while (a loaded disk), so runs side by side would be seen in flight together
+    const prune = store.prune.bind(store)
+    let inFlight = 0
+    let maxInFlight = 0
+    store.prune = async (...args: Parameters<ChainStore['prune']>) => {
+      maxInFlight = Math.max(maxInFlight, ++inFlight)
+      try {
+        await new Promise(resolve => setTimeout(resolve, 20))
+        return await prune(...args)
+      } finally { inFlight-- }
+    }
+    // a periodic run is going when two owners' offers ask for the same room
+    const run = master.run()
+    const a = master.makeRoom(2 * size, 'other-a')
+    const b = master.makeRoom(2 * size, 'other-b')
+    await run
+    const [ra, rb] = await Promise.all([a, b])
+    store.prune = prune
+    // side by side, each worked out the same excess and pruned it in full (heights 1-4)
+    expect(maxInFlight).toBe(1)
+    expect(ra.freedBytes + rb.freedBytes).toBe(2 * size)
+    expect(await prunedHeights(store, 'released')).toEqual([1, 2])
+    await master.stop()
+  })
+
+  it('an offer waits for every run asked for before it, also a second room run still pruning its copy', async () => {
+    await store.appendMany(chainOf('y', 4, h => ({ timestamp: 1_000 * h, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    await store.appendMany(chainOf('x', 4, h => ({ timestamp: 1_000 * h, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    const size = (await store.getBlock('x', 1))?.header.payloadBytes ?? 0
+    const capacity = (await store.chains()).reduce((n, c) => n + c.bytes, 0)
+    const master = new StorageMaster({ store, policy: { capacity, retention: 1e12, isTemporary: () => true }, capacity, now: () => 0, elapsed: () => 0 })
+    // prunes of x are held (a loaded disk); those of y are not
+    const prune = store.prune.bind(store)
+    let release: () => void = () => {}
+    const held = new Promise<void>(resolve => { release = resolve })
+    store.prune = async (...args: Parameters<ChainStore['prune']>) => {
+      if (args[0] === 'x' && args[1].length > 0) await held
+      return await prune(...args)
+    }
+    const run = master.run()
+    // two offers at once: one for x (its room comes from y), one for y (the room it needs beyond that comes from x)
+    const forX = master.makeRoom(size, 'x')
+    const forY = master.makeRoom(2 * size, 'y')
+    await run
+    await forX
+    // x's owner sends it again: the offer must not read x's copy while the run for y still prunes it
+    let offered = false
+    const offer = master.restartGrace('x').then(() => { offered = true })
+    await new Promise(resolve => setImmediate(resolve))
+    expect(offered).toBe(false)
+    release()
+    await forY
+    await offer
+    // it went on once x's block was pruned: it reads the copy as holed and has it sent whole again
+    expect((await store.info('x'))?.prunedBlocks).toBe(1)
+    store.prune = prune
+    await master.stop()
+  })
+
+  it('stop waits for every run asked for, not only the one going', async () => {
+    await store.appendMany(chainOf('x', 4, h => ({ timestamp: 1_000 * h, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    let ended = 0
+    const master = new StorageMaster({ store, policy: { retention: 10, isTemporary: () => true }, capacity: 1e9, now: () => 10_000, onReport: () => { ended++ } })
+    const run = master.run()
+    // a room run waits behind the periodic one when the node stops
+    const room = master.makeRoom(0)
+    const stopped = master.stop().then(() => ended)
+    expect(await stopped).toBe(2)
+    await Promise.all([run, room])
+    expect((await store.info('x'))?.prunedBlocks).toBe(4)
+  })
+
   it('reports when pins keep the payload above the bound', async () => {
     await store.appendMany(chainOf('a', 3))
     await store.pin('a', { type: 'range', from: 1, to: 3 })
