@@ -25,6 +25,8 @@ export class CapacityNews {
   private checking = false
   /** A check put off to the end of the interval: commits within it are checked then, not forgotten. */
   private deferred: ReturnType<typeof setTimeout> | undefined
+  /** A commit came while a check was under way (it may have read the figure before it): one more check follows. */
+  private recheck = false
 
   constructor (private readonly init: CapacityNewsInit) {}
 
@@ -32,6 +34,7 @@ export class CapacityNews {
   stop (): void {
     clearTimeout(this.deferred)
     this.deferred = undefined
+    this.recheck = false
   }
 
   /** The figure an announcement is going out with. */
@@ -41,16 +44,16 @@ export class CapacityNews {
 
   /** A chain of ours grew: peers hear of it if what they were told is now far off. Resolves once checked (never rejects). */
   async grew (): Promise<void> {
-    const now = this.init.now?.() ?? performance.now()
-    const interval = this.init.interval ?? 1_000
-    if (this.checking || now - this.lastCheck < interval) {
+    if (this.checking) {
+      // checked once this check ends, not by a timer: one set while a slow check ran, past the
+      // interval, fired every millisecond until the check ended (a review)
+      this.recheck = true
+      return
+    }
+    const now = this.clock()
+    if (now - this.lastCheck < this.interval()) {
       // the commits of a burst after a check are checked once it is over (they could cross the line unheard)
-      this.deferred ??= setTimeout(() => {
-        this.deferred = undefined
-        void this.grew()
-      }, Math.max(1, this.lastCheck + interval - now))
-      // nothing to wait for at exit: the periodic announcement carries on
-      this.deferred.unref?.()
+      this.defer(now)
       return
     }
     this.lastCheck = now
@@ -62,7 +65,29 @@ export class CapacityNews {
       // the figure could not be worked out (the node stopping): the periodic announcement carries on
     } finally {
       this.checking = false
+      if (this.recheck) {
+        this.recheck = false
+        this.defer(this.clock())
+      }
     }
+  }
+
+  /** Checks again once the interval after the last check is over. */
+  private defer (now: number): void {
+    this.deferred ??= setTimeout(() => {
+      this.deferred = undefined
+      void this.grew()
+    }, Math.max(1, this.lastCheck + this.interval() - now))
+    // nothing to wait for at exit: the periodic announcement carries on
+    this.deferred.unref?.()
+  }
+
+  private clock (): number {
+    return this.init.now?.() ?? performance.now()
+  }
+
+  private interval (): number {
+    return this.init.interval ?? 1_000
   }
 }
 

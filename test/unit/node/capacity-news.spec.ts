@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest'
+import { describe, it, expect, vi } from 'vitest'
 import { CapacityNews } from '../../../src/node/capacity-news.ts'
 import { waitFor } from '../../utils/wait.ts'
 
@@ -77,5 +77,41 @@ describe('node - capacity news after commits', () => {
     await waitFor(() => announcements === 1, { message: 'the put-off check to announce' })
     expect(asks).toBe(2)
     news.stop()
+  })
+
+  it('a commit that comes while a slow check runs past the interval is checked once that check ends, by no timer meanwhile', async () => {
+    // a timer armed then fired every millisecond, each firing finding the check still under way, until it ended
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      let clock = 0
+      let asks = 0
+      let announcements = 0
+      let finish: (free: number) => void = () => {}
+      const news = new CapacityNews({
+        capacity: 800,
+        interval: 1_000,
+        announce: () => { announcements++ },
+        now: () => clock,
+        // the first check is slow (a loaded disk); by the next one the room is gone
+        free: async () => ++asks === 1 ? await new Promise<number>(resolve => { finish = resolve }) : 0
+      })
+      news.advertise(800)
+      const first = news.grew()
+      clock = 1_500
+      await news.grew()
+      await vi.advanceTimersByTimeAsync(300)
+      expect(vi.getTimerCount()).toBe(0)
+      finish(800)
+      await first
+      expect(announcements).toBe(0)
+      // the commit that came meanwhile is checked after it, once
+      await vi.advanceTimersByTimeAsync(1)
+      expect(asks).toBe(2)
+      expect(announcements).toBe(1)
+      expect(vi.getTimerCount()).toBe(0)
+      news.stop()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
