@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { emptyTip, tipOf, verifyBlock } from '../../../src/chain/index.ts'
+import { emptyTip, tipOf, verifyBlock, HASH_BYTES } from '../../../src/chain/index.ts'
 import type { ChainTip } from '../../../src/chain/index.ts'
 import type { ChainStore } from '../../../src/storage/index.ts'
 import { applyRetention, storageUsage, StorageMaster } from '../../../src/storage/retention.ts'
@@ -11,6 +11,22 @@ const value = (h: number): Uint8Array => enc.encode(String(h).padStart(100, '0')
 
 async function prunedHeights (store: ChainStore, chainId: string): Promise<number[]> {
   return (await collect(store.headers(chainId))).filter(h => h.pruned).map(h => h.block.header.height)
+}
+
+/** What info() should say of a chain, counted from its headers. */
+async function recount (store: ChainStore, chainId: string): Promise<{ bytes: number, payloadBytes: number, prunedBlocks: number }> {
+  let bytes = 0
+  let payloadBytes = 0
+  let prunedBlocks = 0
+  for (const { block, pruned } of await collect(store.headers(chainId))) {
+    bytes += block.headerBytes.byteLength + HASH_BYTES
+    if (pruned) prunedBlocks++
+    else {
+      bytes += block.header.payloadBytes
+      payloadBytes += block.header.payloadBytes
+    }
+  }
+  return { bytes, payloadBytes, prunedBlocks }
 }
 
 async function expectVerifies (store: ChainStore, chainId: string): Promise<void> {
@@ -376,5 +392,62 @@ describe.each([
     const after = await master.usage()
     expect(after.used).toBe(before.used - report.freedBytes)
     await master.stop()
+  })
+})
+
+// the persistent stores keep their accounting in records of their own, beside the blocks
+describe.each([
+  { name: 'level', makeHarness: levelHarness },
+  { name: 'level, segments', makeHarness: segmentedHarness }
+])('storage - retention accounting ($name)', ({ makeHarness }) => {
+  let harness: StoreHarness
+  beforeEach(() => { harness = makeHarness() })
+  afterEach(async () => { await harness.cleanup() })
+
+  it('bytes, payload bytes and pruned blocks stay what the chain holds through prunes, pins, appends and reopens', async () => {
+    let store = await harness.create()
+    const blocks = chainOf('x', 200, h => ({ timestamp: h, transactions: [{ key: `k${h % 7}`, value: value(h) }] }))
+    await store.appendMany(blocks.slice(0, 100))
+    await store.pin('x', { type: 'key', key: 'k3' })
+    await store.pin('x', { type: 'range', from: 10, to: 20 })
+    await applyRetention(store, { retention: 10 }, 60)
+    await store.appendMany(blocks.slice(100, 130), { sync: false })
+    await store.unpin('x', { type: 'range', from: 15, to: 15 })
+    await applyRetention(store, { maxBytes: 2_000 }, 200)
+    for (const b of blocks.slice(130)) await store.append(b)
+    expect(await store.info('x')).toMatchObject(await recount(store, 'x'))
+    store = await harness.reopen()
+    expect(await store.info('x')).toMatchObject(await recount(store, 'x'))
+    await store.unpin('x', { type: 'key', key: 'k3' })
+    await applyRetention(store, { retention: 10 }, 1_000)
+    expect(await store.info('x')).toMatchObject(await recount(store, 'x'))
+    store = await harness.reopen()
+    expect(await store.info('x')).toMatchObject(await recount(store, 'x'))
+    expect((await store.info('x'))?.prunedBlocks).toBe(200 - 10)
+    // the pinned payloads outlived their segments: every one reads back whole
+    for (const h of [10, 11, 12, 13, 14, 16, 17, 18, 19, 20]) {
+      const b = await store.getBlock('x', h)
+      expect(b?.payload, `height ${h}`).toEqual(blocks[h - 1].payload)
+    }
+    await expect(store.get('x', 'k1')).rejects.toMatchObject({ name: 'PayloadPrunedError' })
+  })
+
+  it('a pin added while a run is pruning keeps the blocks the run had not pruned yet, across a reopen', async () => {
+    const store = await harness.create()
+    await store.appendMany(chainOf('x', 600, h => ({ timestamp: h, transactions: [{ key: `k${h}`, value: value(h) }] })))
+    const prune = store.prune.bind(store)
+    let calls = 0
+    store.prune = async (...args: Parameters<ChainStore['prune']>) => {
+      // the user pins heights of the second chunk while the run prunes the first
+      if (calls++ === 0) void store.pin('x', { type: 'range', from: 300, to: 310 })
+      return await prune(...args)
+    }
+    await applyRetention(store, { retention: 10 }, 100_000)
+    store.prune = prune
+    const pruned = await prunedHeights(store, 'x')
+    expect(pruned.filter(h => h >= 300 && h <= 310)).toEqual([])
+    expect(pruned.length).toBe(600 - 11)
+    const reopened = await harness.reopen()
+    expect((await reopened.getBlock('x', 305))?.payload).not.toBeUndefined()
   })
 })
