@@ -31,13 +31,9 @@ import type { VGuardNode } from '../../src/node/index.ts'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { sample } from '../utils/prometheus.ts'
+import { madeUpPeerIds } from '../utils/peer-ids.ts'
 
 const NETWORK = `test-${process.pid}`
-
-/** Peer ids nobody holds the key of: what a flood is made of. */
-async function madeUpPeers (n: number): Promise<string[]> {
-  return await Promise.all(Array.from({ length: n }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
-}
 
 /** The node's peering, which VGuardNode keeps to itself. */
 function peering (node: VGuardNode): Peering {
@@ -107,7 +103,7 @@ describe('gossip - only members, and bounded', () => {
     await X.dial(A.multiaddrs[0])
     await waitFor(() => A.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(X.peerId)), { message: 'A knows X subscribes' })
     await waitFor(() => X.services.pubsub.getSubscribers(topic).some(p => p.equals(A.libp2p.peerId)), { message: 'X knows A subscribes' })
-    const fakes = await madeUpPeers(5)
+    const fakes = await madeUpPeerIds(5)
     const view = PeerAnnouncement.encode({ peers: fakes.map((peerId, i) => ({ peerId, addrs: [`/ip4/127.0.0.1/tcp/${i + 1}`] })) })
     await X.services.pubsub.publish(topic, view)
     // the view waits for identify's verdict on X, which never comes; X hanging up ends the wait at once
@@ -138,7 +134,7 @@ describe('gossip - only members, and bounded', () => {
     await B.libp2p.dial(A.multiaddrs[0])
     await waitFor(() => B.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(A.libp2p.peerId)), { message: 'B knows A subscribes' })
     expect(peering(A).isMember(B.peerId)).toBe(false)
-    const [someone] = await madeUpPeers(1)
+    const [someone] = await madeUpPeerIds(1)
     await B.libp2p.services.pubsub.publish(topic, PeerAnnouncement.encode({ peers: [{ peerId: someone, addrs: ['/ip4/127.0.0.1/tcp/1'] }] }))
     // before, it was ignored (and noted as seen, so never taken again)
     await waitFor(() => discovered(A).has(someone), { message: 'A took B\'s view once it judged B a member' })
@@ -160,7 +156,7 @@ describe('gossip - only members, and bounded', () => {
     const topic = peersTopic(NETWORK)
     await waitFor(() => B.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(A.libp2p.peerId)), { message: 'B knows A subscribes' })
     // three times the dials at once, each held until its timeout (2.5 s here)
-    const silent = await madeUpPeers(3 * MAX_DISCOVERY_DIALS)
+    const silent = await madeUpPeerIds(3 * MAX_DISCOVERY_DIALS)
     await B.libp2p.services.pubsub.publish(topic, PeerAnnouncement.encode({ peers: silent.map(peerId => ({ peerId, addrs: [`/ip4/127.0.0.1/tcp/${port}`] })) }))
     await waitFor(() => silent.every(id => discovered(A).has(id)), { message: 'A heard of the silent peers' })
     // C knows nobody: only A can meet it, as B names it
@@ -178,7 +174,7 @@ describe('gossip - only members, and bounded', () => {
     let inFlight = 0
     let most = 0
     const dial = A.libp2p.dial.bind(A.libp2p)
-    const fakes = await madeUpPeers(MAX_DISCOVERED + 100)
+    const fakes = await madeUpPeerIds(MAX_DISCOVERED + 100)
     const fake = new Set(fakes)
     A.libp2p.dial = (async (...args: Parameters<typeof dial>) => {
       const counted = fake.has(args[0].toString())
@@ -211,7 +207,7 @@ describe('gossip - only members, and bounded', () => {
     await A.start()
     const M = await viewMaker(A, others)
     const topic = peersTopic(NETWORK)
-    const [listed] = await madeUpPeers(1)
+    const [listed] = await madeUpPeerIds(1)
     const listedId = peerIdFromString(listed)
     let port = 1
     const addrs = (): string[] => Array.from({ length: 8 }, () => `/ip4/203.0.113.${port % 250 + 1}/tcp/${port++}`)
@@ -244,7 +240,7 @@ describe('gossip - only members, and bounded', () => {
     await waitFor(() => A.libp2p.getConnections(bId).length === 0, { message: 'A lost B' })
     // four views, each naming B with 8 made-up public addresses (32 in all: libp2p dials 25 of a peer at most,
     // loopback last), and a made-up peer whose record in A's peer store shows A acted on the view
-    const marks = await madeUpPeers(4)
+    const marks = await madeUpPeerIds(4)
     for (const [v, mark] of marks.entries()) {
       const made = Array.from({ length: 8 }, (_, i) => `/ip4/192.0.2.2/tcp/${v * 8 + i + 1}`)
       await M.services.pubsub.publish(peersTopic(NETWORK), PeerAnnouncement.encode({ peers: [{ peerId: bId.toString(), addrs: made }, { peerId: mark, addrs: ['/ip4/127.0.0.1/tcp/1'] }] }))
@@ -281,13 +277,13 @@ describe('gossip - only members, and bounded', () => {
       return BoothResult.encode({ chainId: owner, height: 1, tipHash: new Uint8Array(32), participants: [], table })
     }
     // 1 MiB of nothing (gossipsub takes frames up to 4 MiB), a table whose signature does not verify, a view naming one peer twice
-    const [twice] = await madeUpPeers(1)
+    const [twice] = await madeUpPeerIds(1)
     await M.services.pubsub.publish(booths, new Uint8Array(1024 * 1024).fill(7))
     await M.services.pubsub.publish(booths, await boothResult(9, true))
     await M.services.pubsub.publish(views, PeerAnnouncement.encode({ peers: [{ peerId: twice, addrs: [] }, { peerId: twice, addrs: [] }] }))
     await waitFor(() => A.vguarddb.gossipInvalid === 2 && peering(A).gossipDropped()['malformed-view'] === 1, { message: 'A dropped all three' })
     // then what is sound, on each topic: once C holds it, C would have had the junk before it (A relays in order)
-    const [listed] = await madeUpPeers(1)
+    const [listed] = await madeUpPeerIds(1)
     await M.services.pubsub.publish(booths, await boothResult(1))
     await M.services.pubsub.publish(views, PeerAnnouncement.encode({ peers: [{ peerId: listed, addrs: ['/ip4/127.0.0.1/tcp/1'] }] }))
     await waitFor(async () => C.vguarddb.tables.get(owner)?.table.epoch === 1 && (await storedAddrs(C, peerIdFromString(listed))).length > 0, { message: 'C heard the sound ones' })

@@ -5,8 +5,6 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { createHook } from 'node:async_hooks'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
@@ -18,15 +16,11 @@ import type { Block } from '../../src/chain/index.ts'
 import type { NodeProcess } from '../../src/swarm/process.ts'
 import { signTable } from '../../src/backup/index.ts'
 import { loadOrCreateKey } from '../../src/node/identity.ts'
+import { madeUpPeerIds } from '../utils/peer-ids.ts'
 
 const utf8 = new TextEncoder()
 const ids = (...nodes: VGuardNode[]): string[] => nodes.map(n => n.peerId.toString())
 const gps = (i: number): { key: string, value: Uint8Array } => ({ key: `gps/${i}`, value: utf8.encode(`-27.71${i},-51.09${i}`) })
-
-/** Peer ids of vehicles that do not exist (never reachable). */
-async function strangers (n: number): Promise<string[]> {
-  return await Promise.all(Array.from({ length: n }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
-}
 
 /** Keeps tables from reaching `node`: it hears no gossip, and a hand-off waits until the result's resolve(). */
 function holdTables (node: VGuardNode): PromiseWithResolvers<void> {
@@ -92,12 +86,12 @@ describe('vguarddb - rounds that fall short', () => {
 
   it('participants that do not exist are not taken for holders: no obsolete entries, no releases, no table overflow', async () => {
     const [A, B] = await connectedSwarm(cluster, 2, { kBackups: 1 })
-    const first = await A.endOfBooth({ participants: await strangers(40), transactions: [gps(1)] })
+    const first = await A.endOfBooth({ participants: await madeUpPeerIds(40), transactions: [gps(1)] })
     expect(first).toMatchObject({ height: 1, complete: false, active: [], obsolete: [] })
     expect(first.failures).toHaveLength(40)
     // B (connected, no participant) takes the chain in a round no write carries: k = 1 is made up
     await waitFor(() => A.vguarddb.tables.get(A.peerId.toString())?.table.active.includes(B.peerId.toString()) === true, { message: 'a round that takes B' })
-    const second = await A.endOfBooth({ participants: await strangers(30), transactions: [gps(2)] })
+    const second = await A.endOfBooth({ participants: await madeUpPeerIds(30), transactions: [gps(2)] })
     expect(second).toMatchObject({ height: 2, epoch: 3, obsolete: [] })
     expect(A.vguarddb.pendingReleases()).toEqual([])
     // and a real participant still works after them
@@ -111,14 +105,14 @@ describe('vguarddb - rounds that fall short', () => {
     await A.endOfBooth({ participants: ids(B), transactions: [gps(1)] })
     // the table of a chain whose rounds fell short while backups came and went (vehicles that drove on):
     // 64 active backups, none of them reachable, the most recently refreshed listed first
-    const gone = await strangers(64)
+    const gone = await madeUpPeerIds(64)
     const tip = await A.chains.tip(chainId)
     const aKey = await loadOrCreateKey(A.config.dataDir)
     const full = await signTable(aKey, chainId, { chainId, epoch: 2, active: gone, obsolete: [], height: tip.height, tipHash: tip.hash, timestamp: 0 })
     await A.vguarddb.tables.adopt(full.signed, chainId)
 
     // one fresh backup and one participant that does not exist: short of k again
-    const outcome = await A.endOfBooth({ participants: [...ids(B), ...await strangers(1)], transactions: [gps(2)] })
+    const outcome = await A.endOfBooth({ participants: [...ids(B), ...await madeUpPeerIds(1)], transactions: [gps(2)] })
     expect(outcome).toMatchObject({ height: 2, epoch: 3, complete: false })
     expect(outcome.active).toEqual([...ids(B), ...gone.slice(0, 4)])
     expect([...outcome.obsolete].sort()).toEqual(gone.slice(4).sort())
@@ -134,11 +128,11 @@ describe('vguarddb - rounds that fall short', () => {
   it('a booth larger than a block header holds is refused before anything is appended', async () => {
     const [A] = await connectedSwarm(cluster, 1, { kBackups: 1 })
     const chainId = A.peerId.toString()
-    await expect(A.endOfBooth({ participants: await strangers(64), transactions: [gps(1)] }))
+    await expect(A.endOfBooth({ participants: await madeUpPeerIds(64), transactions: [gps(1)] }))
       .rejects.toMatchObject({ name: 'InvalidBoothError' })
     expect(await A.chains.info(chainId)).toBeUndefined()
     // 63 others and the proposer: 64, the most a header holds
-    const ok = await A.endOfBooth({ participants: await strangers(63), transactions: [gps(1)] })
+    const ok = await A.endOfBooth({ participants: await madeUpPeerIds(63), transactions: [gps(1)] })
     expect(ok.height).toBe(1)
   })
 

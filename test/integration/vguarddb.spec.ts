@@ -1,6 +1,5 @@
 import { describe, it, expect, afterEach } from 'vitest'
-import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
-import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { TestCluster, fullyConnected, connectedSwarm } from '../utils/nodes.ts'
 import { gossipAgedOut, waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
@@ -10,6 +9,7 @@ import { signTable } from '../../src/backup/index.ts'
 import { loadOrCreateKey } from '../../src/node/identity.ts'
 import { createBlock, decodeBlock, encodeBlock, tipOf } from '../../src/chain/index.ts'
 import type { Block } from '../../src/chain/index.ts'
+import { madeUpPeerIds } from '../utils/peer-ids.ts'
 
 const utf8 = new TextEncoder()
 const text = new TextDecoder()
@@ -326,7 +326,7 @@ describe('vguarddb - replicate, release, read', () => {
     await expect(releaseB(7, ids(B), ids(C))).resolves.toEqual({ epoch: 7, deleted: false })
     expect((await B.chains.info(chainId))?.height).toBe(1)
     // the table lists 64 other obsolete backups and not B: the release still releases B
-    const others = await Promise.all(Array.from({ length: 64 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
+    const others = await madeUpPeerIds(64)
     await expect(releaseB(8, ids(C), others)).resolves.toEqual({ epoch: 8, deleted: true })
     expect(await B.chains.info(chainId)).toBeUndefined()
     // it keeps the table as its forward pointer
@@ -437,7 +437,7 @@ describe('vguarddb - a round with more participants than a booth holds', () => {
     await waitFor(() => c.vguarddb.tables.get(self) != null, { message: 'c heard the first table' })
     const epoch = c.vguarddb.tables.get(self)?.table.epoch ?? 0
     // a round without a write takes every connected member: here b and 70 more (none reachable, so b is the backup)
-    const others = await Promise.all(Array.from({ length: 70 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
+    const others = await madeUpPeerIds(70)
     const outcome = await a.vguarddb.afterCommit(self, [b.peerId.toString(), ...others])
     expect(outcome.epoch).toBe(epoch + 1)
     // c is no backup and no participant: only the gossip tells it (dropped as invalid with 71 participants: a review)

@@ -8,9 +8,10 @@ import type { PrivateKey } from '@libp2p/interface'
 import { heldPoint, signTable, verifyTable, BackupTableStore, InvalidBackupTableError, SignedBackupTable, BackupTable, rankBackupCandidates } from '../../../src/backup/index.ts'
 import { openDatabase } from '../../../src/storage/database.ts'
 import type { BinarySublevel, NodeDatabase } from '../../../src/storage/database.ts'
+import { madeUpPeerIds } from '../../utils/peer-ids.ts'
 
 /** Backups a table names: peer ids as their peers write them (nothing else verifies). */
-const [bId, cId, dId, eId, fId, mId] = await Promise.all(Array.from({ length: 6 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
+const [bId, cId, dId, eId, fId, mId] = await madeUpPeerIds(6)
 
 async function identity (): Promise<{ key: PrivateKey, id: string }> {
   const key = await generateKeyPair('Ed25519')

@@ -4,6 +4,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { decodeAnnouncement, fitAnnouncement, peersTopic } from '../../../src/protocols/peer-exchange/index.ts'
 import { PeerAnnouncement } from '../../../src/protocols/peer-exchange/pb/peer-exchange.ts'
 import { MAX_ADDRS_PER_PEER, MAX_ANNOUNCEMENT_BYTES, MAX_PEERS_PER_ANNOUNCEMENT } from '../../../src/protocols/peer-exchange/constants.ts'
+import { madeUpPeerIds } from '../../utils/peer-ids.ts'
 
 describe('protocols - peer-exchange', () => {
   it('decodes a valid announcement', async () => {
@@ -37,7 +38,7 @@ describe('protocols - peer-exchange', () => {
   })
 
   describe('a view of our own fits the 64 KiB every receiver takes', () => {
-    const ids = Promise.all(Array.from({ length: MAX_PEERS_PER_ANNOUNCEMENT }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
+    const ids = madeUpPeerIds(MAX_PEERS_PER_ANNOUNCEMENT)
     /** A vehicle's own record and 127 members', each with 8 addresses made by `addr`. */
     async function view (addr: (peer: number, i: number) => string): Promise<ReturnType<typeof fitAnnouncement>> {
       const records = (await ids).map((peerId, p) => ({ peerId, addrs: Array.from({ length: MAX_ADDRS_PER_PEER }, (_, i) => addr(p, i)) }))

@@ -10,6 +10,7 @@ import { encodeBlock, tipOf } from '../../../src/chain/index.ts'
 import type { Block } from '../../../src/chain/index.ts'
 import { checkedBlockAnswer, wholeBlockAnswer } from '../../../src/node/block-answer.ts'
 import { chainOf, nextBlock } from '../storage/helpers.ts'
+import { madeUpPeerIds } from '../../utils/peer-ids.ts'
 
 const { Status, Role } = ReadResponse
 
@@ -17,7 +18,7 @@ const { Status, Role } = ReadResponse
  * Real peer ids for the letters the scenarios name their vehicles by: a
  * backup table names peers as they write their ids, nothing else verifies.
  */
-const spareIds = await Promise.all(Array.from({ length: 160 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
+const spareIds = await madeUpPeerIds(160)
 const idsByName = new Map<string, string>()
 function P (name: string): string {
   let id = idsByName.get(name)

@@ -9,6 +9,15 @@ import type { StoreHarness } from './helpers.ts'
 /** Every block carries a 100-byte value, so payloads are equal in size. */
 const value = (h: number): Uint8Array => enc.encode(String(h).padStart(100, '0'))
 
+type Prune = ChainStore['prune']
+
+/** Puts `around` in place of the store's prune (it is handed the real one); returns what puts the real one back. */
+function aroundPrunes (store: ChainStore, around: (prune: Prune, ...args: Parameters<Prune>) => ReturnType<Prune>): () => void {
+  const prune = store.prune.bind(store)
+  store.prune = async (...args: Parameters<Prune>) => await around(prune, ...args)
+  return () => { store.prune = prune }
+}
+
 async function prunedHeights (store: ChainStore, chainId: string): Promise<number[]> {
   return (await collect(store.headers(chainId))).filter(h => h.pruned).map(h => h.block.header.height)
 }
@@ -56,16 +65,15 @@ describe.each([
     // 600 old blocks: one run by age flushes every 256 heights
     await store.appendMany(chainOf('x', 600, h => ({ timestamp: h, transactions: [{ key: `k${h}`, value: value(h) }] })))
     await store.pin('x', { type: 'range', from: 1, to: 300 })
-    const prune = store.prune.bind(store)
     let flushes = 0
-    store.prune = async (...args: Parameters<ChainStore['prune']>) => {
+    const restore = aroundPrunes(store, async (prune, ...args) => {
       const result = await prune(...args)
       // the user unpins right after the run's first flush
       if (flushes++ === 0) await store.unpin('x', { type: 'range', from: 1, to: 300 })
       return result
-    }
+    })
     await applyRetention(store, { retention: 1_000 }, 1_000_000)
-    store.prune = prune
+    restore()
     await applyRetention(store, { retention: 1_000 }, 1_000_000)
     expect((await store.info('x'))?.prunedBlocks).toBe(600)
   })
@@ -267,10 +275,9 @@ describe.each([
     await store.appendMany(chainOf('x', 4, h => ({ timestamp: 1_000 * h, transactions: [{ key: `k${h}`, value: value(h) }] })))
     const master = new StorageMaster({ store, policy: { retention: 10, isTemporary: () => true }, capacity: 1e9, now: () => 10_000 })
     // a run is pruning x (every block is older than τ) when its owner offers it again
-    const prune = store.prune.bind(store)
     let release: () => void = () => {}
     const held = new Promise<void>(resolve => { release = resolve })
-    store.prune = async (...args: Parameters<ChainStore['prune']>) => { await held; return await prune(...args) }
+    const restore = aroundPrunes(store, async (prune, ...args) => { await held; return await prune(...args) })
     const run = master.run()
     let offered = false
     const offer = master.restartGrace('x').then(() => { offered = true })
@@ -281,7 +288,7 @@ describe.each([
     await offer
     // the offer went on only after the prune: it reads the copy as pruned and takes it again whole
     expect((await store.info('x'))?.prunedBlocks).toBe(4)
-    store.prune = prune
+    restore()
     await master.stop()
   })
 
@@ -292,23 +299,22 @@ describe.each([
     const capacity = (await store.chains()).reduce((n, c) => n + c.bytes, 0)
     const master = new StorageMaster({ store, policy: { capacity, retention: 1e12, isTemporary: () => true }, capacity, now: () => 0, elapsed: () => 0 })
     // prunes take a while (a loaded disk), so runs side by side would be seen in flight together
-    const prune = store.prune.bind(store)
     let inFlight = 0
     let maxInFlight = 0
-    store.prune = async (...args: Parameters<ChainStore['prune']>) => {
+    const restore = aroundPrunes(store, async (prune, ...args) => {
       maxInFlight = Math.max(maxInFlight, ++inFlight)
       try {
         await new Promise(resolve => setTimeout(resolve, 20))
         return await prune(...args)
       } finally { inFlight-- }
-    }
+    })
     // a periodic run is going when two owners' offers ask for the same room
     const run = master.run()
     const a = master.makeRoom(2 * size, 'other-a')
     const b = master.makeRoom(2 * size, 'other-b')
     await run
     const [ra, rb] = await Promise.all([a, b])
-    store.prune = prune
+    restore()
     // side by side, each worked out the same excess and pruned it in full (heights 1-4)
     expect(maxInFlight).toBe(1)
     expect(ra.freedBytes + rb.freedBytes).toBe(2 * size)
@@ -323,13 +329,12 @@ describe.each([
     const capacity = (await store.chains()).reduce((n, c) => n + c.bytes, 0)
     const master = new StorageMaster({ store, policy: { capacity, retention: 1e12, isTemporary: () => true }, capacity, now: () => 0, elapsed: () => 0 })
     // prunes of x are held (a loaded disk); those of y are not
-    const prune = store.prune.bind(store)
     let release: () => void = () => {}
     const held = new Promise<void>(resolve => { release = resolve })
-    store.prune = async (...args: Parameters<ChainStore['prune']>) => {
+    const restore = aroundPrunes(store, async (prune, ...args) => {
       if (args[0] === 'x' && args[1].length > 0) await held
       return await prune(...args)
-    }
+    })
     const run = master.run()
     // two offers at once: one for x (its room comes from y), one for y (the room it needs beyond that comes from x)
     const forX = master.makeRoom(size, 'x')
@@ -346,7 +351,7 @@ describe.each([
     await offer
     // it went on once x's block was pruned: it reads the copy as holed and has it sent whole again
     expect((await store.info('x'))?.prunedBlocks).toBe(1)
-    store.prune = prune
+    restore()
     await master.stop()
   })
 
@@ -435,15 +440,14 @@ describe.each([
   it('a pin added while a run is pruning keeps the blocks the run had not pruned yet, across a reopen', async () => {
     const store = await harness.create()
     await store.appendMany(chainOf('x', 600, h => ({ timestamp: h, transactions: [{ key: `k${h}`, value: value(h) }] })))
-    const prune = store.prune.bind(store)
     let calls = 0
-    store.prune = async (...args: Parameters<ChainStore['prune']>) => {
+    const restore = aroundPrunes(store, async (prune, ...args) => {
       // the user pins heights of the second chunk while the run prunes the first
       if (calls++ === 0) void store.pin('x', { type: 'range', from: 300, to: 310 })
       return await prune(...args)
-    }
+    })
     await applyRetention(store, { retention: 10 }, 100_000)
-    store.prune = prune
+    restore()
     const pruned = await prunedHeights(store, 'x')
     expect(pruned.filter(h => h >= 300 && h <= 310)).toEqual([])
     expect(pruned.length).toBe(600 - 11)
