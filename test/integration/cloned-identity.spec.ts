@@ -180,6 +180,7 @@ describe('a vehicle\'s identity run by two processes', () => {
 
     // the host stops dead (no FIN, no RST: its connections stay open at the members), and comes back from its disk
     crashed.child.kill('SIGSTOP')
+    const frozenAt = performance.now()
     await cp(join(dir, 'a'), join(dir, 'a2'), { recursive: true })
     const back = await cluster.create({ ...options, dataDir: join(dir, 'a2'), bootstrap: [b.multiaddrs[0].toString(), c.multiaddrs[0].toString()] })
     expect(back.peerId.toString()).toBe(chainId)
@@ -199,8 +200,11 @@ describe('a vehicle\'s identity run by two processes', () => {
     expect(told).toEqual([])
     expect(seenBy).toEqual([])
     expect([b, c].map(n => n.consensus.driver.clonedPeers())).toEqual([[], []])
-    // the members' question did it (liveness alone would hang up after 15–20 s)
+    // the members' question did it: liveness hangs up only after 3 pings of 5 s in a row go unanswered,
+    // 10 s after the freeze at the earliest. On a loaded host (a run with 4 test files at once on 2
+    // cores) the vehicle back took 12 s to first speak, and liveness had hung up before the question
+    // could: there the question had nothing left to ask, and only the outcome above is the claim
     const hungUp = [b, c].reduce((n, m) => n + m.consensus.driver.transport.stats.olderProcessHungUp, 0)
-    expect(hungUp).toBeGreaterThan(0)
+    if (performance.now() - frozenAt < 10_000) expect(hungUp).toBeGreaterThan(0)
   }, 90_000)
 })
