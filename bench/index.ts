@@ -5,10 +5,6 @@
  * read the same way.
  */
 import { spawnSync } from 'node:child_process'
-import { rmSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { constants, tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Benchmark, BenchResult } from './types.ts'
 import { benchmarks as discovery } from './discovery.ts'
@@ -17,7 +13,7 @@ import { benchmarks as sync } from './sync.ts'
 import { benchmarks as replicate } from './replicate.ts'
 import { benchmarks as consensus } from './consensus.ts'
 import { canUnshareNetwork, inPrivateNetns, reexecInPrivateNetns } from '../src/swarm/netns.ts'
-import { setBenchRoot } from './support.ts'
+import { withBenchRoot } from './run-root.ts'
 
 // mDNS and everything else the benchmarks send stay inside a private namespace when we can make one
 const NETNS_MARKER = 'VGUARD_BENCH_IN_NETNS'
@@ -67,32 +63,6 @@ async function main (): Promise<void> {
     console.log(`${'bench'.padEnd(12)} ${'figure'.padEnd(52)} ${'value'.padStart(16)}  ${'ratio (same-run baseline)'.padEnd(22)} target`)
   }
   await withBenchRoot(async () => { await runAll(selected, values.json === true) })
-}
-
-const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
-
-/**
- * Runs `body` with every benchmark dir under one root, removed when it ends
- * and on Ctrl-C (or SIGTERM, SIGHUP), which runs no benchmark's `finally`:
- * each interrupted run left its temp dirs behind (a review). The process
- * then exits as the signal would have it (130 for SIGINT).
- */
-async function withBenchRoot (body: () => Promise<void>): Promise<void> {
-  const root = await mkdtemp(join(tmpdir(), 'vguard-bench-run-'))
-  setBenchRoot(root)
-  const interrupted = (signal: NodeJS.Signals): void => {
-    // retries: a vehicle process that got the same Ctrl-C may still be writing into its dir
-    rmSync(root, { recursive: true, force: true, maxRetries: 5 })
-    process.exit(128 + constants.signals[signal])
-  }
-  for (const signal of STOP_SIGNALS) process.on(signal, interrupted)
-  try {
-    await body()
-  } finally {
-    for (const signal of STOP_SIGNALS) process.off(signal, interrupted)
-    setBenchRoot(undefined)
-    await rm(root, { recursive: true, force: true })
-  }
 }
 
 async function runAll (selected: Benchmark[], json: boolean): Promise<void> {
