@@ -31,12 +31,12 @@ import type { PeerId } from '@libp2p/interface'
 import { createVGuardNode } from '../src/node/index.ts'
 import type { VGuardNode } from '../src/node/index.ts'
 import type { TransactionInput } from '../src/chain/index.ts'
-import { spawnNode } from '../src/swarm/process.ts'
 import { openDatabase } from '../src/storage/database.ts'
 import type { NodeProcess } from '../src/swarm/process.ts'
 import type { StatusBody } from '../src/http/status.ts'
 import { percentile, withRatio } from './types.ts'
 import { benchDir, cpuMs, spawnNodes } from './support.ts'
+import { spawnVehicle } from './vehicles.ts'
 import type { Benchmark, BenchResult } from './types.ts'
 
 const KIB = 1024
@@ -254,7 +254,7 @@ async function election (report: (r: BenchResult) => void): Promise<void> {
   const processes: NodeProcess[] = []
   try {
     const args = (i: number): string[] => ['--data-dir', join(root, `v${i}`), '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--network', network, '--no-mdns', '--priority', String(10 - i)]
-    processes.push(await spawnNode({ args: args(0) }))
+    processes.push(await spawnVehicle({ args: args(0) }))
     processes.push(...await spawnNodes([1, 2, 3, 4].map(i => ({ args: [...args(i), '--bootstrap', processes[0].addresses[0]] }))))
     const times: number[] = []
     const killed: string[] = []

@@ -6,10 +6,10 @@
  */
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { spawnNode } from '../src/swarm/process.ts'
 import type { NodeProcess } from '../src/swarm/process.ts'
 import type { Benchmark, BenchResult } from './types.ts'
 import { benchDir, cpuMs, spawnNodes } from './support.ts'
+import { spawnVehicle } from './vehicles.ts'
 
 const VEHICLES = 10
 
@@ -99,7 +99,7 @@ async function dozens (report: (r: BenchResult) => void): Promise<void> {
   const args = (i: number): string[] => ['--data-dir', join(root, `v${i}`), '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--network', network, '--no-mdns']
   try {
     const started = performance.now()
-    vehicles.push(await spawnNode({ args: args(0) }))
+    vehicles.push(await spawnVehicle({ args: args(0) }))
     const first = vehicles[0].addresses[0]
     while (vehicles.length < DOZENS) {
       const group = Math.min(DOZENS_START_GROUP, DOZENS - vehicles.length)
@@ -133,7 +133,7 @@ async function swarm (mode: 'mdns' | 'bootstrap', report: (r: BenchResult) => vo
     if (mode === 'mdns') {
       vehicles.push(...await spawnNodes(Array.from({ length: VEHICLES }, (_, i) => ({ args: base(i) }))))
     } else {
-      vehicles.push(await spawnNode({ args: [...base(0), '--no-mdns'] }))
+      vehicles.push(await spawnVehicle({ args: [...base(0), '--no-mdns'] }))
       const first = vehicles[0].addresses[0]
       vehicles.push(...await spawnNodes(Array.from({ length: VEHICLES - 1 }, (_, i) => ({ args: [...base(i + 1), '--no-mdns', '--bootstrap', first] }))))
     }

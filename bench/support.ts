@@ -11,7 +11,7 @@ import type { Block } from '../src/chain/index.ts'
 import { createVGuardNode } from '../src/node/index.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../src/node/index.ts'
 import type { PeerId } from '@libp2p/interface'
-import { spawnNode } from '../src/swarm/process.ts'
+import { spawnVehicle } from './vehicles.ts'
 import type { NodeProcess, SpawnNodeInit } from '../src/swarm/process.ts'
 
 export const MIB = 1024 * 1024
@@ -42,7 +42,7 @@ export async function cpuMs (pid: number): Promise<number | undefined> {
  * dir under them (a review).
  */
 export async function spawnNodes (inits: SpawnNodeInit[]): Promise<NodeProcess[]> {
-  const settled = await Promise.allSettled(inits.map(async init => await spawnNode(init)))
+  const settled = await Promise.allSettled(inits.map(async init => await spawnVehicle(init)))
   const started = settled.flatMap(s => s.status === 'fulfilled' ? [s.value] : [])
   const failed = settled.find(s => s.status === 'rejected')
   if (failed == null) return started

@@ -47,6 +47,12 @@ export interface SpawnNodeInit {
   readyTimeout?: number
   /** The CLI entry to run (e.g. an installed copy's). @default BIN_PATH */
   bin?: string
+  /**
+   * Told of the child the moment it is spawned, before it is ready: a caller
+   * that must be able to stop every process it started (the bench, on a
+   * signal) tracks it from here, as one still starting is not returned yet.
+   */
+  onSpawn?: (child: ChildProcess) => void
 }
 
 export class NodeProcessError extends Error {
@@ -68,6 +74,7 @@ export async function spawnNode (init: SpawnNodeInit): Promise<NodeProcess> {
     env: { ...(init.inheritVguardEnv === false ? withoutVguardEnv(process.env) : process.env), ...init.env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
+  init.onSpawn?.(child)
   const output: string[] = []
   let peerId: string | undefined
   let httpUrl: string | undefined

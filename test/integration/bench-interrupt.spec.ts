@@ -2,11 +2,14 @@
  * `npm run bench` runs for many minutes and writes chains of 64 MiB and more
  * into temp dirs; Ctrl-C (SIGINT to the process group) killed it at once (it
  * had no handler) and left those dirs behind, one set per interrupted run (a
- * review). Needs `npm run build` (the bench runs from dist/).
+ * review). A SIGTERM to the bench's pid alone (`kill`, `timeout`, a
+ * supervisor) removed the dirs but left the vehicle processes some benchmarks
+ * start running, orphaned (a review). Needs `npm run build` (the bench runs
+ * from dist/).
  */
 import { describe, it, expect } from 'vitest'
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
@@ -38,4 +41,68 @@ describe('bench - interrupted', () => {
       await rm(tmp, { recursive: true, force: true })
     }
   }, 60_000)
+
+  it.skipIf(!existsSync(BENCH) || !existsSync('/proc/self/stat'))('SIGTERM to the bench\'s pid alone stops the vehicle processes it started, removes its dirs and exits 143', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'vguard-bench-test-'))
+    let vehicles: number[] = []
+    const child = spawn(process.execPath, [BENCH, '--only', 'consensus'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp }, detached: true })
+    try {
+      let output = ''
+      child.stdout.on('data', (d: Buffer) => { output += d.toString() })
+      child.stderr.on('data', (d: Buffer) => { output += d.toString() })
+      const exit = new Promise<number | null>((resolve) => { child.once('close', (code) => { resolve(code) }) })
+      // its first figure comes once the proposer is connected to its three member processes
+      await waitFor(() => output.includes('raw request/response'), { timeout: 30_000, message: 'the booth of four up', state: () => output })
+      vehicles = vehiclePids(child.pid as number)
+      expect(vehicles, output).toHaveLength(3)
+      // to the pid alone, as `kill`, `timeout` or a supervisor sends it (as root through the namespace's parent)
+      process.kill(child.pid as number, 'SIGTERM')
+      expect(await exit, output).toBe(143)
+      // stopped before it exited (they went on running, orphaned, on dirs it had just removed)
+      expect(vehicles.filter(running), 'vehicles left running').toEqual([])
+      expect(output).toContain('bench: SIGTERM: stopped 3 vehicle process(es)')
+      expect((await readdir(tmp)).filter(n => n.startsWith('vguard-bench-')), output).toEqual([])
+    } finally {
+      // what the bench left running: its process group (vehicles inherit it), then any orphan by pid
+      try { process.kill(-(child.pid as number), 'SIGKILL') } catch {}
+      for (const pid of vehicles.filter(running)) process.kill(pid, 'SIGKILL')
+      await rm(tmp, { recursive: true, force: true })
+    }
+  }, 60_000)
 })
+
+/** The parent pid and state of a process, from /proc; undefined once it is gone. */
+function procStat (pid: number): { ppid: number, state: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return { ppid: Number(ppid), state }
+  } catch {
+    return undefined
+  }
+}
+
+/** A zombie has exited: only its parent has not read its exit status yet. */
+function running (pid: number): boolean {
+  const stat = procStat(pid)
+  return stat != null && stat.state !== 'Z'
+}
+
+/** The `vguard-node start` processes under `root` (the bench, or as root the namespace's bench under it). */
+function vehiclePids (root: number): number[] {
+  const pids = readdirSync('/proc').filter(name => /^\d+$/.test(name)).map(Number)
+  const parents = new Map(pids.flatMap(pid => { const s = procStat(pid); return s == null ? [] : [[pid, s.ppid] as const] }))
+  const under = (pid: number): boolean => {
+    for (let p = parents.get(pid); p != null && p > 1; p = parents.get(p)) if (p === root) return true
+    return false
+  }
+  return pids.filter(pid => {
+    if (!under(pid)) return false
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+      return argv.some(a => a.endsWith('bin/vguard-node')) && argv.includes('start')
+    } catch {
+      return false
+    }
+  })
+}

@@ -1,0 +1,79 @@
+/**
+ * Every vehicle process the benchmarks start, known from its spawn until it
+ * exits. A signal to the bench's pid alone (`kill`, `timeout`, a supervisor)
+ * runs no benchmark's `finally`: the run's dirs were removed and the vehicles
+ * left running, orphaned, on their ports and deleted dirs (a review).
+ * bench/run-root.ts stops the ones left here before it removes the dirs, on
+ * a signal and when a run ends.
+ */
+import type { ChildProcess } from 'node:child_process'
+import { spawnNode } from '../src/swarm/process.ts'
+import type { NodeProcess, SpawnNodeInit } from '../src/swarm/process.ts'
+
+/** A vehicle stops on SIGTERM within a second or two; one still running after this is killed, so a stop is not held for long. */
+export const VEHICLE_STOP_GRACE_MS = 3_000
+
+const running = new Set<ChildProcess>()
+
+/** spawnNode, with the child known here from the moment it is spawned (one still starting has not been returned to anyone). */
+export async function spawnVehicle (init: SpawnNodeInit): Promise<NodeProcess> {
+  return await spawnNode({
+    ...init,
+    onSpawn: (child) => {
+      track(child)
+      init.onSpawn?.(child)
+    }
+  })
+}
+
+function track (child: ChildProcess): void {
+  // no pid: the spawn itself failed, and there is nothing to stop
+  if (child.pid == null || hasExited(child)) return
+  running.add(child)
+  child.once('exit', () => { running.delete(child) })
+}
+
+function hasExited (child: ChildProcess): boolean {
+  return child.exitCode != null || child.signalCode != null
+}
+
+/** What stopVehicles did: how many vehicles it stopped, and how many of them it had to kill. */
+export interface VehiclesStopped {
+  stopped: number
+  killed: number
+}
+
+/**
+ * Stops every vehicle still running: SIGTERM for a clean stop, SIGKILL to
+ * those still running after `graceMs`. Resolves once all have exited.
+ */
+export async function stopVehicles (graceMs = VEHICLE_STOP_GRACE_MS): Promise<VehiclesStopped> {
+  const killed = await Promise.all([...running].map(async child => await stopWithin(child, graceMs)))
+  return { stopped: killed.length, killed: killed.filter(Boolean).length }
+}
+
+/** Resolves with whether it had to kill the child. */
+async function stopWithin (child: ChildProcess, graceMs: number): Promise<boolean> {
+  const exited = new Promise<void>((resolve) => {
+    if (hasExited(child)) resolve()
+    else child.once('exit', () => { resolve() })
+  })
+  let killed = false
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => { killed = child.kill('SIGKILL') }, graceMs)
+  try {
+    await exited
+  } finally {
+    clearTimeout(timer)
+  }
+  return killed
+}
+
+/**
+ * SIGKILL to every vehicle still running, at once: for a process that is
+ * exiting now (an uncaught exception, a `process.exit` from anywhere), where
+ * nothing can be awaited and a vehicle left would outlive it.
+ */
+export function killVehiclesNow (): void {
+  for (const child of running) child.kill('SIGKILL')
+}

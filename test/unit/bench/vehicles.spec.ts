@@ -1,0 +1,32 @@
+/**
+ * The bench knows every vehicle process it starts (bench/vehicles.ts), so a
+ * signal to its pid alone or a failed run can stop them: they were left
+ * running, orphaned (a review). Real child processes: a stand-in for
+ * `vguard-node start` that stops on SIGTERM or, asked to, ignores it.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import type { ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { killVehiclesNow, spawnVehicle, stopVehicles } from '../../../bench/vehicles.ts'
+
+const FAKE_VEHICLE = fileURLToPath(new URL('../../fixtures/fake-vehicle.mjs', import.meta.url))
+
+afterEach(() => { killVehiclesNow() })
+
+describe('bench - vehicles', () => {
+  it('stopVehicles: a vehicle stops cleanly on SIGTERM; one still running after the grace is killed', async () => {
+    const clean = await spawnVehicle({ bin: FAKE_VEHICLE, args: [] })
+    const hung = await spawnVehicle({ bin: FAKE_VEHICLE, args: ['--ignore-sigterm'] })
+    expect(await stopVehicles(300)).toEqual({ stopped: 2, killed: 1 })
+    expect(clean.child.exitCode).toBe(0)
+    expect(hung.child.signalCode).toBe('SIGKILL')
+  })
+
+  it('stopVehicles: a vehicle still starting, not returned to anyone yet, is stopped too', async () => {
+    let child: ChildProcess | undefined
+    const starting = spawnVehicle({ bin: FAKE_VEHICLE, args: ['--never-ready'], onSpawn: (c) => { child = c } })
+    await stopVehicles(300)
+    await expect(starting).rejects.toThrow(/before ready/)
+    expect(child?.exitCode ?? child?.signalCode).not.toBeNull()
+  })
+})
