@@ -271,6 +271,7 @@ export class VGuardDB {
     this.tables = new BackupTableStore(components.database.sublevel('backup-tables'), {
       self: this.self,
       kept: components.database.sublevel('backup-tables-kept'),
+      order: components.database.sublevel('backup-tables-used'),
       holds: (chainId) => components.store.copyId(chainId) != null
     })
     this.booths = new BoothMemory(components.database.sublevel('booth-keys'), components.memoryNow ?? components.now)

@@ -1,8 +1,8 @@
 /**
  * /vguard/release/1.0.0 hears members of our network only, and keeps a
- * table for good only for a chain it backs (a copy, or a forward pointer):
+ * table as a forward pointer only for a chain it backs (a copy, or a pointer):
  * a peer with a key it just made up could else have its own table kept here,
- * one release each, past the cap on tables heard by gossip. Real nodes over
+ * one release each, pushing real pointers out. Real nodes over
  * TCP on 127.0.0.1, real LevelDB.
  */
 import { describe, it, expect, afterEach } from 'vitest'

@@ -401,7 +401,7 @@ describe('vguarddb - rounds that fall short', () => {
     await cluster.stopNode(B)
     const bDir = B.config.dataDir
     const database = await openDatabase(bDir)
-    for (const name of ['backup-tables', 'backup-tables-kept']) await database.sublevel(name).clear()
+    for (const name of ['backup-tables', 'backup-tables-kept', 'backup-tables-used']) await database.sublevel(name).clear()
     await database.close()
     const again = await cluster.create({ dataDir: bDir, kBackups: 1, bootstrap: [A.multiaddrs[0].toString()] })
     await again.start()

@@ -51,6 +51,8 @@ describe('vguarddb - replicate, release, read', () => {
     await waitFor(() => released.length === 2, { message: 'E and F released' })
     expect(await E.chains.info(chainId)).toBeUndefined()
     expect(E.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
+    // its copy gone, the table counts among E's forward pointers, under their cap
+    await waitFor(() => E.vguarddb.tables.pointerCount === 1, { message: 'E files the table as a forward pointer' })
     await waitFor(() => A.vguarddb.pendingReleases().length === 0, { message: 'releases acknowledged' })
 
     // the paper's figure 1: G, who was away for booth 2, still has the epoch-1 table naming E and F.

@@ -194,7 +194,11 @@ export class ReadService {
     const tableBytes = (table?.signed ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>
     const info = await store.info(req.chainId)
     if (info == null || info.height === 0) {
-      if (table != null && req.chainId !== self) return { status: Status.REDIRECT, epoch, table: tableBytes, message: 'released: ask the active backups' }
+      if (table != null && req.chainId !== self) {
+        // a pointer readers follow is the last one dropped; a failed note of it costs only its place
+        tables.used(req.chainId).catch((err: Error) => { this.log('noting the use of the table of %s failed: %s', req.chainId, err.message) })
+        return { status: Status.REDIRECT, epoch, table: tableBytes, message: 'released: ask the active backups' }
+      }
       // our own chain, or one we run, with no block yet: nothing in it, which is an answer
       // (our own one said "not held here", and a read of it from here failed as unreachable: a review)
       const ours = req.chainId === self

@@ -172,6 +172,8 @@ export class ReleaseService {
         const offeredNow = this.components.offeredEpoch?.(table.chainId) ?? 0
         if (offeredNow > table.epoch) return { status: ReleaseResponse.Status.STALE, epoch: offeredNow, message: `replicating epoch ${offeredNow}` }
         const deleted = await store.deleteChain(table.chainId)
+        // the copy gone, its table is a forward pointer now, under the cap on them
+        await tables.copyGone(table.chainId)
         if (deleted) {
           this.log('released copy of %s at epoch %d', table.chainId, table.epoch)
           await this.components.onReleased?.(table.chainId, table.epoch)

@@ -8,6 +8,8 @@ import type { PrivateKey } from '@libp2p/interface'
 import { heldPoint, signTable, verifyTable, BackupTableStore, InvalidBackupTableError, SignedBackupTable, BackupTable, rankBackupCandidates } from '../../../src/backup/index.ts'
 import { openDatabase } from '../../../src/storage/database.ts'
 import type { BinarySublevel, NodeDatabase } from '../../../src/storage/database.ts'
+import type { BackupTableStoreInit } from '../../../src/backup/store.ts'
+import type { AbstractBatchOperation } from 'abstract-level'
 import { madeUpPeerIds } from '../../utils/peer-ids.ts'
 
 /** Backups a table names: peer ids as their peers write them (nothing else verifies). */
@@ -108,6 +110,12 @@ function recordingSyncs (sublevel: BinarySublevel, syncs: boolean[]): BinarySubl
   return new Proxy(sublevel, {
     get (target, prop) {
       const real: unknown = Reflect.get(target, prop, target)
+      if (prop === 'batch') {
+        return async (ops: Array<AbstractBatchOperation<BinarySublevel, Uint8Array, Uint8Array>>, options: { sync?: boolean } = {}) => {
+          syncs.push(options.sync === true)
+          await target.batch(ops, options as Record<string, unknown>)
+        }
+      }
       if (prop !== 'put') return typeof real === 'function' ? real.bind(target) : real
       return async (key: Uint8Array, value: Uint8Array, options: { sync?: boolean } = {}) => {
         syncs.push(options.sync === true)
@@ -289,6 +297,102 @@ describe('backup - store', () => {
     for (const [i, o] of forged.entries()) await store.adopt(await named(o, 1, i % 2 === 0 ? [self.id] : [bId], i % 2 === 0 ? [] : [self.id]))
     expect(store.all().map(t => t.table.chainId).sort()).toEqual([held.id, forged[2].id, forged[3].id].sort())
     expect(store.hintCount).toBe(2)
+  })
+  it('keeps at most maxPointers forward pointers, the least recently adopted or used dropped first, on disk too and across restarts; never its own chain or a chain it holds a copy of', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-tables-'))
+    db = await openDatabase(dir)
+    const self = await identity()
+    const copies = new Set<string>()
+    const init = (d: NodeDatabase): BackupTableStoreInit => ({ self: self.id, kept: d.sublevel('kept'), order: d.sublevel('order'), maxHints: 2, maxPointers: 3, holds: (id) => copies.has(id) })
+    let store = new BackupTableStore(db.sublevel('backup-tables'), init(db))
+    await store.open()
+    const [backedUp, unnamedCopy] = await Promise.all([0, 1].map(async () => await identity()))
+    const released = await Promise.all([0, 1, 2, 3, 4, 5].map(async () => await identity()))
+    // held first, so the oldest adopted: a copy we hold never gives way, named or not
+    copies.add(backedUp.id).add(unnamedCopy.id)
+    await store.adopt(await named(self, 1, [bId]))
+    await store.adopt(await named(backedUp, 1, [self.id]))
+    await store.adopt(await named(unnamedCopy, 1, [bId]))
+    // released as the release service does: the table kept, then the copy deleted
+    const release = async (o: { key: PrivateKey, id: string }): Promise<void> => {
+      copies.add(o.id)
+      await store.adopt(await named(o, 2, [bId], [self.id]), o.id, { keep: true })
+      copies.delete(o.id)
+      await store.copyGone(o.id)
+    }
+    for (const o of released.slice(0, 4)) await release(o)
+    const held = (s: BackupTableStore): string[] => s.all().map(t => t.table.chainId).sort()
+    const pinned = [self, backedUp, unnamedCopy].map(o => o.id)
+    expect(held(store)).toEqual([...pinned, ...released.slice(1, 4).map(o => o.id)].sort())
+    expect(store.pointerCount).toBe(3)
+    expect(store.isKept(released[0].id)).toBe(false)
+    // a reader redirected by released[1]'s pointer: it is used, so released[2] is the least recently used now
+    await store.used(released[1].id)
+    await release(released[4])
+    expect(held(store)).toEqual([...pinned, released[1].id, released[3].id, released[4].id].sort())
+    // hints do not push pointers out
+    for (const o of await Promise.all([0, 1, 2].map(async () => await identity()))) await store.adopt(await named(o, 1, [bId]), o.id, { durable: false })
+    expect(store.pointerCount).toBe(3)
+    expect(store.hintCount).toBe(2)
+
+    // the same after a restart, and the order too: the next release drops released[3], adopted longest ago
+    await db.close()
+    db = await openDatabase(dir)
+    store = new BackupTableStore(db.sublevel('backup-tables'), init(db))
+    await store.open()
+    expect(store.pointerCount).toBe(3)
+    expect(store.hintCount).toBe(2)
+    expect(held(store).filter(id => !pinned.includes(id) && store.isKept(id))).toEqual([released[1].id, released[3].id, released[4].id].sort())
+    await release(released[5])
+    expect(store.get(released[3].id)).toBeUndefined()
+    expect(held(store).filter(id => store.isKept(id))).toEqual([self.id, backedUp.id, released[1].id, released[4].id, released[5].id].sort())
+    // what was dropped is gone from every sublevel: tables, markers and order alike
+    const keys = async (name: string): Promise<string[]> => {
+      const found: string[] = []
+      for await (const key of (db as NodeDatabase).sublevel(name).keys()) found.push(new TextDecoder().decode(key))
+      return found.sort()
+    }
+    expect(await keys('backup-tables')).toEqual(held(store))
+    expect(await keys('order')).toEqual(held(store))
+    expect(await keys('kept')).toEqual([self.id, backedUp.id, released[1].id, released[4].id, released[5].id].sort())
+  })
+
+  it('takes back in memory what a batch that fails would have changed: the table, its marker and the pointer it dropped', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-tables-'))
+    db = await openDatabase(dir)
+    const self = await identity()
+    let failNext = false
+    const tables = new Proxy(db.sublevel('backup-tables'), {
+      get (target, prop) {
+        const real: unknown = Reflect.get(target, prop, target)
+        if (prop !== 'batch') return typeof real === 'function' ? real.bind(target) : real
+        return async (...args: Parameters<BinarySublevel['batch']>) => {
+          if (failNext) throw new Error('disk failed')
+          await target.batch(...args)
+        }
+      }
+    })
+    const init = (d: NodeDatabase): BackupTableStoreInit => ({ self: self.id, kept: d.sublevel('kept'), order: d.sublevel('order'), maxPointers: 1, holds: () => false })
+    const store = new BackupTableStore(tables, init(db))
+    await store.open()
+    const [first, second] = await Promise.all([0, 1].map(async () => await identity()))
+    await store.adopt(await named(first, 1, [bId]), first.id, { keep: true })
+    failNext = true
+    await expect(store.adopt(await named(second, 1, [bId]), second.id, { keep: true })).rejects.toThrow('disk failed')
+    expect(store.get(second.id)).toBeUndefined()
+    expect(store.isKept(second.id)).toBe(false)
+    expect(store.get(first.id)?.table.epoch).toBe(1)
+    expect(store.pointerCount).toBe(1)
+    // tried again, it is adopted and kept as it would have been, on disk too
+    failNext = false
+    await store.adopt(await named(second, 1, [bId]), second.id, { keep: true })
+    expect(store.get(first.id)).toBeUndefined()
+    await db.close()
+    db = await openDatabase(dir)
+    const reopened = new BackupTableStore(db.sublevel('backup-tables'), init(db))
+    await reopened.open()
+    expect(reopened.all().map(t => t.table.chainId)).toEqual([second.id])
+    expect(reopened.isKept(second.id)).toBe(true)
   })
 })
 
