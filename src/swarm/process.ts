@@ -26,7 +26,7 @@ export interface NodeProcess extends NodeProcessInfo {
   readonly output: string[]
   /** SIGTERM, then wait for the exit code. */
   stop: (signal?: NodeJS.Signals) => Promise<number | null>
-  /** Resolves with the exit code (null if killed by a signal). */
+  /** Resolves with the exit code (null if killed by a signal, or if it could not be spawned). */
   readonly exited: Promise<number | null>
 }
 
@@ -57,9 +57,21 @@ export interface SpawnNodeInit {
 
 export class NodeProcessError extends Error {
   static name = 'NodeProcessError'
-  constructor (message = 'vguard-node process failed') {
-    super(message)
+  constructor (message = 'vguard-node process failed', options?: ErrorOptions) {
+    super(message, options)
     this.name = 'NodeProcessError'
+  }
+}
+
+/**
+ * The command could not be spawned at all (ENOENT: the wrapper or Node is not
+ * there): no process ran, so there is no exit to wait for.
+ */
+export class NodeSpawnError extends NodeProcessError {
+  static name = 'NodeSpawnError'
+  constructor (message = 'vguard-node process could not be spawned', options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'NodeSpawnError'
   }
 }
 
@@ -79,8 +91,16 @@ export async function spawnNode (init: SpawnNodeInit): Promise<NodeProcess> {
   let peerId: string | undefined
   let httpUrl: string | undefined
   const addresses: string[] = []
+  let spawnFailed: NodeSpawnError | undefined
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => { resolve(code) })
+    // a failed spawn emits 'error' and never 'exit': without this the exit was awaited for ever (a review)
+    child.on('error', (err) => {
+      // after a spawn (a kill that failed, say): the process runs on and its exit still comes
+      if (child.pid != null) { output.push(`spawnNode: ${err.message}`); return }
+      spawnFailed = new NodeSpawnError(`could not spawn ${command[0]}: ${err.message}`, { cause: err })
+      resolve(null)
+    })
   })
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -97,7 +117,7 @@ export async function spawnNode (init: SpawnNodeInit): Promise<NodeProcess> {
     createInterface({ input: child.stderr }).on('line', (line) => { output.push(line) })
     void exited.then((code) => {
       clearTimeout(timer)
-      reject(new NodeProcessError(`exited with ${String(code)} before ready:\n${output.join('\n')}`))
+      reject(spawnFailed ?? new NodeProcessError(`exited with ${String(code)} before ready:\n${output.join('\n')}`))
     })
   })
   try {
