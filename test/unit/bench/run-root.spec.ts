@@ -6,10 +6,11 @@
  */
 import { describe, it, expect } from 'vitest'
 import { existsSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { NodeProcess } from '../../../src/swarm/process.ts'
-import { withBenchRoot } from '../../../bench/run-root.ts'
+import { withBenchRoot, withRunRoot } from '../../../bench/run-root.ts'
 import { benchDir } from '../../../bench/support.ts'
 import { killVehiclesNow, spawnVehicle } from '../../../bench/vehicles.ts'
 
@@ -30,6 +31,22 @@ describe('bench - run root', () => {
       expect(existsSync(dirname(dir))).toBe(false)
     } finally {
       killVehiclesNow()
+    }
+  })
+
+  it('a run that keeps its root (the soak\'s --keep): the root stays, and its vehicles are stopped all the same', async () => {
+    let vehicle: NodeProcess | undefined
+    let root = ''
+    try {
+      await withRunRoot({ name: 'soak', prefix: 'vguard-soak-test-', keep: true }, async (dir) => {
+        root = dir
+        vehicle = await spawnVehicle({ bin: FAKE_VEHICLE, args: [] })
+      })
+      expect(vehicle?.child.exitCode).toBe(0)
+      expect(existsSync(root)).toBe(true)
+    } finally {
+      killVehiclesNow()
+      await rm(root, { recursive: true, force: true })
     }
   })
 })
