@@ -17,12 +17,12 @@
  * Not a test and not a benchmark: it runs minutes, and what it finds becomes a
  * test. Everything stays on 127.0.0.1 (no mDNS).
  */
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { spawnNode } from '../src/swarm/process.ts'
 import type { NodeProcess } from '../src/swarm/process.ts'
+import { withRunRoot } from './run-root.ts'
+import { spawnVehicle } from './vehicles.ts'
 
 interface Vehicle {
   name: string
@@ -64,7 +64,6 @@ const NODE_WARNING = /^\(node:\d+\) (\[\w+\] )?\w*Warning\b/
 const started = Date.now()
 const log = (...parts: unknown[]): void => { console.log(`${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s`, ...parts) }
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
-const root = await mkdtemp(join(tmpdir(), 'vguard-soak-'))
 const vehicles: Vehicle[] = []
 /** chain id → key → value, for every write a vehicle acknowledged */
 const acknowledged = new Map<string, Map<string, string>>()
@@ -91,7 +90,8 @@ function note (chainId: string, key: string, value: string): void {
 
 async function start (v: Vehicle): Promise<void> {
   const bootstrap = vehicles.filter(o => o !== v && o.alive && o.proc != null).flatMap(o => ['--bootstrap', o.proc?.addresses[0] ?? ''])
-  const proc = await spawnNode({
+  // tracked from its spawn: a signal to the soak's pid alone left the vehicles running, orphaned (a review)
+  const proc = await spawnVehicle({
     args: ['--data-dir', v.dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--no-mdns', '--network', NETWORK,
       '--member-idle', String(values['member-idle']), '--commit-timeout', '5000', ...SHAPE, ...bootstrap]
   })
@@ -107,7 +107,7 @@ async function start (v: Vehicle): Promise<void> {
   })
 }
 
-async function addVehicle (): Promise<Vehicle> {
+async function addVehicle (root: string): Promise<Vehicle> {
   const v: Vehicle = { name: `v${vehicles.length}`, dir: join(root, `v${vehicles.length}`), alive: false, stopping: false, writing: true, seq: 0 }
   vehicles.push(v)
   await start(v)
@@ -190,7 +190,7 @@ async function monitor (): Promise<void> {
   }
 }
 
-async function churn (): Promise<number> {
+async function churn (root: string): Promise<number> {
   let round = 0
   let slowestStop = 0
   while (Date.now() - started < DURATION_MS) {
@@ -205,7 +205,7 @@ async function churn (): Promise<number> {
       v.writing = false
       const ms = await stop(v, 'SIGTERM')
       slowestStop = Math.max(slowestStop, ms)
-      const joined = await addVehicle()
+      const joined = await addVehicle(root)
       log(`${v.name} left for good (stopped in ${ms} ms); ${joined.name} joined`)
     } else {
       await stop(v, 'SIGKILL')
@@ -297,43 +297,44 @@ async function verifyBlocks (byChain: Map<string, Array<{ v: Vehicle, height: nu
   log(`blocks: ${compared} chains held by 2 or more vehicles compared at their common height`)
 }
 
-log(`${VEHICLES} vehicles for ${DURATION_MS / 1000} s, one leaves or is killed every ${CHURN_MS / 1000} s; data in ${root}`)
-let slowestStop = 0
-try {
-  for (let i = 0; i < VEHICLES; i++) await addVehicle()
-  void monitor()
-  slowestStop = await churn()
-} catch (err) {
-  // a vehicle that failed to start or restart (spawnNode's ready limit) ends the soak: the others
-  // are stopped first, not left running after it exits (a review)
-  run.over = true
-  await Promise.all(vehicles.filter(v => v.alive).map(async v => { v.stopping = true; await v.proc?.stop() }))
-  throw err
-} finally {
-  run.over = true
-}
-// writes in flight finish (a commit waits at most its 5 s timeout)
-await sleep(6_000)
-const live = vehicles.filter(v => v.alive)
-const byChain = new Map<string, Array<{ v: Vehicle, height: number }>>()
-for (const v of live) {
-  const status = await request(`${v.proc?.httpUrl ?? ''}/status`).catch(() => undefined)
-  for (const chain of status?.body?.chains ?? []) {
-    const held = byChain.get(chain.id) ?? []
-    held.push({ v, height: chain.height })
-    byChain.set(chain.id, held)
+/** The run, with its vehicles' dirs under `root`; resolves with the exit code. */
+async function soak (root: string): Promise<number> {
+  log(`${VEHICLES} vehicles for ${DURATION_MS / 1000} s, one leaves or is killed every ${CHURN_MS / 1000} s; data in ${root}`)
+  let slowestStop = 0
+  try {
+    for (let i = 0; i < VEHICLES; i++) await addVehicle(root)
+    void monitor()
+    slowestStop = await churn(root)
+  } finally {
+    // a vehicle that failed to start or restart (spawnNode's ready limit) ends the soak: withRunRoot
+    // stops the others (SIGKILL to one that does not stop), not left running after it exits (a review)
+    run.over = true
   }
+  // writes in flight finish (a commit waits at most its 5 s timeout)
+  await sleep(6_000)
+  const live = vehicles.filter(v => v.alive)
+  const byChain = new Map<string, Array<{ v: Vehicle, height: number }>>()
+  for (const v of live) {
+    const status = await request(`${v.proc?.httpUrl ?? ''}/status`).catch(() => undefined)
+    for (const chain of status?.body?.chains ?? []) {
+      const held = byChain.get(chain.id) ?? []
+      held.push({ v, height: chain.height })
+      byChain.set(chain.id, held)
+    }
+  }
+  const holders = new Map([...byChain].map(([id, held]) => [id, held.map(h => h.v.name)]))
+  await verifyReads(live, holders, new Map([...byChain].map(([id, held]) => [id, Math.max(...held.map(h => h.height))])))
+  await verifyBlocks(byChain)
+  for (const v of live) {
+    const ms = await stop(v, 'SIGTERM')
+    slowestStop = Math.max(slowestStop, ms)
+  }
+  log(`writes acknowledged: ${counts.ok} own, ${counts.sharedOk} shared; failed (vehicles killed mid-write, elections): ${counts.failed} own, ${counts.sharedFailed} shared`)
+  log(`slowest graceful stop: ${slowestStop} ms`)
+  for (const f of failures) log(`FAIL ${f}`)
+  log(failures.length === 0 ? 'soak passed' : `soak failed: ${failures.length} problem(s)`)
+  return failures.length === 0 ? 0 : 1
 }
-const holders = new Map([...byChain].map(([id, held]) => [id, held.map(h => h.v.name)]))
-await verifyReads(live, holders, new Map([...byChain].map(([id, held]) => [id, Math.max(...held.map(h => h.height))])))
-await verifyBlocks(byChain)
-for (const v of live) {
-  const ms = await stop(v, 'SIGTERM')
-  slowestStop = Math.max(slowestStop, ms)
-}
-log(`writes acknowledged: ${counts.ok} own, ${counts.sharedOk} shared; failed (vehicles killed mid-write, elections): ${counts.failed} own, ${counts.sharedFailed} shared`)
-log(`slowest graceful stop: ${slowestStop} ms`)
-if (values.keep !== true) await rm(root, { recursive: true, force: true })
-for (const f of failures) log(`FAIL ${f}`)
-log(failures.length === 0 ? 'soak passed' : `soak failed: ${failures.length} problem(s)`)
-process.exit(failures.length === 0 ? 0 : 1)
+
+// the root is removed (unless --keep) and every vehicle stopped when the soak ends, fails, or gets SIGINT, SIGTERM or SIGHUP
+process.exit(await withRunRoot({ name: 'soak', prefix: 'vguard-soak-', keep: values.keep }, soak))
