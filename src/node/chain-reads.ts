@@ -397,7 +397,7 @@ export class ChainReads {
       linked.clear()
     }
     // any answer may show a newer table of the chain (a released backup's redirect always does)
-    if (res.table != null && res.table.byteLength > 0) await this.d.vguarddb.adoptShownTable(request.chainId, res.table)
+    if (res.table != null && res.table.byteLength > 0) await this.d.vguarddb.adoptShownTable(request.chainId, res.table, peer)
     return holderAnswer(peer, request, res)
   }
 }

@@ -25,11 +25,12 @@ import type { TableLookupResult } from './table-lookup.ts'
 /** Tables from gossip and from reads' answers: adopted without an fsync (see AdoptOptions.durable). */
 export const HINT = { durable: false }
 /**
- * How long a chain's table counts as current after it was news (a newer one
- * adopted: gossip, a redirect, a lookup) or a lookup found nothing newer: a
- * read whose proposer does not answer looks it up again after that (see
- * readWithRedirect's confirm). A node that was away and missed newer tables
- * heard nothing since; one that keeps up hears each booth's.
+ * How long a chain's table counts as current after it was news (shown by its
+ * proposer: gossip it published, or its answer to a read; or found by a
+ * lookup) or a lookup found nothing newer: a read whose proposer does not
+ * answer looks it up again after that (see readWithRedirect's confirm). A
+ * node that was away and missed newer tables heard nothing since; one that
+ * keeps up hears each booth's.
  */
 const TABLE_NEWS_TTL = 10_000
 /** Chains whose table news time is kept (bounded like every map peers feed). */
@@ -144,7 +145,10 @@ export class RedirectReads {
         proposer: request.chainId === 'shared' ? undefined : request.chainId,
         via: options.via,
         floorEpoch: request.chainId === this.d.self ? this.d.ownEpochFloor() : undefined,
-        tables: { get: (id) => this.d.tables.get(id), adopt: async (signed, id) => this.tableNews(await this.d.tables.adopt(signed, id, HINT)) },
+        // a table a holder's answer (a redirect's too) shows is adopted as a hint, news only from the proposer
+        // (readWithRedirect calls news then): see adoptShownTable
+        tables: { get: (id) => this.d.tables.get(id), adopt: async (signed, id) => await this.d.tables.adopt(signed, id, HINT) },
+        news: () => { this.noteNews(request.chainId) },
         ask: async (peer, req) => await this.d.read.ask(peerIdFromString(peer), req, options),
         // blocks are checked before they count, against the newest table we hold once the answer's own is adopted:
         // a holder whose blocks do not verify, or whose block at that table's height is not its tip, is an error
@@ -192,6 +196,9 @@ export class RedirectReads {
       exclude: new Set([...exclude, ...(options.owner === true ? [] : [chainId]), this.d.self]),
       first: options.owner === true ? [chainId] : [],
       ask: async (peer, req) => await this.d.read.ask(peer, req, options),
+      // news, unlike a table one holder shows: a lookup asks several members at once and keeps the newest
+      // any shows, the best there is to know now (as confirmTable takes a lookup whose members answered);
+      // an old table one of them replays wins only when none of the others knows a newer one
       adopt: async (signed, id) => this.tableNews(await this.d.tables.adopt(signed, id, HINT)),
       random: this.d.random
     })
@@ -214,13 +221,21 @@ export class RedirectReads {
   }
 
   /**
-   * Adopts a table a holder's answer carried (a hint, verified; one that
-   * does not verify is ignored). True when it was newer than ours.
+   * Adopts a table the answer of holder `from` carried (a hint, verified; one
+   * that does not verify is ignored). True when it was newer than ours. It
+   * is news only from the chain's proposer, which knows its newest table.
+   * Another holder's table, newer than ours or not, proves it was current
+   * once, not now: a backup that was away shows the old table it kept, and
+   * any member can replay an old signed one. Taken for news, a reader that
+   * held none (or an older one) skipped the lookup and served that backup's
+   * old value as fresh (a review).
    */
-  async adoptShownTable (chainId: string, signed: Uint8Array): Promise<boolean> {
+  async adoptShownTable (chainId: string, signed: Uint8Array, from: string): Promise<boolean> {
     if (chainId === this.d.self || chainId === 'shared' || signed.byteLength === 0) return false
     try {
-      return this.tableNews(await this.d.tables.adopt(signed, chainId, HINT)).adopted
+      const { adopted } = await this.d.tables.adopt(signed, chainId, HINT)
+      if (from === chainId) this.noteNews(chainId)
+      return adopted
     } catch {
       return false
     }

@@ -990,8 +990,8 @@ export class VGuardDB {
   }
 
   /** @see RedirectReads.adoptShownTable */
-  async adoptShownTable (chainId: string, signed: Uint8Array): Promise<boolean> {
-    return await this.redirects.adoptShownTable(chainId, signed)
+  async adoptShownTable (chainId: string, signed: Uint8Array, from: string): Promise<boolean> {
+    return await this.redirects.adoptShownTable(chainId, signed, from)
   }
 
   /**

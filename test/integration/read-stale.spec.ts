@@ -4,7 +4,9 @@
  * table must not take its old copy as current: it goes on to a holder at the
  * current epoch, and returns the old value (flagged stale) only if none is up.
  * A reader that heard an old table replayed by a member (not its proposer)
- * does not take it for news either (a review: it served the old value as fresh).
+ * does not take it for news either (a review: it served the old value as fresh),
+ * nor one a holder's answer shows it (b, back from away, showed its old table
+ * to a reader that held none, and that reader served b's old value as fresh).
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
@@ -85,7 +87,7 @@ describe('read - a backup behind the reader\'s table is stale', () => {
     expect(n7.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
   })
 
-  it('a reader that was away with that backup, or only heard the old table replayed by a member, looks the table up before it takes the backup\'s answer', async () => {
+  it('a reader that was away with that backup, or only heard the old table replayed by a member or shown in its answer, looks the table up before it takes the backup\'s answer', async () => {
     const [a, b, d, x, r] = await connectedSwarm(cluster, 5, { kBackups: 1 })
     const chainId = a.peerId.toString()
     // x keeps what it hears: epoch 1's booth result, signed by a, to replay later
@@ -106,20 +108,28 @@ describe('read - a backup behind the reader\'s table is stale', () => {
     // gossipsub offers a peer that joins its mesh the messages of its last few heartbeats (1 s each, 5 kept):
     // epoch 2's would reach r (and the newcomer) as they come in
     await gossipAgedOut([d, x])
-    // back, and a newcomer that never heard of a's chain
-    const [rBack, bBack, newcomer] = await Promise.all([...away, undefined].map(async (dataDir) => {
+    // back, and two newcomers that never heard of a's chain
+    const [rBack, bBack, newcomer, stranger] = await Promise.all([...away, undefined, undefined].map(async (dataDir) => {
       const node = await cluster.create({ dataDir, kBackups: 1, bootstrap: [x.multiaddrs[0].toString(), d.multiaddrs[0].toString()] })
       await node.start()
       return node
     }))
     const metAll = (n: VGuardNode): boolean => n.peers().length >= 3 && [bBack, x].every(o => n.peers().some(p => p.peerId === o.peerId.toString()))
-    await waitFor(() => metAll(rBack) && metAll(newcomer), { message: 'r and b back, the newcomer in' })
+    await waitFor(() => metAll(rBack) && metAll(newcomer) && metAll(stranger), { message: 'r and b back, the newcomers in' })
 
     // the proposer does not answer and r learned nothing newer: it asks its neighbours before it believes b
     const read = await rBack.vguarddb.readKey(chainId, 'k')
     expect(read).toMatchObject({ stale: false, epoch: 2, servedBy: d.peerId.toString() })
     expect(text.decode(read.response.value)).toBe('new')
     expect(rBack.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
+
+    // the stranger, knowing no table, asks b first (a holder its caller knows of): b answers as active
+    // and shows its epoch-1 table, newer than none but only b's word, so the stranger looks it up too
+    expect(stranger.vguarddb.tables.get(chainId)).toBeUndefined()
+    const shown = await stranger.vguarddb.readKey(chainId, 'k', { via: ids(bBack) })
+    expect(shown).toMatchObject({ stale: false, epoch: 2, servedBy: d.peerId.toString() })
+    expect(text.decode(shown.response.value)).toBe('new')
+    expect(shown.path.find(p => p.peerId === bBack.peerId.toString())).toMatchObject({ outcome: 'stale', epoch: 1 })
 
     // x, a member, publishes a's epoch-1 booth result anew: the newcomer adopts the table, as a hint
     // that is not news (only a's own would be), so it looks the table up before it believes b

@@ -16,9 +16,11 @@
  * the chain moved to new backups still believes it is active. A stale answer
  * does not end the read: the reader keeps looking for a holder that is up to
  * date and returns the freshest stale answer (flagged) only if none is
- * reachable. When the proposer did not answer and the read learned no newer
- * table, one table lookup confirms the reader's table before an answer
- * judged against it is called fresh.
+ * reachable. When the proposer did not show its table and no lookup ran,
+ * one table lookup confirms the reader's table before an answer judged
+ * against it is called fresh: a newer table another holder showed is
+ * adopted and followed, but is no proof that it is the newest (it may be an
+ * old one the holder kept, or replayed).
  *
  * What a holder reports is checked against the tables the reader verified
  * before it counts: a holder may lie. An epoch above every table the reader
@@ -104,13 +106,19 @@ export interface RedirectReadInit {
    */
   lookup?: (asked: ReadonlySet<string>) => Promise<LookupResult>
   /**
-   * Called once, when the proposer did not answer and the read learned no
-   * newer table, before an answer judged against the reader's table is
-   * called fresh: looks newer tables up as `lookup` does (its path entries
-   * join the path before that answer), or answers nothing when the reader's
-   * table was news or confirmed a moment ago.
+   * Called once, when the proposer did not show its table and no lookup
+   * ran, before an answer judged against the reader's table is called
+   * fresh (also when another holder showed a newer table: only the
+   * proposer's proves itself current): looks newer tables up as `lookup`
+   * does (its path entries join the path before that answer), or answers
+   * nothing when the reader's table was news or confirmed a moment ago.
    */
   confirm?: (asked: ReadonlySet<string>) => Promise<LookupResult>
+  /**
+   * Called when the proposer itself showed its table (adopted through
+   * `tables`): the table the reader holds is the chain's newest for now.
+   */
+  news?: () => void
   /**
    * An epoch the chain is known to have reached although the reader holds
    * no table of it (a vehicle that lost its database reading its own chain:
@@ -248,11 +256,11 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
     return true
   }
   // The proposer always knows the chain's newest table. When it did not
-  // answer and this read learned no table, the one the reader holds may be
-  // old (it was away while the chain moved to new backups), and a backup of
-  // that table, away too, still believes it is active and answers as such.
-  // So before such an answer is called fresh, one lookup among members asks
-  // whether a newer table exists.
+  // answer, the one the reader holds may be old (it was away while the chain
+  // moved to new backups), and a backup of that table, away too, still
+  // believes it is active and answers as such; a table a holder shows may be
+  // as old (see where answers' tables are adopted). So before such an answer
+  // is called fresh, one lookup among members asks whether a newer table exists.
   let confirmed = init.proposer == null || init.confirm == null
   /** Why the answer `entry` records is behind the newest table, looking that table up first if nothing confirmed ours. */
   const lagOf = async (res: ReadResponse, entry: PathEntry): Promise<string | undefined> => {
@@ -309,16 +317,20 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
     }
     const entry: PathEntry = { peerId: peer, outcome: 'error', epoch: res.epoch, height: res.height }
     path.push(entry)
-    // what the proposer shows is the chain's newest table (one that carries none, e.g. lost its chain, confirms nothing)
-    if (peer === init.proposer && res.table.byteLength > 0) confirmed = true
     // any answer may carry a newer table: adopt it (verified) and widen the search
     let adopted: VerifiedTable | undefined
     if (res.table.byteLength > 0) {
       try {
-        const result = await tables.adopt(res.table, chainId)
-        adopted = result.table
-        // a holder showed us a newer table than we held: ours was not the newest, and this one is news
-        if (result.adopted) confirmed = true
+        adopted = (await tables.adopt(res.table, chainId)).table
+        // What the proposer shows is the chain's newest table (one that carries none, e.g. lost its chain,
+        // confirms nothing). Another holder's table, newer than ours or not, is only a hint: it proves the
+        // table was current once, not now. A backup that was away shows the old table it holds, a released
+        // one the table it was released under (the chain may have moved on since), and any member can
+        // replay an old signed table; taking it as confirmed served an old value as fresh (a review).
+        if (peer === init.proposer) {
+          confirmed = true
+          init.news?.()
+        }
       } catch (err) {
         entry.error = `bad table: ${(err as Error).message}`
       }

@@ -516,14 +516,57 @@ describe('protocols - read - redirect - staleness judged by the reader', () => {
       expect(result).toMatchObject({ servedBy: P('N5'), stale: false, epoch: 2 })
     })
 
-    it('a redirect that shows a newer table is news enough: no lookup', async () => {
+    it('a redirect that shows a newer table is followed, and looked up once before the new backup\'s answer is fresh: the table a released backup shows may be old by now', async () => {
       const { a, tables, epoch2 } = await away()
       let lookups = 0
       const result = await readAway(a, tables, {
-        confirm: async () => { lookups++; return { path: [], holders: [] } },
+        confirm: async () => { lookups++; return { path: [{ peerId: P('X'), outcome: 'redirect', epoch: 2 }], holders: [] } },
         ask: async (peer) => peer === P('N4') ? response({ status: Status.REDIRECT, epoch: 2, table: epoch2 }) : await ask(epoch2)(peer)
       })
       expect(result).toMatchObject({ servedBy: P('N5'), stale: false })
+      expect(lookups).toBe(1)
+      expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], [P('N4'), 'redirect'], [P('X'), 'redirect'], [P('N5'), 'served']])
+    })
+
+    it('a table a holder shows, newer than the reader\'s, is no news: a reader that held none looks it up before it believes the holder', async () => {
+      const { a, epoch1, epoch2 } = await away()
+      const tables = memoryTables()
+      let news = 0
+      const result = await readWithRedirect({
+        request: keyRequest(a),
+        self: P('R'),
+        proposer: a,
+        // N4, back from away (or replaying), shows its epoch-1 table and answers as active
+        via: [P('N4')],
+        tables,
+        news: () => { news++ },
+        confirm: async () => {
+          await tables.adopt(epoch2)
+          return { path: [{ peerId: P('X'), outcome: 'redirect', epoch: 2 }], holders: [] }
+        },
+        ask: ask(epoch1)
+      })
+      expect(result).toMatchObject({ servedBy: P('N5'), stale: false, epoch: 2 })
+      expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], [P('X'), 'redirect'], [P('N4'), 'stale'], [P('N5'), 'served']])
+      expect(news).toBe(0)
+    })
+
+    it('the proposer\'s own table is news: no lookup, and the caller hears of it', async () => {
+      const { a, tables, epoch2 } = await away()
+      let news = 0
+      let lookups = 0
+      const result = await readWithRedirect({
+        request: keyRequest(a),
+        self: P('R'),
+        proposer: a,
+        tables,
+        news: () => { news++ },
+        confirm: async () => { lookups++; return { path: [], holders: [] } },
+        // the proposer pruned the value (retention) but shows its table
+        ask: async (peer) => peer === a ? response({ role: Role.PROPOSER, status: Status.UNAVAILABLE, epoch: 2, height: 2, table: epoch2 }) : await ask(epoch2)(peer)
+      })
+      expect(result).toMatchObject({ servedBy: P('N5'), stale: false, epoch: 2 })
+      expect(news).toBe(1)
       expect(lookups).toBe(0)
     })
   })
