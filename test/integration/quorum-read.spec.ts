@@ -7,7 +7,7 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
-import { waitFor } from '../utils/wait.ts'
+import { gossipAgedOut, waitFor } from '../utils/wait.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
 import type { Block } from '../../src/chain/index.ts'
 import { ReadRequest, ReadResponse } from '../../src/protocols/read/index.ts'
@@ -205,6 +205,41 @@ describe('consensus - quorum reads', () => {
     // the backups show the second table (on connecting, or in their answers): a chain at height 2 that they are behind
     const read = await reader.get(A, 'k', { consistency: 'quorum' }).then(g => text(g.value), (err: Error) => err.name)
     expect(read).toBe('QuorumReadError')
+  })
+
+  it('a reader with an old table, the vehicle gone, backups away since that show their own newer table: it looks the table up before their old value is the answer (a review)', async () => {
+    const [a, b1, b2, c1, c2, r] = await connectedSwarm(cluster, 6, { kBackups: 2 })
+    const A = a.peerId.toString()
+    const ids = (...ns: VGuardNode[]): string[] => ns.map(n => n.peerId.toString())
+    const first = await a.endOfBooth({ participants: ids(b1, b2), transactions: [{ key: 'k', value: utf8.encode('v1') }] })
+    await waitFor(() => r.vguarddb.tables.get(A)?.table.epoch === first.epoch, { message: 'r knows the first table' })
+    // r goes away; the second booth keeps b1 and b2, which go away after it; the third moves the chain to c1 and c2
+    const away = [r, b1, b2].map(n => n.config.dataDir)
+    await cluster.stopNode(r)
+    const second = await a.endOfBooth({ participants: ids(b1, b2), transactions: [{ key: 'k', value: utf8.encode('v2') }] })
+    expect(second.active.sort()).toEqual(ids(b1, b2).sort())
+    await waitFor(() => [b1, b2].every(n => n.vguarddb.tables.get(A)?.table.epoch === second.epoch), { message: 'b1 and b2 hold the second table' })
+    await cluster.stopNode(b1)
+    await cluster.stopNode(b2)
+    const third = await a.endOfBooth({ participants: ids(c1, c2), transactions: [{ key: 'k', value: utf8.encode('v3') }] })
+    expect(third.active.sort()).toEqual(ids(c1, c2).sort())
+    await waitFor(() => [c1, c2].every(n => n.vguarddb.tables.get(A)?.table.epoch === third.epoch), { message: 'c1 and c2 hold the third table' })
+    await cluster.stopNode(a)
+    // the third table must not reach the ones coming back through gossip's cache
+    await gossipAgedOut([c1, c2])
+    const back = await Promise.all(away.map(async (dataDir) => {
+      const node = await cluster.create({ dataDir, kBackups: 2, bootstrap: [c1.multiaddrs[0].toString()] })
+      await node.start()
+      return node
+    }))
+    await waitFor(() => fullyConnected([...back, c1, c2]), { timeout: 30_000, message: 'r, b1 and b2 are back' })
+    const reader = back[0]
+    expect(reader.vguarddb.tables.get(A)?.table.epoch).toBe(first.epoch)
+    // b1 and b2 agree on v2 and show the second table, newer than r's but only their word: before, r took
+    // it for news, skipped the lookup and answered v2
+    const read = await reader.get(A, 'k', { consistency: 'quorum' })
+    expect(text(read.value)).toBe('v3')
+    expect(read.servedBy.sort()).toEqual(ids(c1, c2).sort())
   })
 
   it('right after a write another vehicle reads it at quorum: the backups that took it count before anyone shows their table', async () => {
