@@ -383,6 +383,12 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
       }
       case ReadResponse.Status.REDIRECT: {
         entry.outcome = 'redirect'
+        // A released backup's forward pointer: the table the proposer released it with. When it is the
+        // newest the reader holds (newer than its own, or the same), within this read it stands in for the
+        // proposer's word, as the paper's read goes (figure 1: E redirects to B, which serves): a lookup on
+        // every redirect would ask up to 8 more members per read. It is no news for later reads, and a
+        // backup of that table released since redirects again.
+        if (adopted != null && tables.get(chainId)?.table.epoch === adopted.table.epoch) confirmed = true
         const next = (adopted ?? tables.get(chainId))?.table.active ?? []
         const unasked = next.filter(p => !asked.has(p))
         if (unasked.length === 0 && next.length > 0) path.push({ peerId: peer, outcome: 'loop', error: 'redirect points only to holders already asked' })
