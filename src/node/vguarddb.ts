@@ -51,15 +51,16 @@ import { MAX_PARTICIPANTS } from './booth-input.ts'
 import type { CheckedBooth } from './booth-input.ts'
 import { errorLabel } from './errors.ts'
 import { IdleRounds } from './idle-rounds.ts'
+import { boothsTopic } from './booths-topic.ts'
 import { OwnFresh } from './own-fresh.ts'
 import type { OwnReplicationStatus } from './idle-rounds.ts'
 
 // defined beside the other write errors (own-chain-recovery.ts raises it too); exported from here as before
 export { OwnChainConflictError }
 export { InvalidBoothError } from './booth-input.ts'
+export { boothsTopic, BOOTHS_TOPIC_VERSION } from './booths-topic.ts'
 export type { EndOfBoothInput } from './booth-input.ts'
 
-export const BOOTHS_TOPIC_VERSION = 1
 export type { KeysPage, ReadOptions } from './redirect-reads.ts'
 /** A round gives up on one backup after this long and tries the next candidate. */
 const REPLICATE_TIMEOUT = 5 * 60_000
@@ -79,10 +80,6 @@ const MAX_BOOTH_RESULT_BYTES = 64 * 1024
 interface CheckedBoothResult {
   result: BoothResult
   verified: VerifiedTable
-}
-
-export function boothsTopic (network: string): string {
-  return `vguard/${network}/booths/${BOOTHS_TOPIC_VERSION}`
 }
 
 /** The lowest tip the fresh backups reached (each at least `start`), or `start` when none was refreshed. */
