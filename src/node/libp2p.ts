@@ -20,6 +20,7 @@ import type { VGuardNodeConfig } from './config.ts'
 import { VERSION } from './version.ts'
 import { agentVersion } from '../protocols/agent.ts'
 import { sha256, toHex } from '../chain/hash.ts'
+import { gossipScoreParams } from './gossip-score.ts'
 
 /**
  * The addresses the node's listeners are bound to (wildcards expanded to the
@@ -161,15 +162,8 @@ export async function buildLibp2p ({ config, privateKey, isDenied, dialDenied = 
         floodPublish: true,
         emitSelf: false,
         fastMsgIdFn: fastMessageId,
-        scoreParams: {
-          // gossipsub's Sybil guard scores down peers that share an IP (-5 × the
-          // square of how many past 10): the 14th vehicle on one host was
-          // graylisted and gossip (peer exchange, backup tables) stopped reaching
-          // anyone past the 13th. Vehicles on one host (a laptop, the demo, the
-          // tests) all share 127.0.0.1, and who takes part is decided by the
-          // network name and allow list (others are refused), not by addresses.
-          IPColocationFactorWeight: 0
-        }
+        // only what our topics' validators reject scores, down to the graylist (gossip-score.ts)
+        scoreParams: gossipScoreParams(config.network)
       })
     }
   })

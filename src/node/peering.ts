@@ -383,7 +383,8 @@ export class Peering {
 
   /**
    * A topic's validator: who sent the message (gossipValidator: Ignore),
-   * then what it holds (`content`: Reject for junk a member signed).
+   * then what it holds (`content`: Reject for junk a member signed, which
+   * gossipsub scores down: gossip-score.ts).
    */
   validatorFor (content: (message: Message) => TopicValidatorResult | Promise<TopicValidatorResult>): (propagator: PeerId, message: Message) => Promise<TopicValidatorResult> {
     return async (propagator, message) => {

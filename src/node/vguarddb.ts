@@ -882,6 +882,17 @@ export class VGuardDB {
    * Accepting anything a member published, every node relayed junk it then
    * dropped, to vehicles the member was not even connected to (a review).
    * What it checked goes to onGossip with the message: verified once.
+   *
+   * A Reject scores the member that sent it down, to gossipsub's graylist
+   * after a few (gossip-score.ts), so only what no honest vehicle sends is
+   * one: a vehicle publishes only its own chain's booth results (round), its
+   * table signed with its own key for its own chain id and bounded by
+   * MAX_TABLE_MEMBERS, its participants cut to MAX_PARTICIPANTS; a member
+   * relays only what it accepted, and the check depends on the bytes alone
+   * (the same on every vehicle of a version). Whatever a member's own state
+   * or configuration makes it see otherwise (an old table replayed, a chain
+   * off our allow list) verifies, or is Ignore. Raising one of these bounds
+   * needs a new topic version: vehicles of the old one would reject it.
    */
   readonly judgeGossip = async (msg: Message): Promise<TopicValidatorResult> => {
     const checked = await this.checkBoothResult(msg.data)

@@ -16,6 +16,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { lpStream } from '@libp2p/utils'
 import type { PeerId, Stream } from '@libp2p/interface'
+import type { PeerScoreParams } from '@libp2p/gossipsub/score'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { prng } from '../utils/random.ts'
@@ -292,6 +293,14 @@ describe(`protocols - randomized bad input (FUZZ_SEED=${SEED})`, () => {
       node.libp2p.services.pubsub.addEventListener('message', (evt) => {
         if (published.has(toHex(evt.detail.data))) heard.set(node, (heard.get(node) ?? 0) + 1)
       })
+    }
+    // the validators are under test here, not the score: scored, M falls below the graylist threshold
+    // after a few rejected messages (how many depends on timing: gossipsub takes up to 128 messages
+    // in a second from a peer that last scored 0 unchecked), and the rest never reach them
+    // (gossip-score.spec.ts covers that)
+    for (const [node] of heard) {
+      const { params } = (node.libp2p.services.pubsub as unknown as { score: { params: PeerScoreParams } }).score
+      for (const { topic } of topics) params.topics[topic].invalidMessageDeliveriesWeight = 0
     }
     const gossip = prng(SEED + targets.length * 7919)
     for (let round = 0; round < ROUNDS; round++) {

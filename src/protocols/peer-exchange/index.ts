@@ -221,6 +221,16 @@ export class PeerExchange {
    * is Reject, neither taken nor relayed (accepted, every node relayed to the
    * whole mesh what each then dropped: a review). What it decoded goes to
    * onMessage with the message.
+   *
+   * A Reject scores the member that sent it down, to gossipsub's graylist
+   * after a few (src/node/gossip-score.ts), so only what no honest vehicle
+   * sends is one: buildAnnouncement lists each connected member once (by
+   * peer id, never us), at most MAX_PEERS_PER_ANNOUNCEMENT records of
+   * MAX_ADDRS_PER_PEER addresses, fitted to MAX_ANNOUNCEMENT_BYTES, with
+   * ids and addresses our own libraries wrote; a member relays only what it
+   * accepted, and the check depends on the bytes alone. Raising a bound (or
+   * a peer id or address form older versions cannot parse) needs a new
+   * topic version: vehicles of the old one would reject it.
    */
   readonly judge = (msg: Message): TopicValidatorResult => {
     const announcement = decodeAnnouncement(msg.data)

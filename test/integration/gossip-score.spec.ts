@@ -1,0 +1,117 @@
+/**
+ * What gossipsub's score makes of our topics, on real libp2p nodes over
+ * loopback: a member that keeps publishing junk our validators reject falls
+ * below the graylist threshold (its RPCs are then ignored, not decoded and
+ * verified each time), while vehicles in normal operation reject nothing of
+ * each other and never score below 0.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { defaultLogger } from '@libp2p/logger'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { defaultPeerScoreThresholds } from '@libp2p/gossipsub/score'
+import type { PeerId } from '@libp2p/interface'
+import type { Message } from '@libp2p/gossipsub'
+import { buildLibp2p } from '../../src/node/libp2p.ts'
+import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
+import { resolveConfig } from '../../src/node/config.ts'
+import type { Peering } from '../../src/node/peering.ts'
+import { peersTopic } from '../../src/protocols/peer-exchange/index.ts'
+import { boothsTopic } from '../../src/node/vguarddb.ts'
+import { BoothResult, signTable } from '../../src/backup/index.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+
+const NETWORK = `test-${process.pid}`
+const utf8 = new TextEncoder()
+
+function peering (node: VGuardNode): Peering {
+  return (node as unknown as { peering: Peering }).peering
+}
+
+/** gossipsub's score of a peer at a node (the class has it, the GossipSub interface does not say so). */
+function scoreAt (node: VGuardNode, peer: PeerId): number {
+  return (node.libp2p.services.pubsub as unknown as { getScore: (id: string) => number }).getScore(peer.toString())
+}
+
+interface Verdict { topic: string, propagator: string, result: TopicValidatorResult }
+
+/** Wraps a node's validators of both topics: what each answered, to whom. */
+function watchValidators (node: VGuardNode): Verdict[] {
+  const seen: Verdict[] = []
+  const validators = node.libp2p.services.pubsub.topicValidators
+  for (const topic of [boothsTopic(NETWORK), peersTopic(NETWORK)]) {
+    const inner = validators.get(topic)
+    if (inner == null) throw new Error(`no validator on ${topic}`)
+    validators.set(topic, async (propagator: PeerId, message: Message) => {
+      const result = await inner(propagator, message)
+      seen.push({ topic, propagator: propagator.toString(), result })
+      return result
+    })
+  }
+  return seen
+}
+
+describe('gossip - score', () => {
+  const cluster = new TestCluster()
+  const others: VGuardLibp2p[] = []
+  afterEach(async () => {
+    await Promise.all(others.splice(0).map(async n => { await n.stop() }))
+    await cluster.teardown()
+  })
+
+  it('a member that keeps publishing booth results that do not verify falls below the graylist threshold at the member it reached', async () => {
+    const A = await cluster.create()
+    await A.start()
+    // a member: our stack on our network (it answers identify), publishing through gossipsub directly
+    const config = resolveConfig({ dataDir: 'unused', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network: NETWORK })
+    const M = await buildLibp2p({ config, privateKey: await generateKeyPair('Ed25519'), isDenied: () => false, logger: defaultLogger() })
+    others.push(M)
+    await M.start()
+    await M.dial(A.multiaddrs[0])
+    const booths = boothsTopic(NETWORK)
+    await waitFor(() => peering(A).isMember(M.peerId), { message: 'A counts M a member' })
+    await waitFor(() => M.services.pubsub.getSubscribers(booths).some(p => p.equals(A.peerId)), { message: 'M knows A takes booth results' })
+    const seen = watchValidators(A)
+    const ownerKey = await generateKeyPair('Ed25519')
+    const owner = peerIdFromPrivateKey(ownerKey).toString()
+    // tables whose signature does not verify: each costs A a decode and an Ed25519 check
+    for (let epoch = 1; epoch <= 3; epoch++) {
+      const table = (await signTable(ownerKey, owner, { chainId: owner, epoch, active: [], obsolete: [], height: 1, tipHash: new Uint8Array(32), timestamp: 0 })).signed.slice()
+      table[table.length - 1] ^= 1
+      await M.services.pubsub.publish(booths, BoothResult.encode({ chainId: owner, height: 1, tipHash: new Uint8Array(32), participants: [], table }))
+    }
+    await waitFor(() => seen.filter(v => v.result === TopicValidatorResult.Reject).length === 3, { message: 'A rejected the three' })
+    const score = (): number => scoreAt(A, M.peerId)
+    // the score is cached for a heartbeat (1 s)
+    await waitFor(() => score() < defaultPeerScoreThresholds.graylistThreshold, { timeout: 3_000, message: 'M graylisted at A', state: () => ({ score: score() }) })
+    // cut off from gossip only: still a member, still connected
+    expect(peering(A).isMember(M.peerId)).toBe(true)
+  })
+
+  it('vehicles in normal operation (writes with booth results, peer exchange) reject nothing of each other and score each other at least 0', async () => {
+    const nodes = await connectedSwarm(cluster, 3, { kBackups: 1 })
+    const seen = nodes.map(watchValidators)
+    const [A, B, C] = nodes
+    for (let i = 0; i < 2; i++) {
+      await Promise.all([A, B].map(async n => await n.put(`gps/${i}`, utf8.encode(`49.0${i},8.40`))))
+    }
+    // every vehicle took the others' last booth results, and views, by gossip
+    for (const [i, node] of nodes.entries()) {
+      for (const writer of [A, B].filter(w => w !== node)) {
+        await waitFor(() => node.vguarddb.tables.get(writer.peerId.toString())?.table.epoch === 2, { message: `${i} holds ${writer.peerId.toString()}'s table at epoch 2` })
+      }
+      await waitFor(() => seen[i].some(v => v.topic === peersTopic(NETWORK) && v.result === TopicValidatorResult.Accept), { message: `${i} took a view by gossip` })
+    }
+    expect(seen.flat().filter(v => v.result === TopicValidatorResult.Reject)).toEqual([])
+    expect(seen.flat().filter(v => v.topic === boothsTopic(NETWORK) && v.result === TopicValidatorResult.Accept).length).toBeGreaterThan(0)
+    for (const node of nodes) {
+      for (const other of nodes.filter(o => o !== node)) {
+        expect(scoreAt(node, other.peerId)).toBeGreaterThanOrEqual(0)
+      }
+    }
+    expect(C.peers()).toHaveLength(2)
+  })
+})
