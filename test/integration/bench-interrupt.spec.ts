@@ -14,7 +14,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { running, vehiclePids } from '../utils/process-tree.ts'
+import { expectStoppedBySigterm, killLeftovers, startRun, vehiclePids } from '../utils/process-tree.ts'
 import { waitFor } from '../utils/wait.ts'
 
 const BENCH = fileURLToPath(new URL('../../dist/bench/index.js', import.meta.url))
@@ -46,27 +46,15 @@ describe('bench - interrupted', () => {
   it.skipIf(!existsSync(BENCH) || !existsSync('/proc/self/stat'))('SIGTERM to the bench\'s pid alone stops the vehicle processes it started, removes its dirs and exits 143', async () => {
     const tmp = await mkdtemp(join(tmpdir(), 'vguard-bench-test-'))
     let vehicles: number[] = []
-    const child = spawn(process.execPath, [BENCH, '--only', 'consensus'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp }, detached: true })
+    const run = startRun(BENCH, ['--only', 'consensus'], tmp)
     try {
-      let output = ''
-      child.stdout.on('data', (d: Buffer) => { output += d.toString() })
-      child.stderr.on('data', (d: Buffer) => { output += d.toString() })
-      const exit = new Promise<number | null>((resolve) => { child.once('close', (code) => { resolve(code) }) })
       // its first figure comes once the proposer is connected to its three member processes
-      await waitFor(() => output.includes('raw request/response'), { timeout: 30_000, message: 'the booth of four up', state: () => output })
-      vehicles = vehiclePids(child.pid as number)
-      expect(vehicles, output).toHaveLength(3)
-      // to the pid alone, as `kill`, `timeout` or a supervisor sends it (as root through the namespace's parent)
-      process.kill(child.pid as number, 'SIGTERM')
-      expect(await exit, output).toBe(143)
-      // stopped before it exited (they went on running, orphaned, on dirs it had just removed)
-      expect(vehicles.filter(running), 'vehicles left running').toEqual([])
-      expect(output).toContain('bench: SIGTERM: stopped 3 vehicle process(es)')
-      expect((await readdir(tmp)).filter(n => n.startsWith('vguard-bench-')), output).toEqual([])
+      await waitFor(() => run.output().includes('raw request/response'), { timeout: 30_000, message: 'the booth of four up', state: () => run.output() })
+      vehicles = vehiclePids(run.child.pid as number)
+      expect(vehicles, run.output()).toHaveLength(3)
+      await expectStoppedBySigterm(run, vehicles, 'bench', 'vguard-bench-', tmp)
     } finally {
-      // what the bench left running: its process group (vehicles inherit it), then any orphan by pid
-      try { process.kill(-(child.pid as number), 'SIGKILL') } catch {}
-      for (const pid of vehicles.filter(running)) process.kill(pid, 'SIGKILL')
+      killLeftovers(run, vehicles)
       await rm(tmp, { recursive: true, force: true })
     }
   }, 60_000)
