@@ -48,6 +48,9 @@ export type VGuardLibp2p = Libp2p<VGuardServices>
 /** Connections a peer may hold with us at once; more inbound ones are refused (see the connection gater). */
 export const MAX_CONNECTIONS_PER_PEER = 3
 
+/** Connections open at once (libp2p's default): past it libp2p refuses inbound ones, before any pruning. */
+export const MAX_CONNECTIONS = 300
+
 /**
  * gossipsub's id of a signed message (sender and sequence number), taken
  * before the message is verified: without it every copy of a message is
@@ -132,7 +135,7 @@ export async function buildLibp2p ({ config, privateKey, isDenied, dialDenied = 
       denyOutboundEncryptedConnection: (peerId) => isDenied(peerId) || dialDenied(peerId)
     },
     connectionManager: {
-      maxConnections: 300,
+      maxConnections: MAX_CONNECTIONS,
       // dozens of vehicles on one host share 127.0.0.1: the default of 5 inbound
       // connections per second per IP resets dials when 10 nodes start together
       inboundConnectionThreshold: 1_000,

@@ -28,6 +28,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { Liveness } from './liveness.ts'
 import { LOST_MEMBER_FORGET_AFTER, LostMembers } from './lost-members.ts'
 import { ReportLimit } from './report-limit.ts'
+import { StrangerLimitError, strangersPastLimit } from './stranger-room.ts'
 
 /** Our half of a crossed pair of dials, closed as it opens (the peer's connection stays). */
 export class DuplicateConnectionError extends Error {
@@ -598,6 +599,25 @@ export class Peering {
     this.pending.add(timer)
   }
 
+  /** A new connection: a crossed dial's second half closes, and strangers leave room for members. */
+  private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
+    this.closeCrossedDial(evt.detail)
+    this.keepRoomForMembers()
+  }
+
+  /**
+   * The oldest connections of peers not known for members make way for a
+   * new one past MAX_STRANGER_CONNECTIONS (src/node/stranger-room.ts). A
+   * member we lost is known: its new connection counts before identify ends.
+   */
+  private keepRoomForMembers (): void {
+    for (const connection of strangersPastLimit(this.libp2p.getConnections(), (peer) => this.members.has(peer.toString()))) {
+      this.log('closing %s of %p: too many connections of peers not known for members', connection.id, connection.remotePeer)
+      // at once: a stranger is owed no graceful close, and the room must be free for the next dial
+      connection.abort(new StrangerLimitError())
+    }
+  }
+
   /**
    * The dials of a pair can still cross: the larger id heard of us from a
    * member's view and dialled once its tie-break delay ran out, just as we
@@ -611,8 +631,7 @@ export class Peering {
    * as a connection; CI saw such a pair keep both when only our own dial was
    * closed. See CROSSED_DIAL_WINDOW for when its dial is kept.)
    */
-  private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
-    const connection = evt.detail
+  private closeCrossedDial (connection: Connection): void {
     if (this.libp2p.peerId.toString() > connection.remotePeer.toString()) return
     const now = Date.now()
     const other = this.libp2p.getConnections(connection.remotePeer).some(c => c.id !== connection.id && c.status === 'open' &&
