@@ -88,6 +88,16 @@ function releasedFrom (owner: Vehicle, reader: Vehicle, all: Vehicle[], statuses
 }
 
 /**
+ * Whether one of the vehicles still driving may leave now: one must stay to
+ * read it, and two, where the demo began with more, so that commits go on
+ * (a booth needs a majority of two). Three started, one crashed: the one
+ * that then left made the last one's writes fail for good (NoQuorumError).
+ */
+export function mayLeave (driving: number, started: number): boolean {
+  return driving >= Math.min(3, started) && driving >= 2
+}
+
+/**
  * The vehicle that leaves midway: the third, unless it has no released
  * vehicle to show the redirect through and another has (a run whose third
  * vehicle's booths kept the same backups printed a read with no redirect).

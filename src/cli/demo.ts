@@ -15,7 +15,7 @@ import type { NodeProcess } from '../swarm/process.ts'
 import { removeListenersLater } from '../swarm/signals.ts'
 import { STOP_SIGNALS } from './stop-signal.ts'
 import { fetchStatus, renderTable } from './table.ts'
-import { endBooth, FIXES_PER_BOOTH, leavingVehicle, offlineRead, readerOf } from './demo-story.ts'
+import { endBooth, FIXES_PER_BOOTH, leavingVehicle, mayLeave, offlineRead, readerOf } from './demo-story.ts'
 import { consensusRound, renderConsensus } from './demo-consensus.ts'
 import type { Vehicle } from './demo-story.ts'
 import type { StatusBody } from '../http/status.ts'
@@ -86,8 +86,10 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
       ]
       if (!useMdns) {
         args.push('--no-mdns')
-        // without multicast, vehicles bootstrap to the first; peer exchange does the rest
-        if (vehicles.length > 0) args.push('--bootstrap', vehicles[0].addresses[0])
+        // without multicast, each vehicle bootstraps to every one started before it: with the first
+        // alone, a first that crashed before peer exchange told the others of each other left them
+        // apart for good (height 0, no booth); peer exchange does the rest
+        for (const earlier of vehicles) args.push('--bootstrap', earlier.addresses[0])
       }
       const vehicle = await startVehicle(args, state, stopSignal)
       if (vehicle == null) break
@@ -239,8 +241,8 @@ async function runStory (processes: NodeProcess[], flags: DemoFlags, state: { st
         const results = await Promise.all(driving().map(async v => await endBooth(v, driving(), random, vehicles)))
         for (const r of results) note(r)
       }
-      // one leaves only while another can read it
-      if (left == null && Date.now() >= leaveAt && meshed && driving().length >= 2) {
+      // one leaves only while another can read it, and others go on committing (mayLeave)
+      if (left == null && Date.now() >= leaveAt && meshed && mayLeave(driving().length, vehicles.length)) {
         const stillDriving = driving()
         const statuses = await releasedPointers(stillDriving, stopSignal)
         left = leavingVehicle(stillDriving, statuses).vehicle

@@ -3,7 +3,7 @@
  * released from, so the read that follows shows the redirect through it.
  */
 import { describe, it, expect } from 'vitest'
-import { leavingVehicle, readerOf } from '../../../src/cli/demo-story.ts'
+import { leavingVehicle, mayLeave, readerOf } from '../../../src/cli/demo-story.ts'
 import type { Vehicle } from '../../../src/cli/demo-story.ts'
 import type { NodeProcess } from '../../../src/swarm/process.ts'
 import type { StatusBody } from '../../../src/http/status.ts'
@@ -23,6 +23,17 @@ function pointers (held: Record<number, number[]>): Map<string, StatusBody> {
 
 describe('cli - demo story', () => {
   const all = [1, 2, 3, 4, 5].map(vehicle)
+
+  it('one leaves while one stays to read it and, where more began, two go on committing', () => {
+    // two began: the one left reads the other (its writes stop: the story's point is the read)
+    expect(mayLeave(2, 2)).toBe(true)
+    expect(mayLeave(3, 3)).toBe(true)
+    // three began, one crashed: the two left keep committing, neither leaves
+    expect(mayLeave(2, 3)).toBe(false)
+    expect(mayLeave(3, 5)).toBe(true)
+    expect(mayLeave(2, 5)).toBe(false)
+    expect(mayLeave(1, 1)).toBe(false)
+  })
 
   it('the third vehicle leaves when another vehicle was released from its chain, or when none was from any', () => {
     expect(leavingVehicle(all, pointers({ 5: [3] }))).toMatchObject({ vehicle: { name: 'vehicle-3' }, redirect: true })
