@@ -32,9 +32,15 @@ export class StrangerLimitError extends Error {
   }
 }
 
-/** Of the open connections of peers `isMember` does not know, the oldest beyond `limit`. */
+/**
+ * Of the open inbound connections of peers `isMember` does not know, the
+ * oldest beyond `limit`. Our own dials are not counted: we chose whom to dial
+ * (bootstrap, members' views, mDNS), and a vehicle joining a big fleet dials
+ * tens of vehicles at once, each a stranger until identify ends; closing
+ * those would only have them dialled again.
+ */
 export function strangersPastLimit (connections: Iterable<Connection>, isMember: (peer: PeerId) => boolean, limit = MAX_STRANGER_CONNECTIONS): Connection[] {
-  const strangers = [...connections].filter(c => c.status === 'open' && !isMember(c.remotePeer))
+  const strangers = [...connections].filter(c => c.status === 'open' && c.direction === 'inbound' && !isMember(c.remotePeer))
   if (strangers.length <= limit) return []
   return strangers.sort((a, b) => a.timeline.open - b.timeline.open).slice(0, strangers.length - limit)
 }
