@@ -395,7 +395,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
         return { fresh: r.fresh.length, shortOfK: r.shortOfK }
       },
       gossipDropped: () => ({ ...this.peering.gossipDropped(), 'invalid-table': this.vguarddb.gossipInvalid }),
-      peersRejected: () => this.peering.peersRejected()
+      peersRejected: () => this.peering.peersRejected(),
+      tablesKept: () => ({ pointer: this.vguarddb.tables.pointerCount, hint: this.vguarddb.tables.hintCount })
     })
   }
 

@@ -34,6 +34,8 @@ export interface MetricsSource {
   gossipDropped: () => Record<string, number>
   /** Peers refused so far, by why (every one: the peer:rejected events are capped). */
   peersRejected: () => Record<string, number>
+  /** Backup tables kept of chains this node holds nothing of, by kind (each kind has its cap: src/backup/store.ts). */
+  tablesKept: () => { pointer: number, hint: number }
 }
 
 /**
@@ -136,6 +138,18 @@ export function createNodeMetrics (source: MetricsSource): Registry {
   perKind('vguard_consensus_log_value_bytes', 'Bytes of decided values the consensus logs hold in memory until compacted, by kind of chain', r => r.valueBytes)
   perKind('vguard_consensus_undecided_bytes', 'Bytes of values accepted and not yet decided, by kind of chain (member: bounded together by --member-undecided-bytes)', r => r.undecidedBytes)
   gauge('vguard_shared_leader', '1 while this node leads the shared chain', () => source.sharedLeader() === source.self ? 1 : 0)
+
+  registry.registerMetric(new Gauge({
+    name: 'vguard_backup_tables_kept',
+    help: 'Backup tables kept of chains this node holds nothing of: pointer (released here, a forward pointer for readers; 4,096 at most) or hint (heard by gossip or in a read; 1,024 at most)',
+    labelNames: ['kind'],
+    registers: [],
+    collect () {
+      const kept = source.tablesKept()
+      this.set({ kind: 'pointer' }, kept.pointer)
+      this.set({ kind: 'hint' }, kept.hint)
+    }
+  }))
 
   const blocks = new Counter({ name: 'vguard_blocks_committed_total', help: 'Blocks committed and applied to this node\'s own chain and to the shared chain', labelNames: ['role'], registers: [registry] })
   const transactions = new Counter({ name: 'vguard_transactions_committed_total', help: 'Transactions in those blocks', labelNames: ['role'], registers: [registry] })

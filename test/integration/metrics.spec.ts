@@ -84,6 +84,12 @@ describe('http - metrics', () => {
     // its own figures are its own: it wrote nothing
     expect(sample(held, 'vguard_writes_total', { outcome: 'ok' })).toBe(0)
     expect(sample(held, 'vguard_blocks_committed_total', { role: 'own' })).toBe(0)
+    // a's table: held with the copy on the backup, a hint on the member that holds no copy, nothing kept on a
+    expect([sample(held, 'vguard_backup_tables_kept', { kind: 'hint' }), sample(held, 'vguard_backup_tables_kept', { kind: 'pointer' })]).toEqual([0, 0])
+    const other = urls[3 - b]
+    await waitFor(async () => sample(await scrape(other), 'vguard_backup_tables_kept', { kind: 'hint' }) === 1, { message: 'the member without a copy keeps a\'s table as a hint' })
+    expect(sample(await scrape(other), 'vguard_backup_tables_kept', { kind: 'pointer' })).toBe(0)
+    expect(sample(await scrape(urls[0]), 'vguard_backup_tables_kept', { kind: 'hint' })).toBe(0)
   })
 
   it('counts the shared chain on every node that applies it, and tells which node leads it', async () => {
