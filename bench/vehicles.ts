@@ -7,7 +7,7 @@
  * a signal and when a run ends.
  */
 import type { ChildProcess } from 'node:child_process'
-import { spawnNode } from '../src/swarm/process.ts'
+import { spawnNode, stopWithin } from '../src/swarm/process.ts'
 import type { NodeProcess, SpawnNodeInit } from '../src/swarm/process.ts'
 
 /** A vehicle stops on SIGTERM within a second or two; one still running after this is killed, so a stop is not held for long. */
@@ -50,23 +50,6 @@ export interface VehiclesStopped {
 export async function stopVehicles (graceMs = VEHICLE_STOP_GRACE_MS): Promise<VehiclesStopped> {
   const killed = await Promise.all([...running].map(async child => await stopWithin(child, graceMs)))
   return { stopped: killed.length, killed: killed.filter(Boolean).length }
-}
-
-/** Resolves with whether it had to kill the child. */
-async function stopWithin (child: ChildProcess, graceMs: number): Promise<boolean> {
-  const exited = new Promise<void>((resolve) => {
-    if (hasExited(child)) resolve()
-    else child.once('exit', () => { resolve() })
-  })
-  let killed = false
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => { killed = child.kill('SIGKILL') }, graceMs)
-  try {
-    await exited
-  } finally {
-    clearTimeout(timer)
-  }
-  return killed
 }
 
 /**

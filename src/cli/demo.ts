@@ -10,7 +10,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
-import { spawnNode } from '../swarm/process.ts'
+import { spawnNode, stopWithin } from '../swarm/process.ts'
 import type { NodeProcess } from '../swarm/process.ts'
 import { removeListenersLater } from '../swarm/signals.ts'
 import { STOP_SIGNALS } from './stop-signal.ts'
@@ -71,7 +71,7 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
   // (the demo died with 129), and one sent to this pid alone left the vehicles running (a review)
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal)
   const stopAll = async (): Promise<void> => {
-    await Promise.all(vehicles.map(async v => await stopWithin(v, VEHICLE_STOP_TIMEOUT)))
+    await Promise.all(vehicles.map(async v => await stopWithin(v.child, VEHICLE_STOP_TIMEOUT)))
     await rm(root, { recursive: true, force: true })
   }
   try {
@@ -172,16 +172,6 @@ async function startVehicle (args: string[], state: { stopping: boolean }, stopS
   } catch (err) {
     if (state.stopping || await requestedWithin(stopSignal, SIGNAL_GRACE)) return undefined
     throw err
-  }
-}
-
-/** A vehicle stops on SIGTERM within a second or two; one that hangs is killed, so the demo's stop is bounded. */
-async function stopWithin (vehicle: NodeProcess, ms: number): Promise<void> {
-  const timer = setTimeout(() => { vehicle.child.kill('SIGKILL') }, ms)
-  try {
-    await vehicle.stop()
-  } finally {
-    clearTimeout(timer)
   }
 }
 

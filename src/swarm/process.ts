@@ -140,3 +140,24 @@ export async function spawnNode (init: SpawnNodeInit): Promise<NodeProcess> {
     }
   }
 }
+
+/**
+ * Stops a vehicle process: SIGTERM for a clean stop (a second or two), SIGKILL
+ * if it still runs after `graceMs`, so whoever stops it is not held by one
+ * that hangs. Resolves once it has exited, with whether it had to be killed.
+ */
+export async function stopWithin (child: ChildProcess, graceMs: number): Promise<boolean> {
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode != null || child.signalCode != null) resolve()
+    else child.once('exit', () => { resolve() })
+  })
+  let killed = false
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => { killed = child.kill('SIGKILL') }, graceMs)
+  try {
+    await exited
+  } finally {
+    clearTimeout(timer)
+  }
+  return killed
+}

@@ -11,6 +11,7 @@
  * whether it was stopped.
  */
 import { describe, it, expect, vi, beforeEach } from 'vitest'
+import { waitFor } from '../../utils/wait.ts'
 
 interface Fake { stopped: boolean, index: number }
 const started: Fake[] = []
@@ -42,6 +43,11 @@ vi.mock('../../../src/swarm/process.ts', () => ({
 
 beforeEach(() => { started.length = 0; calls = 0 })
 
+/** Waits until `count` vehicles started and every one started was stopped (waitFor's limit: then the assertions say what is wrong). */
+async function settled (count: number): Promise<void> {
+  await waitFor(() => started.length >= count && started.every(f => f.stopped), { timeout: 2_000, message: `${count} vehicles started and stopped` }).catch(() => {})
+}
+
 describe('bench - a vehicle that fails to start', () => {
   it('discovery (bootstrap swarm of 10): every vehicle that did start is stopped', async () => {
     delete process.env.VGUARD_BENCH_IN_NETNS
@@ -49,8 +55,8 @@ describe('bench - a vehicle that fails to start', () => {
     const { benchmarks } = await import('../../../bench/discovery.ts')
     const discovery = benchmarks.find(b => b.name === 'discovery')
     await expect(discovery?.run(() => {})).rejects.toThrow(/ready/)
-    // let the spawns that were still under way finish
-    await new Promise(resolve => setTimeout(resolve, 200))
+    // the spawns that were still under way finish, and are stopped (a wait for that, not a fixed pause)
+    await settled(9)
     expect(started.length).toBe(9)
     expect(started.filter(f => !f.stopped).map(f => f.index), 'vehicles left running').toEqual([])
   })
@@ -61,7 +67,7 @@ describe('bench - a vehicle that fails to start', () => {
     const { benchmarks } = await import('../../../bench/consensus.ts')
     const consensus = benchmarks.find(b => b.name === 'consensus')
     await expect(consensus?.run(() => {})).rejects.toThrow(/ready/)
-    await new Promise(resolve => setTimeout(resolve, 200))
+    await settled(2)
     expect(started.length).toBe(2)
     expect(started.filter(f => !f.stopped).map(f => f.index), 'vehicles left running').toEqual([])
   }, 60_000)
