@@ -46,8 +46,12 @@ export interface StatusBody {
   network: string
   peers: Array<{ peerId: string, addresses: string[] }>
   chains: ChainStatus[]
-  /** Tables of chains this node does not hold (forward pointers after a release, gossip). */
-  backupTables: Array<{ chainId: string, epoch: number, active: string[], obsolete: string[], height: number, heldHeight: number }>
+  /**
+   * Tables of chains this node does not hold. kind: `pointer`, a table kept to redirect readers (its
+   * owner released us, or it named us while we held a copy; capped at 4,096), or `hint`, one heard
+   * by gossip or seen on a read (capped at 1,024); the oldest used goes first past a cap.
+   */
+  backupTables: Array<{ chainId: string, kind: 'pointer' | 'hint', epoch: number, active: string[], obsolete: string[], height: number, heldHeight: number }>
   /**
    * free: what this node can still take, the capacity less what it holds and what transfers in
    * flight reserved, plus the temporary payloads an offer would prune for room, and never more
@@ -128,7 +132,7 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
     chains,
     backupTables: node.vguarddb.knownTables()
       .filter(t => !heldIds.has(t.table.chainId))
-      .map(({ table }) => ({ chainId: table.chainId, epoch: table.epoch, active: table.active, obsolete: table.obsolete, height: table.height, heldHeight: heldPoint(table).height })),
+      .map(({ table }) => ({ chainId: table.chainId, kind: node.vguarddb.tables.isKept(table.chainId) ? 'pointer' as const : 'hint' as const, epoch: table.epoch, active: table.active, obsolete: table.obsolete, height: table.height, heldHeight: heldPoint(table).height })),
     storage: {
       capacity: node.config.capacity,
       used,

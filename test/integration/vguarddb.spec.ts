@@ -10,6 +10,7 @@ import { loadOrCreateKey } from '../../src/node/identity.ts'
 import { createBlock, decodeBlock, encodeBlock, tipOf } from '../../src/chain/index.ts'
 import type { Block } from '../../src/chain/index.ts'
 import { madeUpPeerIds } from '../utils/peer-ids.ts'
+import { statusOf } from '../../src/http/status.ts'
 
 const utf8 = new TextEncoder()
 const text = new TextDecoder()
@@ -53,6 +54,7 @@ describe('vguarddb - replicate, release, read', () => {
     expect(E.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
     // its copy gone, the table counts among E's forward pointers, under their cap
     await waitFor(() => E.vguarddb.tables.pointerCount === 1, { message: 'E files the table as a forward pointer' })
+    expect((await statusOf(E)).backupTables.find(t => t.chainId === chainId)).toMatchObject({ kind: 'pointer', epoch: 2 })
     await waitFor(() => A.vguarddb.pendingReleases().length === 0, { message: 'releases acknowledged' })
 
     // the paper's figure 1: G, who was away for booth 2, still has the epoch-1 table naming E and F.
@@ -65,6 +67,8 @@ describe('vguarddb - replicate, release, read', () => {
     await waitFor(() => G.peers().length === 6, { message: 'G joined' })
     await G.vguarddb.tables.adopt(epoch1)
     expect(G.vguarddb.tables.get(chainId)?.table.epoch).toBe(1)
+    // a table G was only shown is a hint: G never held the chain
+    expect((await statusOf(G)).backupTables.find(t => t.chainId === chainId)).toMatchObject({ kind: 'hint', epoch: 1 })
     // A goes offline
     await cluster.stopNode(A)
     const read = await G.vguarddb.readKey(chainId, 'gps/2')

@@ -17,7 +17,7 @@ function vehicle (n: number): Vehicle {
 /** Statuses in which `holders` keep a forward pointer (a table, no copy) for the chains named. */
 function pointers (held: Record<number, number[]>): Map<string, StatusBody> {
   return new Map(Object.entries(held).map(([holder, chains]) => [`peer-${holder}`, {
-    backupTables: chains.map(c => ({ chainId: `peer-${c}`, epoch: 2, active: [], obsolete: [`peer-${holder}`], height: 1, heldHeight: 1 }))
+    backupTables: chains.map(c => ({ chainId: `peer-${c}`, kind: 'pointer' as const, epoch: 2, active: [], obsolete: [`peer-${holder}`], height: 1, heldHeight: 1 }))
   } as unknown as StatusBody]))
 }
 
