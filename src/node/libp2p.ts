@@ -2,6 +2,7 @@
  * Assembles the libp2p node: TCP + Noise + Yamux, identify, ping, gossipsub,
  * mDNS (tag derived from the network name) and bootstrap.
  */
+import { createHash } from 'node:crypto'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -14,7 +15,7 @@ import { bootstrap } from '@libp2p/bootstrap'
 import type { Libp2p, PeerDiscovery, PeerId, PrivateKey, ComponentLogger } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
-import type { GossipSub } from '@libp2p/gossipsub'
+import type { GossipSub, Message } from '@libp2p/gossipsub'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { VGuardNodeConfig } from './config.ts'
 import { VERSION } from './version.ts'
@@ -52,16 +53,56 @@ export const MAX_CONNECTIONS_PER_PEER = 3
 export const MAX_CONNECTIONS = 300
 
 /**
- * gossipsub's id of a signed message (sender and sequence number), taken
- * before the message is verified: without it every copy of a message is
- * Ed25519-verified before it is known for a duplicate, and with flood
- * publishing and mesh forwarding each vehicle gets several copies of every
- * announcement. Only messages that passed validation enter this cache, so a
- * forged copy cannot shadow the real one.
+ * gossipsub's ids of a message: a sha-256 over all the signature covers
+ * (sender, sequence number, topic, data), each field with its length so none
+ * runs into the next. gossipsub's default, the sender and sequence number
+ * alone, let a member sign junk and a sound message under one number and
+ * send each to different members: a member that had the junk first took an
+ * honest member's relay of the sound one for a copy of the junk, and scored
+ * the relay down as if it had relayed junk (a few such pairs graylisted it).
+ * By content, the two are two messages, each judged on its own.
  */
-export function fastMessageId (msg: { from?: Uint8Array, seqno?: Uint8Array }): string {
+function contentDigest (from: Uint8Array, seqno: Uint8Array, topic: string, data: Uint8Array): Buffer {
+  const hash = createHash('sha256')
+  const length = Buffer.alloc(4)
+  for (const field of [from, seqno, Buffer.from(topic, 'utf8'), data]) {
+    length.writeUInt32BE(field.byteLength)
+    hash.update(length)
+    hash.update(field)
+  }
+  return hash.digest()
+}
+
+/** Bytes of a sequence number: gossipsub refuses a signed message with any other before it takes its id. */
+const SEQNO_BYTES = 8
+
+/** gossipsub's `msgIdFn`: the id of a message that passed its signature check (see contentDigest). */
+export function messageId (msg: Message): Uint8Array {
+  if (msg.type !== 'signed') return contentDigest(new Uint8Array(0), new Uint8Array(0), msg.topic, msg.data)
+  const seqno = new Uint8Array(SEQNO_BYTES)
+  new DataView(seqno.buffer).setBigUint64(0, msg.sequenceNumber, false)
+  return contentDigest(msg.from.toMultihash().bytes, seqno, msg.topic, msg.data)
+}
+
+/**
+ * gossipsub's `fastMsgIdFn`, taken of each copy before its signature is
+ * checked: a copy whose fast id is cached is a duplicate, dropped without an
+ * Ed25519 check (flood publishing and mesh forwarding bring each vehicle
+ * several copies of every announcement). It is contentDigest of the bytes
+ * as they came, so a cached fast id stands for one content only: a copy
+ * with other data, even under the same sender and number, is checked and
+ * judged as a message of its own. gossipsub caches a fast id only once the
+ * message's signature verified (before the topic's validator), so a forged
+ * copy cannot shadow the real one; a copy with the same content and a bad
+ * signature, after the real one, is the real one's duplicate and changes
+ * nothing. A cryptographic hash and not a cheaper one: the sender chooses
+ * its data, and two of its messages under one fast id would make the second
+ * a duplicate of the first again. It costs a sha-256 of the data per copy,
+ * a fraction of the signature check it saves (which hashes the data too).
+ */
+export function fastMessageId (msg: { from?: Uint8Array, seqno?: Uint8Array, topic: string, data?: Uint8Array }): string {
   if (msg.from == null || msg.seqno == null) return ''
-  return `${Buffer.from(msg.from.buffer, msg.from.byteOffset, msg.from.byteLength).toString('base64')}/${Buffer.from(msg.seqno.buffer, msg.seqno.byteOffset, msg.seqno.byteLength).toString('base64')}`
+  return contentDigest(msg.from, msg.seqno, msg.topic, msg.data ?? new Uint8Array(0)).toString('base64')
 }
 
 /** A DNS label's most bytes (RFC 1035): the service tag's first label must fit. */
@@ -164,6 +205,7 @@ export async function buildLibp2p ({ config, privateKey, isDenied, dialDenied = 
         allowPublishToZeroTopicPeers: true,
         floodPublish: true,
         emitSelf: false,
+        msgIdFn: messageId,
         fastMsgIdFn: fastMessageId,
         // only what our topics' validators reject scores, down to the graylist (gossip-score.ts)
         scoreParams: gossipScoreParams(config.network)

@@ -11,7 +11,8 @@ import { defaultLogger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { defaultPeerScoreThresholds } from '@libp2p/gossipsub/score'
-import type { PeerId } from '@libp2p/interface'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
+import { RPC } from '@libp2p/gossipsub/message'
 import type { Message } from '@libp2p/gossipsub'
 import { buildLibp2p } from '../../src/node/libp2p.ts'
 import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
@@ -20,8 +21,9 @@ import type { Peering } from '../../src/node/peering.ts'
 import { peersTopic } from '../../src/protocols/peer-exchange/index.ts'
 import { boothsTopic } from '../../src/node/vguarddb.ts'
 import { BoothResult, signTable } from '../../src/backup/index.ts'
+import { PeerAnnouncement } from '../../src/protocols/peer-exchange/pb/peer-exchange.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
-import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
+import { TestCluster, connectedSwarm, vehiclePair } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 
 const NETWORK = `test-${process.pid}`
@@ -34,6 +36,23 @@ function peering (node: VGuardNode): Peering {
 /** gossipsub's score of a peer at a node (the class has it, the GossipSub interface does not say so). */
 function scoreAt (node: VGuardNode, peer: PeerId): number {
   return (node.libp2p.services.pubsub as unknown as { getScore: (id: string) => number }).getScore(peer.toString())
+}
+
+/** The parts of gossipsub a member that forges gossip uses: its streams, and sending an RPC down one. */
+interface GossipInternals {
+  streamsOutbound: Map<string, unknown>
+  sendRpc: (peer: string, rpc: RPC) => boolean
+}
+
+/** A gossip message signed as gossipsub signs one (StrictSign), with the sequence number we choose. */
+async function signedMessage (key: PrivateKey, topic: string, seqno: Uint8Array, data: Uint8Array): Promise<RPC.Message> {
+  const from = peerIdFromPrivateKey(key).toMultihash().bytes
+  const signedPart = RPC.Message.encode({ from, data, seqno, topic })
+  const prefix = utf8.encode('libp2p-pubsub:')
+  const bytes = new Uint8Array(prefix.byteLength + signedPart.byteLength)
+  bytes.set(prefix)
+  bytes.set(signedPart, prefix.byteLength)
+  return { from, data, seqno, topic, signature: await key.sign(bytes) }
 }
 
 interface Verdict { topic: string, propagator: string, result: TopicValidatorResult }
@@ -113,5 +132,52 @@ describe('gossip - score', () => {
       }
     }
     expect(C.peers()).toHaveLength(2)
+  })
+
+  it('a member that signs junk and a sound message under one sequence number, each to another member, gets no honest relay of the sound one scored down', async () => {
+    const { a: X, b: Y } = await vehiclePair(cluster)
+    const config = resolveConfig({ dataDir: 'unused', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network: NETWORK })
+    const mKey = await generateKeyPair('Ed25519')
+    const M = await buildLibp2p({ config, privateKey: mKey, isDenied: () => false, logger: defaultLogger() })
+    others.push(M)
+    await M.start()
+    await M.dial(X.multiaddrs[0])
+    await M.dial(Y.multiaddrs[0])
+    const gossip = M.services.pubsub as unknown as GossipInternals
+    await waitFor(() => peering(X).isMember(M.peerId) && peering(Y).isMember(M.peerId), { message: 'X and Y count M a member' })
+    await waitFor(() => gossip.streamsOutbound.has(X.peerId.toString()) && gossip.streamsOutbound.has(Y.peerId.toString()), { message: 'M has gossip streams to X and Y' })
+    const seenAtX = watchValidators(X)
+    const seenAtY = watchValidators(Y)
+    const ownerKey = await generateKeyPair('Ed25519')
+    const owner = peerIdFromPrivateKey(ownerKey).toString()
+    const signed = (await signTable(ownerKey, owner, { chainId: owner, epoch: 1, active: [], obsolete: [], height: 1, tipHash: new Uint8Array(32), timestamp: 0 })).signed.slice()
+    const broken = signed.slice()
+    broken[broken.length - 1] ^= 1
+    const boothResult = (table: Uint8Array<ArrayBuffer>): Uint8Array => BoothResult.encode({ chainId: owner, height: 1, tipHash: new Uint8Array(32), participants: [], table })
+    const cases: Array<{ topic: string, junk: Uint8Array, sound: Uint8Array }> = [
+      { topic: boothsTopic(NETWORK), junk: boothResult(broken), sound: boothResult(signed) },
+      { topic: peersTopic(NETWORK), junk: Uint8Array.of(0xff, 0xff, 0xff), sound: PeerAnnouncement.encode({ peers: [] }) }
+    ]
+    for (const [i, { topic, junk, sound }] of cases.entries()) {
+      // Y relays what it takes to its mesh: X must be in it for the sound message to reach X from Y
+      await waitFor(() => (Y.libp2p.services.pubsub as unknown as { getMeshPeers: (topic: string) => string[] }).getMeshPeers(topic).includes(X.peerId.toString()), { message: `X in Y's mesh of ${topic}` })
+      const seqno = new Uint8Array(8)
+      new DataView(seqno.buffer).setBigUint64(0, BigInt(Date.now()) * 1_000_000n + BigInt(i), false)
+      const J = await signedMessage(mKey, topic, seqno, junk)
+      const S = await signedMessage(mKey, topic, seqno, sound)
+      const rejectedAtX = (): boolean => seenAtX.some(v => v.topic === topic && v.propagator === M.peerId.toString() && v.result === TopicValidatorResult.Reject)
+      expect(gossip.sendRpc(X.peerId.toString(), { subscriptions: [], messages: [J] })).toBe(true)
+      await waitFor(rejectedAtX, { message: `X rejected the junk on ${topic}` })
+      expect(gossip.sendRpc(Y.peerId.toString(), { subscriptions: [], messages: [S] })).toBe(true)
+      await waitFor(() => seenAtY.some(v => v.topic === topic && v.propagator === M.peerId.toString() && v.result === TopicValidatorResult.Accept), { message: `Y took the sound message on ${topic}` })
+      // the relay reached X: X took it from Y, or (ids by sender and number) counted it a copy of the junk against Y
+      const takenFromY = (): boolean => seenAtX.some(v => v.topic === topic && v.propagator === Y.peerId.toString() && v.result === TopicValidatorResult.Accept)
+      await waitFor(() => takenFromY() || scoreAt(X, Y.peerId) < 0, { timeout: 5_000, message: `Y's relay on ${topic} judged at X` })
+      expect({ topic, score: scoreAt(X, Y.peerId) }).toEqual({ topic, score: 0 })
+      expect(takenFromY()).toBe(true)
+    }
+    // the sender of the junk is the one scored down (the score is cached for a heartbeat, 1 s)
+    await waitFor(() => scoreAt(X, M.peerId) < 0, { timeout: 3_000, message: 'M scored down at X', state: () => ({ score: scoreAt(X, M.peerId) }) })
+    expect(scoreAt(Y, X.peerId)).toBeGreaterThanOrEqual(0)
   })
 })
