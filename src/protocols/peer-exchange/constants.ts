@@ -1,5 +1,10 @@
 export const TOPIC_NAME = 'peers'
-export const TOPIC_VERSION = 1
+/**
+ * 2: message ids are by content (messageId in src/node/libp2p.ts), where 1 had gossipsub's
+ * sender and sequence number; nodes with the two would not understand each other's IHAVE/IWANT
+ * (see BOOTHS_TOPIC_VERSION).
+ */
+export const TOPIC_VERSION = 2
 /** Bounds what one announcement can make us do: at most this many peers, each with a few addresses. */
 export const MAX_PEERS_PER_ANNOUNCEMENT = 128
 export const MAX_ADDRS_PER_PEER = 8

@@ -2,6 +2,8 @@ import { describe, it, expect } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { fastMessageId, messageId } from '../../../src/node/libp2p.ts'
+import { boothsTopic } from '../../../src/node/booths-topic.ts'
+import { peersTopic } from '../../../src/protocols/peer-exchange/index.ts'
 
 describe('node - libp2p - gossip message ids', () => {
   const from = new Uint8Array([0, 36, 8, 1, 18, 32, 7, 7, 7])
@@ -48,5 +50,10 @@ describe('node - libp2p - gossip message ids', () => {
     expect(id).toHaveLength(32)
     expect(Buffer.from(id).toString('base64')).toBe(fastMessageId({ from: sender.toMultihash().bytes, seqno, topic, data }))
     expect(messageId({ type: 'signed', from: sender, topic, data: new Uint8Array([9]), sequenceNumber: 42n, signature: new Uint8Array(64), key: key.publicKey })).not.toEqual(id)
+  })
+
+  it('both topics carry the version of these ids (nodes with sender-and-number ids were on 1)', () => {
+    expect(boothsTopic('fleet')).toBe('vguard/fleet/booths/2')
+    expect(peersTopic('fleet')).toBe('vguard/fleet/peers/2')
   })
 })

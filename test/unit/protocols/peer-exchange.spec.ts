@@ -77,6 +77,6 @@ describe('protocols - peer-exchange', () => {
   })
 
   it('versions the topic per network', () => {
-    expect(peersTopic('fleet')).toBe('vguard/fleet/peers/1')
+    expect(peersTopic('fleet')).toBe('vguard/fleet/peers/2')
   })
 })
