@@ -25,6 +25,7 @@ import { withinMs } from '../protocols/time-limit.ts'
 import type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
 import { loadOrCreateKey, readKey } from './identity.ts'
 import { buildLibp2p } from './libp2p.ts'
+import { HandshakeRoom } from './handshake-room.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import { Peering } from './peering.ts'
 import { CapacityNews } from './capacity-news.ts'
@@ -230,6 +231,7 @@ interface NodeParts {
   privateKey: PrivateKey
   logger: ComponentLogger
   memoryClock: MemoryClock
+  handshakes: HandshakeRoom
 }
 
 class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGuardNode {
@@ -396,6 +398,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       },
       gossipDropped: () => ({ ...this.peering.gossipDropped(), 'invalid-table': this.vguarddb.gossipInvalid }),
       peersRejected: () => this.peering.peersRejected(),
+      handshakesWaiting: () => parts.handshakes.size,
+      handshakesClosed: () => parts.handshakes.closed(),
       tablesKept: () => ({ pointer: this.vguarddb.tables.pointerCount, hint: this.vguarddb.tables.hintCount })
     })
   }
@@ -742,10 +746,12 @@ export async function createVGuardNode (options: VGuardNodeOptions, extras: Crea
     const logger = extras.logger ?? defaultLogger()
     // the gater needs the peering's deny list, and the peering needs libp2p
     const late: { peering?: Peering } = {}
+    const handshakes = new HandshakeRoom({ logger })
     const libp2p = await buildLibp2p({
       config,
       privateKey,
       logger,
+      handshakes,
       isDenied: (peerId) => late.peering?.gate(peerId) ?? false,
       dialDenied: (peerId) => late.peering?.isDenied(peerId) ?? false
     })
@@ -759,7 +765,7 @@ export async function createVGuardNode (options: VGuardNodeOptions, extras: Crea
     })
     const chains = await LevelChainStore.open(store)
     const memoryClock = await MemoryClock.open(store.sublevel(MEMORY_CLOCK_SUBLEVEL))
-    return new VGuardNodeImpl({ config, store, chains, libp2p, peering, privateKey, logger, memoryClock })
+    return new VGuardNodeImpl({ config, store, chains, libp2p, peering, privateKey, logger, memoryClock, handshakes })
   } catch (err) {
     await store.close()
     throw err

@@ -22,6 +22,7 @@ import { VERSION } from './version.ts'
 import { agentVersion } from '../protocols/agent.ts'
 import { sha256, toHex } from '../chain/hash.ts'
 import { gossipScoreParams } from './gossip-score.ts'
+import { HandshakeRoom, MAX_HANDSHAKES } from './handshake-room.ts'
 
 /**
  * The addresses the node's listeners are bound to (wildcards expanded to the
@@ -136,10 +137,12 @@ export interface Libp2pInit {
    * network). Their inbound connections are let in, to be identified anew.
    */
   dialDenied?: (peerId: PeerId) => boolean
+  /** The inbound handshakes waiting (a fresh room if none: give one to read its counts). */
+  handshakes?: HandshakeRoom
   logger?: ComponentLogger
 }
 
-export async function buildLibp2p ({ config, privateKey, isDenied, dialDenied = () => false, logger }: Libp2pInit): Promise<VGuardLibp2p> {
+export async function buildLibp2p ({ config, privateKey, isDenied, dialDenied = () => false, logger, handshakes = new HandshakeRoom({ logger }) }: Libp2pInit): Promise<VGuardLibp2p> {
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
   if (config.mdns) {
     peerDiscovery.push(mdns({ serviceTag: mdnsServiceTag(config.network), interval: config.mdnsInterval }))
@@ -168,6 +171,11 @@ export async function buildLibp2p ({ config, privateKey, isDenied, dialDenied = 
       // loopback and private LAN addresses are exactly where vehicles are
       denyDialMultiaddr: () => false,
       denyDialPeer: (peerId) => isDenied(peerId) || dialDenied(peerId),
+      // never refuses: makes way for the handshake by closing an older one (handshake-room.ts)
+      denyInboundConnection: (maConn) => {
+        handshakes.admit(maConn)
+        return false
+      },
       // a peer needs one connection (two while crossed dials settle, one more
       // while a dead one awaits its liveness check); a probe opened 40 from one
       // peer id, each with every protocol's inbound stream limit, and pushed a
@@ -180,7 +188,9 @@ export async function buildLibp2p ({ config, privateKey, isDenied, dialDenied = 
       // dozens of vehicles on one host share 127.0.0.1: the default of 5 inbound
       // connections per second per IP resets dials when 10 nodes start together
       inboundConnectionThreshold: 1_000,
-      maxIncomingPendingConnections: 100,
+      // refuses every inbound connection while this many handshakes wait (each up to 10 s):
+      // the handshake room closes the oldest long before, so this is only a backstop
+      maxIncomingPendingConnections: 2 * MAX_HANDSHAKES,
       maxParallelDials: 100,
       dialTimeout: 5_000,
       // libp2p redials a member (KEEP_ALIVE) that disconnects, 5 at a time, in a queue with no
@@ -213,5 +223,6 @@ export async function buildLibp2p ({ config, privateKey, isDenied, dialDenied = 
     }
   })
   built.node = node
+  node.addEventListener('connection:open', (evt) => { handshakes.upgraded(evt.detail) })
   return node
 }

@@ -34,6 +34,10 @@ export interface MetricsSource {
   gossipDropped: () => Record<string, number>
   /** Peers refused so far, by why (every one: the peer:rejected events are capped). */
   peersRejected: () => Record<string, number>
+  /** Inbound handshakes waiting now (src/node/handshake-room.ts). */
+  handshakesWaiting: () => number
+  /** Inbound handshakes closed so far to make way for newer ones, by the limit that was full. */
+  handshakesClosed: () => Record<string, number>
   /** Backup tables kept of chains this node holds nothing of, by kind (each kind has its cap: src/backup/store.ts). */
   tablesKept: () => { pointer: number, hint: number }
 }
@@ -169,6 +173,18 @@ export function createNodeMetrics (source: MetricsSource): Registry {
     collect () {
       this.reset()
       for (const [code, count] of Object.entries(source.peersRejected())) this.inc({ code }, count)
+    }
+  }))
+  gauge('vguard_handshakes_waiting', 'Inbound connections accepted and not yet through their Noise and yamux handshake', source.handshakesWaiting)
+  // read from the room when scraped, as the rejections above
+  registry.registerMetric(new Counter({
+    name: 'vguard_handshakes_closed_total',
+    help: 'Inbound handshakes closed unfinished to make way for newer ones, by the limit that was full (host: per remote address, total: all)',
+    labelNames: ['limit'],
+    registers: [],
+    collect () {
+      this.reset()
+      for (const [limit, count] of Object.entries(source.handshakesClosed())) this.inc({ limit }, count)
     }
   }))
   // gossipsub runs one a second: a rate below that is an event loop too busy to keep gossip
