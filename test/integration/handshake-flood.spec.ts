@@ -108,7 +108,7 @@ describe('peering - idle handshakes', () => {
         connectionEncrypters: [noise()],
         streamMuxers: [yamux()],
         connectionGater: { denyInboundConnection: (maConn) => { room.admit(maConn); return false } },
-        connectionManager: { inboundUpgradeTimeout: 500, inboundConnectionThreshold: 1_000 }
+        connectionManager: { inboundUpgradeTimeout: 1_000, inboundConnectionThreshold: 1_000 }
       })
       n.addEventListener('connection:open', (evt) => { room.upgraded(evt.detail) })
       return n
@@ -121,7 +121,8 @@ describe('peering - idle handshakes', () => {
       await waitFor(() => room.size === 10, { timeout: 5_000, message: 'the idle handshakes to be held', state: () => room.size })
       // libp2p gives up on them after its upgrade timeout and closes them
       await waitFor(() => room.size === 0, { timeout: 5_000, message: 'the timed-out handshakes to be let go', state: () => room.size })
-      expect(idle.held).toBe(0)
+      // and the sockets hear of it a moment later
+      await waitFor(() => idle.held === 0, { timeout: 1_000, message: 'the idle sockets to be closed', state: () => idle.held })
 
       await idle.open(tcpPort(target), 10, 'not multistream-select\n')
       await waitFor(() => idle.held === 0, { timeout: 5_000, message: 'the failed handshakes to be closed', state: () => idle.held })
