@@ -10,6 +10,13 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { createLibp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Libp2p } from '@libp2p/interface'
 import { defaultPeerScoreThresholds } from '@libp2p/gossipsub/score'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { RPC } from '@libp2p/gossipsub/message'
@@ -17,6 +24,8 @@ import type { Message } from '@libp2p/gossipsub'
 import { buildLibp2p } from '../../src/node/libp2p.ts'
 import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
 import { resolveConfig } from '../../src/node/config.ts'
+import { agentVersion } from '../../src/protocols/agent.ts'
+import { VERSION } from '../../src/node/version.ts'
 import type { Peering } from '../../src/node/peering.ts'
 import { peersTopic } from '../../src/protocols/peer-exchange/index.ts'
 import { boothsTopic } from '../../src/node/vguarddb.ts'
@@ -81,7 +90,7 @@ function watchValidators (node: VGuardNode): Verdict[] {
 
 describe('gossip - score', () => {
   const cluster = new TestCluster()
-  const others: VGuardLibp2p[] = []
+  const others: Array<VGuardLibp2p | Libp2p> = []
   afterEach(async () => {
     await Promise.all(others.splice(0).map(async n => { await n.stop() }))
     await cluster.teardown()
@@ -187,5 +196,33 @@ describe('gossip - score', () => {
     await waitFor(() => scoreAt(X, M.peerId) < 0, { timeout: 3_000, message: 'M scored down at X', state: () => ({ score: scoreAt(X, M.peerId) }) })
     expect(scoreAt(X, Y.peerId)).toBeGreaterThanOrEqual(0)
     expect(scoreAt(Y, X.peerId)).toBeGreaterThanOrEqual(0)
+  })
+
+  it('an honest member whose view lists the address a member advertised in a form that parses only as bytes is not scored down for it', async () => {
+    const [A, B] = await connectedSwarm(cluster, 2)
+    const seenAtB = watchValidators(B)
+    // a member (our network's agent) whose identify advertises, beside its real address, one whose dns4
+    // name holds a '/': valid as bytes (identify takes it), its text form ("/dns4/a/b/c/tcp/1234") parses as no address
+    const utf8Bytes = utf8.encode('a/b/c')
+    const slashed = multiaddr(Uint8Array.from([54, utf8Bytes.length, ...utf8Bytes, 6, 0x04, 0xd2]))
+    const M = await createLibp2p({
+      nodeInfo: { userAgent: agentVersion(VERSION, NETWORK) },
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'], announceFilter: (addrs) => [...addrs, slashed] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      services: { identify: identify() }
+    })
+    others.push(M)
+    await M.dial(A.multiaddrs[0])
+    await waitFor(() => peering(A).isMember(M.peerId), { message: 'A counts M a member' })
+    await waitFor(async () => (await A.libp2p.peerStore.get(M.peerId)).addresses.some(a => a.multiaddr.equals(slashed)), { message: 'A holds the address M advertised' })
+    // A's view changed (a new member): A tells the others, as it does when its storage figures change
+    peering(A).announceSoon()
+    const fromA = (): Verdict[] => seenAtB.filter(v => v.topic === peersTopic(NETWORK) && v.propagator === A.peerId.toString())
+    // B judged a view of A's that lists M: rejected it, or took it and so heard of M (from A alone)
+    await waitFor(async () => fromA().some(v => v.result === TopicValidatorResult.Reject) || await B.libp2p.peerStore.has(M.peerId), { message: 'B judged a view of A listing M' })
+    expect(fromA().filter(v => v.result === TopicValidatorResult.Reject)).toEqual([])
+    expect(scoreAt(B, A.peerId)).toBeGreaterThanOrEqual(0)
   })
 })

@@ -204,10 +204,10 @@ export class PeerExchange {
     const { libp2p } = this.init
     const members = await Promise.all(this.init.members().slice(0, MAX_PEERS_PER_ANNOUNCEMENT - 1).map(async (id) => {
       const peer = await libp2p.peerStore.get(id).catch(() => undefined)
-      return { peerId: id.toString(), addrs: (peer?.addresses ?? []).map(a => a.multiaddr.toString()) }
+      return { peerId: id.toString(), addrs: announceable((peer?.addresses ?? []).map(a => a.multiaddr)) }
     }))
     const capacity = await this.init.capacity?.().catch(() => undefined)
-    const peers = [{ peerId: libp2p.peerId.toString(), addrs: libp2p.getMultiaddrs().map(a => a.toString()), ...capacity }, ...members]
+    const peers = [{ peerId: libp2p.peerId.toString(), addrs: announceable(libp2p.getMultiaddrs()), ...capacity }, ...members]
       .filter(p => p.addrs.length > 0)
       .map(p => ({ ...p, addrs: p.addrs.slice(0, MAX_ADDRS_PER_PEER) }))
     if (peers.length === 0) return PeerAnnouncement.encode({ peers })
@@ -316,6 +316,26 @@ export function fitAnnouncement (own: PeerRecord, members: PeerRecord[]): PeerRe
     kept.push(record)
   }
   return [own, ...kept]
+}
+
+/**
+ * The text forms of `addrs` a receiver parses back to the same address. A
+ * member's listen addresses come from its identify, as bytes, and some only
+ * decode that way: a dns4 name holding a '/' prints as "/dns4/a/b/c/..." and
+ * parses as no address. Listed, it made every view of ours malformed to the
+ * others (decodeAnnouncement), and each one cost us their gossip score
+ * (gossip-score.ts): one member advertising such an address got every member
+ * connected to it graylisted (a review).
+ */
+function announceable (addrs: Multiaddr[]): string[] {
+  return addrs.flatMap((addr) => {
+    const text = addr.toString()
+    try {
+      return multiaddr(text).equals(addr) ? [text] : []
+    } catch {
+      return []
+    }
+  })
 }
 
 /**
