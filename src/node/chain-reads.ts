@@ -245,7 +245,10 @@ export class ChainReads {
         if (!(err instanceof QuorumReadError)) throw err
         failure = err
       }
-      if (this.tableEpoch(chainId) === epoch && !ownerAnswered && !confirmed) {
+      // a newer table an answer showed confirms nothing either: a backup away since shows the table it
+      // kept, and one of a round without a write names the same holders at the same height, so no
+      // pass follows it (backups away after such a round agreed on the value the chain replaced: a review)
+      if (!ownerAnswered && !confirmed) {
         confirmed = true
         await this.d.vguarddb.confirmTable(chainId, asked, { signal: this.d.stopSignal() })
       }

@@ -242,6 +242,43 @@ describe('consensus - quorum reads', () => {
     expect(read.servedBy.sort()).toEqual(ids(c1, c2).sort())
   })
 
+  it('a reader with an old table, the vehicle gone, backups away since that show a newer table of the same height and holders (a round without a write): it still looks the table up', async () => {
+    const [a, b1, b2, c1, c2, r] = await connectedSwarm(cluster, 6, { kBackups: 2 })
+    const A = a.peerId.toString()
+    const ids = (...ns: VGuardNode[]): string[] => ns.map(n => n.peerId.toString())
+    const first = await a.endOfBooth({ participants: ids(b1, b2), transactions: [{ key: 'k', value: utf8.encode('v1') }] })
+    await waitFor(() => r.vguarddb.tables.get(A)?.table.epoch === first.epoch, { message: 'r knows the first table' })
+    const away = [r, b1, b2].map(n => n.config.dataDir)
+    await cluster.stopNode(r)
+    // a round no write carries (idle-rounds.ts: a backup away a while, back in time) signs a new epoch at the
+    // same height, naming the same backups
+    const idle = await a.vguarddb.afterCommit(A, ids(b1, b2), { idle: true })
+    expect(idle.epoch).toBeGreaterThan(first.epoch)
+    expect(idle.height).toBe(first.height)
+    expect(idle.active.sort()).toEqual(ids(b1, b2).sort())
+    await waitFor(() => [b1, b2].every(n => n.vguarddb.tables.get(A)?.table.epoch === idle.epoch), { message: 'b1 and b2 hold the idle round\'s table' })
+    await cluster.stopNode(b1)
+    await cluster.stopNode(b2)
+    const third = await a.endOfBooth({ participants: ids(c1, c2), transactions: [{ key: 'k', value: utf8.encode('v2') }] })
+    expect(third.active.sort()).toEqual(ids(c1, c2).sort())
+    await waitFor(() => [c1, c2].every(n => n.vguarddb.tables.get(A)?.table.epoch === third.epoch), { message: 'c1 and c2 hold the third table' })
+    await cluster.stopNode(a)
+    await gossipAgedOut([c1, c2])
+    const back = await Promise.all(away.map(async (dataDir) => {
+      const node = await cluster.create({ dataDir, kBackups: 2, bootstrap: [c1.multiaddrs[0].toString()] })
+      await node.start()
+      return node
+    }))
+    await waitFor(() => fullyConnected([...back, c1, c2]), { timeout: 30_000, message: 'r, b1 and b2 are back' })
+    const reader = back[0]
+    expect(reader.vguarddb.tables.get(A)?.table.epoch).toBe(first.epoch)
+    // b1 and b2 agree on v1 and show the idle round's table: newer than r's, naming no one r did not ask and
+    // no higher height, yet only their word
+    const read = await reader.get(A, 'k', { consistency: 'quorum' })
+    expect(text(read.value)).toBe('v2')
+    expect(read.servedBy.sort()).toEqual(ids(c1, c2).sort())
+  })
+
   it('right after a write another vehicle reads it at quorum: the backups that took it count before anyone shows their table', async () => {
     const first = await cluster.create({ kBackups: 2, boothSize: 3 })
     await first.start()
