@@ -91,7 +91,8 @@ export interface RedirectReadInit {
   ask: (peer: string, request: ReadRequest) => Promise<ReadResponse>
   tables: {
     get: (chainId: string) => VerifiedTable | undefined
-    adopt: (signed: Uint8Array, chainId?: string) => Promise<{ table: VerifiedTable, adopted: boolean }>
+    /** `table`: the one held after (the newest); `shown`: the one given, verified (older than the one held, perhaps). */
+    adopt: (signed: Uint8Array, chainId?: string) => Promise<{ table: VerifiedTable, adopted: boolean, shown: VerifiedTable }>
   }
   maxHops?: number
   /**
@@ -319,9 +320,13 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
     path.push(entry)
     // any answer may carry a newer table: adopt it (verified) and widen the search
     let adopted: VerifiedTable | undefined
+    /** The table the answer carried, verified (adopted is the newest held once it was taken in). */
+    let shownEpoch: number | undefined
     if (res.table.byteLength > 0) {
       try {
-        adopted = (await tables.adopt(res.table, chainId)).table
+        const taken = await tables.adopt(res.table, chainId)
+        adopted = taken.table
+        shownEpoch = taken.shown.table.epoch
         // What the proposer shows is the chain's newest table (one that carries none, e.g. lost its chain,
         // confirms nothing). Another holder's table, newer than ours or not, is only a hint: it proves the
         // table was current once, not now. A backup that was away shows the old table it holds, a released
@@ -387,8 +392,9 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
         // newest the reader holds (newer than its own, or the same), within this read it stands in for the
         // proposer's word, as the paper's read goes (figure 1: E redirects to B, which serves): a lookup on
         // every redirect would ask up to 8 more members per read. It is no news for later reads, and a
-        // backup of that table released since redirects again.
-        if (adopted != null && tables.get(chainId)?.table.epoch === adopted.table.epoch) confirmed = true
+        // backup of that table released since redirects again. One that shows an older table than the reader's
+        // vouches for nothing the reader holds (a replay, or a pointer kept from long ago): a lookup still runs.
+        if (shownEpoch != null && tables.get(chainId)?.table.epoch === shownEpoch) confirmed = true
         const next = (adopted ?? tables.get(chainId))?.table.active ?? []
         const unasked = next.filter(p => !asked.has(p))
         if (unasked.length === 0 && next.length > 0) path.push({ peerId: peer, outcome: 'loop', error: 'redirect points only to holders already asked' })

@@ -30,16 +30,16 @@ function P (name: string): string {
   return id
 }
 
-function memoryTables (): { get: (c: string) => VerifiedTable | undefined, adopt: (s: Uint8Array, c?: string) => Promise<{ table: VerifiedTable, adopted: boolean }> } {
+function memoryTables (): { get: (c: string) => VerifiedTable | undefined, adopt: (s: Uint8Array, c?: string) => Promise<{ table: VerifiedTable, adopted: boolean, shown: VerifiedTable }> } {
   const held = new Map<string, VerifiedTable>()
   return {
     get: (c) => held.get(c),
     adopt: async (signed, c) => {
       const v = await verifyTable(signed, c)
       const cur = held.get(v.table.chainId)
-      if (!isNewer(v.table, cur?.table)) return { table: cur ?? v, adopted: false }
+      if (!isNewer(v.table, cur?.table)) return { table: cur ?? v, adopted: false, shown: v }
       held.set(v.table.chainId, v)
-      return { table: v, adopted: true }
+      return { table: v, adopted: true, shown: v }
     }
   }
 }
@@ -462,12 +462,12 @@ describe('protocols - read - redirect - staleness judged by the reader', () => {
 
   describe('a reader whose own table is old: it was away with a backup of that table while the chain moved on', () => {
     // R holds epoch 1 (N4 active), as does N4, which believes it is active; members heard epoch 2 (N5)
-    async function away (): Promise<{ a: string, tables: ReturnType<typeof memoryTables>, epoch1: Uint8Array<ArrayBuffer>, epoch2: Uint8Array<ArrayBuffer> }> {
+    async function away (): Promise<{ a: string, tables: ReturnType<typeof memoryTables>, epoch1: Uint8Array<ArrayBuffer>, epoch2: Uint8Array<ArrayBuffer>, sign: Awaited<ReturnType<typeof owner>>['sign'] }> {
       const { a, sign } = await owner()
       const epoch1 = await sign(1, 1, [P('N4')], [])
       const tables = memoryTables()
       await tables.adopt(epoch1)
-      return { a, tables, epoch1, epoch2: await sign(2, 2, [P('N5')], [P('N4')]) }
+      return { a, tables, epoch1, epoch2: await sign(2, 2, [P('N5')], [P('N4')]), sign }
     }
     const ask = (epoch1: Uint8Array<ArrayBuffer>) => async (peer: string): Promise<ReadResponse> => {
       if (peer === P('N4')) return fromN4(epoch1)
@@ -533,6 +533,36 @@ describe('protocols - read - redirect - staleness judged by the reader', () => {
       expect(lookups).toBe(0)
       expect(news).toBe(0)
       expect(result.path.map(p => [p.peerId, p.outcome])).toEqual([[a, 'unreachable'], [P('N4'), 'redirect'], [P('N5'), 'served']])
+    })
+
+    it('a redirect that shows a table older than the reader\'s confirms nothing: the lookup runs before a backup of the reader\'s table is called fresh', async () => {
+      const { a, tables, epoch1, epoch2, sign } = await away()
+      // R holds epoch 2 (N5), heard from no proposer; the chain is at epoch 3 (N6) by now
+      await tables.adopt(epoch2)
+      const epoch3 = await sign(3, 3, [P('N6')], [P('N5')])
+      let lookups = 0
+      const result = await readWithRedirect({
+        request: keyRequest(a),
+        self: P('R'),
+        proposer: a,
+        // N4 redirects with the epoch-1 table (a replay, or a pointer from long ago)
+        via: [P('N4')],
+        tables,
+        confirm: async () => {
+          lookups++
+          await tables.adopt(epoch3)
+          return { path: [{ peerId: P('X'), outcome: 'redirect', epoch: 3 }], holders: [] }
+        },
+        ask: async (peer) => {
+          if (peer === P('N4')) return response({ status: Status.REDIRECT, epoch: 1, table: epoch1 })
+          if (peer === P('N5')) return response({ role: Role.ACTIVE, height: 2, epoch: 2, value: utf8.encode('replaced'), valueHeight: 2 })
+          if (peer === P('N6')) return response({ role: Role.ACTIVE, height: 3, epoch: 3, value: utf8.encode('newest'), valueHeight: 3 })
+          throw new Error('down')
+        }
+      })
+      expect(lookups).toBe(1)
+      expect(new TextDecoder().decode(result.response.value)).toBe('newest')
+      expect(result).toMatchObject({ servedBy: P('N6'), stale: false, epoch: 3 })
     })
 
     it('a table a holder shows, newer than the reader\'s, is no news: a reader that held none looks it up before it believes the holder', async () => {
