@@ -47,6 +47,18 @@ export const MAX_HANDSHAKES_PER_HOST = 64
  */
 export const MAX_HANDSHAKES = 4 * MAX_HANDSHAKES_PER_HOST
 
+/**
+ * How long a handshake is held at most. libp2p aborts an inbound upgrade
+ * after 10 s (its inboundUpgradeTimeout, which libp2p.ts leaves at the
+ * default), and the abort closes the raw connection, which releases it here;
+ * one still held 5 s after that ended in a way this room never heard of: an
+ * upgrade whose connection:open did not carry the raw connection's timeline
+ * (a libp2p internal this room relies on). Such an entry is let go WITHOUT
+ * closing its connection, which may be an established one: closing it as
+ * "the oldest handshake" would hang up on a member.
+ */
+export const HANDSHAKE_HELD_AT_MOST_MS = 15_000
+
 /** Which limit made a handshake close. */
 export type HandshakeLimit = 'host' | 'total'
 
@@ -95,12 +107,17 @@ export interface HandshakeRoomInit {
   perHost?: number
   /** @default MAX_HANDSHAKES */
   total?: number
+  /** @default HANDSHAKE_HELD_AT_MOST_MS */
+  heldAtMostMs?: number
+  /** The clock in ms, for tests. @default Date.now */
+  now?: () => number
   logger?: ComponentLogger
 }
 
 interface Waiting {
   host: string
   conn: MultiaddrConnection
+  since: number
 }
 
 /** The inbound handshakes a node is waiting on, by remote host, oldest first. */
@@ -112,13 +129,19 @@ export class HandshakeRoom {
   private readonly waiting = new Map<object, Waiting>()
   private readonly byHost = new Map<string, Set<object>>()
   private readonly closedFor: Record<HandshakeLimit, number> = { host: 0, total: 0 }
+  private readonly heldAtMostMs: number
+  private readonly now: () => number
+  private forgottenCount = 0
 
   constructor (init: HandshakeRoomInit = {}) {
     this.perHost = init.perHost ?? MAX_HANDSHAKES_PER_HOST
     this.total = init.total ?? MAX_HANDSHAKES
+    this.heldAtMostMs = init.heldAtMostMs ?? HANDSHAKE_HELD_AT_MOST_MS
+    this.now = init.now ?? Date.now
     if (!Number.isSafeInteger(this.perHost) || this.perHost < 1 || !Number.isSafeInteger(this.total) || this.total < this.perHost) {
       throw new RangeError(`handshake limits: expected integers 1 <= perHost <= total, got perHost ${this.perHost}, total ${this.total}`)
     }
+    if (!(this.heldAtMostMs > 0)) throw new RangeError(`handshake limits: expected heldAtMostMs > 0, got ${this.heldAtMostMs}`)
     this.log = init.logger?.forComponent('vguard:handshakes')
   }
 
@@ -126,6 +149,7 @@ export class HandshakeRoom {
   admit (conn: MultiaddrConnection): void {
     // one already closed would never say so again: holding it would leak its place
     if (conn.status !== 'open' || this.waiting.has(conn.timeline)) return
+    this.forgetOverdue()
     const host = handshakeHost(conn.remoteAddr)
     const same = this.byHost.get(host)
     if (same != null && same.size >= this.perHost) {
@@ -134,7 +158,7 @@ export class HandshakeRoom {
       this.closeOldest(this.waiting.keys().next().value, 'total')
     }
     const key = conn.timeline
-    this.waiting.set(key, { host, conn })
+    this.waiting.set(key, { host, conn, since: this.now() })
     if (same != null) same.add(key)
     else this.byHost.set(host, new Set([key]))
     conn.addEventListener('close', () => { this.release(key) }, { once: true })
@@ -147,11 +171,13 @@ export class HandshakeRoom {
 
   /** Handshakes waiting now. */
   get size (): number {
+    this.forgetOverdue()
     return this.waiting.size
   }
 
   /** Handshakes waiting now from the host of `addr`. */
   waitingFrom (addr: Multiaddr): number {
+    this.forgetOverdue()
     return this.byHost.get(handshakeHost(addr))?.size ?? 0
   }
 
@@ -160,12 +186,30 @@ export class HandshakeRoom {
     return { ...this.closedFor }
   }
 
+  /** Handshakes let go unclosed, held past heldAtMostMs: anything but 0 means the end of an upgrade went unheard. */
+  forgotten (): number {
+    this.forgetOverdue()
+    return this.forgottenCount
+  }
+
+  /** Lets go, without closing them, the handshakes held longer than libp2p itself waits (HANDSHAKE_HELD_AT_MOST_MS). */
+  private forgetOverdue (): void {
+    const now = this.now()
+    // held oldest first: the first one not overdue ends the sweep
+    for (const [key, entry] of this.waiting) {
+      if (now - entry.since < this.heldAtMostMs) return
+      this.release(key)
+      this.forgottenCount++
+      this.log?.('let the handshake from %a go unclosed after %d ms: its end went unheard (a connection upgraded without its timeline?)', entry.conn.remoteAddr, now - entry.since)
+    }
+  }
+
   private closeOldest (key: object | undefined, limit: HandshakeLimit): void {
     const oldest = key == null ? undefined : this.waiting.get(key)
     if (key == null || oldest == null) return
     this.release(key)
     this.closedFor[limit]++
-    this.log?.('closed the handshake from %a after %d ms: %s handshakes waiting (%d from %s)', oldest.conn.remoteAddr, Date.now() - oldest.conn.timeline.open,
+    this.log?.('closed the handshake from %a after %d ms: %s handshakes waiting (%d from %s)', oldest.conn.remoteAddr, this.now() - oldest.since,
       limit === 'host' ? `${this.perHost} per host` : `${this.total} in all`, this.byHost.get(oldest.host)?.size ?? 0, oldest.host)
     oldest.conn.abort(new HandshakeLimitError())
   }

@@ -400,6 +400,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       peersRejected: () => this.peering.peersRejected(),
       handshakesWaiting: () => parts.handshakes.size,
       handshakesClosed: () => parts.handshakes.closed(),
+      handshakesForgotten: () => parts.handshakes.forgotten(),
       tablesKept: () => ({ pointer: this.vguarddb.tables.pointerCount, hint: this.vguarddb.tables.hintCount })
     })
   }

@@ -38,6 +38,8 @@ export interface MetricsSource {
   handshakesWaiting: () => number
   /** Inbound handshakes closed so far to make way for newer ones, by the limit that was full. */
   handshakesClosed: () => Record<string, number>
+  /** Inbound handshakes let go unclosed, their end unheard (HandshakeRoom.forgotten). */
+  handshakesForgotten: () => number
   /** Backup tables kept of chains this node holds nothing of, by kind (each kind has its cap: src/backup/store.ts). */
   tablesKept: () => { pointer: number, hint: number }
 }
@@ -185,6 +187,15 @@ export function createNodeMetrics (source: MetricsSource): Registry {
     collect () {
       this.reset()
       for (const [limit, count] of Object.entries(source.handshakesClosed())) this.inc({ limit }, count)
+    }
+  }))
+  registry.registerMetric(new Counter({
+    name: 'vguard_handshakes_forgotten_total',
+    help: 'Inbound handshakes let go unclosed after 15 s because neither their upgrade nor their close was heard (0 on a sound libp2p)',
+    registers: [],
+    collect () {
+      this.reset()
+      this.inc(source.handshakesForgotten())
     }
   }))
   // gossipsub runs one a second: a rate below that is an event loop too busy to keep gossip

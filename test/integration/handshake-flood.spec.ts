@@ -90,6 +90,8 @@ describe('peering - idle handshakes', () => {
 
     idle.destroy()
     await waitFor(async () => await metric(A, 'vguard_handshakes_waiting') === 0, { timeout: 5_000, message: 'A to forget the closed handshakes' })
+    // each one's end was heard (upgraded or closed): none was let go for having been held too long
+    expect(await metric(A, 'vguard_handshakes_forgotten_total')).toBe(0)
   }, 30_000)
 
   /**

@@ -101,7 +101,38 @@ describe('node - handshake room', () => {
     for (const c of conns) expect(room.waitingFrom(c.remoteAddr)).toBe(0)
   })
 
+  it('lets a handshake whose end went unheard go without closing it, so a newcomer never closes a connection that is through', async () => {
+    let now = 1_000
+    const room = new HandshakeRoom({ perHost: 2, total: 10, heldAtMostMs: 15_000, now: () => now })
+    // an upgrade whose connection:open did not share the raw connection's timeline: held on
+    const upgradedUnheard = inbound()
+    room.admit(upgradedUnheard)
+    now += 5_000
+    const idle = inbound()
+    room.admit(idle)
+    now += 10_000
+    // 15 s on, past libp2p's own 10 s wait: the unheard one is let go, open, and makes room
+    expect(room.size).toBe(1)
+    expect(room.forgotten()).toBe(1)
+    const newcomer = inbound()
+    room.admit(newcomer)
+    expect(upgradedUnheard.status).toBe('open')
+    expect(room.waitingFrom(idle.remoteAddr)).toBe(2)
+    expect(room.closed()).toEqual({ host: 0, total: 0 })
+    // one more from the host closes the oldest still within the wait, as before
+    room.admit(inbound())
+    await closed(idle)
+    expect(idle.status).toBe('aborted')
+    expect(room.closed()).toEqual({ host: 1, total: 0 })
+    expect(room.forgotten()).toBe(1)
+    // and a forgotten one that closes later counts nothing again
+    upgradedUnheard.abort(new Error('gone'))
+    await closed(upgradedUnheard)
+    expect(room.size).toBe(2)
+  })
+
   it('refuses limits that make no sense', () => {
+    expect(() => new HandshakeRoom({ heldAtMostMs: 0 })).toThrow(RangeError)
     expect(() => new HandshakeRoom({ perHost: 0 })).toThrow(RangeError)
     expect(() => new HandshakeRoom({ perHost: 5, total: 4 })).toThrow(RangeError)
     expect(() => new HandshakeRoom({ perHost: 1.5 })).toThrow(RangeError)
