@@ -237,7 +237,8 @@ async function runStory (processes: NodeProcess[], flags: DemoFlags, state: { st
         const statuses = await releasedPointers(stillDriving, stopSignal)
         left = leavingVehicle(stillDriving, statuses).vehicle
         notes.push(`${left.name} leaves (its process stops); its chain stays readable through its backups`)
-        await left.process.stop()
+        // SIGKILL past the grace, as at the end: a vehicle hung in its stop held the whole demo
+        if (await stopWithin(left.process.child, VEHICLE_STOP_TIMEOUT)) notes.push(`${left.name} did not stop within ${VEHICLE_STOP_TIMEOUT / 1000} s of SIGTERM: killed`)
         notes.push(...await offlineRead(readerOf(left, stillDriving), left, vehicles, statuses))
       }
       // a terminal redraws one screen with the latest notes; a log (a file, a pipe) gets each note
