@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { NodeProcess } from '../src/swarm/process.ts'
 import type { Benchmark, BenchResult } from './types.ts'
 import { benchDir, cpuMs, spawnNodes } from './support.ts'
-import { spawnVehicle } from './vehicles.ts'
+import { spawnVehicle, stopEach } from './vehicles.ts'
 
 const VEHICLES = 10
 
@@ -118,7 +118,7 @@ async function dozens (report: (r: BenchResult) => void): Promise<void> {
     report({ bench: 'dozens', figure: `idle RSS per node, mean of ${DOZENS} (connected to ${DOZENS - 1} peers)`, value: rss.reduce((a, b) => a + b, 0) / rss.length, unit: 'MiB' })
     report({ bench: 'dozens', figure: `idle RSS of all ${DOZENS}`, value: rss.reduce((a, b) => a + b, 0) / 1024, unit: 'GiB' })
   } finally {
-    await Promise.all(vehicles.map(async v => await v.stop()))
+    await stopEach(vehicles)
     await rm(root, { recursive: true, force: true })
   }
 }
@@ -152,7 +152,7 @@ async function swarm (mode: 'mdns' | 'bootstrap', report: (r: BenchResult) => vo
       await idleCpu(vehicles, report)
     }
   } finally {
-    await Promise.all(vehicles.map(async v => await v.stop()))
+    await stopEach(vehicles)
     await rm(root, { recursive: true, force: true })
   }
 }

@@ -11,7 +11,7 @@ import type { Block } from '../src/chain/index.ts'
 import { createVGuardNode } from '../src/node/index.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../src/node/index.ts'
 import type { PeerId } from '@libp2p/interface'
-import { spawnVehicle } from './vehicles.ts'
+import { spawnVehicle, stopEach } from './vehicles.ts'
 import type { NodeProcess, SpawnNodeInit } from '../src/swarm/process.ts'
 
 export const MIB = 1024 * 1024
@@ -46,7 +46,7 @@ export async function spawnNodes (inits: SpawnNodeInit[]): Promise<NodeProcess[]
   const started = settled.flatMap(s => s.status === 'fulfilled' ? [s.value] : [])
   const failed = settled.find(s => s.status === 'rejected')
   if (failed == null) return started
-  await Promise.all(started.map(async p => await p.stop()))
+  await stopEach(started)
   throw failed.reason
 }
 

@@ -45,11 +45,35 @@ export interface VehiclesStopped {
 
 /**
  * Stops every vehicle still running: SIGTERM for a clean stop, SIGKILL to
- * those still running after `graceMs`. Resolves once all have exited.
+ * those still running after `graceMs`. Resolves once all have exited, those
+ * spawned meanwhile too.
  */
 export async function stopVehicles (graceMs = VEHICLE_STOP_GRACE_MS): Promise<VehiclesStopped> {
-  const killed = await Promise.all([...running].map(async child => await stopWithin(child, graceMs)))
-  return { stopped: killed.length, killed: killed.filter(Boolean).length }
+  const done: VehiclesStopped = { stopped: 0, killed: 0 }
+  // again for those spawned while these stopped (a churn restart under way when a signal came):
+  // left out, they got only the exit's SIGKILL, after their dirs were removed under them
+  while (running.size > 0) {
+    const killed = await Promise.all([...running].map(async child => await stopWithin(child, graceMs)))
+    done.stopped += killed.length
+    done.killed += killed.filter(Boolean).length
+  }
+  return done
+}
+
+/**
+ * Stops these vehicles as stopVehicles does all of them (SIGKILL after
+ * `graceMs`): a benchmark's own `finally` waited on a bare SIGTERM, and one
+ * vehicle hung in its stop held the bench for good.
+ */
+export async function stopEach (vehicles: NodeProcess[], graceMs = VEHICLE_STOP_GRACE_MS): Promise<void> {
+  await Promise.all(vehicles.map(async (v) => {
+    const kill = setTimeout(() => { v.child.kill('SIGKILL') }, graceMs)
+    try {
+      await v.stop()
+    } finally {
+      clearTimeout(kill)
+    }
+  }))
 }
 
 /**

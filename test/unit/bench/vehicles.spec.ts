@@ -7,7 +7,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { killVehiclesNow, spawnVehicle, stopVehicles } from '../../../bench/vehicles.ts'
+import { killVehiclesNow, spawnVehicle, stopEach, stopVehicles } from '../../../bench/vehicles.ts'
 
 const FAKE_VEHICLE = fileURLToPath(new URL('../../fixtures/fake-vehicle.mjs', import.meta.url))
 
@@ -28,5 +28,25 @@ describe('bench - vehicles', () => {
     await stopVehicles(300)
     await expect(starting).rejects.toThrow(/before ready/)
     expect(child?.exitCode ?? child?.signalCode).not.toBeNull()
+  })
+
+  it('stopVehicles: a vehicle spawned while the others stop (a churn restart under way) is stopped too, not left to the exit\'s SIGKILL', async () => {
+    const hung = await spawnVehicle({ bin: FAKE_VEHICLE, args: ['--ignore-sigterm'] })
+    const stopping = stopVehicles(500)
+    // spawned once the stop has begun, while it waits out the hung one's grace (ready or not by then)
+    let late: ChildProcess | undefined
+    const starting = spawnVehicle({ bin: FAKE_VEHICLE, args: [], onSpawn: (c) => { late = c } }).catch(() => undefined)
+    expect(await stopping).toEqual({ stopped: 2, killed: 1 })
+    expect(hung.child.signalCode).toBe('SIGKILL')
+    expect(late?.exitCode ?? late?.signalCode).not.toBeNull()
+    await starting
+  })
+
+  it('stopEach: a benchmark\'s own stop of its vehicles kills one still running after the grace', async () => {
+    const clean = await spawnVehicle({ bin: FAKE_VEHICLE, args: [] })
+    const hung = await spawnVehicle({ bin: FAKE_VEHICLE, args: ['--ignore-sigterm'] })
+    await stopEach([clean, hung], 300)
+    expect(clean.child.exitCode).toBe(0)
+    expect(hung.child.signalCode).toBe('SIGKILL')
   })
 })
