@@ -96,9 +96,13 @@ export class BackupTableStore {
   /** Each table's place in the order of use (persisted in orderDb). */
   private readonly lastUse = new Map<string, number>()
   private nextUse = 1
-  /** Forward pointers not pinned when last looked at, the one used longest ago first. */
+  /**
+   * Forward pointers not pinned when filed, the one used longest ago first.
+   * A copy taken since pins one without telling this store (any append
+   * can): it stays here until trim() takes it out, and is not counted.
+   */
   private readonly pointers = new Set<string>()
-  /** Hints not pinned when last looked at, the one adopted longest ago first. */
+  /** Hints not pinned when filed, the one adopted longest ago first (pinned since: as for pointers). */
   private readonly hints = new Set<string>()
   /** Chain ids whose table in the cache was written without sync (a crash may take it back). */
   private readonly volatile = new Set<string>()
@@ -178,14 +182,14 @@ export class BackupTableStore {
     return [...this.cache.values()]
   }
 
-  /** Tables held as hints now (for status and tests). */
+  /** Tables held as hints now, a pinned one not counted (for the metric and tests). */
   get hintCount (): number {
-    return this.hints.size
+    return this.unpinned(this.hints)
   }
 
-  /** Tables held as forward pointers now (for status and tests). */
+  /** Tables held as forward pointers now, a pinned one not counted (for the metric and tests). */
   get pointerCount (): number {
-    return this.pointers.size
+    return this.unpinned(this.pointers)
   }
 
   /**
@@ -264,7 +268,9 @@ export class BackupTableStore {
   /**
    * Files a chain's table again after this node's copy of it went (a
    * release deleted it): no longer pinned, it counts against its cap from
-   * now on. A restart files every table afresh.
+   * now on, last in the order as the newest (the copy kept it in use until
+   * now). Written without sync: a crash only makes it look older, as in
+   * used(). A restart files every table afresh.
    */
   async copyGone (chainId: string): Promise<void> {
     await this.serialized(async () => {
@@ -348,18 +354,32 @@ export class BackupTableStore {
     else this.hints.add(chainId)
   }
 
-  /** Drops the pointers and hints used longest ago past their caps; a table pinned since it was filed leaves the count instead. */
+  /**
+   * Drops the pointers and hints used longest ago past their caps. Tables
+   * pinned since they were filed leave their order first, wherever they sit
+   * in it: counted until they reached its front, they had an unpinned table
+   * dropped while fewer than the cap were held (a closing note). Only when
+   * over the cap, so a table adopted below it costs no pass over the order.
+   */
   private trim (): BatchOp[] {
     const ops: BatchOp[] = []
     for (const [order, max] of [[this.pointers, this.maxPointers], [this.hints, this.maxHints]] as const) {
+      if (order.size <= max) continue
+      for (const chainId of order) if (this.pinned(chainId)) order.delete(chainId)
       while (order.size > max) {
         const oldest = order.values().next().value as string
         order.delete(oldest)
-        if (this.pinned(oldest)) continue
         this.drop(oldest, ops)
       }
     }
     return ops
+  }
+
+  /** How many of the order's tables are not pinned now (a copy taken since one was filed pins it). */
+  private unpinned (order: Set<string>): number {
+    let count = 0
+    for (const chainId of order) if (!this.pinned(chainId)) count++
+    return count
   }
 
   private drop (chainId: string, ops: BatchOp[]): void {

@@ -11,6 +11,8 @@ import type { BinarySublevel, NodeDatabase } from '../../../src/storage/database
 import type { BackupTableStoreInit } from '../../../src/backup/store.ts'
 import type { AbstractBatchOperation } from 'abstract-level'
 import { madeUpPeerIds } from '../../utils/peer-ids.ts'
+import { LevelChainStore } from '../../../src/storage/level.ts'
+import { chainOf } from '../storage/helpers.ts'
 
 /** Backups a table names: peer ids as their peers write them (nothing else verifies). */
 const [bId, cId, dId, eId, fId, mId] = await madeUpPeerIds(6)
@@ -355,6 +357,71 @@ describe('backup - store', () => {
     expect(await keys('backup-tables')).toEqual(held(store))
     expect(await keys('order')).toEqual(held(store))
     expect(await keys('kept')).toEqual([self.id, backedUp.id, released[1].id, released[4].id, released[5].id].sort())
+  })
+
+  it('counts and drops only tables not pinned: one a copy pins since it was filed leaves its order at once, goes back last when the copy goes, and a restart gives the same counts', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-tables-'))
+    db = await openDatabase(dir)
+    const self = await identity()
+    // pinned as the node pins: a chain its chain store holds a copy of
+    let chains = await LevelChainStore.open(db)
+    const init = (d: NodeDatabase): BackupTableStoreInit => ({ self: self.id, kept: d.sublevel('kept'), order: d.sublevel('order'), maxHints: 2, maxPointers: 3, holds: (id) => chains.copyId(id) != null })
+    let store = new BackupTableStore(db.sublevel('backup-tables'), init(db))
+    await store.open()
+    const [a, b, c, d, e, f] = await Promise.all([0, 1, 2, 3, 4, 5].map(async () => await identity()))
+    const pointer = async (o: { key: PrivateKey, id: string }, epoch = 1): Promise<void> => { await store.adopt(await named(o, epoch, [bId], [self.id]), o.id, { keep: true }) }
+    const held = (s: BackupTableStore): string[] => s.all().map(t => t.table.chainId).sort()
+    const ids = (...os: Array<{ id: string }>): string[] => os.map(o => o.id).sort()
+    for (const o of [a, b, c]) await pointer(o)
+    expect(store.pointerCount).toBe(3)
+    // b's owner chose us again: a copy of b's chain arrives
+    await chains.appendMany(chainOf(b.id, 2))
+    expect(store.pointerCount).toBe(2)
+    await pointer(d)
+    expect(held(store)).toEqual(ids(a, b, c, d))
+    expect(store.pointerCount).toBe(3)
+    await pointer(e)
+    // a is the unpinned pointer used longest ago; b, pinned, is no pointer while the copy lasts
+    expect(held(store)).toEqual(ids(b, c, d, e))
+    expect(store.pointerCount).toBe(3)
+
+    const restart = async (): Promise<void> => {
+      await chains.close()
+      await db?.close()
+      db = await openDatabase(dir)
+      chains = await LevelChainStore.open(db)
+      store = new BackupTableStore(db.sublevel('backup-tables'), init(db))
+      await store.open()
+    }
+    await restart()
+    expect(held(store)).toEqual(ids(b, c, d, e))
+    expect(store.pointerCount).toBe(3)
+
+    // the copy released: b is a pointer again, the newest, so c (used longest ago) gives way
+    await chains.deleteChain(b.id)
+    await store.copyGone(b.id)
+    expect(held(store)).toEqual(ids(b, d, e))
+    expect(store.pointerCount).toBe(3)
+    await restart()
+    expect(held(store)).toEqual(ids(b, d, e))
+    expect(store.pointerCount).toBe(3)
+    // the order survived the restart: b is newer than d and e
+    await pointer(f)
+    expect(held(store)).toEqual(ids(b, e, f))
+
+    // hints alike: one a copy pins leaves the count, and the next hint pushes out no other
+    const [h1, h2, h3] = await Promise.all([0, 1, 2].map(async () => await identity()))
+    for (const o of [h1, h2]) await store.adopt(await named(o, 1, [bId]), o.id, { durable: false })
+    expect(store.hintCount).toBe(2)
+    await chains.appendMany(chainOf(h1.id, 1))
+    expect(store.hintCount).toBe(1)
+    await store.adopt(await named(h3, 1, [bId]), h3.id, { durable: false })
+    expect(held(store)).toEqual(ids(b, e, f, h1, h2, h3))
+    expect([store.pointerCount, store.hintCount]).toEqual([3, 2])
+    await restart()
+    expect(held(store)).toEqual(ids(b, e, f, h1, h2, h3))
+    expect([store.pointerCount, store.hintCount]).toEqual([3, 2])
+    await chains.close()
   })
 
   it('takes back in memory what a batch that fails would have changed: the table, its marker and the pointer it dropped', async () => {
