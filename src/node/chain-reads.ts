@@ -87,12 +87,15 @@ const MAX_QUORUM_READ_PASSES = 3
  * (checked every LEADER_RETRY_DELAY); stop() ends the watch. A leader that
  * froze (out of range, its connection still open) answers nothing: writes
  * and leader reads go to the next one as soon as it is elected here.
+ * `believed` is the leader this node knew when it asked: a write that
+ * follows the leader another node named asks one this node's view may not
+ * show yet, and that view still naming the old one is no move.
  */
-export function leaderMoved (driver: Pick<PaxosDriver, 'shared'>, leader: string): { signal: AbortSignal, stop: () => void } {
+export function leaderMoved (driver: Pick<PaxosDriver, 'shared'>, leader: string, believed = leader): { signal: AbortSignal, stop: () => void } {
   const moved = new AbortController()
   const watch = setInterval(() => {
     const now = driver.shared()?.leader()
-    if (now != null && now !== leader) moved.abort(new NoLeaderError(`the shared chain's leader moved from ${leader} to ${now}`))
+    if (now != null && now !== leader && now !== believed) moved.abort(new NoLeaderError(`the shared chain's leader moved from ${leader} to ${now}`))
   }, LEADER_RETRY_DELAY)
   return { signal: moved.signal, stop: () => { clearInterval(watch) } }
 }

@@ -51,6 +51,7 @@ import type { CommitResult, ReplicaStatus, ReplicationSummary } from './replica-
 import { encodeWrite } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
 import { ChainReads, leaderMoved } from './chain-reads.ts'
+import { namedLeaderProblem } from './named-leader.ts'
 import type { BlockRead, KeyRead, ReadOptions } from './chain-reads.ts'
 import { RecentWrites, memoryOwner, writeKey } from './recent-writes.ts'
 import { checkIdempotencyKey, idempotentRef, isIdempotencyKey } from './idempotency.ts'
@@ -458,20 +459,38 @@ export class Consensus {
             ? new NoQuorumError(`the shared chain has no leader: ${this.noMajorityReason(shared.status().booth)}`)
             : new NoLeaderError('the shared chain is electing a leader')
         } else {
-          // a leader that froze (out of range, its connection still open) answers nothing: once another
-          // is elected here, the write goes there (the same id: one that reached the old one commits once)
-          const moved = leaderMoved(this.driver, leader)
-          try {
-            return await this.forward(leader, SHARED_CHAIN, write, remaining, wait, writeId, idempotencyKey, moved.signal)
-          } catch (err) {
-            const name = (err as Error).name
-            // a definite outcome from the leader ends it; a moved or lost leader is retried
-            if (name === 'NoQuorumError' || name === 'CommitTimeoutError' || name === 'InvalidTransactionError') throw earlierMayCommit(err as Error, handedOver, idempotencyKey != null)
-            // the leader may hold it, unless it refused it or it never left this node
-            if (name !== 'NotProposerError' && !(err instanceof ProposerUnreachableError && !err.mayHaveCommitted)) handedOver = true
-            last = err as Error
-          } finally {
-            moved.stop()
+          // the node we take for the leader may name the one elected since (our view lags: we missed the
+          // election): that one is asked at once, one hop at most (it naming another waits for the pause)
+          let target = leader
+          for (let hop = 0; hop < 2 && remainingUntil(deadline) > 0; hop++) {
+            // a leader that froze (out of range, its connection still open) answers nothing: once another
+            // is elected here, the write goes there (the same id: one that reached the old one commits once)
+            const moved = leaderMoved(this.driver, target, leader)
+            try {
+              return await this.forward(target, SHARED_CHAIN, write, remainingUntil(deadline), wait, writeId, idempotencyKey, moved.signal)
+            } catch (err) {
+              const name = (err as Error).name
+              // a definite outcome from the leader ends it; a moved or lost leader is retried
+              if (name === 'NoQuorumError' || name === 'CommitTimeoutError' || name === 'InvalidTransactionError') throw earlierMayCommit(err as Error, handedOver, idempotencyKey != null)
+              // the leader may hold it, unless it refused it or it never left this node
+              if (name !== 'NotProposerError' && !(err instanceof ProposerUnreachableError && !err.mayHaveCommitted)) handedOver = true
+              last = err as Error
+            } finally {
+              moved.stop()
+            }
+            if (hop > 0 || !(last instanceof NotProposerError) || last.leader == null) break
+            const problem = namedLeaderProblem(last.leader, {
+              self: this.self,
+              answered: target,
+              connected: this.c.connectedMembers().map(p => p.toString()),
+              isClone: (peer) => this.driver.isClone(peer),
+              candidates: shared.candidates()
+            })
+            if (problem != null) {
+              last = new NotProposerError(`${last.message} (the leader it names is not followed: ${problem})`, last.leader)
+              break
+            }
+            target = last.leader
           }
         }
       }
