@@ -7,6 +7,7 @@
  * replica, and saves with fsync). The driver reads the record for hellos,
  * elections and whose shared-chain messages count (sameChain).
  */
+import { randomBytes } from 'node:crypto'
 import type { Logger } from '@libp2p/interface'
 import { toHex } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
@@ -19,6 +20,7 @@ import { adoptableFounder, bestCandidate, formationStep, listedChainStep, mostNa
 import type { PeerHello, PermissionedGenesis } from './shared-formation.ts'
 import { FORMATION_DELAY, SHARED_CHAIN, STRANDED_DELAY } from './paxos-constants.ts'
 import { LeftChains } from './left-chains.ts'
+import { INCARNATION_BYTES } from './incarnations.ts'
 
 export interface Formation {
   /** The founder's peer id, or a permissioned network's genesis id (PERMISSIONED_PREFIX…). */
@@ -50,6 +52,12 @@ export interface Formation {
    * founder's new incarnation at its next restart, and split the chain).
    */
   foundingUnknown?: boolean
+  /**
+   * We founded this chain with a fresh founding, random, not our
+   * incarnation: we had left the one we founded with this database (see
+   * step). Such a founding is no sign that our database was lost since.
+   */
+  refounded?: boolean
 }
 
 /** What the choice needs of the node: its identity, stores, peers' hellos and the shared replica. */
@@ -96,6 +104,8 @@ export class SharedChainChoice {
   private strandedSince?: number
   /** Said once a run: the connected members run only chains we left. */
   private saidOnlyLeft = false
+  /** Said once a run: a record of an earlier version left every chain we found, so we found none. */
+  private saidLeftAll = false
   /** Our permissioned shared chain is known to hold something here: it is never left (joinListedChain). */
   private held = false
   /** Since when the view founding ranks by has stood still (see viewChanged). */
@@ -193,7 +203,7 @@ export class SharedChainChoice {
   /** We founded our shared chain by id, not by database: ours was lost since (see PaxosDriver.openReplica). */
   wipedFounder (): boolean {
     const f = this.record
-    return f?.founder === this.h.self && f.founding != null && f.founding !== this.h.incarnation()
+    return f?.founder === this.h.self && f.refounded !== true && f.founding != null && f.founding !== this.h.incarnation()
   }
 
   /** The best-ranked of us and the connected members that said hello (see Hello.formingBest). */
@@ -257,10 +267,6 @@ export class SharedChainChoice {
       this.h.log.error('the connected members run only shared chains this node left (stranded here before): it takes none of them, and has no shared chain until a member of another connects')
     }
     if (step.action === 'wait' || this.record != null) return
-    if (step.action === 'found' && this.left.has(this.h.self, this.h.incarnation())) {
-      // we founded a chain with this database and left it: founding again would be that chain, our votes forgotten
-      return
-    }
     if (step.action === 'adopt') {
       const founding = this.foundingOf(step.founder, false)
       // none of them says a founding we did not leave: an unknown one would match the one we left
@@ -270,11 +276,34 @@ export class SharedChainChoice {
       await this.h.openShared()
       return
     }
-    await this.save({ founder: this.h.self, announced: false, founding: this.h.incarnation() })
-    this.h.log('founding the shared chain')
+    const founding = this.freshFounding()
+    if (founding == null) return
+    await this.save({ founder: this.h.self, announced: false, ...founding })
+    this.h.log(founding.refounded === true ? 'founding a fresh shared chain (we left the one founded with this database)' : 'founding the shared chain')
     const shared = await this.h.openShared()
     shared.campaign()
     shared.checkBooth()
+  }
+
+  /**
+   * The founding of a chain we found now: our incarnation, unless we founded
+   * one with this database and left it. Founding that again would be that
+   * chain, our votes in it forgotten; and waiting, as this node did, stalled
+   * formation for good, since the others wait for the best-ranked to found.
+   * A random founding makes it another chain under our id, as a founder that
+   * lost its database makes one. Undefined when we left every chain of ours
+   * (an entry of an earlier version, without a founding): none can be founded.
+   */
+  private freshFounding (): { founding: string, refounded?: true } | undefined {
+    const incarnation = this.h.incarnation()
+    if (!this.left.has(this.h.self, incarnation)) return { founding: incarnation }
+    const founding = toHex(randomBytes(INCARNATION_BYTES))
+    if (!this.left.has(this.h.self, founding)) return { founding, refounded: true }
+    if (!this.saidLeftAll) {
+      this.saidLeftAll = true
+      this.h.log.error('this node left a shared chain it founded, recorded by an earlier version without its founding: it founds none (a vehicle ranked below it must, or one that runs a chain)')
+    }
+    return undefined
   }
 
   private async save (f: Formation): Promise<void> {
