@@ -430,6 +430,8 @@ export class Consensus {
     let last: Error = new NoLeaderError('no shared chain has formed yet')
     // a leader may hold the write: an attempt of this call whose answer was lost (an earlier call's: keyedFailure)
     let handedOver = false
+    // why the leader a node named was not asked: said at the end, whatever the attempt cut by the deadline said
+    let unfollowed: string | undefined
     while (performance.now() < deadline && this.running) {
       const shared = this.driver.shared()
       const remaining = remainingUntil(deadline)
@@ -487,7 +489,7 @@ export class Consensus {
               candidates: shared.candidates()
             })
             if (problem != null) {
-              last = new NotProposerError(`${last.message} (the leader it names is not followed: ${problem})`, last.leader)
+              unfollowed = `${target} named ${JSON.stringify(last.leader.slice(0, 80))} as the leader, not followed: ${problem}`
               break
             }
             target = last.leader
@@ -505,7 +507,7 @@ export class Consensus {
     if (last.name === 'NotProposerError' || last.name === 'ProposerUnreachableError' || last.name === 'NoLeaderError') {
       // a leader may hold it (a probe's write failed so had committed): the caller must not take it for lost
       const outcome = handedOver ? ` (a leader took it, this attempt or an earlier one${idempotencyKey != null ? ' with the same key' : ''}, and no answer came: it may still commit, whole or not at all) ${retryAdvice(idempotencyKey != null)}` : ''
-      throw new NoLeaderError(`no shared-chain leader took the write within ${timeout} ms: ${last.message}${outcome}`, handedOver)
+      throw new NoLeaderError(`no shared-chain leader took the write within ${timeout} ms: ${last.message}${unfollowed != null ? ` (${unfollowed})` : ''}${outcome}`, handedOver)
     }
     throw last
   }

@@ -20,15 +20,15 @@ export interface NamedLeaderView {
   candidates: readonly string[]
 }
 
-/** Why the leader `named` is not to be followed, or undefined when it is. */
+/** Why the leader `named` is not to be followed (said of it), or undefined when it is. */
 export function namedLeaderProblem (named: string | undefined, v: NamedLeaderView): string | undefined {
   if (named == null || named === '') return 'it names none'
   // another form of an id (a CID) would be dialled as the same peer, and is no name a node sends
-  if (canonicalPeerId(named) !== named) return `${JSON.stringify(named.slice(0, 80))} is not a peer id in its usual form`
+  if (canonicalPeerId(named) !== named) return 'it is not a peer id in its usual form'
   if (named === v.self) return 'it names this node'
   if (named === v.answered) return 'it names itself'
-  if (!v.connected.includes(named)) return `${named} is not a member connected here`
-  if (v.isClone(named)) return `${named} is held as a clone (two processes run its identity)`
-  if (!v.candidates.includes(named)) return `${named} is not a candidate to lead the shared chain here`
+  if (!v.connected.includes(named)) return 'it is not a member connected here'
+  if (v.isClone(named)) return 'it is held as a clone (two processes run its identity)'
+  if (!v.candidates.includes(named)) return 'it is not a candidate to lead the shared chain here'
   return undefined
 }

@@ -23,8 +23,6 @@ describe('node - the leader a NOT_LEADER answer names', () => {
     expect(namedLeaderProblem('', view)).toBe('it names none')
     expect(namedLeaderProblem('not a peer id', view)).toContain('not a peer id in its usual form')
     expect(namedLeaderProblem(peerIdFromString(leader).toCID().toString(), view)).toContain('not a peer id in its usual form')
-    // a name past any peer id's length is cut in the reason
-    expect(namedLeaderProblem('x'.repeat(10_000), view)?.length).toBeLessThan(200)
     expect(namedLeaderProblem(self, view)).toBe('it names this node')
     expect(namedLeaderProblem(answered, view)).toBe('it names itself')
     expect(namedLeaderProblem(stranger, view)).toContain('not a member connected here')
