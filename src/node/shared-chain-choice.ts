@@ -301,7 +301,7 @@ export class SharedChainChoice {
     if (!this.left.has(this.h.self, founding)) return { founding, refounded: true }
     if (!this.saidLeftAll) {
       this.saidLeftAll = true
-      this.h.log.error('this node left a shared chain it founded, recorded by an earlier version without its founding: it founds none (a vehicle ranked below it must, or one that runs a chain)')
+      this.h.log.error('this node left a shared chain it founded, recorded by an earlier version without its founding: it founds none, and vehicles that wait for it to found form no chain until one that runs a chain connects')
     }
     return undefined
   }
