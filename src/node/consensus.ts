@@ -118,11 +118,19 @@ function remainingUntil (deadline: number): number {
  * leaders and restarts: the proposer first makes sure it applied what
  * earlier leaders got chosen (settleLeadership), then answers a write it
  * finds there with that commit, and otherwise proposes it with its id in the
- * batch, so every replica learns it.
+ * batch, so every replica learns it. Attempts of one write run one after
+ * the other here (ChainReplica.attemptOnce): the node's join of them
+ * (RecentWrites.once) forgets past its bound.
  */
-async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: WriteRef | undefined, timeout: number, wait: boolean, replicate = true): Promise<CommitResult> {
+export async function submitOnce (replica: ChainReplica, write: EncodedWrite, ref: WriteRef | undefined, timeout: number, wait: boolean, replicate = true): Promise<CommitResult> {
   if (ref == null) return await replica.submit(write, { timeout, waitForReplication: wait, replicate })
   const deadline = performance.now() + timeout
+  return await replica.attemptOnce(ref, timeout, async () => await submitAttempt(replica, write, ref, deadline, wait, replicate))
+}
+
+/** One attempt of submitOnce, the attempts of the write before it here ended. */
+async function submitAttempt (replica: ChainReplica, write: EncodedWrite, ref: WriteRef, deadline: number, wait: boolean, replicate: boolean): Promise<CommitResult> {
+  const timeout = remainingUntil(deadline)
   // a client's key (idempotentRef names a carrier), not the id one call's attempts share
   const keyed = ref.carrier != null
   await replica.settleLeadership(Math.min(timeout, LEADER_READ_TIMEOUT))

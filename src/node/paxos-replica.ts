@@ -41,6 +41,7 @@ import { DiskFullError } from '../storage/errors.ts'
 import { sameBooth, selectBooth } from './booth-select.ts'
 import { ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, OWN_CONFLICT_RECOVERY, OwnChainConflictError, retryAdvice } from './consensus-errors.ts'
 import { PAXOS_TIMING } from './paxos-constants.ts'
+import { withinMs } from '../protocols/time-limit.ts'
 import { MemberHold } from './member-hold.ts'
 import { LeaderReadWaiters } from './leader-reads.ts'
 import { ReplicaWaiters } from './replica-waiters.ts'
@@ -448,10 +449,23 @@ export class ChainReplica {
    * 'in flight' if one still does after `timeout` ms, 'stopped' if the
    * replica stopped meanwhile, 'unknown' if this replica cannot learn
    * whether it was chosen (see onDropped). (Attempts that overlap in time
-   * are joined before they get here, by RecentWrites.once.)
+   * are joined before they get here, by RecentWrites.once, or else run one
+   * after the other: attemptOnce.)
    */
   async landed (ref: WriteRef, timeout: number): Promise<Landing> {
     return await this.writes.landed(ref, this.elapsed() + timeout)
+  }
+
+  /**
+   * Runs `run`, an attempt of the write `ref` names (submitOnce), after the
+   * attempts of it under way here: one at a time, so a later one finds what
+   * the earlier committed (see WriteLedger.attempt). CommitTimeoutError if
+   * they have not settled within `timeout` ms: the earlier may still commit.
+   */
+  async attemptOnce<T> (ref: WriteRef, timeout: number, run: () => Promise<T>): Promise<T> {
+    const late = (): Error => new CommitTimeoutError(`an earlier attempt of this write to ${this.chainId} is under way on this node and has not ended in time; ` +
+      `it commits whole or not at all ${retryAdvice(ref.carrier != null)}`)
+    return await this.writes.attempt(ref, async (earlier) => { await withinMs(earlier, timeout, late) }, run)
   }
 
   /**

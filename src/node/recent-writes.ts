@@ -11,7 +11,9 @@
  * wrote nothing; after COMMIT_TIMEOUT the first may still commit, and the
  * retry waits for it on the replica (ChainReplica.landed) instead of
  * proposing the write again. The replica also holds a write memory let go
- * of while it still waited to be proposed (WriteLedger.enqueue).
+ * of while it still waited to be proposed (WriteLedger.enqueue), and runs
+ * the attempts of one write one at a time (WriteLedger.attempt): this join
+ * forgets past its bound, also an attempt still under way.
  */
 export interface RecentWritesInit {
   /** Writes remembered at most per writer (its oldest go first). @default 4096 */

@@ -78,6 +78,8 @@ export class WriteLedger {
    * thousands there, and each keyed write asks.
    */
   private readonly queued = new Map<string, Set<PendingWrite>>()
+  /** Attempts of writes with an id under way here, by key (attempt): each settles once it and those before it did. */
+  private readonly attempts = new Map<string, Promise<void>>()
 
   constructor (private readonly chainId: string) {}
 
@@ -99,6 +101,32 @@ export class WriteLedger {
     const { resolve, reject } = w
     w.resolve = (r) => { this.release(key, w); resolve(r) }
     w.reject = (err) => { this.release(key, w); reject(err) }
+  }
+
+  /**
+   * Runs `run`, an attempt of the write `ref` names, once the attempts of it
+   * that came before it here settled (`wait` bounds that wait: it rejects to
+   * give up). An attempt looks for the write (landed, rememberedWrite)
+   * before it queues it: two side by side both found nothing and both
+   * queued it, so it committed twice. The node joins attempts in memory
+   * (RecentWrites.once), but that memory forgets past its bound, also an
+   * attempt still under way (a test: a retry after one other write through
+   * the carrier, with the memory holding one).
+   */
+  async attempt<T> (ref: WriteRef, wait: (earlier: Promise<void>) => Promise<void>, run: () => Promise<T>): Promise<T> {
+    const key = this.keyOf(ref)
+    const earlier = this.attempts.get(key)
+    const mine = Promise.withResolvers<void>()
+    // one that gave up waiting leaves the next waiting for those before it too
+    const tail = earlier == null ? mine.promise : Promise.all([earlier, mine.promise]).then(() => {})
+    this.attempts.set(key, tail)
+    void tail.then(() => { if (this.attempts.get(key) === tail) this.attempts.delete(key) })
+    try {
+      if (earlier != null) await wait(earlier)
+      return await run()
+    } finally {
+      mine.resolve()
+    }
   }
 
   /** The write `w` no longer holds `key` (answered, or decided): retries waiting on it (landed) go on once nothing else does. */

@@ -192,20 +192,20 @@ describe('write protocol - retries with a write id', () => {
     // 4,096 more keyed writes through this node: its share of the write memory forgets the first attempt
     for (let i = 0; i < 4_096; i++) track(a.put(`flood/${i}`, utf8.encode('x'), opts(`flood-${i}`)))
     await waitFor(() => status()?.pending === 1 + 4_096, { timeout: 60_000, message: 'flood queued', state: status })
-    // the client's answer was lost: it sends the write again, same key, same body; the replica
-    // tells it where the first attempt stands (landed): out of flight, it would be queued again
+    // the client's answer was lost: it sends the write again, same key, same body; the replica runs
+    // the attempts of one write one at a time (attemptOnce): the retry waits for the first to end
     const replica = a.consensus.driver.replicaOf(chainId)
     if (replica == null) throw new Error('no replica of a\'s chain')
-    const landed = replica.landed.bind(replica)
-    const retryLanding = { asked: false, answered: false }
-    replica.landed = async (ref, timeout) => {
-      retryLanding.asked = true
-      return await landed(ref, timeout).finally(() => { retryLanding.answered = true })
+    const attemptOnce = replica.attemptOnce.bind(replica)
+    const retryAttempt = { asked: false, answered: false }
+    replica.attemptOnce = async (ref, timeout, run) => {
+      retryAttempt.asked = true
+      return await attemptOnce(ref, timeout, run).finally(() => { retryAttempt.answered = true })
     }
     const retry = a.put('victim', value, opts('order-1'))
     track(retry)
-    // it waits there for the first attempt, or (before the fix) heard that nothing held it and queued the write again
-    await waitFor(() => (retryLanding.asked && !retryLanding.answered) || (status()?.pending ?? 0) > 1 + 4_096, { message: 'the retry asked where the first attempt stands' })
+    // it waits there for the first attempt, or (before the fix to landed) heard that nothing held it and queued the write again
+    await waitFor(() => (retryAttempt.asked && !retryAttempt.answered) || (status()?.pending ?? 0) > 1 + 4_096, { message: 'the retry waits for the first attempt' })
     expect(status()?.pending, 'the retry queued nothing').toBe(1 + 4_096)
 
     deaf.on = false
