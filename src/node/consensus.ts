@@ -209,6 +209,12 @@ export class Consensus {
   private readonly forwarded = new RecentWrites<CommitResult>()
   /** Serializes the choice between VGuard's direct endOfBooth and our consensus on our own chain. */
   private ownGate: Promise<unknown> = Promise.resolve()
+  /**
+   * Ends of booth under way, until their block is appended or committed (not their round, which
+   * VGuardDB's stop cuts and awaits): stop() waits for them, so the stores are not closed under
+   * them (a test: the database closed under a direct append, which failed, block lost).
+   */
+  private readonly boothsUnderWay = new Set<Promise<number>>()
   /** Whether our own chain is back after a database loss, or behind what its backups hold (own-chain-return.ts). */
   private readonly ownReturn: OwnChainReturn
   /** Gets our own chain back after our database was lost, without waiting for a write. */
@@ -354,6 +360,8 @@ export class Consensus {
     await this.writes.stop()
     await (retry ? this.driver.pause() : this.driver.stop())
     await recalling
+    // after the driver: the replicas it closed answered a block waiting on consensus, and its fetches ended
+    await Promise.allSettled([...this.boothsUnderWay])
     await this.ownMarker?.settled()
   }
 
@@ -627,6 +635,23 @@ export class Consensus {
   }
 
   private async endOfBoothOnce (participants: string[], write: EncodedWrite, timeout: number, direct: (id?: Uint8Array) => Promise<number>, ref?: WriteRef): Promise<ReplicationOutcome> {
+    const block = this.boothBlock(write, timeout, direct, ref)
+    this.boothsUnderWay.add(block)
+    let height: number
+    try {
+      height = await block
+    } finally {
+      this.boothsUnderWay.delete(block)
+    }
+    // the round below is the block's: its participants choose the backups (the commit runs no round of its
+    // own), so it is a round of its own, never one a put() queued with the booth as participants
+    const round = await this.c.vguarddb.afterCommit(this.self, participants, { own: true })
+    // the round's table covers this block and maybe later ones: the answer names this block
+    return { ...round, height }
+  }
+
+  /** An end of booth's block on our chain: appended directly before our consensus runs on it, else committed through it. Its height. */
+  private async boothBlock (write: EncodedWrite, timeout: number, direct: (id?: Uint8Array) => Promise<number>, ref?: WriteRef): Promise<number> {
     await this.c.vguarddb.checkOwnConflict()
     // only the append goes through the gate: the round after it (minutes, with a backup frozen) held up every
     // write and first read of our chain behind it
@@ -635,26 +660,22 @@ export class Consensus {
       await this.ownReturn.caughtUp()
       // consensus ran on it before this node lost that state: the block goes through it again
       if (await this.ownReturn.consensusRan()) return undefined
-      // a stop meanwhile closes the stores: nothing is appended (it surfaced as the store's StoreClosedError)
+      // a stop that began meanwhile would close the stores under the append: nothing is appended
       if (!this.running) throw new ConsensusStoppedError('consensus stopped before the end of booth\'s block was appended: nothing written')
-      const height = await direct(ref?.id).catch((err: Error) => {
-        throw this.running ? err : new ConsensusStoppedError(`consensus stopped while the end of booth's block was appended (${err.message}): nothing written`)
-      })
+      // stop() waits for this append (boothsUnderWay): a failure is the append's own, never the stop's closing
+      // the store under it, and is not called "nothing written" (it said so, and the block may have reached the store)
+      const height = await direct(ref?.id)
       await this.ownMarker?.claim()
       return height
     })
-    if (appended != null) return { ...await this.c.vguarddb.afterCommit(this.self, participants, { own: true }), height: appended }
+    if (appended != null) return appended
     if (!this.running) throw new ConsensusStoppedError('consensus is not running')
     // a keyed booth appended directly before our chain ran consensus is answered with its block
     const earlier = ref == null ? undefined : await this.c.vguarddb.boothAppended(ref.id)
-    // the round below is the block's: its participants choose the backups (the commit runs no round of its
-    // own), so it is a round of its own, never one a put() queued with the booth as participants
     const committed = earlier ?? (ref == null
       ? await this.appendOwn(write, timeout, false, undefined, false)
       : await this.appendOwnKeyed(write, timeout, false, ref, false))
-    const round = await this.c.vguarddb.afterCommit(this.self, participants, { own: true })
-    // the round's table covers this block and maybe later ones: the answer names this block
-    return { ...round, height: committed.height }
+    return committed.height
   }
 
   /**
