@@ -406,7 +406,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   }
 
   async append (transactions: TransactionInput[], options?: WriteOptions): Promise<CommitResult> {
-    this.checkWritable(options)
+    this.checkWritable(options?.idempotencyKey)
     const write = this.appendAndTell(transactions, options)
     // node:stopped is the last event: stop() waits for the outcome of every write it finds under way
     this.writesUnderWay.add(write)
@@ -446,17 +446,18 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   }
 
   /**
-   * A write needs a started node. A keyed one refused here ran nothing, but an
-   * earlier attempt under its key (through another node, before a restart)
-   * may still commit: like every keyed write's 503 (Consensus's keyedFailure),
-   * it says so (a review: a stopped node's said nothing of it).
+   * A write (or an end of booth) needs a started node. A keyed one refused
+   * here ran nothing, but an earlier attempt under its key (through another
+   * node, before a restart) may still commit: like every keyed write's 503
+   * (Consensus's keyedFailure), it says so (a review: a stopped node's said
+   * nothing of it; a test: a keyed end of booth's said nothing either).
    */
-  private checkWritable (options?: WriteOptions): void {
+  private checkWritable (idempotencyKey: unknown): void {
     try {
       this.checkOpen()
       if (this.status !== 'started') throw new NotStartedError('node is not started')
     } catch (err) {
-      if (!isIdempotencyKey(options?.idempotencyKey)) throw err
+      if (!isIdempotencyKey(idempotencyKey)) throw err
       const message = `${(err as Error).message}: this attempt ran nothing, and an earlier attempt under the same idempotency key (through another node, or before a restart) may still commit, whole or not at all: a retry with the key gets its outcome`
       throw err instanceof NotStartedError ? new NotStartedError(message, true) : new NodeStoppedError(message, true)
     }
@@ -553,8 +554,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   }
 
   async endOfBooth (input: EndOfBoothInput): Promise<ReplicationOutcome> {
-    this.checkOpen()
-    if (this.status !== 'started') throw new NotStartedError('node is not started')
+    // from JavaScript the input may be anything: checked by Consensus
+    this.checkWritable((input as Partial<EndOfBoothInput> | null | undefined)?.idempotencyKey)
     // once our own consensus runs on this chain, VGuard's blocks go through it too (one order)
     return await this.consensus.endOfBooth(input, async (booth, id) => await this.vguarddb.appendEndOfBooth(booth, id))
   }

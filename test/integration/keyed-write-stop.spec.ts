@@ -2,7 +2,9 @@
  * Ends of booth and a node's stop. stop() waits for an end of booth's block
  * under way (its append, or its commit) before anything closes the stores:
  * a stop that closed them under a running endOfBooth gave the store's
- * StoreClosedError.
+ * StoreClosedError. And a keyed end of booth refused because the node is not
+ * started, stopping or stopped ran nothing, but an earlier attempt under its
+ * key may have committed: it says so (`mayHaveCommitted`), as a keyed write does.
  * Real nodes over TCP on 127.0.0.1; the block's append is held at VGuardDB's
  * door until the node's consensus stopped its replicas.
  */
@@ -69,5 +71,34 @@ describe('own chain - keyed ends of booth and a stop', () => {
     else expect(outcome.height).toBe(1)
     const again = await cluster.create({ dataDir })
     expect((await again.chains.get(self, 'k'))?.value).toEqual(value)
+  })
+
+  it('a keyed end of booth refused because the node is not started, stopping or stopped may have committed', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    const participants = [b.peerId.toString()]
+    const input = (key: string, idempotencyKey?: string): Parameters<VGuardNode['endOfBooth']>[0] =>
+      ({ participants, transactions: [{ key, value: utf8.encode(key) }], ...(idempotencyKey != null ? { idempotencyKey } : {}) })
+    const outcome = async (p: Promise<unknown>): Promise<unknown> => await p.then(() => 'resolved', (err: unknown) => err)
+
+    const notStarted = await cluster.create({ kBackups: 1 })
+    expect(await outcome(notStarted.endOfBooth(input('n', 'booth-n')))).toMatchObject({ name: 'NotStartedError', mayHaveCommitted: true, message: expect.stringMatching(/earlier attempt under the same idempotency key/) })
+    expect(await outcome(notStarted.endOfBooth(input('n')))).toMatchObject({ name: 'NotStartedError' })
+    expect(await outcome(notStarted.endOfBooth(input('n')))).not.toHaveProperty('mayHaveCommitted', true)
+
+    const hold = holdAppendUntilStop(a)
+    const first = outcome(a.endOfBooth(input('first', 'booth-1')))
+    await hold.entered
+    // behind the first at our chain's gate: refused there once the stop begins
+    const keyedBehind = outcome(a.endOfBooth(input('second', 'booth-2')))
+    const plainBehind = outcome(a.endOfBooth(input('third')))
+    const stopping = cluster.stopNode(a)
+    const duringStop = outcome(a.endOfBooth(input('fourth', 'booth-4')))
+    await stopping
+    await first
+    expect(await keyedBehind).toMatchObject({ name: 'ConsensusStoppedError', mayHaveCommitted: true, message: expect.stringMatching(/earlier attempt under the same idempotency key/) })
+    expect(await plainBehind).toMatchObject({ name: 'ConsensusStoppedError', mayHaveCommitted: false })
+    expect(await duringStop).toMatchObject({ name: 'NodeStoppedError', mayHaveCommitted: true, message: expect.stringMatching(/earlier attempt under the same idempotency key/) })
+    expect(await outcome(a.endOfBooth(input('fifth', 'booth-5')))).toMatchObject({ name: 'NodeStoppedError', mayHaveCommitted: true })
+    expect(await outcome(a.endOfBooth(input('fifth')))).not.toHaveProperty('mayHaveCommitted', true)
   })
 })
