@@ -78,8 +78,11 @@ export class WriteLedger {
    * thousands there, and each keyed write asks.
    */
   private readonly queued = new Map<string, Set<PendingWrite>>()
-  /** Attempts of writes with an id under way here, by key (attempt): each settles once it and those before it did. */
-  private readonly attempts = new Map<string, Promise<void>>()
+  /**
+   * Attempts of writes with an id under way here, by key (attempt): `tail` settles once the last
+   * one and those before it did; `applied`, once the write is applied here.
+   */
+  private readonly attempts = new Map<string, { tail: Promise<void>, applied: PromiseWithResolvers<void> }>()
 
   constructor (private readonly chainId: string) {}
 
@@ -105,24 +108,26 @@ export class WriteLedger {
 
   /**
    * Runs `run`, an attempt of the write `ref` names, once the attempts of it
-   * that came before it here settled (`wait` bounds that wait: it rejects to
-   * give up). An attempt looks for the write (landed, rememberedWrite)
-   * before it queues it: two side by side both found nothing and both
-   * queued it, so it committed twice. The node joins attempts in memory
-   * (RecentWrites.once), but that memory forgets past its bound, also an
-   * attempt still under way (a test: a retry after one other write through
-   * the carrier, with the memory holding one).
+   * that came before it here settled, or the write is applied (an earlier
+   * one may wait for its replication round: the block is the answer); `wait`
+   * bounds that wait (it rejects to give up). An attempt looks for the write
+   * (landed, rememberedWrite) before it queues it: two side by side both
+   * found nothing and both queued it, so it committed twice. The node joins
+   * attempts in memory (RecentWrites.once), but that memory forgets past its
+   * bound, also an attempt still under way (a test: a retry after one other
+   * write through the carrier, with the memory holding one).
    */
   async attempt<T> (ref: WriteRef, wait: (earlier: Promise<void>) => Promise<void>, run: () => Promise<T>): Promise<T> {
     const key = this.keyOf(ref)
     const earlier = this.attempts.get(key)
     const mine = Promise.withResolvers<void>()
     // one that gave up waiting leaves the next waiting for those before it too
-    const tail = earlier == null ? mine.promise : Promise.all([earlier, mine.promise]).then(() => {})
-    this.attempts.set(key, tail)
-    void tail.then(() => { if (this.attempts.get(key) === tail) this.attempts.delete(key) })
+    const tail = earlier == null ? mine.promise : Promise.all([earlier.tail, mine.promise]).then(() => {})
+    const applied = earlier?.applied ?? Promise.withResolvers<void>()
+    this.attempts.set(key, { tail, applied })
+    void tail.then(() => { if (this.attempts.get(key)?.tail === tail) this.attempts.delete(key) })
     try {
-      if (earlier != null) await wait(earlier)
+      if (earlier != null) await wait(Promise.race([earlier.tail, applied.promise]))
       return await run()
     } finally {
       mine.resolve()
@@ -227,6 +232,8 @@ export class WriteLedger {
     this.applied.set(key, result, 0, owner)
     // another leader committed a retry of it, say
     this.uncertain.delete(key)
+    // attempts waiting for an earlier one (attempt) find it applied now
+    this.attempts.get(key)?.applied.resolve()
     return { key, owner, at: now, height: result.height, hash: result.hash }
   }
 
@@ -234,6 +241,7 @@ export class WriteLedger {
   learnApplied (key: string, result: CommitResult, age: number, owner?: string): void {
     this.applied.set(key, result, age, owner)
     this.uncertain.delete(key)
+    this.attempts.get(key)?.applied.resolve()
   }
 
   /** The keys of unknown fate noted since the last call, for the drive loop to keep on disk. */

@@ -17,6 +17,7 @@ import { submitOnce } from '../../../src/node/consensus.ts'
 import type { CommitResult } from '../../../src/node/replica-types.ts'
 import { enc } from '../storage/helpers.ts'
 import { SELF, useOwnReplica } from './helpers/own-replica.ts'
+import { waitFor } from '../../utils/wait.ts'
 import { SHARED, ThreeReplicas } from './helpers/three-replicas.ts'
 
 /** Transactions of `chainId` that write `key` (two copies of one write may share a block). */
@@ -50,6 +51,23 @@ describe('node - keyed attempts of one write whose join the node forgot', () => 
     expect(again.height).toBe(once.height)
     expect(again.hash).toEqual(once.hash)
     expect(await transactionsWriting(store, SELF, 'shipped')).toBe(1)
+  })
+
+  it('a retry beside a first attempt that committed and waits for its replication round gets the block at once', async () => {
+    const store = new MemoryChainStore()
+    // the round after the commit never ends: the first attempt waits for it until its deadline
+    const replica = await fixture.open({ store, afterCommit: async () => await new Promise(() => {}) })
+    const write = encodeWrite([{ key: 'paid', value: enc.encode('order-1') }])
+    const ref = idempotentRef(SELF, 'order-1', write.payload, 'gateway')
+    let first: CommitResult | Error | undefined
+    void submitOnce(replica, write, ref, 60_000, true).then(r => { first = r }, (err: Error) => { first = err })
+    await waitFor(async () => (await store.tip(SELF)).height === 1, { message: 'the first attempt committed' })
+
+    // not joined: it waits for the first only until the write is applied, not for its round
+    const again = await submitOnce(replica, write, ref, 20_000, true)
+    expect(again.height).toBe(1)
+    expect(first, 'the first attempt still waits for its round').toBeUndefined()
+    expect(await transactionsWriting(store, SELF, 'paid')).toBe(1)
   })
 })
 
