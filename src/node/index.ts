@@ -296,6 +296,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       capacityHint: (peerId) => this.peering.capacityOf(peerId),
       // two processes that run one identity take no copy from us nor give us theirs (bound late: consensus watches for them)
       isMember: (peer) => this.peering.isMember(peer) && this.consensus?.driver.isClone(peer.toString()) !== true,
+      // ...and are told so at once: waiting would not change it (a clone's round waited ~9 s per backup for nothing)
+      refusal: (peer) => this.consensus?.driver.cloneRefusal(peer.toString()),
       isAllowed: (peerId) => this.peering.isAllowed(peerId),
       members: () => this.peering.connectedMembers(),
       // bound late: consensus is built after (it drives this orchestrator)

@@ -31,7 +31,7 @@ import type { ChainStore } from '../storage/index.ts'
 import { headerAt } from '../storage/header-at.ts'
 import type { NodeDatabase } from '../storage/database.ts'
 import { LevelPaxosStore } from '../storage/paxos-store.ts'
-import { PaxosTransport } from '../protocols/paxos/index.ts'
+import { CLONE_WINDOW, PaxosTransport } from '../protocols/paxos/index.ts'
 import type { ChainMessage, HelloInfo } from '../protocols/paxos/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
 import { MAX_PROBLEM_LENGTH } from '../protocols/write/index.ts'
@@ -710,6 +710,17 @@ export class PaxosDriver {
   /** Whether `peer` is held as two processes may run its identity now, for certain or until it is known (clones.ts): no member meanwhile. */
   isClone (peer: string): boolean {
     return this.transport.clones.held(peer)
+  }
+
+  /**
+   * Why `peer` is refused at once by the services that serve members, if it
+   * is: two processes run its identity for certain. A hold not confirmed yet
+   * (maybe a restart whose old connection is being asked) is only waited on:
+   * it may end within the services' membership wait.
+   */
+  cloneRefusal (peer: string): string | undefined {
+    if (!this.transport.clones.confirmed(peer)) return undefined
+    return `two processes run its identity (a data dir copied with its peer.key?): no member here until only one of them is heard for ${CLONE_WINDOW / 1000} s`
   }
 
   /** Peers whose shared-chain votes are held back: they lost their database (forgetful-members.ts). */

@@ -158,6 +158,8 @@ export interface VGuardDBComponents {
   onCapacityChange?: () => void
   /** Connected members of our network (the peering's view): only they may read from us or push us a chain. */
   isMember?: (peer: PeerId) => boolean
+  /** Why a peer of our network is kept out for a lasting reason (two processes run its identity): its transfers, reads and releases are refused at once, told why. */
+  refusal?: (peer: PeerId) => string | undefined
   /** Whether a vehicle may take part (a permissioned network: its allow list). Gossiped tables of others' chains are not kept. @default all */
   isAllowed?: (peerId: string) => boolean
   /** The connected members themselves: asked for a chain's table when no holder the reader knows answers. */
@@ -279,6 +281,7 @@ export class VGuardDB {
     this.replicate = new ReplicateService({
       ...base,
       isMember: components.isMember,
+      refusal: components.refusal,
       freeCapacity: async () => await this.freeCapacity(),
       onOffer: async (chainId) => { await this.c.onOffered?.(chainId) },
       // noted under the chain's lock: a release's delete under way ends first, and one not begun sees this offer
@@ -290,6 +293,7 @@ export class VGuardDB {
     this.release = new ReleaseService({
       ...base,
       isMember: components.isMember,
+      refusal: components.refusal,
       tables: this.tables,
       offeredEpoch: (chainId) => this.offeredEpoch(chainId),
       exclusive: async (chainId, task) => await this.chainLock.run(chainId, task),
@@ -301,7 +305,7 @@ export class VGuardDB {
         this.c.events.safeDispatchEvent('backup:released', { detail: { chainId, epoch } })
       }
     })
-    this.read = new ReadService({ ...base, tables: this.tables, isMember: components.isMember, confirmLeader: components.confirmLeader, runs: components.runs, settle: components.settle })
+    this.read = new ReadService({ ...base, tables: this.tables, isMember: components.isMember, refusal: components.refusal, confirmLeader: components.confirmLeader, runs: components.runs, settle: components.settle })
     this.redirects = new RedirectReads({
       self: this.self,
       tables: this.tables,

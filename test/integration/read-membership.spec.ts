@@ -102,6 +102,37 @@ describe('read - only members of our network may read', () => {
   })
 })
 
+describe('read - a member refused for a lasting reason', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  it('is refused at once (two processes run its identity), told why and served nothing', async () => {
+    const A = await holder(cluster)
+    const B = await cluster.create()
+    await B.start()
+    const protocol = '/vguard-test/read-refused/1.0.0'
+    // longer than the test may run: a holder that waited it out would fail the test by its timeout
+    const guarded = new ReadService({
+      libp2p: A.libp2p,
+      store: A.chains,
+      tables: A.vguarddb.tables,
+      logger: defaultLogger(),
+      isMember: () => false,
+      refusal: (peer: PeerId) => peer.equals(B.peerId) ? 'two processes run its identity' : undefined
+    }, { protocol, membershipWait: 10 * 60_000 })
+    await guarded.start()
+    try {
+      await B.libp2p.dial(A.multiaddrs[0])
+      const refused = await clientOf(B, protocol).ask(A.peerId, keyOf(A))
+      expect(refused).toMatchObject({ status: ReadResponse.Status.FORBIDDEN, height: 0, message: 'two processes run its identity' })
+      expect(refused.value.byteLength).toBe(0)
+      expect(guarded.stats).toEqual({ answered: 0, refused: 1 })
+    } finally {
+      await guarded.stop()
+    }
+  })
+})
+
 /** A client-only ReadService on `node` speaking `protocol` (it never serves). */
 function clientOf (node: VGuardNode, protocol: string): ReadService {
   return new ReadService({ libp2p: node.libp2p, store: node.chains, tables: node.vguarddb.tables, logger: defaultLogger() }, { protocol })

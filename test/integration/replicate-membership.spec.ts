@@ -105,6 +105,29 @@ describe('replicate - only members of our network may push a chain', () => {
     }
   })
 
+  it('a peer of our network refused for a lasting reason (two processes run its identity) is refused at once, told why; nothing is stored', async () => {
+    const B = await vehicle(cluster)
+    const C = await vehicle(cluster)
+    const chainId = C.peerId.toString()
+    const protocol = '/vguard-test/replicate-refused/1.0.0'
+    // longer than the test may run: a backup that waited it out would fail the test by its timeout
+    const backup = service(B, protocol, {
+      isMember: () => false,
+      refusal: (peer) => peer.equals(C.peerId) ? 'two processes run its identity' : undefined
+    }, 10 * 60_000)
+    await backup.start()
+    try {
+      await C.libp2p.dial(B.multiaddrs[0])
+      await waitFor(() => memberOf(B)(C.peerId), { message: 'B identified C' })
+      await expect(service(C, protocol).replicateTo(B.peerId, chainId, { epoch: 1 })).rejects.toMatchObject({
+        name: 'ReplicateRefusedError', message: expect.stringMatching(/FORBIDDEN: two processes run its identity/)
+      })
+      expect(await B.chains.info(chainId)).toBeUndefined()
+    } finally {
+      await backup.stop()
+    }
+  })
+
   it('a peer waited for gets no more than its streams\' windows in: nothing it sends is read before it counts', async () => {
     const MiB = 1024 * 1024
     const STREAMS = 4

@@ -36,6 +36,7 @@ export { toWire, fromWire } from './messages.ts'
 export { PaxosFrame, PaxosMessage, Batch } from './pb/paxos.ts'
 export { PROTOCOL_NAME, PROTOCOL_VERSION, MAX_FRAME_BYTES } from './constants.ts'
 export { OlderProcessGoneError } from './errors.ts'
+export { CLONE_WINDOW } from './clones.ts'
 
 export function paxosTransport (init: PaxosTransportInit = {}): (components: PaxosTransportComponents) => PaxosTransport {
   return (components) => new PaxosTransport(components, init)

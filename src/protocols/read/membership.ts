@@ -10,6 +10,12 @@
  * vguard-node at all) is refused at once, and one not identified yet is
  * waited for a little: it may open its stream the moment its identify of us
  * finished, before ours of it did.
+ *
+ * A peer of our network may also be kept out for a lasting reason the node
+ * knows (`refusal`: two processes run its identity). Waiting would not change
+ * that, and the sender of a replication round waited out the whole wait per
+ * stream (~9 s a round) for a backup that would never take it: it is refused
+ * at once, told why.
  */
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { networkOfAgent } from '../agent.ts'
@@ -20,19 +26,26 @@ export type Membership = 'member' | 'outsider' | 'unknown'
 export interface MembershipInit {
   libp2p: Pick<Libp2p, 'peerId' | 'peerStore'>
   isMember?: (peer: PeerId) => boolean
+  /** Why a peer is kept out for a lasting reason (not one identify settles in a moment); undefined: none. */
+  refusal?: (peer: PeerId) => string | undefined
 }
+
+/** What a peer refused as no member is told. */
+export const NOT_A_MEMBER = 'not a member of this network'
 
 const utf8d = new TextDecoder()
 
 export class MembershipCheck {
   private readonly libp2p: Pick<Libp2p, 'peerId' | 'peerStore'>
   private readonly isMember?: (peer: PeerId) => boolean
+  private readonly refusal?: (peer: PeerId) => string | undefined
   /** Our own network, from our agent (identify stores it in the peer store when it starts). */
   private own?: string
 
   constructor (init: MembershipInit) {
     this.libp2p = init.libp2p
     this.isMember = init.isMember
+    this.refusal = init.refusal
   }
 
   async judge (peer: PeerId): Promise<Membership> {
@@ -54,11 +67,23 @@ export class MembershipCheck {
    * says the service stopped.
    */
   async admit (connection: Pick<Connection, 'remotePeer' | 'status'>, wait: number, running: () => boolean = () => true): Promise<boolean> {
+    return await this.refusalOf(connection, wait, running) === undefined
+  }
+
+  /**
+   * As admit, but says why a peer is refused (undefined: it is served): the
+   * lasting reason `refusal` gives, at once, or NOT_A_MEMBER.
+   */
+  async refusalOf (connection: Pick<Connection, 'remotePeer' | 'status'>, wait: number, running: () => boolean = () => true): Promise<string | undefined> {
     const until = performance.now() + wait
     while (true) {
+      // asked at every turn: a peer waited for may turn out to be one (a clone heard while its stream waited)
+      const lasting = this.refusal?.(connection.remotePeer)
+      if (lasting != null) return lasting
       const verdict = await this.judge(connection.remotePeer)
-      if (verdict !== 'unknown') return verdict === 'member'
-      if (!running() || connection.status !== 'open' || performance.now() >= until) return false
+      if (verdict === 'member') return undefined
+      if (verdict === 'outsider') return NOT_A_MEMBER
+      if (!running() || connection.status !== 'open' || performance.now() >= until) return NOT_A_MEMBER
       await new Promise(resolve => setTimeout(resolve, 50))
     }
   }

@@ -26,6 +26,12 @@ export interface ReadComponents {
    */
   isMember?: (peer: PeerId) => boolean
   /**
+   * Why a peer of our network is kept out for a lasting reason (two processes
+   * run its identity): refused FORBIDDEN at once with that reason, not
+   * waited for. Default: none.
+   */
+  refusal?: (peer: PeerId) => string | undefined
+  /**
    * For `leader` requests: resolves once this node is confirmed as the
    * chain's leader and has applied everything chosen before the call
    * (consensus's read index). Without it, every `leader` request gets NOT_LEADER.
@@ -119,7 +125,7 @@ export class ReadService {
     this.protocol = init.protocol ?? READ_PROTOCOL
     this.timeout = init.timeout ?? MESSAGE_TIMEOUT
     this.membershipWait = init.membershipWait ?? MEMBERSHIP_WAIT
-    this.membership = new MembershipCheck({ libp2p: components.libp2p, isMember: components.isMember })
+    this.membership = new MembershipCheck({ libp2p: components.libp2p, isMember: components.isMember, refusal: components.refusal })
     this.log = components.logger.forComponent('vguard:read')
   }
 
@@ -149,11 +155,12 @@ export class ReadService {
     // a request is 4 KiB at most: nothing more is buffered (the reader's default is 4 MiB a stream)
     const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES, maxBufferSize: readBufferFor(MAX_REQUEST_BYTES) })
     let res: Partial<ReadResponse>
-    if (!await this.admit(connection)) {
+    const refused = await this.refusalOf(connection)
+    if (refused != null) {
       // not even the request is read: an outsider learns nothing, not whether we hold the chain
       this.stats.refused++
-      this.log('refusing a read from %p: not a member of this network', connection.remotePeer)
-      res = { status: Status.FORBIDDEN, message: 'not a member of this network' }
+      this.log('refusing a read from %p: %s', connection.remotePeer, refused)
+      res = { status: Status.FORBIDDEN, message: refused }
     } else {
       const req = await withDeadline(this.timeout, async (signal) => await pbs.read(REQUEST, { signal }), 'no read request')
       try {
@@ -170,9 +177,9 @@ export class ReadService {
     await withDeadline(this.timeout, async (signal) => { await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).write(full, ReadResponse, { signal }) }, 'read answer not taken')
   }
 
-  /** Whether the remote peer is a member of our network, waiting a little for its identify to finish. */
-  private async admit (connection: Connection): Promise<boolean> {
-    return await this.membership.admit(connection, this.membershipWait, () => this.running)
+  /** Why the remote peer may not read (undefined: a member of our network), waiting a little for its identify to finish. */
+  private async refusalOf (connection: Connection): Promise<string | undefined> {
+    return await this.membership.refusalOf(connection, this.membershipWait, () => this.running)
   }
 
   /** What this node answers for a request; bad requests get INVALID, never an exception. */

@@ -22,6 +22,12 @@ export interface ReleaseComponents {
    * here for good, one release each. @default every peer (the protocol's own tests)
    */
   isMember?: (peer: PeerId) => boolean
+  /**
+   * Why a peer of our network is kept out for a lasting reason (two processes
+   * run its identity): refused FORBIDDEN at once with that reason, not
+   * waited for. @default none
+   */
+  refusal?: (peer: PeerId) => string | undefined
   tables: BackupTableStore
   logger: ComponentLogger
   /** The newest epoch the chain's owner has opened a transfer to us for (0 if none). */
@@ -67,7 +73,7 @@ export class ReleaseService {
     this.protocol = init.protocol ?? RELEASE_PROTOCOL
     this.timeout = init.timeout ?? MESSAGE_TIMEOUT
     this.membershipWait = init.membershipWait ?? MEMBERSHIP_WAIT
-    if (components.isMember != null) this.membership = new MembershipCheck({ libp2p: components.libp2p, isMember: components.isMember })
+    if (components.isMember != null || components.refusal != null) this.membership = new MembershipCheck({ libp2p: components.libp2p, isMember: components.isMember, refusal: components.refusal })
     this.log = components.logger.forComponent('vguard:release')
   }
 
@@ -104,10 +110,11 @@ export class ReleaseService {
     // a request is 32 KiB at most: nothing more is buffered (the reader's default is 4 MiB a stream)
     const pbs = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES, maxBufferSize: readBufferFor(MAX_MESSAGE_BYTES) })
     let res: Partial<ReleaseResponse>
-    if (this.membership != null && !await this.membership.admit(connection, this.membershipWait)) {
+    const refused = await this.membership?.refusalOf(connection, this.membershipWait)
+    if (refused != null) {
       // not even the request is read
-      this.log('refusing a release from %p: not a member of this network', connection.remotePeer)
-      res = { status: ReleaseResponse.Status.FORBIDDEN, message: 'not a member of this network' }
+      this.log('refusing a release from %p: %s', connection.remotePeer, refused)
+      res = { status: ReleaseResponse.Status.FORBIDDEN, message: refused }
     } else {
       // a request that does not come in time ends the stream (handleProtocol aborts it): no answer is owed
       const req = await withDeadline(this.timeout, async (signal) => await pbs.read(REQUEST, { signal }), 'no release request')

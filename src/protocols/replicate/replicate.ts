@@ -39,6 +39,12 @@ export interface ReplicateComponents {
    */
   isMember?: (peer: PeerId) => boolean
   /**
+   * Backup side: why a peer of our network is kept out for a lasting reason
+   * (two processes run its identity); such a peer is refused FORBIDDEN at
+   * once with that reason, not waited for. @default none
+   */
+  refusal?: (peer: PeerId) => string | undefined
+  /**
    * Backup side: the copy of `chainId` is complete up to `tip` and durable
    * (the store's flush() ran); called before DONE is answered.
    */
@@ -195,7 +201,7 @@ export class ReplicateService {
     this.messageTimeout = init.messageTimeout ?? MESSAGE_TIMEOUT
     this.progressBytes = init.progressBytes ?? PROGRESS_BYTES
     this.membershipWait = init.membershipWait ?? MEMBERSHIP_WAIT
-    if (components.isMember != null) this.membership = new MembershipCheck({ libp2p: components.libp2p, isMember: components.isMember })
+    if (components.isMember != null || components.refusal != null) this.membership = new MembershipCheck({ libp2p: components.libp2p, isMember: components.isMember, refusal: components.refusal })
     this.reservations = new Reservations(components.freeCapacity)
     this.offers = new InboundBudget(init.offerBudget ?? OFFER_BUDGET, 'replication offers')
     this.log = components.logger.forComponent('vguard:replicate')

@@ -47,15 +47,15 @@ export interface ServeOptions {
 }
 
 /**
- * Whether the remote is a member of our network. A peer may open its stream
- * the moment its identify of us finished, before ours of it did: one not
- * identified yet is waited for a little, one identify showed to be an
- * outsider is refused at once.
+ * Why the remote may not push a chain, if it may not (undefined: a member of
+ * our network). A peer may open its stream the moment its identify of us
+ * finished, before ours of it did: one not identified yet is waited for a
+ * little; an outsider, or a peer kept out for a lasting reason, is refused at once.
  */
-async function isMember (connection: Connection, options: ServeOptions): Promise<boolean> {
+async function refusalOf (connection: Connection, options: ServeOptions): Promise<string | undefined> {
   const { membership } = options
-  if (membership == null) return true
-  return await membership.admit(connection, options.membershipWait)
+  if (membership == null) return undefined
+  return await membership.refusalOf(connection, options.membershipWait)
 }
 
 /**
@@ -236,10 +236,11 @@ export async function serveReplicate (stream: Stream, connection: Connection, co
       await pbs.write({ status: ReplicateResponse.Status.OK, height: 0, tipHash: new Uint8Array(0), free: 0, message: '', ...res }, ReplicateResponse, { signal })
     }, 'the proposer took no answer')
   }
-  if (!await isMember(connection, options)) {
-    log('refusing a replicate stream from %p: not a member of this network', connection.remotePeer)
+  const kept = await refusalOf(connection, options)
+  if (kept != null) {
+    log('refusing a replicate stream from %p: %s', connection.remotePeer, kept)
     // its OFFER is not even read: nothing an outsider sends is looked at
-    if (stream.status === 'open') await reply({ status: ReplicateResponse.Status.FORBIDDEN, message: 'not a member of this network' })
+    if (stream.status === 'open') await reply({ status: ReplicateResponse.Status.FORBIDDEN, message: kept })
     // what it sent while it waited goes unread
     if (stream.readStatus === 'paused') await stream.closeRead().catch(() => {})
     return
