@@ -325,6 +325,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       logger: parts.logger,
       peers: () => this.peering.connectedMembers(),
       allowPeer: (peer) => this.peering.isMember(peer) && this.consensus?.driver.isClone(peer.toString()) !== true,
+      refusal: (peer) => this.consensus?.driver.cloneRefusal(peer.toString()),
       authority: syncAuthority({
         newestTable: (chainId) => this.vguarddb.tables.get(chainId),
         sharedTip: () => this.consensus.driver.shared()?.appliedTip()

@@ -5,7 +5,11 @@
  * does the same is served.
  */
 import { describe, it, expect, afterEach } from 'vitest'
+import { defaultLogger } from '@libp2p/logger'
+import type { PeerId } from '@libp2p/interface'
 import { TestCluster } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import { sync } from '../../src/protocols/sync/index.ts'
 import { createBlock } from '../../src/chain/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 
@@ -44,5 +48,32 @@ describe('sync - only members of our network may sync', () => {
     const fetched = await B.sync.fetch(A.peerId, chainId)
     expect(fetched).toMatchObject({ fetched: 3, complete: true, remoteHeight: 3 })
     expect(await B.chains.tip(chainId)).toEqual(await A.chains.tip(chainId))
+  })
+  it('a member refused for a lasting reason (two processes run its identity) is cut off at once, not waited for', async () => {
+    const A = await holder(cluster)
+    const chainId = A.peerId.toString()
+    const B = await cluster.create()
+    await B.start()
+    const protocolPrefix = `vguard-test-refused-${process.pid}`
+    // longer than the test may run: a responder that waited it out would leave the asker to its own timeout
+    const guarded = sync({ protocolPrefix, membershipWait: 10 * 60_000 })({
+      libp2p: A.libp2p,
+      store: A.chains,
+      logger: defaultLogger(),
+      peers: () => [],
+      allowPeer: () => false,
+      refusal: (peer: PeerId) => peer.equals(B.peerId) ? 'two processes run its identity' : undefined
+    })
+    const asker = sync({ protocolPrefix })({ libp2p: B.libp2p, store: B.chains, logger: defaultLogger(), peers: () => [] })
+    await Promise.all([guarded.start(), asker.start()])
+    try {
+      await B.libp2p.dial(A.multiaddrs[0])
+      await waitFor(() => A.peers().some(p => p.peerId === B.peerId.toString()), { message: 'A counts B as a member' })
+      await expect(asker.tip(A.peerId, chainId)).rejects.toMatchObject({ name: 'ProtocolError', message: expect.stringMatching(/broke off/) })
+      await expect(asker.fetch(A.peerId, chainId)).rejects.toMatchObject({ name: 'ProtocolError' })
+      expect(await B.chains.info(chainId)).toBeUndefined()
+    } finally {
+      await Promise.all([guarded.stop(), asker.stop()])
+    }
   })
 })

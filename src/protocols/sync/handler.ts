@@ -209,17 +209,21 @@ export function serveBudget (store: ChainStore): ServeBudget {
 }
 
 /**
- * Whether `allow` admits the connection's peer. A peer not admitted yet is
- * waited for a little: a member may open its stream the moment its identify
- * of us finished, before ours of it told us it runs our network.
+ * Why the connection's peer may not sync (undefined: `allow` admits it). A
+ * peer not admitted yet is waited for a little: a member may open its stream
+ * the moment its identify of us finished, before ours of it told us it runs
+ * our network. One `refusal` names (kept out for a lasting reason: two
+ * processes run its identity) is not: waiting would not change it.
  */
-export async function admit (allow: (peer: PeerId) => boolean, connection: Connection, wait: number = MEMBERSHIP_WAIT): Promise<boolean> {
+export async function refusalOf (allow: (peer: PeerId) => boolean, connection: Connection, wait: number = MEMBERSHIP_WAIT, refusal?: (peer: PeerId) => string | undefined): Promise<string | undefined> {
   const until = performance.now() + wait
-  while (!allow(connection.remotePeer)) {
-    if (connection.status !== 'open' || performance.now() >= until) return false
+  while (true) {
+    const lasting = refusal?.(connection.remotePeer)
+    if (lasting != null) return lasting
+    if (allow(connection.remotePeer)) return undefined
+    if (connection.status !== 'open' || performance.now() >= until) return 'not allowed'
     await new Promise(resolve => setTimeout(resolve, 50))
   }
-  return true
 }
 
 export interface ServeOptions {

@@ -64,6 +64,8 @@ export interface SyncInit {
   progressBytes?: number
   /** A peer gets one WRITES answer per this many ms. @default 1000 */
   writesInterval?: number
+  /** How long a connected peer allowPeer does not admit yet is waited for before its stream is aborted. @default 3000 */
+  membershipWait?: number
   /** @default 32 */
   maxInboundStreams?: number
   /** @default 64 */
@@ -79,6 +81,12 @@ export interface SyncComponents {
   peers: () => PeerId[]
   /** Who may sync from us. @default every peer the connection gater let in */
   allowPeer?: (peer: PeerId) => boolean
+  /**
+   * Why a peer is kept out for a lasting reason (two processes run its
+   * identity): its stream is aborted at once, not waited for as one allowPeer
+   * does not admit yet. @default none
+   */
+  refusal?: (peer: PeerId) => string | undefined
   /**
    * Who vouches for the blocks of `chainId` that `peer` serves (asked before
    * every fetch). @default the hash chain alone, from any peer ({ trust: 'peer' })

@@ -17,11 +17,11 @@ import { openStream } from '../open-stream.ts'
 import { BatchQueue } from '../batch-queue.ts'
 import { KeyedLock } from '../keyed-lock.ts'
 import { ProgressFloor } from '../progress.ts'
-import { admit, serve } from './handler.ts'
+import { refusalOf, serve } from './handler.ts'
 import { SyncRequest, SyncResponse, checkReportedTip, checkedWriteId, decodeResponse, request } from './messages.ts'
 import {
   FRAME_BYTES, RESPONDER_READ_BUFFER_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_WRITES, MAX_WRITES_PER_FRAME, WRITES_INTERVAL,
-  MAX_WINDOW_BYTES, MIN_WINDOW_BYTES, PROGRESS_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION, TIMEOUT, TIP_TIMEOUT, WINDOW_BYTES
+  MAX_WINDOW_BYTES, MEMBERSHIP_WAIT, MIN_WINDOW_BYTES, PROGRESS_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION, TIMEOUT, TIP_TIMEOUT, WINDOW_BYTES
 } from './constants.ts'
 import { CreditWindow } from './credit-window.ts'
 import { HashList } from './hash-list.ts'
@@ -97,6 +97,7 @@ export class SyncService implements Sync {
   private readonly windowBytes: number
   private readonly progressBytes: number
   private readonly writesInterval: number
+  private readonly membershipWait: number
   private readonly maxInboundStreams: number
   private readonly maxOutboundStreams: number
   private readonly log: Logger
@@ -119,6 +120,7 @@ export class SyncService implements Sync {
     this.windowBytes = Math.min(init.windowBytes ?? WINDOW_BYTES, MAX_WINDOW_BYTES)
     this.progressBytes = init.progressBytes ?? PROGRESS_BYTES
     this.writesInterval = init.writesInterval ?? WRITES_INTERVAL
+    this.membershipWait = init.membershipWait ?? MEMBERSHIP_WAIT
     this.maxInboundStreams = init.maxInboundStreams ?? MAX_INBOUND_STREAMS
     this.maxOutboundStreams = init.maxOutboundStreams ?? MAX_OUTBOUND_STREAMS
     this.log = components.logger.forComponent('vguard:sync')
@@ -146,9 +148,12 @@ export class SyncService implements Sync {
 
   private readonly onStream = async (stream: Stream, connection: Connection): Promise<void> => {
     const log = stream.log.newScope('sync')
-    if (this.components.allowPeer != null && !(await admit(this.components.allowPeer, connection))) {
-      log('refusing sync from %p: not allowed', connection.remotePeer)
-      stream.abort(new ProtocolError('not allowed to sync'))
+    const { allowPeer, refusal } = this.components
+    const refused = allowPeer != null || refusal != null ? await refusalOf(allowPeer ?? (() => true), connection, this.membershipWait, refusal) : undefined
+    if (refused != null) {
+      log('refusing sync from %p: %s', connection.remotePeer, refused)
+      // aborted unread: the answer has no status for it, and an outsider is told nothing
+      stream.abort(new ProtocolError(`not allowed to sync: ${refused}`))
       return
     }
     const lp = lpStream(stream, { maxDataLength: MAX_REQUEST_BYTES, maxBufferSize: RESPONDER_READ_BUFFER_BYTES })
