@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
+import { isDatabaseClosed } from '../storage/errors.ts'
 
 const STATUS_BY_NAME: Record<string, number> = {
   ConfigError: 400,
@@ -159,12 +160,6 @@ const FRAMEWORK_ERROR_NAMES: Record<string, string> = {
 }
 
 /**
- * The database's refusals once it is closed: an embedder's API that outlives
- * node.stop() answers its reads with these (the CLI drains the API first, and closes it after the node).
- */
-const CLOSED_DATABASE_CODES: ReadonlySet<string> = new Set(['LEVEL_DATABASE_NOT_OPEN', 'LEVEL_DATABASE_NOT_CLOSED'])
-
-/**
  * What a 415 for a Content-Type that is no type/subtype tells the client to
  * send: the kv writes take a body of any type (a DELETE's was told to send
  * JSON, which it ignores: a review), the other routes JSON.
@@ -178,9 +173,9 @@ function mediaTypeAdvice (req: FastifyRequest): string {
 }
 
 export function errorHandler (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
-  // a store closed with its node: the node stopped (a store that stopped on a failed write stays StoreClosedError)
-  const storeClosed = err.name === 'StoreClosedError' && (err as FastifyError & { closed?: boolean }).closed === true
-  if (CLOSED_DATABASE_CODES.has(err.code) || storeClosed) {
+  // a database closed with its node: the node stopped (a store that stopped on a failed write stays StoreClosedError);
+  // an embedder's API that outlives node.stop() answers its reads with these (the CLI drains the API first, and closes it after the node)
+  if (isDatabaseClosed(err)) {
     void reply.status(503).send({ error: 'NodeStoppedError', message: 'the node was stopped: its database is closed' })
     return
   }

@@ -29,7 +29,7 @@ import { fromHex, HASH_BYTES, InvalidTransactionError, toHex } from '../chain/in
 import type { TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase } from '../storage/database.ts'
-import { DiskFullError } from '../storage/errors.ts'
+import { DiskFullError, isDatabaseClosed } from '../storage/errors.ts'
 import { ANSWER_SLACK, MAX_WRITE_TIMEOUT, replicationOf, WriteService, WriteResponse } from '../protocols/write/index.ts'
 import type { ForwardedWrite, WriteCommitted } from '../protocols/write/index.ts'
 import { ProtocolError } from '../protocols/errors.ts'
@@ -188,6 +188,12 @@ function keyedFailure (err: Error, where = 'through another node, or before a re
     .replace(/;? ?nothing was written( anywhere)?/, '; this attempt wrote nothing')
     .replace('nothing was sent: the write is not committed', 'this attempt was not sent')
   const message = `${attempt}; an earlier attempt under the same idempotency key (${where}) may still commit, whole or not at all: a retry with the key gets its outcome`
+  // still running when the stop gave up waiting for it (VGuardNode.stop): it may have been proposed, or decided and
+  // not yet answered (a test: LevelDB's "Database is not open", with no flag)
+  if (isDatabaseClosed(err)) {
+    return new NodeStoppedError(`the node stopped and closed its database while this write was under way (${err.message}): it may have been proposed ` +
+      `before, and it or an earlier attempt under the same idempotency key (${where}) may still commit, whole or not at all: a retry with the key gets its outcome`, true)
+  }
   if (err.name === 'NoQuorumError') return new CommitTimeoutError(message)
   if (err instanceof ConsensusStoppedError && !err.mayHaveCommitted) return new ConsensusStoppedError(message, true)
   if (err instanceof DiskFullError && err.mayHaveCommitted !== true) return new DiskFullError(message, true)

@@ -19,6 +19,21 @@ export class StoreClosedError extends Error {
   }
 }
 
+/**
+ * The database's refusals once it is closed (LevelDB's codes), or the chain
+ * store closed with its node: what a read or write still running when its
+ * node stopped meets.
+ */
+const CLOSED_DATABASE_CODES: ReadonlySet<string> = new Set(['LEVEL_DATABASE_NOT_OPEN', 'LEVEL_DATABASE_NOT_CLOSED'])
+
+/** Whether `err` says the node's database was closed under the caller (not a store stopped by a failed write). */
+export function isDatabaseClosed (err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  if (err.name === 'StoreClosedError') return (err as StoreClosedError).closed === true
+  const code = (err as { code?: unknown }).code
+  return typeof code === 'string' && CLOSED_DATABASE_CODES.has(code)
+}
+
 /** A pin is malformed (empty or oversized key, empty or inverted range). */
 export class InvalidPinError extends Error {
   static name = 'InvalidPinError'
