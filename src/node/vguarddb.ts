@@ -125,12 +125,18 @@ export interface BackupStatus {
  */
 export type CopyStanding = 'active' | 'temporary' | 'unclaimed'
 
-/** A replication round cut short, or not begun, because the node stops. */
+/**
+ * A replication round cut short, or not begun, because the node stops.
+ * `mayHaveCommitted`: the round was a write's (an end of booth's), whose
+ * block is committed; the caller must not take the write for lost.
+ */
 export class ReplicationStoppedError extends Error {
   static name = 'ReplicationStoppedError'
-  constructor (message = 'the node is stopping') {
+  readonly mayHaveCommitted?: boolean
+  constructor (message = 'the node is stopping', mayHaveCommitted?: boolean) {
     super(message)
     this.name = 'ReplicationStoppedError'
+    if (mayHaveCommitted === true) this.mayHaveCommitted = true
   }
 }
 

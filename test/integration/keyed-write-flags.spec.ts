@@ -9,7 +9,9 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
+import { REPLICATE_PROTOCOL } from '../../src/protocols/replicate/constants.ts'
 
 const utf8 = new TextEncoder()
 
@@ -25,6 +27,14 @@ function holdKeyedWrite (a: VGuardNode): { entered: Promise<void>, release: () =
     return await boothAppended(id)
   }
   return { entered: entered.promise, release: () => { held.resolve() } }
+}
+
+/** b takes replication transfers and never answers them: a round waits on b until the stop cuts it. */
+async function silentBackup (b: VGuardNode): Promise<() => boolean> {
+  let offered = false
+  await b.libp2p.unhandle(REPLICATE_PROTOCOL)
+  await b.libp2p.handle(REPLICATE_PROTOCOL, () => { offered = true })
+  return () => offered
 }
 
 describe('keyed writes - mayHaveCommitted around a stop', () => {
@@ -51,5 +61,38 @@ describe('keyed writes - mayHaveCommitted around a stop', () => {
     const res = await answer
     expect(res.status).toBe(503)
     expect(await res.json()).toMatchObject({ error: 'NodeStoppedError', mayHaveCommitted: true, message: expect.stringMatching(closedUnder) })
+  })
+
+  it('an end of booth whose round a stop cut has its block committed: it says so, keyed or not, also over HTTP', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    const offered = await silentBackup(b)
+    const participants = [b.peerId.toString()]
+    const booth = a.endOfBooth({ participants, transactions: [{ key: 'k1', value: utf8.encode('v1') }], idempotencyKey: 'booth-cut-1' })
+      .then(() => 'resolved', (err: unknown) => err)
+    await waitFor(offered, { message: 'the transfer to b under way' })
+    await cluster.stopNode(a)
+    expect(await booth).toMatchObject({
+      name: 'ReplicationStoppedError',
+      mayHaveCommitted: true,
+      message: expect.stringMatching(/block \(height 1\) is committed.*a retry with the same idempotency key is answered/)
+    })
+
+    const [c, d] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    const offeredToD = await silentBackup(d)
+    const api = await cluster.http(c)
+    const answer = fetch(`${api.url}/booth/end`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ participants: [d.peerId.toString()], transactions: [{ key: 'k1', value: 'v1' }] })
+    })
+    await waitFor(offeredToD, { message: 'the transfer to d under way' })
+    await cluster.stopNode(c)
+    const res = await answer
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({
+      error: 'ReplicationStoppedError',
+      mayHaveCommitted: true,
+      message: expect.stringMatching(/block \(height 1\) is committed.*do not send it again/)
+    })
   })
 })
