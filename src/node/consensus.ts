@@ -583,12 +583,18 @@ export class Consensus {
       // the proposer's consensus stopped (its node stopping, or a save failed) before the write was decided there
       case WriteResponse.Status.ERROR:
         if (res.error === 'NodeStoppingError' && !res.mayHaveCommitted) throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, is stopping: the write was not taken (nothing written; send it again once it is back)`)
+        // refused before the request was read (WriteService.serve): nothing of it was taken
+        if (res.error === 'NotMemberError' && !res.mayHaveCommitted) throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, does not count this node as a member of its network (yet): the write was not taken (nothing written)`)
         if (res.error === 'ConsensusStoppedError') throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, stopped its consensus: ${res.message}`, res.mayHaveCommitted)
         // its disk filled under its consensus, which stopped: as above, in the disk's words (not "broke its protocol")
         if (res.error === 'DiskFullError') throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, has a full disk: ${res.message}`, res.mayHaveCommitted)
         // whatever the error, a proposer that says the write may have committed is believed: the client retries with its key
         if (res.mayHaveCommitted) throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, failed the write after proposing it${res.error !== '' ? ` (${res.error})` : ''}: ${res.message}`, true)
-        throw new ProtocolError(`${peer} answered ERROR${res.error !== '' ? ` (${res.error})` : ''}: ${res.message}`)
+        // an error not known here, or none named (a peer older than the field): it took the write, and an error that
+        // carries no flag there (a store closed under it) does not say it was not proposed (it was 502 "broke its
+        // protocol", with no flag, also for a keyed write: a review)
+        throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, failed the write${res.error !== '' ? ` (${res.error})` : ''}: ${res.message} ` +
+          `(it took the write and did not say whether it had proposed it: it may still commit, whole or not at all) ${retryAdvice(idempotencyKey != null)}`, true)
       default: throw new ProtocolError(`${peer} answered ${WriteResponse.Status[res.status] ?? res.status}: ${res.message}`)
     }
   }

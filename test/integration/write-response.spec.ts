@@ -3,8 +3,9 @@
  * replication round: real libp2p nodes, a proposer side that answers what the
  * test makes it answer. More backups than k can be is refused whole; a
  * pending round names no backups whatever the answer lists. Over HTTP, a
- * malformed answer is 503 (the write may still have committed), an OK
- * without a block 502, a refusal 403.
+ * malformed answer is 503 (the write may still have committed), as is a
+ * failure under an error name not known here, an OK without a block 502, a
+ * refusal 403.
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { defaultLogger } from '@libp2p/logger'
@@ -159,13 +160,6 @@ describe('write - a forwarded write whose proposer answers badly, over HTTP', ()
     expect(body.error).toBe('ProposerUnreachableError')
     expect(body.mayHaveCommitted).toBeUndefined()
 
-    // any other failure of the proposer (or one from a peer that predates the error field) stays 502
-    await m.libp2p.unhandle(WRITE_PROTOCOL)
-    await answerWith(m, { status: WriteResponse.Status.ERROR, message: 'something else' }, WRITE_PROTOCOL)
-    res = await fetch(url, { method: 'PUT', body: 'v' })
-    expect(res.status).toBe(502)
-    expect(await res.json()).toMatchObject({ error: 'ProtocolError', message: expect.stringMatching(/answered ERROR: something else$/) })
-
     // a proposer that is stopping did not take it: 503, nothing written
     await m.libp2p.unhandle(WRITE_PROTOCOL)
     await answerWith(m, { status: WriteResponse.Status.ERROR, error: 'NodeStoppingError', mayHaveCommitted: false, message: 'stopping' }, WRITE_PROTOCOL)
@@ -181,6 +175,39 @@ describe('write - a forwarded write whose proposer answers badly, over HTTP', ()
     res = await fetch(url, { method: 'PUT', body: 'v' })
     expect(res.status).toBe(503)
     expect(await res.json()).toMatchObject({ error: 'ProposerUnreachableError', mayHaveCommitted: true, message: expect.stringMatching(/failed the write after proposing it \(StoreClosedError\): store closed$/) })
+  })
+
+  it('a proposer that failed the write with an error not known here took it: 503 with mayHaveCommitted, keyed or not', async () => {
+    const [a, m] = await connectedSwarm(cluster, 2)
+    const api = await cluster.http(a)
+    const chainId = m.peerId.toString()
+    const url = `${api.url}/chains/${chainId}/kv/k`
+    // an error of a newer proposer, one that carries no flag (a closed store under the write), one of a peer that predates the error field
+    for (const error of ['SomeNewError', 'StoreClosedError', '']) {
+      await m.libp2p.unhandle(WRITE_PROTOCOL)
+      await answerWith(m, { status: WriteResponse.Status.ERROR, error, mayHaveCommitted: false, message: 'something else' }, WRITE_PROTOCOL)
+      const failed = new RegExp(`^${chainId}, proposer of ${chainId}, failed the write${error !== '' ? ` \\(${error}\\)` : ''}: something else \\(it took the write.*may still commit`)
+      let res = await fetch(url, { method: 'PUT', body: 'v' })
+      expect(res.status, error).toBe(503)
+      expect(await res.json()).toMatchObject({ error: 'ProposerUnreachableError', mayHaveCommitted: true, message: expect.stringMatching(failed) })
+      res = await fetch(url, { method: 'PUT', body: 'v', headers: { 'idempotency-key': `unknown-${error}` } })
+      expect(res.status, error).toBe(503)
+      expect(await res.json()).toMatchObject({ error: 'ProposerUnreachableError', mayHaveCommitted: true, message: expect.stringMatching(/a retry with the same idempotency key is answered/) })
+      await expect(a.put('k', new Uint8Array([1]), { chainId, idempotencyKey: `unknown-lib-${error}` })).rejects.toMatchObject({ name: 'ProposerUnreachableError', mayHaveCommitted: true })
+    }
+
+    // a proposer that does not count this node as a member did not take it (the request is not even read)
+    await m.libp2p.unhandle(WRITE_PROTOCOL)
+    await answerWith(m, { status: WriteResponse.Status.ERROR, error: 'NotMemberError', mayHaveCommitted: false, message: 'not a member of this network: the write was not taken' }, WRITE_PROTOCOL)
+    let res = await fetch(url, { method: 'PUT', body: 'v' })
+    expect(res.status).toBe(503)
+    const refused = await res.json() as Record<string, unknown>
+    expect(refused).toMatchObject({ error: 'ProposerUnreachableError', message: expect.stringMatching(/does not count this node as a member.*the write was not taken/) })
+    expect(refused.mayHaveCommitted).toBeUndefined()
+    // keyed: an earlier attempt under the key may still commit
+    res = await fetch(url, { method: 'PUT', body: 'v', headers: { 'idempotency-key': 'not-member-1' } })
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ error: 'ProposerUnreachableError', mayHaveCommitted: true, message: expect.stringMatching(/earlier attempt under the same idempotency key/) })
   })
 
   it('a peer that refuses the write (it does not write that chain) is 403 RefusedWriteError, and invalid is 400', async () => {
