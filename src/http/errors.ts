@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
-import { isDatabaseClosed } from '../storage/errors.ts'
+import { isDatabaseClosed } from '../node/errors.ts'
 
 const STATUS_BY_NAME: Record<string, number> = {
   ConfigError: 400,

@@ -44,3 +44,6 @@ export function errorLabel (err: unknown): string {
   const code = (err as { code?: unknown }).code
   return typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,39}$/.test(code) ? code : 'Error'
 }
+
+/** The HTTP API answers a database closed with its node as the node stopped; it reaches the storage layer through the node. */
+export { isDatabaseClosed } from '../storage/errors.ts'
