@@ -296,7 +296,11 @@ export class Consensus {
     this.writes = new WriteService({
       libp2p: components.libp2p,
       logger: components.logger,
-      isMember: components.isMember,
+      // as replicate, read, release and sync (src/node/index.ts): a peer held as two processes of one identity
+      // forwards no write here (a confirmed clone's was taken and committed), and one held for certain is told so
+      // at once. The driver keeps the plain membership: its transport watches the clones' streams itself
+      isMember: (peer) => components.isMember(peer) && !this.driver.isClone(peer.toString()),
+      refusal: (peer) => this.driver.cloneRefusal(peer.toString()),
       onWrite: async (w) => await this.onForwardedWrite(w)
     })
   }
@@ -584,7 +588,8 @@ export class Consensus {
       case WriteResponse.Status.ERROR:
         if (res.error === 'NodeStoppingError' && !res.mayHaveCommitted) throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, is stopping: the write was not taken (nothing written; send it again once it is back)`)
         // refused before the request was read (WriteService.serve): nothing of it was taken
-        if (res.error === 'NotMemberError' && !res.mayHaveCommitted) throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, does not count this node as a member of its network (yet): the write was not taken (nothing written)`)
+        // its message says why (not identified yet, another network, or two processes run this node's identity)
+        if (res.error === 'NotMemberError' && !res.mayHaveCommitted) throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, does not count this node as a member of its network: ${res.message !== '' ? res.message : 'the write was not taken'} (nothing written)`)
         if (res.error === 'ConsensusStoppedError') throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, stopped its consensus: ${res.message}`, res.mayHaveCommitted)
         // its disk filled under its consensus, which stopped: as above, in the disk's words (not "broke its protocol")
         if (res.error === 'DiskFullError') throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, has a full disk: ${res.message}`, res.mayHaveCommitted)

@@ -375,6 +375,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       logger: parts.logger,
       events: this,
       connectedMembers: () => this.peering.connectedMembers(),
+      // the plain view: the driver's transport watches for clones itself; consensus leaves them out of its
+      // write service (src/node/consensus.ts)
       isMember: (peer) => this.peering.isMember(peer),
       vguarddb: this.vguarddb,
       sync: this.sync,

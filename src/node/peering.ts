@@ -281,6 +281,14 @@ export class Peering {
       libp2p: init.libp2p,
       network: init.network,
       members: () => this.connectedMembers(),
+      // A member held as two processes of one identity (a clone: the paxos driver's watch) is not left out
+      // here, as it is from replicate, release, read, sync and write: its views are still taken, direct and
+      // gossiped. A view gives no say: its peers are hints, only dialled, each proven by Noise and judged by its
+      // own identify, so a clone lists nobody into the network, and those it lists are members it is connected
+      // to. Its storage figures only rank backup candidates, and a held clone is in no booth the node counts;
+      // either process's figures are that process's own. Refused, its direct view would only reset the stream
+      // and count as a view from outside the network (gossipDropped), which it is not; it learns what it is
+      // from the members' hellos (docs/protocols.md, "Peer exchange").
       isMember: (peerId) => this.isMember(peerId),
       onPeer: (peerId, addrs) => { this.onExchangedPeer(peerId, addrs) },
       log: init.logger.forComponent('vguard:peer-exchange'),

@@ -22,6 +22,8 @@ import { CLONE_WINDOW } from '../../src/protocols/paxos/clones.ts'
 import { statusOf } from '../../src/http/status.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import { ReadRequest, ReadResponse, readRequest } from '../../src/protocols/read/index.ts'
+import { WriteResponse } from '../../src/protocols/write/index.ts'
+import { encodeWrite } from '../../src/node/batch.ts'
 
 const utf8 = new TextEncoder()
 
@@ -126,7 +128,7 @@ describe('a vehicle\'s identity run by two processes', () => {
     }
   }, 120_000)
 
-  it('the members take no copy of its chain from it while both run (a chain VGuard appends directly runs no consensus to stop them), and say why', async () => {
+  it('the members take no copy of its chain from it while both run (a chain VGuard appends directly runs no consensus to stop them), nor a write it forwards, nor serve its syncs, and say why', async () => {
     const options = { kBackups: 1 }
     const dir = await cluster.tempDir()
     const a = await cluster.create({ ...options, dataDir: join(dir, 'a') })
@@ -163,6 +165,23 @@ describe('a vehicle\'s identity run by two processes', () => {
     expect(read).toMatchObject({ status: ReadResponse.Status.FORBIDDEN, message: expect.stringMatching(/two processes run .* identity/) })
     const table = one.vguarddb.tables.get(chainId)?.signed ?? new Uint8Array()
     await expect(two.vguarddb.release.release(b.peerId, table)).rejects.toMatchObject({ name: 'ReleaseFailedError', message: expect.stringMatching(cloned) })
+
+    // a write it forwards to b (b's own chain, which b proposes) is refused unread, told why, and nothing is written
+    // (b's write service counted it a member: it took the write and committed it)
+    const bChain = b.peerId.toString()
+    const bTip = await b.chains.tip(bChain)
+    const forwarded = await two.consensus.writes.forward(b.peerId, bChain, encodeWrite([{ key: 'k', value: utf8.encode('from a clone') }]).payload, { timeout: 5_000 })
+    expect(forwarded).toMatchObject({ status: WriteResponse.Status.ERROR, error: 'NotMemberError', mayHaveCommitted: false, height: 0, message: expect.stringMatching(/two processes run .* identity.*the write was not taken/) })
+    // through the node's own write path, the writer hears the reason, and that nothing was taken
+    const appended = one.append([{ key: 'k', value: utf8.encode('from a clone') }], { chainId: bChain, timeout: 5_000 })
+    await expect(appended).rejects.toMatchObject({ name: 'ProposerUnreachableError', mayHaveCommitted: false, message: expect.stringMatching(/two processes run .* identity.*nothing written/) })
+    const bAfter = await b.chains.tip(bChain)
+    expect([bAfter.height, toHex(bAfter.hash)]).toEqual([bTip.height, toHex(bTip.hash)])
+
+    // and its syncs from b: an answer that says why, a typed error, not a stream reset only b's log explains
+    const refusedSync = { name: 'SyncRefusedError', reason: expect.stringMatching(/^two processes run .* identity/), message: expect.stringMatching(/two processes run .* identity/) }
+    await expect(one.sync.tip(b.peerId, bChain)).rejects.toMatchObject(refusedSync)
+    await expect(two.sync.fetch(b.peerId, bChain)).rejects.toMatchObject(refusedSync)
   }, 60_000)
 
   it('a vehicle back from a host crash (its old connections left open) is a member again once they do not answer, and is reported as no clone', async () => {

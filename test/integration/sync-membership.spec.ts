@@ -2,7 +2,8 @@
  * /vguard/sync/1.0.0 serves connected members of our network only: a vehicle
  * of another network that asks the moment it connects (before identify has
  * shown which network it runs) gets no tip and no block, while a member that
- * does the same is served.
+ * does the same is served. A refused asker still connected is answered why
+ * (SyncResponse ERROR with `refused`): a SyncRefusedError, not a reset.
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { defaultLogger } from '@libp2p/logger'
@@ -38,6 +39,8 @@ describe('sync - only members of our network may sync', () => {
 
     // ask the moment the connection is up: identify has not run yet on either side
     await outsider.libp2p.dial(A.multiaddrs[0])
+    // refused, or hung up on (A's peering drops a vehicle of another network once identify shows it, before the
+    // membership wait runs out: no answer can reach it then)
     await expect(outsider.sync.fetch(A.peerId, chainId)).rejects.toThrow()
     expect((await outsider.chains.tip(chainId)).height).toBe(0)
     expect(await outsider.chains.info(chainId)).toBeUndefined()
@@ -49,7 +52,32 @@ describe('sync - only members of our network may sync', () => {
     expect(fetched).toMatchObject({ fetched: 3, complete: true, remoteHeight: 3 })
     expect(await B.chains.tip(chainId)).toEqual(await A.chains.tip(chainId))
   })
-  it('a member refused for a lasting reason (two processes run its identity) is cut off at once, not waited for', async () => {
+  it('a peer the responder does not admit is answered why: a typed error, not a reset', async () => {
+    const A = await holder(cluster)
+    const chainId = A.peerId.toString()
+    const B = await cluster.create()
+    await B.start()
+    const protocolPrefix = `vguard-test-not-admitted-${process.pid}`
+    const guarded = sync({ protocolPrefix, membershipWait: 200 })({ libp2p: A.libp2p, store: A.chains, logger: defaultLogger(), peers: () => [], allowPeer: () => false })
+    const asker = sync({ protocolPrefix })({ libp2p: B.libp2p, store: B.chains, logger: defaultLogger(), peers: () => [] })
+    await Promise.all([guarded.start(), asker.start()])
+    try {
+      await B.libp2p.dial(A.multiaddrs[0])
+      // it was reset unanswered: the asker read "broke off" (ProtocolError), and only A's log said why
+      const refused = { name: 'SyncRefusedError', reason: 'not a member of this network', message: expect.stringMatching(/refused to sync with this node: not a member of this network/) }
+      await expect(asker.tip(A.peerId, chainId)).rejects.toMatchObject(refused)
+      await expect(asker.fetch(A.peerId, chainId)).rejects.toMatchObject(refused)
+      await expect(asker.writeIds(A.peerId, chainId, 1, 3)).rejects.toMatchObject(refused)
+      expect(await B.chains.info(chainId)).toBeUndefined()
+      // and a reconcile names A as a peer it could not read a tip from (the reason is in B's log)
+      const [result] = await asker.reconcile(chainId, { peers: [A.peerId] })
+      expect(result).toMatchObject({ before: 0, after: 0, unreachable: [A.peerId.toString()] })
+    } finally {
+      await Promise.all([guarded.stop(), asker.stop()])
+    }
+  })
+
+  it('a member refused for a lasting reason (two processes run its identity) is answered why at once, not waited for', async () => {
     const A = await holder(cluster)
     const chainId = A.peerId.toString()
     const B = await cluster.create()
@@ -69,8 +97,10 @@ describe('sync - only members of our network may sync', () => {
     try {
       await B.libp2p.dial(A.multiaddrs[0])
       await waitFor(() => A.peers().some(p => p.peerId === B.peerId.toString()), { message: 'A counts B as a member' })
-      await expect(asker.tip(A.peerId, chainId)).rejects.toMatchObject({ name: 'ProtocolError', message: expect.stringMatching(/broke off/) })
-      await expect(asker.fetch(A.peerId, chainId)).rejects.toMatchObject({ name: 'ProtocolError' })
+      // answered with the reason, at once: a typed error the asker can tell from a peer that went away
+      await expect(asker.tip(A.peerId, chainId)).rejects.toMatchObject({ name: 'SyncRefusedError', reason: 'two processes run its identity', message: expect.stringMatching(/refused .*two processes run its identity/) })
+      await expect(asker.fetch(A.peerId, chainId)).rejects.toMatchObject({ name: 'SyncRefusedError', reason: 'two processes run its identity' })
+      await expect(asker.writeIds(A.peerId, chainId, 1, 3)).rejects.toMatchObject({ name: 'SyncRefusedError', reason: 'two processes run its identity' })
       expect(await B.chains.info(chainId)).toBeUndefined()
     } finally {
       await Promise.all([guarded.stop(), asker.stop()])

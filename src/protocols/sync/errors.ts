@@ -79,3 +79,22 @@ export class InvalidChainIdError extends Error {
     this.name = 'InvalidChainIdError'
   }
 }
+
+/**
+ * The responder refused this node before reading its request (SyncResponse
+ * ERROR with `refused`): it does not count it a member of its network, or
+ * keeps it out for a lasting reason (two processes run its identity).
+ * `reason` is the responder's. Asking that peer again soon changes nothing
+ * (a refusal for a lasting reason ends only when the reason does); nothing
+ * was fetched.
+ */
+export class SyncRefusedError extends Error {
+  static name = 'SyncRefusedError'
+  /** Why, in the responder's words. */
+  readonly reason: string
+  constructor (message = 'The peer refused to sync with this node', reason = '') {
+    super(message)
+    this.name = 'SyncRefusedError'
+    this.reason = reason
+  }
+}

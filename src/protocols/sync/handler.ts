@@ -23,6 +23,7 @@ import type { LengthPrefixedStream } from '@libp2p/utils'
 import { encodeBlock } from '../../chain/index.ts'
 import type { ChainStore, RangeOptions, RecordRun, StoredRecord } from '../../storage/index.ts'
 import { TimeoutError } from '../errors.ts'
+import { NOT_A_MEMBER } from '../read/membership.ts'
 import { Credits } from './credits.ts'
 import { SyncRequest, SyncResponse, blocksFrame, decodeRequest, framedSize, requestProblem, response } from './messages.ts'
 import { MAX_BLOCKS_PER_FRAME, MAX_WRITES, MAX_WRITES_PER_FRAME, MEMBERSHIP_WAIT, PEER_READERS, PEER_SERVE_BUDGET_BYTES, SERVE_BUDGET_BYTES } from './constants.ts'
@@ -209,7 +210,8 @@ export function serveBudget (store: ChainStore): ServeBudget {
 }
 
 /**
- * Why the connection's peer may not sync (undefined: `allow` admits it). A
+ * Why the connection's peer may not sync (undefined: `allow` admits it;
+ * NOT_A_MEMBER: it did not within the wait, as the other services say). A
  * peer not admitted yet is waited for a little: a member may open its stream
  * the moment its identify of us finished, before ours of it told us it runs
  * our network. One `refusal` names (kept out for a lasting reason: two
@@ -221,7 +223,7 @@ export async function refusalOf (allow: (peer: PeerId) => boolean, connection: C
     const lasting = refusal?.(connection.remotePeer)
     if (lasting != null) return lasting
     if (allow(connection.remotePeer)) return undefined
-    if (connection.status !== 'open' || performance.now() >= until) return 'not allowed'
+    if (connection.status !== 'open' || performance.now() >= until) return NOT_A_MEMBER
     await new Promise(resolve => setTimeout(resolve, 50))
   }
 }

@@ -20,7 +20,9 @@
  *   flight over all its streams stay within a shared budget (48 MiB, 16 MiB
  *   per peer: see handler.ts), so peers that never read cannot grow it;
  * - the node answers only the peers `allowPeer` admits (connected members of
- *   its network, waiting briefly for identify);
+ *   its network, waiting briefly for identify); any other is answered, before
+ *   its request is read, that it is refused and why (SyncResponse ERROR with
+ *   `refused`: SyncRefusedError at the asker);
  * - every exchange has a per-message timeout on both sides, and every stream
  *   is closed or aborted when the exchange ends.
  *
@@ -47,7 +49,7 @@ import type { ChainStore } from '../../storage/index.ts'
 import { SyncService } from './sync.ts'
 
 export { PROTOCOL_NAME, PROTOCOL_VERSION } from './constants.ts'
-export { ChainGoneError, ChainMovedError, InvalidChainIdError, NoRoomError, NotVouchedError, SlowPeerError } from './errors.ts'
+export { ChainGoneError, ChainMovedError, InvalidChainIdError, NoRoomError, NotVouchedError, SlowPeerError, SyncRefusedError } from './errors.ts'
 
 export interface SyncInit {
   /** @default 'vguard' */
@@ -64,7 +66,7 @@ export interface SyncInit {
   progressBytes?: number
   /** A peer gets one WRITES answer per this many ms. @default 1000 */
   writesInterval?: number
-  /** How long a connected peer allowPeer does not admit yet is waited for before its stream is aborted. @default 3000 */
+  /** How long a connected peer allowPeer does not admit yet is waited for before it is refused. @default 3000 */
   membershipWait?: number
   /** @default 32 */
   maxInboundStreams?: number
@@ -83,8 +85,8 @@ export interface SyncComponents {
   allowPeer?: (peer: PeerId) => boolean
   /**
    * Why a peer is kept out for a lasting reason (two processes run its
-   * identity): its stream is aborted at once, not waited for as one allowPeer
-   * does not admit yet. @default none
+   * identity): it is refused at once with that reason, not waited for as one
+   * allowPeer does not admit yet. @default none
    */
   refusal?: (peer: PeerId) => string | undefined
   /**
@@ -202,7 +204,12 @@ export interface ReconcileResult {
 export interface Sync extends Startable {
   /** The protocol id, e.g. /vguard/sync/1.0.0. */
   readonly protocol: string
-  /** The peer's tip of a chain; height 0 if it does not hold it. */
+  /**
+   * The peer's tip of a chain; height 0 if it does not hold it.
+   *
+   * @throws SyncRefusedError if the peer refuses this node (its `reason` says why)
+   * @throws TimeoutError, ProtocolError, InvalidMessageError
+   */
   tip: (peer: PeerId, chainId: string, options?: AbortOptions) => Promise<ChainTip>
   /**
    * Fetches the blocks after the local tip from one peer, verifying and
@@ -214,6 +221,7 @@ export interface Sync extends Startable {
    * @throws ChainMovedError if another writer appended the same blocks meanwhile
    * @throws ChainGoneError if, with `onlyIfHeld`, the chain was deleted meanwhile
    * @throws NoRoomError if the node has no room for more of the chain (see SyncComponents.room)
+   * @throws SyncRefusedError if the peer refuses this node (its `reason` says why): nothing was fetched
    * @throws TimeoutError, ProtocolError, InvalidMessageError
    */
   fetch: (peer: PeerId, chainId: string, options?: FetchOptions) => Promise<FetchResult>
@@ -224,6 +232,7 @@ export interface Sync extends Startable {
    * chain and remembers (none if it keeps none of that chain). Each is
    * checked for shape only: the caller checks its block against its own copy.
    *
+   * @throws SyncRefusedError if the peer refuses this node (its `reason` says why)
    * @throws TimeoutError, ProtocolError, InvalidMessageError
    */
   writeIds: (peer: PeerId, chainId: string, from: number, to: number, options?: AbortOptions) => Promise<AppliedWriteId[]>

@@ -8,6 +8,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 import { HASH_BYTES, MAX_CHAIN_ID_BYTES } from '../../chain/index.ts'
 import { entrySize, writeEntry } from '../../storage/index.ts'
 import { InvalidMessageError, MalformedMessageError } from '../errors.ts'
+import { SyncRefusedError } from './errors.ts'
 import type { AppliedWriteId } from './index.ts'
 import { SyncRequest, SyncResponse, SyncWrite } from './pb/sync.ts'
 import { MAX_BLOCKS_PER_FRAME, MAX_WRITES_PER_FRAME } from './constants.ts'
@@ -15,6 +16,8 @@ import { MAX_BLOCKS_PER_FRAME, MAX_WRITES_PER_FRAME } from './constants.ts'
 export { SyncRequest, SyncResponse, SyncWrite }
 
 const EMPTY = new Uint8Array(0) as Uint8Array<ArrayBuffer>
+/** Characters of a refusal's reason kept (a peer's words, logged and reported). */
+const MAX_REFUSAL_LENGTH = 512
 const utf8 = new TextEncoder()
 
 export function decodeRequest (bytes: Uint8Array | Uint8ArrayList): SyncRequest {
@@ -54,7 +57,20 @@ export function request (fields: Partial<SyncRequest> & Pick<SyncRequest, 'type'
 }
 
 export function response (fields: Partial<SyncResponse>): Uint8Array {
-  return SyncResponse.encode({ status: SyncResponse.Status.OK, height: 0, tipHash: EMPTY, blocks: [], done: false, message: '', writes: [], ...fields })
+  return SyncResponse.encode({ status: SyncResponse.Status.OK, height: 0, tipHash: EMPTY, blocks: [], done: false, message: '', writes: [], refused: false, ...fields })
+}
+
+/** The whole answer to a peer refused before its request is read: an ERROR every version decodes, with the reason (see sync.proto's `refused`). */
+export function refusal (reason: string): Uint8Array {
+  return response({ status: SyncResponse.Status.ERROR, refused: true, message: reason, done: true })
+}
+
+/** @throws SyncRefusedError if `res` says the responder refused the asker. */
+export function checkRefused (res: SyncResponse, peer: string): void {
+  if (!res.refused) return
+  // a reason of a sane length: it goes into logs and results
+  const reason = res.message.slice(0, MAX_REFUSAL_LENGTH)
+  throw new SyncRefusedError(`${peer} refused to sync with this node: ${reason !== '' ? reason : 'no reason given'}`, reason)
 }
 
 /** The bytes a block record adds to a frame of blocks: one entry of SyncResponse.blocks, which is a stored entry's form. */

@@ -12,13 +12,13 @@ import { blockBytes } from '../../storage/index.ts'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
 import { ChainGoneError, ChainMovedError, InvalidChainIdError, NoRoomError, NotVouchedError, SlowPeerError } from './errors.ts'
-import { asInvalidMessage, finishExchange, IdleTimeout, LinkedSignal } from '../stream.ts'
+import { asInvalidMessage, finishExchange, IdleTimeout, LinkedSignal, withDeadline } from '../stream.ts'
 import { openStream } from '../open-stream.ts'
 import { BatchQueue } from '../batch-queue.ts'
 import { KeyedLock } from '../keyed-lock.ts'
 import { ProgressFloor } from '../progress.ts'
 import { refusalOf, serve } from './handler.ts'
-import { SyncRequest, SyncResponse, checkReportedTip, checkedWriteId, decodeResponse, request } from './messages.ts'
+import { SyncRequest, SyncResponse, checkRefused, checkReportedTip, checkedWriteId, decodeResponse, refusal, request } from './messages.ts'
 import {
   FRAME_BYTES, RESPONDER_READ_BUFFER_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_WRITES, MAX_WRITES_PER_FRAME, WRITES_INTERVAL,
   MAX_WINDOW_BYTES, MEMBERSHIP_WAIT, MIN_WINDOW_BYTES, PROGRESS_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION, TIMEOUT, TIP_TIMEOUT, WINDOW_BYTES
@@ -152,8 +152,7 @@ export class SyncService implements Sync {
     const refused = allowPeer != null || refusal != null ? await refusalOf(allowPeer ?? (() => true), connection, this.membershipWait, refusal) : undefined
     if (refused != null) {
       log('refusing sync from %p: %s', connection.remotePeer, refused)
-      // aborted unread: the answer has no status for it, and an outsider is told nothing
-      stream.abort(new ProtocolError(`not allowed to sync: ${refused}`))
+      await this.refuse(stream, refused, log)
       return
     }
     const lp = lpStream(stream, { maxDataLength: MAX_REQUEST_BYTES, maxBufferSize: RESPONDER_READ_BUFFER_BYTES })
@@ -163,6 +162,23 @@ export class SyncService implements Sync {
       await serve(lp, { store: this.components.store, timeout: this.timeout, frameBytes: this.frameBytes, log, peer: connection.remotePeer, writes: this.components.writes, mayAskWrites: () => this.mayAskWrites(connection.remotePeer), stream, finish })
     } catch (err) {
       log('sync with %p ended: %e', connection.remotePeer, err)
+      stream.abort(err as Error)
+    }
+  }
+
+  /**
+   * Answers a refused peer why, before its request is read (nothing of it is
+   * looked at), and ends the exchange. An ERROR with `refused` (sync.proto):
+   * the asker throws SyncRefusedError with the reason; a peer that predates
+   * the field reads an ERROR with it. The stream was reset unanswered, and
+   * the asker saw only that it broke off: only our log said why.
+   */
+  private async refuse (stream: Stream, reason: string, log: Logger): Promise<void> {
+    try {
+      await withDeadline(this.timeout, async (signal) => { await lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES }).write(refusal(reason), { signal }) }, 'sync refusal not taken')
+      await finishExchange(stream)
+    } catch (err) {
+      log('refusal not delivered: %e', err)
       stream.abort(err as Error)
     }
   }
@@ -226,6 +242,7 @@ export class SyncService implements Sync {
       const signal = this.signal(this.tipTimeout, scope)
       await lp.write(request({ type: SyncRequest.Type.TIP, chainId }), { signal })
       const res = decodeResponse(await lp.read({ signal }))
+      checkRefused(res, peer.toString())
       if (res.status === SyncResponse.Status.NOT_FOUND) return emptyTip(chainId)
       if (res.status !== SyncResponse.Status.OK) throw new ProtocolError(`tip of ${chainId}: ${res.status} ${res.message}`)
       checkReportedTip(res)
@@ -241,6 +258,7 @@ export class SyncService implements Sync {
       // a peer that never says done, or drips empty frames, must not hold us: every frame but the last is full
       for (let frame = 0; frame <= MAX_WRITES / MAX_WRITES_PER_FRAME; frame++) {
         const res = decodeResponse(await lp.read({ signal: this.signal(this.timeout, scope) }))
+        checkRefused(res, peer.toString())
         if (res.status === SyncResponse.Status.NOT_FOUND) return []
         if (res.status !== SyncResponse.Status.OK) throw new ProtocolError(`write ids of ${chainId}: ${res.status} ${res.message}`)
         if (res.blocks.length > 0) throw new ProtocolError(`write ids of ${chainId}: the peer answered with blocks`)
@@ -350,6 +368,7 @@ export class SyncService implements Sync {
         idle.touch()
         if (appends.failure != null) throw appends.failure
         const res = decodeResponse(bytes)
+        checkRefused(res, peer.toString())
         progress.moved(blockBytesOf(res))
         if (res.status === SyncResponse.Status.NOT_FOUND) throw new NotFoundError(`${peer.toString()} does not hold ${chainId}`)
         if (res.status === SyncResponse.Status.PRUNED) result.complete = false
@@ -415,6 +434,7 @@ export class SyncService implements Sync {
       while (true) {
         const bytes = await progress.wait(async () => await lp.read({ signal: this.signal(this.timeout, scope) }))
         const res = decodeResponse(bytes)
+        checkRefused(res, peer.toString())
         progress.moved(blockBytesOf(res))
         if (res.status === SyncResponse.Status.NOT_FOUND) throw new NotFoundError(`${peer.toString()} does not hold ${chainId}`)
         // PRUNED comes only from a responder that ignored `headers` and sent payloads: what it sent still counts

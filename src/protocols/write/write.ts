@@ -81,6 +81,12 @@ export interface WriteComponents {
   /** Only connected members of our network may forward writes. */
   isMember: (peer: PeerId) => boolean
   /**
+   * Why a peer of our network is kept out for a lasting reason (two
+   * processes run its identity): its write is refused at once, unread, with
+   * that reason, not waited for as a peer not judged yet. @default none
+   */
+  refusal?: (peer: PeerId) => string | undefined
+  /**
    * Commits a forwarded write here. Throws typed errors, mapped by name:
    * NotProposerError → NOT_LEADER, NoQuorumError → NO_QUORUM,
    * CommitTimeoutError → COMMIT_TIMEOUT, InvalidTransactionError → INVALID.
@@ -129,7 +135,7 @@ export class WriteService {
     this.protocol = init.protocol ?? WRITE_PROTOCOL
     this.inbound = new InboundBudget(init.inboundBudget ?? INBOUND_BUDGET, 'write requests')
     this.log = components.logger.forComponent('vguard:write')
-    this.membership = new MembershipCheck({ libp2p: components.libp2p, isMember: components.isMember })
+    this.membership = new MembershipCheck({ libp2p: components.libp2p, isMember: components.isMember, refusal: components.refusal })
     this.membershipWait = init.membershipWait ?? MEMBERSHIP_WAIT
   }
 
@@ -166,10 +172,13 @@ export class WriteService {
     let opened = false
     return await withStream(this.c.libp2p, peer, this.protocol, async (stream, signal) => {
       opened = true
-      const pbs = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
+      // one reader for the exchange (maxDataLength bounds what is read, not what is written): a second one, over
+      // the first's unwrap(), threw StreamStateError when the whole answer and the proposer's close came before the
+      // unwrap (an answer sent before the request is read: a refusal), and the writer was told "it may still commit"
+      const pbs = pbStream(stream, { maxDataLength: MAX_RESPONSE_BYTES })
       const writeId = (options.writeId ?? EMPTY) as Uint8Array<ArrayBuffer>
       await pbs.write({ chainId, payload: payload as Uint8Array<ArrayBuffer>, timeout, skipReplication: options.waitForReplication === false, writeId, idempotencyKey: options.idempotencyKey ?? '' }, WriteRequest, { signal })
-      return await pbStream(pbs.unwrap(), { maxDataLength: MAX_RESPONSE_BYTES }).read(RESPONSE, { signal, limits: { backups: MAX_REPORTED_BACKUPS } })
+      return await pbs.read(RESPONSE, { signal, limits: { backups: MAX_REPORTED_BACKUPS } })
     }, { timeout: timeout + ANSWER_SLACK, signal: options.signal }).catch((err: Error) => {
       if (opened) throw err
       throw new WriteNotSentError(`no stream to ${peer.toString()}: ${err.message}`)
@@ -180,10 +189,13 @@ export class WriteService {
     // a writer that dialled us for this write opens its stream as soon as the connection is up, before
     // our identify of it ends: waited for, as read, release and replicate do (refused at once, the stream
     // was reset and the writer told the write "may still commit", though it was never taken: a review)
-    if (!await this.membership.admit(connection, this.membershipWait)) {
-      this.log('refusing a write from %p: not a member of this network', connection.remotePeer)
-      // answered, not reset: the writer learns nothing was taken (the request is not even read)
-      const refused: WriteResponse = { status: WriteResponse.Status.ERROR, height: 0, hash: EMPTY, leader: '', message: 'not a member of this network: the write was not taken', replication: WriteResponse.Replication.NOT_REPORTED, backups: [], error: 'NotMemberError', mayHaveCommitted: false }
+    const kept = await this.membership.refusalOf(connection, this.membershipWait)
+    if (kept != null) {
+      this.log('refusing a write from %p: %s', connection.remotePeer, kept)
+      // answered, not reset: the writer learns why, and that nothing was taken (the request is not even read).
+      // NotMemberError for a lasting reason too (two processes run its identity): every writer knows it as
+      // "not taken", where an error name new to it would read "it may still commit"
+      const refused: WriteResponse = { status: WriteResponse.Status.ERROR, height: 0, hash: EMPTY, leader: '', message: `${kept}: the write was not taken`, replication: WriteResponse.Replication.NOT_REPORTED, backups: [], error: 'NotMemberError', mayHaveCommitted: false }
       await withDeadline(REQUEST_TIMEOUT, async (signal) => { await pbStream(stream, { maxDataLength: MAX_RESPONSE_BYTES }).write(refused, WriteResponse, { signal }) }, 'write refusal not taken')
       return
     }

@@ -527,6 +527,7 @@ export interface SyncResponse {
   done: boolean
   message: string
   writes: SyncWrite[]
+  refused: boolean
 }
 
 export namespace SyncResponse {
@@ -600,6 +601,11 @@ export namespace SyncResponse {
           }
         }
 
+        if ((obj.refused != null && obj.refused !== false)) {
+          w.uint32(64)
+          w.bool(obj.refused)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -611,7 +617,8 @@ export namespace SyncResponse {
           blocks: [],
           done: false,
           message: '',
-          writes: []
+          writes: [],
+          refused: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -658,6 +665,10 @@ export namespace SyncResponse {
               obj.writes.push(SyncWrite.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.writes$
               }))
+              break
+            }
+            case 8: {
+              obj.refused = reader.bool()
               break
             }
             default: {
@@ -751,6 +762,13 @@ export namespace SyncResponse {
 
               break
             }
+            case 8: {
+              yield {
+                field: `${prefix}.refused`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -830,6 +848,11 @@ export namespace SyncResponse {
     index: number
   }
 
+  export interface SyncResponseRefusedFieldEvent {
+    field: '$.refused'
+    value: boolean
+  }
+
   export function encode (obj: Partial<SyncResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncResponse.codec())
   }
@@ -838,7 +861,7 @@ export namespace SyncResponse {
     return decodeMessage(buf, SyncResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncResponse>): Generator<SyncResponseStatusFieldEvent | SyncResponseHeightFieldEvent | SyncResponseTipHashFieldEvent | SyncResponseBlocksHeaderFieldEvent | SyncResponseBlocksPayloadFieldEvent | SyncResponseDoneFieldEvent | SyncResponseMessageFieldEvent | SyncResponseWritesKeyFieldEvent | SyncResponseWritesOwnerFieldEvent | SyncResponseWritesAgeFieldEvent | SyncResponseWritesHeightFieldEvent | SyncResponseWritesHashFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncResponse>): Generator<SyncResponseStatusFieldEvent | SyncResponseHeightFieldEvent | SyncResponseTipHashFieldEvent | SyncResponseBlocksHeaderFieldEvent | SyncResponseBlocksPayloadFieldEvent | SyncResponseDoneFieldEvent | SyncResponseMessageFieldEvent | SyncResponseWritesKeyFieldEvent | SyncResponseWritesOwnerFieldEvent | SyncResponseWritesAgeFieldEvent | SyncResponseWritesHeightFieldEvent | SyncResponseWritesHashFieldEvent | SyncResponseRefusedFieldEvent> {
     return streamMessage(buf, SyncResponse.codec(), opts)
   }
 }

@@ -7,6 +7,7 @@ import { MemoryChainStore } from '../../../../src/storage/index.ts'
 import type { ChainStore } from '../../../../src/storage/index.ts'
 import type { SyncAuthority } from '../../../../src/protocols/sync/index.ts'
 import { SyncRequest, SyncResponse } from '../../../../src/protocols/sync/pb/sync.ts'
+import { refusal, response } from '../../../../src/protocols/sync/messages.ts'
 import { TestNetwork } from './network.ts'
 import type { TestNode } from './network.ts'
 import { lyingStore } from '../../../utils/lying-store.ts'
@@ -417,6 +418,26 @@ describe('protocols - sync', () => {
       await lp.write(Uint8Array.of(0x0f))
     })
     await expect(b.service.tip(a.peerId, CHAIN)).rejects.toMatchObject({ name: 'MalformedMessageError', message: expect.stringContaining('malformed sync response') })
+  })
+
+  it('a refusal is an ERROR every version decodes, with the reason; this version reads it as SyncRefusedError', async () => {
+    const reason = 'two processes run its identity (a data dir copied with its peer.key?)'
+    const frame = refusal(reason)
+    expect(SyncResponse.decode(frame)).toMatchObject({ status: SyncResponse.Status.ERROR, done: true, message: reason, refused: true })
+    // what a requester that predates `refused` reads: the same frame without it, then one varint field it skips (8: 0x40)
+    const older = response({ status: SyncResponse.Status.ERROR, done: true, message: reason })
+    expect([...frame]).toEqual([...older, 0x40, 0x01])
+
+    const a = await net.add()
+    const b = await net.add()
+    // a long reason is cut: it goes into logs and results
+    a.handlers.set(b.service.protocol, async (stream) => {
+      await lpStream(stream, { maxDataLength: 1024 }).write(refusal('x'.repeat(5_000)))
+      await stream.close()
+    })
+    const err = await b.service.tip(a.peerId, CHAIN).catch((e: Error & { reason?: string }) => e)
+    expect(err).toMatchObject({ name: 'SyncRefusedError', message: expect.stringContaining('refused to sync with this node: xxx') })
+    expect((err as { reason?: string }).reason).toHaveLength(512)
   })
 
   it('a peer that resets the stream mid-answer is a ProtocolError, not libp2p\'s stream error', async () => {

@@ -88,7 +88,7 @@ describe('protocols - sync write ids', () => {
     })
     return { a, b, sent: () => sent }
   }
-  const frame = (fields: Partial<SyncResponse>): SyncResponse => ({ status: SyncResponse.Status.OK, height: 0, tipHash: new Uint8Array(0), blocks: [], done: false, message: '', writes: [], ...fields })
+  const frame = (fields: Partial<SyncResponse>): SyncResponse => ({ status: SyncResponse.Status.OK, height: 0, tipHash: new Uint8Array(0), blocks: [], done: false, message: '', writes: [], refused: false, ...fields })
 
   it('a peer that answers with blocks, or drips frames that never end, is no source of write ids', async () => {
     const block = chainOf(CHAIN, 1)[0]
