@@ -28,6 +28,20 @@ async function stranger (): Promise<Libp2p> {
   })
 }
 
+/**
+ * Waits for the strangers past the limit to be closed: a dialler's dial can end a moment before
+ * the node has handled the connection's open (a loaded CI run counted 62 of 61 at once). Well
+ * under the ~10 s a stranger is held before identify is retried, so a node without the limit
+ * still fails it.
+ */
+async function roomKept (node: Libp2p): Promise<void> {
+  await waitFor(() => node.getConnections().length <= MAX_STRANGER_CONNECTIONS + 1, {
+    timeout: 3_000,
+    message: `at most ${MAX_STRANGER_CONNECTIONS} strangers and the member connected`,
+    state: () => ({ open: node.getConnections().length, statuses: [...new Set(node.getConnections().map(c => c.status))] })
+  })
+}
+
 describe('peering - strangers and the connection limit', () => {
   const cluster = new TestCluster()
   const strangers: Libp2p[] = []
@@ -65,11 +79,11 @@ describe('peering - strangers and the connection limit', () => {
     })
     const [member] = A.libp2p.getConnections(B.peerId)
     // none of the strangers was up the ~10 s before identify is retried: the oldest were closed to make room
-    expect(A.libp2p.getConnections().length).toBeLessThanOrEqual(MAX_STRANGER_CONNECTIONS + 1)
+    await roomKept(A.libp2p)
 
     // more strangers push out older strangers, never the member
     await flood(A.multiaddrs[0], MAX_STRANGER_CONNECTIONS * 2)
+    await roomKept(A.libp2p)
     expect(member.status).toBe('open')
-    expect(A.libp2p.getConnections().length).toBeLessThanOrEqual(MAX_STRANGER_CONNECTIONS + 1)
   }, 60_000)
 })
