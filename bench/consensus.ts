@@ -35,7 +35,7 @@ import { openDatabase } from '../src/storage/database.ts'
 import type { NodeProcess } from '../src/swarm/process.ts'
 import type { StatusBody } from '../src/http/status.ts'
 import { percentile, withRatio } from './types.ts'
-import { benchDir, cpuMs, spawnNodes } from './support.ts'
+import { benchDir, cpuMs, spawnNodes, stopNodes } from './support.ts'
 import { spawnVehicle } from './vehicles.ts'
 import type { Benchmark, BenchResult } from './types.ts'
 
@@ -206,7 +206,7 @@ async function boothOfFour (report: (r: BenchResult) => void): Promise<void> {
     await oneAtATime(a, report, rtt)
     for (const batch of [1, 100, 1_000]) await closedLoop(a, batch, report, rtt)
     await openLoop(a, report, rtt, false, [process.pid, ...members.map(m => m.child.pid ?? -1)])
-    await a.stop()
+    await stopNodes([a])
     // a fresh vehicle (an empty chain: nothing old to ship) with the same three members,
     // replicating to k = 2 backups after its commits
     a = await createVGuardNode({ dataDir: join(root, 'proposer-2'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network, kBackups: 2, commitTimeout: 60_000, bootstrap: [members[0].addresses[0]] })
@@ -216,7 +216,7 @@ async function boothOfFour (report: (r: BenchResult) => void): Promise<void> {
     for (let i = 0; i < 20; i++) await a.append(transactions(1, `warm2/${i}`))
     await openLoop(a, report, rtt, true)
   } finally {
-    await a?.stop()
+    await stopNodes([a])
     await Promise.all(members.map(async p => await p.stop('SIGKILL')))
     await rm(root, { recursive: true, force: true })
   }

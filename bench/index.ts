@@ -14,6 +14,7 @@ import { benchmarks as replicate } from './replicate.ts'
 import { benchmarks as consensus } from './consensus.ts'
 import { canUnshareNetwork, inPrivateNetns, reexecInPrivateNetns } from '../src/swarm/netns.ts'
 import { withBenchRoot } from './run-root.ts'
+import { stopsAbandoned } from './support.ts'
 
 // mDNS and everything else the benchmarks send stay inside a private namespace when we can make one
 const NETNS_MARKER = 'VGUARD_BENCH_IN_NETNS'
@@ -63,6 +64,8 @@ async function main (): Promise<void> {
     console.log(`${'bench'.padEnd(12)} ${'figure'.padEnd(52)} ${'value'.padStart(16)}  ${'ratio (same-run baseline)'.padEnd(22)} target`)
   }
   await withBenchRoot(async () => { await runAll(selected, values.json === true) })
+  // a node whose stop was given up on still holds sockets and timers: the figures are out, the run is over
+  if (stopsAbandoned()) process.exit(process.exitCode ?? 0)
 }
 
 async function runAll (selected: Benchmark[], json: boolean): Promise<void> {

@@ -72,6 +72,40 @@ export function median (xs: number[]): number {
   return s[Math.floor(s.length / 2)]
 }
 
+/** How long an in-process node's stop may take in a benchmark before the run goes on without it. */
+export const NODE_STOP_GRACE_MS = 15_000
+
+/** Nodes whose stop ran past NODE_STOP_GRACE_MS: their handles keep the process up, so the run exits once done. */
+let abandonedStops = 0
+
+/** Whether a node's stop was given up on in this run (bench/index.ts then exits once the figures are out). */
+export function stopsAbandoned (): boolean {
+  return abandonedStops > 0
+}
+
+/**
+ * Stops in-process nodes, each given NODE_STOP_GRACE_MS: unlike a vehicle
+ * process, one cannot be killed, and a stop that hung held the whole run for
+ * good (its data dir is still removed after; LevelDB's open files go with the
+ * process).
+ */
+export async function stopNodes (nodes: Array<VGuardNode | undefined>, graceMs = NODE_STOP_GRACE_MS): Promise<void> {
+  await Promise.all(nodes.map(async (node) => {
+    if (node == null) return
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const gaveUp = new Promise<'gave up'>(resolve => { timer = setTimeout(() => { resolve('gave up') }, graceMs) })
+    try {
+      const outcome = await Promise.race([node.stop().then(() => 'stopped' as const, (err: unknown) => { console.error(`bench: a node's stop failed: ${(err as Error).message}`); return 'stopped' as const }), gaveUp])
+      if (outcome === 'gave up') {
+        abandonedStops++
+        console.error(`bench: node ${node.peerId.toString()} did not stop within ${graceMs / 1000} s; the run goes on without it`)
+      }
+    } finally {
+      clearTimeout(timer)
+    }
+  }))
+}
+
 export interface BenchSwarm {
   nodes: VGuardNode[]
   stop: () => Promise<void>
@@ -82,7 +116,7 @@ export async function benchSwarm (n: number, name: string, overrides: Partial<VG
   const root = await benchDir(`vguard-bench-${name}-`)
   const nodes: VGuardNode[] = []
   const stop = async (): Promise<void> => {
-    await Promise.allSettled(nodes.map(async n => { await n.stop() }))
+    await stopNodes(nodes)
     await rm(root, { recursive: true, force: true })
   }
   try {

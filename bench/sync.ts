@@ -19,7 +19,7 @@ import type { Block, ChainTip } from '../src/chain/index.ts'
 import { createVGuardNode } from '../src/node/index.ts'
 import type { VGuardNode } from '../src/node/index.ts'
 import { withRatio } from './types.ts'
-import { benchDir, median, MIB, rawIntoFile, rawIntoLevel, rawTransfer, serveBaselines, settle } from './support.ts'
+import { benchDir, median, MIB, rawIntoFile, rawIntoLevel, rawTransfer, serveBaselines, settle, stopNodes } from './support.ts'
 import type { Benchmark, BenchResult } from './types.ts'
 
 const CHAIN_BYTES = 64 * MIB
@@ -98,7 +98,7 @@ async function run (report: (r: BenchResult) => void): Promise<void> {
     figure('  ceiling itself vs raw stream', rawFileMs, rawMs)
     figure('  same, vs raw stream into LevelDB 1 KiB puts', syncMs, rawLevelMs)
   } finally {
-    await Promise.allSettled(nodes.map(async n => { await n.stop() }))
+    await stopNodes(nodes)
     await rm(root, { recursive: true, force: true })
   }
 }
