@@ -573,7 +573,10 @@ export class Consensus {
     }
     switch (res.status) {
       case WriteResponse.Status.OK: {
-        if (res.height < 1 || res.hash.byteLength !== HASH_BYTES) throw new ProtocolError(`${peer} answered OK without a block (height ${res.height}, a hash of ${res.hash.byteLength} bytes)`)
+        // it took the write and says it committed, naming no block: it may have (502 with no flag read as lost: a review)
+        if (res.height < 1 || res.hash.byteLength !== HASH_BYTES) {
+          throw new ProtocolError(`${peer} answered OK without a block (height ${res.height}, a hash of ${res.hash.byteLength} bytes): the write may still commit, whole or not at all ${retryAdvice(idempotencyKey != null)}`, true)
+        }
         const replication = replicationOf(res)
         // a copy of the hash, not a view into the answer frame (a Buffer) that would keep it alive
         return { chainId, height: res.height, hash: Uint8Array.from(res.hash), ...(replication != null ? { replication } : {}) }
@@ -600,7 +603,9 @@ export class Consensus {
         // protocol", with no flag, also for a keyed write: a review)
         throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, failed the write${res.error !== '' ? ` (${res.error})` : ''}: ${res.message} ` +
           `(it took the write and did not say whether it had proposed it: it may still commit, whole or not at all) ${retryAdvice(idempotencyKey != null)}`, true)
-      default: throw new ProtocolError(`${peer} answered ${WriteResponse.Status[res.status] ?? res.status}: ${res.message}`)
+      // a status not known here (the decoder refuses numbers it does not know, so one of a newer schema): the
+      // proposer read the write, so it may have proposed it
+      default: throw new ProtocolError(`${peer} answered ${WriteResponse.Status[res.status] ?? res.status}: ${res.message} (the write may still commit, whole or not at all) ${retryAdvice(idempotencyKey != null)}`, true)
     }
   }
 

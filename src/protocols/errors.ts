@@ -39,12 +39,20 @@ export class AnswerCutOffError extends InvalidMessageError {
   }
 }
 
-/** The remote peer answered with an error status, or broke the protocol's rules. */
+/**
+ * The remote peer answered with an error status, or broke the protocol's rules.
+ * `mayHaveCommitted`: the peer was a forwarded write's proposer and took the
+ * write before its answer broke the rules (an OK without a block, a status
+ * not known here): the write may still commit, and a caller must not take it
+ * for lost.
+ */
 export class ProtocolError extends Error {
   static name = 'ProtocolError'
-  constructor (message = 'Protocol error') {
+  readonly mayHaveCommitted?: boolean
+  constructor (message = 'Protocol error', mayHaveCommitted?: boolean) {
     super(message)
     this.name = 'ProtocolError'
+    if (mayHaveCommitted === true) this.mayHaveCommitted = true
   }
 }
 

@@ -4,8 +4,8 @@
  * test makes it answer. More backups than k can be is refused whole; a
  * pending round names no backups whatever the answer lists. Over HTTP, a
  * malformed answer is 503 (the write may still have committed), as is a
- * failure under an error name not known here, an OK without a block 502, a
- * refusal 403.
+ * failure under an error name not known here, an OK without a block 502
+ * (with mayHaveCommitted: the proposer took the write), a refusal 403.
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { defaultLogger } from '@libp2p/logger'
@@ -115,7 +115,7 @@ describe('write - a forwarded write whose proposer answers badly, over HTTP', ()
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
 
-  it('a malformed answer is 503 ProposerUnreachableError saying the write may still commit; OK without a block is 502 ProtocolError', async () => {
+  it('a malformed answer is 503 ProposerUnreachableError saying the write may still commit; OK without a block is 502 ProtocolError, and may have committed too', async () => {
     const [a, m] = await connectedSwarm(cluster, 2)
     const api = await cluster.http(a)
     const url = `${api.url}/chains/${m.peerId.toString()}/kv/k`
@@ -137,7 +137,20 @@ describe('write - a forwarded write whose proposer answers badly, over HTTP', ()
     await answerWith(m, { height: 0, hash: new Uint8Array() }, WRITE_PROTOCOL)
     res = await fetch(url, { method: 'PUT', body: 'v' })
     expect(res.status).toBe(502)
-    expect(await res.json()).toMatchObject({ error: 'ProtocolError', message: expect.stringMatching(/OK without a block/) })
+    // the proposer took the write and answered: it may have committed it, whatever its answer lacks
+    expect(await res.json()).toMatchObject({ error: 'ProtocolError', mayHaveCommitted: true, message: expect.stringMatching(/OK without a block.*may still commit.*a retry may commit it twice/) })
+    res = await fetch(url, { method: 'PUT', body: 'v', headers: { 'idempotency-key': 'no-block-1' } })
+    expect(res.status).toBe(502)
+    expect(await res.json()).toMatchObject({ error: 'ProtocolError', mayHaveCommitted: true, message: expect.stringMatching(/a retry with the same idempotency key is answered/) })
+    await expect(a.put('k', new Uint8Array([1]), { chainId: m.peerId.toString() })).rejects.toMatchObject({ name: 'ProtocolError', mayHaveCommitted: true })
+
+    // a status this node does not know (a newer proposer's, field 1 = 99) does not decode: the answer is
+    // malformed, the write was taken, and may still commit (503, as above)
+    await m.libp2p.unhandle(WRITE_PROTOCOL)
+    await answerWith(m, Uint8Array.of(0x08, 99), WRITE_PROTOCOL)
+    res = await fetch(url, { method: 'PUT', body: 'v' })
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ error: 'ProposerUnreachableError', mayHaveCommitted: true })
   })
 
   it('a proposer that stopped its consensus under the write is 503 saying whether it may still commit, not 502', async () => {
