@@ -637,6 +637,12 @@ export class Consensus {
    * order. Either way the replication round uses the given participants.
    */
   async endOfBooth (input: EndOfBoothInput, direct: (booth: CheckedBooth, id?: Uint8Array) => Promise<number>): Promise<ReplicationOutcome> {
+    // before the input, as append does: a stopped consensus takes nothing, and a bad booth sent to it was told
+    // what was wrong with it instead (a review)
+    if (!this.running) {
+      const stopped = new ConsensusStoppedError('consensus is not running')
+      throw isIdempotencyKey((input as Partial<EndOfBoothInput> | null | undefined)?.idempotencyKey) ? keyedFailure(stopped, 'before a restart, or still running') : stopped
+    }
     // checked before either path: a bad booth appends nothing and releases no one; the direct path
     // appends what was checked (it read the caller's objects again after awaits: a review)
     const booth = checkBoothInput(input, this.self, this.c.config.allowedPeers)

@@ -101,4 +101,17 @@ describe('own chain - keyed ends of booth and a stop', () => {
     expect(await outcome(a.endOfBooth(input('fifth', 'booth-5')))).toMatchObject({ name: 'NodeStoppedError', mayHaveCommitted: true })
     expect(await outcome(a.endOfBooth(input('fifth')))).not.toHaveProperty('mayHaveCommitted', true)
   })
+
+  it('a stopped consensus says it is stopped before it looks at the booth (a bad one too), keyed with mayHaveCommitted', async () => {
+    const a = await cluster.create()
+    await a.start()
+    await cluster.stopNode(a)
+    const direct = async (): Promise<number> => { throw new Error('not appended: consensus is stopped') }
+    const outcome = async (input: unknown): Promise<unknown> =>
+      await a.consensus.endOfBooth(input as Parameters<VGuardNode['endOfBooth']>[0], direct).then(() => 'resolved', (err: unknown) => err)
+    expect(await outcome({ participants: [], transactions: [] })).toMatchObject({ name: 'ConsensusStoppedError', message: 'consensus is not running' })
+    expect(await outcome(null)).toMatchObject({ name: 'ConsensusStoppedError' })
+    expect(await outcome({ participants: [], transactions: [], idempotencyKey: 'stopped-1' }))
+      .toMatchObject({ name: 'ConsensusStoppedError', mayHaveCommitted: true, message: expect.stringMatching(/earlier attempt under the same idempotency key/) })
+  })
 })
