@@ -23,7 +23,7 @@
  */
 export {
   createVGuardNode, peerIdOf, ConfigError, DataDirError, DataDirInUseError, InvalidKeyFileError, NodeStoppedError, NotStartedError, UnsupportedRuntimeError,
-  InvalidTransactionError, InvalidBoothError, InvalidIdempotencyKeyError, ReplicationStoppedError, OwnChainConflictError, NoHolderReachableError,
+  InvalidTransactionError, InvalidBoothError, InvalidIdempotencyKeyError, ReplicationStoppedError, ReplicationFailedError, OwnChainConflictError, NoHolderReachableError,
   InvalidPinError, DiskFullError, PayloadPrunedError, ChainNotFoundError, StoreClosedError, ListenError
 } from './node/index.ts'
 export { VERSION } from './node/version.ts'

@@ -57,6 +57,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   NodeStoppedError: 503,
   // a replication round the node's stop cut short (its block committed: the message says so)
   ReplicationStoppedError: 503,
+  // an end of booth's round that failed otherwise, its block committed (the message names it): the node's fault
+  ReplicationFailedError: 500,
   // the chain store closed under a read (stop() while the API still answers, a failed write)
   StoreClosedError: 503,
   UnavailableError: 503,

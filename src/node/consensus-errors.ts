@@ -184,8 +184,11 @@ export const OWN_CONFLICT_RECOVERY = 'To go on with the backups\' chain, stop th
 
 export class OwnChainConflictError extends Error {
   static name = 'OwnChainConflictError'
-  constructor (message = 'our chain does not hold what our backups hold') {
+  /** Set when the conflict was found by an end of booth's round, after its block was committed. */
+  readonly mayHaveCommitted?: boolean
+  constructor (message = 'our chain does not hold what our backups hold', mayHaveCommitted?: boolean) {
     super(message)
     this.name = 'OwnChainConflictError'
+    if (mayHaveCommitted === true) this.mayHaveCommitted = true
   }
 }

@@ -42,7 +42,7 @@ import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { checkBoothInput, InvalidBoothError } from './booth-input.ts'
 import type { CheckedBooth, EndOfBoothInput } from './booth-input.ts'
-import { ReplicationStoppedError } from './vguarddb.ts'
+import { ReplicationFailedError, ReplicationStoppedError } from './vguarddb.ts'
 import type { VGuardDB, ReplicationOutcome } from './vguarddb.ts'
 import type { VGuardNodeConfig } from './config.ts'
 import { shownNumber } from './config.ts'
@@ -63,7 +63,7 @@ import { heldPoint } from '../backup/index.ts'
 import { OwnChainMarker } from './own-chain-marker.ts'
 import type { ConsensusRecord } from './own-chain-marker.ts'
 import {
-  CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, RefusedWriteError,
+  CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, OwnChainConflictError, ProposerUnreachableError, RefusedWriteError,
   retryAdvice
 } from './consensus-errors.ts'
 
@@ -201,6 +201,25 @@ function keyedFailure (err: Error, where = 'through another node, or before a re
   if (err instanceof NoLeaderError && !err.mayHaveCommitted) return new NoLeaderError(message, true)
   if (err instanceof ProposerUnreachableError && !err.mayHaveCommitted) return new ProposerUnreachableError(message, true)
   return err
+}
+
+/**
+ * What an end of booth hears when the replication round after its block
+ * failed: the block is committed whatever ended its round, and the error says
+ * so, naming the block, with mayHaveCommitted (a test: a stop's cut said so
+ * of the chain's tip alone, and a conflict the round found said nothing of
+ * it: a keyed caller, and the HTTP body, could not tell the block from a
+ * lost one). An error that can carry the flag keeps its kind (and its HTTP
+ * status); any other becomes ReplicationFailedError.
+ */
+function roundFailure (err: Error, height: number, keyed: boolean): Error {
+  const advice = keyed ? retryAdvice(true) : '(do not send it again: a retry would append it twice)'
+  const committed = `the end of booth's block (height ${height}) is committed`
+  if (err.name === 'ReplicationStoppedError') return new ReplicationStoppedError(`${committed}; its replication round was cut: ${err.message} ${advice}`, true)
+  const message = `${committed}; its replication round failed: ${err.message} ${advice}`
+  if (err instanceof OwnChainConflictError) return new OwnChainConflictError(message, true)
+  if (err instanceof DiskFullError) return new DiskFullError(message, true)
+  return new ReplicationFailedError(`${committed}; its replication round failed: ${err.name !== 'Error' ? `${err.name}: ` : ''}${err.message} ${advice}`, height, { cause: err })
 }
 
 const WRITE_OPTIONS: ReadonlySet<string> = new Set<keyof WriteOptions>(['chainId', 'timeout', 'waitForReplication', 'idempotencyKey'])
@@ -678,11 +697,7 @@ export class Consensus {
     try {
       round = await this.c.vguarddb.afterCommit(this.self, participants, { own: true })
     } catch (err) {
-      // the block is committed whatever cut its round: a stop's cut said so of the chain's tip alone, with no flag
-      // (a test: a keyed caller, and the HTTP body, could not tell the write from a lost one)
-      if ((err as Error).name !== 'ReplicationStoppedError') throw err
-      const advice = ref != null ? retryAdvice(true) : '(do not send it again: a retry would append it twice)'
-      throw new ReplicationStoppedError(`the end of booth's block (height ${height}) is committed; its replication round was cut: ${(err as Error).message} ${advice}`, true)
+      throw roundFailure(err as Error, height, ref != null)
     }
     // the round's table covers this block and maybe later ones: the answer names this block
     return { ...round, height }

@@ -3,15 +3,17 @@
  * `mayHaveCommitted` wherever the write may be in the chain, so a caller
  * retries with its key instead of taking it for lost. A keyed write still
  * under way when stop() gave up waiting for it meets the closed database;
- * an end of booth whose round the stop cut has its block committed. Real
- * nodes over TCP on 127.0.0.1, real LevelDB; the write is held at a step of
- * its own path until the stop closed the database.
+ * an end of booth whose round the stop cut, or whose round failed otherwise,
+ * has its block committed. Real nodes over TCP on 127.0.0.1, real LevelDB;
+ * the write is held at a step of its own path until the stop closed the
+ * database, or its round is made to fail.
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import { REPLICATE_PROTOCOL } from '../../src/protocols/replicate/constants.ts'
+import { OwnChainConflictError } from '../../src/node/consensus-errors.ts'
 
 const utf8 = new TextEncoder()
 
@@ -35,6 +37,19 @@ async function silentBackup (b: VGuardNode): Promise<() => boolean> {
   await b.libp2p.unhandle(REPLICATE_PROTOCOL)
   await b.libp2p.handle(REPLICATE_PROTOCOL, () => { offered = true })
   return () => offered
+}
+
+/**
+ * `a`'s replication rounds of its own chain fail with what `failure` makes (the round's checks and
+ * saves run after the end of booth's block is appended): its block is committed all the same.
+ */
+function failOwnRounds (a: VGuardNode, failure: () => Error): void {
+  const { vguarddb } = a
+  const afterCommit = vguarddb.afterCommit.bind(vguarddb)
+  vguarddb.afterCommit = async (chainId, participants, options) => {
+    if (chainId === a.peerId.toString() && options?.own === true) throw failure()
+    return await afterCommit(chainId, participants, options)
+  }
 }
 
 describe('keyed writes - mayHaveCommitted around a stop', () => {
@@ -94,5 +109,38 @@ describe('keyed writes - mayHaveCommitted around a stop', () => {
       mayHaveCommitted: true,
       message: expect.stringMatching(/block \(height 1\) is committed.*do not send it again/)
     })
+  })
+
+  it('an end of booth whose round failed otherwise has its block committed: it says so, with its error\'s name and status, keyed or not', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    const self = a.peerId.toString()
+    const participants = [b.peerId.toString()]
+    const api = await cluster.http(a)
+    const booth = async (key: string, idempotencyKey?: string): Promise<unknown> =>
+      await a.endOfBooth({ participants, transactions: [{ key, value: utf8.encode(key) }], ...(idempotencyKey != null ? { idempotencyKey } : {}) })
+        .then(() => 'resolved', (err: unknown) => err)
+    failOwnRounds(a, () => new OwnChainConflictError('a does not hold the block its newest backup table names at height 5'))
+    expect(await booth('k1', 'round-conflict-1')).toMatchObject({
+      name: 'OwnChainConflictError',
+      mayHaveCommitted: true,
+      message: expect.stringMatching(/^the end of booth's block \(height 1\) is committed; its replication round failed: a does not hold .*a retry with the same idempotency key is answered/)
+    })
+    expect(await booth('k2')).toMatchObject({ name: 'OwnChainConflictError', mayHaveCommitted: true, message: expect.stringMatching(/block \(height 2\) is committed.*do not send it again/) })
+    let res = await fetch(`${api.url}/booth/end`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ participants, transactions: [{ key: 'k3', value: 'v3' }] }) })
+    expect(res.status).toBe(409)
+    expect(await res.json()).toMatchObject({ error: 'OwnChainConflictError', mayHaveCommitted: true, message: expect.stringMatching(/block \(height 3\) is committed/) })
+
+    // an error of no known kind (a table's save failing, say): named by a class that says the block committed
+    failOwnRounds(a, () => Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }))
+    expect(await booth('k4', 'round-eio-1')).toMatchObject({
+      name: 'ReplicationFailedError',
+      mayHaveCommitted: true,
+      height: 4,
+      message: expect.stringMatching(/^the end of booth's block \(height 4\) is committed; its replication round failed: EIO: i\/o error, write .*a retry with the same idempotency key is answered/)
+    })
+    res = await fetch(`${api.url}/booth/end`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ participants, transactions: [{ key: 'k5', value: 'v5' }] }) })
+    expect(res.status).toBe(500)
+    expect(await res.json()).toMatchObject({ error: 'ReplicationFailedError', mayHaveCommitted: true, message: expect.stringMatching(/block \(height 5\) is committed/) })
+    expect((await a.chains.tip(self)).height).toBe(5)
   })
 })
