@@ -29,7 +29,7 @@ import { fromHex, HASH_BYTES, InvalidTransactionError, toHex } from '../chain/in
 import type { TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase } from '../storage/database.ts'
-import { DiskFullError, isDatabaseClosed } from '../storage/errors.ts'
+import { DiskFullError, isDatabaseClosed, StoreClosedError } from '../storage/errors.ts'
 import { ANSWER_SLACK, MAX_WRITE_TIMEOUT, replicationOf, WriteService, WriteResponse } from '../protocols/write/index.ts'
 import type { ForwardedWrite, WriteCommitted } from '../protocols/write/index.ts'
 import { ProtocolError } from '../protocols/errors.ts'
@@ -195,6 +195,9 @@ function keyedFailure (err: Error, where = 'through another node, or before a re
     return new NodeStoppedError(`the node stopped and closed its database while this write was under way (${err.message}): it may have been proposed ` +
       `before, and it or an earlier attempt under the same idempotency key (${where}) may still commit, whole or not at all: a retry with the key gets its outcome`, true)
   }
+  // a store that stopped on a failed write (not closed with its node: above) refuses this attempt; an earlier one
+  // may have been proposed or appended before it stopped (it carried no flag: a review)
+  if (err instanceof StoreClosedError && !err.closed && err.mayHaveCommitted !== true) return new StoreClosedError(message, false, true)
   if (err.name === 'NoQuorumError') return new CommitTimeoutError(message)
   if (err instanceof ConsensusStoppedError && !err.mayHaveCommitted) return new ConsensusStoppedError(message, true)
   if (err instanceof DiskFullError && err.mayHaveCommitted !== true) return new DiskFullError(message, true)
@@ -219,6 +222,7 @@ function roundFailure (err: Error, height: number, keyed: boolean): Error {
   const message = `${committed}; its replication round failed: ${err.message} ${advice}`
   if (err instanceof OwnChainConflictError) return new OwnChainConflictError(message, true)
   if (err instanceof DiskFullError) return new DiskFullError(message, true)
+  if (err instanceof StoreClosedError) return new StoreClosedError(message, err.closed, true)
   return new ReplicationFailedError(`${committed}; its replication round failed: ${err.name !== 'Error' ? `${err.name}: ` : ''}${err.message} ${advice}`, height, { cause: err })
 }
 

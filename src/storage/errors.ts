@@ -8,14 +8,18 @@ export { InvalidBlockError, PayloadPrunedError } from '../chain/errors.ts'
 /**
  * The store was closed (`closed`: true; its node stopped), or stopped taking
  * writes after one failed halfway (false: reopen it to recover).
+ * `mayHaveCommitted`: a keyed write refused by it, an earlier attempt of
+ * which may still commit (the node's keyedFailure).
  */
 export class StoreClosedError extends Error {
   static name = 'StoreClosedError'
   readonly closed: boolean
-  constructor (message = 'Chain store is closed', closed = true) {
+  readonly mayHaveCommitted?: boolean
+  constructor (message = 'Chain store is closed', closed = true, mayHaveCommitted?: boolean) {
     super(message)
     this.name = 'StoreClosedError'
     this.closed = closed
+    if (mayHaveCommitted === true) this.mayHaveCommitted = true
   }
 }
 

@@ -143,4 +143,28 @@ describe('keyed writes - mayHaveCommitted around a stop', () => {
     expect(await res.json()).toMatchObject({ error: 'ReplicationFailedError', mayHaveCommitted: true, message: expect.stringMatching(/block \(height 5\) is committed/) })
     expect((await a.chains.tip(self)).height).toBe(5)
   })
+
+  it('a keyed end of booth refused by a store that stopped on a failed write may have committed (an earlier attempt), also over HTTP', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    const participants = [b.peerId.toString()]
+    const api = await cluster.http(a)
+    // a block big enough for a segment, whose segment write fails after its LevelDB batch went in: the store stops
+    const segments = (a.chains as unknown as { segments: { write: () => Promise<void> } }).segments
+    segments.write = async () => { throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }) }
+    await expect(a.endOfBooth({ participants, transactions: [{ key: 'big', value: new Uint8Array(300 * 1024).fill(1) }] })).rejects.toThrow('EIO')
+    const stopped = /^the store stopped after a failed write \(EIO.*reopen it to recover; an earlier attempt under the same idempotency key .* may still commit/
+    await expect(a.endOfBooth({ participants, transactions: [{ key: 'k', value: utf8.encode('v') }], idempotencyKey: 'stopped-store-1' }))
+      .rejects.toMatchObject({ name: 'StoreClosedError', closed: false, mayHaveCommitted: true, message: expect.stringMatching(stopped) })
+    const res = await fetch(`${api.url}/booth/end`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'stopped-store-2' },
+      body: JSON.stringify({ participants, transactions: [{ key: 'k', value: 'v' }] })
+    })
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ error: 'StoreClosedError', mayHaveCommitted: true, message: expect.stringMatching(stopped) })
+    // unkeyed, it says nothing of an earlier attempt: there is none
+    const plain = await a.endOfBooth({ participants, transactions: [{ key: 'k', value: utf8.encode('v') }] }).then(() => 'resolved', (err: unknown) => err)
+    expect(plain).toMatchObject({ name: 'StoreClosedError', closed: false })
+    expect(plain).not.toHaveProperty('mayHaveCommitted', true)
+  })
 })
