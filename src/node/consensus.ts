@@ -226,6 +226,25 @@ function roundFailure (err: Error, height: number, keyed: boolean): Error {
   return new ReplicationFailedError(`${committed}; its replication round failed: ${err.name !== 'Error' ? `${err.name}: ` : ''}${err.message} ${advice}`, height, { cause: err })
 }
 
+/** How far an unkeyed write went: `handedOver` once it went to its replica or its proposer (it may have been proposed). */
+interface WriteProgress {
+  handedOver: boolean
+}
+
+/**
+ * An unkeyed write still under way when the node's stop gave up waiting for
+ * it and closed the database (VGuardNode.stop) met LevelDB's bare "Database
+ * is not open" (a test; HTTP already said 503 NodeStoppedError, with no
+ * flag): NodeStoppedError, with mayHaveCommitted once the write was handed
+ * to its replica or proposer. A keyed one's is keyedFailure's.
+ */
+function closedUnder (err: Error, handedOver: boolean): Error {
+  if (!isDatabaseClosed(err)) return err
+  if (!handedOver) return new NodeStoppedError(`the node stopped and closed its database before this write was proposed (${err.message}): nothing was written`)
+  return new NodeStoppedError(`the node stopped and closed its database while this write was under way (${err.message}): it may have been proposed, ` +
+    `and may still commit, whole or not at all ${retryAdvice(false)}`, true)
+}
+
 const WRITE_OPTIONS: ReadonlySet<string> = new Set<keyof WriteOptions>(['chainId', 'timeout', 'waitForReplication', 'idempotencyKey'])
 
 export class Consensus {
@@ -435,9 +454,15 @@ export class Consensus {
     const wait = options.waitForReplication !== false
     const key = options.idempotencyKey == null ? undefined : checkIdempotencyKey(options.idempotencyKey)
     if (key == null) {
-      if (chainId === this.self) return await this.appendOwn(write, timeout, wait)
-      if (chainId === SHARED_CHAIN) return await this.appendShared(write, timeout, wait)
-      return await this.forward(chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES))
+      const progress: WriteProgress = { handedOver: false }
+      try {
+        if (chainId === this.self) return await this.appendOwn(write, timeout, wait, undefined, true, progress)
+        if (chainId === SHARED_CHAIN) return await this.appendShared(write, timeout, wait, undefined, progress)
+        progress.handedOver = true
+        return await this.forward(chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES))
+      } catch (err) {
+        throw closedUnder(err as Error, progress.handedOver)
+      }
     }
     try {
       if (chainId === this.self) return await this.appendOwnKeyed(write, timeout, wait, idempotentRef(chainId, key, write.payload, this.self))
@@ -453,7 +478,7 @@ export class Consensus {
     return await this.forwarded.once(writeKey(ref.from, this.self, toHex(ref.id)), async () => await this.appendOwn(write, timeout, wait, ref, replicate), memoryOwner(ref))
   }
 
-  private async appendOwn (write: EncodedWrite, timeout: number, wait: boolean, ref?: WriteRef, replicate = true): Promise<CommitResult> {
+  private async appendOwn (write: EncodedWrite, timeout: number, wait: boolean, ref?: WriteRef, replicate = true, progress?: WriteProgress): Promise<CommitResult> {
     const deadline = performance.now() + timeout
     await this.c.vguarddb.checkOwnConflict()
     // opening our replica (first write) must not interleave with a direct endOfBooth append; the wait for it
@@ -467,12 +492,13 @@ export class Consensus {
     // as a keyed one of its transactions: answered with its block (it was appended a second time: a review)
     const booth = ref == null ? undefined : await this.c.vguarddb.boothAppended(ref.id)
     if (booth != null) return { chainId: this.self, height: booth.height, hash: booth.hash }
+    if (progress != null) progress.handedOver = true
     const committed = await submitOnce(own, write, ref, remainingUntil(deadline), wait, replicate)
     await this.ownMarker?.claim()
     return committed
   }
 
-  private async appendShared (write: EncodedWrite, timeout: number, wait: boolean, idempotencyKey?: string): Promise<CommitResult> {
+  private async appendShared (write: EncodedWrite, timeout: number, wait: boolean, idempotencyKey?: string, progress?: WriteProgress): Promise<CommitResult> {
     const deadline = performance.now() + timeout
     // one id for every attempt: a leader that already took this write answers a retry with its outcome
     const writeId = randomBytes(WRITE_ID_BYTES)
@@ -488,6 +514,7 @@ export class Consensus {
       if (shared == null) {
         last = new NoLeaderError('no shared chain has formed yet')
       } else if (shared.isLeader()) {
+        if (progress != null) progress.handedOver = true
         try {
           return await this.forwarded.once(writeKey(ref.from, SHARED_CHAIN, toHex(ref.id)), async () => await submitOnce(shared, write, ref, remaining, wait), memoryOwner(ref))
         } catch (err) {
@@ -518,6 +545,7 @@ export class Consensus {
             // a leader that froze (out of range, its connection still open) answers nothing: once another
             // is elected here, the write goes there (the same id: one that reached the old one commits once)
             const moved = leaderMoved(this.driver, target, leader)
+            if (progress != null) progress.handedOver = true
             try {
               return await this.forward(target, SHARED_CHAIN, write, remainingUntil(deadline), wait, writeId, idempotencyKey, moved.signal)
             } catch (err) {

@@ -31,6 +31,20 @@ function holdKeyedWrite (a: VGuardNode): { entered: Promise<void>, release: () =
   return { entered: entered.promise, release: () => { held.resolve() } }
 }
 
+/** Holds `a`'s first write to its own chain where it opens its consensus on it (before proposing), until released. */
+function holdFirstWrite (a: VGuardNode): { entered: Promise<void>, release: () => void } {
+  const entered = Promise.withResolvers<void>()
+  const held = Promise.withResolvers<void>()
+  const { driver } = a.consensus
+  const ownStarted = driver.ownStarted.bind(driver)
+  driver.ownStarted = async () => {
+    entered.resolve()
+    await held.promise
+    return await ownStarted()
+  }
+  return { entered: entered.promise, release: () => { held.resolve() } }
+}
+
 /** b takes replication transfers and never answers them: a round waits on b until the stop cuts it. */
 async function silentBackup (b: VGuardNode): Promise<() => boolean> {
   let offered = false
@@ -76,6 +90,29 @@ describe('keyed writes - mayHaveCommitted around a stop', () => {
     const res = await answer
     expect(res.status).toBe(503)
     expect(await res.json()).toMatchObject({ error: 'NodeStoppedError', mayHaveCommitted: true, message: expect.stringMatching(closedUnder) })
+  })
+
+  it('an unkeyed write still under way when the stop closed the database is told the node stopped, and that it was not proposed', async () => {
+    const [a, b] = await connectedSwarm(cluster, 3)
+    const api = await cluster.http(b)
+    const hold = holdFirstWrite(a)
+    const write = a.put('k', utf8.encode('v')).then(() => 'resolved', (err: unknown) => err)
+    const holdB = holdFirstWrite(b)
+    const overHttp = fetch(`${api.url}/chains/${b.peerId.toString()}/kv/h`, { method: 'PUT', body: 'v' })
+    await Promise.all([hold.entered, holdB.entered])
+    // the stop waits a bounded time for the write, then closes the database under it
+    await Promise.all([cluster.stopNode(a), cluster.stopNode(b)])
+    hold.release()
+    holdB.release()
+    const notProposed = /^the node stopped and closed its database before this write was proposed \(Database is not open\): nothing was written$/
+    const failed = await write
+    expect(failed).toMatchObject({ name: 'NodeStoppedError', message: expect.stringMatching(notProposed) })
+    expect(failed).not.toHaveProperty('mayHaveCommitted', true)
+    const res = await overHttp
+    expect(res.status).toBe(503)
+    const body = await res.json() as Record<string, unknown>
+    expect(body).toMatchObject({ error: 'NodeStoppedError', message: expect.stringMatching(notProposed) })
+    expect(body.mayHaveCommitted).toBeUndefined()
   })
 
   it('an end of booth whose round a stop cut has its block committed: it says so, keyed or not, also over HTTP', async () => {
