@@ -562,7 +562,15 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     // from JavaScript the input may be anything: checked by Consensus
     this.checkWritable((input as Partial<EndOfBoothInput> | null | undefined)?.idempotencyKey)
     // once our own consensus runs on this chain, VGuard's blocks go through it too (one order)
-    return await this.consensus.endOfBooth(input, async (booth, id) => await this.vguarddb.appendEndOfBooth(booth, id))
+    const booth = this.consensus.endOfBooth(input, async (booth, id) => await this.vguarddb.appendEndOfBooth(booth, id))
+    // a write like the others to stop(): node:stopped comes after its outcome (consensus waits for its block,
+    // but its round may still be asked for past the services' stop: a test saw node:stopped first)
+    this.writesUnderWay.add(booth)
+    try {
+      return await booth
+    } finally {
+      this.writesUnderWay.delete(booth)
+    }
   }
 
   get multiaddrs (): Multiaddr[] {
@@ -589,8 +597,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   private closed = false
   private starting?: Promise<void>
   private stopping?: Promise<void>
-  /** Writes taken and not yet settled (append): stop() waits for their outcome before node:stopped. */
-  private readonly writesUnderWay = new Set<Promise<CommitResult>>()
+  /** Writes taken and not yet settled (append, endOfBooth): stop() waits for their outcome before node:stopped. */
+  private readonly writesUnderWay = new Set<Promise<CommitResult | ReplicationOutcome>>()
 
   async start (): Promise<void> {
     // checked first: a stop() under way leaves the status 'started' until it ends

@@ -102,6 +102,38 @@ describe('own chain - keyed ends of booth and a stop', () => {
     expect(await outcome(a.endOfBooth(input('fifth')))).not.toHaveProperty('mayHaveCommitted', true)
   })
 
+  it('node:stopped comes after an end of booth under way has its outcome, as it does for a write', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    // the booth's round is asked for only once libp2p stopped, the last service to stop: the end of booth is
+    // still under way when the services are down
+    const servicesDown = Promise.withResolvers<void>()
+    const libp2pStop = a.libp2p.stop.bind(a.libp2p)
+    a.libp2p.stop = async () => {
+      await libp2pStop()
+      servicesDown.resolve()
+    }
+    const entered = Promise.withResolvers<void>()
+    const { vguarddb } = a
+    const afterCommit = vguarddb.afterCommit.bind(vguarddb)
+    vguarddb.afterCommit = async (chainId, participants, options) => {
+      if (options?.own === true) {
+        entered.resolve()
+        await servicesDown.promise
+      }
+      return await afterCommit(chainId, participants, options)
+    }
+    let settled = false
+    const booth = a.endOfBooth({ participants: [b.peerId.toString()], transactions: [{ key: 'k', value: utf8.encode('v') }] })
+      .then(() => 'resolved', (err: unknown) => err)
+      .finally(() => { settled = true })
+    let settledWhenStopped: boolean | undefined
+    a.addEventListener('node:stopped', () => { settledWhenStopped = settled })
+    await entered.promise
+    await cluster.stopNode(a)
+    expect(settledWhenStopped, 'the end of booth had its outcome at node:stopped').toBe(true)
+    expect(await booth).toMatchObject({ name: 'ReplicationStoppedError', mayHaveCommitted: true, message: expect.stringMatching(/block \(height 1\) is committed/) })
+  })
+
   it('a stopped consensus says it is stopped before it looks at the booth (a bad one too), keyed with mayHaveCommitted', async () => {
     const a = await cluster.create()
     await a.start()
