@@ -12,7 +12,7 @@ describe('package entry', () => {
   it('exports the errors the public methods throw, each named as its class', () => {
     const names = [
       'ConfigError', 'DataDirError', 'DataDirInUseError', 'InvalidKeyFileError', 'NodeStoppedError', 'NotStartedError', 'ListenError',
-      'InvalidTransactionError', 'InvalidBoothError', 'InvalidIdempotencyKeyError', 'ReplicationStoppedError', 'NoHolderReachableError',
+      'InvalidTransactionError', 'InvalidBoothError', 'InvalidIdempotencyKeyError', 'ReplicationStoppedError', 'ReplicationFailedError', 'NoHolderReachableError',
       'NoQuorumError', 'CommitTimeoutError', 'NoLeaderError', 'ProposerUnreachableError', 'NotProposerError', 'QuorumReadError',
       'ConsensusStoppedError', 'RefusedWriteError', 'InvalidReadError', 'ChainRecoveryError',
       // node.chains (the chain store): pins, pruned payloads, a full disk, a store closed (stop() under a call, a failed write)
