@@ -3,7 +3,8 @@
  * chain, see strandedStep), on disk. Leaving clears the chain's Paxos state,
  * so the node must never take part in that chain again: it would vote as if
  * it had never promised anything. A chain is a founder and its founding;
- * an entry without a founding stands for every founding of that founder.
+ * an entry without a founding stands for every founding of that founder
+ * (one of our own chains is bound to its founding when loaded: see bindOwn).
  */
 import type { BinarySublevel } from '../storage/database.ts'
 import { SYNC_WRITE } from '../storage/database.ts'
@@ -21,14 +22,46 @@ const MAX_LEFT = 64
 export class LeftChains {
   private readonly db: BinarySublevel
   private chains: LeftChain[] = []
+  private own?: { self: string, incarnation: string }
 
   constructor (db: BinarySublevel) {
     this.db = db
   }
 
-  async load (): Promise<void> {
+  /**
+   * Reads the chains left; `own`: our peer id and our database's incarnation
+   * (hex), to bind entries of our own chains kept without a founding (see bindOwn).
+   */
+  async load (own?: { self: string, incarnation: string }): Promise<void> {
     const stored = await this.db.get(LEFT_KEY)
     this.chains = stored == null ? [] : JSON.parse(new TextDecoder().decode(stored)) as LeftChain[]
+    this.own = own
+    if (own != null) await this.bindOwn(own.self, own.incarnation)
+  }
+
+  /**
+   * An entry of ours without a founding (an earlier version's, made from a
+   * record that had none) stood for every founding of ours, so we could
+   * found no chain again, ever, nor keep a fresh one across a restart (load
+   * in shared-chain-choice.ts would finish "leaving" it). It is bound to our
+   * incarnation: that is the chain it names, so we still never take part in
+   * it again. The entry lives in this database, so it was made from a record
+   * of this database, and a record of ours without a founding is read as
+   * founded with this database's incarnation (at load, and in each formation
+   * step, before a leave can begin); the other chains under our id carry
+   * their founding in the record and so in the entry: a refounded one's
+   * random founding, and the one founded with an earlier, lost database, as
+   * its members announce it. The fresh founding we make then is random: a
+   * chain no one ever promised in. Another founder's entry stays unbound:
+   * what we know of its founding (its incarnation on record) is what it is
+   * now, not what it was when it founded (a founder that lost its database
+   * since has another), and taking that would let us join the chain we left.
+   */
+  private async bindOwn (self: string, incarnation: string): Promise<void> {
+    if (!this.chains.some(c => c.founder === self && c.founding == null)) return
+    const bound = this.chains.map(c => c.founder === self && c.founding == null ? { founder: self, founding: incarnation } : c)
+    this.chains = bound.filter((c, i) => bound.findIndex(d => d.founder === c.founder && d.founding === c.founding) === i)
+    await this.save()
   }
 
   /** Whether chain (founder, founding) is one we left; an unknown founding on either side matches. */
@@ -37,9 +70,15 @@ export class LeftChains {
   }
 
   /** Records a chain as left, durably: before its state is cleared (a crash between must not run it again). */
-  async add (chain: LeftChain): Promise<void> {
+  async add (left: LeftChain): Promise<void> {
+    // ours, left without a founding: the one bindOwn would make of it
+    const chain = left.founder === this.own?.self && left.founding == null ? { founder: left.founder, founding: this.own.incarnation } : left
     if (this.chains.some(c => c.founder === chain.founder && (c.founding == null || c.founding === chain.founding))) return
     this.chains = [...this.chains, { founder: chain.founder, ...(chain.founding == null ? {} : { founding: chain.founding }) }].slice(-MAX_LEFT)
+    await this.save()
+  }
+
+  private async save (): Promise<void> {
     await this.db.put(LEFT_KEY, new TextEncoder().encode(JSON.stringify(this.chains)), SYNC_WRITE)
   }
 

@@ -104,8 +104,6 @@ export class SharedChainChoice {
   private strandedSince?: number
   /** Said once a run: the connected members run only chains we left. */
   private saidOnlyLeft = false
-  /** Said once a run: a record of an earlier version left every chain we found, so we found none. */
-  private saidLeftAll = false
   /** Our permissioned shared chain is known to hold something here: it is never left (joinListedChain). */
   private held = false
   /** Since when the view founding ranks by has stood still (see viewChanged). */
@@ -135,7 +133,7 @@ export class SharedChainChoice {
     this.viewChanged()
     const stored = await this.h.db.get(FORMATION_KEY)
     if (stored != null) this.record = JSON.parse(utf8d.decode(stored)) as Formation
-    await this.left.load()
+    await this.left.load({ self: this.h.self, incarnation: this.h.incarnation() })
     const was = this.record
     if (was != null && adoptableFounder(was.founder) && this.left.has(was.founder, was.founding)) {
       // a crash while leaving a stranded chain (leaveStranded records it first): finish leaving it
@@ -277,7 +275,6 @@ export class SharedChainChoice {
       return
     }
     const founding = this.freshFounding()
-    if (founding == null) return
     await this.save({ founder: this.h.self, announced: false, ...founding })
     this.h.log(founding.refounded === true ? 'founding a fresh shared chain (we left the one founded with this database)' : 'founding the shared chain')
     const shared = await this.h.openShared()
@@ -291,19 +288,14 @@ export class SharedChainChoice {
    * chain, our votes in it forgotten; and waiting, as this node did, stalled
    * formation for good, since the others wait for the best-ranked to found.
    * A random founding makes it another chain under our id, as a founder that
-   * lost its database makes one. Undefined when we left every chain of ours
-   * (an entry of an earlier version, without a founding): none can be founded.
+   * lost its database makes one. (An entry of ours without a founding, which
+   * stood for every chain of ours and kept us from founding any, is bound to
+   * our incarnation when loaded: LeftChains.bindOwn.)
    */
-  private freshFounding (): { founding: string, refounded?: true } | undefined {
+  private freshFounding (): { founding: string, refounded?: true } {
     const incarnation = this.h.incarnation()
     if (!this.left.has(this.h.self, incarnation)) return { founding: incarnation }
-    const founding = toHex(randomBytes(INCARNATION_BYTES))
-    if (!this.left.has(this.h.self, founding)) return { founding, refounded: true }
-    if (!this.saidLeftAll) {
-      this.saidLeftAll = true
-      this.h.log.error('this node left a shared chain it founded, recorded by an earlier version without its founding: it founds none, and vehicles that wait for it to found form no chain until one that runs a chain connects')
-    }
-    return undefined
+    return { founding: toHex(randomBytes(INCARNATION_BYTES)), refounded: true }
   }
 
   private async save (f: Formation): Promise<void> {

@@ -71,4 +71,49 @@ describe('consensus - a founder that left its shared chain', () => {
     expect(founder.consensus.driver.sharedFounding).toBe(founding)
     expect((await founder.put('back', utf8.encode('yes'), { chainId: 'shared' })).height).toBe(3)
   })
+
+  it('founds a fresh chain too when its left entry was written without a founding (an earlier version\'s): the entry is bound to the chain founded with this database', async () => {
+    let founder = await cluster.create({ priority: 5 })
+    await founder.start()
+    const id = founder.peerId.toString()
+    const member = await cluster.create({ bootstrap: [founder.multiaddrs[0].toString()] })
+    await member.start()
+    await waitFor(() => [founder, member].every(n => sharedLeader(n) === id && n.consensus.driver.sharedFounder === id), { timeout: 30_000, message: 'the founder leads its chain' })
+    const { dataDir } = founder.config
+    await Promise.all([cluster.stopNode(founder), cluster.stopNode(member)])
+    const old = await recordIn(dataDir)
+    expect(old?.founding).toMatch(/^[0-9a-f]{32}$/)
+
+    // the left entry as an earlier version stored it: the founder alone, no founding (every founding of it)
+    const db = await openDatabase(dataDir)
+    await db.sublevel('consensus').put(utf8.encode('shared-left'), utf8.encode(JSON.stringify([{ founder: id }])))
+    await db.close()
+
+    founder = await cluster.create({ dataDir, priority: 5 })
+    await founder.start()
+    const others = await Promise.all([0, 0].map(async () => await cluster.create({ bootstrap: [founder.multiaddrs[0].toString()] })))
+    await Promise.all(others.map(async n => { await n.start() }))
+    const nodes: VGuardNode[] = [founder, ...others]
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 nodes connected' })
+    await waitFor(() => nodes.every(n => n.consensus.driver.sharedFounder === id && sharedLeader(n) === id), { timeout: 30_000, message: 'a chain formed, led by the founder' })
+    const founding = founder.consensus.driver.sharedFounding
+    expect(founding).not.toBe(old?.founding)
+    expect(others.map(n => n.consensus.driver.sharedFounding)).toEqual([founding, founding])
+    expect((await others[0].put('after', utf8.encode('ok'), { chainId: 'shared' })).height).toBe(1)
+
+    // the entry now names the chain it left (the one founded with this database), and only it: after a
+    // restart the fresh chain is not taken for the one left (a start would finish "leaving" it)
+    await cluster.stopNode(founder)
+    const check = await openDatabase(dataDir)
+    const left = new LeftChains(check.sublevel('consensus'))
+    await left.load()
+    await check.close()
+    expect(left.has(id, old?.founding)).toBe(true)
+    expect(left.has(id, founding)).toBe(false)
+    expect(await recordIn(dataDir)).toMatchObject({ founder: id, founding, refounded: true })
+    founder = await cluster.create({ dataDir, priority: 5, bootstrap: [others[0].multiaddrs[0].toString()] })
+    await founder.start()
+    await waitFor(() => [founder, ...others].every(n => sharedLeader(n) === id), { timeout: 30_000, message: 'the founder leads again after its restart' })
+    expect((await founder.put('back', utf8.encode('yes'), { chainId: 'shared' })).height).toBe(2)
+  })
 })

@@ -28,4 +28,25 @@ describe('node - shared chains left', () => {
     await again.add({ founder: 'g' })
     expect((await open()).has('g', 'cc')).toBe(true)
   })
+
+  it('binds an entry of ours kept without a founding (an earlier version\'s) to our incarnation, durably; another founder\'s stays for every founding', async () => {
+    const raw = (await db.reopen()).sublevel('consensus')
+    await raw.put(new TextEncoder().encode('shared-left'), new TextEncoder().encode(JSON.stringify([{ founder: 'me' }, { founder: 'g' }, { founder: 'me', founding: 'aa' }])))
+    const own = { self: 'me', incarnation: 'aa' }
+    const left = new LeftChains((await db.reopen()).sublevel('consensus'))
+    await left.load(own)
+    // the chain founded with this database, once
+    expect(left.size).toBe(2)
+    expect(left.has('me', 'aa')).toBe(true)
+    expect(left.has('me', 'bb')).toBe(false)
+    expect(left.has('g', 'cc')).toBe(true)
+    // stored so: read without our identity, it still says so
+    expect((await open()).has('me', 'bb')).toBe(false)
+    // one of ours added without a founding is bound the same way
+    const again = new LeftChains((await db.reopen()).sublevel('consensus'))
+    await again.load({ self: 'me', incarnation: 'dd' })
+    await again.add({ founder: 'me' })
+    expect(again.has('me', 'dd')).toBe(true)
+    expect(again.has('me', 'ee')).toBe(false)
+  })
 })
