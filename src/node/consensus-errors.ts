@@ -17,8 +17,9 @@ export class NoQuorumError extends Error {
 
 /**
  * The write was proposed but not decided in time (its booth lost its
- * majority meanwhile). It may still commit, as a whole block, once the booth
- * recovers; it is never half applied.
+ * majority meanwhile), or handed to the shared chain's leader, which did not
+ * answer before the write's timeout. It may still commit, as a whole block,
+ * once the booth recovers; it is never half applied.
  */
 export class CommitTimeoutError extends Error {
   static name = 'CommitTimeoutError'
@@ -32,8 +33,10 @@ export class CommitTimeoutError extends Error {
 
 /**
  * The shared chain has no known leader (no shared chain yet, or an election
- * is running), or none answered in time. `mayHaveCommitted`: a leader took
- * the write and its answer was lost, so it may still commit.
+ * is running), or none took the write before its timeout (then nothing of
+ * this attempt was written; one a leader took and did not answer in time is
+ * a CommitTimeoutError). `mayHaveCommitted`: an earlier attempt under the
+ * same idempotency key may still commit.
  */
 export class NoLeaderError extends Error {
   static name = 'NoLeaderError'

@@ -61,6 +61,7 @@ import { OwnChainReturn } from './own-chain-return.ts'
 import { BackoffTask } from './backoff-task.ts'
 import { heldPoint } from '../backup/index.ts'
 import { OwnChainMarker } from './own-chain-marker.ts'
+import { WriteAttempts } from './write-attempts.ts'
 import type { ConsensusRecord } from './own-chain-marker.ts'
 import {
   CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, OwnChainConflictError, ProposerUnreachableError, RefusedWriteError,
@@ -426,8 +427,8 @@ export class Consensus {
    * Commits transactions as (part of) one block of a chain.
    *
    * @throws InvalidTransactionError, InvalidIdempotencyKeyError (nothing happens), NoQuorumError (nothing written;
-   * never for a keyed write, see keyedFailure), CommitTimeoutError (proposed, may still commit whole), NoLeaderError,
-   * ProposerUnreachableError
+   * never for a keyed write, see keyedFailure), CommitTimeoutError (proposed, or handed to the shared chain's leader
+   * that did not answer in time: may still commit whole), NoLeaderError, ProposerUnreachableError
    */
   async append (transactions: TransactionInput[], options: WriteOptions = {}): Promise<CommitResult> {
     if (!this.running) {
@@ -508,11 +509,14 @@ export class Consensus {
     let handedOver = false
     // why the leader a node named was not asked: said at the end, whatever the attempt cut by the deadline said
     let unfollowed: string | undefined
+    // what every attempt heard: the error at the deadline says it all, not only what the last one (often cut by it) heard
+    const attempts = new WriteAttempts()
     while (performance.now() < deadline && this.running) {
       const shared = this.driver.shared()
       const remaining = remainingUntil(deadline)
       if (shared == null) {
         last = new NoLeaderError('no shared chain has formed yet')
+        attempts.waited(last)
       } else if (shared.isLeader()) {
         if (progress != null) progress.handedOver = true
         try {
@@ -524,6 +528,7 @@ export class Consensus {
           }
           if ((err as Error).name !== 'NotProposerError') throw earlierMayCommit(err as Error, handedOver, idempotencyKey != null)
           last = err as Error
+          attempts.tried(this.self, last)
           continue
         }
       } else {
@@ -537,6 +542,7 @@ export class Consensus {
           last = !handedOver && !shared.hasQuorum(undefined, this.driver.forgetfulPeers())
             ? new NoQuorumError(`the shared chain has no leader: ${this.noMajorityReason(shared.status().booth)}`)
             : new NoLeaderError('the shared chain is electing a leader')
+          attempts.waited(last)
         } else {
           // the node we take for the leader may name the one elected since (our view lags: we missed the
           // election): that one is asked at once, one hop at most (it naming another waits for the pause)
@@ -555,6 +561,7 @@ export class Consensus {
               // the leader may hold it, unless it refused it or it never left this node
               if (name !== 'NotProposerError' && !(err instanceof ProposerUnreachableError && !err.mayHaveCommitted)) handedOver = true
               last = err as Error
+              attempts.tried(target, last, remainingUntil(deadline) === 0)
             } finally {
               moved.stop()
             }
@@ -583,9 +590,14 @@ export class Consensus {
         : new ConsensusStoppedError(`this node stopped before a shared-chain leader took the write (${last.message}): nothing was written`)
     }
     if (last.name === 'NotProposerError' || last.name === 'ProposerUnreachableError' || last.name === 'NoLeaderError') {
-      // a leader may hold it (a probe's write failed so had committed): the caller must not take it for lost
-      const outcome = handedOver ? ` (a leader took it, this attempt or an earlier one${idempotencyKey != null ? ' with the same key' : ''}, and no answer came: it may still commit, whole or not at all) ${retryAdvice(idempotencyKey != null)}` : ''
-      throw new NoLeaderError(`no shared-chain leader took the write within ${timeout} ms: ${last.message}${unfollowed != null ? ` (${unfollowed})` : ''}${outcome}`, handedOver)
+      const tried = `(${attempts.toString()})${unfollowed != null ? ` (${unfollowed})` : ''}`
+      // a leader may hold it (a probe's write failed so had committed): the caller must not take it for lost. That is
+      // a commit timeout, as a leader's own at its deadline is: handed over, not decided in time, may commit whole
+      if (handedOver) {
+        throw new CommitTimeoutError(`the write timed out after ${timeout} ms: a shared-chain leader took it (this attempt or an earlier one${idempotencyKey != null ? ' with the same key' : ''}) ` +
+          `and no answer came: it may still commit, whole or not at all ${retryAdvice(idempotencyKey != null)} ${tried}`)
+      }
+      throw new NoLeaderError(`the write timed out after ${timeout} ms: no shared-chain leader took it; nothing was written ${tried}`)
     }
     throw last
   }

@@ -14,6 +14,8 @@ import type { HelloInfo } from '../../src/protocols/paxos/transport.ts'
 import { openDatabase } from '../../src/storage/database.ts'
 import { LeftChains } from '../../src/node/left-chains.ts'
 import type { NodeProcess } from '../../src/swarm/process.ts'
+import type { ForwardedWrite, WriteCommitted } from '../../src/protocols/write/index.ts'
+import { WRITE_PROTOCOL } from '../../src/protocols/write/constants.ts'
 
 const utf8 = new TextEncoder()
 const text = (bytes?: Uint8Array): string | undefined => bytes == null ? undefined : new TextDecoder().decode(bytes)
@@ -221,6 +223,37 @@ describe('consensus - shared chain', () => {
       expect(text((await b.get('shared', 'road', { consistency: 'leader' })).value)).toBe('closed')
       expect(written.height).toBeGreaterThan(1)
     })
+  })
+
+  it('a write whose leader stops answering times out saying so: the attempts, the leaders asked and what each said (shortened), and whether it may still commit', async () => {
+    const [leader, writer] = await prioritySwarm(cluster, [5, 0], { kBackups: 0 })
+    const id = leader.peerId.toString()
+    await waitFor(() => [leader, writer].every(n => sharedLeader(n) === id), { timeout: 30_000, message: 'both follow the priority-5 node' })
+
+    // the leader takes the write and answers nothing: it may be committing there
+    let release = (_err: Error): void => {}
+    const never = new Promise<WriteCommitted>((_resolve, reject) => { release = reject })
+    never.catch(() => {})
+    const hung = vi.spyOn(leader.consensus as unknown as { onForwardedWrite: (w: ForwardedWrite) => Promise<WriteCommitted> }, 'onForwardedWrite').mockReturnValue(never)
+    const taken = await writer.put('road', utf8.encode('open'), { chainId: 'shared', timeout: 2_000 }).catch((err: Error) => err)
+    release(new Error('the test is over'))
+    hung.mockRestore()
+    expect(taken).toMatchObject({ name: 'CommitTimeoutError', mayHaveCommitted: true })
+    const handed = (taken as Error).message
+    expect(handed).toMatch(/^the write timed out after 2000 ms: /)
+    expect(handed).toMatch(/\d+ attempts? at 1 leader: /)
+    expect(handed).toContain(`no answer from ${id}`)
+
+    // its write protocol gone: each attempt is refused before anything is sent, nothing is written
+    await leader.libp2p.unhandle(WRITE_PROTOCOL)
+    const refused = await writer.put('road', utf8.encode('closed'), { chainId: 'shared', timeout: 2_000 }).catch((err: Error) => err)
+    expect(refused).toMatchObject({ name: 'NoLeaderError', mayHaveCommitted: false })
+    const message = (refused as Error).message
+    expect(message).toMatch(/^the write timed out after 2000 ms: no shared-chain leader took it; nothing was written \(\d+ attempts? at 1 leader: /)
+    expect(message).toContain(`cannot reach ${id}`)
+    // one line per kind of answer, however many attempts: not a page per retry
+    expect(message.length).toBeLessThan(1_500)
+    expect((await leader.chains.tip('shared')).height).toBe(0)
   })
 
   it('a leader read sent to the leader as it froze goes to the leader elected meanwhile (a probe: it waited out its 5 s there and failed)', async () => {

@@ -140,7 +140,7 @@ describe('write protocol - retries with a write id', () => {
     // undecided, and a next leader's phase 1 could choose it; not "nothing written" (a probe's retry
     // heard NoQuorumError without mayHaveCommitted, and the write committed later)
     await waitFor(() => first.consensus.driver.shared()?.isLeader() !== true, { timeout: 30_000, message: 'the cut-off leader steps down' })
-    await expect(first.put('lost', value, { ...options, timeout: 1_000 })).rejects.toMatchObject({ name: 'NoLeaderError', mayHaveCommitted: true })
+    await expect(first.put('lost', value, { ...options, timeout: 1_000 })).rejects.toMatchObject({ name: 'CommitTimeoutError', mayHaveCommitted: true, message: /the write timed out after 1000 ms: a shared-chain leader took it/ })
 
     // back together: the priority-9 node takes over again (Bully), its old proposal is chosen nowhere
     cut.on = false

@@ -1,0 +1,78 @@
+/**
+ * What the attempts of one shared-chain write heard, for the error it ends
+ * with at its deadline. That error said only what the last attempt heard,
+ * often one the deadline itself cut ("cannot reach X … timed out"), which
+ * reads as if that leader were the problem and hides the retries before it.
+ * Kept bounded: a write retries every LEADER_RETRY_DELAY for as long as its
+ * timeout, and its error goes into an HTTP body and logs.
+ */
+
+/** Characters of one answer kept: the gist (who, and the first words of why), not its retry advice. */
+const MAX_SAID = 200
+/** A peer id as errors print it (Ed25519 or RSA, base58btc). */
+const PEER_ID = /\b(?:12D3KooW|Qm)[1-9A-HJ-NP-Za-km-z]{38,}\b/g
+/** Kinds of answer kept: the first ones (what went wrong first) and the last ones (what it came to). */
+const FIRST_KEPT = 2
+const LAST_KEPT = 3
+
+interface Heard {
+  said: string
+  times: number
+}
+
+export class WriteAttempts {
+  private readonly heard: Heard[] = []
+  /** Answers left out between the first and the last kinds kept. */
+  private skipped = 0
+  private asked = 0
+  private readonly leaders = new Set<string>()
+
+  /** An attempt at `leader` (our own id when we led) that failed with `err`; `cut`: the write's deadline ended it. */
+  tried (leader: string, err: Error, cut = false): void {
+    this.asked++
+    this.leaders.add(leader)
+    this.hear(`${brief(err.message)}${cut ? ' (cut off by the write\'s deadline)' : ''}`)
+  }
+
+  /** A pause with no leader to ask, and why (none formed, an election, no majority). */
+  waited (why: Error): void {
+    this.hear(brief(why.message))
+  }
+
+  /** "N attempts at M leaders: what they heard", each kind of answer once with how often in a row. */
+  toString (): string {
+    const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
+    const said = this.heard.map(h => h.times > 1 ? `${h.said} (×${h.times})` : h.said)
+    if (this.skipped > 0) said.splice(FIRST_KEPT, 0, `… ${plural(this.skipped, 'other answer')} …`)
+    const asked = this.asked === 0 ? 'no leader to ask' : `${plural(this.asked, 'attempt')} at ${plural(this.leaders.size, 'leader')}`
+    return said.length === 0 ? asked : `${asked}: ${said.join('; ')}`
+  }
+
+  private hear (said: string): void {
+    const last = this.heard.at(-1)
+    if (last?.said === said) {
+      last.times++
+      return
+    }
+    this.heard.push({ said, times: 1 })
+    if (this.heard.length > FIRST_KEPT + LAST_KEPT) {
+      const [dropped] = this.heard.splice(FIRST_KEPT, 1)
+      this.skipped += dropped.times
+    }
+  }
+}
+
+/**
+ * One answer on one line, shortened. A peer id said again is "it": errors
+ * name the proposer twice ("no answer from X, proposer of shared: … with X
+ * timed out"), and the second 52 characters cut off why.
+ */
+function brief (message: string): string {
+  const named = new Set<string>()
+  const line = message.replace(/\s+/g, ' ').trim().replace(PEER_ID, id => {
+    if (named.has(id)) return 'it'
+    named.add(id)
+    return id
+  })
+  return line.length <= MAX_SAID ? line : `${line.slice(0, MAX_SAID - 1)}…`
+}
