@@ -29,8 +29,9 @@ describe('consensus - a founder that left its shared chain', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
 
-  it('founds a fresh chain (another founding, marked refounded) when it is the best to found again: a chain forms, written from the others', async () => {
-    let founder = await cluster.create({ priority: 5 })
+  /** A best-ranked founder leads the chain it founded with one member; both stop. */
+  async function foundThenStop (): Promise<{ id: string, dataDir: string }> {
+    const founder = await cluster.create({ priority: 5 })
     await founder.start()
     const id = founder.peerId.toString()
     const member = await cluster.create({ bootstrap: [founder.multiaddrs[0].toString()] })
@@ -38,6 +39,26 @@ describe('consensus - a founder that left its shared chain', () => {
     await waitFor(() => [founder, member].every(n => sharedLeader(n) === id && n.consensus.driver.sharedFounder === id), { timeout: 30_000, message: 'the founder leads its chain' })
     const { dataDir } = founder.config
     await Promise.all([cluster.stopNode(founder), cluster.stopNode(member)])
+    return { id, dataDir }
+  }
+
+  /**
+   * The founder restarts from its data dir, again the best-ranked, among two new vehicles that run
+   * no chain (nobody else may found): resolves once all three run one chain the founder leads.
+   */
+  async function restartAmongNewcomers (id: string, dataDir: string): Promise<{ founder: VGuardNode, others: VGuardNode[] }> {
+    const founder = await cluster.create({ dataDir, priority: 5 })
+    await founder.start()
+    const others = await Promise.all([0, 0].map(async () => await cluster.create({ bootstrap: [founder.multiaddrs[0].toString()] })))
+    await Promise.all(others.map(async n => { await n.start() }))
+    const nodes: VGuardNode[] = [founder, ...others]
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 nodes connected' })
+    await waitFor(() => nodes.every(n => n.consensus.driver.sharedFounder === id && sharedLeader(n) === id), { timeout: 30_000, message: 'a chain formed, led by the founder' })
+    return { founder, others }
+  }
+
+  it('founds a fresh chain (another founding, marked refounded) when it is the best to found again: a chain forms, written from the others', async () => {
+    const { id, dataDir } = await foundThenStop()
 
     // it left that chain (as a stranded chain is left: recorded first, synced); its start finishes the leave
     const old = await recordIn(dataDir)
@@ -47,14 +68,9 @@ describe('consensus - a founder that left its shared chain', () => {
     await new LeftChains(db.sublevel('consensus')).add({ founder: id, founding: old?.founding })
     await db.close()
 
-    // again the best-ranked, among vehicles that run no chain: nobody else may found
-    founder = await cluster.create({ dataDir, priority: 5 })
-    await founder.start()
-    const others = await Promise.all([0, 0].map(async () => await cluster.create({ bootstrap: [founder.multiaddrs[0].toString()] })))
-    await Promise.all(others.map(async n => { await n.start() }))
-    const nodes: VGuardNode[] = [founder, ...others]
-    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 nodes connected' })
-    await waitFor(() => nodes.every(n => n.consensus.driver.sharedFounder === id && sharedLeader(n) === id), { timeout: 30_000, message: 'a chain formed, led by the founder' })
+    const restarted = await restartAmongNewcomers(id, dataDir)
+    let founder = restarted.founder
+    const others = restarted.others
 
     const founding = founder.consensus.driver.sharedFounding
     expect(founding).toMatch(/^[0-9a-f]{32}$/)
@@ -73,14 +89,7 @@ describe('consensus - a founder that left its shared chain', () => {
   })
 
   it('founds a fresh chain too when its left entry was written without a founding (an earlier version\'s): the entry is bound to the chain founded with this database', async () => {
-    let founder = await cluster.create({ priority: 5 })
-    await founder.start()
-    const id = founder.peerId.toString()
-    const member = await cluster.create({ bootstrap: [founder.multiaddrs[0].toString()] })
-    await member.start()
-    await waitFor(() => [founder, member].every(n => sharedLeader(n) === id && n.consensus.driver.sharedFounder === id), { timeout: 30_000, message: 'the founder leads its chain' })
-    const { dataDir } = founder.config
-    await Promise.all([cluster.stopNode(founder), cluster.stopNode(member)])
+    const { id, dataDir } = await foundThenStop()
     const old = await recordIn(dataDir)
     expect(old?.founding).toMatch(/^[0-9a-f]{32}$/)
 
@@ -89,13 +98,9 @@ describe('consensus - a founder that left its shared chain', () => {
     await db.sublevel('consensus').put(utf8.encode('shared-left'), utf8.encode(JSON.stringify([{ founder: id }])))
     await db.close()
 
-    founder = await cluster.create({ dataDir, priority: 5 })
-    await founder.start()
-    const others = await Promise.all([0, 0].map(async () => await cluster.create({ bootstrap: [founder.multiaddrs[0].toString()] })))
-    await Promise.all(others.map(async n => { await n.start() }))
-    const nodes: VGuardNode[] = [founder, ...others]
-    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: '3 nodes connected' })
-    await waitFor(() => nodes.every(n => n.consensus.driver.sharedFounder === id && sharedLeader(n) === id), { timeout: 30_000, message: 'a chain formed, led by the founder' })
+    const restarted = await restartAmongNewcomers(id, dataDir)
+    let founder = restarted.founder
+    const others = restarted.others
     const founding = founder.consensus.driver.sharedFounding
     expect(founding).not.toBe(old?.founding)
     expect(others.map(n => n.consensus.driver.sharedFounding)).toEqual([founding, founding])
