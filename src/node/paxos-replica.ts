@@ -710,17 +710,19 @@ export class ChainReplica {
     const restart = `consensus of ${this.chainId} stopped (restart the node once there is room: nothing acknowledged was lost)`
     const failure = diskFull ? new DiskFullError(`${err.message}: the write was not proposed; ${restart}`) : this.stoppedBy(err)
     this.writes.failWaiting(failure)
-    // a proposal already out may be decided by the rest of the booth
-    const proposed = diskFull
-      ? new DiskFullError(`${err.message}: the write was proposed and may still commit, whole or not at all; ${restart}`, true)
-      : this.stoppedBy(err, true)
-    this.writes.failProposed(() => proposed)
+    // a proposal already out may be decided by the rest of the booth (one whose block failed on the disk as it was
+    // applied was: the restarted replica applies it from the log), so its writer hears how to retry it safely (a test)
+    this.writes.failProposed((w) => {
+      const advice = retryAdvice(w.write.ref?.carrier != null)
+      if (diskFull) return new DiskFullError(`${err.message}: the write was proposed and may still commit, whole or not at all ${advice}; ${restart}`, true)
+      return this.stoppedBy(err, advice)
+    })
     // a read waiting on it is no write: it hears that consensus stopped, and why
     this.reads.rejectAll(this.stoppedBy(err))
   }
 
   /** Why writes and reads fail once a save failed or the chain diverged (stoppedBy, replica-reasons.ts). */
-  private stoppedBy (err: Error, proposed = false): Error {
+  private stoppedBy (err: Error, proposed: boolean | string = false): Error {
     return stoppedBy(this.chainId, err, proposed)
   }
 

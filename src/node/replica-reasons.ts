@@ -46,11 +46,15 @@ export function unappliedReason (what: string, undecided: number, quorum: boolea
     `and the read must see ${one ? 'it' : 'them'} if chosen: try again, or read with consistency local or quorum`
 }
 
-/** Why writes and reads fail once a save failed or the chain diverged, and what brings the chain back (`proposed`: the write was out, and may still commit). */
-export function stoppedBy (chainId: string, err: Error, proposed = false): Error {
+/**
+ * Why writes and reads fail once a save failed or the chain diverged, and
+ * what brings the chain back. `proposed`: the write was out and may still
+ * commit; true, or what a retry of it does (retryAdvice), said after that.
+ */
+export function stoppedBy (chainId: string, err: Error, proposed: boolean | string = false): Error {
   // its booth decided another chain (onDiverged): a write not proposed was not written, and says why
-  if (err.name === 'OwnChainConflictError' && !proposed) return err
-  const outcome = proposed ? '; the write was proposed and may still commit, whole or not at all' : ''
-  if (err.name === 'ChainDivergedError') return new ConsensusStoppedError(`consensus of ${chainId} stopped: ${err.message}${outcome}`, proposed)
-  return new ConsensusStoppedError(`consensus of ${chainId} failed: ${err.message}${outcome} (restart the node once that is fixed: nothing acknowledged was lost)`, proposed)
+  if (err.name === 'OwnChainConflictError' && proposed === false) return err
+  const outcome = proposed === false ? '' : `; the write was proposed and may still commit, whole or not at all${typeof proposed === 'string' ? ` ${proposed}` : ''}`
+  if (err.name === 'ChainDivergedError') return new ConsensusStoppedError(`consensus of ${chainId} stopped: ${err.message}${outcome}`, proposed !== false)
+  return new ConsensusStoppedError(`consensus of ${chainId} failed: ${err.message}${outcome} (restart the node once that is fixed: nothing acknowledged was lost)`, proposed !== false)
 }

@@ -40,7 +40,8 @@ import { ReleaseQueue } from './release-queue.ts'
 import { OfferedEpochs } from './offered-epochs.ts'
 import { BoothMemory } from './booth-memory.ts'
 import type { BoothRecord } from './booth-memory.ts'
-import { OWN_CONFLICT_RECOVERY, OwnChainConflictError } from './consensus-errors.ts'
+import { OWN_CONFLICT_RECOVERY, OwnChainConflictError, retryAdvice } from './consensus-errors.ts'
+import { isDatabaseClosed, StoreClosedError } from '../storage/errors.ts'
 import { KeyedLock } from '../protocols/keyed-lock.ts'
 import { lookupTable } from './table-lookup.ts'
 import { HINT, RedirectReads } from './redirect-reads.ts'
@@ -211,6 +212,25 @@ export interface VGuardDBComponents {
 
 const utf8 = new TextEncoder()
 const utf8d = new TextDecoder()
+
+/**
+ * What an end of booth hears when its block's direct append failed. A
+ * refusal before anything was written (a block that does not extend the
+ * tip, a store closed or stopped before, a full disk, whose bytes never
+ * reached it: open() cuts a block without them) stays as it is. Any other
+ * failure (EIO) came as the block was written: part of it may be on the
+ * disk, and only the store's reopen tells whether all of it is (it keeps
+ * the block then). The caller got the disk's bare error (HTTP 500 "EIO",
+ * no flag: a test): StoreClosedError, as the store's next writes get, with
+ * mayHaveCommitted.
+ */
+function failedAppend (err: Error, height: number, keyed: boolean): Error {
+  if (err.name === 'InvalidBlockError' || err.name === 'StoreClosedError' || err.name === 'DiskFullError' || isDatabaseClosed(err)) return err
+  // keyed, the restarted node answers a retry with the block if the chain holds it (boothAppended), else appends it
+  const advice = keyed ? retryAdvice(true) : '(read the chain after the restart before sending it again: a retry may append it twice)'
+  return new StoreClosedError(`the end of booth's block (height ${height}) failed on the disk as it was appended (${err.message}): part of it may have reached the disk, ` +
+    `and the store takes no more writes: restart the node (reopening the store keeps the block only if all of it reached the disk) ${advice}`, false, true)
+}
 
 export class VGuardDB {
   readonly tables: BackupTableStore
@@ -520,7 +540,11 @@ export class VGuardDB {
     })
     // the record first: a crash before the append leaves one whose block the chain does not hold (boothAppended)
     if (id != null) await this.booths.remember(id, { height: block.header.height, hash: block.hash })
-    await store.append(block, { sync: true })
+    try {
+      await store.append(block, { sync: true })
+    } catch (err) {
+      throw failedAppend(err as Error, block.header.height, id != null)
+    }
     this.c.events.safeDispatchEvent('chain:committed', {
       detail: { chainId: this.self, role: 'own', height: block.header.height, hash: toHex(block.hash), blocks: 1, transactions: block.header.txCount, booth: block.header.booth }
     })

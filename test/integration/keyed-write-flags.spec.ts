@@ -9,7 +9,7 @@
  * database, or its round is made to fail.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
+import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import { REPLICATE_PROTOCOL } from '../../src/protocols/replicate/constants.ts'
@@ -65,6 +65,15 @@ function failOwnRounds (a: VGuardNode, failure: () => Error): void {
     return await afterCommit(chainId, participants, options)
   }
 }
+
+/** `a`'s chain store's segment writes fail with EIO from now on: a block big enough for a segment stops the store halfway. */
+function failSegmentWrites (a: VGuardNode): void {
+  const segments = (a.chains as unknown as { segments: { write: () => Promise<void> } }).segments
+  segments.write = async () => { throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }) }
+}
+
+/** A value big enough to go to a segment of the chain store (not inline in LevelDB). */
+const BIG = new Uint8Array(300 * 1024).fill(1)
 
 describe('keyed writes - mayHaveCommitted around a stop', () => {
   const cluster = new TestCluster()
@@ -203,5 +212,68 @@ describe('keyed writes - mayHaveCommitted around a stop', () => {
     const plain = await a.endOfBooth({ participants, transactions: [{ key: 'k', value: utf8.encode('v') }] }).then(() => 'resolved', (err: unknown) => err)
     expect(plain).toMatchObject({ name: 'StoreClosedError', closed: false })
     expect(plain).not.toHaveProperty('mayHaveCommitted', true)
+  })
+
+  it('an end of booth whose own block append failed on the disk may have committed: StoreClosedError with the flag, keyed or not, also over HTTP', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    const participants = [b.peerId.toString()]
+    failSegmentWrites(a)
+    // the direct path (no consensus on a's chain yet): the block's LevelDB batch went in, its segment write failed
+    const failed = /^the end of booth's block \(height 1\) failed on the disk as it was appended \(EIO: i\/o error, write\).*restart the node.*keeps the block only if all of it reached the disk/
+    await expect(a.endOfBooth({ participants, transactions: [{ key: 'big', value: BIG }], idempotencyKey: 'eio-booth-1' })).rejects.toMatchObject({
+      name: 'StoreClosedError',
+      closed: false,
+      mayHaveCommitted: true,
+      message: expect.stringMatching(/^the end of booth's block \(height 1\) failed on the disk.*a retry with the same idempotency key is answered/)
+    })
+
+    const [c, d] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    const api = await cluster.http(c)
+    failSegmentWrites(c)
+    const res = await fetch(`${api.url}/booth/end`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ participants: [d.peerId.toString()], transactions: [{ key: 'big', value: 'x'.repeat(300 * 1024) }] })
+    })
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ error: 'StoreClosedError', mayHaveCommitted: true, message: expect.stringMatching(failed) })
+  })
+
+  it('a write whose block failed on the disk after its value was decided says it may have committed, with the retry advice; a restart applies it from the consensus log', async () => {
+    const [b, c] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    const dataDir = await cluster.tempDir()
+    const start = async (): Promise<VGuardNode> => {
+      const node = await cluster.create({ dataDir, kBackups: 1, bootstrap: [b.multiaddrs[0].toString()] })
+      await node.start()
+      await waitFor(() => fullyConnected([node, b, c]), { message: 'a connected to b and c' })
+      return node
+    }
+    let a = await start()
+    const self = a.peerId.toString()
+    // consensus runs on a's chain: the next blocks are decided by its booth, then appended
+    await a.put('first', utf8.encode('x'))
+    failSegmentWrites(a)
+    const decided = /^consensus of \S+ failed: EIO: i\/o error, write; the write was proposed and may still commit, whole or not at all/
+    await expect(a.put('big', BIG, { idempotencyKey: 'eio-put-1' })).rejects.toMatchObject({
+      name: 'ConsensusStoppedError',
+      mayHaveCommitted: true,
+      message: expect.stringMatching(new RegExp(`${decided.source}.*a retry with the same idempotency key is answered, not committed again`))
+    })
+    await cluster.stopNode(a)
+
+    // its value was decided (the booth's log holds it): the restarted replica applies it, and the keyed retry gets that block
+    a = await start()
+    const retried = await a.put('big', BIG, { idempotencyKey: 'eio-put-1' })
+    expect(retried.height).toBe(2)
+    expect((await a.chains.get(self, 'big'))?.height).toBe(2)
+    expect((await a.chains.tip(self)).height).toBe(2)
+
+    // unkeyed: the same, with the advice for a write without a key
+    failSegmentWrites(a)
+    await expect(a.put('big2', BIG)).rejects.toMatchObject({
+      name: 'ConsensusStoppedError',
+      mayHaveCommitted: true,
+      message: expect.stringMatching(/the write was proposed and may still commit.*a retry may commit it twice: an idempotency key makes a retry safe/)
+    })
   })
 })
