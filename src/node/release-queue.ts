@@ -243,8 +243,15 @@ export class ReleaseQueue {
     }
     try {
       const outcome = await release.release(peerIdFromString(entry.peerId), table.signed)
-      if (entry.handOff) log('handed table %d of %s to %s', outcome.epoch, entry.chainId, entry.peerId)
-      else log('released %s on %s (epoch %d, deleted %s)', entry.chainId, entry.peerId, outcome.epoch, outcome.deleted)
+      if (outcome.nothingHeld === true) {
+        // a release sent again (its first answer lost) after the backup dropped its forward pointer: that one released it
+        if (entry.handOff) log('table of %s not handed to %s: it holds no copy of the chain', entry.chainId, entry.peerId)
+        else log('released %s on %s: it holds nothing of the chain (released before, its forward pointer since dropped)', entry.chainId, entry.peerId)
+      } else if (entry.handOff) {
+        log('handed table %d of %s to %s', outcome.epoch, entry.chainId, entry.peerId)
+      } else {
+        log('released %s on %s (epoch %d, deleted %s)', entry.chainId, entry.peerId, outcome.epoch, outcome.deleted)
+      }
       await this.clear(entry)
     } catch (err) {
       const name = (err as Error).name

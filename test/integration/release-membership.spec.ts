@@ -1,6 +1,7 @@
 /**
  * /vguard/release/1.0.0 hears members of our network only, and keeps a
- * table as a forward pointer only for a chain it backs (a copy, or a pointer):
+ * table as a forward pointer only for a chain it backs (a copy, or a pointer;
+ * for any other chain it answers OK, nothing held here, and keeps nothing):
  * a peer with a key it just made up could else have its own table kept here,
  * one release each, pushing real pointers out. Real nodes over
  * TCP on 127.0.0.1, real LevelDB.
@@ -11,6 +12,9 @@ import { waitFor } from '../utils/wait.ts'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { signTable } from '../../src/backup/index.ts'
+import { pbStream } from '../../src/protocols/framing.ts'
+import { RELEASE_PROTOCOL } from '../../src/protocols/release/constants.ts'
+import { ReleaseRequest, ReleaseResponse } from '../../src/protocols/release/pb/release.ts'
 
 describe('release - only members, only chains this node backs', () => {
   const cluster = new TestCluster()
@@ -30,7 +34,7 @@ describe('release - only members, only chains this node backs', () => {
     expect(A.vguarddb.tables.get(chainId)).toBeUndefined()
   })
 
-  it('a member\'s release of a chain this node knows only from gossip is INVALID, and its table stays a hint', async () => {
+  it('a member\'s release of a chain this node knows only from gossip is answered OK, nothing held here, and its table stays a hint', async () => {
     const [A, M, C] = await connectedSwarm(cluster, 3, { kBackups: 1 })
     const chainId = M.peerId.toString()
     // M's round names C: A hears the table by gossip only
@@ -38,8 +42,45 @@ describe('release - only members, only chains this node backs', () => {
     await waitFor(() => A.vguarddb.tables.get(chainId) != null, { message: 'A heard the table' })
     const hints = A.vguarddb.tables.hintCount
     const signed = A.vguarddb.tables.get(chainId)?.signed ?? new Uint8Array()
-    await expect(M.vguarddb.release.release(A.peerId, signed)).rejects.toMatchObject({ name: 'ReleaseRejectedError', message: expect.stringMatching(/INVALID: chain .* is unknown here/) })
+    // never a backup of it: nothing to release there, as for one that dropped its pointer (below), which it cannot tell apart
+    await expect(M.vguarddb.release.release(A.peerId, signed)).resolves.toEqual({ epoch: 0, deleted: false, nothingHeld: true })
     expect(A.vguarddb.tables.isKept(chainId)).toBe(false)
     expect(A.vguarddb.tables.hintCount).toBe(hints)
+  })
+
+  it('a release sent again to a backup that has since dropped its forward pointer is answered OK, nothing held there; nothing is kept', async () => {
+    const [A, D, B, C] = await connectedSwarm(cluster, 4, { kBackups: 1 })
+    const [a, d, b, c] = [A, D, B, C].map(n => n.peerId.toString())
+    const value = new Uint8Array([1])
+    // A's copy on B, then B released: its copy goes, its table stays as a forward pointer
+    await A.endOfBooth({ participants: [b], transactions: [{ key: 'k', value }] })
+    await A.endOfBooth({ participants: [c], transactions: [{ key: 'k', value }] })
+    await waitFor(async () => B.vguarddb.tables.isKept(a) && await B.chains.info(a) == null, { message: 'B released from A\'s chain' })
+    const signed = A.vguarddb.tables.get(a)?.signed ?? new Uint8Array()
+    // B keeps one pointer at most (4,096 by default: too many to fill here), so D's release pushes A's out
+    ;(B.vguarddb.tables as unknown as { maxPointers: number }).maxPointers = 1
+    await D.endOfBooth({ participants: [b], transactions: [{ key: 'k', value }] })
+    await D.endOfBooth({ participants: [c], transactions: [{ key: 'k', value }] })
+    await waitFor(() => B.vguarddb.tables.isKept(d) && B.vguarddb.tables.get(a) == null, { message: 'A\'s pointer dropped on B' })
+
+    // A sends its release again (its first answer lost): B holds nothing of the chain, and says so
+    await expect(A.vguarddb.release.release(B.peerId, signed)).resolves.toEqual({ epoch: 0, deleted: false, nothingHeld: true })
+    expect(B.vguarddb.tables.get(a)).toBeUndefined()
+    expect(B.vguarddb.tables.pointerCount).toBe(1)
+  })
+
+  it('a backup of an earlier version answers INVALID "unknown here" for a chain it holds nothing of: the owner takes it as done too', async () => {
+    const [A, B] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    const a = A.peerId.toString()
+    await A.endOfBooth({ participants: [B.peerId.toString()], transactions: [{ key: 'k', value: new Uint8Array([1]) }] })
+    const signed = A.vguarddb.tables.get(a)?.signed ?? new Uint8Array()
+    // B answers as a backup before this change did
+    await B.libp2p.unhandle(RELEASE_PROTOCOL)
+    await B.libp2p.handle(RELEASE_PROTOCOL, async (stream) => {
+      const pbs = pbStream(stream)
+      await pbs.read(ReleaseRequest)
+      await pbs.write({ status: ReleaseResponse.Status.INVALID, epoch: 0, deleted: false, message: `chain ${a} is unknown here` }, ReleaseResponse)
+    })
+    await expect(A.vguarddb.release.release(B.peerId, signed)).resolves.toEqual({ epoch: 0, deleted: false, nothingHeld: true })
   })
 })

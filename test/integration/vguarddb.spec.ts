@@ -306,9 +306,10 @@ describe('vguarddb - replicate, release, read', () => {
     await expect(M.vguarddb.release.release(b, forged.signed)).rejects.toMatchObject({ name: 'ReleaseRejectedError' })
     // A replays its old epoch-1 table: stale
     await expect(A.vguarddb.release.release(b, epoch1)).rejects.toMatchObject({ name: 'StaleReleaseError' })
-    // M releases its own chain, which B never held
+    // M releases its own chain, which B never held: nothing held there to release, and nothing kept
     const own = await signTable(mKey, M.peerId.toString(), { chainId: M.peerId.toString(), epoch: 1, active: [], obsolete: ids(B), height: 0, tipHash: new Uint8Array(32), timestamp: 0 })
-    await expect(M.vguarddb.release.release(b, own.signed)).rejects.toMatchObject({ name: 'ReleaseRejectedError' })
+    await expect(M.vguarddb.release.release(b, own.signed)).resolves.toEqual({ epoch: 0, deleted: false, nothingHeld: true })
+    expect(B.vguarddb.tables.isKept(M.peerId.toString())).toBe(false)
     expect((await B.chains.info(chainId))?.height).toBe(2)
     expect(B.vguarddb.tables.get(chainId)?.table.epoch).toBe(2)
   })

@@ -54,9 +54,20 @@ export interface ReleaseInit {
 }
 
 export interface ReleaseOutcome {
+  /** The epoch the backup holds for the chain now; 0 when it holds nothing of it. */
   epoch: number
   deleted: boolean
+  /**
+   * The backup holds neither a copy of the chain nor a table for it: nothing
+   * to release (a release sent again after the backup dropped its forward
+   * pointer, or one to a peer that never held the chain). Done either way.
+   * Set only then.
+   */
+  nothingHeld?: true
 }
+
+/** What a backup of an earlier version answers INVALID with for a chain it holds nothing of (this one answers OK, epoch 0). */
+const UNKNOWN_HERE = /^chain \S+ is unknown here$/
 
 export class ReleaseService {
   readonly protocol: string
@@ -99,8 +110,11 @@ export class ReleaseService {
       await pbs.write({ table: signedTable as Uint8Array<ArrayBuffer> }, ReleaseRequest, { signal })
       return await pbs.read(RESPONSE, { signal })
     }, { timeout: this.timeout, signal: options.signal })
-    if (res.status === ReleaseResponse.Status.OK) return { epoch: res.epoch, deleted: res.deleted }
+    // a table's epoch is at least 1: OK with 0 says the backup holds nothing of the chain
+    if (res.status === ReleaseResponse.Status.OK) return { epoch: res.epoch, deleted: res.deleted, ...(res.epoch === 0 ? { nothingHeld: true } : {}) }
     if (res.status === ReleaseResponse.Status.STALE) throw new StaleReleaseError(`${peer.toString()} holds epoch ${res.epoch}: ${res.message}`)
+    // an older backup's word for the same: what the release asks for holds there
+    if (res.status === ReleaseResponse.Status.INVALID && UNKNOWN_HERE.test(res.message)) return { epoch: 0, deleted: false, nothingHeld: true }
     if (res.status === ReleaseResponse.Status.INVALID) throw new ReleaseRejectedError(`${peer.toString()}: INVALID: ${res.message}`)
     // not (yet) a member to that backup: its identify of us may still be on its way (a loaded host), so worth a retry
     throw new ReleaseFailedError(`${peer.toString()}: ${ReleaseResponse.Status[res.status] ?? `status ${res.status}`}: ${res.message}`)
@@ -166,8 +180,11 @@ export class ReleaseService {
       }
       const self = libp2p.peerId.toString()
       if (!tables.isKept(table.chainId) && (await store.info(table.chainId)) == null) {
-        // neither a copy nor a forward pointer (a hint heard by gossip is neither): we were never a backup of this chain
-        return { status: ReleaseResponse.Status.INVALID, message: `chain ${table.chainId} is unknown here` }
+        // neither a copy nor a forward pointer (a hint heard by gossip is neither): released before and its pointer
+        // dropped since (the cap on them), or never a backup of it; this node cannot tell the two apart, and holds
+        // nothing to release either way. Done (it was INVALID, which the owner logged as an error after a release
+        // sent again whose first answer it lost); nothing is kept: a peer with a key it made up gets no table here
+        return { status: ReleaseResponse.Status.OK, epoch: 0, deleted: false, message: `nothing held here: neither a copy of chain ${table.chainId} nor a table for it` }
       }
       await tables.adopt(req.table, table.chainId, { keep: true })
       // released unless the new table counts on us: a table lists at most 64

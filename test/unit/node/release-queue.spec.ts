@@ -11,12 +11,14 @@ import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { prefixLogger } from '@libp2p/logger'
-import type { PeerId } from '@libp2p/interface'
+import type { Logger, PeerId } from '@libp2p/interface'
+import util from 'node:util'
 import { openDatabase } from '../../../src/storage/database.ts'
 import type { NodeDatabase } from '../../../src/storage/database.ts'
 import { BackupTableStore, signTable } from '../../../src/backup/index.ts'
 import { ReleaseQueue } from '../../../src/node/release-queue.ts'
 import type { ReleaseQueueInit } from '../../../src/node/release-queue.ts'
+import type { ReleaseOutcome } from '../../../src/protocols/release/index.ts'
 import { waitFor } from '../../utils/wait.ts'
 
 async function peer (): Promise<string> {
@@ -153,6 +155,33 @@ describe('node - release queue', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled)
     }
+  })
+
+  it('a backup that holds nothing of the chain (its pointer dropped since an earlier release whose answer was lost) ends the release, logged as done, not as an error', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-releases-'))
+    db = await openDatabase(dir)
+    const key = await generateKeyPair('Ed25519')
+    const owner = peerIdFromPrivateKey(key).toString()
+    const [gone, active] = [await peer(), await peer()]
+    const tables = new BackupTableStore(db.sublevel('tables'), { self: owner, kept: db.sublevel('kept') })
+    await tables.open()
+    await tables.adopt((await signTable(key, owner, { chainId: owner, epoch: 2, active: [active], obsolete: [gone], height: 1, tipHash: new Uint8Array(32), timestamp: 0 })).signed)
+    const release = async (to: PeerId): Promise<ReleaseOutcome> => to.toString() === gone ? { epoch: 0, deleted: false, nothingHeld: true } : { epoch: 2, deleted: false, nothingHeld: true }
+    const logged: string[] = []
+    const errors: string[] = []
+    const log = Object.assign((format: string, ...args: unknown[]) => { logged.push(util.format(format, ...args)) }, {
+      error: (format: string, ...args: unknown[]) => { errors.push(util.format(format, ...args)) },
+      trace: () => {},
+      enabled: true
+    }) as unknown as Logger
+    const queue = new ReleaseQueue({ db: db.sublevel('pending'), tables, release: { release }, log })
+    queues.push(queue)
+    await queue.start()
+    await queue.update(owner, [gone], [active])
+    await waitFor(() => queue.list().length === 0 && queue.handOffs(owner).length === 0, { message: 'the release and the hand-off settled' })
+    expect(errors).toEqual([])
+    expect(logged).toContain(`released ${owner} on ${gone}: it holds nothing of the chain (released before, its forward pointer since dropped)`)
+    expect(logged).toContain(`table of ${owner} not handed to ${active}: it holds no copy of the chain`)
   })
 
   it('a release a newer table overtook on its way (the backup answers STALE) goes again with that table', async () => {
