@@ -50,6 +50,7 @@ export interface Formation {
    * incarnation on record, which is what it is now, not what it was when
    * it founded (a probe: a member wiped after the founder was took the
    * founder's new incarnation at its next restart, and split the chain).
+   * A chain of ours joined so too: never our incarnation (see step).
    */
   foundingUnknown?: boolean
   /**
@@ -198,10 +199,17 @@ export class SharedChainChoice {
     return f.founding == null || h.sharedFounding == null || toHex(h.sharedFounding) === f.founding
   }
 
-  /** We founded our shared chain by id, not by database: ours was lost since (see PaxosDriver.openReplica). */
+  /**
+   * We founded our shared chain by id, not by database: ours was lost since (see PaxosDriver.openReplica).
+   * A chain of ours joined before any member said its founding is one too: this database holds no record
+   * of founding it (a chain founded with it is on record from the founding on), so it was founded with
+   * one lost since, or refounded there, and our votes in it went with that database. Counting our own
+   * promise there, a founder alone in its genesis booth decided blocks over the chain's (a test).
+   */
   wipedFounder (): boolean {
     const f = this.record
-    return f?.founder === this.h.self && f.refounded !== true && f.founding != null && f.founding !== this.h.incarnation()
+    if (f?.founder !== this.h.self || f.refounded === true) return false
+    return f.founding == null ? f.foundingUnknown === true : f.founding !== this.h.incarnation()
   }
 
   /** The best-ranked of us and the connected members that said hello (see Hello.formingBest). */
@@ -220,17 +228,24 @@ export class SharedChainChoice {
       await this.joinListedChain()
       return
     }
-    const f = this.record
-    if (f != null) {
-      if (f.founding == null && adoptableFounder(f.founder)) {
-        // a record of an earlier version, or one joined before a member said it: the founding is ours,
-        // or what a member of the chain says
-        const founding = f.founder === this.h.self ? this.h.incarnation() : this.foundingOf(f.founder, f.foundingUnknown !== true)
+    if (this.record != null) {
+      const was = this.record
+      if (was.founding == null && adoptableFounder(was.founder)) {
+        // a record of an earlier version: ours was founded with this database (a chain founded with it is on
+        // record from its founding on), so its founding is our incarnation; another founder's is what a member
+        // of the chain says. One joined before a member said it, ours too, learns it from the members alone:
+        // a chain of ours we joined was founded with a database of ours since lost, not with our incarnation
+        // (taking that, a founder and the members that learnt it from its hello ran another chain than the
+        // members that knew the founding: a test)
+        const unknown = was.foundingUnknown === true
+        const founding = was.founder === this.h.self && !unknown ? this.h.incarnation() : this.foundingOf(was.founder, !unknown)
         if (founding != null) {
-          const { foundingUnknown: _, ...rest } = f
+          const { foundingUnknown: _, ...rest } = was
           await this.save({ ...rest, founding })
         }
       }
+      // as saved just now: a leave records the founding learnt
+      const f = this.record
       if (f.announced) {
         await this.leaveStranded(f)
         return

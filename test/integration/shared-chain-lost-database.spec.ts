@@ -19,6 +19,8 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { HelloInfo } from '../../src/protocols/paxos/transport.ts'
 import { statusOf } from '../../src/http/status.ts'
+import { openDatabase } from '../../src/storage/database.ts'
+import type { Formation } from '../../src/node/shared-chain-choice.ts'
 
 const utf8 = new TextEncoder()
 
@@ -31,6 +33,24 @@ function recorded (node: VGuardNode, peer: VGuardNode): string | undefined {
 async function wipeDatabase (dataDir: string): Promise<void> {
   for (const name of await readdir(dataDir)) {
     if (name !== 'peer.key') await rm(join(dataDir, name), { recursive: true, force: true })
+  }
+}
+
+/**
+ * Makes a stopped member's record one joined before any member said the founding
+ * (foundingUnknown): it announces no founding then, as a member of an earlier
+ * version does.
+ */
+async function forgetFounding (dataDir: string): Promise<void> {
+  const db = await openDatabase(dataDir)
+  try {
+    const key = utf8.encode('shared-formation')
+    const stored = await db.sublevel('consensus').get(key)
+    if (stored == null) throw new Error(`no shared chain on record in ${dataDir}`)
+    const { founding: _, ...rest } = JSON.parse(new TextDecoder().decode(stored)) as Formation
+    await db.sublevel('consensus').put(key, utf8.encode(JSON.stringify({ ...rest, foundingUnknown: true })))
+  } finally {
+    await db.close()
   }
 }
 
@@ -287,4 +307,56 @@ describe('consensus - a shared-chain member that lost its database', () => {
       expect(new Set(hashes).size, `height ${h}`).toBe(1)
     }
   })
+
+  it('a founder that lost its database and joins its own chain before any member says its founding learns the founding from them: not its incarnation, nothing decided alone, one chain with the members that know it, across a restart', async () => {
+    const { W, A, B } = await foundedByW()
+    const chain = B.consensus.driver.sharedFounding
+    expect(chain).toMatch(/^[0-9a-f]{32}$/)
+    const [wDir, aDir, bDir] = [W.config.dataDir, A.config.dataDir, B.config.dataDir]
+    await Promise.all([W, A, B].map(async n => { await cluster.stopNode(n) }))
+    await wipeDatabase(wDir)
+    await forgetFounding(bDir)
+
+    // W comes back with B only, which says no founding: W joins its own chain without one; then B goes away
+    const B2 = await cluster.create({ dataDir: bDir, priority: 1 })
+    await B2.start()
+    const W2 = await cluster.create({ dataDir: wDir, priority: 9, bootstrap: [B2.multiaddrs[0].toString()] })
+    await W2.start()
+    await waitFor(() => W2.consensus.driver.shared() != null, { timeout: 30_000, message: 'W2 joined the chain' })
+    await cluster.stopNode(B2)
+    // its votes there went with its database: it leads nothing alone from its genesis booth (itself)
+    await expect(W2.put('alone', utf8.encode('y'), { chainId: 'shared', timeout: 6_000 })).rejects.toThrow()
+    expect((await W2.chains.tip('shared')).height).toBeLessThanOrEqual(3)
+    // nor does it take its incarnation for the founding (with it, it and B would run another chain than A)
+    expect(W2.consensus.driver.sharedFounding).toBeUndefined()
+
+    // B and A, which knows the founding, come back: all three take it, and the chain goes on from its blocks
+    const bootstrap = [W2.multiaddrs[0].toString()]
+    const [A2, B3] = await Promise.all([cluster.create({ dataDir: aDir, priority: 3, bootstrap }), cluster.create({ dataDir: bDir, priority: 1, bootstrap })])
+    await Promise.all([A2.start(), B3.start()])
+    const nodes = [W2, A2, B3]
+    await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: 'three connected' })
+    await waitFor(() => nodes.every(n => n.consensus.driver.sharedFounding === chain), { timeout: 30_000, message: 'all three on the founding A says' })
+    let top = 0
+    await waitFor(async () => {
+      top = (await A2.put('after', utf8.encode('z'), { chainId: 'shared', timeout: 10_000 }).catch(() => ({ height: 0 }))).height
+      return top > 0
+    }, { timeout: 60_000, message: 'the chain takes writes again' })
+    expect(top).toBe(4)
+    await waitFor(async () => (await Promise.all(nodes.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top), { timeout: 30_000, message: 'all applied everything' })
+    for (let h = 1; h <= top; h++) {
+      const hashes = await Promise.all(nodes.map(async n => toHex((await n.chains.getBlock('shared', h))?.hash ?? new Uint8Array())))
+      expect(new Set(hashes).size, `height ${h}`).toBe(1)
+    }
+    for (const n of nodes) expect(n.consensus.driver.sharedConflicts(), n.peerId.toString()).toEqual([])
+
+    // a restart keeps it in that chain
+    await cluster.stopNode(W2)
+    const W3 = await cluster.create({ dataDir: wDir, priority: 9, bootstrap: [A2.multiaddrs[0].toString()] })
+    await W3.start()
+    expect(W3.consensus.driver.sharedFounding).toBe(chain)
+    await waitFor(() => fullyConnected([W3, A2, B3]), { timeout: 30_000, message: 'three connected again' })
+    await waitFor(async () => await W3.put('back', utf8.encode('w'), { chainId: 'shared', timeout: 5_000 }).then(r => r.height > top, () => false), { timeout: 60_000, message: 'W3 writes to the shared chain' })
+    for (const n of [W3, A2, B3]) expect(n.consensus.driver.sharedConflicts(), n.peerId.toString()).toEqual([])
+  }, 150_000)
 })
