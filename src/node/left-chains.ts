@@ -4,7 +4,10 @@
  * so the node must never take part in that chain again: it would vote as if
  * it had never promised anything. A chain is a founder and its founding;
  * an entry without a founding stands for every founding of that founder
- * (one of our own chains is bound to its founding when loaded: see bindOwn).
+ * (one of our own chains is bound to its founding when loaded: see bindOwn),
+ * one marked lostDatabase for every founding of ours not made with this
+ * database. A chain left whose founding is unknown and which holds no vote
+ * here is not recorded at all (SharedChainChoice.leftEntry).
  */
 import type { BinarySublevel } from '../storage/database.ts'
 import { SYNC_WRITE } from '../storage/database.ts'
@@ -13,6 +16,15 @@ export interface LeftChain {
   founder: string
   /** The founder's incarnation when it founded the chain (hex), if known. */
   founding?: string
+  /**
+   * Ours, founding unknown: a chain of ours we joined before any member said
+   * its founding, so founded with a database of ours since lost (one founded
+   * with this database is on record with its founding from the start). It
+   * stands for every founding of ours but those made with this database: our
+   * incarnation, and a refounding (random) made here. Those are chains this
+   * database holds all our votes of, never the one left, so we may found them.
+   */
+  lostDatabase?: true
 }
 
 const LEFT_KEY = new TextEncoder().encode('shared-left')
@@ -48,7 +60,9 @@ export class LeftChains {
    * it again. The entry lives in this database, so it was made from a record
    * of this database, and a record of ours without a founding is read as
    * founded with this database's incarnation (at load, and in each formation
-   * step, before a leave can begin); the other chains under our id carry
+   * step, before a leave can begin), unless it was joined before a member
+   * said its founding (foundingUnknown), whose leave this version records as
+   * lostDatabase, never bound here; the other chains under our id carry
    * their founding in the record and so in the entry: a refounded one's
    * random founding, and the one founded with an earlier, lost database, as
    * its members announce it. The fresh founding we make then is random: a
@@ -58,23 +72,39 @@ export class LeftChains {
    * since has another), and taking that would let us join the chain we left.
    */
   private async bindOwn (self: string, incarnation: string): Promise<void> {
-    if (!this.chains.some(c => c.founder === self && c.founding == null)) return
-    const bound = this.chains.map(c => c.founder === self && c.founding == null ? { founder: self, founding: incarnation } : c)
-    this.chains = bound.filter((c, i) => bound.findIndex(d => d.founder === c.founder && d.founding === c.founding) === i)
+    const unbound = (c: LeftChain): boolean => c.founder === self && c.founding == null && c.lostDatabase !== true
+    if (!this.chains.some(unbound)) return
+    const bound = this.chains.map(c => unbound(c) ? { founder: self, founding: incarnation } : c)
+    this.chains = bound.filter((c, i) => bound.findIndex(d => d.founder === c.founder && d.founding === c.founding && d.lostDatabase === c.lostDatabase) === i)
     await this.save()
   }
 
-  /** Whether chain (founder, founding) is one we left; an unknown founding on either side matches. */
-  has (founder: string, founding?: string): boolean {
-    return this.chains.some(c => c.founder === founder && (c.founding == null || founding == null || c.founding === founding))
+  /**
+   * Whether chain (founder, founding) is one we left; an unknown founding on
+   * either side matches. `refounded`: the founding is one we made with this
+   * database as a refounding (the record says so), which no lostDatabase
+   * entry stands for.
+   */
+  has (founder: string, founding?: string, refounded = false): boolean {
+    return this.chains.some(c => c.founder === founder && this.covers(c, founding, refounded))
+  }
+
+  private covers (c: LeftChain, founding: string | undefined, refounded: boolean): boolean {
+    if (founding == null) return true
+    if (c.lostDatabase === true) return !refounded && founding !== this.own?.incarnation
+    return c.founding == null || c.founding === founding
   }
 
   /** Records a chain as left, durably: before its state is cleared (a crash between must not run it again). */
   async add (left: LeftChain): Promise<void> {
-    // ours, left without a founding: the one bindOwn would make of it
-    const chain = left.founder === this.own?.self && left.founding == null ? { founder: left.founder, founding: this.own.incarnation } : left
-    if (this.chains.some(c => c.founder === chain.founder && (c.founding == null || c.founding === chain.founding))) return
-    this.chains = [...this.chains, { founder: chain.founder, ...(chain.founding == null ? {} : { founding: chain.founding }) }].slice(-MAX_LEFT)
+    // ours without a founding is one joined before a member said it (a record of ours of an earlier version
+    // takes our incarnation before a leave can begin): founded with a database of ours since lost
+    const chain: LeftChain = left.founder === this.own?.self && left.founding == null ? { founder: left.founder, lostDatabase: true } : left
+    const same = (c: LeftChain): boolean => c.founder === chain.founder && c.founding === chain.founding && c.lostDatabase === chain.lostDatabase
+    // already recorded, or within an entry that stands for every founding of that founder
+    if (this.chains.some(c => same(c) || (c.founder === chain.founder && c.founding == null && c.lostDatabase !== true))) return
+    const entry = { founder: chain.founder, ...(chain.founding == null ? {} : { founding: chain.founding }), ...(chain.lostDatabase === true ? { lostDatabase: true as const } : {}) }
+    this.chains = [...this.chains, entry].slice(-MAX_LEFT)
     await this.save()
   }
 

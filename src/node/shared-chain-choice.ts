@@ -20,6 +20,7 @@ import { adoptableFounder, bestCandidate, formationStep, listedChainStep, mostNa
 import type { PeerHello, PermissionedGenesis } from './shared-formation.ts'
 import { FORMATION_DELAY, SHARED_CHAIN, STRANDED_DELAY } from './paxos-constants.ts'
 import { LeftChains } from './left-chains.ts'
+import type { LeftChain } from './left-chains.ts'
 import { INCARNATION_BYTES } from './incarnations.ts'
 
 export interface Formation {
@@ -136,7 +137,7 @@ export class SharedChainChoice {
     if (stored != null) this.record = JSON.parse(utf8d.decode(stored)) as Formation
     await this.left.load({ self: this.h.self, incarnation: this.h.incarnation() })
     const was = this.record
-    if (was != null && adoptableFounder(was.founder) && this.left.has(was.founder, was.founding)) {
+    if (was != null && adoptableFounder(was.founder) && this.left.has(was.founder, was.founding, was.refounded === true)) {
       // a crash while leaving a stranded chain (leaveStranded records it first): finish leaving it
       this.h.log.error('the shared chain %s was being left (stranded here) when the node stopped: its state goes', was.founder)
       await this.dropSharedChain()
@@ -415,11 +416,38 @@ export class SharedChainChoice {
   }
 
   /**
+   * What to record of chain `f` as we leave it (its replica closed): the
+   * chain, never to be taken part in again, since its votes are about to go.
+   * Its founding, when the record has it (the formation step before the leave
+   * took any a member said). Without one, the record of a chain joined before
+   * a member said it:
+   * - nothing, if no vote of ours in it is on disk (no promise, no accepted or
+   *   decided slot, no block): nothing is forgotten, so taking part in it again
+   *   is as safe as for a vehicle that never met it. Votes go out only once
+   *   saved, and the replica is closed, so none can follow the check.
+   * - ours: lostDatabase, every founding of ours but those made with this
+   *   database (a chain of ours we joined was founded with one since lost), so
+   *   we still found fresh chains.
+   * - another founder's: every founding of that founder, for good. No sound
+   *   narrower entry exists: a founding is random bytes, so nothing tells the
+   *   chain left from one that founder founds later; the founder's incarnation
+   *   on record or heard is its database's now, which a founder that lost its
+   *   database, or refounded, since founding the chain left does not share
+   *   (binding to it would let us take part in that chain again, votes forgotten).
+   */
+  private async leftEntry (f: Formation): Promise<LeftChain | undefined> {
+    if (f.founding != null) return { founder: f.founder, founding: f.founding }
+    if (!await this.sharedChainHeld()) return undefined
+    return f.founder === this.h.self ? { founder: f.founder, lostDatabase: true } : { founder: f.founder }
+  }
+
+  /**
    * Leaves our shared chain for the one our connected members run when ours
    * is stranded here (strandedStep): no block of it here, no leader, and
-   * none of them runs it, for STRANDED_DELAY. Recorded as left first, then
-   * its state cleared, then the other taken: a crash at any point never runs
-   * it again with its votes forgotten (load() finishes a leave cut short).
+   * none of them runs it, for STRANDED_DELAY. Its replica closed, recorded as
+   * left (leftEntry), then its state cleared, then the other taken: a crash at
+   * any point never runs it again with its votes forgotten (load() finishes a
+   * leave cut short; one cut before the entry finds the state still there).
    */
   private async leaveStranded (f: Formation): Promise<void> {
     const status = this.h.shared()?.status()
@@ -442,7 +470,10 @@ export class SharedChainChoice {
     if (this.h.elapsed() - this.strandedSince < STRANDED_DELAY || (await this.h.chains.tip(SHARED_CHAIN)).height > 0) return
     this.strandedSince = undefined
     this.h.log.error('our shared chain %s is stranded here (no block, no leader, and no connected member runs it): leaving it for %s, which they run', f.founder, target.founder)
-    await this.left.add({ founder: f.founder, ...(f.founding == null ? {} : { founding: f.founding }) })
+    // closed before the check: a replica still running could vote between the check and the clear
+    await this.h.closeShared()
+    const entry = await this.leftEntry(f)
+    if (entry != null) await this.left.add(entry)
     await this.dropSharedChain()
     await this.save({ founder: target.founder, announced: true, ...(target.founding == null ? { foundingUnknown: true } : { founding: target.founding }) })
     await this.h.openShared()

@@ -16,6 +16,9 @@ import { LeftChains } from '../../src/node/left-chains.ts'
 import type { NodeProcess } from '../../src/swarm/process.ts'
 import type { ForwardedWrite, WriteCommitted } from '../../src/protocols/write/index.ts'
 import { WRITE_PROTOCOL } from '../../src/protocols/write/constants.ts'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { randomBytes } from 'node:crypto'
 
 const utf8 = new TextEncoder()
 const text = (bytes?: Uint8Array): string | undefined => bytes == null ? undefined : new TextDecoder().decode(bytes)
@@ -368,6 +371,35 @@ describe('consensus - shared chain', () => {
     // the others go on with their majority
     expect((await nodes[0].put('shared-on', utf8.encode('yes'), { chainId: 'shared' })).height).toBe(1)
     expect(n.consensus.driver.sharedFounder).toBeUndefined()
+  })
+
+  it('a stranded chain joined before any member said its founding, holding nothing here, is left without blocking its founder: a fresh chain of that founder is not taken for it', async () => {
+    const [P, Q] = await prioritySwarm(cluster, [1, 0])
+    const p = P.peerId.toString()
+    await waitFor(() => [P, Q].every(n => sharedLeader(n) === p), { timeout: 30_000, message: 'P leads its chain' })
+    // N's record: the chain of a founder X none of them runs, joined before any member said its founding
+    const x = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const N0 = await cluster.create()
+    await N0.start()
+    const { dataDir } = N0.config
+    await cluster.stopNode(N0)
+    const db = await openDatabase(dataDir)
+    await db.sublevel('consensus').put(utf8.encode('shared-formation'), utf8.encode(JSON.stringify({ founder: x, announced: true, foundingUnknown: true })))
+    await db.close()
+
+    const N = await cluster.create({ dataDir, bootstrap: [P.multiaddrs[0].toString()] })
+    await N.start()
+    expect(N.consensus.driver.sharedFounder).toBe(x)
+    await waitFor(() => N.consensus.driver.sharedFounder === p, { timeout: 30_000, message: 'N left the stranded chain for P\'s' })
+    expect((await N.put('n', utf8.encode('in'), { chainId: 'shared' })).height).toBe(1)
+    await cluster.stopNode(N)
+    // it voted in nothing there, so it forgot nothing: no entry, and X's chains, a fresh one included, stay open to it
+    const check = await openDatabase(dataDir)
+    const left = new LeftChains(check.sublevel('consensus'))
+    await left.load()
+    await check.close()
+    expect(left.has(x, toHex(randomBytes(16)))).toBe(false)
+    expect(left.size).toBe(0)
   })
 
   it('formed with no block yet: leader and quorum reads answer at once that there is nothing there', async () => {

@@ -42,11 +42,30 @@ describe('node - shared chains left', () => {
     expect(left.has('g', 'cc')).toBe(true)
     // stored so: read without our identity, it still says so
     expect((await open()).has('me', 'bb')).toBe(false)
-    // one of ours added without a founding is bound the same way
-    const again = new LeftChains((await db.reopen()).sublevel('consensus'))
-    await again.load({ self: 'me', incarnation: 'dd' })
-    await again.add({ founder: 'me' })
-    expect(again.has('me', 'dd')).toBe(true)
-    expect(again.has('me', 'ee')).toBe(false)
+  })
+
+  it('keeps one of ours left without a founding (joined before a member said it) for every founding of ours not made with this database, unbound across reopens', async () => {
+    const own = { self: 'me', incarnation: 'dd' }
+    const load = async (): Promise<LeftChains> => {
+      const left = new LeftChains((await db.reopen()).sublevel('consensus'))
+      await left.load(own)
+      return left
+    }
+    const left = await load()
+    await left.add({ founder: 'me' })
+    await left.add({ founder: 'me', lostDatabase: true })
+    expect(left.size).toBe(1)
+    const again = await load()
+    // the chain left was founded with a database of ours since lost: any founding but this database's
+    expect(again.has('me', 'aa')).toBe(true)
+    expect(again.has('me')).toBe(true)
+    // chains we found with this database hold all our votes: our incarnation, and a refounding made here
+    expect(again.has('me', 'dd')).toBe(false)
+    expect(again.has('me', 'ee', true)).toBe(false)
+    // another founder's chains are untouched, and a chain of ours left by founding is recorded beside it
+    expect(again.has('g', 'aa')).toBe(false)
+    await again.add({ founder: 'me', founding: 'dd' })
+    expect((await load()).has('me', 'dd')).toBe(true)
+    expect((await load()).size).toBe(2)
   })
 })
