@@ -80,7 +80,11 @@ describe('consensus - a shared-chain write answered NOT_LEADER', () => {
       forwardedTo(stale).mockRejectedValue(new NotProposerError(`not the leader of the shared chain; ${name} is`, name))
       const err = await writer.put('road', utf8.encode(name), { chainId: 'shared', timeout: 2_000 }).catch((e: Error) => e)
       expect(err, name).toBeInstanceOf(Error)
-      expect((err as Error).name, name).toBe('NoLeaderError')
+      // NoLeaderError; CommitTimeoutError, flagged, when the deadline cut an attempt under way (a loaded CI run):
+      // the writer cannot tell that one from a write a leader holds
+      const { name: kind, mayHaveCommitted } = err as Error & { mayHaveCommitted?: boolean }
+      if (kind === 'CommitTimeoutError') expect(mayHaveCommitted, name).toBe(true)
+      else expect(kind, name).toBe('NoLeaderError')
       expect((err as Error).message, name).toContain('as the leader, not followed')
     }
     expect(led).not.toHaveBeenCalled()
