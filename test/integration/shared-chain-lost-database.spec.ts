@@ -54,6 +54,24 @@ async function forgetFounding (dataDir: string): Promise<void> {
   }
 }
 
+/**
+ * `writer` writes to the shared chain until a write commits (the chain takes writes again), every
+ * node applies up to it, and all hold the same block at every height: the height written.
+ */
+async function goesOnAsOne (writer: VGuardNode, nodes: VGuardNode[]): Promise<number> {
+  let top = 0
+  await waitFor(async () => {
+    top = (await writer.put('after', utf8.encode('z'), { chainId: 'shared', timeout: 10_000 }).catch(() => ({ height: 0 }))).height
+    return top > 0
+  }, { timeout: 60_000, message: 'the chain takes writes again' })
+  await waitFor(async () => (await Promise.all(nodes.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top), { timeout: 30_000, message: 'all applied everything' })
+  for (let h = 1; h <= top; h++) {
+    const hashes = await Promise.all(nodes.map(async n => toHex((await n.chains.getBlock('shared', h))?.hash ?? new Uint8Array())))
+    expect(new Set(hashes).size, `height ${h}`).toBe(1)
+  }
+  return top
+}
+
 describe('consensus - a shared-chain member that lost its database', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
@@ -295,17 +313,7 @@ describe('consensus - a shared-chain member that lost its database', () => {
     const [A2, B2] = await Promise.all([cluster.create({ dataDir: aDir, priority: 3, bootstrap: [W2.multiaddrs[0].toString()] }), cluster.create({ dataDir: bDir, priority: 1, bootstrap: [W2.multiaddrs[0].toString()] })])
     await Promise.all([A2.start(), B2.start()])
     await waitFor(() => fullyConnected([W2, A2, B2]), { timeout: 30_000, message: 'three connected again' })
-    let top = 0
-    await waitFor(async () => {
-      top = (await A2.put('after', utf8.encode('z'), { chainId: 'shared', timeout: 10_000 }).catch(() => ({ height: 0 }))).height
-      return top > 0
-    }, { timeout: 60_000, message: 'the chain takes writes again' })
-    expect(top).toBe(4)
-    await waitFor(async () => (await Promise.all([W2, A2, B2].map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top), { timeout: 30_000, message: 'all applied everything' })
-    for (let h = 1; h <= top; h++) {
-      const hashes = await Promise.all([W2, A2, B2].map(async n => toHex((await n.chains.getBlock('shared', h))?.hash ?? new Uint8Array())))
-      expect(new Set(hashes).size, `height ${h}`).toBe(1)
-    }
+    expect(await goesOnAsOne(A2, [W2, A2, B2])).toBe(4)
   })
 
   it('a founder that lost its database and joins its own chain before any member says its founding learns the founding from them: not its incarnation, nothing decided alone, one chain with the members that know it, across a restart', async () => {
@@ -337,17 +345,8 @@ describe('consensus - a shared-chain member that lost its database', () => {
     const nodes = [W2, A2, B3]
     await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: 'three connected' })
     await waitFor(() => nodes.every(n => n.consensus.driver.sharedFounding === chain), { timeout: 30_000, message: 'all three on the founding A says' })
-    let top = 0
-    await waitFor(async () => {
-      top = (await A2.put('after', utf8.encode('z'), { chainId: 'shared', timeout: 10_000 }).catch(() => ({ height: 0 }))).height
-      return top > 0
-    }, { timeout: 60_000, message: 'the chain takes writes again' })
+    const top = await goesOnAsOne(A2, nodes)
     expect(top).toBe(4)
-    await waitFor(async () => (await Promise.all(nodes.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= top), { timeout: 30_000, message: 'all applied everything' })
-    for (let h = 1; h <= top; h++) {
-      const hashes = await Promise.all(nodes.map(async n => toHex((await n.chains.getBlock('shared', h))?.hash ?? new Uint8Array())))
-      expect(new Set(hashes).size, `height ${h}`).toBe(1)
-    }
     for (const n of nodes) expect(n.consensus.driver.sharedConflicts(), n.peerId.toString()).toEqual([])
 
     // a restart keeps it in that chain

@@ -35,6 +35,19 @@ describe('node - release queue', () => {
     if (dir != null) await rm(dir, { recursive: true, force: true })
   })
 
+  /** A fresh database with an owner's table of epoch 2 adopted: one backup active, one obsolete (`gone`, owed a release). */
+  async function ownerReleasing (): Promise<{ owner: string, gone: string, active: string, tables: BackupTableStore }> {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-releases-'))
+    db = await openDatabase(dir)
+    const key = await generateKeyPair('Ed25519')
+    const owner = peerIdFromPrivateKey(key).toString()
+    const [gone, active] = [await peer(), await peer()]
+    const tables = new BackupTableStore(db.sublevel('tables'), { self: owner, kept: db.sublevel('kept') })
+    await tables.open()
+    await tables.adopt((await signTable(key, owner, { chainId: owner, epoch: 2, active: [active], obsolete: [gone], height: 1, tipHash: new Uint8Array(32), timestamp: 0 })).signed)
+    return { owner, gone, active, tables }
+  }
+
   /** A queue over the test's database (its pending sublevel, as the node's), started; stopped in teardown. */
   async function startQueue (init: Omit<ReleaseQueueInit, 'db' | 'log'>): Promise<ReleaseQueue> {
     const q = new ReleaseQueue({ db: (db as NodeDatabase).sublevel('pending'), log: prefixLogger('test').forComponent('releases'), ...init })
@@ -108,15 +121,8 @@ describe('node - release queue', () => {
   })
 
   it('a database failure as a refused release is cleared is logged, not an unhandled rejection; the release is owed again after a restart', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vguard-releases-'))
-    db = await openDatabase(dir)
-    const key = await generateKeyPair('Ed25519')
-    const owner = peerIdFromPrivateKey(key).toString()
-    const [gone, active] = [await peer(), await peer()]
-    const tables = new BackupTableStore(db.sublevel('tables'), { self: owner, kept: db.sublevel('kept') })
-    await tables.open()
-    await tables.adopt((await signTable(key, owner, { chainId: owner, epoch: 2, active: [active], obsolete: [gone], height: 1, tipHash: new Uint8Array(32), timestamp: 0 })).signed)
-    const pending = db.sublevel('pending')
+    const { owner, gone, active, tables } = await ownerReleasing()
+    const pending = (db as NodeDatabase).sublevel('pending')
     // the disk fails as the acknowledged release's record is removed
     const failing = new Proxy(pending, {
       get (target, prop) {
@@ -158,14 +164,7 @@ describe('node - release queue', () => {
   })
 
   it('a backup that holds nothing of the chain (its pointer dropped since an earlier release whose answer was lost) ends the release, logged as done, not as an error', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vguard-releases-'))
-    db = await openDatabase(dir)
-    const key = await generateKeyPair('Ed25519')
-    const owner = peerIdFromPrivateKey(key).toString()
-    const [gone, active] = [await peer(), await peer()]
-    const tables = new BackupTableStore(db.sublevel('tables'), { self: owner, kept: db.sublevel('kept') })
-    await tables.open()
-    await tables.adopt((await signTable(key, owner, { chainId: owner, epoch: 2, active: [active], obsolete: [gone], height: 1, tipHash: new Uint8Array(32), timestamp: 0 })).signed)
+    const { owner, gone, active, tables } = await ownerReleasing()
     const release = async (to: PeerId): Promise<ReleaseOutcome> => to.toString() === gone ? { epoch: 0, deleted: false, nothingHeld: true } : { epoch: 2, deleted: false, nothingHeld: true }
     const logged: string[] = []
     const errors: string[] = []
@@ -174,7 +173,7 @@ describe('node - release queue', () => {
       trace: () => {},
       enabled: true
     }) as unknown as Logger
-    const queue = new ReleaseQueue({ db: db.sublevel('pending'), tables, release: { release }, log })
+    const queue = new ReleaseQueue({ db: (db as NodeDatabase).sublevel('pending'), tables, release: { release }, log })
     queues.push(queue)
     await queue.start()
     await queue.update(owner, [gone], [active])
