@@ -19,14 +19,18 @@ export class NoQuorumError extends Error {
  * The write was proposed but not decided in time (its booth lost its
  * majority meanwhile), or handed to the shared chain's leader, which did not
  * answer before the write's timeout. It may still commit, as a whole block,
- * once the booth recovers; it is never half applied.
+ * once the booth recovers; it is never half applied. Also a retry whose
+ * earlier attempt may have committed and this node cannot tell (its fate is
+ * unknown here, or what the disk remembers of it could not be read), and a
+ * keyed write's failure that says nothing of an earlier attempt (a
+ * NoQuorumError, an error of no known kind: the node's keyedFailure).
  */
 export class CommitTimeoutError extends Error {
   static name = 'CommitTimeoutError'
   /** Always: the error says so by its name too (and the HTTP body carries it, as other errors' flag) */
   readonly mayHaveCommitted = true
-  constructor (message = 'The write was proposed but not decided in time; it may still commit') {
-    super(message)
+  constructor (message = 'The write was proposed but not decided in time; it may still commit', options?: ErrorOptions) {
+    super(message, options)
     this.name = 'CommitTimeoutError'
   }
 }

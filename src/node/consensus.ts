@@ -35,7 +35,7 @@ import type { ForwardedWrite, WriteCommitted } from '../protocols/write/index.ts
 import { ProtocolError } from '../protocols/errors.ts'
 import { withinMs } from '../protocols/time-limit.ts'
 import { stopController } from '../protocols/stream.ts'
-import { NodeStoppedError } from './errors.ts'
+import { errorLabel, NodeStoppedError } from './errors.ts'
 import type { LeaderCheck } from '../protocols/read/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
@@ -147,7 +147,7 @@ async function submitAttempt (replica: ChainReplica, write: EncodedWrite, ref: W
   if (landing === 'stopped') {
     throw new ConsensusStoppedError(`consensus of ${replica.chainId} stopped while an earlier attempt of this write was proposed and not decided: it may still commit, whole or not at all ${retryAdvice(keyed)}`, true)
   }
-  const earlier = await replica.rememberedWrite(ref)
+  const earlier = await replica.rememberedWrite(ref).catch((err: Error) => { throw unreadEarlier(err, replica.chainId, keyed) })
   if (earlier === 'unknown') {
     throw new CommitTimeoutError(`an earlier attempt of this write to ${replica.chainId} was proposed, and this node could not learn whether it was chosen: it is not proposed again here (that could commit it twice); read the key to see whether it committed`)
   }
@@ -158,6 +158,19 @@ async function submitAttempt (replica: ChainReplica, write: EncodedWrite, ref: W
     // not proposed in time, but an attempt this node proposed earlier (and no longer leads for) may still be chosen
     throw earlierMayCommit(err as Error, (err as Error).name === 'NoQuorumError' && replica.mayStillCommit(ref), keyed)
   }
+}
+
+/**
+ * A retry's look-up of its earlier attempt on the disk (rememberedWrite)
+ * that failed: that attempt may have committed, and proposing this one could
+ * commit it twice, as for one of unknown fate (an audit: LevelDB's bare IO
+ * error reached the caller of a keyed write with no flag). A database closed
+ * with its node stays as it is: the stop's own answer (keyedFailure, closedUnder).
+ */
+function unreadEarlier (err: Error, chainId: string, keyed: boolean): Error {
+  if (isDatabaseClosed(err)) return err
+  return new CommitTimeoutError(`an earlier attempt of this write to ${chainId} may have committed, and this node could not read what it remembers of it ` +
+    `(${errorLabel(err)}: ${err.message}): it is not proposed again here (that could commit it twice) ${retryAdvice(keyed)}`, { cause: err })
 }
 
 /**
@@ -204,6 +217,9 @@ function keyedFailure (err: Error, where = 'through another node, or before a re
   if (err instanceof DiskFullError && err.mayHaveCommitted !== true) return new DiskFullError(message, true)
   if (err instanceof NoLeaderError && !err.mayHaveCommitted) return new NoLeaderError(message, true)
   if (err instanceof ProposerUnreachableError && !err.mayHaveCommitted) return new ProposerUnreachableError(message, true)
+  // an error of no known kind (LevelDB's, the disk's: a read on the write's path failed) says nothing of an earlier
+  // attempt, which may have committed (an audit: LevelDB's bare IO error, no flag); a typed one keeps its kind and status
+  if (err.name === 'Error') return new CommitTimeoutError(`${errorLabel(err)}: ${message}`, { cause: err })
   return err
 }
 

@@ -75,6 +75,34 @@ function failSegmentWrites (a: VGuardNode): void {
 /** A value big enough to go to a segment of the chain store (not inline in LevelDB). */
 const BIG = new Uint8Array(300 * 1024).fill(1)
 
+/** LevelDB's read error as classic-level gives it: a ModuleError, named 'Error', with a code. */
+function levelReadError (): Error {
+  return Object.assign(new Error('IO error: 000005.ldb: Input/output error'), { code: 'LEVEL_IO_ERROR' })
+}
+
+interface ReadableSublevel { get: (key: Uint8Array, ...rest: unknown[]) => Promise<Uint8Array | undefined> }
+
+/** Reads of `db` whose key starts with `prefix` fail as LevelDB's do; the function returned heals them. */
+function failReads (db: ReadableSublevel, prefix: Uint8Array): () => void {
+  const get = db.get
+  db.get = async (key, ...rest) => {
+    if (key.byteLength >= prefix.byteLength && prefix.every((b, i) => key[i] === b)) throw levelReadError()
+    return await get.call(db, key, ...rest)
+  }
+  return () => { db.get = get }
+}
+
+/**
+ * `a`'s own chain's replica can no longer read the writes it remembers by key (storage.findWrite, the
+ * look-up of a retry's earlier attempt): its consensus store's reads of that index fail. Heal with the function returned.
+ */
+async function failWriteLookups (a: VGuardNode): Promise<() => void> {
+  const replica = await a.consensus.driver.own()
+  const storage = (replica as unknown as { d: { storage: { db: ReadableSublevel, writeByKey: (key: string) => Uint8Array } } }).d.storage
+  // the sublevel may be shared with other chains' stores: only this chain's write index fails
+  return failReads(storage.db, storage.writeByKey(''))
+}
+
 describe('keyed writes - mayHaveCommitted around a stop', () => {
   const cluster = new TestCluster()
   afterEach(async () => { await cluster.teardown() })
@@ -275,5 +303,42 @@ describe('keyed writes - mayHaveCommitted around a stop', () => {
       mayHaveCommitted: true,
       message: expect.stringMatching(/the write was proposed and may still commit.*a retry may commit it twice: an idempotency key makes a retry safe/)
     })
+  })
+
+  it('a keyed write whose replica could not read what it remembers of the key may have committed, with the retry advice, also over HTTP', async () => {
+    const [a] = await connectedSwarm(cluster, 3)
+    const self = a.peerId.toString()
+    const api = await cluster.http(a)
+    // consensus runs on a's chain: a keyed write looks its key up in what the replica remembers on disk
+    await a.put('first', utf8.encode('x'))
+    const heal = await failWriteLookups(a)
+    const unread = /^an earlier attempt of this write to \S+ may have committed, and this node could not read what it remembers of it \(LEVEL_IO_ERROR: IO error: 000005\.ldb: Input\/output error\): it is not proposed again here.*a retry with the same idempotency key is answered/
+    await expect(a.put('k', utf8.encode('v'), { idempotencyKey: 'lookup-fails-1' }))
+      .rejects.toMatchObject({ name: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(unread) })
+    const res = await fetch(`${api.url}/chains/${self}/kv/h`, { method: 'PUT', body: 'v', headers: { 'idempotency-key': 'lookup-fails-2' } })
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ error: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(unread) })
+    // an unkeyed write looks nothing up
+    expect((await a.put('plain', utf8.encode('p'))).height).toBe(2)
+    // the failed attempts proposed nothing: once the index reads again, the keyed retry commits, once
+    heal()
+    expect((await a.put('k', utf8.encode('v'), { idempotencyKey: 'lookup-fails-1' })).height).toBe(3)
+    expect((await a.put('k', utf8.encode('v'), { idempotencyKey: 'lookup-fails-1' })).height).toBe(3)
+    expect((await a.chains.tip(self)).height).toBe(3)
+  })
+
+  it('a keyed write that fails on another read of the database with an error of no known kind may have committed, also over HTTP', async () => {
+    const [a] = await connectedSwarm(cluster, 3)
+    const self = a.peerId.toString()
+    const api = await cluster.http(a)
+    // a keyed write to a's chain first looks for an end of booth under its key (boothAppended): its records' reads fail
+    const booths = (a.vguarddb as unknown as { booths: { db: ReadableSublevel } }).booths
+    failReads(booths.db, new Uint8Array(0))
+    const unknown = /^LEVEL_IO_ERROR: IO error: 000005\.ldb: Input\/output error; an earlier attempt under the same idempotency key .* may still commit, whole or not at all: a retry with the key gets its outcome$/
+    await expect(a.put('k', utf8.encode('v'), { idempotencyKey: 'booth-read-fails-1' }))
+      .rejects.toMatchObject({ name: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(unknown) })
+    const res = await fetch(`${api.url}/chains/${self}/kv/h`, { method: 'PUT', body: 'v', headers: { 'idempotency-key': 'booth-read-fails-2' } })
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ error: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(unknown) })
   })
 })
