@@ -5,7 +5,10 @@
  * a failed stream) or failed mid-fetch: a loaded peer or a lossy moment
  * should not leave a chain behind until the next connection. A peer that
  * served a block that does not verify, or that nothing vouches for, is not
- * asked again: it would only answer the same.
+ * asked again: it would only answer the same. Nor is one that refused this
+ * node for a lasting reason (it runs as two processes of our identity, as it
+ * sees it) until it connects again; one that did not count us a member (its
+ * identify of us may not have finished) is asked again as one not read.
  */
 import type { Logger, PeerId } from '@libp2p/interface'
 import type { ReconcileResult, Sync } from '../protocols/sync/index.ts'
@@ -58,6 +61,13 @@ export class ReconcileOnConnect {
         for (const r of results) {
           if (r.after > r.before) this.d.log('reconciled %s: %d → %d', r.chainId, r.before, r.after)
         }
+        // the peer refuses us, not a chain: said once, whichever chains it was asked for
+        const refusal = results.flatMap(r => r.refused).find(f => f.peer === peer.toString())
+        if (refusal?.lasting === true) {
+          this.d.log('%p refused to sync with this node: %s; not asked again until it connects again', peer, refusal.reason)
+          return false
+        }
+        if (refusal != null) this.d.log('%p refused to sync with this node: %s; asking again', peer, refusal.reason)
         return failedBy(results, peer.toString())
       }, (err: Error) => {
         this.d.log.error('reconcile with %p failed: %e', peer, err)
@@ -83,5 +93,5 @@ export class ReconcileOnConnect {
 }
 
 function failedBy (results: ReconcileResult[], peer: string): boolean {
-  return results.some(r => r.unreachable.includes(peer) || r.dropped.some(d => d.peer === peer && !FINAL.has(d.error)))
+  return results.some(r => r.unreachable.includes(peer) || r.refused.some(f => f.peer === peer) || r.dropped.some(d => d.peer === peer && !FINAL.has(d.error)))
 }

@@ -1,6 +1,7 @@
 /**
  * Errors of the sync protocol beyond the shared ones in ../errors.ts.
  */
+import { NOT_A_MEMBER } from '../read/membership.ts'
 
 /**
  * The local chain moved on during a fetch: another writer (replication,
@@ -84,17 +85,26 @@ export class InvalidChainIdError extends Error {
  * The responder refused this node before reading its request (SyncResponse
  * ERROR with `refused`): it does not count it a member of its network, or
  * keeps it out for a lasting reason (two processes run its identity).
- * `reason` is the responder's. Asking that peer again soon changes nothing
- * (a refusal for a lasting reason ends only when the reason does); nothing
- * was fetched.
+ * `reason` is the responder's. Nothing was fetched.
+ *
+ * `lasting`: any reason but NOT_A_MEMBER. A responder says NOT_A_MEMBER when
+ * its peering did not admit this node within its membership wait, which may
+ * be its identify of us still running, or a suspected clone not yet cleared:
+ * asked a moment later, it may serve. Every other reason comes from its
+ * `refusal` (MembershipCheck), which names only reasons waiting does not
+ * change: asking that peer again soon would be answered the same.
  */
 export class SyncRefusedError extends Error {
   static name = 'SyncRefusedError'
   /** Why, in the responder's words. */
   readonly reason: string
+  /** Whether asking again soon would only be refused again (see above). */
+  readonly lasting: boolean
   constructor (message = 'The peer refused to sync with this node', reason = '') {
     super(message)
     this.name = 'SyncRefusedError'
     this.reason = reason
+    // no reason given: nothing says it lasts, so it is treated as one that may pass
+    this.lasting = reason !== '' && reason !== NOT_A_MEMBER
   }
 }

@@ -197,6 +197,13 @@ export interface ReconcileResult {
   dropped: Array<{ peer: string, error: string, reason: string }>
   /** Peers whose tip could not be read (no answer in time, stream failed): nothing was asked of them. */
   unreachable: string[]
+  /**
+   * Peers that refused this node (SyncRefusedError), for its tip or its
+   * blocks: `reason` in the peer's words; `lasting`, whether asking again
+   * soon would be refused the same (see SyncRefusedError). Not in
+   * `unreachable` nor `dropped`: the peer answered, and said why.
+   */
+  refused: Array<{ peer: string, reason: string, lasting: boolean }>
   /** The node had no room for more of the chain (NoRoomError): it stopped there and asked no one else. */
   noRoom: boolean
 }

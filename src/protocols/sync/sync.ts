@@ -11,7 +11,7 @@ import type { Block, ChainTip } from '../../chain/index.ts'
 import { blockBytes } from '../../storage/index.ts'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
-import { ChainGoneError, ChainMovedError, InvalidChainIdError, NoRoomError, NotVouchedError, SlowPeerError } from './errors.ts'
+import { ChainGoneError, ChainMovedError, InvalidChainIdError, NoRoomError, NotVouchedError, SlowPeerError, SyncRefusedError } from './errors.ts'
 import { asInvalidMessage, finishExchange, IdleTimeout, LinkedSignal, withDeadline } from '../stream.ts'
 import { openStream } from '../open-stream.ts'
 import { BatchQueue } from '../batch-queue.ts'
@@ -491,7 +491,7 @@ export class SyncService implements Sync {
   private async reconcileChain (chainId: string, options: ReconcileOptions, onlyIfHeld: boolean): Promise<ReconcileResult> {
     const { store } = this.components
     const before = (await store.tip(chainId)).height
-    const result: ReconcileResult = { chainId, before, after: before, sources: [], dropped: [], unreachable: [], noRoom: false }
+    const result: ReconcileResult = { chainId, before, after: before, sources: [], dropped: [], unreachable: [], refused: [], noRoom: false }
     if (onlyIfHeld && (await store.info(chainId)) == null) return result
     const peers = options.peers ?? this.components.peers()
     const tips = await Promise.all(peers.map(async (peer) => {
@@ -499,7 +499,8 @@ export class SyncService implements Sync {
         return { peer, tip: await this.tip(peer, chainId, { signal: options.signal }) }
       } catch (err) {
         this.log('no tip of %s from %p: %e', chainId, peer, err)
-        result.unreachable.push(peer.toString())
+        if (err instanceof SyncRefusedError) refusedBy(result, peer, err)
+        else result.unreachable.push(peer.toString())
         return undefined
       }
     }))
@@ -553,6 +554,12 @@ export class SyncService implements Sync {
             result.noRoom = finished = true
             break
           }
+          if (err instanceof SyncRefusedError) {
+            // it served our tip a moment ago: its view of us changed since (a clone confirmed meanwhile)
+            refusedBy(result, peer, err)
+            this.log('%p refused the sync of %s: %s', peer, chainId, err.reason)
+            break
+          }
           const e = err as Error & { reason?: string }
           const reason = `${e.name}${e.reason != null ? ` (${e.reason})` : ''}: ${e.message}`
           result.dropped.push({ peer: peer.toString(), error: e.name, reason })
@@ -566,4 +573,8 @@ export class SyncService implements Sync {
     if (result.after > before) this.log('reconciled %s from %d to %d via %s', chainId, before, result.after, result.sources.join(', '))
     return result
   }
+}
+
+function refusedBy (result: ReconcileResult, peer: PeerId, err: SyncRefusedError): void {
+  result.refused.push({ peer: peer.toString(), reason: err.reason, lasting: err.lasting })
 }

@@ -15,7 +15,7 @@ const PEER = peerIdFromString('12D3KooWRDPNzieWiUrR29gEBSpA54yYzAA9VxrMHeKpkjdPD
 const DELAYS = [5, 5, 5]
 
 function result (over: Partial<ReconcileResult> = {}): ReconcileResult {
-  return { chainId: 'c', before: 0, after: 0, sources: [], dropped: [], unreachable: [], noRoom: false, ...over }
+  return { chainId: 'c', before: 0, after: 0, sources: [], dropped: [], unreachable: [], refused: [], noRoom: false, ...over }
 }
 
 describe('node - reconcile on connect', () => {
@@ -60,6 +60,19 @@ describe('node - reconcile on connect', () => {
     await waitFor(() => s.calls() === 1)
     await new Promise(resolve => setTimeout(resolve, 30))
     expect(s.calls()).toBe(1)
+  })
+
+  it('does not ask a peer again that refused this node for a lasting reason; asks again one that did not count it a member', async () => {
+    const lasting = run([result({ refused: [{ peer: PEER.toString(), reason: 'two processes run its identity', lasting: true }] })])
+    await waitFor(() => lasting.calls() === 1)
+    await new Promise(resolve => setTimeout(resolve, 30))
+    expect(lasting.calls()).toBe(1)
+    lasting.r.stop()
+
+    const notYet = run([result({ refused: [{ peer: PEER.toString(), reason: 'not a member of this network', lasting: false }] }), result({ after: 3 })])
+    await waitFor(() => notYet.calls() === 2)
+    await new Promise(resolve => setTimeout(resolve, 30))
+    expect(notYet.calls()).toBe(2)
   })
 
   it('does not ask a peer that is gone, nor after stop()', async () => {

@@ -440,6 +440,34 @@ describe('protocols - sync', () => {
     expect((err as { reason?: string }).reason).toHaveLength(512)
   })
 
+  it('a reconcile lists a peer that refuses it as refused, with its reason, whether it refuses the tip or the blocks after it', async () => {
+    const a = await net.add()
+    await fill(a.store, chainOf(CHAIN, 3))
+    const c = await net.add()
+    const b = await net.add()
+    const serveA = a.handlers.get(b.service.protocol)
+    if (serveA == null) throw new Error('a serves no sync')
+    // a answers the tip, then its view of b changes (a clone confirmed meanwhile): the fetch is refused
+    let streams = 0
+    a.handlers.set(b.service.protocol, async (stream, connection) => {
+      if (streams++ === 0) return await serveA(stream, connection)
+      await lpStream(stream, { maxDataLength: 1024 }).write(refusal('two processes run its identity'))
+      await stream.close()
+    })
+    // c refuses at once, with the reason a responder gives a peer it did not admit in time
+    c.handlers.set(b.service.protocol, async (stream) => {
+      await lpStream(stream, { maxDataLength: 1024 }).write(refusal('not a member of this network'))
+      await stream.close()
+    })
+    const [result] = await b.service.reconcile(CHAIN, { peers: [a.peerId, c.peerId] })
+    expect(result).toMatchObject({ before: 0, after: 0, sources: [], dropped: [], unreachable: [] })
+    expect(result.refused).toEqual(expect.arrayContaining([
+      { peer: a.peerId.toString(), reason: 'two processes run its identity', lasting: true },
+      { peer: c.peerId.toString(), reason: 'not a member of this network', lasting: false }
+    ]))
+    expect(result.refused).toHaveLength(2)
+  })
+
   it('a peer that resets the stream mid-answer is a ProtocolError, not libp2p\'s stream error', async () => {
     const a = await net.add()
     const b = await net.add()
