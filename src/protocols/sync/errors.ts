@@ -87,12 +87,16 @@ export class InvalidChainIdError extends Error {
  * keeps it out for a lasting reason (two processes run its identity).
  * `reason` is the responder's. Nothing was fetched.
  *
- * `lasting`: any reason but NOT_A_MEMBER. A responder says NOT_A_MEMBER when
- * its peering did not admit this node within its membership wait, which may
- * be its identify of us still running, or a suspected clone not yet cleared:
- * asked a moment later, it may serve. Every other reason comes from its
- * `refusal` (MembershipCheck), which names only reasons waiting does not
- * change: asking that peer again soon would be answered the same.
+ * `lasting`: the responder's word (SyncResponse `lasting`). It refuses for
+ * a lasting reason what its `refusal` (MembershipCheck) names, reasons
+ * waiting does not change (two processes run this node's identity): asking
+ * again soon would be answered the same. It refuses for a passing one a node
+ * its peering did not admit within its membership wait (NOT_A_MEMBER): its
+ * identify of us may still be running, or a suspected clone not yet cleared,
+ * and asked a moment later it may serve. A responder of 2026-12-01 sends no
+ * such word, and its reason is read as it then meant: any but NOT_A_MEMBER
+ * lasts (until then the asker read every answer so, and a reworded reason
+ * would have changed what it did).
  */
 export class SyncRefusedError extends Error {
   static name = 'SyncRefusedError'
@@ -100,11 +104,11 @@ export class SyncRefusedError extends Error {
   readonly reason: string
   /** Whether asking again soon would only be refused again (see above). */
   readonly lasting: boolean
-  constructor (message = 'The peer refused to sync with this node', reason = '') {
+  constructor (message = 'The peer refused to sync with this node', reason = '', lasting?: boolean) {
     super(message)
     this.name = 'SyncRefusedError'
     this.reason = reason
-    // no reason given: nothing says it lasts, so it is treated as one that may pass
-    this.lasting = reason !== '' && reason !== NOT_A_MEMBER
+    // unsaid and no reason given: nothing says it lasts, so it is treated as one that may pass
+    this.lasting = lasting ?? (reason !== '' && reason !== NOT_A_MEMBER)
   }
 }

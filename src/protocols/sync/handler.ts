@@ -209,21 +209,27 @@ export function serveBudget (store: ChainStore): ServeBudget {
   return budget
 }
 
+/** Why a peer may not sync, and whether that lasts (the asker's SyncRefusedError.lasting). */
+export interface SyncRefusal {
+  reason: string
+  lasting: boolean
+}
+
 /**
  * Why the connection's peer may not sync (undefined: `allow` admits it;
- * NOT_A_MEMBER: it did not within the wait, as the other services say). A
- * peer not admitted yet is waited for a little: a member may open its stream
- * the moment its identify of us finished, before ours of it told us it runs
- * our network. One `refusal` names (kept out for a lasting reason: two
+ * NOT_A_MEMBER, passing: it did not within the wait, as the other services
+ * say). A peer not admitted yet is waited for a little: a member may open its
+ * stream the moment its identify of us finished, before ours of it told us it
+ * runs our network. One `refusal` names (kept out for a lasting reason: two
  * processes run its identity) is not: waiting would not change it.
  */
-export async function refusalOf (allow: (peer: PeerId) => boolean, connection: Connection, wait: number = MEMBERSHIP_WAIT, refusal?: (peer: PeerId) => string | undefined): Promise<string | undefined> {
+export async function refusalOf (allow: (peer: PeerId) => boolean, connection: Connection, wait: number = MEMBERSHIP_WAIT, refusal?: (peer: PeerId) => string | undefined): Promise<SyncRefusal | undefined> {
   const until = performance.now() + wait
   while (true) {
     const lasting = refusal?.(connection.remotePeer)
-    if (lasting != null) return lasting
+    if (lasting != null) return { reason: lasting, lasting: true }
     if (allow(connection.remotePeer)) return undefined
-    if (connection.status !== 'open' || performance.now() >= until) return NOT_A_MEMBER
+    if (connection.status !== 'open' || performance.now() >= until) return { reason: NOT_A_MEMBER, lasting: false }
     await new Promise(resolve => setTimeout(resolve, 50))
   }
 }

@@ -60,9 +60,9 @@ export function response (fields: Partial<SyncResponse>): Uint8Array {
   return SyncResponse.encode({ status: SyncResponse.Status.OK, height: 0, tipHash: EMPTY, blocks: [], done: false, message: '', writes: [], refused: false, ...fields })
 }
 
-/** The whole answer to a peer refused before its request is read: an ERROR every version decodes, with the reason (see sync.proto's `refused`). */
-export function refusal (reason: string): Uint8Array {
-  return response({ status: SyncResponse.Status.ERROR, refused: true, message: reason, done: true })
+/** The whole answer to a peer refused before its request is read: an ERROR every version decodes, with the reason and whether it lasts (see sync.proto's `refused`, `lasting`). */
+export function refusal (reason: string, lasting: boolean): Uint8Array {
+  return response({ status: SyncResponse.Status.ERROR, refused: true, lasting, message: reason, done: true })
 }
 
 /** @throws SyncRefusedError if `res` says the responder refused the asker. */
@@ -70,7 +70,7 @@ export function checkRefused (res: SyncResponse, peer: string): void {
   if (!res.refused) return
   // a reason of a sane length: it goes into logs and results
   const reason = res.message.slice(0, MAX_REFUSAL_LENGTH)
-  throw new SyncRefusedError(`${peer} refused to sync with this node: ${reason !== '' ? reason : 'no reason given'}`, reason)
+  throw new SyncRefusedError(`${peer} refused to sync with this node: ${reason !== '' ? reason : 'no reason given'}`, reason, res.lasting)
 }
 
 /** The bytes a block record adds to a frame of blocks: one entry of SyncResponse.blocks, which is a stored entry's form. */

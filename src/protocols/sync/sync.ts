@@ -18,6 +18,7 @@ import { BatchQueue } from '../batch-queue.ts'
 import { KeyedLock } from '../keyed-lock.ts'
 import { ProgressFloor } from '../progress.ts'
 import { refusalOf, serve } from './handler.ts'
+import type { SyncRefusal } from './handler.ts'
 import { SyncRequest, SyncResponse, checkRefused, checkReportedTip, checkedWriteId, decodeResponse, refusal, request } from './messages.ts'
 import {
   FRAME_BYTES, RESPONDER_READ_BUFFER_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_WRITES, MAX_WRITES_PER_FRAME, WRITES_INTERVAL,
@@ -151,7 +152,7 @@ export class SyncService implements Sync {
     const { allowPeer, refusal } = this.components
     const refused = allowPeer != null || refusal != null ? await refusalOf(allowPeer ?? (() => true), connection, this.membershipWait, refusal) : undefined
     if (refused != null) {
-      log('refusing sync from %p: %s', connection.remotePeer, refused)
+      log('refusing sync from %p: %s', connection.remotePeer, refused.reason)
       await this.refuse(stream, refused, log)
       return
     }
@@ -169,13 +170,14 @@ export class SyncService implements Sync {
   /**
    * Answers a refused peer why, before its request is read (nothing of it is
    * looked at), and ends the exchange. An ERROR with `refused` (sync.proto):
-   * the asker throws SyncRefusedError with the reason; a peer that predates
+   * the asker throws SyncRefusedError with the reason and whether it lasts
+   * (`lasting`: it asks again or not); a peer that predates
    * the field reads an ERROR with it. The stream was reset unanswered, and
    * the asker saw only that it broke off: only our log said why.
    */
-  private async refuse (stream: Stream, reason: string, log: Logger): Promise<void> {
+  private async refuse (stream: Stream, { reason, lasting }: SyncRefusal, log: Logger): Promise<void> {
     try {
-      await withDeadline(this.timeout, async (signal) => { await lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES }).write(refusal(reason), { signal }) }, 'sync refusal not taken')
+      await withDeadline(this.timeout, async (signal) => { await lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES }).write(refusal(reason, lasting), { signal }) }, 'sync refusal not taken')
       await finishExchange(stream)
     } catch (err) {
       log('refusal not delivered: %e', err)

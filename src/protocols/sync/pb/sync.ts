@@ -528,6 +528,7 @@ export interface SyncResponse {
   message: string
   writes: SyncWrite[]
   refused: boolean
+  lasting?: boolean
 }
 
 export namespace SyncResponse {
@@ -606,6 +607,11 @@ export namespace SyncResponse {
           w.bool(obj.refused)
         }
 
+        if (obj.lasting != null) {
+          w.uint32(72)
+          w.bool(obj.lasting)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -669,6 +675,10 @@ export namespace SyncResponse {
             }
             case 8: {
               obj.refused = reader.bool()
+              break
+            }
+            case 9: {
+              obj.lasting = reader.bool()
               break
             }
             default: {
@@ -769,6 +779,13 @@ export namespace SyncResponse {
               }
               break
             }
+            case 9: {
+              yield {
+                field: `${prefix}.lasting`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -853,6 +870,11 @@ export namespace SyncResponse {
     value: boolean
   }
 
+  export interface SyncResponseLastingFieldEvent {
+    field: '$.lasting'
+    value: boolean
+  }
+
   export function encode (obj: Partial<SyncResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncResponse.codec())
   }
@@ -861,7 +883,7 @@ export namespace SyncResponse {
     return decodeMessage(buf, SyncResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncResponse>): Generator<SyncResponseStatusFieldEvent | SyncResponseHeightFieldEvent | SyncResponseTipHashFieldEvent | SyncResponseBlocksHeaderFieldEvent | SyncResponseBlocksPayloadFieldEvent | SyncResponseDoneFieldEvent | SyncResponseMessageFieldEvent | SyncResponseWritesKeyFieldEvent | SyncResponseWritesOwnerFieldEvent | SyncResponseWritesAgeFieldEvent | SyncResponseWritesHeightFieldEvent | SyncResponseWritesHashFieldEvent | SyncResponseRefusedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncResponse>): Generator<SyncResponseStatusFieldEvent | SyncResponseHeightFieldEvent | SyncResponseTipHashFieldEvent | SyncResponseBlocksHeaderFieldEvent | SyncResponseBlocksPayloadFieldEvent | SyncResponseDoneFieldEvent | SyncResponseMessageFieldEvent | SyncResponseWritesKeyFieldEvent | SyncResponseWritesOwnerFieldEvent | SyncResponseWritesAgeFieldEvent | SyncResponseWritesHeightFieldEvent | SyncResponseWritesHashFieldEvent | SyncResponseRefusedFieldEvent | SyncResponseLastingFieldEvent> {
     return streamMessage(buf, SyncResponse.codec(), opts)
   }
 }

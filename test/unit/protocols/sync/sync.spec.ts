@@ -422,17 +422,17 @@ describe('protocols - sync', () => {
 
   it('a refusal is an ERROR every version decodes, with the reason; this version reads it as SyncRefusedError', async () => {
     const reason = 'two processes run its identity (a data dir copied with its peer.key?)'
-    const frame = refusal(reason)
-    expect(SyncResponse.decode(frame)).toMatchObject({ status: SyncResponse.Status.ERROR, done: true, message: reason, refused: true })
-    // what a requester that predates `refused` reads: the same frame without it, then one varint field it skips (8: 0x40)
+    const frame = refusal(reason, true)
+    expect(SyncResponse.decode(frame)).toMatchObject({ status: SyncResponse.Status.ERROR, done: true, message: reason, refused: true, lasting: true })
+    // what a requester that predates `refused` reads: the same frame without it, then two varint fields it skips (8: 0x40, 9: 0x48)
     const older = response({ status: SyncResponse.Status.ERROR, done: true, message: reason })
-    expect([...frame]).toEqual([...older, 0x40, 0x01])
+    expect([...frame]).toEqual([...older, 0x40, 0x01, 0x48, 0x01])
 
     const a = await net.add()
     const b = await net.add()
     // a long reason is cut: it goes into logs and results
     a.handlers.set(b.service.protocol, async (stream) => {
-      await lpStream(stream, { maxDataLength: 1024 }).write(refusal('x'.repeat(5_000)))
+      await lpStream(stream, { maxDataLength: 1024 }).write(refusal('x'.repeat(5_000), false))
       await stream.close()
     })
     const err = await b.service.tip(a.peerId, CHAIN).catch((e: Error & { reason?: string }) => e)
@@ -451,12 +451,12 @@ describe('protocols - sync', () => {
     let streams = 0
     a.handlers.set(b.service.protocol, async (stream, connection) => {
       if (streams++ === 0) return await serveA(stream, connection)
-      await lpStream(stream, { maxDataLength: 1024 }).write(refusal('two processes run its identity'))
+      await lpStream(stream, { maxDataLength: 1024 }).write(refusal('two processes run its identity', true))
       await stream.close()
     })
     // c refuses at once, with the reason a responder gives a peer it did not admit in time
     c.handlers.set(b.service.protocol, async (stream) => {
-      await lpStream(stream, { maxDataLength: 1024 }).write(refusal('not a member of this network'))
+      await lpStream(stream, { maxDataLength: 1024 }).write(refusal('not a member of this network', false))
       await stream.close()
     })
     const [result] = await b.service.reconcile(CHAIN, { peers: [a.peerId, c.peerId] })
@@ -480,6 +480,28 @@ describe('protocols - sync', () => {
     })
     await expect(b.service.fetch(a.peerId, CHAIN)).rejects.toMatchObject({ name: 'ProtocolError', message: expect.stringContaining('broke off') })
     expect(await b.store.info(CHAIN)).toBeUndefined()
+  })
+
+  it('whether a refusal lasts is the responder\'s word, not read from its reason; a responder that predates that word is read by its reason', async () => {
+    const b = await net.add()
+    const refusing = async (frame: Uint8Array): Promise<{ reason: string, lasting: boolean } | undefined> => {
+      const a = await net.add()
+      a.handlers.set(b.service.protocol, async (stream) => {
+        await lpStream(stream, { maxDataLength: 1024 }).write(frame)
+        await stream.close()
+      })
+      const [result] = await b.service.reconcile(CHAIN, { peers: [a.peerId] })
+      const found = result.refused.find(r => r.peer === a.peerId.toString())
+      return found == null ? undefined : { reason: found.reason, lasting: found.lasting }
+    }
+    // a reason this version has never heard of, said to last: it lasts (a text rule read it as lasting only by luck)
+    expect(await refusing(refusal('kept out by its operator', true))).toEqual({ reason: 'kept out by its operator', lasting: true })
+    // a reason that reads as lasting, said not to: it does not (a responder's words may change between versions)
+    expect(await refusing(refusal('two processes run its identity', false))).toEqual({ reason: 'two processes run its identity', lasting: false })
+    // a responder of 2026-12-01 sends `refused` without `lasting`: read by its reason, as it was then
+    const unsaid = (message: string): Uint8Array => response({ status: SyncResponse.Status.ERROR, refused: true, message, done: true })
+    expect(await refusing(unsaid('two processes run its identity'))).toEqual({ reason: 'two processes run its identity', lasting: true })
+    expect(await refusing(unsaid('not a member of this network'))).toEqual({ reason: 'not a member of this network', lasting: false })
   })
 
   it('refuses to work when stopped', async () => {
