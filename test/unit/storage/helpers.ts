@@ -15,6 +15,8 @@ export const dec = new TextDecoder()
 export interface BlockSpec {
   transactions?: TransactionInput[]
   timestamp?: number
+  /** @default ['proposer-peer', 'member-b', 'member-c'] */
+  booth?: string[]
 }
 
 /** The block after `prev`: by default one PUT of `k<height>`. */
@@ -23,7 +25,7 @@ export function nextBlock (prev: ChainTip, spec: BlockSpec = {}): Block {
   return createBlock({
     prev,
     proposer: 'proposer-peer',
-    booth: ['proposer-peer', 'member-b', 'member-c'],
+    booth: spec.booth ?? ['proposer-peer', 'member-b', 'member-c'],
     ballot: { round: 1, proposer: 'proposer-peer' },
     timestamp: spec.timestamp ?? 1_000 * height,
     transactions: spec.transactions ?? [{ key: `k${height}`, value: enc.encode(`v${height}`) }]

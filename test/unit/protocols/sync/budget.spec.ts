@@ -17,7 +17,7 @@ import { chainOf, enc, levelHarness } from '../../storage/helpers.ts'
 import type { StoreHarness } from '../../storage/helpers.ts'
 import { MemoryChainStore } from '../../../../src/storage/index.ts'
 import type { ChainStore } from '../../../../src/storage/index.ts'
-import { encodeBlock } from '../../../../src/chain/index.ts'
+import { encodeBlock, MAX_PEER_ID_BYTES } from '../../../../src/chain/index.ts'
 import { decodeResponse, framedSize } from '../../../../src/protocols/sync/messages.ts'
 import { waitFor } from '../../../utils/wait.ts'
 
@@ -164,8 +164,14 @@ describe('protocols - sync serve budget', () => {
 
   it('a frame of headers takes its room header by header: streams that never read hold no headers outside the budget', async () => {
     const inner = new MemoryChainStore()
-    // ~18 MiB of headers for each stream: more than a peer's whole share, so none of its streams can finish
-    await inner.appendMany(chainOf(CHAIN, 120_000))
+    // ~21 MiB of headers for each stream: more than a peer's whole share, so none of its streams can finish. Large
+    // booths make large headers: 120k headers of three members took 14 s to build and append on a loaded machine,
+    // and the test timed out in CI
+    const booth = ['proposer-peer', ...Array.from({ length: 40 }, (_, i) => `member-${i}`.padEnd(MAX_PEER_ID_BYTES - 8, '-'))]
+    await inner.appendMany(chainOf(CHAIN, 6_000, () => ({ booth })))
+    let headerBytes = 0
+    for await (const { block } of inner.headers(CHAIN, { from: 1, to: 1 })) headerBytes = framedSize(encodeBlock(block))
+    expect(headerBytes * 6_000).toBeGreaterThan(PEER_SERVE_BUDGET_BYTES + 4 * MiB)
     let read = 0
     let largest = 0
     const opened: Opened = { count: 0 }
