@@ -54,11 +54,13 @@ import { errorLabel } from './errors.ts'
 import { IdleRounds } from './idle-rounds.ts'
 import { boothsTopic } from './booths-topic.ts'
 import { OwnFresh } from './own-fresh.ts'
+import { ReplicationStoppedError } from './replication-errors.ts'
 import type { OwnReplicationStatus } from './idle-rounds.ts'
 
 // defined beside the other write errors (own-chain-recovery.ts raises it too); exported from here as before
 export { OwnChainConflictError }
 export { InvalidBoothError } from './booth-input.ts'
+export { ReplicationFailedError, ReplicationStoppedError } from './replication-errors.ts'
 export { boothsTopic, BOOTHS_TOPIC_VERSION } from './booths-topic.ts'
 export type { EndOfBoothInput } from './booth-input.ts'
 
@@ -125,38 +127,6 @@ export interface BackupStatus {
  * whole for the unclaimed grace, then temporary.
  */
 export type CopyStanding = 'active' | 'temporary' | 'unclaimed'
-
-/**
- * An end of booth's replication round failed (not cut by a stop: that is
- * ReplicationStoppedError) after its block was committed, with an error of no
- * kind that can say so itself: `height` is the block's, `cause` the round's
- * error. The block stays; the next round's backups get it.
- */
-export class ReplicationFailedError extends Error {
-  static name = 'ReplicationFailedError'
-  readonly mayHaveCommitted = true
-  readonly height: number
-  constructor (message: string, height: number, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'ReplicationFailedError'
-    this.height = height
-  }
-}
-
-/**
- * A replication round cut short, or not begun, because the node stops.
- * `mayHaveCommitted`: the round was a write's (an end of booth's), whose
- * block is committed; the caller must not take the write for lost.
- */
-export class ReplicationStoppedError extends Error {
-  static name = 'ReplicationStoppedError'
-  readonly mayHaveCommitted?: boolean
-  constructor (message = 'the node is stopping', mayHaveCommitted?: boolean) {
-    super(message)
-    this.name = 'ReplicationStoppedError'
-    if (mayHaveCommitted === true) this.mayHaveCommitted = true
-  }
-}
 
 export interface VGuardDBComponents {
   libp2p: VGuardLibp2p
