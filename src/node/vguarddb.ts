@@ -24,10 +24,9 @@ import { bytesEqual, createBlock, toHex } from '../chain/index.ts'
 import type { ChainTip, TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import { headerAt } from '../storage/header-at.ts'
-import type { NodeDatabase, BinarySublevel } from '../storage/database.ts'
+import type { NodeDatabase } from '../storage/database.ts'
 import { BackupTableStore, BoothResult, heldPoint, MAX_TABLE_MEMBERS, rankBackupCandidates, signTable, verifyTable } from '../backup/index.ts'
 import type { BackupTable as BackupTableInfo, Candidate, VerifiedTable } from '../backup/index.ts'
-import { prefixEnd } from '../storage/keys.ts'
 import { ReplicateService } from '../protocols/replicate/index.ts'
 import type { ReplicateProgress, ReplicateResult } from '../protocols/replicate/index.ts'
 import { ReleaseService } from '../protocols/release/index.ts'
@@ -47,13 +46,13 @@ import { lookupTable } from './table-lookup.ts'
 import { HINT, RedirectReads } from './redirect-reads.ts'
 import type { KeysPage, ReadOptions } from './redirect-reads.ts'
 import type { TableLookupResult } from './table-lookup.ts'
-import { SYNC_WRITE } from '../storage/database.ts'
 import { MAX_PARTICIPANTS } from './booth-input.ts'
 import type { CheckedBooth } from './booth-input.ts'
 import { errorLabel } from './errors.ts'
 import { IdleRounds } from './idle-rounds.ts'
 import { boothsTopic } from './booths-topic.ts'
 import { OwnFresh } from './own-fresh.ts'
+import { TransferNotes } from './transfer-notes.ts'
 import { ReplicationStoppedError } from './replication-errors.ts'
 import type { OwnReplicationStatus } from './idle-rounds.ts'
 
@@ -180,9 +179,6 @@ export interface VGuardDBComponents {
   memoryNow?: () => number
 }
 
-const utf8 = new TextEncoder()
-const utf8d = new TextDecoder()
-
 /**
  * What an end of booth hears when its block's direct append failed. A
  * refusal before anything was written (a block that does not extend the
@@ -214,12 +210,8 @@ export class VGuardDB {
   private readonly self: string
   private readonly topic: string
   private readonly releases: ReleaseQueue
-  /** Transfers to new backups, noted before they start (see noteTransfer). */
-  private readonly transfersDb: BinarySublevel
-  /** Notes a previous run left behind, per chain: transfers a crash interrupted. */
-  private readonly noted = new Map<string, string[]>()
-  /** Chains whose transfer notes may be on disk (loaded, or noted since): a round clears them, the others have none. */
-  private readonly notesOnDisk = new Set<string>()
+  /** Transfers to new backups, noted before they start (transfer-notes.ts). */
+  private readonly transferNotes: TransferNotes
   /** Rounds of our own chain that no commit carries (idle-rounds.ts). */
   private readonly idleRounds: IdleRounds
   /** Which backups the round of our newest table left fresh (own-fresh.ts). */
@@ -287,7 +279,7 @@ export class VGuardDB {
       holds: (chainId) => components.store.copyId(chainId) != null
     })
     this.booths = new BoothMemory(components.database.sublevel('booth-keys'), components.memoryNow ?? components.now)
-    this.transfersDb = components.database.sublevel('transfers-noted')
+    this.transferNotes = new TransferNotes(components.database.sublevel('transfers-noted'))
     this.ownFresh = new OwnFresh(components.database.sublevel('own-fresh'))
     this.offers = new OfferedEpochs(components.database.sublevel('offered-epochs'))
     const base = { libp2p: components.libp2p, store: components.store, logger: components.logger }
@@ -349,7 +341,7 @@ export class VGuardDB {
       ownTipHeight: async () => (await this.c.store.tip(this.self)).height,
       members: () => (components.members?.() ?? []).map(p => p.toString()),
       isConnected: (peer) => this.isConnected(peer),
-      interrupted: () => this.interrupted(this.self),
+      interrupted: () => this.transferNotes.interrupted(this.self),
       looked: () => this.ownTableLooked,
       lookUp: async () => {
         const lookup = new LinkedSignal([this.stopping.signal, AbortSignal.timeout(OWN_TABLE_LOOKUP_TIMEOUT)])
@@ -371,11 +363,7 @@ export class VGuardDB {
     this.ownTableLooked = false
     this.idleRounds.start()
     await this.tables.open()
-    for await (const key of this.transfersDb.keys()) {
-      const [chainId, peer] = utf8d.decode(key).split('\n')
-      this.noted.set(chainId, [...(this.noted.get(chainId) ?? []), peer])
-      this.notesOnDisk.add(chainId)
-    }
+    await this.transferNotes.load()
     await this.offers.load()
     await this.ownFresh.load()
     await this.replicate.start()
@@ -701,7 +689,7 @@ export class VGuardDB {
     const candidates = this.hinted(participants)
     // vehicles a transfer a crash cut short wrote to hold part of the chain, maybe all of it: kept as
     // current backups are (a probe's first round after the crash sent the whole chain to an empty one)
-    const holding = [...(current?.active ?? []), ...this.interrupted(chainId)]
+    const holding = [...(current?.active ?? []), ...this.transferNotes.interrupted(chainId)]
     const ranked = rankBackupCandidates({ candidates, self: this.self, chainBytes, current: holding, random: this.c.random ?? Math.random })
     // participants ruled out by the free space they advertise: reported if the round falls short
     const skipped = candidates
@@ -735,7 +723,7 @@ export class VGuardDB {
         const connected = this.isConnected(peer)
         let started = false
         try {
-          await this.noteTransfer(chainId, peer, current)
+          await this.transferNotes.note(chainId, peer, current)
           const result = await this.replicateOne(peer, chainId, epoch, idle, () => { started = true })
           active.push(peer)
           reached.push({ chainId, height: result.height, hash: result.tipHash })
@@ -784,7 +772,7 @@ export class VGuardDB {
     const resumable = complete ? [] : begun.filter(p => !named.includes(p))
     // previous holders, those not yet told, failed candidates that may hold a
     // partial copy, and transfers a crash interrupted before their table
-    const previous = new Set([...(current?.active ?? []), ...this.releases.peers(chainId), ...partial, ...this.interrupted(chainId)])
+    const previous = new Set([...(current?.active ?? []), ...this.releases.peers(chainId), ...partial, ...this.transferNotes.interrupted(chainId)])
     const obsoleteAll = [...previous].filter(p => !named.includes(p) && !resumable.includes(p))
     // the table names at most MAX_TABLE_MEMBERS obsolete backups (newest
     // first: they are the likeliest to be asked); all of them are still told
@@ -809,7 +797,7 @@ export class VGuardDB {
     // until each acknowledges it (release-queue.ts), so their copy is claimed
     // even if the gossip is lost (an unclaimed copy falls under retention)
     await this.releases.update(chainId, obsoleteAll, named)
-    await this.transfersRecorded(chainId, resumable)
+    await this.transferNotes.recorded(chainId, resumable)
     // a round without a write takes every connected member as a participant: past the bound receivers decode
     // (MAX_PARTICIPANTS), its gossip was dropped as invalid in a fleet of more than 64 (a review)
     this.publish({ chainId, height: covered.height, tipHash: covered.hash as Uint8Array<ArrayBuffer>, participants: participants.slice(0, MAX_PARTICIPANTS), table: signed.signed as Uint8Array<ArrayBuffer> })
@@ -827,39 +815,6 @@ export class VGuardDB {
     } catch {
       return false
     }
-  }
-
-  /**
-   * Before a transfer to a vehicle that holds no copy we know of, note it
-   * durably: if we crash mid-transfer, the copy it may have stored is named
-   * obsolete (and released) by our next round instead of being forgotten.
-   */
-  private async noteTransfer (chainId: string, peer: string, current: BackupTableInfo | undefined): Promise<void> {
-    // a vehicle with a release pending is noted too: that release may end STALE on this very offer (a newer epoch
-    // it took), and a round cut meanwhile then left its copy unnamed for good (a review)
-    if (current?.active.includes(peer) === true) return
-    this.notesOnDisk.add(chainId)
-    await this.transfersDb.put(utf8.encode(`${chainId}\n${peer}`), new Uint8Array(0), SYNC_WRITE)
-  }
-
-  /** Vehicles a transfer of this chain was noted for (a round that did not reach its table). */
-  private interrupted (chainId: string): string[] {
-    return this.noted.get(chainId) ?? []
-  }
-
-  /** The round's table and releases are durable: its notes are no longer needed, but for the copies it left to resume (`keep`). */
-  private async transfersRecorded (chainId: string, keep: string[]): Promise<void> {
-    this.noted.delete(chainId)
-    // a LevelDB range delete per round otherwise, for the rounds that noted nothing (those to current backups)
-    if (this.notesOnDisk.has(chainId)) {
-      const prefix = utf8.encode(`${chainId}\n`)
-      await this.transfersDb.clear({ gte: prefix, lt: prefixEnd(prefix) })
-      this.notesOnDisk.delete(chainId)
-    }
-    if (keep.length === 0) return
-    this.noted.set(chainId, [...keep])
-    this.notesOnDisk.add(chainId)
-    await this.transfersDb.batch(keep.map(peer => ({ type: 'put' as const, key: utf8.encode(`${chainId}\n${peer}`), value: new Uint8Array(0) })), SYNC_WRITE)
   }
 
   private async replicateOne (peer: string, chainId: string, epoch: number, keepDiverged: boolean, onStarted: () => void): Promise<ReplicateResult> {
