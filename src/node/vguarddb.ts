@@ -17,15 +17,14 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
-import { TopicValidatorResult } from '@libp2p/gossipsub'
-import type { Message } from '@libp2p/gossipsub'
+import type { Message, TopicValidatorResult } from '@libp2p/gossipsub'
 import type { TypedEventEmitter } from 'main-event'
 import { bytesEqual, createBlock, toHex } from '../chain/index.ts'
 import type { ChainTip, TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import { headerAt } from '../storage/header-at.ts'
 import type { NodeDatabase } from '../storage/database.ts'
-import { BackupTableStore, BoothResult, heldPoint, MAX_TABLE_MEMBERS, rankBackupCandidates, signTable, verifyTable } from '../backup/index.ts'
+import { BackupTableStore, heldPoint, MAX_TABLE_MEMBERS, rankBackupCandidates, signTable } from '../backup/index.ts'
 import type { BackupTable as BackupTableInfo, Candidate, VerifiedTable } from '../backup/index.ts'
 import { ReplicateService } from '../protocols/replicate/index.ts'
 import type { ReplicateProgress, ReplicateResult } from '../protocols/replicate/index.ts'
@@ -43,7 +42,7 @@ import { OWN_CONFLICT_RECOVERY, OwnChainConflictError, retryAdvice } from './con
 import { isDatabaseClosed, StoreClosedError } from '../storage/errors.ts'
 import { KeyedLock } from '../protocols/keyed-lock.ts'
 import { lookupTable } from './table-lookup.ts'
-import { HINT, RedirectReads } from './redirect-reads.ts'
+import { RedirectReads } from './redirect-reads.ts'
 import type { KeysPage, ReadOptions } from './redirect-reads.ts'
 import type { TableLookupResult } from './table-lookup.ts'
 import { MAX_PARTICIPANTS } from './booth-input.ts'
@@ -52,6 +51,7 @@ import { errorLabel } from './errors.ts'
 import { IdleRounds } from './idle-rounds.ts'
 import { boothsTopic } from './booths-topic.ts'
 import { OwnFresh } from './own-fresh.ts'
+import { BoothResultGossip } from './booth-result-gossip.ts'
 import { TransferNotes } from './transfer-notes.ts'
 import { ReplicationStoppedError } from './replication-errors.ts'
 import type { OwnReplicationStatus } from './idle-rounds.ts'
@@ -75,15 +75,6 @@ const KEPT_MARGIN = 2
 const OWN_TABLE_LOOKUP_TIMEOUT = 2_000
 /** Tables of our own chain kept for the check of the next rounds (ownShown): as many as a lookup asks. */
 const MAX_OWN_SHOWN = 8
-/** A gossiped booth result is dropped (and not relayed) past this: a signed table is 16 KiB at most, 64 participants a few KiB. */
-const MAX_BOOTH_RESULT_BYTES = 64 * 1024
-
-/** A gossiped booth result, decoded, with its table verified. */
-interface CheckedBoothResult {
-  result: BoothResult
-  verified: VerifiedTable
-}
-
 /** The lowest tip the fresh backups reached (each at least `start`), or `start` when none was refreshed. */
 function reachedByAll (start: ChainTip, reached: ChainTip[]): ChainTip {
   let low: ChainTip | undefined
@@ -208,7 +199,6 @@ export class VGuardDB {
   private readonly c: VGuardDBComponents
   private readonly log: Logger
   private readonly self: string
-  private readonly topic: string
   private readonly releases: ReleaseQueue
   /** Transfers to new backups, noted before they start (transfer-notes.ts). */
   private readonly transferNotes: TransferNotes
@@ -240,10 +230,8 @@ export class VGuardDB {
   private readonly chainLock = new KeyedLock()
   /** Aborted by stop(): transfers of a round in flight end at once instead of at their backups' timeouts. */
   private stopping = stopController()
-  /** Booth results gossiped to us that were malformed, oversized or carried a table that does not verify. */
-  gossipInvalid = 0
-  /** What judgeGossip checked of each message it let through, for onGossip (gossipsub hands both the same object). */
-  private readonly judged = new WeakMap<Message, CheckedBoothResult>()
+  /** Booth results we gossip, and the check and adoption of those we hear (booth-result-gossip.ts). */
+  private readonly gossip: BoothResultGossip
   /** This run asked members for our own chain's newest table (the first round does). */
   private ownTableLooked = false
   /**
@@ -271,7 +259,6 @@ export class VGuardDB {
     this.c = components
     this.log = components.logger.forComponent('vguard:vguarddb')
     this.self = components.libp2p.peerId.toString()
-    this.topic = boothsTopic(components.network)
     this.tables = new BackupTableStore(components.database.sublevel('backup-tables'), {
       self: this.self,
       kept: components.database.sublevel('backup-tables-kept'),
@@ -322,6 +309,15 @@ export class VGuardDB {
       stopSignal: () => this.stopping.signal,
       ownEpochFloor: () => this.ownEpochFloor?.()
     })
+    this.gossip = new BoothResultGossip({
+      topic: boothsTopic(components.network),
+      pubsub: () => components.libp2p.services.pubsub,
+      tables: this.tables,
+      redirects: this.redirects,
+      isAllowed: components.isAllowed,
+      events: components.events,
+      log: this.log
+    })
     this.releases = new ReleaseQueue({
       db: components.database.sublevel('pending-releases'),
       tables: this.tables,
@@ -369,9 +365,7 @@ export class VGuardDB {
     await this.replicate.start()
     await this.release.start()
     await this.read.start()
-    const { pubsub } = this.c.libp2p.services
-    pubsub.subscribe(this.topic)
-    pubsub.addEventListener('message', this.onGossip)
+    this.gossip.start()
     this.c.libp2p.addEventListener('peer:connect', this.onPeerConnect)
     this.c.libp2p.addEventListener('peer:disconnect', this.onPeerDisconnect)
     await this.releases.start()
@@ -425,9 +419,7 @@ export class VGuardDB {
     this.releases.stop()
     this.c.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     this.c.libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
-    const { pubsub } = this.c.libp2p.services
-    pubsub.removeEventListener('message', this.onGossip)
-    pubsub.unsubscribe(this.topic)
+    this.gossip.stop()
     // a round waiting on a slow or silent backup would hold the stop for its
     // timeouts (10 s a message); cut, it ends as a crash would: the copies
     // begun are in the transfer notes, named obsolete by the next run's round
@@ -800,7 +792,7 @@ export class VGuardDB {
     await this.transferNotes.recorded(chainId, resumable)
     // a round without a write takes every connected member as a participant: past the bound receivers decode
     // (MAX_PARTICIPANTS), its gossip was dropped as invalid in a fleet of more than 64 (a review)
-    this.publish({ chainId, height: covered.height, tipHash: covered.hash as Uint8Array<ArrayBuffer>, participants: participants.slice(0, MAX_PARTICIPANTS), table: signed.signed as Uint8Array<ArrayBuffer> })
+    this.gossip.publish({ chainId, height: covered.height, tipHash: covered.hash as Uint8Array<ArrayBuffer>, participants: participants.slice(0, MAX_PARTICIPANTS), table: signed.signed as Uint8Array<ArrayBuffer> })
     this.c.events.safeDispatchEvent('backup:table', { detail: { chainId, epoch, active: named, obsolete, height: covered.height } })
     if (!complete) this.log('only %d of %d backups for %s at epoch %d (%d older copies kept)', active.length, kBackups, chainId, epoch, kept.length)
     // a member ruled out by the room it advertises was not tried: not paused as one that failed (it said so on
@@ -844,95 +836,13 @@ export class VGuardDB {
     }
   }
 
-  private publish (result: BoothResult): void {
-    this.c.libp2p.services.pubsub.publish(this.topic, BoothResult.encode(result))
-      .catch((err: Error) => { this.log.trace('booth result not gossiped: %s', err.message) })
+  /** Booth results gossiped to us that were malformed, oversized or carried a table that does not verify. */
+  get gossipInvalid (): number {
+    return this.gossip.invalid
   }
 
-  /**
-   * gossipsub's check of a booth result, after the peering's check of who
-   * sent it and before the message is taken or relayed: oversized, malformed
-   * or a table that does not verify is Reject (junk a member signed), a table
-   * of a chain off the allow list is Ignore (a member whose list is wider
-   * relays it in good faith).
-   * Accepting anything a member published, every node relayed junk it then
-   * dropped, to vehicles the member was not even connected to (a review).
-   * What it checked goes to onGossip with the message: verified once.
-   *
-   * A Reject scores the member that sent it down, to gossipsub's graylist
-   * after a few (gossip-score.ts), so only what no honest vehicle sends is
-   * one: a vehicle publishes only its own chain's booth results (round), its
-   * table signed with its own key for its own chain id and bounded by
-   * MAX_TABLE_MEMBERS, its participants cut to MAX_PARTICIPANTS; a member
-   * relays only what it accepted, and the check depends on the bytes alone
-   * (the same on every vehicle of a version). Whatever a member's own state
-   * or configuration makes it see otherwise (an old table replayed, a chain
-   * off our allow list) verifies, or is Ignore. Raising one of these bounds
-   * needs a new topic version: vehicles of the old one would reject it.
-   */
-  readonly judgeGossip = async (msg: Message): Promise<TopicValidatorResult> => {
-    const checked = await this.checkBoothResult(msg.data)
-    if (checked === 'invalid') return TopicValidatorResult.Reject
-    if (checked === 'not-allowed') return TopicValidatorResult.Ignore
-    this.judged.set(msg, checked)
-    return TopicValidatorResult.Accept
-  }
-
-  /** A booth result decoded and its table verified; why not, counted in gossipInvalid. */
-  private async checkBoothResult (data: Uint8Array): Promise<CheckedBoothResult | 'invalid' | 'not-allowed'> {
-    let result: BoothResult
-    try {
-      if (data.byteLength > MAX_BOOTH_RESULT_BYTES) throw new Error('oversized')
-      result = BoothResult.decode(data, { limits: { participants: MAX_PARTICIPANTS } })
-    } catch {
-      this.gossipInvalid++
-      return 'invalid'
-    }
-    // a member may relay tables it signed with made-up keys: kept, they would push out the hints redirect reads use
-    if (this.c.isAllowed?.(result.chainId) === false) {
-      this.gossipInvalid++
-      this.log('ignored a gossiped table of %s: not on the allow list', result.chainId)
-      return 'not-allowed'
-    }
-    // the table we hold, byte for byte (gossip repeats it): nothing to verify
-    const held = this.tables.get(result.chainId)
-    if (held != null && bytesEqual(held.signed, result.table)) return { result, verified: held }
-    try {
-      return { result, verified: await verifyTable(result.table, result.chainId) }
-    } catch (err) {
-      this.gossipInvalid++
-      this.log('ignored a gossiped table: %s', (err as Error).message)
-      return 'invalid'
-    }
-  }
-
-  /** Gossip is a hint: adopt a newer verified table (judgeGossip let only those through). */
-  private readonly onGossip = (evt: CustomEvent<Message>): void => {
-    const msg = evt.detail
-    if (msg.topic !== this.topic) return
-    const judged = this.judged.get(msg)
-    this.judged.delete(msg)
-    // no validator ran (libp2p without ours): checked here instead
-    void (judged != null ? Promise.resolve(judged) : this.checkBoothResult(msg.data)).then((checked) => {
-      if (typeof checked !== 'string') this.adoptGossiped(msg, checked)
-    })
-  }
-
-  private adoptGossiped (msg: Message, { result, verified }: CheckedBoothResult): void {
-    // news (a reader skips the table lookup for TABLE_NEWS_TTL) only from the chain's proposer, which publishes
-    // its own booth results; gossipsub keeps the first publisher through relays. Any member can replay an old
-    // signed table: taken for news, a reader that held none served an obsolete backup's value as fresh (a review)
-    const fromOwner = msg.type === 'signed' && msg.from.toString() === result.chainId
-    this.tables.adoptVerified(verified, HINT)
-      .then(({ adopted, table }) => {
-        if (adopted && fromOwner) this.redirects.noteNews(table.table.chainId)
-        if (adopted) this.c.events.safeDispatchEvent('backup:table', { detail: { chainId: table.table.chainId, epoch: table.table.epoch, active: table.table.active, obsolete: table.table.obsolete, height: table.table.height } })
-      })
-      .catch((err: Error) => {
-        // a write that failed (the node stopping, a full disk) is not the table's fault
-        this.log('ignored a gossiped table: %s', err.message)
-      })
-  }
+  /** gossipsub's check of a booth result (BoothResultGossip.judge). */
+  readonly judgeGossip = async (msg: Message): Promise<TopicValidatorResult> => await this.gossip.judge(msg)
 
   /** Replication transfers to backups running now. */
   get transfersInFlight (): number {
