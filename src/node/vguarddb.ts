@@ -19,8 +19,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Message, TopicValidatorResult } from '@libp2p/gossipsub'
 import type { TypedEventEmitter } from 'main-event'
-import { bytesEqual, createBlock, toHex } from '../chain/index.ts'
-import type { ChainTip, TransactionInput } from '../chain/index.ts'
+import { bytesEqual, toHex } from '../chain/index.ts'
+import type { ChainTip } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import { headerAt } from '../storage/header-at.ts'
 import type { NodeDatabase } from '../storage/database.ts'
@@ -38,8 +38,7 @@ import { ReleaseQueue } from './release-queue.ts'
 import { OfferedEpochs } from './offered-epochs.ts'
 import { BoothMemory } from './booth-memory.ts'
 import type { BoothRecord } from './booth-memory.ts'
-import { OWN_CONFLICT_RECOVERY, OwnChainConflictError, retryAdvice } from './consensus-errors.ts'
-import { isDatabaseClosed, StoreClosedError } from '../storage/errors.ts'
+import { OWN_CONFLICT_RECOVERY, OwnChainConflictError } from './consensus-errors.ts'
 import { KeyedLock } from '../protocols/keyed-lock.ts'
 import { lookupTable } from './table-lookup.ts'
 import { RedirectReads } from './redirect-reads.ts'
@@ -51,6 +50,7 @@ import { errorLabel } from './errors.ts'
 import { IdleRounds } from './idle-rounds.ts'
 import { boothsTopic } from './booths-topic.ts'
 import { OwnFresh } from './own-fresh.ts'
+import { EndOfBoothAppend } from './end-of-booth-append.ts'
 import { BoothResultGossip } from './booth-result-gossip.ts'
 import { TransferNotes } from './transfer-notes.ts'
 import { ReplicationStoppedError } from './replication-errors.ts'
@@ -170,25 +170,6 @@ export interface VGuardDBComponents {
   memoryNow?: () => number
 }
 
-/**
- * What an end of booth hears when its block's direct append failed. A
- * refusal before anything was written (a block that does not extend the
- * tip, a store closed or stopped before, a full disk, whose bytes never
- * reached it: open() cuts a block without them) stays as it is. Any other
- * failure (EIO) came as the block was written: part of it may be on the
- * disk, and only the store's reopen tells whether all of it is (it keeps
- * the block then). The caller got the disk's bare error (HTTP 500 "EIO",
- * no flag: a test): StoreClosedError, as the store's next writes get, with
- * mayHaveCommitted.
- */
-function failedAppend (err: Error, height: number, keyed: boolean): Error {
-  if (err.name === 'InvalidBlockError' || err.name === 'StoreClosedError' || err.name === 'DiskFullError' || isDatabaseClosed(err)) return err
-  // keyed, the restarted node answers a retry with the block if the chain holds it (boothAppended), else appends it
-  const advice = keyed ? retryAdvice(true) : '(read the chain after the restart before sending it again: a retry may append it twice)'
-  return new StoreClosedError(`the end of booth's block (height ${height}) failed on the disk as it was appended (${err.message}): part of it may have reached the disk, ` +
-    `and the store takes no more writes: restart the node (reopening the store keeps the block only if all of it reached the disk) ${advice}`, false, true)
-}
-
 export class VGuardDB {
   readonly tables: BackupTableStore
   readonly replicate: ReplicateService
@@ -253,7 +234,10 @@ export class VGuardDB {
    * database). A redirect read of our chain calls an older answer stale.
    */
   ownEpochFloor?: () => number
+  /** Keyed ends of booth kept for retries (booth-memory.ts). */
   private readonly booths: BoothMemory
+  /** Appends of VGuard's blocks to our chain (end-of-booth-append.ts). */
+  private readonly endOfBooth: EndOfBoothAppend
 
   constructor (components: VGuardDBComponents) {
     this.c = components
@@ -266,6 +250,7 @@ export class VGuardDB {
       holds: (chainId) => components.store.copyId(chainId) != null
     })
     this.booths = new BoothMemory(components.database.sublevel('booth-keys'), components.memoryNow ?? components.now)
+    this.endOfBooth = new EndOfBoothAppend({ self: this.self, store: components.store, booths: this.booths, events: components.events, now: components.now })
     this.transferNotes = new TransferNotes(components.database.sublevel('transfers-noted'))
     this.ownFresh = new OwnFresh(components.database.sublevel('own-fresh'))
     this.offers = new OfferedEpochs(components.database.sublevel('offered-epochs'))
@@ -474,42 +459,12 @@ export class VGuardDB {
     const { participants, transactions } = booth
     // a keyed booth appended before (its answer lost) is answered with its block, and runs its round again
     const earlier = id == null ? undefined : await this.boothAppended(id)
-    return earlier?.height ?? await this.appendBooth(participants, transactions, id)
+    return earlier?.height ?? await this.endOfBooth.append(participants, transactions, id)
   }
 
-  /** Appends VGuard's block to our chain, durably; keyed, its record first. Returns its height. */
-  private async appendBooth (participants: string[], transactions: TransactionInput[], id?: Uint8Array): Promise<number> {
-    const store = this.c.store
-    const prev = await store.tip(this.self)
-    const block = createBlock({
-      prev,
-      proposer: this.self,
-      booth: [this.self, ...participants.filter(p => p !== this.self)],
-      timestamp: (this.c.now ?? Date.now)(),
-      transactions
-    })
-    // the record first: a crash before the append leaves one whose block the chain does not hold (boothAppended)
-    if (id != null) await this.booths.remember(id, { height: block.header.height, hash: block.hash })
-    try {
-      await store.append(block, { sync: true })
-    } catch (err) {
-      throw failedAppend(err as Error, block.header.height, id != null)
-    }
-    this.c.events.safeDispatchEvent('chain:committed', {
-      detail: { chainId: this.self, role: 'own', height: block.header.height, hash: toHex(block.hash), blocks: 1, transactions: block.header.txCount, booth: block.header.booth }
-    })
-    return block.header.height
-  }
-
-  /**
-   * The block an end of booth with the key `id` appended to our chain (its
-   * record kept, and the chain holding that block at its height), if one did.
-   */
+  /** The block an end of booth with the key `id` appended to our chain, if one did (EndOfBoothAppend.appended). */
   async boothAppended (id: Uint8Array): Promise<BoothRecord | undefined> {
-    const record = await this.booths.find(id)
-    if (record == null) return undefined
-    const held = await this.c.store.getBlock(this.self, record.height).catch(() => undefined)
-    return held != null && bytesEqual(held.hash, record.hash) ? record : undefined
+    return await this.endOfBooth.appended(id)
   }
 
   /**
