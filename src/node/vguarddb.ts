@@ -19,13 +19,11 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Message, TopicValidatorResult } from '@libp2p/gossipsub'
 import type { TypedEventEmitter } from 'main-event'
-import { bytesEqual, toHex } from '../chain/index.ts'
 import type { ChainTip } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
-import { headerAt } from '../storage/header-at.ts'
 import type { NodeDatabase } from '../storage/database.ts'
 import { BackupTableStore, heldPoint, MAX_TABLE_MEMBERS, rankBackupCandidates, signTable } from '../backup/index.ts'
-import type { BackupTable as BackupTableInfo, Candidate, VerifiedTable } from '../backup/index.ts'
+import type { Candidate, VerifiedTable } from '../backup/index.ts'
 import { ReplicateService } from '../protocols/replicate/index.ts'
 import type { ReplicateProgress, ReplicateResult } from '../protocols/replicate/index.ts'
 import { ReleaseService } from '../protocols/release/index.ts'
@@ -38,9 +36,8 @@ import { ReleaseQueue } from './release-queue.ts'
 import { OfferedEpochs } from './offered-epochs.ts'
 import { BoothMemory } from './booth-memory.ts'
 import type { BoothRecord } from './booth-memory.ts'
-import { OWN_CONFLICT_RECOVERY, OwnChainConflictError } from './consensus-errors.ts'
+import { OwnChainConflictError } from './consensus-errors.ts'
 import { KeyedLock } from '../protocols/keyed-lock.ts'
-import { lookupTable } from './table-lookup.ts'
 import { RedirectReads } from './redirect-reads.ts'
 import type { KeysPage, ReadOptions } from './redirect-reads.ts'
 import type { TableLookupResult } from './table-lookup.ts'
@@ -50,6 +47,7 @@ import { errorLabel } from './errors.ts'
 import { IdleRounds } from './idle-rounds.ts'
 import { boothsTopic } from './booths-topic.ts'
 import { OwnFresh } from './own-fresh.ts'
+import { OwnChainTables } from './own-chain-tables.ts'
 import { EndOfBoothAppend } from './end-of-booth-append.ts'
 import { BoothResultGossip } from './booth-result-gossip.ts'
 import { TransferNotes } from './transfer-notes.ts'
@@ -73,8 +71,6 @@ const REPLICATE_TIMEOUT = 5 * 60_000
 const KEPT_MARGIN = 2
 /** How long the first round of a run waits for members to show our chain's newest table (see round). */
 const OWN_TABLE_LOOKUP_TIMEOUT = 2_000
-/** Tables of our own chain kept for the check of the next rounds (ownShown): as many as a lookup asks. */
-const MAX_OWN_SHOWN = 8
 /** The lowest tip the fresh backups reached (each at least `start`), or `start` when none was refreshed. */
 function reachedByAll (start: ChainTip, reached: ChainTip[]): ChainTip {
   let low: ChainTip | undefined
@@ -187,13 +183,6 @@ export class VGuardDB {
   private readonly idleRounds: IdleRounds
   /** Which backups the round of our newest table left fresh (own-fresh.ts). */
   private readonly ownFresh: OwnFresh
-  /**
-   * A point of our own chain this process read from its own store when it
-   * signed a table naming it: our chain holds it for as long as we run (no
-   * path rewrites our own blocks in a running node), so the next round's
-   * check of that table (checkHoldsTableTip) needs no read.
-   */
-  private ownPointHeld?: { height: number, hash: Uint8Array }
   private readonly rounds = new Map<string, Promise<ReplicationOutcome>>()
   private readonly queued = new Map<string, Promise<ReplicationOutcome>>()
   /** Rounds queued or running that no commit carries (see afterCommit). */
@@ -213,19 +202,8 @@ export class VGuardDB {
   private stopping = stopController()
   /** Booth results we gossip, and the check and adoption of those we hear (booth-result-gossip.ts). */
   private readonly gossip: BoothResultGossip
-  /** This run asked members for our own chain's newest table (the first round does). */
-  private ownTableLooked = false
-  /**
-   * Tables of our own chain members showed that our chain does not hold the
-   * tip of (checked, and kept while they fail, at every round): a vehicle
-   * that lost its whole data dir but its key and wrote alone past its
-   * backups' epoch signs newer tables than theirs, so the newest one names
-   * its own chain, and only their older ones tell (a probe: every copy
-   * replaced, acknowledged blocks gone).
-   */
-  private ownShown: BackupTableInfo[] = []
-  /** The conflict the last round of our own chain found, if it found one (checkOwnConflict). */
-  private ownConflict?: Error
+  /** What members know of our own chain's tables, and whether our chain holds what they name (own-chain-tables.ts). */
+  private readonly ownTables: OwnChainTables
   /** Told when a conflict of our chain with its backups' is found (Consensus drops the diverged chain's consensus record). */
   onOwnConflict?: () => Promise<void>
   /**
@@ -303,6 +281,15 @@ export class VGuardDB {
       events: components.events,
       log: this.log
     })
+    this.ownTables = new OwnChainTables({
+      self: this.self,
+      store: components.store,
+      tables: this.tables,
+      read: this.read,
+      members: () => components.members?.() ?? [],
+      random: components.random ?? Math.random,
+      onConflict: async () => { await this.onOwnConflict?.() }
+    })
     this.releases = new ReleaseQueue({
       db: components.database.sublevel('pending-releases'),
       tables: this.tables,
@@ -323,7 +310,7 @@ export class VGuardDB {
       members: () => (components.members?.() ?? []).map(p => p.toString()),
       isConnected: (peer) => this.isConnected(peer),
       interrupted: () => this.transferNotes.interrupted(this.self),
-      looked: () => this.ownTableLooked,
+      looked: () => this.ownTables.looked,
       lookUp: async () => {
         const lookup = new LinkedSignal([this.stopping.signal, AbortSignal.timeout(OWN_TABLE_LOOKUP_TIMEOUT)])
         await this.ownChainHolders({ signal: lookup.signal }).catch(() => {}).finally(() => { lookup.clear() })
@@ -341,7 +328,7 @@ export class VGuardDB {
     // a start after a failed one (stop() ran): redirect reads had gone on saying the node was stopped
     this.stopped = false
     this.stopping = stopController()
-    this.ownTableLooked = false
+    this.ownTables.looked = false
     this.idleRounds.start()
     await this.tables.open()
     await this.transferNotes.load()
@@ -515,85 +502,14 @@ export class VGuardDB {
     return next
   }
 
-  /**
-   * Our chain must hold the block our newest table names before a round
-   * replaces the copies it names: the backups reset a copy that is not a
-   * prefix of what they are sent, so a chain that went another way (its
-   * database lost while no backup was reachable: it wrote on alone from
-   * height 0) would overwrite acknowledged blocks on every copy. They keep
-   * theirs; the operator gets the chain back from them (docs/consensus.md, errors).
-   *
-   * @throws OwnChainConflictError
-   */
-  private async checkHoldsTableTip (table: BackupTableInfo, which = 'newest'): Promise<void> {
-    // what the backups it names hold: its tip, or less when its round refreshed none (those blocks went
-    // nowhere: a chain that lost them and wrote on, the operator saying so, replaces no copy)
-    const point = heldPoint(table)
-    if (point.height === 0) return
-    if (this.ownPointHeld != null && this.ownPointHeld.height === point.height && bytesEqual(this.ownPointHeld.hash, point.hash)) return
-    // once per round, after each commit: the header only
-    const held = await headerAt(this.c.store, this.self, point.height)
-    if (held != null && bytesEqual(held.hash, point.hash)) return
-    const err = new OwnChainConflictError(`${this.self} does not hold the block its ${which} backup table (epoch ${table.epoch}, held by ${table.active.join(', ') || 'no backup'}) names at height ${point.height}: ` +
-      (held == null ? `its chain ends at ${(await this.c.store.tip(this.self)).height}` : `its block there is ${toHex(held.hash)}, not ${toHex(point.hash)}`) +
-      '; its chain went another way (its database lost while no backup was reachable?): the backups keep their copies, none is replaced')
-    // another block at that height, not a chain still short of it (a data dir restored from an older copy, before its catch-up)
-    if (held != null) {
-      this.ownConflict = err
-      await this.onOwnConflict?.()
-    }
-    throw err
-  }
-
-  /**
-   * Before a write of our own chain: if the last round found that our chain
-   * went another way than our backups', and it still has, the write is
-   * refused (nothing written): each block it committed would be one more
-   * acknowledged beside their chain (a probe: puts answered 200 while every
-   * round failed). A leader read of it is refused the same way (it answered
-   * "no value" for a key committed in the chain the backups hold).
-   *
-   * @throws OwnChainConflictError
-   */
+  /** Before a write of our own chain: refused if the last round found it went another way (OwnChainTables.checkOwnConflict). @throws OwnChainConflictError */
   async checkOwnConflict (): Promise<void> {
-    if (this.ownConflict == null) return
-    this.ownConflict = undefined
-    // a chain merely short of a table is not refused here (its write catches it up first)
-    const conflict = await this.ownTableConflict()
-    if (conflict != null) {
-      throw new OwnChainConflictError(`nothing was written: ${conflict.message}. ${OWN_CONFLICT_RECOVERY}`)
-    }
+    await this.ownTables.checkOwnConflict()
   }
 
-  /**
-   * Whether a backup table of ours (the newest known, or an older one a
-   * member showed) names a block where our chain holds another one: signed
-   * with our key, it proves our chain went another way than the one its
-   * backups hold. A chain merely short of a table is none (the caller
-   * fetches up to it to tell). Call ownChainHolders first for the newest.
-   */
+  /** Whether a backup table of ours names a block where our chain holds another one (OwnChainTables.ownTableConflict). */
   async ownTableConflict (): Promise<Error | undefined> {
-    const current = this.tables.get(this.self)?.table
-    // each check on its own; a conflict sets ownConflict
-    await (current != null ? this.checkHoldsTableTip(current) : Promise.resolve()).catch(() => {})
-    await this.checkShownTables().catch(() => {})
-    return this.ownConflict
-  }
-
-  /** Every table of ours a member showed must name a block our chain holds (ownShown); those that do are dropped. */
-  private async checkShownTables (): Promise<void> {
-    const failing: BackupTableInfo[] = []
-    let first: unknown
-    for (const table of this.ownShown) {
-      try {
-        await this.checkHoldsTableTip(table, 'own older')
-      } catch (err) {
-        failing.push(table)
-        first ??= err
-      }
-    }
-    this.ownShown = failing
-    if (first != null) throw first
+    return await this.ownTables.ownTableConflict()
   }
 
   /** The node is stopping: no round, or no more of this one. The blocks are committed all the same. */
@@ -611,7 +527,7 @@ export class VGuardDB {
   private async round (chainId: string, participants: string[], idle = false): Promise<ReplicationOutcome> {
     const { store, kBackups } = this.c
     if (this.stopping.signal.aborted) throw await this.stoppedRound(chainId)
-    if (chainId === this.self && !this.ownTableLooked) {
+    if (chainId === this.self && !this.ownTables.looked) {
       // A data dir restored from an older copy holds an older table than its
       // backups do: signed after it, this round's epoch would be one they
       // already hold, and every node that holds the newer one would ignore
@@ -627,10 +543,7 @@ export class VGuardDB {
     const chainBytes = info?.bytes ?? 0
     const current = this.tables.get(chainId)?.table
     if (chainId === this.self) {
-      // a conflict with another block there is kept: our next writes are refused before they add to it (checkOwnConflict)
-      this.ownConflict = undefined
-      if (current != null) await this.checkHoldsTableTip(current)
-      await this.checkShownTables()
+      await this.ownTables.checkBeforeRound(current)
     }
     const failures: Array<{ peerId: string, error: string }> = []
     const candidates = this.hinted(participants)
@@ -735,7 +648,7 @@ export class VGuardDB {
       chainId, epoch, active: named, obsolete, height: covered.height, tipHash: covered.hash, timestamp: (this.c.now ?? Date.now)(), held
     })
     // read from our store (its transfers sent up to it) and named by the table: the next round's check needs no read
-    if (chainId === this.self && active.length > 0) this.ownPointHeld = { height: covered.height, hash: covered.hash }
+    if (chainId === this.self && active.length > 0) this.ownTables.noteHeld({ height: covered.height, hash: covered.hash })
     // which of the backups it names are fresh, which the table cannot say: a restart starts from it (own-fresh.ts)
     if (chainId === this.self) await this.ownFresh.note(epoch, active)
     await this.releases.prepare(chainId, obsoleteAll)
@@ -843,38 +756,9 @@ export class VGuardDB {
     return await this.redirects.adoptShownTable(chainId, signed, from)
   }
 
-  /**
-   * Who may hold our own chain, likeliest first, for a vehicle whose data
-   * dir lost part of it (own-chain-recovery.ts): the members that answer its
-   * tip (a few connected ones, as for any lookup), then the backups of the
-   * newest table we signed. Tables they show are adopted: the next round's
-   * epoch then follows the newest one, not the one a restored copy held.
-   */
+  /** Who may hold our own chain, likeliest first (OwnChainTables.holders). */
   async ownChainHolders (options: { signal?: AbortSignal } = {}): Promise<{ holders: string[], named: string[], answered: number }> {
-    const found = await lookupTable({
-      chainId: this.self,
-      peers: this.c.members?.() ?? [],
-      exclude: new Set([this.self]),
-      ask: async (peer, req) => await this.read.ask(peer, req, options),
-      adopt: async (signed, id) => await this.tables.adopt(signed, id),
-      random: this.c.random ?? Math.random
-    })
-    const table = this.tables.get(this.self)?.table
-    const holders = [...new Set([...found.holders, ...(table?.active ?? []), ...(table?.obsolete ?? [])])].filter(p => p !== this.self)
-    // those a table we signed names (the newest, and older ones members showed): a member that only answered
-    // a tip request for our chain may hold one it made up, and its word proves no conflict (a review)
-    const named = new Set([...(table?.active ?? []), ...(table?.obsolete ?? [])])
-    for (const shown of [...found.shown, ...this.ownShown]) for (const p of [...shown.active, ...shown.obsolete]) named.add(p)
-    // members that said anything: what they show is all there is to know (the first round need not ask again)
-    const answered = found.path.filter(p => p.outcome !== 'unreachable' && p.outcome !== 'error').length
-    if (answered > 0) this.ownTableLooked = true
-    // bounded: tables of ours as old as the newest we hold or older, the ones we already keep aside
-    const newest = table?.epoch ?? 0
-    for (const shown of found.shown) {
-      const kept = this.ownShown.some(t => t.epoch === shown.epoch && bytesEqual(t.tipHash, shown.tipHash))
-      if (shown.epoch <= newest && !kept && this.ownShown.length < MAX_OWN_SHOWN) this.ownShown.push(shown)
-    }
-    return { holders, named: [...named].filter(p => p !== this.self), answered }
+    return await this.ownTables.holders(options)
   }
 
   /** Per-chain backup view for /status. */
