@@ -14,22 +14,28 @@
  *
  * Rounds of one chain never overlap: a commit that arrives while a round runs
  * is covered by the next round, which replicates up to the tip at its start.
+ *
+ * This class wires the parts and keeps the public face: a round is
+ * replication-round.ts (its table's members: round-table.ts), queued by
+ * round-queue.ts, its transfers noted by transfer-notes.ts; booth results go
+ * out and come in by booth-result-gossip.ts; our own chain is checked against
+ * its tables by own-chain-tables.ts; an end of booth's block is appended by
+ * end-of-booth-append.ts; releases are release-queue.ts's.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Message, TopicValidatorResult } from '@libp2p/gossipsub'
 import type { TypedEventEmitter } from 'main-event'
-import type { ChainTip } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase } from '../storage/database.ts'
-import { BackupTableStore, heldPoint, MAX_TABLE_MEMBERS, rankBackupCandidates, signTable } from '../backup/index.ts'
-import type { Candidate, VerifiedTable } from '../backup/index.ts'
+import { BackupTableStore, heldPoint } from '../backup/index.ts'
+import type { VerifiedTable } from '../backup/index.ts'
 import { ReplicateService } from '../protocols/replicate/index.ts'
-import type { ReplicateProgress, ReplicateResult } from '../protocols/replicate/index.ts'
+import type { ReplicateProgress } from '../protocols/replicate/index.ts'
 import { ReleaseService } from '../protocols/release/index.ts'
 import { ReadService } from '../protocols/read/index.ts'
 import type { LeaderCheck, ReadRequest, RedirectReadResult } from '../protocols/read/index.ts'
-import { LinkedSignal, stopController, withDeadline } from '../protocols/stream.ts'
+import { LinkedSignal, stopController } from '../protocols/stream.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import { ReleaseQueue } from './release-queue.ts'
@@ -41,12 +47,13 @@ import { KeyedLock } from '../protocols/keyed-lock.ts'
 import { RedirectReads } from './redirect-reads.ts'
 import type { KeysPage, ReadOptions } from './redirect-reads.ts'
 import type { TableLookupResult } from './table-lookup.ts'
-import { MAX_PARTICIPANTS } from './booth-input.ts'
 import type { CheckedBooth } from './booth-input.ts'
-import { errorLabel } from './errors.ts'
 import { IdleRounds } from './idle-rounds.ts'
 import { boothsTopic } from './booths-topic.ts'
 import { OwnFresh } from './own-fresh.ts'
+import { ReplicationRound } from './replication-round.ts'
+import type { ReplicationOutcome } from './replication-round.ts'
+import { RoundQueue } from './round-queue.ts'
 import { OwnChainTables } from './own-chain-tables.ts'
 import { EndOfBoothAppend } from './end-of-booth-append.ts'
 import { BoothResultGossip } from './booth-result-gossip.ts'
@@ -62,36 +69,10 @@ export { boothsTopic, BOOTHS_TOPIC_VERSION } from './booths-topic.ts'
 export type { EndOfBoothInput } from './booth-input.ts'
 
 export type { KeysPage, ReadOptions } from './redirect-reads.ts'
-/** A round gives up on one backup after this long and tries the next candidate. */
-const REPLICATE_TIMEOUT = 5 * 60_000
-/**
- * Previous backups a round short of k keeps in its table besides k (see
- * round): a few more than k, as some of them may be gone for good.
- */
-const KEPT_MARGIN = 2
-/** How long the first round of a run waits for members to show our chain's newest table (see round). */
-const OWN_TABLE_LOOKUP_TIMEOUT = 2_000
-/** The lowest tip the fresh backups reached (each at least `start`), or `start` when none was refreshed. */
-function reachedByAll (start: ChainTip, reached: ChainTip[]): ChainTip {
-  let low: ChainTip | undefined
-  for (const r of reached) if (low == null || r.height < low.height) low = r
-  return low != null && low.height > start.height ? low : start
-}
+export type { ReplicationOutcome } from './replication-round.ts'
 
-export interface ReplicationOutcome {
-  chainId: string
-  /** The tip the round's table covers; for endOfBooth, the height of the block it appended (the table covers it). */
-  height: number
-  epoch: number
-  active: string[]
-  obsolete: string[]
-  /** False when fewer than k backups could take the chain (we keep as many as we could). */
-  complete: boolean
-  /** Why the round fell short, per candidate that failed. */
-  failures: Array<{ peerId: string, error: string }>
-  /** What each active backup was sent: resumedFrom is the height it already held. */
-  transfers: Array<{ peerId: string, resumedFrom: number, sentBlocks: number, sentBytes: number }>
-}
+/** How long the first round of a run waits for members to show our chain's newest table (see ReplicationRound.run). */
+const OWN_TABLE_LOOKUP_TIMEOUT = 2_000
 
 export interface BackupStatus {
   /** `heldHeight`: how far the backups it names hold the chain (below `height` when its round refreshed none). */
@@ -183,13 +164,10 @@ export class VGuardDB {
   private readonly idleRounds: IdleRounds
   /** Which backups the round of our newest table left fresh (own-fresh.ts). */
   private readonly ownFresh: OwnFresh
-  private readonly rounds = new Map<string, Promise<ReplicationOutcome>>()
-  private readonly queued = new Map<string, Promise<ReplicationOutcome>>()
-  /** Rounds queued or running that no commit carries (see afterCommit). */
-  private readonly idleQueued = new Set<Promise<ReplicationOutcome>>()
-  /** The round under way per chain (started, not ended). */
-  private readonly running = new Map<string, Promise<ReplicationOutcome>>()
-  private readonly transfers = new Map<string, ReplicateProgress>()
+  /** One replication round of a chain (replication-round.ts). */
+  private readonly replication: ReplicationRound
+  /** Rounds of a chain one after the other (round-queue.ts). */
+  private readonly roundQueue: RoundQueue
   /** stop() ran: the stores are closed or closing. */
   private stopped = false
   /** start() ran: a redirect read before it would find no holder ("Not started"), as if they were down. */
@@ -297,6 +275,29 @@ export class VGuardDB {
       log: this.log,
       isConnected: (peer) => components.libp2p.getConnections(peerIdFromString(peer)).length > 0
     })
+    this.replication = new ReplicationRound({
+      self: this.self,
+      store: components.store,
+      kBackups: components.kBackups,
+      privateKey: components.privateKey,
+      tables: this.tables,
+      replicate: this.replicate,
+      releases: this.releases,
+      transferNotes: this.transferNotes,
+      ownTables: this.ownTables,
+      ownFresh: this.ownFresh,
+      gossip: this.gossip,
+      events: components.events,
+      log: this.log,
+      stopSignal: () => this.stopping.signal,
+      lookUpOwnTable: async () => { await this.lookUpOwnTable() },
+      isConnected: (peer) => this.isConnected(peer),
+      capacityHint: components.capacityHint,
+      noteOwnRound: (round) => { this.idleRounds.noteRound(round) },
+      random: components.random,
+      now: components.now
+    })
+    this.roundQueue = new RoundQueue(async (chainId, participants, idle) => await this.replication.run(chainId, participants, idle))
     this.idleRounds = new IdleRounds({
       kBackups: components.kBackups,
       backupAwayMs: components.backupAwayMs,
@@ -311,13 +312,10 @@ export class VGuardDB {
       isConnected: (peer) => this.isConnected(peer),
       interrupted: () => this.transferNotes.interrupted(this.self),
       looked: () => this.ownTables.looked,
-      lookUp: async () => {
-        const lookup = new LinkedSignal([this.stopping.signal, AbortSignal.timeout(OWN_TABLE_LOOKUP_TIMEOUT)])
-        await this.ownChainHolders({ signal: lookup.signal }).catch(() => {}).finally(() => { lookup.clear() })
-      },
+      lookUp: async () => { await this.lookUpOwnTable() },
       conflict: async () => await this.ownTableConflict(),
       behind: async () => await components.settle?.(this.self),
-      eligible: async (members) => await this.eligible(members),
+      eligible: async (members) => await this.replication.eligible(members),
       preferred: () => (components.ownBooth?.() ?? []).filter(p => p !== this.self),
       round: async (participants) => await this.afterCommit(this.self, participants, { idle: true })
     })
@@ -368,22 +366,6 @@ export class VGuardDB {
     this.idleRounds.peerDisconnected(evt.detail.toString())
   }
 
-  /** The members a round of our chain could take as backups, by what they advertise (rankBackupCandidates). */
-  private async eligible (members: string[]): Promise<Set<string>> {
-    const chainBytes = (await this.c.store.info(this.self))?.bytes ?? 0
-    const current = this.tables.get(this.self)?.table.active
-    // which ones, not in what order: no draw from the random source
-    return new Set(rankBackupCandidates({ candidates: this.hinted(members), self: this.self, chainBytes, current, random: () => 0 }))
-  }
-
-  /** Backup candidates with the free space and load they advertised (peer exchange). */
-  private hinted (participants: string[]): Candidate[] {
-    return participants.map(peerId => {
-      const hint = this.c.capacityHint?.(peerId)
-      return { peerId, free: hint?.free, load: hint?.held }
-    })
-  }
-
   async stop (): Promise<void> {
     this.stopped = true
     // a round of it under way is cut by the stop signal below, and awaited with the others
@@ -396,7 +378,7 @@ export class VGuardDB {
     // timeouts (10 s a message); cut, it ends as a crash would: the copies
     // begun are in the transfer notes, named obsolete by the next run's round
     this.stopping.abort(new ReplicationStoppedError('the node is stopping'))
-    await Promise.allSettled([...this.rounds.values(), ...this.queued.values()])
+    await this.roundQueue.settled()
     await this.replicate.stop()
     await this.release.stop()
     await this.read.stop()
@@ -465,41 +447,10 @@ export class VGuardDB {
    * (ReplicateOptions.topUp): if it ends complete with every fresh backup
    * holding that height, the caller has its answer then, a round earlier.
    * `idle`: no commit carries the round (idle-rounds.ts); it joins any round
-   * queued, but a commit never joins it (see round).
+   * queued, but a commit never joins it (see ReplicationRound.run).
    */
   async afterCommit (chainId: string, participants: string[], options: { own?: boolean, covering?: number, idle?: boolean } = {}): Promise<ReplicationOutcome> {
-    const running = this.running.get(chainId)
-    const idle = options.idle === true
-    const queued = options.own === true ? undefined : this.queued.get(chainId)
-    const next = queued != null && (idle || !this.idleQueued.has(queued)) ? queued : this.queue(chainId, participants, idle)
-    if (running != null && options.covering != null) {
-      const outcome = await running.catch(() => undefined)
-      if (outcome?.complete === true && outcome.height >= options.covering) return outcome
-    }
-    return await next
-  }
-
-  /** A round after those queued: it starts once the one before it ended, however it ended. */
-  private queue (chainId: string, participants: string[], idle: boolean): Promise<ReplicationOutcome> {
-    const previous = this.rounds.get(chainId) ?? Promise.resolve()
-    const next: Promise<ReplicationOutcome> = previous.catch(() => {}).then(async () => {
-      if (this.queued.get(chainId) === next) this.queued.delete(chainId)
-      this.running.set(chainId, next)
-      try {
-        return await this.round(chainId, participants, idle)
-      } finally {
-        this.idleQueued.delete(next)
-        if (this.running.get(chainId) === next) this.running.delete(chainId)
-        // the next round chains on this one as long as it is the last one queued
-        if (this.rounds.get(chainId) === next) this.rounds.delete(chainId)
-      }
-    })
-    this.queued.set(chainId, next)
-    this.rounds.set(chainId, next)
-    if (idle) this.idleQueued.add(next)
-    // observed by its callers; a caller answered by the round before it leaves it unobserved
-    next.catch(() => {})
-    return next
+    return await this.roundQueue.afterCommit(chainId, participants, options)
   }
 
   /** Before a write of our own chain: refused if the last round found it went another way (OwnChainTables.checkOwnConflict). @throws OwnChainConflictError */
@@ -512,161 +463,16 @@ export class VGuardDB {
     return await this.ownTables.ownTableConflict()
   }
 
-  /** The node is stopping: no round, or no more of this one. The blocks are committed all the same. */
-  private async stoppedRound (chainId: string): Promise<ReplicationStoppedError> {
-    // a caller must not take this for a failed write and append it again
-    const held = await this.c.store.tip(chainId).catch(() => undefined)
-    return new ReplicationStoppedError(`no replication round for ${chainId}: the node is stopping${held != null && held.height > 0 ? `; its blocks up to height ${held.height} are committed (backups get them with a later round)` : ''}`)
-  }
-
   /**
-   * `idle`: no commit carries this round (idle-rounds.ts). It replaces no copy
-   * that went another way (keepDiverged): only a write's round does, after
-   * its consensus asked the booth whether our chain is the one they hold.
+   * Asks members for our own chain's newest table, for at most
+   * OWN_TABLE_LOOKUP_TIMEOUT (the first round of a run does, and a round
+   * without a write: ReplicationRound.run says why).
    */
-  private async round (chainId: string, participants: string[], idle = false): Promise<ReplicationOutcome> {
-    const { store, kBackups } = this.c
-    if (this.stopping.signal.aborted) throw await this.stoppedRound(chainId)
-    if (chainId === this.self && !this.ownTables.looked) {
-      // A data dir restored from an older copy holds an older table than its
-      // backups do: signed after it, this round's epoch would be one they
-      // already hold, and every node that holds the newer one would ignore
-      // it. The members show the newest (adopted by the lookup) first; asked
-      // again by the next round until one answers.
-      // (a LinkedSignal: AbortSignal.any would leave an entry on the stop signal per round, and a
-      // vehicle no member answers asks every round)
-      const lookup = new LinkedSignal([this.stopping.signal, AbortSignal.timeout(OWN_TABLE_LOOKUP_TIMEOUT)])
-      await this.ownChainHolders({ signal: lookup.signal }).catch(() => {}).finally(() => { lookup.clear() })
-    }
-    const tip = await store.tip(chainId)
-    const info = await store.info(chainId)
-    const chainBytes = info?.bytes ?? 0
-    const current = this.tables.get(chainId)?.table
-    if (chainId === this.self) {
-      await this.ownTables.checkBeforeRound(current)
-    }
-    const failures: Array<{ peerId: string, error: string }> = []
-    const candidates = this.hinted(participants)
-    // vehicles a transfer a crash cut short wrote to hold part of the chain, maybe all of it: kept as
-    // current backups are (a probe's first round after the crash sent the whole chain to an empty one)
-    const holding = [...(current?.active ?? []), ...this.transferNotes.interrupted(chainId)]
-    const ranked = rankBackupCandidates({ candidates, self: this.self, chainBytes, current: holding, random: this.c.random ?? Math.random })
-    // participants ruled out by the free space they advertise: reported if the round falls short
-    const skipped = candidates
-      .filter(c => c.peerId !== this.self && !ranked.includes(c.peerId))
-      .map(c => ({ peerId: c.peerId, error: `NoCapacityError: advertises ${c.free ?? 0} bytes free, the chain needs ${chainBytes}` }))
-    // The booth's participants first (V-Guard's choice); if they cannot make
-    // k, the backups of the previous table that are not participants: they
-    // hold most of the chain already, and otherwise the round would release
-    // them with fewer than k copies left anywhere
-    const fallback = (current?.active ?? []).filter(p => p !== this.self && !participants.includes(p))
-    const order = [...ranked, ...fallback]
-    const epoch = (current?.epoch ?? 0) + 1
-    const active: string[] = []
-    // failed candidates that may have stored part of the chain before failing
-    const partial: string[] = []
-    // of those, the ones whose transfer began: they hold part of the chain
-    const begun: string[] = []
-    const transfers: ReplicationOutcome['transfers'] = []
-    /** Where each fresh backup's transfer ended (at the tip above, or past it: see topUp). */
-    const reached: ChainTip[] = []
-    let next = 0
-    let inflight = 0
-    // at most k transfers at a time, and never more than k successes: a copy
-    // made beyond k would be held by a vehicle no table names
-    const worker = async (): Promise<void> => {
-      while (active.length + inflight < kBackups && next < order.length && !this.stopping.signal.aborted) {
-        const peer = order[next++]
-        inflight++
-        // a vehicle with no connection whose dial fails stored nothing; one we
-        // were connected to may have stored frames before it failed
-        const connected = this.isConnected(peer)
-        let started = false
-        try {
-          await this.transferNotes.note(chainId, peer, current)
-          const result = await this.replicateOne(peer, chainId, epoch, idle, () => { started = true })
-          active.push(peer)
-          reached.push({ chainId, height: result.height, hash: result.tipHash })
-          transfers.push({ peerId: peer, resumedFrom: result.resumedFrom, sentBlocks: result.sentBlocks, sentBytes: result.sentBytes })
-        } catch (err) {
-          const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
-          this.log('backup %s failed for %s: %s', peer, chainId, message)
-          failures.push({ peerId: peer, error: message })
-          // a backup that refused at the offer (no room, not allowed), or whose diverged copy an idle round left, stored nothing
-          const refusedAtOffer = err instanceof Error && (err.name === 'NoCapacityError' || err.name === 'DivergedCopyError' || err.message.includes('FORBIDDEN'))
-          if (started || (connected && !refusedAtOffer)) partial.push(peer)
-          if (started) begun.push(peer)
-        } finally {
-          inflight--
-        }
-      }
-    }
-    await Promise.all(Array.from({ length: Math.max(1, kBackups) }, worker))
-    if (kBackups === 0) active.length = 0
-    const complete = active.length >= kBackups
-    // cut short by the stop, the round signs no table: it would say the candidates fell short (a probe's answer
-    // read "only 0 of 2 backups could take the chain"); its transfers are noted, the next run's round settles them
-    if (!complete && this.stopping.signal.aborted) throw await this.stoppedRound(chainId)
-    if (!complete) failures.push(...skipped)
-
-    // Previous backups this round could not refresh stay active while there
-    // are fewer than k fresh ones: an older copy is better than none, and the
-    // next round catches it up (readers see its older height and treat its
-    // answers as stale). Released, it would leave the chain on the proposer alone.
-    // At most k + KEPT_MARGIN of them, those refreshed last first (a table
-    // lists its fresh backups first, then those it kept in the order it had
-    // them): else every round short of k while backups come and go (vehicles
-    // driving on) added one for good, until the table no longer fit
-    // MAX_TABLE_MEMBERS and every round failed after its block was committed.
-    // Those left out are obsolete below, and told to release.
-    const notRefreshed = complete ? [] : (current?.active ?? []).filter(p => !active.includes(p))
-    const kept = notRefreshed.slice(0, Math.max(0, Math.min(kBackups + KEPT_MARGIN, MAX_TABLE_MEMBERS - active.length)))
-    const named = [...active, ...kept]
-    // A round short of k leaves the part of the chain a failed candidate got
-    // where it is, noted as a transfer a round began (interrupted): the next
-    // round tries it first and resumes from its tip. Released, every retry
-    // began from nothing, and on a slow link (a bandwidth probe: 42 MB at
-    // 4 Mbit/s) a copy that failed near its end was never made. Meanwhile it
-    // is an unclaimed copy there (retention's grace); the next round that
-    // does not name it releases it. A complete round needs none of them.
-    const resumable = complete ? [] : begun.filter(p => !named.includes(p))
-    // previous holders, those not yet told, failed candidates that may hold a
-    // partial copy, and transfers a crash interrupted before their table
-    const previous = new Set([...(current?.active ?? []), ...this.releases.peers(chainId), ...partial, ...this.transferNotes.interrupted(chainId)])
-    const obsoleteAll = [...previous].filter(p => !named.includes(p) && !resumable.includes(p))
-    // the table names at most MAX_TABLE_MEMBERS obsolete backups (newest
-    // first: they are the likeliest to be asked); all of them are still told
-    const obsolete = obsoleteAll.slice(0, MAX_TABLE_MEMBERS)
-    // A round that refreshed no backup names the chain's new tip all the same (readers must see that
-    // what the backups serve is older, and a quorum read that it is short), with the point the backups
-    // it kept hold: signing only the tip, a vehicle that lost its database then found no holder that
-    // led to it, and every write failed for good (docs/consensus.md)
-    const held = active.length === 0 ? (current != null ? heldPoint(current) : { height: 0, hash: new Uint8Array(0) }) : undefined
-    // the transfers topped up to the blocks committed while they ran: the table names what every fresh backup holds
-    const covered = reachedByAll(tip, reached)
-    const signed = await signTable(this.c.privateKey, this.self, {
-      chainId, epoch, active: named, obsolete, height: covered.height, tipHash: covered.hash, timestamp: (this.c.now ?? Date.now)(), held
-    })
-    // read from our store (its transfers sent up to it) and named by the table: the next round's check needs no read
-    if (chainId === this.self && active.length > 0) this.ownTables.noteHeld({ height: covered.height, hash: covered.hash })
-    // which of the backups it names are fresh, which the table cannot say: a restart starts from it (own-fresh.ts)
-    if (chainId === this.self) await this.ownFresh.note(epoch, active)
-    await this.releases.prepare(chainId, obsoleteAll)
-    await this.tables.adopt(signed.signed, chainId)
-    // gossip is a hint: the backups the table names get it straight away too,
-    // until each acknowledges it (release-queue.ts), so their copy is claimed
-    // even if the gossip is lost (an unclaimed copy falls under retention)
-    await this.releases.update(chainId, obsoleteAll, named)
-    await this.transferNotes.recorded(chainId, resumable)
-    // a round without a write takes every connected member as a participant: past the bound receivers decode
-    // (MAX_PARTICIPANTS), its gossip was dropped as invalid in a fleet of more than 64 (a review)
-    this.gossip.publish({ chainId, height: covered.height, tipHash: covered.hash as Uint8Array<ArrayBuffer>, participants: participants.slice(0, MAX_PARTICIPANTS), table: signed.signed as Uint8Array<ArrayBuffer> })
-    this.c.events.safeDispatchEvent('backup:table', { detail: { chainId, epoch, active: named, obsolete, height: covered.height } })
-    if (!complete) this.log('only %d of %d backups for %s at epoch %d (%d older copies kept)', active.length, kBackups, chainId, epoch, kept.length)
-    // a member ruled out by the room it advertises was not tried: not paused as one that failed (it said so on
-    // /status, and a member that freed room waited out a pause doubled by every round short of k: a review)
-    if (chainId === this.self) this.idleRounds.noteRound({ complete, failures: failures.filter(f => !skipped.some(s => s.peerId === f.peerId)), transfers })
-    return { chainId, height: covered.height, epoch, active: named, obsolete, complete, failures, transfers }
+  private async lookUpOwnTable (): Promise<void> {
+    // (a LinkedSignal: AbortSignal.any would leave an entry on the stop signal per round, and a
+    // vehicle no member answers asks every round)
+    const lookup = new LinkedSignal([this.stopping.signal, AbortSignal.timeout(OWN_TABLE_LOOKUP_TIMEOUT)])
+    await this.ownChainHolders({ signal: lookup.signal }).catch(() => {}).finally(() => { lookup.clear() })
   }
 
   private isConnected (peer: string): boolean {
@@ -674,33 +480,6 @@ export class VGuardDB {
       return this.c.libp2p.getConnections(peerIdFromString(peer)).length > 0
     } catch {
       return false
-    }
-  }
-
-  private async replicateOne (peer: string, chainId: string, epoch: number, keepDiverged: boolean, onStarted: () => void): Promise<ReplicateResult> {
-    const key = `${chainId}\n${peer}`
-    let reached = { sentBytes: 0, height: 0 }
-    try {
-      const result = await withDeadline(REPLICATE_TIMEOUT, async (signal) => await this.replicate.replicateTo(peerIdFromString(peer), chainId, {
-        epoch,
-        signal,
-        // a write committed while the round runs is covered by it, not by the next one (see afterCommit)
-        topUp: true,
-        keepDiverged,
-        onProgress: (p) => {
-          onStarted()
-          reached = { sentBytes: p.sentBytes, height: p.height }
-          this.transfers.set(key, p)
-          this.c.events.safeDispatchEvent('replicate:progress', { detail: p })
-        }
-      }), 'replication unfinished', this.stopping.signal)
-      this.c.events.safeDispatchEvent('replicate:finished', { detail: { chainId, peer, sentBytes: result.sentBytes, height: result.height } })
-      return result
-    } catch (err) {
-      this.c.events.safeDispatchEvent('replicate:finished', { detail: { chainId, peer, ...reached, error: errorLabel(err) } })
-      throw err
-    } finally {
-      this.transfers.delete(key)
     }
   }
 
@@ -714,7 +493,7 @@ export class VGuardDB {
 
   /** Replication transfers to backups running now. */
   get transfersInFlight (): number {
-    return this.transfers.size
+    return this.replication.transfers.size
   }
 
   pendingReleases (): Array<{ chainId: string, peerId: string, attempts: number, offline: boolean }> {
@@ -771,7 +550,7 @@ export class VGuardDB {
       heldAsBackup,
       heldHeight: info?.height ?? 0,
       ...(heldAsBackup ? { heldAs: this.copyStanding(chainId) } : {}),
-      transfers: [...this.transfers.values()].filter(t => t.chainId === chainId)
+      transfers: [...this.replication.transfers.values()].filter(t => t.chainId === chainId)
     }
   }
 
