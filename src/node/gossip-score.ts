@@ -1,7 +1,7 @@
 /**
  * gossipsub's peer score for our topics (booth results, peer exchange): only
  * invalid message deliveries (P4) count. A message our validators Reject is
- * junk a member signed (see judgeGossip and PeerExchange.judge), and without
+ * junk a member signed (see BoothResultGossip.judge and PeerExchange.judge), and without
  * topic parameters gossipsub counted none of it: a member could publish junk
  * for ever, each piece costing every neighbour a decode and a signature
  * check. Everything that may come from an honest vehicle (gossip relayed by
