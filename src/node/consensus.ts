@@ -521,11 +521,11 @@ export class Consensus {
     const writeId = randomBytes(WRITE_ID_BYTES)
     const ref = idempotencyKey == null ? { from: this.self, id: writeId } : idempotentRef(SHARED_CHAIN, idempotencyKey, write.payload, this.self)
     let last: Error = new NoLeaderError('no shared chain has formed yet')
-    // a leader may hold the write: an attempt of this call whose answer was lost (an earlier call's: keyedFailure)
-    let handedOver = false
     // why the leader a node named was not asked: said at the end, whatever the attempt cut by the deadline said
     let unfollowed: string | undefined
-    // what every attempt heard: the error at the deadline says it all, not only what the last one (often cut by it) heard
+    // what every attempt heard: the error at the deadline says it all, not only what the last one (often cut by it)
+    // heard; and who may hold the write (attempts.held): an attempt of this call whose answer was lost, or this
+    // node's own proposal while it led (an earlier call's: keyedFailure)
     const attempts = new WriteAttempts()
     while (performance.now() < deadline && this.running) {
       const shared = this.driver.shared()
@@ -539,10 +539,10 @@ export class Consensus {
           return await this.forwarded.once(writeKey(ref.from, SHARED_CHAIN, toHex(ref.id)), async () => await submitOnce(shared, write, ref, remaining, wait), memoryOwner(ref))
         } catch (err) {
           // an earlier leader may hold it: what we proposed (or not) is not all there is
-          if (handedOver && err instanceof ConsensusStoppedError && !err.mayHaveCommitted) {
+          if (attempts.held && err instanceof ConsensusStoppedError && !err.mayHaveCommitted) {
             throw new ConsensusStoppedError(`${err.message}; an earlier attempt went to another leader and may still commit ${retryAdvice(idempotencyKey != null)}`, true)
           }
-          if ((err as Error).name !== 'NotProposerError') throw earlierMayCommit(err as Error, handedOver, idempotencyKey != null)
+          if ((err as Error).name !== 'NotProposerError') throw earlierMayCommit(err as Error, attempts.held, idempotencyKey != null)
           last = err as Error
           attempts.tried(this.self, last)
           continue
@@ -551,11 +551,11 @@ export class Consensus {
         const leader = shared.leader()
         // an earlier attempt of this keyed write that this node proposed while it led, undecided: the next
         // leader's phase 1 may choose it (a probe's retry heard "nothing written", and it committed)
-        if (shared.mayStillCommit(ref)) handedOver = true
+        if (shared.mayStillCommit(ref)) attempts.mayHold('self')
         if (leader == null || leader === this.self) {
           // no election can end while no majority of the booth is connected: that is why, not an election
           // under way (a review); one already handed over may still commit, which NoLeaderError says
-          last = !handedOver && !shared.hasQuorum(undefined, this.driver.forgetfulPeers())
+          last = !attempts.held && !shared.hasQuorum(undefined, this.driver.forgetfulPeers())
             ? new NoQuorumError(`the shared chain has no leader: ${this.noMajorityReason(shared.status().booth)}`)
             : new NoLeaderError('the shared chain is electing a leader')
           attempts.waited(last)
@@ -573,9 +573,9 @@ export class Consensus {
             } catch (err) {
               const name = (err as Error).name
               // a definite outcome from the leader ends it; a moved or lost leader is retried
-              if (name === 'NoQuorumError' || name === 'CommitTimeoutError' || name === 'InvalidTransactionError') throw earlierMayCommit(err as Error, handedOver, idempotencyKey != null)
+              if (name === 'NoQuorumError' || name === 'CommitTimeoutError' || name === 'InvalidTransactionError') throw earlierMayCommit(err as Error, attempts.held, idempotencyKey != null)
               // the leader may hold it, unless it refused it or it never left this node
-              if (name !== 'NotProposerError' && !(err instanceof ProposerUnreachableError && !err.mayHaveCommitted)) handedOver = true
+              if (name !== 'NotProposerError' && !(err instanceof ProposerUnreachableError && !err.mayHaveCommitted)) attempts.mayHold('leader')
               last = err as Error
               attempts.tried(target, last, remainingUntil(deadline) === 0)
             } finally {
@@ -600,21 +600,10 @@ export class Consensus {
       // a stop ends the pause: the write settled up to 100 ms after stop() resolved (a review)
       await sleep(Math.min(LEADER_RETRY_DELAY, remainingUntil(deadline)), undefined, { signal: this.stopping.signal }).catch(() => {})
     }
-    if (!this.running) {
-      throw handedOver
-        ? new ConsensusStoppedError(`this node stopped while its write was with the shared chain's leader (${last.message}): it may still commit, whole or not at all ${retryAdvice(idempotencyKey != null)}`, true)
-        : new ConsensusStoppedError(`this node stopped before a shared-chain leader took the write (${last.message}): nothing was written`)
-    }
-    if (last.name === 'NotProposerError' || last.name === 'ProposerUnreachableError' || last.name === 'NoLeaderError') {
-      const tried = `(${attempts.toString()})${unfollowed != null ? ` (${unfollowed})` : ''}`
-      // a leader may hold it (a probe's write failed so had committed): the caller must not take it for lost. That is
-      // a commit timeout, as a leader's own at its deadline is: handed over, not decided in time, may commit whole
-      if (handedOver) {
-        throw new CommitTimeoutError(`the write timed out after ${timeout} ms: a shared-chain leader took it (this attempt or an earlier one${idempotencyKey != null ? ' with the same key' : ''}) ` +
-          `and no answer came: it may still commit, whole or not at all ${retryAdvice(idempotencyKey != null)} ${tried}`)
-      }
-      throw new NoLeaderError(`the write timed out after ${timeout} ms: no shared-chain leader took it; nothing was written ${tried}`)
-    }
+    if (!this.running) throw attempts.stopped(last, idempotencyKey != null)
+    // a leader, or our own proposal, may hold it (a probe's write failed so had committed): the caller must not take it
+    // for lost. That is a commit timeout, as a leader's own at its deadline is: not decided in time, may commit whole
+    if (last.name === 'NotProposerError' || last.name === 'ProposerUnreachableError' || last.name === 'NoLeaderError') throw attempts.timedOut(timeout, idempotencyKey != null, unfollowed)
     throw last
   }
 

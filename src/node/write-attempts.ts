@@ -4,8 +4,11 @@
  * often one the deadline itself cut ("cannot reach X … timed out"), which
  * reads as if that leader were the problem and hides the retries before it.
  * Kept bounded: a write retries every LEADER_RETRY_DELAY for as long as its
- * timeout, and its error goes into an HTTP body and logs.
+ * timeout, and its error goes into an HTTP body and logs. It also keeps who
+ * may hold the write, which that error names (it said "a shared-chain leader
+ * took it" also of a write this node had proposed itself, as the leader).
  */
+import { CommitTimeoutError, ConsensusStoppedError, NoLeaderError, retryAdvice } from './consensus-errors.ts'
 
 /** Characters of one answer kept: the gist (who, and the first words of why), not its retry advice. */
 const MAX_SAID = 200
@@ -14,6 +17,13 @@ const PEER_ID = /\b(?:12D3KooW|Qm)[1-9A-HJ-NP-Za-km-z]{38,}\b/g
 /** Kinds of answer kept: the first ones (what went wrong first) and the last ones (what it came to). */
 const FIRST_KEPT = 2
 const LAST_KEPT = 3
+
+/**
+ * Who may hold a write that did not come back: a leader it went to whose answer was lost
+ * (`leader`), or this node's own proposal, made while it led and not decided when it stopped
+ * leading (`self`: the next leader's phase 1 may choose it).
+ */
+export type Holder = 'leader' | 'self'
 
 interface Heard {
   said: string
@@ -26,6 +36,7 @@ export class WriteAttempts {
   private skipped = 0
   private asked = 0
   private readonly leaders = new Set<string>()
+  private readonly holders = new Set<Holder>()
 
   /** An attempt at `leader` (our own id when we led) that failed with `err`; `cut`: the write's deadline ended it. */
   tried (leader: string, err: Error, cut = false): void {
@@ -37,6 +48,51 @@ export class WriteAttempts {
   /** A pause with no leader to ask, and why (none formed, an election, no majority). */
   waited (why: Error): void {
     this.hear(brief(why.message))
+  }
+
+  /** `by` may hold the write (see Holder): it may still commit. */
+  mayHold (by: Holder): void {
+    this.holders.add(by)
+  }
+
+  /** Whether a leader, or this node's own proposal, may hold the write. */
+  get held (): boolean {
+    return this.holders.size > 0
+  }
+
+  /** Who may hold the write, in words ("a shared-chain leader took it"); undefined when none may. */
+  private whoHolds (): string | undefined {
+    if (!this.holders.has('self')) return this.holders.has('leader') ? 'a shared-chain leader took it' : undefined
+    return this.holders.has('leader')
+      ? 'this node proposed it as the shared chain\'s leader, and a leader it went to since took it'
+      : 'this node proposed it as the shared chain\'s leader'
+  }
+
+  /** The write's error when this node stopped while it retried (`why`: what the last attempt heard). */
+  stopped (why: Error, keyed: boolean): ConsensusStoppedError {
+    const where = !this.holders.has('self')
+      ? 'with the shared chain\'s leader'
+      : this.holders.has('leader')
+        ? 'proposed here as the shared chain\'s leader and then with a leader it went to'
+        : 'proposed here as the shared chain\'s leader, undecided'
+    return this.held
+      ? new ConsensusStoppedError(`this node stopped while its write was ${where} (${why.message}): it may still commit, whole or not at all ${retryAdvice(keyed)}`, true)
+      : new ConsensusStoppedError(`this node stopped before a shared-chain leader took the write (${why.message}): nothing was written`)
+  }
+
+  /**
+   * The write's error at its deadline, `timeout` ms after it began, saying what the attempts heard (and
+   * `unfollowed`, why a leader named was not asked): CommitTimeoutError when a leader or this node's own
+   * proposal may hold it (a probe's write failed so, and had committed), else NoLeaderError, nothing written.
+   */
+  timedOut (timeout: number, keyed: boolean, unfollowed?: string): CommitTimeoutError | NoLeaderError {
+    const tried = `(${this.toString()})${unfollowed != null ? ` (${unfollowed})` : ''}`
+    const who = this.whoHolds()
+    if (who == null) return new NoLeaderError(`the write timed out after ${timeout} ms: no shared-chain leader took it; nothing was written ${tried}`)
+    // a leader's answer did not come; our own proposal is not waiting on an answer, it was not decided
+    const unanswered = this.holders.has('leader') ? 'no answer came' : 'it was not decided in time'
+    return new CommitTimeoutError(`the write timed out after ${timeout} ms: ${who} (this attempt or an earlier one${keyed ? ' with the same key' : ''}) ` +
+      `and ${unanswered}: it may still commit, whole or not at all ${retryAdvice(keyed)} ${tried}`)
   }
 
   /** "N attempts at M leaders: what they heard", each kind of answer once with how often in a row. */

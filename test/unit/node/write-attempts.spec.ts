@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { WriteAttempts } from '../../../src/node/write-attempts.ts'
+import { NotProposerError, ProposerUnreachableError } from '../../../src/node/consensus-errors.ts'
 
 const PEER = '12D3KooWEuETk7hES42YJuq7u9unL1eDxf67Mur5YA43uv6JzT5Z'
 const OTHER = '12D3KooWLJmvPzjZ3VToMbgjbgUTeyKachHPT9e19V1Bjy22wPUw'
@@ -22,5 +23,50 @@ describe('node - what the attempts of a shared-chain write heard', () => {
     const said = a.toString()
     expect(said).toMatch(/^500 attempts at 2 leaders: answer 0 x+…; answer 1 x+…; … 495 other answers …; answer 497 x+…; answer 498 x+…; answer 499 x+…$/)
     expect(said.length).toBeLessThan(1_200)
+  })
+
+  it('at the deadline: NoLeaderError when none may hold the write, else CommitTimeoutError naming who may hold it', () => {
+    const none = new WriteAttempts()
+    none.tried(PEER, new ProposerUnreachableError(`cannot reach ${PEER}: refused (nothing was sent: the write is not committed)`))
+    expect(none.timedOut(500, false)).toMatchObject({
+      name: 'NoLeaderError',
+      mayHaveCommitted: false,
+      message: `the write timed out after 500 ms: no shared-chain leader took it; nothing was written (1 attempt at 1 leader: cannot reach ${PEER}: refused (nothing was sent: the write is not committed))`
+    })
+
+    const leader = new WriteAttempts()
+    leader.tried(PEER, new ProposerUnreachableError(`no answer from ${PEER}: reset`, true))
+    leader.mayHold('leader')
+    expect(none.stopped(new Error('cut'), false)).toMatchObject({ name: 'ConsensusStoppedError', mayHaveCommitted: false, message: 'this node stopped before a shared-chain leader took the write (cut): nothing was written' })
+    expect(leader.stopped(new Error('cut'), true)).toMatchObject({ mayHaveCommitted: true, message: expect.stringMatching(/^this node stopped while its write was with the shared chain's leader \(cut\)/) })
+    expect(leader.timedOut(500, true, 'a named b, not followed')).toMatchObject({
+      name: 'CommitTimeoutError',
+      mayHaveCommitted: true,
+      message: 'the write timed out after 500 ms: a shared-chain leader took it (this attempt or an earlier one with the same key) and no answer came: it may still commit, ' +
+        'whole or not at all (a retry with the same idempotency key is answered, not committed again) ' +
+        `(1 attempt at 1 leader: no answer from ${PEER}: reset) (a named b, not followed)`
+    })
+  })
+
+  it('at the deadline, a write this node proposed as the shared chain\'s leader is said to be its own proposal, not one a leader took', () => {
+    const own = new WriteAttempts()
+    // it led and proposed the write, then lost the lead; the new leader refused it, then none answered
+    own.tried(PEER, new NotProposerError('leadership of shared moved'))
+    own.mayHold('self')
+    own.tried(OTHER, new NotProposerError(`${OTHER} does not lead shared`))
+    const err = own.timedOut(500, false)
+    expect(err).toMatchObject({ name: 'CommitTimeoutError', mayHaveCommitted: true })
+    expect(err.message).toMatch(/^the write timed out after 500 ms: this node proposed it as the shared chain's leader \(this attempt or an earlier one\) and it was not decided in time: it may still commit, whole or not at all \(a retry may commit it twice/)
+    expect(err.message).not.toMatch(/a shared-chain leader took it/)
+
+    expect(own.stopped(new Error('cut'), false)).toMatchObject({
+      name: 'ConsensusStoppedError',
+      mayHaveCommitted: true,
+      message: expect.stringMatching(/^this node stopped while its write was proposed here as the shared chain's leader, undecided \(cut\): it may still commit/)
+    })
+
+    // both: its own proposal, and a leader it went to after
+    own.mayHold('leader')
+    expect(own.timedOut(500, true).message).toMatch(/^the write timed out after 500 ms: this node proposed it as the shared chain's leader, and a leader it went to since took it \(this attempt or an earlier one with the same key\) and no answer came: it may still commit/)
   })
 })
