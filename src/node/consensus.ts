@@ -181,8 +181,8 @@ function unreadEarlier (err: Error, chainId: string, keyed: boolean): Error {
  * leader that lost its quorum answered NoQuorumError, and a later leader
  * could still choose the earlier proposal).
  */
-function earlierMayCommit (err: Error, handedOver: boolean, keyed: boolean): Error {
-  if (!handedOver || err.name !== 'NoQuorumError') return err
+function earlierMayCommit (err: Error, earlierHeld: boolean, keyed: boolean): Error {
+  if (!earlierHeld || err.name !== 'NoQuorumError') return err
   return new CommitTimeoutError(`an earlier attempt of this write reached a leader and may still commit, whole or not at all ${retryAdvice(keyed)}; this one found no quorum: ${err.message}`)
 }
 
@@ -243,9 +243,14 @@ function roundFailure (err: Error, height: number, keyed: boolean): Error {
   return new ReplicationFailedError(`${committed}; its replication round failed: ${err.name !== 'Error' ? `${err.name}: ` : ''}${err.message} ${advice}`, height, { cause: err })
 }
 
-/** How far an unkeyed write went: `handedOver` once it went to its replica or its proposer (it may have been proposed). */
+/**
+ * How far an unkeyed write went: `mayBeProposed` from the moment it goes to its replica or its proposer,
+ * before the attempt's outcome (an error from then on may come after a proposal). Not appendShared's
+ * `attempts.held`, set after an attempt that failed when a leader may still hold the write: one
+ * refused, or never sent, sets this and not that.
+ */
 interface WriteProgress {
-  handedOver: boolean
+  mayBeProposed: boolean
 }
 
 /**
@@ -255,9 +260,9 @@ interface WriteProgress {
  * flag): NodeStoppedError, with mayHaveCommitted once the write was handed
  * to its replica or proposer. A keyed one's is keyedFailure's.
  */
-function closedUnder (err: Error, handedOver: boolean): Error {
+function closedUnder (err: Error, mayBeProposed: boolean): Error {
   if (!isDatabaseClosed(err)) return err
-  if (!handedOver) return new NodeStoppedError(`the node stopped and closed its database before this write was proposed (${err.message}): nothing was written`)
+  if (!mayBeProposed) return new NodeStoppedError(`the node stopped and closed its database before this write was proposed (${err.message}): nothing was written`)
   return new NodeStoppedError(`the node stopped and closed its database while this write was under way (${err.message}): it may have been proposed, ` +
     `and may still commit, whole or not at all ${retryAdvice(false)}`, true)
 }
@@ -471,14 +476,14 @@ export class Consensus {
     const wait = options.waitForReplication !== false
     const key = options.idempotencyKey == null ? undefined : checkIdempotencyKey(options.idempotencyKey)
     if (key == null) {
-      const progress: WriteProgress = { handedOver: false }
+      const progress: WriteProgress = { mayBeProposed: false }
       try {
         if (chainId === this.self) return await this.appendOwn(write, timeout, wait, undefined, true, progress)
         if (chainId === SHARED_CHAIN) return await this.appendShared(write, timeout, wait, undefined, progress)
-        progress.handedOver = true
+        progress.mayBeProposed = true
         return await this.forward(chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES))
       } catch (err) {
-        throw closedUnder(err as Error, progress.handedOver)
+        throw closedUnder(err as Error, progress.mayBeProposed)
       }
     }
     try {
@@ -509,7 +514,7 @@ export class Consensus {
     // as a keyed one of its transactions: answered with its block (it was appended a second time: a review)
     const booth = ref == null ? undefined : await this.c.vguarddb.boothAppended(ref.id)
     if (booth != null) return { chainId: this.self, height: booth.height, hash: booth.hash }
-    if (progress != null) progress.handedOver = true
+    if (progress != null) progress.mayBeProposed = true
     const committed = await submitOnce(own, write, ref, remainingUntil(deadline), wait, replicate)
     await this.ownMarker?.claim()
     return committed
@@ -534,7 +539,9 @@ export class Consensus {
         last = new NoLeaderError('no shared chain has formed yet')
         attempts.waited(last)
       } else if (shared.isLeader()) {
-        if (progress != null) progress.handedOver = true
+        // two notions: mayBeProposed is set before an attempt (closedUnder's flag, whatever it ends with), held
+        // only after one that failed with a leader that may hold the write (the answer at the deadline)
+        if (progress != null) progress.mayBeProposed = true
         try {
           return await this.forwarded.once(writeKey(ref.from, SHARED_CHAIN, toHex(ref.id)), async () => await submitOnce(shared, write, ref, remaining, wait), memoryOwner(ref))
         } catch (err) {
@@ -567,7 +574,7 @@ export class Consensus {
             // a leader that froze (out of range, its connection still open) answers nothing: once another
             // is elected here, the write goes there (the same id: one that reached the old one commits once)
             const moved = leaderMoved(this.driver, target, leader)
-            if (progress != null) progress.handedOver = true
+            if (progress != null) progress.mayBeProposed = true
             try {
               return await this.forward(target, SHARED_CHAIN, write, remainingUntil(deadline), wait, writeId, idempotencyKey, moved.signal)
             } catch (err) {
