@@ -140,6 +140,11 @@ export class MisdirectedRequestError extends Error {
   }
 }
 
+/** Whether errors named `name` have a status of their own here (not the 500 of an error not known). */
+export function hasStatus (name: string): boolean {
+  return Object.hasOwn(STATUS_BY_NAME, name)
+}
+
 export function statusOf (err: Error & { statusCode?: number }): number {
   const byName = STATUS_BY_NAME[err.name]
   if (byName != null) return byName

@@ -23,7 +23,7 @@ export class NoQuorumError extends Error {
  * earlier attempt may have committed and this node cannot tell (its fate is
  * unknown here, or what the disk remembers of it could not be read), and a
  * keyed write's failure that says nothing of an earlier attempt (a
- * NoQuorumError, an error of no known kind: the node's keyedFailure).
+ * NoQuorumError, an error not of ours: the node's keyedFailure, own-errors.ts).
  */
 export class CommitTimeoutError extends Error {
   static name = 'CommitTimeoutError'

@@ -62,6 +62,7 @@ import { BackoffTask } from './backoff-task.ts'
 import { heldPoint } from '../backup/index.ts'
 import { OwnChainMarker } from './own-chain-marker.ts'
 import { WriteAttempts } from './write-attempts.ts'
+import { isOwnError } from './own-errors.ts'
 import type { ConsensusRecord } from './own-chain-marker.ts'
 import {
   CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, OwnChainConflictError, ProposerUnreachableError, RefusedWriteError,
@@ -197,7 +198,8 @@ function earlierMayCommit (err: Error, earlierHeld: boolean, keyed: boolean): Er
  * (soaks: retries on a restarted proposer and through restarted non-leaders
  * heard "nothing written", and the first attempt had committed).
  */
-function keyedFailure (err: Error, where = 'through another node, or before a restart'): Error {
+function keyedFailure (thrown: unknown, where = 'through another node, or before a restart'): Error {
+  const err = thrown instanceof Error ? thrown : new Error(String(thrown))
   // the attempt's own words stay, said of the attempt
   const attempt = err.message
     .replace(/;? ?nothing was written( anywhere)?/, '; this attempt wrote nothing')
@@ -217,9 +219,10 @@ function keyedFailure (err: Error, where = 'through another node, or before a re
   if (err instanceof DiskFullError && err.mayHaveCommitted !== true) return new DiskFullError(message, true)
   if (err instanceof NoLeaderError && !err.mayHaveCommitted) return new NoLeaderError(message, true)
   if (err instanceof ProposerUnreachableError && !err.mayHaveCommitted) return new ProposerUnreachableError(message, true)
-  // an error of no known kind (LevelDB's, the disk's: a read on the write's path failed) says nothing of an earlier
-  // attempt, which may have committed (an audit: LevelDB's bare IO error, no flag); a typed one keeps its kind and status
-  if (err.name === 'Error') return new CommitTimeoutError(`${errorLabel(err)}: ${message}`, { cause: err })
+  // an error not of ours (LevelDB's, the disk's, a lower layer's TypeError, AbortError or StreamResetError) says nothing
+  // of an earlier attempt, which may have committed (an audit: LevelDB's bare IO error, no flag; then a TypeError or
+  // libp2p's errors still passed, their name not 'Error'); one of ours keeps its kind and status (own-errors.ts)
+  if (!isOwnError(err)) return new CommitTimeoutError(`${errorLabel(err)}: ${message}`, { cause: thrown })
   return err
 }
 
@@ -491,7 +494,7 @@ export class Consensus {
       if (chainId === SHARED_CHAIN) return await this.appendShared(write, timeout, wait, key)
       return await this.forward(chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES), key)
     } catch (err) {
-      throw keyedFailure(err as Error)
+      throw keyedFailure(err)
     }
   }
 
@@ -734,7 +737,7 @@ export class Consensus {
       return await this.endOfBoothOnce(participants, write, timeout, append, ref)
     } catch (err) {
       // an earlier attempt under the key (its answer lost) may have appended the block
-      throw keyedFailure(err as Error, 'before a restart, or still running')
+      throw keyedFailure(err, 'before a restart, or still running')
     }
   }
 
