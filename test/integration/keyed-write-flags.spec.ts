@@ -9,7 +9,7 @@
  * database, or its round is made to fail.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
+import { TestCluster, connectedSwarm, fullyConnected, sharedLeader } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import { REPLICATE_PROTOCOL } from '../../src/protocols/replicate/constants.ts'
@@ -97,8 +97,12 @@ function failReads (db: ReadableSublevel, prefix: Uint8Array): () => void {
  * look-up of a retry's earlier attempt): its consensus store's reads of that index fail. Heal with the function returned.
  */
 async function failWriteLookups (a: VGuardNode): Promise<() => void> {
-  const replica = await a.consensus.driver.own()
-  const storage = (replica as unknown as { d: { storage: { db: ReadableSublevel, writeByKey: (key: string) => Uint8Array } } }).d.storage
+  return failWriteLookupsOf(await a.consensus.driver.own())
+}
+
+/** The same for one replica (the shared chain's, say). */
+function failWriteLookupsOf (replica: unknown): () => void {
+  const storage = (replica as { d: { storage: { db: ReadableSublevel, writeByKey: (key: string) => Uint8Array } } }).d.storage
   // the sublevel may be shared with other chains' stores: only this chain's write index fails
   return failReads(storage.db, storage.writeByKey(''))
 }
@@ -340,5 +344,66 @@ describe('keyed writes - mayHaveCommitted around a stop', () => {
     const res = await fetch(`${api.url}/chains/${self}/kv/h`, { method: 'PUT', body: 'v', headers: { 'idempotency-key': 'booth-read-fails-2' } })
     expect(res.status).toBe(503)
     expect(await res.json()).toMatchObject({ error: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(unknown) })
+  })
+
+  it('a keyed write forwarded to its chain\'s vehicle, whose reads of its database fail there, may have committed: the writer hears so, also over HTTP', async () => {
+    const [a, b] = await connectedSwarm(cluster, 3)
+    const chainId = a.peerId.toString()
+    const api = await cluster.http(b)
+    // consensus runs on a's chain: a keyed write forwarded to a looks its key up in what a's replica remembers on disk
+    await a.put('first', utf8.encode('x'))
+    const put = async (key: string, idempotencyKey: string): Promise<unknown> =>
+      await b.put(key, utf8.encode('v'), { chainId, idempotencyKey }).then(() => 'resolved', (err: unknown) => err)
+    const overHttp = async (idempotencyKey: string): Promise<Response> =>
+      await fetch(`${api.url}/chains/${chainId}/kv/h`, { method: 'PUT', body: 'v', headers: { 'idempotency-key': idempotencyKey } })
+
+    // the look-up of an earlier attempt under the key (rememberedWrite) fails on a
+    const heal = await failWriteLookups(a)
+    const unread = /could not read what it remembers of it \(LEVEL_IO_ERROR: IO error: 000005\.ldb: Input\/output error\)/
+    expect(await put('k', 'forwarded-lookup-1')).toMatchObject({ name: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(unread) })
+    let res = await overHttp('forwarded-lookup-2')
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ error: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(unread) })
+    heal()
+
+    // its look for an end of booth under the key (boothAppended) fails on a
+    const booths = (a.vguarddb as unknown as { booths: { db: ReadableSublevel } }).booths
+    const healBooths = failReads(booths.db, new Uint8Array(0))
+    // a answers the write protocol's ERROR with the error's name ('Error') and no flag of its own: it took the write
+    // and did not say whether it had proposed it, which b says, flagged
+    const tookIt = /^\S+, proposer of \S+, failed the write \(Error\): IO error: 000005\.ldb: Input\/output error \(it took the write and did not say whether it had proposed it: it may still commit/
+    expect(await put('k2', 'forwarded-booth-1')).toMatchObject({ name: 'ProposerUnreachableError', mayHaveCommitted: true, message: expect.stringMatching(tookIt) })
+    res = await overHttp('forwarded-booth-2')
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ error: 'ProposerUnreachableError', mayHaveCommitted: true, message: expect.stringMatching(tookIt) })
+    healBooths()
+
+    // nothing was proposed: once a reads again, the keyed retries commit, once
+    const retried = await b.put('k', utf8.encode('v'), { chainId, idempotencyKey: 'forwarded-lookup-1' })
+    expect((await b.put('k', utf8.encode('v'), { chainId, idempotencyKey: 'forwarded-lookup-1' })).height).toBe(retried.height)
+    expect((await a.chains.tip(chainId)).height).toBe(2)
+  })
+
+  it('a keyed shared-chain write forwarded to the leader, whose look-up of an earlier attempt fails there, may have committed', async () => {
+    const nodes = await connectedSwarm(cluster, 3)
+    await waitFor(() => nodes.every(n => sharedLeader(n) != null && sharedLeader(n) === sharedLeader(nodes[0])), { timeout: 20_000, message: 'one shared-chain leader' })
+    const leader = nodes.find(n => n.peerId.toString() === sharedLeader(n))
+    const writer = nodes.find(n => n !== leader)
+    if (leader == null || writer == null) throw new Error('no leader among the nodes')
+    await writer.put('first', utf8.encode('x'), { chainId: 'shared' })
+    const shared = leader.consensus.driver.shared()
+    if (shared == null) throw new Error('the leader has no shared chain')
+    const heal = failWriteLookupsOf(shared)
+    const api = await cluster.http(writer)
+    const unread = /could not read what it remembers of it \(LEVEL_IO_ERROR: IO error: 000005\.ldb: Input\/output error\): it is not proposed again here.*a retry with the same idempotency key is answered/
+    await expect(writer.put('k', utf8.encode('v'), { chainId: 'shared', idempotencyKey: 'shared-lookup-1' }))
+      .rejects.toMatchObject({ name: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(unread) })
+    const res = await fetch(`${api.url}/chains/shared/kv/h`, { method: 'PUT', body: 'v', headers: { 'idempotency-key': 'shared-lookup-2' } })
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ error: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(unread) })
+    heal()
+    // nothing was proposed: the keyed retry commits, once
+    const retried = await writer.put('k', utf8.encode('v'), { chainId: 'shared', idempotencyKey: 'shared-lookup-1' })
+    expect((await writer.put('k', utf8.encode('v'), { chainId: 'shared', idempotencyKey: 'shared-lookup-1' })).height).toBe(retried.height)
   })
 })
