@@ -12,37 +12,44 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, connectedSwarm, fullyConnected, sharedLeader } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
+import type { ChainReplica } from '../../src/node/paxos-replica.ts'
 import { REPLICATE_PROTOCOL } from '../../src/protocols/replicate/constants.ts'
 import { OwnChainConflictError } from '../../src/node/consensus-errors.ts'
 
 const utf8 = new TextEncoder()
 
-/** Holds `a`'s next keyed write to its own chain at its look for an end of booth under its key, until released. */
-function holdKeyedWrite (a: VGuardNode): { entered: Promise<void>, release: () => void } {
+/** Holds every call of `target[method]` until released (each goes on then, as it was); `entered` once one is held. */
+function holdCalls<K extends string, T extends Record<K, (...args: never[]) => Promise<unknown>>> (target: T, method: K): { entered: Promise<void>, release: () => void } {
   const entered = Promise.withResolvers<void>()
   const held = Promise.withResolvers<void>()
-  const { vguarddb } = a
-  const boothAppended = vguarddb.boothAppended.bind(vguarddb)
-  vguarddb.boothAppended = async (id) => {
+  const original = target[method].bind(target) as (...args: unknown[]) => Promise<unknown>
+  target[method] = (async (...args: unknown[]) => {
     entered.resolve()
     await held.promise
-    return await boothAppended(id)
-  }
+    return await original(...args)
+  }) as unknown as T[K]
   return { entered: entered.promise, release: () => { held.resolve() } }
+}
+
+/** Holds `a`'s next keyed write to its own chain at its look for an end of booth under its key, until released. */
+function holdKeyedWrite (a: VGuardNode): { entered: Promise<void>, release: () => void } {
+  return holdCalls(a.vguarddb, 'boothAppended')
 }
 
 /** Holds `a`'s first write to its own chain where it opens its consensus on it (before proposing), until released. */
 function holdFirstWrite (a: VGuardNode): { entered: Promise<void>, release: () => void } {
-  const entered = Promise.withResolvers<void>()
-  const held = Promise.withResolvers<void>()
-  const { driver } = a.consensus
-  const ownStarted = driver.ownStarted.bind(driver)
-  driver.ownStarted = async () => {
-    entered.resolve()
-    await held.promise
-    return await ownStarted()
-  }
-  return { entered: entered.promise, release: () => { held.resolve() } }
+  return holdCalls(a.consensus.driver, 'ownStarted')
+}
+
+/** The shared chain's leader once all of `nodes` follow the same one, and its shared replica, a first write through it made. */
+async function sharedLeaderOf (nodes: VGuardNode[]): Promise<{ leader: VGuardNode, shared: ChainReplica }> {
+  await waitFor(() => nodes.every(n => sharedLeader(n) != null && sharedLeader(n) === sharedLeader(nodes[0])), { timeout: 20_000, message: 'one shared-chain leader' })
+  const leader = nodes.find(n => n.peerId.toString() === sharedLeader(n))
+  if (leader == null) throw new Error('no leader among the nodes')
+  await leader.put('first', utf8.encode('x'), { chainId: 'shared' })
+  const shared = leader.consensus.driver.shared()
+  if (shared == null) throw new Error('the leader has no shared chain')
+  return { leader, shared }
 }
 
 /** b takes replication transfers and never answers them: a round waits on b until the stop cuts it. */
@@ -101,8 +108,8 @@ async function failWriteLookups (a: VGuardNode): Promise<() => void> {
 }
 
 /** The same for one replica (the shared chain's, say). */
-function failWriteLookupsOf (replica: unknown): () => void {
-  const storage = (replica as { d: { storage: { db: ReadableSublevel, writeByKey: (key: string) => Uint8Array } } }).d.storage
+function failWriteLookupsOf (replica: ChainReplica): () => void {
+  const storage = (replica as unknown as { d: { storage: { db: ReadableSublevel, writeByKey: (key: string) => Uint8Array } } }).d.storage
   // the sublevel may be shared with other chains' stores: only this chain's write index fails
   return failReads(storage.db, storage.writeByKey(''))
 }
@@ -154,6 +161,23 @@ describe('keyed writes - mayHaveCommitted around a stop', () => {
     const body = await res.json() as Record<string, unknown>
     expect(body).toMatchObject({ error: 'NodeStoppedError', message: expect.stringMatching(notProposed) })
     expect(body.mayHaveCommitted).toBeUndefined()
+  })
+
+  it('an unkeyed write handed to its replica when the stop closed the database under it is told the node stopped, and that it may have been proposed', async () => {
+    const { leader, shared } = await sharedLeaderOf(await connectedSwarm(cluster, 3))
+    // the leader's own write, past its hand-over to the shared replica, held where the replica looks on the disk
+    // for an earlier attempt of it (every shared-chain write has an id), until the stop closed the database
+    const hold = holdCalls(shared, 'rememberedWrite')
+    const write = leader.put('k', utf8.encode('v'), { chainId: 'shared' }).then(() => 'resolved', (err: unknown) => err)
+    await hold.entered
+    // the stop waits a bounded time for the write, then closes the database under it
+    await cluster.stopNode(leader)
+    hold.release()
+    expect(await write).toMatchObject({
+      name: 'NodeStoppedError',
+      mayHaveCommitted: true,
+      message: expect.stringMatching(/^the node stopped and closed its database while this write was under way \(Database is not open\): it may have been proposed, and may still commit, whole or not at all \(a retry may commit it twice/)
+    })
   })
 
   it('an end of booth whose round a stop cut has its block committed: it says so, keyed or not, also over HTTP', async () => {
@@ -386,13 +410,9 @@ describe('keyed writes - mayHaveCommitted around a stop', () => {
 
   it('a keyed shared-chain write forwarded to the leader, whose look-up of an earlier attempt fails there, may have committed', async () => {
     const nodes = await connectedSwarm(cluster, 3)
-    await waitFor(() => nodes.every(n => sharedLeader(n) != null && sharedLeader(n) === sharedLeader(nodes[0])), { timeout: 20_000, message: 'one shared-chain leader' })
-    const leader = nodes.find(n => n.peerId.toString() === sharedLeader(n))
+    const { leader, shared } = await sharedLeaderOf(nodes)
     const writer = nodes.find(n => n !== leader)
-    if (leader == null || writer == null) throw new Error('no leader among the nodes')
-    await writer.put('first', utf8.encode('x'), { chainId: 'shared' })
-    const shared = leader.consensus.driver.shared()
-    if (shared == null) throw new Error('the leader has no shared chain')
+    if (writer == null) throw new Error('no node but the leader')
     const heal = failWriteLookupsOf(shared)
     const api = await cluster.http(writer)
     const unread = /could not read what it remembers of it \(LEVEL_IO_ERROR: IO error: 000005\.ldb: Input\/output error\): it is not proposed again here.*a retry with the same idempotency key is answered/
