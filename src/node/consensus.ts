@@ -61,7 +61,7 @@ import { OwnChainReturn } from './own-chain-return.ts'
 import { BackoffTask } from './backoff-task.ts'
 import { heldPoint } from '../backup/index.ts'
 import { OwnChainMarker } from './own-chain-marker.ts'
-import { WriteAttempts } from './write-attempts.ts'
+import { earlierMayCommit, WriteAttempts } from './write-attempts.ts'
 import { isOwnError } from './own-errors.ts'
 import type { ConsensusRecord } from './own-chain-marker.ts'
 import {
@@ -157,7 +157,7 @@ async function submitAttempt (replica: ChainReplica, write: EncodedWrite, ref: W
     return await replica.submit({ ...write, ref }, { timeout: remainingUntil(deadline), waitForReplication: wait, replicate })
   } catch (err) {
     // not proposed in time, but an attempt this node proposed earlier (and no longer leads for) may still be chosen
-    throw earlierMayCommit(err as Error, (err as Error).name === 'NoQuorumError' && replica.mayStillCommit(ref), keyed)
+    throw earlierMayCommit(err as Error, (err as Error).name === 'NoQuorumError' && replica.mayStillCommit(ref) ? 'was proposed by this node' : undefined, keyed)
   }
 }
 
@@ -172,19 +172,6 @@ function unreadEarlier (err: Error, chainId: string, keyed: boolean): Error {
   if (isDatabaseClosed(err)) return err
   return new CommitTimeoutError(`an earlier attempt of this write to ${chainId} may have committed, and this node could not read what it remembers of it ` +
     `(${errorLabel(err)}: ${err.message}): it is not proposed again here (that could commit it twice) ${retryAdvice(keyed)}`, { cause: err })
-}
-
-/**
- * A keyed write's NoQuorumError ("nothing written") when an earlier attempt
- * went to a leader, or was proposed here, and may still commit: that one
- * is what a retry waits on, so the answer is CommitTimeoutError, as a
- * retry that finds the attempt still in flight gets (a review: a new
- * leader that lost its quorum answered NoQuorumError, and a later leader
- * could still choose the earlier proposal).
- */
-function earlierMayCommit (err: Error, earlierHeld: boolean, keyed: boolean): Error {
-  if (!earlierHeld || err.name !== 'NoQuorumError') return err
-  return new CommitTimeoutError(`an earlier attempt of this write reached a leader and may still commit, whole or not at all ${retryAdvice(keyed)}; this one found no quorum: ${err.message}`)
 }
 
 /**
@@ -550,9 +537,9 @@ export class Consensus {
         } catch (err) {
           // an earlier leader may hold it: what we proposed (or not) is not all there is
           if (attempts.held && err instanceof ConsensusStoppedError && !err.mayHaveCommitted) {
-            throw new ConsensusStoppedError(`${err.message}; an earlier attempt went to another leader and may still commit ${retryAdvice(idempotencyKey != null)}`, true)
+            throw new ConsensusStoppedError(`${err.message}; an earlier attempt of this write ${attempts.earlier() ?? ''}, and may still commit ${retryAdvice(idempotencyKey != null)}`, true)
           }
-          if ((err as Error).name !== 'NotProposerError') throw earlierMayCommit(err as Error, attempts.held, idempotencyKey != null)
+          if ((err as Error).name !== 'NotProposerError') throw earlierMayCommit(err as Error, attempts.earlier(), idempotencyKey != null)
           last = err as Error
           attempts.tried(this.self, last)
           continue
@@ -583,7 +570,7 @@ export class Consensus {
             } catch (err) {
               const name = (err as Error).name
               // a definite outcome from the leader ends it; a moved or lost leader is retried
-              if (name === 'NoQuorumError' || name === 'CommitTimeoutError' || name === 'InvalidTransactionError') throw earlierMayCommit(err as Error, attempts.held, idempotencyKey != null)
+              if (name === 'NoQuorumError' || name === 'CommitTimeoutError' || name === 'InvalidTransactionError') throw earlierMayCommit(err as Error, attempts.earlier(), idempotencyKey != null)
               // the leader may hold it, unless it refused it or it never left this node
               if (name !== 'NotProposerError' && !(err instanceof ProposerUnreachableError && !err.mayHaveCommitted)) attempts.mayHold('leader')
               last = err as Error

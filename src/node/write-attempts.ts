@@ -60,6 +60,17 @@ export class WriteAttempts {
     return this.holders.size > 0
   }
 
+  /**
+   * Where an earlier attempt that may hold the write went, in words that follow "an earlier attempt of this
+   * write" (it said "reached a leader" also of one this node had proposed as the leader); undefined when none may.
+   */
+  earlier (): string | undefined {
+    if (!this.holders.has('self')) return this.holders.has('leader') ? 'went to a shared-chain leader' : undefined
+    return this.holders.has('leader')
+      ? 'was proposed here while this node led the shared chain and went to a leader since'
+      : 'was proposed here while this node led the shared chain'
+  }
+
   /** Who may hold the write, in words ("a shared-chain leader took it"); undefined when none may. */
   private whoHolds (): string | undefined {
     if (!this.holders.has('self')) return this.holders.has('leader') ? 'a shared-chain leader took it' : undefined
@@ -131,4 +142,17 @@ function brief (message: string): string {
     return id
   })
   return line.length <= MAX_SAID ? line : `${line.slice(0, MAX_SAID - 1)}…`
+}
+
+/**
+ * A write's NoQuorumError ("nothing written") when an earlier attempt of it
+ * may still commit (`earlier`: where it went, WriteAttempts.earlier's words):
+ * that one is what a retry waits on, so the answer is CommitTimeoutError, as
+ * a retry that finds the attempt still in flight gets (a review: a new leader
+ * that lost its quorum answered NoQuorumError, and a later leader could still
+ * choose the earlier proposal).
+ */
+export function earlierMayCommit (err: Error, earlier: string | undefined, keyed: boolean): Error {
+  if (earlier == null || err.name !== 'NoQuorumError') return err
+  return new CommitTimeoutError(`an earlier attempt of this write ${earlier}, and may still commit, whole or not at all ${retryAdvice(keyed)}; this one found no quorum: ${err.message}`)
 }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
-import { WriteAttempts } from '../../../src/node/write-attempts.ts'
-import { NotProposerError, ProposerUnreachableError } from '../../../src/node/consensus-errors.ts'
+import { earlierMayCommit, WriteAttempts } from '../../../src/node/write-attempts.ts'
+import { NoQuorumError, NotProposerError, ProposerUnreachableError } from '../../../src/node/consensus-errors.ts'
 
 const PEER = '12D3KooWEuETk7hES42YJuq7u9unL1eDxf67Mur5YA43uv6JzT5Z'
 const OTHER = '12D3KooWLJmvPzjZ3VToMbgjbgUTeyKachHPT9e19V1Bjy22wPUw'
@@ -68,5 +68,28 @@ describe('node - what the attempts of a shared-chain write heard', () => {
     // both: its own proposal, and a leader it went to after
     own.mayHold('leader')
     expect(own.timedOut(500, true).message).toMatch(/^the write timed out after 500 ms: this node proposed it as the shared chain's leader, and a leader it went to since took it \(this attempt or an earlier one with the same key\) and no answer came: it may still commit/)
+  })
+
+  it('a retry that found no quorum while an earlier attempt may commit names where that attempt went: proposed here, or to a leader', () => {
+    const noQuorum = new NoQuorumError('no quorum for shared: 1 of 3 booth members answered')
+    const none = new WriteAttempts()
+    expect(none.earlier()).toBeUndefined()
+    // nothing earlier may hold it: the retry's own answer stands
+    expect(earlierMayCommit(noQuorum, none.earlier(), true)).toBe(noQuorum)
+
+    const own = new WriteAttempts()
+    own.mayHold('self')
+    const err = earlierMayCommit(noQuorum, own.earlier(), true)
+    expect(err).toMatchObject({ name: 'CommitTimeoutError', mayHaveCommitted: true })
+    expect(err.message).toMatch(/^an earlier attempt of this write was proposed here while this node led the shared chain, and may still commit, whole or not at all \(a retry with the same idempotency key is answered, not committed again\); this one found no quorum: no quorum for shared/)
+
+    const leader = new WriteAttempts()
+    leader.mayHold('leader')
+    expect(earlierMayCommit(noQuorum, leader.earlier(), false).message).toMatch(/^an earlier attempt of this write went to a shared-chain leader, and may still commit/)
+    leader.mayHold('self')
+    expect(earlierMayCommit(noQuorum, leader.earlier(), false).message).toMatch(/^an earlier attempt of this write was proposed here while this node led the shared chain and went to a leader since, and may still commit/)
+    // only a NoQuorumError says "nothing written" of what an earlier attempt may still commit
+    const other = new NotProposerError('moved')
+    expect(earlierMayCommit(other, leader.earlier(), false)).toBe(other)
   })
 })
