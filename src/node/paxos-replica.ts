@@ -51,6 +51,7 @@ import { HeldValues } from './held-values.ts'
 import { readMeta, writeMeta } from './replica-meta.ts'
 import { OWN_FETCH_RETRY, PointProof, pointDiverges, positionAt, rollForward } from './chain-points.ts'
 import { storeDecidedBlock, storeDecidedRun } from './decided-blocks.ts'
+import { ReplicaPosition } from './replica-position.ts'
 import type { FetchGate } from './chain-points.ts'
 import { pendingReplication, settle, WriteLedger } from './write-ledger.ts'
 import type { Outstanding, PendingWrite } from './write-ledger.ts'
@@ -101,10 +102,8 @@ export class ChainReplica {
   private readonly elapsed: () => number
   private setup: ReplicaSetup
   private readonly paxos: Paxos
-  private cursor: Cursor
-  private compactPoint?: Cursor
-  /** Cursors after recent DATA slots: where the chain stood at a slot we may compact to. */
-  private history: Cursor[] = []
+  /** Where the chain stands against the log: the cursor, the recent history, what the store holds, the compaction point. */
+  private readonly position: ReplicaPosition
   /** Every write given to this replica, until answered, and the write ids it applied. */
   private readonly writes: WriteLedger
   private readonly snapshotPoints = new Map<string, SnapshotPoint>()
@@ -115,8 +114,6 @@ export class ChainReplica {
   private readonly reads: LeaderReadWaiters
   /** Callers waiting for this replica to lead (own chain: its phase 1) or to catch up. */
   private readonly waiters = new ReplicaWaiters()
-  /** The last slot whose block the chain store holds (the cursor runs ahead of it while a run is written). */
-  private storedSlot: number
   /** The leadership (ballot) whose earlier values are known applied here, once confirmed. */
   private settled?: { ballot: string, done: Promise<void> }
   private draining = false
@@ -155,10 +152,7 @@ export class ChainReplica {
     this.kind = d.kind
     this.setup = setup
     this.paxos = paxos
-    this.cursor = cursor
-    this.storedSlot = cursor.slot
-    this.compactPoint = compactPoint
-    this.history = [cursor]
+    this.position = new ReplicaPosition(cursor, compactPoint)
     this.writes = new WriteLedger(d.chainId)
     this.pointProof = new PointProof(d, this.fetchGate, this.elapsed)
     // the decided values a reopened log brought back into memory (from disk)
@@ -244,7 +238,7 @@ export class ChainReplica {
     const booth = booths[booths.length - 1]?.members
     if (record == null || booth == null || (booth.length === 1 && booth[0] === this.d.self)) return
     if (this.boothRecorded != null && sameBooth(this.boothRecorded, booth)) return
-    this.startPoint ??= await findStartPoint(this.d, this.cursor)
+    this.startPoint ??= await findStartPoint(this.d, this.position.cursor)
     await record.note({ start: this.startPoint, booth })
     this.boothRecorded = [...booth]
   }
@@ -432,7 +426,7 @@ export class ChainReplica {
   async heldAccepted (timeout: number): Promise<void> {
     if (this.closed || this.broken != null) return
     const slot = this.paxos.lastHeld()
-    if (slot <= this.storedSlot) return
+    if (slot <= this.position.storedSlot) return
     await this.reads.waitApplied(slot, this.elapsed() + timeout).catch(() => {})
   }
 
@@ -540,9 +534,9 @@ export class ChainReplica {
       ballot: st.ballot,
       leader: this.kind === 'shared' ? (st.leader ?? null) : this.chainId,
       decided: st.commit,
-      applied: this.kind === 'member' ? st.applied : this.cursor.slot,
+      applied: this.kind === 'member' ? st.applied : this.position.cursor.slot,
       compacted: st.compacted,
-      height: this.cursor.height,
+      height: this.position.cursor.height,
       valueBytes: this.heldValues.bytes,
       undecidedBytes: this.paxos.undecidedBytes(),
       votesWithheld: this.paxos.votesWithheld,
@@ -554,7 +548,7 @@ export class ChainReplica {
 
   /** The last block consensus applied here: what this node knows the chain to be, up to where. */
   appliedTip (): { height: number, hash: Uint8Array } {
-    return { height: this.cursor.height, hash: this.cursor.hash }
+    return { height: this.position.cursor.height, hash: this.position.cursor.hash }
   }
 
   /** Resolves once the loop has nothing in hand (what it was handed is persisted, sent and applied). */
@@ -654,8 +648,8 @@ export class ChainReplica {
     const st = this.paxos.status()
     const named = this.hold.newestUpTo(Number.MAX_SAFE_INTEGER, undefined)
     if (named == null || named.slot <= st.commit) return false
-    const { slot: upTo } = this.hold.limit(named.slot, st.commit, this.compactPoint, this.heldValues)
-    const at = this.hold.compactFrom(st.commit, upTo, this.compactPoint)
+    const { slot: upTo } = this.hold.limit(named.slot, st.commit, this.position.compactPoint, this.heldValues)
+    const at = this.hold.compactFrom(st.commit, upTo, this.position.compactPoint)
     if (typeof at === 'string' || at.slot <= st.commit) return false
     this.d.log('%s: its proposer went silent before teaching it the slots after %d: retired from the point it named at slot %d', this.chainId, st.commit, at.slot)
     await this.compactPointAt(at)
@@ -821,24 +815,24 @@ export class ChainReplica {
   /** The last slot the chain store holds (members apply nothing: their commit). */
   private appliedSlot (): number {
     // not the cursor: it runs ahead of the store while a run of blocks is written
-    return this.kind === 'member' ? this.paxos.status().commit : this.storedSlot
+    return this.kind === 'member' ? this.paxos.status().commit : this.position.storedSlot
   }
 
   private wrap (message: Message): ChainMessage {
-    if (message.type === 'snapshot' && this.compactPoint != null && this.compactPoint.slot === message.slot) {
-      return { chainId: this.chainId, message, point: { height: this.compactPoint.height, hash: this.compactPoint.hash } }
+    if (message.type === 'snapshot' && this.position.compactPoint != null && this.position.compactPoint.slot === message.slot) {
+      return { chainId: this.chainId, message, point: { height: this.position.compactPoint.height, hash: this.position.compactPoint.hash } }
     }
     // a member: the newest point it knows where the vehicle's chain stood (its proposer compares it:
     // divergesAt), for a lost history the values shown cannot tell (compacted away, or the same no-op);
     // with a catch-up, below the slot asked from: no history is taught on top of another (step)
     if (this.kind === 'member' && (message.type === 'promise' || message.type === 'catchup')) {
-      const at = this.hold.newestUpTo(message.type === 'promise' ? message.commit : message.slot - 1, this.compactPoint)
+      const at = this.hold.newestUpTo(message.type === 'promise' ? message.commit : message.slot - 1, this.position.compactPoint)
       if (at != null) return { chainId: this.chainId, message, chainAt: { slot: at.slot, height: at.height, hash: at.hash } }
     }
     // our own chain: tell the booth where it stands, for the snapshots its members answer (noteOwnerPoint)
     if (this.kind === 'own' && (message.type === 'accept' || message.type === 'heartbeat')) {
       const held = this.d.heldHeight?.()
-      if (this.cursor.slot > 0) return { chainId: this.chainId, message, chainAt: { ...this.cursor }, ...(held != null ? { held } : {}) }
+      if (this.position.cursor.slot > 0) return { chainId: this.chainId, message, chainAt: { ...this.position.cursor }, ...(held != null ? { held } : {}) }
       if (held != null) return { chainId: this.chainId, message, held }
     }
     return { chainId: this.chainId, message }
@@ -873,10 +867,10 @@ export class ChainReplica {
    */
   private async compactMember (wanted: number): Promise<void> {
     const compacted = this.paxos.status().compacted
-    const { slot: upTo, gaveUp } = this.hold.limit(wanted, compacted, this.compactPoint, this.heldValues)
+    const { slot: upTo, gaveUp } = this.hold.limit(wanted, compacted, this.position.compactPoint, this.heldValues)
     if (gaveUp != null) this.d.log('%s: its log holds %d slots (%d bytes of values) above what the vehicle\'s backups hold (height %d): compacted past it', this.chainId, gaveUp.slots, gaveUp.bytes, gaveUp.held)
     if (upTo <= compacted) return
-    const from = this.hold.compactFrom(compacted, upTo, this.compactPoint)
+    const from = this.hold.compactFrom(compacted, upTo, this.position.compactPoint)
     if (from === 'wait') return
     if (from === 'unnamed') {
       this.paxos.compact(upTo)
@@ -890,7 +884,7 @@ export class ChainReplica {
 
   /** A member's log is about to leave everything up to `at`: where the chain stood there, durably first (our snapshots name it). */
   private async compactPointAt (at: ChainPoint): Promise<void> {
-    this.compactPoint = { slot: at.slot, height: at.height, hash: at.hash }
+    this.position.compactPoint = { slot: at.slot, height: at.height, hash: at.hash }
     this.hold.compactedTo(at.slot)
     await this.saveMeta(true)
   }
@@ -1018,7 +1012,7 @@ export class ChainReplica {
 
   /** Our own chain: whether a member's chain point is not where our chain stood at its slot (chain-points.ts). */
   private divergesAt (point: ChainPoint): boolean {
-    return this.kind === 'own' && pointDiverges(point, this.cursor.slot, this.history)
+    return this.kind === 'own' && pointDiverges(point, this.position.cursor.slot, this.position.history)
   }
 
   /** Writers past their deadline: never proposed → NoQuorumError; proposed → CommitTimeoutError. */
@@ -1114,16 +1108,16 @@ export class ChainReplica {
     const run: Block[] = []
     let storeTip: ChainTip | undefined
     for (const d of decided) {
-      if (d.slot <= this.cursor.slot) continue
+      if (d.slot <= this.position.cursor.slot) continue
       if (d.value.kind !== 'data') {
-        this.cursor = { ...this.cursor, slot: d.slot }
+        this.position.cursor = { ...this.position.cursor, slot: d.slot }
         continue
       }
-      const prev: ChainTip = { chainId: this.chainId, height: this.cursor.height, hash: this.cursor.hash }
+      const prev: ChainTip = { chainId: this.chainId, height: this.position.cursor.height, hash: this.position.cursor.hash }
       const decoded = decodeBatch(d.value.data, prev, d.booth)
       if (decoded == null) {
         this.d.log.error('%s: slot %d holds a malformed batch: no block', this.chainId, d.slot)
-        this.cursor = { ...this.cursor, slot: d.slot }
+        this.position.cursor = { ...this.position.cursor, slot: d.slot }
         continue
       }
       const { block } = decoded
@@ -1134,8 +1128,8 @@ export class ChainReplica {
         if (storeTip.height === prev.height && bytesEqual(storeTip.hash, prev.hash)) run.push(block)
         else await storeDecidedBlock(this.d.store, block, storeTip)
       }
-      this.cursor = { slot: d.slot, height: block.header.height, hash: block.hash }
-      this.history.push(this.cursor)
+      this.position.cursor = { slot: d.slot, height: block.header.height, hash: block.hash }
+      this.position.history.push(this.position.cursor)
       const result = { chainId: this.chainId, height: block.header.height, hash: block.hash }
       for (const ref of decoded.writes) remembered.push(this.writes.noteApplied(ref, result, this.memoryNow()))
       committed.push({ id: d.value.id, result, booth: d.booth })
@@ -1147,15 +1141,15 @@ export class ChainReplica {
       }
     }
     await storeDecidedRun(this.d.store, run)
-    this.storedSlot = this.cursor.slot
+    this.position.storedSlot = this.position.cursor.slot
     if (applied != null) this.d.onApplied?.(applied)
     await this.d.storage.rememberWrites(remembered)
     if (this.memoryNow() - this.writesForgottenAt >= FORGET_WRITES_INTERVAL) {
       this.writesForgottenAt = this.memoryNow()
       await this.d.storage.forgetWrites(this.writesForgottenAt - WRITE_MEMORY.ttl)
     }
-    this.reads.release(this.cursor.slot)
-    if (this.history.length > 2 * PAXOS_TIMING.compactEvery) this.history = this.history.slice(-PAXOS_TIMING.compactEvery)
+    this.reads.release(this.position.cursor.slot)
+    if (this.position.history.length > 2 * PAXOS_TIMING.compactEvery) this.position.history = this.position.history.slice(-PAXOS_TIMING.compactEvery)
     if (this.elapsed() - this.metaSavedAt >= META_INTERVAL) await this.saveMeta(false)
     this.resolve(committed)
   }
@@ -1194,8 +1188,8 @@ export class ChainReplica {
     this.metaSavedAt = this.elapsed()
     const { point, held } = this.hold.toMeta()
     await writeMeta(this.d.storage, {
-      cursor: this.cursor,
-      ...(this.compactPoint != null ? { compactPoint: this.compactPoint } : {}),
+      cursor: this.position.cursor,
+      ...(this.position.compactPoint != null ? { compactPoint: this.position.compactPoint } : {}),
       ...(point != null ? { ownerPoint: point } : {}),
       ...(this.forgotVotes ? { forgotVotes: true } : {}),
       ...(held != null ? { ownerHeld: held } : {})
@@ -1207,19 +1201,19 @@ export class ChainReplica {
       // the point the vehicle's snapshot names is where we stand now: our own snapshots name it in turn
       const point = this.snapshotPoints.get(`${snapshot.from}\n${snapshot.slot}`)
       if (point != null) {
-        this.compactPoint = { slot: snapshot.slot, height: point.height, hash: point.hash }
+        this.position.compactPoint = { slot: snapshot.slot, height: point.height, hash: point.hash }
         await this.saveMeta(true)
       }
       this.paxos.installSnapshot(snapshot)
       return
     }
     await this.applying
-    if (snapshot.slot <= this.cursor.slot) {
+    if (snapshot.slot <= this.position.cursor.slot) {
       // the chain already holds it (a repeat: the leader re-sends a snapshot
       // until we catch up). Install it as it is — never at a later slot: the
       // state machine would take that slot for applied, and its block would
       // never be built (a replica skipping one decided block forks for good)
-      this.pointAt(snapshot.slot)
+      this.position.pointAt(snapshot.slot)
       this.paxos.installSnapshot(snapshot)
       return
     }
@@ -1251,31 +1245,20 @@ export class ChainReplica {
       if (this.kind === 'own') this.snapshotStall = { slot: snapshot.slot, from: snapshot.from, fetchFailed: `the chain fetched does not hold the block its booth named at height ${point.height}` }
       return
     }
-    if (this.kind === 'shared') await learnWriteIds(this.d, this.writes, this.paxos.status().booth, snapshot.from, this.cursor.height + 1, point.height)
-    this.cursor = { slot: snapshot.slot, height: point.height, hash: point.hash }
-    this.history = [this.cursor]
+    if (this.kind === 'shared') await learnWriteIds(this.d, this.writes, this.paxos.status().booth, snapshot.from, this.position.cursor.height + 1, point.height)
+    this.position.cursor = { slot: snapshot.slot, height: point.height, hash: point.hash }
+    this.position.history = [this.position.cursor]
     this.snapshotStall = undefined
     // Our log now starts at the snapshot's slot, so a catch-up we answer from
     // below it gets a snapshot at that slot: it must carry this point (wrap()),
     // or the asker cannot fetch the chain and waits for good. Without it a
     // vehicle that joined by snapshot and then led the shared chain left every
     // later newcomer without the chain until it compacted itself (soak).
-    this.pointAt(snapshot.slot)
+    this.position.pointAt(snapshot.slot)
     await this.saveMeta(true)
     this.paxos.installSnapshot(snapshot)
-    this.storedSlot = this.cursor.slot
-    this.reads.release(this.cursor.slot)
-  }
-
-  /**
-   * Notes where the chain stood at `slot` as the point our snapshots carry,
-   * if the log may be compacted up to it (a snapshot installed there) and we
-   * still know the position (see installSnapshot).
-   */
-  private pointAt (slot: number): void {
-    if (this.compactPoint != null && this.compactPoint.slot >= slot) return
-    const at = positionAt(this.history, slot)
-    if (at != null) this.compactPoint = { slot, height: at.height, hash: at.hash }
+    this.position.storedSlot = this.position.cursor.slot
+    this.reads.release(this.position.cursor.slot)
   }
 
   /** Whether the values in slots (compacted, target] reach `bytes`: compacting to `target` is due whatever their count. */
@@ -1297,13 +1280,13 @@ export class ChainReplica {
       if (st.applied - st.compacted > PAXOS_TIMING.memberCompactEvery || this.dueByBytes(st.compacted, wanted, PAXOS_TIMING.memberCompactBytes)) await this.compactMember(wanted)
       return
     }
-    const applied = Math.min(this.cursor.slot, st.applied)
+    const applied = Math.min(this.position.cursor.slot, st.applied)
     // big values: what is kept for laggards is bounded in bytes too (past it they get a snapshot)
     const target = this.heldValues.keepWithin(applied, PAXOS_TIMING.compactKeepBytes, applied - PAXOS_TIMING.compactKeep)
     if (target - st.compacted < PAXOS_TIMING.compactEvery && !this.dueByBytes(st.compacted, target, PAXOS_TIMING.compactBytes)) return
-    const at = positionAt(this.history, target)
+    const at = positionAt(this.position.history, target)
     if (at == null) return
-    this.compactPoint = { slot: target, height: at.height, hash: at.hash }
+    this.position.compactPoint = { slot: target, height: at.height, hash: at.hash }
     await this.d.store.flush(this.chainId)
     await this.saveMeta(true)
     this.paxos.compact(target)
