@@ -29,14 +29,12 @@ import type {
   Decided, Divergence, DroppedProposal, ElectionConfig, Message, Paxos, PaxosStatus, Ready, SnapshotRequest
 } from '../consensus/index.ts'
 import { bytesEqual, ZERO_HASH } from '../chain/index.ts'
-import type { Block, ChainTip } from '../chain/index.ts'
 import type { LevelPaxosStorage } from '../storage/paxos-store.ts'
 import type { ChainMessage, ChainPoint, SnapshotPoint } from '../protocols/paxos/index.ts'
 import type { AppliedWriteId } from '../protocols/sync/index.ts'
-import { decodeBatch, encodeBatch } from './batch.ts'
+import { encodeBatch } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
 import { WRITE_MEMORY } from './recent-writes.ts'
-import type { RememberedWrite } from '../storage/paxos-store.ts'
 import { DiskFullError } from '../storage/errors.ts'
 import { sameBooth, selectBooth } from './booth-select.ts'
 import { ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, OWN_CONFLICT_RECOVERY, OwnChainConflictError, retryAdvice } from './consensus-errors.ts'
@@ -50,14 +48,14 @@ import type { SnapshotStall } from './replica-reasons.ts'
 import { HeldValues } from './held-values.ts'
 import { readMeta, writeMeta } from './replica-meta.ts'
 import { OWN_FETCH_RETRY, PointProof, pointDiverges, positionAt, rollForward } from './chain-points.ts'
-import { storeDecidedBlock, storeDecidedRun } from './decided-blocks.ts'
+import { DecidedApplier } from './replica-apply.ts'
 import { ReplicaPosition } from './replica-position.ts'
 import type { FetchGate } from './chain-points.ts'
-import { pendingReplication, settle, WriteLedger } from './write-ledger.ts'
+import { settle, WriteLedger } from './write-ledger.ts'
 import type { Outstanding, PendingWrite } from './write-ledger.ts'
 import { consensusStart, findStartPoint, paxosConfig } from './replica-start.ts'
 import { learnWriteIds } from './snapshot-write-ids.ts'
-import type { AppliedRun, CommitResult, Cursor, Landing, ReplicaDeps, ReplicaKind, ReplicaSetup, ReplicaStatus, ReplicationSummary, SubmitOptions } from './replica-types.ts'
+import type { CommitResult, Cursor, Landing, ReplicaDeps, ReplicaKind, ReplicaSetup, ReplicaStatus, SubmitOptions } from './replica-types.ts'
 
 /**
  * The cursor is written at most this often while blocks are applied (and
@@ -71,13 +69,6 @@ const META_INTERVAL = 250
  * much (see proposeBatch); below it, queued writes count as small.
  */
 const SPLIT_BYTES = 256 * 1024
-
-/**
- * How often (ms) the writes remembered longer ago than WRITE_MEMORY.ttl are
- * deleted from disk while the replica runs: a shared chain's every write is
- * remembered on every replica.
- */
-const FORGET_WRITES_INTERVAL = 60_000
 
 /** Batches of small writes in flight at once (see pump): more gather in the next batch meanwhile. */
 const SMALL_INFLIGHT = 1
@@ -120,9 +111,8 @@ export class ChainReplica {
   private again = false
   /** Bytes of the decided values the log holds in memory until compacted (maybeCompact). */
   private readonly heldValues = new HeldValues()
-  /** Decided values waiting to be applied, in slot order, and the run applying them. */
-  private readonly applyQueue: Decided[] = []
-  private applying?: Promise<void>
+  /** Applies decided values to the chain store and answers their writers. */
+  private readonly applier: DecidedApplier
   private closed = false
   private broken?: Error
   /** A catch-up this replica waits on that no member can give: a snapshot of its own chain without a chain point (see phase1Reason). */
@@ -138,8 +128,6 @@ export class ChainReplica {
   private idle: Promise<void> = Promise.resolve()
   /** When the cursor was last written (it is written at most every META_INTERVAL; a replay from an older one is harmless). */
   private metaSavedAt = 0
-  /** When remembered writes past their time were last deleted from disk (open() deletes them too). */
-  private writesForgottenAt: number
   /** own: the booth the consensus record outside the database names (noteBooth). */
   private boothRecorded?: string[]
   /** own: the block before consensus decided its first one here, once known (consensusStart, or the chain). */
@@ -162,7 +150,14 @@ export class ChainReplica {
     d.undecided?.note(d.chainId, paxos.undecidedBytes())
     this.nonce = Math.floor(d.random() * 2 ** 32).toString(36)
     this.reads = new LeaderReadWaiters(`${this.nonce}:read`)
-    this.writesForgottenAt = (d.memoryNow ?? d.now)()
+    this.applier = new DecidedApplier(d, this.position, this.writes, this.reads, {
+      memoryNow: () => this.memoryNow(),
+      metaDue: () => this.elapsed() - this.metaSavedAt >= META_INTERVAL,
+      saveMeta: (sync: boolean) => this.saveMeta(sync),
+      closed: () => this.closed,
+      broken: () => this.broken != null,
+      halt: (err: Error) => { this.halt(err) }
+    })
     this.boothRecorded = d.consensusRecord?.get()?.booth
   }
 
@@ -554,7 +549,7 @@ export class ChainReplica {
   /** Resolves once the loop has nothing in hand (what it was handed is persisted, sent and applied). */
   async whenIdle (): Promise<void> {
     await this.idle
-    await this.applying
+    await this.applier.running
   }
 
   /** The leader this replica follows (itself included), if known. */
@@ -596,7 +591,7 @@ export class ChainReplica {
     this.waiters.rejectLeaders(err)
     this.settleCatchup()
     await this.idle
-    await this.applying
+    await this.applier.running
     // proposed writes: the round and the apply under way answer those they decide; the
     // rest may still be decided by the booth without us, so they are not said to have failed
     const undecided = (w: PendingWrite): Error => new ConsensusStoppedError(`consensus of ${this.chainId} stopped while the write was proposed but not decided: it may still commit, whole or not at all ${retryAdvice(w.write.ref?.carrier != null)}`, true)
@@ -748,11 +743,11 @@ export class ChainReplica {
       if (rd.decided.length > 0) this.heldValues.note(rd.decided)
       const applyNow = rd.decided.length > 0 && this.d.storage.holdsDurably(rd.persist, rd.decided.map(d => d.slot))
       if (applyNow) {
-        this.enqueueApply(rd.decided)
+        this.applier.enqueue(rd.decided)
         // small blocks are written before this save: LevelDB queues writes,
         // and an append behind a synced write waits for its fsync; big ones
         // (building them is CPU work) overlap the save instead
-        if (decidedBytes(rd.decided) <= APPLY_FIRST_BYTES) await this.applying
+        if (decidedBytes(rd.decided) <= APPLY_FIRST_BYTES) await this.applier.running
       }
       // 1. durable before any reply (promise, accepted, nack) or prepare leaves
       await this.d.storage.save(rd.persist)
@@ -768,7 +763,7 @@ export class ChainReplica {
       // 3. apply, in slot order, overlapping the next round: the cursor (not
       // the state machine's `applied`) says what reached the chain store, and
       // compaction and restarts go by the cursor
-      if (rd.decided.length > 0 && !applyNow) this.enqueueApply(rd.decided)
+      if (rd.decided.length > 0 && !applyNow) this.applier.enqueue(rd.decided)
       for (const p of rd.dropped) this.onDropped(p)
       if (rd.diverged != null) await this.onDiverged(rd.diverged)
       // unsynced, as the writes applied are: a crash that loses a mark leaves the gap it closes
@@ -786,23 +781,6 @@ export class ChainReplica {
       const save = this.kind === 'member' ? this.hold.takeSave() : undefined
       if (save != null) await this.saveMeta(save === 'synced')
     }
-  }
-
-  private enqueueApply (decided: Decided[]): void {
-    if (this.kind === 'member') return
-    this.applyQueue.push(...decided)
-    if (this.applying != null) return
-    this.applying = (async () => {
-      while (this.applyQueue.length > 0 && this.broken == null) {
-        const batch = this.applyQueue.splice(0)
-        await this.apply(batch)
-      }
-    })()
-      .catch((err: Error) => {
-        // the writes of what could not be stored must not be acknowledged: they fail with why
-        this.halt(err)
-      })
-      .finally(() => { this.applying = undefined })
   }
 
   private settleReads (rd: Ready): void {
@@ -1082,108 +1060,6 @@ export class ChainReplica {
     this.writes.forgetUncertain(id, o, err, this.memoryNow())
   }
 
-  // ------------------------------------------------------------ apply
-
-  private async apply (decided: Decided[]): Promise<void> {
-    if (this.kind === 'member') return
-    const committed: Array<{ id: string, result: CommitResult, booth: string[] }> = []
-    try {
-      await this.applyInto(decided, committed)
-    } catch (err) {
-      if ((err as Error).name !== 'ChainDivergedError') throw err
-      // the blocks of this run that did reach the store are committed: their writes are answered so
-      const stored: typeof committed = []
-      for (const c of committed) {
-        const held = await this.d.store.getBlock(this.chainId, c.result.height).catch(() => undefined)
-        if (held != null && bytesEqual(held.hash, c.result.hash)) stored.push(c)
-      }
-      this.resolve(stored)
-      throw err
-    }
-  }
-
-  private async applyInto (decided: Decided[], committed: Array<{ id: string, result: CommitResult, booth: string[] }>): Promise<void> {
-    const remembered: RememberedWrite[] = []
-    let applied: AppliedRun | undefined
-    const run: Block[] = []
-    let storeTip: ChainTip | undefined
-    for (const d of decided) {
-      if (d.slot <= this.position.cursor.slot) continue
-      if (d.value.kind !== 'data') {
-        this.position.cursor = { ...this.position.cursor, slot: d.slot }
-        continue
-      }
-      const prev: ChainTip = { chainId: this.chainId, height: this.position.cursor.height, hash: this.position.cursor.hash }
-      const decoded = decodeBatch(d.value.data, prev, d.booth)
-      if (decoded == null) {
-        this.d.log.error('%s: slot %d holds a malformed batch: no block', this.chainId, d.slot)
-        this.position.cursor = { ...this.position.cursor, slot: d.slot }
-        continue
-      }
-      const { block } = decoded
-      if (run.length > 0) {
-        run.push(block)
-      } else {
-        storeTip ??= await this.d.store.tip(this.chainId)
-        if (storeTip.height === prev.height && bytesEqual(storeTip.hash, prev.hash)) run.push(block)
-        else await storeDecidedBlock(this.d.store, block, storeTip)
-      }
-      this.position.cursor = { slot: d.slot, height: block.header.height, hash: block.hash }
-      this.position.history.push(this.position.cursor)
-      const result = { chainId: this.chainId, height: block.header.height, hash: block.hash }
-      for (const ref of decoded.writes) remembered.push(this.writes.noteApplied(ref, result, this.memoryNow()))
-      committed.push({ id: d.value.id, result, booth: d.booth })
-      applied = {
-        tip: { chainId: this.chainId, height: block.header.height, hash: block.hash },
-        blocks: (applied?.blocks ?? 0) + 1,
-        transactions: (applied?.transactions ?? 0) + block.header.txCount,
-        booth: d.booth
-      }
-    }
-    await storeDecidedRun(this.d.store, run)
-    this.position.storedSlot = this.position.cursor.slot
-    if (applied != null) this.d.onApplied?.(applied)
-    await this.d.storage.rememberWrites(remembered)
-    if (this.memoryNow() - this.writesForgottenAt >= FORGET_WRITES_INTERVAL) {
-      this.writesForgottenAt = this.memoryNow()
-      await this.d.storage.forgetWrites(this.writesForgottenAt - WRITE_MEMORY.ttl)
-    }
-    this.reads.release(this.position.cursor.slot)
-    if (this.position.history.length > 2 * PAXOS_TIMING.compactEvery) this.position.history = this.position.history.slice(-PAXOS_TIMING.compactEvery)
-    if (this.elapsed() - this.metaSavedAt >= META_INTERVAL) await this.saveMeta(false)
-    this.resolve(committed)
-  }
-
-  private resolve (committed: Array<{ id: string, result: CommitResult, booth: string[] }>): void {
-    if (committed.length === 0) return
-    const done: Array<{ w: PendingWrite, result: CommitResult }> = []
-    for (const c of committed) {
-      for (const w of this.writes.decided(c.id)) done.push({ w, result: c.result })
-    }
-    const now = done.filter(x => !x.w.waitForReplication || this.d.afterCommit == null)
-    for (const x of now) settle(x.w, x.result)
-    const later = done.filter(x => x.w.waitForReplication && this.d.afterCommit != null)
-    if (this.closed) {
-      // decided while stopping: no replication round starts now (the next run's first one covers it)
-      for (const x of later) settle(x.w, { ...x.result, replication: pendingReplication() })
-      return
-    }
-    if (later.length === 0 && this.kind !== 'own') return
-    if (this.d.afterCommit == null) return
-    // every write of it runs its own round (endOfBooth): a second one here would sign a second table
-    if (done.length > 0 && done.every(x => !x.w.replicate)) return
-    // replication is synchronous at the end of each booth: the writers hear back after it
-    const booth = committed[committed.length - 1].booth.filter(m => m !== this.d.self)
-    const waiting = later.map(x => this.writes.awaitReplication(x.w, x.result))
-    const height = Math.max(...committed.map(c => c.result.height))
-    void this.d.afterCommit(booth, height)
-      .catch((err: Error): ReplicationSummary => {
-        this.d.log('%s: replication after commit failed: %s', this.chainId, err.message)
-        return { state: 'partial', backups: [], problem: `the replication round failed: ${err.message}` }
-      })
-      .then(summary => { for (const x of waiting) this.writes.replicated(x, summary) })
-  }
-
   private async saveMeta (sync: boolean): Promise<void> {
     this.metaSavedAt = this.elapsed()
     const { point, held } = this.hold.toMeta()
@@ -1207,7 +1083,7 @@ export class ChainReplica {
       this.paxos.installSnapshot(snapshot)
       return
     }
-    await this.applying
+    await this.applier.running
     if (snapshot.slot <= this.position.cursor.slot) {
       // the chain already holds it (a repeat: the leader re-sends a snapshot
       // until we catch up). Install it as it is — never at a later slot: the
