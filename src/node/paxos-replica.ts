@@ -26,9 +26,9 @@
  */
 import { createPaxos, PaxosConfigError, quorumSize } from '../consensus/index.ts'
 import type {
-  Decided, Divergence, DroppedProposal, ElectionConfig, Message, Paxos, PaxosStatus, Ready, SnapshotRequest
+  Decided, Divergence, DroppedProposal, ElectionConfig, Message, Paxos, PaxosStatus, Ready
 } from '../consensus/index.ts'
-import { bytesEqual, ZERO_HASH } from '../chain/index.ts'
+import { ZERO_HASH } from '../chain/index.ts'
 import type { LevelPaxosStorage } from '../storage/paxos-store.ts'
 import type { ChainMessage, ChainPoint, SnapshotPoint } from '../protocols/paxos/index.ts'
 import type { AppliedWriteId } from '../protocols/sync/index.ts'
@@ -44,17 +44,16 @@ import { MemberHold } from './member-hold.ts'
 import { LeaderReadWaiters } from './leader-reads.ts'
 import { ReplicaWaiters } from './replica-waiters.ts'
 import { phase1Reason, stoppedBy, unappliedReason } from './replica-reasons.ts'
-import type { SnapshotStall } from './replica-reasons.ts'
 import { HeldValues } from './held-values.ts'
 import { readMeta, writeMeta } from './replica-meta.ts'
-import { OWN_FETCH_RETRY, PointProof, pointDiverges, positionAt, rollForward } from './chain-points.ts'
+import { PointProof, pointDiverges, positionAt, rollForward } from './chain-points.ts'
 import { DecidedApplier } from './replica-apply.ts'
+import { SnapshotInstaller } from './replica-snapshots.ts'
 import { ReplicaPosition } from './replica-position.ts'
 import type { FetchGate } from './chain-points.ts'
 import { settle, WriteLedger } from './write-ledger.ts'
 import type { Outstanding, PendingWrite } from './write-ledger.ts'
 import { consensusStart, findStartPoint, paxosConfig } from './replica-start.ts'
-import { learnWriteIds } from './snapshot-write-ids.ts'
 import type { CommitResult, Cursor, Landing, ReplicaDeps, ReplicaKind, ReplicaSetup, ReplicaStatus, SubmitOptions } from './replica-types.ts'
 
 /**
@@ -97,7 +96,6 @@ export class ChainReplica {
   private readonly position: ReplicaPosition
   /** Every write given to this replica, until answered, and the write ids it applied. */
   private readonly writes: WriteLedger
-  private readonly snapshotPoints = new Map<string, SnapshotPoint>()
   private boothTarget?: string[]
   private boothCheckDue = false
   private seq = 0
@@ -115,8 +113,8 @@ export class ChainReplica {
   private readonly applier: DecidedApplier
   private closed = false
   private broken?: Error
-  /** A catch-up this replica waits on that no member can give: a snapshot of its own chain without a chain point (see phase1Reason). */
-  private snapshotStall?: SnapshotStall
+  /** The snapshots its booth sends, and installing them (what an own chain's catch-up waits on: `stall`). */
+  private readonly snapshots: SnapshotInstaller
   /** own: its votes were lost and it has not led since (PaxosConfig.forgotVotes; saved in the meta until it leads). */
   private forgotVotes = false
   /** own: no fetch of the chain from its holders before this time (a failed one waits OWN_FETCH_RETRY). */
@@ -157,6 +155,10 @@ export class ChainReplica {
       closed: () => this.closed,
       broken: () => this.broken != null,
       halt: (err: Error) => { this.halt(err) }
+    })
+    this.snapshots = new SnapshotInstaller(d, paxos, this.position, this.writes, this.reads, this.fetchGate, this.elapsed, {
+      applying: () => this.applier.running,
+      saveMeta: (sync: boolean) => this.saveMeta(sync)
     })
     this.boothRecorded = d.consensusRecord?.get()?.booth
   }
@@ -253,10 +255,7 @@ export class ChainReplica {
   step (message: Message, point?: SnapshotPoint, chainAt?: ChainPoint, held?: number): void {
     if (this.closed || this.broken != null) return
     // only the point of a snapshot the state machine would take: any member's 64 made-up ones pushed out the real one
-    if (message.type === 'snapshot' && point != null && this.paxos.learnsFrom(message.from)) {
-      this.snapshotPoints.set(`${message.from}\n${message.slot}`, point)
-      if (this.snapshotPoints.size > 64) this.snapshotPoints.delete(this.snapshotPoints.keys().next().value as string)
-    }
+    if (message.type === 'snapshot' && point != null && this.paxos.learnsFrom(message.from)) this.snapshots.notePoint(message.from, message.slot, point)
     // a promise its values show to diverge goes to the state machine, which stops on it at once. One whose vote would
     // not count here asks no proof: a member outside the booth had us fetch the chain it made up (a review)
     if (message.type === 'promise' && chainAt != null && this.divergesAt(chainAt) && this.paxos.divergenceIn(message) == null) {
@@ -339,7 +338,7 @@ export class ChainReplica {
       if (st.role !== 'leader') throw new NotProposerError(`not the leader of the shared chain${st.leader != null ? `; ${st.leader} is` : ''}`, st.leader)
     }
     // its holders hold another chain than ours (fetchTo): waiting changes nothing
-    const conflict = this.kind === 'own' && !this.isLeader() ? this.snapshotStall?.conflict : undefined
+    const conflict = this.kind === 'own' && !this.isLeader() ? this.snapshots.stall?.conflict : undefined
     if (conflict != null) throw conflict
     return await new Promise<CommitResult>((resolve, reject) => {
       this.writes.enqueue({
@@ -775,7 +774,7 @@ export class ChainReplica {
       this.paxos.advance(rd)
       // what it holds undecided changes only with entries accepted, decided or compacted
       if (this.d.undecided != null && (rd.persist.entries.length > 0 || rd.persist.compactTo != null)) this.d.undecided.note(this.chainId, this.paxos.undecidedBytes())
-      if (rd.snapshot != null) await this.installSnapshot(rd.snapshot)
+      if (rd.snapshot != null) await this.snapshots.install(rd.snapshot)
       this.settleCatchup()
       await this.maybeCompact()
       const save = this.kind === 'member' ? this.hold.takeSave() : undefined
@@ -996,18 +995,18 @@ export class ChainReplica {
   /** Writers past their deadline: never proposed → NoQuorumError; proposed → CommitTimeoutError. */
   private expire (): void {
     const now = this.elapsed()
-    this.waiters.expire(now, () => this.snapshotStall?.fetchFailed != null ? new ChainRecoveryError(`${this.chainId}: ${phase1Reason(this.snapshotStall)}`) : new NoQuorumError(`${this.chainId}: ${phase1Reason(this.snapshotStall)}`))
+    this.waiters.expire(now, () => this.snapshots.stall?.fetchFailed != null ? new ChainRecoveryError(`${this.chainId}: ${phase1Reason(this.snapshots.stall)}`) : new NoQuorumError(`${this.chainId}: ${phase1Reason(this.snapshots.stall)}`))
     this.reads.expire(now, (confirmed, what) => new NoQuorumError(confirmed ? unappliedReason(what, this.kind === 'own' ? 0 : this.paxos.status().inflight, this.hasQuorum()) : `${what}: no majority of the booth confirmed this node's leadership in time`))
     const buffer = this.writes.buffer
     for (let i = 0; i < buffer.length; i++) {
       const w = buffer[i]
       if (w.settled || now < w.deadline) continue
       buffer.splice(i--, 1)
-      const conflict = this.isLeader() ? undefined : this.snapshotStall?.conflict
-      const reason = this.isLeader() ? (this.hasQuorum() ? 'the booth did not take it in time' : 'no majority of its booth is connected') : phase1Reason(this.snapshotStall)
+      const conflict = this.isLeader() ? undefined : this.snapshots.stall?.conflict
+      const reason = this.isLeader() ? (this.hasQuorum() ? 'the booth did not take it in time' : 'no majority of its booth is connected') : phase1Reason(this.snapshots.stall)
       const message = `write to ${this.chainId} not proposed: ${reason}; nothing was written`
       // its booth answered, and the chain it decided is what no holder handed over: no quorum is missing
-      const unfetched = !this.isLeader() && this.snapshotStall?.fetchFailed != null
+      const unfetched = !this.isLeader() && this.snapshots.stall?.fetchFailed != null
       settle(w, conflict ?? (unfetched ? new ChainRecoveryError(message) : new NoQuorumError(message)))
     }
     // proposed: CommitTimeoutError; committed: a slow replication round does not hold the answer past the write's deadline
@@ -1070,71 +1069,6 @@ export class ChainReplica {
       ...(this.forgotVotes ? { forgotVotes: true } : {}),
       ...(held != null ? { ownerHeld: held } : {})
     }, { sync })
-  }
-
-  private async installSnapshot (snapshot: SnapshotRequest): Promise<void> {
-    if (this.kind === 'member') {
-      // the point the vehicle's snapshot names is where we stand now: our own snapshots name it in turn
-      const point = this.snapshotPoints.get(`${snapshot.from}\n${snapshot.slot}`)
-      if (point != null) {
-        this.position.compactPoint = { slot: snapshot.slot, height: point.height, hash: point.hash }
-        await this.saveMeta(true)
-      }
-      this.paxos.installSnapshot(snapshot)
-      return
-    }
-    await this.applier.running
-    if (snapshot.slot <= this.position.cursor.slot) {
-      // the chain already holds it (a repeat: the leader re-sends a snapshot
-      // until we catch up). Install it as it is — never at a later slot: the
-      // state machine would take that slot for applied, and its block would
-      // never be built (a replica skipping one decided block forks for good)
-      this.position.pointAt(snapshot.slot)
-      this.paxos.installSnapshot(snapshot)
-      return
-    }
-    const point = this.snapshotPoints.get(`${snapshot.from}\n${snapshot.slot}`)
-    if (point == null || this.d.fetchTo == null) {
-      this.d.log('%s: snapshot at slot %d from %s without a chain point: waiting for another', this.chainId, snapshot.slot, snapshot.from)
-      if (this.kind === 'own') this.snapshotStall = { slot: snapshot.slot, from: snapshot.from }
-      return
-    }
-    if (this.kind === 'own' && this.elapsed() < this.fetchGate.notBefore) return
-    // a write that gives up meanwhile says what it waited for
-    if (this.kind === 'own') this.snapshotStall = { slot: snapshot.slot, from: snapshot.from, fetching: point.height }
-    try {
-      await this.d.fetchTo(snapshot.from, point.height, point.hash)
-    } catch (err) {
-      this.d.log('%s: fetching the snapshot from %s failed: %s', this.chainId, snapshot.from, (err as Error).message)
-      if (this.kind === 'own') {
-        // its holders hold another chain than ours: no retry helps, so the writes waiting are told at once
-        const conflict = (err as Error).name === 'OwnChainConflictError' ? err as Error : undefined
-        this.snapshotStall = { slot: snapshot.slot, from: snapshot.from, fetchFailed: (err as Error).message, conflict }
-        this.fetchGate.notBefore = this.elapsed() + OWN_FETCH_RETRY
-        if (conflict != null) this.writes.failWaiting(conflict)
-      }
-      return
-    }
-    const block = await this.d.store.getBlock(this.chainId, point.height)
-    if (block == null || !bytesEqual(block.hash, point.hash)) {
-      this.d.log('%s: snapshot from %s does not match the chain fetched', this.chainId, snapshot.from)
-      if (this.kind === 'own') this.snapshotStall = { slot: snapshot.slot, from: snapshot.from, fetchFailed: `the chain fetched does not hold the block its booth named at height ${point.height}` }
-      return
-    }
-    if (this.kind === 'shared') await learnWriteIds(this.d, this.writes, this.paxos.status().booth, snapshot.from, this.position.cursor.height + 1, point.height)
-    this.position.cursor = { slot: snapshot.slot, height: point.height, hash: point.hash }
-    this.position.history = [this.position.cursor]
-    this.snapshotStall = undefined
-    // Our log now starts at the snapshot's slot, so a catch-up we answer from
-    // below it gets a snapshot at that slot: it must carry this point (wrap()),
-    // or the asker cannot fetch the chain and waits for good. Without it a
-    // vehicle that joined by snapshot and then led the shared chain left every
-    // later newcomer without the chain until it compacted itself (soak).
-    this.position.pointAt(snapshot.slot)
-    await this.saveMeta(true)
-    this.paxos.installSnapshot(snapshot)
-    this.position.storedSlot = this.position.cursor.slot
-    this.reads.release(this.position.cursor.slot)
   }
 
   /** Whether the values in slots (compacted, target] reach `bytes`: compacting to `target` is due whatever their count. */
