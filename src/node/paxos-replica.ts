@@ -46,9 +46,10 @@ import { ReplicaWaiters } from './replica-waiters.ts'
 import { phase1Reason, stoppedBy, unappliedReason } from './replica-reasons.ts'
 import { HeldValues } from './held-values.ts'
 import { readMeta, writeMeta } from './replica-meta.ts'
-import { PointProof, pointDiverges, positionAt, rollForward } from './chain-points.ts'
+import { PointProof, pointDiverges } from './chain-points.ts'
 import { DecidedApplier } from './replica-apply.ts'
 import { SnapshotInstaller } from './replica-snapshots.ts'
+import { ReplicaCompaction } from './replica-compaction.ts'
 import { ReplicaPosition } from './replica-position.ts'
 import type { FetchGate } from './chain-points.ts'
 import { settle, WriteLedger } from './write-ledger.ts'
@@ -107,7 +108,7 @@ export class ChainReplica {
   private settled?: { ballot: string, done: Promise<void> }
   private draining = false
   private again = false
-  /** Bytes of the decided values the log holds in memory until compacted (maybeCompact). */
+  /** Bytes of the decided values the log holds in memory until compacted (ReplicaCompaction). */
   private readonly heldValues = new HeldValues()
   /** Applies decided values to the chain store and answers their writers. */
   private readonly applier: DecidedApplier
@@ -122,7 +123,9 @@ export class ChainReplica {
   /** own: proofs that a member's chain point is another history's than ours (divergesAt). */
   private readonly pointProof: PointProof
   /** member: where the vehicle said its chain stood (ChainMessage.chainAt: what our snapshots name) and how far its backups hold it. */
-  private hold = new MemberHold()
+  private readonly hold: MemberHold
+  /** When the log forgets applied slots, and at which point. */
+  private readonly compaction: ReplicaCompaction
   private idle: Promise<void> = Promise.resolve()
   /** When the cursor was last written (it is written at most every META_INTERVAL; a replay from an older one is harmless). */
   private metaSavedAt = 0
@@ -131,7 +134,7 @@ export class ChainReplica {
   /** own: the block before consensus decided its first one here, once known (consensusStart, or the chain). */
   private startPoint?: { height: number, hash: Uint8Array }
 
-  private constructor (d: ReplicaDeps, setup: ReplicaSetup, paxos: Paxos, cursor: Cursor, compactPoint?: Cursor) {
+  private constructor (d: ReplicaDeps, setup: ReplicaSetup, paxos: Paxos, cursor: Cursor, compactPoint: Cursor | undefined, hold: MemberHold) {
     this.d = d
     this.elapsed = d.clock ?? performance.now.bind(performance)
     this.chainId = d.chainId
@@ -139,6 +142,7 @@ export class ChainReplica {
     this.setup = setup
     this.paxos = paxos
     this.position = new ReplicaPosition(cursor, compactPoint)
+    this.hold = hold
     this.writes = new WriteLedger(d.chainId)
     this.pointProof = new PointProof(d, this.fetchGate, this.elapsed)
     // the decided values a reopened log brought back into memory (from disk)
@@ -160,13 +164,16 @@ export class ChainReplica {
       applying: () => this.applier.running,
       saveMeta: (sync: boolean) => this.saveMeta(sync)
     })
+    this.compaction = new ReplicaCompaction(d, paxos, this.position, this.heldValues, hold, {
+      saveMeta: (sync: boolean) => this.saveMeta(sync)
+    })
     this.boothRecorded = d.consensusRecord?.get()?.booth
   }
 
   /**
    * Whether a member's stored state holds values its retirement drops:
    * decided slots above the compacted one, or slots below a point its
-   * vehicle named above its commit (skipUnfilledGap).
+   * vehicle named above its commit (ReplicaCompaction.skipUnfilledGap).
    */
   static async retirable (storage: LevelPaxosStorage): Promise<boolean> {
     const hs = await storage.hardState()
@@ -212,10 +219,10 @@ export class ChainReplica {
       await writeMeta(d.storage, { cursor, ...(forgotVotes ? { forgotVotes } : {}) }, { sync: true })
     }
     const paxos = createPaxos({ ...paxosConfig(d, setup, persisted, cursor), forgotVotes }, persisted)
-    const replica = new ChainReplica(d, setup, paxos, cursor, compactPoint)
+    const hold = d.kind === 'member' ? MemberHold.restored(ownerPoint, ownerHeld) : new MemberHold()
+    const replica = new ChainReplica(d, setup, paxos, cursor, compactPoint, hold)
     replica.forgotVotes = forgotVotes
     replica.startPoint = startPoint
-    if (d.kind === 'member') replica.hold = MemberHold.restored(ownerPoint, ownerHeld)
     if (d.kind !== 'member') {
       const now = (d.memoryNow ?? d.now)()
       replica.writes.restore(await d.storage.recentWrites(now - WRITE_MEMORY.ttl, WRITE_MEMORY.total), now)
@@ -613,42 +620,18 @@ export class ChainReplica {
       await this.untilDrained()
       if (this.kind !== 'member' || this.broken != null || this.closed) return
       // the slots above the gap it knew decided are committed now: handed out before compacting
-      if (await this.skipUnfilledGap()) {
+      if (await this.compaction.skipUnfilledGap()) {
         this.kick()
         await this.untilDrained()
       }
       const st = this.paxos.status()
-      if (this.broken == null && st.applied > st.compacted) await this.compactMember(st.applied)
+      if (this.broken == null && st.applied > st.compacted) await this.compaction.compactMember(st.applied)
       this.kick()
       await this.untilDrained()
     } finally {
       // a save that failed on the way (a full disk) still leaves the replica closed, its files let go
       await this.close()
     }
-  }
-
-  /**
-   * A member that came into the booth after the chain began asks its
-   * proposer for the slots decided before it (a catch-up). A proposer gone
-   * before it answered leaves what the member accepted since above its
-   * commit, where compaction never reaches: it would keep those values for
-   * good (a CI run: a big value's segment outlived the retirement). The
-   * vehicle named where its chain stood at slots it had applied, so every
-   * slot up to one of them was decided: the member takes the newest such
-   * point (as far as the vehicle's backups hold the chain, as compaction
-   * would) as the snapshot its proposer would have sent.
-   */
-  private async skipUnfilledGap (): Promise<boolean> {
-    const st = this.paxos.status()
-    const named = this.hold.newestUpTo(Number.MAX_SAFE_INTEGER, undefined)
-    if (named == null || named.slot <= st.commit) return false
-    const { slot: upTo } = this.hold.limit(named.slot, st.commit, this.position.compactPoint, this.heldValues)
-    const at = this.hold.compactFrom(st.commit, upTo, this.position.compactPoint)
-    if (typeof at === 'string' || at.slot <= st.commit) return false
-    this.d.log('%s: its proposer went silent before teaching it the slots after %d: retired from the point it named at slot %d', this.chainId, st.commit, at.slot)
-    await this.compactPointAt(at)
-    this.paxos.installSnapshot({ from: this.chainId, slot: at.slot, booths: [] })
-    return true
   }
 
   // ------------------------------------------------------------ the loop
@@ -776,7 +759,7 @@ export class ChainReplica {
       if (this.d.undecided != null && (rd.persist.entries.length > 0 || rd.persist.compactTo != null)) this.d.undecided.note(this.chainId, this.paxos.undecidedBytes())
       if (rd.snapshot != null) await this.snapshots.install(rd.snapshot)
       this.settleCatchup()
-      await this.maybeCompact()
+      await this.compaction.maybeCompact()
       const save = this.kind === 'member' ? this.hold.takeSave() : undefined
       if (save != null) await this.saveMeta(save === 'synced')
     }
@@ -831,39 +814,6 @@ export class ChainReplica {
   private noteOwnerHeld (from: string, held: number): void {
     if (this.kind !== 'member' || from !== this.chainId) return
     if (this.hold.noteHeld(held)) this.kick()
-  }
-
-  /**
-   * Compacts a member's log up to `wanted` at most (as far as what the
-   * vehicle's backups hold allows, MemberHold.limit), at a point where it can
-   * say where the chain stood (saved first: a snapshot we answer after a
-   * restart must still name it). It starts from the newest point the vehicle
-   * named there, or the one it compacted at last, and rolls it forward
-   * through the decided values it holds: each batch makes the same block on
-   * every replica.
-   */
-  private async compactMember (wanted: number): Promise<void> {
-    const compacted = this.paxos.status().compacted
-    const { slot: upTo, gaveUp } = this.hold.limit(wanted, compacted, this.position.compactPoint, this.heldValues)
-    if (gaveUp != null) this.d.log('%s: its log holds %d slots (%d bytes of values) above what the vehicle\'s backups hold (height %d): compacted past it', this.chainId, gaveUp.slots, gaveUp.bytes, gaveUp.held)
-    if (upTo <= compacted) return
-    const from = this.hold.compactFrom(compacted, upTo, this.position.compactPoint)
-    if (from === 'wait') return
-    if (from === 'unnamed') {
-      this.paxos.compact(upTo)
-      return
-    }
-    const at = rollForward(this.paxos.decided(from.slot + 1, upTo - from.slot), from, this.chainId)
-    if (at.slot <= compacted) return
-    await this.compactPointAt(at)
-    this.paxos.compact(at.slot)
-  }
-
-  /** A member's log is about to leave everything up to `at`: where the chain stood there, durably first (our snapshots name it). */
-  private async compactPointAt (at: ChainPoint): Promise<void> {
-    this.position.compactPoint = { slot: at.slot, height: at.height, hash: at.hash }
-    this.hold.compactedTo(at.slot)
-    await this.saveMeta(true)
   }
 
   /**
@@ -1069,36 +1019,5 @@ export class ChainReplica {
       ...(this.forgotVotes ? { forgotVotes: true } : {}),
       ...(held != null ? { ownerHeld: held } : {})
     }, { sync })
-  }
-
-  /** Whether the values in slots (compacted, target] reach `bytes`: compacting to `target` is due whatever their count. */
-  private dueByBytes (compacted: number, target: number, bytes: number): boolean {
-    return target > compacted && this.heldValues.bytes >= bytes && this.heldValues.between(compacted, target) >= bytes
-  }
-
-  /**
-   * Forgets applied slots once enough piled up, by count or by the bytes of
-   * their values (HeldValues). own/shared: first the chain
-   * store's flush (blocks are applied without sync) and a synced meta write,
-   * so the slots dropped are durably in the chain store.
-   */
-  private async maybeCompact (): Promise<void> {
-    const st = this.paxos.status()
-    this.heldValues.dropTo(st.compacted)
-    if (this.kind === 'member') {
-      const wanted = this.heldValues.keepWithin(st.applied, PAXOS_TIMING.memberCompactKeepBytes, st.applied - PAXOS_TIMING.memberCompactKeep)
-      if (st.applied - st.compacted > PAXOS_TIMING.memberCompactEvery || this.dueByBytes(st.compacted, wanted, PAXOS_TIMING.memberCompactBytes)) await this.compactMember(wanted)
-      return
-    }
-    const applied = Math.min(this.position.cursor.slot, st.applied)
-    // big values: what is kept for laggards is bounded in bytes too (past it they get a snapshot)
-    const target = this.heldValues.keepWithin(applied, PAXOS_TIMING.compactKeepBytes, applied - PAXOS_TIMING.compactKeep)
-    if (target - st.compacted < PAXOS_TIMING.compactEvery && !this.dueByBytes(st.compacted, target, PAXOS_TIMING.compactBytes)) return
-    const at = positionAt(this.position.history, target)
-    if (at == null) return
-    this.position.compactPoint = { slot: target, height: at.height, hash: at.hash }
-    await this.d.store.flush(this.chainId)
-    await this.saveMeta(true)
-    this.paxos.compact(target)
   }
 }
