@@ -26,19 +26,17 @@
  */
 import { createPaxos, PaxosConfigError, quorumSize } from '../consensus/index.ts'
 import type {
-  Decided, Divergence, DroppedProposal, ElectionConfig, Message, Paxos, PaxosStatus, Ready
+  Decided, Divergence, ElectionConfig, Message, Paxos, Ready
 } from '../consensus/index.ts'
 import { ZERO_HASH } from '../chain/index.ts'
 import type { LevelPaxosStorage } from '../storage/paxos-store.ts'
 import type { ChainMessage, ChainPoint, SnapshotPoint } from '../protocols/paxos/index.ts'
 import type { AppliedWriteId } from '../protocols/sync/index.ts'
-import { encodeBatch } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
 import { WRITE_MEMORY } from './recent-writes.ts'
 import { DiskFullError } from '../storage/errors.ts'
-import { sameBooth, selectBooth } from './booth-select.ts'
+import { sameBooth } from './booth-select.ts'
 import { ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, OWN_CONFLICT_RECOVERY, OwnChainConflictError, retryAdvice } from './consensus-errors.ts'
-import { PAXOS_TIMING } from './paxos-constants.ts'
 import { withinMs } from '../protocols/time-limit.ts'
 import { MemberHold } from './member-hold.ts'
 import { LeaderReadWaiters } from './leader-reads.ts'
@@ -49,11 +47,12 @@ import { readMeta, writeMeta } from './replica-meta.ts'
 import { PointProof, pointDiverges } from './chain-points.ts'
 import { DecidedApplier } from './replica-apply.ts'
 import { SnapshotInstaller } from './replica-snapshots.ts'
+import { ProposalPump } from './proposal-pump.ts'
 import { ReplicaCompaction } from './replica-compaction.ts'
 import { ReplicaPosition } from './replica-position.ts'
 import type { FetchGate } from './chain-points.ts'
-import { settle, WriteLedger } from './write-ledger.ts'
-import type { Outstanding, PendingWrite } from './write-ledger.ts'
+import { WriteLedger } from './write-ledger.ts'
+import type { PendingWrite } from './write-ledger.ts'
 import { consensusStart, findStartPoint, paxosConfig } from './replica-start.ts'
 import type { CommitResult, Cursor, Landing, ReplicaDeps, ReplicaKind, ReplicaSetup, ReplicaStatus, SubmitOptions } from './replica-types.ts'
 
@@ -63,15 +62,6 @@ import type { CommitResult, Cursor, Landing, ReplicaDeps, ReplicaKind, ReplicaSe
  * cursor are applied again, and each block is recognised by its hash.
  */
 const META_INTERVAL = 250
-
-/**
- * A batch is cut smaller than a block only when it carries at least this
- * much (see proposeBatch); below it, queued writes count as small.
- */
-const SPLIT_BYTES = 256 * 1024
-
-/** Batches of small writes in flight at once (see pump): more gather in the next batch meanwhile. */
-const SMALL_INFLIGHT = 1
 
 /** Decided values up to this size are applied before the Ready's save, bigger ones alongside it (see drain). */
 const APPLY_FIRST_BYTES = 64 * 1024
@@ -97,10 +87,8 @@ export class ChainReplica {
   private readonly position: ReplicaPosition
   /** Every write given to this replica, until answered, and the write ids it applied. */
   private readonly writes: WriteLedger
-  private boothTarget?: string[]
-  private boothCheckDue = false
-  private seq = 0
-  private readonly nonce: string
+  /** Turns waiting writes into proposals while this replica leads, and answers those that will not be decided. */
+  private readonly proposals: ProposalPump
   private readonly reads: LeaderReadWaiters
   /** Callers waiting for this replica to lead (own chain: its phase 1) or to catch up. */
   private readonly waiters = new ReplicaWaiters()
@@ -150,8 +138,13 @@ export class ChainReplica {
     this.heldValues.note(paxos.decided(st.compacted + 1, st.commit - st.compacted))
     // and the undecided ones a member reopened (retired, or after a restart) holds again
     d.undecided?.note(d.chainId, paxos.undecidedBytes())
-    this.nonce = Math.floor(d.random() * 2 ** 32).toString(36)
-    this.reads = new LeaderReadWaiters(`${this.nonce}:read`)
+    const nonce = Math.floor(d.random() * 2 ** 32).toString(36)
+    this.reads = new LeaderReadWaiters(`${nonce}:read`)
+    this.proposals = new ProposalPump(d, paxos, this.writes, nonce, {
+      hasQuorum: (booth?: string[]) => this.hasQuorum(booth),
+      stall: () => this.snapshots.stall,
+      memoryNow: () => this.memoryNow()
+    })
     this.applier = new DecidedApplier(d, this.position, this.writes, this.reads, {
       memoryNow: () => this.memoryNow(),
       metaDue: () => this.elapsed() - this.metaSavedAt >= META_INTERVAL,
@@ -302,7 +295,7 @@ export class ChainReplica {
 
   /** Shared chain leader: look at the booth again (members came or went). */
   checkBooth (): void {
-    this.boothCheckDue = true
+    this.proposals.checkBooth()
     this.kick()
   }
 
@@ -706,7 +699,7 @@ export class ChainReplica {
         if (proven != null) this.paxos.reportDivergence(proven.from, proven.slot)
       }
       if (this.broken != null) return
-      this.pump()
+      this.proposals.pump()
       const rd = this.paxos.ready()
       if (rd == null) return
       // A leader's accepts, heartbeats and decided values vouch for nothing
@@ -746,7 +739,7 @@ export class ChainReplica {
       // the state machine's `applied`) says what reached the chain store, and
       // compaction and restarts go by the cursor
       if (rd.decided.length > 0 && !applyNow) this.applier.enqueue(rd.decided)
-      for (const p of rd.dropped) this.onDropped(p)
+      for (const p of rd.dropped) this.proposals.onDropped(p)
       if (rd.diverged != null) await this.onDiverged(rd.diverged)
       // unsynced, as the writes applied are: a crash that loses a mark leaves the gap it closes
       const marks = this.writes.takeUncertainMarks()
@@ -822,87 +815,7 @@ export class ChainReplica {
    * it to these first, since the next write's round offers it to them.
    */
   nextBooth (current: readonly string[] = this.paxos.status().booth): string[] {
-    return selectBooth({ chainId: this.chainId, self: this.d.self, current, connected: this.d.connected(), size: this.d.boothSize })
-  }
-
-  /** Booth upkeep, then new batches while the pipeline has room. */
-  private pump (): void {
-    if (this.kind === 'member') return
-    if (this.writes.buffer.length === 0 && !this.boothCheckDue) return
-    const st = this.paxos.status()
-    if (st.role !== 'leader') {
-      this.boothTarget = undefined
-      if (this.kind === 'shared') this.redirectBuffered(st.leader)
-      return
-    }
-    this.boothCheckDue = false
-    if (this.boothTarget != null) {
-      if (!sameBooth(st.booth, this.boothTarget)) return
-      this.boothTarget = undefined
-    }
-    const desired = this.nextBooth(st.booth)
-    if (!sameBooth(desired, st.booth)) {
-      // the change is decided by the booth in force; the next block gets the new one
-      try {
-        this.paxos.changeBooth(desired)
-        this.boothTarget = desired
-        this.d.log('%s: booth → %s', this.chainId, desired.join(','))
-      } catch (err) {
-        this.d.log('%s: booth change refused: %s', this.chainId, (err as Error).message)
-      }
-      return
-    }
-    if (!this.hasQuorum(st.booth)) return
-    let buffered = 0
-    for (const w of this.writes.buffer) buffered += w.settled ? 0 : w.write.payload.byteLength
-    // Group commit: while a batch of small writes is in flight, the next
-    // ones gather into one batch instead of a slot (a block, a synced write
-    // on every acceptor, a message to each) per arrival; a big backlog
-    // fills the pipeline (see proposeBatch)
-    const limit = buffered >= SPLIT_BYTES ? PAXOS_TIMING.maxInflight : SMALL_INFLIGHT
-    while (this.writes.outstanding.size < limit && this.writes.buffer.length > 0) {
-      const size = this.proposeBatch(st, buffered)
-      if (size === 0) return
-      buffered -= size
-    }
-  }
-
-  /**
-   * Shared chain: writes taken while this node led and never proposed when it
-   * lost the lead (a candidate of higher rank took over). They are the new
-   * leader's to order: the caller forwards them there at once (never proposed,
-   * so nothing can commit twice), instead of waiting here for their deadline.
-   * (A shared chain's proposed writes never come back to the buffer: a
-   * dropped proposal fails them, see onDropped.)
-   */
-  private redirectBuffered (leader: string | undefined): void {
-    if (this.writes.buffer.length === 0) return
-    const err = new NotProposerError(`no longer the leader of ${this.chainId}${leader != null && leader !== this.d.self ? `; ${leader} is` : ''}`, leader === this.d.self ? undefined : leader)
-    this.writes.failWaiting(err)
-  }
-
-  /** Proposes the next batch; returns its payload bytes (0: nothing proposed). */
-  private proposeBatch (st: PaxosStatus, buffered: number): number {
-    // big writes are spread over the free slots, so several blocks move
-    // through disk, network and apply at once instead of one huge block
-    // (small writes still share a block: a slot costs a block of its own)
-    const free = Math.max(1, PAXOS_TIMING.maxInflight - this.writes.outstanding.size)
-    const { writes, bytes } = this.writes.takeBatch(Math.max(SPLIT_BYTES, Math.ceil(buffered / free)))
-    if (writes.length === 0) return 0
-    const id = `${this.d.self.slice(-8)}.${this.nonce}.${++this.seq}`
-    const refs: WriteRef[] = []
-    for (const w of writes) if (w.write.ref != null) refs.push(w.write.ref)
-    const data = encodeBatch({ proposer: this.d.self, ballot: st.ballot, timestamp: this.d.now(), payloads: writes.map(w => w.write.payload), writes: refs })
-    try {
-      this.paxos.propose({ id, data })
-    } catch (err) {
-      // not the leader any more, or its queue is full: the writes wait for the next try
-      this.writes.buffer.unshift(...writes)
-      this.d.log.trace('%s: proposal deferred: %s', this.chainId, (err as Error).message)
-      return 0
-    }
-    this.writes.outstanding.set(id, { writes })
-    return bytes
+    return this.proposals.nextBooth(current)
   }
 
   /**
@@ -942,71 +855,12 @@ export class ChainReplica {
     return this.kind === 'own' && pointDiverges(point, this.position.cursor.slot, this.position.history)
   }
 
-  /** Writers past their deadline: never proposed → NoQuorumError; proposed → CommitTimeoutError. */
+  /** Waiters past their deadline: for leadership, leader reads, and writes (ProposalPump.expire). */
   private expire (): void {
     const now = this.elapsed()
     this.waiters.expire(now, () => this.snapshots.stall?.fetchFailed != null ? new ChainRecoveryError(`${this.chainId}: ${phase1Reason(this.snapshots.stall)}`) : new NoQuorumError(`${this.chainId}: ${phase1Reason(this.snapshots.stall)}`))
     this.reads.expire(now, (confirmed, what) => new NoQuorumError(confirmed ? unappliedReason(what, this.kind === 'own' ? 0 : this.paxos.status().inflight, this.hasQuorum()) : `${what}: no majority of the booth confirmed this node's leadership in time`))
-    const buffer = this.writes.buffer
-    for (let i = 0; i < buffer.length; i++) {
-      const w = buffer[i]
-      if (w.settled || now < w.deadline) continue
-      buffer.splice(i--, 1)
-      const conflict = this.isLeader() ? undefined : this.snapshots.stall?.conflict
-      const reason = this.isLeader() ? (this.hasQuorum() ? 'the booth did not take it in time' : 'no majority of its booth is connected') : phase1Reason(this.snapshots.stall)
-      const message = `write to ${this.chainId} not proposed: ${reason}; nothing was written`
-      // its booth answered, and the chain it decided is what no holder handed over: no quorum is missing
-      const unfetched = !this.isLeader() && this.snapshots.stall?.fetchFailed != null
-      settle(w, conflict ?? (unfetched ? new ChainRecoveryError(message) : new NoQuorumError(message)))
-    }
-    // proposed: CommitTimeoutError; committed: a slow replication round does not hold the answer past the write's deadline
-    this.writes.expire(now, () => this.paxos.status().booth)
-  }
-
-  /**
-   * A proposal that will never be decided (never sent, or its slot chose
-   * another value): its writers go again, here when this node leads or will
-   * (its own chain), else to the shared chain's leader. Only this report
-   * frees them: a proposal a later leadership of ours did not recover may
-   * still be chosen by another leader that meets the minority holding it,
-   * and proposing its writes again on that guess committed them twice (in
-   * review: scenario 36).
-   */
-  private onDropped (p: DroppedProposal): void {
-    const o = this.writes.outstanding.get(p.id)
-    if (o == null) return
-    if (p.unknown === true) {
-      this.forgetUncertain(p.id, o)
-      return
-    }
-    this.writes.forgetOutstanding([p.id])
-    if (this.kind === 'shared' && !this.isLeader()) {
-      // the leadership moved: the caller forwards to the new leader
-      const err = new NotProposerError(`leadership of ${this.chainId} moved${p.leader != null ? ` to ${p.leader}` : ''}`, p.leader)
-      o.writes.forEach(w => { settle(w, err) })
-      return
-    }
-    this.writes.buffer.unshift(...o.writes.filter(w => !w.settled))
-  }
-
-  /**
-   * A proposal whose slot this node learned only through a snapshot: the
-   * chain it fetched may hold its writes or not, and blocks do not carry
-   * write ids. Kept in flight, it held every keyed
-   * retry of its writes and, once this node led again, the pipeline's only
-   * slot for small writes, for good (found in review). So its writers hear
-   * CommitTimeoutError now, and a retry of one that reaches this node while
-   * it leads is refused, not proposed again (that could commit it twice),
-   * as long as write ids are remembered, unless this node applies it
-   * meanwhile, also after a restart (the keys are kept with the write
-   * memory, at a height no block has). A write the snapshot's write ids
-   * name (learnWriteIds) is answered with its block instead.
-   */
-  private forgetUncertain (id: string, o: Outstanding): void {
-    const err = new CommitTimeoutError(`write to ${this.chainId} was proposed, then this node caught up on the chain from a snapshot that may or may not hold it: ` +
-      'whether it committed is not known here; it is not proposed again (that could commit it twice): read the key to see')
-    // the others' fate is kept on disk with the write memory (the drive loop writes the marks): a restart within its time still refuses their retries
-    this.writes.forgetUncertain(id, o, err, this.memoryNow())
+    this.proposals.expire(now)
   }
 
   private async saveMeta (sync: boolean): Promise<void> {
