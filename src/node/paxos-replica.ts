@@ -28,7 +28,6 @@ import { createPaxos, PaxosConfigError, quorumSize } from '../consensus/index.ts
 import type {
   Decided, Divergence, ElectionConfig, Message, Paxos, Ready
 } from '../consensus/index.ts'
-import { ZERO_HASH } from '../chain/index.ts'
 import type { LevelPaxosStorage } from '../storage/paxos-store.ts'
 import type { ChainMessage, ChainPoint, SnapshotPoint } from '../protocols/paxos/index.ts'
 import type { AppliedWriteId } from '../protocols/sync/index.ts'
@@ -53,8 +52,9 @@ import { ReplicaPosition } from './replica-position.ts'
 import type { FetchGate } from './chain-points.ts'
 import { WriteLedger } from './write-ledger.ts'
 import type { PendingWrite } from './write-ledger.ts'
-import { consensusStart, findStartPoint, paxosConfig } from './replica-start.ts'
-import type { CommitResult, Cursor, Landing, ReplicaDeps, ReplicaKind, ReplicaSetup, ReplicaStatus, SubmitOptions } from './replica-types.ts'
+import { findStartPoint, openState, paxosConfig } from './replica-start.ts'
+import type { OpenState } from './replica-start.ts'
+import type { CommitResult, Landing, ReplicaDeps, ReplicaKind, ReplicaSetup, ReplicaStatus, SubmitOptions } from './replica-types.ts'
 
 /**
  * The cursor is written at most this often while blocks are applied (and
@@ -122,15 +122,17 @@ export class ChainReplica {
   /** own: the block before consensus decided its first one here, once known (consensusStart, or the chain). */
   private startPoint?: { height: number, hash: Uint8Array }
 
-  private constructor (d: ReplicaDeps, setup: ReplicaSetup, paxos: Paxos, cursor: Cursor, compactPoint: Cursor | undefined, hold: MemberHold) {
+  private constructor (d: ReplicaDeps, start: OpenState, paxos: Paxos) {
     this.d = d
     this.elapsed = d.clock ?? performance.now.bind(performance)
     this.chainId = d.chainId
     this.kind = d.kind
-    this.setup = setup
+    this.setup = start.setup
     this.paxos = paxos
-    this.position = new ReplicaPosition(cursor, compactPoint)
-    this.hold = hold
+    this.position = new ReplicaPosition(start.cursor, start.compactPoint)
+    this.hold = d.kind === 'member' ? MemberHold.restored(start.ownerPoint, start.ownerHeld) : new MemberHold()
+    this.forgotVotes = start.forgotVotes
+    this.startPoint = start.startPoint
     this.writes = new WriteLedger(d.chainId)
     this.pointProof = new PointProof(d, this.fetchGate, this.elapsed)
     // the decided values a reopened log brought back into memory (from disk)
@@ -157,7 +159,7 @@ export class ChainReplica {
       applying: () => this.applier.running,
       saveMeta: (sync: boolean) => this.saveMeta(sync)
     })
-    this.compaction = new ReplicaCompaction(d, paxos, this.position, this.heldValues, hold, {
+    this.compaction = new ReplicaCompaction(d, paxos, this.position, this.heldValues, this.hold, {
       saveMeta: (sync: boolean) => this.saveMeta(sync)
     })
     this.boothRecorded = d.consensusRecord?.get()?.booth
@@ -183,39 +185,9 @@ export class ChainReplica {
    * and consensus continues the chain from there.
    */
   static async open (d: ReplicaDeps, setup: ReplicaSetup): Promise<ChainReplica> {
-    const persisted = await d.storage.load()
-    const meta = await readMeta(d.storage)
-    let cursor: Cursor
-    let compactPoint: Cursor | undefined
-    let ownerPoint: Cursor | undefined
-    let forgotVotes = false
-    let startPoint: { height: number, hash: Uint8Array } | undefined
-    let ownerHeld: number | undefined
-    if (meta != null) {
-      cursor = meta.cursor
-      compactPoint = meta.compactPoint
-      ownerPoint = meta.ownerPoint
-      ownerHeld = meta.ownerHeld
-      forgotVotes = meta.forgotVotes === true
-    } else {
-      const start = d.kind === 'own' ? await consensusStart(d) : { cursor: { slot: 0, height: 0, hash: ZERO_HASH } }
-      cursor = start.cursor
-      startPoint = { height: cursor.height, hash: cursor.hash }
-      // consensus decided blocks of this chain, and this replica holds no state of it: its
-      // votes were lost (a wiped data dir). Its phase 1 then counts no promise of its own, and
-      // asks the booth that decided its last block (the genesis booth is itself alone)
-      if (persisted == null && start.lastBooth != null) {
-        forgotVotes = true
-        setup = { ...setup, genesis: start.lastBooth }
-      }
-      if (persisted == null && setup.forgotVotes === true) forgotVotes = true
-      await writeMeta(d.storage, { cursor, ...(forgotVotes ? { forgotVotes } : {}) }, { sync: true })
-    }
-    const paxos = createPaxos({ ...paxosConfig(d, setup, persisted, cursor), forgotVotes }, persisted)
-    const hold = d.kind === 'member' ? MemberHold.restored(ownerPoint, ownerHeld) : new MemberHold()
-    const replica = new ChainReplica(d, setup, paxos, cursor, compactPoint, hold)
-    replica.forgotVotes = forgotVotes
-    replica.startPoint = startPoint
+    const start = await openState(d, setup)
+    const paxos = createPaxos({ ...paxosConfig(d, start.setup, start.persisted, start.cursor), forgotVotes: start.forgotVotes }, start.persisted)
+    const replica = new ChainReplica(d, start, paxos)
     if (d.kind !== 'member') {
       const now = (d.memoryNow ?? d.now)()
       replica.writes.restore(await d.storage.recentWrites(now - WRITE_MEMORY.ttl, WRITE_MEMORY.total), now)

@@ -2,13 +2,15 @@
  * Where a chain's replica starts: the state machine's configuration, and,
  * for a vehicle's own chain opened with no consensus state of its own (new,
  * or its data dir lost it), where consensus began on the chain and which
- * booth to ask (the chain's blocks, or the record outside the database).
+ * booth to ask (the chain's blocks, or the record outside the database);
+ * and what a replica opens with (openState: its meta, or a first one).
  */
 import type { PaxosConfig, PersistedState } from '../consensus/index.ts'
 import { bytesEqual, ZERO_HASH } from '../chain/index.ts'
 import { headerAt } from '../storage/header-at.ts'
 import { ChainRecoveryError } from './consensus-errors.ts'
 import { PAXOS_TIMING } from './paxos-constants.ts'
+import { readMeta, writeMeta } from './replica-meta.ts'
 import type { Cursor, ReplicaDeps, ReplicaSetup } from './replica-types.ts'
 
 /**
@@ -108,4 +110,52 @@ export function paxosConfig (d: ReplicaDeps, setup: ReplicaSetup, persisted: Per
     announceToBooth: d.kind === 'shared',
     ...(d.kind === 'own' && d.proofs != null ? { proofs: d.proofs } : {})
   }
+}
+
+/** What a replica opens with: its stored state and meta, or, with none, where it starts (consensusStart). */
+export interface OpenState {
+  persisted: PersistedState | undefined
+  /** The setup, with the genesis booth replaced by the booth to ask when an own chain's votes were lost. */
+  setup: ReplicaSetup
+  cursor: Cursor
+  compactPoint?: Cursor
+  /** member: the newest point its vehicle named, and how far its backups hold the chain. */
+  ownerPoint?: Cursor
+  ownerHeld?: number
+  forgotVotes: boolean
+  /** A replica created now: the block before consensus decides its first one here. */
+  startPoint?: { height: number, hash: Uint8Array }
+}
+
+/** Reads a replica's stored state (a restart), or, with no meta, starts it and writes its first meta (synced). */
+export async function openState (d: ReplicaDeps, setup: ReplicaSetup): Promise<OpenState> {
+  const persisted = await d.storage.load()
+  const meta = await readMeta(d.storage)
+  let cursor: Cursor
+  let compactPoint: Cursor | undefined
+  let ownerPoint: Cursor | undefined
+  let forgotVotes = false
+  let startPoint: { height: number, hash: Uint8Array } | undefined
+  let ownerHeld: number | undefined
+  if (meta != null) {
+    cursor = meta.cursor
+    compactPoint = meta.compactPoint
+    ownerPoint = meta.ownerPoint
+    ownerHeld = meta.ownerHeld
+    forgotVotes = meta.forgotVotes === true
+  } else {
+    const start = d.kind === 'own' ? await consensusStart(d) : { cursor: { slot: 0, height: 0, hash: ZERO_HASH } }
+    cursor = start.cursor
+    startPoint = { height: cursor.height, hash: cursor.hash }
+    // consensus decided blocks of this chain, and this replica holds no state of it: its
+    // votes were lost (a wiped data dir). Its phase 1 then counts no promise of its own, and
+    // asks the booth that decided its last block (the genesis booth is itself alone)
+    if (persisted == null && start.lastBooth != null) {
+      forgotVotes = true
+      setup = { ...setup, genesis: start.lastBooth }
+    }
+    if (persisted == null && setup.forgotVotes === true) forgotVotes = true
+    await writeMeta(d.storage, { cursor, ...(forgotVotes ? { forgotVotes } : {}) }, { sync: true })
+  }
+  return { persisted, setup, cursor, compactPoint, ownerPoint, ownerHeld, forgotVotes, startPoint }
 }
