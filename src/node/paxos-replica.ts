@@ -34,8 +34,7 @@ import type { AppliedWriteId } from '../protocols/sync/index.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
 import { WRITE_MEMORY } from './recent-writes.ts'
 import { DiskFullError } from '../storage/errors.ts'
-import { sameBooth } from './booth-select.ts'
-import { ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, OWN_CONFLICT_RECOVERY, OwnChainConflictError, retryAdvice } from './consensus-errors.ts'
+import { ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, retryAdvice } from './consensus-errors.ts'
 import { withinMs } from '../protocols/time-limit.ts'
 import { MemberHold } from './member-hold.ts'
 import { LeaderReadWaiters } from './leader-reads.ts'
@@ -43,7 +42,7 @@ import { ReplicaWaiters } from './replica-waiters.ts'
 import { phase1Reason, stoppedBy, unappliedReason } from './replica-reasons.ts'
 import { HeldValues } from './held-values.ts'
 import { readMeta, writeMeta } from './replica-meta.ts'
-import { PointProof, pointDiverges } from './chain-points.ts'
+import { OwnChainGuard } from './own-chain-guard.ts'
 import { DecidedApplier } from './replica-apply.ts'
 import { SnapshotInstaller } from './replica-snapshots.ts'
 import { ProposalPump } from './proposal-pump.ts'
@@ -52,7 +51,7 @@ import { ReplicaPosition } from './replica-position.ts'
 import type { FetchGate } from './chain-points.ts'
 import { WriteLedger } from './write-ledger.ts'
 import type { PendingWrite } from './write-ledger.ts'
-import { findStartPoint, openState, paxosConfig } from './replica-start.ts'
+import { openState, paxosConfig } from './replica-start.ts'
 import type { OpenState } from './replica-start.ts'
 import type { CommitResult, Landing, ReplicaDeps, ReplicaKind, ReplicaSetup, ReplicaStatus, SubmitOptions } from './replica-types.ts'
 
@@ -108,8 +107,8 @@ export class ChainReplica {
   private forgotVotes = false
   /** own: no fetch of the chain from its holders before this time (a failed one waits OWN_FETCH_RETRY). */
   private readonly fetchGate: FetchGate = { notBefore: 0 }
-  /** own: proofs that a member's chain point is another history's than ours (divergesAt). */
-  private readonly pointProof: PointProof
+  /** own: records its booth outside the database, and tells and proves chain points of another history. */
+  private readonly ownChain: OwnChainGuard
   /** member: where the vehicle said its chain stood (ChainMessage.chainAt: what our snapshots name) and how far its backups hold it. */
   private readonly hold: MemberHold
   /** When the log forgets applied slots, and at which point. */
@@ -117,10 +116,6 @@ export class ChainReplica {
   private idle: Promise<void> = Promise.resolve()
   /** When the cursor was last written (it is written at most every META_INTERVAL; a replay from an older one is harmless). */
   private metaSavedAt = 0
-  /** own: the booth the consensus record outside the database names (noteBooth). */
-  private boothRecorded?: string[]
-  /** own: the block before consensus decided its first one here, once known (consensusStart, or the chain). */
-  private startPoint?: { height: number, hash: Uint8Array }
 
   private constructor (d: ReplicaDeps, start: OpenState, paxos: Paxos) {
     this.d = d
@@ -132,9 +127,8 @@ export class ChainReplica {
     this.position = new ReplicaPosition(start.cursor, start.compactPoint)
     this.hold = d.kind === 'member' ? MemberHold.restored(start.ownerPoint, start.ownerHeld) : new MemberHold()
     this.forgotVotes = start.forgotVotes
-    this.startPoint = start.startPoint
     this.writes = new WriteLedger(d.chainId)
-    this.pointProof = new PointProof(d, this.fetchGate, this.elapsed)
+    this.ownChain = new OwnChainGuard(d, this.position, this.fetchGate, this.elapsed, start.startPoint)
     // the decided values a reopened log brought back into memory (from disk)
     const st = paxos.status()
     this.heldValues.note(paxos.decided(st.compacted + 1, st.commit - st.compacted))
@@ -162,7 +156,6 @@ export class ChainReplica {
     this.compaction = new ReplicaCompaction(d, paxos, this.position, this.heldValues, this.hold, {
       saveMeta: (sync: boolean) => this.saveMeta(sync)
     })
-    this.boothRecorded = d.consensusRecord?.get()?.booth
   }
 
   /**
@@ -195,23 +188,6 @@ export class ChainReplica {
     return replica
   }
 
-  /**
-   * Records the booth that decides our chain now outside the database
-   * (OwnChainMarker), before anything of this Ready leaves: a booth change
-   * is decided before any slot it governs is proposed, so the record names
-   * a booth before it is sent a value to accept. A booth of ourselves alone
-   * (the genesis) is not recorded: what it decided is in our database only.
-   */
-  private async noteBooth (booths: Array<{ members: string[] }>): Promise<void> {
-    const record = this.d.consensusRecord
-    const booth = booths[booths.length - 1]?.members
-    if (record == null || booth == null || (booth.length === 1 && booth[0] === this.d.self)) return
-    if (this.boothRecorded != null && sameBooth(this.boothRecorded, booth)) return
-    this.startPoint ??= await findStartPoint(this.d, this.position.cursor)
-    await record.note({ start: this.startPoint, booth })
-    this.boothRecorded = [...booth]
-  }
-
   // ------------------------------------------------------------ inputs
 
   tick (): void {
@@ -230,13 +206,13 @@ export class ChainReplica {
     if (message.type === 'snapshot' && point != null && this.paxos.learnsFrom(message.from)) this.snapshots.notePoint(message.from, message.slot, point)
     // a promise its values show to diverge goes to the state machine, which stops on it at once. One whose vote would
     // not count here asks no proof: a member outside the booth had us fetch the chain it made up (a review)
-    if (message.type === 'promise' && chainAt != null && this.divergesAt(chainAt) && this.paxos.divergenceIn(message) == null) {
+    if (message.type === 'promise' && chainAt != null && this.ownChain.divergesAt(chainAt) && this.paxos.divergenceIn(message) == null) {
       if (!this.paxos.countsVotesOf(message.from)) return
       // not counted; a proof is asked for (the loop runs it: PointProof)
-      if (this.pointProof.ask(message.from, chainAt)) this.kick()
+      if (this.ownChain.proof.ask(message.from, chainAt)) this.kick()
       return
     }
-    if (message.type === 'catchup' && chainAt != null && this.divergesAt(chainAt)) {
+    if (message.type === 'catchup' && chainAt != null && this.ownChain.divergesAt(chainAt)) {
       // what we decided would be applied on top of another history: the member's log then ran on
       // with ours, its promise showed our values at the slot compared, and was counted (a CI run:
       // a vehicle that lost its database and wrote alone committed beside its old chain)
@@ -665,8 +641,8 @@ export class ChainReplica {
   private async drain (): Promise<void> {
     while (!this.closed) {
       this.again = false
-      if (this.pointProof.due) {
-        const proven = await this.pointProof.run()
+      if (this.ownChain.proof.due) {
+        const proven = await this.ownChain.proof.run()
         // the state machine drops what it queued (never sent), and the loop stops on it (onDiverged)
         if (proven != null) this.paxos.reportDivergence(proven.from, proven.slot)
       }
@@ -679,7 +655,7 @@ export class ChainReplica {
       // writes its own acceptance in parallel with its followers, as in
       // Raft's §10.2.1). Every decision they lead to shows only in a later
       // Ready, handed out after this one is durable.
-      if (rd.persist.hardState != null && this.kind === 'own') await this.noteBooth(rd.persist.hardState.booths)
+      if (rd.persist.hardState != null && this.kind === 'own') await this.ownChain.noteBooth(rd.persist.hardState.booths)
       const early = rd.messages.filter(m => EARLY.has(m.type))
       if (early.length > 0) this.d.send(early.map(m => this.wrap(m)))
       // Decided values whose acceptance is already durable here (written by
@@ -748,7 +724,7 @@ export class ChainReplica {
       return { chainId: this.chainId, message, point: { height: this.position.compactPoint.height, hash: this.position.compactPoint.hash } }
     }
     // a member: the newest point it knows where the vehicle's chain stood (its proposer compares it:
-    // divergesAt), for a lost history the values shown cannot tell (compacted away, or the same no-op);
+    // OwnChainGuard.divergesAt), for a lost history the values shown cannot tell (compacted away, or the same no-op);
     // with a catch-up, below the slot asked from: no history is taught on top of another (step)
     if (this.kind === 'member' && (message.type === 'promise' || message.type === 'catchup')) {
       const at = this.hold.newestUpTo(message.type === 'promise' ? message.commit : message.slot - 1, this.position.compactPoint)
@@ -791,40 +767,16 @@ export class ChainReplica {
   }
 
   /**
-   * Booth members decided other values of this chain than we did at slots
-   * both decided (Divergence): one side's history was lost. The state
-   * machine took none of their values. On our own chain it is fatal: most
-   * likely we lost our database (own-chain.json too, or it would have said
-   * so) while none of them was reachable, and wrote alone from slot 1. This
-   * replica stops, so nothing more is acknowledged beside the chain they
-   * decided (it is on our backups), until the operator's recovery (also
-   * when a member's chain point was proven another chain's:
-   * PointProof). On the shared chain it is logged, their promises
-   * not counted.
+   * Booth members decided other values of this chain than we did
+   * (OwnChainGuard.divergenceError): on our own chain this replica stops.
    */
   private async onDiverged (found: Divergence[]): Promise<void> {
-    // a point its holders proved (PointProof) was logged there
-    if (this.pointProof.proven == null) {
-      for (const d of found) {
-        this.d.log.error('%s: %s decided another value than this node at slot %d (a lost database?): its promise is not counted', this.chainId, d.peer, d.slot)
-      }
-    }
-    // our own chain's first divergence is fatal (one proposer), and the replica stops on it: these name them all
-    if (this.kind !== 'own' || !found.some(d => d.fatal)) return
-    const peers = [...new Set(found.map(d => d.peer))].join(', ')
-    const slot = Math.min(...found.map(d => d.slot))
-    const err = this.pointProof.proven ?? new OwnChainConflictError(`${this.chainId}'s chain went another way than the one its booth decided: ${peers} decided another value at slot ${slot} ` +
-      'than this vehicle did (its database lost while none of them was reachable, and it wrote alone?). Nothing of this write was written, ' +
-      `and its booth and backups keep what they hold. ${OWN_CONFLICT_RECOVERY}`)
+    const err = this.ownChain.divergenceError(found)
+    if (err == null) return
     // the recovery keeps own-chain.json: its record must not name this chain's booth (OwnChainMarker.clearConsensus)
     await this.d.consensusRecord?.clear()
     this.writes.failWaiting(err)
     this.halt(err)
-  }
-
-  /** Our own chain: whether a member's chain point is not where our chain stood at its slot (chain-points.ts). */
-  private divergesAt (point: ChainPoint): boolean {
-    return this.kind === 'own' && pointDiverges(point, this.position.cursor.slot, this.position.history)
   }
 
   /** Waiters past their deadline: for leadership, leader reads, and writes (ProposalPump.expire). */
