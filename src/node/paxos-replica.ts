@@ -29,7 +29,7 @@ import type {
   Decided, Divergence, ElectionConfig, Message, Paxos, Ready
 } from '../consensus/index.ts'
 import type { LevelPaxosStorage } from '../storage/paxos-store.ts'
-import type { ChainMessage, ChainPoint, SnapshotPoint } from '../protocols/paxos/index.ts'
+import type { ChainPoint, SnapshotPoint } from '../protocols/paxos/index.ts'
 import type { AppliedWriteId } from '../protocols/sync/index.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
 import { WRITE_MEMORY } from './recent-writes.ts'
@@ -43,6 +43,7 @@ import { phase1Reason, stoppedBy, unappliedReason } from './replica-reasons.ts'
 import { HeldValues } from './held-values.ts'
 import { readMeta, writeMeta } from './replica-meta.ts'
 import { OwnChainGuard } from './own-chain-guard.ts'
+import { wrapMessage } from './replica-envelope.ts'
 import { DecidedApplier } from './replica-apply.ts'
 import { SnapshotInstaller } from './replica-snapshots.ts'
 import { ProposalPump } from './proposal-pump.ts'
@@ -657,7 +658,7 @@ export class ChainReplica {
       // Ready, handed out after this one is durable.
       if (rd.persist.hardState != null && this.kind === 'own') await this.ownChain.noteBooth(rd.persist.hardState.booths)
       const early = rd.messages.filter(m => EARLY.has(m.type))
-      if (early.length > 0) this.d.send(early.map(m => this.wrap(m)))
+      if (early.length > 0) this.d.send(early.map(m => wrapMessage(this.d, this.position, this.hold, m)))
       // Decided values whose acceptance is already durable here (written by
       // an earlier, completed save: only their decided flag is new in this
       // one, and it can be learned again) are chosen by a durable majority:
@@ -682,7 +683,7 @@ export class ChainReplica {
       }
       // 2. send
       const late = early.length === 0 ? rd.messages : rd.messages.filter(m => !EARLY.has(m.type))
-      if (late.length > 0) this.d.send(late.map(m => this.wrap(m)))
+      if (late.length > 0) this.d.send(late.map(m => wrapMessage(this.d, this.position, this.hold, m)))
       // 3. apply, in slot order, overlapping the next round: the cursor (not
       // the state machine's `applied`) says what reached the chain store, and
       // compaction and restarts go by the cursor
@@ -717,26 +718,6 @@ export class ChainReplica {
   private appliedSlot (): number {
     // not the cursor: it runs ahead of the store while a run of blocks is written
     return this.kind === 'member' ? this.paxos.status().commit : this.position.storedSlot
-  }
-
-  private wrap (message: Message): ChainMessage {
-    if (message.type === 'snapshot' && this.position.compactPoint != null && this.position.compactPoint.slot === message.slot) {
-      return { chainId: this.chainId, message, point: { height: this.position.compactPoint.height, hash: this.position.compactPoint.hash } }
-    }
-    // a member: the newest point it knows where the vehicle's chain stood (its proposer compares it:
-    // OwnChainGuard.divergesAt), for a lost history the values shown cannot tell (compacted away, or the same no-op);
-    // with a catch-up, below the slot asked from: no history is taught on top of another (step)
-    if (this.kind === 'member' && (message.type === 'promise' || message.type === 'catchup')) {
-      const at = this.hold.newestUpTo(message.type === 'promise' ? message.commit : message.slot - 1, this.position.compactPoint)
-      if (at != null) return { chainId: this.chainId, message, chainAt: { slot: at.slot, height: at.height, hash: at.hash } }
-    }
-    // our own chain: tell the booth where it stands, for the snapshots its members answer (noteOwnerPoint)
-    if (this.kind === 'own' && (message.type === 'accept' || message.type === 'heartbeat')) {
-      const held = this.d.heldHeight?.()
-      if (this.position.cursor.slot > 0) return { chainId: this.chainId, message, chainAt: { ...this.position.cursor }, ...(held != null ? { held } : {}) }
-      if (held != null) return { chainId: this.chainId, message, held }
-    }
-    return { chainId: this.chainId, message }
   }
 
   /**

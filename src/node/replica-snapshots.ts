@@ -111,7 +111,7 @@ export class SnapshotInstaller {
     this.position.history = [this.position.cursor]
     this.stall = undefined
     // Our log now starts at the snapshot's slot, so a catch-up we answer from
-    // below it gets a snapshot at that slot: it must carry this point (wrap()),
+    // below it gets a snapshot at that slot: it must carry this point (wrapMessage),
     // or the asker cannot fetch the chain and waits for good. Without it a
     // vehicle that joined by snapshot and then led the shared chain left every
     // later newcomer without the chain until it compacted itself (soak).
