@@ -20,9 +20,14 @@
  * slots after a crash is harmless: a block already in the store is
  * recognised by its hash.
  *
- * Beside it: where a replica starts (replica-start.ts), its meta record
- * (replica-meta.ts), the books of its writes (write-ledger.ts), and the
- * proof that a member's chain point is another history's (chain-points.ts).
+ * This file keeps the loop and the replica's public face; the jobs it hands
+ * out lie beside it: where a replica starts (replica-start.ts), its meta
+ * record (replica-meta.ts), where its chain stands (replica-position.ts),
+ * the books of its writes (write-ledger.ts), proposing them
+ * (proposal-pump.ts), applying decided blocks (replica-apply.ts), snapshots
+ * (replica-snapshots.ts), compaction (replica-compaction.ts), what its
+ * messages carry (replica-envelope.ts), and an own chain's guard against
+ * going two ways (own-chain-guard.ts, chain-points.ts).
  */
 import { createPaxos, PaxosConfigError, quorumSize } from '../consensus/index.ts'
 import type {
@@ -385,7 +390,7 @@ export class ChainReplica {
    * unproposed, or it can never be chosen),
    * 'in flight' if one still does after `timeout` ms, 'stopped' if the
    * replica stopped meanwhile, 'unknown' if this replica cannot learn
-   * whether it was chosen (see onDropped). (Attempts that overlap in time
+   * whether it was chosen (see ProposalPump.onDropped). (Attempts that overlap in time
    * are joined before they get here, by RecentWrites.once, or else run one
    * after the other: attemptOnce.)
    */

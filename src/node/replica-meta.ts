@@ -12,7 +12,7 @@ export interface ReplicaMeta {
   cursor: Cursor
   /** Where the chain stood at the slot the log is compacted to: the point our snapshots name. */
   compactPoint?: Cursor
-  /** member: the newest point its vehicle named (kept across a restart, see ChainReplica.compactMember). */
+  /** member: the newest point its vehicle named (kept across a restart, see ReplicaCompaction.compactMember). */
   ownerPoint?: Cursor
   /** own (and shared, see ReplicaSetup.forgotVotes): its Paxos state was lost (PaxosConfig.forgotVotes) and it has not led since. */
   forgotVotes?: boolean

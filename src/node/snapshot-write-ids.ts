@@ -1,7 +1,7 @@
 /**
  * The write ids of the blocks a shared chain's snapshot brought: blocks do
  * not carry them, so a replica that joins by snapshot asks a member for
- * them (ChainReplica.installSnapshot).
+ * them (SnapshotInstaller.install, replica-snapshots.ts).
  */
 import type { AppliedWriteId } from '../protocols/sync/index.ts'
 import type { RememberedWrite } from '../storage/paxos-store.ts'

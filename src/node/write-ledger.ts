@@ -297,7 +297,7 @@ export class WriteLedger {
 
   /**
    * A proposal whose slot this node learned only through a snapshot (see
-   * ChainReplica.onDropped): writes the snapshot's write ids name are
+   * ProposalPump.onDropped): writes the snapshot's write ids name are
    * answered with their block; the others hear `err`, and their keys are
    * kept as of unknown fate (on disk too: takeUncertainMarks), so that a
    * retry is not proposed again.
