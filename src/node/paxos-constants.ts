@@ -66,7 +66,7 @@ export const PAXOS_TIMING = {
    * values only if it lost its database before a backup took them. What it
    * keeps is temporary storage, so it is compacted every 32 applied slots
    * down to the last 8 (two windows, a margin), but never above what the
-   * owner says its backups hold (ChainReplica.compactLimit).
+   * owner says its backups hold (MemberHold.limit).
    */
   memberCompactEvery: 32,
   memberCompactKeep: 8,
@@ -77,7 +77,7 @@ export const PAXOS_TIMING = {
 
 /**
  * A member keeps at most this many slots, and this many bytes of values, of
- * a vehicle's chain above what its backups hold (ChainReplica.compactLimit).
+ * a vehicle's chain above what its backups hold (MemberHold.limit).
  * Its decided values stay in memory until they are compacted, so this bounds
  * what a vehicle whose backups stay away costs each of its members; past it,
  * what only the booth held is given up.
@@ -149,7 +149,7 @@ export const MEMBER_EVICT_SILENCE = 4 * PAXOS_TIMING.idleHeartbeatTicks * TICK_M
 
 /**
  * How long one member is given to send the write ids of the blocks a
- * snapshot brought (ChainReplica.learnWriteIds): it runs in the replica's
+ * snapshot brought (learnWriteIds, snapshot-write-ids.ts): it runs in the replica's
  * drive loop, which sends nothing meanwhile. 16k ids are ~3 MB.
  */
 export const WRITE_IDS_WAIT = 3_000

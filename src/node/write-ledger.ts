@@ -237,7 +237,7 @@ export class WriteLedger {
     return { key, owner, at: now, height: result.height, hash: result.hash }
   }
 
-  /** A write id a snapshot's sender applied in a block this node's copy holds (ChainReplica.learnWriteIds). */
+  /** A write id a snapshot's sender applied in a block this node's copy holds (learnWriteIds, snapshot-write-ids.ts). */
   learnApplied (key: string, result: CommitResult, age: number, owner?: string): void {
     this.applied.set(key, result, age, owner)
     this.uncertain.delete(key)
