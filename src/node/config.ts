@@ -6,6 +6,7 @@
 import { resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { DEFAULT_MAX_HINT_TABLES, DEFAULT_MAX_POINTER_TABLES } from '../backup/store.ts'
 
 export const DEFAULT_NETWORK = 'vguard'
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
@@ -58,6 +59,12 @@ export const DEFAULT_MEMBER_UNDECIDED_BYTES = 256 * 1024 * 1024
 export const MAX_BACKUP_AWAY = 7 * 24 * 3_600_000
 /** How long (ms) a vehicle that left is remembered: as a booth's proposer (see memberIdle), as a shared-chain candidate. */
 export const DEFAULT_MEMBER_IDLE = 60_000
+/**
+ * The most forward pointers or hints a node may be told to keep: every table
+ * kept is held in memory too (up to about 1 KiB signed, more decoded), so a
+ * million of them is a GiB or more, beyond any vehicle; more is a typo.
+ */
+export const MAX_KEPT_TABLES = 1_048_576
 
 /** Nw: Paxos decides a slot once a majority of its booth accepted it. */
 export function writeQuorumOf (boothSize: number): number {
@@ -171,6 +178,28 @@ export interface VGuardNodeOptions {
    * @default memberIdle
    */
   backupAway?: number
+  /**
+   * Forward pointers kept at most: the tables of chains this node was a
+   * backup of and holds no copy of any more (released, or replaced), with
+   * which it redirects readers to the chain's current backups. Past it, the
+   * one adopted or followed by a reader longest ago is dropped (a reader sent
+   * here for that chain then finds its backups through our neighbours). A real
+   * fleet needs one per vehicle this node backed up at most; the cap is there
+   * because on an open network anyone can make up keys, push us one-block
+   * chains and release them. Tables of our own chain and of chains we hold a
+   * copy of are never dropped, and do not count. At least 1 (a node that kept
+   * none could not redirect a reader from the backup it just released).
+   * @default 4096 (DEFAULT_MAX_POINTER_TABLES: more vehicles than any LAN's fleet, 1–4 MiB on disk and in memory)
+   */
+  maxForwardPointers?: number
+  /**
+   * Hints kept at most: the backup tables of other vehicles' chains this node
+   * holds nothing of, heard by gossip or seen in a read's answer, which save
+   * a reader a table lookup. Past it, the hint adopted longest ago is forgotten
+   * (a reader then asks its neighbours for the table). At least 1.
+   * @default 1024 (DEFAULT_MAX_HINT_TABLES: a vehicle meets thousands of others over a week; 0.3–1 MiB)
+   */
+  maxTableHints?: number
 }
 
 export interface VGuardNodeConfig {
@@ -198,6 +227,8 @@ export interface VGuardNodeConfig {
   memberUndecidedBytes: number
   memberIdle: number
   backupAway: number
+  maxForwardPointers: number
+  maxTableHints: number
 }
 
 /** A configuration value is missing or malformed. */
@@ -283,7 +314,8 @@ function checkInteger (flag: string, value: number, min: number, max = Number.MA
 const OPTION_NAMES: ReadonlySet<string> = new Set<keyof VGuardNodeOptions>([
   'dataDir', 'listen', 'announce', 'network', 'bootstrap', 'mdns', 'mdnsInterval', 'kBackups', 'boothSize', 'capacity',
   'diskReserve', 'retention', 'retentionBytes', 'pruneInterval', 'unclaimedGrace', 'allowedPeers', 'reconnectInterval', 'priority',
-  'readQuorum', 'commitTimeout', 'memberChains', 'memberUndecidedBytes', 'memberIdle', 'backupAway'
+  'readQuorum', 'commitTimeout', 'memberChains', 'memberUndecidedBytes', 'memberIdle', 'backupAway',
+  'maxForwardPointers', 'maxTableHints'
 ])
 
 /** What TypeScript checks for a typed caller, checked for a JavaScript one (or one that reads JSON). */
@@ -350,7 +382,9 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
     memberChains: options.memberChains ?? DEFAULT_MEMBER_CHAINS,
     memberUndecidedBytes: options.memberUndecidedBytes ?? DEFAULT_MEMBER_UNDECIDED_BYTES,
     memberIdle: options.memberIdle ?? DEFAULT_MEMBER_IDLE,
-    backupAway: options.backupAway ?? options.memberIdle ?? DEFAULT_MEMBER_IDLE
+    backupAway: options.backupAway ?? options.memberIdle ?? DEFAULT_MEMBER_IDLE,
+    maxForwardPointers: options.maxForwardPointers ?? DEFAULT_MAX_POINTER_TABLES,
+    maxTableHints: options.maxTableHints ?? DEFAULT_MAX_HINT_TABLES
   }
   if (!NETWORK_NAME.test(config.network)) {
     throw new ConfigError(`network: 1-63 letters, digits, '.', '_' or '-', the first a letter or digit, got ${JSON.stringify(config.network)}`)
@@ -381,6 +415,8 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
   checkInteger('memberUndecidedBytes', config.memberUndecidedBytes, 0)
   checkInteger('memberIdle', config.memberIdle, 100, 24 * 3_600_000)
   checkInteger('backupAway', config.backupAway, 0, MAX_BACKUP_AWAY)
+  checkInteger('maxForwardPointers', config.maxForwardPointers, 1, MAX_KEPT_TABLES)
+  checkInteger('maxTableHints', config.maxTableHints, 1, MAX_KEPT_TABLES)
   checkInteger('readQuorum', config.readQuorum, 1, config.boothSize)
   const nw = writeQuorumOf(config.boothSize)
   if (config.readQuorum + nw <= config.boothSize) {

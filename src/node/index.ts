@@ -282,6 +282,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       capacity: parts.config.capacity,
       // a backup away as long as a vehicle that left is remembered is replaced
       backupAwayMs: parts.config.backupAway,
+      maxForwardPointers: parts.config.maxForwardPointers,
+      maxTableHints: parts.config.maxTableHints,
       // bound late: consensus is built after
       ownBooth: () => this.consensus?.driver.ownNextBooth(),
       diskRoom: async () => await this.diskRoom(),

@@ -137,6 +137,10 @@ export interface VGuardDBComponents {
    * backupAway, by default its memberIdle); 0: never. @default 60000
    */
   backupAwayMs?: number
+  /** Forward pointers the backup table store keeps at most (the node's maxForwardPointers). @default DEFAULT_MAX_POINTER_TABLES */
+  maxForwardPointers?: number
+  /** Hints the backup table store keeps at most (the node's maxTableHints). @default DEFAULT_MAX_HINT_TABLES */
+  maxTableHints?: number
   /** The members our own chain's next write would have as its booth, if it runs our consensus (a round without a write offers the chain to them first). */
   ownBooth?: () => string[] | undefined
   /** @default Math.random */
@@ -203,6 +207,8 @@ export class VGuardDB {
       self: this.self,
       kept: components.database.sublevel('backup-tables-kept'),
       order: components.database.sublevel('backup-tables-used'),
+      maxPointers: components.maxForwardPointers,
+      maxHints: components.maxTableHints,
       holds: (chainId) => components.store.copyId(chainId) != null
     })
     this.booths = new BoothMemory(components.database.sublevel('booth-keys'), components.memoryNow ?? components.now)

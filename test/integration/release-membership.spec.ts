@@ -49,7 +49,9 @@ describe('release - only members, only chains this node backs', () => {
   })
 
   it('a release sent again to a backup that has since dropped its forward pointer is answered OK, nothing held there; nothing is kept', async () => {
-    const [A, D, B, C] = await connectedSwarm(cluster, 4, { kBackups: 1 })
+    // B keeps one forward pointer at most (4,096 by default: too many to fill here), so D's release will push A's out
+    // (every node gets the cap; only B is released from anything)
+    const [A, D, B, C] = await connectedSwarm(cluster, 4, { kBackups: 1, maxForwardPointers: 1 })
     const [a, d, b, c] = [A, D, B, C].map(n => n.peerId.toString())
     const value = new Uint8Array([1])
     // A's copy on B, then B released: its copy goes, its table stays as a forward pointer
@@ -57,8 +59,6 @@ describe('release - only members, only chains this node backs', () => {
     await A.endOfBooth({ participants: [c], transactions: [{ key: 'k', value }] })
     await waitFor(async () => B.vguarddb.tables.isKept(a) && await B.chains.info(a) == null, { message: 'B released from A\'s chain' })
     const signed = A.vguarddb.tables.get(a)?.signed ?? new Uint8Array()
-    // B keeps one pointer at most (4,096 by default: too many to fill here), so D's release pushes A's out
-    ;(B.vguarddb.tables as unknown as { maxPointers: number }).maxPointers = 1
     await D.endOfBooth({ participants: [b], transactions: [{ key: 'k', value }] })
     await D.endOfBooth({ participants: [c], transactions: [{ key: 'k', value }] })
     await waitFor(() => B.vguarddb.tables.isKept(d) && B.vguarddb.tables.get(a) == null, { message: 'A\'s pointer dropped on B' })

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
-import { resolveConfig, ConfigError, DEFAULT_K_BACKUPS, DEFAULT_BOOTH_SIZE, MIN_DEFAULT_UNCLAIMED_GRACE } from '../../../src/node/config.ts'
+import { resolveConfig, ConfigError, DEFAULT_K_BACKUPS, DEFAULT_BOOTH_SIZE, MIN_DEFAULT_UNCLAIMED_GRACE, MAX_KEPT_TABLES } from '../../../src/node/config.ts'
+import { DEFAULT_MAX_HINT_TABLES, DEFAULT_MAX_POINTER_TABLES } from '../../../src/backup/index.ts'
 import type { VGuardNodeOptions } from '../../../src/node/config.ts'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -29,6 +30,11 @@ describe('node - config', () => {
     expect(resolveConfig({ dataDir: '/tmp/x', memberIdle: 5_000 }).backupAway).toBe(5_000)
     expect(resolveConfig({ dataDir: '/tmp/x', memberIdle: 5_000, backupAway: 0 }).backupAway).toBe(0)
     expect(resolveConfig({ dataDir: '/tmp/x', backupAway: 3_600_000 })).toMatchObject({ memberIdle: 60_000, backupAway: 3_600_000 })
+  })
+
+  it('caps the forward pointers and hints kept as the backup table store does by default, or as given', () => {
+    expect(resolveConfig({ dataDir: '/tmp/x' })).toMatchObject({ maxForwardPointers: DEFAULT_MAX_POINTER_TABLES, maxTableHints: DEFAULT_MAX_HINT_TABLES })
+    expect(resolveConfig({ dataDir: '/tmp/x', maxForwardPointers: 1, maxTableHints: MAX_KEPT_TABLES })).toMatchObject({ maxForwardPointers: 1, maxTableHints: MAX_KEPT_TABLES })
   })
 
   it.each([
@@ -65,6 +71,17 @@ describe('node - config', () => {
     // Node's timers hold 24.8 days: a longer one would fire at once
     [{ backupAway: 30 * 24 * 3_600_000 }, /^backupAway: must be an integer from 0 to 604800000/],
     [{ capacity: 1.5 }, /capacity/],
+    // a cap of 0 would keep no forward pointer: a backup just released could not redirect a reader at all
+    [{ maxForwardPointers: 0 }, /^maxForwardPointers: must be an integer from 1 to 1048576, got 0$/],
+    [{ maxForwardPointers: -1 }, /^maxForwardPointers: must be an integer from 1 to 1048576, got -1$/],
+    [{ maxForwardPointers: 2.5 }, /^maxForwardPointers: must be an integer from 1 to 1048576, got 2\.5$/],
+    [{ maxForwardPointers: '8' }, /^maxForwardPointers: must be an integer from 1 to 1048576, got "8" \(string\)$/],
+    [{ maxForwardPointers: 2 ** 21 }, /^maxForwardPointers: must be an integer from 1 to 1048576/],
+    [{ maxForwardPointers: null }, /^maxForwardPointers: null is no value/],
+    [{ maxTableHints: 0 }, /^maxTableHints: must be an integer from 1 to 1048576, got 0$/],
+    [{ maxTableHints: -5 }, /^maxTableHints: must be an integer from 1 to 1048576, got -5$/],
+    [{ maxTableHints: 0.5 }, /^maxTableHints: must be an integer from 1 to 1048576, got 0\.5$/],
+    [{ maxTableHints: 'many' }, /^maxTableHints: must be an integer from 1 to 1048576, got "many" \(string\)$/],
     // a smaller reserve let a copy fill a probe's disk and keep the database from opening again
     [{ diskReserve: 1024 * 1024 }, /^diskReserve: must be an integer of at least 33554432 \(32 MiB: LevelDB's log and compactions need that room; .*\), got 1048576$/],
     [{ diskReserve: 0 }, /^diskReserve: must be an integer of at least/],
