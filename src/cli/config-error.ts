@@ -24,7 +24,9 @@ const FLAG_OF_OPTION: Record<string, string> = {
   retention: '--retention',
   retentionBytes: '--retention-bytes',
   pruneInterval: '--prune-interval',
-  unclaimedGrace: '--unclaimed-grace'
+  unclaimedGrace: '--unclaimed-grace',
+  maxForwardPointers: '--max-forward-pointers',
+  maxTableHints: '--max-table-hints'
 }
 
 // camelCase names are never words of a sentence: replaced wherever they are; the

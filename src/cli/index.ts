@@ -11,7 +11,8 @@ import { peerIdOf } from '../node/index.ts'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../http/server.ts'
 import {
   DEFAULT_BOOTH_SIZE, DEFAULT_CAPACITY, DEFAULT_DISK_RESERVE, DEFAULT_K_BACKUPS, DEFAULT_MDNS_INTERVAL, DEFAULT_NETWORK,
-  DEFAULT_PRIORITY, DEFAULT_COMMIT_TIMEOUT, DEFAULT_MEMBER_CHAINS, DEFAULT_MEMBER_UNDECIDED_BYTES, DEFAULT_MEMBER_IDLE, MAX_BACKUP_AWAY, DEFAULT_RETENTION, DEFAULT_PRUNE_INTERVAL, MAX_PRIORITY, MAX_RETENTION
+  DEFAULT_PRIORITY, DEFAULT_COMMIT_TIMEOUT, DEFAULT_MEMBER_CHAINS, DEFAULT_MEMBER_UNDECIDED_BYTES, DEFAULT_MEMBER_IDLE, MAX_BACKUP_AWAY, DEFAULT_RETENTION, DEFAULT_PRUNE_INTERVAL, MAX_PRIORITY, MAX_RETENTION,
+  DEFAULT_MAX_FORWARD_POINTERS, DEFAULT_MAX_TABLE_HINTS, MAX_KEPT_TABLES
 } from '../node/config.ts'
 import { collectHostNames, collectMultiaddrs, parseBoolean, parseBytes, parseHostPort, parseInteger } from './options.ts'
 import type { HostPort } from './options.ts'
@@ -62,6 +63,8 @@ interface StartFlags {
   retentionBytes?: number
   pruneInterval: number
   unclaimedGrace?: number
+  maxForwardPointers: number
+  maxTableHints: number
 }
 
 function buildProgram (io: CliIo): Command {
@@ -92,6 +95,8 @@ function buildProgram (io: CliIo): Command {
     .addOption(new Option('--retention-bytes <bytes>', 'size bound of that temporary storage: beyond it the oldest payloads go first [default: the capacity]').env('VGUARD_RETENTION_BYTES').argParser(parseBytes))
     .addOption(new Option('--prune-interval <ms>', 'how often retention runs').env('VGUARD_PRUNE_INTERVAL').argParser(parseInteger(100, 24 * 3_600_000)).default(DEFAULT_PRUNE_INTERVAL))
     .addOption(new Option('--unclaimed-grace <ms>', 'how long a copy no backup table names this node active for (a fresh backup\'s table on its way) is kept whole before retention may prune it [default: the larger of --retention and 15 min]').env('VGUARD_UNCLAIMED_GRACE').argParser(parseInteger(0, MAX_RETENTION)))
+    .addOption(new Option('--max-forward-pointers <n>', 'forward pointers kept (tables of chains this node backed up and holds no copy of, to redirect readers): past it the one used longest ago is dropped').env('VGUARD_MAX_FORWARD_POINTERS').argParser(parseInteger(1, MAX_KEPT_TABLES)).default(DEFAULT_MAX_FORWARD_POINTERS))
+    .addOption(new Option('--max-table-hints <n>', 'backup tables of other vehicles\' chains kept as hints (heard by gossip or in a read): past it the one adopted longest ago is forgotten').env('VGUARD_MAX_TABLE_HINTS').argParser(parseInteger(1, MAX_KEPT_TABLES)).default(DEFAULT_MAX_TABLE_HINTS))
     .addOption(new Option('--priority <n>', 'priority to lead the shared chain (higher first; ties: greater peer id)').env('VGUARD_PRIORITY').argParser(parseInteger(0, MAX_PRIORITY)).default(DEFAULT_PRIORITY))
     .addOption(new Option('--read-quorum <n>', 'Nr: holders a quorum read needs agreeing; Nr + Nw must exceed the booth size [default: booth size - majority + 1]').env('VGUARD_READ_QUORUM').argParser(parseInteger(1, 64)))
     .addOption(new Option('--commit-timeout <ms>', 'how long a write may take to commit before it fails (503); a committed write answers by then').env('VGUARD_COMMIT_TIMEOUT').argParser(parseInteger(1, 120_000)).default(DEFAULT_COMMIT_TIMEOUT))
@@ -138,6 +143,8 @@ function buildProgram (io: CliIo): Command {
         retentionBytes: flags.retentionBytes,
         pruneInterval: flags.pruneInterval,
         unclaimedGrace: flags.unclaimedGrace,
+        maxForwardPointers: flags.maxForwardPointers,
+        maxTableHints: flags.maxTableHints,
         http: flags.http,
         httpAllowHosts: flags.httpAllowHost
       }, out)

@@ -59,6 +59,10 @@ export const DEFAULT_MEMBER_UNDECIDED_BYTES = 256 * 1024 * 1024
 export const MAX_BACKUP_AWAY = 7 * 24 * 3_600_000
 /** How long (ms) a vehicle that left is remembered: as a booth's proposer (see memberIdle), as a shared-chain candidate. */
 export const DEFAULT_MEMBER_IDLE = 60_000
+/** Forward pointers kept by default (maxForwardPointers): the backup table store's own default, the reasons there. */
+export const DEFAULT_MAX_FORWARD_POINTERS = DEFAULT_MAX_POINTER_TABLES
+/** Hints kept by default (maxTableHints): the backup table store's own default. */
+export const DEFAULT_MAX_TABLE_HINTS = DEFAULT_MAX_HINT_TABLES
 /**
  * The most forward pointers or hints a node may be told to keep: every table
  * kept is held in memory too (up to about 1 KiB signed, more decoded), so a
@@ -189,7 +193,7 @@ export interface VGuardNodeOptions {
    * chains and release them. Tables of our own chain and of chains we hold a
    * copy of are never dropped, and do not count. At least 1 (a node that kept
    * none could not redirect a reader from the backup it just released).
-   * @default 4096 (DEFAULT_MAX_POINTER_TABLES: more vehicles than any LAN's fleet, 1–4 MiB on disk and in memory)
+   * @default 4096 (DEFAULT_MAX_FORWARD_POINTERS: more vehicles than any LAN's fleet, 1–4 MiB on disk and in memory)
    */
   maxForwardPointers?: number
   /**
@@ -197,7 +201,7 @@ export interface VGuardNodeOptions {
    * holds nothing of, heard by gossip or seen in a read's answer, which save
    * a reader a table lookup. Past it, the hint adopted longest ago is forgotten
    * (a reader then asks its neighbours for the table). At least 1.
-   * @default 1024 (DEFAULT_MAX_HINT_TABLES: a vehicle meets thousands of others over a week; 0.3–1 MiB)
+   * @default 1024 (DEFAULT_MAX_TABLE_HINTS: a vehicle meets thousands of others over a week; 0.3–1 MiB)
    */
   maxTableHints?: number
 }
@@ -383,8 +387,8 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
     memberUndecidedBytes: options.memberUndecidedBytes ?? DEFAULT_MEMBER_UNDECIDED_BYTES,
     memberIdle: options.memberIdle ?? DEFAULT_MEMBER_IDLE,
     backupAway: options.backupAway ?? options.memberIdle ?? DEFAULT_MEMBER_IDLE,
-    maxForwardPointers: options.maxForwardPointers ?? DEFAULT_MAX_POINTER_TABLES,
-    maxTableHints: options.maxTableHints ?? DEFAULT_MAX_HINT_TABLES
+    maxForwardPointers: options.maxForwardPointers ?? DEFAULT_MAX_FORWARD_POINTERS,
+    maxTableHints: options.maxTableHints ?? DEFAULT_MAX_TABLE_HINTS
   }
   if (!NETWORK_NAME.test(config.network)) {
     throw new ConfigError(`network: 1-63 letters, digits, '.', '_' or '-', the first a letter or digit, got ${JSON.stringify(config.network)}`)

@@ -136,6 +136,12 @@ describe('vguard-node CLI', () => {
       [['--retention', '-1'], /--retention/],
       [['--retention-bytes', '1x'], /--retention-bytes/],
       [['--prune-interval', '10'], /--prune-interval/],
+      // a cap of 0 would keep no forward pointer (or hint) at all
+      [['--max-forward-pointers', '0'], /^error: option '--max-forward-pointers <n>' argument '0' is invalid\. expected an integer from 1 to 1048576$/],
+      [['--max-forward-pointers', '-3'], /--max-forward-pointers.*expected an integer from 1 to 1048576/],
+      [['--max-forward-pointers', '2.5'], /--max-forward-pointers.*expected an integer from 1 to 1048576/],
+      [['--max-table-hints', 'many'], /^error: option '--max-table-hints <n>' argument 'many' is invalid\. expected an integer from 1 to 1048576$/],
+      [['--max-table-hints', '2000000'], /--max-table-hints.*expected an integer from 1 to 1048576/],
       [['--network', 'bad name'], /network: .*"bad name"/],
       [['--listen', 'not-a-multiaddr'], /not a multiaddr/],
       // each of these was taken, and failed only once the node was up (or never matched anything)
@@ -166,7 +172,7 @@ describe('vguard-node CLI', () => {
 
     it('a bad value in an environment variable exits 2 too', async () => {
       const dir = await tempDir()
-      for (const env of [{ VGUARD_HTTP: '127.0.0.1:70000' }, { VGUARD_K_BACKUPS: '-1' }, { VGUARD_NO_MDNS: 'maybe' }]) {
+      for (const env of [{ VGUARD_HTTP: '127.0.0.1:70000' }, { VGUARD_K_BACKUPS: '-1' }, { VGUARD_MAX_FORWARD_POINTERS: '0' }, { VGUARD_MAX_TABLE_HINTS: 'x' }, { VGUARD_NO_MDNS: 'maybe' }]) {
         const res = await runCli(['start', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0'], { VGUARD_HTTP: '127.0.0.1:0', VGUARD_NO_MDNS: '1', ...env })
         expect(res.code, JSON.stringify(env)).toBe(2)
         expect(res.stderr.trim().split('\n'), JSON.stringify(env)).toHaveLength(1)
@@ -457,8 +463,9 @@ describe('vguard-node CLI', () => {
       })
       expect(a.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       expect((await statusOf(a)).network).toBe('env-net')
-      const b = await start(['--network', 'env-net', '--retention', '5000', ...LOCAL], {
-        env: { VGUARD_DATA_DIR: await tempDir(), VGUARD_NETWORK: 'ignored', VGUARD_RETENTION: '9', VGUARD_RETENTION_BYTES: '1MiB', VGUARD_UNCLAIMED_GRACE: '7000' }
+      // the tables' caps taken from a flag and a variable (a node keeping one of each works as well)
+      const b = await start(['--network', 'env-net', '--retention', '5000', '--max-forward-pointers', '1', ...LOCAL], {
+        env: { VGUARD_DATA_DIR: await tempDir(), VGUARD_NETWORK: 'ignored', VGUARD_RETENTION: '9', VGUARD_RETENTION_BYTES: '1MiB', VGUARD_UNCLAIMED_GRACE: '7000', VGUARD_MAX_TABLE_HINTS: '1' }
       })
       expect((await statusOf(b)).network).toBe('env-net')
       // the temporary storage policy in force, from a flag and from variables
