@@ -147,7 +147,7 @@ export function createNodeMetrics (source: MetricsSource): Registry {
 
   registry.registerMetric(new Gauge({
     name: 'vguard_backup_tables_kept',
-    help: 'Backup tables kept of chains this node holds nothing of: pointer (released here, a forward pointer for readers; 4,096 at most) or hint (heard by gossip or in a read; 1,024 at most)',
+    help: 'Backup tables kept of chains this node holds nothing of: pointer (released here, a forward pointer for readers; --max-forward-pointers at most, 4,096 by default) or hint (heard by gossip or in a read; --max-table-hints at most, 1,024 by default)',
     labelNames: ['kind'],
     registers: [],
     collect () {
