@@ -14,33 +14,21 @@
  * - with a majority of each relevant booth connected and a single leader,
  *   every proposal the leader queued is decided.
  */
-import { Acceptor } from './acceptor.ts'
 import { ZERO_BALLOT, ballotEquals, compareBallots, copyBallot } from './ballot.ts'
 import { hasMajority, sameMembers, validateBooth } from './booth.ts'
-import { electionTimeout, outranks, rankOf } from './election.ts'
-import {
-  DuplicateProposalError, ElectionDisabledError, InvalidMessageError, InvalidProposalError, NotLeaderError,
-  PaxosConfigError, ProposalDroppedError, ReadyStateError
-} from './errors.ts'
-import { settings, validateCandidates } from './config.ts'
-import { PaxosLog } from './log.ts'
-import { LeaderReads } from './reads.ts'
+import { outranks, rankOf } from './election.ts'
+import { DuplicateProposalError, ElectionDisabledError, InvalidMessageError, InvalidProposalError, NotLeaderError, PaxosConfigError, ProposalDroppedError, ReadyStateError } from './errors.ts'
+import { validateCandidates } from './config.ts'
 import { Campaign, Leadership } from './proposer.ts'
 import { QuorumCheck } from './check-quorum.ts'
 import { PreVote } from './pre-vote.ts'
-import { TakeoverDamping } from './takeover-damping.ts'
-import { Orphans } from './orphans.ts'
-import { CatchupAnswers, CatchupAsks, answerCatchup, answeredTo } from './catchup.ts'
+import { answerCatchup, answeredTo } from './catchup.ts'
 import { announce, audience } from './announce.ts'
 import { divergedAt, showsForgottenVotes } from './promise-checks.ts'
 import { MAX_ID_LENGTH, MAX_ROUND_JUMP, validateMessage, validateProposal } from './validate.ts'
-import { CommitProofs, checkReported } from './proofs.ts'
-import type { Settings } from './config.ts'
-import type { ProposerContext } from './proposer.ts'
-import type {
-  Ballot, Candidate, Decided, Divergence, DroppedProposal, HardState, Message, PaxosConfig, PaxosStatus,
-  PersistedState, PromiseMessage, Proposal, ProposerProofs, Ready, Role, SnapshotRequest
-} from './types.ts'
+import { checkReported } from './proofs.ts'
+import { NodeState, QUORUM_CHECK_TIMEOUTS } from './node-state.ts'
+import type { Ballot, Candidate, Decided, Message, PaxosConfig, PaxosStatus, PersistedState, PromiseMessage, Proposal, ProposerProofs, Ready, SnapshotRequest } from './types.ts'
 
 /** Messages only a node that may lead the chain sends (checkSender): their ballots count whoever we know. */
 const LEADER_TYPES = new Set<Message['type']>(['prePrepare', 'prepare', 'accept', 'heartbeat'])
@@ -54,176 +42,83 @@ const LEADER_TYPES = new Set<Message['type']>(['prePrepare', 'prepare', 'accept'
  */
 const ACCEPT_AHEAD_WINDOWS = 16
 
-/** An elected leader steps down once no majority of its booth answered for this many election timeouts (check-quorum.ts). */
-const QUORUM_CHECK_TIMEOUTS = 2
-
-/** A takeover's added wait grows to at most this many election timeouts (takeover-damping.ts). */
-const MAX_TAKEOVER_DAMPING_TIMEOUTS = 32
-
 /** Creates a node: brand new without `persisted`, else restarted from exactly that state. */
 export function createPaxos (config: PaxosConfig, persisted?: PersistedState): Paxos {
   return new Paxos(config, persisted)
 }
 
 export class Paxos {
-  private s: Settings
-  private readonly log: PaxosLog
-  private readonly acceptor: Acceptor
-  private readonly ctx: ProposerContext
-  private role: Role = 'follower'
-  private round: number
-  private roundDirty = false
-  private readonly commitProofs: CommitProofs
-  private maxSeenRound = 0
-  private campaignState?: Campaign
-  private leadership?: Leadership
-  /** The leader this node follows (or itself), and its ballot. */
-  private leaderId?: string
-  private leaderBallot: Ballot = ZERO_BALLOT
-  private electionElapsed = 0
-  /** Ticks this node has followed the same live leader (see mayTakeOver). */
-  private followedTicks = 0
-  /** A longer wait before a takeover after a leadership this node could not keep (takeover-damping.ts). */
-  private readonly damping: TakeoverDamping
-  private heartbeatElapsed = 0
-  /** The commit the leader's last heartbeat round carried. */
-  private heartbeatCommit = 0
-  /** The highest commit a peer said was decided (a leader's heartbeat or accept, a catch-up answer, a snapshot). */
-  private heardCommit = 0
-  private timeout: number
-  private applied: number
-  /** Highest slot handed to the application in a Ready not yet advanced. */
-  private handedOut: number
-  /** Peers this node asked to catch it up: their decided values and snapshots are answers (see mayTeach). */
-  private readonly catchup = new CatchupAsks()
-  private readonly catchupAnswers = new CatchupAnswers()
-  private outbox: Message[] = []
-  private local: Message[] = []
-  private dropped: DroppedProposal[] = []
-  /** Promises not counted since the last Ready: their peer's history and ours went two ways. */
-  private diverged: Divergence[] = []
-  private snapshotRequest?: SnapshotRequest
+  /** What this node holds between inputs, shared with the handlers of node-state.ts and the files beside it. */
+  private readonly n: NodeState
+  /** The Ready handed out and not advanced yet. */
   private outstanding?: Ready
-  private readonly reads = new LeaderReads()
-  private readonly orphans = new Orphans()
-  /** Client proposals a leader took into its second phase 1 (see phase1IfNeeded): proposed once it leads again. */
-  private carried: Proposal[] = []
-  /** An elected leader's check that a majority of its booth is still there (check-quorum.ts). */
-  private quorumCheck?: QuorumCheck
-  /** An elected node asking its booth whether it would win before it campaigns (pre-vote.ts). */
-  private preVote?: PreVote
-  /**
-   * A fixed proposer restarted from persisted state, until it first leads:
-   * its first phase 1 hears its whole booth before counting its own promise
-   * (see awaitsSilentMembers).
-   */
-  private restarted: boolean
 
   constructor (config: PaxosConfig, persisted?: PersistedState) {
-    this.s = settings(config)
-    this.damping = new TakeoverDamping(2 * this.s.electionTicks, MAX_TAKEOVER_DAMPING_TIMEOUTS * this.s.electionTicks, QUORUM_CHECK_TIMEOUTS * this.s.electionTicks)
-    let genesis: string[]
-    try {
-      genesis = validateBooth(config.booth, 'booth')
-    } catch (err) {
-      throw new PaxosConfigError((err as Error).message)
-    }
-    const hs: HardState = persisted?.hardState ?? {
-      promised: ZERO_BALLOT,
-      round: 0,
-      commit: 0,
-      compacted: 0,
-      booths: [{ slot: 1, members: genesis }]
-    }
-    if (hs.booths.length === 0 || hs.commit < hs.compacted) {
-      throw new PaxosConfigError('persisted hard state is inconsistent')
-    }
-    this.log = new PaxosLog(this.s.window, hs.booths.map(e => ({ slot: e.slot, members: [...e.members] })), hs.commit, hs.compacted, persisted?.entries ?? [])
-    // a brand-new node writes its genesis hard state with its first Ready
-    this.log.hardDirty = persisted == null
-    this.acceptor = new Acceptor(this.s.id, this.log, copyBallot(hs.promised), this.s.maxCatchup, this.s.maxCatchupBytes, this.s.maxUndecidedBytes)
-    this.round = hs.round
-    this.commitProofs = new CommitProofs(this.s.id, this.s.proposer, this.s.proofs, hs.commitProof)
-    this.maxSeenRound = Math.max(hs.round, hs.promised.round)
-    const applied = config.applied ?? hs.compacted
-    if (!Number.isSafeInteger(applied) || applied < hs.compacted || applied > this.log.commit) {
-      throw new PaxosConfigError(`applied must lie between the compacted slot ${hs.compacted} and the commit ${this.log.commit}`)
-    }
-    this.applied = applied
-    this.handedOut = applied
-    this.ctx = {
-      id: this.s.id,
-      log: this.log,
-      maxInflight: this.s.maxInflight,
-      send: (msg) => { this.send(msg) },
-      prove: this.s.proofs?.sign
-    }
-    this.timeout = this.newTimeout()
-    this.restarted = persisted != null && this.alone()
+    this.n = new NodeState(config, persisted)
   }
 
   // ---------------------------------------------------------------- inputs
 
   /** Feeds one message from the network. Throws InvalidMessageError (changing nothing) on bad input. */
   step (message: Message): void {
-    const msg = validateMessage(message, this.s.id)
+    const msg = validateMessage(message, this.n.s.id)
     this.checkSender(msg)
-    if (this.s.proofs != null && (msg.type === 'promise' || msg.type === 'decided')) this.checkProofs(msg, this.s.proofs)
+    if (this.n.s.proofs != null && (msg.type === 'promise' || msg.type === 'decided')) this.checkProofs(msg, this.n.s.proofs)
     this.handle(msg)
     this.flush()
   }
 
   /** Advances logical time by one tick. */
   tick (): void {
-    this.catchupAnswers.tick()
-    this.heartbeatElapsed++
-    if (this.role === 'leader') {
-      if (this.leadership != null && this.quorumCheck != null) {
-        this.quorumCheck.tick()
-        const current = this.log.boothFor(this.leadership.nextSlot)
-        if (this.quorumCheck.lost([current, this.leadership.lastBooth(current)])) {
-          this.damping.lost()
-          this.stepDown()
+    this.n.catchupAnswers.tick()
+    this.n.heartbeatElapsed++
+    if (this.n.role === 'leader') {
+      if (this.n.leadership != null && this.n.quorumCheck != null) {
+        this.n.quorumCheck.tick()
+        const current = this.n.log.boothFor(this.n.leadership.nextSlot)
+        if (this.n.quorumCheck.lost([current, this.n.leadership.lastBooth(current)])) {
+          this.n.damping.lost()
+          this.n.stepDown()
           this.flush()
           return
         }
       }
-      this.damping.ledTick()
+      this.n.damping.ledTick()
       // a read no majority confirms in this time fails (the driver may retry)
-      this.reads.tick(2 * this.s.electionTicks)
-      if (this.heartbeatElapsed >= this.heartbeatInterval()) {
-        this.heartbeatElapsed = 0
+      this.n.reads.tick(2 * this.n.s.electionTicks)
+      if (this.n.heartbeatElapsed >= this.heartbeatInterval()) {
+        this.n.heartbeatElapsed = 0
         this.heartbeat()
-        this.leadership?.retransmit(this.ctx)
-        if (this.leadership != null) this.leadership.askExtension(this.ctx)
+        this.n.leadership?.retransmit(this.n.ctx)
+        if (this.n.leadership != null) this.n.leadership.askExtension(this.n.ctx)
       }
       this.flush()
       return
     }
-    this.electionElapsed++
-    this.catchup.tick()
-    if (this.role === 'candidate') {
-      const c = this.campaignState
-      if (c != null && [...c.promises.keys()].some(id => id !== this.s.id)) c.answeredTicks++
-      if (this.electionElapsed >= this.timeout) {
+    this.n.electionElapsed++
+    this.n.catchup.tick()
+    if (this.n.role === 'candidate') {
+      const c = this.n.campaignState
+      if (c != null && [...c.promises.keys()].some(id => id !== this.n.s.id)) c.answeredTicks++
+      if (this.n.electionElapsed >= this.n.timeout) {
         this.electionTimedOut()
-      } else if (this.heartbeatElapsed >= this.s.heartbeatTicks) {
-        this.heartbeatElapsed = 0
-        this.sendPrepares(this.campaignState?.silent() ?? [])
-        this.catchup.rearm()
+      } else if (this.n.heartbeatElapsed >= this.n.s.heartbeatTicks) {
+        this.n.heartbeatElapsed = 0
+        this.sendPrepares(this.n.campaignState?.silent() ?? [])
+        this.n.catchup.rearm()
         this.tryLead()
       }
-    } else if (this.mayCampaign()) {
-      if (this.leaderId != null && this.electionElapsed < this.s.electionTicks) this.followedTicks++
+    } else if (this.n.mayCampaign()) {
+      if (this.n.leaderId != null && this.n.electionElapsed < this.n.s.electionTicks) this.n.followedTicks++
       // the fixed proposer takes its chain at once; elected candidates wait their timeout
-      if (this.s.mode === 'fixed' || this.electionElapsed >= this.timeout) {
+      if (this.n.s.mode === 'fixed' || this.n.electionElapsed >= this.n.timeout) {
         this.electionTimedOut()
       } else if (this.mayTakeOver()) {
         this.startTakeover()
-      } else if (this.preVote != null && this.heartbeatElapsed >= this.s.heartbeatTicks) {
+      } else if (this.n.preVote != null && this.n.heartbeatElapsed >= this.n.s.heartbeatTicks) {
         // members that refused because they still heard the old leader grant once their own timeout passed
-        this.heartbeatElapsed = 0
-        this.sendPrePrepares(this.preVote.waiting(this.preVoteBooth()))
+        this.n.heartbeatElapsed = 0
+        this.sendPrePrepares(this.n.preVote.waiting(this.preVoteBooth()))
       }
     }
     this.flush()
@@ -236,16 +131,16 @@ export class Paxos {
    */
   propose (proposal: Proposal): void {
     const p = validateProposal(proposal)
-    const lead = this.leadership
-    if (this.role !== 'leader' || lead == null) {
-      throw new NotLeaderError('not the leader', this.leaderId === this.s.id ? undefined : this.leaderId)
+    const lead = this.n.leadership
+    if (this.n.role !== 'leader' || lead == null) {
+      throw new NotLeaderError('not the leader', this.n.leaderId === this.n.s.id ? undefined : this.n.leaderId)
     }
     const known = lead.lookup(p.id)
-    const slot = known.known ? known.slot : this.log.slotOfId(p.id)
+    const slot = known.known ? known.slot : this.n.log.slotOfId(p.id)
     if (known.known || slot != null) {
       throw new DuplicateProposalError(`proposal ${p.id} is already ${slot == null ? 'queued' : `at slot ${slot}`}`, p.id, slot)
     }
-    if (lead.pending >= this.s.maxPending) {
+    if (lead.pending >= this.n.s.maxPending) {
       throw new ProposalDroppedError(`${lead.pending} proposals already queued`)
     }
     lead.enqueue(p.id, p.data)
@@ -263,34 +158,34 @@ export class Paxos {
     if (typeof ctx !== 'string' || ctx.length === 0 || ctx.length > MAX_ID_LENGTH) {
       throw new InvalidProposalError(`a read context is a string of 1..${MAX_ID_LENGTH} characters`)
     }
-    const lead = this.leadership
-    if (this.role !== 'leader' || lead == null) {
-      throw new NotLeaderError('not the leader', this.leaderId === this.s.id ? undefined : this.leaderId)
+    const lead = this.n.leadership
+    if (this.n.role !== 'leader' || lead == null) {
+      throw new NotLeaderError('not the leader', this.n.leaderId === this.n.s.id ? undefined : this.n.leaderId)
     }
-    if (this.reads.size >= this.s.maxPending) {
-      throw new ProposalDroppedError(`${this.reads.size} leader reads already waiting`)
+    if (this.n.reads.size >= this.n.s.maxPending) {
+      throw new ProposalDroppedError(`${this.n.reads.size} leader reads already waiting`)
     }
     // A fixed proposer is its chain's only leader: what it proposed and has not decided was acknowledged
     // to nobody, and nobody else can have decided anything, so the index is what it decided and what
     // phase 1 recovered. The slots in flight would make a read wait for writes a booth that lost its
     // majority cannot decide (a probe's own-chain leader read failed so, its booth frozen). An elected
     // leader keeps the stricter index: every slot it assigned, chosen or not
-    const index = this.s.mode === 'fixed'
-      ? Math.max(this.log.commit, lead.recoveredThrough)
-      : Math.max(this.log.commit, lead.readIndex())
+    const index = this.n.s.mode === 'fixed'
+      ? Math.max(this.n.log.commit, lead.recoveredThrough)
+      : Math.max(this.n.log.commit, lead.readIndex())
     // every booth that could decide a slot above the index: the epochs in
     // force from index + 1 on, and whatever this leadership has in play. A
     // fixed proposer needs none: nobody else can lead its chain, so nobody
     // else decided anything (a restarted one leads only after phase 1, and
     // its index covers what that recovered)
-    const booths = this.s.mode === 'fixed'
+    const booths = this.n.s.mode === 'fixed'
       ? []
-      : this.log.epochs.filter((e, i) => i === this.log.epochs.length - 1 || this.log.epochs[i + 1].slot > index + 1).map(e => e.members)
-    if (this.s.mode !== 'fixed') booths.push(...lead.boothsInPlay())
-    const seq = this.reads.add(ctx, index, booths, this.s.id)
-    if (this.reads.waiting() === seq) {
-      for (const to of this.reads.askees(this.s.id)) {
-        this.send({ type: 'heartbeat', from: this.s.id, to, ballot: lead.ballot, commit: this.log.commit, read: seq })
+      : this.n.log.epochs.filter((e, i) => i === this.n.log.epochs.length - 1 || this.n.log.epochs[i + 1].slot > index + 1).map(e => e.members)
+    if (this.n.s.mode !== 'fixed') booths.push(...lead.boothsInPlay())
+    const seq = this.n.reads.add(ctx, index, booths, this.n.s.id)
+    if (this.n.reads.waiting() === seq) {
+      for (const to of this.n.reads.askees(this.n.s.id)) {
+        this.n.send({ type: 'heartbeat', from: this.n.s.id, to, ballot: lead.ballot, commit: this.n.log.commit, read: seq })
       }
     }
     this.flush()
@@ -303,22 +198,22 @@ export class Paxos {
    */
   changeBooth (members: string[]): void {
     const booth = validateBooth(members)
-    const lead = this.leadership
-    if (this.role !== 'leader' || lead == null) {
-      throw new NotLeaderError('not the leader', this.leaderId === this.s.id ? undefined : this.leaderId)
+    const lead = this.n.leadership
+    if (this.n.role !== 'leader' || lead == null) {
+      throw new NotLeaderError('not the leader', this.n.leaderId === this.n.s.id ? undefined : this.n.leaderId)
     }
-    if (sameMembers(lead.lastBooth(this.log.boothFor(lead.nextSlot)), booth)) {
+    if (sameMembers(lead.lastBooth(this.n.log.boothFor(lead.nextSlot)), booth)) {
       return
     }
-    lead.enqueueBooth(booth, this.s.window)
+    lead.enqueueBooth(booth, this.n.s.window)
     this.settleLeader()
     this.flush()
   }
 
   /** Starts phase 1 now with a fresh ballot; it may displace a live leader this node outranks (a takeover). Throws ElectionDisabledError when this node may not lead. */
   campaign (): void {
-    if (!this.mayCampaign()) {
-      throw new ElectionDisabledError(`${this.s.id} may not campaign`)
+    if (!this.n.mayCampaign()) {
+      throw new ElectionDisabledError(`${this.n.s.id} may not campaign`)
     }
     // asked for: it displaces a live leader it outranks, as a takeover does
     this.startCampaign(true)
@@ -329,8 +224,8 @@ export class Paxos {
 
   hasReady (): boolean {
     return this.outstanding == null && (
-      this.outbox.length > 0 || this.dropped.length > 0 || this.diverged.length > 0 || this.snapshotRequest != null || this.reads.hasOutput() ||
-      this.hardDirty() || this.log.hasDirty() || this.log.commit > this.handedOut)
+      this.n.outbox.length > 0 || this.n.dropped.length > 0 || this.n.diverged.length > 0 || this.n.snapshotRequest != null || this.n.reads.hasOutput() ||
+      this.n.hardDirty() || this.n.log.hasDirty() || this.n.log.commit > this.n.handedOut)
   }
 
   /**
@@ -342,33 +237,33 @@ export class Paxos {
     if (!this.hasReady()) {
       return undefined
     }
-    const dirty = this.log.takeDirty()
+    const dirty = this.n.log.takeDirty()
     const persist: Ready['persist'] = { entries: dirty.entries }
     if (dirty.compactTo != null) {
       persist.compactTo = dirty.compactTo
     }
-    if (this.hardDirty()) {
-      persist.hardState = this.hardState()
-      this.log.hardDirty = false
-      this.acceptor.dirty = false
-      this.roundDirty = false
-      this.commitProofs.dirty = false
+    if (this.n.hardDirty()) {
+      persist.hardState = this.n.hardState()
+      this.n.log.hardDirty = false
+      this.n.acceptor.dirty = false
+      this.n.roundDirty = false
+      this.n.commitProofs.dirty = false
     }
-    const decided: Decided[] = this.log.decidedFrom(this.handedOut + 1, this.s.maxDecidedPerReady)
+    const decided: Decided[] = this.n.log.decidedFrom(this.n.handedOut + 1, this.n.s.maxDecidedPerReady)
     if (decided.length > 0) {
-      this.handedOut = decided[decided.length - 1].slot
+      this.n.handedOut = decided[decided.length - 1].slot
     }
-    const ready: Ready = { persist, messages: this.outbox, decided, dropped: this.dropped, ...this.reads.take() }
-    if (this.snapshotRequest != null) {
-      ready.snapshot = this.snapshotRequest
+    const ready: Ready = { persist, messages: this.n.outbox, decided, dropped: this.n.dropped, ...this.n.reads.take() }
+    if (this.n.snapshotRequest != null) {
+      ready.snapshot = this.n.snapshotRequest
     }
-    if (this.diverged.length > 0) {
-      ready.diverged = this.diverged
-      this.diverged = []
+    if (this.n.diverged.length > 0) {
+      ready.diverged = this.n.diverged
+      this.n.diverged = []
     }
-    this.outbox = []
-    this.dropped = []
-    this.snapshotRequest = undefined
+    this.n.outbox = []
+    this.n.dropped = []
+    this.n.snapshotRequest = undefined
     this.outstanding = ready
     return ready
   }
@@ -379,7 +274,7 @@ export class Paxos {
       throw new ReadyStateError('advance() must get the Ready returned by the last ready()')
     }
     this.outstanding = undefined
-    this.applied = this.handedOut
+    this.n.applied = this.n.handedOut
   }
 
   /**
@@ -393,14 +288,14 @@ export class Paxos {
    * @throws PaxosConfigError on a fixed-proposer chain or a bad list (nothing changes)
    */
   setCandidates (candidates: readonly Candidate[]): void {
-    if (this.s.mode !== 'elected') {
+    if (this.n.s.mode !== 'elected') {
       throw new PaxosConfigError('a chain with a fixed proposer has no candidates')
     }
     const next = validateCandidates(candidates)
-    const rank = rankOf(this.s.candidates, this.s.id)
-    this.s = { ...this.s, candidates: next }
+    const rank = rankOf(this.n.s.candidates, this.n.s.id)
+    this.n.s = { ...this.n.s, candidates: next }
     // a new rank waits its own time: with a better candidate new in the list, the old countdown would campaign before it
-    if (this.role !== 'leader' && rankOf(next, this.s.id) !== rank) this.timeout = this.newTimeout()
+    if (this.n.role !== 'leader' && rankOf(next, this.n.s.id) !== rank) this.n.timeout = this.n.newTimeout()
   }
 
   /**
@@ -409,7 +304,7 @@ export class Paxos {
    * that applies nothing works out from them where the chain stood.
    */
   decided (from: number, max: number): Decided[] {
-    return this.log.decidedFrom(from, max)
+    return this.n.log.decidedFrom(from, max)
   }
 
   /**
@@ -421,10 +316,10 @@ export class Paxos {
     if (this.outstanding != null) {
       throw new ReadyStateError('compact() between ready() and advance()')
     }
-    if (!Number.isSafeInteger(slot) || slot > this.applied) {
-      throw new ReadyStateError(`cannot compact slot ${slot}: applied is ${this.applied}`)
+    if (!Number.isSafeInteger(slot) || slot > this.n.applied) {
+      throw new ReadyStateError(`cannot compact slot ${slot}: applied is ${this.n.applied}`)
     }
-    this.log.compact(slot)
+    this.n.log.compact(slot)
   }
 
   /**
@@ -435,8 +330,8 @@ export class Paxos {
    * never lead, and as the best-ranked candidate no one else would: a review).
    */
   restoreVotes (): void {
-    if (!this.s.forgotVotes) return
-    this.s = { ...this.s, forgotVotes: false }
+    if (!this.n.s.forgotVotes) return
+    this.n.s = { ...this.n.s, forgotVotes: false }
     this.flush()
   }
 
@@ -447,9 +342,9 @@ export class Paxos {
    * messages of a member that lost its database, and that member may lead).
    */
   catchUpFrom (peer: string, slot: number): void {
-    if (peer === this.s.id || slot <= this.log.commit) return
-    this.heardCommit = Math.max(this.heardCommit, slot)
-    this.requestCatchup(peer)
+    if (peer === this.n.s.id || slot <= this.n.log.commit) return
+    this.n.heardCommit = Math.max(this.n.heardCommit, slot)
+    this.n.requestCatchup(peer)
     this.flush()
   }
 
@@ -462,7 +357,7 @@ export class Paxos {
    * a chain with one proposer: what it queued is dropped, never sent).
    */
   reportDivergence (peer: string, slot: number): void {
-    this.noteDivergence(peer, slot, this.role === 'candidate' ? this.campaignState : undefined)
+    this.noteDivergence(peer, slot, this.n.role === 'candidate' ? this.n.campaignState : undefined)
     this.flush()
   }
 
@@ -472,7 +367,7 @@ export class Paxos {
    * for a driver that checks the promise beside its values.
    */
   divergenceIn (msg: PromiseMessage): number | undefined {
-    return divergedAt(this.log, msg)
+    return divergedAt(this.n.log, msg)
   }
 
   /** Whether a promise or refusal of `peer` would count here (see isAcceptor). Reads only. */
@@ -500,44 +395,44 @@ export class Paxos {
     // missing) reach the application only inside the snapshot: a proposal of
     // ours among them is never decided nor dropped here, so it is reported
     // `unknown` (its writers waited out their deadline; found by the simulation)
-    for (const e of this.log.entriesAbove(this.handedOut)) {
-      if (e.slot <= snapshot.slot && e.decided && e.value.kind === 'data') this.dropped.push({ id: e.value.id, unknown: true })
+    for (const e of this.n.log.entriesAbove(this.n.handedOut)) {
+      if (e.slot <= snapshot.slot && e.decided && e.value.kind === 'data') this.n.dropped.push({ id: e.value.id, unknown: true })
     }
     // the application state covers ≤ slot even when commit got there meanwhile:
     // never hand those slots out again
-    this.log.restore(snapshot.slot, snapshot.booths)
-    this.applied = this.handedOut = Math.max(this.applied, snapshot.slot)
+    this.n.log.restore(snapshot.slot, snapshot.booths)
+    this.n.applied = this.n.handedOut = Math.max(this.n.applied, snapshot.slot)
     this.settleLeader()
     this.tryLead()
     this.flush()
   }
 
   status (): PaxosStatus {
-    const ballot = this.leadership?.ballot ?? this.campaignState?.ballot ?? this.leaderBallot
+    const ballot = this.n.leadership?.ballot ?? this.n.campaignState?.ballot ?? this.n.leaderBallot
     return {
-      id: this.s.id,
-      role: this.role,
+      id: this.n.s.id,
+      role: this.n.role,
       ballot: copyBallot(ballot),
-      promised: copyBallot(this.acceptor.promised),
-      leader: this.leaderId,
-      commit: this.log.commit,
-      heard: Math.max(this.heardCommit, this.log.commit),
-      applied: this.applied,
-      compacted: this.log.compacted,
-      booth: [...this.log.boothFor(this.log.commit + 1)],
-      inflight: this.leadership?.inflight.size ?? 0,
-      pending: this.leadership?.pending ?? 0
+      promised: copyBallot(this.n.acceptor.promised),
+      leader: this.n.leaderId,
+      commit: this.n.log.commit,
+      heard: Math.max(this.n.heardCommit, this.n.log.commit),
+      applied: this.n.applied,
+      compacted: this.n.log.compacted,
+      booth: [...this.n.log.boothFor(this.n.log.commit + 1)],
+      inflight: this.n.leadership?.inflight.size ?? 0,
+      pending: this.n.leadership?.pending ?? 0
     }
   }
 
   /** Bytes of the data values accepted here and not decided: what maxUndecidedBytes bounds. */
   undecidedBytes (): number {
-    return this.log.undecidedDataBytes(0)
+    return this.n.log.undecidedDataBytes(0)
   }
 
   /** Accepts that got no vote because they would pass maxUndecidedBytes, since this node started. */
   get votesWithheld (): number {
-    return this.acceptor.withheld
+    return this.n.acceptor.withheld
   }
 
   /**
@@ -550,12 +445,12 @@ export class Paxos {
    */
   setMaxUndecidedBytes (bytes: number): void {
     if (!(bytes > 0)) throw new PaxosConfigError('maxUndecidedBytes must be a positive number')
-    this.acceptor.maxUndecidedBytes = bytes
+    this.n.acceptor.maxUndecidedBytes = bytes
   }
 
   /** The highest slot this node holds a value of, accepted or decided (or compacted). */
   lastHeld (): number {
-    return this.log.last()
+    return this.n.log.last()
   }
 
   /**
@@ -564,64 +459,26 @@ export class Paxos {
    * The driver keeps it durable across restarts.
    */
   get votesForgotten (): boolean {
-    return this.s.forgotVotes
+    return this.n.s.forgotVotes
   }
 
   // ------------------------------------------------------------ internals
 
-  private hardDirty (): boolean {
-    return this.log.hardDirty || this.acceptor.dirty || this.roundDirty || this.commitProofs.dirty
-  }
-
-  private hardState (): HardState {
-    return {
-      promised: copyBallot(this.acceptor.promised),
-      round: this.round,
-      commit: this.log.commit,
-      compacted: this.log.compacted,
-      booths: this.log.epochs.map(e => ({ slot: e.slot, members: [...e.members] })),
-      ...(this.commitProofs.held != null ? { commitProof: { ...this.commitProofs.held } } : {})
-    }
-  }
-
-  private send (msg: Message): void {
-    this.commitProofs.attach(msg)
-    if (msg.to === this.s.id) {
-      this.local.push(msg)
-    } else {
-      this.outbox.push(msg)
-    }
-  }
-
   /** Handles messages to self, then announces commit progress. */
   private flush (): void {
     let guard = 0
-    while (this.local.length > 0) {
+    while (this.n.local.length > 0) {
       if (++guard > 100_000) {
         throw new Error('local message loop')
       }
-      const msg = this.local.shift() as Message
+      const msg = this.n.local.shift() as Message
       this.handle(msg)
     }
-    this.orphans.settle(this.log, this.leaderId, this.dropped)
-    const lead = this.leadership
-    if (this.role === 'leader' && lead != null && this.log.commit > lead.announced) {
-      announce(this.log, this.s, lead, this.ctx.send)
+    this.n.orphans.settle(this.n.log, this.n.leaderId, this.n.dropped)
+    const lead = this.n.leadership
+    if (this.n.role === 'leader' && lead != null && this.n.log.commit > lead.announced) {
+      announce(this.n.log, this.n.s, lead, this.n.ctx.send)
     }
-  }
-
-  private mayCampaign (): boolean {
-    return this.s.mode === 'fixed' ? this.s.proposer === this.s.id : rankOf(this.s.candidates, this.s.id) >= 0
-  }
-
-  private newTimeout (): number {
-    return electionTimeout({
-      electionTicks: this.s.electionTicks,
-      rankTicks: this.s.rankTicks,
-      jitterTicks: this.s.jitterTicks,
-      rank: rankOf(this.s.candidates, this.s.id),
-      random: this.s.random
-    })
   }
 
   /**
@@ -631,16 +488,16 @@ export class Paxos {
    * is then refused like a made-up one.
    */
   private checkProofs (msg: PromiseMessage | Extract<Message, { type: 'decided' }>, proofs: ProposerProofs): void {
-    const c = this.campaignState
-    if (checkReported(msg, this.log, this.s.id, c?.ballot.round ?? this.round + 1, proofs) === 'ok') return
-    if (msg.type === 'promise' && this.role === 'candidate' && c != null && ballotEquals(msg.ballot, c.ballot) && c.asked.has(msg.from)) c.unsigned.add(msg.from)
+    const c = this.n.campaignState
+    if (checkReported(msg, this.n.log, this.n.s.id, c?.ballot.round ?? this.n.round + 1, proofs) === 'ok') return
+    if (msg.type === 'promise' && this.n.role === 'candidate' && c != null && ballotEquals(msg.ballot, c.ballot) && c.asked.has(msg.from)) c.unsigned.add(msg.from)
     throw new InvalidMessageError(`${msg.type} from ${msg.from} shows, unsigned, votes of ours this node does not hold: it leads in no campaign such a promise answers`)
   }
 
   /** Rejects ballots their sender does not own, and ballots of non-proposers. */
   private checkSender (msg: Message): void {
-    if ((msg.type === 'nack' || msg.type === 'prePromise') && this.s.mode === 'fixed' &&
-        msg.promised.round > 0 && msg.promised.proposer !== this.s.proposer) {
+    if ((msg.type === 'nack' || msg.type === 'prePromise') && this.n.s.mode === 'fixed' &&
+        msg.promised.round > 0 && msg.promised.proposer !== this.n.s.proposer) {
       // a chain with one proposer: no acceptor promises another's ballot (onPrepare checks mayLead), so a
       // refusal naming one is made up — a probe's single such nack, at round 2^52, stopped a vehicle's chain
       throw new InvalidMessageError(`${msg.type} from ${msg.from} names a promise of a ballot of ${msg.promised.proposer}, who may not lead this chain`)
@@ -664,7 +521,7 @@ export class Paxos {
     if ('ballot' in msg && (LEADER_TYPES.has(msg.type) || this.isAcceptor(msg.from))) {
       this.noteRound(msg.ballot.round)
     }
-    this.commitProofs.note(msg)
+    this.n.commitProofs.note(msg)
     switch (msg.type) {
       case 'prePrepare': this.onPrePrepare(msg); break
       case 'prePromise': this.onPrePromise(msg); break
@@ -673,28 +530,28 @@ export class Paxos {
       case 'nack': this.onNack(msg); break
       case 'accept': this.onAccept(msg); break
       case 'accepted':
-        if (this.leadership != null && ballotEquals(msg.ballot, this.leadership.ballot)) {
-          this.quorumCheck?.heard(msg.from)
-          if (this.leadership.onAccepted(this.ctx, msg)) this.phase1IfNeeded()
-          else this.stepDown()
+        if (this.n.leadership != null && ballotEquals(msg.ballot, this.n.leadership.ballot)) {
+          this.n.quorumCheck?.heard(msg.from)
+          if (this.n.leadership.onAccepted(this.n.ctx, msg)) this.phase1IfNeeded()
+          else this.n.stepDown()
         }
         break
       case 'heartbeat': this.onHeartbeat(msg); break
       case 'heartbeatAck':
-        if (this.leadership != null && ballotEquals(msg.ballot, this.leadership.ballot)) {
-          this.quorumCheck?.heard(msg.from)
-          if (msg.read > 0) this.reads.ack(msg.from, msg.read)
+        if (this.n.leadership != null && ballotEquals(msg.ballot, this.n.leadership.ballot)) {
+          this.n.quorumCheck?.heard(msg.from)
+          if (msg.read > 0) this.n.reads.ack(msg.from, msg.read)
           // an orphan is a value of a node that led: nobody else has slots to fill
-          if (msg.fill != null && this.mayLead(msg.from) && this.leadership.fillTo(msg.fill)) this.settleLeader()
+          if (msg.fill != null && this.mayLead(msg.from) && this.n.leadership.fillTo(msg.fill)) this.settleLeader()
         }
         break
       case 'catchup': {
         // half the pace askers keep (requestCatchup): an ask repeated because its answer was lost is answered
-        if (!this.catchupAnswers.mayAnswer(msg.from, msg.slot, this.s.heartbeatTicks)) break
-        const answer = answerCatchup(this.log, this.s, msg)
+        if (!this.n.catchupAnswers.mayAnswer(msg.from, msg.slot, this.n.s.heartbeatTicks)) break
+        const answer = answerCatchup(this.n.log, this.n.s, msg)
         if (answer == null) break
-        this.catchupAnswers.answered(msg.from, answeredTo(answer))
-        this.send(answer)
+        this.n.catchupAnswers.answered(msg.from, answeredTo(answer))
+        this.n.send(answer)
         break
       }
       case 'decided':
@@ -702,9 +559,9 @@ export class Paxos {
         break
       case 'snapshot':
         if (!this.mayTeach(msg.from)) break
-        this.heardCommit = Math.max(this.heardCommit, msg.slot)
-        if (msg.slot > this.log.commit) {
-          this.snapshotRequest = { from: msg.from, slot: msg.slot, booths: msg.booths }
+        this.n.heardCommit = Math.max(this.n.heardCommit, msg.slot)
+        if (msg.slot > this.n.log.commit) {
+          this.n.snapshotRequest = { from: msg.from, slot: msg.slot, booths: msg.booths }
         }
         break
     }
@@ -718,37 +575,32 @@ export class Paxos {
    * takes messages about it from any member).
    */
   private mayTeach (from: string): boolean {
-    return from === this.leaderId || this.mayLead(from) || this.catchup.has(from)
+    return from === this.n.leaderId || this.mayLead(from) || this.n.catchup.has(from)
   }
 
   /** A peer that may lead this chain (a leader pushes decided values to learners that do not follow it yet). */
   private mayLead (from: string): boolean {
-    return this.s.mode === 'fixed' ? from === this.s.proposer : this.s.candidates.some(c => c.id === from)
+    return this.n.s.mode === 'fixed' ? from === this.n.s.proposer : this.n.s.candidates.some(c => c.id === from)
   }
 
   /** A member of a booth this node knows, or a peer its campaign asked: whose promises and refusals count. */
   private isAcceptor (from: string): boolean {
-    return this.log.epochs.some(e => e.members.includes(from)) || this.campaignState?.asked.has(from) === true
-  }
-
-  /** This node's own ballot when it campaigns or leads. */
-  private ownBallot (): Ballot | undefined {
-    return this.leadership?.ballot ?? this.campaignState?.ballot
+    return this.n.log.epochs.some(e => e.members.includes(from)) || this.n.campaignState?.asked.has(from) === true
   }
 
   /** Answers whether we would promise the ballot now; changes nothing (pre-vote.ts). */
   private onPrePrepare (msg: Extract<Message, { type: 'prePrepare' }>): void {
-    const granted = !this.sticksToLeaderAgainst(msg.from, msg.takeover === true) && compareBallots(msg.ballot, this.acceptor.promised) > 0
+    const granted = !this.sticksToLeaderAgainst(msg.from, msg.takeover === true) && compareBallots(msg.ballot, this.n.acceptor.promised) > 0
     // a better candidate is asking: ours would only compete with it (Bully defers)
-    if (outranks(this.s.candidates, msg.from, this.s.id)) this.followedTicks = 0
-    this.send({ type: 'prePromise', from: this.s.id, to: msg.from, ballot: copyBallot(msg.ballot), granted, promised: copyBallot(this.acceptor.promised) })
+    if (outranks(this.n.s.candidates, msg.from, this.n.s.id)) this.n.followedTicks = 0
+    this.n.send({ type: 'prePromise', from: this.n.s.id, to: msg.from, ballot: copyBallot(msg.ballot), granted, promised: copyBallot(this.n.acceptor.promised) })
   }
 
   private onPrePromise (msg: Extract<Message, { type: 'prePromise' }>): void {
     if (!this.isAcceptor(msg.from)) return
     // a refusal names the promise to beat: the next ask (or campaign) goes above it
     this.noteRound(msg.promised.round)
-    const pv = this.preVote
+    const pv = this.n.preVote
     if (pv == null || !msg.granted || !ballotEquals(pv.ballot, msg.ballot)) {
       return
     }
@@ -762,8 +614,8 @@ export class Paxos {
    * else, so a node that was cut off cannot depose a working leader.
    */
   private hearsLeaderOtherThan (candidate: string): boolean {
-    return this.s.mode === 'elected' && this.leaderId != null && this.leaderId !== candidate &&
-      (this.role === 'leader' || this.electionElapsed < this.s.electionTicks)
+    return this.n.s.mode === 'elected' && this.n.leaderId != null && this.n.leaderId !== candidate &&
+      (this.n.role === 'leader' || this.n.electionElapsed < this.n.s.electionTicks)
   }
 
   /**
@@ -776,7 +628,7 @@ export class Paxos {
    * return: takeover-damping.ts).
    */
   private sticksToLeaderAgainst (candidate: string, takeover: boolean): boolean {
-    return this.hearsLeaderOtherThan(candidate) && !(takeover && outranks(this.s.candidates, candidate, this.leaderId as string))
+    return this.hearsLeaderOtherThan(candidate) && !(takeover && outranks(this.n.s.candidates, candidate, this.n.leaderId as string))
   }
 
   /**
@@ -793,76 +645,76 @@ export class Paxos {
    * not keep waits longer (takeover-damping.ts).
    */
   private mayTakeOver (): boolean {
-    return this.s.mode === 'elected' && (this.preVote == null || this.preVote.challenging != null) &&
-      this.leaderId != null && this.leaderId !== this.s.id &&
-      this.followedTicks >= 2 * this.s.electionTicks + rankOf(this.s.candidates, this.s.id) * this.s.rankTicks + this.damping.extraTicks &&
-      outranks(this.s.candidates, this.s.id, this.leaderId)
+    return this.n.s.mode === 'elected' && (this.n.preVote == null || this.n.preVote.challenging != null) &&
+      this.n.leaderId != null && this.n.leaderId !== this.n.s.id &&
+      this.n.followedTicks >= 2 * this.n.s.electionTicks + rankOf(this.n.s.candidates, this.n.s.id) * this.n.s.rankTicks + this.n.damping.extraTicks &&
+      outranks(this.n.s.candidates, this.n.s.id, this.n.leaderId)
   }
 
   private startTakeover (): void {
-    this.followedTicks = 0
-    this.askPreVote(this.leaderId)
+    this.n.followedTicks = 0
+    this.askPreVote(this.n.leaderId)
   }
 
   private onPrepare (msg: Extract<Message, { type: 'prepare' }>): void {
-    const own = this.ownBallot()
+    const own = this.n.ownBallot()
     if (own != null && ballotEquals(own, msg.ballot)) {
-      this.send(this.acceptor.onPrepare(msg))
+      this.n.send(this.n.acceptor.onPrepare(msg))
       return
     }
-    const held = this.commitProofs.held
+    const held = this.n.commitProofs.held
     // refusing a promise is always safe
     if (this.sticksToLeaderAgainst(msg.from, msg.takeover === true)) {
       return
     }
-    const reply = this.acceptor.onPrepare(msg)
+    const reply = this.n.acceptor.onPrepare(msg)
     if (reply.type === 'promise' && held != null) reply.commitProof = { ...held }
-    this.send(reply)
+    this.n.send(reply)
     if (reply.type !== 'promise') {
       return
     }
     if (own != null && compareBallots(msg.ballot, own) > 0) {
-      this.deposedBy(msg.from)
-      this.stepDown()
+      this.n.deposedBy(msg.from)
+      this.n.stepDown()
     }
     // defer to a live candidate that outranks us (Bully); a lower one we let
     // time out against our own campaign
-    if (this.s.mode === 'fixed' || outranks(this.s.candidates, msg.from, this.s.id)) {
-      this.electionElapsed = 0
-      this.followedTicks = 0
+    if (this.n.s.mode === 'fixed' || outranks(this.n.s.candidates, msg.from, this.n.s.id)) {
+      this.n.electionElapsed = 0
+      this.n.followedTicks = 0
     }
   }
 
   private onPromise (msg: Extract<Message, { type: 'promise' }>): void {
-    const lead = this.leadership
-    if (this.role === 'leader' && lead?.extending != null && ballotEquals(msg.ballot, lead.ballot)) {
-      if (!this.log.boothFor(lead.extending).includes(msg.from)) return
+    const lead = this.n.leadership
+    if (this.n.role === 'leader' && lead?.extending != null && ballotEquals(msg.ballot, lead.ballot)) {
+      if (!this.n.log.boothFor(lead.extending).includes(msg.from)) return
       if (this.divergesFrom(msg)) return
-      this.quorumCheck?.heard(msg.from)
+      this.n.quorumCheck?.heard(msg.from)
       this.onExtensionPromise(lead, lead.extending, msg)
       return
     }
-    const c = this.campaignState
+    const c = this.n.campaignState
     // a promise answers our prepare: from a peer we did not ask it is forged (its decided entries would be believed)
-    if (this.role !== 'candidate' || c == null || !ballotEquals(msg.ballot, c.ballot) || !c.asked.has(msg.from)) {
+    if (this.n.role !== 'candidate' || c == null || !ballotEquals(msg.ballot, c.ballot) || !c.asked.has(msg.from)) {
       return
     }
     if (this.divergesFrom(msg, c)) return
-    if (msg.from !== this.s.id && this.alone() && showsForgottenVotes(this.log, this.s.id, msg, c.ballot)) this.forgetOwnVotes()
+    if (msg.from !== this.n.s.id && this.n.alone() && showsForgottenVotes(this.n.log, this.n.s.id, msg, c.ballot)) this.forgetOwnVotes()
     // our own, after our votes were lost: it vouches for nothing we voted before (config.forgotVotes)
-    if (msg.from === this.s.id && this.s.forgotVotes) {
+    if (msg.from === this.n.s.id && this.n.s.forgotVotes) {
       return
     }
     if (!c.promises.has(msg.from)) {
       // progress: a phase 1 that must discover booth after booth may take
       // longer than one election timeout, and must not restart each time
-      this.electionElapsed = 0
+      this.n.electionElapsed = 0
     }
     c.promises.set(msg.from, msg)
     // decided values are facts whatever the campaign's outcome
     for (const e of msg.entries) {
       if (e.decided) {
-        this.log.decide(e.slot, e.ballot, e.value, [...e.booth], e.proof)
+        this.n.log.decide(e.slot, e.ballot, e.value, [...e.booth], e.proof)
       }
     }
     this.tryLead()
@@ -882,7 +734,7 @@ export class Paxos {
    * leave a booth it needs no majority.
    */
   private divergesFrom (msg: PromiseMessage, c?: Campaign): boolean {
-    const slot = divergedAt(this.log, msg)
+    const slot = divergedAt(this.n.log, msg)
     if (slot == null) return false
     this.noteDivergence(msg.from, slot, c)
     return true
@@ -890,10 +742,10 @@ export class Paxos {
 
   private noteDivergence (peer: string, slot: number, c?: Campaign): void {
     c?.diverged.add(peer)
-    const fatal = this.s.mode === 'fixed' || (c?.lostToDivergence() ?? false)
-    this.diverged.push({ slot, peer, fatal })
+    const fatal = this.n.s.mode === 'fixed' || (c?.lostToDivergence() ?? false)
+    this.n.diverged.push({ slot, peer, fatal })
     // what it queued is dropped, never sent
-    if (fatal) this.stepDown()
+    if (fatal) this.n.stepDown()
   }
 
   /**
@@ -903,25 +755,25 @@ export class Paxos {
    * leader never depends on a peer that may be gone for values it must serve.
    */
   private tryLead (): void {
-    const c = this.campaignState
-    if (this.role !== 'candidate' || c == null) {
+    const c = this.n.campaignState
+    if (this.n.role !== 'candidate' || c == null) {
       return
     }
-    const plan = c.replan(this.log)
+    const plan = c.replan(this.n.log)
     if (!plan.satisfied) {
       this.sendPrepares(c.unasked())
       // a promiser that decided further hands its decided values over now, not a promise's few per
       // campaign: a candidate short of a majority (its own vote forgotten until it catches up) climbed
       // 4 slots per election timeout, while members that defer to its rank elected no one (a probe:
       // over a minute without a leader). Decided values are facts whatever the campaign's outcome.
-      const ahead = [...c.promises.values()].find(m => m.commit > this.log.commit)
-      if (ahead != null) this.requestCatchup(ahead.from)
+      const ahead = [...c.promises.values()].find(m => m.commit > this.n.log.commit)
+      if (ahead != null) this.n.requestCatchup(ahead.from)
       return
     }
-    if (plan.chosen > this.log.commit) {
+    if (plan.chosen > this.n.log.commit) {
       const from = plan.chosenFrom ?? [...c.promises.values()].find(p => p.commit >= plan.chosen)?.from
       if (from != null) {
-        this.requestCatchup(from)
+        this.n.requestCatchup(from)
       }
       return
     }
@@ -935,42 +787,32 @@ export class Paxos {
     if (!this.isAcceptor(msg.from)) return
     // a promise of a ballot of ours above every round we know we used: we used it, and lost the state that says so.
     // With proofs a refusal proves nothing (a member could make it up): lost votes show as values we signed
-    if (this.s.proofs == null && this.alone() && msg.promised.proposer === this.s.id && msg.promised.round > this.round) this.forgetOwnVotes()
-    const own = this.ownBallot()
+    if (this.n.s.proofs == null && this.n.alone() && msg.promised.proposer === this.n.s.id && msg.promised.round > this.n.round) this.forgetOwnVotes()
+    const own = this.n.ownBallot()
     this.noteRound(msg.promised.round)
     if (own != null && ballotEquals(msg.ballot, own) && compareBallots(msg.promised, own) > 0) {
-      this.deposedBy(msg.promised.proposer)
-      this.stepDown()
+      this.n.deposedBy(msg.promised.proposer)
+      this.n.stepDown()
     }
   }
 
-  /**
-   * Our leadership ends for a ballot of `by`'s. Members only take a lower
-   * candidate's ballot once they stopped hearing us for an election timeout,
-   * so unless `by` outranks us (a Bully takeover) we could not keep our booth:
-   * our next takeover waits longer (takeover-damping.ts).
-   */
-  private deposedBy (by: string): void {
-    if (this.role === 'leader' && this.s.mode === 'elected' && !outranks(this.s.candidates, by, this.s.id)) this.damping.lost()
-  }
-
   private onAccept (msg: Extract<Message, { type: 'accept' }>): void {
-    if (msg.slot > this.log.commit + ACCEPT_AHEAD_WINDOWS * this.s.window) {
+    if (msg.slot > this.n.log.commit + ACCEPT_AHEAD_WINDOWS * this.n.s.window) {
       // too far ahead to hold: hear the leader and its commit (and so catch up), take nothing
-      if (compareBallots(msg.ballot, this.acceptor.promised) >= 0) {
+      if (compareBallots(msg.ballot, this.n.acceptor.promised) >= 0) {
         this.followLeader(msg.from, msg.ballot)
         this.learnCommit(msg.from, msg.ballot, msg.commit)
       }
       return
     }
-    const reply = this.acceptor.onAccept(msg)
+    const reply = this.n.acceptor.onAccept(msg)
     if (reply == null) {
       // no room for another undecided value: no vote, but hear the leader's commit, which frees room
       this.followLeader(msg.from, msg.ballot)
       this.learnCommit(msg.from, msg.ballot, msg.commit)
       return
     }
-    this.send(reply)
+    this.n.send(reply)
     if (reply.type === 'accepted') {
       this.followLeader(msg.from, msg.ballot)
       this.learnCommit(msg.from, msg.ballot, msg.commit)
@@ -978,29 +820,29 @@ export class Paxos {
   }
 
   private onHeartbeat (msg: Extract<Message, { type: 'heartbeat' }>): void {
-    if (compareBallots(msg.ballot, this.acceptor.promised) < 0 && this.outranksOnlyOwnFailedCampaign(msg.ballot)) {
+    if (compareBallots(msg.ballot, this.n.acceptor.promised) < 0 && this.outranksOnlyOwnFailedCampaign(msg.ballot)) {
       // learn from it, but confirm no read (this node did promise a higher ballot); outside the
       // booth it counts for no quorum either, so an ack only to ask for a fill (else its orphans
       // waited for good: a review)
       this.followLeader(msg.from, msg.ballot)
       this.learnCommit(msg.from, msg.ballot, msg.commit)
-      const fill = this.orphans.top()
-      if (fill > msg.commit) this.send({ type: 'heartbeatAck', from: this.s.id, to: msg.from, ballot: copyBallot(msg.ballot), read: 0, fill })
+      const fill = this.n.orphans.top()
+      if (fill > msg.commit) this.n.send({ type: 'heartbeatAck', from: this.n.s.id, to: msg.from, ballot: copyBallot(msg.ballot), read: 0, fill })
       return
     }
-    if (compareBallots(msg.ballot, this.acceptor.promised) < 0 || compareBallots(msg.ballot, this.leaderBallot) < 0) {
+    if (compareBallots(msg.ballot, this.n.acceptor.promised) < 0 || compareBallots(msg.ballot, this.n.leaderBallot) < 0) {
       // a deposed leader: tell it, so it steps down
-      const known = compareBallots(this.leaderBallot, this.acceptor.promised) > 0 ? this.leaderBallot : this.acceptor.promised
-      this.send({ type: 'nack', from: this.s.id, to: msg.from, ballot: copyBallot(msg.ballot), promised: copyBallot(known) })
+      const known = compareBallots(this.n.leaderBallot, this.n.acceptor.promised) > 0 ? this.n.leaderBallot : this.n.acceptor.promised
+      this.n.send({ type: 'nack', from: this.n.s.id, to: msg.from, ballot: copyBallot(msg.ballot), promised: copyBallot(known) })
       return
     }
     this.followLeader(msg.from, msg.ballot)
     this.learnCommit(msg.from, msg.ballot, msg.commit)
     // an elected leader counts the acks (check-quorum.ts); a fixed proposer asks only for its reads
     const read = msg.read ?? 0
-    if (this.s.mode === 'elected' || read > 0) {
-      const fill = this.orphans.top()
-      this.send({ type: 'heartbeatAck', from: this.s.id, to: msg.from, ballot: copyBallot(msg.ballot), read, ...(fill > msg.commit ? { fill } : {}) })
+    if (this.n.s.mode === 'elected' || read > 0) {
+      const fill = this.n.orphans.top()
+      this.n.send({ type: 'heartbeatAck', from: this.n.s.id, to: msg.from, ballot: copyBallot(msg.ballot), read, ...(fill > msg.commit ? { fill } : {}) })
     }
   }
 
@@ -1019,30 +861,30 @@ export class Paxos {
   private outranksOnlyOwnFailedCampaign (ballot: Ballot): boolean {
     // a member of the booth nacks as before: the leader heeds it and campaigns above the promise at
     // once (followed silently, it kept a leader that could not use this member's vote: a review)
-    return this.role === 'follower' && this.acceptor.promised.proposer === this.s.id && compareBallots(ballot, this.leaderBallot) >= 0 &&
-      !this.log.boothFor(this.log.commit + 1).includes(this.s.id)
+    return this.n.role === 'follower' && this.n.acceptor.promised.proposer === this.n.s.id && compareBallots(ballot, this.n.leaderBallot) >= 0 &&
+      !this.n.log.boothFor(this.n.log.commit + 1).includes(this.n.s.id)
   }
 
   /** A leader at `ballot` is alive: follow it (stepping down if it outranks our own ballot). */
   private followLeader (from: string, ballot: Ballot): void {
-    if (from === this.s.id) {
+    if (from === this.n.s.id) {
       return
     }
-    const own = this.ownBallot()
+    const own = this.n.ownBallot()
     if (own != null) {
       if (compareBallots(ballot, own) <= 0) {
         return
       }
-      this.deposedBy(from)
-      this.stepDown()
+      this.n.deposedBy(from)
+      this.n.stepDown()
     }
-    if (compareBallots(ballot, this.leaderBallot) >= 0) {
-      if (this.leaderId !== from) this.followedTicks = 0
-      this.leaderBallot = copyBallot(ballot)
-      this.leaderId = from
-      this.electionElapsed = 0
+    if (compareBallots(ballot, this.n.leaderBallot) >= 0) {
+      if (this.n.leaderId !== from) this.n.followedTicks = 0
+      this.n.leaderBallot = copyBallot(ballot)
+      this.n.leaderId = from
+      this.n.electionElapsed = 0
       // a takeover's ask goes on while we follow the leader it challenges
-      if (this.preVote?.challenging !== from) this.preVote = undefined
+      if (this.n.preVote?.challenging !== from) this.n.preVote = undefined
     }
   }
 
@@ -1052,42 +894,37 @@ export class Paxos {
    * decided one; anything else must be fetched.
    */
   private learnCommit (from: string, ballot: Ballot, commit: number): void {
-    this.heardCommit = Math.max(this.heardCommit, commit)
-    for (let s = this.log.commit + 1; s <= commit; s++) {
-      const e = this.log.get(s)
+    this.n.heardCommit = Math.max(this.n.heardCommit, commit)
+    for (let s = this.n.log.commit + 1; s <= commit; s++) {
+      const e = this.n.log.get(s)
       if (e != null && !e.decided && ballotEquals(e.ballot, ballot)) {
-        this.log.markDecided(s)
+        this.n.log.markDecided(s)
       }
     }
     this.settleLeader()
-    if (this.log.commit < commit) {
-      this.requestCatchup(from)
+    if (this.n.log.commit < commit) {
+      this.n.requestCatchup(from)
     }
-  }
-
-  private requestCatchup (from: string): void {
-    const slot = this.log.commit + 1
-    if (this.catchup.ask(from, slot, 2 * this.s.heartbeatTicks)) this.send({ type: 'catchup', from: this.s.id, to: from, slot })
   }
 
   private onDecided (msg: Extract<Message, { type: 'decided' }>): void {
-    this.heardCommit = Math.max(this.heardCommit, msg.commit)
-    const before = this.log.commit
+    this.n.heardCommit = Math.max(this.n.heardCommit, msg.commit)
+    const before = this.n.log.commit
     for (const e of msg.entries) {
-      this.log.decide(e.slot, ZERO_BALLOT, e.value, [...e.booth], e.proof)
+      this.n.log.decide(e.slot, ZERO_BALLOT, e.value, [...e.booth], e.proof)
     }
     this.settleLeader()
-    if (this.log.commit < msg.commit && (this.log.commit > before || msg.entries.length === 0 || msg.entries[0].slot > this.log.commit + 1)) {
+    if (this.n.log.commit < msg.commit && (this.n.log.commit > before || msg.entries.length === 0 || msg.entries[0].slot > this.n.log.commit + 1)) {
       // more to fetch from the same peer
-      this.catchup.rearm()
-      this.requestCatchup(msg.from)
+      this.n.catchup.rearm()
+      this.n.requestCatchup(msg.from)
     }
     this.tryLead()
   }
 
   /** Out of patience with the leader or our own campaign: a fixed proposer campaigns, an elected node asks first. */
   private electionTimedOut (): void {
-    if (this.s.mode === 'fixed') {
+    if (this.n.s.mode === 'fixed') {
       this.startCampaign()
     } else {
       this.startPreVote()
@@ -1102,18 +939,18 @@ export class Paxos {
    * follows the leader it hears instead of refusing its lower ballot.
    */
   private startPreVote (): void {
-    this.stepDown()
-    this.leaderId = undefined
-    this.electionElapsed = 0
-    this.timeout = this.newTimeout()
+    this.n.stepDown()
+    this.n.leaderId = undefined
+    this.n.electionElapsed = 0
+    this.n.timeout = this.n.newTimeout()
     this.askPreVote()
   }
 
   /** Asks the booth for a pre-vote on a new ballot (on behalf of a takeover of `challenging`, if given). */
   private askPreVote (challenging?: string): void {
-    this.heartbeatElapsed = 0
-    this.preVote = new PreVote({ round: this.nextRound(), proposer: this.s.id }, this.s.id, challenging)
-    this.sendPrePrepares(this.preVote.waiting(this.preVoteBooth()))
+    this.n.heartbeatElapsed = 0
+    this.n.preVote = new PreVote({ round: this.nextRound(), proposer: this.n.s.id }, this.n.s.id, challenging)
+    this.sendPrePrepares(this.n.preVote.waiting(this.preVoteBooth()))
     this.campaignIfPreVoteWon()
   }
 
@@ -1123,7 +960,7 @@ export class Paxos {
   }
 
   private knownRound (): number {
-    return Math.max(this.round, this.acceptor.promised.round, this.leaderBallot.round, this.maxSeenRound)
+    return Math.max(this.n.round, this.n.acceptor.promised.round, this.n.leaderBallot.round, this.n.maxSeenRound)
   }
 
   /**
@@ -1134,62 +971,57 @@ export class Paxos {
    * round further ahead is reached in steps, one per refusal.
    */
   private noteRound (round: number): void {
-    this.maxSeenRound = Math.max(this.maxSeenRound, Math.min(round, this.knownRound() + MAX_ROUND_JUMP))
+    this.n.maxSeenRound = Math.max(this.n.maxSeenRound, Math.min(round, this.knownRound() + MAX_ROUND_JUMP))
   }
 
   /** The booth whose majority a pre-vote needs: the latest this node knows of. */
   private preVoteBooth (): string[] {
-    return this.log.epochs[this.log.epochs.length - 1].members
+    return this.n.log.epochs[this.n.log.epochs.length - 1].members
   }
 
   private sendPrePrepares (to: string[]): void {
-    const pv = this.preVote
+    const pv = this.n.preVote
     if (pv == null) {
       return
     }
     for (const peer of to) {
-      this.send({ type: 'prePrepare', from: this.s.id, to: peer, ballot: copyBallot(pv.ballot), ...(pv.challenging != null ? { takeover: true } : {}) })
+      this.n.send({ type: 'prePrepare', from: this.n.s.id, to: peer, ballot: copyBallot(pv.ballot), ...(pv.challenging != null ? { takeover: true } : {}) })
     }
   }
 
   private campaignIfPreVoteWon (): void {
-    if (this.preVote?.won(this.preVoteBooth()) === true) {
+    if (this.n.preVote?.won(this.preVoteBooth()) === true) {
       // a campaign a takeover's pre-vote won asks as a takeover too (sticksToLeaderAgainst)
-      this.startCampaign(this.preVote.challenging != null)
+      this.startCampaign(this.n.preVote.challenging != null)
     }
   }
 
   private startCampaign (takeover = false): void {
     // booths the last campaign found it needed: ask them at once this time
-    const known = this.campaignState?.plan.required.flat() ?? []
-    this.stepDown()
-    this.round = this.nextRound()
-    this.roundDirty = true
-    const ballot: Ballot = { round: this.round, proposer: this.s.id }
-    this.role = 'candidate'
-    this.leaderId = undefined
-    this.campaignState = new Campaign(ballot, this.log, takeover)
-    this.electionElapsed = 0
-    this.heartbeatElapsed = 0
-    this.timeout = this.newTimeout()
+    const known = this.n.campaignState?.plan.required.flat() ?? []
+    this.n.stepDown()
+    this.n.round = this.nextRound()
+    this.n.roundDirty = true
+    const ballot: Ballot = { round: this.n.round, proposer: this.n.s.id }
+    this.n.role = 'candidate'
+    this.n.leaderId = undefined
+    this.n.campaignState = new Campaign(ballot, this.n.log, takeover)
+    this.n.electionElapsed = 0
+    this.n.heartbeatElapsed = 0
+    this.n.timeout = this.n.newTimeout()
     // ask ourselves first (our own acceptor state counts like any other), then the required booths
-    this.sendPrepares([...new Set([this.s.id, ...this.campaignState.unasked(), ...known])])
+    this.sendPrepares([...new Set([this.n.s.id, ...this.n.campaignState.unasked(), ...known])])
   }
 
   private sendPrepares (to: string[]): void {
-    const c = this.campaignState
+    const c = this.n.campaignState
     if (c == null) {
       return
     }
     for (const peer of to) {
       c.asked.add(peer)
-      this.send({ type: 'prepare', from: this.s.id, to: peer, ballot: c.ballot, slot: c.fromSlot, ...(c.takeover ? { takeover: true } : {}) })
+      this.n.send({ type: 'prepare', from: this.n.s.id, to: peer, ballot: c.ballot, slot: c.fromSlot, ...(c.takeover ? { takeover: true } : {}) })
     }
-  }
-
-  /** This node alone proposes on this chain (a vehicle's own chain, and this is the vehicle). */
-  private alone (): boolean {
-    return this.s.mode === 'fixed' && this.s.proposer === this.s.id
   }
 
   /**
@@ -1200,12 +1032,12 @@ export class Paxos {
    * values for them.
    */
   private forgetOwnVotes (): void {
-    if (this.s.forgotVotes) return
-    this.s = { ...this.s, forgotVotes: true }
-    const c = this.campaignState
+    if (this.n.s.forgotVotes) return
+    this.n.s = { ...this.n.s, forgotVotes: true }
+    const c = this.n.campaignState
     if (c != null) {
-      c.promises.delete(this.s.id)
-      c.replan(this.log)
+      c.promises.delete(this.n.s.id)
+      c.replan(this.n.log)
     }
   }
 
@@ -1220,32 +1052,32 @@ export class Paxos {
    * wait: it includes a member of every majority that decided anything.
    */
   private awaitsSilentMembers (c: Campaign): boolean {
-    if (!this.restarted || this.s.forgotVotes || c.answeredTicks >= Math.floor(this.s.electionTicks / 2)) return false
-    return !c.satisfiedWithout(this.s.id, this.log) && c.silent().length > 0
+    if (!this.n.restarted || this.n.s.forgotVotes || c.answeredTicks >= Math.floor(this.n.s.electionTicks / 2)) return false
+    return !c.satisfiedWithout(this.n.s.id, this.n.log) && c.silent().length > 0
   }
 
   private becomeLeader (c: Campaign): void {
     const plan = c.plan
-    this.log.learnChosen(plan.chosen, plan.epochs)
+    this.n.log.learnChosen(plan.chosen, plan.epochs)
     for (const [slot, e] of plan.decided) {
-      this.log.decide(slot, e.ballot, e.value, e.booth, e.proof)
+      this.n.log.decide(slot, e.ballot, e.value, e.booth, e.proof)
     }
-    this.role = 'leader'
-    this.damping.began()
-    this.restarted = false
-    this.leaderId = this.s.id
-    this.leaderBallot = copyBallot(c.ballot)
+    this.n.role = 'leader'
+    this.n.damping.began()
+    this.n.restarted = false
+    this.n.leaderId = this.n.s.id
+    this.n.leaderBallot = copyBallot(c.ballot)
     // a majority without us promised: our votes from now on are durable and count again
-    if (this.s.forgotVotes) this.s = { ...this.s, forgotVotes: false }
-    this.heartbeatElapsed = 0
+    if (this.n.s.forgotVotes) this.n.s = { ...this.n.s, forgotVotes: false }
+    this.n.heartbeatElapsed = 0
     // the orphans stay: one this phase 1 did not recover may still be chosen by a later
     // leader that meets the minority holding it, as long as its slot is open
-    this.leadership = new Leadership(c.ballot, plan, this.log.commit, c.promises.keys())
-    this.leadership.fillLimit = this.leadership.readIndex() + this.s.window
+    this.n.leadership = new Leadership(c.ballot, plan, this.n.log.commit, c.promises.keys())
+    this.n.leadership.fillLimit = this.n.leadership.readIndex() + this.n.s.window
     // twice the election timeout: a follower that stalls for one (a loaded host) does not cost the leadership
-    this.quorumCheck = this.s.mode === 'elected' ? new QuorumCheck(this.s.id, QUORUM_CHECK_TIMEOUTS * this.s.electionTicks) : undefined
-    this.leadership.takeCarried(this.carried.splice(0), this.log)
-    this.fillOrphanSlots(this.leadership)
+    this.n.quorumCheck = this.n.s.mode === 'elected' ? new QuorumCheck(this.n.s.id, QUORUM_CHECK_TIMEOUTS * this.n.s.electionTicks) : undefined
+    this.n.leadership.takeCarried(this.n.carried.splice(0), this.n.log)
+    this.fillOrphanSlots(this.n.leadership)
     this.heartbeat()
     this.settleLeader()
   }
@@ -1261,13 +1093,13 @@ export class Paxos {
    * reported dropped and their writes proposed again.
    */
   private fillOrphanSlots (lead: Leadership): void {
-    lead.fillTo(this.orphans.top())
+    lead.fillTo(this.n.orphans.top())
   }
 
   /** Lets the leadership catch up with the log; steps down if a higher ballot decided one of our slots. */
   private settleLeader (): void {
-    if (this.leadership != null && !this.leadership.settle(this.ctx)) {
-      this.stepDown()
+    if (this.n.leadership != null && !this.n.leadership.settle(this.n.ctx)) {
+      this.n.stepDown()
       return
     }
     this.phase1IfNeeded()
@@ -1281,7 +1113,7 @@ export class Paxos {
    * again, or forwards them); those in flight are recovered by phase 1.
    */
   private phase1IfNeeded (): void {
-    const lead = this.leadership
+    const lead = this.n.leadership
     if (lead?.needsPhase1 !== true) {
       return
     }
@@ -1293,7 +1125,7 @@ export class Paxos {
       // nextSlot are unproposed by this leadership; if a member reports
       // anything there, the full recovery of a new campaign takes over.
       lead.extending = lead.nextSlot
-      lead.askExtension(this.ctx)
+      lead.askExtension(this.n.ctx)
     }
   }
 
@@ -1305,7 +1137,7 @@ export class Paxos {
       return
     }
     lead.promisers.add(msg.from)
-    if (hasMajority(this.log.boothFor(from), lead.promisers)) {
+    if (hasMajority(this.n.log.boothFor(from), lead.promisers)) {
       lead.extending = undefined
     }
     this.settleLeader()
@@ -1314,37 +1146,12 @@ export class Paxos {
   /** Campaigns again with a new ballot (full phase 1 and recovery), taking the queued client proposals along. */
   private rephase (lead: Leadership): void {
     // learners hear what this leadership decided before it ends
-    if (this.log.commit > lead.announced) {
-      announce(this.log, this.s, lead, this.ctx.send)
+    if (this.n.log.commit > lead.announced) {
+      announce(this.n.log, this.n.s, lead, this.n.ctx.send)
     }
     const carried = lead.takeClientValues()
     this.startCampaign()
-    this.carried = carried
-  }
-
-  /** Stops campaigning or leading; queued client proposals are reported dropped. */
-  private stepDown (): void {
-    if (this.leadership != null) {
-      this.orphans.adopt(this.leadership.proposedData())
-      for (const id of this.leadership.drain()) {
-        this.dropped.push({ id })
-      }
-    }
-    // a campaign that carried proposals ended without leading
-    for (const p of this.carried.splice(0)) {
-      this.dropped.push({ id: p.id })
-    }
-    this.leadership = undefined
-    this.quorumCheck = undefined
-    this.preVote = undefined
-    this.campaignState = undefined
-    this.reads.failAll()
-    if (this.role !== 'follower') {
-      this.role = 'follower'
-      this.leaderId = undefined
-      this.electionElapsed = 0
-      this.timeout = this.newTimeout()
-    }
+    this.n.carried = carried
   }
 
   /**
@@ -1358,24 +1165,24 @@ export class Paxos {
    * of a decision are as prompt as before.
    */
   private heartbeatInterval (): number {
-    const lead = this.leadership
-    if (this.s.mode !== 'fixed' || lead == null) {
-      return this.s.heartbeatTicks
+    const lead = this.n.leadership
+    if (this.n.s.mode !== 'fixed' || lead == null) {
+      return this.n.s.heartbeatTicks
     }
     const idle = lead.inflight.size === 0 && lead.pending === 0 && lead.extending == null && !lead.needsPhase1 &&
-      this.reads.waiting() === 0 && this.heartbeatCommit >= this.log.commit
-    return idle ? this.s.idleHeartbeatTicks : this.s.heartbeatTicks
+      this.n.reads.waiting() === 0 && this.n.heartbeatCommit >= this.n.log.commit
+    return idle ? this.n.s.idleHeartbeatTicks : this.n.s.heartbeatTicks
   }
 
   private heartbeat (): void {
-    const lead = this.leadership
+    const lead = this.n.leadership
     if (lead == null) {
       return
     }
-    this.heartbeatCommit = this.log.commit
-    const read = this.reads.waiting()
-    for (const to of audience(this.log, this.s)) {
-      this.send({ type: 'heartbeat', from: this.s.id, to, ballot: lead.ballot, commit: this.log.commit, ...(read > 0 ? { read } : {}) })
+    this.n.heartbeatCommit = this.n.log.commit
+    const read = this.n.reads.waiting()
+    for (const to of audience(this.n.log, this.n.s)) {
+      this.n.send({ type: 'heartbeat', from: this.n.s.id, to, ballot: lead.ballot, commit: this.n.log.commit, ...(read > 0 ? { read } : {}) })
     }
   }
 }
