@@ -17,7 +17,7 @@
 import { ZERO_BALLOT, ballotEquals, compareBallots, copyBallot } from './ballot.ts'
 import { hasMajority, sameMembers, validateBooth } from './booth.ts'
 import { outranks, rankOf } from './election.ts'
-import { DuplicateProposalError, ElectionDisabledError, InvalidMessageError, InvalidProposalError, NotLeaderError, PaxosConfigError, ProposalDroppedError, ReadyStateError } from './errors.ts'
+import { DuplicateProposalError, ElectionDisabledError, InvalidProposalError, NotLeaderError, PaxosConfigError, ProposalDroppedError, ReadyStateError } from './errors.ts'
 import { validateCandidates } from './config.ts'
 import { Campaign, Leadership } from './proposer.ts'
 import { QuorumCheck } from './check-quorum.ts'
@@ -26,9 +26,9 @@ import { answerCatchup, answeredTo } from './catchup.ts'
 import { announce, audience } from './announce.ts'
 import { divergedAt, showsForgottenVotes } from './promise-checks.ts'
 import { MAX_ID_LENGTH, MAX_ROUND_JUMP, validateMessage, validateProposal } from './validate.ts'
-import { checkReported } from './proofs.ts'
 import { NodeState, QUORUM_CHECK_TIMEOUTS } from './node-state.ts'
-import type { Ballot, Candidate, Decided, Message, PaxosConfig, PaxosStatus, PersistedState, PromiseMessage, Proposal, ProposerProofs, Ready, SnapshotRequest } from './types.ts'
+import { checkProofs, checkSender, mayTeach, mayLead, isAcceptor } from './senders.ts'
+import type { Ballot, Candidate, Decided, Message, PaxosConfig, PaxosStatus, PersistedState, PromiseMessage, Proposal, Ready, SnapshotRequest } from './types.ts'
 
 /** Messages only a node that may lead the chain sends (checkSender): their ballots count whoever we know. */
 const LEADER_TYPES = new Set<Message['type']>(['prePrepare', 'prepare', 'accept', 'heartbeat'])
@@ -62,8 +62,8 @@ export class Paxos {
   /** Feeds one message from the network. Throws InvalidMessageError (changing nothing) on bad input. */
   step (message: Message): void {
     const msg = validateMessage(message, this.n.s.id)
-    this.checkSender(msg)
-    if (this.n.s.proofs != null && (msg.type === 'promise' || msg.type === 'decided')) this.checkProofs(msg, this.n.s.proofs)
+    checkSender(this.n, msg)
+    if (this.n.s.proofs != null && (msg.type === 'promise' || msg.type === 'decided')) checkProofs(this.n, msg, this.n.s.proofs)
     this.handle(msg)
     this.flush()
   }
@@ -372,12 +372,12 @@ export class Paxos {
 
   /** Whether a promise or refusal of `peer` would count here (see isAcceptor). Reads only. */
   countsVotesOf (peer: string): boolean {
-    return this.isAcceptor(peer)
+    return isAcceptor(this.n, peer)
   }
 
   /** Whether decided values and snapshots of `peer` would be taken here (see mayTeach). Reads only. */
   learnsFrom (peer: string): boolean {
-    return this.mayTeach(peer)
+    return mayTeach(this.n, peer)
   }
 
   /**
@@ -481,44 +481,9 @@ export class Paxos {
     }
   }
 
-  /**
-   * A chain with proofs: what a member reports about it must show our
-   * signatures (proofs.ts). Unsigned evidence of lost votes answering our
-   * campaign keeps that campaign from leading (it may be true); the message
-   * is then refused like a made-up one.
-   */
-  private checkProofs (msg: PromiseMessage | Extract<Message, { type: 'decided' }>, proofs: ProposerProofs): void {
-    const c = this.n.campaignState
-    if (checkReported(msg, this.n.log, this.n.s.id, c?.ballot.round ?? this.n.round + 1, proofs) === 'ok') return
-    if (msg.type === 'promise' && this.n.role === 'candidate' && c != null && ballotEquals(msg.ballot, c.ballot) && c.asked.has(msg.from)) c.unsigned.add(msg.from)
-    throw new InvalidMessageError(`${msg.type} from ${msg.from} shows, unsigned, votes of ours this node does not hold: it leads in no campaign such a promise answers`)
-  }
-
-  /** Rejects ballots their sender does not own, and ballots of non-proposers. */
-  private checkSender (msg: Message): void {
-    if ((msg.type === 'nack' || msg.type === 'prePromise') && this.n.s.mode === 'fixed' &&
-        msg.promised.round > 0 && msg.promised.proposer !== this.n.s.proposer) {
-      // a chain with one proposer: no acceptor promises another's ballot (onPrepare checks mayLead), so a
-      // refusal naming one is made up — a probe's single such nack, at round 2^52, stopped a vehicle's chain
-      throw new InvalidMessageError(`${msg.type} from ${msg.from} names a promise of a ballot of ${msg.promised.proposer}, who may not lead this chain`)
-    }
-    if (msg.type !== 'prePrepare' && msg.type !== 'prepare' && msg.type !== 'accept' && msg.type !== 'heartbeat') {
-      return
-    }
-    if (msg.ballot.proposer !== msg.from) {
-      throw new InvalidMessageError(`${msg.type} from ${msg.from} carries a ballot of ${msg.ballot.proposer}`)
-    }
-    if (msg.ballot.round < 1) {
-      throw new InvalidMessageError(`${msg.type} with round 0`)
-    }
-    if (!this.mayLead(msg.from)) {
-      throw new InvalidMessageError(`${msg.from} may not lead this chain`)
-    }
-  }
-
   private handle (msg: Message): void {
     // what a peer that takes no part in this chain says changes nothing here (see mayTeach, isAcceptor)
-    if ('ballot' in msg && (LEADER_TYPES.has(msg.type) || this.isAcceptor(msg.from))) {
+    if ('ballot' in msg && (LEADER_TYPES.has(msg.type) || isAcceptor(this.n, msg.from))) {
       this.noteRound(msg.ballot.round)
     }
     this.n.commitProofs.note(msg)
@@ -542,7 +507,7 @@ export class Paxos {
           this.n.quorumCheck?.heard(msg.from)
           if (msg.read > 0) this.n.reads.ack(msg.from, msg.read)
           // an orphan is a value of a node that led: nobody else has slots to fill
-          if (msg.fill != null && this.mayLead(msg.from) && this.n.leadership.fillTo(msg.fill)) this.settleLeader()
+          if (msg.fill != null && mayLead(this.n, msg.from) && this.n.leadership.fillTo(msg.fill)) this.settleLeader()
         }
         break
       case 'catchup': {
@@ -555,37 +520,16 @@ export class Paxos {
         break
       }
       case 'decided':
-        if (this.mayTeach(msg.from)) this.onDecided(msg)
+        if (mayTeach(this.n, msg.from)) this.onDecided(msg)
         break
       case 'snapshot':
-        if (!this.mayTeach(msg.from)) break
+        if (!mayTeach(this.n, msg.from)) break
         this.n.heardCommit = Math.max(this.n.heardCommit, msg.slot)
         if (msg.slot > this.n.log.commit) {
           this.n.snapshotRequest = { from: msg.from, slot: msg.slot, booths: msg.booths }
         }
         break
     }
-  }
-
-  /**
-   * Decided values and snapshots are taken from the leader this node follows
-   * and from any node that may lead (a leader pushes them to learners), and
-   * from peers it asked to catch it up, never from anyone else: a member of the network that is not part of
-   * the chain could otherwise write blocks into it (a vehicle's own chain
-   * takes messages about it from any member).
-   */
-  private mayTeach (from: string): boolean {
-    return from === this.n.leaderId || this.mayLead(from) || this.n.catchup.has(from)
-  }
-
-  /** A peer that may lead this chain (a leader pushes decided values to learners that do not follow it yet). */
-  private mayLead (from: string): boolean {
-    return this.n.s.mode === 'fixed' ? from === this.n.s.proposer : this.n.s.candidates.some(c => c.id === from)
-  }
-
-  /** A member of a booth this node knows, or a peer its campaign asked: whose promises and refusals count. */
-  private isAcceptor (from: string): boolean {
-    return this.n.log.epochs.some(e => e.members.includes(from)) || this.n.campaignState?.asked.has(from) === true
   }
 
   /** Answers whether we would promise the ballot now; changes nothing (pre-vote.ts). */
@@ -597,7 +541,7 @@ export class Paxos {
   }
 
   private onPrePromise (msg: Extract<Message, { type: 'prePromise' }>): void {
-    if (!this.isAcceptor(msg.from)) return
+    if (!isAcceptor(this.n, msg.from)) return
     // a refusal names the promise to beat: the next ask (or campaign) goes above it
     this.noteRound(msg.promised.round)
     const pv = this.n.preVote
@@ -784,7 +728,7 @@ export class Paxos {
   }
 
   private onNack (msg: Extract<Message, { type: 'nack' }>): void {
-    if (!this.isAcceptor(msg.from)) return
+    if (!isAcceptor(this.n, msg.from)) return
     // a promise of a ballot of ours above every round we know we used: we used it, and lost the state that says so.
     // With proofs a refusal proves nothing (a member could make it up): lost votes show as values we signed
     if (this.n.s.proofs == null && this.n.alone() && msg.promised.proposer === this.n.s.id && msg.promised.round > this.n.round) this.forgetOwnVotes()
