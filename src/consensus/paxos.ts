@@ -19,15 +19,16 @@ import { hasMajority, sameMembers, validateBooth } from './booth.ts'
 import { outranks, rankOf } from './election.ts'
 import { DuplicateProposalError, ElectionDisabledError, InvalidProposalError, NotLeaderError, PaxosConfigError, ProposalDroppedError, ReadyStateError } from './errors.ts'
 import { validateCandidates } from './config.ts'
-import { Campaign, Leadership } from './proposer.ts'
+import { Leadership } from './proposer.ts'
 import { QuorumCheck } from './check-quorum.ts'
-import { PreVote } from './pre-vote.ts'
 import { answerCatchup, answeredTo } from './catchup.ts'
 import { announce, audience } from './announce.ts'
 import { divergedAt, showsForgottenVotes } from './promise-checks.ts'
-import { MAX_ID_LENGTH, MAX_ROUND_JUMP, validateMessage, validateProposal } from './validate.ts'
+import { MAX_ID_LENGTH, validateMessage, validateProposal } from './validate.ts'
 import { NodeState, QUORUM_CHECK_TIMEOUTS } from './node-state.ts'
 import { checkProofs, checkSender, mayTeach, mayLead, isAcceptor } from './senders.ts'
+import { onPrePrepare, onPrePromise, sticksToLeaderAgainst, mayTakeOver, startTakeover, electionTimedOut, noteRound, preVoteBooth, sendPrePrepares, startCampaign, sendPrepares } from './candidacy.ts'
+import type { Campaign } from './proposer.ts'
 import type { Ballot, Candidate, Decided, Message, PaxosConfig, PaxosStatus, PersistedState, PromiseMessage, Proposal, Ready, SnapshotRequest } from './types.ts'
 
 /** Messages only a node that may lead the chain sends (checkSender): their ballots count whoever we know. */
@@ -101,10 +102,10 @@ export class Paxos {
       const c = this.n.campaignState
       if (c != null && [...c.promises.keys()].some(id => id !== this.n.s.id)) c.answeredTicks++
       if (this.n.electionElapsed >= this.n.timeout) {
-        this.electionTimedOut()
+        electionTimedOut(this.n)
       } else if (this.n.heartbeatElapsed >= this.n.s.heartbeatTicks) {
         this.n.heartbeatElapsed = 0
-        this.sendPrepares(this.n.campaignState?.silent() ?? [])
+        sendPrepares(this.n, this.n.campaignState?.silent() ?? [])
         this.n.catchup.rearm()
         this.tryLead()
       }
@@ -112,13 +113,13 @@ export class Paxos {
       if (this.n.leaderId != null && this.n.electionElapsed < this.n.s.electionTicks) this.n.followedTicks++
       // the fixed proposer takes its chain at once; elected candidates wait their timeout
       if (this.n.s.mode === 'fixed' || this.n.electionElapsed >= this.n.timeout) {
-        this.electionTimedOut()
-      } else if (this.mayTakeOver()) {
-        this.startTakeover()
+        electionTimedOut(this.n)
+      } else if (mayTakeOver(this.n)) {
+        startTakeover(this.n)
       } else if (this.n.preVote != null && this.n.heartbeatElapsed >= this.n.s.heartbeatTicks) {
         // members that refused because they still heard the old leader grant once their own timeout passed
         this.n.heartbeatElapsed = 0
-        this.sendPrePrepares(this.n.preVote.waiting(this.preVoteBooth()))
+        sendPrePrepares(this.n, this.n.preVote.waiting(preVoteBooth(this.n)))
       }
     }
     this.flush()
@@ -216,7 +217,7 @@ export class Paxos {
       throw new ElectionDisabledError(`${this.n.s.id} may not campaign`)
     }
     // asked for: it displaces a live leader it outranks, as a takeover does
-    this.startCampaign(true)
+    startCampaign(this.n, true)
     this.flush()
   }
 
@@ -484,12 +485,12 @@ export class Paxos {
   private handle (msg: Message): void {
     // what a peer that takes no part in this chain says changes nothing here (see mayTeach, isAcceptor)
     if ('ballot' in msg && (LEADER_TYPES.has(msg.type) || isAcceptor(this.n, msg.from))) {
-      this.noteRound(msg.ballot.round)
+      noteRound(this.n, msg.ballot.round)
     }
     this.n.commitProofs.note(msg)
     switch (msg.type) {
-      case 'prePrepare': this.onPrePrepare(msg); break
-      case 'prePromise': this.onPrePromise(msg); break
+      case 'prePrepare': onPrePrepare(this.n, msg); break
+      case 'prePromise': onPrePromise(this.n, msg); break
       case 'prepare': this.onPrepare(msg); break
       case 'promise': this.onPromise(msg); break
       case 'nack': this.onNack(msg); break
@@ -532,74 +533,6 @@ export class Paxos {
     }
   }
 
-  /** Answers whether we would promise the ballot now; changes nothing (pre-vote.ts). */
-  private onPrePrepare (msg: Extract<Message, { type: 'prePrepare' }>): void {
-    const granted = !this.sticksToLeaderAgainst(msg.from, msg.takeover === true) && compareBallots(msg.ballot, this.n.acceptor.promised) > 0
-    // a better candidate is asking: ours would only compete with it (Bully defers)
-    if (outranks(this.n.s.candidates, msg.from, this.n.s.id)) this.n.followedTicks = 0
-    this.n.send({ type: 'prePromise', from: this.n.s.id, to: msg.from, ballot: copyBallot(msg.ballot), granted, promised: copyBallot(this.n.acceptor.promised) })
-  }
-
-  private onPrePromise (msg: Extract<Message, { type: 'prePromise' }>): void {
-    if (!isAcceptor(this.n, msg.from)) return
-    // a refusal names the promise to beat: the next ask (or campaign) goes above it
-    this.noteRound(msg.promised.round)
-    const pv = this.n.preVote
-    if (pv == null || !msg.granted || !ballotEquals(pv.ballot, msg.ballot)) {
-      return
-    }
-    pv.grant(msg.from)
-    this.campaignIfPreVoteWon()
-  }
-
-  /**
-   * Leader stickiness (elected chains): a node that heard from a live leader
-   * within an election timeout neither promises nor pre-promises anyone
-   * else, so a node that was cut off cannot depose a working leader.
-   */
-  private hearsLeaderOtherThan (candidate: string): boolean {
-    return this.n.s.mode === 'elected' && this.n.leaderId != null && this.n.leaderId !== candidate &&
-      (this.n.role === 'leader' || this.n.electionElapsed < this.n.s.electionTicks)
-  }
-
-  /**
-   * Stickiness, but for Bully's rule: a live leader is kept against anyone
-   * except a candidate that outranks it and asks as a takeover (see
-   * mayTakeOver: it followed that leader steadily). One that asks because it
-   * heard no leader, a vehicle just back in range, is refused like any
-   * other: it follows the leader it now hears, and takes over only once it
-   * has stayed (a flapping best vehicle took the chain back at every
-   * return: takeover-damping.ts).
-   */
-  private sticksToLeaderAgainst (candidate: string, takeover: boolean): boolean {
-    return this.hearsLeaderOtherThan(candidate) && !(takeover && outranks(this.n.s.candidates, candidate, this.n.leaderId as string))
-  }
-
-  /**
-   * Bully (seed 004): the best live candidate leads. Rank decides who times
-   * out first, but a slow or starved best candidate may lose that race, and
-   * stickiness would then keep a lower one leading for good. So a follower
-   * that outranks the leader it has heard steadily for two election timeouts
-   * (plus its rank's delay, so that the best of several challengers goes
-   * first, and the others defer when they hear it) takes over: it asks a
-   * pre-vote (members grant it although they hear their leader, since it
-   * outranks that leader) and campaigns once a majority would promise. Until
-   * then nothing changes; its asks repeat every heartbeat interval, a new
-   * round of them after each wait. A node that lost a leadership it could
-   * not keep waits longer (takeover-damping.ts).
-   */
-  private mayTakeOver (): boolean {
-    return this.n.s.mode === 'elected' && (this.n.preVote == null || this.n.preVote.challenging != null) &&
-      this.n.leaderId != null && this.n.leaderId !== this.n.s.id &&
-      this.n.followedTicks >= 2 * this.n.s.electionTicks + rankOf(this.n.s.candidates, this.n.s.id) * this.n.s.rankTicks + this.n.damping.extraTicks &&
-      outranks(this.n.s.candidates, this.n.s.id, this.n.leaderId)
-  }
-
-  private startTakeover (): void {
-    this.n.followedTicks = 0
-    this.askPreVote(this.n.leaderId)
-  }
-
   private onPrepare (msg: Extract<Message, { type: 'prepare' }>): void {
     const own = this.n.ownBallot()
     if (own != null && ballotEquals(own, msg.ballot)) {
@@ -608,7 +541,7 @@ export class Paxos {
     }
     const held = this.n.commitProofs.held
     // refusing a promise is always safe
-    if (this.sticksToLeaderAgainst(msg.from, msg.takeover === true)) {
+    if (sticksToLeaderAgainst(this.n, msg.from, msg.takeover === true)) {
       return
     }
     const reply = this.n.acceptor.onPrepare(msg)
@@ -705,7 +638,7 @@ export class Paxos {
     }
     const plan = c.replan(this.n.log)
     if (!plan.satisfied) {
-      this.sendPrepares(c.unasked())
+      sendPrepares(this.n, c.unasked())
       // a promiser that decided further hands its decided values over now, not a promise's few per
       // campaign: a candidate short of a majority (its own vote forgotten until it catches up) climbed
       // 4 slots per election timeout, while members that defer to its rank elected no one (a probe:
@@ -733,7 +666,7 @@ export class Paxos {
     // With proofs a refusal proves nothing (a member could make it up): lost votes show as values we signed
     if (this.n.s.proofs == null && this.n.alone() && msg.promised.proposer === this.n.s.id && msg.promised.round > this.n.round) this.forgetOwnVotes()
     const own = this.n.ownBallot()
-    this.noteRound(msg.promised.round)
+    noteRound(this.n, msg.promised.round)
     if (own != null && ballotEquals(msg.ballot, own) && compareBallots(msg.promised, own) > 0) {
       this.n.deposedBy(msg.promised.proposer)
       this.n.stepDown()
@@ -866,108 +799,6 @@ export class Paxos {
     this.tryLead()
   }
 
-  /** Out of patience with the leader or our own campaign: a fixed proposer campaigns, an elected node asks first. */
-  private electionTimedOut (): void {
-    if (this.n.s.mode === 'fixed') {
-      this.startCampaign()
-    } else {
-      this.startPreVote()
-    }
-  }
-
-  /**
-   * PreVote (raft §9.6 of Ongaro's thesis): ask the booth whether it would
-   * promise the ballot we would campaign with, and campaign only once a
-   * majority would. Nothing is raised or persisted meanwhile, so a node cut
-   * off from the others keeps its promise where it was and, back, simply
-   * follows the leader it hears instead of refusing its lower ballot.
-   */
-  private startPreVote (): void {
-    this.n.stepDown()
-    this.n.leaderId = undefined
-    this.n.electionElapsed = 0
-    this.n.timeout = this.n.newTimeout()
-    this.askPreVote()
-  }
-
-  /** Asks the booth for a pre-vote on a new ballot (on behalf of a takeover of `challenging`, if given). */
-  private askPreVote (challenging?: string): void {
-    this.n.heartbeatElapsed = 0
-    this.n.preVote = new PreVote({ round: this.nextRound(), proposer: this.n.s.id }, this.n.s.id, challenging)
-    this.sendPrePrepares(this.n.preVote.waiting(this.preVoteBooth()))
-    this.campaignIfPreVoteWon()
-  }
-
-  /** A round above every ballot this node has used, promised, followed or seen. */
-  private nextRound (): number {
-    return this.knownRound() + 1
-  }
-
-  private knownRound (): number {
-    return Math.max(this.n.round, this.n.acceptor.promised.round, this.n.leaderBallot.round, this.n.maxSeenRound)
-  }
-
-  /**
-   * Notes a round a peer reported, at most MAX_ROUND_JUMP above every round
-   * this node knew: which round to campaign at is a matter of progress, not
-   * safety (acceptors check every ballot), and a made-up round at the limit
-   * would leave no round to campaign at, for good (it is persisted). A real
-   * round further ahead is reached in steps, one per refusal.
-   */
-  private noteRound (round: number): void {
-    this.n.maxSeenRound = Math.max(this.n.maxSeenRound, Math.min(round, this.knownRound() + MAX_ROUND_JUMP))
-  }
-
-  /** The booth whose majority a pre-vote needs: the latest this node knows of. */
-  private preVoteBooth (): string[] {
-    return this.n.log.epochs[this.n.log.epochs.length - 1].members
-  }
-
-  private sendPrePrepares (to: string[]): void {
-    const pv = this.n.preVote
-    if (pv == null) {
-      return
-    }
-    for (const peer of to) {
-      this.n.send({ type: 'prePrepare', from: this.n.s.id, to: peer, ballot: copyBallot(pv.ballot), ...(pv.challenging != null ? { takeover: true } : {}) })
-    }
-  }
-
-  private campaignIfPreVoteWon (): void {
-    if (this.n.preVote?.won(this.preVoteBooth()) === true) {
-      // a campaign a takeover's pre-vote won asks as a takeover too (sticksToLeaderAgainst)
-      this.startCampaign(this.n.preVote.challenging != null)
-    }
-  }
-
-  private startCampaign (takeover = false): void {
-    // booths the last campaign found it needed: ask them at once this time
-    const known = this.n.campaignState?.plan.required.flat() ?? []
-    this.n.stepDown()
-    this.n.round = this.nextRound()
-    this.n.roundDirty = true
-    const ballot: Ballot = { round: this.n.round, proposer: this.n.s.id }
-    this.n.role = 'candidate'
-    this.n.leaderId = undefined
-    this.n.campaignState = new Campaign(ballot, this.n.log, takeover)
-    this.n.electionElapsed = 0
-    this.n.heartbeatElapsed = 0
-    this.n.timeout = this.n.newTimeout()
-    // ask ourselves first (our own acceptor state counts like any other), then the required booths
-    this.sendPrepares([...new Set([this.n.s.id, ...this.n.campaignState.unasked(), ...known])])
-  }
-
-  private sendPrepares (to: string[]): void {
-    const c = this.n.campaignState
-    if (c == null) {
-      return
-    }
-    for (const peer of to) {
-      c.asked.add(peer)
-      this.n.send({ type: 'prepare', from: this.n.s.id, to: peer, ballot: c.ballot, slot: c.fromSlot, ...(c.takeover ? { takeover: true } : {}) })
-    }
-  }
-
   /**
    * Our own acceptor state is older than votes we cast: from now on our
    * promise counts for nothing until we lead again, as for a data dir that
@@ -1094,7 +925,7 @@ export class Paxos {
       announce(this.n.log, this.n.s, lead, this.n.ctx.send)
     }
     const carried = lead.takeClientValues()
-    this.startCampaign()
+    startCampaign(this.n)
     this.n.carried = carried
   }
 
