@@ -15,20 +15,19 @@
  *   every proposal the leader queued is decided.
  */
 import { ZERO_BALLOT, ballotEquals, compareBallots, copyBallot } from './ballot.ts'
-import { hasMajority, sameMembers, validateBooth } from './booth.ts'
-import { outranks, rankOf } from './election.ts'
+import { sameMembers, validateBooth } from './booth.ts'
+import { rankOf } from './election.ts'
 import { DuplicateProposalError, ElectionDisabledError, InvalidProposalError, NotLeaderError, PaxosConfigError, ProposalDroppedError, ReadyStateError } from './errors.ts'
 import { validateCandidates } from './config.ts'
-import { Leadership } from './proposer.ts'
-import { QuorumCheck } from './check-quorum.ts'
 import { answerCatchup, answeredTo } from './catchup.ts'
-import { announce, audience } from './announce.ts'
-import { divergedAt, showsForgottenVotes } from './promise-checks.ts'
+import { announce } from './announce.ts'
+import { divergedAt } from './promise-checks.ts'
 import { MAX_ID_LENGTH, validateMessage, validateProposal } from './validate.ts'
-import { NodeState, QUORUM_CHECK_TIMEOUTS } from './node-state.ts'
+import { NodeState } from './node-state.ts'
 import { checkProofs, checkSender, mayTeach, mayLead, isAcceptor } from './senders.ts'
-import { onPrePrepare, onPrePromise, sticksToLeaderAgainst, mayTakeOver, startTakeover, electionTimedOut, noteRound, preVoteBooth, sendPrePrepares, startCampaign, sendPrepares } from './candidacy.ts'
-import type { Campaign } from './proposer.ts'
+import { onPrePrepare, onPrePromise, mayTakeOver, startTakeover, electionTimedOut, noteRound, preVoteBooth, sendPrePrepares, startCampaign, sendPrepares } from './candidacy.ts'
+import { onPrepare, onPromise, noteDivergence, tryLead, onNack } from './phase1.ts'
+import { settleLeader, phase1IfNeeded, heartbeat } from './leading.ts'
 import type { Ballot, Candidate, Decided, Message, PaxosConfig, PaxosStatus, PersistedState, PromiseMessage, Proposal, Ready, SnapshotRequest } from './types.ts'
 
 /** Messages only a node that may lead the chain sends (checkSender): their ballots count whoever we know. */
@@ -89,7 +88,7 @@ export class Paxos {
       this.n.reads.tick(2 * this.n.s.electionTicks)
       if (this.n.heartbeatElapsed >= this.heartbeatInterval()) {
         this.n.heartbeatElapsed = 0
-        this.heartbeat()
+        heartbeat(this.n)
         this.n.leadership?.retransmit(this.n.ctx)
         if (this.n.leadership != null) this.n.leadership.askExtension(this.n.ctx)
       }
@@ -107,7 +106,7 @@ export class Paxos {
         this.n.heartbeatElapsed = 0
         sendPrepares(this.n, this.n.campaignState?.silent() ?? [])
         this.n.catchup.rearm()
-        this.tryLead()
+        tryLead(this.n)
       }
     } else if (this.n.mayCampaign()) {
       if (this.n.leaderId != null && this.n.electionElapsed < this.n.s.electionTicks) this.n.followedTicks++
@@ -145,7 +144,7 @@ export class Paxos {
       throw new ProposalDroppedError(`${lead.pending} proposals already queued`)
     }
     lead.enqueue(p.id, p.data)
-    this.settleLeader()
+    settleLeader(this.n)
     this.flush()
   }
 
@@ -207,7 +206,7 @@ export class Paxos {
       return
     }
     lead.enqueueBooth(booth, this.n.s.window)
-    this.settleLeader()
+    settleLeader(this.n)
     this.flush()
   }
 
@@ -358,7 +357,7 @@ export class Paxos {
    * a chain with one proposer: what it queued is dropped, never sent).
    */
   reportDivergence (peer: string, slot: number): void {
-    this.noteDivergence(peer, slot, this.n.role === 'candidate' ? this.n.campaignState : undefined)
+    noteDivergence(this.n, peer, slot, this.n.role === 'candidate' ? this.n.campaignState : undefined)
     this.flush()
   }
 
@@ -403,8 +402,8 @@ export class Paxos {
     // never hand those slots out again
     this.n.log.restore(snapshot.slot, snapshot.booths)
     this.n.applied = this.n.handedOut = Math.max(this.n.applied, snapshot.slot)
-    this.settleLeader()
-    this.tryLead()
+    settleLeader(this.n)
+    tryLead(this.n)
     this.flush()
   }
 
@@ -491,14 +490,14 @@ export class Paxos {
     switch (msg.type) {
       case 'prePrepare': onPrePrepare(this.n, msg); break
       case 'prePromise': onPrePromise(this.n, msg); break
-      case 'prepare': this.onPrepare(msg); break
-      case 'promise': this.onPromise(msg); break
-      case 'nack': this.onNack(msg); break
+      case 'prepare': onPrepare(this.n, msg); break
+      case 'promise': onPromise(this.n, msg); break
+      case 'nack': onNack(this.n, msg); break
       case 'accept': this.onAccept(msg); break
       case 'accepted':
         if (this.n.leadership != null && ballotEquals(msg.ballot, this.n.leadership.ballot)) {
           this.n.quorumCheck?.heard(msg.from)
-          if (this.n.leadership.onAccepted(this.n.ctx, msg)) this.phase1IfNeeded()
+          if (this.n.leadership.onAccepted(this.n.ctx, msg)) phase1IfNeeded(this.n)
           else this.n.stepDown()
         }
         break
@@ -508,7 +507,7 @@ export class Paxos {
           this.n.quorumCheck?.heard(msg.from)
           if (msg.read > 0) this.n.reads.ack(msg.from, msg.read)
           // an orphan is a value of a node that led: nobody else has slots to fill
-          if (msg.fill != null && mayLead(this.n, msg.from) && this.n.leadership.fillTo(msg.fill)) this.settleLeader()
+          if (msg.fill != null && mayLead(this.n, msg.from) && this.n.leadership.fillTo(msg.fill)) settleLeader(this.n)
         }
         break
       case 'catchup': {
@@ -530,146 +529,6 @@ export class Paxos {
           this.n.snapshotRequest = { from: msg.from, slot: msg.slot, booths: msg.booths }
         }
         break
-    }
-  }
-
-  private onPrepare (msg: Extract<Message, { type: 'prepare' }>): void {
-    const own = this.n.ownBallot()
-    if (own != null && ballotEquals(own, msg.ballot)) {
-      this.n.send(this.n.acceptor.onPrepare(msg))
-      return
-    }
-    const held = this.n.commitProofs.held
-    // refusing a promise is always safe
-    if (sticksToLeaderAgainst(this.n, msg.from, msg.takeover === true)) {
-      return
-    }
-    const reply = this.n.acceptor.onPrepare(msg)
-    if (reply.type === 'promise' && held != null) reply.commitProof = { ...held }
-    this.n.send(reply)
-    if (reply.type !== 'promise') {
-      return
-    }
-    if (own != null && compareBallots(msg.ballot, own) > 0) {
-      this.n.deposedBy(msg.from)
-      this.n.stepDown()
-    }
-    // defer to a live candidate that outranks us (Bully); a lower one we let
-    // time out against our own campaign
-    if (this.n.s.mode === 'fixed' || outranks(this.n.s.candidates, msg.from, this.n.s.id)) {
-      this.n.electionElapsed = 0
-      this.n.followedTicks = 0
-    }
-  }
-
-  private onPromise (msg: Extract<Message, { type: 'promise' }>): void {
-    const lead = this.n.leadership
-    if (this.n.role === 'leader' && lead?.extending != null && ballotEquals(msg.ballot, lead.ballot)) {
-      if (!this.n.log.boothFor(lead.extending).includes(msg.from)) return
-      if (this.divergesFrom(msg)) return
-      this.n.quorumCheck?.heard(msg.from)
-      this.onExtensionPromise(lead, lead.extending, msg)
-      return
-    }
-    const c = this.n.campaignState
-    // a promise answers our prepare: from a peer we did not ask it is forged (its decided entries would be believed)
-    if (this.n.role !== 'candidate' || c == null || !ballotEquals(msg.ballot, c.ballot) || !c.asked.has(msg.from)) {
-      return
-    }
-    if (this.divergesFrom(msg, c)) return
-    if (msg.from !== this.n.s.id && this.n.alone() && showsForgottenVotes(this.n.log, this.n.s.id, msg, c.ballot)) this.forgetOwnVotes()
-    // our own, after our votes were lost: it vouches for nothing we voted before (config.forgotVotes)
-    if (msg.from === this.n.s.id && this.n.s.forgotVotes) {
-      return
-    }
-    if (!c.promises.has(msg.from)) {
-      // progress: a phase 1 that must discover booth after booth may take
-      // longer than one election timeout, and must not restart each time
-      this.n.electionElapsed = 0
-    }
-    c.promises.set(msg.from, msg)
-    // decided values are facts whatever the campaign's outcome
-    for (const e of msg.entries) {
-      if (e.decided) {
-        this.n.log.decide(e.slot, e.ballot, e.value, [...e.booth], e.proof)
-      }
-    }
-    this.tryLead()
-  }
-
-  /**
-   * Whether the promise names a value decided at a slot where we decided
-   * another (Divergence): then it is reported, and not counted. Only a lost
-   * history makes one; counted, its decided values would be applied on top
-   * of what we decided instead (a probe: a vehicle that lost its database
-   * and wrote alone built its old booth's batches on its new block 1).
-   * Fatal on a chain with one proposer: its proposer cannot tell its own
-   * history from the member's, and goes no further (a chain that only
-   * waited for a majority of the others let writes commit alone meanwhile,
-   * in the slots its old booth still governed). On an elected chain the
-   * campaign goes on with the others, unless those that went another way
-   * leave a booth it needs no majority.
-   */
-  private divergesFrom (msg: PromiseMessage, c?: Campaign): boolean {
-    const slot = divergedAt(this.n.log, msg)
-    if (slot == null) return false
-    this.noteDivergence(msg.from, slot, c)
-    return true
-  }
-
-  private noteDivergence (peer: string, slot: number, c?: Campaign): void {
-    c?.diverged.add(peer)
-    const fatal = this.n.s.mode === 'fixed' || (c?.lostToDivergence() ?? false)
-    this.n.diverged.push({ slot, peer, fatal })
-    // what it queued is dropped, never sent
-    if (fatal) this.n.stepDown()
-  }
-
-  /**
-   * Leads once phase 1 is complete and this node holds the value of every
-   * slot up to the highest commit a promiser reported. Those values are
-   * fetched from a promiser first (it just answered, so it is alive): a
-   * leader never depends on a peer that may be gone for values it must serve.
-   */
-  private tryLead (): void {
-    const c = this.n.campaignState
-    if (this.n.role !== 'candidate' || c == null) {
-      return
-    }
-    const plan = c.replan(this.n.log)
-    if (!plan.satisfied) {
-      sendPrepares(this.n, c.unasked())
-      // a promiser that decided further hands its decided values over now, not a promise's few per
-      // campaign: a candidate short of a majority (its own vote forgotten until it catches up) climbed
-      // 4 slots per election timeout, while members that defer to its rank elected no one (a probe:
-      // over a minute without a leader). Decided values are facts whatever the campaign's outcome.
-      const ahead = [...c.promises.values()].find(m => m.commit > this.n.log.commit)
-      if (ahead != null) this.n.requestCatchup(ahead.from)
-      return
-    }
-    if (plan.chosen > this.n.log.commit) {
-      const from = plan.chosenFrom ?? [...c.promises.values()].find(p => p.commit >= plan.chosen)?.from
-      if (from != null) {
-        this.n.requestCatchup(from)
-      }
-      return
-    }
-    if (this.awaitsSilentMembers(c)) return
-    // a member showed, unsigned, votes we may have lost: leading could decide other values for them
-    if (c.unsigned.size > 0) return
-    this.becomeLeader(c)
-  }
-
-  private onNack (msg: Extract<Message, { type: 'nack' }>): void {
-    if (!isAcceptor(this.n, msg.from)) return
-    // a promise of a ballot of ours above every round we know we used: we used it, and lost the state that says so.
-    // With proofs a refusal proves nothing (a member could make it up): lost votes show as values we signed
-    if (this.n.s.proofs == null && this.n.alone() && msg.promised.proposer === this.n.s.id && msg.promised.round > this.n.round) this.forgetOwnVotes()
-    const own = this.n.ownBallot()
-    noteRound(this.n, msg.promised.round)
-    if (own != null && ballotEquals(msg.ballot, own) && compareBallots(msg.promised, own) > 0) {
-      this.n.deposedBy(msg.promised.proposer)
-      this.n.stepDown()
     }
   }
 
@@ -778,7 +637,7 @@ export class Paxos {
         this.n.log.markDecided(s)
       }
     }
-    this.settleLeader()
+    settleLeader(this.n)
     if (this.n.log.commit < commit) {
       this.n.requestCatchup(from)
     }
@@ -790,143 +649,13 @@ export class Paxos {
     for (const e of msg.entries) {
       this.n.log.decide(e.slot, ZERO_BALLOT, e.value, [...e.booth], e.proof)
     }
-    this.settleLeader()
+    settleLeader(this.n)
     if (this.n.log.commit < msg.commit && (this.n.log.commit > before || msg.entries.length === 0 || msg.entries[0].slot > this.n.log.commit + 1)) {
       // more to fetch from the same peer
       this.n.catchup.rearm()
       this.n.requestCatchup(msg.from)
     }
-    this.tryLead()
-  }
-
-  /**
-   * Our own acceptor state is older than votes we cast: from now on our
-   * promise counts for nothing until we lead again, as for a data dir that
-   * lost it (config.forgotVotes). Else our stale promise and a member that
-   * missed the slots we lost could make a majority that decides other
-   * values for them.
-   */
-  private forgetOwnVotes (): void {
-    if (this.n.s.forgotVotes) return
-    this.n.s = { ...this.n.s, forgotVotes: true }
-    const c = this.n.campaignState
-    if (c != null) {
-      c.promises.delete(this.n.s.id)
-      c.replan(this.n.log)
-    }
-  }
-
-  /**
-   * The first phase 1 of a vehicle that restarted from its data dir waits
-   * for every member of the booths it needs before it leads with its own
-   * promise counted, half an election timeout at most from the first
-   * answer (members connect a while after a restart): a member that holds
-   * votes the data dir lost (restored from an older copy) then tells it so
-   * (showsForgottenVotes) before a majority of it and members that missed
-   * those slots decides others. A majority without its own promise needs no
-   * wait: it includes a member of every majority that decided anything.
-   */
-  private awaitsSilentMembers (c: Campaign): boolean {
-    if (!this.n.restarted || this.n.s.forgotVotes || c.answeredTicks >= Math.floor(this.n.s.electionTicks / 2)) return false
-    return !c.satisfiedWithout(this.n.s.id, this.n.log) && c.silent().length > 0
-  }
-
-  private becomeLeader (c: Campaign): void {
-    const plan = c.plan
-    this.n.log.learnChosen(plan.chosen, plan.epochs)
-    for (const [slot, e] of plan.decided) {
-      this.n.log.decide(slot, e.ballot, e.value, e.booth, e.proof)
-    }
-    this.n.role = 'leader'
-    this.n.damping.began()
-    this.n.restarted = false
-    this.n.leaderId = this.n.s.id
-    this.n.leaderBallot = copyBallot(c.ballot)
-    // a majority without us promised: our votes from now on are durable and count again
-    if (this.n.s.forgotVotes) this.n.s = { ...this.n.s, forgotVotes: false }
-    this.n.heartbeatElapsed = 0
-    // the orphans stay: one this phase 1 did not recover may still be chosen by a later
-    // leader that meets the minority holding it, as long as its slot is open
-    this.n.leadership = new Leadership(c.ballot, plan, this.n.log.commit, c.promises.keys())
-    this.n.leadership.fillLimit = this.n.leadership.readIndex() + this.n.s.window
-    // twice the election timeout: a follower that stalls for one (a loaded host) does not cost the leadership
-    this.n.quorumCheck = this.n.s.mode === 'elected' ? new QuorumCheck(this.n.s.id, QUORUM_CHECK_TIMEOUTS * this.n.s.electionTicks) : undefined
-    this.n.leadership.takeCarried(this.n.carried.splice(0), this.n.log)
-    this.fillOrphanSlots(this.n.leadership)
-    this.heartbeat()
-    this.settleLeader()
-  }
-
-  /**
-   * An earlier leadership of ours left values in flight at slots this phase
-   * 1 found empty (their accepts were lost): each may still be chosen there
-   * by a later leader that meets a member holding it, so its writers learn
-   * its fate only once the slot is decided (orphans.ts). With no other
-   * write to take those slots, nothing would decide them, and the writers
-   * waited out their deadline on a healthy leader (found by the
-   * simulation). Noops fill them: once a slot chose one, its orphans are
-   * reported dropped and their writes proposed again.
-   */
-  private fillOrphanSlots (lead: Leadership): void {
-    lead.fillTo(this.n.orphans.top())
-  }
-
-  /** Lets the leadership catch up with the log; steps down if a higher ballot decided one of our slots. */
-  private settleLeader (): void {
-    if (this.n.leadership != null && !this.n.leadership.settle(this.n.ctx)) {
-      this.n.stepDown()
-      return
-    }
-    this.phase1IfNeeded()
-  }
-
-  /**
-   * The leadership reached a slot whose booth did not promise its ballot
-   * (see Leadership.pump): campaign again, with a new ballot, so that phase
-   * 1 asks that booth too and recovers whatever its members accepted. The
-   * proposals queued here are reported dropped (the driver proposes them
-   * again, or forwards them); those in flight are recovered by phase 1.
-   */
-  private phase1IfNeeded (): void {
-    const lead = this.n.leadership
-    if (lead?.needsPhase1 !== true) {
-      return
-    }
-    lead.needsPhase1 = false
-    if (lead.extending == null) {
-      // Phase 1 for the new members only, at this same ballot, while this
-      // node goes on leading (heartbeats keep the booth, and a member that
-      // just joined, from starting an election). The slots above
-      // nextSlot are unproposed by this leadership; if a member reports
-      // anything there, the full recovery of a new campaign takes over.
-      lead.extending = lead.nextSlot
-      lead.askExtension(this.n.ctx)
-    }
-  }
-
-  private onExtensionPromise (lead: Leadership, from: number, msg: Extract<Message, { type: 'promise' }>): void {
-    if (msg.commit >= from || msg.entries.some(e => e.slot >= from)) {
-      // another leader got something accepted (or decided) where this one
-      // has not proposed yet: recover it the full way
-      this.rephase(lead)
-      return
-    }
-    lead.promisers.add(msg.from)
-    if (hasMajority(this.n.log.boothFor(from), lead.promisers)) {
-      lead.extending = undefined
-    }
-    this.settleLeader()
-  }
-
-  /** Campaigns again with a new ballot (full phase 1 and recovery), taking the queued client proposals along. */
-  private rephase (lead: Leadership): void {
-    // learners hear what this leadership decided before it ends
-    if (this.n.log.commit > lead.announced) {
-      announce(this.n.log, this.n.s, lead, this.n.ctx.send)
-    }
-    const carried = lead.takeClientValues()
-    startCampaign(this.n)
-    this.n.carried = carried
+    tryLead(this.n)
   }
 
   /**
@@ -947,17 +676,5 @@ export class Paxos {
     const idle = lead.inflight.size === 0 && lead.pending === 0 && lead.extending == null && !lead.needsPhase1 &&
       this.n.reads.waiting() === 0 && this.n.heartbeatCommit >= this.n.log.commit
     return idle ? this.n.s.idleHeartbeatTicks : this.n.s.heartbeatTicks
-  }
-
-  private heartbeat (): void {
-    const lead = this.n.leadership
-    if (lead == null) {
-      return
-    }
-    this.n.heartbeatCommit = this.n.log.commit
-    const read = this.n.reads.waiting()
-    for (const to of audience(this.n.log, this.n.s)) {
-      this.n.send({ type: 'heartbeat', from: this.n.s.id, to, ballot: lead.ballot, commit: this.n.log.commit, ...(read > 0 ? { read } : {}) })
-    }
   }
 }
