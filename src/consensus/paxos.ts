@@ -14,7 +14,7 @@
  * - with a majority of each relevant booth connected and a single leader,
  *   every proposal the leader queued is decided.
  */
-import { ZERO_BALLOT, ballotEquals, compareBallots, copyBallot } from './ballot.ts'
+import { ballotEquals, copyBallot } from './ballot.ts'
 import { sameMembers, validateBooth } from './booth.ts'
 import { rankOf } from './election.ts'
 import { DuplicateProposalError, ElectionDisabledError, InvalidProposalError, NotLeaderError, PaxosConfigError, ProposalDroppedError, ReadyStateError } from './errors.ts'
@@ -28,19 +28,11 @@ import { checkProofs, checkSender, mayTeach, mayLead, isAcceptor } from './sende
 import { onPrePrepare, onPrePromise, mayTakeOver, startTakeover, electionTimedOut, noteRound, preVoteBooth, sendPrePrepares, startCampaign, sendPrepares } from './candidacy.ts'
 import { onPrepare, onPromise, noteDivergence, tryLead, onNack } from './phase1.ts'
 import { settleLeader, phase1IfNeeded, heartbeat } from './leading.ts'
-import type { Ballot, Candidate, Decided, Message, PaxosConfig, PaxosStatus, PersistedState, PromiseMessage, Proposal, Ready, SnapshotRequest } from './types.ts'
+import { onAccept, onHeartbeat, onDecided } from './following.ts'
+import type { Candidate, Decided, Message, PaxosConfig, PaxosStatus, PersistedState, PromiseMessage, Proposal, Ready, SnapshotRequest } from './types.ts'
 
 /** Messages only a node that may lead the chain sends (checkSender): their ballots count whoever we know. */
 const LEADER_TYPES = new Set<Message['type']>(['prePrepare', 'prepare', 'accept', 'heartbeat'])
-
-/**
- * An acceptor takes accepts at most this many windows above the slots it
- * knows decided. A leader proposes at most a window beyond its commit, and
- * its accepts carry that commit, so an acceptor further behind catches up
- * first; without a bound, a vehicle could make its booth members keep
- * undecided values at any number of slots (on disk, for good).
- */
-const ACCEPT_AHEAD_WINDOWS = 16
 
 /** Creates a node: brand new without `persisted`, else restarted from exactly that state. */
 export function createPaxos (config: PaxosConfig, persisted?: PersistedState): Paxos {
@@ -493,7 +485,7 @@ export class Paxos {
       case 'prepare': onPrepare(this.n, msg); break
       case 'promise': onPromise(this.n, msg); break
       case 'nack': onNack(this.n, msg); break
-      case 'accept': this.onAccept(msg); break
+      case 'accept': onAccept(this.n, msg); break
       case 'accepted':
         if (this.n.leadership != null && ballotEquals(msg.ballot, this.n.leadership.ballot)) {
           this.n.quorumCheck?.heard(msg.from)
@@ -501,7 +493,7 @@ export class Paxos {
           else this.n.stepDown()
         }
         break
-      case 'heartbeat': this.onHeartbeat(msg); break
+      case 'heartbeat': onHeartbeat(this.n, msg); break
       case 'heartbeatAck':
         if (this.n.leadership != null && ballotEquals(msg.ballot, this.n.leadership.ballot)) {
           this.n.quorumCheck?.heard(msg.from)
@@ -520,7 +512,7 @@ export class Paxos {
         break
       }
       case 'decided':
-        if (mayTeach(this.n, msg.from)) this.onDecided(msg)
+        if (mayTeach(this.n, msg.from)) onDecided(this.n, msg)
         break
       case 'snapshot':
         if (!mayTeach(this.n, msg.from)) break
@@ -530,132 +522,6 @@ export class Paxos {
         }
         break
     }
-  }
-
-  private onAccept (msg: Extract<Message, { type: 'accept' }>): void {
-    if (msg.slot > this.n.log.commit + ACCEPT_AHEAD_WINDOWS * this.n.s.window) {
-      // too far ahead to hold: hear the leader and its commit (and so catch up), take nothing
-      if (compareBallots(msg.ballot, this.n.acceptor.promised) >= 0) {
-        this.followLeader(msg.from, msg.ballot)
-        this.learnCommit(msg.from, msg.ballot, msg.commit)
-      }
-      return
-    }
-    const reply = this.n.acceptor.onAccept(msg)
-    if (reply == null) {
-      // no room for another undecided value: no vote, but hear the leader's commit, which frees room
-      this.followLeader(msg.from, msg.ballot)
-      this.learnCommit(msg.from, msg.ballot, msg.commit)
-      return
-    }
-    this.n.send(reply)
-    if (reply.type === 'accepted') {
-      this.followLeader(msg.from, msg.ballot)
-      this.learnCommit(msg.from, msg.ballot, msg.commit)
-    }
-  }
-
-  private onHeartbeat (msg: Extract<Message, { type: 'heartbeat' }>): void {
-    if (compareBallots(msg.ballot, this.n.acceptor.promised) < 0 && this.outranksOnlyOwnFailedCampaign(msg.ballot)) {
-      // learn from it, but confirm no read (this node did promise a higher ballot); outside the
-      // booth it counts for no quorum either, so an ack only to ask for a fill (else its orphans
-      // waited for good: a review)
-      this.followLeader(msg.from, msg.ballot)
-      this.learnCommit(msg.from, msg.ballot, msg.commit)
-      const fill = this.n.orphans.top()
-      if (fill > msg.commit) this.n.send({ type: 'heartbeatAck', from: this.n.s.id, to: msg.from, ballot: copyBallot(msg.ballot), read: 0, fill })
-      return
-    }
-    if (compareBallots(msg.ballot, this.n.acceptor.promised) < 0 || compareBallots(msg.ballot, this.n.leaderBallot) < 0) {
-      // a deposed leader: tell it, so it steps down
-      const known = compareBallots(this.n.leaderBallot, this.n.acceptor.promised) > 0 ? this.n.leaderBallot : this.n.acceptor.promised
-      this.n.send({ type: 'nack', from: this.n.s.id, to: msg.from, ballot: copyBallot(msg.ballot), promised: copyBallot(known) })
-      return
-    }
-    this.followLeader(msg.from, msg.ballot)
-    this.learnCommit(msg.from, msg.ballot, msg.commit)
-    // an elected leader counts the acks (check-quorum.ts); a fixed proposer asks only for its reads
-    const read = msg.read ?? 0
-    if (this.n.s.mode === 'elected' || read > 0) {
-      const fill = this.n.orphans.top()
-      this.n.send({ type: 'heartbeatAck', from: this.n.s.id, to: msg.from, ballot: copyBallot(msg.ballot), read, ...(fill > msg.commit ? { fill } : {}) })
-    }
-  }
-
-  /**
-   * Whether the only ballot above `ballot` this node knows is the one it
-   * promised itself in a campaign that failed (it follows no one above
-   * `ballot`), and it is no member of the booth: nobody took that ballot,
-   * so the heartbeat's sender may well lead. Nacked, a leader that does not
-   * count this node among its acceptors heeds nothing, and this node never
-   * learned the chain again (found by the simulation). Followed, its commit
-   * is learned (a decision is one whatever the ballot); its heartbeats are
-   * acknowledged only to ask for a fill (read 0: no read is confirmed); and
-   * should the node join the booth, its accepts still refuse the lower
-   * ballot (acceptor.ts), and the leader campaigns above it.
-   */
-  private outranksOnlyOwnFailedCampaign (ballot: Ballot): boolean {
-    // a member of the booth nacks as before: the leader heeds it and campaigns above the promise at
-    // once (followed silently, it kept a leader that could not use this member's vote: a review)
-    return this.n.role === 'follower' && this.n.acceptor.promised.proposer === this.n.s.id && compareBallots(ballot, this.n.leaderBallot) >= 0 &&
-      !this.n.log.boothFor(this.n.log.commit + 1).includes(this.n.s.id)
-  }
-
-  /** A leader at `ballot` is alive: follow it (stepping down if it outranks our own ballot). */
-  private followLeader (from: string, ballot: Ballot): void {
-    if (from === this.n.s.id) {
-      return
-    }
-    const own = this.n.ownBallot()
-    if (own != null) {
-      if (compareBallots(ballot, own) <= 0) {
-        return
-      }
-      this.n.deposedBy(from)
-      this.n.stepDown()
-    }
-    if (compareBallots(ballot, this.n.leaderBallot) >= 0) {
-      if (this.n.leaderId !== from) this.n.followedTicks = 0
-      this.n.leaderBallot = copyBallot(ballot)
-      this.n.leaderId = from
-      this.n.electionElapsed = 0
-      // a takeover's ask goes on while we follow the leader it challenges
-      if (this.n.preVote?.challenging !== from) this.n.preVote = undefined
-    }
-  }
-
-  /**
-   * The leader at `ballot` says every slot ≤ commit is decided. A held entry
-   * accepted at that very ballot holds the leader's value, which is the
-   * decided one; anything else must be fetched.
-   */
-  private learnCommit (from: string, ballot: Ballot, commit: number): void {
-    this.n.heardCommit = Math.max(this.n.heardCommit, commit)
-    for (let s = this.n.log.commit + 1; s <= commit; s++) {
-      const e = this.n.log.get(s)
-      if (e != null && !e.decided && ballotEquals(e.ballot, ballot)) {
-        this.n.log.markDecided(s)
-      }
-    }
-    settleLeader(this.n)
-    if (this.n.log.commit < commit) {
-      this.n.requestCatchup(from)
-    }
-  }
-
-  private onDecided (msg: Extract<Message, { type: 'decided' }>): void {
-    this.n.heardCommit = Math.max(this.n.heardCommit, msg.commit)
-    const before = this.n.log.commit
-    for (const e of msg.entries) {
-      this.n.log.decide(e.slot, ZERO_BALLOT, e.value, [...e.booth], e.proof)
-    }
-    settleLeader(this.n)
-    if (this.n.log.commit < msg.commit && (this.n.log.commit > before || msg.entries.length === 0 || msg.entries[0].slot > this.n.log.commit + 1)) {
-      // more to fetch from the same peer
-      this.n.catchup.rearm()
-      this.n.requestCatchup(msg.from)
-    }
-    tryLead(this.n)
   }
 
   /**
