@@ -4,14 +4,14 @@
  * peer answers with those values (`decided`), or with a `snapshot` when it
  * compacted them away. The asking side is paced (one ask per slot per wait)
  * and remembers whom it asked: their answers are taken as facts
- * (Paxos.mayTeach), anyone else's are not.
+ * (senders.ts mayTeach), anyone else's are not.
  */
 import { epochsAt } from './booth.ts'
 import type { Settings } from './config.ts'
 import type { PaxosLog } from './log.ts'
 import type { Message } from './types.ts'
 
-/** Peers remembered as asked for a catch-up (Paxos.mayTeach). */
+/** Peers remembered as asked for a catch-up (senders.ts mayTeach). */
 const MAX_CATCHUP_ASKED = 256
 
 export class CatchupAsks {

@@ -44,7 +44,7 @@ export class NodeState {
   leaderId?: string
   leaderBallot: Ballot = ZERO_BALLOT
   electionElapsed = 0
-  /** Ticks this node has followed the same live leader (see mayTakeOver). */
+  /** Ticks this node has followed the same live leader (see candidacy.ts mayTakeOver). */
   followedTicks = 0
   /** A longer wait before a takeover after a leadership this node could not keep (takeover-damping.ts). */
   readonly damping: TakeoverDamping
@@ -57,7 +57,7 @@ export class NodeState {
   applied: number
   /** Highest slot handed to the application in a Ready not yet advanced. */
   handedOut: number
-  /** Peers this node asked to catch it up: their decided values and snapshots are answers (see mayTeach). */
+  /** Peers this node asked to catch it up: their decided values and snapshots are answers (see senders.ts mayTeach). */
   readonly catchup = new CatchupAsks()
   readonly catchupAnswers = new CatchupAnswers()
   outbox: Message[] = []
@@ -68,7 +68,7 @@ export class NodeState {
   snapshotRequest?: SnapshotRequest
   readonly reads = new LeaderReads()
   readonly orphans = new Orphans()
-  /** Client proposals a leader took into its second phase 1 (see phase1IfNeeded): proposed once it leads again. */
+  /** Client proposals a leader took into its second phase 1 (see leading.ts phase1IfNeeded): proposed once it leads again. */
   carried: Proposal[] = []
   /** An elected leader's check that a majority of its booth is still there (check-quorum.ts). */
   quorumCheck?: QuorumCheck
@@ -77,7 +77,7 @@ export class NodeState {
   /**
    * A fixed proposer restarted from persisted state, until it first leads:
    * its first phase 1 hears its whole booth before counting its own promise
-   * (see awaitsSilentMembers).
+   * (see phase1.ts awaitsSilentMembers).
    */
   restarted: boolean
 

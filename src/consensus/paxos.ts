@@ -362,12 +362,12 @@ export class Paxos {
     return divergedAt(this.n.log, msg)
   }
 
-  /** Whether a promise or refusal of `peer` would count here (see isAcceptor). Reads only. */
+  /** Whether a promise or refusal of `peer` would count here (see senders.ts isAcceptor). Reads only. */
   countsVotesOf (peer: string): boolean {
     return isAcceptor(this.n, peer)
   }
 
-  /** Whether decided values and snapshots of `peer` would be taken here (see mayTeach). Reads only. */
+  /** Whether decided values and snapshots of `peer` would be taken here (see senders.ts mayTeach). Reads only. */
   learnsFrom (peer: string): boolean {
     return mayTeach(this.n, peer)
   }
@@ -474,7 +474,7 @@ export class Paxos {
   }
 
   private handle (msg: Message): void {
-    // what a peer that takes no part in this chain says changes nothing here (see mayTeach, isAcceptor)
+    // what a peer that takes no part in this chain says changes nothing here (senders.ts mayTeach, isAcceptor)
     if ('ballot' in msg && (LEADER_TYPES.has(msg.type) || isAcceptor(this.n, msg.from))) {
       noteRound(this.n, msg.ballot.round)
     }

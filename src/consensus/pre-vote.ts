@@ -1,6 +1,6 @@
 /**
  * The asking side of PreVote: which members of the booth said they would
- * promise our prospective ballot. See Paxos.startPreVote for why.
+ * promise our prospective ballot. See candidacy.ts startPreVote for why.
  */
 import { hasMajority } from './booth.ts'
 import type { Ballot } from './types.ts'
@@ -10,7 +10,7 @@ export class PreVote {
   private readonly self: string
   private readonly grants = new Set<string>()
 
-  /** The live leader a takeover asks to replace (Paxos.mayTakeOver); undefined after a timeout. */
+  /** The live leader a takeover asks to replace (candidacy.ts mayTakeOver); undefined after a timeout. */
   readonly challenging?: string
 
   /** We would promise our own ballot: it is above anything we promised. */

@@ -36,7 +36,7 @@ export class Campaign {
   readonly promises = new Map<string, PromiseMessage>()
   readonly asked = new Set<string>()
   plan: RecoveryPlan
-  /** Ticks since a member other than the candidate first promised (see Paxos.awaitsSilentMembers). */
+  /** Ticks since a member other than the candidate first promised (see phase1.ts awaitsSilentMembers). */
   answeredTicks = 0
   /** Members whose promise showed, without our signature, votes we may have lost (proofs.ts): this campaign does not lead. */
   readonly unsigned = new Set<string>()
@@ -212,7 +212,7 @@ export class Leadership {
     return true
   }
 
-  /** Takes the proposals carried into its phase 1 (Paxos.rephase), those not chosen meanwhile. */
+  /** Takes the proposals carried into its phase 1 (leading.ts rephase), those not chosen meanwhile. */
   takeCarried (carried: Proposal[], log: PaxosLog): void {
     for (const p of carried) {
       if (!this.lookup(p.id).known && log.slotOfId(p.id) == null) {

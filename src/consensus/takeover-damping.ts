@@ -1,7 +1,7 @@
 /**
  * Damping of Bully takeovers (elected chains). The best-ranked vehicle takes
  * the shared chain over from a lower one it has followed steadily for two
- * election timeouts (Paxos.mayTakeOver). A best vehicle whose link flaps
+ * election timeouts (candidacy.ts mayTakeOver). A best vehicle whose link flaps
  * (driving in and out of range) took it back at every stretch in range and
  * lost it at every cut: a probe's five vehicles saw the leader change 32
  * times in 4 minutes, with no leader in 5 of 48 samples, and shared writes

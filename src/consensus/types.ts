@@ -266,7 +266,7 @@ export interface PrePrepareMessage extends Envelope {
   ballot: Ballot
   /**
    * A Bully takeover: the candidate outranks the leader it followed steadily
-   * (Paxos.mayTakeOver). Only such an ask may displace a live leader; one
+   * (candidacy.ts mayTakeOver). Only such an ask may displace a live leader; one
    * made because the candidate heard no leader is refused by members that
    * still hear theirs, whatever its rank.
    */

@@ -18,7 +18,7 @@ export const MAX_ID_LENGTH = 256
 export const MAX_ROUND = 2 ** 52
 /**
  * How far above every round it knew a node lets a round a peer reports lift
- * its next campaign's (Paxos.noteRound): a made-up round cannot use up the
+ * its next campaign's (candidacy.ts noteRound): a made-up round cannot use up the
  * rounds left below MAX_ROUND in one message (2^42 of them, at this step).
  */
 export const MAX_ROUND_JUMP = 1024
