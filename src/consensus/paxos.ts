@@ -5,6 +5,10 @@
  * `advance`. It does no I/O: outgoing messages, state to persist and decided
  * values are collected and handed out in a Ready.
  *
+ * This file is the API and the dispatch. What the node holds between inputs
+ * is node-state.ts; the messages and timeouts are handled in the files of
+ * their job: senders.ts, candidacy.ts, phase1.ts, leading.ts, following.ts.
+ *
  * Guarantees, given a driver that follows the Ready contract (persist, then
  * send, then apply, then advance) and restarts a node from its persisted
  * state only:
