@@ -20,14 +20,19 @@ import { WriteService } from '../../src/protocols/write/index.ts'
 import { WriteResponse } from '../../src/protocols/write/pb/write.ts'
 
 const TIMEOUT = 400
+/**
+ * The deadline of exchanges that complete: what is checked is that their timers end with them, whatever
+ * their length; 400 ms timed out a read on two loaded cores in CI (every timer's stack is captured).
+ */
+const COMPLETED_TIMEOUT = 10_000
 const SILENT = '/vguard-test/silent/1.0.0'
 
 function readService (node: VGuardNode, protocol: string, timeout = TIMEOUT): ReadService {
   return new ReadService({ libp2p: node.libp2p, store: node.chains, tables: node.vguarddb.tables, logger: defaultLogger() }, { protocol, timeout })
 }
 
-function releaseService (node: VGuardNode, protocol: string): ReleaseService {
-  return new ReleaseService({ libp2p: node.libp2p, store: node.chains, tables: node.vguarddb.tables, logger: defaultLogger() }, { protocol, timeout: TIMEOUT })
+function releaseService (node: VGuardNode, protocol: string, timeout = TIMEOUT): ReleaseService {
+  return new ReleaseService({ libp2p: node.libp2p, store: node.chains, tables: node.vguarddb.tables, logger: defaultLogger() }, { protocol, timeout })
 }
 
 function writeService (node: VGuardNode, protocol: string): WriteService {
@@ -83,11 +88,11 @@ describe('protocols - every exchange has a deadline that ends with it', () => {
 
   it('a completed read, release or forwarded write leaves no timer behind on either side', async () => {
     const [a, b] = await connectedSwarm(cluster, 2)
-    const served = [readService(b, '/vguard-test/read/1.0.0'), releaseService(b, '/vguard-test/release/1.0.0'), writeService(b, '/vguard-test/write/1.0.0')]
+    const served = [readService(b, '/vguard-test/read/1.0.0', COMPLETED_TIMEOUT), releaseService(b, '/vguard-test/release/1.0.0', COMPLETED_TIMEOUT), writeService(b, '/vguard-test/write/1.0.0')]
     for (const s of served) await s.start()
     try {
-      const read = readService(a, '/vguard-test/read/1.0.0')
-      const release = releaseService(a, '/vguard-test/release/1.0.0')
+      const read = readService(a, '/vguard-test/read/1.0.0', COMPLETED_TIMEOUT)
+      const release = releaseService(a, '/vguard-test/release/1.0.0', COMPLETED_TIMEOUT)
       const write = writeService(a, '/vguard-test/write/1.0.0')
       const left = await timersLeftBy(async () => {
         for (let i = 0; i < 5; i++) {
