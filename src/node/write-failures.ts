@@ -1,0 +1,109 @@
+/**
+ * The words a failed write ends with: what its caller may conclude from
+ * them. A keyed write's failure speaks of the key, not of this attempt
+ * (keyedFailure); an end of booth's failed round says its block committed
+ * (roundFailure); a write the node's stop closed the database under says how
+ * far it went (closedUnder). Pure functions over errors, kept apart from
+ * Consensus so each rule can be tested alone.
+ */
+import { DiskFullError, isDatabaseClosed, StoreClosedError } from '../storage/errors.ts'
+import { errorLabel, NodeStoppedError } from './errors.ts'
+import { ReplicationFailedError, ReplicationStoppedError } from './vguarddb.ts'
+import { isOwnError } from './own-errors.ts'
+import { CommitTimeoutError, ConsensusStoppedError, NoLeaderError, OwnChainConflictError, ProposerUnreachableError, retryAdvice } from './consensus-errors.ts'
+
+/**
+ * A retry's look-up of its earlier attempt on the disk (rememberedWrite)
+ * that failed: that attempt may have committed, and proposing this one could
+ * commit it twice, as for one of unknown fate (an audit: LevelDB's bare IO
+ * error reached the caller of a keyed write with no flag). A database closed
+ * with its node stays as it is: the stop's own answer (keyedFailure, closedUnder).
+ */
+export function unreadEarlier (err: Error, chainId: string, keyed: boolean): Error {
+  if (isDatabaseClosed(err)) return err
+  return new CommitTimeoutError(`an earlier attempt of this write to ${chainId} may have committed, and this node could not read what it remembers of it ` +
+    `(${errorLabel(err)}: ${err.message}): it is not proposed again here (that could commit it twice) ${retryAdvice(keyed)}`, { cause: err })
+}
+
+/**
+ * A keyed write's failure that says nothing was written speaks for this
+ * attempt only: an earlier attempt under the same key — made through another
+ * node, or before a restart (whose memory is gone), or sent by a proposer
+ * that crashed while its own acceptance was written (accepts leave
+ * meanwhile), or held by a minority of a booth that a later phase 1 may
+ * still choose — is not known here. The caller asks about the key, not the
+ * attempt: "may have committed", and a retry with the key gets the outcome
+ * (soaks: retries on a restarted proposer and through restarted non-leaders
+ * heard "nothing written", and the first attempt had committed).
+ */
+export function keyedFailure (thrown: unknown, where = 'through another node, or before a restart'): Error {
+  const err = thrown instanceof Error ? thrown : new Error(String(thrown))
+  // the attempt's own words stay, said of the attempt
+  const attempt = err.message
+    .replace(/;? ?nothing was written( anywhere)?/, '; this attempt wrote nothing')
+    .replace('nothing was sent: the write is not committed', 'this attempt was not sent')
+  const message = `${attempt}; an earlier attempt under the same idempotency key (${where}) may still commit, whole or not at all: a retry with the key gets its outcome`
+  // still running when the stop gave up waiting for it (VGuardNode.stop): it may have been proposed, or decided and
+  // not yet answered (a test: LevelDB's "Database is not open", with no flag)
+  if (isDatabaseClosed(err)) {
+    return new NodeStoppedError(`the node stopped and closed its database while this write was under way (${err.message}): it may have been proposed ` +
+      `before, and it or an earlier attempt under the same idempotency key (${where}) may still commit, whole or not at all: a retry with the key gets its outcome`, true)
+  }
+  // a store that stopped on a failed write (not closed with its node: above) refuses this attempt; an earlier one
+  // may have been proposed or appended before it stopped (it carried no flag: a review)
+  if (err instanceof StoreClosedError && !err.closed && err.mayHaveCommitted !== true) return new StoreClosedError(message, false, true)
+  if (err.name === 'NoQuorumError') return new CommitTimeoutError(message)
+  if (err instanceof ConsensusStoppedError && !err.mayHaveCommitted) return new ConsensusStoppedError(message, true)
+  if (err instanceof DiskFullError && err.mayHaveCommitted !== true) return new DiskFullError(message, true)
+  if (err instanceof NoLeaderError && !err.mayHaveCommitted) return new NoLeaderError(message, true)
+  if (err instanceof ProposerUnreachableError && !err.mayHaveCommitted) return new ProposerUnreachableError(message, true)
+  // an error not of ours (LevelDB's, the disk's, a lower layer's TypeError, AbortError or StreamResetError) says nothing
+  // of an earlier attempt, which may have committed (an audit: LevelDB's bare IO error, no flag; then a TypeError or
+  // libp2p's errors still passed, their name not 'Error'); one of ours keeps its kind and status (own-errors.ts)
+  if (!isOwnError(err)) return new CommitTimeoutError(`${errorLabel(err)}: ${message}`, { cause: thrown })
+  return err
+}
+
+/**
+ * What an end of booth hears when the replication round after its block
+ * failed: the block is committed whatever ended its round, and the error says
+ * so, naming the block, with mayHaveCommitted (a test: a stop's cut said so
+ * of the chain's tip alone, and a conflict the round found said nothing of
+ * it: a keyed caller, and the HTTP body, could not tell the block from a
+ * lost one). An error that can carry the flag keeps its kind (and its HTTP
+ * status); any other becomes ReplicationFailedError.
+ */
+export function roundFailure (err: Error, height: number, keyed: boolean): Error {
+  const advice = keyed ? retryAdvice(true) : '(do not send it again: a retry would append it twice)'
+  const committed = `the end of booth's block (height ${height}) is committed`
+  if (err.name === 'ReplicationStoppedError') return new ReplicationStoppedError(`${committed}; its replication round was cut: ${err.message} ${advice}`, true)
+  const message = `${committed}; its replication round failed: ${err.message} ${advice}`
+  if (err instanceof OwnChainConflictError) return new OwnChainConflictError(message, true)
+  if (err instanceof DiskFullError) return new DiskFullError(message, true)
+  if (err instanceof StoreClosedError) return new StoreClosedError(message, err.closed, true)
+  return new ReplicationFailedError(`${committed}; its replication round failed: ${err.name !== 'Error' ? `${err.name}: ` : ''}${err.message} ${advice}`, height, { cause: err })
+}
+
+/**
+ * How far an unkeyed write went: `mayBeProposed` from the moment it goes to its replica or its proposer,
+ * before the attempt's outcome (an error from then on may come after a proposal). Not appendShared's
+ * `attempts.held`, set after an attempt that failed when a leader may still hold the write: one
+ * refused, or never sent, sets this and not that.
+ */
+export interface WriteProgress {
+  mayBeProposed: boolean
+}
+
+/**
+ * An unkeyed write still under way when the node's stop gave up waiting for
+ * it and closed the database (VGuardNode.stop) met LevelDB's bare "Database
+ * is not open" (a test; HTTP already said 503 NodeStoppedError, with no
+ * flag): NodeStoppedError, with mayHaveCommitted once the write was handed
+ * to its replica or proposer. A keyed one's is keyedFailure's.
+ */
+export function closedUnder (err: Error, mayBeProposed: boolean): Error {
+  if (!isDatabaseClosed(err)) return err
+  if (!mayBeProposed) return new NodeStoppedError(`the node stopped and closed its database before this write was proposed (${err.message}): nothing was written`)
+  return new NodeStoppedError(`the node stopped and closed its database while this write was under way (${err.message}): it may have been proposed, ` +
+    `and may still commit, whole or not at all ${retryAdvice(false)}`, true)
+}
