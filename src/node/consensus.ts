@@ -23,15 +23,13 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
-import { peerIdFromString } from '@libp2p/peer-id'
 import type { TypedEventEmitter } from 'main-event'
-import { fromHex, HASH_BYTES, InvalidTransactionError, toHex } from '../chain/index.ts'
+import { fromHex, InvalidTransactionError, toHex } from '../chain/index.ts'
 import type { TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase } from '../storage/database.ts'
-import { ANSWER_SLACK, MAX_WRITE_TIMEOUT, replicationOf, WriteService, WriteResponse } from '../protocols/write/index.ts'
+import { MAX_WRITE_TIMEOUT, WriteService } from '../protocols/write/index.ts'
 import type { ForwardedWrite, WriteCommitted } from '../protocols/write/index.ts'
-import { ProtocolError } from '../protocols/errors.ts'
 import { withinMs } from '../protocols/time-limit.ts'
 import { stopController } from '../protocols/stream.ts'
 import { NodeStoppedError } from './errors.ts'
@@ -60,11 +58,13 @@ import { heldPoint } from '../backup/index.ts'
 import { OwnChainMarker } from './own-chain-marker.ts'
 import { earlierMayCommit, WriteAttempts } from './write-attempts.ts'
 import { remainingUntil, submitOnce } from './submit-once.ts'
+import { forwardWrite } from './write-forwarding.ts'
+import type { ForwardingDeps } from './write-forwarding.ts'
 import { closedUnder, keyedFailure, roundFailure } from './write-failures.ts'
 import type { WriteProgress } from './write-failures.ts'
 import type { ConsensusRecord } from './own-chain-marker.ts'
 import {
-  CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, RefusedWriteError,
+  ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, RefusedWriteError,
   retryAdvice
 } from './consensus-errors.ts'
 
@@ -116,6 +116,8 @@ export class Consensus {
   readonly driver: PaxosDriver
   readonly writes: WriteService
   readonly reads: ChainReads
+  /** How a write reaches the proposer of a chain this node does not write. */
+  private readonly forwarding: ForwardingDeps
   private readonly c: ConsensusComponents
   private readonly log: Logger
   private readonly self: string
@@ -210,6 +212,7 @@ export class Consensus {
       refusal: (peer) => this.driver.cloneRefusal(peer.toString()),
       onWrite: async (w) => await this.onForwardedWrite(w)
     })
+    this.forwarding = { writes: this.writes, running: () => this.running }
   }
 
   async start (): Promise<void> {
@@ -324,7 +327,7 @@ export class Consensus {
         if (chainId === this.self) return await this.appendOwn(write, timeout, wait, undefined, true, progress)
         if (chainId === SHARED_CHAIN) return await this.appendShared(write, timeout, wait, undefined, progress)
         progress.mayBeProposed = true
-        return await this.forward(chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES))
+        return await forwardWrite(this.forwarding, chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES))
       } catch (err) {
         throw closedUnder(err as Error, progress.mayBeProposed)
       }
@@ -332,7 +335,7 @@ export class Consensus {
     try {
       if (chainId === this.self) return await this.appendOwnKeyed(write, timeout, wait, idempotentRef(chainId, key, write.payload, this.self))
       if (chainId === SHARED_CHAIN) return await this.appendShared(write, timeout, wait, key)
-      return await this.forward(chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES), key)
+      return await forwardWrite(this.forwarding, chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES), key)
     } catch (err) {
       throw keyedFailure(err)
     }
@@ -419,7 +422,7 @@ export class Consensus {
             const moved = leaderMoved(this.driver, target, leader)
             if (progress != null) progress.mayBeProposed = true
             try {
-              return await this.forward(target, SHARED_CHAIN, write, remainingUntil(deadline), wait, writeId, idempotencyKey, moved.signal)
+              return await forwardWrite(this.forwarding, target, SHARED_CHAIN, write, remainingUntil(deadline), wait, writeId, idempotencyKey, moved.signal)
             } catch (err) {
               const name = (err as Error).name
               // a definite outcome from the leader ends it; a moved or lost leader is retried
@@ -455,76 +458,6 @@ export class Consensus {
     // for lost. That is a commit timeout, as a leader's own at its deadline is: not decided in time, may commit whole
     if (last.name === 'NotProposerError' || last.name === 'ProposerUnreachableError' || last.name === 'NoLeaderError') throw attempts.timedOut(timeout, idempotencyKey != null, unfollowed)
     throw last
-  }
-
-  /** Hands a write to the chain's proposer and maps its answer to our errors. */
-  private async forward (peer: string, chainId: string, write: EncodedWrite, timeout: number, wait: boolean, writeId: Uint8Array, idempotencyKey?: string, signal?: AbortSignal): Promise<CommitResult> {
-    let peerId: PeerId
-    try {
-      peerId = peerIdFromString(peer)
-    } catch {
-      throw new InvalidTransactionError(`not a chain of a vehicle (peer id) or 'shared': ${chainId}`)
-    }
-    // another form of an id (a CID) names no chain: the vehicle would refuse it, or it is our own
-    if (peer === chainId && peerId.toString() !== chainId) throw new InvalidTransactionError(`give the peer id as ${peerId.toString()}, not as ${chainId}`)
-    let res: WriteResponse
-    try {
-      // the proposer gives up a little before our deadline, so its answer (even CommitTimeoutError) arrives
-      // within it; a proposer that answers nothing by then is out of reach, and the caller hears so in time
-      const slack = Math.min(ANSWER_SLACK, Math.floor(timeout / 4))
-      const deadline = AbortSignal.timeout(timeout)
-      res = await this.writes.forward(peerId, chainId, write.payload, {
-        timeout: Math.max(1, timeout - slack),
-        waitForReplication: wait,
-        signal: signal != null ? AbortSignal.any([signal, deadline]) : deadline,
-        ...(idempotencyKey != null ? { idempotencyKey } : { writeId })
-      })
-    } catch (err) {
-      if ((err as Error).name === 'WriteNotSentError') {
-        if (!this.running) throw new ConsensusStoppedError(`this node stopped before its write reached ${peer}, proposer of ${chainId}: nothing was sent, the write is not committed`)
-        throw new ProposerUnreachableError(`cannot reach ${peer}, proposer of ${chainId}: ${(err as Error).message} (nothing was sent: the write is not committed)`)
-      }
-      // our own stop cut the stream: the proposer is not to blame (a review saw healthy proposers named)
-      if (!this.running) throw new ConsensusStoppedError(`this node stopped while its write was with ${peer}, proposer of ${chainId}: it may still commit, whole or not at all ${retryAdvice(idempotencyKey != null)}`, true)
-      // the answer was lost or malformed: then the write may have reached it
-      throw new ProposerUnreachableError(`no answer from ${peer}, proposer of ${chainId}: ${(err as Error).message ?? String(err)} (if the write reached it, it may still commit) ${retryAdvice(idempotencyKey != null)}`, true)
-    }
-    switch (res.status) {
-      case WriteResponse.Status.OK: {
-        // it took the write and says it committed, naming no block: it may have (502 with no flag read as lost: a review)
-        if (res.height < 1 || res.hash.byteLength !== HASH_BYTES) {
-          throw new ProtocolError(`${peer} answered OK without a block (height ${res.height}, a hash of ${res.hash.byteLength} bytes): the write may still commit, whole or not at all ${retryAdvice(idempotencyKey != null)}`, true)
-        }
-        const replication = replicationOf(res)
-        // a copy of the hash, not a view into the answer frame (a Buffer) that would keep it alive
-        return { chainId, height: res.height, hash: Uint8Array.from(res.hash), ...(replication != null ? { replication } : {}) }
-      }
-      case WriteResponse.Status.NOT_LEADER: throw new NotProposerError(`${peer} does not lead ${chainId}: ${res.message}`, res.leader === '' ? undefined : res.leader)
-      case WriteResponse.Status.NO_QUORUM: throw new NoQuorumError(`${peer}: ${res.message}`)
-      case WriteResponse.Status.COMMIT_TIMEOUT: throw new CommitTimeoutError(`${peer}: ${res.message}`)
-      case WriteResponse.Status.INVALID: throw new InvalidTransactionError(`${peer}: ${res.message}`)
-      // the peer does not write this chain: nothing was committed, and asking it again changes nothing
-      case WriteResponse.Status.REFUSED: throw new RefusedWriteError(`${peer} refused the write to ${chainId}: ${res.message}`)
-      // the proposer's consensus stopped (its node stopping, or a save failed) before the write was decided there
-      case WriteResponse.Status.ERROR:
-        if (res.error === 'NodeStoppingError' && !res.mayHaveCommitted) throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, is stopping: the write was not taken (nothing written; send it again once it is back)`)
-        // refused before the request was read (WriteService.serve): nothing of it was taken
-        // its message says why (not identified yet, another network, or two processes run this node's identity)
-        if (res.error === 'NotMemberError' && !res.mayHaveCommitted) throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, does not count this node as a member of its network: ${res.message !== '' ? res.message : 'the write was not taken'} (nothing written)`)
-        if (res.error === 'ConsensusStoppedError') throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, stopped its consensus: ${res.message}`, res.mayHaveCommitted)
-        // its disk filled under its consensus, which stopped: as above, in the disk's words (not "broke its protocol")
-        if (res.error === 'DiskFullError') throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, has a full disk: ${res.message}`, res.mayHaveCommitted)
-        // whatever the error, a proposer that says the write may have committed is believed: the client retries with its key
-        if (res.mayHaveCommitted) throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, failed the write after proposing it${res.error !== '' ? ` (${res.error})` : ''}: ${res.message}`, true)
-        // an error not known here, or none named (a peer older than the field): it took the write, and an error that
-        // carries no flag there (a store closed under it) does not say it was not proposed (it was 502 "broke its
-        // protocol", with no flag, also for a keyed write: a review)
-        throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, failed the write${res.error !== '' ? ` (${res.error})` : ''}: ${res.message} ` +
-          `(it took the write and did not say whether it had proposed it: it may still commit, whole or not at all) ${retryAdvice(idempotencyKey != null)}`, true)
-      // a status not known here (the decoder refuses numbers it does not know, so one of a newer schema): the
-      // proposer read the write, so it may have proposed it
-      default: throw new ProtocolError(`${peer} answered ${WriteResponse.Status[res.status] ?? res.status}: ${res.message} (the write may still commit, whole or not at all) ${retryAdvice(idempotencyKey != null)}`, true)
-    }
   }
 
   private async onForwardedWrite (w: ForwardedWrite): Promise<WriteCommitted> {
