@@ -21,7 +21,6 @@
  * the gate a `leader` read of our chains passes (confirmLeader).
  */
 import { randomBytes } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import type { TypedEventEmitter } from 'main-event'
 import { fromHex, InvalidTransactionError, toHex } from '../chain/index.ts'
@@ -46,27 +45,24 @@ import { PaxosDriver } from './paxos-driver.ts'
 import type { CommitResult, ReplicaStatus, ReplicationSummary } from './replica-types.ts'
 import { encodeWrite } from './batch.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
-import { ChainReads, leaderMoved } from './chain-reads.ts'
-import { namedLeaderProblem } from './named-leader.ts'
+import { ChainReads } from './chain-reads.ts'
 import type { BlockRead, KeyRead, ReadOptions } from './chain-reads.ts'
 import { RecentWrites, memoryOwner, writeKey } from './recent-writes.ts'
 import { checkIdempotencyKey, idempotentRef, isIdempotencyKey } from './idempotency.ts'
-import { LEADER_READ_TIMEOUT, LEADER_RETRY_DELAY, SHARED_CHAIN } from './paxos-constants.ts'
+import { LEADER_READ_TIMEOUT, SHARED_CHAIN } from './paxos-constants.ts'
 import { OwnChainReturn } from './own-chain-return.ts'
 import { BackoffTask } from './backoff-task.ts'
 import { heldPoint } from '../backup/index.ts'
 import { OwnChainMarker } from './own-chain-marker.ts'
-import { earlierMayCommit, WriteAttempts } from './write-attempts.ts'
 import { remainingUntil, submitOnce } from './submit-once.ts'
-import { forwardWrite } from './write-forwarding.ts'
+import { forwardWrite, WRITE_ID_BYTES } from './write-forwarding.ts'
 import type { ForwardingDeps } from './write-forwarding.ts'
+import { appendShared } from './shared-writes.ts'
+import type { SharedWritesDeps } from './shared-writes.ts'
 import { closedUnder, keyedFailure, roundFailure } from './write-failures.ts'
 import type { WriteProgress } from './write-failures.ts'
 import type { ConsensusRecord } from './own-chain-marker.ts'
-import {
-  ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, RefusedWriteError,
-  retryAdvice
-} from './consensus-errors.ts'
+import { ConsensusStoppedError, NoQuorumError, NotProposerError, RefusedWriteError } from './consensus-errors.ts'
 
 export type { CommitResult, ReplicaStatus, ReplicationSummary } from './replica-types.ts'
 export type { BlockRead, Consistency, KeyRead, ReadOptions } from './chain-reads.ts'
@@ -107,9 +103,6 @@ export interface ConsensusComponents {
   memoryNow?: () => number
 }
 
-/** Bytes of the id a forwarded write carries (the same on every retry). */
-const WRITE_ID_BYTES = 16
-
 const WRITE_OPTIONS: ReadonlySet<string> = new Set<keyof WriteOptions>(['chainId', 'timeout', 'waitForReplication', 'idempotencyKey'])
 
 export class Consensus {
@@ -118,6 +111,8 @@ export class Consensus {
   readonly reads: ChainReads
   /** How a write reaches the proposer of a chain this node does not write. */
   private readonly forwarding: ForwardingDeps
+  /** What a shared-chain write leans on (shared-writes.ts). */
+  private readonly sharedWrites: SharedWritesDeps
   private readonly c: ConsensusComponents
   private readonly log: Logger
   private readonly self: string
@@ -213,6 +208,14 @@ export class Consensus {
       onWrite: async (w) => await this.onForwardedWrite(w)
     })
     this.forwarding = { writes: this.writes, running: () => this.running }
+    this.sharedWrites = {
+      ...this.forwarding,
+      self: this.self,
+      driver: this.driver,
+      forwarded: this.forwarded,
+      connectedMembers: () => this.c.connectedMembers(),
+      stopSignal: () => this.stopping.signal
+    }
   }
 
   async start (): Promise<void> {
@@ -325,7 +328,7 @@ export class Consensus {
       const progress: WriteProgress = { mayBeProposed: false }
       try {
         if (chainId === this.self) return await this.appendOwn(write, timeout, wait, undefined, true, progress)
-        if (chainId === SHARED_CHAIN) return await this.appendShared(write, timeout, wait, undefined, progress)
+        if (chainId === SHARED_CHAIN) return await appendShared(this.sharedWrites, write, timeout, wait, undefined, progress)
         progress.mayBeProposed = true
         return await forwardWrite(this.forwarding, chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES))
       } catch (err) {
@@ -334,7 +337,7 @@ export class Consensus {
     }
     try {
       if (chainId === this.self) return await this.appendOwnKeyed(write, timeout, wait, idempotentRef(chainId, key, write.payload, this.self))
-      if (chainId === SHARED_CHAIN) return await this.appendShared(write, timeout, wait, key)
+      if (chainId === SHARED_CHAIN) return await appendShared(this.sharedWrites, write, timeout, wait, key)
       return await forwardWrite(this.forwarding, chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES), key)
     } catch (err) {
       throw keyedFailure(err)
@@ -364,100 +367,6 @@ export class Consensus {
     const committed = await submitOnce(own, write, ref, remainingUntil(deadline), wait, replicate)
     await this.ownMarker?.claim()
     return committed
-  }
-
-  private async appendShared (write: EncodedWrite, timeout: number, wait: boolean, idempotencyKey?: string, progress?: WriteProgress): Promise<CommitResult> {
-    const deadline = performance.now() + timeout
-    // one id for every attempt: a leader that already took this write answers a retry with its outcome
-    const writeId = randomBytes(WRITE_ID_BYTES)
-    const ref = idempotencyKey == null ? { from: this.self, id: writeId } : idempotentRef(SHARED_CHAIN, idempotencyKey, write.payload, this.self)
-    let last: Error = new NoLeaderError('no shared chain has formed yet')
-    // why the leader a node named was not asked: said at the end, whatever the attempt cut by the deadline said
-    let unfollowed: string | undefined
-    // what every attempt heard: the error at the deadline says it all, not only what the last one (often cut by it)
-    // heard; and who may hold the write (attempts.held): an attempt of this call whose answer was lost, or this
-    // node's own proposal while it led (an earlier call's: keyedFailure)
-    const attempts = new WriteAttempts()
-    while (performance.now() < deadline && this.running) {
-      const shared = this.driver.shared()
-      const remaining = remainingUntil(deadline)
-      if (shared == null) {
-        last = new NoLeaderError('no shared chain has formed yet')
-        attempts.waited(last)
-      } else if (shared.isLeader()) {
-        // two notions: mayBeProposed is set before an attempt (closedUnder's flag, whatever it ends with), held
-        // only after one that failed with a leader that may hold the write (the answer at the deadline)
-        if (progress != null) progress.mayBeProposed = true
-        try {
-          return await this.forwarded.once(writeKey(ref.from, SHARED_CHAIN, toHex(ref.id)), async () => await submitOnce(shared, write, ref, remaining, wait), memoryOwner(ref))
-        } catch (err) {
-          // an earlier leader may hold it: what we proposed (or not) is not all there is
-          if (attempts.held && err instanceof ConsensusStoppedError && !err.mayHaveCommitted) {
-            throw new ConsensusStoppedError(`${err.message}; an earlier attempt of this write ${attempts.earlier() ?? ''}, and may still commit ${retryAdvice(idempotencyKey != null)}`, true)
-          }
-          if ((err as Error).name !== 'NotProposerError') throw earlierMayCommit(err as Error, attempts.earlier(), idempotencyKey != null)
-          last = err as Error
-          attempts.tried(this.self, last)
-          continue
-        }
-      } else {
-        const leader = shared.leader()
-        // an earlier attempt of this keyed write that this node proposed while it led, undecided: the next
-        // leader's phase 1 may choose it (a probe's retry heard "nothing written", and it committed)
-        if (shared.mayStillCommit(ref)) attempts.mayHold('self')
-        if (leader == null || leader === this.self) {
-          // no election can end while no majority of the booth is connected: that is why, not an election
-          // under way (a review); one already handed over may still commit, which NoLeaderError says
-          last = !attempts.held && !shared.hasQuorum(undefined, this.driver.forgetfulPeers())
-            ? new NoQuorumError(`the shared chain has no leader: ${this.noMajorityReason(shared.status().booth)}`)
-            : new NoLeaderError('the shared chain is electing a leader')
-          attempts.waited(last)
-        } else {
-          // the node we take for the leader may name the one elected since (our view lags: we missed the
-          // election): that one is asked at once, one hop at most (it naming another waits for the pause)
-          let target = leader
-          for (let hop = 0; hop < 2 && remainingUntil(deadline) > 0; hop++) {
-            // a leader that froze (out of range, its connection still open) answers nothing: once another
-            // is elected here, the write goes there (the same id: one that reached the old one commits once)
-            const moved = leaderMoved(this.driver, target, leader)
-            if (progress != null) progress.mayBeProposed = true
-            try {
-              return await forwardWrite(this.forwarding, target, SHARED_CHAIN, write, remainingUntil(deadline), wait, writeId, idempotencyKey, moved.signal)
-            } catch (err) {
-              const name = (err as Error).name
-              // a definite outcome from the leader ends it; a moved or lost leader is retried
-              if (name === 'NoQuorumError' || name === 'CommitTimeoutError' || name === 'InvalidTransactionError') throw earlierMayCommit(err as Error, attempts.earlier(), idempotencyKey != null)
-              // the leader may hold it, unless it refused it or it never left this node
-              if (name !== 'NotProposerError' && !(err instanceof ProposerUnreachableError && !err.mayHaveCommitted)) attempts.mayHold('leader')
-              last = err as Error
-              attempts.tried(target, last, remainingUntil(deadline) === 0)
-            } finally {
-              moved.stop()
-            }
-            if (hop > 0 || !(last instanceof NotProposerError) || last.leader == null) break
-            const problem = namedLeaderProblem(last.leader, {
-              self: this.self,
-              answered: target,
-              connected: this.c.connectedMembers().map(p => p.toString()),
-              isClone: (peer) => this.driver.isClone(peer),
-              candidates: shared.candidates()
-            })
-            if (problem != null) {
-              unfollowed = `${target} named ${JSON.stringify(last.leader.slice(0, 80))} as the leader, not followed: ${problem}`
-              break
-            }
-            target = last.leader
-          }
-        }
-      }
-      // a stop ends the pause: the write settled up to 100 ms after stop() resolved (a review)
-      await sleep(Math.min(LEADER_RETRY_DELAY, remainingUntil(deadline)), undefined, { signal: this.stopping.signal }).catch(() => {})
-    }
-    if (!this.running) throw attempts.stopped(last, idempotencyKey != null)
-    // a leader, or our own proposal, may hold it (a probe's write failed so had committed): the caller must not take it
-    // for lost. That is a commit timeout, as a leader's own at its deadline is: not decided in time, may commit whole
-    if (last.name === 'NotProposerError' || last.name === 'ProposerUnreachableError' || last.name === 'NoLeaderError') throw attempts.timedOut(timeout, idempotencyKey != null, unfollowed)
-    throw last
   }
 
   private async onForwardedWrite (w: ForwardedWrite): Promise<WriteCommitted> {
@@ -664,19 +573,6 @@ export class Consensus {
       const e = err as Error & { leader?: string }
       return { leads: false, reason: e.message, ...(e.leader != null && e.leader !== this.self ? { leader: e.leader } : {}) }
     }
-  }
-
-  /**
-   * Why a shared-chain booth has no majority: too few connected, or members
-   * connected that lost their database and do not count yet (an operator
-   * waiting on a leader sees whom the chain waits for).
-   */
-  private noMajorityReason (booth: string[]): string {
-    const held = this.driver.forgetfulPeers().filter(p => booth.includes(p))
-    const base = `no majority of its booth (${booth.length} members) is connected`
-    if (held.length === 0) return base
-    return `${base} and counted: ${held.join(', ')} lost ${held.length === 1 ? 'its database' : 'their databases'} and ${held.length === 1 ? 'does' : 'do'} not vote until ` +
-      'a leader confirmed by a majority of the others counts them again (members that decided the latest blocks must come back)'
   }
 
   /** Who holds a chain's data: the vehicle and its active backups; the shared chain's booth and leader. */

@@ -17,6 +17,9 @@ import {
   CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, ProposerUnreachableError, RefusedWriteError, retryAdvice
 } from './consensus-errors.ts'
 
+/** Bytes of the id a forwarded write carries (the same on every retry). */
+export const WRITE_ID_BYTES = 16
+
 export interface ForwardingDeps {
   writes: Pick<WriteService, 'forward'>
   /** Whether this node runs: a write its own stop cut is not the proposer's failure. */
