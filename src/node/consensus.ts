@@ -18,12 +18,16 @@
  * (committed, acknowledged; the round goes on), never with an error.
  *
  * Reads (`local`, `leader`, `quorum`) are chain-reads.ts; this file keeps
- * the gate a `leader` read of our chains passes (confirmLeader).
+ * the gate a `leader` read of our chains passes (confirmLeader). A write's
+ * checks are write-input.ts; a submission that commits once, submit-once.ts;
+ * the shared chain's retries over leaders, shared-writes.ts; the forwarding
+ * client, write-forwarding.ts; the words a failed write ends with,
+ * write-failures.ts.
  */
 import { randomBytes } from 'node:crypto'
 import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import type { TypedEventEmitter } from 'main-event'
-import { fromHex, InvalidTransactionError, toHex } from '../chain/index.ts'
+import { fromHex, toHex } from '../chain/index.ts'
 import type { TransactionInput } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import type { NodeDatabase } from '../storage/database.ts'
@@ -59,6 +63,8 @@ import { forwardWrite, WRITE_ID_BYTES } from './write-forwarding.ts'
 import type { ForwardingDeps } from './write-forwarding.ts'
 import { appendShared } from './shared-writes.ts'
 import type { SharedWritesDeps } from './shared-writes.ts'
+import { checkWrite } from './write-input.ts'
+import type { WriteOptions } from './write-input.ts'
 import { closedUnder, keyedFailure, roundFailure } from './write-failures.ts'
 import type { WriteProgress } from './write-failures.ts'
 import type { ConsensusRecord } from './own-chain-marker.ts'
@@ -66,26 +72,7 @@ import { ConsensusStoppedError, NoQuorumError, NotProposerError, RefusedWriteErr
 
 export type { CommitResult, ReplicaStatus, ReplicationSummary } from './replica-types.ts'
 export type { BlockRead, Consistency, KeyRead, ReadOptions } from './chain-reads.ts'
-
-export interface WriteOptions {
-  /** The chain: this vehicle's peer id (default), 'shared', or another vehicle's peer id (forwarded to it). */
-  chainId?: string
-  /** ms; default: the node's commitTimeout. */
-  timeout?: number
-  /**
-   * Own chain: wait for the replication round after the commit (at most until
-   * the timeout) and report it in `replication`; false answers once applied.
-   * @default true
-   */
-  waitForReplication?: boolean
-  /**
-   * The client's name for this write (1..128 printable ASCII characters):
-   * the same key with the same transactions on the same chain commits once,
-   * through any node, for 10 minutes; a retry gets the first commit. Other
-   * transactions under the same key are a write of their own.
-   */
-  idempotencyKey?: string
-}
+export type { WriteOptions } from './write-input.ts'
 
 export interface ConsensusComponents {
   libp2p: VGuardLibp2p
@@ -102,8 +89,6 @@ export interface ConsensusComponents {
   /** What remembered writes are stamped and aged by (MemoryClock). @default Date.now */
   memoryNow?: () => number
 }
-
-const WRITE_OPTIONS: ReadonlySet<string> = new Set<keyof WriteOptions>(['chainId', 'timeout', 'waitForReplication', 'idempotencyKey'])
 
 export class Consensus {
   readonly driver: PaxosDriver
@@ -306,24 +291,7 @@ export class Consensus {
       // before the checks below, as keyedFailure says of every keyed write (a review: this one said nothing of it)
       throw isIdempotencyKey(options?.idempotencyKey) ? keyedFailure(stopped) : stopped
     }
-    options ??= {}
-    if (typeof options !== 'object') throw new InvalidTransactionError(`a write's options are an object, got ${typeof options}`)
-    // a typo (chainID) would else write to this vehicle's own chain
-    const unknown = Object.keys(options).find(option => !WRITE_OPTIONS.has(option))
-    if (unknown != null) throw new InvalidTransactionError(`unknown write option ${JSON.stringify(unknown)}: a write takes ${[...WRITE_OPTIONS].join(', ')}`)
-    if (options.waitForReplication != null && typeof options.waitForReplication !== 'boolean') {
-      throw new InvalidTransactionError(`waitForReplication is true or false, got ${JSON.stringify(options.waitForReplication)}`)
-    }
-    const write = encodeWrite(transactions)
-    const chainId = options.chainId ?? this.self
-    if (typeof chainId !== 'string' || chainId === '') throw new InvalidTransactionError(`a chain id is a non-empty string, got ${JSON.stringify(chainId)}`)
-    const timeout = options.timeout ?? this.c.config.commitTimeout
-    // NaN would give up at once or never, depending on the path the write takes
-    if (!Number.isSafeInteger(timeout) || timeout < 1 || timeout > MAX_WRITE_TIMEOUT) {
-      throw new InvalidTransactionError(`a write's timeout is a whole number of ms from 1 to ${MAX_WRITE_TIMEOUT}, got ${shownNumber(timeout)}`)
-    }
-    const wait = options.waitForReplication !== false
-    const key = options.idempotencyKey == null ? undefined : checkIdempotencyKey(options.idempotencyKey)
+    const { write, chainId, timeout, wait, key } = checkWrite(transactions, options, this.self, this.c.config.commitTimeout)
     if (key == null) {
       const progress: WriteProgress = { mayBeProposed: false }
       try {
