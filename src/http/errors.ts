@@ -104,7 +104,7 @@ export class KeyNotFoundError extends Error {
 /** The node cannot take this request now (e.g. too many live event streams); try again later. */
 export class UnavailableError extends Error {
   static name = 'UnavailableError'
-  /** A keyed write refused here: this attempt ran nothing, an earlier one under its key may commit (see keyedFailure). */
+  /** A keyed write refused here: this attempt ran nothing, an earlier one under its key may commit (see keyedFailure, src/node/write-failures.ts). */
   readonly mayHaveCommitted?: boolean
   constructor (message = 'Unavailable', mayHaveCommitted?: boolean) {
     super(message)

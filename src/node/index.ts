@@ -456,7 +456,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
    * A write (or an end of booth) needs a started node. A keyed one refused
    * here ran nothing, but an earlier attempt under its key (through another
    * node, before a restart) may still commit: like every keyed write's 503
-   * (Consensus's keyedFailure), it says so (a review: a stopped node's said
+   * (keyedFailure, write-failures.ts), it says so (a review: a stopped node's said
    * nothing of it; a test: a keyed end of booth's said nothing either).
    */
   private checkWritable (idempotencyKey: unknown): void {

@@ -1,7 +1,7 @@
 /**
  * The errors of ours a write can end with, each with an HTTP status of its
  * own (src/http/errors.ts; a unit test holds the two together): a keyed
- * write's failure of one of these keeps its kind (Consensus's keyedFailure),
+ * write's failure of one of these keeps its kind (keyedFailure, write-failures.ts),
  * any other becomes CommitTimeoutError with mayHaveCommitted. Told by class,
  * not by name: libp2p's NotStartedError, AbortSignal.timeout's TimeoutError
  * and libp2p's InvalidMessageError share names with ours and say nothing of

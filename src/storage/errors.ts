@@ -9,7 +9,7 @@ export { InvalidBlockError, PayloadPrunedError } from '../chain/errors.ts'
  * The store was closed (`closed`: true; its node stopped), or stopped taking
  * writes after one failed halfway (false: reopen it to recover).
  * `mayHaveCommitted`: a keyed write refused by it, an earlier attempt of
- * which may still commit (the node's keyedFailure).
+ * which may still commit (keyedFailure, src/node/write-failures.ts).
  */
 export class StoreClosedError extends Error {
   static name = 'StoreClosedError'
