@@ -48,10 +48,12 @@ export interface StatusBody {
   chains: ChainStatus[]
   /**
    * Tables of chains this node does not hold. kind: `pointer`, a table kept to redirect readers (its
-   * owner released us, or it named us while we held a copy; capped at 4,096), or `hint`, one heard
-   * by gossip or seen on a read (capped at 1,024); the oldest used goes first past a cap.
+   * owner released us, or it named us while we held a copy; capped at maxForwardPointers), or `hint`, one heard
+   * by gossip or seen on a read (capped at maxTableHints); the oldest used goes first past a cap.
    */
   backupTables: Array<{ chainId: string, kind: 'pointer' | 'hint', epoch: number, active: string[], obsolete: string[], height: number, heldHeight: number }>
+  /** The caps on `backupTables` in force (--max-forward-pointers, --max-table-hints): a full list is no mystery. */
+  backupTableCaps: { pointers: number, hints: number }
   /**
    * free: what this node can still take, the capacity less what it holds and what transfers in
    * flight reserved, plus the temporary payloads an offer would prune for room, and never more
@@ -133,6 +135,7 @@ export async function statusOf (node: VGuardNode): Promise<StatusBody> {
     backupTables: node.vguarddb.knownTables()
       .filter(t => !heldIds.has(t.table.chainId))
       .map(({ table }) => ({ chainId: table.chainId, kind: node.vguarddb.tables.isKept(table.chainId) ? 'pointer' as const : 'hint' as const, epoch: table.epoch, active: table.active, obsolete: table.obsolete, height: table.height, heldHeight: heldPoint(table).height })),
+    backupTableCaps: { pointers: node.config.maxForwardPointers, hints: node.config.maxTableHints },
     storage: {
       capacity: node.config.capacity,
       used,

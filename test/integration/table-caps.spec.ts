@@ -8,6 +8,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
+import { statusOf } from '../../src/http/status.ts'
 
 describe('backup tables - the node\'s caps', () => {
   const cluster = new TestCluster()
@@ -25,5 +26,9 @@ describe('backup tables - the node\'s caps', () => {
     await N.endOfBooth({ participants: [m], transactions: [{ key: 'k', value }] })
     await waitFor(() => A.vguarddb.tables.get(n) != null && A.vguarddb.tables.get(m) == null, { message: 'A forgot M\'s table for N\'s' })
     expect(A.vguarddb.tables.hintCount).toBe(1)
+    // /status names the caps beside the list they bound
+    const status = await statusOf(A)
+    expect(status.backupTableCaps).toEqual({ pointers: 4096, hints: 1 })
+    expect(status.backupTables.map(t => [t.chainId, t.kind])).toEqual([[n, 'hint']])
   })
 })

@@ -24,6 +24,7 @@ function status (s: Partial<StatusBody> = {}): StatusBody {
     peers: [{ peerId: B, addresses: [] }, { peerId: C, addresses: [] }],
     chains: [],
     backupTables: [],
+    backupTableCaps: { pointers: 4096, hints: 1024 },
     storage: { capacity: 1024 ** 3, used: 1536, free: 1024 ** 3 - 1536, heldForOthers: 512, diskFree: 10 * 1024 ** 3, diskReserve: 64 * 1024 ** 2, retention: 86_400_000, retentionBytes: 1024 ** 3, unclaimedGrace: 86_400_000, overBound: false, consensusLog: 0 },
     transfers: [],
     pendingReleases: [],
