@@ -1,9 +1,11 @@
 /**
  * Reconciles with each member as it connects (a restarted node catches up as
- * its peers come back), and asks that member again, a few times with growing
- * pauses, while it stays connected but could not be read (no answer in time,
- * a failed stream) or failed mid-fetch: a loaded peer or a lossy moment
- * should not leave a chain behind until the next connection. A peer that
+ * its peers come back), and asks that member again, first a few times with
+ * growing pauses, then at a steady slow pace, while it stays connected but
+ * could not be read (no answer in time, a failed stream) or failed mid-fetch:
+ * a loaded peer or a lossy moment should not leave a chain behind until the
+ * next connection, which may never come while this one lasts. One chain of
+ * asks per peer: a member that connects again starts it over. A peer that
  * served a block that does not verify, or that nothing vouches for, is not
  * asked again: it would only answer the same. Nor is one that refused this
  * node for a lasting reason (it runs as two processes of our identity, as it
@@ -13,8 +15,16 @@
 import type { Logger, PeerId } from '@libp2p/interface'
 import type { ReconcileResult, Sync } from '../protocols/sync/index.ts'
 
-/** Pauses before the asks after a failed one; then it waits for the next connection. */
+/** Pauses before the asks after a failed one; then it asks every RECONCILE_STEADY_DELAY. */
 export const RECONCILE_RETRY_DELAYS: readonly number[] = [1_000, 2_000, 4_000, 8_000]
+
+/**
+ * The pause between asks once those ran out. A peer still failing after 15 s
+ * is loaded or broken: asked every 30 s it carries one reconcile per member
+ * that lags behind it, and a node behind it catches up within 30 s of its
+ * recovery rather than at its next connection.
+ */
+export const RECONCILE_STEADY_DELAY = 30_000
 
 /** Errors that asking the same peer again would only repeat. */
 const FINAL = new Set(['InvalidBlockError', 'NotVouchedError'])
@@ -32,11 +42,17 @@ export interface ReconcileOnConnectDeps {
   include?: (chainId: string) => boolean
   log: Logger
   delays?: readonly number[]
+  /** The pause between asks once `delays` ran out (default RECONCILE_STEADY_DELAY). */
+  steady?: number
 }
+
+/** A peer's asks, one at a time; the pause before the next one. */
+interface Chain { timer?: ReturnType<typeof setTimeout> }
 
 export class ReconcileOnConnect {
   private readonly d: ReconcileOnConnectDeps
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>()
+  /** Each peer's chain of asks: another would double the asks of a loaded peer, and its timers. */
+  private readonly chains = new Map<string, Chain>()
   private running = false
 
   constructor (deps: ReconcileOnConnectDeps) {
@@ -49,13 +65,24 @@ export class ReconcileOnConnect {
 
   stop (): void {
     this.running = false
-    for (const t of this.timers) clearTimeout(t)
-    this.timers.clear()
+    for (const chain of this.chains.values()) clearTimeout(chain.timer)
+    this.chains.clear()
   }
 
-  /** Reconciles the chains held that `include` takes with `peer` now, and again later if the peer failed us. */
-  peer (peer: PeerId, attempt = 0): void {
+  /**
+   * Reconciles the chains held that `include` takes with `peer` now, and again later if the peer failed us.
+   * A chain of asks already under way for it ends: this one starts over with the shortest pause.
+   */
+  peer (peer: PeerId): void {
     if (!this.running) return
+    const key = peer.toString()
+    clearTimeout(this.chains.get(key)?.timer)
+    const chain: Chain = {}
+    this.chains.set(key, chain)
+    this.ask(peer, chain, 0)
+  }
+
+  private ask (peer: PeerId, chain: Chain, attempt: number): void {
     this.d.sync.reconcile(undefined, { peers: [peer], include: this.d.include })
       .then(results => {
         for (const r of results) {
@@ -73,22 +100,26 @@ export class ReconcileOnConnect {
         this.d.log.error('reconcile with %p failed: %e', peer, err)
         return true
       })
-      .then(again => { if (again) this.retry(peer, attempt) })
+      .then(again => {
+        // stop(), or a newer chain for this peer, ended this one while it asked
+        if (this.chains.get(peer.toString()) !== chain) return
+        if (again) this.retry(peer, chain, attempt)
+        else this.chains.delete(peer.toString())
+      })
       .catch(() => {})
   }
 
-  private retry (peer: PeerId, attempt: number): void {
-    if (!this.running) return
-    const delay = (this.d.delays ?? RECONCILE_RETRY_DELAYS)[attempt]
-    if (delay == null) {
-      this.d.log('reconcile with %p still failing after %d attempts: waiting for its next connection', peer, attempt + 1)
-      return
+  private retry (peer: PeerId, chain: Chain, attempt: number): void {
+    const delays = this.d.delays ?? RECONCILE_RETRY_DELAYS
+    const steady = this.d.steady ?? RECONCILE_STEADY_DELAY
+    if (attempt === delays.length) {
+      this.d.log('reconcile with %p still failing after %d attempts: asking again every %d ms while it stays connected', peer, attempt + 1, steady)
     }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer)
-      if (this.d.isConnected(peer)) this.peer(peer, attempt + 1)
-    }, delay)
-    this.timers.add(timer)
+    chain.timer = setTimeout(() => {
+      chain.timer = undefined
+      if (this.d.isConnected(peer)) this.ask(peer, chain, attempt + 1)
+      else this.chains.delete(peer.toString())
+    }, delays[attempt] ?? steady)
   }
 }
 

@@ -151,8 +151,9 @@ describe('sync - only members of our network may sync', () => {
       await B.libp2p.dial(A.multiaddrs[0])
       reconciler.start()
       reconciler.peer(A.peerId)
-      // either way it ends: given up on for this connection, or asked every retry
-      await waitFor(() => log.lines.some(l => /still failing|not asked again/.test(l)), { message: 'the reconciler to stop asking A', state: () => log.lines })
+      // either way the quick asks end: given up on for this connection, or asked at every growing
+      // pause (and then every 30 s, RECONCILE_STEADY_DELAY, which outlasts this test)
+      await waitFor(() => log.lines.some(l => /still failing|not asked again/.test(l)), { message: 'the reconciler to end its quick asks of A', state: () => log.lines })
       expect(reconciles).toBe(asks)
       if (lasting) expect(refusals).toBe(asks)
       expect(log.lines.join('\n')).toContain(why)

@@ -3,8 +3,10 @@
  * the same peer again, how often, and that stop() ends it. The sync service
  * is scripted here (each call answers what the test says); the real one, with
  * a peer that does not answer once, is in test/integration/sync.spec.ts.
+ * The tests of the steady asks after the growing pauses run on fake timers:
+ * what they count is asks and pending timers, not how long anything took.
  */
-import { describe, it, expect, afterEach } from 'vitest'
+import { describe, it, expect, afterEach, vi } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { defaultLogger } from '@libp2p/logger'
 import { ReconcileOnConnect } from '../../../src/node/reconcile-on-connect.ts'
@@ -13,6 +15,7 @@ import { waitFor } from '../../utils/wait.ts'
 
 const PEER = peerIdFromString('12D3KooWRDPNzieWiUrR29gEBSpA54yYzAA9VxrMHeKpkjdPD4Mo')
 const DELAYS = [5, 5, 5]
+const STEADY = 50
 
 function result (over: Partial<ReconcileResult> = {}): ReconcileResult {
   return { chainId: 'c', before: 0, after: 0, sources: [], dropped: [], unreachable: [], refused: [], noRoom: false, ...over }
@@ -20,9 +23,12 @@ function result (over: Partial<ReconcileResult> = {}): ReconcileResult {
 
 describe('node - reconcile on connect', () => {
   let r: ReconcileOnConnect | undefined
-  afterEach(() => { r?.stop() })
+  afterEach(() => {
+    r?.stop()
+    vi.useRealTimers()
+  })
 
-  function run (answers: Array<ReconcileResult | Error>, connected = (): boolean => true): { calls: () => number, r: ReconcileOnConnect } {
+  function run (answers: Array<ReconcileResult | Error>, connected = (): boolean => true, steady?: number): { calls: () => number, r: ReconcileOnConnect } {
     let calls = 0
     r = new ReconcileOnConnect({
       sync: {
@@ -34,7 +40,8 @@ describe('node - reconcile on connect', () => {
       },
       isConnected: connected,
       log: defaultLogger().forComponent('test'),
-      delays: DELAYS
+      delays: DELAYS,
+      steady
     })
     r.start()
     r.peer(PEER)
@@ -89,4 +96,60 @@ describe('node - reconcile on connect', () => {
     await new Promise(resolve => setTimeout(resolve, 30))
     expect(s.calls()).toBe(2)
   })
+
+  it('asks a connected peer that keeps failing again at a steady pace after the growing pauses, and not once it is gone', async () => {
+    vi.useFakeTimers()
+    let connected = true
+    const s = run([new Error('stream reset')], () => connected, STEADY)
+    expect(await askedTimes(s, 1 + DELAYS.length + 3)).toBe(true)
+    connected = false
+    // the ask pending finds it gone, and none follows
+    expect(await askedTimes(s, s.calls() + 1)).toBe(false)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('keeps one chain of asks per peer, however often peer() is called for it', async () => {
+    vi.useFakeTimers()
+    const s = run([new Error('stream reset')], () => true, STEADY)
+    // a second call while the first ask is under way (a member that connected again at once)
+    s.r.peer(PEER)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(s.calls()).toBe(2)
+    expect(vi.getTimerCount()).toBe(1)
+    // one while a growing pause is pending, and one while a steady one is
+    expect(await askedTimes(s, 4)).toBe(true)
+    s.r.peer(PEER)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(vi.getTimerCount()).toBe(1)
+    expect(await askedTimes(s, s.calls() + DELAYS.length + 2)).toBe(true)
+    s.r.peer(PEER)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(vi.getTimerCount()).toBe(1)
+  })
+
+  it('stop() ends the steady asks', async () => {
+    vi.useFakeTimers()
+    const s = run([new Error('stream reset')], () => true, STEADY)
+    expect(await askedTimes(s, 1 + DELAYS.length + 1)).toBe(true)
+    expect(vi.getTimerCount()).toBe(1)
+    s.r.stop()
+    expect(vi.getTimerCount()).toBe(0)
+    const asked = s.calls()
+    await vi.runAllTimersAsync()
+    expect(s.calls()).toBe(asked)
+  })
 })
+
+/**
+ * Runs the fake timers one at a time until the scripted sync was asked `n`
+ * times; false if no timer is left before (the reconciler stopped asking).
+ */
+async function askedTimes (s: { calls: () => number }, n: number): Promise<boolean> {
+  while (true) {
+    // the answer to the last ask is read (and its retry set) between timers
+    await vi.advanceTimersByTimeAsync(0)
+    if (s.calls() >= n) return true
+    if (vi.getTimerCount() === 0) return false
+    await vi.advanceTimersToNextTimerAsync()
+  }
+}
