@@ -29,32 +29,10 @@ import { Liveness } from './liveness.ts'
 import { LOST_MEMBER_FORGET_AFTER, LostMembers } from './lost-members.ts'
 import { ReportLimit } from './report-limit.ts'
 import { StrangerLimitError, strangersPastLimit } from './stranger-room.ts'
+import { DIAL_TIE_BREAK_DELAY, DuplicateConnectionError, dialsAtOnce, secondOfCrossedPair } from './crossed-dials.ts'
 
-/** Our half of a crossed pair of dials, closed as it opens (the peer's connection stays). */
-export class DuplicateConnectionError extends Error {
-  static name = 'DuplicateConnectionError'
-  constructor (message = 'another connection to the peer is open') {
-    super(message)
-    this.name = 'DuplicateConnectionError'
-  }
-}
-
-/**
- * How long the larger peer id waits for the smaller one to dial before dialling
- * itself. Longer than a handshake takes while ten vehicles start on two cores
- * (often over 250 ms, the old value, which still left duplicate connections);
- * a pair where only the larger side has heard of the other meets this late.
- */
-const DIAL_TIE_BREAK_DELAY = 1_500
-
-/**
- * A connection the larger peer id dials in closes as a crossed dial only while
- * the pair's other connection is this young (ms): crossed dials open within a
- * dial timeout of each other. An older one may be half-open (the peer gave up
- * on it after missed pings, we have not yet), and the peer's new dial is then
- * the connection that works.
- */
-const CROSSED_DIAL_WINDOW = 10_000
+// the error a crossed dial's closed connection carries, still importable from the peering
+export { DuplicateConnectionError } from './crossed-dials.ts'
 
 /**
  * How long a refused peer keeps its connection, so its identify of us can
@@ -588,15 +566,9 @@ export class Peering {
     })
   }
 
-  /**
-   * Two vehicles usually discover each other at the same moment (one mDNS
-   * response reaches both). If both dialled, every pair would pay two Noise
-   * handshakes and keep a duplicate connection, which on a busy host doubles
-   * the time to a full mesh. So the smaller peer id dials at once and the other
-   * only if no connection exists a little later.
-   */
+  /** A discovered peer is dialled by one side of the pair only, at first (see dialsAtOnce). */
   private dialOnce (id: PeerId): void {
-    if (this.libp2p.peerId.toString() < id.toString()) {
+    if (dialsAtOnce(this.libp2p.peerId, id)) {
       this.dial(id)
       return
     }
@@ -626,25 +598,9 @@ export class Peering {
     }
   }
 
-  /**
-   * The dials of a pair can still cross: the larger id heard of us from a
-   * member's view and dialled once its tie-break delay ran out, just as we
-   * heard of it from another view and dialled at once (views go to new members
-   * only, so the two sides learn of each other at different moments). Of the
-   * two connections, the smaller id drops the second as it opens, whoever
-   * dialled it, before identify announces it to anyone: only this side acts,
-   * so the pair never closes both, and gossipsub, which keeps the first
-   * connection's stream, keeps it. (The larger id's dial can open second: it
-   * started while ours was still in its handshake, which libp2p does not count
-   * as a connection; CI saw such a pair keep both when only our own dial was
-   * closed. See CROSSED_DIAL_WINDOW for when its dial is kept.)
-   */
+  /** Closes a connection that opens as the second of a crossed pair of dials (see secondOfCrossedPair). */
   private closeCrossedDial (connection: Connection): void {
-    if (this.libp2p.peerId.toString() > connection.remotePeer.toString()) return
-    const now = Date.now()
-    const other = this.libp2p.getConnections(connection.remotePeer).some(c => c.id !== connection.id && c.status === 'open' &&
-      (connection.direction === 'outbound' || now - (c.timeline.upgraded ?? c.timeline.open) < CROSSED_DIAL_WINDOW))
-    if (!other) return
+    if (!secondOfCrossedPair(this.libp2p.peerId, connection, this.libp2p.getConnections(connection.remotePeer), Date.now())) return
     this.log('%p dialled us as we dialled it: closing the second connection %s (%s)', connection.remotePeer, connection.id, connection.direction)
     // at once, not gracefully: nothing of ours runs on it yet, and the
     // peer's identify of it would hold a graceful close open
