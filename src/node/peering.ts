@@ -29,10 +29,12 @@ import { Liveness } from './liveness.ts'
 import { LOST_MEMBER_FORGET_AFTER, LostMembers } from './lost-members.ts'
 import { ReportLimit } from './report-limit.ts'
 import { StrangerLimitError, strangersPastLimit } from './stranger-room.ts'
+import { DENIED_FOR, DeniedPeers, HANG_UPS_SAID, MAX_DENIED } from './denied-peers.ts'
 import { DIAL_TIE_BREAK_DELAY, DuplicateConnectionError, dialsAtOnce, secondOfCrossedPair } from './crossed-dials.ts'
 
 // the error a crossed dial's closed connection carries, still importable from the peering
 export { DuplicateConnectionError } from './crossed-dials.ts'
+export { DENIED_FOR } from './denied-peers.ts'
 
 /**
  * How long a refused peer keeps its connection, so its identify of us can
@@ -45,34 +47,6 @@ const REJECT_GRACE = 2_000
 /** ms before each new try of a view the peer's node did not take yet (sendView). */
 const VIEW_RETRY_DELAYS = [200, 500, 1_000, 2_000, 4_000]
 
-/**
- * Peers refused (another network, not allowed) remembered at most, the oldest
- * forgotten first: one forgotten and met again is identified and refused again.
- */
-const MAX_DENIED = 4_096
-
-/**
- * How long a peer identify refused (another network, not a vguard-node) is not
- * dialled by us. Not for good, and not at the connection gater: a vehicle
- * started with a mistyped --network, fixed and restarted (the same peer id)
- * was refused by everyone that had met it until they restarted, and was told
- * it is "likely not on their --allow list" (a review). Its connections are
- * let in and identified anew; this only spares redialling one that answers
- * from another network every reconnect interval.
- */
-export const DENIED_FOR = 5 * 60_000
-/**
- * A peer off the allow list is refused at the connection gater, before
- * identify (onIdentify never sees it): said there, once a minute at most per
- * peer (it redials every few seconds).
- */
-const NOT_ALLOWED_REPORT_INTERVAL = 60_000
-
-/** A bootstrap peer that hung up before identify this many times in a row is said to refuse us (peer:bootstrap-failed). */
-const HANG_UPS_SAID = 3
-
-/** The longest wait between dials of a bootstrap peer that keeps hanging up before identify. */
-const MAX_HANG_UP_BACKOFF = 60_000
 /**
  * Storage figures kept at most: one per vehicle that announced its own (peer
  * exchange relays the announcements of vehicles further away, and a member
@@ -185,12 +159,8 @@ export class Peering {
   private readonly network: string
   private readonly bootstrap: string[]
   private readonly allowed?: Set<string>
-  /** Peers identify refused, and until when (performance.now()) we do not dial them (see DENIED_FOR). */
-  private readonly denied = new Map<string, number>()
-  /** Peers off the allow list the gater refused, with when that was last said (bounded by maxDenied). */
-  private readonly notAllowedSaid = new Map<string, number>()
-  /** Refusals by why, each counted, said or not (vguard_peers_rejected_total). */
-  private readonly refusals: Record<PeerRejectedCode, number> = { 'not-vguard-node': 0, 'other-network': 0, 'not-allowed': 0 }
+  /** Peers refused (by identify, by the gater) and bootstrap peers that hang up on us. */
+  private readonly denied: DeniedPeers
   /** Refusals said in all, however many peer ids they come from. */
   private readonly rejections = new ReportLimit({ onSuppressed: (count) => { this.log('refused %d more peers in the last minute (not reported one by one)', count) } })
   private readonly members = new Set<string>()
@@ -209,22 +179,11 @@ export class Peering {
   private discoveryDials = 0
   /** Bootstrap addresses whose last dial failed, already reported (a failure is told once, and again after a success). */
   private readonly bootstrapDown = new Set<string>()
-  /**
-   * Bootstrap peers that hung up on us before identify, so many times in a
-   * row, and when to dial them next. A peer whose allow list leaves us out
-   * says nothing: its connection gater closes the connection once it is set
-   * up, and our dial counts as a success. We redialled it every reconnect
-   * interval for good (a probe: 62 connections in 30 s, each a full
-   * handshake for the member), and nothing told the operator why.
-   */
-  private readonly hungUp = new Map<string, { times: number, nextAt: number }>()
   /** Members we lost: when to redial each, and when to forget it. */
   private readonly lost: LostMembers
   private readonly reconnectInterval: number
   private readonly discoveredRetryWindow: number
   private readonly forgetLostAfter: number
-  private readonly maxDenied: number
-  private readonly deniedFor: number
   private readonly peerStoreSweepInterval: number
   private peerStoreSweptAt = 0
   private sweeping?: Promise<void>
@@ -251,8 +210,7 @@ export class Peering {
     this.forgetLostAfter = init.forgetLostAfter ?? LOST_MEMBER_FORGET_AFTER
     this.lost = new LostMembers(init.reconnectInterval, this.forgetLostAfter)
     this.discoveredRetryWindow = init.discoveredRetryWindow ?? DISCOVERED_RETRY_WINDOW
-    this.maxDenied = init.maxDenied ?? MAX_DENIED
-    this.deniedFor = init.deniedFor ?? DENIED_FOR
+    this.denied = new DeniedPeers({ maxDenied: init.maxDenied ?? MAX_DENIED, deniedFor: init.deniedFor ?? DENIED_FOR, reconnectInterval: init.reconnectInterval })
     this.peerStoreSweepInterval = init.peerStoreSweepInterval ?? PEER_STORE_SWEEP_INTERVAL
     this.log = init.logger.forComponent('vguard:peering')
     this.exchange = new PeerExchange({
@@ -309,16 +267,7 @@ export class Peering {
   isDenied (peerId: PeerId): boolean {
     const id = peerId.toString()
     if (this.allowed != null && !this.allowed.has(id)) return true
-    return this.deniedNow(id)
-  }
-
-  /** Whether identify refused the peer within the last deniedFor ms (an expired refusal is forgotten). */
-  private deniedNow (id: string): boolean {
-    const until = this.denied.get(id)
-    if (until == null) return false
-    if (until > performance.now()) return true
-    this.denied.delete(id)
-    return false
+    return this.denied.has(id)
   }
 
   /**
@@ -331,21 +280,10 @@ export class Peering {
   gate (peerId: PeerId): boolean {
     const id = peerId.toString()
     if (this.allowed == null || this.allowed.has(id)) return false
-    const now = Date.now()
-    const said = this.notAllowedSaid.get(id)
-    if (said == null || now - said >= NOT_ALLOWED_REPORT_INTERVAL) {
-      this.notAllowedSaid.delete(id)
-      this.notAllowedSaid.set(id, now)
-      for (const oldest of this.notAllowedSaid.keys()) {
-        if (this.notAllowedSaid.size <= this.maxDenied) break
-        this.notAllowedSaid.delete(oldest)
-      }
-      // a peer's redials (every few seconds) are one refusal a minute
-      this.refusals['not-allowed']++
-      if (this.rejections.allow()) {
-        this.log('refusing %p: not on the allow list', peerId)
-        this.events?.safeDispatchEvent('peer:rejected', { detail: { peerId: id, reason: 'not on the allow list', code: 'not-allowed' } })
-      }
+    // counted and said once a minute per peer, however often it redials
+    if (this.denied.notAllowed(id) && this.rejections.allow()) {
+      this.log('refusing %p: not on the allow list', peerId)
+      this.events?.safeDispatchEvent('peer:rejected', { detail: { peerId: id, reason: 'not on the allow list', code: 'not-allowed' } })
     }
     return true
   }
@@ -432,7 +370,7 @@ export class Peering {
    * a minute however often it redials.
    */
   peersRejected (): Record<PeerRejectedCode, number> {
-    return { ...this.refusals }
+    return this.denied.counts()
   }
 
   /** Gossip and views dropped, by why (vguard_gossip_dropped_total). */
@@ -492,11 +430,6 @@ export class Peering {
     if (this.discovered.size >= limit) return false
     this.discovered.set(id, { heard: performance.now() })
     return true
-  }
-
-  /** Leaves a peer undialled for deniedFor ms; the oldest refusal is forgotten past maxDenied. */
-  private deny (id: string): void {
-    setBounded(this.denied, id, performance.now() + this.deniedFor, this.maxDenied)
   }
 
   /**
@@ -623,10 +556,10 @@ export class Peering {
     else if (network !== this.network) [reason, code] = [`network ${network} is not ${this.network}`, 'other-network']
     else if (this.allowed != null && !this.allowed.has(id)) [reason, code] = ['not on the allow list', 'not-allowed']
     if (reason != null) {
-      this.refusals[code]++
+      this.denied.count(code)
       const say = this.rejections.allow()
       if (say) this.log('refusing %p: %s', peerId, reason)
-      this.deny(id)
+      this.denied.add(id)
       this.members.delete(id)
       // a member that identifies as another network now is no member from now on, not once we hang up
       if (this.connected.delete(id)) this.events?.safeDispatchEvent('peer:disconnected', { detail: { peerId: id } })
@@ -652,8 +585,7 @@ export class Peering {
     }
     this.members.add(id)
     // once of another network, now of ours (a typo fixed): dialled again like any member
-    this.denied.delete(id)
-    this.hungUp.delete(id)
+    this.denied.forgive(id)
     this.lost.found(id)
     this.discovered.delete(id)
     void this.libp2p.peerStore.merge(peerId, { tags: { [KEEP_ALIVE]: { value: 1 } } }).catch(() => {})
@@ -702,7 +634,7 @@ export class Peering {
       this.settleVerdicts(id, false)
       // what identify said of a refused peer (another network) goes: the protocols judge a peer not counted
       // a member by its stored agent, and its next connection may run ours (restarted with a typo fixed)
-      if (this.deniedNow(id)) void this.libp2p.peerStore.merge(evt.detail, { metadata: { AgentVersion: undefined } }).catch(() => {})
+      if (this.denied.has(id)) void this.libp2p.peerStore.merge(evt.detail, { metadata: { AgentVersion: undefined } }).catch(() => {})
       else if (this.running) this.noteHangUp(id)
     }
     if (this.connected.delete(id)) {
@@ -716,7 +648,7 @@ export class Peering {
     for (const connection of this.libp2p.getConnections()) {
       open.add(connection.id)
       const id = connection.remotePeer.toString()
-      if (connection.status !== 'open' || this.connected.has(id) || this.deniedNow(id) || this.reidentifying.has(connection.id)) continue
+      if (connection.status !== 'open' || this.connected.has(id) || this.denied.has(id) || this.reidentifying.has(connection.id)) continue
       // a connection's timeline is on the wall clock
       if (Date.now() - connection.timeline.open < IDENTIFY_RETRY_AFTER) continue
       const retries = this.identifyRetries.get(connection.id) ?? 0
@@ -741,7 +673,7 @@ export class Peering {
     // a bootstrap peer that keeps hanging up before identify waits out its backoff whatever dials it: as a
     // discovery (@libp2p/bootstrap announces it) the reconnect loop redialled it every interval for a
     // minute after we said it would be dialled less often (a review)
-    if ((this.hungUp.get(key)?.nextAt ?? 0) > performance.now()) return
+    if (this.denied.backingOff(key)) return
     // a discovery (not a member, not a bootstrap address) waits while enough of them are dialled: the reconnect loop tries it again
     const discovery = bootstrap == null && this.discovered.has(key)
     if (discovery && this.discoveryDials >= MAX_DISCOVERY_DIALS) return
@@ -773,11 +705,7 @@ export class Peering {
   private noteHangUp (id: string): void {
     const addresses = this.bootstrap.filter(a => multiaddr(a).getComponents().find(c => c.name === 'p2p')?.value === id)
     if (addresses.length === 0) return
-    const entry = this.hungUp.get(id) ?? { times: 0, nextAt: 0 }
-    entry.times++
-    entry.nextAt = performance.now() + Math.min(MAX_HANG_UP_BACKOFF, this.reconnectInterval * 2 ** entry.times)
-    this.hungUp.set(id, entry)
-    if (entry.times !== HANG_UPS_SAID) return
+    if (!this.denied.hungUp(id)) return
     for (const address of addresses) {
       this.bootstrapFailed(address, `it hung up before identify ${HANG_UPS_SAID} times in a row: this node is likely not on its --allow list; dialled less often from now on`, true)
     }
@@ -838,7 +766,7 @@ export class Peering {
         this.bootstrapFailed(addr, 'it is this node\'s own address')
         continue
       }
-      if (this.deniedNow(id)) {
+      if (this.denied.has(id)) {
         // not dialled again for a while, and said once: the operator named a vehicle of another network
         this.bootstrapFailed(addr, 'refused')
         continue
@@ -847,7 +775,7 @@ export class Peering {
         this.bootstrapDown.delete(addr)
         continue
       }
-      if ((this.hungUp.get(id)?.nextAt ?? 0) > performance.now()) continue
+      if (this.denied.backingOff(id)) continue
       this.dial(ma, id, addr)
     }
   }
