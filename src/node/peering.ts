@@ -30,6 +30,7 @@ import { LOST_MEMBER_FORGET_AFTER, LostMembers } from './lost-members.ts'
 import { ReportLimit } from './report-limit.ts'
 import { StrangerLimitError, strangersPastLimit } from './stranger-room.ts'
 import { DENIED_FOR, DeniedPeers, HANG_UPS_SAID, MAX_DENIED } from './denied-peers.ts'
+import { MemberVerdicts } from './member-verdicts.ts'
 import { DIAL_TIE_BREAK_DELAY, DuplicateConnectionError, dialsAtOnce, secondOfCrossedPair } from './crossed-dials.ts'
 
 // the error a crossed dial's closed connection carries, still importable from the peering
@@ -101,19 +102,6 @@ export const MAX_DISCOVERY_DIALS = 16
  */
 const DISCOVERY_DIAL_TIMEOUT = 5_000
 
-/**
- * How long gossip from a connected peer not judged yet waits for identify's
- * verdict on it: libp2p's identify answers at once or times out after 5 s.
- * Gossip of a peer whose first identify failed is not waited for until the
- * retry (10–12 s after the connection opened, see IDENTIFY_RETRY_AFTER): a
- * hint lost, not worth a longer hold, which gossipsub would also count
- * against a peer asked for the message (IWANT, 3 s).
- */
-const GOSSIP_VERDICT_WAIT = 12_000
-/** Peers whose gossip may wait for a verdict at once, and messages per peer: a peer that never identifies holds no more. */
-const MAX_VERDICT_PEERS = 256
-const MAX_VERDICT_MESSAGES = 64
-
 /** Of MAX_DISCOVERED, what peers heard of from other members' views may take. */
 const EXCHANGED_DISCOVERED = MAX_DISCOVERED * 3 / 4
 
@@ -169,10 +157,8 @@ export class Peering {
   /** Connected members by id: connectedMembers() runs on every consensus and liveness round, and libp2p.getPeers() parses every peer id string anew. */
   private readonly connected = new Map<string, PeerId>()
   private readonly dialing = new Set<string>()
-  /** Gossip waiting for identify's verdict on the peer that relayed it, per peer (see memberVerdict). */
-  private readonly verdictWaiters = new Map<string, Set<(member: boolean) => void>>()
-  /** stop() ran (gossip may still arrive while libp2p stops: it waits for no verdict). */
-  private stopped = false
+  /** Gossip waiting for identify's verdict on the peer that relayed it (see memberVerdict). */
+  private readonly verdicts = new MemberVerdicts()
   /** Gossip messages ignored as from outside the network (gossipValidator). */
   private gossipFromOutside = 0
   /** Dials under way of peers in `discovered` (see MAX_DISCOVERY_DIALS). */
@@ -325,42 +311,14 @@ export class Peering {
 
   /**
    * Whether a connected peer is a member, waiting for identify's verdict on
-   * one not judged yet (GOSSIP_VERDICT_WAIT at most). gossipsub talks as soon
-   * as a stream opens, often before our identify of the peer ends, and it
-   * notes a message as seen before validating it: a member's first messages
-   * ignored then never came again (a review).
+   * one not judged yet (see member-verdicts.ts).
    */
   private async memberVerdict (peer: PeerId): Promise<boolean> {
     if (this.isDenied(peer)) return false
     if (this.isMember(peer)) return true
-    const id = peer.toString()
-    let waiting = this.verdictWaiters.get(id)
-    if (waiting == null) {
-      // not `running`: gossip flows from libp2p's start, before the peering starts (its first identifies settle it)
-      if (this.stopped || this.verdictWaiters.size >= MAX_VERDICT_PEERS) return false
-      this.verdictWaiters.set(id, waiting = new Set())
-    }
-    if (waiting.size >= MAX_VERDICT_MESSAGES) return false
-    const verdict = Promise.withResolvers<boolean>()
-    const settle = (member: boolean): void => {
-      clearTimeout(timer)
-      waiting.delete(settle)
-      if (waiting.size === 0 && this.verdictWaiters.get(id) === waiting) this.verdictWaiters.delete(id)
-      verdict.resolve(member)
-    }
-    const timer = setTimeout(() => { settle(false) }, GOSSIP_VERDICT_WAIT)
-    // a message waiting does not keep the process alive
-    timer.unref?.()
-    waiting.add(settle)
-    return await verdict.promise
-  }
-
-  /** Identify judged a peer (or the node stops: false for all): the gossip waiting on it goes on. */
-  private settleVerdicts (id: string | undefined, member: boolean): void {
-    for (const [peer, waiting] of [...this.verdictWaiters]) {
-      if (id != null && peer !== id) continue
-      for (const settle of [...waiting]) settle(member)
-    }
+    const verdict = this.verdicts.wait(peer.toString())
+    if (verdict == null) return false
+    return await verdict
   }
 
   /**
@@ -389,8 +347,7 @@ export class Peering {
 
   start (): void {
     this.running = true
-    // a start after a failed one (its stop set this): gossip of peers not judged yet waits for a verdict again
-    this.stopped = false
+    this.verdicts.start()
     this.peerStoreSweptAt = performance.now()
     const { libp2p } = this
     libp2p.addEventListener('peer:discovery', this.onDiscovery)
@@ -456,8 +413,7 @@ export class Peering {
     clearInterval(this.timer)
     this.pending.forEach(clearTimeout)
     this.pending.clear()
-    this.stopped = true
-    this.settleVerdicts(undefined, false)
+    this.verdicts.stop()
     this.exchange.stop()
     this.liveness.stop()
     const { libp2p } = this
@@ -566,7 +522,7 @@ export class Peering {
       this.lost.found(id)
       this.discovered.delete(id)
       if (say) this.events?.safeDispatchEvent('peer:rejected', { detail: { peerId: id, reason, code } })
-      this.settleVerdicts(id, false)
+      this.verdicts.settle(id, false)
       // hang up a moment later: the other side's identify of us is usually
       // still in flight, and once we deny it cannot reconnect to learn why,
       // so it would keep dialling a vehicle of another network blindly
@@ -580,7 +536,7 @@ export class Peering {
     // libp2p writes the peer store between the peer's identify answer and this event: a peer that hung
     // up meanwhile had its peer:disconnect first, and counted as a connected member for good (a review)
     if (this.libp2p.getConnections(peerId).length === 0) {
-      this.settleVerdicts(id, false)
+      this.verdicts.settle(id, false)
       return
     }
     this.members.add(id)
@@ -595,7 +551,7 @@ export class Peering {
       // a new member hears who we know (and our storage figures) at once, and only it
       this.sendView(peerId)
     }
-    this.settleVerdicts(id, true)
+    this.verdicts.settle(id, true)
   }
 
   /**
@@ -631,7 +587,7 @@ export class Peering {
     const id = evt.detail.toString()
     // gone before identify judged it: its gossip waits no longer (a review)
     if (!this.connected.has(id)) {
-      this.settleVerdicts(id, false)
+      this.verdicts.settle(id, false)
       // what identify said of a refused peer (another network) goes: the protocols judge a peer not counted
       // a member by its stored agent, and its next connection may run ours (restarted with a typo fixed)
       if (this.denied.has(id)) void this.libp2p.peerStore.merge(evt.detail, { metadata: { AgentVersion: undefined } }).catch(() => {})

@@ -107,7 +107,7 @@ describe('gossip - only members, and bounded', () => {
     const view = PeerAnnouncement.encode({ peers: fakes.map((peerId, i) => ({ peerId, addrs: [`/ip4/127.0.0.1/tcp/${i + 1}`] })) })
     await X.services.pubsub.publish(topic, view)
     // the view waits for identify's verdict on X, which never comes; X hanging up ends the wait at once
-    const waiting = (peering(A) as unknown as { verdictWaiters: Map<string, Set<unknown>> }).verdictWaiters
+    const waiting = (peering(A) as unknown as { verdicts: { waiters: Map<string, Set<unknown>> } }).verdicts.waiters
     await waitFor(() => waiting.has(X.peerId.toString()), { message: 'X\'s view waits for a verdict' })
     expect(peering(A).isMember(X.peerId)).toBe(false)
     await X.stop()
