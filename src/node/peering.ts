@@ -31,11 +31,13 @@ import { ReportLimit } from './report-limit.ts'
 import { StrangerLimitError, strangersPastLimit } from './stranger-room.ts'
 import { DENIED_FOR, DeniedPeers, HANG_UPS_SAID, MAX_DENIED } from './denied-peers.ts'
 import { MemberVerdicts } from './member-verdicts.ts'
+import { DISCOVERY_DIAL_TIMEOUT, DiscoveredPeers, EXCHANGED_DISCOVERED } from './discovered-peers.ts'
 import { DIAL_TIE_BREAK_DELAY, DuplicateConnectionError, dialsAtOnce, secondOfCrossedPair } from './crossed-dials.ts'
 
 // the error a crossed dial's closed connection carries, still importable from the peering
 export { DuplicateConnectionError } from './crossed-dials.ts'
 export { DENIED_FOR } from './denied-peers.ts'
+export { MAX_DISCOVERED, MAX_DISCOVERY_DIALS } from './discovered-peers.ts'
 
 /**
  * How long a refused peer keeps its connection, so its identify of us can
@@ -57,53 +59,6 @@ export const MAX_CAPACITY_HINTS = 4_096
 
 /** How often peers given up on are dropped from libp2p's peer store (see sweepPeerStore). */
 const PEER_STORE_SWEEP_INTERVAL = 10 * 60_000
-
-/**
- * How long a discovered peer we never managed to connect to is retried by the
- * reconnect loop, from its first dial. libp2p announces a peer once (when it
- * enters the peer store), and mDNS finding it again with the same addresses
- * changes nothing there, so without retries one failed first dial would keep
- * two vehicles apart for good. From the first dial, not from when it was heard
- * of: one named after a crowd of peers that never answer waits its turn for a
- * dial slot (MAX_DISCOVERY_DIALS), and was given up before its first dial (a
- * review: behind 128 of them, a vehicle was never met).
- */
-const DISCOVERED_RETRY_WINDOW = 60_000
-
-/**
- * The reconnect loop leaves a newly discovered peer alone this long: the dial
- * that its discovery started (by either side, see dialOnce) is still in its
- * handshake on a busy host, and a second dial would make a duplicate
- * connection (measured: most vehicle pairs of a ten-vehicle swarm had two).
- */
-const DISCOVERED_RETRY_AFTER = 5_000
-
-/**
- * Peers heard of and not met yet, at most. Peer ids cost nothing to make up:
- * one member listing thousands of them in its views (a bug, or malice) filled
- * every node's dial queue, peer store and memory, stalled its event loop, and
- * its writes failed (a review: 48k discoveries, 1 GB, 99k peers stored in 45 s).
- * A fleet's vehicles are far fewer; one past the bound is heard of again later.
- */
-export const MAX_DISCOVERED = 1_024
-
-/**
- * Dials at once of peers not known to be members (discoveries): the rest wait
- * for the reconnect loop. libp2p queues every dial in one queue (500 at most),
- * and a member's redial must not wait behind a crowd of addresses that never
- * answer.
- */
-export const MAX_DISCOVERY_DIALS = 16
-
-/**
- * How long a discovery's dial may take (libp2p's own default): a vehicle on
- * the LAN answers within it, and a slot held by one that never answers frees
- * sooner than with a member's redial timeout.
- */
-const DISCOVERY_DIAL_TIMEOUT = 5_000
-
-/** Of MAX_DISCOVERED, what peers heard of from other members' views may take. */
-const EXCHANGED_DISCOVERED = MAX_DISCOVERED * 3 / 4
 
 /**
  * A connection this old whose peer identify never judged is identified again.
@@ -152,8 +107,8 @@ export class Peering {
   /** Refusals said in all, however many peer ids they come from. */
   private readonly rejections = new ReportLimit({ onSuppressed: (count) => { this.log('refused %d more peers in the last minute (not reported one by one)', count) } })
   private readonly members = new Set<string>()
-  /** Peers discovered but not (yet) members: when we first heard of them, and first dialled them. */
-  private readonly discovered = new Map<string, { heard: number, dialled?: number }>()
+  /** Peers discovered but not (yet) members, and their dial slots. */
+  private readonly discovered: DiscoveredPeers
   /** Connected members by id: connectedMembers() runs on every consensus and liveness round, and libp2p.getPeers() parses every peer id string anew. */
   private readonly connected = new Map<string, PeerId>()
   private readonly dialing = new Set<string>()
@@ -161,14 +116,11 @@ export class Peering {
   private readonly verdicts = new MemberVerdicts()
   /** Gossip messages ignored as from outside the network (gossipValidator). */
   private gossipFromOutside = 0
-  /** Dials under way of peers in `discovered` (see MAX_DISCOVERY_DIALS). */
-  private discoveryDials = 0
   /** Bootstrap addresses whose last dial failed, already reported (a failure is told once, and again after a success). */
   private readonly bootstrapDown = new Set<string>()
   /** Members we lost: when to redial each, and when to forget it. */
   private readonly lost: LostMembers
   private readonly reconnectInterval: number
-  private readonly discoveredRetryWindow: number
   private readonly forgetLostAfter: number
   private readonly peerStoreSweepInterval: number
   private peerStoreSweptAt = 0
@@ -195,7 +147,7 @@ export class Peering {
     this.reconnectInterval = init.reconnectInterval
     this.forgetLostAfter = init.forgetLostAfter ?? LOST_MEMBER_FORGET_AFTER
     this.lost = new LostMembers(init.reconnectInterval, this.forgetLostAfter)
-    this.discoveredRetryWindow = init.discoveredRetryWindow ?? DISCOVERED_RETRY_WINDOW
+    this.discovered = new DiscoveredPeers(init.discoveredRetryWindow)
     this.denied = new DeniedPeers({ maxDenied: init.maxDenied ?? MAX_DENIED, deniedFor: init.deniedFor ?? DENIED_FOR, reconnectInterval: init.reconnectInterval })
     this.peerStoreSweepInterval = init.peerStoreSweepInterval ?? PEER_STORE_SWEEP_INTERVAL
     this.log = init.logger.forComponent('vguard:peering')
@@ -380,13 +332,10 @@ export class Peering {
     }
   }
 
-  /** Notes a peer to meet; false (nothing noted) for a new one once `limit` are waiting. */
-  private remember (peerId: PeerId, limit = MAX_DISCOVERED): boolean {
+  /** Notes a peer to meet (a member is known already); false (nothing noted) for a new one once `limit` are waiting. */
+  private remember (peerId: PeerId, limit?: number): boolean {
     const id = peerId.toString()
-    if (this.members.has(id) || this.discovered.has(id)) return true
-    if (this.discovered.size >= limit) return false
-    this.discovered.set(id, { heard: performance.now() })
-    return true
+    return this.members.has(id) || this.discovered.remember(id, limit)
   }
 
   /**
@@ -520,7 +469,7 @@ export class Peering {
       // a member that identifies as another network now is no member from now on, not once we hang up
       if (this.connected.delete(id)) this.events?.safeDispatchEvent('peer:disconnected', { detail: { peerId: id } })
       this.lost.found(id)
-      this.discovered.delete(id)
+      this.discovered.forget(id)
       if (say) this.events?.safeDispatchEvent('peer:rejected', { detail: { peerId: id, reason, code } })
       this.verdicts.settle(id, false)
       // hang up a moment later: the other side's identify of us is usually
@@ -543,7 +492,7 @@ export class Peering {
     // once of another network, now of ours (a typo fixed): dialled again like any member
     this.denied.forgive(id)
     this.lost.found(id)
-    this.discovered.delete(id)
+    this.discovered.forget(id)
     void this.libp2p.peerStore.merge(peerId, { tags: { [KEEP_ALIVE]: { value: 1 } } }).catch(() => {})
     if (!this.connected.has(id)) {
       this.connected.set(id, peerId)
@@ -632,17 +581,7 @@ export class Peering {
     if (this.denied.backingOff(key)) return
     // a discovery (not a member, not a bootstrap address) waits while enough of them are dialled: the reconnect loop tries it again
     const discovery = bootstrap == null && this.discovered.has(key)
-    if (discovery && this.discoveryDials >= MAX_DISCOVERY_DIALS) return
-    if (discovery) {
-      this.discoveryDials++
-      // to the back of the line: the reconnect loop gives the next free slots to those dialled longest
-      // ago, else peers that never answer (their dials held 10 s each) kept every slot, and a vehicle
-      // heard of after 16 of them was never dialled (a review)
-      const entry = this.discovered.get(key) as { heard: number, dialled?: number }
-      entry.dialled ??= performance.now()
-      this.discovered.delete(key)
-      this.discovered.set(key, entry)
-    }
+    if (discovery && !this.discovered.takeDialSlot(key)) return
     this.dialing.add(key)
     const timeout = discovery ? Math.min(DISCOVERY_DIAL_TIMEOUT, this.reconnectInterval * 5) : this.reconnectInterval * 5
     this.libp2p.dial(target, { signal: AbortSignal.timeout(timeout) })
@@ -653,7 +592,7 @@ export class Peering {
       })
       .finally(() => {
         this.dialing.delete(key)
-        if (discovery) this.discoveryDials--
+        if (discovery) this.discovered.freeDialSlot()
       })
   }
 
@@ -760,12 +699,7 @@ export class Peering {
         if (this.connected.delete(id)) this.events?.safeDispatchEvent('peer:disconnected', { detail: { peerId: id } })
       }
     }
-    for (const [id, { heard, dialled }] of [...this.discovered]) {
-      if (dialled != null && now - dialled > this.discoveredRetryWindow) {
-        this.discovered.delete(id)
-        continue
-      }
-      if (now - heard < DISCOVERED_RETRY_AFTER) continue
+    for (const id of this.discovered.due(now)) {
       const peerId = peerIdFromString(id)
       if (this.libp2p.getConnections(peerId).length === 0) this.dial(peerId)
     }

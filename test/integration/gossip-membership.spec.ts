@@ -40,8 +40,8 @@ function peering (node: VGuardNode): Peering {
   return (node as unknown as { peering: Peering }).peering
 }
 
-function discovered (node: VGuardNode): Map<string, unknown> {
-  return (peering(node) as unknown as { discovered: Map<string, unknown> }).discovered
+function discovered (node: VGuardNode): { has: (id: string) => boolean, size: number } {
+  return (peering(node) as unknown as { discovered: { has: (id: string) => boolean, size: number } }).discovered
 }
 
 /** Wraps the node's validator of the peers topic: what it answered, per propagator. */
@@ -146,7 +146,7 @@ describe('gossip - only members, and bounded', () => {
     const [A, B] = await connectedSwarm(cluster, 2, options)
     // a short retry window: one heard of behind a crowd waits for a dial slot longer than that
     // (a review: given up before its first dial, counted from when it was heard of)
-    ;(peering(A) as unknown as { discoveredRetryWindow: number }).discoveredRetryWindow = 2_000
+    ;(peering(A) as unknown as { discovered: { retryWindow: number } }).discovered.retryWindow = 2_000
     const C = await cluster.create(options)
     await C.start()
     const tarpit = createServer(socket => { sockets.add(socket); socket.on('close', () => sockets.delete(socket)) })
