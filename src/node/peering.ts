@@ -32,6 +32,7 @@ import { StrangerLimitError, strangersPastLimit } from './stranger-room.ts'
 import { DENIED_FOR, DeniedPeers, HANG_UPS_SAID, MAX_DENIED } from './denied-peers.ts'
 import { MemberVerdicts } from './member-verdicts.ts'
 import { DISCOVERY_DIAL_TIMEOUT, DiscoveredPeers, EXCHANGED_DISCOVERED } from './discovered-peers.ts'
+import { IdentifyRetries } from './identify-retries.ts'
 import { DIAL_TIE_BREAK_DELAY, DuplicateConnectionError, dialsAtOnce, secondOfCrossedPair } from './crossed-dials.ts'
 
 // the error a crossed dial's closed connection carries, still importable from the peering
@@ -59,23 +60,6 @@ export const MAX_CAPACITY_HINTS = 4_096
 
 /** How often peers given up on are dropped from libp2p's peer store (see sweepPeerStore). */
 const PEER_STORE_SWEEP_INTERVAL = 10 * 60_000
-
-/**
- * A connection this old whose peer identify never judged is identified again.
- * libp2p runs identify once, when a connection opens, with a 5 s timeout; on a
- * host running dozens of vehicles that times out now and then, and the pair
- * stayed connected without either side counting the other a member (no
- * redial: a connection exists) for as long as the connection lived: 30
- * vehicles on two cores kept a few such pairs for minutes.
- */
-const IDENTIFY_RETRY_AFTER = 10_000
-
-/**
- * Identify runs again at most this many times on one connection; then we hang
- * up. A peer that cannot be identified is no member, and the reconnect loop
- * dials a known member afresh: a new connection, a new identify.
- */
-const IDENTIFY_MAX_RETRIES = 3
 
 export interface PeeringInit {
   libp2p: VGuardLibp2p
@@ -128,10 +112,8 @@ export class Peering {
   private readonly log: Logger
   private timer?: ReturnType<typeof setInterval>
   private readonly pending = new Set<ReturnType<typeof setTimeout>>()
-  /** Connections identify is being run on again (see IDENTIFY_RETRY_AFTER), by connection id. */
-  private readonly reidentifying = new Set<string>()
-  /** How often identify ran again on each connection that still has no verdict, by connection id. */
-  private readonly identifyRetries = new Map<string, number>()
+  /** Identifies again connections whose first identify gave no verdict. */
+  private readonly identifyRetries: IdentifyRetries
   private readonly exchange: PeerExchange
   private readonly capacities = new Map<string, CapacityHint>()
   private capacitySource?: () => Promise<CapacityHint>
@@ -151,6 +133,12 @@ export class Peering {
     this.denied = new DeniedPeers({ maxDenied: init.maxDenied ?? MAX_DENIED, deniedFor: init.deniedFor ?? DENIED_FOR, reconnectInterval: init.reconnectInterval })
     this.peerStoreSweepInterval = init.peerStoreSweepInterval ?? PEER_STORE_SWEEP_INTERVAL
     this.log = init.logger.forComponent('vguard:peering')
+    this.identifyRetries = new IdentifyRetries({
+      libp2p: init.libp2p,
+      judged: (id) => this.connected.has(id) || this.denied.has(id),
+      // the peering's own log lines, as before this moved
+      log: this.log
+    })
     this.exchange = new PeerExchange({
       libp2p: init.libp2p,
       network: init.network,
@@ -547,32 +535,6 @@ export class Peering {
     }
   }
 
-  /** Runs identify again on connections whose peer is still neither a member nor refused. */
-  private identifyUnjudged (): void {
-    const open = new Set<string>()
-    for (const connection of this.libp2p.getConnections()) {
-      open.add(connection.id)
-      const id = connection.remotePeer.toString()
-      if (connection.status !== 'open' || this.connected.has(id) || this.denied.has(id) || this.reidentifying.has(connection.id)) continue
-      // a connection's timeline is on the wall clock
-      if (Date.now() - connection.timeline.open < IDENTIFY_RETRY_AFTER) continue
-      const retries = this.identifyRetries.get(connection.id) ?? 0
-      if (retries >= IDENTIFY_MAX_RETRIES) {
-        this.log('hanging up on %p: identify gave no verdict in %d tries', connection.remotePeer, retries + 1)
-        void connection.close().catch((err: Error) => { connection.abort(err) })
-        continue
-      }
-      this.identifyRetries.set(connection.id, retries + 1)
-      this.reidentifying.add(connection.id)
-      this.log('identifying %p again: its first identify gave no verdict', connection.remotePeer)
-      // a result arrives as a peer:identify event (onIdentify); a failure is tried again next round
-      this.libp2p.services.identify.identify(connection)
-        .catch((err: Error) => { this.log('identify of %p failed again: %s', connection.remotePeer, err.message) })
-        .finally(() => { this.reidentifying.delete(connection.id) })
-    }
-    for (const id of this.identifyRetries.keys()) if (!open.has(id)) this.identifyRetries.delete(id)
-  }
-
   private dial (target: PeerId | ReturnType<typeof multiaddr>, key = target.toString(), bootstrap?: string): void {
     if (!this.running || this.dialing.has(key)) return
     // a bootstrap peer that keeps hanging up before identify waits out its backoff whatever dials it: as a
@@ -682,7 +644,7 @@ export class Peering {
       this.peerStoreSweptAt = now
       this.sweeping = this.sweepPeerStore().finally(() => { this.sweeping = undefined })
     }
-    this.identifyUnjudged()
+    this.identifyRetries.run()
     for (const id of this.members) {
       const peerId = peerIdFromString(id)
       if (this.libp2p.getConnections(peerId).length > 0) {
