@@ -33,6 +33,7 @@ import { DENIED_FOR, DeniedPeers, HANG_UPS_SAID, MAX_DENIED } from './denied-pee
 import { MemberVerdicts } from './member-verdicts.ts'
 import { DISCOVERY_DIAL_TIMEOUT, DiscoveredPeers, EXCHANGED_DISCOVERED } from './discovered-peers.ts'
 import { IdentifyRetries } from './identify-retries.ts'
+import { PeerStoreSweep } from './peer-store-sweep.ts'
 import { DIAL_TIE_BREAK_DELAY, DuplicateConnectionError, dialsAtOnce, secondOfCrossedPair } from './crossed-dials.ts'
 
 // the error a crossed dial's closed connection carries, still importable from the peering
@@ -57,9 +58,6 @@ const VIEW_RETRY_DELAYS = [200, 500, 1_000, 2_000, 4_000]
  * can sign announcements with keys it makes up).
  */
 export const MAX_CAPACITY_HINTS = 4_096
-
-/** How often peers given up on are dropped from libp2p's peer store (see sweepPeerStore). */
-const PEER_STORE_SWEEP_INTERVAL = 10 * 60_000
 
 export interface PeeringInit {
   libp2p: VGuardLibp2p
@@ -106,9 +104,8 @@ export class Peering {
   private readonly lost: LostMembers
   private readonly reconnectInterval: number
   private readonly forgetLostAfter: number
-  private readonly peerStoreSweepInterval: number
-  private peerStoreSweptAt = 0
-  private sweeping?: Promise<void>
+  /** Drops peers given up on from libp2p's peer store, now and then. */
+  private readonly peerStoreSweep: PeerStoreSweep
   private readonly log: Logger
   private timer?: ReturnType<typeof setInterval>
   private readonly pending = new Set<ReturnType<typeof setTimeout>>()
@@ -131,8 +128,15 @@ export class Peering {
     this.lost = new LostMembers(init.reconnectInterval, this.forgetLostAfter)
     this.discovered = new DiscoveredPeers(init.discoveredRetryWindow)
     this.denied = new DeniedPeers({ maxDenied: init.maxDenied ?? MAX_DENIED, deniedFor: init.deniedFor ?? DENIED_FOR, reconnectInterval: init.reconnectInterval })
-    this.peerStoreSweepInterval = init.peerStoreSweepInterval ?? PEER_STORE_SWEEP_INTERVAL
     this.log = init.logger.forComponent('vguard:peering')
+    this.peerStoreSweep = new PeerStoreSweep({
+      libp2p: init.libp2p,
+      interval: init.peerStoreSweepInterval,
+      // a member (a lost one is still redialled), or a discovery still being retried
+      keep: (id) => this.members.has(id) || this.discovered.has(id),
+      running: () => this.running,
+      log: this.log
+    })
     this.identifyRetries = new IdentifyRetries({
       libp2p: init.libp2p,
       judged: (id) => this.connected.has(id) || this.denied.has(id),
@@ -288,7 +292,7 @@ export class Peering {
   start (): void {
     this.running = true
     this.verdicts.start()
-    this.peerStoreSweptAt = performance.now()
+    this.peerStoreSweep.start(performance.now())
     const { libp2p } = this
     libp2p.addEventListener('peer:discovery', this.onDiscovery)
     libp2p.addEventListener('peer:update', this.onUpdate)
@@ -583,32 +587,6 @@ export class Peering {
     this.events?.safeDispatchEvent('peer:bootstrap-failed', { detail: { address, error, ...(refused ? { refused } : {}) } })
   }
 
-  /**
-   * Drops from libp2p's peer store the peers we gave up on: neither connected,
-   * nor a member (a lost one is still redialled), nor a discovery still being
-   * retried. libp2p expires a peer only when something lists the store six
-   * hours after it was last updated, which nothing here does: a node meeting
-   * thousands of vehicles a week kept them all (addresses, identify data, our
-   * keep-alive tag). Discovery or peer exchange adds one back if it returns.
-   * Not at once when given up: while a peer stays in the store, mDNS finding
-   * it again at the same addresses is no news and starts no new dials.
-   */
-  private async sweepPeerStore (): Promise<void> {
-    let dropped = 0
-    try {
-      for (const peer of await this.libp2p.peerStore.all()) {
-        if (!this.running) break
-        const id = peer.id.toString()
-        if (this.members.has(id) || this.discovered.has(id) || this.libp2p.getConnections(peer.id).length > 0) continue
-        await this.libp2p.peerStore.delete(peer.id)
-        dropped++
-      }
-    } catch (err) {
-      this.log('could not sweep the peer store: %s', (err as Error).message)
-    }
-    if (dropped > 0) this.log('dropped %d peers given up on from the peer store', dropped)
-  }
-
   private dialBootstrap (): void {
     const lonely = this.connected.size === 0
     for (const addr of this.bootstrap) {
@@ -640,10 +618,7 @@ export class Peering {
   private readonly maintain = (): void => {
     this.dialBootstrap()
     const now = performance.now()
-    if (this.sweeping == null && now - this.peerStoreSweptAt >= this.peerStoreSweepInterval) {
-      this.peerStoreSweptAt = now
-      this.sweeping = this.sweepPeerStore().finally(() => { this.sweeping = undefined })
-    }
+    this.peerStoreSweep.sweepIfDue(now)
     this.identifyRetries.run()
     for (const id of this.members) {
       const peerId = peerIdFromString(id)
