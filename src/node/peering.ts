@@ -29,7 +29,8 @@ import { Liveness } from './liveness.ts'
 import { LOST_MEMBER_FORGET_AFTER, LostMembers } from './lost-members.ts'
 import { ReportLimit } from './report-limit.ts'
 import { StrangerLimitError, strangersPastLimit } from './stranger-room.ts'
-import { DENIED_FOR, DeniedPeers, HANG_UPS_SAID, MAX_DENIED } from './denied-peers.ts'
+import { DENIED_FOR, DeniedPeers, MAX_DENIED } from './denied-peers.ts'
+import { BootstrapPeers } from './bootstrap-peers.ts'
 import { MemberVerdicts } from './member-verdicts.ts'
 import { DISCOVERY_DIAL_TIMEOUT, DiscoveredPeers, EXCHANGED_DISCOVERED } from './discovered-peers.ts'
 import { IdentifyRetries } from './identify-retries.ts'
@@ -82,7 +83,8 @@ export class Peering {
   private readonly libp2p: VGuardLibp2p
   private events?: TypedEventEmitter<VGuardNodeEvents>
   private readonly network: string
-  private readonly bootstrap: string[]
+  /** The bootstrap list: dialled each round, its failures said once. */
+  private readonly bootstrap: BootstrapPeers
   private readonly allowed?: Set<string>
   /** Peers refused (by identify, by the gater) and bootstrap peers that hang up on us. */
   private readonly denied: DeniedPeers
@@ -98,8 +100,6 @@ export class Peering {
   private readonly verdicts = new MemberVerdicts()
   /** Gossip messages ignored as from outside the network (gossipValidator). */
   private gossipFromOutside = 0
-  /** Bootstrap addresses whose last dial failed, already reported (a failure is told once, and again after a success). */
-  private readonly bootstrapDown = new Set<string>()
   /** Members we lost: when to redial each, and when to forget it. */
   private readonly lost: LostMembers
   private readonly reconnectInterval: number
@@ -121,7 +121,6 @@ export class Peering {
   constructor (init: PeeringInit) {
     this.libp2p = init.libp2p
     this.network = init.network
-    this.bootstrap = init.bootstrap
     this.allowed = init.allowedPeers != null ? new Set(init.allowedPeers) : undefined
     this.reconnectInterval = init.reconnectInterval
     this.forgetLostAfter = init.forgetLostAfter ?? LOST_MEMBER_FORGET_AFTER
@@ -135,6 +134,17 @@ export class Peering {
       // a member (a lost one is still redialled), or a discovery still being retried
       keep: (id) => this.members.has(id) || this.discovered.has(id),
       running: () => this.running,
+      log: this.log
+    })
+    this.bootstrap = new BootstrapPeers({
+      libp2p: init.libp2p,
+      addresses: init.bootstrap,
+      denied: this.denied,
+      isDenied: (peerId) => this.isDenied(peerId),
+      running: () => this.running,
+      lonely: () => this.connected.size === 0,
+      dial: (target, key, address) => { this.dial(target, key, address) },
+      events: () => this.events,
       log: this.log
     })
     this.identifyRetries = new IdentifyRetries({
@@ -301,7 +311,7 @@ export class Peering {
     libp2p.addEventListener('connection:open', this.onConnectionOpen)
     this.exchange.start()
     this.liveness.start()
-    this.dialBootstrap()
+    this.bootstrap.dialAll()
     this.timer = setInterval(this.maintain, this.reconnectInterval)
     this.judgeEarlyConnections()
     void this.announceEarlyDiscoveries()
@@ -532,7 +542,7 @@ export class Peering {
       // what identify said of a refused peer (another network) goes: the protocols judge a peer not counted
       // a member by its stored agent, and its next connection may run ours (restarted with a typo fixed)
       if (this.denied.has(id)) void this.libp2p.peerStore.merge(evt.detail, { metadata: { AgentVersion: undefined } }).catch(() => {})
-      else if (this.running) this.noteHangUp(id)
+      else if (this.running) this.bootstrap.hungUp(id)
     }
     if (this.connected.delete(id)) {
       this.events?.safeDispatchEvent('peer:disconnected', { detail: { peerId: id } })
@@ -551,10 +561,10 @@ export class Peering {
     this.dialing.add(key)
     const timeout = discovery ? Math.min(DISCOVERY_DIAL_TIMEOUT, this.reconnectInterval * 5) : this.reconnectInterval * 5
     this.libp2p.dial(target, { signal: AbortSignal.timeout(timeout) })
-      .then(() => { if (bootstrap != null) this.bootstrapDown.delete(bootstrap) })
+      .then(() => { if (bootstrap != null) this.bootstrap.reached(bootstrap) })
       .catch((err: Error) => {
         this.log.trace('dial %s failed: %s', key, err.message)
-        if (bootstrap != null) this.bootstrapFailed(bootstrap, err.message)
+        if (bootstrap != null) this.bootstrap.failed(bootstrap, err.message)
       })
       .finally(() => {
         this.dialing.delete(key)
@@ -562,61 +572,8 @@ export class Peering {
       })
   }
 
-  /** A bootstrap peer left before identify: counted, redialled less often, and said once it happened HANG_UPS_SAID times in a row. */
-  private noteHangUp (id: string): void {
-    const addresses = this.bootstrap.filter(a => multiaddr(a).getComponents().find(c => c.name === 'p2p')?.value === id)
-    if (addresses.length === 0) return
-    if (!this.denied.hungUp(id)) return
-    for (const address of addresses) {
-      this.bootstrapFailed(address, `it hung up before identify ${HANG_UPS_SAID} times in a row: this node is likely not on its --allow list; dialled less often from now on`, true)
-    }
-  }
-
-  /** An operator's typo or a peer that is down would otherwise go unnoticed: said once, until it works. */
-  private bootstrapFailed (address: string, error: string, refusedUs = false): void {
-    if (this.bootstrapDown.has(address) || !this.running) return
-    // two vehicles that dial each other at once: one dial loses, and the pair is connected all the same
-    const id = multiaddr(address).getComponents().find(c => c.name === 'p2p')?.value
-    if (id != null && id !== this.libp2p.peerId.toString() && this.libp2p.getConnections(peerIdFromString(id)).length > 0) return
-    // reached, and refused (another network, off the allow list): said so, not in the connection gater's words
-    const denied = id != null && id !== this.libp2p.peerId.toString() && this.isDenied(peerIdFromString(id))
-    if (denied) error = 'not a peer of this network: another network, or not on the allow list (see the peer rejected line)'
-    const refused = denied || refusedUs
-    this.bootstrapDown.add(address)
-    this.log('bootstrap %s %s: %s', address, refused ? 'refused' : 'unreachable', error)
-    this.events?.safeDispatchEvent('peer:bootstrap-failed', { detail: { address, error, ...(refused ? { refused } : {}) } })
-  }
-
-  private dialBootstrap (): void {
-    const lonely = this.connected.size === 0
-    for (const addr of this.bootstrap) {
-      const ma = multiaddr(addr)
-      const id = ma.getComponents().find(c => c.name === 'p2p')?.value
-      if (id == null) {
-        // an address without a peer id (a DNS name for the swarm): only while we know nobody
-        if (lonely) this.dial(ma, addr, addr)
-        continue
-      }
-      if (id === this.libp2p.peerId.toString()) {
-        this.bootstrapFailed(addr, 'it is this node\'s own address')
-        continue
-      }
-      if (this.denied.has(id)) {
-        // not dialled again for a while, and said once: the operator named a vehicle of another network
-        this.bootstrapFailed(addr, 'refused')
-        continue
-      }
-      if (this.libp2p.getConnections(peerIdFromString(id)).length > 0) {
-        this.bootstrapDown.delete(addr)
-        continue
-      }
-      if (this.denied.backingOff(id)) continue
-      this.dial(ma, id, addr)
-    }
-  }
-
   private readonly maintain = (): void => {
-    this.dialBootstrap()
+    this.bootstrap.dialAll()
     const now = performance.now()
     this.peerStoreSweep.sweepIfDue(now)
     this.identifyRetries.run()
