@@ -35,6 +35,7 @@ import { MemberVerdicts } from './member-verdicts.ts'
 import { DISCOVERY_DIAL_TIMEOUT, DiscoveredPeers, EXCHANGED_DISCOVERED } from './discovered-peers.ts'
 import { IdentifyRetries } from './identify-retries.ts'
 import { PeerStoreSweep } from './peer-store-sweep.ts'
+import { announceEarlyDiscoveries, judgeEarlyConnections } from './early-peers.ts'
 import { DIAL_TIE_BREAK_DELAY, DuplicateConnectionError, dialsAtOnce, secondOfCrossedPair } from './crossed-dials.ts'
 
 // the error a crossed dial's closed connection carries, still importable from the peering
@@ -313,50 +314,16 @@ export class Peering {
     this.liveness.start()
     this.bootstrap.dialAll()
     this.timer = setInterval(this.maintain, this.reconnectInterval)
-    this.judgeEarlyConnections()
-    void this.announceEarlyDiscoveries()
-  }
-
-  /**
-   * mDNS runs from libp2p.start(), before we listen: a peer found in that gap
-   * was announced to nobody. It is in the peer store, which holds nothing else
-   * at this point (it lives in memory), so announce and meet everyone it lists.
-   */
-  private async announceEarlyDiscoveries (): Promise<void> {
-    try {
-      for (const peer of await this.libp2p.peerStore.all()) {
-        if (!this.running || peer.addresses.length === 0 || this.isDenied(peer.id)) continue
-        // as if libp2p's announcement had reached us: the event too, not only the dial
-        this.onDiscovery(new CustomEvent('peer:discovery', { detail: { id: peer.id, multiaddrs: peer.addresses.map(a => a.multiaddr) } }))
-      }
-    } catch (err) {
-      this.log.error('could not read the peer store: %s', (err as Error).message)
-    }
+    // peers met before we listened: judged, and announced, as if their events had reached us
+    const early = { libp2p, running: () => this.running, onIdentify: this.onIdentify, onDiscovery: this.onDiscovery, log: this.log }
+    judgeEarlyConnections({ ...early, isMember: (id) => this.connected.has(id) })
+    void announceEarlyDiscoveries({ ...early, isDenied: (peerId) => this.isDenied(peerId) })
   }
 
   /** Notes a peer to meet (a member is known already); false (nothing noted) for a new one once `limit` are waiting. */
   private remember (peerId: PeerId, limit?: number): boolean {
     const id = peerId.toString()
     return this.members.has(id) || this.discovered.remember(id, limit)
-  }
-
-  /**
-   * libp2p starts (and may connect and identify peers) before we listen: a
-   * peer identified in that gap would never count as a member. Judge those
-   * from what identify left in the peer store.
-   */
-  private judgeEarlyConnections (): void {
-    for (const peerId of new Set(this.libp2p.getConnections().map(c => c.remotePeer))) {
-      if (this.connected.has(peerId.toString())) continue
-      this.libp2p.peerStore.get(peerId)
-        .then((peer) => {
-          const agent = peer.metadata.get('AgentVersion')
-          if (agent != null && this.running && this.libp2p.getConnections(peerId).length > 0) {
-            this.onIdentify(new CustomEvent('peer:identify', { detail: { peerId, agentVersion: new TextDecoder().decode(agent) } }))
-          }
-        })
-        .catch(() => {})
-    }
   }
 
   stop (): void {
