@@ -49,7 +49,7 @@ export interface DeniedPeersInit {
 export class DeniedPeers {
   /** Peers identify refused, and until when (performance.now()) we do not dial them (see DENIED_FOR). */
   private readonly denied = new Map<string, number>()
-  /** Peers off the allow list the gater refused, with when that was last said (bounded by maxDenied). */
+  /** Peers off the allow list the gater refused, with when (performance.now()) that was last said (bounded by maxDenied). */
   private readonly notAllowedSaid = new Map<string, number>()
   /** Refusals by why, each counted, said or not (vguard_peers_rejected_total). */
   private readonly refusals: Record<PeerRejectedCode, number> = { 'not-vguard-node': 0, 'other-network': 0, 'not-allowed': 0 }
@@ -103,7 +103,8 @@ export class DeniedPeers {
    * (counted here if so).
    */
   notAllowed (id: string): boolean {
-    const now = Date.now()
+    // monotonic: a wall clock stepped back by an hour held a peer's reports for that hour
+    const now = performance.now()
     const said = this.notAllowedSaid.get(id)
     if (said != null && now - said < NOT_ALLOWED_REPORT_INTERVAL) return false
     setBounded(this.notAllowedSaid, id, now, this.maxDenied)
