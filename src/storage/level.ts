@@ -58,17 +58,19 @@ import { randomInt } from 'node:crypto'
 import { join } from 'node:path'
 import { ChainMeta as PbChainMeta } from './pb/store.ts'
 import { BlockHeader } from '../chain/pb/chain.ts'
-import { readVarint, varintLength, writeVarint } from '../chain/index.ts'
+import { readVarint } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
 import type { NodeDatabase, BinaryLevel } from './database.ts'
 import { AbstractChainStore, blockBytes } from './base.ts'
 import type { AppendItem, ChainMeta, KeyRange, Pointer } from './base.ts'
 import { ChainKeys, TYPE_BLOCK, TYPE_STATE, prefixEnd } from './keys.ts'
 import {
-  POINTER_BYTES, decodeHeight, decodePointer, encodeHeight, encodeRecord, entryOffsets, entryPieces, entryRecord, entrySize,
-  locatedRecord, parseStored, payloadOffsetInEntry, storedBlock, wireRecord, writeEntry, writePointer, TOMBSTONE_OFFSET
+  POINTER_BYTES, decodeHeight, decodePointer, encodeHeight, encodeRecord, entryOffsets, entryPieces, entryRecord,
+  locatedRecord, parseStored, payloadOffsetInEntry, storedBlock, writeEntry, writePointer, TOMBSTONE_OFFSET
 } from './records.ts'
 import type { Location, StoredForm } from './records.ts'
+import { plain, plainBuffer, recordOf, storedBlockOfRecord, storedEntrySize, storedParts, varintBytes } from './level-bytes.ts'
+import type { StoredAt } from './level-bytes.ts'
 import { Segments } from './segments.ts'
 import { asDiskFull } from './errors.ts'
 import { cutTail, intactEntry } from './recovery.ts'
@@ -163,29 +165,9 @@ type Op = { type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', k
 
 const EMPTY = new Uint8Array(0)
 
-/** classic-level hands out Buffers even for 'view'; callers get plain Uint8Arrays. */
-function plain (bytes: Uint8Array): Uint8Array {
-  return Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes
-}
-
-/** An uninitialised buffer as a plain Uint8Array (Buffer's slice() would mean a view, not a copy). */
-function plainBuffer (size: number): Uint8Array {
-  const b = Buffer.allocUnsafeSlow(size)
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
-}
-
-function varintBytes (n: number): Uint8Array {
-  const out = new Uint8Array(varintLength(n))
-  writeVarint(out, 0, n)
-  return out
-}
-
 function isMissing (err: unknown): boolean {
   return (err as { code?: string })?.code === 'ENOENT'
 }
-
-/** A record read from LevelDB, as stored and taken apart. */
-interface StoredAt { height: number, value: Uint8Array, form: StoredForm }
 
 export class LevelChainStore extends AbstractChainStore {
   private readonly db: BinaryLevel
@@ -956,29 +938,4 @@ interface RunPlan {
   bytes: number
   items: Array<StoredAt & { at: number }>
   pruned: boolean
-}
-
-/** The BlockRecord of a record that is not read from a segment: as stored (current format) or converted. */
-function recordOf (stored: StoredAt): Uint8Array {
-  if (stored.form.location != null) return encodeRecord(storedBlock(stored.form.headerBytes))
-  return wireRecord(stored.value).record
-}
-
-/** Bytes an entry of this stored form takes in a run. */
-function storedEntrySize (form: StoredForm): number {
-  if (form.location != null && !form.pruned) return form.location.length
-  const hlen = form.headerBytes.byteLength
-  const plen = form.pruned ? undefined : form.payload?.byteLength
-  return entrySize(1 + varintLength(hlen) + hlen + (plen == null ? 0 : 1 + varintLength(plen) + plen))
-}
-
-/** Header and payload views of a BlockRecord. */
-function storedParts (record: Uint8Array): { headerBytes: Uint8Array, payload?: Uint8Array } {
-  const form = parseStored(record)
-  return { headerBytes: form.headerBytes, payload: form.payload }
-}
-
-function storedBlockOfRecord (record: Uint8Array, pruned: boolean): Block {
-  const { headerBytes, payload } = storedParts(record)
-  return storedBlock(headerBytes, pruned ? undefined : payload)
 }
