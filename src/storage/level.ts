@@ -71,7 +71,7 @@ import {
 import type { Location, StoredForm } from './records.ts'
 import { plain, plainBuffer, recordOf, storedBlockOfRecord, storedEntrySize, storedParts, varintBytes } from './level-bytes.ts'
 import type { StoredAt } from './level-bytes.ts'
-import { Segments } from './segments.ts'
+import { Segments, isMissing } from './segments.ts'
 import { asDiskFull } from './errors.ts'
 import { cutTail, intactEntry } from './recovery.ts'
 import type { TailContext } from './recovery.ts'
@@ -164,10 +164,6 @@ function emptyLog (fileId: number, durable = 0): ChainLog {
 type Op = { type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }
 
 const EMPTY = new Uint8Array(0)
-
-function isMissing (err: unknown): boolean {
-  return (err as { code?: string })?.code === 'ENOENT'
-}
 
 export class LevelChainStore extends AbstractChainStore {
   private readonly db: BinaryLevel

@@ -50,7 +50,8 @@ function segmentName (firstHeight: number): string {
   return firstHeight.toString().padStart(16, '0') + SEGMENT_SUFFIX
 }
 
-function isMissing (err: unknown): boolean {
+/** A file or directory that is not there. */
+export function isMissing (err: unknown): boolean {
   return (err as { code?: string })?.code === 'ENOENT'
 }
 
