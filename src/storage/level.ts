@@ -65,12 +65,14 @@ import { AbstractChainStore, blockBytes } from './base.ts'
 import type { AppendItem, ChainMeta, KeyRange, Pointer } from './base.ts'
 import { ChainKeys, TYPE_BLOCK, TYPE_STATE, prefixEnd } from './keys.ts'
 import {
-  POINTER_BYTES, decodeHeight, decodePointer, encodeHeight, encodeRecord, entryOffsets, entryPieces, entryRecord,
-  locatedRecord, parseStored, payloadOffsetInEntry, storedBlock, writeEntry, writePointer, TOMBSTONE_OFFSET
+  POINTER_BYTES, decodeHeight, decodePointer, encodeHeight, encodeRecord, entryPieces, entryRecord,
+  locatedRecord, parseStored, payloadOffsetInEntry, storedBlock, writePointer, TOMBSTONE_OFFSET
 } from './records.ts'
 import type { Location, StoredForm } from './records.ts'
-import { plain, plainBuffer, recordOf, storedBlockOfRecord, storedEntrySize, storedParts, varintBytes } from './level-bytes.ts'
+import { plain, storedBlockOfRecord, storedParts, varintBytes } from './level-bytes.ts'
 import type { StoredAt } from './level-bytes.ts'
+import { recordRuns, runRecords, storedForms } from './level-runs.ts'
+import type { RunReader } from './level-runs.ts'
 import { Segments, isMissing } from './segments.ts'
 import { asDiskFull } from './errors.ts'
 import { cutTail, intactEntry } from './recovery.ts'
@@ -125,12 +127,6 @@ const WRITEBACK_BYTES = 8 * 1024 * 1024
 /** A chain's segment is closed (the next append starts a new one) past this size. */
 export const SEGMENT_BYTES = 64 * 1024 * 1024
 
-/** Bytes of records one iterator round trip fetches when streaming blocks. */
-const READ_AHEAD_BYTES = 1024 * 1024
-
-/** Consecutive located entries are read from a segment in reads of up to this size. */
-const SPAN_BYTES = 4 * 1024 * 1024
-
 export interface LevelChainStoreOptions {
   /** Payloads of at least this many bytes may go to segment files. @default 64 KiB */
   inlineMax?: number
@@ -179,6 +175,13 @@ export class LevelChainStore extends AbstractChainStore {
   private readonly readers = new Map<number, number>()
   /** Dead segments whose file waits for the reads of its directory to end. */
   private readonly doomed = new Map<number, number[]>()
+  /** What reading record runs needs of this store (level-runs.ts). */
+  private readonly runReader: RunReader = {
+    forms: (chainId, from, to, signal) => this.forms(chainId, from, to, signal),
+    readEntry: (chainId, at, into, offset) => this.readEntry(chainId, at, into, offset),
+    holdFiles: (chainId) => this.holdFiles(chainId),
+    releaseFiles: (fileId) => this.releaseFiles(fileId)
+  }
 
   private constructor (database: NodeDatabase, options: LevelChainStoreOptions) {
     super()
@@ -749,141 +752,21 @@ export class LevelChainStore extends AbstractChainStore {
     return await this.readEntry(chainId, at)
   }
 
-  /**
-   * The block records of heights from..to, read ahead: each thread-pool round
-   * trip fetches about READ_AHEAD_BYTES of them (classic-level's default
-   * budget, 16 KiB, meant one round trip per inline block), and the next
-   * round trip is started before the caller consumes the current one.
-   */
-  private async * forms (chainId: string, from: number, to: number, signal?: AbortSignal): AsyncGenerator<StoredAt> {
-    // a bulk scan: fillCache false keeps it from evicting the block cache's hot entries (LevelDB's advice for scans)
-    const iterator = this.db.values({ gte: this.keys.block(chainId, from), lte: this.keys.block(chainId, to), highWaterMarkBytes: READ_AHEAD_BYTES, fillCache: false })
-    // records are consecutive (a prune keeps the header record), so heights are counted
-    let height = from
-    try {
-      let next = iterator.nextv(1000)
-      while (true) {
-        const values = await next
-        if (values.length === 0) return
-        next = iterator.nextv(1000)
-        // awaited on the next turn; this only keeps a failure after an early exit from counting as unhandled
-        next.catch(() => {})
-        for (const value of values) {
-          signal?.throwIfAborted()
-          const bytes = plain(value)
-          yield { height: height++, value: bytes, form: parseStored(bytes) }
-        }
-      }
-    } finally {
-      await iterator.close()
-    }
-  }
-
-  /**
-   * Stored records grouped into runs of whole entries of at most `maxBytes`
-   * (one entry at least): consecutive located entries are read from their
-   * segment with one read, straight into the run's buffer. The next run is
-   * read while the caller handles the current one.
-   */
-  private async * runsOf (chainId: string, from: number, to: number, options: Omit<RunOptions, 'from' | 'to'>): AsyncGenerator<RecordRun> {
-    const { maxBytes, signal, maxBlocks = Infinity, beforeRead } = options
-    // held before the records are read: the entries they locate stay readable until the runs end
-    const fileId = this.holdFiles(chainId)
-    const planned = this.plannedRuns(chainId, from, to, maxBytes, maxBlocks, signal)
-    let pending: Promise<RecordRun | undefined> | undefined
-    const readNext = async (): Promise<RecordRun | undefined> => {
-      const plan = await planned.next()
-      if (plan.done === true) return undefined
-      await beforeRead?.(plan.value.bytes)
-      return await this.fillRun(chainId, plan.value)
-    }
-    try {
-      pending = readNext()
-      while (true) {
-        const run = await pending
-        if (run == null) return
-        pending = readNext()
-        pending.catch(() => {})
-        signal?.throwIfAborted()
-        yield run
-      }
-    } finally {
-      await planned.return(undefined)
-      // a read ahead still in flight reads the files too
-      await pending?.catch(() => {})
-      await this.releaseFiles(fileId)
-    }
-  }
-
-  private async * plannedRuns (chainId: string, from: number, to: number, maxBytes: number, maxBlocks: number, signal?: AbortSignal): AsyncGenerator<RunPlan> {
-    let plan: RunPlan | undefined
-    for await (const stored of this.forms(chainId, from, to, signal)) {
-      const size = storedEntrySize(stored.form)
-      const alone = stored.form.pruned
-      if (plan != null && (alone || plan.pruned || plan.bytes + size > maxBytes || plan.items.length >= maxBlocks)) {
-        yield plan
-        plan = undefined
-      }
-      plan ??= { from: stored.height, to: stored.height, bytes: 0, items: [], pruned: alone }
-      plan.items.push({ ...stored, at: plan.bytes })
-      plan.bytes += size
-      plan.to = stored.height
-    }
-    if (plan != null) yield plan
-  }
-
-  private async fillRun (chainId: string, plan: RunPlan): Promise<RecordRun | undefined> {
-    // every byte is written below: no need to zero a megabyte first (measured ~15 ms of main thread per 64 MiB)
-    const bytes = plainBuffer(plan.bytes)
-    const reads: Array<Promise<Uint8Array | undefined>> = []
-    let span: { first: Location, at: number, length: number } | undefined
-    const flushSpan = (): void => {
-      if (span == null) return
-      reads.push(this.readEntry(chainId, { ...span.first, length: span.length }, bytes, span.at))
-      span = undefined
-    }
-    for (const item of plan.items) {
-      const at = item.form.location
-      if (at == null || item.form.pruned) {
-        flushSpan()
-        writeEntry(bytes, item.at, recordOf(item))
-        continue
-      }
-      const contiguous = span != null && span.first.fileId === at.fileId && span.first.segment === at.segment &&
-        span.first.offset + span.length === at.offset && span.length + at.length <= SPAN_BYTES
-      if (contiguous && span != null) {
-        span.length += at.length
-        continue
-      }
-      flushSpan()
-      span = { first: at, at: item.at, length: at.length }
-    }
-    flushSpan()
-    const results = await Promise.all(reads)
-    // the chain was deleted while we read it
-    if (results.some(r => r == null)) return undefined
-    return { from: plan.from, to: plan.to, bytes, pruned: plan.pruned }
+  /** The block records of heights from..to (storedForms, level-runs.ts). */
+  private forms (chainId: string, from: number, to: number, signal?: AbortSignal): AsyncGenerator<StoredAt> {
+    return storedForms({ db: this.db, keys: this.keys }, chainId, from, to, signal)
   }
 
   protected override async * iterateRuns (chainId: string, from: number, to: number, options: RunOptions): AsyncGenerator<RecordRun> {
-    yield * this.runsOf(chainId, from, to, options)
+    yield * recordRuns(this.runReader, chainId, from, to, options)
   }
 
   protected async * iterateBlocks (chainId: string, from: number, to: number, signal?: AbortSignal): AsyncGenerator<Block> {
     for await (const record of this.iterateRecords(chainId, from, to, signal)) yield storedBlockOfRecord(record.record, record.pruned)
   }
 
-  protected override async * iterateRecords (chainId: string, from: number, to: number, signal?: AbortSignal): AsyncGenerator<StoredRecord> {
-    let height = from
-    for await (const run of this.runsOf(chainId, from, to, { maxBytes: SPAN_BYTES, signal })) {
-      const offsets = entryOffsets(run.bytes)
-      for (let i = 0; i < offsets.length; i++) {
-        const record = entryRecord(run.bytes.subarray(offsets[i], offsets[i + 1] ?? run.bytes.byteLength))
-        // runs are read ahead: the signal is checked as each record is handed out
-        signal?.throwIfAborted()
-        yield { height: height++, record, pruned: run.pruned }
-      }
-    }
+  protected override iterateRecords (chainId: string, from: number, to: number, signal?: AbortSignal): AsyncGenerator<StoredRecord> {
+    return runRecords(this.runReader, chainId, from, to, signal)
   }
 
   override async * headers (chainId: string, options: RangeOptions = {}): AsyncGenerator<StoredHeader> {
@@ -926,12 +809,4 @@ export class LevelChainStore extends AbstractChainStore {
       yield [this.keys.stateKeyOf(chainId, plain(key)), decodePointer(plain(value))]
     }
   }
-}
-
-interface RunPlan {
-  from: number
-  to: number
-  bytes: number
-  items: Array<StoredAt & { at: number }>
-  pruned: boolean
 }
