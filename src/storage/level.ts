@@ -31,8 +31,9 @@
  *   as durable: the meta's durable height says up to where every entry is
  *   known flushed, and open() checks the entries above it against their
  *   headers and cuts the chain before the first that fails (checkUnflushed,
- *   recovery.ts). A crash also leaves bytes past the last referenced entry (or
- *   a segment no batch listed), which open() cuts off. No read reaches an
+ *   level-open.ts; the cut: recovery.ts). A crash also leaves bytes past the
+ *   last referenced entry (or a segment no batch listed), which open() cuts
+ *   off (recoverSegments, level-open.ts). No read reaches an
  *   entry still being written: block reads stop at the tip, and a key read
  *   that finds a pointer above it waits for that append (base.ts). A segment
  *   write that fails under a stored batch stops the store, and the append is
@@ -58,12 +59,11 @@ import { randomInt } from 'node:crypto'
 import { join } from 'node:path'
 import { ChainMeta as PbChainMeta } from './pb/store.ts'
 import { BlockHeader } from '../chain/pb/chain.ts'
-import { readVarint } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
 import type { NodeDatabase, BinaryLevel } from './database.ts'
-import { AbstractChainStore, blockBytes } from './base.ts'
+import { AbstractChainStore } from './base.ts'
 import type { AppendItem, ChainMeta, KeyRange, Pointer } from './base.ts'
-import { ChainKeys, TYPE_BLOCK, TYPE_STATE, prefixEnd } from './keys.ts'
+import { ChainKeys, TYPE_STATE, prefixEnd } from './keys.ts'
 import {
   POINTER_BYTES, decodeHeight, decodePointer, encodeHeight, encodeRecord, entryPieces, entryRecord,
   locatedRecord, parseStored, payloadOffsetInEntry, storedBlock, writePointer, TOMBSTONE_OFFSET
@@ -73,9 +73,12 @@ import { plain, storedBlockOfRecord, storedParts, varintBytes } from './level-by
 import type { StoredAt } from './level-bytes.ts'
 import { recordRuns, runRecords, storedForms } from './level-runs.ts'
 import type { RunReader } from './level-runs.ts'
+import { emptyLog } from './level-log.ts'
+import type { ChainLog } from './level-log.ts'
+import { checkUnflushed, loadLog, recoverSegments, rollForward } from './level-open.ts'
 import { Segments, isMissing } from './segments.ts'
 import { asDiskFull } from './errors.ts'
-import { cutTail, intactEntry } from './recovery.ts'
+import { cutTail } from './recovery.ts'
 import type { TailContext } from './recovery.ts'
 import type { PinChange } from './pins.ts'
 import type { Pin, RangeOptions, RecordRun, RunOptions, StoredHeader, StoredRecord } from './index.ts'
@@ -136,27 +139,6 @@ export interface LevelChainStoreOptions {
   segmentBytes?: number
 }
 
-/** Where a chain's payload segments stand. */
-interface ChainLog {
-  fileId: number
-  /** Segments listed in LevelDB, by first height (ascending). */
-  segments: number[]
-  /** The last segment, and where its last referenced entry ends. */
-  writeSegment: number
-  writeEnd: number
-  /** Every payload in a segment up to this height is known flushed (fdatasync). */
-  durable: number
-  /** Segments written since they were last flushed. */
-  dirty: number[]
-  /** Bytes written since a flush was last started (in the background or not). */
-  unflushed: number
-}
-
-/** A chain's log before its first segment: no segment payload exists at or below `durable` (the chain's height). */
-function emptyLog (fileId: number, durable = 0): ChainLog {
-  return { fileId, segments: [], writeSegment: 0, writeEnd: 0, durable, dirty: [], unflushed: 0 }
-}
-
 type Op = { type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }
 
 const EMPTY = new Uint8Array(0)
@@ -208,6 +190,8 @@ export class LevelChainStore extends AbstractChainStore {
   private async load (): Promise<void> {
     await this.segments.init()
     const unfinished: Array<{ chainId: string, fileId: number, keepPins: boolean }> = []
+    // each chain's log and meta as on disk, repaired where a crash left them (level-open.ts)
+    const source = { db: this.db, keys: this.keys }
     for await (const value of this.db.values(this.keys.metaRange())) {
       const pb = PbChainMeta.decode(plain(value))
       if (pb.deleting) {
@@ -216,9 +200,9 @@ export class LevelChainStore extends AbstractChainStore {
       }
       const { deleting: _, deletingKeepsPins: __, fileId, logSegment, logEnd, durableHeight, ...meta } = pb
       this.persistedHeight.set(meta.chainId, meta.height)
-      const log = await this.loadLog(meta.chainId, fileId, logSegment, logEnd, durableHeight)
-      let rolled = await this.rollForward({ ...meta, pruneFrom: Math.max(1, meta.pruneFrom) }, log)
-      if (log.fileId !== 0) rolled = await this.checkUnflushed(rolled, log)
+      const log = await loadLog(source, meta.chainId, fileId, logSegment, logEnd, durableHeight)
+      let rolled = await rollForward(source, { ...meta, pruneFrom: Math.max(1, meta.pruneFrom) }, log)
+      if (log.fileId !== 0) rolled = await checkUnflushed(this.tailContext(log), rolled, log, (chainId, height) => this.persistedHeight.set(chainId, height))
       this.metas.set(meta.chainId, rolled)
       if (log.fileId !== 0) this.logs.set(meta.chainId, log)
     }
@@ -231,105 +215,8 @@ export class LevelChainStore extends AbstractChainStore {
       if (parsed == null) continue
       this.pinSets.set(parsed.chainId, [...(this.pinSets.get(parsed.chainId) ?? []), parsed.pin])
     }
-    await this.recoverSegments()
+    await recoverSegments(this.segments, this.logs.values())
     for (const chainId of this.logs.keys()) await this.dropDeadSegments(chainId)
-  }
-
-  /** The chain's segments as LevelDB lists them, and where the meta last saw them end. */
-  private async loadLog (chainId: string, fileId: number, logSegment: number, logEnd: number, durable: number): Promise<ChainLog> {
-    const segments: number[] = []
-    let id = fileId
-    for await (const [key, value] of this.db.iterator(this.keys.segmentsRange(chainId))) {
-      segments.push(this.keys.segmentOf(chainId, plain(key)))
-      // the meta may predate the chain's first segment: the segment keys name the directory too
-      id = readVarint(plain(value), 0)?.[0] ?? id
-    }
-    const writeSegment = segments[segments.length - 1] ?? 0
-    // A segment is named by the first height it holds, and a block below the first listed one
-    // holds its payload inline (or pruned): nothing below can be unflushed. A meta written before
-    // the chain's first segment says durable 0, and open() after a crash read the whole (inline)
-    // history of such a chain to check it (a review).
-    const belowSegments = segments.length > 0 ? segments[0] - 1 : 0
-    return { ...emptyLog(id), segments, writeSegment, writeEnd: writeSegment !== 0 && writeSegment === logSegment ? logEnd : 0, durable: Math.max(durable, belowSegments) }
-  }
-
-  /**
-   * Brings a meta read from disk up to the last block record: blocks appended
-   * after the meta was last written. Each record went in with its state and
-   * hash index in one batch, so the records on disk always form a consistent
-   * prefix of the chain, and the meta follows from them. Located records also
-   * tell where the chain's last segment ends.
-   */
-  private async rollForward (meta: ChainMeta, log: ChainLog): Promise<ChainMeta> {
-    let m = meta
-    const end = prefixEnd(this.keys.chainPrefix(TYPE_BLOCK, meta.chainId))
-    for await (const value of this.db.values({ gte: this.keys.block(meta.chainId, meta.height + 1), lt: end })) {
-      const form = parseStored(plain(value))
-      const block = storedBlock(form.headerBytes)
-      if (block.header.height !== m.height + 1) break
-      if (form.location != null && form.location.segment === log.writeSegment) {
-        log.writeEnd = Math.max(log.writeEnd, form.location.offset + form.location.length)
-      }
-      const payloadBytes = form.pruned ? 0 : block.header.payloadBytes
-      m = {
-        ...m,
-        height: block.header.height,
-        tipHash: block.hash.slice(),
-        bytes: m.bytes + blockBytes(block) + payloadBytes,
-        payloadBytes: m.payloadBytes + payloadBytes,
-        tipTimestamp: block.header.timestamp
-      }
-    }
-    return m
-  }
-
-  /**
-   * Files no record references are what a crash left between writing a
-   * segment and the batch that would have referenced it: they go. The last
-   * segment is cut after its last referenced entry.
-   */
-  private async recoverSegments (): Promise<void> {
-    const live = new Map<number, ChainLog>()
-    for (const log of this.logs.values()) live.set(log.fileId, log)
-    for (const fileId of await this.segments.fileIds()) {
-      const log = live.get(fileId)
-      if (log == null) {
-        await this.segments.removeChain(fileId)
-        continue
-      }
-      for (const segment of await this.segments.segmentsOf(fileId)) {
-        if (!log.segments.includes(segment)) await this.segments.remove(fileId, segment)
-      }
-      if (log.writeSegment !== 0) await this.segments.truncate(log.fileId, log.writeSegment, log.writeEnd)
-    }
-  }
-
-  /**
-   * A payload above the durable height was written without a flush (sync
-   * false), and the batch that references it may have reached the disk when
-   * it did not (a machine crash; a process crash loses neither). Each is
-   * checked against its header; the chain is cut before the first that does
-   * not verify (recovery.ts), the rest is flushed and counted durable.
-   */
-  private async checkUnflushed (meta: ChainMeta, log: ChainLog): Promise<ChainMeta> {
-    if (log.durable >= meta.height) return meta
-    let checked = meta
-    for await (const { height, form } of this.forms(meta.chainId, log.durable + 1, meta.height)) {
-      if (form.pruned || form.location == null) continue
-      if (!await intactEntry(this.segments, form)) {
-        checked = await cutTail(this.tailContext(log), checked, log, height, form.location)
-        break
-      }
-    }
-    // verified bytes may still sit only in the page cache (a process crash): flush them before counting them durable
-    for (const segment of log.segments) {
-      // a listed segment no longer on disk holds nothing to flush; any other failure must stop the open
-      await this.segments.sync(log.fileId, segment).catch((err) => { if (!isMissing(err)) throw err })
-    }
-    log.durable = checked.height
-    await this.db.put(this.keys.meta(checked.chainId), this.toPbWith(checked, log))
-    this.persistedHeight.set(checked.chainId, checked.height)
-    return checked
   }
 
   private tailContext (log: ChainLog): TailContext {

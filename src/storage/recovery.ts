@@ -1,6 +1,6 @@
 /**
  * What a machine crash can leave of a chain whose large payloads were written
- * without a flush, and how open() repairs it (level.ts).
+ * without a flush, and how open() repairs it (level-open.ts, level.ts).
  *
  * An append with `sync: false` writes its segment entries and its LevelDB
  * batch without flushing either. A process crash loses neither (both are in
