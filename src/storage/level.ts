@@ -77,6 +77,7 @@ import { emptyLog } from './level-log.ts'
 import type { ChainLog } from './level-log.ts'
 import { checkUnflushed, loadLog, recoverSegments, rollForward } from './level-open.ts'
 import { Segments, isMissing } from './segments.ts'
+import { FileHolds } from './file-holds.ts'
 import { asDiskFull } from './errors.ts'
 import { cutTail } from './recovery.ts'
 import type { TailContext } from './recovery.ts'
@@ -153,16 +154,14 @@ export class LevelChainStore extends AbstractChainStore {
   /** Height of the meta on disk, per chain (it may lag the tip by < META_EVERY blocks). */
   private readonly persistedHeight = new Map<string, number>()
   private readonly logs = new Map<string, ChainLog>()
-  /** Reads under way per chain directory (fileId): a dead segment's file outlives them (see dropDeadSegments). */
-  private readonly readers = new Map<number, number>()
-  /** Dead segments whose file waits for the reads of its directory to end. */
-  private readonly doomed = new Map<number, number[]>()
+  /** Reads under way per chain directory: a dead segment's file outlives them (see dropDeadSegments). */
+  private readonly holds: FileHolds
   /** What reading record runs needs of this store (level-runs.ts). */
   private readonly runReader: RunReader = {
     forms: (chainId, from, to, signal) => this.forms(chainId, from, to, signal),
     readEntry: (chainId, at, into, offset) => this.readEntry(chainId, at, into, offset),
     holdFiles: (chainId) => this.holdFiles(chainId),
-    releaseFiles: (fileId) => this.releaseFiles(fileId)
+    releaseFiles: (fileId) => this.holds.release(fileId)
   }
 
   private constructor (database: NodeDatabase, options: LevelChainStoreOptions) {
@@ -170,6 +169,7 @@ export class LevelChainStore extends AbstractChainStore {
     this.db = database.db
     this.keys = new ChainKeys(database.sublevel(CHAINS_SUBLEVEL).prefix)
     this.segments = new Segments(join(database.dataDir, SEGMENTS_DIR))
+    this.holds = new FileHolds(this.segments)
     this.inlineMax = options.inlineMax ?? INLINE_MAX_BYTES
     this.segmentMin = options.segmentMin ?? SEGMENT_MIN_BYTES
     this.segmentBytes = options.segmentBytes ?? SEGMENT_BYTES
@@ -523,8 +523,7 @@ export class LevelChainStore extends AbstractChainStore {
       // a read that found the record located there before this prune still
       // reads the file: it goes once that read ends (a crash meanwhile
       // leaves a file no record lists, which open() deletes)
-      if ((this.readers.get(log.fileId) ?? 0) > 0) this.doomed.set(log.fileId, [...this.doomed.get(log.fileId) ?? [], segment])
-      else await this.segments.remove(log.fileId, segment)
+      await this.holds.remove(log.fileId, segment)
     }
   }
 
@@ -559,27 +558,13 @@ export class LevelChainStore extends AbstractChainStore {
     try {
       return await read()
     } finally {
-      await this.releaseFiles(fileId)
+      await this.holds.release(fileId)
     }
   }
 
+  /** Holds the chain's segment files for a read (FileHolds); returns what to release. */
   private holdFiles (chainId: string): number | undefined {
-    const fileId = this.logs.get(chainId)?.fileId
-    if (fileId != null) this.readers.set(fileId, (this.readers.get(fileId) ?? 0) + 1)
-    return fileId
-  }
-
-  private async releaseFiles (fileId: number | undefined): Promise<void> {
-    if (fileId == null) return
-    const left = (this.readers.get(fileId) ?? 1) - 1
-    if (left > 0) {
-      this.readers.set(fileId, left)
-      return
-    }
-    this.readers.delete(fileId)
-    const segments = this.doomed.get(fileId) ?? []
-    this.doomed.delete(fileId)
-    for (const segment of segments) await this.segments.remove(fileId, segment).catch(() => {})
+    return this.holds.hold(this.logs.get(chainId)?.fileId)
   }
 
   /** A segment entry, or undefined if its chain was deleted meanwhile (its files are gone). */
