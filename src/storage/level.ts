@@ -63,10 +63,10 @@ import type { Block } from '../chain/index.ts'
 import type { NodeDatabase, BinaryLevel } from './database.ts'
 import { AbstractChainStore } from './base.ts'
 import type { AppendItem, ChainMeta, KeyRange, Pointer } from './base.ts'
-import { ChainKeys, TYPE_STATE, prefixEnd } from './keys.ts'
+import { ChainKeys, TYPE_STATE } from './keys.ts'
 import {
-  POINTER_BYTES, decodeHeight, decodePointer, encodeHeight, encodeRecord, entryPieces, entryRecord,
-  locatedRecord, parseStored, payloadOffsetInEntry, storedBlock, writePointer, TOMBSTONE_OFFSET
+  decodeHeight, decodePointer, encodeHeight, encodeRecord, entryPieces, entryRecord,
+  locatedRecord, parseStored, payloadOffsetInEntry, storedBlock
 } from './records.ts'
 import type { Location, StoredForm } from './records.ts'
 import { plain, storedBlockOfRecord, storedParts, varintBytes } from './level-bytes.ts'
@@ -76,6 +76,7 @@ import type { RunReader } from './level-runs.ts'
 import { emptyLog } from './level-log.ts'
 import type { ChainLog } from './level-log.ts'
 import { checkUnflushed, loadLog, recoverSegments, rollForward } from './level-open.ts'
+import { putStatePointers, statePointers } from './level-state.ts'
 import { Segments, isMissing } from './segments.ts'
 import { FileHolds } from './file-holds.ts'
 import { asDiskFull } from './errors.ts'
@@ -147,6 +148,8 @@ const EMPTY = new Uint8Array(0)
 export class LevelChainStore extends AbstractChainStore {
   private readonly db: BinaryLevel
   private readonly keys: ChainKeys
+  /** The records the functions beside this class read (level-open.ts, level-runs.ts, level-state.ts). */
+  private readonly source: { db: BinaryLevel, keys: ChainKeys }
   private readonly segments: Segments
   private readonly inlineMax: number
   private readonly segmentMin: number
@@ -168,6 +171,7 @@ export class LevelChainStore extends AbstractChainStore {
     super()
     this.db = database.db
     this.keys = new ChainKeys(database.sublevel(CHAINS_SUBLEVEL).prefix)
+    this.source = { db: this.db, keys: this.keys }
     this.segments = new Segments(join(database.dataDir, SEGMENTS_DIR))
     this.holds = new FileHolds(this.segments)
     this.inlineMax = options.inlineMax ?? INLINE_MAX_BYTES
@@ -191,7 +195,6 @@ export class LevelChainStore extends AbstractChainStore {
     await this.segments.init()
     const unfinished: Array<{ chainId: string, fileId: number, keepPins: boolean }> = []
     // each chain's log and meta as on disk, repaired where a crash left them (level-open.ts)
-    const source = { db: this.db, keys: this.keys }
     for await (const value of this.db.values(this.keys.metaRange())) {
       const pb = PbChainMeta.decode(plain(value))
       if (pb.deleting) {
@@ -200,8 +203,8 @@ export class LevelChainStore extends AbstractChainStore {
       }
       const { deleting: _, deletingKeepsPins: __, fileId, logSegment, logEnd, durableHeight, ...meta } = pb
       this.persistedHeight.set(meta.chainId, meta.height)
-      const log = await loadLog(source, meta.chainId, fileId, logSegment, logEnd, durableHeight)
-      let rolled = await rollForward(source, { ...meta, pruneFrom: Math.max(1, meta.pruneFrom) }, log)
+      const log = await loadLog(this.source, meta.chainId, fileId, logSegment, logEnd, durableHeight)
+      let rolled = await rollForward(this.source, { ...meta, pruneFrom: Math.max(1, meta.pruneFrom) }, log)
       if (log.fileId !== 0) rolled = await checkUnflushed(this.tailContext(log), rolled, log, (chainId, height) => this.persistedHeight.set(chainId, height))
       this.metas.set(meta.chainId, rolled)
       if (log.fileId !== 0) this.logs.set(meta.chainId, log)
@@ -225,7 +228,7 @@ export class LevelChainStore extends AbstractChainStore {
       keys: this.keys,
       segments: this.segments,
       forms: (chainId, from, to) => this.forms(chainId, from, to),
-      pointers: (chainId) => this.allPointers(chainId),
+      pointers: (chainId) => statePointers(this.source, chainId),
       encodeMeta: (meta) => this.toPbWith(meta, log)
     }
   }
@@ -350,35 +353,12 @@ export class LevelChainStore extends AbstractChainStore {
     const batch = this.db.batch()
     if (written?.started === true) batch.put(this.keys.segment(chainId, written.log.writeSegment), varintBytes(written.log.fileId))
     const statePrefix = this.keys.chainPrefix(TYPE_STATE, chainId)
-    const prefixLength = statePrefix.byteLength
     for (const { block, entries } of items) {
       const height = block.header.height
       const location = locations.get(block)
       batch.put(this.keys.block(chainId, height), location != null ? locatedRecord(block.headerBytes, location) : encodeRecord(block))
       batch.put(this.keys.hash(chainId, block.hash), encodeHeight(height))
-      const payload = block.payload ?? EMPTY
-      // One state pointer per transaction: this loop runs 100-1,000 times per
-      // block. Keys and pointers are views of one buffer per block (LevelDB
-      // copies them into its batch), not two allocations per transaction.
-      let size = 0
-      for (const e of entries) size += prefixLength + e.keyLength + POINTER_BYTES
-      // pooled for small sizes (one transaction): LevelDB copies the bytes out before the batch resolves.
-      // A plain Uint8Array over it: Buffer's subarray() makes a Buffer per key (~14 ms per 64 MiB sync)
-      const pooled = Buffer.allocUnsafe(size)
-      const arena = new Uint8Array(pooled.buffer, pooled.byteOffset, size)
-      let pos = 0
-      for (const e of entries) {
-        const keyEnd = pos + prefixLength + e.keyLength
-        arena.set(statePrefix, pos)
-        for (let i = pos + prefixLength, from = e.keyOffset; i < keyEnd; i++, from++) arena[i] = payload[from]
-        const key = arena.subarray(pos, keyEnd)
-        pos = keyEnd + POINTER_BYTES
-        // within one batch later operations win, so a key written twice ends with its last value;
-        // a delete leaves a tombstone (records.ts) so that a crash recovery can take it back
-        if (e.op === 'PUT') writePointer(arena, keyEnd, height, e.valueOffset, e.valueLength)
-        else writePointer(arena, keyEnd, height, TOMBSTONE_OFFSET, TOMBSTONE_OFFSET)
-        batch.put(key, arena.subarray(keyEnd, pos))
-      }
+      putStatePointers(batch, statePrefix, height, block.payload ?? EMPTY, entries)
     }
     const persisted = this.persistedHeight.get(chainId)
     const writeMeta = persisted == null || meta.height - persisted >= META_EVERY
@@ -626,7 +606,7 @@ export class LevelChainStore extends AbstractChainStore {
 
   /** The block records of heights from..to (storedForms, level-runs.ts). */
   private forms (chainId: string, from: number, to: number, signal?: AbortSignal): AsyncGenerator<StoredAt> {
-    return storedForms({ db: this.db, keys: this.keys }, chainId, from, to, signal)
+    return storedForms(this.source, chainId, from, to, signal)
   }
 
   protected override async * iterateRuns (chainId: string, from: number, to: number, options: RunOptions): AsyncGenerator<RecordRun> {
@@ -660,25 +640,6 @@ export class LevelChainStore extends AbstractChainStore {
   }
 
   protected async * iteratePointers (chainId: string, range: KeyRange = {}): AsyncGenerator<[string, Pointer]> {
-    yield * this.allPointers(chainId, range)
-  }
-
-  /** The chain's state index as stored, tombstones included (within `range`: bounds on the keys' UTF-8 bytes). */
-  private async * allPointers (chainId: string, range: KeyRange = {}): AsyncGenerator<[string, Pointer]> {
-    const start = this.keys.chainPrefix(TYPE_STATE, chainId)
-    let lower: { gt: Uint8Array } | { gte: Uint8Array } = { gt: start }
-    let upper = prefixEnd(start)
-    if (range.prefix != null && range.prefix !== '') {
-      const under = this.keys.state(chainId, range.prefix)
-      lower = { gte: under }
-      upper = prefixEnd(under)
-    }
-    if (range.after != null) {
-      const after = this.keys.state(chainId, range.after)
-      if (Buffer.compare(after, 'gte' in lower ? lower.gte : lower.gt) >= 0) lower = { gt: after }
-    }
-    for await (const [key, value] of this.db.iterator({ ...lower, lt: upper })) {
-      yield [this.keys.stateKeyOf(chainId, plain(key)), decodePointer(plain(value))]
-    }
+    yield * statePointers(this.source, chainId, range)
   }
 }
