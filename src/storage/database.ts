@@ -45,6 +45,9 @@ export interface NodeDatabase {
 
 export const BINARY = { keyEncoding: 'view', valueEncoding: 'view' } as const
 
+/** One operation of a batch on the binary database. */
+export type BatchOp = { type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }
+
 /** A write durable once it resolves: classic-level honours `sync` (sublevels pass options to the root); abstract-level's types omit it. */
 export const SYNC_WRITE = { sync: true } as Record<string, unknown>
 

@@ -7,7 +7,7 @@
 import type { Segments } from './segments.ts'
 
 export class FileHolds {
-  /** Reads under way per chain directory (fileId): a dead segment's file outlives them (see level.ts's dropDeadSegments). */
+  /** Reads under way per chain directory (fileId): a dead segment's file outlives them (see dead-segments.ts). */
   private readonly readers = new Map<number, number>()
   /** Dead segments whose file waits for the reads of its directory to end. */
   private readonly doomed = new Map<number, number[]>()

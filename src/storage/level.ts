@@ -60,7 +60,7 @@ import { join } from 'node:path'
 import { ChainMeta as PbChainMeta } from './pb/store.ts'
 import { BlockHeader } from '../chain/pb/chain.ts'
 import type { Block } from '../chain/index.ts'
-import type { NodeDatabase, BinaryLevel } from './database.ts'
+import type { BatchOp, NodeDatabase, BinaryLevel } from './database.ts'
 import { AbstractChainStore } from './base.ts'
 import type { AppendItem, ChainMeta, KeyRange, Pointer } from './base.ts'
 import { ChainKeys, TYPE_STATE } from './keys.ts'
@@ -79,6 +79,8 @@ import { checkUnflushed, loadLog, recoverSegments, rollForward } from './level-o
 import { putStatePointers, statePointers } from './level-state.ts'
 import { Segments, isMissing } from './segments.ts'
 import { FileHolds } from './file-holds.ts'
+import { dropDeadSegments } from './dead-segments.ts'
+import type { DeadSegmentsContext } from './dead-segments.ts'
 import { asDiskFull } from './errors.ts'
 import { cutTail } from './recovery.ts'
 import type { TailContext } from './recovery.ts'
@@ -140,8 +142,6 @@ export interface LevelChainStoreOptions {
   /** A segment is closed past this many bytes. @default 64 MiB */
   segmentBytes?: number
 }
-
-type Op = { type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }
 
 const EMPTY = new Uint8Array(0)
 
@@ -453,7 +453,7 @@ export class LevelChainStore extends AbstractChainStore {
   }
 
   protected async commitPrune (headers: Block[], meta: ChainMeta): Promise<void> {
-    const ops: Op[] = []
+    const ops: BatchOp[] = []
     for (const h of headers) {
       const key = this.keys.block(meta.chainId, h.header.height)
       const stored = await this.db.get(key)
@@ -468,43 +468,10 @@ export class LevelChainStore extends AbstractChainStore {
     await this.dropDeadSegments(meta.chainId)
   }
 
-  /**
-   * Deletes the segments whose every block lies below the retention watermark
-   * (each pruned or pinned). The last one too once every block of the chain
-   * is: the next append starts a new segment. (It used to stay for appends,
-   * so a copy that fitted in one segment freed no disk when pruned whole.)
-   */
+  /** Deletes the chain's dead segments (dead-segments.ts). */
   private async dropDeadSegments (chainId: string): Promise<void> {
-    const log = this.logs.get(chainId)
-    const meta = this.metas.get(chainId)
-    if (log == null || meta == null) return
-    while (log.segments.length > 0) {
-      const last = log.segments.length === 1
-      // the segment's blocks: from its first height to the next segment's, or to the tip
-      const end = last ? meta.height : log.segments[1] - 1
-      if (end >= meta.pruneFrom) break
-      const segment = log.segments[0]
-      const ops: Op[] = []
-      // pinned blocks keep their payload: it moves into the record first
-      for await (const { height, form } of this.forms(chainId, segment, end)) {
-        const at = form.location
-        if (form.pruned || at == null || at.fileId !== log.fileId || at.segment !== segment) continue
-        const record = entryRecord(await this.segments.read(at.fileId, at.segment, at.offset, at.length))
-        ops.push({ type: 'put', key: this.keys.block(chainId, height), value: record.slice() })
-      }
-      ops.push({ type: 'del', key: this.keys.segment(chainId, segment) })
-      await this.db.batch(ops, { sync: true })
-      log.segments.shift()
-      log.dirty = log.dirty.filter(d => d !== segment)
-      if (segment === log.writeSegment) {
-        log.writeSegment = 0
-        log.writeEnd = 0
-      }
-      // a read that found the record located there before this prune still
-      // reads the file: it goes once that read ends (a crash meanwhile
-      // leaves a file no record lists, which open() deletes)
-      await this.holds.remove(log.fileId, segment)
-    }
+    const context: DeadSegmentsContext = { db: this.db, keys: this.keys, segments: this.segments, holds: this.holds, forms: (id, from, to) => this.forms(id, from, to) }
+    await dropDeadSegments(context, chainId, this.logs.get(chainId), this.metas.get(chainId))
   }
 
   protected async commitDelete (chainId: string, keepPins: boolean): Promise<void> {
@@ -521,9 +488,9 @@ export class LevelChainStore extends AbstractChainStore {
   protected async commitPins (chainId: string, change: PinChange, meta?: ChainMeta): Promise<void> {
     const key = (pin: Pin): Uint8Array => pin.type === 'key' ? this.keys.pinKey(chainId, pin.key) : this.keys.pinRange(chainId, pin.from, pin.to)
     // deletes first: a batch applies in order, and a pin both removed and added stays
-    const ops: Op[] = [
-      ...change.remove.map((pin): Op => ({ type: 'del', key: key(pin) })),
-      ...change.add.map((pin): Op => ({ type: 'put', key: key(pin), value: EMPTY }))
+    const ops: BatchOp[] = [
+      ...change.remove.map((pin): BatchOp => ({ type: 'del', key: key(pin) })),
+      ...change.add.map((pin): BatchOp => ({ type: 'put', key: key(pin), value: EMPTY }))
     ]
     if (meta != null) ops.push({ type: 'put', key: this.keys.meta(chainId), value: this.toPb(meta) })
     await this.db.batch(ops, { sync: true })
