@@ -73,8 +73,8 @@ import { plain, storedBlockOfRecord, storedParts, varintBytes } from './level-by
 import type { StoredAt } from './level-bytes.ts'
 import { recordRuns, runRecords, storedForms } from './level-runs.ts'
 import type { RunReader } from './level-runs.ts'
-import { emptyLog } from './level-log.ts'
-import type { ChainLog } from './level-log.ts'
+import { emptyLog, metaRecord } from './level-log.ts'
+import type { ChainLog, Deleting } from './level-log.ts'
 import { checkUnflushed, loadLog, recoverSegments, rollForward } from './level-open.ts'
 import { putStatePointers, statePointers } from './level-state.ts'
 import { Segments, isMissing } from './segments.ts'
@@ -86,11 +86,6 @@ import { cutTail } from './recovery.ts'
 import type { TailContext } from './recovery.ts'
 import type { PinChange } from './pins.ts'
 import type { Pin, RangeOptions, RecordRun, RunOptions, StoredHeader, StoredRecord } from './index.ts'
-
-/** A delete's durable mark: what open() must finish after a crash. */
-interface Deleting {
-  keepPins: boolean
-}
 
 /** The sublevel name whose prefix our keys carry. */
 export const CHAINS_SUBLEVEL = 'chains'
@@ -229,7 +224,7 @@ export class LevelChainStore extends AbstractChainStore {
       segments: this.segments,
       forms: (chainId, from, to) => this.forms(chainId, from, to),
       pointers: (chainId) => statePointers(this.source, chainId),
-      encodeMeta: (meta) => this.toPbWith(meta, log)
+      encodeMeta: (meta) => metaRecord(meta, log)
     }
   }
 
@@ -248,21 +243,9 @@ export class LevelChainStore extends AbstractChainStore {
     }
   }
 
+  /** The chain's meta record, with its log as it stands (level-log.ts). */
   private toPb (meta: ChainMeta, deleting?: Deleting): Uint8Array {
-    return this.toPbWith(meta, this.logs.get(meta.chainId), deleting)
-  }
-
-  private toPbWith (meta: ChainMeta, log: ChainLog | undefined, deleting?: Deleting): Uint8Array {
-    return PbChainMeta.encode({
-      ...meta,
-      tipHash: meta.tipHash as Uint8Array<ArrayBuffer>,
-      deleting: deleting != null,
-      deletingKeepsPins: deleting?.keepPins === true,
-      fileId: log?.fileId ?? 0,
-      logSegment: log?.writeSegment ?? 0,
-      logEnd: log?.writeEnd ?? 0,
-      durableHeight: log?.durable ?? 0
-    })
+    return metaRecord(meta, this.logs.get(meta.chainId), deleting)
   }
 
   /** Saves what a clean close leaves (saveOnClose), then closes the segment files whatever happened. */
@@ -378,7 +361,7 @@ export class LevelChainStore extends AbstractChainStore {
     // no segment of the chain holds unflushed bytes (this append wrote none): every payload up to
     // here is durable, which the meta says whenever it is written, or the next open checks them all
     const clean = log != null && log.dirty.length === 0
-    if (writeMeta) batch.put(this.keys.meta(chainId), clean ? this.toPbWith(meta, { ...log, durable: meta.height }) : this.toPb(meta))
+    if (writeMeta) batch.put(this.keys.meta(chainId), clean ? metaRecord(meta, { ...log, durable: meta.height }) : this.toPb(meta))
     const [indexed, stored] = await Promise.allSettled([batch.write({ sync }), segmentWork()])
     if (indexed.status === 'rejected' || stored.status === 'rejected') {
       // nothing references the entries just written: the next append writes over them
