@@ -10,43 +10,17 @@
  * chain's members go on with it, their blocks untouched.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { readdir, rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import { TestCluster, fullyConnected, sharedLeader } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import { toHex } from '../../src/chain/index.ts'
 import { openDatabase } from '../../src/storage/database.ts'
-import type { Formation } from '../../src/node/shared-chain-choice.ts'
 import { LeftChains } from '../../src/node/left-chains.ts'
 import type { LeftChain } from '../../src/node/left-chains.ts'
+import { forgetFounding, wipeDatabase } from '../utils/lost-database.ts'
 
 const utf8 = new TextEncoder()
 const utf8d = new TextDecoder()
-
-/** Deletes everything of a stopped node's data dir but its key. */
-async function wipeDatabase (dataDir: string): Promise<void> {
-  for (const name of await readdir(dataDir)) {
-    if (name !== 'peer.key') await rm(join(dataDir, name), { recursive: true, force: true })
-  }
-}
-
-/**
- * Makes a stopped member's record one joined before any member said the founding
- * (foundingUnknown): it announces no founding then, as a member of an earlier version does.
- */
-async function forgetFounding (dataDir: string): Promise<void> {
-  const db = await openDatabase(dataDir)
-  try {
-    const key = utf8.encode('shared-formation')
-    const stored = await db.sublevel('consensus').get(key)
-    if (stored == null) throw new Error(`no shared chain on record in ${dataDir}`)
-    const { founding: _, ...rest } = JSON.parse(utf8d.decode(stored)) as Formation
-    await db.sublevel('consensus').put(key, utf8.encode(JSON.stringify({ ...rest, foundingUnknown: true })))
-  } finally {
-    await db.close()
-  }
-}
 
 /** A stopped node's shared chains left, as stored, and read back as the node reads them with its incarnation. */
 async function leftOf (dataDir: string, self: string, incarnation: string): Promise<{ stored: LeftChain[], left: LeftChains }> {

@@ -9,8 +9,6 @@
  * (ForgetfulPeers), and a newcomer learns from them to hold it back too.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { readdir, rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import { TestCluster, fullyConnected, sharedLeader } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
@@ -19,39 +17,13 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { HelloInfo } from '../../src/protocols/paxos/transport.ts'
 import { statusOf } from '../../src/http/status.ts'
-import { openDatabase } from '../../src/storage/database.ts'
-import type { Formation } from '../../src/node/shared-chain-choice.ts'
+import { forgetFounding, wipeDatabase } from '../utils/lost-database.ts'
 
 const utf8 = new TextEncoder()
 
 /** The incarnation a node keeps on record for a peer (kept once the peer is in its shared booth). */
 function recorded (node: VGuardNode, peer: VGuardNode): string | undefined {
   return (node.consensus.driver as unknown as { incarnations: { of: (id: string) => string | undefined } }).incarnations.of(peer.peerId.toString())
-}
-
-/** Deletes everything of a stopped node's data dir but its key. */
-async function wipeDatabase (dataDir: string): Promise<void> {
-  for (const name of await readdir(dataDir)) {
-    if (name !== 'peer.key') await rm(join(dataDir, name), { recursive: true, force: true })
-  }
-}
-
-/**
- * Makes a stopped member's record one joined before any member said the founding
- * (foundingUnknown): it announces no founding then, as a member of an earlier
- * version does.
- */
-async function forgetFounding (dataDir: string): Promise<void> {
-  const db = await openDatabase(dataDir)
-  try {
-    const key = utf8.encode('shared-formation')
-    const stored = await db.sublevel('consensus').get(key)
-    if (stored == null) throw new Error(`no shared chain on record in ${dataDir}`)
-    const { founding: _, ...rest } = JSON.parse(new TextDecoder().decode(stored)) as Formation
-    await db.sublevel('consensus').put(key, utf8.encode(JSON.stringify({ ...rest, foundingUnknown: true })))
-  } finally {
-    await db.close()
-  }
 }
 
 /**
