@@ -20,7 +20,7 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from '@libp2p/interface'
-import type { BinarySublevel } from '../storage/database.ts'
+import type { BatchOp, BinarySublevel } from '../storage/database.ts'
 import type { BackupTableStore } from '../backup/index.ts'
 import type { ReleaseService } from '../protocols/release/index.ts'
 import { SYNC_WRITE } from '../storage/database.ts'
@@ -148,7 +148,7 @@ export class ReleaseQueue {
    * handed the table instead.
    */
   async update (chainId: string, obsolete: string[], active: string[]): Promise<void> {
-    const ops: Array<{ type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }> = []
+    const ops: BatchOp[] = []
     for (const peerId of active) {
       const key = keyOf(chainId, peerId)
       if (this.pending.get(key)?.handOff === false || this.prepared.delete(key)) ops.push({ type: 'del', key: utf8.encode(key) })

@@ -29,7 +29,7 @@
  */
 import { ZERO_BALLOT } from '../consensus/index.ts'
 import type { Ballot, Entry, HardState, Persist, PersistedState, PaxosStorage, Value } from '../consensus/index.ts'
-import type { BinarySublevel, NodeDatabase } from './database.ts'
+import type { BatchOp, BinarySublevel, NodeDatabase } from './database.ts'
 import { HASH_BYTES, MAX_CHAIN_ID_BYTES, varintLength, writeVarint } from '../chain/index.ts'
 import { StoredEntry, StoredHardState } from './pb/paxos.ts'
 import type { StoredBallot } from './pb/paxos.ts'
@@ -315,7 +315,7 @@ export class LevelPaxosStorage implements PaxosStorage {
   async save (persist: Persist): Promise<void> {
     // a save before any load (tests, tools) still knows what is stored: compaction and the value log count on it
     if (!this.indexed) await this.index(await this.scan())
-    const ops: Array<{ type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }> = []
+    const ops: BatchOp[] = []
     let sync = false
     const hs = persist.hardState
     if (hs != null) {
