@@ -35,6 +35,7 @@ import { MemberVerdicts } from './member-verdicts.ts'
 import { DISCOVERY_DIAL_TIMEOUT, DiscoveredPeers, EXCHANGED_DISCOVERED } from './discovered-peers.ts'
 import { IdentifyRetries } from './identify-retries.ts'
 import { PeerStoreSweep } from './peer-store-sweep.ts'
+import { ViewSender } from './view-sender.ts'
 import { announceEarlyDiscoveries, judgeEarlyConnections } from './early-peers.ts'
 import { DIAL_TIE_BREAK_DELAY, DuplicateConnectionError, dialsAtOnce, secondOfCrossedPair } from './crossed-dials.ts'
 
@@ -50,9 +51,6 @@ export { MAX_DISCOVERED, MAX_DISCOVERY_DIALS } from './discovered-peers.ts'
  * identify was cut off, so it never learned why and kept dialling.
  */
 const REJECT_GRACE = 2_000
-
-/** ms before each new try of a view the peer's node did not take yet (sendView). */
-const VIEW_RETRY_DELAYS = [200, 500, 1_000, 2_000, 4_000]
 
 /**
  * Storage figures kept at most: one per vehicle that announced its own (peer
@@ -113,6 +111,8 @@ export class Peering {
   /** Identifies again connections whose first identify gave no verdict. */
   private readonly identifyRetries: IdentifyRetries
   private readonly exchange: PeerExchange
+  /** Our view to each new member, tried again while its node is starting. */
+  private readonly views: ViewSender
   private readonly capacities = new Map<string, CapacityHint>()
   private capacitySource?: () => Promise<CapacityHint>
   /** Notices members that went silent (no FIN/RST), so the reconnect loop takes over. */
@@ -171,6 +171,12 @@ export class Peering {
       log: init.logger.forComponent('vguard:peer-exchange'),
       capacity: async () => await this.capacitySource?.(),
       onCapacity: (peerId, hint) => { setBounded(this.capacities, peerId.toString(), hint, MAX_CAPACITY_HINTS) }
+    })
+    this.views = new ViewSender({
+      sendTo: async (peerId) => { await this.exchange.sendTo(peerId) },
+      running: () => this.running,
+      isMember: (id) => this.connected.has(id),
+      log: this.log
     })
     this.liveness = new Liveness({
       libp2p: init.libp2p,
@@ -331,6 +337,7 @@ export class Peering {
     clearInterval(this.timer)
     this.pending.forEach(clearTimeout)
     this.pending.clear()
+    this.views.stop()
     this.verdicts.stop()
     this.exchange.stop()
     this.liveness.stop()
@@ -351,26 +358,6 @@ export class Peering {
     // the gater would refuse the dial; remembering it would only keep it in the peer store
     if (this.isDenied(id) || !this.remember(id)) return
     this.dialOnce(id)
-  }
-
-  /**
-   * Sends our view to a new member. One that is starting takes views only
-   * once its node registered the protocol, a moment after its libp2p dialled
-   * us: refused then, it met the others we know only at the next periodic
-   * announcement (~10 s, a vehicle's whole restart in a test that waited
-   * for it). So a refusal of the protocol is tried again a few times.
-   */
-  private sendView (peerId: PeerId, attempt = 0): void {
-    this.exchange.sendTo(peerId).catch((err: Error) => {
-      const retry = err.name === 'UnsupportedProtocolError' && attempt < VIEW_RETRY_DELAYS.length
-      this.log('could not send our view to %p: %s%s', peerId, err.message, retry ? ' (a node starting? tried again shortly)' : '')
-      if (!retry) return
-      const timer = setTimeout(() => {
-        this.pending.delete(timer)
-        if (this.running && this.connected.has(peerId.toString())) this.sendView(peerId, attempt + 1)
-      }, VIEW_RETRY_DELAYS[attempt])
-      this.pending.add(timer)
-    })
   }
 
   /** A discovered peer is dialled by one side of the pair only, at first (see dialsAtOnce). */
@@ -467,7 +454,7 @@ export class Peering {
       this.connected.set(id, peerId)
       this.events?.safeDispatchEvent('peer:connected', { detail: { peerId: id } })
       // a new member hears who we know (and our storage figures) at once, and only it
-      this.sendView(peerId)
+      this.views.sendView(peerId)
     }
     this.verdicts.settle(id, true)
   }
