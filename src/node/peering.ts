@@ -10,7 +10,6 @@
  * the allow list are refused at the connection gater: a peer's network is
  * known only once identify ran, and may change (a typo fixed and restarted).
  */
-import { setBounded } from './bounded.ts'
 import { KEEP_ALIVE } from '@libp2p/interface'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { Message } from '@libp2p/gossipsub'
@@ -36,6 +35,7 @@ import { DISCOVERY_DIAL_TIMEOUT, DiscoveredPeers, EXCHANGED_DISCOVERED } from '.
 import { IdentifyRetries } from './identify-retries.ts'
 import { PeerStoreSweep } from './peer-store-sweep.ts'
 import { ViewSender } from './view-sender.ts'
+import { CapacityHints } from './capacity-hints.ts'
 import { announceEarlyDiscoveries, judgeEarlyConnections } from './early-peers.ts'
 import { DIAL_TIE_BREAK_DELAY, DuplicateConnectionError, dialsAtOnce, secondOfCrossedPair } from './crossed-dials.ts'
 
@@ -43,6 +43,7 @@ import { DIAL_TIE_BREAK_DELAY, DuplicateConnectionError, dialsAtOnce, secondOfCr
 export { DuplicateConnectionError } from './crossed-dials.ts'
 export { DENIED_FOR } from './denied-peers.ts'
 export { MAX_DISCOVERED, MAX_DISCOVERY_DIALS } from './discovered-peers.ts'
+export { MAX_CAPACITY_HINTS } from './capacity-hints.ts'
 
 /**
  * How long a refused peer keeps its connection, so its identify of us can
@@ -51,13 +52,6 @@ export { MAX_DISCOVERED, MAX_DISCOVERY_DIALS } from './discovered-peers.ts'
  * identify was cut off, so it never learned why and kept dialling.
  */
 const REJECT_GRACE = 2_000
-
-/**
- * Storage figures kept at most: one per vehicle that announced its own (peer
- * exchange relays the announcements of vehicles further away, and a member
- * can sign announcements with keys it makes up).
- */
-export const MAX_CAPACITY_HINTS = 4_096
 
 export interface PeeringInit {
   libp2p: VGuardLibp2p
@@ -113,8 +107,8 @@ export class Peering {
   private readonly exchange: PeerExchange
   /** Our view to each new member, tried again while its node is starting. */
   private readonly views: ViewSender
-  private readonly capacities = new Map<string, CapacityHint>()
-  private capacitySource?: () => Promise<CapacityHint>
+  /** Our storage figures, and those members advertised. */
+  private readonly capacities = new CapacityHints()
   /** Notices members that went silent (no FIN/RST), so the reconnect loop takes over. */
   private readonly liveness: Liveness
   private running = false
@@ -169,8 +163,8 @@ export class Peering {
       isMember: (peerId) => this.isMember(peerId),
       onPeer: (peerId, addrs) => { this.onExchangedPeer(peerId, addrs) },
       log: init.logger.forComponent('vguard:peer-exchange'),
-      capacity: async () => await this.capacitySource?.(),
-      onCapacity: (peerId, hint) => { setBounded(this.capacities, peerId.toString(), hint, MAX_CAPACITY_HINTS) }
+      capacity: async () => await this.capacities.ours(),
+      onCapacity: (peerId, hint) => { this.capacities.heard(peerId, hint) }
     })
     this.views = new ViewSender({
       sendTo: async (peerId) => { await this.exchange.sendTo(peerId) },
@@ -187,12 +181,12 @@ export class Peering {
 
   /** What we advertise about our storage (set once the storage layer exists). */
   setCapacitySource (source: () => Promise<CapacityHint>): void {
-    this.capacitySource = source
+    this.capacities.setSource(source)
   }
 
   /** The storage figures a member last advertised, if any. */
   capacityOf (peerId: string): CapacityHint | undefined {
-    return this.capacities.get(peerId)
+    return this.capacities.of(peerId)
   }
 
   /** Our figures changed (a copy taken or released): tell the others soon. */
@@ -542,7 +536,7 @@ export class Peering {
       if (step === 'forget') {
         this.log('forgetting %s: unreachable for %d s', id, Math.round(this.forgetLostAfter / 1000))
         this.members.delete(id)
-        this.capacities.delete(id)
+        this.capacities.forget(id)
         // no connection for forgetLostAfter: no connected member either, whatever event went missing
         if (this.connected.delete(id)) this.events?.safeDispatchEvent('peer:disconnected', { detail: { peerId: id } })
       }
