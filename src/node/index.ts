@@ -18,7 +18,7 @@
  */
 import { TypedEventEmitter } from 'main-event'
 import { defaultLogger } from '@libp2p/logger'
-import type { PeerId, ComponentLogger, Logger, PrivateKey } from '@libp2p/interface'
+import type { PeerId, ComponentLogger, Logger } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { ConfigError, resolveConfig } from './config.ts'
 import { withinMs } from '../protocols/time-limit.ts'
@@ -28,7 +28,7 @@ import { buildLibp2p } from './libp2p.ts'
 import { HandshakeRoom } from './handshake-room.ts'
 import type { VGuardLibp2p } from './libp2p.ts'
 import { Peering } from './peering.ts'
-import { CapacityNews } from './capacity-news.ts'
+import type { CapacityNews } from './capacity-news.ts'
 import { openDatabase } from '../storage/database.ts'
 import type { NodeDatabase } from '../storage/database.ts'
 import { detailCopy } from './events.ts'
@@ -37,29 +37,29 @@ import { listenErrorOf } from './listen-error.ts'
 import { LevelChainStore } from '../storage/level.ts'
 import type { ChainStore, Pin } from '../storage/index.ts'
 import { prunedUnder } from '../storage/pruned-pins.ts'
-import { VGuardDB, boothsTopic } from './vguarddb.ts'
+import { boothsTopic } from './vguarddb.ts'
+import type { VGuardDB } from './vguarddb.ts'
 import { peersTopic } from '../protocols/peer-exchange/index.ts'
 import type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 import { NotStartedError } from '../protocols/errors.ts'
 import { checkRuntime, errorLabel, NodeStoppedError } from './errors.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { sync } from '../protocols/sync/index.ts'
 import type { Sync } from '../protocols/sync/index.ts'
-import { StorageMaster } from '../storage/retention.ts'
+import type { StorageMaster } from '../storage/retention.ts'
 import { diskFreeBytes } from '../storage/disk.ts'
 import { valueLogBytes } from '../storage/paxos-values.ts'
 import { InvalidArgumentError, InvalidPinError } from '../storage/errors.ts'
 import { chainIdProblem } from './peer-ids.ts'
 import type { StorageUsage } from '../storage/retention.ts'
-import { Consensus } from './consensus.ts'
-import { QUORUM_HOLDER_WAIT, SHARED_CHAIN } from './paxos-constants.ts'
-import { ReconcileOnConnect } from './reconcile-on-connect.ts'
-import { syncAuthority } from './sync-authority.ts'
+import type { Consensus } from './consensus.ts'
+import type { ReconcileOnConnect } from './reconcile-on-connect.ts'
 import type { CommitResult, BlockRead, KeyRead, ReadOptions, WriteOptions } from './consensus.ts'
 import type { TransactionInput } from '../chain/index.ts'
-import { createNodeMetrics } from './metrics.ts'
 import { MemoryClock, MEMORY_CLOCK_SUBLEVEL } from './memory-clock.ts'
 import type { Registry } from 'prom-client'
+import { buildCapacityNews, buildConsensus, buildMetrics, buildReconciler, buildStorageMaster, buildSync, buildVGuardDB } from './node-parts.ts'
+import type { NodeParts } from './node-parts.ts'
+import { isCopy } from './chain-standing.ts'
 
 export type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
 export type {
@@ -222,18 +222,6 @@ function checkExtras (extras: unknown): void {
 /** How long stop() waits for the writes under way to have their outcome once consensus stopped. */
 const WRITES_SETTLE_ON_STOP = 5_000
 
-interface NodeParts {
-  config: VGuardNodeConfig
-  store: NodeDatabase
-  chains: ChainStore
-  libp2p: VGuardLibp2p
-  peering: Peering
-  privateKey: PrivateKey
-  logger: ComponentLogger
-  memoryClock: MemoryClock
-  handshakes: HandshakeRoom
-}
-
 class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGuardNode {
   readonly peerId: PeerId
   readonly config: VGuardNodeConfig
@@ -250,8 +238,6 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   private readonly memoryClock: MemoryClock
   private readonly reconciler: ReconcileOnConnect
   private readonly capacityNews: CapacityNews
-  /** The last retention report was over its bound: a run over it again with nothing freed is no news (storage:pruned). */
-  private reportedOverBound = false
   private readonly log: Logger
 
   /** Listeners get a copy of each detail (detailCopy): none can edit the node's state through it. */
@@ -270,146 +256,14 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     this.peering = parts.peering
     this.memoryClock = parts.memoryClock
     this.peering.setEventTarget(this)
-    this.vguarddb = new VGuardDB({
-      libp2p: parts.libp2p,
-      store: parts.chains,
-      database: parts.store,
-      privateKey: parts.privateKey,
-      logger: parts.logger,
-      events: this,
-      network: parts.config.network,
-      kBackups: parts.config.kBackups,
-      capacity: parts.config.capacity,
-      // a backup away as long as a vehicle that left is remembered is replaced
-      backupAwayMs: parts.config.backupAway,
-      maxForwardPointers: parts.config.maxForwardPointers,
-      maxTableHints: parts.config.maxTableHints,
-      // bound late: consensus is built after
-      ownBooth: () => this.consensus?.driver.ownNextBooth(),
-      diskRoom: async () => await this.diskRoom(),
-      // bound late: the storage master is built after
-      reclaimable: async () => await this.storageMaster.reclaimable(),
-      makeRoom: async (bytes, except) => {
-        // the disk, not the capacity, refused it: pruning would not give LevelDB's space back in time
-        if (await this.diskRoom() < bytes) return
-        await this.storageMaster.makeRoom(bytes, except)
-      },
-      onOffered: async (chainId) => { await this.storageMaster.restartGrace(chainId) },
-      capacityHint: (peerId) => this.peering.capacityOf(peerId),
-      // two processes that run one identity take no copy from us nor give us theirs (bound late: consensus watches for them)
-      isMember: (peer) => this.peering.isMember(peer) && this.consensus?.driver.isClone(peer.toString()) !== true,
-      // ...and are told so at once: waiting would not change it (a clone's round waited ~9 s per backup for nothing)
-      refusal: (peer) => this.consensus?.driver.cloneRefusal(peer.toString()),
-      isAllowed: (peerId) => this.peering.isAllowed(peerId),
-      members: () => this.peering.connectedMembers(),
-      // bound late: consensus is built after (it drives this orchestrator)
-      confirmLeader: async (chainId) => await this.consensus.confirmLeader(chainId),
-      runs: (chainId) => chainId === SHARED_CHAIN && this.consensus.driver.shared() != null,
-      settle: async (chainId) => {
-        if (chainId === SHARED_CHAIN) await this.consensus.driver.shared()?.heldAccepted(QUORUM_HOLDER_WAIT)
-        return chainId === this.peerId.toString() ? await this.consensus.ownChainBehind() : undefined
-      },
-      onCapacityChange: () => { this.peering.announceSoon() },
-      memoryNow: parts.memoryClock.now
-    })
-    // what transfers in flight reserved is not free to advertise either
-    const offerable = async (): Promise<number> => await this.vguarddb.offerableCapacity()
-    this.capacityNews = new CapacityNews({ free: offerable, capacity: parts.config.capacity, announce: () => { this.peering.announceSoon() } })
-    this.peering.setCapacitySource(async () => {
-      const free = await offerable()
-      this.capacityNews.advertise(free)
-      return { free, held: await this.vguarddb.heldForOthers() }
-    })
+    this.vguarddb = buildVGuardDB(this, parts)
+    this.capacityNews = buildCapacityNews(this, parts)
     this.log = parts.logger.forComponent('vguard:node')
-    this.sync = sync()({
-      libp2p: parts.libp2p,
-      store: parts.chains,
-      logger: parts.logger,
-      peers: () => this.peering.connectedMembers(),
-      allowPeer: (peer) => this.peering.isMember(peer) && this.consensus?.driver.isClone(peer.toString()) !== true,
-      refusal: (peer) => this.consensus?.driver.cloneRefusal(peer.toString()),
-      authority: syncAuthority({
-        newestTable: (chainId) => this.vguarddb.tables.get(chainId),
-        sharedTip: () => this.consensus.driver.shared()?.appliedTip()
-      }),
-      // a copy held for another vehicle grows within capacity and the disk's
-      // reserve, as a transfer does; our own and the shared chain must not stop
-      room: (chainId) => this.isCopy(chainId) ? this.vguarddb.replicate.openRoom() : undefined,
-      // the shared chain's write ids, for a member that caught up from our snapshot (blocks carry none)
-      writes: (chainId, from, to) => chainId === SHARED_CHAIN ? this.consensus.driver.shared()?.writeIdsBetween(from, to) : undefined
-    })
-    this.reconciler = new ReconcileOnConnect({
-      sync: this.sync,
-      isConnected: (peer) => this.peering.isMember(peer),
-      // temporary copies keep what they hold until retention prunes it; active and unclaimed
-      // ones (a fresh backup whose table is on its way) catch up like our own chains
-      include: (chainId) => this.temporaryStanding(chainId) !== true,
-      log: this.log
-    })
-    this.storageMaster = new StorageMaster({
-      store: parts.chains,
-      capacity: parts.config.capacity,
-      interval: parts.config.pruneInterval,
-      log: parts.logger.forComponent('vguard:retention'),
-      onReport: (report, forRoom) => {
-        // peers choose backups by the room we advertise: freed bytes are room now, not at the next announce
-        if (report.freedBytes > 0) this.peering.announceSoon()
-        // over its bound with nothing freed, run after run (a vehicle whose own chain outgrew its capacity): said once
-        const overBoundNews = report.overBound && !this.reportedOverBound
-        this.reportedOverBound = report.overBound
-        if (report.freedBytes === 0 && !overBoundNews) return
-        const chains = Object.entries(report.pruned).map(([chainId, heights]) => ({ chainId, blocks: heights.length }))
-        this.safeDispatchEvent('storage:pruned', { detail: { freedBytes: report.freedBytes, chains, overBound: report.overBound, reason: forRoom ? 'room' : 'policy' } })
-      },
-      policy: {
-        retention: parts.config.retention,
-        maxBytes: parts.config.retentionBytes,
-        capacity: parts.config.capacity,
-        unclaimedGrace: parts.config.unclaimedGrace,
-        isTemporary: async (chainId) => this.temporaryStanding(chainId)
-      }
-    })
-    this.consensus = new Consensus({
-      libp2p: parts.libp2p,
-      privateKey: parts.privateKey,
-      chains: parts.chains,
-      database: parts.store,
-      logger: parts.logger,
-      events: this,
-      connectedMembers: () => this.peering.connectedMembers(),
-      // the plain view: the driver's transport watches for clones itself; consensus leaves them out of its
-      // write service (src/node/consensus.ts)
-      isMember: (peer) => this.peering.isMember(peer),
-      vguarddb: this.vguarddb,
-      sync: this.sync,
-      config: parts.config,
-      memoryNow: parts.memoryClock.now
-    })
-    this.metrics = createNodeMetrics({
-      events: this,
-      pubsub: parts.libp2p.services.pubsub,
-      self: this.peerId.toString(),
-      capacity: parts.config.capacity,
-      diskFree: async () => await this.diskFree(),
-      chains: parts.chains,
-      isStarted: () => this.status === 'started',
-      connectedPeers: () => this.peering.connectedMembers().length,
-      pendingReleases: () => this.vguarddb.pendingReleases().length,
-      transfersInFlight: () => this.vguarddb.transfersInFlight,
-      consensus: () => this.consensus.status(),
-      sharedLeader: () => this.consensus.driver.shared()?.leader() ?? null,
-      retentionOverBound: () => this.storageMaster.overBound,
-      ownReplication: () => {
-        const r = this.vguarddb.ownReplication()
-        return { fresh: r.fresh.length, shortOfK: r.shortOfK }
-      },
-      gossipDropped: () => ({ ...this.peering.gossipDropped(), 'invalid-table': this.vguarddb.gossipInvalid }),
-      peersRejected: () => this.peering.peersRejected(),
-      handshakesWaiting: () => parts.handshakes.size,
-      handshakesClosed: () => parts.handshakes.closed(),
-      handshakesForgotten: () => parts.handshakes.forgotten(),
-      tablesKept: () => ({ pointer: this.vguarddb.tables.pointerCount, hint: this.vguarddb.tables.hintCount })
-    })
+    this.sync = buildSync(this, parts)
+    this.reconciler = buildReconciler(this, parts, this.log)
+    this.storageMaster = buildStorageMaster(this, parts)
+    this.consensus = buildConsensus(this, parts)
+    this.metrics = buildMetrics(this, parts)
   }
 
   async append (transactions: TransactionInput[], options?: WriteOptions): Promise<CommitResult> {
@@ -488,34 +342,13 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     return await this.consensus.readBlock(chainId, height, options)
   }
 
-  /**
-   * Temporary storage is what this node keeps only because it saw it (e.g. as
-   * a booth member). Never temporary: its own chain, the shared chain, and a
-   * chain whose newest backup table names this node active. A copy with no
-   * table at all, or one its owner has since offered a newer epoch, is
-   * unclaimed: a fresh backup whose table is still on its way
-   * (gossiped after the round, or handed over with a release), or a push
-   * nobody asked for. The storage master keeps it whole for τ, then prunes it
-   * like any temporary chain — else any peer could fill this node for good.
-   */
-  private temporaryStanding (chainId: string): boolean | 'unclaimed' {
-    if (!this.isCopy(chainId)) return false
-    const standing = this.vguarddb.copyStanding(chainId)
-    return standing === 'active' ? false : standing === 'unclaimed' ? 'unclaimed' : true
-  }
-
-  /** A chain held for another vehicle (neither ours nor the network's shared one). */
-  private isCopy (chainId: string): boolean {
-    return chainId !== this.peerId.toString() && chainId !== SHARED_CHAIN
-  }
-
   async pin (chainId: string, pin: Pin): Promise<PinOutcome> {
     // as every read and write: a closing store answered StoreClosedError (a review)
     this.checkOpen()
     checkPinnedChain(chainId)
     const changed = await this.chains.pin(chainId, pin)
     // a pinned copy is no longer room a size run can surely free (retention.ts, surelyPrunable)
-    if (changed && this.isCopy(chainId)) this.peering.announceSoon()
+    if (changed && isCopy(this.peerId.toString(), chainId)) this.peering.announceSoon()
     return { changed, alreadyPruned: await prunedUnder(this.chains, chainId, pin) }
   }
 
@@ -523,7 +356,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     this.checkOpen()
     checkPinnedChain(chainId)
     const changed = await this.chains.unpin(chainId, pin)
-    if (changed && this.isCopy(chainId)) this.peering.announceSoon()
+    if (changed && isCopy(this.peerId.toString(), chainId)) this.peering.announceSoon()
     return { changed }
   }
 
@@ -540,11 +373,6 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
 
   async consensusLogBytes (): Promise<number> {
     return await valueLogBytes(this.config.dataDir)
-  }
-
-  /** What the disk can take for other vehicles: its free space less the reserve for our own chain. */
-  private async diskRoom (): Promise<number> {
-    return Math.max(0, await this.diskFree() - this.config.diskReserve)
   }
 
   /**
