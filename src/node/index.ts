@@ -21,7 +21,6 @@ import { defaultLogger } from '@libp2p/logger'
 import type { PeerId, ComponentLogger, Logger } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { ConfigError, resolveConfig } from './config.ts'
-import { withinMs } from '../protocols/time-limit.ts'
 import type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
 import { loadOrCreateKey, readKey } from './identity.ts'
 import { buildLibp2p } from './libp2p.ts'
@@ -42,7 +41,7 @@ import type { VGuardDB } from './vguarddb.ts'
 import { peersTopic } from '../protocols/peer-exchange/index.ts'
 import type { EndOfBoothInput, ReplicationOutcome } from './vguarddb.ts'
 import { NotStartedError } from '../protocols/errors.ts'
-import { checkRuntime, errorLabel, NodeStoppedError } from './errors.ts'
+import { checkRuntime, NodeStoppedError } from './errors.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Sync } from '../protocols/sync/index.ts'
 import type { StorageMaster } from '../storage/retention.ts'
@@ -60,6 +59,8 @@ import type { Registry } from 'prom-client'
 import { buildCapacityNews, buildConsensus, buildMetrics, buildReconciler, buildStorageMaster, buildSync, buildVGuardDB } from './node-parts.ts'
 import type { NodeParts } from './node-parts.ts'
 import { isCopy } from './chain-standing.ts'
+import { appendAndTell } from './write-events.ts'
+import { WritesUnderWay } from './writes-under-way.ts'
 
 export type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
 export type {
@@ -219,9 +220,6 @@ function checkExtras (extras: unknown): void {
   if (logger !== undefined && (logger == null || typeof (logger as { forComponent?: unknown }).forComponent !== 'function')) throw new ConfigError('extras.logger: expected a ComponentLogger (with forComponent)')
 }
 
-/** How long stop() waits for the writes under way to have their outcome once consensus stopped. */
-const WRITES_SETTLE_ON_STOP = 5_000
-
 class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGuardNode {
   readonly peerId: PeerId
   readonly config: VGuardNodeConfig
@@ -268,32 +266,8 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
 
   async append (transactions: TransactionInput[], options?: WriteOptions): Promise<CommitResult> {
     this.checkWritable(options?.idempotencyKey)
-    const write = this.appendAndTell(transactions, options)
     // node:stopped is the last event: stop() waits for the outcome of every write it finds under way
-    this.writesUnderWay.add(write)
-    try {
-      return await write
-    } finally {
-      this.writesUnderWay.delete(write)
-    }
-  }
-
-  /** Commits the write, then tells its outcome (write:settled). */
-  private async appendAndTell (transactions: TransactionInput[], options?: WriteOptions): Promise<CommitResult> {
-    const started = performance.now()
-    const settled = (outcome: { error: string } | { height: number }): void => {
-      this.safeDispatchEvent('write:settled', {
-        detail: { chainId: options?.chainId ?? this.peerId.toString(), transactions: Array.isArray(transactions) ? transactions.length : 0, durationMs: performance.now() - started, ...outcome }
-      })
-    }
-    try {
-      const result = await this.consensus.append(transactions, options)
-      settled({ height: result.height })
-      return result
-    } catch (err) {
-      settled({ error: errorLabel(err) })
-      throw err
-    }
+    return await this.writesUnderWay.track(appendAndTell(this.consensus, this, this.peerId.toString(), transactions, options))
   }
 
   async put (key: string, value: Uint8Array, options?: WriteOptions): Promise<CommitResult> {
@@ -395,12 +369,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     const booth = this.consensus.endOfBooth(input, async (booth, id) => await this.vguarddb.appendEndOfBooth(booth, id))
     // a write like the others to stop(): node:stopped comes after its outcome (consensus waits for its block,
     // but its round may still be asked for past the services' stop: a test saw node:stopped first)
-    this.writesUnderWay.add(booth)
-    try {
-      return await booth
-    } finally {
-      this.writesUnderWay.delete(booth)
-    }
+    return await this.writesUnderWay.track(booth)
   }
 
   get multiaddrs (): Multiaddr[] {
@@ -428,7 +397,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   private starting?: Promise<void>
   private stopping?: Promise<void>
   /** Writes taken and not yet settled (append, endOfBooth): stop() waits for their outcome before node:stopped. */
-  private readonly writesUnderWay = new Set<Promise<CommitResult | ReplicationOutcome>>()
+  private readonly writesUnderWay = new WritesUnderWay()
 
   async start (): Promise<void> {
     // checked first: a stop() under way leaves the status 'started' until it ends
@@ -508,7 +477,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
           await this.stopServices()
         } finally {
           // consensus stopped: every write under way has its outcome at once (bounded all the same: stop never hangs)
-          await withinMs(Promise.allSettled([...this.writesUnderWay]), WRITES_SETTLE_ON_STOP, () => new Error('writes still under way')).catch(() => {})
+          await this.writesUnderWay.settled()
           this.safeDispatchEvent('node:stopped', { detail: { peerId: this.peerId.toString() } })
         }
       }
