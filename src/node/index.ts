@@ -61,6 +61,7 @@ import type { NodeParts } from './node-parts.ts'
 import { isCopy } from './chain-standing.ts'
 import { appendAndTell } from './write-events.ts'
 import { WritesUnderWay } from './writes-under-way.ts'
+import { closeStorage, stopServices } from './node-lifecycle.ts'
 
 export type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
 export type {
@@ -483,50 +484,17 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       }
     } finally {
       this.closed = true
-      await this.closeStorage()
+      await closeStorage({ memoryClock: this.memoryClock, consensus: this.consensus, chains: this.chains, store: this.store })
     }
   }
 
-  /** Every service, in order, each whatever the one before did; the first failure is thrown at the end. */
+  /** Every service, in order (node-lifecycle.ts), the node's own listeners taken off first. */
   private async stopServices (): Promise<void> {
-    this.peering.stop()
-    this.reconciler.stop()
-    this.removeEventListener('peer:connected', this.onPeerConnected)
-    this.removeEventListener('chain:committed', this.onCommitted)
-    this.capacityNews.stop()
-    const steps = [
-      // no background round starts while the node stops (one under way is cut with the others by vguarddb.stop)
-      async () => { void this.vguarddb.stopBackground() },
-      // first: a leaving vehicle must not become a fresh backup while the rest stops
-      async () => { await this.vguarddb.replicate.stop() },
-      async () => { await this.consensus.stop() },
-      async () => { await this.storageMaster.stop() },
-      async () => { await this.sync.stop() },
-      async () => { await this.vguarddb.stop() },
-      async () => { await this.libp2p.stop() }
-    ]
-    let failure: unknown
-    for (const step of steps) {
-      try {
-        await step()
-      } catch (err) {
-        failure ??= err
-      }
-    }
-    if (failure != null) throw failure
-  }
-
-  /** The chain store first (it waits for queued writes), then the database under it. */
-  private async closeStorage (): Promise<void> {
-    try {
-      // its last reading, for the next run to go on from
-      await this.memoryClock.close()
-      // a start that failed left them open for a retry
-      await this.consensus.driver.closeFiles()
-      await this.chains.close()
-    } finally {
-      await this.store.close()
-    }
+    const { peering, reconciler, capacityNews, vguarddb, consensus, storageMaster, sync, libp2p } = this
+    await stopServices({ peering, reconciler, capacityNews, vguarddb, consensus, storageMaster, sync, libp2p }, () => {
+      this.removeEventListener('peer:connected', this.onPeerConnected)
+      this.removeEventListener('chain:committed', this.onCommitted)
+    })
   }
 }
 
