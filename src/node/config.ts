@@ -451,3 +451,12 @@ export function backupsBeyondBooth (config: Pick<VGuardNodeConfig, 'kBackups' | 
   if (config.kBackups < config.boothSize) return undefined
   return `${config.kBackups} backups cannot come from booths of ${config.boothSize} (the proposer and ${config.boothSize - 1} ${config.boothSize === 2 ? 'other' : 'others'}): rounds after our own commits stay partial; only VGuard's endOfBooth participants can make up more`
 }
+
+/** createVGuardNode's extras, checked as the options are: JavaScript's null, or a misspelt key, was a TypeError after the database opened, or ignored (a review). */
+export function checkExtras (extras: unknown): void {
+  if (extras == null || typeof extras !== 'object' || Array.isArray(extras)) throw new ConfigError(`extras: expected an object ({ logger }), got ${extras === null ? 'null' : Array.isArray(extras) ? 'an array' : typeof extras}`)
+  const unknown = Object.keys(extras).filter(k => k !== 'logger')
+  if (unknown.length > 0) throw new ConfigError(`extras: unknown ${unknown.length === 1 ? 'key' : 'keys'} ${unknown.map(k => JSON.stringify(k)).join(', ')} (it takes logger)`)
+  const { logger } = extras as { logger?: unknown }
+  if (logger !== undefined && (logger == null || typeof (logger as { forComponent?: unknown }).forComponent !== 'function')) throw new ConfigError('extras.logger: expected a ComponentLogger (with forComponent)')
+}

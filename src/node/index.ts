@@ -20,7 +20,7 @@ import { TypedEventEmitter } from 'main-event'
 import { defaultLogger } from '@libp2p/logger'
 import type { PeerId, ComponentLogger, Logger } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { ConfigError, resolveConfig } from './config.ts'
+import { checkExtras, resolveConfig } from './config.ts'
 import type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
 import { loadOrCreateKey, readKey } from './identity.ts'
 import { buildLibp2p } from './libp2p.ts'
@@ -47,8 +47,7 @@ import type { Sync } from '../protocols/sync/index.ts'
 import type { StorageMaster } from '../storage/retention.ts'
 import { diskFreeBytes } from '../storage/disk.ts'
 import { valueLogBytes } from '../storage/paxos-values.ts'
-import { InvalidArgumentError, InvalidPinError } from '../storage/errors.ts'
-import { chainIdProblem } from './peer-ids.ts'
+import { InvalidArgumentError } from '../storage/errors.ts'
 import type { StorageUsage } from '../storage/retention.ts'
 import type { Consensus } from './consensus.ts'
 import type { ReconcileOnConnect } from './reconcile-on-connect.ts'
@@ -62,6 +61,7 @@ import { isCopy } from './chain-standing.ts'
 import { appendAndTell } from './write-events.ts'
 import { WritesUnderWay } from './writes-under-way.ts'
 import { closeStorage, stopServices } from './node-lifecycle.ts'
+import { checkPinnedChain } from './pin-chain.ts'
 
 export type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
 export type {
@@ -210,15 +210,6 @@ export interface VGuardNode extends TypedEventEmitter<VGuardNodeEvents> {
 
 export interface CreateVGuardNodeExtras {
   logger?: ComponentLogger
-}
-
-/** As the options are: JavaScript's null, or a misspelt key, was a TypeError after the database opened, or ignored (a review). */
-function checkExtras (extras: unknown): void {
-  if (extras == null || typeof extras !== 'object' || Array.isArray(extras)) throw new ConfigError(`extras: expected an object ({ logger }), got ${extras === null ? 'null' : Array.isArray(extras) ? 'an array' : typeof extras}`)
-  const unknown = Object.keys(extras).filter(k => k !== 'logger')
-  if (unknown.length > 0) throw new ConfigError(`extras: unknown ${unknown.length === 1 ? 'key' : 'keys'} ${unknown.map(k => JSON.stringify(k)).join(', ')} (it takes logger)`)
-  const { logger } = extras as { logger?: unknown }
-  if (logger !== undefined && (logger == null || typeof (logger as { forComponent?: unknown }).forComponent !== 'function')) throw new ConfigError('extras.logger: expected a ComponentLogger (with forComponent)')
 }
 
 class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGuardNode {
@@ -496,18 +487,6 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       this.removeEventListener('chain:committed', this.onCommitted)
     })
   }
-}
-
-/**
- * Pins name a chain as the HTTP routes do: a vehicle's peer id in its usual
- * form, or 'shared' (undefined, 5 or '' were stored, each as a chain of its
- * own, and 100k characters threw a RangeError).
- *
- * @throws InvalidPinError
- */
-function checkPinnedChain (chainId: unknown): void {
-  const problem = chainIdProblem(chainId)
-  if (problem != null) throw new InvalidPinError(`a pin's chain: ${problem}`)
 }
 
 /**
