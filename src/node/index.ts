@@ -246,6 +246,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     this.peering = parts.peering
     this.memoryClock = parts.memoryClock
     this.peering.setEventTarget(this)
+    // in this order (node-parts.ts): a part reads those built after it through the node, when called
     this.vguarddb = buildVGuardDB(this, parts)
     this.capacityNews = buildCapacityNews(this, parts)
     this.log = parts.logger.forComponent('vguard:node')
