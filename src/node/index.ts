@@ -342,14 +342,15 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
     return await valueLogBytes(this.config.dataDir)
   }
 
+  /** A commit grew a chain held here: peers hear of its room if what they were told is now far off. */
+  private readonly onCommitted = (): void => { void this.capacityNews.grew() }
+
   /**
    * Zombie catch-up (seed 003): whenever a member connects, ask it for its
    * tips of the chains held here and fetch what we lack. A node restarted
    * with data thus reconciles as its peers come back; one that held nothing
    * (a baby) asks for nothing. Reconnecting after a partition does the same.
    */
-  private readonly onCommitted = (): void => { void this.capacityNews.grew() }
-
   private readonly onPeerConnected = (evt: CustomEvent<{ peerId: string }>): void => {
     if (this.status !== 'started') return
     this.reconciler.peer(peerIdFromString(evt.detail.peerId))
