@@ -14,6 +14,9 @@ import type { VGuardNodeEvents } from './events.ts'
 import { HANG_UPS_SAID } from './denied-peers.ts'
 import type { DeniedPeers } from './denied-peers.ts'
 
+/** What an operator is told of a bootstrap peer we refused (not in the connection gater's words). */
+const NOT_OF_THIS_NETWORK = 'not a peer of this network: another network, or not on the allow list (see the peer rejected line)'
+
 export interface BootstrapPeersInit {
   libp2p: VGuardLibp2p
   /** The bootstrap multiaddrs, as given. */
@@ -80,7 +83,7 @@ export class BootstrapPeers {
     if (id != null && id !== this.libp2p.peerId.toString() && this.libp2p.getConnections(peerIdFromString(id)).length > 0) return
     // reached, and refused (another network, off the allow list): said so, not in the connection gater's words
     const denied = id != null && id !== this.libp2p.peerId.toString() && this.isDenied(peerIdFromString(id))
-    if (denied) error = 'not a peer of this network: another network, or not on the allow list (see the peer rejected line)'
+    if (denied) error = NOT_OF_THIS_NETWORK
     const refused = denied || refusedUs
     this.down.add(address)
     this.log('bootstrap %s %s: %s', address, refused ? 'refused' : 'unreachable', error)
@@ -104,7 +107,7 @@ export class BootstrapPeers {
       }
       if (this.denied.has(id)) {
         // not dialled again for a while, and said once: the operator named a vehicle of another network
-        this.failed(addr, 'refused')
+        this.failed(addr, NOT_OF_THIS_NETWORK)
         continue
       }
       if (this.libp2p.getConnections(peerIdFromString(id)).length > 0) {
