@@ -361,12 +361,23 @@ export class SyncService implements Sync {
         room?.written(bytes)
       }
     }
-    const appends = new BatchQueue<Block[]>(async (batches) => { await append(batches.flat(), false) })
+    // a failed append ends the wait for the next frame: a peer that sent a block the store rejects
+    // and then went silent was dropped by the timeout alone (TimeoutError, 10 s later), its bad
+    // block unnamed, and asked again as one that had only been slow (found in review)
+    const reading = new LinkedSignal([idle.signal])
+    const appends = new BatchQueue<Block[]>(async (batches) => {
+      try {
+        await append(batches.flat(), false)
+      } catch (err) {
+        reading.abort(err)
+        throw err
+      }
+    })
     const progress = this.progressFloor(peer, chainId)
     let next = start.height + 1
     try {
       while (true) {
-        const bytes = await progress.wait(async () => await lp.read({ signal: idle.signal }))
+        const bytes = await progress.wait(async () => await lp.read({ signal: reading.signal }).catch((err: unknown) => { throw appends.failure ?? err }))
         idle.touch()
         if (appends.failure != null) throw appends.failure
         const res = decodeResponse(bytes)
@@ -415,6 +426,7 @@ export class SyncService implements Sync {
       // before the fetch ends: a reconcile holds its chain's lock until then,
       // and what it would still write must not follow a later writer's change
       await appends.idle()
+      reading.clear()
     }
   }
 

@@ -1,0 +1,131 @@
+/**
+ * The asking side of /vguard/sync/1.0.0 against a responder that lies or is
+ * broken, over real libp2p (TCP on 127.0.0.1) and real LevelDB: a member
+ * whose sync handler is replaced by a hand-written one answers a node's
+ * tip and block requests badly. The asker must keep only verified blocks
+ * (nothing it held lost, nothing wrong appended), fail with a typed error
+ * that names what the peer did, and go on with honest peers without waiting
+ * on the broken one.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { lpStream } from '@libp2p/utils'
+import type { Stream } from '@libp2p/interface'
+import { emptyTip, tipOf, verifyBlock } from '../../src/chain/index.ts'
+import type { Block, ChainTip } from '../../src/chain/index.ts'
+import type { Sync } from '../../src/protocols/sync/index.ts'
+import { SyncRequest } from '../../src/protocols/sync/pb/sync.ts'
+import { response } from '../../src/protocols/sync/messages.ts'
+import type { SyncResponse } from '../../src/protocols/sync/pb/sync.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
+import { TestCluster, fullyConnected } from '../utils/nodes.ts'
+import { waitFor } from '../utils/wait.ts'
+import { buildChain, collect, enc } from '../unit/storage/helpers.ts'
+
+const CHAIN = 'vehicle-7'
+const addr = (n: VGuardNode): string => n.multiaddrs[0].toString()
+
+function blocksAfter (tip: ChainTip, n: number): Block[] {
+  return buildChain(tip, n, h => ({ timestamp: Date.now(), transactions: [{ key: `gps/${h}`, value: enc.encode(`{"lat":49.${h}}`) }] }))
+}
+
+/** One payload byte flipped, nothing recomputed: the header (and so every link) stays as it was. */
+function tamper (block: Block): Block {
+  const payload = new Uint8Array(block.payload ?? [])
+  payload[payload.length - 1] ^= 1
+  return { ...block, payload }
+}
+
+function frame (blocks: Block[], fields: Partial<SyncResponse> = {}): Uint8Array {
+  return response({ blocks: blocks.map(b => ({ header: new Uint8Array(b.headerBytes), payload: b.payload == null ? undefined : new Uint8Array(b.payload) })), ...fields })
+}
+
+async function verifiedHashes (node: VGuardNode, chainId = CHAIN): Promise<Uint8Array[]> {
+  let prev: ChainTip = emptyTip(chainId)
+  const hashes: Uint8Array[] = []
+  for (const b of await collect(node.chains.blocks(chainId))) {
+    verifyBlock(b, prev)
+    prev = tipOf(b)
+    hashes.push(b.hash)
+  }
+  return hashes
+}
+
+/** What a hostile handler saw of one stream. */
+interface Seen { requests: SyncRequest[], ended: boolean }
+
+describe('sync - the asker against a lying or broken responder', () => {
+  const cluster = new TestCluster()
+  const extra: Sync[] = []
+  afterEach(async () => {
+    await Promise.all(extra.splice(0).map(async s => { await s.stop() }))
+    await cluster.teardown()
+  })
+
+  /** Started, connected nodes holding nothing yet (so reconcile-on-connect has nothing to do). */
+  async function nodes (n: number): Promise<VGuardNode[]> {
+    const first = await cluster.create()
+    await first.start()
+    const rest: VGuardNode[] = []
+    for (let i = 1; i < n; i++) {
+      const node = await cluster.create({ bootstrap: [addr(first)] })
+      await node.start()
+      rest.push(node)
+    }
+    const all = [first, ...rest]
+    await waitFor(() => fullyConnected(all), { message: `${n} connected` })
+    return all
+  }
+
+  /**
+   * `liar` answers sync with `answer` from now on (its own sync service
+   * stopped); every stream it was opened is recorded, and ended once the
+   * asker gave it up (its read ends or fails).
+   */
+  async function hostile (liar: VGuardNode, answer: (req: SyncRequest, write: (bytes: Uint8Array) => Promise<void>, stream: Stream) => Promise<void>): Promise<Seen[]> {
+    const seen: Seen[] = []
+    await liar.sync.stop()
+    await liar.libp2p.handle(liar.sync.protocol, async (stream) => {
+      const s: Seen = { requests: [], ended: false }
+      seen.push(s)
+      const lp = lpStream(stream, { maxDataLength: 64 * 1024 * 1024 })
+      try {
+        const req = SyncRequest.decode(await lp.read())
+        s.requests.push(req)
+        // credits and the asker's end of the stream, read as they come
+        void (async () => {
+          try {
+            while (true) s.requests.push(SyncRequest.decode(await lp.read()))
+          } catch {
+            s.ended = true
+          }
+        })()
+        await answer(req, async (bytes) => { await lp.write(bytes) }, stream)
+      } catch (err) {
+        stream.abort(err as Error)
+      }
+    })
+    return seen
+  }
+
+  it('a peer that sends a block the store rejects and then goes silent is dropped for that block at once, not timed out', async () => {
+    const [b, liar] = await nodes(2)
+    const chain = blocksAfter(emptyTip(CHAIN), 20)
+    await b.chains.appendMany(chain.slice(0, 10))
+    // asked from 11, it sends 11..15 with a payload of 12 flipped (its header, and so every link, is
+    // the real one: only the store's payload check finds it), then says nothing more
+    const seen = await hostile(liar, async (req, write) => {
+      if (req.type === SyncRequest.Type.TIP) return await write(response({ height: 20, tipHash: chain[19].hash as Uint8Array<ArrayBuffer>, done: true }))
+      await write(frame([chain[10], tamper(chain[11]), ...chain.slice(12, 15)]))
+      await new Promise(() => {})
+    })
+    const err = await b.sync.fetch(liar.peerId, CHAIN).catch((e: Error & { reason?: string }) => e)
+    expect(err).toMatchObject({ name: 'InvalidBlockError', reason: 'BadPayloadHash' })
+    await waitFor(() => seen[0]?.ended === true, { message: 'the liar\'s stream ended' })
+    expect(await verifiedHashes(b)).toEqual(chain.slice(0, 10).map(x => x.hash))
+
+    // in a reconcile it is dropped for the bad block: a peer that serves one is not asked again
+    const [result] = await b.sync.reconcile(CHAIN, { peers: [liar.peerId] })
+    expect(result.dropped).toMatchObject([{ peer: liar.peerId.toString(), error: 'InvalidBlockError' }])
+    expect(result.after).toBe(10)
+  })
+})
