@@ -8,10 +8,12 @@
  * on the broken one.
  */
 import { describe, it, expect, afterEach } from 'vitest'
+import { prefixLogger } from '@libp2p/logger'
 import { lpStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import { emptyTip, tipOf, verifyBlock } from '../../src/chain/index.ts'
 import type { Block, ChainTip } from '../../src/chain/index.ts'
+import { sync } from '../../src/protocols/sync/index.ts'
 import type { Sync } from '../../src/protocols/sync/index.ts'
 import { SyncRequest } from '../../src/protocols/sync/pb/sync.ts'
 import { response } from '../../src/protocols/sync/messages.ts'
@@ -107,6 +109,15 @@ describe('sync - the asker against a lying or broken responder', () => {
     return seen
   }
 
+  /** The asker's sync service replaced by one with these settings (the node's own is stopped). */
+  async function asker (node: VGuardNode, init: Parameters<typeof sync>[0]): Promise<Sync> {
+    await node.sync.stop()
+    const service = sync(init)({ libp2p: node.libp2p, store: node.chains, logger: prefixLogger('asker'), peers: () => [] })
+    await service.start()
+    extra.push(service)
+    return service
+  }
+
   it('a peer that sends a block the store rejects and then goes silent is dropped for that block at once, not timed out', async () => {
     const [b, liar] = await nodes(2)
     const chain = blocksAfter(emptyTip(CHAIN), 20)
@@ -128,4 +139,32 @@ describe('sync - the asker against a lying or broken responder', () => {
     expect(result.dropped).toMatchObject([{ peer: liar.peerId.toString(), error: 'InvalidBlockError' }])
     expect(result.after).toBe(10)
   })
+
+  it('a peer that never answers a tip does not hold up a reconcile of the same chain with an honest peer', async () => {
+    const [b, honest, silent] = await nodes(3)
+    const chain = blocksAfter(emptyTip(CHAIN), 20)
+    await b.chains.appendMany(chain.slice(0, 10))
+    await honest.chains.appendMany(chain)
+    let released = (): void => {}
+    const seen = await hostile(silent, async () => {
+      // reads the request, answers nothing until the test ends it
+      await new Promise<void>(resolve => { released = resolve })
+    })
+    // a tip timeout far longer than the test waits: only not waiting on the silent peer passes
+    const service = await asker(b, { tipTimeout: 120_000 })
+    const stuck = service.reconcile(undefined, { peers: [silent.peerId] })
+    await waitFor(() => seen.length === 1 && seen[0].requests.length === 1, { message: 'the silent peer was asked its tip' })
+    let done = false
+    const caughtUp = service.reconcile(CHAIN, { peers: [honest.peerId] }).then((r) => { done = true; return r })
+    await waitFor(() => done, { timeout: 30_000, message: 'the honest reconcile ended while the silent peer still held its tip' })
+    const [result] = await caughtUp
+    expect(result).toMatchObject({ before: 10, after: 20, sources: [honest.peerId.toString()], dropped: [] })
+    expect(seen[0].ended).toBe(false)
+    // the silent one, given up (the service stops), took nothing
+    released()
+    await service.stop()
+    const [late] = await stuck
+    expect(late.unreachable).toEqual([silent.peerId.toString()])
+    expect(await verifiedHashes(b)).toEqual(chain.map(x => x.hash))
+  }, 90_000)
 })

@@ -498,30 +498,50 @@ export class SyncService implements Sync {
     // a chain released (deleted) since the list was taken is not fetched back
     // again: only a reconcile asked for by name starts from nothing
     const onlyIfHeld = chainId == null
-    for (const id of chainIds) results.push(await this.chainLocks.run(id, async () => await this.reconcileChain(id, options, onlyIfHeld)))
+    for (const id of chainIds) {
+      // The peers' tips are asked before the chain's lock is taken: asked under it, a peer that
+      // does not answer (loaded, or broken with its connection up) held every other reconcile of
+      // the chain for the tip timeout, so one such member slowed the catch-up from all the others
+      // to 5 s a chain (found in review). A tip read before the wait is a floor: tips only grow.
+      const asked = await this.askTips(id, options, onlyIfHeld)
+      results.push(await this.chainLocks.run(id, async () => await this.reconcileChain(id, asked, options, onlyIfHeld)))
+    }
     return results
   }
 
-  private async reconcileChain (chainId: string, options: ReconcileOptions, onlyIfHeld: boolean): Promise<ReconcileResult> {
-    const { store } = this.components
-    const before = (await store.tip(chainId)).height
-    const result: ReconcileResult = { chainId, before, after: before, sources: [], dropped: [], unreachable: [], refused: [], noRoom: false }
-    if (onlyIfHeld && (await store.info(chainId)) == null) return result
+  /** The peers' tips of `chainId`; those that could not be read, or refused, noted in the result's fields. */
+  private async askTips (chainId: string, options: ReconcileOptions, onlyIfHeld: boolean): Promise<AskedTips> {
+    const asked: AskedTips = { before: (await this.components.store.tip(chainId)).height, tips: [], unreachable: [], refused: [] }
+    if (onlyIfHeld && (await this.components.store.info(chainId)) == null) return asked
     const peers = options.peers ?? this.components.peers()
     const tips = await Promise.all(peers.map(async (peer) => {
       try {
         return { peer, tip: await this.tip(peer, chainId, { signal: options.signal }) }
       } catch (err) {
         this.log('no tip of %s from %p: %e', chainId, peer, err)
-        if (err instanceof SyncRefusedError) refusedBy(result, peer, err)
-        else result.unreachable.push(peer.toString())
+        if (err instanceof SyncRefusedError) refusedBy(asked, peer, err)
+        else asked.unreachable.push(peer.toString())
         return undefined
       }
     }))
+    // in the order the peers were given
+    for (const t of tips) if (t != null) asked.tips.push(t)
+    return asked
+  }
+
+  private async reconcileChain (chainId: string, asked: AskedTips, options: ReconcileOptions, onlyIfHeld: boolean): Promise<ReconcileResult> {
+    const { store } = this.components
+    const { before } = asked
+    const result: ReconcileResult = { chainId, before, after: before, sources: [], dropped: [], unreachable: asked.unreachable, refused: asked.refused, noRoom: false }
+    // the height now: another reconcile of the chain may have run while this one waited for it
+    const held = (await store.tip(chainId)).height
+    result.after = held
+    if (onlyIfHeld && (await store.info(chainId)) == null) return result
+    const { tips } = asked
     // what each peer may give us: its tip, or the signed tip if only that vouches for its blocks
     const candidates: Array<{ peer: PeerId, target: number, offered: number }> = []
     for (const t of tips) {
-      if (t == null || t.tip.height <= before) continue
+      if (t.tip.height <= held) continue
       const authority = this.authority(chainId, t.peer)
       if (authority.trust === 'none') {
         this.log('not fetching %s from %p: %s', chainId, t.peer, authority.reason)
@@ -536,7 +556,7 @@ export class SyncService implements Sync {
         this.log('not fetching %s from %p: its tip %d is behind the signed tip %d', chainId, t.peer, t.tip.height, authority.height)
         continue
       }
-      if (authority.height > before) candidates.push({ peer: t.peer, target: authority.height, offered: t.tip.height })
+      if (authority.height > held) candidates.push({ peer: t.peer, target: authority.height, offered: t.tip.height })
     }
     // the peer with the most first; if it fails or stops short, the next
     candidates.sort((a, b) => b.target - a.target || b.offered - a.offered)
@@ -589,6 +609,15 @@ export class SyncService implements Sync {
   }
 }
 
-function refusedBy (result: ReconcileResult, peer: PeerId, err: SyncRefusedError): void {
+/** What a reconcile learned of the peers before it took the chain's lock. */
+interface AskedTips {
+  /** The chain's height when its reconcile began. */
+  before: number
+  tips: Array<{ peer: PeerId, tip: ChainTip }>
+  unreachable: string[]
+  refused: ReconcileResult['refused']
+}
+
+function refusedBy (result: Pick<ReconcileResult, 'refused'>, peer: PeerId, err: SyncRefusedError): void {
   result.refused.push({ peer: peer.toString(), reason: err.reason, lasting: err.lasting })
 }
