@@ -167,4 +167,24 @@ describe('sync - the asker against a lying or broken responder', () => {
     expect(late.unreachable).toEqual([silent.peerId.toString()])
     expect(await verifiedHashes(b)).toEqual(chain.map(x => x.hash))
   }, 90_000)
+
+  it('what a peer sends after its answer is not held: the asker ends its side of a finished exchange, and resets one the peer keeps open', async () => {
+    const [b, liar] = await nodes(2)
+    // it answers the tip, then goes on sending (12 MiB of frames no one asked for) and never ends its side
+    let sentAfter = 0
+    await hostile(liar, async (req, write) => {
+      await write(response({ height: 0, done: true }))
+      const junk = new Uint8Array(1024 * 1024)
+      for (let i = 0; i < 12; i++) {
+        await write(junk)
+        sentAfter += junk.byteLength
+      }
+      await new Promise(() => {})
+    })
+    expect(await b.sync.tip(liar.peerId, CHAIN)).toMatchObject({ height: 0 })
+    const streams = (): Stream[] => b.libp2p.getConnections(liar.peerId).flatMap(c => c.streams).filter(s => s.protocol === b.sync.protocol)
+    await waitFor(() => sentAfter === 12 * 1024 * 1024, { message: 'the liar sent its 12 MiB' })
+    // an honest responder ends its side at once; this one's stream must not stay open, holding what it sent
+    await waitFor(() => streams().length === 0, { timeout: 30_000, message: 'the asker\'s stream to the liar ended', state: () => streams().map(s => `${s.status} ${s.readStatus} ${s.writeStatus}`) })
+  })
 })
