@@ -162,7 +162,7 @@ export async function withStream<T> (
     // along with the first message instead of costing a round trip of its own
     stream = await openStream(libp2p, peer, protocol, { signal: exchange, negotiateFully: false })
     const result = await fn(stream, exchange)
-    await stream.close({ signal: exchange })
+    await endOutbound(stream, peer, protocol, exchange)
     return result
   } catch (thrown) {
     // close() waits for the stream to take what is queued, and rejects with its close event if it ends first
@@ -219,6 +219,20 @@ export function resetUnlessClosed (stream: Stream, ms: number, why: string, log?
   }, ms)
   timer.unref?.()
   stream.addEventListener('close', () => { clearTimeout(timer) }, { once: true })
+}
+
+/**
+ * Ends an outbound exchange whose answer is in: what the peer sends now is
+ * dropped, our side is closed, and a peer that does not end its side (an
+ * honest responder does once it answered) is reset after HALF_CLOSED_GRACE.
+ * Closing our side alone left the stream open for as long as the peer liked,
+ * its reader buffering all it sent (up to the reader's limit, 12 MiB for a
+ * read, ~16 MiB for a sync) on each stream: found in review.
+ */
+export async function endOutbound (stream: Stream, peer: PeerId, protocol: string, signal: AbortSignal, log?: (why: string) => void): Promise<void> {
+  if (stream.readStatus === 'readable') await stream.closeRead().catch(() => {})
+  await stream.close({ signal })
+  resetUnlessClosed(stream, HALF_CLOSED_GRACE, `${peer.toString()} kept its end of a finished ${protocol} exchange open`, log)
 }
 
 /**

@@ -12,7 +12,7 @@ import { blockBytes } from '../../storage/index.ts'
 import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
 import { ChainGoneError, ChainMovedError, InvalidChainIdError, NoRoomError, NotVouchedError, SlowPeerError, SyncRefusedError } from './errors.ts'
-import { asInvalidMessage, finishExchange, HALF_CLOSED_GRACE, IdleTimeout, LinkedSignal, resetUnlessClosed, withDeadline } from '../stream.ts'
+import { asInvalidMessage, endOutbound, finishExchange, IdleTimeout, LinkedSignal, withDeadline } from '../stream.ts'
 import { openStream } from '../open-stream.ts'
 import { BatchQueue } from '../batch-queue.ts'
 import { KeyedLock } from '../keyed-lock.ts'
@@ -225,13 +225,9 @@ export class SyncService implements Sync {
       // room for the whole window plus the frame being read
       const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES, maxBufferSize: this.windowBytes + 2 * MAX_MESSAGE_BYTES })
       const result = await fn(lp, scope.signal)
-      // What the peer sends after its answer is dropped, and a peer that does not end its side (an
-      // honest responder does at once) is reset after the grace: the reader buffered all of it, up to
-      // its ~16 MiB, on a stream kept open for as long as the peer liked, and a member that did so on
-      // each of the 64 streams it may be opened could hold a gigabyte of this node (found in review)
-      if (stream.readStatus === 'readable') await stream.closeRead().catch(() => {})
-      await stream.close({ signal: this.signal(this.timeout, scope.signal) })
-      resetUnlessClosed(stream, HALF_CLOSED_GRACE, `${peer.toString()} kept its end of a finished sync exchange open`, (why) => { this.log(why) })
+      // what the peer sends after its answer is dropped, and a peer that keeps its end open is reset:
+      // the reader buffered it all, ~16 MiB on each of the 64 streams it may be opened (found in review)
+      await endOutbound(stream, peer, this.protocol, this.signal(this.timeout, scope.signal), (why) => { this.log(why) })
       return result
     } catch (err) {
       stream?.abort(err as Error)
