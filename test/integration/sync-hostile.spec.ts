@@ -187,4 +187,75 @@ describe('sync - the asker against a lying or broken responder', () => {
     // an honest responder ends its side at once; this one's stream must not stay open, holding what it sent
     await waitFor(() => streams().length === 0, { timeout: 30_000, message: 'the asker\'s stream to the liar ended', state: () => streams().map(s => `${s.status} ${s.readStatus} ${s.writeStatus}`) })
   })
+
+  /** The 30 blocks of CHAIN a liar claims; b holds the first 10, the honest peer the first 20. */
+  const long = blocksAfter(emptyTip(CHAIN), 30)
+  /** Blocks 6..15 of a fork of CHAIN after block 5: they link to each other, not to b's block 10. */
+  const fork = blocksAfter(tipOf(long[4]), 10)
+  const tip30 = { height: 30, tipHash: long[29].hash as Uint8Array<ArrayBuffer> }
+  const never = async (): Promise<void> => { await new Promise(() => {}) }
+  type Answer = (write: (bytes: Uint8Array) => Promise<void>, stream: Stream) => Promise<void>
+  const cases: Array<[string, Answer, { dropped?: string, refused?: boolean }]> = [
+    ['blocks whose hashes do not chain (block 12 of a fork after 11)', async (write) => {
+      await write(frame([long[10], fork[6], fork[7]]))
+      await never()
+    }, { dropped: 'InvalidBlockError' }],
+    ['blocks of a fork of what the asker holds (11.. after a different 10)', async (write) => {
+      await write(frame(fork.slice(5)))
+      await never()
+    }, { dropped: 'InvalidBlockError' }],
+    ['a block at a height not asked (13 after 11)', async (write) => {
+      await write(frame([long[10], long[12]]))
+      await never()
+    }, { dropped: 'InvalidMessageError' }],
+    ['a frame over the size limit (a 64 MiB length)', async (_write, stream) => {
+      stream.send(Uint8Array.of(0x80, 0x80, 0x80, 0x20))
+      stream.send(new Uint8Array(64 * 1024))
+      await never()
+    }, { dropped: 'InvalidMessageError' }],
+    ['a frame that never ends (a byte at a time)', async (_write, stream) => {
+      stream.send(Uint8Array.of(0xe8, 0x07))
+      while (stream.status === 'open') {
+        stream.send(Uint8Array.of(0))
+        await new Promise(resolve => setTimeout(resolve, 200))
+      }
+    }, { dropped: 'TimeoutError' }],
+    ['an answer that claims more than it sends (11..12, then done at 30)', async (write) => {
+      await write(frame([long[10], long[11]]))
+      await write(response({ ...tip30, done: true }))
+    }, {}],
+    ['valid blocks, then bytes that do not decode', async (write) => {
+      await write(frame(long.slice(10, 15)))
+      await write(Uint8Array.of(0x0f, 0xff, 0xff))
+      await never()
+    }, { dropped: 'MalformedMessageError' }],
+    ['a refusal with odd fields (status OK, blocks, lasting, no reason) after valid blocks', async (write) => {
+      await write(frame(long.slice(10, 13)))
+      await write(frame(long.slice(13, 16), { refused: true, lasting: true }))
+      await never()
+    }, { refused: true }]
+  ]
+
+  it.each(cases)('a liar that answers %s is left: only verified blocks are kept, and the honest peer completes the chain', async (_, answer, expected) => {
+    const [b, liar, honest] = await nodes(3)
+    await b.chains.appendMany(long.slice(0, 10))
+    await honest.chains.appendMany(long.slice(0, 20))
+    await hostile(liar, async (req, write, stream) => {
+      if (req.type === SyncRequest.Type.TIP) return await write(response({ ...tip30, done: true }))
+      await answer(write, stream)
+    })
+    // the liar claims the most: it is asked first
+    const service = await asker(b, { timeout: 3_000 })
+    const [result] = await service.reconcile(CHAIN, { peers: [liar.peerId, honest.peerId] })
+    if (expected.dropped != null) expect(result.dropped).toMatchObject([{ peer: liar.peerId.toString(), error: expected.dropped }])
+    else expect(result.dropped).toEqual([])
+    if (expected.refused === true) expect(result.refused).toEqual([{ peer: liar.peerId.toString(), reason: '', lasting: true }])
+    expect(result).toMatchObject({ before: 10, after: 20, unreachable: [], noRoom: false })
+    expect(result.sources).toContain(honest.peerId.toString())
+    // what b holds verifies, and is the honest chain: nothing it held lost, nothing of the liar's own stored
+    expect(await verifiedHashes(b)).toEqual(long.slice(0, 20).map(x => x.hash))
+    // and no stream to the liar is left holding what it sent
+    const streams = (): Stream[] => b.libp2p.getConnections(liar.peerId).flatMap(c => c.streams).filter(s => s.protocol === service.protocol)
+    await waitFor(() => streams().length === 0, { timeout: 30_000, message: 'every stream to the liar ended' })
+  }, 60_000)
 })
