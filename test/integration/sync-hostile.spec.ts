@@ -245,7 +245,7 @@ describe('sync - the asker against a lying or broken responder', () => {
       await answer(write, stream)
     })
     // the liar claims the most: it is asked first
-    const service = await asker(b, { timeout: 3_000 })
+    const service = await asker(b, { timeout: 5_000 })
     const [result] = await service.reconcile(CHAIN, { peers: [liar.peerId, honest.peerId] })
     if (expected.dropped != null) expect(result.dropped).toMatchObject([{ peer: liar.peerId.toString(), error: expected.dropped }])
     else expect(result.dropped).toEqual([])
