@@ -367,10 +367,13 @@ export class SyncService implements Sync {
     // and then went silent was dropped by the timeout alone (TimeoutError, 10 s later), its bad
     // block unnamed, and asked again as one that had only been slow (found in review)
     const reading = new LinkedSignal([idle.signal])
+    // set before the read is aborted (the queue records its failure a tick later)
+    let failed: Error | undefined
     const appends = new BatchQueue<Block[]>(async (batches) => {
       try {
         await append(batches.flat(), false)
       } catch (err) {
+        failed = err as Error
         reading.abort(err)
         throw err
       }
@@ -379,7 +382,7 @@ export class SyncService implements Sync {
     let next = start.height + 1
     try {
       while (true) {
-        const bytes = await progress.wait(async () => await lp.read({ signal: reading.signal }).catch((err: unknown) => { throw appends.failure ?? err }))
+        const bytes = await progress.wait(async () => await lp.read({ signal: reading.signal }).catch((err: unknown) => { throw failed ?? err }))
         idle.touch()
         if (appends.failure != null) throw appends.failure
         const res = decodeResponse(bytes)
