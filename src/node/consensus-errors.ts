@@ -74,10 +74,13 @@ export class ProposerUnreachableError extends Error {
 export class NotProposerError extends Error {
   static name = 'NotProposerError'
   readonly leader?: string
-  constructor (message = 'This node is not the chain\'s proposer', leader?: string) {
+  /** A keyed write's: this attempt was not taken, an earlier one under its key may commit (keyedFailure, write-failures.ts). */
+  readonly mayHaveCommitted?: boolean
+  constructor (message = 'This node is not the chain\'s proposer', leader?: string, mayHaveCommitted?: boolean) {
     super(message)
     this.name = 'NotProposerError'
     this.leader = leader
+    if (mayHaveCommitted === true) this.mayHaveCommitted = true
   }
 }
 
@@ -130,9 +133,15 @@ export class ChainDivergedError extends Error {
  */
 export class ChainRecoveryError extends Error {
   static name = 'ChainRecoveryError'
-  constructor (message = 'The chain could not be fetched from its holders') {
+  /**
+   * A keyed write's: this attempt wrote nothing, but an earlier one under its key (before the
+   * database was lost, say) may be in the blocks not fetched back (keyedFailure, write-failures.ts).
+   */
+  readonly mayHaveCommitted?: boolean
+  constructor (message = 'The chain could not be fetched from its holders', mayHaveCommitted?: boolean) {
     super(message)
     this.name = 'ChainRecoveryError'
+    if (mayHaveCommitted === true) this.mayHaveCommitted = true
   }
 }
 

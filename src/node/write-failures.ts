@@ -7,10 +7,11 @@
  * Consensus so each rule can be tested alone.
  */
 import { DiskFullError, isDatabaseClosed, StoreClosedError } from '../storage/errors.ts'
+import { NotStartedError } from '../protocols/errors.ts'
 import { errorLabel, NodeStoppedError } from './errors.ts'
 import { ReplicationFailedError, ReplicationStoppedError } from './vguarddb.ts'
 import { isOwnError } from './own-errors.ts'
-import { CommitTimeoutError, ConsensusStoppedError, NoLeaderError, OwnChainConflictError, ProposerUnreachableError, retryAdvice } from './consensus-errors.ts'
+import { ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NotProposerError, OwnChainConflictError, ProposerUnreachableError, retryAdvice } from './consensus-errors.ts'
 
 /**
  * A retry's look-up of its earlier attempt on the disk (rememberedWrite)
@@ -40,7 +41,8 @@ export function keyedFailure (thrown: unknown, where = 'through another node, or
   const err = thrown instanceof Error ? thrown : new Error(String(thrown))
   // the attempt's own words stay, said of the attempt
   const attempt = err.message
-    .replace(/;? ?nothing was written( anywhere)?/, '; this attempt wrote nothing')
+    .replace(/(:)? ?;? ?nothing was written( anywhere)?/, (_all, colon?: string) => colon != null ? ': this attempt wrote nothing' : '; this attempt wrote nothing')
+    .replace(/\bNothing was written\b/, 'This attempt wrote nothing')
     .replace('nothing was sent: the write is not committed', 'this attempt was not sent')
   const message = `${attempt}; an earlier attempt under the same idempotency key (${where}) may still commit, whole or not at all: a retry with the key gets its outcome`
   // still running when the stop gave up waiting for it (VGuardNode.stop): it may have been proposed, or decided and
@@ -57,6 +59,13 @@ export function keyedFailure (thrown: unknown, where = 'through another node, or
   if (err instanceof DiskFullError && err.mayHaveCommitted !== true) return new DiskFullError(message, true)
   if (err instanceof NoLeaderError && !err.mayHaveCommitted) return new NoLeaderError(message, true)
   if (err instanceof ProposerUnreachableError && !err.mayHaveCommitted) return new ProposerUnreachableError(message, true)
+  // a vehicle that lost its database and cannot fetch its chain back: the blocks it lacks may hold an earlier
+  // attempt (a test: a keyed retry of a committed write heard "nothing was written", no flag)
+  if (err instanceof ChainRecoveryError && err.mayHaveCommitted !== true) return new ChainRecoveryError(message, true)
+  // a service of ours not started (yet, or any more) ran nothing of this attempt
+  if (err instanceof NotStartedError && err.mayHaveCommitted !== true) return new NotStartedError(message, true)
+  // a proposer that does not lead the chain took nothing of this attempt; an earlier one went elsewhere, maybe
+  if (err instanceof NotProposerError && err.mayHaveCommitted !== true) return new NotProposerError(message, err.leader, true)
   // an error not of ours (LevelDB's, the disk's, a lower layer's TypeError, AbortError or StreamResetError) says nothing
   // of an earlier attempt, which may have committed (an audit: LevelDB's bare IO error, no flag; then a TypeError or
   // libp2p's errors still passed, their name not 'Error'); one of ours keeps its kind and status (own-errors.ts)

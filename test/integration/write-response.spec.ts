@@ -241,6 +241,24 @@ describe('write - a forwarded write whose proposer answers badly, over HTTP', ()
     expect(await res.json()).toMatchObject({ error: 'InvalidTransactionError', message: expect.stringMatching(/bad payload: 0 transactions$/) })
   })
 
+  it('a vehicle that answers it does not lead its chain is 503 NotProposerError; a keyed write\'s carries mayHaveCommitted (an earlier attempt under the key may commit)', async () => {
+    const [a, m] = await connectedSwarm(cluster, 2)
+    const api = await cluster.http(a)
+    const chainId = m.peerId.toString()
+    const url = `${api.url}/chains/${chainId}/kv/k`
+    await m.libp2p.unhandle(WRITE_PROTOCOL)
+    await answerWith(m, { status: WriteResponse.Status.NOT_LEADER, height: 0, hash: new Uint8Array(), message: 'not now' }, WRITE_PROTOCOL)
+    let res = await fetch(url, { method: 'PUT', body: 'v' })
+    expect(res.status).toBe(503)
+    const unkeyed = await res.json() as Record<string, unknown>
+    expect(unkeyed).toMatchObject({ error: 'NotProposerError', message: `${chainId} does not lead ${chainId}: not now` })
+    expect(unkeyed.mayHaveCommitted).toBeUndefined()
+    res = await fetch(url, { method: 'PUT', body: 'v', headers: { 'idempotency-key': 'not-leader-1' } })
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ error: 'NotProposerError', mayHaveCommitted: true, message: expect.stringMatching(/^[^;]*: not now; an earlier attempt under the same idempotency key .* a retry with the key gets its outcome$/) })
+    await expect(a.put('k', new Uint8Array([1]), { chainId, idempotencyKey: 'not-leader-2' })).rejects.toMatchObject({ name: 'NotProposerError', mayHaveCommitted: true })
+  })
+
   it('a proposer that cannot be reached at all is 503 saying nothing was sent, not that the write may commit', async () => {
     const [a, m] = await connectedSwarm(cluster, 2)
     const api = await cluster.http(a)

@@ -16,6 +16,7 @@ import { OWN_ERRORS } from '../../../src/node/own-errors.ts'
 import { hasStatus } from '../../../src/http/errors.ts'
 import { InvalidTransactionError } from '../../../src/chain/index.ts'
 import { NotStartedError } from '../../../src/protocols/errors.ts'
+import { ChainRecoveryError, NotProposerError } from '../../../src/node/consensus-errors.ts'
 
 const utf8 = new TextEncoder()
 
@@ -56,11 +57,33 @@ describe('node - a keyed write\'s failure of no kind of ours', () => {
     await expect(node.put('k', utf8.encode('v'), { idempotencyKey: 'not-an-error' })).rejects.toMatchObject({ name: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(/^Error: a string;/) })
 
     // errors of ours keep their kind and status
-    const ours = [new InvalidTransactionError('a bad transaction'), new NotStartedError('the service is not started')]
+    const ours = [new InvalidTransactionError('a bad transaction')]
     for (const err of ours) {
       failNextLookup(node, err)
       await expect(node.put('k', utf8.encode('v'), { idempotencyKey: `typed-${err.name}` })).rejects.toBe(err)
     }
+  })
+
+  it('an error of ours that says this attempt was not taken (a 503 with no flag) keeps its kind and gains mayHaveCommitted: an earlier attempt may commit', async () => {
+    const node = await cluster.create()
+    await node.start()
+    const refusals: Array<[Error, RegExp]> = [
+      [new NotStartedError('the service is not started'), /^the service is not started; an earlier attempt/],
+      // a vehicle that lost its database and cannot fetch its chain back: the blocks it lacks may hold the earlier attempt
+      [new ChainRecoveryError('this vehicle lost its database (x): nothing was written; it writes its chain again once it has it back'), /^this vehicle lost its database \(x\): this attempt wrote nothing; it writes/],
+      [new ChainRecoveryError('blocks 3 to 4 were acknowledged. Nothing was written; the next write asks again'), /acknowledged\. This attempt wrote nothing; the next write asks again; an earlier attempt/],
+      [new NotProposerError('m does not lead the chain', 'L'), /^m does not lead the chain; an earlier attempt/]
+    ]
+    for (const [err, said] of refusals) {
+      failNextLookup(node, err)
+      const failed = await node.put('k', utf8.encode('v'), { idempotencyKey: `refused-${err.name}` }).then(() => 'resolved', (e: unknown) => e)
+      expect(failed, err.message).toBeInstanceOf(err.constructor)
+      expect(failed, err.message).toMatchObject({ name: err.name, mayHaveCommitted: true, message: expect.stringMatching(said) })
+      expect((failed as Error).message).toMatch(/an earlier attempt under the same idempotency key .* may still commit, whole or not at all: a retry with the key gets its outcome$/)
+    }
+    // the leader a NotProposerError names stays
+    failNextLookup(node, new NotProposerError('m does not lead the chain', 'L'))
+    await expect(node.put('k', utf8.encode('v'), { idempotencyKey: 'refused-leader' })).rejects.toMatchObject({ leader: 'L' })
   })
 
   it('every error of ours a keyed write keeps has an HTTP status of its own', () => {
