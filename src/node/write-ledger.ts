@@ -13,7 +13,7 @@ import type { RememberedWrite } from '../storage/paxos-store.ts'
 import type { AppliedWriteId } from '../protocols/sync/index.ts'
 import type { EncodedWrite, WriteRef } from './batch.ts'
 import { AppliedWrites, memoryOwner, WRITE_MEMORY, writeKey } from './recent-writes.ts'
-import { CommitTimeoutError } from './consensus-errors.ts'
+import { CommitTimeoutError, retryAdvice } from './consensus-errors.ts'
 import type { CommitResult, Landing, ReplicationSummary } from './replica-types.ts'
 
 export interface PendingWrite {
@@ -362,7 +362,10 @@ export class WriteLedger {
     for (const o of this.outstanding.values()) {
       for (const w of o.writes) {
         if (!w.settled && now >= w.deadline) {
-          settle(w, new CommitTimeoutError(`write to ${this.chainId} proposed but not decided in time (booth ${booth().join(',')}); it commits whole or not at all`))
+          // what a retry does, as every other "may still commit" says (it said neither: a writer without a key
+          // was not told a retry may commit it twice); a client's key names a carrier (idempotentRef)
+          settle(w, new CommitTimeoutError(`write to ${this.chainId} proposed but not decided in time (booth ${booth().join(',')}); ` +
+            `it may still commit, whole or not at all ${retryAdvice(w.write.ref?.carrier != null)}`))
         }
       }
     }

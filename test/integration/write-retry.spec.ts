@@ -116,6 +116,45 @@ describe('write protocol - retries with a write id', () => {
     expect(next.height).toBe(retry.height + 1)
   })
 
+  it('a write proposed and not decided in time is told it may still commit, and what a retry does: keyed or not, forwarded, over HTTP', async () => {
+    const [a, b, c] = await connectedSwarm(cluster, 3, { kBackups: 0, commitTimeout: 1_500 })
+    const chainId = a.peerId.toString()
+    await a.put('warm', utf8.encode('up'))
+    const api = await cluster.http(a)
+    const deaf = deafen([b, c], chainId)
+    deaf.on = false
+    /** `write` while the members do not hear a's chain (its block proposed, not decided), its error; then they hear it decided. */
+    const undecided = async (write: () => Promise<unknown>): Promise<unknown> => {
+      deaf.on = true
+      const outcome = await write().then(() => 'resolved', (err: unknown) => err)
+      deaf.on = false
+      await waitFor(() => a.consensus.status().find(r => r.chainId === chainId)?.outstanding === 0, { timeout: 30_000, message: 'the proposal decided once heard' })
+      return outcome
+    }
+    const unkeyedAdvice = /it may still commit, whole or not at all \(a retry may commit it twice: an idempotency key makes a retry safe\)$/
+    const keyedAdvice = /it may still commit, whole or not at all \(a retry with the same idempotency key is answered, not committed again\)$/
+    expect(await undecided(async () => await a.put('u', utf8.encode('v'), { waitForReplication: false }))).toMatchObject({
+      name: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(new RegExp(`^write to ${chainId} proposed but not decided in time .*${unkeyedAdvice.source}`))
+    })
+    expect(await undecided(async () => await a.put('k', utf8.encode('v'), { waitForReplication: false, idempotencyKey: 'undecided-1' }))).toMatchObject({
+      name: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(keyedAdvice)
+    })
+    // forwarded: the vehicle's words, which know whether the write was keyed
+    expect(await undecided(async () => await b.put('f', utf8.encode('v'), { chainId, timeout: 3_000, waitForReplication: false, idempotencyKey: 'undecided-2' }))).toMatchObject({
+      name: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(new RegExp(`^${chainId}: write to ${chainId} proposed but not decided in time .*${keyedAdvice.source}`))
+    })
+    expect(await undecided(async () => await b.put('g', utf8.encode('v'), { chainId, timeout: 3_000, waitForReplication: false }))).toMatchObject({
+      name: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(unkeyedAdvice)
+    })
+    let body: unknown
+    expect(await undecided(async () => {
+      const res = await fetch(`${api.url}/chains/${chainId}/kv/h?waitForReplication=false`, { method: 'PUT', body: 'v' })
+      body = await res.json()
+      if (res.status !== 200) throw new Error(`HTTP ${res.status}`)
+    })).toMatchObject({ message: 'HTTP 503' })
+    expect(body).toMatchObject({ error: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(unkeyedAdvice) })
+  })
+
   it('a shared-chain leader that leads again forgets a proposal the leader between chose nowhere: a keyed retry of it commits', async () => {
     const { first, rest, nodes, a } = await sharedTrio()
     const leaderOf = (n: VGuardNode): string | undefined => n.consensus.driver.shared()?.leader()
