@@ -183,7 +183,12 @@ export function errorHandler (err: FastifyError, req: FastifyRequest, reply: Fas
   // a database closed with its node: the node stopped (a store that stopped on a failed write stays StoreClosedError);
   // an embedder's API that outlives node.stop() answers its reads with these (the CLI drains the API first, and closes it after the node)
   if (isDatabaseClosed(err)) {
-    void reply.status(503).send({ error: 'NodeStoppedError', message: 'the node was stopped: its database is closed' })
+    // one that says its write may have committed (an end of booth's block, committed before its round met the
+    // closed store) keeps its words and its flag: they were answered "the node was stopped", no flag (a test)
+    const committed = (err as { mayHaveCommitted?: unknown }).mayHaveCommitted === true
+    void reply.status(503).send(committed
+      ? { error: 'NodeStoppedError', message: err.message, mayHaveCommitted: true }
+      : { error: 'NodeStoppedError', message: 'the node was stopped: its database is closed' })
     return
   }
   const name = err.name === 'FastifyError' || err.name === 'Error'

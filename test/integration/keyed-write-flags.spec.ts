@@ -15,6 +15,7 @@ import type { VGuardNode } from '../../src/node/index.ts'
 import type { ChainReplica } from '../../src/node/paxos-replica.ts'
 import { REPLICATE_PROTOCOL } from '../../src/protocols/replicate/constants.ts'
 import { OwnChainConflictError } from '../../src/node/consensus-errors.ts'
+import { StoreClosedError } from '../../src/storage/errors.ts'
 
 const utf8 = new TextEncoder()
 
@@ -244,6 +245,21 @@ describe('keyed writes - mayHaveCommitted around a stop', () => {
     expect(res.status).toBe(500)
     expect(await res.json()).toMatchObject({ error: 'ReplicationFailedError', mayHaveCommitted: true, message: expect.stringMatching(/block \(height 5\) is committed/) })
     expect((await a.chains.tip(self)).height).toBe(5)
+  })
+
+  it('an end of booth whose round met its store closed with the node has its block committed: over HTTP too the answer says so, with the flag', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    const participants = [b.peerId.toString()]
+    const api = await cluster.http(a)
+    // the store closed under the round (a stop, or an embedder's API answering past node.stop()): the block was committed before
+    failOwnRounds(a, () => new StoreClosedError('Chain store is closed', true))
+    expect(await a.endOfBooth({ participants, transactions: [{ key: 'k1', value: utf8.encode('v1') }] }).then(() => 'resolved', (err: unknown) => err)).toMatchObject({
+      name: 'StoreClosedError', mayHaveCommitted: true, message: expect.stringMatching(/^the end of booth's block \(height 1\) is committed; its replication round failed: Chain store is closed/)
+    })
+    const res = await fetch(`${api.url}/booth/end`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ participants, transactions: [{ key: 'k2', value: 'v2' }] }) })
+    expect(res.status).toBe(503)
+    // the node stopped, as every closed database is answered; but not in words that drop the committed block
+    expect(await res.json()).toMatchObject({ error: 'NodeStoppedError', mayHaveCommitted: true, message: expect.stringMatching(/block \(height 2\) is committed.*do not send it again/) })
   })
 
   it('a keyed end of booth refused by a store that stopped on a failed write may have committed (an earlier attempt), also over HTTP', async () => {
