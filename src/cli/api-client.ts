@@ -98,6 +98,9 @@ function urlOf ({ host, port }: HostPort): string {
 
 interface RawAnswer { status: number, text: string, fromNode: boolean }
 
+/** A request that failed, and whether all of it had gone out: a write the node read whole may commit. */
+interface SendError extends Error { code?: string, sent?: boolean }
+
 /**
  * One request with node:http, not fetch: fetch refuses the ports the Fetch
  * standard calls bad (6000, 6665-6669, 10080, …), and an operator may well
@@ -120,7 +123,13 @@ async function send (target: HostPort, path: string, request: ApiRequest, timeou
       res.on('end', () => { resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), fromNode: res.headers[API_HEADER] != null }) })
       res.on('error', reject)
     })
-    req.on('error', reject)
+    // the request left whole (a node that then closed the connection, killed say, may have taken the write)
+    let sent = false
+    req.on('finish', () => { sent = true })
+    req.on('error', (err: SendError) => {
+      err.sent = sent
+      reject(err)
+    })
     req.end(body)
   })
 }
@@ -146,11 +155,16 @@ export function createApiClient (address: HostPort, timeoutMs: number): ApiClien
       try {
         res = await send(target, path, request, timeoutMs)
       } catch (err) {
-        const e = err as Error & { code?: string }
+        const e = err as SendError
         // a write the node took may commit after we stopped waiting
         const write = request.method === 'PUT' || request.method === 'DELETE'
         if (e.name === 'AbortError' || e.name === 'TimeoutError') {
           throw new NodeUnreachableError(`the node at ${url} did not answer within ${timeoutMs} ms (--timeout)${write ? `: the write may still commit; ${retryAdvice(request)}` : ''}`)
+        }
+        // the connection closed after the whole request went out: the node read it, and may be committing the write
+        // (it said "no vguard-node answers … is it started?", as for a node never reached: a test)
+        if (e.sent === true) {
+          throw new NodeUnreachableError(`the node at ${url} closed the connection before it answered (${e.code ?? e.message})${write ? `: the write may still commit; ${retryAdvice(request)}` : ''}`)
         }
         throw new NodeUnreachableError(`no vguard-node answers at ${url} (${e.code ?? e.message}): is it started, and does --http (VGUARD_HTTP) name its API?`)
       }

@@ -586,5 +586,35 @@ describe('vguard-node CLI', () => {
       const get = await runCli(['get', 'k', ...http])
       expect(get.stderr.trim()).toBe(`error: the node at http://127.0.0.1:${port} did not answer within 300 ms (--timeout)`)
     })
+
+    it('a write whose connection the node closed before answering (it crashed, say) may still commit, and the error says how to retry it safely', async () => {
+      // reads the whole request, then drops the connection unanswered, as a node killed under the write does
+      const sockets: Socket[] = []
+      const server = createNetServer((socket) => {
+        sockets.push(socket)
+        let got = Buffer.alloc(0)
+        socket.on('data', (chunk: Buffer) => {
+          got = Buffer.concat([got, chunk])
+          const end = got.indexOf('\r\n\r\n')
+          if (end < 0) return
+          const length = Number(/content-length: (\d+)/i.exec(got.subarray(0, end).toString())?.[1] ?? 0)
+          if (got.byteLength >= end + 4 + length) socket.destroy()
+        })
+      })
+      servers.push({ close: () => { sockets.forEach(s => s.destroy()); server.close() } })
+      await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+      const { port } = server.address() as AddressInfo
+      const http = ['--http', `127.0.0.1:${port}`, '--chain', 'shared']
+      const put = await runCli(['put', 'k', 'v', ...http, '--idempotency-key', 'cut-1'])
+      expect(put.code).toBe(1)
+      expect(put.stderr.trim()).toMatch(new RegExp(`^error: the node at http://127\\.0\\.0\\.1:${port} closed the connection before it answered \\(ECONNRESET\\): the write may still commit; retried with the same --idempotency-key it commits once$`))
+      const unkeyed = await runCli(['delete', 'k', ...http])
+      expect(unkeyed.code).toBe(1)
+      expect(unkeyed.stderr.trim()).toMatch(/closed the connection before it answered \(ECONNRESET\): the write may still commit; it had no --idempotency-key, so a retry may write it a second time/)
+      // a read is only unanswered
+      const get = await runCli(['get', 'k', ...http])
+      expect(get.code).toBe(1)
+      expect(get.stderr.trim()).toBe(`error: the node at http://127.0.0.1:${port} closed the connection before it answered (ECONNRESET)`)
+    })
   })
 })
