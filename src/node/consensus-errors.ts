@@ -23,7 +23,9 @@ export class NoQuorumError extends Error {
  * earlier attempt may have committed and this node cannot tell (its fate is
  * unknown here, or what the disk remembers of it could not be read), and a
  * keyed write's failure that says nothing of an earlier attempt (a
- * NoQuorumError, an error not of ours: keyedFailure in write-failures.ts, own-errors.ts).
+ * NoQuorumError, an error not of ours: keyedFailure in write-failures.ts, own-errors.ts),
+ * and a proposer's answer that it failed a forwarded write with an error not
+ * known here (write-forwarding.ts): it took the write.
  */
 export class CommitTimeoutError extends Error {
   static name = 'CommitTimeoutError'

@@ -92,9 +92,11 @@ function committedOf (res: WriteResponse, peer: string, chainId: string, idempot
       if (res.mayHaveCommitted) throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, failed the write after proposing it${res.error !== '' ? ` (${res.error})` : ''}: ${res.message}`, true)
       // an error not known here, or none named (a peer older than the field): it took the write, and an error that
       // carries no flag there (a store closed under it) does not say it was not proposed (it was 502 "broke its
-      // protocol", with no flag, also for a keyed write: a review)
-      throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, failed the write${res.error !== '' ? ` (${res.error})` : ''}: ${res.message} ` +
-        `(it took the write and did not say whether it had proposed it: it may still commit, whole or not at all) ${retryAdvice(idempotencyKey != null)}`, true)
+      // protocol", with no flag, also for a keyed write: a review). CommitTimeoutError, as the same error met on
+      // this node is for a keyed write (keyedFailure): the proposer was reached and answered, it is not unreachable
+      // (it said ProposerUnreachableError, and a shared-chain write asked that leader again until its deadline)
+      throw new CommitTimeoutError(`${peer}, proposer of ${chainId}, failed the write${res.error !== '' ? ` (${res.error})` : ''}: ${res.message} ` +
+        `(it took the write and did not say whether it had proposed it: it may still commit, whole or not at all) ${retryAdvice(idempotencyKey != null)}`)
     // a status not known here (the decoder refuses numbers it does not know, so one of a newer schema): the
     // proposer read the write, so it may have proposed it
     default: throw new ProtocolError(`${peer} answered ${WriteResponse.Status[res.status] ?? res.status}: ${res.message} (the write may still commit, whole or not at all) ${retryAdvice(idempotencyKey != null)}`, true)

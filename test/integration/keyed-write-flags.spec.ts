@@ -410,12 +410,13 @@ describe('keyed writes - mayHaveCommitted around a stop', () => {
     const booths = (a.vguarddb as unknown as { booths: { db: ReadableSublevel } }).booths
     const healBooths = failReads(booths.db, new Uint8Array(0))
     // a answers the write protocol's ERROR with the error's name ('Error') and no flag of its own: it took the write
-    // and did not say whether it had proposed it, which b says, flagged
+    // and did not say whether it had proposed it, which b says, flagged: CommitTimeoutError, as a keyed write on a
+    // itself that met the error would hear (a was reached and answered: it was ProposerUnreachableError)
     const tookIt = /^\S+, proposer of \S+, failed the write \(Error\): IO error: 000005\.ldb: Input\/output error \(it took the write and did not say whether it had proposed it: it may still commit/
-    expect(await put('k2', 'forwarded-booth-1')).toMatchObject({ name: 'ProposerUnreachableError', mayHaveCommitted: true, message: expect.stringMatching(tookIt) })
+    expect(await put('k2', 'forwarded-booth-1')).toMatchObject({ name: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(tookIt) })
     res = await overHttp('forwarded-booth-2')
     expect(res.status).toBe(503)
-    expect(await res.json()).toMatchObject({ error: 'ProposerUnreachableError', mayHaveCommitted: true, message: expect.stringMatching(tookIt) })
+    expect(await res.json()).toMatchObject({ error: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(tookIt) })
     healBooths()
 
     // nothing was proposed: once a reads again, the keyed retries commit, once

@@ -190,7 +190,7 @@ describe('write - a forwarded write whose proposer answers badly, over HTTP', ()
     expect(await res.json()).toMatchObject({ error: 'ProposerUnreachableError', mayHaveCommitted: true, message: expect.stringMatching(/failed the write after proposing it \(StoreClosedError\): store closed$/) })
   })
 
-  it('a proposer that failed the write with an error not known here took it: 503 with mayHaveCommitted, keyed or not', async () => {
+  it('a proposer that failed the write with an error not known here took it: 503 CommitTimeoutError (it was reached), keyed or not', async () => {
     const [a, m] = await connectedSwarm(cluster, 2)
     const api = await cluster.http(a)
     const chainId = m.peerId.toString()
@@ -202,11 +202,11 @@ describe('write - a forwarded write whose proposer answers badly, over HTTP', ()
       const failed = new RegExp(`^${chainId}, proposer of ${chainId}, failed the write${error !== '' ? ` \\(${error}\\)` : ''}: something else \\(it took the write.*may still commit`)
       let res = await fetch(url, { method: 'PUT', body: 'v' })
       expect(res.status, error).toBe(503)
-      expect(await res.json()).toMatchObject({ error: 'ProposerUnreachableError', mayHaveCommitted: true, message: expect.stringMatching(failed) })
+      expect(await res.json()).toMatchObject({ error: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(failed) })
       res = await fetch(url, { method: 'PUT', body: 'v', headers: { 'idempotency-key': `unknown-${error}` } })
       expect(res.status, error).toBe(503)
-      expect(await res.json()).toMatchObject({ error: 'ProposerUnreachableError', mayHaveCommitted: true, message: expect.stringMatching(/a retry with the same idempotency key is answered/) })
-      await expect(a.put('k', new Uint8Array([1]), { chainId, idempotencyKey: `unknown-lib-${error}` })).rejects.toMatchObject({ name: 'ProposerUnreachableError', mayHaveCommitted: true })
+      expect(await res.json()).toMatchObject({ error: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(/a retry with the same idempotency key is answered/) })
+      await expect(a.put('k', new Uint8Array([1]), { chainId, idempotencyKey: `unknown-lib-${error}` })).rejects.toMatchObject({ name: 'CommitTimeoutError', mayHaveCommitted: true })
     }
 
     // a proposer that does not count this node as a member did not take it (the request is not even read)
