@@ -14,7 +14,7 @@ import { ProtocolError } from '../protocols/errors.ts'
 import type { CommitResult } from './replica-types.ts'
 import type { EncodedWrite } from './batch.ts'
 import {
-  CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, ProposerUnreachableError, RefusedWriteError, retryAdvice
+  CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, OwnChainConflictError, ProposerUnreachableError, RefusedWriteError, retryAdvice
 } from './consensus-errors.ts'
 
 /** Bytes of the id a forwarded write carries (the same on every retry). */
@@ -85,6 +85,9 @@ function committedOf (res: WriteResponse, peer: string, chainId: string, idempot
       // refused before the request was read (WriteService.serve): nothing of it was taken
       // its message says why (not identified yet, another network, or two processes run this node's identity)
       if (res.error === 'NotMemberError' && !res.mayHaveCommitted) throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, does not count this node as a member of its network: ${res.message !== '' ? res.message : 'the write was not taken'} (nothing written)`)
+      // its chain went another way than the one its backups hold, and it refused the write before proposing it: the
+      // same 409 as a write on that vehicle itself gets (it was "may still commit", of a write never proposed)
+      if (res.error === 'OwnChainConflictError' && !res.mayHaveCommitted) throw new OwnChainConflictError(`${peer}, proposer of ${chainId}, refused the write: ${res.message}`)
       if (res.error === 'ConsensusStoppedError') throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, stopped its consensus: ${res.message}`, res.mayHaveCommitted)
       // its disk filled under its consensus, which stopped: as above, in the disk's words (not "broke its protocol")
       if (res.error === 'DiskFullError') throw new ProposerUnreachableError(`${peer}, proposer of ${chainId}, has a full disk: ${res.message}`, res.mayHaveCommitted)

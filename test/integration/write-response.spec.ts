@@ -223,6 +223,26 @@ describe('write - a forwarded write whose proposer answers badly, over HTTP', ()
     expect(await res.json()).toMatchObject({ error: 'ProposerUnreachableError', mayHaveCommitted: true, message: expect.stringMatching(/earlier attempt under the same idempotency key/) })
   })
 
+  it('a vehicle whose chain went another way than its backups\' refuses the write unproposed: 409 OwnChainConflictError, as on that vehicle, not "may still commit"', async () => {
+    const [a, m] = await connectedSwarm(cluster, 2)
+    const api = await cluster.http(a)
+    const chainId = m.peerId.toString()
+    const url = `${api.url}/chains/${chainId}/kv/k`
+    const conflict = 'nothing was written: m\'s chain went another way than the one its backups hold'
+    await m.libp2p.unhandle(WRITE_PROTOCOL)
+    await answerWith(m, { status: WriteResponse.Status.ERROR, error: 'OwnChainConflictError', mayHaveCommitted: false, message: conflict }, WRITE_PROTOCOL)
+    const res = await fetch(url, { method: 'PUT', body: 'v' })
+    expect(res.status).toBe(409)
+    const body = await res.json() as Record<string, unknown>
+    expect(body).toMatchObject({ error: 'OwnChainConflictError', message: `${chainId}, proposer of ${chainId}, refused the write: ${conflict}` })
+    expect(body.mayHaveCommitted).toBeUndefined()
+    await expect(a.put('k', new Uint8Array([1]), { chainId })).rejects.toMatchObject({ name: 'OwnChainConflictError' })
+    // one the round after its block found (the block committed: flagged) stays "may still commit"
+    await m.libp2p.unhandle(WRITE_PROTOCOL)
+    await answerWith(m, { status: WriteResponse.Status.ERROR, error: 'OwnChainConflictError', mayHaveCommitted: true, message: 'the block is committed; its round failed' }, WRITE_PROTOCOL)
+    await expect(a.put('k', new Uint8Array([1]), { chainId })).rejects.toMatchObject({ name: 'ProposerUnreachableError', mayHaveCommitted: true })
+  })
+
   it('a peer that refuses the write (it does not write that chain) is 403 RefusedWriteError, and invalid is 400', async () => {
     const [a, m] = await connectedSwarm(cluster, 2)
     const api = await cluster.http(a)
