@@ -202,7 +202,10 @@ export const OWN_CONFLICT_RECOVERY = 'To go on with the backups\' chain, stop th
 
 export class OwnChainConflictError extends Error {
   static name = 'OwnChainConflictError'
-  /** Set when the conflict was found by an end of booth's round, after its block was committed. */
+  /**
+   * Set when the conflict was found by an end of booth's round, after its block was committed, and for a keyed
+   * write refused for it: this attempt wrote nothing, an earlier one under its key may commit (keyedFailure, write-failures.ts).
+   */
   readonly mayHaveCommitted?: boolean
   constructor (message = 'our chain does not hold what our backups hold', mayHaveCommitted?: boolean) {
     super(message)

@@ -41,7 +41,9 @@ export function keyedFailure (thrown: unknown, where = 'through another node, or
   const err = thrown instanceof Error ? thrown : new Error(String(thrown))
   // the attempt's own words stay, said of the attempt
   const attempt = err.message
-    .replace(/(:)? ?;? ?nothing was written( anywhere)?/, (_all, colon?: string) => colon != null ? ': this attempt wrote nothing' : '; this attempt wrote nothing')
+    // at the start (OwnChainConflictError's "nothing was written: …") it opens the message as it did
+    .replace(/(:)? ?;? ?nothing was written( anywhere)?/, (_all, colon: string | undefined, _anywhere: string | undefined, at: number) =>
+      colon != null ? ': this attempt wrote nothing' : at === 0 ? 'this attempt wrote nothing' : '; this attempt wrote nothing')
     .replace(/\bNothing was written\b/, 'This attempt wrote nothing')
     .replace('nothing was sent: the write is not committed', 'this attempt was not sent')
   const message = `${attempt}; an earlier attempt under the same idempotency key (${where}) may still commit, whole or not at all: a retry with the key gets its outcome`
@@ -66,6 +68,10 @@ export function keyedFailure (thrown: unknown, where = 'through another node, or
   if (err instanceof NotStartedError && err.mayHaveCommitted !== true) return new NotStartedError(message, true)
   // a proposer that does not lead the chain took nothing of this attempt; an earlier one went elsewhere, maybe
   if (err instanceof NotProposerError && err.mayHaveCommitted !== true) return new NotProposerError(message, err.leader, true)
+  // a vehicle whose chain went another way than its backups' refused this attempt unproposed (here, or as the proposer
+  // a forwarded write reached); an earlier one, made before the conflict was found, may have committed (it said "nothing
+  // was written" with no flag: a review). Still a conflict, and still 409: the operator's recovery is the same
+  if (err instanceof OwnChainConflictError && err.mayHaveCommitted !== true) return new OwnChainConflictError(message, true)
   // an error not of ours (LevelDB's, the disk's, a lower layer's TypeError, AbortError or StreamResetError) says nothing
   // of an earlier attempt, which may have committed (an audit: LevelDB's bare IO error, no flag; then a TypeError or
   // libp2p's errors still passed, their name not 'Error'); one of ours keeps its kind and status (own-errors.ts)

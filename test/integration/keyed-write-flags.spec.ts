@@ -14,7 +14,7 @@ import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import type { ChainReplica } from '../../src/node/paxos-replica.ts'
 import { REPLICATE_PROTOCOL } from '../../src/protocols/replicate/constants.ts'
-import { OwnChainConflictError } from '../../src/node/consensus-errors.ts'
+import { OWN_CONFLICT_RECOVERY, OwnChainConflictError } from '../../src/node/consensus-errors.ts'
 import { StoreClosedError } from '../../src/storage/errors.ts'
 
 const utf8 = new TextEncoder()
@@ -113,6 +113,16 @@ function failWriteLookupsOf (replica: ChainReplica): () => void {
   const storage = (replica as unknown as { d: { storage: { db: ReadableSublevel, writeByKey: (key: string) => Uint8Array } } }).d.storage
   // the sublevel may be shared with other chains' stores: only this chain's write index fails
   return failReads(storage.db, storage.writeByKey(''))
+}
+
+/**
+ * `a` refuses every write of its own chain as its own-chain tables do once a round found that its chain went
+ * another way than its backups' (OwnChainTables.checkOwnConflict): OwnChainConflictError, "nothing was written".
+ */
+function conflictingOwnChain (a: VGuardNode): void {
+  a.vguarddb.checkOwnConflict = async () => {
+    throw new OwnChainConflictError(`nothing was written: ${a.peerId.toString()} does not hold the block its newest backup table names at height 5. ${OWN_CONFLICT_RECOVERY}`)
+  }
 }
 
 describe('keyed writes - mayHaveCommitted around a stop', () => {
@@ -442,5 +452,32 @@ describe('keyed writes - mayHaveCommitted around a stop', () => {
     // nothing was proposed: the keyed retry commits, once
     const retried = await writer.put('k', utf8.encode('v'), { chainId: 'shared', idempotencyKey: 'shared-lookup-1' })
     expect((await writer.put('k', utf8.encode('v'), { chainId: 'shared', idempotencyKey: 'shared-lookup-1' })).height).toBe(retried.height)
+  })
+  it('a keyed write refused because its vehicle\'s chain conflicts with its backups\' may have committed (an earlier attempt), local and forwarded, also over HTTP (409 still)', async () => {
+    const [a, b] = await connectedSwarm(cluster, 3)
+    const chainId = a.peerId.toString()
+    await a.put('first', utf8.encode('x'))
+    conflictingOwnChain(a)
+    // the attempt's own words stay, said of the attempt; then what the key's caller may conclude
+    const thisAttempt = /this attempt wrote nothing: \S+ does not hold the block its newest backup table names at height 5\. To go on with the backups' chain.*an earlier attempt under the same idempotency key .* may still commit, whole or not at all: a retry with the key gets its outcome$/
+    await expect(a.put('k', utf8.encode('v'), { idempotencyKey: 'own-conflict-1' }))
+      .rejects.toMatchObject({ name: 'OwnChainConflictError', mayHaveCommitted: true, message: expect.stringMatching(new RegExp(`^${thisAttempt.source}`)) })
+    const local = await cluster.http(a)
+    let res = await fetch(`${local.url}/chains/${chainId}/kv/h`, { method: 'PUT', body: 'v', headers: { 'idempotency-key': 'own-conflict-2' } })
+    expect(res.status).toBe(409)
+    expect(await res.json()).toMatchObject({ error: 'OwnChainConflictError', mayHaveCommitted: true, message: expect.stringMatching(thisAttempt) })
+    // forwarded to a, which refuses it unproposed: the writer says the same of the key
+    const forwarded = new RegExp(`^${chainId}, proposer of ${chainId}, refused the write: ${thisAttempt.source}`)
+    await expect(b.put('k', utf8.encode('v'), { chainId, idempotencyKey: 'own-conflict-3' }))
+      .rejects.toMatchObject({ name: 'OwnChainConflictError', mayHaveCommitted: true, message: expect.stringMatching(forwarded) })
+    const api = await cluster.http(b)
+    res = await fetch(`${api.url}/chains/${chainId}/kv/h`, { method: 'PUT', body: 'v', headers: { 'idempotency-key': 'own-conflict-4' } })
+    expect(res.status).toBe(409)
+    expect(await res.json()).toMatchObject({ error: 'OwnChainConflictError', mayHaveCommitted: true, message: expect.stringMatching(forwarded) })
+    // unkeyed, it says nothing of an earlier attempt: there is none
+    const plain = await a.put('k', utf8.encode('v')).then(() => 'resolved', (err: unknown) => err)
+    expect(plain).toMatchObject({ name: 'OwnChainConflictError', message: expect.stringMatching(/^nothing was written: /) })
+    expect(plain).not.toHaveProperty('mayHaveCommitted', true)
+    expect((await a.chains.tip(chainId)).height).toBe(1)
   })
 })
