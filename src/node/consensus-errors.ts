@@ -24,6 +24,7 @@ export class NoQuorumError extends Error {
  * unknown here, or what the disk remembers of it could not be read), and a
  * keyed write's failure that says nothing of an earlier attempt (a
  * NoQuorumError, an error not of ours: keyedFailure in write-failures.ts, own-errors.ts),
+ * an unkeyed write's error not of ours once it may have been proposed (unkeyedFailure),
  * and a proposer's answer that it failed a forwarded write with an error not
  * known here (write-forwarding.ts): it took the write.
  */

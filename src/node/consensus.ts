@@ -65,7 +65,7 @@ import { appendShared } from './shared-writes.ts'
 import type { SharedWritesDeps } from './shared-writes.ts'
 import { checkWrite } from './write-input.ts'
 import type { WriteOptions } from './write-input.ts'
-import { closedUnder, keyedFailure, roundFailure } from './write-failures.ts'
+import { keyedFailure, roundFailure, unkeyedFailure } from './write-failures.ts'
 import type { WriteProgress } from './write-failures.ts'
 import type { ConsensusRecord } from './own-chain-marker.ts'
 import { ConsensusStoppedError, NoQuorumError, NotProposerError, RefusedWriteError } from './consensus-errors.ts'
@@ -283,7 +283,8 @@ export class Consensus {
    *
    * @throws InvalidTransactionError, InvalidIdempotencyKeyError (nothing happens), NoQuorumError (nothing written;
    * never for a keyed write, see keyedFailure), CommitTimeoutError (proposed, or handed to the shared chain's leader
-   * that did not answer in time: may still commit whole), NoLeaderError, ProposerUnreachableError
+   * that did not answer in time: may still commit whole; also an error of no kind of ours once the write may have been
+   * proposed, see unkeyedFailure), NoLeaderError, ProposerUnreachableError
    */
   async append (transactions: TransactionInput[], options: WriteOptions = {}): Promise<CommitResult> {
     if (!this.running) {
@@ -300,7 +301,7 @@ export class Consensus {
         progress.mayBeProposed = true
         return await forwardWrite(this.forwarding, chainId, chainId, write, timeout, wait, randomBytes(WRITE_ID_BYTES))
       } catch (err) {
-        throw closedUnder(err as Error, progress.mayBeProposed)
+        throw unkeyedFailure(err, progress.mayBeProposed)
       }
     }
     try {

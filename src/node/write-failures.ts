@@ -3,7 +3,8 @@
  * them. A keyed write's failure speaks of the key, not of this attempt
  * (keyedFailure); an end of booth's failed round says its block committed
  * (roundFailure); a write the node's stop closed the database under says how
- * far it went (closedUnder). Pure functions over errors, kept apart from
+ * far it went (closedUnder), and one of no known kind once it may have been
+ * proposed (unkeyedFailure). Pure functions over errors, kept apart from
  * Consensus so each rule can be tested alone.
  */
 import { DiskFullError, isDatabaseClosed, StoreClosedError } from '../storage/errors.ts'
@@ -121,4 +122,21 @@ export function closedUnder (err: Error, mayBeProposed: boolean): Error {
   if (!mayBeProposed) return new NodeStoppedError(`the node stopped and closed its database before this write was proposed (${err.message}): nothing was written`)
   return new NodeStoppedError(`the node stopped and closed its database while this write was under way (${err.message}): it may have been proposed, ` +
     `and may still commit, whole or not at all ${retryAdvice(false)}`, true)
+}
+
+/**
+ * What an unkeyed write's failure says (a keyed one's is keyedFailure's):
+ * the database closed under it, as closedUnder says; an error of no kind of
+ * ours (a lower layer's TypeError, LevelDB's or the disk's bare error) once
+ * it was handed to its replica or its proposer, CommitTimeoutError naming
+ * the error: it may have been proposed, and may still commit, whole or not
+ * at all (it was HTTP 500 with no flag, read as a plain failure: a review).
+ * Before that point, and for an error of ours (which says itself whether the
+ * write may have committed), it stays as it is.
+ */
+export function unkeyedFailure (thrown: unknown, mayBeProposed: boolean): Error {
+  const err = thrown instanceof Error ? thrown : new Error(String(thrown))
+  if (isDatabaseClosed(err)) return closedUnder(err, mayBeProposed)
+  if (!mayBeProposed || isOwnError(err)) return err
+  return new CommitTimeoutError(`${errorLabel(err)}: ${err.message}, after this write was proposed: it may still commit, whole or not at all ${retryAdvice(false)}`, { cause: thrown })
 }

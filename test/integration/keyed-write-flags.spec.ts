@@ -480,4 +480,36 @@ describe('keyed writes - mayHaveCommitted around a stop', () => {
     expect(plain).not.toHaveProperty('mayHaveCommitted', true)
     expect((await a.chains.tip(chainId)).height).toBe(1)
   })
+  it('an unkeyed write that fails with an error of no known kind after it was proposed may have committed: CommitTimeoutError naming the error, also over HTTP; before it was proposed it stays as it was', async () => {
+    const [a] = await connectedSwarm(cluster, 3)
+    const self = a.peerId.toString()
+    const api = await cluster.http(a)
+    await a.put('first', utf8.encode('x'))
+    const own = await a.consensus.driver.own()
+    const submit = own.submit.bind(own)
+    // the write goes to its replica, is proposed and committed, and then a lower layer's error reaches the writer
+    own.submit = async (write, options) => {
+      await submit(write, options)
+      throw new TypeError('Cannot read properties of undefined (reading \'replication\')')
+    }
+    const proposed = /^TypeError: Cannot read properties of undefined \(reading 'replication'\), after this write was proposed: it may still commit, whole or not at all \(a retry may commit it twice: an idempotency key makes a retry safe\)$/
+    const failed = await a.put('k', utf8.encode('v')).then(() => 'resolved', (err: unknown) => err)
+    expect(failed).toMatchObject({ name: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(proposed) })
+    expect((failed as Error).cause).toBeInstanceOf(TypeError)
+    const res = await fetch(`${api.url}/chains/${self}/kv/h`, { method: 'PUT', body: 'v' })
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ error: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(proposed) })
+    // it did commit: both are in the chain
+    expect((await a.chains.tip(self)).height).toBe(3)
+    own.submit = submit
+
+    // the same error before the write went to its replica: nothing was proposed, and it does not say otherwise
+    const check = a.vguarddb.checkOwnConflict.bind(a.vguarddb)
+    a.vguarddb.checkOwnConflict = async () => { throw new TypeError('Cannot read properties of undefined (reading \'table\')') }
+    const early = await a.put('k2', utf8.encode('v')).then(() => 'resolved', (err: unknown) => err)
+    expect(early).toMatchObject({ name: 'TypeError' })
+    expect(early).not.toHaveProperty('mayHaveCommitted', true)
+    a.vguarddb.checkOwnConflict = check
+    expect((await a.chains.tip(self)).height).toBe(3)
+  })
 })
