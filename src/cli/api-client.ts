@@ -8,27 +8,37 @@ import { request as httpRequest } from 'node:http'
 import type { HostPort } from './options.ts'
 import { API_HEADER } from '../http/api-header.ts'
 
-/** The node's answer was an error; `status` and `name` are the API's (`{ error, message }`). */
+/**
+ * The node's answer was an error; `status` and `name` are the API's (`{ error, message }`).
+ * `mayHaveCommitted`: a write's answer that said so (the body's flag), with how to retry it.
+ */
 export class ApiError extends Error {
   static name = 'ApiError'
   readonly status: number
   readonly errorName: string
   readonly details: Record<string, unknown>
-  constructor (status: number, errorName: string, message: string, details: Record<string, unknown> = {}) {
+  readonly mayHaveCommitted?: { retry: string }
+  constructor (status: number, errorName: string, message: string, details: Record<string, unknown> = {}, mayHaveCommitted?: { retry: string }) {
     super(message)
     this.name = 'ApiError'
     this.status = status
     this.errorName = errorName
     this.details = details
+    if (mayHaveCommitted != null) this.mayHaveCommitted = mayHaveCommitted
   }
 }
 
-/** No node answered at the address, or it answered something that is not the API. */
+/**
+ * No node answered at the address, or it answered something that is not the API.
+ * `mayHaveCommitted`: a write that went out whole and was not answered (its message says how to retry it).
+ */
 export class NodeUnreachableError extends Error {
   static name = 'NodeUnreachableError'
-  constructor (message = 'no vguard-node answers') {
+  readonly mayHaveCommitted: boolean
+  constructor (message = 'no vguard-node answers', mayHaveCommitted = false) {
     super(message)
     this.name = 'NodeUnreachableError'
+    this.mayHaveCommitted = mayHaveCommitted
   }
 }
 
@@ -159,12 +169,12 @@ export function createApiClient (address: HostPort, timeoutMs: number): ApiClien
         // a write the node took may commit after we stopped waiting
         const write = request.method === 'PUT' || request.method === 'DELETE'
         if (e.name === 'AbortError' || e.name === 'TimeoutError') {
-          throw new NodeUnreachableError(`the node at ${url} did not answer within ${timeoutMs} ms (--timeout)${write ? `: the write may still commit; ${retryAdvice(request)}` : ''}`)
+          throw new NodeUnreachableError(`the node at ${url} did not answer within ${timeoutMs} ms (--timeout)${write ? `: the write may still commit; ${retryAdvice(request)}` : ''}`, write)
         }
         // the connection closed after the whole request went out: the node read it, and may be committing the write
         // (it said "no vguard-node answers … is it started?", as for a node never reached: a test)
         if (e.sent === true) {
-          throw new NodeUnreachableError(`the node at ${url} closed the connection before it answered (${e.code ?? e.message})${write ? `: the write may still commit; ${retryAdvice(request)}` : ''}`)
+          throw new NodeUnreachableError(`the node at ${url} closed the connection before it answered (${e.code ?? e.message})${write ? `: the write may still commit; ${retryAdvice(request)}` : ''}`, write)
         }
         throw new NodeUnreachableError(`no vguard-node answers at ${url} (${e.code ?? e.message}): is it started, and does --http (VGUARD_HTTP) name its API?`)
       }
@@ -185,7 +195,8 @@ export function createApiClient (address: HostPort, timeoutMs: number): ApiClien
       if (typeof error !== 'string' || typeof message !== 'string') {
         throw new NodeUnreachableError(`${url} answered HTTP ${res.status} without the API's error shape: ${res.text.slice(0, 200)}`)
       }
-      throw new ApiError(res.status, error, message, details)
+      // the body's flag, not the message's words, tells a write that may still commit (the CLI said only the message)
+      throw new ApiError(res.status, error, message, details, details.mayHaveCommitted === true ? { retry: retryAdvice(request) } : undefined)
     }
   }
 }

@@ -196,7 +196,7 @@ export function dataCommands (io: CliIo): Command[] {
       else writeValue(io, answer)
     })
 
-  const put = clientCommand('put', 'write a key through booth consensus; answers once committed')
+  const put = clientCommand('put', 'write a key through booth consensus; answers once committed (exit 3: it may still commit)')
     .argument('<key>')
     .argument('[value]', 'the value as text (or --file)')
     .addOption(chainOption())
@@ -212,7 +212,7 @@ export function dataCommands (io: CliIo): Command[] {
       printCommit(io, flags, answer)
     })
 
-  const del = clientCommand('delete', 'delete a key through booth consensus; answers once committed')
+  const del = clientCommand('delete', 'delete a key through booth consensus; answers once committed (exit 3: it may still commit)')
     .argument('<key>')
     .addOption(chainOption())
     .addOption(idempotencyOption())

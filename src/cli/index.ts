@@ -25,11 +25,17 @@ import { processIo } from './io.ts'
 import type { CliIo } from './io.ts'
 import { UsageError } from './usage-error.ts'
 import { inFlags } from './config-error.ts'
+import { NodeUnreachableError } from './api-client.ts'
 import type { ApiError } from './api-client.ts'
 
 export { UsageError }
 
 export const EXIT_USAGE = 2
+/**
+ * A write whose outcome is not known: the node answered that it may still commit (the body's
+ * mayHaveCommitted), or took the request whole and did not answer. Not 1, which says it failed.
+ */
+export const EXIT_MAY_HAVE_COMMITTED = 3
 
 const DEFAULT_DATA_DIR = join(homedir(), '.vguard-node')
 
@@ -203,7 +209,8 @@ function apiErrorLines (e: ApiError): string[] {
 /**
  * Runs the CLI; resolves to the process exit code: 0 ok, 1 runtime failure
  * (data dir in use, no node answering, a key with no value, no quorum), 2 bad
- * usage (flags, values, or a request the node refused as bad: HTTP 400/413/415).
+ * usage (flags, values, or a request the node refused as bad: HTTP 400/413/415),
+ * 3 a write that may still commit (EXIT_MAY_HAVE_COMMITTED).
  */
 export async function main (argv: string[], io: CliIo = processIo({ warnOnStdoutFailure: argv[0] === 'start' })): Promise<number> {
   const program = buildProgram(io)
@@ -247,6 +254,10 @@ export async function main (argv: string[], io: CliIo = processIo({ warnOnStdout
     if (error.name === 'ApiError') {
       const apiError = error as ApiError
       for (const line of apiErrorLines(apiError)) err(line)
+      if (apiError.mayHaveCommitted != null) {
+        err(`the write may still commit (the node's answer says mayHaveCommitted): ${apiError.mayHaveCommitted.retry}`)
+        return EXIT_MAY_HAVE_COMMITTED
+      }
       return BAD_REQUEST_STATUSES.has(apiError.status) ? EXIT_USAGE : 1
     }
     if (error.name === 'ConfigError' || error.name === 'UsageError') {
@@ -254,6 +265,7 @@ export async function main (argv: string[], io: CliIo = processIo({ warnOnStdout
       return EXIT_USAGE
     }
     err(`error: ${error.message}`)
-    return 1
+    // its message says the write may still commit, and how to retry it
+    return error instanceof NodeUnreachableError && error.mayHaveCommitted ? EXIT_MAY_HAVE_COMMITTED : 1
   }
 }

@@ -283,6 +283,25 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     expect(byEnv.stdout).toBe('-27.71,-51.09')
   })
 
+  it('a write the node answers may still commit (mayHaveCommitted) says so on a line of its own and exits 3; one it says was not written exits 1', async () => {
+    const [a] = nodes
+    // a vehicle no one knows: nothing reaches it, but a keyed write's earlier attempt (through another node,
+    // before a restart) may have, and the node's answer carries mayHaveCommitted
+    const stranger = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const keyed = await cli(a, ['put', 'k', 'v', '--chain', stranger, '--idempotency-key', 'stranger-1'])
+    const lines = keyed.stderr.trim().split('\n')
+    expect(lines[0]).toMatch(/^error: cannot reach .*an earlier attempt under the same idempotency key .* may still commit.* \(ProposerUnreachableError, HTTP 503\)$/)
+    expect(lines.slice(1)).toEqual(['the write may still commit (the node\'s answer says mayHaveCommitted): retried with the same --idempotency-key it commits once'])
+    expect(keyed.code).toBe(3)
+    const deleted = await cli(a, ['delete', 'k', '--chain', stranger, '--idempotency-key', 'stranger-2'])
+    expect(deleted.stderr.trim().split('\n').slice(1)).toEqual(['the write may still commit (the node\'s answer says mayHaveCommitted): retried with the same --idempotency-key it commits once'])
+    expect(deleted.code).toBe(3)
+    // unkeyed: nothing was sent, and nothing else may commit
+    const unkeyed = await cli(a, ['put', 'k', 'v', '--chain', stranger])
+    expect(unkeyed.stderr.trim()).toMatch(/^error: cannot reach .*\(nothing was sent: the write is not committed\) \(ProposerUnreachableError, HTTP 503\)$/)
+    expect(unkeyed.code).toBe(1)
+  })
+
   it('keys that are dots alone round-trip (the URL would read them as "here" and "up")', async () => {
     const [a] = nodes
     for (const key of ['.', '..']) {
