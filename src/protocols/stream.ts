@@ -142,18 +142,20 @@ function isAbort (err: unknown): boolean {
  * (or aborts it if `fn` throws). The whole exchange ends with the caller's
  * `signal` or, given a `timeout` (ms), after it (withDeadline: the timer
  * goes with the exchange); `fn` gets the signal that combines both. Aborts
- * and timeouts surface as TimeoutError.
+ * and timeouts surface as TimeoutError. With `answerLast` (`fn` resolves
+ * with the peer's answer, read last), a close that fails once it is in
+ * aborts the stream, and the answer is returned.
  */
 export async function withStream<T> (
   libp2p: Pick<Libp2p, 'dialProtocol'> & Partial<Pick<Libp2p, 'getConnections'>>,
   peer: PeerId,
   protocol: string,
   fn: (stream: Stream, signal: AbortSignal) => Promise<T>,
-  options: { signal?: AbortSignal, timeout?: number }
+  options: { signal?: AbortSignal, timeout?: number, answerLast?: boolean }
 ): Promise<T> {
-  const { timeout, signal } = options
+  const { timeout, signal, answerLast } = options
   if (timeout != null) {
-    return await withDeadline(timeout, async (deadline) => await withStream(libp2p, peer, protocol, fn, { signal: deadline }), `no answer on ${protocol}`, signal)
+    return await withDeadline(timeout, async (deadline) => await withStream(libp2p, peer, protocol, fn, { signal: deadline, answerLast }), `no answer on ${protocol}`, signal)
   }
   const exchange = signal ?? new AbortController().signal
   let stream: Stream | undefined
@@ -162,7 +164,15 @@ export async function withStream<T> (
     // along with the first message instead of costing a round trip of its own
     stream = await openStream(libp2p, peer, protocol, { signal: exchange, negotiateFully: false })
     const result = await fn(stream, exchange)
-    await endOutbound(stream, peer, protocol, exchange)
+    if (answerLast !== true) {
+      await endOutbound(stream, peer, protocol, exchange)
+      return result
+    }
+    // the peer's answer is in, and it is the outcome: a close that fails after it (a peer that answered before it
+    // took the rest of our request, then took no more) ends the stream, not the exchange (a write answered OK was
+    // told "no answer: it may still commit": a review)
+    const opened = stream
+    await endOutbound(opened, peer, protocol, exchange).catch((err: unknown) => { opened.abort(asError(err)) })
     return result
   } catch (thrown) {
     // close() waits for the stream to take what is queued, and rejects with its close event if it ends first

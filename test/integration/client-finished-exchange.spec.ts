@@ -8,6 +8,7 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { pbStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import { READ_PROTOCOL, ReadRequest, ReadResponse, readRequest, readResponse } from '../../src/protocols/read/index.ts'
+import { WRITE_PROTOCOL, WriteResponse } from '../../src/protocols/write/index.ts'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 
@@ -40,5 +41,34 @@ describe('protocols - an asker ends a finished exchange', () => {
     await waitFor(() => sentAfter === 8 * 1024 * 1024, { message: 'm sent its 8 MiB' })
     const streams = (): Stream[] => a.libp2p.getConnections(m.peerId).flatMap(c => c.streams).filter(s => s.protocol === READ_PROTOCOL)
     await waitFor(() => streams().length === 0, { timeout: 30_000, message: 'a\'s read stream to m ended', state: () => streams().map(s => `${s.status} ${s.readStatus} ${s.writeStatus}`) })
+  })
+  it('a forwarded write answered OK whose stream then fails to close is the commit it was, not "may still commit"', async () => {
+    const [a, m] = await connectedSwarm(cluster, 2)
+    const chainId = m.peerId.toString()
+    const hash = new Uint8Array(32).fill(7)
+    // m answers OK before it has taken the whole request, and stops taking the rest (its end paused: no more window
+    // for a's stream): a's close waits for its unsent bytes until the write's deadline ends it
+    let received = 0
+    await m.libp2p.unhandle(WRITE_PROTOCOL)
+    await m.libp2p.handle(WRITE_PROTOCOL, async (stream: Stream) => {
+      stream.pause()
+      try {
+        await pbStream(stream, { maxDataLength: 8 * 1024 * 1024 }).write({
+          status: WriteResponse.Status.OK, height: 1, hash, leader: '', message: '', replication: WriteResponse.Replication.NOT_REPORTED, backups: [], error: '', mayHaveCommitted: false
+        }, WriteResponse)
+        // one window more, so a write waiting for room goes on to read the answer; then none
+        stream.resume()
+        stream.pause()
+        received = stream.readBufferLength
+        await new Promise(() => {})
+      } catch (err) {
+        stream.abort(err as Error)
+      }
+    })
+    const value = new Uint8Array(3 * 1024 * 1024).fill(1)
+    const written = await a.put('big', value, { chainId, timeout: 3_000 }).then(r => r, (err: unknown) => err)
+    // the request did not go out whole: the close had bytes to wait for, and failed
+    expect(received).toBeLessThan(value.byteLength)
+    expect(written).toMatchObject({ chainId, height: 1, hash })
   })
 })

@@ -165,7 +165,8 @@ export class WriteService {
   /**
    * Forwards a write and waits for the proposer's answer (any status: the caller maps it).
    *
-   * @throws WriteNotSentError (no stream opened: nothing can commit), TimeoutError and the stream's errors (the write may have arrived)
+   * @throws WriteNotSentError (no stream opened: nothing can commit), TimeoutError and the stream's errors (the write may have arrived);
+   * never once the answer is in: a close that fails after it does not undo it (withStream's answerLast)
    */
   async forward (peer: PeerId, chainId: string, payload: Uint8Array, options: { timeout: number, waitForReplication?: boolean, writeId?: Uint8Array, idempotencyKey?: string, signal?: AbortSignal }): Promise<WriteResponse> {
     const timeout = Math.min(Math.max(1, Math.round(options.timeout)), MAX_WRITE_TIMEOUT)
@@ -179,7 +180,7 @@ export class WriteService {
       const writeId = (options.writeId ?? EMPTY) as Uint8Array<ArrayBuffer>
       await pbs.write({ chainId, payload: payload as Uint8Array<ArrayBuffer>, timeout, skipReplication: options.waitForReplication === false, writeId, idempotencyKey: options.idempotencyKey ?? '' }, WriteRequest, { signal })
       return await pbs.read(RESPONSE, { signal, limits: { backups: MAX_REPORTED_BACKUPS } })
-    }, { timeout: timeout + ANSWER_SLACK, signal: options.signal }).catch((err: Error) => {
+    }, { timeout: timeout + ANSWER_SLACK, signal: options.signal, answerLast: true }).catch((err: Error) => {
       if (opened) throw err
       throw new WriteNotSentError(`no stream to ${peer.toString()}: ${err.message}`)
     })
