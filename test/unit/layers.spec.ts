@@ -15,23 +15,26 @@ const SRC = resolve(import.meta.dirname, '../../src')
 
 /** The folders of src each folder may import, besides itself. */
 const MAY_IMPORT: Record<string, string[]> = {
+  // how a peer's text is shown (escaped, bounded): a leaf, so that every layer that shows such text shows it alike
+  text: [],
   chain: [],
   consensus: [],
   storage: ['chain', 'consensus'],
-  backup: ['chain', 'storage'],
-  protocols: ['chain', 'backup', 'consensus', 'storage'],
-  node: ['chain', 'backup', 'consensus', 'protocols', 'storage'],
+  backup: ['chain', 'storage', 'text'],
+  protocols: ['chain', 'backup', 'consensus', 'storage', 'text'],
+  node: ['chain', 'backup', 'consensus', 'protocols', 'storage', 'text'],
   // the API renders blocks and tables, and a read's answer, as they are
-  http: ['node', 'chain', 'backup', 'protocols'],
+  http: ['node', 'chain', 'backup', 'protocols', 'text'],
   swarm: [],
   workload: [],
   // it starts a node and its HTTP API, and is a client of that API; the demo runs a swarm
-  cli: ['node', 'http', 'swarm', 'workload']
+  cli: ['node', 'http', 'swarm', 'workload', 'text']
 }
 
 /** What the pure parts may take from outside the project: encoding and hashing, no I/O. */
 const PURE_PACKAGES: Record<string, RegExp> = {
   consensus: /^$/,
+  text: /^$/,
   chain: /^(node:crypto|node:buffer|protons-runtime|uint8arraylist|uint8arrays(\/.*)?)$/
 }
 
