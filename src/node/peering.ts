@@ -19,6 +19,7 @@ import type { Connection, PeerId, ComponentLogger, Logger } from '@libp2p/interf
 import type { TypedEventEmitter } from 'main-event'
 import type { VGuardLibp2p } from './libp2p.ts'
 import { networkOfAgent } from '../protocols/agent.ts'
+import { peerText } from '../text/peer-text.ts'
 import type { PeerRejectedCode, VGuardNodeEvents } from './events.ts'
 import { PeerExchange } from '../protocols/peer-exchange/index.ts'
 import { MAX_ADDRS_PER_PEER } from '../protocols/peer-exchange/constants.ts'
@@ -52,6 +53,9 @@ export { MAX_CAPACITY_HINTS } from './capacity-hints.ts'
  * identify was cut off, so it never learned why and kept dialling.
  */
 const REJECT_GRACE = 2_000
+
+/** Characters of a refused peer's agent string (or the network it names) shown: ours is ~40. */
+const MAX_AGENT_TEXT = 256
 
 export interface PeeringInit {
   libp2p: VGuardLibp2p
@@ -407,8 +411,10 @@ export class Peering {
     const network = networkOfAgent(agentVersion)
     let reason: string | undefined
     let code: PeerRejectedCode = 'not-vguard-node'
-    if (network == null) reason = `not a vguard-node (${agentVersion ?? 'no agent'})`
-    else if (network !== this.network) [reason, code] = [`network ${network} is not ${this.network}`, 'other-network']
+    // the agent string is the peer's to choose (identify allows 8 KiB of it): shown escaped and cut, in the log,
+    // the peer:rejected event and a terminal's `peer rejected` line (until 2026-12-03 it went there raw)
+    if (network == null) reason = `not a vguard-node (${agentVersion != null ? peerText(agentVersion, MAX_AGENT_TEXT) : 'no agent'})`
+    else if (network !== this.network) [reason, code] = [`network ${peerText(network, MAX_AGENT_TEXT)} is not ${this.network}`, 'other-network']
     else if (this.allowed != null && !this.allowed.has(id)) [reason, code] = ['not on the allow list', 'not-allowed']
     if (reason != null) {
       this.denied.count(code)

@@ -11,6 +11,7 @@ import type { Connection, Libp2p, PeerId, Stream, StreamHandlerOptions } from '@
 import type { ProtobufDecoder } from '@libp2p/utils'
 import { asError } from './framing.ts'
 import { openStream } from './open-stream.ts'
+import { peerText } from '../text/peer-text.ts'
 import { AnswerCutOffError, InvalidMessageError, MalformedMessageError, PeerAddressUnknownError, ProtocolError, TimeoutError } from './errors.ts'
 
 /**
@@ -193,19 +194,47 @@ export function asInvalidMessage (err: Error, protocol: string, peer: PeerId): E
 }
 
 /**
+ * The fields of a message `T` that carry text a peer chose (a string, or a
+ * list of strings), each with the characters of it kept (see peerText).
+ */
+export type PeerTextFields<T> = { [K in keyof T as T[K] extends string | string[] ? K : never]?: number }
+
+/**
+ * `msg` with each of its `fields` escaped and cut (peerText), in place: what a
+ * peer wrote there reaches logs, errors, the API's JSON and terminals. Names
+ * and ids come through unchanged (they hold no control character and are
+ * far shorter than the bound), so code that compares or parses them still
+ * can; what they can no longer carry is a terminal escape or megabytes.
+ */
+export function withPeerText<T> (msg: T, fields: PeerTextFields<T>): T {
+  const record = msg as Record<string, unknown>
+  for (const [field, max] of Object.entries(fields) as Array<[string, number]>) {
+    const value = record[field]
+    if (typeof value === 'string') record[field] = peerText(value, max)
+    else if (Array.isArray(value)) record[field] = value.map(v => typeof v === 'string' ? peerText(v, max) : v)
+  }
+  return msg
+}
+
+/**
  * `codec` for reading a peer's messages with pbStream: a message that does
  * not decode is a MalformedMessageError (an InvalidMessageError). protons throws plain Errors (an
  * invalid wire type, an unknown enum value), which a caller could not tell
  * from a bug of ours (found by test/integration/protocol-fuzz-clients.spec.ts).
+ * The `text` fields of what decodes are escaped and bounded (withPeerText):
+ * until 2026-12-03 an answer's `message` went raw into errors and logs, ANSI
+ * escapes, forged log lines, bidi overrides and a megabyte of text with it.
  */
-export function decoderOf<T> (codec: { decode: ProtobufDecoder<T> }, what: string): { decode: ProtobufDecoder<T> } {
+export function decoderOf<T> (codec: { decode: ProtobufDecoder<T> }, what: string, text: PeerTextFields<T> = {}): { decode: ProtobufDecoder<T> } {
   return {
     decode: (data, options) => {
+      let msg: T
       try {
-        return codec.decode(data, options)
+        msg = codec.decode(data, options)
       } catch (err) {
         throw new MalformedMessageError(`malformed ${what}: ${(err as Error).message}`)
       }
+      return withPeerText(msg, text)
     }
   }
 }

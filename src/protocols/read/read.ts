@@ -3,6 +3,7 @@ import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from
 import { encodeBlock, keyProblem, MAX_CHAIN_ID_BYTES, MAX_KEY_BYTES } from '../../chain/index.ts'
 import type { ChainStore } from '../../storage/index.ts'
 import type { BackupTableStore } from '../../backup/index.ts'
+import { MAX_PEER_TEXT } from '../../text/peer-text.ts'
 import { decoderOf, handleProtocol, readBufferFor, withDeadline, withStream } from '../stream.ts'
 import { ReadRequest, ReadResponse } from './pb/read.ts'
 import type { KeyEntry } from './pb/read.ts'
@@ -13,7 +14,8 @@ import {
 } from './constants.ts'
 
 const REQUEST = decoderOf(ReadRequest, 'read request')
-const RESPONSE = decoderOf(ReadResponse, 'read answer')
+// what the peer wrote is shown (errors, a read's path in the API): escaped and bounded; an id passes unchanged
+const RESPONSE = decoderOf(ReadResponse, 'read answer', { message: MAX_PEER_TEXT, leader: MAX_CHAIN_ID_BYTES })
 
 export interface ReadComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId' | 'peerStore'>

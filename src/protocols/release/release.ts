@@ -5,13 +5,15 @@ import type { ChainStore } from '../../storage/index.ts'
 import type { BackupTableStore } from '../../backup/index.ts'
 import { verifyTable } from '../../backup/index.ts'
 import { bytesEqual } from '../../chain/index.ts'
+import { MAX_PEER_TEXT } from '../../text/peer-text.ts'
 import { decoderOf, handleProtocol, readBufferFor, withDeadline, withStream } from '../stream.ts'
 import { ReleaseRequest, ReleaseResponse } from './pb/release.ts'
 import { MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MEMBERSHIP_WAIT, MESSAGE_TIMEOUT, RELEASE_PROTOCOL } from './constants.ts'
 import { ReleaseFailedError, ReleaseRejectedError, StaleReleaseError } from './errors.ts'
 
 const REQUEST = decoderOf(ReleaseRequest, 'release request')
-const RESPONSE = decoderOf(ReleaseResponse, 'release answer')
+// the backup's words go into errors and logs: escaped and bounded (an honest "chain … is unknown here" passes unchanged)
+const RESPONSE = decoderOf(ReleaseResponse, 'release answer', { message: MAX_PEER_TEXT })
 
 export interface ReleaseComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId' | 'peerStore'>

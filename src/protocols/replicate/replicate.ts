@@ -6,6 +6,7 @@ import type { ChainTip } from '../../chain/index.ts'
 import { entryOffsets } from '../../storage/index.ts'
 import type { ChainStore, RecordRun } from '../../storage/index.ts'
 import { InvalidMessageError, NotStartedError, ProtocolError } from '../errors.ts'
+import { MAX_PEER_TEXT } from '../../text/peer-text.ts'
 import { LinkedSignal, decoderOf, handleProtocol, withDeadline, withStream } from '../stream.ts'
 import { ReplicateRequest, ReplicateResponse } from './pb/replicate.ts'
 import { MembershipCheck } from '../read/membership.ts'
@@ -20,7 +21,8 @@ import { InboundBudget } from '../inbound-budget.ts'
 import { DivergedCopyError, NoCapacityError, ReplicateRefusedError } from './errors.ts'
 import { TransferWindow } from './window.ts'
 
-const RESPONSE = decoderOf(ReplicateResponse, 'replicate answer')
+// the backup's words go into errors, logs and a write's replication report: escaped and bounded
+const RESPONSE = decoderOf(ReplicateResponse, 'replicate answer', { message: MAX_PEER_TEXT })
 
 export interface ReplicateComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId' | 'peerStore'>

@@ -8,6 +8,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 import { HASH_BYTES, MAX_CHAIN_ID_BYTES } from '../../chain/index.ts'
 import { entrySize, writeEntry } from '../../storage/index.ts'
 import { InvalidMessageError, MalformedMessageError } from '../errors.ts'
+import { withPeerText } from '../stream.ts'
 import { SyncRefusedError } from './errors.ts'
 import type { AppliedWriteId } from './index.ts'
 import { SyncRequest, SyncResponse, SyncWrite } from './pb/sync.ts'
@@ -16,8 +17,11 @@ import { MAX_BLOCKS_PER_FRAME, MAX_WRITES_PER_FRAME } from './constants.ts'
 export { SyncRequest, SyncResponse, SyncWrite }
 
 const EMPTY = new Uint8Array(0) as Uint8Array<ArrayBuffer>
-/** Characters of a refusal's reason kept (a peer's words, logged and reported). */
-const MAX_REFUSAL_LENGTH = 512
+/**
+ * Characters of a responder's `message` kept (a peer's words, in errors, logs
+ * and a reconcile's results; ours are one short line, a refusal's reason too).
+ */
+const MAX_MESSAGE_LENGTH = 512
 const utf8 = new TextEncoder()
 
 export function decodeRequest (bytes: Uint8Array | Uint8ArrayList): SyncRequest {
@@ -28,12 +32,19 @@ export function decodeRequest (bytes: Uint8Array | Uint8ArrayList): SyncRequest 
   }
 }
 
+/**
+ * A responder's frame; its `message` escaped and bounded (peerText): until
+ * 2026-12-03 it went raw into errors and logs (a refusal's reason was only
+ * cut), ANSI escapes, forged log lines and bidi overrides with it.
+ */
 export function decodeResponse (bytes: Uint8Array | Uint8ArrayList): SyncResponse {
+  let res: SyncResponse
   try {
-    return SyncResponse.decode(bytes, { limits: { blocks: MAX_BLOCKS_PER_FRAME, writes: MAX_WRITES_PER_FRAME } })
+    res = SyncResponse.decode(bytes, { limits: { blocks: MAX_BLOCKS_PER_FRAME, writes: MAX_WRITES_PER_FRAME } })
   } catch (err) {
     throw new MalformedMessageError(`malformed sync response: ${(err as Error).message}`)
   }
+  return withPeerText(res, { message: MAX_MESSAGE_LENGTH })
 }
 
 /** Why a request cannot be served, or undefined if it is well formed. */
@@ -68,8 +79,8 @@ export function refusal (reason: string, lasting: boolean): Uint8Array {
 /** @throws SyncRefusedError if `res` says the responder refused the asker. */
 export function checkRefused (res: SyncResponse, peer: string): void {
   if (!res.refused) return
-  // a reason of a sane length: it goes into logs and results
-  const reason = res.message.slice(0, MAX_REFUSAL_LENGTH)
+  // escaped and of a sane length already (decodeResponse): it goes into logs and results
+  const reason = res.message
   throw new SyncRefusedError(`${peer} refused to sync with this node: ${reason !== '' ? reason : 'no reason given'}`, reason, res.lasting)
 }
 

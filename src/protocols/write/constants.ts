@@ -22,6 +22,9 @@ export const MAX_WRITE_ID_BYTES = 32
 export const MAX_REPORTED_BACKUPS = 64
 /** A partial replication round's problem, as an OK answer's `message` carries it (the answer's limit is 8 KiB). */
 export const MAX_PROBLEM_LENGTH = 2_048
+
+/** An error's name as an ERROR answer carries it: names are short; a longer one is not ours. */
+export const MAX_ERROR_NAME_LENGTH = 64
 /**
  * Bytes of forwarded write requests partly received at once, over every
  * inbound stream (InboundBudget): sixteen whole 4 MiB requests. Writes are

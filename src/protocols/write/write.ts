@@ -4,19 +4,20 @@
  */
 import { pbStream } from '../framing.ts'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
-import { MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, parsePayload, toHex } from '../../chain/index.ts'
+import { MAX_CHAIN_ID_BYTES, MAX_PAYLOAD_BYTES, MAX_TXS_PER_BLOCK, parsePayload, toHex } from '../../chain/index.ts'
 import { WriteNotSentError } from './errors.ts'
 import { decoderOf, handleProtocol, readBufferFor, withDeadline, withStream } from '../stream.ts'
 import { WriteRequest, WriteResponse } from './pb/write.ts'
 import { MembershipCheck } from '../read/membership.ts'
-
-const REQUEST = decoderOf(WriteRequest, 'write request')
-const RESPONSE = decoderOf(WriteResponse, 'write answer')
 import { idempotencyKeyProblem } from './idempotency-key.ts'
 import {
-  ANSWER_SLACK, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REPORTED_BACKUPS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_WRITE_ID_BYTES, MAX_WRITE_TIMEOUT, REQUEST_TIMEOUT, WRITE_PROTOCOL, MAX_PROBLEM_LENGTH, INBOUND_BUDGET, MEMBERSHIP_WAIT
+  ANSWER_SLACK, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_REPORTED_BACKUPS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_WRITE_ID_BYTES, MAX_WRITE_TIMEOUT, REQUEST_TIMEOUT, WRITE_PROTOCOL, MAX_PROBLEM_LENGTH, INBOUND_BUDGET, MEMBERSHIP_WAIT, MAX_ERROR_NAME_LENGTH
 } from './constants.ts'
 import { InboundBudget } from '../inbound-budget.ts'
+
+const REQUEST = decoderOf(WriteRequest, 'write request')
+// what the proposer wrote is shown (errors, logs, the API): escaped and bounded; a name or an id passes unchanged
+const RESPONSE = decoderOf(WriteResponse, 'write answer', { message: MAX_PROBLEM_LENGTH, error: MAX_ERROR_NAME_LENGTH, leader: MAX_CHAIN_ID_BYTES, backups: MAX_CHAIN_ID_BYTES })
 
 export interface ForwardedWrite {
   /** The member that forwarded it. */
@@ -68,11 +69,11 @@ const STATE_BY_REPLICATION: Partial<Record<WriteResponse.Replication, Replicatio
   Object.entries(REPLICATION_BY_STATE).map(([state, wire]) => [wire, state])
 )
 
-/** A proposer's answer back into what it reported (undefined: it did not say). */
+/** A proposer's answer back into what it reported (undefined: it did not say). Its message was bounded, and escaped, as it was decoded. */
 export function replicationOf (res: WriteResponse): ReplicationReport | undefined {
   const state = STATE_BY_REPLICATION[res.replication]
   if (state == null) return undefined
-  return { state, backups: state === 'pending' ? [] : res.backups, ...(state === 'partial' && res.message !== '' ? { problem: res.message.slice(0, MAX_PROBLEM_LENGTH) } : {}) }
+  return { state, backups: state === 'pending' ? [] : res.backups, ...(state === 'partial' && res.message !== '' ? { problem: res.message } : {}) }
 }
 
 export interface WriteComponents {
@@ -114,9 +115,6 @@ const EMPTY = new Uint8Array(0) as Uint8Array<ArrayBuffer>
 
 /** How often drain() looks whether the writes being committed are answered. */
 const DRAIN_POLL_MS = 50
-
-/** An error's name as an ERROR answer carries it: names are short; a longer one is not ours. */
-const MAX_ERROR_NAME_LENGTH = 64
 
 export class WriteService {
   readonly protocol: string

@@ -6,7 +6,8 @@
 import { describe, it, expect } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { asInvalidMessage } from '../../../src/protocols/stream.ts'
+import { asInvalidMessage, decoderOf } from '../../../src/protocols/stream.ts'
+import { WriteResponse } from '../../../src/protocols/write/pb/write.ts'
 import { AnswerCutOffError, InvalidMessageError } from '../../../src/protocols/errors.ts'
 import { statusOf } from '../../../src/http/errors.ts'
 
@@ -26,5 +27,18 @@ describe('protocols - answer errors', () => {
     expect(asInvalidMessage(other, '/vguard/read/1.0.0', peer)).toBe(other)
     expect(statusOf(cut)).toBe(503)
     expect(statusOf(over)).toBe(502)
+  })
+
+  it('decoderOf escapes and cuts the text fields it is given, strings and lists alike, and leaves the rest as sent', () => {
+    const decoder = decoderOf(WriteResponse, 'write answer', { message: 10, error: 64, backups: 6 })
+    const answer = (fields: Partial<WriteResponse>): Uint8Array => WriteResponse.encode({ status: WriteResponse.Status.ERROR, height: 0, hash: new Uint8Array(), leader: '', message: '', replication: WriteResponse.Replication.NOT_REPORTED, backups: [], error: '', mayHaveCommitted: false, ...fields })
+    const honest = { message: 'stopped', error: 'ConsensusStoppedError', backups: ['p1', 'p2'], leader: 'L' }
+    expect(decoder.decode(answer(honest))).toMatchObject(honest)
+    expect(decoder.decode(answer({ message: '\u001b[2Jabcdefghijkl', backups: ['ok', '\u202eevil'], leader: '\u001b' }))).toMatchObject({
+      message: '\\u001b[2Ja… [11 more characters cut]',
+      backups: ['ok', '\\u202e… [4 more characters cut]'],
+      // a field not named is as sent
+      leader: '\u001b'
+    })
   })
 })
