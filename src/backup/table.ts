@@ -12,6 +12,8 @@ import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import type { PrivateKey, PublicKey } from '@libp2p/interface'
 import { BackupTable, SignedBackupTable, BoothResult } from './pb/backup.ts'
 import { InvalidBackupTableError } from './errors.ts'
+import { MAX_CHAIN_ID_BYTES } from '../chain/index.ts'
+import { peerText } from '../text/peer-text.ts'
 
 export { BackupTable, SignedBackupTable, BoothResult }
 
@@ -19,6 +21,14 @@ export { BackupTable, SignedBackupTable, BoothResult }
 const SIGNING_PREFIX = new TextEncoder().encode('vguard-backup-table/1:')
 export const MAX_TABLE_BYTES = 16 * 1024
 export const MAX_TABLE_MEMBERS = 64
+
+/**
+ * A name a table carries (its proposer, its chain, a backup), as a rejection
+ * shows it: anyone may gossip a table, and until 2026-12-03 what it named went
+ * raw into the error, the logs and the API (ANSI escapes, forged log lines,
+ * 16 KiB of text). Escaped and cut (peerText); a real id is shown as it is.
+ */
+const shown = (name: string): string => peerText(name, MAX_CHAIN_ID_BYTES)
 
 export interface VerifiedTable {
   table: BackupTable
@@ -80,11 +90,11 @@ function publicKeyOf (peerId: string): PublicKey {
   try {
     id = peerIdFromString(peerId)
   } catch {
-    throw new InvalidBackupTableError('Malformed', `Invalid backup table: proposer ${peerId} is not a peer id`)
+    throw new InvalidBackupTableError('Malformed', `Invalid backup table: proposer ${shown(peerId)} is not a peer id`)
   }
   // the same id written another way (a CID, bafz…) names no chain: its table was adopted beside the
   // real one, reported and counted (a review)
-  if (id.toString() !== peerId) throw new InvalidBackupTableError('Malformed', `Invalid backup table: proposer ${peerId} is not written as ${id.toString()}`)
+  if (id.toString() !== peerId) throw new InvalidBackupTableError('Malformed', `Invalid backup table: proposer ${shown(peerId)} is not written as ${id.toString()}`)
   if (id.publicKey == null) throw new InvalidBackupTableError('WrongSigner', 'Invalid backup table: proposer id carries no public key')
   return id.publicKey.type === 'Ed25519' ? publicKeyFromRaw(id.publicKey.raw) : id.publicKey
 }
@@ -103,7 +113,7 @@ function checkBackupNames (table: BackupTable): void {
     try {
       canonical = peerIdFromString(name).toString()
     } catch {}
-    if (canonical !== name) throw new InvalidBackupTableError('Malformed', `Invalid backup table: Malformed: backup ${JSON.stringify(name.slice(0, 80))} is not a peer id as its peer writes it`)
+    if (canonical !== name) throw new InvalidBackupTableError('Malformed', `Invalid backup table: Malformed: backup "${shown(name)}" is not a peer id as its peer writes it`)
     if (name === table.proposer) throw new InvalidBackupTableError('Malformed', 'Invalid backup table: Malformed: the chain\'s owner names itself a backup')
     if (seen.has(name)) throw new InvalidBackupTableError('Malformed', `Invalid backup table: Malformed: backup ${name} is named twice`)
     seen.add(name)
@@ -130,13 +140,13 @@ export async function verifyTable (signed: Uint8Array, expectedChainId?: string)
     throw new InvalidBackupTableError('Malformed', 'Invalid backup table: Malformed: empty chain id or epoch < 1')
   }
   if (expectedChainId != null && table.chainId !== expectedChainId) {
-    throw new InvalidBackupTableError('Malformed', `Invalid backup table: for chain ${table.chainId}, expected ${expectedChainId}`)
+    throw new InvalidBackupTableError('Malformed', `Invalid backup table: for chain ${shown(table.chainId)}, expected ${expectedChainId}`)
   }
   if (table.heldHeight != null && (!Number.isSafeInteger(table.heldHeight) || table.heldHeight >= table.height || (table.heldHeight > 0) !== ((table.heldTipHash?.byteLength ?? 0) > 0))) {
     throw new InvalidBackupTableError('Malformed', `Invalid backup table: Malformed: held height ${table.heldHeight} is not below height ${table.height} with a tip hash`)
   }
   if (table.chainId !== table.proposer) {
-    throw new InvalidBackupTableError('NotOwner', `Invalid backup table: ${table.proposer} does not own chain ${table.chainId}`)
+    throw new InvalidBackupTableError('NotOwner', `Invalid backup table: ${shown(table.proposer)} does not own chain ${shown(table.chainId)}`)
   }
   checkBackupNames(table)
   const key = publicKeyOf(table.proposer)

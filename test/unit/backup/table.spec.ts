@@ -99,6 +99,29 @@ describe('backup - table', () => {
     }
   })
 
+  it('shows the names a forged table carries (its proposer, its chain, a backup) escaped and cut, in the errors it is rejected with', async () => {
+    const a = await identity()
+    // colours, a forged log line, a bidi override, and far more than any id (two of them fit in a table)
+    const hostile = `\u001b[31m\r\nINFO table ok\u202e\u0085${'x'.repeat(6_000)}`
+    // eslint-disable-next-line no-control-regex
+    const raw = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/
+    const rejected = async (init: { proposer?: string, chainId?: string, active?: string[] }, expected?: string): Promise<string> => {
+      const t = await signTable(a.key, init.proposer ?? a.id, { chainId: init.chainId ?? a.id, epoch: 1, active: init.active ?? [bId], obsolete: [], height: 1, tipHash: new Uint8Array(32), timestamp: 1 })
+      const err = await verifyTable(t.signed, expected).then(() => undefined, (e: Error) => e)
+      expect(err?.name).toBe('InvalidBackupTableError')
+      const message = err?.message ?? ''
+      expect(message).not.toMatch(raw)
+      expect(message).toContain('\\u001b[31m\\u000d\\u000aINFO table ok\\u202e\\u0085')
+      expect(message).toMatch(/… \[\d+ more characters cut\]/)
+      expect(message.length).toBeLessThan(600)
+      return message
+    }
+    expect(await rejected({ proposer: hostile, chainId: hostile })).toMatch(/proposer \\u001b.* is not a peer id$/)
+    expect(await rejected({ proposer: hostile })).toMatch(/^Invalid backup table: \\u001b.* does not own chain /)
+    expect(await rejected({ chainId: hostile }, a.id)).toMatch(/^Invalid backup table: for chain \\u001b.*, expected /)
+    expect(await rejected({ active: [hostile] })).toMatch(/backup "\\u001b.*" is not a peer id as its peer writes it$/)
+  })
+
   it('rejects a table whose chain is its owner\'s id written another way (a CID): that names no chain', async () => {
     const a = await identity()
     const cid = peerIdFromPrivateKey(a.key).toCID().toString()
