@@ -27,6 +27,7 @@ import { UsageError } from './usage-error.ts'
 import { inFlags } from './config-error.ts'
 import { NodeUnreachableError } from './api-client.ts'
 import type { ApiError } from './api-client.ts'
+import { visible } from './status-format.ts'
 
 export { UsageError }
 
@@ -195,7 +196,13 @@ function helpPointer (program: Command, argv: string[]): string {
 /** Statuses of the API that mean the request itself was bad: a usage error of the CLI's. */
 const BAD_REQUEST_STATUSES = new Set([400, 413, 415])
 
-/** An API error as the CLI shows it: its message and name, then where a read went, if it says. */
+/**
+ * An API error as the CLI shows it: its message and name, then where a read
+ * went, if it says. Each line escaped (visible): a node of an earlier version
+ * passes a peer's text on raw, and whatever answers at the address as a node
+ * may write what it likes (until 2026-12-03 CR/LF, ANSI escapes and bidi
+ * overrides in it reached the terminal).
+ */
 function apiErrorLines (e: ApiError): string[] {
   const lines = [`error: ${e.message} (${e.errorName}, HTTP ${e.status})`]
   const { tried, path } = e.details as { tried?: unknown, path?: unknown }
@@ -203,7 +210,7 @@ function apiErrorLines (e: ApiError): string[] {
   const holder = (t: unknown): string => typeof t === 'object' && t != null && 'peerId' in t ? `${String(t.peerId)} ${'outcome' in t ? String(t.outcome) : ''}`.trimEnd() : String(t)
   if (Array.isArray(tried) && tried.length > 0) lines.push(`tried: ${tried.map(holder).join(', ')}`)
   if (Array.isArray(path) && path.length > 0) lines.push(`path: ${(path as Array<{ peerId: string, outcome: string }>).map(p => `${p.peerId} ${p.outcome}`).join(' → ')}`)
-  return lines
+  return lines.map(visible)
 }
 
 /**
@@ -264,7 +271,8 @@ export async function main (argv: string[], io: CliIo = processIo({ warnOnStdout
       err(`error: ${error.name === 'ConfigError' ? inFlags(error.message) : error.message}`)
       return EXIT_USAGE
     }
-    err(`error: ${error.message}`)
+    // its lines as they are, each escaped: a NodeUnreachableError quotes what answered at the address
+    err(`error: ${error.message.split('\n').map(visible).join('\n')}`)
     // its message says the write may still commit, and how to retry it
     return error instanceof NodeUnreachableError && error.mayHaveCommitted ? EXIT_MAY_HAVE_COMMITTED : 1
   }

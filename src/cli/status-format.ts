@@ -6,6 +6,7 @@
 import type { StatusBody, ChainStatus } from '../http/status.ts'
 import { formatColumns } from './columns.ts'
 import type { Column } from './columns.ts'
+import { escapeControls } from '../text/peer-text.ts'
 
 const short = (id: string): string => `…${id.slice(-6)}`
 
@@ -37,11 +38,12 @@ const sameList = (a: string[], b: string[]): boolean => a.length === b.length &&
  * `text` with every control character written as an escape (\u001b): what
  * peers chose (a backup table's names, signed by another vehicle, are any
  * strings) went raw to the terminal, and ESC[8m hid every row after it (a
- * review).
+ * review). The rules of every place that shows a peer's text (escapeControls,
+ * src/text: also U+2028/2029 and the bidi controls, until 2026-12-03 written
+ * raw here); nothing is cut, /status is this node's own answer.
  */
 export function visible (text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return escapeControls(text)
 }
 
 export function formatStatus (status: StatusBody): string[] {

@@ -11,10 +11,14 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { lpStream, pbStream } from '@libp2p/utils'
 import { TestCluster, connectedSwarm, createBaseOptions } from '../utils/nodes.ts'
 import { capturingLogger } from '../utils/log-capture.ts'
 import { waitFor } from '../utils/wait.ts'
+import { runCli } from '../utils/cli.ts'
+import { API_HEADER } from '../../src/http/api-header.ts'
 import { createVGuardNode } from '../../src/node/index.ts'
 import type { PeerRejectedDetail } from '../../src/node/index.ts'
 import { buildLibp2p } from '../../src/node/libp2p.ts'
@@ -204,5 +208,26 @@ describe('text a peer chose - shown escaped and bounded', () => {
     const logged = messages.filter(l => l.format.startsWith('refusing %p')).map(l => String(l.args[1]))
     expect(logged).toHaveLength(2)
     for (const line of logged) expect(line).not.toMatch(RAW_CONTROL)
+  })
+  it('the CLI writes what a node\'s API answered escaped, line by line, whoever wrote it', async () => {
+    // an API of a node of an earlier version, or anything at that address that answers as one: it passes a peer's text on raw
+    const server = createServer((req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json', [API_HEADER]: '1' })
+      res.end(JSON.stringify({ error: 'NoHolderReachableError', message: `no holder answered: ${HOSTILE}`, tried: [{ peerId: `peer${HOSTILE}`, outcome: 'unavailable' }] }))
+    })
+    await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+    try {
+      const { port } = server.address() as AddressInfo
+      const shown = await runCli(['get', '--http', `127.0.0.1:${port}`, '--chain', 'some-chain', 'k'])
+      expect(shown.code).toBe(1)
+      const lines = shown.stderr.split('\n')
+      expect(lines.filter(l => RAW_CONTROL.test(l))).toEqual([])
+      expect(lines).toEqual(expect.arrayContaining([
+        `error: no holder answered: ${SHOWN} (NoHolderReachableError, HTTP 503)`,
+        `tried: peer${SHOWN} unavailable`
+      ]))
+    } finally {
+      await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+    }
   })
 })

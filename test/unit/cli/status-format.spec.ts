@@ -4,7 +4,8 @@
  * this node named as such, others by the end of their peer id.
  */
 import { describe, it, expect } from 'vitest'
-import { formatBytes, formatStatus } from '../../../src/cli/status-format.ts'
+import { formatBytes, formatStatus, visible } from '../../../src/cli/status-format.ts'
+import { escapeControls } from '../../../src/text/peer-text.ts'
 import type { StatusBody, ChainStatus } from '../../../src/http/status.ts'
 
 const SELF = '12D3KooWSelfSelfSelfSelfSelfSelfSelfSelfSelfSe1f001'
@@ -167,5 +168,13 @@ describe('cli - status for a person', () => {
     // ESC[8m hid every row after it: each shows, the escape written out (its last six characters, as every id)
     expect(lines.join('\n')).toContain('…01b[8m')
     expect(lines.some(l => l.startsWith(C))).toBe(true)
+  })
+  it('escapes what a peer\'s text is escaped for everywhere: line separators and bidi controls too, nothing cut', () => {
+    // U+2028 broke the line in a terminal that honours it; U+202E reversed what followed it in the row
+    const text = `a\u2028b\u2029c\u202eexe.gnp\u202c\u2066d\u2069\u200f\u061c\u0085\u001b[8m${'x'.repeat(5_000)}`
+    expect(visible(text)).toBe(`a\\u2028b\\u2029c\\u202eexe.gnp\\u202c\\u2066d\\u2069\\u200f\\u061c\\u0085\\u001b[8m${'x'.repeat(5_000)}`)
+    expect(visible(text)).toBe(escapeControls(text))
+    const lines = formatStatus(status({ peerId: `${SELF}\u202e` }))
+    expect(lines[0]).toBe(`peer id    ${SELF}\\u202e`)
   })
 })
