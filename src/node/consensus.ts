@@ -65,8 +65,8 @@ import { appendShared } from './shared-writes.ts'
 import type { SharedWritesDeps } from './shared-writes.ts'
 import { checkWrite } from './write-input.ts'
 import type { WriteOptions } from './write-input.ts'
-import { keyedFailure, roundFailure, unkeyedFailure } from './write-failures.ts'
-import type { WriteProgress } from './write-failures.ts'
+import { keyedFailure, roundFailure, unkeyedBoothFailure, unkeyedFailure } from './write-failures.ts'
+import type { BoothProgress, WriteProgress } from './write-failures.ts'
 import type { ConsensusRecord } from './own-chain-marker.ts'
 import { ConsensusStoppedError, NoQuorumError, NotProposerError, RefusedWriteError } from './consensus-errors.ts'
 
@@ -393,11 +393,15 @@ export class Consensus {
   }
 
   private async endOfBoothOnce (participants: string[], write: EncodedWrite, timeout: number, direct: (id?: Uint8Array) => Promise<number>, ref?: WriteRef): Promise<ReplicationOutcome> {
-    const block = this.boothBlock(write, timeout, direct, ref)
+    const progress: BoothProgress = { mayBeAppended: false, mayBeProposed: false }
+    const block = this.boothBlock(write, timeout, direct, progress, ref)
     this.boothsUnderWay.add(block)
     let height: number
     try {
       height = await block
+    } catch (err) {
+      // a keyed one's is keyedFailure's (endOfBooth)
+      throw ref == null ? unkeyedBoothFailure(err, progress) : err
     } finally {
       this.boothsUnderWay.delete(block)
     }
@@ -414,7 +418,7 @@ export class Consensus {
   }
 
   /** An end of booth's block on our chain: appended directly before our consensus runs on it, else committed through it. Its height. */
-  private async boothBlock (write: EncodedWrite, timeout: number, direct: (id?: Uint8Array) => Promise<number>, ref?: WriteRef): Promise<number> {
+  private async boothBlock (write: EncodedWrite, timeout: number, direct: (id?: Uint8Array) => Promise<number>, progress: BoothProgress, ref?: WriteRef): Promise<number> {
     await this.c.vguarddb.checkOwnConflict()
     // only the append goes through the gate: the round after it (minutes, with a backup frozen) held up every
     // write and first read of our chain behind it
@@ -427,6 +431,8 @@ export class Consensus {
       if (!this.running) throw new ConsensusStoppedError('consensus stopped before the end of booth\'s block was appended: nothing written')
       // stop() waits for this append (boothsUnderWay): a failure is the append's own, never the stop's closing
       // the store under it, and is not called "nothing written" (it said so, and the block may have reached the store)
+      // from here an error may come after the block reached the store (unkeyedBoothFailure)
+      progress.mayBeAppended = true
       const height = await direct(ref?.id)
       await this.ownMarker?.claim()
       return height
@@ -436,7 +442,7 @@ export class Consensus {
     // a keyed booth appended directly before our chain ran consensus is answered with its block
     const earlier = ref == null ? undefined : await this.c.vguarddb.boothAppended(ref.id)
     const committed = earlier ?? (ref == null
-      ? await this.appendOwn(write, timeout, false, undefined, false)
+      ? await this.appendOwn(write, timeout, false, undefined, false, progress)
       : await this.appendOwnKeyed(write, timeout, false, ref, false))
     return committed.height
   }

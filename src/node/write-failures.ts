@@ -4,7 +4,8 @@
  * (keyedFailure); an end of booth's failed round says its block committed
  * (roundFailure); a write the node's stop closed the database under says how
  * far it went (closedUnder), and one of no known kind once it may have been
- * proposed (unkeyedFailure). Pure functions over errors, kept apart from
+ * proposed (unkeyedFailure) or, an end of booth's, appended or proposed
+ * (unkeyedBoothFailure). Pure functions over errors, kept apart from
  * Consensus so each rule can be tested alone.
  */
 import { DiskFullError, isDatabaseClosed, StoreClosedError } from '../storage/errors.ts'
@@ -139,4 +140,41 @@ export function unkeyedFailure (thrown: unknown, mayBeProposed: boolean): Error 
   if (isDatabaseClosed(err)) return closedUnder(err, mayBeProposed)
   if (!mayBeProposed || isOwnError(err)) return err
   return new CommitTimeoutError(`${errorLabel(err)}: ${err.message}, after this write was proposed: it may still commit, whole or not at all ${retryAdvice(false)}`, { cause: thrown })
+}
+
+/**
+ * How far an unkeyed end of booth's block went: `mayBeAppended` from the
+ * moment it is handed to the store directly (before consensus runs on our
+ * chain), `mayBeProposed` (WriteProgress) from its hand-over to our replica.
+ */
+export interface BoothProgress extends WriteProgress {
+  mayBeAppended: boolean
+}
+
+/**
+ * What an unkeyed end of booth's failure says, by unkeyedFailure's rule (a
+ * keyed one's is keyedFailure's, its failed round's roundFailure's): an
+ * error of no kind of ours once its block went to the store or was
+ * proposed becomes CommitTimeoutError naming the error: the block may have
+ * been appended, or may still commit (it was HTTP 500 with no flag: a
+ * review). Before that point, and for an error of ours (which says itself
+ * whether the block may be in the chain), it stays as it is. A database
+ * closed under a proposed block is closedUnder's NodeStoppedError, with the
+ * flag; under the direct append it stays: the append takes it for a
+ * refusal before its block was written (end-of-booth-append.ts), and a stop
+ * waits for that append before it closes the database.
+ */
+export function unkeyedBoothFailure (thrown: unknown, progress: BoothProgress): Error {
+  const err = thrown instanceof Error ? thrown : new Error(String(thrown))
+  if (progress.mayBeProposed && isDatabaseClosed(err)) {
+    return new NodeStoppedError(`the node stopped and closed its database while the end of booth's block was under way (${err.message}): it may have been proposed, ` +
+      `and may still commit, whole or not at all ${retryAdvice(false)}`, true)
+  }
+  if (isOwnError(err)) return err
+  if (progress.mayBeProposed) {
+    return new CommitTimeoutError(`${errorLabel(err)}: ${err.message}, after the end of booth's block was proposed: it may still commit, whole or not at all ${retryAdvice(false)}`, { cause: thrown })
+  }
+  if (!progress.mayBeAppended || isDatabaseClosed(err)) return err
+  return new CommitTimeoutError(`${errorLabel(err)}: ${err.message}, after the end of booth's block went to the store: it may have been appended ` +
+    '(read the chain before sending it again: a retry may append it twice)', { cause: thrown })
 }

@@ -513,3 +513,73 @@ describe('keyed writes - mayHaveCommitted around a stop', () => {
     expect((await a.chains.tip(self)).height).toBe(3)
   })
 })
+
+describe('an unkeyed end of booth - an error of no known kind', () => {
+  const cluster = new TestCluster()
+  afterEach(async () => { await cluster.teardown() })
+
+  const typeError = (): TypeError => new TypeError('Cannot read properties of undefined (reading \'height\')')
+  const endOverHttp = async (url: string, participants: string[], key: string): Promise<Response> =>
+    await fetch(`${url}/booth/end`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ participants, transactions: [{ key, value: key }] }) })
+
+  it('after its block went to the store directly, it may have been appended: CommitTimeoutError naming the error, also over HTTP', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2, { kBackups: 1 })
+    const self = a.peerId.toString()
+    const participants = [b.peerId.toString()]
+    const api = await cluster.http(a)
+    // no consensus on a's chain yet: the block is appended directly, and then a lower layer's error reaches the caller
+    const appendEndOfBooth = a.vguarddb.appendEndOfBooth.bind(a.vguarddb)
+    a.vguarddb.appendEndOfBooth = async (booth, id) => {
+      await appendEndOfBooth(booth, id)
+      throw typeError()
+    }
+    const appended = /^TypeError: Cannot read properties of undefined \(reading 'height'\), after the end of booth's block went to the store: it may have been appended \(read the chain before sending it again: a retry may append it twice\)$/
+    const failed = await a.endOfBooth({ participants, transactions: [{ key: 'k1', value: utf8.encode('v1') }] }).then(() => 'resolved', (err: unknown) => err)
+    expect(failed).toMatchObject({ name: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(appended) })
+    expect((failed as Error).cause).toBeInstanceOf(TypeError)
+    const res = await endOverHttp(api.url, participants, 'k2')
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ error: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(appended) })
+    // both were appended
+    expect((await a.chains.tip(self)).height).toBe(2)
+  })
+
+  it('after its block was proposed, it may still commit: CommitTimeoutError naming the error, also over HTTP; before, it stays as it was', async () => {
+    const [a, b] = await connectedSwarm(cluster, 3, { kBackups: 1 })
+    const self = a.peerId.toString()
+    const participants = [b.peerId.toString()]
+    const api = await cluster.http(a)
+    // consensus runs on a's chain: the end of booth's block goes through it
+    await a.put('first', utf8.encode('x'))
+    const own = await a.consensus.driver.own()
+    const submit = own.submit.bind(own)
+    own.submit = async (write, options) => {
+      await submit(write, options)
+      throw typeError()
+    }
+    const proposed = /^TypeError: Cannot read properties of undefined \(reading 'height'\), after the end of booth's block was proposed: it may still commit, whole or not at all \(a retry may commit it twice: an idempotency key makes a retry safe\)$/
+    const failed = await a.endOfBooth({ participants, transactions: [{ key: 'k1', value: utf8.encode('v1') }] }).then(() => 'resolved', (err: unknown) => err)
+    expect(failed).toMatchObject({ name: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(proposed) })
+    expect((failed as Error).cause).toBeInstanceOf(TypeError)
+    const res = await endOverHttp(api.url, participants, 'k2')
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ error: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(proposed) })
+    // both committed
+    expect((await a.chains.tip(self)).height).toBe(3)
+    own.submit = submit
+
+    // the same error before the block could be appended or proposed: nothing was, and it does not say otherwise
+    const check = a.vguarddb.checkOwnConflict.bind(a.vguarddb)
+    a.vguarddb.checkOwnConflict = async () => { throw typeError() }
+    const early = await a.endOfBooth({ participants, transactions: [{ key: 'k3', value: utf8.encode('v3') }] }).then(() => 'resolved', (err: unknown) => err)
+    expect(early).toMatchObject({ name: 'TypeError' })
+    expect(early).not.toHaveProperty('mayHaveCommitted', true)
+    const earlyRes = await endOverHttp(api.url, participants, 'k4')
+    expect(earlyRes.status).toBe(500)
+    const body = await earlyRes.json() as Record<string, unknown>
+    expect(body).toMatchObject({ error: 'TypeError' })
+    expect(body.mayHaveCommitted).toBeUndefined()
+    a.vguarddb.checkOwnConflict = check
+    expect((await a.chains.tip(self)).height).toBe(3)
+  })
+})
