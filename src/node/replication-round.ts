@@ -14,6 +14,7 @@ import type { ChainStore } from '../storage/index.ts'
 import { heldPoint, rankBackupCandidates, signTable } from '../backup/index.ts'
 import type { BackupTable, BackupTableStore, Candidate } from '../backup/index.ts'
 import type { ReplicateProgress, ReplicateResult, ReplicateService } from '../protocols/replicate/index.ts'
+import { ReplicateRefusedError } from '../protocols/replicate/index.ts'
 import { withDeadline } from '../protocols/stream.ts'
 import type { VGuardNodeEvents } from './events.ts'
 import type { ReleaseQueue } from './release-queue.ts'
@@ -238,8 +239,11 @@ export class ReplicationRound {
           const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
           this.d.log('backup %s failed for %s: %s', peer, chainId, message)
           out.failures.push({ peerId: peer, error: message })
-          // a backup that refused at the offer (no room, not allowed), or whose diverged copy an idle round left, stored nothing
-          const refusedAtOffer = err instanceof Error && (err.name === 'NoCapacityError' || err.name === 'DivergedCopyError' || err.message.includes('FORBIDDEN'))
+          // a backup that refused at the offer (no room, not allowed), or whose diverged copy an idle round left, stored
+          // nothing; told by the refusal's status, not its message, which carries the backup's own words (an ERROR
+          // whose text said "FORBIDDEN" passed for one, and that backup's partial copy was never released: a review)
+          const refusedAtOffer = err instanceof Error && (err.name === 'NoCapacityError' || err.name === 'DivergedCopyError' ||
+            (err instanceof ReplicateRefusedError && err.status === 'FORBIDDEN'))
           if (started || (connected && !refusedAtOffer)) out.partial.push(peer)
           if (started) out.begun.push(peer)
         } finally {

@@ -78,7 +78,10 @@ describe('replicate - DONE follows the last frame at once', () => {
     await grow(A)
     const protocol = `/test/replicate-done/${process.pid}/refused`
     const backup = await scriptedBackup(B, protocol, (frame) => frame === backup.frames() ? { status: ReplicateResponse.Status.INVALID, message: 'bad block' } : {})
-    await expect(proposerService(A, { protocol, messageTimeout: 2_000 }).replicateTo(B.peerId, A.peerId.toString())).rejects.toThrow(ReplicateRefusedError)
+    const refused = proposerService(A, { protocol, messageTimeout: 2_000 }).replicateTo(B.peerId, A.peerId.toString())
+    await expect(refused).rejects.toThrow(ReplicateRefusedError)
+    // a frame's refusal carries its status as the offer's does
+    await expect(refused).rejects.toMatchObject({ status: 'INVALID', message: expect.stringMatching(/^backup refused blocks: INVALID: bad block/) })
     expect(await backup.sawDone).toBe(true)
   })
 })

@@ -62,7 +62,7 @@ describe('replicate - only members of our network may push a chain', () => {
       const started = Date.now()
       const outsiderChain = outsider.peerId.toString()
       const refused = service(outsider, protocol).replicateTo(B.peerId, outsiderChain, { epoch: 1 })
-      await expect(refused).rejects.toMatchObject({ name: 'ReplicateRefusedError', message: expect.stringMatching(/FORBIDDEN: not a member of this network/) })
+      await expect(refused).rejects.toMatchObject({ name: 'ReplicateRefusedError', status: 'FORBIDDEN', message: expect.stringMatching(/FORBIDDEN: not a member of this network/) })
       // identify showed another network: no need to wait for the peering
       expect(Date.now() - started).toBeLessThan(wait)
       expect(await B.chains.info(outsiderChain)).toBeUndefined()
@@ -90,7 +90,7 @@ describe('replicate - only members of our network may push a chain', () => {
     await Promise.all([short.start(), long.start()])
     try {
       await C.libp2p.dial(B.multiaddrs[0])
-      await expect(service(C, '/vguard-test/replicate-short/1.0.0').replicateTo(B.peerId, chainId)).rejects.toMatchObject({ name: 'ReplicateRefusedError' })
+      await expect(service(C, '/vguard-test/replicate-short/1.0.0').replicateTo(B.peerId, chainId)).rejects.toMatchObject({ name: 'ReplicateRefusedError', status: 'FORBIDDEN' })
       expect((await B.chains.tip(chainId)).height).toBe(0)
 
       asked = 0
@@ -120,7 +120,7 @@ describe('replicate - only members of our network may push a chain', () => {
       await C.libp2p.dial(B.multiaddrs[0])
       await waitFor(() => memberOf(B)(C.peerId), { message: 'B identified C' })
       await expect(service(C, protocol).replicateTo(B.peerId, chainId, { epoch: 1 })).rejects.toMatchObject({
-        name: 'ReplicateRefusedError', message: expect.stringMatching(/FORBIDDEN: two processes run its identity/)
+        name: 'ReplicateRefusedError', status: 'FORBIDDEN', message: expect.stringMatching(/FORBIDDEN: two processes run its identity/)
       })
       expect(await B.chains.info(chainId)).toBeUndefined()
     } finally {

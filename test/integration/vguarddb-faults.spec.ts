@@ -205,7 +205,7 @@ describe('vguarddb - duty, faults and bad input', () => {
       }
     }
     // a well-formed replicate from a non-owner is refused too
-    await expect(M.vguarddb.replicate.replicateTo(b, chainId)).rejects.toMatchObject({ name: 'ReplicateRefusedError' })
+    await expect(M.vguarddb.replicate.replicateTo(b, chainId)).rejects.toMatchObject({ name: 'ReplicateRefusedError', status: 'FORBIDDEN' })
     expect((await B.chains.info(chainId))?.height).toBe(1)
     const read = await M.vguarddb.readKey(chainId, gpsTransaction(1).key)
     expect(read.servedBy).toBe(chainId)

@@ -10,9 +10,16 @@ export class NoCapacityError extends Error {
 /** The backup refused the transfer (not the owner, invalid blocks, internal error). */
 export class ReplicateRefusedError extends Error {
   static name = 'ReplicateRefusedError'
-  constructor (message = 'Backup refused the transfer') {
+  /**
+   * The status it was refused with: ReplicateResponse.Status's name (`FORBIDDEN`,
+   * `INVALID`, `ERROR`), or the number of one not known here. Told by this,
+   * never by the message, which carries the backup's own words.
+   */
+  readonly status: string
+  constructor (message = 'Backup refused the transfer', status = 'ERROR') {
     super(message)
     this.name = 'ReplicateRefusedError'
+    this.status = status
   }
 }
 

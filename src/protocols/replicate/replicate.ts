@@ -24,6 +24,11 @@ import { TransferWindow } from './window.ts'
 // the backup's words go into errors, logs and a write's replication report: escaped and bounded
 const RESPONSE = decoderOf(ReplicateResponse, 'replicate answer', { message: MAX_PEER_TEXT })
 
+/** A refusal's status by its name (ReplicateRefusedError.status), or as it came when not known here. */
+function statusName (status: ReplicateResponse.Status): string {
+  return String(ReplicateResponse.Status[status] ?? status)
+}
+
 export interface ReplicateComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerId' | 'peerStore'>
   store: ChainStore
@@ -329,7 +334,8 @@ export class ReplicateService {
     if (res.status === ReplicateResponse.Status.NO_CAPACITY) {
       throw new NoCapacityError(`backup ${peer.toString()} has ${res.free} bytes free: ${res.message}`)
     }
-    throw new ReplicateRefusedError(`backup ${peer.toString()} refused: ${ReplicateResponse.Status[res.status] ?? res.status}: ${res.message}`)
+    const status = statusName(res.status)
+    throw new ReplicateRefusedError(`backup ${peer.toString()} refused: ${status}: ${res.message}`, status)
   }
 
   /**
@@ -396,7 +402,8 @@ export class ReplicateService {
         }
         const res = await read()
         if (res.status !== ReplicateResponse.Status.OK) {
-          throw new ReplicateRefusedError(`backup refused blocks: ${ReplicateResponse.Status[res.status] ?? res.status}: ${res.message}`)
+          const status = statusName(res.status)
+          throw new ReplicateRefusedError(`backup refused blocks: ${status}: ${res.message}`, status)
         }
         const frame = pending.shift()
         // the backup may be ahead of the frame (a reconcile ran beside us), never behind it
