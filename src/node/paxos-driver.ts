@@ -353,10 +353,16 @@ export class PaxosDriver {
     return this.choice.formation?.founding
   }
 
-  /** A permissioned network's shared chain: the members its genesis booth holds (a majority of them starts it). */
+  /**
+   * A permissioned shared chain: the members its genesis booth holds (a majority of them starts it). The
+   * chain's own, as its record keeps it, not the allow list's now: after a member was added to the lists the
+   * chain goes on under the earlier list's id (the new list makes another), and until 2026-12-03 this was
+   * then undefined; so after the list was dropped.
+   */
   get sharedMembers (): string[] | undefined {
-    const p = this.permissioned
-    return p != null && this.choice.formation?.founder === p.id ? [...p.booth] : undefined
+    if (this.choice.formation?.founder.startsWith(PERMISSIONED_PREFIX) !== true) return undefined
+    const genesis = this.choice.genesis()
+    return genesis == null ? undefined : [...genesis]
   }
 
   /** Who this node accepts as the shared chain's leader now: itself and the members whose hello names our shared chain. */

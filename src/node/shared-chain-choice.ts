@@ -165,8 +165,10 @@ export class SharedChainChoice {
         this.h.log('the shared chain formed here under another allow list holds nothing: taking the current list\'s')
         await this.replace(current)
       } else {
-        // its replicas persisted state under that chain's genesis: it cannot become another chain
-        this.h.log.error('the shared chain here was formed %s; it is kept (members with the current allow list run another, shown as conflicts in /status)',
+        // its replicas persisted state under that chain's genesis: it cannot become another chain. Not an
+        // error as such: after a member was added to every list, each member keeps the chain it holds and the
+        // new one joins it (joinListedChain); only a member whose own chain holds something runs another
+        this.h.log('the shared chain here was formed %s; it is kept (a member of the current list whose chain holds nothing joins it; one that holds another is shown under shared.conflicts in /status)',
           this.record.founder.startsWith(PERMISSIONED_PREFIX) ? 'under another allow list' : 'before the allow list was set')
       }
     }

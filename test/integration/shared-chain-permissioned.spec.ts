@@ -14,6 +14,7 @@ import { toHex } from '../../src/chain/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import { ChainReplica } from '../../src/node/paxos-replica.ts'
 import { openDatabase } from '../../src/storage/database.ts'
+import { statusOf } from '../../src/http/status.ts'
 
 const utf8 = new TextEncoder()
 /** Long enough for several elections (a candidate campaigns after 1–2 s without a leader). */
@@ -134,6 +135,9 @@ describe('consensus - the shared chain of a permissioned network', () => {
     for (const n of nodes) await cluster.stopNode(n)
     nodes = await swarmOf(m, m.map(x => x.id))
     await waitFor(() => nodes.every(n => n.consensus.driver.sharedFounder === chain), { timeout: 30_000, message: 'the new member runs the chain the three run' })
+    // /status names the members that chain starts from (its genesis booth: the three), on every member,
+    // the new one included: the list each has now makes another id, and until 2026-12-03 members was null
+    for (const n of nodes) expect((await statusOf(n)).shared.members, n.peerId.toString()).toEqual(m.slice(0, 3).map(x => x.id).sort())
     const top2 = await writeFromEach(nodes, 'four')
     expect(top2).toBeGreaterThan(top)
     await oneChain(nodes, top2)
