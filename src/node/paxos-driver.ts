@@ -133,6 +133,8 @@ export class PaxosDriver {
    * they may have voted for before is decided here (forgetful-members.ts).
    */
   private readonly forgetful: ForgetfulMembers
+  /** Connected members whose shared chain we refuse (SharedChainChoice.refusal), as our hellos to them last said. */
+  private readonly refusing = new Set<string>()
   /** Vehicles that disconnected, and when: after memberIdle their hello (and candidacy) is forgotten. */
   private readonly departed = new Map<string, number>()
   private readonly permissioned?: PermissionedGenesis
@@ -211,6 +213,7 @@ export class PaxosDriver {
     })
     this.transport.onMessage = (from, cm) => { this.onMessage(from, cm) }
     this.transport.onHello = (from, hello) => { this.onHello(from, hello) }
+    this.transport.refusesChainOf = (peer) => this.refusing.has(peer)
     // a peer two processes run counts as no member: no booth, vote or election of ours counts it
     this.transport.onClonesChanged = (changes) => {
       for (const { peer, cloned } of changes) this.c.events.safeDispatchEvent('peer:cloned', { detail: { peerId: peer, cloned } })
@@ -389,16 +392,43 @@ export class PaxosDriver {
   private connected (kind: ReplicaKind): string[] {
     const ids = this.members
     if (kind !== 'shared') return ids
-    // members of our shared chain, and vehicles in none yet (they join when they hear of it)
-    return ids.filter(id => {
-      const h = this.hellos.get(id)
-      return h != null && (h.sharedGenesis === '' || this.choice.sameChain(h))
-    })
+    // members of our shared chain, and vehicles in none yet (they join when they hear of it), but for those
+    // that refuse it (they left it: until 2026-12-03 one in none was seated, and never filled its seat)
+    return ids.filter(id => this.sharedCandidate(this.hellos.get(id)))
+  }
+
+  /** Whether a hello's sender may sit in our shared chain's booth and lead it: it runs the chain, or none yet, and does not refuse it. */
+  private sharedCandidate (h: HelloInfo | undefined): boolean {
+    return h != null && h.sharedRefused !== true && (h.sharedGenesis === '' || this.choice.sameChain(h))
+  }
+
+  /** Vehicles that refuse our shared chain (Hello.sharedRefused), connected or gone a while: a seat of theirs goes. */
+  private refusedShared (): string[] {
+    return [...this.hellos].filter(([, h]) => h.sharedRefused === true).map(([id]) => id)
+  }
+
+  /**
+   * Brings Hello.sharedRefused up to date for each connected member (it says whether we refuse the chain the
+   * member's hello names, so it is per link): one whose answer changed is greeted again. Run when a hello
+   * comes, when members come or go, and when our record changes (sayHello).
+   */
+  private updateRefusals (): void {
+    const refuses = this.choice.refusal()
+    for (const id of this.members) {
+      const refused = refuses(this.hellos.get(id))
+      if (refused === this.refusing.has(id)) continue
+      if (refused) this.refusing.add(id)
+      else this.refusing.delete(id)
+      this.transport.greet(id)
+    }
+    const connected = new Set(this.members)
+    for (const id of this.refusing) if (!connected.has(id)) this.refusing.delete(id)
   }
 
   /** Hands the transport our hello as it stands now (sent on every stream, again when it changes). */
   private sayHello (): void {
     this.transport.setHello(this.hello())
+    this.updateRefusals()
   }
 
   private hello (): HelloInfo {
@@ -406,7 +436,10 @@ export class PaxosDriver {
     // what we know of members that lost their database goes in every hello: a newcomer must learn it
     const clones = this.clonedPeers()
     const forgetful = { ...this.forgetful.helloFields(), ...(clones.length > 0 ? { clones } : {}) }
-    if (f == null || !f.announced) return { priority: this.c.priority, sharedGenesis: '', formingBest: this.choice.formingBest(), ...forgetful }
+    if (f == null || !f.announced) {
+      const best = this.choice.formingBest()
+      return { priority: this.c.priority, sharedGenesis: '', ...(best == null ? {} : { formingBest: best }), ...forgetful }
+    }
     // a permissioned chain's booth goes with its id: a member whose own chain holds nothing can join it
     const sharedBooth = f.founder.startsWith(PERMISSIONED_PREFIX) ? this.choice.genesis() : undefined
     const sharedHeld = (this.shared()?.status().decided ?? 0) > 0
@@ -418,10 +451,11 @@ export class PaxosDriver {
     const mine = this.choice.formation?.founder
     const candidates: Candidate[] = [{ id: this.self, priority: this.c.priority }]
     for (const [id, h] of this.hellos) {
-      if (h.sharedGenesis === '' || this.choice.sameChain(h)) candidates.push({ id, priority: h.priority })
+      if (this.sharedCandidate(h)) candidates.push({ id, priority: h.priority })
     }
-    // a founder (not a permissioned genesis id) is a candidate even before its hello
-    if (mine != null && !mine.startsWith(PERMISSIONED_PREFIX) && !candidates.some(c => c.id === mine)) candidates.push({ id: mine, priority: 0 })
+    // a founder (not a permissioned genesis id) is a candidate even before its hello, not once its hello names
+    // another chain or refuses ours (until 2026-12-03 it was then a candidate of priority 0 all the same)
+    if (mine != null && !mine.startsWith(PERMISSIONED_PREFIX) && mine !== this.self && !this.hellos.has(mine)) candidates.push({ id: mine, priority: 0 })
     candidates.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
     return { mode: 'elected', candidates }
   }
@@ -459,6 +493,7 @@ export class PaxosDriver {
       store: this.c.chains,
       send: (messages) => { this.transport.send(messages) },
       connected: () => this.connected(kind),
+      ...(kind === 'shared' ? { refused: () => this.refusedShared() } : {}),
       boothSize: this.c.boothSize,
       log: this.c.logger.forComponent(`vguard:consensus:${chainId === this.self ? 'own' : chainId === SHARED_CHAIN ? 'shared' : chainId.slice(-8)}`),
       random: this.c.random ?? Math.random,
@@ -608,7 +643,8 @@ export class PaxosDriver {
       readmitted: (announced.readmitted ?? []).filter(r => wellFormed(r) && Number.isSafeInteger(r.slot)),
       heldBack: (announced.heldBack ?? []).filter(wellFormed),
       recorded: (announced.recorded ?? []).filter(wellFormed),
-      ...((announced.clones ?? []).includes(this.self) ? { clones: [this.self] } : {})
+      ...((announced.clones ?? []).includes(this.self) ? { clones: [this.self] } : {}),
+      ...(announced.sharedRefused === true ? { sharedRefused: true } : {})
     }
     const before = this.hellos.get(from)
     if (hello.clones != null && before?.clones == null) {
@@ -619,13 +655,17 @@ export class PaxosDriver {
     this.forgetful.hear(from, hello)
     if (this.choice.formation?.announced !== true) {
       // what founding ranks changed: its view must stand still FORMATION_DELAY again, and our own best may have changed
-      const rank = (h?: HelloInfo): string => JSON.stringify([h?.priority, h?.formingBest?.peer, h?.formingBest?.priority])
+      const rank = (h?: HelloInfo): string => JSON.stringify([h?.priority, h?.formingBest?.peer, h?.formingBest?.priority, h?.sharedRefused === true])
       if (rank(before) !== rank(hello)) this.choice.viewChanged()
       this.sayHello()
     }
-    if (before?.priority !== hello.priority || before?.sharedGenesis !== hello.sharedGenesis || toHex(before?.sharedFounding ?? new Uint8Array(0)) !== toHex(hello.sharedFounding ?? new Uint8Array(0))) {
+    if (before?.priority !== hello.priority || before?.sharedGenesis !== hello.sharedGenesis || toHex(before?.sharedFounding ?? new Uint8Array(0)) !== toHex(hello.sharedFounding ?? new Uint8Array(0)) ||
+      (before?.sharedRefused === true) !== (hello.sharedRefused === true)) {
       this.shared()?.updateElection(this.sharedElection())
+      // a member that refuses our chain now, or no longer: its seat goes, or it may have one
+      this.shared()?.checkBooth()
     }
+    this.updateRefusals()
   }
 
   private refreshMembers (): void {
@@ -636,6 +676,7 @@ export class PaxosDriver {
     this.refreshMembers()
     this.choice.viewChanged()
     this.departed.delete(evt.detail.peerId)
+    this.updateRefusals()
     this.transport.greet(evt.detail.peerId)
     this.shared()?.checkBooth()
   }

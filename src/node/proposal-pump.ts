@@ -27,7 +27,7 @@ const SPLIT_BYTES = 256 * 1024
 /** Batches of small writes in flight at once (see pump): more gather in the next batch meanwhile. */
 const SMALL_INFLIGHT = 1
 
-type PumpDeps = Pick<ReplicaDeps, 'chainId' | 'kind' | 'self' | 'now' | 'log' | 'connected' | 'boothSize'>
+type PumpDeps = Pick<ReplicaDeps, 'chainId' | 'kind' | 'self' | 'now' | 'log' | 'connected' | 'refused' | 'boothSize'>
 
 /** What the pump asks of its replica. */
 export interface PumpHooks {
@@ -56,7 +56,7 @@ export class ProposalPump {
 
   /** The booth the next batch would get, from the vehicles connected now (ChainReplica.nextBooth). */
   nextBooth (current: readonly string[]): string[] {
-    return selectBooth({ chainId: this.d.chainId, self: this.d.self, current, connected: this.d.connected(), size: this.d.boothSize })
+    return selectBooth({ chainId: this.d.chainId, self: this.d.self, current, connected: this.d.connected(), refused: this.d.refused?.(), size: this.d.boothSize })
   }
 
   /** Shared chain leader: look at the booth again with the next pump (members came or went). */
@@ -81,7 +81,14 @@ export class ProposalPump {
     }
     const desired = this.nextBooth(st.booth)
     if (!sameBooth(desired, st.booth)) {
-      // the change is decided by the booth in force; the next block gets the new one
+      // the change is decided by the booth in force: without a majority of it here it could not be, and, the
+      // one change in flight, it would stand in the way of a better one once members came back (the next
+      // pump looks again: checkBooth on every connect and disconnect)
+      if (!this.hooks.hasQuorum(st.booth)) {
+        this.boothCheckDue = true
+        return
+      }
+      // the next block gets the new booth
       try {
         this.paxos.changeBooth(desired)
         this.boothTarget = desired

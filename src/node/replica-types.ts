@@ -100,6 +100,8 @@ export interface ReplicaDeps {
   send: (messages: ChainMessage[]) => void
   /** Connected, allowed members of the network, without self. */
   connected: () => string[]
+  /** Shared chain: members that refuse it (they left it, Hello.sharedRefused): no booth seat, one they hold goes. */
+  refused?: () => string[]
   boothSize: number
   log: Logger
   random: () => number

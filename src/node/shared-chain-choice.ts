@@ -16,6 +16,7 @@ import { SYNC_WRITE } from '../storage/database.ts'
 import type { LevelPaxosStore } from '../storage/paxos-store.ts'
 import type { HelloInfo } from '../protocols/paxos/index.ts'
 import type { ChainReplica } from './paxos-replica.ts'
+import { compareCandidates } from '../consensus/election.ts'
 import { adoptableFounder, bestCandidate, formationStep, listedChainStep, mostNamed, strandedStep, PERMISSIONED_PREFIX } from './shared-formation.ts'
 import type { PeerHello, PermissionedGenesis } from './shared-formation.ts'
 import { FORMATION_DELAY, SHARED_CHAIN, STRANDED_DELAY } from './paxos-constants.ts'
@@ -215,14 +216,47 @@ export class SharedChainChoice {
     return f.founding == null ? f.foundingUnknown === true : f.founding !== this.h.incarnation()
   }
 
-  /** The best-ranked of us and the connected members that said hello (see Hello.formingBest). */
-  formingBest (): { peer: string, priority: number } {
+  /**
+   * The best-ranked of us and the connected members that said hello (see Hello.formingBest), but for those
+   * that will found no chain: a member that refuses ours (Hello.sharedRefused: running none, it left every
+   * chain its members run), and we ourselves when we are such a vehicle (onlyLeft) — announcing ourselves,
+   * we kept a vehicle that meets the others through us alone waiting for a founding we never make.
+   * Undefined: none is left.
+   */
+  formingBest (): { peer: string, priority: number } | undefined {
     const members = this.h.connectedMembers().flatMap(id => {
       const h = this.h.hello(id)
-      return h == null ? [] : [{ id, priority: h.priority }]
+      return h == null || h.sharedRefused === true ? [] : [{ id, priority: h.priority }]
     })
-    const best = bestCandidate(this.h.self, this.h.priority, members)
-    return { peer: best.id, priority: best.priority }
+    const best = this.onlyLeft() ? members.sort(compareCandidates)[0] : bestCandidate(this.h.self, this.h.priority, members)
+    return best == null ? undefined : { peer: best.id, priority: best.priority }
+  }
+
+  /**
+   * What tells whether we refuse the shared chain a peer's hello names (Hello.sharedRefused): one we left
+   * (we cleared our votes there and take no part in it for good), or any while we run none because every
+   * chain our connected members run is one we left (onlyLeft: we take none of them and found none). Its
+   * members then give us no booth seat and no candidacy, and drop a seat we hold: we would refuse every
+   * message of that chain, and the seat would count against its majority for good.
+   */
+  refusal (): (h: HelloInfo | undefined) => boolean {
+    // once for every hello asked about: it reads every connected member's
+    const none = this.onlyLeft()
+    return (h) => {
+      if (h != null && this.sameChain(h)) return false
+      if (h != null && adoptableFounder(h.sharedGenesis) && this.left.has(h.sharedGenesis, h.sharedFounding == null ? undefined : toHex(h.sharedFounding))) return true
+      return none
+    }
+  }
+
+  /** We run no shared chain, and the connected members run only chains we left (formationStep waits so: `left`). */
+  private onlyLeft (): boolean {
+    if (this.record != null) return false
+    const named = this.h.connectedMembers().flatMap(id => {
+      const h = this.peerHello(id)
+      return h != null && adoptableFounder(h.sharedGenesis) ? [h] : []
+    })
+    return named.length > 0 && named.every(h => this.left.has(h.sharedGenesis, h.founding))
   }
 
   /** One formation step (the driver runs one at a time, every second). */

@@ -48,6 +48,8 @@ export interface PeerHello {
   formingBest?: { peer: string, priority: number }
   /** The founding of its shared chain (hex), if it says one. */
   founding?: string
+  /** It refuses our chain: while we form, it runs none for it left every chain its members run (Hello.sharedRefused). */
+  sharedRefused?: boolean
 }
 
 export interface FormationView {
@@ -82,7 +84,9 @@ export function formationStep (v: FormationView): FormationAction {
   if (v.peers.length === 0 || v.peers.some(p => p.hello == null)) return { action: 'wait' }
   if (v.now - v.stableSince < v.delay) return { action: 'wait' }
   const twoHops = v.peers.flatMap(p => p.hello?.formingBest == null ? [] : [{ id: p.hello.formingBest.peer, priority: p.hello.formingBest.priority }])
-  return bestCandidate(v.self, v.priority, [...v.peers.map(p => ({ id: p.id, priority: p.hello?.priority ?? 0 })), ...twoHops]).id === v.self
+  // a peer that refuses (it left every chain its members run) founds none: waiting for it, we would wait for good
+  const founders = v.peers.filter(p => p.hello?.sharedRefused !== true)
+  return bestCandidate(v.self, v.priority, [...founders.map(p => ({ id: p.id, priority: p.hello?.priority ?? 0 })), ...twoHops]).id === v.self
     ? { action: 'found' }
     : { action: 'wait' }
 }

@@ -177,7 +177,7 @@ describe('consensus - bad paxos input', () => {
       await outsider.libp2p.dial(a.multiaddrs[0], { signal: AbortSignal.timeout(5_000) }).catch(() => {})
       const stream = await outsider.libp2p.dialProtocol(a.peerId, a.consensus.driver.transport.protocol, { signal: AbortSignal.timeout(8_000) })
       const lp = lpStream(stream, { maxDataLength: 1024 })
-      await lp.write(PaxosFrame.encode({ hello: { priority: 1, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: true, incarnation: new Uint8Array(0), readmitted: [], heldBack: [], sharedFounding: new Uint8Array(0), instance: new Uint8Array(0), clones: [], recorded: [] }, messages: [] }), { signal: AbortSignal.timeout(5_000) })
+      await lp.write(PaxosFrame.encode({ hello: { priority: 1, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: true, incarnation: new Uint8Array(0), readmitted: [], heldBack: [], sharedFounding: new Uint8Array(0), instance: new Uint8Array(0), clones: [], recorded: [], sharedRefused: false }, messages: [] }), { signal: AbortSignal.timeout(5_000) })
       await lp.read({ signal: AbortSignal.timeout(8_000) })
       return false
     })().catch(() => true)

@@ -202,7 +202,7 @@ describe('consensus - paxos transport idle timeout', () => {
     const instance = (byte: number): Uint8Array<ArrayBuffer> => new Uint8Array(16).fill(byte)
     const helloFrame = (byte: number, priority: number): Uint8Array => PaxosFrame.encode({
       messages: [],
-      hello: { priority, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: new Uint8Array(0), readmitted: [], heldBack: [], sharedFounding: new Uint8Array(0), instance: instance(byte), clones: [], recorded: [] }
+      hello: { priority, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: new Uint8Array(0), readmitted: [], heldBack: [], sharedFounding: new Uint8Array(0), instance: instance(byte), clones: [], recorded: [], sharedRefused: false }
     })
     // an older process's stream, open; then a newer process's first frame, its hello: held and dropped
     const older = await a.libp2p.dialProtocol(b.peerId, protocol)

@@ -89,6 +89,8 @@ export interface HelloInfo {
   clones?: string[]
   /** The incarnations the sender has on record for members of its shared chain (see Hello.recorded). */
   recorded?: Recorded[]
+  /** The sender refuses the shared chain our hello names (see Hello.sharedRefused; received hellos only: sent per link, see refusesChainOf). */
+  sharedRefused?: boolean
 }
 
 const EMPTY = new Uint8Array(0) as Uint8Array<ArrayBuffer>
@@ -189,6 +191,11 @@ export class PaxosTransport {
   onMessage: (from: string, message: ChainMessage) => void = () => {}
   /** Called when a peer says hello (at stream start and whenever its hello changes). */
   onHello: (from: string, hello: HelloInfo) => void = () => {}
+  /**
+   * Whether we refuse the shared chain `peer`'s hello names (Hello.sharedRefused), asked for each hello to
+   * it: the one flag of a hello that is per link. Whoever changes the answer greets the peer again.
+   */
+  refusesChainOf: (peer: string) => boolean = () => false
   private readonly c: PaxosTransportComponents
   private readonly log: Logger
   private readonly self: string
@@ -208,7 +215,7 @@ export class PaxosTransport {
   private readonly notPeers = new Set<string>()
   private readonly inbound = new Set<Stream>()
   /** Our hello as sent (askBack and incarnation set per link), and its encoding without them, to tell one that changed. */
-  private hello: Hello = { priority: 0, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: EMPTY, readmitted: [], heldBack: [], sharedFounding: EMPTY, instance: EMPTY, clones: [], recorded: [] }
+  private hello: Hello = { priority: 0, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: EMPTY, readmitted: [], heldBack: [], sharedFounding: EMPTY, instance: EMPTY, clones: [], recorded: [], sharedRefused: false }
   private helloBytes: Uint8Array = Hello.encode(this.hello)
   private incarnation: Uint8Array = new Uint8Array(0)
   /** This process's instance (Hello.instance): drawn at start, never stored. */
@@ -285,6 +292,7 @@ export class PaxosTransport {
       sharedFounding: (hello.sharedFounding ?? EMPTY) as Uint8Array<ArrayBuffer>,
       clones: (hello.clones ?? []).slice(0, MAX_READMITTED),
       recorded: (hello.recorded ?? []).slice(0, MAX_MEMBERS),
+      sharedRefused: false,
       ...(hello.formingBest == null ? {} : { formingBest: { ...hello.formingBest } })
     }
     const bytes = Hello.encode(next)
@@ -490,7 +498,7 @@ export class PaxosTransport {
         this.dropQueue(link)
         return
       }
-      const hello: Hello | undefined = link.needHello ? { ...this.hello, askBack: link.askBack, incarnation: this.incarnation as Uint8Array<ArrayBuffer>, instance: this.instance } : undefined
+      const hello: Hello | undefined = link.needHello ? { ...this.hello, askBack: link.askBack, incarnation: this.incarnation as Uint8Array<ArrayBuffer>, instance: this.instance, sharedRefused: this.refusesChainOf(link.peer) } : undefined
       const messages: Uint8Array[] = []
       let bytes = 0
       while (link.queue.length > 0 && messages.length < MAX_MESSAGES_PER_FRAME) {

@@ -18,6 +18,17 @@ describe('node - booth selection', () => {
     expect(selectBooth({ chainId: 'A', self: 'A', current: ['A', 'B', 'C', 'D'], connected: ['B'], size: 4 })).toEqual(['A', 'B', 'C', 'D'])
   })
 
+  it('a member that refuses the chain loses its seat, replaced by a newcomer when there is one, else dropped; it is never seated', () => {
+    // replaced: the newcomer takes its seat
+    expect(sameBooth(selectBooth({ chainId: 'A', self: 'A', current: ['A', 'B', 'C', 'D'], connected: ['B', 'C', 'D', 'E'], size: 4, refused: ['D'] }), ['A', 'B', 'C', 'E'])).toBe(true)
+    // nobody to replace it: the booth shrinks by its seat, while a departed member keeps its own
+    expect(selectBooth({ chainId: 'A', self: 'A', current: ['A', 'B', 'C', 'D'], connected: ['B', 'D'], size: 4, refused: ['D'] })).toEqual(['A', 'B', 'C'])
+    // connected and room in the booth: not taken
+    expect(selectBooth({ chainId: 'A', self: 'A', current: ['A', 'B'], connected: ['B', 'C', 'D'], size: 4, refused: ['C'] })).toEqual(['A', 'B', 'D'])
+    // the proposer keeps its own seat whatever the list says
+    expect(selectBooth({ chainId: 'A', self: 'A', current: ['A', 'B'], connected: ['B'], size: 4, refused: ['A'] })).toEqual(['A', 'B'])
+  })
+
   it('keeps a healthy booth as it is', () => {
     const current = ['A', 'B', 'C', 'D']
     expect(sameBooth(selectBooth({ chainId: 'A', self: 'A', current, connected: ['B', 'C', 'D', 'E'], size: 4 }), current)).toBe(true)

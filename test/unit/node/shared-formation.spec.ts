@@ -23,6 +23,15 @@ describe('node - shared chain formation', () => {
     expect(formationStep({ ...base, priority: 3, peers: [{ id: 'a', hello: { priority: 0, sharedGenesis: '', formingBest: { peer: 'z', priority: 2 } } }] })).toEqual({ action: 'found' })
   })
 
+  it('does not wait for a peer that refuses (it left every chain its members run, and founds none), but still for the best it sees', () => {
+    const refusing = { priority: 5, sharedGenesis: '', sharedRefused: true }
+    expect(formationStep({ ...base, peers: [{ id: 'z', hello: refusing }] })).toEqual({ action: 'found' })
+    // a better vehicle it sees (its formingBest leaves itself out) is waited for
+    expect(formationStep({ ...base, peers: [{ id: 'z', hello: { ...refusing, formingBest: { peer: 'y', priority: 1 } } }] })).toEqual({ action: 'wait' })
+    // without the flag (an older peer, or one that would found) it ranks as before
+    expect(formationStep({ ...base, peers: [{ id: 'z', hello: { priority: 5, sharedGenesis: '' } }] })).toEqual({ action: 'wait' })
+  })
+
   it('adopts no chain it left, and founds none beside peers that run only such chains', () => {
     const left = (c: { founder: string, founding?: string }): boolean => c.founder === 'f' && (c.founding == null || c.founding === 'aa')
     const running = (founding: string): { priority: number, sharedGenesis: string, founding: string } => ({ priority: 0, sharedGenesis: 'f', founding })

@@ -144,7 +144,7 @@ describe('protocols - paxos - messages', () => {
 
   it('bounds a hello\'s readmitted, heldBack and clones lists with the transport\'s limits (more: the frame is malformed)', () => {
     const limits = frameLimits(MAX_MESSAGES_PER_FRAME, MAX_ENTRIES_PER_MESSAGE, MAX_EPOCHS_PER_MESSAGE, MAX_MEMBERS, MAX_READMITTED)
-    const empty = { priority: 0, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: new Uint8Array(0), readmitted: [], heldBack: [], sharedFounding: new Uint8Array(0), instance: new Uint8Array(0), clones: [], recorded: [] }
+    const empty = { priority: 0, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: new Uint8Array(0), readmitted: [], heldBack: [], sharedFounding: new Uint8Array(0), instance: new Uint8Array(0), clones: [], recorded: [], sharedRefused: false }
     const entries = (n: number): Array<{ peer: string, incarnation: Uint8Array<ArrayBuffer>, slot: number }> => Array.from({ length: n }, (_, i) => ({ peer: `p${i}`, incarnation: new Uint8Array(16), slot: i }))
     const hello = (n: number, list: 'readmitted' | 'heldBack'): Uint8Array => PaxosFrame.encode({ hello: { ...empty, [list]: entries(n) }, messages: [] })
     for (const list of ['readmitted', 'heldBack'] as const) {
@@ -160,7 +160,7 @@ describe('protocols - paxos - messages', () => {
   it('assembles frames from messages encoded once: the bytes PaxosFrame.encode gives', () => {
     const big = { ...base, type: 'accept', ballot: b(3), slot: 9, value: { kind: 'data', id: 'big', data: new Uint8Array(300_000).fill(5) }, booth: ['A', 'B', 'C'], commit: 8 } satisfies Message
     const cms = [...MESSAGES, big].map(message => ({ chainId: 'chain-A', message }))
-    const hellos = [undefined, { priority: 0, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: new Uint8Array(0), readmitted: [], heldBack: [], sharedFounding: new Uint8Array(0), instance: new Uint8Array(0), clones: [], recorded: [] }, { priority: -3, sharedGenesis: 'F', sharedBooth: ['A', 'B'], sharedHeld: true, askBack: true, incarnation: Uint8Array.of(1, 2, 3), readmitted: [{ peer: 'A', incarnation: Uint8Array.of(4), slot: 7 }], heldBack: [{ peer: 'B', incarnation: Uint8Array.of(5) }], sharedFounding: Uint8Array.of(6), instance: Uint8Array.of(7), clones: ['C'], recorded: [{ peer: 'D', incarnation: Uint8Array.of(8) }] }]
+    const hellos = [undefined, { priority: 0, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: new Uint8Array(0), readmitted: [], heldBack: [], sharedFounding: new Uint8Array(0), instance: new Uint8Array(0), clones: [], recorded: [], sharedRefused: false }, { priority: -3, sharedGenesis: 'F', sharedBooth: ['A', 'B'], sharedHeld: true, askBack: true, incarnation: Uint8Array.of(1, 2, 3), readmitted: [{ peer: 'A', incarnation: Uint8Array.of(4), slot: 7 }], heldBack: [{ peer: 'B', incarnation: Uint8Array.of(5) }], sharedFounding: Uint8Array.of(6), instance: Uint8Array.of(7), clones: ['C'], recorded: [{ peer: 'D', incarnation: Uint8Array.of(8) }], sharedRefused: true }]
     for (const hello of hellos) {
       for (const some of [[], cms.slice(0, 1), cms]) {
         const expected = PaxosFrame.encode({ hello, messages: some.map(cm => toWire(cm)) })
@@ -175,7 +175,7 @@ describe('protocols - paxos - messages', () => {
   })
 
   it('sends a frame with its length prefix: a small one as one buffer, a big one as slices', () => {
-    const small = frameBytes([encodeWireMessage({ chainId: 'c', message: MESSAGES[4] })], { priority: 1, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: new Uint8Array(0), readmitted: [], heldBack: [], sharedFounding: new Uint8Array(0), instance: new Uint8Array(0), clones: [], recorded: [] })
+    const small = frameBytes([encodeWireMessage({ chainId: 'c', message: MESSAGES[4] })], { priority: 1, sharedGenesis: '', sharedBooth: [], sharedHeld: false, askBack: false, incarnation: new Uint8Array(0), readmitted: [], heldBack: [], sharedFounding: new Uint8Array(0), instance: new Uint8Array(0), clones: [], recorded: [], sharedRefused: false })
     const big = frameBytes([encodeWireMessage({ chainId: 'c', message: { ...base, type: 'accept', ballot: b(1), slot: 1, value: { kind: 'data', id: 'x', data: new Uint8Array(200_000) }, booth: ['A', 'B'], commit: 0 } })])
     const expected = [small.subarray(), big.subarray()]
     const out = [lengthPrefixed(small), lengthPrefixed(big)]

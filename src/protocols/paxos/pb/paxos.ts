@@ -1536,6 +1536,7 @@ export interface Hello {
   instance: Uint8Array<ArrayBuffer>
   clones: string[]
   recorded: Recorded[]
+  sharedRefused: boolean
 }
 
 export namespace Hello {
@@ -1623,6 +1624,11 @@ export namespace Hello {
           }
         }
 
+        if ((obj.sharedRefused != null && obj.sharedRefused !== false)) {
+          w.uint32(112)
+          w.bool(obj.sharedRefused)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1639,7 +1645,8 @@ export namespace Hello {
           sharedFounding: uint8ArrayAlloc(0),
           instance: uint8ArrayAlloc(0),
           clones: [],
-          recorded: []
+          recorded: [],
+          sharedRefused: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1726,6 +1733,10 @@ export namespace Hello {
               obj.recorded.push(Recorded.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.recorded$
               }))
+              break
+            }
+            case 14: {
+              obj.sharedRefused = reader.bool()
               break
             }
             default: {
@@ -1891,6 +1902,13 @@ export namespace Hello {
 
               break
             }
+            case 14: {
+              yield {
+                field: `${prefix}.sharedRefused`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2002,6 +2020,11 @@ export namespace Hello {
     index: number
   }
 
+  export interface HelloSharedRefusedFieldEvent {
+    field: '$.sharedRefused'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Hello>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Hello.codec())
   }
@@ -2010,7 +2033,7 @@ export namespace Hello {
     return decodeMessage(buf, Hello.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloPriorityFieldEvent | HelloSharedGenesisFieldEvent | HelloAskBackFieldEvent | HelloSharedBoothFieldEvent | HelloSharedHeldFieldEvent | HelloIncarnationFieldEvent | HelloReadmittedPeerFieldEvent | HelloReadmittedIncarnationFieldEvent | HelloReadmittedSlotFieldEvent | HelloHeldBackPeerFieldEvent | HelloHeldBackIncarnationFieldEvent | HelloSharedFoundingFieldEvent | HelloFormingBestPeerFieldEvent | HelloFormingBestPriorityFieldEvent | HelloInstanceFieldEvent | HelloClonesFieldEvent | HelloRecordedPeerFieldEvent | HelloRecordedIncarnationFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloPriorityFieldEvent | HelloSharedGenesisFieldEvent | HelloAskBackFieldEvent | HelloSharedBoothFieldEvent | HelloSharedHeldFieldEvent | HelloIncarnationFieldEvent | HelloReadmittedPeerFieldEvent | HelloReadmittedIncarnationFieldEvent | HelloReadmittedSlotFieldEvent | HelloHeldBackPeerFieldEvent | HelloHeldBackIncarnationFieldEvent | HelloSharedFoundingFieldEvent | HelloFormingBestPeerFieldEvent | HelloFormingBestPriorityFieldEvent | HelloInstanceFieldEvent | HelloClonesFieldEvent | HelloRecordedPeerFieldEvent | HelloRecordedIncarnationFieldEvent | HelloSharedRefusedFieldEvent> {
     return streamMessage(buf, Hello.codec(), opts)
   }
 }
@@ -2698,6 +2721,11 @@ export namespace PaxosFrame {
     index: number
   }
 
+  export interface PaxosFrameHelloSharedRefusedFieldEvent {
+    field: '$.hello.sharedRefused'
+    value: boolean
+  }
+
   export interface PaxosFrameMessagesTypeFieldEvent {
     field: '$.messages[].type'
     value: PaxosMessage.Type
@@ -2922,7 +2950,7 @@ export namespace PaxosFrame {
     return decodeMessage(buf, PaxosFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameHelloSharedHeldFieldEvent | PaxosFrameHelloIncarnationFieldEvent | PaxosFrameHelloReadmittedPeerFieldEvent | PaxosFrameHelloReadmittedIncarnationFieldEvent | PaxosFrameHelloReadmittedSlotFieldEvent | PaxosFrameHelloHeldBackPeerFieldEvent | PaxosFrameHelloHeldBackIncarnationFieldEvent | PaxosFrameHelloSharedFoundingFieldEvent | PaxosFrameHelloFormingBestPeerFieldEvent | PaxosFrameHelloFormingBestPriorityFieldEvent | PaxosFrameHelloInstanceFieldEvent | PaxosFrameHelloClonesFieldEvent | PaxosFrameHelloRecordedPeerFieldEvent | PaxosFrameHelloRecordedIncarnationFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesEntriesProofRoundFieldEvent | PaxosFrameMessagesEntriesProofSignatureFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent | PaxosFrameMessagesProofFieldEvent | PaxosFrameMessagesCommitProofFieldEvent | PaxosFrameMessagesProvenCommitFieldEvent | PaxosFrameMessagesHeldHeightFieldEvent | PaxosFrameMessagesTakeoverFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PaxosFrame>): Generator<PaxosFrameHelloPriorityFieldEvent | PaxosFrameHelloSharedGenesisFieldEvent | PaxosFrameHelloAskBackFieldEvent | PaxosFrameHelloSharedBoothFieldEvent | PaxosFrameHelloSharedHeldFieldEvent | PaxosFrameHelloIncarnationFieldEvent | PaxosFrameHelloReadmittedPeerFieldEvent | PaxosFrameHelloReadmittedIncarnationFieldEvent | PaxosFrameHelloReadmittedSlotFieldEvent | PaxosFrameHelloHeldBackPeerFieldEvent | PaxosFrameHelloHeldBackIncarnationFieldEvent | PaxosFrameHelloSharedFoundingFieldEvent | PaxosFrameHelloFormingBestPeerFieldEvent | PaxosFrameHelloFormingBestPriorityFieldEvent | PaxosFrameHelloInstanceFieldEvent | PaxosFrameHelloClonesFieldEvent | PaxosFrameHelloRecordedPeerFieldEvent | PaxosFrameHelloRecordedIncarnationFieldEvent | PaxosFrameHelloSharedRefusedFieldEvent | PaxosFrameMessagesTypeFieldEvent | PaxosFrameMessagesChainIdFieldEvent | PaxosFrameMessagesBallotRoundFieldEvent | PaxosFrameMessagesBallotProposerFieldEvent | PaxosFrameMessagesSlotFieldEvent | PaxosFrameMessagesCommitFieldEvent | PaxosFrameMessagesValueKindFieldEvent | PaxosFrameMessagesValueIdFieldEvent | PaxosFrameMessagesValueDataFieldEvent | PaxosFrameMessagesValueMembersFieldEvent | PaxosFrameMessagesBoothFieldEvent | PaxosFrameMessagesPromisedRoundFieldEvent | PaxosFrameMessagesPromisedProposerFieldEvent | PaxosFrameMessagesEntriesSlotFieldEvent | PaxosFrameMessagesEntriesBallotRoundFieldEvent | PaxosFrameMessagesEntriesBallotProposerFieldEvent | PaxosFrameMessagesEntriesValueKindFieldEvent | PaxosFrameMessagesEntriesValueIdFieldEvent | PaxosFrameMessagesEntriesValueDataFieldEvent | PaxosFrameMessagesEntriesValueMembersFieldEvent | PaxosFrameMessagesEntriesBoothFieldEvent | PaxosFrameMessagesEntriesDecidedFieldEvent | PaxosFrameMessagesEntriesProofRoundFieldEvent | PaxosFrameMessagesEntriesProofSignatureFieldEvent | PaxosFrameMessagesBoothsSlotFieldEvent | PaxosFrameMessagesBoothsMembersFieldEvent | PaxosFrameMessagesHeightFieldEvent | PaxosFrameMessagesHashFieldEvent | PaxosFrameMessagesReadFieldEvent | PaxosFrameMessagesGrantedFieldEvent | PaxosFrameMessagesPointSlotFieldEvent | PaxosFrameMessagesProofFieldEvent | PaxosFrameMessagesCommitProofFieldEvent | PaxosFrameMessagesProvenCommitFieldEvent | PaxosFrameMessagesHeldHeightFieldEvent | PaxosFrameMessagesTakeoverFieldEvent> {
     return streamMessage(buf, PaxosFrame.codec(), opts)
   }
 }
