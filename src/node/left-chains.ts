@@ -6,8 +6,8 @@
  * an entry without a founding stands for every founding of that founder
  * (one of our own chains is bound to its founding when loaded: see bindOwn),
  * one marked lostDatabase for every founding of ours not made with this
- * database. A chain left whose founding is unknown and which holds no vote
- * here is not recorded at all (SharedChainChoice.leftEntry).
+ * database. A chain left which holds no vote here is not recorded at all,
+ * its founding known or not (SharedChainChoice.leftEntry).
  */
 import type { BinarySublevel } from '../storage/database.ts'
 import { SYNC_WRITE } from '../storage/database.ts'

@@ -454,13 +454,15 @@ export class SharedChainChoice {
   /**
    * What to record of chain `f` as we leave it (its replica closed): the
    * chain, never to be taken part in again, since its votes are about to go.
-   * Its founding, when the record has it (the formation step before the leave
-   * took any a member said). Without one, the record of a chain joined before
-   * a member said it:
-   * - nothing, if no vote of ours in it is on disk (no promise, no accepted or
-   *   decided slot, no block): nothing is forgotten, so taking part in it again
-   *   is as safe as for a vehicle that never met it. Votes go out only once
-   *   saved, and the replica is closed, so none can follow the check.
+   * Nothing, if no vote of ours in it is on disk (no promise, no accepted or
+   * decided slot, no block): nothing is forgotten, so taking part in it again
+   * is as safe as for a vehicle that never met it. Votes go out only once
+   * saved, and the replica is closed, so none can follow the check. (Until
+   * 2026-12-03 this held only for a chain without a founding: one with a
+   * founding was recorded all the same, and the vehicle was shut out of a
+   * chain it could safely join.) Else its founding, when the record has it
+   * (the formation step before the leave took any a member said). Without
+   * one, the record of a chain joined before a member said it:
    * - ours: lostDatabase, every founding of ours but those made with this
    *   database (a chain of ours we joined was founded with one since lost), so
    *   we still found fresh chains.
@@ -472,8 +474,8 @@ export class SharedChainChoice {
    *   (binding to it would let us take part in that chain again, votes forgotten).
    */
   private async leftEntry (f: Formation): Promise<LeftChain | undefined> {
-    if (f.founding != null) return { founder: f.founder, founding: f.founding }
     if (!await this.sharedChainHeld()) return undefined
+    if (f.founding != null) return { founder: f.founder, founding: f.founding }
     return f.founder === this.h.self ? { founder: f.founder, lostDatabase: true } : { founder: f.founder }
   }
 
