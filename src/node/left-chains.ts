@@ -28,8 +28,13 @@ export interface LeftChain {
 }
 
 const LEFT_KEY = new TextEncoder().encode('shared-left')
-/** Each leave takes a chain that ranks better (strandedStep), so a node leaves few; the oldest go past this. */
-const MAX_LEFT = 64
+/**
+ * Each leave takes a chain that ranks better (strandedStep), and one holding no vote here is not recorded, so a
+ * node records few. Past this no leave is made (SharedChainChoice.leaveStranded): an entry is never dropped to
+ * make room, it would let the node vote again in a chain whose votes it cleared (until 2026-12-03 the oldest
+ * of 64 went so). Some 120 bytes each.
+ */
+export const MAX_LEFT = 1_024
 
 export class LeftChains {
   private readonly db: BinarySublevel
@@ -95,17 +100,22 @@ export class LeftChains {
     return c.founding == null || c.founding === founding
   }
 
-  /** Records a chain as left, durably: before its state is cleared (a crash between must not run it again). */
-  async add (left: LeftChain): Promise<void> {
+  /**
+   * Records a chain as left, durably: before its state is cleared (a crash between must not run it again).
+   * False: not recorded, MAX_LEFT chains are (the chain must not be left then).
+   */
+  async add (left: LeftChain): Promise<boolean> {
     // ours without a founding is one joined before a member said it (a record of ours of an earlier version
     // takes our incarnation before a leave can begin): founded with a database of ours since lost
     const chain: LeftChain = left.founder === this.own?.self && left.founding == null ? { founder: left.founder, lostDatabase: true } : left
     const same = (c: LeftChain): boolean => c.founder === chain.founder && c.founding === chain.founding && c.lostDatabase === chain.lostDatabase
     // already recorded, or within an entry that stands for every founding of that founder
-    if (this.chains.some(c => same(c) || (c.founder === chain.founder && c.founding == null && c.lostDatabase !== true))) return
+    if (this.chains.some(c => same(c) || (c.founder === chain.founder && c.founding == null && c.lostDatabase !== true))) return true
+    if (this.chains.length >= MAX_LEFT) return false
     const entry = { founder: chain.founder, ...(chain.founding == null ? {} : { founding: chain.founding }), ...(chain.lostDatabase === true ? { lostDatabase: true as const } : {}) }
-    this.chains = [...this.chains, entry].slice(-MAX_LEFT)
+    this.chains = [...this.chains, entry]
     await this.save()
+    return true
   }
 
   private async save (): Promise<void> {

@@ -511,7 +511,12 @@ export class SharedChainChoice {
     // closed before the check: a replica still running could vote between the check and the clear
     await this.h.closeShared()
     const entry = await this.leftEntry(f)
-    if (entry != null) await this.left.add(entry)
+    if (entry != null && !await this.left.add(entry)) {
+      // no room to record it, and a chain left unrecorded could be voted in again with its votes cleared
+      this.h.log.error('our shared chain %s is stranded here, but %d chains left are on record already, the most kept: it is not left', f.founder, this.left.size)
+      await this.h.openShared()
+      return
+    }
     await this.dropSharedChain()
     await this.save({ founder: target.founder, announced: true, ...(target.founding == null ? { foundingUnknown: true } : { founding: target.founding }) })
     await this.h.openShared()

@@ -1,5 +1,5 @@
 import { describe, it, expect, afterEach } from 'vitest'
-import { LeftChains } from '../../../src/node/left-chains.ts'
+import { LeftChains, MAX_LEFT } from '../../../src/node/left-chains.ts'
 import { ReopenedDatabase } from './helpers/reopened-database.ts'
 
 describe('node - shared chains left', () => {
@@ -27,6 +27,19 @@ describe('node - shared chains left', () => {
     // left without knowing its founding: every founding of that founder
     await again.add({ founder: 'g' })
     expect((await open()).has('g', 'cc')).toBe(true)
+  })
+
+  it('never forgets a chain left to make room: once MAX_LEFT are on record, another is not recorded (add says so)', async () => {
+    const left = await open()
+    for (let i = 0; i < MAX_LEFT; i++) expect(await left.add({ founder: `f${i}`, founding: 'aa' })).toBe(true)
+    expect(await left.add({ founder: 'late', founding: 'aa' })).toBe(false)
+    // one already on record still is, as recorded
+    expect(await left.add({ founder: 'f0', founding: 'aa' })).toBe(true)
+    const again = await open()
+    expect(again.size).toBe(MAX_LEFT)
+    // until 2026-12-03 the oldest went, and the node could vote again in that chain, its votes cleared
+    expect(again.has('f0', 'aa')).toBe(true)
+    expect(again.has('late', 'aa')).toBe(false)
   })
 
   it('binds an entry of ours kept without a founding (an earlier version\'s) to our incarnation, durably; another founder\'s stays for every founding', async () => {
