@@ -74,6 +74,19 @@ describe('consensus - a vehicle that left the shared chain holds no seat in it',
     expect(S.consensus.driver.sharedFounder).toBeUndefined()
   })
 
+  it('its founder, once it left the chain, is no candidate either (by its hello; until 2026-12-03 a founder always was one)', async () => {
+    const nodes = await prioritySwarm(cluster, [3, 2, 1, 0])
+    const [F, A, B, C] = nodes
+    const founder = F.peerId.toString()
+    await waitFor(() => nodes.every(n => sharedLeader(n) === founder) && booth(F).length === 4, { timeout: 30_000, message: 'a booth of all four, led by its founder' })
+    const left = await leaveChain(cluster, F, A)
+    const a = A.peerId.toString()
+    await waitFor(() => [A, B, C].every(n => sharedLeader(n) === a) && !booth(A).includes(founder), { timeout: 30_000, message: 'the next best leads, the founder\'s seat dropped' })
+    await waitFor(() => [A, B, C].every(n => n.consensus.driver.sharedCandidates?.includes(founder) === false), { timeout: 30_000, message: 'no member counts the founder as a candidate' })
+    expect((await C.put('on', utf8.encode('without its founder'), { chainId: 'shared' })).height).toBe(1)
+    expect(left.consensus.driver.sharedFounder).toBeUndefined()
+  })
+
   it('a leader with room in its booth seats a newcomer, never the vehicle that left', async () => {
     const nodes = await prioritySwarm(cluster, [3, 2, 1, 0], { boothSize: 5 })
     const [L, A, B] = nodes
