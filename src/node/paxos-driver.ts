@@ -192,7 +192,11 @@ export class PaxosDriver {
         this.replicas.delete(SHARED_CHAIN)
       },
       chainChanged: async () => { await this.forgetful.resetChain() },
-      announce: () => { this.sayHello() }
+      announce: () => {
+        this.sayHello()
+        // announced now: members that refuse our chain count no more (refusesOurs)
+        this.shared()?.updateElection(this.sharedElection())
+      }
     })
     this.forgetful = new ForgetfulMembers({
       self: this.self,
@@ -399,12 +403,22 @@ export class PaxosDriver {
 
   /** Whether a hello's sender may sit in our shared chain's booth and lead it: it runs the chain, or none yet, and does not refuse it. */
   private sharedCandidate (h: HelloInfo | undefined): boolean {
-    return h != null && h.sharedRefused !== true && (h.sharedGenesis === '' || this.choice.sameChain(h))
+    return h != null && !this.refusesOurs(h) && (h.sharedGenesis === '' || this.choice.sameChain(h))
   }
 
-  /** Vehicles that refuse our shared chain (Hello.sharedRefused), connected or gone a while: a seat of theirs goes. */
+  /**
+   * Whether a hello's sender refuses our shared chain (Hello.sharedRefused). Only once we announce it: before,
+   * our hello named none, and the flag says only that its sender founds none (it left every chain its members
+   * run); the chain we found may well be one it joins, once announced, so it may have a seat meanwhile (a
+   * founder that kept it out never moved its booth past itself, never announced, and waited for good).
+   */
+  private refusesOurs (h: HelloInfo): boolean {
+    return h.sharedRefused === true && this.choice.formation?.announced === true
+  }
+
+  /** Vehicles that refuse our shared chain (refusesOurs), connected or gone a while: a seat of theirs goes. */
   private refusedShared (): string[] {
-    return [...this.hellos].filter(([, h]) => h.sharedRefused === true).map(([id]) => id)
+    return [...this.hellos].filter(([, h]) => this.refusesOurs(h)).map(([id]) => id)
   }
 
   /**

@@ -220,15 +220,18 @@ export class SharedChainChoice {
    * The best-ranked of us and the connected members that said hello (see Hello.formingBest), but for those
    * that will found no chain: a member that refuses ours (Hello.sharedRefused: running none, it left every
    * chain its members run), and we ourselves when we are such a vehicle (onlyLeft) — announcing ourselves,
-   * we kept a vehicle that meets the others through us alone waiting for a founding we never make.
+   * or a member running a chain we left, we kept a vehicle that meets the others through us alone waiting
+   * for a founding nobody makes.
    * Undefined: none is left.
    */
   formingBest (): { peer: string, priority: number } | undefined {
+    // such a vehicle names none of the members whose chains it left either: they found nothing, they run one
+    const none = this.onlyLeft()
     const members = this.h.connectedMembers().flatMap(id => {
       const h = this.h.hello(id)
-      return h == null || h.sharedRefused === true ? [] : [{ id, priority: h.priority }]
+      return h == null || h.sharedRefused === true || (none && h.sharedGenesis !== '') ? [] : [{ id, priority: h.priority }]
     })
-    const best = this.onlyLeft() ? members.sort(compareCandidates)[0] : bestCandidate(this.h.self, this.h.priority, members)
+    const best = none ? members.sort(compareCandidates)[0] : bestCandidate(this.h.self, this.h.priority, members)
     return best == null ? undefined : { peer: best.id, priority: best.priority }
   }
 

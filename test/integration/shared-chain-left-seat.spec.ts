@@ -6,7 +6,7 @@
  * as "joins when it hears of ours", and the leader kept or gave it a seat it
  * never filled. Real in-process nodes on loopback.
  */
-import { describe, it, expect, afterEach } from 'vitest'
+import { describe, it, expect, afterEach, vi } from 'vitest'
 import { TestCluster, fullyConnected, sharedLeader } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
@@ -50,7 +50,10 @@ async function leaveChain (cluster: TestCluster, n: VGuardNode, to: VGuardNode, 
 
 describe('consensus - a vehicle that left the shared chain holds no seat in it', () => {
   const cluster = new TestCluster()
-  afterEach(async () => { await cluster.teardown() })
+  afterEach(async () => {
+    vi.restoreAllMocks()
+    await cluster.teardown()
+  })
 
   it('its seat is dropped though nobody replaces it, it is no candidate, and the booth left keeps committing with one member less', async () => {
     const nodes = await prioritySwarm(cluster, [3, 2, 1, 0])
@@ -85,6 +88,30 @@ describe('consensus - a vehicle that left the shared chain holds no seat in it',
     await waitFor(() => [A, B, C].every(n => n.consensus.driver.sharedCandidates?.includes(founder) === false), { timeout: 30_000, message: 'no member counts the founder as a candidate' })
     expect((await C.put('on', utf8.encode('without its founder'), { chainId: 'shared' })).height).toBe(1)
     expect(left.consensus.driver.sharedFounder).toBeUndefined()
+  })
+
+  it('a vehicle that meets the others only through one that left their chain does not wait for it to found: it founds, and that one joins it', async () => {
+    const nodes = await prioritySwarm(cluster, [3, 2, 1])
+    const [L, A] = nodes
+    await waitFor(() => nodes.every(n => sharedLeader(n) === L.peerId.toString()), { timeout: 30_000, message: 'the three run L\'s chain' })
+    const S = await leaveChain(cluster, nodes[2], L)
+    await waitFor(() => fullyConnected([L, A, S]), { timeout: 30_000, message: 'the vehicle that left is connected again' })
+    // X meets S alone: L and A refuse its connections, it refuses theirs (a partial view, as on the road)
+    const X = await cluster.create({ priority: 0, bootstrap: [S.multiaddrs[0].toString()] })
+    const apart = (node: VGuardNode, others: VGuardNode[]): void => {
+      const peering = (node as unknown as { peering: { gate: (peerId: VGuardNode['peerId']) => boolean } }).peering
+      const gate = peering.gate.bind(peering)
+      vi.spyOn(peering, 'gate').mockImplementation(peerId => others.some(o => peerId.equals(o.peerId)) || gate(peerId))
+    }
+    apart(X, [L, A])
+    apart(L, [X])
+    apart(A, [X])
+    await X.start()
+    const x = X.peerId.toString()
+    // S outranks X, but founds nothing (the chain its members run it left), and names neither itself nor them
+    // as the best to found: until 2026-12-03 X waited for it for good
+    await waitFor(() => X.consensus.driver.sharedFounder === x && S.consensus.driver.sharedFounder === x, { timeout: 30_000, message: 'X founds, and the vehicle that left joins X\'s chain' })
+    expect((await S.put('s', utf8.encode('in'), { chainId: 'shared' })).height).toBe(1)
   })
 
   it('a leader with room in its booth seats a newcomer, never the vehicle that left', async () => {
