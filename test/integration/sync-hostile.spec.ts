@@ -207,7 +207,7 @@ describe('sync - the asker against a lying or broken responder', () => {
     ['a block at a height not asked (13 after 11)', async (write) => {
       await write(frame([long[10], long[12]]))
       await never()
-    }, { dropped: 'InvalidMessageError' }],
+    }, { dropped: 'InvalidBlockError' }],
     ['a frame over the size limit (a 64 MiB length)', async (_write, stream) => {
       stream.send(Uint8Array.of(0x80, 0x80, 0x80, 0x20))
       stream.send(new Uint8Array(64 * 1024))
@@ -235,6 +235,23 @@ describe('sync - the asker against a lying or broken responder', () => {
       await never()
     }, { refused: true }]
   ]
+
+  it('a block that does not extend the tip as announced is the same lie in a plain fetch and a vouched one: InvalidBlockError (WrongHeight)', async () => {
+    const [b, liar] = await nodes(2)
+    await b.chains.appendMany(long.slice(0, 10))
+    // asked for blocks or for headers, it sends 11 and then 13
+    await hostile(liar, async (req, write) => {
+      if (req.type === SyncRequest.Type.TIP) return await write(response({ ...tip30, done: true }))
+      await write(frame([long[10], long[12]]))
+      await never()
+    })
+    const service = await asker(b, { timeout: 5_000 })
+    const plain = await service.fetch(liar.peerId, CHAIN).catch((e: Error) => e)
+    const vouched = await service.fetch(liar.peerId, CHAIN, { vouch: { height: 30, hash: long[29].hash } }).catch((e: Error) => e)
+    expect(plain).toMatchObject({ name: 'InvalidBlockError', reason: 'WrongHeight' })
+    expect(vouched).toMatchObject({ name: 'InvalidBlockError', reason: 'WrongHeight' })
+    expect(await verifiedHashes(b)).toEqual(long.slice(0, 10).map(x => x.hash))
+  })
 
   it.each(cases)('a liar that answers %s is left: only verified blocks are kept, and the honest peer completes the chain', async (_, answer, expected) => {
     const [b, liar, honest] = await nodes(3)

@@ -413,7 +413,9 @@ export class SyncService implements Sync {
           // the store appends a block to the chain its header names: a block of another chain this node
           // holds at that height (its own, say) would land there (found in review)
           checkChain(b, chainId, peer)
-          if (b.header.height !== next) throw new InvalidMessageError(`${peer.toString()} sent block ${b.header.height} of ${chainId} where ${next} comes next`)
+          // a lie about blocks, typed as a vouched fetch's header check types it (verifyLink): until
+          // 2026-12-03 it was an InvalidMessageError here and an InvalidBlockError there (found in review)
+          if (b.header.height !== next) throw new InvalidBlockError('WrongHeight', `Invalid block: WrongHeight: ${peer.toString()} sent block ${b.header.height} of ${chainId} where ${next} comes next`)
           next++
         }
         if (expected != null) for (const b of blocks) checkVouched(b, start.height, expected)
