@@ -390,7 +390,8 @@ describe('protocols - sync', () => {
     // asked from 11, it sends 1..40: real blocks, which the zombie already holds up to 10
     const below = serveRaw(liar, zombie, long, () => [long.slice(0, 40)])
     const [result] = await zombie.service.reconcile(CHAIN)
-    expect(result.dropped).toMatchObject([{ peer: liar.peerId.toString(), error: 'InvalidMessageError' }])
+    expect(result.dropped).toMatchObject([{ peer: liar.peerId.toString(), error: 'InvalidBlockError' }])
+    // a lie about blocks (WrongHeight), typed as a vouched fetch's header check types it
     expect(result.dropped[0].reason).toMatch(/sent block 1 of vehicle-1 where 11 comes next/)
     expect(below.sent()).toBe(1)
     expect(result.after).toBe(50)
