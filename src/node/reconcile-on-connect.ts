@@ -7,7 +7,8 @@
  * next connection, which may never come while this one lasts. One chain of
  * asks per peer: a member that connects again starts it over. A peer that
  * served a block that does not verify, or that nothing vouches for, is not
- * asked again: it would only answer the same. Nor is one that refused this
+ * asked again: it would only answer the same; nor one whose answer broke
+ * the protocol (undecodable, or a frame it forbids), see FINAL. Nor is one that refused this
  * node for a lasting reason (it runs as two processes of our identity, as it
  * sees it) until it connects again; one that did not count us a member (its
  * identify of us may not have finished) is asked again as one not read.
@@ -26,8 +27,23 @@ export const RECONCILE_RETRY_DELAYS: readonly number[] = [1_000, 2_000, 4_000, 8
  */
 export const RECONCILE_STEADY_DELAY = 30_000
 
-/** Errors that asking the same peer again would only repeat. */
-const FINAL = new Set(['InvalidBlockError', 'NotVouchedError'])
+/**
+ * Errors that asking the same peer again would only repeat: what it served
+ * is a lie about blocks (InvalidBlockError: a block that does not verify, is
+ * of another chain, or does not run on from the height asked), nothing
+ * vouches for its blocks (NotVouchedError), or its answer broke the protocol
+ * in a way no network fault produces: bytes that do not decode
+ * (MalformedMessageError) or a well-formed answer the protocol forbids (an
+ * InvalidMessageError: an empty frame before the last, blocks in the final
+ * one, a frame over the size limit). Until 2026-12-03 the last two were
+ * asked again every 30 s for as long as the connection lasted (a review).
+ * Not final: what a loaded or lossy peer does too — a timeout
+ * (TimeoutError), too little sent (SlowPeerError), a stream reset or an
+ * answer cut off (ProtocolError, AnswerCutOffError: both by name, though
+ * AnswerCutOffError is an InvalidMessageError), an error status
+ * (ProtocolError), or a chain it no longer holds (NotFoundError).
+ */
+const FINAL = new Set(['InvalidBlockError', 'NotVouchedError', 'MalformedMessageError', 'InvalidMessageError'])
 
 export interface ReconcileOnConnectDeps {
   sync: Pick<Sync, 'reconcile'>
@@ -95,7 +111,10 @@ export class ReconcileOnConnect {
           return false
         }
         if (refusal != null) this.d.log('%p refused to sync with this node: %s; asking again', peer, refusal.reason)
-        return failedBy(results, peer.toString())
+        const again = failedBy(results, peer.toString())
+        const lie = results.flatMap(r => r.dropped).find(d => d.peer === peer.toString() && FINAL.has(d.error))
+        if (!again && lie != null) this.d.log('%p answered what it would only answer again (%s); not asked again until it connects again', peer, lie.reason)
+        return again
       }, (err: Error) => {
         this.d.log.error('reconcile with %p failed: %e', peer, err)
         return true

@@ -10,7 +10,8 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { prefixLogger } from '@libp2p/logger'
 import { lpStream } from '@libp2p/utils'
-import type { Stream } from '@libp2p/interface'
+import type { Logger, Stream } from '@libp2p/interface'
+import { format } from 'node:util'
 import { emptyTip, tipOf, verifyBlock } from '../../src/chain/index.ts'
 import type { Block, ChainTip } from '../../src/chain/index.ts'
 import { sync } from '../../src/protocols/sync/index.ts'
@@ -19,6 +20,7 @@ import { SyncRequest } from '../../src/protocols/sync/pb/sync.ts'
 import { response } from '../../src/protocols/sync/messages.ts'
 import type { SyncResponse } from '../../src/protocols/sync/pb/sync.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
+import { ReconcileOnConnect } from '../../src/node/reconcile-on-connect.ts'
 import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { buildChain, collect, enc } from '../unit/storage/helpers.ts'
@@ -251,6 +253,52 @@ describe('sync - the asker against a lying or broken responder', () => {
     expect(plain).toMatchObject({ name: 'InvalidBlockError', reason: 'WrongHeight' })
     expect(vouched).toMatchObject({ name: 'InvalidBlockError', reason: 'WrongHeight' })
     expect(await verifiedHashes(b)).toEqual(long.slice(0, 10).map(x => x.hash))
+  })
+
+  // a lie the peer would tell again at every ask: reconcile-on-connect leaves it, as it leaves one that
+  // served a block that does not verify (until 2026-12-03 it asked such a peer every 30 s for good)
+  const lasting: Array<[string, Answer, string]> = [
+    ['bytes that do not decode', async (write) => {
+      await write(Uint8Array.of(0x0f, 0xff, 0xff))
+      await never()
+    }, 'MalformedMessageError'],
+    ['an empty frame that is not the last', async (write) => {
+      await write(response({}))
+      await never()
+    }, 'InvalidMessageError']
+  ]
+
+  it.each(lasting)('reconcile-on-connect does not ask again a peer that answered %s', async (_, answer, error) => {
+    const [b, liar] = await nodes(2)
+    await b.chains.appendMany(long.slice(0, 10))
+    const seen = await hostile(liar, async (req, write, stream) => {
+      if (req.type === SyncRequest.Type.TIP) return await write(response({ ...tip30, done: true }))
+      await answer(write, stream)
+    })
+    const service = await asker(b, { timeout: 5_000 })
+    const results: Array<Awaited<ReturnType<Sync['reconcile']>>> = []
+    const lines: string[] = []
+    const keep = (formatter: unknown, ...args: unknown[]): void => { lines.push(format(String(formatter), ...args)) }
+    const log: Logger = Object.assign(keep, { error: keep, trace: keep, enabled: true, newScope: () => log })
+    const reconciler = new ReconcileOnConnect({
+      sync: { reconcile: async (chainId, options) => { const r = await service.reconcile(chainId, options); results.push(r); return r } },
+      isConnected: (peer) => b.libp2p.getConnections(peer).length > 0,
+      log,
+      // short pauses: asked again at all, it is asked again at once
+      delays: [5, 5, 5],
+      steady: 5
+    })
+    try {
+      reconciler.start()
+      reconciler.peer(liar.peerId)
+      await waitFor(() => results.length >= 3 || lines.some(l => l.includes('not asked again')), { message: 'the reconciler to ask again or give the liar up', state: () => lines })
+      expect(results[0][0].dropped).toMatchObject([{ peer: liar.peerId.toString(), error }])
+      expect(results).toHaveLength(1)
+      expect(seen.filter(s => s.requests[0]?.type === SyncRequest.Type.BLOCKS)).toHaveLength(1)
+      expect(await verifiedHashes(b)).toEqual(long.slice(0, 10).map(x => x.hash))
+    } finally {
+      reconciler.stop()
+    }
   })
 
   it.each(cases)('a liar that answers %s is left: only verified blocks are kept, and the honest peer completes the chain', async (_, answer, expected) => {
