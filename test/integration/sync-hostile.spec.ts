@@ -170,6 +170,37 @@ describe('sync - the asker against a lying or broken responder', () => {
     expect(await verifiedHashes(b)).toEqual(chain.map(x => x.hash))
   }, 90_000)
 
+  it('a peer that answers its tip and then stalls its blocks does not hold up a reconcile of the same chain with an honest peer', async () => {
+    const [b, honest, staller] = await nodes(3)
+    const chain = blocksAfter(emptyTip(CHAIN), 30)
+    await b.chains.appendMany(chain.slice(0, 10))
+    await honest.chains.appendMany(chain.slice(0, 20))
+    let released = (): void => {}
+    // it claims 30, sends 11 and 12, then nothing until the test ends it
+    const seen = await hostile(staller, async (req, write) => {
+      if (req.type === SyncRequest.Type.TIP) return await write(response({ height: 30, tipHash: chain[29].hash as Uint8Array<ArrayBuffer>, done: true }))
+      await write(frame(chain.slice(10, 12)))
+      await new Promise<void>(resolve => { released = resolve })
+    })
+    // a per-message timeout far longer than the test waits: only not waiting out the stall passes
+    const service = await asker(b, { timeout: 120_000 })
+    const stuck = service.reconcile(CHAIN, { peers: [staller.peerId] })
+    const blocksAsked = (): Seen | undefined => seen.find(x => x.requests[0]?.type === SyncRequest.Type.BLOCKS)
+    await waitFor(async () => blocksAsked() != null && (await b.chains.tip(CHAIN)).height === 11, { message: 'the staller was asked for blocks and its first one stored' })
+    let done = false
+    const caughtUp = service.reconcile(CHAIN, { peers: [honest.peerId] }).then((r) => { done = true; return r })
+    await waitFor(() => done, { timeout: 60_000, message: 'the honest reconcile ended while the staller still held its blocks' })
+    const [result] = await caughtUp
+    expect(result).toMatchObject({ after: 20, sources: [honest.peerId.toString()], dropped: [] })
+    // the staller's stream was still held open, its fetch not given up
+    expect(blocksAsked()?.ended).toBe(false)
+    released()
+    await service.stop()
+    const [late] = await stuck
+    expect(late.dropped).toMatchObject([{ peer: staller.peerId.toString() }])
+    expect(await verifiedHashes(b)).toEqual(chain.slice(0, 20).map(x => x.hash))
+  }, 120_000)
+
   it('what a peer sends after its answer is not held: the asker ends its side of a finished exchange, and resets one the peer keeps open', async () => {
     const [b, liar] = await nodes(2)
     // it answers the tip, then goes on sending (12 MiB of frames no one asked for) and never ends its side

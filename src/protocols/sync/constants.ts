@@ -28,6 +28,17 @@ export const MEMBERSHIP_WAIT = 3 * second
  */
 export const PROGRESS_BYTES = 1024 * 1024
 
+/**
+ * A reconcile's fetch that received nothing for this long hands the chain's
+ * turn to the next reconcile of it, and runs on beside it: a peer that
+ * answered its tip and then stalled held every other reconcile of the chain
+ * (the honest peers' catch-up) for TIMEOUT. Far above a frame's gap on any
+ * working link; a fetch slower than that only costs a second fetch of the
+ * same blocks, whose appends the store serialises (one of them is told the
+ * chain moved on).
+ */
+export const STALL_GRACE = 2 * second
+
 /** A TIP exchange during reconcile: small, so a dead peer must not delay the others long. */
 export const TIP_TIMEOUT = 5 * second
 

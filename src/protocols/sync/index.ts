@@ -64,6 +64,12 @@ export interface SyncInit {
   windowBytes?: number
   /** Bytes a fetch must receive per `timeout` spent waiting on the peer, or drop it (SlowPeerError). @default 1 MiB */
   progressBytes?: number
+  /**
+   * A reconcile whose fetch received nothing for this many ms hands its
+   * chain's turn to the next reconcile of the chain (its fetch runs on beside
+   * it). @default 2000
+   */
+  stallGrace?: number
   /** A peer gets one WRITES answer per this many ms. @default 1000 */
   writesInterval?: number
   /** How long a connected peer allowPeer does not admit yet is waited for before it is refused. @default 3000 */

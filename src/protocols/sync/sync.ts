@@ -22,10 +22,11 @@ import type { SyncRefusal } from './handler.ts'
 import { SyncRequest, SyncResponse, checkRefused, checkReportedTip, checkedWriteId, decodeResponse, refusal, request } from './messages.ts'
 import {
   FRAME_BYTES, RESPONDER_READ_BUFFER_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_REQUEST_BYTES, MAX_WRITES, MAX_WRITES_PER_FRAME, WRITES_INTERVAL,
-  MAX_WINDOW_BYTES, MEMBERSHIP_WAIT, MIN_WINDOW_BYTES, PROGRESS_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION, TIMEOUT, TIP_TIMEOUT, WINDOW_BYTES
+  MAX_WINDOW_BYTES, MEMBERSHIP_WAIT, MIN_WINDOW_BYTES, PROGRESS_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION, STALL_GRACE, TIMEOUT, TIP_TIMEOUT, WINDOW_BYTES
 } from './constants.ts'
 import { CreditWindow } from './credit-window.ts'
 import { HashList } from './hash-list.ts'
+import { StallWatch } from './stall-watch.ts'
 import type { AppliedWriteId, FetchOptions, FetchResult, ReconcileOptions, ReconcileResult, Sync, SyncAuthority, SyncComponents, SyncInit, SyncRoom } from './index.ts'
 
 /** The successor's link to a block: what vouches for a block received but not yet stored. */
@@ -99,13 +100,18 @@ export class SyncService implements Sync {
   private readonly progressBytes: number
   private readonly writesInterval: number
   private readonly membershipWait: number
+  private readonly stallGrace: number
   private readonly maxInboundStreams: number
   private readonly maxOutboundStreams: number
   private readonly log: Logger
   private started = false
   /** Aborted on stop(): ends every exchange in flight. */
   private shutdown = new AbortController()
-  /** One reconcile per chain at a time; a second waits for the first and then looks again. */
+  /**
+   * One reconcile per chain at a time; a second waits for the first and then
+   * looks again, or until the first one's fetch stalls (stallGrace) and it
+   * hands its turn over.
+   */
   private readonly chainLocks = new KeyedLock()
   /** When each peer last had a WRITES answer (mayAskWrites). */
   private readonly writesAsked = new Map<string, number>()
@@ -122,6 +128,7 @@ export class SyncService implements Sync {
     this.progressBytes = init.progressBytes ?? PROGRESS_BYTES
     this.writesInterval = init.writesInterval ?? WRITES_INTERVAL
     this.membershipWait = init.membershipWait ?? MEMBERSHIP_WAIT
+    this.stallGrace = init.stallGrace ?? STALL_GRACE
     this.maxInboundStreams = init.maxInboundStreams ?? MAX_INBOUND_STREAMS
     this.maxOutboundStreams = init.maxOutboundStreams ?? MAX_OUTBOUND_STREAMS
     this.log = components.logger.forComponent('vguard:sync')
@@ -281,6 +288,11 @@ export class SyncService implements Sync {
   }
 
   async fetch (peer: PeerId, chainId: string, options: FetchOptions = {}): Promise<FetchResult> {
+    return await this.fetchFrom(peer, chainId, options)
+  }
+
+  /** fetch, telling `onFrame` of every frame received (a reconcile's StallWatch). */
+  private async fetchFrom (peer: PeerId, chainId: string, options: FetchOptions, onFrame?: () => void): Promise<FetchResult> {
     checkChainId(chainId)
     const { store } = this.components
     const start = await store.tip(chainId)
@@ -294,14 +306,14 @@ export class SyncService implements Sync {
     // a vouched fetch first checks the headers up to the signed tip: then every
     // block it stores is on the chain the owner signed, not merely linked to
     // the blocks before it (a forger can link as many blocks as it likes)
-    const expected = authority.trust === 'tip' ? await this.vouchedHashes(peer, chainId, start, authority, options) : undefined
+    const expected = authority.trust === 'tip' ? await this.vouchedHashes(peer, chainId, start, authority, options, onFrame) : undefined
     const room = this.components.room?.(chainId)
     try {
       return await this.exchange(peer, options, async (lp, scope) => {
         // the timeout restarts with every frame: a long sync is fine while it moves
         const idle = new IdleTimeout(this.timeout, scope)
         try {
-          return await this.receiveBlocks(lp, idle, { chainId, peer, start, to, expected, result, onlyIfHeld: options.onlyIfHeld === true, room })
+          return await this.receiveBlocks(lp, idle, { chainId, peer, start, to, expected, result, onlyIfHeld: options.onlyIfHeld === true, room, onFrame })
         } finally {
           idle.clear()
         }
@@ -312,9 +324,9 @@ export class SyncService implements Sync {
   }
 
   /** The BLOCKS exchange of a fetch: request, then frames until done, each verified and appended. */
-  private async receiveBlocks (lp: LengthPrefixedStream<Stream>, idle: IdleTimeout, f: { chainId: string, peer: PeerId, start: ChainTip, to?: number, expected?: HashList, result: FetchResult, onlyIfHeld: boolean, room?: SyncRoom }): Promise<FetchResult> {
+  private async receiveBlocks (lp: LengthPrefixedStream<Stream>, idle: IdleTimeout, f: { chainId: string, peer: PeerId, start: ChainTip, to?: number, expected?: HashList, result: FetchResult, onlyIfHeld: boolean, room?: SyncRoom, onFrame?: () => void }): Promise<FetchResult> {
     const { store } = this.components
-    const { chainId, peer, start, to, expected, result, onlyIfHeld, room } = f
+    const { chainId, peer, start, to, expected, result, onlyIfHeld, room, onFrame } = f
     const credit = new CreditWindow(MIN_WINDOW_BYTES, this.windowBytes)
     await lp.write(request({
       type: SyncRequest.Type.BLOCKS, chainId, from: start.height + 1, to: to ?? 0, credit: credit.initial
@@ -384,6 +396,7 @@ export class SyncService implements Sync {
       while (true) {
         const bytes = await progress.wait(async () => await lp.read({ signal: reading.signal }).catch((err: unknown) => { throw failed ?? err }))
         idle.touch()
+        onFrame?.()
         if (appends.failure != null) throw appends.failure
         const res = decodeResponse(bytes)
         checkRefused(res, peer.toString())
@@ -444,7 +457,7 @@ export class SyncService implements Sync {
    *
    * @throws InvalidBlockError (reason Unvouched) if the headers do not end on the vouched tip
    */
-  private async vouchedHashes (peer: PeerId, chainId: string, start: ChainTip, vouch: Vouch, options: AbortOptions): Promise<HashList> {
+  private async vouchedHashes (peer: PeerId, chainId: string, start: ChainTip, vouch: Vouch, options: AbortOptions, onFrame?: () => void): Promise<HashList> {
     return await this.exchange(peer, options, async (lp, scope) => {
       await lp.write(request({
         type: SyncRequest.Type.BLOCKS, chainId, from: start.height + 1, to: vouch.height, credit: this.windowBytes, headers: true
@@ -454,6 +467,7 @@ export class SyncService implements Sync {
       const progress = this.progressFloor(peer, chainId)
       while (true) {
         const bytes = await progress.wait(async () => await lp.read({ signal: this.signal(this.timeout, scope) }))
+        onFrame?.()
         const res = decodeResponse(bytes)
         checkRefused(res, peer.toString())
         progress.moved(blockBytesOf(res))
@@ -511,7 +525,7 @@ export class SyncService implements Sync {
       // the chain for the tip timeout, so one such member slowed the catch-up from all the others
       // to 5 s a chain (found in review). A tip read before the wait is a floor: tips only grow.
       const asked = await this.askTips(id, options, onlyIfHeld)
-      results.push(await this.chainLocks.run(id, async () => await this.reconcileChain(id, asked, options, onlyIfHeld)))
+      results.push(await this.chainLocks.run(id, async (release) => await this.reconcileChain(id, asked, options, onlyIfHeld, release)))
     }
     return results
   }
@@ -536,7 +550,8 @@ export class SyncService implements Sync {
     return asked
   }
 
-  private async reconcileChain (chainId: string, asked: AskedTips, options: ReconcileOptions, onlyIfHeld: boolean): Promise<ReconcileResult> {
+  /** `handOver` lets the next reconcile of the chain start (KeyedLock's release): called once a fetch stalls. */
+  private async reconcileChain (chainId: string, asked: AskedTips, options: ReconcileOptions, onlyIfHeld: boolean, handOver: () => void): Promise<ReconcileResult> {
     const { store } = this.components
     const { before } = asked
     const result: ReconcileResult = { chainId, before, after: before, sources: [], dropped: [], unreachable: asked.unreachable, refused: asked.refused, noRoom: false }
@@ -573,8 +588,17 @@ export class SyncService implements Sync {
       for (let attempt = 0; attempt < MAX_MOVED_RETRIES; attempt++) {
         const at = (await store.tip(chainId)).height
         if (at >= target) break
+        // A fetch that receives nothing for stallGrace hands the chain's turn over, and runs on beside
+        // the next reconcile: a peer that answered its tip and then stalled its blocks held every other
+        // reconcile of the chain (an honest peer's catch-up) until the 10 s timeout dropped it (found in
+        // review). Appends stay serialised and verified (the store's); a block both fetches bring is
+        // taken once, and the other fetch is told the chain moved on (ChainMovedError, below).
+        const watch = new StallWatch(this.stallGrace, () => {
+          this.log('fetch of %s from %p stalled: the next reconcile of it goes ahead', chainId, peer)
+          handOver()
+        })
         try {
-          const fetched = await this.fetch(peer, chainId, { to: target, signal: options.signal, onlyIfHeld })
+          const fetched = await this.fetchFrom(peer, chainId, { to: target, signal: options.signal, onlyIfHeld }, () => { watch.touch() })
           if (fetched.fetched > 0) result.sources.push(peer.toString())
           break
         } catch (err) {
@@ -606,6 +630,8 @@ export class SyncService implements Sync {
           result.dropped.push({ peer: peer.toString(), error: e.name, reason })
           this.log.error('dropped %p from the sync of %s: %s', peer, chainId, reason)
           break
+        } finally {
+          watch.clear()
         }
       }
       if (finished || options.signal?.aborted === true || !this.started) break
