@@ -201,6 +201,30 @@ describe('sync - the asker against a lying or broken responder', () => {
     expect(await verifiedHashes(b)).toEqual(chain.slice(0, 20).map(x => x.hash))
   }, 120_000)
 
+  it('a peer that is gone costs one dial per reconcile, not one per chain held', async () => {
+    const [b, gone] = await nodes(2)
+    const chains = ['vehicle-a', 'vehicle-b', 'vehicle-c']
+    for (const id of chains) await b.chains.appendMany(blocksAfter(emptyTip(id), 3))
+    await gone.stop()
+    await waitFor(() => b.libp2p.getConnections(gone.peerId).length === 0, { message: 'b saw the peer go' })
+    // the real libp2p, its dials counted
+    let dials = 0
+    const libp2p: Parameters<ReturnType<typeof sync>>[0]['libp2p'] = {
+      handle: b.libp2p.handle.bind(b.libp2p),
+      unhandle: b.libp2p.unhandle.bind(b.libp2p),
+      getConnections: b.libp2p.getConnections.bind(b.libp2p),
+      dialProtocol: async (...args) => { dials++; return await b.libp2p.dialProtocol(...args) }
+    }
+    await b.sync.stop()
+    const service = sync({ tipTimeout: 5_000 })({ libp2p, store: b.chains, logger: prefixLogger('asker'), peers: () => [] })
+    await service.start()
+    extra.push(service)
+    const results = await service.reconcile(undefined, { peers: [gone.peerId] })
+    expect(results.map(r => r.chainId).sort()).toEqual(chains)
+    for (const r of results) expect(r).toMatchObject({ unreachable: [gone.peerId.toString()], dropped: [], after: 3 })
+    expect(dials).toBe(1)
+  })
+
   it('what a peer sends after its answer is not held: the asker ends its side of a finished exchange, and resets one the peer keeps open', async () => {
     const [b, liar] = await nodes(2)
     // it answers the tip, then goes on sending (12 MiB of frames no one asked for) and never ends its side

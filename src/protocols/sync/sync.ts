@@ -13,7 +13,7 @@ import { protocolId, PROTOCOL_PREFIX } from '../constants.ts'
 import { InvalidMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../errors.ts'
 import { ChainGoneError, ChainMovedError, InvalidChainIdError, NoRoomError, NotVouchedError, SlowPeerError, SyncRefusedError } from './errors.ts'
 import { asInvalidMessage, endOutbound, finishExchange, IdleTimeout, LinkedSignal, withDeadline } from '../stream.ts'
-import { openStream } from '../open-stream.ts'
+import { openStream, usableConnection } from '../open-stream.ts'
 import { BatchQueue } from '../batch-queue.ts'
 import { KeyedLock } from '../keyed-lock.ts'
 import { ProgressFloor } from '../progress.ts'
@@ -223,12 +223,18 @@ export class SyncService implements Sync {
    * aborts when the service stops or the caller's signal does, and is
    * unlinked from both when the exchange ends.
    */
-  private async exchange<T> (peer: PeerId, options: AbortOptions, fn: (lp: LengthPrefixedStream<Stream>, scope: AbortSignal) => Promise<T>): Promise<T> {
+  private async exchange<T> (peer: PeerId, options: AbortOptions, fn: (lp: LengthPrefixedStream<Stream>, scope: AbortSignal) => Promise<T>, dialFailed?: () => void): Promise<T> {
     if (!this.started) throw new NotStartedError('sync service not started')
     const scope = new LinkedSignal([this.shutdown.signal, options.signal])
     let stream: Stream | undefined
     try {
-      stream = await openStream(this.components.libp2p, peer, this.protocol, { signal: this.signal(this.timeout, scope.signal) })
+      const { libp2p } = this.components
+      // no connection that can carry a stream: openStream dials
+      const dials = libp2p.getConnections != null && usableConnection(libp2p.getConnections(peer)) == null
+      stream = await openStream(libp2p, peer, this.protocol, { signal: this.signal(this.timeout, scope.signal) }).catch((err: unknown) => {
+        if (dials) dialFailed?.()
+        throw err
+      })
       // room for the whole window plus the frame being read
       const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES, maxBufferSize: this.windowBytes + 2 * MAX_MESSAGE_BYTES })
       const result = await fn(lp, scope.signal)
@@ -248,6 +254,11 @@ export class SyncService implements Sync {
   }
 
   async tip (peer: PeerId, chainId: string, options: AbortOptions = {}): Promise<ChainTip> {
+    return await this.tipOf(peer, chainId, options)
+  }
+
+  /** tip; `dialFailed` is told when the peer had no connection and dialling it failed. */
+  private async tipOf (peer: PeerId, chainId: string, options: AbortOptions, dialFailed?: () => void): Promise<ChainTip> {
     checkChainId(chainId)
     return await this.exchange(peer, options, async (lp, scope) => {
       const signal = this.signal(this.tipTimeout, scope)
@@ -258,7 +269,7 @@ export class SyncService implements Sync {
       if (res.status !== SyncResponse.Status.OK) throw new ProtocolError(`tip of ${chainId}: ${res.status} ${res.message}`)
       checkReportedTip(res)
       return res.height === 0 ? emptyTip(chainId) : { chainId, height: res.height, hash: res.tipHash }
-    })
+    }, dialFailed)
   }
 
   async writeIds (peer: PeerId, chainId: string, from: number, to: number, options: AbortOptions = {}): Promise<AppliedWriteId[]> {
@@ -516,6 +527,9 @@ export class SyncService implements Sync {
       ? [chainId]
       : (await this.components.store.chains()).map(c => c.chainId).filter(id => options.include?.(id) ?? true)
     const results: ReconcileResult[] = []
+    // Peers a dial failed to in this reconcile: its other chains do not dial them again (reported
+    // unreachable). A peer that went away cost one dial, and its timeout, per chain held (found in review).
+    const undialled = new Set<string>()
     // a chain released (deleted) since the list was taken is not fetched back
     // again: only a reconcile asked for by name starts from nothing
     const onlyIfHeld = chainId == null
@@ -524,20 +538,24 @@ export class SyncService implements Sync {
       // does not answer (loaded, or broken with its connection up) held every other reconcile of
       // the chain for the tip timeout, so one such member slowed the catch-up from all the others
       // to 5 s a chain (found in review). A tip read before the wait is a floor: tips only grow.
-      const asked = await this.askTips(id, options, onlyIfHeld)
+      const asked = await this.askTips(id, options, onlyIfHeld, undialled)
       results.push(await this.chainLocks.run(id, async (release) => await this.reconcileChain(id, asked, options, onlyIfHeld, release)))
     }
     return results
   }
 
   /** The peers' tips of `chainId`; those that could not be read, or refused, noted in the result's fields. */
-  private async askTips (chainId: string, options: ReconcileOptions, onlyIfHeld: boolean): Promise<AskedTips> {
+  private async askTips (chainId: string, options: ReconcileOptions, onlyIfHeld: boolean, undialled: Set<string>): Promise<AskedTips> {
     const asked: AskedTips = { before: (await this.components.store.tip(chainId)).height, tips: [], unreachable: [], refused: [] }
     if (onlyIfHeld && (await this.components.store.info(chainId)) == null) return asked
     const peers = options.peers ?? this.components.peers()
     const tips = await Promise.all(peers.map(async (peer) => {
+      if (undialled.has(peer.toString())) {
+        asked.unreachable.push(peer.toString())
+        return undefined
+      }
       try {
-        return { peer, tip: await this.tip(peer, chainId, { signal: options.signal }) }
+        return { peer, tip: await this.tipOf(peer, chainId, { signal: options.signal }, () => { undialled.add(peer.toString()) }) }
       } catch (err) {
         this.log('no tip of %s from %p: %e', chainId, peer, err)
         if (err instanceof SyncRefusedError) refusedBy(asked, peer, err)
