@@ -1,5 +1,5 @@
 /**
- * Calls `onStall` once a fetch has received nothing for `ms`: a reconcile
+ * Calls `onStall` once a fetch has received nothing, and appended nothing, for `ms`: a reconcile
  * then hands its chain's turn over (KeyedLock's release), so a peer that
  * answered its tip and then stalled its blocks no longer holds every other
  * reconcile of the chain until the per-message timeout (10 s) drops it.
@@ -13,7 +13,7 @@ export class StallWatch {
     this.timer = setTimeout(onStall, ms)
   }
 
-  /** A frame came: the clock starts over. */
+  /** A frame came, or an append ended: the clock starts over. */
   touch (): void {
     this.timer.refresh()
   }

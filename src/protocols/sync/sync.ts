@@ -302,8 +302,8 @@ export class SyncService implements Sync {
     return await this.fetchFrom(peer, chainId, options)
   }
 
-  /** fetch, telling `onFrame` of every frame received (a reconcile's StallWatch). */
-  private async fetchFrom (peer: PeerId, chainId: string, options: FetchOptions, onFrame?: () => void): Promise<FetchResult> {
+  /** fetch, telling `onMoved` of every frame received and every append done (a reconcile's StallWatch). */
+  private async fetchFrom (peer: PeerId, chainId: string, options: FetchOptions, onMoved?: () => void): Promise<FetchResult> {
     checkChainId(chainId)
     const { store } = this.components
     const start = await store.tip(chainId)
@@ -317,14 +317,14 @@ export class SyncService implements Sync {
     // a vouched fetch first checks the headers up to the signed tip: then every
     // block it stores is on the chain the owner signed, not merely linked to
     // the blocks before it (a forger can link as many blocks as it likes)
-    const expected = authority.trust === 'tip' ? await this.vouchedHashes(peer, chainId, start, authority, options, onFrame) : undefined
+    const expected = authority.trust === 'tip' ? await this.vouchedHashes(peer, chainId, start, authority, options, onMoved) : undefined
     const room = this.components.room?.(chainId)
     try {
       return await this.exchange(peer, options, async (lp, scope) => {
         // the timeout restarts with every frame: a long sync is fine while it moves
         const idle = new IdleTimeout(this.timeout, scope)
         try {
-          return await this.receiveBlocks(lp, idle, { chainId, peer, start, to, expected, result, onlyIfHeld: options.onlyIfHeld === true, room, onFrame })
+          return await this.receiveBlocks(lp, idle, { chainId, peer, start, to, expected, result, onlyIfHeld: options.onlyIfHeld === true, room, onMoved })
         } finally {
           idle.clear()
         }
@@ -335,9 +335,9 @@ export class SyncService implements Sync {
   }
 
   /** The BLOCKS exchange of a fetch: request, then frames until done, each verified and appended. */
-  private async receiveBlocks (lp: LengthPrefixedStream<Stream>, idle: IdleTimeout, f: { chainId: string, peer: PeerId, start: ChainTip, to?: number, expected?: HashList, result: FetchResult, onlyIfHeld: boolean, room?: SyncRoom, onFrame?: () => void }): Promise<FetchResult> {
+  private async receiveBlocks (lp: LengthPrefixedStream<Stream>, idle: IdleTimeout, f: { chainId: string, peer: PeerId, start: ChainTip, to?: number, expected?: HashList, result: FetchResult, onlyIfHeld: boolean, room?: SyncRoom, onMoved?: () => void }): Promise<FetchResult> {
     const { store } = this.components
-    const { chainId, peer, start, to, expected, result, onlyIfHeld, room, onFrame } = f
+    const { chainId, peer, start, to, expected, result, onlyIfHeld, room, onMoved } = f
     const credit = new CreditWindow(MIN_WINDOW_BYTES, this.windowBytes)
     await lp.write(request({
       type: SyncRequest.Type.BLOCKS, chainId, from: start.height + 1, to: to ?? 0, credit: credit.initial
@@ -369,6 +369,8 @@ export class SyncService implements Sync {
       try {
         result.tip = await store.appendMany(blocks, { sync })
         result.fetched += blocks.length
+        // a fetch waiting on its own disk has not stalled: it keeps its chain's turn
+        onMoved?.()
         copy ??= store.copyId(chainId)
       } catch (err) {
         if (copy != null && store.copyId(chainId) !== copy) {
@@ -407,7 +409,7 @@ export class SyncService implements Sync {
       while (true) {
         const bytes = await progress.wait(async () => await lp.read({ signal: reading.signal }).catch((err: unknown) => { throw failed ?? err }))
         idle.touch()
-        onFrame?.()
+        onMoved?.()
         if (appends.failure != null) throw appends.failure
         const res = decodeResponse(bytes)
         checkRefused(res, peer.toString())
@@ -468,7 +470,7 @@ export class SyncService implements Sync {
    *
    * @throws InvalidBlockError (reason Unvouched) if the headers do not end on the vouched tip
    */
-  private async vouchedHashes (peer: PeerId, chainId: string, start: ChainTip, vouch: Vouch, options: AbortOptions, onFrame?: () => void): Promise<HashList> {
+  private async vouchedHashes (peer: PeerId, chainId: string, start: ChainTip, vouch: Vouch, options: AbortOptions, onMoved?: () => void): Promise<HashList> {
     return await this.exchange(peer, options, async (lp, scope) => {
       await lp.write(request({
         type: SyncRequest.Type.BLOCKS, chainId, from: start.height + 1, to: vouch.height, credit: this.windowBytes, headers: true
@@ -478,7 +480,7 @@ export class SyncService implements Sync {
       const progress = this.progressFloor(peer, chainId)
       while (true) {
         const bytes = await progress.wait(async () => await lp.read({ signal: this.signal(this.timeout, scope) }))
-        onFrame?.()
+        onMoved?.()
         const res = decodeResponse(bytes)
         checkRefused(res, peer.toString())
         progress.moved(blockBytesOf(res))
