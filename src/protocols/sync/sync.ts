@@ -113,6 +113,12 @@ export class SyncService implements Sync {
    * hands its turn over.
    */
   private readonly chainLocks = new KeyedLock()
+  /**
+   * When a dial to each peer last failed (a stream opened to it clears it):
+   * a reconcile does not dial a peer again for its other chains once a dial
+   * failed during it (undialled).
+   */
+  private readonly dialFailures = new Map<string, number>()
   /** When each peer last had a WRITES answer (mayAskWrites). */
   private readonly writesAsked = new Map<string, number>()
 
@@ -223,7 +229,7 @@ export class SyncService implements Sync {
    * aborts when the service stops or the caller's signal does, and is
    * unlinked from both when the exchange ends.
    */
-  private async exchange<T> (peer: PeerId, options: AbortOptions, fn: (lp: LengthPrefixedStream<Stream>, scope: AbortSignal) => Promise<T>, dialFailed?: () => void): Promise<T> {
+  private async exchange<T> (peer: PeerId, options: AbortOptions, fn: (lp: LengthPrefixedStream<Stream>, scope: AbortSignal) => Promise<T>): Promise<T> {
     if (!this.started) throw new NotStartedError('sync service not started')
     const scope = new LinkedSignal([this.shutdown.signal, options.signal])
     let stream: Stream | undefined
@@ -232,9 +238,10 @@ export class SyncService implements Sync {
       // no connection that can carry a stream: openStream dials
       const dials = libp2p.getConnections != null && usableConnection(libp2p.getConnections(peer)) == null
       stream = await openStream(libp2p, peer, this.protocol, { signal: this.signal(this.timeout, scope.signal) }).catch((err: unknown) => {
-        if (dials) dialFailed?.()
+        if (dials) this.dialFailed(peer)
         throw err
       })
+      this.dialFailures.delete(peer.toString())
       // room for the whole window plus the frame being read
       const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES, maxBufferSize: this.windowBytes + 2 * MAX_MESSAGE_BYTES })
       const result = await fn(lp, scope.signal)
@@ -254,11 +261,6 @@ export class SyncService implements Sync {
   }
 
   async tip (peer: PeerId, chainId: string, options: AbortOptions = {}): Promise<ChainTip> {
-    return await this.tipOf(peer, chainId, options)
-  }
-
-  /** tip; `dialFailed` is told when the peer had no connection and dialling it failed. */
-  private async tipOf (peer: PeerId, chainId: string, options: AbortOptions, dialFailed?: () => void): Promise<ChainTip> {
     checkChainId(chainId)
     return await this.exchange(peer, options, async (lp, scope) => {
       const signal = this.signal(this.tipTimeout, scope)
@@ -269,7 +271,23 @@ export class SyncService implements Sync {
       if (res.status !== SyncResponse.Status.OK) throw new ProtocolError(`tip of ${chainId}: ${res.status} ${res.message}`)
       checkReportedTip(res)
       return res.height === 0 ? emptyTip(chainId) : { chainId, height: res.height, hash: res.tipHash }
-    }, dialFailed)
+    })
+  }
+
+  /** Notes that `peer` had no connection and a dial to it failed (see dialFailures). */
+  private dialFailed (peer: PeerId): void {
+    const key = peer.toString()
+    this.dialFailures.delete(key)
+    this.dialFailures.set(key, performance.now())
+    // the oldest first: a node meets a few hundred peers at most
+    if (this.dialFailures.size > 1024) this.dialFailures.delete(this.dialFailures.keys().next().value as string)
+  }
+
+  /** Whether a dial to `peer` failed at or after `since` and it has no connection that could carry a stream now. */
+  private undialled (peer: PeerId, since: number): boolean {
+    const at = this.dialFailures.get(peer.toString())
+    const { libp2p } = this.components
+    return at != null && at >= since && libp2p.getConnections != null && usableConnection(libp2p.getConnections(peer)) == null
   }
 
   async writeIds (peer: PeerId, chainId: string, from: number, to: number, options: AbortOptions = {}): Promise<AppliedWriteId[]> {
@@ -529,9 +547,10 @@ export class SyncService implements Sync {
       ? [chainId]
       : (await this.components.store.chains()).map(c => c.chainId).filter(id => options.include?.(id) ?? true)
     const results: ReconcileResult[] = []
-    // Peers a dial failed to in this reconcile: its other chains do not dial them again (reported
-    // unreachable). A peer that went away cost one dial, and its timeout, per chain held (found in review).
-    const undialled = new Set<string>()
+    // A peer a dial failed to since this reconcile began, and still without a connection, is not
+    // dialled again for its other chains (reported unreachable): a peer that went away cost one
+    // dial, and its timeout, per chain held (found in review).
+    const began = performance.now()
     // a chain released (deleted) since the list was taken is not fetched back
     // again: only a reconcile asked for by name starts from nothing
     const onlyIfHeld = chainId == null
@@ -540,24 +559,24 @@ export class SyncService implements Sync {
       // does not answer (loaded, or broken with its connection up) held every other reconcile of
       // the chain for the tip timeout, so one such member slowed the catch-up from all the others
       // to 5 s a chain (found in review). A tip read before the wait is a floor: tips only grow.
-      const asked = await this.askTips(id, options, onlyIfHeld, undialled)
+      const asked = await this.askTips(id, options, onlyIfHeld, began)
       results.push(await this.chainLocks.run(id, async (release) => await this.reconcileChain(id, asked, options, onlyIfHeld, release)))
     }
     return results
   }
 
   /** The peers' tips of `chainId`; those that could not be read, or refused, noted in the result's fields. */
-  private async askTips (chainId: string, options: ReconcileOptions, onlyIfHeld: boolean, undialled: Set<string>): Promise<AskedTips> {
+  private async askTips (chainId: string, options: ReconcileOptions, onlyIfHeld: boolean, began: number): Promise<AskedTips> {
     const asked: AskedTips = { before: (await this.components.store.tip(chainId)).height, tips: [], unreachable: [], refused: [] }
     if (onlyIfHeld && (await this.components.store.info(chainId)) == null) return asked
     const peers = options.peers ?? this.components.peers()
     const tips = await Promise.all(peers.map(async (peer) => {
-      if (undialled.has(peer.toString())) {
+      if (this.undialled(peer, began)) {
         asked.unreachable.push(peer.toString())
         return undefined
       }
       try {
-        return { peer, tip: await this.tipOf(peer, chainId, { signal: options.signal }, () => { undialled.add(peer.toString()) }) }
+        return { peer, tip: await this.tip(peer, chainId, { signal: options.signal }) }
       } catch (err) {
         this.log('no tip of %s from %p: %e', chainId, peer, err)
         if (err instanceof SyncRefusedError) refusedBy(asked, peer, err)
