@@ -7,25 +7,13 @@
  * never filled. Real in-process nodes on loopback.
  */
 import { describe, it, expect, afterEach, vi } from 'vitest'
-import { TestCluster, fullyConnected, sharedLeader } from '../utils/nodes.ts'
+import { TestCluster, fullyConnected, prioritySwarm, sharedLeader } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
 import { openDatabase } from '../../src/storage/database.ts'
 import { LeftChains } from '../../src/node/left-chains.ts'
 
 const utf8 = new TextEncoder()
-
-/** Started nodes with these priorities, the first the others' bootstrap, fully connected. */
-async function prioritySwarm (cluster: TestCluster, priorities: number[], overrides: Partial<VGuardNodeOptions> = {}): Promise<VGuardNode[]> {
-  const first = await cluster.create({ priority: priorities[0], ...overrides })
-  await first.start()
-  const bootstrap = [first.multiaddrs[0].toString()]
-  const rest = await Promise.all(priorities.slice(1).map(async (priority) => await cluster.create({ bootstrap, priority, ...overrides })))
-  await Promise.all(rest.map(async n => { await n.start() }))
-  const nodes = [first, ...rest]
-  await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: `${nodes.length} nodes connected` })
-  return nodes
-}
 
 const booth = (n: VGuardNode): string[] => n.consensus.driver.shared()?.status().booth ?? []
 

@@ -5,9 +5,9 @@
  * shared-chain-lan.spec.ts.)
  */
 import { describe, it, expect, afterEach, vi } from 'vitest'
-import { TestCluster, fullyConnected, sharedLeader } from '../utils/nodes.ts'
+import { TestCluster, fullyConnected, prioritySwarm, sharedLeader } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
-import type { VGuardNode, VGuardNodeOptions } from '../../src/node/index.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
 import { toHex } from '../../src/chain/index.ts'
 import { spawnNode } from '../../src/swarm/process.ts'
 import type { HelloInfo } from '../../src/protocols/paxos/transport.ts'
@@ -28,18 +28,6 @@ async function sameBlocks (nodes: VGuardNode[], height: number): Promise<void> {
     const hashes = await Promise.all(nodes.map(async n => toHex((await n.chains.getBlock('shared', h))?.hash ?? new Uint8Array())))
     expect(new Set(hashes).size, `height ${h}`).toBe(1)
   }
-}
-
-/** Started nodes with these priorities, the first the others' bootstrap, fully connected. */
-async function prioritySwarm (cluster: TestCluster, priorities: number[], overrides: Partial<VGuardNodeOptions> = {}): Promise<VGuardNode[]> {
-  const first = await cluster.create({ priority: priorities[0], ...overrides })
-  await first.start()
-  const bootstrap = [first.multiaddrs[0].toString()]
-  const rest = await Promise.all(priorities.slice(1).map(async (priority) => await cluster.create({ bootstrap, priority, ...overrides })))
-  await Promise.all(rest.map(async n => { await n.start() }))
-  const nodes = [first, ...rest]
-  await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: `${nodes.length} nodes connected` })
-  return nodes
 }
 
 describe('consensus - shared chain', () => {

@@ -91,3 +91,15 @@ export async function vehiclePair (cluster: TestCluster, dataDir?: string): Prom
   await waitFor(() => fullyConnected([a, b]))
   return { a, b }
 }
+
+/** Started nodes with these priorities, the first the others' bootstrap, fully connected. */
+export async function prioritySwarm (cluster: TestCluster, priorities: number[], overrides: Partial<VGuardNodeOptions> = {}): Promise<VGuardNode[]> {
+  const first = await cluster.create({ priority: priorities[0], ...overrides })
+  await first.start()
+  const bootstrap = [first.multiaddrs[0].toString()]
+  const rest = await Promise.all(priorities.slice(1).map(async (priority) => await cluster.create({ bootstrap, priority, ...overrides })))
+  await Promise.all(rest.map(async n => { await n.start() }))
+  const nodes = [first, ...rest]
+  await waitFor(() => fullyConnected(nodes), { timeout: 30_000, message: `${nodes.length} nodes connected` })
+  return nodes
+}
