@@ -23,7 +23,8 @@ export class NoQuorumError extends Error {
  * earlier attempt may have committed and this node cannot tell (its fate is
  * unknown here, or what the disk remembers of it could not be read), and a
  * keyed write's failure that says nothing of an earlier attempt (a
- * NoQuorumError, an error not of ours: keyedFailure in write-failures.ts, own-errors.ts),
+ * NoQuorumError, an error not of ours or of ours with no flag to carry:
+ * keyedFailure in write-failures.ts, own-errors.ts),
  * an unkeyed write's error not of ours once it may have been proposed (unkeyedFailure),
  * and a proposer's answer that it failed a forwarded write with an error not
  * known here (write-forwarding.ts): it took the write.
@@ -164,9 +165,12 @@ export class OwnChainNotBackError extends Error {
 /** A forwarded write for a chain this node does not propose (another vehicle's). */
 export class RefusedWriteError extends Error {
   static name = 'RefusedWriteError'
-  constructor (message = 'This node does not write that chain') {
+  /** A keyed write's: this attempt was refused, an earlier one under its key may commit (keyedFailure, write-failures.ts). */
+  readonly mayHaveCommitted?: boolean
+  constructor (message = 'This node does not write that chain', mayHaveCommitted?: boolean) {
     super(message)
     this.name = 'RefusedWriteError'
+    if (mayHaveCommitted === true) this.mayHaveCommitted = true
   }
 }
 

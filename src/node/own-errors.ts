@@ -1,8 +1,11 @@
 /**
  * The errors of ours a write can end with, each with an HTTP status of its
  * own (src/http/errors.ts; a unit test holds the two together): a keyed
- * write's failure of one of these keeps its kind (keyedFailure, write-failures.ts),
- * any other becomes CommitTimeoutError with mayHaveCommitted. Told by class,
+ * write's failure of one of these keeps its kind (keyedFailure, write-failures.ts)
+ * when it carries mayHaveCommitted (keyedFailure sets it on those it knows)
+ * or says the request is no valid write (REQUEST_ERRORS, below); any other
+ * becomes CommitTimeoutError with mayHaveCommitted (until 2026-12-03 one of
+ * ours passed as it was, with no flag: a review). Told by class,
  * not by name: libp2p's NotStartedError, AbortSignal.timeout's TimeoutError
  * and libp2p's InvalidMessageError share names with ours and say nothing of
  * the write. A class of ours missing here only costs its kind: the keyed
@@ -40,4 +43,17 @@ export const OWN_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error>
 /** Whether `err` is one of ours (OWN_ERRORS, or a subclass of one: AnswerCutOffError, TooFewHoldersError). */
 export function isOwnError (err: unknown): boolean {
   return OWN_ERRORS.some(kind => err instanceof kind)
+}
+
+/**
+ * Ours that say the request is no valid write (HTTP 400): refused before any attempt of it, as every attempt
+ * of the same payload would be. A keyed write's keeps its words: no earlier attempt of it can have committed.
+ */
+export const REQUEST_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = [
+  InvalidTransactionError, InvalidIdempotencyKeyError, InvalidBoothError, InvalidPaxosBoothError, ConfigError, InvalidArgumentError, InvalidPinError, InvalidReadError
+]
+
+/** Whether `err` says its request is no valid write (REQUEST_ERRORS). */
+export function isRequestError (err: unknown): boolean {
+  return REQUEST_ERRORS.some(kind => err instanceof kind)
 }

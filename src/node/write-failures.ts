@@ -9,11 +9,11 @@
  * Consensus so each rule can be tested alone.
  */
 import { DiskFullError, isDatabaseClosed, StoreClosedError } from '../storage/errors.ts'
-import { NotStartedError } from '../protocols/errors.ts'
+import { NotStartedError, ProtocolError, TimeoutError } from '../protocols/errors.ts'
 import { errorLabel, NodeStoppedError } from './errors.ts'
 import { ReplicationFailedError, ReplicationStoppedError } from './vguarddb.ts'
-import { isOwnError } from './own-errors.ts'
-import { ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NotProposerError, OwnChainConflictError, ProposerUnreachableError, retryAdvice } from './consensus-errors.ts'
+import { isOwnError, isRequestError } from './own-errors.ts'
+import { ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NotProposerError, OwnChainConflictError, ProposerUnreachableError, RefusedWriteError, retryAdvice } from './consensus-errors.ts'
 
 /**
  * A retry's look-up of its earlier attempt on the disk (rememberedWrite)
@@ -74,11 +74,26 @@ export function keyedFailure (thrown: unknown, where = 'through another node, or
   // a forwarded write reached); an earlier one, made before the conflict was found, may have committed (it said "nothing
   // was written" with no flag: a review). Still a conflict, and still 409: the operator's recovery is the same
   if (err instanceof OwnChainConflictError && err.mayHaveCommitted !== true) return new OwnChainConflictError(message, true)
-  // an error not of ours (LevelDB's, the disk's, a lower layer's TypeError, AbortError or StreamResetError) says nothing
-  // of an earlier attempt, which may have committed (an audit: LevelDB's bare IO error, no flag; then a TypeError or
-  // libp2p's errors still passed, their name not 'Error'); one of ours keeps its kind and status (own-errors.ts)
-  if (!isOwnError(err)) return new CommitTimeoutError(`${errorLabel(err)}: ${message}`, { cause: thrown })
-  return err
+  // a vehicle that refused this attempt (it does not write the chain, it says), a node stopping under it (a database
+  // closed with it is above), an exchange that timed out, a peer's answer that broke the protocol, a round the stop cut:
+  // each speaks of this attempt, and an earlier one may have gone another way (all four passed with no flag: a review).
+  // Each keeps its kind and status (403, 503, 504, 502)
+  if (err instanceof RefusedWriteError && err.mayHaveCommitted !== true) return new RefusedWriteError(message, true)
+  if (err instanceof NodeStoppedError && err.mayHaveCommitted !== true) return new NodeStoppedError(message, true)
+  if (err instanceof TimeoutError && err.mayHaveCommitted !== true) return new TimeoutError(message, true)
+  if (err instanceof ProtocolError && err.mayHaveCommitted !== true) return new ProtocolError(message, true)
+  if (err instanceof ReplicationStoppedError && err.mayHaveCommitted !== true) return new ReplicationStoppedError(message, true)
+  // a request that is no valid write (its transactions, its key, its booth, a timeout out of range): refused before
+  // any attempt, and so would every attempt of it be: an earlier attempt under the key answered by a retry is one of
+  // the same payload (idempotentRef hashes key and payload), refused alike. It stays, a 400 the caller must fix
+  if (isRequestError(err)) return err
+  // one of ours that says itself the write may have committed keeps its kind and status
+  if ((err as { mayHaveCommitted?: unknown }).mayHaveCommitted === true) return err
+  // any other error (LevelDB's, the disk's, a lower layer's TypeError, AbortError or StreamResetError, or one of ours
+  // that has no flag: a read's, a store's 404) says nothing of an earlier attempt, which may have committed (an
+  // audit: LevelDB's bare IO error, no flag; then a TypeError or libp2p's errors still passed, their name not 'Error';
+  // then our own errors of no flag passed as they were: a review)
+  return new CommitTimeoutError(`${isOwnError(err) ? err.name : errorLabel(err)}: ${message}`, { cause: thrown })
 }
 
 /**

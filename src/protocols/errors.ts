@@ -59,9 +59,12 @@ export class ProtocolError extends Error {
 /** An exchange did not finish within its time limit. */
 export class TimeoutError extends Error {
   static name = 'TimeoutError'
-  constructor (message = 'Timed out') {
+  /** A keyed write's: this attempt timed out, an earlier one under its key may commit (keyedFailure, src/node/write-failures.ts). */
+  readonly mayHaveCommitted?: boolean
+  constructor (message = 'Timed out', mayHaveCommitted?: boolean) {
     super(message)
     this.name = 'TimeoutError'
+    if (mayHaveCommitted === true) this.mayHaveCommitted = true
   }
 }
 

@@ -14,7 +14,7 @@ import { waitFor } from '../utils/wait.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import type { ChainReplica } from '../../src/node/paxos-replica.ts'
 import { REPLICATE_PROTOCOL } from '../../src/protocols/replicate/constants.ts'
-import { OWN_CONFLICT_RECOVERY, OwnChainConflictError } from '../../src/node/consensus-errors.ts'
+import { OWN_CONFLICT_RECOVERY, OwnChainConflictError, RefusedWriteError } from '../../src/node/consensus-errors.ts'
 import { StoreClosedError } from '../../src/storage/errors.ts'
 
 const utf8 = new TextEncoder()
@@ -478,6 +478,29 @@ describe('keyed writes - mayHaveCommitted around a stop', () => {
     const plain = await a.put('k', utf8.encode('v')).then(() => 'resolved', (err: unknown) => err)
     expect(plain).toMatchObject({ name: 'OwnChainConflictError', message: expect.stringMatching(/^nothing was written: /) })
     expect(plain).not.toHaveProperty('mayHaveCommitted', true)
+    expect((await a.chains.tip(chainId)).height).toBe(1)
+  })
+  it('a keyed write its chain\'s vehicle refuses (RefusedWriteError) may have committed (an earlier attempt), also over HTTP (403 still); unkeyed it says nothing of one', async () => {
+    const [a, b] = await connectedSwarm(cluster, 3)
+    const chainId = a.peerId.toString()
+    await a.put('first', utf8.encode('x'))
+    // a answers every forwarded write as a node that does not write the chain does (Consensus.commitForwarded):
+    // REFUSED, over the real write protocol; this attempt is not taken, an earlier one under its key may have been
+    const refusing = a.consensus as unknown as { commitForwarded: (w: { chainId: string }) => Promise<unknown> }
+    const commitForwarded = refusing.commitForwarded
+    refusing.commitForwarded = async (w) => { throw new RefusedWriteError(`${chainId} does not write chain ${w.chainId}`) }
+    const refused = new RegExp(`^${chainId} refused the write to ${chainId}: ${chainId} does not write chain ${chainId}; an earlier attempt under the same idempotency key \\(through another node, or before a restart\\) may still commit, whole or not at all: a retry with the key gets its outcome$`)
+    await expect(b.put('k', utf8.encode('v'), { chainId, idempotencyKey: 'refused-1' }))
+      .rejects.toMatchObject({ name: 'RefusedWriteError', mayHaveCommitted: true, message: expect.stringMatching(refused) })
+    const api = await cluster.http(b)
+    const res = await fetch(`${api.url}/chains/${chainId}/kv/h`, { method: 'PUT', body: 'v', headers: { 'idempotency-key': 'refused-2' } })
+    expect(res.status).toBe(403)
+    expect(await res.json()).toMatchObject({ error: 'RefusedWriteError', mayHaveCommitted: true, message: expect.stringMatching(refused) })
+    // unkeyed, there is no earlier attempt to speak of
+    const plain = await b.put('k', utf8.encode('v'), { chainId }).then(() => 'resolved', (err: unknown) => err)
+    expect(plain).toMatchObject({ name: 'RefusedWriteError' })
+    expect(plain).not.toHaveProperty('mayHaveCommitted', true)
+    refusing.commitForwarded = commitForwarded
     expect((await a.chains.tip(chainId)).height).toBe(1)
   })
   it('an unkeyed write that fails with an error of no known kind after it was proposed may have committed: CommitTimeoutError naming the error, also over HTTP; before it was proposed it stays as it was', async () => {
