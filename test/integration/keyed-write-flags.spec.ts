@@ -15,7 +15,10 @@ import type { VGuardNode } from '../../src/node/index.ts'
 import type { ChainReplica } from '../../src/node/paxos-replica.ts'
 import { REPLICATE_PROTOCOL } from '../../src/protocols/replicate/constants.ts'
 import { OWN_CONFLICT_RECOVERY, OwnChainConflictError, RefusedWriteError } from '../../src/node/consensus-errors.ts'
-import { StoreClosedError } from '../../src/storage/errors.ts'
+import { ChainNotFoundError, StoreClosedError } from '../../src/storage/errors.ts'
+import { TimeoutError } from '../../src/protocols/errors.ts'
+import { NodeStoppedError } from '../../src/node/errors.ts'
+import { InvalidTransactionError } from '../../src/chain/errors.ts'
 
 const utf8 = new TextEncoder()
 
@@ -501,6 +504,40 @@ describe('keyed writes - mayHaveCommitted around a stop', () => {
     expect(plain).toMatchObject({ name: 'RefusedWriteError' })
     expect(plain).not.toHaveProperty('mayHaveCommitted', true)
     refusing.commitForwarded = commitForwarded
+    expect((await a.chains.tip(chainId)).height).toBe(1)
+  })
+  it('a keyed write that fails before it is proposed with an error of ours says an earlier attempt may commit, keeping its kind and status, also over HTTP; one that says the request is no valid write stays', async () => {
+    const [a] = await connectedSwarm(cluster, 3)
+    const chainId = a.peerId.toString()
+    const api = await cluster.http(a)
+    await a.put('first', utf8.encode('x'))
+    const check = a.vguarddb.checkOwnConflict.bind(a.vguarddb)
+    const earlier = /; an earlier attempt under the same idempotency key \(through another node, or before a restart\) may still commit, whole or not at all: a retry with the key gets its outcome$/
+    // the errors a lower part of the node may end this attempt with, thrown where the write starts (before its proposal)
+    const cases: Array<{ error: () => Error, name: string, status: number, message: RegExp }> = [
+      { error: () => new TimeoutError('the exchange timed out'), name: 'TimeoutError', status: 504, message: new RegExp(`^the exchange timed out${earlier.source}`) },
+      { error: () => new NodeStoppedError('the node is stopping'), name: 'NodeStoppedError', status: 503, message: new RegExp(`^the node is stopping${earlier.source}`) },
+      // one of ours with no flag to carry: CommitTimeoutError naming it, as an error not of ours is
+      { error: () => new ChainNotFoundError('no such chain here'), name: 'CommitTimeoutError', status: 503, message: new RegExp(`^ChainNotFoundError: no such chain here${earlier.source}`) }
+    ]
+    let n = 0
+    for (const c of cases) {
+      a.vguarddb.checkOwnConflict = async () => { throw c.error() }
+      await expect(a.put('k', utf8.encode('v'), { idempotencyKey: `ours-${++n}` }))
+        .rejects.toMatchObject({ name: c.name, mayHaveCommitted: true, message: expect.stringMatching(c.message) })
+      const res = await fetch(`${api.url}/chains/${chainId}/kv/h`, { method: 'PUT', body: 'v', headers: { 'idempotency-key': `ours-${++n}` } })
+      expect(res.status).toBe(c.status)
+      expect(await res.json()).toMatchObject({ error: c.name, mayHaveCommitted: true, message: expect.stringMatching(c.message) })
+    }
+    // a request that is no valid write: so is every attempt of it, under the key too (its payload is part of it)
+    a.vguarddb.checkOwnConflict = async () => { throw new InvalidTransactionError('value too large') }
+    const invalid = await a.put('k', utf8.encode('v'), { idempotencyKey: 'invalid-1' }).then(() => 'resolved', (err: unknown) => err)
+    expect(invalid).toMatchObject({ name: 'InvalidTransactionError', message: 'value too large' })
+    expect(invalid).not.toHaveProperty('mayHaveCommitted', true)
+    const res = await fetch(`${api.url}/chains/${chainId}/kv/h`, { method: 'PUT', body: 'v', headers: { 'idempotency-key': 'invalid-2' } })
+    expect(res.status).toBe(400)
+    expect(await res.json()).not.toHaveProperty('mayHaveCommitted')
+    a.vguarddb.checkOwnConflict = check
     expect((await a.chains.tip(chainId)).height).toBe(1)
   })
   it('an unkeyed write that fails with an error of no known kind after it was proposed may have committed: CommitTimeoutError naming the error, also over HTTP; before it was proposed it stays as it was', async () => {
