@@ -35,8 +35,10 @@ export const RECONCILE_STEADY_DELAY = 30_000
  * in a way no network fault produces: bytes that do not decode
  * (MalformedMessageError) or a well-formed answer the protocol forbids (an
  * InvalidMessageError: an empty frame before the last, blocks in the final
- * one, a frame over the size limit). Until 2026-12-03 the last two were
- * asked again every 30 s for as long as the connection lasted (a review).
+ * one, a frame over the size limit, an impossible tip). Until 2026-12-03 the last two were
+ * asked again every 30 s for as long as the connection lasted (a review),
+ * and a tip answer that was one of them was reported as `unreachable`, so
+ * asked again the same (sync now lists it under `dropped`).
  * Not final: what a loaded or lossy peer does too — a timeout
  * (TimeoutError), too little sent (SlowPeerError), a stream reset or an
  * answer cut off (ProtocolError, AnswerCutOffError: both by name, though

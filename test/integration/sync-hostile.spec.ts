@@ -356,6 +356,63 @@ describe('sync - the asker against a lying or broken responder', () => {
     }
   })
 
+  /**
+   * `liar` (answering TIP with `tip`) under reconcile-on-connect with pauses of 5 ms, until it
+   * is asked `times` times or given up; the results of every reconcile, and the TIP streams.
+   */
+  async function askedOnConnect (b: VGuardNode, liar: VGuardNode, tip: Answer, init: Parameters<typeof sync>[0], times: number): Promise<{ results: Array<Awaited<ReturnType<Sync['reconcile']>>>, tips: () => number }> {
+    const seen = await hostile(liar, async (req, write, stream) => {
+      if (req.type === SyncRequest.Type.TIP) return await tip(write, stream)
+      await never()
+    })
+    const service = await asker(b, init)
+    const results: Array<Awaited<ReturnType<Sync['reconcile']>>> = []
+    const lines: string[] = []
+    const keep = (formatter: unknown, ...args: unknown[]): void => { lines.push(format(String(formatter), ...args)) }
+    const log: Logger = Object.assign(keep, { error: keep, trace: keep, enabled: true, newScope: () => log })
+    const reconciler = new ReconcileOnConnect({
+      sync: { reconcile: async (chainId, options) => { const r = await service.reconcile(chainId, options); results.push(r); return r } },
+      isConnected: (peer) => b.libp2p.getConnections(peer).length > 0,
+      log,
+      delays: [5, 5, 5],
+      steady: 5
+    })
+    try {
+      reconciler.start()
+      reconciler.peer(liar.peerId)
+      await waitFor(() => results.length >= times || lines.some(l => l.includes('not asked again')), { message: 'the reconciler to ask again or give the liar up', state: () => lines })
+    } finally {
+      reconciler.stop()
+    }
+    return { results, tips: () => seen.filter(s => s.requests[0]?.type === SyncRequest.Type.TIP).length }
+  }
+
+  // a tip answer that is a lie is no unreachable peer: until 2026-12-03 it was listed as one, and
+  // reconcile-on-connect asked it again every 30 s for as long as the connection lasted
+  const lyingTips: Array<[string, Answer, string]> = [
+    ['bytes that do not decode', async (write) => { await write(Uint8Array.of(0x0f, 0xff, 0xff)) }, 'MalformedMessageError'],
+    ['a tip hash that is not 32 bytes', async (write) => { await write(response({ height: 30, tipHash: new Uint8Array(3), done: true })) }, 'InvalidMessageError']
+  ]
+
+  it.each(lyingTips)('reconcile-on-connect asks once, not again, a peer whose tip answer is %s', async (_, tip, error) => {
+    const [b, liar] = await nodes(2)
+    await b.chains.appendMany(long.slice(0, 10))
+    const { results, tips } = await askedOnConnect(b, liar, tip, { timeout: 5_000 }, 3)
+    expect(results[0][0]).toMatchObject({ unreachable: [], dropped: [{ peer: liar.peerId.toString(), error }] })
+    expect(results).toHaveLength(1)
+    expect(tips()).toBe(1)
+    expect(await verifiedHashes(b)).toEqual(long.slice(0, 10).map(x => x.hash))
+  })
+
+  it('reconcile-on-connect asks again a peer that is merely slow to answer its tip', async () => {
+    const [b, liar] = await nodes(2)
+    await b.chains.appendMany(long.slice(0, 10))
+    const { results, tips } = await askedOnConnect(b, liar, never, { timeout: 5_000, tipTimeout: 100 }, 3)
+    expect(results.length).toBeGreaterThanOrEqual(3)
+    expect(results[0][0]).toMatchObject({ unreachable: [liar.peerId.toString()], dropped: [] })
+    expect(tips()).toBeGreaterThanOrEqual(3)
+  })
+
   it.each(cases)('a liar that answers %s is left: only verified blocks are kept, and the honest peer completes the chain', async (_, answer, expected) => {
     const [b, liar, honest] = await nodes(3)
     await b.chains.appendMany(long.slice(0, 10))

@@ -199,7 +199,10 @@ export interface ReconcileResult {
   after: number
   /** Peers blocks came from, in order. */
   sources: string[]
-  /** Peers dropped from this sync, and why (`error`: the error's name; `reason`: name and message). */
+  /**
+   * Peers dropped from this sync, and why (`error`: the error's name; `reason`: name and message): for
+   * what they served, or for a tip answer that was a lie (undecodable, or an impossible tip).
+   */
   dropped: Array<{ peer: string, error: string, reason: string }>
   /** Peers whose tip could not be read (no answer in time, stream failed): nothing was asked of them. */
   unreachable: string[]

@@ -567,7 +567,7 @@ export class SyncService implements Sync {
 
   /** The peers' tips of `chainId`; those that could not be read, or refused, noted in the result's fields. */
   private async askTips (chainId: string, options: ReconcileOptions, onlyIfHeld: boolean, began: number): Promise<AskedTips> {
-    const asked: AskedTips = { before: (await this.components.store.tip(chainId)).height, tips: [], unreachable: [], refused: [] }
+    const asked: AskedTips = { before: (await this.components.store.tip(chainId)).height, tips: [], unreachable: [], refused: [], dropped: [] }
     if (onlyIfHeld && (await this.components.store.info(chainId)) == null) return asked
     const peers = options.peers ?? this.components.peers()
     const tips = await Promise.all(peers.map(async (peer) => {
@@ -578,9 +578,16 @@ export class SyncService implements Sync {
       try {
         return { peer, tip: await this.tip(peer, chainId, { signal: options.signal }) }
       } catch (err) {
-        this.log('no tip of %s from %p: %e', chainId, peer, err)
         if (err instanceof SyncRefusedError) refusedBy(asked, peer, err)
-        else asked.unreachable.push(peer.toString())
+        else if (isTipLie(err)) {
+          // it answered, wrongly: a lie it would tell again, not a peer out of reach (until 2026-12-03 listed
+          // as unreachable, so reconcile-on-connect asked it again every 30 s for as long as it stayed connected)
+          const reason = `${err.name}: ${err.message}`
+          asked.dropped.push({ peer: peer.toString(), error: err.name, reason })
+          this.log.error('dropped %p from the sync of %s: its tip answer: %s', peer, chainId, reason)
+          return undefined
+        } else asked.unreachable.push(peer.toString())
+        this.log('no tip of %s from %p: %e', chainId, peer, err)
         return undefined
       }
     }))
@@ -593,7 +600,7 @@ export class SyncService implements Sync {
   private async reconcileChain (chainId: string, asked: AskedTips, options: ReconcileOptions, onlyIfHeld: boolean, handOver: () => void): Promise<ReconcileResult> {
     const { store } = this.components
     const { before } = asked
-    const result: ReconcileResult = { chainId, before, after: before, sources: [], dropped: [], unreachable: asked.unreachable, refused: asked.refused, noRoom: false }
+    const result: ReconcileResult = { chainId, before, after: before, sources: [], dropped: asked.dropped, unreachable: asked.unreachable, refused: asked.refused, noRoom: false }
     // the height now: another reconcile of the chain may have run while this one waited for it
     const held = (await store.tip(chainId)).height
     result.after = held
@@ -688,6 +695,22 @@ interface AskedTips {
   tips: Array<{ peer: PeerId, tip: ChainTip }>
   unreachable: string[]
   refused: ReconcileResult['refused']
+  /** Peers whose tip answer was a lie (see isTipLie). */
+  dropped: ReconcileResult['dropped']
+}
+
+/**
+ * Whether a failed tip ask is the peer's lie rather than a fault of the way
+ * to it: an answer that arrived whole and does not decode, is over the size
+ * limit, or reports an impossible tip (checkReportedTip) is an
+ * InvalidMessageError; one cut off (AnswerCutOffError, though an
+ * InvalidMessageError too) is what a peer that died mid-answer leaves, as
+ * a timeout, a reset (ProtocolError) or a failed dial are. An error status
+ * is a ProtocolError too, not told apart from a reset by name: left as
+ * unreachable, asked again either way.
+ */
+function isTipLie (err: unknown): err is InvalidMessageError {
+  return err instanceof InvalidMessageError && err.name !== 'AnswerCutOffError'
 }
 
 function refusedBy (result: Pick<ReconcileResult, 'refused'>, peer: PeerId, err: SyncRefusedError): void {
