@@ -144,8 +144,8 @@ function isAbort (err: unknown): boolean {
  * `signal` or, given a `timeout` (ms), after it (withDeadline: the timer
  * goes with the exchange); `fn` gets the signal that combines both. Aborts
  * and timeouts surface as TimeoutError. With `answerLast` (`fn` resolves
- * with the peer's answer, read last), a close that fails once it is in
- * aborts the stream, and the answer is returned.
+ * with the peer's answer, read last: write, read, release), a close that
+ * fails once it is in aborts the stream, and the answer is returned.
  */
 export async function withStream<T> (
   libp2p: Pick<Libp2p, 'dialProtocol'> & Partial<Pick<Libp2p, 'getConnections'>>,

@@ -9,6 +9,8 @@ import { pbStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import { READ_PROTOCOL, ReadRequest, ReadResponse, readRequest, readResponse } from '../../src/protocols/read/index.ts'
 import { WRITE_PROTOCOL, WriteResponse } from '../../src/protocols/write/index.ts'
+import { RELEASE_PROTOCOL } from '../../src/protocols/release/index.ts'
+import { ReleaseResponse } from '../../src/protocols/release/pb/release.ts'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 
@@ -70,5 +72,54 @@ describe('protocols - an asker ends a finished exchange', () => {
     // the request did not go out whole: the close had bytes to wait for, and failed
     expect(received).toBeLessThan(value.byteLength)
     expect(written).toMatchObject({ chainId, height: 1, hash })
+  })
+  it('a read answered whose stream then fails to close is that answer, not a TimeoutError', async () => {
+    const [a, m] = await connectedSwarm(cluster, 2)
+    const chainId = m.peerId.toString()
+    // as the forwarded write above: m answers before it has taken the whole request and then takes no more, so a's
+    // close waits for its unsent bytes until the read's signal ends it. An honest holder never answers a request
+    // this big (it reads 4 KiB at most); what is tested is the asker's side once an answer is in
+    let received = 0
+    await m.libp2p.unhandle(READ_PROTOCOL)
+    await m.libp2p.handle(READ_PROTOCOL, async (stream: Stream) => {
+      stream.pause()
+      try {
+        await pbStream(stream, { maxDataLength: 8 * 1024 * 1024 }).write(readResponse({ status: ReadResponse.Status.NOT_FOUND, message: 'no such chain' }), ReadResponse)
+        // one window more, so a write waiting for room goes on to read the answer; then none
+        stream.resume()
+        stream.pause()
+        received = stream.readBufferLength
+        await new Promise(() => {})
+      } catch (err) {
+        stream.abort(err as Error)
+      }
+    })
+    const key = 'k'.repeat(3 * 1024 * 1024)
+    const answer = await a.vguarddb.read.ask(m.peerId, readRequest({ kind: ReadRequest.Kind.KEY, chainId, key }), { signal: AbortSignal.timeout(2_000) }).then(r => r, (err: unknown) => err)
+    // the request did not go out whole: the close had bytes to wait for, and failed
+    expect(received).toBeLessThan(key.length)
+    expect(answer).toMatchObject({ status: ReadResponse.Status.NOT_FOUND, message: 'no such chain' })
+  })
+  it('a release answered deleted whose stream then fails to close is the deletion it was, not a TimeoutError', async () => {
+    const [a, m] = await connectedSwarm(cluster, 2)
+    // as the read above (an honest backup reads 32 KiB of a request at most): the asker's side once the answer is in
+    let received = 0
+    await m.libp2p.unhandle(RELEASE_PROTOCOL)
+    await m.libp2p.handle(RELEASE_PROTOCOL, async (stream: Stream) => {
+      stream.pause()
+      try {
+        await pbStream(stream, { maxDataLength: 8 * 1024 * 1024 }).write({ status: ReleaseResponse.Status.OK, epoch: 2, deleted: true, message: '' }, ReleaseResponse)
+        stream.resume()
+        stream.pause()
+        received = stream.readBufferLength
+        await new Promise(() => {})
+      } catch (err) {
+        stream.abort(err as Error)
+      }
+    })
+    const table = new Uint8Array(3 * 1024 * 1024).fill(1)
+    const outcome = await a.vguarddb.release.release(m.peerId, table, { signal: AbortSignal.timeout(2_000) }).then(r => r, (err: unknown) => err)
+    expect(received).toBeLessThan(table.byteLength)
+    expect(outcome).toEqual({ epoch: 2, deleted: true })
   })
 })

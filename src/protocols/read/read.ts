@@ -144,13 +144,17 @@ export class ReadService {
     await this.components.libp2p.unhandle(this.protocol)
   }
 
-  /** Asks one peer; resolves with its raw answer (the redirect logic interprets it). */
+  /**
+   * Asks one peer; resolves with its raw answer (the redirect logic interprets it). The answer, once read, is
+   * the outcome: a close that fails after it does not undo it (withStream's answerLast; until 2026-12-03 it
+   * turned an answer in hand into a TimeoutError).
+   */
   async ask (peer: PeerId, req: ReadRequest, options: { signal?: AbortSignal } = {}): Promise<ReadResponse> {
     return await withStream(this.components.libp2p, peer, this.protocol, async (stream, signal) => {
       const pbs = pbStream(stream, { maxDataLength: MAX_RESPONSE_BYTES, maxBufferSize: readBufferFor(MAX_RESPONSE_BYTES) })
       await pbs.write(req, ReadRequest, { signal })
       return await pbs.read(RESPONSE, { signal, limits: { blocks: 65_536, entries: MAX_KEYS_PER_READ } })
-    }, { timeout: this.timeout, signal: options.signal })
+    }, { timeout: this.timeout, signal: options.signal, answerLast: true })
   }
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {

@@ -107,11 +107,13 @@ export class ReleaseService {
    * @throws StaleReleaseError, ReleaseRejectedError (both final), ReleaseFailedError (FORBIDDEN, ERROR), TimeoutError (worth a retry)
    */
   async release (peer: PeerId, signedTable: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<ReleaseOutcome> {
+    // the backup's answer, once read, is the outcome (a copy it says it deleted is deleted): a close that fails
+    // after it does not undo it (withStream's answerLast; until 2026-12-03 it turned the answer into a failure)
     const res = await withStream(this.components.libp2p, peer, this.protocol, async (stream, signal) => {
       const pbs = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
       await pbs.write({ table: signedTable as Uint8Array<ArrayBuffer> }, ReleaseRequest, { signal })
       return await pbs.read(RESPONSE, { signal })
-    }, { timeout: this.timeout, signal: options.signal })
+    }, { timeout: this.timeout, signal: options.signal, answerLast: true })
     // a table's epoch is at least 1: OK with 0 says the backup holds nothing of the chain
     if (res.status === ReleaseResponse.Status.OK) return { epoch: res.epoch, deleted: res.deleted, ...(res.epoch === 0 ? { nothingHeld: true } : {}) }
     if (res.status === ReleaseResponse.Status.STALE) throw new StaleReleaseError(`${peer.toString()} holds epoch ${res.epoch}: ${res.message}`)
