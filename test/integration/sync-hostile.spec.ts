@@ -330,42 +330,18 @@ describe('sync - the asker against a lying or broken responder', () => {
       if (req.type === SyncRequest.Type.TIP) return await write(response({ ...tip30, done: true }))
       await answer(write, stream)
     })
-    const service = await asker(b, { timeout: 5_000 })
-    const results: Array<Awaited<ReturnType<Sync['reconcile']>>> = []
-    const lines: string[] = []
-    const keep = (formatter: unknown, ...args: unknown[]): void => { lines.push(format(String(formatter), ...args)) }
-    const log: Logger = Object.assign(keep, { error: keep, trace: keep, enabled: true, newScope: () => log })
-    const reconciler = new ReconcileOnConnect({
-      sync: { reconcile: async (chainId, options) => { const r = await service.reconcile(chainId, options); results.push(r); return r } },
-      isConnected: (peer) => b.libp2p.getConnections(peer).length > 0,
-      log,
-      // short pauses: asked again at all, it is asked again at once
-      delays: [5, 5, 5],
-      steady: 5
-    })
-    try {
-      reconciler.start()
-      reconciler.peer(liar.peerId)
-      await waitFor(() => results.length >= 3 || lines.some(l => l.includes('not asked again')), { message: 'the reconciler to ask again or give the liar up', state: () => lines })
-      expect(results[0][0].dropped).toMatchObject([{ peer: liar.peerId.toString(), error }])
-      expect(results).toHaveLength(1)
-      expect(seen.filter(s => s.requests[0]?.type === SyncRequest.Type.BLOCKS)).toHaveLength(1)
-      expect(await verifiedHashes(b)).toEqual(long.slice(0, 10).map(x => x.hash))
-    } finally {
-      reconciler.stop()
-    }
+    const results = await reconcileOnConnect(b, liar, await asker(b, { timeout: 5_000 }), 3)
+    expect(results[0][0].dropped).toMatchObject([{ peer: liar.peerId.toString(), error }])
+    expect(results).toHaveLength(1)
+    expect(seen.filter(s => s.requests[0]?.type === SyncRequest.Type.BLOCKS)).toHaveLength(1)
+    expect(await verifiedHashes(b)).toEqual(long.slice(0, 10).map(x => x.hash))
   })
 
   /**
-   * `liar` (answering TIP with `tip`) under reconcile-on-connect with pauses of 5 ms, until it
-   * is asked `times` times or given up; the results of every reconcile, and the TIP streams.
+   * `b` reconciling with `liar` through `service` under reconcile-on-connect with pauses of 5 ms (asked
+   * again at all, it is asked again at once), until it is asked `times` times or given up; every result.
    */
-  async function askedOnConnect (b: VGuardNode, liar: VGuardNode, tip: Answer, init: Parameters<typeof sync>[0], times: number): Promise<{ results: Array<Awaited<ReturnType<Sync['reconcile']>>>, tips: () => number }> {
-    const seen = await hostile(liar, async (req, write, stream) => {
-      if (req.type === SyncRequest.Type.TIP) return await tip(write, stream)
-      await never()
-    })
-    const service = await asker(b, init)
+  async function reconcileOnConnect (b: VGuardNode, liar: VGuardNode, service: Sync, times: number): Promise<Array<Awaited<ReturnType<Sync['reconcile']>>>> {
     const results: Array<Awaited<ReturnType<Sync['reconcile']>>> = []
     const lines: string[] = []
     const keep = (formatter: unknown, ...args: unknown[]): void => { lines.push(format(String(formatter), ...args)) }
@@ -384,6 +360,19 @@ describe('sync - the asker against a lying or broken responder', () => {
     } finally {
       reconciler.stop()
     }
+    return results
+  }
+
+  /**
+   * `liar` (answering TIP with `tip`) under reconcile-on-connect with pauses of 5 ms, until it
+   * is asked `times` times or given up; the results of every reconcile, and the TIP streams.
+   */
+  async function askedOnConnect (b: VGuardNode, liar: VGuardNode, tip: Answer, init: Parameters<typeof sync>[0], times: number): Promise<{ results: Array<Awaited<ReturnType<Sync['reconcile']>>>, tips: () => number }> {
+    const seen = await hostile(liar, async (req, write, stream) => {
+      if (req.type === SyncRequest.Type.TIP) return await tip(write, stream)
+      await never()
+    })
+    const results = await reconcileOnConnect(b, liar, await asker(b, init), times)
     return { results, tips: () => seen.filter(s => s.requests[0]?.type === SyncRequest.Type.TIP).length }
   }
 
