@@ -6,13 +6,38 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { pbStream } from '@libp2p/utils'
+import type { ProtobufEncoder } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import { READ_PROTOCOL, ReadRequest, ReadResponse, readRequest, readResponse } from '../../src/protocols/read/index.ts'
 import { WRITE_PROTOCOL, WriteResponse } from '../../src/protocols/write/index.ts'
 import { RELEASE_PROTOCOL } from '../../src/protocols/release/index.ts'
 import { ReleaseResponse } from '../../src/protocols/release/pb/release.ts'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
 import { waitFor } from '../utils/wait.ts'
+
+/**
+ * `m` answers `protocol` with `answer` before it has taken the whole request, takes one window more (so an
+ * asker waiting for room goes on to read the answer), then no more, holding the stream open: the asker's
+ * close has bytes to wait for, and fails. How many bytes of the request `m` had taken then.
+ */
+async function answerThenStall<T> (m: VGuardNode, protocol: string, codec: { encode: ProtobufEncoder<T> }, answer: T): Promise<() => number> {
+  let received = 0
+  await m.libp2p.unhandle(protocol)
+  await m.libp2p.handle(protocol, async (stream: Stream) => {
+    stream.pause()
+    try {
+      await pbStream(stream, { maxDataLength: 8 * 1024 * 1024 }).write(answer, codec)
+      stream.resume()
+      stream.pause()
+      received = stream.readBufferLength
+      await new Promise(() => {})
+    } catch (err) {
+      stream.abort(err as Error)
+    }
+  })
+  return () => received
+}
 
 describe('protocols - an asker ends a finished exchange', () => {
   const cluster = new TestCluster()
@@ -50,27 +75,13 @@ describe('protocols - an asker ends a finished exchange', () => {
     const hash = new Uint8Array(32).fill(7)
     // m answers OK before it has taken the whole request, and stops taking the rest (its end paused: no more window
     // for a's stream): a's close waits for its unsent bytes until the write's deadline ends it
-    let received = 0
-    await m.libp2p.unhandle(WRITE_PROTOCOL)
-    await m.libp2p.handle(WRITE_PROTOCOL, async (stream: Stream) => {
-      stream.pause()
-      try {
-        await pbStream(stream, { maxDataLength: 8 * 1024 * 1024 }).write({
-          status: WriteResponse.Status.OK, height: 1, hash, leader: '', message: '', replication: WriteResponse.Replication.NOT_REPORTED, backups: [], error: '', mayHaveCommitted: false
-        }, WriteResponse)
-        // one window more, so a write waiting for room goes on to read the answer; then none
-        stream.resume()
-        stream.pause()
-        received = stream.readBufferLength
-        await new Promise(() => {})
-      } catch (err) {
-        stream.abort(err as Error)
-      }
+    const received = await answerThenStall(m, WRITE_PROTOCOL, WriteResponse, {
+      status: WriteResponse.Status.OK, height: 1, hash, leader: '', message: '', replication: WriteResponse.Replication.NOT_REPORTED, backups: [], error: '', mayHaveCommitted: false
     })
     const value = new Uint8Array(3 * 1024 * 1024).fill(1)
     const written = await a.put('big', value, { chainId, timeout: 3_000 }).then(r => r, (err: unknown) => err)
     // the request did not go out whole: the close had bytes to wait for, and failed
-    expect(received).toBeLessThan(value.byteLength)
+    expect(received()).toBeLessThan(value.byteLength)
     expect(written).toMatchObject({ chainId, height: 1, hash })
   })
   it('a read answered whose stream then fails to close is that answer, not a TimeoutError', async () => {
@@ -79,47 +90,20 @@ describe('protocols - an asker ends a finished exchange', () => {
     // as the forwarded write above: m answers before it has taken the whole request and then takes no more, so a's
     // close waits for its unsent bytes until the read's signal ends it. An honest holder never answers a request
     // this big (it reads 4 KiB at most); what is tested is the asker's side once an answer is in
-    let received = 0
-    await m.libp2p.unhandle(READ_PROTOCOL)
-    await m.libp2p.handle(READ_PROTOCOL, async (stream: Stream) => {
-      stream.pause()
-      try {
-        await pbStream(stream, { maxDataLength: 8 * 1024 * 1024 }).write(readResponse({ status: ReadResponse.Status.NOT_FOUND, message: 'no such chain' }), ReadResponse)
-        // one window more, so a write waiting for room goes on to read the answer; then none
-        stream.resume()
-        stream.pause()
-        received = stream.readBufferLength
-        await new Promise(() => {})
-      } catch (err) {
-        stream.abort(err as Error)
-      }
-    })
+    const received = await answerThenStall(m, READ_PROTOCOL, ReadResponse, readResponse({ status: ReadResponse.Status.NOT_FOUND, message: 'no such chain' }))
     const key = 'k'.repeat(3 * 1024 * 1024)
     const answer = await a.vguarddb.read.ask(m.peerId, readRequest({ kind: ReadRequest.Kind.KEY, chainId, key }), { signal: AbortSignal.timeout(2_000) }).then(r => r, (err: unknown) => err)
     // the request did not go out whole: the close had bytes to wait for, and failed
-    expect(received).toBeLessThan(key.length)
+    expect(received()).toBeLessThan(key.length)
     expect(answer).toMatchObject({ status: ReadResponse.Status.NOT_FOUND, message: 'no such chain' })
   })
   it('a release answered deleted whose stream then fails to close is the deletion it was, not a TimeoutError', async () => {
     const [a, m] = await connectedSwarm(cluster, 2)
     // as the read above (an honest backup reads 32 KiB of a request at most): the asker's side once the answer is in
-    let received = 0
-    await m.libp2p.unhandle(RELEASE_PROTOCOL)
-    await m.libp2p.handle(RELEASE_PROTOCOL, async (stream: Stream) => {
-      stream.pause()
-      try {
-        await pbStream(stream, { maxDataLength: 8 * 1024 * 1024 }).write({ status: ReleaseResponse.Status.OK, epoch: 2, deleted: true, message: '' }, ReleaseResponse)
-        stream.resume()
-        stream.pause()
-        received = stream.readBufferLength
-        await new Promise(() => {})
-      } catch (err) {
-        stream.abort(err as Error)
-      }
-    })
+    const received = await answerThenStall(m, RELEASE_PROTOCOL, ReleaseResponse, { status: ReleaseResponse.Status.OK, epoch: 2, deleted: true, message: '' })
     const table = new Uint8Array(3 * 1024 * 1024).fill(1)
     const outcome = await a.vguarddb.release.release(m.peerId, table, { signal: AbortSignal.timeout(2_000) }).then(r => r, (err: unknown) => err)
-    expect(received).toBeLessThan(table.byteLength)
+    expect(received()).toBeLessThan(table.byteLength)
     expect(outcome).toEqual({ epoch: 2, deleted: true })
   })
 })
