@@ -582,6 +582,16 @@ describe('an unkeyed end of booth - an error of no known kind', () => {
   const endOverHttp = async (url: string, participants: string[], key: string): Promise<Response> =>
     await fetch(`${url}/booth/end`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ participants, transactions: [{ key, value: key }] }) })
 
+  /** Two unkeyed ends of booth (k1 directly, k2 over HTTP) fail with a TypeError that `message` says may be in the chain: CommitTimeoutError, flagged, 503. */
+  async function expectFlaggedBooth (a: VGuardNode, url: string, participants: string[], message: RegExp): Promise<void> {
+    const failed = await a.endOfBooth({ participants, transactions: [{ key: 'k1', value: utf8.encode('v1') }] }).then(() => 'resolved', (err: unknown) => err)
+    expect(failed).toMatchObject({ name: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(message) })
+    expect((failed as Error).cause).toBeInstanceOf(TypeError)
+    const res = await endOverHttp(url, participants, 'k2')
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ error: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(message) })
+  }
+
   it('after its block went to the store directly, it may have been appended: CommitTimeoutError naming the error, also over HTTP', async () => {
     const [a, b] = await connectedSwarm(cluster, 2, { kBackups: 1 })
     const self = a.peerId.toString()
@@ -594,12 +604,7 @@ describe('an unkeyed end of booth - an error of no known kind', () => {
       throw typeError()
     }
     const appended = /^TypeError: Cannot read properties of undefined \(reading 'height'\), after the end of booth's block went to the store: it may have been appended \(read the chain before sending it again: a retry may append it twice\)$/
-    const failed = await a.endOfBooth({ participants, transactions: [{ key: 'k1', value: utf8.encode('v1') }] }).then(() => 'resolved', (err: unknown) => err)
-    expect(failed).toMatchObject({ name: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(appended) })
-    expect((failed as Error).cause).toBeInstanceOf(TypeError)
-    const res = await endOverHttp(api.url, participants, 'k2')
-    expect(res.status).toBe(503)
-    expect(await res.json()).toMatchObject({ error: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(appended) })
+    await expectFlaggedBooth(a, api.url, participants, appended)
     // both were appended
     expect((await a.chains.tip(self)).height).toBe(2)
   })
@@ -618,12 +623,7 @@ describe('an unkeyed end of booth - an error of no known kind', () => {
       throw typeError()
     }
     const proposed = /^TypeError: Cannot read properties of undefined \(reading 'height'\), after the end of booth's block was proposed: it may still commit, whole or not at all \(a retry may commit it twice: an idempotency key makes a retry safe\)$/
-    const failed = await a.endOfBooth({ participants, transactions: [{ key: 'k1', value: utf8.encode('v1') }] }).then(() => 'resolved', (err: unknown) => err)
-    expect(failed).toMatchObject({ name: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(proposed) })
-    expect((failed as Error).cause).toBeInstanceOf(TypeError)
-    const res = await endOverHttp(api.url, participants, 'k2')
-    expect(res.status).toBe(503)
-    expect(await res.json()).toMatchObject({ error: 'CommitTimeoutError', mayHaveCommitted: true, message: expect.stringMatching(proposed) })
+    await expectFlaggedBooth(a, api.url, participants, proposed)
     // both committed
     expect((await a.chains.tip(self)).height).toBe(3)
     own.submit = submit
