@@ -8,7 +8,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 import { HASH_BYTES, MAX_CHAIN_ID_BYTES } from '../../chain/index.ts'
 import { entrySize, writeEntry } from '../../storage/index.ts'
 import { InvalidMessageError, MalformedMessageError } from '../errors.ts'
-import { withPeerText } from '../stream.ts'
+import { decoderOf } from '../stream.ts'
 import { SyncRefusedError } from './errors.ts'
 import type { AppliedWriteId } from './index.ts'
 import { SyncRequest, SyncResponse, SyncWrite } from './pb/sync.ts'
@@ -32,19 +32,15 @@ export function decodeRequest (bytes: Uint8Array | Uint8ArrayList): SyncRequest 
   }
 }
 
+const RESPONSE = decoderOf(SyncResponse, 'sync response', { message: MAX_MESSAGE_LENGTH })
+
 /**
  * A responder's frame; its `message` escaped and bounded (peerText): until
  * 2026-12-03 it went raw into errors and logs (a refusal's reason was only
  * cut), ANSI escapes, forged log lines and bidi overrides with it.
  */
 export function decodeResponse (bytes: Uint8Array | Uint8ArrayList): SyncResponse {
-  let res: SyncResponse
-  try {
-    res = SyncResponse.decode(bytes, { limits: { blocks: MAX_BLOCKS_PER_FRAME, writes: MAX_WRITES_PER_FRAME } })
-  } catch (err) {
-    throw new MalformedMessageError(`malformed sync response: ${(err as Error).message}`)
-  }
-  return withPeerText(res, { message: MAX_MESSAGE_LENGTH })
+  return RESPONSE.decode(bytes, { limits: { blocks: MAX_BLOCKS_PER_FRAME, writes: MAX_WRITES_PER_FRAME } })
 }
 
 /** Why a request cannot be served, or undefined if it is well formed. */
