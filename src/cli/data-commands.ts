@@ -19,6 +19,7 @@ import { parseHostPort, parseInteger } from './options.ts'
 import type { HostPort } from './options.ts'
 import { formatStatus } from './status-format.ts'
 import { UsageError } from './usage-error.ts'
+import { shownName, valueOutput } from './stored-text.ts'
 import { checkIdempotencyKey } from '../node/index.ts'
 
 /** Longer than a write's default commit timeout (10 s) and its replication round. */
@@ -115,10 +116,9 @@ function decodeValue (answer: ValueAnswer): Uint8Array {
   return answer.encoding === 'base64' ? Buffer.from(answer.value, 'base64') : Buffer.from(answer.value, 'utf8')
 }
 
-/** A value as stored: raw on a pipe (binary survives), with a newline on a terminal. */
+/** A value as stored on a pipe (binary survives); on a terminal escaped, with a newline (stored-text.ts). */
 function writeValue (io: CliIo, answer: ValueAnswer): void {
-  io.write(decodeValue(answer))
-  if (io.stdoutIsTTY) io.write(Buffer.from('\n'))
+  io.write(valueOutput(decodeValue(answer), { isTTY: io.stdoutIsTTY }))
 }
 
 async function valueToPut (value: string | undefined, file: string | undefined, io: CliIo): Promise<Uint8Array<ArrayBuffer>> {
@@ -150,9 +150,9 @@ function printCommit (io: CliIo, flags: ClientFlags, answer: CommitAnswer): void
     io.out(JSON.stringify(answer))
     return
   }
-  io.out(`committed: chain ${answer.chainId} height ${answer.height} hash ${answer.hash}`)
+  io.out(`committed: chain ${shownName(answer.chainId)} height ${answer.height} hash ${answer.hash}`)
   const r = answer.replication
-  if (r != null) io.out(`replication: ${r.state}${r.backups.length > 0 ? ` (backups ${r.backups.join(', ')})` : ''}${r.problem != null ? `: ${r.problem}` : ''}`)
+  if (r != null) io.out(`replication: ${r.state}${r.backups.length > 0 ? ` (backups ${r.backups.map(shownName).join(', ')})` : ''}${r.problem != null ? `: ${shownName(r.problem)}` : ''}`)
 }
 
 /** Said when a value that starts with '-' (a negative coordinate) was taken for a flag. */
@@ -234,8 +234,8 @@ export function dataCommands (io: CliIo): Command[] {
         return
       }
       writeValue(io, answer)
-      const path = answer.path.map(p => `${p.peerId} ${p.outcome}`).join(' → ')
-      io.err(`served by ${answer.servedBy} at height ${answer.height} (chain height ${answer.chainHeight}, epoch ${answer.epoch}${answer.stale ? ', stale copy' : ''}): ${path}`)
+      const path = answer.path.map(p => `${shownName(p.peerId)} ${shownName(p.outcome)}`).join(' → ')
+      io.err(`served by ${shownName(answer.servedBy)} at height ${answer.height} (chain height ${answer.chainHeight}, epoch ${answer.epoch}${answer.stale ? ', stale copy' : ''}): ${path}`)
     })
 
   const blocks = clientCommand('blocks', 'list the blocks of a chain held by the node (one JSON object a line with --json)')
@@ -285,15 +285,16 @@ export function dataCommands (io: CliIo): Command[] {
         })
         for (const e of page.entries) {
           if (flags.json) io.out(JSON.stringify(e))
-          else if (!flags.values) io.out(e.key)
-          else io.out(`${e.key}\t${e.pruned === true ? '(pruned)' : e.encoding === 'base64' ? `base64:${e.value ?? ''}` : e.value ?? ''}`)
+          else if (!flags.values) io.out(shownName(e.key))
+          // a value in a listing shares its line with the key: escaped always, as the key is
+          else io.out(`${shownName(e.key)}\t${e.pruned === true ? '(pruned)' : e.encoding === 'base64' ? `base64:${e.value ?? ''}` : shownName(e.value ?? '')}`)
         }
         // a redirect read says who served it: once, and again when a later page comes from another holder
         // (on stderr, with --json too: the entries on stdout do not say whether the copy listed was stale)
         if (flags.redirect && page.servedBy != null && page.servedBy !== servedBy) {
           servedBy = page.servedBy
-          const path = (page.path ?? []).map(p => `${p.peerId} ${p.outcome}`).join(' → ')
-          io.err(`served by ${page.servedBy} (chain height ${String(page.chainHeight)}, epoch ${String(page.epoch)}${page.stale === true ? ', stale copy' : ''}): ${path}`)
+          const path = (page.path ?? []).map(p => `${shownName(p.peerId)} ${shownName(p.outcome)}`).join(' → ')
+          io.err(`served by ${shownName(page.servedBy)} (chain height ${String(page.chainHeight)}, epoch ${String(page.epoch)}${page.stale === true ? ', stale copy' : ''}): ${path}`)
         }
         left -= page.entries.length
         if (page.next == null) break

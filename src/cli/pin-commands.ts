@@ -10,19 +10,20 @@ import { chainOf, chainOption, clientCommand, clientOf, keySegment } from './dat
 import type { ChainFlags } from './data-commands.ts'
 import type { CliIo } from './io.ts'
 import { UsageError } from './usage-error.ts'
+import { shownName } from './stored-text.ts'
 
 type PinJson = { type: 'key', key: string } | { type: 'range', from: number, to: number }
 interface PinsAnswer { chainId: string, pins: PinJson[], changed?: boolean, alreadyPruned?: number }
 interface PinFlags extends ChainFlags { key?: string, heights?: string }
 
-const describePin = (p: PinJson): string => p.type === 'key' ? `key ${p.key}` : p.from === p.to ? `height ${p.from}` : `heights ${p.from}-${p.to}`
+const describePin = (p: PinJson): string => p.type === 'key' ? `key ${shownName(p.key)}` : p.from === p.to ? `height ${p.from}` : `heights ${p.from}-${p.to}`
 
 function printPins (io: CliIo, flags: ChainFlags, answer: PinsAnswer): void {
   if (flags.json) {
     io.out(JSON.stringify(answer))
     return
   }
-  if (answer.pins.length === 0) io.out(`no pins in chain ${answer.chainId}`)
+  if (answer.pins.length === 0) io.out(`no pins in chain ${shownName(answer.chainId)}`)
   for (const p of answer.pins) io.out(describePin(p))
 }
 
@@ -48,7 +49,7 @@ function pinCommand (name: 'pin' | 'unpin', io: CliIo): Command {
       const api: ApiClient = clientOf(flags)
       const chain = await chainOf(api, flags)
       const answer = await api.request<PinsAnswer>({ method: name === 'pin' ? 'PUT' : 'DELETE', path: `/chains/${segment(chain)}/pins/${path}`, expect: { pins: 'array', 'pins[].type': 'string', chainId: 'string' } })
-      if (!flags.json) io.err(answer.changed === true ? `${name === 'pin' ? 'pinned' : 'unpinned'} in chain ${answer.chainId}` : `already ${name === 'pin' ? 'pinned' : 'not pinned'} in chain ${answer.chainId}`)
+      if (!flags.json) io.err(answer.changed === true ? `${name === 'pin' ? 'pinned' : 'unpinned'} in chain ${shownName(answer.chainId)}` : `already ${name === 'pin' ? 'pinned' : 'not pinned'} in chain ${shownName(answer.chainId)}`)
       const pruned = answer.alreadyPruned ?? 0
       if (!flags.json && pruned > 0) io.err(`warning: ${pruned} of these blocks ${pruned === 1 ? 'was' : 'were'} pruned before: ${pruned === 1 ? 'its payload is' : 'their payloads are'} gone from this node (a pin keeps what is left)`)
       printPins(io, flags, answer)
