@@ -28,7 +28,7 @@ export {
 } from './node/index.ts'
 export { VERSION } from './node/version.ts'
 // a peer's answer that broke its protocol (put, reads): 502 over HTTP, 503 for one cut off
-export { InvalidMessageError, MalformedMessageError, AnswerCutOffError, ProtocolError } from './protocols/errors.ts'
+export { InvalidMessageError, MalformedMessageError, AnswerCutOffError, ProtocolError, RequestTooLargeError } from './protocols/errors.ts'
 export type { VGuardNode, VGuardNodeOptions, VGuardNodeConfig, VGuardNodeEvents, ConnectedPeer, PinOutcome, CreateVGuardNodeExtras } from './node/index.ts'
 export type { ListenFailure } from './node/listen-error.ts'
 export type {

@@ -14,6 +14,8 @@ import { isDatabaseClosed } from '../node/errors.ts'
 const STATUS_BY_NAME: Record<string, number> = {
   ConfigError: 400,
   InvalidRequestError: 400,
+  // our own protocol request over its server's limit: the caller's input made it so, no peer was asked
+  RequestTooLargeError: 400,
   // a peer's malformed or rule-breaking answer, not the HTTP client's fault (Bad Gateway)
   InvalidMessageError: 502,
   // the peer went away mid-answer: unavailable, not a peer that broke the protocol

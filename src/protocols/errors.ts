@@ -110,3 +110,18 @@ export class StreamEndedError extends Error {
     this.name = 'StreamEndedError'
   }
 }
+
+/**
+ * Our own request is over the limit the protocol's server reads (its
+ * MAX_REQUEST_BYTES): refused here before a stream is opened, since the server
+ * would only reset the stream at the limit (the caller saw a StreamResetError,
+ * and a redirect read tried every holder with it). The caller's fault: no peer
+ * was asked.
+ */
+export class RequestTooLargeError extends Error {
+  static name = 'RequestTooLargeError'
+  constructor (message = 'The request is over the protocol\'s request limit') {
+    super(message)
+    this.name = 'RequestTooLargeError'
+  }
+}

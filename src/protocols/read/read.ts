@@ -4,6 +4,7 @@ import { encodeBlock, keyProblem, MAX_CHAIN_ID_BYTES, MAX_KEY_BYTES } from '../.
 import type { ChainStore } from '../../storage/index.ts'
 import type { BackupTableStore } from '../../backup/index.ts'
 import { MAX_PEER_TEXT } from '../../text/peer-text.ts'
+import { checkRequestSize } from '../request-limit.ts'
 import { decoderOf, handleProtocol, readBufferFor, withDeadline, withStream } from '../stream.ts'
 import { ReadRequest, ReadResponse } from './pb/read.ts'
 import type { KeyEntry } from './pb/read.ts'
@@ -147,9 +148,11 @@ export class ReadService {
   /**
    * Asks one peer; resolves with its raw answer (the redirect logic interprets it). The answer, once read, is
    * the outcome: a close that fails after it does not undo it (withStream's answerLast; until 2026-12-03 it
-   * turned an answer in hand into a TimeoutError).
+   * turned an answer in hand into a TimeoutError). A request over MAX_REQUEST_BYTES is refused here
+   * (RequestTooLargeError) before a stream is opened; until 2026-12-03 it was sent and the server reset it.
    */
   async ask (peer: PeerId, req: ReadRequest, options: { signal?: AbortSignal } = {}): Promise<ReadResponse> {
+    checkRequestSize(this.protocol, ReadRequest.encode(req).byteLength, MAX_REQUEST_BYTES)
     return await withStream(this.components.libp2p, peer, this.protocol, async (stream, signal) => {
       const pbs = pbStream(stream, { maxDataLength: MAX_RESPONSE_BYTES, maxBufferSize: readBufferFor(MAX_RESPONSE_BYTES) })
       await pbs.write(req, ReadRequest, { signal })

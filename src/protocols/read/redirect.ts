@@ -313,6 +313,8 @@ export async function readWithRedirect (init: RedirectReadInit): Promise<Redirec
       res = await init.ask(peer, request)
     } catch (err) {
       init.signal?.throwIfAborted()
+      // our own request is too large: every holder would refuse it alike, so no other is tried
+      if ((err as Error).name === 'RequestTooLargeError') throw err
       path.push(failedAsk(peer, err as Error))
       continue
     }
