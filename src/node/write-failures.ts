@@ -8,12 +8,12 @@
  * (unkeyedBoothFailure). Pure functions over errors, kept apart from
  * Consensus so each rule can be tested alone.
  */
-import { DiskFullError, isDatabaseClosed, StoreClosedError } from '../storage/errors.ts'
-import { NotStartedError, ProtocolError, TimeoutError } from '../protocols/errors.ts'
+import { ChainNotFoundError, DiskFullError, isDatabaseClosed, StoreClosedError } from '../storage/errors.ts'
+import { AnswerCutOffError, InvalidMessageError, MalformedMessageError, NotFoundError, NotStartedError, ProtocolError, TimeoutError } from '../protocols/errors.ts'
 import { errorLabel, NodeStoppedError } from './errors.ts'
 import { ReplicationFailedError, ReplicationStoppedError } from './vguarddb.ts'
 import { isOwnError, isRequestError } from './own-errors.ts'
-import { ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NotProposerError, OwnChainConflictError, ProposerUnreachableError, RefusedWriteError, retryAdvice } from './consensus-errors.ts'
+import { ChainRecoveryError, CommitTimeoutError, ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, OwnChainConflictError, ProposerUnreachableError, RefusedWriteError, retryAdvice } from './consensus-errors.ts'
 
 /**
  * A retry's look-up of its earlier attempt on the disk (rememberedWrite)
@@ -26,6 +26,55 @@ export function unreadEarlier (err: Error, chainId: string, keyed: boolean): Err
   if (isDatabaseClosed(err)) return err
   return new CommitTimeoutError(`an earlier attempt of this write to ${chainId} may have committed, and this node could not read what it remembers of it ` +
     `(${errorLabel(err)}: ${err.message}): it is not proposed again here (that could commit it twice) ${retryAdvice(keyed)}`, { cause: err })
+}
+
+/** Rebuilds a keyed write's error of one kind with the key's words and mayHaveCommitted; null leaves it to the rules after the table. */
+type Flagged = (err: Error, message: string) => Error | null
+
+/**
+ * The errors of ours a keyed write's failure keeps, each with its kind and
+ * HTTP status, now flagged mayHaveCommitted: each speaks of this attempt, and
+ * an earlier one under the key (keyedFailure) may have gone another way.
+ * Checked in order, by class (a subclass first); one already flagged stays
+ * as it is. Until 2026-12-03 a chain not found (404) and a peer's bad answer
+ * (502, 503 cut off) of no flag became CommitTimeoutError (503): they keep
+ * their status now.
+ */
+const KEYED_FLAGGED: ReadonlyArray<readonly [abstract new (...args: never[]) => Error, Flagged]> = [
+  // a store that stopped on a failed write refuses this attempt (one closed with its node is isDatabaseClosed's, above)
+  [StoreClosedError, (err, m) => (err as StoreClosedError).closed ? null : new StoreClosedError(m, false, true)],
+  // no quorum for this attempt: the key's outcome is not known either way, as for a proposal not decided in time (503)
+  [NoQuorumError, m2(m => new CommitTimeoutError(m))],
+  [ConsensusStoppedError, m2(m => new ConsensusStoppedError(m, true))],
+  [DiskFullError, m2(m => new DiskFullError(m, true))],
+  [NoLeaderError, m2(m => new NoLeaderError(m, true))],
+  [ProposerUnreachableError, m2(m => new ProposerUnreachableError(m, true))],
+  // a vehicle that lost its database and cannot fetch its chain back: the blocks it lacks may hold an earlier attempt
+  [ChainRecoveryError, m2(m => new ChainRecoveryError(m, true))],
+  // a service of ours not started (yet, or any more) ran nothing of this attempt
+  [NotStartedError, m2(m => new NotStartedError(m, true))],
+  // a proposer that does not lead the chain took nothing of this attempt; an earlier one went elsewhere, maybe
+  [NotProposerError, (err, m) => new NotProposerError(m, (err as NotProposerError).leader, true)],
+  // our chain went another way than our backups': still a conflict, and 409 (the operator's recovery is the same)
+  [OwnChainConflictError, m2(m => new OwnChainConflictError(m, true))],
+  [RefusedWriteError, m2(m => new RefusedWriteError(m, true))],
+  [NodeStoppedError, m2(m => new NodeStoppedError(m, true))],
+  [TimeoutError, m2(m => new TimeoutError(m, true))],
+  [ProtocolError, m2(m => new ProtocolError(m, true))],
+  [ReplicationStoppedError, m2(m => new ReplicationStoppedError(m, true))],
+  // the chain is not held here (404): this attempt found none; an earlier one, through a node that held it, may commit
+  [ChainNotFoundError, m2(m => new ChainNotFoundError(m, true))],
+  // a peer's answer to this attempt that broke the protocol (502), or was cut off (503): its subclasses first
+  [AnswerCutOffError, m2(m => new AnswerCutOffError(m, true))],
+  [MalformedMessageError, m2(m => new MalformedMessageError(m, true))],
+  [InvalidMessageError, m2(m => new InvalidMessageError(m, true))],
+  // the peer asked lacked what this attempt needed (404)
+  [NotFoundError, m2(m => new NotFoundError(m, true))]
+]
+
+/** A row's rebuild that needs the message alone. */
+function m2 (make: (message: string) => Error): Flagged {
+  return (_err, message) => make(message)
 }
 
 /**
@@ -55,34 +104,12 @@ export function keyedFailure (thrown: unknown, where = 'through another node, or
     return new NodeStoppedError(`the node stopped and closed its database while this write was under way (${err.message}): it may have been proposed ` +
       `before, and it or an earlier attempt under the same idempotency key (${where}) may still commit, whole or not at all: a retry with the key gets its outcome`, true)
   }
-  // a store that stopped on a failed write (not closed with its node: above) refuses this attempt; an earlier one
-  // may have been proposed or appended before it stopped (it carried no flag: a review)
-  if (err instanceof StoreClosedError && !err.closed && err.mayHaveCommitted !== true) return new StoreClosedError(message, false, true)
-  if (err.name === 'NoQuorumError') return new CommitTimeoutError(message)
-  if (err instanceof ConsensusStoppedError && !err.mayHaveCommitted) return new ConsensusStoppedError(message, true)
-  if (err instanceof DiskFullError && err.mayHaveCommitted !== true) return new DiskFullError(message, true)
-  if (err instanceof NoLeaderError && !err.mayHaveCommitted) return new NoLeaderError(message, true)
-  if (err instanceof ProposerUnreachableError && !err.mayHaveCommitted) return new ProposerUnreachableError(message, true)
-  // a vehicle that lost its database and cannot fetch its chain back: the blocks it lacks may hold an earlier
-  // attempt (a test: a keyed retry of a committed write heard "nothing was written", no flag)
-  if (err instanceof ChainRecoveryError && err.mayHaveCommitted !== true) return new ChainRecoveryError(message, true)
-  // a service of ours not started (yet, or any more) ran nothing of this attempt
-  if (err instanceof NotStartedError && err.mayHaveCommitted !== true) return new NotStartedError(message, true)
-  // a proposer that does not lead the chain took nothing of this attempt; an earlier one went elsewhere, maybe
-  if (err instanceof NotProposerError && err.mayHaveCommitted !== true) return new NotProposerError(message, err.leader, true)
-  // a vehicle whose chain went another way than its backups' refused this attempt unproposed (here, or as the proposer
-  // a forwarded write reached); an earlier one, made before the conflict was found, may have committed (it said "nothing
-  // was written" with no flag: a review). Still a conflict, and still 409: the operator's recovery is the same
-  if (err instanceof OwnChainConflictError && err.mayHaveCommitted !== true) return new OwnChainConflictError(message, true)
-  // a vehicle that refused this attempt (it does not write the chain, it says), a node stopping under it (a database
-  // closed with it is above), an exchange that timed out, a peer's answer that broke the protocol, a round the stop cut:
-  // each speaks of this attempt, and an earlier one may have gone another way (all four passed with no flag: a review).
-  // Each keeps its kind and status (403, 503, 504, 502)
-  if (err instanceof RefusedWriteError && err.mayHaveCommitted !== true) return new RefusedWriteError(message, true)
-  if (err instanceof NodeStoppedError && err.mayHaveCommitted !== true) return new NodeStoppedError(message, true)
-  if (err instanceof TimeoutError && err.mayHaveCommitted !== true) return new TimeoutError(message, true)
-  if (err instanceof ProtocolError && err.mayHaveCommitted !== true) return new ProtocolError(message, true)
-  if (err instanceof ReplicationStoppedError && err.mayHaveCommitted !== true) return new ReplicationStoppedError(message, true)
+  // one of ours that speaks of this attempt keeps its kind and status, flagged (KEYED_FLAGGED)
+  const row = KEYED_FLAGGED.find(([kind]) => err instanceof kind)
+  if (row != null && (err as { mayHaveCommitted?: unknown }).mayHaveCommitted !== true) {
+    const flagged = row[1](err, message)
+    if (flagged != null) return flagged
+  }
   // a request that is no valid write (its transactions, its key, its booth, a timeout out of range): refused before
   // any attempt, and so would every attempt of it be: an earlier attempt under the key answered by a retry is one of
   // the same payload (idempotentRef hashes key and payload), refused alike. It stays, a 400 the caller must fix
@@ -90,7 +117,7 @@ export function keyedFailure (thrown: unknown, where = 'through another node, or
   // one of ours that says itself the write may have committed keeps its kind and status
   if ((err as { mayHaveCommitted?: unknown }).mayHaveCommitted === true) return err
   // any other error (LevelDB's, the disk's, a lower layer's TypeError, AbortError or StreamResetError, or one of ours
-  // that has no flag: a read's, a store's 404) says nothing of an earlier attempt, which may have committed (an
+  // that has no flag and no row in KEYED_FLAGGED: a read's QuorumReadError, NoHolderReachableError) says nothing of an earlier attempt, which may have committed (an
   // audit: LevelDB's bare IO error, no flag; then a TypeError or libp2p's errors still passed, their name not 'Error';
   // then our own errors of no flag passed as they were: a review)
   return new CommitTimeoutError(`${isOwnError(err) ? err.name : errorLabel(err)}: ${message}`, { cause: thrown })

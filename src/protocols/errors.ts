@@ -6,9 +6,12 @@
 /** A remote peer sent a message that is malformed, oversized or out of order. */
 export class InvalidMessageError extends Error {
   static name = 'InvalidMessageError'
-  constructor (message = 'Invalid message') {
+  /** A keyed write's: a peer answered this attempt wrongly, an earlier one under its key may commit (keyedFailure, src/node/write-failures.ts). */
+  readonly mayHaveCommitted?: boolean
+  constructor (message = 'Invalid message', mayHaveCommitted?: boolean) {
     super(message)
     this.name = 'InvalidMessageError'
+    if (mayHaveCommitted === true) this.mayHaveCommitted = true
   }
 }
 
@@ -19,8 +22,8 @@ export class InvalidMessageError extends Error {
  */
 export class MalformedMessageError extends InvalidMessageError {
   static name = 'MalformedMessageError'
-  constructor (message = 'Malformed message') {
-    super(message)
+  constructor (message = 'Malformed message', mayHaveCommitted?: boolean) {
+    super(message, mayHaveCommitted)
     this.name = 'MalformedMessageError'
   }
 }
@@ -33,8 +36,8 @@ export class MalformedMessageError extends InvalidMessageError {
  */
 export class AnswerCutOffError extends InvalidMessageError {
   static name = 'AnswerCutOffError'
-  constructor (message = 'The answer was cut off') {
-    super(message)
+  constructor (message = 'The answer was cut off', mayHaveCommitted?: boolean) {
+    super(message, mayHaveCommitted)
     this.name = 'AnswerCutOffError'
   }
 }
@@ -84,9 +87,12 @@ export class PeerAddressUnknownError extends Error {
 /** The remote peer does not have what was asked for. */
 export class NotFoundError extends Error {
   static name = 'NotFoundError'
-  constructor (message = 'Not found') {
+  /** A keyed write's: the peer did not have what this attempt asked for, an earlier one under its key may commit (keyedFailure, src/node/write-failures.ts). */
+  readonly mayHaveCommitted?: boolean
+  constructor (message = 'Not found', mayHaveCommitted?: boolean) {
     super(message)
     this.name = 'NotFoundError'
+    if (mayHaveCommitted === true) this.mayHaveCommitted = true
   }
 }
 

@@ -63,9 +63,12 @@ export class InvalidArgumentError extends Error {
 /** The chain is not held by this node. */
 export class ChainNotFoundError extends Error {
   static name = 'ChainNotFoundError'
-  constructor (message = 'Chain not found') {
+  /** A keyed write's: this attempt found no chain, an earlier one under its key may commit (keyedFailure, src/node/write-failures.ts). */
+  readonly mayHaveCommitted?: boolean
+  constructor (message = 'Chain not found', mayHaveCommitted?: boolean) {
     super(message)
     this.name = 'ChainNotFoundError'
+    if (mayHaveCommitted === true) this.mayHaveCommitted = true
   }
 }
 
