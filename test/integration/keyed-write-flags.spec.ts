@@ -517,8 +517,8 @@ describe('keyed writes - mayHaveCommitted around a stop', () => {
     const cases: Array<{ error: () => Error, name: string, status: number, message: RegExp }> = [
       { error: () => new TimeoutError('the exchange timed out'), name: 'TimeoutError', status: 504, message: new RegExp(`^the exchange timed out${earlier.source}`) },
       { error: () => new NodeStoppedError('the node is stopping'), name: 'NodeStoppedError', status: 503, message: new RegExp(`^the node is stopping${earlier.source}`) },
-      // one of ours with no flag to carry: CommitTimeoutError naming it, as an error not of ours is
-      { error: () => new ChainNotFoundError('no such chain here'), name: 'CommitTimeoutError', status: 503, message: new RegExp(`^ChainNotFoundError: no such chain here${earlier.source}`) }
+      // a chain not found here keeps its 404, flagged (until 2026-12-03 CommitTimeoutError 503 naming it: KEYED_FLAGGED)
+      { error: () => new ChainNotFoundError('no such chain here'), name: 'ChainNotFoundError', status: 404, message: new RegExp(`^no such chain here${earlier.source}`) }
     ]
     let n = 0
     for (const c of cases) {
