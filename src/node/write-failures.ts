@@ -44,36 +44,36 @@ const KEYED_FLAGGED: ReadonlyArray<readonly [abstract new (...args: never[]) => 
   // a store that stopped on a failed write refuses this attempt (one closed with its node is isDatabaseClosed's, above)
   [StoreClosedError, (err, m) => (err as StoreClosedError).closed ? null : new StoreClosedError(m, false, true)],
   // no quorum for this attempt: the key's outcome is not known either way, as for a proposal not decided in time (503)
-  [NoQuorumError, m2(m => new CommitTimeoutError(m))],
-  [ConsensusStoppedError, m2(m => new ConsensusStoppedError(m, true))],
-  [DiskFullError, m2(m => new DiskFullError(m, true))],
-  [NoLeaderError, m2(m => new NoLeaderError(m, true))],
-  [ProposerUnreachableError, m2(m => new ProposerUnreachableError(m, true))],
+  [NoQuorumError, fromMessage(m => new CommitTimeoutError(m))],
+  [ConsensusStoppedError, fromMessage(m => new ConsensusStoppedError(m, true))],
+  [DiskFullError, fromMessage(m => new DiskFullError(m, true))],
+  [NoLeaderError, fromMessage(m => new NoLeaderError(m, true))],
+  [ProposerUnreachableError, fromMessage(m => new ProposerUnreachableError(m, true))],
   // a vehicle that lost its database and cannot fetch its chain back: the blocks it lacks may hold an earlier attempt
-  [ChainRecoveryError, m2(m => new ChainRecoveryError(m, true))],
+  [ChainRecoveryError, fromMessage(m => new ChainRecoveryError(m, true))],
   // a service of ours not started (yet, or any more) ran nothing of this attempt
-  [NotStartedError, m2(m => new NotStartedError(m, true))],
+  [NotStartedError, fromMessage(m => new NotStartedError(m, true))],
   // a proposer that does not lead the chain took nothing of this attempt; an earlier one went elsewhere, maybe
   [NotProposerError, (err, m) => new NotProposerError(m, (err as NotProposerError).leader, true)],
   // our chain went another way than our backups': still a conflict, and 409 (the operator's recovery is the same)
-  [OwnChainConflictError, m2(m => new OwnChainConflictError(m, true))],
-  [RefusedWriteError, m2(m => new RefusedWriteError(m, true))],
-  [NodeStoppedError, m2(m => new NodeStoppedError(m, true))],
-  [TimeoutError, m2(m => new TimeoutError(m, true))],
-  [ProtocolError, m2(m => new ProtocolError(m, true))],
-  [ReplicationStoppedError, m2(m => new ReplicationStoppedError(m, true))],
+  [OwnChainConflictError, fromMessage(m => new OwnChainConflictError(m, true))],
+  [RefusedWriteError, fromMessage(m => new RefusedWriteError(m, true))],
+  [NodeStoppedError, fromMessage(m => new NodeStoppedError(m, true))],
+  [TimeoutError, fromMessage(m => new TimeoutError(m, true))],
+  [ProtocolError, fromMessage(m => new ProtocolError(m, true))],
+  [ReplicationStoppedError, fromMessage(m => new ReplicationStoppedError(m, true))],
   // the chain is not held here (404): this attempt found none; an earlier one, through a node that held it, may commit
-  [ChainNotFoundError, m2(m => new ChainNotFoundError(m, true))],
+  [ChainNotFoundError, fromMessage(m => new ChainNotFoundError(m, true))],
   // a peer's answer to this attempt that broke the protocol (502), or was cut off (503): its subclasses first
-  [AnswerCutOffError, m2(m => new AnswerCutOffError(m, true))],
-  [MalformedMessageError, m2(m => new MalformedMessageError(m, true))],
-  [InvalidMessageError, m2(m => new InvalidMessageError(m, true))],
+  [AnswerCutOffError, fromMessage(m => new AnswerCutOffError(m, true))],
+  [MalformedMessageError, fromMessage(m => new MalformedMessageError(m, true))],
+  [InvalidMessageError, fromMessage(m => new InvalidMessageError(m, true))],
   // the peer asked lacked what this attempt needed (404)
-  [NotFoundError, m2(m => new NotFoundError(m, true))]
+  [NotFoundError, fromMessage(m => new NotFoundError(m, true))]
 ]
 
 /** A row's rebuild that needs the message alone. */
-function m2 (make: (message: string) => Error): Flagged {
+function fromMessage (make: (message: string) => Error): Flagged {
   return (_err, message) => make(message)
 }
 
