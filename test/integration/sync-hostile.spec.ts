@@ -10,7 +10,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { prefixLogger } from '@libp2p/logger'
 import { lpStream } from '@libp2p/utils'
-import type { Logger, Stream } from '@libp2p/interface'
+import type { ComponentLogger, Logger, Stream } from '@libp2p/interface'
 import { format } from 'node:util'
 import { emptyTip, tipOf, verifyBlock } from '../../src/chain/index.ts'
 import type { Block, ChainTip } from '../../src/chain/index.ts'
@@ -23,6 +23,7 @@ import type { VGuardNode } from '../../src/node/index.ts'
 import { ReconcileOnConnect } from '../../src/node/reconcile-on-connect.ts'
 import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
+import { capturingLogger } from '../utils/log-capture.ts'
 import { buildChain, collect, enc } from '../unit/storage/helpers.ts'
 
 const CHAIN = 'vehicle-7'
@@ -112,9 +113,9 @@ describe('sync - the asker against a lying or broken responder', () => {
   }
 
   /** The asker's sync service replaced by one with these settings (the node's own is stopped). */
-  async function asker (node: VGuardNode, init: Parameters<typeof sync>[0]): Promise<Sync> {
+  async function asker (node: VGuardNode, init: Parameters<typeof sync>[0], logger: ComponentLogger = prefixLogger('asker')): Promise<Sync> {
     await node.sync.stop()
-    const service = sync(init)({ libp2p: node.libp2p, store: node.chains, logger: prefixLogger('asker'), peers: () => [] })
+    const service = sync(init)({ libp2p: node.libp2p, store: node.chains, logger, peers: () => [] })
     await service.start()
     extra.push(service)
     return service
@@ -200,6 +201,73 @@ describe('sync - the asker against a lying or broken responder', () => {
     expect(late.dropped).toMatchObject([{ peer: staller.peerId.toString() }])
     expect(await verifiedHashes(b)).toEqual(chain.slice(0, 20).map(x => x.hash))
   }, 120_000)
+
+  /**
+   * `peer` answers its tip as `chain`'s last block and serves the blocks asked for, as frames of two; on
+   * the first BLOCKS stream it pauses after its first frame until the returned function is called.
+   */
+  async function pausing (peer: VGuardNode, chain: Block[]): Promise<{ seen: Seen[], resume: () => void }> {
+    let resume = (): void => {}
+    const paused = new Promise<void>(resolve => { resume = resolve })
+    const seen = await hostile(peer, async (req, write) => {
+      const tip = chain[chain.length - 1]
+      if (req.type === SyncRequest.Type.TIP) return await write(response({ height: chain.length, tipHash: tip.hash as Uint8Array<ArrayBuffer>, done: true }))
+      const first = seen.filter(s => s.requests[0]?.type === SyncRequest.Type.BLOCKS)[0]?.requests[0] === req
+      const wanted = chain.slice(req.from - 1)
+      for (let i = 0; i < wanted.length; i += 2) {
+        await write(frame(wanted.slice(i, i + 2)))
+        if (first && i === 0) await paused
+      }
+      await write(response({ done: true }))
+    })
+    return { seen, resume }
+  }
+
+  const blockStreams = (seen: Seen[]): Seen[] => seen.filter(s => s.requests[0]?.type === SyncRequest.Type.BLOCKS)
+  const waitsLogged = (messages: Array<{ format: string }>): boolean => messages.some(m => m.format.includes('handed over earlier'))
+
+  it('a fetch that pauses past the stall grace and goes on is not fetched again beside it by the next reconcile: each block comes once', async () => {
+    const [b, slow] = await nodes(2)
+    const chain = blocksAfter(emptyTip(CHAIN), 30)
+    await b.chains.appendMany(chain.slice(0, 10))
+    const { seen, resume } = await pausing(slow, chain)
+    const { logger, messages } = capturingLogger('vguard:sync')
+    const service = await asker(b, { timeout: 120_000, stallGrace: 200 }, logger)
+    const first = service.reconcile(CHAIN, { peers: [slow.peerId] })
+    await waitFor(async () => (await b.chains.tip(CHAIN)).height >= 11, { message: 'the first frame stored' })
+    // a second reconcile of the chain, from the same peer, takes the turn the paused fetch hands over
+    const second = service.reconcile(CHAIN, { peers: [slow.peerId] })
+    await waitFor(() => blockStreams(seen).length >= 2 || waitsLogged(messages), { timeout: 30_000, message: 'the second reconcile took the turn' })
+    resume()
+    const [[one], [two]] = await Promise.all([first, second])
+    // until 2026-12-03 the second reconcile asked for 13..30 again on a stream of its own
+    expect(blockStreams(seen)).toHaveLength(1)
+    expect(one).toMatchObject({ after: 30, sources: [slow.peerId.toString()], dropped: [] })
+    expect(two).toMatchObject({ after: 30, dropped: [] })
+    expect(await verifiedHashes(b)).toEqual(chain.map(x => x.hash))
+  }, 90_000)
+
+  it('reconciles that take the turn of a stalled fetch do not open a stream each to the staller, and go on with an honest peer', async () => {
+    const [b, honest, staller] = await nodes(3)
+    const chain = blocksAfter(emptyTip(CHAIN), 30)
+    await b.chains.appendMany(chain.slice(0, 10))
+    await honest.chains.appendMany(chain.slice(0, 20))
+    const { seen, resume } = await pausing(staller, chain)
+    const { logger, messages } = capturingLogger('vguard:sync')
+    const service = await asker(b, { timeout: 120_000, stallGrace: 200 }, logger)
+    const first = service.reconcile(CHAIN, { peers: [staller.peerId] })
+    await waitFor(async () => (await b.chains.tip(CHAIN)).height >= 11, { message: 'the staller\'s first frame stored' })
+    // the staller claims the most: each later reconcile would ask it first
+    const later = [service.reconcile(CHAIN, { peers: [staller.peerId, honest.peerId] }), service.reconcile(CHAIN, { peers: [staller.peerId, honest.peerId] })]
+    await waitFor(async () => (await b.chains.tip(CHAIN)).height >= 20, { timeout: 30_000, message: 'the honest peer\'s blocks stored' })
+    await waitFor(() => blockStreams(seen).length >= 2 || messages.filter(m => m.format.includes('handed over earlier')).length >= 2, { timeout: 30_000, message: 'both later reconciles took the turn' })
+    // until 2026-12-03 each reconcile opened a stream of its own to the staller, each held until it timed out
+    expect(blockStreams(seen)).toHaveLength(1)
+    resume()
+    const results = (await Promise.all([first, ...later])).map(([r]) => r)
+    for (const r of results) expect(r).toMatchObject({ after: 30, dropped: [] })
+    expect(await verifiedHashes(b)).toEqual(chain.map(x => x.hash))
+  }, 90_000)
 
   it('a peer that is gone costs one dial per reconcile, not one per chain held', async () => {
     const [b, gone] = await nodes(2)

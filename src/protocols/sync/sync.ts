@@ -27,6 +27,9 @@ import {
 import { CreditWindow } from './credit-window.ts'
 import { HashList } from './hash-list.ts'
 import { StallWatch } from './stall-watch.ts'
+import { ChainTurn } from './chain-turn.ts'
+import { FetchFlights } from './fetch-flights.ts'
+import type { FetchOutcome, Flight } from './fetch-flights.ts'
 import type { AppliedWriteId, FetchOptions, FetchResult, ReconcileOptions, ReconcileResult, Sync, SyncAuthority, SyncComponents, SyncInit, SyncRoom } from './index.ts'
 
 /** The successor's link to a block: what vouches for a block received but not yet stored. */
@@ -113,6 +116,8 @@ export class SyncService implements Sync {
    * hands its turn over.
    */
   private readonly chainLocks = new KeyedLock()
+  /** The fetches reconciles run now: one per chain and peer (fetch-flights.ts). */
+  private readonly flights = new FetchFlights()
   /**
    * When a dial to each peer last failed (a stream opened to it clears it):
    * a reconcile does not dial a peer again for its other chains once a dial
@@ -560,9 +565,71 @@ export class SyncService implements Sync {
       // the chain for the tip timeout, so one such member slowed the catch-up from all the others
       // to 5 s a chain (found in review). A tip read before the wait is a floor: tips only grow.
       const asked = await this.askTips(id, options, onlyIfHeld, began)
-      results.push(await this.chainLocks.run(id, async (release) => await this.reconcileChain(id, asked, options, onlyIfHeld, release)))
+      results.push(await this.chainLocks.run(id, async (release) => {
+        const turn = new ChainTurn(this.chainLocks, id, release)
+        try {
+          return await this.reconcileChain(id, asked, options, onlyIfHeld, turn)
+        } finally {
+          turn.end()
+        }
+      }))
     }
     return results
+  }
+
+  /**
+   * One fetch of `chainId` from `peer` up to `target` for a reconcile: the one running from that peer
+   * already, if a reconcile that handed its turn over left one (FetchFlights), else a new one under
+   * the chain's turn. Undefined when nothing was fetched and the caller should look again (the chain
+   * got to `target`, or a fetch from the peer began, while this one waited for its turn).
+   */
+  private async fetchOnce (chainId: string, peer: PeerId, target: number, options: ReconcileOptions, onlyIfHeld: boolean, turn: ChainTurn): Promise<FetchOutcome | undefined> {
+    const running = this.flights.get(chainId, peer)
+    if (running != null) {
+      this.log('the reconcile of %s waits for the fetch from %p handed over earlier', chainId, peer)
+      return await this.waitOut(running, turn, options.signal)
+    }
+    if (!turn.held) {
+      await turn.retake()
+      if ((await this.components.store.tip(chainId)).height >= target || this.flights.get(chainId, peer) != null) return undefined
+    }
+    // A fetch that receives nothing for stallGrace hands the chain's turn over, and runs on beside
+    // the next reconcile: a peer that answered its tip and then stalled its blocks held every other
+    // reconcile of the chain (an honest peer's catch-up) until the 10 s timeout dropped it (found in
+    // review). Appends stay serialised and verified (the store's); a block both fetches bring is
+    // taken once, and the other fetch is told the chain moved on (ChainMovedError).
+    const watch = new StallWatch(this.stallGrace, () => {
+      this.log('fetch of %s from %p stalled: the next reconcile of it goes ahead', chainId, peer)
+      turn.handOver()
+    })
+    try {
+      return await this.flights.run(chainId, peer, async (onMoved) => await this.fetchFrom(peer, chainId, { to: target, signal: options.signal, onlyIfHeld }, () => {
+        watch.touch()
+        onMoved()
+      }))
+    } finally {
+      watch.clear()
+    }
+  }
+
+  /** The outcome of another reconcile's fetch; the turn is handed over while it receives nothing, as with a fetch of our own. */
+  private async waitOut (flight: Flight, turn: ChainTurn, signal?: AbortSignal): Promise<FetchOutcome> {
+    const watch = new StallWatch(this.stallGrace, () => { turn.handOver() })
+    const unwatch = flight.watch(() => { watch.touch() })
+    let onAbort = (): void => {}
+    try {
+      if (signal == null) return await flight.ended
+      if (signal.aborted) return { error: signal.reason }
+      const aborted = new Promise<FetchOutcome>(resolve => {
+        onAbort = () => { resolve({ error: signal.reason }) }
+        signal.addEventListener('abort', onAbort, { once: true })
+      })
+      return await Promise.race([flight.ended, aborted])
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+      unwatch()
+      watch.clear()
+    }
   }
 
   /** The peers' tips of `chainId`; those that could not be read, or refused, noted in the result's fields. */
@@ -596,8 +663,8 @@ export class SyncService implements Sync {
     return asked
   }
 
-  /** `handOver` lets the next reconcile of the chain start (KeyedLock's release): called once a fetch stalls. */
-  private async reconcileChain (chainId: string, asked: AskedTips, options: ReconcileOptions, onlyIfHeld: boolean, handOver: () => void): Promise<ReconcileResult> {
+  /** `turn` is the reconcile's turn at the chain: handed over once a fetch stalls (fetchOnce). */
+  private async reconcileChain (chainId: string, asked: AskedTips, options: ReconcileOptions, onlyIfHeld: boolean, turn: ChainTurn): Promise<ReconcileResult> {
     const { store } = this.components
     const { before } = asked
     const result: ReconcileResult = { chainId, before, after: before, sources: [], dropped: asked.dropped, unreachable: asked.unreachable, refused: asked.refused, noRoom: false }
@@ -626,59 +693,53 @@ export class SyncService implements Sync {
       }
       if (authority.height > held) candidates.push({ peer: t.peer, target: authority.height, offered: t.tip.height })
     }
-    // the peer with the most first; if it fails or stops short, the next
-    candidates.sort((a, b) => b.target - a.target || b.offered - a.offered)
+    // the peer with the most first; if it fails or stops short, the next. A peer whose fetch of the
+    // chain runs on from a reconcile that handed its turn over comes last: that fetch stalled
+    const running = (c: { peer: PeerId }): number => this.flights.get(chainId, c.peer) != null ? 1 : 0
+    candidates.sort((a, b) => running(a) - running(b) || b.target - a.target || b.offered - a.offered)
     let finished = false
     for (const { peer, target } of candidates) {
       // another writer moving the chain on is not the peer's fault: try it again, a few times
-      for (let attempt = 0; attempt < MAX_MOVED_RETRIES; attempt++) {
+      let moved = 0
+      while (moved < MAX_MOVED_RETRIES) {
         const at = (await store.tip(chainId)).height
         if (at >= target) break
-        // A fetch that receives nothing for stallGrace hands the chain's turn over, and runs on beside
-        // the next reconcile: a peer that answered its tip and then stalled its blocks held every other
-        // reconcile of the chain (an honest peer's catch-up) until the 10 s timeout dropped it (found in
-        // review). Appends stay serialised and verified (the store's); a block both fetches bring is
-        // taken once, and the other fetch is told the chain moved on (ChainMovedError, below).
-        const watch = new StallWatch(this.stallGrace, () => {
-          this.log('fetch of %s from %p stalled: the next reconcile of it goes ahead', chainId, peer)
-          handOver()
-        })
-        try {
-          const fetched = await this.fetchFrom(peer, chainId, { to: target, signal: options.signal, onlyIfHeld }, () => { watch.touch() })
-          if (fetched.fetched > 0) result.sources.push(peer.toString())
+        const outcome = await this.fetchOnce(chainId, peer, target, options, onlyIfHeld, turn)
+        if (outcome == null) continue
+        if (outcome.result != null) {
+          if (outcome.result.fetched > 0) result.sources.push(peer.toString())
           break
-        } catch (err) {
-          if ((err as Error).name === 'ChainMovedError') {
-            this.log('%s moved on while fetching from %p', chainId, peer)
-            continue
-          }
-          if ((err as Error).name === 'ChainGoneError') {
-            // released while we fetched: nothing more to do for this chain
-            this.log('%s was deleted here while fetching from %p', chainId, peer)
-            finished = true
-            break
-          }
-          if ((err as Error).name === 'NoRoomError') {
-            // every other peer would fill the same room: the chain stays where it got to
-            this.log.error('stopped the sync of %s from %p: %s', chainId, peer, (err as Error).message)
-            if ((await store.tip(chainId)).height > at) result.sources.push(peer.toString())
-            result.noRoom = finished = true
-            break
-          }
-          if (err instanceof SyncRefusedError) {
-            // it served our tip a moment ago: its view of us changed since (a clone confirmed meanwhile)
-            refusedBy(result, peer, err)
-            this.log('%p refused the sync of %s: %s', peer, chainId, err.reason)
-            break
-          }
-          const e = err as Error & { reason?: string }
-          const reason = `${e.name}${e.reason != null ? ` (${e.reason})` : ''}: ${e.message}`
-          result.dropped.push({ peer: peer.toString(), error: e.name, reason })
-          this.log.error('dropped %p from the sync of %s: %s', peer, chainId, reason)
-          break
-        } finally {
-          watch.clear()
         }
+        const err = outcome.error
+        if ((err as Error).name === 'ChainMovedError') {
+          this.log('%s moved on while fetching from %p', chainId, peer)
+          moved++
+          continue
+        }
+        if ((err as Error).name === 'ChainGoneError') {
+          // released while we fetched: nothing more to do for this chain
+          this.log('%s was deleted here while fetching from %p', chainId, peer)
+          finished = true
+          break
+        }
+        if ((err as Error).name === 'NoRoomError') {
+          // every other peer would fill the same room: the chain stays where it got to
+          this.log.error('stopped the sync of %s from %p: %s', chainId, peer, (err as Error).message)
+          if ((await store.tip(chainId)).height > at) result.sources.push(peer.toString())
+          result.noRoom = finished = true
+          break
+        }
+        if (err instanceof SyncRefusedError) {
+          // it served our tip a moment ago: its view of us changed since (a clone confirmed meanwhile)
+          refusedBy(result, peer, err)
+          this.log('%p refused the sync of %s: %s', peer, chainId, err.reason)
+          break
+        }
+        const e = err as Error & { reason?: string }
+        const reason = `${e.name}${e.reason != null ? ` (${e.reason})` : ''}: ${e.message}`
+        result.dropped.push({ peer: peer.toString(), error: e.name, reason })
+        this.log.error('dropped %p from the sync of %s: %s', peer, chainId, reason)
+        break
       }
       if (finished || options.signal?.aborted === true || !this.started) break
     }
