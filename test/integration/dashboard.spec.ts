@@ -7,17 +7,25 @@
  */
 import { createHash } from 'node:crypto'
 import { describe, it, expect, afterEach } from 'vitest'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { defaultLogger } from '@libp2p/logger'
 import { TestCluster } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { SseReader } from '../utils/sse.ts'
 import { runDashboard } from '../utils/dashboard-dom.ts'
 import { MAX_EVENT_STREAMS } from '../../src/http/dashboard/index.ts'
+import { buildLibp2p } from '../../src/node/libp2p.ts'
+import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
+import { resolveConfig } from '../../src/node/config.ts'
 
 describe('http - events and dashboard', () => {
   const cluster = new TestCluster()
   const readers: SseReader[] = []
+  /** Bare libp2p peers a test made (a stranger with a hostile agent string). */
+  const strangers: VGuardLibp2p[] = []
   afterEach(async () => {
     for (const r of readers.splice(0)) r.close()
+    await Promise.all(strangers.splice(0).map(async l => { await l.stop() }))
     await cluster.teardown()
   })
 
@@ -253,6 +261,43 @@ describe('http - events and dashboard', () => {
       expect(page.element('state').className).toBe('ok')
       expect(page.element('chains').text()).toContain(id)
       expect(page.errors).toEqual([])
+    } finally {
+      page.stop()
+    }
+  })
+
+  it('shows what others chose as text, never as markup: a hostile key, and a refused peer\'s agent string', async () => {
+    // markup that would run script if the page parsed it: it closes the inline script, or loads an image that fails
+    const MARKUP = '</script><img/src=x/onerror=alert(1)>'
+    const { url, id } = await single()
+    const before = await (await fetch(`${url}/dashboard`)).text()
+    const page = runDashboard(/<script>([\s\S]*)<\/script>/.exec(before)?.[1] ?? '', url)
+    try {
+      // a client writes the key through the API: a commit, whose event and /status name no key
+      const key = `evil/${MARKUP}<b>bold</b>`
+      expect((await fetch(`${url}/chains/${id}/kv/${encodeURIComponent(key)}`, { method: 'PUT', body: MARKUP })).status).toBe(200)
+      // a stranger whose network (in identify's agent string) is markup: refused, and its
+      // agent's words reach the event stream and the page (escapeControls leaves `<` as it is)
+      const config = { ...resolveConfig({ dataDir: 'unused', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, network: 'other' }), network: MARKUP }
+      const stranger = await buildLibp2p({ config, privateKey: await generateKeyPair('Ed25519'), isDenied: () => false, logger: defaultLogger() })
+      strangers.push(stranger)
+      await stranger.start()
+      const node = cluster.nodes[0]
+      await stranger.dial(node.libp2p.getMultiaddrs()[0])
+      // (or gave it to the HTML parser, which the page must never do: said below)
+      await waitFor(() => page.element('log').text().includes('peer:rejected') || page.markup.length > 0, { timeout: 10_000, message: 'the page logged the refusal', state: () => page.element('log').text() })
+      // shown as the characters they are (textContent), and nothing was handed to the HTML parser
+      expect(page.markup).toEqual([])
+      expect(page.element('log').text()).toContain(`network ${MARKUP} is not`)
+      await waitFor(() => page.element('cards').text().includes('1 own chain height'), { timeout: 10_000, message: 'the page shows the commit' })
+      // /status rendered with the chain held: its rows too went in as text
+      expect(page.element('chains').text()).toContain(id)
+      expect(page.markup).toEqual([])
+      expect(page.errors).toEqual([])
+      // the page itself is the same static page: no stored or peer text is written into its HTML
+      const after = await (await fetch(`${url}/dashboard`)).text()
+      expect(after).toBe(before)
+      expect(after).not.toContain('onerror')
     } finally {
       page.stop()
     }

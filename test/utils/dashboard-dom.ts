@@ -2,7 +2,8 @@
  * Runs the dashboard's script as a browser would, against a real node: a
  * minimal DOM (just what the script uses), `fetch` and `EventSource` on the
  * node's HTTP API. Enough to catch a script that throws or reads fields
- * /status does not have; not a browser.
+ * /status does not have, or that hands text to the HTML parser (innerHTML
+ * and its kin are recorded, `markup`); not a browser.
  */
 import { Script, createContext } from 'node:vm'
 import { SseReader } from './sse.ts'
@@ -13,7 +14,15 @@ export class FakeElement {
   children: FakeElement[] = []
   parent?: FakeElement
 
-  constructor (readonly tag: string) {}
+  /** `markup`: where what the script gives the HTML parser goes (a browser would parse it into elements). */
+  constructor (readonly tag: string, private readonly markup: string[] = []) {}
+
+  // read back as nothing: the page has no reason to read markup, only to write text
+  get innerHTML (): string { return '' }
+  set innerHTML (html: string) { this.markup.push(html) }
+  get outerHTML (): string { return '' }
+  set outerHTML (html: string) { this.markup.push(html) }
+  insertAdjacentHTML (_where: string, html: string): void { this.markup.push(html) }
 
   get childElementCount (): number { return this.children.length }
   get lastChild (): FakeElement | undefined { return this.children[this.children.length - 1] }
@@ -58,6 +67,8 @@ export class FakeElement {
 
 export interface DashboardRun {
   element: (id: string) => FakeElement
+  /** Every string the script gave the HTML parser (innerHTML, outerHTML, insertAdjacentHTML, document.write). */
+  markup: string[]
   /** Errors the script threw (also inside its timers and listeners). */
   errors: Error[]
   stop: () => void
@@ -65,9 +76,10 @@ export interface DashboardRun {
 
 export function runDashboard (script: string, baseUrl: string): DashboardRun {
   const elements = new Map<string, FakeElement>()
+  const markup: string[] = []
   const element = (id: string): FakeElement => {
     let e = elements.get(id)
-    if (e == null) elements.set(id, e = new FakeElement('div'))
+    if (e == null) elements.set(id, e = new FakeElement('div', markup))
     return e
   }
   const errors: Error[] = []
@@ -105,7 +117,12 @@ export function runDashboard (script: string, baseUrl: string): DashboardRun {
     }
   }
   const context = createContext({
-    document: { getElementById: element, createElement: (tag: string) => new FakeElement(tag) },
+    document: {
+      getElementById: element,
+      createElement: (tag: string) => new FakeElement(tag, markup),
+      write: (...html: string[]) => { markup.push(html.join('')) },
+      writeln: (...html: string[]) => { markup.push(html.join('') + '\n') }
+    },
     fetch: async (path: string) => await fetch(new URL(path, baseUrl)),
     EventSource,
     setTimeout: (fn: () => void, ms: number) => {
@@ -118,6 +135,7 @@ export function runDashboard (script: string, baseUrl: string): DashboardRun {
   guard(() => new Script(script, { filename: 'dashboard.js' }).runInContext(context))()
   return {
     element,
+    markup,
     errors,
     stop: () => {
       stopped = true
