@@ -17,7 +17,7 @@ import { readUpTo } from './io.ts'
 import type { CliIo } from './io.ts'
 import { parseHostPort, parseInteger } from './options.ts'
 import type { HostPort } from './options.ts'
-import { formatStatus } from './status-format.ts'
+import { formatStatus, visible } from './status-format.ts'
 import { UsageError } from './usage-error.ts'
 import { shownName, valueOutput } from './stored-text.ts'
 import { checkIdempotencyKey } from '../node/index.ts'
@@ -152,7 +152,7 @@ function printCommit (io: CliIo, flags: ClientFlags, answer: CommitAnswer): void
   }
   io.out(`committed: chain ${shownName(answer.chainId)} height ${answer.height} hash ${answer.hash}`)
   const r = answer.replication
-  if (r != null) io.out(`replication: ${r.state}${r.backups.length > 0 ? ` (backups ${r.backups.map(shownName).join(', ')})` : ''}${r.problem != null ? `: ${shownName(r.problem)}` : ''}`)
+  if (r != null) io.out(`replication: ${r.state}${r.backups.length > 0 ? ` (backups ${r.backups.map(shownName).join(', ')})` : ''}${r.problem != null ? `: ${visible(r.problem)}` : ''}`)
 }
 
 /** Said when a value that starts with '-' (a negative coordinate) was taken for a flag. */
@@ -234,7 +234,7 @@ export function dataCommands (io: CliIo): Command[] {
         return
       }
       writeValue(io, answer)
-      const path = answer.path.map(p => `${shownName(p.peerId)} ${shownName(p.outcome)}`).join(' → ')
+      const path = answer.path.map(p => `${shownName(p.peerId)} ${visible(p.outcome)}`).join(' → ')
       io.err(`served by ${shownName(answer.servedBy)} at height ${answer.height} (chain height ${answer.chainHeight}, epoch ${answer.epoch}${answer.stale ? ', stale copy' : ''}): ${path}`)
     })
 
@@ -293,7 +293,7 @@ export function dataCommands (io: CliIo): Command[] {
         // (on stderr, with --json too: the entries on stdout do not say whether the copy listed was stale)
         if (flags.redirect && page.servedBy != null && page.servedBy !== servedBy) {
           servedBy = page.servedBy
-          const path = (page.path ?? []).map(p => `${shownName(p.peerId)} ${shownName(p.outcome)}`).join(' → ')
+          const path = (page.path ?? []).map(p => `${shownName(p.peerId)} ${visible(p.outcome)}`).join(' → ')
           io.err(`served by ${shownName(page.servedBy)} (chain height ${String(page.chainHeight)}, epoch ${String(page.epoch)}${page.stale === true ? ', stale copy' : ''}): ${path}`)
         }
         left -= page.entries.length

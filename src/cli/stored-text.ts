@@ -6,18 +6,28 @@
  * line. A value is data that scripts pipe (`get k > file`): byte-exact on a
  * pipe or a file, escaped only when stdout is a terminal. --json stays exact
  * (JSON's own escaping).
+ *
+ * A backslash is shown doubled first: a key holding the six characters
+ * `\u001b` then reads `\\u001b`, and only an ESC reads `\u001b` (until
+ * 2026-12-03 both read `\u001b`). The node's own words (a replication
+ * problem, `status`) are not names: a peer's text in them was escaped by the
+ * node (peerText, which leaves backslashes), so they keep escapeControls alone.
  */
 import { escapeControls } from '../text/peer-text.ts'
 
-/** A name (key, chain id, peer id) as shown in human output. */
-export const shownName = (name: string): string => escapeControls(name)
+/**
+ * A name (key, chain id, peer id) as shown in human output: backslashes
+ * doubled, then controls escaped (in that order: the escapes' own backslashes stay single).
+ */
+export const shownName = (name: string): string => escapeControls(name.replaceAll('\\', '\\\\'))
 
 /**
  * The bytes `get`/`read` write for a value: as stored when stdout is not a
  * terminal; on a terminal its text (UTF-8, invalid bytes as U+FFFD) with
- * controls escaped, and a newline so the prompt starts on a line of its own.
+ * backslashes doubled and controls escaped, and a newline so the prompt
+ * starts on a line of its own.
  */
 export function valueOutput (bytes: Uint8Array, options: { isTTY: boolean }): Uint8Array {
   if (!options.isTTY) return bytes
-  return Buffer.from(escapeControls(Buffer.from(bytes).toString('utf8')) + '\n', 'utf8')
+  return Buffer.from(shownName(Buffer.from(bytes).toString('utf8')) + '\n', 'utf8')
 }

@@ -79,4 +79,18 @@ describe('vguard-node CLI - stored keys and values with control characters', () 
     expect(pins.stdout).not.toMatch(RAW_CONTROL)
     expect(pins.stdout).toContain(`key ${KEY_SHOWN}`)
   })
+
+  it('a key holding the characters of an escape reads apart from one holding the control (a backslash shows doubled)', async () => {
+    // the six characters \u001b, and ESC itself: both read \u001b until 2026-12-03
+    const literal = 'twin/\\u001b'
+    const control = 'twin/\u001b'
+    for (const key of [literal, control]) expect((await cli(nodes[0], ['put', key, '--', 'v'])).code).toBe(0)
+    const keys = await cli(nodes[0], ['keys', '--prefix', 'twin/'])
+    expect(keys.code).toBe(0)
+    // in the key's order: ESC (U+001B) before the backslash (U+005C)
+    expect(keys.stdout).toBe('twin/\\u001b\ntwin/\\\\u001b\n')
+    // --json as stored
+    const json = await cli(nodes[0], ['keys', '--prefix', 'twin/', '--json'])
+    expect(json.stdout.trim().split('\n').map(l => (JSON.parse(l) as { key: string }).key)).toEqual([control, literal])
+  })
 })

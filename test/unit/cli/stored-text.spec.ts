@@ -20,4 +20,15 @@ describe('stored text on the terminal (src/cli/stored-text.ts)', () => {
     expect(shownName('a\u001b]0;x\u0007b\u202egnp.exe')).toBe('a\\u001b]0;x\\u0007b\\u202egnp.exe')
     expect(shownName('gps/1')).toBe('gps/1')
   })
+
+  it('a backslash is shown doubled, so an escape the CLI wrote and the same characters stored read apart', () => {
+    // six characters stored, and the one character ESC: both showed as \u001b until 2026-12-03
+    expect(shownName('a\\u001bb')).toBe('a\\\\u001bb')
+    expect(shownName('a\u001bb')).toBe('a\\u001bb')
+    expect(shownName('C:\\dir\\')).toBe('C:\\\\dir\\\\')
+    expect(Buffer.from(valueOutput(Buffer.from('x\\u000d\r'), { isTTY: true })).toString()).toBe('x\\\\u000d\\u000d\n')
+    // on a pipe a value stays as stored, backslashes too
+    const stored = Buffer.from('x\\u000d')
+    expect(valueOutput(stored, { isTTY: false })).toBe(stored)
+  })
 })
