@@ -3,7 +3,8 @@ import { createVGuardNode } from '../node/index.ts'
 import { LISTEN_FAILURES } from '../node/listen-error.ts'
 import { UsageError } from './usage-error.ts'
 import type { VGuardNode, VGuardNodeOptions } from '../node/index.ts'
-import { formatBytes } from './status-format.ts'
+import { formatBytes, visible } from './status-format.ts'
+import { shownName } from './stored-text.ts'
 import { DRAIN_GRACE_MS, startHttpApi } from '../http/server.ts'
 import { backupsBeyondBooth } from '../node/config.ts'
 import type { HostPort } from './options.ts'
@@ -90,7 +91,10 @@ export async function runStart (options: StartOptions, out: (line: string) => vo
     node.addEventListener('identity:cloned', (e) => {
       say(`warning: ${e.detail.seenBy} says two processes run this vehicle's identity (this data dir copied with its peer.key?): stop one of them; the members count neither until then`)
     })
-    node.addEventListener('peer:bootstrap-failed', (e) => { say(`bootstrap ${e.detail.refused === true ? 'refused' : 'unreachable'}: ${e.detail.address} (${e.detail.error})`) })
+    // the address is a name as --bootstrap (or VGUARD_BOOTSTRAP) gave it, and the transport's words
+    // quote it (`getaddrinfo ENOTFOUND <host>`): both escaped (until 2026-12-03 a /dns4/ name's ESC
+    // sequence reached the terminal raw). The rejected peer's reason was escaped by the node (peerText).
+    node.addEventListener('peer:bootstrap-failed', (e) => { say(`bootstrap ${e.detail.refused === true ? 'refused' : 'unreachable'}: ${shownName(e.detail.address)} (${visible(e.detail.error)})`) })
     await node.start().catch((err: unknown) => { throw explainLibp2pListenError(err, '--listen (VGUARD_LISTEN)') })
     http = await startHttpApi(node, { ...options.http, allowedHosts: httpAllowHosts }).catch((err: unknown) => {
       const { host, port } = options.http

@@ -4,7 +4,9 @@
  * start` processes on loopback, the real CLI as a child process. Until
  * 2026-12-03 `keys`, `keys --values` and `pins` printed a key with
  * ESC ]0;…BEL, CR or U+202E as stored. A value on a pipe stays byte-exact,
- * and --json stays exact (JSON's own escaping).
+ * and --json stays exact (JSON's own escaping). A backslash shows doubled (a
+ * key holding the characters `\u001b` reads apart from one holding ESC), and
+ * `start` says an unreachable --bootstrap address escaped.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -92,5 +94,18 @@ describe('vguard-node CLI - stored keys and values with control characters', () 
     // --json as stored
     const json = await cli(nodes[0], ['keys', '--prefix', 'twin/', '--json'])
     expect(json.stdout.trim().split('\n').map(l => (JSON.parse(l) as { key: string }).key)).toEqual([control, literal])
+  })
+
+  it('start says an unreachable bootstrap address escaped, and the transport\'s words that quote it', async () => {
+    // what --bootstrap (or VGUARD_BOOTSTRAP, which someone else may have set) names, and the
+    // resolver's error that repeats the name: both reached the terminal raw until 2026-12-03
+    const address = `/dns4/evil\u001b]0;pwned\u0007.invalid/tcp/1/p2p/${nodes[0].peerId}`
+    const args = ['--data-dir', join(dir, 'bootstrap'), '--network', 'cli-stored-text', '--bootstrap', address, ...LOCAL]
+    const p = await spawnNode({ args, readyTimeout: 30_000 })
+    nodes.push(p)
+    const said = (): string | undefined => p.output.find(l => l.startsWith('bootstrap unreachable:'))
+    await waitFor(() => said() != null, { timeout: 30_000, message: 'start says the bootstrap address is unreachable', state: () => p.output })
+    expect(said()).not.toMatch(RAW_CONTROL)
+    expect(said()).toContain('/dns4/evil\\u001b]0;pwned\\u0007.invalid/tcp/1/p2p/')
   })
 })
