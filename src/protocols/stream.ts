@@ -144,8 +144,11 @@ function isAbort (err: unknown): boolean {
  * `signal` or, given a `timeout` (ms), after it (withDeadline: the timer
  * goes with the exchange); `fn` gets the signal that combines both. Aborts
  * and timeouts surface as TimeoutError. With `answerLast` (`fn` resolves
- * with the peer's answer, read last: write, read, release), a close that
- * fails once it is in aborts the stream, and the answer is returned.
+ * with the peer's answer, read last: write, read, release), the answer is
+ * returned as soon as it is in: a stream that still holds part of the
+ * request (the peer answered before it took it) is aborted, and a close that
+ * fails is too. Without (replicate, and peer exchange, which reads nothing
+ * back), the close is waited for.
  */
 export async function withStream<T> (
   libp2p: Pick<Libp2p, 'dialProtocol'> & Partial<Pick<Libp2p, 'getConnections'>>,
@@ -166,6 +169,7 @@ export async function withStream<T> (
     stream = await openStream(libp2p, peer, protocol, { signal: exchange, negotiateFully: false })
     const result = await fn(stream, exchange)
     if (answerLast !== true) {
+      // no answer read last (peer exchange reads none): the close waits for what was sent to go out
       await endOutbound(stream, peer, protocol, exchange)
       return result
     }
@@ -173,6 +177,14 @@ export async function withStream<T> (
     // took the rest of our request, then took no more) ends the stream, not the exchange (a write answered OK was
     // told "no answer: it may still commit": a review)
     const opened = stream
+    if (holdsUnsent(opened)) {
+      // the peer answered before it took the whole request (a refusal, or a peer that stopped reading): the rest
+      // is moot, and a close would wait for it to go out, the caller with it, until the deadline (until
+      // 2026-12-03 a write answered OK came back only when its deadline ended that close). An honest peer
+      // answers once it has read the whole request, so nothing it needs is cut off
+      opened.abort(new ProtocolError(`${peer.toString()} answered on ${protocol} before it took the whole request: the rest is not sent`))
+      return result
+    }
     await endOutbound(opened, peer, protocol, exchange).catch((err: unknown) => { opened.abort(asError(err)) })
     return result
   } catch (thrown) {
@@ -185,6 +197,15 @@ export async function withStream<T> (
     }
     throw asInvalidMessage(err, protocol, peer)
   }
+}
+
+/**
+ * Whether `stream` has bytes it has not sent yet, or is waiting for room to
+ * send more: what close() would wait for (the whole of it, and a window
+ * from the peer), before it sends its end.
+ */
+function holdsUnsent (stream: Stream): boolean {
+  return stream.writeBufferLength > 0 || stream.writableNeedsDrain === true
 }
 
 /** A peer's answer that broke the framing, a size limit or ended early, as InvalidMessageError; any other error as it is. */
