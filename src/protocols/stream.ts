@@ -144,11 +144,11 @@ function isAbort (err: unknown): boolean {
  * `signal` or, given a `timeout` (ms), after it (withDeadline: the timer
  * goes with the exchange); `fn` gets the signal that combines both. Aborts
  * and timeouts surface as TimeoutError. With `answerLast` (`fn` resolves
- * with the peer's answer, read last: write, read, release), the answer is
- * returned as soon as it is in: a stream that still holds part of the
- * request (the peer answered before it took it) is aborted, and a close that
- * fails is too. Without (replicate, and peer exchange, which reads nothing
- * back), the close is waited for.
+ * with the peer's answer, read last: write, read, release, replicate),
+ * the answer is returned as soon as it is in: a stream that still holds part
+ * of the request (the peer answered before it took it) is aborted, and a
+ * close that fails is too. Without (peer exchange, which reads nothing back),
+ * the close is waited for: it is what delivers the message.
  */
 export async function withStream<T> (
   libp2p: Pick<Libp2p, 'dialProtocol'> & Partial<Pick<Libp2p, 'getConnections'>>,
@@ -169,7 +169,7 @@ export async function withStream<T> (
     stream = await openStream(libp2p, peer, protocol, { signal: exchange, negotiateFully: false })
     const result = await fn(stream, exchange)
     if (answerLast !== true) {
-      // no answer read last (peer exchange reads none): the close waits for what was sent to go out
+      // no answer (peer exchange's one message): what was sent may not be out yet, and the close waits until it is
       await endOutbound(stream, peer, protocol, exchange)
       return result
     }

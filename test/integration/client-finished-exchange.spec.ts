@@ -19,6 +19,10 @@ import { ReleaseResponse } from '../../src/protocols/release/pb/release.ts'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import { waitFor } from '../utils/wait.ts'
+import { createBlock } from '../../src/chain/index.ts'
+import { ReplicateService } from '../../src/protocols/replicate/index.ts'
+import { ReplicateResponse } from '../../src/protocols/replicate/pb/replicate.ts'
+import { defaultLogger } from '@libp2p/logger'
 
 /**
  * `m` answers `protocol` with `answer` before it has taken the whole request, takes one window more (so an
@@ -109,5 +113,68 @@ describe('protocols - an asker ends a finished exchange', () => {
     await waitFor(() => outcome.done, { timeout: MESSAGE_TIMEOUT / 2, message: `the release returned, before its ${MESSAGE_TIMEOUT} ms deadline`, state: () => received() })
     expect(received()).toBeLessThan(table.byteLength)
     expect(outcome.outcome).toEqual({ epoch: 2, deleted: true })
+  })
+
+  it('a transfer whose DONE the backup answered before it took every frame is the copy it reported, back at once, not at the transfer\'s deadline', async () => {
+    const [a, b] = await connectedSwarm(cluster, 2)
+    const chainId = a.peerId.toString()
+    const MiB = 1024 * 1024
+    await a.chains.append(createBlock({ prev: await a.chains.tip(chainId), proposer: chainId, timestamp: Date.now(), transactions: [{ key: 'big', value: new Uint8Array(3 * MiB).fill(1) }] }))
+    const tip = await a.chains.tip(chainId)
+    const tipHash = Uint8Array.from(tip.hash)
+    const protocol = `/test/client-finished-exchange/replicate/${process.pid}`
+    // b answers the offer (it holds nothing), the one frame and DONE before it reads any of them, and takes bytes
+    // until a has written DONE: from then on b grants a no more room, holding the stream open
+    let backupEnd: Stream | undefined
+    let received = 0
+    await b.libp2p.handle(protocol, async (stream: Stream) => {
+      backupEnd = stream
+      stream.addEventListener('message', (evt) => { received += evt.data.byteLength })
+      try {
+        const pbs = pbStream(stream, { maxDataLength: 8 * MiB })
+        await pbs.write({ status: ReplicateResponse.Status.OK, height: 0, tipHash: new Uint8Array(0), free: 1 << 30, message: '' }, ReplicateResponse)
+        await pbs.write({ status: ReplicateResponse.Status.OK, height: 1, tipHash, free: 0, message: '' }, ReplicateResponse)
+        await pbs.write({ status: ReplicateResponse.Status.OK, height: 1, tipHash, free: 0, message: '' }, ReplicateResponse)
+        await new Promise(() => {})
+      } catch (err) {
+        stream.abort(err as Error)
+      }
+    })
+    // what b took of the transfer: read, or held unread since it paused
+    const taken = (): number => received + (backupEnd?.readBufferLength ?? 0)
+    // a's end of the transfer, to see when its DONE (what it sends after the frame) is written
+    let frameSent = false
+    let stalled = false
+    const stallBackup = (): void => { backupEnd?.pause() }
+    const dialProtocol: typeof a.libp2p.dialProtocol = async (...args) => {
+      const stream = await a.libp2p.dialProtocol(...args)
+      const send = stream.send.bind(stream)
+      stream.send = (data) => {
+        const sent = send(data)
+        if (data.byteLength >= 3 * MiB) {
+          frameSent = true
+        } else if (frameSent && !stalled) {
+          stalled = true
+          // the write of DONE returns now, or on the stream's next drain: b takes no more from then on
+          if (sent) stallBackup()
+          else stream.addEventListener('drain', stallBackup, { once: true })
+        }
+        return sent
+      }
+      return stream
+    }
+    const proposer = new ReplicateService({
+      libp2p: { handle: a.libp2p.handle.bind(a.libp2p), unhandle: a.libp2p.unhandle.bind(a.libp2p), peerId: a.peerId, peerStore: a.libp2p.peerStore, dialProtocol },
+      store: a.chains,
+      logger: defaultLogger(),
+      freeCapacity: async () => 0,
+      onStored: async () => {}
+    }, { protocol })
+    // no signal of the test's: the transfer's own deadline is 10 minutes
+    const outcome = settles(proposer.replicateTo(b.peerId, chainId))
+    await waitFor(() => outcome.done, { message: 'the transfer returned, long before its 10-minute deadline', state: () => ({ frameSent, stalled, taken: taken() }) })
+    // the frame did not go out whole: a close would have had bytes to wait for
+    expect(taken()).toBeLessThan(3 * MiB)
+    expect(outcome.outcome).toMatchObject({ peer: b.peerId.toString(), height: 1, tipHash: tip.hash })
   })
 })

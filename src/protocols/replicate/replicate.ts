@@ -276,6 +276,9 @@ export class ReplicateService {
     const { store } = this.components
     const tip = await store.tip(chainId)
     const info = await store.info(chainId)
+    // the backup's answer to DONE, read last, is the outcome (the copy is durable there): returned as soon as it
+    // is in, the stream reset if it still holds part of what we sent (withStream's answerLast; until 2026-12-03
+    // a backup that answered DONE before it took every frame held the transfer until its deadline, 10 min without the caller's)
     return await withStream(this.components.libp2p, peer, this.protocol, async (stream) => {
       // a backup cut off without a reset stops taking bytes too: the write waiting for room ends with its failure
       const writes = new LinkedSignal([signal])
@@ -284,7 +287,7 @@ export class ReplicateService {
       } finally {
         writes.clear()
       }
-    }, { signal })
+    }, { signal, answerLast: true })
   }
 
   private async transfer (stream: Stream, peer: PeerId, t: { chainId: string, tip: ChainTip, chainBytes: number, writes: LinkedSignal }, options: ReplicateOptions & { signal: AbortSignal }): Promise<ReplicateResult> {
