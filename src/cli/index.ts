@@ -80,7 +80,9 @@ function buildProgram (io: CliIo): Command {
     .description('VGuardDB storage node for the V-Guard vehicular blockchain')
     .version(VERSION, '-V, --version', 'print the version')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => { out(s.trimEnd()) }, writeErr: (s) => { err(s.trimEnd()) } })
+    // commander's errors quote what was typed: escaped, line by line (until 2026-12-03 an ESC sequence in a flag's
+    // value reached the terminal as one); its help is ours, and has none
+    .configureOutput({ writeOut: (s) => { out(s.trimEnd()) }, writeErr: (s) => { err(escapedLines(s.trimEnd())) } })
     .showHelpAfterError(false)
 
   program.command('start')
@@ -181,6 +183,11 @@ function buildProgram (io: CliIo): Command {
 }
 
 /** Commander's errors about what the command line holds (not a value's): the list of flags answers them. */
+/** Each line of `text` escaped (visible), the line breaks kept: a message of several lines stays readable. */
+function escapedLines (text: string): string {
+  return text.split('\n').map(visible).join('\n')
+}
+
 const NEEDS_HELP_POINTER = new Set(['commander.unknownOption', 'commander.unknownCommand', 'commander.missingArgument', 'commander.optionMissingArgument', 'commander.excessArguments'])
 
 /** Where a usage error's reader finds the usage: the command's own help when one was named. */
@@ -226,7 +233,7 @@ export async function main (argv: string[], io: CliIo = processIo({ warnOnStdout
   // says nothing of it
   const named = argv[0] === 'help' ? argv[1] : argv[0]
   if (named != null && !named.startsWith('-') && named !== 'help' && !program.commands.some(c => c.name() === named || c.aliases().includes(named))) {
-    err(`error: unknown command '${named}'`)
+    err(`error: unknown command '${visible(named)}'`)
     err(helpPointer(program, []))
     return EXIT_USAGE
   }
@@ -268,11 +275,11 @@ export async function main (argv: string[], io: CliIo = processIo({ warnOnStdout
       return BAD_REQUEST_STATUSES.has(apiError.status) ? EXIT_USAGE : 1
     }
     if (error.name === 'ConfigError' || error.name === 'UsageError') {
-      err(`error: ${error.name === 'ConfigError' ? inFlags(error.message) : error.message}`)
+      err(`error: ${escapedLines(error.name === 'ConfigError' ? inFlags(error.message) : error.message)}`)
       return EXIT_USAGE
     }
     // its lines as they are, each escaped: a NodeUnreachableError quotes what answered at the address
-    err(`error: ${error.message.split('\n').map(visible).join('\n')}`)
+    err(`error: ${escapedLines(error.message)}`)
     // its message says the write may still commit, and how to retry it
     return error instanceof NodeUnreachableError && error.mayHaveCommitted ? EXIT_MAY_HAVE_COMMITTED : 1
   }

@@ -184,6 +184,22 @@ describe('vguard-node CLI', () => {
       expect(listen.code).toBe(2)
       expect(listen.stderr.trim().split('\n')).toEqual(['error: VGUARD_LISTEN: expected one or more multiaddrs (comma-separated), got ""'])
     })
+    // the operator's own input, but also what a script pasted from elsewhere: until 2026-12-03 commander's and our
+    // usage errors quoted it raw (an ESC sequence in a --bootstrap value reached the terminal as one)
+    it.each([
+      [['start', '--bootstrap', 'x\u001b[8my'], /argument 'x\\u001b\[8my' is invalid/],
+      [['start', '--network', 'a\u001b]0;pwned\u0007'], /network: .*a\\u001b\]0;pwned\\u0007/],
+      [['start', '--listen', '/ip4/\u001b[2J'], /not a multiaddr.*\\u001b\[2J/],
+      [['frob\u001b[8m'], /unknown command 'frob\\u001b\[8m'/],
+      [['get', '--bogus\u202e'], /unknown option '--bogus\\u202e'/]
+    ])('a bad value %j with control characters is quoted escaped', async (argv, message) => {
+      const dir = await tempDir()
+      const res = await runCli(argv[0] === 'start' ? [...argv, '--data-dir', join(dir, 'node'), ...LOCAL] : argv)
+      expect(res.code).toBe(2)
+      // eslint-disable-next-line no-control-regex
+      expect(res.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/)
+      expect(res.stderr).toMatch(message)
+    })
   })
 
   describe('id', () => {
