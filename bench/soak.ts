@@ -17,6 +17,8 @@
  * Not a test and not a benchmark: it runs minutes, and what it finds becomes a
  * test. Everything stays on 127.0.0.1 (no mDNS).
  */
+import { appendFileSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -92,6 +94,8 @@ async function start (v: Vehicle): Promise<void> {
   const bootstrap = vehicles.filter(o => o !== v && o.alive && o.proc != null).flatMap(o => ['--bootstrap', o.proc?.addresses[0] ?? ''])
   // tracked from its spawn: a signal to the soak's pid alone left the vehicles running, orphaned (a review)
   const proc = await spawnVehicle({
+    // kept with the run's dir: what each vehicle said, for whoever reads a failed soak afterwards
+    onSpawn: values.keep ? (child) => { keepLog(child, `${v.dir}.log`) } : undefined,
     args: ['--data-dir', v.dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', '--no-mdns', '--network', NETWORK,
       '--member-idle', String(values['member-idle']), '--commit-timeout', '5000', ...SHAPE, ...bootstrap]
   })
@@ -105,6 +109,18 @@ async function start (v: Vehicle): Promise<void> {
     const warnings = proc.output.filter(line => NODE_WARNING.test(line))
     if (warnings.length > 0) failures.push(`${v.name} printed ${warnings.length} Node warning(s), the first: ${warnings[0]}`)
   })
+}
+
+/**
+ * Appends what `child` prints, stdout and stderr as they come, to `path`, each run of it opened and closed by a
+ * line saying when. Synchronous appends: a signal ends the soak with process.exit as soon as its vehicles have
+ * stopped, and a stream's pending writes would be lost with their last words (and a vehicle says little).
+ */
+function keepLog (child: ChildProcess, path: string): void {
+  appendFileSync(path, `--- ${new Date().toISOString()} started (pid ${String(child.pid)})\n`)
+  for (const output of [child.stdout, child.stderr]) output?.on('data', (chunk: Buffer) => { appendFileSync(path, chunk) })
+  // 'close': once its output is all in (after 'exit')
+  child.once('close', (code, signal) => { appendFileSync(path, `--- ${new Date().toISOString()} exited (${signal ?? String(code)})\n`) })
 }
 
 async function addVehicle (root: string): Promise<Vehicle> {

@@ -14,6 +14,10 @@ import type { NodeProcess, SpawnNodeInit } from '../src/swarm/process.ts'
 export const VEHICLE_STOP_GRACE_MS = 3_000
 
 const running = new Set<ChildProcess>()
+/** Each tracked vehicle's output still to be read to its end ('close' comes after 'exit'). */
+const unread = new Set<Promise<void>>()
+/** How long stopVehicles waits for the last output of the vehicles it stopped. */
+const OUTPUT_GRACE_MS = 1_000
 
 /** spawnNode, with the child known here from the moment it is spawned (one still starting has not been returned to anyone). */
 export async function spawnVehicle (init: SpawnNodeInit): Promise<NodeProcess> {
@@ -31,6 +35,9 @@ function track (child: ChildProcess): void {
   if (child.pid == null || hasExited(child)) return
   running.add(child)
   child.once('exit', () => { running.delete(child) })
+  const closed = new Promise<void>((resolve) => { child.once('close', () => { resolve() }) })
+  unread.add(closed)
+  void closed.then(() => { unread.delete(closed) })
 }
 
 function hasExited (child: ChildProcess): boolean {
@@ -46,7 +53,7 @@ export interface VehiclesStopped {
 /**
  * Stops every vehicle still running: SIGTERM for a clean stop, SIGKILL to
  * those still running after `graceMs`. Resolves once all have exited, those
- * spawned meanwhile too.
+ * spawned meanwhile too, and their output has been read to its end (1 s at most more).
  */
 export async function stopVehicles (graceMs = VEHICLE_STOP_GRACE_MS): Promise<VehiclesStopped> {
   const done: VehiclesStopped = { stopped: 0, killed: 0 }
@@ -57,6 +64,11 @@ export async function stopVehicles (graceMs = VEHICLE_STOP_GRACE_MS): Promise<Ve
     done.stopped += killed.length
     done.killed += killed.filter(Boolean).length
   }
+  // what they said last (their stop, kept in the soak's logs with --keep): a process.exit right after the exit
+  // cut it off. Bounded: a pipe some other process still holds would never close
+  let timer: ReturnType<typeof setTimeout> | undefined
+  await Promise.race([Promise.all([...unread]), new Promise<void>(resolve => { timer = setTimeout(resolve, OUTPUT_GRACE_MS) })])
+  clearTimeout(timer)
   return done
 }
 
