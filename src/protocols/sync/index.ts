@@ -30,6 +30,10 @@
  * all connected) peers for their tips of the chains this node holds and
  * fetches what it lacks from the peer with the most, then the next ones if
  * that one fails or stops short. A node with no chains asks for nothing.
+ * Reconciles of one chain take turns; a fetch that stalls hands the turn on
+ * (`stallGrace`), and at most one fetch of a chain from a peer runs at a time:
+ * a later reconcile waits for it and takes its outcome rather than asking the
+ * same peer beside it.
  *
  * @example
  *
