@@ -2,7 +2,12 @@ import type { PeerId } from '@libp2p/interface'
 import type { FetchResult } from './index.ts'
 
 /** What a reconcile's fetch came to: its result, or the error it failed with. */
-export type FetchOutcome = { result: FetchResult, error?: undefined } | { result?: undefined, error: unknown }
+export type FetchOutcome = { result: FetchResult, error?: undefined } | { result?: undefined, error: Error }
+
+/** What failed a fetch, as an Error (a reconcile reads its name): anything else thrown, or an abort's reason, wrapped. */
+export function fetchFailure (thrown: unknown): { error: Error } {
+  return { error: thrown instanceof Error ? thrown : new Error(`the fetch failed: ${String(thrown)}`, { cause: thrown }) }
+}
 
 /** One running fetch of a chain from a peer. */
 export class Flight {
@@ -10,7 +15,7 @@ export class Flight {
   private readonly watchers = new Set<() => void>()
 
   constructor (fetch: (onMoved: () => void) => Promise<FetchResult>) {
-    this.ended = fetch(() => { for (const watcher of this.watchers) watcher() }).then(result => ({ result }), (error: unknown) => ({ error }))
+    this.ended = fetch(() => { for (const watcher of this.watchers) watcher() }).then(result => ({ result }), fetchFailure)
   }
 
   /** Calls `onMoved` at each frame the fetch receives and each append it ends, until the returned function is called. */

@@ -28,7 +28,7 @@ import { CreditWindow } from './credit-window.ts'
 import { HashList } from './hash-list.ts'
 import { StallWatch } from './stall-watch.ts'
 import { ChainTurn } from './chain-turn.ts'
-import { FetchFlights } from './fetch-flights.ts'
+import { fetchFailure, FetchFlights } from './fetch-flights.ts'
 import type { FetchOutcome, Flight } from './fetch-flights.ts'
 import type { AppliedWriteId, FetchOptions, FetchResult, ReconcileOptions, ReconcileResult, Sync, SyncAuthority, SyncComponents, SyncInit, SyncRoom } from './index.ts'
 
@@ -619,9 +619,9 @@ export class SyncService implements Sync {
     let onAbort = (): void => {}
     try {
       if (signal == null) return await flight.ended
-      if (signal.aborted) return { error: signal.reason }
+      if (signal.aborted) return fetchFailure(signal.reason)
       const aborted = new Promise<FetchOutcome>(resolve => {
-        onAbort = () => { resolve({ error: signal.reason }) }
+        onAbort = () => { resolve(fetchFailure(signal.reason)) }
         signal.addEventListener('abort', onAbort, { once: true })
       })
       return await Promise.race([flight.ended, aborted])
@@ -711,20 +711,20 @@ export class SyncService implements Sync {
           break
         }
         const err = outcome.error
-        if ((err as Error).name === 'ChainMovedError') {
+        if (err.name === 'ChainMovedError') {
           this.log('%s moved on while fetching from %p', chainId, peer)
           moved++
           continue
         }
-        if ((err as Error).name === 'ChainGoneError') {
+        if (err.name === 'ChainGoneError') {
           // released while we fetched: nothing more to do for this chain
           this.log('%s was deleted here while fetching from %p', chainId, peer)
           finished = true
           break
         }
-        if ((err as Error).name === 'NoRoomError') {
+        if (err.name === 'NoRoomError') {
           // every other peer would fill the same room: the chain stays where it got to
-          this.log.error('stopped the sync of %s from %p: %s', chainId, peer, (err as Error).message)
+          this.log.error('stopped the sync of %s from %p: %s', chainId, peer, err.message)
           if ((await store.tip(chainId)).height > at) result.sources.push(peer.toString())
           result.noRoom = finished = true
           break

@@ -84,7 +84,12 @@ describe('sync - the fetches reconciles run', () => {
     expect(moved).toBe(2)
     expect(flights.get('c', peer)).toBeUndefined()
     const failed = await flights.run('c', peer, async () => { throw new Error('dropped') })
-    expect((failed.error as Error).message).toBe('dropped')
+    expect(failed.error?.message).toBe('dropped')
     expect(flights.get('c', peer)).toBeUndefined()
+    // what a reconcile reads the name of is an Error, whatever was thrown
+    // eslint-disable-next-line no-throw-literal
+    const odd = await flights.run('c', peer, async () => { throw 'a string' })
+    expect(odd.error).toBeInstanceOf(Error)
+    expect(odd.error?.message).toBe('the fetch failed: a string')
   })
 })
