@@ -15,6 +15,15 @@ import { waitFor } from '../utils/wait.ts'
 
 const SOAK = fileURLToPath(new URL('../../dist/bench/soak.js', import.meta.url))
 
+/** The pids of the soak's three vehicles, once all three are running. */
+async function threeVehicles (run: ReturnType<typeof startRun>): Promise<number[]> {
+  await waitFor(() => {
+    if (run.child.exitCode != null) throw new Error(`the soak exited with ${run.child.exitCode}: ${run.output()}`)
+    return vehiclePids(run.child.pid as number).length === 3
+  }, { timeout: 30_000, message: 'the soak\'s three vehicles started', state: () => run.output() })
+  return vehiclePids(run.child.pid as number)
+}
+
 describe('soak - interrupted', () => {
   it.skipIf(!existsSync(SOAK) || !existsSync('/proc/self/stat'))('SIGTERM to the soak\'s pid alone stops the vehicle processes it started, removes its dir and exits 143', async () => {
     const tmp = await mkdtemp(join(tmpdir(), 'vguard-soak-test-'))
@@ -22,11 +31,7 @@ describe('soak - interrupted', () => {
     // the fewest vehicles it takes, and no churn before the signal
     const run = startRun(SOAK, ['--vehicles', '3', '--duration', '600', '--churn', '600'], tmp)
     try {
-      await waitFor(() => {
-        if (run.child.exitCode != null) throw new Error(`the soak exited with ${run.child.exitCode}: ${run.output()}`)
-        return vehiclePids(run.child.pid as number).length === 3
-      }, { timeout: 30_000, message: 'the soak\'s three vehicles started', state: () => run.output() })
-      vehicles = vehiclePids(run.child.pid as number)
+      vehicles = await threeVehicles(run)
       await expectStoppedBySigterm(run, vehicles, 'soak', 'vguard-soak-', tmp)
     } finally {
       killLeftovers(run, vehicles)
@@ -39,11 +44,7 @@ describe('soak - interrupted', () => {
     let vehicles: number[] = []
     const run = startRun(SOAK, ['--vehicles', '3', '--duration', '600', '--churn', '600', '--keep'], tmp)
     try {
-      await waitFor(() => {
-        if (run.child.exitCode != null) throw new Error(`the soak exited with ${run.child.exitCode}: ${run.output()}`)
-        return vehiclePids(run.child.pid as number).length === 3
-      }, { timeout: 30_000, message: 'the soak\'s three vehicles started', state: () => run.output() })
-      vehicles = vehiclePids(run.child.pid as number)
+      vehicles = await threeVehicles(run)
       const [root, ...others] = (await readdir(tmp)).filter(n => n.startsWith('vguard-soak-'))
       expect(others).toEqual([])
       const kept = join(tmp, root)
