@@ -35,7 +35,8 @@
 import type { Connection, Logger, PeerId } from '@libp2p/interface'
 import type { VGuardLibp2p } from './libp2p.ts'
 import { withDeadline } from '../protocols/stream.ts'
-import { pingingMuxer, untilAborted } from '../protocols/muxer-ping.ts'
+import { pingingMuxer } from '../protocols/muxer-ping.ts'
+import { untilAborted } from '../protocols/until-aborted.ts'
 import { muxerClosed } from '../protocols/open-stream.ts'
 
 /** How often each connection of a connected member is pinged. */

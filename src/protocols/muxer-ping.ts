@@ -4,6 +4,16 @@
  * (src/node/liveness.ts) pings every member's connections with it; the paxos
  * transport asks with it whether a process still runs behind a connection
  * (src/protocols/paxos/clones.ts).
+ *
+ * A caller waits for the pong until its signal (untilAborted, until-aborted.ts),
+ * but leaves the ping itself alone: yamux aborts the whole connection when a pong arrives for a ping it no longer
+ * waits for ("ping doesn't match our id", or "ping not requested"), so a ping
+ * given up on at our deadline killed every connection of a peer that was only
+ * slow, at its first late answer, not after the misses liveness allows (a
+ * vehicle frozen for 10 s lost all its connections when it woke, and the
+ * shared chain's interim leader could not hear the next one for seconds).
+ * The ping stays the muxer's active one until its pong comes; the next ones
+ * wait on it (yamux runs one at a time).
  */
 import type { AbortOptions, Connection } from '@libp2p/interface'
 
@@ -13,31 +23,4 @@ export interface PingingMuxer { ping: (options?: AbortOptions) => Promise<number
 export function pingingMuxer (connection: Connection): PingingMuxer | undefined {
   const muxer = (connection as Connection & { muxer?: Partial<PingingMuxer> }).muxer
   return typeof muxer?.ping === 'function' ? muxer as PingingMuxer : undefined
-}
-
-/**
- * Waits for `pong` until `signal`, but leaves the ping itself alone: yamux
- * aborts the whole connection when a pong arrives for a ping it no longer
- * waits for ("ping doesn't match our id", or "ping not requested"), so a ping
- * given up on at our deadline killed every connection of a peer that was only
- * slow, at its first late answer, not after the misses liveness allows (a
- * vehicle frozen for 10 s lost all its connections when it woke, and the
- * shared chain's interim leader could not hear the next one for seconds).
- * The ping stays the muxer's active one until its pong comes; the next ones
- * wait on it (yamux runs one at a time).
- */
-export async function untilAborted (pong: Promise<number>, signal: AbortSignal): Promise<number> {
-  // its end, whatever it is, comes after we stopped listening
-  pong.catch(() => {})
-  signal.throwIfAborted()
-  let onAbort = (): void => {}
-  const aborted = new Promise<never>((resolve, reject) => {
-    onAbort = () => { reject(signal.reason) }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-  try {
-    return await Promise.race([pong, aborted])
-  } finally {
-    signal.removeEventListener('abort', onAbort)
-  }
 }

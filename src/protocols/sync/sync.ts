@@ -16,6 +16,7 @@ import { asInvalidMessage, endOutbound, finishExchange, IdleTimeout, LinkedSigna
 import { openStream, usableConnection } from '../open-stream.ts'
 import { BatchQueue } from '../batch-queue.ts'
 import { KeyedLock } from '../keyed-lock.ts'
+import { untilAborted } from '../until-aborted.ts'
 import { ProgressFloor } from '../progress.ts'
 import { refusalOf, serve } from './handler.ts'
 import type { SyncRefusal } from './handler.ts'
@@ -616,17 +617,10 @@ export class SyncService implements Sync {
   private async waitOut (flight: Flight, turn: ChainTurn, signal?: AbortSignal): Promise<FetchOutcome> {
     const watch = new StallWatch(this.stallGrace, () => { turn.handOver() })
     const unwatch = flight.watch(() => { watch.touch() })
-    let onAbort = (): void => {}
     try {
-      if (signal == null) return await flight.ended
-      if (signal.aborted) return fetchFailure(signal.reason)
-      const aborted = new Promise<FetchOutcome>(resolve => {
-        onAbort = () => { resolve(fetchFailure(signal.reason)) }
-        signal.addEventListener('abort', onAbort, { once: true })
-      })
-      return await Promise.race([flight.ended, aborted])
+      // the fetch is the other reconcile's: an abort of ours ends our wait, not it
+      return signal == null ? await flight.ended : await untilAborted(flight.ended, signal).catch(fetchFailure)
     } finally {
-      signal?.removeEventListener('abort', onAbort)
       unwatch()
       watch.clear()
     }
