@@ -444,7 +444,9 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   /**
    * Before stop(): writes forwarded by peers are answered that this node is
    * stopping (not taken), and those being committed get their answer,
-   * `graceMs` at most. The CLI drains its HTTP API and this together.
+   * `graceMs` at most. The CLI drains its HTTP API and this together. From
+   * now on the node seeks no new peers: only members it lost are dialled
+   * again, and its bootstrap peers are dialled and reported no more.
    *
    * @throws InvalidArgumentError for a grace that is not a number of ms from 0 (it drained nothing: a probe)
    */
@@ -453,6 +455,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
       throw new InvalidArgumentError(`drain(graceMs): a number of ms from 0, got ${typeof graceMs === 'number' ? String(graceMs) : JSON.stringify(graceMs) ?? typeof graceMs}`)
     }
     if (this.status !== 'started') return
+    this.peering.leave()
     await this.consensus.drain(graceMs)
   }
 

@@ -116,6 +116,8 @@ export class Peering {
   /** Notices members that went silent (no FIN/RST), so the reconnect loop takes over. */
   private readonly liveness: Liveness
   private running = false
+  /** The node drains before a stop: it seeks no new peers and says nothing more of its bootstrap list. */
+  private leaving = false
 
   constructor (init: PeeringInit) {
     this.libp2p = init.libp2p
@@ -140,7 +142,8 @@ export class Peering {
       addresses: init.bootstrap,
       denied: this.denied,
       isDenied: (peerId) => this.isDenied(peerId),
-      running: () => this.running,
+      // a leaving vehicle's bootstrap peers stopping with it are no news to its operator
+      running: () => this.running && !this.leaving,
       lonely: () => this.connected.size === 0,
       dial: (target, key, address) => { this.dial(target, key, address) },
       events: () => this.events,
@@ -330,6 +333,17 @@ export class Peering {
     return this.members.has(id) || this.discovered.remember(id, limit)
   }
 
+  /**
+   * The node is about to stop (it drains): only members are dialled again
+   * (a write being committed may need its booth back); bootstrap addresses
+   * and discoveries are not, and a bootstrap peer gone is not said. A swarm
+   * stopped at once printed "bootstrap unreachable" for each vehicle's peers
+   * after its "stopping" (a soak).
+   */
+  leave (): void {
+    this.leaving = true
+  }
+
   stop (): void {
     this.running = false
     clearInterval(this.timer)
@@ -505,6 +519,7 @@ export class Peering {
 
   private dial (target: PeerId | ReturnType<typeof multiaddr>, key = target.toString(), bootstrap?: string): void {
     if (!this.running || this.dialing.has(key)) return
+    if (this.leaving && !this.members.has(key)) return
     // a bootstrap peer that keeps hanging up before identify waits out its backoff whatever dials it: as a
     // discovery (@libp2p/bootstrap announces it) the reconnect loop redialled it every interval for a
     // minute after we said it would be dialled less often (a review)

@@ -210,6 +210,43 @@ describe('node - discovery and connections', () => {
     await waitFor(() => failed.length === 2, { message: 'told again once b is gone again' })
   })
 
+  it('a draining node (about to stop) dials no new peers and says nothing of a bootstrap peer gone; a node beside it does both', async () => {
+    const b = await cluster.create()
+    await b.start()
+    const [a, c] = [await cluster.create({ bootstrap: [bootstrapOf(b)] }), await cluster.create({ bootstrap: [bootstrapOf(b)] })]
+    const said = new Map<VGuardNode, string[]>([[a, []], [c, []]])
+    // whom each dialled, by peer id
+    const dialled = new Map<VGuardNode, string[]>([[a, []], [c, []]])
+    for (const n of [a, c]) {
+      n.addEventListener('peer:bootstrap-failed', (e) => { said.get(n)?.push(e.detail.address) })
+      const dial = n.libp2p.dial.bind(n.libp2p)
+      n.libp2p.dial = async (target, options) => {
+        dialled.get(n)?.push(String(typeof target === 'object' && 'getComponents' in target ? target.getComponents().find(p => p.name === 'p2p')?.value : target))
+        return await dial(target, options)
+      }
+    }
+    await a.start()
+    await c.start()
+    await waitFor(() => fullyConnected([a, b, c]), { message: 'full mesh' })
+
+    // nothing in flight: the drain is over at once, and a is leaving from now on
+    await a.drain(0)
+    await cluster.stopNode(b)
+    await waitFor(() => said.get(c)?.length === 1, { message: 'c says its bootstrap peer is gone' })
+    // a peer neither has met (as mDNS would find it): c dials it, a does not
+    const d = await cluster.create()
+    await d.start()
+    for (const n of [a, c]) await n.libp2p.peerStore.merge(d.peerId, { multiaddrs: d.multiaddrs })
+    await waitFor(() => dialled.get(c)?.includes(d.peerId.toString()) === true, { message: 'c dials d' })
+    // c's reconnect loop runs round after round (it redials b), and so did a's
+    const atC = dialled.get(c)?.filter(id => id === b.peerId.toString()).length ?? 0
+    await waitFor(() => (dialled.get(c)?.filter(id => id === b.peerId.toString()).length ?? 0) >= atC + 4, { message: 'c redials b' })
+    expect(said.get(a)).toEqual([])
+    expect(dialled.get(a)).not.toContain(d.peerId.toString())
+    // b was a member: redialled all the same (a write a is still committing may need its booth back)
+    expect(dialled.get(a)).toContain(b.peerId.toString())
+  })
+
   it('refuses a second node on the same data dir with DataDirInUseError', async () => {
     const a = await cluster.create()
     await expect(createVGuardNode({ dataDir: a.config.dataDir, mdns: false })).rejects.toThrow(DataDirInUseError)
