@@ -1,4 +1,4 @@
-import type { VGuardNode, ReplicaStatus, OwnReplicationStatus } from '../node/index.ts'
+import type { VGuardNode, ReplicaStatus, OwnReplicationStatus, ConnectedPeer } from '../node/index.ts'
 import { toHex } from '../chain/index.ts'
 import { heldPoint } from '../backup/index.ts'
 
@@ -44,7 +44,8 @@ export interface StatusBody {
   /** Where the node listens, as bound (wildcards expanded), announced or not. */
   listening: string[]
   network: string
-  peers: Array<{ peerId: string, addresses: string[] }>
+  /** Connected members, with the storage each advertised once it has (the type left it out: a review, 2026-12-03). */
+  peers: ConnectedPeer[]
   chains: ChainStatus[]
   /**
    * Tables of chains this node does not hold. kind: `pointer`, a table kept to redirect readers (its

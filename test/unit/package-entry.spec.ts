@@ -66,9 +66,11 @@ describe('package entry', () => {
       true satisfies (Parameters<typeof entry.createVGuardNode>[1] extends entry.CreateVGuardNodeExtras | undefined ? true : false),
       true satisfies (entry.ReplicationSummary['state'] extends entry.ReplicationState ? true : false),
       true satisfies (entry.Transaction['op'] extends entry.TxOp ? true : false),
-      true satisfies (entry.RedirectReadResult['response'] extends entry.ReadResponse ? true : false)
+      true satisfies (entry.RedirectReadResult['response'] extends entry.ReadResponse ? true : false),
+      // GET /status's peers carry the storage they advertised (docs/operations.md), and statusOf's type says so
+      true satisfies ('storage' extends keyof entry.StatusBody['peers'][number] ? true : false)
     ]
-    expect(reached).toHaveLength(4)
+    expect(reached).toHaveLength(5)
     expect(entry.ReadResponse.Status.REDIRECT).toBe('REDIRECT')
     // a quorum read that knew too few holders: a QuorumReadError by name and class, with whom it knew
     const few = new entry.TooFewHoldersError(['a'], 2)
