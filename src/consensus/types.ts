@@ -434,7 +434,7 @@ export interface PaxosConfig {
   /**
    * Chain-wide constant (same on every node): a booth change decided at slot
    * k governs slots ≥ k + window, and no slot s is proposed before every
-   * slot ≤ s - window is decided. @default 16
+   * slot ≤ s - window is decided. @default 8 (DEFAULT_WINDOW, config.ts; the node passes its own: paxos-constants.ts)
    */
   window?: number
   /** Most undecided slots the leader keeps in flight; ≤ window. @default window */

@@ -9,6 +9,7 @@ import { describe, it, expect } from 'vitest'
 import { readdir, readFile } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
 import Fastify from 'fastify'
+import ts from 'typescript'
 import * as entry from '../../src/index.ts'
 import { createNodeMetrics } from '../../src/node/metrics.ts'
 import type { MetricsSource } from '../../src/node/metrics.ts'
@@ -55,6 +56,21 @@ async function protoFiles (): Promise<string[]> {
   }
   await walk(join(ROOT, 'src'))
   return files.sort()
+}
+
+/** The members of each named interface or class of a TypeScript file (public ones: no private or protected, no constructor). */
+function declaredMembers (file: string, text: string, names: string[]): Map<string, string[]> {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest)
+  const out = new Map<string, string[]>()
+  for (const statement of source.statements) {
+    if (!(ts.isInterfaceDeclaration(statement) || ts.isClassDeclaration(statement)) || statement.name == null || !names.includes(statement.name.text)) continue
+    const hidden = (m: ts.Node): boolean => ts.canHaveModifiers(m) && (ts.getModifiers(m) ?? []).some(x => x.kind === ts.SyntaxKind.PrivateKeyword || x.kind === ts.SyntaxKind.ProtectedKeyword)
+    const members = (statement.members as ts.NodeArray<ts.ClassElement | ts.TypeElement>)
+      .filter(m => m.name != null && ts.isIdentifier(m.name) && !hidden(m))
+      .map(m => (m.name as ts.Identifier).text)
+    out.set(statement.name.text, members)
+  }
+  return out
 }
 
 /** What every line the CLI writes goes to, for reading its help in this process. */
@@ -110,6 +126,16 @@ describe('the docs name', () => {
     }
     expect(wrong).toEqual([])
     expect(shown).toBeGreaterThan(30)
+  })
+
+  it('every member of the state machine\'s public API, in docs/consensus.md\'s "Public API" block', async () => {
+    const block = /## Public API[^\n]*\n+```ts\n([\s\S]*?)```/.exec(await doc('docs/consensus.md'))?.[1] ?? ''
+    const types = declaredMembers('types.ts', await readFile(join(ROOT, 'src/consensus/types.ts'), 'utf8'), ['PaxosConfig', 'Ready', 'Persist', 'HardState', 'Entry', 'Decided', 'ValueProof', 'CommitProof', 'PaxosStorage', 'ProposerProofs', 'PaxosStatus'])
+    const paxos = declaredMembers('paxos.ts', await readFile(join(ROOT, 'src/consensus/paxos.ts'), 'utf8'), ['Paxos'])
+    const members = [...types, ...paxos]
+    expect(members.length).toBe(12)
+    const missing = members.flatMap(([name, list]) => list.filter(m => !named(block, m)).map(m => `${name}.${m}`))
+    expect(missing).toEqual([])
   })
 
   it('every Prometheus metric a node registers, in docs/operations.md', async () => {
