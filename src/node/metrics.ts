@@ -1,8 +1,10 @@
 /**
  * Prometheus metrics of one node (prom-client), in a registry of its own:
  * several nodes in one process (tests, the library embedded) must not mix
- * their figures. Counters follow the node's events; gauges are read from the
- * node when scraped, so an idle node pays nothing between scrapes.
+ * their figures. Most counters follow the node's events (heartbeats, gossipsub's);
+ * gauges, and the counts the peering and the handshake room keep (peers refused,
+ * handshakes closed or forgotten, gossip dropped), are read from the node when
+ * scraped, so an idle node pays nothing between scrapes.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { TypedEventEmitter } from 'main-event'
