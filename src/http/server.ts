@@ -21,6 +21,7 @@ import { hostCheck } from './host-check.ts'
 import { refuseContentEncoding, refuseTransferCoding } from './content-encoding.ts'
 import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
+import { checkDrainGrace } from '../node/drain-grace.ts'
 import { isLongLived } from './long-lived.ts'
 import { checkHttpInit, checkHttpNode, hostNameProblem } from './init-check.ts'
 import { ListenError, LISTEN_FAILURES } from '../node/listen-error.ts'
@@ -84,6 +85,8 @@ export interface HttpApi {
    * Answers new requests 503 (the node is stopping) and waits, `graceMs` at
    * most, for those running to be answered (event streams aside: they end
    * when the node stops). Then stop the node, then close().
+   *
+   * @throws InvalidArgumentError for a grace that is not a number of ms from 0 (nothing drained: the API still serves)
    */
   drain: (graceMs: number) => Promise<void>
   close: () => Promise<void>
@@ -228,6 +231,8 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
     url: `http://${urlHost}:${String(port)}`,
     server,
     drain: async (graceMs: number) => {
+      // before closing: a grace refused drained nothing (node.drain refuses the same)
+      checkDrainGrace('api.drain', graceMs)
       closing = true
       closingSince ??= Date.now()
       // Still listening: a connection that arrives now gets its 503 (the closing hook) like one open

@@ -47,7 +47,7 @@ import type { Sync } from '../protocols/sync/index.ts'
 import type { StorageMaster } from '../storage/retention.ts'
 import { diskFreeBytes } from '../storage/disk.ts'
 import { valueLogBytes } from '../storage/paxos-values.ts'
-import { InvalidArgumentError } from '../storage/errors.ts'
+import { checkDrainGrace } from './drain-grace.ts'
 import type { StorageUsage } from '../storage/retention.ts'
 import type { Consensus } from './consensus.ts'
 import type { ReconcileOnConnect } from './reconcile-on-connect.ts'
@@ -451,9 +451,7 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
    * @throws InvalidArgumentError for a grace that is not a number of ms from 0 (it drained nothing: a probe)
    */
   async drain (graceMs: number): Promise<void> {
-    if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
-      throw new InvalidArgumentError(`drain(graceMs): a number of ms from 0, got ${typeof graceMs === 'number' ? String(graceMs) : JSON.stringify(graceMs) ?? typeof graceMs}`)
-    }
+    checkDrainGrace('drain', graceMs)
     if (this.status !== 'started') return
     this.peering.leave()
     await this.consensus.drain(graceMs)

@@ -60,6 +60,18 @@ describe('library - input refused before anything happens', () => {
     }
   })
 
+  it('api.drain refuses a grace that is no number of ms from 0, as node.drain does, and drains nothing (a string waited for good while a request ran)', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const api = await cluster.http(node)
+    for (const grace of [-1, Number.NaN, Infinity, '5000' as unknown as number]) {
+      await expect(api.drain(grace), String(grace)).rejects.toMatchObject({ name: 'InvalidArgumentError', message: expect.stringMatching(/^api\.drain\(graceMs\): a number of ms from 0, got/) })
+    }
+    // still serving: not a 503 "the node is stopping"
+    const res = await fetch(`${api.url}/chains/${node.peerId.toString()}/kv/k`, { method: 'PUT', body: 'v' })
+    expect(res.status).toBe(200)
+  })
+
   it('says what it was given: a timeout of NaN, a height given as a string, a write that is not a list', async () => {
     const node = await cluster.create({ kBackups: 0 })
     await node.start()
