@@ -231,18 +231,33 @@ export function frameworkErrorHandler (err: FastifyError, req: FastifyRequest, r
 
 /**
  * Requests Node's HTTP parser refuses never reach fastify's handlers; its
- * default answer is yet another shape. This writes ours on the raw socket.
+ * default answer is yet another shape. This writes ours on the raw socket,
+ * after the answers `answered(socket)` waits for: those of the requests that
+ * came whole before the refused bytes on that connection (src/http/unanswered.ts).
  */
-export function clientErrorHandler (err: Error & { code?: string }, socket: Socket): void {
-  // a reset connection has no one left to answer
-  if (err.code === 'ECONNRESET' || socket.destroyed) return
-  const [name, message] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-    ? ['RequestTimeoutError', 'the request took too long to arrive']
-    : err.code === 'HPE_HEADER_OVERFLOW'
-      ? ['HeadersTooLargeError', 'the request headers are too large']
-      : ['InvalidRequestError', 'malformed HTTP request']
-  answerRaw(socket, name, message)
-  socket.destroy(err)
+export function clientErrorHandler (answered: (socket: Socket) => Promise<void> | undefined): (err: Error & { code?: string }, socket: Socket) => void {
+  // the parser stays refused: more bytes, or the request timeout, raise the error again while its answer waits
+  const refusing = new WeakSet<Socket>()
+  return (err, socket) => {
+    // a reset connection has no one left to answer
+    if (err.code === 'ECONNRESET' || socket.destroyed || refusing.has(socket)) return
+    refusing.add(socket)
+    const [name, message] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? ['RequestTimeoutError', 'the request took too long to arrive']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? ['HeadersTooLargeError', 'the request headers are too large']
+        : ['InvalidRequestError', 'malformed HTTP request']
+    const refuse = (after: string): void => {
+      answerRaw(socket, name, `${message}${after}`)
+      socket.destroy(err)
+    }
+    const waiting = answered(socket)
+    if (waiting == null) {
+      refuse('')
+      return
+    }
+    void waiting.then(() => { refuse(' (the bytes after a request this connection sent, answered before this)') })
+  }
 }
 
 /**

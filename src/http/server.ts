@@ -14,6 +14,7 @@ import { clientErrorHandler, connectHandler, errorHandler, expectationHandler, f
 import { registerRoutes } from './routes.ts'
 import { registerVGuardDBRoutes } from './routes-vguarddb.ts'
 import { PayloadBudget } from './payload-budget.ts'
+import { UnansweredRequests } from './unanswered.ts'
 import { registerConsensusRoutes } from './routes-consensus.ts'
 import { registerMetricsRoute } from './metrics.ts'
 import { registerDashboard } from './dashboard/index.ts'
@@ -113,6 +114,8 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   checkHttpNode(node)
   checkHttpInit(init)
   const requestTimeout = init.requestTimeout ?? REQUEST_TIMEOUT_MS
+  // bytes the parser refuses are answered after the requests before them on their connection
+  const unanswered = new UnansweredRequests()
   const server = Fastify({
     logger: false,
     bodyLimit: MAX_BODY_BYTES,
@@ -124,7 +127,7 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, validateSchema: false } },
     // every error, also those fastify and Node's parser answer before a route runs, in the documented shape
     frameworkErrors: frameworkErrorHandler,
-    clientErrorHandler,
+    clientErrorHandler: clientErrorHandler(socket => unanswered.answered(socket)),
     // fastify's own 503 while closing has a body of its own shape: the hook below answers instead
     return503OnClosing: false,
     requestTimeout,
@@ -148,6 +151,7 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   const arriving = new Set<IncomingMessage>()
   server.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket
+    unanswered.track(req, res)
     inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1)
     if (!req.complete) {
       arriving.add(req)

@@ -3,7 +3,9 @@
  * socket (fetch sends neither of these): a transfer coding other than
  * chunked (Node's parser undoes only the chunking, so a PUT stored the gzip
  * bytes as the value), and an Expect other than 100-continue (Node answered
- * 417 itself, with an empty body and without the API header).
+ * 417 itself, with an empty body and without the API header), and bytes the
+ * parser cannot read behind a request still being answered (the 400 for them
+ * went out first, in place of that request's answer).
  */
 import { connect } from 'node:net'
 import { gzipSync } from 'node:zlib'
@@ -77,5 +79,32 @@ describe('http - request framing', () => {
     const met = await raw(api.url, put('100-continue'))
     expect(met).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /)
     expect(Buffer.from((await node.chains.get(self, 'k'))?.value ?? []).toString()).toBe('x')
+  })
+
+  it('bytes the parser refuses behind a request still being answered get their 400 after its answer, not in its place', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const api = await cluster.http(node)
+    const self = node.peerId.toString()
+    // a client that counts the value's characters, not its bytes: Content-Length 5 for 'héllo' (6 bytes);
+    // the PUT takes the 5 bytes it was told of, and the 'o' left over is no request
+    const put = Buffer.concat([Buffer.from(`PUT /chains/${self}/kv/k HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\n`), Buffer.from('héllo')])
+    const answers = (await raw(api.url, put)).split(/(?=HTTP\/1\.1 \d{3} )/).map(parse)
+    // the write committed: its answer says so, and comes first (a 400 alone told a client whose
+    // value was committed that nothing was written)
+    expect(answers.map(a => a.status)).toEqual([200, 400])
+    expect(Buffer.from((await node.chains.get(self, 'k'))?.value ?? []).toString()).toBe('héll')
+    expect(JSON.parse(answers[0].body)).toMatchObject({ chainId: self, height: 1 })
+    expect(JSON.parse(answers[1].body)).toEqual({ error: 'InvalidRequestError', message: expect.stringContaining('malformed HTTP request') })
+    expect(answers[1].headers).toContain(API_HEADER.toLowerCase())
+
+    // a read too: its answer is not lost to the 400 of what follows it (a body sent with a GET, no Content-Length)
+    const get = await raw(api.url, 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n{"a":1}')
+    expect(get.split(/(?=HTTP\/1\.1 \d{3} )/).map(a => parse(a).status)).toEqual([200, 400])
+
+    // bytes refused inside a request's own body are its answer: 400 at once, not held for an answer that never comes
+    const badChunk = parse(await raw(api.url, `PUT /chains/${self}/kv/chunk HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`))
+    expect(badChunk.status).toBe(400)
+    expect(await node.chains.get(self, 'chunk')).toBeUndefined()
   })
 })
