@@ -3,7 +3,7 @@
  * write to the vehicle's chain, so it is not for the LAN by default.
  */
 import Fastify from 'fastify'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isIP } from 'node:net'
 import type { Socket } from 'node:net'
@@ -174,7 +174,8 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   useExplainingJsonParser(server)
   server.setErrorHandler(errorHandler)
   const allowedMethods = trackAllowedMethods(server)
-  server.setNotFoundHandler((req, reply) => {
+  /** No route takes the request: 405 naming the methods its path takes, else 404. @throws always */
+  const noRoute = (req: FastifyRequest, reply: FastifyReply): never => {
     const path = req.url.split('?')[0]
     const allow = allowedMethods(path)
     if (allow.length > 0) {
@@ -184,7 +185,8 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
     // a key holding '/' (gps/1) splits into path segments no route has
     const slashed = /^\/chains\/[^/?]+\/(kv|read|pins\/keys)\/[^?]*\//.test(req.url)
     throw new NotFoundError(`no route ${req.method} ${req.url}${slashed ? ` (a key with '/' goes in the path encoded, as %2F: ${keySlashHint(req.url)})` : ''}`)
-  })
+  }
+  server.setNotFoundHandler(noRoute)
   // every answer, errors too, says it comes from a vguard-node (src/http/api-header.ts)
   server.addHook('onSend', async (_req, reply, payload) => {
     void reply.header(API_HEADER, VERSION)
@@ -214,6 +216,11 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   server.addHook('onRequest', hostCheck(() => listening.address, [...(init.allowedHosts ?? []), ...boundName]))
   server.addHook('onRequest', refuseContentEncoding)
   server.addHook('onRequest', refuseTransferCoding)
+  // fastify refuses a QUERY without a Content-Type (RFC 10008) before the not-found handler runs: 400 named by its
+  // own code, FST_ERR_ROUTE_MISSING_CONTENT_TYPE, where one with a Content-Type got 405 (a probe, 2026-12-03)
+  server.addHook('onRequest', async (req, reply) => {
+    if (req.method === 'QUERY' && req.headers['content-type'] == null && !allowedMethods(req.url.split('?')[0]).includes('QUERY')) noRoute(req, reply)
+  })
   const budget = new PayloadBudget(init.readPayloadBudget)
   registerRoutes(server, node, budget)
   registerVGuardDBRoutes(server, node, budget)
