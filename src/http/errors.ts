@@ -10,6 +10,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
 import { isDatabaseClosed } from '../node/errors.ts'
+import { originForm } from './origin-form.ts'
 
 const STATUS_BY_NAME: Record<string, number> = {
   ConfigError: 400,
@@ -174,7 +175,7 @@ const FRAMEWORK_ERROR_NAMES: Record<string, string> = {
  * JSON, which it ignores: a review), the other routes JSON.
  */
 function mediaTypeAdvice (req: FastifyRequest): string {
-  if (!/^\/chains\/[^/]+\/kv\//.test(req.url)) return 'send the body as application/json'
+  if (!/^\/chains\/[^/]+\/kv\//.test(originForm(req.url))) return 'send the body as application/json'
   // a value is stored as the bytes sent, whatever its type: only a type that is no type/subtype is refused
   if (req.method === 'PUT') return 'a Content-Type is type/subtype (any, the value is stored as the bytes sent)'
   if (req.method === 'DELETE') return 'a Content-Type is type/subtype (any: a DELETE\'s body is ignored), or send none'

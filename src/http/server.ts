@@ -19,6 +19,7 @@ import { registerConsensusRoutes } from './routes-consensus.ts'
 import { registerMetricsRoute } from './metrics.ts'
 import { registerDashboard } from './dashboard/index.ts'
 import { hostCheck } from './host-check.ts'
+import { originForm } from './origin-form.ts'
 import { refuseContentEncoding, refuseTransferCoding } from './content-encoding.ts'
 import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
@@ -176,15 +177,17 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   const allowedMethods = trackAllowedMethods(server)
   /** No route takes the request: 405 naming the methods its path takes, else 404. @throws always */
   const noRoute = (req: FastifyRequest, reply: FastifyReply): never => {
-    const path = req.url.split('?')[0]
+    // an absolute target (http://host/status) is routed by its path: looked up whole, it matched no path (a probe, 2026-12-03)
+    const url = originForm(req.url)
+    const path = url.split('?')[0]
     const allow = allowedMethods(path)
     if (allow.length > 0) {
       void reply.header('allow', allow.join(', '))
       throw new MethodNotAllowedError(`${path} takes ${allow.join(', ')}, not ${req.method}`, allow)
     }
     // a key holding '/' (gps/1) splits into path segments no route has
-    const slashed = /^\/chains\/[^/?]+\/(kv|read|pins\/keys)\/[^?]*\//.test(req.url)
-    throw new NotFoundError(`no route ${req.method} ${req.url}${slashed ? ` (a key with '/' goes in the path encoded, as %2F: ${keySlashHint(req.url)})` : ''}`)
+    const slashed = /^\/chains\/[^/?]+\/(kv|read|pins\/keys)\/[^?]*\//.test(url)
+    throw new NotFoundError(`no route ${req.method} ${req.url}${slashed ? ` (a key with '/' goes in the path encoded, as %2F: ${keySlashHint(url)})` : ''}`)
   }
   server.setNotFoundHandler(noRoute)
   // every answer, errors too, says it comes from a vguard-node (src/http/api-header.ts)
@@ -219,7 +222,7 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   // fastify refuses a QUERY without a Content-Type (RFC 10008) before the not-found handler runs: 400 named by its
   // own code, FST_ERR_ROUTE_MISSING_CONTENT_TYPE, where one with a Content-Type got 405 (a probe, 2026-12-03)
   server.addHook('onRequest', async (req, reply) => {
-    if (req.method === 'QUERY' && req.headers['content-type'] == null && !allowedMethods(req.url.split('?')[0]).includes('QUERY')) noRoute(req, reply)
+    if (req.method === 'QUERY' && req.headers['content-type'] == null && !allowedMethods(originForm(req.url).split('?')[0]).includes('QUERY')) noRoute(req, reply)
   })
   const budget = new PayloadBudget(init.readPayloadBudget)
   registerRoutes(server, node, budget)

@@ -102,6 +102,13 @@ describe('http - Host check', () => {
     expect(await ask(`GET http://user@evil.example:${port}/health`, `Host: 127.0.0.1:${port}\r\n`)).toMatch(/^HTTP\/1\.1 421 /)
     // Node keeps the first of two Host headers: a proxy in front may route by the other
     expect(await ask('GET /health', `Host: 127.0.0.1:${port}\r\nHost: evil.example\r\n`)).toMatch(/^HTTP\/1\.1 400 [^]*"error":"InvalidRequestError","message":"more than one Host header"/)
+    // routed by the target's path: a method the path does not take is 405 with its Allow, and a key's bare '/'
+    // gets its hint, as in origin form (both were 'no route': the lookup took the whole URL for the path)
+    expect(await ask(`PATCH http://127.0.0.1:${port}/status`, `Host: 127.0.0.1:${port}\r\n`)).toMatch(/^HTTP\/1\.1 405 [^]*\r\nallow: GET, HEAD\r\n[^]*"error":"MethodNotAllowedError"/)
+    const self = node.peerId.toString()
+    expect(await ask(`GET http://127.0.0.1:${port}/chains/${self}/kv/gps/1?consistency=local`, `Host: 127.0.0.1:${port}\r\n`)).toContain(`as %2F: /chains/${self}/kv/gps%2F1?consistency=local`)
+    // and a value's 415 says any type/subtype will do, not to send JSON
+    expect(await raw(port, `PUT http://127.0.0.1:${port}/chains/${self}/kv/typed HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: foo\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx`)).toMatch(/^HTTP\/1\.1 415 [^]*a Content-Type is type\/subtype \(any/)
     // GET * was redirected to the dashboard, OPTIONS * was 'no route'
     for (const line of ['GET *', 'OPTIONS *']) {
       expect(await ask(line, `Host: 127.0.0.1:${port}\r\n`), line).toMatch(/^HTTP\/1\.1 400 [^]*the request target must be a path/)
