@@ -3,10 +3,12 @@
  * `constructor.prototype` key is refused, never merged), with refusals that
  * say what is wrong. fastify answers both a syntax error and such a key
  * "Body is not valid JSON", which sent a client looking for a typo in a
- * well-formed body.
+ * well-formed body. A body that names a field twice in one object is
+ * refused too (src/http/duplicate-keys.ts).
  */
 import type { FastifyInstance } from 'fastify'
 import { InvalidRequestError, UnsupportedMediaTypeError } from './errors.ts'
+import { duplicateKey } from './duplicate-keys.ts'
 
 export function useExplainingJsonParser (server: FastifyInstance): void {
   const secure = server.getDefaultJsonParser('error', 'error')
@@ -19,8 +21,14 @@ export function useExplainingJsonParser (server: FastifyInstance): void {
       return
     }
     secure(req, body as string, (err, value) => {
-      if (err == null || (err as Error & { code?: string }).code !== 'FST_ERR_CTP_INVALID_JSON_BODY') {
-        done(err ?? null, value)
+      if (err == null) {
+        const twice = duplicateKey(body as string)
+        if (twice == null) done(null, value)
+        else done(new InvalidRequestError(`the body names ${JSON.stringify(twice)} twice in one object: give each field once (a JSON parser keeps one of them, not always the same)`), undefined)
+        return
+      }
+      if ((err as Error & { code?: string }).code !== 'FST_ERR_CTP_INVALID_JSON_BODY') {
+        done(err, value)
         return
       }
       try {

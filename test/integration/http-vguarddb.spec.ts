@@ -60,7 +60,12 @@ describe('http - vguarddb routes', () => {
     for (const [body, message] of [
       ['{"participants": [', /^the body is not valid JSON: /],
       [`{"__proto__": {"x": 1}, "participants": ["${b.peerId.toString()}"], "transactions": [{"key": "k", "value": "v"}]}`, /holds a "__proto__" or "constructor" key/],
-      [`{"constructor": {"prototype": {}}, "participants": ["${b.peerId.toString()}"], "transactions": [{"key": "k", "value": "v"}]}`, /prototype poisoning/]
+      [`{"constructor": {"prototype": {}}, "participants": ["${b.peerId.toString()}"], "transactions": [{"key": "k", "value": "v"}]}`, /prototype poisoning/],
+      // a field given twice: JSON.parse kept the last, and the block held "v2" where the client may have meant "v"
+      // (a query parameter given twice is refused too; a probe, 2026-12-03)
+      [`{"participants": ["${b.peerId.toString()}"], "transactions": [{"key": "k", "value": "v", "value": "v2"}]}`, /names "value" twice in one object/],
+      // the same name however it is escaped
+      [`{"participants": ["${b.peerId.toString()}"], "p\\u0061rticipants": ["${b.peerId.toString()}"], "transactions": [{"key": "k", "value": "v"}]}`, /names "participants" twice/]
     ] as const) {
       const res = await post(body, true)
       expect(res.status, body).toBe(400)
