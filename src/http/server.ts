@@ -21,6 +21,7 @@ import { registerDashboard } from './dashboard/index.ts'
 import { hostCheck } from './host-check.ts'
 import { originForm } from './origin-form.ts'
 import { refuseContentEncoding, refuseTransferCoding } from './content-encoding.ts'
+import { refuseFragment } from './fragment.ts'
 import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
 import { checkDrainGrace } from '../node/drain-grace.ts'
@@ -219,6 +220,7 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   server.addHook('onRequest', hostCheck(() => listening.address, [...(init.allowedHosts ?? []), ...boundName]))
   server.addHook('onRequest', refuseContentEncoding)
   server.addHook('onRequest', refuseTransferCoding)
+  server.addHook('onRequest', refuseFragment)
   // fastify refuses a QUERY without a Content-Type (RFC 10008) before the not-found handler runs: 400 named by its
   // own code, FST_ERR_ROUTE_MISSING_CONTENT_TYPE, where one with a Content-Type got 405 (a probe, 2026-12-03)
   server.addHook('onRequest', async (req, reply) => {

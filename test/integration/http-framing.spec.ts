@@ -107,4 +107,24 @@ describe('http - request framing', () => {
     expect(badChunk.status).toBe(400)
     expect(await node.chains.get(self, 'chunk')).toBeUndefined()
   })
+
+  it("a '#' in the request target is 400 InvalidRequestError and writes nothing (the router cut the key at it); %23 is a key's '#'", async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const api = await cluster.http(node)
+    const self = node.peerId.toString()
+    const put = (target: string): string => `PUT ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\nConnection: close\r\n\r\nv`
+    const before = (await node.chains.tip(self)).height
+    for (const target of [`/chains/${self}/kv/a#`, `/chains/${self}/kv/sensor#1`, `/chains/${self}/kv/b?x#y`]) {
+      const answer = parse(await raw(api.url, put(target)))
+      expect(answer.status, target).toBe(400)
+      expect(JSON.parse(answer.body), target).toEqual({ error: 'InvalidRequestError', message: expect.stringContaining('as %23') })
+    }
+    expect(await node.chains.get(self, 'a')).toBeUndefined()
+    expect(await node.chains.get(self, 'sensor')).toBeUndefined()
+    expect((await node.chains.tip(self)).height).toBe(before)
+    // encoded, it is part of the key
+    expect(parse(await raw(api.url, put(`/chains/${self}/kv/a%23`))).status).toBe(200)
+    expect((await node.chains.get(self, 'a#'))?.value).toEqual(new TextEncoder().encode('v'))
+  })
 })
