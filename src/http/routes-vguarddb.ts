@@ -150,6 +150,8 @@ function parseVia (raw: string | string[] | undefined): string[] | undefined {
   if (Array.isArray(raw)) throw new InvalidRequestError('via: give it once, comma-separated (via=ID,ID)')
   if (raw != null && raw.length > MAX_VIA_CHARS) throw new InvalidRequestError(`via: at most ${MAX_VIA_CHARS} characters (a few peer ids), got ${raw.length}`)
   const via = raw?.split(',').map(v => v.trim()).filter(v => v !== '')
+  // given, it names someone: `?via=` or `?via=,,` read as no via, where `?limit=` and `?values=` are refused (a probe, 2026-12-03)
+  if (via?.length === 0) throw new InvalidRequestError('via: name one peer id or more, comma-separated (via=ID,ID), or leave it out')
   for (const id of via ?? []) {
     try {
       peerIdFromString(id)

@@ -98,7 +98,7 @@ describe('http - vguarddb routes', () => {
     }
     // query parameters: named when unknown, as the other routes do
     const A = a.peerId.toString()
-    for (const [query, message] of [['?foo=1', /^unknown query parameter "foo": this route takes via$/], ['?via=x&via=y', /^via: give it once/], [`?via=${'x'.repeat(1025)}`, /^via: at most 1024 characters/]] as const) {
+    for (const [query, message] of [['?foo=1', /^unknown query parameter "foo": this route takes via$/], ['?via=x&via=y', /^via: give it once/], ['?via=', /^via: name one peer id or more/], ['?via=,%20,', /^via: name one peer id or more/], [`?via=${'x'.repeat(1025)}`, /^via: at most 1024 characters/]] as const) {
       const res = await fetch(`${apiB.url}/chains/${A}/read/gps%2F1${query}`)
       expect(res.status, query).toBe(400)
       expect(await res.json(), query).toMatchObject({ error: 'InvalidRequestError', message: expect.stringMatching(message) })
