@@ -57,6 +57,8 @@ export interface ReleaseQueueInit {
   isConnected?: (peerId: string) => boolean
   /** @default MAX_RELEASES */
   maxReleases?: number
+  /** The first retry's delay (ms), doubled up to RETRY_MAX. @default RETRY_MIN */
+  retryMin?: number
 }
 
 export class ReleaseQueue {
@@ -116,11 +118,17 @@ export class ReleaseQueue {
     this.schedule(0)
   }
 
-  /** A peer connected: its releases that waited for it go now. */
+  /**
+   * A peer connected: its releases and hand-offs go now, those that waited
+   * for it and those backing off after a failure too (most likely the
+   * connection that ended). A vehicle back in range for a short while saw its
+   * release wait out the backoff, up to RETRY_MAX, and often drive off again
+   * before it (a probe, 2026-12-03).
+   */
   peerConnected (peerId: string): void {
     let any = false
     for (const entry of this.pending.values()) {
-      if (entry.peerId !== peerId || entry.nextAt !== Infinity) continue
+      if (entry.peerId !== peerId || entry.sending === true || entry.nextAt === 0) continue
       entry.nextAt = 0
       any = true
     }
@@ -277,7 +285,7 @@ export class ReleaseQueue {
       }
       // ReleaseFailedError (the backup's disk, say), a timeout, a reset: later
       if (name === 'ReleaseFailedError') log('release of %s failed on %s, retrying: %s', entry.chainId, entry.peerId, (err as Error).message)
-      entry.nextAt = performance.now() + Math.min(RETRY_MAX, RETRY_MIN * 2 ** Math.min(entry.attempts, 10))
+      entry.nextAt = performance.now() + Math.min(RETRY_MAX, (this.init.retryMin ?? RETRY_MIN) * 2 ** Math.min(entry.attempts, 10))
       entry.attempts++
     }
   }

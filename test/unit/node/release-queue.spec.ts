@@ -96,6 +96,25 @@ describe('node - release queue', () => {
     expect(sent.filter(p => p === away)).toHaveLength(1)
   })
 
+  it('a backup that connects again is sent its release at once, also while the release backs off after a failure (a vehicle back in range for a short while)', async () => {
+    const { owner, gone, active, tables } = await ownerReleasing()
+    const sent: string[] = []
+    let fail = true
+    const release = async (to: PeerId): Promise<{ epoch: number, deleted: boolean }> => {
+      sent.push(to.toString())
+      if (fail && to.toString() === gone) throw Object.assign(new Error('the connection ended'), { name: 'TimeoutError' })
+      return { epoch: 2, deleted: true }
+    }
+    // a backoff longer than the test waits: only the connection can send it again in time
+    const queue = await startQueue({ tables, release: { release }, isConnected: () => true, retryMin: 30_000 })
+    await queue.update(owner, [gone], [active])
+    await waitFor(() => queue.list()[0]?.attempts === 1, { message: 'the first release failed' })
+    fail = false
+    queue.peerConnected(gone)
+    await waitFor(() => queue.peers(owner).length === 0, { timeout: 10_000, message: 'released once the backup is back, not after the backoff' })
+    expect(sent.filter(p => p === gone)).toHaveLength(2)
+  })
+
   it('owes at most maxReleases: past it the oldest owed to a backup not connected now are given up, on disk too', async () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-releases-'))
     db = await openDatabase(dir)
