@@ -106,6 +106,12 @@ function urlOf ({ host, port }: HostPort): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`
 }
 
+/** How much of an answer an error quotes. */
+const QUOTED_CHARS = 200
+/** The bytes that hold QUOTED_CHARS characters, however long each one's UTF-8 is. */
+const QUOTED_BYTES = QUOTED_CHARS * 4
+
+/** An answer; its text cut short (QUOTED_BYTES) when it is not the node's. */
 interface RawAnswer { status: number, text: string, fromNode: boolean }
 
 /** A request that failed, and whether all of it had gone out: a write the node read whole may commit. */
@@ -128,9 +134,21 @@ async function send (target: HostPort, path: string, request: ApiRequest, timeou
       headers: { ...(body != null ? { 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength) } : {}), ...request.headers },
       signal: AbortSignal.timeout(timeoutMs)
     }, (res) => {
+      const fromNode = res.headers[API_HEADER] != null
+      // what is not the node is only quoted, so only its first bytes are read: another program on the port may
+      // send a file, or a stream that never ends (a probe, 2026-12-03: 4.6 GB held until --timeout, then "did not answer")
+      const limit = fromNode ? Number.POSITIVE_INFINITY : QUOTED_BYTES
       const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => { chunks.push(chunk) })
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), fromNode: res.headers[API_HEADER] != null }) })
+      let size = 0
+      const answer = (): void => { resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).subarray(0, limit).toString('utf8'), fromNode }) }
+      res.on('data', (chunk: Buffer) => {
+        chunks.push(chunk)
+        size += chunk.byteLength
+        if (size < limit) return
+        answer()
+        res.destroy()
+      })
+      res.on('end', answer)
       res.on('error', reject)
     })
     // the request left whole (a node that then closed the connection, killed say, may have taken the write)
@@ -179,21 +197,21 @@ export function createApiClient (address: HostPort, timeoutMs: number): ApiClien
         throw new NodeUnreachableError(`no vguard-node answers at ${url} (${e.code ?? e.message}): is it started, and does --http (VGUARD_HTTP) name its API?`)
       }
       // another program on the port may well answer JSON: only the node's answers count
-      if (!res.fromNode) throw new NodeUnreachableError(`${url} is not a vguard-node API (HTTP ${res.status}, no ${API_HEADER} header): does --http (VGUARD_HTTP) name the node's API? It answered: ${res.text.slice(0, 200)}`)
+      if (!res.fromNode) throw new NodeUnreachableError(`${url} is not a vguard-node API (HTTP ${res.status}, no ${API_HEADER} header): does --http (VGUARD_HTTP) name the node's API? It answered: ${res.text.slice(0, QUOTED_CHARS)}`)
       let body: unknown
       try {
         body = JSON.parse(res.text)
       } catch {
-        throw new NodeUnreachableError(`${url} answered HTTP ${res.status} with something that is not the vguard-node API: ${res.text.slice(0, 200)}`)
+        throw new NodeUnreachableError(`${url} answered HTTP ${res.status} with something that is not the vguard-node API: ${res.text.slice(0, QUOTED_CHARS)}`)
       }
       if (res.status >= 200 && res.status < 300) {
         const missing = request.expect != null ? missingField(body, request.expect) : undefined
-        if (missing != null) throw new NodeUnreachableError(`${url} answered ${request.path.split('?')[0]} without ${missing}: is it a vguard-node of another version? It answered: ${res.text.slice(0, 200)}`)
+        if (missing != null) throw new NodeUnreachableError(`${url} answered ${request.path.split('?')[0]} without ${missing}: is it a vguard-node of another version? It answered: ${res.text.slice(0, QUOTED_CHARS)}`)
         return body as T
       }
       const { error, message, ...details } = (body ?? {}) as { error?: unknown, message?: unknown } & Record<string, unknown>
       if (typeof error !== 'string' || typeof message !== 'string') {
-        throw new NodeUnreachableError(`${url} answered HTTP ${res.status} without the API's error shape: ${res.text.slice(0, 200)}`)
+        throw new NodeUnreachableError(`${url} answered HTTP ${res.status} without the API's error shape: ${res.text.slice(0, QUOTED_CHARS)}`)
       }
       // the body's flag, not the message's words, tells a write that may still commit (the CLI said only the message)
       throw new ApiError(res.status, error, message, details, details.mayHaveCommitted === true ? { retry: retryAdvice(request) } : undefined)

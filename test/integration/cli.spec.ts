@@ -541,6 +541,28 @@ describe('vguard-node CLI', () => {
       }
     })
 
+    it('another program whose answer never ends (a stream on the port) is said so at once from its first bytes, not read until --timeout', async () => {
+      // a probe (2026-12-03): the CLI read such an answer whole, 4.6 GB in memory by the default
+      // --timeout, and then said the node "did not answer within 30000 ms"
+      const chunk = Buffer.alloc(64 * 1024, 'a')
+      const server = createHttpServer((_req, res) => {
+        res.setHeader('content-type', 'application/octet-stream')
+        const pump = (): void => { while (!res.destroyed && res.write(chunk)) { /* until the socket is full */ } }
+        res.on('drain', pump)
+        pump()
+      })
+      servers.push({ close: () => { server.closeAllConnections(); server.close() } })
+      await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+      const { port } = server.address() as AddressInfo
+      for (const args of [['status'], ['put', 'k', 'v', '--chain', 'shared']]) {
+        // a --timeout the test's own runner (30 s) outlasts: the answer must come from the bytes, not the clock
+        const res = await runCli([...args, '--http', `127.0.0.1:${port}`, '--timeout', '600000'])
+        expect(res.code, args.join(' ')).toBe(1)
+        expect(res.stdout, args.join(' ')).toBe('')
+        expect(res.stderr.trim(), args.join(' ')).toBe(`error: http://127.0.0.1:${port} is not a vguard-node API (HTTP 200, no x-vguard-node header): does --http (VGUARD_HTTP) name the node's API? It answered: ${'a'.repeat(200)}`)
+      }
+    })
+
     it('a node\'s API header on an answer of another shape (another version, a proxy) is said so, not a TypeError', async () => {
       const server = createHttpServer((_req, res) => {
         res.setHeader('content-type', 'application/json')
