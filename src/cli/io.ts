@@ -49,12 +49,18 @@ export function processIo (options: { warnOnStdoutFailure?: boolean } = {}): Cli
     closed = true
     if (err.code === 'EPIPE' || failure != null) return
     failure = err
-    if (options.warnOnStdoutFailure === true) process.stderr.write(`warning: cannot write to stdout (${err.message}): its output is dropped from here on\n`)
+    if (options.warnOnStdoutFailure === true) writeErr(`warning: cannot write to stdout (${err.message}): its output is dropped from here on\n`)
   })
+  // stderr fails the same ways (`start >> log 2>&1` on a full disk, `2>&1 | head`), and its error, unhandled, killed the
+  // process too: a node at its first line, stdout's warning being the write that failed (a probe, 2026-12-03). Where its
+  // lines would go is gone: they are dropped, and the exit code says what it would have
+  let stderrClosed = false
+  process.stderr.on('error', () => { stderrClosed = true })
+  function writeErr (text: string): void { if (!stderrClosed) process.stderr.write(text) }
   const write = (data: string | Uint8Array): void => { if (!closed) process.stdout.write(data) }
   return {
     out: (line) => { write(line + '\n') },
-    err: (line) => { process.stderr.write(line + '\n') },
+    err: (line) => { writeErr(line + '\n') },
     write,
     readStdin: async (maxBytes) => await readUpTo(process.stdin, maxBytes),
     stdoutIsTTY: process.stdout.isTTY === true,

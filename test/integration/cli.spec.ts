@@ -10,7 +10,7 @@ import { createServer as createHttpServer, request } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
 import type { AddressInfo, Socket } from 'node:net'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises'
+import { mkdtemp, open, readFile, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BIN_PATH, spawnNode } from '../../src/swarm/process.ts'
@@ -419,6 +419,28 @@ describe('vguard-node CLI', () => {
       expect((await getJson<{ ok: boolean }>(`${p.httpUrl}/health`)).body.ok).toBe(true)
       expect(p.child.exitCode, p.output.join('\n')).toBeNull()
       expect(await p.stop('SIGTERM'), p.output.join('\n')).toBe(0)
+    })
+
+    it('keeps running when its log and its stderr share a full disk (`start >> log 2>&1`), and still stops cleanly', async () => {
+      // a probe (2026-12-03): stdout's failure was handled, but the warning it wrote to stderr failed too, and that
+      // error, unhandled, killed the node at its first line, with its database open (exit 1)
+      const dataDir = await tempDir()
+      const full = await open('/dev/full', 'w')
+      try {
+        const child = spawn(process.execPath, [BIN_PATH, 'start', '--data-dir', dataDir, ...LOCAL], { stdio: ['ignore', full.fd, full.fd] })
+        const exited = new Promise<number | null>((resolve) => { child.once('close', resolve) })
+        let code: number | null | undefined
+        void exited.then((c) => { code = c })
+        // up (its database taken, its first lines written into the full disk), or gone; a database only
+        // looked at once there (opening it would make one)
+        await waitFor(async () => code !== undefined || (existsSync(join(dataDir, 'db', 'LOCK')) && !(await dataDirFree(dataDir))), { timeout: 20_000, message: 'the node took its data dir' })
+        expect(code, 'it exited on its own').toBeUndefined()
+        child.kill('SIGTERM')
+        expect(await exited).toBe(0)
+        expect(await dataDirFree(dataDir)).toBe(true)
+      } finally {
+        await full.close()
+      }
     })
 
     it('a second process on the same data dir exits non-zero with a clear error, and the first keeps running', async () => {
