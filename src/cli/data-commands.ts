@@ -132,14 +132,17 @@ async function valueToPut (value: string | undefined, file: string | undefined, 
     if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge()
     return bytes
   }
-  const info = await stat(path).catch((err: Error) => { throw new UsageError(`--file ${path}: ${err.message}`) })
+  // a file that is there but cannot be read (another user's: EACCES; a socket: ENXIO) is as bad a value as one that is
+  // not there: named, exit 2 (it was Node's bare message, exit 1: a probe, 2026-12-03)
+  const unreadable = (err: Error): never => { throw new UsageError(`--file ${path}: ${err.message}`) }
+  const info = await stat(path).catch(unreadable)
   if (info.isDirectory()) throw new UsageError(`--file ${path}: a directory, not a file`)
   if (info.isFile()) {
     if (info.size > MAX_BODY_BYTES) throw new UsageError(`--file ${path}: ${info.size} bytes, over the API's ${MAX_BODY_BYTES}-byte limit for a value`)
-    return await readFile(path)
+    return await readFile(path).catch(unreadable)
   }
   // a pipe or a device (`--file <(gen)`, /dev/stdin): no size to look at before reading
-  const bytes = await readUpTo(createReadStream(path), MAX_BODY_BYTES)
+  const bytes = await readUpTo(createReadStream(path), MAX_BODY_BYTES).catch(unreadable)
   if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge()
   return bytes
 }

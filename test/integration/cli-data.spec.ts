@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { spawn } from 'node:child_process'
+import { createServer as createNetServer } from 'node:net'
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -310,6 +311,24 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
       const get = await cli(a, ['get', key])
       expect(get.stdout, key).toBe(`value of ${key}`)
     }
+  })
+
+  it('a --file that cannot be read (a socket; a file of another user) is a bad value naming the flag: exit 2, nothing written', async () => {
+    // a probe (2026-12-03): a file that stat found but that could not be opened was exit 1 with Node's bare
+    // "ENXIO: no such device or address, open '…'" (EACCES for a file of another user), where a missing one is exit 2, named
+    const [a] = nodes
+    const before = (await status(a)).chains.find(c => c.id === a.peerId)?.height
+    const path = join(dir, 'a-socket')
+    const server = createNetServer()
+    await new Promise<void>((resolve) => { server.listen(path, resolve) })
+    try {
+      const res = await cli(a, ['put', 'k', '--file', path])
+      expect(res.code, res.stderr).toBe(2)
+      expect(res.stderr.trim()).toBe(`error: --file ${path}: ENXIO: no such device or address, open '${path}'`)
+    } finally {
+      await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+    }
+    expect((await status(a)).chains.find(c => c.id === a.peerId)?.height).toBe(before)
   })
 
   it('a value over 4 MiB from stdin or a pipe is refused before the node is asked (exit 2); a directory is no file', async () => {
