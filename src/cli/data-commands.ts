@@ -127,14 +127,14 @@ async function valueToPut (value: string | undefined, file: string | undefined, 
   if (value != null) return Buffer.from(checkText('the value', value, ': give a binary value with --file PATH (- for stdin)'), 'utf8')
   const path = file as string
   const tooLarge = (): UsageError => new UsageError(`--file ${path}: more than the API's ${MAX_BODY_BYTES}-byte limit for a value`)
-  if (path === '-') {
-    const bytes = await io.readStdin(MAX_BODY_BYTES)
-    if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge()
-    return bytes
-  }
   // a file that is there but cannot be read (another user's: EACCES; a socket: ENXIO) is as bad a value as one that is
   // not there: named, exit 2 (it was Node's bare message, exit 1: a probe, 2026-12-03)
   const unreadable = (err: Error): never => { throw new UsageError(`--file ${path}: ${err.message}`) }
+  if (path === '-') {
+    const bytes = await io.readStdin(MAX_BODY_BYTES).catch(unreadable)
+    if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge()
+    return bytes
+  }
   const info = await stat(path).catch(unreadable)
   if (info.isDirectory()) throw new UsageError(`--file ${path}: a directory, not a file`)
   if (info.isFile()) {

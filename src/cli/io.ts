@@ -3,6 +3,8 @@
  * themselves: lines for people, raw bytes for values (a stored value may be
  * binary and must reach a pipe or a file exactly as stored).
  */
+import { fstatSync } from 'node:fs'
+
 export interface CliIo {
   /** A line on stdout. */
   out: (line: string) => void
@@ -10,7 +12,7 @@ export interface CliIo {
   err: (line: string) => void
   /** Bytes on stdout as they are. */
   write: (bytes: Uint8Array) => void
-  /** All of stdin, or its first `maxBytes` + 1 bytes when it has more (the rest is not read). */
+  /** All of stdin, or its first `maxBytes` + 1 bytes when it has more (the rest is not read); rejects when stdin is no stream of bytes (a directory). */
   readStdin: (maxBytes: number) => Promise<Uint8Array<ArrayBuffer>>
   /** stdout is a terminal (a value then ends with a newline, so the prompt starts on a line of its own). */
   stdoutIsTTY: boolean
@@ -62,7 +64,12 @@ export function processIo (options: { warnOnStdoutFailure?: boolean } = {}): Cli
     out: (line) => { write(line + '\n') },
     err: (line) => { writeErr(line + '\n') },
     write,
-    readStdin: async (maxBytes) => await readUpTo(process.stdin, maxBytes),
+    readStdin: async (maxBytes) => {
+      // a directory on stdin (`< DIR`) is a handle Node does not know: process.stdin gave it as an empty stream, and
+      // `put k --file - < DIR` committed an empty value (a probe, 2026-12-03)
+      if (fstatSync(0).isDirectory()) throw new Error('stdin is a directory, not a file')
+      return await readUpTo(process.stdin, maxBytes)
+    },
     stdoutIsTTY: process.stdout.isTTY === true,
     stdoutClosed: () => closed,
     stdoutFailure: async () => {

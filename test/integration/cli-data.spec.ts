@@ -331,6 +331,24 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     expect((await status(a)).chains.find(c => c.id === a.peerId)?.height).toBe(before)
   })
 
+  it('a directory on stdin (`put k --file - < DIR`) is no value: exit 2, nothing written', async () => {
+    // a probe (2026-12-03): Node gives stdin that is a directory as an empty stream, and an empty value was committed
+    const [a] = nodes
+    const before = (await status(a)).chains.find(c => c.id === a.peerId)?.height
+    const stdin = await open(dir, 'r')
+    try {
+      const child = spawn(process.execPath, [BIN_PATH, 'put', ...api(a), 'k', '--file', '-'], { stdio: [stdin.fd, 'pipe', 'pipe'] })
+      let stderr = ''
+      child.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
+      const code = await new Promise<number | null>((resolve) => { child.once('close', resolve) })
+      expect(code, stderr).toBe(2)
+      expect(stderr.trim()).toBe('error: --file -: stdin is a directory, not a file')
+    } finally {
+      await stdin.close()
+    }
+    expect((await status(a)).chains.find(c => c.id === a.peerId)?.height).toBe(before)
+  })
+
   it('a value over 4 MiB from stdin or a pipe is refused before the node is asked (exit 2); a directory is no file', async () => {
     const [a] = nodes
     const before = (await status(a)).chains.find(c => c.id === a.peerId)?.height
