@@ -46,6 +46,12 @@ export interface ApiRequest {
   method?: 'GET' | 'PUT' | 'DELETE' | 'POST'
   /** Already percent-encoded, from the root: `/chains/…`. */
   path: string
+  /**
+   * What the request may have done if it went unanswered: `commit` a write through consensus (put, delete), which may
+   * still commit; `repeatable` a change the same request makes no second time (pin, unpin). Left out: a read.
+   * Not told by the method: a pin is a PUT, and was said to be a write a retry may make twice, with exit 3 (a probe, 2026-12-03).
+   */
+  effect?: 'commit' | 'repeatable'
   query?: Record<string, string | number | undefined>
   headers?: Record<string, string>
   body?: Uint8Array<ArrayBuffer>
@@ -185,14 +191,15 @@ export function createApiClient (address: HostPort, timeoutMs: number): ApiClien
       } catch (err) {
         const e = err as SendError
         // a write the node took may commit after we stopped waiting
-        const write = request.method === 'PUT' || request.method === 'DELETE'
+        const write = request.effect === 'commit'
+        const outcome = write ? `: the write may still commit; ${retryAdvice(request)}` : request.effect === 'repeatable' ? ': it may have been done; the same command again is safe (it changes nothing a second time)' : ''
         if (e.name === 'AbortError' || e.name === 'TimeoutError') {
-          throw new NodeUnreachableError(`the node at ${url} did not answer within ${timeoutMs} ms (--timeout)${write ? `: the write may still commit; ${retryAdvice(request)}` : ''}`, write)
+          throw new NodeUnreachableError(`the node at ${url} did not answer within ${timeoutMs} ms (--timeout)${outcome}`, write)
         }
         // the connection closed after the whole request went out: the node read it, and may be committing the write
         // (it said "no vguard-node answers … is it started?", as for a node never reached: a test)
         if (e.sent === true) {
-          throw new NodeUnreachableError(`the node at ${url} closed the connection before it answered (${e.code ?? e.message})${write ? `: the write may still commit; ${retryAdvice(request)}` : ''}`, write)
+          throw new NodeUnreachableError(`the node at ${url} closed the connection before it answered (${e.code ?? e.message})${outcome}`, write)
         }
         throw new NodeUnreachableError(`no vguard-node answers at ${url} (${e.code ?? e.message}): is it started, and does --http (VGUARD_HTTP) name its API?`)
       }

@@ -211,7 +211,7 @@ export function dataCommands (io: CliIo): Command[] {
       const body = await valueToPut(value, flags.file, io)
       const api = clientOf(flags)
       const chain = await chainOf(api, flags)
-      const answer = await api.request<CommitAnswer>({ method: 'PUT', path: `/chains/${segment(chain)}/kv/${keySegment(key)}`, query: writeQuery(flags), body, headers: idempotencyHeader(flags.idempotencyKey), expect: COMMIT_FIELDS })
+      const answer = await api.request<CommitAnswer>({ method: 'PUT', effect: 'commit', path: `/chains/${segment(chain)}/kv/${keySegment(key)}`, query: writeQuery(flags), body, headers: idempotencyHeader(flags.idempotencyKey), expect: COMMIT_FIELDS })
       printCommit(io, flags, answer)
     })
 
@@ -223,7 +223,7 @@ export function dataCommands (io: CliIo): Command[] {
     .action(async (key: string, flags: ChainFlags & WriteFlags) => {
       const api = clientOf(flags)
       const chain = await chainOf(api, flags)
-      const answer = await api.request<CommitAnswer>({ method: 'DELETE', path: `/chains/${segment(chain)}/kv/${keySegment(key)}`, query: writeQuery(flags), headers: idempotencyHeader(flags.idempotencyKey), expect: COMMIT_FIELDS })
+      const answer = await api.request<CommitAnswer>({ method: 'DELETE', effect: 'commit', path: `/chains/${segment(chain)}/kv/${keySegment(key)}`, query: writeQuery(flags), headers: idempotencyHeader(flags.idempotencyKey), expect: COMMIT_FIELDS })
       printCommit(io, flags, answer)
     })
 

@@ -48,7 +48,7 @@ function pinCommand (name: 'pin' | 'unpin', io: CliIo): Command {
       const path = pinPath(flags)
       const api: ApiClient = clientOf(flags)
       const chain = await chainOf(api, flags)
-      const answer = await api.request<PinsAnswer>({ method: name === 'pin' ? 'PUT' : 'DELETE', path: `/chains/${segment(chain)}/pins/${path}`, expect: { pins: 'array', 'pins[].type': 'string', chainId: 'string' } })
+      const answer = await api.request<PinsAnswer>({ method: name === 'pin' ? 'PUT' : 'DELETE', effect: 'repeatable', path: `/chains/${segment(chain)}/pins/${path}`, expect: { pins: 'array', 'pins[].type': 'string', chainId: 'string' } })
       if (!flags.json) io.err(answer.changed === true ? `${name === 'pin' ? 'pinned' : 'unpinned'} in chain ${shownName(answer.chainId)}` : `already ${name === 'pin' ? 'pinned' : 'not pinned'} in chain ${shownName(answer.chainId)}`)
       const pruned = answer.alreadyPruned ?? 0
       if (!flags.json && pruned > 0) io.err(`warning: ${pruned} of these blocks ${pruned === 1 ? 'was' : 'were'} pruned before: ${pruned === 1 ? 'its payload is' : 'their payloads are'} gone from this node (a pin keeps what is left)`)

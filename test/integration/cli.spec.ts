@@ -646,6 +646,13 @@ describe('vguard-node CLI', () => {
       expect(unkeyed.stderr.trim()).toBe(`error: the node at http://127.0.0.1:${port} did not answer within 300 ms (--timeout): the write may still commit; it had no --idempotency-key, so a retry may write it a second time (read the key first; give writes a key to retry them safely)`)
       const get = await runCli(['get', 'k', ...http])
       expect(get.stderr.trim()).toBe(`error: the node at http://127.0.0.1:${port} did not answer within 300 ms (--timeout)`)
+      // a pin is no write through consensus, and takes no --idempotency-key: running it again is safe (a probe, 2026-12-03:
+      // it was exit 3, told to give a key it cannot take, and that a retry may write it twice)
+      for (const args of [['pin', '--key', 'k'], ['unpin', '--heights', '1-2']]) {
+        const pin = await runCli([...args, ...http])
+        expect(pin.code, args.join(' ')).toBe(1)
+        expect(pin.stderr.trim(), args.join(' ')).toBe(`error: the node at http://127.0.0.1:${port} did not answer within 300 ms (--timeout): it may have been done; the same command again is safe (it changes nothing a second time)`)
+      }
     })
 
     it('a write whose connection the node closed before answering (it crashed, say) may still commit (exit 3), and the error says how to retry it safely', async () => {
@@ -676,6 +683,9 @@ describe('vguard-node CLI', () => {
       const get = await runCli(['get', 'k', ...http])
       expect(get.code).toBe(1)
       expect(get.stderr.trim()).toBe(`error: the node at http://127.0.0.1:${port} closed the connection before it answered (ECONNRESET)`)
+      const pin = await runCli(['pin', '--key', 'k', ...http])
+      expect(pin.code).toBe(1)
+      expect(pin.stderr.trim()).toBe(`error: the node at http://127.0.0.1:${port} closed the connection before it answered (ECONNRESET): it may have been done; the same command again is safe (it changes nothing a second time)`)
     })
   })
 })
