@@ -267,7 +267,10 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
       [['get', '\uFFFD'], /^error: the key is not valid UTF-8/],
       [['put', 'k', 'v\uFFFD'], /^error: the value is not valid UTF-8 \(or holds U\+FFFD\): give a binary value with --file PATH \(- for stdin\)$/],
       [['get', 'k', '--consistency', 'eventual'], /--consistency.*Allowed choices are local, leader, quorum/],
-      [['status', '--http', '127.0.0.1:0'], /--http: port 0 is no address to reach/]
+      [['status', '--http', '127.0.0.1:0'], /--http: port 0 is no address to reach/],
+      // the API's heights have 15 digits at most: past them the node's 400 said "a height (integer ≥ 1)" of one (a probe, 2026-12-03)
+      [['blocks', '--to', '1000000000000000'], /^error: option '--to <height>' argument '1000000000000000' is invalid\. expected an integer from 1 to 999999999999999$/],
+      [['blocks', '--from', '9007199254740991'], /^error: option '--from <height>' argument '9007199254740991' is invalid\. expected an integer from 1 to 999999999999999$/]
     ]
     for (const [args, message] of cases) {
       const res = await cli(a, args)
