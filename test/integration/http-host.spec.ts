@@ -49,8 +49,8 @@ describe('http - Host check', () => {
   afterEach(async () => { await cluster.teardown() })
 
   it('knows loopback names', () => {
-    for (const name of ['localhost', 'LOCALHOST', 'localhost.', 'vehicle.localhost', '127.0.0.1', '127.1.2.3', '[::1]', '::1']) expect(isLoopbackName(name), name).toBe(true)
-    for (const name of ['evil.example', 'localhost.evil.example', '127.0.0.1.nip.io', '10.0.0.5', '0.0.0.0', '[::]', '', 'vehicle']) expect(isLoopbackName(name), name).toBe(false)
+    for (const name of ['localhost', 'LOCALHOST', 'localhost.', 'vehicle.localhost', '127.0.0.1', '127.1.2.3', '[::1]', '::1', '[::ffff:7f00:1]', '[::ffff:127.0.0.1]', '::ffff:127.9.9.9', '[0:0:0:0:0:0:0:1]']) expect(isLoopbackName(name), name).toBe(true)
+    for (const name of ['evil.example', 'localhost.evil.example', '127.0.0.1.nip.io', '10.0.0.5', '0.0.0.0', '[::]', '', 'vehicle', '[::ffff:a00:5]', '[::ffff:10.0.0.5]', '[::2]']) expect(isLoopbackName(name), name).toBe(false)
   })
 
   it('on loopback: answers localhost and loopback addresses, refuses any other Host and writes nothing', async () => {
@@ -59,7 +59,7 @@ describe('http - Host check', () => {
     const port = Number(new URL((await cluster.http(node)).url).port)
     const id = node.peerId.toString()
 
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'localhost']) {
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'localhost', `[::ffff:127.0.0.1]:${port}`, `[::ffff:7f00:1]:${port}`]) {
       expect((await call(port, host)).status, host).toBe(200)
     }
     // userinfo has no place in a Host: the URL parser took 'evil.example@' for it, and the host for 127.0.0.1
