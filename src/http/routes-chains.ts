@@ -53,10 +53,14 @@ export function blockJson (block: Block, withTransactions: boolean): Record<stri
   }
 }
 
+/** The most digits a height takes (15: every such integer is exact as a JavaScript number). */
+const MAX_HEIGHT_TEXT = '999999999999999'
+
 function parseHeight (name: string, raw: string | undefined): number | undefined {
   // `?from=` is a height left out by mistake, not no height (it read the chain from 1: a probe)
   if (raw == null) return undefined
-  if (!/^\d{1,15}$/.test(raw)) throw new InvalidRequestError(`${name}: a height (integer ≥ 1), got ${JSON.stringify(raw)}`)
+  // the bound says itself: "integer ≥ 1" of a 16-digit height was no reason (a probe, 2026-12-03)
+  if (!/^\d{1,15}$/.test(raw)) throw new InvalidRequestError(`${name}: a height (an integer from 1 to ${MAX_HEIGHT_TEXT}), got ${JSON.stringify(raw)}`)
   const n = Number(raw)
   if (n < 1) throw new InvalidRequestError(`${name}: heights start at 1`)
   return n
@@ -141,7 +145,7 @@ export function registerChainRoutes (server: FastifyInstance, node: VGuardNode, 
     const { id } = req.params
     // a path parameter is never optional: an empty one is a bad height, not "no height"
     const height = parseHeight('height', req.params.height)
-    if (height == null) throw new InvalidRequestError('height: a height (integer ≥ 1), got ""')
+    if (height == null) throw new InvalidRequestError(`height: a height (an integer from 1 to ${MAX_HEIGHT_TEXT}), got ""`)
     onlyQuery(req.query, ['consistency', 'transactions'])
     const withTransactions = parseFlag('transactions', req.query.transactions, true)
     const consistency = parseConsistency(req.query.consistency)

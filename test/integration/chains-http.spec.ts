@@ -76,6 +76,10 @@ describe('http - chain reads', () => {
       expect(bad.status, q).toBe(400)
       expect(bad.body.error).toBe('InvalidRequestError')
     }
+    // a height past the 15 digits taken is told the range, not "integer ≥ 1" of an integer that is one
+    const long = await get(`/chains/${CHAIN}/blocks?from=1000000000000000`)
+    expect(long.status).toBe(400)
+    expect(long.body.message).toBe('from: a height (an integer from 1 to 999999999999999), got "1000000000000000"')
 
     // paging past the tip is an empty last page, with or without `to`
     for (const q of ['from=151', 'from=1000', 'from=151&to=200']) {
