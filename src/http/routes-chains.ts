@@ -6,6 +6,7 @@
  * leader or Nr of its holders. (The redirect read is routes-vguarddb's.)
  */
 import type { FastifyInstance } from 'fastify'
+import { MAX_HEIGHT_TEXT } from './max-height.ts'
 import type { Consistency, VGuardNode } from '../node/index.ts'
 import { decodeTransactions, toHex, ZERO_HASH } from '../chain/index.ts'
 import type { Block } from '../chain/index.ts'
@@ -53,13 +54,9 @@ export function blockJson (block: Block, withTransactions: boolean): Record<stri
   }
 }
 
-/** The most digits a height takes (15: every such integer is exact as a JavaScript number). */
-const MAX_HEIGHT_TEXT = '999999999999999'
-
 function parseHeight (name: string, raw: string | undefined): number | undefined {
   // `?from=` is a height left out by mistake, not no height (it read the chain from 1: a probe)
   if (raw == null) return undefined
-  // the bound says itself: "integer ≥ 1" of a 16-digit height was no reason (a probe, 2026-12-03)
   if (!/^\d{1,15}$/.test(raw)) throw new InvalidRequestError(`${name}: a height (an integer from 1 to ${MAX_HEIGHT_TEXT}), got ${JSON.stringify(raw)}`)
   const n = Number(raw)
   if (n < 1) throw new InvalidRequestError(`${name}: heights start at 1`)

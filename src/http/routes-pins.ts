@@ -16,6 +16,7 @@
  * copy its owner replaces keeps them).
  */
 import type { FastifyInstance } from 'fastify'
+import { MAX_HEIGHT_TEXT } from './max-height.ts'
 import type { VGuardNode } from '../node/index.ts'
 import type { Pin } from '../node/index.ts'
 import { InvalidRequestError } from './errors.ts'
@@ -28,7 +29,7 @@ export function parseHeights (raw: string): Pin {
   const m = /^(\d{1,15})(?:-(\d{1,15}))?$/.exec(raw)
   // a height of 16 digits or more is no integer a chain reaches (it read as "not an integer": a review)
   if (m == null && /^\d{16,}(?:-\d+)?$|^\d+-\d{16,}$/.test(raw)) throw new InvalidRequestError(`heights: at most 15 digits each, got ${JSON.stringify(raw)}`)
-  if (m == null) throw new InvalidRequestError(`heights: N or N-M (integers ≥ 1), got ${JSON.stringify(raw)}`)
+  if (m == null) throw new InvalidRequestError(`heights: N or N-M (integers from 1 to ${MAX_HEIGHT_TEXT}), got ${JSON.stringify(raw)}`)
   const from = Number(m[1])
   const to = m[2] != null ? Number(m[2]) : from
   if (from < 1 || to < from) throw new InvalidRequestError(`heights: 1 ≤ from ≤ to, got ${raw}`)
