@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
-import { makeDirs } from '../storage/dirs.ts'
+import { DataDirError, makeDirs } from '../storage/dirs.ts'
 import { resolveDataDir } from './config.ts'
 import { syncDirectory } from '../storage/segments.ts'
 
@@ -27,7 +27,7 @@ export class InvalidKeyFileError extends Error {
  * The key in the data dir, or undefined if there is none yet. Reads only: a
  * start checks it before it makes anything in a dir it would then refuse.
  *
- * @throws InvalidKeyFileError, and the read's own errors (EACCES, EISDIR, …)
+ * @throws InvalidKeyFileError; DataDirError when it cannot be read (EACCES, EISDIR, …), naming it
  */
 export async function readKey (dataDir: string): Promise<PrivateKey | undefined> {
   const path = join(dataDir, KEY_FILE)
@@ -38,8 +38,11 @@ export async function readKey (dataDir: string): Promise<PrivateKey | undefined>
     const code = (err as NodeJS.ErrnoException).code
     // the data dir not made yet, or a part of its path that is a file (the database's open says which)
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
-    throw err
+    // Node's EISDIR names no path, and an operator could not tell which file of which dir (a probe, 2026-12-03)
+    throw new DataDirError(`cannot read ${path}: ${(err as Error).message}`)
   }
+  // a file someone made empty: libp2p's "Unsupported key type" sent them looking for a key of another kind
+  if (bytes.byteLength === 0) throw new InvalidKeyFileError(`${path} is empty, not a private key (move it aside and start makes one, under a new peer id)`)
   let key: PrivateKey
   try {
     key = privateKeyFromProtobuf(bytes)

@@ -3,7 +3,7 @@
  * for every process that asks at the same time (`start` beside `id`).
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
@@ -38,6 +38,19 @@ describe('node - identity', () => {
     // a node on that dir is refused before it makes its database there
     await expect(createVGuardNode({ dataDir: dir, mdns: false })).rejects.toMatchObject({ name: 'InvalidKeyFileError' })
     await expect(readdir(dir)).resolves.toEqual([KEY_FILE])
+  })
+
+  it('a key file that is empty or cannot be read is refused naming it (Node\'s EISDIR named no path; libp2p called an empty one an unsupported type)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vguard-identity-'))
+    const empty = join(dir, 'empty')
+    await mkdir(empty)
+    await writeFile(join(empty, KEY_FILE), '')
+    await expect(loadOrCreateKey(empty)).rejects.toMatchObject({ name: 'InvalidKeyFileError', message: `${join(empty, KEY_FILE)} is empty, not a private key (move it aside and start makes one, under a new peer id)` })
+    const folder = join(dir, 'folder')
+    await mkdir(join(folder, KEY_FILE), { recursive: true })
+    await expect(loadOrCreateKey(folder)).rejects.toMatchObject({ name: 'DataDirError', message: expect.stringMatching(new RegExp(`^cannot read ${join(folder, KEY_FILE)}: EISDIR`)) })
+    await expect(createVGuardNode({ dataDir: folder, mdns: false })).rejects.toMatchObject({ name: 'DataDirError' })
+    await expect(readdir(folder)).resolves.toEqual([KEY_FILE])
   })
 
   it('an RSA key, whose peer id carries no public key, is refused before anything is made: its backup tables could not be verified', async () => {
