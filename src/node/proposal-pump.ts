@@ -177,6 +177,15 @@ export class ProposalPump {
    * still be chosen by another leader that meets the minority holding it,
    * and proposing its writes again on that guess committed them twice (in
    * review: scenario 36).
+   *
+   * A shared-chain write with an id goes back to its caller even while this
+   * node leads again: while its proposal waited here, its writer may have
+   * committed it through another leader (a forwarding vehicle moves its
+   * write, id and all, to the leader elected meanwhile; a client retries
+   * under its key), and the caller's next attempt (submitOnce) looks the id
+   * up once this leadership applied what earlier ones chose, before it
+   * proposes anything. Put back in the buffer, such a write committed twice
+   * (a probe, 2026-12-03: shared-chain-dropped-retry.spec.ts).
    */
   onDropped (p: DroppedProposal): void {
     const o = this.writes.outstanding.get(p.id)
@@ -192,7 +201,12 @@ export class ProposalPump {
       o.writes.forEach(w => { settle(w, err) })
       return
     }
-    this.writes.buffer.unshift(...o.writes.filter(w => !w.settled))
+    const again = this.d.kind === 'shared' ? o.writes.filter(w => w.write.ref == null) : o.writes
+    if (again.length < o.writes.length) {
+      const err = new NotProposerError(`the proposal of this write to ${this.d.chainId} was not chosen (its slot chose another value); it may have committed through another leader since, so it is looked up before it is proposed again`)
+      o.writes.forEach(w => { if (w.write.ref != null) settle(w, err) })
+    }
+    this.writes.buffer.unshift(...again.filter(w => !w.settled))
   }
 
   /**
