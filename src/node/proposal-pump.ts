@@ -118,8 +118,10 @@ export class ProposalPump {
    * lost the lead (a candidate of higher rank took over). They are the new
    * leader's to order: the caller forwards them there at once (never proposed,
    * so nothing can commit twice), instead of waiting here for their deadline.
-   * (A shared chain's proposed writes never come back to the buffer: a
-   * dropped proposal fails them, see onDropped.)
+   * (A shared chain's proposed writes with an id never come back to the
+   * buffer: a dropped proposal fails them, see onDropped; until 2026-12-03
+   * they did while this node led again. One without an id, only ever
+   * proposed here, does then.)
    */
   private redirectBuffered (leader: string | undefined): void {
     if (this.writes.buffer.length === 0) return
