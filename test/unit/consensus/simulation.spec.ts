@@ -38,6 +38,11 @@ const REMEMBERED_DEEP_SEEDS: Array<[number, string]> = [
   [2000184, 'a stale leader read: two members that lost their database counted each other as new (one never met the other\'s earlier database), the one that remembered cut off']
 ]
 
+/** [seed, what it found]: shallow runs with wipes outside the default range, replayed explicitly. */
+const REMEMBERED_WIPE_SEEDS: Array<[number, string]> = [
+  [8140948, 'the oracle called a value chosen by a vote no node counts: a member wiped after promising a higher ballot accepted a stale one\'s retransmission, held back at its proposer']
+]
+
 function run (seed: number, deep: boolean, wipes = true): SimulationResult {
   const opts: SimulationOptions = { ...(deep ? { chaosSteps: DEEP_STEPS } : {}), wipes }
   try {
@@ -79,6 +84,10 @@ describe('consensus - randomized simulation', () => {
   // seeds that once broke an invariant, kept so CI replays them on every run
   it.each(REMEMBERED_SEEDS)('remembered seed %i: %s', (seed) => {
     run(seed, false, false)
+  })
+
+  it.each(REMEMBERED_WIPE_SEEDS)('remembered seed with wipes %i: %s', (seed) => {
+    run(seed, false)
   })
 
   it.each(REMEMBERED_DEEP_SEEDS)('remembered deep seed %i: %s', (seed) => {

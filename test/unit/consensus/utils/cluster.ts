@@ -108,6 +108,21 @@ export class Cluster {
   private seq = 0
   /** A driver's filter of inbound messages (the shared chain's forgetful peers, in the simulation). */
   admit?: Admit
+  /**
+   * Whether every node counts `acceptor`'s votes now (the forgetful peers: not one
+   * that lost its database and is held back somewhere). Left out: every vote counts.
+   */
+  votes?: (acceptor: string) => boolean
+  /**
+   * Acceptances of members held back when they persisted them, by
+   * "acceptor|slot|round.proposer": such a member forgot what it promised, so
+   * what it accepts is no vote until the ballot's proposer admits its
+   * `accepted` (then counted, as the driver counts it). Counted at once, a
+   * wiped member that accepted a stale ballot's retransmission made the oracle
+   * call a value chosen that no node could count (seed 8140948: n4, wiped after
+   * promising 3.n3, accepted 2.n2's value, and n2 dropped its answer).
+   */
+  private readonly heldAcceptances = new Map<string, Entry>()
   /** Databases each node has had (wipe makes a new one): what its hellos show. */
   readonly incarnations = new Map<string, number>()
   /** "node|ctx" → the highest slot chosen anywhere when that leader read arrived. */
@@ -325,6 +340,7 @@ export class Cluster {
       return
     }
     if (this.admit != null && !this.admit(msg.to, msg)) return
+    if (msg.type === 'accepted' && msg.to === msg.ballot.proposer) this.countHeldAcceptance(msg.from, msg.slot, msg.ballot)
     target.paxos.step(structuredClone(msg))
   }
 
@@ -388,6 +404,8 @@ export class Cluster {
     n.applied = []
     this.promisedSent.delete(id)
     this.incarnations.set(id, this.incarnation(id) + 1)
+    // what it accepted is gone with its disk: its answers in flight die too (below)
+    for (const key of this.heldAcceptances.keys()) if (key.startsWith(`${id}|`)) this.heldAcceptances.delete(key)
     this.net = this.net.filter(({ msg }) => msg.from !== id && msg.to !== id)
   }
 
@@ -458,7 +476,8 @@ export class Cluster {
         throw new InvariantError(`${n.id} accepted slot ${e.slot} at ${e.ballot.round}.${e.ballot.proposer} after promising ${promised.round}.${promised.proposer}`)
       }
       if (e.ballot.round > 0 && (old == null || !sameAcceptance(old, e))) {
-        this.recordAcceptance(n.id, e)
+        if (this.votes == null || this.votes(n.id)) this.recordAcceptance(n.id, e)
+        else this.heldAcceptances.set(`${n.id}|${e.slot}|${e.ballot.round}.${e.ballot.proposer}`, structuredClone(e))
       }
       n.store.entries.set(e.slot, structuredClone(e))
     }
@@ -477,6 +496,15 @@ export class Cluster {
         throw new InvariantError(`${n.id}: slot ${slot} ≤ persisted commit is not decided`)
       }
     }
+  }
+
+  /** The ballot's proposer admitted a held-back member's `accepted`: its acceptance counts from now (see heldAcceptances). */
+  private countHeldAcceptance (acceptor: string, slot: number, ballot: { round: number, proposer: string }): void {
+    const key = `${acceptor}|${slot}|${ballot.round}.${ballot.proposer}`
+    const e = this.heldAcceptances.get(key)
+    if (e == null) return
+    this.heldAcceptances.delete(key)
+    this.recordAcceptance(acceptor, e)
   }
 
   private recordAcceptance (acceptor: string, e: Entry): void {

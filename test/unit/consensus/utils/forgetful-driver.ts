@@ -41,6 +41,8 @@ export class ForgetfulDriver {
       this.nodes.set(id, { known: new Map(cluster.ids().filter(p => p !== id).map(p => [p, 0])), announced: [] })
     }
     cluster.admit = (to, msg) => this.admit(to, msg)
+    // a member held back anywhere votes only where its answers are admitted (Cluster.heldAcceptances)
+    cluster.votes = (acceptor) => !this.heldAnywhere().has(acceptor)
   }
 
   /** The node lost its database: its records go with it. */
