@@ -10,6 +10,8 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, MAX_BODY_BYTES } from '../http/server.ts'
 // a page of `keys` asks for the API's most
 import { MAX_KEYS_PER_PAGE } from '../http/params.ts'
+// the flags take what the API takes: past it the node's 400 said "a height (integer ≥ 1)" of a height typed here (a probe, 2026-12-03)
+import { MAX_HEIGHT } from '../http/max-height.ts'
 import type { StatusBody } from '../http/status.ts'
 import { createApiClient, segment } from './api-client.ts'
 import type { ApiClient } from './api-client.ts'
@@ -21,12 +23,6 @@ import { formatStatus, visible } from './status-format.ts'
 import { UsageError } from './usage-error.ts'
 import { shownName, valueOutput } from './stored-text.ts'
 import { checkIdempotencyKey } from '../node/index.ts'
-
-/**
- * The highest height the API takes (15 digits: routes-chains.ts, routes-pins.ts). Past it the node's 400 said
- * "a height (integer ≥ 1)" of a height typed here (a probe, 2026-12-03): the flag says its range instead.
- */
-const MAX_HEIGHT = 999_999_999_999_999
 
 /** Longer than a write's default commit timeout (10 s) and its replication round. */
 const DEFAULT_CLIENT_TIMEOUT = 30_000

@@ -203,12 +203,12 @@ export class ProposalPump {
       o.writes.forEach(w => { settle(w, err) })
       return
     }
-    const again = this.d.kind === 'shared' ? o.writes.filter(w => w.write.ref == null) : o.writes
-    if (again.length < o.writes.length) {
+    const lookedUp = this.d.kind === 'shared' ? o.writes.filter(w => w.write.ref != null) : []
+    if (lookedUp.length > 0) {
       const err = new NotProposerError(`the proposal of this write to ${this.d.chainId} was not chosen (its slot chose another value); it may have committed through another leader since, so it is looked up before it is proposed again`)
-      o.writes.forEach(w => { if (w.write.ref != null) settle(w, err) })
+      lookedUp.forEach(w => { settle(w, err) })
     }
-    this.writes.buffer.unshift(...again.filter(w => !w.settled))
+    this.writes.buffer.unshift(...o.writes.filter(w => !w.settled))
   }
 
   /**
