@@ -9,9 +9,15 @@
 import type { ChildProcess } from 'node:child_process'
 import { spawnNode, stopWithin } from '../src/swarm/process.ts'
 import type { NodeProcess, SpawnNodeInit } from '../src/swarm/process.ts'
+import { DRAIN_GRACE_MS } from '../src/http/server.ts'
 
-/** A vehicle stops on SIGTERM within a second or two; one still running after this is killed, so a stop is not held for long. */
-export const VEHICLE_STOP_GRACE_MS = 3_000
+/**
+ * An idle vehicle stops on SIGTERM within a second or two; one with writes in flight lets them finish for
+ * up to its drain grace first. One still running after that and a margin is killed, so a stop is not held
+ * for long (it was 3 s, under the 5 s drain: a soak stopped mid-write killed vehicles that were stopping
+ * cleanly; a review).
+ */
+export const VEHICLE_STOP_GRACE_MS = DRAIN_GRACE_MS + 3_000
 
 const running = new Set<ChildProcess>()
 /** Each tracked vehicle's output still to be read to its end ('close' comes after 'exit'). */
