@@ -67,6 +67,10 @@ export async function appendShared (d: SharedWritesDeps, write: EncodedWrite, ti
           throw new ConsensusStoppedError(`${err.message}; an earlier attempt of this write ${attempts.earlier() ?? ''}, and may still commit ${retryAdvice(idempotencyKey != null)}`, true)
         }
         if ((err as Error).name !== 'NotProposerError') throw earlierMayCommit(err as Error, attempts.earlier(), idempotencyKey != null)
+        // no holder to note: our own attempt hears NotProposerError only of a write never sent, or of a proposal whose
+        // slot chose another value (a value goes to one slot only: orphans.ts); one sent and undecided waits for its
+        // slot however the lead went, and ends CommitTimeoutError at the deadline (a review asked, 2026-12-03:
+        // shared-chain-dropped-retry.spec.ts)
         last = err as Error
         attempts.tried(d.self, last)
         continue

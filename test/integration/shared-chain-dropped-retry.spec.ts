@@ -7,6 +7,11 @@
  * cut drops the shared chain's consensus messages to and from the leader
  * (its connections stay, so it still takes writes as it would before its
  * quorum check tells it it lost its booth).
+ *
+ * And a write the cut-off leader proposed for itself that times out after it
+ * lost the lead says it may still commit: losing the lead does not answer its
+ * proposal (only the decision of its slot does), so its attempt never ends as
+ * one that wrote nothing while its own acceptance may still be chosen.
  */
 import { describe, it, expect, afterEach, vi } from 'vitest'
 import { TestCluster, fullyConnected, prioritySwarm, sharedLeader } from '../utils/nodes.ts'
@@ -79,4 +84,31 @@ describe('consensus - shared chain, a cut-off leader\'s proposal retried elsewhe
       for (const n of live) expect(await heightsWriting(n, 'road'), n === leader ? 'the old leader' : 'the third').toEqual([committed.height])
     }, 120_000)
   }
+
+  it('a write the leader proposed alone and timed out after it lost the lead says it may still commit; it commits at most once', async () => {
+    const nodes = await prioritySwarm(cluster, [9, 5, 0])
+    const [leader, next, third] = nodes
+    await waitFor(() => nodes.every(n => sharedLeader(n) === leader.peerId.toString()), { timeout: 30_000, message: 'every node follows the priority-9 leader' })
+    await third.put('before', utf8.encode('x'), { chainId: 'shared' })
+    const cut = { on: true }
+    cutConsensus(nodes, leader, cut)
+
+    // the leader proposes its own write; only it accepts it
+    const first = leader.put('road', utf8.encode('open'), { chainId: 'shared', timeout: 10_000 }).catch((err: Error) => err)
+    await waitFor(() => (leader.consensus.driver.shared()?.status().outstanding ?? 0) > 0, { message: 'the leader proposed the write' })
+    // it loses the lead (the others elect the next), its proposal undecided; the write's deadline comes after
+    await waitFor(() => sharedLeader(third) === next.peerId.toString() && leader.consensus.driver.shared()?.isLeader() === false, { timeout: 30_000, message: 'the leader stepped down, the others follow the next' })
+    const failed = await first
+    expect(failed).toMatchObject({ name: 'CommitTimeoutError', mayHaveCommitted: true, message: /may still commit/ })
+    expect((failed as Error).message).not.toMatch(/nothing was written/)
+
+    // back together, the old leader leads again: its proposal is chosen (phase 1 recovers it) or its slot takes another value
+    cut.on = false
+    await waitFor(() => fullyConnected(nodes) && nodes.every(n => sharedLeader(n) === leader.peerId.toString()), { timeout: 60_000, message: 'the old leader leads the three' })
+    const after = await third.put('after', utf8.encode('y'), { chainId: 'shared' })
+    await waitFor(async () => (await Promise.all(nodes.map(async n => (await n.chains.tip('shared')).height))).every(h => h >= after.height), { message: 'all applied every block' })
+    const heights = await Promise.all(nodes.map(async n => await heightsWriting(n, 'road')))
+    expect(heights[0].length).toBeLessThanOrEqual(1)
+    for (const h of heights) expect(h).toEqual(heights[0])
+  }, 120_000)
 })
