@@ -13,6 +13,16 @@ import { setBounded } from './bounded.ts'
 /** Owners whose newest offered epoch a backup remembers (one entry per owner that ever offered; the oldest goes first). */
 export const MAX_OFFERED = 4_096
 
+/**
+ * A record is `epoch@seq`, seq the offer's place in the order they were
+ * noted: LevelDB reads them back in key order, and a restart that took that
+ * for their age dropped the newest offer first past the bound, taking away
+ * what orders the release its owner still had on the way (a review,
+ * 2026-12-03). One without `@seq` (written before the order was kept) counts
+ * as the oldest.
+ */
+const SEQ = '@'
+
 const utf8 = new TextEncoder()
 const utf8d = new TextDecoder()
 
@@ -20,19 +30,28 @@ export class OfferedEpochs {
   private readonly db: BinarySublevel
   private readonly max: number
   private readonly epochs = new Map<string, number>()
+  /** The place the next offer noted takes in the order. */
+  private nextSeq = 0
 
   constructor (db: BinarySublevel, max = MAX_OFFERED) {
     this.db = db
     this.max = max
   }
 
-  /** What an earlier run recorded (entries that do not parse are skipped). */
+  /** What an earlier run recorded, oldest first (entries that do not parse are skipped). */
   async load (): Promise<void> {
     this.epochs.clear()
+    const records: Array<{ chainId: string, epoch: number, seq: number }> = []
     for await (const [key, value] of this.db.iterator()) {
-      const epoch = Number(utf8d.decode(value))
-      if (Number.isSafeInteger(epoch) && epoch > 0) setBounded(this.epochs, utf8d.decode(key), epoch, this.max)
+      const [epochText, seqText] = utf8d.decode(value).split(SEQ)
+      const epoch = Number(epochText)
+      const seq = seqText == null ? -1 : Number(seqText)
+      if (Number.isSafeInteger(epoch) && epoch > 0 && Number.isSafeInteger(seq)) records.push({ chainId: utf8d.decode(key), epoch, seq })
     }
+    // a stable sort: records of the same place (older ones without it) stay in key order
+    records.sort((a, b) => a.seq - b.seq)
+    for (const { chainId, epoch } of records) setBounded(this.epochs, chainId, epoch, this.max)
+    this.nextSeq = records.reduce((next, r) => Math.max(next, r.seq + 1), 0)
   }
 
   /** The newest epoch offered for the chain (0: none). */
@@ -54,7 +73,7 @@ export class OfferedEpochs {
     const evicted = held == null && this.epochs.size >= this.max ? this.epochs.keys().next().value : undefined
     setBounded(this.epochs, chainId, epoch, this.max)
     if (evicted != null) await this.db.del(utf8.encode(evicted))
-    await this.db.put(utf8.encode(chainId), utf8.encode(String(epoch)))
+    await this.db.put(utf8.encode(chainId), utf8.encode(`${epoch}${SEQ}${this.nextSeq++}`))
   }
 
   /**

@@ -41,6 +41,34 @@ describe('node - offered epochs', () => {
     expect([offers.get('a'), offers.get('b'), offers.get('c')]).toEqual([0, 1, 1])
   })
 
+  it('drops the owner that offered longest ago after a restart, not the first in key order', async () => {
+    let offers = await open(2)
+    await offers.note('b', 1)
+    // the newest offer, first in key order: LevelDB loads it first
+    await offers.note('a', 1)
+    offers = await open(2)
+    await offers.note('c', 1)
+    expect([offers.get('a'), offers.get('b'), offers.get('c')]).toEqual([1, 0, 1])
+    offers = await open(2)
+    expect([offers.get('a'), offers.get('b'), offers.get('c')]).toEqual([1, 0, 1])
+  })
+
+  it('takes records written before the order was kept for the oldest, in key order', async () => {
+    const db = (await database.reopen()).sublevel('offered-epochs')
+    const utf8 = new TextEncoder()
+    await db.put(utf8.encode('y'), utf8.encode('4'))
+    await db.put(utf8.encode('z'), utf8.encode('5'))
+    let offers = new OfferedEpochs(db, 3)
+    await offers.load()
+    expect([offers.get('y'), offers.get('z')]).toEqual([4, 5])
+    await offers.note('a', 1)
+    await offers.note('b', 1)
+    expect([offers.get('y'), offers.get('z'), offers.get('a'), offers.get('b')]).toEqual([0, 5, 1, 1])
+    offers = await open(3)
+    await offers.note('c', 1)
+    expect([offers.get('z'), offers.get('a'), offers.get('b'), offers.get('c')]).toEqual([0, 1, 1, 1])
+  })
+
   it('skips records that do not parse', async () => {
     const db = (await database.reopen()).sublevel('offered-epochs')
     const utf8 = new TextEncoder()
