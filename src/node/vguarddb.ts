@@ -90,8 +90,9 @@ export interface BackupStatus {
  * names this node an active backup (kept whole); temporary: it does not (an
  * obsolete backup not released yet, a copy seen as a booth member): retention
  * prunes its payloads after τ; unclaimed: no table names this node for it
- * yet (a fresh backup's table on its way, a push nobody asked for): kept
- * whole for the unclaimed grace, then temporary.
+ * yet (a fresh backup's table on its way, a push nobody asked for, the part
+ * a round short of k left to resume): kept whole for the unclaimed grace,
+ * then temporary.
  */
 export type CopyStanding = 'active' | 'temporary' | 'unclaimed'
 
@@ -574,7 +575,12 @@ export class VGuardDB {
     // chosen again after a release, the table naming it active (or obsolete,
     // if the transfer fails) still on its way; the old one would prune the
     // copy the owner is about to count on
-    return this.offeredEpoch(chainId) > table.epoch ? 'unclaimed' : 'temporary'
+    const offered = this.offeredEpoch(chainId)
+    if (offered > table.epoch) return 'unclaimed'
+    // the table of the very epoch we took the offer for, naming us neither active nor obsolete: a round
+    // short of k left us the part we got for its next round to resume (round-table.ts); taken for
+    // temporary, retention pruned it at once and that round sent the chain again whole (a probe, 2026-12-03)
+    return offered === table.epoch && !table.obsolete.includes(this.self) ? 'unclaimed' : 'temporary'
   }
 
   /** The newest epoch the chain's owner had a transfer to this node accepted for (kept across restarts; 0: none). */

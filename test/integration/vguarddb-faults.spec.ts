@@ -171,6 +171,45 @@ describe('vguarddb - duty, faults and bad input', () => {
     expect((await back.chains.tip(chainId)).height).toBe((await A.chains.tip(chainId)).height)
   })
 
+  it('a failed candidate that stays up keeps the part it got unclaimed once the round\'s table reaches it: retention leaves it to resume', async () => {
+    // B's retention would prune every payload of a temporary copy (τ = 0); an unclaimed one has its grace
+    const A = await cluster.create({ kBackups: 1 })
+    await A.start()
+    const B = await cluster.create({ kBackups: 1, bootstrap: [A.multiaddrs[0].toString()], retention: 0, pruneInterval: 24 * 3_600_000 })
+    await B.start()
+    await waitFor(() => A.peers().some(p => p.peerId === B.peerId.toString()) && B.peers().some(p => p.peerId === A.peerId.toString()), { message: 'A and B connected' })
+    const chainId = A.peerId.toString()
+    for (let i = 0; i < 12; i++) {
+      await A.chains.append(createBlock({
+        prev: await A.chains.tip(chainId), proposer: chainId, timestamp: Date.now(), transactions: bigBatch(i * 1000, 1024 * 1024)
+      }))
+    }
+    // B's disk fails after a few frames: the transfer began, and B stays up and connected
+    const store = B.chains as unknown as { appendMany: (...args: unknown[]) => Promise<unknown> }
+    const appendMany = store.appendMany.bind(B.chains)
+    let calls = 0
+    store.appendMany = async (...args) => {
+      if (++calls > 3) throw new Error('EIO: the disk failed')
+      return await appendMany(...args)
+    }
+    const short = await A.endOfBooth({ participants: ids(B), transactions: [gpsTransaction(99_999)] })
+    store.appendMany = appendMany
+    expect(short.complete).toBe(false)
+    expect(short.obsolete).not.toContain(B.peerId.toString())
+    const partial = (await B.chains.tip(chainId)).height
+    expect(partial).toBeGreaterThanOrEqual(1)
+    // the round's table (of the epoch B took the offer for) reaches B by gossip: it names B neither active nor
+    // obsolete, and B's copy was taken for temporary, its payloads pruned at once (a probe, 2026-12-03)
+    await waitFor(() => B.vguarddb.tables.get(chainId)?.table.epoch === short.epoch, { message: 'B heard the round\'s table' })
+    expect(B.vguarddb.copyStanding(chainId)).toBe('unclaimed')
+    const run = await B.storageMaster.run()
+    expect(run.pruned[chainId]).toBeUndefined()
+    const next = await A.endOfBooth({ participants: ids(B), transactions: [gpsTransaction(100_000)] })
+    expect(next.complete).toBe(true)
+    expect(next.transfers[0].resumedFrom).toBeGreaterThanOrEqual(partial)
+    await waitFor(() => B.vguarddb.copyStanding(chainId) === 'active', { message: 'B holds the table naming it active' })
+  }, 60_000)
+
   it('a backup that stops cuts the transfers coming in: it is not left counted as a fresh backup', async () => {
     const [A, B] = await swarm(cluster, 2)
     const chainId = A.peerId.toString()
