@@ -12,10 +12,11 @@ export function isCopy (self: string, chainId: string): boolean {
  * chain whose newest backup table names this node active. A copy with no
  * table at all, or one its owner has since offered a newer epoch (or the
  * table's own, the table naming this node neither active nor obsolete), is
- * unclaimed: a fresh backup whose table is still on its way
- * (gossiped after the round, or handed over with a release), a partial copy
- * a round short of k left to resume, or a push nobody asked for. The storage master keeps it whole for τ, then prunes it
- * like any temporary chain — else any peer could fill this node for good.
+ * unclaimed: a fresh backup whose table is still on its way (gossiped
+ * after the round, or handed over with a release), a partial copy a round
+ * short of k left to resume, or a push nobody asked for. The storage master
+ * keeps it whole for τ, then prunes it like any temporary chain — else any
+ * peer could fill this node for good.
  */
 export function temporaryStanding (self: string, vguarddb: VGuardDB, chainId: string): boolean | 'unclaimed' {
   if (!isCopy(self, chainId)) return false
