@@ -200,6 +200,22 @@ function helpPointer (program: Command, argv: string[]): string {
     : '(vguard-node --help lists the commands)'
 }
 
+/**
+ * Whether put's unknown option is a value taken for a flag, which VALUE_AFTER_DASHES says how to give: one where the
+ * value goes (after the key alone), unless commander took it for a typo of a flag it names, or one shaped as a number
+ * or a coordinate (-27.71,-51.09) wherever it is. Until 2026-12-03 every unknown option got that hint, a flag's typo
+ * (`put --htp …`) too (a probe, 2026-12-03).
+ */
+function valueTakenForFlag (program: Command, args: string[], message: string): boolean {
+  const put = program.commands.find(c => c.name() === 'put')
+  if (put == null) return false
+  // parsed again only as far as the first unknown option, as the first time, which got that far
+  const { operands, unknown } = put.parseOptions(args)
+  const option = unknown[0] ?? ''
+  if (/^-[\d.]/.test(option)) return true
+  return operands.length === 1 && !message.includes('(Did you mean ')
+}
+
 /** Statuses of the API that mean the request itself was bad: a usage error of the CLI's. */
 const BAD_REQUEST_STATUSES = new Set([400, 413, 415])
 
@@ -256,7 +272,7 @@ export async function main (argv: string[], io: CliIo = processIo({ warnOnStdout
         err(`error: the output is incomplete: ${failure.message}`)
         return 1
       }
-      if (e.code === 'commander.unknownOption' && argv[0] === 'put') err(VALUE_AFTER_DASHES)
+      if (e.code === 'commander.unknownOption' && argv[0] === 'put' && valueTakenForFlag(program, argv.slice(1), e.message)) err(VALUE_AFTER_DASHES)
       // everything after -- is an argument: a flag there is taken for a value
       const dashes = argv.indexOf('--')
       if (e.code === 'commander.excessArguments' && dashes >= 0 && argv.slice(dashes + 1).some(a => a.startsWith('--'))) err('Flags go before --: everything after it is an argument (vguard-node put --http HOST:PORT gps/1 -- -27.71,-51.09)')

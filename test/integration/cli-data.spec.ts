@@ -352,6 +352,30 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     expect((await status(a)).chains.find(c => c.id === a.peerId)?.height).toBe(before)
   })
 
+  it('a typo of a flag is an unknown option with commander\'s suggestion, not the hint about values after --; nothing written', async () => {
+    // a probe (2026-12-03): every unknown option of put got 'A value that starts with "-" goes after --', a flag's typo too
+    const [a] = nodes
+    const before = (await status(a)).chains.find(c => c.id === a.peerId)?.height
+    const pointer = '(vguard-node put --help lists its arguments and flags)'
+    const hint = 'A value that starts with "-" goes after --: vguard-node put gps/1 -- -27.71,-51.09'
+    const cases: Array<[string[], string[]]> = [
+      [['put', '--htp', '127.0.0.1:1', 'k', 'v'], ["error: unknown option '--htp'", '(Did you mean --http?)', pointer]],
+      [['put', 'k', '--jsn', 'v'], ["error: unknown option '--jsn'", '(Did you mean --json?)', pointer]],
+      [['put', 'k', 'v', '--jsn'], ["error: unknown option '--jsn'", '(Did you mean --json?)', pointer]],
+      [['put', '-x', 'k', 'v'], ["error: unknown option '-x'", pointer]],
+      // in the value's place, or shaped as a coordinate wherever it is: the hint
+      [['put', 'k', '-x'], ["error: unknown option '-x'", hint, pointer]],
+      [['put', '--json', 'k', '-x'], ["error: unknown option '-x'", hint, pointer]],
+      [['put', '-c', 'shared', 'k', '-27.72,-51.10'], ["error: unknown option '-27.72,-51.10'", hint, pointer]]
+    ]
+    for (const [args, lines] of cases) {
+      const res = await cli(a, args)
+      expect(res.code, args.join(' ')).toBe(2)
+      expect(res.stderr.trim().split('\n'), args.join(' ')).toEqual(lines)
+    }
+    expect((await status(a)).chains.find(c => c.id === a.peerId)?.height).toBe(before)
+  })
+
   it('a value over 4 MiB from stdin or a pipe is refused before the node is asked (exit 2); a directory is no file', async () => {
     const [a] = nodes
     const before = (await status(a)).chains.find(c => c.id === a.peerId)?.height
