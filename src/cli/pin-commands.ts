@@ -11,6 +11,7 @@ import type { ChainFlags } from './data-commands.ts'
 import type { CliIo } from './io.ts'
 import { UsageError } from './usage-error.ts'
 import { shownName } from './stored-text.ts'
+import { MAX_HEIGHT_TEXT } from '../http/max-height.ts'
 
 type PinJson = { type: 'key', key: string } | { type: 'range', from: number, to: number }
 interface PinsAnswer { chainId: string, pins: PinJson[], changed?: boolean, alreadyPruned?: number }
@@ -32,10 +33,14 @@ function pinPath (flags: PinFlags): string {
   if ((flags.key == null) === (flags.heights == null)) throw new UsageError('give --key KEY or --heights N[-M], one of them')
   if (flags.key != null) return `keys/${keySegment(flags.key)}`
   const heights = flags.heights as string
-  const [from, to = from] = heights.split('-').map(Number)
+  // spaces around the numbers and the dash are taken, as every integer flag takes them (' 1' was refused where
+  // `blocks --from ' 1'` was not: a probe, 2026-12-03); the numbers are the API's (routes-pins.ts), sent in its form
+  const m = /^\s*(\d{1,15})\s*(?:-\s*(\d{1,15})\s*)?$/.exec(heights)
+  const from = Number(m?.[1])
+  const to = m?.[2] == null ? from : Number(m[2])
   // checked here, not by the node: a usage error says so before anything is asked (exit 2 either way)
-  if (!/^\d{1,15}(-\d{1,15})?$/.test(heights) || from < 1 || to < from) throw new UsageError(`--heights: N or N-M, integers with 1 ≤ from ≤ to, got ${heights}`)
-  return `heights/${heights}`
+  if (m == null || from < 1 || to < from) throw new UsageError(`--heights: N or N-M, integers with 1 ≤ from ≤ to ≤ ${MAX_HEIGHT_TEXT}, got ${JSON.stringify(heights)}`)
+  return `heights/${m[2] == null ? from : `${from}-${to}`}`
 }
 
 function pinCommand (name: 'pin' | 'unpin', io: CliIo): Command {
