@@ -3,7 +3,8 @@
  * themselves: lines for people, raw bytes for values (a stored value may be
  * binary and must reach a pipe or a file exactly as stored).
  */
-import { fstatSync } from 'node:fs'
+import { fstatSync, readFileSync, statSync } from 'node:fs'
+import { isatty } from 'node:tty'
 
 export interface CliIo {
   /** A line on stdout. */
@@ -34,6 +35,23 @@ export async function readUpTo (stream: NodeJS.ReadableStream, maxBytes: number)
     if (size > maxBytes) break
   }
   return Buffer.concat(chunks).subarray(0, maxBytes + 1)
+}
+
+/**
+ * Whether stdin was closed when the process started. Node opens /dev/null in its place, read and write (a shell's
+ * `< /dev/null` and a spawn's ignored stdin open it read-only): only Linux's /proc says how it was opened; elsewhere,
+ * or without /proc, it reads as the empty value it did before.
+ */
+function stdinWasClosed (): boolean {
+  let flags: string | undefined
+  try {
+    if (fstatSync(0).rdev !== statSync('/dev/null').rdev) return false
+    flags = /^flags:\s*([0-7]+)$/m.exec(readFileSync('/proc/self/fdinfo/0', 'utf8'))?.[1]
+  } catch {
+    return false
+  }
+  // O_ACCMODE: O_RDWR is 2
+  return flags != null && (parseInt(flags, 8) & 3) === 2
 }
 
 /**
@@ -68,6 +86,10 @@ export function processIo (options: { warnOnStdoutFailure?: boolean } = {}): Cli
       // a directory on stdin (`< DIR`) is a handle Node does not know: process.stdin gave it as an empty stream, and
       // `put k --file - < DIR` committed an empty value (a probe, 2026-12-03)
       if (fstatSync(0).isDirectory()) throw new Error('stdin is a directory, not a file')
+      // a closed stdin (`<&-`) and a terminal hold no value given: the first read as empty and an empty value was
+      // committed, the second waited for typing ended by Ctrl-D (a probe, 2026-12-03). An empty pipe is an empty value
+      if (stdinWasClosed()) throw new Error('stdin is closed: no value to read (an empty value is \'\')')
+      if (isatty(0)) throw new Error('stdin is a terminal: pipe the value in (… | vguard-node put KEY --file -), or give it as an argument')
       return await readUpTo(process.stdin, maxBytes)
     },
     stdoutIsTTY: process.stdout.isTTY === true,

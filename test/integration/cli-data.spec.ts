@@ -392,6 +392,37 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     expect((await cli(a, ['pins'])).stdout).toBe(`no pins in chain ${a.peerId}\n`)
   })
 
+  it('`put --file -` with stdin closed (`<&-`) or a terminal is no value: exit 2, nothing written; an empty pipe is an empty value', async () => {
+    // a probe (2026-12-03): Node opens /dev/null in place of a closed stdin, and an empty value was committed; on a
+    // terminal the command sat waiting for typing that ends with Ctrl-D
+    const [a] = nodes
+    const before = (await status(a)).chains.find(c => c.id === a.peerId)?.height
+    const args = [BIN_PATH, 'put', ...api(a), 'no-stdin', '--file', '-']
+    const closed = spawn('sh', ['-c', 'exec "$0" "$@" <&-', process.execPath, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+    let stderr = ''
+    closed.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
+    expect(await new Promise<number | null>((resolve) => { closed.once('close', resolve) }), stderr).toBe(2)
+    expect(stderr.trim()).toBe('error: --file -: stdin is closed: no value to read (an empty value is \'\')')
+    // a terminal (script gives the command one; with its own stdin at its end it types Ctrl-D into it)
+    const command = [process.execPath, ...args].map(s => `'${s}'`).join(' ')
+    const terminal = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    terminal.stdout?.on('data', (d: Buffer) => { output += d.toString() })
+    expect(await new Promise<number | null>((resolve) => { terminal.once('close', resolve) }), output).toBe(2)
+    expect(output.trim()).toBe('error: --file -: stdin is a terminal: pipe the value in (… | vguard-node put KEY --file -), or give it as an argument')
+    expect((await status(a)).chains.find(c => c.id === a.peerId)?.height).toBe(before)
+    // /dev/null named on purpose is as empty a value as an empty pipe
+    const empty = await cli(a, ['put', 'empty', '--file', '-'], new Uint8Array(0))
+    expect(empty.code, empty.stderr).toBe(0)
+    const devNull = await open('/dev/null', 'r')
+    try {
+      const child = spawn(process.execPath, [BIN_PATH, 'put', ...api(a), 'empty', '--file', '-'], { stdio: [devNull.fd, 'pipe', 'pipe'] })
+      expect(await new Promise<number | null>((resolve) => { child.once('close', resolve) })).toBe(0)
+    } finally {
+      await devNull.close()
+    }
+  })
+
   it('a value over 4 MiB from stdin or a pipe is refused before the node is asked (exit 2); a directory is no file', async () => {
     const [a] = nodes
     const before = (await status(a)).chains.find(c => c.id === a.peerId)?.height
