@@ -202,9 +202,9 @@ function helpPointer (program: Command, argv: string[]): string {
 
 /**
  * Whether put's unknown option is a value taken for a flag, which VALUE_AFTER_DASHES says how to give: one where the
- * value goes (after the key alone), unless commander took it for a typo of a flag it names, or one shaped as a number
- * or a coordinate (-27.71,-51.09) wherever it is. Until 2026-12-03 every unknown option got that hint, a flag's typo
- * (`put --htp …`) too (a probe, 2026-12-03).
+ * value goes (after the key alone, no --file given), unless commander took it for a typo of a flag it names, or one
+ * shaped as a number or a coordinate (-27.71,-51.09) wherever it is. Until 2026-12-03 every unknown option got that
+ * hint, a flag's typo (`put --htp …`) too (a probe, 2026-12-03).
  */
 function valueTakenForFlag (program: Command, args: string[], message: string): boolean {
   const put = program.commands.find(c => c.name() === 'put')
@@ -213,7 +213,8 @@ function valueTakenForFlag (program: Command, args: string[], message: string): 
   const { operands, unknown } = put.parseOptions(args)
   const option = unknown[0] ?? ''
   if (/^-[\d.]/.test(option)) return true
-  return operands.length === 1 && !message.includes('(Did you mean ')
+  // with --file there is no value's place: the option is a flag's typo
+  return operands.length === 1 && put.getOptionValue('file') == null && !message.includes('(Did you mean ')
 }
 
 /** Statuses of the API that mean the request itself was bad: a usage error of the CLI's. */

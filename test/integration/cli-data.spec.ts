@@ -363,6 +363,7 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
       [['put', 'k', '--jsn', 'v'], ["error: unknown option '--jsn'", '(Did you mean --json?)', pointer]],
       [['put', 'k', 'v', '--jsn'], ["error: unknown option '--jsn'", '(Did you mean --json?)', pointer]],
       [['put', '-x', 'k', 'v'], ["error: unknown option '-x'", pointer]],
+      [['put', '--file', '-', 'k', '-x'], ["error: unknown option '-x'", pointer]],
       // in the value's place, or shaped as a coordinate wherever it is: the hint
       [['put', 'k', '-x'], ["error: unknown option '-x'", hint, pointer]],
       [['put', '--json', 'k', '-x'], ["error: unknown option '-x'", hint, pointer]],
