@@ -123,6 +123,9 @@ function writeValue (io: CliIo, answer: ValueAnswer): void {
   io.write(valueOutput(decodeValue(answer), { isTTY: io.stdoutIsTTY }))
 }
 
+/** The names of this process's stdin as a file. */
+const STDIN_NAMES = /^\/(dev\/stdin|dev\/fd\/0|proc\/self\/fd\/0)$/
+
 async function valueToPut (value: string | undefined, file: string | undefined, io: CliIo): Promise<Uint8Array<ArrayBuffer>> {
   if (value != null && file != null) throw new UsageError('put: give the value as an argument or with --file PATH (- for stdin), not both')
   if (value == null && file == null) throw new UsageError('put: no value: give it as an argument or with --file PATH (- for stdin); an empty value is \'\'')
@@ -132,7 +135,9 @@ async function valueToPut (value: string | undefined, file: string | undefined, 
   // a file that is there but cannot be read (another user's: EACCES; a socket: ENXIO) is as bad a value as one that is
   // not there: named, exit 2 (it was Node's bare message, exit 1: a probe, 2026-12-03)
   const unreadable = (err: Error): never => { throw new UsageError(`--file ${path}: ${err.message}`) }
-  if (path === '-') {
+  // stdin by its name is stdin, with its checks: through the device, a closed one read as Node's /dev/null, an empty
+  // value committed (a probe, 2026-12-03)
+  if (path === '-' || STDIN_NAMES.test(path)) {
     const bytes = await io.readStdin(MAX_BODY_BYTES).catch(unreadable)
     if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge()
     return bytes

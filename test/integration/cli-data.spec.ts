@@ -404,6 +404,14 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     closed.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
     expect(await new Promise<number | null>((resolve) => { closed.once('close', resolve) }), stderr).toBe(2)
     expect(stderr.trim()).toBe('error: --file -: stdin is closed: no value to read (an empty value is \'\')')
+    // stdin by its name is stdin (it read Node's /dev/null too)
+    for (const name of ['/dev/stdin', '/dev/fd/0']) {
+      const byName = spawn('sh', ['-c', 'exec "$0" "$@" <&-', process.execPath, BIN_PATH, 'put', ...api(a), 'no-stdin', '--file', name], { stdio: ['pipe', 'pipe', 'pipe'] })
+      let said = ''
+      byName.stderr?.on('data', (d: Buffer) => { said += d.toString() })
+      expect(await new Promise<number | null>((resolve) => { byName.once('close', resolve) }), said).toBe(2)
+      expect(said.trim()).toBe(`error: --file ${name}: stdin is closed: no value to read (an empty value is '')`)
+    }
     // a terminal (script gives the command one; with its own stdin at its end it types Ctrl-D into it)
     const command = [process.execPath, ...args].map(s => `'${s}'`).join(' ')
     const terminal = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -415,6 +423,9 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     // /dev/null named on purpose is as empty a value as an empty pipe
     const empty = await cli(a, ['put', 'empty', '--file', '-'], new Uint8Array(0))
     expect(empty.code, empty.stderr).toBe(0)
+    const piped = await cli(a, ['put', 'piped', '--file', '/dev/stdin'], Buffer.from('by name'))
+    expect(piped.code, piped.stderr).toBe(0)
+    expect((await cli(a, ['get', 'piped'])).stdout).toBe('by name')
     const devNull = await open('/dev/null', 'r')
     try {
       const child = spawn(process.execPath, [BIN_PATH, 'put', ...api(a), 'empty', '--file', '-'], { stdio: [devNull.fd, 'pipe', 'pipe'] })
