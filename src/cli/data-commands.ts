@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
-import { Command, InvalidArgumentError, Option } from 'commander'
+import { Argument, Command, InvalidArgumentError, Option } from 'commander'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, MAX_BODY_BYTES } from '../http/server.ts'
 // a page of `keys` asks for the API's most
 import { MAX_KEYS_PER_PAGE } from '../http/params.ts'
@@ -82,12 +82,17 @@ export function clientCommand (name: string, description: string): Command {
     .addOption(new Option('--json', 'print the API\'s JSON answer instead').default(false))
 }
 
-export const chainOption = (): Option => new Option('-c, --chain <id>', 'a vehicle\'s peer id or `shared` [default: this node\'s own chain]')
+/**
+ * A chain id as typed: spaces around it are dropped, as the integer flags drop them (no chain id has one: a pasted
+ * "ID " was sent as it was, and a local read said 404 "not held here" of the node's own chain: a probe, 2026-12-03).
+ */
+function chainId (id: string): string {
   // an empty id was sent, and a local read said 404 "not held here" of a chain nobody named
-  .argParser((id: string) => {
-    if (id.trim() === '') throw new InvalidArgumentError('expected a vehicle\'s peer id or `shared`, got nothing')
-    return id
-  })
+  if (id.trim() === '') throw new InvalidArgumentError('expected a vehicle\'s peer id or `shared`, got nothing')
+  return id.trim()
+}
+
+export const chainOption = (): Option => new Option('-c, --chain <id>', 'a vehicle\'s peer id or `shared` [default: this node\'s own chain]').argParser(chainId)
 
 export function clientOf (flags: ClientFlags): ApiClient {
   // `start --http HOST:0` picks a free port; a client must be given the one the node printed
@@ -235,7 +240,7 @@ export function dataCommands (io: CliIo): Command[] {
     })
 
   const read = clientCommand('read', 'read another vehicle\'s key with redirect: its proposer first, then its backups; the value on stdout, who served it and the path on stderr')
-    .argument('<chain>', 'the vehicle\'s peer id, or shared')
+    .addArgument(new Argument('<chain>', 'the vehicle\'s peer id, or shared').argParser(chainId))
     .argument('<key>')
     .action(async (chain: string, key: string, flags: ClientFlags) => {
       const answer = await clientOf(flags).request<ReadAnswer>({ path: `/chains/${segment(chain)}/read/${keySegment(key)}`, expect: { ...VALUE_FIELDS, path: 'array', 'path[].peerId': 'string', 'path[].outcome': 'string', servedBy: 'string', height: 'number', chainHeight: 'number', epoch: 'number' } })

@@ -435,6 +435,21 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     }
   })
 
+  it('a chain id with spaces around it (pasted from a terminal) names that chain, as the integer flags take spaces', async () => {
+    // a probe (2026-12-03): `get k --chain "ID "` said "chain ID  is not held here" (exit 1) of the node's own chain,
+    // and a write or `read "ID " k` was refused; no chain id has a space in it
+    const [a, b] = nodes
+    const put = await cli(a, ['put', 'spaced/chain', 'v', '--chain', ` ${a.peerId}`, '--json'])
+    expect(put.code, put.stderr).toBe(0)
+    expect(JSON.parse(put.stdout)).toMatchObject({ chainId: a.peerId })
+    expect(await cli(a, ['get', 'spaced/chain', '--chain', ` ${a.peerId}\t`])).toMatchObject({ code: 0, stdout: 'v' })
+    expect(await cli(a, ['keys', '--prefix', 'spaced/', '--chain', `${a.peerId} `])).toMatchObject({ code: 0, stdout: 'spaced/chain\n' })
+    expect(await cli(b, ['read', ` ${a.peerId} `, 'spaced/chain'])).toMatchObject({ code: 0, stdout: 'v' })
+    expect((await cli(a, ['pins', '--chain', 'shared ', '--json'])).code).toBe(0)
+    // spaces alone are still no chain
+    expect(await cli(b, ['read', ' ', 'spaced/chain'])).toMatchObject({ code: 2, stderr: expect.stringContaining('got nothing') })
+  })
+
   it('a value over 4 MiB from stdin or a pipe is refused before the node is asked (exit 2); a directory is no file', async () => {
     const [a] = nodes
     const before = (await status(a)).chains.find(c => c.id === a.peerId)?.height
