@@ -29,12 +29,18 @@ export function parseBytes (value: string): number {
 
 export interface HostPort { host: string, port: number }
 
-/** HOST:PORT, [IPv6]:PORT, or just PORT (host 127.0.0.1). */
+/**
+ * HOST:PORT, [IPv6]:PORT, or just PORT (host 127.0.0.1); also as the URL `start` prints (`http: http://127.0.0.1:7400`),
+ * which a user pastes: it was refused as not HOST:PORT (a probe, 2026-12-03).
+ */
 export function parseHostPort (value: string): HostPort {
-  const text = value.trim()
-  const match = text.match(/^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/)
+  const url = value.trim().match(/^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)\/?$/i)
+  if (url != null && url[1].toLowerCase() !== 'http') throw new InvalidArgumentError(`the node's API speaks plain HTTP, not ${url[1]}: give http://HOST:PORT or HOST:PORT`)
+  const text = url?.[2] ?? value.trim()
+  // a host name's letters only: `user@host` or `host/path` named no host, and failed only when dialled
+  const match = text.match(/^(?:\[([^\]]+)\]|([A-Za-z0-9._-]*)):(\d+)$/)
   const portOnly = text.match(/^(\d+)$/)
-  if (match == null && portOnly == null) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:7400')
+  if (match == null && portOnly == null) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:7400 (or http://127.0.0.1:7400)')
   const port = Number(portOnly?.[1] ?? match?.[3])
   if (port > 65535) throw new InvalidArgumentError(`port ${port} is out of range (0-65535)`)
   const host = match?.[1] ?? match?.[2] ?? ''

@@ -274,6 +274,9 @@ describe('vguard-node CLI', () => {
       expect({ addresses: status.addresses, listening: status.listening }).toEqual({ addresses: [announced], listening: p.addresses })
       const text = await runCli(['status', '--http', new URL(p.httpUrl).host])
       expect(text.stdout).toContain(`addresses  ${announced}\nlistening  ${p.addresses[0]}\n`)
+      // the URL start printed, pasted (a probe, 2026-12-03: refused as not HOST:PORT)
+      expect(p.output).toContain(`http: ${p.httpUrl}`)
+      expect(await runCli(['status', '--http', p.httpUrl])).toMatchObject({ code: 0, stdout: text.stdout })
       // the bound address is one to dial
       const q = await start(['--data-dir', await tempDir(), '--bootstrap', p.addresses[0], ...LOCAL])
       await waitFor(async () => (await statusOf(q)).peers.some(peer => peer.peerId === p.peerId), { message: 'q connected to p' })

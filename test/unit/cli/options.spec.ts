@@ -18,6 +18,17 @@ describe('cli - options', () => {
     expect(() => parseHostPort('nope')).toThrow(InvalidArgumentError)
   })
 
+  it('takes HOST:PORT as the URL start prints, and nothing else of a URL', () => {
+    // a probe (2026-12-03): `--http http://127.0.0.1:7400`, pasted from start's `http:` line, was refused
+    expect(parseHostPort('http://127.0.0.1:7400')).toEqual({ host: '127.0.0.1', port: 7400 })
+    expect(parseHostPort(' HTTP://[::1]:7400/ ')).toEqual({ host: '::1', port: 7400 })
+    expect(parseHostPort('http://localhost:80')).toEqual({ host: 'localhost', port: 80 })
+    expect(() => parseHostPort('https://127.0.0.1:7400')).toThrow('plain HTTP, not https')
+    for (const bad of ['http://127.0.0.1:7400/status', 'http://127.0.0.1:7400?x', 'http://', 'http://127.0.0.1', 'http:127.0.0.1:7400', 'http://user@127.0.0.1:7400']) {
+      expect(() => parseHostPort(bad), bad).toThrow(InvalidArgumentError)
+    }
+  })
+
   it('parses byte sizes with units', () => {
     expect(parseBytes('1024')).toBe(1024)
     expect(parseBytes('1GiB')).toBe(1024 ** 3)
