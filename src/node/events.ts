@@ -61,6 +61,8 @@ export interface StoragePrunedDetail {
   overBound: boolean
   /** `policy`: the periodic run (τ, the size bound, the capacity); `room`: room made for an incoming backup copy. */
   reason: 'policy' | 'room'
+  /** Chains the run could not prune (a block record it could not read, say) and left as they were, and why. */
+  failed: Array<{ chainId: string, error: string }>
 }
 
 export interface BootstrapFailedDetail {

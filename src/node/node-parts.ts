@@ -211,6 +211,7 @@ export function buildMetrics (node: PartsHost, parts: NodeParts): Registry {
     consensus: () => node.consensus.status(),
     sharedLeader: () => node.consensus.driver.shared()?.leader() ?? null,
     retentionOverBound: () => node.storageMaster.overBound,
+    retentionFailedChains: () => node.storageMaster.failedChains.length,
     ownReplication: () => {
       const r = node.vguarddb.ownReplication()
       return { fresh: r.fresh.length, shortOfK: r.shortOfK }

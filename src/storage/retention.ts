@@ -20,6 +20,7 @@
  */
 import type { Logger } from '@libp2p/interface'
 import type { ChainStore } from './index.ts'
+import { StoreClosedError } from './errors.ts'
 
 /**
  * What the policy may do with a chain: `true` temporary, `false` never
@@ -57,8 +58,14 @@ export interface RetentionReport {
   freedBytes: number
   /** Temporary payload bytes left afterwards. */
   payloadBytes: number
-  /** Pins (or, for the capacity, the chains that are never pruned) keep the bytes above a bound. */
+  /** Pins (or, for the capacity, the chains that are never pruned, or chains it could not read) keep the bytes above a bound. */
   overBound: boolean
+  /**
+   * Chains the run could not prune, and why (a block record it could not
+   * read, say): it went on with the others and left these as they were,
+   * but for what it had pruned of them before the failure.
+   */
+  failed: Record<string, string>
 }
 
 export interface StorageUsage {
@@ -103,6 +110,17 @@ function record (report: RetentionReport, chainId: string, heights: number[], fr
   if (heights.length === 0) return
   report.pruned[chainId] = [...(report.pruned[chainId] ?? []), ...heights]
   report.freedBytes += freed
+}
+
+/**
+ * One chain's failure is that chain's: a run that ended at a record it could
+ * not read left every other chain unpruned and the size bound unenforced,
+ * run after run (a probe, 2026-12-03). A closed store fails every chain, so
+ * it ends the run.
+ */
+function chainFailed (report: RetentionReport, chainId: string, err: unknown): void {
+  if (err instanceof StoreClosedError) throw err
+  report.failed[chainId] ??= err instanceof Error ? `${err.name}: ${err.message}` : String(err)
 }
 
 async function pruneByAge (store: ChainStore, chainId: string, cutoff: number, now: number, report: RetentionReport): Promise<void> {
@@ -194,17 +212,44 @@ async function openCursor (store: ChainStore, chainId: string, now: number): Pro
   return { chainId, copy, iterator, next: first.done === true ? undefined : first.value, heights: [], watermark: from, scannedFrom: from }
 }
 
+/** The chain's cursor, or undefined (the failure reported) if the run cannot read the chain. */
+async function openCursorOf (store: ChainStore, chainId: string, now: number, report: RetentionReport): Promise<Cursor | undefined> {
+  try {
+    return await openCursor(store, chainId, now)
+  } catch (err) {
+    chainFailed(report, chainId, err)
+  }
+}
+
+/** Moves the cursor to its chain's next candidate; a chain that fails to read has none left, and keeps what was planned of it. */
+async function advance (cursor: Cursor, report: RetentionReport): Promise<void> {
+  try {
+    const step = await cursor.iterator.next()
+    cursor.next = step.done === true ? undefined : step.value
+  } catch (err) {
+    chainFailed(report, cursor.chainId, err)
+    cursor.next = undefined
+    cursor.heights = []
+  }
+}
+
 async function pruneBySize (store: ChainStore, chainIds: string[], excess: number, now: number, report: RetentionReport): Promise<number> {
-  const cursors = await Promise.all(chainIds.map(async id => await openCursor(store, id, now)))
+  const opened = await Promise.all(chainIds.map(async id => await openCursorOf(store, id, now, report)))
+  const cursors = opened.filter((c): c is Cursor => c != null)
   try {
     let planned = 0
     const flush = async (): Promise<void> => {
       for (const c of cursors) {
         if (c.heights.length === 0) continue
-        const result = await store.prune(c.chainId, c.heights, { watermark: c.watermark, scannedFrom: c.scannedFrom, copy: c.copy })
-        c.scannedFrom = Math.max(c.scannedFrom, result.pruneFrom)
-        record(report, c.chainId, result.pruned, result.freed)
-        excess -= result.freed
+        try {
+          const result = await store.prune(c.chainId, c.heights, { watermark: c.watermark, scannedFrom: c.scannedFrom, copy: c.copy })
+          c.scannedFrom = Math.max(c.scannedFrom, result.pruneFrom)
+          record(report, c.chainId, result.pruned, result.freed)
+          excess -= result.freed
+        } catch (err) {
+          chainFailed(report, c.chainId, err)
+          c.next = undefined
+        }
         c.heights = []
       }
       planned = 0
@@ -221,14 +266,14 @@ async function pruneBySize (store: ChainStore, chainIds: string[], excess: numbe
       oldest.heights.push(oldest.next.height)
       oldest.watermark = oldest.next.height + 1
       planned += oldest.next.payloadBytes
-      const step = await oldest.iterator.next()
-      oldest.next = step.done === true ? undefined : step.value
+      await advance(oldest, report)
       // prune once the plan covers the excess; pinned blocks free nothing, so plan again
       if (planned >= excess || oldest.heights.length >= PRUNE_CHUNK) await flush()
     }
     await flush()
     return excess
   } finally {
+    // a generator that threw is done already: return() resolves
     await Promise.all(cursors.map(async c => { await c.iterator.return?.() }))
   }
 }
@@ -279,7 +324,7 @@ export interface RoomRequest {
  * still not fit loses them for nothing.
  */
 export async function applyRetention (store: ChainStore, policy: RetentionPolicy, now: number, unclaimed: UnclaimedSince = new Map(), elapsed = now, request?: RoomRequest): Promise<RetentionReport> {
-  const report: RetentionReport = { pruned: {}, freedBytes: 0, payloadBytes: 0, overBound: false }
+  const report: RetentionReport = { pruned: {}, freedBytes: 0, payloadBytes: 0, overBound: false, failed: {} }
   const classified = await classify(store, policy, unclaimed, elapsed, true)
   for (const chainId of unclaimed.keys()) {
     if (!classified.unclaimed.has(chainId)) unclaimed.delete(chainId)
@@ -287,7 +332,13 @@ export async function applyRetention (store: ChainStore, policy: RetentionPolicy
   const temporary = classified.temporary.filter(id => id !== request?.except)
   const temporarySet = new Set(temporary)
   if (policy.retention != null) {
-    for (const chainId of temporary) await pruneByAge(store, chainId, now - policy.retention, now, report)
+    for (const chainId of temporary) {
+      try {
+        await pruneByAge(store, chainId, now - policy.retention, now, report)
+      } catch (err) {
+        chainFailed(report, chainId, err)
+      }
+    }
   }
   const payloadBytes = async (): Promise<number> =>
     (await store.chains()).filter(c => temporarySet.has(c.chainId)).reduce((n, c) => n + c.payloadBytes, 0)
@@ -443,10 +494,17 @@ export class StorageMaster {
     const elapsed = this.init.elapsed?.() ?? performance.now()
     const report = await applyRetention(this.init.store, this.init.policy, now, this.unclaimed, elapsed, request)
     if (report.freedBytes > 0) this.init.log?.('retention pruned %d bytes%s', report.freedBytes, request != null ? ' to make room for backup duty' : '')
+    // said each run while it lasts: a chain retention cannot read is one whose blocks may not read either
+    for (const [chainId, why] of Object.entries(report.failed)) this.init.log?.error('retention could not prune chain %s and left it as it is: %s', chainId, why)
     // a run for room says nothing of the bounds: it prunes below them, or not at all
     if (request == null) this.last = report
     this.init.onReport?.(report, request != null)
     return report
+  }
+
+  /** The chains the last periodic run could not prune (none before the first). */
+  get failedChains (): string[] {
+    return Object.keys(this.last?.failed ?? {})
   }
 
   /** Whether the last periodic run found pins keeping the bytes above a bound (false before the first). */

@@ -8,7 +8,9 @@ import { describe, it, expect, afterEach, vi } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
-import { createBlock } from '../../src/chain/index.ts'
+import { createBlock, emptyTip, tipOf } from '../../src/chain/index.ts'
+import { CHAINS_SUBLEVEL } from '../../src/storage/level.ts'
+import { ChainKeys } from '../../src/storage/keys.ts'
 import { statusOf } from '../../src/http/routes.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import type { StoragePrunedDetail } from '../../src/node/events.ts'
@@ -87,7 +89,7 @@ describe('storage - temporary copies yield to backup duty', () => {
     // Y, the copy's active backup, is untouched
     expect((await y.chains.info(id2))?.prunedBlocks).toBe(0)
     // told as an event and counted
-    expect(events).toEqual([{ freedBytes: expect.any(Number), chains: [{ chainId: id2, blocks: after?.prunedBlocks }], overBound: false, reason: 'room' }])
+    expect(events).toEqual([{ freedBytes: expect.any(Number), chains: [{ chainId: id2, blocks: after?.prunedBlocks }], overBound: false, reason: 'room', failed: [] }])
     expect(sample(await x.metrics.metrics(), 'vguard_retention_pruned_bytes_total', { reason: 'room' })).toBe(events[0].freedBytes)
   })
 
@@ -119,7 +121,7 @@ describe('storage - temporary copies yield to backup duty', () => {
     x.addEventListener('storage:pruned', (evt) => { events.push(evt.detail) })
     const report = await x.storageMaster.run()
     expect(report).toMatchObject({ freedBytes: 0, overBound: true })
-    expect(events).toEqual([{ freedBytes: 0, chains: [], overBound: true, reason: 'policy' }])
+    expect(events).toEqual([{ freedBytes: 0, chains: [], overBound: true, reason: 'policy', failed: [] }])
     expect((await statusOf(x)).storage.overBound).toBe(true)
     expect(sample(await x.metrics.metrics(), 'vguard_retention_over_bound')).toBe(1)
     // over it again, nothing freed: no news (an event came every run, once a minute, for good: a probe)
@@ -133,5 +135,35 @@ describe('storage - temporary copies yield to backup duty', () => {
     expect((await statusOf(x)).storage.overBound).toBe(false)
     expect(sample(await x.metrics.metrics(), 'vguard_retention_over_bound')).toBe(0)
     expect(sample(await x.metrics.metrics(), 'vguard_retention_pruned_bytes_total', { reason: 'policy' })).toBe(after.freedBytes)
+  })
+
+  it('a chain retention cannot read is told (the event, the metric) and left as it is; the others are pruned', async () => {
+    const x = await cluster.create({ retention: 1_000, unclaimedGrace: 0, pruneInterval: 24 * 3_600_000 })
+    await x.start()
+    // two copies pushed unasked (no table names them), old enough to go at once
+    for (const chainId of ['car-a', 'car-b']) {
+      let tip = emptyTip(chainId)
+      for (let h = 1; h <= 3; h++) {
+        const block = createBlock({ prev: tip, proposer: chainId, timestamp: h * 1_000, transactions: [{ key: `k${h}`, value: randomBytes(KiB) }] })
+        await x.chains.append(block)
+        tip = tipOf(block)
+      }
+    }
+    // car-b's second record cut short on disk (bit rot, a torn sector)
+    const keys = new ChainKeys(x.store.sublevel(CHAINS_SUBLEVEL).prefix)
+    const record = await x.store.db.get(keys.block('car-b', 2))
+    expect(record).toBeDefined()
+    await x.store.db.put(keys.block('car-b', 2), (record ?? new Uint8Array()).subarray(0, 10))
+    const events: StoragePrunedDetail[] = []
+    x.addEventListener('storage:pruned', (evt) => { events.push(evt.detail) })
+    const report = await x.storageMaster.run()
+    expect(report.pruned).toEqual({ 'car-a': [1, 2, 3] })
+    expect(Object.keys(report.failed)).toEqual(['car-b'])
+    expect((await x.chains.info('car-b'))?.prunedBlocks).toBe(0)
+    expect(events).toEqual([{ freedBytes: report.freedBytes, chains: [{ chainId: 'car-a', blocks: 3 }], overBound: false, reason: 'policy', failed: [{ chainId: 'car-b', error: expect.stringContaining('corrupt block record') }] }])
+    expect(sample(await x.metrics.metrics(), 'vguard_retention_failed_chains')).toBe(1)
+    // failing again, nothing freed: no news
+    expect(Object.keys((await x.storageMaster.run()).failed)).toEqual(['car-b'])
+    expect(events).toHaveLength(1)
   })
 })

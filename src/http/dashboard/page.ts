@@ -141,7 +141,7 @@ function describe (type, d) {
     case 'peer:cloned': return short(d.peerId) + (d.cloned ? ': two processes run its identity (a copied data dir?), no member until one stops' : ': one process again, a member again')
     case 'identity:cloned': return short(d.seenBy) + ' says two processes run the identity of this vehicle: stop one of them'
     case 'node:stopped': return 'the node stopped: no more events'
-    case 'storage:pruned': return bytes(d.freedBytes) + ' pruned' + (d.reason === 'room' ? ' for a backup copy' : '') + (d.overBound ? '; what retention keeps (pins, own and shared chain) holds storage above its bound' : '')
+    case 'storage:pruned': return bytes(d.freedBytes) + ' pruned' + (d.reason === 'room' ? ' for a backup copy' : '') + (d.overBound ? '; what retention keeps (pins, own and shared chain) holds storage above its bound' : '') + (d.failed && d.failed.length > 0 ? '; could not prune ' + d.failed.map(f => short(f.chainId) + ' (' + f.error + ')').join(', ') : '')
     default: return JSON.stringify(d)
   }
 }

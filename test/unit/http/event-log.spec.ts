@@ -18,7 +18,7 @@ describe('http - event log', () => {
     log.start()
     const ids: string[] = []
     log.subscribe(e => { ids.push(`${log.name}.${e.seq}`) })
-    const pruned = (n: number): void => { node.safeDispatchEvent('storage:pruned', { detail: { freedBytes: n, chains: [], overBound: false, reason: 'policy' } }) }
+    const pruned = (n: number): void => { node.safeDispatchEvent('storage:pruned', { detail: { freedBytes: n, chains: [], overBound: false, reason: 'policy', failed: [] } }) }
     for (let i = 1; i <= 5; i++) pruned(i)
     expect(ids).toHaveLength(5)
     // it holds 3, 4, 5: after 2 nothing is missed, after 1 event 2 is
