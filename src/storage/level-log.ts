@@ -21,11 +21,17 @@ export interface ChainLog {
   dirty: number[]
   /** Bytes written since a flush was last started (in the background or not). */
   unflushed: number
+  /**
+   * Pruned entries' bytes per segment, counted once a segment is partly
+   * pruned (dead-segments.ts); in memory, shared by the log's copies (an
+   * append's takeBack prunes nothing).
+   */
+  dead: Map<number, number>
 }
 
 /** A chain's log before its first segment: no segment payload exists at or below `durable` (the chain's height). */
 export function emptyLog (fileId: number, durable = 0): ChainLog {
-  return { fileId, segments: [], writeSegment: 0, writeEnd: 0, durable, dirty: [], unflushed: 0 }
+  return { fileId, segments: [], writeSegment: 0, writeEnd: 0, durable, dirty: [], unflushed: 0, dead: new Map() }
 }
 
 /** A delete's durable mark: what open() must finish after a crash. */

@@ -52,8 +52,9 @@
  *   keeps them, through a crash as well.
  * - Prunes do not sync: losing one only keeps a payload a little longer, and
  *   the batch is still atomic. A segment whose blocks are all below the
- *   retention watermark is deleted: pinned payloads in it are first written
- *   inline (synced), then its key is removed, then the file.
+ *   retention watermark, or that its pruned entries fill but for a quarter,
+ *   is deleted: the payloads it still holds are first written inline
+ *   (synced), then its key is removed, then the file.
  */
 import { randomInt } from 'node:crypto'
 import { join } from 'node:path'
@@ -437,10 +438,13 @@ export class LevelChainStore extends AbstractChainStore {
 
   protected async commitPrune (headers: Block[], meta: ChainMeta): Promise<void> {
     const ops: BatchOp[] = []
+    const log = this.logs.get(meta.chainId)
+    const dead: Location[] = []
     for (const h of headers) {
       const key = this.keys.block(meta.chainId, h.header.height)
       const stored = await this.db.get(key)
       const location = stored == null ? undefined : parseStored(plain(stored)).location
+      if (location != null) dead.push(location)
       // a located record keeps its location (open() reads where segments end from it)
       ops.push({ type: 'put', key, value: location != null ? locatedRecord(h.headerBytes, location, true) : encodeRecord(h) })
     }
@@ -448,6 +452,11 @@ export class LevelChainStore extends AbstractChainStore {
     await this.db.batch(ops, { sync: false })
     this.persistedHeight.set(meta.chainId, meta.height)
     this.metas.set(meta.chainId, meta)
+    // a segment's count starts when it is first weighed (countDead): these are in it then
+    for (const at of dead) {
+      const counted = log?.fileId === at.fileId ? log.dead.get(at.segment) : undefined
+      if (log != null && counted != null) log.dead.set(at.segment, counted + at.length)
+    }
     await this.dropDeadSegments(meta.chainId)
   }
 

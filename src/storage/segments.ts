@@ -209,6 +209,11 @@ export class Segments {
     })
   }
 
+  /** A segment file's length in bytes. */
+  async size (fileId: FileId, segment: number): Promise<number> {
+    return (await stat(this.path(fileId, segment))).size
+  }
+
   /** Cuts a segment to `length` bytes (what a crash left past the last referenced entry). */
   async truncate (fileId: FileId, segment: number, length: number): Promise<void> {
     await this.use(fileId, segment, async (handle) => {
