@@ -452,7 +452,7 @@ export class LevelChainStore extends AbstractChainStore {
     await this.db.batch(ops, { sync: false })
     this.persistedHeight.set(meta.chainId, meta.height)
     this.metas.set(meta.chainId, meta)
-    // a segment's count starts when it is first weighed (countDead): these are in it then
+    // a segment's count of pruned bytes starts when it is first weighed (mostlyPruned, dead-segments.ts): these are in it then
     for (const at of dead) {
       const counted = log?.fileId === at.fileId ? log.dead.get(at.segment) : undefined
       if (log != null && counted != null) log.dead.set(at.segment, counted + at.length)
