@@ -114,9 +114,15 @@ export function keyProblem (key: unknown): string | undefined {
   return undefined
 }
 
+const TRANSACTION_FIELDS: ReadonlySet<string> = new Set<keyof TransactionInput>(['op', 'key', 'value'])
+
 /** Checks one transaction given to createBlock and returns its key as UTF-8. */
 function checkInput (tx: TransactionInput, index: number): { op: TxOp, keyBytes: Uint8Array, value: Uint8Array } {
   if (tx == null || typeof tx !== 'object') throw new InvalidTransactionError(`transaction ${index}: must be an object { key, value?, op? }, got ${String(tx)}`)
+  // a field of another shape would be dropped: an end of booth's { key, delete: true } or a misspelt
+  // value was put as an empty value, a misspelt op put instead of deleting (a probe, 2026-12-03)
+  const unknown = Object.keys(tx).find(field => !TRANSACTION_FIELDS.has(field))
+  if (unknown != null) throw new InvalidTransactionError(`transaction ${index}: unknown field ${JSON.stringify(unknown)} (a transaction is { key, value?, op? }: a delete is { op: 'DELETE', key })`)
   const op = tx.op ?? 'PUT'
   if (op !== 'PUT' && op !== 'DELETE') throw new InvalidTransactionError(`transaction ${index}: op must be PUT or DELETE`)
   const problem = keyProblem(tx.key)

@@ -54,6 +54,28 @@ describe('library - input refused before anything happens', () => {
     expect((await node.pin('shared', pin)).changed).toBe(true)
   })
 
+  it("a transaction with a field append does not take is InvalidTransactionError and writes nothing (endOfBooth's { key, delete: true } stored an empty value)", async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const self = node.peerId.toString()
+    await node.put('k', value)
+    const bad: Array<[unknown, RegExp]> = [
+      // an end of booth's delete: append took it for a put of an empty value, and k read as empty
+      [{ key: 'k', delete: true }, /^transaction 0: unknown field "delete" \(a transaction is \{ key, value\?, op\? \}: a delete is \{ op: 'DELETE', key \}\)$/],
+      // a misspelt value or op: an empty value put, or a put where a delete was meant
+      [{ key: 'k', vaule: value }, /^transaction 0: unknown field "vaule"/],
+      [{ Op: 'DELETE', key: 'k' }, /^transaction 0: unknown field "Op"/]
+    ]
+    for (const [tx, message] of bad) {
+      await expect(node.append([tx as never]), JSON.stringify(tx)).rejects.toMatchObject({ name: 'InvalidTransactionError', message: expect.stringMatching(message) })
+      await expect(node.append([{ key: 'other', value }, tx as never])).rejects.toMatchObject({ name: 'InvalidTransactionError', message: expect.stringMatching(/^transaction 1: unknown field/) })
+    }
+    expect(await node.get(self, 'k')).toMatchObject({ value, height: 1 })
+    expect((await node.chains.tip(self)).height).toBe(1)
+    // the shapes append takes, as before
+    expect((await node.append([{ key: 'k', value, op: 'PUT' }, { op: 'DELETE', key: 'gone' }, { key: 'empty' }])).height).toBe(2)
+  })
+
   it('startHttpApi refuses what is not a node before binding (every route answered 500 TypeError)', async () => {
     for (const bogus of [null, {}, { peerId: 'x' }, 'node']) {
       await expect(startHttpApi(bogus as unknown as VGuardNode, { port: 0 })).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringMatching(/^node: startHttpApi\(node, init\) takes a node made by createVGuardNode/) })
