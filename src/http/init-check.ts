@@ -23,15 +23,16 @@ function checkInteger (name: string, value: unknown, min: number, max: number): 
 /**
  * A node from createVGuardNode, by what the API uses of it: anything else
  * (null, {}) was served, every route answering 500 TypeError, and close()
- * threw one too.
+ * threw one too; statusOf threw a TypeError from inside (a probe, 2026-12-03).
+ * `call` names the function in the message.
  *
  * @throws ConfigError
  */
-export function checkHttpNode (node: unknown): void {
+export function checkHttpNode (node: unknown, call = 'startHttpApi(node, init)'): void {
   const n = node as Record<string, unknown> | null
   const usable = n != null && typeof n === 'object' && n.peerId != null && n.chains != null && n.vguarddb != null &&
     typeof n.addEventListener === 'function' && typeof n.removeEventListener === 'function' && typeof n.put === 'function'
-  if (!usable) throw new ConfigError(`node: startHttpApi(node, init) takes a node made by createVGuardNode, got ${n === null ? 'null' : typeof n === 'object' ? 'an object of another shape' : typeof n}`)
+  if (!usable) throw new ConfigError(`node: ${call} takes a node made by createVGuardNode, got ${n === null ? 'null' : typeof n === 'object' ? 'an object of another shape' : typeof n}`)
 }
 
 /** @throws ConfigError naming the first option that is not what startHttpApi takes */

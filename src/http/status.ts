@@ -1,6 +1,7 @@
 import type { VGuardNode, ReplicaStatus, OwnReplicationStatus, ConnectedPeer } from '../node/index.ts'
 import { toHex } from '../chain/index.ts'
 import { heldPoint } from '../backup/index.ts'
+import { checkHttpNode } from './init-check.ts'
 
 export interface ChainStatus {
   id: string
@@ -91,7 +92,9 @@ export interface StatusBody {
   identityClonedSeenBy: string[]
 }
 
+/** @throws ConfigError for what is not a node made by createVGuardNode */
 export async function statusOf (node: VGuardNode): Promise<StatusBody> {
+  checkHttpNode(node, 'statusOf(node)')
   const self = node.peerId.toString()
   const held = await node.chains.chains()
   const backups = await Promise.all(held.map(async (info) => await node.vguarddb.status(info.chainId)))

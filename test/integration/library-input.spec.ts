@@ -9,6 +9,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { startHttpApi } from '../../src/http/server.ts'
+import { statusOf } from '../../src/http/status.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import type { Pin } from '../../src/storage/index.ts'
 
@@ -80,6 +81,15 @@ describe('library - input refused before anything happens', () => {
     for (const bogus of [null, {}, { peerId: 'x' }, 'node']) {
       await expect(startHttpApi(bogus as unknown as VGuardNode, { port: 0 })).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringMatching(/^node: startHttpApi\(node, init\) takes a node made by createVGuardNode/) })
     }
+  })
+
+  it('statusOf refuses what is not a node, as startHttpApi does (it threw a TypeError from inside: "reading \'toString\'")', async () => {
+    for (const bogus of [null, undefined, {}, { peerId: 'x' }, 'node']) {
+      await expect(statusOf(bogus as unknown as VGuardNode), String(bogus)).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringMatching(/^node: statusOf\(node\) takes a node made by createVGuardNode, got /) })
+    }
+    // a node's is read as before
+    const node = await cluster.create({ kBackups: 0 })
+    expect((await statusOf(node)).peerId).toBe(node.peerId.toString())
   })
 
   it('api.drain refuses a grace that is no number of ms from 0, as node.drain does, and drains nothing (a string waited for good while a request ran)', async () => {
