@@ -77,6 +77,26 @@ function checkRead (chainId: string, options: ReadOptions | undefined): Consiste
   return consistency
 }
 
+/**
+ * A key read's input (chain, key, options) checked, and its consistency: the
+ * node checks it before it says it is not started (an unknown consistency
+ * was NotStartedError before start(): a probe, 2026-12-03).
+ *
+ * @throws InvalidReadError
+ */
+export function checkKeyRead (chainId: string, key: string, options: ReadOptions | undefined): Consistency {
+  const consistency = checkRead(chainId, options)
+  checkReadKey(key)
+  return consistency
+}
+
+/** A block read's input checked, and its consistency (see checkKeyRead). @throws InvalidReadError */
+export function checkBlockRead (chainId: string, height: number, options: ReadOptions | undefined): Consistency {
+  const consistency = checkRead(chainId, options)
+  if (!Number.isSafeInteger(height) || height < 1) throw new InvalidReadError(`a block height is an integer ≥ 1, got ${shownNumber(height)}`)
+  return consistency
+}
+
 /** Nodes a `leader` read asks, following each one's word on who leads, before it gives up. */
 const MAX_LEADER_HOPS = 3
 /** Quorum reads of a vehicle's chain: passes with the holders of a newer table an answer or a lookup showed. */
@@ -128,8 +148,7 @@ export class ChainReads {
    * @throws QuorumReadError, NoLeaderError, ProposerUnreachableError, PayloadPrunedError and ChainNotFoundError (local)
    */
   async readKey (chainId: string, key: string, options?: ReadOptions): Promise<KeyRead> {
-    const consistency = checkRead(chainId, options)
-    checkReadKey(key)
+    const consistency = checkKeyRead(chainId, key, options)
     const request: ReadRequest = readRequest({ kind: ReadRequest.Kind.KEY, chainId, key })
     if (consistency === 'local') {
       await this.checkHeld(chainId)
@@ -156,8 +175,7 @@ export class ChainReads {
    * @throws InvalidReadError, QuorumReadError, NoLeaderError, ProposerUnreachableError, ChainNotFoundError (local)
    */
   async readBlock (chainId: string, height: number, options?: ReadOptions): Promise<BlockRead> {
-    const consistency = checkRead(chainId, options)
-    if (!Number.isSafeInteger(height) || height < 1) throw new InvalidReadError(`a block height is an integer ≥ 1, got ${shownNumber(height)}`)
+    const consistency = checkBlockRead(chainId, height, options)
     const request: ReadRequest = readRequest({ kind: ReadRequest.Kind.BLOCK, chainId, height })
     if (consistency === 'local') {
       await this.checkHeld(chainId)

@@ -62,6 +62,7 @@ import { appendAndTell } from './write-events.ts'
 import { WritesUnderWay } from './writes-under-way.ts'
 import { closeStorage, stopServices } from './node-lifecycle.ts'
 import { checkPinnedChain } from './pin-chain.ts'
+import { checkBlockRead, checkKeyRead } from './chain-reads.ts'
 
 export type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
 export type {
@@ -299,14 +300,20 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
 
   async get (chainId: string, key: string, options?: ReadOptions): Promise<KeyRead> {
     this.checkOpen()
-    if (this.status !== 'started' && options?.consistency != null && options.consistency !== 'local') throw new NotStartedError('node is not started')
+    // what is wrong with the read first: before start(), "not started" would say a start helps
+    if (checkKeyRead(chainId, key, options) !== 'local') this.checkStarted()
     return await this.consensus.readKey(chainId, key, options)
   }
 
   async getBlock (chainId: string, height: number, options?: ReadOptions): Promise<BlockRead> {
     this.checkOpen()
-    if (this.status !== 'started' && options?.consistency != null && options.consistency !== 'local') throw new NotStartedError('node is not started')
+    if (checkBlockRead(chainId, height, options) !== 'local') this.checkStarted()
     return await this.consensus.readBlock(chainId, height, options)
+  }
+
+  /** A read that asks other nodes needs a started node (a local one reads the disk). */
+  private checkStarted (): void {
+    if (this.status !== 'started') throw new NotStartedError('node is not started')
   }
 
   async pin (chainId: string, pin: Pin): Promise<PinOutcome> {

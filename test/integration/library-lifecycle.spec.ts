@@ -62,6 +62,23 @@ describe('library - a node\'s lifecycle', () => {
     await expect(a.unpin(self, { type: 'key', key: 'k' })).rejects.toMatchObject({ name: 'NodeStoppedError' })
   })
 
+  it('before start(), a read that makes no sense is InvalidReadError, as once started: an unknown consistency was NotStartedError (a start would not have helped)', async () => {
+    const a = await cluster.create()
+    const self = a.peerId.toString()
+    const bad: Array<[() => Promise<unknown>, RegExp]> = [
+      [async () => await a.get(self, 'k', { consistency: 'strong' as never }), /^consistency is local, leader or quorum, got "strong"$/],
+      [async () => await a.getBlock(self, 1, { consistency: 'Quorum' as never }), /^consistency is local, leader or quorum, got "Quorum"$/],
+      [async () => await a.get(self, '', { consistency: 'quorum' }), /^key must be a non-empty string: ""$/],
+      [async () => await a.getBlock(self, 0, { consistency: 'leader' }), /^a block height is an integer ≥ 1, got 0$/],
+      [async () => await a.get('not-a-vehicle', 'k', { consistency: 'leader' }), /^not a chain of a vehicle \(peer id\) or 'shared': not-a-vehicle$/]
+    ]
+    for (const [read, message] of bad) await expect(read()).rejects.toMatchObject({ name: 'InvalidReadError', message: expect.stringMatching(message) })
+    // a read that makes sense and asks others is refused until start(); a local one reads the disk
+    await expect(a.get(self, 'k', { consistency: 'quorum' })).rejects.toMatchObject({ name: 'NotStartedError' })
+    await expect(a.getBlock(self, 1, { consistency: 'leader' })).rejects.toMatchObject({ name: 'NotStartedError' })
+    expect(await a.get(self, 'k')).toMatchObject({ value: undefined, height: 0 })
+  })
+
   it('null extras, an unknown extra or a logger that is none is a ConfigError, before anything is made', async () => {
     const dataDir = await cluster.tempDir()
     // null was a TypeError from inside, once the database had opened
