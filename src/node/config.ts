@@ -440,7 +440,21 @@ export function resolveConfig (options: VGuardNodeOptions): VGuardNodeConfig {
       }
     }))]
   }
-  return config
+  return frozen(config)
+}
+
+/**
+ * The config as checked, frozen, its lists copies of the caller's: node.config.announce was the
+ * caller's array, and a JavaScript embedder editing node.config changed what some parts read as
+ * they go and not the others (an allow list pushed to let into an end of booth a vehicle the
+ * peering kept refusing: a probe, 2026-12-03). Strict code editing it gets a TypeError.
+ */
+function frozen (config: VGuardNodeConfig): VGuardNodeConfig {
+  for (const key of ['listen', 'announce', 'bootstrap', 'allowedPeers'] as const) {
+    const list = config[key]
+    if (list != null) config[key] = Object.freeze([...list]) as string[]
+  }
+  return Object.freeze(config)
 }
 
 /**

@@ -114,6 +114,7 @@ export interface ConnectedPeer {
 
 export interface VGuardNode extends TypedEventEmitter<VGuardNodeEvents> {
   readonly peerId: PeerId
+  /** The options as checked, with their defaults: frozen (a new node takes other ones). */
   readonly config: VGuardNodeConfig
   /**
    * The addresses peers are given (with /p2p/<peer id>): the announced ones

@@ -79,6 +79,29 @@ describe('library - a node\'s lifecycle', () => {
     expect(await a.get(self, 'k')).toMatchObject({ value: undefined, height: 0 })
   })
 
+  it("node.config cannot be edited (strict code gets a TypeError), nor through the options' arrays: what the node runs with stays what was checked", async () => {
+    const peer = (await cluster.create()).peerId.toString()
+    const announce = ['/ip4/127.0.0.1/tcp/4001']
+    const allowedPeers = [peer]
+    const a = await cluster.create({ announce, allowedPeers, commitTimeout: 5_000 })
+    const self = a.peerId.toString()
+    // the caller's arrays, edited after createVGuardNode: node.config.announce was the same array
+    announce.push('/ip4/10.0.0.1/tcp/4001')
+    allowedPeers.length = 0
+    expect(a.config.announce).toEqual(['/ip4/127.0.0.1/tcp/4001'])
+    expect(a.config.allowedPeers).toEqual([peer])
+    // a JavaScript embedder tuning a running node: some parts read the config as they go (an end of booth
+    // took a participant the allow list pushed here allowed, while the peering kept refusing it), others never saw it
+    const edits: Array<() => unknown> = [
+      () => { (a.config as { commitTimeout: number }).commitTimeout = 1 },
+      () => { (a.config as { network: string }).network = 'elsewhere' },
+      () => a.config.allowedPeers?.push(self),
+      () => (a.config.announce as string[]).splice(0)
+    ]
+    for (const edit of edits) expect(edit).toThrow(TypeError)
+    expect(a.config).toMatchObject({ commitTimeout: 5_000, network: `test-${process.pid}`, allowedPeers: [peer], announce: ['/ip4/127.0.0.1/tcp/4001'] })
+  })
+
   it('null extras, an unknown extra or a logger that is none is a ConfigError, before anything is made', async () => {
     const dataDir = await cluster.tempDir()
     // null was a TypeError from inside, once the database had opened
