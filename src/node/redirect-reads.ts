@@ -17,6 +17,7 @@ import { NodeStoppedError } from './errors.ts'
 import { InvalidReadError } from './consensus-errors.ts'
 import { canonicalPeerId, chainIdProblem } from './peer-ids.ts'
 import { checkReadKey } from './read-key.ts'
+import { checkKeysPage, checkRedirectOptions } from './redirect-input.ts'
 import { shownNumber } from './config.ts'
 import { setBounded } from './bounded.ts'
 import { lookupTable } from './table-lookup.ts'
@@ -108,6 +109,7 @@ export class RedirectReads {
 
   /** Reads a page of a chain's keys (response.entries, response.more) the way readKey reads a key. */
   async readKeys (chainId: string, page: KeysPage = {}, options: ReadOptions = {}): Promise<RedirectReadResult> {
+    page = checkKeysPage(page)
     // only false turns values off: any other value, a string 'false' too, asked for them unsaid (a review)
     if (page.values != null && typeof page.values !== 'boolean') throw new InvalidReadError(`values: true or false, got ${JSON.stringify(page.values)}`)
     return await this.readRemote(readRequest({
@@ -125,6 +127,7 @@ export class RedirectReads {
     if (this.d.stopped()) throw new NodeStoppedError('the node was stopped: redirect reads go through a running node')
     if (!this.d.started()) throw new NotStartedError('node is not started: redirect reads go through a running node')
     checkRedirectRead(request)
+    options = checkRedirectOptions(options)
     if (options.via != null) options = { ...options, via: viaHolders(options.via) }
     // our own chain (we are its proposer, the first holder any reader asks)
     // and the shared chain (every member applies every block of it): our copy

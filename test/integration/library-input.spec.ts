@@ -77,6 +77,28 @@ describe('library - input refused before anything happens', () => {
     expect((await node.append([{ key: 'k', value, op: 'PUT' }, { op: 'DELETE', key: 'gone' }, { key: 'empty' }])).height).toBe(2)
   })
 
+  it("a redirect read's page of keys and options are checked: a misspelt prefix read every key, a misspelt via was ignored, a signal that is none a TypeError from inside", async () => {
+    const [a, b] = await connectedSwarm(cluster, 2)
+    const A = a.peerId.toString()
+    await a.put('gps/1', value)
+    await a.put('k', value)
+    const bad: Array<[() => Promise<unknown>, RegExp]> = [
+      [async () => await b.vguarddb.readKeys(A, { prefx: 'gps/' } as never), /^unknown option "prefx" of a page of keys: it takes prefix, after, limit, values$/],
+      [async () => await b.vguarddb.readKeys(A, 'gps/' as never), /^a page of keys is an object \(\{ prefix, after, limit, values \}\), got string$/],
+      [async () => await b.vguarddb.readKeys(A, { limit: '1' } as never), /^a page of keys holds 1 to 1000, got "1" \(string\)$/],
+      [async () => await b.vguarddb.readKey(A, 'k', { vai: [A] } as never), /^unknown redirect read option "vai": a redirect read takes signal, via$/],
+      [async () => await b.vguarddb.readBlock(A, 1, 'fast' as never), /^a redirect read's options are an object \(\{ signal, via \}\), got string$/],
+      [async () => await b.vguarddb.readKey(A, 'k', { signal: 'x' } as never), /^signal: an AbortSignal, got "x" \(string\)$/],
+      [async () => await b.vguarddb.readKeys(A, {}, { signal: {} } as never), /^signal: an AbortSignal, got \{\} \(object\)$/]
+    ]
+    for (const [read, message] of bad) await expect(read()).rejects.toMatchObject({ name: 'InvalidReadError', message: expect.stringMatching(message) })
+    // what makes sense reads as before; null is no page, no options
+    expect((await b.vguarddb.readKeys(A, { prefix: 'gps/' })).response.entries.map(e => e.key)).toEqual(['gps/1'])
+    expect((await b.vguarddb.readKeys(A, null as never, null as never)).response.entries.map(e => e.key)).toEqual(['gps/1', 'k'])
+    const read = await b.vguarddb.readKey(A, 'k', { signal: AbortSignal.timeout(10_000), via: [A] })
+    expect([...read.response.value]).toEqual([...value])
+  })
+
   it('startHttpApi refuses what is not a node before binding (every route answered 500 TypeError)', async () => {
     for (const bogus of [null, {}, { peerId: 'x' }, 'node']) {
       await expect(startHttpApi(bogus as unknown as VGuardNode, { port: 0 })).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringMatching(/^node: startHttpApi\(node, init\) takes a node made by createVGuardNode/) })
