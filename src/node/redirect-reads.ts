@@ -168,7 +168,7 @@ export class RedirectReads {
         const local = await this.localRead(request)
         if (local != null && !local.stale && local.height >= result.height) return { ...local, path: [...result.path, ...local.path] }
       }
-      return result
+      return result.servedBy === this.d.self ? result : { ...result, response: ownedBytes(result.response) }
     } catch (err) {
       if (this.d.stopped()) throw new NodeStoppedError(`the node stopped during the read of ${request.chainId}: its holders were not asked to the end (${(err as Error).message})`)
       // nobody else answered: a copy we hold (as a backup, or not yet
@@ -267,6 +267,23 @@ export class RedirectReads {
     const stale = request.chainId !== this.d.self && request.chainId !== 'shared' && (behind || incomplete)
     const outcome = stale ? 'stale' : local.status === ReadResponse.Status.OK ? 'served' : 'not-found'
     return { response, servedBy: this.d.self, height: response.height, epoch: response.epoch, stale, path: [{ peerId: this.d.self, outcome, height: response.height, epoch: response.epoch }] }
+  }
+}
+
+/**
+ * Another node's answer with bytes of its own: decoded, each bytes field is a
+ * Buffer view into the whole answer frame, and a small value kept from a page
+ * of keys kept the page alive (a probe, 2026-12-03; node.get's copies too).
+ */
+function ownedBytes (response: ReadResponse): ReadResponse {
+  const own = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(bytes)
+  return {
+    ...response,
+    value: own(response.value),
+    blocks: response.blocks.map(own),
+    table: own(response.table),
+    tipHash: own(response.tipHash),
+    entries: response.entries.map(e => ({ ...e, value: own(e.value) }))
   }
 }
 

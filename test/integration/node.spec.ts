@@ -400,6 +400,23 @@ describe('node - discovery and connections', () => {
     expect(read.value).toEqual(new Uint8Array([1, 2, 3]))
   })
 
+  it("a redirect read's answer from another node holds plain bytes of its own: a small value of a page of keys kept the whole page's frame alive", async () => {
+    const [a, b] = await connectedSwarm(cluster, 2, { kBackups: 0 })
+    const chainId = a.peerId.toString()
+    await a.append([{ key: 'big', value: new Uint8Array(200_000).fill(7) }, { key: 'k', value: new Uint8Array([1, 2, 3]) }])
+    const key = await b.vguarddb.readKey(chainId, 'k')
+    const page = await b.vguarddb.readKeys(chainId)
+    const block = await b.vguarddb.readBlock(chainId, 1)
+    expect([key.servedBy, page.servedBy, block.servedBy]).toEqual([chainId, chainId, chainId])
+    const bytes = [key.response.value, key.response.tipHash, ...page.response.entries.map(e => e.value), ...block.response.blocks]
+    for (const own of bytes) {
+      expect(own.constructor.name).toBe('Uint8Array')
+      expect(own.buffer.byteLength).toBe(own.byteLength)
+    }
+    expect([...key.response.value]).toEqual([1, 2, 3])
+    expect(page.response.entries.map(e => e.value.byteLength)).toEqual([200_000, 3])
+  })
+
   it("a listener cannot edit the node's state through an event's detail (a copy)", async () => {
     const [a, b] = await connectedSwarm(cluster, 2)
     let edited = 0
