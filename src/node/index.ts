@@ -63,6 +63,7 @@ import { WritesUnderWay } from './writes-under-way.ts'
 import { closeStorage, stopServices } from './node-lifecycle.ts'
 import { checkPinnedChain } from './pin-chain.ts'
 import { checkBlockRead, checkKeyRead } from './chain-reads.ts'
+import { checkWrite } from './write-input.ts'
 
 export type { VGuardNodeOptions, VGuardNodeConfig } from './config.ts'
 export type {
@@ -260,6 +261,9 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
   }
 
   async append (transactions: TransactionInput[], options?: WriteOptions): Promise<CommitResult> {
+    // before start(), what is wrong with the write first, as with a read's (a start would not help, and a keyed one
+    // said an earlier attempt may commit: a probe, 2026-12-03); checked here only then, a write is encoded once
+    if (this.status !== 'started' && !this.closed && this.stopping == null) checkWrite(transactions, options as WriteOptions, this.peerId.toString(), this.config.commitTimeout)
     this.checkWritable(options?.idempotencyKey)
     // node:stopped is the last event: stop() waits for the outcome of every write it finds under way
     return await this.writesUnderWay.track(appendAndTell(this.consensus, this, this.peerId.toString(), transactions, options))

@@ -79,6 +79,22 @@ describe('library - a node\'s lifecycle', () => {
     expect(await a.get(self, 'k')).toMatchObject({ value: undefined, height: 0 })
   })
 
+  it('before start(), a write that makes no sense is InvalidTransactionError, as once started (it was NotStartedError, keyed ones said an earlier attempt may commit)', async () => {
+    const a = await cluster.create()
+    const value = new Uint8Array([1])
+    const bad: Array<[() => Promise<unknown>, string, RegExp]> = [
+      [async () => await a.put('', value), 'InvalidTransactionError', /^transaction 0: key must be a non-empty string$/],
+      [async () => await a.put('k', 'text' as never, { idempotencyKey: 'order-1' }), 'InvalidTransactionError', /^transaction 0: value must be bytes \(a Uint8Array\), got string$/],
+      [async () => await a.delete('k', { chainID: 'shared' } as never), 'InvalidTransactionError', /^unknown write option "chainID"/],
+      [async () => await a.append([{ key: 'k', delete: true } as never]), 'InvalidTransactionError', /^transaction 0: unknown field "delete"/],
+      [async () => await a.put('k', value, { idempotencyKey: 'not ascii é' }), 'InvalidIdempotencyKeyError', /^an idempotency key is 1\.\.128 printable ASCII characters/]
+    ]
+    for (const [write, name, message] of bad) await expect(write()).rejects.toMatchObject({ name, message: expect.stringMatching(message) })
+    // a write that makes sense is refused until start(), a keyed one saying an earlier attempt may commit
+    await expect(a.put('k', value)).rejects.toMatchObject({ name: 'NotStartedError', mayHaveCommitted: undefined })
+    await expect(a.put('k', value, { idempotencyKey: 'order-1' })).rejects.toMatchObject({ name: 'NotStartedError', mayHaveCommitted: true })
+  })
+
   it("node.config cannot be edited (strict code gets a TypeError), nor through the options' arrays: what the node runs with stays what was checked", async () => {
     const peer = (await cluster.create()).peerId.toString()
     const announce = ['/ip4/127.0.0.1/tcp/4001']
