@@ -94,9 +94,14 @@ export class ReleaseQueue {
     return this.releases().filter(p => p.chainId === chainId).map(p => p.peerId)
   }
 
-  /** Releases not yet acknowledged; `offline`: waiting for the backup to connect again. */
+  /**
+   * Releases not yet acknowledged; `offline`: waiting for the backup to connect again. Asked of the
+   * connections now, not only of `nextAt`: one backing off after a failure is Infinity only once its
+   * retry comes due, and said offline: false for up to RETRY_MAX after its backup left (a probe, 2026-12-03).
+   */
   list (): Array<{ chainId: string, peerId: string, attempts: number, offline: boolean }> {
-    return this.releases().map(({ chainId, peerId, attempts, nextAt }) => ({ chainId, peerId, attempts, offline: nextAt === Infinity }))
+    const connected = this.init.isConnected ?? (() => true)
+    return this.releases().map(({ chainId, peerId, attempts, nextAt }) => ({ chainId, peerId, attempts, offline: nextAt === Infinity || !connected(peerId) }))
   }
 
   /** Active backups of a chain that have not yet acknowledged its table. */

@@ -7,6 +7,7 @@ import { prng } from '../utils/random.ts'
 import { gpsTransaction } from '../../src/workload/gps.ts'
 import { createBlock, emptyTip, tipOf, encodeBlock } from '../../src/chain/index.ts'
 import { pbStream } from '@libp2p/utils'
+import { ReleaseRequest, ReleaseResponse } from '../../src/protocols/release/pb/release.ts'
 import { ReplicateRequest, ReplicateResponse } from '../../src/protocols/replicate/pb/replicate.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 import type { VGuardNodeOptions } from '../../src/node/config.ts'
@@ -386,6 +387,29 @@ describe('vguarddb - releases survive restarts', () => {
     await waitFor(() => A2.vguarddb.pendingReleases().length === 0, { timeout: 25_000, message: 'release acknowledged' })
     // the table it was told with: the one that named it obsolete
     expect(E2.vguarddb.tables.get(chainId)?.table.epoch).toBe(outcome.epoch)
+  })
+
+  // a release backing off after a failure said offline: false until its retry came due (up to 30 s), also once its
+  // backup had left: /status told of a backup still connected that was gone (a probe, 2026-12-03)
+  it('a release backing off after a failure is offline once its backup leaves, before its retry is due', async () => {
+    const [A, B, C] = await swarm(cluster, 3, { kBackups: 1 })
+    const chainId = A.peerId.toString()
+    await A.endOfBooth({ participants: ids(B), transactions: [gpsTransaction(1)] })
+    // B's disk cannot take the release (ERROR): A backs off, longer after each failure
+    await B.libp2p.unhandle(RELEASE_PROTOCOL)
+    await B.libp2p.handle(RELEASE_PROTOCOL, async (stream) => {
+      const pbs = pbStream(stream)
+      await pbs.read(ReleaseRequest)
+      await pbs.write({ status: ReleaseResponse.Status.ERROR, epoch: 0, deleted: false, message: 'disk failed' }, ReleaseResponse)
+    })
+    await A.endOfBooth({ participants: ids(C), transactions: [gpsTransaction(2)] })
+    const b = B.peerId.toString()
+    // 4 failures: the next retry is 8 s away
+    await waitFor(() => (A.vguarddb.pendingReleases().find(p => p.peerId === b)?.attempts ?? 0) >= 4, { timeout: 20_000, message: 'the release to B failed 4 times', state: () => A.vguarddb.pendingReleases() })
+    expect(A.vguarddb.pendingReleases()).toEqual([{ chainId, peerId: b, attempts: expect.any(Number), offline: false }])
+    await cluster.stopNode(B)
+    await waitFor(() => !A.peers().some(p => p.peerId === b), { message: 'A sees B gone' })
+    expect(A.vguarddb.pendingReleases()).toEqual([{ chainId, peerId: b, attempts: expect.any(Number), offline: true }])
   })
 })
 
