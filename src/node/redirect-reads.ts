@@ -70,6 +70,8 @@ export interface RedirectReadsDeps {
   stopSignal: () => AbortSignal
   /** The epoch our own chain is known to have reached when no table of it is held (VGuardDB.ownEpochFloor). */
   ownEpochFloor: () => number | undefined
+  /** A newer table a read adopted (backup:table, as for one heard by gossip). */
+  onAdopted?: (table: VerifiedTable) => void
 }
 
 /**
@@ -150,7 +152,7 @@ export class RedirectReads {
         floorEpoch: request.chainId === this.d.self ? this.d.ownEpochFloor() : undefined,
         // a table a holder's answer (a redirect's too) shows is adopted as a hint, news only from the proposer
         // (readWithRedirect calls news then): see adoptShownTable
-        tables: { get: (id) => this.d.tables.get(id), adopt: async (signed, id) => await this.d.tables.adopt(signed, id, HINT) },
+        tables: { get: (id) => this.d.tables.get(id), adopt: async (signed, id) => await this.adoptHint(signed, id) },
         news: () => { this.noteNews(request.chainId) },
         ask: async (peer, req) => await this.d.read.ask(peerIdFromString(peer), req, options),
         // blocks are checked before they count, against the newest table we hold once the answer's own is adopted:
@@ -202,7 +204,7 @@ export class RedirectReads {
       // news, unlike a table one holder shows: a lookup asks several members at once and keeps the newest
       // any shows, the best there is to know now (as confirmTable takes a lookup whose members answered);
       // an old table one of them replays wins only when none of the others knows a newer one
-      adopt: async (signed, id) => this.tableNews(await this.d.tables.adopt(signed, id, HINT)),
+      adopt: async (signed, id) => this.tableNews(await this.adoptHint(signed, id)),
       random: this.d.random
     })
   }
@@ -236,12 +238,22 @@ export class RedirectReads {
   async adoptShownTable (chainId: string, signed: Uint8Array, from: string): Promise<boolean> {
     if (chainId === this.d.self || chainId === 'shared' || signed.byteLength === 0) return false
     try {
-      const { adopted } = await this.d.tables.adopt(signed, chainId, HINT)
+      const { adopted } = await this.adoptHint(signed, chainId)
       if (from === chainId) this.noteNews(chainId)
       return adopted
     } catch {
       return false
     }
+  }
+
+  /**
+   * Adopts a table a read was shown, as a hint; a newer one is told as gossip's are: a table a
+   * read, a lookup or a redirect brought was kept unsaid and uncounted (a probe, 2026-12-03).
+   */
+  private async adoptHint (signed: Uint8Array, chainId?: string): ReturnType<BackupTableStore['adopt']> {
+    const result = await this.d.tables.adopt(signed, chainId, HINT)
+    if (result.adopted) this.d.onAdopted?.(result.table)
+    return result
   }
 
   /** Notes an adoption that was news (a newer table), passing the result on. */

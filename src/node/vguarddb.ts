@@ -243,7 +243,8 @@ export class VGuardDB {
         if (this.offers.get(chainId) <= epoch) await this.forgetOffer(chainId)
         this.c.onCapacityChange?.()
         this.c.events.safeDispatchEvent('backup:released', { detail: { chainId, epoch } })
-      }
+      },
+      onAdopted: (table) => { this.tableAdopted(table) }
     })
     this.read = new ReadService({ ...base, tables: this.tables, isMember: components.isMember, refusal: components.refusal, confirmLeader: components.confirmLeader, runs: components.runs, settle: components.settle })
     this.redirects = new RedirectReads({
@@ -255,7 +256,8 @@ export class VGuardDB {
       started: () => this.started,
       stopped: () => this.stopped,
       stopSignal: () => this.stopping.signal,
-      ownEpochFloor: () => this.ownEpochFloor?.()
+      ownEpochFloor: () => this.ownEpochFloor?.(),
+      onAdopted: (table) => { this.tableAdopted(table) }
     })
     this.gossip = new BoothResultGossip({
       topic: boothsTopic(components.network),
@@ -480,6 +482,11 @@ export class VGuardDB {
     // vehicle no member answers asks every round)
     const lookup = new LinkedSignal([this.stopping.signal, AbortSignal.timeout(OWN_TABLE_LOOKUP_TIMEOUT)])
     await this.ownChainHolders({ signal: lookup.signal }).catch(() => {}).finally(() => { lookup.clear() })
+  }
+
+  /** A newer table of another vehicle's chain kept here, from a read or a release: told as gossip's are (backup:table). */
+  private tableAdopted ({ table }: VerifiedTable): void {
+    this.c.events.safeDispatchEvent('backup:table', { detail: { chainId: table.chainId, epoch: table.epoch, active: table.active, obsolete: table.obsolete, height: table.height } })
   }
 
   private isConnected (peer: string): boolean {

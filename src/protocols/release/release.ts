@@ -2,7 +2,7 @@ import { pbStream } from '../framing.ts'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import { MembershipCheck } from '../read/membership.ts'
 import type { ChainStore } from '../../storage/index.ts'
-import type { BackupTableStore } from '../../backup/index.ts'
+import type { BackupTableStore, VerifiedTable } from '../../backup/index.ts'
 import { verifyTable } from '../../backup/index.ts'
 import { bytesEqual } from '../../chain/index.ts'
 import { MAX_PEER_TEXT } from '../../text/peer-text.ts'
@@ -36,6 +36,8 @@ export interface ReleaseComponents {
   offeredEpoch?: (chainId: string) => number
   /** Called after a copy was deleted (for events and metrics). */
   onReleased?: (chainId: string, epoch: number) => void | Promise<void>
+  /** Called when a release brought a newer table than the one held (for events and metrics, as gossip's). */
+  onAdopted?: (table: VerifiedTable) => void
   /**
    * Runs the last check of a release and its delete alone for that chain,
    * never beside the start of a transfer of it (ReplicateComponents.onAccepted
@@ -190,7 +192,9 @@ export class ReleaseService {
         // sent again whose first answer it lost); nothing is kept: a peer with a key it made up gets no table here
         return { status: ReleaseResponse.Status.OK, epoch: 0, deleted: false, message: `nothing held here: neither a copy of chain ${table.chainId} nor a table for it` }
       }
-      await tables.adopt(req.table, table.chainId, { keep: true })
+      // a backup away while the table was gossiped hears it first here: told as gossip's is (a probe, 2026-12-03)
+      const kept = await tables.adopt(req.table, table.chainId, { keep: true })
+      if (kept.adopted) this.components.onAdopted?.(kept.table)
       // released unless the new table counts on us: a table lists at most 64
       // obsolete backups, and the owner releases every one of them
       if (table.chainId === self || table.active.includes(self)) return { status: ReleaseResponse.Status.OK, epoch: table.epoch, deleted: false }
