@@ -16,10 +16,11 @@
  *   with the same key and body, it commits once and every attempt gets the
  *   first commit's answer (WriteOptions.idempotencyKey).
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'
 import { commitJson } from '../node/consensus.ts'
 import { checkChain, checkKey, idempotencyKey, onlyQuery, parseFlag } from './params.ts'
+import { checkBeforeContinue } from './continue.ts'
 
 interface KvParams { id: string, key: string }
 interface WriteQuery { waitForReplication?: unknown }
@@ -30,30 +31,35 @@ function writeOptions (query: WriteQuery): { waitForReplication: boolean } {
   return { waitForReplication: parseFlag('waitForReplication', query.waitForReplication, true) }
 }
 
+/** A write's path, query and Idempotency-Key, checked: what it writes where, and how. @throws InvalidRequestError, InvalidTransactionError, InvalidIdempotencyKeyError */
+function writeRequest (node: VGuardNode, req: FastifyRequest<{ Params: KvParams, Querystring: WriteQuery }>): { id: string, key: string, options: { waitForReplication: boolean, idempotencyKey?: string } } {
+  const { id, key } = req.params
+  // a write has no consistency: its query says only whether it waits for its copies
+  const options = writeOptions(req.query)
+  // as reads and pins do: a bad key is about the key in the URL, not "transaction 0" of a block
+  checkChain(node, id)
+  checkKey(key)
+  return { id, key, options: { ...options, ...idempotencyKey(req) } }
+}
+
 export function registerConsensusRoutes (server: FastifyInstance, node: VGuardNode): void {
   // an encapsulated scope: only these routes take raw bodies
   void server.register(async (scope) => {
     scope.removeAllContentTypeParsers()
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => { done(null, body) })
 
-    scope.put<{ Params: KvParams, Body: Buffer | undefined, Querystring: WriteQuery }>('/chains/:id/kv/:key', async (req) => {
-      const { id, key } = req.params
-      // a write has no consistency: its query says only whether it waits for its copies
-      const options = writeOptions(req.query)
-      // as reads and pins do: a bad key is about the key in the URL, not "transaction 0" of a block
-      checkChain(node, id)
-      checkKey(key)
+    // a client waiting for its 100 hears of a bad path or query before it sends the value (src/http/continue.ts)
+    const checkFirst = checkBeforeContinue(req => writeRequest(node, req as FastifyRequest<{ Params: KvParams, Querystring: WriteQuery }>))
+    scope.put<{ Params: KvParams, Body: Buffer | undefined, Querystring: WriteQuery }>('/chains/:id/kv/:key', { preParsing: checkFirst }, async (req) => {
+      const { id, key, options } = writeRequest(node, req)
       const body = req.body
       const value = body == null ? new Uint8Array(0) : new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
-      return commitJson(await node.put(key, value, { chainId: id, ...options, ...idempotencyKey(req) }))
+      return commitJson(await node.put(key, value, { chainId: id, ...options }))
     })
 
-    scope.delete<{ Params: KvParams, Querystring: WriteQuery }>('/chains/:id/kv/:key', async (req) => {
-      const { id, key } = req.params
-      const options = writeOptions(req.query)
-      checkChain(node, id)
-      checkKey(key)
-      return commitJson(await node.delete(key, { chainId: id, ...options, ...idempotencyKey(req) }))
+    scope.delete<{ Params: KvParams, Querystring: WriteQuery }>('/chains/:id/kv/:key', { preParsing: checkFirst }, async (req) => {
+      const { id, key, options } = writeRequest(node, req)
+      return commitJson(await node.delete(key, { chainId: id, ...options }))
     })
   })
 }

@@ -15,12 +15,13 @@
  * its release: a backup told to delete its copy deletes its pins with it (a
  * copy its owner replaces keeps them).
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { MAX_HEIGHT_TEXT } from './max-height.ts'
 import type { VGuardNode } from '../node/index.ts'
 import type { Pin } from '../node/index.ts'
 import { InvalidRequestError } from './errors.ts'
 import { checkChain, checkKey, onlyQuery } from './params.ts'
+import { checkBeforeContinue } from './continue.ts'
 
 interface PinAnswer { chainId: string, pins: Pin[], changed?: boolean, alreadyPruned?: number }
 
@@ -57,9 +58,18 @@ export function registerPinRoutes (server: FastifyInstance, node: VGuardNode): v
   const targets: Array<[string, (raw: string) => Pin]> = [['keys', keyPin], ['heights', parseHeights]]
   for (const [kind, parse] of targets) {
     for (const [method, op] of [['PUT', 'pin'], ['DELETE', 'unpin']] as const) {
+      const pinRequest = (req: FastifyRequest<{ Params: { id: string, target: string } }>): Pin => {
+        // in the handler's order: the query, the target, then the chain (change)
+        onlyQuery(req.query, [])
+        const pin = parse(req.params.target)
+        checkChain(node, req.params.id)
+        return pin
+      }
       server.route<{ Params: { id: string, target: string } }>({
         method,
         url: `/chains/:id/pins/${kind}/:target`,
+        // a client waiting for its 100 hears of a bad path or query before it sends a body (src/http/continue.ts)
+        preParsing: checkBeforeContinue(req => pinRequest(req as FastifyRequest<{ Params: { id: string, target: string } }>)),
         handler: async (req) => {
           onlyQuery(req.query, [])
           return await change(req.params.id, parse(req.params.target), op)

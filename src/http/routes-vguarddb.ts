@@ -2,7 +2,7 @@
  * VGuardDB over HTTP: VGuard's end-of-booth hook and the redirect reads (a
  * key, or a page of keys).
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { PayloadBudget, Reservation } from './payload-budget.ts'
 import type { ReplicationOutcome, VGuardNode } from '../node/index.ts'
 import { encodeValue, keyEntryJson } from './encoding.ts'
@@ -11,6 +11,7 @@ import { ReadResponse } from '../protocols/read/index.ts'
 import type { PathEntry } from '../protocols/read/index.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { checkChain, checkKey, idempotencyKey, onlyQuery, parseKeysQuery } from './params.ts'
+import { checkBeforeContinue } from './continue.ts'
 
 const utf8 = new TextEncoder()
 /** A read's `via` names a few holders: 1 KiB is some twenty peer ids. */
@@ -80,13 +81,18 @@ function shortWarning (outcome: ReplicationOutcome, k: number): string {
 }
 
 export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNode, budget = new PayloadBudget()): void {
-  server.post<{ Body: BoothBody }>('/booth/end', { schema: boothSchema }, async (req) => {
+  const boothRequest = (req: FastifyRequest): { idempotencyKey?: string } => {
     onlyQuery(req.query, [])
+    // a retry of a request whose answer was lost appends nothing again
+    return idempotencyKey(req)
+  }
+  // a client waiting for its 100 hears of a bad query before it sends the booth (src/http/continue.ts)
+  server.post<{ Body: BoothBody }>('/booth/end', { schema: boothSchema, preParsing: checkBeforeContinue(boothRequest) }, async (req) => {
+    const keyed = boothRequest(req)
     const outcome = await node.endOfBooth({
       participants: req.body.participants,
       transactions: req.body.transactions.map(decodeTransaction),
-      // a retry of a request whose answer was lost appends nothing again
-      ...idempotencyKey(req)
+      ...keyed
     })
     return {
       chainId: outcome.chainId,

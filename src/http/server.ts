@@ -26,6 +26,7 @@ import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
 import { checkDrainGrace } from '../node/drain-grace.ts'
 import { isLongLived } from './long-lived.ts'
+import { awaitsContinue, continueOnRead } from './continue.ts'
 import { checkHttpInit, checkHttpNode, hostNameProblem } from './init-check.ts'
 import { ListenError, LISTEN_FAILURES } from '../node/listen-error.ts'
 
@@ -145,6 +146,8 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   const inFlight = new Map<Socket, number>()
   server.server.on('connect', connectHandler)
   server.server.on('checkExpectation', expectationHandler)
+  // 100 Continue once the body is read, not as soon as the head arrives (src/http/continue.ts)
+  continueOnRead(server.server)
   server.server.on('connection', (socket: Socket) => {
     inFlight.set(socket, 0)
     socket.once('close', () => { inFlight.delete(socket) })
@@ -225,6 +228,11 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   // own code, FST_ERR_ROUTE_MISSING_CONTENT_TYPE, where one with a Content-Type got 405 (a probe, 2026-12-03)
   server.addHook('onRequest', async (req, reply) => {
     if (req.method === 'QUERY' && req.headers['content-type'] == null && !allowedMethods(originForm(req.url).split('?')[0]).includes('QUERY')) noRoute(req, reply)
+  })
+  // a client waiting for its 100 is answered 404 or 405 before its body is invited: the not-found
+  // handler parses a body first (a JSON one that is not JSON is 400), so it sent the 100 to read it (a probe, 2026-12-03)
+  server.addHook('preParsing', async (req, reply) => {
+    if (req.is404 && awaitsContinue(req.raw)) noRoute(req, reply)
   })
   const budget = new PayloadBudget(init.readPayloadBudget)
   registerRoutes(server, node, budget)

@@ -75,7 +75,7 @@ describe('http - request framing', () => {
     expect(JSON.parse(answer.body)).toEqual({ error: 'ExpectationFailedError', message: expect.stringContaining('200-ok') })
     expect(await node.chains.get(self, 'k')).toBeUndefined()
 
-    // the one expectation HTTP defines: met (Node answers 100 Continue), the write goes through
+    // the one expectation HTTP defines: met (100 Continue once the body is read: http-expect-continue.spec.ts), the write goes through
     const met = await raw(api.url, put('100-continue'))
     expect(met).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /)
     expect(Buffer.from((await node.chains.get(self, 'k'))?.value ?? []).toString()).toBe('x')
