@@ -27,6 +27,7 @@ import { VERSION } from '../node/version.ts'
 import { checkDrainGrace } from '../node/drain-grace.ts'
 import { isLongLived } from './long-lived.ts'
 import { awaitsContinue, continueOnRead } from './continue.ts'
+import { lingerOnClose } from './lingering-close.ts'
 import { checkHttpInit, checkHttpNode, hostNameProblem } from './init-check.ts'
 import { ListenError, LISTEN_FAILURES } from '../node/listen-error.ts'
 
@@ -148,6 +149,8 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   server.server.on('checkExpectation', expectationHandler)
   // 100 Continue once the body is read, not as soon as the head arrives (src/http/continue.ts)
   continueOnRead(server.server)
+  // an answer that closes its connection mid-body is read before the connection goes (src/http/lingering-close.ts)
+  lingerOnClose(server.server)
   server.server.on('connection', (socket: Socket) => {
     inFlight.set(socket, 0)
     socket.once('close', () => { inFlight.delete(socket) })
