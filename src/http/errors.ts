@@ -11,6 +11,7 @@ import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
 import { isDatabaseClosed } from '../node/errors.ts'
 import { originForm } from './origin-form.ts'
+import { linger } from './lingering-close.ts'
 
 const STATUS_BY_NAME: Record<string, number> = {
   ConfigError: 400,
@@ -250,7 +251,9 @@ export function clientErrorHandler (answered: (socket: Socket) => Promise<void> 
         : ['InvalidRequestError', 'malformed HTTP request']
     const refuse = (after: string): void => {
       answerRaw(socket, name, `${message}${after}`)
-      socket.destroy(err)
+      // closed at once, the bytes still arriving (a header that goes on, the rest of a body) reset the
+      // connection under the answer, and the client read a reset, not the 431 or 400 (a probe, 2026-12-03)
+      linger(socket)
     }
     const waiting = answered(socket)
     if (waiting == null) {

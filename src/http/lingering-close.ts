@@ -7,7 +7,8 @@
  * reset" or "broken pipe" (curl: `(55) Send failure`), which it cannot tell
  * from a lost answer (a probe, 2026-12-03). Here the server closes its
  * side only, reads and drops what still arrives, and closes the socket once
- * the client closes its own or after LINGER_MS.
+ * the client closes its own or after LINGER_MS. The parser's own refusals
+ * (431, 400, 408: src/http/errors.ts) close their connection so too.
  */
 import type { IncomingMessage, Server } from 'node:http'
 import type { Socket } from 'node:net'
@@ -34,7 +35,8 @@ export function lingerOnClose (server: Server, lingerMs = LINGER_MS): void {
   })
 }
 
-function linger (socket: Socket, lingerMs: number): void {
+/** Ends our side of `socket` (after what was written), drops what still arrives, and closes it once the client closes its own, or after `lingerMs`. */
+export function linger (socket: Socket, lingerMs = LINGER_MS): void {
   // our side ends after the answer; what arrives meanwhile goes to the request, which nothing reads (Node dumps it)
   socket.end()
   const timer = setTimeout(() => { socket.destroy() }, lingerMs)

@@ -69,4 +69,27 @@ describe('http - a refused upload', () => {
     }
     expect(await node.chains.get(self, 'big')).toBeUndefined()
   })
+
+  it('bytes the parser refuses while more keep coming (headers past their limit, a body that is no chunked framing) get their 431 or 400, read by the client, not a reset', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const api = await cluster.http(node)
+    const self = node.peerId.toString()
+    const total = 64 * 1024 * 1024
+    const refused: Array<[string, string, Buffer, number, string]> = [
+      // a header that goes on and on
+      ['headers', 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Long: ', Buffer.alloc(64 * 1024, 'a'), 431, 'HeadersTooLargeError'],
+      // 'zz…' where a chunk's size belongs
+      ['chunked framing', `PUT /chains/${self}/kv/k HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n`, Buffer.alloc(64 * 1024, 'z'), 400, 'InvalidRequestError']
+    ]
+    for (const [what, head, piece, status, name] of refused) {
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        const { answer, error } = await upload(api.url, head, piece, total)
+        expect(error, `${what}, attempt ${attempt}`).toBeUndefined()
+        expect(answer, `${what}, attempt ${attempt}`).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `))
+        expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), `${what}, attempt ${attempt}`).toMatchObject({ error: name })
+      }
+    }
+    expect(await node.chains.get(self, 'k')).toBeUndefined()
+  })
 })
