@@ -21,6 +21,8 @@ export function lingerOnClose (server: Server, lingerMs = LINGER_MS): void {
   // each connection's latest request: the one an answer that closes the connection answers
   const latest = new WeakMap<Socket, IncomingMessage>()
   server.on('request', (req: IncomingMessage) => { latest.set(req.socket, req) })
+  // a request with an Expect not met is answered 417 without a 'request' event (its body may be on its way)
+  server.on('checkExpectation', (req: IncomingMessage) => { latest.set(req.socket, req) })
   server.on('connection', (socket: Socket) => {
     const destroySoon = socket.destroySoon.bind(socket)
     // Node calls it once the answer to a request that closes its connection is written

@@ -145,12 +145,13 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   })
   // requests in flight per connection: closing ends the connections that have none
   const inFlight = new Map<Socket, number>()
+  // an answer that closes its connection mid-body is read before the connection goes (src/http/lingering-close.ts;
+  // first: it notes each request before another listener can answer it)
+  lingerOnClose(server.server)
   server.server.on('connect', connectHandler)
   server.server.on('checkExpectation', expectationHandler)
   // 100 Continue once the body is read, not as soon as the head arrives (src/http/continue.ts)
   continueOnRead(server.server)
-  // an answer that closes its connection mid-body is read before the connection goes (src/http/lingering-close.ts)
-  lingerOnClose(server.server)
   server.server.on('connection', (socket: Socket) => {
     inFlight.set(socket, 0)
     socket.once('close', () => { inFlight.delete(socket) })
