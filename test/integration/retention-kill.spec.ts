@@ -8,16 +8,17 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { emptyTip, tipOf, verifyBlock, transactionsOf, HASH_BYTES } from '../../src/chain/index.ts'
 import type { ChainTip } from '../../src/chain/index.ts'
 import { openDatabase } from '../../src/storage/database.ts'
-import { LevelChainStore, SEGMENTS_DIR } from '../../src/storage/level.ts'
+import { LevelChainStore } from '../../src/storage/level.ts'
 import { LIVE_SHARE } from '../../src/storage/dead-segments.ts'
 import { runUntilKilled } from '../utils/kill.ts'
+import { segmentBytes } from '../utils/segment-bytes.ts'
 
 const PRUNER = fileURLToPath(new URL('../fixtures/retention-pruner.mjs', import.meta.url))
 const DIST = fileURLToPath(new URL('../../dist/src/storage/retention.js', import.meta.url))
@@ -25,15 +26,6 @@ const KILLS = 25
 const CHAIN = 'copy'
 /** Most payloads in segment files that roll every few blocks. */
 const OPTIONS = { inlineMax: 1_000, segmentMin: 1_000, segmentBytes: 64 * 1024 }
-
-async function segmentBytes (dir: string): Promise<number> {
-  let total = 0
-  const root = join(dir, SEGMENTS_DIR)
-  for (const fileId of await readdir(root).catch(() => [])) {
-    for (const name of await readdir(join(root, fileId))) total += (await stat(join(root, fileId, name))).size
-  }
-  return total
-}
 
 describe('storage - retention under kill -9', () => {
   let dir: string | undefined

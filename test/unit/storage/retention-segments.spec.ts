@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,22 +7,13 @@ import { emptyTip, tipOf, verifyBlock } from '../../../src/chain/index.ts'
 import type { Block, ChainTip } from '../../../src/chain/index.ts'
 import { openDatabase } from '../../../src/storage/database.ts'
 import type { NodeDatabase } from '../../../src/storage/database.ts'
-import { LevelChainStore, SEGMENTS_DIR } from '../../../src/storage/level.ts'
+import { LevelChainStore } from '../../../src/storage/level.ts'
 import { applyRetention } from '../../../src/storage/retention.ts'
 import { chainOf, nextBlock } from './helpers.ts'
+import { segmentBytes } from '../../utils/segment-bytes.ts'
 
 /** Every payload in a segment file; one segment holds a whole append. */
 const OPTIONS = { inlineMax: 0, segmentMin: 0 }
-
-/** Bytes of every segment file under the data dir. */
-async function segmentBytes (dir: string): Promise<number> {
-  let total = 0
-  const root = join(dir, SEGMENTS_DIR)
-  for (const fileId of await readdir(root).catch(() => [])) {
-    for (const name of await readdir(join(root, fileId))) total += (await stat(join(root, fileId, name))).size
-  }
-  return total
-}
 
 /**
  * What retention frees is freed on disk too: a segment whose blocks are
