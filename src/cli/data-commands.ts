@@ -136,6 +136,8 @@ async function valueToPut (value: string | undefined, file: string | undefined, 
   if (value == null && file == null) throw new UsageError('put: no value: give it as an argument or with --file PATH (- for stdin); an empty value is \'\'')
   if (value != null) return Buffer.from(checkText('the value', value, ': give a binary value with --file PATH (- for stdin)'), 'utf8')
   const path = file as string
+  // an unset variable's `--file "$F"`: Node's words were `--file : ENOENT … stat ''` (a probe, 2026-12-03)
+  if (path === '') throw new UsageError('--file: the file name is empty: give a PATH, or - for stdin')
   const tooLarge = (): UsageError => new UsageError(`--file ${path}: more than the API's ${MAX_BODY_BYTES}-byte limit for a value`)
   // a file that is there but cannot be read (another user's: EACCES; a socket: ENXIO) is as bad a value as one that is
   // not there: named, exit 2 (it was Node's bare message, exit 1: a probe, 2026-12-03)

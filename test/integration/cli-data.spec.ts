@@ -258,6 +258,8 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
       [['put', 'k'], /no value: give it as an argument or with --file/],
       [['put', 'k', 'v', '--file', '-'], /not both/],
       [['put', 'k', '--file', join(dir, 'no-such-file')], /--file .*no-such-file: ENOENT/],
+      // an unset variable's `--file "$F"`: it said `--file : ENOENT … stat ''` (a probe, 2026-12-03)
+      [['put', 'k', '--file', ''], /^error: --file: the file name is empty: give a PATH, or - for stdin$/],
       [['put', 'k', 'v', '--chain', 'not-a-peer-id'], /InvalidRequestError, HTTP 400/],
       // an empty id: a local read said 404 "not held here" of a chain nobody named
       [['get', 'k', '--chain', ''], /--chain <id>.*expected a vehicle's peer id or `shared`, got nothing/],
