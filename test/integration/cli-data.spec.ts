@@ -123,6 +123,13 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
       expect(res.code, key).toBe(2)
       expect(res.stderr.trim(), key).toBe(`error: --idempotency-key: an idempotency key is 1..128 printable ASCII characters, got ${JSON.stringify(key)}`)
     }
+    // HTTP drops the spaces around a header's value: ' fix-0002' reached the node as 'fix-0002', one write with a
+    // retry under that key, another than the library's ' fix-0002' (a probe, 2026-12-03)
+    for (const key of [' fix-0002', 'fix-0002 ', ' ']) {
+      const res = await cli(a, ['put', 'gps/keyed', 'x', '--idempotency-key', key])
+      expect(res.code, key).toBe(2)
+      expect(res.stderr.trim(), key).toBe(`error: --idempotency-key: no spaces at its start or end (HTTP drops them: the node would be given another key), got ${JSON.stringify(key)}`)
+    }
     expect((await cli(a, ['get', 'gps/keyed'])).code).toBe(1)
   })
 
