@@ -14,7 +14,7 @@ import {
   DEFAULT_PRIORITY, DEFAULT_COMMIT_TIMEOUT, DEFAULT_MEMBER_CHAINS, DEFAULT_MEMBER_UNDECIDED_BYTES, DEFAULT_MEMBER_IDLE, MAX_BACKUP_AWAY, DEFAULT_RETENTION, DEFAULT_PRUNE_INTERVAL, MAX_PRIORITY, MAX_RETENTION,
   DEFAULT_MAX_FORWARD_POINTERS, DEFAULT_MAX_TABLE_HINTS, MAX_KEPT_TABLES
 } from '../node/config.ts'
-import { collectHostNames, collectMultiaddrs, parseBoolean, parseBytes, parseHostPort, parseInteger } from './options.ts'
+import { collectHostNames, collectMultiaddrs, parseBoolean, parseBytes, parseHostPort, parseInteger, refuseTypedNothing } from './options.ts'
 import type { HostPort } from './options.ts'
 import { runStart } from './start.ts'
 import { runDemo } from './demo.ts'
@@ -85,7 +85,7 @@ function buildProgram (io: CliIo): Command {
     .configureOutput({ writeOut: (s) => { out(s.trimEnd()) }, writeErr: (s) => { err(escapedLines(s.trimEnd())) } })
     .showHelpAfterError(false)
 
-  program.command('start')
+  const start = program.command('start')
     .description('start a vehicle node and its local HTTP API (stops cleanly on SIGINT, SIGTERM or SIGHUP)')
     .addOption(dataDirOption())
     .addOption(new Option('--listen <multiaddr>', 'libp2p listen address, repeatable [default: /ip4/0.0.0.0/tcp/0]').env('VGUARD_LISTEN').argParser(collectMultiaddrs))
@@ -158,6 +158,10 @@ function buildProgram (io: CliIo): Command {
         httpAllowHosts: flags.httpAllowHost
       }, out)
     })
+  // the lists whose default is none: typed empty, a mistake (--listen and --allow refuse an empty list whatever gave it)
+  refuseTypedNothing(start, 'announce', 'multiaddrs')
+  refuseTypedNothing(start, 'bootstrap', 'multiaddrs')
+  refuseTypedNothing(start, 'http-allow-host', 'host names')
 
   program.command('id')
     .description('print this node\'s peer id (creates the key if needed; works beside a running node)')

@@ -3,8 +3,10 @@
  * the CLI turns into a one-line message and exit code 2.
  */
 import { InvalidArgumentError } from 'commander'
+import type { Command } from 'commander'
 import { multiaddr } from '@multiformats/multiaddr'
 import { hostNameProblem } from '../http/init-check.ts'
+import { UsageError } from './usage-error.ts'
 
 export function parseInteger (min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -59,6 +61,18 @@ function parseMultiaddr (value: string): string {
 export function collectMultiaddrs (value: string, previous: string[] | undefined): string[] {
   const parsed = value.split(',').map(v => v.trim()).filter(v => v !== '').map(parseMultiaddr)
   return [...(previous ?? []), ...parsed]
+}
+
+/**
+ * A typed value of a list flag that names nothing ('', ' ', ','): `--announce "$LAN_ADDR"` with the variable unset
+ * started a node announcing its listen addresses, as if the flag were left out (a probe, 2026-12-03). Leaving the flag
+ * out says "none"; so does its variable set empty (an env file's `VGUARD_ANNOUNCE=`), which never fires 'option:'.
+ */
+export function refuseTypedNothing (command: Command, flag: string, items: string): Command {
+  return command.on(`option:${flag}`, (value: string) => {
+    // a UsageError, which main prints: commander prints the errors of its own that it throws, not of a listener's
+    if (value.split(',').every(v => v.trim() === '')) throw new UsageError(`--${flag}: expected one or more ${items} (comma-separated), got ${JSON.stringify(value)}`)
+  })
 }
 
 /** Repeatable host name flag (--http-allow-host); an environment variable may hold several, comma-separated. */

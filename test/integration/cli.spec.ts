@@ -148,7 +148,12 @@ describe('vguard-node CLI', () => {
       [['--bootstrap', '/ip4/127.0.0.1/tcp/1/p2p/notapeer'], /^error: --bootstrap: \/ip4\/127\.0\.0\.1\/tcp\/1\/p2p\/notapeer: "notapeer" is not a peer id$/],
       [['--announce', '/ip4/10.0.0.1/tcp/7000/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'], /^error: --announce: .*: leave out \/p2p\//],
       [['--http-allow-host', 'vehicle:7400'], /--http-allow-host.*"vehicle:7400" is not a host name: give the name alone/],
-      [['--http-allow-host', 'http://vehicle'], /"http:\/\/vehicle" is not a host name/]
+      [['--http-allow-host', 'http://vehicle'], /"http:\/\/vehicle" is not a host name/],
+      // a typed value that names nothing (`--announce "$LAN_ADDR"`, the variable unset) started a node announcing its
+      // listen addresses, dialling nobody, as if the flag were left out (a probe, 2026-12-03)
+      [['--announce', ''], /^error: --announce: expected one or more multiaddrs \(comma-separated\), got ""$/],
+      [['--bootstrap', ' '], /^error: --bootstrap: expected one or more multiaddrs \(comma-separated\), got " "$/],
+      [['--http-allow-host', ','], /^error: --http-allow-host: expected one or more host names \(comma-separated\), got ","$/]
     ])('bad value %j exits 2 with a one-line message, and makes nothing in the data dir', async (bad, message) => {
       const dir = await tempDir()
       const res = await runCli(['start', '--data-dir', join(dir, 'node'), ...LOCAL, ...bad])
@@ -278,7 +283,8 @@ describe('vguard-node CLI', () => {
       expect(p.output).toContain(`http: ${p.httpUrl}`)
       expect(await runCli(['status', '--http', p.httpUrl])).toMatchObject({ code: 0, stdout: text.stdout })
       // the bound address is one to dial
-      const q = await start(['--data-dir', await tempDir(), '--bootstrap', p.addresses[0], ...LOCAL])
+      // an empty variable is one unset (an env file's `VGUARD_ANNOUNCE=`), as for the other lists whose default is none
+      const q = await start(['--data-dir', await tempDir(), '--bootstrap', p.addresses[0], ...LOCAL], { env: { VGUARD_ANNOUNCE: '', VGUARD_HTTP_ALLOW_HOSTS: '' } })
       await waitFor(async () => (await statusOf(q)).peers.some(peer => peer.peerId === p.peerId), { message: 'q connected to p' })
       // without --announce there is nothing else to announce: no announcing lines
       expect(q.output.filter(l => l.startsWith('announcing: '))).toEqual([])
