@@ -205,7 +205,8 @@ export interface VGuardNode extends TypedEventEmitter<VGuardNodeEvents> {
   /**
    * Before stop(): writes forwarded by peers are answered that this node is
    * stopping (not taken), and those being committed get their answer,
-   * `graceMs` at most.
+   * `graceMs` at most. During start() it waits for the start to end first;
+   * a node not started has nothing to drain.
    */
   drain: (graceMs: number) => Promise<void>
   stop: () => Promise<void>
@@ -460,10 +461,17 @@ class VGuardNodeImpl extends TypedEventEmitter<VGuardNodeEvents> implements VGua
    * now on the node seeks no new peers: only members it lost are dialled
    * again, and its bootstrap peers are dialled and reported no more.
    *
+   * Called while start() runs, it waits for the start to end and drains the
+   * node it started (it returned at once and drained nothing, so a drain then
+   * stop() during a start stopped an undrained node: a probe, 2026-12-03); a
+   * node not started, or whose start failed, has nothing to drain.
+   *
    * @throws InvalidArgumentError for a grace that is not a number of ms from 0 (it drained nothing: a probe)
    */
   async drain (graceMs: number): Promise<void> {
     checkDrainGrace('drain', graceMs)
+    // the start's own caller hears of its failure
+    await this.starting?.catch(() => {})
     if (this.status !== 'started') return
     this.peering.leave()
     await this.consensus.drain(graceMs)

@@ -7,7 +7,7 @@
  */
 import { describe, it, expect, afterEach } from 'vitest'
 import { createVGuardNode } from '../../src/node/index.ts'
-import { TestCluster, connectedSwarm, createBaseOptions, sharedLeader } from '../utils/nodes.ts'
+import { TestCluster, connectedSwarm, createBaseOptions, fullyConnected, sharedLeader } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 
 describe('library - a node\'s lifecycle', () => {
@@ -48,6 +48,28 @@ describe('library - a node\'s lifecycle', () => {
     expect(stopped).toBe(true)
     await Promise.allSettled(writes)
     expect(after).toEqual([])
+  })
+
+  it('drain() during start() waits for the start and drains the node it started (it returned at once and drained nothing)', async () => {
+    const b = await cluster.create()
+    await b.start()
+    const a = await cluster.create({ bootstrap: [b.multiaddrs[0].toString()] })
+    // an embedder told to stop while its node starts: drain, then stop, start still running
+    const starting = a.start()
+    await a.drain(0)
+    await starting
+    await waitFor(() => fullyConnected([a, b]), { timeout: 20_000, message: 'a and b connected' })
+    // a drained: the write b forwards to a, proposer of its own chain, is not taken
+    await expect(b.put('k', new Uint8Array([1]), { chainId: a.peerId.toString(), timeout: 10_000 }))
+      .rejects.toMatchObject({ name: 'ProposerUnreachableError', message: expect.stringMatching(/is stopping: the write was not taken/) })
+    await a.stop()
+    // a start that fails: drain waits for it and drains nothing (nothing started)
+    const c = await cluster.create({ listen: [b.multiaddrs[0].decapsulate('/p2p').toString()] })
+    const failing = c.start()
+    failing.catch(() => {})
+    await c.drain(0)
+    await expect(failing).rejects.toMatchObject({ name: 'ListenError' })
+    expect(c.status).toBe('stopped')
   })
 
   it('pin and unpin after stop() throw NodeStoppedError like every other call', async () => {
