@@ -38,8 +38,16 @@ export function blockBytes (block: Block): number {
 
 const utf8 = new TextEncoder()
 
+const PIN_SHAPES = 'a pin is { type: "key", key } or { type: "range", from, to }'
+const PIN_FIELDS: Readonly<Record<Pin['type'], ReadonlySet<string>>> = { key: new Set(['type', 'key']), range: new Set(['type', 'from', 'to']) }
+
 function checkPin (pin: Pin): void {
-  if (pin == null || typeof pin !== 'object') throw new InvalidPinError('a pin is { type: "key", key } or { type: "range", from, to }')
+  if (pin == null || typeof pin !== 'object') throw new InvalidPinError(PIN_SHAPES)
+  // a field of another shape was dropped: { type: 'key', key, from, to } pinned the key alone, as
+  // a transaction's unknown field is refused (a probe, 2026-12-03)
+  const fields = pin.type === 'key' || pin.type === 'range' ? PIN_FIELDS[pin.type] : undefined
+  const unknown = fields == null ? undefined : Object.keys(pin).find(field => !fields.has(field))
+  if (unknown != null) throw new InvalidPinError(`unknown field ${JSON.stringify(unknown)} in a ${pin.type} pin (${PIN_SHAPES})`)
   if (pin.type === 'key') {
     if (typeof pin.key !== 'string' || pin.key === '' || utf8.encode(pin.key).byteLength > MAX_KEY_BYTES) {
       throw new InvalidPinError('a key pin needs a non-empty key of at most 1 KiB')
@@ -54,7 +62,7 @@ function checkPin (pin: Pin): void {
     }
     return
   }
-  throw new InvalidPinError('a pin is { type: "key", key } or { type: "range", from, to }')
+  throw new InvalidPinError(PIN_SHAPES)
 }
 
 /**

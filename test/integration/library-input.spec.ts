@@ -55,6 +55,29 @@ describe('library - input refused before anything happens', () => {
     expect((await node.pin('shared', pin)).changed).toBe(true)
   })
 
+  it('a pin with a field no pin has is InvalidPinError and pins nothing (a key pin with a range\'s heights pinned the key alone)', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const self = node.peerId.toString()
+    const bad: Array<[unknown, RegExp]> = [
+      [{ type: 'key', key: 'k', x: 1 }, /^unknown field "x" in a key pin \(a pin is \{ type: "key", key \} or \{ type: "range", from, to \}\)$/],
+      // which did the caller mean, the key or the heights? the key alone was pinned
+      [{ type: 'key', key: 'k', from: 1, to: 5 }, /^unknown field "from" in a key pin/],
+      [{ type: 'range', from: 1, to: 5, key: 'k' }, /^unknown field "key" in a range pin/],
+      [{ type: 'range', from: 1, to: 5, Type: 'key' }, /^unknown field "Type" in a range pin/],
+      // a misspelt height is named (it said the range needs integer heights)
+      [{ type: 'range', from: 1, too: 5 }, /^unknown field "too" in a range pin/]
+    ]
+    for (const [pin, message] of bad) {
+      await expect(node.pin(self, pin as Pin), JSON.stringify(pin)).rejects.toMatchObject({ name: 'InvalidPinError', message: expect.stringMatching(message) })
+      await expect(node.unpin(self, pin as Pin), JSON.stringify(pin)).rejects.toMatchObject({ name: 'InvalidPinError', message: expect.stringMatching(message) })
+    }
+    expect(node.chains.pins(self)).toEqual([])
+    // the shapes a pin takes, as before
+    expect((await node.pin(self, { type: 'key', key: 'k' })).changed).toBe(true)
+    expect((await node.pin(self, { type: 'range', from: 1, to: 5 })).changed).toBe(true)
+  })
+
   it("a transaction with a field append does not take is InvalidTransactionError and writes nothing (endOfBooth's { key, delete: true } stored an empty value)", async () => {
     const node = await cluster.create({ kBackups: 0 })
     await node.start()
