@@ -114,6 +114,11 @@ export function keyProblem (key: unknown): string | undefined {
   return undefined
 }
 
+/** Whether the buffer under these bytes was transferred away (its views read as 0 bytes; a SharedArrayBuffer never is). */
+export function isDetached (bytes: Uint8Array): boolean {
+  return bytes.buffer instanceof ArrayBuffer && bytes.buffer.detached
+}
+
 const TRANSACTION_FIELDS: ReadonlySet<string> = new Set<keyof TransactionInput>(['op', 'key', 'value'])
 
 /** Checks one transaction given to createBlock and returns its key as UTF-8. */
@@ -131,6 +136,8 @@ function checkInput (tx: TransactionInput, index: number): { op: TxOp, keyBytes:
   // left out, a value is empty; null is a mistake (put(key, null) must not store an empty value)
   const value = tx.value === undefined ? EMPTY : tx.value
   if (!(value instanceof Uint8Array)) throw new InvalidTransactionError(`transaction ${index}: value must be bytes (a Uint8Array), got ${value === null ? 'null' : typeof value}`)
+  // a view of a transferred buffer (postMessage, transfer()) reads as 0 bytes: stored as an empty value (a probe, 2026-12-03)
+  if (isDetached(value)) throw new InvalidTransactionError(`transaction ${index}: value's buffer was detached (transferred away): its bytes are gone`)
   if (op === 'DELETE' && value.byteLength > 0) throw new InvalidTransactionError(`transaction ${index}: a delete carries no value`)
   return { op, keyBytes, value }
 }

@@ -4,7 +4,7 @@
  * transactions of one block, or refuse it whole with InvalidBoothError.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
-import { MAX_BOOTH_SIZE } from '../chain/index.ts'
+import { MAX_BOOTH_SIZE, isDetached } from '../chain/index.ts'
 import type { TransactionInput } from '../chain/index.ts'
 
 /** Participants an end of booth (and a gossiped booth result) names at most. */
@@ -68,9 +68,10 @@ export function checkBoothInput (input: EndOfBoothInput, self: string, allowedPe
     if (unknown != null) throw new InvalidBoothError(`transaction ${i}: unknown field ${JSON.stringify(unknown)} (a transaction is { key, value } or { key, delete: true })`)
     if (tx.delete !== undefined && typeof tx.delete !== 'boolean') throw new InvalidBoothError(`transaction ${i}: delete is true or false`)
     if (tx.delete === true && tx.value !== undefined) throw new InvalidBoothError(`transaction ${i}: a delete carries no value`)
-    // left out, a value is empty; null is refused by the payload's checks. A copy: the block is built after
-    // awaits, and a buffer the caller reused meanwhile went into it (a review)
-    const value = tx.value === undefined ? new Uint8Array(0) : tx.value instanceof Uint8Array ? tx.value.slice() : tx.value
+    // left out, a value is empty; null is refused by the payload's checks, as is a detached buffer (its slice was a
+    // TypeError from inside: a probe, 2026-12-03). A copy: the block is built after awaits, and a buffer the caller
+    // reused meanwhile went into it (a review)
+    const value = tx.value === undefined ? new Uint8Array(0) : tx.value instanceof Uint8Array && !isDetached(tx.value) ? tx.value.slice() : tx.value
     return tx.delete === true ? { op: 'DELETE', key: tx.key } : { op: 'PUT', key: tx.key, value }
   })
   return { participants, transactions }

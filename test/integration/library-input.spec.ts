@@ -78,6 +78,24 @@ describe('library - input refused before anything happens', () => {
     expect((await node.pin(self, { type: 'range', from: 1, to: 5 })).changed).toBe(true)
   })
 
+  it('a value whose bytes were transferred away (a detached buffer) is InvalidTransactionError, not an empty value', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const self = node.peerId.toString()
+    await node.put('k', value)
+    const gone = new Uint8Array([1, 2, 3])
+    // posted to a worker, or transferred as here: the view reads as 0 bytes
+    gone.buffer.transfer()
+    await expect(node.put('k', gone)).rejects.toMatchObject({ name: 'InvalidTransactionError', message: 'transaction 0: value\'s buffer was detached (transferred away): its bytes are gone' })
+    await expect(node.append([{ key: 'other', value }, { key: 'k', value: gone }])).rejects.toMatchObject({ name: 'InvalidTransactionError', message: expect.stringMatching(/^transaction 1: value's buffer was detached/) })
+    // an end of booth's copy of it was a TypeError from inside (slice of a detached buffer)
+    const other = (await cluster.create()).peerId.toString()
+    await expect(node.endOfBooth({ participants: [other], transactions: [{ key: 'k', value: gone }] })).rejects.toMatchObject({ name: 'InvalidTransactionError', message: 'transaction 0: value\'s buffer was detached (transferred away): its bytes are gone' })
+    expect(await node.get(self, 'k')).toMatchObject({ value, height: 1 })
+    // an empty value is taken as before
+    expect((await node.put('k', new Uint8Array(0))).height).toBe(2)
+  })
+
   it("a transaction with a field append does not take is InvalidTransactionError and writes nothing (endOfBooth's { key, delete: true } stored an empty value)", async () => {
     const node = await cluster.create({ kBackups: 0 })
     await node.start()
