@@ -9,6 +9,7 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { DataDirError, makeDirs } from '../storage/dirs.ts'
+import { checkNotInsideNode } from '../storage/nested-dir.ts'
 import { resolveDataDir } from './config.ts'
 import { syncDirectory } from '../storage/segments.ts'
 
@@ -107,5 +108,8 @@ async function linkExclusive (from: string, to: string): Promise<boolean> {
  * @throws ConfigError for no data dir, as createVGuardNode does ('' was a raw ENOENT)
  */
 export async function peerIdOf (dataDir: string): Promise<string> {
-  return peerIdFromPrivateKey(await loadOrCreateKey(resolveDataDir(dataDir))).toString()
+  const dir = resolveDataDir(dataDir)
+  // it makes the key there: as createVGuardNode, not inside another node's folders
+  await checkNotInsideNode(dir)
+  return peerIdFromPrivateKey(await loadOrCreateKey(dir)).toString()
 }

@@ -48,6 +48,7 @@ import type { StorageMaster } from '../storage/retention.ts'
 import { diskFreeBytes } from '../storage/disk.ts'
 import { valueLogBytes } from '../storage/paxos-values.ts'
 import { checkDrainGrace } from './drain-grace.ts'
+import { checkNotInsideNode } from '../storage/nested-dir.ts'
 import type { StorageUsage } from '../storage/retention.ts'
 import type { Consensus } from './consensus.ts'
 import type { ReconcileOnConnect } from './reconcile-on-connect.ts'
@@ -521,6 +522,8 @@ export async function createVGuardNode (options: VGuardNodeOptions, extras: Crea
   checkRuntime()
   const config = resolveConfig(options)
   checkExtras(extras)
+  // nothing is made inside another node's folders: it would delete a node's dir in its segments/
+  await checkNotInsideNode(config.dataDir)
   // a key file that cannot be used refuses the dir before anything is made in it (a database was)
   await readKey(config.dataDir)
   // then the database: its lock is what tells us another node owns the dir

@@ -6,7 +6,10 @@
  * options are. Real nodes over TCP, real LevelDB.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { createVGuardNode } from '../../src/node/index.ts'
+import { existsSync } from 'node:fs'
+import { realpath } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createVGuardNode, peerIdOf } from '../../src/node/index.ts'
 import { TestCluster, connectedSwarm, createBaseOptions, fullyConnected, sharedLeader } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 
@@ -70,6 +73,21 @@ describe('library - a node\'s lifecycle', () => {
     await c.drain(0)
     await expect(failing).rejects.toMatchObject({ name: 'ListenError' })
     expect(c.status).toBe('stopped')
+  })
+
+  it("a data dir inside another node's db/ or segments/ folder is DataDirError naming that node's dir, and nothing is made there (that node's next open deleted a dir in its segments/, key and all)", async () => {
+    const a = await cluster.create()
+    const owner = await realpath(a.config.dataDir)
+    for (const [folder, inside] of [['segments', join(owner, 'segments', '7')], ['segments', join(owner, 'segments')], ['db', join(owner, 'db', 'x', 'y')]]) {
+      const message = `data dir ${inside} is inside the ${folder}/ folder of the node whose data dir is ${owner}: that node owns what is in it (it would delete it), give this node a dir outside it`
+      await expect(createVGuardNode(createBaseOptions({ dataDir: inside })), inside).rejects.toMatchObject({ name: 'DataDirError', message })
+      await expect(peerIdOf(inside), inside).rejects.toMatchObject({ name: 'DataDirError', message })
+    }
+    expect(existsSync(join(owner, 'segments', '7'))).toBe(false)
+    expect(existsSync(join(owner, 'db', 'x'))).toBe(false)
+    // beside those folders, as before
+    const beside = await createVGuardNode(createBaseOptions({ dataDir: join(owner, 'beside') }))
+    await beside.stop()
   })
 
   it('pin and unpin after stop() throw NodeStoppedError like every other call', async () => {
