@@ -21,9 +21,22 @@ export function awaitsContinue (req: IncomingMessage): boolean {
   return waiting.has(req)
 }
 
+/** Whether an Expect header (two are joined by ", ") names 100-continue and no other expectation (case-insensitive: RFC 9110 §10.1.1). */
+function onlyContinue (expect: string | undefined): boolean {
+  const expectations = (expect ?? '').split(',').map(e => e.trim()).filter(e => e !== '')
+  return expectations.length > 0 && expectations.every(e => e.toLowerCase() === '100-continue')
+}
+
 /** Hands requests that expect 100-continue to the server's request handlers, the 100 deferred to the body's first read. */
 export function continueOnRead (server: Server): void {
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    // Node takes a header naming 100-continue anywhere for it: another expectation beside it
+    // (`100-continue, foo`, or two Expect headers) was met as 100-continue alone (a probe, 2026-12-03)
+    if (!onlyContinue(req.headers.expect)) {
+      if (server.listenerCount('checkExpectation') > 0) server.emit('checkExpectation', req, res)
+      else res.writeHead(417).end()
+      return
+    }
     waiting.add(req)
     // every consumer of the body (a 'data' listener, pipe, read, resume) pulls it through _read
     const read = req._read.bind(req)

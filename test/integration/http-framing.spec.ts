@@ -79,6 +79,25 @@ describe('http - request framing', () => {
     const met = await raw(api.url, put('100-continue'))
     expect(met).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /)
     expect(Buffer.from((await node.chains.get(self, 'k'))?.value ?? []).toString()).toBe('x')
+    // an expectation is case-insensitive (RFC 9110 §10.1.1)
+    expect(await raw(api.url, put('100-Continue'))).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /)
+
+    // 100-continue beside another expectation, in one header or two: that other one is not met either
+    // (Node finds the token anywhere in the header, and met these as 100-continue alone: a probe, 2026-12-03)
+    const height = (await node.chains.tip(self)).height
+    const others: Array<[string, string]> = [
+      ['100-continue, 200-ok', put('100-continue, 200-ok')],
+      ['200-ok, 100-continue', put('200-ok, 100-continue')],
+      ['two headers', `PUT /chains/${self}/kv/k2 HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nExpect: 200-ok\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx`]
+    ]
+    for (const [what, request] of others) {
+      const refused = parse(await raw(api.url, request))
+      expect(refused.status, what).toBe(417)
+      expect(refused.headers, what).toContain(API_HEADER.toLowerCase())
+      expect(JSON.parse(refused.body), what).toEqual({ error: 'ExpectationFailedError', message: expect.stringContaining('200-ok') })
+    }
+    expect(await node.chains.get(self, 'k2')).toBeUndefined()
+    expect((await node.chains.tip(self)).height).toBe(height)
   })
 
   it('bytes the parser refuses behind a request still being answered get their 400 after its answer, not in its place', async () => {
