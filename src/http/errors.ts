@@ -173,10 +173,13 @@ const FRAMEWORK_ERROR_NAMES: Record<string, string> = {
 /**
  * What a 415 for a Content-Type that is no type/subtype tells the client to
  * send: the kv writes take a body of any type (a DELETE's was told to send
- * JSON, which it ignores: a review), the other routes JSON.
+ * JSON, which it ignores: a review), the pin changes ignore theirs, the
+ * other routes take JSON.
  */
 function mediaTypeAdvice (req: FastifyRequest): string {
-  if (!/^\/chains\/[^/]+\/kv\//.test(originForm(req.url))) return 'send the body as application/json'
+  const path = originForm(req.url)
+  if (/^\/chains\/[^/]+\/pins\//.test(path)) return 'a Content-Type is type/subtype (any: a pin\'s body is ignored), or send none'
+  if (!/^\/chains\/[^/]+\/kv\//.test(path)) return 'send the body as application/json'
   // a value is stored as the bytes sent, whatever its type: only a type that is no type/subtype is refused
   if (req.method === 'PUT') return 'a Content-Type is type/subtype (any, the value is stored as the bytes sent)'
   if (req.method === 'DELETE') return 'a Content-Type is type/subtype (any: a DELETE\'s body is ignored), or send none'

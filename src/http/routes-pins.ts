@@ -6,8 +6,9 @@
  * - PUT /chains/:id/pins/keys/:key, DELETE …: every block that writes the key
  * - PUT /chains/:id/pins/heights/:range, DELETE …: heights N or N-M
  *
- * PUT and DELETE answer { chainId, pins, changed } (false: those blocks were
- * already so; both are idempotent); PUT adds alreadyPruned, the blocks it
+ * PUT and DELETE take no body (one of any type is ignored) and answer
+ * { chainId, pins, changed } (false: those blocks were already so; both are
+ * idempotent); PUT adds alreadyPruned, the blocks it
  * names whose payload retention pruned before (a pin cannot bring them back). Heights are what counts, not list entries:
  * pinning heights inside a pinned range changes nothing, a new range merges
  * with the ranges it overlaps or touches, and unpinning heights takes them out
@@ -55,26 +56,32 @@ export function registerPinRoutes (server: FastifyInstance, node: VGuardNode): v
     checkChain(node, req.params.id)
     return answer(req.params.id)
   })
-  const targets: Array<[string, (raw: string) => Pin]> = [['keys', keyPin], ['heights', parseHeights]]
-  for (const [kind, parse] of targets) {
-    for (const [method, op] of [['PUT', 'pin'], ['DELETE', 'unpin']] as const) {
-      const pinRequest = (req: FastifyRequest<{ Params: { id: string, target: string } }>): Pin => {
-        // in the handler's order: the query, the target, then the chain (change)
-        onlyQuery(req.query, [])
-        const pin = parse(req.params.target)
-        checkChain(node, req.params.id)
-        return pin
-      }
-      server.route<{ Params: { id: string, target: string } }>({
-        method,
-        url: `/chains/:id/pins/${kind}/:target`,
-        // a client waiting for its 100 hears of a bad path or query before it sends a body (src/http/continue.ts)
-        preParsing: checkBeforeContinue(req => pinRequest(req as FastifyRequest<{ Params: { id: string, target: string } }>)),
-        handler: async (req) => {
+  // an encapsulated scope: a pin's PUT and DELETE take no body, and ignore one of any type, as a DELETE of a key
+  // does (one not JSON was refused 415 "send the body as application/json", JSON that did not parse 400: a probe, 2026-12-03)
+  void server.register(async (scope) => {
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => { done(null, undefined) })
+    const targets: Array<[string, (raw: string) => Pin]> = [['keys', keyPin], ['heights', parseHeights]]
+    for (const [kind, parse] of targets) {
+      for (const [method, op] of [['PUT', 'pin'], ['DELETE', 'unpin']] as const) {
+        const pinRequest = (req: FastifyRequest<{ Params: { id: string, target: string } }>): Pin => {
+          // in the handler's order: the query, the target, then the chain (change)
           onlyQuery(req.query, [])
-          return await change(req.params.id, parse(req.params.target), op)
+          const pin = parse(req.params.target)
+          checkChain(node, req.params.id)
+          return pin
         }
-      })
+        scope.route<{ Params: { id: string, target: string } }>({
+          method,
+          url: `/chains/:id/pins/${kind}/:target`,
+          // a client waiting for its 100 hears of a bad path or query before it sends a body (src/http/continue.ts)
+          preParsing: checkBeforeContinue(req => pinRequest(req as FastifyRequest<{ Params: { id: string, target: string } }>)),
+          handler: async (req) => {
+            onlyQuery(req.query, [])
+            return await change(req.params.id, parse(req.params.target), op)
+          }
+        })
+      }
     }
-  }
+  })
 }

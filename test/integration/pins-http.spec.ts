@@ -84,4 +84,30 @@ describe('http - pins', () => {
     })
     expect((await runCli(['pin', ...http, '--key', 'gps/4'])).stderr).toBe(`already pinned in chain ${chain}\n`)
   })
+
+  it('a pin\'s PUT or DELETE ignores a body of any type, as a DELETE of a key does; a Content-Type that is no media type is 415 and changes nothing', async () => {
+    const node = await cluster.create()
+    await node.start()
+    const chain = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    api = await startHttpApi(node, { port: 0 })
+    const call = async (method: string, path: string, type: string, body: string): Promise<{ status: number, body: any }> => {
+      const res = await fetch(`${api?.url ?? ''}/chains/${chain}/pins/${path}`, { method, headers: { 'content-type': type }, body })
+      return { status: res.status, body: await res.json() }
+    }
+    // the routes take no body: one sent (a client that sends JSON, or text, by habit) was refused 415
+    // "send the body as application/json", or 400 for JSON that did not parse (a probe, 2026-12-03)
+    expect(await call('PUT', 'keys/a', 'text/plain', 'abc')).toMatchObject({ status: 200, body: { pins: [{ type: 'key', key: 'a' }], changed: true } })
+    expect(await call('PUT', 'heights/1-2', 'application/json', '{not json')).toMatchObject({ status: 200, body: { changed: true } })
+    expect(await call('PUT', 'heights/3', 'application/json', '{"heights":"9"}')).toMatchObject({ status: 200, body: { changed: true } })
+    expect(await call('DELETE', 'keys/a', 'application/octet-stream', 'abc')).toMatchObject({ status: 200, body: { changed: true } })
+    const pins = [{ type: 'range', from: 1, to: 3 }]
+    expect(node.chains.pins(chain)).toEqual(pins)
+
+    for (const method of ['PUT', 'DELETE']) {
+      const refused = await call(method, 'heights/1', 'foo', 'x')
+      expect(refused, method).toMatchObject({ status: 415, body: { error: 'UnsupportedMediaTypeError', message: expect.stringContaining('a Content-Type is type/subtype (any: a pin\'s body is ignored), or send none') } })
+      expect(refused.body.message, method).not.toContain('application/json')
+    }
+    expect(node.chains.pins(chain)).toEqual(pins)
+  })
 })
