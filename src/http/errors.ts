@@ -12,6 +12,8 @@ import { VERSION } from '../node/version.ts'
 import { isDatabaseClosed } from '../node/errors.ts'
 import { originForm } from './origin-form.ts'
 import { linger } from './lingering-close.ts'
+import { HEAD_LIMIT_TEXT, overflowInTarget } from './target-too-long.ts'
+import type { ParserError } from './target-too-long.ts'
 
 const STATUS_BY_NAME: Record<string, number> = {
   ConfigError: 400,
@@ -72,6 +74,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   // the HTTP parser's own refusals (clientErrorHandler below)
   RequestTimeoutError: 408,
   HeadersTooLargeError: 431,
+  // a request target that took the head over its limit alone (src/http/target-too-long.ts)
+  URITooLongError: 414,
   // an Expect the API does not meet (anything but 100-continue: expectationHandler below)
   ExpectationFailedError: 417,
   // a transfer coding other than chunked (src/http/content-encoding.ts; RFC 9112 §6.1)
@@ -250,7 +254,7 @@ export function clientErrorHandler (answered: (socket: Socket) => Promise<void> 
     const [name, message] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? ['RequestTimeoutError', 'the request took too long to arrive']
       : err.code === 'HPE_HEADER_OVERFLOW'
-        ? ['HeadersTooLargeError', 'the request headers are too large']
+        ? headOverflow(err)
         : ['InvalidRequestError', 'malformed HTTP request']
     const refuse = (after: string): void => {
       answerRaw(socket, name, `${message}${after}`)
@@ -265,6 +269,14 @@ export function clientErrorHandler (answered: (socket: Socket) => Promise<void> 
     }
     void waiting.then(() => { refuse(' (the bytes after a request this connection sent, answered before this)') })
   }
+}
+
+/** The name and message of a head over Node's limit: a target too long, or headers (the request line counts with them). */
+function headOverflow (err: Error & ParserError): [string, string] {
+  const limit = `the request line and headers take at most ${HEAD_LIMIT_TEXT} together`
+  return overflowInTarget(err)
+    ? ['URITooLongError', `the request target (URL) is too long: ${limit}`]
+    : ['HeadersTooLargeError', `the request headers are too large: ${limit}`]
 }
 
 /**

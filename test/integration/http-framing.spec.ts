@@ -127,6 +127,34 @@ describe('http - request framing', () => {
     expect(await node.chains.get(self, 'chunk')).toBeUndefined()
   })
 
+  it('a request target over the head limit is 414 URITooLongError; headers over it 431, saying the request line counts; nothing is written', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const api = await cluster.http(node)
+    const self = node.peerId.toString()
+    const long = 'a'.repeat(17 * 1024)
+    const before = (await node.chains.tip(self)).height
+    // Node's parser counts the request line with the headers: a long URL was 431 "the request headers are
+    // too large", which sent a client looking at headers it never set (a probe, 2026-12-03)
+    for (const request of [
+      `GET /status?q=${long} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`,
+      `PUT /chains/${self}/kv/${long} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\n\r\nv`
+    ]) {
+      const answer = parse(await raw(api.url, request))
+      expect(answer.status, request.slice(0, 30)).toBe(414)
+      expect(answer.headers).toContain(API_HEADER.toLowerCase())
+      expect(JSON.parse(answer.body)).toEqual({ error: 'URITooLongError', message: expect.stringContaining('the request target (URL) is too long') })
+    }
+    // behind a request answered first on its connection, too
+    const behind = (await raw(api.url, `GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /${long} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`)).split(/(?=HTTP\/1\.1 \d{3} )/).map(parse)
+    expect(behind.map(a => a.status)).toEqual([200, 414])
+    // a header over the limit stays 431, and says the request line counts with the headers
+    const headers = parse(await raw(api.url, `GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Long: ${long}\r\n\r\n`))
+    expect(headers.status).toBe(431)
+    expect(JSON.parse(headers.body)).toEqual({ error: 'HeadersTooLargeError', message: expect.stringMatching(/^the request headers are too large: the request line and headers take at most 16 KiB together/) })
+    expect((await node.chains.tip(self)).height).toBe(before)
+  })
+
   it("a '#' in the request target is 400 InvalidRequestError and writes nothing (the router cut the key at it); %23 is a key's '#'", async () => {
     const node = await cluster.create({ kBackups: 0 })
     await node.start()
