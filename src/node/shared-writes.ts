@@ -102,8 +102,11 @@ export async function appendShared (d: SharedWritesDeps, write: EncodedWrite, ti
             const name = (err as Error).name
             // a definite outcome from the leader ends it; a moved or lost leader is retried
             if (name === 'NoQuorumError' || name === 'CommitTimeoutError' || name === 'InvalidTransactionError') throw earlierMayCommit(err as Error, attempts.earlier(), idempotencyKey != null)
-            // the leader may hold it, unless it refused it or it never left this node
-            if (name !== 'NotProposerError' && !(err instanceof ProposerUnreachableError && !err.mayHaveCommitted)) attempts.mayHold('leader')
+            // the leader may hold it, unless it refused it or it never left this node: unreachable, or this node's stop
+            // came before the stream opened (that one said "may still commit" with "nothing was sent" in it: a helper's
+            // reading, 2026-12-03)
+            const unsent = (err instanceof ProposerUnreachableError || err instanceof ConsensusStoppedError) && !err.mayHaveCommitted
+            if (name !== 'NotProposerError' && !unsent) attempts.mayHold('leader')
             last = err as Error
             attempts.tried(target, last, remainingUntil(deadline) === 0)
           } finally {

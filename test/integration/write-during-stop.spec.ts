@@ -7,8 +7,8 @@
  * "within 10000 ms" a quarter of a second after a stop, with the leader known
  * and reached. An error that says nothing was written must mean it.
  */
-import { describe, it, expect, afterEach } from 'vitest'
-import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
+import { describe, it, expect, afterEach, vi } from 'vitest'
+import { TestCluster, connectedSwarm, sharedLeader } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { decodeTransactions } from '../../src/chain/index.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
@@ -45,7 +45,10 @@ function check (outcomes: Outcome[], written: Map<string, number>): void {
 
 describe('consensus - writes under way when their node stops', () => {
   const cluster = new TestCluster()
-  afterEach(async () => { await cluster.teardown() })
+  afterEach(async () => {
+    vi.restoreAllMocks()
+    await cluster.teardown()
+  })
 
   it("a vehicle's own chain: an error saying nothing was written means nothing was", async () => {
     const node = await cluster.create()
@@ -74,5 +77,35 @@ describe('consensus - writes under way when their node stops', () => {
     const outcomes = await Promise.all(pending)
     // acknowledged ones the leader applied before answering; one never sent cannot turn up later
     check(outcomes, await keysIn(leader, 'shared'))
+  })
+  it('the shared chain: a forward this node\'s stop kept from opening its stream says nothing was written, not that the leader may hold it', async () => {
+    const nodes = await connectedSwarm(cluster, 3)
+    await waitFor(() => nodes.every(n => sharedLeader(n) != null && sharedLeader(n) === sharedLeader(nodes[0])), { timeout: 30_000, message: 'one shared-chain leader' })
+    const leader = nodes.find(n => n.peerId.toString() === sharedLeader(n))
+    const writer = nodes.find(n => n !== leader)
+    if (leader == null || writer == null) throw new Error('no leader and follower')
+    await writer.put('warm', utf8.encode('up'), { chainId: 'shared' })
+
+    // the forward is held until the writer's stop has stopped libp2p: its stream never opens
+    const writes = writer.consensus.writes
+    const forward = writes.forward.bind(writes)
+    let handed = (): void => {}
+    const handedOver = new Promise<void>(resolve => { handed = resolve })
+    vi.spyOn(writes, 'forward').mockImplementation(async (...args) => {
+      handed()
+      await waitFor(() => writer.libp2p.status === 'stopped', { timeout: 60_000, message: 'the writer\'s libp2p stopped' })
+      return await forward(...args)
+    })
+    const outcome = writer.put('never-sent', utf8.encode('x'), { chainId: 'shared' }).then(() => new Error('the write committed'), (err: Error) => err)
+    await handedOver
+    await cluster.stopNode(writer)
+
+    const err = await outcome as Error & { mayHaveCommitted?: boolean }
+    expect(err.name, err.message).toBe('ConsensusStoppedError')
+    // it was "may still commit", flagged, with "nothing was sent" in its own brackets (a helper's reading, 2026-12-03)
+    expect(err.mayHaveCommitted, err.message).toBe(false)
+    expect(err.message).not.toMatch(/may still commit/)
+    expect(err.message).toMatch(/nothing was written/)
+    expect((await keysIn(leader, 'shared')).has('never-sent')).toBe(false)
   })
 })
