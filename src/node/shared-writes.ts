@@ -48,7 +48,7 @@ export async function appendShared (d: SharedWritesDeps, write: EncodedWrite, ti
   // what every attempt heard: the error at the deadline says it all, not only what the last one (often cut by it)
   // heard; and who may hold the write (attempts.held): an attempt of this call whose answer was lost, or this
   // node's own proposal while it led (an earlier call's: keyedFailure)
-  const attempts = new WriteAttempts()
+  const attempts = new WriteAttempts(d.self)
   while (performance.now() < deadline && d.running()) {
     const shared = d.driver.shared()
     const remaining = remainingUntil(deadline)

@@ -17,6 +17,8 @@ const PEER_ID = /\b(?:12D3KooW|Qm)[1-9A-HJ-NP-Za-km-z]{38,}\b/g
 /** Kinds of answer kept: the first ones (what went wrong first) and the last ones (what it came to). */
 const FIRST_KEPT = 2
 const LAST_KEPT = 3
+/** What became of a write this node's own replica, as the shared chain's leader, handed back (NotProposerError: proposal-pump.ts). */
+const HANDED_BACK = '(never proposed, or its slot chose another value)'
 
 /**
  * Who may hold a write that did not come back: a leader it went to whose answer was lost
@@ -37,6 +39,9 @@ export class WriteAttempts {
   private asked = 0
   private readonly leaders = new Set<string>()
   private readonly holders = new Set<Holder>()
+
+  /** `self`: this node's id, the leader its own attempts (made while it led) are tried at. */
+  constructor (private readonly self?: string) {}
 
   /** An attempt at `leader` (our own id when we led) that failed with `err`; `cut`: the write's deadline ended it. */
   tried (leader: string, err: Error, cut = false): void {
@@ -86,9 +91,9 @@ export class WriteAttempts {
       : this.holders.has('leader')
         ? 'proposed here as the shared chain\'s leader and then with a leader it went to'
         : 'proposed here as the shared chain\'s leader, undecided'
-    return this.held
-      ? new ConsensusStoppedError(`this node stopped while its write was ${where} (${why.message}): it may still commit, whole or not at all ${retryAdvice(keyed)}`, true)
-      : new ConsensusStoppedError(`this node stopped before a shared-chain leader took the write (${why.message}): nothing was written`)
+    if (this.held) return new ConsensusStoppedError(`this node stopped while its write was ${where} (${why.message}): it may still commit, whole or not at all ${retryAdvice(keyed)}`, true)
+    const before = this.handedBack() ? `after it handed the write back as the shared chain's leader ${HANDED_BACK}, before another leader took it` : 'before a shared-chain leader took the write'
+    return new ConsensusStoppedError(`this node stopped ${before} (${why.message}): nothing was written`)
   }
 
   /**
@@ -99,7 +104,11 @@ export class WriteAttempts {
   timedOut (timeout: number, keyed: boolean, unfollowed?: string): CommitTimeoutError | NoLeaderError {
     const tried = `(${this.toString()})${unfollowed != null ? ` (${unfollowed})` : ''}`
     const who = this.whoHolds()
-    if (who == null) return new NoLeaderError(`the write timed out after ${timeout} ms: no shared-chain leader took it; nothing was written ${tried}`)
+    if (who == null) {
+      // this node took it while it led, and handed it back unwritten: "no leader took it" was not so (a helper's reading, 2026-12-03)
+      const none = this.handedBack() ? `this node handed it back as the shared chain's leader ${HANDED_BACK} and no other leader took it` : 'no shared-chain leader took it'
+      return new NoLeaderError(`the write timed out after ${timeout} ms: ${none}; nothing was written ${tried}`)
+    }
     // a leader's answer did not come; our own proposal is not waiting on an answer, it was not decided
     const unanswered = this.holders.has('leader') ? 'no answer came' : 'it was not decided in time'
     return new CommitTimeoutError(`the write timed out after ${timeout} ms: ${who} (this attempt or an earlier one${keyed ? ' with the same key' : ''}) ` +
@@ -113,6 +122,14 @@ export class WriteAttempts {
     if (this.skipped > 0) said.splice(FIRST_KEPT, 0, `… ${plural(this.skipped, 'other answer')} …`)
     const asked = this.asked === 0 ? 'no leader to ask' : `${plural(this.asked, 'attempt')} at ${plural(this.leaders.size, 'leader')}`
     return said.length === 0 ? asked : `${asked}: ${said.join('; ')}`
+  }
+
+  /**
+   * Whether this node tried the write itself, as the leader, with no holder noted: its own attempts end so only
+   * as NotProposerError (appendShared), a write handed back unwritten.
+   */
+  private handedBack (): boolean {
+    return this.self != null && this.leaders.has(this.self)
   }
 
   private hear (said: string): void {

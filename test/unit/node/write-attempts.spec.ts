@@ -70,6 +70,26 @@ describe('node - what the attempts of a shared-chain write heard', () => {
     expect(own.timedOut(500, true).message).toMatch(/^the write timed out after 500 ms: this node proposed it as the shared chain's leader, and a leader it went to since took it \(this attempt or an earlier one with the same key\) and no answer came: it may still commit/)
   })
 
+  it('at the deadline, a write this node handed back as the leader, that no leader holds, says so: not that no leader took it', () => {
+    // it led when asked and handed the write back (lost the lead before proposing it), then no other leader took it
+    const own = new WriteAttempts(PEER)
+    own.tried(PEER, new NotProposerError(`no longer the leader of shared; ${OTHER} is`, OTHER))
+    own.tried(OTHER, new ProposerUnreachableError(`cannot reach ${OTHER}, proposer of shared: refused (nothing was sent: the write is not committed)`))
+    const err = own.timedOut(500, false)
+    expect(err).toMatchObject({ name: 'NoLeaderError', mayHaveCommitted: false })
+    expect(err.message).toMatch(/^the write timed out after 500 ms: this node handed it back as the shared chain's leader \(never proposed, or its slot chose another value\) and no other leader took it; nothing was written \(2 attempts at 2 leaders: /)
+    expect(own.stopped(new Error('cut'), false)).toMatchObject({
+      name: 'ConsensusStoppedError',
+      mayHaveCommitted: false,
+      message: 'this node stopped after it handed the write back as the shared chain\'s leader (never proposed, or its slot chose another value), before another leader took it (cut): nothing was written'
+    })
+
+    // attempts at other leaders only: as it was
+    const others = new WriteAttempts(PEER)
+    others.tried(OTHER, new ProposerUnreachableError(`cannot reach ${OTHER}: refused (nothing was sent: the write is not committed)`))
+    expect(others.timedOut(500, false).message).toMatch(/^the write timed out after 500 ms: no shared-chain leader took it; nothing was written/)
+  })
+
   it('a retry that found no quorum while an earlier attempt may commit names where that attempt went: proposed here, or to a leader', () => {
     const noQuorum = new NoQuorumError('no quorum for shared: 1 of 3 booth members answered')
     const none = new WriteAttempts()
