@@ -23,7 +23,7 @@ import { remainingUntil, submitOnce } from './submit-once.ts'
 import { forwardWrite, WRITE_ID_BYTES } from './write-forwarding.ts'
 import type { ForwardingDeps } from './write-forwarding.ts'
 import type { WriteProgress } from './write-failures.ts'
-import { ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError, retryAdvice } from './consensus-errors.ts'
+import { ConsensusStoppedError, NoLeaderError, NoQuorumError, NotProposerError, ProposerUnreachableError } from './consensus-errors.ts'
 
 export interface SharedWritesDeps extends ForwardingDeps {
   self: string
@@ -63,9 +63,6 @@ export async function appendShared (d: SharedWritesDeps, write: EncodedWrite, ti
         return await d.forwarded.once(writeKey(ref.from, SHARED_CHAIN, toHex(ref.id)), async () => await submitOnce(shared, write, ref, remaining, wait), memoryOwner(ref))
       } catch (err) {
         // an earlier leader may hold it: what we proposed (or not) is not all there is
-        if (attempts.held && err instanceof ConsensusStoppedError && !err.mayHaveCommitted) {
-          throw new ConsensusStoppedError(`${err.message}; an earlier attempt of this write ${attempts.earlier() ?? ''}, and may still commit ${retryAdvice(idempotencyKey != null)}`, true)
-        }
         if ((err as Error).name !== 'NotProposerError') throw earlierMayCommit(err as Error, attempts.earlier(), idempotencyKey != null)
         // no holder to note: our own attempt hears NotProposerError only of a write never sent, or of a proposal whose
         // slot chose another value (a value goes to one slot only: orphans.ts); one sent and undecided waits for its

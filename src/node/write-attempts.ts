@@ -8,6 +8,7 @@
  * may hold the write, which that error names (it said "a shared-chain leader
  * took it" also of a write this node had proposed itself, as the leader).
  */
+import { DiskFullError } from '../storage/errors.ts'
 import { CommitTimeoutError, ConsensusStoppedError, NoLeaderError, retryAdvice } from './consensus-errors.ts'
 
 /** Characters of one answer kept: the gist (who, and the first words of why), not its retry advice. */
@@ -167,9 +168,17 @@ function brief (message: string): string {
  * that one is what a retry waits on, so the answer is CommitTimeoutError, as
  * a retry that finds the attempt still in flight gets (a review: a new leader
  * that lost its quorum answered NoQuorumError, and a later leader could still
- * choose the earlier proposal).
+ * choose the earlier proposal). This node's own replica's failures of no
+ * flag (its consensus stopped, or halted on a full disk, before it proposed
+ * the retry) keep their kind, flagged: a DiskFullError "the write was not
+ * proposed" reached an unkeyed caller with no flag (a helper's reading,
+ * 2026-12-03).
  */
 export function earlierMayCommit (err: Error, earlier: string | undefined, keyed: boolean): Error {
-  if (earlier == null || err.name !== 'NoQuorumError') return err
-  return new CommitTimeoutError(`an earlier attempt of this write ${earlier}, and may still commit, whole or not at all ${retryAdvice(keyed)}; this one found no quorum: ${err.message}`)
+  if (earlier == null || (err as { mayHaveCommitted?: unknown }).mayHaveCommitted === true) return err
+  const mayCommit = `an earlier attempt of this write ${earlier}, and may still commit, whole or not at all ${retryAdvice(keyed)}`
+  if (err.name === 'NoQuorumError') return new CommitTimeoutError(`${mayCommit}; this one found no quorum: ${err.message}`)
+  if (err instanceof ConsensusStoppedError) return new ConsensusStoppedError(`${err.message}; ${mayCommit}`, true)
+  if (err instanceof DiskFullError) return new DiskFullError(`${err.message}; ${mayCommit}`, true)
+  return err
 }

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { earlierMayCommit, WriteAttempts } from '../../../src/node/write-attempts.ts'
-import { NoQuorumError, NotProposerError, ProposerUnreachableError } from '../../../src/node/consensus-errors.ts'
+import { CommitTimeoutError, ConsensusStoppedError, NoQuorumError, NotProposerError, ProposerUnreachableError } from '../../../src/node/consensus-errors.ts'
+import { DiskFullError } from '../../../src/storage/errors.ts'
 
 const PEER = '12D3KooWEuETk7hES42YJuq7u9unL1eDxf67Mur5YA43uv6JzT5Z'
 const OTHER = '12D3KooWLJmvPzjZ3VToMbgjbgUTeyKachHPT9e19V1Bjy22wPUw'
@@ -111,5 +112,28 @@ describe('node - what the attempts of a shared-chain write heard', () => {
     // only a NoQuorumError says "nothing written" of what an earlier attempt may still commit
     const other = new NotProposerError('moved')
     expect(earlierMayCommit(other, leader.earlier(), false)).toBe(other)
+  })
+  it('a retry this node\'s own replica failed with no flag (a full disk, a stopped consensus) while an earlier attempt may commit keeps its kind, flagged, naming that attempt', () => {
+    const leader = new WriteAttempts()
+    leader.mayHold('leader')
+    // the replica halted on a full disk with the retry buffered: "not proposed" of this attempt, and it was the whole answer (a helper's reading, 2026-12-03)
+    const full = new DiskFullError('no space left on device: the write was not proposed; consensus of shared stopped (restart the node once there is room: nothing acknowledged was lost)')
+    const err = earlierMayCommit(full, leader.earlier(), false)
+    expect(err).toMatchObject({ name: 'DiskFullError', mayHaveCommitted: true })
+    expect(err.message).toBe(`${full.message}; an earlier attempt of this write went to a shared-chain leader, and may still commit, whole or not at all (a retry may commit it twice: an idempotency key makes a retry safe)`)
+    // nothing earlier may hold it: the retry's own answer stands
+    expect(earlierMayCommit(full, new WriteAttempts().earlier(), false)).toBe(full)
+
+    const stopped = new ConsensusStoppedError('consensus of shared is stopped')
+    expect(earlierMayCommit(stopped, leader.earlier(), true)).toMatchObject({
+      name: 'ConsensusStoppedError',
+      mayHaveCommitted: true,
+      message: 'consensus of shared is stopped; an earlier attempt of this write went to a shared-chain leader, and may still commit, whole or not at all (a retry with the same idempotency key is answered, not committed again)'
+    })
+    // one that says itself it may commit stays as it is
+    const proposed = new DiskFullError('no space left on device: the write was proposed and may still commit', true)
+    expect(earlierMayCommit(proposed, leader.earlier(), false)).toBe(proposed)
+    const timedOut = new CommitTimeoutError('proposed, not decided in time')
+    expect(earlierMayCommit(timedOut, leader.earlier(), false)).toBe(timedOut)
   })
 })
