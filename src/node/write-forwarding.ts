@@ -50,7 +50,9 @@ export async function forwardWrite (d: ForwardingDeps, peer: string, chainId: st
     })
   } catch (err) {
     if ((err as Error).name === 'WriteNotSentError') {
-      if (!d.running()) throw new ConsensusStoppedError(`this node stopped before its write reached ${peer}, proposer of ${chainId}: nothing was sent, the write is not committed`)
+      // the words ProposerUnreachableError's say it in: a keyed write's failure makes them of this attempt (keyedFailure; with a
+      // comma, "the write is not committed" stood beside "an earlier attempt … may still commit": a helper's reading, 2026-12-03)
+      if (!d.running()) throw new ConsensusStoppedError(`this node stopped before its write reached ${peer}, proposer of ${chainId} (nothing was sent: the write is not committed)`)
       throw new ProposerUnreachableError(`cannot reach ${peer}, proposer of ${chainId}: ${(err as Error).message} (nothing was sent: the write is not committed)`)
     }
     // our own stop cut the stream: the proposer is not to blame (a review saw healthy proposers named)

@@ -78,34 +78,44 @@ describe('consensus - writes under way when their node stops', () => {
     // acknowledged ones the leader applied before answering; one never sent cannot turn up later
     check(outcomes, await keysIn(leader, 'shared'))
   })
-  it('the shared chain: a forward this node\'s stop kept from opening its stream says nothing was written, not that the leader may hold it', async () => {
-    const nodes = await connectedSwarm(cluster, 3)
-    await waitFor(() => nodes.every(n => sharedLeader(n) != null && sharedLeader(n) === sharedLeader(nodes[0])), { timeout: 30_000, message: 'one shared-chain leader' })
-    const leader = nodes.find(n => n.peerId.toString() === sharedLeader(n))
-    const writer = nodes.find(n => n !== leader)
-    if (leader == null || writer == null) throw new Error('no leader and follower')
-    await writer.put('warm', utf8.encode('up'), { chainId: 'shared' })
+  for (const keyed of [false, true]) {
+    it(`the shared chain: a forward this node's stop kept from opening its stream says nothing was written, not that the leader may hold it (${keyed ? 'keyed' : 'unkeyed'})`, async () => {
+      const nodes = await connectedSwarm(cluster, 3)
+      await waitFor(() => nodes.every(n => sharedLeader(n) != null && sharedLeader(n) === sharedLeader(nodes[0])), { timeout: 30_000, message: 'one shared-chain leader' })
+      const leader = nodes.find(n => n.peerId.toString() === sharedLeader(n))
+      const writer = nodes.find(n => n !== leader)
+      if (leader == null || writer == null) throw new Error('no leader and follower')
+      await writer.put('warm', utf8.encode('up'), { chainId: 'shared' })
 
-    // the forward is held until the writer's stop has stopped libp2p: its stream never opens
-    const writes = writer.consensus.writes
-    const forward = writes.forward.bind(writes)
-    let handed = (): void => {}
-    const handedOver = new Promise<void>(resolve => { handed = resolve })
-    vi.spyOn(writes, 'forward').mockImplementation(async (...args) => {
-      handed()
-      await waitFor(() => writer.libp2p.status === 'stopped', { timeout: 60_000, message: 'the writer\'s libp2p stopped' })
-      return await forward(...args)
+      // the forward is held until the writer's stop has stopped libp2p: its stream never opens
+      const writes = writer.consensus.writes
+      const forward = writes.forward.bind(writes)
+      let handed = (): void => {}
+      const handedOver = new Promise<void>(resolve => { handed = resolve })
+      vi.spyOn(writes, 'forward').mockImplementation(async (...args) => {
+        handed()
+        await waitFor(() => writer.libp2p.status === 'stopped', { timeout: 60_000, message: 'the writer\'s libp2p stopped' })
+        return await forward(...args)
+      })
+      const options = { chainId: 'shared', ...(keyed ? { idempotencyKey: 'never-sent' } : {}) }
+      const outcome = writer.put('never-sent', utf8.encode('x'), options).then(() => new Error('the write committed'), (err: Error) => err)
+      await handedOver
+      await cluster.stopNode(writer)
+
+      const err = await outcome as Error & { mayHaveCommitted?: boolean }
+      expect(err.name, err.message).toBe('ConsensusStoppedError')
+      // it was "may still commit", flagged, with "nothing was sent" in its own brackets (a helper's reading, 2026-12-03)
+      if (!keyed) {
+        expect(err.mayHaveCommitted, err.message).toBe(false)
+        expect(err.message).not.toMatch(/may still commit/)
+        expect(err.message).toMatch(/nothing was written/)
+      } else {
+        // a key's earlier attempt may commit (keyedFailure); this one's words say only that it was not sent
+        expect(err.mayHaveCommitted, err.message).toBe(true)
+        expect(err.message).toMatch(/this attempt was not sent.*this attempt wrote nothing; an earlier attempt under the same idempotency key/)
+        expect(err.message).not.toMatch(/the write is not committed|nothing was (sent|written)/)
+      }
+      expect((await keysIn(leader, 'shared')).has('never-sent')).toBe(false)
     })
-    const outcome = writer.put('never-sent', utf8.encode('x'), { chainId: 'shared' }).then(() => new Error('the write committed'), (err: Error) => err)
-    await handedOver
-    await cluster.stopNode(writer)
-
-    const err = await outcome as Error & { mayHaveCommitted?: boolean }
-    expect(err.name, err.message).toBe('ConsensusStoppedError')
-    // it was "may still commit", flagged, with "nothing was sent" in its own brackets (a helper's reading, 2026-12-03)
-    expect(err.mayHaveCommitted, err.message).toBe(false)
-    expect(err.message).not.toMatch(/may still commit/)
-    expect(err.message).toMatch(/nothing was written/)
-    expect((await keysIn(leader, 'shared')).has('never-sent')).toBe(false)
-  })
+  }
 })
