@@ -13,10 +13,9 @@ import type { Socket } from 'node:net'
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
+import { parseAnswer } from '../utils/raw-http.ts'
 import { API_HEADER } from '../../src/http/api-header.ts'
 import { MAX_BODY_BYTES } from '../../src/http/server.ts'
-
-interface Answer { status: number, headers: string, body: string }
 
 /** A connection that sends a request's head first and its body only when told. */
 class Exchange {
@@ -52,12 +51,6 @@ class Exchange {
   }
 
   destroy (): void { this.socket.destroy() }
-}
-
-function parse (answer: string): Answer {
-  const end = answer.indexOf('\r\n\r\n')
-  const head = answer.slice(0, end)
-  return { status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1] ?? 0), headers: head.toLowerCase(), body: answer.slice(end + 4) }
 }
 
 describe('http - Expect: 100-continue', () => {
@@ -100,12 +93,12 @@ describe('http - Expect: 100-continue', () => {
     const before = (await node.chains.tip(self)).height
     for (const [what, text, status, name] of refused) {
       const exchange = open(api.url, text)
-      const first = parse(await exchange.firstHead())
+      const first = parseAnswer(await exchange.firstHead())
       // the final answer comes first: no invitation to send a body that will not be read
       expect(first.status, what).toBe(status)
       // and the connection closes after it: the client may send the body anyway, unread
       expect(first.headers, what).toContain('connection: close')
-      const answer = parse(await exchange.all())
+      const answer = parseAnswer(await exchange.all())
       expect(answer.status, what).toBe(status)
       expect(answer.headers, what).toContain(API_HEADER.toLowerCase())
       expect(JSON.parse(answer.body), what).toMatchObject({ error: name })
@@ -122,7 +115,7 @@ describe('http - Expect: 100-continue', () => {
     const put = open(api.url, `PUT /chains/${self}/kv/k HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nContent-Length: ${value.length}\r\nConnection: close\r\n\r\n`)
     expect(await put.firstHead()).toBe('HTTP/1.1 100 Continue\r\n\r\n')
     put.send(value)
-    const answer = parse((await put.all()).slice('HTTP/1.1 100 Continue\r\n\r\n'.length))
+    const answer = parseAnswer((await put.all()).slice('HTTP/1.1 100 Continue\r\n\r\n'.length))
     expect(answer.status).toBe(200)
     expect(JSON.parse(answer.body)).toMatchObject({ chainId: self, height: 1 })
     expect(Buffer.from((await node.chains.get(self, 'k'))?.value ?? []).toString()).toBe(value)
@@ -132,13 +125,13 @@ describe('http - Expect: 100-continue', () => {
     expect(await chunkedPut.firstHead()).toBe('HTTP/1.1 100 Continue\r\n\r\n')
     const chunk = Buffer.alloc(1024 * 1024, 'x')
     for (let sent = 0; sent <= MAX_BODY_BYTES; sent += chunk.length) chunkedPut.send(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]))
-    const tooLarge = parse((await chunkedPut.all()).slice('HTTP/1.1 100 Continue\r\n\r\n'.length))
+    const tooLarge = parseAnswer((await chunkedPut.all()).slice('HTTP/1.1 100 Continue\r\n\r\n'.length))
     expect(tooLarge.status).toBe(413)
     expect(await node.chains.get(self, 'c')).toBeUndefined()
 
     // a read never reads a body: its answer, no 100
     const get = open(api.url, 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n')
-    const health = parse(await get.firstHead())
+    const health = parseAnswer(await get.firstHead())
     expect(health.status).toBe(200)
   })
 })

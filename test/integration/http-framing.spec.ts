@@ -7,29 +7,11 @@
  * parser cannot read behind a request still being answered (the 400 for them
  * went out first, in place of that request's answer).
  */
-import { connect } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { describe, it, expect, afterEach } from 'vitest'
 import { TestCluster } from '../utils/nodes.ts'
+import { parseAnswer, raw } from '../utils/raw-http.ts'
 import { API_HEADER } from '../../src/http/api-header.ts'
-
-/** Sends `request` on a fresh connection and returns everything the server wrote until it closed. */
-async function raw (url: string, request: string | Buffer): Promise<string> {
-  const { port, hostname } = new URL(url)
-  return await new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => { socket.write(request) })
-    let text = ''
-    socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1') })
-    socket.on('close', () => { resolve(text) })
-    socket.on('error', reject)
-  })
-}
-
-function parse (answer: string): { status: number, headers: string, body: string } {
-  const end = answer.indexOf('\r\n\r\n')
-  const head = answer.slice(0, end)
-  return { status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1] ?? 0), headers: head.toLowerCase(), body: answer.slice(end + 4) }
-}
 
 /** A body in chunked framing, as one chunk. */
 function chunked (body: Buffer): Buffer {
@@ -50,14 +32,14 @@ describe('http - request framing', () => {
       chunked(body)
     ])
     const before = (await node.chains.tip(self)).height
-    const zipped = parse(await raw(api.url, put('zipped', 'gzip, chunked', gzipSync('a value'))))
+    const zipped = parseAnswer(await raw(api.url, put('zipped', 'gzip, chunked', gzipSync('a value'))))
     expect(zipped.status).toBe(501)
     expect(zipped.headers).toContain(API_HEADER.toLowerCase())
     expect(JSON.parse(zipped.body)).toEqual({ error: 'NotImplementedError', message: expect.stringContaining('Transfer-Encoding gzip is not implemented') })
     expect(await node.chains.get(self, 'zipped')).toBeUndefined()
     expect((await node.chains.tip(self)).height).toBe(before)
 
-    const plain = parse(await raw(api.url, put('plain', 'chunked', Buffer.from('a value'))))
+    const plain = parseAnswer(await raw(api.url, put('plain', 'chunked', Buffer.from('a value'))))
     expect(plain.status).toBe(200)
     expect(Buffer.from((await node.chains.get(self, 'plain'))?.value ?? []).toString()).toBe('a value')
   })
@@ -68,7 +50,7 @@ describe('http - request framing', () => {
     const api = await cluster.http(node)
     const self = node.peerId.toString()
     const put = (expectation: string): string => `PUT /chains/${self}/kv/k HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: ${expectation}\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx`
-    const answer = parse(await raw(api.url, put('200-ok')))
+    const answer = parseAnswer(await raw(api.url, put('200-ok')))
     expect(answer.status).toBe(417)
     expect(answer.headers).toContain(API_HEADER.toLowerCase())
     expect(answer.headers).toContain('content-type: application/json')
@@ -91,7 +73,7 @@ describe('http - request framing', () => {
       ['two headers', `PUT /chains/${self}/kv/k2 HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nExpect: 200-ok\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx`]
     ]
     for (const [what, request] of others) {
-      const refused = parse(await raw(api.url, request))
+      const refused = parseAnswer(await raw(api.url, request))
       expect(refused.status, what).toBe(417)
       expect(refused.headers, what).toContain(API_HEADER.toLowerCase())
       expect(JSON.parse(refused.body), what).toEqual({ error: 'ExpectationFailedError', message: expect.stringContaining('200-ok') })
@@ -108,7 +90,7 @@ describe('http - request framing', () => {
     // a client that counts the value's characters, not its bytes: Content-Length 5 for 'héllo' (6 bytes);
     // the PUT takes the 5 bytes it was told of, and the 'o' left over is no request
     const put = Buffer.concat([Buffer.from(`PUT /chains/${self}/kv/k HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\n`), Buffer.from('héllo')])
-    const answers = (await raw(api.url, put)).split(/(?=HTTP\/1\.1 \d{3} )/).map(parse)
+    const answers = (await raw(api.url, put)).split(/(?=HTTP\/1\.1 \d{3} )/).map(parseAnswer)
     // the write committed: its answer says so, and comes first (a 400 alone told a client whose
     // value was committed that nothing was written)
     expect(answers.map(a => a.status)).toEqual([200, 400])
@@ -119,10 +101,10 @@ describe('http - request framing', () => {
 
     // a read too: its answer is not lost to the 400 of what follows it (a body sent with a GET, no Content-Length)
     const get = await raw(api.url, 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n{"a":1}')
-    expect(get.split(/(?=HTTP\/1\.1 \d{3} )/).map(a => parse(a).status)).toEqual([200, 400])
+    expect(get.split(/(?=HTTP\/1\.1 \d{3} )/).map(a => parseAnswer(a).status)).toEqual([200, 400])
 
     // bytes refused inside a request's own body are its answer: 400 at once, not held for an answer that never comes
-    const badChunk = parse(await raw(api.url, `PUT /chains/${self}/kv/chunk HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`))
+    const badChunk = parseAnswer(await raw(api.url, `PUT /chains/${self}/kv/chunk HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`))
     expect(badChunk.status).toBe(400)
     expect(await node.chains.get(self, 'chunk')).toBeUndefined()
   })
@@ -140,16 +122,16 @@ describe('http - request framing', () => {
       `GET /status?q=${long} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`,
       `PUT /chains/${self}/kv/${long} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\n\r\nv`
     ]) {
-      const answer = parse(await raw(api.url, request))
+      const answer = parseAnswer(await raw(api.url, request))
       expect(answer.status, request.slice(0, 30)).toBe(414)
       expect(answer.headers).toContain(API_HEADER.toLowerCase())
       expect(JSON.parse(answer.body)).toEqual({ error: 'URITooLongError', message: expect.stringContaining('the request target (URL) is too long') })
     }
     // behind a request answered first on its connection, too
-    const behind = (await raw(api.url, `GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /${long} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`)).split(/(?=HTTP\/1\.1 \d{3} )/).map(parse)
+    const behind = (await raw(api.url, `GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /${long} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`)).split(/(?=HTTP\/1\.1 \d{3} )/).map(parseAnswer)
     expect(behind.map(a => a.status)).toEqual([200, 414])
     // a header over the limit stays 431, and says the request line counts with the headers
-    const headers = parse(await raw(api.url, `GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Long: ${long}\r\n\r\n`))
+    const headers = parseAnswer(await raw(api.url, `GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Long: ${long}\r\n\r\n`))
     expect(headers.status).toBe(431)
     expect(JSON.parse(headers.body)).toEqual({ error: 'HeadersTooLargeError', message: expect.stringMatching(/^the request headers are too large: the request line and headers take at most 16 KiB together/) })
     expect((await node.chains.tip(self)).height).toBe(before)
@@ -163,7 +145,7 @@ describe('http - request framing', () => {
     const put = (target: string): string => `PUT ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\nConnection: close\r\n\r\nv`
     const before = (await node.chains.tip(self)).height
     for (const target of [`/chains/${self}/kv/a#`, `/chains/${self}/kv/sensor#1`, `/chains/${self}/kv/b?x#y`]) {
-      const answer = parse(await raw(api.url, put(target)))
+      const answer = parseAnswer(await raw(api.url, put(target)))
       expect(answer.status, target).toBe(400)
       expect(JSON.parse(answer.body), target).toEqual({ error: 'InvalidRequestError', message: expect.stringContaining('as %23') })
     }
@@ -171,7 +153,7 @@ describe('http - request framing', () => {
     expect(await node.chains.get(self, 'sensor')).toBeUndefined()
     expect((await node.chains.tip(self)).height).toBe(before)
     // encoded, it is part of the key
-    expect(parse(await raw(api.url, put(`/chains/${self}/kv/a%23`))).status).toBe(200)
+    expect(parseAnswer(await raw(api.url, put(`/chains/${self}/kv/a%23`))).status).toBe(200)
     expect((await node.chains.get(self, 'a#'))?.value).toEqual(new TextEncoder().encode('v'))
   })
 })

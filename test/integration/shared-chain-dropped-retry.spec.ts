@@ -34,6 +34,20 @@ function cutConsensus (nodes: VGuardNode[], leader: VGuardNode, cut: { on: boole
   }
 }
 
+/**
+ * Three vehicles, the priority-9 one leading the shared chain with a block behind it, then cut off: its
+ * consensus messages are dropped both ways until `cut.on` is false.
+ */
+async function leaderCutOff (cluster: TestCluster): Promise<{ nodes: VGuardNode[], leader: VGuardNode, next: VGuardNode, third: VGuardNode, cut: { on: boolean } }> {
+  const nodes = await prioritySwarm(cluster, [9, 5, 0])
+  const [leader, next, third] = nodes
+  await waitFor(() => nodes.every(n => sharedLeader(n) === leader.peerId.toString()), { timeout: 30_000, message: 'every node follows the priority-9 leader' })
+  await third.put('before', utf8.encode('x'), { chainId: 'shared' })
+  const cut = { on: true }
+  cutConsensus(nodes, leader, cut)
+  return { nodes, leader, next, third, cut }
+}
+
 /** The heights of the shared chain's blocks on `node` that write `key`. */
 async function heightsWriting (node: VGuardNode, key: string): Promise<number[]> {
   const heights: number[] = []
@@ -54,12 +68,7 @@ describe('consensus - shared chain, a cut-off leader\'s proposal retried elsewhe
 
   for (const how of ['keyed, sent to the leader, retried through another vehicle', 'forwarded to the leader, retried by its vehicle (one id)'] as const) {
     it(`commits once when the old leader leads again (${how})`, async () => {
-      const nodes = await prioritySwarm(cluster, [9, 5, 0])
-      const [leader, next, third] = nodes
-      await waitFor(() => nodes.every(n => sharedLeader(n) === leader.peerId.toString()), { timeout: 30_000, message: 'every node follows the priority-9 leader' })
-      await third.put('before', utf8.encode('x'), { chainId: 'shared' })
-      const cut = { on: true }
-      cutConsensus(nodes, leader, cut)
+      const { leader, next, third, cut } = await leaderCutOff(cluster)
 
       // the leader proposes the write; only it accepts it
       const keyed = how.startsWith('keyed')
@@ -86,12 +95,7 @@ describe('consensus - shared chain, a cut-off leader\'s proposal retried elsewhe
   }
 
   it('a write the leader proposed alone and timed out after it lost the lead says it may still commit; it commits at most once', async () => {
-    const nodes = await prioritySwarm(cluster, [9, 5, 0])
-    const [leader, next, third] = nodes
-    await waitFor(() => nodes.every(n => sharedLeader(n) === leader.peerId.toString()), { timeout: 30_000, message: 'every node follows the priority-9 leader' })
-    await third.put('before', utf8.encode('x'), { chainId: 'shared' })
-    const cut = { on: true }
-    cutConsensus(nodes, leader, cut)
+    const { nodes, leader, next, third, cut } = await leaderCutOff(cluster)
 
     // the leader proposes its own write; only it accepts it
     const first = leader.put('road', utf8.encode('open'), { chainId: 'shared', timeout: 10_000 }).catch((err: Error) => err)
