@@ -37,17 +37,38 @@ interface Vehicle {
   seq: number
 }
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '300' },
-    vehicles: { type: 'string', default: '7' },
-    churn: { type: 'string', default: '12' },
-    'member-idle': { type: 'string', default: '8000' },
-    'booth-size': { type: 'string' },
-    'k-backups': { type: 'string' },
-    keep: { type: 'boolean', default: false }
+const USAGE = 'usage: npm run soak -- [--duration SECONDS] [--vehicles N (≥ 3)] [--churn SECONDS] [--member-idle MS] [--booth-size N] [--k-backups K] [--keep] [--help]'
+
+/** The flags, or the usage and exit 2 for one it does not take (it was Node's stack trace, --help too: a probe, 2026-12-03). */
+function parseFlags (): ReturnType<typeof parseSoakArgs> {
+  try {
+    return parseSoakArgs()
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`)
+    process.exit(2)
   }
-})
+}
+
+function parseSoakArgs () {
+  return parseArgs({
+    options: {
+      duration: { type: 'string', default: '300' },
+      vehicles: { type: 'string', default: '7' },
+      churn: { type: 'string', default: '12' },
+      'member-idle': { type: 'string', default: '8000' },
+      'booth-size': { type: 'string' },
+      'k-backups': { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false }
+    }
+  })
+}
+
+const { values } = parseFlags()
+if (values.help) {
+  console.log(USAGE)
+  process.exit(0)
+}
 const DURATION_MS = Number(values.duration) * 1000
 const VEHICLES = Number(values.vehicles)
 const CHURN_MS = Number(values.churn) * 1000
@@ -55,7 +76,7 @@ const CHURN_MS = Number(values.churn) * 1000
 const SHAPE = (['booth-size', 'k-backups'] as const).flatMap(name => values[name] == null ? [] : [`--${name}`, values[name]])
 const shapeOk = (['booth-size', 'k-backups'] as const).every(name => values[name] == null || /^\d+$/.test(values[name]))
 if (![DURATION_MS, VEHICLES, CHURN_MS].every(n => Number.isFinite(n) && n > 0) || VEHICLES < 3 || !shapeOk) {
-  console.error('usage: npm run soak -- [--duration SECONDS] [--vehicles N (≥ 3)] [--churn SECONDS] [--member-idle MS] [--booth-size N] [--k-backups K] [--keep]')
+  console.error(USAGE)
   process.exit(2)
 }
 const NETWORK = `soak-${process.pid}`

@@ -69,3 +69,23 @@ describe('soak - interrupted', () => {
     }
   }, 60_000)
 })
+
+describe('soak - flags', () => {
+  it.skipIf(!existsSync(SOAK))('a flag it does not take gets the usage and exit 2, --help the usage and exit 0: no stack trace, nothing started', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'vguard-soak-test-'))
+    try {
+      // it threw Node's ERR_PARSE_ARGS_UNKNOWN_OPTION with a stack trace, --help too (a probe, 2026-12-03)
+      const unknown = startRun(SOAK, ['--vehicle', '3'], tmp)
+      expect(await unknown.exit, unknown.output()).toBe(2)
+      expect(unknown.output()).toMatch(/^Unknown option '--vehicle'.*\nusage: npm run soak -- /s)
+      expect(unknown.output()).not.toMatch(/\n\s+at /)
+      const help = startRun(SOAK, ['--help'], tmp)
+      expect(await help.exit, help.output()).toBe(0)
+      expect(help.output()).toMatch(/^usage: npm run soak -- /)
+      expect(help.output()).not.toMatch(/\n\s+at /)
+      expect(await readdir(tmp)).toEqual([])
+    } finally {
+      await rm(tmp, { recursive: true, force: true })
+    }
+  }, 30_000)
+})
