@@ -308,6 +308,8 @@ async function classify (store: ChainStore, policy: RetentionPolicy, unclaimed: 
 export interface RoomRequest {
   room: number
   except?: string
+  /** Chains a run could not read lately: not counted as room they would free (see surelyPrunable). */
+  unreadable?: ReadonlySet<string>
 }
 
 /**
@@ -350,7 +352,7 @@ export async function applyRetention (store: ChainStore, policy: RetentionPolicy
     const excess = Math.max(
       policy.maxBytes != null ? temporaryPayload - policy.maxBytes : 0,
       policy.capacity != null ? used - policy.capacity : 0,
-      roomExcess <= surelyPrunable(store, chains, temporarySet) ? roomExcess : 0
+      roomExcess <= surelyPrunable(store, chains, temporarySet, request?.unreadable) ? roomExcess : 0
     )
     if (excess > 0) report.overBound = await pruneBySize(store, temporary, excess, now, report) > 0
   }
@@ -363,19 +365,23 @@ export async function applyRetention (store: ChainStore, policy: RetentionPolicy
  * pins, unclaimed ones past their grace): room that new backup duty can have
  * on demand (StorageMaster.makeRoom).
  */
-export async function reclaimableBytes (store: ChainStore, policy: RetentionPolicy, unclaimed: UnclaimedSince, elapsed: number): Promise<number> {
+export async function reclaimableBytes (store: ChainStore, policy: RetentionPolicy, unclaimed: UnclaimedSince, elapsed: number, unreadable?: ReadonlySet<string>): Promise<number> {
   const { temporary } = await classify(store, policy, unclaimed, elapsed, false)
-  return surelyPrunable(store, await store.chains(), new Set(temporary))
+  return surelyPrunable(store, await store.chains(), new Set(temporary), unreadable)
 }
 
 /**
- * Payload bytes of the temporary chains that have no pin at all: what a size
- * run can surely free. Blocks of a chain with pins may be pinned (a key pin
- * covers every block that writes the key, known only by reading them), so
- * none of them is counted: room advertised or planned on is room there is.
+ * Payload bytes of the temporary chains that have no pin at all, nor a read
+ * that failed lately (`unreadable`): what a size run can surely free. Blocks
+ * of a chain with pins may be pinned (a key pin covers every block that
+ * writes the key, known only by reading them), and a chain a run could not
+ * read frees nothing past the record it failed at, so none of them is
+ * counted: room advertised or planned on is room there is.
  */
-function surelyPrunable (store: ChainStore, chains: Array<{ chainId: string, payloadBytes: number }>, temporary: ReadonlySet<string>): number {
-  return chains.filter(c => temporary.has(c.chainId) && store.pins(c.chainId).length === 0).reduce((n, c) => n + c.payloadBytes, 0)
+function surelyPrunable (store: ChainStore, chains: Array<{ chainId: string, payloadBytes: number }>, temporary: ReadonlySet<string>, unreadable: ReadonlySet<string> = new Set()): number {
+  return chains
+    .filter(c => temporary.has(c.chainId) && store.pins(c.chainId).length === 0 && !unreadable.has(c.chainId))
+    .reduce((n, c) => n + c.payloadBytes, 0)
 }
 
 export interface StorageMasterInit {
@@ -412,6 +418,15 @@ export class StorageMaster {
   private periodic?: Promise<RetentionReport>
   /** In memory: a restart starts every grace again (keeps copies longer, never shorter). */
   private readonly unclaimed: UnclaimedSince = new Map()
+  /**
+   * Chains a run could not read, with the copy it failed on (copyId), until a
+   * later run prunes some of it without failing or the copy is taken again:
+   * counted as room, a chain with a corrupt record was advertised free, and a
+   * room run pruned the readable chains for an offer that still did not fit
+   * (a probe, 2026-12-03). In memory: after a restart, the first run that
+   * reads it finds it again.
+   */
+  private readonly unreadable = new Map<string, number | undefined>()
   private last?: RetentionReport
 
   constructor (init: StorageMasterInit) {
@@ -478,7 +493,22 @@ export class StorageMaster {
 
   /** Payload bytes that temporary storage could give up now (see reclaimableBytes). */
   async reclaimable (): Promise<number> {
-    return await reclaimableBytes(this.init.store, this.init.policy, this.unclaimed, this.init.elapsed?.() ?? performance.now())
+    return await reclaimableBytes(this.init.store, this.init.policy, this.unclaimed, this.init.elapsed?.() ?? performance.now(), this.unreadableNow())
+  }
+
+  /** The chains a run could not read, still the copy it failed on. */
+  private unreadableNow (): Set<string> {
+    for (const [chainId, copy] of this.unreadable) {
+      if (this.init.store.copyId(chainId) !== copy) this.unreadable.delete(chainId)
+    }
+    return new Set(this.unreadable.keys())
+  }
+
+  private noteUnreadable (report: RetentionReport): void {
+    for (const chainId of Object.keys(report.pruned)) {
+      if (report.failed[chainId] == null) this.unreadable.delete(chainId)
+    }
+    for (const chainId of Object.keys(report.failed)) this.unreadable.set(chainId, this.init.store.copyId(chainId))
   }
 
   /** Asks for a run: it starts once the runs asked for before have ended. */
@@ -492,7 +522,10 @@ export class StorageMaster {
   private async runOnce (request?: RoomRequest): Promise<RetentionReport> {
     const now = (this.init.now ?? Date.now)()
     const elapsed = this.init.elapsed?.() ?? performance.now()
-    const report = await applyRetention(this.init.store, this.init.policy, now, this.unclaimed, elapsed, request)
+    // taken now, not when the run was asked for: a run before it may have found a chain unreadable
+    const room = request != null ? { ...request, unreadable: this.unreadableNow() } : undefined
+    const report = await applyRetention(this.init.store, this.init.policy, now, this.unclaimed, elapsed, room)
+    this.noteUnreadable(report)
     if (report.freedBytes > 0) this.init.log?.('retention pruned %d bytes%s', report.freedBytes, request != null ? ' to make room for backup duty' : '')
     // said each run while it lasts: a chain retention cannot read is one whose blocks may not read either
     for (const [chainId, why] of Object.entries(report.failed)) this.init.log?.error('retention could not prune chain %s and left it as it is: %s', chainId, why)

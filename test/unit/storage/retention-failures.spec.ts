@@ -22,6 +22,8 @@ describe('storage - retention with a chain it cannot read', () => {
   let dir: string
   let database: NodeDatabase | undefined
   let store: LevelChainStore | undefined
+  /** bad's block 2 as it was written, to mend it with */
+  let whole: Uint8Array | undefined
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'vguard-retention-'))
@@ -35,6 +37,7 @@ describe('storage - retention with a chain it cannot read', () => {
     const keys = new ChainKeys(database.sublevel(CHAINS_SUBLEVEL).prefix)
     const record = await database.db.get(keys.block('bad', 2))
     if (record == null) throw new Error('no record to corrupt')
+    whole = record
     await database.db.put(keys.block('bad', 2), record.subarray(0, record.byteLength - 20))
     store = await LevelChainStore.open(database)
   })
@@ -80,5 +83,62 @@ describe('storage - retention with a chain it cannot read', () => {
     expect(reports.map(r => Object.keys(r.failed))).toEqual([['bad'], ['bad']])
     expect(master.failedChains).toEqual(['bad'])
     await master.stop()
+  })
+
+  describe('room for backup duty', () => {
+    const payloadOf = async (chainId: string): Promise<number> => (await store?.info(chainId))?.payloadBytes ?? 0
+    const used = async (): Promise<number> => (await store?.chains() ?? []).reduce((n, c) => n + c.bytes, 0)
+    let capacity = 0
+    /** Bytes free below the capacity. */
+    const free = async (): Promise<number> => capacity - await used()
+    /** A master at capacity (every byte held), for room runs only. */
+    const fullMaster = async (): Promise<StorageMaster> => {
+      if (store == null) throw new Error('no store')
+      capacity = await used()
+      return new StorageMaster({ store, policy: { capacity }, capacity, now: () => 100_000 })
+    }
+
+    // bad's payload was promised as room: offers were taken on it, and a room run pruned the
+    // readable chains for an offer it could still not fit (a probe, 2026-12-03)
+    it('a chain a run could not read is not counted as room, and a room run it would be needed for prunes nothing', async () => {
+      if (store == null) throw new Error('no store')
+      const master = await fullMaster()
+      const block = (await store.getBlock('a', 1))?.header.payloadBytes ?? 0
+      // the first room run finds bad unreadable (it prunes a's and c's oldest blocks for the room asked)
+      const first = await master.makeRoom(2 * block)
+      expect(first.failed).toEqual({ bad: expect.stringContaining('corrupt block record') })
+      expect(first.pruned).toEqual({ a: [1], c: [1] })
+      const readable = await payloadOf('a') + await payloadOf('c')
+      expect(await master.reclaimable()).toBe(readable)
+      // more than a and c can free: nothing is pruned for it
+      const report = await master.makeRoom(await free() + readable + block)
+      expect(report.pruned).toEqual({})
+      expect(await payloadOf('a') + await payloadOf('c')).toBe(readable)
+      await master.stop()
+    })
+
+    it('the chain counts as room again once a run reads it', async () => {
+      if (store == null || whole == null) throw new Error('no store')
+      const master = await fullMaster()
+      const block = (await store.getBlock('a', 1))?.header.payloadBytes ?? 0
+      expect(Object.keys((await master.makeRoom(2 * block)).failed)).toEqual(['bad'])
+      expect(await master.reclaimable()).toBe(await payloadOf('a') + await payloadOf('c'))
+      // mended: the next room run prunes bad's oldest block, which reads it
+      await database?.db.put(new ChainKeys(database.sublevel(CHAINS_SUBLEVEL).prefix).block('bad', 2), whole)
+      expect((await master.makeRoom(await free() + block)).pruned).toEqual({ bad: [1] })
+      expect(await master.reclaimable()).toBe(await payloadOf('a') + await payloadOf('bad') + await payloadOf('c'))
+      await master.stop()
+    })
+
+    it('a copy taken again after the failure counts as room', async () => {
+      if (store == null) throw new Error('no store')
+      const master = await fullMaster()
+      const block = (await store.getBlock('a', 1))?.header.payloadBytes ?? 0
+      expect(Object.keys((await master.makeRoom(2 * block)).failed)).toEqual(['bad'])
+      await store.deleteChain('bad')
+      await store.appendMany(chainOf('bad', 5, h => ({ timestamp: 1_000 * h, transactions: [{ key: `k${h}`, value: value(h) }] })))
+      expect(await master.reclaimable()).toBe(await payloadOf('a') + await payloadOf('bad') + await payloadOf('c'))
+      await master.stop()
+    })
   })
 })
