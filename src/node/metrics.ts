@@ -166,7 +166,7 @@ export function createNodeMetrics (source: MetricsSource): Registry {
   const transactions = new Counter({ name: 'vguard_transactions_committed_total', help: 'Transactions in those blocks', labelNames: ['role'], registers: [registry] })
   const writes = new Counter({ name: 'vguard_writes_total', help: 'Writes through this node (append, put, delete; HTTP and library) by outcome: ok or the error\'s name', labelNames: ['outcome'], registers: [registry] })
   const writeSeconds = new Histogram({ name: 'vguard_write_duration_seconds', help: 'From a write\'s call to its commit (or failure)', labelNames: ['outcome'], buckets: WRITE_BUCKETS, registers: [registry] })
-  const replicated = new Counter({ name: 'vguard_replicated_bytes_total', help: 'Bytes of blocks sent to backups', registers: [registry] })
+  const replicated = new Counter({ name: 'vguard_replicated_bytes_total', help: 'Bytes of blocks sent to backups, also by transfers that failed', registers: [registry] })
   const transfers = new Counter({ name: 'vguard_replication_transfers_total', help: 'Replication transfers to backups by outcome: ok or the error\'s name', labelNames: ['outcome'], registers: [registry] })
   const tables = new Counter({ name: 'vguard_backup_tables_total', help: 'Backup tables made here or adopted (gossip, redirect, release)', registers: [registry] })
   const pruned = new Counter({ name: 'vguard_retention_pruned_bytes_total', help: 'Payload bytes of temporary chains retention pruned, by reason: policy (τ, the size bound, the capacity) or room (made for an incoming backup copy)', labelNames: ['reason'], registers: [registry] })

@@ -257,7 +257,9 @@ export class ReplicationRound {
 
   private async replicateOne (peer: string, chainId: string, epoch: number, keepDiverged: boolean, onStarted: () => void): Promise<ReplicateResult> {
     const key = `${chainId}\n${peer}`
-    let reached = { sentBytes: 0, height: 0 }
+    // sentBytes as the writer counts it: a transfer that failed told the bytes it sent, not only those
+    // acknowledged by then (a backup that failed before its first acknowledgement was told 0: a probe, 2026-12-03)
+    const reached = { sentBytes: 0, height: 0 }
     try {
       const result = await withDeadline(REPLICATE_TIMEOUT, async (signal) => await this.d.replicate.replicateTo(peerIdFromString(peer), chainId, {
         epoch,
@@ -265,9 +267,10 @@ export class ReplicationRound {
         // a write committed while the round runs is covered by it, not by the next one (see VGuardDB.afterCommit)
         topUp: true,
         keepDiverged,
+        onSent: (bytes) => { reached.sentBytes = bytes },
         onProgress: (p) => {
           onStarted()
-          reached = { sentBytes: p.sentBytes, height: p.height }
+          reached.height = p.height
           this.transfers.set(key, p)
           this.d.events.safeDispatchEvent('replicate:progress', { detail: p })
         }

@@ -124,6 +124,12 @@ export interface ReplicateOptions {
   signal?: AbortSignal
   onProgress?: (progress: ReplicateProgress) => void
   /**
+   * Told the bytes of blocks sent so far each time a frame is written,
+   * acknowledged or not: what a transfer that fails midway sent (progress
+   * tells it only as of the last acknowledgement).
+   */
+  onSent?: (sentBytes: number) => void
+  /**
    * Also send the blocks committed while the transfer runs, before DONE
    * (bounded: TOP_UP_PASSES, TOP_UP_BYTES, and the room the backup said it
    * had): the result's height says how far the backup holds the chain.
@@ -159,6 +165,8 @@ interface Sending {
   halt: (err: Error) => void
   /** The backup's height after a frame, the bytes sent, and the tip the transfer goes to now. */
   progress: (height: number, sentBytes: number, target: number) => void
+  /** The bytes sent so far, after each frame written (ReplicateOptions.onSent). */
+  sent: (sentBytes: number) => void
 }
 
 /** ReplicateRequest.blocks: field 8, length-delimited. */
@@ -323,7 +331,9 @@ export class ReplicateService {
       target = last
       await write({ type: ReplicateRequest.Type.DONE, height: last.height, tipHash: last.hash as Uint8Array<ArrayBuffer> })
     }
-    const sent = await this.sendBlocks({ writeFrame, head, read, finish, extend, chainId, from, tip, signal, halt: (err) => { writes.abort(err) }, progress })
+    const sent = await this.sendBlocks({
+      writeFrame, head, read, finish, extend, chainId, from, tip, signal, halt: (err) => { writes.abort(err) }, progress, sent: (bytes) => { options.onSent?.(bytes) }
+    })
     const done = await read()
     this.checkStatus(done, peer)
     if (done.height !== target.height || !bytesEqual(done.tipHash, target.hash)) {
@@ -438,6 +448,7 @@ export class ReplicateService {
           wakeReader()
           sentBlocks += run.to - run.from + 1
           sentBytes += bytes
+          t.sent(sentBytes)
           first = false
         }
         if (failure != null) throw failure
