@@ -139,8 +139,8 @@ describe('storage - temporary copies yield to backup duty', () => {
     expect(sample(await x.metrics.metrics(), 'vguard_retention_pruned_bytes_total', { reason: 'policy' })).toBe(after.freedBytes)
   })
 
-  it('a chain retention cannot read is told (the event, the metric) and left as it is; the others are pruned', async () => {
-    const x = await cluster.create({ retention: 1_000, unclaimedGrace: 0, pruneInterval: 24 * 3_600_000 })
+  it('a chain retention cannot read is told (the event, the metric) and left as it is; the others are pruned; it is not advertised as room', async () => {
+    const x = await cluster.create({ retention: 1_000, unclaimedGrace: 0, pruneInterval: 24 * 3_600_000, capacity: 1024 * KiB })
     await x.start()
     // two copies pushed unasked (no table names them), old enough to go at once
     for (const chainId of ['car-a', 'car-b']) {
@@ -167,5 +167,10 @@ describe('storage - temporary copies yield to backup duty', () => {
     // failing again, nothing freed: no news
     expect(Object.keys((await x.storageMaster.run()).failed)).toEqual(['car-b'])
     expect(events).toHaveLength(1)
+    // car-b's payload is no room a run could free: what X advertises is its capacity less what it holds
+    // (it counted car-b's payload as free: a probe, 2026-12-03)
+    const used = (await x.chains.chains()).reduce((n, c) => n + c.bytes, 0)
+    expect((await x.chains.info('car-b'))?.payloadBytes).toBeGreaterThan(2 * KiB)
+    expect((await statusOf(x)).storage.free).toBe(1024 * KiB - used)
   })
 })
