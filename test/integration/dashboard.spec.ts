@@ -98,13 +98,17 @@ describe('http - events and dashboard', () => {
     const back = await open(`${url}/events?types=chain:committed`, { 'last-event-id': seen })
     await waitFor(() => back.of('chain:committed').length === 2, { message: 'the two missed commits replayed' })
     expect(back.of('chain:committed').map(c => c.height)).toEqual([2, 3])
-    expect(back.messages.map(m => m.event)).toEqual(['chain:committed', 'chain:committed'])
+    // said first, with no id of its own (a break amid them resumes from the last one had), so a reader
+    // tells them from live ones: the dashboard counted them into its txs/s as happening now
+    expect(back.messages.map(m => m.event)).toEqual(['events:missed', 'chain:committed', 'chain:committed'])
+    expect(back.of('events:missed')).toEqual([{ lastEventId: seen, events: 2 }])
+    expect(back.messages[0].id).toBeUndefined()
     // then live ones, after them
     await put('d')
     await waitFor(() => back.of('chain:committed').length === 3, { message: 'a live commit after the replay' })
     expect(back.of('chain:committed').map(c => c.height)).toEqual([2, 3, 4])
     // ids only grow
-    const ids = back.messages.map(m => Number(m.id?.split('.')[1]))
+    const ids = back.messages.filter(m => m.id != null).map(m => Number(m.id?.split('.')[1]))
     expect([...ids].sort((x, y) => x - y)).toEqual(ids)
 
     // a reader that had no event of its types yet has an id all the same (the stream's first one)
@@ -115,6 +119,7 @@ describe('http - events and dashboard', () => {
     const quietBack = await open(`${url}/events?types=storage:pruned,chain:committed`, { 'last-event-id': quiet.lastEventId ?? '' })
     await waitFor(() => quietBack.of('chain:committed').length === 1, { message: 'the commit it missed' })
     expect(quietBack.of('chain:committed')[0]).toMatchObject({ height: 5 })
+    expect(quietBack.of('events:missed')).toEqual([{ lastEventId: quiet.lastEventId, events: 1 }])
     quietBack.close()
 
     // an id of another run of the node (or of its API): told, then live events
@@ -260,6 +265,38 @@ describe('http - events and dashboard', () => {
       expect(page.element('peer').textContent).toBe(id)
       expect(page.element('state').className).toBe('ok')
       expect(page.element('chains').text()).toContain(id)
+      expect(page.errors).toEqual([])
+    } finally {
+      page.stop()
+    }
+  })
+
+  it('counts in its txs/s only commits as they happen: those a reconnection brings back are logged, not counted as new', async () => {
+    const { url, id } = await single()
+    const html = await (await fetch(`${url}/dashboard`)).text()
+    const page = runDashboard(/<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '', url)
+    const put = async (key: string): Promise<void> => {
+      expect((await fetch(`${url}/chains/${id}/kv/${key}`, { method: 'PUT', body: key })).status).toBe(200)
+    }
+    const logged = (type: string): number => page.element('log').children.filter(line => line.textContent.includes(`  ${type}  `)).length
+    /** Resolves once the page rendered /status again (each render stamps the time, to the second; one every 2 s). */
+    const rendered = async (): Promise<void> => {
+      const shown = page.element('state').textContent
+      await waitFor(() => page.element('state').textContent !== shown, { timeout: 10_000, message: 'the page rendered /status again' })
+    }
+    try {
+      await waitFor(() => page.element('state').className === 'ok', { timeout: 10_000, message: 'the page rendered the node' })
+      // ten writes while the page is away: the node sends their 20 events when it comes back (Last-Event-ID)
+      await page.reconnect(async () => { for (let i = 1; i <= 10; i++) await put(`k${i}`) })
+      await waitFor(() => logged('chain:committed') === 10, { message: 'the page logged the ten commits it missed', state: () => page.element('log').text() })
+      expect(page.element('log').text()).toContain('20 events missed while disconnected')
+      await rendered()
+      // they happened over the break, not now: counted as new they made 1.0 txs/s on every reconnection (2026-12-03)
+      expect(page.element('cards').text()).toContain('0.0 txs/s committed (10 s)')
+      // one as it happens counts
+      await put('live')
+      await waitFor(() => page.element('cards').text().includes('0.1 txs/s committed (10 s)'), { timeout: 10_000, message: 'the live commit counted', state: () => page.element('cards').text() })
+      expect(logged('chain:committed')).toBe(11)
       expect(page.errors).toEqual([])
     } finally {
       page.stop()

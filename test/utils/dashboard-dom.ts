@@ -71,6 +71,12 @@ export interface DashboardRun {
   markup: string[]
   /** Errors the script threw (also inside its timers and listeners). */
   errors: Error[]
+  /**
+   * A break and a reconnection, as a browser's EventSource makes them: each
+   * stream is closed and opened again with Last-Event-ID, the last id it had
+   * (the node then sends what was missed). `missed` runs in between.
+   */
+  reconnect: (missed?: () => Promise<void>) => Promise<void>
   stop: () => void
 }
 
@@ -94,10 +100,32 @@ export function runDashboard (script: string, baseUrl: string): DashboardRun {
       errors.push(err as Error)
     }
   }
+  const sources: EventSource[] = []
   class EventSource {
     private readonly listeners = new Map<string, Array<(e: { type: string, data: string }) => void>>()
-    constructor (path: string) {
-      void SseReader.open(new URL(path, baseUrl).toString()).then(reader => {
+    private reader?: SseReader
+    /** Resolves once the stream is open (a reconnection waits for it). */
+    opened: Promise<void>
+    constructor (private readonly path: string) {
+      sources.push(this)
+      this.opened = this.open({})
+    }
+
+    /** Closes the stream, as a break would, and opens it again the way EventSource does. */
+    async break (): Promise<string | undefined> {
+      await this.opened
+      this.reader?.close()
+      await this.reader?.done
+      return this.reader?.lastEventId
+    }
+
+    reopen (lastEventId: string | undefined): void {
+      this.opened = this.open(lastEventId != null ? { 'last-event-id': lastEventId } : {})
+    }
+
+    private async open (headers: Record<string, string>): Promise<void> {
+      await SseReader.open(new URL(this.path, baseUrl).toString(), headers).then(reader => {
+        this.reader = reader
         streams.push(reader)
         if (stopped) reader.close()
         let delivered = 0
@@ -137,6 +165,12 @@ export function runDashboard (script: string, baseUrl: string): DashboardRun {
     element,
     markup,
     errors,
+    reconnect: async (missed) => {
+      const ids = await Promise.all(sources.map(async source => await source.break()))
+      await missed?.()
+      sources.forEach((source, i) => { source.reopen(ids[i]) })
+      await Promise.all(sources.map(async source => await source.opened))
+    },
     stop: () => {
       stopped = true
       for (const t of timers) clearTimeout(t)

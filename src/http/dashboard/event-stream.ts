@@ -2,7 +2,8 @@
  * `GET /events`: the node's events as Server-Sent Events, for the dashboard
  * and for anyone who wants to watch a vehicle (`curl -N`). Each message is
  * `id: <id>`, `event: <type>` and `data: <detail as JSON>`; `?types=a,b` picks
- * types; a reader back with `Last-Event-ID` gets what it missed (event-log.ts).
+ * types; a reader back with `Last-Event-ID` gets what it missed (event-log.ts),
+ * after an `events:missed` message saying how many of the next are those.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { VGuardNode, VGuardNodeEvents } from '../../node/index.ts'
@@ -130,7 +131,12 @@ function stream (reply: FastifyReply, node: VGuardNode, types: Array<keyof VGuar
     const resume = log.since(lastEventId, wanted)
     // with an id, or the next break would report the same loss again
     if ('lost' in resume) res.write(`id: ${log.lastId}\nevent: events:lost\ndata: ${JSON.stringify({ lastEventId, reason: resume.lost })}\n\n`)
-    else for (const event of resume.events) send(event)
+    else {
+      // said first, so a reader can tell them from live ones: the dashboard counted them into its txs/s as
+      // if they had happened now (a probe, 2026-12-03). No id: a break amid them resumes from the last one had
+      if (resume.events.length > 0) res.write(`event: events:missed\ndata: ${JSON.stringify({ lastEventId, events: resume.events.length })}\n\n`)
+      for (const event of resume.events) send(event)
+    }
   }
   res.write(`id: ${log.lastId}\n\n`)
   unsubscribe = log.subscribe(listener)

@@ -28,6 +28,8 @@ const bytes = (n) => n < 1024 ? n + ' B' : n < 1048576 ? (n / 1024).toFixed(1) +
 const commits = []
 const latencies = []
 let self = null
+// events the node sends next that happened while this page was away (events:missed): logged, not counted as now
+let missed = 0
 
 function cell (tr, text, cls) {
   const td = document.createElement('td')
@@ -153,7 +155,9 @@ function listen () {
   const log = $('log')
   const onEvent = (e) => {
     const d = JSON.parse(e.data)
-    if (e.type === 'chain:committed') commits.push({ at: Date.now(), transactions: d.transactions })
+    const replayed = missed > 0
+    if (replayed) missed--
+    if (e.type === 'chain:committed' && !replayed) commits.push({ at: Date.now(), transactions: d.transactions })
     if (e.type === 'write:settled' && !d.error) latencies.push(d.durationMs)
     const line = document.createElement('div')
     line.textContent = new Date().toLocaleTimeString() + '  ' + e.type + '  ' + describe(e.type, d)
@@ -166,6 +170,13 @@ function listen () {
   source.addEventListener('events:lost', (e) => {
     const line = document.createElement('div')
     line.textContent = new Date().toLocaleTimeString() + '  events missed while disconnected: ' + JSON.parse(e.data).reason
+    log.prepend(line)
+  })
+  // the ones it still holds come next (listed above this line, newest first), at the time they arrive here
+  source.addEventListener('events:missed', (e) => {
+    missed = JSON.parse(e.data).events
+    const line = document.createElement('div')
+    line.textContent = new Date().toLocaleTimeString() + '  ' + missed + (missed === 1 ? ' event' : ' events') + ' missed while disconnected, above: they happened before this time'
     log.prepend(line)
   })
 }
