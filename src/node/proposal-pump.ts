@@ -12,7 +12,7 @@ import type { WriteRef } from './batch.ts'
 import { sameBooth, selectBooth } from './booth-select.ts'
 import { ChainRecoveryError, CommitTimeoutError, NoQuorumError, NotProposerError } from './consensus-errors.ts'
 import { PAXOS_TIMING } from './paxos-constants.ts'
-import { phase1Reason } from './replica-reasons.ts'
+import { lostLeadReason, phase1Reason } from './replica-reasons.ts'
 import type { SnapshotStall } from './replica-reasons.ts'
 import { settle } from './write-ledger.ts'
 import type { Outstanding, WriteLedger } from './write-ledger.ts'
@@ -161,7 +161,10 @@ export class ProposalPump {
       if (w.settled || now < w.deadline) continue
       buffer.splice(i--, 1)
       const conflict = this.isLeader() ? undefined : this.hooks.stall()?.conflict
-      const reason = this.isLeader() ? (this.hooks.hasQuorum() ? 'the booth did not take it in time' : 'no majority of its booth is connected') : phase1Reason(this.hooks.stall())
+      // a shared chain's buffer fills only while this node leads: not leading, it stepped down (in this tick)
+      const reason = this.isLeader()
+        ? (this.hooks.hasQuorum() ? 'the booth did not take it in time' : 'no majority of its booth is connected')
+        : this.d.kind === 'shared' ? lostLeadReason(this.paxos.status().leader, this.hooks.hasQuorum()) : phase1Reason(this.hooks.stall())
       const message = `write to ${this.d.chainId} not proposed: ${reason}; nothing was written`
       // its booth answered, and the chain it decided is what no holder handed over: no quorum is missing
       const unfetched = !this.isLeader() && this.hooks.stall()?.fetchFailed != null

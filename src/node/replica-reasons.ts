@@ -32,6 +32,19 @@ export function phase1Reason (stall: SnapshotStall | undefined): string {
 }
 
 /**
+ * Why a shared-chain write this node took as the leader was never proposed:
+ * it stepped down first (it heard no majority of its booth for a window, or
+ * a candidate took over), and the write's deadline came before the pump
+ * could hand it back (ProposalPump.redirectBuffered). Phase 1 had completed:
+ * saying it had not sent an operator looking for an election that never ran
+ * (a probe, 2026-12-03).
+ */
+export function lostLeadReason (leader: string | undefined, quorum: boolean): string {
+  const now = leader != null ? `${leader} leads it now` : 'no leader is known yet'
+  return `this node stopped leading the chain before proposing it, and ${now}${quorum ? '' : ' (no majority of its booth is connected)'}`
+}
+
+/**
  * Why a confirmed read's index was not applied in time. An elected leader's
  * index covers the writes proposed before the read (one may be chosen
  * already): with no majority to decide them, the read waits for them, and

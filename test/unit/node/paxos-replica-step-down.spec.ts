@@ -13,6 +13,7 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { encodeWrite } from '../../../src/node/batch.ts'
 import { enc } from '../storage/helpers.ts'
 import { CANDIDATES, ThreeReplicas } from './helpers/three-replicas.ts'
+import type { ChainReplica } from '../../../src/node/paxos-replica.ts'
 
 describe('node - a shared-chain leader that loses the lead', () => {
   const set = new ThreeReplicas()
@@ -41,6 +42,30 @@ describe('node - a shared-chain leader that loses the lead', () => {
     await pending
     expect(outcome?.name).toBe('NotProposerError')
     expect((outcome as Error & { leader?: string }).leader).toBe(newLeader())
+    expect(n1.status().pending).toBe(0)
+  })
+
+  it('says a write it had not proposed failed because it stopped leading, when its deadline passes in the tick it steps down', async () => {
+    // n1's clock reaches the write's deadline in the very tick it steps down (a check-quorum tick: it heard
+    // no majority for a window), before the pump hands its buffered writes back
+    const watched: { n1?: ChainReplica } = {}
+    const clock = (id: string) => () => performance.now() + (id === 'n1' && watched.n1 != null && !watched.n1.isLeader() ? 3_600_000 : 0)
+    const { n1, connected, cut, tickUntil } = await set.open({ clock })
+    watched.n1 = n1
+    // n1 sees no majority: the write waits in its buffer
+    connected.n1 = []
+    let outcome: Error | undefined
+    void n1.submit(encodeWrite([{ key: 'k', value: enc.encode('v') }]), { timeout: 60_000, waitForReplication: false }).then(
+      () => { throw new Error('the write committed on a leader without a majority') },
+      (err: Error) => { outcome = err })
+    // n1 hears nobody: its heartbeats still keep the others from electing one of their own
+    cut.add('n2>n1')
+    cut.add('n3>n1')
+    await tickUntil(() => outcome != null, 'the write comes back')
+    expect(n1.isLeader()).toBe(false)
+    expect(outcome?.name).toBe('NoQuorumError')
+    // it said 'phase 1 has not completed (no majority of the booth answered)': n1 had led, phase 1 long done (2026-12-03)
+    expect(outcome?.message).toBe('write to shared not proposed: this node stopped leading the chain before proposing it, and no leader is known yet (no majority of its booth is connected); nothing was written')
     expect(n1.status().pending).toBe(0)
   })
 

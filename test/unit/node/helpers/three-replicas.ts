@@ -41,8 +41,8 @@ export class ThreeReplicas {
   private readonly dbs: NodeDatabase[] = []
   private readonly replicas: ChainReplica[] = []
 
-  /** n1, n2, n3 over the router; n1 leads when it resolves. */
-  async open (): Promise<ThreeReplicaSet> {
+  /** n1, n2, n3 over the router; n1 leads when it resolves. `clock`: each one's monotonic clock (deadlines), performance.now by default. */
+  async open (options: { clock?: (id: string) => () => number } = {}): Promise<ThreeReplicaSet> {
     const cut = new Set<string>()
     const dropIf: Array<(message: Message) => boolean> = []
     const connected: Record<string, string[]> = Object.fromEntries(IDS.map(id => [id, IDS.filter(x => x !== id)]))
@@ -72,7 +72,8 @@ export class ThreeReplicas {
         boothSize: 3,
         log: prefixLogger(id).forComponent('replica'),
         random: () => 0.5,
-        now: () => Date.now()
+        now: () => Date.now(),
+        ...(options.clock != null ? { clock: options.clock(id) } : {})
       }, { genesis: IDS, election: { mode: 'elected', candidates: CANDIDATES } })
       this.replicas.push(replica)
       byId.set(id, replica)
