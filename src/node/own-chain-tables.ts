@@ -10,7 +10,7 @@ import { bytesEqual, toHex } from '../chain/index.ts'
 import type { ChainStore } from '../storage/index.ts'
 import { headerAt } from '../storage/header-at.ts'
 import { heldPoint } from '../backup/index.ts'
-import type { BackupTable, BackupTableStore } from '../backup/index.ts'
+import type { BackupTable, BackupTableStore, VerifiedTable } from '../backup/index.ts'
 import type { ReadService } from '../protocols/read/index.ts'
 import { OWN_CONFLICT_RECOVERY, OwnChainConflictError } from './consensus-errors.ts'
 import { lookupTable } from './table-lookup.ts'
@@ -29,6 +29,12 @@ export interface OwnChainTablesDeps {
   random: () => number
   /** Another block than the one a table names was found at its height (VGuardDB.onOwnConflict). */
   onConflict: () => Promise<void>
+  /**
+   * A newer table of our chain adopted from a member's answer (backup:table, as for any adoption): its
+   * epoch goes in own-chain.json. Untold, a database lost before the next round left the file naming the
+   * older epoch, and an obsolete backup's copy passed for the chain back (a probe, 2026-12-03).
+   */
+  onAdopted?: (table: VerifiedTable) => void
 }
 
 export class OwnChainTables {
@@ -72,7 +78,11 @@ export class OwnChainTables {
       peers: this.d.members(),
       exclude: new Set([self]),
       ask: async (peer, req) => await this.d.read.ask(peer, req, options),
-      adopt: async (signed, id) => await tables.adopt(signed, id),
+      adopt: async (signed, id) => {
+        const result = await tables.adopt(signed, id)
+        if (result.adopted) this.d.onAdopted?.(result.table)
+        return result
+      },
       random: this.d.random
     })
     const table = tables.get(self)?.table

@@ -275,7 +275,8 @@ export class VGuardDB {
       read: this.read,
       members: () => components.members?.() ?? [],
       random: components.random ?? Math.random,
-      onConflict: async () => { await this.onOwnConflict?.() }
+      onConflict: async () => { await this.onOwnConflict?.() },
+      onAdopted: (table) => { this.tableAdopted(table) }
     })
     this.releases = new ReleaseQueue({
       db: components.database.sublevel('pending-releases'),
@@ -484,7 +485,7 @@ export class VGuardDB {
     await this.ownChainHolders({ signal: lookup.signal }).catch(() => {}).finally(() => { lookup.clear() })
   }
 
-  /** A newer table of another vehicle's chain kept here, from a read or a release: told as gossip's are (backup:table). */
+  /** A newer table kept here, from a read or a release (another vehicle's chain) or a lookup of our own chain's holders: told as gossip's are (backup:table). */
   private tableAdopted ({ table }: VerifiedTable): void {
     this.c.events.safeDispatchEvent('backup:table', { detail: { chainId: table.chainId, epoch: table.epoch, active: table.active, obsolete: table.obsolete, height: table.height } })
   }

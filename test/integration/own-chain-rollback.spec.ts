@@ -10,7 +10,7 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { cp, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
-import { waitFor, withState } from '../utils/wait.ts'
+import { gossipAgedOut, waitFor, withState } from '../utils/wait.ts'
 import { muxerClosed } from '../../src/protocols/open-stream.ts'
 import { KEY_FILE } from '../../src/node/identity.ts'
 import { DB_DIR } from '../../src/storage/database.ts'
@@ -423,6 +423,46 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
     expect(await readFile(marker, 'utf8')).toContain(a.consensus.driver.incarnation())
     expect(await readFile(marker, 'utf8')).not.toBe(before)
     expect((await statusOf(a)).ownChainLost).toBeNull()
+  })
+
+  // own-chain.json keeps the newest epoch the database signed or adopted, told by backup:table; a table of our own
+  // chain adopted from its holders' answers was told by none, so a database lost after such a run (no round since)
+  // left a file naming the older epoch, which an obsolete backup's copy then passed for (a probe, 2026-12-03)
+  it('restored from an older copy, its newest table found by a lookup of its holders (a leader read): told as backup:table and kept in own-chain.json', async () => {
+    const nodes = await connectedSwarm(cluster, 3, { kBackups: 1 })
+    let a = nodes[0]
+    const [, b, c] = nodes
+    const self = a.peerId.toString()
+    const { dataDir } = a.config
+    const markerEpoch = async (): Promise<number | undefined> => (JSON.parse(await readFile(join(dataDir, OWN_CHAIN_FILE), 'utf8')) as { epoch?: number }).epoch
+    const restartA = async (): Promise<Array<{ chainId: string, epoch: number }>> => {
+      a = await cluster.create({ dataDir, kBackups: 1, bootstrap: [b.multiaddrs[0].toString()] })
+      const told: Array<{ chainId: string, epoch: number }> = []
+      a.addEventListener('backup:table', (e) => { told.push({ chainId: e.detail.chainId, epoch: e.detail.epoch }) })
+      await a.start()
+      await waitFor(() => fullyConnected([a, b, c]), { message: 'a back in the swarm' })
+      return told
+    }
+    await a.endOfBooth({ participants: [b.peerId.toString()], transactions: [{ key: 'k1', value: value(1) }] })
+    await cluster.stopNode(a)
+    const restore = await restoreOlderCopy(dataDir)
+    await restartA()
+    const second = await a.endOfBooth({ participants: [c.peerId.toString()], transactions: [{ key: 'k2', value: value(2) }] })
+    expect(second.epoch).toBe(2)
+    await waitFor(() => c.vguarddb.tables.get(self)?.table.epoch === 2, { message: 'c to hold table 2' })
+    await cluster.stopNode(a)
+    // past what gossip offers again to a peer that comes back: table 2 could reach a as gossip (told as such)
+    await gossipAgedOut([b, c])
+    await restore()
+    const told = await restartA()
+    await waitFor(async () => await markerEpoch() === 1, { message: 'the restored own-chain.json to name epoch 1', state: async () => await readFile(join(dataDir, OWN_CHAIN_FILE), 'utf8').catch((err: Error) => err.message) })
+    expect(a.vguarddb.tables.get(self)?.table.epoch).toBe(1)
+
+    // the leader read asks whether our chain is behind its backups: its members show table 2, which is adopted
+    await a.get(self, 'k2', { consistency: 'leader' }).catch(() => {})
+    await waitFor(() => a.vguarddb.tables.get(self)?.table.epoch === 2, { message: 'table 2 adopted' })
+    expect(told).toContainEqual({ chainId: self, epoch: 2 })
+    await waitFor(async () => (await markerEpoch() ?? 0) >= 2, { message: 'own-chain.json to name epoch 2', state: markerEpoch })
   })
 
   it('database lost while only an obsolete backup is up: its older copy is not the chain back; the writes wait for the newer one (a probe: it wrote on from the old copy, then replaced the newer one)', async () => {
