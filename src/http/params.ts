@@ -7,7 +7,7 @@ import { canonicalPeerId } from '../node/peer-ids.ts'
 import { InvalidTransactionError, keyProblem, MAX_KEY_BYTES } from '../chain/index.ts'
 import type { FastifyRequest } from 'fastify'
 import type { VGuardNode } from '../node/index.ts'
-import { InvalidIdempotencyKeyError } from '../node/index.ts'
+import { checkIdempotencyKey, InvalidIdempotencyKeyError } from '../node/index.ts'
 import { DEFAULT_KEYS_PER_READ, MAX_KEYS_PER_READ } from '../protocols/read/index.ts'
 import { InvalidRequestError } from './errors.ts'
 
@@ -53,15 +53,19 @@ export function parseFlag (name: string, raw: unknown, fallback: boolean): boole
 }
 
 /**
- * The request's Idempotency-Key, if any (checked by the node: 400
- * InvalidIdempotencyKeyError). Two of them name two writes: Node would join
- * them into one key ("k1, k2"), which neither retry would send again alone.
+ * The request's Idempotency-Key, if any. Two of them name two writes: Node
+ * would join them into one key ("k1, k2"), which neither retry would send
+ * again alone. Its shape is checked here too, not only by the node: a write
+ * route runs this before the body is read, so a client waiting for its 100
+ * hears of a malformed key before it uploads the body (a probe, 2026-12-03).
+ *
+ * @throws InvalidIdempotencyKeyError
  */
 export function idempotencyKey (req: FastifyRequest): { idempotencyKey?: string } {
   const keys = req.raw.headersDistinct['idempotency-key']
   if (keys == null) return {}
   if (keys.length > 1) throw new InvalidIdempotencyKeyError(`one Idempotency-Key per write, got ${keys.length}`)
-  return { idempotencyKey: keys[0] }
+  return { idempotencyKey: checkIdempotencyKey(keys[0]) }
 }
 
 /** A page of a key scan, local or read with redirect, holds at most as many keys as a KEYS read. */

@@ -85,6 +85,9 @@ describe('http - Expect: 100-continue', () => {
       ['a bad key', head('PUT', `/chains/${self}/kv/${'k'.repeat(2000)}`, { 'content-length': 10 }), 400, 'InvalidTransactionError'],
       ['an unknown query parameter', head('PUT', `/chains/${self}/kv/k?consistency=quorum`, { 'content-length': 10 }), 400, 'InvalidRequestError'],
       ['two Idempotency-Key headers', `PUT /chains/${self}/kv/k HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nContent-Length: 10\r\nIdempotency-Key: a\r\nIdempotency-Key: b\r\n\r\n`, 400, 'InvalidIdempotencyKeyError'],
+      // a malformed key was refused only once the body was read (a probe, 2026-12-03)
+      ['a malformed Idempotency-Key', head('PUT', `/chains/${self}/kv/k`, { 'content-length': 10, 'idempotency-key': 'k'.repeat(200) }), 400, 'InvalidIdempotencyKeyError'],
+      ['a malformed Idempotency-Key on an end of booth', head('POST', '/booth/end', { 'content-length': 10, 'content-type': 'application/json', 'idempotency-key': 'k'.repeat(200) }), 400, 'InvalidIdempotencyKeyError'],
       ['a compressed body', head('PUT', `/chains/${self}/kv/k`, { 'content-length': 10, 'content-encoding': 'gzip' }), 415, 'UnsupportedMediaTypeError'],
       ['a body of the wrong type', head('POST', '/booth/end', { 'content-length': 10, 'content-type': 'text/plain' }), 415, 'UnsupportedMediaTypeError'],
       ['a query the end of booth does not take', head('POST', '/booth/end?x=1', { 'content-length': 10, 'content-type': 'application/json' }), 400, 'InvalidRequestError'],
