@@ -221,8 +221,12 @@ function valueTakenForFlag (program: Command, args: string[], message: string): 
   return operands.length === 1 && put.getOptionValue('file') == null && !message.includes('(Did you mean ')
 }
 
-/** Statuses of the API that mean the request itself was bad: a usage error of the CLI's. */
-const BAD_REQUEST_STATUSES = new Set([400, 413, 415])
+/**
+ * Statuses of the API that mean the request itself was bad: a usage error of the CLI's. 414 and 431 too: a key,
+ * prefix or chain id too long for a request's head is input too long, not a failure of the node (they were exit 1:
+ * a probe, 2026-12-03).
+ */
+const BAD_REQUEST_STATUSES = new Set([400, 413, 414, 415, 431])
 
 /**
  * An API error as the CLI shows it: its message and name, then where a read
@@ -244,7 +248,7 @@ function apiErrorLines (e: ApiError): string[] {
 /**
  * Runs the CLI; resolves to the process exit code: 0 ok, 1 runtime failure
  * (data dir in use, no node answering, a key with no value, no quorum), 2 bad
- * usage (flags, values, or a request the node refused as bad: HTTP 400/413/415),
+ * usage (flags, values, or a request the node refused as bad: HTTP 400/413/414/415/431),
  * 3 a write that may still commit (EXIT_MAY_HAVE_COMMITTED).
  */
 export async function main (argv: string[], io: CliIo = processIo({ warnOnStdoutFailure: argv[0] === 'start' })): Promise<number> {
