@@ -15,13 +15,24 @@ function codingsOf (header: string | string[]): string[] {
   return (Array.isArray(header) ? header.join(',') : header).split(',').map(c => c.trim().toLowerCase()).filter(c => c !== '')
 }
 
-/** onRequest hook: throws before the body is read, so nothing of it is stored. */
+/**
+ * onRequest hook of the routes that read their body (a value's PUT, the end
+ * of booth): throws before the body is read, so nothing of it is stored.
+ * Routes that ignore a body (reads, pins, a key's DELETE) ignore its coding
+ * too: they answered 415 "send the body uncompressed" of a body they never
+ * read, or of none (a probe, 2026-12-03).
+ */
 export async function refuseContentEncoding (req: FastifyRequest): Promise<void> {
   const header = req.headers['content-encoding']
   if (header == null) return
   const refused = codingsOf(header).filter(c => c !== 'identity')
   if (refused.length === 0) return
   throw new UnsupportedMediaTypeError(`Content-Encoding ${refused.join(', ')} is not accepted: send the body uncompressed (a value is stored as the bytes sent)`)
+}
+
+/** onRequest hook of the server: a request no route takes (404, 405) may have its body parsed as JSON first, so its coding is refused as a body route's is. */
+export async function refuseContentEncodingUnrouted (req: FastifyRequest): Promise<void> {
+  if (req.is404) await refuseContentEncoding(req)
 }
 
 /**

@@ -21,6 +21,7 @@ import type { VGuardNode } from '../node/index.ts'
 import { commitJson } from '../node/consensus.ts'
 import { checkChain, checkKey, idempotencyKey, onlyQuery, parseFlag } from './params.ts'
 import { checkBeforeContinue } from './continue.ts'
+import { refuseContentEncoding } from './content-encoding.ts'
 
 interface KvParams { id: string, key: string }
 interface WriteQuery { waitForReplication?: unknown }
@@ -50,7 +51,7 @@ export function registerConsensusRoutes (server: FastifyInstance, node: VGuardNo
 
     // a client waiting for its 100 hears of a bad path or query before it sends the value (src/http/continue.ts)
     const checkFirst = checkBeforeContinue(req => writeRequest(node, req as FastifyRequest<{ Params: KvParams, Querystring: WriteQuery }>))
-    scope.put<{ Params: KvParams, Body: Buffer | undefined, Querystring: WriteQuery }>('/chains/:id/kv/:key', { preParsing: checkFirst }, async (req) => {
+    scope.put<{ Params: KvParams, Body: Buffer | undefined, Querystring: WriteQuery }>('/chains/:id/kv/:key', { onRequest: refuseContentEncoding, preParsing: checkFirst }, async (req) => {
       const { id, key, options } = writeRequest(node, req)
       const body = req.body
       const value = body == null ? new Uint8Array(0) : new Uint8Array(body.buffer, body.byteOffset, body.byteLength)

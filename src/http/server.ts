@@ -20,7 +20,7 @@ import { registerMetricsRoute } from './metrics.ts'
 import { registerDashboard } from './dashboard/index.ts'
 import { hostCheck } from './host-check.ts'
 import { originForm } from './origin-form.ts'
-import { refuseContentEncoding, refuseTransferCoding } from './content-encoding.ts'
+import { refuseContentEncodingUnrouted, refuseTransferCoding } from './content-encoding.ts'
 import { refuseFragment } from './fragment.ts'
 import { API_HEADER } from './api-header.ts'
 import { VERSION } from '../node/version.ts'
@@ -225,7 +225,8 @@ export async function startHttpApi (node: VGuardNode, init: HttpApiInit = {}): P
   // --http, got 421 (a review). No rebinding hole: a page can put a name in Host only if it controls its DNS
   const boundName = isIP(host) === 0 && hostNameProblem(host) == null ? [host] : []
   server.addHook('onRequest', hostCheck(() => listening.address, [...(init.allowedHosts ?? []), ...boundName]))
-  server.addHook('onRequest', refuseContentEncoding)
+  // the routes that read a body refuse a coded one themselves (src/http/content-encoding.ts)
+  server.addHook('onRequest', refuseContentEncodingUnrouted)
   server.addHook('onRequest', refuseTransferCoding)
   server.addHook('onRequest', refuseFragment)
   // fastify refuses a QUERY without a Content-Type (RFC 10008) before the not-found handler runs: 400 named by its

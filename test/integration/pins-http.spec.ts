@@ -110,4 +110,33 @@ describe('http - pins', () => {
     }
     expect(node.chains.pins(chain)).toEqual(pins)
   })
+
+  it('a route that ignores its body ignores its Content-Encoding too (pins, a key\'s DELETE, reads); a route that reads its body refuses a coded one, 415', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const self = node.peerId.toString()
+    api = await startHttpApi(node, { port: 0 })
+    const call = async (method: string, path: string, init: { body?: string, type?: string } = {}): Promise<{ status: number, body: any }> => {
+      const headers: Record<string, string> = { 'content-encoding': 'gzip', ...(init.type != null ? { 'content-type': init.type } : {}) }
+      const res = await fetch(`${api?.url ?? ''}${path}`, { method, headers, body: init.body })
+      return { status: res.status, body: await res.json() }
+    }
+    expect((await fetch(`${api.url}/chains/${self}/kv/k`, { method: 'PUT', body: 'v' })).status).toBe(200)
+    // they were 415 "send the body uncompressed (a value is stored as the bytes sent)", of a body they never read,
+    // or of none at all (a client that marks every request so: a probe, 2026-12-03)
+    expect(await call('PUT', `/chains/${self}/pins/keys/k`)).toMatchObject({ status: 200, body: { changed: true } })
+    expect(await call('PUT', `/chains/${self}/pins/heights/1`, { body: 'x', type: 'text/plain' })).toMatchObject({ status: 200, body: { changed: true } })
+    expect(await call('DELETE', `/chains/${self}/pins/heights/1`)).toMatchObject({ status: 200, body: { changed: true } })
+    expect(await call('GET', `/chains/${self}/pins`)).toMatchObject({ status: 200, body: { pins: [{ type: 'key', key: 'k' }] } })
+    expect(await call('GET', `/chains/${self}/kv/k`)).toMatchObject({ status: 200 })
+    expect(await call('DELETE', `/chains/${self}/kv/k`)).toMatchObject({ status: 200, body: { height: 2 } })
+
+    // a value's PUT and an end of booth read theirs: a coded body would be stored, or parsed, as sent
+    const refused = { status: 415, body: { error: 'UnsupportedMediaTypeError', message: expect.stringContaining('Content-Encoding gzip is not accepted') } }
+    expect(await call('PUT', `/chains/${self}/kv/z`, { body: 'v' })).toMatchObject(refused)
+    expect(await call('POST', '/booth/end', { body: '{}', type: 'application/json' })).toMatchObject(refused)
+    // a request no route takes may have its body parsed (a 405's JSON is parsed first): refused as before
+    expect(await call('POST', '/status', { body: '{}', type: 'application/json' })).toMatchObject(refused)
+    expect((await node.chains.tip(self)).height).toBe(2)
+  })
 })
