@@ -61,6 +61,8 @@ export interface ApiRequest {
    * not met with a TypeError from deep in the formatting (a probe).
    */
   expect?: Record<string, FieldKind>
+  /** Statuses besides 2xx whose answer is read as one, not as an error: GET /health's 503 still names the node. */
+  readable?: readonly number[]
 }
 
 type FieldKind = 'string' | 'number' | 'boolean' | 'array' | 'object'
@@ -211,7 +213,7 @@ export function createApiClient (address: HostPort, timeoutMs: number): ApiClien
       } catch {
         throw new NodeUnreachableError(`${url} answered HTTP ${res.status} with something that is not the vguard-node API: ${res.text.slice(0, QUOTED_CHARS)}`)
       }
-      if (res.status >= 200 && res.status < 300) {
+      if ((res.status >= 200 && res.status < 300) || request.readable?.includes(res.status) === true) {
         const missing = request.expect != null ? missingField(body, request.expect) : undefined
         if (missing != null) throw new NodeUnreachableError(`${url} answered ${request.path.split('?')[0]} without ${missing}: is it a vguard-node of another version? It answered: ${res.text.slice(0, QUOTED_CHARS)}`)
         return body as T

@@ -100,10 +100,14 @@ export function clientOf (flags: ClientFlags): ApiClient {
   return createApiClient(flags.http, flags.timeout)
 }
 
-/** The chain a command is about: named, or the node's own (its peer id). */
+/**
+ * The chain a command is about: named, or the node's own (its peer id). An unhealthy node's /health (503: not
+ * started, or a chain's consensus stopped) names it too: the command's own request then says what it meets. Taken
+ * for an answer that is no API's, it failed every command about the own chain, reads too (a probe, 2026-12-03).
+ */
 export async function chainOf (api: ApiClient, flags: ChainFlags): Promise<string> {
   if (flags.chain != null) return flags.chain
-  return (await api.request<{ peerId: string }>({ path: '/health', expect: { peerId: 'string' } })).peerId
+  return (await api.request<{ peerId: string }>({ path: '/health', expect: { peerId: 'string' }, readable: [503] })).peerId
 }
 
 /**

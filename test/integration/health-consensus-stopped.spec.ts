@@ -12,6 +12,7 @@ import { rm } from 'node:fs/promises'
 import { TestCluster } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { runDashboard } from '../utils/dashboard-dom.ts'
+import { runCli } from '../utils/cli.ts'
 import { sample, scrape } from '../utils/prometheus.ts'
 import { DASHBOARD_SCRIPT } from '../../src/http/dashboard/page.ts'
 import type { StatusBody } from '../../src/http/status.ts'
@@ -41,6 +42,25 @@ describe('health, dashboard and metrics of a node that cannot go on', () => {
     const res = await fetch(`${url}/health`)
     expect(res.status).toBe(503)
     expect(await res.json()).toEqual({ ok: false, peerId: id, status: 'started', failed: [{ chainId: id, why: expect.stringMatching(/ENOSPC/) }] })
+  })
+
+  it('the CLI still reads the node\'s own chain, and a write says why it fails', async () => {
+    const { url, id } = await stoppedConsensus()
+    const http = ['--http', new URL(url).host]
+    // a command about the node's own chain asked /health for its peer id, whose 503 it took for an answer that is
+    // no API's: every one exited 1 "answered HTTP 503 without the API's error shape" (a probe, 2026-12-03)
+    const get = await runCli(['get', ...http, 'a'])
+    expect(get.stderr).toBe('')
+    expect(get).toMatchObject({ code: 0, stdout: 'x' })
+    const blocks = await runCli(['blocks', ...http])
+    expect(blocks.code, blocks.stderr).toBe(0)
+    expect(blocks.stdout).toMatch(/^ +1 {2}[0-9a-f]{64} /m)
+    const pins = await runCli(['pins', ...http])
+    expect(pins).toMatchObject({ code: 0, stdout: `no pins in chain ${id}\n` })
+    // the write's own answer says why
+    const put = await runCli(['put', ...http, 'b', 'y'])
+    expect(put.code).toBe(1)
+    expect(put.stderr).toMatch(/\(ConsensusStoppedError, HTTP 503\)/)
   })
 
   it('the dashboard says that consensus stopped, and why', async () => {
