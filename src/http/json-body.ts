@@ -6,18 +6,38 @@
  * well-formed body. A body that names a field twice in one object is
  * refused too (src/http/duplicate-keys.ts).
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { InvalidRequestError, UnsupportedMediaTypeError } from './errors.ts'
 import { duplicateKey } from './duplicate-keys.ts'
+
+/** A JSON body's charset when it is not UTF-8: the body is read as UTF-8 whatever it names (UTF-16 parsed as garbage, or as another text). */
+function refusedCharset (contentType: string | undefined): UnsupportedMediaTypeError | undefined {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1]
+  if (charset == null || /^utf-?8$/i.test(charset)) return undefined
+  return new UnsupportedMediaTypeError(`a JSON body is read as UTF-8: charset ${charset} is not taken (send it as UTF-8, or name no charset)`)
+}
+
+/**
+ * onRequest hook of a route that reads a JSON body: a charset other than
+ * UTF-8 is refused before the body is read. The parser alone saw it once the
+ * body had arrived, so a client waiting for its 100 was invited to send the
+ * body first (a probe, 2026-12-03). @throws UnsupportedMediaTypeError
+ */
+export async function refuseJsonCharset (req: FastifyRequest): Promise<void> {
+  const contentType = req.headers['content-type']
+  if (contentType == null || !/^\s*application\/json\s*(;|$)/i.test(contentType)) return
+  const refused = refusedCharset(contentType)
+  if (refused != null) throw refused
+}
 
 export function useExplainingJsonParser (server: FastifyInstance): void {
   const secure = server.getDefaultJsonParser('error', 'error')
   server.removeContentTypeParser('application/json')
   server.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    // the body is read as UTF-8 whatever charset it names: one in UTF-16 parsed as garbage, or as another text
-    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]
-    if (charset != null && !/^utf-?8$/i.test(charset)) {
-      done(new UnsupportedMediaTypeError(`a JSON body is read as UTF-8: charset ${charset} is not taken (send it as UTF-8, or name no charset)`), undefined)
+    // also for a request no route takes (405 parses its JSON first), which no route's hook checked
+    const refused = refusedCharset(req.headers['content-type'])
+    if (refused != null) {
+      done(refused, undefined)
       return
     }
     secure(req, body as string, (err, value) => {

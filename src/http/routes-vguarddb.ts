@@ -13,6 +13,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { checkChain, checkKey, idempotencyKey, onlyQuery, parseKeysQuery } from './params.ts'
 import { checkBeforeContinue } from './continue.ts'
 import { refuseContentEncoding } from './content-encoding.ts'
+import { refuseJsonCharset } from './json-body.ts'
 
 const utf8 = new TextEncoder()
 /** A read's `via` names a few holders: 1 KiB is some twenty peer ids. */
@@ -88,7 +89,7 @@ export function registerVGuardDBRoutes (server: FastifyInstance, node: VGuardNod
     return idempotencyKey(req)
   }
   // a client waiting for its 100 hears of a bad query before it sends the booth (src/http/continue.ts)
-  server.post<{ Body: BoothBody }>('/booth/end', { schema: boothSchema, onRequest: refuseContentEncoding, preParsing: checkBeforeContinue(boothRequest) }, async (req) => {
+  server.post<{ Body: BoothBody }>('/booth/end', { schema: boothSchema, onRequest: [refuseContentEncoding, refuseJsonCharset], preParsing: checkBeforeContinue(boothRequest) }, async (req) => {
     const keyed = boothRequest(req)
     const outcome = await node.endOfBooth({
       participants: req.body.participants,
