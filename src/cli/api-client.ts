@@ -213,17 +213,19 @@ export function createApiClient (address: HostPort, timeoutMs: number): ApiClien
       } catch {
         throw new NodeUnreachableError(`${url} answered HTTP ${res.status} with something that is not the vguard-node API: ${res.text.slice(0, QUOTED_CHARS)}`)
       }
-      if ((res.status >= 200 && res.status < 300) || request.readable?.includes(res.status) === true) {
+      const { error, message, ...details } = (isKind(body, 'object') ? body : {}) as { error?: unknown, message?: unknown } & Record<string, unknown>
+      const errorShape = typeof error === 'string' && typeof message === 'string'
+      // a readable status in the API's error shape is an error all the same (a stopping node answers every request so)
+      if ((res.status >= 200 && res.status < 300) || (request.readable?.includes(res.status) === true && !errorShape)) {
         const missing = request.expect != null ? missingField(body, request.expect) : undefined
         if (missing != null) throw new NodeUnreachableError(`${url} answered ${request.path.split('?')[0]} without ${missing}: is it a vguard-node of another version? It answered: ${res.text.slice(0, QUOTED_CHARS)}`)
         return body as T
       }
-      const { error, message, ...details } = (body ?? {}) as { error?: unknown, message?: unknown } & Record<string, unknown>
-      if (typeof error !== 'string' || typeof message !== 'string') {
+      if (!errorShape) {
         throw new NodeUnreachableError(`${url} answered HTTP ${res.status} without the API's error shape: ${res.text.slice(0, QUOTED_CHARS)}`)
       }
       // the body's flag, not the message's words, tells a write that may still commit (the CLI said only the message)
-      throw new ApiError(res.status, error, message, details, details.mayHaveCommitted === true ? { retry: retryAdvice(request) } : undefined)
+      throw new ApiError(res.status, error as string, message as string, details, details.mayHaveCommitted === true ? { retry: retryAdvice(request) } : undefined)
     }
   }
 }

@@ -63,6 +63,17 @@ describe('health, dashboard and metrics of a node that cannot go on', () => {
     expect(put.stderr).toMatch(/\(ConsensusStoppedError, HTTP 503\)/)
   })
 
+  it('a stopping node\'s 503 to the CLI is the API\'s error, said as such', async () => {
+    const node = await cluster.create({ kBackups: 0 })
+    await node.start()
+    const api = await cluster.http(node)
+    // every request now gets 503 UnavailableError, /health too: no peer id in it
+    await api.drain(0)
+    const get = await runCli(['get', '--http', new URL(api.url).host, 'a'])
+    expect(get.code).toBe(1)
+    expect(get.stderr).toMatch(/^error: the node is stopping: .* \(UnavailableError, HTTP 503\)\n$/)
+  })
+
   it('the dashboard says that consensus stopped, and why', async () => {
     const { url } = await stoppedConsensus()
     const page = runDashboard(DASHBOARD_SCRIPT, url)
