@@ -42,4 +42,19 @@ describe('docker health check', () => {
     await api.close()
     expect(await check(`127.0.0.1:${BAD_PORT}`)).toBe(1)
   })
+
+  it('reads VGUARD_HTTP in every form start takes, the URL start prints too', async () => {
+    const node = await cluster.create()
+    await node.start()
+    const api = await cluster.http(node, { host: '0.0.0.0' })
+    const { port } = new URL(api.url)
+    // start took `http://0.0.0.0:PORT` and served on it, while the check called the
+    // container unhealthy for good (a probe, 2026-12-03)
+    for (const bind of [`0.0.0.0:${port}`, `:${port}`, port, `http://0.0.0.0:${port}`, `HTTP://127.0.0.1:${port}/`, ` http://localhost:${port} `]) {
+      expect({ bind, exit: await check(bind) }).toEqual({ bind, exit: 0 })
+    }
+    // a form start refuses names no API: unhealthy, as before
+    expect(await check(`https://127.0.0.1:${port}`)).toBe(1)
+    expect(await check(`http://127.0.0.1:${port}/status`)).toBe(1)
+  })
 })
