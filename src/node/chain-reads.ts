@@ -15,7 +15,7 @@ import { LinkedSignal } from '../protocols/stream.ts'
 import { ReadRequest, readRequest } from '../protocols/read/index.ts'
 import type { ReadResponse } from '../protocols/read/index.ts'
 import { NodeStoppedError } from './errors.ts'
-import { chainIdProblem } from './peer-ids.ts'
+import { canonicalPeerId, chainIdProblem } from './peer-ids.ts'
 import { checkReadKey } from './read-key.ts'
 import { shownNumber } from './config.ts'
 import type { VGuardDB } from './vguarddb.ts'
@@ -145,7 +145,7 @@ export class ChainReads {
   /**
    * Reads a key of any chain with the given consistency.
    *
-   * @throws QuorumReadError, NoLeaderError, ProposerUnreachableError, PayloadPrunedError and ChainNotFoundError (local)
+   * @throws InvalidReadError, QuorumReadError, NoLeaderError, ProposerUnreachableError, PayloadPrunedError and ChainNotFoundError (local)
    */
   async readKey (chainId: string, key: string, options?: ReadOptions): Promise<KeyRead> {
     const consistency = checkKeyRead(chainId, key, options)
@@ -215,6 +215,8 @@ export class ChainReads {
    * back after our database was lost (a probe: "no value" for acknowledged
    * keys, with the backups that hold them connected). So is the shared chain
    * once this node runs it, blocks or none (the read protocol answers it so).
+   *
+   * @throws InvalidReadError (a peer id in another form), ChainNotFoundError, OwnChainNotBackError
    */
   async checkHeld (chainId: string): Promise<void> {
     if (chainId === this.d.self) {
@@ -227,6 +229,10 @@ export class ChainReads {
     }
     if (await this.d.chains.info(chainId) != null) return
     if (chainId === SHARED_CHAIN && this.d.driver.shared() != null) return
+    // a peer id in another form (a CID, bafz…) names no chain, but this node can say which one it means, as the other
+    // reads do: it said "not held here" of a chain held under the usual form (a probe, 2026-12-03)
+    const canonical = canonicalPeerId(chainId)
+    if (canonical != null && canonical !== chainId) throw new InvalidReadError(`give the peer id as ${canonical}, not as ${chainId}`)
     throw new ChainNotFoundError(`chain ${chainId} is not held here (a local read reads only this node's copy: consistency leader or quorum asks its holders)`)
   }
 

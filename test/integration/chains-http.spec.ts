@@ -486,6 +486,13 @@ describe('http - chain reads', () => {
     // and through the library
     await expect(node.put('k', new Uint8Array([1]), { chainId: cid })).rejects.toMatchObject({ name: 'InvalidTransactionError', message: `give the peer id as ${self}, not as ${cid}` })
     await expect(node.get(cid, 'k', { consistency: 'quorum' })).rejects.toMatchObject({ name: 'InvalidReadError' })
+    // local reads too: they said 404 "chain … is not held here" of this node's own chain (a probe, 2026-12-03)
+    for (const path of [`/chains/${cid}/kv/k`, `/chains/${cid}/blocks`, `/chains/${cid}/blocks/1`, `/chains/${cid}/kv`]) {
+      const res = await fetch(`${api.url}${path}`)
+      expect(res.status, path).toBe(400)
+      expect(await res.json(), path).toEqual({ error: 'InvalidReadError', message: `give the peer id as ${self}, not as ${cid}` })
+    }
+    await expect(node.get(cid, 'k')).rejects.toMatchObject({ name: 'InvalidReadError', message: `give the peer id as ${self}, not as ${cid}` })
     expect(await node.chains.info(self)).toBeUndefined()
   })
 

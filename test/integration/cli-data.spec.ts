@@ -7,7 +7,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { spawn, spawnSync } from 'node:child_process'
 import { createServer as createNetServer } from 'node:net'
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises'
@@ -469,6 +469,25 @@ describe('vguard-node CLI - status, put, get, delete, read, blocks against runni
     expect((await cli(a, ['pins', '--chain', 'shared ', '--json'])).code).toBe(0)
     // spaces alone are still no chain
     expect(await cli(b, ['read', ' ', 'spaced/chain'])).toMatchObject({ code: 2, stderr: expect.stringContaining('got nothing') })
+  })
+
+  it('a chain id written as a CID (bafz…) is told in its usual form by local reads too, as by the others (exit 2)', async () => {
+    // a probe (2026-12-03): `get k --chain bafz…` of the node's own chain said "chain bafz… is not held here" (404,
+    // exit 1), while a leader read, a redirect read or a write of the same id said to give it as 12D3KooW…
+    const [a] = nodes
+    const cid = peerIdFromString(a.peerId).toCID().toString()
+    for (const args of [['get', 'gps/1', '--chain', cid], ['blocks', '--chain', cid], ['keys', '--chain', cid]]) {
+      const local = await cli(a, args)
+      expect({ args, code: local.code }).toEqual({ args, code: 2 })
+      expect(local.stderr).toContain(`give the peer id as ${a.peerId}, not as ${cid}`)
+      expect(local.stderr).toContain('(InvalidReadError, HTTP 400)')
+    }
+    // the same for the other reads, as before
+    const leader = await cli(a, ['get', 'gps/1', '--chain', cid, '--consistency', 'leader'])
+    expect(leader.code).toBe(2)
+    expect(leader.stderr).toContain(`give the peer id as ${a.peerId}, not as ${cid}`)
+    // a name that is no peer id in any form is still a chain not held here
+    expect(await cli(a, ['get', 'gps/1', '--chain', 'nope'])).toMatchObject({ code: 1, stderr: expect.stringContaining('ChainNotFoundError') })
   })
 
   it('a value over 4 MiB from stdin or a pipe is refused before the node is asked (exit 2); a directory is no file', async () => {
