@@ -270,6 +270,56 @@ describe('sync - the asker against a lying or broken responder', () => {
     expect(await verifiedHashes(b)).toEqual(chain.map(x => x.hash))
   }, 90_000)
 
+  it('a reconcile whose caller aborts it while it waits to take the chain\'s turn again ends then, not once the turn frees', async () => {
+    const [b, honest, staller, trickler] = await nodes(4)
+    const chain = blocksAfter(emptyTip(CHAIN), 2_000)
+    const claim = response({ height: chain.length, tipHash: chain[chain.length - 1].hash as Uint8Array<ArrayBuffer>, done: true })
+    await b.chains.appendMany(chain.slice(0, 10))
+    await honest.chains.appendMany(chain.slice(0, 1_500))
+    // the staller claims the whole chain, sends 11 and 12, then nothing until the test has it break off
+    let breakOff = (): void => {}
+    await hostile(staller, async (req, write) => {
+      if (req.type === SyncRequest.Type.TIP) return await write(claim)
+      await write(frame(chain.slice(10, 12)))
+      await new Promise<void>(resolve => { breakOff = resolve })
+      throw new Error('the staller breaks off')
+    })
+    // the trickler sends a block a frame, one every 20 ms (far inside the stall grace), until the test
+    // lets it send the rest: its fetch moves all along, and so keeps the chain's turn
+    let trickling = true
+    await hostile(trickler, async (req, write) => {
+      if (req.type === SyncRequest.Type.TIP) return await write(claim)
+      for (let h = req.from; h <= chain.length; h++) {
+        await write(frame([chain[h - 1]]))
+        if (trickling) await new Promise(resolve => setTimeout(resolve, 20))
+      }
+      await write(response({ done: true }))
+    })
+    const { logger, messages } = capturingLogger('vguard:sync')
+    const service = await asker(b, { timeout: 120_000, stallGrace: 2_000 }, logger)
+    const aborting = new AbortController()
+    let ended = false
+    const first = service.reconcile(CHAIN, { peers: [staller.peerId, honest.peerId], signal: aborting.signal }).finally(() => { ended = true })
+    await waitFor(async () => (await b.chains.tip(CHAIN)).height >= 11, { message: 'the staller\'s first block stored' })
+    // it takes the turn the stalled fetch hands over, and the trickle keeps it
+    let trickled = false
+    const second = service.reconcile(CHAIN, { peers: [trickler.peerId] }).finally(() => { trickled = true })
+    await waitFor(async () => (await b.chains.tip(CHAIN)).height >= 20, { timeout: 30_000, message: 'the trickler\'s blocks stored' })
+    // the staller breaks off: the first reconcile goes on to the honest peer, and must take the turn again for it
+    breakOff()
+    await waitFor(() => messages.some(m => m.format.includes('waits for its turn again')), { timeout: 30_000, message: 'the first reconcile waits for its turn' })
+    aborting.abort()
+    // until 2026-12-03 it waited on until the trickle ended and the turn came back to it
+    await waitFor(() => ended, { timeout: 20_000, message: 'the aborted reconcile ended while the trickle held the turn' })
+    expect(trickled).toBe(false)
+    const [result] = await first
+    expect(result.dropped[0]).toMatchObject({ peer: staller.peerId.toString(), error: 'ProtocolError' })
+    trickling = false
+    const [caughtUp] = await second
+    expect(caughtUp).toMatchObject({ after: chain.length, sources: [trickler.peerId.toString()], dropped: [] })
+    expect(await verifiedHashes(b)).toEqual(chain.map(x => x.hash))
+  }, 120_000)
+
   it('a peer that is gone costs one dial per reconcile, not one per chain held', async () => {
     const [b, gone] = await nodes(2)
     const chains = ['vehicle-a', 'vehicle-b', 'vehicle-c']

@@ -1,4 +1,5 @@
 import type { KeyedLock } from '../keyed-lock.ts'
+import { untilAborted } from '../until-aborted.ts'
 
 /**
  * A reconcile's turn at one chain (its KeyedLock entry). It hands the turn
@@ -28,16 +29,32 @@ export class ChainTurn {
     this.release = undefined
   }
 
-  /** Holds the turn again (at once if it was not handed over). */
-  async retake (): Promise<void> {
+  /**
+   * Holds the turn again (at once if it was not handed over). An abort of
+   * `signal` ends the wait with its reason: a reconcile its caller gave up
+   * waited on until the reconcile ahead of it ended or stalled, however long
+   * its fetch kept moving (a probe, 2026-12-03). The turn, once it comes,
+   * goes straight on to the next.
+   */
+  async retake (signal?: AbortSignal): Promise<void> {
     if (this.release != null) return
+    signal?.throwIfAborted()
     const taken = Promise.withResolvers<() => void>()
     // the lock's task lasts until the reconcile ends (or hands the turn over again)
     void this.locks.run(this.chainId, async (release) => {
       taken.resolve(release)
       await this.over.promise
     })
-    this.release = await taken.promise
+    if (signal == null) {
+      this.release = await taken.promise
+      return
+    }
+    try {
+      this.release = await untilAborted(taken.promise, signal)
+    } catch (err) {
+      void taken.promise.then((release) => { release() })
+      throw err
+    }
   }
 
   /** The reconcile is done: whatever turn it holds goes to the next. */

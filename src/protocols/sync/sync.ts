@@ -591,7 +591,13 @@ export class SyncService implements Sync {
       return await this.waitOut(running, turn, options.signal)
     }
     if (!turn.held) {
-      await turn.retake()
+      this.log('the reconcile of %s waits for its turn again, to fetch from %p', chainId, peer)
+      // an abort ends the wait as it ends a wait for another reconcile's fetch (waitOut)
+      try {
+        await turn.retake(options.signal)
+      } catch (err) {
+        return fetchFailure(err)
+      }
       if ((await this.components.store.tip(chainId)).height >= target || this.flights.get(chainId, peer) != null) return undefined
     }
     // A fetch that receives nothing for stallGrace hands the chain's turn over, and runs on beside

@@ -62,6 +62,42 @@ describe('sync - a reconcile\'s turn at a chain', () => {
     await first
     expect(order).toEqual(['1 holds it again', '2 runs'])
   })
+
+  it('a retake its caller aborts ends with the abort\'s reason, and the turn, once it comes, goes straight on to the next', async () => {
+    const lock = new KeyedLock()
+    const order: string[] = []
+    const aborting = new AbortController()
+    const holding = Promise.withResolvers<void>()
+    const second = Promise.withResolvers<void>()
+    const first = reconcile(lock, async (turn) => {
+      turn.handOver()
+      await second.promise
+      const waiting = turn.retake(aborting.signal)
+      aborting.abort(new Error('the caller gave up'))
+      await expect(waiting).rejects.toThrow('the caller gave up')
+      expect(turn.held).toBe(false)
+      order.push('1 gave up')
+    })
+    const two = reconcile(lock, async () => {
+      second.resolve()
+      order.push('2 holds it')
+      await holding.promise
+      order.push('2 ends')
+    })
+    // the first ends while the second still holds the turn
+    await first
+    expect(order).toEqual(['2 holds it', '1 gave up'])
+    const third = reconcile(lock, async () => { order.push('3 runs') })
+    holding.resolve()
+    await two
+    await third
+    expect(order).toEqual(['2 holds it', '1 gave up', '2 ends', '3 runs'])
+    // already aborted: no wait at all
+    await reconcile(lock, async (turn) => {
+      turn.handOver()
+      await expect(turn.retake(aborting.signal)).rejects.toThrow('the caller gave up')
+    })
+  })
 })
 
 describe('sync - the fetches reconciles run', () => {
