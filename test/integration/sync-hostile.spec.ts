@@ -270,6 +270,55 @@ describe('sync - the asker against a lying or broken responder', () => {
     expect(await verifiedHashes(b)).toEqual(chain.map(x => x.hash))
   }, 90_000)
 
+  // consensus fetches a chain with the block it decided as the vouch (paxos-driver.ts: a snapshot's point,
+  // our own chain's recovery); reconcile-on-connect may fetch the same chain from the same peer meanwhile
+  const vouchOf = (chain: Block[]): { height: number, hash: Uint8Array } => ({ height: chain.length, hash: chain[chain.length - 1].hash })
+
+  it('a vouched fetch asked for while a reconcile fetches the chain from the same peer waits for that fetch, not asks the peer again beside it', async () => {
+    const [b, slow] = await nodes(2)
+    const chain = blocksAfter(emptyTip(CHAIN), 30)
+    await b.chains.appendMany(chain.slice(0, 10))
+    const { seen, resume } = await pausing(slow, chain)
+    const { logger, messages } = capturingLogger('vguard:sync')
+    const service = await asker(b, { timeout: 120_000 }, logger)
+    const reconciled = service.reconcile(CHAIN, { peers: [slow.peerId] })
+    await waitFor(async () => (await b.chains.tip(CHAIN)).height >= 11, { message: 'the reconcile\'s first frame stored' })
+    let fetchEnded = false
+    const fetched = service.fetch(slow.peerId, CHAIN, { to: 30, vouch: vouchOf(chain) }).finally(() => { fetchEnded = true })
+    await waitFor(() => blockStreams(seen).length >= 2 || messages.some(m => m.format.includes('waits for the one running')), { timeout: 30_000, message: 'the fetch asked the peer or waited' })
+    // until 2026-12-03 it asked for 11..30 (headers, then blocks) on streams of its own while the reconcile's fetch paused
+    expect(blockStreams(seen)).toHaveLength(1)
+    expect(fetchEnded).toBe(false)
+    resume()
+    const [[result], got] = await Promise.all([reconciled, fetched])
+    expect(result).toMatchObject({ after: 30, sources: [slow.peerId.toString()], dropped: [] })
+    expect(got.tip.height).toBe(30)
+    expect(blockStreams(seen)).toHaveLength(1)
+    expect(await verifiedHashes(b)).toEqual(chain.map(x => x.hash))
+  }, 90_000)
+
+  it('a reconcile asked for while a vouched fetch of the chain from the same peer runs waits for it: the fetch is not told the chain moved on', async () => {
+    const [b, slow] = await nodes(2)
+    const chain = blocksAfter(emptyTip(CHAIN), 30)
+    await b.chains.appendMany(chain.slice(0, 10))
+    // the fetch's first stream is its headers': it pauses after their first frame
+    const { seen, resume } = await pausing(slow, chain)
+    const { logger, messages } = capturingLogger('vguard:sync')
+    const service = await asker(b, { timeout: 120_000 }, logger)
+    const fetched = service.fetch(slow.peerId, CHAIN, { to: 30, vouch: vouchOf(chain) }).catch((err: Error) => err)
+    await waitFor(() => blockStreams(seen).length === 1 && blockStreams(seen)[0].requests.length > 1, { timeout: 30_000, message: 'the fetch\'s first frame of headers credited' })
+    const reconciled = service.reconcile(CHAIN, { peers: [slow.peerId] })
+    await waitFor(() => blockStreams(seen).length >= 2 || messages.some(m => m.format.includes('runs beside it')), { timeout: 30_000, message: 'the reconcile asked the peer or waited' })
+    resume()
+    const [got, [result]] = await Promise.all([fetched, reconciled])
+    // until 2026-12-03 the reconcile fetched 11..30 beside it, and the fetch failed: ChainMovedError
+    expect(got).toMatchObject({ tip: { height: 30 }, fetched: 20 })
+    expect(result).toMatchObject({ after: 30, dropped: [] })
+    // the fetch's headers and its blocks: nothing more
+    expect(blockStreams(seen)).toHaveLength(2)
+    expect(await verifiedHashes(b)).toEqual(chain.map(x => x.hash))
+  }, 90_000)
+
   it('a reconcile whose caller aborts it while it waits to take the chain\'s turn again ends then, not once the turn frees', async () => {
     const [b, honest, staller, trickler] = await nodes(4)
     const chain = blocksAfter(emptyTip(CHAIN), 2_000)

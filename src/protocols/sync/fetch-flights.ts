@@ -9,12 +9,20 @@ export function fetchFailure (thrown: unknown): { error: Error } {
   return { error: thrown instanceof Error ? thrown : new Error(`the fetch failed: ${String(thrown)}`, { cause: thrown }) }
 }
 
+/**
+ * Who runs a fetch: a reconcile, or a caller of `fetch` (consensus, up to
+ * the block it decided). Another reconcile takes a reconcile's outcome as
+ * its own; a fetch's target, vouch and failures are its caller's, so a
+ * reconcile only waits for it and looks again.
+ */
+export type FlightOwner = 'reconcile' | 'fetch'
+
 /** One running fetch of a chain from a peer. */
 export class Flight {
   readonly ended: Promise<FetchOutcome>
   private readonly watchers = new Set<() => void>()
 
-  constructor (fetch: (onMoved: () => void) => Promise<FetchResult>) {
+  constructor (fetch: (onMoved: () => void) => Promise<FetchResult>, readonly owner: FlightOwner = 'reconcile') {
     this.ended = fetch(() => { for (const watcher of this.watchers) watcher() }).then(result => ({ result }), fetchFailure)
   }
 
@@ -26,9 +34,14 @@ export class Flight {
 }
 
 /**
- * The fetches reconciles run now, at most one per chain and peer. A
- * reconcile that finds one running for a peer it would fetch from waits for
- * it and takes its outcome as its own. Until 2026-12-03 it opened a second
+ * The fetches running now, reconciles' and callers' of `fetch`, at most one
+ * per chain and peer. A reconcile that finds one running for a peer it would
+ * fetch from waits for it (and takes a reconcile's outcome as its own); a
+ * fetch waits for it and then asks for what is still missing. Until
+ * 2026-12-03 consensus's fetches went around it: a reconcile fetching the
+ * same chain from the same peer meanwhile brought the same blocks, and the
+ * later of the two was told the chain had moved on (a snapshot's fetch
+ * failed; a probe). Until 2026-12-03 a reconcile opened a second
  * stream beside the first: every reconcile that took the turn of a stalled
  * fetch opened one more stream to the staller, and a peer that paused past
  * the stall grace and went on sent each block twice (the store refused the
@@ -42,10 +55,10 @@ export class FetchFlights {
   }
 
   /** Runs `fetch` as the flight of `chainId` from `peer`; none may be running (see get). */
-  async run (chainId: string, peer: PeerId, fetch: (onMoved: () => void) => Promise<FetchResult>): Promise<FetchOutcome> {
+  async run (chainId: string, peer: PeerId, fetch: (onMoved: () => void) => Promise<FetchResult>, owner: FlightOwner = 'reconcile'): Promise<FetchOutcome> {
     const k = key(chainId, peer)
     if (this.flights.has(k)) throw new Error(`a fetch of ${chainId} from ${peer.toString()} is already running`)
-    const flight = new Flight(fetch)
+    const flight = new Flight(fetch, owner)
     this.flights.set(k, flight)
     try {
       return await flight.ended

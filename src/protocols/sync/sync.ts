@@ -323,7 +323,21 @@ export class SyncService implements Sync {
   }
 
   async fetch (peer: PeerId, chainId: string, options: FetchOptions = {}): Promise<FetchResult> {
-    return await this.fetchFrom(peer, chainId, options)
+    checkChainId(chainId)
+    // one fetch of a chain from a peer at a time (FetchFlights): the one running brings what it
+    // brings, and this one asks for the rest, if any, once it ended, whatever it came to
+    for (let running = this.flights.get(chainId, peer); running != null; running = this.flights.get(chainId, peer)) {
+      this.log('a fetch of %s from %p waits for the one running', chainId, peer)
+      if (options.signal == null) await running.ended
+      else {
+        await untilAborted(running.ended, options.signal).catch((err: unknown) => {
+          throw isAbort(err) ? new TimeoutError(`sync with ${peer.toString()} timed out or was aborted`) : err
+        })
+      }
+    }
+    const outcome = await this.flights.run(chainId, peer, async (onMoved) => await this.fetchFrom(peer, chainId, options, onMoved), 'fetch')
+    if (outcome.error != null) throw outcome.error
+    return outcome.result
   }
 
   /** fetch, telling `onMoved` of every frame received and every append done (a reconcile's StallWatch). */
@@ -586,6 +600,13 @@ export class SyncService implements Sync {
    */
   private async fetchOnce (chainId: string, peer: PeerId, target: number, options: ReconcileOptions, onlyIfHeld: boolean, turn: ChainTurn): Promise<FetchOutcome | undefined> {
     const running = this.flights.get(chainId, peer)
+    if (running?.owner === 'fetch') {
+      // a caller's fetch (consensus's): its target and vouch are its own, and so is its failure (a
+      // vouch the peer's chain does not reach is no lie of the peer's). Once it ended, look again
+      this.log('the reconcile of %s waits for a fetch from %p that runs beside it', chainId, peer)
+      const outcome = await this.waitOut(running, turn, options.signal)
+      return options.signal?.aborted === true ? outcome : undefined
+    }
     if (running != null) {
       this.log('the reconcile of %s waits for the fetch from %p handed over earlier', chainId, peer)
       return await this.waitOut(running, turn, options.signal)

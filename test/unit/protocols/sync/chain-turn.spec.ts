@@ -110,7 +110,7 @@ describe('sync - the fetches reconciles run', () => {
     let moved = 0
     const running = flights.run('c', peer, async (onMoved) => { await go.promise; onMoved(); onMoved(); return done })
     const flight = flights.get('c', peer)
-    expect(flight).toBeDefined()
+    expect(flight?.owner).toBe('reconcile')
     expect(flights.get('other', peer)).toBeUndefined()
     await expect(flights.run('c', peer, async () => done)).rejects.toThrow(/already running/)
     const unwatch = flight?.watch(() => { moved++ })
@@ -127,5 +127,9 @@ describe('sync - the fetches reconciles run', () => {
     const odd = await flights.run('c', peer, async () => { throw 'a string' })
     expect(odd.error).toBeInstanceOf(Error)
     expect(odd.error?.message).toBe('the fetch failed: a string')
+    // a caller's fetch says so: a reconcile waits for it but does not take its outcome as its own
+    const caller = flights.run('c', peer, async () => done, 'fetch')
+    expect(flights.get('c', peer)?.owner).toBe('fetch')
+    expect(await caller).toEqual({ result: done })
   })
 })
