@@ -319,6 +319,50 @@ describe('sync - the asker against a lying or broken responder', () => {
     expect(await verifiedHashes(b)).toEqual(chain.map(x => x.hash))
   }, 90_000)
 
+  /**
+   * `peer` answers its tip as `chain`'s last block and sends the blocks asked for a block a frame, one
+   * every 20 ms (far inside the stall grace), until `finish` lets it send the rest at once: a fetch
+   * from it moves all along, and so keeps the chain's turn.
+   */
+  async function trickle (peer: VGuardNode, chain: Block[]): Promise<{ finish: () => void }> {
+    let trickling = true
+    await hostile(peer, async (req, write) => {
+      if (req.type === SyncRequest.Type.TIP) return await write(response({ height: chain.length, tipHash: chain[chain.length - 1].hash as Uint8Array<ArrayBuffer>, done: true }))
+      for (let h = req.from; h <= chain.length; h++) {
+        await write(frame([chain[h - 1]]))
+        if (trickling) await new Promise(resolve => setTimeout(resolve, 20))
+      }
+      await write(response({ done: true }))
+    })
+    return { finish: () => { trickling = false } }
+  }
+
+  it('a reconcile whose caller aborts it while it waits for the chain\'s turn ends then, not once the turn frees', async () => {
+    const [b, honest, trickler] = await nodes(3)
+    const chain = blocksAfter(emptyTip(CHAIN), 2_000)
+    await b.chains.appendMany(chain.slice(0, 10))
+    await honest.chains.appendMany(chain.slice(0, 1_500))
+    const { finish } = await trickle(trickler, chain)
+    const service = await asker(b, { timeout: 120_000, stallGrace: 2_000 })
+    let trickled = false
+    const first = service.reconcile(CHAIN, { peers: [trickler.peerId] }).finally(() => { trickled = true })
+    await waitFor(async () => (await b.chains.tip(CHAIN)).height >= 20, { timeout: 30_000, message: 'the trickler\'s blocks stored' })
+    // asked the honest peer's tip, it waits for the turn the trickle keeps
+    const aborting = new AbortController()
+    let ended = false
+    const second = service.reconcile(CHAIN, { peers: [honest.peerId], signal: aborting.signal }).finally(() => { ended = true })
+    aborting.abort()
+    // until 2026-12-03 it waited on until the trickle ended and the turn came to it
+    await waitFor(() => ended, { timeout: 20_000, message: 'the aborted reconcile ended while the trickle held the turn' })
+    expect(trickled).toBe(false)
+    const [result] = await second
+    expect(result).toMatchObject({ chainId: CHAIN, sources: [], dropped: [], noRoom: false })
+    finish()
+    const [caughtUp] = await first
+    expect(caughtUp).toMatchObject({ after: chain.length, sources: [trickler.peerId.toString()], dropped: [] })
+    expect(await verifiedHashes(b)).toEqual(chain.map(x => x.hash))
+  }, 120_000)
+
   it('a reconcile whose caller aborts it while it waits to take the chain\'s turn again ends then, not once the turn frees', async () => {
     const [b, honest, staller, trickler] = await nodes(4)
     const chain = blocksAfter(emptyTip(CHAIN), 2_000)
@@ -333,17 +377,7 @@ describe('sync - the asker against a lying or broken responder', () => {
       await new Promise<void>(resolve => { breakOff = resolve })
       throw new Error('the staller breaks off')
     })
-    // the trickler sends a block a frame, one every 20 ms (far inside the stall grace), until the test
-    // lets it send the rest: its fetch moves all along, and so keeps the chain's turn
-    let trickling = true
-    await hostile(trickler, async (req, write) => {
-      if (req.type === SyncRequest.Type.TIP) return await write(claim)
-      for (let h = req.from; h <= chain.length; h++) {
-        await write(frame([chain[h - 1]]))
-        if (trickling) await new Promise(resolve => setTimeout(resolve, 20))
-      }
-      await write(response({ done: true }))
-    })
+    const { finish } = await trickle(trickler, chain)
     const { logger, messages } = capturingLogger('vguard:sync')
     const service = await asker(b, { timeout: 120_000, stallGrace: 2_000 }, logger)
     const aborting = new AbortController()
@@ -363,7 +397,7 @@ describe('sync - the asker against a lying or broken responder', () => {
     expect(trickled).toBe(false)
     const [result] = await first
     expect(result.dropped[0]).toMatchObject({ peer: staller.peerId.toString(), error: 'ProtocolError' })
-    trickling = false
+    finish()
     const [caughtUp] = await second
     expect(caughtUp).toMatchObject({ after: chain.length, sources: [trickler.peerId.toString()], dropped: [] })
     expect(await verifiedHashes(b)).toEqual(chain.map(x => x.hash))

@@ -15,7 +15,8 @@ export class ChainTurn {
   private release: (() => void) | undefined
   private readonly over = Promise.withResolvers<void>()
 
-  constructor (private readonly locks: KeyedLock, private readonly chainId: string, release: () => void) {
+  /** Held with `release` (a KeyedLock task's); without it, not held until taken (retake). */
+  constructor (private readonly locks: KeyedLock, private readonly chainId: string, release?: () => void) {
     this.release = release
   }
 
@@ -30,7 +31,7 @@ export class ChainTurn {
   }
 
   /**
-   * Holds the turn again (at once if it was not handed over). An abort of
+   * Holds the turn, again or for the first time (at once if it is held). An abort of
    * `signal` ends the wait with its reason: a reconcile its caller gave up
    * waited on until the reconcile ahead of it ended or stalled, however long
    * its fetch kept moving (a probe, 2026-12-03). The turn, once it comes,

@@ -580,16 +580,26 @@ export class SyncService implements Sync {
       // the chain for the tip timeout, so one such member slowed the catch-up from all the others
       // to 5 s a chain (found in review). A tip read before the wait is a floor: tips only grow.
       const asked = await this.askTips(id, options, onlyIfHeld, began)
-      results.push(await this.chainLocks.run(id, async (release) => {
-        const turn = new ChainTurn(this.chainLocks, id, release)
-        try {
-          return await this.reconcileChain(id, asked, options, onlyIfHeld, turn)
-        } finally {
-          turn.end()
-        }
-      }))
+      // An abort ends the wait for the chain's turn: until 2026-12-03 a reconcile its caller gave up
+      // waited on behind the one holding the turn for as long as that one's fetch kept moving (a probe)
+      const turn = new ChainTurn(this.chainLocks, id)
+      try {
+        const taken = await turn.retake(options.signal).then(() => true, (err: unknown) => {
+          if (options.signal?.aborted !== true) throw err
+          return false
+        })
+        results.push(taken ? await this.reconcileChain(id, asked, options, onlyIfHeld, turn) : await this.untaken(id, asked))
+      } finally {
+        turn.end()
+      }
     }
     return results
+  }
+
+  /** The result of a chain's reconcile whose caller gave up before its turn came: only what its tips said. */
+  private async untaken (chainId: string, asked: AskedTips): Promise<ReconcileResult> {
+    const after = (await this.components.store.tip(chainId)).height
+    return { chainId, before: asked.before, after, sources: [], dropped: asked.dropped, unreachable: asked.unreachable, refused: asked.refused, noRoom: false }
   }
 
   /**

@@ -98,6 +98,20 @@ describe('sync - a reconcile\'s turn at a chain', () => {
       await expect(turn.retake(aborting.signal)).rejects.toThrow('the caller gave up')
     })
   })
+
+  it('made without a release, a turn is not held until taken; taken, it is handed on when the reconcile ends', async () => {
+    const lock = new KeyedLock()
+    const order: string[] = []
+    const turn = new ChainTurn(lock, 'c')
+    expect(turn.held).toBe(false)
+    await turn.retake()
+    expect(turn.held).toBe(true)
+    const next = reconcile(lock, async () => { order.push('2 runs') })
+    order.push('1 holds it')
+    turn.end()
+    await next
+    expect(order).toEqual(['1 holds it', '2 runs'])
+  })
 })
 
 describe('sync - the fetches reconciles run', () => {
