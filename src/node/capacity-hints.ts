@@ -14,8 +14,14 @@ import { setBounded } from './bounded.ts'
  */
 export const MAX_CAPACITY_HINTS = 4_096
 
+/** A member's figures, with the sequence number of the gossip message that brought them (none: a direct view). */
+interface HeardHint {
+  hint: CapacityHint
+  sequence?: bigint
+}
+
 export class CapacityHints {
-  private readonly hints = new Map<string, CapacityHint>()
+  private readonly hints = new Map<string, HeardHint>()
   private source?: () => Promise<CapacityHint>
 
   /** What we advertise about our storage (set once the storage layer exists). */
@@ -28,14 +34,27 @@ export class CapacityHints {
     return await this.source?.()
   }
 
-  /** A member advertised its own figures. */
-  heard (peerId: PeerId, hint: CapacityHint): void {
-    setBounded(this.hints, peerId.toString(), hint, MAX_CAPACITY_HINTS)
+  /**
+   * A member advertised its own figures. By gossip, only a message newer
+   * than the one they came by counts: gossipsub drops a duplicate for two
+   * minutes only (and one it never saw, not at all), so a member could
+   * replay a vehicle's older signed view and bring back figures it had
+   * replaced, full taken for empty (a probe, 2026-12-03). A publisher's
+   * sequence numbers grow (gossipsub seeds them from the wall clock at
+   * start). A direct view comes from the vehicle itself at each new
+   * connection: taken, and gossip is ordered afresh after it (a vehicle
+   * restarted with its clock set back is heard at once).
+   */
+  heard (peerId: PeerId, hint: CapacityHint, sequence?: bigint): void {
+    const id = peerId.toString()
+    const known = this.hints.get(id)?.sequence
+    if (sequence != null && known != null && sequence <= known) return
+    setBounded(this.hints, id, { hint, sequence }, MAX_CAPACITY_HINTS)
   }
 
   /** The storage figures a member last advertised, if any. */
   of (peerId: string): CapacityHint | undefined {
-    return this.hints.get(peerId)
+    return this.hints.get(peerId)?.hint
   }
 
   /** A member forgotten: its figures go with it. */

@@ -171,7 +171,7 @@ export class Peering {
       onPeer: (peerId, addrs) => { this.onExchangedPeer(peerId, addrs) },
       log: init.logger.forComponent('vguard:peer-exchange'),
       capacity: async () => await this.capacities.ours(),
-      onCapacity: (peerId, hint) => { this.capacities.heard(peerId, hint) }
+      onCapacity: (peerId, hint, sequence) => { this.capacities.heard(peerId, hint, sequence) }
     })
     this.views = new ViewSender({
       sendTo: async (peerId) => { await this.exchange.sendTo(peerId) },

@@ -32,6 +32,7 @@ import { TestCluster, connectedSwarm } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { sample } from '../utils/prometheus.ts'
 import { madeUpPeerIds } from '../utils/peer-ids.ts'
+import { startedLibp2p } from '../utils/libp2p.ts'
 
 const NETWORK = `test-${process.pid}`
 
@@ -293,3 +294,49 @@ describe('gossip - only members, and bounded', () => {
     expect(validator.filter(v => v.propagator === M.peerId.toString()).map(v => v.result)).toEqual([TopicValidatorResult.Reject, TopicValidatorResult.Accept])
   })
 })
+
+describe('gossip - storage figures replayed', () => {
+  const cluster = new TestCluster()
+  const others: VGuardLibp2p[] = []
+  afterEach(async () => {
+    await Promise.all(others.splice(0).map(async n => { await n.stop() }))
+    await cluster.teardown()
+  })
+
+  it('a member replaying a vehicle\'s older signed view does not bring back the storage figures it has since replaced', async () => {
+    const A = await cluster.create()
+    await A.start()
+    const topic = peersTopic(NETWORK)
+    // X, a vehicle of our network, says it has room while nobody hears it; its signed message is what a member keeps to replay
+    const X = await startedLibp2p(NETWORK)
+    others.push(X)
+    const pubsubOf = (node: VGuardLibp2p): RawGossip => node.services.pubsub as unknown as RawGossip
+    const view = (free: number): Uint8Array => PeerAnnouncement.encode({ peers: [{ peerId: X.peerId.toString(), addrs: X.getMultiaddrs().map(a => a.toString()), free, held: 0 }] })
+    await X.services.pubsub.publish(topic, view(1_000_000))
+    const [old] = [...pubsubOf(X).mcache.msgs.values()].map(e => e.message).filter(m => m.topic === topic)
+    expect(old).toBeDefined()
+    // then it meets A and says it is full
+    X.services.pubsub.subscribe(topic)
+    await X.dial(A.multiaddrs[0])
+    await waitFor(() => peering(A).isMember(X.peerId), { message: 'A counts X a member' })
+    await waitFor(() => X.services.pubsub.getSubscribers(topic).some(p => p.equals(A.peerId)), { message: 'X knows A subscribes' })
+    await X.services.pubsub.publish(topic, view(0))
+    await waitFor(() => peering(A).capacityOf(X.peerId.toString())?.free === 0, { message: 'A heard X is full' })
+    // M, another member, sends A the old message as it was signed (A never saw it: no duplicate to drop), then a view of its own
+    const M = await viewMaker(A, others)
+    const watched = watchValidator(A)
+    expect(pubsubOf(M).sendRpc(A.peerId.toString(), { subscriptions: [], messages: [old] })).toBe(true)
+    const [listed] = await madeUpPeerIds(1)
+    await M.services.pubsub.publish(topic, PeerAnnouncement.encode({ peers: [{ peerId: listed, addrs: ['/ip4/127.0.0.1/tcp/1'] }] }))
+    await waitFor(async () => (await storedAddrs(A, peerIdFromString(listed))).length > 0, { message: 'A took M\'s own view after the replay' })
+    // the replay reached A's validator (it was judged), and X's figure is still the newer one
+    expect(watched.filter(v => v.propagator === M.peerId.toString())).toHaveLength(2)
+    expect(peering(A).capacityOf(X.peerId.toString())).toEqual({ free: 0, held: 0 })
+  })
+})
+
+/** gossipsub's parts a replaying member uses: its message cache and raw sends. */
+interface RawGossip {
+  mcache: { msgs: Map<string, { message: { topic: string } }> }
+  sendRpc: (id: string, rpc: { subscriptions: unknown[], messages: unknown[] }) => boolean
+}

@@ -70,7 +70,12 @@ export interface PeerExchangeInit {
   /** Our storage figures, advertised in our own record. */
   capacity?: () => Promise<CapacityHint | undefined>
   /** Called with the storage figures a sender advertised for itself (signed by gossipsub). */
-  onCapacity?: (peerId: PeerId, hint: CapacityHint) => void
+  /**
+   * A member's own storage figures; `sequence` is its gossip message's
+   * sequence number (undefined for a direct view, which its sender sent us
+   * itself just now), for the receiver to order what any member can replay.
+   */
+  onCapacity?: (peerId: PeerId, hint: CapacityHint, sequence?: bigint) => void
   log: Logger
   /** ms between periodic rounds. @default ANNOUNCE_INTERVAL (10 s) */
   announceInterval?: number
@@ -250,7 +255,7 @@ export class PeerExchange {
     if (!this.judged.has(msg) && this.judge(msg) !== TopicValidatorResult.Accept) return
     const announcement = this.judged.get(msg) as AnnouncedPeer[]
     this.judged.delete(msg)
-    this.accept(announcement, msg.type === 'signed' ? msg.from : undefined)
+    this.accept(announcement, msg.type === 'signed' ? { peerId: msg.from, sequence: msg.sequenceNumber } : undefined)
   }
 
   /** A member sent us its view directly: one message, read within the timeout. */
@@ -274,16 +279,19 @@ export class PeerExchange {
       this.dropped++
       throw new InvalidMessageError(`malformed peer announcement from ${from.toString()}`)
     }
-    this.accept(announcement, from)
+    this.accept(announcement, { peerId: from })
   }
 
-  /** Acts on a view; `sender` (authenticated) alone speaks for its own storage figures. */
-  private accept (announcement: AnnouncedPeer[], sender?: PeerId): void {
+  /**
+   * Acts on a view; `sender` (authenticated) alone speaks for its own storage
+   * figures, with its gossip message's sequence number if it came by gossip.
+   */
+  private accept (announcement: AnnouncedPeer[], sender?: { peerId: PeerId, sequence?: bigint }): void {
     const self = this.init.libp2p.peerId.toString()
     for (const { peerId, addrs, capacity } of announcement) {
       if (peerId.toString() === self) continue
       this.init.onPeer(peerId, addrs)
-      if (capacity != null && sender?.equals(peerId) === true) this.init.onCapacity?.(peerId, capacity)
+      if (capacity != null && sender?.peerId.equals(peerId) === true) this.init.onCapacity?.(peerId, capacity, sender.sequence)
     }
   }
 }
