@@ -70,7 +70,7 @@ export function createNodeMetrics (source: MetricsSource): Registry {
   gauge('vguard_up', '1 while the node is started', () => source.isStarted() ? 1 : 0)
   gauge('vguard_peers_connected', 'Connected peers of this network (allowed members)', source.connectedPeers)
   gauge('vguard_retention_over_bound', '1 while pins (or the chains never pruned) keep the bytes above the capacity or the retention bound, as of the last retention run', () => source.retentionOverBound() ? 1 : 0)
-  gauge('vguard_retention_failed_chains', 'Temporary chains the last retention run could not prune (a block record it could not read, say) and left as they were; the log names each', source.retentionFailedChains)
+  gauge('vguard_retention_failed_chains', 'Temporary chains retention could not prune (a block record it could not read, say) and left as they were, from the run that found one, periodic or for room, until a run prunes it or the copy is taken again; the log names each', source.retentionFailedChains)
   // a scrape collects every metric at once: the chain gauges share one read of the chain list
   let reading: Promise<ChainInfo[]> | undefined
   const held = async (): Promise<ChainInfo[]> => {

@@ -535,9 +535,15 @@ export class StorageMaster {
     return report
   }
 
-  /** The chains the last periodic run could not prune (none before the first). */
+  /**
+   * The chains a run could not prune, periodic or for room, until a later run
+   * prunes some of each without failing or the copy is taken again (the
+   * chains not counted as room). Only the last periodic run's were counted: a
+   * chain a room run found went uncounted until a periodic run met it (a
+   * review, 2026-12-03).
+   */
   get failedChains (): string[] {
-    return Object.keys(this.last?.failed ?? {})
+    return [...this.unreadableNow()]
   }
 
   /** Whether the last periodic run found pins keeping the bytes above a bound (false before the first). */

@@ -108,6 +108,9 @@ describe('storage - retention with a chain it cannot read', () => {
       const first = await master.makeRoom(2 * block)
       expect(first.failed).toEqual({ bad: expect.stringContaining('corrupt block record') })
       expect(first.pruned).toEqual({ a: [1], c: [1] })
+      // counted (vguard_retention_failed_chains) from the run that found it, a room run too: the
+      // gauge said 0 until a periodic run met the chain (a review, 2026-12-03)
+      expect(master.failedChains).toEqual(['bad'])
       const readable = await payloadOf('a') + await payloadOf('c')
       expect(await master.reclaimable()).toBe(readable)
       // more than a and c can free: nothing is pruned for it
@@ -126,6 +129,7 @@ describe('storage - retention with a chain it cannot read', () => {
       // mended: the next room run prunes bad's oldest block, which reads it
       await database?.db.put(new ChainKeys(database.sublevel(CHAINS_SUBLEVEL).prefix).block('bad', 2), whole)
       expect((await master.makeRoom(await free() + block)).pruned).toEqual({ bad: [1] })
+      expect(master.failedChains).toEqual([])
       expect(await master.reclaimable()).toBe(await payloadOf('a') + await payloadOf('bad') + await payloadOf('c'))
       await master.stop()
     })
