@@ -57,7 +57,7 @@ export interface StoragePrunedDetail {
   freedBytes: number
   /** Chains it pruned blocks of, and how many of each. */
   chains: Array<{ chainId: string, blocks: number }>
-  /** Pins (or the chains never pruned) keep the bytes above a bound: the capacity or the retention bound. */
+  /** Pins (or the chains never pruned) keep the bytes above a bound: the capacity or the retention bound, as the last periodic run found (also in a `room` event). */
   overBound: boolean
   /** `policy`: the periodic run (τ, the size bound, the capacity); `room`: room made for an incoming backup copy. */
   reason: 'policy' | 'room'
