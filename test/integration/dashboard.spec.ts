@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto'
 import { describe, it, expect, afterEach } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
-import { TestCluster } from '../utils/nodes.ts'
+import { TestCluster, fullyConnected } from '../utils/nodes.ts'
 import { waitFor } from '../utils/wait.ts'
 import { SseReader } from '../utils/sse.ts'
 import { runDashboard } from '../utils/dashboard-dom.ts'
@@ -17,6 +17,7 @@ import { MAX_EVENT_STREAMS } from '../../src/http/dashboard/index.ts'
 import { buildLibp2p } from '../../src/node/libp2p.ts'
 import type { VGuardLibp2p } from '../../src/node/libp2p.ts'
 import { resolveConfig } from '../../src/node/config.ts'
+import type { VGuardNode } from '../../src/node/index.ts'
 
 describe('http - events and dashboard', () => {
   const cluster = new TestCluster()
@@ -265,6 +266,37 @@ describe('http - events and dashboard', () => {
       expect(page.element('peer').textContent).toBe(id)
       expect(page.element('state').className).toBe('ok')
       expect(page.element('chains').text()).toContain(id)
+      expect(page.errors).toEqual([])
+    } finally {
+      page.stop()
+    }
+  })
+
+  // the CLI's status says it ("(hold 2)"); the page named the backups as if they held the tip (a review, 2026-12-03)
+  it('says how far the backups hold its own chain when its rounds refreshed none', async () => {
+    const a = await cluster.create({ kBackups: 1 })
+    await a.start()
+    const bootstrap = [a.multiaddrs[0].toString()]
+    const b = await cluster.create({ kBackups: 1, bootstrap })
+    // a member without room: the booth decides with it, no copy goes to it
+    const full = await cluster.create({ kBackups: 1, capacity: 0, bootstrap })
+    await Promise.all([b, full].map(async n => { await n.start() }))
+    await waitFor(() => fullyConnected([a, b, full]), { message: 'three vehicles connected' })
+    const self = a.peerId.toString()
+    const end = async (key: string, participants: VGuardNode[]): Promise<{ height: number, complete: boolean }> =>
+      await a.endOfBooth({ participants: participants.map(n => n.peerId.toString()), transactions: [{ key, value: new TextEncoder().encode(key) }] })
+    await end('k1', [b, full])
+    await end('k2', [b, full])
+    await cluster.stopNode(b)
+    expect(await end('k3', [full])).toMatchObject({ height: 3, complete: false })
+    expect(a.vguarddb.tables.get(self)?.table).toMatchObject({ height: 3, heldHeight: 2, active: [b.peerId.toString()] })
+    const { url } = await cluster.http(a)
+    const html = await (await fetch(`${url}/dashboard`)).text()
+    const page = runDashboard(/<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '', url)
+    try {
+      const ownRow = (): string => page.element('chains').children.find(row => row.children[0]?.textContent === self)?.text() ?? ''
+      await waitFor(() => ownRow().includes('epoch'), { timeout: 10_000, message: 'the page shows its own chain\'s backup table', state: ownRow })
+      expect(ownRow()).toContain(`${b.peerId.toString().slice(-8)} (hold 2)`)
       expect(page.errors).toEqual([])
     } finally {
       page.stop()

@@ -58,6 +58,14 @@ function rate () {
   return { txs: (txs / 10).toFixed(1), p50: sorted.length ? sorted[Math.floor(sorted.length / 2)].toFixed(1) + ' ms' : '-' }
 }
 
+// the backups a chain's table names; when its round refreshed none, how far they hold it, as the CLI
+// says it (the page named them as if they held the tip: a review, 2026-12-03)
+function backupsCell (t) {
+  if (!t) return '-'
+  const held = t.active.length > 0 && typeof t.heldHeight === 'number' && t.heldHeight < t.height ? ' (hold ' + t.heldHeight + ')' : ''
+  return 'epoch ' + t.epoch + ': ' + t.active.map(short).join(' ') + held
+}
+
 function render (s) {
   self = s.peerId
   $('peer').textContent = s.peerId
@@ -84,7 +92,7 @@ function render (s) {
     cell(tr, c.booth ? c.booth.map(short).join(' ') : '-', 'mono')
     cell(tr, short(c.leader), 'mono')
     cell(tr, c.decided == null ? '-' : String(c.decided))
-    cell(tr, c.backupTable ? 'epoch ' + c.backupTable.epoch + ': ' + c.backupTable.active.map(short).join(' ') : '-', 'mono')
+    cell(tr, backupsCell(c.backupTable), 'mono')
     return tr
   })
   $('chains').replaceChildren(...rows)
