@@ -306,7 +306,9 @@ describe('http - events and dashboard', () => {
   it('counts in its txs/s only commits as they happen: those a reconnection brings back are logged, not counted as new', async () => {
     const { url, id } = await single()
     const html = await (await fetch(`${url}/dashboard`)).text()
-    const page = runDashboard(/<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '', url)
+    // the page's clock stands still but where the test moves it: its txs/s window is what the test says
+    let now = Date.now()
+    const page = runDashboard(/<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '', url, { clock: () => now })
     const put = async (key: string): Promise<void> => {
       expect((await fetch(`${url}/chains/${id}/kv/${key}`, { method: 'PUT', body: key })).status).toBe(200)
     }
@@ -322,6 +324,8 @@ describe('http - events and dashboard', () => {
       await page.reconnect(async () => { for (let i = 1; i <= 10; i++) await put(`k${i}`) })
       await waitFor(() => logged('chain:committed') === 10, { message: 'the page logged the ten commits it missed', state: () => page.element('log').text() })
       expect(page.element('log').text()).toContain('20 events missed while disconnected')
+      // 10 s watched since it came back
+      now += 10_000
       await rendered()
       // they happened over the break, not now: counted as new they made 1.0 txs/s on every reconnection (2026-12-03)
       expect(page.element('cards').text()).toContain('0.0 txs/s committed (10 s)')
@@ -329,6 +333,44 @@ describe('http - events and dashboard', () => {
       await put('live')
       await waitFor(() => page.element('cards').text().includes('0.1 txs/s committed (10 s)'), { timeout: 10_000, message: 'the live commit counted', state: () => page.element('cards').text() })
       expect(logged('chain:committed')).toBe(11)
+      expect(page.errors).toEqual([])
+    } finally {
+      page.stop()
+    }
+  })
+
+  it('counts its txs/s over the time it has watched, up to 10 s: since it loaded, and again since it reconnected', async () => {
+    const { url, id } = await single()
+    const html = await (await fetch(`${url}/dashboard`)).text()
+    // the page's clock stands still but where the test moves it
+    let now = Date.now()
+    const page = runDashboard(/<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '', url, { clock: () => now })
+    const put = async (key: string): Promise<void> => {
+      expect((await fetch(`${url}/chains/${id}/kv/${key}`, { method: 'PUT', body: key })).status).toBe(200)
+    }
+    const commitsLogged = (): number => page.element('log').children.filter(line => line.textContent.includes('  chain:committed  ')).length
+    const shows = async (text: string, message: string): Promise<void> => {
+      await waitFor(() => page.element('cards').text().includes(text), { timeout: 10_000, message, state: () => page.element('cards').text() })
+    }
+    try {
+      await page.opened()
+      const loaded = now
+      now = loaded + 5_000
+      await put('a')
+      await waitFor(() => commitsLogged() === 1, { message: 'the page heard the commit' })
+      // one transaction in the 5 s it has watched: divided by 10 s whatever it had watched, it read 0.1 (a review, 2026-12-03)
+      await shows('0.2 txs/s committed (5 s)', 'the rate over the 5 s watched')
+      now = loaded + 12_000
+      await shows('0.1 txs/s committed (10 s)', 'the rate over the last 10 s')
+      now = loaded + 16_000
+      await shows('0.0 txs/s committed (10 s)', 'the commit gone out of the last 10 s')
+      // a break: watched again from the reconnection on
+      await page.reconnect()
+      const back = now
+      now = back + 2_000
+      await put('b')
+      await waitFor(() => commitsLogged() === 2, { message: 'the page heard the commit after the reconnection' })
+      await shows('0.5 txs/s committed (2 s)', 'the rate over the 2 s watched since the reconnection')
       expect(page.errors).toEqual([])
     } finally {
       page.stop()

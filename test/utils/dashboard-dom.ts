@@ -77,10 +77,20 @@ export interface DashboardRun {
    * (the node then sends what was missed). `missed` runs in between.
    */
   reconnect: (missed?: () => Promise<void>) => Promise<void>
+  /** Resolves once every event stream the page opened is open (its `open` event dispatched). */
+  opened: () => Promise<void>
   stop: () => void
 }
 
-export function runDashboard (script: string, baseUrl: string): DashboardRun {
+export interface DashboardOptions {
+  /**
+   * The page's clock (`Date.now()`, `new Date()`), for a test to move as it
+   * likes; the real one without it. Its timers still run on real time.
+   */
+  clock?: () => number
+}
+
+export function runDashboard (script: string, baseUrl: string, options: DashboardOptions = {}): DashboardRun {
   const elements = new Map<string, FakeElement>()
   const markup: string[] = []
   const element = (id: string): FakeElement => {
@@ -111,12 +121,17 @@ export function runDashboard (script: string, baseUrl: string): DashboardRun {
       this.opened = this.open({})
     }
 
-    /** Closes the stream, as a break would, and opens it again the way EventSource does. */
+    /** Closes the stream, as a break would (EventSource then dispatches `error`); reopen() opens it again the way EventSource does. */
     async break (): Promise<string | undefined> {
       await this.opened
       this.reader?.close()
       await this.reader?.done
+      this.dispatch('error')
       return this.reader?.lastEventId
+    }
+
+    private dispatch (type: string, data = ''): void {
+      for (const l of this.listeners.get(type) ?? []) guard(l)({ type, data })
     }
 
     reopen (lastEventId: string | undefined): void {
@@ -128,11 +143,13 @@ export function runDashboard (script: string, baseUrl: string): DashboardRun {
         this.reader = reader
         streams.push(reader)
         if (stopped) reader.close()
+        // as EventSource does on each connection, before any of its messages
+        this.dispatch('open')
         let delivered = 0
         const deliver = (): void => {
           for (; delivered < reader.messages.length; delivered++) {
             const m = reader.messages[delivered]
-            for (const l of this.listeners.get(m.event) ?? []) guard(l)({ type: m.event, data: m.data })
+            this.dispatch(m.event, m.data)
           }
           if (!reader.ended && !stopped) setTimeout(deliver, 20)
         }
@@ -144,7 +161,19 @@ export function runDashboard (script: string, baseUrl: string): DashboardRun {
       this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener])
     }
   }
+  const clock = options.clock
+  /** The page's Date when a test drives its clock: now is the clock's, a date given is itself. */
+  class ClockDate extends Date {
+    constructor (value?: number | string) {
+      super(value ?? clock?.() ?? Date.now())
+    }
+
+    static now (): number {
+      return clock?.() ?? Date.now()
+    }
+  }
   const context = createContext({
+    ...(clock != null ? { Date: ClockDate } : {}),
     document: {
       getElementById: element,
       createElement: (tag: string) => new FakeElement(tag, markup),
@@ -169,6 +198,9 @@ export function runDashboard (script: string, baseUrl: string): DashboardRun {
       const ids = await Promise.all(sources.map(async source => await source.break()))
       await missed?.()
       sources.forEach((source, i) => { source.reopen(ids[i]) })
+      await Promise.all(sources.map(async source => await source.opened))
+    },
+    opened: async () => {
       await Promise.all(sources.map(async source => await source.opened))
     },
     stop: () => {
