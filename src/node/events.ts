@@ -130,8 +130,10 @@ export interface BackupTableDetail {
 export interface ReplicateProgressDetail {
   chainId: string
   peer: string
+  /** The height the backup acknowledged. */
   height: number
   target: number
+  /** Bytes of blocks sent by the time of that acknowledgement, frames not yet acknowledged included (ReplicateProgress). */
   sentBytes: number
 }
 

@@ -106,6 +106,11 @@ export interface ReplicateProgress {
   height: number
   /** Height it will hold when done (raised when the transfer tops up: ReplicateOptions.topUp). */
   target: number
+  /**
+   * Bytes of blocks sent when the backup acknowledged `height`: frames in
+   * flight then included (up to the window past `height`), those sent after
+   * it not (told at the next acknowledgement; onSent tells each frame).
+   */
   sentBytes: number
 }
 
