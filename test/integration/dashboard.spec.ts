@@ -20,6 +20,16 @@ import { resolveConfig } from '../../src/node/config.ts'
 import type { VGuardNode } from '../../src/node/index.ts'
 
 describe('http - events and dashboard', () => {
+  /** The node's dashboard page run against it, its clock standing still but where the test moves it (clock.now). */
+  const clockedDashboard = async (url: string): Promise<{ page: ReturnType<typeof runDashboard>, clock: { now: number } }> => {
+    const html = await (await fetch(`${url}/dashboard`)).text()
+    const clock = { now: Date.now() }
+    return { page: runDashboard(/<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '', url, { clock: () => clock.now }), clock }
+  }
+  /** A PUT of `key` (its name as its value) to chain `id`, through the API at `url`. */
+  const putter = (url: string, id: string) => async (key: string): Promise<void> => {
+    expect((await fetch(`${url}/chains/${id}/kv/${key}`, { method: 'PUT', body: key })).status).toBe(200)
+  }
   const cluster = new TestCluster()
   const readers: SseReader[] = []
   /** Bare libp2p peers a test made (a stranger with a hostile agent string). */
@@ -305,13 +315,9 @@ describe('http - events and dashboard', () => {
 
   it('counts in its txs/s only commits as they happen: those a reconnection brings back are logged, not counted as new', async () => {
     const { url, id } = await single()
-    const html = await (await fetch(`${url}/dashboard`)).text()
-    // the page's clock stands still but where the test moves it: its txs/s window is what the test says
-    let now = Date.now()
-    const page = runDashboard(/<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '', url, { clock: () => now })
-    const put = async (key: string): Promise<void> => {
-      expect((await fetch(`${url}/chains/${id}/kv/${key}`, { method: 'PUT', body: key })).status).toBe(200)
-    }
+    // its txs/s window is what the test says
+    const { page, clock } = await clockedDashboard(url)
+    const put = putter(url, id)
     const logged = (type: string): number => page.element('log').children.filter(line => line.textContent.includes(`  ${type}  `)).length
     /** Resolves once the page rendered /status again (each render stamps the time, to the second; one every 2 s). */
     const rendered = async (): Promise<void> => {
@@ -325,7 +331,7 @@ describe('http - events and dashboard', () => {
       await waitFor(() => logged('chain:committed') === 10, { message: 'the page logged the ten commits it missed', state: () => page.element('log').text() })
       expect(page.element('log').text()).toContain('20 events missed while disconnected')
       // 10 s watched since it came back
-      now += 10_000
+      clock.now += 10_000
       await rendered()
       // they happened over the break, not now: counted as new they made 1.0 txs/s on every reconnection (2026-12-03)
       expect(page.element('cards').text()).toContain('0.0 txs/s committed (10 s)')
@@ -341,33 +347,28 @@ describe('http - events and dashboard', () => {
 
   it('counts its txs/s over the time it has watched, up to 10 s: since it loaded, and again since it reconnected', async () => {
     const { url, id } = await single()
-    const html = await (await fetch(`${url}/dashboard`)).text()
-    // the page's clock stands still but where the test moves it
-    let now = Date.now()
-    const page = runDashboard(/<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '', url, { clock: () => now })
-    const put = async (key: string): Promise<void> => {
-      expect((await fetch(`${url}/chains/${id}/kv/${key}`, { method: 'PUT', body: key })).status).toBe(200)
-    }
+    const { page, clock } = await clockedDashboard(url)
+    const put = putter(url, id)
     const commitsLogged = (): number => page.element('log').children.filter(line => line.textContent.includes('  chain:committed  ')).length
     const shows = async (text: string, message: string): Promise<void> => {
       await waitFor(() => page.element('cards').text().includes(text), { timeout: 10_000, message, state: () => page.element('cards').text() })
     }
     try {
       await page.opened()
-      const loaded = now
-      now = loaded + 5_000
+      const loaded = clock.now
+      clock.now = loaded + 5_000
       await put('a')
       await waitFor(() => commitsLogged() === 1, { message: 'the page heard the commit' })
       // one transaction in the 5 s it has watched: divided by 10 s whatever it had watched, it read 0.1 (a review, 2026-12-03)
       await shows('0.2 txs/s committed (5 s)', 'the rate over the 5 s watched')
-      now = loaded + 12_000
+      clock.now = loaded + 12_000
       await shows('0.1 txs/s committed (10 s)', 'the rate over the last 10 s')
-      now = loaded + 16_000
+      clock.now = loaded + 16_000
       await shows('0.0 txs/s committed (10 s)', 'the commit gone out of the last 10 s')
       // a break: watched again from the reconnection on
       await page.reconnect()
-      const back = now
-      now = back + 2_000
+      const back = clock.now
+      clock.now = back + 2_000
       await put('b')
       await waitFor(() => commitsLogged() === 2, { message: 'the page heard the commit after the reconnection' })
       await shows('0.5 txs/s committed (2 s)', 'the rate over the 2 s watched since the reconnection')

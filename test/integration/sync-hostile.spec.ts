@@ -227,13 +227,21 @@ describe('sync - the asker against a lying or broken responder', () => {
   /** Whether `times` reconciles said they wait for a fetch another one handed over. */
   const waitsLogged = (messages: Array<{ format: string }>, times = 1): boolean => messages.filter(m => m.format.includes('handed over earlier')).length >= times
 
-  it('a fetch that pauses past the stall grace and goes on is not fetched again beside it by the next reconcile: each block comes once', async () => {
+  /**
+   * B holding the first 10 blocks of a 30-block chain that `slow` serves pausing after its first frame
+   * (pausing), and B's sync service with its log captured.
+   */
+  async function pausedTwenty (init: Parameters<typeof sync>[0]): Promise<{ b: VGuardNode, slow: VGuardNode, chain: Block[], seen: Seen[], resume: () => void, messages: Array<{ format: string }>, service: Sync }> {
     const [b, slow] = await nodes(2)
     const chain = blocksAfter(emptyTip(CHAIN), 30)
     await b.chains.appendMany(chain.slice(0, 10))
     const { seen, resume } = await pausing(slow, chain)
     const { logger, messages } = capturingLogger('vguard:sync')
-    const service = await asker(b, { timeout: 120_000, stallGrace: 200 }, logger)
+    return { b, slow, chain, seen, resume, messages, service: await asker(b, init, logger) }
+  }
+
+  it('a fetch that pauses past the stall grace and goes on is not fetched again beside it by the next reconcile: each block comes once', async () => {
+    const { b, slow, chain, seen, resume, messages, service } = await pausedTwenty({ timeout: 120_000, stallGrace: 200 })
     const first = service.reconcile(CHAIN, { peers: [slow.peerId] })
     await waitFor(async () => (await b.chains.tip(CHAIN)).height >= 11, { message: 'the first frame stored' })
     // a second reconcile of the chain, from the same peer, takes the turn the paused fetch hands over
@@ -275,12 +283,7 @@ describe('sync - the asker against a lying or broken responder', () => {
   const vouchOf = (chain: Block[]): { height: number, hash: Uint8Array } => ({ height: chain.length, hash: chain[chain.length - 1].hash })
 
   it('a vouched fetch asked for while a reconcile fetches the chain from the same peer waits for that fetch, not asks the peer again beside it', async () => {
-    const [b, slow] = await nodes(2)
-    const chain = blocksAfter(emptyTip(CHAIN), 30)
-    await b.chains.appendMany(chain.slice(0, 10))
-    const { seen, resume } = await pausing(slow, chain)
-    const { logger, messages } = capturingLogger('vguard:sync')
-    const service = await asker(b, { timeout: 120_000 }, logger)
+    const { b, slow, chain, seen, resume, messages, service } = await pausedTwenty({ timeout: 120_000 })
     const reconciled = service.reconcile(CHAIN, { peers: [slow.peerId] })
     await waitFor(async () => (await b.chains.tip(CHAIN)).height >= 11, { message: 'the reconcile\'s first frame stored' })
     let fetchEnded = false
@@ -298,13 +301,8 @@ describe('sync - the asker against a lying or broken responder', () => {
   }, 90_000)
 
   it('a reconcile asked for while a vouched fetch of the chain from the same peer runs waits for it: the fetch is not told the chain moved on', async () => {
-    const [b, slow] = await nodes(2)
-    const chain = blocksAfter(emptyTip(CHAIN), 30)
-    await b.chains.appendMany(chain.slice(0, 10))
     // the fetch's first stream is its headers': it pauses after their first frame
-    const { seen, resume } = await pausing(slow, chain)
-    const { logger, messages } = capturingLogger('vguard:sync')
-    const service = await asker(b, { timeout: 120_000 }, logger)
+    const { b, slow, chain, seen, resume, messages, service } = await pausedTwenty({ timeout: 120_000 })
     const fetched = service.fetch(slow.peerId, CHAIN, { to: 30, vouch: vouchOf(chain) }).catch((err: Error) => err)
     await waitFor(() => blockStreams(seen).length === 1 && blockStreams(seen)[0].requests.length > 1, { timeout: 30_000, message: 'the fetch\'s first frame of headers credited' })
     const reconciled = service.reconcile(CHAIN, { peers: [slow.peerId] })
