@@ -96,8 +96,13 @@ export function buildVGuardDB (node: PartsHost, parts: NodeParts): VGuardDB {
     // bound late: consensus is built after (it drives this orchestrator)
     confirmLeader: async (chainId) => await node.consensus.confirmLeader(chainId),
     runs: (chainId) => chainId === SHARED_CHAIN && node.consensus.driver.shared() != null,
-    settle: async (chainId) => {
-      if (chainId === SHARED_CHAIN) await node.consensus.driver.shared()?.heldAccepted(QUORUM_HOLDER_WAIT)
+    settle: async (chainId, { ownCopy }) => {
+      // a store that still lacks a slot this node accepted may lack an acknowledged write: Nr such answers
+      // agreed on the value it replaced while a dead leader's slot waited for an election (a probe, 2026-12-03)
+      if (chainId === SHARED_CHAIN && await node.consensus.driver.shared()?.heldAccepted(QUORUM_HOLDER_WAIT) === false && !ownCopy) {
+        return 'this holder accepted shared-chain slots it has not seen decided yet (its leader may have just left): ' +
+          'its copy may lack a write they acknowledged, so it does not answer for it until they are decided again'
+      }
       return chainId === node.peerId.toString() ? await node.consensus.ownChainBehind() : undefined
     },
     onCapacityChange: () => { peering.announceSoon() },

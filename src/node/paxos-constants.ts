@@ -136,7 +136,9 @@ export const QUORUM_READ_CATCHUP_WAIT = 3_000
  * to hold the slots it accepted (ChainReplica.heldAccepted): a heartbeat or
  * two normally; a leader that died after its majority accepted is replaced
  * (and the slot decided again) within a couple of election timeouts. Well
- * under the reader's 5 s per answer.
+ * under the reader's 5 s per answer. Past it the holder answers UNAVAILABLE,
+ * not its copy, which may lack a write acknowledged meanwhile; the reader
+ * asks it again (a probe, 2026-12-03).
  */
 export const QUORUM_HOLDER_WAIT = 2_000
 

@@ -363,19 +363,22 @@ export class ChainReplica {
   }
 
   /**
-   * Resolves once the chain store holds every slot this replica had
-   * accepted (or learned decided) by the call, or after `timeout` ms: then
-   * the caller answers with what the store holds. Never rejects. A holder
-   * asked in a quorum read answers after it: a write is acknowledged once a
-   * majority accepted it, and a member of that majority that has not learned
-   * or applied the decision yet would answer the value before it — as would
-   * every other holder asked, so Nr stale answers would agree.
+   * Resolves true once the chain store holds every slot this replica had
+   * accepted (or learned decided) by the call, false if it still does not
+   * after `timeout` ms. Never rejects. A holder asked in a quorum read
+   * answers after it: a write is acknowledged once a majority accepted it,
+   * and a member of that majority that has not learned or applied the
+   * decision yet would answer the value before it — as would every other
+   * holder asked, so Nr stale answers would agree. Past the wait it does not
+   * answer at all (a leader that died before the decision reached it: its
+   * slot is decided again only by an election, which may take longer; a
+   * probe, 2026-12-03).
    */
-  async heldAccepted (timeout: number): Promise<void> {
-    if (this.closed || this.broken != null) return
+  async heldAccepted (timeout: number): Promise<boolean> {
+    if (this.closed || this.broken != null) return true
     const slot = this.paxos.lastHeld()
-    if (slot <= this.position.storedSlot) return
-    await this.reads.waitApplied(slot, this.elapsed() + timeout).catch(() => {})
+    if (slot <= this.position.storedSlot) return true
+    return await this.reads.waitApplied(slot, this.elapsed() + timeout).then(() => true, () => false)
   }
 
   /**

@@ -269,7 +269,7 @@ export class RedirectReads {
 
   /** This node's own copy as a read result, if it holds the chain. */
   private async localRead (request: ReadRequest): Promise<RedirectReadResult | undefined> {
-    const local = await this.d.read.answer(request)
+    const local = await this.d.read.answer(request, { ownCopy: true })
     if (local.status !== ReadResponse.Status.OK && local.status !== ReadResponse.Status.NOT_FOUND) return undefined
     const response = readResponse(local)
     const table = this.d.tables.get(request.chainId)?.table

@@ -131,7 +131,7 @@ export interface VGuardDBComponents {
   /** Chains this node takes part in before it holds a block (ReadComponents.runs). */
   runs?: (chainId: string) => boolean
   /** Waits until the store holds what this node voted for; says why it cannot answer, if it cannot (ReadComponents.settle). */
-  settle?: (chainId: string) => Promise<string | undefined>
+  settle?: (chainId: string, options: { ownCopy: boolean }) => Promise<string | undefined>
   /**
    * How long (ms) a backup of our chain may stay disconnected before it is
    * taken for gone and replaced by a round without a write (the node's
@@ -324,7 +324,7 @@ export class VGuardDB {
       looked: () => this.ownTables.looked,
       lookUp: async () => { await this.lookUpOwnTable() },
       conflict: async () => await this.ownTableConflict(),
-      behind: async () => await components.settle?.(this.self),
+      behind: async () => await components.settle?.(this.self, { ownCopy: true }),
       eligible: async (members) => await this.replication.eligible(members),
       preferred: () => (components.ownBooth?.() ?? []).filter(p => p !== this.self),
       round: async (participants) => await this.afterCommit(this.self, participants, { idle: true })

@@ -52,10 +52,12 @@ export interface ReadComponents {
    * ChainReplica.heldAccepted), so a quorum read's holders answer with every
    * write a majority acknowledged. Resolves to why the store cannot
    * answer for the chain, if it cannot (a vehicle that lost part of its own
-   * chain): the request is then answered UNAVAILABLE with that reason.
-   * Default: answers at once.
+   * chain; a shared chain whose store still lacks what it voted for): the
+   * request is then answered UNAVAILABLE with that reason. `ownCopy`: the
+   * answer is this node's own copy, which no quorum counts (see
+   * ReadService.answer). Default: answers at once.
    */
-  settle?: (chainId: string) => Promise<string | undefined>
+  settle?: (chainId: string, options: { ownCopy: boolean }) => Promise<string | undefined>
 }
 
 /** Whether this node may answer a `leader` read of a chain, and if not, who may. */
@@ -191,8 +193,13 @@ export class ReadService {
     return await this.membership.refusalOf(connection, this.membershipWait, () => this.running)
   }
 
-  /** What this node answers for a request; bad requests get INVALID, never an exception. */
-  async answer (req: ReadRequest): Promise<Partial<ReadResponse>> {
+  /**
+   * What this node answers for a request; bad requests get INVALID, never an exception.
+   * `ownCopy`: a read of this node's own copy (a redirect read of the shared chain), which
+   * no quorum counts as a holder's word: it is answered from the store even when the store
+   * may still lack what this node voted for (see ReadComponents.settle).
+   */
+  async answer (req: ReadRequest, options: { ownCopy?: boolean } = {}): Promise<Partial<ReadResponse>> {
     const bad = checkReadRequest(req)
     if (bad != null) return { status: Status.INVALID, message: bad }
     if (req.leader) {
@@ -200,7 +207,7 @@ export class ReadService {
       if (!check.leads) return { status: Status.NOT_LEADER, leader: check.leader ?? '', message: check.reason }
     }
     if (!req.leader) {
-      const unsettled = await this.components.settle?.(req.chainId)
+      const unsettled = await this.components.settle?.(req.chainId, { ownCopy: options.ownCopy === true })
       if (unsettled != null) return { status: Status.UNAVAILABLE, message: unsettled }
     }
     const { store, tables, libp2p } = this.components

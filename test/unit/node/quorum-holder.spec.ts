@@ -48,6 +48,30 @@ describe('node - a quorum read\'s holder answers after what it accepted', () => 
     expect(await held).toBe('new')
   })
 
+  it('a member whose leader left before the decision reached it says, past the wait, that its store does not hold what it accepted', async () => {
+    let now = 0
+    const { n1, byId, stores, cut, dropIf, tick, tickUntil } = await set.open({ clock: () => () => now })
+    const n3 = byId.get('n3')
+    if (n3 == null) throw new Error('no n3')
+    // n2 is away: n1's majority is n1 and n3, and n3 hears only n1's accepts
+    for (const id of ['n1', 'n3']) { cut.add(`${id}>n2`); cut.add(`n2>${id}`) }
+    dropIf.push(m => m.to === 'n3' && m.type !== 'accept')
+    let acked = false
+    void n1.submit(encodeWrite([{ key: 'k', value: enc.encode('new') }]), { timeout: 60_000, waitForReplication: false }).then(() => { acked = true })
+    await tickUntil(() => acked, 'the write acknowledged by n1 and n3')
+    // n1 leaves: nothing decides the slot again while n3 waits
+    dropIf.push(m => m.from === 'n1' || m.to === 'n1')
+
+    let held: boolean | undefined
+    void n3.heldAccepted(1_000).then(h => { held = h })
+    for (let i = 0; i < 5; i++) await tick()
+    expect(held).toBe(undefined)
+    now += 1_001
+    await tickUntil(() => held != null, 'n3 gave up waiting')
+    expect(held).toBe(false)
+    expect(await stores.get('n3')?.get(SHARED, 'k')).toBe(undefined)
+  })
+
   it('a member with nothing undecided answers at once', async () => {
     const { n1, byId, tickUntil } = await set.open()
     let acked = false
@@ -55,7 +79,9 @@ describe('node - a quorum read\'s holder answers after what it accepted', () => 
     await tickUntil(() => acked, 'acknowledged')
     const n2 = byId.get('n2')
     let settled = false
-    void n2?.heldAccepted(60_000).then(() => { settled = true })
+    let held: boolean | undefined
+    void n2?.heldAccepted(60_000).then(h => { held = h; settled = true })
     await tickUntil(() => settled, 'n2 answered')
+    expect(held).toBe(true)
   })
 })
