@@ -139,6 +139,8 @@ const UNAVAILABLE_WAIT = 3_000
 const HEDGE_AFTER = 500
 /** A whole quorum read's time limit (QuorumReadInit.deadline). */
 const READ_DEADLINE = 8_000
+/** What an ask the read's time limit cut short says. */
+const OVER_TIME = 'no answer within the read\'s time limit'
 /** The longest pause between those later rounds: a holder that connects is asked soon after. */
 const MAX_RETRY_DELAY = 500
 
@@ -224,9 +226,15 @@ export async function quorumRead (init: QuorumReadInit): Promise<QuorumReadResul
   const endsAt = started + (init.deadline ?? READ_DEADLINE)
   const askOne = async (peer: string): Promise<void> => {
     try {
-      answers.set(peer, await withinMs(init.ask(peer), endsAt - now(), () => new Error('no answer within the read\'s time limit')))
+      answers.set(peer, await withinMs(init.ask(peer), endsAt - now(), () => new Error(OVER_TIME)))
     } catch (err) {
-      answers.set(peer, { peer, status: 'unavailable', error: (err as Error).message })
+      const error = (err as Error).message
+      const before = answers.get(peer)
+      // the time limit cut short an ask again of a holder that had said why it could not answer: that is
+      // what the error should name (a shared-chain holder that could not vouch for its copy showed only
+      // "no answer within the read's time limit": a probe, 2026-12-03)
+      const said = error === OVER_TIME && before?.status === 'unavailable' && before.error !== OVER_TIME ? `${before.error}; asked again, ${OVER_TIME}` : error
+      answers.set(peer, { peer, status: 'unavailable', error: said })
     }
   }
   // the next holder not asked yet (the first Nr are asked at once)

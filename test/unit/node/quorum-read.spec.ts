@@ -113,6 +113,26 @@ describe('node - quorum read', () => {
     expect(performance.now() - started).toBeLessThan(5_000)
   })
 
+  it('a holder that said why it could not answer, then was cut short by the time limit, is named with its reason (it showed only "no answer")', async () => {
+    let askedB = 0
+    const err = await quorumRead({
+      holders: ['a', 'b', 'c'],
+      quorum: 2,
+      retryDelay: 1,
+      deadline: 300,
+      random: () => 0.999,
+      // b says it cannot vouch for its copy at once, and takes its time asked again; c cannot be reached
+      ask: async (p) => {
+        if (p === 'a') return value('a', 'v', 3)
+        if (p === 'c') return { peer: 'c', status: 'unavailable', error: 'connection refused' }
+        return ++askedB === 1 ? { peer: 'b', status: 'unavailable', error: 'UNAVAILABLE: cannot vouch' } : await new Promise<HolderAnswer>(() => {})
+      }
+    }).catch((e: Error) => e)
+    expect(err).toMatchObject({ name: 'QuorumReadError' })
+    expect((err as Error).message).toContain('b: unavailable (UNAVAILABLE: cannot vouch; asked again, no answer within the read\'s time limit)')
+    expect((err as Error).message).toContain('c: unavailable (connection refused)')
+  })
+
   it('asks a holder it cannot reach again for a while: one that connects late still makes the quorum', async () => {
     // a vehicle that just joined knows its booth before it has met every member (a CI failure).
     // Holders a, b, c; a always answers; the others as `other` says; each ask takes 50 ms of the clock
