@@ -58,6 +58,11 @@ describe('consensus - shared chain, a quorum read right after its leader died', 
     // and says why the third did not answer
     expect(read).toMatchObject({ name: 'QuorumReadError', message: expect.stringContaining(`${t}: unavailable (UNAVAILABLE: this holder accepted shared-chain slots it has not seen decided yet`) })
 
+    // a redirect read of its own copy is no holder's word in a quorum: the third still answers it from its copy
+    const own = await third.vguarddb.readKey('shared', 'k')
+    expect(own.servedBy).toBe(t)
+    expect(text.decode(own.response.value)).toBe('old')
+
     // the two elect; the slot is decided again with the value the third accepted: nothing acknowledged was lost
     cut.on = false
     const live = [next, third]
