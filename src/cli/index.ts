@@ -162,6 +162,9 @@ function buildProgram (io: CliIo): Command {
   refuseTypedNothing(start, 'announce', 'multiaddrs')
   refuseTypedNothing(start, 'bootstrap', 'multiaddrs')
   refuseTypedNothing(start, 'http-allow-host', 'host names')
+  // and one typed empty beside a good one: only the list was checked, so `--listen '' --listen X` went by unseen (a probe, 2026-12-03)
+  refuseTypedNothing(start, 'listen', 'multiaddrs')
+  refuseTypedNothing(start, 'allow', 'peer ids')
 
   program.command('id')
     .description('print this node\'s peer id (creates the key if needed; works beside a running node)')

@@ -32,7 +32,7 @@ describe('vguard-node CLI - consensus flags', () => {
     [['--listen', '/ip4/127.0.0.1/udp/0/quic-v1'], {}, /^error: --listen: \/ip4\/127\.0\.0\.1\/udp\/0\/quic-v1 is not a TCP address to listen on \(this node speaks TCP only\): \/ip4\/HOST\/tcp\/PORT or \/ip6\/HOST\/tcp\/PORT$/],
     [['--allow', 'not-a-peer'], {}, /^error: --allow: not a peer id: not-a-peer$/],
     // a list of nobody: it refused every peer and kept a shared chain of its own for good
-    [['--allow', ''], {}, /^error: --allow: at least one peer id \(an empty list would refuse every peer/],
+    [['--allow', ''], {}, /^error: --allow: expected one or more peer ids \(comma-separated\), got ""$/],
     [[], { VGUARD_ALLOW: ' , ' }, /^error: --allow: at least one peer id/],
     [['--priority', '-3'], {}, /--priority.*expected an integer/],
     [['--commit-timeout', '0'], {}, /--commit-timeout.*expected an integer/]

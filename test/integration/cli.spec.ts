@@ -153,7 +153,10 @@ describe('vguard-node CLI', () => {
       // listen addresses, dialling nobody, as if the flag were left out (a probe, 2026-12-03)
       [['--announce', ''], /^error: --announce: expected one or more multiaddrs \(comma-separated\), got ""$/],
       [['--bootstrap', ' '], /^error: --bootstrap: expected one or more multiaddrs \(comma-separated\), got " "$/],
-      [['--http-allow-host', ','], /^error: --http-allow-host: expected one or more host names \(comma-separated\), got ","$/]
+      [['--http-allow-host', ','], /^error: --http-allow-host: expected one or more host names \(comma-separated\), got ","$/],
+      // beside a good value too: these two refused an empty list only, so one typed empty went by unseen (a probe, 2026-12-03)
+      [['--listen', '', '--listen', '/ip4/127.0.0.1/tcp/0'], /^error: --listen: expected one or more multiaddrs \(comma-separated\), got ""$/],
+      [['--allow', ' ', '--allow', '12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'], /^error: --allow: expected one or more peer ids \(comma-separated\), got " "$/]
     ])('bad value %j exits 2 with a one-line message, and makes nothing in the data dir', async (bad, message) => {
       const dir = await tempDir()
       const res = await runCli(['start', '--data-dir', join(dir, 'node'), ...LOCAL, ...bad])
