@@ -252,6 +252,8 @@ describe('vguard-node CLI', () => {
       expect(status.status).toBe(200)
       expect(status.contentType).toMatch(/^application\/json/)
       expect(status.body).toMatchObject({ peerId: p.peerId, addresses: p.addresses, listening: p.addresses, network: 'cli-test', peers: [] })
+      // its own chain is held from the start, at height 0 (until 2026-12-03: "no chains held yet")
+      expect((await runCli(['status', '--http', new URL(p.httpUrl).host])).stdout.trimEnd().split('\n').pop()).toBe('no chain has a block here yet (its own chain is at height 0)')
 
       // a second node bootstrapping to it shows up in /status with its addresses
       const q = await start(['--data-dir', await tempDir(), '--network', 'cli-test', '--bootstrap', p.addresses[0], ...LOCAL])

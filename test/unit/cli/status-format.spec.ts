@@ -43,7 +43,7 @@ describe('cli - status for a person', () => {
     expect([0, 1023, 1024, 1536, 64 * 1024 ** 2, 1024 ** 3, 1024 ** 3 - 1536, 2 ** 50].map(formatBytes)).toEqual(['0 B', '1023 B', '1.0 KiB', '1.5 KiB', '64.0 MiB', '1.0 GiB', '1.0 GiB', '1024.0 TiB'])
   })
 
-  it('a node with no chains says so', () => {
+  it('a node with no block in any chain says its own chain is at height 0 (held from the start: "no chains held yet" was untrue)', () => {
     expect(formatStatus(status())).toEqual([
       `peer id    ${SELF}`,
       'network    fleet',
@@ -53,7 +53,7 @@ describe('cli - status for a person', () => {
       'storage    1.5 KiB used of 1.0 GiB, 512 B of it held for others, 1.0 GiB free; disk 10.0 GiB free',
       'shared     leader …ee0b02',
       '',
-      'no chains held yet'
+      'no chain has a block here yet (its own chain is at height 0)'
     ])
   })
 
