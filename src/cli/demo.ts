@@ -29,6 +29,7 @@ export interface DemoFlags {
 }
 
 const IN_NETNS_ENV = 'VGUARD_DEMO_IN_NETNS'
+/** The demo's k, unless its vehicles are too few for it: a booth is the proposer and the others at most. */
 const K_BACKUPS = 2
 /** A note said again within this long is not printed again. */
 const REPEAT_NOTE_MS = 30_000
@@ -58,6 +59,8 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
   const network = `demo-${process.pid}`
   const root = await mkdtemp(join(tmpdir(), 'vguard-demo-'))
   const vehicles: NodeProcess[] = []
+  // two vehicles make booths of two: one backup at most, and it said k = 2 (a probe, 2026-12-03)
+  const k = Math.min(K_BACKUPS, flags.vehicles - 1)
   // Listening for the whole run, not once: a signal sent to the process group
   // (npm, timeout, a service manager) reaches this process and, through the
   // parent that forwards it from outside the namespace, again. The first
@@ -82,7 +85,7 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
         '--http', '127.0.0.1:0',
         '--network', network,
         '--mdns-interval', '1000',
-        '--k-backups', String(K_BACKUPS)
+        '--k-backups', String(k)
       ]
       if (!useMdns) {
         args.push('--no-mdns')
@@ -96,7 +99,7 @@ export async function runDemo (flags: DemoFlags, out: (line: string) => void): P
       vehicles.push(vehicle)
     }
     if (!state.stopping) {
-      out(`demo: ${vehicles.length} vehicles started on network "${network}" (${useMdns ? 'mDNS' : 'bootstrap'}), k = ${K_BACKUPS}; Ctrl-C to stop${flags.duration != null ? `, or after ${flags.duration} s` : ''}`)
+      out(`demo: ${vehicles.length} vehicles started on network "${network}" (${useMdns ? 'mDNS' : 'bootstrap'}), k = ${k}; Ctrl-C to stop${flags.duration != null ? `, or after ${flags.duration} s` : ''}`)
       out(`demo: each vehicle replays the GPS trip in ${relative(process.cwd(), GPS_DATASET) || GPS_DATASET} (${gps.fixes.length} fixes${gps.skipped > 0 ? `, ${gps.skipped} malformed line(s) skipped` : ''}), ${FIXES_PER_BOOTH} per booth`)
       // inside the private namespace their loopback is not the host's: no browser could reach them
       if (!inNetns) out(`demo: live dashboards: ${vehicles.map(v => `${v.httpUrl}/dashboard`).join('  ')}`)

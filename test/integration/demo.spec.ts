@@ -136,6 +136,16 @@ describe('cli - demo', () => {
     }
   }, 120_000)
 
+  // two vehicles: a booth is the proposer and one other, so one backup at most; it said k = 2 (a probe, 2026-12-03)
+  it('says the k its vehicles run with: one backup with two vehicles', async () => {
+    const run = runDemo(['--vehicles', '2', '--no-netns'])
+    running.push(run)
+    await waitFor(() => run.output().includes('demo: 2 vehicles started'), { timeout: 60_000, message: 'the demo started its vehicles' })
+    expect(run.output()).toMatch(/^demo: 2 vehicles started on network "demo-\d+" \(bootstrap\), k = 1; Ctrl-C to stop$/m)
+    run.child.kill('SIGTERM')
+    expect(await run.exit, run.output()).toBe(0)
+  }, 120_000)
+
   it('Ctrl-C, which signals the whole process group, vehicles included, stops it cleanly (exit 0)', async () => {
     // detached: a process group of its own, as a terminal gives a command; its vehicles join it
     const run = runDemo(['--vehicles', '3', '--no-netns'], process.env, true)
