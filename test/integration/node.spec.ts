@@ -1,7 +1,8 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { mkdir, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
+import { TestCluster, connectedSwarm, createBaseOptions, fullyConnected } from '../utils/nodes.ts'
+import { capturingLogger } from '../utils/log-capture.ts'
 import { waitFor } from '../utils/wait.ts'
 import { sample } from '../utils/prometheus.ts'
 import { CAN_MOUNT, IN_TEST_NETNS, SKIP_MDNS_REASON, SKIP_MOUNT_REASON } from '../utils/env.ts'
@@ -39,6 +40,16 @@ describe('node - discovery and connections', () => {
     expect(a.status).toBe('stopped')
     expect(a.libp2p.getConnections()).toHaveLength(0)
     expect(a.store.db.status).toBe('closed')
+  })
+
+  // its debug log read "baby: no chains on disk 0", the count given to a line with no place for it (a probe, 2026-12-03)
+  it('a node that starts with no chain on disk logs it as a baby, with no stray count', async () => {
+    const { logger, messages } = capturingLogger('vguard:node')
+    const node = await createVGuardNode(createBaseOptions({ dataDir: await cluster.tempDir() }), { logger })
+    cluster.nodes.push(node)
+    await node.start()
+    const said = messages.filter(m => m.component === 'vguard:node' && /^(baby|zombie):/.test(m.format))
+    expect(said.map(m => ({ format: m.format, args: m.args }))).toEqual([{ format: 'baby: no chains on disk', args: [] }])
   })
 
   // regression: both ends of a pair dialled when a gossiped peer list reached
