@@ -580,7 +580,12 @@ export class PaxosDriver {
   async fetchVouched (peer: string, chainId: string, vouch: { height: number, hash: Uint8Array }): Promise<void> {
     const result = await this.c.sync.fetch(peerIdFromString(peer), chainId, { to: vouch.height, vouch, signal: this.fetches.signal })
     const block = await this.c.chains.getBlock(chainId, vouch.height)
-    if (block == null || toHex(block.hash) !== toHex(vouch.hash)) {
+    // a chain here already past the vouched height asks the peer for nothing (sync.fetch returns at once): another
+    // block there is a conflict, which "handed over up to <our tip> only (it holds 0)" misnamed (a review, 2026-12-03)
+    if (block != null && toHex(block.hash) !== toHex(vouch.hash)) {
+      throw new ChainRecoveryError(`a conflict: this node holds another block at height ${vouch.height} than the one vouched for (${toHex(block.hash).slice(0, 16)}…, not ${toHex(vouch.hash).slice(0, 16)}…)`)
+    }
+    if (block == null) {
       throw new ChainRecoveryError(`it handed over the chain up to height ${result.tip.height} only (it holds ${result.remoteHeight})`)
     }
   }

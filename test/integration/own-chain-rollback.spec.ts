@@ -10,6 +10,7 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { cp, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TestCluster, connectedSwarm, fullyConnected } from '../utils/nodes.ts'
+import { madeUpPeerIds } from '../utils/peer-ids.ts'
 import { gossipAgedOut, waitFor, withState } from '../utils/wait.ts'
 import { muxerClosed } from '../../src/protocols/open-stream.ts'
 import { KEY_FILE } from '../../src/node/identity.ts'
@@ -923,5 +924,19 @@ describe('consensus - a vehicle whose data dir lost part of its own chain', () =
   it('database lost, key kept, while its booth still holds every decided value: writes on from them', async () => {
     // 9 writes: no member compacted its log yet
     await expectWholeChain(await scenario(loseDatabase, 4, 5))
+  })
+
+  // a chain here already past the vouched height asks the peer for nothing: the error said "it handed over the chain
+  // up to height 2 only (it holds 0)", naming our own tip as what the peer sent (a review, 2026-12-03)
+  it('a vouched fetch that finds another block here at the vouched height says so as a conflict, and changes nothing', async () => {
+    const a = await cluster.create({ kBackups: 0 })
+    await a.start()
+    const id = a.peerId.toString()
+    for (let i = 1; i <= 2; i++) await a.put(`gps/${i}`, value(i))
+    const [holder] = await madeUpPeerIds(1)
+    const other = new Uint8Array(32).fill(7)
+    await expect(a.consensus.driver.fetchVouched(holder, id, { height: 1, hash: other }))
+      .rejects.toThrow(/^a conflict: this node holds another block at height 1 than the one vouched for \([0-9a-f]{16}…, not 0707070707070707…\)$/)
+    expect((await a.chains.tip(id)).height).toBe(2)
   })
 })
