@@ -1,8 +1,9 @@
 /**
  * The vguard-node command line. Flags may also come from VGUARD_* environment
  * variables (flags win). Bad flags or values: one line on stderr, exit code 2.
- * `start`, `id` and `demo` run nodes; status, get, put, delete, read and
- * blocks are clients of a running node's HTTP API (data-commands.ts).
+ * `start`, `id` and `demo` run nodes; status, get, put, delete, read, blocks
+ * and keys (data-commands.ts), and pins, pin and unpin (pin-commands.ts), are
+ * clients of a running node's HTTP API.
  */
 import { homedir } from 'node:os'
 import { join } from 'node:path'
@@ -189,12 +190,12 @@ function buildProgram (io: CliIo): Command {
   return program
 }
 
-/** Commander's errors about what the command line holds (not a value's): the list of flags answers them. */
 /** Each line of `text` escaped (visible), the line breaks kept: a message of several lines stays readable. */
 function escapedLines (text: string): string {
   return text.split('\n').map(visible).join('\n')
 }
 
+/** Commander's errors about what the command line holds (not a value's): the list of flags answers them. */
 const NEEDS_HELP_POINTER = new Set(['commander.unknownOption', 'commander.unknownCommand', 'commander.missingArgument', 'commander.optionMissingArgument', 'commander.excessArguments'])
 
 /** Where a usage error's reader finds the usage: the command's own help when one was named. */

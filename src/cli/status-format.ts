@@ -89,7 +89,8 @@ export function formatStatus (status: StatusBody): string[] {
   if (own != null && typeof own === 'object') lines.push(...ownBackupsLines(own, who))
   if (s.transfers.length > 0) lines.push(`replicating ${s.transfers.map(t => `${short(t.chainId)} to ${short(t.peer)} (${t.height}/${t.target})`).join(', ')}`)
   if (s.pendingReleases.length > 0) lines.push(`releases   ${s.pendingReleases.length} waiting to be confirmed`)
-  // chains[] lists the chains with a block; its own one is held from the start (it said "no chains held yet", a review)
+  // chains[] lists the chains stored here, its own from its first block on: it is held from the start, at height 0
+  // (it said "no chains held yet", a probe, 2026-12-03)
   if (s.chains.length === 0) return [...lines, '', 'no chain has a block here yet (its own chain is at height 0)']
   const rows = s.chains.map(c => [
     c.id,
