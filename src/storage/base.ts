@@ -370,7 +370,7 @@ export abstract class AbstractChainStore implements ChainStore {
     const pointer = await this.readable(chainId, key, found)
     if (pointer == null || isTombstone(pointer)) return undefined
     if (isUnknown(pointer)) {
-      throw new PayloadPrunedError(`the value of ${key} as of block ${pointer.height} of ${chainId} is unknown: the blocks after it were cut when a power failure lost their payloads, and a pruned block below them may have written the key last`)
+      throw new PayloadPrunedError(`the value of ${key} as of block ${pointer.height} of ${chainId} is unknown: the blocks after it were cut at open (a crash during their append, never acknowledged, left their payloads short), and a pruned block below them may have written the key last`)
     }
     const value = await this.valueAt(chainId, pointer)
     if (value == null) throw new PayloadPrunedError(`the value of ${key} was written by block ${pointer.height} of ${chainId}, whose payload was pruned`)

@@ -3,9 +3,10 @@
  * without a flush, and how open() repairs it (level-open.ts, level.ts).
  *
  * An append with `sync: false` writes its segment entries and its LevelDB
- * batch without flushing either. A process crash loses neither (both are in
- * the OS's page cache), but a power cut may keep the batch and lose the entry,
- * so LevelDB would point at bytes that are not there. The chain meta says up
+ * batch without flushing either, the two side by side (level.ts appendMany).
+ * A power cut may keep the batch and lose the entry, and a process crash
+ * between the two may leave the batch in without the entry (that append was
+ * never acknowledged), so LevelDB would point at bytes that are not there. The chain meta says up
  * to which height every segment payload is known flushed; open() checks the
  * payloads above it against their headers (intactEntry) and, at the first that
  * does not verify, cuts the chain before it (cutTail): those blocks were never
